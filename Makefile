@@ -1,0 +1,52 @@
+# tfx-balance: the whole set-up on a fresh machine is `make demo` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Quiet TensorFlow/Google import noise; TFT 1.16 needs Keras 2 (see README).
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_USE_LEGACY_KERAS ?= 1
+export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning
+PYTEST_ARGS ?=
+
+.PHONY: help install demo demo-taxi test lint format bench bench-smoke clean
+
+help:
+	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
+	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e)"
+	@echo "make lint | format | bench | bench-smoke | clean"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv || { \
+	  echo "error: could not install uv (python3 -m pip install uv)"; exit 1; }
+	@PY310="$$(bash .ci/find_python310)" || exit 1; \
+	echo "Using Python 3.10 at $$PY310"; \
+	uv sync --frozen --extra kfp --python "$$PY310"
+	@touch $(STAMP)
+
+demo: install
+	$(PY) -m pipelines.split_demo.run_local --root runs/split_demo
+
+test: install lint
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m benchmarks.run
+
+bench-smoke: install
+	$(PY) -m benchmarks.run --smoke
+
+clean:
+	rm -rf runs build dist *.egg-info .pytest_cache

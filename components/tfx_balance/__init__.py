@@ -1,0 +1,22 @@
+"""tfx-balance: TFX components for class-imbalanced classification data.
+
+Components are imported lazily, so ``import tfx_balance.core`` stays free of TFX imports.
+"""
+
+__version__ = '0.1.0'
+
+_LAZY = {
+    'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,110 @@
+"""Exact per-class split allocation: the rule StratifiedSplitter follows.
+
+For a class with ``n`` examples and splits ``s`` with weights ``w_s`` (``r_s = w_s / sum(w)``):
+
+1. ``q_s = floor(n * r_s)``; the ``n - sum(q_s)`` leftover examples go one each to the splits with
+   the largest fractional parts ``n * r_s - q_s`` (ties: the split listed earlier).
+2. Presence: let ``m = min(n, number of splits)``. The ``m`` splits with the largest weights (ties:
+   listed earlier) must each hold at least one example: visiting them in that order, any with zero
+   takes one from the split that currently holds the most of that class (ties: listed earlier).
+
+Fractions are computed exactly with :class:`fractions.Fraction`, so the result never depends on
+floating-point rounding.
+
+Example:
+    >>> allocate(81, [8, 1, 1])
+    [65, 8, 8]
+    >>> allocate(1, [8, 1, 1])
+    [1, 0, 0]
+    >>> allocate(2, [8, 1, 1])
+    [1, 1, 0]
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from tfx_balance.core.errors import ConfigError
+
+SPLIT_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+
+
+def validate_split_weights(splits: Mapping[str, float]) -> dict:
+    """Checks split names and weights; returns them as an ordered ``{name: weight}`` dict.
+
+    Raises ``ConfigError`` for empty splits, invalid or duplicate names, or non-positive weights.
+    """
+    if isinstance(splits, (list, tuple)):
+        names = [name for name, _ in splits]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise ConfigError(
+                f'split names must be unique; duplicated: {", ".join(dup)}. Give each split '
+                'a distinct name.'
+            )
+        splits = dict(splits)
+    if not isinstance(splits, Mapping) or not splits:
+        raise ConfigError(
+            f'splits must be a non-empty mapping of split name to positive weight, got '
+            f"{splits!r}; e.g. splits={{'train': 8, 'eval': 1, 'test': 1}}."
+        )
+    for name, weight in splits.items():
+        validate_split_name(name)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise ConfigError(
+                f"weight of split '{name}' must be a positive number, got {weight!r}."
+            )
+        if not weight > 0 or weight != weight or weight == float('inf'):
+            raise ConfigError(
+                f"weight of split '{name}' is {weight!r}; weights must be positive and finite "
+                "(they are normalised, e.g. {'train': 8, 'eval': 1, 'test': 1}). Remove the "
+                'split instead of giving it weight 0.'
+            )
+    return dict(splits)
+
+
+def validate_split_name(name: object) -> str:
+    """Checks that ``name`` can be a TFX split name (used in ``Split-<name>/`` folders)."""
+    if not isinstance(name, str) or not SPLIT_NAME_PATTERN.match(name):
+        raise ConfigError(
+            f'invalid split name {name!r}: split names must be non-empty strings of letters, '
+            "digits, '_', '-' or '.', starting with a letter or digit (they become "
+            "'Split-<name>' folders), e.g. 'train', 'eval', 'test'."
+        )
+    return name
+
+
+def allocate(n: int, weights: Sequence[float]) -> list:
+    """Returns the number of examples of a class of size ``n`` that each split receives."""
+    if n < 0:
+        raise ValueError(f'class size must be >= 0, got {n}')
+    if not weights:
+        raise ValueError('at least one split weight is required')
+    exact = [Fraction(w) for w in weights]
+    total = sum(exact)
+    shares = [n * w / total for w in exact]
+    counts = [int(s) for s in shares]  # floor: shares are non-negative
+    leftover = n - sum(counts)
+    by_fraction = sorted(range(len(weights)), key=lambda i: (-(shares[i] - counts[i]), i))
+    for i in by_fraction[:leftover]:
+        counts[i] += 1
+
+    m = min(n, len(weights))
+    by_weight = sorted(range(len(weights)), key=lambda i: (-exact[i], i))
+    for i in by_weight[:m]:
+        if counts[i] == 0:
+            donor = min(range(len(counts)), key=lambda j: (-counts[j], j))
+            counts[donor] -= 1
+            counts[i] += 1
+    return counts
+
+
+def boundaries(counts: Sequence[int]) -> list:
+    """Cumulative end ranks: split ``i`` takes class ranks ``[ends[i-1], ends[i])``."""
+    ends, total = [], 0
+    for c in counts:
+        total += c
+        ends.append(total)
+    return ends

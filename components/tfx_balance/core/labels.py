@@ -1,0 +1,130 @@
+"""Reading the class label of a serialized ``tf.train.Example`` and naming classes.
+
+Labels may be int64 or bytes features with exactly one value. A class is represented in Python as
+``int`` or ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with
+backslash escapes for invalid bytes).
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> ex = example_pb2.Example()
+    >>> ex.features.feature['label'].int64_list.value.append(3)
+    >>> read_label(ex.SerializeToString(), 'label')
+    3
+    >>> class_name(b'Cash')
+    'Cash'
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Union
+
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.errors import DataError
+
+ClassValue = Union[int, bytes]
+
+
+def _feature_names(example: example_pb2.Example, limit: int = 12) -> str:
+    names = sorted(example.features.feature.keys())
+    shown = ', '.join(names[:limit])
+    return shown + (', ...' if len(names) > limit else '') if names else '(none)'
+
+
+def label_of_example(
+    example: example_pb2.Example, label_feature: str, where: str = ''
+) -> ClassValue:
+    """Returns the single label value of a parsed example, or raises ``DataError``."""
+    where_text = f' in {where}' if where else ''
+    features = example.features.feature
+    if label_feature not in features:
+        raise DataError(
+            f"label_feature '{label_feature}' not found in an example{where_text}; features "
+            f'present: {_feature_names(example)}. Set label_feature to one of these, or fix '
+            'the examples that lack the label.'
+        )
+    feature = features[label_feature]
+    kind = feature.WhichOneof('kind')
+    if kind == 'int64_list':
+        values = feature.int64_list.value
+    elif kind == 'bytes_list':
+        values = feature.bytes_list.value
+    elif kind == 'float_list':
+        raise DataError(
+            f"label_feature '{label_feature}'{where_text} is a float feature; class labels must "
+            'be int64 or bytes (string). Convert the label to an integer or string class id '
+            'before this component (e.g. in ExampleGen or a preprocessing step).'
+        )
+    else:
+        values = []
+    if len(values) != 1:
+        raise DataError(
+            f"label_feature '{label_feature}'{where_text} has {len(values)} values in an "
+            'example; exactly one class label per example is required. Multi-label and '
+            'missing-value examples must be filtered or converted before this component.'
+        )
+    value = values[0]
+    if kind == 'bytes_list' and value == b'':
+        raise DataError(
+            f"label_feature '{label_feature}'{where_text} is an empty string in an example; "
+            'give every example a non-empty class name, or filter unlabeled examples first.'
+        )
+    return int(value) if kind == 'int64_list' else bytes(value)
+
+
+def read_label(record: bytes, label_feature: str, where: str = '') -> ClassValue:
+    """Parses a serialized ``tf.train.Example`` and returns its label (see module doc)."""
+    example = example_pb2.Example.FromString(record)
+    return label_of_example(example, label_feature, where)
+
+
+def class_name(value: ClassValue) -> str:
+    """Returns the display/JSON name of a class value."""
+    if isinstance(value, bytes):
+        return value.decode('utf-8', errors='backslashreplace')
+    return str(value)
+
+
+def class_sort_key(value: ClassValue):
+    """Sort key: ints numerically, bytes lexicographically, ints before bytes."""
+    return (0, value, b'') if isinstance(value, int) else (1, 0, value)
+
+
+def sorted_classes(values: Iterable[ClassValue]) -> list:
+    """Returns class values in the canonical order used in plans, logs and JSON."""
+    return sorted(set(values), key=class_sort_key)
+
+
+def parse_class_name(name: object, known: Iterable[ClassValue]) -> ClassValue:
+    """Maps a user-given class (int, str or bytes) to the matching known class value.
+
+    Raises ``DataError`` naming the known classes if nothing matches.
+    """
+    known = list(known)
+    for value in known:
+        if value == name or class_name(value) == (
+            name.decode('utf-8', 'backslashreplace') if isinstance(name, bytes) else str(name)
+        ):
+            return value
+    raise DataError(
+        f'class {name!r} is not in the data; classes present: '
+        f'{", ".join(class_name(v) for v in sorted_classes(known))}. '
+        'Fix the class name (labels are matched by their string form).'
+    )
+
+
+def format_count_table(rows: dict, columns: list, title: str = 'class') -> str:
+    """Formats ``{class_name: {column: count}}`` as a fixed-width text table with a total row."""
+    names = list(rows)
+    width = max([len(title), len('total')] + [len(n) for n in names])
+    col_w = {c: max(len(c), 7) for c in columns}
+    header = f'{title:<{width}}  ' + '  '.join(f'{c:>{col_w[c]}}' for c in columns)
+    lines = [header, '-' * len(header)]
+    for name in names:
+        lines.append(
+            f'{name:<{width}}  ' + '  '.join(f'{rows[name].get(c, 0):>{col_w[c]}}' for c in columns)
+        )
+    totals = {c: sum(rows[n].get(c, 0) for n in names) for c in columns}
+    lines.append('-' * len(header))
+    lines.append(f'{"total":<{width}}  ' + '  '.join(f'{totals[c]:>{col_w[c]}}' for c in columns))
+    return '\n'.join(lines)

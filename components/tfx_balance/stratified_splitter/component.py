@@ -1,0 +1,90 @@
+"""StratifiedSplitter: split an Examples artifact with exact, seeded per-class counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Mapping, Sequence
+
+from tfx import types
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from tfx_balance import keys
+from tfx_balance.core import allocation
+from tfx_balance.stratified_splitter import executor
+
+
+class StratifiedSplitterSpec(ComponentSpec):
+    PARAMETERS = {
+        keys.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
+        keys.SPLITS_KEY: ExecutionParameter(type=str),
+        keys.SEED_KEY: ExecutionParameter(type=int),
+        keys.INPUT_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.GROUP_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
+    }
+    INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+
+
+class StratifiedSplitter(base_beam_component.BaseBeamComponent):
+    """Splits examples into named splits with exact, documented per-class counts.
+
+    Example:
+        splitter = StratifiedSplitter(
+            examples=example_gen.outputs['examples'],
+            label_feature='payment_type',
+            splits={'train': 8, 'eval': 1, 'test': 1},
+            seed=0,
+        )
+        statistics_gen = StatisticsGen(examples=splitter.outputs['examples'])
+
+    For a class of ``n`` examples and split weights ``w_s`` (``r_s = w_s / sum(w)``), split ``s``
+    gets ``floor(n * r_s)`` examples, the leftovers go one each to the splits with the largest
+    fractional parts (ties: the split listed earlier), and then the ``min(n, #splits)`` heaviest
+    splits (ties: listed earlier) each take one example from the fullest split if they have none.
+    Which examples go where is a seeded hash of the example bytes: identical for the same seed on
+    any runner, input order or retry. Counts are logged and written to ``split_counts.json`` in the
+    output artifact.
+
+    Outputs:
+      examples: Examples artifact with one ``Split-<name>`` per entry of ``splits``.
+    """
+
+    SPEC_CLASS = StratifiedSplitterSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        label_feature: str,
+        splits: Mapping[str, float] = None,
+        seed: int = 0,
+        input_splits: Sequence[str] | None = None,
+        group_feature: str | None = None,
+    ):
+        """Args:
+        examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
+        label_feature: the int64 or bytes feature holding the class label.
+        splits: ordered mapping of split name to positive weight; default
+          ``{'train': 8, 'eval': 1, 'test': 1}``.
+        seed: seed of the example hash; another seed gives other members, same counts.
+        input_splits: input split names to read and merge; default all of them.
+        group_feature: optional feature (e.g. a user id); examples with the same value stay in
+          the same split, and counts follow the rule as closely as whole groups allow.
+        """
+        if splits is None:
+            splits = {'train': 8, 'eval': 1, 'test': 1}
+        splits = allocation.validate_split_weights(splits)
+        if not isinstance(label_feature, str) or not label_feature:
+            raise ValueError(f'label_feature must be a non-empty string, got {label_feature!r}.')
+        spec = StratifiedSplitterSpec(
+            label_feature=label_feature,
+            splits=json.dumps([[name, weight] for name, weight in splits.items()]),
+            seed=int(seed),
+            input_splits=json.dumps(list(input_splits)) if input_splits is not None else None,
+            group_feature=group_feature,
+            input_examples=examples,
+            examples=types.Channel(type=standard_artifacts.Examples),
+        )
+        super().__init__(spec=spec)

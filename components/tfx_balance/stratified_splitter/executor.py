@@ -1,0 +1,115 @@
+"""StratifiedSplitter executor: reads an Examples artifact, writes exactly stratified splits."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx import types
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from tfx_balance import artifacts, keys
+from tfx_balance.core import allocation
+from tfx_balance.core.errors import TfxBalanceError
+from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+
+
+def decode_splits(value: str) -> dict:
+    """Decodes the ``splits`` property (JSON list of ``[name, weight]`` pairs, order kept)."""
+    return allocation.validate_split_weights([tuple(p) for p in json.loads(value)])
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Splits examples into named splits with exact per-class counts.
+
+    Do(input_dict, output_dict, exec_properties):
+      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
+        TFRecords for every split in ``splits`` and ``split_counts.json``.
+      exec_properties:
+        label_feature: name of the int64/bytes label feature.
+        splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
+        seed: int seed of the example hash.
+        input_splits: JSON list of input split names to read (merged); null = all.
+        group_feature: optional feature whose equal values stay in one split.
+    """
+
+    def Do(  # noqa: N802 (TFX API)
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
+        splits = decode_splits(exec_properties[keys.SPLITS_KEY])
+        input_splits = exec_properties.get(keys.INPUT_SPLITS_KEY)
+        input_splits = json.loads(input_splits) if input_splits else None
+        label_feature = exec_properties[keys.LABEL_FEATURE_KEY]
+        seed = int(exec_properties.get(keys.SEED_KEY) or 0)
+        group_feature = exec_properties.get(keys.GROUP_FEATURE_KEY) or None
+
+        artifacts.require_tf_example(examples, 'StratifiedSplitter')
+        read_splits = artifacts.resolve_splits(examples, input_splits, 'input_splits')
+        for split in read_splits:
+            artifacts.check_split_files(examples, split)
+        counts_path = os.path.join(output.uri, keys.SPLIT_COUNTS_FILE)
+
+        logging.info(
+            'StratifiedSplitter: reading split(s) %s, label %r, splits %s, seed %d%s.',
+            read_splits,
+            label_feature,
+            splits,
+            seed,
+            f', group_feature {group_feature!r}' if group_feature else '',
+        )
+        with artifacts.output_guard(output):
+            try:
+                with self._make_beam_pipeline() as pipeline:
+                    result = SplitOutputs(
+                        pipeline
+                        | 'StratifiedSplit'
+                        >> StratifiedSplit(
+                            records_source=lambda: artifacts.ReadSplits(
+                                examples, read_splits, 'StratifiedSplitter'
+                            ),
+                            label_feature=label_feature,
+                            splits=splits,
+                            seed=seed,
+                            group_feature=group_feature,
+                        )
+                    )
+                    for name, records in result.records.items():
+                        _ = records | f'Write[{name}]' >> artifacts.WriteRecords(
+                            artifacts.output_split_dir(output, name)
+                        )
+                    _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
+            except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
+                raise unwrap_error(e) from e
+            artifacts.finish_examples(examples, output, splits)
+            counts = artifacts.read_json(counts_path)
+            logging.info(
+                'StratifiedSplitter per-class counts:\n%s',
+                format_count_table(counts, list(splits)),
+            )
+
+
+def unwrap_error(error: Exception) -> Exception:
+    """Returns the tfx-balance error inside a Beam-wrapped exception, else ``error`` itself."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, TfxBalanceError):
+            return type(seen)(str(seen).split('\n')[0].split(" [while running '")[0])
+        seen = seen.__cause__ or seen.__context__
+    message = str(error)
+    for cls in TfxBalanceError.__subclasses__():
+        marker = f'{cls.__name__}: '
+        if marker in message:
+            text = message.split(marker, 1)[1].split('\n')[0].split(" [while running '")[0]
+            return cls(text)
+    return error

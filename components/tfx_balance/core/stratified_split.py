@@ -51,7 +51,6 @@ from tfx_balance.core.labels import (
 )
 
 BUCKET_BITS = 16
-_SHIFT = 64 - BUCKET_BITS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +78,7 @@ class ClassPlan:
         return bisect.bisect_right(self.starts, rank) - 1
 
 
-def plan_class(histogram: Mapping[int, int], weights) -> ClassPlan:
+def plan_class(histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS) -> ClassPlan:
     """Builds the :class:`ClassPlan` of one class from its bucket histogram (bucket -> units)."""
     n = sum(histogram.values())
     counts = allocation.allocate(n, weights)
@@ -99,7 +98,7 @@ def plan_class(histogram: Mapping[int, int], weights) -> ClassPlan:
             if first_buckets[i] is None and lo >= s:
                 first_buckets[i] = bucket
         lo = hi
-    sentinel = 1 << BUCKET_BITS
+    sentinel = 1 << bucket_bits
     first_buckets = tuple(sentinel if b is None else b for b in first_buckets)
     return ClassPlan(n, tuple(counts), tuple(starts), first_buckets, boundary)
 
@@ -208,9 +207,12 @@ class _Assign(beam.DoFn):
 
     BOUNDARY = 'boundary'
 
+    def __init__(self, bucket_bits: int):
+        self._shift = 64 - bucket_bits
+
     def process(self, unit: _Unit, plans):
         plan = plans[unit.label]
-        bucket = unit.hash >> _SHIFT
+        bucket = unit.hash >> self._shift
         if bucket in plan.boundary_buckets:
             yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((unit.label, bucket), unit))
         else:
@@ -226,8 +228,8 @@ def _rank_boundary(item, plans):
         rank += unit.size
 
 
-def _build_plans(histograms, weights):
-    plans = {label: plan_class(hist, weights) for label, hist in histograms}
+def _build_plans(histograms, weights, bucket_bits):
+    plans = {label: plan_class(hist, weights, bucket_bits) for label, hist in histograms}
     if not plans:
         raise DataError(
             'the input has no examples; StratifiedSplitter needs at least one labelled '
@@ -268,6 +270,7 @@ class StratifiedSplit(beam.PTransform):
 
     Apply to a pipeline (``PBegin``). ``records_source`` is called twice and must return a new
     PTransform reading the serialized examples each time (the two reads keep memory bounded).
+    ``bucket_bits`` sets the histogram resolution (tests use small values to exercise ranking).
     It returns a dict of PCollections; wrap it in :class:`SplitOutputs` to get
     ``.records[split]`` (serialized examples) and ``.counts``, a single-element PCollection
     ``{class_name: {split: count}}`` measured on the output.
@@ -280,8 +283,12 @@ class StratifiedSplit(beam.PTransform):
         splits: Mapping[str, float],
         seed: int = 0,
         group_feature: str | None = None,
+        bucket_bits: int = BUCKET_BITS,
     ):
         super().__init__()
+        if not 0 <= bucket_bits <= 32:
+            raise ValueError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
+        self._bucket_bits = bucket_bits
         self._splits = allocation.validate_split_weights(splits)
         self._source = records_source
         self._label_feature = label_feature
@@ -292,19 +299,20 @@ class StratifiedSplit(beam.PTransform):
         names = list(self._splits)
         weights = list(self._splits.values())
         args = (self._source, self._label_feature, self._group_feature, self._seed)
+        shift = 64 - self._bucket_bits
         histograms = (
             _units(pipeline, *args, stage='ForPlan')
-            | 'BucketOf' >> beam.Map(lambda u: (u.label, (u.hash >> _SHIFT, u.size)))
+            | 'BucketOf' >> beam.Map(lambda u: (u.label, (u.hash >> shift, u.size)))
             | 'Histogram' >> beam.CombinePerKey(_HistogramFn())
         )
         plans = (
             histograms
             | 'AllHistograms' >> beam.combiners.ToList()
-            | 'Plan' >> beam.Map(_build_plans, weights)
+            | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits)
         )
         plans_side = beam.pvalue.AsSingleton(plans)
         assigned = _units(pipeline, *args, stage='ForAssign') | 'Assign' >> beam.ParDo(
-            _Assign(), plans_side
+            _Assign(self._bucket_bits), plans_side
         ).with_outputs(_Assign.BOUNDARY, main='whole')
         ranked = (
             assigned[_Assign.BOUNDARY]

@@ -1,0 +1,199 @@
+"""StratifiedSplit (Beam): exact membership, determinism, order independence, groups, errors."""
+
+import collections
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.allocation import allocate
+from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+
+SPLITS = {'train': 8, 'eval': 1, 'test': 1}
+
+
+def make_example(label, i, group=None, label_feature='label'):
+    ex = example_pb2.Example()
+    feature = ex.features.feature[label_feature]
+    if isinstance(label, int):
+        feature.int64_list.value.append(label)
+    else:
+        feature.bytes_list.value.append(label.encode())
+    ex.features.feature['x'].float_list.value.append(float(i))
+    if group is not None:
+        ex.features.feature['user'].bytes_list.value.append(group.encode())
+    return ex.SerializeToString()
+
+
+def dataset(sizes):
+    return [make_example(label, i) for label, n in sizes.items() for i in range(n)]
+
+
+def reference_split(records, labels, splits, seed):
+    """Independent statement of the contract: per class, hash order, cut at allocate()."""
+    by_class = collections.defaultdict(list)
+    for record, label in zip(records, labels):
+        by_class[label].append(record)
+    out = {name: [] for name in splits}
+    for members in by_class.values():
+        members.sort(key=lambda r: (seeded_hash(seed, r), r))
+        start = 0
+        for name, count in zip(splits, allocate(len(members), list(splits.values()))):
+            out[name].extend(members[start : start + count])
+            start += count
+    return out
+
+
+def run_split(records, seed=0, splits=SPLITS, bucket_bits=16, checks=None, **kwargs):
+    with beam.Pipeline() as p:
+        out = SplitOutputs(
+            p
+            | StratifiedSplit(
+                lambda: beam.Create(records, reshuffle=False),
+                label_feature='label',
+                splits=splits,
+                seed=seed,
+                bucket_bits=bucket_bits,
+                **kwargs,
+            )
+        )
+        for fn in checks or []:
+            fn(out)
+
+
+SIZES = {'Cash': 300, 'Credit Card': 120, 'No Charge': 9, 'Dispute': 4, 'Pcard': 3, 'Prcard': 1}
+
+
+@pytest.mark.parametrize('bucket_bits', [16, 3, 0])
+@pytest.mark.parametrize('seed', [0, 7])
+def test_membership_is_the_seeded_hash_rank_cut_at_the_rule(seed, bucket_bits):
+    # bucket_bits=16: nearly every bucket is whole; 3 and 0: most examples are ranked in
+    # boundary buckets. All must give the reference membership exactly.
+    records = dataset(SIZES)
+    labels = [label for label, n in SIZES.items() for _ in range(n)]
+    expected = reference_split(records, labels, SPLITS, seed)
+
+    def check(out):
+        for name in SPLITS:
+            assert_that(out.records[name], equal_to(expected[name]), label=f'Check[{name}]')
+        assert_that(
+            out.counts,
+            equal_to(
+                [
+                    {
+                        name: dict(zip(SPLITS, allocate(n, [8, 1, 1])))
+                        for name, n in sorted(SIZES.items())
+                    }
+                ]
+            ),
+            label='CheckCounts',
+        )
+
+    run_split(records, seed=seed, bucket_bits=bucket_bits, checks=[check])
+
+
+def test_another_seed_changes_members_but_not_counts():
+    records = dataset(SIZES)
+    labels = [label for label, n in SIZES.items() for _ in range(n)]
+    a = reference_split(records, labels, SPLITS, 0)
+    b = reference_split(records, labels, SPLITS, 1)
+    assert set(a['eval']) != set(b['eval'])
+    assert [len(a[s]) for s in SPLITS] == [len(b[s]) for s in SPLITS]
+
+
+def test_int_labels_and_input_order_and_duplicates():
+    records = [make_example(k, i) for k in (3, 1, 2) for i in range(7 * k)]
+    records += [make_example(1, 0)] * 3  # exact duplicates stay a consistent multiset
+    labels = [k for k in (3, 1, 2) for _ in range(7 * k)] + [1] * 3
+    expected = reference_split(records, labels, SPLITS, 5)
+    shuffled = records[::-1]
+
+    def check(out):
+        for name in SPLITS:
+            assert_that(out.records[name], equal_to(expected[name]), label=f'Check[{name}]')
+
+    run_split(shuffled, seed=5, bucket_bits=2, checks=[check])
+
+
+def test_every_example_lands_in_exactly_one_split():
+    records = dataset({'a': 50, 'b': 5})
+
+    def check(out):
+        merged = [out.records[s] for s in SPLITS] | 'All' >> beam.Flatten()
+        assert_that(merged, equal_to(records), label='Partition')
+
+    run_split(records, checks=[check])
+
+
+def test_group_feature_keeps_groups_together_and_counts_close():
+    records, group_of = [], {}
+    for i in range(200):
+        label = 'a' if i % 4 else 'b'
+        group = f'user{i % 37}'
+        record = make_example(label, i, group=group)
+        records.append(record)
+        group_of[record] = group
+    group_sizes = collections.Counter(group_of.values())
+
+    def same_split_per_group(out):
+        tagged = [
+            out.records[s] | f'Tag[{s}]' >> beam.Map(lambda r, s=s: (group_of[r], s))
+            for s in SPLITS
+        ]
+
+        def check(pairs):
+            splits_of = collections.defaultdict(set)
+            for group, split in pairs:
+                splits_of[group].add(split)
+            bad = {g: s for g, s in splits_of.items() if len(s) != 1}
+            if bad or len(pairs) != len(records):
+                raise BeamAssertException(f'groups split apart: {bad}, {len(pairs)} examples')
+            per_split = collections.Counter(split for _, split in pairs)
+            target = dict(zip(SPLITS, allocate(len(records), [8, 1, 1])))
+            largest = max(group_sizes.values())
+            for s in SPLITS:
+                if abs(per_split[s] - target[s]) >= largest * 2:
+                    raise BeamAssertException(f'{s}: {per_split[s]} vs target {target[s]}')
+
+        assert_that(tagged | beam.Flatten(), check, label='GroupsTogether')
+
+    run_split(records, group_feature='user', checks=[same_split_per_group])
+
+
+def _example_with(feature_setter):
+    ex = example_pb2.Example()
+    ex.features.feature['x'].float_list.value.append(1.0)
+    feature_setter(ex)
+    return ex.SerializeToString()
+
+
+@pytest.mark.parametrize(
+    'bad, fragment',
+    [
+        (_example_with(lambda ex: None), "label_feature 'label' not found in an example"),
+        (
+            _example_with(lambda ex: ex.features.feature['label'].float_list.value.append(1.0)),
+            'is a float feature',
+        ),
+        (
+            _example_with(lambda ex: ex.features.feature['label'].int64_list.value.extend([1, 2])),
+            'has 2 values',
+        ),
+        (
+            _example_with(lambda ex: ex.features.feature['label'].bytes_list.value.append(b'')),
+            'is an empty string',
+        ),
+    ],
+)
+def test_bad_labels_fail_with_a_message_naming_the_feature(bad, fragment):
+    with pytest.raises(Exception) as info:
+        run_split(dataset({'a': 3}) + [bad])
+    assert fragment in str(info.value)
+
+
+def test_empty_input_fails_with_a_clear_message():
+    with pytest.raises(Exception) as info:
+        run_split([])
+    assert 'the input has no examples' in str(info.value)

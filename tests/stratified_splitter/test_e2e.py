@@ -1,0 +1,132 @@
+"""StratifiedSplitter under LocalDagRunner on the taxi CSV: exact counts, partition, seeds,
+and the same membership in-process and with the multi-processing DirectRunner."""
+
+import collections
+import os
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+SPLITS = ['train', 'eval', 'test']
+# The rule applied to the taxi payment_type counts with 8:1:1 (see tests/core/test_allocation.py).
+EXPECTED = {
+    'Cash': {'train': 7927, 'eval': 991, 'test': 991},
+    'Credit Card': {'train': 3980, 'eval': 498, 'test': 497},
+    'No Charge': {'train': 65, 'eval': 8, 'test': 8},
+    'Unknown': {'train': 23, 'eval': 3, 'test': 3},
+    'Dispute': {'train': 2, 'eval': 1, 'test': 1},
+    'Pcard': {'train': 1, 'eval': 1, 'test': 1},
+    'Prcard': {'train': 1, 'eval': 0, 'test': 0},
+}
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    from tfx import v1 as tfx
+
+    from pipelines.split_demo.pipeline import taxi_csv_dir
+    from tfx_balance import StratifiedSplitter
+
+    root = str(tmp_path_factory.mktemp('splitter_e2e'))
+    example_gen = tfx.components.CsvExampleGen(input_base=taxi_csv_dir())
+
+    def splitter(component_id, seed):
+        return StratifiedSplitter(
+            examples=example_gen.outputs['examples'],
+            label_feature='payment_type',
+            splits={'train': 8, 'eval': 1, 'test': 1},
+            seed=seed,
+        ).with_id(component_id)
+
+    multi = splitter('seed0_multiprocessing', 0).with_beam_pipeline_args(
+        ['--direct_running_mode=multi_processing', '--direct_num_workers=2']
+    )
+    pipeline = tfx.dsl.Pipeline(
+        pipeline_name='splitter-e2e',
+        pipeline_root=os.path.join(root, 'root'),
+        components=[
+            example_gen,
+            splitter('seed0', 0),
+            splitter('seed0_again', 0),
+            splitter('seed1', 1),
+            multi,
+        ],
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            os.path.join(root, 'metadata.db')
+        ),
+        beam_pipeline_args=['--direct_num_workers=1'],
+    )
+    tfx.orchestration.LocalDagRunner().run(pipeline)
+    return os.path.join(root, 'root')
+
+
+def _splits(root, component_id):
+    from tests.support.artifacts import latest_artifact_dir, read_split
+
+    out = latest_artifact_dir(root, component_id)
+    return out, {s: read_split(out, s) for s in SPLITS}
+
+
+def test_counts_follow_the_rule_exactly(run):
+    from tests.support.artifacts import label_counts, read_json
+
+    out, splits = _splits(run, 'seed0')
+    measured = {s: label_counts(records, 'payment_type') for s, records in splits.items()}
+    for cls, per_split in EXPECTED.items():
+        for s, n in per_split.items():
+            assert measured[s].get(cls, 0) == n, (cls, s)
+    assert read_json(os.path.join(out, 'split_counts.json')) == EXPECTED
+
+
+def test_output_artifact_follows_tfx_conventions(run):
+    from tfx.orchestration import metadata
+    from tfx.types import artifact_utils
+
+    out, _ = _splits(run, 'seed0')
+    assert sorted(os.listdir(out)) == [
+        'Split-eval',
+        'Split-test',
+        'Split-train',
+        'split_counts.json',
+    ]
+    assert all(
+        f.endswith('.gz') for s in SPLITS for f in os.listdir(os.path.join(out, f'Split-{s}'))
+    )
+    config = metadata.sqlite_metadata_connection_config(
+        os.path.join(os.path.dirname(run), 'metadata.db')
+    )
+    with metadata.Metadata(config) as m:
+        arts = [a for a in m.store.get_artifacts() if a.uri == out]
+    assert len(arts) == 1
+    props = arts[0].properties
+    assert artifact_utils.decode_split_names(props['split_names'].string_value) == SPLITS
+    assert arts[0].custom_properties['payload_format'].string_value == 'FORMAT_TF_EXAMPLE'
+
+
+def test_partition_no_example_lost_or_duplicated(run):
+    from tests.support.artifacts import latest_artifact_dir, read_split
+
+    source = latest_artifact_dir(run, 'CsvExampleGen')
+    inputs = collections.Counter(read_split(source, 'train') + read_split(source, 'eval'))
+    _, splits = _splits(run, 'seed0')
+    outputs = collections.Counter(r for records in splits.values() for r in records)
+    assert sum(inputs.values()) == 15002
+    assert outputs == inputs
+
+
+def test_same_seed_same_membership_other_seed_other_membership(run):
+    _, a = _splits(run, 'seed0')
+    _, again = _splits(run, 'seed0_again')
+    _, other = _splits(run, 'seed1')
+    for s in SPLITS:
+        assert collections.Counter(a[s]) == collections.Counter(again[s])
+        assert len(other[s]) == len(a[s])
+    assert collections.Counter(a['eval']) != collections.Counter(other['eval'])
+
+
+def test_multiprocessing_runner_gives_the_same_membership(run):
+    _, a = _splits(run, 'seed0')
+    _, multi = _splits(run, 'seed0_multiprocessing')
+    for s in SPLITS:
+        assert collections.Counter(a[s]) == collections.Counter(multi[s])

@@ -7,6 +7,7 @@ import os
 
 import tfx
 from tfx import v1 as tfx_v1
+
 from tfx_balance import StratifiedSplitter
 
 PIPELINE_NAME = 'tfx-balance-split-demo'

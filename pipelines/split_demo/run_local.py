@@ -12,9 +12,9 @@ import os
 import shutil
 
 from tfx import v1 as tfx_v1
-from tfx_balance.core.labels import format_count_table
 
 from pipelines.split_demo.pipeline import create_pipeline
+from tfx_balance.core.labels import format_count_table
 
 
 def main() -> None:

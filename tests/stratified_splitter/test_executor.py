@@ -1,0 +1,86 @@
+"""StratifiedSplitter executor on real artifacts: errors name the problem and write nothing."""
+
+import json
+import os
+
+import pytest
+
+from tests.support.examples import example, make_examples_artifact, new_output
+from tfx_balance import keys
+from tfx_balance.core.errors import ConfigError, DataError
+
+
+def run_executor(tmp_path, splits_in, **props):
+    from tfx_balance.stratified_splitter.executor import Executor
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), splits_in)
+    output = new_output(str(tmp_path / 'out'))
+    exec_properties = {
+        keys.LABEL_FEATURE_KEY: 'label',
+        keys.SPLITS_KEY: json.dumps([['train', 8], ['eval', 1], ['test', 1]]),
+        keys.SEED_KEY: 0,
+        **props,
+    }
+    Executor().Do(
+        {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, exec_properties
+    )
+    return output
+
+
+GOOD = [example(label='a', x=float(i)) for i in range(20)] + [example(label='b', x=1.0)]
+
+
+def test_input_splits_are_merged_and_counts_written(tmp_path):
+    output = run_executor(
+        tmp_path,
+        {'train': GOOD[:10], 'eval': GOOD[10:]},
+        **{keys.INPUT_SPLITS_KEY: json.dumps(['train', 'eval'])},
+    )
+    with open(os.path.join(output.uri, keys.SPLIT_COUNTS_FILE)) as f:
+        assert json.load(f) == {
+            'a': {'train': 16, 'eval': 2, 'test': 2},
+            'b': {'train': 1, 'eval': 0, 'test': 0},
+        }
+
+
+@pytest.mark.parametrize(
+    'records, error, fragment',
+    [
+        (GOOD + [example(x=1.0)], DataError, "label_feature 'label' not found"),
+        (GOOD + [example(label=1.5)], DataError, 'is a float feature'),
+        (GOOD + [example(label=['a', 'b'])], DataError, 'has 2 values'),
+    ],
+)
+def test_bad_labels_raise_our_error_and_leave_no_output(tmp_path, records, error, fragment):
+    with pytest.raises(error, match=fragment):
+        run_executor(tmp_path, {'train': records})
+    assert os.listdir(tmp_path / 'out') == []
+
+
+def test_empty_input_split_is_named(tmp_path):
+    with pytest.raises(DataError, match="split 'train' of the input artifact has no files"):
+        run_executor(tmp_path, {'train': []})
+    assert os.listdir(tmp_path / 'out') == []
+
+
+def test_unknown_input_split_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="'valid'.*available splits: train"):
+        run_executor(tmp_path, {'train': GOOD}, **{keys.INPUT_SPLITS_KEY: json.dumps(['valid'])})
+
+
+@pytest.mark.parametrize(
+    'splits, fragment',
+    [
+        ({'train': 0, 'eval': 1}, "weight of split 'train' is 0"),
+        ({}, 'non-empty mapping'),
+        ({'tr/ain': 1}, 'invalid split name'),
+    ],
+)
+def test_component_rejects_bad_splits_at_construction(splits, fragment):
+    from tfx.types import channel_utils, standard_artifacts
+
+    from tfx_balance import StratifiedSplitter
+
+    channel = channel_utils.as_channel([standard_artifacts.Examples()])
+    with pytest.raises(ConfigError, match=fragment):
+        StratifiedSplitter(examples=channel, label_feature='label', splits=splits)

@@ -1,0 +1,56 @@
+"""Test helpers: real Examples artifacts on disk, for calling executors directly."""
+
+import os
+
+import tensorflow as tf
+from tensorflow.core.example import example_pb2
+
+
+def example(**features) -> bytes:
+    """Serializes a tf.Example; ints -> int64, floats -> float, str/bytes -> bytes; lists ok."""
+    ex = example_pb2.Example()
+    for name, value in features.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        feature = ex.features.feature[name]
+        for v in values:
+            if isinstance(v, bool) or isinstance(v, int):
+                feature.int64_list.value.append(int(v))
+            elif isinstance(v, float):
+                feature.float_list.value.append(v)
+            else:
+                feature.bytes_list.value.append(v.encode() if isinstance(v, str) else v)
+    return ex.SerializeToString()
+
+
+def write_records(path: str, records) -> None:
+    tf.io.gfile.makedirs(os.path.dirname(path))
+    with tf.io.TFRecordWriter(path, options='GZIP') as writer:
+        for record in records:
+            writer.write(record)
+
+
+def make_examples_artifact(uri: str, splits: dict):
+    """An Examples artifact at ``uri`` with ``{split: [records]}`` written as gzipped shards."""
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
+    from tfx.types import artifact_utils, standard_artifacts
+
+    artifact = standard_artifacts.Examples()
+    artifact.uri = uri
+    artifact.split_names = artifact_utils.encode_split_names(list(splits))
+    examples_utils.set_payload_format(artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+    for split, records in splits.items():
+        split_dir = os.path.join(uri, f'Split-{split}')
+        tf.io.gfile.makedirs(split_dir)
+        if records:
+            write_records(os.path.join(split_dir, 'data_tfrecord-00000-of-00001.gz'), records)
+    return artifact
+
+
+def new_output(uri: str):
+    from tfx.types import standard_artifacts
+
+    artifact = standard_artifacts.Examples()
+    artifact.uri = uri
+    os.makedirs(uri, exist_ok=True)
+    return artifact

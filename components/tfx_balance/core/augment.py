@@ -1,0 +1,462 @@
+"""Exact, seeded rebalancing of serialized ``tf.train.Example`` records in Beam.
+
+:class:`BalancedAugment` reads the records twice (``records_source`` is called twice) and never
+holds a split in memory:
+
+1. **Profile pass.** Per class, a combiner counts examples, builds the 65,536-bucket histogram of
+   each example's seeded hash (see :mod:`tfx_balance.core.balance_plan`), and, when the
+   augmentation needs them, the per-feature statistics of float features (min, max, standard
+   deviation over all values of the class) and the interpolation reservoir. The per-class
+   results become one :class:`BalancePlan` (a side input).
+2. **Generation pass.** Each original is kept (with ``is_synthetic = 0`` added) or dropped, and
+   is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
+   exactly. Synthetic copy ``j`` of source ``s`` is made with the Generator
+   ``example_rng(seed, fingerprint(s), j)`` and carries ``is_synthetic = 1`` and the source's
+   fingerprint. Image augmentation runs on batches (``beam.BatchElements``) so the TF ops are
+   vectorised.
+
+The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
+of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
+bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
+is bounded by ``classes x reservoir_size x float values per example`` whatever the class size.
+
+Originals are never altered beyond the provenance feature: they are re-serialized
+(deterministically) with ``is_synthetic = 0`` added and every original feature unchanged.
+
+Example (outside TFX):
+    >>> import apache_beam as beam
+    >>> with beam.Pipeline() as p:  # doctest: +SKIP
+    ...     out = p | BalancedAugment(
+    ...         records_source=lambda: beam.io.ReadFromTFRecord('train/*.gz'),
+    ...         label_feature='label', target='max', augmentation='copy', seed=0)
+    ...     out['records'] | beam.io.WriteToTFRecord('balanced/train')
+    ...     out['plan'] | beam.Map(print)  # {class_name: {input, target, generated, ...}}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import math
+from typing import Callable, Dict, List, Mapping
+
+import apache_beam as beam
+import numpy as np
+
+from tfx_balance.core import augmentations, balance_plan, image_augment
+from tfx_balance.core.augmentations import AUGMENTATIONS, FeatureStats
+from tfx_balance.core.balance_plan import AUGMENT, KEEP, UNDERSAMPLE, ClassPlan
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_rng, fingerprint, seeded_hash
+from tfx_balance.core.labels import class_name, label_of_example
+
+DEFAULT_RESERVOIR_SIZE = 1000
+IMAGE_BATCH_SIZE = 64
+RECORDS = 'records'
+PLAN = 'plan'
+_RESERVOIR_SALT = b'tfx_balance.reservoir:'
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentConfig:
+    """Arguments of :class:`BalancedAugment` (see its docstring)."""
+
+    label_feature: str
+    target: object = 'max'
+    undersample: bool = False
+    augmentation: str = 'copy'
+    image_feature: str = 'image'
+    augment_fn: Callable | None = None
+    seed: int = 0
+    provenance_feature: str = 'is_synthetic'
+    source_feature: str = 'source_fingerprint'
+    options: Mapping = dataclasses.field(default_factory=dict)
+    reservoir_size: int = DEFAULT_RESERVOIR_SIZE
+    where: str = 'the input'
+
+    def validate(self) -> AugmentConfig:
+        balance_plan.validate_target(self.target)
+        if self.augment_fn is None and self.augmentation not in AUGMENTATIONS:
+            raise ConfigError(
+                f'augmentation {self.augmentation!r} is not supported; use one of '
+                f'{", ".join(AUGMENTATIONS)}, or a module_file with augment_fn.'
+            )
+        if self.augment_fn is not None and not callable(self.augment_fn):
+            raise ConfigError(f'augment_fn must be callable, got {self.augment_fn!r}.')
+        for arg in ('label_feature', 'provenance_feature', 'source_feature'):
+            if not isinstance(getattr(self, arg), str) or not getattr(self, arg):
+                raise ConfigError(f'{arg} must be a non-empty string, got {getattr(self, arg)!r}.')
+        names = {self.label_feature, self.provenance_feature, self.source_feature}
+        if len(names) != 3:
+            raise ConfigError(
+                'label_feature, provenance_feature and source_feature must be three different '
+                f'names, got {self.label_feature!r}, {self.provenance_feature!r}, '
+                f'{self.source_feature!r}.'
+            )
+        if self.uses_images:
+            if not isinstance(self.image_feature, str) or not self.image_feature:
+                raise ConfigError("augmentation='image' needs image_feature (a bytes feature).")
+            image_augment.ImageOptions.from_dict(self.options)
+        elif self.augmentation == 'numeric' and self.augment_fn is None:
+            unknown = sorted(set(self.options) - {'noise_scale'})
+            if unknown:
+                raise ConfigError(f"unknown 'numeric' option(s) {unknown}; known: noise_scale.")
+        if self.reservoir_size < 1:
+            raise ConfigError(f'reservoir_size must be >= 1, got {self.reservoir_size}.')
+        return self
+
+    @property
+    def uses_images(self) -> bool:
+        return self.augment_fn is None and self.augmentation == 'image'
+
+    @property
+    def needs_stats(self) -> bool:
+        return self.augment_fn is None and self.augmentation in ('numeric', 'interpolate')
+
+    @property
+    def needs_reservoir(self) -> bool:
+        return self.augment_fn is None and self.augmentation == 'interpolate'
+
+
+@dataclasses.dataclass(frozen=True)
+class BalancePlan:
+    """Per-class plans, float statistics and interpolation reservoirs of one split."""
+
+    classes: Dict[object, ClassPlan]
+    stats: Dict[object, Dict[str, FeatureStats]]
+    reservoirs: Dict[object, List[tuple]]  # class -> [(fingerprint, {feature: floats})]
+
+    def rows(self) -> dict:
+        return balance_plan.plan_rows(self.classes)
+
+
+# Profile pass.
+
+
+def _where(config: AugmentConfig, fp: str, label=None) -> str:
+    cls = f' of class {class_name(label)!r}' if label is not None else ''
+    return f'source example {fp}{cls} in {config.where}'
+
+
+def _parse(record: bytes, config: AugmentConfig):
+    from tensorflow.core.example import example_pb2
+
+    example = example_pb2.Example.FromString(record)
+    label = label_of_example(example, config.label_feature, config.where)
+    return example, label
+
+
+class _Profile(beam.DoFn):
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+
+    def process(self, record: bytes):
+        config = self._config
+        example, label = _parse(record, config)
+        features = example.features.feature
+        if config.provenance_feature in features:
+            raise DataError(
+                f"the input already has feature '{config.provenance_feature}' ({config.where}); "
+                'it would be overwritten by provenance. Set provenance_feature to another name '
+                '(e.g. when rebalancing data that was already rebalanced).'
+            )
+        if config.uses_images:
+            _image_bytes(example, config, fingerprint(record), label)
+        h = seeded_hash(config.seed, record)
+        floats = augmentations.float_features(example) if config.needs_stats else None
+        candidate = None
+        if config.needs_reservoir:
+            candidate = (seeded_hash(config.seed, _RESERVOIR_SALT + record), fingerprint(record))
+        yield label, (h >> balance_plan.BUCKET_SHIFT, floats, candidate)
+
+
+def _image_bytes(example, config: AugmentConfig, fp: str, label) -> bytes:
+    feature = example.features.feature.get(config.image_feature)
+    values = list(feature.bytes_list.value) if feature is not None else []
+    if feature is None or feature.WhichOneof('kind') != 'bytes_list' or len(values) != 1:
+        present = ', '.join(sorted(example.features.feature)[:12])
+        found = (
+            'missing'
+            if feature is None
+            else f'{feature.WhichOneof("kind")} with {len(values)} values'
+        )
+        raise DataError(
+            f"image_feature '{config.image_feature}' is {found} on {_where(config, fp, label)}; "
+            'it must be a bytes feature with one PNG or JPEG image. Features present: '
+            f'{present}. Set image_feature to the encoded image feature.'
+        )
+    if image_augment.image_format(values[0]) is None:
+        raise DataError(
+            f"image_feature '{config.image_feature}' on {_where(config, fp, label)} is not a "
+            f'PNG or JPEG image (starts with {values[0][:8]!r}). Encode images as PNG or JPEG.'
+        )
+    return values[0]
+
+
+class _ProfileFn(beam.CombineFn):
+    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir."""
+
+    def __init__(self, reservoir_size: int):
+        self._k = reservoir_size
+
+    def create_accumulator(self):
+        return {'n': 0, 'hist': {}, 'stats': {}, 'res': []}
+
+    def add_input(self, acc, item):
+        bucket, floats, candidate = item
+        acc['n'] += 1
+        acc['hist'][bucket] = acc['hist'].get(bucket, 0) + 1
+        if floats:
+            for name, values in floats.items():
+                v = values.astype(np.float64)
+                s = acc['stats'].get(name)
+                row = [v.size, float(v.sum()), float((v * v).sum()), float(v.min()), float(v.max())]
+                acc['stats'][name] = row if s is None else _merge_stats(s, row)
+        if candidate is not None:
+            acc['res'].append((candidate[0], candidate[1], floats or {}))
+            if len(acc['res']) >= 2 * self._k:
+                acc['res'] = self._trim(acc['res'])
+        return acc
+
+    def _trim(self, entries):
+        return heapq.nsmallest(self._k, entries, key=lambda e: (e[0], e[1]))
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        merged = next(accs)
+        for acc in accs:
+            merged['n'] += acc['n']
+            for b, c in acc['hist'].items():
+                merged['hist'][b] = merged['hist'].get(b, 0) + c
+            for name, row in acc['stats'].items():
+                s = merged['stats'].get(name)
+                merged['stats'][name] = row if s is None else _merge_stats(s, row)
+            merged['res'] = self._trim(merged['res'] + acc['res'])
+        return merged
+
+    def extract_output(self, acc):
+        acc['res'] = self._trim(acc['res'])
+        return acc
+
+
+def _merge_stats(a, b):
+    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4])]
+
+
+def _feature_stats(row) -> FeatureStats:
+    count, total, squares, lo, hi = row
+    mean = total / count
+    std = math.sqrt(max(0.0, squares / count - mean * mean))
+    return FeatureStats(lo, hi, std)
+
+
+def build_plan(profiles, config: AugmentConfig) -> BalancePlan:
+    """Builds the :class:`BalancePlan` from ``[(class, profile accumulator)]``."""
+    profiles = dict(profiles)
+    if not profiles:
+        raise DataError(
+            f'{config.where} has no examples; BalancedAugmenter needs at least one labelled '
+            'example per split it rebalances. Remove the split from `splits`.'
+        )
+    counts = {label: p['n'] for label, p in profiles.items()}
+    wanted = balance_plan.resolve_targets(counts, config.target)
+    classes = {
+        label: balance_plan.plan_class(
+            label, counts[label], wanted[label], config.undersample, profiles[label]['hist']
+        )
+        for label in counts
+    }
+    stats = {
+        label: {name: _feature_stats(row) for name, row in p['stats'].items()}
+        for label, p in profiles.items()
+    }
+    reservoirs = {label: [(fp, f) for _, fp, f in p['res']] for label, p in profiles.items()}
+    return BalancePlan(classes, stats, reservoirs)
+
+
+# Generation pass.
+
+_ORIGINAL, _SOURCE = 0, 1
+
+
+def _decide(plan: ClassPlan, record: bytes, selected: bool):
+    if plan.mode == UNDERSAMPLE:
+        if selected:
+            yield _ORIGINAL, record, plan.label, 0
+        return
+    yield _ORIGINAL, record, plan.label, 0
+    if plan.mode == AUGMENT:
+        copies = plan.copies_per_source + (1 if selected else 0)
+        if copies:
+            yield _SOURCE, record, plan.label, copies
+
+
+class _Route(beam.DoFn):
+    """Keeps, drops or marks each original as a source of copies (boundary bucket: ranked)."""
+
+    BOUNDARY = 'boundary'
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+
+    def process(self, record: bytes, plan: BalancePlan):
+        _, label = _parse(record, self._config)
+        cp = plan.classes[label]
+        if cp.mode == KEEP:
+            yield _ORIGINAL, record, label, 0
+            return
+        h = seeded_hash(self._config.seed, record)
+        bucket = h >> balance_plan.BUCKET_SHIFT
+        if bucket == cp.boundary_bucket:
+            yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((label, bucket), (h, record)))
+        else:
+            yield from _decide(cp, record, cp.selected_bucket(bucket))
+
+
+def _rank_boundary(item, plan: BalancePlan):
+    (label, _), members = item
+    cp = plan.classes[label]
+    for rank, (_, record) in enumerate(sorted(members), start=cp.boundary_start):
+        yield from _decide(cp, record, rank < cp.select)
+
+
+def _mark_original(item, provenance_feature: str) -> bytes:
+    from tensorflow.core.example import example_pb2
+
+    example = example_pb2.Example.FromString(item[1])
+    return augmentations.set_provenance(example, provenance_feature, False)
+
+
+def _jobs(item):
+    _, record, label, copies = item
+    fp = fingerprint(record)
+    for j in range(copies):
+        yield record, label, fp, j
+
+
+class _AugmentOne(beam.DoFn):
+    """'copy', 'numeric', 'interpolate' and user augment_fn: one synthetic example per job."""
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+
+    def process(self, job, plan: BalancePlan):
+        from tensorflow.core.example import example_pb2
+
+        config = self._config
+        record, label, fp, copy_index = job
+        example = example_pb2.Example.FromString(record)
+        rng = example_rng(config.seed, fp, copy_index)
+        if config.augment_fn is not None:
+            example = augmentations.apply_user_fn(
+                config.augment_fn, example, rng, config.label_feature, _where(config, fp, label)
+            )
+        elif config.augmentation == 'numeric':
+            scale = float(config.options.get('noise_scale', augmentations.DEFAULT_NOISE_SCALE))
+            augmentations.jitter(example, plan.stats[label], rng, scale)
+        elif config.augmentation == 'interpolate':
+            pool = plan.reservoirs[label]
+            others = [f for other_fp, f in pool if other_fp != fp] or [
+                augmentations.float_features(example)
+            ]
+            partner = others[int(rng.integers(len(others)))]
+            augmentations.interpolate(example, partner, plan.stats[label], rng)
+        yield augmentations.set_provenance(
+            example, config.provenance_feature, True, config.source_feature, fp
+        )
+
+
+class _AugmentImages(beam.DoFn):
+    """'image': augments a batch of jobs with one vectorised TF call per image size."""
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._options = image_augment.ImageOptions.from_dict(config.options)
+
+    def process(self, jobs):
+        from tensorflow.core.example import example_pb2
+
+        config = self._config
+        examples, encoded, decoded, params = [], [], [], []
+        for record, label, fp, copy_index in jobs:
+            example = example_pb2.Example.FromString(record)
+            data = _image_bytes(example, config, fp, label)
+            try:
+                image = image_augment.decode(data)
+            except Exception as e:  # tf.errors.InvalidArgumentError and friends
+                raise DataError(
+                    f"image_feature '{config.image_feature}' on {_where(config, fp, label)} "
+                    f'could not be decoded ({type(e).__name__}: {str(e).splitlines()[0]}). '
+                    'Fix or remove the corrupt image.'
+                ) from e
+            rng = example_rng(config.seed, fp, copy_index)
+            examples.append((example, fp))
+            encoded.append(data)
+            decoded.append(image)
+            params.append(image_augment.draw_params(rng, self._options))
+        for (example, fp), data in zip(
+            examples, image_augment.augment_images(encoded, params, decoded)
+        ):
+            example.features.feature[config.image_feature].bytes_list.value[:] = [data]
+            yield augmentations.set_provenance(
+                example, config.provenance_feature, True, config.source_feature, fp
+            )
+
+
+class BalancedAugment(beam.PTransform):
+    """Rebalances one split's examples to exact per-class targets (see module docstring).
+
+    Apply to a pipeline (``PBegin``). ``records_source`` is called twice and must return a new
+    PTransform reading the serialized examples each time. Returns a dict with ``'records'``
+    (serialized output examples) and ``'plan'`` (a single element: ``{class_name: {input,
+    target, generated, dropped, output}}``).
+
+    Args:
+      records_source: callable returning a PTransform that reads the serialized examples.
+      config: an :class:`AugmentConfig` (or pass its fields as keyword arguments).
+    """
+
+    def __init__(self, records_source: Callable[[], beam.PTransform], config=None, **kwargs):
+        super().__init__()
+        self._source = records_source
+        self._config = (config or AugmentConfig(**kwargs)).validate()
+
+    def expand(self, pipeline):
+        config = self._config
+        profiles = (
+            pipeline
+            | 'ReadForPlan' >> self._source()
+            | 'Profile' >> beam.ParDo(_Profile(config))
+            | 'ProfilePerClass' >> beam.CombinePerKey(_ProfileFn(config.reservoir_size))
+            | 'AllProfiles' >> beam.combiners.ToList()
+        )
+        plan = profiles | 'Plan' >> beam.Map(build_plan, config)
+        plan_side = beam.pvalue.AsSingleton(plan)
+        routed = (
+            pipeline
+            | 'ReadForGenerate' >> self._source()
+            | 'Route'
+            >> beam.ParDo(_Route(config), plan_side).with_outputs(_Route.BOUNDARY, main='decided')
+        )
+        ranked = (
+            routed[_Route.BOUNDARY]
+            | 'GroupBoundaryBucket' >> beam.GroupByKey()
+            | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plan_side)
+        )
+        decided = (routed.decided, ranked) | 'Decided' >> beam.Flatten()
+        originals, sources = decided | 'OriginalOrSource' >> beam.Partition(
+            lambda item, _: item[0], 2
+        )
+        kept = originals | 'MarkOriginal' >> beam.Map(_mark_original, config.provenance_feature)
+        jobs = sources | 'CopyJobs' >> beam.FlatMap(_jobs)
+        if config.uses_images:
+            synthetic = (
+                jobs
+                | 'BatchImages'
+                >> beam.BatchElements(min_batch_size=1, max_batch_size=IMAGE_BATCH_SIZE)
+                | 'AugmentImages' >> beam.ParDo(_AugmentImages(config))
+            )
+        else:
+            synthetic = jobs | 'Augment' >> beam.ParDo(_AugmentOne(config), plan_side)
+        records = (kept, synthetic) | 'Output' >> beam.Flatten()
+        return {RECORDS: records, PLAN: plan | 'PlanRows' >> beam.Map(lambda p: p.rows())}

@@ -17,3 +17,20 @@ GROUP_FEATURE_KEY = 'group_feature'
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
+
+# BalancedInputGen.
+EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'
+BALANCE_PLAN_FILE = 'balance_plan.json'
+
+# BalancedAugmenter.
+TARGET_KEY = 'target'
+UNDERSAMPLE_KEY = 'undersample'
+AUGMENTATION_KEY = 'augmentation'
+AUGMENTATION_OPTIONS_KEY = 'augmentation_options'
+IMAGE_FEATURE_KEY = 'image_feature'
+MODULE_FILE_KEY = 'module_file'
+MODULE_PATH_KEY = 'module_path'
+AUGMENT_FN_KEY = 'augment_fn'  # name of the function looked up in module_file
+PROVENANCE_FEATURE_KEY = 'provenance_feature'
+SOURCE_FEATURE_KEY = 'source_feature'
+REBALANCE_PLAN_FILE = 'rebalance_plan.json'

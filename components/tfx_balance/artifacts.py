@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from typing import Iterable, List, Sequence
 
 import apache_beam as beam
@@ -180,3 +181,31 @@ def output_guard(*outputs):
                         tf.io.gfile.remove(path)
                 logging.error('Removed partial output under %s after a failure.', uri)
         raise
+
+
+def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
+    """Reads every file of ``splits`` and returns ``(split, path, error)`` for the first one that
+    is not a readable gzipped TFRecord file, or None. Used only after a failure, to name the file.
+    """
+    for split in splits:
+        for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split))):
+            try:
+                for _ in tf.data.TFRecordDataset(path, compression_type='GZIP'):
+                    pass
+            except (tf.errors.OpError, ValueError) as e:
+                detail = re.sub(r'\{\{.*?\}\}\s*|\s*\[Op:.*$', '', str(e).split('\n')[0])
+                return split, path, detail.strip(" '")
+    return None
+
+
+def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> Exception:
+    """Turns a low-level read failure into a ``DataError`` naming the corrupt file, if any."""
+    found = find_unreadable_file(examples, splits)
+    if found is None:
+        return error
+    split, path, detail = found
+    return DataError(
+        f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
+        f'({detail}); it is corrupt or truncated. Re-run the upstream component that wrote it, '
+        'or remove the file.'
+    )

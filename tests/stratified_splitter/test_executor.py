@@ -11,9 +11,21 @@ from tfx_balance.core.errors import ConfigError, DataError
 
 
 def run_executor(tmp_path, splits_in, **props):
+    make_examples_artifact(str(tmp_path / 'in'), splits_in)
+    return run_executor_on(tmp_path, str(tmp_path / 'in'), list(splits_in), **props)
+
+
+def run_executor_on(tmp_path, input_uri, split_names=('train',), **props):
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
+    from tfx.types import artifact_utils, standard_artifacts
+
     from tfx_balance.stratified_splitter.executor import Executor
 
-    examples = make_examples_artifact(str(tmp_path / 'in'), splits_in)
+    examples = standard_artifacts.Examples()
+    examples.uri = input_uri
+    examples.split_names = artifact_utils.encode_split_names(list(split_names))
+    examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
     output = new_output(str(tmp_path / 'out'))
     exec_properties = {
         keys.LABEL_FEATURE_KEY: 'label',
@@ -84,3 +96,47 @@ def test_component_rejects_bad_splits_at_construction(splits, fragment):
     channel = channel_utils.as_channel([standard_artifacts.Examples()])
     with pytest.raises(ConfigError, match=fragment):
         StratifiedSplitter(examples=channel, label_feature='label', splits=splits)
+
+
+def test_truncated_input_file_is_named_and_no_output_is_left(tmp_path):
+    records = [example(label='a', x=float(i), pad='y' * 100) for i in range(2000)]
+    from tfx_balance.stratified_splitter.executor import Executor
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
+    path = tmp_path / 'in' / 'Split-train' / 'data_tfrecord-00000-of-00001.gz'
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    output = new_output(str(tmp_path / 'out'))
+    with pytest.raises(DataError, match=f"input file {path} of split 'train' is not a readable"):
+        Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples]},
+            {keys.EXAMPLES_KEY: [output]},
+            {
+                keys.LABEL_FEATURE_KEY: 'label',
+                keys.SPLITS_KEY: json.dumps([['train', 1]]),
+                keys.SEED_KEY: 0,
+            },
+        )
+    assert os.listdir(tmp_path / 'out') == []
+
+
+def test_output_is_the_same_for_any_input_sharding_and_file_order(tmp_path):
+    import collections
+
+    from tests.support.artifacts import read_split
+
+    records = [example(label=['a', 'b', 'c'][i % 3], x=float(i)) for i in range(300)]
+    one = run_executor(tmp_path / 'one', {'train': records})
+    # Same records, reversed and spread over 3 shards.
+    from tests.support.examples import write_records
+
+    three_dir = tmp_path / 'three'
+    make_examples_artifact(str(three_dir / 'in'), {'train': []})
+    rev = records[::-1]
+    for i in range(3):
+        write_records(str(three_dir / 'in' / 'Split-train' / f'part-{i}.gz'), rev[i::3])
+    three = run_executor_on(three_dir, str(three_dir / 'in'))
+    for split in ('train', 'eval', 'test'):
+        assert collections.Counter(read_split(one.uri, split)) == collections.Counter(
+            read_split(three.uri, split)
+        )

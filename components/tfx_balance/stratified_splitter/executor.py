@@ -90,7 +90,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         )
                     _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                raise unwrap_error(e) from e
+                error = unwrap_error(e)
+                if not isinstance(error, TfxBalanceError):
+                    error = artifacts.explain_read_failure(error, examples, read_splits)
+                raise error from e
             artifacts.finish_examples(examples, output, splits)
             counts = artifacts.read_json(counts_path)
             logging.info(

@@ -7,6 +7,7 @@ __version__ = '0.1.0'
 
 _LAZY = {
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
+    'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
 }
 
 

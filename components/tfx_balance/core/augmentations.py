@@ -24,7 +24,7 @@ import dataclasses
 from typing import Callable, Dict, Mapping
 
 import numpy as np
-from tensorflow.core.example import example_pb2
+from tensorflow.core.example import example_pb2, feature_pb2
 
 from tfx_balance.core.errors import DataError
 
@@ -168,12 +168,12 @@ def apply_user_fn(
     return out
 
 
-def _to_feature(value, kind: str, name: str, where: str) -> example_pb2.Feature:
+def _to_feature(value, kind: str, name: str, where: str) -> feature_pb2.Feature:
     arr = np.asarray(value)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     arr = arr.reshape(-1)
-    feature = example_pb2.Feature()
+    feature = feature_pb2.Feature()
     ok = True
     if kind == 'int64_list':
         ok = arr.size == 0 or np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool

@@ -1,0 +1,1 @@
+"""BalancedAugmenter: rebalance a split with exact per-class counts and augmented examples."""

@@ -1,0 +1,168 @@
+"""BalancedAugmenter executor: rebalances splits of an Examples artifact, passes the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any, Dict, List
+
+import apache_beam as beam
+from absl import logging
+from tfx import types
+from tfx.components.util import udf_utils
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from tfx_balance import artifacts, keys
+from tfx_balance.core import augment
+from tfx_balance.core.augment import AugmentConfig, BalancedAugment
+from tfx_balance.core.balance_plan import PLAN_COLUMNS
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.labels import format_count_table
+from tfx_balance.stratified_splitter.executor import unwrap_error
+
+
+def load_augment_fn(exec_properties: Dict[str, Any]):
+    """The user ``augment_fn`` from ``module_file``/``module_path``, or None if neither is set."""
+    module = exec_properties.get(keys.MODULE_PATH_KEY) or exec_properties.get(keys.MODULE_FILE_KEY)
+    if not module:
+        return None
+    props = {
+        keys.MODULE_FILE_KEY: exec_properties.get(keys.MODULE_FILE_KEY),
+        keys.MODULE_PATH_KEY: exec_properties.get(keys.MODULE_PATH_KEY),
+    }
+    try:
+        fn = udf_utils.get_fn(props, keys.AUGMENT_FN_KEY)
+    except AttributeError as e:
+        raise ConfigError(
+            f'module_file {module!r} does not define {keys.AUGMENT_FN_KEY}; define '
+            f'`def {keys.AUGMENT_FN_KEY}(features, rng): ...` returning the new features.'
+        ) from e
+    except Exception as e:  # import errors of user code
+        raise ConfigError(
+            f'module_file {module!r} could not be loaded ({type(e).__name__}: {e}). Fix the '
+            'module so it imports.'
+        ) from e
+    if not callable(fn):
+        raise ConfigError(f'{keys.AUGMENT_FN_KEY} in module_file {module!r} is not callable.')
+    return fn
+
+
+def _plan_document(exec_properties, splits_plans) -> dict:
+    return {
+        'label_feature': exec_properties[keys.LABEL_FEATURE_KEY],
+        'target': json.loads(exec_properties[keys.TARGET_KEY]),
+        'undersample': bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
+        'augmentation': 'augment_fn'
+        if exec_properties.get(keys.MODULE_FILE_KEY) or exec_properties.get(keys.MODULE_PATH_KEY)
+        else exec_properties[keys.AUGMENTATION_KEY],
+        'seed': int(exec_properties.get(keys.SEED_KEY) or 0),
+        'provenance_feature': exec_properties[keys.PROVENANCE_FEATURE_KEY],
+        'source_feature': exec_properties[keys.SOURCE_FEATURE_KEY],
+        'splits': dict(sorted(splits_plans)),
+    }
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Rebalances the chosen splits to exact per-class counts; copies the other splits.
+
+    Do(input_dict, output_dict, exec_properties):
+      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      output_dict['examples']: one Examples artifact with every input split: the rebalanced
+        ones as gzipped TFRecords in ``Split-<name>/``, the others copied byte-for-byte; and
+        ``rebalance_plan.json`` (per split and class: input, target, generated, dropped, output).
+      exec_properties:
+        label_feature: name of the int64/bytes label feature.
+        target: JSON: "max", "mean", an int, or a list of [class, count] pairs.
+        undersample: 1 to reduce classes above their target, else 0.
+        augmentation: 'copy', 'image', 'numeric' or 'interpolate'.
+        augmentation_options: JSON dict of options of the built-in augmentation, or null.
+        image_feature: bytes feature with PNG/JPEG data (for 'image').
+        module_file / module_path: user module with augment_fn (module_path when TFX packaged
+          the module file as a wheel); overrides augmentation.
+        splits: JSON list of the split names to rebalance.
+        seed: int seed of every random choice.
+        provenance_feature: int64 feature added to every example of rebalanced splits.
+        source_feature: bytes feature with the source fingerprint on generated examples.
+    """
+
+    def Do(  # noqa: N802 (TFX API)
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
+        artifacts.require_tf_example(examples, 'BalancedAugmenter')
+        splits = artifacts.resolve_splits(
+            examples, json.loads(exec_properties[keys.SPLITS_KEY]), 'splits'
+        )
+        all_splits = artifacts.split_names(examples)
+        for split in splits:
+            artifacts.check_split_files(examples, split)
+        options = exec_properties.get(keys.AUGMENTATION_OPTIONS_KEY)
+        config = AugmentConfig(
+            label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
+            target=json.loads(exec_properties[keys.TARGET_KEY]),
+            undersample=bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
+            augmentation=exec_properties[keys.AUGMENTATION_KEY],
+            image_feature=exec_properties.get(keys.IMAGE_FEATURE_KEY) or 'image',
+            augment_fn=load_augment_fn(exec_properties),
+            seed=int(exec_properties.get(keys.SEED_KEY) or 0),
+            provenance_feature=exec_properties[keys.PROVENANCE_FEATURE_KEY],
+            source_feature=exec_properties[keys.SOURCE_FEATURE_KEY],
+            options=json.loads(options) if options else {},
+        ).validate()
+        plan_path = os.path.join(output.uri, keys.REBALANCE_PLAN_FILE)
+        logging.info(
+            'BalancedAugmenter: rebalancing split(s) %s of %s (label %r, target %s, '
+            'undersample %s, augmentation %s, seed %d).',
+            splits,
+            all_splits,
+            config.label_feature,
+            config.target,
+            config.undersample,
+            'augment_fn' if config.augment_fn else config.augmentation,
+            config.seed,
+        )
+        with artifacts.output_guard(output):
+            try:
+                with self._make_beam_pipeline() as pipeline:
+                    plans = []
+                    for split in splits:
+                        result = pipeline | f'Balance[{split}]' >> BalancedAugment(
+                            records_source=lambda s=split: artifacts.make_records_source(
+                                examples, s, 'BalancedAugmenter'
+                            ),
+                            config=dataclasses.replace(config, where=f"split '{split}'"),
+                        )
+                        _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+                            artifacts.output_split_dir(output, split)
+                        )
+                        plans.append(
+                            result[augment.PLAN]
+                            | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
+                        )
+                    _ = (
+                        plans
+                        | 'AllPlans' >> beam.Flatten()
+                        | 'PlansToList' >> beam.combiners.ToList()
+                        | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
+                        | 'WritePlan' >> artifacts.WriteJson(plan_path)
+                    )
+            except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
+                raise unwrap_error(e) from e
+            for split in all_splits:
+                if split not in splits:
+                    artifacts.copy_split(examples, split, output)
+            artifacts.finish_examples(examples, output, all_splits)
+        document = artifacts.read_json(plan_path)
+        for split, rows in document['splits'].items():
+            logging.info(
+                "BalancedAugmenter plan for split '%s':\n%s",
+                split,
+                format_count_table(rows, PLAN_COLUMNS),
+            )

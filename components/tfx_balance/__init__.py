@@ -6,6 +6,7 @@ Components are imported lazily, so ``import tfx_balance.core`` stays free of TFX
 __version__ = '0.1.0'
 
 _LAZY = {
+    'ClassDistributionValidator': 'tfx_balance.class_distribution_validator.component',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
 }

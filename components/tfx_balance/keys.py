@@ -34,3 +34,12 @@ AUGMENT_FN_KEY = 'augment_fn'  # name of the function looked up in module_file
 PROVENANCE_FEATURE_KEY = 'provenance_feature'
 SOURCE_FEATURE_KEY = 'source_feature'
 REBALANCE_PLAN_FILE = 'rebalance_plan.json'
+
+# ClassDistributionValidator.
+SCHEMA_KEY = 'schema'
+MAX_SPLIT_DISTANCE_KEY = 'max_split_distance'
+TARGETS_KEY = 'targets'
+TARGET_TOLERANCE_KEY = 'target_tolerance'
+FAIL_ON_VIOLATION_KEY = 'fail_on_violation'
+CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
+CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'

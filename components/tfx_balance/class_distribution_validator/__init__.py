@@ -1,0 +1,1 @@
+"""ClassDistributionValidator: TFDV checks of label distributions across and within splits."""

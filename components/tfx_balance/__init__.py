@@ -7,6 +7,9 @@ __version__ = '0.1.0'
 
 _LAZY = {
     'ClassDistributionValidator': 'tfx_balance.class_distribution_validator.component',
+    'BalancedInputGen': 'tfx_balance.balanced_input_gen.component',
+    'balanced_dataset': 'tfx_balance.core.balanced_input',
+    'steps_per_epoch': 'tfx_balance.core.balanced_input',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
 }

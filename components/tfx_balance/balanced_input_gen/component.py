@@ -1,0 +1,93 @@
+"""BalancedInputGen: lay splits out per class so the Trainer can read exactly balanced batches."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from tfx import types
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from tfx_balance import keys
+from tfx_balance.balanced_input_gen import executor
+from tfx_balance.core.balanced_input import DEFAULT_EXAMPLES_PER_SHARD
+
+
+class BalancedInputGenSpec(ComponentSpec):
+    PARAMETERS = {
+        keys.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
+        keys.SPLITS_KEY: ExecutionParameter(type=str),
+        keys.SEED_KEY: ExecutionParameter(type=int),
+        keys.EXAMPLES_PER_SHARD_KEY: ExecutionParameter(type=int, optional=True),
+    }
+    INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+
+
+class BalancedInputGen(base_beam_component.BaseBeamComponent):
+    """Lays splits out as one set of shards per class, for ``balanced_dataset`` in the Trainer.
+
+    Example:
+        balanced = BalancedInputGen(
+            examples=transform.outputs['transformed_examples'],  # or any Examples artifact
+            label_feature='label',
+            splits=['train'],
+            seed=0,
+        )
+        trainer = Trainer(examples=balanced.outputs['examples'], module_file=..., ...)
+
+        # in the Trainer module's run_fn:
+        train_ds = balanced_dataset(
+            fn_args.train_files, label_feature='label', batch_size=64,
+            data_accessor=fn_args.data_accessor, schema=schema, seed=0)
+
+    Each split in ``splits`` is written as gzipped TFRecord shards
+    ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` (any TFX component still reads
+    the split as a whole); the other splits are copied unchanged. ``balance_plan.json`` in the
+    artifact folder records per split the classes, counts, files per class, the class weights
+    ``n / (K * n_c)`` and the output-bias initialiser ``log(n_c / n)``. Shard membership and order
+    are a seeded hash of the example bytes: the same on any runner, input order or retry.
+
+    Outputs:
+      examples: Examples artifact with every input split; ``splits`` laid out per class.
+    """
+
+    SPEC_CLASS = BalancedInputGenSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        label_feature: str,
+        splits: Sequence[str] = ('train',),
+        seed: int = 0,
+        examples_per_shard: int | None = None,
+    ):
+        """Args:
+        examples: Examples channel (tf.Example payload), raw or transformed.
+        label_feature: the int64 or bytes feature holding the class label.
+        splits: the splits to lay out per class (default ``['train']``); others pass through.
+        seed: seed of the hash that orders examples inside the class shards.
+        examples_per_shard: at most about this many examples per class shard (default
+          50,000); a shard is sorted in memory by one worker.
+        """
+        if not isinstance(label_feature, str) or not label_feature:
+            raise ValueError(f'label_feature must be a non-empty string, got {label_feature!r}.')
+        if isinstance(splits, str):
+            splits = [splits]
+        splits = list(splits)
+        if not splits or not all(isinstance(s, str) and s for s in splits):
+            raise ValueError(f'splits must be a non-empty list of split names, got {splits!r}.')
+        if examples_per_shard is not None and int(examples_per_shard) < 1:
+            raise ValueError(f'examples_per_shard must be >= 1, got {examples_per_shard!r}.')
+        spec = BalancedInputGenSpec(
+            label_feature=label_feature,
+            splits=json.dumps(splits),
+            seed=int(seed),
+            examples_per_shard=int(examples_per_shard or DEFAULT_EXAMPLES_PER_SHARD),
+            input_examples=examples,
+            examples=types.Channel(type=standard_artifacts.Examples),
+        )
+        super().__init__(spec=spec)

@@ -160,7 +160,7 @@ def finish_examples(examples, output, splits: Iterable[str]) -> None:
     output.split_names = artifact_utils.encode_split_names(list(splits))
     examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
     for name in ('span', 'version'):
-        if examples.has_property(name) and output.has_property(name):
+        if examples.has_property(name) and name in (output.PROPERTIES or {}):
             setattr(output, name, getattr(examples, name))
 
 

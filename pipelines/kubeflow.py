@@ -10,7 +10,9 @@ Every sample pipeline has a thin ``pipelines/<name>/run_kubeflow.py``::
 
 and is listed in ``KUBEFLOW_PIPELINES`` below (the offline tests in ``tests/kubeflow/`` compile and
 check every entry). The factory contract is ``create_pipeline(root, beam_args=None, **kwargs)``
-returning a ``tfx.dsl.Pipeline``; it is called once per compiled file, because
+returning a ``tfx.dsl.Pipeline``. ``root`` is the local output folder (for things like the MLMD
+sqlite path, which Kubeflow does not use); the pipeline's name and pipeline root are then set from
+``--name`` and ``--pipeline-root``. The factory is called once per compiled file, because
 ``KubeflowV2DagRunner.run()`` mutates components (module files become wheels under
 ``<pipeline_root>/_wheels``). A factory that accepts ``data_root`` receives ``--data-root``.
 
@@ -163,13 +165,16 @@ def build_pipeline(
     *,
     name: str,
     pipeline_root: str,
+    local_root: str,
     beam_args: Sequence[str],
     data_root: str | None = None,
 ):
-    """A fresh pipeline from ``factory`` with the Kubeflow name and pipeline root."""
-    pipeline = factory(
-        pipeline_root, beam_args=list(beam_args), **_factory_kwargs(factory, data_root)
-    )
+    """A fresh pipeline from ``factory`` with the Kubeflow name and pipeline root.
+
+    The factory's ``root`` is ``local_root`` (factories put local things such as the unused MLMD
+    sqlite path there); its pipeline root is then replaced by ``pipeline_root``.
+    """
+    pipeline = factory(local_root, beam_args=list(beam_args), **_factory_kwargs(factory, data_root))
     # KubeflowV2DagRunner reads both from pipeline_info; keep the public attribute in step.
     pipeline.pipeline_info.pipeline_name = name
     pipeline.pipeline_name = name
@@ -258,7 +263,11 @@ def compile_pipeline(
         list(DEFAULT_BEAM_ARGS if beam_args is None else beam_args), image
     )
     settings = dict(
-        name=name, pipeline_root=pipeline_root, beam_args=beam_args, data_root=data_root
+        name=name,
+        pipeline_root=pipeline_root,
+        local_root=os.path.abspath(output_dir),
+        beam_args=beam_args,
+        data_root=data_root,
     )
 
     pipeline = build_pipeline(factory, **settings)

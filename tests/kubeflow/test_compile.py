@@ -1,0 +1,214 @@
+"""Compiled Kubeflow specs, checked the way the KFP backend and SDK read them (offline)."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import yaml
+from google.protobuf import json_format
+
+from pipelines import kubeflow
+from tests.kubeflow import module_pipeline
+from tests.kubeflow.conftest import (
+    NAMES,
+    TEST_IMAGE,
+    constants,
+    executors,
+    load_yaml,
+    wheels_dir,
+)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_yaml_is_a_strict_pipeline_spec_2_1(compiled, name):
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    result, spec = compiled[name]
+    # Strict: an unknown field anywhere raises (ignore_unknown_fields=False).
+    message = json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
+    assert json_format.MessageToDict(message) == spec  # nothing dropped or reinterpreted
+    assert message.schema_version == '2.1.0' == kubeflow.SCHEMA_VERSION
+    assert message.pipeline_info.name == name
+    assert kubeflow.PIPELINE_NAME_PATTERN.fullmatch(name)
+    assert os.path.basename(result.yaml_path) == 'pipeline.yaml'
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_tasks_are_the_pipeline_components(compiled, name):
+    result, spec = compiled[name]
+    ids = {component.id for component in result.pipeline.components}
+    assert set(spec['root']['dag']['tasks']) == ids
+    assert set(spec['components']) == ids
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_every_executor_runs_our_image_with_the_tfx_entrypoint(compiled, name):
+    _, spec = compiled[name]
+    assert executors(spec)
+    for label, executor in executors(spec).items():
+        container = executor['container']  # no importer/resolver executors in our pipelines
+        assert container['image'] == TEST_IMAGE, label
+        assert container['command'] == [
+            'python',
+            '-m',
+            'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor',
+        ]
+        assert container['args'][-2:] == list(kubeflow.DEFAULT_BEAM_ARGS), label
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_vertex_json_is_a_strict_pipeline_job_with_the_same_spec(compiled, name):
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    result, spec = compiled[name]
+    with open(result.json_path) as f:
+        job = json.load(f)
+    json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
+    assert job['runtimeConfig']['gcsOutputDirectory'] == result.pipeline_root
+    assert job['pipelineSpec']['schemaVersion'] == '2.1.0'
+    assert job['pipelineSpec']['root'] == spec['root']
+    assert job['pipelineSpec']['deploymentSpec'] == spec['deploymentSpec']
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_kfp_sdk_loads_and_recompiles_the_yaml(compiled, name, tmp_path):
+    from kfp import compiler, components
+
+    result, spec = compiled[name]
+    component = components.load_component_from_file(result.yaml_path)
+    assert component.name == name
+    out = str(tmp_path / 'recompiled.yaml')
+    compiler.Compiler().compile(component, out)
+    recompiled = load_yaml(out)
+    assert recompiled['schemaVersion'] == '2.1.0'
+    for key in ('root', 'components', 'deploymentSpec', 'pipelineInfo'):
+        assert recompiled[key] == spec[key], key
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_module_files_are_wheels_under_the_pipeline_root(compiled, name):
+    """No step needs a local module file: each is a wheel under <pipeline_root>/_wheels."""
+    result, spec = compiled[name]
+    for task in spec['root']['dag']['tasks']:
+        params = constants(spec, task)
+        assert not params.get('module_file'), (task, params.get('module_file'))
+        module_path = params.get('module_path') or ''
+        if '@' in module_path:
+            module, wheel = module_path.split('@', 1)
+            assert os.path.dirname(wheel) == wheels_dir(result.pipeline_root)
+            assert os.path.isfile(wheel) and wheel.endswith('.whl')
+            with zipfile.ZipFile(wheel) as z:
+                assert f'{module}.py' in z.namelist()
+
+
+def test_trainer_module_file_is_packaged_as_an_importable_wheel(compiled, tmp_path):
+    result, spec = compiled[module_pipeline.PIPELINE_NAME]
+    params = constants(spec, 'Trainer')
+    module, wheel = params['module_path'].split('@', 1)
+    assert module == 'trainer_module'
+    (found,) = os.listdir(wheels_dir(result.pipeline_root))
+    assert wheel == os.path.join(wheels_dir(result.pipeline_root), found)
+    assert found.lower().startswith('tfx_user_code_trainer-0.0+') and found.endswith(
+        '-py3-none-any.whl'
+    )
+    with zipfile.ZipFile(wheel) as z, open(module_pipeline.MODULE_FILE, 'rb') as f:
+        assert z.read('trainer_module.py') == f.read()
+    # A pure-Python wheel imports from the zip: the module is in it, not next to the pipeline.
+    code = (
+        'import sys; sys.path.insert(0, sys.argv[1]); import trainer_module as m; '
+        'print(m.MODULE_MARKER, callable(m.run_fn))'
+    )
+    out = subprocess.run(
+        [sys.executable, '-I', '-c', code, wheel],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == 'tfx-balance kubeflow test module True'
+
+
+def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path):
+    from pipelines.split_demo.pipeline import create_pipeline
+
+    result = kubeflow.compile_pipeline(
+        create_pipeline,
+        name='split-demo-remote',
+        output_dir=str(tmp_path),
+        pipeline_root='gs://bucket/tfx-balance/root',
+    )
+    with open(result.yaml_path) as f:
+        text = f.read()
+    assert text.startswith('# PIPELINE DEFINITION\n# Name: split-demo-remote\n')
+    spec = yaml.safe_load(text)
+    assert spec['defaultPipelineRoot'] == 'gs://bucket/tfx-balance/root'
+    assert spec['pipelineInfo']['name'] == 'split-demo-remote'
+    for executor in executors(spec).values():
+        assert executor['container']['image'] == kubeflow.DEFAULT_IMAGE
+
+
+def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monkeypatch):
+    from pipelines.split_demo.pipeline import PIPELINE_NAME, create_pipeline
+
+    monkeypatch.setenv(kubeflow.IMAGE_ENV, 'example.org/x/tfx-balance:env')
+    monkeypatch.setenv(kubeflow.PIPELINE_ROOT_ENV, 's3://bucket/root')
+    monkeypatch.setenv(
+        kubeflow.BEAM_ARGS_ENV, '--runner=DataflowRunner --project=p --region=us-central1'
+    )
+    result = kubeflow.main(create_pipeline, PIPELINE_NAME, ['--output-dir', str(tmp_path)])
+    spec = load_yaml(result.yaml_path)
+    assert spec['defaultPipelineRoot'] == 's3://bucket/root'
+    (executor,) = [e for label, e in executors(spec).items() if 'StratifiedSplitter' in label]
+    assert executor['container']['image'] == 'example.org/x/tfx-balance:env'
+    assert executor['container']['args'][-4:] == [
+        '--runner=DataflowRunner',
+        '--project=p',
+        '--region=us-central1',
+        '--sdk_container_image=example.org/x/tfx-balance:env',
+    ]
+    assert not os.path.exists(tmp_path / 'pipeline.json')
+
+
+def test_bad_pipeline_name_is_refused_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"'split_demo'.*e\.g\. 'split-demo'"):
+        kubeflow.check_pipeline_name('split_demo')
+
+
+@pytest.mark.parametrize(
+    'given, expected',
+    [
+        (['--direct_num_workers=1'], ['--direct_num_workers=1']),
+        (
+            ['--runner=DataflowRunner', '--project=p'],
+            ['--runner=DataflowRunner', '--project=p', '--sdk_container_image=IMG'],
+        ),
+        (
+            ['--runner=DataflowRunner', '--sdk_container_image=other'],
+            ['--runner=DataflowRunner', '--sdk_container_image=other'],
+        ),
+        (
+            ['--runner=FlinkRunner', '--environment_type=DOCKER'],
+            [
+                '--runner=FlinkRunner',
+                '--environment_type=DOCKER',
+                '--sdk_container_image=IMG',
+                '--environment_config=IMG',
+            ],
+        ),
+        (
+            ['--runner', 'SparkRunner', '--environment_type=EXTERNAL', '--environment_config=x'],
+            [
+                '--runner',
+                'SparkRunner',
+                '--environment_type=EXTERNAL',
+                '--environment_config=x',
+                '--sdk_container_image=IMG',
+            ],
+        ),
+    ],
+)
+def test_remote_runners_get_our_image_as_the_worker_image(given, expected):
+    assert kubeflow.complete_beam_args(given, 'IMG') == expected

@@ -1,0 +1,193 @@
+"""What a KFP pod does, minus the image: import the compiled executor paths in a fresh process, and
+run the StratifiedSplitter step through the TFX container entrypoint with a local ExecutorInput."""
+
+import collections
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from google.protobuf import json_format
+
+from pipelines import kubeflow
+from tests.kubeflow.conftest import NAMES, TEST_IMAGE, constants, executor_of, executors, load_yaml
+
+ENTRYPOINT = 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor'
+SPLITS = ['train', 'eval', 'test']
+# StratifiedSplitter 8:1:1 on the taxi CSV's payment_type (the rule in core/allocation.py).
+EXPECTED = {
+    'Cash': {'train': 7927, 'eval': 991, 'test': 991},
+    'Credit Card': {'train': 3980, 'eval': 498, 'test': 497},
+    'No Charge': {'train': 65, 'eval': 8, 'test': 8},
+    'Unknown': {'train': 23, 'eval': 3, 'test': 3},
+    'Dispute': {'train': 2, 'eval': 1, 'test': 1},
+    'Pcard': {'train': 1, 'eval': 1, 'test': 1},
+    'Prcard': {'train': 1, 'eval': 0, 'test': 0},
+}
+
+
+def pod_env() -> dict:
+    """The environment of a pod: no repo checkout on the path, only installed packages."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env.update(TF_CPP_MIN_LOG_LEVEL='2', TF_USE_LEGACY_KERAS='1')
+    return env
+
+
+def _python_modules(command) -> list:
+    return [command[2]] if command[:2] == ['python', '-m'] else []
+
+
+def test_every_executor_class_and_entrypoint_imports_in_a_fresh_process(compiled, tmp_path):
+    class_paths, modules = set(), set()
+    for name in NAMES:
+        for executor in executors(compiled[name][1]).values():
+            container = executor['container']
+            args = container['args']
+            class_paths.add(args[args.index('--executor_class_path') + 1])
+            modules.update(_python_modules(container['command']))
+            hook = container.get('lifecycle', {}).get('preCacheCheck', {})
+            modules.update(_python_modules(hook.get('command', [])))
+    assert 'tfx_balance.stratified_splitter.executor.Executor' in class_paths
+    assert ENTRYPOINT in modules
+    assert not [p for p in class_paths if p.startswith('__main__')]
+    code = (
+        'import importlib, sys\n'
+        'from tfx.utils import import_utils\n'
+        'n = int(sys.argv[1])\n'
+        'for path in sys.argv[2 : 2 + n]:\n'
+        '    import_utils.import_class_by_path(path)\n'
+        'for module in sys.argv[2 + n :]:\n'
+        '    importlib.import_module(module)\n'
+        "print('imported', n, len(sys.argv) - 2 - n)\n"
+    )
+    argv = [str(len(class_paths)), *sorted(class_paths), *sorted(modules)]
+    # -I: no current folder, no PYTHONPATH, no user site: only what is installed in the venv.
+    out = subprocess.run(
+        [sys.executable, '-I', '-c', code, *argv],
+        cwd=tmp_path,
+        env=pod_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[-3:] == ['imported', str(len(class_paths)), str(len(modules))]
+
+
+@pytest.fixture(scope='module')
+def local_run(tmp_path_factory):
+    """split_demo under LocalDagRunner: its CsvExampleGen artifact and StratifiedSplitter output."""
+    from tfx import v1 as tfx
+    from tfx.orchestration import metadata
+    from tfx.types import artifact_utils
+
+    from pipelines.split_demo.pipeline import create_pipeline
+    from tests.support.artifacts import latest_artifact_dir
+
+    root = str(tmp_path_factory.mktemp('split_demo_local'))
+    tfx.orchestration.LocalDagRunner().run(create_pipeline(root))
+    pipeline_root = os.path.join(root, 'pipeline_root')
+    examples_uri = latest_artifact_dir(pipeline_root, 'CsvExampleGen')
+    config = metadata.sqlite_metadata_connection_config(os.path.join(root, 'metadata.db'))
+    with metadata.Metadata(config) as m:
+        (mlmd_artifact,) = [a for a in m.store.get_artifacts() if a.uri == examples_uri]
+        (artifact_type,) = m.store.get_artifact_types_by_id([mlmd_artifact.type_id])
+    examples = artifact_utils.deserialize_artifact(artifact_type, mlmd_artifact)
+    return examples, latest_artifact_dir(pipeline_root, 'StratifiedSplitter')
+
+
+def executor_input(spec: dict, task: str, inputs: dict, task_root: str) -> dict:
+    """The ExecutorInput the KFP driver would give ``task``: parameter constants from the spec,
+    input artifacts as given, one output artifact per output definition under ``task_root``."""
+    component = spec['components'][spec['root']['dag']['tasks'][task]['componentRef']['name']]
+    input_artifacts = {
+        key: {'artifacts': [dict(inputs[key], type=definition['artifactType'])]}
+        for key, definition in component['inputDefinitions']['artifacts'].items()
+    }
+    output_artifacts = {
+        key: {
+            'artifacts': [
+                {
+                    'name': f'{task}.{key}',
+                    'type': definition['artifactType'],
+                    'uri': os.path.join(task_root, key),
+                }
+            ]
+        }
+        for key, definition in component['outputDefinitions']['artifacts'].items()
+    }
+    return {
+        'inputs': {'parameterValues': constants(spec, task), 'artifacts': input_artifacts},
+        'outputs': {
+            'artifacts': output_artifacts,
+            'outputFile': os.path.join(task_root, 'executor_output.json'),
+        },
+    }
+
+
+@pytest.mark.e2e
+def test_stratified_splitter_runs_through_the_container_entrypoint(local_run, tmp_path):
+    from kfp.pipeline_spec import pipeline_spec_pb2
+    from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils as utils
+
+    from pipelines.split_demo.pipeline import PIPELINE_NAME, create_pipeline
+    from tests.support.artifacts import label_counts, read_json, read_split
+
+    examples, local_output = local_run
+    # The compiled step, with the in-process DirectRunner (multi-processing re-imports TF per worker).
+    result = kubeflow.compile_pipeline(
+        create_pipeline,
+        name=PIPELINE_NAME,
+        output_dir=str(tmp_path / 'compiled'),
+        image=TEST_IMAGE,
+        beam_args=['--direct_num_workers=1'],
+    )
+    spec = load_yaml(result.yaml_path)
+    container = executor_of(spec, 'StratifiedSplitter')['container']
+    assert container['image'] == TEST_IMAGE
+
+    upstream = json_format.MessageToDict(utils.to_runtime_artifact(examples, {}))
+    upstream['name'] = 'CsvExampleGen.examples'
+    task_root = str(tmp_path / 'gcs' / 'StratifiedSplitter_1')
+    invocation = executor_input(spec, 'StratifiedSplitter', {'input_examples': upstream}, task_root)
+    json_format.ParseDict(invocation, pipeline_spec_pb2.ExecutorInput())  # strict
+    args = [json.dumps(invocation) if arg == '{{$}}' else arg for arg in container['args']]
+    assert container['command'] == ['python', '-m', ENTRYPOINT]
+
+    workdir = tmp_path / 'empty_workdir'
+    workdir.mkdir()
+    out = subprocess.run(
+        [sys.executable, '-m', ENTRYPOINT, *args],
+        cwd=workdir,
+        env=pod_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-5000:]
+
+    output_uri = os.path.join(task_root, 'examples')
+    assert sorted(os.listdir(output_uri)) == [
+        'Split-eval',
+        'Split-test',
+        'Split-train',
+        'split_counts.json',
+    ]
+    assert read_json(os.path.join(output_uri, 'split_counts.json')) == EXPECTED
+    assert read_json(os.path.join(local_output, 'split_counts.json')) == EXPECTED
+    for split in SPLITS:
+        records = read_split(output_uri, split)
+        assert collections.Counter(records) == collections.Counter(read_split(local_output, split))
+        assert label_counts(records, 'payment_type') == {
+            cls: n[split] for cls, n in EXPECTED.items() if n[split]
+        }
+
+    # What the pod hands back to KFP: the output artifact with its split names and payload format.
+    executor_output = pipeline_spec_pb2.ExecutorOutput()
+    with open(os.path.join(task_root, 'executor_output.json')) as f:
+        json_format.Parse(f.read(), executor_output)
+    (artifact,) = executor_output.artifacts['examples'].artifacts
+    assert artifact.uri == output_uri
+    metadata = json_format.MessageToDict(artifact.metadata)
+    assert json.loads(metadata['split_names']) == SPLITS
+    assert metadata['payload_format'] == 'FORMAT_TF_EXAMPLE'
+    assert os.listdir(workdir) == []  # nothing written to the working directory

@@ -96,6 +96,6 @@ def write_imbalanced_digits(
                     }
                 )
             )
-            writer.write(example.SerializeToString())
+            writer.write(example.SerializeToString(deterministic=True))
             counts[label] = counts.get(label, 0) + 1
     return dict(sorted(counts.items()))

@@ -1,0 +1,179 @@
+"""BalancedAugmenter: examples written per second against the I/O floor (issue 8, item 2).
+
+Each augmentation rebalances a workload to ``target='max'`` (every class up to the head class,
+about 5x the input for the geometric 50% ... 0.1% layout) and is compared with the I/O floor on
+the same input (``bench_splitter.floor_job``: TFXIO raw read, hash partition, gzip write), in
+examples written per second:
+
+- ``copy`` and ``numeric`` on the tabular workload (20 floats); goal <= 2x the floor's time per
+  written example.
+- ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode); reported.
+
+The job runs the real ``BalancedAugmenter`` executor when it is importable, else the same core
+transform (``tfx_balance.core.augment.BalancedAugment``) with the same TFXIO read and gzip write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from benchmarks import common
+
+SEED = 0
+AUGMENTATIONS = ('copy', 'numeric', 'image')
+
+
+def _executor_class():
+    try:
+        from tfx_balance.balanced_augmenter.executor import Executor
+    except ImportError:
+        return None
+    return Executor
+
+
+def implementation() -> str:
+    return 'executor' if _executor_class() is not None else 'core transform'
+
+
+def augmenter_job(
+    data_dir: str, out_dir: str, beam_args: list, augmentation: str, verify: bool = True
+) -> dict:
+    """Rebalances the workload's train split to the head class with ``augmentation``."""
+    from tfx_balance import artifacts, keys
+
+    common.reset_dir(out_dir)
+    examples = common.examples_artifact(data_dir)
+    output = common.examples_artifact(out_dir, [])
+    executor_class = _executor_class()
+    if executor_class is not None:
+        from tfx.dsl.components.base import base_beam_executor
+
+        context = base_beam_executor.BaseBeamExecutor.Context(
+            beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
+        )
+        props = {
+            keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
+            keys.TARGET_KEY: json.dumps('max'),
+            keys.UNDERSAMPLE_KEY: 0,
+            keys.AUGMENTATION_KEY: augmentation,
+            keys.AUGMENTATION_OPTIONS_KEY: None,
+            keys.IMAGE_FEATURE_KEY: common.IMAGE_FEATURE,
+            keys.MODULE_FILE_KEY: None,
+            keys.MODULE_PATH_KEY: None,
+            keys.SPLITS_KEY: json.dumps([common.SPLIT]),
+            keys.SEED_KEY: SEED,
+            keys.PROVENANCE_FEATURE_KEY: 'is_synthetic',
+            keys.SOURCE_FEATURE_KEY: 'source_fingerprint',
+        }
+        executor = executor_class(context)  # builds TFX's ephemeral sdist: not timed
+        seconds = common.timed(
+            lambda: executor.Do(
+                {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
+            )
+        )
+    else:
+        import apache_beam as beam
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        from tfx_balance.core.augment import RECORDS, AugmentConfig, BalancedAugment
+
+        config = AugmentConfig(
+            label_feature=common.LABEL_FEATURE,
+            target='max',
+            augmentation=augmentation,
+            image_feature=common.IMAGE_FEATURE,
+            seed=SEED,
+        )
+
+        def run():
+            with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+                result = pipeline | 'Balance' >> BalancedAugment(
+                    records_source=lambda: artifacts.make_records_source(
+                        examples, common.SPLIT, 'bench_augmenter'
+                    ),
+                    config=config,
+                )
+                _ = result[RECORDS] | 'Write' >> artifacts.WriteRecords(
+                    artifacts.output_split_dir(output, common.SPLIT)
+                )
+
+        seconds = common.timed(run)
+    with open(os.path.join(data_dir, 'workload.json')) as f:
+        counts = json.load(f)['class_counts']
+    # target 'max': every class present in the input is raised to the largest class.
+    expected = max(counts) * sum(1 for c in counts if c)
+    written = expected
+    if verify:
+        written = common.count_records(os.path.join(out_dir, f'Split-{common.SPLIT}', '*'))
+        if written != expected:
+            raise RuntimeError(f'augmenter wrote {written} examples, expected {expected}')
+    return {'seconds': seconds, 'examples_written': written}
+
+
+def run(
+    tabular_size: int,
+    image_size: int,
+    repeats: int,
+    isolated: bool,
+    work_dir: str = common.WORK_DIR,
+    floors: dict | None = None,
+) -> dict:
+    """Measures every augmentation and the floor on its input; returns summaries and ratios.
+
+    ``floors`` may hold already measured floor summaries by input size (tabular) to reuse.
+    """
+    tabular = common.tabular_workload(tabular_size, work_dir=work_dir)
+    images = common.image_workload(image_size, work_dir=work_dir)
+    floors = dict(floors or {})
+    results = {'implementation': implementation(), 'rows': {}}
+    common.log(f'BalancedAugmenter ({results["implementation"]}) vs the I/O floor')
+
+    def floor_of(kind, data_dir, n):
+        key = (kind, n)
+        if key not in floors:
+            name = f'floor-{kind}-n{n}'
+            spec = common.Job(
+                name,
+                'benchmarks.bench_splitter:floor_job',
+                {
+                    'data_dir': data_dir,
+                    'out_dir': common.fresh_dir(work_dir, name),
+                    'beam_args': common.IN_PROCESS_ARGS,
+                },
+            )
+            floors[key] = common.measure(spec, repeats, isolated)
+        return floors[key]
+
+    for augmentation in AUGMENTATIONS:
+        kind, data_dir, n = (
+            ('image', images, image_size)
+            if augmentation == 'image'
+            else ('tabular', tabular, tabular_size)
+        )
+        name = f'augment-{augmentation}-n{n}'
+        spec = common.Job(
+            name,
+            'benchmarks.bench_augmenter:augmenter_job',
+            {
+                'data_dir': data_dir,
+                'out_dir': common.fresh_dir(work_dir, name),
+                'beam_args': common.IN_PROCESS_ARGS,
+                'augmentation': augmentation,
+            },
+        )
+        try:
+            measured = common.measure(spec, repeats, isolated)
+        except Exception as e:  # report and go on: the other figures are still worth having
+            common.log(f'  {name} failed: {e}')
+            measured = {'error': f'{type(e).__name__}: {e}'}
+        floor = floor_of(kind, data_dir, n)
+        results['rows'][augmentation] = {
+            'input': n,
+            'workload': kind,
+            'augmenter': measured,
+            'floor': floor,
+            # Time per written example relative to the floor's.
+            'ratio': floor['rate'] / measured['rate'] if 'rate' in measured else None,
+        }
+    return results

@@ -1,0 +1,105 @@
+"""Sample pipeline wall time split by component, read from a finished run's MLMD (issue 8, item 5).
+
+``make demo`` runs the sample pipeline under LocalDagRunner with a SQLite MLMD store in its run
+folder. :func:`component_timings` reads that store directly (``sqlite3``; no TFX import): for the
+latest pipeline run, every execution's node (from its ``node`` context), state, and the time from
+its creation to its last update (the launcher creates the execution before the executor runs and
+updates it when the outputs are published). The run's wall time is from the run context's
+creation to the last update of any of its executions.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sqlite3
+
+# ml_metadata Execution.State values.
+STATES = {
+    0: 'UNKNOWN',
+    1: 'NEW',
+    2: 'RUNNING',
+    3: 'COMPLETE',
+    4: 'FAILED',
+    5: 'CACHED',
+    6: 'CANCELED',
+}
+DEFAULT_RUN_DIR = os.path.join('runs', 'digits')
+
+
+def find_metadata(run_dir: str) -> str | None:
+    """The MLMD SQLite file of a run folder (``metadata.db`` or the only ``*.db``), or None."""
+    preferred = os.path.join(run_dir, 'metadata.db')
+    if os.path.isfile(preferred):
+        return preferred
+    found = sorted(glob.glob(os.path.join(run_dir, '**', '*.db'), recursive=True))
+    return found[0] if found else None
+
+
+def component_timings(metadata_path: str) -> dict:
+    """Per-component timings of the latest pipeline run recorded in ``metadata_path``.
+
+    Returns ``{'pipeline', 'run', 'wall_seconds', 'components': [{'component', 'type', 'state',
+    'seconds'}]}`` with components in execution order. Raises ``ValueError`` if the store holds
+    no pipeline run.
+    """
+    db = sqlite3.connect(f'file:{metadata_path}?mode=ro', uri=True)
+    try:
+        type_ids = dict(db.execute('SELECT name, id FROM Type'))
+        runs = db.execute(
+            'SELECT id, name, create_time_since_epoch FROM Context WHERE type_id = ? '
+            'ORDER BY create_time_since_epoch DESC, id DESC',
+            (type_ids.get('pipeline_run', -1),),
+        ).fetchall()
+        if not runs:
+            raise ValueError(f'{metadata_path} records no pipeline run; run the pipeline first.')
+        run_id, run_name, run_created = runs[0]
+        pipeline = db.execute(
+            'SELECT name FROM Context WHERE type_id = ?', (type_ids.get('pipeline', -1),)
+        ).fetchone()
+        rows = db.execute(
+            'SELECT e.id, t.name, e.last_known_state, e.create_time_since_epoch, '
+            'e.last_update_time_since_epoch FROM Execution e '
+            'JOIN Association a ON a.execution_id = e.id JOIN Type t ON t.id = e.type_id '
+            'WHERE a.context_id = ? ORDER BY e.create_time_since_epoch, e.id',
+            (run_id,),
+        ).fetchall()
+        node_type = type_ids.get('node', -1)
+        components = []
+        for execution_id, type_name, state, created, updated in rows:
+            node = db.execute(
+                'SELECT c.name FROM Context c JOIN Association a ON a.context_id = c.id '
+                'WHERE a.execution_id = ? AND c.type_id = ?',
+                (execution_id, node_type),
+            ).fetchone()
+            name = node[0].split('.', 1)[-1] if node else type_name.rsplit('.', 1)[-1]
+            components.append(
+                {
+                    'component': name,
+                    'type': type_name,
+                    'state': STATES.get(state, str(state)),
+                    'seconds': (updated - created) / 1000.0,
+                }
+            )
+        last = max((r[4] for r in rows), default=run_created)
+        return {
+            'pipeline': pipeline[0] if pipeline else None,
+            'run': run_name,
+            'wall_seconds': (last - run_created) / 1000.0,
+            'components': components,
+        }
+    finally:
+        db.close()
+
+
+def run(run_dir: str = DEFAULT_RUN_DIR) -> dict:
+    """Timings of the demo run in ``run_dir``, or ``{'missing': reason}`` if there is none."""
+    metadata = find_metadata(run_dir) if os.path.isdir(run_dir) else None
+    if metadata is None:
+        return {'missing': f'not measured: run `make demo` first (no MLMD store under {run_dir}/)'}
+    try:
+        timings = component_timings(metadata)
+    except (ValueError, sqlite3.Error) as e:
+        return {'missing': f'not measured: {metadata} could not be read ({e})'}
+    timings['metadata'] = metadata
+    return timings

@@ -1,0 +1,211 @@
+"""StratifiedSplitter against the I/O floor and TFX's ExampleGen hash split (issue 8, items 1, 4).
+
+Three jobs, each on the same gzipped tabular workload and writing three splits (8:1:1) as gzipped
+TFRecords:
+
+- ``splitter``: the real :class:`tfx_balance.stratified_splitter.executor.Executor` ``Do``, on an
+  ``Examples`` artifact pointing at the workload (what a pipeline user gets: TFXIO raw-record
+  read, exact stratified split, gzip write, ``split_counts.json``).
+- ``floor``: the I/O floor, the least a Beam split can do: the same TFXIO raw-record read
+  (``artifacts.ReadSplits``), a ``beam.Partition`` by a seeded hash of each record's bytes and
+  the same gzip write (``artifacts.WriteRecords``).
+- ``tfx_hash``: TFX's own ImportExampleGen split, built from TFX's functions: its reader
+  (``ReadFromTFRecord``), its ``_PartitionFn`` (SHA-256 of the record into hash buckets 8/1/1)
+  and its ``WriteSplit`` (which reshuffles before writing).
+
+Each is measured in a fresh process (wall time of the Beam job, peak RSS of the process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from benchmarks import common
+
+SPLITS = (('train', 8), ('eval', 1), ('test', 1))
+SEED = 0
+
+
+def _check_written(out_dir: str, expected: int) -> int:
+    written = common.count_records(os.path.join(out_dir, 'Split-*', '*'))
+    if written != expected:
+        raise RuntimeError(f'job wrote {written} records to {out_dir}, expected {expected}')
+    return written
+
+
+def _expected(data_dir: str) -> int:
+    with open(os.path.join(data_dir, 'workload.json')) as f:
+        return json.load(f)['n']
+
+
+def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
+    """Runs the StratifiedSplitter executor once; returns its wall time."""
+    from tfx.dsl.components.base import base_beam_executor
+
+    from tfx_balance import keys
+    from tfx_balance.stratified_splitter.executor import Executor
+
+    common.reset_dir(out_dir)
+    examples = common.examples_artifact(data_dir)
+    output = common.examples_artifact(out_dir, [])
+    context = base_beam_executor.BaseBeamExecutor.Context(
+        beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
+    )
+    props = {
+        keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
+        keys.SPLITS_KEY: json.dumps([list(s) for s in SPLITS]),
+        keys.SEED_KEY: SEED,
+        keys.INPUT_SPLITS_KEY: None,
+        keys.GROUP_FEATURE_KEY: None,
+    }
+    executor = Executor(context)  # builds TFX's ephemeral sdist: a fixed cost, not timed
+    seconds = common.timed(
+        lambda: executor.Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
+        )
+    )
+    n = _expected(data_dir)
+    written = _check_written(out_dir, n) if verify else n
+    return {'seconds': seconds, 'examples_written': written}
+
+
+def _floor_partition(record: bytes, num_partitions: int) -> int:
+    from tfx_balance.core.hashing import seeded_hash
+
+    bucket = seeded_hash(SEED, record) % 10
+    return 0 if bucket < 8 else (1 if bucket < 9 else 2)
+
+
+def floor_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
+    """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from tfx_balance import artifacts
+
+    common.reset_dir(out_dir)
+    examples = common.examples_artifact(data_dir)
+    output = common.examples_artifact(out_dir, [])
+
+    def run():
+        with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+            parts = (
+                pipeline
+                | 'Read' >> artifacts.ReadSplits(examples, [common.SPLIT], 'bench_floor')
+                | 'ByHash' >> beam.Partition(_floor_partition, len(SPLITS))
+            )
+            for i, (name, _) in enumerate(SPLITS):
+                _ = parts[i] | f'Write[{name}]' >> artifacts.WriteRecords(
+                    artifacts.output_split_dir(output, name)
+                )
+
+    seconds = common.timed(run)
+    n = _expected(data_dir)
+    written = _check_written(out_dir, n) if verify else n
+    return {'seconds': seconds, 'examples_written': written}
+
+
+def tfx_hash_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
+    """TFX ImportExampleGen's hash split: ReadFromTFRecord -> _PartitionFn -> WriteSplit."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from tfx.components.example_gen import base_example_gen_executor as base
+    from tfx.components.example_gen import write_split
+    from tfx.proto import example_gen_pb2
+
+    split_config = example_gen_pb2.SplitConfig(
+        splits=[example_gen_pb2.SplitConfig.Split(name=n, hash_buckets=b) for n, b in SPLITS]
+    )
+    buckets, total = [], 0
+    for _, b in SPLITS:
+        total += b
+        buckets.append(total)
+    pattern = os.path.join(data_dir, f'Split-{common.SPLIT}', '*')
+    common.reset_dir(out_dir)
+
+    def run():
+        with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
+            parts = (
+                pipeline
+                | 'ReadFromTFRecord' >> beam.io.ReadFromTFRecord(file_pattern=pattern)
+                | 'SplitData'
+                >> beam.Partition(base._PartitionFn, len(buckets), buckets, split_config)
+            )
+            for i, (name, _) in enumerate(SPLITS):
+                _ = parts[i] | f'WriteSplit[{name}]' >> write_split.WriteSplit(
+                    os.path.join(out_dir, f'Split-{name}'), 'tfrecords_gzip'
+                )
+
+    seconds = common.timed(run)
+    n = _expected(data_dir)
+    written = _check_written(out_dir, n) if verify else n
+    return {'seconds': seconds, 'examples_written': written}
+
+
+JOBS = {
+    'splitter': 'benchmarks.bench_splitter:splitter_job',
+    'floor': 'benchmarks.bench_splitter:floor_job',
+    'tfx_hash': 'benchmarks.bench_splitter:tfx_hash_job',
+}
+
+
+def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) -> common.Job:
+    name = f'{kind}-n{n}' + ('-mp2' if multi else '')
+    return common.Job(
+        name=name,
+        function=JOBS[kind],
+        params={
+            'data_dir': data_dir,
+            'out_dir': common.fresh_dir(work_dir, name),
+            'beam_args': common.MULTI_PROCESS_ARGS if multi else common.IN_PROCESS_ARGS,
+        },
+    )
+
+
+def run(
+    sizes,
+    scaling_sizes,
+    multi_size: int | None,
+    repeats: int,
+    isolated: bool,
+    work_dir: str = common.WORK_DIR,
+) -> dict:
+    """Measures items 1 (comparison at ``sizes``) and 4 (scaling curve, runner modes).
+
+    Returns ``{'compare': {n: {kind: summary}}, 'scaling': {n: summary}, 'modes': {...}}``.
+    """
+    results = {'compare': {}, 'scaling': {}, 'modes': {}}
+    cache = {}
+
+    def measured(kind, n, multi=False):
+        key = (kind, n, multi)
+        if key not in cache:
+            data_dir = common.tabular_workload(n, work_dir=work_dir)
+            spec = job(kind, n, data_dir, work_dir, multi)
+            cache[key] = common.measure(spec, repeats, isolated)
+            _clean(work_dir, spec.name)
+        return cache[key]
+
+    for n in sizes:
+        common.log(f'StratifiedSplitter vs floor vs TFX hash split at {n:,} examples')
+        results['compare'][n] = {k: measured(k, n) for k in ('floor', 'splitter', 'tfx_hash')}
+    common.log('StratifiedSplitter scaling curve')
+    for n in scaling_sizes:
+        results['scaling'][n] = {k: measured(k, n) for k in ('splitter', 'floor')}
+    if multi_size:
+        common.log(f'StratifiedSplitter in-process vs multi-processing (2 workers), {multi_size:,}')
+        results['modes'] = {
+            'size': multi_size,
+            'in_process': measured('splitter', multi_size),
+            'multi_processing': measured('splitter', multi_size, multi=True),
+            'floor_in_process': measured('floor', multi_size),
+            'floor_multi_processing': measured('floor', multi_size, multi=True),
+        }
+    return results
+
+
+def _clean(work_dir: str, name: str) -> None:
+    import shutil
+
+    shutil.rmtree(os.path.join(work_dir, 'out', name), ignore_errors=True)

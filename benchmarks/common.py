@@ -1,0 +1,455 @@
+"""Shared pieces of the benchmarks: synthetic workloads, isolated timed jobs, medians.
+
+Workloads (written once per size under ``benchmarks/_work/``, git-ignored, reused by later runs):
+
+- :func:`tabular_workload`: ``n`` gzipped ``tf.train.Example`` records with 20 float features
+  ``f00`` ... ``f19`` and an int64 ``label`` over 10 classes whose shares fall geometrically from
+  50% to 0.1% (:func:`class_counts`, exact counts). The records are encoded straight into the
+  ``tf.Example`` wire format from a fixed template (each record is a valid, parseable
+  ``tf.train.Example``; the smoke test checks it), so a million of them take seconds to build.
+- :func:`image_workload`: ``n`` examples with a 28x28 grayscale PNG ``image`` (the scikit-learn
+  digits, upscaled, with seeded noise so every image is distinct) and the same label layout.
+
+Every workload is laid out as an ``Examples`` artifact folder (``Split-train/*.gz``), so the
+executors read it exactly as they would in a pipeline.
+
+Jobs: a measured job is a function ``module:function`` taking keyword arguments and returning a
+dict with ``seconds`` (wall time of the Beam job itself, imports excluded) and
+``examples_written``. :func:`run_isolated` runs it in a fresh Python process
+(``python -m benchmarks.common <spec.json>``) and reads that process's peak RSS from
+``os.wait4``, so the memory of one job never mixes with another's. :func:`run_inprocess` runs it
+in this process (smoke mode only: no memory figure).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from typing import Callable, Dict, List, Sequence
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIR = os.path.join(ROOT, 'benchmarks', '_work')
+NUM_CLASSES = 10
+NUM_FLOATS = 20
+HEAD_SHARE = 0.5
+TAIL_SHARE = 0.001
+LABEL_FEATURE = 'label'
+IMAGE_FEATURE = 'image'
+SPLIT = 'train'
+EXAMPLES_PER_SHARD = 100_000
+WORKLOAD_VERSION = 1  # bump when the generator changes, so cached data is rebuilt
+IN_PROCESS_ARGS = ['--direct_num_workers=1']
+MULTI_PROCESS_ARGS = ['--direct_running_mode=multi_processing', '--direct_num_workers=2']
+
+
+# --------------------------------------------------------------------------------------------
+# Class layout.
+
+
+def class_shares(num_classes: int = NUM_CLASSES) -> List[float]:
+    """Geometric shares from HEAD_SHARE down to TAIL_SHARE, normalised to sum to 1."""
+    ratio = (TAIL_SHARE / HEAD_SHARE) ** (1.0 / (num_classes - 1))
+    raw = [HEAD_SHARE * ratio**k for k in range(num_classes)]
+    total = sum(raw)
+    return [r / total for r in raw]
+
+
+def class_counts(n: int, num_classes: int = NUM_CLASSES) -> List[int]:
+    """Exact per-class counts summing to ``n`` (largest remainder of ``n * share``)."""
+    shares = class_shares(num_classes)
+    exact = [n * s for s in shares]
+    counts = [int(x) for x in exact]
+    order = sorted(range(num_classes), key=lambda k: (-(exact[k] - counts[k]), k))
+    for k in order[: n - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
+def shuffled_labels(n: int, seed: int) -> np.ndarray:
+    labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.int64), class_counts(n))
+    return np.random.default_rng(seed).permutation(labels)
+
+
+# --------------------------------------------------------------------------------------------
+# tf.Example wire format (fixed-size records: 20 single floats and a label < 128).
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _map_entry(name: str, feature: bytes) -> bytes:
+    # Features.feature is map<string, Feature> = repeated entry {1: key, 2: value} (field 1).
+    return _field(1, _field(1, name.encode()) + _field(2, feature))
+
+
+FLOAT_NAMES = [f'f{i:02d}' for i in range(NUM_FLOATS)]
+
+
+def _template():
+    """Returns (template bytes, float offsets, label offset) of one encoded Example."""
+    placeholder = b'\x00\x00\x00\x00'
+    parts, float_offsets = [], []
+    body = b''
+    for name in FLOAT_NAMES:
+        # Feature.float_list (2) -> FloatList.value (1, packed) with one float.
+        entry = _map_entry(name, _field(2, _field(1, placeholder)))
+        float_offsets.append(len(body) + len(entry) - 4)
+        body += entry
+    # Feature.int64_list (3) -> Int64List.value (1, packed) with one varint byte.
+    label_entry = _map_entry(LABEL_FEATURE, _field(3, _field(1, b'\x00')))
+    label_offset = len(body) + len(label_entry) - 1
+    body += label_entry
+    head = _varint(1 << 3 | 2) + _varint(len(body))  # Example.features (1)
+    parts = head + body
+    return parts, [o + len(head) for o in float_offsets], label_offset + len(head)
+
+
+def encode_tabular(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Encodes rows of float32 ``features [n, 20]`` and ``labels [n]`` as ``uint8 [n, L]``."""
+    template, float_offsets, label_offset = _template()
+    n = len(labels)
+    out = np.tile(np.frombuffer(template, dtype=np.uint8), (n, 1))
+    raw = features.astype('<f4').view(np.uint8).reshape(n, NUM_FLOATS, 4)
+    for i, offset in enumerate(float_offsets):
+        out[:, offset : offset + 4] = raw[:, i, :]
+    out[:, label_offset] = labels.astype(np.uint8)
+    return out
+
+
+def tabular_records(n: int, seed: int = 0):
+    """Yields ``n`` serialized tf.Examples (20 floats whose means depend on the label)."""
+    labels = shuffled_labels(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    chunk = 50_000
+    for start in range(0, n, chunk):
+        lab = labels[start : start + chunk]
+        x = rng.normal(size=(len(lab), NUM_FLOATS)).astype(np.float32)
+        x += (lab[:, None] * 0.25).astype(np.float32)
+        for row in encode_tabular(x, lab):
+            yield row.tobytes()
+
+
+# --------------------------------------------------------------------------------------------
+# Images.
+
+
+def png_gray(image: np.ndarray) -> bytes:
+    """Encodes a uint8 ``[H, W]`` array as an 8-bit grayscale PNG (no TensorFlow needed)."""
+    height, width = image.shape
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack('>I', len(data))
+            + kind
+            + data
+            + struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b''.join(b'\x00' + image[r].tobytes() for r in range(height))
+    header = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
+    return (
+        b'\x89PNG\r\n\x1a\n'
+        + chunk(b'IHDR', header)
+        + chunk(b'IDAT', zlib.compress(rows, 6))
+        + chunk(b'IEND', b'')
+    )
+
+
+def image_records(n: int, seed: int = 0):
+    """Yields ``n`` serialized tf.Examples with a 28x28 PNG ``image`` and an int64 ``label``."""
+    from sklearn.datasets import load_digits
+    from tensorflow.core.example import example_pb2
+
+    digits = load_digits()
+    by_class = [digits.images[digits.target == k] for k in range(NUM_CLASSES)]
+    labels = shuffled_labels(n, seed)
+    rng = np.random.default_rng(seed + 2)
+    for i, label in enumerate(labels):
+        pool = by_class[int(label)]
+        base = pool[i % len(pool)] * (255.0 / 16.0)
+        big = np.kron(base, np.ones((3, 3)))  # 24x24
+        noisy = big + rng.normal(scale=12.0, size=big.shape)
+        image = np.zeros((28, 28), dtype=np.uint8)
+        image[2:26, 2:26] = np.clip(noisy, 0, 255).astype(np.uint8)
+        example = example_pb2.Example()
+        example.features.feature[IMAGE_FEATURE].bytes_list.value.append(png_gray(image))
+        example.features.feature[LABEL_FEATURE].int64_list.value.append(int(label))
+        yield example.SerializeToString()
+
+
+# --------------------------------------------------------------------------------------------
+# Workload folders.
+
+
+def _write_workload(path: str, records, n: int) -> None:
+    import tensorflow as tf
+
+    tmp = path + '.partial'
+    shutil.rmtree(tmp, ignore_errors=True)
+    split_dir = os.path.join(tmp, f'Split-{SPLIT}')
+    os.makedirs(split_dir)
+    shards = max(2, -(-n // EXAMPLES_PER_SHARD))
+    per_shard = -(-n // shards)
+    options = tf.io.TFRecordOptions(compression_type='GZIP')
+    writer, written = None, 0
+    for record in records:
+        if written % per_shard == 0:
+            if writer:
+                writer.close()
+            shard = written // per_shard
+            name = f'data_tfrecord-{shard:05d}-of-{shards:05d}.gz'
+            writer = tf.io.TFRecordWriter(os.path.join(split_dir, name), options)
+        writer.write(record)
+        written += 1
+    if writer:
+        writer.close()
+    with open(os.path.join(tmp, 'workload.json'), 'w') as f:
+        json.dump({'n': n, 'class_counts': class_counts(n), 'version': WORKLOAD_VERSION}, f)
+    shutil.rmtree(path, ignore_errors=True)
+    os.rename(tmp, path)
+
+
+def _workload(kind: str, n: int, seed: int, work_dir: str, records_fn) -> str:
+    path = os.path.join(work_dir, 'data', f'{kind}-n{n}-s{seed}-v{WORKLOAD_VERSION}')
+    if not os.path.exists(os.path.join(path, 'workload.json')):
+        started = time.time()
+        _write_workload(path, records_fn(n, seed), n)
+        log(f'  wrote {kind} workload of {n:,} examples in {time.time() - started:.1f} s: {path}')
+    return path
+
+
+def tabular_workload(n: int, seed: int = 0, work_dir: str = WORK_DIR) -> str:
+    """Folder of an Examples artifact holding the tabular workload of ``n`` examples."""
+    return _workload('tabular', n, seed, work_dir, tabular_records)
+
+
+def image_workload(n: int, seed: int = 0, work_dir: str = WORK_DIR) -> str:
+    """Folder of an Examples artifact holding the 28x28 PNG workload of ``n`` examples."""
+    return _workload('image', n, seed, work_dir, image_records)
+
+
+def examples_artifact(uri: str, splits: Sequence[str] = (SPLIT,)):
+    """An ``Examples`` artifact object pointing at ``uri`` (tf.Example payload)."""
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
+    from tfx.types import artifact_utils, standard_artifacts
+
+    artifact = standard_artifacts.Examples()
+    artifact.uri = uri
+    artifact.split_names = artifact_utils.encode_split_names(list(splits))
+    examples_utils.set_payload_format(artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+    return artifact
+
+
+def count_records(pattern: str) -> int:
+    """Counts the records of gzipped TFRecord files (checks that a job wrote what it claims)."""
+    import tensorflow as tf
+
+    files = tf.io.gfile.glob(pattern)
+    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type='GZIP'))
+
+
+# --------------------------------------------------------------------------------------------
+# Jobs.
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MiB (Linux)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+@dataclasses.dataclass
+class Job:
+    """One measured run: ``function`` (``'module:name'``) called with ``params``."""
+
+    name: str
+    function: str
+    params: dict
+
+    def resolve(self) -> Callable[..., dict]:
+        module, name = self.function.split(':')
+        return getattr(importlib.import_module(module), name)
+
+
+def _call(job: Job) -> dict:
+    fn = job.resolve()
+    baseline = rss_mb()
+    result = fn(**job.params)
+    result['baseline_rss_mb'] = baseline
+    return result
+
+
+def run_inprocess(job: Job) -> dict:
+    """Runs ``job`` in this process (no peak memory figure)."""
+    result = _call(job)
+    result['peak_rss_mb'] = None
+    result['isolated'] = False
+    return result
+
+
+def run_isolated(job: Job, timeout: float = 3600) -> dict:
+    """Runs ``job`` in a fresh Python process; adds its peak RSS (``os.wait4``) in MiB."""
+    with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
+        spec = os.path.join(tmp, 'spec.json')
+        out = os.path.join(tmp, 'result.json')
+        with open(spec, 'w') as f:
+            json.dump({'job': dataclasses.asdict(job), 'out': out}, f)
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'benchmarks.common', spec], cwd=ROOT, env=env
+        )
+        started = time.time()
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.time() - started > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                raise RuntimeError(f'benchmark job {job.name} timed out after {timeout:.0f} s')
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f'benchmark job {job.name} failed (exit code {proc.returncode})')
+        with open(out) as f:
+            result = json.load(f)
+    result['peak_rss_mb'] = usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+    result['isolated'] = True
+    return result
+
+
+def median_of(runs: List[dict], key: str):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def measure(job: Job, repeats: int, isolated: bool) -> dict:
+    """Runs ``job`` ``repeats`` times; returns the medians and the individual runs."""
+    runs = []
+    for i in range(repeats):
+        result = run_isolated(job) if isolated else run_inprocess(job)
+        log(
+            f'  {job.name} [{i + 1}/{repeats}]: {result["seconds"]:.2f} s, '
+            f'{result["examples_written"]:,} written'
+            + (f', peak RSS {result["peak_rss_mb"]:.0f} MiB' if result['peak_rss_mb'] else '')
+        )
+        runs.append(result)
+    summary = {
+        'name': job.name,
+        'repeats': repeats,
+        'seconds': median_of(runs, 'seconds'),
+        'peak_rss_mb': median_of(runs, 'peak_rss_mb'),
+        'baseline_rss_mb': median_of(runs, 'baseline_rss_mb'),
+        'examples_written': runs[-1]['examples_written'],
+        'runs': [r['seconds'] for r in runs],
+    }
+    extra = {k: v for k, v in runs[-1].items() if k not in summary and k != 'isolated'}
+    summary.update(extra)
+    summary['rate'] = summary['examples_written'] / summary['seconds']
+    return summary
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def reset_dir(path: str) -> str:
+    """Empties (or creates) ``path``."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def fresh_dir(work_dir: str, name: str) -> str:
+    return reset_dir(os.path.join(work_dir, 'out', name))
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Machine and versions.
+
+
+def machine_info() -> Dict[str, str]:
+    from importlib import metadata
+
+    mem = 'unknown'
+    try:
+        with open('/proc/meminfo') as f:
+            kib = int(f.readline().split()[1])
+        mem = f'{kib / 1024 / 1024:.1f} GiB'
+    except OSError:
+        pass
+    cpu = platform.processor() or 'unknown'
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = {}
+    for dist in ('tfx', 'apache-beam', 'tensorflow', 'tfx-bsl', 'protobuf', 'numpy'):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = 'not installed'
+    return {
+        'cores': str(os.cpu_count()),
+        'cpu': cpu,
+        'memory': mem,
+        'python': platform.python_version(),
+        'platform': platform.platform(),
+        **versions,
+    }
+
+
+def _main(argv: List[str]) -> int:
+    with open(argv[1]) as f:
+        spec = json.load(f)
+    job = Job(**spec['job'])
+    result = _call(job)
+    with open(spec['out'], 'w') as f:
+        json.dump(result, f)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(_main(sys.argv))

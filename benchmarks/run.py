@@ -1,0 +1,144 @@
+"""Runs every benchmark and rewrites ``benchmarks/RESULTS.md`` and ``benchmarks/scaling.png``.
+
+Usage (from the repository root)::
+
+    python -m benchmarks.run                  # full run (make bench), ~20 min on 2 cores
+    python -m benchmarks.run --smoke          # tiny sizes, 1 repeat, in-process (make bench-smoke)
+    python -m benchmarks.run --sizes 100000 300000 --repeats 3 --out /tmp/bench
+
+Full runs measure every job in a fresh process (wall time of the Beam job, peak RSS of the
+process) and report medians of ``--repeats`` runs. Smoke runs use tiny sizes, one repeat and run
+the jobs in this process (no memory figures), and write to ``benchmarks/_work/smoke/`` unless
+``--out`` is given, so they never overwrite the published results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import shlex
+import sys
+import time
+
+from benchmarks import bench_augmenter, bench_demo, bench_splitter, common
+
+DEFAULTS = {
+    'sizes': [100_000, 1_000_000],
+    'scaling_sizes': [100_000, 300_000, 1_000_000],
+    'multi_size': 300_000,
+    'augment_size': 50_000,
+    'image_size': 5_000,
+    'repeats': 3,
+}
+SMOKE = {
+    'sizes': [1_000],
+    'scaling_sizes': [500, 1_000],
+    'multi_size': 0,
+    'augment_size': 500,
+    'image_size': 200,
+    'repeats': 1,
+}
+SPLIT_TIME_GOAL = 1.3  # splitter wall time <= 1.3x the floor
+SPLIT_MEMORY_GOAL = 1.2  # peak RSS at the largest size <= 1.2x that at the smallest
+AUGMENT_GOAL = 2.0  # copy/numeric time per written example <= 2x the floor
+DATASET_GOAL = 0.9  # balanced_dataset examples/s >= 0.9x the plain read
+DATASET_MODULE = 'benchmarks.bench_balanced_dataset'
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
+    parser.add_argument('--smoke', action='store_true', help='tiny sizes, 1 repeat, in-process')
+    parser.add_argument('--sizes', type=int, nargs='+', help='StratifiedSplitter comparison sizes')
+    parser.add_argument('--scaling-sizes', type=int, nargs='+', help='scaling curve sizes')
+    parser.add_argument(
+        '--multi-size', type=int, help='size of the runner-mode comparison (0: skip)'
+    )
+    parser.add_argument('--augment-size', type=int, help='BalancedAugmenter tabular input size')
+    parser.add_argument('--image-size', type=int, help='BalancedAugmenter image input size')
+    parser.add_argument('--repeats', type=int, help='runs per figure (median reported)')
+    parser.add_argument(
+        '--out', help='folder for RESULTS.md and scaling.png (default: benchmarks/)'
+    )
+    parser.add_argument('--work-dir', default=common.WORK_DIR, help='workloads and job outputs')
+    parser.add_argument(
+        '--demo-run', default=bench_demo.DEFAULT_RUN_DIR, help='make demo run folder'
+    )
+    parser.add_argument(
+        '--skip-dataset', action='store_true', help='skip the balanced_dataset benchmark'
+    )
+    parser.add_argument(
+        '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
+    )
+    args = parser.parse_args(argv)
+    base = SMOKE if args.smoke else DEFAULTS
+    for key, value in base.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.out is None:
+        smoke_out = os.path.join(common.WORK_DIR, 'smoke')
+        args.out = smoke_out if args.smoke else os.path.join(common.ROOT, 'benchmarks')
+    args.isolated = not (args.smoke or args.in_process)
+    return args
+
+
+def run_dataset_bench(smoke: bool) -> dict:
+    """Item 3, written by the balanced_dataset work: ``bench_balanced_dataset.run(smoke)``."""
+    try:
+        module = importlib.import_module(DATASET_MODULE)
+    except ImportError as e:
+        if getattr(e, 'name', None) != DATASET_MODULE:
+            raise
+        return {
+            'missing': f'not measured: {DATASET_MODULE.replace(".", "/")}.py does not exist yet'
+        }
+    common.log('balanced_dataset vs the tf.data alternatives')
+    return module.run(smoke=smoke)
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.work_dir, exist_ok=True)
+    started = time.time()
+    command = 'python -m benchmarks.run' + (' ' + shlex.join(argv or sys.argv[1:])).rstrip()
+    results = {
+        'command': command,
+        'smoke': args.smoke,
+        'isolated': args.isolated,
+        'config': {k: getattr(args, k) for k in DEFAULTS},
+        'machine': common.machine_info(),
+        'started': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+    }
+    common.log(f'Benchmarks ({"smoke" if args.smoke else "full"}): {results["config"]}')
+    results['splitter'] = bench_splitter.run(
+        args.sizes, args.scaling_sizes, args.multi_size, args.repeats, args.isolated, args.work_dir
+    )
+    floors = {('tabular', n): row['floor'] for n, row in results['splitter']['compare'].items()}
+    floors.update(
+        {('tabular', n): row['floor'] for n, row in results['splitter']['scaling'].items()}
+    )
+    results['augmenter'] = bench_augmenter.run(
+        args.augment_size, args.image_size, args.repeats, args.isolated, args.work_dir, floors
+    )
+    results['dataset'] = (
+        {'missing': 'not measured: skipped (--skip-dataset)'}
+        if args.skip_dataset
+        else run_dataset_bench(args.smoke)
+    )
+    results['demo'] = bench_demo.run(args.demo_run)
+    results['total_seconds'] = time.time() - started
+    from benchmarks import report
+
+    report.write_chart(results, os.path.join(args.out, 'scaling.png'))
+    report.write_results(results, os.path.join(args.out, 'RESULTS.md'))
+    with open(os.path.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=1, default=str)
+    common.log(f'Wrote {os.path.join(args.out, "RESULTS.md")} in {results["total_seconds"]:.0f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The benchmark harness in smoke mode (tiny sizes, one repeat), so `make bench` cannot rot."""
+
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from benchmarks import bench_demo, common, report
+from benchmarks import run as bench_run
+
+
+def test_class_counts_are_exact_and_geometric():
+    counts = common.class_counts(1_000_000)
+    assert sum(counts) == 1_000_000
+    assert counts == sorted(counts, reverse=True)
+    assert abs(counts[0] / 1_000_000 - 0.4992) < 1e-3
+    assert abs(counts[-1] / 1_000_000 - 0.000998) < 1e-5
+
+
+def test_encoded_records_are_valid_examples():
+    features = np.arange(40, dtype=np.float32).reshape(2, 20) / 7
+    rows = common.encode_tabular(features, np.array([3, 9]))
+    for row, label, floats in zip(rows, (3, 9), features):
+        example = example_pb2.Example.FromString(row.tobytes())
+        feature = example.features.feature
+        assert sorted(feature) == common.FLOAT_NAMES + ['label']
+        assert list(feature['label'].int64_list.value) == [label]
+        got = [feature[name].float_list.value[0] for name in common.FLOAT_NAMES]
+        assert got == floats.tolist()
+
+
+def test_smoke_run_writes_results_and_chart(tmp_path):
+    out, work = tmp_path / 'out', tmp_path / 'work'
+    missing_demo = tmp_path / 'no-demo-run'
+    argv = ['--smoke', '--out', str(out), '--work-dir', str(work), '--demo-run', str(missing_demo)]
+    assert bench_run.main(argv) == 0
+
+    text = (out / 'RESULTS.md').read_text()
+    assert 'Smoke run' in text
+    for row in (
+        '| StratifiedSplitter wall time <= 1.3x the I/O floor (1k) |',
+        "| BalancedAugmenter 'copy' time per written example <= 2.0x the floor |",
+        "| BalancedAugmenter 'numeric' time per written example <= 2.0x the floor |",
+        '| I/O floor (TFXIO read, hash partition, gzip write) |',
+        '| StratifiedSplitter executor |',
+        "| TFX ImportExampleGen hash split (TFX's own functions) |",
+        "| 'image' | 200 image |",
+        '| 500 |',
+        '## 3. balanced_dataset',
+        '## 4. Scaling curve',
+        'not measured: run `make demo` first',
+    ):
+        assert row in text, row
+    assert '| 1k | ' in text and '| 500 | ' in text
+    chart = (out / 'scaling.png').read_bytes()
+    assert chart.startswith(b'\x89PNG') and len(chart) > 10_000
+
+
+def test_demo_timings_report_missing_run(tmp_path):
+    assert 'make demo' in bench_demo.run(str(tmp_path))['missing']
+    assert report._size(300_000) == '300k'

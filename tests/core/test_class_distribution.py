@@ -92,6 +92,15 @@ def test_tfdv_linf_pitfall_on_int_label_is_caught_by_our_check():
     assert [f.kind for f in report.findings] == [cd.SPLIT_DISTANCE]
 
 
+def test_statistics_list_as_statistics_gen_writes_it_is_accepted(taxi):
+    stats_list = _stats(taxi.iloc[:100])
+    dist = cd.label_distribution(stats_list, 'payment_type', 'train')
+    assert dist.total == 100
+    stats_list.datasets.add(name='slice')
+    with pytest.raises(DataError, match="split 'train' hold 2 datasets"):
+        cd.label_distribution(stats_list, 'payment_type', 'train')
+
+
 def test_missing_label_names_split_and_features():
     df = pd.DataFrame({'fare': [1.0, 2.0], 'company': ['a', 'b']})
     with pytest.raises(DataError, match=r"'payment' not found.*split 'eval'.*company, fare"):

@@ -142,10 +142,19 @@ def _check_single_valued(common, label_feature: str, split: str) -> None:
         )
 
 
-def label_distribution(
-    stats: statistics_pb2.DatasetFeatureStatistics, label_feature: str, split: str
-) -> LabelDistribution:
-    """Returns the exact label counts of one split's statistics (see module doc), or raises."""
+def label_distribution(stats, label_feature: str, split: str) -> LabelDistribution:
+    """Returns the exact label counts of one split's statistics (see module doc), or raises.
+
+    ``stats`` is a ``DatasetFeatureStatistics`` or a ``DatasetFeatureStatisticsList`` with one
+    (unsliced) dataset, as StatisticsGen writes per split.
+    """
+    if isinstance(stats, statistics_pb2.DatasetFeatureStatisticsList):
+        if len(stats.datasets) != 1:
+            raise DataError(
+                f"the statistics of split '{split}' hold {len(stats.datasets)} datasets; "
+                'expected exactly one (unsliced statistics, as StatisticsGen writes them).'
+            )
+        stats = stats.datasets[0]
     feature = _find_feature(stats, label_feature, split)
     kind = feature.WhichOneof('stats')
     is_int = feature.type == statistics_pb2.FeatureNameStatistics.INT
@@ -682,7 +691,7 @@ def check_distributions(
                     f'{label} of {len(wanted)} classes, above target_tolerance '
                     f'{target_tolerance:g}; largest share differences: {text}.',
                     f"rebalance split '{split}' with BalancedAugmenter (or sample it with "
-                    f'BalancedDataset at training time), or raise target_tolerance above '
+                    f'tfx_balance.balanced_dataset at training time), or raise target_tolerance above '
                     f'{distance:.4f}, or change the target.',
                     distance=distance,
                     threshold=target_tolerance,

@@ -184,14 +184,13 @@ def build_pipeline(
 
 def _warn_local_paths(pipeline, pipeline_root: str) -> None:
     """Warns about paths a pod cannot read (a local pipeline root or local input paths)."""
-    if is_remote(pipeline_root):
-        return
-    _log.warning(
-        'Pipeline root %r is not on gs://, s3:// or minio://: pipeline.yaml gets no '
-        'defaultPipelineRoot (KFP uses the root set for the run or its configured default), and '
-        'user module wheels written under it are only visible to pods that mount that path.',
-        pipeline_root,
-    )
+    if not is_remote(pipeline_root):
+        _log.warning(
+            'Pipeline root %r is not on gs://, s3:// or minio://: pipeline.yaml gets no '
+            'defaultPipelineRoot (KFP uses the root set for the run or its configured default), '
+            'and user module wheels written under it are only visible to pods that mount it.',
+            pipeline_root,
+        )
     for component in pipeline.components:
         for key, value in component.exec_properties.items():
             if isinstance(value, str) and value.startswith('/') and os.path.exists(value):

@@ -131,8 +131,8 @@ def test_trainer_module_file_is_packaged_as_an_importable_wheel(compiled, tmp_pa
     assert out.stdout.strip() == 'tfx-balance kubeflow test module True'
 
 
-def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path):
-    from pipelines.split_demo.pipeline import create_pipeline
+def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog):
+    from pipelines.split_demo.pipeline import create_pipeline, taxi_csv_dir
 
     result = kubeflow.compile_pipeline(
         create_pipeline,
@@ -148,6 +148,12 @@ def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path):
     assert spec['pipelineInfo']['name'] == 'split-demo-remote'
     for executor in executors(spec).values():
         assert executor['container']['image'] == kubeflow.DEFAULT_IMAGE
+    # The taxi CSV path is local to this machine: the compiler says pods will not see it.
+    warnings = [r.getMessage() for r in caplog.records if r.name == 'pipelines.kubeflow']
+    assert warnings == [
+        f'CsvExampleGen.input_base is the local path {taxi_csv_dir()!r}: pods will not see it '
+        'unless it is in the image or mounted; use a gs:// or s3:// path (e.g. via --data-root).'
+    ]
 
 
 def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monkeypatch):
@@ -212,3 +218,26 @@ def test_bad_pipeline_name_is_refused_with_a_suggestion():
 )
 def test_remote_runners_get_our_image_as_the_worker_image(given, expected):
     assert kubeflow.complete_beam_args(given, 'IMG') == expected
+
+
+def test_data_root_goes_to_factories_that_take_it(tmp_path):
+    from pipelines.split_demo.pipeline import create_pipeline
+
+    seen = []
+
+    def factory(root, beam_args=None, data_root=None):
+        seen.append((root, beam_args, data_root))
+        return module_pipeline.create_pipeline(root, beam_args)
+
+    kubeflow.compile_pipeline(
+        factory,
+        name='with-data-root',
+        output_dir=str(tmp_path / 'a'),
+        beam_args=['--direct_num_workers=1'],
+        data_root='gs://bucket/data',
+    )
+    assert seen == [(str(tmp_path / 'a'), ['--direct_num_workers=1'], 'gs://bucket/data')]
+    with pytest.raises(ValueError, match='has no `data_root` parameter'):
+        kubeflow.compile_pipeline(
+            create_pipeline, name='no-data-root', output_dir=str(tmp_path / 'b'), data_root='x'
+        )

@@ -359,3 +359,16 @@ def test_weights_may_sample_fewer_classes_than_the_batch_size(laid_out):
     ds = bi.balanced_dataset(laid_out, 'label', batch_size=2, schema=SCHEMA, weights={0: 1, 3: 1})
     for _, labels in batches(ds, 10):
         assert sorted(labels.tolist()) == [0, 3]
+
+
+@pytest.mark.parametrize('weights, batch_size', [(None, 8), ({0: 1, 1: 1, 2: 2}, 7)])
+def test_example_by_example_path_gives_the_same_batches(laid_out, monkeypatch, weights, batch_size):
+    def run():
+        ds = bi.balanced_dataset(
+            laid_out, 'label', batch_size, schema=SCHEMA, weights=weights, seed=5
+        )
+        return np.concatenate([x for x, _ in batches(ds, 30)])
+
+    vectorised = run()
+    monkeypatch.setattr(bi, 'MAX_VECTOR_PERIOD', 0)  # long periods go example by example
+    assert (run() == vectorised).all()

@@ -539,11 +539,16 @@ def _stream_seed(seed: int, name: str, what: str) -> int:
     return seeded_hash(seed, f'{what}:{name}'.encode()) % (2**31 - 1)
 
 
-def class_stream(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
-    """A shuffled, endlessly repeating stream of one class's serialized examples.
+def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
+    """A shuffled, endlessly repeating stream of one class's serialized examples, in chunks.
 
-    Shards are visited in a seeded order and examples are shuffled through a seeded buffer of
-    ``min(count, shuffle_buffer)``; each pass reads every example exactly once before repeating.
+    The shards hold the class in seeded-hash order. Each pass visits the shards in a seeded
+    order, cuts the records into windows of ``min(count, shuffle_buffer)``, visits the windows in
+    a seeded order and permutes each window with a stateless seeded shuffle (seeded by the
+    window's running index, so every pass has a new order). Each pass reads every example exactly
+    once before the next pass starts; a class no larger than ``shuffle_buffer`` is fully
+    reshuffled every pass. Elements are ``tf.string`` vectors (windows); work is per window,
+    not per example, which keeps this as fast as a plain read.
     """
     import tensorflow as tf
 
@@ -552,12 +557,50 @@ def class_stream(files: Sequence[str], count: int, seed: int, name: str, shuffle
         paths = paths.shuffle(
             len(files), seed=_stream_seed(seed, name, 'files'), reshuffle_each_iteration=True
         )
-    records = paths.flat_map(lambda p: tf.data.TFRecordDataset(p, compression_type='GZIP'))
-    buffer = max(1, min(int(count), int(shuffle_buffer)))
-    records = records.shuffle(
-        buffer, seed=_stream_seed(seed, name, 'examples'), reshuffle_each_iteration=True
-    )
-    return records.repeat()
+    records = tf.data.TFRecordDataset(paths, compression_type='GZIP')
+    window = max(1, min(int(count), int(shuffle_buffer)))
+    windows = records.batch(window)
+    n_windows = math.ceil(int(count) / window)
+    if n_windows > 1:
+        windows = windows.shuffle(
+            n_windows, seed=_stream_seed(seed, name, 'windows'), reshuffle_each_iteration=True
+        )
+    example_seed = tf.constant(_stream_seed(seed, name, 'examples'), tf.int64)
+
+    def permute(index, chunk):
+        return tf.random.experimental.stateless_shuffle(chunk, seed=tf.stack([example_seed, index]))
+
+    # Prefetch: the next window is read in the background while this one is consumed.
+    return windows.repeat().enumerate().map(permute).prefetch(1)
+
+
+def class_stream(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
+    """The examples of :func:`class_chunks` one by one (an endless ``tf.string`` scalar stream)."""
+    return class_chunks(files, count, seed, name, shuffle_buffer).unbatch()
+
+
+# Above this many examples per schedule period, batches are assembled example by example.
+MAX_VECTOR_PERIOD = 1 << 16
+# Examples assembled per step of the vectorised path.
+VECTOR_GROUP = 4096
+
+
+def _slot_index(schedule: np.ndarray, repeats: int = 1) -> np.ndarray:
+    """Where each slot of ``repeats`` schedule periods finds its example.
+
+    The examples come as ``concat([class 0 x repeats periods], [class 1 ...], ...)``; slot ``s``
+    of period ``p`` takes the next unused example of its class from period ``p``'s share.
+    """
+    totals = schedule.sum(axis=0)
+    offsets = np.concatenate([[0], np.cumsum(totals * repeats)[:-1]])
+    sequence = choice_sequence(schedule)
+    index = []
+    for p in range(repeats):
+        taken = offsets + p * totals
+        for k in sequence:
+            index.append(taken[k])
+            taken[k] += 1
+    return np.asarray(index, dtype=np.int64)
 
 
 def balanced_records(
@@ -568,7 +611,13 @@ def balanced_records(
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
     label_feature: str | None = None,
 ):
-    """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset)."""
+    """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset).
+
+    Each class stream is rebatched to the class's examples per schedule period; the streams are
+    zipped and one gather per period places every example in its batch slot (no per-example
+    work). Periods longer than ``MAX_VECTOR_PERIOD`` examples fall back to
+    ``choose_from_datasets`` over the example streams, with the same result.
+    """
     import tensorflow as tf
 
     classes = _classes_of(file_pattern_or_list)
@@ -581,17 +630,27 @@ def balanced_records(
     shares = resolve_weights(weights, classes.names, batch_size)
     active = [k for k, p in enumerate(shares) if p > 0]
     schedule = batch_schedule([shares[k] for k in active], batch_size)
-    streams = [
-        class_stream(
-            classes.files[k], classes.counts[k], seed, classes.names[k], shuffle_buffer
-        ).prefetch(max(16, batch_size))
+    period, totals = len(schedule), schedule.sum(axis=0)
+    chunks = [
+        class_chunks(classes.files[k], classes.counts[k], seed, classes.names[k], shuffle_buffer)
         for k in active
     ]
+    if period * batch_size <= MAX_VECTOR_PERIOD:
+        # Assemble several periods at once so per-step overheads are paid per ~4k examples.
+        repeats = max(1, VECTOR_GROUP // (period * batch_size))
+        rows = period * repeats
+        index = tf.constant(_slot_index(schedule, repeats))
+        parts = tuple(
+            c.rebatch(int(t) * repeats, drop_remainder=True) for c, t in zip(chunks, totals)
+        )
+
+        def place(*xs):
+            return tf.reshape(tf.gather(tf.concat(xs, axis=0), index), [rows, batch_size])
+
+        return tf.data.Dataset.zip(parts).map(place).unbatch()
+    streams = [c.unbatch() for c in chunks]
     choices = tf.data.Dataset.from_tensor_slices(choice_sequence(schedule)).repeat()
-    if len(streams) == 1:
-        records = streams[0]
-    else:
-        records = tf.data.Dataset.choose_from_datasets(streams, choices)
+    records = tf.data.Dataset.choose_from_datasets(streams, choices)
     return records.batch(batch_size, drop_remainder=True)
 
 

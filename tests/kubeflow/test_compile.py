@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -104,7 +102,7 @@ def test_module_files_are_wheels_under_the_pipeline_root(compiled, name):
                 assert f'{module}.py' in z.namelist()
 
 
-def test_trainer_module_file_is_packaged_as_an_importable_wheel(compiled, tmp_path):
+def test_trainer_module_file_is_packaged_as_a_wheel(compiled):
     result, spec = compiled[module_pipeline.PIPELINE_NAME]
     params = constants(spec, 'Trainer')
     module, wheel = params['module_path'].split('@', 1)
@@ -116,19 +114,8 @@ def test_trainer_module_file_is_packaged_as_an_importable_wheel(compiled, tmp_pa
     )
     with zipfile.ZipFile(wheel) as z, open(module_pipeline.MODULE_FILE, 'rb') as f:
         assert z.read('trainer_module.py') == f.read()
-    # A pure-Python wheel imports from the zip: the module is in it, not next to the pipeline.
-    code = (
-        'import sys; sys.path.insert(0, sys.argv[1]); import trainer_module as m; '
-        'print(m.MODULE_MARKER, callable(m.run_fn))'
-    )
-    out = subprocess.run(
-        [sys.executable, '-I', '-c', code, wheel],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.strip() == 'tfx-balance kubeflow test module True'
+    # That the pod can load it (pip-install the wheel, import run_fn) is checked in
+    # test_container.py, in the same fresh process as the executor imports.
 
 
 def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog):

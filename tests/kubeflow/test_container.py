@@ -38,40 +38,60 @@ def _python_modules(command) -> list:
     return [command[2]] if command[:2] == ['python', '-m'] else []
 
 
-def test_every_executor_class_and_entrypoint_imports_in_a_fresh_process(compiled, tmp_path):
-    class_paths, modules = set(), set()
+def test_executors_entrypoints_and_user_modules_load_in_a_fresh_process(compiled, tmp_path):
+    """Every --executor_class_path, every `python -m` module and every user module wheel of the
+    compiled specs loads with only the installed packages, as in the pod (wheels the way the
+    Trainer/Transform executors load them: udf_utils.get_fn pip-installs them to a temp folder)."""
+    class_paths, modules, module_paths = set(), set(), set()
     for name in NAMES:
-        for executor in executors(compiled[name][1]).values():
+        spec = compiled[name][1]
+        for executor in executors(spec).values():
             container = executor['container']
             args = container['args']
             class_paths.add(args[args.index('--executor_class_path') + 1])
             modules.update(_python_modules(container['command']))
             hook = container.get('lifecycle', {}).get('preCacheCheck', {})
             modules.update(_python_modules(hook.get('command', [])))
+        for task in spec['root']['dag']['tasks']:
+            module_path = constants(spec, task).get('module_path') or ''
+            if '@' in module_path:
+                module_paths.add(module_path)
     assert 'tfx_balance.stratified_splitter.executor.Executor' in class_paths
     assert ENTRYPOINT in modules
+    assert module_paths  # the module_file test pipeline has one
     assert not [p for p in class_paths if p.startswith('__main__')]
     code = (
-        'import importlib, sys\n'
+        'import importlib, json, sys\n'
+        'from tfx.components.util import udf_utils\n'
         'from tfx.utils import import_utils\n'
-        'n = int(sys.argv[1])\n'
-        'for path in sys.argv[2 : 2 + n]:\n'
+        'todo = json.loads(sys.argv[1])\n'
+        "for path in todo['class_paths']:\n"
         '    import_utils.import_class_by_path(path)\n'
-        'for module in sys.argv[2 + n :]:\n'
+        "for module in todo['modules']:\n"
         '    importlib.import_module(module)\n'
-        "print('imported', n, len(sys.argv) - 2 - n)\n"
+        "for module_path in todo['module_paths']:\n"
+        "    fn = udf_utils.get_fn({'module_path': module_path, 'module_file': None}, 'run_fn')\n"
+        "    print('user module', fn.__module__, fn.__globals__.get('MODULE_MARKER'))\n"
+        "print('loaded', *[len(v) for v in todo.values()])\n"
     )
-    argv = [str(len(class_paths)), *sorted(class_paths), *sorted(modules)]
+    todo = {
+        'class_paths': sorted(class_paths),
+        'modules': sorted(modules),
+        'module_paths': sorted(module_paths),
+    }
     # -I: no current folder, no PYTHONPATH, no user site: only what is installed in the venv.
     out = subprocess.run(
-        [sys.executable, '-I', '-c', code, *argv],
+        [sys.executable, '-I', '-c', code, json.dumps(todo)],
         cwd=tmp_path,
         env=pod_env(),
         capture_output=True,
         text=True,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split()[-3:] == ['imported', str(len(class_paths)), str(len(modules))]
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1] == 'loaded %d %d %d' % (len(class_paths), len(modules), len(module_paths))
+    assert 'user module trainer_module tfx-balance kubeflow test module' in lines
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.fixture(scope='module')

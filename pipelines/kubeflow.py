@@ -298,7 +298,7 @@ def parse_args(argv: Sequence[str] | None, default_name: str) -> argparse.Namesp
     env = os.environ
     parser = argparse.ArgumentParser(
         description=f'Compile the {default_name} pipeline for Kubeflow Pipelines.',
-        epilog=__doc__.split('Settings', 1)[1],
+        epilog='Settings' + __doc__.split('Settings', 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument('--name', default=default_name, help='KFP pipeline name.')

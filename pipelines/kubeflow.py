@@ -139,7 +139,7 @@ def complete_beam_args(beam_args: Sequence[str], image: str) -> List[str]:
         or _has_flag(args, '--worker_harness_container_image')
     ):
         args.append(f'--sdk_container_image={image}')
-    if runner.endswith(_PORTABLE_RUNNERS) or runner in _PORTABLE_RUNNERS:
+    if runner.endswith(_PORTABLE_RUNNERS):  # also fully qualified runner class names
         env_type = ''
         for arg in args:
             if arg.startswith('--environment_type='):

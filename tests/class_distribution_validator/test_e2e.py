@@ -162,7 +162,7 @@ def test_hash_split_fails_with_the_missing_rare_classes_named(run):
     assert sorted(counts) == TAXI_CLASSES
     assert {c: v['train'] + v['eval'] for c, v in counts.items()}['Prcard'] == 1
     missing = sorted(c for c, v in counts.items() if 0 in v.values())
-    assert 'Prcard' in missing
+    assert missing == ['Pcard', 'Prcard']  # CsvExampleGen's hash split is deterministic
     found = [f for f in summary['findings'] if f['kind'] == 'missing_class']
     assert [f['classes'] for f in found] == [[c] for c in missing]
     for f in found:

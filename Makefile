@@ -11,7 +11,7 @@ export TF_USE_LEGACY_KERAS ?= 1
 export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning
 PYTEST_ARGS ?=
 
-.PHONY: help install demo demo-taxi test lint format bench bench-smoke clean
+.PHONY: help install demo demo-taxi demo-split test lint format bench bench-smoke clean
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
@@ -29,6 +29,12 @@ $(STAMP): pyproject.toml uv.lock
 	@touch $(STAMP)
 
 demo: install
+	$(PY) -m pipelines.digits.run_local --root runs/digits
+
+demo-taxi: install
+	$(PY) -m pipelines.taxi.run_local --root runs/taxi
+
+demo-split: install
 	$(PY) -m pipelines.split_demo.run_local --root runs/split_demo
 
 test: install lint

@@ -1,0 +1,150 @@
+"""A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
+recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
+external files), plus the validators' verdicts.
+
+The input is the summary dict built by :mod:`pipelines.common.summary`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1']
+
+
+def _bar_chart(
+    chart_id: str,
+    title: str,
+    categories: list,
+    series: dict,
+    log_scale: bool = False,
+    value_format: str = '{:g}',
+    y_max: float | None = None,
+) -> str:
+    """Grouped vertical bar chart as an <svg> element; one group per category."""
+    width, height, left, bottom, top = max(520, 60 + len(categories) * 70), 300, 50, 70, 30
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    values = [v for s in series.values() for v in s]
+    vmax = y_max if y_max is not None else max([1] + values)
+
+    def scale(v):
+        if v <= 0:
+            return 0.0
+        if log_scale:
+            return plot_h * math.log10(1 + v) / math.log10(1 + vmax)
+        return plot_h * v / vmax
+
+    group_w = plot_w / max(1, len(categories))
+    bar_w = group_w * 0.8 / max(1, len(series))
+    parts = [
+        f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
+        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
+        'stroke="#333"/>',
+    ]
+    for si, (name, vals) in enumerate(series.items()):
+        color = PALETTE[si % len(PALETTE)]
+        for ci, value in enumerate(vals):
+            h = scale(value)
+            x = left + ci * group_w + group_w * 0.1 + si * bar_w
+            y = top + plot_h - h
+            label = value_format.format(value)
+            parts.append(
+                f'<rect class="bar" data-series="{html.escape(name)}" '
+                f'data-category="{html.escape(str(categories[ci]))}" data-value="{value}" '
+                f'x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.95:.1f}" height="{h:.1f}" '
+                f'fill="{color}"><title>{html.escape(name)} / '
+                f'{html.escape(str(categories[ci]))}: {label}</title></rect>'
+            )
+        parts.append(
+            f'<rect x="{left + si * 130}" y="{height - 18}" width="12" height="12" fill="{color}"/>'
+            f'<text x="{left + si * 130 + 16}" y="{height - 8}" font-size="12">'
+            f'{html.escape(name)}</text>'
+        )
+    for ci, cat in enumerate(categories):
+        x = left + ci * group_w + group_w / 2
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
+            f'{html.escape(str(cat))}</text>'
+        )
+    scale_note = 'log scale' if log_scale else f'0 .. {value_format.format(vmax)}'
+    parts.append(f'<text x="4" y="{top + 10}" font-size="10" fill="#666">{scale_note}</text>')
+    parts.append('</svg>')
+    return '\n'.join(parts)
+
+
+def _table(headers, rows) -> str:
+    head = ''.join(f'<th>{html.escape(str(h))}</th>' for h in headers)
+    body = ''.join(
+        '<tr>' + ''.join(f'<td>{html.escape(str(c))}</td>' for c in row) + '</tr>' for row in rows
+    )
+    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def render_report(summary: dict) -> str:
+    """Returns the report as one HTML document (string)."""
+    classes = summary['classes']
+    stages = summary['stages']
+    counts = [v for stage in stages.values() for v in stage.values()]
+    log_scale = bool(counts) and max(counts) > 50 * max(1, min(c for c in counts if c > 0))
+    counts_chart = _bar_chart(
+        'counts-chart',
+        'Examples per class at each stage',
+        classes,
+        {stage: [per.get(c, 0) for c in classes] for stage, per in stages.items()},
+        log_scale=log_scale,
+        value_format='{:.0f}',
+    )
+    recall = summary.get('recall') or {}
+    recall_chart = _bar_chart(
+        'recall-chart',
+        'Per-class recall on the test split',
+        classes,
+        {model: [per.get(c, 0.0) for c in classes] for model, per in recall.items()},
+        value_format='{:.2f}',
+        y_max=1.0,
+    )
+    macro = summary.get('macro_recall') or {}
+    verdicts = _table(
+        ['check', 'verdict', 'findings'],
+        [
+            (v['name'], 'PASS' if v['passed'] else 'VIOLATION', '; '.join(v['findings']) or '-')
+            for v in summary.get('validators', [])
+        ],
+    )
+    counts_table = _table(
+        ['class'] + list(stages), [[c] + [stages[s].get(c, 0) for s in stages] for c in classes]
+    )
+    recall_table = _table(
+        ['class'] + list(recall),
+        [
+            [c] + [f'{recall[m][c]:.3f}' if c in recall[m] else 'n/a' for m in recall]
+            for c in classes
+        ]
+        + [['macro recall'] + [f'{macro.get(m, 0.0):.3f}' for m in recall]],
+    )
+    title = html.escape(summary.get('title', 'tfx-balance run'))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 24px; color: #222; }}
+table {{ border-collapse: collapse; margin: 8px 0 24px; }}
+td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
+th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
+.chart {{ display: block; margin: 12px 0; }}
+</style></head>
+<body>
+<h1>{title}</h1>
+<p>{html.escape(summary.get('description', ''))}</p>
+<h2>Class counts</h2>
+{counts_chart}
+{counts_table}
+<h2>Class-distribution checks</h2>
+{verdicts}
+<h2>Balanced vs baseline</h2>
+{recall_chart}
+{recall_table}
+</body></html>
+"""

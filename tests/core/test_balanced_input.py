@@ -238,6 +238,8 @@ def test_every_example_of_a_class_is_seen_once_per_pass_before_any_repeat(laid_o
 def test_steps_per_epoch_sees_the_largest_class_once(laid_out):
     assert bi.steps_per_epoch(laid_out, 8) == 20  # 40 examples of class 0, 2 per batch
     assert bi.steps_per_epoch(laid_out, 10) == 16  # 2.5 per batch: 3, 2, 3, 2, ...
+    ((_, plan),) = bi.load_plans(laid_out)
+    assert bi.steps_per_epoch(plan, 8) == 20
     weights = {0: 1, 1: 1, 2: 2}
     steps = bi.steps_per_epoch(laid_out, 7, weights=weights)
     ds = bi.balanced_dataset(laid_out, 'label', batch_size=7, schema=SCHEMA, weights=weights)

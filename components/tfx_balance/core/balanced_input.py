@@ -514,9 +514,14 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
 
     With uniform weights that is the largest class (``ceil(n_max / (B / K))`` when ``K | B``);
     with ``weights``, the class that needs the most batches at its share. ``plan_or_files`` is
-    what :func:`balanced_dataset` takes (e.g. ``fn_args.train_files``) or ``[(split_dir, plan)]``.
+    what :func:`balanced_dataset` takes (e.g. ``fn_args.train_files``), a :class:`BalancePlan`, or
+    ``[(split_dir, plan)]``.
     """
-    classes = _classes_of(plan_or_files)
+    if isinstance(plan_or_files, BalancePlan):
+        p = plan_or_files
+        classes = _Classes(p.label_feature, p.classes, p.counts, p.files)
+    else:
+        classes = _classes_of(plan_or_files)
     schedule = batch_schedule(resolve_weights(weights, classes.names, batch_size), batch_size)
     cumulative = np.cumsum(schedule, axis=0)  # [L, K]
     per_period = cumulative[-1]
@@ -574,11 +579,6 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
     return windows.repeat().enumerate().map(permute).prefetch(1)
 
 
-def class_stream(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
-    """The examples of :func:`class_chunks` one by one (an endless ``tf.string`` scalar stream)."""
-    return class_chunks(files, count, seed, name, shuffle_buffer).unbatch()
-
-
 # Above this many examples per schedule period, batches are assembled example by example.
 MAX_VECTOR_PERIOD = 1 << 16
 # Examples assembled per step of the vectorised path.
@@ -620,6 +620,19 @@ def balanced_records(
     """
     import tensorflow as tf
 
+    groups, grouped = _record_groups(
+        file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
+    )
+    if not grouped:
+        return groups
+    return groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
+
+
+def _record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature):
+    """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
+    else batches (``tf.string [B]``)."""
+    import tensorflow as tf
+
     classes = _classes_of(file_pattern_or_list)
     if label_feature is not None and label_feature != classes.label_feature:
         raise ConfigError(
@@ -638,20 +651,19 @@ def balanced_records(
     if period * batch_size <= MAX_VECTOR_PERIOD:
         # Assemble several periods at once so per-step overheads are paid per ~4k examples.
         repeats = max(1, VECTOR_GROUP // (period * batch_size))
-        rows = period * repeats
         index = tf.constant(_slot_index(schedule, repeats))
         parts = tuple(
             c.rebatch(int(t) * repeats, drop_remainder=True) for c, t in zip(chunks, totals)
         )
 
         def place(*xs):
-            return tf.reshape(tf.gather(tf.concat(xs, axis=0), index), [rows, batch_size])
+            return tf.gather(tf.concat(xs, axis=0), index)
 
-        return tf.data.Dataset.zip(parts).map(place).unbatch()
+        return tf.data.Dataset.zip(parts).map(place), True
     streams = [c.unbatch() for c in chunks]
     choices = tf.data.Dataset.from_tensor_slices(choice_sequence(schedule)).repeat()
     records = tf.data.Dataset.choose_from_datasets(streams, choices)
-    return records.batch(batch_size, drop_remainder=True)
+    return records.batch(batch_size, drop_remainder=True), False
 
 
 def _peek_feature_names(files: Sequence[str]) -> set:
@@ -746,7 +758,7 @@ def balanced_dataset(
     import tensorflow as tf
 
     classes = _classes_of(file_pattern_or_list)
-    records = balanced_records(
+    groups, grouped = _record_groups(
         file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
     )
     parse, layer = _decoder(classes, schema, tf_transform_output, data_accessor)
@@ -769,4 +781,12 @@ def balanced_dataset(
         label = features.pop(label_key)
         return features, label
 
-    return records.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    autotune = tf.data.AUTOTUNE
+    if grouped:
+        # Parse whole groups of batches at once, then cut them into batches (dense features
+        # only: rebatch slices tensors; sparse or ragged features are parsed batch by batch).
+        parsed = groups.map(to_pair, num_parallel_calls=autotune)
+        if all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(parsed.element_spec)):
+            return parsed.rebatch(batch_size, drop_remainder=True).prefetch(autotune)
+        groups = groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
+    return groups.map(to_pair, num_parallel_calls=autotune).prefetch(autotune)

@@ -66,6 +66,7 @@ def parse_args(argv):
     parser.add_argument(
         '--demo-run', default=bench_demo.DEFAULT_RUN_DIR, help='make demo run folder'
     )
+    parser.add_argument('--note', default='', help='a note printed at the top of RESULTS.md')
     parser.add_argument(
         '--skip-dataset', action='store_true', help='skip the balanced_dataset benchmark'
     )
@@ -107,6 +108,8 @@ def main(argv=None) -> int:
     results = {
         'command': command,
         'smoke': args.smoke,
+        'note': args.note,
+        'defaults': None if args.smoke else DEFAULTS,
         'isolated': args.isolated,
         'config': {k: getattr(args, k) for k in DEFAULTS},
         'machine': common.machine_info(),

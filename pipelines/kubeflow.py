@@ -54,7 +54,17 @@ import tfx_balance
 # Adding a pipeline: write pipelines/<name>/run_kubeflow.py and add one line here.
 KUBEFLOW_PIPELINES: Dict[str, str] = {
     'tfx-balance-split-demo': 'pipelines.split_demo.pipeline:create_pipeline',
+    'tfx-balance-digits': 'pipelines.digits.run_kubeflow:create_pipeline_for_kubeflow',
 }
+
+# Where docker/Dockerfile puts this repository's pipelines/ and schemas/ inside the image.
+IMAGE_SOURCE_ROOT = '/opt/tfx-balance'
+
+
+def image_path(repo_relative: str) -> str:
+    """Path inside the component image of a file of this repository (e.g. a schema)."""
+    return f'{IMAGE_SOURCE_ROOT}/{repo_relative}'
+
 
 DEFAULT_IMAGE = f'ghcr.io/tfx-balance/tfx-balance:{tfx_balance.__version__}'
 DEFAULT_BEAM_ARGS = ('--direct_running_mode=multi_processing', '--direct_num_workers=0')

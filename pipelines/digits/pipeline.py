@@ -66,7 +66,7 @@ def eval_config() -> tfma.EvalConfig:
 
 def create_pipeline(
     root: str,
-    data_dir: str,
+    data_root: str | None = None,
     schema_file: str = SCHEMA_FILE,
     train_steps: int = TRAIN_STEPS,
     seed: int = 0,
@@ -79,7 +79,8 @@ def create_pipeline(
 
     Args:
       root: pipeline root (local path, gs:// or s3://).
-      data_dir: folder with the imbalanced digits TFRecords (``pipelines/digits/dataset.py``).
+      data_root: folder with the imbalanced digits TFRecords written by
+        ``pipelines/digits/dataset.py`` (default ``<root>/data``).
       schema_file: curated TFDV schema of the raw data.
       train_steps: training steps of both models (same for balanced and baseline).
       seed: seed of every component that has one.
@@ -87,7 +88,9 @@ def create_pipeline(
       metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
       serving_dir: Pusher destination (default ``<root>/serving``).
     """
-    example_gen = tfx.components.ImportExampleGen(input_base=data_dir)
+    example_gen = tfx.components.ImportExampleGen(
+        input_base=data_root or os.path.join(root, 'data')
+    )
     splitter = StratifiedSplitter(
         examples=example_gen.outputs['examples'], label_feature=LABEL, splits=SPLITS, seed=seed
     )

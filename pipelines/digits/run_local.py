@@ -28,7 +28,7 @@ def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
     tfx.orchestration.LocalDagRunner().run(
         create_pipeline(
             root=pipeline_root,
-            data_dir=data_dir,
+            data_root=data_dir,
             train_steps=train_steps,
             seed=seed,
             metadata_path=os.path.join(root, 'metadata.db'),

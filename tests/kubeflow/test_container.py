@@ -55,7 +55,9 @@ def test_executors_entrypoints_and_user_modules_load_in_a_fresh_process(compiled
         for task in spec['root']['dag']['tasks']:
             module_path = constants(spec, task).get('module_path') or ''
             if '@' in module_path:
-                module_paths.add(module_path)
+                # The function each executor looks up in its user module.
+                fn = 'preprocessing_fn' if task.startswith('Transform') else 'run_fn'
+                module_paths.add((module_path, fn))
     assert 'tfx_balance.stratified_splitter.executor.Executor' in class_paths
     assert ENTRYPOINT in modules
     assert module_paths  # the module_file test pipeline has one
@@ -69,8 +71,8 @@ def test_executors_entrypoints_and_user_modules_load_in_a_fresh_process(compiled
         '    import_utils.import_class_by_path(path)\n'
         "for module in todo['modules']:\n"
         '    importlib.import_module(module)\n'
-        "for module_path in todo['module_paths']:\n"
-        "    fn = udf_utils.get_fn({'module_path': module_path, 'module_file': None}, 'run_fn')\n"
+        "for module_path, fn_name in todo['module_paths']:\n"
+        "    fn = udf_utils.get_fn({'module_path': module_path, 'module_file': None}, fn_name)\n"
         "    print('user module', fn.__module__, fn.__globals__.get('MODULE_MARKER'))\n"
         "print('loaded', *[len(v) for v in todo.values()])\n"
     )

@@ -67,7 +67,7 @@ def test_dockerignore_lets_in_exactly_what_the_image_copies():
     for keyword, rest in instructions():
         if keyword == 'COPY':
             sources += [s.rstrip('/') for s in rest.split()[:-1] if not s.startswith('--')]
-    assert sources == ['pyproject.toml', 'README.md', 'components', 'pipelines']
+    assert sources == ['pyproject.toml', 'README.md', 'components', 'pipelines', 'schemas']
     with open(os.path.join(ROOT, '.dockerignore')) as f:
         lines = [line.strip() for line in f if line.strip() and not line.startswith('#')]
     assert lines[0] == '*'  # everything else (.git, .venv, runs, tests) stays out

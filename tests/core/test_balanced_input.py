@@ -374,3 +374,19 @@ def test_example_by_example_path_gives_the_same_batches(laid_out, monkeypatch, w
     vectorised = run()
     monkeypatch.setattr(bi, 'MAX_VECTOR_PERIOD', 0)  # long periods go example by example
     assert (run() == vectorised).all()
+
+
+def test_sparse_features_are_parsed_batch_by_batch(laid_out):
+    schema = text_format.Parse(
+        """
+        feature { name: "x" type: FLOAT }
+        feature { name: "label" type: INT presence { min_fraction: 1 } shape { dim { size: 1 } } }
+        """,
+        schema_pb2.Schema(),
+    )
+    ds = bi.balanced_dataset(laid_out, 'label', batch_size=8, schema=schema, seed=0)
+    dense = bi.balanced_dataset(laid_out, 'label', batch_size=8, schema=SCHEMA, seed=0)
+    for (features, labels), (want, want_labels) in zip(ds.take(20), dense.take(20)):
+        assert isinstance(features['x'], tf.SparseTensor)
+        assert (tf.sparse.to_dense(features['x']).numpy() == want['x'].numpy()).all()
+        assert (labels.numpy() == want_labels.numpy()).all()

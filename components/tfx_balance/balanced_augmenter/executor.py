@@ -18,7 +18,7 @@ from tfx_balance import artifacts, keys
 from tfx_balance.core import augment
 from tfx_balance.core.augment import AugmentConfig, BalancedAugment
 from tfx_balance.core.balance_plan import PLAN_COLUMNS
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.errors import ConfigError, TfxBalanceError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.stratified_splitter.executor import unwrap_error
 
@@ -154,7 +154,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         | 'WritePlan' >> artifacts.WriteJson(plan_path)
                     )
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                raise unwrap_error(e) from e
+                error = unwrap_error(e)
+                if not isinstance(error, TfxBalanceError):  # name a corrupt input file
+                    error = artifacts.explain_read_failure(error, examples, splits)
+                raise error from e
             for split in all_splits:
                 if split not in splits:
                     artifacts.copy_split(examples, split, output)

@@ -20,6 +20,7 @@ from tfx_balance.core.balanced_input import (
     BalancePlan,
     plans_to_json,
 )
+from tfx_balance.core.errors import TfxBalanceError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.stratified_splitter.executor import unwrap_error
 
@@ -109,7 +110,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         | 'WritePlan' >> artifacts.WriteJson(plan_path)
                     )
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                raise unwrap_error(e) from e
+                error = unwrap_error(e)
+                if not isinstance(error, TfxBalanceError):  # name a corrupt input file
+                    error = artifacts.explain_read_failure(error, examples, splits)
+                raise error from e
             for split in passthrough:
                 artifacts.copy_split(examples, split, output)
             artifacts.finish_examples(examples, output, all_splits)

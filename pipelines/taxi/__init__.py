@@ -1,0 +1,1 @@
+"""The taxi sample pipeline: Chicago taxi trips, label ``payment_type`` (see ``pipeline``)."""

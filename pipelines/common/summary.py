@@ -102,9 +102,13 @@ def recall_per_class(
     return result
 
 
-def collect(pipeline_root: str, title: str, description: str, label_feature: str) -> dict:
+def collect(
+    pipeline_root: str, title: str, description: str, label_feature: str, class_ids=None
+) -> dict:
+    """The run's summary; ``class_ids`` maps class names to model class ids (see
+    :func:`recall_per_class`; default: the name as an int)."""
     classes, stages = stage_counts(pipeline_root)
-    recall = recall_per_class(pipeline_root, classes)
+    recall = recall_per_class(pipeline_root, classes, class_ids)
     return {
         'title': title,
         'description': description,

@@ -1,0 +1,257 @@
+"""Issue 9 retry safety: every per-example decision is a pure function of (seed, example, index).
+
+Beam may deliver elements in any order, cut bundles anywhere, and retry a bundle on another
+worker. Here the DoFns that decide per example (the splitter's assignment, the augmenter's
+keep/drop/source routing and its generation, the input gen's shard routing) are fed the same
+examples in different orders and bundles, each bundle by a fresh DoFn instance (as a retry on
+another worker would be), and must make the same decision for every example. Hash buckets are
+made coarse so that the boundary-bucket ranking path (the only one that looks at several
+examples together) is exercised too.
+"""
+
+import collections
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from tests.support.examples import example
+from tfx_balance.core import augment, balance_plan, balanced_input, stratified_split
+from tfx_balance.core.augmentations import FeatureStats, float_features
+from tfx_balance.core.hashing import fingerprint, seeded_hash
+from tfx_balance.core.labels import read_label
+
+SEED = 5
+RECORDS = [
+    example(label=name, x=[float(i), (i * 7 % 5) / 2.0])
+    for i, name in enumerate(['a'] * 14 + ['b'] * 5 + ['c'] * 3)
+]
+
+
+def _orders(items):
+    """The same items: as given, reversed, and in a seeded permutation."""
+    permuted = [items[i] for i in np.random.default_rng(0).permutation(len(items))]
+    return [list(items), list(items)[::-1], permuted]
+
+
+def _bundles(items, size):
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _run_bundles(make_dofn, elements, size, *side):
+    """Runs ``process`` bundle by bundle, a fresh DoFn per bundle; returns [(element, outputs)]."""
+    results = []
+    for bundle in _bundles(elements, size):
+        dofn = make_dofn()
+        dofn.setup()
+        dofn.start_bundle()
+        for element in bundle:
+            results.append((element, list(dofn.process(element, *side))))
+        dofn.finish_bundle()
+        dofn.teardown()
+    return results
+
+
+def _every_schedule(items):
+    for order in _orders(items):
+        for size in (1, 4, len(items)):
+            yield order, size
+
+
+# --- StratifiedSplitter: _ToUnit -> _Assign -> boundary ranking. --------------------------------
+
+BITS = 2  # four buckets: most examples share a bucket with others
+
+
+def _splitter_assignment(order, size):
+    units = [
+        u
+        for _, out in _run_bundles(lambda: stratified_split._ToUnit('label', SEED), order, size)
+        for u in out
+    ]
+    histograms = collections.defaultdict(collections.Counter)
+    for u in units:
+        histograms[u.label][u.hash >> (64 - BITS)] += 1
+    plans = {c: stratified_split.plan_class(h, [8, 1, 1], BITS) for c, h in histograms.items()}
+    split_of, boundary = {}, collections.defaultdict(list)
+    for unit, out in _run_bundles(lambda: stratified_split._Assign(BITS), units, size, plans):
+        for value in out:
+            if isinstance(value, beam.pvalue.TaggedOutput):
+                key, member = value.value
+                boundary[key].append(member)
+            else:
+                split_of[unit.records[0]] = value[0]
+    for key, members in boundary.items():
+        for split, unit in stratified_split._rank_boundary((key, members), plans):
+            split_of[unit.records[0]] = split
+    return split_of
+
+
+def test_splitter_assigns_every_example_the_same_split_in_any_order_and_bundling():
+    expected = _splitter_assignment(RECORDS, len(RECORDS))
+    assert len(expected) == len(RECORDS)
+    per_class = collections.Counter((read_label(r, 'label'), s) for r, s in expected.items())
+    assert per_class == {
+        (b'a', 0): 11, (b'a', 1): 2, (b'a', 2): 1,
+        (b'b', 0): 3, (b'b', 1): 1, (b'b', 2): 1,
+        (b'c', 0): 1, (b'c', 1): 1, (b'c', 2): 1,
+    }  # fmt: skip
+    for order, size in _every_schedule(RECORDS):
+        assert _splitter_assignment(order, size) == expected
+
+
+# --- BalancedAugmenter: _Route -> boundary ranking (keep / drop / source of k copies). ----------
+
+
+def _augmenter_decisions(config, order, size):
+    histograms = collections.defaultdict(collections.Counter)
+    for r in RECORDS:
+        histograms[read_label(r, 'label')][seeded_hash(SEED, r) >> balance_plan.BUCKET_SHIFT] += 1
+    targets = balance_plan.resolve_targets(
+        {c: sum(h.values()) for c, h in histograms.items()}, config.target
+    )
+    plan = augment.BalancePlan(
+        {
+            c: balance_plan.plan_class(c, sum(h.values()), targets[c], config.undersample, h)
+            for c, h in histograms.items()
+        },
+        {},
+        {},
+    )
+    decisions, boundary = collections.defaultdict(list), collections.defaultdict(list)
+    for _, out in _run_bundles(lambda: augment._Route(config), order, size, plan):
+        for value in out:
+            if isinstance(value, beam.pvalue.TaggedOutput):
+                key, member = value.value
+                boundary[key].append(member)
+            else:
+                decisions[value[1]].append((value[0], value[3]))
+    for key, members in boundary.items():
+        for kind, record, _, copies in augment._rank_boundary((key, members), plan):
+            decisions[record].append((kind, copies))
+    return {record: sorted(d) for record, d in decisions.items()}
+
+
+# 'c' (3 examples) grows to 4 also with undersample; 'a' and 'b' shrink to 4.
+@pytest.mark.parametrize('target, undersample', [(16, False), (4, True)])
+def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(
+    monkeypatch, target, undersample
+):
+    monkeypatch.setattr(balance_plan, 'BUCKET_SHIFT', 62)  # four buckets: ranking path used
+    config = augment.AugmentConfig('label', target=target, undersample=undersample, seed=SEED)
+    expected = _augmenter_decisions(config, RECORDS, len(RECORDS))
+    copies = collections.Counter()
+    for record, decision in expected.items():
+        for kind, k in decision:
+            copies[read_label(record, 'label')] += 1 if kind == augment._ORIGINAL else k
+    assert copies == (
+        {b'a': 16, b'b': 16, b'c': 16} if not undersample else {b'a': 4, b'b': 4, b'c': 4}
+    )
+    for order, size in _every_schedule(RECORDS):
+        assert _augmenter_decisions(config, order, size) == expected
+
+
+# --- BalancedAugmenter: generation of synthetic copy j of a source. -----------------------------
+
+
+def _jobs():
+    return [(r, read_label(r, 'label'), fingerprint(r), j) for r in RECORDS[-8:] for j in range(2)]
+
+
+def _plan_with_stats():
+    by_class = collections.defaultdict(list)
+    for r in RECORDS:
+        by_class[read_label(r, 'label')].append(r)
+    stats, reservoirs = {}, {}
+    for c, records in by_class.items():
+        from tensorflow.core.example import example_pb2
+
+        floats = [float_features(example_pb2.Example.FromString(r)) for r in records]
+        values = np.concatenate([f['x'] for f in floats])
+        stats[c] = {
+            'x': FeatureStats(float(values.min()), float(values.max()), float(values.std()))
+        }
+        reservoirs[c] = [(fingerprint(r), f) for r, f in zip(records, floats)]
+    return augment.BalancePlan({}, stats, reservoirs)
+
+
+@pytest.mark.parametrize('augmentation', ['copy', 'numeric', 'interpolate'])
+def test_augmenter_makes_the_same_synthetic_example_per_job_in_any_order_and_bundling(
+    augmentation,
+):
+    config = augment.AugmentConfig('label', augmentation=augmentation, seed=SEED)
+    plan = _plan_with_stats()
+    jobs = _jobs()
+    expected = dict(_run_bundles(lambda: augment._AugmentOne(config), jobs, len(jobs), plan))
+    assert len(set(map(tuple, expected.values()))) == len(jobs) or augmentation == 'copy'
+    for order, size in _every_schedule(jobs):
+        assert (
+            dict(_run_bundles(lambda: augment._AugmentOne(config), order, size, plan)) == expected
+        )
+
+
+def _png(i: int) -> bytes:
+    import tensorflow as tf
+
+    pixels = (np.arange(48, dtype=np.int64).reshape(6, 8, 1) * (i + 3)) % 251
+    return tf.io.encode_png(pixels.astype(np.uint8)).numpy()
+
+
+def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
+    records = [example(label='ab'[i % 2], image=_png(i)) for i in range(6)]
+    jobs = [(r, read_label(r, 'label'), fingerprint(r), j) for r in records for j in range(2)]
+    config = augment.AugmentConfig('label', augmentation='image', seed=SEED)
+
+    def per_job(batches):
+        out = {}
+        for batch in batches:
+            for job, result in zip(batch, augment._AugmentImages(config).process(batch)):
+                out[job] = result
+        return out
+
+    expected = per_job([jobs])
+    assert len(set(expected.values())) == len(jobs)
+    for order, size in _every_schedule(jobs):
+        assert per_job(_bundles(order, size)) == expected
+    # And through Beam, with BatchElements cutting the jobs into batches of different sizes.
+    with beam.Pipeline() as p:
+        for lo, hi in ((1, 1), (3, 3), (1, augment.IMAGE_BATCH_SIZE)):
+            out = (
+                p
+                | f'Jobs{lo}-{hi}' >> beam.Create(jobs[::-1] if lo == 3 else jobs)
+                | f'Batch{lo}-{hi}' >> beam.BatchElements(min_batch_size=lo, max_batch_size=hi)
+                | f'Augment{lo}-{hi}' >> beam.ParDo(augment._AugmentImages(config))
+            )
+            assert_that(out, equal_to(list(expected.values())), label=f'Check{lo}-{hi}')
+
+
+# --- BalancedInputGen: (class, shard) routing and shard contents. -------------------------------
+
+
+def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp_path):
+    items = [balanced_input._label_and_hash(r, 'label', SEED, "split 'train'") for r in RECORDS]
+    counts = collections.Counter(label for label, _ in items)
+    plan = balanced_input.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
+
+    def routes(order, size):
+        return {
+            item[1][1]: out for item, out in _run_bundles(balanced_input._Route, order, size, plan)
+        }
+
+    expected = routes(items, len(items))
+    assert sorted({key for out in expected.values() for key, _ in out}) == [
+        (0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (2, 0)
+    ]  # fmt: skip
+    for order, size in _every_schedule(items):
+        assert routes(order, size) == expected
+    # A shard's file is the same whatever order its members arrive in.
+    key = (0, 1)
+    members = [value for out in expected.values() for k, value in out if k == key]
+    contents = []
+    for i, order in enumerate(_orders(members)):
+        split_dir = tmp_path / str(i)
+        written = list(balanced_input._WriteShard(str(split_dir)).process((key, order), plan))
+        assert written == [(0, len(members))]
+        contents.append((split_dir / plan.files[0][1]).read_bytes())
+    assert contents[0] == contents[1] == contents[2]

@@ -54,6 +54,7 @@ import tfx_balance
 # Adding a pipeline: write pipelines/<name>/run_kubeflow.py and add one line here.
 KUBEFLOW_PIPELINES: Dict[str, str] = {
     'tfx-balance-split-demo': 'pipelines.split_demo.pipeline:create_pipeline',
+    'tfx-balance-taxi': 'pipelines.taxi.run_kubeflow:create_pipeline_for_kubeflow',
     'tfx-balance-digits': 'pipelines.digits.run_kubeflow:create_pipeline_for_kubeflow',
 }
 

@@ -107,7 +107,7 @@ def eval_config() -> tfma.EvalConfig:
 
 def create_pipeline(
     root: str,
-    data_dir: str = DATA_DIR,
+    data_root: str | None = None,
     schema_file: str = SCHEMA_FILE,
     train_steps: int = TRAIN_STEPS,
     seed: int = 0,
@@ -121,7 +121,7 @@ def create_pipeline(
 
     Args:
       root: pipeline root (local path, gs:// or s3://).
-      data_dir: folder with the taxi CSV (default: the one in the tfx wheel).
+      data_root: folder with the taxi CSV (default ``DATA_DIR``, the one in the tfx wheel).
       schema_file: curated TFDV schema of the raw data.
       train_steps: training steps of both models (same for balanced and baseline).
       seed: seed of every component that has one.
@@ -131,7 +131,7 @@ def create_pipeline(
       pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
       train_target: examples per class in the augmented training split.
     """
-    example_gen = tfx_v1.components.CsvExampleGen(input_base=data_dir)
+    example_gen = tfx_v1.components.CsvExampleGen(input_base=data_root or DATA_DIR)
     splitter = StratifiedSplitter(
         examples=example_gen.outputs['examples'], label_feature=LABEL, splits=SPLITS, seed=seed
     )

@@ -1,10 +1,26 @@
 """Compiles the taxi pipeline for Kubeflow Pipelines (flags: see pipelines/kubeflow.py).
 
 Usage: python -m pipelines.taxi.run_kubeflow [--image ...] [--pipeline-root gs://...]
+       [--data-root gs://bucket/taxi-data]
+
+Copy the taxi CSV (``pipelines.taxi.pipeline.DATA_DIR``, in the tfx wheel) to a folder the pods
+can read and pass it as ``--data-root``; without it the spec points at this machine's local copy
+(the compiler warns). The schema is read from the component image (docker/Dockerfile copies
+schemas/ there).
 """
 
 from pipelines import kubeflow
 from pipelines.taxi.pipeline import PIPELINE_NAME, create_pipeline
 
+
+def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
+    return create_pipeline(
+        root,
+        data_root=data_root,
+        schema_file=kubeflow.image_path('schemas/taxi.pbtxt'),
+        beam_args=beam_args,
+    )
+
+
 if __name__ == '__main__':
-    kubeflow.main(create_pipeline, default_name=PIPELINE_NAME)
+    kubeflow.main(create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)

@@ -613,10 +613,11 @@ def balanced_records(
 ):
     """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset).
 
-    Each class stream is rebatched to the class's examples per schedule period; the streams are
-    zipped and one gather per period places every example in its batch slot (no per-example
-    work). Periods longer than ``MAX_VECTOR_PERIOD`` examples fall back to
-    ``choose_from_datasets`` over the example streams, with the same result.
+    Each class stream is rebatched to the class's examples per group of schedule periods (about
+    ``VECTOR_GROUP`` examples); the streams are zipped and one gather per group places every
+    example in its batch slot (no per-example dataset steps). Periods longer than
+    ``MAX_VECTOR_PERIOD`` examples fall back to ``choose_from_datasets`` over the example
+    streams, with the same result.
     """
     import tensorflow as tf
 
@@ -648,7 +649,7 @@ def _record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buff
         class_chunks(classes.files[k], classes.counts[k], seed, classes.names[k], shuffle_buffer)
         for k in active
     ]
-    if period * batch_size <= MAX_VECTOR_PERIOD:
+    if period * batch_size <= MAX_VECTOR_PERIOD and (totals > 0).all():
         # Assemble several periods at once so per-step overheads are paid per ~4k examples.
         repeats = max(1, VECTOR_GROUP // (period * batch_size))
         index = tf.constant(_slot_index(schedule, repeats))

@@ -209,3 +209,62 @@ def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> E
         f'({detail}); it is corrupt or truncated. Re-run the upstream component that wrote it, '
         'or remove the file.'
     )
+
+
+def verify_gzip_file(path: str, split: str) -> int:
+    """Decompresses ``path`` to its end and returns its uncompressed size; raises ``DataError``
+    naming the file if the gzip stream is truncated or corrupt (its CRC is checked by zlib).
+
+    Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
+    file, so every Beam component checks its input files with this, in parallel.
+    """
+    import zlib
+
+    size = 0
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        with tf.io.gfile.GFile(path, 'rb') as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                while chunk:
+                    size += len(decompressor.decompress(chunk))
+                    chunk = b''
+                    if decompressor.eof:  # a gzip member ended; another may follow
+                        chunk = decompressor.unused_data
+                        if chunk:
+                            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            complete = decompressor.eof
+    except zlib.error as e:
+        raise DataError(
+            f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
+            f'({e}); it is corrupt. Re-run the upstream component that wrote it, or remove it.'
+        ) from e
+    if not complete:
+        raise DataError(
+            f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
+            '(the gzip stream ends early); it is truncated. Re-run the upstream component that '
+            'wrote it, or remove the file.'
+        )
+    return size
+
+
+@beam.ptransform_fn
+def VerifyInputFiles(pipeline, examples, splits: Sequence[str]):  # noqa: N802
+    """Checks every gzip file of ``splits`` on the workers (see :func:`verify_gzip_file`).
+
+    A failure fails the Beam job, and the executor's :func:`output_guard` removes any output.
+    """
+    files = [
+        (split, path)
+        for split in splits
+        for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split)))
+        if path.endswith('.gz')
+    ]
+    return (
+        pipeline
+        | 'InputFiles' >> beam.Create(files)
+        | 'SpreadFiles' >> beam.Reshuffle()
+        | 'VerifyGzip' >> beam.MapTuple(lambda split, path: verify_gzip_file(path, split))
+    )

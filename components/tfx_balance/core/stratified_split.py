@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from typing import Callable, Dict, Mapping
+from typing import Callable, Dict, Mapping, NamedTuple
 
 import apache_beam as beam
 
@@ -126,8 +126,7 @@ class _HistogramFn(beam.CombineFn):
         return acc
 
 
-@dataclasses.dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):
     """A unit of assignment: one example, or one group of examples."""
 
     label: object  # class the unit counts for
@@ -228,6 +227,11 @@ def _rank_boundary(item, plans):
         rank += unit.size
 
 
+def _explode(item):
+    split, unit = item
+    return ((split, record, label) for record, label in zip(unit.records, unit.labels))
+
+
 def _build_plans(histograms, weights, bucket_bits):
     plans = {label: plan_class(hist, weights, bucket_bits) for label, hist in histograms}
     if not plans:
@@ -240,18 +244,35 @@ def _build_plans(histograms, weights, bucket_bits):
 
 COUNTS_KEY = '__counts__'
 SPLIT_KEY_PREFIX = 'split:'
+PART_SEPARATOR = '#'
+PART_NAMES = ('whole', 'ranked')
 
 
 class SplitOutputs:
-    """Outputs of :class:`StratifiedSplit`: ``records[split]`` and ``counts`` (single element)."""
+    """Outputs of :class:`StratifiedSplit`.
+
+    ``parts[split]``: the PCollections of serialized examples of a split (one from whole hash
+    buckets, one from ranked boundary buckets). Write each part on its own (e.g. to the same
+    folder with different file prefixes): merging them with ``Flatten`` makes the in-process
+    DirectRunner buffer the large part in memory. ``records[split]`` is that merge, convenient for
+    small data and tests. ``counts`` is a single-element PCollection ``{class: {split: count}}``.
+    """
 
     def __init__(self, outputs: Dict[str, beam.PCollection]):
-        self.records = {
-            k[len(SPLIT_KEY_PREFIX) :]: v
-            for k, v in outputs.items()
-            if k.startswith(SPLIT_KEY_PREFIX)
-        }
+        self.parts = {}
+        for key, pcoll in outputs.items():
+            if key.startswith(SPLIT_KEY_PREFIX):
+                split = key[len(SPLIT_KEY_PREFIX) :].rsplit(PART_SEPARATOR, 1)[0]
+                self.parts.setdefault(split, []).append(pcoll)
         self.counts = outputs[COUNTS_KEY]
+        self._merged = {}
+
+    @property
+    def records(self) -> Dict[str, beam.PCollection]:
+        for split, parts in self.parts.items():
+            if split not in self._merged:
+                self._merged[split] = parts | f'Merge[{split}]' >> beam.Flatten()
+        return self._merged
 
 
 def _counts_table(pairs, split_names):
@@ -319,19 +340,24 @@ class StratifiedSplit(beam.PTransform):
             | 'GroupBoundaryBucket' >> beam.GroupByKey()
             | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
         )
-        placed = (assigned.whole, ranked) | 'Placed' >> beam.Flatten()
-        examples = placed | 'Explode' >> beam.FlatMap(
-            lambda item: ((item[0], r, lab) for r, lab in zip(item[1].records, item[1].labels))
-        )
-        by_split = examples | 'BySplit' >> beam.Partition(lambda e, _n: e[0], len(names))
-        outputs = {
-            SPLIT_KEY_PREFIX + name: by_split[i] | f'Records[{name}]' >> beam.Map(lambda e: e[1])
-            for i, name in enumerate(names)
-        }
+        outputs, partial_counts = {}, []
+        for part, placed in zip(PART_NAMES, (assigned.whole, ranked)):
+            examples = placed | f'Explode[{part}]' >> beam.FlatMap(_explode)
+            by_split = examples | f'BySplit[{part}]' >> beam.Partition(
+                lambda e, _n: e[0], len(names)
+            )
+            for i, name in enumerate(names):
+                key = f'{SPLIT_KEY_PREFIX}{name}{PART_SEPARATOR}{part}'
+                outputs[key] = by_split[i] | f'Records[{name}][{part}]' >> beam.Map(lambda e: e[1])
+            partial_counts.append(
+                examples
+                | f'SplitAndClass[{part}]' >> beam.Map(lambda e: (e[0], e[2]))
+                | f'Count[{part}]' >> beam.combiners.Count.PerElement()
+            )
         outputs[COUNTS_KEY] = (
-            examples
-            | 'SplitAndClass' >> beam.Map(lambda e: (e[0], e[2]))
-            | 'CountPerSplitClass' >> beam.combiners.Count.PerElement()
+            partial_counts
+            | 'MergeCounts' >> beam.Flatten()
+            | 'SumCounts' >> beam.CombinePerKey(sum)
             | 'CountsToList' >> beam.combiners.ToList()
             | 'CountsTable' >> beam.Map(_counts_table, names)
         )

@@ -15,7 +15,7 @@ from tfx_balance import artifacts, keys
 from tfx_balance.core import allocation
 from tfx_balance.core.errors import TfxBalanceError
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.stratified_split import PART_NAMES, SplitOutputs, StratifiedSplit
 
 
 def decode_splits(value: str) -> dict:
@@ -84,11 +84,17 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                             group_feature=group_feature,
                         )
                     )
-                    for name, records in result.records.items():
-                        _ = records | f'Write[{name}]' >> artifacts.WriteRecords(
-                            artifacts.output_split_dir(output, name)
-                        )
+                    # Each part is written on its own (see SplitOutputs): no Flatten buffering.
+                    for name, parts in result.parts.items():
+                        for part, records in zip(PART_NAMES, parts):
+                            _ = records | f'Write[{name}][{part}]' >> artifacts.WriteRecords(
+                                artifacts.output_split_dir(output, name),
+                                prefix=f'{artifacts.RECORD_FILE_PREFIX}-{part}',
+                            )
                     _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
+                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
+                        examples, read_splits
+                    )
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
                 error = unwrap_error(e)
                 if not isinstance(error, TfxBalanceError):

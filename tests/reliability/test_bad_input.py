@@ -58,14 +58,33 @@ GOOD = [example(label='a', x=float(i)) for i in range(6)] + [
 ]
 
 
+TROUBLESHOOTING = os.path.join(os.path.dirname(__file__), 'TROUBLESHOOTING.md')
+
+
+def documented_errors() -> list:
+    """The message excerpts of the troubleshooting table, as regexes (``<x>``, ``...``: any)."""
+    patterns = []
+    with open(TROUBLESHOOTING) as f:
+        for line in f:
+            if line.startswith('| `'):
+                for excerpt in re.findall(r'`([^`]+)`', line.split(' | ')[0]):
+                    parts = re.split(r'\s*(?:<[^>]*>|\.\.\.)\s*', excerpt)
+                    patterns.append('.*?'.join(re.escape(p) for p in parts))
+    return patterns
+
+
 def assert_fails_cleanly(tmp_path, error, problem, fix, call):
-    """``call()`` raises ``error`` (one of ours) naming ``problem`` and ``fix``; output empty."""
+    """``call()`` raises ``error`` (one of ours) naming ``problem`` and ``fix``; output empty.
+
+    The message must also match a row of the troubleshooting table (TROUBLESHOOTING.md).
+    """
     with pytest.raises(error) as info:
         call()
     assert isinstance(info.value, TfxBalanceError)
     message = str(info.value)
     assert re.search(problem, message), message
     assert re.search(fix, message), message
+    assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'
     out = tmp_path / 'out'
     assert not out.exists() or os.listdir(out) == []
 
@@ -260,7 +279,7 @@ def test_damaged_input_file_is_named(tmp_path, component, how):
         tmp_path,
         DataError,
         f"input file {path} of split 'train' is not a readable gzipped TFRecord file",
-        'Re-run the upstream component that wrote it, or remove the file',
+        'Re-run the upstream component that wrote it, or remove',
         lambda: run(component, examples, str(tmp_path / 'out')),
     )
 

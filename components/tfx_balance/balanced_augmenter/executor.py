@@ -153,6 +153,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
                         | 'WritePlan' >> artifacts.WriteJson(plan_path)
                     )
+                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
+                        examples, splits
+                    )
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
                 error = unwrap_error(e)
                 if not isinstance(error, TfxBalanceError):  # name a corrupt input file

@@ -109,6 +109,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
                         | 'WritePlan' >> artifacts.WriteJson(plan_path)
                     )
+                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
+                        examples, splits
+                    )
             except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
                 error = unwrap_error(e)
                 if not isinstance(error, TfxBalanceError):  # name a corrupt input file

@@ -101,6 +101,19 @@ def test_splitter_assigns_every_example_the_same_split_in_any_order_and_bundling
         assert _splitter_assignment(order, size) == expected
 
 
+def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in():
+    grouped = collections.defaultdict(list)
+    for i, r in enumerate(RECORDS):
+        record = example(label=read_label(r, 'label'), x=float(i), group=i % 4)
+        key, member = stratified_split._group_key(record, 'label', 'group')
+        grouped[key].append(member)
+    for key, members in grouped.items():
+        expected = stratified_split._group_to_unit((key, members), SEED)
+        assert expected.size == len(members)
+        for order in _orders(members):
+            assert stratified_split._group_to_unit((key, order), SEED) == expected
+
+
 # --- BalancedAugmenter: _Route -> boundary ranking (keep / drop / source of k copies). ----------
 
 

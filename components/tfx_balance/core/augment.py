@@ -208,9 +208,8 @@ class _ProfileFn(beam.CombineFn):
         acc['hist'][bucket] = acc['hist'].get(bucket, 0) + 1
         if floats:
             for name, values in floats.items():
-                v = values.astype(np.float64)
                 s = acc['stats'].get(name)
-                row = [v.size, float(v.sum()), float((v * v).sum()), float(v.min()), float(v.max())]
+                row = _stats_row(values)
                 acc['stats'][name] = row if s is None else _merge_stats(s, row)
         if candidate is not None:
             acc['res'].append((candidate[0], candidate[1], floats or {}))
@@ -239,14 +238,59 @@ class _ProfileFn(beam.CombineFn):
         return acc
 
 
+# Sums of float32 values are kept exactly, as integers in units of 2**-149 (every float32 is a
+# whole multiple of it; squares in units of 2**-298). Integer addition is associative, so the
+# per-class standard deviation, and the 'numeric' jitter scaled by it, are the same for any input
+# order, bundling or runner (float sums differ in the last bits when merged in another order).
+_UNIT_BITS = 149
+_LOOP_MAX = 32  # up to this many values a Python loop is faster than the vectorised path
+
+
+def _exact_sums(values: np.ndarray):
+    """``(sum, sum of squares)`` of float32 ``values`` as exact scaled integers (NaN if any
+    value is not finite)."""
+    if not np.isfinite(values).all():
+        return math.nan, math.nan
+    if values.size <= _LOOP_MAX:
+        total = squares = 0
+        for x in values.tolist():
+            i = int(math.ldexp(x, _UNIT_BITS))
+            total += i
+            squares += i * i
+        return total, squares
+    mantissa, exponent = np.frexp(values.astype(np.float64))
+    mantissa = np.ldexp(mantissa, 24).astype(np.int64)  # exact: float32 has 24-bit mantissas
+    shift = exponent.astype(np.int64) - 24 + _UNIT_BITS
+    low = shift < 0  # subnormal float32 values: their low mantissa bits are zero
+    mantissa[low] >>= -shift[low]
+    shift[low] = 0
+    shifts, group = np.unique(shift, return_inverse=True)
+    a = np.abs(mantissa)
+    hi, lo = a >> 12, a & 0xFFF  # squares as 12-bit halves: float64 bincounts stay exact
+    sums = [np.bincount(group, weights=w, minlength=len(shifts)).tolist()
+            for w in (mantissa, hi * hi, hi * lo, lo * lo)]  # fmt: skip
+    total = squares = 0
+    for shift, t, hh, hl, ll in zip(shifts.tolist(), *sums):
+        total += int(t) << shift
+        squares += ((int(hh) << 24) + (int(hl) << 13) + int(ll)) << (2 * shift)
+    return total, squares
+
+
+def _stats_row(values: np.ndarray) -> list:
+    """``[count, exact sum, exact sum of squares, min, max]`` of a float32 array."""
+    total, squares = _exact_sums(values)
+    return [values.size, total, squares, float(values.min()), float(values.max())]
+
+
 def _merge_stats(a, b):
     return [a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4])]
 
 
 def _feature_stats(row) -> FeatureStats:
     count, total, squares, lo, hi = row
-    mean = total / count
-    std = math.sqrt(max(0.0, squares / count - mean * mean))
+    # Variance = (count * sum(x^2) - sum(x)^2) / count^2, computed exactly, rounded once.
+    variance = (count * squares - total * total) / (count * count * (1 << (2 * _UNIT_BITS)))
+    std = math.sqrt(variance) if variance > 0 else 0.0
     return FeatureStats(lo, hi, std)
 
 

@@ -11,7 +11,9 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BLOCK = re.compile(r'(<!-- readme-test: skip \((?P<why>[^)]+)\) -->\s*)?```python\n(?P<code>.*?)```', re.S)
+BLOCK = re.compile(
+    r'(<!-- readme-test: skip \((?P<why>[^)]+)\) -->\s*)?```python\n(?P<code>.*?)```', re.S
+)
 
 
 def readme_blocks():

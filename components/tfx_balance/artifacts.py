@@ -25,7 +25,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.errors import ConfigError, DataError, TfxBalanceError
 
 RAW_RECORD_COLUMN = '__tfx_balance_raw_record__'
 RECORD_FILE_PREFIX = 'data_tfrecord'
@@ -268,3 +268,43 @@ def VerifyInputFiles(pipeline, examples, splits: Sequence[str]):  # noqa: N802
         | 'SpreadFiles' >> beam.Reshuffle()
         | 'VerifyGzip' >> beam.MapTuple(lambda split, path: verify_gzip_file(path, split))
     )
+
+
+def unwrap_error(error: Exception) -> Exception:
+    """Returns the tfx-balance error inside a Beam-wrapped exception, else ``error`` itself."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, TfxBalanceError):
+            return type(seen)(str(seen).split('\n')[0].split(" [while running '")[0])
+        seen = seen.__cause__ or seen.__context__
+    message = str(error)
+    for cls in TfxBalanceError.__subclasses__():
+        marker = f'{cls.__name__}: '
+        if marker in message:
+            text = message.split(marker, 1)[1].split('\n')[0].split(" [while running '")[0]
+            return cls(text)
+    return error
+
+
+@contextlib.contextmanager
+def checked_beam_pipeline(make_pipeline, examples, splits: Sequence[str]):
+    """Yields the executor's Beam pipeline (``make_pipeline()``, run on exit) over ``splits`` of
+    ``examples``, with the checks every tfx-balance Beam job needs:
+
+    - every input gzip file is verified inside the job (:func:`VerifyInputFiles`);
+    - a failure is re-raised as the tfx-balance error that caused it, without Beam's wrapping,
+      or as a ``DataError`` naming the input file when an unreadable file is the cause.
+
+    Use it inside :func:`output_guard`, so that a failed job leaves no output behind.
+    """
+    try:
+        with make_pipeline() as pipeline:
+            yield pipeline
+            _ = pipeline | 'VerifyInputFiles' >> VerifyInputFiles(examples, splits)
+    except Exception as e:
+        error = unwrap_error(e)
+        if not isinstance(error, TfxBalanceError):
+            error = explain_read_failure(error, examples, splits)
+        if error is e:
+            raise
+        raise error from e

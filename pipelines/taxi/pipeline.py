@@ -43,16 +43,10 @@ from __future__ import annotations
 
 import os
 
-import tensorflow_model_analysis as tfma
 import tfx
 from tfx import v1 as tfx_v1
 
-from tfx_balance import (
-    BalancedAugmenter,
-    BalancedInputGen,
-    ClassDistributionValidator,
-    StratifiedSplitter,
-)
+from pipelines.common.pipeline import Sample, build_pipeline
 
 PIPELINE_NAME = 'tfx-balance-taxi'
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,46 +56,23 @@ DATA_DIR = os.path.join(
     os.path.dirname(tfx.__file__), 'examples', 'chicago_taxi_pipeline', 'data', 'simple'
 )
 LABEL = 'payment_type'
-NUM_CLASSES = 7
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 TRAIN_TARGET = 1000
 TRAIN_STEPS = 1000
 BATCH_SIZE = 70  # a multiple of the 7 classes: exactly 10 of each per balanced batch
 
 
-def eval_config() -> tfma.EvalConfig:
-    """Accuracy and the multi-class confusion matrix, for both models, on the int label that the
-    models' ``transform_features`` signature computes from the raw string label."""
-
-    def model_spec(name, **kwargs):
-        return tfma.ModelSpec(
-            name=name,
-            label_key=LABEL,
-            signature_name='serving_default',
-            preprocessing_function_names=['transform_features'],
-            **kwargs,
-        )
-
-    return tfma.EvalConfig(
-        model_specs=[model_spec('balanced'), model_spec('baseline', is_baseline=True)],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(
-                        class_name='SparseCategoricalAccuracy',
-                        threshold=tfma.MetricThreshold(
-                            value_threshold=tfma.GenericValueThreshold(lower_bound={'value': 0.5})
-                        ),
-                    )
-                ]
-            ),
-            # Per-class recall = diagonal / row sum of the argmax confusion matrix (threshold 0).
-            # (Binarized Recall with top_k=1 reports 1.0 for a class the model never predicts.)
-            tfma.MetricsSpec(
-                metrics=[tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot')]
-            ),
-        ],
+def sample(train_target: int = TRAIN_TARGET) -> Sample:
+    return Sample(
+        label=LABEL,
+        splits=SPLITS,
+        module_dir=HERE,
+        augmenter={'target': train_target, 'undersample': True, 'augmentation': 'interpolate'},
+        batch_size=BATCH_SIZE,
+        # Prcard (1 example) cannot be in every split: record that finding, do not stop.
+        fail_on_split_violation=False,
+        # The raw label is a string: TFMA gets the int label from the models' Transform.
+        preprocessing_function_names=('transform_features',),
     )
 
 
@@ -132,111 +103,15 @@ def create_pipeline(
       train_target: examples per class in the augmented training split.
     """
     example_gen = tfx_v1.components.CsvExampleGen(input_base=data_root or DATA_DIR)
-    splitter = StratifiedSplitter(
-        examples=example_gen.outputs['examples'], label_feature=LABEL, splits=SPLITS, seed=seed
-    )
-    schema = tfx_v1.components.ImportSchemaGen(schema_file=schema_file)
-    statistics = tfx_v1.components.StatisticsGen(
-        examples=splitter.outputs['examples'], schema=schema.outputs['schema']
-    )
-    example_validator = tfx_v1.components.ExampleValidator(
-        statistics=statistics.outputs['statistics'], schema=schema.outputs['schema']
-    )
-    # Prcard (1 example) cannot be in every split: record that finding, do not stop (see above).
-    splits_check = ClassDistributionValidator(
-        statistics=statistics.outputs['statistics'],
-        label_feature=LABEL,
-        max_split_distance=0.02,
-        schema=schema.outputs['schema'],
-        fail_on_violation=False,
-    ).with_id('StratifiedCheck')
-    augmenter = BalancedAugmenter(
-        examples=splitter.outputs['examples'],
-        label_feature=LABEL,
-        target=train_target,
-        undersample=True,
-        augmentation='interpolate',
-        splits=['train'],
-        seed=seed,
-    )
-    train_statistics = tfx_v1.components.StatisticsGen(
-        examples=augmenter.outputs['examples'],
-        schema=schema.outputs['schema'],
-        exclude_splits=['eval', 'test'],
-    ).with_id('AugmentedStatisticsGen')
-    balance_check = ClassDistributionValidator(
-        statistics=train_statistics.outputs['statistics'],
-        label_feature=LABEL,
-        targets={'train': 'uniform'},
-        target_tolerance=0.01,
-    ).with_id('BalancedCheck')
-    transform = tfx_v1.components.Transform(
-        examples=augmenter.outputs['examples'],
-        schema=schema.outputs['schema'],
-        module_file=os.path.join(HERE, 'preprocessing.py'),
-    )
-    transform.add_upstream_node(balance_check)
-    transform.add_upstream_node(splits_check)
-    balanced_input = BalancedInputGen(
-        examples=transform.outputs['transformed_examples'],
-        label_feature=LABEL,
-        splits=['train'],
-        seed=seed,
-    )
-
-    def trainer(component_id, examples, input_kind):
-        return tfx_v1.components.Trainer(
-            module_file=os.path.join(HERE, 'trainer.py'),
-            examples=examples,
-            transform_graph=transform.outputs['transform_graph'],
-            schema=schema.outputs['schema'],
-            train_args=tfx_v1.proto.TrainArgs(num_steps=train_steps),
-            eval_args=tfx_v1.proto.EvalArgs(num_steps=0),
-            custom_config={'input': input_kind, 'seed': seed, 'batch_size': BATCH_SIZE},
-        ).with_id(component_id)
-
-    balanced_trainer = trainer('Trainer', balanced_input.outputs['examples'], 'balanced')
-    baseline_trainer = trainer('BaselineTrainer', splitter.outputs['examples'], 'plain')
-    evaluator = tfx_v1.components.Evaluator(
-        examples=splitter.outputs['examples'],
-        model=balanced_trainer.outputs['model'],
-        baseline_model=baseline_trainer.outputs['model'],
-        example_splits=['test'],
-        eval_config=eval_config(),
-    )
-    pusher = tfx_v1.components.Pusher(
-        model=balanced_trainer.outputs['model'],
-        model_blessing=evaluator.outputs['blessing'],
-        push_destination=tfx_v1.proto.PushDestination(
-            filesystem=tfx_v1.proto.PushDestination.Filesystem(
-                base_directory=serving_dir or os.path.join(root, 'serving')
-            )
-        ),
-    )
-    return tfx_v1.dsl.Pipeline(
+    return build_pipeline(
+        example_gen,
+        sample(train_target),
         pipeline_name=pipeline_name,
-        pipeline_root=root,
-        components=[
-            example_gen,
-            splitter,
-            schema,
-            statistics,
-            example_validator,
-            splits_check,
-            augmenter,
-            train_statistics,
-            balance_check,
-            transform,
-            balanced_input,
-            balanced_trainer,
-            baseline_trainer,
-            evaluator,
-            pusher,
-        ],
-        metadata_connection_config=(
-            tfx_v1.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
-            if metadata_path
-            else None
-        ),
-        beam_pipeline_args=beam_args or ['--direct_num_workers=1'],
+        root=root,
+        schema_file=schema_file,
+        train_steps=train_steps,
+        seed=seed,
+        beam_args=beam_args,
+        metadata_path=metadata_path,
+        serving_dir=serving_dir,
     )

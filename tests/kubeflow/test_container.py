@@ -12,19 +12,11 @@ from google.protobuf import json_format
 
 from pipelines import kubeflow
 from tests.kubeflow.conftest import NAMES, TEST_IMAGE, constants, executor_of, executors, load_yaml
+from tests.support import taxi
 
 ENTRYPOINT = 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor'
-SPLITS = ['train', 'eval', 'test']
-# StratifiedSplitter 8:1:1 on the taxi CSV's payment_type (the rule in core/allocation.py).
-EXPECTED = {
-    'Cash': {'train': 7927, 'eval': 991, 'test': 991},
-    'Credit Card': {'train': 3980, 'eval': 498, 'test': 497},
-    'No Charge': {'train': 65, 'eval': 8, 'test': 8},
-    'Unknown': {'train': 23, 'eval': 3, 'test': 3},
-    'Dispute': {'train': 2, 'eval': 1, 'test': 1},
-    'Pcard': {'train': 1, 'eval': 1, 'test': 1},
-    'Prcard': {'train': 1, 'eval': 0, 'test': 0},
-}
+SPLITS = taxi.SPLITS
+EXPECTED = taxi.EXPECTED_SPLIT_COUNTS
 
 
 def pod_env() -> dict:

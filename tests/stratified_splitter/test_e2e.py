@@ -6,19 +6,12 @@ import os
 
 import pytest
 
+from tests.support import taxi
+
 pytestmark = pytest.mark.e2e
 
-SPLITS = ['train', 'eval', 'test']
-# The rule applied to the taxi payment_type counts with 8:1:1 (see tests/core/test_allocation.py).
-EXPECTED = {
-    'Cash': {'train': 7927, 'eval': 991, 'test': 991},
-    'Credit Card': {'train': 3980, 'eval': 498, 'test': 497},
-    'No Charge': {'train': 65, 'eval': 8, 'test': 8},
-    'Unknown': {'train': 23, 'eval': 3, 'test': 3},
-    'Dispute': {'train': 2, 'eval': 1, 'test': 1},
-    'Pcard': {'train': 1, 'eval': 1, 'test': 1},
-    'Prcard': {'train': 1, 'eval': 0, 'test': 0},
-}
+SPLITS = taxi.SPLITS
+EXPECTED = taxi.EXPECTED_SPLIT_COUNTS
 
 
 @pytest.fixture(scope='module')

@@ -18,9 +18,8 @@ from tfx_balance import artifacts, keys
 from tfx_balance.core import augment
 from tfx_balance.core.augment import AugmentConfig, BalancedAugment
 from tfx_balance.core.balance_plan import PLAN_COLUMNS
-from tfx_balance.core.errors import ConfigError, TfxBalanceError
+from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.stratified_splitter.executor import unwrap_error
 
 
 def load_augment_fn(exec_properties: Dict[str, Any]):
@@ -129,38 +128,31 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             config.seed,
         )
         with artifacts.output_guard(output):
-            try:
-                with self._make_beam_pipeline() as pipeline:
-                    plans = []
-                    for split in splits:
-                        result = pipeline | f'Balance[{split}]' >> BalancedAugment(
-                            records_source=lambda s=split: artifacts.make_records_source(
-                                examples, s, 'BalancedAugmenter'
-                            ),
-                            config=dataclasses.replace(config, where=f"split '{split}'"),
-                        )
-                        _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
-                            artifacts.output_split_dir(output, split)
-                        )
-                        plans.append(
-                            result[augment.PLAN]
-                            | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
-                        )
-                    _ = (
-                        plans
-                        | 'AllPlans' >> beam.Flatten()
-                        | 'PlansToList' >> beam.combiners.ToList()
-                        | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
-                        | 'WritePlan' >> artifacts.WriteJson(plan_path)
+            with artifacts.checked_beam_pipeline(
+                self._make_beam_pipeline, examples, splits
+            ) as pipeline:
+                plans = []
+                for split in splits:
+                    result = pipeline | f'Balance[{split}]' >> BalancedAugment(
+                        records_source=lambda s=split: artifacts.make_records_source(
+                            examples, s, 'BalancedAugmenter'
+                        ),
+                        config=dataclasses.replace(config, where=f"split '{split}'"),
                     )
-                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
-                        examples, splits
+                    _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+                        artifacts.output_split_dir(output, split)
                     )
-            except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                error = unwrap_error(e)
-                if not isinstance(error, TfxBalanceError):  # name a corrupt input file
-                    error = artifacts.explain_read_failure(error, examples, splits)
-                raise error from e
+                    plans.append(
+                        result[augment.PLAN]
+                        | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
+                    )
+                _ = (
+                    plans
+                    | 'AllPlans' >> beam.Flatten()
+                    | 'PlansToList' >> beam.combiners.ToList()
+                    | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
+                    | 'WritePlan' >> artifacts.WriteJson(plan_path)
+                )
             for split in all_splits:
                 if split not in splits:
                     artifacts.copy_split(examples, split, output)

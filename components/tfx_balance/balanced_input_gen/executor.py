@@ -20,9 +20,7 @@ from tfx_balance.core.balanced_input import (
     BalancePlan,
     plans_to_json,
 )
-from tfx_balance.core.errors import TfxBalanceError
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.stratified_splitter.executor import unwrap_error
 
 
 def plan_table(doc: dict) -> str:
@@ -86,37 +84,30 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             passthrough or 'nothing',
         )
         with artifacts.output_guard(output):
-            try:
-                with self._make_beam_pipeline() as pipeline:
-                    plans = [
-                        pipeline
-                        | f'Read[{split}]'
-                        >> artifacts.ReadSplits(examples, [split], 'BalancedInputGen')
-                        | f'Layout[{split}]'
-                        >> BalancedLayout(
-                            artifacts.output_split_dir(output, split),
-                            split,
-                            label_feature,
-                            seed,
-                            per_shard,
-                        )
-                        for split in splits
-                    ]
-                    _ = (
-                        plans
-                        | 'AllPlans' >> beam.Flatten()
-                        | 'PlansToList' >> beam.combiners.ToList()
-                        | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
-                        | 'WritePlan' >> artifacts.WriteJson(plan_path)
+            with artifacts.checked_beam_pipeline(
+                self._make_beam_pipeline, examples, splits
+            ) as pipeline:
+                plans = [
+                    pipeline
+                    | f'Read[{split}]'
+                    >> artifacts.ReadSplits(examples, [split], 'BalancedInputGen')
+                    | f'Layout[{split}]'
+                    >> BalancedLayout(
+                        artifacts.output_split_dir(output, split),
+                        split,
+                        label_feature,
+                        seed,
+                        per_shard,
                     )
-                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
-                        examples, splits
-                    )
-            except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                error = unwrap_error(e)
-                if not isinstance(error, TfxBalanceError):  # name a corrupt input file
-                    error = artifacts.explain_read_failure(error, examples, splits)
-                raise error from e
+                    for split in splits
+                ]
+                _ = (
+                    plans
+                    | 'AllPlans' >> beam.Flatten()
+                    | 'PlansToList' >> beam.combiners.ToList()
+                    | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
+                    | 'WritePlan' >> artifacts.WriteJson(plan_path)
+                )
             for split in passthrough:
                 artifacts.copy_split(examples, split, output)
             artifacts.finish_examples(examples, output, all_splits)

@@ -13,7 +13,6 @@ from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core import allocation
-from tfx_balance.core.errors import TfxBalanceError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.stratified_split import PART_NAMES, SplitOutputs, StratifiedSplit
 
@@ -69,56 +68,33 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             f', group_feature {group_feature!r}' if group_feature else '',
         )
         with artifacts.output_guard(output):
-            try:
-                with self._make_beam_pipeline() as pipeline:
-                    result = SplitOutputs(
-                        pipeline
-                        | 'StratifiedSplit'
-                        >> StratifiedSplit(
-                            records_source=lambda: artifacts.ReadSplits(
-                                examples, read_splits, 'StratifiedSplitter'
-                            ),
-                            label_feature=label_feature,
-                            splits=splits,
-                            seed=seed,
-                            group_feature=group_feature,
+            with artifacts.checked_beam_pipeline(
+                self._make_beam_pipeline, examples, read_splits
+            ) as pipeline:
+                result = SplitOutputs(
+                    pipeline
+                    | 'StratifiedSplit'
+                    >> StratifiedSplit(
+                        records_source=lambda: artifacts.ReadSplits(
+                            examples, read_splits, 'StratifiedSplitter'
+                        ),
+                        label_feature=label_feature,
+                        splits=splits,
+                        seed=seed,
+                        group_feature=group_feature,
+                    )
+                )
+                # Each part is written on its own (see SplitOutputs): no Flatten buffering.
+                for name, parts in result.parts.items():
+                    for part, records in zip(PART_NAMES, parts):
+                        _ = records | f'Write[{name}][{part}]' >> artifacts.WriteRecords(
+                            artifacts.output_split_dir(output, name),
+                            prefix=f'{artifacts.RECORD_FILE_PREFIX}-{part}',
                         )
-                    )
-                    # Each part is written on its own (see SplitOutputs): no Flatten buffering.
-                    for name, parts in result.parts.items():
-                        for part, records in zip(PART_NAMES, parts):
-                            _ = records | f'Write[{name}][{part}]' >> artifacts.WriteRecords(
-                                artifacts.output_split_dir(output, name),
-                                prefix=f'{artifacts.RECORD_FILE_PREFIX}-{part}',
-                            )
-                    _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
-                    _ = pipeline | 'VerifyInputFiles' >> artifacts.VerifyInputFiles(
-                        examples, read_splits
-                    )
-            except Exception as e:  # Beam wraps DoFn errors; surface ours as they were raised.
-                error = unwrap_error(e)
-                if not isinstance(error, TfxBalanceError):
-                    error = artifacts.explain_read_failure(error, examples, read_splits)
-                raise error from e
+                _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
             artifacts.finish_examples(examples, output, splits)
             counts = artifacts.read_json(counts_path)
             logging.info(
                 'StratifiedSplitter per-class counts:\n%s',
                 format_count_table(counts, list(splits)),
             )
-
-
-def unwrap_error(error: Exception) -> Exception:
-    """Returns the tfx-balance error inside a Beam-wrapped exception, else ``error`` itself."""
-    seen = error
-    while seen is not None:
-        if isinstance(seen, TfxBalanceError):
-            return type(seen)(str(seen).split('\n')[0].split(" [while running '")[0])
-        seen = seen.__cause__ or seen.__context__
-    message = str(error)
-    for cls in TfxBalanceError.__subclasses__():
-        marker = f'{cls.__name__}: '
-        if marker in message:
-            text = message.split(marker, 1)[1].split('\n')[0].split(" [while running '")[0]
-            return cls(text)
-    return error

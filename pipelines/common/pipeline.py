@@ -1,0 +1,229 @@
+"""The flow both sample pipelines share, from an ExampleGen to a pushed model:
+
+ExampleGen -> StratifiedSplitter -> ImportSchemaGen + StatisticsGen -> ExampleValidator
++ ClassDistributionValidator ('StratifiedCheck': are the splits stratified?)
+-> BalancedAugmenter (train only) -> StatisticsGen (train) -> ClassDistributionValidator
+('BalancedCheck': is train uniform?) -> Transform -> BalancedInputGen
+-> Trainer (``balanced_dataset``) and BaselineTrainer (the same model, steps and seed on the
+unbalanced raw training split with a plain input function)
+-> Evaluator (TFMA, both models on the untouched test split) -> Pusher.
+
+Each sample (``pipelines/digits``, ``pipelines/taxi``) supplies its ExampleGen and a
+:class:`Sample`: its label, split weights, augmentation and module files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Mapping, Sequence
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+
+from tfx_balance import (
+    BalancedAugmenter,
+    BalancedInputGen,
+    ClassDistributionValidator,
+    StratifiedSplitter,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """What differs between the sample pipelines.
+
+    Attributes:
+      label: the label feature.
+      splits: StratifiedSplitter weights.
+      module_dir: folder with ``preprocessing.py`` (Transform) and ``trainer.py`` (Trainer).
+      augmenter: BalancedAugmenter arguments besides examples, label, splits and seed.
+      batch_size: training batch size of both models.
+      fail_on_split_violation: whether StratifiedCheck stops the pipeline.
+      preprocessing_function_names: model signatures TFMA applies to raw examples to get the
+        label (e.g. ``['transform_features']`` when the raw label is a string).
+    """
+
+    label: str
+    splits: Mapping[str, float]
+    module_dir: str
+    augmenter: Mapping
+    batch_size: int
+    fail_on_split_violation: bool = True
+    preprocessing_function_names: Sequence[str] = ()
+
+
+def eval_config(sample: Sample) -> tfma.EvalConfig:
+    """Accuracy (with a sanity threshold) and the multi-class confusion matrix, for both models.
+
+    Per-class recall is read from the confusion matrix at threshold 0 (argmax predictions):
+    TFMA's binarized Recall with top_k=1 reports 1.0 for a class the model never predicts.
+    """
+
+    def model_spec(name, **kwargs):
+        return tfma.ModelSpec(
+            name=name,
+            label_key=sample.label,
+            signature_name='serving_default',
+            preprocessing_function_names=list(sample.preprocessing_function_names),
+            **kwargs,
+        )
+
+    return tfma.EvalConfig(
+        model_specs=[model_spec('balanced'), model_spec('baseline', is_baseline=True)],
+        slicing_specs=[tfma.SlicingSpec()],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(
+                        class_name='SparseCategoricalAccuracy',
+                        threshold=tfma.MetricThreshold(
+                            value_threshold=tfma.GenericValueThreshold(lower_bound={'value': 0.5})
+                        ),
+                    )
+                ]
+            ),
+            tfma.MetricsSpec(
+                metrics=[tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot')]
+            ),
+        ],
+    )
+
+
+def build_pipeline(
+    example_gen,
+    sample: Sample,
+    *,
+    pipeline_name: str,
+    root: str,
+    schema_file: str,
+    train_steps: int,
+    seed: int = 0,
+    beam_args: list | None = None,
+    metadata_path: str | None = None,
+    serving_dir: str | None = None,
+) -> tfx.dsl.Pipeline:
+    """Builds the shared flow (module docstring) after ``example_gen``.
+
+    Args:
+      example_gen: the sample's ExampleGen component.
+      sample: what differs between samples.
+      pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
+      root: pipeline root (local path, gs:// or s3://).
+      schema_file: curated TFDV schema of the raw data (it marks the label categorical, so
+        StatisticsGen counts each class exactly).
+      train_steps: training steps of both models.
+      seed: seed of every component that has one.
+      beam_args: Beam pipeline args (default: in-process DirectRunner).
+      metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
+      serving_dir: Pusher destination (default ``<root>/serving``).
+    """
+    label = sample.label
+    splitter = StratifiedSplitter(
+        examples=example_gen.outputs['examples'],
+        label_feature=label,
+        splits=sample.splits,
+        seed=seed,
+    )
+    schema = tfx.components.ImportSchemaGen(schema_file=schema_file)
+    statistics = tfx.components.StatisticsGen(
+        examples=splitter.outputs['examples'], schema=schema.outputs['schema']
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics.outputs['statistics'], schema=schema.outputs['schema']
+    )
+    splits_check = ClassDistributionValidator(
+        statistics=statistics.outputs['statistics'],
+        label_feature=label,
+        max_split_distance=0.02,
+        schema=schema.outputs['schema'],
+        fail_on_violation=sample.fail_on_split_violation,
+    ).with_id('StratifiedCheck')
+    augmenter = BalancedAugmenter(
+        examples=splitter.outputs['examples'],
+        label_feature=label,
+        splits=['train'],
+        seed=seed,
+        **sample.augmenter,
+    )
+    train_statistics = tfx.components.StatisticsGen(
+        examples=augmenter.outputs['examples'],
+        schema=schema.outputs['schema'],
+        exclude_splits=['eval', 'test'],
+    ).with_id('AugmentedStatisticsGen')
+    balance_check = ClassDistributionValidator(
+        statistics=train_statistics.outputs['statistics'],
+        label_feature=label,
+        targets={'train': 'uniform'},
+        target_tolerance=0.01,
+    ).with_id('BalancedCheck')
+    transform = tfx.components.Transform(
+        examples=augmenter.outputs['examples'],
+        schema=schema.outputs['schema'],
+        module_file=os.path.join(sample.module_dir, 'preprocessing.py'),
+    )
+    transform.add_upstream_node(balance_check)
+    transform.add_upstream_node(splits_check)
+    balanced_input = BalancedInputGen(
+        examples=transform.outputs['transformed_examples'],
+        label_feature=label,
+        splits=['train'],
+        seed=seed,
+    )
+
+    def trainer(component_id, examples, input_kind):
+        return tfx.components.Trainer(
+            module_file=os.path.join(sample.module_dir, 'trainer.py'),
+            examples=examples,
+            transform_graph=transform.outputs['transform_graph'],
+            schema=schema.outputs['schema'],
+            train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+            eval_args=tfx.proto.EvalArgs(num_steps=0),
+            custom_config={'input': input_kind, 'seed': seed, 'batch_size': sample.batch_size},
+        ).with_id(component_id)
+
+    balanced_trainer = trainer('Trainer', balanced_input.outputs['examples'], 'balanced')
+    baseline_trainer = trainer('BaselineTrainer', splitter.outputs['examples'], 'plain')
+    evaluator = tfx.components.Evaluator(
+        examples=splitter.outputs['examples'],
+        model=balanced_trainer.outputs['model'],
+        baseline_model=baseline_trainer.outputs['model'],
+        example_splits=['test'],
+        eval_config=eval_config(sample),
+    )
+    pusher = tfx.components.Pusher(
+        model=balanced_trainer.outputs['model'],
+        model_blessing=evaluator.outputs['blessing'],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=serving_dir or os.path.join(root, 'serving')
+            )
+        ),
+    )
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=root,
+        components=[
+            example_gen,
+            splitter,
+            schema,
+            statistics,
+            example_validator,
+            splits_check,
+            augmenter,
+            train_statistics,
+            balance_check,
+            transform,
+            balanced_input,
+            balanced_trainer,
+            baseline_trainer,
+            evaluator,
+            pusher,
+        ],
+        metadata_connection_config=(
+            tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
+            if metadata_path
+            else None
+        ),
+        beam_pipeline_args=beam_args or ['--direct_num_workers=1'],
+    )

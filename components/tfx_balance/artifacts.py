@@ -1,7 +1,9 @@
 """Reading and writing ``Examples`` artifacts the TFX way, shared by every executor.
 
 - Input splits are read as raw serialized records through ``tfx_bsl`` TFXIO
-  (:func:`read_records`), one Beam source per split, with stage labels ``Read[<split>]``.
+  (:func:`ReadSplits`), one Beam source per split, with stage labels ``Read[<split>]``, or, for
+  components that work on batches, file by file with tf.data's C++ reader
+  (:func:`ReadSplitBatches`).
 - Output splits are gzipped TFRecords in ``Split-<name>/`` (:func:`write_records`).
 - :func:`finish_examples` sets ``split_names`` with ``artifact_utils``, propagates the payload
   format, span and version from the input, and :func:`copy_split` passes a split through
@@ -25,6 +27,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
+from tfx_balance.core import records
 from tfx_balance.core.errors import ConfigError, DataError, TfxBalanceError
 
 RAW_RECORD_COLUMN = '__tfx_balance_raw_record__'
@@ -97,6 +100,17 @@ def make_records_source(examples, split: str, telemetry: str):
 
 
 @beam.ptransform_fn
+def ReadSplitBatches(pipeline, examples, splits: Sequence[str]):  # noqa: N802
+    """Reads and merges the given splits as lists of serialized records, file by file, with
+    tf.data's C++ reader (:class:`~tfx_balance.core.records.ReadRecordBatches`): the fast path
+    for components that process records in batches (about 4 µs per record against about 25 µs
+    for Beam's ``ReadFromTFRecord`` behind :func:`ReadSplits`).
+    """
+    files = [path for split in splits for path in check_split_files(examples, split)]
+    return pipeline | 'ReadBatches' >> records.ReadRecordBatches(files)
+
+
+@beam.ptransform_fn
 def ReadSplits(pipeline, examples, splits: Sequence[str], telemetry: str):  # noqa: N802
     """Reads and merges the given splits of an Examples artifact as serialized records."""
     parts = [
@@ -121,6 +135,36 @@ def WriteRecords(records, output_dir: str, prefix: str = RECORD_FILE_PREFIX):  #
         file_name_suffix='.gz',
         compression_type=beam.io.filesystem.CompressionTypes.GZIP,
     )
+
+
+@beam.ptransform_fn
+def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa: N802
+    """Writes a small PCollection of ``(split, serialized record)`` pairs as one gzipped TFRecord
+    file per split that has any, ``<output>/Split-<split>/<prefix>-00000-of-00001.gz``.
+
+    Each split's records are grouped in one worker and written sorted, through a temporary file
+    renamed into place: a retry rewrites the same bytes, and a failure leaves no partial file. One
+    stage instead of one ``WriteRecords`` (about five stages) per split; for large parts use
+    :func:`WriteRecords`.
+    """
+    dirs = {split: output_split_dir(output, split) for split in splits}
+    return (
+        pairs
+        | 'GroupBySplit' >> beam.GroupByKey()
+        | 'WriteSplitFile' >> beam.Map(_write_split_file, dirs, prefix)
+    )
+
+
+def _write_split_file(item, dirs: dict, prefix: str) -> str:
+    split, records = item
+    path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
+    tmp = path + '.tmp'
+    tf.io.gfile.makedirs(dirs[split])
+    with tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP')) as writer:
+        for record in sorted(records):
+            writer.write(record)
+    tf.io.gfile.rename(tmp, path, overwrite=True)
+    return path
 
 
 @beam.ptransform_fn

@@ -59,29 +59,34 @@ def _every_schedule(items):
             yield order, size
 
 
-# --- StratifiedSplitter: _ToUnit -> _Assign -> boundary ranking. --------------------------------
+# --- StratifiedSplitter: batch units -> _Place -> boundary ranking. ------------------------------
 
 BITS = 2  # four buckets: most examples share a bucket with others
+TAGS = [stratified_split.split_tag(i) for i in range(3)]
 
 
 def _splitter_assignment(order, size):
-    units = [
-        u
-        for _, out in _run_bundles(lambda: stratified_split._ToUnit('label', SEED), order, size)
-        for u in out
-    ]
+    """Split of every example when records arrive in ``order``, in batches of ``size`` (each
+    batch's units made and placed by a fresh DoFn, as on a retry)."""
+    to_units = stratified_split._ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
-    for u in units:
-        histograms[u.label][u.hash >> (64 - BITS)] += 1
+    for batch in _bundles(order, size):
+        for label, hist in stratified_split._histograms(batch, to_units, 64 - BITS).items():
+            histograms[label].update(hist)
     plans = {c: stratified_split.plan_class(h, [8, 1, 1], BITS) for c, h in histograms.items()}
-    split_of, boundary = {}, collections.defaultdict(list)
-    for unit, out in _run_bundles(lambda: stratified_split._Assign(BITS), units, size, plans):
+    split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
+    place = lambda: stratified_split._Place(to_units, BITS, 3)  # noqa: E731
+    for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
-            if isinstance(value, beam.pvalue.TaggedOutput):
+            if value.tag == stratified_split._Place.BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
+            elif value.tag == stratified_split._Place.COUNTS:
+                counted.update(dict(value.value))
             else:
-                split_of[unit.records[0]] = value[0]
+                split_of[value.value] = TAGS.index(value.tag)
+    # Counts are of exactly the examples placed.
+    assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():
         for split, unit in stratified_split._rank_boundary((key, members), plans):
             split_of[unit.records[0]] = split

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 
@@ -23,6 +24,7 @@ import numpy as np
 _SEED_STRUCT = struct.Struct('>q')
 
 
+@functools.lru_cache(maxsize=64)
 def _seed_bytes(seed: int) -> bytes:
     return _SEED_STRUCT.pack(int(seed))
 

@@ -14,7 +14,7 @@ from tfx.types import artifact_utils
 from tfx_balance import artifacts, keys
 from tfx_balance.core import allocation
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.stratified_split import PART_NAMES, SplitOutputs, StratifiedSplit
+from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 
 
 def decode_splits(value: str) -> dict:
@@ -55,8 +55,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         artifacts.require_tf_example(examples, 'StratifiedSplitter')
         read_splits = artifacts.resolve_splits(examples, input_splits, 'input_splits')
-        for split in read_splits:
-            artifacts.check_split_files(examples, split)
         counts_path = os.path.join(output.uri, keys.SPLIT_COUNTS_FILE)
 
         logging.info(
@@ -75,22 +73,23 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     pipeline
                     | 'StratifiedSplit'
                     >> StratifiedSplit(
-                        records_source=lambda: artifacts.ReadSplits(
-                            examples, read_splits, 'StratifiedSplitter'
-                        ),
+                        batches_source=lambda: artifacts.ReadSplitBatches(examples, read_splits),
                         label_feature=label_feature,
                         splits=splits,
                         seed=seed,
                         group_feature=group_feature,
                     )
                 )
-                # Each part is written on its own (see SplitOutputs): no Flatten buffering.
-                for name, parts in result.parts.items():
-                    for part, records in zip(PART_NAMES, parts):
-                        _ = records | f'Write[{name}][{part}]' >> artifacts.WriteRecords(
-                            artifacts.output_split_dir(output, name),
-                            prefix=f'{artifacts.RECORD_FILE_PREFIX}-{part}',
-                        )
+                # The large part streams into Beam's sharded writer; the small ranked part is
+                # written per split in one stage. No Flatten: it would buffer the large part.
+                for name, records in result.whole.items():
+                    _ = records | f'Write[{name}]' >> artifacts.WriteRecords(
+                        artifacts.output_split_dir(output, name),
+                        prefix=f'{artifacts.RECORD_FILE_PREFIX}-whole',
+                    )
+                _ = result.ranked | 'WriteRanked' >> artifacts.WriteSmallSplits(
+                    output, list(splits), prefix=f'{artifacts.RECORD_FILE_PREFIX}-ranked'
+                )
                 _ = result.counts | 'WriteCounts' >> artifacts.WriteJson(counts_path)
             artifacts.finish_examples(examples, output, splits)
             counts = artifacts.read_json(counts_path)

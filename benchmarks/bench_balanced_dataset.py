@@ -35,7 +35,7 @@ CLASSES = 10
 BATCH = 100
 RUNS = 3
 FAST_RUNS = 5  # plain read and balanced_dataset take seconds per run
-SLOW_BATCHES, SLOW_SECONDS = 200, 60.0  # bound of each rejection_resample / filter run
+SLOW_BATCHES, SLOW_SECONDS = 200, 15.0  # bound of each rejection_resample / filter run
 
 
 def class_counts(total: int, classes: int = CLASSES) -> list:

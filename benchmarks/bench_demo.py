@@ -1,5 +1,10 @@
 """Sample pipeline wall time split by component, read from a finished run's MLMD (issue 8, item 5).
 
+A full ``make bench`` runs the demo itself (:func:`run_demo`: the ``make demo`` command,
+``python -m pipelines.digits.run_local``, into ``benchmarks/_work/demo``), so the figures are of the
+code being measured; ``--demo-run DIR`` reads an existing run instead, and smoke runs read
+``runs/digits`` if ``make demo`` left one.
+
 ``make demo`` runs the sample pipeline under LocalDagRunner with a SQLite MLMD store in its run
 folder. :func:`component_timings` reads that store directly (``sqlite3``; no TFX import): for the
 latest pipeline run, every execution's node (from its ``node`` context), state, and the time from
@@ -13,6 +18,9 @@ from __future__ import annotations
 import glob
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 
 # ml_metadata Execution.State values.
 STATES = {
@@ -90,6 +98,23 @@ def component_timings(metadata_path: str) -> dict:
         }
     finally:
         db.close()
+
+
+def run_demo(run_dir: str) -> float:
+    """Runs the ``make demo`` pipeline into ``run_dir`` (wiped first) in a fresh process; returns
+    the wall seconds of the whole command (imports included)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (root, env.get('PYTHONPATH')) if p)
+    started = time.time()
+    subprocess.run(
+        [sys.executable, '-m', 'pipelines.digits.run_local', '--root', run_dir],
+        cwd=root,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.time() - started
 
 
 def run(run_dir: str = DEFAULT_RUN_DIR) -> dict:

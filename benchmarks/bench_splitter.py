@@ -4,8 +4,9 @@ Three jobs, each on the same gzipped tabular workload and writing three splits (
 TFRecords:
 
 - ``splitter``: the real :class:`tfx_balance.stratified_splitter.executor.Executor` ``Do``, on an
-  ``Examples`` artifact pointing at the workload (what a pipeline user gets: TFXIO raw-record
-  read, exact stratified split, gzip write, ``split_counts.json``).
+  ``Examples`` artifact pointing at the workload (what a pipeline user gets: two reads of the
+  split's files with the C++ tf.data reader, batched label decoding, exact stratified split, the
+  same gzip write as the floor, ``split_counts.json``).
 - ``floor``: the I/O floor, the least a Beam split can do: the same TFXIO raw-record read
   (``artifacts.ReadSplits``), a ``beam.Partition`` by a seeded hash of each record's bytes and
   the same gzip write (``artifacts.WriteRecords``).

@@ -15,10 +15,11 @@ executors read it exactly as they would in a pipeline.
 
 Jobs: a measured job is a function ``module:function`` taking keyword arguments and returning a
 dict with ``seconds`` (wall time of the Beam job itself, imports excluded) and
-``examples_written``. :func:`run_isolated` runs it in a fresh Python process
-(``python -m benchmarks.common <spec.json>``) and reads that process's peak RSS from
-``os.wait4``, so the memory of one job never mixes with another's. :func:`run_inprocess` runs it
-in this process (smoke mode only: no memory figure).
+``examples_written``. :func:`run_isolated` runs its repeats back to back in one fresh Python
+process (``python -m benchmarks.common <spec.json>``): the imports (~20 s of TensorFlow and TFX
+per process on these machines) are paid once per job, and each run's peak RSS is read from
+``VmHWM`` after resetting it (``/proc/self/clear_refs``), so the memory of one job never mixes
+with another's. :func:`run_inprocess` runs it in this process (smoke mode only: no memory figure).
 """
 
 from __future__ import annotations
@@ -321,36 +322,51 @@ def run_inprocess(job: Job) -> dict:
     return result
 
 
-def run_isolated(job: Job, timeout: float = 3600) -> dict:
-    """Runs ``job`` in a fresh Python process; adds its peak RSS (``os.wait4``) in MiB."""
+def _reset_peak_rss() -> None:
+    """Resets this process's peak RSS counter (``VmHWM``; Linux ``clear_refs``)."""
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process since start or the last reset, in MiB (Linux)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict]:
+    """Runs ``job`` ``repeats`` times, back to back, in one fresh Python process; returns each
+    run's result with its own peak RSS in MiB (the counter is reset before each run), so imports
+    are paid once per job and the memory of one job never mixes with another's.
+    """
     with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
         spec = os.path.join(tmp, 'spec.json')
         out = os.path.join(tmp, 'result.json')
         with open(spec, 'w') as f:
-            json.dump({'job': dataclasses.asdict(job), 'out': out}, f)
+            json.dump({'job': dataclasses.asdict(job), 'out': out, 'repeats': repeats}, f)
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
         proc = subprocess.Popen(
             [sys.executable, '-m', 'benchmarks.common', spec], cwd=ROOT, env=env
         )
-        started = time.time()
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.time() - started > timeout:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                raise RuntimeError(f'benchmark job {job.name} timed out after {timeout:.0f} s')
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(
+                f'benchmark job {job.name} timed out after {timeout:.0f} s'
+            ) from None
         if proc.returncode != 0 or not os.path.exists(out):
             raise RuntimeError(f'benchmark job {job.name} failed (exit code {proc.returncode})')
         with open(out) as f:
-            result = json.load(f)
-    result['peak_rss_mb'] = usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
-    result['isolated'] = True
-    return result
+            results = json.load(f)
+    for result in results:
+        result['isolated'] = True
+    return results
 
 
 def median_of(runs: List[dict], key: str):
@@ -360,9 +376,12 @@ def median_of(runs: List[dict], key: str):
 
 def measure(job: Job, repeats: int, isolated: bool) -> dict:
     """Runs ``job`` ``repeats`` times; returns the medians and the individual runs."""
+    if isolated:
+        results = run_isolated(job, repeats)
+    else:
+        results = [run_inprocess(job) for _ in range(repeats)]
     runs = []
-    for i in range(repeats):
-        result = run_isolated(job) if isolated else run_inprocess(job)
+    for i, result in enumerate(results):
         log(
             f'  {job.name} [{i + 1}/{repeats}]: {result["seconds"]:.2f} s, '
             f'{result["examples_written"]:,} written'
@@ -450,9 +469,14 @@ def _main(argv: List[str]) -> int:
     with open(argv[1]) as f:
         spec = json.load(f)
     job = Job(**spec['job'])
-    result = _call(job)
+    results = []
+    for _ in range(spec.get('repeats', 1)):
+        _reset_peak_rss()
+        result = _call(job)
+        result['peak_rss_mb'] = peak_rss_mb()
+        results.append(result)
     with open(spec['out'], 'w') as f:
-        json.dump(result, f)
+        json.dump(results, f)
     return 0
 
 

@@ -57,3 +57,16 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
 def test_demo_timings_report_missing_run(tmp_path):
     assert 'make demo' in bench_demo.run(str(tmp_path))['missing']
     assert report._size(300_000) == '300k'
+
+
+def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tmp_path):
+    job = common.Job(
+        'alloc',
+        'tests.benchmarks.jobs:allocate_once',
+        {'marker': str(tmp_path / 'marker'), 'mib': 300},
+    )
+    first, second = common.run_isolated(job, repeats=2)
+    assert first['examples_written'] == 300 and second['examples_written'] == 0
+    # The counter is reset before each run: the second run does not inherit the first's peak.
+    assert first['peak_rss_mb'] >= 300
+    assert second['peak_rss_mb'] < first['peak_rss_mb'] - 250

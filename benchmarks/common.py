@@ -281,13 +281,18 @@ def count_records(pattern: str) -> int:
 # Jobs.
 
 
-def rss_mb() -> float:
-    """Current resident set size of this process in MiB (Linux)."""
+def _status_mib(field: str) -> float:
+    """A memory field of ``/proc/self/status`` (e.g. ``VmRSS``) in MiB (Linux)."""
     with open('/proc/self/status') as f:
         for line in f:
-            if line.startswith('VmRSS:'):
+            if line.startswith(field + ':'):
                 return int(line.split()[1]) / 1024.0
     return float('nan')
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MiB (Linux)."""
+    return _status_mib('VmRSS')
 
 
 @dataclasses.dataclass
@@ -330,11 +335,7 @@ def _reset_peak_rss() -> None:
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process since start or the last reset, in MiB (Linux)."""
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) / 1024.0
-    return float('nan')
+    return _status_mib('VmHWM')
 
 
 def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict]:

@@ -197,3 +197,54 @@ def test_empty_input_fails_with_a_clear_message():
     with pytest.raises(Exception) as info:
         run_split([])
     assert 'the input has no examples' in str(info.value)
+
+
+_COLLECTED = {}  # the in-process test runner shares this module with the pipeline
+
+
+def _collect_splits(key, **kwargs):
+    """Runs the split and returns ``{split: sorted records}``."""
+    with beam.Pipeline() as p:
+        out = SplitOutputs(p | StratifiedSplit(label_feature='label', splits=SPLITS, **kwargs))
+        for name in SPLITS:
+            _ = (
+                out.records[name]
+                | f'All[{name}]' >> beam.combiners.ToList()
+                | f'Keep[{name}]'
+                >> beam.Map(lambda rs, k=(key, name): _COLLECTED.__setitem__(k, sorted(rs)))
+            )
+    return {name: _COLLECTED.pop((key, name)) for name in SPLITS}
+
+
+@pytest.mark.parametrize('group_feature', [None, 'user'], ids=['examples', 'groups'])
+def test_batches_from_files_give_the_same_split_as_records(tmp_path, group_feature):
+    from tests.support.examples import write_records
+    from tfx_balance.core.records import ReadRecordBatches
+
+    records = [
+        make_example(label, i, group=f'user{i % 23}')
+        for label, n in SIZES.items()
+        for i in range(n)
+    ]
+    files = [str(tmp_path / f'part-{i}.gz') for i in range(3)]
+    for i, path in enumerate(files):
+        write_records(path, records[i::3])
+    args = dict(seed=3, group_feature=group_feature)
+    from_files = _collect_splits(
+        'files', batches_source=lambda: ReadRecordBatches(files, batch_size=7), **args
+    )
+    from_records = _collect_splits(
+        'records', records_source=lambda: beam.Create(records, reshuffle=False), **args
+    )
+    assert from_files == from_records
+    assert sorted(r for split in from_files.values() for r in split) == sorted(records)
+    if group_feature is None:  # the exact rule, from the independent reference
+        labels = [example_pb2.Example.FromString(r).features.feature['label'] for r in records]
+        labels = [f.bytes_list.value[0] for f in labels]
+        expected = reference_split(records, labels, SPLITS, seed=3)
+        assert from_files == {name: sorted(expected[name]) for name in SPLITS}
+
+
+def test_exactly_one_source_is_required():
+    with pytest.raises(ValueError, match='exactly one of records_source and batches_source'):
+        StratifiedSplit(label_feature='label', splits=SPLITS)

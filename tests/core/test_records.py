@@ -1,0 +1,85 @@
+"""core.records: batched file reads and batched label decoding give exactly the per-record results."""
+
+import apache_beam as beam
+import pytest
+import tensorflow as tf
+from apache_beam.testing.util import assert_that, equal_to
+
+from tests.support.examples import example, write_records
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import read_label
+from tfx_balance.core.records import ReadRecordBatches, read_file_batches, read_labels
+
+
+def test_read_file_batches_keeps_file_order_in_batches_of_the_given_size(tmp_path):
+    records = [example(label=i % 3, x=float(i)) for i in range(2500)]
+    path = str(tmp_path / 'part-0.gz')
+    write_records(path, records)
+    batches = list(read_file_batches(path, batch_size=1000))
+    assert [len(b) for b in batches] == [1000, 1000, 500]
+    assert [r for b in batches for r in b] == records
+
+
+def test_read_file_batches_reads_uncompressed_files_by_name(tmp_path):
+    records = [example(label=1), example(label=2)]
+    path = str(tmp_path / 'part-0.tfrecord')
+    with tf.io.TFRecordWriter(path) as writer:
+        for record in records:
+            writer.write(record)
+    assert [r for b in read_file_batches(path) for r in b] == records
+
+
+def test_read_file_batches_fails_on_a_truncated_gzip_file(tmp_path):
+    path = str(tmp_path / 'part-0.gz')
+    write_records(path, [example(label=i, x=float(i)) for i in range(2000)])
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(data[: len(data) // 2])
+    with pytest.raises(tf.errors.DataLossError):
+        list(read_file_batches(path))
+
+
+def test_read_record_batches_reads_every_record_of_every_file_once(tmp_path):
+    files, expected = [], []
+    for i in range(3):
+        records = [example(label=f'c{j % 2}', x=float(100 * i + j)) for j in range(50 + i)]
+        path = str(tmp_path / f'part-{i}.gz')
+        write_records(path, records)
+        files.append(path)
+        expected += records
+    with beam.Pipeline() as p:
+        records = p | ReadRecordBatches(files, batch_size=16) | beam.FlatMap(lambda b: b)
+        assert_that(records, equal_to(expected))
+
+
+@pytest.mark.parametrize(
+    'labels',
+    [[3, -5, 0, 2**40], [b'Cash', b'Credit Card', b'\xff\x00'], [b'a', 7, b'b']],
+    ids=['int64', 'bytes', 'mixed kinds'],
+)
+def test_read_labels_matches_the_per_record_reader(labels):
+    records = [example(label=v, x=float(i)) for i, v in enumerate(labels)]
+    assert read_labels(records, 'label') == [read_label(r, 'label') for r in records]
+    assert read_labels([], 'label') == []
+
+
+@pytest.mark.parametrize(
+    'bad, fragment',
+    [
+        (example(x=1.0), "label_feature 'label' not found in an example in split 'train'"),
+        (example(label=1.5), 'is a float feature'),
+        (example(label=[1, 2]), 'has 2 values'),
+        (example(label=b''), 'is an empty string'),
+    ],
+)
+@pytest.mark.parametrize('position', [0, 5], ids=['first', 'later'])
+def test_read_labels_raises_the_per_record_error_wherever_the_bad_example_is(
+    bad, fragment, position
+):
+    records = [example(label=1, x=float(i)) for i in range(8)]
+    records.insert(position, bad)
+    with pytest.raises(DataError, match=fragment) as batched:
+        read_labels(records, 'label', where="split 'train'")
+    with pytest.raises(DataError) as single:
+        read_label(bad, 'label', where="split 'train'")
+    assert str(batched.value) == str(single.value)

@@ -17,7 +17,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example
-from tfx_balance.core import augment, balance_plan, balanced_input, stratified_split
+from tfx_balance.core import augment, augmentations, balance_plan, balanced_input, stratified_split
 from tfx_balance.core.augmentations import FeatureStats, float_features
 from tfx_balance.core.hashing import fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
@@ -137,17 +137,26 @@ def _augmenter_decisions(config, order, size):
         {},
         {},
     )
+    provenance = augmentations.Provenance(config.provenance_feature, config.source_feature)
+    original_of = {provenance.original(r): r for r in RECORDS}  # kept originals come marked
     decisions, boundary = collections.defaultdict(list), collections.defaultdict(list)
-    for _, out in _run_bundles(lambda: augment._Route(config), order, size, plan):
+
+    def collect(out):
         for value in out:
-            if isinstance(value, beam.pvalue.TaggedOutput):
+            if not isinstance(value, beam.pvalue.TaggedOutput):
+                decisions[original_of[value]].append((augment._ORIGINAL, 0))
+            elif value.tag == augment._BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
             else:
-                decisions[value[1]].append((value[0], value[3]))
+                for record, _, copies in value.value:
+                    decisions[record].append((augment._SOURCE, copies))
+
+    # Batches of ``size`` records, two batches per fresh DoFn.
+    for _, out in _run_bundles(lambda: augment._Route(config), _bundles(order, size), 2, plan):
+        collect(out)
     for key, members in boundary.items():
-        for kind, record, _, copies in augment._rank_boundary((key, members), plan):
-            decisions[record].append((kind, copies))
+        collect(augment._RankBoundary(config).process((key, members), plan))
     return {record: sorted(d) for record, d in decisions.items()}
 
 
@@ -171,38 +180,44 @@ def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(
 
 
 @pytest.mark.parametrize('size', [1, 3, 40])  # values per example: loop and vectorised paths
-def test_augmenter_class_statistics_are_exact_for_any_combine_order(size):
+def test_augmenter_class_statistics_are_exact_for_any_batching_and_combine_order(size):
     # Float sums merged in another order differ in the last bits; the 'numeric' jitter is scaled
     # by the class standard deviation, so the profile must be exact to be order-independent.
     rng = np.random.default_rng(1)  # seeded test data: values spanning many magnitudes
-    items = [
-        (0, {'x': (rng.lognormal(0, 4, size) * rng.choice([-1, 1], size)).astype(np.float32)}, None)
+    arrays = [
+        (rng.lognormal(0, 4, size) * rng.choice([-1, 1], size)).astype(np.float32)
         for _ in range(120)
     ]
+    items = [example(label=0, x=x.tolist()) for x in arrays]
+    config = augment.AugmentConfig('label', augmentation='numeric', seed=SEED)
     fn = augment._ProfileFn(reservoir_size=4)
 
-    def stats(order, bundle):
+    def stats(order, batch):
+        # Partial profiles of batches of ``batch`` examples, combined three at a time, merged
+        # in reverse.
+        parts = [p for b in _bundles(order, batch) for _, p in augment._Profile(config).process(b)]
         accumulators = []
-        for chunk in _bundles(order, bundle):
+        for chunk in _bundles(parts, 3):
             acc = fn.create_accumulator()
-            for item in chunk:
-                acc = fn.add_input(acc, item)
+            for part in chunk:
+                acc = fn.add_input(acc, part)
             accumulators.append(acc)
         merged = fn.extract_output(fn.merge_accumulators(accumulators[::-1]))
         return augment._feature_stats(merged['stats']['x'])
 
     expected = stats(items, len(items))
-    values = np.concatenate([f['x'] for _, f, _ in items]).astype(np.float64)
+    values = np.concatenate(arrays).astype(np.float64)
     assert expected.std == pytest.approx(float(values.std()), rel=1e-12)
-    for order, bundle in _every_schedule(items):
-        assert stats(order, bundle) == expected
+    for order, batch in _every_schedule(items):
+        assert stats(order, batch) == expected
 
 
 # --- BalancedAugmenter: generation of synthetic copy j of a source. -----------------------------
 
 
-def _jobs():
-    return [(r, read_label(r, 'label'), fingerprint(r), j) for r in RECORDS[-8:] for j in range(2)]
+def _sources(copies=None):
+    """Sources ``(record, label, copies)``: 1 to 3 copies each, or ``copies``."""
+    return [(r, read_label(r, 'label'), copies or 1 + i % 3) for i, r in enumerate(RECORDS[-8:])]
 
 
 def _plan_with_stats():
@@ -223,18 +238,34 @@ def _plan_with_stats():
 
 
 @pytest.mark.parametrize('augmentation', ['copy', 'numeric', 'interpolate'])
-def test_augmenter_makes_the_same_synthetic_example_per_job_in_any_order_and_bundling(
+def test_augmenter_makes_the_same_synthetic_examples_per_source_in_any_order_and_batching(
     augmentation,
 ):
     config = augment.AugmentConfig('label', augmentation=augmentation, seed=SEED)
     plan = _plan_with_stats()
-    jobs = _jobs()
-    expected = dict(_run_bundles(lambda: augment._AugmentOne(config), jobs, len(jobs), plan))
-    assert len(set(map(tuple, expected.values()))) == len(jobs) or augmentation == 'copy'
-    for order, size in _every_schedule(jobs):
-        assert (
-            dict(_run_bundles(lambda: augment._AugmentOne(config), order, size, plan)) == expected
-        )
+
+    def copies_of(sources, size):
+        """{source: its copies} when ``sources`` come in lists of ``size``, two per DoFn."""
+        make = lambda: augment._AugmentSources(config)  # noqa: E731
+        out = {}
+        for batch, records in _run_bundles(make, _bundles(sources, size), 2, plan):
+            for source in batch:  # each source's copies in turn
+                out[source], records = records[: source[2]], records[source[2] :]
+            assert records == []
+        return out
+
+    sources = _sources()
+    expected = copies_of(sources, len(sources))
+    made = [r for copies in expected.values() for r in copies]
+    assert len(made) == 15
+    assert len(set(made)) == len(made) or augmentation == 'copy'
+    for order, size in _every_schedule(sources):
+        assert copies_of(order, size) == expected
+    # Copy j of a source does not depend on how many copies the source makes.
+    for n in (1, 5):
+        for (record, _, _), copies in copies_of(_sources(n), 3).items():
+            before = next(c for (r, _, _), c in expected.items() if r == record)
+            assert copies[: len(before)] == before[:n]
 
 
 def _png(i: int) -> bytes:

@@ -67,7 +67,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     """Rebalances the chosen splits to exact per-class counts; copies the other splits.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      input_dict['input_examples']: one Examples artifact (tf.Example payload); each rebalanced
+        split is read file by file, in batches, with tf.data's C++ reader
+        (artifacts.ReadSplitBatches).
       output_dict['examples']: one Examples artifact with every input split: the rebalanced
         ones as gzipped TFRecords in ``Split-<name>/``, the others copied byte-for-byte; and
         ``rebalance_plan.json`` (per split and class: input, target, generated, dropped, output).
@@ -134,9 +136,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 plans = []
                 for split in splits:
                     result = pipeline | f'Balance[{split}]' >> BalancedAugment(
-                        records_source=lambda s=split: artifacts.make_records_source(
-                            examples, s, 'BalancedAugmenter'
-                        ),
+                        batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
                         config=dataclasses.replace(config, where=f"split '{split}'"),
                     )
                     _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(

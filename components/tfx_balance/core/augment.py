@@ -1,36 +1,51 @@
 """Exact, seeded rebalancing of serialized ``tf.train.Example`` records in Beam.
 
-:class:`BalancedAugment` reads the records twice (``records_source`` is called twice) and never
-holds a split in memory:
+:class:`BalancedAugment` reads the records twice (the source is called twice), works on batches of
+serialized records, and never holds a split in memory:
 
-1. **Profile pass.** Per class, a combiner counts examples, builds the 65,536-bucket histogram of
-   each example's seeded hash (see :mod:`tfx_balance.core.balance_plan`), and, when the
-   augmentation needs them, the per-feature statistics of float features (min, max, standard
-   deviation over all values of the class) and the interpolation reservoir. The per-class
-   results become one :class:`BalancePlan` (a side input).
+1. **Profile pass.** Per batch, the labels are decoded in C++ (only the label feature, see
+   :func:`~tfx_balance.core.records.read_labels`), and per class a partial profile is made: the
+   count, the 65,536-bucket histogram of each example's seeded hash (see
+   :mod:`tfx_balance.core.balance_plan`) and, when the augmentation needs them, the per-feature
+   statistics of float features (min, max, standard deviation over all values of the class,
+   from exact integer sums) and the interpolation reservoir. A combiner merges the partial
+   profiles per class; the results become one :class:`BalancePlan` (a side input).
 2. **Generation pass.** Each original is kept (with ``is_synthetic = 0`` added) or dropped, and
    is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
-   exactly. Synthetic copy ``j`` of source ``s`` is made with the Generator
-   ``example_rng(seed, fingerprint(s), j)`` and carries ``is_synthetic = 1`` and the source's
-   fingerprint. Image augmentation runs on batches (``beam.BatchElements``) so the TF ops are
-   vectorised.
+   exactly. Every synthetic example carries ``is_synthetic = 1`` and the source's fingerprint.
+   All the copies of a source are made from one parse of it. Synthetic copy ``j`` of source
+   ``s`` is a pure function of ``(seed, s, j)``, whatever the number of copies, the batching,
+   the input order or the runner:
+
+   - ``'copy'``: the source itself;
+   - ``'numeric'``: the noise of copy ``j`` is the normals ``j*m .. (j+1)*m - 1`` of the source's
+     Generator ``example_rng(seed, fingerprint(s))``, ``m`` being the number of float values it
+     jitters (copy 0 draws exactly what ``example_rng(seed, fingerprint(s), 0)`` gives); the
+     copies of many sources are jittered together, in vectorised steps;
+   - ``'interpolate'``, ``'image'`` and a user ``augment_fn``: made with the Generator
+     ``example_rng(seed, fingerprint(s), j)``. Image augmentation runs on batches
+     (``beam.BatchElements``) so the TF ops are vectorised.
 
 The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
 of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
 bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
 is bounded by ``classes x reservoir_size x float values per example`` whatever the class size.
 
-Originals are never altered beyond the provenance feature: they are re-serialized
-(deterministically) with ``is_synthetic = 0`` added and every original feature unchanged.
+Originals are never altered beyond the provenance feature: it is appended to their serialized
+``Features`` (see :class:`~tfx_balance.core.augmentations.Provenance`), so every original feature
+keeps even its bytes.
 
 Example (outside TFX):
     >>> import apache_beam as beam
     >>> with beam.Pipeline() as p:  # doctest: +SKIP
     ...     out = p | BalancedAugment(
-    ...         records_source=lambda: beam.io.ReadFromTFRecord('train/*.gz'),
+    ...         batches_source=lambda: ReadRecordBatches(['train/part-0.gz', 'train/part-1.gz']),
     ...         label_feature='label', target='max', augmentation='copy', seed=0)
     ...     out['records'] | beam.io.WriteToTFRecord('balanced/train')
     ...     out['plan'] | beam.Map(print)  # {class_name: {input, target, generated, ...}}
+
+(``ReadRecordBatches`` is in :mod:`tfx_balance.core.records`; a ``records_source`` such as
+``lambda: beam.io.ReadFromTFRecord('train/*.gz')`` works too, at the speed of Beam's reader.)
 """
 
 from __future__ import annotations
@@ -42,13 +57,15 @@ from typing import Callable, Dict, List, Mapping
 
 import apache_beam as beam
 import numpy as np
+from tensorflow.core.example import example_pb2
 
 from tfx_balance.core import augmentations, balance_plan, image_augment
 from tfx_balance.core.augmentations import AUGMENTATIONS, FeatureStats
 from tfx_balance.core.balance_plan import AUGMENT, KEEP, UNDERSAMPLE, ClassPlan
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_rng, fingerprint, seeded_hash
-from tfx_balance.core.labels import class_name, label_of_example
+from tfx_balance.core.labels import class_name
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
 
 DEFAULT_RESERVOIR_SIZE = 1000
 IMAGE_BATCH_SIZE = 64
@@ -138,36 +155,58 @@ def _where(config: AugmentConfig, fp: str, label=None) -> str:
     return f'source example {fp}{cls} in {config.where}'
 
 
-def _parse(record: bytes, config: AugmentConfig):
-    from tensorflow.core.example import example_pb2
-
-    example = example_pb2.Example.FromString(record)
-    label = label_of_example(example, config.label_feature, config.where)
-    return example, label
-
-
 class _Profile(beam.DoFn):
+    """Per batch of serialized examples: one partial profile per class (see :class:`_ProfileFn`).
+
+    Labels are decoded for the whole batch (:func:`~tfx_balance.core.records.read_labels`); an
+    example is parsed only when its float features or image are needed, or when its bytes may hold
+    ``provenance_feature``.
+    """
+
     def __init__(self, config: AugmentConfig):
         self._config = config
+        self._provenance_key = augmentations.feature_key(config.provenance_feature)
 
-    def process(self, record: bytes):
+    def process(self, records):
         config = self._config
-        example, label = _parse(record, config)
-        features = example.features.feature
-        if config.provenance_feature in features:
-            raise DataError(
-                f"the input already has feature '{config.provenance_feature}' ({config.where}); "
-                'it would be overwritten by provenance. Set provenance_feature to another name '
-                '(e.g. when rebalancing data that was already rebalanced).'
-            )
-        if config.uses_images:
-            _image_bytes(example, config, fingerprint(record), label)
-        h = seeded_hash(config.seed, record)
-        floats = augmentations.float_features(example) if config.needs_stats else None
-        candidate = None
-        if config.needs_reservoir:
-            candidate = (seeded_hash(config.seed, _RESERVOIR_SALT + record), fingerprint(record))
-        yield label, (h >> balance_plan.BUCKET_SHIFT, floats, candidate)
+        labels = read_labels(records, config.label_feature, config.where)
+        parse = config.uses_images or config.needs_stats
+        profiles, floats = {}, {}  # class -> profile; (class, feature) -> float values
+        for record, label in zip(records, labels):
+            example = None
+            if parse or self._provenance_key in record:
+                example = example_pb2.Example.FromString(record)
+                if config.provenance_feature in example.features.feature:
+                    raise DataError(
+                        f"the input already has feature '{config.provenance_feature}' "
+                        f'({config.where}); it would be overwritten by provenance. Set '
+                        'provenance_feature to another name (e.g. when rebalancing data that was '
+                        'already rebalanced).'
+                    )
+            profile = profiles.get(label)
+            if profile is None:
+                profile = profiles[label] = _new_profile()
+            profile['n'] += 1
+            bucket = seeded_hash(config.seed, record) >> balance_plan.BUCKET_SHIFT
+            profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
+            if config.uses_images:
+                _image_bytes(example, config, fingerprint(record), label)
+            if config.needs_stats:
+                features = example.features.feature
+                for name in features:
+                    values = features[name].float_list.value  # empty unless a float feature
+                    if values:
+                        floats.setdefault((label, name), []).extend(values)
+            if config.needs_reservoir:
+                key = seeded_hash(config.seed, _RESERVOIR_SALT + record)
+                candidate = (key, fingerprint(record), augmentations.float_features(example))
+                profile['res'].append(candidate)
+        for (label, name), values in floats.items():
+            profiles[label]['stats'][name] = _stats_row(np.asarray(values, np.float32))
+        for label, profile in profiles.items():
+            if len(profile['res']) > config.reservoir_size:
+                profile['res'] = _bottom(profile['res'], config.reservoir_size)
+            yield label, profile
 
 
 def _image_bytes(example, config: AugmentConfig, fp: str, label) -> bytes:
@@ -193,48 +232,50 @@ def _image_bytes(example, config: AugmentConfig, fp: str, label) -> bytes:
     return values[0]
 
 
+def _new_profile() -> dict:
+    return {'n': 0, 'hist': {}, 'stats': {}, 'res': []}
+
+
+def _bottom(entries, k: int) -> list:
+    """The ``k`` reservoir candidates with the smallest seeded hash (ties: fingerprint)."""
+    return heapq.nsmallest(k, entries, key=lambda e: (e[0], e[1]))
+
+
 class _ProfileFn(beam.CombineFn):
-    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir."""
+    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
+
+    Inputs are partial profiles (of a batch, from :class:`_Profile`); every part merges exactly,
+    so the result does not depend on batching or combine order.
+    """
 
     def __init__(self, reservoir_size: int):
         self._k = reservoir_size
 
     def create_accumulator(self):
-        return {'n': 0, 'hist': {}, 'stats': {}, 'res': []}
+        return _new_profile()
 
-    def add_input(self, acc, item):
-        bucket, floats, candidate = item
-        acc['n'] += 1
-        acc['hist'][bucket] = acc['hist'].get(bucket, 0) + 1
-        if floats:
-            for name, values in floats.items():
-                s = acc['stats'].get(name)
-                row = _stats_row(values)
-                acc['stats'][name] = row if s is None else _merge_stats(s, row)
-        if candidate is not None:
-            acc['res'].append((candidate[0], candidate[1], floats or {}))
+    def add_input(self, acc, profile):
+        acc['n'] += profile['n']
+        for b, c in profile['hist'].items():
+            acc['hist'][b] = acc['hist'].get(b, 0) + c
+        for name, row in profile['stats'].items():
+            s = acc['stats'].get(name)
+            acc['stats'][name] = row if s is None else _merge_stats(s, row)
+        if profile['res']:
+            acc['res'] = acc['res'] + profile['res']
             if len(acc['res']) >= 2 * self._k:
-                acc['res'] = self._trim(acc['res'])
+                acc['res'] = _bottom(acc['res'], self._k)
         return acc
-
-    def _trim(self, entries):
-        return heapq.nsmallest(self._k, entries, key=lambda e: (e[0], e[1]))
 
     def merge_accumulators(self, accs):
         accs = iter(accs)
         merged = next(accs)
         for acc in accs:
-            merged['n'] += acc['n']
-            for b, c in acc['hist'].items():
-                merged['hist'][b] = merged['hist'].get(b, 0) + c
-            for name, row in acc['stats'].items():
-                s = merged['stats'].get(name)
-                merged['stats'][name] = row if s is None else _merge_stats(s, row)
-            merged['res'] = self._trim(merged['res'] + acc['res'])
+            merged = self.add_input(merged, acc)
         return merged
 
     def extract_output(self, acc):
-        acc['res'] = self._trim(acc['res'])
+        acc['res'] = _bottom(acc['res'], self._k)
         return acc
 
 
@@ -321,6 +362,7 @@ def build_plan(profiles, config: AugmentConfig) -> BalancePlan:
 # Generation pass.
 
 _ORIGINAL, _SOURCE = 0, 1
+_ORIGINALS, _SOURCES, _BOUNDARY = 'originals', 'sources', 'boundary'
 
 
 def _decide(plan: ClassPlan, record: bytes, selected: bool):
@@ -335,79 +377,138 @@ def _decide(plan: ClassPlan, record: bytes, selected: bool):
             yield _SOURCE, record, plan.label, copies
 
 
-class _Route(beam.DoFn):
-    """Keeps, drops or marks each original as a source of copies (boundary bucket: ranked)."""
-
-    BOUNDARY = 'boundary'
-
-    def __init__(self, config: AugmentConfig):
-        self._config = config
-
-    def process(self, record: bytes, plan: BalancePlan):
-        _, label = _parse(record, self._config)
-        cp = plan.classes[label]
-        if cp.mode == KEEP:
-            yield _ORIGINAL, record, label, 0
-            return
-        h = seeded_hash(self._config.seed, record)
-        bucket = h >> balance_plan.BUCKET_SHIFT
-        if bucket == cp.boundary_bucket:
-            yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((label, bucket), (h, record)))
-        else:
-            yield from _decide(cp, record, cp.selected_bucket(bucket))
-
-
-def _rank_boundary(item, plan: BalancePlan):
-    (label, _), members = item
-    cp = plan.classes[label]
-    for rank, (_, record) in enumerate(sorted(members), start=cp.boundary_start):
-        yield from _decide(cp, record, rank < cp.select)
-
-
-def _mark_original(item, provenance_feature: str) -> bytes:
-    from tensorflow.core.example import example_pb2
-
-    example = example_pb2.Example.FromString(item[1])
-    return augmentations.set_provenance(example, provenance_feature, False)
-
-
-def _jobs(item):
-    _, record, label, copies = item
-    fp = fingerprint(record)
-    for j in range(copies):
-        yield record, label, fp, j
-
-
-class _AugmentOne(beam.DoFn):
-    """'copy', 'numeric', 'interpolate' and user augment_fn: one synthetic example per job."""
+class _Decisions(beam.DoFn):
+    """Emits decisions: each kept original, marked (main output), and the sources of copies as
+    one list of ``(record, label, copies)`` per input element (output ``'sources'``)."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
+        self._provenance = augmentations.Provenance(
+            config.provenance_feature, config.source_feature
+        )
 
-    def process(self, job, plan: BalancePlan):
-        from tensorflow.core.example import example_pb2
+    def _emit(self, decisions, sources: list):
+        for kind, record, label, copies in decisions:
+            if kind == _ORIGINAL:
+                yield self._provenance.original(record)
+            else:
+                sources.append((record, label, copies))
 
+
+class _Route(_Decisions):
+    """Per batch: keeps, drops or makes a source of copies of each original (see _Decisions);
+    an original in its class's boundary bucket goes to output ``'boundary'``, to be ranked."""
+
+    def process(self, records, plan: BalancePlan):
         config = self._config
-        record, label, fp, copy_index = job
-        example = example_pb2.Example.FromString(record)
-        rng = example_rng(config.seed, fp, copy_index)
-        if config.augment_fn is not None:
-            example = augmentations.apply_user_fn(
-                config.augment_fn, example, rng, config.label_feature, _where(config, fp, label)
-            )
-        elif config.augmentation == 'numeric':
+        labels = read_labels(records, config.label_feature, config.where)
+        sources = []
+        for record, label in zip(records, labels):
+            cp = plan.classes[label]
+            if cp.mode == KEEP:
+                yield self._provenance.original(record)
+                continue
+            h = seeded_hash(config.seed, record)
+            bucket = h >> balance_plan.BUCKET_SHIFT
+            if bucket == cp.boundary_bucket:
+                yield beam.pvalue.TaggedOutput(_BOUNDARY, ((label, bucket), (h, record)))
+            else:
+                yield from self._emit(_decide(cp, record, cp.selected_bucket(bucket)), sources)
+        if sources:
+            yield beam.pvalue.TaggedOutput(_SOURCES, sources)
+
+
+class _RankBoundary(_Decisions):
+    """Decides the originals of one boundary bucket by their rank (hash, then bytes)."""
+
+    def process(self, item, plan: BalancePlan):
+        (label, _), members = item
+        cp = plan.classes[label]
+        sources = []
+        for rank, (_, record) in enumerate(sorted(members), start=cp.boundary_start):
+            yield from self._emit(_decide(cp, record, rank < cp.select), sources)
+        if sources:
+            yield beam.pvalue.TaggedOutput(_SOURCES, sources)
+
+
+def _jobs(sources):
+    for record, label, copies in sources:
+        fp = fingerprint(record)
+        for j in range(copies):
+            yield record, label, fp, j
+
+
+class _AugmentSources(beam.DoFn):
+    """'copy', 'numeric', 'interpolate' and user augment_fn: every copy of each source of a list
+    of ``(record, label, copies)``, made from one parse of the source.
+
+    'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
+    of the list in vectorised steps (:func:`~tfx_balance.core.augmentations.jitter_copies`), the
+    noise of a source's copies coming from its Generator ``example_rng(seed, fingerprint)``.
+    'interpolate' and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
+    A copy is the same whatever list (batch) its source arrives in.
+    """
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._provenance = augmentations.Provenance(
+            config.provenance_feature, config.source_feature
+        )
+
+    def process(self, sources, plan: BalancePlan):
+        config = self._config
+        if config.augment_fn is None and config.augmentation == 'copy':
+            for record, _, copies in sources:
+                marked = self._provenance.copy(record, fingerprint(record))
+                for _ in range(copies):
+                    yield marked
+        elif config.augment_fn is None and config.augmentation == 'numeric':
             scale = float(config.options.get('noise_scale', augmentations.DEFAULT_NOISE_SCALE))
-            augmentations.jitter(example, plan.stats[label], rng, scale)
-        elif config.augmentation == 'interpolate':
+            yield from augmentations.jitter_copies(
+                (self._jitter_source(source, plan) for source in sources), scale
+            )
+        else:
+            for source in sources:
+                yield from self._augment_each(source, plan)
+
+    def _jitter_source(self, source, plan: BalancePlan) -> augmentations.JitterSource:
+        record, label, copies = source
+        fp = fingerprint(record)
+        return augmentations.JitterSource(
+            example=example_pb2.Example.FromString(record),
+            stats=plan.stats[label],
+            rng=example_rng(self._config.seed, fp),
+            copies=copies,
+            extra=self._provenance.synthetic_features(fp),
+        )
+
+    def _augment_each(self, source, plan: BalancePlan):
+        """'interpolate' or augment_fn: the copies of one source, one at a time."""
+        config = self._config
+        record, label, copies = source
+        fp = fingerprint(record)
+        example = example_pb2.Example.FromString(record)
+        where = _where(config, fp, label)
+        partners = None
+        if config.augment_fn is None:  # 'interpolate'
             pool = plan.reservoirs[label]
-            others = [f for other_fp, f in pool if other_fp != fp] or [
+            partners = [f for other_fp, f in pool if other_fp != fp] or [
                 augmentations.float_features(example)
             ]
-            partner = others[int(rng.integers(len(others)))]
-            augmentations.interpolate(example, partner, plan.stats[label], rng)
-        yield augmentations.set_provenance(
-            example, config.provenance_feature, True, config.source_feature, fp
-        )
+        for copy_index in range(copies):
+            rng = example_rng(config.seed, fp, copy_index)
+            if config.augment_fn is not None:
+                new = augmentations.apply_user_fn(
+                    config.augment_fn, example, rng, config.label_feature, where
+                )
+            else:
+                new = example_pb2.Example()
+                new.CopyFrom(example)
+                partner = partners[int(rng.integers(len(partners)))]
+                augmentations.interpolate(new, partner, plan.stats[label], rng)
+            yield augmentations.set_provenance(
+                new, config.provenance_feature, True, config.source_feature, fp
+            )
 
 
 class _AugmentImages(beam.DoFn):
@@ -418,8 +519,6 @@ class _AugmentImages(beam.DoFn):
         self._options = image_augment.ImageOptions.from_dict(config.options)
 
     def process(self, jobs):
-        from tensorflow.core.example import example_pb2
-
         config = self._config
         examples, encoded, decoded, params = [], [], [], []
         for record, label, fp, copy_index in jobs:
@@ -450,57 +549,70 @@ class _AugmentImages(beam.DoFn):
 class BalancedAugment(beam.PTransform):
     """Rebalances one split's examples to exact per-class targets (see module docstring).
 
-    Apply to a pipeline (``PBegin``). ``records_source`` is called twice and must return a new
-    PTransform reading the serialized examples each time. Returns a dict with ``'records'``
-    (serialized output examples) and ``'plan'`` (a single element: ``{class_name: {input,
-    target, generated, dropped, output}}``).
+    Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
+    PTransform reading the input each time: ``batches_source`` yields lists of serialized
+    examples (e.g. :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path),
+    ``records_source`` yields serialized examples one by one (batched here). Returns a dict with
+    ``'records'`` (serialized output examples) and ``'plan'`` (a single element:
+    ``{class_name: {input, target, generated, dropped, output}}``).
 
     Args:
       records_source: callable returning a PTransform that reads the serialized examples.
       config: an :class:`AugmentConfig` (or pass its fields as keyword arguments).
+      batches_source: callable returning a PTransform that reads lists of serialized examples.
     """
 
-    def __init__(self, records_source: Callable[[], beam.PTransform], config=None, **kwargs):
+    def __init__(
+        self,
+        records_source: Callable[[], beam.PTransform] | None = None,
+        config: AugmentConfig | None = None,
+        batches_source: Callable[[], beam.PTransform] | None = None,
+        **kwargs,
+    ):
         super().__init__()
-        self._source = records_source
+        if (records_source is None) == (batches_source is None):
+            raise ValueError('give exactly one of records_source and batches_source')
+        self._source = batches_source or records_source
+        self._batched = batches_source is not None
         self._config = (config or AugmentConfig(**kwargs)).validate()
+
+    def _read(self, pipeline, stage: str):
+        batches = pipeline | stage >> self._source()
+        if not self._batched:
+            batches = batches | f'{stage}Batches' >> beam.BatchElements(
+                min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE
+            )
+        return batches
 
     def expand(self, pipeline):
         config = self._config
         profiles = (
-            pipeline
-            | 'ReadForPlan' >> self._source()
+            self._read(pipeline, 'ReadForPlan')
             | 'Profile' >> beam.ParDo(_Profile(config))
             | 'ProfilePerClass' >> beam.CombinePerKey(_ProfileFn(config.reservoir_size))
             | 'AllProfiles' >> beam.combiners.ToList()
         )
         plan = profiles | 'Plan' >> beam.Map(build_plan, config)
         plan_side = beam.pvalue.AsSingleton(plan)
-        routed = (
-            pipeline
-            | 'ReadForGenerate' >> self._source()
-            | 'Route'
-            >> beam.ParDo(_Route(config), plan_side).with_outputs(_Route.BOUNDARY, main='decided')
-        )
+        routed = self._read(pipeline, 'ReadForGenerate') | 'Route' >> beam.ParDo(
+            _Route(config), plan_side
+        ).with_outputs(_BOUNDARY, _SOURCES, main=_ORIGINALS)
         ranked = (
-            routed[_Route.BOUNDARY]
+            routed[_BOUNDARY]
             | 'GroupBoundaryBucket' >> beam.GroupByKey()
-            | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plan_side)
+            | 'RankBoundaryBucket'
+            >> beam.ParDo(_RankBoundary(config), plan_side).with_outputs(_SOURCES, main=_ORIGINALS)
         )
-        decided = (routed.decided, ranked) | 'Decided' >> beam.Flatten()
-        originals, sources = decided | 'OriginalOrSource' >> beam.Partition(
-            lambda item, _: item[0], 2
-        )
-        kept = originals | 'MarkOriginal' >> beam.Map(_mark_original, config.provenance_feature)
-        jobs = sources | 'CopyJobs' >> beam.FlatMap(_jobs)
+        sources = (routed[_SOURCES], ranked[_SOURCES]) | 'Sources' >> beam.Flatten()
         if config.uses_images:
             synthetic = (
-                jobs
+                sources
+                | 'CopyJobs' >> beam.FlatMap(_jobs)
                 | 'BatchImages'
                 >> beam.BatchElements(min_batch_size=1, max_batch_size=IMAGE_BATCH_SIZE)
                 | 'AugmentImages' >> beam.ParDo(_AugmentImages(config))
             )
         else:
-            synthetic = jobs | 'Augment' >> beam.ParDo(_AugmentOne(config), plan_side)
-        records = (kept, synthetic) | 'Output' >> beam.Flatten()
+            synthetic = sources | 'Augment' >> beam.ParDo(_AugmentSources(config), plan_side)
+        records = (routed[_ORIGINALS], ranked[_ORIGINALS], synthetic) | 'Output' >> beam.Flatten()
         return {RECORDS: records, PLAN: plan | 'PlanRows' >> beam.Map(lambda p: p.rows())}

@@ -1,13 +1,16 @@
 """Per-example augmentations of ``tf.train.Example`` records, and provenance features.
 
-All functions take the source example and a ``numpy`` Generator already seeded from
-``(seed, source fingerprint, copy index)``; they never use any other randomness.
+All functions take the source example and a ``numpy`` Generator seeded from the seed and the
+source fingerprint (see :mod:`tfx_balance.core.augment` for which); they never use any other
+randomness.
 
 - ``'copy'``: the source unchanged.
 - ``'numeric'``: every float feature ``x`` becomes ``x + N(0, 1) * noise_scale * std``, with
   ``std`` the feature's standard deviation over all values of the class (computed in the
   pipeline), clipped to the class's ``[min, max]`` of that feature. Integer and bytes features
-  are copied.
+  are copied. :func:`jitter` makes one copy; :func:`jitter_copies` makes all the copies of a
+  source at once (vectorised, written straight to serialized records), exactly as successive
+  :func:`jitter` calls with one Generator would.
 - ``'interpolate'`` (SMOTE-style): a partner is drawn from the class's reservoir (see
   :mod:`tfx_balance.core.augment`), ``u ~ U(0, 1)`` once per new example, and every float
   feature becomes ``x + u * (partner - x)`` (features whose length differs from the partner's
@@ -16,12 +19,20 @@ All functions take the source example and a ``numpy`` Generator already seeded f
   every feature as an array (int64, float32, or object array of bytes) and must return the same
   feature names, with integer, float and bytes/str arrays for int64, float and bytes features,
   and the same label.
+
+Serialized records are built from their wire-format parts where that is exact and much cheaper
+than parsing and re-serializing a ``tf.train.Example`` (:class:`Provenance`, :func:`jitter_copies`):
+a record is one ``features`` field holding the map ``feature`` of ``name -> Feature`` entries, and
+entries can be appended to it or written in key order, as protobuf's deterministic serialization
+does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, Mapping
+import functools
+import itertools
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple
 
 import numpy as np
 from tensorflow.core.example import example_pb2, feature_pb2
@@ -98,6 +109,238 @@ def set_provenance(
     if synthetic and source_feature:
         example.features.feature[source_feature].bytes_list.value[:] = [source_fingerprint.encode()]
     return example.SerializeToString(deterministic=True)
+
+
+# Serialized records from their parts (protobuf wire format).
+
+_ENTRY_TAG = b'\n'  # field 1, length-delimited: Example.features, Features.feature, map key
+_VALUE_TAG = b'\x12'  # field 2, length-delimited: map value, Feature.float_list
+# Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
+_STEP_VALUES = 1 << 18
+_STEP_BYTES = 1 << 24
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _delimited(tag: bytes, payload: bytes) -> bytes:
+    return tag + _varint(len(payload)) + payload
+
+
+def feature_key(name: str) -> bytes:
+    """The bytes that start the key of feature ``name`` in every record that has it."""
+    return _delimited(_ENTRY_TAG, name.encode())
+
+
+def feature_entry(name: str, feature: bytes) -> bytes:
+    """One serialized ``Features.feature`` entry: ``name`` -> serialized ``Feature``."""
+    return _delimited(_ENTRY_TAG, feature_key(name) + _delimited(_VALUE_TAG, feature))
+
+
+def int64_feature(value: int) -> bytes:
+    return feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=[value])).SerializeToString()
+
+
+def bytes_feature(value: bytes) -> bytes:
+    return _delimited(_ENTRY_TAG, _delimited(_ENTRY_TAG, value))  # Feature.bytes_list.value
+
+
+def add_entries(record: bytes, entries: bytes) -> bytes | None:
+    """``record`` with the serialized feature ``entries`` appended to its ``Features``, or None
+    unless the record is exactly one ``features`` field (what every serializer writes)."""
+    if record[:1] != _ENTRY_TAG:
+        return None
+    length, shift, pos = 0, 0, 1
+    while pos < len(record) and pos <= 10:
+        byte = record[pos]
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        pos += 1
+        if byte < 0x80:
+            if pos + length != len(record):
+                return None
+            return _ENTRY_TAG + _varint(length + len(entries)) + record[pos:] + entries
+    return None
+
+
+class Provenance:
+    """Adds the provenance features to serialized records, as :func:`set_provenance` does.
+
+    The features are appended to the record's ``Features``: parsed, the result is the input example
+    plus ``provenance_feature`` (and ``source_feature`` on synthetic ones), and every input feature
+    keeps its serialized bytes. A record that already has one of the two names, or that is not one
+    ``features`` field, is parsed and re-serialized with :func:`set_provenance` instead.
+    """
+
+    def __init__(self, provenance_feature: str, source_feature: str):
+        self._names = (provenance_feature, source_feature)
+        self._keys = (feature_key(provenance_feature), feature_key(source_feature))
+        self._one = int64_feature(1)
+        self._original = feature_entry(provenance_feature, int64_feature(0))
+        self._synthetic = feature_entry(provenance_feature, self._one)
+
+    def original(self, record: bytes) -> bytes:
+        """``record`` (a serialized original) with ``provenance_feature = 0``."""
+        if self._keys[0] not in record:
+            marked = add_entries(record, self._original)
+            if marked is not None:
+                return marked
+        return set_provenance(example_pb2.Example.FromString(record), self._names[0], False)
+
+    def copy(self, record: bytes, source_fingerprint: str) -> bytes:
+        """An exact copy of ``record`` marked as synthetic, from source ``source_fingerprint``."""
+        if self._keys[0] not in record and self._keys[1] not in record:
+            entries = self._synthetic + feature_entry(
+                self._names[1], bytes_feature(source_fingerprint.encode())
+            )
+            marked = add_entries(record, entries)
+            if marked is not None:
+                return marked
+        provenance_feature, source_feature = self._names
+        example = example_pb2.Example.FromString(record)
+        return set_provenance(example, provenance_feature, True, source_feature, source_fingerprint)
+
+    def synthetic_features(self, source_fingerprint: str) -> Dict[str, bytes]:
+        """The provenance features of a synthetic example: name -> serialized ``Feature``."""
+        return {
+            self._names[0]: self._one,
+            self._names[1]: bytes_feature(source_fingerprint.encode()),
+        }
+
+
+class JitterSource(NamedTuple):
+    """One source of 'numeric' copies: the parsed example, its class's float statistics, the
+    Generator of its noise, the number of copies, and ``extra`` features to set on every copy
+    (name -> serialized ``Feature``, e.g. from :meth:`Provenance.synthetic_features`)."""
+
+    example: example_pb2.Example
+    stats: Mapping[str, FeatureStats]
+    rng: np.random.Generator
+    copies: int
+    extra: Mapping[str, bytes]
+
+
+class _Layout(NamedTuple):
+    """A source's copy as a serialized template: where each jittered float goes, and its value
+    and class statistics, in the order the noise is drawn."""
+
+    template: bytes
+    positions: List[int]  # byte offset of each jittered float32 value in template
+    values: List[float]
+    std: List[float]
+    lo: List[float]
+    hi: List[float]
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_entry(name: str, count: int) -> bytes:
+    """The entry of float feature ``name`` with ``count`` values, all zero (placeholders)."""
+    return feature_entry(name, _delimited(_VALUE_TAG, _delimited(_ENTRY_TAG, bytes(4 * count))))
+
+
+def _layout(source: JitterSource) -> _Layout:
+    features = source.example.features.feature
+    extra, stats = source.extra, source.stats
+    names = sorted([*features, *(name for name in extra if name not in features)])
+    pieces, positions, values, std, lo, hi = [], [], [], [], [], []
+    offset = 0
+    for name in names:
+        if name in extra:
+            piece = feature_entry(name, extra[name])
+        else:
+            feature = features[name]
+            floats = feature.float_list.value  # empty unless a float feature
+            s = stats.get(name)
+            if s is None or not floats:
+                piece = feature_entry(name, feature.SerializeToString(deterministic=True))
+            else:
+                n = len(floats)
+                piece = _float_entry(name, n)
+                first = offset + len(piece) - 4 * n  # the values end the entry
+                positions.extend(range(first, first + 4 * n, 4))
+                values.extend(floats)
+                std.extend([s.std] * n)
+                lo.extend([s.min] * n)
+                hi.extend([s.max] * n)
+        pieces.append(piece)
+        offset += len(piece)
+    body = b''.join(pieces)
+    template = _delimited(_ENTRY_TAG, body)
+    shift = len(template) - len(body)
+    return _Layout(template, [p + shift for p in positions], values, std, lo, hi)
+
+
+def jitter_copies(
+    sources: Iterable[JitterSource], noise_scale: float = DEFAULT_NOISE_SCALE
+) -> Iterator[bytes]:
+    """'numeric': yields the serialized copies of each source in turn (copy 0, 1, ...).
+
+    Copy ``j`` of a source is exactly what the ``j``-th of successive calls ``jitter(copy of
+    source.example, source.stats, source.rng, noise_scale)`` gives (normals ``j*m .. (j+1)*m - 1``
+    of the source's Generator, ``m`` the number of float values it jitters), with the ``extra``
+    features set, serialized as ``SerializeToString(deterministic=True)`` would. It depends
+    neither on the number of copies nor on the other sources. Each source is parsed into a
+    serialized template once; the noise, clipping and writing of the new float values run
+    vectorised over many copies of many sources at a time.
+    """
+    step, values, size = [], 0, 0
+    for source in sources:
+        layout = _layout(source)
+        m, left = len(layout.values), source.copies
+        while left:
+            n = min(
+                left, max(1, _STEP_VALUES // max(m, 1)), max(1, _STEP_BYTES // len(layout.template))
+            )
+            if step and (
+                values + n * m > _STEP_VALUES or size + n * len(layout.template) > _STEP_BYTES
+            ):
+                yield from _jitter_step(step, noise_scale)
+                step, values, size = [], 0, 0
+            noise = source.rng.standard_normal(n * m) if m else None
+            step.append((layout, n, noise))
+            values += n * m
+            size += n * len(layout.template)
+            left -= n
+    if step:
+        yield from _jitter_step(step, noise_scale)
+
+
+def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
+    """Yields ``n`` jittered copies of each ``(layout, n, noise of the n copies)`` in ``pieces``."""
+    layouts = [layout for layout, _, _ in pieces]
+    copies = np.array([n for _, n, _ in pieces])
+    sizes = np.repeat([len(layout.template) for layout in layouts], copies)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes  # of each output record in the buffer
+    buffer = bytearray(b''.join(layout.template * n for layout, n, _ in pieces))
+    m = np.array([len(layout.values) for layout in layouts])
+    if m.any():
+        flat = itertools.chain.from_iterable
+        x = np.array(list(flat(layout.values for layout in layouts)), np.float32)
+        std, lo, hi, positions = (
+            np.array(list(flat(getattr(layout, field) for layout in layouts)))
+            for field in ('std', 'lo', 'hi', 'positions')
+        )
+        noise = np.concatenate([z for _, _, z in pieces if z is not None])
+        # Element e = value i of copy j of piece p (the order the noise was drawn in).
+        counts = m * copies
+        piece = np.repeat(np.arange(len(pieces)), counts)
+        k = np.arange(counts.sum()) - (np.cumsum(counts) - counts)[piece]
+        slot = (np.cumsum(m) - m)[piece] + k % m[piece]
+        record = (np.cumsum(copies) - copies)[piece] + k // m[piece]
+        noisy = x[slot] + noise * noise_scale * std[slot]
+        new = np.clip(noisy, lo[slot], hi[slot]).astype('<f4').view(np.uint8).reshape(-1, 4)
+        at = (starts[record] + positions[slot])[:, None] + np.arange(4)
+        np.frombuffer(buffer, np.uint8)[at] = new
+    data = bytes(buffer)
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        yield data[start:end]
 
 
 # User augment_fn.

@@ -227,15 +227,12 @@ class JitterSource(NamedTuple):
 
 
 class _Layout(NamedTuple):
-    """A source's copy as a serialized template: where each jittered float goes, and its value
-    and class statistics, in the order the noise is drawn."""
+    """A source's copy as a serialized template, its jittered float features in the order the
+    noise is drawn, and their values."""
 
     template: bytes
-    positions: List[int]  # byte offset of each jittered float32 value in template
+    features: List[tuple]  # (offset of the feature's first value in template, count, stats)
     values: List[float]
-    std: List[float]
-    lo: List[float]
-    hi: List[float]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -248,32 +245,30 @@ def _layout(source: JitterSource) -> _Layout:
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
     names = sorted([*features, *(name for name in extra if name not in features)])
-    pieces, positions, values, std, lo, hi = [], [], [], [], [], []
+    pieces, jittered, values = [], [], []
     offset = 0
     for name in names:
-        if name in extra:
-            piece = feature_entry(name, extra[name])
-        else:
+        data = extra.get(name)
+        if data is None:
             feature = features[name]
             floats = feature.float_list.value  # empty unless a float feature
-            s = stats.get(name)
-            if s is None or not floats:
-                piece = feature_entry(name, feature.SerializeToString(deterministic=True))
-            else:
+            s = stats.get(name) if floats else None
+            if s is not None:
                 n = len(floats)
                 piece = _float_entry(name, n)
-                first = offset + len(piece) - 4 * n  # the values end the entry
-                positions.extend(range(first, first + 4 * n, 4))
+                pieces.append(piece)
+                offset += len(piece)
+                jittered.append((offset - 4 * n, n, s))  # the values end the entry
                 values.extend(floats)
-                std.extend([s.std] * n)
-                lo.extend([s.min] * n)
-                hi.extend([s.max] * n)
+                continue
+            data = feature.SerializeToString(deterministic=True)
+        piece = feature_entry(name, data)
         pieces.append(piece)
         offset += len(piece)
     body = b''.join(pieces)
     template = _delimited(_ENTRY_TAG, body)
     shift = len(template) - len(body)
-    return _Layout(template, [p + shift for p in positions], values, std, lo, hi)
+    return _Layout(template, [(first + shift, n, s) for first, n, s in jittered], values)
 
 
 def jitter_copies(
@@ -289,23 +284,20 @@ def jitter_copies(
     serialized template once; the noise, clipping and writing of the new float values run
     vectorised over many copies of many sources at a time.
     """
-    step, values, size = [], 0, 0
+    step, step_values, step_bytes = [], 0, 0
     for source in sources:
         layout = _layout(source)
-        m, left = len(layout.values), source.copies
+        m, size, left = len(layout.values), len(layout.template), source.copies
+        most = max(1, min(_STEP_VALUES // max(m, 1), _STEP_BYTES // size))  # copies per step
         while left:
-            n = min(
-                left, max(1, _STEP_VALUES // max(m, 1)), max(1, _STEP_BYTES // len(layout.template))
-            )
-            if step and (
-                values + n * m > _STEP_VALUES or size + n * len(layout.template) > _STEP_BYTES
-            ):
+            n = min(left, most)
+            if step and (step_values + n * m > _STEP_VALUES or step_bytes + n * size > _STEP_BYTES):
                 yield from _jitter_step(step, noise_scale)
-                step, values, size = [], 0, 0
+                step, step_values, step_bytes = [], 0, 0
             noise = source.rng.standard_normal(n * m) if m else None
             step.append((layout, n, noise))
-            values += n * m
-            size += n * len(layout.template)
+            step_values += n * m
+            step_bytes += n * size
             left -= n
     if step:
         yield from _jitter_step(step, noise_scale)
@@ -321,22 +313,27 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
     buffer = bytearray(b''.join(layout.template * n for layout, n, _ in pieces))
     m = np.array([len(layout.values) for layout in layouts])
     if m.any():
-        flat = itertools.chain.from_iterable
-        x = np.array(list(flat(layout.values for layout in layouts)), np.float32)
-        std, lo, hi, positions = (
-            np.array(list(flat(getattr(layout, field) for layout in layouts)))
-            for field in ('std', 'lo', 'hi', 'positions')
+        values = itertools.chain.from_iterable(layout.values for layout in layouts)
+        x = np.array(list(values), np.float32)
+        # Per value of x: its byte offset in its template, and its feature's class statistics.
+        features = [f for layout in layouts for f in layout.features]
+        count = np.array([n for _, n, _ in features])
+        first = np.repeat([offset for offset, _, _ in features], count)
+        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
+        std, lo, hi = (
+            np.repeat([getattr(s, field) for _, _, s in features], count)
+            for field in ('std', 'min', 'max')
         )
         noise = np.concatenate([z for _, _, z in pieces if z is not None])
-        # Element e = value i of copy j of piece p (the order the noise was drawn in).
-        counts = m * copies
-        piece = np.repeat(np.arange(len(pieces)), counts)
-        k = np.arange(counts.sum()) - (np.cumsum(counts) - counts)[piece]
-        slot = (np.cumsum(m) - m)[piece] + k % m[piece]
-        record = (np.cumsum(copies) - copies)[piece] + k // m[piece]
-        noisy = x[slot] + noise * noise_scale * std[slot]
-        new = np.clip(noisy, lo[slot], hi[slot]).astype('<f4').view(np.uint8).reshape(-1, 4)
-        at = (starts[record] + positions[slot])[:, None] + np.arange(4)
+        # Element e: value i (of x) in copy j (output record) of piece p, in the noise's order.
+        elements = m * copies
+        p = np.repeat(np.arange(len(pieces)), elements)
+        k = np.arange(elements.sum()) - (np.cumsum(elements) - elements)[p]
+        i = (np.cumsum(m) - m)[p] + k % m[p]
+        j = (np.cumsum(copies) - copies)[p] + k // m[p]
+        noisy = x[i] + noise * noise_scale * std[i]
+        new = np.clip(noisy, lo[i], hi[i]).astype('<f4').view(np.uint8).reshape(-1, 4)
+        at = (starts[j] + positions[i])[:, None] + np.arange(4)
         np.frombuffer(buffer, np.uint8)[at] = new
     data = bytes(buffer)
     for start, end in zip(starts.tolist(), ends.tolist()):

@@ -15,6 +15,7 @@ import apache_beam as beam
 import numpy as np
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
+from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
 from tfx_balance.core import augment, augmentations, balance_plan, balanced_input, stratified_split
@@ -23,8 +24,12 @@ from tfx_balance.core.hashing import fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 
 SEED = 5
+# Serialized deterministically: protobuf may write the feature map in another order in another
+# process, which would change the hashes that the expected shard keys below depend on.
 RECORDS = [
-    example(label=name, x=[float(i), (i * 7 % 5) / 2.0])
+    example_pb2.Example.FromString(
+        example(label=name, x=[float(i), (i * 7 % 5) / 2.0])
+    ).SerializeToString(deterministic=True)
     for i, name in enumerate(['a'] * 14 + ['b'] * 5 + ['c'] * 3)
 ]
 

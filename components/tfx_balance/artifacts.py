@@ -156,14 +156,9 @@ def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa
 
 
 def _write_split_file(item, dirs: dict, prefix: str) -> str:
-    split, records = item
+    split, split_records = item
     path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
-    tmp = path + '.tmp'
-    tf.io.gfile.makedirs(dirs[split])
-    with tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP')) as writer:
-        for record in sorted(records):
-            writer.write(record)
-    tf.io.gfile.rename(tmp, path, overwrite=True)
+    records.write_records_file(path, sorted(split_records))
     return path
 
 

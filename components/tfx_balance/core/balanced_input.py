@@ -43,6 +43,7 @@ from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import seeded_hash
 from tfx_balance.core.labels import class_name, read_label, sorted_classes
+from tfx_balance.core.records import write_records_file
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1
@@ -221,17 +222,10 @@ class _WriteShard(beam.DoFn):
         self._split_dir = split_dir
 
     def process(self, item, plan: BalancePlan):
-        import tensorflow as tf
-
         (index, shard), members = item
         rows = sorted(m for m in members if m is not None)
         path = os.path.join(self._split_dir, plan.files[index][shard])
-        tmp = path + '.tmp'
-        tf.io.gfile.makedirs(self._split_dir)
-        with tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP')) as w:
-            for _, record in rows:
-                w.write(record)
-        tf.io.gfile.rename(tmp, path, overwrite=True)
+        write_records_file(path, (record for _, record in rows))
         yield index, len(rows)
 
 

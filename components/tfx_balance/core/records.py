@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from typing import Iterator, List, Sequence
 
 import apache_beam as beam
@@ -50,6 +51,20 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
     # prefetch: the next batch is read and decompressed by TF's threads while this one is used.
     for batch in dataset.batch(batch_size).prefetch(1).as_numpy_iterator():
         yield batch.tolist()
+
+
+def write_records_file(path: str, records) -> None:
+    """Writes ``records`` (in the given order) as one gzipped TFRecord file at ``path``, through a
+    temporary file renamed into place: a failure leaves no partial file, a retry the same bytes.
+    """
+    import tensorflow as tf
+
+    tf.io.gfile.makedirs(os.path.dirname(path))
+    tmp = path + '.tmp'
+    with tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP')) as writer:
+        for record in records:
+            writer.write(record)
+    tf.io.gfile.rename(tmp, path, overwrite=True)
 
 
 class ReadRecordBatches(beam.PTransform):

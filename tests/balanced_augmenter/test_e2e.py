@@ -16,7 +16,7 @@ from tensorflow.core.example import example_pb2
 
 from pipelines.digits import write_imbalanced_digits
 from tfx_balance import keys
-from tfx_balance.core.hashing import fingerprint
+from tfx_balance.core.hashing import example_keys, fingerprint
 
 TESTDATA = os.path.join(os.path.dirname(__file__), 'testdata')
 
@@ -97,7 +97,7 @@ def test_digits_pipeline_balances_train_and_keeps_eval_test(tmp_path):
     split_uri = _latest_uri(root, 'StratifiedSplitter')
     train_in = _records(split_uri, 'train')
     in_counts = collections.Counter(_feature(r, 'label') for r in train_in)
-    by_fp = {fingerprint(r): r for r in train_in}
+    by_fp = {fingerprint(key): r for r, key in zip(train_in, example_keys(train_in))}
 
     # Image augmenter: train exactly balanced to the largest class.
     image_uri = _latest_uri(root, 'ImageAugmenter')

@@ -10,10 +10,11 @@ from apache_beam.testing.util import assert_that, equal_to
 from sklearn.datasets import load_wine
 from tensorflow.core.example import example_pb2
 
+from tests.support.examples import reordered
 from tfx_balance.core import augmentations, balance_plan
 from tfx_balance.core.augment import PLAN, RECORDS, BalancedAugment
 from tfx_balance.core.augmentations import FeatureStats
-from tfx_balance.core.hashing import example_rng, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, example_rng, fingerprint, seeded_hash
 
 
 def _example(floats, label, extra_int=None, tag=b''):
@@ -72,18 +73,20 @@ def _reference(records, output_counts, seed):
     for r in records:
         by_class[_parse_label(r)].append(r)
     expected = {}
+    keys = dict(zip(records, example_keys(records)))
+    fp = {r: fingerprint(key) for r, key in keys.items()}
     for label, members in by_class.items():
-        members.sort(key=lambda r: (seeded_hash(seed, r), r))
+        members.sort(key=lambda r: (seeded_hash(seed, keys[r]), r))
         n, out = len(members), output_counts[label]
         if out <= n:
             expected[label] = (collections.Counter(members[:out]), collections.Counter())
         else:
             q, extra = divmod(out - n, n)
             copies = collections.Counter(
-                {fingerprint(r): 0 for r in members}
+                {fp[r]: 0 for r in members}
             )  # fingerprint -> number of copies
             for rank, r in enumerate(members):
-                copies[fingerprint(r)] += q + (1 if rank < extra else 0)
+                copies[fp[r]] += q + (1 if rank < extra else 0)
             expected[label] = (collections.Counter(members), copies)
     return expected
 
@@ -101,7 +104,7 @@ def _strip(example):
 
 def _check_against_reference(records, output_counts, seed):
     expected = _reference(records, output_counts, seed)
-    originals = {fingerprint(r): r for r in records}
+    originals = {fingerprint(key): r for r, key in zip(records, example_keys(records))}
 
     def check(out):
         got = collections.defaultdict(lambda: (collections.Counter(), collections.Counter()))
@@ -229,6 +232,37 @@ def _records_of(records, seeds, augmentation, tmp_path):
     ]
 
 
+def test_output_follows_the_content_not_the_feature_order_the_input_was_written_in(tmp_path):
+    # ExampleGen re-run writes the same rows with their feature maps in another order: the
+    # selection, the sources and the synthetic values must not change.
+    rng = np.random.default_rng(0)
+    rewritten = [reordered(r, rng) for r in WINE]
+    assert sum(a != b for a, b in zip(WINE, rewritten)) > len(WINE) // 3
+    cases = [('mean', True, 'numeric'), ('max', False, 'interpolate')]
+    with beam.Pipeline() as p:
+        for i, (target, undersample, augmentation) in enumerate(cases):
+            for name, records in (('as_is', WINE), ('rewritten', rewritten)):
+                out = p | f'{name}{i}' >> BalancedAugment(
+                    lambda records=records: beam.Create(records),
+                    label_feature='label',
+                    target=target,
+                    undersample=undersample,
+                    augmentation=augmentation,
+                    seed=2,
+                )
+                _ = out[RECORDS] | f'Write{name}{i}' >> beam.io.WriteToTFRecord(
+                    str(tmp_path / f'{name}{i}'), shard_name_template=''
+                )
+
+    def content(path):
+        return sorted(example_keys([r.numpy() for r in tf.data.TFRecordDataset(str(path))]))
+
+    for i, (target, _, _) in enumerate(cases):
+        as_is = content(tmp_path / f'as_is{i}')
+        assert len(as_is) == 3 * {'mean': 29, 'max': 59}[target]
+        assert content(tmp_path / f'rewritten{i}') == as_is
+
+
 @pytest.mark.parametrize('augmentation', ['numeric', 'interpolate'])
 def test_numeric_and_interpolate_stay_in_class_range_and_follow_the_seed(augmentation, tmp_path):
     first, again, other = _records_of(WINE, [0, 0, 1], augmentation, tmp_path)
@@ -241,7 +275,10 @@ def test_numeric_and_interpolate_stay_in_class_range_and_follow_the_seed(augment
         label = ex.features.feature['label'].int64_list.value[0]
         lo, hi = ranges.get(label, (np.inf, -np.inf))
         ranges[label] = (min(lo, x.min()), max(hi, x.max()))
-    originals = {fingerprint(r): example_pb2.Example.FromString(r) for r in WINE}
+    originals = {
+        fingerprint(key): example_pb2.Example.FromString(r)
+        for r, key in zip(WINE, example_keys(WINE))
+    }
     changed = 0
     for records in (first, other):
         assert _counts(records) == {0: (59, 0), 1: (20, 39), 2: (7, 52)}

@@ -14,9 +14,10 @@ from apache_beam.testing.util import assert_that, equal_to
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tests.support.examples import example, write_records
+from tests.support.examples import example, reordered, write_records
 from tfx_balance.core import balanced_input as bi
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_keys
 
 COUNTS = {0: 40, 1: 16, 2: 4, 3: 2}  # K = 4, n = 62
 SCHEMA = text_format.Parse(
@@ -133,6 +134,21 @@ def test_layout_files_are_identical_for_any_input_order(tmp_path, laid_out):
         with open(os.path.join(split_dir, name), 'rb') as a:
             with open(os.path.join(os.path.dirname(laid_out), name), 'rb') as b:
                 assert a.read() == b.read(), name
+
+
+def test_layout_follows_the_content_not_the_feature_order_the_input_was_written_in(
+    tmp_path, laid_out
+):
+    rng = np.random.default_rng(0)
+    rewritten = [reordered(r, rng) for r in RECORDS]
+    assert sum(a != b for a, b in zip(RECORDS, rewritten)) > len(RECORDS) // 3
+    split_dir = lay_out(str(tmp_path), rewritten)
+    names = sorted(os.listdir(split_dir))
+    assert names == sorted(os.listdir(os.path.dirname(laid_out)))
+    for name in names:  # the same examples, in the same order, in every file
+        got = example_keys(read_file(os.path.join(split_dir, name)))
+        want = example_keys(read_file(os.path.join(os.path.dirname(laid_out), name)))
+        assert got == want, name
 
 
 def test_string_classes_get_file_safe_names(tmp_path):

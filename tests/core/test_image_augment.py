@@ -83,10 +83,10 @@ def test_image_augmentation_in_beam_balances_and_changes_images():
         got = collections.Counter()
         changed = 0
         sources = {}
-        for r in records:
-            from tfx_balance.core.hashing import fingerprint
+        from tfx_balance.core.hashing import example_keys, fingerprint
 
-            sources[fingerprint(r)] = example_pb2.Example.FromString(r)
+        for r, key in zip(records, example_keys(records)):
+            sources[fingerprint(key)] = example_pb2.Example.FromString(r)
         for r in out:
             f = example_pb2.Example.FromString(r).features.feature
             label, synthetic = f['label'].int64_list.value[0], f['is_synthetic'].int64_list.value[0]

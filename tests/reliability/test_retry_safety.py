@@ -20,7 +20,7 @@ from tensorflow.core.example import example_pb2
 from tests.support.examples import example
 from tfx_balance.core import augment, augmentations, balance_plan, balanced_input, stratified_split
 from tfx_balance.core.augmentations import FeatureStats, float_features
-from tfx_balance.core.hashing import fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 
 SEED = 5
@@ -129,8 +129,9 @@ def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in(
 
 def _augmenter_decisions(config, order, size):
     histograms = collections.defaultdict(collections.Counter)
-    for r in RECORDS:
-        histograms[read_label(r, 'label')][seeded_hash(SEED, r) >> balance_plan.BUCKET_SHIFT] += 1
+    for r, key in zip(RECORDS, example_keys(RECORDS)):
+        bucket = seeded_hash(SEED, key) >> balance_plan.BUCKET_SHIFT
+        histograms[read_label(r, 'label')][bucket] += 1
     targets = balance_plan.resolve_targets(
         {c: sum(h.values()) for c, h in histograms.items()}, config.target
     )
@@ -154,7 +155,7 @@ def _augmenter_decisions(config, order, size):
                 key, member = value.value
                 boundary[key].append(member)
             else:
-                for record, _, copies in value.value:
+                for record, _, copies, _ in value.value:
                     decisions[record].append((augment._SOURCE, copies))
 
     # Batches of ``size`` records, two batches per fresh DoFn.
@@ -221,8 +222,11 @@ def test_augmenter_class_statistics_are_exact_for_any_batching_and_combine_order
 
 
 def _sources(copies=None):
-    """Sources ``(record, label, copies)``: 1 to 3 copies each, or ``copies``."""
-    return [(r, read_label(r, 'label'), copies or 1 + i % 3) for i, r in enumerate(RECORDS[-8:])]
+    """Sources ``(record, label, copies, fingerprint)``: 1 to 3 copies each, or ``copies``."""
+    return [
+        (r, read_label(r, 'label'), copies or 1 + i % 3, fingerprint(example_key(r)))
+        for i, r in enumerate(RECORDS[-8:])
+    ]
 
 
 def _plan_with_stats():
@@ -238,7 +242,8 @@ def _plan_with_stats():
         stats[c] = {
             'x': FeatureStats(float(values.min()), float(values.max()), float(values.std()))
         }
-        reservoirs[c] = [(fingerprint(r), f) for r, f in zip(records, floats)]
+        fps = [fingerprint(key) for key in example_keys(records)]
+        reservoirs[c] = list(zip(fps, floats))
     return augment.BalancePlan({}, stats, reservoirs)
 
 
@@ -268,8 +273,8 @@ def test_augmenter_makes_the_same_synthetic_examples_per_source_in_any_order_and
         assert copies_of(order, size) == expected
     # Copy j of a source does not depend on how many copies the source makes.
     for n in (1, 5):
-        for (record, _, _), copies in copies_of(_sources(n), 3).items():
-            before = next(c for (r, _, _), c in expected.items() if r == record)
+        for (record, _, _, _), copies in copies_of(_sources(n), 3).items():
+            before = next(c for (r, _, _, _), c in expected.items() if r == record)
             assert copies[: len(before)] == before[:n]
 
 
@@ -282,7 +287,11 @@ def _png(i: int) -> bytes:
 
 def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
     records = [example(label='ab'[i % 2], image=_png(i)) for i in range(6)]
-    jobs = [(r, read_label(r, 'label'), fingerprint(r), j) for r in records for j in range(2)]
+    jobs = [
+        (r, read_label(r, 'label'), fingerprint(example_key(r)), j)
+        for r in records
+        for j in range(2)
+    ]
     config = augment.AugmentConfig('label', augmentation='image', seed=SEED)
 
     def per_job(batches):
@@ -312,7 +321,7 @@ def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
 
 
 def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp_path):
-    items = [balanced_input._label_and_hash(r, 'label', SEED, "split 'train'") for r in RECORDS]
+    items = list(balanced_input._labels_and_hashes(RECORDS, 'label', SEED, "split 'train'"))
     counts = collections.Counter(label for label, _ in items)
     plan = balanced_input.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
 

@@ -22,6 +22,39 @@ def example(**features) -> bytes:
     return ex.SerializeToString()
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _field(body: bytes) -> bytes:
+    """Field 1 (length-delimited) holding ``body``: an Example's features, or a map entry."""
+    return b'\n' + _varint(len(body)) + body
+
+
+def map_entries(record: bytes) -> list:
+    """The serialized ``feature`` map entries of an example, in feature-name order."""
+    ex = example_pb2.Example.FromString(record)
+    return [
+        b'\n' + _varint(len(name.encode())) + name.encode()
+        + b'\x12' + _varint(len(value)) + value
+        for name, value in (
+            (n, ex.features.feature[n].SerializeToString()) for n in sorted(ex.features.feature)
+        )
+    ]  # fmt: skip
+
+
+def reordered(record: bytes, rng) -> bytes:
+    """The same example written with its feature map in another order (``rng.permutation``), as
+    protobuf does in another process."""
+    entries = map_entries(record)
+    return _field(b''.join(_field(entries[i]) for i in rng.permutation(len(entries))))
+
+
 def write_records(path: str, records) -> None:
     tf.io.gfile.makedirs(os.path.dirname(path))
     with tf.io.TFRecordWriter(path, options='GZIP') as writer:

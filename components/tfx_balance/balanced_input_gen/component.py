@@ -48,7 +48,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
     the split as a whole); the other splits are copied unchanged. ``balance_plan.json`` in the
     artifact folder records per split the classes, counts, files per class, the class weights
     ``n / (K * n_c)`` and the output-bias initialiser ``log(n_c / n)``. Shard membership and order
-    are a seeded hash of the example bytes: the same on any runner, input order or retry.
+    are a seeded hash of each example's content: the same on any runner, input order, retry or
+    re-run of the components upstream.
 
     Outputs:
       examples: Examples artifact with every input split; ``splits`` laid out per class.

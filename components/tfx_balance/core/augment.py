@@ -5,8 +5,9 @@ serialized records, and never holds a split in memory:
 
 1. **Profile pass.** Per batch, the labels are decoded in C++ (only the label feature, see
    :func:`~tfx_balance.core.records.read_labels`), and per class a partial profile is made: the
-   count, the 65,536-bucket histogram of each example's seeded hash (see
-   :mod:`tfx_balance.core.balance_plan`) and, when the augmentation needs them, the per-feature
+   count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
+   :func:`~tfx_balance.core.hashing.example_keys`, the same however the example's feature map was
+   serialized; see :mod:`tfx_balance.core.balance_plan`) and, when the augmentation needs them, the per-feature
    statistics of float features (min, max, standard deviation over all values of the class,
    from exact integer sums) and the interpolation reservoir. A combiner merges the partial
    profiles per class; the results become one :class:`BalancePlan` (a side input).
@@ -14,7 +15,8 @@ serialized records, and never holds a split in memory:
    is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
    exactly. Every synthetic example carries ``is_synthetic = 1`` and the source's fingerprint.
    All the copies of a source are made from one parse of it. Synthetic copy ``j`` of source
-   ``s`` is a pure function of ``(seed, s, j)``, whatever the number of copies, the batching,
+   ``s`` is a pure function of ``(seed, s, j)`` (``fingerprint(s)`` is that of its content
+   key), whatever the number of copies, the batching,
    the input order or the runner:
 
    - ``'copy'``: the source itself;
@@ -63,7 +65,7 @@ from tfx_balance.core import augmentations, balance_plan, image_augment
 from tfx_balance.core.augmentations import AUGMENTATIONS, FeatureStats
 from tfx_balance.core.balance_plan import AUGMENT, KEEP, UNDERSAMPLE, ClassPlan
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.hashing import example_rng, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, example_rng, fingerprint, seeded_hash
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
 
@@ -172,7 +174,7 @@ class _Profile(beam.DoFn):
         labels = read_labels(records, config.label_feature, config.where)
         parse = config.uses_images or config.needs_stats
         profiles, floats = {}, {}  # class -> profile; (class, feature) -> float values
-        for record, label in zip(records, labels):
+        for record, label, key in zip(records, labels, example_keys(records)):
             example = None
             if parse or self._provenance_key in record:
                 example = example_pb2.Example.FromString(record)
@@ -187,10 +189,10 @@ class _Profile(beam.DoFn):
             if profile is None:
                 profile = profiles[label] = _new_profile()
             profile['n'] += 1
-            bucket = seeded_hash(config.seed, record) >> balance_plan.BUCKET_SHIFT
+            bucket = seeded_hash(config.seed, key) >> balance_plan.BUCKET_SHIFT
             profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
             if config.uses_images:
-                _image_bytes(example, config, fingerprint(record), label)
+                _image_bytes(example, config, fingerprint(key), label)
             if config.needs_stats:
                 features = example.features.feature
                 for name in features:
@@ -198,8 +200,8 @@ class _Profile(beam.DoFn):
                     if values:
                         floats.setdefault((label, name), []).extend(values)
             if config.needs_reservoir:
-                key = seeded_hash(config.seed, _RESERVOIR_SALT + record)
-                candidate = (key, fingerprint(record), augmentations.float_features(example))
+                rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
+                candidate = (rank, fingerprint(key), augmentations.float_features(example))
                 profile['res'].append(candidate)
         for (label, name), values in floats.items():
             profiles[label]['stats'][name] = _stats_row(np.asarray(values, np.float32))
@@ -379,7 +381,8 @@ def _decide(plan: ClassPlan, record: bytes, selected: bool):
 
 class _Decisions(beam.DoFn):
     """Emits decisions: each kept original, marked (main output), and the sources of copies as
-    one list of ``(record, label, copies)`` per input element (output ``'sources'``)."""
+    one list of ``(record, label, copies, fingerprint)`` per input element (output
+    ``'sources'``)."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -387,12 +390,12 @@ class _Decisions(beam.DoFn):
             config.provenance_feature, config.source_feature
         )
 
-    def _emit(self, decisions, sources: list):
+    def _emit(self, decisions, key: bytes, sources: list):
         for kind, record, label, copies in decisions:
             if kind == _ORIGINAL:
                 yield self._provenance.original(record)
             else:
-                sources.append((record, label, copies))
+                sources.append((record, label, copies, fingerprint(key)))
 
 
 class _Route(_Decisions):
@@ -403,17 +406,18 @@ class _Route(_Decisions):
         config = self._config
         labels = read_labels(records, config.label_feature, config.where)
         sources = []
-        for record, label in zip(records, labels):
+        for record, label, key in zip(records, labels, example_keys(records)):
             cp = plan.classes[label]
             if cp.mode == KEEP:
                 yield self._provenance.original(record)
                 continue
-            h = seeded_hash(config.seed, record)
+            h = seeded_hash(config.seed, key)
             bucket = h >> balance_plan.BUCKET_SHIFT
             if bucket == cp.boundary_bucket:
-                yield beam.pvalue.TaggedOutput(_BOUNDARY, ((label, bucket), (h, record)))
+                yield beam.pvalue.TaggedOutput(_BOUNDARY, ((label, bucket), (h, record, key)))
             else:
-                yield from self._emit(_decide(cp, record, cp.selected_bucket(bucket)), sources)
+                decisions = _decide(cp, record, cp.selected_bucket(bucket))
+                yield from self._emit(decisions, key, sources)
         if sources:
             yield beam.pvalue.TaggedOutput(_SOURCES, sources)
 
@@ -425,15 +429,14 @@ class _RankBoundary(_Decisions):
         (label, _), members = item
         cp = plan.classes[label]
         sources = []
-        for rank, (_, record) in enumerate(sorted(members), start=cp.boundary_start):
-            yield from self._emit(_decide(cp, record, rank < cp.select), sources)
+        for rank, (_, record, key) in enumerate(sorted(members), start=cp.boundary_start):
+            yield from self._emit(_decide(cp, record, rank < cp.select), key, sources)
         if sources:
             yield beam.pvalue.TaggedOutput(_SOURCES, sources)
 
 
 def _jobs(sources):
-    for record, label, copies in sources:
-        fp = fingerprint(record)
+    for record, label, copies, fp in sources:
         for j in range(copies):
             yield record, label, fp, j
 
@@ -458,8 +461,8 @@ class _AugmentSources(beam.DoFn):
     def process(self, sources, plan: BalancePlan):
         config = self._config
         if config.augment_fn is None and config.augmentation == 'copy':
-            for record, _, copies in sources:
-                marked = self._provenance.copy(record, fingerprint(record))
+            for record, _, copies, fp in sources:
+                marked = self._provenance.copy(record, fp)
                 for _ in range(copies):
                     yield marked
         elif config.augment_fn is None and config.augmentation == 'numeric':
@@ -472,8 +475,7 @@ class _AugmentSources(beam.DoFn):
                 yield from self._augment_each(source, plan)
 
     def _jitter_source(self, source, plan: BalancePlan) -> augmentations.JitterSource:
-        record, label, copies = source
-        fp = fingerprint(record)
+        record, label, copies, fp = source
         return augmentations.JitterSource(
             example=example_pb2.Example.FromString(record),
             stats=plan.stats[label],
@@ -485,8 +487,7 @@ class _AugmentSources(beam.DoFn):
     def _augment_each(self, source, plan: BalancePlan):
         """'interpolate' or augment_fn: the copies of one source, one at a time."""
         config = self._config
-        record, label, copies = source
-        fp = fingerprint(record)
+        record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
         where = _where(config, fp, label)
         partners = None

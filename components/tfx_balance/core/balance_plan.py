@@ -13,8 +13,9 @@ Targets (``target`` argument of BalancedAugmenter):
 A class of ``n`` examples with target ``t`` ends with ``t`` examples when ``t > n`` (``t - n``
 generated), ``t`` when ``t < n`` and ``undersample`` is on (``n - t`` dropped), and ``n`` otherwise.
 
-Which originals? Every original gets a 64-bit seeded hash of its serialized bytes, and the
-class's originals are ranked by ``(hash, bytes)``. With ``k`` examples to generate for ``n``
+Which originals? Every original gets a 64-bit seeded hash of its content key
+(:func:`~tfx_balance.core.hashing.example_keys`), and the class's originals are ranked by
+``(hash, bytes)``. With ``k`` examples to generate for ``n``
 originals, every original is the source of ``q = k // n`` synthetic copies and the ``k % n``
 lowest-ranked ones of one more, so each original is the source of ``floor(k/n)`` or
 ``ceil(k/n)``. With undersampling, the ``t`` lowest-ranked originals are kept. Both selections are

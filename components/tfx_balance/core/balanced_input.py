@@ -6,9 +6,11 @@ Two halves that meet in a small JSON *balance plan*:
    records, counts them per class and writes one set of gzipped TFRecord shards per class into
    the split folder: ``Split-<name>/class-<index>-<safe name>-<shard>-of-<shards>.gz``. The class
    index is the position in the canonical class order (:func:`~tfx_balance.core.labels.
-   sorted_classes`). Which shard an example goes to and its position inside the shard are a
-   seeded hash of its bytes, so the files are identical for the same seed on any runner, input
-   order or retry. The transform returns the :class:`BalancePlan` of the split (classes, counts,
+   sorted_classes`). Which shard an example goes to and its position inside the shard follow a
+   seeded hash of its content key (:func:`~tfx_balance.core.hashing.example_keys`), so the files
+   hold the same examples in the same order for the same seed on any runner, input order, retry
+   or re-run of the components upstream (whose protobuf may write feature maps in another
+   order). The transform returns the :class:`BalancePlan` of the split (classes, counts,
    files, class weights ``n / (K * n_c)`` and output-bias initialiser ``log(n_c / n)``), which
    the caller writes as ``balance_plan.json`` at the artifact root (:func:`plans_to_json`).
 2. **Reading (tf.data).** :func:`balanced_dataset` finds the plan next to the files, builds one
@@ -41,9 +43,9 @@ import numpy as np
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.hashing import seeded_hash
-from tfx_balance.core.labels import class_name, read_label, sorted_classes
-from tfx_balance.core.records import write_records_file
+from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels, write_records_file
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1
@@ -201,8 +203,11 @@ def plans_to_json(plans: Sequence[BalancePlan], passthrough_splits: Sequence[str
 # Layout (Beam).
 
 
-def _label_and_hash(record: bytes, label_feature: str, seed: int, where: str):
-    return read_label(record, label_feature, where), (seeded_hash(seed, record), record)
+def _labels_and_hashes(records, label_feature: str, seed: int, where: str):
+    """``(label, (hash, record))`` per record of a batch; the hash is of the content key."""
+    labels = read_labels(records, label_feature, where)
+    for record, label, key in zip(records, labels, example_keys(records)):
+        yield label, (seeded_hash(seed, key), record)
 
 
 class _Route(beam.DoFn):
@@ -267,8 +272,10 @@ class BalancedLayout(beam.PTransform):
 
     def expand(self, records):
         split, label_feature, seed = self._split, self._label_feature, self._seed
-        labelled = records | 'Label' >> beam.Map(
-            _label_and_hash, label_feature, seed, f"split '{split}'"
+        labelled = (
+            records
+            | 'Batch' >> beam.BatchElements(min_batch_size=1, max_batch_size=DEFAULT_BATCH_SIZE)
+            | 'Label' >> beam.FlatMap(_labels_and_hashes, label_feature, seed, f"split '{split}'")
         )
         plan = (
             labelled

@@ -2,7 +2,9 @@
 
 Design (two reads of the input, nothing per class held in memory):
 
-1. **Histogram pass.** Each example gets a 64-bit seeded hash of its serialized bytes (of its
+1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
+   (:func:`~tfx_balance.core.hashing.example_keys`: the same for every serialization of the same
+   features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
    group value when ``group_feature`` is set). Per class, a histogram counts examples in the 65,536
    buckets given by the hash's top 16 bits (a combiner; at most ``min(n, 65536)`` integers per
    class).
@@ -12,13 +14,14 @@ Design (two reads of the input, nothing per class held in memory):
    (at most ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
    boundary bucket (``n / 65536`` expected per bucket) are grouped, sorted by ``(hash, bytes)`` and
-   assigned by rank. The result is exact, and a pure function of ``(seed, example bytes)``:
-   identical across runs, runners, input order, sharding, batching and retries.
+   assigned by rank. The result is exact, and a pure function of ``seed`` and the examples'
+   content: identical across runs (including re-runs of the ExampleGen that wrote the input),
+   runners, input order, sharding, batching and retries.
 
 Both passes work on batches of serialized examples (:mod:`tfx_balance.core.records`): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
-about one extra fast read and one hash more than a plain hash split.
+about one extra fast read, one content key and one hash more than a plain hash split.
 
 With ``group_feature``, the unit is a group instead of an example: examples are grouped by the
 group value (a shuffle; memory per worker bounded by the largest group), each group counts for its
@@ -50,7 +53,7 @@ import apache_beam as beam
 
 from tfx_balance.core import allocation
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.hashing import example_keys, seeded_hash
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -150,8 +153,8 @@ def _example_units(records, label_feature: str, seed: int) -> list:
     """One unit per example of a batch of serialized examples (labels decoded in one batch)."""
     labels = read_labels(records, label_feature)
     return [
-        _Unit(label, seeded_hash(seed, record), 1, (record,), (label,))
-        for record, label in zip(records, labels)
+        _Unit(label, seeded_hash(seed, key), 1, (record,), (label,))
+        for record, label, key in zip(records, labels, example_keys(records))
     ]
 
 

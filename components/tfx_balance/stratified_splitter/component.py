@@ -43,8 +43,9 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
     gets ``floor(n * r_s)`` examples, the leftovers go one each to the splits with the largest
     fractional parts (ties: the split listed earlier), and then the ``min(n, #splits)`` heaviest
     splits (ties: listed earlier) each take one example from the fullest split if they have none.
-    Which examples go where is a seeded hash of the example bytes: identical for the same seed on
-    any runner, input order or retry. Counts are logged and written to ``split_counts.json`` in the
+    Which examples go where is a seeded hash of each example's content (not of its bytes, which
+    protobuf may write in another feature order in another run): identical for the same seed on
+    any runner, input order, retry or re-run of the ExampleGen upstream. Counts are logged and written to ``split_counts.json`` in the
     output artifact.
 
     Outputs:

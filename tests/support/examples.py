@@ -3,7 +3,11 @@
 import os
 
 import tensorflow as tf
-from tensorflow.core.example import example_pb2
+from tensorflow.core.example import example_pb2, feature_pb2
+
+from tfx_balance.core.augmentations import add_entries, feature_entry
+
+EMPTY_EXAMPLE = b'\n\x00'  # an Example with an empty feature map, as one 'features' field
 
 
 def example(**features) -> bytes:
@@ -22,37 +26,28 @@ def example(**features) -> bytes:
     return ex.SerializeToString()
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _field(body: bytes) -> bytes:
-    """Field 1 (length-delimited) holding ``body``: an Example's features, or a map entry."""
-    return b'\n' + _varint(len(body)) + body
-
-
 def map_entries(record: bytes) -> list:
-    """The serialized ``feature`` map entries of an example, in feature-name order."""
+    """The serialized ``FeatureEntry`` messages (``name -> Feature``) of an example's feature map,
+    in name order, as protobuf writes them."""
     ex = example_pb2.Example.FromString(record)
     return [
-        b'\n' + _varint(len(name.encode())) + name.encode()
-        + b'\x12' + _varint(len(value)) + value
-        for name, value in (
-            (n, ex.features.feature[n].SerializeToString()) for n in sorted(ex.features.feature)
-        )
-    ]  # fmt: skip
+        feature_pb2.Features.FeatureEntry(
+            key=name, value=ex.features.feature[name]
+        ).SerializeToString()
+        for name in sorted(ex.features.feature)
+    ]
 
 
 def reordered(record: bytes, rng) -> bytes:
     """The same example written with its feature map in another order (``rng.permutation``), as
     protobuf does in another process."""
-    entries = map_entries(record)
-    return _field(b''.join(_field(entries[i]) for i in rng.permutation(len(entries))))
+    ex = example_pb2.Example.FromString(record)
+    names = sorted(ex.features.feature)
+    entries = b''.join(
+        feature_entry(names[i], ex.features.feature[names[i]].SerializeToString())
+        for i in rng.permutation(len(names))
+    )
+    return add_entries(EMPTY_EXAMPLE, entries)
 
 
 def write_records(path: str, records) -> None:

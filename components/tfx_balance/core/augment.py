@@ -7,17 +7,16 @@ serialized records, and never holds a split in memory:
    :func:`~tfx_balance.core.records.read_labels`), and per class a partial profile is made: the
    count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
    :func:`~tfx_balance.core.hashing.example_keys`, the same however the example's feature map was
-   serialized; see :mod:`tfx_balance.core.balance_plan`) and, when the augmentation needs them, the per-feature
-   statistics of float features (min, max, standard deviation over all values of the class,
-   from exact integer sums) and the interpolation reservoir. A combiner merges the partial
+   serialized; see :mod:`tfx_balance.core.balance_plan`) and, when the augmentation needs them,
+   the per-feature statistics of float features (min, max, standard deviation over all values of
+   the class, from exact integer sums) and the interpolation reservoir. A combiner merges the partial
    profiles per class; the results become one :class:`BalancePlan` (a side input).
 2. **Generation pass.** Each original is kept (with ``is_synthetic = 0`` added) or dropped, and
    is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
    exactly. Every synthetic example carries ``is_synthetic = 1`` and the source's fingerprint.
    All the copies of a source are made from one parse of it. Synthetic copy ``j`` of source
    ``s`` is a pure function of ``(seed, s, j)`` (``fingerprint(s)`` is that of its content
-   key), whatever the number of copies, the batching,
-   the input order or the runner:
+   key), whatever the number of copies, the batching, the input order or the runner:
 
    - ``'copy'``: the source itself;
    - ``'numeric'``: the noise of copy ``j`` is the normals ``j*m .. (j+1)*m - 1`` of the source's
@@ -443,7 +442,7 @@ def _jobs(sources):
 
 class _AugmentSources(beam.DoFn):
     """'copy', 'numeric', 'interpolate' and user augment_fn: every copy of each source of a list
-    of ``(record, label, copies)``, made from one parse of the source.
+    of ``(record, label, copies, fingerprint)``, made from one parse of the source.
 
     'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
     of the list in vectorised steps (:func:`~tfx_balance.core.augmentations.jitter_copies`), the

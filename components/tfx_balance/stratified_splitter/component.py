@@ -45,8 +45,8 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
     splits (ties: listed earlier) each take one example from the fullest split if they have none.
     Which examples go where is a seeded hash of each example's content (not of its bytes, which
     protobuf may write in another feature order in another run): identical for the same seed on
-    any runner, input order, retry or re-run of the ExampleGen upstream. Counts are logged and written to ``split_counts.json`` in the
-    output artifact.
+    any runner, input order, retry or re-run of the ExampleGen upstream. Counts are logged and
+    written to ``split_counts.json`` in the output artifact.
 
     Outputs:
       examples: Examples artifact with one ``Split-<name>`` per entry of ``splits``.

@@ -16,6 +16,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tests.support.examples import example, reordered, write_records
 from tfx_balance.core import balanced_input as bi
+from tfx_balance.core.balanced_input import streams
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_keys
 
@@ -125,7 +126,7 @@ def test_plan_has_counts_class_weights_and_output_bias(laid_out):
         'output_bias': math.log(2 / 62),
         'files': ['class-00003-3-00000-of-00001.gz'],
     }
-    assert bi.BalancePlan.from_json('train', plan.to_json()) == plan
+    assert bi.LayoutPlan.from_json('train', plan.to_json()) == plan
 
 
 def test_layout_files_are_identical_for_any_input_order(tmp_path, laid_out):
@@ -388,7 +389,7 @@ def test_example_by_example_path_gives_the_same_batches(laid_out, monkeypatch, w
         return np.concatenate([x for x, _ in batches(ds, 30)])
 
     vectorised = run()
-    monkeypatch.setattr(bi, 'MAX_VECTOR_PERIOD', 0)  # long periods go example by example
+    monkeypatch.setattr(streams, 'MAX_VECTOR_PERIOD', 0)  # long periods go example by example
     assert (run() == vectorised).all()
 
 

@@ -18,8 +18,10 @@ from apache_beam.testing.util import assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
-from tfx_balance.core import augment, augmentations, balance_plan, balanced_input, stratified_split
+from tfx_balance.core import augment, augmentations, balance_plan, stratified_split
 from tfx_balance.core.augmentations import FeatureStats, float_features
+from tfx_balance.core.balanced_input import layout
+from tfx_balance.core.balanced_input import plan as layout_plan
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 
@@ -321,14 +323,12 @@ def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
 
 
 def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp_path):
-    items = list(balanced_input._labels_and_hashes(RECORDS, 'label', SEED, "split 'train'"))
+    items = list(layout._labels_and_hashes(RECORDS, 'label', SEED, "split 'train'"))
     counts = collections.Counter(label for label, _ in items)
-    plan = balanced_input.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
+    plan = layout_plan.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
 
     def routes(order, size):
-        return {
-            item[1][1]: out for item, out in _run_bundles(balanced_input._Route, order, size, plan)
-        }
+        return {item[1][1]: out for item, out in _run_bundles(layout._Route, order, size, plan)}
 
     expected = routes(items, len(items))
     assert sorted({key for out in expected.values() for key, _ in out}) == [
@@ -342,7 +342,7 @@ def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp
     contents = []
     for i, order in enumerate(_orders(members)):
         split_dir = tmp_path / str(i)
-        written = list(balanced_input._WriteShard(str(split_dir)).process((key, order), plan))
+        written = list(layout._WriteShard(str(split_dir)).process((key, order), plan))
         assert written == [(0, len(members))]
         contents.append((split_dir / plan.files[0][1]).read_bytes())
     assert contents[0] == contents[1] == contents[2]

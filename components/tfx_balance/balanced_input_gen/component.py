@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Sequence
 
 from tfx import types
@@ -12,7 +11,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
-from tfx_balance.core.balanced_input import DEFAULT_EXAMPLES_PER_SHARD
+from tfx_balance.core.balanced_input import LayoutConfig
 
 
 class BalancedInputGenSpec(ComponentSpec):
@@ -74,20 +73,9 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         examples_per_shard: at most about this many examples per class shard (default
           50,000); a shard is sorted in memory by one worker.
         """
-        if not isinstance(label_feature, str) or not label_feature:
-            raise ValueError(f'label_feature must be a non-empty string, got {label_feature!r}.')
-        if isinstance(splits, str):
-            splits = [splits]
-        splits = list(splits)
-        if not splits or not all(isinstance(s, str) and s for s in splits):
-            raise ValueError(f'splits must be a non-empty list of split names, got {splits!r}.')
-        if examples_per_shard is not None and int(examples_per_shard) < 1:
-            raise ValueError(f'examples_per_shard must be >= 1, got {examples_per_shard!r}.')
+        config = LayoutConfig(label_feature, splits, seed, examples_per_shard).validate()
         spec = BalancedInputGenSpec(
-            label_feature=label_feature,
-            splits=json.dumps(splits),
-            seed=int(seed),
-            examples_per_shard=int(examples_per_shard or DEFAULT_EXAMPLES_PER_SHARD),
+            **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List
 
@@ -14,10 +13,10 @@ from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.balanced_input import (
-    DEFAULT_EXAMPLES_PER_SHARD,
     PLAN_FILE,
     BalancedLayout,
-    BalancePlan,
+    LayoutConfig,
+    LayoutPlan,
     plans_to_json,
 )
 from tfx_balance.core.labels import format_count_table
@@ -28,7 +27,7 @@ def plan_table(doc: dict) -> str:
     splits = list(doc['splits'])
     rows: Dict[str, Dict[str, int]] = {}
     for split in splits:
-        plan = BalancePlan.from_json(split, doc['splits'][split])
+        plan = LayoutPlan.from_json(split, doc['splits'][split])
         for name, count in zip(plan.classes, plan.counts):
             rows.setdefault(name, {})[split] = count
     return format_count_table(rows, splits)
@@ -58,17 +57,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         self._log_startup(input_dict, output_dict, exec_properties)
         examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
         output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        label_feature = exec_properties[keys.LABEL_FEATURE_KEY]
-        seed = int(exec_properties.get(keys.SEED_KEY) or 0)
-        per_shard = int(
-            exec_properties.get(keys.EXAMPLES_PER_SHARD_KEY) or DEFAULT_EXAMPLES_PER_SHARD
-        )
+        config = LayoutConfig.from_exec_properties(exec_properties)
 
         artifacts.require_tf_example(examples, 'BalancedInputGen')
         all_splits = artifacts.split_names(examples)
-        splits = artifacts.resolve_splits(
-            examples, json.loads(exec_properties[keys.SPLITS_KEY]), 'splits'
-        )
+        splits = artifacts.resolve_splits(examples, list(config.splits), 'splits')
         for split in splits:
             artifacts.check_split_files(examples, split)
         passthrough = [s for s in all_splits if s not in splits]
@@ -78,9 +71,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             'BalancedInputGen: laying out split(s) %s per class by label %r (seed %d, about %d '
             'examples per shard); passing through %s.',
             splits,
-            label_feature,
-            seed,
-            per_shard,
+            config.label_feature,
+            config.seed,
+            config.examples_per_shard,
             passthrough or 'nothing',
         )
         with artifacts.output_guard(output):
@@ -93,11 +86,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     >> artifacts.ReadSplits(examples, [split], 'BalancedInputGen')
                     | f'Layout[{split}]'
                     >> BalancedLayout(
-                        artifacts.output_split_dir(output, split),
-                        split,
-                        label_feature,
-                        seed,
-                        per_shard,
+                        artifacts.output_split_dir(output, split), split, config=config
                     )
                     for split in splits
                 ]

@@ -1,0 +1,74 @@
+"""Per-class layout of a split and exact class-balanced ``tf.data`` input (``balanced_dataset``).
+
+Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
+
+1. **Layout (Beam).** :class:`BalancedLayout` (:mod:`.layout`) writes a split's examples as one
+   set of gzipped TFRecord shards per class, in a seeded-hash order, and returns the split's
+   :class:`LayoutPlan` (:mod:`.plan`: classes, counts, files, class weights ``n / (K * n_c)``
+   and output-bias initialiser ``log(n_c / n)``), written by the caller with
+   :func:`plans_to_json`. Its arguments are a :class:`LayoutConfig` (:mod:`.config`).
+2. **Reading (tf.data).** :func:`balanced_dataset` (:mod:`.dataset`) finds the plan next to the
+   files, builds one shuffled, repeating stream per class (:mod:`.streams`) and interleaves them
+   with a precomputed, repeating schedule (:mod:`.schedule`): per batch, class ``k`` gets
+   ``floor(B * p_k)`` or ``ceil(B * p_k)`` examples (``p_k`` its weight share), and over the
+   schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
+   dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
+
+Example (outside TFX; the files were written by ``BalancedInputGen``)::
+
+    ds = balanced_dataset('/pipeline/BalancedInputGen/examples/7/Split-train/*',
+                          label_feature='label', batch_size=64, schema=schema, seed=0)
+    model.fit(ds, steps_per_epoch=steps_per_epoch(
+        '/pipeline/BalancedInputGen/examples/7/Split-train/*', batch_size=64), epochs=5)
+
+Rules: docs/balanced_input_gen.md.
+"""
+
+from tfx_balance.core.balanced_input.config import LayoutConfig
+from tfx_balance.core.balanced_input.dataset import balanced_dataset, steps_per_epoch
+from tfx_balance.core.balanced_input.layout import BalancedLayout
+from tfx_balance.core.balanced_input.plan import (
+    COMPONENT,
+    DEFAULT_EXAMPLES_PER_SHARD,
+    PLAN_FILE,
+    LayoutPlan,
+    class_weights_and_bias,
+    load_plans,
+    make_plan,
+    plans_to_json,
+    safe_class_name,
+    shard_file_name,
+)
+from tfx_balance.core.balanced_input.schedule import (
+    batch_schedule,
+    choice_sequence,
+    resolve_weights,
+)
+from tfx_balance.core.balanced_input.streams import (
+    DEFAULT_SHUFFLE_BUFFER,
+    balanced_records,
+    class_chunks,
+)
+
+__all__ = [
+    'COMPONENT',
+    'DEFAULT_EXAMPLES_PER_SHARD',
+    'DEFAULT_SHUFFLE_BUFFER',
+    'PLAN_FILE',
+    'BalancedLayout',
+    'LayoutConfig',
+    'LayoutPlan',
+    'balanced_dataset',
+    'balanced_records',
+    'batch_schedule',
+    'choice_sequence',
+    'class_chunks',
+    'class_weights_and_bias',
+    'load_plans',
+    'make_plan',
+    'plans_to_json',
+    'resolve_weights',
+    'safe_class_name',
+    'shard_file_name',
+    'steps_per_epoch',
+]

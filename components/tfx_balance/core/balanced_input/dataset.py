@@ -1,0 +1,159 @@
+"""Endless ``(features, label)`` batches with an exact class balance (``balanced_dataset``).
+
+Parses the batches of :func:`~tfx_balance.core.balanced_input.streams.balanced_records` with a
+schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; :func:`steps_per_epoch` says
+after how many batches every sampled class has been seen once in full.
+Rules: docs/balanced_input_gen.md.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of
+from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_weights
+from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
+from tfx_balance.core.errors import ConfigError, DataError
+
+
+def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = None) -> int:
+    """Batches after which every sampled class has been seen once in full.
+
+    With uniform weights that is the largest class (``ceil(n_max / (B / K))`` when ``K | B``);
+    with ``weights``, the class that needs the most batches at its share. ``plan_or_files`` is
+    what :func:`balanced_dataset` takes (e.g. ``fn_args.train_files``), a :class:`LayoutPlan`, or
+    ``[(split_dir, plan)]``.
+    """
+    if isinstance(plan_or_files, LayoutPlan):
+        p = plan_or_files
+        classes = MergedClasses(p.label_feature, p.classes, p.counts, p.files)
+    else:
+        classes = classes_of(plan_or_files)
+    shares = resolve_weights(weights, classes.names, batch_size)
+    return batches_to_cover(shares, batch_size, classes.counts)
+
+
+def _peek_feature_names(files: Sequence[str]) -> set:
+    import tensorflow as tf
+
+    for record in tf.data.TFRecordDataset(list(files)[:1], compression_type='GZIP').take(1):
+        example = tf.train.Example.FromString(record.numpy())
+        return set(example.features.feature.keys())
+    return set()
+
+
+def _feature_spec_of(schema) -> dict:
+    from tensorflow_transform.tf_metadata import schema_utils
+
+    return schema_utils.schema_as_feature_spec(schema).feature_spec
+
+
+def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor):
+    """Returns ``(parse_fn, transform_fn)`` for batches of serialized examples."""
+    import tensorflow as tf
+
+    transform = False
+    if schema is not None:
+        spec = _feature_spec_of(schema)
+        transform = tf_transform_output is not None
+    elif tf_transform_output is not None:
+        present = _peek_feature_names(next(f for f in classes.files if f))
+        transformed_spec = tf_transform_output.transformed_feature_spec()
+        if set(transformed_spec) <= present:
+            spec = transformed_spec
+        else:
+            spec = tf_transform_output.raw_feature_spec()
+            transform = True
+    else:
+        raise ConfigError(
+            'balanced_dataset needs a schema (e.g. from SchemaGen: fn_args.schema_path) or a '
+            'tf_transform_output to parse the examples; pass schema=... or tf_transform_output=...'
+            + (' (data_accessor also needs the schema).' if data_accessor is not None else '.')
+        )
+    decode = getattr(data_accessor, 'data_view_decode_fn', None) if data_accessor else None
+
+    def parse(serialized):
+        if decode is not None:
+            return decode(serialized)
+        return tf.io.parse_example(serialized, spec)
+
+    layer = tf_transform_output.transform_features_layer() if transform else None
+    return parse, layer
+
+
+def balanced_dataset(
+    file_pattern_or_list,
+    label_feature: str,
+    batch_size: int,
+    data_accessor=None,
+    schema=None,
+    tf_transform_output=None,
+    weights: Mapping | None = None,
+    seed: int = 0,
+    label_key: str | None = None,
+    shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+):
+    """Endless ``(features, label)`` batches with an exact, deterministic class balance.
+
+    Args:
+      file_pattern_or_list: files of splits laid out by ``BalancedInputGen``, e.g.
+        ``fn_args.train_files`` (``[<uri>/Split-train/*]``); the plan is read from
+        ``<uri>/balance_plan.json``.
+      label_feature: the label the split was laid out by (checked against the plan).
+      batch_size: examples per batch ``B``. With ``weights=None`` it must be >= the number of
+        classes ``K``; with ``K | B`` each batch holds exactly ``B / K`` examples per class.
+      data_accessor: ``fn_args.data_accessor`` inside the Trainer (optional). Its decode function
+        is used when the payload has a data view; otherwise examples are parsed with ``schema``,
+        as its ``tf_dataset_factory`` does for tf.Examples.
+      schema: ``tensorflow_metadata`` Schema of the examples as stored.
+      tf_transform_output: a ``tft.TFTransformOutput``. If the examples are raw (they lack the
+        transformed features) they are parsed with ``schema`` or the raw schema and sent through
+        ``transform_features_layer()``; if they are already transformed they are parsed with the
+        transformed feature spec.
+      weights: ``None`` for uniform, or ``{class: weight}`` (class by name, int or bytes);
+        classes left out get weight 0. Per batch, class ``k`` gets ``floor`` or ``ceil`` of
+        ``B * w_k / sum(w)`` examples, following a fixed schedule.
+      seed: seed of the per-class shuffles (same seed, same stream).
+      label_key: feature popped as the label after parsing/transforming (default
+        ``label_feature``; set it when the transform renames the label).
+      shuffle_buffer: per-class shuffle buffer (a class smaller than it is fully shuffled).
+
+    Returns:
+      A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
+      ``batch_size`` examples; use :func:`steps_per_epoch` for Keras ``steps_per_epoch``.
+    """
+    import tensorflow as tf
+
+    classes = classes_of(file_pattern_or_list)
+    groups, grouped = record_groups(
+        file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
+    )
+    parse, layer = _decoder(classes, schema, tf_transform_output, data_accessor)
+    label_key = label_key or label_feature
+
+    def to_pair(serialized):
+        features = parse(serialized)
+        if layer is not None:
+            raw = features
+            features = dict(layer(raw))
+            if label_key not in features and label_key in raw:
+                features[label_key] = raw[label_key]
+        features = dict(features)
+        if label_key not in features:
+            raise DataError(
+                f"label '{label_key}' is not among the parsed features "
+                f'({", ".join(sorted(features))}); set label_key to the feature holding the label '
+                'after parsing/transforming, or add it to the schema.'
+            )
+        label = features.pop(label_key)
+        return features, label
+
+    autotune = tf.data.AUTOTUNE
+    if grouped:
+        # Parse whole groups of batches at once, then cut them into batches (dense features
+        # only: rebatch slices tensors; sparse or ragged features are parsed batch by batch).
+        parsed = groups.map(to_pair, num_parallel_calls=autotune)
+        if all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(parsed.element_spec)):
+            return parsed.rebatch(batch_size, drop_remainder=True).prefetch(autotune)
+        groups = groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
+    return groups.map(to_pair, num_parallel_calls=autotune).prefetch(autotune)

@@ -1,0 +1,235 @@
+"""The batch schedule: each class's exact share of a batch and the per-batch class counts.
+
+:func:`resolve_weights` turns ``weights`` into exact shares ``p_k`` (no positive weight ever
+becomes zero); :func:`batch_rows` gives, batch after batch, how many examples each class
+contributes: ``floor(B * p_k)`` or ``ceil(B * p_k)``, the extra examples of a batch going to the
+classes whose received extras lag furthest behind their share (ties: lower class index). Every
+class stays within about one example of ``j * B * p_k`` after ``j`` batches, so its long-run
+share is exactly ``p_k``. When that rule repeats after at most ``MAX_PERIOD_BATCHES`` batches
+(:func:`schedule_period`, e.g. uniform weights or weights such as ``{a: 1, b: 2}``),
+:func:`batch_schedule` returns one period and readers repeat it; otherwise (e.g. one class at
+``1e-7`` of the others) readers follow :func:`batch_rows` without end. :func:`batch_order`
+spreads a batch's classes over its slots. Plain numpy and ``fractions``; no tf.data here.
+Rules: docs/balanced_input_gen.md.
+
+Example:
+    >>> shares = resolve_weights({'a': 1, 'b': 3}, ['a', 'b'], batch_size=2)
+    >>> shares
+    (Fraction(1, 4), Fraction(3, 4))
+    >>> batch_schedule(shares, 2).tolist()  # 0.5 and 1.5 per batch: a period of 2 batches
+    [[1, 1], [0, 2]]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+from typing import Iterator, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from tfx_balance.core.errors import ConfigError
+
+# Longest schedule period (in batches) and choice sequence (in examples) kept in memory.
+MAX_PERIOD_BATCHES = 10_000
+MAX_SCHEDULE_LENGTH = 2_000_000
+
+
+def exact_weight(value) -> Fraction:
+    """The exact value of a weight: the simplest fraction a float stands for, others as they are.
+
+    A float is read as the fraction with the smallest denominator that rounds to the same float
+    (``0.1`` is ``1/10``, ``1 / 3e6`` is ``1/3000000``, ``4e-7`` is ``1/2500000``), so decimal and
+    inverse-frequency weights give short schedule periods; ints, ``Fraction`` and ``Decimal`` are
+    exact already. A positive weight always gives a positive fraction.
+    """
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        if not math.isfinite(x):
+            raise ValueError(value)
+        if x <= 0:
+            return Fraction(x)
+        exact = Fraction(x)
+        lo = (exact + Fraction(math.nextafter(x, 0.0))) / 2
+        hi = (exact + Fraction(math.nextafter(x, math.inf))) / 2
+        simplest = _simplest_between(lo, hi)
+        return simplest if float(simplest) == x else exact
+    return Fraction(value)
+
+
+def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in ``[lo, hi]`` (``0 < lo <= hi``)."""
+    whole = math.ceil(lo)
+    if whole <= hi:
+        return Fraction(whole)
+    floor = math.floor(lo)  # lo and hi lie strictly between floor and floor + 1
+    return floor + 1 / _simplest_between(1 / (hi - floor), 1 / (lo - floor))
+
+
+def _class_key(key) -> str:
+    return key.decode('utf-8', 'backslashreplace') if isinstance(key, bytes) else str(key)
+
+
+def resolve_weights(
+    weights: Mapping | None, classes: Sequence[str], batch_size: int
+) -> Tuple[Fraction, ...]:
+    """Returns each class's exact share of a batch (zero for classes left out of ``weights``)."""
+    k = len(classes)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
+    if batch_size < 1:
+        raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
+    if weights is None:
+        if batch_size < k:
+            raise ConfigError(
+                f'batch_size {batch_size} is smaller than the number of classes ({k}: '
+                f'{", ".join(classes)}); uniform balancing needs at least one example of each '
+                f'class per batch. Use batch_size >= {k} (ideally a multiple of {k}), or pass '
+                'weights to sample some classes less than once per batch.'
+            )
+        return tuple(Fraction(1, k) for _ in classes)
+    if not isinstance(weights, Mapping) or not weights:
+        raise ConfigError(
+            f'weights must be None or a non-empty {{class: weight}} dict, got {weights!r}.'
+        )
+    shares = {}
+    for key, value in weights.items():
+        text = _class_key(key)
+        if text not in classes:
+            raise ConfigError(
+                f'weights name class {key!r}, which is not in the data; classes present: '
+                f'{", ".join(classes)}. Fix the class name (classes are matched by their string '
+                'form, e.g. 3 or "3" for an int64 label).'
+            )
+        if text in shares:
+            raise ConfigError(f'weights name class {text!r} twice ({key!r}).')
+        try:
+            frac = exact_weight(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(
+                f'weight of class {text!r} must be a finite number >= 0, got {value!r}.'
+            ) from None
+        if frac < 0:
+            raise ConfigError(f'weight of class {text!r} must be finite and >= 0, got {value!r}.')
+        shares[text] = frac
+    total = sum(shares.values())
+    if total <= 0:
+        raise ConfigError(
+            f'weights must give at least one class a positive weight, got {weights!r}.'
+        )
+    return tuple(shares.get(name, Fraction(0)) / total for name in classes)
+
+
+def _rule(shares: Sequence[Fraction], batch_size: int):
+    """``(base, scaled fractional parts, their denominator, extras per batch)`` of the rule."""
+    quotas = [Fraction(batch_size) * Fraction(p) for p in shares]
+    base = [math.floor(q) for q in quotas]
+    fracs = [q - b for q, b in zip(quotas, base)]
+    denominator = math.lcm(*(f.denominator for f in fracs))
+    scaled = [f.numerator * (denominator // f.denominator) for f in fracs]
+    return base, scaled, denominator, batch_size - sum(base)
+
+
+def schedule_period(shares: Sequence[Fraction], batch_size: int) -> int | None:
+    """Batches after which the schedule repeats, or ``None`` if that is too long to keep.
+
+    The period is the least common denominator of the fractional parts of ``B * p_k``; it is
+    kept when it is at most ``MAX_PERIOD_BATCHES`` batches and ``MAX_SCHEDULE_LENGTH`` examples.
+    """
+    period = _rule(shares, batch_size)[2]
+    cap = max(1, min(MAX_PERIOD_BATCHES, MAX_SCHEDULE_LENGTH // batch_size))
+    return period if period <= cap else None
+
+
+def batch_rows(shares: Sequence[Fraction], batch_size: int) -> Iterator[np.ndarray]:
+    """Yields the per-batch class counts (``int64 [K]``) of the schedule, without end.
+
+    Class ``k`` gets ``floor(B * p_k)`` examples plus, in a fraction ``f_k`` of the batches
+    (``f_k`` the fractional part of ``B * p_k``), one extra; the extras of batch ``j`` go to the
+    classes whose received extras lag furthest behind ``j * f_k`` (ties: lower class index).
+    Exact integer arithmetic: a share of ``1e-12`` is honoured as exactly as one of ``1/2``.
+    """
+    base, scaled, denominator, extras = _rule(shares, batch_size)
+    given = [0] * len(shares)
+    candidates = [k for k, f in enumerate(scaled) if f > 0]
+    j = 0
+    while True:
+        j += 1
+        chosen = sorted(candidates, key=lambda k: (given[k] * denominator - j * scaled[k], k))
+        row = np.asarray(base, dtype=np.int64)
+        for k in chosen[:extras]:
+            given[k] += 1
+            row[k] += 1
+        yield row
+
+
+def batch_schedule(
+    shares: Sequence[Fraction], batch_size: int, batches: int | None = None
+) -> np.ndarray:
+    """The first ``batches`` rows of :func:`batch_rows` as an ``int64 [L, K]`` array.
+
+    By default one period (:func:`schedule_period`), over which every class gets exactly
+    ``L * B * p_k`` examples; a ``ConfigError`` naming ``weights`` if the period is too long to
+    keep (pass ``batches``, or read :func:`batch_rows`).
+    """
+    if batches is None:
+        batches = schedule_period(shares, batch_size)
+        if batches is None:
+            raise ConfigError(
+                f'weights give a schedule that repeats only after {_rule(shares, batch_size)[2]} '
+                f'batches (more than {MAX_PERIOD_BATCHES}); read it with batch_rows instead.'
+            )
+    rows = batch_rows(shares, batch_size)
+    out = np.zeros((batches, len(shares)), dtype=np.int64)
+    for j in range(batches):
+        out[j] = next(rows)
+    return out
+
+
+def batch_order(counts: Sequence[int]) -> list:
+    """The class of every slot of one batch with ``counts[k]`` examples of class ``k``, each
+    class spread evenly over the batch (slot ``i`` of class ``k`` at ``(i + 0.5) / counts[k]``).
+    """
+    slots = [((i + 0.5) / c, k) for k, c in enumerate(counts) for i in range(int(c))]
+    return [k for _, k in sorted(slots)]
+
+
+def choice_sequence(schedule: np.ndarray) -> np.ndarray:
+    """Flattens a schedule into the class index of every slot, batch after batch."""
+    return np.asarray([k for counts in schedule for k in batch_order(counts)], dtype=np.int64)
+
+
+def batches_to_cover(shares: Sequence[Fraction], batch_size: int, counts: Sequence[int]) -> int:
+    """Batches after which every class with a positive share has had ``counts[k]`` examples.
+
+    Exact for a kept period (whole periods, then the batch within one) and, without one, by
+    following :func:`batch_rows` for up to ``MAX_PERIOD_BATCHES * 100`` batches; beyond that the
+    expected number ``ceil(n_k / (B * p_k))``, which the schedule meets within one example.
+    """
+    period = schedule_period(shares, batch_size)
+    active = [k for k, p in enumerate(shares) if p > 0]
+    if period is not None:
+        cumulative = np.cumsum(batch_schedule(shares, batch_size), axis=0)  # [L, K]
+        steps = 0
+        for k in active:
+            n, per_period = counts[k], int(cumulative[-1, k])
+            periods = (n - 1) // per_period
+            within = int(np.searchsorted(cumulative[:, k], n - periods * per_period)) + 1
+            steps = max(steps, periods * period + within)
+        return steps
+    expected = max(math.ceil(Fraction(counts[k]) / (batch_size * shares[k])) for k in active)
+    limit = MAX_PERIOD_BATCHES * 100
+    if expected > limit:
+        return expected
+    seen = np.zeros(len(shares), dtype=np.int64)
+    want = np.asarray(counts, dtype=np.int64)
+    open_ = np.asarray([p > 0 for p in shares])
+    for j, row in enumerate(batch_rows(shares, batch_size), start=1):
+        seen += row
+        if not (open_ & (seen < want)).any() or j >= 2 * limit:
+            return j

@@ -42,23 +42,25 @@ def exact_weight(value) -> Fraction:
     A float is read as the fraction with the smallest denominator that rounds to the same float
     (``0.1`` is ``1/10``, ``1 / 3e6`` is ``1/3000000``, ``4e-7`` is ``1/2500000``), so decimal and
     inverse-frequency weights give short schedule periods; ints, ``Fraction`` and ``Decimal`` are
-    exact already. A positive weight always gives a positive fraction.
+    exact already (a numpy float is read in its own precision: ``np.float32(0.1)`` is ``1/10``).
+    A positive weight always gives a positive fraction.
     """
     if isinstance(value, bool):
         raise TypeError(value)
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
     if isinstance(value, (float, np.floating)):
-        x = float(value)
+        kind = value.dtype.type if isinstance(value, np.floating) else float
+        x = kind(value)
         if not math.isfinite(x):
             raise ValueError(value)
         if x <= 0:
-            return Fraction(x)
-        exact = Fraction(x)
-        lo = (exact + Fraction(math.nextafter(x, 0.0))) / 2
-        hi = (exact + Fraction(math.nextafter(x, math.inf))) / 2
+            return Fraction(float(x))
+        exact = Fraction(float(x))  # every float16/32/64 value is a float64 value
+        lo = (exact + Fraction(float(np.nextafter(x, kind(0))))) / 2
+        hi = (exact + Fraction(float(np.nextafter(x, kind(math.inf))))) / 2
         simplest = _simplest_between(lo, hi)
-        return simplest if float(simplest) == x else exact
+        return simplest if kind(float(simplest)) == x else exact
     return Fraction(value)
 
 

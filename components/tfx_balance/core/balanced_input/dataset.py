@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from tfx_balance import keys
 from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of
 from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
 from tfx_balance.core.errors import ConfigError, DataError
+
+PROVENANCE_FEATURES = (keys.DEFAULT_PROVENANCE_FEATURE, keys.DEFAULT_SOURCE_FEATURE)
 
 
 def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = None) -> int:
@@ -48,13 +51,44 @@ def _feature_spec_of(schema) -> dict:
     return schema_utils.schema_as_feature_spec(schema).feature_spec
 
 
-def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor):
+def provenance_spec(schema, names: Sequence[str]) -> dict:
+    """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED``.
+
+    SchemaGen deprecates BalancedAugmenter's provenance features when a split it reads lacks them
+    (eval and test are not rebalanced), and a deprecated feature has no parse spec. Each one is
+    parsed as ``[1]`` dense values of its schema type with a zero default (``0``, ``0.0`` or
+    ``b''``) where an example lacks it: ``is_synthetic`` 0 for originals and ``source_fingerprint``
+    ``b''`` where there is no source. A feature with more than one value per example is parsed as
+    a ``tf.SparseTensor``.
+    """
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    dtypes = {schema_pb2.INT: tf.int64, schema_pb2.FLOAT: tf.float32, schema_pb2.BYTES: tf.string}
+    defaults = {tf.int64: 0, tf.float32: 0.0, tf.string: b''}
+    spec = {}
+    for feature in schema.feature:
+        if feature.name not in names or feature.lifecycle_stage != schema_pb2.DEPRECATED:
+            continue
+        dtype = dtypes.get(feature.type)
+        if dtype is None:
+            continue
+        dims = [d.size for d in feature.shape.dim]
+        single = dims == [1] or (feature.HasField('value_count') and feature.value_count.max == 1)
+        if single:
+            spec[feature.name] = tf.io.FixedLenFeature([1], dtype, default_value=[defaults[dtype]])
+        else:
+            spec[feature.name] = tf.io.VarLenFeature(dtype)
+    return spec
+
+
+def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor, provenance):
     """Returns ``(parse_fn, transform_fn)`` for batches of serialized examples."""
     import tensorflow as tf
 
     transform = False
     if schema is not None:
-        spec = _feature_spec_of(schema)
+        spec = {**_feature_spec_of(schema), **provenance_spec(schema, provenance)}
         transform = tf_transform_output is not None
     elif tf_transform_output is not None:
         present = _peek_feature_names(next(f for f in classes.files if f))
@@ -62,7 +96,11 @@ def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor)
         if set(transformed_spec) <= present:
             spec = transformed_spec
         else:
-            spec = tf_transform_output.raw_feature_spec()
+            raw_schema = tf_transform_output.raw_metadata.schema
+            spec = {
+                **tf_transform_output.raw_feature_spec(),
+                **provenance_spec(raw_schema, provenance),
+            }
             transform = True
     else:
         raise ConfigError(
@@ -92,6 +130,7 @@ def balanced_dataset(
     seed: int = 0,
     label_key: str | None = None,
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+    provenance_features: Sequence[str] = PROVENANCE_FEATURES,
 ):
     """Endless ``(features, label)`` batches with an exact, deterministic class balance.
 
@@ -117,6 +156,12 @@ def balanced_dataset(
       label_key: feature popped as the label after parsing/transforming (default
         ``label_feature``; set it when the transform renames the label).
       shuffle_buffer: per-class shuffle buffer (a class smaller than it is fully shuffled).
+      provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``
+        and ``source_feature``), parsed even where the schema marks them ``DEPRECATED``, as
+        SchemaGen does when eval/test lack them (see :func:`provenance_spec`), and carried past
+        ``tf_transform_output``'s transform like the label. Pass ``()`` to parse exactly what
+        the schema keeps. Drop them before the model (``features.pop('is_synthetic')``) unless
+        it should see them.
 
     Returns:
       A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
@@ -128,7 +173,10 @@ def balanced_dataset(
     groups, grouped = record_groups(
         file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
     )
-    parse, layer = _decoder(classes, schema, tf_transform_output, data_accessor)
+    if isinstance(provenance_features, str):
+        provenance_features = (provenance_features,)
+    provenance = tuple(provenance_features or ())
+    parse, layer = _decoder(classes, schema, tf_transform_output, data_accessor, provenance)
     label_key = label_key or label_feature
 
     def to_pair(serialized):
@@ -136,8 +184,9 @@ def balanced_dataset(
         if layer is not None:
             raw = features
             features = dict(layer(raw))
-            if label_key not in features and label_key in raw:
-                features[label_key] = raw[label_key]
+            for name in (label_key, *provenance):
+                if name not in features and name in raw:
+                    features[name] = raw[name]
         features = dict(features)
         if label_key not in features:
             raise DataError(

@@ -328,7 +328,9 @@ def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp
     plan = layout_plan.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
 
     def routes(order, size):
-        return {item[1][1]: out for item, out in _run_bundles(layout._Route, order, size, plan)}
+        return {
+            item[1][1]: out for item, out in _run_bundles(layout._RouteToShard, order, size, plan)
+        }
 
     expected = routes(items, len(items))
     assert sorted({key for out in expected.values() for key, _ in out}) == [

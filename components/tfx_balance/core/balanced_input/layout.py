@@ -30,7 +30,7 @@ def _labels_and_hashes(records, label_feature: str, seed: int, where: str):
         yield label, (seeded_hash(seed, key), record)
 
 
-class _Route(beam.DoFn):
+class _RouteToShard(beam.DoFn):
     """Keys each example by ``(class index, shard)`` from its seeded hash."""
 
     def process(self, item, plan: LayoutPlan):
@@ -118,7 +118,7 @@ class BalancedLayout(beam.PTransform):
             | 'Plan' >> beam.Map(lambda c: make_plan(split, label_feature, seed, c, per_shard))
         )
         plan_side = beam.pvalue.AsSingleton(plan)
-        routed = labelled | 'Route' >> beam.ParDo(_Route(), plan_side)
+        routed = labelled | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
         # One empty marker per planned shard, so every file in the plan exists even if empty.
         markers = plan | 'ShardMarkers' >> beam.FlatMap(
             lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]

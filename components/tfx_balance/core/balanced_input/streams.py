@@ -30,6 +30,9 @@ DEFAULT_SHUFFLE_BUFFER = 10_000
 MAX_VECTOR_PERIOD = 1 << 16
 # Examples assembled per step of the vectorised path.
 VECTOR_GROUP = 4096
+# A class held in one window of one file of at most this many (compressed) bytes is read once
+# and kept in memory.
+MAX_CACHED_BYTES = 16 << 20
 
 
 def _stream_seed(seed: int, name: str, what: str) -> int:
@@ -44,7 +47,8 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
     a seeded order and permutes each window with a stateless seeded shuffle (seeded by the
     window's running index, so every pass has a new order). Each pass reads every example exactly
     once before the next pass starts; a class no larger than ``shuffle_buffer`` is fully
-    reshuffled every pass. Elements are ``tf.string`` vectors (windows); work is per window,
+    reshuffled every pass (and, if it is one file of at most ``MAX_CACHED_BYTES``, read from
+    disk only once). Elements are ``tf.string`` vectors (windows); work is per window,
     not per example, which keeps this as fast as a plain read.
     """
     import tensorflow as tf
@@ -62,6 +66,10 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
         windows = windows.shuffle(
             n_windows, seed=_stream_seed(seed, name, 'windows'), reshuffle_each_iteration=True
         )
+    elif len(files) == 1 and tf.io.gfile.stat(files[0]).length <= MAX_CACHED_BYTES:
+        # One window from one file is the same every pass: keep it instead of decompressing the
+        # file again for every pass (a minority class is read many times per pass of the data).
+        windows = windows.cache()
     example_seed = tf.constant(_stream_seed(seed, name, 'examples'), tf.int64)
 
     def permute(index, chunk):

@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
+from pipelines.common.summary import BALANCED_MODEL, BASELINE_MODEL
 from tfx_balance import (
     BalancedAugmenter,
     BalancedInputGen,
@@ -30,10 +31,6 @@ from tfx_balance import (
     StratifiedSplitter,
     balanced_eval_config,
 )
-
-# ModelSpec names of the two models the Evaluator compares.
-BALANCED_MODEL = 'balanced'
-BASELINE_MODEL = 'baseline'
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,7 @@ import os
 from pipelines.common.report import render_report
 from tfx_balance import keys
 
-# ModelSpec names in the Evaluator's EvalConfig (pipelines/common/pipeline.py).
+# ModelSpec names of the two models the Evaluator compares (pipelines/common/pipeline.py).
 BALANCED_MODEL = 'balanced'
 BASELINE_MODEL = 'baseline'
 MODELS = (BALANCED_MODEL, BASELINE_MODEL)
@@ -95,9 +95,9 @@ def recall_per_class(metrics: dict, classes, model_names=(BALANCED_MODEL, BASELI
     predictions); classes without test examples have none."""
     return {
         model: {
-            c: metrics[(model, False, f'recall/{c}')]
+            c: metrics[(model, False, f'{keys.PER_CLASS_RECALL}/{c}')]
             for c in classes
-            if (model, False, f'recall/{c}') in metrics
+            if (model, False, f'{keys.PER_CLASS_RECALL}/{c}') in metrics
         }
         for model in model_names
     }
@@ -195,7 +195,7 @@ def collect(pipeline_root: str, title: str, description: str, label_feature: str
         'validators': validator_verdicts(pipeline_root, ['StratifiedCheck', 'BalancedCheck']),
         'recall': recall_per_class(metrics, classes),
         # Macro recall over the classes present in the test split (the gated metric).
-        'macro_recall': {m: metrics[(m, False, 'macro_recall')] for m in MODELS},
+        'macro_recall': {m: metrics[(m, False, keys.MACRO_RECALL)] for m in MODELS},
         'accuracy': {m: metrics[(m, False, 'sparse_categorical_accuracy')] for m in MODELS},
         'gate': gate_verdict(pipeline_root),
     }

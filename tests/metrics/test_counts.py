@@ -54,3 +54,10 @@ def test_recall_zero_for_never_predicted_and_absent_classes_listed():
     recall, absent = class_recalls(counts, ['a', 'b', 'c', 'd'])
     assert recall == {'a': 2 / 3, 'b': 0.0, 'c': 0.0}
     assert absent == ['d']
+
+
+def test_without_classes_a_label_beyond_the_scores_still_counts():
+    index, counts = ClassIndex(None, None), ConfusionCounts()
+    counts.add(index.label_id(np.array([4])), index.predicted_id(np.zeros(3), counts), 1.0)
+    assert index.names(counts) == ['0', '1', '2', '3', '4']
+    assert class_recalls(counts, index.names(counts))[0] == {'4': 0.0}

@@ -99,12 +99,12 @@ class ClassIndex:
         self._ids = {name: i for i, name in enumerate(self.classes or [])}
 
     def names(self, counts: ConfusionCounts) -> List[str]:
-        """Names of all classes, indexed by class id (the ids seen when the count is unknown)."""
+        """Names of all classes, indexed by class id: ``classes``, or '0' .. 'n-1' for
+        ``num_classes`` (default: the longer of the score vector and the largest id seen)."""
         if self.classes is not None:
             return list(self.classes)
-        seen = [i for cell in counts.cells for i in cell]
-        size = self.size or counts.num_scores or (max(seen) + 1 if seen else 0)
-        return [str(i) for i in range(size)]
+        seen = [i + 1 for cell in counts.cells for i in cell]
+        return [str(i) for i in range(self.size or max([counts.num_scores, *seen]))]
 
     def _known(self) -> str:
         if self.classes is not None:
@@ -152,7 +152,8 @@ class ClassIndex:
         return self._id_of(flat[0], 'label')
 
     def predicted_id(self, prediction: np.ndarray, counts: ConfusionCounts) -> int:
-        """Class id of an example's prediction (argmax of scores, or the class it names)."""
+        """Class id of an example's prediction (argmax of scores, or the class it names); records
+        the length of score vectors in ``counts`` and checks that it does not change."""
         flat = np.asarray(prediction).reshape(-1)
         if flat.size == 0:
             raise DataError(

@@ -35,7 +35,7 @@ def _fraction(name: str, value, low: float = 0.0) -> float | None:
     return float(value)
 
 
-def _names(name: str, value, allow_empty: bool) -> str:
+def _string(name: str, value, allow_empty: bool) -> str:
     if not isinstance(value, str) or (not value and not allow_empty):
         raise ConfigError(
             f'{name} must be a {"" if allow_empty else "non-empty "}string, got {value!r}.'
@@ -100,13 +100,13 @@ def balanced_eval_config(
     Raises:
       ConfigError: an argument is invalid (the message names it).
     """
-    label_key = _names('label_key', label_key, allow_empty=False)
+    label_key = _string('label_key', label_key, allow_empty=False)
     classes, num_classes = validate_classes(classes, num_classes)
     min_macro_recall = _fraction('min_macro_recall', min_macro_recall)
     min_class_recall = _fraction('min_class_recall', min_class_recall)
     min_improvement = _fraction('min_improvement', min_improvement, low=-1.0)
     if baseline_model_name is not None:
-        _names('baseline_model_name', baseline_model_name, allow_empty=False)
+        _string('baseline_model_name', baseline_model_name, allow_empty=False)
     if min_improvement is not None and baseline_model_name is None:
         raise ConfigError(
             f'min_improvement={min_improvement:g} compares with a baseline model, but '
@@ -115,7 +115,7 @@ def balanced_eval_config(
         )
     if model_name is None:
         model_name = CANDIDATE_MODEL_NAME if baseline_model_name else ''
-    _names('model_name', model_name, allow_empty=baseline_model_name is None)
+    _string('model_name', model_name, allow_empty=baseline_model_name is None)
     if model_name == baseline_model_name:
         raise ConfigError(
             f'model_name and baseline_model_name are both {model_name!r}; they name two '
@@ -126,7 +126,7 @@ def balanced_eval_config(
         ('example_weight_key', example_weight_key),
         ('signature_name', signature_name),
     ]:
-        _names(arg, value, allow_empty=True)
+        _string(arg, value, allow_empty=True)
     functions = _list_of(
         'preprocessing_function_names',
         preprocessing_function_names,
@@ -158,16 +158,16 @@ def balanced_eval_config(
     if baseline_model_name:
         model_specs.append(model_spec(baseline_model_name, is_baseline=True))
 
-    class_args = json.dumps(
-        {'classes': classes}
-        if classes is not None
-        else {'num_classes': num_classes}
-        if num_classes is not None
-        else {}
-    )
+    class_args = {}
+    if classes is not None:
+        class_args['classes'] = classes
+    if num_classes is not None:
+        class_args['num_classes'] = num_classes
 
     def metric(class_name, threshold=None):
-        config = tfma.MetricConfig(class_name=class_name, module=METRICS_MODULE, config=class_args)
+        config = tfma.MetricConfig(
+            class_name=class_name, module=METRICS_MODULE, config=json.dumps(class_args)
+        )
         if threshold is not None:
             config.threshold.CopyFrom(threshold)
         return config

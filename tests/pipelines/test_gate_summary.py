@@ -5,7 +5,7 @@ import copy
 
 from pipelines.common import summary as run_summary
 from pipelines.common.report import render_report
-from tests.pipelines.test_report import SUMMARY
+from tests.pipelines.test_report import SUMMARY, check_rendered
 
 GATE = {
     'blessed': True,
@@ -63,3 +63,12 @@ def test_console_summary_and_report_show_the_gate():
 
 def test_report_without_a_gate_has_no_gate_section():
     assert 'Model gate' not in render_report(SUMMARY)
+
+
+def test_report_with_a_gate_renders_in_a_browser(tmp_path):
+    result = summary_with({'balanced': 0.90, 'baseline': 0.95})
+    html_path = tmp_path / 'report.html'
+    html_path.write_text(render_report(result))
+    dom = check_rendered(str(html_path), str(tmp_path / 'shot.png'), result)
+    assert 'Balanced model BLESSED: the Pusher shipped it' in dom
+    assert 'Accuracy alone would have shipped the wrong model' in dom

@@ -15,22 +15,16 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core import augment
-from tfx_balance.core.augment import AugmentConfig, BalancedAugment
-from tfx_balance.core.balance_plan import PLAN_COLUMNS
+from tfx_balance.core.augment import PLAN, PLAN_COLUMNS, RECORDS, AugmentConfig, BalancedAugment
+from tfx_balance.core.augment.targets import encode_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
 
 
-def load_augment_fn(exec_properties: Dict[str, Any]):
-    """The user ``augment_fn`` from ``module_file``/``module_path``, or None if neither is set."""
-    module = exec_properties.get(keys.MODULE_PATH_KEY) or exec_properties.get(keys.MODULE_FILE_KEY)
-    if not module:
-        return None
-    props = {
-        keys.MODULE_FILE_KEY: exec_properties.get(keys.MODULE_FILE_KEY),
-        keys.MODULE_PATH_KEY: exec_properties.get(keys.MODULE_PATH_KEY),
-    }
+def load_augment_fn(module_file: str | None, module_path: str | None):
+    """The user ``augment_fn`` of ``module_file``/``module_path`` (TFX's module loading)."""
+    module = module_path or module_file
+    props = {keys.MODULE_FILE_KEY: module_file, keys.MODULE_PATH_KEY: module_path}
     try:
         fn = udf_utils.get_fn(props, keys.AUGMENT_FN_KEY)
     except AttributeError as e:
@@ -48,17 +42,15 @@ def load_augment_fn(exec_properties: Dict[str, Any]):
     return fn
 
 
-def _plan_document(exec_properties, splits_plans) -> dict:
+def _plan_document(config: AugmentConfig, splits_plans) -> dict:
     return {
-        'label_feature': exec_properties[keys.LABEL_FEATURE_KEY],
-        'target': json.loads(exec_properties[keys.TARGET_KEY]),
-        'undersample': bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
-        'augmentation': 'augment_fn'
-        if exec_properties.get(keys.MODULE_FILE_KEY) or exec_properties.get(keys.MODULE_PATH_KEY)
-        else exec_properties[keys.AUGMENTATION_KEY],
-        'seed': int(exec_properties.get(keys.SEED_KEY) or 0),
-        'provenance_feature': exec_properties[keys.PROVENANCE_FEATURE_KEY],
-        'source_feature': exec_properties[keys.SOURCE_FEATURE_KEY],
+        'label_feature': config.label_feature,
+        'target': json.loads(encode_target(config.target)),
+        'undersample': config.undersample,
+        'augmentation': config.augmentation_name,
+        'seed': config.seed,
+        'provenance_feature': config.provenance_feature,
+        'source_feature': config.source_feature,
         'splits': dict(sorted(splits_plans)),
     }
 
@@ -98,25 +90,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
         output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
         artifacts.require_tf_example(examples, 'BalancedAugmenter')
-        splits = artifacts.resolve_splits(
-            examples, json.loads(exec_properties[keys.SPLITS_KEY]), 'splits'
-        )
+        config = AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
+        splits = artifacts.resolve_splits(examples, list(config.splits), 'splits')
         all_splits = artifacts.split_names(examples)
         for split in splits:
             artifacts.check_split_files(examples, split)
-        options = exec_properties.get(keys.AUGMENTATION_OPTIONS_KEY)
-        config = AugmentConfig(
-            label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
-            target=json.loads(exec_properties[keys.TARGET_KEY]),
-            undersample=bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
-            augmentation=exec_properties[keys.AUGMENTATION_KEY],
-            image_feature=exec_properties.get(keys.IMAGE_FEATURE_KEY) or 'image',
-            augment_fn=load_augment_fn(exec_properties),
-            seed=int(exec_properties.get(keys.SEED_KEY) or 0),
-            provenance_feature=exec_properties[keys.PROVENANCE_FEATURE_KEY],
-            source_feature=exec_properties[keys.SOURCE_FEATURE_KEY],
-            options=json.loads(options) if options else {},
-        ).validate()
         plan_path = os.path.join(output.uri, keys.REBALANCE_PLAN_FILE)
         logging.info(
             'BalancedAugmenter: rebalancing split(s) %s of %s (label %r, target %s, '
@@ -126,7 +104,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             config.label_feature,
             config.target,
             config.undersample,
-            'augment_fn' if config.augment_fn else config.augmentation,
+            config.augmentation_name,
             config.seed,
         )
         with artifacts.output_guard(output):
@@ -139,18 +117,18 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                         batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
                         config=dataclasses.replace(config, where=f"split '{split}'"),
                     )
-                    _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+                    _ = result[RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
                         artifacts.output_split_dir(output, split)
                     )
                     plans.append(
-                        result[augment.PLAN]
+                        result[PLAN]
                         | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
                     )
                 _ = (
                     plans
                     | 'AllPlans' >> beam.Flatten()
                     | 'PlansToList' >> beam.combiners.ToList()
-                    | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
+                    | 'PlanDocument' >> beam.Map(lambda p: _plan_document(config, p))
                     | 'WritePlan' >> artifacts.WriteJson(plan_path)
                 )
             for split in all_splits:

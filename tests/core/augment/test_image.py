@@ -1,4 +1,4 @@
-"""Image augmentation (core/image_augment.py) and BalancedAugment(augmentation='image')."""
+"""Image augmentation (core/augment/image.py) and BalancedAugment(augmentation='image')."""
 
 import collections
 
@@ -10,8 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from sklearn.datasets import load_digits
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core import image_augment
 from tfx_balance.core.augment import RECORDS, BalancedAugment
+from tfx_balance.core.augment import image as image_augment
 from tfx_balance.core.hashing import example_rng
 
 _KEEP = [i for i in range(40) if i < 10 or load_digits().target[i] < 5]  # 5..9: one image each

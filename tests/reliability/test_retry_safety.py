@@ -28,6 +28,7 @@ from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
+from tfx_balance.core.ranking import bucket_of
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another
@@ -136,12 +137,14 @@ def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in(
 def _augmenter_decisions(config, order, size):
     histograms = collections.defaultdict(collections.Counter)
     for r, key in zip(RECORDS, example_keys(RECORDS)):
-        bucket = seeded_hash(SEED, key) >> rebalance_plan.BUCKET_SHIFT
+        bucket = bucket_of(seeded_hash(SEED, key), config.bucket_bits)
         histograms[read_label(r, 'label')][bucket] += 1
     targets = resolve_targets({c: sum(h.values()) for c, h in histograms.items()}, config.target)
     plan = rebalance_plan.RebalancePlan(
         {
-            c: rebalance_plan.plan_rebalance(c, sum(h.values()), targets[c], config.undersample, h)
+            c: rebalance_plan.plan_rebalance(
+                c, sum(h.values()), targets[c], config.undersample, h, config.bucket_bits
+            )
             for c, h in histograms.items()
         },
         {},
@@ -172,11 +175,10 @@ def _augmenter_decisions(config, order, size):
 
 # 'c' (3 examples) grows to 4 also with undersample; 'a' and 'b' shrink to 4.
 @pytest.mark.parametrize('target, undersample', [(16, False), (4, True)])
-def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(
-    monkeypatch, target, undersample
-):
-    monkeypatch.setattr(rebalance_plan, 'BUCKET_SHIFT', 62)  # four buckets: ranking path used
-    config = AugmentConfig('label', target=target, undersample=undersample, seed=SEED)
+def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(target, undersample):
+    config = AugmentConfig(
+        'label', target=target, undersample=undersample, seed=SEED, bucket_bits=BITS
+    )  # four buckets: the ranking path is used
     expected = _augmenter_decisions(config, RECORDS, len(RECORDS))
     copies = collections.Counter()
     for record, decision in expected.items():

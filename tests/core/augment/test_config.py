@@ -70,6 +70,7 @@ def test_from_exec_properties_loads_augment_fn_with_the_given_loader():
         ({'provenance_feature': 'label'}, 'must be three different names'),
         ({'label_feature': ''}, 'label_feature must be a non-empty string'),
         ({'reservoir_size': 0}, 'reservoir_size must be >= 1'),
+        ({'bucket_bits': 17}, 'bucket_bits must be 0 to 16, got 17'),
     ],
 )
 def test_every_bad_argument_is_a_config_error_naming_it(kwargs, message):

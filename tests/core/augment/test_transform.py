@@ -11,7 +11,7 @@ from sklearn.datasets import load_wine
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import reordered
-from tfx_balance.core.augment import PLAN, RECORDS, BalancedAugment, plan
+from tfx_balance.core.augment import PLAN, RECORDS, BalancedAugment
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 
 
@@ -184,18 +184,21 @@ def test_exact_counts_spread_and_provenance_match_the_brute_force_rule():
             assert_that(out[PLAN], equal_to([plan_rows]), label=f'Plan{i}')
 
 
-def test_boundary_buckets_with_duplicates_and_coarse_buckets_are_exact(monkeypatch):
+def test_boundary_buckets_with_duplicates_and_coarse_buckets_are_exact():
     # 4 hash buckets and every record three times: the boundary bucket holds many records,
     # so selection goes through the grouped, sorted ranking path.
-    monkeypatch.setattr(plan, 'BUCKET_SHIFT', 62)
     records = _wine_records((12, 7, 5)) * 3
     counts = {0: 36, 1: 21, 2: 15}
     with beam.Pipeline() as p:
         up = p | 'Up' >> BalancedAugment(
-            lambda: beam.Create(records), label_feature='label', target=50, seed=1
+            lambda: beam.Create(records), label_feature='label', target=50, seed=1, bucket_bits=2
         )
         down = p | 'Down' >> BalancedAugment(
-            lambda: beam.Create(records), label_feature='label', target=16, undersample=True
+            lambda: beam.Create(records),
+            label_feature='label',
+            target=16,
+            undersample=True,
+            bucket_bits=2,
         )
         for name, result, out_counts, seed in (
             ('Up', up, {0: 50, 1: 50, 2: 50}, 1),

@@ -20,6 +20,7 @@ from tfx_balance.core.augment.image import ImageOptions
 from tfx_balance.core.augment.targets import decode_target, encode_target, validate_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
+from tfx_balance.core.ranking import BUCKET_BITS
 
 AUGMENTATIONS = ('copy', 'image', 'numeric', 'interpolate')
 DEFAULT_RESERVOIR_SIZE = 1000
@@ -32,7 +33,8 @@ class AugmentConfig:
 
     ``module_file``/``module_path`` name the user module defining ``augment_fn`` (the component's
     form); ``augment_fn`` is the loaded function, which the transform calls. ``splits`` is the
-    component's; ``reservoir_size`` and ``where`` (the split, in messages) the transform's.
+    component's; ``reservoir_size``, ``bucket_bits`` (of the hash ranking, see
+    :mod:`~tfx_balance.core.ranking`) and ``where`` (the split, in messages) the transform's.
     """
 
     label_feature: str
@@ -47,6 +49,7 @@ class AugmentConfig:
     options: Mapping = dataclasses.field(default_factory=dict)
     reservoir_size: int = DEFAULT_RESERVOIR_SIZE
     where: str = 'the input'
+    bucket_bits: int = BUCKET_BITS
     splits: Tuple[str, ...] = ('train',)
     module_file: str | None = None
     module_path: str | None = None
@@ -95,6 +98,8 @@ class AugmentConfig:
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:
             raise ConfigError(f'reservoir_size must be >= 1, got {self.reservoir_size}.')
+        if not 0 <= self.bucket_bits <= BUCKET_BITS:
+            raise ConfigError(f'bucket_bits must be 0 to {BUCKET_BITS}, got {self.bucket_bits}.')
         normal = dict(
             target=target,
             splits=tuple(splits),

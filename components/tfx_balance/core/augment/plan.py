@@ -5,10 +5,10 @@ Every original gets a 64-bit seeded hash of its content key
 ``(hash, bytes)``. With ``k`` examples to generate for ``n`` originals, every original is the
 source of ``q = k // n`` synthetic copies and the ``k % n`` lowest-ranked ones of one more, so
 each original is the source of ``floor(k/n)`` or ``ceil(k/n)``. With undersampling, the ``t``
-lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks" and are computed
-exactly while streaming: a per-class histogram of the hash's top 16 bits tells which buckets lie
-wholly below rank ``m``; only the one bucket straddling rank ``m`` (about ``n / 65536``
-examples) is grouped and sorted.
+lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks", one cut at rank
+``m`` of :mod:`~tfx_balance.core.ranking`'s bucket histogram ranking, computed exactly while
+streaming: only the one bucket straddling rank ``m`` (about ``n / 65536`` examples) is grouped and
+sorted.
 
 Example:
     >>> plan_rebalance(0, n=4, target=10, undersample=False, histogram={0: 4}).copies_per_source
@@ -24,9 +24,8 @@ from tfx_balance.core.augment.float_stats import FeatureStats
 from tfx_balance.core.augment.targets import output_count
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, rank_buckets
 
-BUCKET_BITS = 16
-BUCKET_SHIFT = 64 - BUCKET_BITS
 PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
 
 # Modes of a class in a plan.
@@ -48,9 +47,8 @@ class ClassRebalance:
       copies_per_source: ``floor(generated / n)`` (AUGMENT), else 0.
       select: number of lowest-ranked originals selected: with AUGMENT those are the sources of
         one extra copy; with UNDERSAMPLE those are kept.
-      select_below: every bucket below this one is wholly selected.
-      boundary_bucket: the bucket straddling rank ``select`` (or None) ...
-      boundary_start: ... and the rank of its first example.
+      ranking: the class's bucket ranking cut at ``select`` (None with KEEP): its boundary
+        bucket, if any, is the one bucket whose originals are ranked one by one.
     """
 
     label: object
@@ -60,9 +58,7 @@ class ClassRebalance:
     mode: str
     copies_per_source: int = 0
     select: int = 0
-    select_below: int = 0
-    boundary_bucket: int | None = None
-    boundary_start: int = 0
+    ranking: BucketRanking | None = None
 
     @property
     def generated(self) -> int:
@@ -74,7 +70,7 @@ class ClassRebalance:
 
     def selected_bucket(self, bucket: int) -> bool:
         """Whether a non-boundary bucket is wholly selected."""
-        return bucket < self.select_below
+        return self.ranking.segment_of_bucket(bucket) == 0
 
     def row(self) -> dict:
         return {
@@ -87,7 +83,12 @@ class ClassRebalance:
 
 
 def plan_rebalance(
-    label, n: int, target: int, undersample: bool, histogram: Mapping[int, int]
+    label,
+    n: int,
+    target: int,
+    undersample: bool,
+    histogram: Mapping[int, int],
+    bucket_bits: int = BUCKET_BITS,
 ) -> ClassRebalance:
     """The :class:`ClassRebalance` of a class from its bucket histogram (bucket -> count)."""
     output = output_count(n, target, undersample)
@@ -98,19 +99,8 @@ def plan_rebalance(
         mode, per_source, select = AUGMENT, generated // n, generated % n
     else:
         mode, per_source, select = UNDERSAMPLE, 0, output
-    select_below, boundary, boundary_start = 1 << BUCKET_BITS, None, 0
-    lo = 0
-    for bucket in sorted(histogram):
-        hi = lo + histogram[bucket]
-        if hi > select:  # first bucket not wholly selected
-            select_below = bucket
-            if lo < select:
-                boundary, boundary_start = bucket, lo
-            break
-        lo = hi
-    return ClassRebalance(
-        label, n, target, output, mode, per_source, select, select_below, boundary, boundary_start
-    )
+    ranking = rank_buckets(histogram, [select], bucket_bits)
+    return ClassRebalance(label, n, target, output, mode, per_source, select, ranking)
 
 
 @dataclasses.dataclass(frozen=True)

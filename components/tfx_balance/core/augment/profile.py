@@ -30,6 +30,7 @@ from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import read_labels
 from tfx_balance.core.wire import feature_key
 
@@ -76,7 +77,7 @@ class Profile(beam.DoFn):
             if profile is None:
                 profile = profiles[label] = _new_profile()
             profile['n'] += 1
-            bucket = seeded_hash(config.seed, key) >> plan.BUCKET_SHIFT
+            bucket = bucket_of(seeded_hash(config.seed, key), config.bucket_bits)
             profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
             if config.uses_images:
                 where = config.describe_source(fingerprint(key), label)
@@ -150,7 +151,12 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
     wanted = resolve_targets(counts, config.target)
     classes = {
         label: plan.plan_rebalance(
-            label, counts[label], wanted[label], config.undersample, profiles[label]['hist']
+            label,
+            counts[label],
+            wanted[label],
+            config.undersample,
+            profiles[label]['hist'],
+            config.bucket_bits,
         )
         for label in counts
     }

@@ -30,7 +30,6 @@ from typing import Callable
 
 import apache_beam as beam
 
-from tfx_balance.core.augment import plan as rebalance_plan
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.generate import AugmentImages, AugmentSources, copy_jobs
 from tfx_balance.core.augment.plan import AUGMENT, KEEP, UNDERSAMPLE, ClassRebalance, RebalancePlan
@@ -38,6 +37,7 @@ from tfx_balance.core.augment.profile import Profile, ProfileFn, build_plan
 from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
 
 IMAGE_BATCH_SIZE = 64
@@ -91,8 +91,8 @@ class Route(_Decisions):
                 yield self._provenance.original(record)
                 continue
             h = seeded_hash(config.seed, key)
-            bucket = h >> rebalance_plan.BUCKET_SHIFT
-            if bucket == rebalance.boundary_bucket:
+            bucket = bucket_of(h, config.bucket_bits)
+            if bucket in rebalance.ranking.boundary:
                 yield beam.pvalue.TaggedOutput(BOUNDARY, ((label, bucket), (h, record, key)))
             else:
                 decisions = _decide(rebalance, record, rebalance.selected_bucket(bucket))
@@ -105,10 +105,11 @@ class RankBoundary(_Decisions):
     """Decides the originals of one boundary bucket by their rank (hash, then bytes)."""
 
     def process(self, item, plan: RebalancePlan):
-        (label, _), members = item
+        (label, bucket), members = item
         rebalance = plan.classes[label]
         sources = []
-        for rank, (_, record, key) in enumerate(sorted(members), start=rebalance.boundary_start):
+        first = rebalance.ranking.boundary[bucket]
+        for rank, (_, record, key) in enumerate(sorted(members), start=first):
             decisions = _decide(rebalance, record, rank < rebalance.select)
             yield from self._emit(decisions, key, sources)
         if sources:

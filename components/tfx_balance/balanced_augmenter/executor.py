@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-from typing import Any, Dict, List
 
 import apache_beam as beam
-from absl import logging
-from tfx import types
 from tfx.components.util import udf_utils
-from tfx.dsl.components.base import base_beam_executor
-from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.augment import PLAN, PLAN_COLUMNS, RECORDS, AugmentConfig, BalancedAugment
 from tfx_balance.core.augment.targets import encode_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.examples_executor import ExamplesExecutor
 
 
 def load_augment_fn(module_file: str | None, module_path: str | None):
@@ -45,7 +40,7 @@ def load_augment_fn(module_file: str | None, module_path: str | None):
 def _plan_document(config: AugmentConfig, splits_plans) -> dict:
     return {
         'label_feature': config.label_feature,
-        'target': json.loads(encode_target(config.target)),
+        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
         'undersample': config.undersample,
         'augmentation': config.augmentation_name,
         'seed': config.seed,
@@ -55,10 +50,10 @@ def _plan_document(config: AugmentConfig, splits_plans) -> dict:
     }
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
+class Executor(ExamplesExecutor):
     """Rebalances the chosen splits to exact per-class counts; copies the other splits.
 
-    Do(input_dict, output_dict, exec_properties):
+    Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload); each rebalanced
         split is read file by file, in batches, with tf.data's C++ reader
         (artifacts.ReadSplitBatches).
@@ -80,65 +75,45 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         source_feature: bytes feature with the source fingerprint on generated examples.
     """
 
-    def Do(  # noqa: N802 (TFX API)
-        self,
-        input_dict: Dict[str, List[types.Artifact]],
-        output_dict: Dict[str, List[types.Artifact]],
-        exec_properties: Dict[str, Any],
-    ) -> None:
-        self._log_startup(input_dict, output_dict, exec_properties)
-        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
-        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        artifacts.require_tf_example(examples, 'BalancedAugmenter')
-        config = AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
-        splits = artifacts.resolve_splits(examples, list(config.splits), 'splits')
-        all_splits = artifacts.split_names(examples)
-        for split in splits:
-            artifacts.check_split_files(examples, split)
-        plan_path = os.path.join(output.uri, keys.REBALANCE_PLAN_FILE)
-        logging.info(
-            'BalancedAugmenter: rebalancing split(s) %s of %s (label %r, target %s, '
-            'undersample %s, augmentation %s, seed %d).',
-            splits,
-            all_splits,
-            config.label_feature,
-            config.target,
-            config.undersample,
-            config.augmentation_name,
-            config.seed,
+    COMPONENT = 'BalancedAugmenter'
+    REPORT_FILE = keys.REBALANCE_PLAN_FILE
+
+    def decode_config(self, exec_properties):
+        return AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
+
+    def read_splits(self, examples, config):
+        return artifacts.resolve_splits(examples, list(config.splits), 'splits')
+
+    def describe(self, config, read, passthrough):
+        return (
+            f'rebalancing split(s) {read} (label {config.label_feature!r}, target '
+            f'{config.target}, undersample {config.undersample}, augmentation '
+            f'{config.augmentation_name}, seed {config.seed}); '
+            f'passing through {passthrough or "nothing"}.'
         )
-        with artifacts.output_guard(output):
-            with artifacts.checked_beam_pipeline(
-                self._make_beam_pipeline, examples, splits
-            ) as pipeline:
-                plans = []
-                for split in splits:
-                    result = pipeline | f'Balance[{split}]' >> BalancedAugment(
-                        batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
-                        config=dataclasses.replace(config, where=f"split '{split}'"),
-                    )
-                    _ = result[RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
-                        artifacts.output_split_dir(output, split)
-                    )
-                    plans.append(
-                        result[PLAN]
-                        | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
-                    )
-                _ = (
-                    plans
-                    | 'AllPlans' >> beam.Flatten()
-                    | 'PlansToList' >> beam.combiners.ToList()
-                    | 'PlanDocument' >> beam.Map(lambda p: _plan_document(config, p))
-                    | 'WritePlan' >> artifacts.WriteJson(plan_path)
-                )
-            for split in all_splits:
-                if split not in splits:
-                    artifacts.copy_split(examples, split, output)
-            artifacts.finish_examples(examples, output, all_splits)
-        document = artifacts.read_json(plan_path)
-        for split, rows in document['splits'].items():
-            logging.info(
-                "BalancedAugmenter plan for split '%s':\n%s",
-                split,
-                format_count_table(rows, PLAN_COLUMNS),
+
+    def expand(self, pipeline, examples, output, config, read, passthrough):
+        plans = []
+        for split in read:
+            result = pipeline | f'Balance[{split}]' >> BalancedAugment(
+                batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
+                config=dataclasses.replace(config, where=f"split '{split}'"),
             )
+            _ = result[RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+                artifacts.output_split_dir(output, split)
+            )
+            plans.append(
+                result[PLAN] | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
+            )
+        return (
+            plans
+            | 'AllPlans' >> beam.Flatten()
+            | 'PlansToList' >> beam.combiners.ToList()
+            | 'PlanDocument' >> beam.Map(lambda p: _plan_document(config, p))
+        )
+
+    def summary(self, report, config) -> str:
+        return '\n'.join(
+            f"split '{split}':\n{format_count_table(rows, PLAN_COLUMNS)}"
+            for split, rows in report['splits'].items()
+        )

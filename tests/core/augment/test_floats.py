@@ -65,3 +65,42 @@ def test_numeric_copies_are_successive_jitter_calls_serialized_deterministically
     expected = [r for ex, fp, n in plan for r in reference(ex, fp, n)]
     assert made == expected  # byte for byte
     assert len(set(made[:3] + made[5:])) == 3 + 6001  # every jittered copy differs
+
+
+def test_interpolate_copies_are_per_copy_interpolate_calls_serialized_deterministically():
+    source = odd_example()
+    fp = '0123456789abcdef'
+    extra = Provenance('is_synthetic', 'source_fingerprint').synthetic_features(fp)
+    partners = [
+        {'a': np.array([0.25], np.float32), 'b': np.array([3.0, 3.0, -2.0], np.float32)},
+        {'b': np.array([1.0, 2.0], np.float32)},  # other length: 'b' copied
+        {'z' * 200: np.linspace(1, -1, 50).astype(np.float32), 'no_stats': np.ones(1, np.float32)},
+    ]
+
+    def reference(copies):
+        out = []
+        for j in range(copies):
+            rng = example_rng(4, fp, j)
+            copy = example_pb2.Example()
+            copy.CopyFrom(source)
+            partner = partners[int(rng.integers(len(partners)))]
+            floats.interpolate(copy, partner, ODD_STATS, rng)
+            out.append(set_provenance(copy, 'is_synthetic', True, 'source_fingerprint', fp))
+        return out
+
+    made = list(
+        floats.interpolate_copies(
+            floats.InterpolateSource(
+                source, ODD_STATS, partners, [example_rng(4, fp, j) for j in range(40)], extra
+            )
+        )
+    )
+    assert made == reference(40)  # byte for byte
+    assert len(set(made)) > 20  # partner 1 changes nothing: its copies are all alike
+    label_only = example_pb2.Example()
+    label_only.features.feature['label'].int64_list.value[:] = [1]  # nothing to interpolate
+    source = label_only
+    made = floats.interpolate_copies(
+        floats.InterpolateSource(source, ODD_STATS, partners, [example_rng(4, fp, 0)], extra)
+    )
+    assert list(made) == reference(1)

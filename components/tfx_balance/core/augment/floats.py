@@ -13,14 +13,16 @@ they never use any other randomness. Integer and bytes features are copied.
 - ``'interpolate'`` (SMOTE-style): a partner is drawn from the class's reservoir,
   ``u ~ U(0, 1)`` once per new example, and every float feature becomes
   ``x + u * (partner - x)`` (features whose length differs from the partner's are copied),
-  clipped to the class's ``[min, max]``.
+  clipped to the class's ``[min, max]``. :func:`interpolate` makes one copy;
+  :func:`interpolate_copies` makes all the copies of a source from one template, exactly as
+  :func:`interpolate` on a copy of the source, serialized deterministically, would.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from typing import Dict, Iterable, Iterator, List, Mapping, NamedTuple
+from typing import Dict, Iterable, Iterator, List, Mapping, NamedTuple, Sequence
 
 import numpy as np
 from tensorflow.core.example import example_pb2
@@ -92,13 +94,27 @@ class JitterSource(NamedTuple):
     extra: Mapping[str, bytes]
 
 
+class InterpolateSource(NamedTuple):
+    """One source of 'interpolate' copies: the parsed example, its class's float statistics, the
+    partners to draw from (``{feature: float32 array}`` each), one Generator per copy (copy ``j``
+    draws its partner index, then its ``u``), and ``extra`` features as in
+    :class:`JitterSource`."""
+
+    example: example_pb2.Example
+    stats: Mapping[str, FeatureStats]
+    partners: Sequence[Mapping[str, np.ndarray]]
+    rngs: Sequence[np.random.Generator]
+    extra: Mapping[str, bytes]
+
+
 class _Layout(NamedTuple):
-    """A source's copy as a serialized template, its jittered float features in the order the
-    noise is drawn, and their values."""
+    """A source's copy as a serialized template, its float features with statistics (written
+    per copy) in name order, their names, and their values."""
 
     template: bytes
     features: List[tuple]  # (offset of the feature's first value in template, count, stats)
     values: List[float]
+    names: List[str]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -107,11 +123,12 @@ def _float_entry(name: str, count: int) -> bytes:
     return feature_entry(name, delimited(VALUE_TAG, delimited(ENTRY_TAG, bytes(4 * count))))
 
 
-def _layout(source: JitterSource) -> _Layout:
+def _layout(source) -> _Layout:
+    """The :class:`_Layout` of a :class:`JitterSource` or :class:`InterpolateSource`."""
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
     names = sorted([*features, *(name for name in extra if name not in features)])
-    pieces, jittered, values = [], [], []
+    pieces, jittered, values, written = [], [], [], []
     offset = 0
     for name in names:
         data = extra.get(name)
@@ -126,6 +143,7 @@ def _layout(source: JitterSource) -> _Layout:
                 offset += len(piece)
                 jittered.append((offset - 4 * n, n, s))  # the values end the entry
                 values.extend(floats)
+                written.append(name)
                 continue
             data = feature.SerializeToString(deterministic=True)
         piece = feature_entry(name, data)
@@ -134,7 +152,8 @@ def _layout(source: JitterSource) -> _Layout:
     body = b''.join(pieces)
     template = delimited(ENTRY_TAG, body)
     shift = len(template) - len(body)
-    return _Layout(template, [(first + shift, n, s) for first, n, s in jittered], values)
+    features = [(first + shift, n, s) for first, n, s in jittered]
+    return _Layout(template, features, values, written)
 
 
 def jitter_copies(
@@ -204,3 +223,52 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
     data = bytes(buffer)
     for start, end in zip(starts.tolist(), ends.tolist()):
         yield data[start:end]
+
+
+def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
+    """'interpolate': yields the serialized copies of one source (copy 0, 1, ...).
+
+    Copy ``j`` is exactly ``interpolate(copy of source.example, source.partners[k],
+    source.stats, rng)`` with ``rng = source.rngs[j]`` and ``k = rng.integers(len(partners))``
+    drawn first, with the ``extra`` features set, serialized as
+    ``SerializeToString(deterministic=True)`` would. The source is parsed into a template once;
+    the new float values of all its copies are computed at once and written into copies of it.
+    """
+    layout = _layout(source)
+    draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
+    if not draws:
+        return
+    size, copies = len(layout.template), len(draws)
+    buffer = bytearray(layout.template * copies)
+    if layout.values:
+        x = np.array(layout.values, np.float32)
+        count = [n for _, n, _ in layout.features]
+        lo, hi = (
+            np.repeat(np.array([getattr(s, f) for _, _, s in layout.features], np.float32), count)
+            for f in ('min', 'max')
+        )
+        aligned = {k: _aligned(layout, source.partners[k], x) for k, _ in draws}
+        partner = np.stack([aligned[k][0] for k, _ in draws])
+        mask = np.stack([aligned[k][1] for k, _ in draws])
+        gap = np.array([u for _, u in draws], np.float32)[:, None]
+        new = np.where(mask, np.clip(x + gap * (partner - x), lo, hi), x).astype('<f4')
+        first = np.repeat([offset for offset, _, _ in layout.features], count)
+        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
+        at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
+        np.frombuffer(buffer, np.uint8)[at.reshape(-1)] = new.view(np.uint8).reshape(-1)
+    data = bytes(buffer)
+    for j in range(copies):
+        yield data[j * size : (j + 1) * size]
+
+
+def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], x: np.ndarray):
+    """The partner's values laid out as the source's, and where they are (same length)."""
+    values, mask = x.copy(), np.zeros(x.size, bool)
+    start = 0
+    for name, (_, n, _) in zip(layout.names, layout.features):
+        other = partner.get(name)
+        if other is not None and other.shape == (n,):
+            values[start : start + n] = other
+            mask[start : start + n] = True
+        start += n
+    return values, mask

@@ -45,7 +45,8 @@ class AugmentSources(beam.DoFn):
     'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
     of the list in vectorised steps (:func:`~tfx_balance.core.augment.floats.jitter_copies`), the
     noise of a source's copies coming from its Generator ``example_rng(seed, fingerprint)``.
-    'interpolate' and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
+    'interpolate' (from a template, :func:`~tfx_balance.core.augment.floats.interpolate_copies`)
+    and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
     A copy is the same whatever list (batch) its source arrives in.
     """
 
@@ -65,6 +66,9 @@ class AugmentSources(beam.DoFn):
             yield from floats.jitter_copies(
                 (self._jitter_source(source, plan) for source in sources), scale
             )
+        elif config.augment_fn is None:  # 'interpolate'
+            for source in sources:
+                yield from floats.interpolate_copies(self._interpolate_source(source, plan))
         else:
             for source in sources:
                 yield from self._augment_each(source, plan)
@@ -79,27 +83,27 @@ class AugmentSources(beam.DoFn):
             extra=self._provenance.synthetic_features(fp),
         )
 
+    def _interpolate_source(self, source, plan: RebalancePlan) -> floats.InterpolateSource:
+        record, label, copies, fp = source
+        example = example_pb2.Example.FromString(record)
+        partners = [f for other_fp, f in plan.reservoirs[label] if other_fp != fp]
+        return floats.InterpolateSource(
+            example=example,
+            stats=plan.stats[label],
+            partners=partners or [floats.float_features(example)],
+            rngs=[example_rng(self._config.seed, fp, j) for j in range(copies)],
+            extra=self._provenance.synthetic_features(fp),
+        )
+
     def _augment_each(self, source, plan: RebalancePlan):
-        """'interpolate' or augment_fn: the copies of one source, one at a time."""
+        """augment_fn: the copies of one source, one at a time."""
         config = self._config
         record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
         where = config.describe_source(fp, label)
-        partners = None
-        if config.augment_fn is None:  # 'interpolate'
-            pool = plan.reservoirs[label]
-            partners = [f for other_fp, f in pool if other_fp != fp] or [
-                floats.float_features(example)
-            ]
         for copy_index in range(copies):
             rng = example_rng(config.seed, fp, copy_index)
-            if config.augment_fn is not None:
-                new = apply_user_fn(config.augment_fn, example, rng, config.label_feature, where)
-            else:
-                new = example_pb2.Example()
-                new.CopyFrom(example)
-                partner = partners[int(rng.integers(len(partners)))]
-                floats.interpolate(new, partner, plan.stats[label], rng)
+            new = apply_user_fn(config.augment_fn, example, rng, config.label_feature, where)
             yield self._provenance.synthetic(new, fp)
 
 

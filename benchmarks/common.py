@@ -99,7 +99,7 @@ def _template():
     """
     from tensorflow.core.example import feature_pb2
 
-    from tfx_balance.core.augmentations import add_entries, feature_entry
+    from tfx_balance.core.wire import add_entries, feature_entry
 
     one_float = feature_pb2.Feature(float_list=feature_pb2.FloatList(value=[0.0]))
     one_int = feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=[0]))

@@ -23,11 +23,11 @@ exactly are not repeated; they are listed here so the matrix reads in one place:
   input_splits / splits unknown      stratified_splitter/      balanced_augmenter/        balanced_input_gen/
                                      test_executor             test_executor              test_executor
   target naming an unknown class     -                         balanced_augmenter/test_executor (absent-class);
-                                                               core/test_balance_plan; ClassDistributionValidator
+                                                               core/augment/test_targets; ClassDistributionValidator
                                                                targets: core/test_class_distribution
   augment_fn missing / raising       -                         balanced_augmenter/test_executor
   augment_fn wrong features / module -                         here
-  image feature not decodable        -                         here (core: core/test_image_augment)
+  image feature not decodable        -                         here (core: core/augment/test_image)
   BalancedInputGen output w/o plan   -                         -                          here (core: core/
                                                                                           test_balanced_input)
   statistics without the label       ClassDistributionValidator: here (core: core/test_class_distribution)

@@ -18,12 +18,19 @@ from apache_beam.testing.util import assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
-from tfx_balance.core import augment, augmentations, balance_plan, stratified_split
-from tfx_balance.core.augmentations import FeatureStats, float_features
+from tfx_balance.core import stratified_split
+from tfx_balance.core.augment import generate, profile, transform
+from tfx_balance.core.augment import plan as rebalance_plan
+from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.float_stats import FeatureStats, feature_stats
+from tfx_balance.core.augment.floats import float_features
+from tfx_balance.core.augment.provenance import Provenance
+from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.balanced_input import layout
 from tfx_balance.core.balanced_input import plan as layout_plan
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
+from tfx_balance.core.ranking import bucket_of
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another
@@ -132,54 +139,53 @@ def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in(
 def _augmenter_decisions(config, order, size):
     histograms = collections.defaultdict(collections.Counter)
     for r, key in zip(RECORDS, example_keys(RECORDS)):
-        bucket = seeded_hash(SEED, key) >> balance_plan.BUCKET_SHIFT
+        bucket = bucket_of(seeded_hash(SEED, key), config.bucket_bits)
         histograms[read_label(r, 'label')][bucket] += 1
-    targets = balance_plan.resolve_targets(
-        {c: sum(h.values()) for c, h in histograms.items()}, config.target
-    )
-    plan = augment.BalancePlan(
+    targets = resolve_targets({c: sum(h.values()) for c, h in histograms.items()}, config.target)
+    plan = rebalance_plan.RebalancePlan(
         {
-            c: balance_plan.plan_class(c, sum(h.values()), targets[c], config.undersample, h)
+            c: rebalance_plan.plan_rebalance(
+                c, sum(h.values()), targets[c], config.undersample, h, config.bucket_bits
+            )
             for c, h in histograms.items()
         },
         {},
         {},
     )
-    provenance = augmentations.Provenance(config.provenance_feature, config.source_feature)
+    provenance = Provenance(config.provenance_feature, config.source_feature)
     original_of = {provenance.original(r): r for r in RECORDS}  # kept originals come marked
     decisions, boundary = collections.defaultdict(list), collections.defaultdict(list)
 
     def collect(out):
         for value in out:
             if not isinstance(value, beam.pvalue.TaggedOutput):
-                decisions[original_of[value]].append((augment._ORIGINAL, 0))
-            elif value.tag == augment._BOUNDARY:
+                decisions[original_of[value]].append((transform.ORIGINAL, 0))
+            elif value.tag == transform.BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
             else:
                 for record, _, copies, _ in value.value:
-                    decisions[record].append((augment._SOURCE, copies))
+                    decisions[record].append((transform.SOURCE, copies))
 
     # Batches of ``size`` records, two batches per fresh DoFn.
-    for _, out in _run_bundles(lambda: augment._Route(config), _bundles(order, size), 2, plan):
+    for _, out in _run_bundles(lambda: transform.Route(config), _bundles(order, size), 2, plan):
         collect(out)
     for key, members in boundary.items():
-        collect(augment._RankBoundary(config).process((key, members), plan))
+        collect(transform.RankBoundary(config).process((key, members), plan))
     return {record: sorted(d) for record, d in decisions.items()}
 
 
 # 'c' (3 examples) grows to 4 also with undersample; 'a' and 'b' shrink to 4.
 @pytest.mark.parametrize('target, undersample', [(16, False), (4, True)])
-def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(
-    monkeypatch, target, undersample
-):
-    monkeypatch.setattr(balance_plan, 'BUCKET_SHIFT', 62)  # four buckets: ranking path used
-    config = augment.AugmentConfig('label', target=target, undersample=undersample, seed=SEED)
+def test_augmenter_routes_every_example_the_same_way_in_any_order_and_bundling(target, undersample):
+    config = AugmentConfig(
+        'label', target=target, undersample=undersample, seed=SEED, bucket_bits=BITS
+    )  # four buckets: the ranking path is used
     expected = _augmenter_decisions(config, RECORDS, len(RECORDS))
     copies = collections.Counter()
     for record, decision in expected.items():
         for kind, k in decision:
-            copies[read_label(record, 'label')] += 1 if kind == augment._ORIGINAL else k
+            copies[read_label(record, 'label')] += 1 if kind == transform.ORIGINAL else k
     assert copies == (
         {b'a': 16, b'b': 16, b'c': 16} if not undersample else {b'a': 4, b'b': 4, b'c': 4}
     )
@@ -197,13 +203,13 @@ def test_augmenter_class_statistics_are_exact_for_any_batching_and_combine_order
         for _ in range(120)
     ]
     items = [example(label=0, x=x.tolist()) for x in arrays]
-    config = augment.AugmentConfig('label', augmentation='numeric', seed=SEED)
-    fn = augment._ProfileFn(reservoir_size=4)
+    config = AugmentConfig('label', augmentation='numeric', seed=SEED)
+    fn = profile.ProfileFn(reservoir_size=4)
 
     def stats(order, batch):
         # Partial profiles of batches of ``batch`` examples, combined three at a time, merged
         # in reverse.
-        parts = [p for b in _bundles(order, batch) for _, p in augment._Profile(config).process(b)]
+        parts = [p for b in _bundles(order, batch) for _, p in profile.Profile(config).process(b)]
         accumulators = []
         for chunk in _bundles(parts, 3):
             acc = fn.create_accumulator()
@@ -211,7 +217,7 @@ def test_augmenter_class_statistics_are_exact_for_any_batching_and_combine_order
                 acc = fn.add_input(acc, part)
             accumulators.append(acc)
         merged = fn.extract_output(fn.merge_accumulators(accumulators[::-1]))
-        return augment._feature_stats(merged['stats']['x'])
+        return feature_stats(merged['stats']['x'])
 
     expected = stats(items, len(items))
     values = np.concatenate(arrays).astype(np.float64)
@@ -246,19 +252,19 @@ def _plan_with_stats():
         }
         fps = [fingerprint(key) for key in example_keys(records)]
         reservoirs[c] = list(zip(fps, floats))
-    return augment.BalancePlan({}, stats, reservoirs)
+    return rebalance_plan.RebalancePlan({}, stats, reservoirs)
 
 
 @pytest.mark.parametrize('augmentation', ['copy', 'numeric', 'interpolate'])
 def test_augmenter_makes_the_same_synthetic_examples_per_source_in_any_order_and_batching(
     augmentation,
 ):
-    config = augment.AugmentConfig('label', augmentation=augmentation, seed=SEED)
+    config = AugmentConfig('label', augmentation=augmentation, seed=SEED)
     plan = _plan_with_stats()
 
     def copies_of(sources, size):
         """{source: its copies} when ``sources`` come in lists of ``size``, two per DoFn."""
-        make = lambda: augment._AugmentSources(config)  # noqa: E731
+        make = lambda: generate.AugmentSources(config)  # noqa: E731
         out = {}
         for batch, records in _run_bundles(make, _bundles(sources, size), 2, plan):
             for source in batch:  # each source's copies in turn
@@ -294,12 +300,12 @@ def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
         for r in records
         for j in range(2)
     ]
-    config = augment.AugmentConfig('label', augmentation='image', seed=SEED)
+    config = AugmentConfig('label', augmentation='image', seed=SEED)
 
     def per_job(batches):
         out = {}
         for batch in batches:
-            for job, result in zip(batch, augment._AugmentImages(config).process(batch)):
+            for job, result in zip(batch, generate.AugmentImages(config).process(batch)):
                 out[job] = result
         return out
 
@@ -309,12 +315,12 @@ def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
         assert per_job(_bundles(order, size)) == expected
     # And through Beam, with BatchElements cutting the jobs into batches of different sizes.
     with beam.Pipeline() as p:
-        for lo, hi in ((1, 1), (3, 3), (1, augment.IMAGE_BATCH_SIZE)):
+        for lo, hi in ((1, 1), (3, 3), (1, transform.IMAGE_BATCH_SIZE)):
             out = (
                 p
                 | f'Jobs{lo}-{hi}' >> beam.Create(jobs[::-1] if lo == 3 else jobs)
                 | f'Batch{lo}-{hi}' >> beam.BatchElements(min_batch_size=lo, max_batch_size=hi)
-                | f'Augment{lo}-{hi}' >> beam.ParDo(augment._AugmentImages(config))
+                | f'Augment{lo}-{hi}' >> beam.ParDo(generate.AugmentImages(config))
             )
             assert_that(out, equal_to(list(expected.values())), label=f'Check{lo}-{hi}')
 

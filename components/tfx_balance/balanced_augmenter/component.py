@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from typing import Mapping, Sequence
 
 from tfx import types
@@ -15,8 +14,6 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter import executor
 from tfx_balance.core.augment import AugmentConfig
-from tfx_balance.core.balance_plan import validate_target
-from tfx_balance.core.errors import ConfigError
 
 
 class BalancedAugmenterSpec(ComponentSpec):
@@ -36,16 +33,6 @@ class BalancedAugmenterSpec(ComponentSpec):
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
-
-
-def encode_target(target) -> str:
-    """JSON form of ``target``: a string, an int, or a list of ``[class, count]`` pairs."""
-    target = validate_target(target)
-    if isinstance(target, dict):
-        return json.dumps(
-            [[k.decode() if isinstance(k, bytes) else k, v] for k, v in target.items()]
-        )
-    return json.dumps(target)
 
 
 class BalancedAugmenter(base_beam_component.BaseBeamComponent):
@@ -115,37 +102,21 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
           ``flip``, ``max_rotation_degrees``, ``max_shift_fraction``, ``brightness``,
           ``contrast``, ``jpeg_quality``; for 'numeric' ``noise_scale`` (default 0.1).
         """
-        if isinstance(splits, str):
-            splits = [splits]
-        splits = list(splits)
-        if not splits or not all(isinstance(s, str) and s for s in splits):
-            raise ConfigError(f'splits must be a non-empty list of split names, got {splits!r}.')
-        options = dict(augmentation_options or {})
-        AugmentConfig(
+        config = AugmentConfig(
             label_feature=label_feature,
             target=target,
-            undersample=bool(undersample),
+            undersample=undersample,
             augmentation=augmentation,
             image_feature=image_feature,
-            augment_fn=(lambda f, r: f) if module_file else None,
-            seed=int(seed),
+            seed=seed,
             provenance_feature=provenance_feature,
             source_feature=source_feature,
-            options=options,
+            options=dict(augmentation_options or {}),
+            splits=splits,
+            module_file=module_file,
         ).validate()
         spec = BalancedAugmenterSpec(
-            label_feature=label_feature,
-            target=encode_target(target),
-            undersample=int(bool(undersample)),
-            augmentation=augmentation,
-            augmentation_options=json.dumps(options) if options else None,
-            image_feature=image_feature,
-            module_file=module_file,
-            module_path=None,
-            splits=json.dumps(splits),
-            seed=int(seed),
-            provenance_feature=provenance_feature,
-            source_feature=source_feature,
+            **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
         )

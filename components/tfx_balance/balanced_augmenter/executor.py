@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Dict
 
 import apache_beam as beam
 from tfx.components.util import udf_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core import augment
-from tfx_balance.core.augment import AugmentConfig, BalancedAugment
-from tfx_balance.core.balance_plan import PLAN_COLUMNS
+from tfx_balance.core.augment import PLAN, PLAN_COLUMNS, RECORDS, AugmentConfig, BalancedAugment
+from tfx_balance.core.augment.targets import encode_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
-def load_augment_fn(exec_properties: Dict[str, Any]):
-    """The user ``augment_fn`` from ``module_file``/``module_path``, or None if neither is set."""
-    module = exec_properties.get(keys.MODULE_PATH_KEY) or exec_properties.get(keys.MODULE_FILE_KEY)
-    if not module:
-        return None
-    props = {
-        keys.MODULE_FILE_KEY: exec_properties.get(keys.MODULE_FILE_KEY),
-        keys.MODULE_PATH_KEY: exec_properties.get(keys.MODULE_PATH_KEY),
-    }
+def load_augment_fn(module_file: str | None, module_path: str | None):
+    """The user ``augment_fn`` of ``module_file``/``module_path`` (TFX's module loading)."""
+    module = module_path or module_file
+    props = {keys.MODULE_FILE_KEY: module_file, keys.MODULE_PATH_KEY: module_path}
     try:
         fn = udf_utils.get_fn(props, keys.AUGMENT_FN_KEY)
     except AttributeError as e:
@@ -47,9 +40,9 @@ def load_augment_fn(exec_properties: Dict[str, Any]):
 def _plan_document(config: AugmentConfig, splits_plans) -> dict:
     return {
         'label_feature': config.label_feature,
-        'target': config.target,
+        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
         'undersample': config.undersample,
-        'augmentation': 'augment_fn' if config.augment_fn else config.augmentation,
+        'augmentation': config.augmentation_name,
         'seed': config.seed,
         'provenance_feature': config.provenance_feature,
         'source_feature': config.source_feature,
@@ -86,30 +79,16 @@ class Executor(ExamplesExecutor):
     REPORT_FILE = keys.REBALANCE_PLAN_FILE
 
     def decode_config(self, exec_properties):
-        options = exec_properties.get(keys.AUGMENTATION_OPTIONS_KEY)
-        config = AugmentConfig(
-            label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
-            target=json.loads(exec_properties[keys.TARGET_KEY]),
-            undersample=bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
-            augmentation=exec_properties[keys.AUGMENTATION_KEY],
-            image_feature=exec_properties.get(keys.IMAGE_FEATURE_KEY) or 'image',
-            augment_fn=load_augment_fn(exec_properties),
-            seed=int(exec_properties.get(keys.SEED_KEY) or 0),
-            provenance_feature=exec_properties[keys.PROVENANCE_FEATURE_KEY],
-            source_feature=exec_properties[keys.SOURCE_FEATURE_KEY],
-            options=json.loads(options) if options else {},
-        ).validate()
-        self._splits = json.loads(exec_properties[keys.SPLITS_KEY])
-        return config
+        return AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
 
     def read_splits(self, examples, config):
-        return artifacts.resolve_splits(examples, self._splits, 'splits')
+        return artifacts.resolve_splits(examples, list(config.splits), 'splits')
 
     def describe(self, config, read, passthrough):
         return (
             f'rebalancing split(s) {read} (label {config.label_feature!r}, target '
             f'{config.target}, undersample {config.undersample}, augmentation '
-            f'{"augment_fn" if config.augment_fn else config.augmentation}, seed {config.seed}); '
+            f'{config.augmentation_name}, seed {config.seed}); '
             f'passing through {passthrough or "nothing"}.'
         )
 
@@ -120,12 +99,11 @@ class Executor(ExamplesExecutor):
                 batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
                 config=dataclasses.replace(config, where=f"split '{split}'"),
             )
-            _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+            _ = result[RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
                 artifacts.output_split_dir(output, split)
             )
             plans.append(
-                result[augment.PLAN]
-                | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
+                result[PLAN] | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
             )
         return (
             plans

@@ -1,4 +1,4 @@
-"""BalancedAugment in Beam (core/augment.py): exact counts, spread, provenance, seeds, ranges."""
+"""BalancedAugment in Beam (core/augment/transform.py): exact counts, spread, provenance, seeds, ranges."""
 
 import collections
 
@@ -11,10 +11,8 @@ from sklearn.datasets import load_wine
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import reordered
-from tfx_balance.core import augmentations, balance_plan
 from tfx_balance.core.augment import PLAN, RECORDS, BalancedAugment
-from tfx_balance.core.augmentations import FeatureStats
-from tfx_balance.core.hashing import example_keys, example_rng, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 
 
 def _example(floats, label, extra_int=None, tag=b''):
@@ -186,18 +184,21 @@ def test_exact_counts_spread_and_provenance_match_the_brute_force_rule():
             assert_that(out[PLAN], equal_to([plan_rows]), label=f'Plan{i}')
 
 
-def test_boundary_buckets_with_duplicates_and_coarse_buckets_are_exact(monkeypatch):
+def test_boundary_buckets_with_duplicates_and_coarse_buckets_are_exact():
     # 4 hash buckets and every record three times: the boundary bucket holds many records,
     # so selection goes through the grouped, sorted ranking path.
-    monkeypatch.setattr(balance_plan, 'BUCKET_SHIFT', 62)
     records = _wine_records((12, 7, 5)) * 3
     counts = {0: 36, 1: 21, 2: 15}
     with beam.Pipeline() as p:
         up = p | 'Up' >> BalancedAugment(
-            lambda: beam.Create(records), label_feature='label', target=50, seed=1
+            lambda: beam.Create(records), label_feature='label', target=50, seed=1, bucket_bits=2
         )
         down = p | 'Down' >> BalancedAugment(
-            lambda: beam.Create(records), label_feature='label', target=16, undersample=True
+            lambda: beam.Create(records),
+            label_feature='label',
+            target=16,
+            undersample=True,
+            bucket_bits=2,
         )
         for name, result, out_counts, seed in (
             ('Up', up, {0: 50, 1: 50, 2: 50}, 1),
@@ -392,102 +393,6 @@ def test_augment_fn_output_is_used_with_provenance():
             return len(synthetic)
 
         assert_that(out[RECORDS] | beam.combiners.ToList() | beam.Map(check), equal_to([91]))
-
-
-# Building records from their serialized parts (core/augmentations.py).
-
-
-def _odd_example():
-    """Float features with and without statistics, empty and kindless features, a 200-character
-    name (two-byte lengths), negative ints and bytes values."""
-    ex = example_pb2.Example()
-    f = ex.features.feature
-    f['b'].float_list.value[:] = [1.5, -2.0, 3.25]
-    f['a'].float_list.value[:] = [0.5]
-    f['z' * 200].float_list.value[:] = np.linspace(-1, 1, 50).tolist()
-    f['empty'].float_list.value[:] = []
-    f['no_stats'].float_list.value[:] = [7.0]
-    f['label'].int64_list.value[:] = [-3]
-    f['tag'].bytes_list.value[:] = [b'x' * 300, b'']
-    f['kindless'].Clear()
-    return ex
-
-
-ODD_STATS = {
-    'a': FeatureStats(0.0, 1.0, 0.3),
-    'b': FeatureStats(-2.0, 3.0, 1.2),
-    'z' * 200: FeatureStats(-0.9, 0.9, 0.5),
-    'empty': FeatureStats(0.0, 1.0, 1.0),
-}
-
-
-def test_numeric_copies_are_successive_jitter_calls_serialized_deterministically():
-    source = _odd_example()
-    label_only = example_pb2.Example()
-    label_only.features.feature['label'].int64_list.value[:] = [1]  # nothing to jitter
-    provenance = augmentations.Provenance('is_synthetic', 'source_fingerprint')
-    extra = provenance.synthetic_features('0123456789abcdef')
-
-    def reference(example, fp, copies):
-        rng, out = example_rng(4, fp), []
-        for _ in range(copies):
-            copy = example_pb2.Example()
-            copy.CopyFrom(example)
-            augmentations.jitter(copy, ODD_STATS, rng, 0.1)
-            out.append(
-                augmentations.set_provenance(
-                    copy, 'is_synthetic', True, 'source_fingerprint', '0123456789abcdef'
-                )
-            )
-        return out
-
-    # 6,000 copies of 54 values take several vectorised steps.
-    plan = [(source, 'a', 3), (label_only, 'b', 2), (source, 'c', 6000), (source, 'd', 1)]
-    made = list(
-        augmentations.jitter_copies(
-            (
-                augmentations.JitterSource(ex, ODD_STATS, example_rng(4, fp), n, extra)
-                for ex, fp, n in plan
-            ),
-            0.1,
-        )
-    )
-    expected = [r for ex, fp, n in plan for r in reference(ex, fp, n)]
-    assert made == expected  # byte for byte
-    assert len(set(made[:3] + made[5:])) == 3 + 6001  # every jittered copy differs
-
-
-def test_provenance_is_appended_and_every_original_feature_keeps_its_bytes():
-    provenance = augmentations.Provenance('is_synthetic', 'source_fingerprint')
-    source = _odd_example()
-    record = source.SerializeToString()
-
-    def with_features(**values):
-        ex = example_pb2.Example()
-        ex.CopyFrom(source)
-        for name, value in values.items():
-            feature = ex.features.feature[name]
-            if isinstance(value, int):
-                feature.int64_list.value[:] = [value]
-            else:
-                feature.bytes_list.value[:] = [value]
-        return ex
-
-    original = provenance.original(record)
-    assert example_pb2.Example.FromString(original) == with_features(is_synthetic=0)
-    assert record[3:] in original  # the input's features, byte for byte (after its 3-byte header)
-    copy = provenance.copy(record, '0123456789abcdef')
-    expected = with_features(is_synthetic=1, source_fingerprint=b'0123456789abcdef')
-    assert example_pb2.Example.FromString(copy) == expected
-    # An input that already has source_feature gets it replaced, not repeated.
-    again = provenance.copy(copy, 'fedcba9876543210')
-    expected = with_features(is_synthetic=1, source_fingerprint=b'fedcba9876543210')
-    assert again == expected.SerializeToString(deterministic=True)
-    # Records that are not one features field (empty, or two merged messages) are parsed.
-    for unusual in (b'', record + _example([1.0], 2)):
-        expected = example_pb2.Example.FromString(unusual)
-        expected.features.feature['is_synthetic'].int64_list.value[:] = [0]
-        assert example_pb2.Example.FromString(provenance.original(unusual)) == expected
 
 
 def test_a_batches_source_gives_the_records_of_a_records_source(tmp_path):

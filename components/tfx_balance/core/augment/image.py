@@ -31,8 +31,9 @@ import math
 from typing import List, Mapping, Sequence
 
 import numpy as np
+from tensorflow.core.example import example_pb2
 
-FORMATS = ('png', 'jpeg')
+from tfx_balance.core.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,8 +49,6 @@ class ImageOptions:
 
     @classmethod
     def from_dict(cls, options: Mapping | None) -> ImageOptions:
-        from tfx_balance.core.errors import ConfigError
-
         options = dict(options or {})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
@@ -67,6 +66,42 @@ def image_format(data: bytes) -> str | None:
     if data[:3] == b'\xff\xd8\xff':
         return 'jpeg'
     return None
+
+
+_KINDS = {
+    'bytes_list': 'a bytes feature',
+    'float_list': 'a float feature',
+    'int64_list': 'an int64 feature',
+    None: 'a feature of no kind',
+}
+
+
+def encoded_image(example: example_pb2.Example, image_feature: str, where: str) -> bytes:
+    """The PNG or JPEG bytes of ``image_feature`` of ``example`` (``where``: the source example).
+
+    Raises ``DataError`` saying what the feature holds unless it is one PNG or JPEG image.
+    """
+    feature = example.features.feature.get(image_feature)
+    kind = feature.WhichOneof('kind') if feature is not None else None
+    values = getattr(feature, kind).value if kind else []
+    if kind != 'bytes_list' or len(values) != 1:
+        if feature is None:
+            found = 'missing'
+        else:
+            found = f'{_KINDS[kind]} with {len(values)} value' + ('' if len(values) == 1 else 's')
+        names = sorted(example.features.feature)
+        present = ', '.join(names[:12]) + (', ...' if len(names) > 12 else '')
+        raise DataError(
+            f"image_feature '{image_feature}' is {found} on {where}; it must be a bytes feature "
+            f'with one PNG or JPEG image. Features present: {present}. Set image_feature to the '
+            'encoded image feature.'
+        )
+    if image_format(values[0]) is None:
+        raise DataError(
+            f"image_feature '{image_feature}' on {where} is not a PNG or JPEG image (starts "
+            f'with {values[0][:8]!r}). Encode images as PNG or JPEG.'
+        )
+    return values[0]
 
 
 def draw_params(rng: np.random.Generator, options: ImageOptions) -> dict:

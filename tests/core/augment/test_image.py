@@ -1,4 +1,4 @@
-"""Image augmentation (core/image_augment.py) and BalancedAugment(augmentation='image')."""
+"""Image augmentation (core/augment/image.py) and BalancedAugment(augmentation='image')."""
 
 import collections
 
@@ -10,8 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from sklearn.datasets import load_digits
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core import image_augment
 from tfx_balance.core.augment import RECORDS, BalancedAugment
+from tfx_balance.core.augment import image as image_augment
 from tfx_balance.core.hashing import example_rng
 
 _KEEP = [i for i in range(40) if i < 10 or load_digits().target[i] < 5]  # 5..9: one image each
@@ -135,4 +135,35 @@ def test_undecodable_image_names_the_feature_and_example():
                 lambda: beam.Create(records),
                 label_feature='label',
                 augmentation='image',
+            )
+
+
+@pytest.mark.parametrize(
+    'kind, found',
+    [
+        ('float', 'a float feature with 1 value'),
+        ('int64', 'an int64 feature with 2 values'),
+        ('bytes', 'a bytes feature with 0 values'),
+    ],
+)
+def test_image_feature_of_another_kind_says_what_it_holds(kind, found):
+    records = _records()
+    ex = example_pb2.Example.FromString(records[5])  # label 5: a minority class
+    feature = ex.features.feature['image']
+    if kind == 'float':
+        feature.float_list.value[:] = [0.5]
+    elif kind == 'int64':
+        feature.int64_list.value[:] = [1, 2]
+    else:
+        feature.bytes_list.value[:] = []
+    records[5] = ex.SerializeToString()
+    message = (
+        rf"image_feature 'image' is {found} on source example [0-9a-f]{{16}} of class '\d+' in "
+        r'the input; it must be a bytes feature with one PNG or JPEG image\. Features present: '
+        'image, label'
+    )
+    with pytest.raises(Exception, match=message):
+        with beam.Pipeline() as p:
+            _ = p | BalancedAugment(
+                lambda: beam.Create(records), label_feature='label', augmentation='image'
             )

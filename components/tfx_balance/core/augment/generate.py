@@ -1,0 +1,140 @@
+"""Generation of synthetic copies: copy ``j`` of source ``s`` is a pure function of ``(seed, s, j)``.
+
+Whatever the number of copies, the batching, the input order or the runner
+(``fingerprint(s)`` is that of the source's content key):
+
+- ``'copy'``: the source itself;
+- ``'numeric'``: the noise of copy ``j`` is the normals ``j*m .. (j+1)*m - 1`` of the source's
+  Generator ``example_rng(seed, fingerprint(s))``, ``m`` being the number of float values it
+  jitters (copy 0 draws exactly what ``example_rng(seed, fingerprint(s), 0)`` gives); the copies
+  of many sources are jittered together, in vectorised steps;
+- ``'interpolate'``, ``'image'`` and a user ``augment_fn``: made with the Generator
+  ``example_rng(seed, fingerprint(s), j)``. Image augmentation runs on batches of jobs
+  ``(record, label, fingerprint, j)`` so the TF ops are vectorised.
+
+Every synthetic example carries ``provenance_feature = 1`` and ``source_feature``, the source's
+fingerprint (:mod:`~tfx_balance.core.augment.provenance`).
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.augment import floats, image
+from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.plan import RebalancePlan
+from tfx_balance.core.augment.provenance import Provenance
+from tfx_balance.core.augment.user_fn import apply_user_fn
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_rng
+
+
+def copy_jobs(sources):
+    """The ``(record, label, fingerprint, copy index)`` of every copy of each source of a list of
+    ``(record, label, copies, fingerprint)``."""
+    for record, label, copies, fp in sources:
+        for j in range(copies):
+            yield record, label, fp, j
+
+
+class AugmentSources(beam.DoFn):
+    """'copy', 'numeric', 'interpolate' and user augment_fn: every copy of each source of a list
+    of ``(record, label, copies, fingerprint)``, made from one parse of the source.
+
+    'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
+    of the list in vectorised steps (:func:`~tfx_balance.core.augment.floats.jitter_copies`), the
+    noise of a source's copies coming from its Generator ``example_rng(seed, fingerprint)``.
+    'interpolate' (from a template, :func:`~tfx_balance.core.augment.floats.interpolate_copies`)
+    and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
+    A copy is the same whatever list (batch) its source arrives in.
+    """
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._provenance = Provenance(config.provenance_feature, config.source_feature)
+
+    def process(self, sources, plan: RebalancePlan):
+        config = self._config
+        if config.augment_fn is None and config.augmentation == 'copy':
+            for record, _, copies, fp in sources:
+                marked = self._provenance.copy(record, fp)
+                for _ in range(copies):
+                    yield marked
+        elif config.augment_fn is None and config.augmentation == 'numeric':
+            scale = float(config.options.get('noise_scale', floats.DEFAULT_NOISE_SCALE))
+            yield from floats.jitter_copies(
+                (self._jitter_source(source, plan) for source in sources), scale
+            )
+        elif config.augment_fn is None:  # 'interpolate'
+            for source in sources:
+                yield from floats.interpolate_copies(self._interpolate_source(source, plan))
+        else:
+            for source in sources:
+                yield from self._augment_each(source, plan)
+
+    def _jitter_source(self, source, plan: RebalancePlan) -> floats.JitterSource:
+        record, label, copies, fp = source
+        return floats.JitterSource(
+            example=example_pb2.Example.FromString(record),
+            stats=plan.stats[label],
+            rng=example_rng(self._config.seed, fp),
+            copies=copies,
+            extra=self._provenance.synthetic_features(fp),
+        )
+
+    def _interpolate_source(self, source, plan: RebalancePlan) -> floats.InterpolateSource:
+        record, label, copies, fp = source
+        example = example_pb2.Example.FromString(record)
+        partners = [f for other_fp, f in plan.reservoirs[label] if other_fp != fp]
+        return floats.InterpolateSource(
+            example=example,
+            stats=plan.stats[label],
+            partners=partners or [floats.float_features(example)],
+            rngs=[example_rng(self._config.seed, fp, j) for j in range(copies)],
+            extra=self._provenance.synthetic_features(fp),
+        )
+
+    def _augment_each(self, source, plan: RebalancePlan):
+        """augment_fn: the copies of one source, one at a time."""
+        config = self._config
+        record, label, copies, fp = source
+        example = example_pb2.Example.FromString(record)
+        where = config.describe_source(fp, label)
+        for copy_index in range(copies):
+            rng = example_rng(config.seed, fp, copy_index)
+            new = apply_user_fn(config.augment_fn, example, rng, config.label_feature, where)
+            yield self._provenance.synthetic(new, fp)
+
+
+class AugmentImages(beam.DoFn):
+    """'image': augments a batch of jobs (:func:`copy_jobs`) with one vectorised TF call per
+    image size."""
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._options = image.ImageOptions.from_dict(config.options)
+        self._provenance = Provenance(config.provenance_feature, config.source_feature)
+
+    def process(self, jobs):
+        config = self._config
+        examples, encoded, decoded, params = [], [], [], []
+        for record, label, fp, copy_index in jobs:
+            example = example_pb2.Example.FromString(record)
+            where = config.describe_source(fp, label)
+            data = image.encoded_image(example, config.image_feature, where)
+            try:
+                decoded.append(image.decode(data))
+            except Exception as e:  # tf.errors.InvalidArgumentError and friends
+                raise DataError(
+                    f"image_feature '{config.image_feature}' on {where} could not be decoded "
+                    f'({type(e).__name__}: {str(e).splitlines()[0]}). Fix or remove the corrupt '
+                    'image.'
+                ) from e
+            rng = example_rng(config.seed, fp, copy_index)
+            examples.append((example, fp))
+            encoded.append(data)
+            params.append(image.draw_params(rng, self._options))
+        for (example, fp), data in zip(examples, image.augment_images(encoded, params, decoded)):
+            example.features.feature[config.image_feature].bytes_list.value[:] = [data]
+            yield self._provenance.synthetic(example, fp)

@@ -1,0 +1,129 @@
+"""The rebalance plan of one split: per class, which originals are kept, dropped or copied.
+
+Every original gets a 64-bit seeded hash of its content key
+(:func:`~tfx_balance.core.hashing.example_keys`), and the class's originals are ranked by
+``(hash, bytes)``. With ``k`` examples to generate for ``n`` originals, every original is the
+source of ``q = k // n`` synthetic copies and the ``k % n`` lowest-ranked ones of one more, so
+each original is the source of ``floor(k/n)`` or ``ceil(k/n)``. With undersampling, the ``t``
+lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks", one cut at rank
+``m`` of :mod:`~tfx_balance.core.ranking`'s bucket histogram ranking, computed exactly while
+streaming: only the one bucket straddling rank ``m`` (about ``n / 65536`` examples) is grouped and
+sorted.
+
+Example:
+    >>> plan_rebalance(0, n=4, target=10, undersample=False, histogram={0: 4}).copies_per_source
+    1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List, Mapping
+
+from tfx_balance.core.augment.float_stats import FeatureStats
+from tfx_balance.core.augment.targets import output_count
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, rank_buckets
+
+PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
+
+# Modes of a class in a plan.
+KEEP = 'keep'  # unchanged: every original kept, nothing generated
+AUGMENT = 'augment'  # every original kept, copies generated
+UNDERSAMPLE = 'undersample'  # the `select` lowest-ranked originals kept, the rest dropped
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassRebalance:
+    """What happens to one class.
+
+    Attributes:
+      label: the class value (int or bytes).
+      n: originals in the input.
+      target: the requested count.
+      output: examples in the output (originals kept + generated).
+      mode: KEEP, AUGMENT or UNDERSAMPLE.
+      copies_per_source: ``floor(generated / n)`` (AUGMENT), else 0.
+      select: number of lowest-ranked originals selected: with AUGMENT those are the sources of
+        one extra copy; with UNDERSAMPLE those are kept.
+      ranking: the class's bucket ranking cut at ``select`` (None with KEEP): its boundary
+        bucket, if any, is the one bucket whose originals are ranked one by one.
+    """
+
+    label: object
+    n: int
+    target: int
+    output: int
+    mode: str
+    copies_per_source: int = 0
+    select: int = 0
+    ranking: BucketRanking | None = None
+
+    @property
+    def generated(self) -> int:
+        return max(0, self.output - self.n)
+
+    @property
+    def dropped(self) -> int:
+        return max(0, self.n - self.output)
+
+    def selected_bucket(self, bucket: int) -> bool:
+        """Whether a non-boundary bucket is wholly selected."""
+        return self.ranking.segment_of_bucket(bucket) == 0
+
+    def row(self) -> dict:
+        return {
+            'input': self.n,
+            'target': self.target,
+            'generated': self.generated,
+            'dropped': self.dropped,
+            'output': self.output,
+        }
+
+
+def plan_rebalance(
+    label,
+    n: int,
+    target: int,
+    undersample: bool,
+    histogram: Mapping[int, int],
+    bucket_bits: int = BUCKET_BITS,
+) -> ClassRebalance:
+    """The :class:`ClassRebalance` of a class from its bucket histogram (bucket -> count)."""
+    output = output_count(n, target, undersample)
+    if output == n:
+        return ClassRebalance(label, n, target, output, KEEP)
+    if output > n:
+        generated = output - n
+        mode, per_source, select = AUGMENT, generated // n, generated % n
+    else:
+        mode, per_source, select = UNDERSAMPLE, 0, output
+    ranking = rank_buckets(histogram, [select], bucket_bits)
+    return ClassRebalance(label, n, target, output, mode, per_source, select, ranking)
+
+
+@dataclasses.dataclass(frozen=True)
+class RebalancePlan:
+    """Per-class rebalances, float statistics and interpolation reservoirs of one split."""
+
+    classes: Dict[object, ClassRebalance]
+    stats: Dict[object, Dict[str, FeatureStats]]
+    reservoirs: Dict[object, List[tuple]]  # class -> [(fingerprint, {feature: floats})]
+
+    def rows(self) -> dict:
+        """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
+        return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
+
+
+def check_class_names(classes, where: str) -> None:
+    """Raises ``DataError`` unless the classes have distinct names (report keys are lossless)."""
+    seen = {}
+    for c in sorted_classes(classes):
+        other = seen.setdefault(class_name(c), c)
+        if other != c:
+            raise DataError(
+                f'classes {other!r} and {c!r} of {where} have the same name '
+                f'{class_name(c)!r} in reports. Give the label feature one type, and class '
+                'names that differ as text.'
+            )

@@ -1,0 +1,168 @@
+"""Profile pass: per-class counts, hash-bucket histograms, float statistics and reservoirs.
+
+Per batch of serialized examples, the labels are decoded in C++ (only the label feature, see
+:func:`~tfx_balance.core.records.read_labels`), and per class a partial profile is made: the
+count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
+:func:`~tfx_balance.core.hashing.example_keys`, the same however the example's feature map was
+serialized) and, when the augmentation needs them, the per-feature statistics of float features
+(:mod:`~tfx_balance.core.augment.float_stats`) and the interpolation reservoir. A combiner merges
+the partial profiles per class exactly; :func:`build_plan` makes them one
+:class:`~tfx_balance.core.augment.plan.RebalancePlan`.
+
+The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
+of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
+bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
+is bounded by ``classes x reservoir_size x float values per example`` whatever the class size.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import apache_beam as beam
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.augment import float_stats, plan
+from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.floats import float_features
+from tfx_balance.core.augment.image import encoded_image
+from tfx_balance.core.augment.targets import resolve_targets
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.records import read_labels
+from tfx_balance.core.wire import feature_key
+
+_RESERVOIR_SALT = b'tfx_balance.reservoir:'
+
+
+def _new_profile() -> dict:
+    return {'n': 0, 'hist': {}, 'stats': {}, 'res': []}
+
+
+def _bottom(entries, k: int) -> list:
+    """The ``k`` reservoir candidates with the smallest seeded hash (ties: fingerprint)."""
+    return heapq.nsmallest(k, entries, key=lambda e: (e[0], e[1]))
+
+
+class Profile(beam.DoFn):
+    """Per batch of serialized examples: one partial profile per class (see :class:`ProfileFn`).
+
+    An example is parsed only when its float features or image are needed, or when its bytes may
+    hold ``provenance_feature``.
+    """
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._provenance_key = feature_key(config.provenance_feature)
+
+    def process(self, records):
+        config = self._config
+        labels = read_labels(records, config.label_feature, config.where)
+        parse = config.uses_images or config.needs_stats
+        profiles, floats = {}, {}  # class -> profile; (class, feature) -> float values
+        for record, label, key in zip(records, labels, example_keys(records)):
+            example = None
+            if parse or self._provenance_key in record:
+                example = example_pb2.Example.FromString(record)
+                if config.provenance_feature in example.features.feature:
+                    raise DataError(
+                        f"the input already has feature '{config.provenance_feature}' "
+                        f'({config.where}); it would be overwritten by provenance. Set '
+                        'provenance_feature to another name (e.g. when rebalancing data that was '
+                        'already rebalanced).'
+                    )
+            profile = profiles.get(label)
+            if profile is None:
+                profile = profiles[label] = _new_profile()
+            profile['n'] += 1
+            bucket = bucket_of(seeded_hash(config.seed, key), config.bucket_bits)
+            profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
+            if config.uses_images:
+                where = config.describe_source(fingerprint(key), label)
+                encoded_image(example, config.image_feature, where)
+            if config.needs_stats:
+                features = example.features.feature
+                for name in features:
+                    values = features[name].float_list.value  # empty unless a float feature
+                    if values:
+                        floats.setdefault((label, name), []).extend(values)
+            if config.needs_reservoir:
+                rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
+                profile['res'].append((rank, fingerprint(key), float_features(example)))
+        for (label, name), values in floats.items():
+            profiles[label]['stats'][name] = float_stats.stats_row(np.asarray(values, np.float32))
+        for label, profile in profiles.items():
+            if len(profile['res']) > config.reservoir_size:
+                profile['res'] = _bottom(profile['res'], config.reservoir_size)
+            yield label, profile
+
+
+class ProfileFn(beam.CombineFn):
+    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
+
+    Inputs are partial profiles (of a batch, from :class:`Profile`); every part merges exactly,
+    so the result does not depend on batching or combine order.
+    """
+
+    def __init__(self, reservoir_size: int):
+        self._k = reservoir_size
+
+    def create_accumulator(self):
+        return _new_profile()
+
+    def add_input(self, acc, profile):
+        acc['n'] += profile['n']
+        for b, c in profile['hist'].items():
+            acc['hist'][b] = acc['hist'].get(b, 0) + c
+        for name, row in profile['stats'].items():
+            s = acc['stats'].get(name)
+            acc['stats'][name] = row if s is None else float_stats.merge_stats(s, row)
+        if profile['res']:
+            acc['res'] = acc['res'] + profile['res']
+            if len(acc['res']) >= 2 * self._k:
+                acc['res'] = _bottom(acc['res'], self._k)
+        return acc
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        merged = next(accs)
+        for acc in accs:
+            merged = self.add_input(merged, acc)
+        return merged
+
+    def extract_output(self, acc):
+        acc['res'] = _bottom(acc['res'], self._k)
+        return acc
+
+
+def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
+    """The :class:`~tfx_balance.core.augment.plan.RebalancePlan` of
+    ``[(class, profile accumulator)]``."""
+    profiles = dict(profiles)
+    if not profiles:
+        raise DataError(
+            f'{config.where} has no examples; BalancedAugmenter needs at least one labelled '
+            'example per split it rebalances. Remove the split from `splits`.'
+        )
+    plan.check_class_names(profiles, config.where)
+    counts = {label: p['n'] for label, p in profiles.items()}
+    wanted = resolve_targets(counts, config.target)
+    classes = {
+        label: plan.plan_rebalance(
+            label,
+            counts[label],
+            wanted[label],
+            config.undersample,
+            profiles[label]['hist'],
+            config.bucket_bits,
+        )
+        for label in counts
+    }
+    stats = {
+        label: {name: float_stats.feature_stats(row) for name, row in p['stats'].items()}
+        for label, p in profiles.items()
+    }
+    reservoirs = {label: [(fp, f) for _, fp, f in p['res']] for label, p in profiles.items()}
+    return plan.RebalancePlan(classes, stats, reservoirs)

@@ -1,0 +1,75 @@
+"""Serialized ``tf.train.Example`` records built from their protobuf wire-format parts.
+
+A record is one ``features`` field (field 1) holding the map ``feature`` of ``name -> Feature``
+entries; entries can be appended to it, or written in key order as protobuf's deterministic
+serialization does. Building records this way is exact and much cheaper than parsing and
+re-serializing a ``tf.train.Example``.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> record = feature_entry('a', int64_feature(1))
+    >>> record = delimited(ENTRY_TAG, record)  # an Example with the one feature 'a'
+    >>> added = add_entries(record, feature_entry('b', bytes_feature(b'x')))
+    >>> sorted(example_pb2.Example.FromString(added).features.feature)
+    ['a', 'b']
+"""
+
+from __future__ import annotations
+
+from tensorflow.core.example import feature_pb2
+
+ENTRY_TAG = b'\n'  # field 1, length-delimited: Example.features, Features.feature, map key
+VALUE_TAG = b'\x12'  # field 2, length-delimited: map value, Feature.float_list
+
+
+def varint(value: int) -> bytes:
+    """The base-128 varint encoding of a non-negative ``value``."""
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def delimited(tag: bytes, payload: bytes) -> bytes:
+    """A length-delimited field: ``tag``, the varint length of ``payload``, ``payload``."""
+    return tag + varint(len(payload)) + payload
+
+
+def feature_key(name: str) -> bytes:
+    """The bytes that start the key of feature ``name`` in every record that has it."""
+    return delimited(ENTRY_TAG, name.encode())
+
+
+def feature_entry(name: str, feature: bytes) -> bytes:
+    """One serialized ``Features.feature`` entry: ``name`` -> serialized ``Feature``."""
+    return delimited(ENTRY_TAG, feature_key(name) + delimited(VALUE_TAG, feature))
+
+
+def int64_feature(value: int) -> bytes:
+    """A serialized ``Feature`` holding the one int64 ``value``."""
+    return feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=[value])).SerializeToString()
+
+
+def bytes_feature(value: bytes) -> bytes:
+    """A serialized ``Feature`` holding the one bytes ``value``."""
+    return delimited(ENTRY_TAG, delimited(ENTRY_TAG, value))  # Feature.bytes_list.value
+
+
+def add_entries(record: bytes, entries: bytes) -> bytes | None:
+    """``record`` with the serialized feature ``entries`` appended to its ``Features``, or None
+    unless the record is exactly one ``features`` field (what every serializer writes)."""
+    if record[:1] != ENTRY_TAG:
+        return None
+    length, shift, pos = 0, 0, 1
+    while pos < len(record) and pos <= 10:
+        byte = record[pos]
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        pos += 1
+        if byte < 0x80:
+            if pos + length != len(record):
+                return None
+            return ENTRY_TAG + varint(length + len(entries)) + record[pos:] + entries
+    return None

@@ -51,7 +51,7 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(image, tm
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
     with open(work / 'compiled' / 'pipeline.yaml') as f:
         tasks = yaml.safe_load(f)['root']['dag']['tasks']
-    assert {'Transform', 'Trainer', 'Evaluator', 'Pusher', 'StratifiedSplitter'} <= set(tasks)
+    assert {'Transform', 'Trainer', 'BaselineTrainer', 'Evaluator', 'Pusher'} <= set(tasks)
     assert (
         f'kfp-local: {len(tasks)}/{len(tasks)} tasks ran in the image; outputs match the local run'
         in out.stdout

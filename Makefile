@@ -10,12 +10,20 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_USE_LEGACY_KERAS ?= 1
 export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning
 PYTEST_ARGS ?=
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+# make image: the tag to build, and the base (default: the Dockerfile's, tensorflow/tfx:<tfx version>;
+# set BASE_IMAGE=<mirror>/tensorflow/tfx:1.16.0 to build from a mirror).
+IMAGE ?= tfx-balance:$(VERSION)
+BASE_IMAGE ?=
 
-.PHONY: help install demo demo-taxi demo-split test lint format bench bench-smoke clean
+.PHONY: help install demo demo-taxi demo-split test lint format bench bench-smoke clean image \
+	kfp-local
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e)"
+	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
+	@echo "make kfp-local - run every task of the compiled digits pipeline in the image (Docker)"
 	@echo "make lint | format | bench | bench-smoke | clean"
 
 install: $(STAMP)
@@ -53,6 +61,21 @@ bench: install
 
 bench-smoke: install
 	$(PY) -m benchmarks.run --smoke
+
+# The locked dependencies the image installs are regenerated from uv.lock first. The legacy
+# builder (DOCKER_BUILDKIT=0) works with every Docker CLI, with or without buildx.
+image:
+	@command -v docker >/dev/null 2>&1 || { echo "error: make image needs the docker CLI and a daemon"; exit 1; }
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv export --quiet --frozen --no-dev --extra kfp --no-emit-project --no-hashes \
+	  -o docker/requirements.txt
+	DOCKER_BUILDKIT=0 docker build --network host -f docker/Dockerfile -t $(IMAGE) \
+	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) .
+	@echo "Built image $(IMAGE)"
+
+# Needs a running Docker daemon; builds a local stand-in base if the real one cannot be pulled.
+kfp-local: install
+	$(PY) -m tests.kubeflow.kfp_local
 
 clean:
 	rm -rf runs build dist *.egg-info .pytest_cache

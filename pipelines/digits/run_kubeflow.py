@@ -1,24 +1,25 @@
-"""Compiles the digits pipeline for Kubeflow Pipelines (flags: see pipelines/kubeflow.py).
+"""Compiles the digits pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
 
-Usage: python -m pipelines.digits.run_kubeflow [--image ...] [--pipeline-root gs://...]
+Usage: python -m pipelines.digits.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/digits-data]
 
 Write the data first with ``pipelines/digits/dataset.py`` and copy it to ``--data-root``. The schema
 is read from the component image (docker/Dockerfile copies schemas/ there).
 """
 
-from pipelines import kubeflow
 from pipelines.digits.pipeline import PIPELINE_NAME, create_pipeline
+from pipelines.kubeflow_samples import image_path
+from tfx_balance import kubeflow
 
 
 def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
     return create_pipeline(
         root,
         data_root=data_root,
-        schema_file=kubeflow.image_path('schemas/digits.pbtxt'),
+        schema_file=image_path('schemas/digits.pbtxt'),
         beam_args=beam_args,
     )
 
 
 if __name__ == '__main__':
-    kubeflow.main(create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)
+    kubeflow.main(factory=create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)

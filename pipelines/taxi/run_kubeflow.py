@@ -1,6 +1,6 @@
-"""Compiles the taxi pipeline for Kubeflow Pipelines (flags: see pipelines/kubeflow.py).
+"""Compiles the taxi pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
 
-Usage: python -m pipelines.taxi.run_kubeflow [--image ...] [--pipeline-root gs://...]
+Usage: python -m pipelines.taxi.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/taxi-data]
 
 Copy the taxi CSV (``pipelines.taxi.pipeline.DATA_DIR``, in the tfx wheel) to a folder the pods
@@ -9,18 +9,19 @@ can read and pass it as ``--data-root``; without it the spec points at this mach
 schemas/ there).
 """
 
-from pipelines import kubeflow
+from pipelines.kubeflow_samples import image_path
 from pipelines.taxi.pipeline import PIPELINE_NAME, create_pipeline
+from tfx_balance import kubeflow
 
 
 def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
     return create_pipeline(
         root,
         data_root=data_root,
-        schema_file=kubeflow.image_path('schemas/taxi.pbtxt'),
+        schema_file=image_path('schemas/taxi.pbtxt'),
         beam_args=beam_args,
     )
 
 
 if __name__ == '__main__':
-    kubeflow.main(create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)
+    kubeflow.main(factory=create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)

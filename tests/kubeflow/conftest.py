@@ -5,13 +5,14 @@ import os
 import pytest
 import yaml
 
-from pipelines import kubeflow
+from pipelines.kubeflow_samples import KUBEFLOW_PIPELINES
 from tests.kubeflow import module_pipeline
+from tfx_balance import kubeflow
 
 # Not the default image: the tests prove the image setting reaches every step.
 TEST_IMAGE = 'registry.example.com/team/tfx-balance:test'
 # Every pipeline listed for Kubeflow, plus the test pipeline whose Trainer has a module_file.
-FACTORIES = dict(kubeflow.KUBEFLOW_PIPELINES)
+FACTORIES = dict(KUBEFLOW_PIPELINES)
 FACTORIES[module_pipeline.PIPELINE_NAME] = 'tests.kubeflow.module_pipeline:create_pipeline'
 NAMES = sorted(FACTORIES)
 
@@ -27,13 +28,10 @@ def compiled(tmp_path_factory):
     result = {}
     for name in NAMES:
         out = str(tmp_path_factory.mktemp(name))
-        done = kubeflow.compile_pipeline(
-            kubeflow.load_factory(FACTORIES[name]),
-            name=name,
-            output_dir=out,
-            image=TEST_IMAGE,
-            vertex=True,
+        pipeline = kubeflow.pipeline_from_factory(
+            kubeflow.load_factory(FACTORIES[name]), output_dir=out, name=name
         )
+        done = kubeflow.compile_pipeline(pipeline, out, image=TEST_IMAGE)
         result[name] = (done, load_yaml(done.yaml_path))
     return result
 
@@ -59,3 +57,26 @@ def constants(spec: dict, task: str) -> dict:
 
 def wheels_dir(pipeline_root: str) -> str:
     return os.path.join(pipeline_root, '_wheels')
+
+
+def require_docker() -> None:
+    """Skips without Docker, except in CI (CI=true), where .ci/run starts a daemon: then it fails."""
+    from tests.kubeflow import kfp_local
+
+    problem = kfp_local.docker_problem()
+    if problem is None:
+        return
+    if os.environ.get('CI') == 'true':
+        pytest.fail(f'CI=true but Docker cannot be used ({problem}); .ci/run starts dockerd')
+    pytest.skip(f'needs a running Docker daemon: {problem}')
+
+
+@pytest.fixture(scope='session')
+def image():
+    """The image (tag) built from docker/Dockerfile, once per session (stand-in base if needed)."""
+    from tests.kubeflow import kfp_local
+
+    require_docker()
+    seconds = kfp_local.build_image(kfp_local.IMAGE)
+    print(f'image {kfp_local.IMAGE} built in {seconds:.0f}s')
+    return kfp_local.IMAGE

@@ -1,14 +1,16 @@
 """Compiled Kubeflow specs, checked the way the KFP backend and SDK read them (offline)."""
 
 import json
+import logging
 import os
+import subprocess
+import sys
 import zipfile
 
 import pytest
 import yaml
 from google.protobuf import json_format
 
-from pipelines import kubeflow
 from tests.kubeflow import module_pipeline
 from tests.kubeflow.conftest import (
     NAMES,
@@ -18,6 +20,7 @@ from tests.kubeflow.conftest import (
     load_yaml,
     wheels_dir,
 )
+from tfx_balance import kubeflow
 
 
 @pytest.mark.parametrize('name', NAMES)
@@ -121,12 +124,13 @@ def test_trainer_module_file_is_packaged_as_a_wheel(compiled):
 def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog):
     from pipelines.split_demo.pipeline import create_pipeline, taxi_csv_dir
 
-    result = kubeflow.compile_pipeline(
+    pipeline = kubeflow.pipeline_from_factory(
         create_pipeline,
-        name='split-demo-remote',
         output_dir=str(tmp_path),
+        name='split-demo-remote',
         pipeline_root='gs://bucket/tfx-balance/root',
     )
+    result = kubeflow.compile_pipeline(pipeline, str(tmp_path), image=TEST_IMAGE)
     with open(result.yaml_path) as f:
         text = f.read()
     assert text.startswith('# PIPELINE DEFINITION\n# Name: split-demo-remote\n')
@@ -134,12 +138,17 @@ def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog
     assert spec['defaultPipelineRoot'] == 'gs://bucket/tfx-balance/root'
     assert spec['pipelineInfo']['name'] == 'split-demo-remote'
     for executor in executors(spec).values():
-        assert executor['container']['image'] == kubeflow.DEFAULT_IMAGE
+        assert executor['container']['image'] == TEST_IMAGE
     # The taxi CSV path is local to this machine: the compiler says pods will not see it.
-    warnings = [r.getMessage() for r in caplog.records if r.name == 'pipelines.kubeflow']
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == 'tfx_balance.kubeflow' and r.levelno >= logging.WARNING
+    ]
     assert warnings == [
         f'CsvExampleGen.input_base is the local path {taxi_csv_dir()!r}: pods will not see it '
-        'unless it is in the image or mounted; use a gs:// or s3:// path (e.g. via --data-root).'
+        'unless it is in the image or mounted; use a gs:// or s3:// path (the CLI: --data-root for '
+        'the data).'
     ]
 
 
@@ -151,7 +160,9 @@ def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monke
     monkeypatch.setenv(
         kubeflow.BEAM_ARGS_ENV, '--runner=DataflowRunner --project=p --region=us-central1'
     )
-    result = kubeflow.main(create_pipeline, PIPELINE_NAME, ['--output-dir', str(tmp_path)])
+    result = kubeflow.main(
+        ['--output-dir', str(tmp_path)], factory=create_pipeline, default_name=PIPELINE_NAME
+    )
     spec = load_yaml(result.yaml_path)
     assert spec['defaultPipelineRoot'] == 's3://bucket/root'
     (executor,) = [e for label, e in executors(spec).items() if 'StratifiedSplitter' in label]
@@ -162,7 +173,7 @@ def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monke
         '--region=us-central1',
         '--sdk_container_image=example.org/x/tfx-balance:env',
     ]
-    assert not os.path.exists(tmp_path / 'pipeline.json')
+    assert os.path.exists(tmp_path / 'pipeline.json')
 
 
 def test_bad_pipeline_name_is_refused_with_a_suggestion():
@@ -216,15 +227,67 @@ def test_data_root_goes_to_factories_that_take_it(tmp_path):
         seen.append((root, beam_args, data_root))
         return module_pipeline.create_pipeline(root, beam_args)
 
-    kubeflow.compile_pipeline(
+    kubeflow.pipeline_from_factory(
         factory,
-        name='with-data-root',
         output_dir=str(tmp_path / 'a'),
+        name='with-data-root',
         beam_args=['--direct_num_workers=1'],
         data_root='gs://bucket/data',
     )
     assert seen == [(str(tmp_path / 'a'), ['--direct_num_workers=1'], 'gs://bucket/data')]
     with pytest.raises(ValueError, match='has no `data_root` parameter'):
-        kubeflow.compile_pipeline(
-            create_pipeline, name='no-data-root', output_dir=str(tmp_path / 'b'), data_root='x'
+        kubeflow.pipeline_from_factory(
+            create_pipeline, output_dir=str(tmp_path / 'b'), name='no-data-root', data_root='x'
         )
+
+
+def test_image_is_required(tmp_path, capsys):
+    pipeline = kubeflow.pipeline_from_factory(
+        module_pipeline.create_pipeline, output_dir=str(tmp_path), name='no-image'
+    )
+    with pytest.raises(ValueError, match='image is required'):
+        kubeflow.compile_pipeline(pipeline, str(tmp_path), image='')
+    with pytest.raises(SystemExit):
+        kubeflow.main(['tests.kubeflow.module_pipeline:create_pipeline'])
+    assert '--image (or $TFX_BALANCE_IMAGE) is required' in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_local_module_file_warning_says_it_becomes_a_wheel_under_the_pipeline_root(
+    tmp_path, caplog
+):
+    pipeline = kubeflow.pipeline_from_factory(
+        module_pipeline.create_pipeline, output_dir=str(tmp_path), name='module-file'
+    )
+    with caplog.at_level(logging.WARNING, logger='tfx_balance.kubeflow'):
+        result = kubeflow.compile_pipeline(pipeline, str(tmp_path), image=TEST_IMAGE)
+    warnings = [r.getMessage() for r in caplog.records if r.name == 'tfx_balance.kubeflow']
+    root = result.pipeline_root
+    assert warnings[0] == (
+        f'Pipeline root {root!r} is not on gs://, s3:// or minio://: pipeline.yaml gets no '
+        'defaultPipelineRoot (KFP uses the root set for the run or its configured default), '
+        f'and the wheels of user module files, written under {root}/_wheels now, are only '
+        'visible to pods that mount it; use a gs://, s3:// or minio:// pipeline root.'
+    )
+    assert not [w for w in warnings if 'Trainer.module_file' in w]  # no --data-root hint for it
+    assert os.listdir(wheels_dir(root))
+
+
+def test_cli_compiles_a_module_factory_in_a_fresh_process(tmp_path):
+    """`python -m tfx_balance.kubeflow module:function`, as a user of the installed package runs it;
+    without --name the pipeline keeps the factory's name."""
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    factory = 'tests.kubeflow.module_pipeline:create_pipeline'
+    argv = ['--image', TEST_IMAGE, '--output-dir', str(tmp_path)]
+    out = subprocess.run(
+        [sys.executable, '-m', 'tfx_balance.kubeflow', factory, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert f'Compiled {module_pipeline.PIPELINE_NAME} with image {TEST_IMAGE}' in out.stdout
+    spec = load_yaml(os.path.join(tmp_path, 'pipeline.yaml'))
+    assert spec['pipelineInfo']['name'] == module_pipeline.PIPELINE_NAME
+    assert os.path.isfile(os.path.join(tmp_path, 'pipeline.json'))
+    assert os.listdir(wheels_dir(os.path.join(tmp_path, 'pipeline_root')))

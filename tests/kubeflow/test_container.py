@@ -10,9 +10,9 @@ import sys
 import pytest
 from google.protobuf import json_format
 
-from pipelines import kubeflow
 from tests.kubeflow.conftest import NAMES, TEST_IMAGE, constants, executor_of, executors, load_yaml
 from tests.support import taxi
+from tfx_balance import kubeflow
 
 ENTRYPOINT = 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor'
 SPLITS = taxi.SPLITS
@@ -149,13 +149,11 @@ def test_stratified_splitter_runs_through_the_container_entrypoint(local_run, tm
 
     examples, local_output = local_run
     # The compiled step, with the in-process DirectRunner (multi-processing re-imports TF per worker).
-    result = kubeflow.compile_pipeline(
-        create_pipeline,
-        name=PIPELINE_NAME,
-        output_dir=str(tmp_path / 'compiled'),
-        image=TEST_IMAGE,
-        beam_args=['--direct_num_workers=1'],
+    out = str(tmp_path / 'compiled')
+    pipeline = kubeflow.pipeline_from_factory(
+        create_pipeline, output_dir=out, name=PIPELINE_NAME, beam_args=['--direct_num_workers=1']
     )
+    result = kubeflow.compile_pipeline(pipeline, out, image=TEST_IMAGE)
     spec = load_yaml(result.yaml_path)
     container = executor_of(spec, 'StratifiedSplitter')['container']
     assert container['image'] == TEST_IMAGE

@@ -1,5 +1,6 @@
-"""docker/Dockerfile: pinned to the installed TFX, lint-clean, and shaped for KFP and Beam workers.
-(No Docker daemon here: the image itself is not built by the tests.)"""
+"""docker/Dockerfile: pinned to the installed TFX, installs the locked dependencies, lint-clean, and
+shaped for KFP and Beam workers; with Docker, the built image runs as its non-root user and every
+executor class path of the compiled specs imports inside it."""
 
 import os
 import re
@@ -29,8 +30,9 @@ def instructions():
 def test_base_image_tag_is_the_installed_tfx_version():
     import tfx
 
+    assert instructions()[0] == ('ARG', f'BASE_IMAGE=tensorflow/tfx:{tfx.__version__}')
     froms = [rest for keyword, rest in instructions() if keyword == 'FROM']
-    assert froms == [f'tensorflow/tfx:{tfx.__version__}']
+    assert froms == ['${BASE_IMAGE}']
     with open(DOCKERFILE) as f:  # the build-time check asserts the same version
         assert f"tfx.__version__ == '{tfx.__version__}'" in f.read()
 
@@ -44,11 +46,46 @@ def test_hadolint_passes():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_installs_our_package_without_resolving_dependencies():
+def test_installs_the_locked_dependencies_then_our_package_without_resolving():
     runs = [rest for keyword, rest in instructions() if keyword == 'RUN']
     installs = [r for r in runs if 'pip install' in r]
-    assert len(installs) == 1
-    assert 'python -m pip install --no-cache-dir --no-deps .' in installs[0]
+    assert len(installs) == 2
+    assert (
+        'python -m pip install --no-cache-dir --no-deps -r docker/requirements.txt' in installs[0]
+    )
+    assert 'python -m pip install --no-cache-dir --no-deps --no-build-isolation .' in installs[1]
+
+
+def test_requirements_are_the_locked_versions():
+    """docker/requirements.txt is what `uv export` makes of uv.lock now (make image rewrites it)."""
+    uv = shutil.which('uv')
+    if uv is None:
+        pytest.fail('uv not found: make install puts it on PATH')
+    exported = subprocess.run(
+        [
+            uv,
+            'export',
+            '--frozen',
+            '--no-dev',
+            '--extra',
+            'kfp',
+            '--no-emit-project',
+            '--no-hashes',
+            '--quiet',
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    with open(os.path.join(ROOT, 'docker', 'requirements.txt')) as f:
+        committed = f.read()
+    assert _pins(committed) == _pins(exported), 'run `make image` (it rewrites the file); commit it'
+    assert len(_pins(committed)) > 200
+
+
+def _pins(text: str) -> list:
+    return [line for line in text.splitlines() if line and line[0] not in '# ']
 
 
 def test_runs_as_a_non_root_user_with_the_beam_boot_entrypoint():
@@ -67,7 +104,14 @@ def test_dockerignore_lets_in_exactly_what_the_image_copies():
     for keyword, rest in instructions():
         if keyword == 'COPY':
             sources += [s.rstrip('/') for s in rest.split()[:-1] if not s.startswith('--')]
-    assert sources == ['pyproject.toml', 'README.md', 'components', 'pipelines', 'schemas']
+    assert sources == [
+        'docker/requirements.txt',
+        'pyproject.toml',
+        'README.md',
+        'components',
+        'pipelines',
+        'schemas',
+    ]
     with open(os.path.join(ROOT, '.dockerignore')) as f:
         lines = [line.strip() for line in f if line.strip() and not line.startswith('#')]
     assert lines[0] == '*'  # everything else (.git, .venv, runs, tests) stays out
@@ -75,3 +119,58 @@ def test_dockerignore_lets_in_exactly_what_the_image_copies():
     assert allowed == set(sources)
     for source in sources:
         assert os.path.exists(os.path.join(ROOT, source)), source
+
+
+def _run_in_image(image, code):
+    return subprocess.run(
+        ['docker', 'run', '--rm', '--network', 'none', '--entrypoint', 'python', image, '-c', code],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_image_runs_as_its_non_root_user_and_has_the_locked_tfx(image):
+    import tfx
+
+    out = _run_in_image(
+        image, 'import os, tfx, tfx_balance; print(os.getuid(), os.getgid(), tfx.__version__)'
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ['10001', '0', tfx.__version__]
+
+
+def test_every_compiled_executor_class_path_imports_in_the_image(image, compiled):
+    from tests.kubeflow.conftest import NAMES, executors
+
+    class_paths = set()
+    for name in NAMES:
+        for executor in executors(compiled[name][1]).values():
+            args = executor['container']['args']
+            class_paths.add(args[args.index('--executor_class_path') + 1])
+    code = (
+        'import sys\n'
+        'from tfx.utils import import_utils\n'
+        'for path in sys.argv[1:]:\n'
+        '    import_utils.import_class_by_path(path)\n'
+        'print("imported", len(sys.argv) - 1)\n'
+    )
+    out = subprocess.run(
+        [
+            'docker',
+            'run',
+            '--rm',
+            '--network',
+            'none',
+            '--entrypoint',
+            'python',
+            image,
+            '-c',
+            code,
+            *sorted(class_paths),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == f'imported {len(class_paths)}'
+    assert 'tfx_balance.stratified_splitter.executor.Executor' in class_paths

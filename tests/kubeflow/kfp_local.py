@@ -1,0 +1,317 @@
+"""``make kfp-local``: every task of the compiled digits ``pipeline.yaml``, run in the image.
+
+With a running Docker daemon, this compiles the digits sample for Kubeflow, builds the image
+(``make image``; first ``tools/standin_base.sh`` makes a local stand-in base if the real one cannot
+be pulled: tests only, never pushed), and runs each task of the spec in dependency order as
+``docker run --entrypoint <command[0]> IMAGE <command[1:]> <args>``: the task's own command and
+args from the spec, with ``{{$}}`` replaced by the ExecutorInput the KFP v2 driver would give it
+(parameter constants from the spec, input artifacts as the upstream tasks' executors reported
+them, one output artifact per output definition under the pipeline root). The pipeline root is a
+local folder mounted at the same path in every container; the executor output file is
+``/tmp/kfp_outputs/output_metadata.json``, as in a KFP pod. Output URIs are
+``<pipeline_root>/<task>/<key>/1`` (the LocalDagRunner layout, so one reader serves both runs).
+
+The same pipeline runs under LocalDagRunner meanwhile, in its own process; then it compares: split counts, augmented counts
+and validator verdicts identical, each model's macro recall within ``RECALL_TOLERANCE``.
+
+Usage: python -m tests.kubeflow.kfp_local [--work runs/kfp-local] [--image TAG] [--no-build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+IMAGE = 'tfx-balance:kfp-local'
+RECALL_TOLERANCE = 0.02
+PLACEHOLDER = '{{$}}'
+OUTPUT_METADATA_DIR = '/tmp/kfp_outputs'  # where the KFP v2 launcher has the executor write
+BEAM_ARGS = ['--direct_num_workers=1']  # in-process DirectRunner in each step (2-core machines)
+PARALLEL_TASKS = 2  # independent tasks run at once, as KFP runs them
+LOCAL_SUMMARY = 'local_summary.json'
+
+
+def docker_problem() -> str | None:
+    """Why Docker cannot be used here, or None when a daemon answers."""
+    if shutil.which('docker') is None:
+        return 'no docker CLI on PATH'
+    out = subprocess.run(['docker', 'info'], capture_output=True, text=True)
+    if out.returncode != 0:
+        return 'no Docker daemon answers `docker info`: ' + out.stderr.strip()[-300:]
+    return None
+
+
+def build_image(image: str) -> float:
+    """The stand-in base if needed, then ``make image``; returns seconds spent."""
+    started = time.time()
+    subprocess.run(['bash', os.path.join(ROOT, 'tools', 'standin_base.sh')], cwd=ROOT, check=True)
+    subprocess.run(
+        ['make', '--no-print-directory', 'image', f'IMAGE={image}'], cwd=ROOT, check=True
+    )
+    return time.time() - started
+
+
+def task_order(spec: dict) -> list:
+    """Task names in dependency order (upstream first; ties by name)."""
+    tasks = spec['root']['dag']['tasks']
+    done, order = set(), []
+    while len(order) < len(tasks):
+        ready = sorted(
+            name
+            for name, task in tasks.items()
+            if name not in done and set(task.get('dependentTasks', [])) <= done
+        )
+        if not ready:
+            raise ValueError(f'cycle among tasks {sorted(set(tasks) - done)}')
+        order += ready
+        done.update(ready)
+    return order
+
+
+def component_of(spec: dict, task: str) -> dict:
+    return spec['components'][spec['root']['dag']['tasks'][task]['componentRef']['name']]
+
+
+def container_of(spec: dict, task: str) -> dict:
+    label = component_of(spec, task)['executorLabel']
+    return spec['deploymentSpec']['executors'][label]['container']
+
+
+def executor_input(spec: dict, task: str, produced: dict, pipeline_root: str) -> dict:
+    """The ExecutorInput of ``task``. ``produced[(task, key)]`` is the RuntimeArtifact (dict) an
+    upstream executor reported in its ExecutorOutput."""
+    node = spec['root']['dag']['tasks'][task]
+    component = component_of(spec, task)
+    parameters = {}
+    for key, value in node.get('inputs', {}).get('parameters', {}).items():
+        if 'constant' not in value.get('runtimeValue', {}):
+            raise ValueError(f'{task}.{key}: only constant parameters are supported: {value}')
+        parameters[key] = value['runtimeValue']['constant']
+    artifacts = {}
+    for key, value in node.get('inputs', {}).get('artifacts', {}).items():
+        source = value['taskOutputArtifact']
+        upstream = dict(produced[(source['producerTask'], source['outputArtifactKey'])])
+        upstream['type'] = component['inputDefinitions']['artifacts'][key]['artifactType']
+        artifacts[key] = {'artifacts': [upstream]}
+    outputs = {
+        key: {
+            'artifacts': [
+                {
+                    'name': f'{task}.{key}',
+                    'type': definition['artifactType'],
+                    'uri': os.path.join(pipeline_root, task, key, '1'),
+                }
+            ]
+        }
+        for key, definition in component.get('outputDefinitions', {}).get('artifacts', {}).items()
+    }
+    return {
+        'inputs': {'parameterValues': parameters, 'artifacts': artifacts},
+        'outputs': {
+            'artifacts': outputs,
+            'outputFile': f'{OUTPUT_METADATA_DIR}/output_metadata.json',
+        },
+    }
+
+
+def run_task(spec: dict, task: str, work: str, invocation: dict) -> tuple:
+    """``docker run`` of the task's command and args; returns (its ExecutorOutput dict, seconds)."""
+    started = time.time()
+    container = container_of(spec, task)
+    args = [json.dumps(invocation) if arg == PLACEHOLDER else arg for arg in container['args']]
+    outputs_dir = os.path.join(work, 'kfp_outputs', task)
+    os.makedirs(outputs_dir, exist_ok=True)
+    os.chmod(outputs_dir, 0o777)
+    command = container['command']
+    docker = [
+        'docker',
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--volume',
+        f'{work}:{work}',
+        '--volume',
+        f'{outputs_dir}:{OUTPUT_METADATA_DIR}',
+        '--entrypoint',
+        command[0],
+        container['image'],
+        *command[1:],
+        *args,
+    ]
+    log_path = os.path.join(work, 'logs', f'{task}.log')
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, 'w') as log:
+        done = subprocess.run(docker, stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        with open(log_path) as f:
+            tail = f.read()[-4000:]
+        raise RuntimeError(f'task {task} failed in the image (exit {done.returncode}):\n{tail}')
+    with open(os.path.join(outputs_dir, 'output_metadata.json')) as f:
+        return json.load(f), time.time() - started
+
+
+def run_kfp(spec: dict, work: str, pipeline_root: str, parallel: int = PARALLEL_TASKS) -> list:
+    """Runs every task, each once all its upstream tasks are done, up to ``parallel`` at a time
+    (KFP also runs independent tasks at once); returns the task names in the order they ended."""
+    tasks = spec['root']['dag']['tasks']
+    task_order(spec)  # no cycles
+    produced, order, running = {}, [], {}
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        while len(order) < len(tasks):
+            started = set(order) | set(running.values())
+            ready = [
+                name
+                for name in task_order(spec)
+                if name not in started and set(tasks[name].get('dependentTasks', [])) <= set(order)
+            ]
+            for task in ready[: parallel - len(running)]:
+                invocation = executor_input(spec, task, produced, pipeline_root)
+                running[pool.submit(run_task, spec, task, work, invocation)] = task
+            finished, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                task = running.pop(future)
+                result, seconds = future.result()
+                for key, artifact_list in result.get('artifacts', {}).items():
+                    (artifact,) = artifact_list['artifacts']
+                    produced[(task, key)] = artifact
+                order.append(task)
+                print(
+                    f'kfp-local: [{len(order)}/{len(tasks)}] {task} ran in the image ({seconds:.0f}s)',
+                    flush=True,
+                )
+    return order
+
+
+def comparable(summary: dict) -> dict:
+    """What must be identical between the two runs."""
+    return {
+        'stages': summary['stages'],
+        'validators': [(v['name'], v['passed']) for v in summary['validators']],
+    }
+
+
+def compare(kfp: dict, local: dict) -> list:
+    """Differences between the KFP-in-image run and the LocalDagRunner run (empty: they match)."""
+    problems = []
+    a, b = comparable(kfp), comparable(local)
+    for key in a:
+        if a[key] != b[key]:
+            problems.append(f'{key} differ: kfp {a[key]} vs local {b[key]}')
+    for model, recall in local['macro_recall'].items():
+        if abs(kfp['macro_recall'][model] - recall) > RECALL_TOLERANCE:
+            problems.append(
+                f'{model} macro recall {kfp["macro_recall"][model]:.4f} (kfp) vs {recall:.4f} '
+                f'(local): more than {RECALL_TOLERANCE} apart'
+            )
+    return problems
+
+
+def run_local(work: str) -> dict:
+    """The same pipeline under LocalDagRunner (reading ``<work>/data``); returns its summary."""
+    from pipelines.common import local
+    from pipelines.digits.pipeline import LABEL, TRAIN_STEPS, create_pipeline
+
+    return local.run(
+        os.path.join(work, 'local'),
+        create_pipeline,
+        {'title': 'local', 'description': '', 'label_feature': LABEL},
+        data_root=os.path.join(work, 'data'),
+        train_steps=TRAIN_STEPS,
+        seed=0,
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--work', default=os.path.join(ROOT, 'runs', 'kfp-local'))
+    parser.add_argument('--image', default=IMAGE)
+    parser.add_argument('--no-build', action='store_true', help='use --image as it is')
+    parser.add_argument('--local-only', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    work = os.path.abspath(args.work)
+    if args.local_only:  # the LocalDagRunner side, run beside the tasks in its own process
+        with open(os.path.join(work, LOCAL_SUMMARY), 'w') as f:
+            json.dump(run_local(work), f, indent=2)
+        return 0
+    problem = docker_problem()
+    if problem:
+        print(f'kfp-local: cannot run: {problem}', file=sys.stderr)
+        return 2
+
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    if not args.no_build:
+        print(f'kfp-local: image {args.image} built in {build_image(args.image):.0f}s', flush=True)
+
+    from pipelines.common import summary
+    from pipelines.digits import dataset
+    from pipelines.digits.pipeline import LABEL, PIPELINE_NAME
+    from pipelines.digits.run_kubeflow import create_pipeline_for_kubeflow
+    from tfx_balance import kubeflow
+
+    started = time.time()
+    data_root = os.path.join(work, 'data')
+    dataset.write_imbalanced_digits(data_root, seed=0)
+    with open(os.path.join(work, 'local.log'), 'w') as log:
+        local_run = subprocess.Popen(
+            [sys.executable, '-m', 'tests.kubeflow.kfp_local', '--work', work, '--local-only'],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    compiled_dir = os.path.join(work, 'compiled')
+    pipeline_root = os.path.join(work, 'pipeline_root')
+    pipeline = kubeflow.pipeline_from_factory(
+        create_pipeline_for_kubeflow,
+        output_dir=compiled_dir,
+        name=PIPELINE_NAME,
+        pipeline_root=pipeline_root,
+        beam_args=BEAM_ARGS,
+        data_root=data_root,
+    )
+    compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=args.image)
+    with open(compiled.yaml_path) as f:
+        spec = yaml.safe_load(f)
+    for path, _dirs, _files in os.walk(work):  # the image's user (uid 10001) writes under the mount
+        os.chmod(path, 0o777)
+
+    order = run_kfp(spec, work, pipeline_root)
+    kfp_summary = summary.collect(
+        pipeline_root, title='kfp-local', description='', label_feature=LABEL
+    )
+    if local_run.wait() != 0:
+        with open(os.path.join(work, 'local.log')) as f:
+            print(f.read()[-5000:], file=sys.stderr)
+        print('kfp-local: the LocalDagRunner run failed', file=sys.stderr)
+        return 1
+    with open(os.path.join(work, LOCAL_SUMMARY)) as f:
+        local_summary = json.load(f)
+    with open(os.path.join(work, 'summaries.json'), 'w') as f:
+        json.dump({'kfp': kfp_summary, 'local': local_summary}, f, indent=2)
+    problems = compare(kfp_summary, local_summary)
+    if problems:
+        print('kfp-local: outputs differ from the local run:', *problems, sep='\n  ')
+        return 1
+    recall = ', '.join(f'{m} {r:.4f}' for m, r in kfp_summary['macro_recall'].items())
+    print(f'kfp-local: both runs {time.time() - started:.0f}s; macro recall {recall}')
+    print(
+        f'kfp-local: {len(order)}/{len(spec["root"]["dag"]["tasks"])} tasks ran in the image; '
+        'outputs match the local run'
+    )
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -76,9 +76,12 @@ def _splitter_assignment(order, size):
     to_units = stratified_split._ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
-        for label, hist in stratified_split._histograms(batch, to_units, 64 - BITS).items():
+        for label, hist in stratified_split._histograms(batch, to_units, BITS).items():
             histograms[label].update(hist)
-    plans = {c: stratified_split.plan_class(h, [8, 1, 1], BITS) for c, h in histograms.items()}
+    plans = {
+        c: stratified_split.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
+        for c, h in histograms.items()
+    }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
     place = lambda: stratified_split._Place(to_units, BITS, 3)  # noqa: E731
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):

@@ -5,13 +5,13 @@ Design (two reads of the input, nothing per class held in memory):
 1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
    (:func:`~tfx_balance.core.hashing.example_keys`: the same for every serialization of the same
    features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
-   group value when ``group_feature`` is set). Per class, a histogram counts examples in the 65,536
-   buckets given by the hash's top 16 bits (a combiner; at most ``min(n, 65536)`` integers per
-   class).
-2. **Plan.** Per class, :func:`~tfx_balance.core.allocation.allocate` gives the count per split.
-   Ordering the class's examples by hash, split ``i`` takes ranks ``[start_i, end_i)``. From the
-   histogram, every bucket whose rank range lies inside one split is assigned as a whole; only the
-   (at most ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
+   group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
+   bucket (:mod:`tfx_balance.core.ranking`: at most ``min(n, 65536)`` integers per class).
+2. **Plan.** Per class, :func:`~tfx_balance.core.allocation.allocate` gives the count per split
+   (:class:`ClassSplitPlan`). Ordering the class's examples by hash, split ``i`` takes ranks
+   ``[start_i, end_i)``; :func:`~tfx_balance.core.ranking.rank_buckets` cuts the histogram at
+   the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
+   ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
    boundary bucket (``n / 65536`` expected per bucket) are grouped, sorted by ``(hash, bytes)`` and
    assigned by rank. The result is exact, and a pure function of ``seed`` and the examples'
@@ -45,7 +45,6 @@ Example (outside TFX):
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 from typing import Callable, Dict, Mapping, NamedTuple
 
@@ -60,59 +59,34 @@ from tfx_balance.core.labels import (
     label_of_example,
     sorted_classes,
 )
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
-
-BUCKET_BITS = 16
 
 
 @dataclasses.dataclass(frozen=True)
-class ClassPlan:
-    """Where one class's hash-ordered ranks go.
+class ClassSplitPlan:
+    """Where one class's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
 
     Attributes:
       n: examples (or summed group sizes) of the class.
-      counts: target count per split, in split order.
-      starts: first rank of each split.
-      first_buckets: per split, the first bucket whose first rank is >= the split's start.
-      boundary_buckets: bucket -> rank of its first unit, for buckets straddling a boundary.
+      counts: target count per split, in split order (:func:`~tfx_balance.core.allocation.allocate`).
+      ranking: the class's :class:`~tfx_balance.core.ranking.BucketRanking`, cut at the first rank
+        of every split after the first.
     """
 
     n: int
     counts: tuple
-    starts: tuple
-    first_buckets: tuple
-    boundary_buckets: Mapping[int, int]
+    ranking: BucketRanking
 
-    def split_of_bucket(self, bucket: int) -> int:
-        return bisect.bisect_right(self.first_buckets, bucket) - 1
-
-    def split_of_rank(self, rank: int) -> int:
-        return bisect.bisect_right(self.starts, rank) - 1
-
-
-def plan_class(histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS) -> ClassPlan:
-    """Builds the :class:`ClassPlan` of one class from its bucket histogram (bucket -> units)."""
-    n = sum(histogram.values())
-    counts = allocation.allocate(n, weights)
-    starts, total = [], 0
-    for c in counts:
-        starts.append(total)
-        total += c
-    inner_ends = {e for e in allocation.boundaries(counts)[:-1] if 0 < e < n}
-    first_buckets = [None] * len(counts)
-    boundary = {}
-    lo = 0
-    for bucket in sorted(histogram):
-        hi = lo + histogram[bucket]
-        if any(lo < e < hi for e in inner_ends):
-            boundary[bucket] = lo
-        for i, s in enumerate(starts):
-            if first_buckets[i] is None and lo >= s:
-                first_buckets[i] = bucket
-        lo = hi
-    sentinel = 1 << bucket_bits
-    first_buckets = tuple(sentinel if b is None else b for b in first_buckets)
-    return ClassPlan(n, tuple(counts), tuple(starts), first_buckets, boundary)
+    @classmethod
+    def from_histogram(
+        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
+    ) -> ClassSplitPlan:
+        """The plan of one class from its bucket histogram (bucket -> units)."""
+        n = sum(histogram.values())
+        counts = allocation.allocate(n, weights)
+        cuts = allocation.boundaries(counts)[:-1]
+        return cls(n, tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
 
 
 class _MergeHistograms(beam.CombineFn):
@@ -230,12 +204,12 @@ class _ToUnits:
         return _example_units(batch, self._label_feature, self._seed)
 
 
-def _histograms(batch, to_units: _ToUnits, shift: int) -> dict:
+def _histograms(batch, to_units: _ToUnits, bucket_bits: int) -> dict:
     """``{class: {bucket: units}}`` of one input batch."""
     out = {}
     for unit in to_units(batch):
         hist = out.setdefault(unit.label, {})
-        bucket = unit.hash >> shift
+        bucket = bucket_of(unit.hash, bucket_bits)
         hist[bucket] = hist.get(bucket, 0) + unit.size
     return out
 
@@ -253,18 +227,18 @@ class _Place(beam.DoFn):
 
     def __init__(self, to_units: _ToUnits, bucket_bits: int, num_splits: int):
         self._to_units = to_units
-        self._shift = 64 - bucket_bits
+        self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
 
     def process(self, batch, plans):
         counts = {}
         for unit in self._to_units(batch):
-            plan = plans[unit.label]
-            bucket = unit.hash >> self._shift
-            if bucket in plan.boundary_buckets:
+            ranking = plans[unit.label].ranking
+            bucket = bucket_of(unit.hash, self._bucket_bits)
+            if bucket in ranking.boundary:
                 yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((unit.label, bucket), unit))
                 continue
-            split = plan.split_of_bucket(bucket)
+            split = ranking.segment_of_bucket(bucket)
             tag = self._tags[split]
             for record, label in zip(unit.records, unit.labels):
                 yield beam.pvalue.TaggedOutput(tag, record)
@@ -279,10 +253,10 @@ def split_tag(index: int) -> str:
 
 def _rank_boundary(item, plans):
     (label, bucket), units = item
-    plan = plans[label]
-    rank = plan.boundary_buckets[bucket]
+    ranking = plans[label].ranking
+    rank = ranking.boundary[bucket]
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-        yield (plan.split_of_rank(rank), unit)
+        yield (ranking.segment_of_rank(rank), unit)
         rank += unit.size
 
 
@@ -292,7 +266,10 @@ def _explode(item):
 
 
 def _build_plans(histograms, weights, bucket_bits):
-    plans = {label: plan_class(hist, weights, bucket_bits) for label, hist in histograms.items()}
+    plans = {
+        label: ClassSplitPlan.from_histogram(hist, weights, bucket_bits)
+        for label, hist in histograms.items()
+    }
     if not plans:
         raise DataError(
             'the input has no examples; StratifiedSplitter needs at least one labelled '
@@ -398,7 +375,7 @@ class StratifiedSplit(beam.PTransform):
         )
         plans = (
             _input_batches(pipeline, *args, stage='ForPlan')
-            | 'BatchHistogram' >> beam.Map(_histograms, to_units, 64 - self._bucket_bits)
+            | 'BatchHistogram' >> beam.Map(_histograms, to_units, self._bucket_bits)
             | 'Histogram' >> beam.CombineGlobally(_MergeHistograms())
             | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits)
         )

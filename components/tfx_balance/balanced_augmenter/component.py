@@ -14,6 +14,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter import executor
+from tfx_balance.channels import check_channel
 from tfx_balance.core.augment import AugmentConfig
 from tfx_balance.core.balance_plan import validate_target
 from tfx_balance.core.errors import ConfigError
@@ -133,6 +134,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             source_feature=source_feature,
             options=options,
         ).validate()
+        check_channel(BalancedAugmenterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedAugmenterSpec(
             label_feature=label_feature,
             target=encode_target(target),

@@ -12,6 +12,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
+from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_input import DEFAULT_EXAMPLES_PER_SHARD
 
 
@@ -83,6 +84,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             raise ValueError(f'splits must be a non-empty list of split names, got {splits!r}.')
         if examples_per_shard is not None and int(examples_per_shard) < 1:
             raise ValueError(f'examples_per_shard must be >= 1, got {examples_per_shard!r}.')
+        check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedInputGenSpec(
             label_feature=label_feature,
             splits=json.dumps(splits),

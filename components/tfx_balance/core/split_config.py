@@ -57,6 +57,8 @@ class SplitConfig:
             _feature_name('group_feature', self.group_feature)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an integer, got {self.seed!r}.')
+        if not -(2**63) <= self.seed < 2**63:
+            raise ConfigError(f'seed must fit in a signed 64-bit integer, got {self.seed}.')
         return dataclasses.replace(
             self,
             splits=allocation.validate_split_weights(self.splits),

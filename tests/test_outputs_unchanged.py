@@ -1,0 +1,164 @@
+"""The Beam components write the same outputs as the recorded version, for the same input and seed.
+
+One LocalDagRunner run: ImportExampleGen -> StratifiedSplitter -> BalancedAugmenter ('numeric',
+and 'interpolate' with undersampling) -> BalancedInputGen, on examples this test writes with
+deterministic bytes. Every output split is summarised by digests (see :func:`summarise`) and
+compared with ``testdata/outputs_unchanged.json``, recorded before the package was restructured:
+
+- copied records (split members, augmenter originals, input-gen shards) must be byte-identical;
+- generated records must have the same content keys (``core.hashing.example_keys``);
+- the JSON reports (``split_counts.json``, ``rebalance_plan.json``, ``balance_plan.json``) equal.
+
+To re-record after a deliberate change of outputs, run with ``TFX_BALANCE_RECORD_OUTPUTS=1`` and
+say why in the commit.
+"""
+
+import glob
+import hashlib
+import json
+import os
+
+import pytest
+import tensorflow as tf
+from tensorflow.core.example import example_pb2
+
+from tests.support.examples import example, write_records
+from tfx_balance.core.hashing import example_keys
+
+pytestmark = pytest.mark.e2e
+
+GOLDEN = os.path.join(os.path.dirname(__file__), 'testdata', 'outputs_unchanged.json')
+COUNTS = {0: 90, 1: 24, 2: 7}
+REPORTS = ('split_counts.json', 'rebalance_plan.json', 'balance_plan.json')
+
+
+def _records(path):
+    return [bytes(r.numpy()) for r in tf.data.TFRecordDataset([path], compression_type='GZIP')]
+
+
+def _digest(items) -> str:
+    h = hashlib.sha256()
+    for item in items:
+        h.update(hashlib.sha256(item).digest())
+    return h.hexdigest()
+
+
+def _is_synthetic(record: bytes) -> bool:
+    feature = example_pb2.Example.FromString(record).features.feature.get('is_synthetic')
+    return bool(feature and feature.int64_list.value[0])
+
+
+def summarise(artifact_dir: str, per_file: bool) -> dict:
+    """Digests of every split: copied records by bytes, generated records by content key.
+
+    Record order across Beam's output shards is the runner's choice, so splits are compared as
+    sorted multisets, except where ``per_file`` (input-gen shards have fixed names and order).
+    """
+    out = {}
+    for split_dir in sorted(glob.glob(os.path.join(artifact_dir, 'Split-*'))):
+        files = sorted(glob.glob(os.path.join(split_dir, '*')))
+        groups = (
+            {os.path.basename(f): _records(f) for f in files}
+            if per_file
+            else {'*': [r for f in files for r in _records(f)]}
+        )
+        for name, records in groups.items():
+            copied = [r for r in records if not _is_synthetic(r)]
+            generated = [r for r in records if _is_synthetic(r)]
+            order = (lambda x: x) if per_file else sorted
+            out[f'{os.path.basename(split_dir)}/{name}'] = {
+                'count': len(records),
+                'copied_bytes': _digest(order(copied)),
+                'generated_keys': _digest(order(example_keys(generated))),
+            }
+    for report in REPORTS:
+        path = os.path.join(artifact_dir, report)
+        if os.path.exists(path):
+            with open(path) as f:
+                out[report] = json.load(f)
+    return out
+
+
+@pytest.fixture(scope='module')
+def outputs(tmp_path_factory):
+    from tfx import v1 as tfx
+
+    from tests.support.artifacts import latest_artifact_dir
+    from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter
+
+    root = str(tmp_path_factory.mktemp('outputs_unchanged'))
+    records = [
+        example(x=[float(c) + i / 7.0, float(i % 5)], y=float(i) / 3.0, tag=f'c{c}-{i}', label=c)
+        for c, n in COUNTS.items()
+        for i in range(n)
+    ]
+    write_records(os.path.join(root, 'data', 'examples.tfrecord.gz'), records)
+
+    example_gen = tfx.components.ImportExampleGen(input_base=os.path.join(root, 'data'))
+    splitter = StratifiedSplitter(
+        examples=example_gen.outputs['examples'],
+        label_feature='label',
+        splits={'train': 0.7, 'eval': 0.15, 'test': 0.15},
+        seed=3,
+    )
+    numeric = BalancedAugmenter(
+        examples=splitter.outputs['examples'],
+        label_feature='label',
+        target='max',
+        augmentation='numeric',
+        seed=5,
+    ).with_id('Numeric')
+    interpolate = BalancedAugmenter(
+        examples=splitter.outputs['examples'],
+        label_feature='label',
+        target='mean',
+        undersample=True,
+        augmentation='interpolate',
+        seed=6,
+    ).with_id('Interpolate')
+    input_gen = BalancedInputGen(
+        examples=numeric.outputs['examples'],
+        label_feature='label',
+        splits=['train'],
+        seed=9,
+        examples_per_shard=40,
+    )
+    pipeline = tfx.dsl.Pipeline(
+        pipeline_name='outputs-unchanged',
+        pipeline_root=os.path.join(root, 'root'),
+        components=[example_gen, splitter, numeric, interpolate, input_gen],
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            os.path.join(root, 'metadata.db')
+        ),
+    )
+    tfx.orchestration.LocalDagRunner().run(pipeline)
+    run_root = os.path.join(root, 'root')
+    return {
+        name: summarise(latest_artifact_dir(run_root, name), per_file=name == 'BalancedInputGen')
+        for name in ('StratifiedSplitter', 'Numeric', 'Interpolate', 'BalancedInputGen')
+    }
+
+
+def test_outputs_equal_the_recorded_ones(outputs):
+    if os.environ.get('TFX_BALANCE_RECORD_OUTPUTS') == '1':
+        os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
+        with open(GOLDEN, 'w') as f:
+            json.dump(outputs, f, indent=1, sort_keys=True)
+            f.write('\n')
+    with open(GOLDEN) as f:
+        recorded = json.load(f)
+    for component in recorded:
+        assert outputs[component] == recorded[component], component
+    assert set(outputs) == set(recorded)
+
+
+def test_the_run_generated_and_undersampled(outputs):
+    """Guards the fixture itself: the digests above cover generated and dropped examples."""
+    numeric = outputs['Numeric']['rebalance_plan.json']['splits']['train']
+    interpolate = outputs['Interpolate']['rebalance_plan.json']['splits']['train']
+    assert sum(row['generated'] for row in numeric.values()) > 0
+    assert sum(row['generated'] for row in interpolate.values()) > 0
+    assert sum(row['dropped'] for row in interpolate.values()) > 0
+    assert outputs['Numeric']['Split-train/*']['count'] == sum(
+        r['output'] for r in numeric.values()
+    )

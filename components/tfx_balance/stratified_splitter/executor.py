@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List
 
+import apache_beam as beam
 from absl import logging
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core import allocation
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.records import read_file_batches
+from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 
 
-def decode_splits(value: str) -> dict:
-    """Decodes the ``splits`` property (JSON list of ``[name, weight]`` pairs, order kept)."""
-    return allocation.validate_split_weights([tuple(p) for p in json.loads(value)])
+@beam.ptransform_fn
+def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
+    """Reads ``splits`` of ``examples`` as ``("split '<name>'", serialized records)`` batches
+    (:func:`~tfx_balance.core.records.read_file_batches`, files spread over the workers), so that
+    data errors name the split an example came from."""
+    files = [
+        (f"split '{split}'", path)
+        for split in splits
+        for path in artifacts.check_split_files(examples, split)
+    ]
+    return (
+        pipeline
+        | 'Files' >> beam.Create(files)
+        | 'SpreadFiles' >> beam.Reshuffle()
+        | 'ReadBatches'
+        >> beam.FlatMapTuple(lambda where, path: ((where, b) for b in read_file_batches(path)))
+    )
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -46,24 +61,20 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         self._log_startup(input_dict, output_dict, exec_properties)
         examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
         output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        splits = decode_splits(exec_properties[keys.SPLITS_KEY])
-        input_splits = exec_properties.get(keys.INPUT_SPLITS_KEY)
-        input_splits = json.loads(input_splits) if input_splits else None
-        label_feature = exec_properties[keys.LABEL_FEATURE_KEY]
-        seed = int(exec_properties.get(keys.SEED_KEY) or 0)
-        group_feature = exec_properties.get(keys.GROUP_FEATURE_KEY) or None
+        config = SplitConfig.from_exec_properties(exec_properties)
+        splits = config.splits
 
         artifacts.require_tf_example(examples, 'StratifiedSplitter')
-        read_splits = artifacts.resolve_splits(examples, input_splits, 'input_splits')
+        read_splits = artifacts.resolve_splits(examples, config.input_splits, 'input_splits')
         counts_path = os.path.join(output.uri, keys.SPLIT_COUNTS_FILE)
 
         logging.info(
             'StratifiedSplitter: reading split(s) %s, label %r, splits %s, seed %d%s.',
             read_splits,
-            label_feature,
+            config.label_feature,
             splits,
-            seed,
-            f', group_feature {group_feature!r}' if group_feature else '',
+            config.seed,
+            f', group_feature {config.group_feature!r}' if config.group_feature else '',
         )
         with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
@@ -73,11 +84,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     pipeline
                     | 'StratifiedSplit'
                     >> StratifiedSplit(
-                        batches_source=lambda: artifacts.ReadSplitBatches(examples, read_splits),
-                        label_feature=label_feature,
-                        splits=splits,
-                        seed=seed,
-                        group_feature=group_feature,
+                        batches_source=lambda: ReadNamedSplitBatches(examples, read_splits),
+                        config=config,
                     )
                 )
                 # The large part streams into Beam's sharded writer; the small ranked part is

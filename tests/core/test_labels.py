@@ -22,14 +22,19 @@ def test_example_fingerprint_is_that_of_the_content_key():
 @pytest.mark.parametrize(
     'bad, found',
     [
-        (example(x=1.0), "not found in an example in split 'train' (fingerprint {fp})"),
+        (example(x=1.0), "not found in an example in split 'train' (example fingerprint {fp}); "),
         (
             example(x=1.0, label=[]),
-            "in split 'train' has 0 values in an example (fingerprint {fp})",
+            "in split 'train' has 0 values in an example; exactly one class label per example is "
+            'required (example fingerprint {fp}).',
         ),
-        (example(label=[1, 2]), "in split 'train' has 2 values in an example (fingerprint {fp})"),
-        (example(label=1.5), 'is a float feature in an example (fingerprint {fp})'),
-        (example(label=b''), 'is an empty string in an example (fingerprint {fp})'),
+        (example(label=[1, 2]), 'has 2 values in an example; exactly one'),
+        (
+            example(label=1.5),
+            'is a float feature; class labels must be int64 or bytes (string) '
+            '(example fingerprint {fp}).',
+        ),
+        (example(label=b''), 'is an empty string in an example (example fingerprint {fp}); '),
     ],
 )
 def test_label_errors_name_where_and_the_examples_fingerprint(bad, found):

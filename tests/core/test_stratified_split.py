@@ -316,6 +316,18 @@ def test_label_errors_name_the_batch_input_and_the_example():
     with pytest.raises(DataError) as info:
         _split_batches([("split 'train'", good), ("split 'eval'", good + [bad])])
     assert (
-        f"label_feature 'label' in split 'eval' has 0 values in an example (fingerprint "
-        f'{fingerprint(example_key(bad))})' in str(info.value)
+        f"label_feature 'label' in split 'eval' has 0 values in an example; exactly one class "
+        f'label per example is required (example fingerprint {fingerprint(example_key(bad))}).'
+        in str(info.value)
+    )
+
+
+def test_group_feature_errors_name_the_example_and_its_class():
+    bad = make_example('b', 9)  # no 'user' feature
+    with pytest.raises(DataError) as info:
+        _split_batches([[make_example('a', 1, group='u'), bad]], group_feature='user')
+    assert (
+        "group_feature 'user' must have exactly one value per example, found 0 in an example "
+        f"(fingerprint {fingerprint(example_key(bad))}) of class 'b'. Give every example one "
+        'group id' in str(info.value)
     )

@@ -56,7 +56,7 @@ def validate_split_weights(splits: Mapping[str, float]) -> dict:
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1}, key=str)
             raise ConfigError(
-                f'split names in splits must be unique; duplicated: {", ".join(map(str, dup))}. '
+                f'split names must be unique; duplicated: {", ".join(map(str, dup))}. '
                 'Give each split a distinct name.'
             )
         splits = dict(splits)

@@ -43,17 +43,16 @@ def label_of_example(
     except DataError:
         if not record:
             raise
-        fingerprint = example_fingerprint(record)  # computed only for the error
-        return _label_value(example, label_feature, where, f' (fingerprint {fingerprint})')
+        found = f' (example fingerprint {example_fingerprint(record)})'  # only for the error
+        return _label_value(example, label_feature, where, found)
 
 
-def _label_value(example, label_feature: str, where: str, fingerprint: str) -> ClassValue:
+def _label_value(example, label_feature: str, where: str, found: str) -> ClassValue:
     where_text = f' in {where}' if where else ''
-    an_example = f'an example{fingerprint}'
     features = example.features.feature
     if label_feature not in features:
         raise DataError(
-            f"label_feature '{label_feature}' not found in an example{where_text}{fingerprint}; "
+            f"label_feature '{label_feature}' not found in an example{where_text}{found}; "
             f'features present: {_feature_names(example)}. Set label_feature to one of these, '
             'or fix the examples that lack the label.'
         )
@@ -65,23 +64,24 @@ def _label_value(example, label_feature: str, where: str, fingerprint: str) -> C
         values = feature.bytes_list.value
     elif kind == 'float_list':
         raise DataError(
-            f"label_feature '{label_feature}'{where_text} is a float feature in {an_example}; "
-            'class labels must be int64 or bytes (string). Convert the label to an integer or '
-            'string class id before this component (e.g. in ExampleGen or a preprocessing step).'
+            f"label_feature '{label_feature}'{where_text} is a float feature; class labels must "
+            f'be int64 or bytes (string){found}. Convert the label to an integer or string '
+            'class id before this component (e.g. in ExampleGen or a preprocessing step).'
         )
     else:
         values = []
     if len(values) != 1:
         raise DataError(
-            f"label_feature '{label_feature}'{where_text} has {len(values)} values in "
-            f'{an_example}; exactly one class label per example is required. Multi-label and '
+            f"label_feature '{label_feature}'{where_text} has {len(values)} values in an "
+            f'example; exactly one class label per example is required{found}. Multi-label and '
             'missing-value examples must be filtered or converted before this component.'
         )
     value = values[0]
     if kind == 'bytes_list' and value == b'':
         raise DataError(
-            f"label_feature '{label_feature}'{where_text} is an empty string in {an_example}; "
-            'give every example a non-empty class name, or filter unlabeled examples first.'
+            f"label_feature '{label_feature}'{where_text} is an empty string in an example"
+            f'{found}; give every example a non-empty class name, or filter unlabeled examples '
+            'first.'
         )
     return int(value) if kind == 'int64_list' else bytes(value)
 

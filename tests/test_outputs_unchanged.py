@@ -1,13 +1,14 @@
 """The Beam components write the same outputs as the recorded version, for the same input and seed.
 
 One LocalDagRunner run: ImportExampleGen -> StratifiedSplitter -> BalancedAugmenter ('numeric',
-and 'interpolate' with undersampling) -> BalancedInputGen, on examples this test writes with
-deterministic bytes. Every output split is summarised by digests (see :func:`summarise`) and
-compared with ``testdata/outputs_unchanged.json``, recorded before the package was restructured:
-
-- copied records (split members, augmenter originals, input-gen shards) must be byte-identical;
-- generated records must have the same content keys (``core.hashing.example_keys``);
-- the JSON reports (``split_counts.json``, ``rebalance_plan.json``, ``balance_plan.json``) equal.
+and 'interpolate' with undersampling) -> BalancedInputGen, on examples this test writes. Every
+output split is summarised by the content keys of its records (``core.hashing.example_keys``:
+ImportExampleGen re-serializes examples, and protobuf writes a feature map in a per-process
+order, so the bytes it writes differ between runs while the content does not) and compared with
+``testdata/outputs_unchanged.json``, recorded before the package was restructured; the JSON
+reports (``split_counts.json``, ``rebalance_plan.json``, ``balance_plan.json``) must be equal.
+Within the run, records the splitter and the input gen copy must be byte-identical to their
+inputs.
 
 To re-record after a deliberate change of outputs, run with ``TFX_BALANCE_RECORD_OUTPUTS=1`` and
 say why in the commit.
@@ -48,12 +49,8 @@ def _is_synthetic(record: bytes) -> bool:
     return bool(feature and feature.int64_list.value[0])
 
 
-def summarise(artifact_dir: str, per_file: bool) -> dict:
-    """Digests of every split: copied records by bytes, generated records by content key.
-
-    Record order across Beam's output shards is the runner's choice, so splits are compared as
-    sorted multisets, except where ``per_file`` (input-gen shards have fixed names and order).
-    """
+def _split_records(artifact_dir: str, per_file: bool) -> dict:
+    """``{'Split-<name>/<file or *>': [records]}`` of every split of an artifact."""
     out = {}
     for split_dir in sorted(glob.glob(os.path.join(artifact_dir, 'Split-*'))):
         files = sorted(glob.glob(os.path.join(split_dir, '*')))
@@ -63,14 +60,27 @@ def summarise(artifact_dir: str, per_file: bool) -> dict:
             else {'*': [r for f in files for r in _records(f)]}
         )
         for name, records in groups.items():
-            copied = [r for r in records if not _is_synthetic(r)]
-            generated = [r for r in records if _is_synthetic(r)]
-            order = (lambda x: x) if per_file else sorted
-            out[f'{os.path.basename(split_dir)}/{name}'] = {
-                'count': len(records),
-                'copied_bytes': _digest(order(copied)),
-                'generated_keys': _digest(order(example_keys(generated))),
-            }
+            out[f'{os.path.basename(split_dir)}/{name}'] = records
+    return out
+
+
+def summarise(artifact_dir: str, per_file: bool) -> dict:
+    """Counts and content-key digests of every split (originals and generated records apart),
+    and the reports.
+
+    Record order across Beam's output shards is the runner's choice, so splits are compared as
+    sorted multisets, except where ``per_file`` (input-gen shards have fixed names and order).
+    """
+    out = {}
+    order = (lambda x: x) if per_file else sorted
+    for name, records in _split_records(artifact_dir, per_file).items():
+        originals = [r for r in records if not _is_synthetic(r)]
+        generated = [r for r in records if _is_synthetic(r)]
+        out[name] = {
+            'count': len(records),
+            'original_keys': _digest(order(example_keys(originals))),
+            'generated_keys': _digest(order(example_keys(generated))),
+        }
     for report in REPORTS:
         path = os.path.join(artifact_dir, report)
         if os.path.exists(path):
@@ -134,31 +144,59 @@ def outputs(tmp_path_factory):
     tfx.orchestration.LocalDagRunner().run(pipeline)
     run_root = os.path.join(root, 'root')
     return {
-        name: summarise(latest_artifact_dir(run_root, name), per_file=name == 'BalancedInputGen')
+        name: latest_artifact_dir(run_root, name)
+        for name in (
+            'ImportExampleGen',
+            'StratifiedSplitter',
+            'Numeric',
+            'Interpolate',
+            'BalancedInputGen',
+        )
+    }
+
+
+@pytest.fixture(scope='module')
+def summaries(outputs):
+    return {
+        name: summarise(outputs[name], per_file=name == 'BalancedInputGen')
         for name in ('StratifiedSplitter', 'Numeric', 'Interpolate', 'BalancedInputGen')
     }
 
 
-def test_outputs_equal_the_recorded_ones(outputs):
+def test_outputs_equal_the_recorded_ones(summaries):
     if os.environ.get('TFX_BALANCE_RECORD_OUTPUTS') == '1':
         os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
         with open(GOLDEN, 'w') as f:
-            json.dump(outputs, f, indent=1, sort_keys=True)
+            json.dump(summaries, f, indent=1, sort_keys=True)
             f.write('\n')
     with open(GOLDEN) as f:
         recorded = json.load(f)
     for component in recorded:
-        assert outputs[component] == recorded[component], component
-    assert set(outputs) == set(recorded)
+        assert summaries[component] == recorded[component], component
+    assert set(summaries) == set(recorded)
 
 
-def test_the_run_generated_and_undersampled(outputs):
+def _all_records(artifact_dir: str, split: str = '*') -> list:
+    files = glob.glob(os.path.join(artifact_dir, f'Split-{split}', '*'))
+    return sorted(r for f in files for r in _records(f))
+
+
+def test_copied_records_are_byte_identical_to_their_inputs(outputs):
+    """The splitter partitions its input's records, and the input gen's train shards hold the
+    augmenter's train records, byte for byte."""
+    assert _all_records(outputs['StratifiedSplitter']) == _all_records(outputs['ImportExampleGen'])
+    assert _all_records(outputs['BalancedInputGen'], 'train') == _all_records(
+        outputs['Numeric'], 'train'
+    )
+
+
+def test_the_run_generated_and_undersampled(summaries):
     """Guards the fixture itself: the digests above cover generated and dropped examples."""
-    numeric = outputs['Numeric']['rebalance_plan.json']['splits']['train']
-    interpolate = outputs['Interpolate']['rebalance_plan.json']['splits']['train']
+    numeric = summaries['Numeric']['rebalance_plan.json']['splits']['train']
+    interpolate = summaries['Interpolate']['rebalance_plan.json']['splits']['train']
     assert sum(row['generated'] for row in numeric.values()) > 0
     assert sum(row['generated'] for row in interpolate.values()) > 0
     assert sum(row['dropped'] for row in interpolate.values()) > 0
-    assert outputs['Numeric']['Split-train/*']['count'] == sum(
+    assert summaries['Numeric']['Split-train/*']['count'] == sum(
         r['output'] for r in numeric.values()
     )

@@ -12,6 +12,7 @@ _LAZY = {
     'steps_per_epoch': 'tfx_balance.core.balanced_input',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
+    'balanced_eval_config': 'tfx_balance.metrics',
 }
 
 

@@ -43,3 +43,11 @@ TARGET_TOLERANCE_KEY = 'target_tolerance'
 FAIL_ON_VIOLATION_KEY = 'fail_on_violation'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
+
+# TFMA metrics (tfx_balance.metrics): metric names, and the suffix of each metric's diagnostic key
+# that lists the classes absent from the evaluation data.
+MACRO_RECALL = 'macro_recall'
+BALANCED_ACCURACY = 'balanced_accuracy'
+PER_CLASS_RECALL = 'recall'  # keys 'recall/<class>'
+MIN_CLASS_RECALL = 'min_class_recall'
+CLASSES_ABSENT = 'classes_absent'  # keys '<metric name>/classes_absent'

@@ -6,7 +6,9 @@ ExampleGen -> StratifiedSplitter -> ImportSchemaGen + StatisticsGen -> ExampleVa
 ('BalancedCheck': is train uniform?) -> Transform -> BalancedInputGen
 -> Trainer (``balanced_dataset``) and BaselineTrainer (the same model, steps and seed on the
 unbalanced raw training split with a plain input function)
--> Evaluator (TFMA, both models on the untouched test split) -> Pusher.
+-> Evaluator (TFMA, both models on the untouched test split, gated by ``balanced_eval_config``
+on macro recall: absolute, and improvement over the baseline model) -> Pusher (ships the balanced
+model only when the gate blesses it).
 
 Each sample (``pipelines/digits``, ``pipelines/taxi``) supplies its ExampleGen and a
 :class:`Sample`: its label, split weights, augmentation and module files.
@@ -21,11 +23,13 @@ from typing import Mapping, Sequence
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
+from pipelines.common.summary import BALANCED_MODEL, BASELINE_MODEL
 from tfx_balance import (
     BalancedAugmenter,
     BalancedInputGen,
     ClassDistributionValidator,
     StratifiedSplitter,
+    balanced_eval_config,
 )
 
 
@@ -42,6 +46,10 @@ class Sample:
       fail_on_split_violation: whether StratifiedCheck stops the pipeline.
       preprocessing_function_names: model signatures TFMA applies to raw examples to get the
         label (e.g. ``['transform_features']`` when the raw label is a string).
+      classes: class names in the order of the models' scores (class id = position).
+      min_macro_recall: the Evaluator blesses (and the Pusher ships) the balanced model only if
+        its macro recall on the test split is at least this,
+      min_improvement: and at least this much above the baseline model's.
     """
 
     label: str
@@ -51,42 +59,24 @@ class Sample:
     batch_size: int
     fail_on_split_violation: bool = True
     preprocessing_function_names: Sequence[str] = ()
+    classes: Sequence[str] = ()
+    min_macro_recall: float = 0.0
+    min_improvement: float = 0.0
 
 
 def eval_config(sample: Sample) -> tfma.EvalConfig:
-    """Accuracy (with a sanity threshold) and the multi-class confusion matrix, for both models.
-
-    Per-class recall is read from the confusion matrix at threshold 0 (argmax predictions):
-    TFMA's binarized Recall with top_k=1 reports 1.0 for a class the model never predicts.
-    """
-
-    def model_spec(name, **kwargs):
-        return tfma.ModelSpec(
-            name=name,
-            label_key=sample.label,
-            signature_name='serving_default',
-            preprocessing_function_names=list(sample.preprocessing_function_names),
-            **kwargs,
-        )
-
-    return tfma.EvalConfig(
-        model_specs=[model_spec('balanced'), model_spec('baseline', is_baseline=True)],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(
-                        class_name='SparseCategoricalAccuracy',
-                        threshold=tfma.MetricThreshold(
-                            value_threshold=tfma.GenericValueThreshold(lower_bound={'value': 0.5})
-                        ),
-                    )
-                ]
-            ),
-            tfma.MetricsSpec(
-                metrics=[tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot')]
-            ),
-        ],
+    """The model gate: ``balanced_eval_config`` on macro recall (absolute, and improvement over the
+    baseline model), plus accuracy for comparison only (it gates nothing)."""
+    return balanced_eval_config(
+        label_key=sample.label,
+        classes=list(sample.classes),
+        min_macro_recall=sample.min_macro_recall,
+        min_improvement=sample.min_improvement,
+        baseline_model_name=BASELINE_MODEL,
+        model_name=BALANCED_MODEL,
+        signature_name='serving_default',
+        preprocessing_function_names=list(sample.preprocessing_function_names),
+        metrics=[tfma.MetricConfig(class_name='SparseCategoricalAccuracy')],
     )
 
 

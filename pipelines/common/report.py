@@ -1,6 +1,6 @@
 """A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
 recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
-external files), plus the validators' verdicts.
+external files), plus the validators' verdicts and the model gate's verdict.
 
 The input is the summary dict built by :mod:`pipelines.common.summary`.
 """
@@ -83,6 +83,34 @@ def _table(headers, rows) -> str:
     return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _gate_section(summary: dict) -> str:
+    """The Evaluator's gate on the balanced model (blessed or not, each threshold) and why accuracy
+    alone would have chosen wrong; empty when the summary has no gate."""
+    gate = summary.get('gate')
+    if not gate:
+        return ''
+    verdict = 'BLESSED: the Pusher shipped it' if gate['blessed'] else 'NOT BLESSED: not pushed'
+    checks = _table(
+        ['metric', 'rule (balanced model)', 'value', 'verdict'],
+        [
+            (
+                c['metric'],
+                c['rule'],
+                'n/a' if c['value'] is None else f'{c["value"]:.3f}',
+                'PASS' if c['passed'] else 'FAIL',
+            )
+            for c in gate['checks']
+        ],
+    )
+    accuracy = summary.get('accuracy') or {}
+    accuracy_row = ''.join(f' {html.escape(m)} {v:.3f};' for m, v in accuracy.items())
+    return (
+        f'<h2>Model gate</h2>\n<p id="gate-verdict"><b>Balanced model {verdict}</b></p>\n'
+        f'{checks}\n<p>Accuracy (not gated):{accuracy_row}</p>\n'
+        f'<p id="accuracy-verdict">{html.escape(summary.get("accuracy_verdict", ""))}</p>'
+    )
+
+
 def render_report(summary: dict) -> str:
     """Returns the report as one HTML document (string)."""
     classes = summary['classes']
@@ -125,6 +153,7 @@ def render_report(summary: dict) -> str:
         ]
         + [['macro recall'] + [f'{macro.get(m, 0.0):.3f}' for m in recall]],
     )
+    gate_section = _gate_section(summary)
     title = html.escape(summary.get('title', 'tfx-balance run'))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -146,5 +175,6 @@ th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
 <h2>Balanced vs baseline</h2>
 {recall_chart}
 {recall_table}
+{gate_section}
 </body></html>
 """

@@ -1,5 +1,6 @@
-"""Collects what a sample-pipeline run shows: class counts per stage, the validators' verdicts and
-per-class recall of both models (from the Evaluator's TFMA output), from the run's artifacts."""
+"""Collects what a sample-pipeline run shows: class counts per stage, the validators' verdicts,
+per-class recall and accuracy of both models and the model gate's verdict (from the Evaluator's
+TFMA output), from the run's artifacts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ import os
 
 from pipelines.common.report import render_report
 from tfx_balance import keys
+
+# ModelSpec names of the two models the Evaluator compares (pipelines/common/pipeline.py).
+BALANCED_MODEL = 'balanced'
+BASELINE_MODEL = 'baseline'
+MODELS = (BALANCED_MODEL, BASELINE_MODEL)
+# The accuracy threshold the samples gated on before the macro-recall gate.
+ACCURACY_GATE = 0.5
 
 
 def latest_artifact_dir(pipeline_root: str, component_id: str, output_key: str) -> str | None:
@@ -65,61 +73,134 @@ def validator_verdicts(pipeline_root: str, component_ids) -> list:
     return verdicts
 
 
-def recall_per_class(
-    pipeline_root: str, classes, class_ids=None, model_names=('balanced', 'baseline')
-) -> dict:
-    """``{model: {class: recall}}`` from the Evaluator's TFMA multi-class confusion matrix at
-    threshold 0 (the argmax prediction): recall = diagonal / row sum.
-
-    ``class_ids`` maps each class name to the model's class id (default: the name as an int).
-    """
+def evaluation_metrics(pipeline_root: str) -> dict:
+    """``{(model name, is_diff, metric name): value}`` of the whole test split, from the
+    Evaluator's TFMA output (numbers only)."""
     import tensorflow_model_analysis as tfma
 
     out_dir = latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation')
-    class_ids = class_ids or {c: int(c) for c in classes}
-    result = {}
-    for model in model_names:
-        plots = dict(tfma.load_eval_result(out_dir, model_name=model).plots)[()]
-        matrices = [
-            values['multiClassConfusionMatrixAtThresholds']['matrices']
-            for output in plots.values()
-            for values in output.values()
-            if 'multiClassConfusionMatrixAtThresholds' in values
-        ][0]
-        (matrix,) = [m for m in matrices if float(m.get('threshold', 0.0)) == 0.0]
-        hits, totals = {}, {}
-        for entry in matrix['entries']:
-            actual = int(entry.get('actualClassId', 0))
-            weight = float(entry.get('numWeightedExamples', 0.0))
-            totals[actual] = totals.get(actual, 0.0) + weight
-            if actual == int(entry.get('predictedClassId', 0)):
-                hits[actual] = hits.get(actual, 0.0) + weight
-        result[model] = {
-            c: hits.get(class_ids[c], 0.0) / totals[class_ids[c]]
-            for c in classes
-            if totals.get(class_ids[c])
-        }
-    return result
+    values = {}
+    for per_slice in tfma.load_metrics(out_dir):
+        if per_slice.slice_key.single_slice_keys:
+            continue
+        for entry in per_slice.metric_keys_and_values:
+            if entry.value.WhichOneof('type') == 'double_value':
+                key = (entry.key.model_name, entry.key.is_diff, entry.key.name)
+                values[key] = entry.value.double_value.value
+    return values
 
 
-def collect(
-    pipeline_root: str, title: str, description: str, label_feature: str, class_ids=None
-) -> dict:
-    """The run's summary; ``class_ids`` maps class names to model class ids (see
-    :func:`recall_per_class`; default: the name as an int)."""
-    classes, stages = stage_counts(pipeline_root)
-    recall = recall_per_class(pipeline_root, classes, class_ids)
+def recall_per_class(metrics: dict, classes, model_names=(BALANCED_MODEL, BASELINE_MODEL)) -> dict:
+    """``{model: {class: recall}}`` from the Evaluator's ``recall/<class>`` metrics (argmax
+    predictions); classes without test examples have none."""
     return {
+        model: {
+            c: metrics[(model, False, f'{keys.PER_CLASS_RECALL}/{c}')]
+            for c in classes
+            if (model, False, f'{keys.PER_CLASS_RECALL}/{c}') in metrics
+        }
+        for model in model_names
+    }
+
+
+def gate_verdict(pipeline_root: str) -> dict:
+    """The Evaluator's gate on the balanced model: ``{'blessed': bool, 'checks': [{'metric',
+    'rule', 'value', 'passed'}]}``, from its EvalConfig thresholds, metrics and validation
+    result (what ``tfma.load_validation_result`` says)."""
+    import tensorflow_model_analysis as tfma
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    out_dir = latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation')
+    blessing = latest_artifact_dir(pipeline_root, 'Evaluator', 'blessing')
+    config = tfma.load_eval_result(out_dir, model_name=BALANCED_MODEL).config
+    validation = tfma.load_validation_result(out_dir)
+    failed = {
+        (f.metric_key.name, f.metric_key.is_diff)
+        for per_slice in validation.metric_validations_per_slice
+        for f in per_slice.failures
+    }
+    metrics = evaluation_metrics(pipeline_root)
+    checks = []
+    for spec in config.metrics_specs:
+        for metric in spec.metrics:
+            if not metric.HasField('threshold'):
+                continue
+            name = metric_specs.metric_instance(metric).name
+            threshold = metric.threshold
+            if threshold.HasField('value_threshold'):
+                bound = threshold.value_threshold.lower_bound.value
+                checks.append(
+                    {
+                        'metric': name,
+                        'rule': f'>= {bound:g}',
+                        'value': metrics.get((BALANCED_MODEL, False, name)),
+                        'passed': (name, False) not in failed,
+                    }
+                )
+            if threshold.HasField('change_threshold'):
+                gain = threshold.change_threshold.absolute.value
+                checks.append(
+                    {
+                        'metric': name,
+                        'rule': f'- {BASELINE_MODEL} >= {gain:+g}',
+                        'value': metrics.get((BALANCED_MODEL, True, name)),
+                        'passed': (name, True) not in failed,
+                    }
+                )
+    return {
+        'blessed': os.path.exists(os.path.join(blessing, 'BLESSED')),
+        'validation_ok': bool(validation.validation_ok),
+        'checks': checks,
+    }
+
+
+def accuracy_verdict(summary: dict) -> str:
+    """Why accuracy alone would have shipped the wrong model, from the run's numbers: the
+    baseline's accuracy next to its worst class recall and macro recall."""
+    accuracy, recall, macro = summary['accuracy'], summary['recall'], summary['macro_recall']
+    base, bal = BASELINE_MODEL, BALANCED_MODEL
+    worst = min(recall[base], key=recall[base].get)
+    per_class = (
+        f"its recall of class '{worst}' is {recall[base][worst]:.3f} "
+        f'(balanced: {recall[bal].get(worst, 0.0):.3f}) and its macro recall {macro[base]:.3f} '
+        f'(balanced: {macro[bal]:.3f})'
+    )
+    if accuracy[base] >= accuracy[bal]:
+        return (
+            f'Accuracy alone would have shipped the wrong model: the baseline scores '
+            f'{accuracy[base]:.3f}, the balanced model {accuracy[bal]:.3f}, yet {per_class}.'
+        )
+    if accuracy[base] >= ACCURACY_GATE:
+        return (
+            f'Accuracy alone would have blessed the baseline too: it scores {accuracy[base]:.3f} '
+            f'(>= {ACCURACY_GATE:g}, the accuracy gate these samples used to have; balanced: '
+            f'{accuracy[bal]:.3f}), yet {per_class}.'
+        )
+    return (
+        f'Accuracy separates the models by {accuracy[bal] - accuracy[base]:+.3f} '
+        f'({accuracy[bal]:.3f} vs {accuracy[base]:.3f}); per class, {per_class}.'
+    )
+
+
+def collect(pipeline_root: str, title: str, description: str, label_feature: str) -> dict:
+    """The run's summary."""
+    classes, stages = stage_counts(pipeline_root)
+    metrics = evaluation_metrics(pipeline_root)
+    summary = {
         'title': title,
         'description': description,
         'label_feature': label_feature,
         'classes': classes,
         'stages': stages,
         'validators': validator_verdicts(pipeline_root, ['StratifiedCheck', 'BalancedCheck']),
-        'recall': recall,
-        # Macro recall over the classes present in the test split.
-        'macro_recall': {m: sum(r.values()) / len(r) for m, r in recall.items()},
+        'recall': recall_per_class(metrics, classes),
+        # Macro recall over the classes present in the test split (the gated metric).
+        'macro_recall': {m: metrics[(m, False, keys.MACRO_RECALL)] for m in MODELS},
+        'accuracy': {m: metrics[(m, False, 'sparse_categorical_accuracy')] for m in MODELS},
+        'gate': gate_verdict(pipeline_root),
     }
+    summary['accuracy_verdict'] = accuracy_verdict(summary)
+    return summary
 
 
 def write_outputs(summary: dict, root: str) -> str:
@@ -130,6 +211,20 @@ def write_outputs(summary: dict, root: str) -> str:
     with open(path, 'w') as f:
         f.write(render_report(summary))
     return path
+
+
+def gate_lines(summary: dict) -> list:
+    """The gate's verdict as text lines (shared by the console summary and the HTML report)."""
+    gate = summary['gate']
+    verdict = 'BLESSED, pushed' if gate['blessed'] else 'NOT BLESSED, not pushed'
+    lines = [f'Model gate (Evaluator -> Pusher): balanced model {verdict}']
+    for check in gate['checks']:
+        value = 'n/a' if check['value'] is None else f'{check["value"]:.3f}'
+        mark = 'PASS' if check['passed'] else 'FAIL'
+        lines.append(f'  {check["metric"]} {check["rule"]}: {value}  {mark}')
+    if summary.get('accuracy_verdict'):
+        lines.append(summary['accuracy_verdict'])
+    return lines
 
 
 def format_summary(summary: dict) -> str:
@@ -158,6 +253,12 @@ def format_summary(summary: dict) -> str:
     lines.append(
         f'  {"macro recall":<14}' + ''.join(f'{summary["macro_recall"][m]:>10.3f}' for m in recall)
     )
+    if 'accuracy' in summary:
+        lines.append(
+            f'  {"accuracy":<14}' + ''.join(f'{summary["accuracy"][m]:>10.3f}' for m in recall)
+        )
+    if 'gate' in summary:
+        lines += ['', *gate_lines(summary)]
     if 'pipeline_seconds' in summary:
         lines.append(f'\nPipeline wall time: {summary["pipeline_seconds"]:.0f} s')
     return '\n'.join(lines)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pipelines.common import local
 from pipelines.taxi.pipeline import LABEL, TRAIN_STEPS, TRAIN_TARGET, create_pipeline
-from pipelines.taxi.preprocessing import CLASSES
 
 
 def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
@@ -24,7 +23,6 @@ def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
             'left out of macro recall.'
         ),
         'label_feature': LABEL,
-        'class_ids': {name: i for i, name in enumerate(CLASSES)},
     }
     return local.run(root, create_pipeline, summary_args, train_steps=train_steps, seed=seed)
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pipelines.digits import dataset
-from pipelines.digits.pipeline import SPLITS
+from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SPLITS
 from tests.pipelines.test_report import check_rendered
 from tfx_balance.core.allocation import allocate
 
@@ -63,6 +63,21 @@ def test_balanced_model_beats_the_baseline_on_macro_recall(demo):
     macro = summary['macro_recall']
     assert set(summary['recall']['balanced']) == set(summary['classes'])
     assert macro['balanced'] >= macro['baseline'] + MIN_GAIN, macro
+
+
+def test_gate_blesses_the_balanced_model_on_macro_recall(demo):
+    _, stdout, summary = demo
+    gate, macro = summary['gate'], summary['macro_recall']
+    assert gate['blessed'] and gate['validation_ok']
+    assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks']] == [
+        ('macro_recall', f'>= {MIN_MACRO_RECALL:g}', True),
+        ('macro_recall', f'- baseline >= {MIN_IMPROVEMENT:+g}', True),
+    ]
+    assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
+    assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
+    assert 'Model gate (Evaluator -> Pusher): balanced model BLESSED, pushed' in stdout
+    assert summary['accuracy_verdict'].startswith('Accuracy ')
+    assert summary['accuracy_verdict'] in stdout
 
 
 def test_cli_prints_the_summary_and_report_path(demo):

@@ -1,0 +1,86 @@
+"""balanced_eval_config: the EvalConfig it builds, and ConfigError for bad arguments."""
+
+import json
+
+import pytest
+
+from tfx_balance import balanced_eval_config
+from tfx_balance.core.errors import ConfigError
+
+
+def thresholds(config):
+    import tensorflow_model_analysis as tfma
+
+    (spec,) = config.metrics_specs
+    return {m.class_name: m.threshold for m in spec.metrics if m.HasField('threshold')}, tfma
+
+
+def test_gates_are_ordinary_metric_thresholds():
+    config = balanced_eval_config(
+        'label',
+        num_classes=10,
+        min_macro_recall=0.8,
+        min_class_recall=0.3,
+        min_improvement=0.02,
+        baseline_model_name='baseline',
+    )
+    gates, tfma = thresholds(config)
+    assert gates['MacroRecall'].value_threshold.lower_bound.value == pytest.approx(0.8)
+    change = gates['MacroRecall'].change_threshold
+    assert change.absolute.value == pytest.approx(0.02)
+    assert change.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+    assert gates['MinClassRecall'].value_threshold.lower_bound.value == pytest.approx(0.3)
+    assert set(gates) == {'MacroRecall', 'MinClassRecall'}
+    assert [(m.name, m.is_baseline, m.label_key) for m in config.model_specs] == [
+        ('candidate', False, 'label'),
+        ('baseline', True, 'label'),
+    ]
+    (spec,) = config.metrics_specs
+    assert {m.module for m in spec.metrics} == {'tfx_balance.metrics'}
+    assert {json.loads(m.config)['num_classes'] for m in spec.metrics} == {10}
+
+
+def test_threshold_keys_are_the_metric_names():
+    """TFMA finds a threshold by the metric's name: the keys the metrics emit."""
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    config = balanced_eval_config(
+        'label', classes=['a', 'b'], min_macro_recall=0.5, min_class_recall=0.1
+    )
+    keys = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
+    assert sorted(k.name for k in keys) == ['macro_recall', 'min_class_recall']
+
+
+def test_no_gate_and_no_baseline_is_a_single_unnamed_model():
+    config = balanced_eval_config('label', classes=['a', 'b'], metrics=[])
+    assert [m.name for m in config.model_specs] == ['']
+    assert thresholds(config)[0] == {}
+    assert len(config.slicing_specs) == 1
+
+
+@pytest.mark.parametrize(
+    'kwargs, argument',
+    [
+        ({'label_key': ''}, 'label_key'),
+        ({'classes': ['a']}, 'classes'),
+        ({'classes': 'ab'}, 'classes'),
+        ({'classes': ['a', 'a']}, 'classes'),
+        ({'classes': ['a', 'b'], 'num_classes': 2}, 'num_classes'),
+        ({'num_classes': 1}, 'num_classes'),
+        ({'num_classes': True}, 'num_classes'),
+        ({'min_macro_recall': 1.5}, 'min_macro_recall'),
+        ({'min_class_recall': -0.1}, 'min_class_recall'),
+        ({'min_improvement': 0.05}, 'baseline_model_name'),
+        ({'min_improvement': 2.0, 'baseline_model_name': 'b'}, 'min_improvement'),
+        ({'baseline_model_name': 'm', 'model_name': 'm'}, 'baseline_model_name'),
+        ({'slicing_specs': ['label']}, 'slicing_specs'),
+        ({'preprocessing_function_names': 'transform_features'}, 'preprocessing_function_names'),
+        ({'metrics': ['accuracy']}, 'metrics'),
+    ],
+)
+def test_bad_arguments_raise_config_error_naming_them(kwargs, argument):
+    kwargs = {'label_key': 'label', 'num_classes': 3, **kwargs}
+    if 'classes' in kwargs and argument != 'num_classes':
+        kwargs['num_classes'] = None  # classes instead of num_classes
+    with pytest.raises(ConfigError, match=argument):
+        balanced_eval_config(**kwargs)

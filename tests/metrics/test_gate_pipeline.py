@@ -1,0 +1,172 @@
+"""The balanced model gate under LocalDagRunner: Evaluator (with balanced_eval_config) and Pusher,
+on two tiny fixed-weight Keras models imported as Model artifacts.
+
+The baseline never predicts the rare class 2: its own gate (macro recall and min class recall)
+does not bless it and its Pusher ships nothing. The balanced model passes the absolute gate and
+beats the baseline (the Evaluator's baseline_model) by more than ``min_improvement``: it is blessed
+and pushed.
+"""
+
+import glob
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.support.examples import example
+
+pytestmark = pytest.mark.e2e
+COUNTS = {0: 60, 1: 30, 2: 10}  # class 2 is rare
+
+
+def write_data(folder):
+    os.makedirs(folder)
+    rng = np.random.default_rng(0)
+    with tf.io.TFRecordWriter(os.path.join(folder, 'data.tfrecord')) as writer:
+        for label, count in COUNTS.items():
+            for _ in range(count):
+                x = np.eye(3)[label] + rng.uniform(0, 0.3, size=3)
+                writer.write(example(label=label, x=[float(v) for v in x]))
+
+
+def save_model(path, bias):
+    """softmax(10 x + bias) over 3 classes, serving serialized tf.Examples."""
+    import tf_keras as keras
+
+    inputs = keras.layers.Input(shape=(3,), name='x')
+    dense = keras.layers.Dense(3, activation='softmax')
+    model = keras.Model(inputs, dense(inputs))
+    dense.set_weights([10.0 * np.eye(3, dtype=np.float32), np.asarray(bias, np.float32)])
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name='examples')])
+    def serve(serialized):
+        x = tf.io.parse_example(serialized, {'x': tf.io.FixedLenFeature([3], tf.float32)})['x']
+        return {'outputs': model(x)}
+
+    model.save(
+        os.path.join(path, 'Format-Serving'),
+        save_format='tf',
+        signatures={'serving_default': serve},
+    )
+    return path
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    from tfx import v1 as tfx
+
+    from tfx_balance import balanced_eval_config
+
+    root = str(tmp_path_factory.mktemp('gate'))
+    write_data(os.path.join(root, 'data'))
+    models = {
+        'balanced': save_model(os.path.join(root, 'models', 'balanced'), [0.0, 0.0, 0.0]),
+        'baseline': save_model(os.path.join(root, 'models', 'baseline'), [0.0, 0.0, -100.0]),
+    }
+    example_gen = tfx.components.ImportExampleGen(
+        input_base=os.path.join(root, 'data'),
+        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name='eval', pattern='*')]),
+    )
+    imported = {
+        name: tfx.dsl.Importer(
+            source_uri=uri, artifact_type=tfx.types.standard_artifacts.Model
+        ).with_id(f'Import-{name}')
+        for name, uri in models.items()
+    }
+    gate = {'label_key': 'label', 'num_classes': 3, 'signature_name': 'serving_default'}
+    baseline_evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs['examples'],
+        model=imported['baseline'].outputs['result'],
+        eval_config=balanced_eval_config(**gate, min_macro_recall=0.8, min_class_recall=0.5),
+    ).with_id('BaselineEvaluator')
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs['examples'],
+        model=imported['balanced'].outputs['result'],
+        baseline_model=imported['baseline'].outputs['result'],
+        eval_config=balanced_eval_config(
+            **gate, min_macro_recall=0.8, min_improvement=0.1, baseline_model_name='baseline'
+        ),
+    )
+
+    def pusher(model, blessing, name):
+        return tfx.components.Pusher(
+            model=model,
+            model_blessing=blessing,
+            push_destination=tfx.proto.PushDestination(
+                filesystem=tfx.proto.PushDestination.Filesystem(
+                    base_directory=os.path.join(root, 'serving', name)
+                )
+            ),
+        )
+
+    components = [
+        example_gen,
+        *imported.values(),
+        baseline_evaluator,
+        evaluator,
+        pusher(
+            imported['baseline'].outputs['result'],
+            baseline_evaluator.outputs['blessing'],
+            'baseline',
+        ).with_id('BaselinePusher'),
+        pusher(imported['balanced'].outputs['result'], evaluator.outputs['blessing'], 'balanced'),
+    ]
+    tfx.orchestration.LocalDagRunner().run(
+        tfx.dsl.Pipeline(
+            pipeline_name='gate',
+            pipeline_root=os.path.join(root, 'pipeline_root'),
+            components=components,
+            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+                os.path.join(root, 'metadata.db')
+            ),
+            beam_pipeline_args=['--direct_num_workers=1'],
+        )
+    )
+    return root
+
+
+def output(root, component_id, key):
+    (path,) = glob.glob(os.path.join(root, 'pipeline_root', component_id, key, '*'))
+    return path
+
+
+def metrics(evaluation_dir, model_name):
+    import tensorflow_model_analysis as tfma
+
+    result = tfma.load_eval_result(evaluation_dir, model_name=model_name)
+    values = dict(result.slicing_metrics)[()]['']['']
+    return {k: v['doubleValue'] for k, v in values.items() if 'doubleValue' in v}
+
+
+def test_baseline_that_never_predicts_the_rare_class_is_not_blessed(run):
+    import tensorflow_model_analysis as tfma
+
+    blessing = output(run, 'BaselineEvaluator', 'blessing')
+    assert os.path.exists(os.path.join(blessing, 'NOT_BLESSED'))
+    values = metrics(output(run, 'BaselineEvaluator', 'evaluation'), None)
+    assert values['recall/2'] == 0.0 and values['min_class_recall'] == 0.0
+    assert values['macro_recall'] == pytest.approx(2 / 3)
+    validation = tfma.load_validation_result(output(run, 'BaselineEvaluator', 'evaluation'))
+    assert not validation.validation_ok
+    failing = {
+        m.metric_key.name
+        for per_slice in validation.metric_validations_per_slice
+        for m in per_slice.failures
+    }
+    assert failing == {'macro_recall', 'min_class_recall'}
+    assert not os.path.exists(os.path.join(run, 'serving', 'baseline'))
+
+
+def test_balanced_model_is_blessed_and_pushed(run):
+    import tensorflow_model_analysis as tfma
+
+    assert os.path.exists(os.path.join(output(run, 'Evaluator', 'blessing'), 'BLESSED'))
+    evaluation = output(run, 'Evaluator', 'evaluation')
+    assert tfma.load_validation_result(evaluation).validation_ok
+    balanced = metrics(evaluation, 'candidate')
+    baseline = metrics(evaluation, 'baseline')
+    assert balanced['recall/2'] == 1.0 and balanced['macro_recall'] == 1.0
+    assert baseline['macro_recall'] == pytest.approx(2 / 3)
+    (version,) = os.listdir(os.path.join(run, 'serving', 'balanced'))
+    assert os.path.exists(os.path.join(run, 'serving', 'balanced', version, 'saved_model.pb'))

@@ -1,8 +1,11 @@
 """tfx_balance.channels: every component names its own argument when given the wrong channel."""
 
+import re
+
 import pytest
 from tfx.types import channel_utils, standard_artifacts
 
+from tests.reliability.test_bad_input import documented_errors
 from tfx_balance import (
     BalancedAugmenter,
     BalancedInputGen,
@@ -33,6 +36,7 @@ STATISTICS = channel(standard_artifacts.ExampleStatistics)
 def test_a_wrong_artifact_type_names_examples_not_the_spec_key(make):
     with pytest.raises(ConfigError) as info:
         make(SCHEMA)
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
     assert str(info.value) == (
         'examples must be a channel of Examples artifacts, e.g. '
         "examples=example_gen.outputs['examples']; got a channel of Schema artifacts."

@@ -2,6 +2,7 @@
 properties with the same encoding as before."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -68,10 +69,13 @@ def test_defaults_and_optional_properties():
     ],
 )
 def test_every_problem_is_a_config_error_naming_the_argument(kwargs, message):
+    from tests.reliability.test_bad_input import documented_errors
+
     args = {'label_feature': 'label', **kwargs}
     with pytest.raises(ConfigError) as info:
         SplitConfig(**args).validate()
     assert message in str(info.value)
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 
 
 def test_a_single_input_split_name_is_one_split():

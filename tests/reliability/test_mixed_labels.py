@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.reliability.test_bad_input import documented_errors
 from tests.support.examples import example, write_records
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, fingerprint
@@ -56,6 +57,8 @@ def _run(tmp_path, name, files, make_component):
     )
     with pytest.raises(DataError) as info:
         tfx.orchestration.LocalDagRunner().run(pipeline)
+    message = str(info.value)
+    assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'
     return info.value, root, db
 
 

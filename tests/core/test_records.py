@@ -54,8 +54,8 @@ def test_read_record_batches_reads_every_record_of_every_file_once(tmp_path):
 
 @pytest.mark.parametrize(
     'labels',
-    [[3, -5, 0, 2**40], [b'Cash', b'Credit Card', b'\xff\x00'], [b'a', 7, b'b']],
-    ids=['int64', 'bytes', 'mixed kinds'],
+    [[3, -5, 0, 2**40], [b'Cash', b'Credit Card', b'\xff\x00']],
+    ids=['int64', 'bytes'],  # a mix of both is an error: tests/core/test_labels.py
 )
 def test_read_labels_matches_the_per_record_reader(labels):
     records = [example(label=v, x=float(i)) for i, v in enumerate(labels)]

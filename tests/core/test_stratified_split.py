@@ -10,7 +10,8 @@ from tensorflow.core.example import example_pb2
 
 from tests.support.examples import reordered
 from tfx_balance.core.allocation import allocate
-from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -272,3 +273,61 @@ def test_batches_from_files_give_the_same_split_as_records(tmp_path, group_featu
 def test_exactly_one_source_is_required():
     with pytest.raises(ValueError, match='exactly one of records_source and batches_source'):
         StratifiedSplit(label_feature='label', splits=SPLITS)
+
+
+def _split_batches(batches, **kwargs):
+    with beam.Pipeline() as p:
+        _ = SplitOutputs(
+            p
+            | StratifiedSplit(
+                batches_source=lambda: beam.Create(batches, reshuffle=False),
+                label_feature='label',
+                splits=SPLITS,
+                **kwargs,
+            )
+        ).counts
+
+
+@pytest.mark.parametrize('group_feature', [None, 'user'], ids=['examples', 'groups'])
+def test_int64_and_bytes_labels_in_different_batches_are_one_data_error(group_feature):
+    # Each batch has one label type; only the merged histogram sees both.
+    ints = [make_example(1, i, group=f'u{i}') for i in range(5)]
+    texts = [make_example('1', i, group=f'v{i}') for i in range(5)]
+    with pytest.raises(DataError) as info:
+        _split_batches([ints, texts], group_feature=group_feature)
+    message = str(info.value)
+    assert "label_feature 'label' mixes int64 and bytes labels: example " in message
+    int_fp = message.split('example ')[1].split(' ')[0]
+    bytes_fp = message.split('example ')[2].split(' ')[0]
+    assert f'{int_fp} has int64 label 1' in message and f"{bytes_fp} bytes label '1'" in message
+    assert int_fp in {fingerprint(example_key(r)) for r in ints}
+    assert bytes_fp in {fingerprint(example_key(r)) for r in texts}
+
+
+def test_a_group_mixing_int64_and_bytes_labels_is_rejected():
+    records = [make_example(2, 0, group='u'), make_example('2', 1, group='u')]
+    with pytest.raises(DataError, match='mixes int64 and bytes labels'):
+        _split_batches([records], group_feature='user')
+
+
+def test_label_errors_name_the_batch_input_and_the_example():
+    bad = _example_with(lambda ex: ex.features.feature['label'].int64_list.value[:])
+    good = [make_example('a', i) for i in range(3)]
+    with pytest.raises(DataError) as info:
+        _split_batches([("split 'train'", good), ("split 'eval'", good + [bad])])
+    assert (
+        f"label_feature 'label' in split 'eval' has 0 values in an example; exactly one class "
+        f'label per example is required (example fingerprint {fingerprint(example_key(bad))}).'
+        in str(info.value)
+    )
+
+
+def test_group_feature_errors_name_the_example_and_its_class():
+    bad = make_example('b', 9)  # no 'user' feature
+    with pytest.raises(DataError) as info:
+        _split_batches([[make_example('a', 1, group='u'), bad]], group_feature='user')
+    assert (
+        "group_feature 'user' must have exactly one value per example, found 0 in an example "
+        f"(fingerprint {fingerprint(example_key(bad))}) of class 'b'. Give every example one "
+        'group id' in str(info.value)
+    )

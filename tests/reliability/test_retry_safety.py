@@ -18,7 +18,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
-from tfx_balance.core import stratified_split
+from tfx_balance.core import split_units, stratified_split
 from tfx_balance.core.augment import generate, profile, transform
 from tfx_balance.core.augment import plan as rebalance_plan
 from tfx_balance.core.augment.config import AugmentConfig
@@ -82,12 +82,15 @@ TAGS = [stratified_split.split_tag(i) for i in range(3)]
 def _splitter_assignment(order, size):
     """Split of every example when records arrive in ``order``, in batches of ``size`` (each
     batch's units made and placed by a fresh DoFn, as on a retry)."""
-    to_units = stratified_split._ToUnits('label', SEED, grouped=False)
+    to_units = split_units.ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
-        for label, hist in stratified_split._histograms(batch, to_units, 64 - BITS).items():
+        for label, hist in split_units.batch_histograms(batch, to_units, BITS).buckets.items():
             histograms[label].update(hist)
-    plans = {c: stratified_split.plan_class(h, [8, 1, 1], BITS) for c, h in histograms.items()}
+    plans = {
+        c: stratified_split.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
+        for c, h in histograms.items()
+    }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
     place = lambda: stratified_split._Place(to_units, BITS, 3)  # noqa: E731
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
@@ -124,13 +127,13 @@ def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in(
     grouped = collections.defaultdict(list)
     for i, r in enumerate(RECORDS):
         record = example(label=read_label(r, 'label'), x=float(i), group=i % 4)
-        key, member = stratified_split._group_key(record, 'label', 'group')
+        key, member = split_units._group_key(('', record), 'label', 'group')
         grouped[key].append(member)
     for key, members in grouped.items():
-        expected = stratified_split._group_to_unit((key, members), SEED)
+        expected = split_units._group_to_unit((key, members), SEED)
         assert expected.size == len(members)
         for order in _orders(members):
-            assert stratified_split._group_to_unit((key, order), SEED) == expected
+            assert split_units._group_to_unit((key, order), SEED) == expected
 
 
 # --- BalancedAugmenter: _Route -> boundary ranking (keep / drop / source of k copies). ----------

@@ -13,6 +13,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter import executor
+from tfx_balance.channels import check_channel
 from tfx_balance.core.augment import AugmentConfig
 
 
@@ -115,6 +116,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             splits=splits,
             module_file=module_file,
         ).validate()
+        check_channel(BalancedAugmenterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedAugmenterSpec(
             **config.to_exec_properties(),
             input_examples=examples,

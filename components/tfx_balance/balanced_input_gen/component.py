@@ -11,6 +11,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
+from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_input import LayoutConfig
 
 
@@ -74,6 +75,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           50,000); a shard is sorted in memory by one worker.
         """
         config = LayoutConfig(label_feature, splits, seed, examples_per_shard).validate()
+        check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedInputGenSpec(
             **config.to_exec_properties(),
             input_examples=examples,

@@ -11,6 +11,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_balance import keys
+from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.core import class_distribution
 
@@ -102,6 +103,8 @@ class ClassDistributionValidator(base_component.BaseComponent):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f'{name} must be a number >= 0, got {value!r}.')
         targets = class_distribution.validate_targets(targets)
+        check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
+        check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
         spec = ClassDistributionValidatorSpec(
             label_feature=label_feature,
             max_split_distance=float(max_split_distance),

@@ -29,27 +29,39 @@ from typing import Mapping, Sequence
 from tfx_balance.core.errors import ConfigError
 
 SPLIT_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+_SPLITS_FORMS = (
+    'a non-empty mapping of split name to positive weight, e.g. '
+    "splits={'train': 8, 'eval': 1, 'test': 1}, or a list of (name, weight) pairs, e.g. "
+    "splits=[('train', 8), ('eval', 2)]"
+)
 
 
 def validate_split_weights(splits: Mapping[str, float]) -> dict:
     """Checks split names and weights; returns them as an ordered ``{name: weight}`` dict.
 
-    Raises ``ConfigError`` for empty splits, invalid or duplicate names, or non-positive weights.
+    Accepts a mapping or a list of ``(name, weight)`` pairs. Raises ``ConfigError`` for any other
+    shape, empty splits, invalid or duplicate names, or non-positive weights.
     """
     if isinstance(splits, (list, tuple)):
+        if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in splits):
+            names_only = splits and all(isinstance(p, str) for p in splits)
+            hint = (
+                ' A list of names gives no weights: give each split one, e.g. '
+                f'{dict.fromkeys(splits, 1)!r} for equal shares.'
+                if names_only
+                else ''
+            )
+            raise ConfigError(f'splits must be {_SPLITS_FORMS}; got {splits!r}.{hint}')
         names = [name for name, _ in splits]
         if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})
+            dup = sorted({n for n in names if names.count(n) > 1}, key=str)
             raise ConfigError(
-                f'split names must be unique; duplicated: {", ".join(dup)}. Give each split '
-                'a distinct name.'
+                f'split names must be unique; duplicated: {", ".join(map(str, dup))}. '
+                'Give each split a distinct name.'
             )
         splits = dict(splits)
     if not isinstance(splits, Mapping) or not splits:
-        raise ConfigError(
-            f'splits must be a non-empty mapping of split name to positive weight, got '
-            f"{splits!r}; e.g. splits={{'train': 8, 'eval': 1, 'test': 1}}."
-        )
+        raise ConfigError(f'splits must be {_SPLITS_FORMS}; got {splits!r}.')
     for name, weight in splits.items():
         validate_split_name(name)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):

@@ -1,8 +1,9 @@
 """Reading the class label of a serialized ``tf.train.Example`` and naming classes.
 
-Labels may be int64 or bytes features with exactly one value. A class is represented in Python as
-``int`` or ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with
-backslash escapes for invalid bytes).
+Labels may be int64 or bytes features with exactly one value, of one type in every example (a
+mix is a ``DataError``: :func:`check_label_kinds`). A class is represented in Python as ``int`` or
+``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
+for invalid bytes).
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -16,10 +17,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import Iterable, Union
+from typing import Iterable, Mapping, Union
 
 from tensorflow.core.example import example_pb2
 
+from tfx_balance.core import hashing
 from tfx_balance.core.errors import DataError
 
 ClassValue = Union[int, bytes]
@@ -32,16 +34,27 @@ def _feature_names(example: example_pb2.Example, limit: int = 12) -> str:
 
 
 def label_of_example(
-    example: example_pb2.Example, label_feature: str, where: str = ''
+    example: example_pb2.Example, label_feature: str, where: str = '', record: bytes = b''
 ) -> ClassValue:
-    """Returns the single label value of a parsed example, or raises ``DataError``."""
+    """Returns the single label value of a parsed example, or raises ``DataError`` naming
+    ``where`` (e.g. ``"split 'train'"``) and, given its serialized ``record``, its fingerprint."""
+    try:
+        return _label_value(example, label_feature, where, '')
+    except DataError:
+        if not record:
+            raise
+        found = f' (example fingerprint {example_fingerprint(record)})'  # only for the error
+        return _label_value(example, label_feature, where, found)
+
+
+def _label_value(example, label_feature: str, where: str, found: str) -> ClassValue:
     where_text = f' in {where}' if where else ''
     features = example.features.feature
     if label_feature not in features:
         raise DataError(
-            f"label_feature '{label_feature}' not found in an example{where_text}; features "
-            f'present: {_feature_names(example)}. Set label_feature to one of these, or fix '
-            'the examples that lack the label.'
+            f"label_feature '{label_feature}' not found in an example{where_text}{found}; "
+            f'features present: {_feature_names(example)}. Set label_feature to one of these, '
+            'or fix the examples that lack the label.'
         )
     feature = features[label_feature]
     kind = feature.WhichOneof('kind')
@@ -52,22 +65,23 @@ def label_of_example(
     elif kind == 'float_list':
         raise DataError(
             f"label_feature '{label_feature}'{where_text} is a float feature; class labels must "
-            'be int64 or bytes (string). Convert the label to an integer or string class id '
-            'before this component (e.g. in ExampleGen or a preprocessing step).'
+            f'be int64 or bytes (string){found}. Convert the label to an integer or string '
+            'class id before this component (e.g. in ExampleGen or a preprocessing step).'
         )
     else:
         values = []
     if len(values) != 1:
         raise DataError(
             f"label_feature '{label_feature}'{where_text} has {len(values)} values in an "
-            'example; exactly one class label per example is required. Multi-label and '
+            f'example; exactly one class label per example is required{found}. Multi-label and '
             'missing-value examples must be filtered or converted before this component.'
         )
     value = values[0]
     if kind == 'bytes_list' and value == b'':
         raise DataError(
-            f"label_feature '{label_feature}'{where_text} is an empty string in an example; "
-            'give every example a non-empty class name, or filter unlabeled examples first.'
+            f"label_feature '{label_feature}'{where_text} is an empty string in an example"
+            f'{found}; give every example a non-empty class name, or filter unlabeled examples '
+            'first.'
         )
     return int(value) if kind == 'int64_list' else bytes(value)
 
@@ -75,7 +89,43 @@ def label_of_example(
 def read_label(record: bytes, label_feature: str, where: str = '') -> ClassValue:
     """Parses a serialized ``tf.train.Example`` and returns its label (see module doc)."""
     example = example_pb2.Example.FromString(record)
-    return label_of_example(example, label_feature, where)
+    return label_of_example(example, label_feature, where, record)
+
+
+def example_fingerprint(record: bytes) -> str:
+    """The fingerprint errors name an example by (as BalancedAugmenter's ``source_feature``):
+    that of its content key, the same whichever order its features were serialized in."""
+    return hashing.fingerprint(hashing.example_key(record))
+
+
+def label_kind(value: ClassValue) -> str:
+    """``'int64'`` or ``'bytes'``: the feature type a label value was read from."""
+    return 'bytes' if isinstance(value, bytes) else 'int64'
+
+
+def check_label_kinds(
+    fingerprints: Mapping[ClassValue, str], label_feature: str, where: str = ''
+) -> None:
+    """Raises the ``DataError`` for a label that is int64 in some examples and bytes in others.
+
+    ``fingerprints`` maps each class value seen to the fingerprint of one example of it (see
+    :func:`example_fingerprint`). ``1`` and ``b'1'`` would be two classes with one name in every
+    report, so every component rejects the mix, with this one message, before writing anything.
+    """
+    by_kind = {}
+    for value in sorted_classes(fingerprints):
+        by_kind.setdefault(label_kind(value), value)
+    if len(by_kind) < 2:
+        return
+    where_text = f' in {where}' if where else ''
+    number, text = by_kind['int64'], by_kind['bytes']
+    raise DataError(
+        f"label_feature '{label_feature}'{where_text} mixes int64 and bytes labels: example "
+        f'{fingerprints[number]} has int64 label {number} and example {fingerprints[text]} '
+        f'bytes label {class_name(text)!r}. A label must have one type in every example (1 and '
+        "b'1' would be two classes with one name); convert it to one type upstream, e.g. in "
+        'ExampleGen or with a Transform.'
+    )
 
 
 def class_name(value: ClassValue) -> str:

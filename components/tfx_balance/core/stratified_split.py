@@ -5,20 +5,21 @@ Design (two reads of the input, nothing per class held in memory):
 1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
    (:func:`~tfx_balance.core.hashing.example_keys`: the same for every serialization of the same
    features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
-   group value when ``group_feature`` is set). Per class, a histogram counts examples in the 65,536
-   buckets given by the hash's top 16 bits (a combiner; at most ``min(n, 65536)`` integers per
-   class).
-2. **Plan.** Per class, :func:`~tfx_balance.core.allocation.allocate` gives the count per split.
-   Ordering the class's examples by hash, split ``i`` takes ranks ``[start_i, end_i)``. From the
-   histogram, every bucket whose rank range lies inside one split is assigned as a whole; only the
-   (at most ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
+   group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
+   bucket (:mod:`tfx_balance.core.ranking`: at most ``min(n, 65536)`` integers per class).
+2. **Plan.** Per class, :func:`~tfx_balance.core.allocation.allocate` gives the count per split
+   (:class:`ClassSplitPlan`). Ordering the class's examples by hash, split ``i`` takes ranks
+   ``[start_i, end_i)``; :func:`~tfx_balance.core.ranking.rank_buckets` cuts the histogram at
+   the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
+   ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
    boundary bucket (``n / 65536`` expected per bucket) are grouped, sorted by ``(hash, bytes)`` and
    assigned by rank. The result is exact, and a pure function of ``seed`` and the examples'
    content: identical across runs (including re-runs of the ExampleGen that wrote the input),
    runners, input order, sharding, batching and retries.
 
-Both passes work on batches of serialized examples (:mod:`tfx_balance.core.records`): labels are
+Both passes work on batches of serialized examples (:mod:`tfx_balance.core.records`; units and
+the histogram pass: :mod:`tfx_balance.core.split_units`): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.
@@ -45,199 +46,49 @@ Example (outside TFX):
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-from typing import Callable, Dict, Mapping, NamedTuple
+from typing import Callable, Dict, Mapping
 
 import apache_beam as beam
 
 from tfx_balance.core import allocation
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.labels import (
-    class_name,
-    class_sort_key,
-    label_of_example,
-    sorted_classes,
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.labels import check_label_kinds, class_name, sorted_classes
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
+from tfx_balance.core.split_config import SplitConfig
+from tfx_balance.core.split_units import (
+    Histograms,
+    MergeHistograms,
+    ToUnits,
+    batch_histograms,
+    input_batches,
 )
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
-
-BUCKET_BITS = 16
 
 
 @dataclasses.dataclass(frozen=True)
-class ClassPlan:
-    """Where one class's hash-ordered ranks go.
+class ClassSplitPlan:
+    """Where one class's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
 
     Attributes:
       n: examples (or summed group sizes) of the class.
-      counts: target count per split, in split order.
-      starts: first rank of each split.
-      first_buckets: per split, the first bucket whose first rank is >= the split's start.
-      boundary_buckets: bucket -> rank of its first unit, for buckets straddling a boundary.
+      counts: target count per split, in split order (:func:`~tfx_balance.core.allocation.allocate`).
+      ranking: the class's :class:`~tfx_balance.core.ranking.BucketRanking`, cut at the first rank
+        of every split after the first.
     """
 
     n: int
     counts: tuple
-    starts: tuple
-    first_buckets: tuple
-    boundary_buckets: Mapping[int, int]
+    ranking: BucketRanking
 
-    def split_of_bucket(self, bucket: int) -> int:
-        return bisect.bisect_right(self.first_buckets, bucket) - 1
-
-    def split_of_rank(self, rank: int) -> int:
-        return bisect.bisect_right(self.starts, rank) - 1
-
-
-def plan_class(histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS) -> ClassPlan:
-    """Builds the :class:`ClassPlan` of one class from its bucket histogram (bucket -> units)."""
-    n = sum(histogram.values())
-    counts = allocation.allocate(n, weights)
-    starts, total = [], 0
-    for c in counts:
-        starts.append(total)
-        total += c
-    inner_ends = {e for e in allocation.boundaries(counts)[:-1] if 0 < e < n}
-    first_buckets = [None] * len(counts)
-    boundary = {}
-    lo = 0
-    for bucket in sorted(histogram):
-        hi = lo + histogram[bucket]
-        if any(lo < e < hi for e in inner_ends):
-            boundary[bucket] = lo
-        for i, s in enumerate(starts):
-            if first_buckets[i] is None and lo >= s:
-                first_buckets[i] = bucket
-        lo = hi
-    sentinel = 1 << bucket_bits
-    first_buckets = tuple(sentinel if b is None else b for b in first_buckets)
-    return ClassPlan(n, tuple(counts), tuple(starts), first_buckets, boundary)
-
-
-class _MergeHistograms(beam.CombineFn):
-    """Merges ``{class: {bucket: units}}`` histograms (one per batch) into one."""
-
-    def create_accumulator(self):
-        return {}
-
-    def add_input(self, acc, item):
-        for label, hist in item.items():
-            merged = acc.setdefault(label, {})
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
-        return acc
-
-    def merge_accumulators(self, accs):
-        accs = iter(accs)
-        merged = next(accs)
-        for acc in accs:
-            self.add_input(merged, acc)
-        return merged
-
-    def extract_output(self, acc):
-        return acc
-
-
-class _Unit(NamedTuple):
-    """A unit of assignment: one example, or one group of examples."""
-
-    label: object  # class the unit counts for
-    hash: int
-    size: int
-    records: tuple  # serialized examples
-    labels: tuple  # their labels
-
-
-def _example_units(records, label_feature: str, seed: int) -> list:
-    """One unit per example of a batch of serialized examples (labels decoded in one batch)."""
-    labels = read_labels(records, label_feature)
-    return [
-        _Unit(label, seeded_hash(seed, key), 1, (record,), (label,))
-        for record, label, key in zip(records, labels, example_keys(records))
-    ]
-
-
-def _group_key(record: bytes, label_feature: str, group_feature: str):
-    from tensorflow.core.example import example_pb2
-
-    example = example_pb2.Example.FromString(record)
-    label = label_of_example(example, label_feature)
-    feature = example.features.feature.get(group_feature)
-    kind = feature.WhichOneof('kind') if feature is not None else None
-    values = list(getattr(feature, kind).value) if kind else []
-    if len(values) != 1:
-        raise DataError(
-            f"group_feature '{group_feature}' must have exactly one value per example, found "
-            f'{len(values)} in an example of class {class_name(label)!r}. Give every example '
-            'one group id, or leave group_feature unset.'
-        )
-    value = values[0]
-    key = f'{kind}:{value!r}'.encode()
-    return key, (label, record)
-
-
-def _group_to_unit(item, seed: int):
-    key, members = item
-    members = sorted(members, key=lambda m: m[1])
-    counts = {}
-    for label, _ in members:
-        counts[label] = counts.get(label, 0) + 1
-    dominant = min(counts, key=lambda c: (-counts[c], class_sort_key(c)))
-    return _Unit(
-        dominant,
-        seeded_hash(seed, key),
-        len(members),
-        tuple(m[1] for m in members),
-        tuple(m[0] for m in members),
-    )
-
-
-def _input_batches(pipeline, source, batched, label_feature, group_feature, seed, stage):
-    """Reads the input (``source()``) as lists of serialized examples, or, with
-    ``group_feature``, as lists of group :class:`_Unit` (see :class:`_ToUnits`)."""
-    read = pipeline | f'Read{stage}' >> source()
-    if group_feature is None:
-        return read if batched else read | f'Batch{stage}' >> _batch()
-    records = read | f'Unbatch{stage}' >> beam.FlatMap(lambda b: b) if batched else read
-    return (
-        records
-        | f'KeyByGroup{stage}' >> beam.Map(_group_key, label_feature, group_feature)
-        | f'GroupByGroup{stage}' >> beam.GroupByKey()
-        | f'GroupToUnit{stage}' >> beam.Map(_group_to_unit, seed)
-        | f'BatchUnits{stage}' >> _batch()
-    )
-
-
-def _batch():
-    return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
-
-
-class _ToUnits:
-    """Turns an input batch into units: one per example, unless the input is already grouped.
-
-    Units are made where they are used (not passed between stages, where Beam would pickle each).
-    """
-
-    def __init__(self, label_feature: str, seed: int, grouped: bool):
-        self._label_feature = label_feature
-        self._seed = seed
-        self._grouped = grouped
-
-    def __call__(self, batch) -> list:
-        if self._grouped:
-            return batch
-        return _example_units(batch, self._label_feature, self._seed)
-
-
-def _histograms(batch, to_units: _ToUnits, shift: int) -> dict:
-    """``{class: {bucket: units}}`` of one input batch."""
-    out = {}
-    for unit in to_units(batch):
-        hist = out.setdefault(unit.label, {})
-        bucket = unit.hash >> shift
-        hist[bucket] = hist.get(bucket, 0) + unit.size
-    return out
+    @classmethod
+    def from_histogram(
+        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
+    ) -> ClassSplitPlan:
+        """The plan of one class from its bucket histogram (bucket -> units)."""
+        n = sum(histogram.values())
+        counts = allocation.allocate(n, weights)
+        cuts = allocation.boundaries(counts)[:-1]
+        return cls(n, tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
 
 
 class _Place(beam.DoFn):
@@ -251,20 +102,20 @@ class _Place(beam.DoFn):
     BOUNDARY = 'boundary'
     COUNTS = 'counts'
 
-    def __init__(self, to_units: _ToUnits, bucket_bits: int, num_splits: int):
+    def __init__(self, to_units: ToUnits, bucket_bits: int, num_splits: int):
         self._to_units = to_units
-        self._shift = 64 - bucket_bits
+        self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
 
     def process(self, batch, plans):
         counts = {}
         for unit in self._to_units(batch):
-            plan = plans[unit.label]
-            bucket = unit.hash >> self._shift
-            if bucket in plan.boundary_buckets:
+            ranking = plans[unit.label].ranking
+            bucket = bucket_of(unit.hash, self._bucket_bits)
+            if bucket in ranking.boundary:
                 yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((unit.label, bucket), unit))
                 continue
-            split = plan.split_of_bucket(bucket)
+            split = ranking.segment_of_bucket(bucket)
             tag = self._tags[split]
             for record, label in zip(unit.records, unit.labels):
                 yield beam.pvalue.TaggedOutput(tag, record)
@@ -279,10 +130,10 @@ def split_tag(index: int) -> str:
 
 def _rank_boundary(item, plans):
     (label, bucket), units = item
-    plan = plans[label]
-    rank = plan.boundary_buckets[bucket]
+    ranking = plans[label].ranking
+    rank = ranking.boundary[bucket]
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-        yield (plan.split_of_rank(rank), unit)
+        yield (ranking.segment_of_rank(rank), unit)
         rank += unit.size
 
 
@@ -291,14 +142,17 @@ def _explode(item):
     return ((split, record, label) for record, label in zip(unit.records, unit.labels))
 
 
-def _build_plans(histograms, weights, bucket_bits):
-    plans = {label: plan_class(hist, weights, bucket_bits) for label, hist in histograms.items()}
-    if not plans:
+def _build_plans(histograms: Histograms, weights, bucket_bits: int, label_feature: str):
+    if not histograms.buckets:
         raise DataError(
             'the input has no examples; StratifiedSplitter needs at least one labelled '
             'example. Check the input artifact and input_splits.'
         )
-    return plans
+    check_label_kinds(histograms.examples, label_feature)
+    return {
+        label: ClassSplitPlan.from_histogram(hist, weights, bucket_bits)
+        for label, hist in histograms.buckets.items()
+    }
 
 
 COUNTS_KEY = '__counts__'
@@ -357,54 +211,56 @@ class StratifiedSplit(beam.PTransform):
     Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
     PTransform reading the input each time (the two reads keep memory bounded):
     ``batches_source`` yields lists of serialized examples (e.g.
-    :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), ``records_source``
-    yields serialized examples one by one (batched here).
-    ``bucket_bits`` sets the histogram resolution (tests use small values to exercise ranking).
-    It returns a dict of PCollections; wrap it in :class:`SplitOutputs` to get
-    the examples of each split (``.whole[split]`` and ``.ranked``, or ``.records[split]``) and
-    ``.counts``, a single-element PCollection ``{class_name: {split: count}}`` counted as the
-    examples are placed.
+    :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
+    pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
+    serialized examples one by one (batched here).
+    ``config`` is a :class:`~tfx_balance.core.split_config.SplitConfig`, used as is (or pass its
+    fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram resolution
+    (tests use small values to exercise ranking). It returns a dict of PCollections; wrap it in
+    :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and ``.ranked``, or
+    ``.records[split]``) and ``.counts``, a single-element PCollection
+    ``{class_name: {split: count}}`` counted as the examples are placed.
     """
 
     def __init__(
         self,
         records_source: Callable[[], beam.PTransform] | None = None,
-        label_feature: str = 'label',
-        splits: Mapping[str, float] | None = None,
-        seed: int = 0,
-        group_feature: str | None = None,
-        bucket_bits: int = BUCKET_BITS,
+        config: SplitConfig | None = None,
         batches_source: Callable[[], beam.PTransform] | None = None,
+        bucket_bits: int = BUCKET_BITS,
+        **kwargs,
     ):
         super().__init__()
         if (records_source is None) == (batches_source is None):
-            raise ValueError('give exactly one of records_source and batches_source')
+            raise ConfigError('give exactly one of records_source and batches_source')
         if not 0 <= bucket_bits <= 32:
-            raise ValueError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
+            raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
         self._bucket_bits = bucket_bits
-        self._splits = allocation.validate_split_weights(splits)
+        self._config = config if config is not None else SplitConfig(**kwargs).validate()
         self._source = batches_source or records_source
         self._batched = batches_source is not None
-        self._label_feature = label_feature
-        self._group_feature = group_feature
-        self._seed = int(seed)
 
     def expand(self, pipeline):
-        names = list(self._splits)
-        weights = list(self._splits.values())
-        args = (self._source, self._batched, self._label_feature, self._group_feature, self._seed)
-        to_units = _ToUnits(
-            self._label_feature, self._seed, grouped=self._group_feature is not None
+        config = self._config
+        names = list(config.splits)
+        weights = list(config.splits.values())
+        args = (
+            self._source,
+            self._batched,
+            config.label_feature,
+            config.group_feature,
+            config.seed,
         )
+        to_units = ToUnits(config.label_feature, config.seed, config.group_feature is not None)
         plans = (
-            _input_batches(pipeline, *args, stage='ForPlan')
-            | 'BatchHistogram' >> beam.Map(_histograms, to_units, 64 - self._bucket_bits)
-            | 'Histogram' >> beam.CombineGlobally(_MergeHistograms())
-            | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits)
+            input_batches(pipeline, *args, stage='ForPlan')
+            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, self._bucket_bits)
+            | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
+            | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits, config.label_feature)
         )
         plans_side = beam.pvalue.AsSingleton(plans)
         tags = [split_tag(i) for i in range(len(names))]
-        placed = _input_batches(pipeline, *args, stage='ForAssign') | 'Place' >> beam.ParDo(
+        placed = input_batches(pipeline, *args, stage='ForAssign') | 'Place' >> beam.ParDo(
             _Place(to_units, self._bucket_bits, len(names)), plans_side
         ).with_outputs(_Place.BOUNDARY, _Place.COUNTS, *tags)
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Mapping, Sequence
 
 from tfx import types
@@ -11,7 +10,8 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_balance import keys
-from tfx_balance.core import allocation
+from tfx_balance.channels import check_channel
+from tfx_balance.core.split_config import DEFAULT_SPLITS, SplitConfig
 from tfx_balance.stratified_splitter import executor
 
 
@@ -67,24 +67,26 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         label_feature: the int64 or bytes feature holding the class label.
-        splits: ordered mapping of split name to positive weight; default
-          ``{'train': 8, 'eval': 1, 'test': 1}``.
+        splits: ordered mapping of split name to positive weight (or a list of
+          ``(name, weight)`` pairs); default ``{'train': 8, 'eval': 1, 'test': 1}``.
         seed: seed of the example hash; another seed gives other members, same counts.
         input_splits: input split names to read and merge; default all of them.
         group_feature: optional feature (e.g. a user id); examples with the same value stay in
           the same split, and counts follow the rule as closely as whole groups allow.
+
+        Raises:
+          ConfigError: an argument is invalid (the message names it), when the pipeline is built.
         """
-        if splits is None:
-            splits = {'train': 8, 'eval': 1, 'test': 1}
-        splits = allocation.validate_split_weights(splits)
-        if not isinstance(label_feature, str) or not label_feature:
-            raise ValueError(f'label_feature must be a non-empty string, got {label_feature!r}.')
-        spec = StratifiedSplitterSpec(
+        check_channel(StratifiedSplitterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
+        config = SplitConfig(
             label_feature=label_feature,
-            splits=json.dumps([[name, weight] for name, weight in splits.items()]),
-            seed=int(seed),
-            input_splits=json.dumps(list(input_splits)) if input_splits is not None else None,
+            splits=dict(DEFAULT_SPLITS) if splits is None else splits,
+            seed=seed,
+            input_splits=input_splits,
             group_feature=group_feature,
+        ).validate()
+        spec = StratifiedSplitterSpec(
+            **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
         )

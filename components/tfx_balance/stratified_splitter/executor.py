@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import types
+import apache_beam as beam
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core import allocation
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.records import read_file_batches
+from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
-def decode_splits(value: str) -> dict:
-    """Decodes the ``splits`` property (JSON list of ``[name, weight]`` pairs, order kept)."""
-    return allocation.validate_split_weights([tuple(p) for p in json.loads(value)])
+@beam.ptransform_fn
+def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
+    """Reads ``splits`` of ``examples`` as ``("split '<name>'", serialized records)`` batches
+    (:func:`~tfx_balance.core.records.read_file_batches`, files spread over the workers), so that
+    data errors name the split an example came from."""
+    files = [
+        (f"split '{split}'", path)
+        for split in splits
+        for path in artifacts.check_split_files(examples, split)
+    ]
+    return (
+        pipeline
+        | 'Files' >> beam.Create(files)
+        | 'SpreadFiles' >> beam.Reshuffle()
+        | 'ReadBatches'
+        >> beam.FlatMapTuple(lambda where, path: ((where, b) for b in read_file_batches(path)))
+    )
 
 
 class Executor(ExamplesExecutor):
@@ -24,7 +38,7 @@ class Executor(ExamplesExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json``.
-      exec_properties:
+      exec_properties (:class:`~tfx_balance.core.split_config.SplitConfig`):
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
         seed: int seed of the example hash.
@@ -35,15 +49,8 @@ class Executor(ExamplesExecutor):
     COMPONENT = 'StratifiedSplitter'
     REPORT_FILE = keys.SPLIT_COUNTS_FILE
 
-    def decode_config(self, exec_properties):
-        input_splits = exec_properties.get(keys.INPUT_SPLITS_KEY)
-        return types.SimpleNamespace(
-            splits=decode_splits(exec_properties[keys.SPLITS_KEY]),
-            input_splits=json.loads(input_splits) if input_splits else None,
-            label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
-            seed=int(exec_properties.get(keys.SEED_KEY) or 0),
-            group_feature=exec_properties.get(keys.GROUP_FEATURE_KEY) or None,
-        )
+    def decode_config(self, exec_properties) -> SplitConfig:
+        return SplitConfig.from_exec_properties(exec_properties)
 
     def read_splits(self, examples, config):
         return artifacts.resolve_splits(examples, config.input_splits, 'input_splits')
@@ -66,11 +73,7 @@ class Executor(ExamplesExecutor):
             pipeline
             | 'StratifiedSplit'
             >> StratifiedSplit(
-                batches_source=lambda: artifacts.ReadSplitBatches(examples, read),
-                label_feature=config.label_feature,
-                splits=config.splits,
-                seed=config.seed,
-                group_feature=config.group_feature,
+                batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
             )
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written

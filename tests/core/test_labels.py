@@ -1,0 +1,75 @@
+"""core.labels: label errors name the example; int64 and bytes labels mixed are one DataError."""
+
+import pytest
+
+from tests.support.examples import example
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_key, fingerprint
+from tfx_balance.core.labels import check_label_kinds, example_fingerprint, read_label
+from tfx_balance.core.records import read_labels
+
+
+def fp(record):
+    return fingerprint(example_key(record))
+
+
+def test_example_fingerprint_is_that_of_the_content_key():
+    record = example(label=1, x=2.0)
+    assert example_fingerprint(record) == fp(record)
+    assert example_fingerprint(record) != example_fingerprint(example(label=1, x=3.0))
+
+
+@pytest.mark.parametrize(
+    'bad, found',
+    [
+        (example(x=1.0), "not found in an example in split 'train' (example fingerprint {fp}); "),
+        (
+            example(x=1.0, label=[]),
+            "in split 'train' has 0 values in an example; exactly one class label per example is "
+            'required (example fingerprint {fp}).',
+        ),
+        (example(label=[1, 2]), 'has 2 values in an example; exactly one'),
+        (
+            example(label=1.5),
+            'is a float feature; class labels must be int64 or bytes (string) '
+            '(example fingerprint {fp}).',
+        ),
+        (example(label=b''), 'is an empty string in an example (example fingerprint {fp}); '),
+    ],
+)
+def test_label_errors_name_where_and_the_examples_fingerprint(bad, found):
+    with pytest.raises(DataError) as info:
+        read_label(bad, 'label', where="split 'train'")
+    assert found.format(fp=fp(bad)) in str(info.value)
+
+
+def test_mixed_kinds_name_the_feature_both_types_and_an_example_of_each():
+    one, text = example(label=1, x=0.0), example(label='1', x=1.0)
+    with pytest.raises(DataError) as info:
+        check_label_kinds({1: fp(one), b'1': fp(text)}, 'label', where="split 'train'")
+    assert str(info.value).startswith(
+        f"label_feature 'label' in split 'train' mixes int64 and bytes labels: example {fp(one)} "
+        f"has int64 label 1 and example {fp(text)} bytes label '1'."
+    )
+
+
+def test_one_kind_passes_and_the_error_names_the_first_class_of_each_kind():
+    check_label_kinds({1: 'a', 2: 'b'}, 'label')
+    check_label_kinds({b'x': 'a', b'y': 'b'}, 'label')
+    with pytest.raises(
+        DataError, match="example i3 has int64 label 3 and example bx bytes label 'x'"
+    ):
+        check_label_kinds({b'y': 'by', 7: 'i7', b'x': 'bx', 3: 'i3'}, 'label')
+
+
+@pytest.mark.parametrize('position', [0, 4], ids=['first', 'later'])
+def test_read_labels_rejects_a_batch_mixing_int64_and_bytes_labels(position):
+    records = [example(label=5, x=float(i)) for i in range(6)]
+    records.insert(position, example(label='5', x=-1.0))
+    first_int = next(r for r in records if read_label(r, 'label') == 5)
+    with pytest.raises(DataError) as info:
+        read_labels(records, 'label', where="split 'eval'")
+    message = str(info.value)
+    assert "label_feature 'label' in split 'eval' mixes int64 and bytes labels" in message
+    assert f'example {fp(first_int)} has int64 label 5' in message
+    assert f"example {fp(records[position])} bytes label '5'" in message

@@ -1,0 +1,110 @@
+"""Issue 14 item 1: a label that is int64 in some examples and bytes in others is one DataError.
+
+Real LocalDagRunner runs on data written here. Before, StratifiedSplitter and BalancedAugmenter
+took ``1`` and ``b'1'`` for two classes and keyed their reports by the string form, so one row
+overwrote the other. Now the run fails with the error every component gives, naming the feature,
+both types and an example of each, and publishes nothing.
+"""
+
+import glob
+import os
+import re
+
+import pytest
+
+from tests.reliability.test_bad_input import documented_errors
+from tests.support.examples import example, write_records
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_key, fingerprint
+
+pytestmark = pytest.mark.e2e
+
+INTS = [example(label=i % 2, x=float(i)) for i in range(30)]
+TEXTS = [example(label=str(i % 2), x=float(i)) for i in range(20)]
+MIXED = re.compile(
+    r"label_feature 'label'( in split '(\w+)')? mixes int64 and bytes labels: example "
+    r"([0-9a-f]{16})( in split '(\w+)')? has int64 label (\d) and example ([0-9a-f]{16})"
+    r"( in split '(\w+)')? bytes label '(\d)'\. A label must have one type in every example"
+)
+
+
+def _fingerprints(records):
+    return {fingerprint(example_key(r)) for r in records}
+
+
+def _run(tmp_path, name, files, make_component):
+    """Runs ImportExampleGen (one input split per ``files`` entry) -> the component; returns
+    (the raised error, pipeline root, metadata path)."""
+    from tfx import v1 as tfx
+
+    data = tmp_path / 'data'
+    for split, records in files.items():
+        write_records(str(data / split / 'part-0.gz'), records)
+    example_gen = tfx.components.ImportExampleGen(
+        input_base=str(data),
+        input_config=tfx.proto.Input(
+            splits=[tfx.proto.Input.Split(name=s, pattern=f'{s}/*') for s in files]
+        ),
+    )
+    component = make_component(example_gen.outputs['examples'])
+    root, db = str(tmp_path / 'root'), str(tmp_path / 'metadata.db')
+    pipeline = tfx.dsl.Pipeline(
+        pipeline_name=name,
+        pipeline_root=root,
+        components=[example_gen, component],
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(db),
+        beam_pipeline_args=['--direct_num_workers=1'],
+    )
+    with pytest.raises(DataError) as info:
+        tfx.orchestration.LocalDagRunner().run(pipeline)
+    message = str(info.value)
+    assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'
+    return info.value, root, db
+
+
+def _assert_nothing_published(root, db, component_id):
+    from tfx.orchestration import metadata
+
+    with metadata.Metadata(metadata.sqlite_metadata_connection_config(db)) as m:
+        uris = [a.uri for a in m.store.get_artifacts() if a.state == a.LIVE]
+    assert uris and not [u for u in uris if f'/{component_id}/' in u], uris
+    written = glob.glob(os.path.join(root, component_id, '*', '*', '*'))
+    assert written == [], written
+
+
+def test_splitter_rejects_int64_and_bytes_labels_in_two_input_splits(tmp_path):
+    # Each input split (and so each batch read) has one label type: only the merged histogram
+    # of both splits, at planning, sees the mix.
+    from tfx_balance import StratifiedSplitter
+
+    error, root, db = _run(
+        tmp_path,
+        'mixed-labels-splitter',
+        {'train': INTS, 'eval': TEXTS},
+        lambda examples: StratifiedSplitter(examples=examples, label_feature='label'),
+    )
+    match = MIXED.match(str(error))
+    assert match, str(error)
+    assert match.group(1) is None  # the splitter merges its input splits: each example is placed
+    assert (match.group(5), match.group(9)) == ('train', 'eval')
+    assert match.group(3) in _fingerprints(INTS) and match.group(7) in _fingerprints(TEXTS)
+    assert (match.group(6), match.group(10)) == ('0', '0')  # the first class of each type
+    _assert_nothing_published(root, db, 'StratifiedSplitter')
+
+
+def test_augmenter_rejects_int64_and_bytes_labels_in_one_split(tmp_path):
+    from tfx_balance import BalancedAugmenter
+
+    error, root, db = _run(
+        tmp_path,
+        'mixed-labels-augmenter',
+        {'train': INTS + TEXTS},
+        lambda examples: BalancedAugmenter(
+            examples=examples, label_feature='label', splits=['train']
+        ),
+    )
+    match = MIXED.match(str(error))
+    assert match, str(error)
+    assert match.group(2) == 'train'
+    assert match.group(3) in _fingerprints(INTS) and match.group(7) in _fingerprints(TEXTS)
+    _assert_nothing_published(root, db, 'BalancedAugmenter')

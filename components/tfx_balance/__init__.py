@@ -12,6 +12,8 @@ _LAZY = {
     'steps_per_epoch': 'tfx_balance.core.balanced_input',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
+    'label_schema': 'tfx_balance.core.class_distribution',
+    'label_stats_options': 'tfx_balance.core.class_distribution',
 }
 
 

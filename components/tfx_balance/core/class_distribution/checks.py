@@ -177,65 +177,69 @@ def _split_distances(distributions, compared, classes, config, jsd_threshold):
     schema = comparator_schema(label_feature, classes, config.max_split_distance, jsd_threshold)
     split_distances, findings = {}, []
     for a, b in itertools.combinations(compared, 2):
-        da, db = distributions[a], distributions[b]
-        if not da.total or not db.total:
+        if not distributions[a].total or not distributions[b].total:
             continue  # an empty split is reported by the missing-class check
-        ours, diffs = linf(shares(da), shares(db))
-        measured = tfdv_split_drift(da, db, schema, label_feature)
-        distance = measured.get('L_INFTY', ours)
-        if abs(distance - ours) > 1e-9:
-            raise DataError(
-                f"TFDV measured an L-infinity distance of {distance} between splits '{a}' and "
-                f"'{b}' of label '{label_feature}', but their exact counts give {ours}; the "
-                'distance cannot be trusted. Report this with the statistics of both splits.'
-            )
-        names, text = _top(diffs)
-        jsd = measured.get('JENSEN_SHANNON_DIVERGENCE')
-        split_distances[(a, b)] = {
-            'linf': distance,
-            'jensen_shannon_divergence': jsd,
-            'top_classes': list(names),
-        }
-        what = f"the '{label_feature}' distributions of splits '{a}' and '{b}'"
-        if distance > config.max_split_distance:
-            findings.append(
-                Finding(
-                    SPLIT_DISTANCE,
-                    (a, b),
-                    f'the L-infinity distance between {what} is '
-                    f'{_above(distance, config.max_split_distance)}, above max_split_distance '
-                    f'{config.max_split_distance:g}; largest share differences: {text}.',
-                    _split_fix(
-                        (a, b),
-                        compared,
-                        config,
-                        f'raise max_split_distance above {_above(distance, config.max_split_distance)}',
-                    ),
-                    distance=distance,
-                    threshold=config.max_split_distance,
-                    classes=names,
-                )
-            )
-        if jsd_threshold is not None and jsd is not None and jsd > jsd_threshold:
-            findings.append(
-                Finding(
-                    SPLIT_DISTANCE,
-                    (a, b),
-                    f'the Jensen-Shannon divergence between {what} is '
-                    f"{_above(jsd, jsd_threshold)}, above the schema's threshold "
-                    f'{jsd_threshold:g}.',
-                    _split_fix(
-                        (a, b),
-                        compared,
-                        config,
-                        'raise the jensen_shannon_divergence threshold of the label in the schema',
-                    ),
-                    distance=jsd,
-                    threshold=jsd_threshold,
-                    classes=names,
-                )
-            )
+        values, text = _measure_pair(distributions[a], distributions[b], schema, label_feature)
+        split_distances[(a, b)] = values
+        findings += _distance_findings((a, b), values, text, compared, config, jsd_threshold)
     return split_distances, findings
+
+
+def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_feature: str):
+    """TFDV's measurements of one pair, cross-checked with the exact counts."""
+    ours, diffs = linf(shares(da), shares(db))
+    measured = tfdv_split_drift(da, db, schema, label_feature)
+    distance = measured.get('L_INFTY', ours)
+    if abs(distance - ours) > 1e-9:
+        raise DataError(
+            f"TFDV measured an L-infinity distance of {distance} between splits '{da.split}' "
+            f"and '{db.split}' of label '{label_feature}', but their exact counts give {ours}; "
+            'the distance cannot be trusted. Report this with the statistics of both splits.'
+        )
+    names, text = _top(diffs)
+    values = {
+        'linf': distance,
+        'jensen_shannon_divergence': measured.get('JENSEN_SHANNON_DIVERGENCE'),
+        'top_classes': list(names),
+    }
+    return values, text
+
+
+def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> List[Finding]:
+    """The L-infinity and Jensen-Shannon findings of one measured pair of splits."""
+    what = f"the '{config.label_feature}' distributions of splits '{pair[0]}' and '{pair[1]}'"
+    findings = []
+    linf_value, limit = values['linf'], config.max_split_distance
+    if linf_value > limit:
+        shown = _above(linf_value, limit)
+        findings.append(
+            Finding(
+                SPLIT_DISTANCE,
+                pair,
+                f'the L-infinity distance between {what} is {shown}, above max_split_distance '
+                f'{limit:g}; largest share differences: {text}.',
+                _split_fix(pair, compared, config, f'raise max_split_distance above {shown}'),
+                distance=linf_value,
+                threshold=limit,
+                classes=tuple(values['top_classes']),
+            )
+        )
+    jsd = values['jensen_shannon_divergence']
+    if jsd_threshold is not None and jsd is not None and jsd > jsd_threshold:
+        loosen = 'raise the jensen_shannon_divergence threshold of the label in the schema'
+        findings.append(
+            Finding(
+                SPLIT_DISTANCE,
+                pair,
+                f'the Jensen-Shannon divergence between {what} is {_above(jsd, jsd_threshold)}, '
+                f"above the schema's threshold {jsd_threshold:g}.",
+                _split_fix(pair, compared, config, loosen),
+                distance=jsd,
+                threshold=jsd_threshold,
+                classes=tuple(values['top_classes']),
+            )
+        )
+    return findings
 
 
 def _split_fix(pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str) -> str:

@@ -88,48 +88,32 @@ def shuffled_labels(n: int, seed: int) -> np.ndarray:
 # tf.Example wire format (fixed-size records: 20 single floats and a label < 128).
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _field(number: int, payload: bytes) -> bytes:
-    """A length-delimited protobuf field."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _map_entry(name: str, feature: bytes) -> bytes:
-    # Features.feature is map<string, Feature> = repeated entry {1: key, 2: value} (field 1).
-    return _field(1, _field(1, name.encode()) + _field(2, feature))
-
-
 FLOAT_NAMES = [f'f{i:02d}' for i in range(NUM_FLOATS)]
 
 
 def _template():
-    """Returns (template bytes, float offsets, label offset) of one encoded Example."""
-    placeholder = b'\x00\x00\x00\x00'
-    parts, float_offsets = [], []
-    body = b''
+    """Returns (template bytes, float offsets, label offset) of one encoded Example.
+
+    Map entries are written with the package's wire helpers (``feature_entry``, ``add_entries``),
+    in FLOAT_NAMES order then the label, so the placeholders sit at fixed offsets.
+    """
+    from tensorflow.core.example import feature_pb2
+
+    from tfx_balance.core.augmentations import add_entries, feature_entry
+
+    one_float = feature_pb2.Feature(float_list=feature_pb2.FloatList(value=[0.0]))
+    one_int = feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=[0]))
+    body, float_offsets = b'', []
     for name in FLOAT_NAMES:
-        # Feature.float_list (2) -> FloatList.value (1, packed) with one float.
-        entry = _map_entry(name, _field(2, _field(1, placeholder)))
-        float_offsets.append(len(body) + len(entry) - 4)
+        entry = feature_entry(name, one_float.SerializeToString())
+        float_offsets.append(len(body) + len(entry) - 4)  # the float's 4 bytes end the entry
         body += entry
-    # Feature.int64_list (3) -> Int64List.value (1, packed) with one varint byte.
-    label_entry = _map_entry(LABEL_FEATURE, _field(3, _field(1, b'\x00')))
-    label_offset = len(body) + len(label_entry) - 1
-    body += label_entry
-    head = _varint(1 << 3 | 2) + _varint(len(body))  # Example.features (1)
-    parts = head + body
-    return parts, [o + len(head) for o in float_offsets], label_offset + len(head)
+    entry = feature_entry(LABEL_FEATURE, one_int.SerializeToString())
+    label_offset = len(body) + len(entry) - 1  # a label < 128 is one varint byte
+    body += entry
+    record = add_entries(b'\n\x00', body)  # an Example with an empty feature map, + entries
+    head = len(record) - len(body)
+    return record, [o + head for o in float_offsets], label_offset + head
 
 
 def encode_tabular(features: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from benchmarks import run as config
+from benchmarks import common
+from benchmarks.goals import AUGMENT_GOAL, DATASET_GOAL, SPLIT_MEMORY_GOAL, SPLIT_TIME_GOAL
 
 SPLIT_TIME_WHY = (
     'The splitter reads the input twice (a histogram pass, then an assignment pass) and hashes '
@@ -54,11 +55,10 @@ def splitter_goals(results: dict) -> list:
     goals = []
     for n, row in sorted(compare.items(), key=lambda kv: int(kv[0])):
         ratio = row['splitter']['seconds'] / row['floor']['seconds']
-        met = ratio <= config.SPLIT_TIME_GOAL
+        met = ratio <= SPLIT_TIME_GOAL
         goals.append(
             (
-                f'StratifiedSplitter wall time <= {config.SPLIT_TIME_GOAL}x the I/O floor '
-                f'({_size(n)})',
+                f'StratifiedSplitter wall time <= {SPLIT_TIME_GOAL}x the I/O floor ({_size(n)})',
                 f'{ratio:.2f}x',
                 met,
                 '' if met else SPLIT_TIME_WHY,
@@ -71,11 +71,11 @@ def splitter_goals(results: dict) -> list:
         small, large = measured[sizes[0]], measured[sizes[-1]]
         if small.get('peak_rss_mb') and large.get('peak_rss_mb'):
             ratio = large['peak_rss_mb'] / small['peak_rss_mb']
-            met = ratio <= config.SPLIT_MEMORY_GOAL
+            met = ratio <= SPLIT_MEMORY_GOAL
             goals.append(
                 (
                     f'StratifiedSplitter peak RSS at {_size(sizes[-1])} <= '
-                    f'{config.SPLIT_MEMORY_GOAL}x that at {_size(sizes[0])} (goal: 1M vs 100k)',
+                    f'{SPLIT_MEMORY_GOAL}x that at {_size(sizes[0])} (goal: 1M vs 100k)',
                     f'{ratio:.2f}x ({_mib(large["peak_rss_mb"])} vs '
                     f'{_mib(small["peak_rss_mb"])} MiB)',
                     met,
@@ -107,14 +107,14 @@ def augmenter_goals(results: dict) -> list:
         if ratio is None:
             goals.append(
                 (
-                    f"BalancedAugmenter '{aug}' <= {config.AUGMENT_GOAL}x the floor",
+                    f"BalancedAugmenter '{aug}' <= {AUGMENT_GOAL}x the floor",
                     'failed',
                     False,
                     row['augmenter'].get('error', ''),
                 )
             )
             continue
-        met = ratio <= config.AUGMENT_GOAL
+        met = ratio <= AUGMENT_GOAL
         why = (
             ''
             if met
@@ -124,8 +124,7 @@ def augmenter_goals(results: dict) -> list:
         )
         goals.append(
             (
-                f"BalancedAugmenter '{aug}' time per written example <= {config.AUGMENT_GOAL}x "
-                'the floor',
+                f"BalancedAugmenter '{aug}' time per written example <= {AUGMENT_GOAL}x the floor",
                 f'{ratio:.2f}x',
                 met,
                 why,
@@ -143,7 +142,7 @@ def dataset_goals(results: dict) -> list:
         return []
     ratio = ours['ratio_vs_plain']
     exact = bool(dataset.get('balanced_batches_exact'))
-    met = ratio >= config.DATASET_GOAL and exact
+    met = ratio >= DATASET_GOAL and exact
     why = (
         ''
         if met
@@ -152,7 +151,7 @@ def dataset_goals(results: dict) -> list:
     )
     return [
         (
-            f'balanced_dataset >= {config.DATASET_GOAL}x the plain read, exact batches',
+            f'balanced_dataset >= {DATASET_GOAL}x the plain read, exact batches',
             f'{ratio:.2f}x, batches {"exact" if exact else "NOT exact"}',
             met,
             why,
@@ -222,7 +221,7 @@ def _render_dataset(dataset: dict) -> list:
 def _render_demo(demo: dict) -> list:
     if 'missing' in demo:
         return [f'_{demo["missing"]}._']
-    metadata = os.path.relpath(demo['metadata'], config.common.ROOT)
+    metadata = os.path.relpath(demo['metadata'], common.ROOT)
     command = (
         f' The whole `make demo` command (imports, pipeline, summary, report) took '
         f'{demo["command_seconds"]:.0f} s.'

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.examples import example, write_records
+from tests.support.examples import example, make_examples_artifact, write_records
 from tfx_balance.artifacts import verify_gzip_file
 from tfx_balance.core.errors import DataError
 
@@ -32,3 +32,57 @@ def test_a_corrupt_file_is_named(gz):
     gz.write_bytes(bytes(data))
     with pytest.raises(DataError, match=f"input file {gz} of split 'eval' .*corrupt"):
         verify_gzip_file(str(gz), 'eval')
+
+
+# Compression is read from a file's first bytes, not guessed from its name.
+
+RECORDS = [example(label=c, x=float(i)) for c, n in (('a', 30), ('b', 9)) for i in range(n)]
+
+
+def test_compression_is_read_from_the_data(tmp_path):
+    from tfx_balance.core.records import compression_of, read_file_batches
+
+    gz_unnamed = str(tmp_path / 'part-00000')
+    write_records(gz_unnamed, RECORDS)
+    plain = str(tmp_path / 'plain.tfrecord')
+    import tensorflow as tf
+
+    with tf.io.TFRecordWriter(plain) as writer:
+        for record in RECORDS:
+            writer.write(record)
+    assert compression_of(gz_unnamed) == 'GZIP'
+    assert compression_of(plain) == ''
+    for path in (gz_unnamed, plain):
+        assert [r for batch in read_file_batches(path, 7) for r in batch] == RECORDS
+
+
+@pytest.mark.parametrize(
+    'component', ['StratifiedSplitter', 'BalancedAugmenter', 'BalancedInputGen']
+)
+def test_gzipped_files_without_gz_names_are_read_as_gzip(tmp_path, component):
+    """A gzipped file named without ``.gz`` once gave a raw ``DataLossError`` naming no file."""
+    from tests.reliability import runners
+    from tests.support.artifacts import label_counts, read_split
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': RECORDS, 'eval': RECORDS})
+    for split in ('train', 'eval'):
+        split_dir = tmp_path / 'in' / f'Split-{split}'
+        for path in split_dir.iterdir():
+            path.rename(split_dir / path.name.replace('.gz', ''))
+    output = runners.run(component, examples, str(tmp_path / 'out'))
+    from tfx.types import artifact_utils
+
+    written = {
+        split: label_counts(read_split(output.uri, split), 'label')
+        for split in artifact_utils.decode_split_names(output.split_names)
+    }
+    if component == 'StratifiedSplitter':  # both input splits merged, 8:1:1
+        assert written == {
+            'train': {'a': 48, 'b': 14},
+            'eval': {'a': 6, 'b': 2},
+            'test': {'a': 6, 'b': 2},
+        }
+    elif component == 'BalancedAugmenter':  # train rebalanced to the largest class
+        assert written == {'train': {'a': 30, 'b': 30}, 'eval': {'a': 30, 'b': 9}}
+    else:
+        assert written == {'train': {'a': 30, 'b': 9}, 'eval': {'a': 30, 'b': 9}}

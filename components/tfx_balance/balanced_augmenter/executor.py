@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import apache_beam as beam
-from absl import logging
-from tfx import types
 from tfx.components.util import udf_utils
-from tfx.dsl.components.base import base_beam_executor
-from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core import augment
@@ -20,6 +15,7 @@ from tfx_balance.core.augment import AugmentConfig, BalancedAugment
 from tfx_balance.core.balance_plan import PLAN_COLUMNS
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.examples_executor import ExamplesExecutor
 
 
 def load_augment_fn(exec_properties: Dict[str, Any]):
@@ -48,25 +44,23 @@ def load_augment_fn(exec_properties: Dict[str, Any]):
     return fn
 
 
-def _plan_document(exec_properties, splits_plans) -> dict:
+def _plan_document(config: AugmentConfig, splits_plans) -> dict:
     return {
-        'label_feature': exec_properties[keys.LABEL_FEATURE_KEY],
-        'target': json.loads(exec_properties[keys.TARGET_KEY]),
-        'undersample': bool(exec_properties.get(keys.UNDERSAMPLE_KEY)),
-        'augmentation': 'augment_fn'
-        if exec_properties.get(keys.MODULE_FILE_KEY) or exec_properties.get(keys.MODULE_PATH_KEY)
-        else exec_properties[keys.AUGMENTATION_KEY],
-        'seed': int(exec_properties.get(keys.SEED_KEY) or 0),
-        'provenance_feature': exec_properties[keys.PROVENANCE_FEATURE_KEY],
-        'source_feature': exec_properties[keys.SOURCE_FEATURE_KEY],
+        'label_feature': config.label_feature,
+        'target': config.target,
+        'undersample': config.undersample,
+        'augmentation': 'augment_fn' if config.augment_fn else config.augmentation,
+        'seed': config.seed,
+        'provenance_feature': config.provenance_feature,
+        'source_feature': config.source_feature,
         'splits': dict(sorted(splits_plans)),
     }
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
+class Executor(ExamplesExecutor):
     """Rebalances the chosen splits to exact per-class counts; copies the other splits.
 
-    Do(input_dict, output_dict, exec_properties):
+    Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload); each rebalanced
         split is read file by file, in batches, with tf.data's C++ reader
         (artifacts.ReadSplitBatches).
@@ -88,22 +82,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         source_feature: bytes feature with the source fingerprint on generated examples.
     """
 
-    def Do(  # noqa: N802 (TFX API)
-        self,
-        input_dict: Dict[str, List[types.Artifact]],
-        output_dict: Dict[str, List[types.Artifact]],
-        exec_properties: Dict[str, Any],
-    ) -> None:
-        self._log_startup(input_dict, output_dict, exec_properties)
-        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
-        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        artifacts.require_tf_example(examples, 'BalancedAugmenter')
-        splits = artifacts.resolve_splits(
-            examples, json.loads(exec_properties[keys.SPLITS_KEY]), 'splits'
-        )
-        all_splits = artifacts.split_names(examples)
-        for split in splits:
-            artifacts.check_split_files(examples, split)
+    COMPONENT = 'BalancedAugmenter'
+    REPORT_FILE = keys.REBALANCE_PLAN_FILE
+
+    def decode_config(self, exec_properties):
         options = exec_properties.get(keys.AUGMENTATION_OPTIONS_KEY)
         config = AugmentConfig(
             label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
@@ -117,50 +99,43 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             source_feature=exec_properties[keys.SOURCE_FEATURE_KEY],
             options=json.loads(options) if options else {},
         ).validate()
-        plan_path = os.path.join(output.uri, keys.REBALANCE_PLAN_FILE)
-        logging.info(
-            'BalancedAugmenter: rebalancing split(s) %s of %s (label %r, target %s, '
-            'undersample %s, augmentation %s, seed %d).',
-            splits,
-            all_splits,
-            config.label_feature,
-            config.target,
-            config.undersample,
-            'augment_fn' if config.augment_fn else config.augmentation,
-            config.seed,
+        self._splits = json.loads(exec_properties[keys.SPLITS_KEY])
+        return config
+
+    def read_splits(self, examples, config):
+        return artifacts.resolve_splits(examples, self._splits, 'splits')
+
+    def describe(self, config, read, passthrough):
+        return (
+            f'rebalancing split(s) {read} (label {config.label_feature!r}, target '
+            f'{config.target}, undersample {config.undersample}, augmentation '
+            f'{"augment_fn" if config.augment_fn else config.augmentation}, seed {config.seed}); '
+            f'passing through {passthrough or "nothing"}.'
         )
-        with artifacts.output_guard(output):
-            with artifacts.checked_beam_pipeline(
-                self._make_beam_pipeline, examples, splits
-            ) as pipeline:
-                plans = []
-                for split in splits:
-                    result = pipeline | f'Balance[{split}]' >> BalancedAugment(
-                        batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
-                        config=dataclasses.replace(config, where=f"split '{split}'"),
-                    )
-                    _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
-                        artifacts.output_split_dir(output, split)
-                    )
-                    plans.append(
-                        result[augment.PLAN]
-                        | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
-                    )
-                _ = (
-                    plans
-                    | 'AllPlans' >> beam.Flatten()
-                    | 'PlansToList' >> beam.combiners.ToList()
-                    | 'PlanDocument' >> beam.Map(lambda p: _plan_document(exec_properties, p))
-                    | 'WritePlan' >> artifacts.WriteJson(plan_path)
-                )
-            for split in all_splits:
-                if split not in splits:
-                    artifacts.copy_split(examples, split, output)
-            artifacts.finish_examples(examples, output, all_splits)
-        document = artifacts.read_json(plan_path)
-        for split, rows in document['splits'].items():
-            logging.info(
-                "BalancedAugmenter plan for split '%s':\n%s",
-                split,
-                format_count_table(rows, PLAN_COLUMNS),
+
+    def expand(self, pipeline, examples, output, config, read, passthrough):
+        plans = []
+        for split in read:
+            result = pipeline | f'Balance[{split}]' >> BalancedAugment(
+                batches_source=lambda s=split: artifacts.ReadSplitBatches(examples, [s]),
+                config=dataclasses.replace(config, where=f"split '{split}'"),
             )
+            _ = result[augment.RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
+                artifacts.output_split_dir(output, split)
+            )
+            plans.append(
+                result[augment.PLAN]
+                | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
+            )
+        return (
+            plans
+            | 'AllPlans' >> beam.Flatten()
+            | 'PlansToList' >> beam.combiners.ToList()
+            | 'PlanDocument' >> beam.Map(lambda p: _plan_document(config, p))
+        )
+
+    def summary(self, report, config) -> str:
+        return '\n'.join(
+            f"split '{split}':\n{format_count_table(rows, PLAN_COLUMNS)}"
+            for split, rows in report['splits'].items()
+        )

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-from typing import Any, Dict, List
+import types
+from typing import Dict
 
 import apache_beam as beam
-from absl import logging
-from tfx import types
-from tfx.dsl.components.base import base_beam_executor
-from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.balanced_input import (
@@ -21,6 +17,7 @@ from tfx_balance.core.balanced_input import (
     plans_to_json,
 )
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.examples_executor import ExamplesExecutor
 
 
 def plan_table(doc: dict) -> str:
@@ -34,10 +31,10 @@ def plan_table(doc: dict) -> str:
     return format_count_table(rows, splits)
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
+class Executor(ExamplesExecutor):
     """Lays the chosen splits out per class and writes ``balance_plan.json``.
 
-    Do(input_dict, output_dict, exec_properties):
+    Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       output_dict['examples']: one Examples artifact; every input split, the ``splits`` ones as
         ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` gzipped TFRecords, the
@@ -49,67 +46,49 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples_per_shard: int, about the most examples per class shard.
     """
 
-    def Do(  # noqa: N802 (TFX API)
-        self,
-        input_dict: Dict[str, List[types.Artifact]],
-        output_dict: Dict[str, List[types.Artifact]],
-        exec_properties: Dict[str, Any],
-    ) -> None:
-        self._log_startup(input_dict, output_dict, exec_properties)
-        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
-        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        label_feature = exec_properties[keys.LABEL_FEATURE_KEY]
-        seed = int(exec_properties.get(keys.SEED_KEY) or 0)
-        per_shard = int(
-            exec_properties.get(keys.EXAMPLES_PER_SHARD_KEY) or DEFAULT_EXAMPLES_PER_SHARD
+    COMPONENT = 'BalancedInputGen'
+    REPORT_FILE = PLAN_FILE
+
+    def decode_config(self, exec_properties):
+        return types.SimpleNamespace(
+            label_feature=exec_properties[keys.LABEL_FEATURE_KEY],
+            seed=int(exec_properties.get(keys.SEED_KEY) or 0),
+            examples_per_shard=int(
+                exec_properties.get(keys.EXAMPLES_PER_SHARD_KEY) or DEFAULT_EXAMPLES_PER_SHARD
+            ),
+            splits=json.loads(exec_properties[keys.SPLITS_KEY]),
         )
 
-        artifacts.require_tf_example(examples, 'BalancedInputGen')
-        all_splits = artifacts.split_names(examples)
-        splits = artifacts.resolve_splits(
-            examples, json.loads(exec_properties[keys.SPLITS_KEY]), 'splits'
-        )
-        for split in splits:
-            artifacts.check_split_files(examples, split)
-        passthrough = [s for s in all_splits if s not in splits]
-        plan_path = os.path.join(output.uri, PLAN_FILE)
+    def read_splits(self, examples, config):
+        return artifacts.resolve_splits(examples, config.splits, 'splits')
 
-        logging.info(
-            'BalancedInputGen: laying out split(s) %s per class by label %r (seed %d, about %d '
-            'examples per shard); passing through %s.',
-            splits,
-            label_feature,
-            seed,
-            per_shard,
-            passthrough or 'nothing',
+    def describe(self, config, read, passthrough):
+        return (
+            f'laying out split(s) {read} per class by label {config.label_feature!r} (seed '
+            f'{config.seed}, about {config.examples_per_shard} examples per shard); passing '
+            f'through {passthrough or "nothing"}.'
         )
-        with artifacts.output_guard(output):
-            with artifacts.checked_beam_pipeline(
-                self._make_beam_pipeline, examples, splits
-            ) as pipeline:
-                plans = [
-                    pipeline
-                    | f'Read[{split}]'
-                    >> artifacts.ReadSplits(examples, [split], 'BalancedInputGen')
-                    | f'Layout[{split}]'
-                    >> BalancedLayout(
-                        artifacts.output_split_dir(output, split),
-                        split,
-                        label_feature,
-                        seed,
-                        per_shard,
-                    )
-                    for split in splits
-                ]
-                _ = (
-                    plans
-                    | 'AllPlans' >> beam.Flatten()
-                    | 'PlansToList' >> beam.combiners.ToList()
-                    | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
-                    | 'WritePlan' >> artifacts.WriteJson(plan_path)
-                )
-            for split in passthrough:
-                artifacts.copy_split(examples, split, output)
-            artifacts.finish_examples(examples, output, all_splits)
-            doc = artifacts.read_json(plan_path)
-            logging.info('BalancedInputGen per-class counts:\n%s', plan_table(doc))
+
+    def expand(self, pipeline, examples, output, config, read, passthrough):
+        plans = [
+            pipeline
+            | f'Read[{split}]' >> artifacts.ReadSplits(examples, [split], self.COMPONENT)
+            | f'Layout[{split}]'
+            >> BalancedLayout(
+                artifacts.output_split_dir(output, split),
+                split,
+                config.label_feature,
+                config.seed,
+                config.examples_per_shard,
+            )
+            for split in read
+        ]
+        return (
+            plans
+            | 'AllPlans' >> beam.Flatten()
+            | 'PlansToList' >> beam.combiners.ToList()
+            | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
+        )
+
+    def summary(self, report, config) -> str:
+        return plan_table(report)

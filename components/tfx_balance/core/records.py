@@ -39,14 +39,29 @@ from tfx_balance.core.labels import ClassValue, label_of_example, read_label
 DEFAULT_BATCH_SIZE = 1024
 
 
-def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
-    """Yields the serialized records of one TFRecord file, in file order, in lists of at most
-    ``batch_size``. A name ending in ``.gz`` is read as gzip (as Beam's ``AUTO`` compression
-    does). A truncated or corrupt file raises ``tf.errors.DataLossError``.
+GZIP_MAGIC = b'\x1f\x8b'
+
+
+def compression_of(path: str) -> str:
+    """``'GZIP'`` if the file starts with the gzip magic bytes, else ``''`` (plain TFRecords).
+
+    Compression is read from the file's first bytes, not guessed from its name: a gzipped file
+    whose name does not end in ``.gz`` is still read as gzip.
     """
     import tensorflow as tf
 
-    compression = 'GZIP' if path.endswith('.gz') else ''
+    with tf.io.gfile.GFile(path, 'rb') as f:
+        return 'GZIP' if f.read(2) == GZIP_MAGIC else ''
+
+
+def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
+    """Yields the serialized records of one TFRecord file, in file order, in lists of at most
+    ``batch_size``. Compression is detected from the file's first bytes (:func:`compression_of`).
+    A truncated or corrupt file raises ``tf.errors.DataLossError``.
+    """
+    import tensorflow as tf
+
+    compression = compression_of(path)
     dataset = tf.data.TFRecordDataset(path, compression_type=compression, buffer_size=1 << 20)
     # prefetch: the next batch is read and decompressed by TF's threads while this one is used.
     for batch in dataset.batch(batch_size).prefetch(1).as_numpy_iterator():

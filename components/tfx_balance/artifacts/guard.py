@@ -1,0 +1,74 @@
+"""A failed executor leaves no output behind and raises the tfx-balance error that caused it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Sequence
+
+import tensorflow as tf
+from absl import logging
+
+from tfx_balance.artifacts.integrity import VerifyInputFiles, explain_read_failure
+from tfx_balance.core.errors import TfxBalanceError
+
+
+@contextlib.contextmanager
+def output_guard(*outputs):
+    """Removes the contents of the outputs' folders if the wrapped block raises."""
+    try:
+        yield
+    except BaseException:
+        for output in outputs:
+            uri = output.uri
+            if tf.io.gfile.exists(uri):
+                for child in tf.io.gfile.listdir(uri):
+                    path = os.path.join(uri, child)
+                    if tf.io.gfile.isdir(path):
+                        tf.io.gfile.rmtree(path)
+                    else:
+                        tf.io.gfile.remove(path)
+                logging.error('Removed partial output under %s after a failure.', uri)
+        raise
+
+
+def unwrap_error(error: Exception) -> Exception:
+    """Returns the tfx-balance error inside a Beam-wrapped exception, else ``error`` itself."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, TfxBalanceError):
+            return type(seen)(str(seen).split('\n')[0].split(" [while running '")[0])
+        seen = seen.__cause__ or seen.__context__
+    message = str(error)
+    for cls in TfxBalanceError.__subclasses__():
+        marker = f'{cls.__name__}: '
+        if marker in message:
+            text = message.split(marker, 1)[1].split('\n')[0].split(" [while running '")[0]
+            return cls(text)
+    return error
+
+
+@contextlib.contextmanager
+def checked_beam_pipeline(make_pipeline, examples, splits: Sequence[str]):
+    """Yields the executor's Beam pipeline (``make_pipeline()``, run on exit) over ``splits`` of
+    ``examples``, with the checks every tfx-balance Beam job needs:
+
+    - every input gzip file is verified inside the job (:func:`VerifyInputFiles`);
+    - a failure is re-raised as the tfx-balance error that caused it, alone (Beam's wrapping and
+      worker traceback are logged at DEBUG level only), or as a ``DataError`` naming the input
+      file when an unreadable file is the cause.
+
+    Use it inside :func:`output_guard`, so that a failed job leaves no output behind.
+    """
+    try:
+        with make_pipeline() as pipeline:
+            yield pipeline
+            _ = pipeline | 'VerifyInputFiles' >> VerifyInputFiles(examples, splits)
+    except Exception as e:
+        error = unwrap_error(e)
+        if not isinstance(error, TfxBalanceError):
+            error = explain_read_failure(error, examples, splits)
+        if error is e:
+            raise
+        logging.debug('The Beam job failed with:', exc_info=e)
+        raise error from None

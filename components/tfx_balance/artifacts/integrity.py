@@ -1,0 +1,101 @@
+"""Checking input files: every gzip stream verified inside the job; failures name the file."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Sequence
+
+import apache_beam as beam
+import tensorflow as tf
+
+from tfx_balance.artifacts.splits import split_file_pattern
+from tfx_balance.core import records
+from tfx_balance.core.errors import DataError
+
+
+def _not_readable(path: str, split: str, detail: str, finding: str) -> DataError:
+    return DataError(
+        f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
+        f'({detail}); {finding}. Re-run the upstream component that wrote it, or remove the file.'
+    )
+
+
+def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
+    """Reads every file of ``splits`` and returns ``(split, path, error)`` for the first one that
+    is not a readable TFRecord file, or None. Used only after a failure, to name the file.
+    """
+    for split in splits:
+        for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split))):
+            try:
+                compression = records.compression_of(path)
+                for _ in tf.data.TFRecordDataset(path, compression_type=compression):
+                    pass
+            except (tf.errors.OpError, ValueError) as e:
+                detail = re.sub(r'\{\{.*?\}\}\s*|\s*\[Op:.*$', '', str(e).split('\n')[0])
+                return split, path, detail.strip(" '")
+    return None
+
+
+def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> Exception:
+    """Turns a low-level read failure into a ``DataError`` naming the corrupt file, if any."""
+    found = find_unreadable_file(examples, splits)
+    if found is None:
+        return error
+    split, path, detail = found
+    return _not_readable(path, split, detail, 'it is corrupt or truncated')
+
+
+def verify_gzip_file(path: str, split: str) -> int:
+    """Decompresses ``path`` to its end and returns its uncompressed size; raises ``DataError``
+    naming the file if the gzip stream is truncated or corrupt (its CRC is checked by zlib).
+
+    Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
+    file, so every Beam component checks its input files with this, in parallel.
+    """
+    size = 0
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        with tf.io.gfile.GFile(path, 'rb') as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                while chunk:
+                    size += len(decompressor.decompress(chunk))
+                    chunk = b''
+                    if decompressor.eof:  # a gzip member ended; another may follow
+                        chunk = decompressor.unused_data
+                        if chunk:
+                            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            complete = decompressor.eof
+    except zlib.error as e:
+        raise _not_readable(path, split, str(e), 'it is corrupt') from e
+    if not complete:
+        raise _not_readable(path, split, 'the gzip stream ends early', 'it is truncated')
+    return size
+
+
+def _is_gzip(path: str) -> bool:
+    """A file is checked as gzip if its data says so, or its name does (then it must be)."""
+    return path.endswith('.gz') or records.compression_of(path) == 'GZIP'
+
+
+@beam.ptransform_fn
+def VerifyInputFiles(pipeline, examples, splits: Sequence[str]):  # noqa: N802
+    """Checks every gzip file of ``splits`` on the workers (see :func:`verify_gzip_file`).
+
+    A failure fails the Beam job, and the executor's ``output_guard`` removes any output.
+    """
+    files = [
+        (split, path)
+        for split in splits
+        for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split)))
+        if _is_gzip(path)
+    ]
+    return (
+        pipeline
+        | 'InputFiles' >> beam.Create(files)
+        | 'SpreadFiles' >> beam.Reshuffle()
+        | 'VerifyGzip' >> beam.MapTuple(lambda split, path: verify_gzip_file(path, split))
+    )

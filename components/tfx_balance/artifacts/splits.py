@@ -1,0 +1,91 @@
+"""Split names and folders of ``Examples`` artifacts, and finishing an output artifact."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, List, Sequence
+
+import tensorflow as tf
+from absl import logging
+from tfx.components.util import examples_utils
+from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils
+
+from tfx_balance.core.errors import ConfigError, DataError
+
+
+def split_names(examples) -> List[str]:
+    """The split names recorded on an Examples artifact."""
+    return list(artifact_utils.decode_split_names(examples.split_names))
+
+
+def resolve_splits(examples, requested: Sequence[str] | None, argument: str) -> List[str]:
+    """Returns ``requested`` (default: all splits), checking that each exists on ``examples``."""
+    available = split_names(examples)
+    if requested is None:
+        return available
+    if isinstance(requested, str):
+        requested = [requested]
+    requested = list(requested)
+    if not requested:
+        raise ConfigError(f'{argument} is empty; name at least one of: {", ".join(available)}.')
+    missing = [s for s in requested if s not in available]
+    if missing:
+        raise ConfigError(
+            f'{argument} names split(s) {", ".join(repr(s) for s in missing)} that the input '
+            f'artifact does not have; available splits: {", ".join(available) or "(none)"}.'
+        )
+    if len(set(requested)) != len(requested):
+        raise ConfigError(f'{argument} lists a split twice: {requested}.')
+    return requested
+
+
+def require_tf_example(examples, component: str) -> None:
+    """Raises unless the artifact holds serialized ``tf.train.Example`` records."""
+    payload = examples_utils.get_payload_format(examples)
+    if payload != example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE:
+        name = example_gen_pb2.PayloadFormat.Name(payload)
+        raise ConfigError(
+            f'{component} reads tf.train.Example records, but the input artifact has payload '
+            f'format {name}. Convert the data to tf.Example (FORMAT_TF_EXAMPLE) first.'
+        )
+
+
+def split_file_pattern(examples, split: str) -> str:
+    return os.path.join(artifact_utils.get_split_uri([examples], split), '*')
+
+
+def check_split_files(examples, split: str) -> List[str]:
+    """Returns the split's files; raises ``DataError`` naming the split if there are none."""
+    files = sorted(tf.io.gfile.glob(split_file_pattern(examples, split)))
+    if not files:
+        raise DataError(
+            f"split '{split}' of the input artifact has no files under "
+            f'{artifact_utils.get_split_uri([examples], split)}; the upstream component wrote '
+            'nothing for it. Check the upstream component or exclude this split.'
+        )
+    return files
+
+
+def output_split_dir(output, split: str) -> str:
+    """``<output.uri>/Split-<split>``: where a split of an output artifact is written."""
+    return os.path.join(output.uri, f'Split-{split}')
+
+
+def copy_split(examples, split: str, output) -> None:
+    """Copies a split's files unchanged (byte-for-byte) into the output artifact."""
+    src_dir = artifact_utils.get_split_uri([examples], split)
+    dst_dir = output_split_dir(output, split)
+    tf.io.gfile.makedirs(dst_dir)
+    for src in sorted(tf.io.gfile.glob(os.path.join(src_dir, '*'))):
+        tf.io.gfile.copy(src, os.path.join(dst_dir, os.path.basename(src)), overwrite=True)
+    logging.info("Passed split '%s' through unchanged: %s -> %s", split, src_dir, dst_dir)
+
+
+def finish_examples(examples, output, splits: Iterable[str]) -> None:
+    """Sets split names and propagates payload format, span and version onto ``output``."""
+    output.split_names = artifact_utils.encode_split_names(list(splits))
+    examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
+    for name in ('span', 'version'):
+        if examples.has_property(name) and name in (output.PROPERTIES or {}):
+            setattr(output, name, getattr(examples, name))

@@ -1,0 +1,101 @@
+"""The base of the three Beam executors: Examples in, one core transform, Examples out.
+
+As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, :class:`ExamplesExecutor` runs the part
+every tfx-balance Beam component shares, and a subclass supplies only its transform:
+
+1. the input and output ``Examples`` artifacts, the tf.Example payload check, the config
+   decoded once from the execution properties (:meth:`~ExamplesExecutor.decode_config`);
+2. the splits it reads (:meth:`~ExamplesExecutor.read_splits`), each checked for files, and the
+   splits it passes through unchanged (default: every other input split);
+3. one Beam job (:func:`~tfx_balance.artifacts.checked_beam_pipeline`: every input file verified,
+   errors raised as the tfx-balance error alone) inside
+   :func:`~tfx_balance.artifacts.output_guard` (a failure leaves no output);
+4. the subclass's :meth:`~ExamplesExecutor.expand`, which writes the output splits and returns a
+   PCollection of one report dict, written as ``REPORT_FILE`` at the artifact root;
+5. passed-through splits copied byte-for-byte, ``split_names``, payload format, span and version
+   set on the output, and the report's per-class table logged (:meth:`~ExamplesExecutor.summary`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx import types
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+
+from tfx_balance import artifacts, keys
+
+
+class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
+    """Runs one tfx-balance Beam component; subclasses supply the config and the transform.
+
+    Do(input_dict, output_dict, exec_properties):
+      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      output_dict['examples']: one Examples artifact: the splits ``expand`` writes, the
+        passed-through splits copied unchanged, and ``REPORT_FILE`` at its root.
+      exec_properties: decoded by the subclass's ``decode_config``.
+    """
+
+    COMPONENT = ''  # the component's name, in messages and logs
+    REPORT_FILE = ''  # the report written at the output artifact's root
+
+    def decode_config(self, exec_properties: Dict[str, Any]):
+        """The component's config, decoded (and validated) once from the properties."""
+        raise NotImplementedError
+
+    def read_splits(self, examples, config) -> List[str]:
+        """The input splits the Beam job reads."""
+        raise NotImplementedError
+
+    def passthrough_splits(self, examples, config, read: List[str]) -> List[str]:
+        """Input splits copied unchanged into the output (default: every split not read)."""
+        return [split for split in artifacts.split_names(examples) if split not in read]
+
+    def output_splits(self, examples, config, read: List[str]) -> List[str]:
+        """The output artifact's ``split_names`` (default: the input's)."""
+        return artifacts.split_names(examples)
+
+    def describe(self, config, read: List[str], passthrough: List[str]) -> str:
+        """One line logged before the job starts."""
+        return f'reading split(s) {read}; passing through {passthrough or "nothing"}.'
+
+    def expand(self, pipeline, examples, output, config, read: List[str], passthrough):
+        """Adds the component's stages; returns a PCollection of one report dict."""
+        raise NotImplementedError
+
+    def summary(self, report, config) -> str:
+        """The per-class table of ``report``, logged when the component has finished."""
+        raise NotImplementedError
+
+    def Do(  # noqa: N802 (TFX API)
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
+        artifacts.require_tf_example(examples, self.COMPONENT)
+        config = self.decode_config(exec_properties)
+        read = self.read_splits(examples, config)
+        for split in read:
+            artifacts.check_split_files(examples, split)
+        passthrough = self.passthrough_splits(examples, config, read)
+        report_path = os.path.join(output.uri, self.REPORT_FILE)
+
+        logging.info('%s: %s', self.COMPONENT, self.describe(config, read, passthrough))
+        with artifacts.output_guard(output):
+            with artifacts.checked_beam_pipeline(
+                self._make_beam_pipeline, examples, read
+            ) as pipeline:
+                report = self.expand(pipeline, examples, output, config, read, passthrough)
+                _ = report | 'WriteReport' >> artifacts.WriteJson(report_path)
+            for split in passthrough:
+                artifacts.copy_split(examples, split, output)
+            artifacts.finish_examples(examples, output, self.output_splits(examples, config, read))
+            report = artifacts.read_json(report_path)
+        logging.info('%s per-class counts:\n%s', self.COMPONENT, self.summary(report, config))

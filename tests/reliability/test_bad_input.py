@@ -59,33 +59,31 @@ GOOD = [example(label='a', x=float(i)) for i in range(6)] + [
 ]
 
 
-README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'README.md')
+TROUBLESHOOTING = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'docs', 'troubleshooting.md'
+)
 
 
-def troubleshooting_section() -> str:
-    """The '## Troubleshooting' section of README.md (up to the next '## ' heading)."""
-    with open(README) as f:
-        text = f.read()
-    start = text.index('\n## Troubleshooting\n')
-    end = text.find('\n## ', start + 1)
-    return text[start : end if end != -1 else len(text)]
+def troubleshooting_table() -> str:
+    """The rows of the error table in docs/troubleshooting.md."""
+    with open(TROUBLESHOOTING) as f:
+        return '\n'.join(line for line in f.read().splitlines() if line.startswith('| `'))
 
 
 def documented_errors() -> list:
-    """The message excerpts of README's troubleshooting table, as regexes (``<x>``, ``...``: any)."""
+    """The message excerpts of the troubleshooting table, as regexes (``<x>``, ``...``: any)."""
     patterns = []
-    for line in troubleshooting_section().splitlines():
-        if line.startswith('| `'):
-            for excerpt in re.findall(r'`([^`]+)`', line.split(' | ')[0]):
-                parts = re.split(r'\s*(?:<[^>]*>|\.\.\.)\s*', excerpt)
-                patterns.append('.*?'.join(re.escape(p) for p in parts))
+    for line in troubleshooting_table().splitlines():
+        for excerpt in re.findall(r'`([^`]+)`', line.split(' | ')[0]):
+            parts = re.split(r'\s*(?:<[^>]*>|\.\.\.)\s*', excerpt)
+            patterns.append('.*?'.join(re.escape(p) for p in parts))
     return patterns
 
 
 def assert_fails_cleanly(tmp_path, error, problem, fix, call):
     """``call()`` raises ``error`` (one of ours) naming ``problem`` and ``fix``; output empty.
 
-    The message must also match a row of the troubleshooting table in README.md.
+    The message must also match a row of the table in docs/troubleshooting.md.
     """
     with pytest.raises(error) as info:
         call()

@@ -1,0 +1,133 @@
+"""Every ```python block of README.md, docs/*.md and benchmarks/README.md runs, as written.
+
+Blocks run in order in one interpreter (imports are paid once), each in its own namespace and a
+fresh working directory, so each must be self-contained. Two markers on the line before a block:
+
+- ``<!-- readme-test: skip (reason) -->``: the block is not run; the reason must be given.
+- ``<!-- docs-test: file NAME -->``: the block is a file the page tells the reader to save (e.g. a
+  Trainer module); it must compile, and it is written as NAME into the working directory of every
+  later block of the same page.
+
+Relative links between the pages must point at files and headings that exist.
+"""
+
+import glob
+import os
+import re
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGES = sorted(
+    ['README.md', 'benchmarks/README.md']
+    + [os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, 'docs', '*.md'))]
+)
+BLOCK = re.compile(
+    r'(?:<!-- readme-test: skip \((?P<why>[^)]+)\) -->\s*|<!-- docs-test: file (?P<file>[\w.-]+) -->\s*)?'
+    r'```python\n(?P<code>.*?)```',
+    re.S,
+)
+LINK = re.compile(r'\]\((?P<target>[^)#\s]*)(?:#(?P<anchor>[^)\s]*))?\)')
+
+
+def read(page):
+    with open(os.path.join(ROOT, page)) as f:
+        return f.read()
+
+
+def anchors(page):
+    """GitHub's anchors for the headings of a page (lower case, punctuation dropped, '-' for ' ')."""
+    headings = re.findall(r'^#+ (.+)$', read(page), re.M)
+    return {re.sub(r'[^\w\- ]', '', h.strip().lower()).replace(' ', '-') for h in headings}
+
+
+def python_blocks():
+    """(page, line, code, skip reason, files) for every ```python block of every page.
+
+    ``files`` maps the names of the page's earlier file blocks to their code; a file block itself
+    has ``files`` None.
+    """
+    blocks = []
+    for page in PAGES:
+        text = read(page)
+        files = {}
+        for match in BLOCK.finditer(text):
+            line = text[: match.start('code')].count('\n') + 1
+            code, why, name = match.group('code'), match.group('why'), match.group('file')
+            blocks.append(
+                pytest.param(
+                    page, line, code, why, None if name else dict(files), id=f'{page}:{line}'
+                )
+            )
+            if name:
+                files[name] = code
+    return blocks
+
+
+def test_docs_pages_exist():
+    for page in (
+        'docs/stratified_splitter.md',
+        'docs/balanced_augmenter.md',
+        'docs/balanced_input_gen.md',
+        'docs/class_distribution_validator.md',
+        'docs/kubeflow.md',
+        'docs/troubleshooting.md',
+        'docs/use_in_your_project.md',
+    ):
+        assert page in PAGES, page
+
+
+def test_readme_is_short():
+    assert len(read('README.md').splitlines()) <= 250
+
+
+def test_readme_make_targets_are_the_makefile_targets():
+    """Every `make X` in the pages is a Makefile target, and README names every user-facing one."""
+    makefile = read('Makefile')
+    targets = set(re.search(r'^\.PHONY:(.*)$', makefile, re.M).group(1).split())
+    for page in PAGES:
+        named = set(re.findall(r'`make ([\w-]+)', read(page)))
+        assert named <= targets, f'{page} names unknown make targets {sorted(named - targets)}'
+    named = set(re.findall(r'`make ([\w-]+)', read('README.md')))
+    assert targets - {'help', 'install', 'clean'} <= named, sorted(targets - named)
+
+
+def test_every_component_page_has_a_runnable_example():
+    runnable = {
+        block.values[0]
+        for block in python_blocks()
+        if block.values[3] is None and block.values[4] is not None
+    }
+    for page in PAGES:
+        if page.startswith('docs/') and page not in ('docs/kubeflow.md', 'docs/troubleshooting.md'):
+            assert page in runnable, f'{page} has no runnable ```python block'
+
+
+@pytest.mark.parametrize('page', PAGES)
+def test_relative_links_point_at_files_and_headings(page):
+    for match in LINK.finditer(read(page)):
+        target, anchor = match.group('target'), match.group('anchor')
+        if '://' in target or target.startswith('mailto:'):
+            continue
+        if target:
+            path = os.path.normpath(os.path.join(ROOT, os.path.dirname(page), target))
+        else:
+            path = os.path.join(ROOT, page)
+        assert os.path.exists(path), f'{page}: link to {target} ({path}) is broken'
+        if anchor and path.endswith('.md'):
+            linked = os.path.relpath(path, ROOT)
+            assert anchor in anchors(linked), f'{page}: no heading #{anchor} in {linked}'
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('page, line, code, why, files', python_blocks())
+def test_docs_python_block_runs(page, line, code, why, files, tmp_path, monkeypatch):
+    if why is not None:
+        pytest.skip(f'{page} line {line}: {why}')
+    compiled = compile(code, f'{page}:{line}', 'exec')
+    if files is None:
+        return  # a file block: it compiles, and the page's later blocks get it as a file
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    exec(compiled, {'__name__': '__docs__'})

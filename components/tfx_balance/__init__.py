@@ -13,6 +13,8 @@ _LAZY = {
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
     'balanced_eval_config': 'tfx_balance.metrics',
+    'label_schema': 'tfx_balance.core.class_distribution',
+    'label_stats_options': 'tfx_balance.core.class_distribution',
 }
 
 

@@ -44,6 +44,7 @@ MAX_SPLIT_DISTANCE_KEY = 'max_split_distance'
 TARGETS_KEY = 'targets'
 TARGET_TOLERANCE_KEY = 'target_tolerance'
 FAIL_ON_VIOLATION_KEY = 'fail_on_violation'
+COMPARE_SPLITS_KEY = 'compare_splits'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 

@@ -2,8 +2,8 @@
 
 ExampleGen -> StratifiedSplitter -> ImportSchemaGen + StatisticsGen -> ExampleValidator
 + ClassDistributionValidator ('StratifiedCheck': are the splits stratified?)
--> BalancedAugmenter (train only) -> StatisticsGen (train) -> ClassDistributionValidator
-('BalancedCheck': is train uniform?) -> Transform -> BalancedInputGen
+-> BalancedAugmenter (train only) -> StatisticsGen -> ClassDistributionValidator
+('BalancedCheck': is train uniform? ``compare_splits=[]``) -> Transform -> BalancedInputGen
 -> Trainer (``balanced_dataset``) and BaselineTrainer (the same model, steps and seed on the
 unbalanced raw training split with a plain input function)
 -> Evaluator (TFMA, both models on the untouched test split, gated by ``balanced_eval_config``
@@ -137,13 +137,12 @@ def build_pipeline(
         **sample.augmenter,
     )
     train_statistics = tfx.components.StatisticsGen(
-        examples=augmenter.outputs['examples'],
-        schema=schema.outputs['schema'],
-        exclude_splits=['eval', 'test'],
+        examples=augmenter.outputs['examples'], schema=schema.outputs['schema']
     ).with_id('AugmentedStatisticsGen')
     balance_check = ClassDistributionValidator(
         statistics=train_statistics.outputs['statistics'],
         label_feature=label,
+        compare_splits=[],  # train is checked against its target; StratifiedCheck compared splits
         targets={'train': 'uniform'},
         target_tolerance=0.01,
     ).with_id('BalancedCheck')

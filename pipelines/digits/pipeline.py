@@ -2,8 +2,8 @@
 
 ImportExampleGen -> StratifiedSplitter -> StatisticsGen -> ImportSchemaGen (schemas/digits.pbtxt)
 -> ExampleValidator + ClassDistributionValidator (are the splits stratified?)
--> BalancedAugmenter ('image', train only) -> StatisticsGen (train)
--> ClassDistributionValidator (is train uniform?) -> Transform -> BalancedInputGen
+-> BalancedAugmenter ('image', train only) -> StatisticsGen
+-> ClassDistributionValidator (is train uniform? compare_splits=[]) -> Transform -> BalancedInputGen
 -> Trainer (balanced_dataset) and a baseline Trainer (plain input, unbalanced train split)
 -> Evaluator (per-class and macro recall of both models on the untouched test split; the gate:
 macro recall >= ``MIN_MACRO_RECALL`` and >= the baseline's + ``MIN_IMPROVEMENT``) -> Pusher.

@@ -5,7 +5,7 @@ CsvExampleGen (the CSV shipped in the tfx wheel) -> StratifiedSplitter (8:1:1)
 -> ImportSchemaGen (schemas/taxi.pbtxt) -> StatisticsGen -> ExampleValidator
 + ClassDistributionValidator (are the splits stratified?)
 -> BalancedAugmenter ('interpolate', train only, every class to ``TRAIN_TARGET``)
--> StatisticsGen (train) -> ClassDistributionValidator (is train uniform?)
+-> StatisticsGen -> ClassDistributionValidator (is train uniform? compare_splits=[])
 -> Transform -> BalancedInputGen -> Trainer (balanced_dataset) and a baseline Trainer (plain
 input, unbalanced raw train split) -> Evaluator (TFMA, both models on the untouched test split;
 the gate: macro recall >= ``MIN_MACRO_RECALL`` and >= the baseline's + ``MIN_IMPROVEMENT``)

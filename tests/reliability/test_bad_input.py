@@ -24,13 +24,14 @@ exactly are not repeated; they are listed here so the matrix reads in one place:
                                      test_executor             test_executor              test_executor
   target naming an unknown class     -                         balanced_augmenter/test_executor (absent-class);
                                                                core/augment/test_targets; ClassDistributionValidator
-                                                               targets: core/test_class_distribution
+                                                               targets: core/class_distribution/test_checks
   augment_fn missing / raising       -                         balanced_augmenter/test_executor
   augment_fn wrong features / module -                         here
   image feature not decodable        -                         here (core: core/augment/test_image)
   BalancedInputGen output w/o plan   -                         -                          here (core: core/
                                                                                           test_balanced_input)
-  statistics without the label       ClassDistributionValidator: here (core: core/test_class_distribution)
+  statistics without the label       ClassDistributionValidator: here (core: core/class_distribution/
+                                                                     test_label_counts)
 """
 
 import json

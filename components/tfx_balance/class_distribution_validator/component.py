@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
@@ -13,7 +12,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
-from tfx_balance.core import class_distribution
+from tfx_balance.core.class_distribution import ValidatorConfig
 
 
 class ClassDistributionValidatorSpec(ComponentSpec):
@@ -23,6 +22,7 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         keys.TARGETS_KEY: ExecutionParameter(type=str, optional=True),
         keys.TARGET_TOLERANCE_KEY: ExecutionParameter(type=float),
         keys.FAIL_ON_VIOLATION_KEY: ExecutionParameter(type=int),
+        keys.COMPARE_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         keys.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
@@ -40,21 +40,29 @@ class ClassDistributionValidator(base_component.BaseComponent):
             statistics=statistics_gen.outputs['statistics'],
             label_feature='label',
             max_split_distance=0.02,
-            targets={'train': 'uniform'},
             target_tolerance=0.01,
             fail_on_violation=True,
         )
         trainer.add_upstream_node(check)  # nothing trains on badly split data
 
+        # After BalancedAugmenter rebalanced 'train': train against its target, the untouched
+        # splits against each other.
+        ClassDistributionValidator(
+            statistics=augmented_statistics_gen.outputs['statistics'],
+            label_feature='label',
+            compare_splits=['eval', 'test'],
+            targets={'train': 'uniform'},
+        )
+
     From the TFDV statistics of every split it reads the exact per-class counts of
     ``label_feature`` (string labels always; int labels when StatisticsGen saw them as
-    categorical, e.g. through a schema such as ``schemas/digits.pbtxt``, or when at most 3-4
-    consecutive values make the numeric statistics exact). It reports:
+    categorical, e.g. with ``stats_options=tfx_balance.label_stats_options('label')``, or when
+    at most 3-4 consecutive values make the numeric statistics exact). It reports:
 
-    - every pair of splits whose L-infinity distance between class shares is above
+    - every pair of ``compare_splits`` whose L-infinity distance between class shares is above
       ``max_split_distance`` (measured by TFDV's ``infinity_norm`` drift comparator),
-    - every class present in one split and absent from another (or in the schema's label
-      domain and absent from a split),
+    - every class present in one split and absent from a checked split (one in
+      ``compare_splits`` or ``targets``), or in the schema's label domain and absent,
     - every split in ``targets`` whose L-infinity distance to its target ('uniform' or
       ``{class: share}``) is above ``target_tolerance``.
 
@@ -79,6 +87,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
         target_tolerance: float = 0.01,
         fail_on_violation: bool = True,
         schema: types.BaseChannel | None = None,
+        compare_splits: Sequence[str] | None = None,
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``.
@@ -93,24 +102,22 @@ class ClassDistributionValidator(base_component.BaseComponent):
         schema: optional Schema channel; the label's domain adds classes every split must
           have, and a ``jensen_shannon_divergence`` drift comparator on the label is applied
           between splits too.
+        compare_splits: the splits compared pairwise: None (default) compares every split,
+          ``[]`` none, ``['eval', 'test']`` only those (e.g. when 'train' was rebalanced and
+          is checked with ``targets`` instead).
         """
-        if not isinstance(label_feature, str) or not label_feature:
-            raise ValueError(f'label_feature must be a non-empty string, got {label_feature!r}.')
-        for name, value in (
-            ('max_split_distance', max_split_distance),
-            ('target_tolerance', target_tolerance),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f'{name} must be a number >= 0, got {value!r}.')
-        targets = class_distribution.validate_targets(targets)
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
-        spec = ClassDistributionValidatorSpec(
+        config = ValidatorConfig(
             label_feature=label_feature,
-            max_split_distance=float(max_split_distance),
-            targets=json.dumps(targets) if targets else None,
-            target_tolerance=float(target_tolerance),
-            fail_on_violation=int(bool(fail_on_violation)),
+            max_split_distance=max_split_distance,
+            targets=targets,
+            target_tolerance=target_tolerance,
+            fail_on_violation=fail_on_violation,
+            compare_splits=compare_splits,
+        ).validate()
+        spec = ClassDistributionValidatorSpec(
+            **config.to_exec_properties(),
             statistics=statistics,
             schema=schema,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),

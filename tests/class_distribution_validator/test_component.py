@@ -1,0 +1,60 @@
+"""ClassDistributionValidator's constructor: arguments checked once, exec properties from the config."""
+
+import pytest
+
+from tfx_balance import keys
+from tfx_balance.core.errors import ConfigError
+
+
+def _statistics():
+    from tfx.types import Channel, standard_artifacts
+
+    return Channel(type=standard_artifacts.ExampleStatistics)
+
+
+def test_compare_splits_and_targets_become_exec_properties():
+    from tfx_balance import ClassDistributionValidator
+
+    check = ClassDistributionValidator(
+        statistics=_statistics(),
+        label_feature='label',
+        compare_splits=('eval', 'test'),
+        targets={'train': 'uniform'},
+    )
+    props = check.exec_properties
+    assert props[keys.COMPARE_SPLITS_KEY] == '["eval", "test"]'
+    assert props[keys.TARGETS_KEY] == '{"train": "uniform"}'
+    assert props[keys.FAIL_ON_VIOLATION_KEY] == 1
+    default = ClassDistributionValidator(statistics=_statistics(), label_feature='label')
+    assert default.exec_properties[keys.COMPARE_SPLITS_KEY] is None
+
+
+@pytest.mark.parametrize(
+    'arguments, message',
+    [
+        ({'compare_splits': 'eval'}, 'compare_splits must be a list of split names'),
+        ({'compare_splits': ['eval']}, 'compare_splits .* names one split'),
+        ({'label_feature': ''}, 'label_feature must be a non-empty string'),
+        ({'max_split_distance': -0.1}, 'max_split_distance must be a number >= 0'),
+        ({'targets': {'train': 'balanced'}}, "targets\\['train'\\] is 'balanced'"),
+    ],
+)
+def test_bad_arguments_fail_when_the_pipeline_is_built(arguments, message):
+    from tfx_balance import ClassDistributionValidator
+
+    with pytest.raises(ConfigError, match=message):
+        ClassDistributionValidator(
+            statistics=_statistics(), **{'label_feature': 'label', **arguments}
+        )
+
+
+def test_label_helpers_are_exported_from_the_package():
+    import tensorflow_data_validation as tfdv
+
+    import tfx_balance
+
+    options = tfx_balance.label_stats_options('label')
+    assert isinstance(options, tfdv.StatsOptions)
+    assert tfdv.get_feature(options.schema, 'label').int_domain.is_categorical
+    assert tfx_balance.label_schema('y', is_int=False).feature[0].name == 'y'
+    assert {'label_schema', 'label_stats_options'} <= set(dir(tfx_balance))

@@ -108,3 +108,22 @@ def test_augmenter_rejects_int64_and_bytes_labels_in_one_split(tmp_path):
     assert match.group(2) == 'train'
     assert match.group(3) in _fingerprints(INTS) and match.group(7) in _fingerprints(TEXTS)
     _assert_nothing_published(root, db, 'BalancedAugmenter')
+
+
+@pytest.mark.parametrize('component', ['BalancedAugmenter', 'BalancedInputGen'])
+def test_a_mix_spread_over_files_is_caught_across_batches(tmp_path, component):
+    """Each file (and so each batch) of the split has one label type: only the per-class
+    profile (augmenter) or count (input gen) of the whole split sees the mix."""
+    from tests.reliability import runners
+    from tests.support.examples import make_examples_artifact
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': [], 'eval': INTS})
+    write_records(str(tmp_path / 'in' / 'Split-train' / 'part-0.gz'), INTS)
+    write_records(str(tmp_path / 'in' / 'Split-train' / 'part-1.gz'), TEXTS)
+    with pytest.raises(DataError) as info:
+        runners.run(component, examples, str(tmp_path / 'out'))
+    match = MIXED.match(str(info.value))
+    assert match, str(info.value)
+    assert match.group(2) == 'train'
+    assert match.group(3) in _fingerprints(INTS) and match.group(7) in _fingerprints(TEXTS)
+    assert not (tmp_path / 'out').exists() or os.listdir(tmp_path / 'out') == []

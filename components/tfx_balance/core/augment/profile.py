@@ -30,6 +30,7 @@ from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.labels import check_label_kinds
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import read_labels
 from tfx_balance.core.wire import feature_key
@@ -38,7 +39,12 @@ _RESERVOIR_SALT = b'tfx_balance.reservoir:'
 
 
 def _new_profile() -> dict:
-    return {'n': 0, 'hist': {}, 'stats': {}, 'res': []}
+    # key: the smallest content key of the class, to name one example of it in errors.
+    return {'n': 0, 'hist': {}, 'stats': {}, 'res': [], 'key': None}
+
+
+def _min_key(a, b):
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _bottom(entries, k: int) -> list:
@@ -77,6 +83,7 @@ class Profile(beam.DoFn):
             if profile is None:
                 profile = profiles[label] = _new_profile()
             profile['n'] += 1
+            profile['key'] = _min_key(profile['key'], key)
             bucket = bucket_of(seeded_hash(config.seed, key), config.bucket_bits)
             profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
             if config.uses_images:
@@ -114,6 +121,7 @@ class ProfileFn(beam.CombineFn):
 
     def add_input(self, acc, profile):
         acc['n'] += profile['n']
+        acc['key'] = _min_key(acc['key'], profile['key'])
         for b, c in profile['hist'].items():
             acc['hist'][b] = acc['hist'].get(b, 0) + c
         for name, row in profile['stats'].items():
@@ -146,6 +154,11 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
             f'{config.where} has no examples; BalancedAugmenter needs at least one labelled '
             'example per split it rebalances. Remove the split from `splits`.'
         )
+    check_label_kinds(
+        {label: fingerprint(p['key']) for label, p in profiles.items()},
+        config.label_feature,
+        config.where,
+    )
     plan.check_class_names(profiles, config.where)
     counts = {label: p['n'] for label, p in profiles.items()}
     wanted = resolve_targets(counts, config.target)

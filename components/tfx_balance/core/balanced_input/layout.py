@@ -19,7 +19,7 @@ from tfx_balance.core.balanced_input.config import LayoutConfig
 from tfx_balance.core.balanced_input.plan import LayoutPlan, make_plan
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.labels import class_name
+from tfx_balance.core.labels import class_name, example_fingerprint
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels, write_records_file
 
 
@@ -28,6 +28,44 @@ def _labels_and_hashes(records, label_feature: str, seed: int, where: str):
     labels = read_labels(records, label_feature, where)
     for record, label, key in zip(records, labels, example_keys(records)):
         yield label, (seeded_hash(seed, key), record)
+
+
+class _CountAndSample(beam.CombineFn):
+    """Per class: the number of examples, and the one with the smallest hash (named in errors).
+
+    Inputs are ``(hash, record)``; the sample depends on content only (the hash is of the
+    content key), not on the order examples arrive in.
+    """
+
+    def create_accumulator(self):
+        return 0, None
+
+    def add_input(self, acc, item):
+        n, best = acc
+        return n + 1, item if best is None or item < best else best
+
+    def merge_accumulators(self, accs):
+        n, best = 0, None
+        for count, sample in accs:
+            n += count
+            if sample is not None and (best is None or sample < best):
+                best = sample
+        return n, best
+
+    def extract_output(self, acc):
+        return acc
+
+
+def _plan_of(counted: dict, split: str, config) -> LayoutPlan:
+    """The split's plan from ``{class: (count, (hash, record))}``."""
+    return make_plan(
+        split,
+        config.label_feature,
+        config.seed,
+        {label: n for label, (n, _) in counted.items()},
+        config.examples_per_shard,
+        fingerprints={label: example_fingerprint(s[1]) for label, (_, s) in counted.items()},
+    )
 
 
 class _RouteToShard(beam.DoFn):
@@ -100,22 +138,19 @@ class BalancedLayout(beam.PTransform):
 
     def expand(self, records):
         split, config = self._split, self._config
-        label_feature, seed, per_shard = (
-            config.label_feature,
-            config.seed,
-            config.examples_per_shard,
-        )
         labelled = (
             records
             | 'Batch' >> beam.BatchElements(min_batch_size=1, max_batch_size=DEFAULT_BATCH_SIZE)
-            | 'Label' >> beam.FlatMap(_labels_and_hashes, label_feature, seed, f"split '{split}'")
+            | 'Label'
+            >> beam.FlatMap(
+                _labels_and_hashes, config.label_feature, config.seed, f"split '{split}'"
+            )
         )
         plan = (
             labelled
-            | 'One' >> beam.Map(lambda kv: (kv[0], 1))
-            | 'CountPerClass' >> beam.CombinePerKey(sum)
+            | 'CountPerClass' >> beam.CombinePerKey(_CountAndSample())
             | 'AllCounts' >> beam.combiners.ToDict()
-            | 'Plan' >> beam.Map(lambda c: make_plan(split, label_feature, seed, c, per_shard))
+            | 'Plan' >> beam.Map(_plan_of, split, config)
         )
         plan_side = beam.pvalue.AsSingleton(plan)
         routed = labelled | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)

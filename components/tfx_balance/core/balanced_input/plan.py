@@ -17,7 +17,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.labels import check_label_kinds, class_name, sorted_classes
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1
@@ -123,19 +123,19 @@ def make_plan(
     seed: int,
     class_counts: Mapping,
     examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
+    fingerprints: Mapping | None = None,
 ) -> LayoutPlan:
-    """Builds the plan of a split from ``{class value: count}`` (values int or bytes)."""
+    """Builds the plan of a split from ``{class value: count}`` (values int or bytes);
+    ``fingerprints`` (``{class value: fingerprint of one example}``) name examples in errors."""
     if not class_counts:
         raise DataError(
             f"split '{split}' has no examples; {COMPONENT} needs at least one labelled example "
             'per laid-out split. Check the upstream component or leave this split out of splits.'
         )
+    if fingerprints is None:
+        fingerprints = {v: '(not recorded)' for v in class_counts}
+    check_label_kinds(fingerprints, label_feature, f"split '{split}'")
     kinds = {type(v) for v in class_counts}
-    if len(kinds) > 1:
-        raise DataError(
-            f"label_feature '{label_feature}' in split '{split}' mixes int64 and bytes labels; "
-            'every example must use the same label type. Convert the labels to one type first.'
-        )
     values = sorted_classes(class_counts)
     names = tuple(class_name(v) for v in values)
     if len(set(names)) < len(names):

@@ -90,8 +90,20 @@ def installed():
         timeout=1200,
     )
     (line,) = [line for line in done.stdout.splitlines() if line.startswith('RESULT ')]
+    with open(os.path.join(work, 'stderr.txt'), 'w') as f:
+        f.write(done.stderr)
     yield work, json.loads(line[len('RESULT ') :])
     shutil.rmtree(work, ignore_errors=True)
+
+
+def test_quiet_run_shows_no_tracebacks_or_third_party_warnings(installed):
+    work, _ = installed
+    with open(os.path.join(work, 'stderr.txt')) as f:
+        stderr = f.read()
+    assert 'Traceback' not in stderr and 'Exception ignored' not in stderr, stderr
+    noise = [line for line in stderr.splitlines() if line.startswith(('WARNING:', 'INFO:', '20'))]
+    assert noise == [], noise  # absl/Beam records, TF C++ log lines (timestamped)
+    assert 'Warning:' not in stderr, stderr  # FutureWarning etc. from google-* packages
 
 
 def test_package_is_the_installed_wheel_not_the_repository(installed):

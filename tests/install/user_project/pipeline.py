@@ -20,7 +20,27 @@ import json
 import os
 import sys
 
-os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')  # TFX 1.16 needs Keras 2, before TF loads
+
+from tfx_balance import logs  # noqa: E402 (imports no TensorFlow)
+
+logs.quiet()  # tfx-balance's own summaries; no TF/TFX/Beam noise; before TF is imported
+
+# At module level, not inside functions: some libraries keep the frames of their first import.
+import tensorflow as tf  # noqa: E402
+import tensorflow_data_validation as tfdv  # noqa: E402
+from tfx import v1 as tfx  # noqa: E402
+
+import tfx_balance  # noqa: E402
+from tfx_balance import (  # noqa: E402
+    BalancedAugmenter,
+    BalancedInputGen,
+    ClassDistributionValidator,
+    StratifiedSplitter,
+    balanced_dataset,
+    label_stats_options,
+)
+from tfx_balance.kubeflow import compile_pipeline  # noqa: E402
 
 CLASS_COUNTS = {0: 1000, 1: 600, 2: 300, 3: 100}
 LABEL = 'label'
@@ -40,16 +60,6 @@ def write_csv(data_dir: str) -> None:
 
 
 def create_pipeline(root: str, data_dir: str):
-    from tfx import v1 as tfx
-
-    from tfx_balance import (
-        BalancedAugmenter,
-        BalancedInputGen,
-        ClassDistributionValidator,
-        StratifiedSplitter,
-        label_stats_options,
-    )
-
     example_gen = tfx.components.CsvExampleGen(input_base=data_dir)
     split = StratifiedSplitter(
         examples=example_gen.outputs['examples'],
@@ -96,8 +106,6 @@ def output_dir(root: str, component: str, output: str) -> str:
 
 
 def label_counts(files, label: str = LABEL) -> dict:
-    import tensorflow as tf
-
     counts = {}
     for record in tf.data.TFRecordDataset(files, compression_type='GZIP'):
         example = tf.train.Example.FromString(record.numpy())
@@ -107,13 +115,6 @@ def label_counts(files, label: str = LABEL) -> dict:
 
 
 def main(work_dir: str) -> None:
-    import tensorflow_data_validation as tfdv
-    from tfx import v1 as tfx
-
-    import tfx_balance
-    from tfx_balance import balanced_dataset
-    from tfx_balance.kubeflow import compile_pipeline
-
     data_dir = os.path.join(work_dir, 'data')
     write_csv(data_dir)
     tfx.orchestration.LocalDagRunner().run(create_pipeline(work_dir, data_dir))
@@ -169,4 +170,7 @@ def main(work_dir: str) -> None:
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    try:
+        main(sys.argv[1])
+    except Exception as error:
+        raise SystemExit(logs.error_message(error)) from None

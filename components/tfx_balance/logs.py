@@ -19,7 +19,9 @@ output of module-file wheel builds, uncaught tracebacks) to a file for the durat
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -89,8 +91,10 @@ def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.H
       records of your own code, and drops third-party records below CRITICAL; handlers already
       on the root logger get the same filter.
 
-    Returns the handler it added (remove it from the root logger to undo the logging part).
+    It also calls :func:`release_at_exit`. Returns the handler it added (remove it from the root
+    logger to undo the logging part).
     """
+    release_at_exit()
     os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'
     os.environ['PYTHONWARNINGS'] = ','.join(
         ['ignore::FutureWarning', 'ignore::DeprecationWarning', 'ignore::UserWarning']
@@ -114,6 +118,39 @@ def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.H
     absl_logging.set_verbosity(absl_logging.converter.standard_to_absl(level))
     logging.getLogger('tfx_balance').setLevel(level)
     return handler
+
+
+# Module globals in which libraries keep TensorFlow graphs to the end of the process.
+_HELD_AT_EXIT = (
+    # TFT keeps the last analysis graph (the Transform's preprocessing FuncGraph) for debugging.
+    ('tensorflow_transform.beam.analysis_graph_builder', '_ANALYSIS_GRAPH'),
+)
+_release_registered = []
+
+
+def release_at_exit() -> None:
+    """Registers (once) an exit handler that drops the TensorFlow graphs libraries keep in module
+    globals, while TensorFlow is still intact.
+
+    Kept to interpreter shutdown, such a graph (its reference cycles) is collected only after
+    TensorFlow's modules are torn down, and TensorFlow prints ``Exception ignored in: <function
+    AtomicFunction.__del__ ...> TypeError: 'NoneType' object is not subscriptable``. An in-process
+    Transform component (LocalDagRunner) leaves one behind.
+    """
+    if not _release_registered:
+        _release_registered.append(True)
+        atexit.register(_release_held_graphs)
+
+
+def _release_held_graphs() -> None:
+    released = False
+    for module_name, attribute in _HELD_AT_EXIT:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, attribute, None) is not None:
+            setattr(module, attribute, None)
+            released = True
+    if released:
+        gc.collect()
 
 
 def _console() -> IO[str]:

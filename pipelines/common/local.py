@@ -65,6 +65,7 @@ def console_output(root: str, verbose: bool) -> Iterator[None]:
 
         logging.basicConfig(level=logging.INFO)
         absl_logging.set_verbosity(absl_logging.INFO)
+        logs.release_at_exit()
         yield
         return
     logs.quiet()

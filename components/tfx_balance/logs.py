@@ -134,8 +134,8 @@ def release_at_exit() -> None:
 
     Kept to interpreter shutdown, such a graph (its reference cycles) is collected only after
     TensorFlow's modules are torn down, and TensorFlow prints ``Exception ignored in: <function
-    AtomicFunction.__del__ ...> TypeError: 'NoneType' object is not subscriptable``. An in-process
-    Transform component (LocalDagRunner) leaves one behind.
+    AtomicFunction.__del__ ...> TypeError: 'NoneType' object is not subscriptable``. In-process
+    Transform and Evaluator components (LocalDagRunner) leave such graphs behind.
     """
     if not _release_registered:
         _release_registered.append(True)
@@ -149,6 +149,13 @@ def _release_held_graphs() -> None:
         if module is not None and getattr(module, attribute, None) is not None:
             setattr(module, attribute, None)
             released = True
+    # Beam's Shared handles keep the last object they made alive (e.g. the model TFMA loaded
+    # for an in-process Evaluator).
+    shared = sys.modules.get('apache_beam.utils.shared')
+    shared_map = getattr(shared, '_shared_map', None)
+    if getattr(shared_map, '_keepalive', (None, None)) != (None, None):
+        shared_map._keepalive = (None, None)
+        released = True
     if released:
         gc.collect()
 

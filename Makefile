@@ -16,14 +16,15 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install demo demo-taxi demo-split test lint format bench bench-smoke clean image \
-	kfp-local
+.PHONY: help install test-deps demo demo-taxi demo-split test lint format bench bench-smoke dist \
+	clean image kfp-local
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e)"
 	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
 	@echo "make kfp-local - run every task of the compiled digits pipeline in the image (Docker)"
+	@echo "make dist   - build the wheel and sdist into dist/ (uv build)"
 	@echo "make lint | format | bench | bench-smoke | clean"
 
 install: $(STAMP)
@@ -45,8 +46,21 @@ demo-taxi: install
 demo-split: install
 	$(PY) -m pipelines.split_demo.run_local --root runs/split_demo
 
-test: install lint
+test: install test-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# What the tests need besides .venv: headless Chromium renders the HTML report
+# (tests/pipelines/test_report.py). Installed with apt-get when missing and we are root.
+test-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium (apt-get) for the HTML report test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || { echo "error: apt-get install chromium failed"; exit 1; }; \
+	  else \
+	    echo "warning: chromium is missing (install it: apt-get install chromium); the HTML report test will fail" >&2; \
+	  fi; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff format --check .
@@ -76,6 +90,9 @@ image:
 # Needs a running Docker daemon; builds a local stand-in base if the real one cannot be pulled.
 kfp-local: install
 	$(PY) -m tests.kubeflow.kfp_local
+
+dist: install
+	uv build --out-dir dist
 
 clean:
 	rm -rf runs build dist *.egg-info .pytest_cache

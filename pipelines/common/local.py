@@ -1,15 +1,26 @@
 """Running a sample pipeline under LocalDagRunner and showing what it did (the ``run_local.py``
-scripts of the sample pipelines)."""
+scripts of the sample pipelines).
+
+By default the console shows the components' own summaries (per-class tables, verdicts), the run
+summary and, on failure, the error once; everything else (TFX/TF/Beam logs, warnings, module-file
+wheel builds, tracebacks) goes to ``<root>/run.log``. ``--verbose`` shows everything.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import shutil
+import sys
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 from pipelines.common import summary as run_summary
+from tfx_balance import logs
+
+LOG_FILE = 'run.log'
 
 
 def run(root: str, create_pipeline: Callable, summary_args: dict, **pipeline_args) -> dict:
@@ -35,16 +46,54 @@ def run(root: str, create_pipeline: Callable, summary_args: dict, **pipeline_arg
     return result
 
 
-def main(run_sample: Callable, description: str, default_root: str, default_steps: int) -> None:
-    """CLI of a sample: ``--root``, ``--train-steps``, ``--seed``; wipes ``--root``, runs
-    ``run_sample(root, train_steps, seed)``, prints the summary and writes the HTML report."""
-    parser = argparse.ArgumentParser(description=description)
+def add_verbose_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='show everything: TFX/TensorFlow/Beam logs at INFO, warnings and tracebacks '
+        f"(default: the components' summaries only; the rest goes to <root>/{LOG_FILE})",
+    )
+
+
+@contextlib.contextmanager
+def console_output(root: str, verbose: bool) -> Iterator[None]:
+    """The console of a sample run (see the module docstring). Call it before TensorFlow is
+    imported, so that its C++ log is quieted too. On failure (quiet) prints the error message and
+    exits with status 1."""
+    if verbose:
+        from absl import logging as absl_logging
+
+        logging.basicConfig(level=logging.INFO)
+        absl_logging.set_verbosity(absl_logging.INFO)
+        logs.release_at_exit()
+        yield
+        return
+    logs.quiet()
+    log_path = os.path.join(root, LOG_FILE)
+    try:
+        with logs.capture_output(log_path):
+            yield
+    except Exception as error:  # noqa: BLE001 - any failure ends the run with its message
+        print(f'\nerror: {logs.error_message(error)}', file=sys.stderr)
+        print(f'(full log: {log_path}; run again with --verbose to see it here)', file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def main(run_sample: Callable, description: str, default_root: str) -> None:
+    """CLI of a sample: ``--root``, ``--train-steps``, ``--seed``, ``--verbose``; wipes ``--root``,
+    runs ``run_sample(root, train_steps, seed)`` (``train_steps`` None: the sample's default),
+    prints the summary and writes the HTML report."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument('--root', default=default_root)
-    parser.add_argument('--train-steps', type=int, default=default_steps)
+    parser.add_argument('--train-steps', type=int, default=None, help="default: the sample's")
     parser.add_argument('--seed', type=int, default=0)
+    add_verbose_flag(parser)
     args = parser.parse_args()
     shutil.rmtree(args.root, ignore_errors=True)
-    result = run_sample(args.root, args.train_steps, args.seed)
+    with console_output(args.root, args.verbose):
+        result = run_sample(args.root, args.train_steps, args.seed)
     report = run_summary.write_outputs(result, args.root)
     print(run_summary.format_summary(result))
     print(f'\nHTML report: {os.path.abspath(report)}')

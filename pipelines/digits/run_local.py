@@ -2,6 +2,7 @@
 HTML report.
 
 Usage: python -m pipelines.digits.run_local [--root runs/digits] [--train-steps 200] [--seed 0]
+       [--verbose]
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 import os
 
 from pipelines.common import local
-from pipelines.digits import dataset
-from pipelines.digits.pipeline import LABEL, TRAIN_STEPS, create_pipeline
 
 
-def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
+def run(root: str, train_steps: int | None = None, seed: int = 0) -> dict:
     """Writes the imbalanced digits data into ``root/data``, runs the pipeline, returns the
     summary."""
+    # Imported here, after local.main set up the console: these import TensorFlow.
+    from pipelines.digits import dataset
+    from pipelines.digits.pipeline import LABEL, TRAIN_STEPS, create_pipeline
+
+    train_steps = TRAIN_STEPS if train_steps is None else train_steps
     data_dir = os.path.join(root, 'data')
     dataset.write_imbalanced_digits(data_dir, seed=seed)
     summary_args = {
@@ -33,4 +37,4 @@ def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
 
 
 if __name__ == '__main__':
-    local.main(run, __doc__, default_root='runs/digits', default_steps=TRAIN_STEPS)
+    local.main(run, __doc__, default_root='runs/digits')

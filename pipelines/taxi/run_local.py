@@ -2,16 +2,20 @@
 the HTML report.
 
 Usage: python -m pipelines.taxi.run_local [--root runs/taxi] [--train-steps 1000] [--seed 0]
+       [--verbose]
 """
 
 from __future__ import annotations
 
 from pipelines.common import local
-from pipelines.taxi.pipeline import LABEL, TRAIN_STEPS, TRAIN_TARGET, create_pipeline
 
 
-def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
+def run(root: str, train_steps: int | None = None, seed: int = 0) -> dict:
     """Runs the pipeline in ``root``, returns the summary."""
+    # Imported here, after local.main set up the console: these import TensorFlow.
+    from pipelines.taxi.pipeline import LABEL, TRAIN_STEPS, TRAIN_TARGET, create_pipeline
+
+    train_steps = TRAIN_STEPS if train_steps is None else train_steps
     summary_args = {
         'title': 'tfx-balance taxi pipeline',
         'description': (
@@ -28,4 +32,4 @@ def run(root: str, train_steps: int = TRAIN_STEPS, seed: int = 0) -> dict:
 
 
 if __name__ == '__main__':
-    local.main(run, __doc__, default_root='runs/taxi', default_steps=TRAIN_STEPS)
+    local.main(run, __doc__, default_root='runs/taxi')

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Quiet TensorFlow/Google import noise; TFT 1.16 needs Keras 2 (see README).
+# Quiet TensorFlow/Google import noise; TFT 1.16 needs Keras 2 (docs/use_in_your_project.md).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_USE_LEGACY_KERAS ?= 1
 export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning

@@ -90,7 +90,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         label_feature: the int64 or bytes feature holding the class label.
         target: 'max', 'mean', an int count per class, or a dict {class: count}.
         undersample: reduce classes above their target to it (default: leave them).
-        augmentation: 'copy', 'image', 'numeric' or 'interpolate' (see README).
+        augmentation: 'copy', 'image', 'numeric' or 'interpolate' (docs/balanced_augmenter.md).
         image_feature: for 'image', the bytes feature holding one PNG or JPEG image.
         module_file: optional Python file defining
           ``augment_fn(features: dict[str, np.ndarray], rng) -> dict[str, np.ndarray]``, used

@@ -20,7 +20,8 @@ MIN_GAIN = 0.05
 
 
 @pytest.fixture(scope='module')
-def demo(tmp_path_factory):
+def demo_run(tmp_path_factory):
+    """The demo's CLI run: (root, the finished process)."""
     root = str(tmp_path_factory.mktemp('digits') / 'run')
     proc = subprocess.run(
         [sys.executable, '-m', 'pipelines.digits.run_local', '--root', root],
@@ -30,8 +31,22 @@ def demo(tmp_path_factory):
         timeout=1500,
     )
     assert proc.returncode == 0, proc.stderr[-5000:]
+    return root, proc
+
+
+@pytest.fixture(scope='module')
+def demo(demo_run):
+    root, proc = demo_run
     with open(os.path.join(root, 'summary.json')) as f:
         return root, proc.stdout, json.load(f)
+
+
+def test_a_successful_demo_prints_no_traceback(demo_run):
+    """Quiet by default: no traceback, not even Python's 'Exception ignored' at exit (printed
+    when a ``tf.function`` was freed after TensorFlow's modules had been torn down)."""
+    _, proc = demo_run
+    output = proc.stdout + proc.stderr
+    assert 'Traceback' not in output and 'Exception ignored' not in output, output[-3000:]
 
 
 def test_counts_at_every_stage_follow_the_rules(demo):

@@ -33,7 +33,9 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import hashlib
 import struct
 from typing import List, Sequence
@@ -117,9 +119,19 @@ def _merged_key(record: bytes) -> bytes:
     return _KEY_STRUCT.pack(sums.numpy().tolist()[0])
 
 
+def _release_sums_fn() -> None:
+    """Drops the cached ``tf.function`` while TensorFlow is still intact (an ``atexit`` handler):
+    left to interpreter shutdown, its graph would be freed after TensorFlow's modules are torn
+    down, and Python would print ``Exception ignored in: AtomicFunction.__del__``."""
+    _fingerprint_sums_fn.cache_clear()
+    gc.collect()
+
+
 @functools.lru_cache(maxsize=1)
 def _fingerprint_sums_fn():
     import tensorflow as tf
+
+    atexit.register(_release_sums_fn)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def sums(records):

@@ -5,7 +5,12 @@ import pytest
 from tests.support.examples import example
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, fingerprint
-from tfx_balance.core.labels import check_label_kinds, example_fingerprint, read_label
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    example_fingerprint,
+    read_label,
+)
 from tfx_balance.core.records import read_labels
 
 
@@ -73,3 +78,14 @@ def test_read_labels_rejects_a_batch_mixing_int64_and_bytes_labels(position):
     assert "label_feature 'label' in split 'eval' mixes int64 and bytes labels" in message
     assert f'example {fp(first_int)} has int64 label 5' in message
     assert f"example {fp(records[position])} bytes label '5'" in message
+
+
+def test_classes_must_have_distinct_names_in_reports():
+    check_distinct_names([b'\xff\xfe', b'Cash', 3], 'label', "split 'train'")
+    with pytest.raises(
+        DataError, match=r"label_feature 'label' in split 'train': classes 1 and b'1' have the same"
+    ):
+        check_distinct_names([1, b'1'], 'label', "split 'train'")
+    # b'\xff' is not UTF-8 and is named with a backslash escape, like the 4-character text.
+    with pytest.raises(DataError, match=r"same name '\\\\xff' in reports"):
+        check_distinct_names([b'\xff', b'\\xff'], 'label')

@@ -127,3 +127,15 @@ def test_a_mix_spread_over_files_is_caught_across_batches(tmp_path, component):
     assert match.group(2) == 'train'
     assert match.group(3) in _fingerprints(INTS) and match.group(7) in _fingerprints(TEXTS)
     assert not (tmp_path / 'out').exists() or os.listdir(tmp_path / 'out') == []
+
+
+def test_splitter_rejects_classes_whose_report_names_meet(tmp_path):
+    """b'\\xff' (not UTF-8) and the text '\\xff' are both named '\\\\xff': split_counts.json once
+    merged them into one row, silently."""
+    from tests.reliability import runners
+
+    records = [example(label=b'\xff', x=float(i)) for i in range(6)]
+    records += [example(label=b'\\xff', x=float(i)) for i in range(4)]
+    with pytest.raises(DataError, match=r"classes b'\\\\xff' and b'\\xff' have the same name"):
+        runners.run_on_records('StratifiedSplitter', tmp_path, {'train': records})
+    assert not (tmp_path / 'out').exists() or os.listdir(tmp_path / 'out') == []

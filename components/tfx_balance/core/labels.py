@@ -128,6 +128,28 @@ def check_label_kinds(
     )
 
 
+def check_distinct_names(
+    classes: Iterable[ClassValue], label_feature: str, where: str = ''
+) -> None:
+    """Raises the ``DataError`` for two classes with the same name (:func:`class_name`).
+
+    Reports, plans and TFDV statistics key classes by name, and a label that is not valid UTF-8
+    is named with backslash escapes, so ``b'\\xff'`` and the text ``\\xff`` would share one row.
+    Every component rejects that, with this one message, before writing anything.
+    """
+    seen = {}
+    for c in sorted_classes(classes):
+        other = seen.setdefault(class_name(c), c)
+        if other != c:
+            where_text = f' in {where}' if where else ''
+            raise DataError(
+                f"label_feature '{label_feature}'{where_text}: classes {other!r} and {c!r} have "
+                f'the same name {class_name(c)!r} in reports (a label that is not valid UTF-8 is '
+                'named with backslash escapes), so they cannot be told apart. Give the label one '
+                'type and valid UTF-8 class names (or int64 ids) upstream.'
+            )
+
+
 def class_name(value: ClassValue) -> str:
     """Returns the display/JSON name of a class value."""
     if isinstance(value, bytes):

@@ -53,7 +53,12 @@ import apache_beam as beam
 
 from tfx_balance.core import allocation
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import check_label_kinds, class_name, sorted_classes
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    sorted_classes,
+)
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.split_units import (
@@ -149,6 +154,7 @@ def _build_plans(histograms: Histograms, weights, bucket_bits: int, label_featur
             'example. Check the input artifact and input_splits.'
         )
     check_label_kinds(histograms.examples, label_feature)
+    check_distinct_names(histograms.buckets, label_feature)
     return {
         label: ClassSplitPlan.from_histogram(hist, weights, bucket_bits)
         for label, hist in histograms.buckets.items()

@@ -98,7 +98,7 @@ def test_classes_whose_safe_names_meet_still_get_their_own_files(tmp_path):
 def test_labels_whose_plan_names_would_meet_are_rejected():
     # b'\xff' is not UTF-8 and is named with a backslash escape, like the 4-character text.
     with pytest.raises(
-        DataError, match=r"classes \[b'\\\\xff', b'\\xff'\] whose names are the same"
+        DataError, match=r"classes b'\\\\xff' and b'\\xff' have the same name '\\\\xff'"
     ):
         bi.make_plan('train', 'label', 0, {b'\xff': 3, b'\\xff': 2})
     plan = bi.make_plan('train', 'label', 0, {b'\xff': 3, b'\xfe': 2})

@@ -22,7 +22,6 @@ from typing import Dict, List, Mapping
 
 from tfx_balance.core.augment.float_stats import FeatureStats
 from tfx_balance.core.augment.targets import output_count
-from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import class_name, sorted_classes
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, rank_buckets
 
@@ -114,16 +113,3 @@ class RebalancePlan:
     def rows(self) -> dict:
         """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
         return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
-
-
-def check_class_names(classes, where: str) -> None:
-    """Raises ``DataError`` unless the classes have distinct names (report keys are lossless)."""
-    seen = {}
-    for c in sorted_classes(classes):
-        other = seen.setdefault(class_name(c), c)
-        if other != c:
-            raise DataError(
-                f'classes {other!r} and {c!r} of {where} have the same name '
-                f'{class_name(c)!r} in reports. Give the label feature one type, and class '
-                'names that differ as text.'
-            )

@@ -30,7 +30,7 @@ from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
-from tfx_balance.core.labels import check_label_kinds
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import read_labels
 from tfx_balance.core.wire import feature_key
@@ -159,7 +159,7 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
         config.label_feature,
         config.where,
     )
-    plan.check_class_names(profiles, config.where)
+    check_distinct_names(profiles, config.label_feature, config.where)
     counts = {label: p['n'] for label, p in profiles.items()}
     wanted = resolve_targets(counts, config.target)
     classes = {

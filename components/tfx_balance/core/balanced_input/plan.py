@@ -17,7 +17,12 @@ from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import check_label_kinds, class_name, sorted_classes
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    sorted_classes,
+)
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1
@@ -135,17 +140,10 @@ def make_plan(
     if fingerprints is None:
         fingerprints = {v: '(not recorded)' for v in class_counts}
     check_label_kinds(fingerprints, label_feature, f"split '{split}'")
+    check_distinct_names(class_counts, label_feature, f"split '{split}'")
     kinds = {type(v) for v in class_counts}
     values = sorted_classes(class_counts)
     names = tuple(class_name(v) for v in values)
-    if len(set(names)) < len(names):
-        # Invalid UTF-8 is written with backslash escapes: b'\xff' and the text '\\xff' meet.
-        same = sorted({v for v in values if names.count(class_name(v)) > 1})
-        raise DataError(
-            f"label_feature '{label_feature}' in split '{split}' has classes {same} whose names "
-            f'are the same in the plan ({class_name(same[0])!r}): a label that is not valid UTF-8 '
-            'is named with backslash escapes. Make the labels valid UTF-8 (or int64) first.'
-        )
     counts = tuple(int(class_counts[v]) for v in values)
     shards = [max(1, math.ceil(c / examples_per_shard)) for c in counts]
     files = tuple(

@@ -22,7 +22,13 @@ from tfx_balance.core.class_distribution.report import (
     Report,
 )
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, class_name, parse_class_name, sorted_classes
+from tfx_balance.core.labels import (
+    ClassValue,
+    check_distinct_names,
+    class_name,
+    parse_class_name,
+    sorted_classes,
+)
 
 TOP_CLASSES = 3  # classes named in a distance finding
 
@@ -80,7 +86,7 @@ def run_checks(
     classes = sorted_classes(
         [c for d in distributions.values() for c in d.counts] + list(expected_classes)
     )
-    _check_distinct_names(classes, config.label_feature)
+    check_distinct_names(classes, config.label_feature)
     findings = _missing_class_findings(distributions, checked, classes, config.label_feature)
     split_distances, found = _split_distances(
         distributions, compared, classes, config, jsd_threshold
@@ -107,18 +113,6 @@ def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
                 f'{argument} name(s) split(s) {", ".join(repr(s) for s in unknown)} that the '
                 f'statistics do not have; splits present: {", ".join(splits)}. Name only '
                 f'splits of the statistics in {argument}.'
-            )
-
-
-def _check_distinct_names(classes: List[ClassValue], label_feature: str) -> None:
-    names: Dict[str, ClassValue] = {}
-    for c in classes:
-        other = names.setdefault(class_name(c), c)
-        if other != c:
-            raise DataError(
-                f"classes {other!r} and {c!r} of label '{label_feature}' have the same name "
-                f'{class_name(c)!r} in reports and in TFDV statistics, so they cannot be told '
-                'apart; give the label one type and valid UTF-8 class names.'
             )
 
 

@@ -86,3 +86,50 @@ def test_gzipped_files_without_gz_names_are_read_as_gzip(tmp_path, component):
         assert written == {'train': {'a': 30, 'b': 30}, 'eval': {'a': 30, 'b': 9}}
     else:
         assert written == {'train': {'a': 30, 'b': 9}, 'eval': {'a': 30, 'b': 9}}
+
+
+@pytest.mark.e2e
+def test_a_pipeline_reads_gzipped_files_without_gz_names(tmp_path):
+    """An Examples artifact from outside TFX's ExampleGens (here through an Importer) whose
+    gzipped files are named ``part-<n>``: the three Beam components read them as gzip."""
+    from tfx import v1 as tfx
+
+    from tests.support.artifacts import label_counts, latest_artifact_dir, read_split
+    from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter
+
+    for split in ('train', 'eval'):
+        write_records(str(tmp_path / 'data' / f'Split-{split}' / 'part-00000'), RECORDS)
+    importer = tfx.dsl.Importer(
+        source_uri=str(tmp_path / 'data'),
+        artifact_type=tfx.types.standard_artifacts.Examples,
+        properties={'split_names': '["train", "eval"]'},
+    ).with_id('ImportedExamples')
+    splitter = StratifiedSplitter(examples=importer.outputs['result'], label_feature='label')
+    augmenter = BalancedAugmenter(examples=splitter.outputs['examples'], label_feature='label')
+    input_gen = BalancedInputGen(
+        examples=augmenter.outputs['examples'], label_feature='label', splits=['train']
+    )
+    root = str(tmp_path / 'root')
+    tfx.orchestration.LocalDagRunner().run(
+        tfx.dsl.Pipeline(
+            pipeline_name='gzip-without-gz-names',
+            pipeline_root=root,
+            components=[importer, splitter, augmenter, input_gen],
+            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+                str(tmp_path / 'metadata.db')
+            ),
+        )
+    )
+    split = {
+        s: label_counts(read_split(latest_artifact_dir(root, 'StratifiedSplitter'), s), 'label')
+        for s in ('train', 'eval', 'test')
+    }
+    assert split == {
+        'train': {'a': 48, 'b': 14},
+        'eval': {'a': 6, 'b': 2},
+        'test': {'a': 6, 'b': 2},
+    }
+    augmented = read_split(latest_artifact_dir(root, 'BalancedAugmenter'), 'train')
+    assert label_counts(augmented, 'label') == {'a': 48, 'b': 48}
+    laid_out = read_split(latest_artifact_dir(root, 'BalancedInputGen'), 'train')
+    assert sorted(laid_out) == sorted(augmented)

@@ -68,12 +68,14 @@ def summarise(artifact_dir: str, per_file: bool) -> dict:
     """Counts and content-key digests of every split (originals and generated records apart),
     and the reports.
 
-    Record order across Beam's output shards is the runner's choice, so splits are compared as
-    sorted multisets, except where ``per_file`` (input-gen shards have fixed names and order).
+    Record order in Beam's output shards is the runner's choice, so splits are compared as sorted
+    multisets, except the input gen's class shards (``per_file``: fixed names and order).
     """
     out = {}
-    order = (lambda x: x) if per_file else sorted
     for name, records in _split_records(artifact_dir, per_file).items():
+        # Only the input gen's class shards have a defined record order (sorted by hash).
+        ordered = per_file and os.path.basename(name).startswith('class-')
+        order = (lambda x: x) if ordered else sorted
         originals = [r for r in records if not _is_synthetic(r)]
         generated = [r for r in records if _is_synthetic(r)]
         out[name] = {

@@ -128,7 +128,7 @@ def test_errors_name_the_problem_and_leave_no_output(examples, tmp_path, kwargs,
         ({'target': -2}, 'cannot be negative'),
         ({'target': {'small': -1}}, 'cannot be negative'),
         ({'augmentation': 'smote'}, "augmentation 'smote' is not supported"),
-        ({'splits': []}, 'splits must be a non-empty list'),
+        ({'splits': []}, 'splits is empty; name at least one split'),
     ],
 )
 def test_component_rejects_bad_arguments(kwargs, message):

@@ -109,7 +109,7 @@ def test_errors_are_ours_and_leave_no_output(tmp_path, splits_in, props, error, 
     'kwargs, fragment',
     [
         ({'label_feature': ''}, 'label_feature must be a non-empty string'),
-        ({'splits': []}, 'splits must be a non-empty list'),
+        ({'splits': []}, 'splits is empty; name at least one split'),
         ({'examples_per_shard': 0}, 'examples_per_shard must be >= 1'),
     ],
 )

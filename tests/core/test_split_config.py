@@ -63,8 +63,8 @@ def test_defaults_and_optional_properties():
         (dict(seed='1'), "seed must be an integer, got '1'."),
         (dict(seed=True), 'seed must be an integer, got True.'),
         (dict(seed=2**63), 'seed must fit in a signed 64-bit integer'),
-        (dict(input_splits=[]), 'input_splits must be a non-empty list of input split names'),
-        (dict(input_splits=['train', 'train']), "input_splits names a split twice: ['train', "),
+        (dict(input_splits=[]), 'input_splits is empty; name at least one split'),
+        (dict(input_splits=['train', 'train']), "input_splits lists a split twice: ['train', "),
         (dict(input_splits=['train', '']), 'input_splits must hold split names'),
     ],
 )

@@ -330,7 +330,7 @@ def test_splitter_bad_split_weights_and_names_at_run_time(tmp_path, case):
 
 
 SPLIT_LISTS = {
-    'empty': ([], 'splits is empty', 'name at least one of: train, eval'),
+    'empty': ([], 'splits is empty', r"name at least one split, e\.g\. \['train'\]"),
     'duplicated': (['train', 'train'], 'splits lists a split twice', r"\['train', 'train'\]"),
     'invalid': (['tr/ain'], r"splits names split\(s\) 'tr/ain'", 'available splits: train, eval'),
 }

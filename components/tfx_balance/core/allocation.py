@@ -88,6 +88,29 @@ def validate_split_name(name: object) -> str:
     return name
 
 
+def validate_split_list(value: object, argument: str = 'splits') -> tuple:
+    """Checks a list of split names to read (one name is a list of one); returns it as a tuple.
+
+    >>> validate_split_list('train')
+    ('train',)
+    """
+    names = [value] if isinstance(value, str) else value
+    if isinstance(names, (bytes, Mapping)) or not isinstance(names, Sequence):
+        raise ConfigError(
+            f"{argument} must be a list of split names such as ['train'], got {value!r}."
+        )
+    names = tuple(names)
+    if not names:
+        raise ConfigError(f"{argument} is empty; name at least one split, e.g. ['train'].")
+    if not all(isinstance(name, str) and name for name in names):
+        raise ConfigError(
+            f"{argument} must hold split names (strings) such as ['train'], got {list(names)!r}."
+        )
+    if len(set(names)) < len(names):
+        raise ConfigError(f'{argument} lists a split twice: {list(names)!r}. List each split once.')
+    return names
+
+
 def allocate(n: int, weights: Sequence[float]) -> list:
     """Returns the number of examples of a class of size ``n`` that each split receives."""
     if n < 0:

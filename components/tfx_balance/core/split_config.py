@@ -99,19 +99,4 @@ def _feature_name(argument: str, value) -> None:
 def _input_splits(value) -> tuple | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not value:
-        raise ConfigError(
-            f'input_splits must be a non-empty list of input split names, or None to read all '
-            f"of them; got {value!r}, e.g. input_splits=['train', 'eval']."
-        )
-    for name in value:
-        if not isinstance(name, str) or not name:
-            raise ConfigError(
-                f'input_splits must hold split names (non-empty strings), got {name!r} in '
-                f'{list(value)!r}.'
-            )
-    if len(set(value)) != len(value):
-        raise ConfigError(f'input_splits names a split twice: {list(value)!r}. Name each once.')
-    return tuple(value)
+    return allocation.validate_split_list(value, 'input_splits')

@@ -1,6 +1,5 @@
 """The per-class rebalance plan of BalancedAugmenter (core/augment/plan.py)."""
 
-
 from tfx_balance.core.augment.plan import (
     AUGMENT,
     KEEP,

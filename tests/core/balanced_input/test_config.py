@@ -32,10 +32,10 @@ def test_defaults_and_a_single_split_name():
     [
         ({'label_feature': ''}, "label_feature must be a non-empty string, got ''"),
         ({'label_feature': None}, 'label_feature must be a non-empty string, got None'),
-        ({'splits': []}, 'splits must be a non-empty list of split names, got'),
-        ({'splits': ['train', '']}, 'splits must be a non-empty list of split names'),
+        ({'splits': []}, r"splits is empty; name at least one split, e\.g\. \['train'\]"),
+        ({'splits': ['train', '']}, 'splits must hold split names'),
         ({'splits': {'train': 1}}, r"splits must be a list of split names such as \['train'\]"),
-        ({'splits': ['train', 'train']}, 'splits names a split twice'),
+        ({'splits': ['train', 'train']}, 'splits lists a split twice'),
         ({'seed': 'x'}, "seed must be an integer, got 'x'"),
         ({'seed': 1.5}, 'seed must be an integer, got 1.5'),
         ({'examples_per_shard': 0}, 'examples_per_shard must be >= 1, got 0'),

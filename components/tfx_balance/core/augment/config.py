@@ -16,6 +16,7 @@ import numbers
 from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
+from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.augment.image import ImageOptions
 from tfx_balance.core.augment.targets import decode_target, encode_target, validate_target
 from tfx_balance.core.errors import ConfigError
@@ -58,13 +59,7 @@ class AugmentConfig:
         """Returns the config, ``target`` and ``splits`` normalised; every problem is a
         ``ConfigError`` naming the argument."""
         target = validate_target(self.target)
-        splits = [self.splits] if isinstance(self.splits, str) else self.splits
-        if (
-            not isinstance(splits, (list, tuple))
-            or not splits
-            or not all(isinstance(s, str) and s for s in splits)
-        ):
-            raise ConfigError(f'splits must be a non-empty list of split names, got {splits!r}.')
+        splits = validate_split_list(self.splits)
         if not self.uses_user_fn and self.augmentation not in AUGMENTATIONS:
             raise ConfigError(
                 f'augmentation {self.augmentation!r} is not supported; use one of '

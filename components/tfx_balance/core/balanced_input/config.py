@@ -22,6 +22,7 @@ import numbers
 from typing import Any, Mapping, Sequence
 
 from tfx_balance import keys
+from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.balanced_input.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
 
@@ -53,18 +54,7 @@ class LayoutConfig:
             raise ConfigError(
                 f'label_feature must be a non-empty string, got {self.label_feature!r}.'
             )
-        splits = [self.splits] if isinstance(self.splits, str) else self.splits
-        if isinstance(splits, (bytes, Mapping)) or not isinstance(splits, Sequence):
-            raise ConfigError(
-                f"splits must be a list of split names such as ['train'], got {self.splits!r}."
-            )
-        splits = tuple(splits)
-        if not splits or not all(isinstance(s, str) and s for s in splits):
-            raise ConfigError(
-                f'splits must be a non-empty list of split names, got {list(splits)!r}.'
-            )
-        if len(set(splits)) < len(splits):
-            raise ConfigError(f'splits names a split twice: {list(splits)!r}.')
+        splits = validate_split_list(self.splits)
         per_shard = self.examples_per_shard
         per_shard = DEFAULT_EXAMPLES_PER_SHARD if per_shard is None else per_shard
         return dataclasses.replace(

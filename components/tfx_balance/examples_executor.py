@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List
 
+import apache_beam as beam
 from absl import logging
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
@@ -47,8 +48,8 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         raise NotImplementedError
 
     def read_splits(self, examples, config) -> List[str]:
-        """The input splits the Beam job reads."""
-        raise NotImplementedError
+        """The input splits the Beam job reads (default: the config's ``splits``)."""
+        return artifacts.resolve_splits(examples, list(config.splits), 'splits')
 
     def passthrough_splits(self, examples, config, read: List[str]) -> List[str]:
         """Input splits copied unchanged into the output (default: every split not read)."""
@@ -65,6 +66,16 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
     def expand(self, pipeline, examples, output, config, read: List[str], passthrough):
         """Adds the component's stages; returns a PCollection of one report dict."""
         raise NotImplementedError
+
+    @staticmethod
+    def report_of_parts(parts, to_report, *args):
+        """One report from per-split PCollections: ``to_report([part, ...], *args)``."""
+        return (
+            parts
+            | 'AllParts' >> beam.Flatten()
+            | 'PartsToList' >> beam.combiners.ToList()
+            | 'Report' >> beam.Map(to_report, *args)
+        )
 
     def summary(self, report, config) -> str:
         """The per-class table of ``report``, logged when the component has finished."""

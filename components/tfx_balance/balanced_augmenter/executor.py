@@ -81,9 +81,6 @@ class Executor(ExamplesExecutor):
     def decode_config(self, exec_properties):
         return AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
 
-    def read_splits(self, examples, config):
-        return artifacts.resolve_splits(examples, list(config.splits), 'splits')
-
     def describe(self, config, read, passthrough):
         return (
             f'rebalancing split(s) {read} (label {config.label_feature!r}, target '
@@ -105,12 +102,7 @@ class Executor(ExamplesExecutor):
             plans.append(
                 result[PLAN] | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
             )
-        return (
-            plans
-            | 'AllPlans' >> beam.Flatten()
-            | 'PlansToList' >> beam.combiners.ToList()
-            | 'PlanDocument' >> beam.Map(lambda p: _plan_document(config, p))
-        )
+        return self.report_of_parts(plans, lambda p: _plan_document(config, p))
 
     def summary(self, report, config) -> str:
         return '\n'.join(

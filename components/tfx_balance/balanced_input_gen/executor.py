@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Dict
 
-import apache_beam as beam
-
 from tfx_balance import artifacts
 from tfx_balance.core.balanced_input import (
     COMPONENT,
@@ -51,9 +49,6 @@ class Executor(ExamplesExecutor):
     def decode_config(self, exec_properties) -> LayoutConfig:
         return LayoutConfig.from_exec_properties(exec_properties)
 
-    def read_splits(self, examples, config):
-        return artifacts.resolve_splits(examples, list(config.splits), 'splits')
-
     def describe(self, config, read, passthrough):
         return (
             f'laying out split(s) {read} per class by label {config.label_feature!r} (seed '
@@ -69,12 +64,7 @@ class Executor(ExamplesExecutor):
             >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read
         ]
-        return (
-            plans
-            | 'AllPlans' >> beam.Flatten()
-            | 'PlansToList' >> beam.combiners.ToList()
-            | 'PlanJson' >> beam.Map(plans_to_json, passthrough)
-        )
+        return self.report_of_parts(plans, plans_to_json, passthrough)
 
     def summary(self, report, config) -> str:
         return plan_table(report)

@@ -53,27 +53,12 @@ def verify_gzip_file(path: str, split: str) -> int:
     Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
     file, so every Beam component checks its input files with this, in parallel.
     """
-    size = 0
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        with tf.io.gfile.GFile(path, 'rb') as f:
-            while True:
-                chunk = f.read(1 << 20)
-                if not chunk:
-                    break
-                while chunk:
-                    size += len(decompressor.decompress(chunk))
-                    chunk = b''
-                    if decompressor.eof:  # a gzip member ended; another may follow
-                        chunk = decompressor.unused_data
-                        if chunk:
-                            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            complete = decompressor.eof
+        return records.gzip_uncompressed_size(path)
     except zlib.error as e:
         raise _not_readable(path, split, str(e), 'it is corrupt') from e
-    if not complete:
-        raise _not_readable(path, split, 'the gzip stream ends early', 'it is truncated')
-    return size
+    except EOFError as e:
+        raise _not_readable(path, split, str(e), 'it is truncated') from e
 
 
 def _is_gzip(path: str) -> bool:

@@ -5,12 +5,14 @@ about 5x the input for the geometric 50% ... 0.1% layout) and is compared with t
 the same input (``bench_splitter.floor_job``: TFXIO raw read, hash partition, gzip write), in
 examples written per second:
 
-- ``copy`` and ``numeric`` on the tabular workload (20 floats); goal <= 2x the floor's time per
-  written example.
-- ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode); reported.
+- ``copy``, ``numeric``, ``interpolate`` and a user ``augment_fn`` (``module_file``
+  :mod:`benchmarks.augment_fn_module`: Gaussian noise on every float, in numpy) on the tabular
+  workload (20 floats);
+- ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode).
 
-The job runs the real ``BalancedAugmenter`` executor when it is importable, else the same core
-transform (``tfx_balance.core.augment.BalancedAugment``) with the same TFXIO read and gzip write.
+Goal for each: <= 2x the floor's time per written example.
+
+Each job runs the real ``BalancedAugmenter`` executor ``Do``.
 """
 
 from __future__ import annotations
@@ -21,84 +23,46 @@ import os
 from benchmarks import common
 
 SEED = 0
-AUGMENTATIONS = ('copy', 'numeric', 'image')
-
-
-def _executor_class():
-    try:
-        from tfx_balance.balanced_augmenter.executor import Executor
-    except ImportError:
-        return None
-    return Executor
-
-
-def implementation() -> str:
-    return 'executor' if _executor_class() is not None else 'core transform'
+AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'module_file', 'image')
+MODULE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'augment_fn_module.py')
 
 
 def augmenter_job(
     data_dir: str, out_dir: str, beam_args: list, augmentation: str, verify: bool = True
 ) -> dict:
     """Rebalances the workload's train split to the head class with ``augmentation``."""
-    from tfx_balance import artifacts, keys
+    from tfx_balance import keys
 
     common.reset_dir(out_dir)
     examples = common.examples_artifact(data_dir)
     output = common.examples_artifact(out_dir, [])
-    executor_class = _executor_class()
-    if executor_class is not None:
-        from tfx.dsl.components.base import base_beam_executor
+    from tfx.dsl.components.base import base_beam_executor
 
-        context = base_beam_executor.BaseBeamExecutor.Context(
-            beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
+    from tfx_balance.balanced_augmenter.executor import Executor
+
+    context = base_beam_executor.BaseBeamExecutor.Context(
+        beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
+    )
+    props = {
+        keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
+        keys.TARGET_KEY: json.dumps('max'),
+        keys.UNDERSAMPLE_KEY: 0,
+        keys.AUGMENTATION_KEY: 'copy' if augmentation == 'module_file' else augmentation,
+        keys.AUGMENTATION_OPTIONS_KEY: None,
+        keys.IMAGE_FEATURE_KEY: common.IMAGE_FEATURE,
+        keys.MODULE_FILE_KEY: MODULE_FILE if augmentation == 'module_file' else None,
+        keys.MODULE_PATH_KEY: None,
+        keys.SPLITS_KEY: json.dumps([common.SPLIT]),
+        keys.SEED_KEY: SEED,
+        keys.PROVENANCE_FEATURE_KEY: 'is_synthetic',
+        keys.SOURCE_FEATURE_KEY: 'source_fingerprint',
+    }
+    executor = Executor(context)  # builds TFX's ephemeral sdist: not timed
+    seconds = common.timed(
+        lambda: executor.Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
         )
-        props = {
-            keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
-            keys.TARGET_KEY: json.dumps('max'),
-            keys.UNDERSAMPLE_KEY: 0,
-            keys.AUGMENTATION_KEY: augmentation,
-            keys.AUGMENTATION_OPTIONS_KEY: None,
-            keys.IMAGE_FEATURE_KEY: common.IMAGE_FEATURE,
-            keys.MODULE_FILE_KEY: None,
-            keys.MODULE_PATH_KEY: None,
-            keys.SPLITS_KEY: json.dumps([common.SPLIT]),
-            keys.SEED_KEY: SEED,
-            keys.PROVENANCE_FEATURE_KEY: 'is_synthetic',
-            keys.SOURCE_FEATURE_KEY: 'source_fingerprint',
-        }
-        executor = executor_class(context)  # builds TFX's ephemeral sdist: not timed
-        seconds = common.timed(
-            lambda: executor.Do(
-                {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
-            )
-        )
-    else:
-        import apache_beam as beam
-        from apache_beam.options.pipeline_options import PipelineOptions
-
-        from tfx_balance.core.augment import RECORDS, AugmentConfig, BalancedAugment
-
-        config = AugmentConfig(
-            label_feature=common.LABEL_FEATURE,
-            target='max',
-            augmentation=augmentation,
-            image_feature=common.IMAGE_FEATURE,
-            seed=SEED,
-        )
-
-        def run():
-            with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
-                result = pipeline | 'Balance' >> BalancedAugment(
-                    records_source=lambda: artifacts.make_records_source(
-                        examples, common.SPLIT, 'bench_augmenter'
-                    ),
-                    config=config,
-                )
-                _ = result[RECORDS] | 'Write' >> artifacts.WriteRecords(
-                    artifacts.output_split_dir(output, common.SPLIT)
-                )
-
-        seconds = common.timed(run)
+    )
     with open(os.path.join(data_dir, 'workload.json')) as f:
         counts = json.load(f)['class_counts']
     # target 'max': every class present in the input is raised to the largest class.
@@ -126,8 +90,8 @@ def run(
     tabular = common.tabular_workload(tabular_size, work_dir=work_dir)
     images = common.image_workload(image_size, work_dir=work_dir)
     floors = dict(floors or {})
-    results = {'implementation': implementation(), 'rows': {}}
-    common.log(f'BalancedAugmenter ({results["implementation"]}) vs the I/O floor')
+    results = {'implementation': 'executor', 'rows': {}}
+    common.log('BalancedAugmenter vs the I/O floor')
 
     def floor_of(kind, data_dir, n):
         key = (kind, n)

@@ -168,14 +168,21 @@ def run(
     sizes,
     scaling_sizes,
     multi_size: int | None,
-    repeats: int,
+    repeats,
     isolated: bool,
     work_dir: str = common.WORK_DIR,
+    tfx_hash_max: int | None = None,
+    multi_floor: bool = True,
 ) -> dict:
-    """Measures items 1 (comparison at ``sizes``) and 4 (scaling curve, runner modes).
+    """Measures the comparison at ``sizes``, the scaling curve and the runner modes.
+
+    ``repeats``: runs per job, an int or a function of the size. TFX's hash split runs only at
+    sizes up to ``tfx_hash_max`` (None: every size); the floor in multi-processing mode only with
+    ``multi_floor``.
 
     Returns ``{'compare': {n: {kind: summary}}, 'scaling': {n: summary}, 'modes': {...}}``.
     """
+    repeats_of = repeats if callable(repeats) else (lambda n: repeats)
     results = {'compare': {}, 'scaling': {}, 'modes': {}}
     cache = {}
 
@@ -184,13 +191,16 @@ def run(
         if key not in cache:
             data_dir = common.tabular_workload(n, work_dir=work_dir)
             spec = job(kind, n, data_dir, work_dir, multi)
-            cache[key] = common.measure(spec, repeats, isolated)
+            cache[key] = common.measure(spec, repeats_of(n), isolated)
             _clean(work_dir, spec.name)
         return cache[key]
 
     for n in sizes:
-        common.log(f'StratifiedSplitter vs floor vs TFX hash split at {n:,} examples')
-        results['compare'][n] = {k: measured(k, n) for k in ('floor', 'splitter', 'tfx_hash')}
+        kinds = ['floor', 'splitter']
+        if tfx_hash_max is None or n <= tfx_hash_max:
+            kinds.append('tfx_hash')
+        common.log(f'{" vs ".join(kinds)} at {n:,} examples')
+        results['compare'][n] = {k: measured(k, n) for k in kinds}
     common.log('StratifiedSplitter scaling curve')
     for n in scaling_sizes:
         results['scaling'][n] = {k: measured(k, n) for k in ('splitter', 'floor')}
@@ -200,9 +210,12 @@ def run(
             'size': multi_size,
             'in_process': measured('splitter', multi_size),
             'multi_processing': measured('splitter', multi_size, multi=True),
-            'floor_in_process': measured('floor', multi_size),
-            'floor_multi_processing': measured('floor', multi_size, multi=True),
         }
+        if multi_floor:
+            results['modes'].update(
+                floor_in_process=measured('floor', multi_size),
+                floor_multi_processing=measured('floor', multi_size, multi=True),
+            )
     return results
 
 

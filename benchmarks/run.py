@@ -2,12 +2,16 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.run                  # full run (make bench), ~20-25 min on 2 cores
+    python -m benchmarks.run                  # default run (make bench), <= 20 min on 2 cores
+    python -m benchmarks.run --full           # every repeat and comparison (BENCH_FULL=1 make bench)
     python -m benchmarks.run --smoke          # tiny sizes, 1 repeat, in-process (make bench-smoke)
     python -m benchmarks.run --sizes 100000 300000 --repeats 3 --out /tmp/bench
 
-Full runs measure every job in a fresh process (wall time of the Beam job, peak RSS of the
-process) and report medians of ``--repeats`` runs. Smoke runs use tiny sizes, one repeat and run
+Default and full runs measure every job in a fresh process (wall time of the Beam job, peak RSS
+of the process) and report medians of ``--repeats`` runs. The default run has the same goals as
+the full one with fewer repeats where the runs' spread is small (one run per job at 300k and 1M
+examples, two per augmentation) and leaves out two comparisons that are no goal: TFX's hash split
+at 1M and the I/O floor in multi-processing mode. Smoke runs use tiny sizes, one repeat and run
 the jobs in this process (no memory figures), and write to ``benchmarks/_work/smoke/`` unless
 ``--out`` is given, so they never overwrite the published results.
 """
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import json
 import os
 import shlex
@@ -28,25 +31,46 @@ from benchmarks import bench_augmenter, bench_demo, bench_splitter, common
 DEFAULTS = {
     'sizes': [100_000, 1_000_000],
     'scaling_sizes': [100_000, 300_000, 1_000_000],
-    'multi_size': 100_000,
+    'multi_size': 1_000_000,
     'augment_size': 20_000,
     'image_size': 2_000,
     'repeats': 3,
+    'large_repeats': 1,  # runs per job at LARGE examples or more
+    'augment_repeats': 2,
+    'tfx_hash_max': 100_000,  # TFX's hash split only up to this size
+    'multi_floor': False,  # the I/O floor in multi-processing mode too
+    'dataset_runs': 5,
+    'training_runs': 3,
+}
+FULL = {
+    **DEFAULTS,
+    'large_repeats': 3,
+    'augment_repeats': 3,
+    'tfx_hash_max': None,
+    'multi_floor': True,
 }
 SMOKE = {
+    **DEFAULTS,
     'sizes': [1_000],
     'scaling_sizes': [500, 1_000],
     'multi_size': 0,
     'augment_size': 500,
     'image_size': 200,
     'repeats': 1,
+    'large_repeats': 1,
+    'augment_repeats': 1,
+    'dataset_runs': 1,
+    'training_runs': 1,
 }
-DATASET_MODULE = 'benchmarks.bench_balanced_dataset'
+LARGE = 300_000
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
     parser.add_argument('--smoke', action='store_true', help='tiny sizes, 1 repeat, in-process')
+    parser.add_argument(
+        '--full', action='store_true', help='every repeat and comparison (BENCH_FULL=1)'
+    )
     parser.add_argument('--sizes', type=int, nargs='+', help='StratifiedSplitter comparison sizes')
     parser.add_argument('--scaling-sizes', type=int, nargs='+', help='scaling curve sizes')
     parser.add_argument(
@@ -72,9 +96,9 @@ def parse_args(argv):
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
     )
     args = parser.parse_args(argv)
-    base = SMOKE if args.smoke else DEFAULTS
+    base = SMOKE if args.smoke else FULL if args.full else DEFAULTS
     for key, value in base.items():
-        if getattr(args, key) is None:
+        if getattr(args, key, None) is None:
             setattr(args, key, value)
     if args.out is None:
         smoke_out = os.path.join(common.WORK_DIR, 'smoke')
@@ -83,18 +107,33 @@ def parse_args(argv):
     return args
 
 
-def run_dataset_bench(smoke: bool) -> dict:
-    """Item 3, written by the balanced_dataset work: ``bench_balanced_dataset.run(smoke)``."""
-    try:
-        module = importlib.import_module(DATASET_MODULE)
-    except ImportError as e:
-        if getattr(e, 'name', None) != DATASET_MODULE:
-            raise
-        return {
-            'missing': f'not measured: {DATASET_MODULE.replace(".", "/")}.py does not exist yet'
-        }
-    common.log('balanced_dataset vs the tf.data alternatives')
-    return module.run(smoke=smoke)
+def run_dataset_benches(args) -> tuple:
+    """balanced_dataset's read rates, then ``model.fit`` with each input, in a fresh process
+    (TensorFlow's threads and caches are not shared with the Beam jobs')."""
+    if args.skip_dataset:
+        missing = {'missing': 'not measured: skipped (--skip-dataset)'}
+        return missing, missing
+    common.log('balanced_dataset vs the tf.data alternatives; model.fit steps/s')
+    spec = common.Job(
+        'dataset-and-training',
+        'benchmarks.run:dataset_and_training_job',
+        {
+            'smoke': args.smoke,
+            'dataset_runs': args.dataset_runs,
+            'training_runs': args.training_runs,
+        },
+    )
+    result = common.run_isolated(spec)[0] if args.isolated else common.run_inprocess(spec)
+    return result['dataset'], result['training']
+
+
+def dataset_and_training_job(smoke: bool, dataset_runs: int, training_runs: int) -> dict:
+    from benchmarks import bench_balanced_dataset, bench_training
+
+    dataset = bench_balanced_dataset.run(smoke, dataset_runs)
+    best = {w['workload']: w['best_plain'] for w in dataset['workloads']}
+    training = bench_training.run(smoke, training_runs, best)
+    return {'dataset': dataset, 'training': training}
 
 
 def measure_demo(args) -> dict:
@@ -123,7 +162,8 @@ def main(argv=None) -> int:
         'command': command,
         'smoke': args.smoke,
         'note': args.note,
-        'defaults': None if args.smoke else DEFAULTS,
+        'defaults': None if args.smoke else FULL if args.full else DEFAULTS,
+        'full': args.full,
         'isolated': args.isolated,
         'config': {k: getattr(args, k) for k in DEFAULTS},
         'machine': common.machine_info(),
@@ -131,20 +171,28 @@ def main(argv=None) -> int:
     }
     common.log(f'Benchmarks ({"smoke" if args.smoke else "full"}): {results["config"]}')
     results['splitter'] = bench_splitter.run(
-        args.sizes, args.scaling_sizes, args.multi_size, args.repeats, args.isolated, args.work_dir
+        args.sizes,
+        args.scaling_sizes,
+        args.multi_size,
+        lambda n: args.large_repeats if n >= LARGE else args.repeats,
+        args.isolated,
+        args.work_dir,
+        tfx_hash_max=args.tfx_hash_max,
+        multi_floor=args.multi_floor,
     )
     floors = {('tabular', n): row['floor'] for n, row in results['splitter']['compare'].items()}
     floors.update(
         {('tabular', n): row['floor'] for n, row in results['splitter']['scaling'].items()}
     )
     results['augmenter'] = bench_augmenter.run(
-        args.augment_size, args.image_size, args.repeats, args.isolated, args.work_dir, floors
+        args.augment_size,
+        args.image_size,
+        args.augment_repeats,
+        args.isolated,
+        args.work_dir,
+        floors,
     )
-    results['dataset'] = (
-        {'missing': 'not measured: skipped (--skip-dataset)'}
-        if args.skip_dataset
-        else run_dataset_bench(args.smoke)
-    )
+    results['dataset'], results['training'] = run_dataset_benches(args)
     results['demo'] = measure_demo(args)
     results['total_seconds'] = time.time() - started
     from benchmarks import report

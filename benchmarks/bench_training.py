@@ -1,0 +1,150 @@
+"""Benchmark: ``model.fit`` steps per second fed by balanced_dataset vs by the best plain read.
+
+What users feel is training speed. For each workload of :mod:`benchmarks.workloads`, one model is
+fitted twice per run, once per input, alternating run by run: the plain read (unbalanced; the
+recipe that read fastest for that workload in the balanced_dataset benchmark) and
+balanced_dataset (uniform, exact batches). Each fit is one pass of the data (``total / batch``
+steps, one epoch) after a warm-up fit that traces the model and the input. Models:
+
+- ``tabular``: one softmax layer over the 20 features (so small that the input dominates);
+- ``digits``: ``pipelines/digits/trainer.build_model`` (Dense 32 relu, Dense 10 softmax on the
+  64 pixels);
+- ``taxi``: ``pipelines/taxi/trainer.build_model`` (one-hot categoricals, Dense 32, Dense 7).
+
+Both inputs go through the same feature mapping before the model (scalars squeezed where the
+model takes shape ``()``), so the comparison is of the inputs alone.
+
+Run: ``python -m benchmarks.bench_training [--smoke] [--runs N]``; ``run(...)`` returns a dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+
+from benchmarks import bench_balanced_dataset as reads  # noqa: E402
+from benchmarks.workloads import DIGITS, TAXI, WORKLOADS, Workload, prepare  # noqa: E402
+from benchmarks.workloads import smoke as smoke_of  # noqa: E402
+
+RUNS = 3
+MODELS = {'tabular': 'one softmax layer', 'digits': 'digits trainer', 'taxi': 'taxi trainer'}
+
+
+def _tiny_model(workload: Workload):
+    import tf_keras as keras
+
+    keras.utils.set_random_seed(0)
+    inputs = {name: keras.layers.Input(shape=(1,), name=name) for name, _ in workload.floats}
+    outputs = keras.layers.Dense(workload.classes, activation='softmax')(
+        keras.layers.Concatenate()(list(inputs.values()))
+    )
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')
+    return model
+
+
+def _model_and_features(workload: Workload):
+    """``(model, features_fn)``: the workload's model and the map from parsed features to its
+    inputs (the same for both inputs)."""
+    import tensorflow as tf
+
+    if workload.name == DIGITS.name:
+        from pipelines.digits import trainer
+
+        return trainer.build_model(0), lambda f, y: ({'pixels': f['pixels']}, y)
+    if workload.name == TAXI.name:
+        from pipelines.taxi import trainer
+
+        def squeeze(features, label):
+            return {k: tf.squeeze(features[k], -1) for k in trainer.FEATURE_KEYS}, label
+
+        return trainer.build_model(0), squeeze
+    return _tiny_model(workload), lambda f, y: (f, y)
+
+
+def _fit_seconds(model, dataset, steps: int) -> float:
+    start = time.perf_counter()
+    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int | None = None):
+    raw_files, pattern = prepare(workload)
+    steps = steps or workload.total // workload.batch
+    plain_read = reads.PLAIN_READS[plain_name]
+    inputs = {
+        'plain read': lambda: plain_read(raw_files, workload),
+        'balanced_dataset': lambda: reads.balanced(pattern, workload),
+    }
+    models, datasets, seconds = {}, {}, {name: [] for name in inputs}
+    for name, make in inputs.items():
+        models[name], features = _model_and_features(workload)
+        datasets[name] = make().map(features)
+        _fit_seconds(models[name], datasets[name], min(50, steps))  # warm-up: tracing
+    for _ in range(runs):
+        for name in inputs:
+            seconds[name].append(_fit_seconds(models[name], datasets[name], steps))
+            print(f'{workload.name} fit on {name}: {steps / seconds[name][-1]:.0f} steps/s')
+    rows = {
+        name: {
+            'steps_per_s': steps / statistics.median(s),
+            'runs_steps_per_s': [steps / x for x in s],
+        }
+        for name, s in seconds.items()
+    }
+    return {
+        'workload': workload.name,
+        'model': MODELS[workload.name],
+        'plain_read': plain_name,
+        'steps': steps,
+        'batch_size': workload.batch,
+        'rows': rows,
+        'ratio': rows['balanced_dataset']['steps_per_s'] / rows['plain read']['steps_per_s'],
+        'runs': runs,
+    }
+
+
+def run(smoke: bool = False, runs: int = RUNS, best_plain: dict | None = None) -> dict:
+    """``best_plain``: ``{workload name: plain read name}`` from the balanced_dataset benchmark
+    (default: the one-reader, 10-batch parse)."""
+    workloads = [smoke_of(w) for w in WORKLOADS] if smoke else list(WORKLOADS)
+    default = 'plain read: one reader, parse 10 batches at once'
+    results = [
+        measure_workload(
+            w, (best_plain or {}).get(w.name, default), 1 if smoke else runs, 20 if smoke else None
+        )
+        for w in workloads
+    ]
+    lines = [
+        f'`model.fit` steps per second, one epoch of one pass of the data per run, median of '
+        f'{results[0]["runs"]} runs alternating between the inputs (after a warm-up fit). The '
+        "plain input is the workload's fastest plain read in the table above.",
+        '',
+        '| workload | model | batch | steps | plain read steps/s | balanced_dataset steps/s '
+        '| balanced vs plain |',
+        '|---|---|---:|---:|---:|---:|---:|',
+    ]
+    for r in results:
+        plain, ours = r['rows']['plain read'], r['rows']['balanced_dataset']
+        lines.append(
+            f'| {r["workload"]} | {r["model"]} | {r["batch_size"]} | {r["steps"]:,} '
+            f'| {plain["steps_per_s"]:,.0f} | {ours["steps_per_s"]:,.0f} | {r["ratio"]:.2f}x |'
+        )
+    return {'name': 'training', 'workloads': results, 'markdown': '\n'.join(lines)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--smoke', action='store_true', help='tiny sizes, finishes in seconds')
+    parser.add_argument('--runs', type=int, default=RUNS, help='fits per input')
+    args = parser.parse_args()
+    print(run(args.smoke, args.runs)['markdown'])
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,156 @@
+"""The tf.data workloads of the balanced_dataset and training benchmarks, generated and laid out
+once per size in ``benchmarks/_work/balanced_dataset/`` (git-ignored).
+
+Each workload is gzipped ``tf.train.Example``s with a geometric class distribution (50% of the
+examples in the head class down to 0.1% in the tail), written as 10 files with the classes
+interleaved at random (the plain read's input), and the same examples laid out per class by the
+Beam transform BalancedInputGen runs (``BalancedLayout``; balanced_dataset's input). Three shapes,
+each with a model the training benchmark fits:
+
+- ``tabular``: 20 float features and an int64 label, 10 classes, batch 100; model: one softmax
+  layer over the 20 features (small enough that the input dominates).
+- ``digits``: a ``pixels`` vector of 64 floats, 10 classes, batch 50 (the digits pipeline's
+  features, batch and trainer model).
+- ``taxi``: 5 float and 2 categorical int64 features, 7 classes, batch 70 (the taxi pipeline's
+  transformed features, batch and trainer model).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+import shutil
+import time
+
+WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_work', 'balanced_dataset')
+SHARDS = 10
+LABEL = 'label'
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    total: int
+    classes: int
+    batch: int
+    floats: tuple  # (feature name, width) of float features
+    ints: tuple = ()  # (feature name, number of ids) of int64 scalar features
+
+    def describe(self) -> str:
+        parts = [
+            f'{len(self.floats)} float features'
+            if all(w == 1 for _, w in self.floats)
+            else ', '.join(f'`{n}` {w} floats' for n, w in self.floats)
+        ]
+        if self.ints:
+            parts.append(f'{len(self.ints)} int64 features')
+        return f'{" + ".join(parts)} + int64 label, {self.classes} classes, batch {self.batch}'
+
+    def feature_spec(self, scalar_shape=(1,)) -> dict:
+        """Parse spec of every feature and the label (scalars with ``scalar_shape``)."""
+        import tensorflow as tf
+
+        spec = {
+            name: tf.io.FixedLenFeature(scalar_shape if width == 1 else [width], tf.float32)
+            for name, width in self.floats
+        }
+        spec.update({name: tf.io.FixedLenFeature(scalar_shape, tf.int64) for name, _ in self.ints})
+        spec[LABEL] = tf.io.FixedLenFeature(scalar_shape, tf.int64)
+        return spec
+
+    def schema(self):
+        from tensorflow_transform.tf_metadata import schema_utils
+
+        return schema_utils.schema_from_feature_spec(self.feature_spec())
+
+
+TABULAR = Workload('tabular', 200_000, 10, 100, tuple((f'f{j:02d}', 1) for j in range(20)))
+DIGITS = Workload('digits', 100_000, 10, 50, (('pixels', 64),))
+TAXI = Workload(
+    'taxi',
+    100_000,
+    7,
+    70,
+    tuple((k, 1) for k in ('fare', 'tips', 'trip_miles', 'trip_seconds', 'dropoff_known')),
+    (('trip_start_hour', 24), ('company', 21)),
+)
+WORKLOADS = (TABULAR, DIGITS, TAXI)
+
+
+def smoke(workload: Workload) -> Workload:
+    return dataclasses.replace(workload, total=2_000)
+
+
+def class_counts(total: int, classes: int) -> list:
+    """Geometric class sizes from 50% down to 0.1% of ``total`` (summing exactly to it)."""
+    ratio = (0.001 / 0.5) ** (1 / (classes - 1))
+    shares = [0.5 * ratio**k for k in range(classes)]
+    counts = [max(1, round(total * s / sum(shares))) for s in shares]
+    counts[0] += total - sum(counts)
+    return counts
+
+
+def _generate(workload: Workload, raw_dir: str) -> None:
+    """Writes the examples, classes interleaved at random, as ``SHARDS`` gzipped files."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(workload.classes), class_counts(workload.total, workload.classes))
+    rng.shuffle(labels)
+    n = len(labels)
+    floats = {name: rng.normal(size=(n, w)).astype(np.float32) for name, w in workload.floats}
+    ints = {name: rng.integers(0, ids, size=n) for name, ids in workload.ints}
+    os.makedirs(raw_dir, exist_ok=True)
+    files = [os.path.join(raw_dir, f'part-{s:05d}-of-{SHARDS:05d}.gz') for s in range(SHARDS)]
+    writers = [tf.io.TFRecordWriter(f, options='GZIP') for f in files]
+    for i, label in enumerate(labels):
+        feature = {
+            name: tf.train.Feature(float_list=tf.train.FloatList(value=values[i]))
+            for name, values in floats.items()
+        }
+        for name, values in ints.items():
+            feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[values[i]]))
+        feature[LABEL] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
+        ex = tf.train.Example(features=tf.train.Features(feature=feature))
+        writers[i % SHARDS].write(ex.SerializeToString())
+    for w in writers:
+        w.close()
+
+
+def _lay_out(raw_dir: str, root: str) -> None:
+    import apache_beam as beam
+
+    from tfx_balance.core.balanced_input import PLAN_FILE, BalancedLayout, plans_to_json
+
+    def write_plan(plans):
+        with open(os.path.join(root, PLAN_FILE), 'w') as f:
+            json.dump(plans_to_json(plans), f)
+
+    with beam.Pipeline(argv=['--direct_num_workers=1']) as p:
+        _ = (
+            p
+            | beam.io.ReadFromTFRecord(os.path.join(raw_dir, '*.gz'))
+            | BalancedLayout(os.path.join(root, 'Split-train'), 'train', LABEL, seed=0)
+            | beam.combiners.ToList()
+            | beam.Map(write_plan)
+        )
+
+
+def prepare(workload: Workload) -> tuple:
+    """Generates and lays out the workload once; returns (raw files, laid-out file pattern)."""
+    base = os.path.join(WORK, f'{workload.name}-n{workload.total}')
+    raw_dir, root = os.path.join(base, 'raw'), os.path.join(base, 'balanced')
+    done = os.path.join(base, 'DONE')
+    if not os.path.exists(done):
+        shutil.rmtree(base, ignore_errors=True)
+        t = time.time()
+        _generate(workload, raw_dir)
+        print(f'{workload.name}: generated {workload.total} examples in {time.time() - t:.1f} s')
+        t = time.time()
+        _lay_out(raw_dir, root)
+        print(f'{workload.name}: laid out per class (BalancedLayout) in {time.time() - t:.1f} s')
+        open(done, 'w').close()
+    return sorted(glob.glob(os.path.join(raw_dir, '*.gz'))), os.path.join(root, 'Split-train', '*')

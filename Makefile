@@ -70,8 +70,9 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# BENCH_FULL=1 make bench: every repeat and comparison (about 45 min instead of <= 20).
 bench: install
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(if $(BENCH_FULL),--full)
 
 bench-smoke: install
 	$(PY) -m benchmarks.run --smoke

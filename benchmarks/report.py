@@ -319,10 +319,7 @@ def render(results: dict) -> str:
         + dataset_goals(results)
         + training_goals(results)
     )
-    lines += _table(
-        ['goal', 'measured', 'status'],
-        [[g, m, 'not measured' if met is None else _status(met)] for g, m, met, _ in goals],
-    )
+    lines += goals_table(results)
     notes = [(g, why) for g, _, met, why in goals if met is False and why]
     if notes:
         lines += ['', 'Why the missed goals are missed:', '']
@@ -474,6 +471,41 @@ def render(results: dict) -> str:
 def write_results(results: dict, path: str) -> None:
     with open(path, 'w') as f:
         f.write(render(results))
+
+
+HEADLINE_START = '<!-- headline: written by make bench from RESULTS.md; do not edit -->'
+HEADLINE_END = '<!-- /headline -->'
+
+
+def goals_table(results: dict) -> list:
+    goals = (
+        splitter_goals(results)
+        + augmenter_goals(results)
+        + dataset_goals(results)
+        + training_goals(results)
+    )
+    return _table(
+        ['goal', 'measured', 'status'],
+        [[g, m, 'not measured' if met is None else _status(met)] for g, m, met, _ in goals],
+    )
+
+
+def write_headline(results: dict, readme: str) -> None:
+    """Replaces the headline block of ``readme`` (between the markers) with the goals table of
+    ``results`` and the run's date and duration, so the page quotes RESULTS.md exactly."""
+    with open(readme) as f:
+        text = f.read()
+    start, end = text.index(HEADLINE_START), text.index(HEADLINE_END)
+    block = [
+        HEADLINE_START,
+        f'From the `make bench` run of {results["started"][:10]} '
+        f'({results["total_seconds"] / 60:.0f} min, `{results["command"]}`):',
+        '',
+        *goals_table(results),
+        '',
+    ]
+    with open(readme, 'w') as f:
+        f.write(text[:start] + '\n'.join(block) + text[end:])
 
 
 def write_chart(results: dict, path: str) -> None:

@@ -1,5 +1,7 @@
 """The benchmark harness in smoke mode (tiny sizes, one repeat), so `make bench` cannot rot."""
 
+import re
+
 import numpy as np
 from tensorflow.core.example import example_pb2
 
@@ -46,7 +48,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| balanced_dataset >= 1.0x the best-tuned plain read, exact batches (taxi) |',
         '| model.fit steps/s with balanced_dataset >= 0.97x with the plain read (digits, '
         'digits trainer) |',
-        '| tabular | one softmax layer | 100 | 20 |',
+        '| tabular | one softmax layer | 100 | 30 |',
         '| I/O floor (TFXIO read, hash partition, gzip write) |',
         '| StratifiedSplitter executor |',
         "| TFX ImportExampleGen hash split (TFX's own functions) |",
@@ -78,3 +80,25 @@ def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tm
     # The counter is reset before each run: the second run does not inherit the first's peak.
     assert first['peak_rss_mb'] >= 300
     assert second['peak_rss_mb'] < first['peak_rss_mb'] - 250
+
+
+def test_benchmarks_readme_quotes_the_goals_table_of_results_md():
+    """benchmarks/README.md's headline block is the goals table of the committed RESULTS.md."""
+    root = common.ROOT
+    results = open(f'{root}/benchmarks/RESULTS.md').read()
+    readme = open(f'{root}/benchmarks/README.md').read()
+    goals = results.split('## Goals\n\n', 1)[1].split('\n\n', 1)[0]
+    start = readme.index(report.HEADLINE_START)
+    headline = readme[start : readme.index(report.HEADLINE_END)]
+    assert goals.startswith('| goal | measured | status |')
+    assert goals in headline
+    started = re.search(r'- Started: (\S+?)T', results).group(1)
+    assert f'run of {started}' in headline
+
+
+def test_readme_quotes_the_demo_time_of_results_md():
+    results = open(f'{common.ROOT}/benchmarks/RESULTS.md').read()
+    readme = ' '.join(open(f'{common.ROOT}/README.md').read().split())
+    command = re.search(r'The whole `make demo` command .* took (\d+) s', results).group(1)
+    pipeline = re.search(r"([\d.]+) s from the run's start to its last published output", results)
+    assert f'timed it at {command} s ({round(float(pipeline.group(1)))} s of pipeline' in readme

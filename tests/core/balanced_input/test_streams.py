@@ -48,3 +48,27 @@ def test_example_by_example_path_gives_the_same_batches(laid_out, monkeypatch, w
     vectorised = run()
     monkeypatch.setattr(streams, 'MAX_VECTOR_PERIOD', 0)  # long periods go example by example
     assert (run() == vectorised).all()
+
+
+def test_a_large_class_is_read_through_a_bounded_window_shuffle(tmp_path):
+    # 100 examples in windows of 5: 20 windows. The first window a pass yields must come from
+    # the first WINDOW_SHUFFLE_BUFFER windows of the file (no read-ahead of the whole class), for
+    # every seed; each pass still yields every example once.
+    from tests.support.examples import example, write_records
+
+    path = str(tmp_path / 'class-0.gz')
+    write_records(path, [example(label=0, id=i) for i in range(100)])
+    limit = streams.WINDOW_SHUFFLE_BUFFER * 5
+    for seed in range(12):
+        chunks = streams.class_chunks([path], 100, seed, '0', shuffle_buffer=5)
+        taken = chunks.take(40).as_numpy_iterator()
+        windows = [[_id(r) for r in chunk] for chunk in taken]
+        assert max(windows[0]) < limit, (seed, windows[0])
+        assert sorted(i for w in windows[:20] for i in w) == list(range(100))
+        assert sorted(i for w in windows[20:] for i in w) == list(range(100))
+
+
+def _id(record: bytes) -> int:
+    from tensorflow.core.example import example_pb2
+
+    return example_pb2.Example.FromString(record).features.feature['id'].int64_list.value[0]

@@ -33,6 +33,11 @@ VECTOR_GROUP = 4096
 # A class held in one window of one file of at most this many (compressed) bytes is read once
 # and kept in memory.
 MAX_CACHED_BYTES = 16 << 20
+# Windows of a class held by the shuffle of window order: memory per class stays bounded (about
+# this many windows plus one being read) whatever the class size.
+WINDOW_SHUFFLE_BUFFER = 4
+# Bytes each class file's reader reads ahead (tf.data's default is 256 KiB).
+READ_BUFFER = 1 << 20
 
 
 def _stream_seed(seed: int, name: str, what: str) -> int:
@@ -43,9 +48,10 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
     """A shuffled, endlessly repeating stream of one class's serialized examples, in chunks.
 
     The shards hold the class in seeded-hash order. Each pass visits the shards in a seeded
-    order, cuts the records into windows of ``min(count, shuffle_buffer)``, visits the windows in
-    a seeded order and permutes each window with a stateless seeded shuffle (seeded by the
-    window's running index, so every pass has a new order). Each pass reads every example exactly
+    order, cuts the records into windows of ``min(count, shuffle_buffer)``, shuffles the order of
+    the windows with a seeded buffer of ``WINDOW_SHUFFLE_BUFFER`` windows (so a large class is
+    never held in memory whole) and permutes each window with a stateless seeded shuffle (seeded
+    by the window's running index, so every pass has a new order). Each pass reads every example exactly
     once before the next pass starts; a class no larger than ``shuffle_buffer`` is fully
     reshuffled every pass (and, if it is one file of at most ``MAX_CACHED_BYTES``, read from
     disk only once). Elements are ``tf.string`` vectors (windows); work is per window,
@@ -58,13 +64,15 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
         paths = paths.shuffle(
             len(files), seed=_stream_seed(seed, name, 'files'), reshuffle_each_iteration=True
         )
-    records = tf.data.TFRecordDataset(paths, compression_type='GZIP')
+    records = tf.data.TFRecordDataset(paths, compression_type='GZIP', buffer_size=READ_BUFFER)
     window = max(1, min(int(count), int(shuffle_buffer)))
     windows = records.batch(window)
     n_windows = math.ceil(int(count) / window)
     if n_windows > 1:
         windows = windows.shuffle(
-            n_windows, seed=_stream_seed(seed, name, 'windows'), reshuffle_each_iteration=True
+            min(n_windows, WINDOW_SHUFFLE_BUFFER),
+            seed=_stream_seed(seed, name, 'windows'),
+            reshuffle_each_iteration=True,
         )
     elif len(files) == 1 and tf.io.gfile.stat(files[0]).length <= MAX_CACHED_BYTES:
         # One window from one file is the same every pass: keep it instead of decompressing the
@@ -158,7 +166,8 @@ def record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffe
         def place(*xs):
             return tf.gather(tf.concat(xs, axis=0), index)
 
-        return tf.data.Dataset.zip(parts).map(place), True
+        placed = tf.data.Dataset.zip(parts).map(place, num_parallel_calls=tf.data.AUTOTUNE)
+        return placed.prefetch(1), True
     streams = [c.unbatch() for c in chunks]
     if period is not None:
         choices = tf.data.Dataset.from_tensor_slices(

@@ -23,7 +23,7 @@ from tfx_balance.core.augment import generate, profile, transform
 from tfx_balance.core.augment import plan as rebalance_plan
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.float_stats import FeatureStats, feature_stats
-from tfx_balance.core.augment.floats import float_features
+from tfx_balance.core.augment.floats import float_features, pack_floats
 from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.balanced_input import layout
@@ -248,13 +248,13 @@ def _plan_with_stats():
     for c, records in by_class.items():
         from tensorflow.core.example import example_pb2
 
-        floats = [float_features(example_pb2.Example.FromString(r)) for r in records]
-        values = np.concatenate([f['x'] for f in floats])
+        examples = [example_pb2.Example.FromString(r) for r in records]
+        values = np.concatenate([float_features(e)['x'] for e in examples])
         stats[c] = {
             'x': FeatureStats(float(values.min()), float(values.max()), float(values.std()))
         }
         fps = [fingerprint(key) for key in example_keys(records)]
-        reservoirs[c] = list(zip(fps, floats))
+        reservoirs[c] = list(zip(fps, map(pack_floats, examples)))
     return rebalance_plan.RebalancePlan({}, stats, reservoirs)
 
 

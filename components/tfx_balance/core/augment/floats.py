@@ -20,8 +20,10 @@ they never use any other randomness. Integer and bytes features are copied.
 
 from __future__ import annotations
 
+import array
 import functools
 import itertools
+import sys
 from typing import Dict, Iterable, Iterator, List, Mapping, NamedTuple, Sequence
 
 import numpy as np
@@ -43,6 +45,31 @@ def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
         for name, f in example.features.feature.items()
         if f.WhichOneof('kind') == 'float_list' and len(f.float_list.value)
     }
+
+
+def pack_floats(example: example_pb2.Example) -> tuple:
+    """The example's non-empty float features as ``(names, counts, float32 bytes)``, names in
+    order: the form the interpolation reservoir keeps, which Beam's coder encodes natively (a dict
+    of numpy arrays is pickled array by array, which cost most of an 'interpolate' job)."""
+    features = example.features.feature
+    names, counts, data = [], [], array.array('f')
+    for name in sorted(features):
+        values = features[name].float_list.value  # empty unless a float feature
+        if values:
+            names.append(name)
+            counts.append(len(values))
+            data.extend(values)
+    if sys.byteorder != 'little':
+        data.byteswap()
+    return tuple(names), tuple(counts), data.tobytes()
+
+
+def unpack_floats(packed: tuple) -> Dict[str, np.ndarray]:
+    """The ``{feature: float32 array}`` of a :func:`pack_floats` result."""
+    names, counts, data = packed
+    values = np.frombuffer(data, '<f4').astype(np.float32)
+    ends = np.cumsum(counts, dtype=np.int64)
+    return {name: values[end - n : end] for name, n, end in zip(names, counts, ends.tolist())}
 
 
 def _set_floats(example: example_pb2.Example, name: str, values: np.ndarray) -> None:
@@ -105,6 +132,9 @@ class InterpolateSource(NamedTuple):
     partners: Sequence[Mapping[str, np.ndarray]]
     rngs: Sequence[np.random.Generator]
     extra: Mapping[str, bytes]
+    # Partners laid out as a source's float features, kept across the sources of a class
+    # (keyed by the partner's id and the layout), when the caller gives a dict that outlives them.
+    aligned: dict | None = None
 
 
 class _Layout(NamedTuple):
@@ -247,7 +277,16 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
             np.repeat(np.array([getattr(s, f) for _, _, s in layout.features], np.float32), count)
             for f in ('min', 'max')
         )
-        aligned = {k: _aligned(layout, source.partners[k], x) for k, _ in draws}
+        cache = {} if source.aligned is None else source.aligned
+        shape = (tuple(layout.names), tuple(count))
+        aligned = {}
+        for k, _ in draws:
+            if k not in aligned:
+                key = (id(source.partners[k]), shape)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = _aligned(layout, source.partners[k], x.size)
+                aligned[k] = found
         partner = np.stack([aligned[k][0] for k, _ in draws])
         mask = np.stack([aligned[k][1] for k, _ in draws])
         gap = np.array([u for _, u in draws], np.float32)[:, None]
@@ -261,9 +300,10 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
         yield data[j * size : (j + 1) * size]
 
 
-def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], x: np.ndarray):
-    """The partner's values laid out as the source's, and where they are (same length)."""
-    values, mask = x.copy(), np.zeros(x.size, bool)
+def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
+    """The partner's values laid out as the source's float values (``size`` of them; 0 where the
+    partner lacks a feature or its length differs), and where they are."""
+    values, mask = np.zeros(size, np.float32), np.zeros(size, bool)
     start = 0
     for name, (_, n, _) in zip(layout.names, layout.features):
         other = partner.get(name)

@@ -53,6 +53,7 @@ class AugmentSources(beam.DoFn):
     def __init__(self, config: AugmentConfig):
         self._config = config
         self._provenance = Provenance(config.provenance_feature, config.source_feature)
+        self._plan, self._reservoirs = None, {}
 
     def process(self, sources, plan: RebalancePlan):
         config = self._config
@@ -86,14 +87,38 @@ class AugmentSources(beam.DoFn):
     def _interpolate_source(self, source, plan: RebalancePlan) -> floats.InterpolateSource:
         record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
-        partners = [f for other_fp, f in plan.reservoirs[label] if other_fp != fp]
+        index, partners, aligned = self._reservoir(plan, label)
+        own = index.get(fp, ())  # a source is not its own partner (nor are its duplicates)
+        if len(own) == 1:
+            partners = partners[: own[0]] + partners[own[0] + 1 :]
+        elif own:
+            partners = [p for i, p in enumerate(partners) if i not in own]
+        if not partners:  # its class's reservoir holds only the source: it moves nowhere
+            partners, aligned = [floats.float_features(example)], None
         return floats.InterpolateSource(
             example=example,
             stats=plan.stats[label],
-            partners=partners or [floats.float_features(example)],
+            partners=partners,
             rngs=[example_rng(self._config.seed, fp, j) for j in range(copies)],
             extra=self._provenance.synthetic_features(fp),
+            aligned=aligned,
         )
+
+    def _reservoir(self, plan: RebalancePlan, label) -> tuple:
+        """``({fingerprint: positions}, [float features], {})`` of a class's reservoir, unpacked
+        once per plan (side input) and class; the dict keeps the partners laid out as sources
+        (:class:`~tfx_balance.core.augment.floats.InterpolateSource`)."""
+        if self._plan is not plan:
+            self._plan, self._reservoirs = plan, {}
+        found = self._reservoirs.get(label)
+        if found is None:
+            entries = plan.reservoirs[label]
+            index = {}
+            for i, (fp, _) in enumerate(entries):
+                index[fp] = index.get(fp, ()) + (i,)
+            partners = [floats.unpack_floats(p) for _, p in entries]
+            found = self._reservoirs[label] = (index, partners, {})
+        return found
 
     def _augment_each(self, source, plan: RebalancePlan):
         """augment_fn: the copies of one source, one at a time."""

@@ -108,7 +108,8 @@ class RebalancePlan:
 
     classes: Dict[object, ClassRebalance]
     stats: Dict[object, Dict[str, FeatureStats]]
-    reservoirs: Dict[object, List[tuple]]  # class -> [(fingerprint, {feature: floats})]
+    # class -> [(fingerprint, float features as floats.pack_floats gives them)]
+    reservoirs: Dict[object, List[tuple]]
 
     def rows(self) -> dict:
         """``{class_name: {column: count}}``, classes sorted (the plan's report)."""

@@ -25,7 +25,7 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.augment import float_stats, plan
 from tfx_balance.core.augment.config import AugmentConfig
-from tfx_balance.core.augment.floats import float_features
+from tfx_balance.core.augment.floats import pack_floats
 from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.errors import DataError
@@ -97,7 +97,7 @@ class Profile(beam.DoFn):
                         floats.setdefault((label, name), []).extend(values)
             if config.needs_reservoir:
                 rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
-                profile['res'].append((rank, fingerprint(key), float_features(example)))
+                profile['res'].append((rank, fingerprint(key), pack_floats(example)))
         for (label, name), values in floats.items():
             profiles[label]['stats'][name] = float_stats.stats_row(np.asarray(values, np.float32))
         for label, profile in profiles.items():

@@ -17,6 +17,13 @@ record, which raises the same ``DataError`` naming the feature and the fix; a ba
 and bytes labels raises the one error every component gives for that
 (:func:`~tfx_balance.core.labels.check_label_kinds`).
 
+Functions run on workers: every function a component's Beam job runs per file or per element
+(:func:`read_named_file_batches`, :func:`verify_gzip_file`, :func:`write_split_file`,
+:func:`unbatch`) is defined here, not as a lambda in an executor or ``tfx_balance.artifacts``: a
+``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
+those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
+label decoding run per element) and ``core/``, once per worker process.
+
 Example:
     >>> from tensorflow.core.example import example_pb2
     >>> ex = example_pb2.Example()
@@ -185,7 +192,7 @@ def write_records_file(path: str, records) -> None:
 
 
 def unbatch(batch: List[bytes]) -> List[bytes]:
-    """The records of a batch, for ``beam.FlatMap`` (a core function: see the executors)."""
+    """The records of a batch: ``beam.FlatMap(unbatch)`` (see "Functions run on workers")."""
     return batch
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from typing import Sequence
 
 import apache_beam as beam
@@ -11,14 +10,9 @@ import tensorflow as tf
 
 from tfx_balance.artifacts.splits import split_file_pattern
 from tfx_balance.core import records
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.records import verify_gzip_file
 
-
-def _not_readable(path: str, split: str, detail: str, finding: str) -> DataError:
-    return DataError(
-        f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
-        f'({detail}); {finding}. Re-run the upstream component that wrote it, or remove the file.'
-    )
+__all__ = ['VerifyInputFiles', 'explain_read_failure', 'find_unreadable_file', 'verify_gzip_file']
 
 
 def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
@@ -43,22 +37,7 @@ def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> E
     if found is None:
         return error
     split, path, detail = found
-    return _not_readable(path, split, detail, 'it is corrupt or truncated')
-
-
-def verify_gzip_file(path: str, split: str) -> int:
-    """Decompresses ``path`` to its end and returns its uncompressed size; raises ``DataError``
-    naming the file if the gzip stream is truncated or corrupt (its CRC is checked by zlib).
-
-    Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
-    file, so every Beam component checks its input files with this, in parallel.
-    """
-    try:
-        return records.gzip_uncompressed_size(path)
-    except zlib.error as e:
-        raise _not_readable(path, split, str(e), 'it is corrupt') from e
-    except EOFError as e:
-        raise _not_readable(path, split, str(e), 'it is truncated') from e
+    return records.unreadable_file_error(path, split, detail, 'it is corrupt or truncated')
 
 
 def _is_gzip(path: str) -> bool:
@@ -68,12 +47,14 @@ def _is_gzip(path: str) -> bool:
 
 @beam.ptransform_fn
 def VerifyInputFiles(pipeline, examples, splits: Sequence[str]):  # noqa: N802
-    """Checks every gzip file of ``splits`` on the workers (see :func:`verify_gzip_file`).
+    """Checks every gzip file of ``splits`` on the workers
+    (:func:`~tfx_balance.core.records.verify_gzip_file`: a core function, so that a
+    multi-processing worker imports no TFX to run it).
 
     A failure fails the Beam job, and the executor's ``output_guard`` removes any output.
     """
     files = [
-        (split, path)
+        (path, split)
         for split in splits
         for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split)))
         if _is_gzip(path)
@@ -82,5 +63,5 @@ def VerifyInputFiles(pipeline, examples, splits: Sequence[str]):  # noqa: N802
         pipeline
         | 'InputFiles' >> beam.Create(files)
         | 'SpreadFiles' >> beam.Reshuffle()
-        | 'VerifyGzip' >> beam.MapTuple(lambda split, path: verify_gzip_file(path, split))
+        | 'VerifyGzip' >> beam.MapTuple(records.verify_gzip_file)
     )

@@ -60,7 +60,7 @@ def ReadSplits(pipeline, examples, splits: Sequence[str], telemetry: str):  # no
             parts.append(
                 pipeline
                 | f'Read[{split}]' >> records.ReadRecordBatches(files)
-                | f'Unbatch[{split}]' >> beam.FlatMap(lambda batch: batch)
+                | f'Unbatch[{split}]' >> beam.FlatMap(records.unbatch)
             )
     if len(parts) == 1:
         return parts[0]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Sequence
 
 import apache_beam as beam
-import tensorflow as tf
 
 from tfx_balance.artifacts.splits import output_split_dir
 from tfx_balance.core import records
+from tfx_balance.core.json_files import WriteJson, read_json, write_json
+
+__all__ = [
+    'RECORD_FILE_PREFIX',
+    'WriteJson',
+    'WriteRecords',
+    'WriteSmallSplits',
+    'read_json',
+    'write_json',
+]
 
 RECORD_FILE_PREFIX = 'data_tfrecord'
 
@@ -39,34 +47,5 @@ def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa
     return (
         pairs
         | 'GroupBySplit' >> beam.GroupByKey()
-        | 'WriteSplitFile' >> beam.Map(_write_split_file, dirs, prefix)
+        | 'WriteSplitFile' >> beam.Map(records.write_split_file, dirs, prefix)
     )
-
-
-def _write_split_file(item, dirs: dict, prefix: str) -> str:
-    split, split_records = item
-    path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
-    records.write_records_file(path, sorted(split_records))
-    return path
-
-
-@beam.ptransform_fn
-def WriteJson(pcoll, path: str):  # noqa: N802
-    """Writes the single element of ``pcoll`` as pretty JSON to ``path``."""
-
-    def _write(obj):
-        write_json(path, obj)
-        return path
-
-    return pcoll | 'WriteJsonFile' >> beam.Map(_write)
-
-
-def write_json(path: str, obj) -> None:
-    tf.io.gfile.makedirs(os.path.dirname(path))
-    with tf.io.gfile.GFile(path, 'w') as f:
-        f.write(json.dumps(obj, indent=2, sort_keys=False) + '\n')
-
-
-def read_json(path: str):
-    with tf.io.gfile.GFile(path) as f:
-        return json.load(f)

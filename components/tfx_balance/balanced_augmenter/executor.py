@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import apache_beam as beam
 from tfx.components.util import udf_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.augment import PLAN, PLAN_COLUMNS, RECORDS, AugmentConfig, BalancedAugment
-from tfx_balance.core.augment.targets import encode_target
+from tfx_balance.core.augment.plan import plan_document, split_rows
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.examples_executor import ExamplesExecutor
@@ -35,19 +34,6 @@ def load_augment_fn(module_file: str | None, module_path: str | None):
     if not callable(fn):
         raise ConfigError(f'{keys.AUGMENT_FN_KEY} in module_file {module!r} is not callable.')
     return fn
-
-
-def _plan_document(config: AugmentConfig, splits_plans) -> dict:
-    return {
-        'label_feature': config.label_feature,
-        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
-        'undersample': config.undersample,
-        'augmentation': config.augmentation_name,
-        'seed': config.seed,
-        'provenance_feature': config.provenance_feature,
-        'source_feature': config.source_feature,
-        'splits': dict(sorted(splits_plans)),
-    }
 
 
 class Executor(ExamplesExecutor):
@@ -99,10 +85,8 @@ class Executor(ExamplesExecutor):
             _ = result[RECORDS] | f'Write[{split}]' >> artifacts.WriteRecords(
                 artifacts.output_split_dir(output, split)
             )
-            plans.append(
-                result[PLAN] | f'PlanOf[{split}]' >> beam.Map(lambda rows, s=split: (s, rows))
-            )
-        return self.report_of_parts(plans, lambda p: _plan_document(config, p))
+            plans.append(result[PLAN] | f'PlanOf[{split}]' >> beam.Map(split_rows, split))
+        return self.report_of_parts(plans, plan_document, config)
 
     def summary(self, report, config) -> str:
         return '\n'.join(

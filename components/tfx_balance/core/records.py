@@ -17,6 +17,13 @@ record, which raises the same ``DataError`` naming the feature and the fix; a ba
 and bytes labels raises the one error every component gives for that
 (:func:`~tfx_balance.core.labels.check_label_kinds`).
 
+Functions run on workers: every function a component's Beam job runs per file or per element
+(:func:`read_named_file_batches`, :func:`verify_gzip_file`, :func:`write_split_file`,
+:func:`unbatch`) is defined here, not as a lambda in an executor or ``tfx_balance.artifacts``: a
+``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
+those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
+label decoding run per element) and ``core/``, once per worker process.
+
 Example:
     >>> from tensorflow.core.example import example_pb2
     >>> ex = example_pb2.Example()
@@ -38,6 +45,7 @@ from typing import Iterator, List, Sequence
 
 import apache_beam as beam
 
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import (
     ClassValue,
     check_label_kinds,
@@ -95,6 +103,14 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
             )
 
 
+def read_named_file_batches(
+    where: str, path: str, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[tuple]:
+    """:func:`read_file_batches` of ``path`` as ``(where, batch)`` pairs, so that errors about an
+    example can name where it came from (e.g. ``"split 'train'"``)."""
+    return ((where, batch) for batch in read_file_batches(path, batch_size))
+
+
 _FRAMING_BYTES = 16  # a TFRecord's length (8), length checksum (4) and data checksum (4)
 
 
@@ -137,6 +153,30 @@ def gzip_uncompressed_size(path: str) -> int:
     return size
 
 
+def unreadable_file_error(path: str, split: str, detail: str, finding: str) -> DataError:
+    """The ``DataError`` for an input file of ``split`` that cannot be read as gzipped TFRecords."""
+    return DataError(
+        f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
+        f'({detail}); {finding}. Re-run the upstream component that wrote it, or remove the file.'
+    )
+
+
+def verify_gzip_file(path: str, split: str) -> int:
+    """Decompresses ``path`` to its end and returns its uncompressed size; raises ``DataError``
+    naming the file if the gzip stream is truncated or corrupt (its CRC is checked by zlib).
+
+    Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
+    file, so every Beam component checks its input files with this, in parallel
+    (``artifacts.VerifyInputFiles``).
+    """
+    try:
+        return gzip_uncompressed_size(path)
+    except zlib.error as e:
+        raise unreadable_file_error(path, split, str(e), 'it is corrupt') from e
+    except EOFError as e:
+        raise unreadable_file_error(path, split, str(e), 'it is truncated') from e
+
+
 def write_records_file(path: str, records) -> None:
     """Writes ``records`` (in the given order) as one gzipped TFRecord file at ``path``, through a
     temporary file renamed into place: a failure leaves no partial file, a retry the same bytes.
@@ -149,6 +189,20 @@ def write_records_file(path: str, records) -> None:
         for record in records:
             writer.write(record)
     tf.io.gfile.rename(tmp, path, overwrite=True)
+
+
+def unbatch(batch: List[bytes]) -> List[bytes]:
+    """The records of a batch: ``beam.FlatMap(unbatch)`` (see "Functions run on workers")."""
+    return batch
+
+
+def write_split_file(item, dirs: dict, prefix: str) -> str:
+    """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``
+    (:func:`write_records_file`); returns the path. Used by ``artifacts.WriteSmallSplits``."""
+    split, split_records = item
+    path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
+    write_records_file(path, sorted(split_records))
+    return path
 
 
 class ReadRecordBatches(beam.PTransform):

@@ -6,7 +6,7 @@ import apache_beam as beam
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.records import read_file_batches
+from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 from tfx_balance.examples_executor import ExamplesExecutor
@@ -15,8 +15,9 @@ from tfx_balance.examples_executor import ExamplesExecutor
 @beam.ptransform_fn
 def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
     """Reads ``splits`` of ``examples`` as ``("split '<name>'", serialized records)`` batches
-    (:func:`~tfx_balance.core.records.read_file_batches`, files spread over the workers), so that
-    data errors name the split an example came from."""
+    (:func:`~tfx_balance.core.records.read_named_file_batches`, files spread over the workers), so
+    that data errors name the split an example came from. Every function this job runs on a worker
+    is in ``core/``: a multi-processing worker imports no TFX (only Beam and TensorFlow)."""
     files = [
         (f"split '{split}'", path)
         for split in splits
@@ -26,8 +27,7 @@ def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
         pipeline
         | 'Files' >> beam.Create(files)
         | 'SpreadFiles' >> beam.Reshuffle()
-        | 'ReadBatches'
-        >> beam.FlatMapTuple(lambda where, path: ((where, b) for b in read_file_batches(path)))
+        | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
     )
 
 

@@ -18,10 +18,11 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Dict, List, Mapping
 
 from tfx_balance.core.augment.float_stats import FeatureStats
-from tfx_balance.core.augment.targets import output_count
+from tfx_balance.core.augment.targets import encode_target, output_count
 from tfx_balance.core.labels import class_name, sorted_classes
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, rank_buckets
 
@@ -114,3 +115,27 @@ class RebalancePlan:
     def rows(self) -> dict:
         """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
         return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
+
+
+def split_rows(rows, split: str) -> tuple:
+    """``(split, rows)``: one split's plan rows, keyed for :func:`plan_document`."""
+    return split, rows
+
+
+def plan_document(splits_plans, config) -> dict:
+    """The ``rebalance_plan.json`` document: the settings of ``config`` (an ``AugmentConfig``) and
+    the plan rows of each split (``splits_plans``: ``(split, rows)`` pairs, any order).
+
+    It and :func:`split_rows` run on Beam workers, so they live here (a multi-processing worker
+    imports no TFX to run them), not in the executor.
+    """
+    return {
+        'label_feature': config.label_feature,
+        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
+        'undersample': config.undersample,
+        'augmentation': config.augmentation_name,
+        'seed': config.seed,
+        'provenance_feature': config.provenance_feature,
+        'source_feature': config.source_feature,
+        'splits': dict(sorted(splits_plans)),
+    }

@@ -158,13 +158,19 @@ def record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffe
         schedule = batch_schedule(active_shares, batch_size)
         totals = schedule.sum(axis=0)  # every class > 0: a period holds L * B * p_k examples
         repeats = max(1, VECTOR_GROUP // (period * batch_size))
-        index = tf.constant(_slot_index(schedule, repeats))
+        # Where each class's examples go in the group: slot s takes example index[s] of the
+        # classes' examples concatenated, so example c goes to slot inverse[c].
+        index = _slot_index(schedule, repeats)
+        inverse = np.empty_like(index)
+        inverse[index] = np.arange(index.size)
+        ends = np.cumsum(totals * repeats)
+        slots = [tf.constant(part, tf.int32) for part in np.split(inverse, ends[:-1])]
         parts = tuple(
             c.rebatch(int(t) * repeats, drop_remainder=True) for c, t in zip(chunks, totals)
         )
 
-        def place(*xs):
-            return tf.gather(tf.concat(xs, axis=0), index)
+        def place(*xs):  # one copy of each example, straight into its slot
+            return tf.dynamic_stitch(slots, xs)
 
         placed = tf.data.Dataset.zip(parts).map(place, num_parallel_calls=tf.data.AUTOTUNE)
         return placed.prefetch(1), True

@@ -93,11 +93,12 @@ def run(
     results = {'implementation': 'executor', 'rows': {}}
     common.log('BalancedAugmenter vs the I/O floor')
 
-    def floor_of(kind, data_dir, n):
-        key = (kind, n)
-        if key not in floors:
+    inputs = {'tabular': (tabular, tabular_size), 'image': (images, image_size)}
+    jobs = {}  # (kind, n) floors not yet measured, then augmentations
+    for kind, (data_dir, n) in inputs.items():
+        if (kind, n) not in floors:
             name = f'floor-{kind}-n{n}'
-            spec = common.Job(
+            jobs[('floor', kind)] = common.Job(
                 name,
                 'benchmarks.bench_splitter:floor_job',
                 {
@@ -106,17 +107,11 @@ def run(
                     'beam_args': common.IN_PROCESS_ARGS,
                 },
             )
-            floors[key] = common.measure(spec, repeats, isolated)
-        return floors[key]
-
     for augmentation in AUGMENTATIONS:
-        kind, data_dir, n = (
-            ('image', images, image_size)
-            if augmentation == 'image'
-            else ('tabular', tabular, tabular_size)
-        )
+        kind = 'image' if augmentation == 'image' else 'tabular'
+        data_dir, n = inputs[kind]
         name = f'augment-{augmentation}-n{n}'
-        spec = common.Job(
+        jobs[('augment', augmentation)] = common.Job(
             name,
             'benchmarks.bench_augmenter:augmenter_job',
             {
@@ -126,18 +121,25 @@ def run(
                 'augmentation': augmentation,
             },
         )
-        try:
-            measured = common.measure(spec, repeats, isolated)
-        except Exception as e:  # report and go on: the other figures are still worth having
-            common.log(f'  {name} failed: {e}')
-            measured = {'error': f'{type(e).__name__}: {e}'}
-        floor = floor_of(kind, data_dir, n)
+    # One process for all (imports paid once): memory is not a goal here.
+    if isolated:
+        runs = common.run_shared(list(jobs.values()), repeats)
+    else:
+        runs = [[common.run_inprocess(job) for _ in range(repeats)] for job in jobs.values()]
+    measured = {key: common.summarize(job, r) for (key, job), r in zip(jobs.items(), runs)}
+    for kind, (_, n) in inputs.items():
+        if (kind, n) not in floors:
+            floors[(kind, n)] = measured[('floor', kind)]
+    for augmentation in AUGMENTATIONS:
+        kind = 'image' if augmentation == 'image' else 'tabular'
+        n = inputs[kind][1]
+        a, floor = measured[('augment', augmentation)], floors[(kind, n)]
         results['rows'][augmentation] = {
             'input': n,
             'workload': kind,
-            'augmenter': measured,
+            'augmenter': a,
             'floor': floor,
             # Time per written example relative to the floor's.
-            'ratio': floor['rate'] / measured['rate'] if 'rate' in measured else None,
+            'ratio': floor['rate'] / a['rate'],
         }
     return results

@@ -303,14 +303,14 @@ def _markdown(results: list, recipes: list, fast_runs: int, runs: int, bound: tu
     return '\n'.join(lines)
 
 
-def run(smoke: bool = False, runs: int = FAST_RUNS) -> dict:
+def run(smoke: bool = False, runs: int = FAST_RUNS, recipe_runs: int = RUNS) -> dict:
     """Runs the benchmark on every workload; returns ``{'workloads': [...], 'markdown': ...}``."""
     import tensorflow as tf
 
     tf.get_logger().setLevel('ERROR')  # rejection_resample logs its rejection rate per batch
     workloads = [smoke_of(w) for w in WORKLOADS] if smoke else list(WORKLOADS)
     fast_runs = 1 if smoke else runs
-    slow_runs = 1 if smoke else RUNS
+    slow_runs = 1 if smoke else recipe_runs
     bound = (3, 5.0) if smoke else (SLOW_BATCHES, SLOW_SECONDS)
     results = [measure_workload(w, fast_runs, 20 if smoke else None) for w in workloads]
     recipes = measure_recipes(workloads[0], slow_runs, *bound)

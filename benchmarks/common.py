@@ -327,11 +327,20 @@ def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict
     run's result with its own peak RSS in MiB (the counter is reset before each run), so imports
     are paid once per job and the memory of one job never mixes with another's.
     """
+    return run_shared([job], repeats, timeout)[0]
+
+
+def run_shared(jobs: List[Job], repeats: int = 1, timeout: float = 3600) -> List[List[dict]]:
+    """Runs each of ``jobs`` ``repeats`` times, job after job, in one fresh Python process (the
+    imports are paid once for all); returns each job's runs. Peak RSS is reset before each run,
+    but memory kept by an earlier job counts in a later one's."""
+    names = ', '.join(job.name for job in jobs)
     with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
         spec = os.path.join(tmp, 'spec.json')
         out = os.path.join(tmp, 'result.json')
         with open(spec, 'w') as f:
-            json.dump({'job': dataclasses.asdict(job), 'out': out, 'repeats': repeats}, f)
+            specs = [dataclasses.asdict(job) for job in jobs]
+            json.dump({'jobs': specs, 'out': out, 'repeats': repeats}, f)
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
         proc = subprocess.Popen(
@@ -342,15 +351,14 @@ def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            raise RuntimeError(
-                f'benchmark job {job.name} timed out after {timeout:.0f} s'
-            ) from None
+            raise RuntimeError(f'benchmark job {names} timed out after {timeout:.0f} s') from None
         if proc.returncode != 0 or not os.path.exists(out):
-            raise RuntimeError(f'benchmark job {job.name} failed (exit code {proc.returncode})')
+            raise RuntimeError(f'benchmark job {names} failed (exit code {proc.returncode})')
         with open(out) as f:
             results = json.load(f)
-    for result in results:
-        result['isolated'] = True
+    for runs in results:
+        for result in runs:
+            result['isolated'] = True
     return results
 
 
@@ -365,17 +373,20 @@ def measure(job: Job, repeats: int, isolated: bool) -> dict:
         results = run_isolated(job, repeats)
     else:
         results = [run_inprocess(job) for _ in range(repeats)]
-    runs = []
-    for i, result in enumerate(results):
+    return summarize(job, results)
+
+
+def summarize(job: Job, runs: List[dict]) -> dict:
+    """The medians of a job's runs, and the runs' times."""
+    for i, result in enumerate(runs):
         log(
-            f'  {job.name} [{i + 1}/{repeats}]: {result["seconds"]:.2f} s, '
+            f'  {job.name} [{i + 1}/{len(runs)}]: {result["seconds"]:.2f} s, '
             f'{result["examples_written"]:,} written'
             + (f', peak RSS {result["peak_rss_mb"]:.0f} MiB' if result['peak_rss_mb'] else '')
         )
-        runs.append(result)
     summary = {
         'name': job.name,
-        'repeats': repeats,
+        'repeats': len(runs),
         'seconds': median_of(runs, 'seconds'),
         'peak_rss_mb': median_of(runs, 'peak_rss_mb'),
         'baseline_rss_mb': median_of(runs, 'baseline_rss_mb'),
@@ -453,13 +464,16 @@ def machine_info() -> Dict[str, str]:
 def _main(argv: List[str]) -> int:
     with open(argv[1]) as f:
         spec = json.load(f)
-    job = Job(**spec['job'])
     results = []
-    for _ in range(spec.get('repeats', 1)):
-        _reset_peak_rss()
-        result = _call(job)
-        result['peak_rss_mb'] = peak_rss_mb()
-        results.append(result)
+    for job_spec in spec['jobs']:
+        job = Job(**job_spec)
+        runs = []
+        for _ in range(spec.get('repeats', 1)):
+            _reset_peak_rss()
+            result = _call(job)
+            result['peak_rss_mb'] = peak_rss_mb()
+            runs.append(result)
+        results.append(runs)
     with open(spec['out'], 'w') as f:
         json.dump(results, f)
     return 0

@@ -42,7 +42,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         "| BalancedAugmenter 'copy' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'numeric' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'interpolate' time per written example <= 2.0x the floor |",
-        '| BalancedAugmenter a module_file augment_fn time per written example <= 2.0x the floor |',
+        "| 'module_file' | 500 tabular |",
         "| BalancedAugmenter 'image' time per written example <= 2.0x the floor |",
         '| balanced_dataset >= 1.0x the best-tuned plain read, exact batches (tabular) |',
         '| balanced_dataset >= 1.0x the best-tuned plain read, exact batches (taxi) |',

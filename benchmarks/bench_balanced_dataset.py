@@ -36,7 +36,7 @@ from benchmarks.workloads import smoke as smoke_of  # noqa: E402
 BATCH = TABULAR.batch  # the tf.data recipes' workload
 RUNS = 3
 FAST_RUNS = 5  # the plain reads and balanced_dataset take seconds per run
-SLOW_BATCHES, SLOW_SECONDS = 200, 15.0  # bound of each rejection_resample / filter run
+SLOW_BATCHES, SLOW_SECONDS = 200, 10.0  # bound of each rejection_resample / filter run
 CHUNK = 100  # batches per graph-mode call of the consumer
 READ_BUFFER = 1 << 20  # bytes each TFRecord reader reads ahead (tf.data's default is 256 KiB)
 

@@ -330,10 +330,11 @@ def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict
     return run_shared([job], repeats, timeout)[0]
 
 
-def run_shared(jobs: List[Job], repeats: int = 1, timeout: float = 3600) -> List[List[dict]]:
-    """Runs each of ``jobs`` ``repeats`` times, job after job, in one fresh Python process (the
-    imports are paid once for all); returns each job's runs. Peak RSS is reset before each run,
-    but memory kept by an earlier job counts in a later one's."""
+def run_shared(jobs: List[Job], repeats=1, timeout: float = 3600) -> List[List[dict]]:
+    """Runs each of ``jobs`` ``repeats`` times (an int, or one per job), job after job, in one
+    fresh Python process (the imports are paid once for all); returns each job's runs. Peak RSS
+    is reset before each run, but memory kept by an earlier job counts in a later one's."""
+    repeats = [repeats] * len(jobs) if isinstance(repeats, int) else list(repeats)
     names = ', '.join(job.name for job in jobs)
     with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
         spec = os.path.join(tmp, 'spec.json')
@@ -465,10 +466,10 @@ def _main(argv: List[str]) -> int:
     with open(argv[1]) as f:
         spec = json.load(f)
     results = []
-    for job_spec in spec['jobs']:
+    for job_spec, repeats in zip(spec['jobs'], spec['repeats']):
         job = Job(**job_spec)
         runs = []
-        for _ in range(spec.get('repeats', 1)):
+        for _ in range(repeats):
             _reset_peak_rss()
             result = _call(job)
             result['peak_rss_mb'] = peak_rss_mb()

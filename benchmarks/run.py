@@ -40,7 +40,7 @@ DEFAULTS = {
     'augment_repeats': 3,
     'tfx_hash_max': 100_000,  # TFX's hash split only up to this size
     'multi_floor': False,  # the I/O floor in multi-processing mode too
-    'dataset_runs': 5,
+    'dataset_runs': 3,
     'recipe_runs': 1,  # the bounded runs of rejection_resample and filter + sample
     'training_runs': 3,
 }
@@ -48,6 +48,7 @@ FULL = {
     **DEFAULTS,
     'scaling_sizes': [100_000, 300_000, 1_000_000],
     'recipe_runs': 3,
+    'dataset_runs': 5,
     'large_repeats': 3,
     'augment_repeats': 3,
     'tfx_hash_max': None,
@@ -177,7 +178,8 @@ def main(argv=None) -> int:
         'machine': common.machine_info(),
         'started': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
     }
-    common.log(f'Benchmarks ({"smoke" if args.smoke else "full"}): {results["config"]}')
+    mode = 'smoke' if args.smoke else 'full' if args.full else 'default'
+    common.log(f'Benchmarks ({mode}): {results["config"]}')
     results['splitter'] = bench_splitter.run(
         args.sizes,
         args.scaling_sizes,

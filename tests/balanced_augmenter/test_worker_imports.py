@@ -2,14 +2,13 @@
 document and its keying are core functions, not the executor's lambdas; see
 tests/stratified_splitter/test_worker_imports.py."""
 
-from tests.support.examples import example, make_examples_artifact, new_output
+from tests.support.examples import example
 from tests.support.worker_imports import (
     TFX_FAMILY,
+    job_modules,
     package_modules_outside_core,
     top_level,
-    worker_modules,
 )
-from tfx_balance import keys
 
 
 def test_the_worker_imports_core_but_no_tfx(tmp_path):
@@ -20,17 +19,16 @@ def test_the_worker_imports_core_but_no_tfx(tmp_path):
     from tfx_balance.balanced_augmenter.executor import Executor
 
     records = [example(label=int(i % 3 == 0), x=float(i)) for i in range(30)]
-    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
     component = BalancedAugmenter(
         examples=types.Channel(type=standard_artifacts.Examples),
         label_feature='label',
         splits=['train'],
         augmentation='numeric',
     )
-    modules = worker_modules(
+    modules = job_modules(
         Executor,
-        {keys.INPUT_EXAMPLES_KEY: [examples]},
-        {keys.EXAMPLES_KEY: [new_output(str(tmp_path / 'out'))]},
+        tmp_path,
+        records,
         dict(component.exec_properties),
     )
     assert top_level(modules) & (TFX_FAMILY | {'tfx_bsl'}) == set()

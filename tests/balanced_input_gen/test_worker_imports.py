@@ -3,12 +3,12 @@ for TFXIO's record source); see tests/stratified_splitter/test_worker_imports.py
 
 import json
 
-from tests.support.examples import example, make_examples_artifact, new_output
+from tests.support.examples import example
 from tests.support.worker_imports import (
     TFX_FAMILY,
+    job_modules,
     package_modules_outside_core,
     top_level,
-    worker_modules,
 )
 from tfx_balance import keys
 
@@ -17,11 +17,10 @@ def test_the_worker_imports_core_but_no_tfx(tmp_path):
     from tfx_balance.balanced_input_gen.executor import Executor
 
     records = [example(label=i % 3, x=float(i)) for i in range(30)]
-    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
-    modules = worker_modules(
+    modules = job_modules(
         Executor,
-        {keys.INPUT_EXAMPLES_KEY: [examples]},
-        {keys.EXAMPLES_KEY: [new_output(str(tmp_path / 'out'))]},
+        tmp_path,
+        records,
         {
             keys.LABEL_FEATURE_KEY: 'label',
             keys.SPLITS_KEY: json.dumps(['train']),

@@ -9,12 +9,12 @@ imported on purpose: the tf.data reader and the batched label decoding run per e
 
 import json
 
-from tests.support.examples import example, make_examples_artifact, new_output
+from tests.support.examples import example
 from tests.support.worker_imports import (
     TFX_FAMILY,
+    job_modules,
     package_modules_outside_core,
     top_level,
-    worker_modules,
 )
 from tfx_balance import keys
 
@@ -23,11 +23,10 @@ def test_the_worker_imports_core_and_tensorflow_but_no_tfx(tmp_path):
     from tfx_balance.stratified_splitter.executor import Executor
 
     records = [example(label=i % 3, x=float(i)) for i in range(30)]
-    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
-    modules = worker_modules(
+    modules = job_modules(
         Executor,
-        {keys.INPUT_EXAMPLES_KEY: [examples]},
-        {keys.EXAMPLES_KEY: [new_output(str(tmp_path / 'out'))]},
+        tmp_path,
+        records,
         {
             keys.LABEL_FEATURE_KEY: 'label',
             keys.SPLITS_KEY: json.dumps([['train', 8], ['eval', 1], ['test', 1]]),

@@ -92,6 +92,20 @@ def worker_modules(executor_cls, input_dict, output_dict, exec_properties) -> se
     return modules_after_unpickling(p for proto in protos for p in pickled_payloads(proto))
 
 
+def job_modules(executor_cls, tmp_path, records, exec_properties) -> set:
+    """:func:`worker_modules` of ``executor_cls`` run on a ``train`` split of ``records``."""
+    from tests.support.examples import make_examples_artifact, new_output
+    from tfx_balance import keys
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
+    return worker_modules(
+        executor_cls,
+        {keys.INPUT_EXAMPLES_KEY: [examples]},
+        {keys.EXAMPLES_KEY: [new_output(str(tmp_path / 'out'))]},
+        exec_properties,
+    )
+
+
 def top_level(modules) -> set:
     return {name.split('.')[0] for name in modules}
 

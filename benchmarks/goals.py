@@ -5,3 +5,6 @@ SPLIT_MEMORY_GOAL = 1.2  # peak RSS at the largest size <= 1.2x that at the smal
 AUGMENT_GOAL = 2.0  # every augmentation's time per written example <= 2x the floor
 DATASET_GOAL = 1.0  # balanced_dataset examples/s >= 1.0x the best-tuned plain read
 TRAINING_GOAL = 0.97  # model.fit steps/s with balanced_dataset >= 0.97x with the plain read
+BENCH_MINUTES_GOAL = 20  # make bench (default set) takes at most this many minutes on 2 cores
+# The default set is sized to fit BENCH_MINUTES_GOAL when the I/O floor takes about this long at 1M.
+BENCH_SIZED_FOR_FLOOR_1M_SECONDS = 50

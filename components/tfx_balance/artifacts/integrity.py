@@ -21,13 +21,12 @@ def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
     """
     for split in splits:
         for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split))):
-            try:
-                compression = records.compression_of(path)
-                for _ in tf.data.TFRecordDataset(path, compression_type=compression):
+            try:  # read_file_batches also catches a gzip stream cut between two records
+                for _ in records.read_file_batches(path):
                     pass
             except (tf.errors.OpError, ValueError) as e:
                 detail = re.sub(r'\{\{.*?\}\}\s*|\s*\[Op:.*$', '', str(e).split('\n')[0])
-                return split, path, detail.strip(" '")
+                return split, path, detail.removeprefix(f'{path}: ').strip(" '")
     return None
 
 

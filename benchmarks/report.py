@@ -383,13 +383,7 @@ def render(results: dict) -> str:
         '## Goals',
         '',
     ]
-    goals = (
-        splitter_goals(results)
-        + augmenter_goals(results)
-        + dataset_goals(results)
-        + training_goals(results)
-        + bench_time_goals(results)
-    )
+    goals = all_goals(results)
     lines += goals_table(results)
     notes = [(g, why) for g, _, met, why in goals if met is False and why]
     if notes:
@@ -553,14 +547,19 @@ HEADLINE_START = '<!-- headline: written by make bench from RESULTS.md; do not e
 HEADLINE_END = '<!-- /headline -->'
 
 
-def goals_table(results: dict) -> list:
-    goals = (
+def all_goals(results: dict) -> list:
+    """``[(goal, measured, met, why)]`` of every section."""
+    return (
         splitter_goals(results)
         + augmenter_goals(results)
         + dataset_goals(results)
         + training_goals(results)
         + bench_time_goals(results)
     )
+
+
+def goals_table(results: dict) -> list:
+    goals = all_goals(results)
     return _table(
         ['goal', 'measured', 'status'],
         [[g, m, 'not measured' if met is None else _status(met)] for g, m, met, _ in goals],

@@ -4,8 +4,8 @@ What users feel is training speed. For each workload of :mod:`benchmarks.workloa
 fitted twice per run, once per input, alternating run by run: the plain read (unbalanced; the
 recipe that read fastest for that workload in the balanced_dataset benchmark) and
 balanced_dataset (uniform, exact batches). Each fit is one pass of the data (``total / batch``
-steps, one epoch, timed from step ``WARM_STEPS``) after a warm-up fit that traces the model and
-the input. Models:
+steps, one epoch, timed from step ``WARM_STEPS``) after a warm-up fit of a quarter pass that
+traces the model and the input; runs alternate in forward then reverse order. Models:
 
 - ``tabular``: one softmax layer over the 20 features (so small that the input dominates);
 - ``digits``: ``pipelines/digits/trainer.build_model`` (Dense 32 relu, Dense 10 softmax on the
@@ -32,7 +32,7 @@ from benchmarks import bench_balanced_dataset as reads  # noqa: E402
 from benchmarks.workloads import DIGITS, TAXI, WORKLOADS, Workload, prepare  # noqa: E402
 from benchmarks.workloads import smoke as smoke_of  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 MODELS = {'tabular': 'one softmax layer', 'digits': 'digits trainer', 'taxi': 'taxi trainer'}
 
 
@@ -101,9 +101,11 @@ def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int 
     for name, make in inputs.items():
         models[name], features = _model_and_features(workload)
         datasets[name] = make().map(features)
-        _fit_seconds(models[name], datasets[name], 2 * WARM_STEPS)  # warm-up: tracing
-    for _ in range(runs):
-        for name in inputs:
+        # warm-up: tracing, and the first fit's slower steps (the first timed fit of a model
+        # ran up to 30% slower after a 40-step warm-up)
+        _fit_seconds(models[name], datasets[name], max(2 * WARM_STEPS, steps // 4))
+    for run in range(runs):
+        for name in reads.alternate(list(inputs), run):
             seconds[name].append(_fit_seconds(models[name], datasets[name], steps))
             print(f'{workload.name} fit on {name}: {timed / seconds[name][-1]:.0f} steps/s')
     rows = {
@@ -139,8 +141,9 @@ def run(smoke: bool = False, runs: int = RUNS, best_plain: dict | None = None) -
     lines = [
         f'`model.fit` steps per second, one epoch of one pass of the data per run, timed from '
         f"step {WARM_STEPS} to the end (the steady rate, without the input's start-up); median "
-        f'of {results[0]["runs"]} runs alternating between the inputs, after a warm-up fit of '
-        f"each. The plain input is the workload's fastest plain read in the table above.",
+        f'of {results[0]["runs"]} runs alternating between the inputs (forward then reverse '
+        'order), after a warm-up fit of a quarter pass of each. The plain input is the '
+        "workload's fastest plain read in the table above.",
         '',
         '| workload | model | batch | steps | plain read steps/s | balanced_dataset steps/s '
         '| balanced vs plain |',

@@ -254,11 +254,18 @@ def examples_artifact(uri: str, splits: Sequence[str] = (SPLIT,)):
 
 
 def count_records(pattern: str) -> int:
-    """Counts the records of gzipped TFRecord files (checks that a job wrote what it claims)."""
+    """Counts the records of TFRecord files (checks that a job wrote what it claims), with the
+    package's checked reader (a truncated file raises), a batch at a time: a Python loop per
+    record took ~55 s for 1M records, more than the job it checks."""
     import tensorflow as tf
 
-    files = tf.io.gfile.glob(pattern)
-    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type='GZIP'))
+    from tfx_balance.core.records import read_file_batches
+
+    return sum(
+        len(batch)
+        for path in tf.io.gfile.glob(pattern)
+        for batch in read_file_batches(path, batch_size=8192)
+    )
 
 
 # --------------------------------------------------------------------------------------------

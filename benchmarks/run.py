@@ -40,15 +40,16 @@ DEFAULTS = {
     'augment_repeats': 3,
     'tfx_hash_max': 100_000,  # TFX's hash split only up to this size
     'multi_floor': False,  # the I/O floor in multi-processing mode too
-    'dataset_runs': 3,
+    'dataset_runs': 5,
     'recipe_runs': 1,  # the bounded runs of rejection_resample and filter + sample
-    'training_runs': 3,
+    'training_runs': 5,
 }
 FULL = {
     **DEFAULTS,
     'scaling_sizes': [100_000, 300_000, 1_000_000],
     'recipe_runs': 3,
-    'dataset_runs': 5,
+    'dataset_runs': 7,
+    'training_runs': 7,
     'large_repeats': 3,
     'augment_repeats': 3,
     'tfx_hash_max': None,

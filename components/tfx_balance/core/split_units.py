@@ -16,7 +16,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -35,6 +35,7 @@ class Unit(NamedTuple):
     size: int
     records: tuple  # serialized examples
     labels: tuple  # their labels
+    key: bytes | None = None  # an example unit's content key (its fingerprint names it)
 
 
 class Histograms(NamedTuple):
@@ -53,7 +54,7 @@ def _example_units(where: str, records, label_feature: str, seed: int) -> list:
     """One unit per example of a batch of serialized examples (labels decoded in one batch)."""
     labels = read_labels(records, label_feature, where)
     return [
-        Unit(label, seeded_hash(seed, key), 1, (record,), (label,))
+        Unit(label, seeded_hash(seed, key), 1, (record,), (label,), key)
         for record, label, key in zip(records, labels, example_keys(records))
     ]
 
@@ -143,15 +144,16 @@ def batch_histograms(batch, to_units: ToUnits, bucket_bits: int) -> Histograms:
         hist = buckets.get(unit.label)
         if hist is None:
             hist = buckets[unit.label] = {}
-            if not to_units.grouped:
-                first[unit.label] = unit.records[0]
+            if not to_units.grouped:  # named by the content key already computed
+                first[unit.label] = fingerprint(unit.key)
         bucket = bucket_of(unit.hash, bucket_bits)
         hist[bucket] = hist.get(bucket, 0) + unit.size
         if to_units.grouped:  # a group may hold labels other than the class it counts for
             for label, record in zip(unit.labels, unit.records):
-                first.setdefault(label, record)
+                if label not in first:
+                    first[label] = example_fingerprint(record)
     in_where = f' in {where}' if where else ''
-    examples = {label: example_fingerprint(r) + in_where for label, r in first.items()}
+    examples = {label: name + in_where for label, name in first.items()}
     return Histograms(buckets, examples)
 
 

@@ -277,7 +277,7 @@ def _markdown(results: list, recipes: list, fast_runs: int, runs: int, bound: tu
         'parallel, prefetch); the best of them per workload is the baseline. One run = one pass '
         f'of the data, consumed in graph mode as `model.fit` consumes it ({CHUNK} batches per '
         f'`tf.function` call, no Python per batch; the parallel-reads recipe, at a fifth of the '
-        f'others\' rate, bounded to {PARALLEL_READS_SECONDS:.0f} s per run); median of {fast_runs} '
+        f"others' rate, bounded to {PARALLEL_READS_SECONDS:.0f} s per run); median of {fast_runs} "
         'runs, alternating between the methods run by run, in forward then reverse order. '
         'balanced_dataset batches are checked exact (batch / classes per class) in every run.',
         '',

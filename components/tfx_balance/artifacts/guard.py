@@ -11,16 +11,27 @@ from absl import logging
 
 from tfx_balance.artifacts.integrity import VerifyInputFiles, explain_read_failure
 from tfx_balance.core.errors import TfxBalanceError
+from tfx_balance.core.record_sink import close_abandoned_files
 
 
 @contextlib.contextmanager
 def output_guard(*outputs):
-    """Removes the contents of the outputs' folders if the wrapped block raises."""
+    """Removes the contents of the outputs' folders if the wrapped block raises.
+
+    Temp files the failed Beam job left open under an output are closed first
+    (:func:`~tfx_balance.core.record_sink.close_abandoned_files`): removing a file that is still
+    open frees no disk space until the process exits.
+    """
     try:
         yield
     except BaseException:
         for output in outputs:
             uri = output.uri
+            closed = close_abandoned_files(uri)
+            if closed:
+                logging.info(
+                    'Closed %d temp file(s) the failed job left open under %s.', len(closed), uri
+                )
             if tf.io.gfile.exists(uri):
                 for child in tf.io.gfile.listdir(uri):
                     path = os.path.join(uri, child)

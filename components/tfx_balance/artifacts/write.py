@@ -10,6 +10,7 @@ import apache_beam as beam
 from tfx_balance.artifacts.splits import output_split_dir
 from tfx_balance.core import records
 from tfx_balance.core.json_files import WriteJson, read_json, write_json
+from tfx_balance.core.record_sink import TFRecordFileSink
 
 __all__ = [
     'RECORD_FILE_PREFIX',
@@ -25,12 +26,16 @@ RECORD_FILE_PREFIX = 'data_tfrecord'
 
 @beam.ptransform_fn
 def WriteRecords(records, output_dir: str, prefix: str = RECORD_FILE_PREFIX):  # noqa: N802
-    """Writes serialized records as gzipped TFRecord shards ``<output_dir>/<prefix>-*.gz``."""
-    return records | 'WriteTFRecord' >> beam.io.WriteToTFRecord(
-        os.path.join(output_dir, prefix),
-        file_name_suffix='.gz',
-        compression_type=beam.io.filesystem.CompressionTypes.GZIP,
+    """Writes serialized records as gzipped TFRecord shards ``<output_dir>/<prefix>-*.gz``.
+
+    The files and bytes of ``beam.io.WriteToTFRecord``, through
+    :class:`~tfx_balance.core.record_sink.TFRecordFileSink`: a failed write leaves no temp file
+    open (``output_guard`` closes those a failure elsewhere in the job left open).
+    """
+    sink = TFRecordFileSink(
+        os.path.join(output_dir, prefix), '.gz', beam.io.filesystem.CompressionTypes.GZIP
     )
+    return records | 'WriteTFRecord' >> beam.io.Write(sink)
 
 
 @beam.ptransform_fn

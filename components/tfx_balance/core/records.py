@@ -185,10 +185,31 @@ def write_records_file(path: str, records) -> None:
 
     tf.io.gfile.makedirs(os.path.dirname(path))
     tmp = path + '.tmp'
-    with tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP')) as writer:
+    writer = tf.io.TFRecordWriter(tmp, tf.io.TFRecordOptions(compression_type='GZIP'))
+    try:
         for record in records:
             writer.write(record)
+        writer.close()
+    except BaseException:
+        _close_after_failure(writer)
+        if tf.io.gfile.exists(tmp):
+            tf.io.gfile.remove(tmp)
+        raise
     tf.io.gfile.rename(tmp, path, overwrite=True)
+
+
+def _close_after_failure(writer) -> None:
+    """Closes a ``tf.io.TFRecordWriter`` whose write or close failed. Its ``close()`` stops at the
+    first error (``No space left on device`` flushing the compressor) and leaves the file open,
+    held by the writer, which the failure's traceback keeps alive; a second call closes it."""
+    import tensorflow as tf
+
+    for _ in range(2):
+        try:
+            writer.close()
+            return
+        except tf.errors.OpError:
+            pass
 
 
 def unbatch(batch: List[bytes]) -> List[bytes]:

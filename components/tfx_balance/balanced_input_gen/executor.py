@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Dict
 
+import apache_beam as beam
+
 from tfx_balance import artifacts
 from tfx_balance.core.balanced_input import (
     COMPONENT,
@@ -14,6 +16,7 @@ from tfx_balance.core.balanced_input import (
     plans_to_json,
 )
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.records import unbatch
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
@@ -32,7 +35,8 @@ class Executor(ExamplesExecutor):
     """Lays the chosen splits out per class and writes ``balance_plan.json``.
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      input_dict['input_examples']: one Examples artifact (tf.Example payload); each laid-out
+        split is read file by file with tf.data's C++ reader (artifacts.ReadSplitBatches).
       output_dict['examples']: one Examples artifact; every input split, the ``splits`` ones as
         ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` gzipped TFRecords, the
         others copied unchanged; plus ``balance_plan.json`` at the artifact root.
@@ -59,7 +63,8 @@ class Executor(ExamplesExecutor):
     def expand(self, pipeline, examples, output, config, read, passthrough):
         plans = [
             pipeline
-            | f'Read[{split}]' >> artifacts.ReadSplits(examples, [split], self.COMPONENT)
+            | f'Read[{split}]' >> artifacts.ReadSplitBatches(examples, [split])
+            | f'Unbatch[{split}]' >> beam.FlatMap(unbatch)
             | f'Layout[{split}]'
             >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read

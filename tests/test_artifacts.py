@@ -1,37 +1,76 @@
-"""tfx_balance.artifacts: the gzip integrity check every Beam component runs on its inputs."""
+"""tfx_balance.artifacts: a damaged input file is named; compression is read from the data."""
+
+import re
 
 import pytest
+import tensorflow as tf
 
 from tests.support.examples import example, make_examples_artifact, write_records
-from tfx_balance.artifacts import verify_gzip_file
-from tfx_balance.core.errors import DataError
+from tfx_balance.artifacts import find_unreadable_file
+
+GOOD = [example(label='a', x=float(i), pad='y' * 50) for i in range(500)]
 
 
-@pytest.fixture
-def gz(tmp_path):
-    path = tmp_path / 'data.gz'
-    write_records(str(path), [example(label='a', x=float(i), pad='y' * 50) for i in range(500)])
-    return path
+def _plain_tfrecords(data: bytes, tmp_path) -> bytes:
+    """The file's records as uncompressed TFRecords."""
+    path = str(tmp_path / 'plain.tfrecord')
+    with tf.io.TFRecordWriter(path) as writer:
+        for record in GOOD:
+            writer.write(record)
+    return (tmp_path / 'plain.tfrecord').read_bytes()
 
 
-def test_a_complete_file_passes_and_reports_its_size(gz):
-    assert verify_gzip_file(str(gz), 'train') > 500 * 50
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
 
 
-@pytest.mark.parametrize('keep', [0.25, 0.5, 0.9, 0.999])
-def test_a_truncated_file_is_named(gz, keep):
-    data = gz.read_bytes()
-    gz.write_bytes(data[: int(len(data) * keep)])
-    with pytest.raises(DataError, match=f"input file {gz} of split 'train' .* truncated"):
-        verify_gzip_file(str(gz), 'train')
+# Each damage, and how it is named (a regex of the detail between the DataError's parentheses).
+# Found with the components' own reader, which also fails their job on each.
+DAMAGE = {
+    'truncated-25%': (
+        lambda d, _: d[: len(d) // 4],
+        r"truncated record at \d+' failed with EOF reached",
+    ),
+    'truncated-99.9%': (lambda d, _: d[: int(len(d) * 0.999)], 'the gzip stream ends early'),
+    'trailer-cut': (lambda d, _: d[:-8], 'the gzip stream ends early'),
+    'corrupt-middle-byte': (
+        lambda d, _: _flip(d, len(d) // 2),
+        r'inflate\(\) failed with error -3: incorrect data check',
+    ),
+    'corrupt-crc32-field': (
+        lambda d, _: _flip(d, len(d) - 6),
+        r'inflate\(\) failed with error -3: incorrect data check',
+    ),
+    'trailing-garbage': (
+        lambda d, _: d + b'garbage!',
+        r'inflate\(\) failed with error -3: incorrect header check',
+    ),
+    'empty': (lambda d, _: b'', r'it is named \*.gz but it is empty'),
+    'not-gzip': (
+        lambda d, _: b'not a gzip file\n' * 64,
+        r'it is named \*.gz but its data is not gzip',
+    ),
+    'plain-tfrecords': (_plain_tfrecords, r'it is named \*.gz but its data is not gzip'),
+}
 
 
-def test_a_corrupt_file_is_named(gz):
-    data = bytearray(gz.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    gz.write_bytes(bytes(data))
-    with pytest.raises(DataError, match=f"input file {gz} of split 'eval' .*corrupt"):
-        verify_gzip_file(str(gz), 'eval')
+@pytest.mark.parametrize('case', list(DAMAGE))
+def test_a_damaged_file_is_named_with_its_split_and_what_is_wrong(tmp_path, case):
+    damage, detail = DAMAGE[case]
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': GOOD, 'eval': GOOD[:10]})
+    path = tmp_path / 'in' / 'Split-train' / 'data_tfrecord-00000-of-00001.gz'
+    path.write_bytes(damage(path.read_bytes(), tmp_path))
+    split, found, message = find_unreadable_file(examples, ['eval', 'train'])
+    assert (split, found) == ('train', str(path))
+    assert re.fullmatch(detail, message), message
+
+
+def test_intact_files_and_concatenated_gzip_members_are_readable(tmp_path):
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': GOOD})
+    write_records(str(tmp_path / 'a.gz'), GOOD[:100])
+    path = tmp_path / 'in' / 'Split-train' / 'data_tfrecord-00001-of-00002.gz'
+    path.write_bytes((tmp_path / 'a.gz').read_bytes() * 2)
+    assert find_unreadable_file(examples, ['train']) is None
 
 
 # Compression is read from a file's first bytes, not guessed from its name.

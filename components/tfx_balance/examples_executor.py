@@ -7,8 +7,8 @@ every tfx-balance Beam component shares, and a subclass supplies only its transf
    decoded once from the execution properties (:meth:`~ExamplesExecutor.decode_config`);
 2. the splits it reads (:meth:`~ExamplesExecutor.read_splits`), each checked for files, and the
    splits it passes through unchanged (default: every other input split);
-3. one Beam job (:func:`~tfx_balance.artifacts.checked_beam_pipeline`: every input file verified,
-   errors raised as the tfx-balance error alone) inside
+3. one Beam job (:func:`~tfx_balance.artifacts.checked_beam_pipeline`: errors raised as the
+   tfx-balance error alone, a damaged input file named) inside
    :func:`~tfx_balance.artifacts.output_guard` (a failure leaves no output);
 4. the subclass's :meth:`~ExamplesExecutor.expand`, which writes the output splits and returns a
    PCollection of one report dict, written as ``REPORT_FILE`` at the artifact root;

@@ -53,6 +53,20 @@ def test_read_file_batches_reads_every_member_of_a_concatenated_gzip_file(tmp_pa
     assert [r for b in read_file_batches(str(path), batch_size=64) for r in b] == records
 
 
+@pytest.mark.parametrize(
+    'content, what', [('empty', 'it is empty'), ('plain', 'its data is not gzip')]
+)
+def test_read_file_batches_fails_on_a_gz_file_that_is_not_gzip(tmp_path, content, what):
+    # An empty '*.gz' file (a writer killed before the gzip header) would read as no records;
+    # uncompressed TFRecords named '*.gz' cannot be read by readers that go by the name.
+    path = str(tmp_path / 'part-0.gz')
+    with tf.io.TFRecordWriter(path) as writer:
+        for record in [example(label=1)] * (content == 'plain'):
+            writer.write(record)
+    with pytest.raises(tf.errors.DataLossError, match=rf'part-0.gz: it is named \*.gz but {what}'):
+        list(read_file_batches(path))
+
+
 def test_read_record_batches_reads_every_record_of_every_file_once(tmp_path):
     files, expected = [], []
     for i in range(3):

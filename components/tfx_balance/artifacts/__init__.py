@@ -4,17 +4,12 @@
   (``split_names``, payload format, span, version) and passing a split through unchanged.
 - :mod:`.read`: input splits as serialized records, through ``tfx_bsl`` TFXIO or in batches.
 - :mod:`.write`: gzipped TFRecords in ``Split-<name>/`` and the JSON reports beside them.
-- :mod:`.integrity`: every input file checked inside the job; a read failure names its file.
+- :mod:`.integrity`: a read failure names the input file at fault.
 - :mod:`.guard`: a failed executor leaves no output and raises the tfx-balance error alone.
 """
 
 from tfx_balance.artifacts.guard import checked_beam_pipeline, output_guard, unwrap_error
-from tfx_balance.artifacts.integrity import (
-    VerifyInputFiles,
-    explain_read_failure,
-    find_unreadable_file,
-    verify_gzip_file,
-)
+from tfx_balance.artifacts.integrity import explain_read_failure, find_unreadable_file
 from tfx_balance.artifacts.read import (
     RAW_RECORD_COLUMN,
     ReadSplitBatches,
@@ -45,7 +40,6 @@ __all__ = [
     'RECORD_FILE_PREFIX',
     'ReadSplitBatches',
     'ReadSplits',
-    'VerifyInputFiles',
     'WriteJson',
     'WriteRecords',
     'WriteSmallSplits',
@@ -64,6 +58,5 @@ __all__ = [
     'split_file_pattern',
     'split_names',
     'unwrap_error',
-    'verify_gzip_file',
     'write_json',
 ]

@@ -9,7 +9,7 @@ from typing import Sequence
 import tensorflow as tf
 from absl import logging
 
-from tfx_balance.artifacts.integrity import VerifyInputFiles, explain_read_failure
+from tfx_balance.artifacts.integrity import explain_read_failure
 from tfx_balance.core.errors import TfxBalanceError
 from tfx_balance.core.record_sink import close_abandoned_files
 
@@ -62,19 +62,16 @@ def unwrap_error(error: Exception) -> Exception:
 @contextlib.contextmanager
 def checked_beam_pipeline(make_pipeline, examples, splits: Sequence[str]):
     """Yields the executor's Beam pipeline (``make_pipeline()``, run on exit) over ``splits`` of
-    ``examples``, with the checks every tfx-balance Beam job needs:
-
-    - every input gzip file is verified inside the job (:func:`VerifyInputFiles`);
-    - a failure is re-raised as the tfx-balance error that caused it, alone (Beam's wrapping and
-      worker traceback are logged at DEBUG level only), or as a ``DataError`` naming the input
-      file when an unreadable file is the cause.
+    ``examples``. A failure is re-raised as the tfx-balance error that caused it, alone (Beam's
+    wrapping and worker traceback are logged at DEBUG level only), or as a ``DataError`` naming
+    the input file when an unreadable file is the cause (the readers of
+    :mod:`tfx_balance.core.records` fail on a damaged file; :func:`explain_read_failure`).
 
     Use it inside :func:`output_guard`, so that a failed job leaves no output behind.
     """
     try:
         with make_pipeline() as pipeline:
             yield pipeline
-            _ = pipeline | 'VerifyInputFiles' >> VerifyInputFiles(examples, splits)
     except Exception as e:
         error = unwrap_error(e)
         if not isinstance(error, TfxBalanceError):

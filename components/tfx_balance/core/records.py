@@ -18,8 +18,7 @@ and bytes labels raises the one error every component gives for that
 (:func:`~tfx_balance.core.labels.check_label_kinds`).
 
 Functions run on workers: every function a component's Beam job runs per file or per element
-(:func:`read_named_file_batches`, :func:`verify_gzip_file`, :func:`write_split_file`,
-:func:`unbatch`) is defined here, not as a lambda in an executor or ``tfx_balance.artifacts``: a
+(:func:`read_named_file_batches`, :func:`write_split_file`, :func:`unbatch`) is defined here, not as a lambda in an executor or ``tfx_balance.artifacts``: a
 ``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
 those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
 label decoding run per element) and ``core/``, once per worker process.
@@ -74,7 +73,8 @@ def compression_of(path: str) -> str:
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
     """Yields the serialized records of one TFRecord file, in file order, in lists of at most
     ``batch_size``. Compression is detected from the file's first bytes (:func:`compression_of`).
-    A truncated or corrupt file raises ``tf.errors.DataLossError`` naming the file.
+    A truncated or corrupt file, or a ``*.gz`` file that is not gzip (e.g. empty), raises
+    ``tf.errors.DataLossError`` naming the file.
 
     ``tf.data``'s reader checks every record's checksum but can end quietly where a truncated gzip
     stream ends (for about one cut in twenty), so a gzip file's records are also checked against
@@ -85,6 +85,11 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
     import tensorflow as tf
 
     compression = compression_of(path)
+    if compression != 'GZIP' and path.endswith('.gz'):
+        # Empty (a writer killed before the gzip header) or not gzip: readers that go by the name
+        # (Beam's, TFXIO's) cannot read it, and tf.data would read an empty file as no records.
+        what = 'it is empty' if tf.io.gfile.stat(path).length == 0 else 'its data is not gzip'
+        raise tf.errors.DataLossError(None, None, f'{path}: it is named *.gz but {what}')
     dataset = tf.data.TFRecordDataset(path, compression_type=compression, buffer_size=1 << 20)
     framed = 0  # bytes of records with their TFRecord framing: the uncompressed size
     # prefetch: the next batch is read and decompressed by TF's threads while this one is used.
@@ -159,22 +164,6 @@ def unreadable_file_error(path: str, split: str, detail: str, finding: str) -> D
         f"input file {path} of split '{split}' is not a readable gzipped TFRecord file "
         f'({detail}); {finding}. Re-run the upstream component that wrote it, or remove the file.'
     )
-
-
-def verify_gzip_file(path: str, split: str) -> int:
-    """Decompresses ``path`` to its end and returns its uncompressed size; raises ``DataError``
-    naming the file if the gzip stream is truncated or corrupt (its CRC is checked by zlib).
-
-    Beam's TFRecord reader can stop silently at a truncated gzip stream and lose the rest of the
-    file, so every Beam component checks its input files with this, in parallel
-    (``artifacts.VerifyInputFiles``).
-    """
-    try:
-        return gzip_uncompressed_size(path)
-    except zlib.error as e:
-        raise unreadable_file_error(path, split, str(e), 'it is corrupt') from e
-    except EOFError as e:
-        raise unreadable_file_error(path, split, str(e), 'it is truncated') from e
 
 
 def write_records_file(path: str, records) -> None:

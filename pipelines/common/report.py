@@ -11,6 +11,27 @@ import html
 import math
 
 PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1']
+LEGEND_ROW = 18  # px per row of legend entries
+LEGEND_FONT = 12
+
+
+def _text_width(text: str, font_size: int = LEGEND_FONT) -> int:
+    """A generous estimate of the rendered width of ``text`` in a sans-serif font (0.62 em per
+    character; real text is narrower except for runs of capitals like 'MW')."""
+    return math.ceil(len(text) * font_size * 0.62)
+
+
+def _legend_layout(names, left: float, right: float) -> list:
+    """``(x, row)`` of each legend entry (a swatch, then the name): left to right, starting a new
+    row where an entry would cross ``right``, so every name is drawn inside the chart."""
+    positions, x, row = [], left, 0
+    for name in names:
+        entry = 16 + _text_width(name) + 20  # swatch + gap, text, space before the next entry
+        if x > left and x + entry - 20 > right:
+            x, row = left, row + 1
+        positions.append((x, row))
+        x += entry
+    return positions
 
 
 def _bar_chart(
@@ -22,9 +43,13 @@ def _bar_chart(
     value_format: str = '{:g}',
     y_max: float | None = None,
 ) -> str:
-    """Grouped vertical bar chart as an <svg> element; one group per category."""
-    width, height, left, bottom, top = max(520, 60 + len(categories) * 70), 300, 50, 70, 30
-    plot_w, plot_h = width - left - 10, height - bottom - top
+    """Grouped vertical bar chart as an <svg> element; one group per category, and a legend
+    naming every series (wrapped onto as many rows as it needs)."""
+    width, left, bottom, top, plot_h = max(520, 60 + len(categories) * 70), 50, 70, 30, 200
+    legend = _legend_layout(series, left, width - 10)
+    rows = 1 + max((row for _, row in legend), default=0)
+    height = top + plot_h + bottom + (rows - 1) * LEGEND_ROW
+    plot_w = width - left - 10
     values = [v for s in series.values() for v in s]
     vmax = y_max if y_max is not None else max([1] + values)
 
@@ -58,10 +83,12 @@ def _bar_chart(
                 f'fill="{color}"><title>{html.escape(name)} / '
                 f'{html.escape(str(categories[ci]))}: {label}</title></rect>'
             )
+        lx, row = legend[si]
+        ly = top + plot_h + 52 + row * LEGEND_ROW
         parts.append(
-            f'<rect x="{left + si * 130}" y="{height - 18}" width="12" height="12" fill="{color}"/>'
-            f'<text x="{left + si * 130 + 16}" y="{height - 8}" font-size="12">'
-            f'{html.escape(name)}</text>'
+            f'<g class="legend-item"><rect x="{lx}" y="{ly}" width="12" height="12" '
+            f'fill="{color}"/><text class="legend" x="{lx + 16}" y="{ly + 10}" '
+            f'font-size="{LEGEND_FONT}">{html.escape(name)}</text></g>'
         )
     for ci, cat in enumerate(categories):
         x = left + ci * group_w + group_w / 2
@@ -136,9 +163,14 @@ def render_report(summary: dict) -> str:
     )
     macro = summary.get('macro_recall') or {}
     verdicts = _table(
-        ['check', 'verdict', 'findings'],
+        ['check', 'verdict', 'findings', 'notes (not violations)'],
         [
-            (v['name'], 'PASS' if v['passed'] else 'VIOLATION', '; '.join(v['findings']) or '-')
+            (
+                v['name'],
+                'PASS' if v['passed'] else 'VIOLATION',
+                '; '.join(v['findings']) or '-',
+                '; '.join(v.get('notes', [])) or '-',
+            )
             for v in summary.get('validators', [])
         ],
     )

@@ -168,6 +168,12 @@ def test_hash_split_fails_with_the_missing_rare_classes_named(run):
     assert [f['classes'] for f in found] == [[c] for c in missing]
     for f in found:
         assert f"class '{f['classes'][0]}' of label 'payment_type'" in f['description']
+    # The hash split put the one Prcard in eval; StratifiedSplitter's rule puts a 1-example class
+    # in the largest split, train, so train lacking it is a violation, not a note.
+    assert counts['Prcard'] == {'train': 0, 'eval': 1}
+    prcard_fix = found[1]['fix']
+    assert "StratifiedSplitter's rule puts it in the largest split(s) ('train' (1)" in prcard_fix
+    assert summary['notes'] == []
     train_target = [f for f in summary['findings'] if f['kind'] == 'target_distance']
     assert [f['splits'] for f in train_target] == [['train']]
     assert train_target[0]['classes'][0] == 'Cash' and train_target[0]['threshold'] == 0.01

@@ -2,6 +2,7 @@
 the run's own numbers (synthetic summaries; the digits e2e test reads a real run)."""
 
 import copy
+import json
 
 from pipelines.common import summary as run_summary
 from pipelines.common.report import render_report
@@ -45,6 +46,68 @@ def test_accuracy_verdict_when_accuracy_tells_them_apart():
     assert verdict.startswith('Accuracy separates the models by +0.150')
 
 
+# The taxi demo's numbers (README): both models miss Dispute, Unknown and Pcard; only the
+# balanced model finds No Charge.
+TAXI_RECALL = {
+    'balanced': {
+        'Cash': 0.757,
+        'Credit Card': 0.928,
+        'Dispute': 0.0,
+        'No Charge': 0.875,
+        'Pcard': 0.0,
+        'Unknown': 0.0,
+    },
+    'baseline': {
+        'Cash': 0.998,
+        'Credit Card': 0.954,
+        'Dispute': 0.0,
+        'No Charge': 0.0,
+        'Pcard': 0.0,
+        'Unknown': 0.0,
+    },
+}
+
+
+def taxi_summary(recall, macro):
+    result = copy.deepcopy(SUMMARY)
+    result.update(recall=recall, macro_recall=macro, accuracy={'balanced': 0.81, 'baseline': 0.975})
+    return run_summary.accuracy_verdict(result)
+
+
+def test_accuracy_verdict_names_the_class_the_balanced_model_recalls_best_above_the_baseline():
+    verdict = taxi_summary(TAXI_RECALL, {'balanced': 0.427, 'baseline': 0.325})
+    assert verdict == (
+        'Accuracy alone would have shipped the wrong model: the baseline scores 0.975, the '
+        "balanced model 0.810, yet its recall of class 'No Charge' is 0.000 (balanced: 0.875) "
+        'and its macro recall 0.325 (balanced: 0.427).'
+    )
+    assert run_summary.largest_recall_gain(TAXI_RECALL) == 'No Charge'
+
+
+def test_accuracy_verdict_names_no_class_when_every_recall_ties():
+    tied = {'balanced': TAXI_RECALL['baseline'], 'baseline': TAXI_RECALL['baseline']}
+    assert run_summary.largest_recall_gain(tied) is None
+    verdict = taxi_summary(tied, {'balanced': 0.325, 'baseline': 0.325})
+    assert verdict == (
+        "Macro recall does not favour the balanced model here: 0.325 vs the baseline's 0.325 "
+        '(accuracy 0.810 vs 0.975).'
+    )
+
+
+def test_accuracy_verdict_names_no_class_when_the_baseline_recalls_every_class_as_well():
+    wins = copy.deepcopy(TAXI_RECALL)
+    wins['balanced']['No Charge'] = 0.0  # the baseline now ties or wins on every class
+    assert run_summary.largest_recall_gain(wins) is None
+    verdict = taxi_summary(wins, {'balanced': 0.281, 'baseline': 0.325})
+    assert verdict.startswith('Macro recall does not favour the balanced model here: 0.281 vs the')
+    assert 'class' not in verdict
+
+
+def test_a_recall_gain_hidden_by_rounding_to_three_decimals_is_not_named():
+    recall = {'balanced': {'a': 0.5004, 'b': 0.2}, 'baseline': {'a': 0.5001, 'b': 0.2}}
+    assert run_summary.largest_recall_gain(recall) is None
+
+
 def test_console_summary_and_report_show_the_gate():
     failed = copy.deepcopy(GATE)
     failed['blessed'] = False
@@ -72,3 +135,31 @@ def test_report_with_a_gate_renders_in_a_browser(tmp_path):
     dom = check_rendered(str(html_path), str(tmp_path / 'shot.png'), result)
     assert 'Balanced model BLESSED: the Pusher shipped it' in dom
     assert 'Accuracy alone would have shipped the wrong model' in dom
+
+
+def test_a_validator_note_is_shown_as_a_pass_with_the_note_not_a_violation(tmp_path):
+    from tests.support.taxi import EXPECTED_SPLIT_COUNTS
+    from tfx_balance import keys
+    from tfx_balance.core import class_distribution as cd
+
+    dists = {
+        s: cd.LabelDistribution(s, {c: n[s] for c, n in EXPECTED_SPLIT_COUNTS.items() if n[s]}, '')
+        for s in ('train', 'eval', 'test')
+    }
+    out = tmp_path / 'StratifiedCheck' / 'anomalies' / '7'
+    out.mkdir(parents=True)
+    report = cd.check_distributions(dists, 'payment_type')
+    (out / keys.CLASS_DISTRIBUTION_JSON_FILE).write_text(json.dumps(report.to_json()))
+    (verdict,) = run_summary.validator_verdicts(str(tmp_path), ['StratifiedCheck', 'BalancedCheck'])
+    assert verdict['passed'] and verdict['findings'] == []
+    (note,) = verdict['notes']
+    assert note.startswith("class 'Prcard' of label 'payment_type' has 1 example(s)")
+    result = summary_with({'balanced': 0.90, 'baseline': 0.95})
+    result['validators'] = [verdict]
+    text = run_summary.format_summary(result)
+    assert f'  StratifiedCheck: PASS, 1 note(s) (not violations)\n    - note: {note}' in text
+    assert 'VIOLATION' not in text
+    html = render_report(result)
+    assert '<th>notes (not violations)</th>' in html
+    assert '<td>StratifiedCheck</td><td>PASS</td><td>-</td><td>class &#x27;Prcard&#x27;' in html
+    assert 'VIOLATION' not in html

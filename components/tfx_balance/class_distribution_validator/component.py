@@ -62,7 +62,9 @@ class ClassDistributionValidator(base_component.BaseComponent):
     - every pair of ``compare_splits`` whose L-infinity distance between class shares is above
       ``max_split_distance`` (measured by TFDV's ``infinity_norm`` drift comparator),
     - every class present in one split and absent from a checked split (one in
-      ``compare_splits`` or ``targets``), or in the schema's label domain and absent,
+      ``compare_splits`` or ``targets``), or in the schema's label domain and absent; a class
+      with fewer examples than splits, absent from a split to which StratifiedSplitter's rule
+      (the split sizes as weights) gives none of it, is a note, not a violation,
     - every split in ``targets`` whose L-infinity distance to its target ('uniform' or
       ``{class: share}``) is above ``target_tolerance``.
 

@@ -36,7 +36,8 @@ class Executor(base_executor.BaseExecutor):
         checked split must have, and its jensen_shannon_divergence comparator is applied.
       output_dict['anomalies']: one ExampleAnomalies artifact; receives
         ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies) per split, ``class_distribution.json``
-        and ``class_distribution.md``; custom property ``blessed`` = {split: 1 or 0}.
+        and ``class_distribution.md`` (with the notes, which are not violations); custom
+        property ``blessed`` = {split: 1 or 0}.
       exec_properties (decoded by ``ValidatorConfig.from_exec_properties``):
         label_feature: name of the int64/string label feature.
         max_split_distance: float, largest L-infinity distance between two compared splits.

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import tensorflow_data_validation as tfdv
 
+from tests.support.taxi import EXPECTED_SPLIT_COUNTS, SPLITS
 from tfx_balance.core import class_distribution as cd
 from tfx_balance.core.errors import ConfigError, DataError
 
@@ -67,13 +68,77 @@ def test_missing_classes_are_findings_of_their_own_by_name():
     }
     report = cd.check_distributions(dists, 'payment_type', max_split_distance=1.0)
     missing = [f for f in report.findings if f.kind == cd.MISSING_CLASS]
-    assert [f.classes for f in missing] == [('Dispute',), ('Prcard',)]
+    assert [f.classes for f in missing] == [('Dispute',)]
     assert "'Dispute' of label 'payment_type' is in split(s) 'train' (3), 'eval' (1)" in (
         missing[0].description
     )
     assert "missing from split(s) 'test'" in missing[0].description
     assert 'StratifiedSplitter' in missing[0].fix
-    assert 'only 1 example(s) in total, fewer than the 3 splits' in missing[1].fix
+    # Prcard (1 example, 3 splits) is where the splitter's rule puts it: a note, not a finding.
+    assert [(n.kind, n.classes, n.splits) for n in report.notes] == [
+        (cd.UNAVOIDABLE_MISSING_CLASS, ('Prcard',), ('eval', 'test'))
+    ]
+
+
+def test_a_class_the_rule_cannot_place_in_every_split_is_a_note_and_the_check_passes():
+    # The taxi data as StratifiedSplitter splits it 8:1:1: Prcard (1 example) is in train only.
+    dists = {
+        s: _d(s, {c.encode(): n[s] for c, n in EXPECTED_SPLIT_COUNTS.items() if n[s]})
+        for s in SPLITS
+    }
+    report = cd.check_distributions(dists, 'payment_type')
+    assert report.passed and report.findings == []
+    (note,) = report.notes
+    assert note.kind == cd.UNAVOIDABLE_MISSING_CLASS
+    assert note.classes == ('Prcard',) and note.splits == ('eval', 'test')
+    assert note.description == (
+        "class 'Prcard' of label 'payment_type' has 1 example(s), fewer than the 3 splits, so "
+        "some split must lack it: it is in split(s) 'train' (1) and missing from split(s) "
+        "'eval', 'test', to which StratifiedSplitter's rule (the split sizes as weights) gives "
+        'none of it. Not a violation.'
+    )
+    assert 'collect at least 3 examples of it' in note.fix
+
+
+def test_a_split_lacking_a_class_the_rule_would_place_there_is_still_a_violation():
+    # A 2:1 hash split put the one Prcard in eval; the rule puts a 1-example class in the
+    # largest split, train, so train could have had it.
+    hashed = {
+        'train': _d('train', {b'Cash': 9998, b'Pcard': 2}),
+        'eval': _d('eval', {b'Cash': 5000, b'Pcard': 1, b'Prcard': 1}),
+    }
+    report = cd.check_distributions(hashed, 'payment_type', max_split_distance=1.0)
+    assert not report.passed and report.notes == []
+    (finding,) = report.findings
+    assert finding.kind == cd.MISSING_CLASS and finding.classes == ('Prcard',)
+    assert finding.description == (
+        "class 'Prcard' of label 'payment_type' is in split(s) 'eval' (1) but missing from "
+        "split(s) 'train'."
+    )
+    assert (
+        "fewer than the 2 splits, so some split must lack it, but not split(s) 'train': "
+        "StratifiedSplitter's rule puts it in the largest split(s) ('train' (1)"
+    ) in finding.fix
+
+
+def test_a_class_of_two_in_one_split_of_three_is_a_violation_in_one_split_and_a_note_in_the_other():
+    # The rule gives a 2-example class one example in each of the two largest splits.
+    dists = {
+        'train': _d('train', {b'a': 798, b'b': 2}),
+        'eval': _d('eval', {b'a': 100}),
+        'test': _d('test', {b'a': 100}),
+    }
+    report = cd.check_distributions(dists, 'y', max_split_distance=1.0)
+    (finding,) = report.findings
+    assert finding.classes == ('b',)
+    assert finding.description.endswith("missing from split(s) 'eval'.")
+    assert "('train' (1), 'eval' (1), with the split sizes as weights)" in finding.fix
+    (note,) = report.notes
+    assert note.classes == ('b',) and note.splits == ('test',)
+    assert report.to_json()['notes'] == [note.to_json()]
+    assert report.to_markdown().startswith(
+        '# Class distribution of `y`: FAILED (1 finding(s)), 1 note(s)'
+    )
 
 
 def test_schema_domain_class_absent_from_the_data_is_not_blamed_on_the_split():

@@ -12,7 +12,7 @@ def _d(split, counts, source='test'):
 
 def test_anomalies_protos_per_split_round_trip(tmp_path):
     dists = {
-        'train': _d('train', {b'a': 60, b'b': 40, b'x': 1}),
+        'train': _d('train', {b'a': 60, b'b': 40, b'x': 2}),
         'eval': _d('eval', {b'a': 40, b'b': 60}),
     }
     report = cd.check_distributions(
@@ -39,8 +39,8 @@ def test_anomalies_protos_per_split_round_trip(tmp_path):
     assert eval_anomalies.drift_skew_info[0].drift_measurements[0].threshold == 0.02
     assert loaded.baseline.feature[0].drift_comparator.infinity_norm.threshold == 0.02
     assert 'Per-class counts' in report.error_message()
-    assert report.to_json()['counts']['x'] == {'train': 1, 'eval': 0}
-    assert '| x | 1 (0.99%) | 0 (0.00%) |' in report.to_markdown()
+    assert report.to_json()['counts']['x'] == {'train': 2, 'eval': 0}
+    assert '| x | 2 (1.96%) | 0 (0.00%) |' in report.to_markdown()
 
 
 def test_markdown_of_a_passing_report_lists_counts_distances_and_no_findings():
@@ -54,3 +54,26 @@ def test_markdown_of_a_passing_report_lists_counts_distances_and_no_findings():
     assert '| train vs eval | 0.0000 |  | 0 |' not in markdown  # no differing classes named
     assert '| train vs eval | 0.0000 |  |  |' in markdown
     assert markdown.endswith('## Findings\n\nNone: every check passed.\n')
+
+
+def test_notes_are_in_the_json_and_markdown_but_not_in_the_anomalies():
+    # 'x' has one example: the rule puts it in train (the larger split) only.
+    dists = {
+        'train': _d('train', {b'a': 60, b'b': 40, b'x': 1}),
+        'eval': _d('eval', {b'a': 30, b'b': 20}),
+    }
+    report = cd.check_distributions(dists, 'y', max_split_distance=0.02)
+    assert report.passed and [n.classes for n in report.notes] == [('x',)]
+    summary = report.to_json()
+    assert summary['passed'] is True and summary['findings'] == []
+    assert [(n['kind'], n['classes'], n['splits']) for n in summary['notes']] == [
+        ('unavoidable_missing_class', ['x'], ['eval'])
+    ]
+    markdown = report.to_markdown()
+    assert markdown.startswith('# Class distribution of `y`: PASSED, 1 note(s)\n')
+    assert '## Findings\n\nNone: every check passed.\n\n## Notes (not violations)\n\n' in markdown
+    assert "- **unavoidable_missing_class** (eval): class 'x' of label 'y' has 1 example(s)" in (
+        markdown
+    )
+    for split in dists:
+        assert not report.anomalies(split).anomaly_info  # a note does not unbless a split

@@ -8,7 +8,8 @@ Pure logic (TFDV + protos, no TFX), in three steps (rules: docs/class_distributi
    label's exact counts.
 2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits
    (L-infinity measured by TFDV in :mod:`.drift`), report missing classes, and check targets,
-   as configured by :class:`ValidatorConfig` (:mod:`.config`).
+   as configured by :class:`ValidatorConfig` (:mod:`.config`). A class absent from a split to
+   which StratifiedSplitter's rule gives none of it is a note, not a violation (:mod:`.presence`).
 3. :mod:`.report`: :class:`Report` turns the findings into TFDV ``Anomalies``, JSON, markdown,
    and the message of :class:`ClassDistributionError`.
 """
@@ -37,10 +38,12 @@ from tfx_balance.core.class_distribution.label_counts import (
     label_stats_options,
     schema_label_info,
 )
+from tfx_balance.core.class_distribution.presence import rule_allocation, unavoidable_absences
 from tfx_balance.core.class_distribution.report import (
     MISSING_CLASS,
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
+    UNAVOIDABLE_MISSING_CLASS,
     ClassDistributionError,
     Finding,
     Report,
@@ -52,6 +55,7 @@ __all__ = [
     'SPLIT_DISTANCE',
     'TARGET_DISTANCE',
     'TOP_CLASSES',
+    'UNAVOIDABLE_MISSING_CLASS',
     'UNIFORM',
     'ClassDistributionError',
     'Finding',
@@ -66,10 +70,12 @@ __all__ = [
     'label_schema',
     'label_stats_options',
     'linf',
+    'rule_allocation',
     'run_checks',
     'schema_label_info',
     'shares',
     'tfdv_split_drift',
+    'unavoidable_absences',
     'validate_compare_splits',
     'validate_targets',
 ]

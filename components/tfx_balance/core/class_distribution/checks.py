@@ -3,7 +3,9 @@
 :func:`run_checks` compares the splits named by ``compare_splits`` pairwise (L-infinity measured
 by TFDV, :mod:`.drift`, and cross-checked with the exact counts), reports classes absent from a
 checked split, and checks each split named in ``targets`` against its target shares. Every
-finding carries the fix that fits it. Rules: docs/class_distribution_validator.md.
+finding carries the fix that fits it. A class absent from a split to which StratifiedSplitter's
+rule gives none of it (:mod:`.presence`: fewer examples than splits) is a note, not a finding.
+Rules: docs/class_distribution_validator.md.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 from tfx_balance.core.class_distribution.config import UNIFORM, ValidatorConfig
 from tfx_balance.core.class_distribution.drift import comparator_schema, tfdv_split_drift
 from tfx_balance.core.class_distribution.label_counts import LabelDistribution, check_label_types
+from tfx_balance.core.class_distribution.presence import rule_allocation, unavoidable_absences
 from tfx_balance.core.class_distribution.report import (
     MISSING_CLASS,
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
+    UNAVOIDABLE_MISSING_CLASS,
     Finding,
     Report,
 )
@@ -87,7 +91,7 @@ def run_checks(
         [c for d in distributions.values() for c in d.counts] + list(expected_classes)
     )
     check_distinct_names(classes, config.label_feature)
-    findings = _missing_class_findings(distributions, checked, classes, config.label_feature)
+    findings, notes = _missing_class_findings(distributions, checked, classes, config.label_feature)
     split_distances, found = _split_distances(
         distributions, compared, classes, config, jsd_threshold
     )
@@ -102,6 +106,7 @@ def run_checks(
         split_distances=split_distances,
         target_distances=target_distances,
         findings=findings + found + on_target,
+        notes=notes,
     )
 
 
@@ -116,10 +121,13 @@ def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
             )
 
 
-def _missing_class_findings(distributions, checked, classes, label_feature) -> List[Finding]:
-    """A finding per class that some checked split lacks (classes from any split or schema)."""
-    findings = []
+def _missing_class_findings(distributions, checked, classes, label_feature):
+    """``(findings, notes)``: a finding per class that some checked split lacks although the
+    splitter's rule would give it an example there (classes from any split or schema), and a note
+    per class that checked splits lack because the rule gives them none (:mod:`.presence`)."""
+    findings, notes = [], []
     splits = list(distributions)
+    sizes = {s: distributions[s].total for s in splits}
     for c in classes:
         absent = [s for s in checked if distributions[s].counts.get(c, 0) == 0]
         if not absent:
@@ -127,37 +135,62 @@ def _missing_class_findings(distributions, checked, classes, label_feature) -> L
         present = [s for s in splits if distributions[s].counts.get(c, 0) > 0]
         total = sum(distributions[s].counts.get(c, 0) for s in splits)
         name = class_name(c)
-        if present:
-            listed = ', '.join(f"'{s}' ({distributions[s].counts[c]})" for s in present)
-            where = f'in split(s) {listed} but'
-        else:
-            where = 'in the schema domain but'
+        listed = ', '.join(f"'{s}' ({distributions[s].counts[c]})" for s in present)
+        unavoidable = unavoidable_absences(sizes, total, absent)
+        if unavoidable:
+            notes.append(_unavoidable_note(name, label_feature, total, splits, listed, unavoidable))
+        absent = [s for s in absent if s not in unavoidable]
+        if not absent:
+            continue
+        where = f'in split(s) {listed} but' if present else 'in the schema domain but'
         findings.append(
             Finding(
                 MISSING_CLASS,
                 tuple(checked),
                 f"class '{name}' of label '{label_feature}' is {where} missing from "
-                f'split(s) {", ".join(repr(s) for s in absent)}.',
-                _missing_class_fix(name, total, len(splits), label_feature),
+                f'split(s) {_names(absent)}.',
+                _missing_class_fix(name, total, sizes, absent, label_feature),
                 classes=(name,),
             )
         )
-    return findings
+    return findings, notes
 
 
-def _missing_class_fix(name: str, total: int, num_splits: int, label_feature: str) -> str:
+def _names(splits) -> str:
+    return ', '.join(repr(s) for s in splits)
+
+
+def _unavoidable_note(name, label_feature, total, splits, listed, unavoidable) -> Finding:
+    return Finding(
+        UNAVOIDABLE_MISSING_CLASS,
+        tuple(unavoidable),
+        f"class '{name}' of label '{label_feature}' has {total} example(s), fewer than the "
+        f'{len(splits)} splits, so some split must lack it: it is in split(s) {listed} and '
+        f"missing from split(s) {_names(unavoidable)}, to which StratifiedSplitter's rule (the "
+        'split sizes as weights) gives none of it. Not a violation.',
+        f'nothing to fix in the splits; to have the class in every split, collect at least '
+        f'{len(splits)} examples of it, merge it into another class, or filter it out before '
+        'splitting.',
+        classes=(name,),
+    )
+
+
+def _missing_class_fix(name: str, total: int, sizes, absent, label_feature: str) -> str:
     if total == 0:
         return (
             f"the data has no example of class '{name}': add examples of it, or remove it from "
             f"the domain of '{label_feature}' in the schema given to the validator if the class "
             'is not expected.'
         )
-    if total < num_splits:
+    if total < len(sizes):
+        placed = {s: n for s, n in rule_allocation(sizes, total).items() if n}
         return (
             f"class '{name}' has only {total} example(s) in total, fewer than the "
-            f'{num_splits} splits, so no split method can put it in every split: collect '
-            'more examples of it, merge it into another class, or filter it out before '
-            'splitting.'
+            f'{len(sizes)} splits, so some split must lack it, but not split(s) '
+            f"{_names(absent)}: StratifiedSplitter's rule puts it in the largest split(s) "
+            f'({", ".join(f"{s!r} ({n})" for s, n in placed.items())}, with the split sizes as '
+            'weights). Split with StratifiedSplitter; to have it in every split, collect more '
+            'examples of it, merge it into another class, or filter it out before splitting.'
         )
     return (
         'use StratifiedSplitter, which puts every class into every split with exact '

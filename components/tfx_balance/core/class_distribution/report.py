@@ -1,7 +1,9 @@
 """What ClassDistributionValidator found: findings, and the report as JSON, markdown, Anomalies.
 
 :class:`Report` turns the findings into TFDV ``Anomalies`` protos (one per split), a JSON
-summary, a markdown summary, and the message of :class:`ClassDistributionError`.
+summary, a markdown summary, and the message of :class:`ClassDistributionError`. Its notes
+(absences StratifiedSplitter's rule makes unavoidable) are in the JSON and markdown summaries
+only: they are not violations, so they neither fail the check nor unbless a split.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from tfx_balance.core.labels import ClassValue, class_name, format_count_table
 SPLIT_DISTANCE = 'split_distance'
 MISSING_CLASS = 'missing_class'
 TARGET_DISTANCE = 'target_distance'
+# A note, not a violation: a class of fewer examples than splits, absent where the rule puts none.
+UNAVOIDABLE_MISSING_CLASS = 'unavoidable_missing_class'
 
 _REASON_TYPES = {
     SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
@@ -39,9 +43,10 @@ class ClassDistributionError(DataError):
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    """One violation; ``splits`` are the splits it concerns (its Anomalies go to each)."""
+    """One violation (or note); ``splits`` are the splits it concerns (its Anomalies go to each;
+    a note's splits are those that lack the class)."""
 
-    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE
+    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS)
     splits: Tuple[str, ...]
     description: str
     fix: str
@@ -74,6 +79,7 @@ class Report:
     split_distances: Dict[Tuple[str, str], dict]
     target_distances: Dict[str, dict]
     findings: List[Finding]
+    notes: List[Finding] = dataclasses.field(default_factory=list)  # not violations
 
     @property
     def passed(self) -> bool:
@@ -114,10 +120,13 @@ class Report:
             ],
             'target_distances': self.target_distances,
             'findings': [f.to_json() for f in self.findings],
+            'notes': [n.to_json() for n in self.notes],
         }
 
     def to_markdown(self) -> str:
         status = 'PASSED' if self.passed else f'FAILED ({len(self.findings)} finding(s))'
+        if self.notes:
+            status += f', {len(self.notes)} note(s)'
         lines = [
             f'# Class distribution of `{self.label_feature}`: {status}',
             '',
@@ -130,6 +139,10 @@ class Report:
             lines.append('None: every check passed.')
         for f in self.findings:
             lines.append(f'- **{f.kind}** ({", ".join(f.splits)}): {f.description} Fix: {f.fix}')
+        if self.notes:
+            lines += ['', '## Notes (not violations)', '']
+        for n in self.notes:
+            lines.append(f'- **{n.kind}** ({", ".join(n.splits)}): {n.description} {n.fix}')
         return '\n'.join(lines) + '\n'
 
     def _markdown_counts(self) -> List[str]:

@@ -3,6 +3,7 @@
 SPLIT_TIME_GOAL = 1.3  # splitter wall time <= 1.3x the floor
 SPLIT_MEMORY_GOAL = 1.2  # peak RSS at the largest size <= 1.2x that at the smallest
 AUGMENT_GOAL = 2.0  # every augmentation's time per written example <= 2x the floor
+AUGMENT_FN_GOAL = 2.5  # a user augment_fn's ('module_file', numpy noise on every float): <= 2.5x
 DATASET_GOAL = 1.0  # balanced_dataset examples/s >= 1.0x the best-tuned plain read
 TRAINING_GOAL = 0.97  # model.fit steps/s with balanced_dataset >= 0.97x with the plain read
 BENCH_MINUTES_GOAL = 20  # make bench (default set) takes at most this many minutes on 2 cores

@@ -43,6 +43,8 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         "| BalancedAugmenter 'numeric' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'interpolate' time per written example <= 2.0x the floor |",
         "| 'module_file' | 500 tabular |",
+        "| BalancedAugmenter 'module_file' (user augment_fn) time per written example <= 2.5x the "
+        'floor |',
         "| BalancedAugmenter 'image' time per written example <= 2.0x the floor |",
         '| balanced_dataset >= 1.0x the best-tuned plain read, exact batches (tabular) |',
         '| balanced_dataset >= 1.0x the best-tuned plain read, exact batches (taxi) |',

@@ -25,7 +25,7 @@ from tfx_balance.core.augment import floats, image
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.plan import RebalancePlan
 from tfx_balance.core.augment.provenance import Provenance
-from tfx_balance.core.augment.user_fn import apply_user_fn
+from tfx_balance.core.augment.user_fn import UserFnSource
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_rng
 
@@ -121,15 +121,14 @@ class AugmentSources(beam.DoFn):
         return found
 
     def _augment_each(self, source, plan: RebalancePlan):
-        """augment_fn: the copies of one source, one at a time."""
+        """augment_fn: the copies of one source, one call at a time."""
         config = self._config
         record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
         where = config.describe_source(fp, label)
+        made = UserFnSource(example, config.label_feature, where, self._provenance, fp)
         for copy_index in range(copies):
-            rng = example_rng(config.seed, fp, copy_index)
-            new = apply_user_fn(config.augment_fn, example, rng, config.label_feature, where)
-            yield self._provenance.synthetic(new, fp)
+            yield made.copy(config.augment_fn, example_rng(config.seed, fp, copy_index))
 
 
 class AugmentImages(beam.DoFn):

@@ -44,9 +44,6 @@ demo: install
 demo-taxi: install
 	$(PY) -m pipelines.taxi.run_local --root runs/taxi
 
-demo-split: install
-	$(PY) -m pipelines.split_demo.run_local --root runs/split_demo
-
 test: install test-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 

@@ -10,13 +10,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_USE_LEGACY_KERAS ?= 1
 export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning
 PYTEST_ARGS ?=
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+# The version is written once: __version__ in components/tfx_balance/__init__.py.
+VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balance/__init__.py)
 # make image: the tag to build, and the base (default: the Dockerfile's, tensorflow/tfx:<tfx version>;
 # set BASE_IMAGE=<mirror>/tensorflow/tfx:1.16.0 to build from a mirror).
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install test-deps demo demo-taxi demo-split test lint format bench bench-smoke dist \
+.PHONY: help install test-deps demo demo-taxi test lint format bench bench-smoke dist \
 	clean image kfp-local
 
 help:
@@ -42,9 +43,6 @@ demo: install
 
 demo-taxi: install
 	$(PY) -m pipelines.taxi.run_local --root runs/taxi
-
-demo-split: install
-	$(PY) -m pipelines.split_demo.run_local --root runs/split_demo
 
 test: install test-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -92,7 +90,9 @@ image:
 kfp-local: install
 	$(PY) -m tests.kubeflow.kfp_local
 
+# An egg-info left by an earlier build would add the files it lists to the sdist: removed first.
 dist: install
+	rm -rf components/*.egg-info build
 	uv build --out-dir dist
 
 clean:

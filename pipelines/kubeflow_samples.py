@@ -8,7 +8,6 @@ from typing import Dict
 
 # Sample pipelines compiled for Kubeflow: name -> 'module:factory'.
 KUBEFLOW_PIPELINES: Dict[str, str] = {
-    'tfx-balance-split-demo': 'pipelines.split_demo.pipeline:create_pipeline',
     'tfx-balance-taxi': 'pipelines.taxi.run_kubeflow:create_pipeline_for_kubeflow',
     'tfx-balance-digits': 'pipelines.digits.run_kubeflow:create_pipeline_for_kubeflow',
 }

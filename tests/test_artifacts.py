@@ -134,6 +134,7 @@ def test_a_pipeline_reads_gzipped_files_without_gz_names(tmp_path):
     from tfx import v1 as tfx
 
     from tests.support.artifacts import label_counts, latest_artifact_dir, read_split
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter
 
     for split in ('train', 'eval'):
@@ -148,17 +149,8 @@ def test_a_pipeline_reads_gzipped_files_without_gz_names(tmp_path):
     input_gen = BalancedInputGen(
         examples=augmenter.outputs['examples'], label_feature='label', splits=['train']
     )
-    root = str(tmp_path / 'root')
-    tfx.orchestration.LocalDagRunner().run(
-        tfx.dsl.Pipeline(
-            pipeline_name='gzip-without-gz-names',
-            pipeline_root=root,
-            components=[importer, splitter, augmenter, input_gen],
-            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-                str(tmp_path / 'metadata.db')
-            ),
-        )
-    )
+    components = [importer, splitter, augmenter, input_gen]
+    root = run_local('gzip-without-gz-names', str(tmp_path), components).pipeline_root
     split = {
         s: label_counts(read_split(latest_artifact_dir(root, 'StratifiedSplitter'), s), 'label')
         for s in ('train', 'eval', 'test')

@@ -95,7 +95,7 @@ def summarise(artifact_dir: str, per_file: bool) -> dict:
 def outputs(tmp_path_factory):
     from tfx import v1 as tfx
 
-    from tests.support.artifacts import latest_artifact_dir
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter
 
     root = str(tmp_path_factory.mktemp('outputs_unchanged'))
@@ -135,18 +135,10 @@ def outputs(tmp_path_factory):
         seed=9,
         examples_per_shard=40,
     )
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='outputs-unchanged',
-        pipeline_root=os.path.join(root, 'root'),
-        components=[example_gen, splitter, numeric, interpolate, input_gen],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-    )
-    tfx.orchestration.LocalDagRunner().run(pipeline)
-    run_root = os.path.join(root, 'root')
+    components = [example_gen, splitter, numeric, interpolate, input_gen]
+    run = run_local('outputs-unchanged', root, components)
     return {
-        name: latest_artifact_dir(run_root, name)
+        name: run.output(name)
         for name in (
             'ImportExampleGen',
             'StratifiedSplitter',

@@ -98,6 +98,7 @@ def test_component_encodes_bytes_keys_losslessly_and_the_executor_matches_them(t
 def test_local_dag_runner_rebalances_non_utf8_labels_named_by_bytes_keys(tmp_path):
     from tfx import v1 as tfx
 
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter
 
     data_dir = tmp_path / 'data'
@@ -123,18 +124,8 @@ def test_local_dag_runner_rebalances_non_utf8_labels_named_by_bytes_keys(tmp_pat
         augmentation='copy',
         seed=4,
     )
-    root = str(tmp_path / 'pipeline_root')
-    tfx.orchestration.LocalDagRunner().run(
-        tfx.dsl.Pipeline(
-            pipeline_name='augmenter_bytes_labels',
-            pipeline_root=root,
-            components=[example_gen, augmenter],
-            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-                str(tmp_path / 'metadata.db')
-            ),
-            beam_pipeline_args=['--direct_num_workers=1'],
-        )
-    )
+    run = run_local('augmenter_bytes_labels', str(tmp_path), [example_gen, augmenter])
+    root = run.pipeline_root
     out = latest_artifact_dir(root, 'BalancedAugmenter')
     assert _counts(read_split(out, 'train')) == EXPECTED_COUNTS
     plan = read_json(os.path.join(out, keys.REBALANCE_PLAN_FILE))

@@ -54,6 +54,7 @@ def _strip_provenance(record):
 def test_digits_pipeline_balances_train_and_keeps_eval_test(tmp_path):
     from tfx import v1 as tfx
 
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter, StratifiedSplitter
 
     data_dir = str(tmp_path / 'data')
@@ -83,16 +84,7 @@ def test_digits_pipeline_balances_train_and_keeps_eval_test(tmp_path):
         module_file=os.path.join(TESTDATA, 'user_augment.py'),
         splits=['train'],
     ).with_id('UserAugmenter')
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='balanced_augmenter_e2e',
-        pipeline_root=os.path.join(root, 'pipeline_root'),
-        components=[example_gen, splitter, images, user],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    tfx.orchestration.LocalDagRunner().run(pipeline)
+    run_local('balanced_augmenter_e2e', root, [example_gen, splitter, images, user])
 
     split_uri = _latest_uri(root, 'StratifiedSplitter')
     train_in = _records(split_uri, 'train')

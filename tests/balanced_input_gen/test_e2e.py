@@ -21,6 +21,7 @@ feature { name: "label" type: INT presence { min_fraction: 1 } shape { dim { siz
 def run(tmp_path_factory):
     from tfx import v1 as tfx
 
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedInputGen
 
     root = str(tmp_path_factory.mktemp('balanced_input_e2e'))
@@ -43,17 +44,8 @@ def run(tmp_path_factory):
         train_args=tfx.proto.TrainArgs(num_steps=5),
         eval_args=tfx.proto.EvalArgs(num_steps=2),
     )
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='balanced-input-e2e',
-        pipeline_root=os.path.join(root, 'root'),
-        components=[example_gen, schema_gen, balanced, trainer],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    tfx.orchestration.LocalDagRunner().run(pipeline)
-    return os.path.join(root, 'root')
+    components = [example_gen, schema_gen, balanced, trainer]
+    return run_local('balanced-input-e2e', root, components).pipeline_root
 
 
 def test_trainer_gets_exactly_balanced_batches_and_saves_a_model(run):

@@ -35,7 +35,8 @@ def run():
     from tfx import v1 as tfx
 
     from pipelines.digits.dataset import write_imbalanced_digits
-    from pipelines.split_demo.pipeline import taxi_csv_dir
+    from pipelines.taxi.pipeline import DATA_DIR
+    from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter, ClassDistributionValidator, StratifiedSplitter
 
     # Not tmp_path_factory: parallel pytest sessions on this machine prune old basetemp dirs.
@@ -43,7 +44,7 @@ def run():
     digits_dir = os.path.join(root, 'digits_data')
     assert write_imbalanced_digits(digits_dir, max_per_class=60) == DIGITS_COUNTS
 
-    taxi_gen = tfx.components.CsvExampleGen(input_base=taxi_csv_dir())
+    taxi_gen = tfx.components.CsvExampleGen(input_base=DATA_DIR)
     taxi_stats = tfx.components.StatisticsGen(examples=taxi_gen.outputs['examples'])
 
     digits_gen = tfx.components.ImportExampleGen(input_base=digits_dir)
@@ -105,33 +106,22 @@ def run():
     ).with_id('after_failing_check')
     downstream.add_upstream_node(failing)
 
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='cdv-e2e',
-        pipeline_root=os.path.join(root, 'root'),
-        components=[
-            taxi_gen,
-            taxi_stats,
-            digits_gen,
-            digits_schema,
-            digits_split,
-            digits_balanced,
-            digits_stats,
-            balanced_stats,
-            *checks,
-            failing,
-            downstream,
-        ],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    try:
-        tfx.orchestration.LocalDagRunner().run(pipeline)
-        error = None
-    except Exception as e:  # the failing check must stop the run
-        error = e
-    yield os.path.join(root, 'root'), error
+    components = [
+        taxi_gen,
+        taxi_stats,
+        digits_gen,
+        digits_schema,
+        digits_split,
+        digits_balanced,
+        digits_stats,
+        balanced_stats,
+        *checks,
+        failing,
+        downstream,
+    ]
+    # The failing check must stop the run: its error is kept for the tests.
+    done = run_local('cdv-e2e', root, components, raises=Exception)
+    yield done.pipeline_root, done.error
     shutil.rmtree(root, ignore_errors=True)
 
 

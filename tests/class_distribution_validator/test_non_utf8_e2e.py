@@ -47,6 +47,7 @@ def run():
     from tfx import v1 as tfx
     from tfx.proto import example_gen_pb2
 
+    from tests.support.local_dag import run_local
     from tfx_balance import ClassDistributionValidator
 
     root = tempfile.mkdtemp(prefix='cdv_utf8_')
@@ -73,21 +74,9 @@ def run():
         ).with_id(f'{name}_check')
         components += [gen, stats, checks[name]]
     checks['raw'].add_upstream_node(checks['hex'])  # the failing check runs last
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='cdv-utf8',
-        pipeline_root=os.path.join(root, 'root'),
-        components=components,
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    try:
-        tfx.orchestration.LocalDagRunner().run(pipeline)
-        error = None
-    except Exception as e:  # the raw check must stop the run
-        error = e
-    yield os.path.join(root, 'root'), error
+    # The raw check must stop the run: its error is kept for the tests.
+    done = run_local('cdv-utf8', root, components, raises=Exception)
+    yield done.pipeline_root, done.error
     shutil.rmtree(root, ignore_errors=True)
 
 

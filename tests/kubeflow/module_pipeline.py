@@ -14,9 +14,9 @@ MODULE_FILE = os.path.join(
 def create_pipeline(root: str, beam_args=None):
     from tfx import v1 as tfx
 
-    from pipelines.split_demo.pipeline import taxi_csv_dir
+    from pipelines.taxi.pipeline import DATA_DIR
 
-    example_gen = tfx.components.CsvExampleGen(input_base=taxi_csv_dir())
+    example_gen = tfx.components.CsvExampleGen(input_base=DATA_DIR)
     trainer = tfx.components.Trainer(
         module_file=MODULE_FILE,
         examples=example_gen.outputs['examples'],

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from google.protobuf import json_format
 
-from tests.kubeflow import module_pipeline
+from tests.kubeflow import module_pipeline, split_pipeline
 from tests.kubeflow.conftest import (
     NAMES,
     TEST_IMAGE,
@@ -122,21 +122,21 @@ def test_trainer_module_file_is_packaged_as_a_wheel(compiled):
 
 
 def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog):
-    from pipelines.split_demo.pipeline import create_pipeline, taxi_csv_dir
+    from pipelines.taxi.pipeline import DATA_DIR
 
     pipeline = kubeflow.pipeline_from_factory(
-        create_pipeline,
+        split_pipeline.create_pipeline,
         output_dir=str(tmp_path),
-        name='split-demo-remote',
+        name='split-test-remote',
         pipeline_root='gs://bucket/tfx-balance/root',
     )
     result = kubeflow.compile_pipeline(pipeline, str(tmp_path), image=TEST_IMAGE)
     with open(result.yaml_path) as f:
         text = f.read()
-    assert text.startswith('# PIPELINE DEFINITION\n# Name: split-demo-remote\n')
+    assert text.startswith('# PIPELINE DEFINITION\n# Name: split-test-remote\n')
     spec = yaml.safe_load(text)
     assert spec['defaultPipelineRoot'] == 'gs://bucket/tfx-balance/root'
-    assert spec['pipelineInfo']['name'] == 'split-demo-remote'
+    assert spec['pipelineInfo']['name'] == 'split-test-remote'
     for executor in executors(spec).values():
         assert executor['container']['image'] == TEST_IMAGE
     # The taxi CSV path is local to this machine: the compiler says pods will not see it.
@@ -146,22 +146,22 @@ def test_remote_pipeline_root_becomes_the_default_pipeline_root(tmp_path, caplog
         if r.name == 'tfx_balance.kubeflow' and r.levelno >= logging.WARNING
     ]
     assert warnings == [
-        f'CsvExampleGen.input_base is the local path {taxi_csv_dir()!r}: pods will not see it '
+        f'CsvExampleGen.input_base is the local path {DATA_DIR!r}: pods will not see it '
         'unless it is in the image or mounted; use a gs:// or s3:// path (the CLI: --data-root for '
         'the data).'
     ]
 
 
 def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monkeypatch):
-    from pipelines.split_demo.pipeline import PIPELINE_NAME, create_pipeline
-
     monkeypatch.setenv(kubeflow.IMAGE_ENV, 'example.org/x/tfx-balance:env')
     monkeypatch.setenv(kubeflow.PIPELINE_ROOT_ENV, 's3://bucket/root')
     monkeypatch.setenv(
         kubeflow.BEAM_ARGS_ENV, '--runner=DataflowRunner --project=p --region=us-central1'
     )
     result = kubeflow.main(
-        ['--output-dir', str(tmp_path)], factory=create_pipeline, default_name=PIPELINE_NAME
+        ['--output-dir', str(tmp_path)],
+        factory=split_pipeline.create_pipeline,
+        default_name=split_pipeline.PIPELINE_NAME,
     )
     spec = load_yaml(result.yaml_path)
     assert spec['defaultPipelineRoot'] == 's3://bucket/root'
@@ -177,8 +177,8 @@ def test_cli_reads_image_root_and_beam_args_from_the_environment(tmp_path, monke
 
 
 def test_bad_pipeline_name_is_refused_with_a_suggestion():
-    with pytest.raises(ValueError, match=r"'split_demo'.*e\.g\. 'split-demo'"):
-        kubeflow.check_pipeline_name('split_demo')
+    with pytest.raises(ValueError, match=r"'my_pipeline'.*e\.g\. 'my-pipeline'"):
+        kubeflow.check_pipeline_name('my_pipeline')
 
 
 @pytest.mark.parametrize(
@@ -219,8 +219,6 @@ def test_remote_runners_get_our_image_as_the_worker_image(given, expected):
 
 
 def test_data_root_goes_to_factories_that_take_it(tmp_path):
-    from pipelines.split_demo.pipeline import create_pipeline
-
     seen = []
 
     def factory(root, beam_args=None, data_root=None):
@@ -237,7 +235,10 @@ def test_data_root_goes_to_factories_that_take_it(tmp_path):
     assert seen == [(str(tmp_path / 'a'), ['--direct_num_workers=1'], 'gs://bucket/data')]
     with pytest.raises(ValueError, match='has no `data_root` parameter'):
         kubeflow.pipeline_from_factory(
-            create_pipeline, output_dir=str(tmp_path / 'b'), name='no-data-root', data_root='x'
+            split_pipeline.create_pipeline,
+            output_dir=str(tmp_path / 'b'),
+            name='no-data-root',
+            data_root='x',
         )
 
 

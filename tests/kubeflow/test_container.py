@@ -90,24 +90,16 @@ def test_executors_entrypoints_and_user_modules_load_in_a_fresh_process(compiled
 
 @pytest.fixture(scope='module')
 def local_run(tmp_path_factory):
-    """split_demo under LocalDagRunner: its CsvExampleGen artifact and StratifiedSplitter output."""
+    """The split test pipeline under LocalDagRunner: its CsvExampleGen artifact and
+    StratifiedSplitter output."""
     from tfx import v1 as tfx
-    from tfx.orchestration import metadata
-    from tfx.types import artifact_utils
 
-    from pipelines.split_demo.pipeline import create_pipeline
-    from tests.support.artifacts import latest_artifact_dir
+    from tests.kubeflow.split_pipeline import create_pipeline
+    from tests.support.local_dag import LocalRun
 
-    root = str(tmp_path_factory.mktemp('split_demo_local'))
-    tfx.orchestration.LocalDagRunner().run(create_pipeline(root))
-    pipeline_root = os.path.join(root, 'pipeline_root')
-    examples_uri = latest_artifact_dir(pipeline_root, 'CsvExampleGen')
-    config = metadata.sqlite_metadata_connection_config(os.path.join(root, 'metadata.db'))
-    with metadata.Metadata(config) as m:
-        (mlmd_artifact,) = [a for a in m.store.get_artifacts() if a.uri == examples_uri]
-        (artifact_type,) = m.store.get_artifact_types_by_id([mlmd_artifact.type_id])
-    examples = artifact_utils.deserialize_artifact(artifact_type, mlmd_artifact)
-    return examples, latest_artifact_dir(pipeline_root, 'StratifiedSplitter')
+    run = LocalRun(str(tmp_path_factory.mktemp('split_local')))
+    tfx.orchestration.LocalDagRunner().run(create_pipeline(run.root))
+    return run.artifact(run.output('CsvExampleGen')), run.output('StratifiedSplitter')
 
 
 def executor_input(spec: dict, task: str, inputs: dict, task_root: str) -> dict:
@@ -144,7 +136,7 @@ def test_stratified_splitter_runs_through_the_container_entrypoint(local_run, tm
     from kfp.pipeline_spec import pipeline_spec_pb2
     from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils as utils
 
-    from pipelines.split_demo.pipeline import PIPELINE_NAME, create_pipeline
+    from tests.kubeflow.split_pipeline import PIPELINE_NAME, create_pipeline
     from tests.support.artifacts import label_counts, read_json, read_split
 
     examples, local_output = local_run

@@ -108,6 +108,7 @@ def test_dockerignore_lets_in_exactly_what_the_image_copies():
         'docker/requirements.txt',
         'pyproject.toml',
         'README.md',
+        'LICENSE',
         'components',
         'pipelines',
         'schemas',

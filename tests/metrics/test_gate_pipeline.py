@@ -56,6 +56,7 @@ def save_model(path, bias):
 def run(tmp_path_factory):
     from tfx import v1 as tfx
 
+    from tests.support.local_dag import run_local
     from tfx_balance import balanced_eval_config
 
     root = str(tmp_path_factory.mktemp('gate'))
@@ -112,17 +113,7 @@ def run(tmp_path_factory):
         ).with_id('BaselinePusher'),
         pusher(imported['balanced'].outputs['result'], evaluator.outputs['blessing'], 'balanced'),
     ]
-    tfx.orchestration.LocalDagRunner().run(
-        tfx.dsl.Pipeline(
-            pipeline_name='gate',
-            pipeline_root=os.path.join(root, 'pipeline_root'),
-            components=components,
-            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-                os.path.join(root, 'metadata.db')
-            ),
-            beam_pipeline_args=['--direct_num_workers=1'],
-        )
-    )
+    run_local('gate', root, components)
     return root
 
 

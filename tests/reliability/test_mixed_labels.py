@@ -14,6 +14,7 @@ import pytest
 
 from tests.reliability.test_bad_input import documented_errors
 from tests.support.examples import example, write_records
+from tests.support.local_dag import LocalRun, run_local
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, fingerprint
 
@@ -47,26 +48,16 @@ def _run(tmp_path, name, files, make_component):
         ),
     )
     component = make_component(example_gen.outputs['examples'])
-    root, db = str(tmp_path / 'root'), str(tmp_path / 'metadata.db')
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name=name,
-        pipeline_root=root,
-        components=[example_gen, component],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(db),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    with pytest.raises(DataError) as info:
-        tfx.orchestration.LocalDagRunner().run(pipeline)
-    message = str(info.value)
+    run = run_local(name, str(tmp_path), [example_gen, component], raises=DataError)
+    assert run.error is not None, f'{name} ran to the end; expected a DataError'
+    message = str(run.error)
     assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'
-    return info.value, root, db
+    return run.error, run.pipeline_root, run.metadata_path
 
 
 def _assert_nothing_published(root, db, component_id):
-    from tfx.orchestration import metadata
-
-    with metadata.Metadata(metadata.sqlite_metadata_connection_config(db)) as m:
-        uris = [a.uri for a in m.store.get_artifacts() if a.state == a.LIVE]
+    artifacts = LocalRun(os.path.dirname(db)).mlmd_artifacts()
+    uris = [uri for uri, a in artifacts.items() if a.state == a.LIVE]
     assert uris and not [u for u in uris if f'/{component_id}/' in u], uris
     written = glob.glob(os.path.join(root, component_id, '*', '*', '*'))
     assert written == [], written

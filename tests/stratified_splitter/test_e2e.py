@@ -18,11 +18,11 @@ EXPECTED = taxi.EXPECTED_SPLIT_COUNTS
 def run(tmp_path_factory):
     from tfx import v1 as tfx
 
-    from pipelines.split_demo.pipeline import taxi_csv_dir
+    from pipelines.taxi.pipeline import DATA_DIR
+    from tests.support.local_dag import run_local
     from tfx_balance import StratifiedSplitter
 
-    root = str(tmp_path_factory.mktemp('splitter_e2e'))
-    example_gen = tfx.components.CsvExampleGen(input_base=taxi_csv_dir())
+    example_gen = tfx.components.CsvExampleGen(input_base=DATA_DIR)
 
     def splitter(component_id, seed):
         return StratifiedSplitter(
@@ -35,23 +35,15 @@ def run(tmp_path_factory):
     multi = splitter('seed0_multiprocessing', 0).with_beam_pipeline_args(
         ['--direct_running_mode=multi_processing', '--direct_num_workers=2']
     )
-    pipeline = tfx.dsl.Pipeline(
-        pipeline_name='splitter-e2e',
-        pipeline_root=os.path.join(root, 'root'),
-        components=[
-            example_gen,
-            splitter('seed0', 0),
-            splitter('seed0_again', 0),
-            splitter('seed1', 1),
-            multi,
-        ],
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            os.path.join(root, 'metadata.db')
-        ),
-        beam_pipeline_args=['--direct_num_workers=1'],
-    )
-    tfx.orchestration.LocalDagRunner().run(pipeline)
-    return os.path.join(root, 'root')
+    components = [
+        example_gen,
+        splitter('seed0', 0),
+        splitter('seed0_again', 0),
+        splitter('seed1', 1),
+        multi,
+    ]
+    root = str(tmp_path_factory.mktemp('splitter_e2e'))
+    return run_local('splitter-e2e', root, components).pipeline_root
 
 
 def _splits(root, component_id):

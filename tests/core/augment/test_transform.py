@@ -413,13 +413,16 @@ def test_a_batches_source_gives_the_records_of_a_records_source(tmp_path):
 
 
 def _nan_class_records(bad: float):
-    """Issue 22: class 0 of 34 examples; class 1 of 10, two of them with ``x = bad``."""
+    """Issue 22: class 0 of 34 examples; class 1 of 10, two of them with ``x = bad``, and all of
+    them with ``w = bad``."""
     values = [(0, float(i)) for i in range(34)] + [(1, float(i)) for i in range(8)]
     records = []
     for i, (label, x) in enumerate(values + [(1, bad), (1, bad)]):
         ex = example_pb2.Example()
         ex.features.feature['x'].float_list.value[:] = [x, 0.5 * i]
         ex.features.feature['y'].float_list.value[:] = [float(i % 5)]
+        # 'w': no finite value in class 1 (copied as is there), finite in class 0.
+        ex.features.feature['w'].float_list.value[:] = [float(i) if label == 0 else bad]
         ex.features.feature['label'].int64_list.value[:] = [label]
         ex.features.feature['row'].int64_list.value[:] = [i]  # the two bad examples differ
         records.append(ex.SerializeToString())
@@ -464,6 +467,8 @@ def test_a_non_finite_float_stays_in_its_own_example_and_its_copies_only(augment
             y = ex.features.feature['y'].float_list.value[0]
             own = np.array(sources[source]['x'].float_list.value, np.float32)
             assert 0.0 <= y <= 4.0  # a feature without non-finite values: untouched by them
+            w = ex.features.feature['w'].SerializeToString()
+            assert w == sources[source]['w'].SerializeToString()  # copied as is, bit for bit
             if source in bad_sources:
                 from_bad += 1
                 assert x[0:1].tobytes() == own[0:1].tobytes(), name  # NaN stays NaN, inf inf

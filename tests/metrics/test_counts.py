@@ -107,12 +107,25 @@ def test_non_finite_example_weight_is_a_data_error_naming_weight_and_class(weigh
     assert_documented(lambda: combiner.add_input(counts, example(b'dog', weight)))
 
 
-def assert_documented(call):
+def assert_documented(call, fix='Filter or fix'):
     """The error of ``call()`` names its fix and has a row in docs/troubleshooting.md."""
     from tests.reliability.test_bad_input import documented_errors
 
     with pytest.raises(DataError) as info:
         call()
     message = str(info.value)
-    assert 'Filter or fix' in message
+    assert fix in message
     assert any(re.search(p, message) for p in documented_errors()), message
+
+
+def test_nan_score_is_a_data_error_but_infinite_scores_are_scores():
+    index = ClassIndex(None, 3)
+    with pytest.raises(DataError, match=r'prediction \[0.1, nan, 0.2\] has a NaN score'):
+        index.predicted_id(np.array([0.1, np.nan, 0.2]), ConfusionCounts())
+    with pytest.raises(DataError, match='has a NaN score'):
+        ClassIndex(None, None).predicted_id(np.array([np.nan], np.float32), ConfusionCounts())
+    assert_documented(
+        lambda: index.predicted_id(np.array([np.nan, 0.5, 0.5]), ConfusionCounts()), 'Fix the model'
+    )
+    assert index.predicted_id(np.array([-np.inf, -1.0, -np.inf]), ConfusionCounts()) == 1
+    assert index.predicted_id(np.array([0.0, 0.0, np.inf]), ConfusionCounts()) == 2

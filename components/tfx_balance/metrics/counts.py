@@ -194,6 +194,11 @@ class ClassIndex:
                 f'a prediction has {num_scores} class scores but {expected} were expected '
                 f'({self._known()}); the scores must follow the class order.'
             )
+        if np.isnan(flat.astype(float)).any():
+            raise DataError(
+                f'prediction {flat.tolist()} has a NaN score; the predicted class (argmax) would '
+                'be arbitrary. Fix the model (or the prediction feature named by prediction_key).'
+            )
         counts.num_scores = num_scores
         return int(flat[0] > 0.5) if flat.size == 1 else int(np.argmax(flat))
 

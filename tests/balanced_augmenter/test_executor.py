@@ -4,6 +4,7 @@ import collections
 import json
 import os
 
+import numpy as np
 import pytest
 import tensorflow as tf
 from tensorflow.core.example import example_pb2
@@ -12,10 +13,12 @@ from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_artifacts
 
+from tests.support.examples import example, make_examples_artifact
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter.component import BalancedAugmenter
 from tfx_balance.balanced_augmenter.executor import Executor
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_keys, fingerprint
 
 TESTDATA = os.path.join(os.path.dirname(__file__), 'testdata')
 
@@ -138,3 +141,44 @@ def test_component_rejects_bad_arguments(kwargs, message):
             label_feature='label',
             **kwargs,
         )
+
+
+def _reject_constant(name):
+    raise ValueError(f'rebalance_plan.json holds {name}, which is not JSON')
+
+
+@pytest.mark.parametrize('augmentation', ['numeric', 'interpolate'])
+def test_nan_and_inf_stay_in_their_own_examples_and_the_plan_is_strict_json(tmp_path, augmentation):
+    small = [0.0, 1.0, 2.0, float('nan'), float('inf'), float('-inf')]
+    records = [example(label='big', x=[float(i), 0.5]) for i in range(20)] + [
+        example(label='small', x=[v, 0.25 * i], row=i) for i, v in enumerate(small)
+    ]
+    examples = make_examples_artifact(str(tmp_path / 'input'), {'train': records})
+    output = _run(examples, tmp_path, target='max', augmentation=augmentation, seed=5)
+    with open(os.path.join(output.uri, keys.REBALANCE_PLAN_FILE)) as f:
+        plan = json.loads(f.read(), parse_constant=_reject_constant)
+    assert plan['splits']['train']['small'] == {
+        'input': 6, 'target': 20, 'generated': 14, 'dropped': 0, 'output': 20
+    }  # fmt: skip
+    sources = {
+        fingerprint(key): example_pb2.Example.FromString(r).features.feature['x'].float_list.value
+        for r, key in zip(records, example_keys(records))
+    }
+    kinds = collections.Counter()
+    for r in _read(output.uri, 'train'):
+        f = example_pb2.Example.FromString(r).features.feature
+        if not f['is_synthetic'].int64_list.value[0]:
+            continue
+        x = np.array(f['x'].float_list.value, np.float32)
+        own = np.array(sources[f['source_fingerprint'].bytes_list.value[0].decode()], np.float32)
+        # Finite, in the range of the class's finite values of 'x' ([0, 2]).
+        assert 0.0 <= x[1] <= 2.0  # the second value of 'x' is finite in every example
+        if np.isfinite(own[0]):
+            assert 0.0 <= x[0] <= 2.0, x
+            kinds['finite'] += 1
+        else:
+            assert x[0].tobytes() == own[0].tobytes()  # NaN stays NaN, +-inf stays +-inf
+            kinds[str(own[0])] += 1
+    # 14 copies of 6 sources: 2 or 3 each.
+    assert sum(kinds.values()) == 14 and 6 <= kinds['finite'] <= 8
+    assert all(kinds[k] in (2, 3) for k in ('nan', 'inf', '-inf')), kinds

@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 from tests.metrics import tfma_runs
+from tfx_balance.core.errors import DataError
 
 INT_CLASSES = 5  # class 3 is never predicted; class 4 has no example
 NAMES = ['cat', 'dog', 'owl', 'emu']  # 'owl' is never predicted; 'emu' has no example
@@ -155,3 +156,37 @@ def test_tfma_resolves_balanced_accuracy_to_its_own_binary_metric():
     assert type(instance('BalancedAccuracy')).__module__.startswith('tensorflow_model_analysis')
     assert type(instance('MultiClassBalancedAccuracy')) is MultiClassBalancedAccuracy
     assert type(instance('MacroRecall')) is MacroRecall
+
+
+@pytest.mark.parametrize('weight', [np.nan, np.inf])
+def test_non_finite_example_weight_fails_the_tfma_run_with_our_message(tmp_path_factory, weight):
+    labels, scores, weights = imbalanced_data(2, [20, 10, 5, 0], never_predicted=2)
+    weights[7] = weight
+    with pytest.raises(Exception) as info:
+        run(
+            tmp_path_factory,
+            'bad-weight',
+            [NAMES[i] for i in labels],
+            scores,
+            weights,
+            {'classes': NAMES},
+        )
+    # TFMA wraps a combiner's error in a RuntimeError ('add_input failed on ...'); ours is its
+    # cause, printed in the traceback ('The above exception was the direct cause ...').
+    chain, error = [], info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    assert f'example weight {weight!r} of an example of class {NAMES[labels[7]]!r}' in str(ours)
+    assert 'drop example_weights from the EvalConfig' in str(ours)
+
+
+@pytest.mark.parametrize('order', [['a', 'b', 'c'], ['b', 'a', 'c'], ['c', 'b', 'a']])
+def test_min_class_recall_of_a_nan_recall_is_nan_in_any_order(order):
+    from tfx_balance.metrics.recall import _min_class_recall
+
+    recall = {'a': 0.5, 'b': float('nan'), 'c': 0.25}
+    assert np.isnan(_min_class_recall({k: recall[k] for k in order}, 'm')['m'])
+    del recall['b']
+    assert _min_class_recall(recall, 'm') == {'m': 0.25}

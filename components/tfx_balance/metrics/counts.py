@@ -5,11 +5,13 @@ The predicted class of an example is the class with the highest score (argmax of
 multi-class score output, or of the scores under the ModelSpec's ``prediction_key``); a prediction
 that is itself a class (an int id or a class name) is taken as is, and a single float score is a
 binary classifier's score of class 1 (class 1 when above 0.5). Labels are class ids, or class names
-looked up in ``classes``. Rules: docs/balanced_model_gate.md.
+looked up in ``classes``. A NaN or infinite label or example weight is a ``DataError`` (it would make
+its class's recall, and every average over classes, NaN). Rules: docs/balanced_model_gate.md.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import apache_beam as beam
@@ -106,6 +108,12 @@ class ClassIndex:
         seen = [i + 1 for cell in counts.cells for i in cell]
         return [str(i) for i in range(self.size or max([counts.num_scores, *seen]))]
 
+    def name(self, class_id: int) -> str:
+        """Name of class ``class_id``: its entry in ``classes``, else the id as a string."""
+        if self.classes is not None and 0 <= class_id < len(self.classes):
+            return self.classes[class_id]
+        return str(class_id)
+
     def _known(self) -> str:
         if self.classes is not None:
             return f'classes {self.classes}'
@@ -127,6 +135,11 @@ class ClassIndex:
                 )
             return self._ids[name]
         number = float(value)
+        if not math.isfinite(number):
+            raise DataError(
+                f'{what} {number!r} is not a finite number; class ids are 0 .. number of classes '
+                f'- 1 ({self._known()}). Filter or fix the examples with a NaN/inf {what} upstream.'
+            )
         if number != int(number) or number < 0 or (self.size and number >= self.size):
             raise DataError(
                 f'{what} {value!r} is not a class id of {self._known()}; class ids are '
@@ -142,6 +155,11 @@ class ClassIndex:
                 'an example has no label; check the ModelSpec label_key and the evaluation data.'
             )
         if flat.size > 1:
+            if flat.dtype.kind not in _STRING_KINDS and not np.isfinite(flat.astype(float)).all():
+                raise DataError(
+                    f'an example label {flat.tolist()} is not a finite number; a one-hot label '
+                    'holds one 1 and 0s. Filter or fix the examples with a NaN/inf label upstream.'
+                )
             if flat.dtype.kind in _STRING_KINDS or not flat.astype(float).any():
                 raise DataError(
                     f'an example label {flat.tolist()} is neither one class nor a one-hot '
@@ -175,6 +193,11 @@ class ClassIndex:
             raise DataError(
                 f'a prediction has {num_scores} class scores but {expected} were expected '
                 f'({self._known()}); the scores must follow the class order.'
+            )
+        if np.isnan(flat.astype(float)).any():
+            raise DataError(
+                f'prediction {flat.tolist()} has a NaN score; the predicted class (argmax) would '
+                'be arbitrary. Fix the model (or the prediction feature named by prediction_key).'
             )
         counts.num_scores = num_scores
         return int(flat[0] > 0.5) if flat.size == 1 else int(np.argmax(flat))
@@ -217,7 +240,15 @@ class _ConfusionCountsCombiner(beam.CombineFn):
         )
         actual = self._index.label_id(label)
         predicted = self._index.predicted_id(prediction, accumulator)
-        accumulator.add(actual, predicted, float(np.asarray(weight).reshape(-1)[0]))
+        weight = float(np.asarray(weight).reshape(-1)[0])
+        if not math.isfinite(weight):
+            raise DataError(
+                f'example weight {weight!r} of an example of class {self._index.name(actual)!r} '
+                'is not a finite number; it would make the recall of the class NaN. Filter or fix '
+                'the examples with a NaN/inf weight upstream, or drop example_weights from the '
+                'EvalConfig (ModelSpec example_weight_key, MetricsSpec example_weights).'
+            )
+        accumulator.add(actual, predicted, weight)
         return accumulator
 
     def merge_accumulators(self, accumulators: Iterable[ConfusionCounts]) -> ConfusionCounts:

@@ -15,6 +15,7 @@ Rules and examples: docs/balanced_model_gate.md.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Dict, Sequence
 
 from tensorflow_model_analysis.metrics import metric_types, metric_util
@@ -79,7 +80,11 @@ def _macro_recall(recall: Dict[str, float], name: str) -> dict:
 
 
 def _min_class_recall(recall: Dict[str, float], name: str) -> dict:
-    return {name: min(recall.values()) if recall else float('nan')}
+    # NaN if any recall is NaN (or none is present), whatever the order: min() over a NaN is not.
+    values = list(recall.values())
+    if not values or any(math.isnan(v) for v in values):
+        return {name: float('nan')}
+    return {name: min(values)}
 
 
 def _per_class_recall(recall: Dict[str, float], name: str) -> dict:

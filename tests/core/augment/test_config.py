@@ -1,6 +1,7 @@
 """AugmentConfig (core/augment/config.py): checked once, and its exec-property form, losslessly."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -76,6 +77,54 @@ def test_from_exec_properties_loads_augment_fn_with_the_given_loader():
 def test_every_bad_argument_is_a_config_error_naming_it(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         AugmentConfig(**{'label_feature': 'label', **kwargs}).validate()
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf'), float('-inf'), -0.5, '0.1', True])
+@pytest.mark.parametrize(
+    'augmentation, option',
+    [
+        ('numeric', 'noise_scale'),
+        ('image', 'max_rotation_degrees'),
+        ('image', 'max_shift_fraction'),
+        ('image', 'brightness'),
+        ('image', 'contrast'),
+    ],
+)
+def test_non_finite_or_negative_option_is_a_config_error_naming_it(augmentation, option, value):
+    config = AugmentConfig('label', augmentation=augmentation, options={option: value})
+    with pytest.raises(ConfigError, match=rf"augmentation_options '{option}' must be a finite"):
+        config.validate()
+    assert_documented(config.validate)
+    # NaN survives the JSON of the exec properties; the executor's decoding checks it too.
+    props = AugmentConfig('label', augmentation=augmentation).validate().to_exec_properties()
+    props[keys.AUGMENTATION_OPTIONS_KEY] = json.dumps({option: value})
+    with pytest.raises(ConfigError, match=rf"augmentation_options '{option}' must be a finite"):
+        AugmentConfig.from_exec_properties(props)
+
+
+def test_finite_options_and_other_image_options_are_checked():
+    options = {'noise_scale': np.float32(0.0)}
+    assert AugmentConfig('label', augmentation='numeric', options=options).validate()
+    image = {'brightness': 0, 'contrast': 0.5, 'flip': False, 'jpeg_quality': 80}
+    assert AugmentConfig('label', augmentation='image', options=image).validate()
+    for option, value, message in (
+        ('flip', 'no', "'flip' must be True or False, got 'no'"),
+        ('jpeg_quality', 101, "'jpeg_quality' must be an int 1 to 100, got 101"),
+        ('jpeg_quality', 90.5, "'jpeg_quality' must be an int 1 to 100, got 90.5"),
+    ):
+        config = AugmentConfig('label', augmentation='image', options={option: value})
+        with pytest.raises(ConfigError, match=message):
+            config.validate()
+        assert_documented(config.validate)
+
+
+def assert_documented(call):
+    """The error of ``call()`` has a row in docs/troubleshooting.md."""
+    from tests.reliability.test_bad_input import documented_errors
+
+    with pytest.raises(ConfigError) as info:
+        call()
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 
 
 def test_bad_exec_properties_are_config_errors():

@@ -104,3 +104,80 @@ def test_interpolate_copies_are_per_copy_interpolate_calls_serialized_determinis
         floats.InterpolateSource(source, ODD_STATS, partners, [example_rng(4, fp, 0)], extra)
     )
     assert list(made) == reference(1)
+
+
+# --- Non-finite values (NaN, +inf, -inf): they stay where they are and spread nowhere. ----------
+
+NAN, INF = float('nan'), float('inf')
+BOUNDS = FeatureStats(-1.0, 4.0, 1.5)  # statistics of the class's finite values
+
+
+def _x_example(values):
+    ex = example_pb2.Example()
+    ex.features.feature['x'].float_list.value[:] = values
+    ex.features.feature['label'].int64_list.value[:] = [1]
+    return ex
+
+
+def _x(record):
+    return np.array(example_pb2.Example.FromString(record).features.feature['x'].float_list.value)
+
+
+def test_numeric_copies_keep_a_non_finite_value_as_is_and_jitter_the_finite_ones():
+    source = _x_example([0.5, NAN, INF, -INF, 3.5])
+    extra = Provenance('is_synthetic', 'source_fingerprint').synthetic_features('0123456789abcdef')
+    made = list(
+        floats.jitter_copies(
+            [floats.JitterSource(source, {'x': BOUNDS}, example_rng(2, 'fp'), 50, extra)], 0.5
+        )
+    )
+    rng, reference = example_rng(2, 'fp'), []
+    for _ in range(50):
+        copy = example_pb2.Example()
+        copy.CopyFrom(source)
+        floats.jitter(copy, {'x': BOUNDS}, rng, 0.5)
+        reference.append(
+            set_provenance(copy, 'is_synthetic', True, 'source_fingerprint', '0123456789abcdef')
+        )
+    assert made == reference  # byte for byte: NaN keeps its bits
+    x = np.stack([_x(r) for r in made])
+    assert np.isnan(x[:, 1]).all()
+    assert (x[:, 2] == INF).all() and (x[:, 3] == -INF).all()
+    finite = x[:, [0, 4]]
+    assert np.isfinite(finite).all()
+    assert (finite >= -1.0).all() and (finite <= 4.0).all()
+    assert len(np.unique(finite[:, 0])) == 50  # jittered: std is not poisoned
+
+
+def test_interpolate_copies_take_no_non_finite_value_from_a_partner_and_keep_their_own():
+    source = _x_example([1.0, NAN, INF, -INF, 2.0, 3.0, 0.0])
+    fp = '0123456789abcdef'
+    extra = Provenance('is_synthetic', 'source_fingerprint').synthetic_features(fp)
+    partners = [
+        {'x': np.array([3.0, 2.0, 2.0, 2.0, NAN, -INF, INF], np.float32)},
+        {'x': np.array([-1.0, 0.0, 0.0, 0.0, 4.0, 0.0, 1.0], np.float32)},
+    ]
+    rngs = [example_rng(4, fp, j) for j in range(60)]
+    made = list(
+        floats.interpolate_copies(
+            floats.InterpolateSource(source, {'x': BOUNDS}, partners, rngs, extra)
+        )
+    )
+    reference = []
+    for j in range(60):
+        rng = example_rng(4, fp, j)
+        copy = example_pb2.Example()
+        copy.CopyFrom(source)
+        floats.interpolate(copy, partners[int(rng.integers(2))], {'x': BOUNDS}, rng)
+        reference.append(set_provenance(copy, 'is_synthetic', True, 'source_fingerprint', fp))
+    assert made == reference  # byte for byte
+    x = np.stack([_x(r) for r in made])
+    assert np.isnan(x[:, 1]).all()
+    assert (x[:, 2] == INF).all() and (x[:, 3] == -INF).all()
+    finite = x[:, [0, 4, 5, 6]]
+    assert np.isfinite(finite).all()  # partners' NaN and +-inf reach no finite value
+    assert (finite >= -1.0).all() and (finite <= 4.0).all()
+    # A partner's non-finite value: the source's own value is kept; a finite one: it moves.
+    moved = x[:, 4] != 2.0  # partner 1 (finite there)
+    assert ((x[:, 5] != 3.0) == moved).all() and ((x[:, 6] != 0.0) == moved).all()
+    assert 10 < moved.sum() < 50  # partner 0 (NaN, -inf, +inf there) moves none of them

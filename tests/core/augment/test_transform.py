@@ -410,3 +410,72 @@ def test_a_batches_source_gives_the_records_of_a_records_source(tmp_path):
     by_record = records(records_source=lambda: beam.Create(WINE))
     assert records(batches_source=lambda: beam.Create(batches)) == by_record
     assert len(by_record) == 3 * 59
+
+
+def _nan_class_records(bad: float):
+    """Issue 22: class 0 of 34 examples; class 1 of 10, two of them with ``x = bad``, and all of
+    them with ``w = bad``."""
+    values = [(0, float(i)) for i in range(34)] + [(1, float(i)) for i in range(8)]
+    records = []
+    for i, (label, x) in enumerate(values + [(1, bad), (1, bad)]):
+        ex = example_pb2.Example()
+        ex.features.feature['x'].float_list.value[:] = [x, 0.5 * i]
+        ex.features.feature['y'].float_list.value[:] = [float(i % 5)]
+        # 'w': no finite value in class 1 (copied as is there), finite in class 0.
+        ex.features.feature['w'].float_list.value[:] = [float(i) if label == 0 else bad]
+        ex.features.feature['label'].int64_list.value[:] = [label]
+        ex.features.feature['row'].int64_list.value[:] = [i]  # the two bad examples differ
+        records.append(ex.SerializeToString())
+    return records
+
+
+BAD_VALUES = {'nan': float('nan'), '+inf': float('inf'), '-inf': float('-inf')}
+
+
+@pytest.mark.parametrize('augmentation', ['numeric', 'interpolate'])
+def test_a_non_finite_float_stays_in_its_own_example_and_its_copies_only(augmentation, tmp_path):
+    cases = {name: _nan_class_records(bad) for name, bad in BAD_VALUES.items()}
+    with beam.Pipeline() as p:
+        for name, records in cases.items():
+            out = p | f'Run[{name}]' >> BalancedAugment(
+                lambda r=records: beam.Create(r),
+                label_feature='label',
+                target='max',
+                augmentation=augmentation,
+                seed=3,
+            )
+            _ = out[RECORDS] | f'Write[{name}]' >> beam.io.WriteToTFRecord(
+                str(tmp_path / name), shard_name_template=''
+            )
+    for name, records in cases.items():
+        sources = {
+            fingerprint(key): example_pb2.Example.FromString(r).features.feature
+            for r, key in zip(records, example_keys(records))
+        }
+        bad_sources = {
+            fp for fp, f in sources.items() if not np.isfinite(f['x'].float_list.value[0])
+        }
+        assert len(bad_sources) == 2
+        out = [bytes(r.numpy()) for r in tf.data.TFRecordDataset(str(tmp_path / name))]
+        assert _counts(out) == {0: (34, 0), 1: (10, 24)}
+        from_bad, moved = 0, 0
+        for r in out:
+            label, synthetic, source, ex = _parse(r)
+            if not synthetic:
+                continue
+            x = np.array(ex.features.feature['x'].float_list.value, np.float32)
+            y = ex.features.feature['y'].float_list.value[0]
+            own = np.array(sources[source]['x'].float_list.value, np.float32)
+            assert 0.0 <= y <= 4.0  # a feature without non-finite values: untouched by them
+            w = ex.features.feature['w'].SerializeToString()
+            assert w == sources[source]['w'].SerializeToString()  # copied as is, bit for bit
+            if source in bad_sources:
+                from_bad += 1
+                assert x[0:1].tobytes() == own[0:1].tobytes(), name  # NaN stays NaN, inf inf
+            else:
+                assert np.isfinite(x[0]), (name, x)  # never poisoned by another example
+                assert 0.0 <= x[0] <= 21.5  # class 1's range of finite values of 'x'
+                moved += x[0] != own[0]
+            assert np.isfinite(x[1]) and 0.0 <= x[1] <= 21.5  # nor by its own other value
+        assert from_bad in (4, 5, 6)  # 24 copies from 10 sources: 2 or 3 each
+        assert moved > 10, name  # the finite copies vary: the class's std is not poisoned

@@ -17,7 +17,8 @@ from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
 from tfx_balance.core.allocation import validate_split_list
-from tfx_balance.core.augment.image import ImageOptions
+from tfx_balance.core.augment.floats import DEFAULT_NOISE_SCALE
+from tfx_balance.core.augment.image import ImageOptions, check_finite_option
 from tfx_balance.core.augment.targets import decode_target, encode_target, validate_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
@@ -89,6 +90,8 @@ class AugmentConfig:
                 raise ConfigError(
                     f"unknown 'numeric' option(s) {unknown}; known: {', '.join(NUMERIC_OPTIONS)}."
                 )
+            if 'noise_scale' in self.options:
+                check_finite_option('noise_scale', self.options['noise_scale'], DEFAULT_NOISE_SCALE)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:

@@ -16,6 +16,12 @@ they never use any other randomness. Integer and bytes features are copied.
   clipped to the class's ``[min, max]``. :func:`interpolate` makes one copy;
   :func:`interpolate_copies` makes all the copies of a source from one template, exactly as
   :func:`interpolate` on a copy of the source, serialized deterministically, would.
+
+Non-finite values (NaN, +inf, -inf; rule: docs/balanced_augmenter.md, "Non-finite floats"): the
+class's statistics are those of its finite values (:mod:`~tfx_balance.core.augment.float_stats`),
+and a non-finite value is never jittered, interpolated or clipped: it stays as it is (same bits)
+in its own example's copies. In 'interpolate', a value whose partner value is non-finite is the
+source's own. So no copy gets a non-finite value its source did not hold at that place.
 """
 
 from __future__ import annotations
@@ -88,7 +94,8 @@ def jitter(
         if s is None:
             continue
         noisy = values + rng.standard_normal(values.shape) * noise_scale * s.std
-        _set_floats(example, name, np.clip(noisy, s.min, s.max))
+        new = np.clip(noisy, s.min, s.max)
+        _set_floats(example, name, np.where(np.isfinite(values), new, values))
 
 
 def interpolate(
@@ -104,8 +111,10 @@ def interpolate(
         s = stats.get(name)
         if other is None or s is None or other.shape != values.shape:
             continue
-        mixed = values + gap * (other - values)
-        _set_floats(example, name, np.clip(mixed, s.min, s.max))
+        both = np.isfinite(values) & np.isfinite(other)  # else the source's value is kept
+        x, y = (np.where(both, v, np.float32(0)) for v in (values, other))
+        mixed = np.clip(x + gap * (y - x), s.min, s.max)
+        _set_floats(example, name, np.where(both, mixed, values))
 
 
 class JitterSource(NamedTuple):
@@ -247,7 +256,11 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
         i = (np.cumsum(m) - m)[p] + k % m[p]
         j = (np.cumsum(copies) - copies)[p] + k // m[p]
         noisy = x[i] + noise * noise_scale * std[i]
-        new = np.clip(noisy, lo[i], hi[i]).astype('<f4').view(np.uint8).reshape(-1, 4)
+        new = np.clip(noisy, lo[i], hi[i])
+        finite = np.isfinite(x)
+        if not finite.all():  # a non-finite value stays as it is
+            new = np.where(finite[i], new, x[i])
+        new = new.astype('<f4').view(np.uint8).reshape(-1, 4)
         at = (starts[j] + positions[i])[:, None] + np.arange(4)
         np.frombuffer(buffer, np.uint8)[at] = new
     data = bytes(buffer)
@@ -289,8 +302,14 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
                 aligned[k] = found
         partner = np.stack([aligned[k][0] for k, _ in draws])
         mask = np.stack([aligned[k][1] for k, _ in draws])
+        finite = np.isfinite(x)
+        if not finite.all():  # a non-finite value of the source stays as it is
+            mask &= finite
+            x0 = np.where(finite, x, np.float32(0))
+        else:
+            x0 = x
         gap = np.array([u for _, u in draws], np.float32)[:, None]
-        new = np.where(mask, np.clip(x + gap * (partner - x), lo, hi), x).astype('<f4')
+        new = np.where(mask, np.clip(x0 + gap * (partner - x0), lo, hi), x).astype('<f4')
         first = np.repeat([offset for offset, _, _ in layout.features], count)
         positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
         at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
@@ -302,7 +321,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
 
 def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
     """The partner's values laid out as the source's float values (``size`` of them; 0 where the
-    partner lacks a feature or its length differs), and where they are."""
+    partner lacks a feature, its length differs or the value is not finite), and where they are."""
     values, mask = np.zeros(size, np.float32), np.zeros(size, bool)
     start = 0
     for name, (_, n, _) in zip(layout.names, layout.features):
@@ -311,4 +330,8 @@ def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
             values[start : start + n] = other
             mask[start : start + n] = True
         start += n
+    finite = np.isfinite(values)
+    if not finite.all():  # the source keeps its own value where the partner's is not finite
+        mask &= finite
+        values[~finite] = 0
     return values, mask

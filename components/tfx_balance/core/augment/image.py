@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from typing import List, Mapping, Sequence
 
 import numpy as np
@@ -47,6 +48,20 @@ class ImageOptions:
     contrast: float = 0.2
     jpeg_quality: int = 95
 
+    def __post_init__(self):
+        if not isinstance(self.flip, bool):
+            raise ConfigError(
+                f"augmentation_options 'flip' must be True or False, got {self.flip!r}."
+            )
+        for name in ('max_rotation_degrees', 'max_shift_fraction', 'brightness', 'contrast'):
+            check_finite_option(name, getattr(self, name), getattr(ImageOptions, name))
+        quality = self.jpeg_quality
+        if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+            raise ConfigError(
+                f"augmentation_options 'jpeg_quality' must be an int 1 to 100, got {quality!r}; "
+                "e.g. {'jpeg_quality': 95} (the default)."
+            )
+
     @classmethod
     def from_dict(cls, options: Mapping | None) -> ImageOptions:
         options = dict(options or {})
@@ -57,6 +72,17 @@ class ImageOptions:
                 f'unknown image augmentation option(s) {unknown}; known options: {sorted(known)}.'
             )
         return cls(**options)
+
+
+def check_finite_option(name: str, value, default: float) -> None:
+    """Raises ``ConfigError`` unless ``augmentation_options[name]`` is a finite number >= 0 (a NaN
+    or infinite range would make every augmented value NaN)."""
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value < 0:
+        raise ConfigError(
+            f'augmentation_options {name!r} must be a finite number >= 0, got {value!r}; e.g. '
+            f'{{{name!r}: {default!r}}} (the default).'
+        )
 
 
 def image_format(data: bytes) -> str | None:

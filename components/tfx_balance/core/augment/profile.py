@@ -18,6 +18,7 @@ is bounded by ``classes x reservoir_size x float values per example`` whatever t
 from __future__ import annotations
 
 import heapq
+import logging
 
 import apache_beam as beam
 import numpy as np
@@ -30,12 +31,13 @@ from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
-from tfx_balance.core.labels import check_distinct_names, check_label_kinds
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import read_labels
 from tfx_balance.core.wire import feature_key
 
 _RESERVOIR_SALT = b'tfx_balance.reservoir:'
+_log = logging.getLogger(__name__)
 
 
 def _new_profile() -> dict:
@@ -173,9 +175,18 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
         )
         for label in counts
     }
-    stats = {
-        label: {name: float_stats.feature_stats(row) for name, row in p['stats'].items()}
-        for label, p in profiles.items()
-    }
+    stats = {label: _class_stats(label, p['stats'], config) for label, p in profiles.items()}
     reservoirs = {label: [(fp, f) for _, fp, f in p['res']] for label, p in profiles.items()}
     return plan.RebalancePlan(classes, stats, reservoirs)
+
+
+def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
+    """``{feature: FeatureStats}`` of one class from its stats rows: statistics of the finite
+    values, none for a feature without any (its values are copied as is). Logs the class's
+    non-finite values once (see :func:`~tfx_balance.core.augment.float_stats.nonfinite_warning`)."""
+    where = f'{config.where}, class {class_name(label)!r}'
+    message = float_stats.nonfinite_warning(rows, where)
+    if message:
+        _log.warning(message)
+    stats = {name: float_stats.feature_stats(row) for name, row in rows.items()}
+    return {name: s for name, s in stats.items() if s is not None}

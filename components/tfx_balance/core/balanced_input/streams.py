@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from tfx_balance.core.balanced_input.plan import COMPONENT, classes_of
+from tfx_balance.core.balanced_input.plan import COMPONENT, check_layout, classes_of
 from tfx_balance.core.balanced_input.schedule import (
     batch_order,
     batch_rows,
@@ -145,6 +145,7 @@ def record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffe
             f"by ('{classes.label_feature}'); pass label_feature='{classes.label_feature}' or "
             f'lay the data out again with {COMPONENT}(label_feature={label_feature!r}).'
         )
+    check_layout(classes)
     shares = resolve_weights(weights, classes.names, batch_size)
     active = [k for k, p in enumerate(shares) if p > 0]
     active_shares = [shares[k] for k in active]

@@ -35,7 +35,7 @@ DEFAULT_MEMORY_BUDGET = 256 << 20
 # Bytes counted per example on top of its serialized size (a tf.string element and its index).
 PER_EXAMPLE_OVERHEAD = 48
 # Examples placed per step (whole batches; at least one batch).
-GROUP_EXAMPLES = 4096
+GROUP_EXAMPLES = 16384
 # Records per loaded chunk, and bytes each file's reader reads ahead (tf.data's default is 256 KiB).
 LOAD_CHUNK = 1 << 16
 READ_BUFFER = 1 << 20

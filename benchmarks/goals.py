@@ -9,3 +9,8 @@ TRAINING_GOAL = 0.97  # model.fit steps/s with balanced_dataset >= 0.97x with th
 BENCH_MINUTES_GOAL = 20  # make bench (default set) takes at most this many minutes on 2 cores
 # The default set is sized to fit BENCH_MINUTES_GOAL when the I/O floor takes about this long at 1M.
 BENCH_SIZED_FOR_FLOOR_1M_SECONDS = 50
+# balanced_dataset at many classes (benchmarks/bench_classes.py), issue 23:
+CLASSES_FIRST_BATCH_GOAL = (3.0, 1.0)  # at 1,000 classes: first batch <= 3x the plain's + 1 s
+CLASSES_RATE_GOAL = 1.0  # at 1,000 classes: steady examples/s >= 1.0x the best plain read
+CLASSES_10K_FIRST_BATCH_SECONDS = 10.0  # at 10,000 classes: first batch <= 10 s
+CLASSES_10K_RATE_GOAL = 0.8  # at 10,000 classes: steady examples/s >= 0.8x the best plain read

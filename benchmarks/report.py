@@ -10,6 +10,10 @@ from benchmarks.goals import (
     AUGMENT_GOAL,
     BENCH_MINUTES_GOAL,
     BENCH_SIZED_FOR_FLOOR_1M_SECONDS,
+    CLASSES_10K_FIRST_BATCH_SECONDS,
+    CLASSES_10K_RATE_GOAL,
+    CLASSES_FIRST_BATCH_GOAL,
+    CLASSES_RATE_GOAL,
     DATASET_GOAL,
     SPLIT_MEMORY_GOAL,
     SPLIT_TIME_GOAL,
@@ -176,6 +180,43 @@ def dataset_goals(results: dict) -> list:
                     _runs_of(w['rows'], w['best_plain']),
                     'examples/s',
                 ),
+            )
+        )
+    return goals
+
+
+def classes_goals(results: dict) -> list:
+    """balanced_dataset at 1,000 and 10,000 classes: time to first batch and steady rate."""
+    goals = []
+    for r in (results.get('classes') or {}).get('classes', []):
+        ours, best = r['rows']['balanced_dataset'], r['rows'][r['best_plain']]
+        rate_why = _spread_why(ours['runs_rate'], best['runs_rate'], 'examples/s')
+        if r['classes'] == 1_000:
+            factor, extra = CLASSES_FIRST_BATCH_GOAL
+            limit, rate_goal = factor * best['first_s'] + extra, CLASSES_RATE_GOAL
+            first_goal = f"<= {factor:g}x the plain read's + {extra:g} s"
+        elif r['classes'] == 10_000:
+            limit, rate_goal = CLASSES_10K_FIRST_BATCH_SECONDS, CLASSES_10K_RATE_GOAL
+            first_goal = f'<= {limit:g} s'
+        else:
+            continue
+        met = ours['first_s'] <= limit
+        goals.append(
+            (
+                f'balanced_dataset time to first batch {first_goal} ({r["classes"]:,} classes)',
+                f'{ours["first_s"]:.2f} s (limit {limit:.2f} s)',
+                met,
+                '' if met else f'runs: {", ".join(f"{x:.2f}" for x in ours["runs_first_s"])} s',
+            )
+        )
+        met = r['rate_ratio'] >= rate_goal
+        goals.append(
+            (
+                f'balanced_dataset steady rate >= {rate_goal}x the best-tuned plain read '
+                f'({r["classes"]:,} classes)',
+                f'{r["rate_ratio"]:.2f}x',
+                met,
+                '' if met else rate_why,
             )
         )
     return goals
@@ -462,6 +503,8 @@ def render(results: dict) -> str:
     lines += _render_dataset(results.get('dataset') or {'missing': 'not measured'})
     lines += ['', '### Training: `model.fit` steps per second', '']
     lines += _render_dataset(results.get('training') or {'missing': 'not measured'})
+    lines += ['', '### balanced_dataset as the number of classes grows', '']
+    lines += _render_dataset(results.get('classes') or {'missing': 'not measured'})
 
     lines += ['', '## 4. Scaling curve', '']
     lines += [
@@ -559,6 +602,7 @@ def all_goals(results: dict) -> list:
         + augmenter_goals(results)
         + dataset_goals(results)
         + training_goals(results)
+        + classes_goals(results)
         + bench_time_goals(results)
     )
 

@@ -43,6 +43,7 @@ DEFAULTS = {
     'dataset_runs': 5,
     'recipe_runs': 1,  # the bounded runs of rejection_resample and filter + sample
     'training_runs': 5,
+    'classes_runs': 3,  # alternating runs per method in the many-classes benchmark
 }
 FULL = {
     **DEFAULTS,
@@ -68,6 +69,7 @@ SMOKE = {
     'dataset_runs': 1,
     'recipe_runs': 1,
     'training_runs': 1,
+    'classes_runs': 1,
 }
 LARGE = 300_000
 
@@ -98,6 +100,9 @@ def parse_args(argv):
     parser.add_argument('--note', default='', help='a note printed at the top of RESULTS.md')
     parser.add_argument(
         '--skip-dataset', action='store_true', help='skip the balanced_dataset benchmark'
+    )
+    parser.add_argument(
+        '--skip-classes', action='store_true', help='skip the many-classes benchmark'
     )
     parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
@@ -144,6 +149,26 @@ def dataset_and_training_job(
     best = {w['workload']: w['best_plain'] for w in dataset['workloads']}
     training = bench_training.run(smoke, training_runs, best)
     return {'dataset': dataset, 'training': training}
+
+
+def run_classes_bench(args) -> dict:
+    """balanced_dataset at 10 to 10,000 classes (benchmarks/bench_classes.py), in a fresh
+    process."""
+    if args.skip_classes:
+        return {'missing': 'not measured: skipped (--skip-classes)'}
+    common.log('balanced_dataset as the number of classes grows')
+    spec = common.Job(
+        'classes',
+        'benchmarks.run:classes_job',
+        {'smoke': args.smoke, 'runs': args.classes_runs},
+    )
+    return common.run_isolated(spec)[0] if args.isolated else common.run_inprocess(spec)
+
+
+def classes_job(smoke: bool, runs: int) -> dict:
+    from benchmarks import bench_classes
+
+    return bench_classes.run(smoke, runs)
 
 
 def measure_demo(args) -> dict:
@@ -204,6 +229,7 @@ def main(argv=None) -> int:
         floors,
     )
     results['dataset'], results['training'] = run_dataset_benches(args)
+    results['classes'] = run_classes_bench(args)
     results['demo'] = measure_demo(args)
     results['total_seconds'] = time.time() - started
     from benchmarks import report

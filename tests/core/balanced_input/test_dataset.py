@@ -2,6 +2,7 @@
 
 import collections
 import os
+import re
 
 import apache_beam as beam
 import numpy as np
@@ -10,10 +11,10 @@ import tensorflow as tf
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tests.core.balanced_input.support import COUNTS, SCHEMA, batches, lay_out, read_file
+from tests.core.balanced_input.support import COUNTS, RECORDS, SCHEMA, batches, lay_out, read_file
 from tests.support.examples import example
 from tfx_balance.core import balanced_input as bi
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.errors import ConfigError, DataError
 
 
 def test_uniform_batches_hold_exactly_b_over_k_of_each_class(laid_out):
@@ -211,3 +212,18 @@ def test_inverse_frequency_weights_of_tiny_size_are_accepted(laid_out):
     # 18, 45, 180 and 360 examples.
     got = _labels(ds, 67)
     assert [(got == c).sum() for c in range(4)] == [18, 45, 180, 360]
+
+
+def test_a_deleted_class_file_is_named_when_the_dataset_is_built(tmp_path):
+    from tests.reliability.test_bad_input import documented_errors
+
+    split_dir = lay_out(str(tmp_path), RECORDS)
+    ((_, plan),) = bi.load_plans(split_dir)
+    gone = os.path.join(split_dir, plan.files[2][0])
+    os.remove(gone)
+    with pytest.raises(DataError) as info:
+        bi.balanced_dataset(os.path.join(split_dir, '*'), 'label', batch_size=8, schema=SCHEMA)
+    message = str(info.value)
+    assert message.startswith(f"class '2' is missing file {gone}: 1 of its 1 files listed in ")
+    assert f'{tmp_path}/{bi.PLAN_FILE}' in message and 'Re-run BalancedInputGen' in message
+    assert any(re.search(p, message) for p in documented_errors()), message

@@ -39,9 +39,9 @@ def test_every_example_of_a_class_is_seen_once_per_pass_before_any_repeat(laid_o
 
 @pytest.mark.parametrize('weights, batch_size', [(None, 8), ({0: 1, 1: 1, 2: 2}, 7)])
 def test_example_by_example_path_gives_the_same_batches(laid_out, monkeypatch, weights, batch_size):
-    def run():
+    def run():  # the streamed path (memory_budget=0): one stream per class
         ds = bi.balanced_dataset(
-            laid_out, 'label', batch_size, schema=SCHEMA, weights=weights, seed=5
+            laid_out, 'label', batch_size, schema=SCHEMA, weights=weights, seed=5, memory_budget=0
         )
         return np.concatenate([x for x, _ in batches(ds, 30)])
 

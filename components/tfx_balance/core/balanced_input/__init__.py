@@ -8,8 +8,10 @@ Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
    and output-bias initialiser ``log(n_c / n)``), written by the caller with
    :func:`plans_to_json`. Its arguments are a :class:`LayoutConfig` (:mod:`.config`).
 2. **Reading (tf.data).** :func:`balanced_dataset` (:mod:`.dataset`) finds the plan next to the
-   files, builds one shuffled, repeating stream per class (:mod:`.streams`) and interleaves them
-   with a precomputed, repeating schedule (:mod:`.schedule`): per batch, class ``k`` gets
+   files and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
+   by default) it reads them once and samples them in memory (:mod:`.memory`: cost independent
+   of the number of classes); otherwise it builds one shuffled, repeating stream per class
+   (:mod:`.streams`). Both follow a precomputed schedule (:mod:`.schedule`): per batch, class ``k`` gets
    ``floor(B * p_k)`` or ``ceil(B * p_k)`` examples (``p_k`` its weight share), and over the
    schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
    dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
@@ -27,6 +29,7 @@ Rules: docs/balanced_input_gen.md.
 from tfx_balance.core.balanced_input.config import LayoutConfig
 from tfx_balance.core.balanced_input.dataset import balanced_dataset, steps_per_epoch
 from tfx_balance.core.balanced_input.layout import BalancedLayout
+from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
 from tfx_balance.core.balanced_input.plan import (
     COMPONENT,
     DEFAULT_EXAMPLES_PER_SHARD,
@@ -52,6 +55,7 @@ from tfx_balance.core.balanced_input.streams import (
 
 __all__ = [
     'COMPONENT',
+    'DEFAULT_MEMORY_BUDGET',
     'DEFAULT_EXAMPLES_PER_SHARD',
     'DEFAULT_SHUFFLE_BUFFER',
     'PLAN_FILE',

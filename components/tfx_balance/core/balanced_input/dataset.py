@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
+from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
 from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of
 from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
@@ -131,6 +132,7 @@ def balanced_dataset(
     label_key: str | None = None,
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
     provenance_features: Sequence[str] = PROVENANCE_FEATURES,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ):
     """Endless ``(features, label)`` batches with an exact, deterministic class balance.
 
@@ -155,13 +157,19 @@ def balanced_dataset(
       seed: seed of the per-class shuffles (same seed, same stream).
       label_key: feature popped as the label after parsing/transforming (default
         ``label_feature``; set it when the transform renames the label).
-      shuffle_buffer: per-class shuffle buffer (a class smaller than it is fully shuffled).
+      shuffle_buffer: per-class shuffle buffer of streamed classes (a class smaller than it is
+        fully shuffled; classes held in memory are always fully shuffled).
       provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``
         and ``source_feature``), parsed even where the schema marks them ``DEPRECATED``, as
         SchemaGen does when eval/test lack them (see :func:`provenance_spec`), and carried past
         ``tf_transform_output``'s transform like the label. Pass ``()`` to parse exactly what
         the schema keeps. Drop them before the model (``features.pop('is_synthetic')``) unless
         it should see them.
+      memory_budget: bytes of serialized examples (plus 48 per example) that may be held in
+        memory (default 256 MiB). If every sampled class fits, the classes are read once into
+        memory and sampled from there (start-up and per-batch cost independent of the number of
+        classes, a full reshuffle of every class every pass); otherwise, or with ``0``, each
+        class is streamed from its files with a ``shuffle_buffer`` window shuffle.
 
     Returns:
       A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
@@ -171,7 +179,13 @@ def balanced_dataset(
 
     classes = classes_of(file_pattern_or_list)
     groups, grouped = record_groups(
-        file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
+        file_pattern_or_list,
+        batch_size,
+        weights,
+        seed,
+        shuffle_buffer,
+        label_feature,
+        memory_budget,
     )
     if isinstance(provenance_features, str):
         provenance_features = (provenance_features,)

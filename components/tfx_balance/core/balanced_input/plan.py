@@ -266,6 +266,32 @@ def _merge(located: Sequence[Tuple[str, LayoutPlan]]) -> MergedClasses:
     )
 
 
+def check_layout(classes: MergedClasses) -> None:
+    """Raises a ``DataError`` naming the class and file if a file in the plan is missing.
+
+    Cheap: one listing per split folder, no file is opened. Called when a dataset is built, so a
+    damaged layout fails there, not with TensorFlow's ``NotFoundError`` in the middle of training.
+    """
+    import tensorflow as tf
+
+    listed: Dict[str, set] = {}
+    for name, files in zip(classes.names, classes.files):
+        for path in files:
+            folder, base = os.path.split(path)
+            if folder not in listed:
+                present = tf.io.gfile.listdir(folder) if tf.io.gfile.isdir(folder) else []
+                listed[folder] = {f.rstrip('/') for f in present}
+            if base not in listed[folder]:
+                missing = [f for f in files if os.path.basename(f) not in listed[folder]]
+                raise DataError(
+                    f"class '{name}' is missing file {path}: {len(missing)} of its "
+                    f'{len(files)} files listed in '
+                    f'{os.path.join(os.path.dirname(folder), PLAN_FILE)} are not there, so the '
+                    f'layout is damaged. Re-run {COMPONENT} (with caching off for that run) to '
+                    'write the split again, and do not move or delete its output files.'
+                )
+
+
 def classes_of(plan_or_files) -> MergedClasses:
     """The classes of ``[(split_dir, plan)]`` or of the files named by patterns, merged."""
     if isinstance(plan_or_files, LayoutPlan):

@@ -2,8 +2,9 @@
 
 One shuffled, endlessly repeating stream per class (:func:`class_chunks`: each example read once
 per pass over its class) is interleaved by the repeating schedule of
-:mod:`~tfx_balance.core.balanced_input.schedule`. Parsing is left to
-:mod:`~tfx_balance.core.balanced_input.dataset`. Rules: docs/balanced_input_gen.md.
+:mod:`~tfx_balance.core.balanced_input.schedule`. Classes that fit the memory
+budget are sampled in memory instead (:mod:`~tfx_balance.core.balanced_input.memory`). Parsing is
+left to :mod:`~tfx_balance.core.balanced_input.dataset`. Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from tfx_balance.core.balanced_input.plan import COMPONENT, classes_of
+from tfx_balance.core.balanced_input.memory import (
+    DEFAULT_MEMORY_BUDGET,
+    READ_BUFFER,
+    load_classes,
+    memory_groups,
+)
+from tfx_balance.core.balanced_input.plan import COMPONENT, check_layout, classes_of
 from tfx_balance.core.balanced_input.schedule import (
     batch_order,
     batch_rows,
@@ -36,8 +43,6 @@ MAX_CACHED_BYTES = 16 << 20
 # Windows of a class held by the shuffle of window order: memory per class stays bounded (about
 # this many windows plus one being read) whatever the class size.
 WINDOW_SHUFFLE_BUFFER = 4
-# Bytes each class file's reader reads ahead (tf.data's default is 256 KiB).
-READ_BUFFER = 1 << 20
 
 
 def _stream_seed(seed: int, name: str, what: str) -> int:
@@ -112,6 +117,7 @@ def balanced_records(
     seed: int = 0,
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
     label_feature: str | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ):
     """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset).
 
@@ -126,14 +132,28 @@ def balanced_records(
     import tensorflow as tf
 
     groups, grouped = record_groups(
-        file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature
+        file_pattern_or_list,
+        batch_size,
+        weights,
+        seed,
+        shuffle_buffer,
+        label_feature,
+        memory_budget,
     )
     if not grouped:
         return groups
     return groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
 
 
-def record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffer, label_feature):
+def record_groups(
+    file_pattern_or_list,
+    batch_size,
+    weights,
+    seed,
+    shuffle_buffer,
+    label_feature,
+    memory_budget=DEFAULT_MEMORY_BUDGET,
+):
     """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
     else batches (``tf.string [B]``)."""
     import tensorflow as tf
@@ -145,9 +165,15 @@ def record_groups(file_pattern_or_list, batch_size, weights, seed, shuffle_buffe
             f"by ('{classes.label_feature}'); pass label_feature='{classes.label_feature}' or "
             f'lay the data out again with {COMPONENT}(label_feature={label_feature!r}).'
         )
+    check_layout(classes)
     shares = resolve_weights(weights, classes.names, batch_size)
     active = [k for k, p in enumerate(shares) if p > 0]
     active_shares = [shares[k] for k in active]
+    if memory_budget:
+        records = load_classes(classes, active, memory_budget)
+        if records is not None:  # every sampled class fits: one read, no per-class streams
+            groups = memory_groups(records, classes, active, active_shares, batch_size, seed)
+            return groups, True
     period = schedule_period(active_shares, batch_size)
     chunks = [
         class_chunks(classes.files[k], classes.counts[k], seed, classes.names[k], shuffle_buffer)

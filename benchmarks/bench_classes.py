@@ -25,11 +25,8 @@ Run: ``python -m benchmarks.bench_classes [--smoke] [--runs N]``; ``run(smoke)``
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import math
 import os
-import shutil
 import statistics
 import time
 
@@ -37,7 +34,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
 from benchmarks import bench_balanced_dataset as reads  # noqa: E402
-from benchmarks.workloads import LABEL, Workload  # noqa: E402
+from benchmarks import workloads  # noqa: E402
+from benchmarks.workloads import LABEL, Workload, zipf_counts  # noqa: E402
 
 WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_work', 'classes')
 TOTAL = 200_000
@@ -52,14 +50,6 @@ FIT_STEPS = 150
 FIT_WARM = 20
 
 
-def zipf_counts(total: int, classes: int) -> list:
-    """Class sizes proportional to ``1 / (k + 1)``, at least 1 each, summing to ``total``."""
-    weights = [1 / (k + 1) for k in range(classes)]
-    counts = [max(1, math.floor(total * w / sum(weights))) for w in weights]
-    counts[0] += total - sum(counts)
-    return counts
-
-
 def batch_size_for(classes: int) -> int:
     return 1024 * max(1, math.ceil(classes / 1024))
 
@@ -71,64 +61,14 @@ def workload(classes: int, total: int = TOTAL) -> Workload:
         classes,
         batch_size_for(classes),
         tuple((f'f{j:02d}', 1) for j in range(20)),
+        sizes='zipf',
+        shards=FILES,
     )
 
 
-def _generate(w: Workload, raw_dir: str) -> None:
-    import numpy as np
-    import tensorflow as tf
-
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(w.classes), zipf_counts(w.total, w.classes))
-    rng.shuffle(labels)
-    values = rng.normal(size=(len(labels), len(w.floats))).astype(np.float32)
-    os.makedirs(raw_dir, exist_ok=True)
-    paths = [os.path.join(raw_dir, f'part-{s:05d}-of-{FILES:05d}.gz') for s in range(FILES)]
-    writers = [tf.io.TFRecordWriter(p, options='GZIP') for p in paths]
-    for i, label in enumerate(labels):
-        feature = {
-            name: tf.train.Feature(float_list=tf.train.FloatList(value=[values[i, j]]))
-            for j, (name, _) in enumerate(w.floats)
-        }
-        feature[LABEL] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
-        ex = tf.train.Example(features=tf.train.Features(feature=feature))
-        writers[i % FILES].write(ex.SerializeToString())
-    for writer in writers:
-        writer.close()
-
-
-def _lay_out(raw_dir: str, root: str) -> None:
-    import apache_beam as beam
-
-    from tfx_balance.core.balanced_input import PLAN_FILE, BalancedLayout, plans_to_json
-
-    def write_plan(plans):
-        with open(os.path.join(root, PLAN_FILE), 'w') as f:
-            json.dump(plans_to_json(plans), f)
-
-    with beam.Pipeline(argv=['--direct_num_workers=1']) as p:
-        _ = (
-            p
-            | beam.io.ReadFromTFRecord(os.path.join(raw_dir, '*.gz'))
-            | BalancedLayout(os.path.join(root, 'Split-train'), 'train', LABEL, seed=0)
-            | beam.combiners.ToList()
-            | beam.Map(write_plan)
-        )
-
-
 def prepare(w: Workload) -> tuple:
-    """Generates and lays out ``w`` once; returns (raw files, laid-out file pattern)."""
-    base = os.path.join(WORK, f'{w.name}-n{w.total}')
-    raw_dir, root = os.path.join(base, 'raw'), os.path.join(base, 'balanced')
-    done = os.path.join(base, 'DONE')
-    if not os.path.exists(done):
-        shutil.rmtree(base, ignore_errors=True)
-        t = time.time()
-        _generate(w, raw_dir)
-        _lay_out(raw_dir, root)
-        print(f'{w.name}: generated and laid out {w.total} examples in {time.time() - t:.1f} s')
-        open(done, 'w').close()
-    return sorted(glob.glob(os.path.join(raw_dir, '*.gz'))), os.path.join(root, 'Split-train', '*')
+    """Generates and lays out ``w`` once under ``WORK``; returns (raw files, laid-out pattern)."""
+    return workloads.prepare(w, WORK)
 
 
 def plain_shuffled(files, w: Workload):

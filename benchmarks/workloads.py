@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import json
+import math
 import os
 import shutil
 import time
@@ -37,6 +38,8 @@ class Workload:
     batch: int
     floats: tuple  # (feature name, width) of float features
     ints: tuple = ()  # (feature name, number of ids) of int64 scalar features
+    sizes: str = 'geometric'  # class sizes: 'geometric' (class_counts) or 'zipf' (zipf_counts)
+    shards: int = SHARDS  # gzipped files of the plain read's input
 
     def describe(self) -> str:
         parts = [
@@ -92,19 +95,34 @@ def class_counts(total: int, classes: int) -> list:
     return counts
 
 
+def zipf_counts(total: int, classes: int) -> list:
+    """Class sizes proportional to ``1 / (k + 1)``, at least 1 each, summing to ``total``."""
+    weights = [1 / (k + 1) for k in range(classes)]
+    counts = [max(1, math.floor(total * w / sum(weights))) for w in weights]
+    counts[0] += total - sum(counts)
+    return counts
+
+
+def class_sizes(workload: Workload) -> list:
+    """The workload's class sizes (its ``sizes`` rule)."""
+    rule = zipf_counts if workload.sizes == 'zipf' else class_counts
+    return rule(workload.total, workload.classes)
+
+
 def _generate(workload: Workload, raw_dir: str) -> None:
-    """Writes the examples, classes interleaved at random, as ``SHARDS`` gzipped files."""
+    """Writes the examples, classes interleaved at random, as ``workload.shards`` gzipped files."""
     import numpy as np
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(workload.classes), class_counts(workload.total, workload.classes))
+    labels = np.repeat(np.arange(workload.classes), class_sizes(workload))
     rng.shuffle(labels)
     n = len(labels)
     floats = {name: rng.normal(size=(n, w)).astype(np.float32) for name, w in workload.floats}
     ints = {name: rng.integers(0, ids, size=n) for name, ids in workload.ints}
     os.makedirs(raw_dir, exist_ok=True)
-    files = [os.path.join(raw_dir, f'part-{s:05d}-of-{SHARDS:05d}.gz') for s in range(SHARDS)]
+    shards = workload.shards
+    files = [os.path.join(raw_dir, f'part-{s:05d}-of-{shards:05d}.gz') for s in range(shards)]
     writers = [tf.io.TFRecordWriter(f, options='GZIP') for f in files]
     for i, label in enumerate(labels):
         feature = {
@@ -115,7 +133,7 @@ def _generate(workload: Workload, raw_dir: str) -> None:
             feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[values[i]]))
         feature[LABEL] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
         ex = tf.train.Example(features=tf.train.Features(feature=feature))
-        writers[i % SHARDS].write(ex.SerializeToString())
+        writers[i % shards].write(ex.SerializeToString())
     for w in writers:
         w.close()
 
@@ -139,9 +157,10 @@ def _lay_out(raw_dir: str, root: str) -> None:
         )
 
 
-def prepare(workload: Workload) -> tuple:
-    """Generates and lays out the workload once; returns (raw files, laid-out file pattern)."""
-    base = os.path.join(WORK, f'{workload.name}-n{workload.total}')
+def prepare(workload: Workload, work: str = WORK) -> tuple:
+    """Generates and lays out the workload once under ``work``; returns (raw files, laid-out file
+    pattern)."""
+    base = os.path.join(work, f'{workload.name}-n{workload.total}')
     raw_dir, root = os.path.join(base, 'raw'), os.path.join(base, 'balanced')
     done = os.path.join(base, 'DONE')
     if not os.path.exists(done):

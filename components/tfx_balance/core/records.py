@@ -18,7 +18,8 @@ and bytes labels raises the one error every component gives for that
 (:func:`~tfx_balance.core.labels.check_label_kinds`).
 
 Functions run on workers: every function a component's Beam job runs per file or per element
-(:func:`read_named_file_batches`, :func:`write_split_file`, :func:`unbatch`) is defined here, not as a lambda in an executor or ``tfx_balance.artifacts``: a
+(:func:`read_named_file_batches`, :func:`write_split_file`, :func:`unbatch`) is defined here,
+not as a lambda in an executor or ``tfx_balance.artifacts``: a
 ``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
 those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
 label decoding run per element) and ``core/``, once per worker process.

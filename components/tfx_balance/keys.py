@@ -10,6 +10,8 @@ ANOMALIES_KEY = 'anomalies'
 LABEL_FEATURE_KEY = 'label_feature'
 SEED_KEY = 'seed'
 SPLITS_KEY = 'splits'
+# None (one label per example), 'ids' (0..n label values) or 'multi_hot' (a fixed-length 0/1 vector).
+MULTI_LABEL_KEY = 'multi_label'
 
 # StratifiedSplitter.
 INPUT_SPLITS_KEY = 'input_splits'

@@ -96,4 +96,4 @@ dist: install
 	uv build --out-dir dist
 
 clean:
-	rm -rf runs build dist *.egg-info .pytest_cache
+	rm -rf runs build dist *.egg-info components/*.egg-info .pytest_cache

@@ -40,8 +40,9 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         leakage = LeakageCheck(examples=augmenter.outputs['examples'])
         trainer.add_upstream_node(leakage)  # nothing trains on leaking splits
 
-    It reads every example of the checked splits with Beam (streaming; memory bounded by the
-    findings, not by the data) and counts:
+    It reads every example of the checked splits with Beam, streaming (a worker holds one
+    bucket of content keys, 8 bytes per example of about 32 MiB of input; the report grows with
+    the findings, not with the data), and counts:
 
     - examples whose content key (the splitter's key of the features, the same for every
       serialization of them; the provenance features are left out) occurs in two or more

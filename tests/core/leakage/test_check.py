@@ -5,6 +5,7 @@ and the report does not depend on batching, order or the number of key buckets."
 import collections
 import itertools
 import os
+import re
 import tempfile
 
 import apache_beam as beam
@@ -222,4 +223,8 @@ def test_a_provenance_feature_that_is_not_0_or_1_is_a_data_error_naming_the_spli
         run(items, LeakageConfig().validate())
     from tfx_balance.artifacts import unwrap_error  # the executor's view of the Beam failure
 
-    assert isinstance(unwrap_error(info.value), DataError)
+    error = unwrap_error(info.value)
+    assert isinstance(error, DataError)
+    from tests.reliability.test_bad_input import documented_errors
+
+    assert any(re.search(p, str(error)) for p in documented_errors()), str(error)

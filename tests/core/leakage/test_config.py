@@ -56,8 +56,11 @@ def test_training_splits_default_to_train_and_folds_and_must_be_checked_splits()
     assert explicit.resolve_training_splits(splits) == ('train', 'eval')  # in split order
     with pytest.raises(
         ConfigError, match="training_splits names split\\(s\\) 'valid' that are not"
-    ):
+    ) as info:
         LeakageConfig(training_splits=['valid']).validate().resolve_training_splits(splits)
+    from tests.reliability.test_bad_input import documented_errors
+
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 
 
 def test_bucket_count_grows_with_the_input_up_to_its_cap():

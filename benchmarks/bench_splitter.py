@@ -148,6 +148,7 @@ JOBS = {
     'splitter': 'benchmarks.bench_splitter:splitter_job',
     'floor': 'benchmarks.bench_splitter:floor_job',
     'tfx_hash': 'benchmarks.bench_splitter:tfx_hash_job',
+    'leakage': 'benchmarks.bench_leakage:leakage_job',  # LeakageCheck (issue 26)
 }
 
 
@@ -196,7 +197,7 @@ def run(
         return cache[key]
 
     for n in sizes:
-        kinds = ['floor', 'splitter']
+        kinds = ['floor', 'splitter', 'leakage']
         if tfx_hash_max is None or n <= tfx_hash_max:
             kinds.append('tfx_hash')
         common.log(f'{" vs ".join(kinds)} at {n:,} examples')

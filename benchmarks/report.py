@@ -15,6 +15,7 @@ from benchmarks.goals import (
     CLASSES_FIRST_BATCH_GOAL,
     CLASSES_RATE_GOAL,
     DATASET_GOAL,
+    LEAKAGE_TIME_GOAL,
     SPLIT_MEMORY_GOAL,
     SPLIT_TIME_GOAL,
     TRAINING_GOAL,
@@ -88,6 +89,17 @@ def splitter_goals(results: dict) -> list:
                 '' if met else SPLIT_TIME_WHY,
             )
         )
+    for n, row in sorted(compare.items(), key=lambda kv: int(kv[0])):
+        if 'leakage' in row:
+            ratio = row['leakage']['seconds'] / row['floor']['seconds']
+            goals.append(
+                (
+                    f'LeakageCheck wall time <= {LEAKAGE_TIME_GOAL}x the I/O floor ({_size(n)})',
+                    f'{ratio:.2f}x',
+                    ratio <= LEAKAGE_TIME_GOAL,
+                    '',
+                )
+            )
     measured = {int(n): row['splitter'] for n, row in results['splitter']['scaling'].items()}
     measured.update({int(n): row['splitter'] for n, row in compare.items()})
     sizes = sorted(measured)
@@ -328,6 +340,7 @@ LABELS = {
     'floor': 'I/O floor (TFXIO read, hash partition, gzip write)',
     'splitter': 'StratifiedSplitter executor',
     'tfx_hash': "TFX ImportExampleGen hash split (TFX's own functions)",
+    'leakage': 'LeakageCheck executor (reads train/eval, writes a report; examples checked)',
 }
 
 
@@ -452,7 +465,9 @@ def render(results: dict) -> str:
         lines += [f'### {_size(n)} examples', '']
         rows = [_job_row(LABELS['floor'], row['floor'])]
         rows += [
-            _job_row(LABELS[k], row[k], row['floor']) for k in ('splitter', 'tfx_hash') if k in row
+            _job_row(LABELS[k], row[k], row['floor'])
+            for k in ('splitter', 'tfx_hash', 'leakage')
+            if k in row
         ]
         lines += _table(JOB_HEADER, rows) + ['']
 

@@ -12,6 +12,7 @@ _LAZY = {
     'steps_per_epoch': 'tfx_balance.core.balanced_input',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
+    'LeakageCheck': 'tfx_balance.leakage_check.component',
     'balanced_eval_config': 'tfx_balance.metrics',
     'label_schema': 'tfx_balance.core.class_distribution',
     'label_stats_options': 'tfx_balance.core.class_distribution',

@@ -50,6 +50,14 @@ COMPARE_SPLITS_KEY = 'compare_splits'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 
+# LeakageCheck (also reads SPLITS_KEY, PROVENANCE_FEATURE_KEY, SOURCE_FEATURE_KEY).
+TRAINING_SPLITS_KEY = 'training_splits'
+ALLOW_DUPLICATES_KEY = 'allow_duplicates'
+ALLOW_SYNTHETIC_OUTSIDE_KEY = 'allow_synthetic_outside'
+MAX_EXAMPLES_KEY = 'max_examples'
+LEAKAGE_JSON_FILE = 'leakage.json'
+LEAKAGE_MARKDOWN_FILE = 'leakage.md'
+
 # TFMA metrics (tfx_balance.metrics): metric names, and the suffix of each metric's diagnostic key
 # that lists the classes absent from the evaluation data.
 MACRO_RECALL = 'macro_recall'

@@ -39,6 +39,8 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
     assert 'Smoke run' in text
     for row in (
         '| StratifiedSplitter wall time <= 1.3x the I/O floor (1k) |',
+        '| LeakageCheck wall time <= 1.5x the I/O floor (1k) |',
+        '| LeakageCheck executor (reads train/eval, writes a report; examples checked) |',
         "| BalancedAugmenter 'copy' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'numeric' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'interpolate' time per written example <= 2.0x the floor |",

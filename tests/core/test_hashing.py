@@ -64,3 +64,19 @@ def test_a_record_that_is_not_an_example_keys_as_its_bytes(record):
 
 def test_empty_examples_share_one_key():
     assert example_keys([b'', b'\n\x00', example()]) == [bytes(8)] * 3
+
+
+def test_ignored_features_are_left_out_of_the_key():
+    """An example marked by BalancedAugmenter keys as its unmarked self with the provenance
+    features ignored, through the batch path and the path of records written in pieces."""
+    from tfx_balance.core.augment.provenance import Provenance
+
+    marks = Provenance('is_synthetic', 'source_fingerprint')
+    plain = RECORDS[:6]
+    marked = [marks.original(r) for r in plain[:3]] + [marks.copy(r, 'ab12') for r in plain[3:]]
+    ignore = ('is_synthetic', 'source_fingerprint')
+    assert example_keys(marked, ignore_features=ignore) == example_keys(plain)
+    assert not set(example_keys(marked)) & set(example_keys(plain))
+    in_pieces = plain[0] + example(is_synthetic=1)  # protobuf merges the two messages
+    assert example_keys([in_pieces], ignore) == [example_key(plain[0])]
+    assert example_keys(plain, ignore_features=['other']) == example_keys(plain)

@@ -68,7 +68,7 @@ def example_rng(seed: int, fingerprint: str, index: int = 0) -> np.random.Genera
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words.tolist())))
 
 
-def example_keys(records: Sequence[bytes]) -> List[bytes]:
+def example_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) -> List[bytes]:
     """Returns the content key (8 bytes) of each serialized ``tf.train.Example`` in ``records``.
 
     The key is the sum modulo 2**64 of the FarmHash64 fingerprints (``tf.fingerprint``, the same
@@ -79,20 +79,25 @@ def example_keys(records: Sequence[bytes]) -> List[bytes]:
     per 20-feature example). A record with more than its one ``features`` field (written in
     pieces, which protobuf merges, or with unknown fields) is keyed as its deterministic
     serialization; a record that is not a ``tf.train.Example`` keys as its own bytes.
+
+    ``ignore_features``: feature names left out of the key (their entries are not summed), so
+    an example keys as it would without them, e.g. BalancedAugmenter's provenance features
+    (``LeakageCheck`` matches an original marked ``is_synthetic = 0`` with its unmarked copy).
     """
     import tensorflow as tf
 
     if not len(records):
         return []
+    ignore = tuple(sorted(set(ignore_features)))
     try:
-        sums, simple = _fingerprint_sums_fn()(tf.constant(records, tf.string))
+        sums, simple = _fingerprint_sums_fn(ignore)(tf.constant(records, tf.string))
     except tf.errors.OpError:  # some record does not decode: key them one by one
         if len(records) == 1:
-            return [_merged_key(records[0])]
-        return [key for record in records for key in example_keys([record])]
+            return [_merged_key(records[0], ignore)]
+        return [key for record in records for key in example_keys([record], ignore)]
     keys = [_KEY_STRUCT.pack(s) for s in sums.numpy().tolist()]
     for i in np.flatnonzero(~simple.numpy()).tolist():
-        keys[i] = _merged_key(records[i])
+        keys[i] = _merged_key(records[i], ignore)
     return keys
 
 
@@ -104,7 +109,7 @@ def example_key(record: bytes) -> bytes:
 _KEY_STRUCT = struct.Struct('>Q')
 
 
-def _merged_key(record: bytes) -> bytes:
+def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
     """The key of a record :func:`example_keys` cannot read in one piece: that of its
     deterministic serialization, or its own bytes if it is not a ``tf.train.Example``."""
     import tensorflow as tf
@@ -112,8 +117,12 @@ def _merged_key(record: bytes) -> bytes:
     from tensorflow.core.example import example_pb2
 
     try:
-        canonical = example_pb2.Example.FromString(record).SerializeToString(deterministic=True)
-        sums, _ = _fingerprint_sums_fn()(tf.constant([canonical], tf.string))
+        example = example_pb2.Example.FromString(record)
+        for name in ignore:
+            if name in example.features.feature:
+                del example.features.feature[name]
+        canonical = example.SerializeToString(deterministic=True)
+        sums, _ = _fingerprint_sums_fn(ignore)(tf.constant([canonical], tf.string))
     except (DecodeError, tf.errors.OpError):
         return bytes(record)
     return _KEY_STRUCT.pack(sums.numpy().tolist()[0])
@@ -127,8 +136,8 @@ def _release_sums_fn() -> None:
     gc.collect()
 
 
-@functools.lru_cache(maxsize=1)
-def _fingerprint_sums_fn():
+@functools.lru_cache(maxsize=4)
+def _fingerprint_sums_fn(ignore: tuple = ()):
     import tensorflow as tf
 
     atexit.register(_release_sums_fn)
@@ -152,6 +161,13 @@ def _fingerprint_sums_fn():
         prints = tf.reshape(prints, tf.shape(entries))
         # decode_proto pads each row to the batch's largest map: padding counts as 0.
         present = tf.sequence_mask(sizes[:, 0], tf.shape(entries)[1])
+        if ignore:  # leave out the entries of the ignored features (by their decoded name)
+            _, (names,) = tf.io.decode_proto(
+                tf.reshape(entries, [-1]), 'tensorflow.Features.FeatureEntry', ['key'], [tf.string]
+            )
+            names = tf.concat([names, tf.fill([tf.size(names), 1], '')], axis=1)[:, 0]
+            ignored = tf.reduce_any(tf.equal(names[:, None], tf.constant(list(ignore))), axis=1)
+            present = tf.logical_and(present, ~tf.reshape(ignored, tf.shape(entries)))
         total = tf.reduce_sum(tf.where(present, prints, tf.zeros_like(prints)), axis=1)
         return total, simple
 

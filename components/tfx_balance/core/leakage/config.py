@@ -1,0 +1,144 @@
+"""LeakageConfig: the arguments of LeakageCheck, checked once, and their exec-property form.
+
+Rules of each argument: docs/leakage_check.md.
+
+Example:
+    >>> config = LeakageConfig(training_splits=['train'], allow_duplicates=True).validate()
+    >>> LeakageConfig.from_exec_properties(config.to_exec_properties()) == config
+    True
+    >>> LeakageConfig().validate().resolve_training_splits(['fold-0', 'fold-1', 'test'])
+    ('fold-0', 'fold-1')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import math
+from typing import Mapping, Sequence, Tuple
+
+from tfx_balance import keys
+from tfx_balance.core.allocation import validate_split_list
+from tfx_balance.core.errors import ConfigError
+
+# The splits that count as training data when ``training_splits`` is not given.
+DEFAULT_TRAINING_PATTERNS = ('train', 'fold-*')
+DEFAULT_MAX_EXAMPLES = 10
+# Key buckets: one per this many bytes of (compressed) input, at most MAX_BUCKETS (see
+# :func:`bucket_count`).
+BUCKET_INPUT_BYTES = 32 << 20
+MAX_BUCKETS = 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class LeakageConfig:
+    """Arguments of LeakageCheck (see its docstring).
+
+    ``splits``: the splits read (None: every split of the input). ``training_splits``: the splits
+    where synthetic examples belong; None means ``'train'`` and every ``'fold-*'`` split read,
+    ``()`` none (a synthetic example anywhere is then a finding).
+    """
+
+    splits: Tuple[str, ...] | None = None
+    training_splits: Tuple[str, ...] | None = None
+    allow_duplicates: bool = False
+    allow_synthetic_outside: bool = False
+    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
+    source_feature: str = keys.DEFAULT_SOURCE_FEATURE
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+
+    def validate(self) -> LeakageConfig:
+        """Returns the config in canonical form (tuples, bools); raises ``ConfigError``."""
+        splits = None if self.splits is None else validate_split_list(self.splits, 'splits')
+        training = self.training_splits
+        if training is not None:
+            empty = isinstance(training, (list, tuple)) and not training
+            training = () if empty else validate_split_list(training, 'training_splits')
+        for name in ('allow_duplicates', 'allow_synthetic_outside'):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(
+                    f'{name} must be True or False, got {getattr(self, name)!r}; e.g. '
+                    f'{name}=True to record such findings without failing the pipeline.'
+                )
+        for name in ('provenance_feature', 'source_feature'):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(
+                    f'{name} must be a non-empty feature name (a string), got {value!r}; use '
+                    "the name BalancedAugmenter was given (default 'is_synthetic' and "
+                    "'source_fingerprint')."
+                )
+        if self.provenance_feature == self.source_feature:
+            raise ConfigError(
+                f'provenance_feature and source_feature must be two different names, both are '
+                f'{self.provenance_feature!r}.'
+            )
+        count = self.max_examples
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ConfigError(
+                f'max_examples must be an integer >= 0 (fingerprints listed per finding), got '
+                f'{count!r}; e.g. max_examples=10.'
+            )
+        return dataclasses.replace(self, splits=splits, training_splits=training)
+
+    def resolve_training_splits(self, splits: Sequence[str]) -> Tuple[str, ...]:
+        """The training splits among ``splits`` (the splits read); raises ``ConfigError`` if
+        ``training_splits`` names a split that is not read."""
+        if self.training_splits is None:
+            return tuple(
+                s
+                for s in splits
+                if any(fnmatch.fnmatchcase(s, p) for p in DEFAULT_TRAINING_PATTERNS)
+            )
+        missing = [s for s in self.training_splits if s not in splits]
+        if missing:
+            raise ConfigError(
+                f'training_splits names split(s) {", ".join(repr(s) for s in missing)} that are '
+                f'not among the checked splits {list(splits)}; name only checked splits (or '
+                'add them to splits).'
+            )
+        return tuple(s for s in splits if s in self.training_splits)
+
+    def to_exec_properties(self) -> dict:
+        """The ComponentSpec's exec-property values (call on a validated config)."""
+
+        def as_json(value):
+            return None if value is None else json.dumps(list(value))
+
+        return {
+            keys.SPLITS_KEY: as_json(self.splits),
+            keys.TRAINING_SPLITS_KEY: as_json(self.training_splits),
+            keys.ALLOW_DUPLICATES_KEY: int(self.allow_duplicates),
+            keys.ALLOW_SYNTHETIC_OUTSIDE_KEY: int(self.allow_synthetic_outside),
+            keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
+            keys.SOURCE_FEATURE_KEY: self.source_feature,
+            keys.MAX_EXAMPLES_KEY: self.max_examples,
+        }
+
+    @classmethod
+    def from_exec_properties(cls, props: Mapping[str, object]) -> LeakageConfig:
+        def from_json(key):
+            value = props.get(key)
+            return None if value is None else tuple(json.loads(value))
+
+        return cls(
+            splits=from_json(keys.SPLITS_KEY),
+            training_splits=from_json(keys.TRAINING_SPLITS_KEY),
+            allow_duplicates=bool(int(props[keys.ALLOW_DUPLICATES_KEY])),
+            allow_synthetic_outside=bool(int(props[keys.ALLOW_SYNTHETIC_OUTSIDE_KEY])),
+            provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
+            source_feature=props[keys.SOURCE_FEATURE_KEY],
+            max_examples=int(props[keys.MAX_EXAMPLES_KEY]),
+        ).validate()
+
+
+def bucket_count(input_bytes: int) -> int:
+    """The number of key buckets for ``input_bytes`` of input files: one per
+    ``BUCKET_INPUT_BYTES`` (at least 1, at most ``MAX_BUCKETS``), so that one bucket holds the
+    keys (9 bytes each) of at most ~32 MiB of input up to 32 GiB of input.
+
+    >>> bucket_count(0), bucket_count(100 << 20), bucket_count(1 << 50)
+    (1, 4, 1024)
+    """
+    return max(1, min(MAX_BUCKETS, math.ceil(input_bytes / BUCKET_INPUT_BYTES)))

@@ -1,0 +1,161 @@
+"""What the leakage check counts, in mergeable pieces: :class:`LeakageCounts` and how a bucket of
+content keys is turned into them (:func:`count_bucket`).
+
+Every number is exact and every listed example is one of the ``max_examples`` smallest content
+keys of its finding, so the merged counts do not depend on how Beam bundled, ordered or retried
+the work. Keys are the 64-bit content keys of :func:`~tfx_balance.core.hashing.example_keys`
+(as unsigned ints); the report names an example by :func:`~tfx_balance.core.hashing.fingerprint`
+of its key, the fingerprint every error and BalancedAugmenter's ``source_fingerprint`` use.
+
+Example:
+    >>> import numpy as np
+    >>> keys = np.array([5, 7, 7, 9, 5], dtype=np.uint64)
+    >>> splits = [(0, keys[:3]), (1, keys[3:])]  # split 0 holds 5, 7, 7; split 1 holds 9, 5
+    >>> counts = count_bucket(splits, num_splits=2, max_examples=10)
+    >>> int(counts.cross_keys), counts.cross_examples.tolist(), counts.within_extra.tolist()
+    (1, [1, 1], [1, 0])
+    >>> counts.pair_samples[(0, 1)]
+    [5]
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+
+def merge_samples(a: Sequence[int], b: Sequence[int], limit: int) -> List[int]:
+    """The ``limit`` smallest keys of ``a`` and ``b`` (without repeats), ascending."""
+    return sorted(set(a) | set(b))[:limit]
+
+
+class LeakageCounts:
+    """Counts over some of the examples, per split (indexes into the checked splits).
+
+    - ``examples``, ``synthetic``: examples and synthetic examples per split;
+      ``synthetic_samples[j]``: smallest keys of synthetic examples of split ``j`` (kept for
+      splits outside training only).
+    - ``within_keys``, ``within_extra``: per split, the content keys seen more than once in that
+      split and the examples beyond the first of each; ``within_samples[j]``: smallest such keys.
+    - ``cross_keys``: content keys seen in two or more splits; ``cross_examples[j]``: examples of
+      split ``j`` whose key is also in another split.
+    - ``pair_keys[a, b]`` (a < b): keys seen in both; ``pair_examples[a, b]``: examples of ``a``
+      with one of those keys (``[b, a]``: of ``b``); ``pair_samples[(a, b)]``: smallest keys.
+    """
+
+    def __init__(self, num_splits: int):
+        n = num_splits
+        self.num_splits = n
+        self.examples = np.zeros(n, np.int64)
+        self.synthetic = np.zeros(n, np.int64)
+        self.synthetic_samples: List[List[int]] = [[] for _ in range(n)]
+        self.within_keys = np.zeros(n, np.int64)
+        self.within_extra = np.zeros(n, np.int64)
+        self.within_samples: List[List[int]] = [[] for _ in range(n)]
+        self.cross_keys = 0
+        self.cross_examples = np.zeros(n, np.int64)
+        self.pair_keys = np.zeros((n, n), np.int64)
+        self.pair_examples = np.zeros((n, n), np.int64)
+        self.pair_samples: Dict[Tuple[int, int], List[int]] = {}
+
+    def merge(self, other: LeakageCounts, limit: int) -> LeakageCounts:
+        """Adds ``other`` into this one (keeping the ``limit`` smallest keys); returns self."""
+        for name in (
+            'examples',
+            'synthetic',
+            'within_keys',
+            'within_extra',
+            'cross_examples',
+            'pair_keys',
+            'pair_examples',
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.cross_keys += other.cross_keys
+        for j in range(self.num_splits):
+            self.synthetic_samples[j] = merge_samples(
+                self.synthetic_samples[j], other.synthetic_samples[j], limit
+            )
+            self.within_samples[j] = merge_samples(
+                self.within_samples[j], other.within_samples[j], limit
+            )
+        for pair, keys in other.pair_samples.items():
+            self.pair_samples[pair] = merge_samples(self.pair_samples.get(pair, ()), keys, limit)
+        return self
+
+
+def count_batch(
+    split: int,
+    keys: np.ndarray,
+    synthetic: np.ndarray,
+    num_splits: int,
+    keep_synthetic: bool,
+    limit: int,
+) -> LeakageCounts:
+    """The counts of one batch of split ``split``: its examples and synthetic examples (and the
+    smallest keys of the latter if ``keep_synthetic``, i.e. outside the training splits)."""
+    counts = LeakageCounts(num_splits)
+    counts.examples[split] = len(keys)
+    counts.synthetic[split] = int(np.count_nonzero(synthetic))
+    if keep_synthetic and counts.synthetic[split]:
+        counts.synthetic_samples[split] = np.unique(keys[synthetic])[:limit].tolist()
+    return counts
+
+
+def count_bucket(
+    pieces: Sequence[Tuple[int, np.ndarray]], num_splits: int, max_examples: int
+) -> LeakageCounts:
+    """Duplicate counts of one bucket of keys, ``pieces`` being ``(split index, keys)``. Every
+    occurrence of a key must be in this bucket (buckets are chosen by key)."""
+    counts = LeakageCounts(num_splits)
+    pieces = [(split, keys) for split, keys in pieces if len(keys)]
+    if not pieces:
+        return counts
+    keys = np.concatenate([keys for _, keys in pieces])
+    splits = np.concatenate([np.full(len(keys), split, np.int64) for split, keys in pieces])
+    order = np.lexsort((splits, keys))
+    keys, splits = keys[order], splits[order]
+    # One row per distinct (key, split): pk, ps, and how often it occurs, pc.
+    new = np.ones(len(keys), bool)
+    new[1:] = (keys[1:] != keys[:-1]) | (splits[1:] != splits[:-1])
+    starts = np.flatnonzero(new)
+    pk, ps = keys[starts], splits[starts]
+    pc = np.diff(np.append(starts, len(keys)))
+    _count_within(counts, pk, ps, pc, max_examples)
+    _count_across(counts, pk, ps, pc, max_examples)
+    return counts
+
+
+def _count_within(counts, pk, ps, pc, limit) -> None:
+    repeated = pc > 1
+    n = counts.num_splits
+    counts.within_keys = np.bincount(ps[repeated], minlength=n).astype(np.int64)
+    counts.within_extra = np.bincount(ps[repeated], weights=pc[repeated] - 1, minlength=n).astype(
+        np.int64
+    )
+    for j in np.flatnonzero(counts.within_keys).tolist():
+        counts.within_samples[j] = pk[repeated & (ps == j)][:limit].tolist()
+
+
+def _count_across(counts, pk, ps, pc, limit) -> None:
+    first = np.ones(len(pk), bool)
+    first[1:] = pk[1:] != pk[:-1]
+    key_id = np.cumsum(first) - 1
+    leaked = np.bincount(key_id)[key_id] > 1  # rows whose key is in two or more splits
+    if not leaked.any():
+        return
+    _, row = np.unique(key_id[leaked], return_inverse=True)
+    occurrences = np.zeros((row.max() + 1, counts.num_splits), np.int64)
+    occurrences[row, ps[leaked]] = pc[leaked]
+    leaked_keys = pk[leaked & first]  # ascending, one per row of ``occurrences``
+    present = occurrences > 0
+    counts.cross_keys = len(occurrences)
+    counts.cross_examples = occurrences.sum(axis=0)
+    for a in range(counts.num_splits):
+        for b in range(a + 1, counts.num_splits):
+            both = present[:, a] & present[:, b]
+            if both.any():
+                counts.pair_keys[a, b] = np.count_nonzero(both)
+                counts.pair_examples[a, b] = occurrences[both, a].sum()
+                counts.pair_examples[b, a] = occurrences[both, b].sum()
+                counts.pair_samples[(a, b)] = leaked_keys[both][:limit].tolist()

@@ -1,0 +1,110 @@
+"""LeakageCheck: fail a pipeline whose splits share examples or hold synthetic ones in eval."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tfx import types
+from tfx.dsl.components.base import base_beam_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from tfx_balance import keys
+from tfx_balance.channels import check_channel
+from tfx_balance.core.leakage import DEFAULT_MAX_EXAMPLES, LeakageConfig
+from tfx_balance.leakage_check import executor
+
+
+class LeakageCheckSpec(ComponentSpec):
+    PARAMETERS = {
+        keys.SPLITS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.TRAINING_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.ALLOW_DUPLICATES_KEY: ExecutionParameter(type=int),
+        keys.ALLOW_SYNTHETIC_OUTSIDE_KEY: ExecutionParameter(type=int),
+        keys.PROVENANCE_FEATURE_KEY: ExecutionParameter(type=str),
+        keys.SOURCE_FEATURE_KEY: ExecutionParameter(type=str),
+        keys.MAX_EXAMPLES_KEY: ExecutionParameter(type=int),
+    }
+    INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
+
+
+class LeakageCheck(base_beam_component.BaseBeamComponent):
+    """Fails the pipeline if an example is in two splits or a synthetic one is outside training.
+
+    Example:
+        splitter = StratifiedSplitter(examples=example_gen.outputs['examples'], label_feature='y')
+        augmenter = BalancedAugmenter(
+            examples=splitter.outputs['examples'], label_feature='y', splits=['train']
+        )
+        leakage = LeakageCheck(examples=augmenter.outputs['examples'])
+        trainer.add_upstream_node(leakage)  # nothing trains on leaking splits
+
+    It reads every example of the checked splits with Beam, streaming (a worker holds one
+    bucket of content keys, 8 bytes per example of about 32 MiB of input; the report grows with
+    the findings, not with the data), and counts:
+
+    - examples whose content key (the splitter's key of the features, the same for every
+      serialization of them; the provenance features are left out) occurs in two or more
+      splits: exact duplicates across train/eval/test or across folds, per pair of splits;
+    - synthetic examples (``provenance_feature == 1``) outside the training splits;
+    - examples repeated inside one split: reported, not leakage.
+
+    Outputs:
+      anomalies: ExampleAnomalies artifact with ``leakage.json`` and ``leakage.md`` (counts per
+        split pair, up to ``max_examples`` fingerprints per finding), a TFDV ``Anomalies`` per
+        split (``Split-<name>/SchemaDiff.pb``, dataset-level reasons) and the custom property
+        ``blessed`` (split -> 1/0).
+
+    A finding that is not allowed raises ``LeakageError`` (failing the component, so nothing
+    downstream runs); its message names the splits, counts, fingerprints and fixes.
+    """
+
+    SPEC_CLASS = LeakageCheckSpec
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        training_splits: Sequence[str] | None = None,
+        allow_duplicates: bool = False,
+        allow_synthetic_outside: bool = False,
+        splits: Sequence[str] | None = None,
+        provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
+        source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
+        max_examples: int = DEFAULT_MAX_EXAMPLES,
+    ):
+        """Args:
+        examples: Examples channel (tf.Example payload), e.g. StratifiedSplitter's or
+          BalancedAugmenter's ``outputs['examples']``.
+        training_splits: the splits where synthetic examples belong; default ``'train'`` and
+          every ``'fold-*'`` split; ``[]`` for none.
+        allow_duplicates: record examples found in two splits without failing.
+        allow_synthetic_outside: record synthetic examples outside the training splits without
+          failing.
+        splits: the splits checked; default every split of ``examples``.
+        provenance_feature: the int64 feature marking synthetic examples (1), as
+          BalancedAugmenter's argument of that name; left out of the content key, as is
+          ``source_feature``.
+        source_feature: BalancedAugmenter's feature naming a synthetic example's source.
+        max_examples: fingerprints listed per finding in the report.
+
+        Raises:
+          ConfigError: an argument is invalid (the message names it), when the pipeline is built.
+        """
+        check_channel(LeakageCheckSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
+        config = LeakageConfig(
+            splits=splits,
+            training_splits=training_splits,
+            allow_duplicates=allow_duplicates,
+            allow_synthetic_outside=allow_synthetic_outside,
+            provenance_feature=provenance_feature,
+            source_feature=source_feature,
+            max_examples=max_examples,
+        ).validate()
+        spec = LeakageCheckSpec(
+            **config.to_exec_properties(),
+            input_examples=examples,
+            anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
+        )
+        super().__init__(spec=spec)

@@ -1,0 +1,139 @@
+"""LeakageCheck executor: reads the splits with Beam, writes the leakage report, may fail."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List
+
+import apache_beam as beam
+import tensorflow as tf
+from absl import logging
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx import types
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact_utils
+from tfx.utils import io_utils, writer_utils
+
+from tfx_balance import artifacts, keys
+from tfx_balance.class_distribution_validator.executor import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
+from tfx_balance.core.leakage import (
+    FindLeakage,
+    LeakageConfig,
+    LeakageError,
+    bucket_count,
+    error_message,
+    to_markdown,
+)
+from tfx_balance.core.records import read_named_file_batches
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Counts examples shared by splits and synthetic examples outside the training splits.
+
+    Do(input_dict, output_dict, exec_properties):
+      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
+        ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
+        per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
+      exec_properties (:class:`~tfx_balance.core.leakage.LeakageConfig`):
+        splits: JSON list of the splits checked, or null for all.
+        training_splits: JSON list, or null for 'train' and every 'fold-*' split.
+        allow_duplicates, allow_synthetic_outside: 1 records such findings without failing;
+          0 raises ``LeakageError`` on any (no output is written then).
+        provenance_feature, source_feature: BalancedAugmenter's provenance feature names.
+        max_examples: fingerprints listed per finding.
+    """
+
+    COMPONENT = 'LeakageCheck'
+
+    def Do(  # noqa: N802 (TFX API)
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        config = LeakageConfig.from_exec_properties(exec_properties)
+        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
+        artifacts.require_tf_example(examples, self.COMPONENT)
+        splits = artifacts.resolve_splits(examples, config.splits, 'splits')
+        training = config.resolve_training_splits(splits)
+        files = [(s, path) for s in splits for path in artifacts.check_split_files(examples, s)]
+        buckets = bucket_count(sum(tf.io.gfile.stat(path).length for _, path in files))
+        logging.info(
+            '%s: reading split(s) %s (training: %s), %d key bucket(s).',
+            self.COMPONENT,
+            splits,
+            list(training),
+            buckets,
+        )
+        json_path = os.path.join(output.uri, keys.LEAKAGE_JSON_FILE)
+        with artifacts.output_guard(output):
+            with artifacts.checked_beam_pipeline(
+                self._make_beam_pipeline, examples, splits
+            ) as pipeline:
+                _ = (
+                    pipeline
+                    | 'Files' >> beam.Create(files)
+                    | 'SpreadFiles' >> beam.Reshuffle()
+                    | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
+                    | 'FindLeakage' >> FindLeakage(splits, config, buckets)
+                    | 'WriteReport' >> artifacts.WriteJson(json_path)
+                )
+            report = artifacts.read_json(json_path)
+            markdown = to_markdown(report)
+            logging.info('%s report:\n%s', self.COMPONENT, markdown)
+            if not report['passed']:
+                raise LeakageError(error_message(report))
+            _write_output(report, markdown, output, splits, examples)
+
+
+def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
+    """The dataset-level anomalies of ``split``: shared examples, synthetic examples outside
+    training (allowed findings included; they are findings all the same)."""
+    anomalies = anomalies_pb2.Anomalies()
+    info = anomalies.dataset_anomaly_info
+    shared = report['duplicates_across_splits']['per_split'][split]
+    if shared:
+        others = [
+            s
+            for p in report['duplicates_across_splits']['pairs']
+            if p['keys'] and split in p['splits']
+            for s in p['splits']
+            if s != split
+        ]
+        info.reason.add(
+            type=anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+            short_description='Examples shared with other splits',
+            description=f'{shared} example(s) of this split are also in split(s) {others}.',
+        )
+    synthetic = report['synthetic_outside_training']['per_split'].get(split)
+    if synthetic:
+        info.reason.add(
+            type=anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+            short_description='Synthetic examples outside the training splits',
+            description=f'{synthetic["examples"]} synthetic example(s) in this split.',
+        )
+    if info.reason:
+        info.severity = anomalies_pb2.AnomalyInfo.ERROR
+    return anomalies
+
+
+def _write_output(report: dict, markdown: str, output, splits: List[str], examples) -> None:
+    """Writes the markdown summary and the per-split Anomalies; sets ``blessed``."""
+    blessed = {}
+    for split in splits:
+        anomalies = split_anomalies(report, split)
+        path = os.path.join(artifacts.output_split_dir(output, split), SCHEMA_DIFF_FILE)
+        writer_utils.write_anomalies(path, anomalies)
+        blessed[split] = 0 if anomalies.dataset_anomaly_info.reason else 1
+    io_utils.write_string_file(os.path.join(output.uri, keys.LEAKAGE_MARKDOWN_FILE), markdown)
+    output.split_names = artifact_utils.encode_split_names(splits)
+    if examples.has_property('span'):
+        output.span = examples.span
+    output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)
+    if not all(blessed.values()):
+        logging.warning(
+            'LeakageCheck: findings recorded (allowed) in %s: blessed %s', output.uri, blessed
+        )

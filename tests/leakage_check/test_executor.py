@@ -1,0 +1,151 @@
+"""LeakageCheck's executor on real Examples artifacts (Executor.Do, in-process Beam), and its
+constructor: a failing check leaves no output and raises the documented error; a passing one
+writes the same report bytes on every run; the anomalies and ``blessed`` follow the findings."""
+
+import json
+import os
+import re
+
+import pytest
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+from tests.support.examples import example, make_examples_artifact
+from tfx_balance import keys
+from tfx_balance.core.augment.provenance import Provenance
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.leakage import LeakageConfig, LeakageError, leakage_fingerprints
+
+MARKS = Provenance('is_synthetic', 'source_fingerprint')
+
+
+def rows(n, start=0):
+    return [example(label=i % 2, x=float(i)) for i in range(start, start + n)]
+
+
+def planted_splits():
+    """train 20 (marked as BalancedAugmenter marks it), eval 6 with 2 of train's examples and one
+    synthetic example, test 5 with one of train's."""
+    train = rows(20)
+    synthetic = MARKS.copy(example(label=1, x=99.0), 'feed')
+    return {
+        'train': [MARKS.original(r) for r in train],
+        'eval': rows(3, 100) + [train[0], train[1], synthetic],
+        'test': rows(4, 200) + [train[2]],
+    }, synthetic
+
+
+def run_check(tmp_path, data, name='out', **config):
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.leakage_check.executor import Executor
+
+    examples_dir = tmp_path / 'in'
+    examples = (
+        make_examples_artifact(str(examples_dir), data)
+        if not examples_dir.exists()
+        else _existing(examples_dir, data)
+    )
+    output = standard_artifacts.ExampleAnomalies()
+    output.uri = str(tmp_path / name)
+    os.makedirs(output.uri, exist_ok=True)
+    props = LeakageConfig(**config).validate().to_exec_properties()
+    Executor().Do({keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.ANOMALIES_KEY: [output]}, props)
+    return output
+
+
+def _existing(uri, splits):
+    from tfx.components.util import examples_utils
+    from tfx.proto import example_gen_pb2
+    from tfx.types import artifact_utils, standard_artifacts
+
+    artifact = standard_artifacts.Examples()
+    artifact.uri = str(uri)
+    artifact.split_names = artifact_utils.encode_split_names(list(splits))
+    examples_utils.set_payload_format(artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+    return artifact
+
+
+def test_leakage_fails_with_the_documented_error_and_leaves_no_output(tmp_path):
+    from tests.reliability.test_bad_input import documented_errors
+
+    splits, synthetic = planted_splits()
+    with pytest.raises(LeakageError) as info:
+        run_check(tmp_path, splits)
+    message = str(info.value)
+    assert '3 content key(s) (6 examples) occur in two or more splits' in message
+    assert 'train & eval: 2' in message and 'train & test: 1' in message
+    assert (
+        "1 synthetic example(s) (is_synthetic == 1) outside the training split(s) ['train']"
+        in message
+    )
+    assert leakage_fingerprints([synthetic])[0] in message
+    assert 'allow_duplicates=True' in message and 'allow_synthetic_outside=True' in message
+    assert any(re.search(p, message) for p in documented_errors())
+    only_synthetic = {k: v for k, v in splits.items() if k != 'test'}
+    only_synthetic['eval'] = only_synthetic['eval'][:3] + only_synthetic['eval'][5:]
+    with pytest.raises(LeakageError) as info:
+        run_check(tmp_path / 'second', only_synthetic)
+    assert 'content key' not in str(info.value)
+    assert any(re.search(p, str(info.value)) for p in documented_errors())
+    assert os.listdir(tmp_path / 'out') == []
+
+
+def test_allowed_findings_are_recorded_unblessed_and_the_report_is_byte_identical(tmp_path):
+    splits, _ = planted_splits()
+    allowed = {'allow_duplicates': True, 'allow_synthetic_outside': True}
+    first = run_check(tmp_path, splits, 'out1', **allowed)
+    second = run_check(tmp_path, splits, 'out2', **allowed)
+    for name in (keys.LEAKAGE_JSON_FILE, keys.LEAKAGE_MARKDOWN_FILE):
+        assert (tmp_path / 'out1' / name).read_bytes() == (tmp_path / 'out2' / name).read_bytes()
+    report = json.loads((tmp_path / 'out1' / keys.LEAKAGE_JSON_FILE).read_text())
+    assert report['passed'] and report['duplicates_across_splits']['per_split'] == {
+        'train': 3,
+        'eval': 2,
+        'test': 1,
+    }
+    blessed = first.get_json_value_custom_property('blessed')
+    assert dict(blessed) == {'train': 0, 'eval': 0, 'test': 0}
+    eval_diff = anomalies_pb2.Anomalies.FromString(
+        (tmp_path / 'out1' / 'Split-eval' / 'SchemaDiff.pb').read_bytes()
+    )
+    reasons = [r.short_description for r in eval_diff.dataset_anomaly_info.reason]
+    assert reasons == [
+        'Examples shared with other splits',
+        'Synthetic examples outside the training splits',
+    ]
+    assert second.split_names == first.split_names
+
+
+def test_clean_splits_pass_blessed(tmp_path):
+    clean = {'train': rows(20), 'eval': rows(5, 100) + rows(1, 100)}  # a repeat inside eval
+    output = run_check(tmp_path, clean)
+    assert dict(output.get_json_value_custom_property('blessed')) == {'train': 1, 'eval': 1}
+    report = json.loads((tmp_path / 'out' / keys.LEAKAGE_JSON_FILE).read_text())
+    assert report['passed'] and report['duplicates_within_splits']['eval']['extra_examples'] == 1
+
+
+def test_splits_limit_the_check(tmp_path):
+    splits, _ = planted_splits()
+    output = run_check(tmp_path, splits, splits=['train', 'test'], allow_duplicates=True)
+    report = json.loads((tmp_path / 'out' / keys.LEAKAGE_JSON_FILE).read_text())
+    assert report['splits'] == ['train', 'test'] and report['passed']
+    assert dict(output.get_json_value_custom_property('blessed')) == {'train': 0, 'test': 0}
+
+
+def _examples_channel(type_name='Examples'):
+    from tfx.types import Channel, standard_artifacts
+
+    return Channel(type=getattr(standard_artifacts, type_name))
+
+
+def test_component_encodes_its_arguments_and_checks_them_when_built():
+    from tfx_balance import LeakageCheck
+
+    check = LeakageCheck(examples=_examples_channel(), training_splits=['train', 'extra'])
+    props = check.exec_properties
+    assert props[keys.TRAINING_SPLITS_KEY] == '["train", "extra"]'
+    assert props[keys.ALLOW_DUPLICATES_KEY] == 0 and props[keys.SPLITS_KEY] is None
+    with pytest.raises(ConfigError, match='max_examples must be an integer >= 0'):
+        LeakageCheck(examples=_examples_channel(), max_examples=-1)
+    with pytest.raises(ConfigError, match='examples must be a channel of Examples artifacts'):
+        LeakageCheck(examples=_examples_channel('Schema'))

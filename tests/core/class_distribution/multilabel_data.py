@@ -2,6 +2,7 @@
 statistics computed here (real ``tfdv.generate_statistics_from_tfrecord``, no mocks)."""
 
 import os
+import re
 
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
@@ -60,3 +61,11 @@ def statistics(tmp_path, name: str, serialized: list, **options):
 TRAIN = (400, {b'a': 300, b'b': 100, b'c': 20}, 40)
 EVAL = (100, {b'a': 75, b'b': 25, b'c': 5}, 10)
 SKEWED_EVAL = (100, {b'a': 75, b'b': 25, b'c': 20}, 10)
+
+
+def assert_documented(error) -> None:
+    """The error's message matches a row of the table in docs/troubleshooting.md."""
+    from tests.reliability.test_bad_input import documented_errors
+
+    message = str(error.value if hasattr(error, 'value') else error)
+    assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'

@@ -8,6 +8,7 @@ from tests.core.class_distribution.multilabel_data import (
     EVAL,
     SKEWED_EVAL,
     TRAIN,
+    assert_documented,
     label_sets,
     records,
     statistics,
@@ -75,6 +76,7 @@ def test_a_skewed_split_fails_naming_the_label_and_the_split(prevalence):
     assert "label 'c'" in difference.description and "split 'eval'" in difference.description
     assert '0.2000 (20 of 100 examples)' in difference.description
     message = report.error_message()
+    assert_documented(message)
     assert message.startswith("label prevalence check of multi-label feature 'tags' failed")
 
 
@@ -160,8 +162,9 @@ def test_report_json_and_markdown_hold_per_split_cardinality_and_unlabeled(preva
     ],
 )
 def test_bad_multi_label_arguments_are_config_errors(arguments, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as info:
         ValidatorConfig('tags', **arguments).validate()
+    assert_documented(info)
 
 
 def test_config_round_trips_through_exec_properties():

@@ -6,6 +6,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from tests.core.class_distribution.multilabel_data import (
     TRAIN,
+    assert_documented,
     label_sets,
     records,
     statistics,
@@ -44,6 +45,7 @@ def test_int_ids_with_numeric_statistics_are_refused_with_the_fix(tmp_path):
     stats = statistics(tmp_path, 'ids', records(label_sets(20, {1: 15, 2: 5})))
     with pytest.raises(DataError) as info:
         prevalence_from_statistics(stats, 'tags', 'train')
+    assert_documented(info)
     message = str(info.value)
     assert "multi-label feature 'tags' in split 'train' are num_stats" in message
     assert "tfx_balance.label_stats_options('tags')" in message and 'examples=' in message
@@ -63,16 +65,20 @@ def test_empty_label_lists_leave_the_unlabeled_count_unknown_in_statistics(tmp_p
 def test_truncated_rank_histogram_is_refused(tmp_path):
     sets = label_sets(30, {bytes([97 + i]): 5 for i in range(6)})
     stats = statistics(tmp_path, 't', records(sets), num_rank_histogram_buckets=2, num_top_values=2)
-    with pytest.raises(DataError, match="split 'train' list only part of multi-label feature"):
+    with pytest.raises(DataError, match="split 'train' list only part of multi-label feature") as e:
         prevalence_from_statistics(stats, 'tags', 'train')
+    assert_documented(e)
 
 
 def test_statistics_count_a_repeated_label_twice_and_the_examples_refuse_it(tmp_path):
     twice = [example(tags=[b'a', b'a'])] + records(label_sets(3, {b'a': 3}))
     p = prevalence_from_statistics(statistics(tmp_path, 'd', twice), 'tags', 'train')
     assert p.counts == {b'a': 5}  # value occurrences: the documented limit of statistics
-    with pytest.raises(DataError, match="lists label 'a' 2 times in an example of split 'train'"):
+    with pytest.raises(
+        DataError, match="lists label 'a' 2 times in an example of split 'train'"
+    ) as e:
         count_labels(twice, 'tags', 'ids', "split 'train'")
+    assert_documented(e)
 
 
 def test_multi_hot_vectors_are_counted_per_position():
@@ -97,20 +103,25 @@ def test_bad_multi_hot_vectors_are_refused_naming_the_example(bad, message):
     with pytest.raises(DataError, match=message) as info:
         count_labels(good + [bad], 'tags', 'multi_hot', "split 'train'")
     assert 'example fingerprint ' in str(info.value)
+    assert_documented(info)
 
 
 def test_multi_hot_lengths_are_checked_across_batches():
     a = count_labels(records([[0]], mode='multi_hot', width=3), 'tags', 'multi_hot', 'x')
     b = count_labels(records([[0]], mode='multi_hot', width=4), 'tags', 'multi_hot', 'x')
-    with pytest.raises(DataError, match='has vectors of length 3 .* and 4'):
+    with pytest.raises(DataError, match='has vectors of length 3 .* and 4') as info:
         merge_counts([a, b], 'tags', "split 'eval'")
+    assert_documented(info)
 
 
 def test_int_and_bytes_ids_in_one_split_are_refused():
     a = count_labels([example(tags=[1, 2])], 'tags', 'ids', "split 'train'")
     b = count_labels([example(tags=[b'x'])], 'tags', 'ids', "split 'train'")
-    with pytest.raises(DataError, match="'tags' mixes int64 and bytes labels in split 'train'"):
+    with pytest.raises(
+        DataError, match="'tags' mixes int64 and bytes labels in split 'train'"
+    ) as e:
         merge_counts([a, b], 'tags', "split 'train'")
+    assert_documented(e)
 
 
 def test_count_labels_transform_merges_batches_in_a_beam_pipeline():

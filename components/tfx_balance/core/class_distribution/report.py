@@ -112,7 +112,11 @@ class Report:
 
     def count_table(self) -> str:
         splits = list(self.distributions)
-        return format_count_table(self._counts(), splits, title=self.label_feature)
+        table = format_count_table(self._counts(), splits, title=self.label_feature)
+        if self.multi_label:  # the total row sums label values; say how many examples there are
+            sizes = ', '.join(f"'{s}' {d.examples}" for s, d in self.distributions.items())
+            table += f'\n(counts are examples carrying each label; examples per split: {sizes})'
+        return table
 
     def share_table(self) -> Dict[str, Dict[str, float]]:
         return {

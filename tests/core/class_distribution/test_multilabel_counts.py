@@ -15,11 +15,13 @@ from tests.support.examples import example
 from tfx_balance.core.class_distribution import (
     CountLabels,
     count_labels,
+    count_labels_per_record,
     label_stats_options,
     merge_counts,
     prevalence_from_statistics,
     to_prevalence,
 )
+from tfx_balance.core.class_distribution.multilabel_decode import fast_counts
 from tfx_balance.core.errors import DataError
 
 
@@ -139,3 +141,38 @@ def test_count_labels_transform_merges_batches_in_a_beam_pipeline():
             | beam.Map(summary)
         )
         assert_that(merged, equal_to([(30, 5, {b'a': 22, b'b': 3})]))
+
+
+def _mixed_batch(mode):
+    """A clean batch with repeated label sets, unlabeled examples and a rare label."""
+    sets = label_sets(60, {0: 40, 1: 15, 2: 9, 5: 1}, unlabeled=7)
+    if mode == 'bytes':
+        return records([[f'label-{i}'.encode() for i in s] for s in sets]), 'ids'
+    if mode == 'multi_hot':
+        return records(sets, mode='multi_hot', width=6), 'multi_hot'
+    return records(sets), 'ids'
+
+
+@pytest.mark.parametrize('mode', ['int64', 'bytes', 'multi_hot'])
+def test_batched_decoding_gives_exactly_the_per_record_counts(mode):
+    batch, multi_label = _mixed_batch(mode)
+    fast = fast_counts(batch, 'tags', multi_label)
+    assert fast is not None
+    assert fast == count_labels_per_record(batch, 'tags', multi_label, "split 'train'")
+    assert fast['unlabeled'] == 7 and fast['examples'] == 60
+
+
+@pytest.mark.parametrize(
+    'bad, multi_label',
+    [
+        (example(tags=[3, 3]), 'ids'),
+        (example(tags=[b'x']), 'ids'),  # int64 ids and bytes names in one batch
+        (example(tags=1.5), 'ids'),
+        (example(tags=[0, 1]), 'multi_hot'),
+        (example(tags=[0, 0, 2, 0, 0, 0]), 'multi_hot'),
+        (example(x=1.0), 'multi_hot'),
+    ],
+)
+def test_batched_decoding_leaves_a_bad_batch_to_the_per_record_path(bad, multi_label):
+    batch, _ = _mixed_batch('multi_hot' if multi_label == 'multi_hot' else 'int64')
+    assert fast_counts(batch + [bad], 'tags', multi_label) is None

@@ -33,6 +33,7 @@ from tensorflow.core.example import example_pb2
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_balance.core.class_distribution.label_counts import _check_no_merged_values, _find_feature
+from tfx_balance.core.class_distribution.multilabel_decode import fast_counts
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, class_name, example_fingerprint, sorted_classes
 
@@ -192,7 +193,23 @@ def count_labels(
         >>> counts = count_labels([ex.SerializeToString()] * 2, 'tags', 'multi_hot', 'x')
         >>> to_prevalence(counts, 'train').counts
         {1: 2, 2: 2}
+
+    A clean batch is decoded in C++ (:func:`~.multilabel_decode.fast_counts`, ~20x faster); any
+    other is counted record by record (:func:`count_labels_per_record`), which names the example
+    at fault.
     """
+    fast = fast_counts(records, label_feature, multi_label)
+    return (
+        fast
+        if fast is not None
+        else count_labels_per_record(records, label_feature, multi_label, where)
+    )
+
+
+def count_labels_per_record(
+    records: Sequence[bytes], label_feature: str, multi_label: str, where: str
+) -> dict:
+    """:func:`count_labels`, parsing each record with protobuf (raises on a bad example)."""
     counts: Dict[ClassValue, int] = {}
     result = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     result['kinds'] = {}
@@ -214,7 +231,8 @@ def count_labels(
                 )
             if labels:
                 kind = 'bytes' if isinstance(labels[0], bytes) else 'int64'
-                result['kinds'].setdefault(kind, example_fingerprint(record))
+                if kind not in result['kinds']:  # fingerprint one example per kind, not each
+                    result['kinds'][kind] = example_fingerprint(record)
         result['label_values'] += len(labels)
         result['unlabeled'] += not labels
         for label in labels:

@@ -32,10 +32,18 @@ def _stats_artifact(tmp_path, splits):
     return stats
 
 
-def _run(tmp_path, stats_splits, example_splits=None, mode='multi_hot'):
+def _run(tmp_path, stats_splits, example_splits=None, mode='multi_hot', schema=None):
     from tfx.types import standard_artifacts
 
     inputs = {keys.STATISTICS_KEY: [_stats_artifact(tmp_path, stats_splits)]}
+    if schema is not None:
+        import tensorflow_data_validation as tfdv
+
+        artifact = standard_artifacts.Schema()
+        artifact.uri = str(tmp_path / 'schema')
+        os.makedirs(artifact.uri)
+        tfdv.write_schema_text(schema, os.path.join(artifact.uri, 'schema.pbtxt'))
+        inputs[keys.SCHEMA_KEY] = [artifact]
     if example_splits is not None:
         examples = make_examples_artifact(str(tmp_path / 'examples'), example_splits)
         inputs[keys.INPUT_EXAMPLES_KEY] = [examples]
@@ -61,6 +69,20 @@ def test_multi_hot_counts_from_examples_pass_and_are_written(tmp_path):
         'class_distribution.json',
         'class_distribution.md',
     ]
+    assert out.get_json_value_custom_property('blessed') == {'train': 1, 'eval': 1}
+
+
+def test_a_multi_hot_schema_domain_is_its_values_not_labels(tmp_path):
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schema_pb2.Schema()
+    feature = schema.feature.add(name='hot', type=schema_pb2.INT)
+    feature.int_domain.min, feature.int_domain.max = 0, 1
+    feature.int_domain.is_categorical = True
+    # Label 1 (position 1) is in no example: the domain 0..1 must not make it an expected label.
+    out = _run(
+        tmp_path, {'train': GOOD, 'eval': GOOD}, {'train': GOOD, 'eval': GOOD}, schema=schema
+    )
     assert out.get_json_value_custom_property('blessed') == {'train': 1, 'eval': 1}
 
 

@@ -79,7 +79,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 self._make_beam_pipeline,
                 self._get_tmp_dir() if self._context else tempfile.mkdtemp(),
             )
-            report = run_multilabel_checks(prevalences, config, expected_classes)
+            # A multi-hot vector's domain is its values (0/1), not its label positions.
+            expected = () if config.multi_label == 'multi_hot' else expected_classes
+            report = run_multilabel_checks(prevalences, config, expected)
         else:
             distributions = {
                 split: label_distribution(

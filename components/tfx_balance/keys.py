@@ -47,6 +47,10 @@ TARGETS_KEY = 'targets'
 TARGET_TOLERANCE_KEY = 'target_tolerance'
 FAIL_ON_VIOLATION_KEY = 'fail_on_violation'
 COMPARE_SPLITS_KEY = 'compare_splits'
+# ClassDistributionValidator with multi_label: per-label checks.
+MAX_CARDINALITY_DIFFERENCE_KEY = 'max_cardinality_difference'
+MIN_PREVALENCE_KEY = 'min_prevalence'
+MAX_PREVALENCE_DIFFERENCE_KEY = 'max_prevalence_difference'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 

@@ -37,6 +37,8 @@ def test_compare_splits_and_targets_become_exec_properties():
         ({'label_feature': ''}, 'label_feature must be a non-empty string'),
         ({'max_split_distance': -0.1}, 'max_split_distance must be a number >= 0'),
         ({'targets': {'train': 'balanced'}}, "targets\\['train'\\] is 'balanced'"),
+        ({'multi_label': 'multi_hot'}, "multi_label='multi_hot' needs examples="),
+        ({'multi_label': 'ids', 'examples': 'train'}, 'examples must be a channel of Examples'),
     ],
 )
 def test_bad_arguments_fail_when_the_pipeline_is_built(arguments, message):
@@ -46,6 +48,27 @@ def test_bad_arguments_fail_when_the_pipeline_is_built(arguments, message):
         ClassDistributionValidator(
             statistics=_statistics(), **{'label_feature': 'label', **arguments}
         )
+
+
+def test_multi_label_arguments_become_exec_properties():
+    from tfx.types import Channel, standard_artifacts
+
+    from tfx_balance import ClassDistributionValidator
+
+    check = ClassDistributionValidator(
+        statistics=_statistics(),
+        examples=Channel(type=standard_artifacts.Examples),
+        label_feature='tags',
+        multi_label='multi_hot',
+        min_prevalence={3: 0.01},
+        max_prevalence_difference=0.02,
+    )
+    props = check.exec_properties
+    assert props[keys.MULTI_LABEL_KEY] == 'multi_hot'
+    assert props[keys.MIN_PREVALENCE_KEY] == '{"3": 0.01}'
+    assert props[keys.MAX_PREVALENCE_DIFFERENCE_KEY] == '0.02'
+    assert props[keys.MAX_CARDINALITY_DIFFERENCE_KEY] == 0.1
+    assert keys.INPUT_EXAMPLES_KEY in check.inputs
 
 
 def test_label_helpers_are_exported_from_the_package():

@@ -12,7 +12,9 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
+from tfx_balance.class_distribution_validator.multilabel import MULTI_HOT_NEEDS_EXAMPLES
 from tfx_balance.core.class_distribution import ValidatorConfig
+from tfx_balance.core.errors import ConfigError
 
 
 class ClassDistributionValidatorSpec(ComponentSpec):
@@ -23,10 +25,15 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         keys.TARGET_TOLERANCE_KEY: ExecutionParameter(type=float),
         keys.FAIL_ON_VIOLATION_KEY: ExecutionParameter(type=int),
         keys.COMPARE_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
+        keys.MAX_CARDINALITY_DIFFERENCE_KEY: ExecutionParameter(type=float, optional=True),
+        keys.MIN_PREVALENCE_KEY: ExecutionParameter(type=str, optional=True),
+        keys.MAX_PREVALENCE_DIFFERENCE_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         keys.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
         keys.SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema, optional=True),
+        keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True),
     }
     OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
@@ -54,6 +61,17 @@ class ClassDistributionValidator(base_component.BaseComponent):
             targets={'train': 'uniform'},
         )
 
+        # Multi-label data: each label's prevalence per split (ids from the statistics;
+        # multi-hot vectors counted from the examples).
+        ClassDistributionValidator(
+            statistics=statistics_gen.outputs['statistics'],
+            examples=splitter.outputs['examples'],
+            label_feature='tags',
+            multi_label='multi_hot',
+            max_split_distance=0.02,
+            max_prevalence_difference={'7': 0.005},  # a rare label, held to a tighter limit
+        )
+
     From the TFDV statistics of every split it reads the exact per-class counts of
     ``label_feature`` (string labels always; int labels when StatisticsGen saw them as
     categorical, e.g. with ``stats_options=tfx_balance.label_stats_options('label')``, or when
@@ -78,7 +96,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
     """
 
     SPEC_CLASS = ClassDistributionValidatorSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
     def __init__(
         self,
@@ -90,6 +108,11 @@ class ClassDistributionValidator(base_component.BaseComponent):
         fail_on_violation: bool = True,
         schema: types.BaseChannel | None = None,
         compare_splits: Sequence[str] | None = None,
+        multi_label: str | None = None,
+        examples: types.BaseChannel | None = None,
+        max_cardinality_difference: float = 0.1,
+        min_prevalence: float | Mapping[object, float] | None = None,
+        max_prevalence_difference: float | Mapping[object, float] | None = None,
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``.
@@ -107,9 +130,23 @@ class ClassDistributionValidator(base_component.BaseComponent):
         compare_splits: the splits compared pairwise: None (default) compares every split,
           ``[]`` none, ``['eval', 'test']`` only those (e.g. when 'train' was rebalanced and
           is checked with ``targets`` instead).
+        multi_label: None (one label per example), 'ids' (0..n int64 ids or bytes names per
+          example) or 'multi_hot' (a fixed-length int64 0/1 vector): check each label's
+          prevalence (share of a split's examples carrying it) instead of class shares;
+          ``max_split_distance`` then bounds the largest prevalence difference between two
+          compared splits, and ``targets`` does not apply.
+        examples: optional Examples channel, the data the statistics were computed from; with
+          ``multi_label`` the labels are counted from it (required for 'multi_hot').
+        max_cardinality_difference: multi-label: largest allowed difference of the mean number
+          of labels per example between two compared splits.
+        min_prevalence: multi-label: every label's (or ``{label: share}``: each named label's)
+          smallest allowed prevalence in each compared split.
+        max_prevalence_difference: multi-label: every label's (or ``{label: limit}``) largest
+          allowed prevalence difference between each compared split and the first one.
         """
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
+        check_channel(ClassDistributionValidatorSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         config = ValidatorConfig(
             label_feature=label_feature,
             max_split_distance=max_split_distance,
@@ -117,11 +154,18 @@ class ClassDistributionValidator(base_component.BaseComponent):
             target_tolerance=target_tolerance,
             fail_on_violation=fail_on_violation,
             compare_splits=compare_splits,
+            multi_label=multi_label,
+            max_cardinality_difference=max_cardinality_difference,
+            min_prevalence=min_prevalence,
+            max_prevalence_difference=max_prevalence_difference,
         ).validate()
+        if multi_label == 'multi_hot' and examples is None:
+            raise ConfigError(MULTI_HOT_NEEDS_EXAMPLES.format(feature=label_feature))
         spec = ClassDistributionValidatorSpec(
             **config.to_exec_properties(),
             statistics=statistics,
             schema=schema,
+            input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
         )
         super().__init__(spec=spec)

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any, Dict, List
 
 from absl import logging
 from tfx import types
 from tfx.components.statistics_gen import stats_artifact_utils
-from tfx.dsl.components.base import base_executor
+from tfx.dsl.components.base import base_beam_executor
 from tfx.proto.orchestration import execution_result_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
+from tfx_balance.class_distribution_validator import multilabel
 from tfx_balance.core.class_distribution import (
     ClassDistributionError,
     Report,
     ValidatorConfig,
     label_distribution,
     run_checks,
+    run_multilabel_checks,
     schema_label_info,
 )
 
@@ -27,13 +30,16 @@ SCHEMA_DIFF_FILE = 'SchemaDiff.pb'  # the file name ExampleValidator writes per 
 BLESSED_PROPERTY = 'blessed'
 
 
-class Executor(base_executor.BaseExecutor):
+class Executor(base_beam_executor.BaseBeamExecutor):
     """Checks the label distributions of the splits of an ExampleStatistics artifact.
 
     Do(input_dict, output_dict, exec_properties):
       input_dict['statistics']: one ExampleStatistics artifact (from StatisticsGen).
       input_dict['schema']: optional Schema artifact; the label's domain lists classes every
         checked split must have, and its jensen_shannon_divergence comparator is applied.
+      input_dict['input_examples']: optional Examples artifact (the data of the statistics);
+        with ``multi_label`` the labels are counted from it in a Beam job (required for
+        'multi_hot'; for 'ids' it gives exact counts of examples with no label).
       output_dict['anomalies']: one ExampleAnomalies artifact; receives
         ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies) per split, ``class_distribution.json``
         and ``class_distribution.md`` (with the notes, which are not violations); custom
@@ -46,6 +52,9 @@ class Executor(base_executor.BaseExecutor):
         fail_on_violation: 1 raises ``ClassDistributionError`` on any finding (no output is
           written then); 0 records the findings and passes.
         compare_splits: JSON list of the splits compared pairwise, or null for all.
+        multi_label: null, 'ids' or 'multi_hot' (checks of label prevalence, see
+          ``run_multilabel_checks``), with max_cardinality_difference (float), min_prevalence
+          and max_prevalence_difference (JSON number or {label: number}, or null).
     """
 
     def Do(  # noqa: N802 (TFX API)
@@ -60,15 +69,29 @@ class Executor(base_executor.BaseExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
         splits = list(artifact_utils.decode_split_names(stats_artifact.split_names))
-        distributions = {
-            split: label_distribution(
-                stats_artifact_utils.load_statistics(stats_artifact, split).proto(),
-                config.label_feature,
-                split,
+        if config.multi_label:
+            examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
+            prevalences = multilabel.prevalences(
+                stats_artifact,
+                artifact_utils.get_single_instance(examples) if examples else None,
+                splits,
+                config,
+                self._make_beam_pipeline,
+                self._get_tmp_dir() if self._context else tempfile.mkdtemp(),
             )
-            for split in splits
-        }
-        report = run_checks(distributions, config, expected_classes, jsd_threshold)
+            # A multi-hot vector's domain is its values (0/1), not its label positions.
+            expected = () if config.multi_label == 'multi_hot' else expected_classes
+            report = run_multilabel_checks(prevalences, config, expected)
+        else:
+            distributions = {
+                split: label_distribution(
+                    stats_artifact_utils.load_statistics(stats_artifact, split).proto(),
+                    config.label_feature,
+                    split,
+                )
+                for split in splits
+            }
+            report = run_checks(distributions, config, expected_classes, jsd_threshold)
         logging.info('ClassDistributionValidator per-class counts:\n%s', report.count_table())
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:

@@ -14,8 +14,11 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 
 UNIFORM = 'uniform'
+MULTI_LABEL_MODES = ('ids', 'multi_hot')  # the values of multi_label besides None
+DEFAULT_MAX_CARDINALITY_DIFFERENCE = 0.1  # mean labels per example, between two splits
 
 Target = Union[str, Mapping[object, float]]
+PerLabel = Union[float, Mapping[object, float]]  # one value for every label, or {label: value}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +29,12 @@ class ValidatorConfig:
     compares every split of the statistics, ``()`` none. ``targets`` checks only the splits it
     names. :meth:`validate` returns the config in canonical form (targets keyed by class name,
     shares as floats, compare_splits a tuple).
+
+    With ``multi_label`` ('ids' or 'multi_hot'), ``max_split_distance`` bounds the largest
+    absolute prevalence difference between two compared splits, ``max_cardinality_difference``
+    the difference of their mean labels per example, and the per-label targets are
+    ``min_prevalence`` and ``max_prevalence_difference`` (each a number for every label or
+    ``{label: number}``); ``targets`` (class shares) does not apply.
     """
 
     label_feature: str
@@ -34,13 +43,17 @@ class ValidatorConfig:
     target_tolerance: float = 0.01
     fail_on_violation: bool = True
     compare_splits: Tuple[str, ...] | None = None
+    multi_label: str | None = None
+    max_cardinality_difference: float = DEFAULT_MAX_CARDINALITY_DIFFERENCE
+    min_prevalence: PerLabel | None = None
+    max_prevalence_difference: PerLabel | None = None
 
     def validate(self) -> ValidatorConfig:
         if not isinstance(self.label_feature, str) or not self.label_feature:
             raise ConfigError(
                 f'label_feature must be a non-empty string, got {self.label_feature!r}.'
             )
-        for name in ('max_split_distance', 'target_tolerance'):
+        for name in ('max_split_distance', 'target_tolerance', 'max_cardinality_difference'):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ConfigError(f'{name} must be a number >= 0, got {value!r}.')
@@ -51,12 +64,39 @@ class ValidatorConfig:
             targets=validate_targets(self.targets),
             fail_on_violation=bool(self.fail_on_violation),
             compare_splits=validate_compare_splits(self.compare_splits),
-        )
+            max_cardinality_difference=float(self.max_cardinality_difference),
+            min_prevalence=validate_per_label('min_prevalence', self.min_prevalence),
+            max_prevalence_difference=validate_per_label(
+                'max_prevalence_difference', self.max_prevalence_difference
+            ),
+        )._check_multi_label()
+
+    def _check_multi_label(self) -> ValidatorConfig:
+        if self.multi_label is not None and self.multi_label not in MULTI_LABEL_MODES:
+            raise ConfigError(
+                f"multi_label must be None (one label per example), 'ids' (0..n label ids or "
+                f"names per example) or 'multi_hot' (a fixed-length 0/1 vector), got "
+                f'{self.multi_label!r}.'
+            )
+        if self.multi_label is None:
+            for name in ('min_prevalence', 'max_prevalence_difference'):
+                if getattr(self, name) is not None:
+                    raise ConfigError(
+                        f"{name} is a per-label check of multi-label data; set multi_label='ids'"
+                        " or 'multi_hot', or use targets for the class shares of a single label."
+                    )
+        elif self.targets:
+            raise ConfigError(
+                f'targets gives class shares, which multi-label data (multi_label='
+                f"'{self.multi_label}') does not have: its labels' shares do not add up to 1. "
+                'Use min_prevalence and max_prevalence_difference instead.'
+            )
+        return self
 
     def to_exec_properties(self) -> dict:
         """The ComponentSpec's exec-property values (call on a validated config)."""
         compare = self.compare_splits
-        return {
+        props = {
             keys.LABEL_FEATURE_KEY: self.label_feature,
             keys.MAX_SPLIT_DISTANCE_KEY: self.max_split_distance,
             keys.TARGETS_KEY: json.dumps(self.targets) if self.targets else None,
@@ -64,10 +104,19 @@ class ValidatorConfig:
             keys.FAIL_ON_VIOLATION_KEY: int(self.fail_on_violation),
             keys.COMPARE_SPLITS_KEY: None if compare is None else json.dumps(list(compare)),
         }
+        if self.multi_label:  # single-label: the same properties as before multi-label existed
+            props[keys.MULTI_LABEL_KEY] = self.multi_label
+            props[keys.MAX_CARDINALITY_DIFFERENCE_KEY] = self.max_cardinality_difference
+            props[keys.MIN_PREVALENCE_KEY] = _json_or_none(self.min_prevalence)
+            props[keys.MAX_PREVALENCE_DIFFERENCE_KEY] = _json_or_none(
+                self.max_prevalence_difference
+            )
+        return props
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, object]) -> ValidatorConfig:
         compare = props.get(keys.COMPARE_SPLITS_KEY)
+        cardinality = props.get(keys.MAX_CARDINALITY_DIFFERENCE_KEY)
         return cls(
             label_feature=props[keys.LABEL_FEATURE_KEY],
             max_split_distance=float(props[keys.MAX_SPLIT_DISTANCE_KEY]),
@@ -75,7 +124,45 @@ class ValidatorConfig:
             target_tolerance=float(props[keys.TARGET_TOLERANCE_KEY]),
             fail_on_violation=bool(int(props.get(keys.FAIL_ON_VIOLATION_KEY, 1))),
             compare_splits=None if compare is None else json.loads(compare),
+            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
+            max_cardinality_difference=DEFAULT_MAX_CARDINALITY_DIFFERENCE
+            if cardinality is None
+            else float(cardinality),
+            min_prevalence=json.loads(props.get(keys.MIN_PREVALENCE_KEY) or 'null'),
+            max_prevalence_difference=json.loads(
+                props.get(keys.MAX_PREVALENCE_DIFFERENCE_KEY) or 'null'
+            ),
         ).validate()
+
+
+def _json_or_none(value) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def validate_per_label(name: str, value) -> PerLabel | None:
+    """Checks a per-label argument: None, a number in [0, 1], or a non-empty
+    ``{label: number in [0, 1]}`` (labels matched by their string form); returns it canonical."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if not value:
+            raise ConfigError(f'{name} must not be an empty dict; give None to skip the check.')
+        result = {}
+        for label, number in value.items():
+            key = class_name(label) if isinstance(label, bytes) else str(label)
+            if key in result:
+                raise ConfigError(f'{name} names label {key!r} twice; give each label once.')
+            result[key] = _fraction(f'{name}[{label!r}]', number)
+        return result
+    return _fraction(name, value)
+
+
+def _fraction(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(
+            f'{name} must be a share between 0 and 1 (or a dict {{label: share}}), got {value!r}.'
+        )
+    return float(value)
 
 
 def validate_compare_splits(compare_splits) -> Tuple[str, ...] | None:

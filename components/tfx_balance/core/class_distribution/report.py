@@ -24,16 +24,29 @@ MISSING_CLASS = 'missing_class'
 TARGET_DISTANCE = 'target_distance'
 # A note, not a violation: a class of fewer examples than splits, absent where the rule puts none.
 UNAVOIDABLE_MISSING_CLASS = 'unavoidable_missing_class'
+# Multi-label features (multilabel_checks).
+PREVALENCE_DISTANCE = 'prevalence_distance'
+CARDINALITY_DISTANCE = 'cardinality_distance'
+PREVALENCE_DIFFERENCE = 'prevalence_difference'
+MIN_PREVALENCE = 'min_prevalence'
 
 _REASON_TYPES = {
     SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
     TARGET_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
     MISSING_CLASS: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    PREVALENCE_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+    CARDINALITY_DISTANCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    PREVALENCE_DIFFERENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    MIN_PREVALENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
 }
 _SHORT = {
     SPLIT_DISTANCE: 'High Linfty distance between splits',
     TARGET_DISTANCE: 'High Linfty distance to the target distribution',
     MISSING_CLASS: 'Class missing from a split',
+    PREVALENCE_DISTANCE: 'High label prevalence distance between splits',
+    CARDINALITY_DISTANCE: 'High label cardinality difference between splits',
+    PREVALENCE_DIFFERENCE: 'Label prevalence far from the reference split',
+    MIN_PREVALENCE: 'Label prevalence below its minimum',
 }
 
 
@@ -46,7 +59,8 @@ class Finding:
     """One violation (or note); ``splits`` are the splits it concerns (its Anomalies go to each;
     a note's splits are those that lack the class)."""
 
-    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS)
+    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS),
+    # or for a multi-label feature PREVALENCE_DISTANCE | CARDINALITY_DISTANCE | ... | MISSING_CLASS
     splits: Tuple[str, ...]
     description: str
     fix: str
@@ -68,7 +82,13 @@ class Finding:
 
 @dataclasses.dataclass
 class Report:
-    """Everything the validator measured and found; serializable and printable."""
+    """Everything the validator measured and found; serializable and printable.
+
+    For a multi-label feature (``multi_label`` set) ``distributions`` hold
+    :class:`~.multilabel_counts.LabelPrevalence` values: counts are examples carrying each label,
+    shares are prevalences, and each split's examples, cardinality and examples with no label are
+    reported too.
+    """
 
     label_feature: str
     distributions: Dict[str, LabelDistribution]
@@ -80,6 +100,8 @@ class Report:
     target_distances: Dict[str, dict]
     findings: List[Finding]
     notes: List[Finding] = dataclasses.field(default_factory=list)  # not violations
+    multi_label: str | None = None
+    max_cardinality_difference: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -90,7 +112,11 @@ class Report:
 
     def count_table(self) -> str:
         splits = list(self.distributions)
-        return format_count_table(self._counts(), splits, title=self.label_feature)
+        table = format_count_table(self._counts(), splits, title=self.label_feature)
+        if self.multi_label:  # the total row sums label values; say how many examples there are
+            sizes = ', '.join(f"'{s}' {d.examples}" for s, d in self.distributions.items())
+            table += f'\n(counts are examples carrying each label; examples per split: {sizes})'
+        return table
 
     def share_table(self) -> Dict[str, Dict[str, float]]:
         return {
@@ -105,6 +131,22 @@ class Report:
         }
 
     def to_json(self) -> dict:
+        result = self._json()
+        if self.multi_label:
+            result['multi_label'] = self.multi_label
+            result['max_cardinality_difference'] = self.max_cardinality_difference
+            result['per_split'] = {
+                s: {
+                    'examples': d.examples,
+                    'label_values': d.label_values,
+                    'cardinality': round(d.cardinality, 6),
+                    'unlabeled': d.unlabeled,
+                }
+                for s, d in self.distributions.items()
+            }
+        return result
+
+    def _json(self) -> dict:
         return {
             'label_feature': self.label_feature,
             'passed': self.passed,
@@ -127,13 +169,25 @@ class Report:
         status = 'PASSED' if self.passed else f'FAILED ({len(self.findings)} finding(s))'
         if self.notes:
             status += f', {len(self.notes)} note(s)'
-        lines = [
-            f'# Class distribution of `{self.label_feature}`: {status}',
-            '',
-            f'max_split_distance {self.max_split_distance:g} (L-infinity between splits), '
-            f'target_tolerance {self.target_tolerance:g}.',
-            '',
-        ]
+        if self.multi_label:
+            lines = [
+                f"# Label prevalence of `{self.label_feature}` (multi_label='{self.multi_label}'): "
+                f'{status}',
+                '',
+                f'max_split_distance {self.max_split_distance:g} (largest prevalence difference '
+                f'between splits), max_cardinality_difference {self.max_cardinality_difference:g}.'
+                ' Counts are examples carrying the label; shares are prevalences.',
+                '',
+            ]
+            lines += self._markdown_per_split() + ['']
+        else:
+            lines = [
+                f'# Class distribution of `{self.label_feature}`: {status}',
+                '',
+                f'max_split_distance {self.max_split_distance:g} (L-infinity between splits), '
+                f'target_tolerance {self.target_tolerance:g}.',
+                '',
+            ]
         lines += self._markdown_counts() + self._markdown_distances() + ['', '## Findings', '']
         if self.passed:
             lines.append('None: every check passed.')
@@ -145,14 +199,26 @@ class Report:
             lines.append(f'- **{n.kind}** ({", ".join(n.splits)}): {n.description} {n.fix}')
         return '\n'.join(lines) + '\n'
 
+    def _markdown_per_split(self) -> List[str]:
+        lines = ['| split | examples | label values | labels per example | no label |']
+        lines.append('|---|---:|---:|---:|---:|')
+        for s, d in self.distributions.items():
+            unlabeled = 'unknown (statistics)' if d.unlabeled is None else str(d.unlabeled)
+            lines.append(
+                f'| {s} | {d.examples} | {d.label_values} | {d.cardinality:.4f} | {unlabeled} |'
+            )
+        return lines
+
     def _markdown_counts(self) -> List[str]:
         dists = self.distributions.values()
-        lines = ['| class | ' + ' | '.join(self.distributions) + ' |']
+        head = 'label' if self.multi_label else 'class'
+        lines = [f'| {head} | ' + ' | '.join(self.distributions) + ' |']
         lines.append('|---|' + '---:|' * len(self.distributions))
         for c in self.classes:
             cells = [f'{d.counts.get(c, 0)} ({d.share(c):.2%})' for d in dists]
             lines.append(f'| {class_name(c)} | ' + ' | '.join(cells) + ' |')
-        lines.append('| total | ' + ' | '.join(str(d.total) for d in dists) + ' |')
+        total = 'examples' if self.multi_label else 'total'
+        lines.append(f'| {total} | ' + ' | '.join(str(d.total) for d in dists) + ' |')
         return lines
 
     def _markdown_distances(self) -> List[str]:
@@ -175,12 +241,15 @@ class Report:
         return lines
 
     def error_message(self) -> str:
-        head = (
-            f"class distribution check of label '{self.label_feature}' failed with "
-            f'{len(self.findings)} finding(s):'
+        what = (
+            'label prevalence check of multi-label feature'
+            if self.multi_label
+            else ('class distribution check of label')
         )
+        head = f"{what} '{self.label_feature}' failed with {len(self.findings)} finding(s):"
         body = [f'- {f.description} Fix: {f.fix}' for f in self.findings]
-        return '\n'.join([head] + body + ['Per-class counts:', self.count_table()])
+        counts = 'Examples carrying each label:' if self.multi_label else 'Per-class counts:'
+        return '\n'.join([head] + body + [counts, self.count_table()])
 
     def anomalies(self, split: str) -> anomalies_pb2.Anomalies:
         """The TFDV ``Anomalies`` of one split: every finding that concerns it."""

@@ -40,6 +40,14 @@ def test_a_class_smaller_than_the_folds_is_in_the_first_folds_only():
     assert allocate(5, EXACT) == [0, 1, 1, 1, 1, 1]
 
 
+@pytest.mark.parametrize('holdout', [None, {'test': 0.1}, {'test': 0.3}, {'a': 0.2, 'b': 0.25}])
+def test_within_a_class_folds_differ_by_at_most_one_and_earlier_folds_are_never_smaller(holdout):
+    weights = fold_weights(5, holdout)
+    for n in range(400):
+        folds = allocate(n, list(weights.values()))[len(holdout or {}) :]
+        assert max(folds) - min(folds) <= 1 and folds == sorted(folds, reverse=True), (n, folds)
+
+
 def _config(**kwargs):
     return SplitConfig('label', folds=5, holdout={'test': 0.1}, **kwargs).validate()
 

@@ -205,3 +205,32 @@ def test_given_edges_keep_empty_bins_in_the_report():
         config,
         lambda out: assert_that(out.report, equal_to([{'counts': counts, 'label_bins': bins}])),
     )
+
+
+def test_label_bins_with_groups_keep_every_group_in_one_split():
+    values = LOGNORMAL[:240].tolist()
+    records = [example(y=v, user=f'u{i % 19}', x=float(i)) for i, v in enumerate(values)]
+    group_of = {r: f'u{i % 19}' for i, r in enumerate(records)}
+    config = SplitConfig(
+        'y', splits={'a': 1, 'b': 1}, label_bins=3, group_feature='user'
+    ).validate()  # fmt: skip
+
+    def check(out):
+        a = out.records['a'] | 'GroupsA' >> beam.Map(group_of.get)
+        b = out.records['b'] | 'GroupsB' >> beam.Map(group_of.get)
+        everything = (out.records['a'], out.records['b']) | beam.Flatten()
+        assert_that(everything, equal_to(records), label='Partition')
+
+        def disjoint(groups):
+            in_a, in_b = set(groups[0]), set(groups[1])
+            assert not in_a & in_b and in_a | in_b == set(group_of.values()), (in_a, in_b)
+
+        both = (
+            (a | 'ListA' >> beam.combiners.ToList(), b | 'ListB' >> beam.combiners.ToList())
+            | 'Both' >> beam.Flatten()
+            | 'Pair' >> beam.combiners.ToList()
+            | 'Order' >> beam.Map(lambda lists: sorted(lists, key=len))
+        )
+        assert_that(both, lambda items: disjoint(items[0]), label='Disjoint')
+
+    _split(records, config, check)

@@ -14,6 +14,14 @@ TFRecords:
   (``ReadFromTFRecord``), its ``_PartitionFn`` (SHA-256 of the record into hash buckets 8/1/1)
   and its ``WriteSplit`` (which reshuffles before writing).
 
+Issue 26 adds three jobs on the same workload:
+
+- ``splitter_folds``: the executor with ``folds=5, holdout={'test': 0.1}`` (six splits).
+- ``floor_folds``: the I/O floor writing the same six splits (hash partition by their weights).
+- ``splitter_bins``: the executor with ``label_bins=10`` on the float feature ``f00`` (8:1:1):
+  the extra read that computes the quantile edges, and classes that are bins; its cost is its
+  time vs ``splitter``'s.
+
 Each is measured in a fresh process (wall time of the Beam job, peak RSS of the process).
 """
 
@@ -26,6 +34,8 @@ from benchmarks import common
 
 SPLITS = (('train', 8), ('eval', 1), ('test', 1))
 SEED = 0
+FOLDS, HOLDOUT = 5, {'test': 0.1}
+BINS, BINS_FEATURE = 10, common.FLOAT_NAMES[0]
 
 
 def _check_written(out_dir: str, expected: int) -> int:
@@ -40,11 +50,15 @@ def _expected(data_dir: str) -> int:
         return json.load(f)['n']
 
 
-def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
-    """Runs the StratifiedSplitter executor once; returns its wall time."""
+def splitter_job(
+    data_dir: str, out_dir: str, beam_args: list, verify: bool = True, mode: str = 'splits'
+) -> dict:
+    """Runs the StratifiedSplitter executor once (``mode``: 'splits', 'folds' or 'bins');
+    returns its wall time."""
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance import keys
+    from tfx_balance.core.split_config import SplitConfig
     from tfx_balance.stratified_splitter.executor import Executor
 
     common.reset_dir(out_dir)
@@ -60,6 +74,12 @@ def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
         keys.INPUT_SPLITS_KEY: None,
         keys.GROUP_FEATURE_KEY: None,
     }
+    if mode == 'folds':
+        props.update(SplitConfig(common.LABEL_FEATURE, folds=FOLDS, holdout=HOLDOUT).validate()
+                     .to_exec_properties())  # fmt: skip
+    elif mode == 'bins':
+        config = SplitConfig(BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED)
+        props.update(config.validate().to_exec_properties())
     executor = Executor(context)  # builds TFX's ephemeral sdist: a fixed cost, not timed
     seconds = common.timed(
         lambda: executor.Do(
@@ -71,15 +91,23 @@ def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
     return {'seconds': seconds, 'examples_written': written}
 
 
-def _floor_partition(record: bytes, num_partitions: int) -> int:
+def _floor_partition(record: bytes, num_partitions: int, ends=(8, 9, 10)) -> int:
     from tfx_balance.core.hashing import seeded_hash
 
-    bucket = seeded_hash(SEED, record) % 10
-    return 0 if bucket < 8 else (1 if bucket < 9 else 2)
+    bucket = seeded_hash(SEED, record) % ends[-1]
+    return next(i for i, end in enumerate(ends) if bucket < end)
 
 
-def floor_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
-    """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits."""
+def floor_job(
+    data_dir: str, out_dir: str, beam_args: list, verify: bool = True, mode: str = 'splits'
+) -> dict:
+    """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits (of the
+    six splits of ``folds=5, holdout={'test': 0.1}`` with ``mode='folds'``)."""
+    from tfx_balance.core.allocation import boundaries
+    from tfx_balance.core.folds import fold_weights
+
+    splits = tuple(fold_weights(FOLDS, HOLDOUT).items()) if mode == 'folds' else SPLITS
+    ends = tuple(boundaries([w for _, w in splits]))
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -94,9 +122,9 @@ def floor_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True)
             parts = (
                 pipeline
                 | 'Read' >> artifacts.ReadSplits(examples, [common.SPLIT], 'bench_floor')
-                | 'ByHash' >> beam.Partition(_floor_partition, len(SPLITS))
+                | 'ByHash' >> beam.Partition(_floor_partition, len(splits), ends)
             )
-            for i, (name, _) in enumerate(SPLITS):
+            for i, (name, _) in enumerate(splits):
                 _ = parts[i] | f'Write[{name}]' >> artifacts.WriteRecords(
                     artifacts.output_split_dir(output, name)
                 )
@@ -149,20 +177,24 @@ JOBS = {
     'floor': 'benchmarks.bench_splitter:floor_job',
     'tfx_hash': 'benchmarks.bench_splitter:tfx_hash_job',
     'leakage': 'benchmarks.bench_leakage:leakage_job',  # LeakageCheck (issue 26)
+    'splitter_folds': 'benchmarks.bench_splitter:splitter_job',
+    'floor_folds': 'benchmarks.bench_splitter:floor_job',
+    'splitter_bins': 'benchmarks.bench_splitter:splitter_job',
 }
+MODES = {'splitter_folds': 'folds', 'floor_folds': 'folds', 'splitter_bins': 'bins'}
+FOLD_KINDS = ('floor_folds', 'splitter_folds', 'splitter_bins')  # issue 26, at every size
 
 
 def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) -> common.Job:
     name = f'{kind}-n{n}' + ('-mp2' if multi else '')
-    return common.Job(
-        name=name,
-        function=JOBS[kind],
-        params={
-            'data_dir': data_dir,
-            'out_dir': common.fresh_dir(work_dir, name),
-            'beam_args': common.MULTI_PROCESS_ARGS if multi else common.IN_PROCESS_ARGS,
-        },
-    )
+    params = {
+        'data_dir': data_dir,
+        'out_dir': common.fresh_dir(work_dir, name),
+        'beam_args': common.MULTI_PROCESS_ARGS if multi else common.IN_PROCESS_ARGS,
+    }
+    if kind in MODES:
+        params['mode'] = MODES[kind]
+    return common.Job(name=name, function=JOBS[kind], params=params)
 
 
 def run(
@@ -200,6 +232,7 @@ def run(
         kinds = ['floor', 'splitter', 'leakage']
         if tfx_hash_max is None or n <= tfx_hash_max:
             kinds.append('tfx_hash')
+        kinds += FOLD_KINDS
         common.log(f'{" vs ".join(kinds)} at {n:,} examples')
         results['compare'][n] = {k: measured(k, n) for k in kinds}
     common.log('StratifiedSplitter scaling curve')

@@ -16,6 +16,10 @@ MULTI_LABEL_KEY = 'multi_label'
 # StratifiedSplitter.
 INPUT_SPLITS_KEY = 'input_splits'
 GROUP_FEATURE_KEY = 'group_feature'
+FOLDS_KEY = 'folds'  # k: splits fold-0 .. fold-<k-1>
+HOLDOUT_KEY = 'holdout'  # with folds: {held-out split: fraction}
+LABEL_BINS_KEY = 'label_bins'  # N quantile bins of a numeric label
+LABEL_BIN_EDGES_KEY = 'label_bin_edges'  # or fixed bin edges
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'

@@ -10,6 +10,7 @@ import os
 
 from pipelines.common.report import render_report
 from tfx_balance import keys
+from tfx_balance.core.split_report import counts_of
 
 # ModelSpec names of the two models the Evaluator compares (pipelines/common/pipeline.py).
 BALANCED_MODEL = 'balanced'
@@ -33,7 +34,7 @@ def _read_json(path):
 def stage_counts(pipeline_root: str) -> tuple:
     """``(classes, {stage: {class: count}})`` from the splitter and augmenter JSON files."""
     split_dir = latest_artifact_dir(pipeline_root, 'StratifiedSplitter', 'examples')
-    per_class = _read_json(os.path.join(split_dir, keys.SPLIT_COUNTS_FILE))
+    per_class = counts_of(_read_json(os.path.join(split_dir, keys.SPLIT_COUNTS_FILE)))
     classes = list(per_class)
     splits = list(next(iter(per_class.values())))
     stages = {'input': {c: sum(per_class[c].values()) for c in classes}}

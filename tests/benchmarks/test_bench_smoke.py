@@ -41,6 +41,10 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| StratifiedSplitter wall time <= 1.3x the I/O floor (1k) |',
         '| LeakageCheck wall time <= 1.5x the I/O floor (1k) |',
         '| LeakageCheck executor (reads train/eval, writes a report; examples checked) |',
+        '| StratifiedSplitter folds=5 (+10% test) wall time <= 1.3x the I/O floor writing the '
+        'same 6 splits (1k) |',
+        "| StratifiedSplitter folds=5, holdout={'test': 0.1} (6 splits) |",
+        '| StratifiedSplitter 8:1:1, label_bins=10 on float f00 (+1 read) |',
         "| BalancedAugmenter 'copy' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'numeric' time per written example <= 2.0x the floor |",
         "| BalancedAugmenter 'interpolate' time per written example <= 2.0x the floor |",

@@ -140,3 +140,34 @@ def test_output_is_the_same_for_any_input_sharding_and_file_order(tmp_path):
         assert collections.Counter(read_split(one.uri, split)) == collections.Counter(
             read_split(three.uri, split)
         )
+
+
+def test_folds_and_label_bins_write_a_structured_report_and_identical_output_on_rerun(tmp_path):
+    from tests.support.artifacts import read_split
+    from tfx_balance.core.allocation import allocate
+    from tfx_balance.core.split_config import SplitConfig
+
+    values = [float(v) for v in range(60)] + [100.0] * 20  # 20 tied values: one bin
+    records = [example(y=v, x=float(i)) for i, v in enumerate(values)]
+    props = SplitConfig('y', folds=3, holdout={'test': 0.25}, label_bins=4).validate()
+    props = props.to_exec_properties()
+    outputs = [
+        run_executor(tmp_path / run, {'train': records}, **props) for run in ('first', 'second')
+    ]
+    splits = ['test', 'fold-0', 'fold-1', 'fold-2']
+    reports = []
+    for output in outputs:
+        with open(os.path.join(output.uri, keys.SPLIT_COUNTS_FILE), 'rb') as f:
+            reports.append(f.read())
+    assert reports[0] == reports[1]
+    report = json.loads(reports[0])
+    # 80 values, ranks 20, 40, 60 hold 20, 40, 100: bins of 20, 20, 20 and 20 (the tied 100s).
+    assert report['label_bins']['edges'] == [20.0, 40.0, 100.0]
+    assert report['label_bins']['bins'] == ['< 20', '[20, 40)', '[40, 100)', '>= 100']
+    assert report['folds'] == splits[1:] and report['holdout'] == {'test': 0.25}
+    assert report['counts'] == {
+        str(b): dict(zip(splits, allocate(20, [1, 1, 1, 1]))) for b in range(4)
+    }
+    for split in splits:
+        first, second = (sorted(read_split(o.uri, split)) for o in outputs)
+        assert first == second and len(first) == sum(r[split] for r in report['counts'].values())

@@ -25,7 +25,7 @@ import numbers
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
-from tfx_balance.core import allocation
+from tfx_balance.core import allocation, folds, label_bins
 from tfx_balance.core.errors import ConfigError
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -41,13 +41,22 @@ class SplitConfig:
       seed: seed of the example hash.
       input_splits: input split names to read and merge; None reads all of them.
       group_feature: optional feature whose equal values stay in one split.
+      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (:mod:`~tfx_balance.core.folds`); then
+        ``splits`` is left unset (None) and becomes the folds' weights on ``validate()``.
+      holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
+      label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.label_bins`).
+      label_bin_edges: or fixed, increasing bin edges.
     """
 
     label_feature: str
-    splits: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_SPLITS))
+    splits: Mapping[str, float] | None = None  # None: DEFAULT_SPLITS (or the folds)
     seed: int = 0
     input_splits: Sequence[str] | None = None
     group_feature: str | None = None
+    folds: int | None = None
+    holdout: Mapping[str, float] | None = None
+    label_bins: int | None = None
+    label_bin_edges: Sequence[float] | None = None
 
     def validate(self) -> SplitConfig:
         """Returns the validated config (``splits`` as a dict, ``input_splits`` as a tuple);
@@ -59,12 +68,46 @@ class SplitConfig:
             raise ConfigError(f'seed must be an integer, got {self.seed!r}.')
         if not -(2**63) <= self.seed < 2**63:
             raise ConfigError(f'seed must fit in a signed 64-bit integer, got {self.seed}.')
+        bins, edges = label_bins.validate_bins(self.label_bins, self.label_bin_edges)
         return dataclasses.replace(
             self,
-            splits=allocation.validate_split_weights(self.splits),
             seed=int(self.seed),
             input_splits=_input_splits(self.input_splits),
+            label_bins=bins,
+            label_bin_edges=edges,
+            **self._split_fields(),
         )
+
+    def _split_fields(self) -> dict:
+        if self.folds is None:
+            if self.holdout is not None:
+                raise ConfigError(
+                    f'holdout={self.holdout!r} is set without folds; holdout names the splits '
+                    "held out before the folds, e.g. folds=5, holdout={'test': 0.1}. For ordinary "
+                    "splits use splits={'train': 8, 'eval': 1, 'test': 1} alone."
+                )
+            splits = DEFAULT_SPLITS if self.splits is None else self.splits
+            return {'splits': allocation.validate_split_weights(splits)}
+        k = folds.validate_folds(self.folds)
+        holdout = folds.validate_holdout(self.holdout, k) if self.holdout is not None else None
+        weights = folds.fold_weights(k, holdout)
+        if self.splits is not None and dict(self.splits) != weights:  # validate() is idempotent
+            raise ConfigError(
+                f'folds={k} and splits={self.splits!r} are both set; with folds the splits are '
+                f'fold-0 .. fold-{k - 1}: leave splits unset and name held-out splits in '
+                "holdout, e.g. folds=5, holdout={'test': 0.1}."
+            )
+        return {'folds': k, 'holdout': holdout, 'splits': weights}
+
+    @property
+    def structured_report(self) -> bool:
+        """Whether ``split_counts.json`` is ``{'counts': ..., 'folds'/'label_bins': ...}``
+        (with folds or bins) rather than the plain ``{class: {split: count}}`` table."""
+        return self.folds is not None or self.binned
+
+    @property
+    def binned(self) -> bool:
+        return self.label_bins is not None or self.label_bin_edges is not None
 
     def to_exec_properties(self) -> dict:
         """The exec-property values of the component's spec (JSON where TFX needs a string)."""
@@ -76,19 +119,39 @@ class SplitConfig:
                 json.dumps(list(self.input_splits)) if self.input_splits is not None else None
             ),
             keys.GROUP_FEATURE_KEY: self.group_feature,
+            **_optional_properties(self),
         }
 
     @classmethod
     def from_exec_properties(cls, props: Mapping) -> SplitConfig:
         """Decodes (and validates) the exec properties written by :meth:`to_exec_properties`."""
         input_splits = props.get(keys.INPUT_SPLITS_KEY)
+        optional = {key: json.loads(props[key]) for key in _OPTIONAL if props.get(key)}
         return cls(
             label_feature=props[keys.LABEL_FEATURE_KEY],
             splits=[tuple(pair) for pair in json.loads(props[keys.SPLITS_KEY])],
+            folds=optional.get(keys.FOLDS_KEY),
+            holdout=optional.get(keys.HOLDOUT_KEY),
+            label_bins=optional.get(keys.LABEL_BINS_KEY),
+            label_bin_edges=optional.get(keys.LABEL_BIN_EDGES_KEY),
             seed=int(props.get(keys.SEED_KEY) or 0),
             input_splits=json.loads(input_splits) if input_splits else None,
             group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
         ).validate()
+
+
+# Written only when set, so that a config without them has the exec properties it always had.
+_OPTIONAL = (keys.FOLDS_KEY, keys.HOLDOUT_KEY, keys.LABEL_BINS_KEY, keys.LABEL_BIN_EDGES_KEY)
+
+
+def _optional_properties(config: SplitConfig) -> dict:
+    values = {
+        keys.FOLDS_KEY: config.folds,
+        keys.HOLDOUT_KEY: list(map(list, config.holdout.items())) if config.holdout else None,
+        keys.LABEL_BINS_KEY: config.label_bins,
+        keys.LABEL_BIN_EDGES_KEY: list(config.label_bin_edges or []) or None,
+    }
+    return {key: json.dumps(value) for key, value in values.items() if value is not None}
 
 
 def _feature_name(argument: str, value) -> None:

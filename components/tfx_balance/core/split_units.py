@@ -17,6 +17,7 @@ import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.label_bins import bin_labels, read_label_values
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -50,21 +51,28 @@ def _named(batch) -> tuple:
     return batch if isinstance(batch, tuple) else ('', batch)
 
 
-def _example_units(where: str, records, label_feature: str, seed: int) -> list:
-    """One unit per example of a batch of serialized examples (labels decoded in one batch)."""
-    labels = read_labels(records, label_feature, where)
+def _example_units(where: str, records, label_feature: str, seed: int, edges=None) -> list:
+    """One unit per example of a batch of serialized examples (labels decoded in one batch;
+    with bin ``edges``, a label's class is its bin: :mod:`~tfx_balance.core.label_bins`)."""
+    if edges is None:
+        labels = read_labels(records, label_feature, where)
+    else:
+        labels = bin_labels(records, label_feature, where, edges)
     return [
         Unit(label, seeded_hash(seed, key), 1, (record,), (label,), key)
         for record, label, key in zip(records, labels, example_keys(records))
     ]
 
 
-def _group_key(item, label_feature: str, group_feature: str):
+def _group_key(item, label_feature: str, group_feature: str, edges=None):
     from tensorflow.core.example import example_pb2
 
     where, record = item
     example = example_pb2.Example.FromString(record)
-    label = label_of_example(example, label_feature, where, record)
+    if edges is None:
+        label = label_of_example(example, label_feature, where, record)
+    else:
+        label = bin_labels([record], label_feature, where, edges)[0]
     feature = example.features.feature.get(group_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = list(getattr(feature, kind).value) if kind else []
@@ -100,9 +108,10 @@ def _batch():
     return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
 
 
-def input_batches(pipeline, source, batched, label_feature, group_feature, seed, stage):
+def input_batches(pipeline, source, batched, label_feature, group_feature, seed, stage, edges=None):
     """Reads the input (``source()``) as ``(where, serialized examples)`` batches, or, with
-    ``group_feature``, as lists of group :class:`Unit` (see :class:`ToUnits`)."""
+    ``group_feature``, as lists of group :class:`Unit` (see :class:`ToUnits`; ``edges``: the bin
+    edges, or a side input of them, when the classes are label bins)."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> _batch()
@@ -112,7 +121,7 @@ def input_batches(pipeline, source, batched, label_feature, group_feature, seed,
         read
         | f'Unbatch{stage}'
         >> beam.FlatMap(lambda b: ((_named(b)[0], record) for record in _named(b)[1]))
-        | f'KeyByGroup{stage}' >> beam.Map(_group_key, label_feature, group_feature)
+        | f'KeyByGroup{stage}' >> beam.Map(_group_key, label_feature, group_feature, edges)
         | f'GroupByGroup{stage}' >> beam.GroupByKey()
         | f'GroupToUnit{stage}' >> beam.Map(_group_to_unit, seed)
         | f'BatchUnits{stage}' >> _batch()
@@ -130,17 +139,23 @@ class ToUnits:
         self._seed = seed
         self.grouped = grouped
 
-    def __call__(self, batch) -> list:
+    def __call__(self, batch, edges=None) -> list:
         if self.grouped:
             return batch
-        return _example_units(*_named(batch), self._label_feature, self._seed)
+        return _example_units(*_named(batch), self._label_feature, self._seed, edges)
 
 
-def batch_histograms(batch, to_units: ToUnits, bucket_bits: int) -> Histograms:
+def batch_label_values(batch, label_feature: str):
+    """The numeric labels of one input batch (the pass that computes quantile bin edges)."""
+    where, records = _named(batch)
+    return read_label_values(records, label_feature, where)
+
+
+def batch_histograms(batch, to_units: ToUnits, bucket_bits: int, edges=None) -> Histograms:
     """The :class:`Histograms` of one input batch."""
     where = '' if to_units.grouped else _named(batch)[0]
     buckets, first = {}, {}
-    for unit in to_units(batch):
+    for unit in to_units(batch, edges):
         hist = buckets.get(unit.label)
         if hist is None:
             hist = buckets[unit.label] = {}

@@ -53,6 +53,7 @@ import apache_beam as beam
 
 from tfx_balance.core import allocation
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.label_bins import BinEdges, SketchLabels, quantile_edges
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -61,11 +62,13 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split_config import SplitConfig
+from tfx_balance.core.split_report import split_report
 from tfx_balance.core.split_units import (
     Histograms,
     MergeHistograms,
     ToUnits,
     batch_histograms,
+    batch_label_values,
     input_batches,
 )
 
@@ -112,9 +115,9 @@ class _Place(beam.DoFn):
         self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
 
-    def process(self, batch, plans):
+    def process(self, batch, plans, edges=None):
         counts = {}
-        for unit in self._to_units(batch):
+        for unit in self._to_units(batch, edges):
             ranking = plans[unit.label].ranking
             bucket = bucket_of(unit.hash, self._bucket_bits)
             if bucket in ranking.boundary:
@@ -162,6 +165,7 @@ def _build_plans(histograms: Histograms, weights, bucket_bits: int, label_featur
 
 
 COUNTS_KEY = '__counts__'
+REPORT_KEY = '__report__'
 RANKED_KEY = '__ranked__'
 SPLIT_KEY_PREFIX = 'split:'
 
@@ -177,6 +181,9 @@ class SplitOutputs:
     - ``records[split]``: both merged, convenient for small data and tests. Do not write this at
       scale: merging with ``Flatten`` makes the in-process DirectRunner buffer the whole part.
     - ``counts``: a single-element PCollection ``{class: {split: count}}``.
+    - ``report``: a single-element PCollection of what ``split_counts.json`` holds
+      (:func:`~tfx_balance.core.split_report.split_report`: ``counts``, or with folds or label
+      bins, the structured report).
     """
 
     def __init__(self, outputs: Dict[str, beam.PCollection]):
@@ -187,6 +194,7 @@ class SplitOutputs:
         }
         self.ranked = outputs[RANKED_KEY]
         self.counts = outputs[COUNTS_KEY]
+        self.report = outputs[REPORT_KEY]
         self._merged = {}
 
     @property
@@ -214,8 +222,9 @@ def _counts_table(pairs, split_names):
 class StratifiedSplit(beam.PTransform):
     """Splits examples into named splits with exact per-class counts (see module docstring).
 
-    Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
-    PTransform reading the input each time (the two reads keep memory bounded):
+    Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
+    ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
+    the input each time (the reads keep memory bounded):
     ``batches_source`` yields lists of serialized examples (e.g.
     :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
     pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
@@ -258,16 +267,19 @@ class StratifiedSplit(beam.PTransform):
             config.seed,
         )
         to_units = ToUnits(config.label_feature, config.seed, config.group_feature is not None)
+        bins, edges = self._bin_edges(pipeline)
         plans = (
-            input_batches(pipeline, *args, stage='ForPlan')
-            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, self._bucket_bits)
+            input_batches(pipeline, *args, stage='ForPlan', edges=edges)
+            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, self._bucket_bits, edges)
             | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
             | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits, config.label_feature)
         )
         plans_side = beam.pvalue.AsSingleton(plans)
         tags = [split_tag(i) for i in range(len(names))]
-        placed = input_batches(pipeline, *args, stage='ForAssign') | 'Place' >> beam.ParDo(
-            _Place(to_units, self._bucket_bits, len(names)), plans_side
+        placed = input_batches(
+            pipeline, *args, stage='ForAssign', edges=edges
+        ) | 'Place' >> beam.ParDo(
+            _Place(to_units, self._bucket_bits, len(names)), plans_side, *_given(edges)
         ).with_outputs(_Place.BOUNDARY, _Place.COUNTS, *tags)
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
         ranked = (
@@ -290,4 +302,29 @@ class StratifiedSplit(beam.PTransform):
             | 'CountsToList' >> beam.combiners.ToList()
             | 'CountsTable' >> beam.Map(_counts_table, names)
         )
+        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(split_report, config, bins)
         return outputs
+
+    def _bin_edges(self, pipeline):
+        """``(bins, edges)`` for label bins: the :class:`BinEdges` for the report and the edges
+        the stages take (both side inputs when computed from the data); ``(None, None)``
+        without bins."""
+        config = self._config
+        if config.label_bin_edges is not None:
+            return BinEdges(config.label_bin_edges), config.label_bin_edges
+        if config.label_bins is None:
+            return None, None
+        raw = (self._source, self._batched, config.label_feature, None, config.seed)
+        computed = (
+            input_batches(pipeline, *raw, stage='ForBins')
+            | 'LabelValues' >> beam.Map(batch_label_values, config.label_feature)
+            | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
+            | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)
+        )
+        edges = computed | 'EdgeValues' >> beam.Map(lambda b: b.edges)
+        return beam.pvalue.AsSingleton(computed), beam.pvalue.AsSingleton(edges)
+
+
+def _given(edges) -> tuple:
+    """The extra argument of a stage that takes the bin edges (none without bins)."""
+    return () if edges is None else (edges,)

@@ -22,6 +22,10 @@ class StratifiedSplitterSpec(ComponentSpec):
         keys.SEED_KEY: ExecutionParameter(type=int),
         keys.INPUT_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
         keys.GROUP_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
+        keys.FOLDS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.HOLDOUT_KEY: ExecutionParameter(type=str, optional=True),
+        keys.LABEL_BINS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.LABEL_BIN_EDGES_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -48,8 +52,14 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
     any runner, input order, retry or re-run of the ExampleGen upstream. Counts are logged and
     written to ``split_counts.json`` in the output artifact.
 
+    Cross-validation folds and continuous targets (docs/stratified_splitter.md)::
+
+        StratifiedSplitter(examples=..., label_feature='fare', folds=5,
+                           holdout={'test': 0.1}, label_bins=10)
+
     Outputs:
-      examples: Examples artifact with one ``Split-<name>`` per entry of ``splits``.
+      examples: Examples artifact with one ``Split-<name>`` per entry of ``splits`` (with
+        ``folds``: the ``holdout`` splits, then ``fold-0 .. fold-<k-1>``).
     """
 
     SPEC_CLASS = StratifiedSplitterSpec
@@ -63,6 +73,10 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         seed: int = 0,
         input_splits: Sequence[str] | None = None,
         group_feature: str | None = None,
+        folds: int | None = None,
+        holdout: Mapping[str, float] | None = None,
+        label_bins: int | None = None,
+        label_bin_edges: Sequence[float] | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
@@ -73,6 +87,11 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         input_splits: input split names to read and merge; default all of them.
         group_feature: optional feature (e.g. a user id); examples with the same value stay in
           the same split, and counts follow the rule as closely as whole groups allow.
+        folds: k >= 2 gives splits ``fold-0 .. fold-<k-1>`` of equal weight (leave ``splits``
+          unset), each class's counts by the same rule.
+        holdout: with ``folds``, ``{split: fraction}`` held out first, e.g. ``{'test': 0.1}``.
+        label_bins: N: stratify a float or int64 label by N quantile bins computed from the data.
+        label_bin_edges: or fixed, increasing bin edges, e.g. ``[10.0, 50.0]``.
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -80,10 +99,14 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         check_channel(StratifiedSplitterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         config = SplitConfig(
             label_feature=label_feature,
-            splits=dict(DEFAULT_SPLITS) if splits is None else splits,
+            splits=dict(DEFAULT_SPLITS) if splits is None and folds is None else splits,
             seed=seed,
             input_splits=input_splits,
             group_feature=group_feature,
+            folds=folds,
+            holdout=holdout,
+            label_bins=label_bins,
+            label_bin_edges=label_bin_edges,
         ).validate()
         spec = StratifiedSplitterSpec(
             **config.to_exec_properties(),

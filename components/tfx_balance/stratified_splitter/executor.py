@@ -5,9 +5,9 @@ from __future__ import annotations
 import apache_beam as beam
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split_config import SplitConfig
+from tfx_balance.core.split_report import format_report
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 from tfx_balance.examples_executor import ExamplesExecutor
 
@@ -37,13 +37,17 @@ class Executor(ExamplesExecutor):
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
-        TFRecords for every split in ``splits`` and ``split_counts.json``.
+        TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
+        bins, structured: :mod:`~tfx_balance.core.split_report`).
       exec_properties (:class:`~tfx_balance.core.split_config.SplitConfig`):
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
         seed: int seed of the example hash.
         input_splits: JSON list of input split names to read (merged); null = all.
         group_feature: optional feature whose equal values stay in one split.
+        folds, holdout: optional; k and JSON ``[[name, fraction]]`` (``splits`` then holds the
+          held-out splits' and folds' integer weights).
+        label_bins, label_bin_edges: optional; N, or JSON list of edges (classes = label bins).
     """
 
     COMPONENT = 'StratifiedSplitter'
@@ -63,6 +67,10 @@ class Executor(ExamplesExecutor):
 
     def describe(self, config, read, passthrough):
         group = f', group_feature {config.group_feature!r}' if config.group_feature else ''
+        if config.folds is not None:
+            group += f', {config.folds} folds, holdout {config.holdout or {}}'
+        if config.binned:
+            group += f', label bins {config.label_bins or list(config.label_bin_edges)}'
         return (
             f'reading split(s) {read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
@@ -86,7 +94,7 @@ class Executor(ExamplesExecutor):
         _ = result.ranked | 'WriteRanked' >> artifacts.WriteSmallSplits(
             output, list(config.splits), prefix=f'{artifacts.RECORD_FILE_PREFIX}-ranked'
         )
-        return result.counts
+        return result.report
 
     def summary(self, report, config) -> str:
-        return format_count_table(report, list(config.splits))
+        return format_report(report, list(config.splits))

@@ -1,0 +1,82 @@
+"""What StratifiedSplitter writes to ``split_counts.json`` and logs.
+
+Ordinary splits keep the plain table ``{class: {split: count}}``. With ``folds`` or label bins the
+report is structured, so that the folds and bins are explicit::
+
+    {"counts": {class or bin index: {split: count}},
+     "folds": ["fold-0", ...], "holdout": {"test": 0.1},           # with folds
+     "label_bins": {"label_feature": ..., "edges": [...], "bins": ["< 2", "[2, 7)", ">= 7"],
+                    "requested_bins": N or null, "exact": true, "coarsened_bits": 0}}  # with bins
+
+:func:`counts_of` reads the table from either form.
+
+Example:
+    >>> counts_of({'a': {'train': 8, 'eval': 1}})
+    {'a': {'train': 8, 'eval': 1}}
+    >>> counts_of({'counts': {'0': {'fold-0': 2, 'fold-1': 1}}, 'folds': ['fold-0', 'fold-1']})
+    {'0': {'fold-0': 2, 'fold-1': 1}}
+"""
+
+from __future__ import annotations
+
+from tfx_balance.core.folds import fold_names
+from tfx_balance.core.label_bins import BinEdges, bin_names
+from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.split_config import SplitConfig
+
+COUNTS = 'counts'
+FOLDS = 'folds'
+HOLDOUT = 'holdout'
+LABEL_BINS = 'label_bins'
+
+
+def is_structured(report: dict) -> bool:
+    return isinstance(report.get(COUNTS), dict) and (FOLDS in report or LABEL_BINS in report)
+
+
+def counts_of(report: dict) -> dict:
+    """``{class: {split: count}}`` of a ``split_counts.json`` in either form."""
+    return report[COUNTS] if is_structured(report) else report
+
+
+def split_report(table: dict, config: SplitConfig, bins: BinEdges | None = None) -> dict:
+    """The report of a run: ``table`` as is, or structured with folds and bins (module doc)."""
+    if not config.structured_report:
+        return table
+    report = {}
+    if config.binned:  # every bin, in bin order, empty ones included
+        names = bin_names(bins.edges)
+        empty = dict.fromkeys(config.splits, 0)
+        table = {str(i): dict(table.get(str(i), empty)) for i in range(len(names))}
+        report[LABEL_BINS] = {
+            'label_feature': config.label_feature,
+            'edges': list(bins.edges),
+            'bins': names,
+            'requested_bins': config.label_bins,
+            'exact': bins.exact,
+            'coarsened_bits': bins.coarsened_bits,
+        }
+    report = {COUNTS: table, **report}
+    if config.folds is not None:
+        report[FOLDS] = fold_names(config.folds)
+        report[HOLDOUT] = dict(config.holdout or {})
+    return report
+
+
+def format_report(report: dict, splits) -> str:
+    """The logged table: per class (or bin, named by its range), per split; folds named."""
+    table = counts_of(report)
+    structured = is_structured(report)
+    binned = structured and LABEL_BINS in report
+    lines = []
+    if binned:
+        bins = report[LABEL_BINS]
+        names = bins['bins']
+        table = {f'{i}: {names[int(i)]}': row for i, row in table.items()}
+        exact = 'exact' if bins['exact'] else f'coarsened by {bins["coarsened_bits"]} bits'
+        lines.append(f'label bins of {bins["label_feature"]!r}: edges {bins["edges"]} ({exact})')
+    if structured and FOLDS in report:
+        held = report[HOLDOUT]
+        lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
+    lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
+    return '\n'.join(lines)

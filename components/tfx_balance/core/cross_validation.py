@@ -190,10 +190,8 @@ class Check:
 
     def line(self) -> str:
         value = 'n/a' if self.value is None else f'{self.value:.4f}'
-        return (
-            f'{"PASS" if self.passed else "FAIL"}  {self.rule}: {self.compared} = {value} '
-            f'({self.folds} fold(s))'
-        )
+        folds = '' if self.compared.startswith('mean') else f' ({self.folds} fold(s))'
+        return f'{"PASS" if self.passed else "FAIL"}  {self.rule}: {self.compared} = {value}{folds}'
 
 
 @dataclasses.dataclass(frozen=True)

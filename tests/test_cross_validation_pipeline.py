@@ -101,6 +101,26 @@ def test_explicit_thresholds_and_gate_on_go_to_the_aggregate(examples):
     assert (json.loads(props['folds']), props['gate_on']) == (['a', 'b'], 'interval')
 
 
+def test_evaluators_and_baselines_can_read_other_examples_with_the_same_folds(examples):
+    from tfx import v1 as tfx
+
+    from tfx_balance import cross_validation
+
+    untouched = tfx.components.ImportExampleGen(input_base='/raw').outputs['examples']
+    cv = cross_validation(
+        examples,
+        {'run_fn': RUN_FN},
+        config(baseline_model_name='baseline'),
+        folds=2,
+        baseline_trainer_kwargs={'run_fn': RUN_FN},
+        eval_examples=untouched,
+        baseline_examples=untouched,
+    )
+    assert all(t.inputs['examples'] is examples for t in [*cv.trainers, cv.final_trainer])
+    assert all(t.inputs['examples'] is untouched for t in cv.baseline_trainers)
+    assert all(e.inputs['examples'] is untouched for e in cv.evaluators)
+
+
 def bad_calls(examples):
     from tfx import v1 as tfx
 

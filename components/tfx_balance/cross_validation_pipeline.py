@@ -121,6 +121,8 @@ def cross_validation(
     folds: int | Sequence[str] = 5,
     *,
     baseline_trainer_kwargs: Mapping | None = None,
+    eval_examples=None,
+    baseline_examples=None,
     evaluator_kwargs: Mapping | None = None,
     thresholds: Mapping[str, Mapping[str, float]] | None = None,
     gate_on: str = 'mean',
@@ -166,6 +168,11 @@ def cross_validation(
       folds: the number of folds k (splits ``fold-0 .. fold-<k-1>``) or the fold split names.
       baseline_trainer_kwargs: Trainer arguments of a baseline trained on the same folds; each
         fold's Evaluator then compares the two models on the same held-out fold.
+      eval_examples: the Examples the Evaluators read (default: ``examples``), with the same
+        fold splits: when ``examples`` were augmented or laid out for training (BalancedAugmenter,
+        Transform, BalancedInputGen keep the split names), evaluate on the untouched folds.
+      baseline_examples: the Examples the baseline Trainers read (default: ``examples``), e.g.
+        the untouched folds for a baseline trained on the unbalanced data.
       evaluator_kwargs: more ``tfx.components.Evaluator`` arguments (e.g. ``schema``).
       thresholds: ``{metric: {kind: bound}}`` (see ``CrossValidationAggregate``); default: the
         EvalConfig's.
@@ -217,7 +224,7 @@ def cross_validation(
             baseline = _trainer(
                 baseline_trainer_kwargs,
                 'baseline_trainer_kwargs',
-                examples,
+                examples if baseline_examples is None else baseline_examples,
                 train,
                 [fold],
                 f'{id_prefix}BaselineTrainerFold{i}',
@@ -225,7 +232,7 @@ def cross_validation(
             baselines.append(baseline)
         evaluators.append(
             tfx.components.Evaluator(
-                examples=examples,
+                examples=examples if eval_examples is None else eval_examples,
                 model=trainers[-1].outputs['model'],
                 baseline_model=baseline.outputs['model'] if baseline is not None else None,
                 example_splits=[fold],

@@ -17,7 +17,7 @@ VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balanc
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install test-deps demo demo-taxi test lint format bench bench-smoke dist \
+.PHONY: help install test-deps demo demo-taxi demo-taxi-cv test lint format bench bench-smoke dist \
 	clean image kfp-local
 
 help:
@@ -43,6 +43,9 @@ demo: install
 
 demo-taxi: install
 	$(PY) -m pipelines.taxi.run_local --root runs/taxi
+
+demo-taxi-cv: install
+	$(PY) -m pipelines.taxi.run_local_cv --root runs/taxi-cv
 
 test: install test-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -16,6 +16,8 @@ _LAZY = {
     'balanced_eval_config': 'tfx_balance.metrics',
     'label_schema': 'tfx_balance.core.class_distribution',
     'label_stats_options': 'tfx_balance.core.class_distribution',
+    'cross_validation': 'tfx_balance.cross_validation_pipeline',
+    'CrossValidationAggregate': 'tfx_balance.cross_validation_aggregate.component',
 }
 
 

@@ -73,3 +73,15 @@ BALANCED_ACCURACY = 'balanced_accuracy'
 PER_CLASS_RECALL = 'recall'  # keys 'recall/<class>'
 MIN_CLASS_RECALL = 'min_class_recall'
 CLASSES_ABSENT = 'classes_absent'  # keys '<metric name>/classes_absent'
+
+# CrossValidationAggregate: one input per fold (fold_evaluation_0, ...), the final model, and the
+# aggregate and blessing outputs.
+FOLD_EVALUATION_KEY_PREFIX = 'fold_evaluation_'
+MODEL_KEY = 'model'
+CROSS_VALIDATION_KEY = 'cross_validation'
+BLESSING_KEY = 'blessing'
+FOLDS_KEY = 'folds'
+THRESHOLDS_KEY = 'thresholds'
+GATE_ON_KEY = 'gate_on'
+CROSS_VALIDATION_JSON_FILE = 'cross_validation.json'
+CROSS_VALIDATION_HTML_FILE = 'cross_validation.html'

@@ -1,0 +1,274 @@
+"""Cross-validation over k folds: the fold plan, each metric's estimate over the folds, and the gate.
+
+Pure logic (no TFX). ``tfx_balance.cross_validation`` builds the k Trainer + Evaluator pairs from
+:func:`fold_names` and :func:`training_folds`; ``CrossValidationAggregate`` reads the k TFMA
+evaluations into plain ``{metric: value}`` dicts and calls :func:`aggregate` and :func:`gate`.
+
+Statistics of a metric, over the n folds where it has a finite value (a class absent from a fold
+has no ``recall/<class>`` there, so n can be below k):
+
+- ``mean``: the arithmetic mean of the n fold values;
+- ``std``: the sample standard deviation (ddof=1: divided by n - 1); None for n < 2;
+- ``interval``: the two-sided 95% Student-t interval of the mean over the folds,
+  ``mean -/+ t(0.975, n - 1) * std / sqrt(n)``; None for n < 2.
+
+The folds' models share most of their training data, so the k estimates are not independent and
+no unbiased estimator of the variance of a k-fold mean exists (Bengio & Grandvalet, 2004): the
+t-interval is the usual approximation, and reads best as "how far apart the folds are".
+
+>>> e = estimate([0.5, 0.6, 0.7])
+>>> round(e.mean, 3), round(e.std, 3), round(e.low, 3), round(e.high, 3)
+(0.6, 0.1, 0.352, 0.848)
+>>> training_folds(fold_names(3), 'fold-1')
+['fold-0', 'fold-2']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import re
+import statistics
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+from tfx_balance.core.errors import ConfigError, DataError
+
+FOLD_PREFIX = 'fold-'  # fold splits are named fold-0 .. fold-<k-1>
+MAX_FOLDS = 20  # CrossValidationAggregate has one input per fold
+CONFIDENCE = 0.95
+GATE_ON = ('mean', 'interval')
+# Threshold kinds: lower_bound/upper_bound bound the candidate's metric; min_change/max_change
+# bound candidate - baseline, per fold on the same held-out fold (TFMA's diff metrics).
+THRESHOLD_KINDS = ('lower_bound', 'upper_bound', 'min_change', 'max_change')
+_SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
+
+
+def fold_names(folds) -> List[str]:
+    """The fold split names: ``fold-0 .. fold-<k-1>`` for an int ``folds``, or the given names.
+
+    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_FOLDS``, or bad names.
+    """
+    if isinstance(folds, bool) or not isinstance(folds, (int, list, tuple)):
+        raise ConfigError(
+            f'folds must be the number of folds (an int, e.g. folds=5 for splits fold-0 .. '
+            f'fold-4) or a list of fold split names, got {folds!r}.'
+        )
+    names = [f'{FOLD_PREFIX}{i}' for i in range(folds)] if isinstance(folds, int) else list(folds)
+    if not 2 <= len(names) <= MAX_FOLDS:
+        raise ConfigError(
+            f'folds gives {len(names)} fold(s); cross-validation needs 2 to {MAX_FOLDS} folds '
+            '(5 or 10 are usual), e.g. folds=5 for the splits fold-0 .. fold-4.'
+        )
+    bad = [n for n in names if not isinstance(n, str) or not _SPLIT_NAME.match(n)]
+    if bad or len(set(names)) != len(names):
+        raise ConfigError(
+            f'folds must be distinct split names of letters, digits, _, - or ., got {names!r}; '
+            "e.g. ['fold-0', 'fold-1', 'fold-2']."
+        )
+    return names
+
+
+def training_folds(folds: Sequence[str], held_out: str) -> List[str]:
+    """The folds a fold's model trains on: every fold but ``held_out``."""
+    return [f for f in folds if f != held_out]
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """One metric over the folds: its value per fold (None where the fold has none) and the
+    statistics of the module docstring."""
+
+    values: Tuple[float | None, ...]
+    n: int
+    mean: float | None
+    std: float | None
+    low: float | None
+    high: float | None
+
+    def to_json(self) -> dict:
+        interval = None if self.low is None else [self.low, self.high]
+        return {
+            'values': list(self.values),
+            'n': self.n,
+            'mean': self.mean,
+            'std': self.std,
+            'interval': interval,
+        }
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t distribution with ``df`` degrees of freedom."""
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
+
+
+def estimate(values: Sequence[float | None], confidence: float = CONFIDENCE) -> Estimate:
+    """The :class:`Estimate` of one metric from its per-fold values (None or NaN: no value)."""
+    kept = tuple(float(v) if v is not None and math.isfinite(float(v)) else None for v in values)
+    present = [v for v in kept if v is not None]
+    n = len(present)
+    if n == 0:
+        return Estimate(kept, 0, None, None, None, None)
+    mean = statistics.fmean(present)
+    if n < 2:
+        return Estimate(kept, 1, mean, None, None, None)
+    std = statistics.stdev(present)  # ddof=1
+    half = t_quantile(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)
+    return Estimate(kept, n, mean, std, mean - half, mean + half)
+
+
+def aggregate(per_fold: Sequence[Mapping[str, float | None]]) -> Dict[str, Estimate]:
+    """``{metric: Estimate}`` over the folds, for every metric any fold has (sorted by name)."""
+    names = sorted({name for fold in per_fold for name in fold})
+    return {name: estimate([fold.get(name) for fold in per_fold]) for name in names}
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """``kind`` (one of ``THRESHOLD_KINDS``) applied to ``metric`` with ``bound``."""
+
+    metric: str
+    kind: str
+    bound: float
+
+    @property
+    def is_change(self) -> bool:
+        return self.kind in ('min_change', 'max_change')
+
+    def rule(self) -> str:
+        subject = f'{self.metric} - baseline' if self.is_change else self.metric
+        sign = '>=' if self.kind in ('lower_bound', 'min_change') else '<='
+        return f'{subject} {sign} {self.bound:g}'
+
+
+def parse_thresholds(thresholds: Mapping | None) -> Tuple[Threshold, ...]:
+    """Checks ``{metric: {kind: bound}}`` (kinds: ``THRESHOLD_KINDS``), e.g.
+    ``{'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}``; returns the thresholds
+    sorted by metric and kind. Raises ``ConfigError`` naming the entry at fault."""
+    if thresholds is None:
+        return ()
+    example = "e.g. {'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}"
+    if not isinstance(thresholds, Mapping):
+        raise ConfigError(f'thresholds must be a dict of metric -> {{kind: bound}}, {example}.')
+    out = []
+    for metric, bounds in thresholds.items():
+        if not isinstance(metric, str) or not metric or not isinstance(bounds, Mapping):
+            raise ConfigError(
+                f'thresholds[{metric!r}] must map a metric name to {{kind: bound}}, got '
+                f'{bounds!r}; {example}.'
+            )
+        for kind, bound in bounds.items():
+            if kind not in THRESHOLD_KINDS:
+                raise ConfigError(
+                    f'thresholds[{metric!r}] has unknown kind {kind!r}; kinds are '
+                    f'{", ".join(THRESHOLD_KINDS)}; {example}.'
+                )
+            if (
+                isinstance(bound, bool)
+                or not isinstance(bound, numbers.Real)
+                or not math.isfinite(bound)
+            ):
+                raise ConfigError(
+                    f'thresholds[{metric!r}][{kind!r}] must be a finite number, got {bound!r}.'
+                )
+            out.append(Threshold(metric, kind, float(bound)))
+    return tuple(sorted(out, key=lambda t: (t.metric, THRESHOLD_KINDS.index(t.kind))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One threshold's verdict: the statistic compared, its value and whether it passed."""
+
+    metric: str
+    rule: str
+    compared: str
+    value: float | None
+    passed: bool
+    folds: int
+
+    def line(self) -> str:
+        value = 'n/a' if self.value is None else f'{self.value:.4f}'
+        folds = '' if self.compared.startswith('mean') else f' ({self.folds} fold(s))'
+        return f'{"PASS" if self.passed else "FAIL"}  {self.rule}: {self.compared} = {value}{folds}'
+
+
+@dataclasses.dataclass(frozen=True)
+class GateResult:
+    """Whether the model is blessed, and every check that decided it."""
+
+    blessed: bool
+    gate_on: str
+    checks: Tuple[Check, ...]
+
+    def message(self) -> str:
+        if not self.checks:
+            return 'NOT BLESSED: no thresholds, so nothing to bless the model on.'
+        head = 'BLESSED' if self.blessed else 'NOT BLESSED'
+        failed = sum(not c.passed for c in self.checks)
+        summary = 'every check passed' if self.blessed else f'{failed} check(s) failed'
+        return f'{head} ({summary}):\n' + '\n'.join(f'  {c.line()}' for c in self.checks)
+
+    def to_json(self) -> dict:
+        return {
+            'blessed': self.blessed,
+            'gate_on': self.gate_on,
+            'checks': [dataclasses.asdict(c) for c in self.checks],
+        }
+
+
+def check_gate_on(gate_on: str) -> str:
+    if gate_on not in GATE_ON:
+        raise ConfigError(
+            f"gate_on must be 'mean' (compare the mean over folds) or 'interval' (compare the "
+            f'end of the 95% interval on the side of the threshold), got {gate_on!r}.'
+        )
+    return gate_on
+
+
+def gate(
+    candidate: Mapping[str, Estimate],
+    differences: Mapping[str, Estimate],
+    thresholds: Sequence[Threshold],
+    gate_on: str = 'mean',
+) -> GateResult:
+    """Checks every threshold against the cross-validated estimate; blessed iff all pass.
+
+    ``gate_on='mean'`` compares the mean over the folds; ``'interval'`` the end of the 95%
+    interval that must clear the threshold (the lower end for a lower bound or ``min_change``,
+    the upper end for an upper bound or ``max_change``), which fails when fewer than 2 folds have
+    the metric. Change thresholds use ``differences``: candidate - baseline on each fold.
+
+    Raises ``DataError`` when a threshold names a metric no fold has, or a change threshold has
+    no baseline to compare with.
+    """
+    check_gate_on(gate_on)
+    checks = []
+    for threshold in thresholds:
+        source = differences if threshold.is_change else candidate
+        if threshold.metric not in source:
+            if threshold.is_change and not differences:
+                raise DataError(
+                    f'threshold {threshold.rule()} compares with a baseline model, but the '
+                    'evaluations have none; give the fold Evaluators a baseline_model (in '
+                    'cross_validation: baseline_trainer_kwargs) or drop the change threshold.'
+                )
+            raise DataError(
+                f'threshold {threshold.rule()} names metric {threshold.metric!r}, which no '
+                f'fold evaluation has; metrics present: {", ".join(sorted(source))}. Fix the '
+                'metric name, or add the metric to the EvalConfig.'
+            )
+        est = source[threshold.metric]
+        lower = threshold.kind in ('lower_bound', 'min_change')
+        if gate_on == 'mean':
+            compared, value = f'mean over {est.n} fold(s)', est.mean
+        else:
+            compared = f'{"lower" if lower else "upper"} end of the 95% interval'
+            value = est.low if lower else est.high
+        passed = value is not None and (
+            value >= threshold.bound if lower else value <= threshold.bound
+        )
+        checks.append(Check(threshold.metric, threshold.rule(), compared, value, passed, est.n))
+    blessed = bool(checks) and all(c.passed for c in checks)
+    return GateResult(blessed, gate_on, tuple(checks))

@@ -1,0 +1,142 @@
+"""The cross-validation result as JSON, a console table and a self-contained HTML page.
+
+:class:`CrossValidationReport` holds what ``CrossValidationAggregate`` found: the folds, each
+model's :class:`~tfx_balance.core.cross_validation.Estimate` per metric, the per-fold differences
+candidate - baseline, and the gate's verdict. The JSON is what the artifact's
+``cross_validation.json`` holds::
+
+    {"folds": [...], "statistics": {...},
+     "models": {"candidate": {"name": ..., "metrics": {metric: estimate}},
+                "baseline": {"name": ..., "metrics": {...}} or null},
+     "differences": {metric: estimate},   # candidate - baseline, fold by fold
+     "gate": {"blessed": ..., "gate_on": ..., "checks": [...]}}
+
+where an estimate is ``{"values": [per fold, null where absent], "n", "mean", "std",
+"interval": [low, high] or null}``.
+
+>>> from tfx_balance.core.cross_validation import aggregate, gate
+>>> folds = [{'macro_recall': 0.5}, {'macro_recall': 0.7}]
+>>> report = CrossValidationReport(['fold-0', 'fold-1'], '', aggregate(folds),
+...                                gate(aggregate(folds), {}, ()))
+>>> print(report.table())  # doctest: +NORMALIZE_WHITESPACE
+metric          fold-0  fold-1    mean     std  95% interval
+macro_recall    0.5000  0.7000  0.6000  0.1414  [-0.6706, 1.8706]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Dict, List, Mapping
+
+from tfx_balance.core.cross_validation import CONFIDENCE, Estimate, GateResult
+
+STATISTICS = {
+    'mean': 'arithmetic mean over the folds that have the metric',
+    'std': 'sample standard deviation over those folds (ddof=1)',
+    'interval': (
+        f'{CONFIDENCE:.0%} Student-t interval of the mean over the n folds: '
+        'mean -/+ t(0.975, n-1) * std / sqrt(n)'
+    ),
+}
+
+
+def _number(value) -> str:
+    return 'n/a' if value is None else f'{value:.4f}'
+
+
+def _interval(est: Estimate) -> str:
+    return 'n/a' if est.low is None else f'[{est.low:.4f}, {est.high:.4f}]'
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossValidationReport:
+    """What the aggregate found (see the module docstring)."""
+
+    folds: List[str]
+    candidate_name: str
+    candidate: Mapping[str, Estimate]
+    gate: GateResult
+    baseline_name: str | None = None
+    baseline: Mapping[str, Estimate] | None = None
+    differences: Mapping[str, Estimate] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        def model(name, estimates):
+            return {'name': name, 'metrics': {m: e.to_json() for m, e in estimates.items()}}
+
+        return {
+            'folds': self.folds,
+            'statistics': STATISTICS,
+            'models': {
+                'candidate': model(self.candidate_name, self.candidate),
+                'baseline': (
+                    None if self.baseline is None else model(self.baseline_name, self.baseline)
+                ),
+            },
+            'differences': {m: e.to_json() for m, e in self.differences.items()},
+            'gate': self.gate.to_json(),
+        }
+
+    def sections(self) -> Dict[str, Mapping[str, Estimate]]:
+        """``{title: {metric: estimate}}`` of the tables shown: each model, then differences."""
+        out = {self.candidate_name or 'model': self.candidate}
+        if self.baseline is not None:
+            out[self.baseline_name] = self.baseline
+            out[f'{self.candidate_name or "model"} - {self.baseline_name}'] = self.differences
+        return out
+
+    def table(self, estimates: Mapping[str, Estimate] | None = None) -> str:
+        """A text table of ``estimates`` (default: the candidate's): one row per metric."""
+        estimates = self.candidate if estimates is None else estimates
+        width = max([len('metric'), *map(len, estimates)]) + 2
+        head = f'{"metric":<{width}}' + ''.join(f'{f:>8}' for f in self.folds)
+        lines = [head + f'{"mean":>8}{"std":>8}  {CONFIDENCE:.0%} interval']
+        for metric, est in estimates.items():
+            cells = ''.join(f'{_number(v):>8}' for v in est.values)
+            lines.append(
+                f'{metric:<{width}}{cells}{_number(est.mean):>8}{_number(est.std):>8}  '
+                f'{_interval(est)}'
+            )
+        return '\n'.join(lines)
+
+    def text(self) -> str:
+        """Every table and the gate's verdict, for the log."""
+        parts = [f'Cross-validation over {len(self.folds)} folds ({", ".join(self.folds)}):']
+        for title, estimates in self.sections().items():
+            parts += ['', f'[{title}]', self.table(estimates)]
+        parts += ['', f'Gate ({self.gate.gate_on}): {self.gate.message()}']
+        return '\n'.join(parts)
+
+    def html(self) -> str:
+        """A self-contained HTML page (no scripts, no external files) of :meth:`text`."""
+        esc = html.escape
+        rows = []
+        for title, estimates in self.sections().items():
+            head = ''.join(f'<th>{esc(f)}</th>' for f in self.folds)
+            rows.append(f'<h2>{esc(title)}</h2><table><tr><th>metric</th>{head}')
+            rows.append(f'<th>mean</th><th>std</th><th>{CONFIDENCE:.0%} interval</th></tr>')
+            for metric, est in estimates.items():
+                cells = ''.join(f'<td>{_number(v)}</td>' for v in est.values)
+                rows.append(
+                    f'<tr><td>{esc(metric)}</td>{cells}<td><b>{_number(est.mean)}</b></td>'
+                    f'<td>{_number(est.std)}</td><td>{_interval(est)}</td></tr>'
+                )
+            rows.append('</table>')
+        verdict = 'BLESSED' if self.gate.blessed else 'NOT BLESSED'
+        checks = ''.join(
+            f'<li class="{"pass" if c.passed else "fail"}">{esc(c.line())}</li>'
+            for c in self.gate.checks
+        )
+        notes = ''.join(f'<li>{esc(k)}: {esc(v)}</li>' for k, v in STATISTICS.items())
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8">'
+            '<title>Cross-validation</title><style>body{font-family:sans-serif;margin:2em}'
+            'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;'
+            'text-align:right}td:first-child{text-align:left}.pass{color:#2a7a2a}'
+            '.fail{color:#b22}</style></head><body>'
+            f'<h1>Cross-validation over {len(self.folds)} folds</h1>'
+            f'<p>Gate on the {esc(self.gate.gate_on)}: <b>{verdict}</b></p>'
+            f'<ul>{checks or "<li>no thresholds</li>"}</ul>{"".join(rows)}'
+            f'<h2>Statistics</h2><ul>{notes}</ul></body></html>\n'
+        )

@@ -1,0 +1,1 @@
+"""CrossValidationAggregate: mean, std and 95% interval of k fold evaluations, and a gate."""

@@ -1,0 +1,134 @@
+"""CrossValidationAggregate: per metric, the mean, std and 95% interval over k fold evaluations,
+and a ModelBlessing for the model trained on all folds when the cross-validated estimate meets
+the thresholds."""
+
+from __future__ import annotations
+
+import json
+from typing import Mapping, Sequence
+
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import artifact, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from tfx_balance import keys
+from tfx_balance.channels import check_channel
+from tfx_balance.core.cross_validation import (
+    MAX_FOLDS,
+    check_gate_on,
+    fold_names,
+    parse_thresholds,
+)
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.cross_validation_aggregate import executor
+
+
+class CrossValidationResult(artifact.Artifact):
+    """``cross_validation.json`` and ``cross_validation.html``: every metric of every fold, with
+    its mean, std and 95% interval over the folds, and the gate's checks."""
+
+    TYPE_NAME = 'tfx_balance.CrossValidationResult'
+
+
+class CrossValidationAggregateSpec(ComponentSpec):
+    PARAMETERS = {
+        keys.FOLDS_KEY: ExecutionParameter(type=str),
+        keys.THRESHOLDS_KEY: ExecutionParameter(type=str, optional=True),
+        keys.GATE_ON_KEY: ExecutionParameter(type=str),
+    }
+    # One input per fold (Kubeflow compiles single channels only, and the key names the fold).
+    INPUTS = {
+        **{
+            f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}': ChannelParameter(
+                type=standard_artifacts.ModelEvaluation, optional=True
+            )
+            for i in range(MAX_FOLDS)
+        },
+        keys.MODEL_KEY: ChannelParameter(type=standard_artifacts.Model, optional=True),
+    }
+    OUTPUTS = {
+        keys.CROSS_VALIDATION_KEY: ChannelParameter(type=CrossValidationResult),
+        keys.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
+    }
+
+
+class CrossValidationAggregate(base_component.BaseComponent):
+    """Aggregates k fold evaluations and blesses a model on the cross-validated estimate.
+
+    Example (``tfx_balance.cross_validation`` builds all of this for you)::
+
+        aggregate = CrossValidationAggregate(
+            evaluations=[e.outputs['evaluation'] for e in fold_evaluators],  # fold-0, fold-1, ...
+            model=final_trainer.outputs['model'],  # trained on all folds
+            gate_on='mean',
+        )
+        pusher = tfx.components.Pusher(
+            model=final_trainer.outputs['model'],
+            model_blessing=aggregate.outputs['blessing'],
+            push_destination=...,
+        )
+
+    Per metric of the folds' overall slice (every numeric TFMA metric: ``macro_recall``,
+    ``recall/<class>``, ``balanced_accuracy``, ...), for the candidate model, the baseline model
+    (when the fold Evaluators have one) and their difference on each fold, it computes the mean,
+    the sample standard deviation (ddof=1) and the 95% Student-t interval of the mean over the
+    folds (rules: docs/cross_validation.md), logs them and writes them to ``cross_validation``.
+
+    The gate: ``blessing`` is BLESSED (custom property ``blessed`` = 1, what TFX's Pusher reads)
+    only if every threshold holds for the cross-validated estimate: with ``gate_on='mean'`` the
+    mean over the folds, with ``'interval'`` the end of the 95% interval on the threshold's
+    side. Without thresholds it is NOT_BLESSED.
+    """
+
+    SPEC_CLASS = CrossValidationAggregateSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(
+        self,
+        evaluations: Sequence[types.BaseChannel],
+        model: types.BaseChannel | None = None,
+        folds: Sequence[str] | None = None,
+        thresholds: Mapping[str, Mapping[str, float]] | None = None,
+        gate_on: str = 'mean',
+    ):
+        """Args:
+        evaluations: the ``outputs['evaluation']`` of the k fold Evaluators, fold 0 first.
+        model: the Model the blessing is about (trained on all the folds); optional.
+        folds: names of the evaluated folds, in the order of ``evaluations`` (default
+          ``fold-0 .. fold-<k-1>``); shown in the reports.
+        thresholds: ``{metric: {kind: bound}}`` with kinds ``lower_bound``, ``upper_bound``
+          (on the candidate's metric), ``min_change``, ``max_change`` (on candidate - baseline,
+          fold by fold), e.g. ``{'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}``.
+          Default (None): the thresholds of the folds' EvalConfig (value thresholds, absolute
+          change thresholds), applied to the cross-validated estimate.
+        gate_on: ``'mean'`` or ``'interval'`` (see above).
+        """
+        if isinstance(evaluations, (str, bytes)) or not isinstance(evaluations, Sequence):
+            raise ConfigError(
+                "evaluations must be a list of the fold Evaluators' outputs, e.g. "
+                f"[e.outputs['evaluation'] for e in fold_evaluators], got {evaluations!r}."[:300]
+            )
+        names = fold_names(len(evaluations) if folds is None else list(folds))
+        if len(names) != len(evaluations):
+            raise ConfigError(
+                f'folds names {len(names)} folds ({names}) but evaluations has '
+                f'{len(evaluations)}; give one evaluation per fold, in the order of folds.'
+            )
+        inputs = {}
+        for i, channel in enumerate(evaluations):
+            key = f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}'
+            check_channel(CrossValidationAggregateSpec, key, f'evaluations[{i}]', channel)
+            inputs[key] = channel
+        check_channel(CrossValidationAggregateSpec, keys.MODEL_KEY, 'model', model)
+        parse_thresholds(thresholds)
+        spec = CrossValidationAggregateSpec(
+            folds=json.dumps(names),
+            thresholds=None if thresholds is None else json.dumps(thresholds, sort_keys=True),
+            gate_on=check_gate_on(gate_on),
+            model=model,
+            cross_validation=types.Channel(type=CrossValidationResult),
+            blessing=types.Channel(type=standard_artifacts.ModelBlessing),
+            **inputs,
+        )
+        super().__init__(spec=spec)

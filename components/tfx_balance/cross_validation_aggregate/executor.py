@@ -1,0 +1,112 @@
+"""CrossValidationAggregate executor: reads the k fold evaluations, writes the aggregate and the
+blessing."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx import types
+from tfx.components.evaluator import constants
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+
+from tfx_balance import artifacts, keys
+from tfx_balance.core.cross_validation import aggregate, gate, parse_thresholds
+from tfx_balance.core.cross_validation_report import CrossValidationReport
+from tfx_balance.core.errors import DataError
+from tfx_balance.cross_validation_aggregate.evaluations import eval_config_thresholds, read_fold
+
+
+class Executor(base_executor.BaseExecutor):
+    """Aggregates the k fold evaluations and gates the model on the cross-validated estimate.
+
+    Do(input_dict, output_dict, exec_properties):
+      input_dict['fold_evaluation_<i>']: the ModelEvaluation (TFMA output) of fold i, for i in
+        0 .. k-1, in the order of ``folds``.
+      input_dict['model']: optional Model the blessing is about (the model trained on all folds).
+      output_dict['cross_validation']: receives ``cross_validation.json`` and
+        ``cross_validation.html`` (per metric and model: the value of each fold, mean, std and
+        95% interval; the differences candidate - baseline; the gate's checks).
+      output_dict['blessing']: ModelBlessing with ``BLESSED`` or ``NOT_BLESSED`` and the custom
+        property ``blessed`` = 1 or 0 (what TFX's Pusher reads), plus ``current_model``.
+      exec_properties:
+        folds: JSON list of the fold split names.
+        thresholds: JSON ``{metric: {kind: bound}}``, or null for the thresholds of the folds'
+          EvalConfig.
+        gate_on: 'mean' or 'interval'.
+    """
+
+    def Do(  # noqa: N802 (TFX API)
+        self,
+        input_dict: Dict[str, List[types.Artifact]],
+        output_dict: Dict[str, List[types.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        self._log_startup(input_dict, output_dict, exec_properties)
+        folds = json.loads(exec_properties[keys.FOLDS_KEY])
+        gate_on = exec_properties[keys.GATE_ON_KEY]
+        per_fold = []
+        for i, fold in enumerate(folds):
+            evaluations = input_dict.get(f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}') or []
+            if len(evaluations) != 1:
+                raise DataError(
+                    f'{fold} has {len(evaluations)} evaluation(s); expected 1 ModelEvaluation '
+                    'per fold. Pass one Evaluator output per fold, in the order of folds.'
+                )
+            per_fold.append(read_fold(evaluations[0].uri, fold))
+        names = {(f.candidate_name, f.baseline_name) for f in per_fold}
+        if len(names) != 1:
+            raise DataError(
+                f'the fold evaluations name different models {sorted(names, key=str)}; every '
+                'fold must evaluate the same (candidate, baseline) ModelSpec names.'
+            )
+        thresholds_json = exec_properties.get(keys.THRESHOLDS_KEY)
+        thresholds = parse_thresholds(
+            json.loads(thresholds_json)
+            if thresholds_json
+            else eval_config_thresholds(per_fold[0].eval_config)
+        )
+        candidate = aggregate([f.candidate for f in per_fold])
+        differences = aggregate([f.differences for f in per_fold])
+        baseline_name = per_fold[0].baseline_name
+        result = gate(candidate, differences, thresholds, gate_on)
+        report = CrossValidationReport(
+            folds=folds,
+            candidate_name=per_fold[0].candidate_name,
+            candidate=candidate,
+            gate=result,
+            baseline_name=baseline_name,
+            baseline=aggregate([f.baseline for f in per_fold]) if baseline_name else None,
+            differences=differences,
+        )
+        logging.info('CrossValidationAggregate:\n%s', report.text())
+        output = artifact_utils.get_single_instance(output_dict[keys.CROSS_VALIDATION_KEY])
+        blessing = artifact_utils.get_single_instance(output_dict[keys.BLESSING_KEY])
+        with artifacts.output_guard(output, blessing):
+            artifacts.write_json(
+                os.path.join(output.uri, keys.CROSS_VALIDATION_JSON_FILE), report.to_json()
+            )
+            io_utils.write_string_file(
+                os.path.join(output.uri, keys.CROSS_VALIDATION_HTML_FILE), report.html()
+            )
+            _write_blessing(blessing, result.blessed, input_dict.get(keys.MODEL_KEY))
+
+
+def _write_blessing(blessing: types.Artifact, blessed: bool, models) -> None:
+    """A ModelBlessing as TFX's Evaluator writes it (its Pusher reads ``blessed`` == 1)."""
+    name = constants.BLESSED_FILE_NAME if blessed else constants.NOT_BLESSED_FILE_NAME
+    io_utils.write_string_file(os.path.join(blessing.uri, name), '')
+    blessing.set_int_custom_property(
+        constants.ARTIFACT_PROPERTY_BLESSED_KEY,
+        constants.BLESSED_VALUE if blessed else constants.NOT_BLESSED_VALUE,
+    )
+    if models:
+        model = artifact_utils.get_single_instance(models)
+        blessing.set_string_custom_property(
+            constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY, model.uri
+        )
+        blessing.set_int_custom_property(constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY, model.id)

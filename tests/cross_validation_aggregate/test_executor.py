@@ -1,0 +1,129 @@
+"""CrossValidationAggregate's executor on real TFMA outputs of two folds (examples that carry
+their predictions, no model): a class absent from one fold, the gate read from the folds'
+EvalConfig, no baseline; and its errors, which leave no output behind."""
+
+import json
+import os
+import re
+
+import pytest
+
+from tests.metrics.tfma_runs import run, write_examples
+from tfx_balance import keys
+from tfx_balance.core.errors import DataError
+
+# (label, predicted class) per fold; class 2 has no example in fold-1.
+FOLDS = {
+    'fold-0': [(0, 0), (0, 0), (1, 1), (1, 0), (2, 2), (2, 0)],  # recalls 1, 0.5, 0.5
+    'fold-1': [(0, 0), (0, 1), (1, 1), (1, 1)],  # recalls 0.5, 1; class 2 absent
+}
+
+
+def one_hot(k):
+    return [1.0 if i == k else 0.0 for i in range(3)]
+
+
+@pytest.fixture(scope='module')
+def evaluations(tmp_path_factory):
+    from tfx_balance import balanced_eval_config
+
+    root = tmp_path_factory.mktemp('evaluations')
+    config = balanced_eval_config(
+        'label', num_classes=3, min_macro_recall=0.6, prediction_key='scores'
+    )
+    uris = []
+    for fold, rows in FOLDS.items():
+        labels = [label for label, _ in rows]
+        data = write_examples(
+            str(root / f'{fold}.tfrecord'),
+            labels,
+            [one_hot(p) for _, p in rows],
+            [1.0] * len(rows),
+        )
+        uris.append(str(root / fold))
+        run(config, data, uris[-1])
+    return uris
+
+
+def do(tmp_path, uris, thresholds=None, gate_on='mean'):
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.cross_validation_aggregate.component import CrossValidationResult
+    from tfx_balance.cross_validation_aggregate.executor import Executor
+
+    def artifact(cls, uri):
+        a = cls()
+        a.uri = uri
+        return a
+
+    inputs = {
+        f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}': [artifact(standard_artifacts.ModelEvaluation, u)]
+        for i, u in enumerate(uris)
+        if u is not None
+    }
+    out = artifact(CrossValidationResult, str(tmp_path / 'out'))
+    blessing = artifact(standard_artifacts.ModelBlessing, str(tmp_path / 'blessing'))
+    os.makedirs(out.uri)
+    os.makedirs(blessing.uri)
+    Executor().Do(
+        inputs,
+        {keys.CROSS_VALIDATION_KEY: [out], keys.BLESSING_KEY: [blessing]},
+        {
+            keys.FOLDS_KEY: json.dumps(list(FOLDS)),
+            keys.THRESHOLDS_KEY: None if thresholds is None else json.dumps(thresholds),
+            keys.GATE_ON_KEY: gate_on,
+        },
+    )
+    with open(os.path.join(out.uri, keys.CROSS_VALIDATION_JSON_FILE)) as f:
+        return json.load(f), blessing
+
+
+def test_a_class_absent_from_a_fold_is_left_out_of_its_estimate(tmp_path, evaluations):
+    result, _ = do(tmp_path, evaluations)
+    metrics = result['models']['candidate']['metrics']
+    assert metrics['recall/2']['values'] == [0.5, None] and metrics['recall/2']['n'] == 1
+    assert metrics['recall/2']['std'] is None and metrics['recall/2']['interval'] is None
+    assert metrics['macro_recall']['values'] == pytest.approx([2 / 3, 0.75])
+    assert metrics['macro_recall']['mean'] == pytest.approx((2 / 3 + 0.75) / 2)
+    assert result['models']['baseline'] is None and result['differences'] == {}
+
+
+def test_without_thresholds_the_folds_eval_config_gates_on_the_mean(tmp_path, evaluations):
+    result, blessing = do(tmp_path, evaluations)
+    (check,) = result['gate']['checks']
+    assert (check['rule'], check['compared']) == ('macro_recall >= 0.6', 'mean over 2 fold(s)')
+    assert check['passed'] and result['gate']['blessed']
+    assert os.listdir(blessing.uri) == ['BLESSED']
+    assert blessing.get_int_custom_property('blessed') == 1
+
+
+def test_explicit_thresholds_replace_the_eval_configs(tmp_path, evaluations):
+    result, blessing = do(tmp_path, evaluations, {'recall/1': {'lower_bound': 0.8}})
+    (check,) = result['gate']['checks']
+    assert check['rule'] == 'recall/1 >= 0.8' and check['value'] == pytest.approx(0.75)
+    assert not result['gate']['blessed'] and os.listdir(blessing.uri) == ['NOT_BLESSED']
+    assert blessing.get_int_custom_property('blessed') == 0
+
+
+def assert_fails_cleanly(tmp_path, match, call):
+    from tests.reliability.test_bad_input import documented_errors
+
+    with pytest.raises(DataError, match=match) as info:
+        call()
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
+    assert os.listdir(tmp_path / 'out') == [] and os.listdir(tmp_path / 'blessing') == []
+
+
+def test_errors_name_the_fold_or_metric_and_leave_no_output(tmp_path, evaluations):
+    not_tfma = tmp_path / 'not_tfma'
+    not_tfma.mkdir()
+    cases = [
+        ([evaluations[0], str(not_tfma)], None, r'the evaluation of fold-1 \(.*\) holds no TFMA'),
+        ([evaluations[0], None], None, 'fold-1 has 0 evaluation'),
+        (evaluations, {'recall/9': {'lower_bound': 0.1}}, "names metric 'recall/9'"),
+        (evaluations, {'macro_recall': {'min_change': 0.0}}, 'compares with a baseline model'),
+    ]
+    for i, (uris, thresholds, match) in enumerate(cases):
+        case = tmp_path / str(i)
+        case.mkdir()
+        assert_fails_cleanly(case, match, lambda c=case, u=uris, t=thresholds: do(c, u, t))

@@ -32,10 +32,10 @@ import re
 import statistics
 from typing import Dict, List, Mapping, Sequence, Tuple
 
+from tfx_balance.core import folds as folds_rule
 from tfx_balance.core.errors import ConfigError, DataError
 
-FOLD_PREFIX = 'fold-'  # fold splits are named fold-0 .. fold-<k-1>
-MAX_FOLDS = 20  # CrossValidationAggregate has one input per fold
+MAX_CV_FOLDS = 20  # CrossValidationAggregate has one input per fold
 CONFIDENCE = 0.95
 GATE_ON = ('mean', 'interval')
 # Threshold kinds: lower_bound/upper_bound bound the candidate's metric; min_change/max_change
@@ -47,17 +47,17 @@ _SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
 def fold_names(folds) -> List[str]:
     """The fold split names: ``fold-0 .. fold-<k-1>`` for an int ``folds``, or the given names.
 
-    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_FOLDS``, or bad names.
+    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_CV_FOLDS``, or bad names.
     """
     if isinstance(folds, bool) or not isinstance(folds, (int, list, tuple)):
         raise ConfigError(
             f'folds must be the number of folds (an int, e.g. folds=5 for splits fold-0 .. '
             f'fold-4) or a list of fold split names, got {folds!r}.'
         )
-    names = [f'{FOLD_PREFIX}{i}' for i in range(folds)] if isinstance(folds, int) else list(folds)
-    if not 2 <= len(names) <= MAX_FOLDS:
+    names = folds_rule.fold_names(folds) if isinstance(folds, int) else list(folds)
+    if not 2 <= len(names) <= MAX_CV_FOLDS:
         raise ConfigError(
-            f'folds gives {len(names)} fold(s); cross-validation needs 2 to {MAX_FOLDS} folds '
+            f'folds gives {len(names)} fold(s); cross-validation needs 2 to {MAX_CV_FOLDS} folds '
             '(5 or 10 are usual), e.g. folds=5 for the splits fold-0 .. fold-4.'
         )
     bad = [n for n in names if not isinstance(n, str) or not _SPLIT_NAME.match(n)]

@@ -15,7 +15,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
 from tfx_balance.core.cross_validation import (
-    MAX_FOLDS,
+    MAX_CV_FOLDS,
     check_gate_on,
     fold_names,
     parse_thresholds,
@@ -43,7 +43,7 @@ class CrossValidationAggregateSpec(ComponentSpec):
             f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}': ChannelParameter(
                 type=standard_artifacts.ModelEvaluation, optional=True
             )
-            for i in range(MAX_FOLDS)
+            for i in range(MAX_CV_FOLDS)
         },
         keys.MODEL_KEY: ChannelParameter(type=standard_artifacts.Model, optional=True),
     }

@@ -308,7 +308,7 @@ def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
     return merged
 
 
-class _MergeCounts(beam.CombineFn):
+class _MergeLabelCounts(beam.CombineFn):
     """Sums batch counts: the accumulator is one table of label -> count (bounded by labels)."""
 
     def __init__(self, label_feature: str, where: str):
@@ -363,7 +363,7 @@ class CountLabels(beam.PTransform):
             batches
             | 'CountBatch'
             >> beam.Map(count_labels, self._label_feature, self._multi_label, self._where)
-            | 'Merge' >> beam.CombineGlobally(_MergeCounts(self._label_feature, self._where))
+            | 'Merge' >> beam.CombineGlobally(_MergeLabelCounts(self._label_feature, self._where))
         )
 
 

@@ -177,7 +177,7 @@ class _BucketKeys(beam.CombineFn):
         return count_bucket(accumulator, self._num_splits, self._limit)
 
 
-class _MergeCounts(beam.CombineFn):
+class _MergeLeakCounts(beam.CombineFn):
     def __init__(self, num_splits: int, limit: int):
         self._num_splits, self._limit = num_splits, limit
 
@@ -226,6 +226,6 @@ class FindLeakage(beam.PTransform):
         return (
             (tallies, buckets)
             | 'AllCounts' >> beam.Flatten()
-            | 'MergeCounts' >> beam.CombineGlobally(_MergeCounts(n, limit))
+            | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
             | 'Report' >> beam.Map(leakage_report, self._splits, self._training, self._config)
         )

@@ -21,14 +21,15 @@ from typing import Mapping, Sequence, Tuple
 from tfx_balance import keys
 from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.folds import FOLD_PREFIX
 
 # The splits that count as training data when ``training_splits`` is not given.
-DEFAULT_TRAINING_PATTERNS = ('train', 'fold-*')
+DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')
 DEFAULT_MAX_EXAMPLES = 10
-# Key buckets: one per this many bytes of (compressed) input, at most MAX_BUCKETS (see
+# Key buckets: one per this many bytes of (compressed) input, at most MAX_KEY_BUCKETS (see
 # :func:`bucket_count`).
 BUCKET_INPUT_BYTES = 32 << 20
-MAX_BUCKETS = 1024
+MAX_KEY_BUCKETS = 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,10 +136,10 @@ class LeakageConfig:
 
 def bucket_count(input_bytes: int) -> int:
     """The number of key buckets for ``input_bytes`` of input files: one per
-    ``BUCKET_INPUT_BYTES`` (at least 1, at most ``MAX_BUCKETS``), so that one bucket holds the
+    ``BUCKET_INPUT_BYTES`` (at least 1, at most ``MAX_KEY_BUCKETS``), so that one bucket holds the
     keys (9 bytes each) of at most ~32 MiB of input up to 32 GiB of input.
 
     >>> bucket_count(0), bucket_count(100 << 20), bucket_count(1 << 50)
     (1, 4, 1024)
     """
-    return max(1, min(MAX_BUCKETS, math.ceil(input_bytes / BUCKET_INPUT_BYTES)))
+    return max(1, min(MAX_KEY_BUCKETS, math.ceil(input_bytes / BUCKET_INPUT_BYTES)))

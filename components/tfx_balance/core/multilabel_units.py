@@ -34,7 +34,7 @@ class LabelSetUnit(NamedTuple):
 
 
 class LabelSetHistograms(NamedTuple):
-    buckets: Dict[tuple, Dict[int, int]]  # {stratum: {bucket: units}}
+    buckets: Dict[tuple, object]  # {stratum: {bucket: units}, or the bucket of its one unit}
     kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
     widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
     examples: int
@@ -117,12 +117,29 @@ def input_batches(pipeline, source, batched, config: SplitConfig, stage: str):
     )
 
 
+def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
+    """Adds ``size`` units in ``bucket`` to a stratum's histogram. Most label sets have one
+    example, so a histogram of one unit is stored as its bucket alone (an int), not a dict."""
+    hist = buckets.get(stratum)
+    if hist is None:
+        buckets[stratum] = bucket if size == 1 else {bucket: size}
+        return
+    if type(hist) is int:
+        hist = buckets[stratum] = {hist: 1}
+    hist[bucket] = hist.get(bucket, 0) + size
+
+
+def histogram(hist) -> Dict[int, int]:
+    """A stratum's histogram as ``{bucket: units}`` (see :func:`_add`)."""
+    return {hist: 1} if type(hist) is int else hist
+
+
 def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
     buckets, kinds, widths, examples = {}, {}, {}, 0
     for unit in to_units(batch):
-        hist = buckets.setdefault(unit.stratum, {})
-        bucket = bucket_of(unit.hash, bucket_bits)
-        hist[bucket] = hist.get(bucket, 0) + unit.size
+        _add(
+            buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
+        )  # a unit (example or group) counts once: groups are planned as units
         examples += unit.size
         if unit.width is not None and unit.width[0] not in widths:
             widths[unit.width[0]] = unit.width[1]
@@ -138,9 +155,8 @@ class MergeLabelSetHistograms(beam.CombineFn):
 
     def add_input(self, acc, item):
         for stratum, hist in item.buckets.items():
-            merged = acc.buckets.setdefault(stratum, {})
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
+            for bucket, size in histogram(hist).items():
+                _add(acc.buckets, stratum, bucket, size)
         for kind, found in item.kinds.items():
             if kind not in acc.kinds or found < acc.kinds[kind]:
                 acc.kinds[kind] = found

@@ -25,7 +25,7 @@ def test_ids_give_sorted_sets_and_no_value_or_no_feature_is_no_label():
     read = read_label_sets(records, 'tags', 'ids')
     assert read.sets == [(2, 7, 30), (), (), (4,)]
     assert read.width is None
-    assert read.kinds == {2: example_fingerprint(records[0])}
+    assert read.kinds == {2: 0}  # the first labelled example of each kind, by index
     names = read_label_sets([tags(['b', 'a']), tags(['c'])], 'tags', 'ids').sets
     assert names == [(b'a', b'b'), (b'c',)]
 
@@ -34,7 +34,7 @@ def test_multi_hot_gives_the_positions_of_ones_and_all_zeros_is_no_label():
     records = [tags([0, 1, 0, 1]), tags([0, 0, 0, 0]), tags([1, 0, 0, 0])]
     read = read_label_sets(records, 'tags', 'multi_hot')
     assert read.sets == [(1, 3), (), (0,)]
-    assert read.width == (4, example_fingerprint(records[0]))
+    assert read.width == (4, 0)
 
 
 @pytest.mark.parametrize('form', ['ids', 'multi_hot'])

@@ -32,6 +32,8 @@ Example (outside TFX):
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from typing import Callable
 
 import apache_beam as beam
@@ -67,8 +69,33 @@ from tfx_balance.core.stratified_split import (
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
 
 
+class PackedPlans:
+    """The plans (``{stratum: split index or ClassSplitPlan}``) as one pickled blob.
+
+    A side input holding one entry per distinct label set (hundreds of thousands) is slow to
+    handle object by object: Beam's side-input cache measures a value's deep size by walking
+    every object it references, on each use. A blob has no references; each process unpickles it
+    once (:meth:`get`, cached by the blob's digest).
+    """
+
+    def __init__(self, plans: dict):
+        self.blob = pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL)
+        self.digest = hashlib.blake2b(self.blob, digest_size=16).digest()
+
+    def get(self) -> dict:
+        plans = _UNPACKED.get(self.digest)
+        if plans is None:
+            _UNPACKED.clear()  # keep the latest plans only
+            plans = _UNPACKED[self.digest] = pickle.loads(self.blob)
+        return plans
+
+
+_UNPACKED = {}  # digest -> unpickled plans (PackedPlans.get), per worker process
+
+
 def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, config: SplitConfig):
-    """``{stratum: split index or ClassSplitPlan}``, after the checks across batches."""
+    """:class:`PackedPlans` of ``{stratum: split index or ClassSplitPlan}``, after the checks
+    across batches."""
     feature = config.label_feature
     if not histograms.examples:
         raise DataError(
@@ -97,7 +124,7 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
         cuts = allocation.boundaries(counts)[:-1]
         ranking = rank_buckets(histogram(histograms.buckets[stratum]), cuts, bucket_bits)
         plans[stratum] = ClassSplitPlan(strata[stratum], tuple(counts), ranking)
-    return plans
+    return PackedPlans(plans)
 
 
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
@@ -122,7 +149,8 @@ class _PlaceUnits(beam.DoFn):
         self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
 
-    def process(self, batch, plans):
+    def process(self, batch, packed):
+        plans = packed.get()
         counts = {}
         for unit in self._to_units(batch):
             plan = plans[unit.stratum]
@@ -141,9 +169,9 @@ class _PlaceUnits(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
 
 
-def _rank_boundary(item, plans):
+def _rank_boundary(item, packed):
     (stratum, bucket), units = item
-    ranking = plans[stratum].ranking
+    ranking = packed.get()[stratum].ranking
     rank = ranking.boundary[bucket]
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
         split = ranking.segment_of_rank(rank)

@@ -12,6 +12,7 @@ SEED_KEY = 'seed'
 SPLITS_KEY = 'splits'
 # None (one label per example), 'ids' (0..n label values) or 'multi_hot' (a fixed-length 0/1 vector).
 MULTI_LABEL_KEY = 'multi_label'
+MULTI_LABEL_FORMS = ('ids', 'multi_hot')  # its values besides None
 
 # StratifiedSplitter.
 INPUT_SPLITS_KEY = 'input_splits'

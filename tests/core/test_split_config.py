@@ -80,3 +80,17 @@ def test_every_problem_is_a_config_error_naming_the_argument(kwargs, message):
 
 def test_a_single_input_split_name_is_one_split():
     assert SplitConfig('label', input_splits='train').validate().input_splits == ('train',)
+
+
+def test_multi_label_round_trips_and_is_left_out_when_unset():
+    config = SplitConfig('tags', multi_label='multi_hot').validate()
+    props = config.to_exec_properties()
+    assert props[keys.MULTI_LABEL_KEY] == 'multi_hot'
+    assert SplitConfig.from_exec_properties(props) == config
+    assert keys.MULTI_LABEL_KEY not in SplitConfig('label').validate().to_exec_properties()
+
+
+@pytest.mark.parametrize('value', ['multi-hot', 'ids ', True, 1])
+def test_an_unknown_multi_label_form_is_a_config_error_listing_the_forms(value):
+    with pytest.raises(ConfigError, match=r"multi_label must be None .*'ids'.*'multi_hot'"):
+        SplitConfig('tags', multi_label=value).validate()

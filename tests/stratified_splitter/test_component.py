@@ -36,3 +36,10 @@ def test_a_list_of_split_names_is_a_config_error_showing_the_accepted_forms():
 def test_a_bad_label_feature_is_a_config_error():
     with pytest.raises(ConfigError, match='^label_feature must be a non-empty feature name'):
         StratifiedSplitter(examples=EXAMPLES, label_feature='')
+
+
+def test_multi_label_is_an_exec_property_only_when_set():
+    splitter = StratifiedSplitter(examples=EXAMPLES, label_feature='tags', multi_label='ids')
+    assert splitter.exec_properties[keys.MULTI_LABEL_KEY] == 'ids'
+    with pytest.raises(ConfigError, match='^multi_label must be None'):
+        StratifiedSplitter(examples=EXAMPLES, label_feature='tags', multi_label='list')

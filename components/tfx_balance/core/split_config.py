@@ -46,6 +46,8 @@ class SplitConfig:
       holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
       label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.label_bins`).
       label_bin_edges: or fixed, increasing bin edges.
+      multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
+        per example: :mod:`tfx_balance.core.multilabel_labels`).
     """
 
     label_feature: str
@@ -57,6 +59,7 @@ class SplitConfig:
     holdout: Mapping[str, float] | None = None
     label_bins: int | None = None
     label_bin_edges: Sequence[float] | None = None
+    multi_label: str | None = None
 
     def validate(self) -> SplitConfig:
         """Returns the validated config (``splits`` as a dict, ``input_splits`` as a tuple);
@@ -68,7 +71,20 @@ class SplitConfig:
             raise ConfigError(f'seed must be an integer, got {self.seed!r}.')
         if not -(2**63) <= self.seed < 2**63:
             raise ConfigError(f'seed must fit in a signed 64-bit integer, got {self.seed}.')
+        if self.multi_label is not None and self.multi_label not in keys.MULTI_LABEL_FORMS:
+            raise ConfigError(
+                f"multi_label must be None (one label per example), 'ids' (a list of label ids "
+                f"or names per example) or 'multi_hot' (a fixed-length 0/1 int64 vector), got "
+                f'{self.multi_label!r}.'
+            )
         bins, edges = label_bins.validate_bins(self.label_bins, self.label_bin_edges)
+        if self.multi_label is not None and (
+            self.label_bins is not None or self.label_bin_edges is not None
+        ):
+            raise ConfigError(
+                f'label_bins/label_bin_edges bin one numeric label; multi_label={self.multi_label!r} '
+                'has a set of labels per example. Use one of them (folds work with both).'
+            )
         return dataclasses.replace(
             self,
             seed=int(self.seed),
@@ -120,6 +136,8 @@ class SplitConfig:
             ),
             keys.GROUP_FEATURE_KEY: self.group_feature,
             **_optional_properties(self),
+            # Only when set: single-label specs keep exactly the properties they always had.
+            **({keys.MULTI_LABEL_KEY: self.multi_label} if self.multi_label else {}),
         }
 
     @classmethod
@@ -137,6 +155,7 @@ class SplitConfig:
             seed=int(props.get(keys.SEED_KEY) or 0),
             input_splits=json.loads(input_splits) if input_splits else None,
             group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
+            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
         ).validate()
 
 

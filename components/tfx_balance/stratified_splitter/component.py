@@ -26,6 +26,7 @@ class StratifiedSplitterSpec(ComponentSpec):
         keys.HOLDOUT_KEY: ExecutionParameter(type=str, optional=True),
         keys.LABEL_BINS_KEY: ExecutionParameter(type=str, optional=True),
         keys.LABEL_BIN_EDGES_KEY: ExecutionParameter(type=str, optional=True),
+        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -77,6 +78,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         holdout: Mapping[str, float] | None = None,
         label_bins: int | None = None,
         label_bin_edges: Sequence[float] | None = None,
+        multi_label: str | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
@@ -92,6 +94,10 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         holdout: with ``folds``, ``{split: fraction}`` held out first, e.g. ``{'test': 0.1}``.
         label_bins: N: stratify a float or int64 label by N quantile bins computed from the data.
         label_bin_edges: or fixed, increasing bin edges, e.g. ``[10.0, 50.0]``.
+        multi_label: None (one label per example), ``'ids'`` (the label feature lists 0..n label
+          ids or names per example) or ``'multi_hot'`` (a fixed-length int64 0/1 vector; label i
+          is position i): every label is stratified at once (docs/stratified_splitter.md,
+          "Multi-label").
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -107,6 +113,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             holdout=holdout,
             label_bins=label_bins,
             label_bin_edges=label_bin_edges,
+            multi_label=multi_label,
         ).validate()
         spec = StratifiedSplitterSpec(
             **config.to_exec_properties(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import apache_beam as beam
 
 from tfx_balance import artifacts, keys
+from tfx_balance.core.multilabel_split import MultiLabelStratifiedSplit
+from tfx_balance.core.multilabel_split import format_report as format_multilabel_report
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.split_report import format_report
@@ -48,6 +50,7 @@ class Executor(ExamplesExecutor):
         folds, holdout: optional; k and JSON ``[[name, fraction]]`` (``splits`` then holds the
           held-out splits' and folds' integer weights).
         label_bins, label_bin_edges: optional; N, or JSON list of edges (classes = label bins).
+        multi_label: optional, 'ids' or 'multi_hot': a set of labels per example.
     """
 
     COMPONENT = 'StratifiedSplitter'
@@ -71,18 +74,18 @@ class Executor(ExamplesExecutor):
             group += f', {config.folds} folds, holdout {config.holdout or {}}'
         if config.binned:
             group += f', label bins {config.label_bins or list(config.label_bin_edges)}'
+        group += f', multi_label {config.multi_label!r}' if config.multi_label else ''
         return (
             f'reading split(s) {read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
         )
 
     def expand(self, pipeline, examples, output, config, read, passthrough):
+        split = MultiLabelStratifiedSplit if config.multi_label else StratifiedSplit
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
-            >> StratifiedSplit(
-                batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
-            )
+            >> split(batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config)
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
         # per split in one stage. No Flatten: it would buffer the large part.
@@ -97,4 +100,6 @@ class Executor(ExamplesExecutor):
         return result.report
 
     def summary(self, report, config) -> str:
+        if config.multi_label:
+            return format_multilabel_report(report, list(config.splits))
         return format_report(report, list(config.splits))

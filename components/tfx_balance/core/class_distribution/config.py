@@ -14,7 +14,7 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 
 UNIFORM = 'uniform'
-MULTI_LABEL_MODES = ('ids', 'multi_hot')  # the values of multi_label besides None
+MULTI_LABEL_MODES = keys.MULTI_LABEL_FORMS  # the values of multi_label besides None
 DEFAULT_MAX_CARDINALITY_DIFFERENCE = 0.1  # mean labels per example, between two splits
 
 Target = Union[str, Mapping[object, float]]

@@ -2,7 +2,7 @@
 (balanced and baseline) trained and evaluated on ``FOLDS`` stratified folds, and the balanced
 model blessed on the cross-validated estimate instead of one test split.
 
-CsvExampleGen -> StratifiedSplitter (``FOLDS`` equal folds ``fold-0`` ..) -> ImportSchemaGen
+CsvExampleGen -> StratifiedSplitter (``folds=FOLDS``: ``fold-0`` ..) -> ImportSchemaGen
 -> BalancedAugmenter (each fold on its own, every class to ``TRAIN_TARGET / (FOLDS - 1)``, so a
 model's training folds together hold about ``TRAIN_TARGET`` of each class) -> Transform
 (analyzes and transforms every fold) -> BalancedInputGen (every fold)
@@ -35,6 +35,7 @@ from pipelines.taxi.pipeline import (
     sample,
 )
 from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter, cross_validation
+from tfx_balance.core.folds import fold_names
 
 PIPELINE_NAME = 'tfx-balance-taxi-cv'
 FOLDS = 3  # a third of the trips per fold: Pcard's 3 trips give one to each fold
@@ -55,12 +56,12 @@ def create_pipeline(
     """Builds the cross-validated taxi pipeline (arguments as ``pipelines.taxi.pipeline``'s, plus
     ``folds``)."""
     taxi = sample()
-    names = [f'fold-{i}' for i in range(folds)]
+    names = fold_names(folds)
     example_gen = tfx.components.CsvExampleGen(input_base=data_root or DATA_DIR)
     splitter = StratifiedSplitter(
         examples=example_gen.outputs['examples'],
         label_feature=LABEL,
-        splits={name: 1 for name in names},
+        folds=folds,
         seed=seed,
     )
     schema = tfx.components.ImportSchemaGen(schema_file=schema_file)

@@ -8,7 +8,8 @@ laid out per class by ``BalancedLayout`` (balanced_dataset's input), once, under
 then reverse order):
 
 - time to first batch: building the dataset and taking its first batch (eagerly);
-- steady rate: examples/s of ``STEADY_BATCHES`` batches after the first ``CHUNK``, consumed in
+- steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (:func:`steady_batches`: 150
+  batches of 1,024, 20 of 10,240) after the first ``CHUNK`` batches, consumed in
   graph mode as ``model.fit`` does (:func:`benchmarks.bench_balanced_dataset._consumer`);
 - the best-tuned plain read without a record shuffle (one reader, ``parse_example`` on 10
   batches at once) and with one (the same after ``shuffle(10_000)`` of the records);
@@ -42,7 +43,7 @@ TOTAL = 200_000
 CLASSES = (10, 100, 1_000, 10_000)
 FILES = 4
 RUNS = 3
-STEADY_BATCHES = 150
+STEADY_EXAMPLES = 150 * 1024  # examples of the steady-rate window, whatever the batch size
 CHUNK = 10  # batches per graph-mode call of the consumer
 SHUFFLE = 10_000
 FIT_CLASSES = 1_000
@@ -52,6 +53,11 @@ FIT_WARM = 20
 
 def batch_size_for(classes: int) -> int:
     return 1024 * max(1, math.ceil(classes / 1024))
+
+
+def steady_batches(batch: int) -> int:
+    """Batches of the steady-rate window: ``STEADY_EXAMPLES`` rounded up to whole ``CHUNK``s."""
+    return CHUNK * max(1, math.ceil(STEADY_EXAMPLES / (batch * CHUNK)))
 
 
 def workload(classes: int, total: int = TOTAL) -> Workload:
@@ -229,7 +235,8 @@ def _markdown(results: list, fit: dict | None) -> str:
         f'{results[0]["examples"]:,} examples of 20 floats per class count, Zipf-like class sizes '
         f'(`n_k ~ 1/(k+1)`), {FILES} gzipped input files for the plain reads, the '
         'BalancedInputGen layout for balanced_dataset. First batch: building the dataset and '
-        f'taking one batch. Steady: {STEADY_BATCHES} batches after a warm-up, consumed in graph '
+        f'taking one batch. Steady: {steady_batches(1024)} batches of 1,024 (at 10,240: '
+        f'{steady_batches(10240)}) after a warm-up, consumed in graph '
         f'mode ({CHUNK} per `tf.function` call). Median of {results[0]["runs"]} alternating runs '
         '(spread in brackets); every balanced batch checked (`floor`/`ceil` of B/K per class). '
         'RSS growth: of the process over one run (largest of the runs).',
@@ -272,9 +279,16 @@ def run(
     """Measures every class count; returns ``{'classes': [...], 'fit': ..., 'markdown': ...}``."""
     total = 4_000 if smoke else TOTAL
     runs = 1 if smoke else runs
-    batches = CHUNK if smoke else STEADY_BATCHES
     counts = (10, 100) if smoke else classes
-    results = [measure_classes(workload(k, total), runs, batches, streamed_max) for k in counts]
+    results = [
+        measure_classes(
+            workload(k, total),
+            runs,
+            CHUNK if smoke else steady_batches(batch_size_for(k)),
+            streamed_max,
+        )
+        for k in counts
+    ]
     fit_classes, fit_steps = (100, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
     fit = measure_fit(workload(fit_classes, total), runs, fit_steps) if fit else None
     return {

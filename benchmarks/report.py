@@ -622,7 +622,10 @@ def render(results: dict) -> str:
             ['job', 'in-process median s', 'multi-processing (2) median s', 'speed-up'], rows
         )
     else:
-        lines += ['', '_Runner-mode comparison not run (`--multi-size 0` or smoke mode)._']
+        lines += [
+            '',
+            '_Runner-mode comparison not run (it runs with `BENCH_FULL=1 make bench` or `--multi-size N`)._',
+        ]
 
     lines += ['', '## 5. Sample pipeline (`make demo`) by component', '']
     lines += _render_demo(results.get('demo') or {'missing': 'not measured'})

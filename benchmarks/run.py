@@ -11,7 +11,8 @@ Default and full runs measure every job in a fresh process (wall time of the Bea
 of the process) and report medians of ``--repeats`` runs. The default run has the same goals as
 the full one with fewer repeats where the runs' spread is small (one run per job at 300k and 1M
 examples, one bounded run of each slow tf.data recipe) and leaves out what is no goal: the 300k
-point of the scaling curve, TFX's hash split at 1M and the I/O floor in multi-processing mode.
+point of the scaling curve, TFX's hash split at 1M and the runner-mode comparison at 1M (the
+splitter and the I/O floor in multi-processing mode).
 Smoke runs use tiny sizes, one repeat and run the jobs in this process (no memory figures), and
 write to ``benchmarks/_work/smoke/`` unless ``--out`` is given, so they never overwrite the
 published results.
@@ -32,7 +33,7 @@ from benchmarks import bench_augmenter, bench_demo, bench_splitter, common
 DEFAULTS = {
     'sizes': [100_000, 1_000_000],
     'scaling_sizes': [100_000, 1_000_000],
-    'multi_size': 1_000_000,
+    'multi_size': 0,  # the runner-mode comparison (no goal) only in full runs
     'augment_size': 20_000,
     'image_size': 2_000,
     'repeats': 3,
@@ -44,10 +45,13 @@ DEFAULTS = {
     'recipe_runs': 1,  # the bounded runs of rejection_resample and filter + sample
     'training_runs': 5,
     'classes_runs': 3,  # alternating runs per method in the many-classes benchmark
+    'classes_streamed_max': 10,  # the streamed path (no goal) up to this many classes
 }
 FULL = {
     **DEFAULTS,
     'scaling_sizes': [100_000, 300_000, 1_000_000],
+    'multi_size': 1_000_000,
+    'classes_streamed_max': 100,
     'recipe_runs': 3,
     'dataset_runs': 7,
     'training_runs': 7,
@@ -160,15 +164,19 @@ def run_classes_bench(args) -> dict:
     spec = common.Job(
         'classes',
         'benchmarks.run:classes_job',
-        {'smoke': args.smoke, 'runs': args.classes_runs},
+        {
+            'smoke': args.smoke,
+            'runs': args.classes_runs,
+            'streamed_max': args.classes_streamed_max,
+        },
     )
     return common.run_isolated(spec)[0] if args.isolated else common.run_inprocess(spec)
 
 
-def classes_job(smoke: bool, runs: int) -> dict:
+def classes_job(smoke: bool, runs: int, streamed_max: int) -> dict:
     from benchmarks import bench_classes
 
-    return bench_classes.run(smoke, runs)
+    return bench_classes.run(smoke, runs, streamed_max=streamed_max)
 
 
 def measure_demo(args) -> dict:

@@ -109,6 +109,75 @@ def class_sizes(workload: Workload) -> list:
     return rule(workload.total, workload.classes)
 
 
+def _varint_columns(values, length: int):
+    """``uint8 [n, length]``: the base-128 varints of non-negative ``values``, all ``length``
+    bytes long."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.uint64)
+    out = np.empty((values.size, length), dtype=np.uint8)
+    for i in range(length):
+        byte = (values >> np.uint64(7 * i)) & np.uint64(0x7F)
+        out[:, i] = byte | np.uint64(0x80 if i < length - 1 else 0)
+    return out
+
+
+def _varint_length(values):
+    """Bytes of the base-128 varint of each value (1 for 0 ... 127, 2 up to 16,383, ...)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.uint64)
+    length = np.ones(values.shape, dtype=np.int64)
+    for bits in range(7, 64, 7):
+        length += values >= np.uint64(1 << bits)
+    return length
+
+
+def encode_examples(floats: dict, ints: dict) -> list:
+    """Serialized ``tf.train.Example``s, built as numpy arrays of their wire format.
+
+    ``floats`` maps a feature name to ``float32 [n, width]`` values, ``ints`` a name to
+    non-negative ``int64 [n]`` scalars. Features are written in name order (as protobuf's
+    deterministic serialization does); records whose ints have the same varint lengths share a
+    template, and the values are copied into it column by column, so 200,000 records take well
+    under a second instead of ~45 s of protobuf building. The smoke test checks the records
+    against ``tf.train.Example``.
+    """
+    import numpy as np
+
+    from tfx_balance.core.wire import ENTRY_TAG, delimited, feature_entry
+
+    n = len(next(iter({**floats, **ints}.values())))
+    int_lengths = {name: _varint_length(v) for name, v in ints.items()}
+    group_key = np.zeros(n, dtype=np.int64)
+    for name in sorted(ints):
+        group_key = group_key * 11 + int_lengths[name]
+    records = [b''] * n
+    for key in np.unique(group_key):
+        rows = np.flatnonzero(group_key == key)
+        body, patches = b'', []  # (offset, uint8 [len(rows), width]) to copy in
+        for name in sorted({**floats, **ints}):
+            if name in floats:
+                values = np.ascontiguousarray(floats[name][rows], dtype='<f4')
+                data = values.view(np.uint8).reshape(len(rows), -1)
+                feature = delimited(b'\x12', delimited(ENTRY_TAG, bytes(data.shape[1])))
+            else:
+                length = int(int_lengths[name][rows[0]])
+                data = _varint_columns(ints[name][rows], length)
+                feature = delimited(b'\x1a', delimited(ENTRY_TAG, bytes(length)))
+            entry = feature_entry(name, feature)
+            patches.append((len(body) + len(entry) - data.shape[1], data))
+            body += entry
+        record = delimited(ENTRY_TAG, body)  # Example.features
+        head = len(record) - len(body)
+        out = np.tile(np.frombuffer(record, dtype=np.uint8), (len(rows), 1))
+        for offset, data in patches:
+            out[:, head + offset : head + offset + data.shape[1]] = data
+        for i, row in zip(rows.tolist(), out):
+            records[i] = row.tobytes()
+    return records
+
+
 def _generate(workload: Workload, raw_dir: str) -> None:
     """Writes the examples, classes interleaved at random, as ``workload.shards`` gzipped files."""
     import numpy as np
@@ -120,28 +189,21 @@ def _generate(workload: Workload, raw_dir: str) -> None:
     n = len(labels)
     floats = {name: rng.normal(size=(n, w)).astype(np.float32) for name, w in workload.floats}
     ints = {name: rng.integers(0, ids, size=n) for name, ids in workload.ints}
+    records = encode_examples(floats, {**ints, LABEL: labels})
     os.makedirs(raw_dir, exist_ok=True)
     shards = workload.shards
     files = [os.path.join(raw_dir, f'part-{s:05d}-of-{shards:05d}.gz') for s in range(shards)]
-    writers = [tf.io.TFRecordWriter(f, options='GZIP') for f in files]
-    for i, label in enumerate(labels):
-        feature = {
-            name: tf.train.Feature(float_list=tf.train.FloatList(value=values[i]))
-            for name, values in floats.items()
-        }
-        for name, values in ints.items():
-            feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[values[i]]))
-        feature[LABEL] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
-        ex = tf.train.Example(features=tf.train.Features(feature=feature))
-        writers[i % shards].write(ex.SerializeToString())
-    for w in writers:
-        w.close()
+    for s, path in enumerate(files):
+        with tf.io.TFRecordWriter(path, options='GZIP') as writer:
+            for record in records[s::shards]:
+                writer.write(record)
 
 
 def _lay_out(raw_dir: str, root: str) -> None:
     import apache_beam as beam
 
     from tfx_balance.core.balanced_input import PLAN_FILE, BalancedLayout, plans_to_json
+    from tfx_balance.core.records import ReadRecordBatches, unbatch
 
     def write_plan(plans):
         with open(os.path.join(root, PLAN_FILE), 'w') as f:
@@ -150,7 +212,10 @@ def _lay_out(raw_dir: str, root: str) -> None:
     with beam.Pipeline(argv=['--direct_num_workers=1']) as p:
         _ = (
             p
-            | beam.io.ReadFromTFRecord(os.path.join(raw_dir, '*.gz'))
+            # As BalancedInputGen's executor reads a split: tf.data's C++ reader, file by file
+            # (Beam's ReadFromTFRecord checks every record's CRC in Python, without python-snappy).
+            | ReadRecordBatches(glob.glob(os.path.join(raw_dir, '*.gz')))
+            | beam.FlatMap(unbatch)
             | BalancedLayout(os.path.join(root, 'Split-train'), 'train', LABEL, seed=0)
             | beam.combiners.ToList()
             | beam.Map(write_plan)

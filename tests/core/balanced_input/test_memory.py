@@ -125,3 +125,63 @@ def test_slot_sampler_passes_are_permutations_and_depend_on_the_seed():
         if n > 1:
             assert len({tuple(p) for p in passes}) > 1  # a new order every pass
     assert (got == draws(0)).all() and not (got == draws(1)).all()
+
+
+def test_loaded_records_are_the_tfrecord_readers_bytes_in_plan_order(tmp_path):
+    import tensorflow as tf
+
+    # Classes of 1 to 23 examples, one shard per example: hashing leaves some shards empty.
+    counts = {k: 1 + (k * 5) % 23 for k in range(12)}
+    records = [example(x=float(k * 100 + i), label=k) for k, n in counts.items() for i in range(n)]
+    split_dir = lay_out(str(tmp_path), records, per_shard=1)
+    classes = bi.plan.classes_of(os.path.join(split_dir, '*'))
+    active = [k for k in counts if k not in (1, 2)]  # not every class
+    files = [f for k in active for f in classes.files[k]]
+    per_file = [[r.numpy() for r in tf.data.TFRecordDataset(f, 'GZIP')] for f in files]
+    assert min(map(len, per_file)) == 0 and max(map(len, per_file)) > 1
+    want = [r for records in per_file for r in records]
+    got = memory.load_classes(classes, active, 1 << 20)
+    assert [bytes(r) for r in got.numpy()] == want
+    assert len(want) == sum(counts[k] for k in active)
+
+
+def test_the_first_batch_coming_alone_changes_no_batch(thousand, monkeypatch):
+    def run():
+        ds = bi.balanced_dataset(thousand, 'label', batch_size=1000, schema=SCHEMA, seed=3)
+        return _ids(ds, 40)[0]
+
+    monkeypatch.setattr(memory, 'FIRST_GROUP_BATCHES', 1)
+    first_alone = run()
+    monkeypatch.setattr(memory, 'FIRST_GROUP_BATCHES', 16)
+    assert (first_alone == run()).all()
+
+
+@pytest.mark.parametrize(
+    'damage, message',
+    [
+        (lambda data: data[: len(data) // 2], 'cannot be read as a gzipped TFRecord file'),
+        (lambda data: b'not gzip at all', 'cannot be read as a gzipped TFRecord file'),
+        (
+            lambda data: __import__('gzip').compress(
+                __import__('gzip').decompress(data)[:-7], mtime=0
+            ),
+            'is not a whole TFRecord file: the record at byte 49 of its 91 decompressed bytes',
+        ),
+    ],
+    ids=['truncated', 'not-gzip', 'cut-record'],
+)
+def test_a_damaged_class_file_is_named(tmp_path, damage, message):
+    from tests.core.balanced_input.support import RECORDS
+    from tests.reliability.test_bad_input import documented_errors
+
+    split_dir = lay_out(str(tmp_path), RECORDS)
+    ((_, plan),) = bi.load_plans(split_dir)
+    path = os.path.join(split_dir, plan.files[3][0])  # class 3: 2 examples
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(damage(data))
+    with pytest.raises(DataError, match=message) as e:
+        bi.balanced_dataset(os.path.join(split_dir, '*'), 'label', batch_size=8, schema=SCHEMA)
+    assert path in str(e.value) and 'Re-run BalancedInputGen' in str(e.value)
+    assert any(re.search(p, str(e.value)) for p in documented_errors()), str(e.value)

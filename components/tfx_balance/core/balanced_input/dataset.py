@@ -186,6 +186,7 @@ def balanced_dataset(
         shuffle_buffer,
         label_feature,
         memory_budget,
+        classes,
     )
     if isinstance(provenance_features, str):
         provenance_features = (provenance_features,)

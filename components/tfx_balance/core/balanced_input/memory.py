@@ -1,11 +1,13 @@
 """Balanced batches from classes held in memory: one read, one gather per group of batches.
 
 When the classes being sampled fit in ``memory_budget`` bytes (default 256 MiB of serialized
-examples), :func:`load_classes` reads them once, all files through one parallel ``tf.data``
-reader (not one dataset per class), and :func:`memory_groups` samples them: for every group of
-batches, :class:`SlotSampler` (numpy, vectorised over all classes) says which example goes in each
-slot, and one ``tf.gather`` fills the group. So the start-up cost is one read of the data and
-the per-batch cost is that of the batch, whatever the number of classes ``K``.
+examples), :func:`load_classes` reads them once (every file decompressed whole, several at a
+time, and cut into records in Python: no dataset per class, no ``tf.data`` step per record),
+and :func:`memory_groups` samples them: for every group of batches, :class:`SlotSampler` (numpy,
+vectorised over all classes) says which example goes in each slot, and one ``tf.gather`` fills
+the group (the first batch is a group of its own, so it comes sooner). So the start-up cost is
+one read of the data and the per-batch cost is that of the batch, whatever the number of
+classes ``K``.
 
 Rules (the same as the streamed path of :mod:`~tfx_balance.core.balanced_input.streams`): the
 batches follow the schedule of :mod:`~tfx_balance.core.balanced_input.schedule` row by row; each
@@ -22,7 +24,12 @@ Example (``classes`` from :func:`~tfx_balance.core.balanced_input.plan.classes_o
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import itertools
 import os
+import struct
+import zlib
 from typing import Sequence
 
 import numpy as np
@@ -34,11 +41,18 @@ from tfx_balance.core.hashing import seeded_hash
 DEFAULT_MEMORY_BUDGET = 256 << 20
 # Bytes counted per example on top of its serialized size (a tf.string element and its index).
 PER_EXAMPLE_OVERHEAD = 48
-# Examples placed per step (whole batches; at least one batch).
+# Examples placed per step (whole batches; at least one batch), and batches of the first step.
 GROUP_EXAMPLES = 16384
-# Records per loaded chunk, and bytes each file's reader reads ahead (tf.data's default is 256 KiB).
-LOAD_CHUNK = 1 << 16
+FIRST_GROUP_BATCHES = 1
+# Bytes each streamed class file's reader reads ahead (tf.data's default is 256 KiB).
 READ_BUFFER = 1 << 20
+# Files decompressed at once while loading.
+LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))
+LOAD_RECORDS = 4096  # records (by the plan) per decompression task
+GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads (and checks) a gzip header and trailer
+# Bytes of TFRecord framing per record: 8-byte length, its CRC, and the record's CRC.
+FRAMING = 16
+_LENGTH = struct.Struct('<Q')
 
 _M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
 
@@ -56,8 +70,12 @@ def load_classes(classes, active: Sequence[int], budget: int):
     after class (each class's shards in plan order, each shard in file order), or ``None`` if
     they take more than ``budget`` bytes (counted as serialized size + ``PER_EXAMPLE_OVERHEAD``).
 
-    All files go through one sequential ``tf.data`` reader, in plan order; the number of
-    examples read is checked against the plan.
+    Each file is read whole and decompressed with ``zlib`` (``LOAD_THREADS`` files at a time:
+    zlib runs outside Python's lock), its TFRecord framing walked once (an 8-byte length per
+    record) and its records cut out, and one ``tf.constant`` makes the tensor: no ``tf.data``
+    step per record and no dataset per file. The read stops at the first file that shows the
+    classes cannot fit. The framing is checked against each file's size and the number of
+    examples against the plan; gzip's CRC covers the content.
     """
     import tensorflow as tf
 
@@ -65,24 +83,101 @@ def load_classes(classes, active: Sequence[int], budget: int):
     expected = sum(classes.counts[k] for k in active)
     if not files or expected * PER_EXAMPLE_OVERHEAD > budget:
         return None
-
-    # One sequential reader over every file in plan order (a dataset per file costs ~5 ms each,
-    # which is most of the start-up at 1,000+ classes): the records come class after class.
-    records = tf.data.TFRecordDataset(files, 'GZIP', buffer_size=READ_BUFFER)
-    chunks, size = [], 0
-    for chunk in records.batch(LOAD_CHUNK).prefetch(1):
-        size += int(tf.reduce_sum(tf.strings.length(chunk))) + PER_EXAMPLE_OVERHEAD * len(chunk)
-        if size > budget:
-            return None
-        chunks.append(chunk)
-    got = sum(len(c) for c in chunks)
-    if got != expected:
+    # A file decompresses to its records plus FRAMING bytes per record, so the classes fit if
+    # the decompressed total is at most this (exact once every file is read).
+    allowance = budget - (PER_EXAMPLE_OVERHEAD - FRAMING) * expected
+    groups = _file_groups(classes, active)
+    records, left = [], allowance
+    with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
+        # At most LOAD_THREADS + 1 groups read ahead: memory stays bounded if the budget stops us.
+        pending = collections.deque(
+            (g, pool.submit(_inflate_all, g)) for g in groups[: LOAD_THREADS + 1]
+        )
+        following = iter(groups[len(pending) :])
+        while pending:
+            group, done = pending.popleft()
+            contents = done.result()
+            left -= sum(len(data) for data in contents)
+            if left < 0:  # the classes do not fit: they are streamed instead
+                for _, other in pending:
+                    other.cancel()
+                return None
+            for g in itertools.islice(following, 1):
+                pending.append((g, pool.submit(_inflate_all, g)))
+            for path, data in zip(group, contents):
+                _cut_records(data, path, records)
+    if len(records) != expected:
         raise DataError(
-            f'the class files of split(s) {split_names(files)} hold {got} examples of the '
-            f'sampled classes, but the balance plan says {expected}: the layout is damaged. '
+            f'the class files of split(s) {split_names(files)} hold {len(records)} examples of '
+            f'the sampled classes, but the balance plan says {expected}: the layout is damaged. '
             'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
         )
-    return tf.concat(chunks, axis=0)
+    return tf.constant(records, tf.string)
+
+
+def _file_groups(classes, active: Sequence[int]) -> list:
+    """The files of the ``active`` classes in plan order, in groups of about ``LOAD_RECORDS``
+    records (by the plan's counts): one decompression task per group, not per small file."""
+    groups, group, size = [], [], 0
+    for k in active:
+        per_file = classes.counts[k] / max(1, len(classes.files[k]))
+        for path in classes.files[k]:
+            group.append(path)
+            size += per_file
+            if size >= LOAD_RECORDS:
+                groups.append(group)
+                group, size = [], 0
+    return groups + [group] if group else groups
+
+
+def _inflate_all(paths: Sequence[str]) -> list:
+    return [_inflate(path) for path in paths]
+
+
+def _inflate(path: str) -> bytes:
+    """The decompressed content of the gzipped file ``path`` (every gzip member, CRC checked)."""
+    import tensorflow as tf
+
+    try:
+        if '://' in path:
+            with tf.io.gfile.GFile(path, 'rb') as f:
+                data = f.read()
+        else:
+            with open(path, 'rb') as f:
+                data = f.read()
+        parts = []
+        while True:
+            member = zlib.decompressobj(GZIP_WBITS)
+            parts.append(member.decompress(data))
+            if not member.eof:
+                raise zlib.error('the file ends inside its compressed data (truncated)')
+            data = member.unused_data
+            if not data:
+                return parts[0] if len(parts) == 1 else b''.join(parts)
+    except (OSError, zlib.error, tf.errors.OpError) as e:
+        raise DataError(
+            f'class file {path} cannot be read as a gzipped TFRecord file ({e}), so the layout '
+            'is damaged. Re-run BalancedInputGen (with caching off for that run) to write the '
+            'split again.'
+        ) from None
+
+
+def _cut_records(data: bytes, path: str, records: list) -> None:
+    """Appends the records of the decompressed TFRecord file ``data`` to ``records``. Framing:
+    8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record."""
+    pos, end = 0, len(data)
+    length_of = _LENGTH.unpack_from
+    append = records.append
+    while pos < end:
+        n = length_of(data, pos)[0] if pos + FRAMING <= end else end
+        if pos + FRAMING + n > end:
+            raise DataError(
+                f'class file {path} is not a whole TFRecord file: the record at byte {pos} of '
+                f'its {end} decompressed bytes runs past its end, so the layout is damaged. '
+                'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
+            )
+        append(data[pos + 12 : pos + 12 + n])
+        pos += FRAMING + n
 
 
 def split_names(files: Sequence[str]) -> str:
@@ -175,10 +270,12 @@ def memory_groups(records, classes, active, shares, batch_size: int, seed: int):
     def indices():
         sampler = SlotSampler(counts, names, seed)
         rows = batch_rows(shares, batch_size)
+        group = min(per_group, FIRST_GROUP_BATCHES)  # the first batch comes sooner
         while True:
-            slots = np.concatenate([batch_slots(next(rows)) for _ in range(per_group)])
+            slots = np.concatenate([batch_slots(next(rows)) for _ in range(group)])
             yield sampler.take(slots)
+            group = per_group
 
-    spec = tf.TensorSpec([per_group * batch_size], tf.int64)
+    spec = tf.TensorSpec([None], tf.int64)
     index = tf.data.Dataset.from_generator(indices, output_signature=spec)
     return index.map(lambda i: tf.gather(records, i)).prefetch(2)

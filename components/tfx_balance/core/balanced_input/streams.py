@@ -153,12 +153,14 @@ def record_groups(
     shuffle_buffer,
     label_feature,
     memory_budget=DEFAULT_MEMORY_BUDGET,
+    classes=None,
 ):
     """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
-    else batches (``tf.string [B]``)."""
+    else batches (``tf.string [B]``). ``classes``: ``classes_of(file_pattern_or_list)`` if the
+    caller has it already (the plan is then read once)."""
     import tensorflow as tf
 
-    classes = classes_of(file_pattern_or_list)
+    classes = classes or classes_of(file_pattern_or_list)
     if label_feature is not None and label_feature != classes.label_feature:
         raise ConfigError(
             f"label_feature '{label_feature}' differs from the label the files were laid out "

@@ -23,7 +23,8 @@ batching or the order of sources.
 Example:
     >>> import numpy as np
     >>> index = NeighbourIndex(['a', 'b', 'c'], np.array([[0.0], [1.0], [3.0]]))
-    >>> [index.fingerprints[i] for i in index.neighbours(np.array([[0.0]]), [None], 2)[0]]
+    >>> found = index.neighbours(np.array([[0.0]]), [None], 2, exclude=['a'])  # source 'a'
+    >>> [index.fingerprints[i] for i in found[0]]
     ['b', 'c']
 """
 

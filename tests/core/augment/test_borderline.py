@@ -2,6 +2,7 @@
 examples imbalanced-learn's BorderlineSMOTE finds in danger; counts exact, partners SMOTE's."""
 
 import collections
+import re
 
 import numpy as np
 import pytest
@@ -67,3 +68,20 @@ def test_danger_rule_and_variant_options():
     ):
         with pytest.raises(ConfigError, match=message):
             AugmentConfig('label', augmentation='smote', options=options).validate()
+
+
+def test_a_grown_class_above_exact_limit_is_a_documented_data_error_for_borderline():
+    from tests.reliability.test_bad_input import documented_errors
+    from tfx_balance.core.augment.borderline import danger_sources
+    from tfx_balance.core.augment.plan import AUGMENT, ClassRebalance
+    from tfx_balance.core.augment.smote import SmoteOptions
+    from tfx_balance.core.errors import DataError
+
+    classes = {b'rare': ClassRebalance(b'rare', 20, 30, 30, AUGMENT)}
+    options = SmoteOptions.from_dict({'variant': 'borderline-1', 'exact_limit': 10, 'k': 3})
+    with pytest.raises(DataError) as info:
+        danger_sources({b'rare': []}, classes, options, "split 'train'")
+    message = str(info.value)
+    assert "split 'train', class 'rare' has 20 examples" in message
+    assert "Raise augmentation_options 'exact_limit' above 19" in message
+    assert any(re.search(p, message) for p in documented_errors()), message

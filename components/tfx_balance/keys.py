@@ -40,9 +40,11 @@ MODULE_PATH_KEY = 'module_path'
 AUGMENT_FN_KEY = 'augment_fn'  # name of the function looked up in module_file
 PROVENANCE_FEATURE_KEY = 'provenance_feature'
 SOURCE_FEATURE_KEY = 'source_feature'
+PARTNER_FEATURE_KEY = 'partner_feature'
 # Default names of the provenance features BalancedAugmenter adds (balanced_dataset keeps them).
 DEFAULT_PROVENANCE_FEATURE = 'is_synthetic'
 DEFAULT_SOURCE_FEATURE = 'source_fingerprint'
+DEFAULT_PARTNER_FEATURE = 'partner_fingerprint'
 REBALANCE_PLAN_FILE = 'rebalance_plan.json'
 
 # ClassDistributionValidator.

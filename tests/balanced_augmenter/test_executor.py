@@ -130,7 +130,7 @@ def test_errors_name_the_problem_and_leave_no_output(examples, tmp_path, kwargs,
     [
         ({'target': -2}, 'cannot be negative'),
         ({'target': {'small': -1}}, 'cannot be negative'),
-        ({'augmentation': 'smote'}, "augmentation 'smote' is not supported"),
+        ({'augmentation': 'adasyn'}, "augmentation 'adasyn' is not supported"),
         ({'splits': []}, 'splits is empty; name at least one split'),
     ],
 )

@@ -1,6 +1,6 @@
 """Issue 9 determinism and runner parity of the Beam components (executors on real artifacts).
 
-For BalancedAugmenter ('image', 'numeric', 'interpolate') and BalancedInputGen, the same seed
+For BalancedAugmenter ('image', 'numeric', 'interpolate', 'smote') and BalancedInputGen, the same seed
 gives the same output (a) across two runs, (b) in-process and under
 ``--direct_running_mode=multi_processing --direct_num_workers=2``, and (c) with the input
 records reversed and spread over a different number of files. StratifiedSplitter's parity is
@@ -10,6 +10,7 @@ pinned by tests/core/test_augment.py and tests/core/balanced_input/.
 """
 
 import collections
+import json
 import os
 
 import numpy as np
@@ -22,6 +23,8 @@ from tfx_balance import keys
 
 MULTI_PROCESSING = ['--direct_running_mode=multi_processing', '--direct_num_workers=2']
 SEED = 3
+# 'smote' with k = 1: class 'c' has 2 examples (a source and its one neighbour).
+OPTIONS = {'smote': json.dumps({'k': 1})}
 
 
 def _png(i: int) -> bytes:
@@ -86,12 +89,21 @@ def baseline(tmp_path_factory):
     def get(component, augmentation=None):
         key = (component, augmentation)
         if key not in cache:
-            props = {keys.AUGMENTATION_KEY: augmentation} if augmentation else {}
+            props = _props(augmentation)
             root = tmp_path_factory.mktemp(f'baseline-{component}-{augmentation}')
             cache[key] = _run(root, component, **props)
         return cache[key]
 
     return get
+
+
+def _props(augmentation) -> dict:
+    if not augmentation:
+        return {}
+    return {
+        keys.AUGMENTATION_KEY: augmentation,
+        keys.AUGMENTATION_OPTIONS_KEY: OPTIONS.get(augmentation),
+    }
 
 
 def _augmenter_counts(output: dict) -> dict:
@@ -100,13 +112,13 @@ def _augmenter_counts(output: dict) -> dict:
     return label_counts(list(_split_multiset(output, 'train').elements()), 'label')
 
 
-@pytest.mark.parametrize('augmentation', ['image', 'numeric', 'interpolate'])
+@pytest.mark.parametrize('augmentation', ['image', 'numeric', 'interpolate', 'smote'])
 def test_augmenter_same_seed_same_records_across_runs_file_order_and_sharding(
     tmp_path, baseline, augmentation
 ):
     first = baseline(AUGMENTER, augmentation)
     assert _augmenter_counts(first) == {'a': 12, 'b': 12, 'c': 12}
-    props = {keys.AUGMENTATION_KEY: augmentation}
+    props = _props(augmentation)
     again = _run(tmp_path / 'again', AUGMENTER, **props)
     assert _split_multiset(again, 'train') == _split_multiset(first, 'train')
     assert again[keys.REBALANCE_PLAN_FILE] == first[keys.REBALANCE_PLAN_FILE]
@@ -132,12 +144,12 @@ def test_input_gen_same_seed_same_files_across_runs_file_order_and_sharding(tmp_
 @pytest.mark.e2e
 @pytest.mark.parametrize(
     'component, augmentation',
-    [(AUGMENTER, 'image'), (AUGMENTER, 'numeric'), (INPUT_GEN, None)],
+    [(AUGMENTER, 'image'), (AUGMENTER, 'numeric'), (AUGMENTER, 'smote'), (INPUT_GEN, None)],
 )
 def test_multi_processing_runner_gives_the_in_process_output(
     tmp_path, baseline, component, augmentation
 ):
-    props = {keys.AUGMENTATION_KEY: augmentation} if augmentation else {}
+    props = _props(augmentation)
     multi = _run(tmp_path, component, context=_multi_processing_context(), **props)
     first = baseline(component, augmentation)
     if component == AUGMENTER:

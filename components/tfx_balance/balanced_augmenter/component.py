@@ -31,6 +31,7 @@ class BalancedAugmenterSpec(ComponentSpec):
         keys.SEED_KEY: ExecutionParameter(type=int),
         keys.PROVENANCE_FEATURE_KEY: ExecutionParameter(type=str),
         keys.SOURCE_FEATURE_KEY: ExecutionParameter(type=str),
+        keys.PARTNER_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -45,7 +46,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             label_feature='label',
             target='max',            # 'max' | 'mean' | int N | {class: count}
             undersample=False,       # True: classes above their target are reduced to it
-            augmentation='image',    # 'copy' | 'image' | 'numeric' | 'interpolate'
+            augmentation='image',    # 'copy' | 'image' | 'numeric' | 'interpolate' | 'smote'
             image_feature='image',   # for 'image': the bytes feature holding PNG/JPEG data
             splits=['train'],        # other splits are passed through byte-for-byte
             seed=0,
@@ -82,15 +83,17 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         splits: Sequence[str] = ('train',),
         seed: int = 0,
         provenance_feature: str = 'is_synthetic',
-        source_feature: str = 'source_fingerprint',
+        source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         augmentation_options: Mapping | None = None,
+        partner_feature: str = keys.DEFAULT_PARTNER_FEATURE,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from StratifiedSplitter.
         label_feature: the int64 or bytes feature holding the class label.
         target: 'max', 'mean', an int count per class, or a dict {class: count}.
         undersample: reduce classes above their target to it (default: leave them).
-        augmentation: 'copy', 'image', 'numeric' or 'interpolate' (docs/balanced_augmenter.md).
+        augmentation: 'copy', 'image', 'numeric', 'interpolate' or 'smote'
+          (docs/balanced_augmenter.md).
         image_feature: for 'image', the bytes feature holding one PNG or JPEG image.
         module_file: optional Python file defining
           ``augment_fn(features: dict[str, np.ndarray], rng) -> dict[str, np.ndarray]``, used
@@ -99,9 +102,13 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         seed: seed of every random choice; the same seed gives the same records.
         provenance_feature: int64 feature marking generated examples (1) and originals (0).
         source_feature: bytes feature with the source example's fingerprint (generated only).
+        partner_feature: bytes feature with the partner's fingerprint ('interpolate' and
+          'smote' copies only).
         augmentation_options: optional dict tuning the built-in augmentation: for 'image'
           ``flip``, ``max_rotation_degrees``, ``max_shift_fraction``, ``brightness``,
-          ``contrast``, ``jpeg_quality``; for 'numeric' ``noise_scale`` (default 0.1).
+          ``contrast``, ``jpeg_quality``; for 'numeric' ``noise_scale`` (default 0.1); for
+          'smote' ``k`` (default 5), ``scale`` ('none' or 'standard'), ``categorical_features``
+          and ``exact_limit`` (default 10,000).
         """
         config = AugmentConfig(
             label_feature=label_feature,
@@ -112,6 +119,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             seed=seed,
             provenance_feature=provenance_feature,
             source_feature=source_feature,
+            partner_feature=partner_feature,
             options=dict(augmentation_options or {}),
             splits=splits,
             module_file=module_file,

@@ -50,7 +50,7 @@ class Executor(ExamplesExecutor):
         label_feature: name of the int64/bytes label feature.
         target: JSON: "max", "mean", an int, or a list of [class, count] pairs.
         undersample: 1 to reduce classes above their target, else 0.
-        augmentation: 'copy', 'image', 'numeric' or 'interpolate'.
+        augmentation: 'copy', 'image', 'numeric', 'interpolate' or 'smote'.
         augmentation_options: JSON dict of options of the built-in augmentation, or null.
         image_feature: bytes feature with PNG/JPEG data (for 'image').
         module_file / module_path: user module with augment_fn (module_path when TFX packaged
@@ -59,6 +59,8 @@ class Executor(ExamplesExecutor):
         seed: int seed of every random choice.
         provenance_feature: int64 feature added to every example of rebalanced splits.
         source_feature: bytes feature with the source fingerprint on generated examples.
+        partner_feature: bytes feature with the partner fingerprint on 'interpolate' and
+          'smote' copies (absent in older pipelines: 'partner_fingerprint').
     """
 
     COMPONENT = 'BalancedAugmenter'

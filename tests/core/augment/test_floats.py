@@ -181,3 +181,26 @@ def test_interpolate_copies_take_no_non_finite_value_from_a_partner_and_keep_the
     moved = x[:, 4] != 2.0  # partner 1 (finite there)
     assert ((x[:, 5] != 3.0) == moved).all() and ((x[:, 6] != 0.0) == moved).all()
     assert 10 < moved.sum() < 50  # partner 0 (NaN, -inf, +inf there) moves none of them
+
+
+def test_interpolate_copies_with_given_draws_write_each_copys_partner_fingerprint():
+    """'smote' draws (partner, u) itself; every copy names its partner in partner_feature."""
+    source = _x_example([1.0, 2.0])
+    provenance = Provenance('is_synthetic', 'source_fingerprint', 'partner_fingerprint')
+    extra = provenance.synthetic_features('0123456789abcdef', partner=True)
+    partners = [{'x': np.array([3.0, 3.0], np.float32)}, {'x': np.array([0.0, 0.0], np.float32)}]
+    fps = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']
+    draws = [(1, 0.5), (0, 0.25), (1, 0.0)]
+    made = floats.interpolate_copies(
+        floats.InterpolateSource(
+            source, {'x': BOUNDS}, partners, (), extra, None, draws, 'partner_fingerprint', fps
+        )
+    )
+    for record, (k, u) in zip(made, draws):
+        ex = example_pb2.Example.FromString(record)
+        assert record == ex.SerializeToString(deterministic=True)
+        f = ex.features.feature
+        assert f['partner_fingerprint'].bytes_list.value == [fps[k].encode()]
+        assert f['source_fingerprint'].bytes_list.value == [b'0123456789abcdef']
+        expected = np.float32([1.0, 2.0]) + np.float32(u) * (partners[k]['x'] - np.float32([1, 2]))
+        assert np.array_equal(_x(record), expected)

@@ -309,6 +309,30 @@ def test_interpolate_reservoir_bound_keeps_counts_exact():
         assert_that(counted, equal_to([{0: (59, 0), 1: (20, 39), 2: (7, 52)}]))
 
 
+def test_interpolate_copies_record_their_partner_another_member_of_the_class(tmp_path):
+    (records,) = _records_of(WINE, [0], 'interpolate', tmp_path)
+    originals = {
+        fingerprint(key): example_pb2.Example.FromString(r)
+        for r, key in zip(WINE, example_keys(WINE))
+    }
+    partners = collections.defaultdict(set)
+    for r in records:
+        label, synthetic, source, ex = _parse(r)
+        if not synthetic:
+            assert 'partner_fingerprint' not in ex.features.feature
+            continue
+        partner = ex.features.feature['partner_fingerprint'].bytes_list.value[0].decode()
+        assert partner != source and _parse_label(originals[partner].SerializeToString()) == label
+        x, p, new = (
+            np.array(e.features.feature['x'].float_list.value, np.float64)
+            for e in (originals[source], originals[partner], ex)
+        )
+        u = np.dot(new - x, p - x) / np.dot(p - x, p - x)
+        assert 0 <= u <= 1 and np.allclose(new, x + u * (p - x), rtol=1e-6, atol=1e-3)
+        partners[source].add(partner)
+    assert sum(len(p) for p in partners.values()) > 60  # random partners: many per source
+
+
 def _failing(records, **kwargs):
     with beam.Pipeline() as p:
         _ = p | BalancedAugment(lambda: beam.Create(records), **kwargs)
@@ -432,7 +456,7 @@ def _nan_class_records(bad: float):
 BAD_VALUES = {'nan': float('nan'), '+inf': float('inf'), '-inf': float('-inf')}
 
 
-@pytest.mark.parametrize('augmentation', ['numeric', 'interpolate'])
+@pytest.mark.parametrize('augmentation', ['numeric', 'interpolate', 'smote'])
 def test_a_non_finite_float_stays_in_its_own_example_and_its_copies_only(augmentation, tmp_path):
     cases = {name: _nan_class_records(bad) for name, bad in BAD_VALUES.items()}
     with beam.Pipeline() as p:
@@ -469,6 +493,9 @@ def test_a_non_finite_float_stays_in_its_own_example_and_its_copies_only(augment
             assert 0.0 <= y <= 4.0  # a feature without non-finite values: untouched by them
             w = ex.features.feature['w'].SerializeToString()
             assert w == sources[source]['w'].SerializeToString()  # copied as is, bit for bit
+            if augmentation == 'smote':  # an example with a non-finite value is no neighbour
+                partner = ex.features.feature['partner_fingerprint'].bytes_list.value[0].decode()
+                assert partner not in bad_sources and partner != source
             if source in bad_sources:
                 from_bad += 1
                 assert x[0:1].tobytes() == own[0:1].tobytes(), name  # NaN stays NaN, inf inf

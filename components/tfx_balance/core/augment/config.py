@@ -19,12 +19,13 @@ from tfx_balance import keys
 from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.augment.floats import DEFAULT_NOISE_SCALE
 from tfx_balance.core.augment.image import ImageOptions, check_finite_option
+from tfx_balance.core.augment.smote import SmoteOptions
 from tfx_balance.core.augment.targets import decode_target, encode_target, validate_target
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.ranking import BUCKET_BITS
 
-AUGMENTATIONS = ('copy', 'image', 'numeric', 'interpolate')
+AUGMENTATIONS = ('copy', 'image', 'numeric', 'interpolate', 'smote')
 DEFAULT_RESERVOIR_SIZE = 1000
 NUMERIC_OPTIONS = ('noise_scale',)
 
@@ -47,7 +48,8 @@ class AugmentConfig:
     augment_fn: Callable | None = None
     seed: int = 0
     provenance_feature: str = 'is_synthetic'
-    source_feature: str = 'source_fingerprint'
+    source_feature: str = keys.DEFAULT_SOURCE_FEATURE
+    partner_feature: str = keys.DEFAULT_PARTNER_FEATURE
     options: Mapping = dataclasses.field(default_factory=dict)
     reservoir_size: int = DEFAULT_RESERVOIR_SIZE
     where: str = 'the input'
@@ -68,15 +70,14 @@ class AugmentConfig:
             )
         if self.augment_fn is not None and not callable(self.augment_fn):
             raise ConfigError(f'augment_fn must be callable, got {self.augment_fn!r}.')
-        for arg in ('label_feature', 'provenance_feature', 'source_feature'):
+        args = ('label_feature', 'provenance_feature', 'source_feature', 'partner_feature')
+        for arg in args:
             if not isinstance(getattr(self, arg), str) or not getattr(self, arg):
                 raise ConfigError(f'{arg} must be a non-empty string, got {getattr(self, arg)!r}.')
-        names = {self.label_feature, self.provenance_feature, self.source_feature}
-        if len(names) != 3:
+        if len(set(self.reserved_features)) != len(args):
             raise ConfigError(
-                'label_feature, provenance_feature and source_feature must be three different '
-                f'names, got {self.label_feature!r}, {self.provenance_feature!r}, '
-                f'{self.source_feature!r}.'
+                'label_feature, provenance_feature, source_feature and partner_feature must be '
+                f'different names, got {", ".join(repr(n) for n in self.reserved_features)}.'
             )
         if not isinstance(self.options, Mapping):
             raise ConfigError(f'augmentation_options must be a dict, got {self.options!r}.')
@@ -92,6 +93,8 @@ class AugmentConfig:
                 )
             if 'noise_scale' in self.options:
                 check_finite_option('noise_scale', self.options['noise_scale'], DEFAULT_NOISE_SCALE)
+        elif self.augmentation == 'smote' and not self.uses_user_fn:
+            SmoteOptions.from_dict(self.options)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:
@@ -123,11 +126,33 @@ class AugmentConfig:
 
     @property
     def needs_stats(self) -> bool:
-        return not self.uses_user_fn and self.augmentation in ('numeric', 'interpolate')
+        return not self.uses_user_fn and self.augmentation in ('numeric', 'interpolate', 'smote')
 
     @property
     def needs_reservoir(self) -> bool:
-        return not self.uses_user_fn and self.augmentation == 'interpolate'
+        return not self.uses_user_fn and self.augmentation in ('interpolate', 'smote')
+
+    @property
+    def uses_smote(self) -> bool:
+        return not self.uses_user_fn and self.augmentation == 'smote'
+
+    @property
+    def sample_size(self) -> int:
+        """Examples per class the profile pass keeps: 'smote''s ``exact_limit``, else
+        ``reservoir_size``."""
+        if self.uses_smote:
+            return SmoteOptions.from_dict(self.options).exact_limit
+        return self.reservoir_size
+
+    @property
+    def reserved_features(self) -> tuple:
+        """The label and provenance feature names (never augmented as categorical features)."""
+        return (
+            self.label_feature,
+            self.provenance_feature,
+            self.source_feature,
+            self.partner_feature,
+        )
 
     @property
     def augmentation_name(self) -> str:
@@ -154,6 +179,7 @@ class AugmentConfig:
             keys.SEED_KEY: self.seed,
             keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
             keys.SOURCE_FEATURE_KEY: self.source_feature,
+            keys.PARTNER_FEATURE_KEY: self.partner_feature,
         }
 
     @classmethod
@@ -183,6 +209,7 @@ class AugmentConfig:
             seed=int(props.get(keys.SEED_KEY) or 0),
             provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
             source_feature=props[keys.SOURCE_FEATURE_KEY],
+            partner_feature=props.get(keys.PARTNER_FEATURE_KEY) or keys.DEFAULT_PARTNER_FEATURE,
             options=json.loads(options) if options else {},
             splits=tuple(_json_list(props[keys.SPLITS_KEY], 'splits')),
             module_file=module_file,

@@ -42,6 +42,7 @@ DEFAULT_NOISE_SCALE = 0.1
 # Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
 _STEP_VALUES = 1 << 18
 _STEP_BYTES = 1 << 24
+_FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
 
 
 def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
@@ -144,16 +145,23 @@ class InterpolateSource(NamedTuple):
     # Partners laid out as a source's float features, kept across the sources of a class
     # (keyed by the partner's id and the layout), when the caller gives a dict that outlives them.
     aligned: dict | None = None
+    # Copy j's (partner index, u), drawn by the caller ('smote'); None: drawn from rngs[j].
+    draws: Sequence[tuple] | None = None
+    # The bytes feature of ``extra`` (16 bytes) that gets each copy's partner fingerprint.
+    partner_feature: str | None = None
+    partner_fingerprints: Sequence[str] | None = None
 
 
 class _Layout(NamedTuple):
     """A source's copy as a serialized template, its float features with statistics (written
-    per copy) in name order, their names, and their values."""
+    per copy) in name order, their names, and their values; and where the partner fingerprint
+    goes (offset of its 16 bytes in template, or None)."""
 
     template: bytes
     features: List[tuple]  # (offset of the feature's first value in template, count, stats)
     values: List[float]
     names: List[str]
+    slot: int | None = None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -166,11 +174,14 @@ def _layout(source) -> _Layout:
     """The :class:`_Layout` of a :class:`JitterSource` or :class:`InterpolateSource`."""
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
+    slot_name = getattr(source, 'partner_feature', None)
     names = sorted([*features, *(name for name in extra if name not in features)])
     pieces, jittered, values, written = [], [], [], []
-    offset = 0
+    offset, slot = 0, None
     for name in names:
         data = extra.get(name)
+        if data is not None and name == slot_name:
+            slot = offset + len(feature_entry(name, data)) - _FINGERPRINT_BYTES  # value ends it
         if data is None:
             feature = features[name]
             floats = feature.float_list.value  # empty unless a float feature
@@ -192,7 +203,7 @@ def _layout(source) -> _Layout:
     template = delimited(ENTRY_TAG, body)
     shift = len(template) - len(body)
     features = [(first + shift, n, s) for first, n, s in jittered]
-    return _Layout(template, features, values, written)
+    return _Layout(template, features, values, written, None if slot is None else slot + shift)
 
 
 def jitter_copies(
@@ -274,11 +285,15 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
     Copy ``j`` is exactly ``interpolate(copy of source.example, source.partners[k],
     source.stats, rng)`` with ``rng = source.rngs[j]`` and ``k = rng.integers(len(partners))``
     drawn first, with the ``extra`` features set, serialized as
-    ``SerializeToString(deterministic=True)`` would. The source is parsed into a template once;
-    the new float values of all its copies are computed at once and written into copies of it.
+    ``SerializeToString(deterministic=True)`` would, and ``partner_feature`` (when set; a bytes
+    feature of ``extra``) holding ``partner_fingerprints[k]``. With ``draws``, copy ``j`` takes
+    ``(k, u) = draws[j]`` instead. The source is parsed into a template once; the new float
+    values of all its copies are computed at once and written into copies of it.
     """
     layout = _layout(source)
-    draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
+    draws = source.draws
+    if draws is None:
+        draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
     if not draws:
         return
     size, copies = len(layout.template), len(draws)
@@ -314,6 +329,11 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
         positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
         at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
         np.frombuffer(buffer, np.uint8)[at.reshape(-1)] = new.view(np.uint8).reshape(-1)
+    if layout.slot is not None:
+        names = [source.partner_fingerprints[k].encode() for k, _ in draws]
+        for j, fp in enumerate(names):
+            start = j * size + layout.slot
+            buffer[start : start + _FINGERPRINT_BYTES] = fp
     data = bytes(buffer)
     for j in range(copies):
         yield data[j * size : (j + 1) * size]

@@ -8,12 +8,14 @@ Whatever the number of copies, the batching, the input order or the runner
   Generator ``example_rng(seed, fingerprint(s))``, ``m`` being the number of float values it
   jitters (copy 0 draws exactly what ``example_rng(seed, fingerprint(s), 0)`` gives); the copies
   of many sources are jittered together, in vectorised steps;
-- ``'interpolate'``, ``'image'`` and a user ``augment_fn``: made with the Generator
-  ``example_rng(seed, fingerprint(s), j)``. Image augmentation runs on batches of jobs
-  ``(record, label, fingerprint, j)`` so the TF ops are vectorised.
+- ``'interpolate'``, ``'smote'`` (:mod:`~tfx_balance.core.augment.smote`), ``'image'`` and a
+  user ``augment_fn``: made with the Generator ``example_rng(seed, fingerprint(s), j)``. Image
+  augmentation runs on batches of jobs ``(record, label, fingerprint, j)`` so the TF ops are
+  vectorised.
 
 Every synthetic example carries ``provenance_feature = 1`` and ``source_feature``, the source's
-fingerprint (:mod:`~tfx_balance.core.augment.provenance`).
+fingerprint, and 'interpolate' and 'smote' copies ``partner_feature``, their partner's
+(:mod:`~tfx_balance.core.augment.provenance`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import apache_beam as beam
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core.augment import floats, image
+from tfx_balance.core.augment import floats, image, smote
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.plan import RebalancePlan
 from tfx_balance.core.augment.provenance import Provenance
@@ -52,8 +54,11 @@ class AugmentSources(beam.DoFn):
 
     def __init__(self, config: AugmentConfig):
         self._config = config
-        self._provenance = Provenance(config.provenance_feature, config.source_feature)
+        self._provenance = Provenance(
+            config.provenance_feature, config.source_feature, config.partner_feature
+        )
         self._plan, self._reservoirs = None, {}
+        self._smote = smote.SmoteGenerator(config, self._provenance) if config.uses_smote else None
 
     def process(self, sources, plan: RebalancePlan):
         config = self._config
@@ -67,6 +72,8 @@ class AugmentSources(beam.DoFn):
             yield from floats.jitter_copies(
                 (self._jitter_source(source, plan) for source in sources), scale
             )
+        elif self._smote is not None:
+            yield from self._smote.copies(sources, plan)
         elif config.augment_fn is None:  # 'interpolate'
             for source in sources:
                 yield from floats.interpolate_copies(self._interpolate_source(source, plan))
@@ -87,25 +94,30 @@ class AugmentSources(beam.DoFn):
     def _interpolate_source(self, source, plan: RebalancePlan) -> floats.InterpolateSource:
         record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
-        index, partners, aligned = self._reservoir(plan, label)
+        index, partners, aligned, fps = self._reservoir(plan, label)
         own = index.get(fp, ())  # a source is not its own partner (nor are its duplicates)
         if len(own) == 1:
             partners = partners[: own[0]] + partners[own[0] + 1 :]
+            fps = fps[: own[0]] + fps[own[0] + 1 :]
         elif own:
             partners = [p for i, p in enumerate(partners) if i not in own]
+            fps = [p for i, p in enumerate(fps) if i not in own]
         if not partners:  # its class's reservoir holds only the source: it moves nowhere
-            partners, aligned = [floats.float_features(example)], None
+            partners, aligned, fps = [floats.float_features(example)], None, [fp]
         return floats.InterpolateSource(
             example=example,
             stats=plan.stats[label],
             partners=partners,
             rngs=[example_rng(self._config.seed, fp, j) for j in range(copies)],
-            extra=self._provenance.synthetic_features(fp),
+            extra=self._provenance.synthetic_features(fp, partner=True),
             aligned=aligned,
+            partner_feature=self._config.partner_feature,
+            partner_fingerprints=fps,
         )
 
     def _reservoir(self, plan: RebalancePlan, label) -> tuple:
-        """``({fingerprint: positions}, [float features], {})`` of a class's reservoir, unpacked
+        """``({fingerprint: positions}, [float features], {}, [fingerprints])`` of a class's
+        reservoir, unpacked
         once per plan (side input) and class; the dict keeps the partners laid out as sources
         (:class:`~tfx_balance.core.augment.floats.InterpolateSource`)."""
         if self._plan is not plan:
@@ -117,7 +129,8 @@ class AugmentSources(beam.DoFn):
             for i, (fp, _) in enumerate(entries):
                 index[fp] = index.get(fp, ()) + (i,)
             partners = [floats.unpack_floats(p) for _, p in entries]
-            found = self._reservoirs[label] = (index, partners, {})
+            fps = [fp for fp, _ in entries]
+            found = self._reservoirs[label] = (index, partners, {}, fps)
         return found
 
     def _augment_each(self, source, plan: RebalancePlan):

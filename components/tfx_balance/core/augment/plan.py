@@ -111,6 +111,8 @@ class RebalancePlan:
     stats: Dict[object, Dict[str, FeatureStats]]
     # class -> [(fingerprint, float features as floats.pack_floats gives them)]
     reservoirs: Dict[object, List[tuple]]
+    # class -> fingerprints of its only sources ('smote' borderline-1: the examples in danger)
+    sources: Dict[object, frozenset] = dataclasses.field(default_factory=dict)
 
     def rows(self) -> dict:
         """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
@@ -129,7 +131,7 @@ def plan_document(splits_plans, config) -> dict:
     It and :func:`split_rows` run on Beam workers, so they live here (a multi-processing worker
     imports no TFX to run them), not in the executor.
     """
-    return {
+    document = {
         'label_feature': config.label_feature,
         'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
         'undersample': config.undersample,
@@ -139,3 +141,6 @@ def plan_document(splits_plans, config) -> dict:
         'source_feature': config.source_feature,
         'splits': dict(sorted(splits_plans)),
     }
+    if config.needs_reservoir:  # 'interpolate' and 'smote' record each copy's partner
+        document['partner_feature'] = config.partner_feature
+    return document

@@ -13,6 +13,11 @@ The interpolation reservoir (``augmentation='interpolate'``) holds, per class, t
 of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
 bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
 is bounded by ``classes x reservoir_size x float values per example`` whatever the class size.
+With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
+originals per class, with their categorical features
+(:func:`~tfx_balance.core.augment.smote.pack_categoricals`): a class that fits is there whole, and
+its neighbours are exact (:mod:`~tfx_balance.core.augment.knn`); only the classes that get copies
+are kept in the plan.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import apache_beam as beam
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core.augment import float_stats, plan
+from tfx_balance.core.augment import borderline, float_stats, plan, smote
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.floats import pack_floats
 from tfx_balance.core.augment.image import encoded_image
@@ -69,6 +74,11 @@ class Profile(beam.DoFn):
         config = self._config
         labels = read_labels(records, config.label_feature, config.where)
         parse = config.uses_images or config.needs_stats
+        smote_names = (
+            smote.SmoteOptions.from_dict(config.options).categorical_features
+            if config.uses_smote
+            else None
+        )
         profiles, floats = {}, {}  # class -> profile; (class, feature) -> float values
         for record, label, key in zip(records, labels, example_keys(records)):
             example = None
@@ -99,12 +109,16 @@ class Profile(beam.DoFn):
                         floats.setdefault((label, name), []).extend(values)
             if config.needs_reservoir:
                 rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
-                profile['res'].append((rank, fingerprint(key), pack_floats(example)))
+                payload = pack_floats(example)
+                if config.uses_smote:
+                    excluded = config.reserved_features
+                    payload = (payload, smote.pack_categoricals(example, smote_names, excluded))
+                profile['res'].append((rank, fingerprint(key), payload))
         for (label, name), values in floats.items():
             profiles[label]['stats'][name] = float_stats.stats_row(np.asarray(values, np.float32))
         for label, profile in profiles.items():
-            if len(profile['res']) > config.reservoir_size:
-                profile['res'] = _bottom(profile['res'], config.reservoir_size)
+            if len(profile['res']) > config.sample_size:
+                profile['res'] = _bottom(profile['res'], config.sample_size)
             yield label, profile
 
 
@@ -177,7 +191,15 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
     }
     stats = {label: _class_stats(label, p['stats'], config) for label, p in profiles.items()}
     reservoirs = {label: [(fp, f) for _, fp, f in p['res']] for label, p in profiles.items()}
-    return plan.RebalancePlan(classes, stats, reservoirs)
+    sources = {}
+    if config.uses_smote:
+        options = smote.SmoteOptions.from_dict(config.options)
+        smote.check_class_sizes(classes, options, config.where)
+        if options.variant == 'borderline-1':
+            sources = borderline.danger_sources(reservoirs, classes, options, config.where)
+        # Only the classes that get copies need their examples on the workers.
+        reservoirs = {c: r for c, r in reservoirs.items() if classes[c].generated}
+    return plan.RebalancePlan(classes, stats, reservoirs, sources)
 
 
 def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:

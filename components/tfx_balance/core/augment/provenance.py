@@ -1,4 +1,5 @@
-"""Provenance features: ``provenance_feature`` (0 original, 1 synthetic) and ``source_feature``.
+"""Provenance features: ``provenance_feature`` (0 original, 1 synthetic), ``source_feature`` and,
+on 'interpolate' and 'smote' copies, ``partner_feature`` (the partner's fingerprint).
 
 Originals are never altered beyond the provenance feature: it is appended to their serialized
 ``Features`` (:class:`Provenance`, built from wire-format parts, see
@@ -43,8 +44,11 @@ class Provenance:
     ``features`` field, is parsed and re-serialized with :func:`set_provenance` instead.
     """
 
-    def __init__(self, provenance_feature: str, source_feature: str):
+    def __init__(
+        self, provenance_feature: str, source_feature: str, partner_feature: str | None = None
+    ):
         self._names = (provenance_feature, source_feature)
+        self._partner = partner_feature
         self._keys = (feature_key(provenance_feature), feature_key(source_feature))
         self._one = int64_feature(1)
         self._original = feature_entry(provenance_feature, int64_feature(0))
@@ -76,9 +80,19 @@ class Provenance:
         provenance_feature, source_feature = self._names
         return set_provenance(example, provenance_feature, True, source_feature, source_fingerprint)
 
-    def synthetic_features(self, source_fingerprint: str) -> Dict[str, bytes]:
-        """The provenance features of a synthetic example: name -> serialized ``Feature``."""
-        return {
+    def synthetic_features(
+        self, source_fingerprint: str, partner: bool = False
+    ) -> Dict[str, bytes]:
+        """The provenance features of a synthetic example: name -> serialized ``Feature``.
+
+        With ``partner`` (and a ``partner_feature``), also ``partner_feature`` holding 16 zero
+        digits: a placeholder each copy overwrites with its partner's fingerprint
+        (:func:`~tfx_balance.core.augment.floats.interpolate_copies`).
+        """
+        features = {
             self._names[0]: self._one,
             self._names[1]: bytes_feature(source_fingerprint.encode()),
         }
+        if partner and self._partner:
+            features[self._partner] = bytes_feature(b'0' * 16)
+        return features

@@ -30,6 +30,7 @@ from typing import Callable
 
 import apache_beam as beam
 
+from tfx_balance.core.augment.borderline import WHOLE_CLASS
 from tfx_balance.core.augment.config import AugmentConfig
 from tfx_balance.core.augment.generate import AugmentImages, AugmentSources, copy_jobs
 from tfx_balance.core.augment.plan import AUGMENT, KEEP, UNDERSAMPLE, ClassRebalance, RebalancePlan
@@ -92,7 +93,9 @@ class Route(_Decisions):
                 continue
             h = seeded_hash(config.seed, key)
             bucket = bucket_of(h, config.bucket_bits)
-            if bucket in rebalance.ranking.boundary:
+            if label in plan.sources:  # borderline-1: the class is ranked as one group
+                yield beam.pvalue.TaggedOutput(BOUNDARY, ((label, WHOLE_CLASS), (h, record, key)))
+            elif bucket in rebalance.ranking.boundary:
                 yield beam.pvalue.TaggedOutput(BOUNDARY, ((label, bucket), (h, record, key)))
             else:
                 decisions = _decide(rebalance, record, rebalance.selected_bucket(bucket))
@@ -108,10 +111,30 @@ class RankBoundary(_Decisions):
         (label, bucket), members = item
         rebalance = plan.classes[label]
         sources = []
+        if bucket == WHOLE_CLASS:
+            yield from self._danger_sources(label, sorted(members), plan.sources[label], rebalance)
+            return
         first = rebalance.ranking.boundary[bucket]
         for rank, (_, record, key) in enumerate(sorted(members), start=first):
             decisions = _decide(rebalance, record, rank < rebalance.select)
             yield from self._emit(decisions, key, sources)
+        if sources:
+            yield beam.pvalue.TaggedOutput(SOURCES, sources)
+
+    def _danger_sources(self, label, members, danger, rebalance):
+        """Borderline-1: every original kept; the class's copies spread over the ones in
+        ``danger``, ``floor`` or ``ceil`` each, the extra ones to the lowest-ranked."""
+        fps = [fingerprint(key) for _, _, key in members]
+        count = sum(fp in danger for fp in fps)
+        per_source, extra = divmod(rebalance.generated, count)
+        sources, rank = [], 0
+        for (_, record, _), fp in zip(members, fps):
+            yield self._provenance.original(record)
+            if fp in danger:
+                copies = per_source + (rank < extra)
+                rank += 1
+                if copies:
+                    sources.append((record, label, copies, fp))
         if sources:
             yield beam.pvalue.TaggedOutput(SOURCES, sources)
 
@@ -169,7 +192,7 @@ class BalancedAugment(beam.PTransform):
         profiles = (
             self._read(pipeline, 'ReadForPlan')
             | 'Profile' >> beam.ParDo(Profile(config))
-            | 'ProfilePerClass' >> beam.CombinePerKey(ProfileFn(config.reservoir_size))
+            | 'ProfilePerClass' >> beam.CombinePerKey(ProfileFn(config.sample_size))
             | 'AllProfiles' >> beam.combiners.ToList()
         )
         plan = profiles | 'Plan' >> beam.Map(build_plan, config)

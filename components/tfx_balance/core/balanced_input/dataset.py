@@ -17,7 +17,11 @@ from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_w
 from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
 from tfx_balance.core.errors import ConfigError, DataError
 
-PROVENANCE_FEATURES = (keys.DEFAULT_PROVENANCE_FEATURE, keys.DEFAULT_SOURCE_FEATURE)
+PROVENANCE_FEATURES = (
+    keys.DEFAULT_PROVENANCE_FEATURE,
+    keys.DEFAULT_SOURCE_FEATURE,
+    keys.DEFAULT_PARTNER_FEATURE,
+)
 
 
 def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = None) -> int:
@@ -159,8 +163,8 @@ def balanced_dataset(
         ``label_feature``; set it when the transform renames the label).
       shuffle_buffer: per-class shuffle buffer of streamed classes (a class smaller than it is
         fully shuffled; classes held in memory are always fully shuffled).
-      provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``
-        and ``source_feature``), parsed even where the schema marks them ``DEPRECATED``, as
+      provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``,
+        ``source_feature`` and ``partner_feature``), parsed even where the schema marks them ``DEPRECATED``, as
         SchemaGen does when eval/test lack them (see :func:`provenance_spec`), and carried past
         ``tf_transform_output``'s transform like the label. Pass ``()`` to parse exactly what
         the schema keeps. Drop them before the model (``features.pop('is_synthetic')``) unless

@@ -1,6 +1,8 @@
 """StratifiedSplitter(multi_label=...) under LocalDagRunner: label ids and multi-hot vectors,
 exact checks of the documented guarantees, the same membership across a rerun and a changed file
-order, groups kept whole, split_counts.json as placed."""
+order, groups kept whole, split_counts.json as placed; and ClassDistributionValidator(multi_label=
+...) downstream passes both splits (its failing case, a skewed split naming the label, is in
+tests/class_distribution_validator/test_multilabel_e2e.py)."""
 
 import collections
 import os
@@ -15,6 +17,10 @@ pytestmark = pytest.mark.e2e
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 NAMES = list(SPLITS)
 MATRIX = label_matrix(1500, labels=12, seed=7)
+# A stratified split of 150-example eval/test splits: each label's count is within one of its
+# share, so prevalences differ by about 1/150 at most; cardinality by less than 0.05.
+VALIDATOR_PREVALENCE_DISTANCE = 0.02
+VALIDATOR_CARDINALITY_DIFFERENCE = 0.05
 
 
 @pytest.fixture(scope='module')
@@ -23,7 +29,7 @@ def run(tmp_path_factory):
 
     from tests.support.examples import write_records
     from tests.support.local_dag import run_local
-    from tfx_balance import StratifiedSplitter
+    from tfx_balance import ClassDistributionValidator, StratifiedSplitter
 
     root = str(tmp_path_factory.mktemp('multilabel_e2e'))
     ids = records(MATRIX, group_size=2)
@@ -58,6 +64,20 @@ def run(tmp_path_factory):
         splitter('ids_groups', 'ids', 'ids', group_feature='user'),
         splitter('hot', 'hot', 'multi_hot'),
     ]
+    for component_id, form in (('ids', 'ids'), ('hot', 'multi_hot')):
+        split = next(c for c in components if c.id == component_id).outputs['examples']
+        stats = tfx.components.StatisticsGen(examples=split).with_id(f'stats_{component_id}')
+        components += [
+            stats,
+            ClassDistributionValidator(
+                statistics=stats.outputs['statistics'],
+                examples=split,  # exact per-label counts (int ids, multi-hot)
+                label_feature='tags',
+                multi_label=form,
+                max_split_distance=VALIDATOR_PREVALENCE_DISTANCE,
+                max_cardinality_difference=VALIDATOR_CARDINALITY_DIFFERENCE,
+            ).with_id(f'check_{component_id}'),
+        ]
     return run_local('multilabel-splitter-e2e', root, components).pipeline_root
 
 
@@ -123,3 +143,17 @@ def test_groups_stay_whole(run):
             user = example_pb2.Example.FromString(record).features.feature['user']
             assert split_of.setdefault(user.bytes_list.value[0], s) == s
     assert len(split_of) == 750 and sum(report['examples'].values()) == 1500
+
+
+@pytest.mark.parametrize('component_id', ['ids', 'hot'])
+def test_the_validator_passes_the_stratified_multi_label_split(run, component_id):
+    from tests.support.artifacts import latest_artifact_dir, read_json
+
+    out = latest_artifact_dir(run, f'check_{component_id}', 'anomalies')
+    summary = read_json(os.path.join(out, 'class_distribution.json'))
+    assert summary['passed'] and summary['findings'] == []
+    _, report = _output(run, component_id)
+    for label, per_split in summary['counts'].items():  # the validator counts what was written
+        assert {s: per_split[s] for s in NAMES} == {
+            s: report['labels'][label][s]['count'] for s in NAMES
+        }

@@ -40,8 +40,16 @@ def _expected(data_dir: str) -> int:
         return json.load(f)['n']
 
 
-def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = True) -> dict:
-    """Runs the StratifiedSplitter executor once; returns its wall time."""
+def splitter_job(
+    data_dir: str,
+    out_dir: str,
+    beam_args: list,
+    verify: bool = True,
+    label_feature: str = common.LABEL_FEATURE,
+    multi_label: str | None = None,
+) -> dict:
+    """Runs the StratifiedSplitter executor once; returns its wall time. ``multi_label``
+    (``'ids'`` or ``'multi_hot'``) is passed only when set (the multi-label section)."""
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance import keys
@@ -54,12 +62,14 @@ def splitter_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
         beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
     )
     props = {
-        keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
+        keys.LABEL_FEATURE_KEY: label_feature,
         keys.SPLITS_KEY: json.dumps([list(s) for s in SPLITS]),
         keys.SEED_KEY: SEED,
         keys.INPUT_SPLITS_KEY: None,
         keys.GROUP_FEATURE_KEY: None,
     }
+    if multi_label is not None:
+        props[keys.MULTI_LABEL_KEY] = multi_label
     executor = Executor(context)  # builds TFX's ephemeral sdist: a fixed cost, not timed
     seconds = common.timed(
         lambda: executor.Do(

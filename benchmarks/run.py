@@ -27,7 +27,7 @@ import shlex
 import sys
 import time
 
-from benchmarks import bench_augmenter, bench_demo, bench_splitter, common
+from benchmarks import bench_augmenter, bench_demo, bench_multilabel, bench_splitter, common
 
 DEFAULTS = {
     'sizes': [100_000, 1_000_000],
@@ -44,6 +44,8 @@ DEFAULTS = {
     'recipe_runs': 1,  # the bounded runs of rejection_resample and filter + sample
     'training_runs': 5,
     'classes_runs': 3,  # alternating runs per method in the many-classes benchmark
+    'multilabel_sizes': [100_000, 1_000_000],
+    'multilabel_repeats': 1,  # alternating runs of the multi-label splitter and floor
 }
 FULL = {
     **DEFAULTS,
@@ -55,6 +57,7 @@ FULL = {
     'augment_repeats': 3,
     'tfx_hash_max': None,
     'multi_floor': True,
+    'multilabel_repeats': 3,
 }
 SMOKE = {
     **DEFAULTS,
@@ -70,6 +73,7 @@ SMOKE = {
     'recipe_runs': 1,
     'training_runs': 1,
     'classes_runs': 1,
+    'multilabel_sizes': [1_000],
 }
 LARGE = 300_000
 
@@ -104,6 +108,10 @@ def parse_args(argv):
     parser.add_argument(
         '--skip-classes', action='store_true', help='skip the many-classes benchmark'
     )
+    parser.add_argument(
+        '--skip-multilabel', action='store_true', help='skip the multi-label split benchmark'
+    )
+    parser.add_argument('--multilabel-sizes', type=int, nargs='+', help='multi-label split sizes')
     parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
     )
@@ -171,6 +179,16 @@ def classes_job(smoke: bool, runs: int) -> dict:
     return bench_classes.run(smoke, runs)
 
 
+def run_multilabel_bench(args) -> dict:
+    """The multi-label split: ours vs the floor, iterstrat and a random split (issue 24)."""
+    if args.skip_multilabel:
+        return {'missing': 'not measured: skipped (--skip-multilabel)'}
+    common.log('Multi-label StratifiedSplitter vs iterstrat and a random split')
+    return bench_multilabel.run(
+        args.multilabel_sizes, args.multilabel_repeats, args.isolated, args.work_dir
+    )
+
+
 def measure_demo(args) -> dict:
     """Item 5: runs the demo (full runs without --demo-run), then reads its MLMD timings."""
     run_dir = args.demo_run
@@ -231,6 +249,7 @@ def main(argv=None) -> int:
     results['dataset'], results['training'] = run_dataset_benches(args)
     results['classes'] = run_classes_bench(args)
     results['demo'] = measure_demo(args)
+    results['multilabel'] = run_multilabel_bench(args)
     results['total_seconds'] = time.time() - started
     from benchmarks import report
 

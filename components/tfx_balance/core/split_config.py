@@ -29,6 +29,7 @@ from tfx_balance.core import allocation
 from tfx_balance.core.errors import ConfigError
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
+MULTI_LABEL_FORMS = (None, 'ids', 'multi_hot')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +42,8 @@ class SplitConfig:
       seed: seed of the example hash.
       input_splits: input split names to read and merge; None reads all of them.
       group_feature: optional feature whose equal values stay in one split.
+      multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
+        per example: :mod:`tfx_balance.core.multilabel_labels`).
     """
 
     label_feature: str
@@ -48,6 +51,7 @@ class SplitConfig:
     seed: int = 0
     input_splits: Sequence[str] | None = None
     group_feature: str | None = None
+    multi_label: str | None = None
 
     def validate(self) -> SplitConfig:
         """Returns the validated config (``splits`` as a dict, ``input_splits`` as a tuple);
@@ -59,6 +63,12 @@ class SplitConfig:
             raise ConfigError(f'seed must be an integer, got {self.seed!r}.')
         if not -(2**63) <= self.seed < 2**63:
             raise ConfigError(f'seed must fit in a signed 64-bit integer, got {self.seed}.')
+        if self.multi_label not in MULTI_LABEL_FORMS:
+            raise ConfigError(
+                f"multi_label must be None (one label per example), 'ids' (a list of label ids "
+                f"or names per example) or 'multi_hot' (a fixed-length 0/1 int64 vector), got "
+                f'{self.multi_label!r}.'
+            )
         return dataclasses.replace(
             self,
             splits=allocation.validate_split_weights(self.splits),
@@ -76,6 +86,8 @@ class SplitConfig:
                 json.dumps(list(self.input_splits)) if self.input_splits is not None else None
             ),
             keys.GROUP_FEATURE_KEY: self.group_feature,
+            # Only when set: single-label specs keep exactly the properties they always had.
+            **({keys.MULTI_LABEL_KEY: self.multi_label} if self.multi_label else {}),
         }
 
     @classmethod
@@ -88,6 +100,7 @@ class SplitConfig:
             seed=int(props.get(keys.SEED_KEY) or 0),
             input_splits=json.loads(input_splits) if input_splits else None,
             group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
+            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
         ).validate()
 
 

@@ -243,6 +243,12 @@ class StratifiedSplit(beam.PTransform):
             raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
         self._bucket_bits = bucket_bits
         self._config = config if config is not None else SplitConfig(**kwargs).validate()
+        if self._config.multi_label is not None:
+            raise ConfigError(
+                'StratifiedSplit splits one label per example; for multi_label='
+                f'{self._config.multi_label!r} use '
+                'tfx_balance.core.multilabel_split.MultiLabelStratifiedSplit.'
+            )
         self._source = batches_source or records_source
         self._batched = batches_source is not None
 

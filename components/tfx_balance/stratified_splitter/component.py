@@ -22,6 +22,7 @@ class StratifiedSplitterSpec(ComponentSpec):
         keys.SEED_KEY: ExecutionParameter(type=int),
         keys.INPUT_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
         keys.GROUP_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
+        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -63,6 +64,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         seed: int = 0,
         input_splits: Sequence[str] | None = None,
         group_feature: str | None = None,
+        multi_label: str | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
@@ -73,6 +75,10 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         input_splits: input split names to read and merge; default all of them.
         group_feature: optional feature (e.g. a user id); examples with the same value stay in
           the same split, and counts follow the rule as closely as whole groups allow.
+        multi_label: None (one label per example), ``'ids'`` (the label feature lists 0..n label
+          ids or names per example) or ``'multi_hot'`` (a fixed-length int64 0/1 vector; label i
+          is position i): every label is stratified at once (docs/stratified_splitter.md,
+          "Multi-label").
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -84,6 +90,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             seed=seed,
             input_splits=input_splits,
             group_feature=group_feature,
+            multi_label=multi_label,
         ).validate()
         spec = StratifiedSplitterSpec(
             **config.to_exec_properties(),

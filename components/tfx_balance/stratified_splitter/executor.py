@@ -6,6 +6,7 @@ import apache_beam as beam
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.multilabel_split import MultiLabelStratifiedSplit, format_report
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
@@ -44,6 +45,7 @@ class Executor(ExamplesExecutor):
         seed: int seed of the example hash.
         input_splits: JSON list of input split names to read (merged); null = all.
         group_feature: optional feature whose equal values stay in one split.
+        multi_label: optional, 'ids' or 'multi_hot': a set of labels per example.
     """
 
     COMPONENT = 'StratifiedSplitter'
@@ -63,18 +65,18 @@ class Executor(ExamplesExecutor):
 
     def describe(self, config, read, passthrough):
         group = f', group_feature {config.group_feature!r}' if config.group_feature else ''
+        group += f', multi_label {config.multi_label!r}' if config.multi_label else ''
         return (
             f'reading split(s) {read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
         )
 
     def expand(self, pipeline, examples, output, config, read, passthrough):
+        split = MultiLabelStratifiedSplit if config.multi_label else StratifiedSplit
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
-            >> StratifiedSplit(
-                batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
-            )
+            >> split(batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config)
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
         # per split in one stage. No Flatten: it would buffer the large part.
@@ -89,4 +91,6 @@ class Executor(ExamplesExecutor):
         return result.counts
 
     def summary(self, report, config) -> str:
+        if config.multi_label:
+            return format_report(report, list(config.splits))
         return format_count_table(report, list(config.splits))

@@ -1,0 +1,228 @@
+"""Reading the label *set* of serialized ``tf.train.Example`` records (multi-label data).
+
+:func:`read_label_sets` is a function of (serialized examples, label feature, form) only: every
+multi-label component reads labels through it. The two forms (``multi_label=``):
+
+- ``'ids'``: the label feature lists the example's labels, 0..n int64 ids or non-empty bytes
+  names; no value (or no feature) means no label. A label listed twice in one example is a
+  ``DataError`` (it is almost always an upstream bug, and counting it once would hide it).
+- ``'multi_hot'``: the label feature is an int64 vector of 0/1 of the same length in every
+  example; label ``i`` (named ``'i'`` in reports) is present where position ``i`` is 1. A vector
+  of all zeros means no label. A missing feature, another type, an entry other than 0 or 1, or
+  vectors of different lengths are ``DataError`` naming the example(s).
+
+A label set is a tuple of label values (``int`` or ``bytes``) in the canonical class order
+(:func:`~tfx_balance.core.labels.sorted_classes`); ``()`` is "no label". As for single labels, a
+label that is int64 in some examples and bytes in others is rejected
+(:func:`~tfx_balance.core.labels.check_label_kinds`): within a batch here, across batches by the
+caller, from :attr:`LabelSets.kinds` and :attr:`LabelSets.width`.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> def ex(values):
+    ...     e = example_pb2.Example()
+    ...     e.features.feature['tags'].int64_list.value.extend(values)
+    ...     return e.SerializeToString()
+    >>> read_label_sets([ex([7, 2]), ex([])], 'tags', 'ids').sets
+    [(2, 7), ()]
+    >>> read_label_sets([ex([0, 1, 1]), ex([0, 0, 0])], 'tags', 'multi_hot').sets
+    [(1, 2), ()]
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, NamedTuple, Sequence
+
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.labels import (
+    check_label_kinds,
+    class_name,
+    class_sort_key,
+    example_fingerprint,
+    label_kind,
+)
+
+FORMS = ('ids', 'multi_hot')
+
+
+class LabelSets(NamedTuple):
+    """The label sets of a batch, and what the caller needs to check them across batches.
+
+    Attributes:
+      sets: one sorted tuple of labels per example (``()``: no label).
+      kinds: ``{label value: example fingerprint}`` of the first labelled example of each kind
+        (int64, bytes) in the batch, for :func:`~tfx_balance.core.labels.check_label_kinds`.
+      width: ``(length, example fingerprint)`` of the batch's multi-hot vectors (None for ids).
+    """
+
+    sets: List[tuple]
+    kinds: Dict[object, str]
+    width: tuple | None
+
+
+def check_form(form) -> str:
+    if form not in FORMS:
+        raise ConfigError(f"multi_label must be 'ids' or 'multi_hot' here, got {form!r}.")
+    return form
+
+
+def label_name(label) -> str:
+    """The name of a label in reports: its class name; a multi-hot position as its number."""
+    return class_name(label)
+
+
+def read_label_sets(
+    records: Sequence[bytes], label_feature: str, form: str, where: str = ''
+) -> LabelSets:
+    """The :class:`LabelSets` of serialized examples (see the module docstring for the rules).
+
+    Decodes only the label feature, a batch at a time in C++; a batch that breaks a rule is
+    re-read record by record to raise the ``DataError`` that names the first bad example.
+    """
+    check_form(form)
+    if not len(records):
+        return LabelSets([], {}, None)
+    decoded = _decode(records, label_feature, form)
+    if decoded is None:
+        return _read_one_by_one(records, label_feature, form, where)
+    sets, width = decoded
+    kinds = {}
+    for record, labels in zip(records, sets):
+        if labels:
+            kinds[labels[0]] = example_fingerprint(record)
+            break
+    return LabelSets(sets, kinds, (width, example_fingerprint(records[0])) if width else None)
+
+
+def _decode(records, label_feature: str, form: str):
+    """``(sets, width)`` decoded with ``tf.io.parse_example``, or None if any record breaks a
+    rule (or the batch mixes types): the caller then names it record by record."""
+    import numpy as np
+    import tensorflow as tf
+
+    dtypes = (tf.int64,) if form == 'multi_hot' else (tf.int64, tf.string)
+    for dtype in dtypes:
+        spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
+        try:
+            parsed = tf.io.parse_example(records, spec)[label_feature]
+            break
+        except (tf.errors.InvalidArgumentError, ValueError):
+            continue
+    else:
+        return None
+    values = parsed.flat_values.numpy()
+    splits = parsed.row_splits.numpy()
+    if form == 'multi_hot':
+        lengths = np.diff(splits)
+        width = int(lengths[0])
+        if width == 0 or (lengths != width).any() or ((values != 0) & (values != 1)).any():
+            return None
+        rows = values.reshape(len(records), width)
+        return [tuple(np.flatnonzero(row).tolist()) for row in rows], width
+    values = values.tolist()
+    bounds = splits.tolist()
+    sets = []
+    for start, end in zip(bounds, bounds[1:]):
+        labels = values[start:end]
+        if len(labels) > 1:
+            unique = set(labels)
+            if len(unique) != len(labels):
+                return None
+            labels = sorted(unique)
+        sets.append(tuple(labels))
+    if dtype == tf.string and not all(values):
+        return None
+    return sets, None
+
+
+def _read_one_by_one(records, label_feature: str, form: str, where: str) -> LabelSets:
+    sets, kinds, width = [], {}, None
+    for record in records:
+        labels, length = label_set_of_record(record, label_feature, form, where)
+        sets.append(labels)
+        if labels and label_kind(labels[0]) not in {label_kind(k) for k in kinds}:
+            kinds[labels[0]] = example_fingerprint(record)
+        if form == 'multi_hot':
+            if width is None:
+                width = (length, example_fingerprint(record))
+            check_widths([width, (length, example_fingerprint(record))], label_feature, where)
+    check_label_kinds(kinds, label_feature, where)
+    return LabelSets(sets, kinds, width)
+
+
+def label_set_of_record(record: bytes, label_feature: str, form: str, where: str = ''):
+    """``(label set, vector length)`` of one serialized example, or the ``DataError`` naming it
+    (its fingerprint, and ``where``, e.g. ``"split 'train'"``). The length is None for ids."""
+    example = example_pb2.Example.FromString(record)
+    in_where = f' in {where}' if where else ''
+    found = f'(example fingerprint {example_fingerprint(record)})'
+    head = f"label_feature '{label_feature}' (multi_label={form!r}){in_where}"
+    feature = example.features.feature.get(label_feature)
+    kind = feature.WhichOneof('kind') if feature is not None else None
+    if kind == 'float_list':
+        raise DataError(
+            f"label_feature '{label_feature}'{in_where} is a float feature; class labels must be "
+            f'int64 or bytes (string) {found}. Convert the labels to integer ids or string names '
+            '(or, for multi_hot, a 0/1 int64 vector) before this component.'
+        )
+    values = list(getattr(feature, kind).value) if kind else []
+    if form == 'ids':
+        if kind == 'bytes_list' and not all(values):
+            raise DataError(
+                f'{head} is an empty string in an example {found}; give every label a non-empty '
+                'name, or leave it out (an example with no value has no label).'
+            )
+        if len(set(values)) != len(values):
+            twice = sorted({v for v in values if values.count(v) > 1}, key=class_sort_key)
+            raise DataError(
+                f'{head} lists label {class_name(twice[0])!r} more than once in an example '
+                f'{found}: {len(values)} values, {len(set(values))} distinct. A label set names '
+                'each label once; remove the duplicates upstream (a repeated id is usually a '
+                'join or concatenation bug).'
+            )
+        labels = sorted(
+            {int(v) if kind == 'int64_list' else bytes(v) for v in values}, key=class_sort_key
+        )
+        return tuple(labels), None
+    if feature is None:
+        raise DataError(
+            f"label_feature '{label_feature}' not found in an example{in_where} {found}; "
+            f'features present: {", ".join(sorted(example.features.feature)) or "(none)"}. '
+            'Set label_feature to one of these, or fix the examples that lack the label.'
+        )
+    if kind != 'int64_list' or not values:
+        what = f'a {kind[: -len("_list")]} feature' if kind else 'empty'
+        raise DataError(
+            f'{head} is {what} in an example {found}; a multi-hot label must be an int64 vector '
+            'of 0/1 with one position per label, of the same length in every example. Write it '
+            "as such upstream, or use multi_label='ids' for a list of label ids or names."
+        )
+    bad = [(i, v) for i, v in enumerate(values) if v not in (0, 1)]
+    if bad:
+        position, value = bad[0]
+        raise DataError(
+            f'{head} has value {value} at position {position} in an example {found}; a '
+            'multi-hot vector holds only 0 and 1. Fix the vector upstream (e.g. clip counts to '
+            "1), or use multi_label='ids' for a list of label ids."
+        )
+    return tuple(i for i, v in enumerate(values) if v), len(values)
+
+
+def check_widths(widths, label_feature: str, where: str = '') -> None:
+    """Raises the ``DataError`` for multi-hot vectors of different lengths. ``widths`` holds
+    ``(length, example fingerprint)`` pairs (one per batch, or per example)."""
+    distinct = {}
+    for length, fingerprint in sorted(widths):
+        distinct.setdefault(length, fingerprint)
+    if len(distinct) < 2:
+        return
+    (a, fa), (b, fb) = sorted(distinct.items())[:2]
+    in_where = f' in {where}' if where else ''
+    raise DataError(
+        f"label_feature '{label_feature}' (multi_label='multi_hot'){in_where} has vectors of "
+        f'different lengths: example {fa} has {a} values and example {fb} has {b}. Every '
+        'example needs one position per label, so the same length; pad or fix the vectors '
+        'upstream.'
+    )

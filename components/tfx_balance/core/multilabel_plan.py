@@ -1,0 +1,210 @@
+"""The multi-label split plan: how many units of each label set go to each split.
+
+Multi-label data is split with the single-label machinery, *strata* in place of classes: a
+stratum is a label set (``()``, no label, is one), and its units (examples, or groups) are ordered
+by seeded hash and cut at per-split counts exactly as a class is
+(:class:`~tfx_balance.core.stratified_split.ClassSplitPlan`). :func:`plan_counts` chooses those
+counts from the aggregate ``{label set: units}`` alone, so the plan is a pure function of the
+data's label sets and the weights (never of order, runner or retries):
+
+1. **Targets.** Per label with ``n`` units, :func:`~tfx_balance.core.allocation.allocate` gives
+   its count per split (the single-label rule, presence included).
+2. **Proportional base.** Each stratum of ``m`` units puts ``floor(m * r_s)`` in split ``s``,
+   except strata holding a *small* label (``n * min(r) < 2``), whose units all go to step 3.
+3. **Iterative stratification of the rest.** The leftover units (fewer than ``#splits`` per
+   stratum, plus the small labels' strata), strata taken from the rarest label (fewest units;
+   ties: class order, then the set), go one by one to the split with the largest remaining
+   desire (target minus placed) for the stratum's rarest label; ties: the largest sum of desires
+   over the stratum's labels, then the largest remaining split size, then the split listed
+   first.
+4. **Repair.** A label with at least ``#splits`` units and none in some split takes one unit
+   from the split holding the most of it, from a stratum whose move leaves every other such label
+   present where it was (rarest labels first; strata in class order).
+
+The empty set is split by the single-label rule as its own class. Every unit is in exactly one
+split; every label's count per split is its target within the deviation the greedy leaves (the
+tests and ``make bench`` measure it: LD, missing pairs, max relative deviation,
+:mod:`tfx_balance.core.multilabel_quality`).
+
+Example:
+    >>> plan = plan_counts({(0,): 50, (0, 1): 30, (1,): 20, (): 10}, [8, 1, 1])
+    >>> plan[()]
+    (8, 1, 1)
+    >>> totals = label_split_counts(plan)
+    >>> totals[0], totals[1]
+    ([64, 8, 8], [40, 5, 5])
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import lcm
+from typing import Dict, Mapping, Sequence
+
+from tfx_balance.core.allocation import allocate
+from tfx_balance.core.labels import class_sort_key
+
+MAX_SIZE_SHARE_DENOMINATOR = 5  # step 5 moves units of labels on at most 1/5 of the units
+
+
+def label_totals(strata: Mapping[tuple, int]) -> Dict[object, int]:
+    """``{label: units carrying it}`` of a ``{label set: units}`` table."""
+    totals = {}
+    for labels, m in strata.items():
+        for label in labels:
+            totals[label] = totals.get(label, 0) + m
+    return totals
+
+
+def label_split_counts(plan: Mapping[tuple, Sequence[int]]) -> Dict[object, list]:
+    """``{label: units per split}`` of a plan (``{label set: units per split}``)."""
+    totals = {}
+    for labels, counts in plan.items():
+        for label in labels:
+            row = totals.setdefault(label, [0] * len(counts))
+            for i, c in enumerate(counts):
+                row[i] += c
+    return totals
+
+
+def _set_key(labels: tuple):
+    return tuple(class_sort_key(label) for label in labels)
+
+
+def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[tuple, tuple]:
+    """Units per split of each label set (see the module docstring for the rule)."""
+    k = len(weights)
+    plan = {}
+    if strata.get((), 0):
+        plan[()] = tuple(allocate(strata[()], weights))
+    labelled = {labels: m for labels, m in strata.items() if labels and m}
+    if not labelled:
+        return plan
+    n_label = label_totals(labelled)
+    rarity = {label: (n, class_sort_key(label)) for label, n in n_label.items()}
+    exact = [Fraction(w) for w in weights]
+    denominator = lcm(*(w.denominator for w in exact))
+    share = [int(w * denominator) for w in exact]  # integer weights in the same ratios
+    desire = {label: allocate(n, weights) for label, n in n_label.items()}
+    size_desire = allocate(sum(labelled.values()), weights)
+    rarest = {labels: min(labels, key=rarity.__getitem__) for labels in labelled}
+    counts = {}
+    order_key = {label: rank for rank, label in enumerate(sorted(n_label, key=class_sort_key))}
+    for labels in sorted(
+        labelled, key=lambda s: (rarity[rarest[s]], tuple(order_key[label] for label in s))
+    ):
+        rows = [desire[label] for label in labels]
+        first = desire[rarest[labels]]
+        placed = counts[labels] = _fill(first, labelled[labels], share)
+        for _ in range(labelled[labels] - sum(placed)):  # fewer than k: one by one
+            best = max(
+                range(k),
+                key=lambda i: (
+                    (first[i] - placed[i]) / share[i],
+                    sum(r[i] - placed[i] for r in rows) / share[i],
+                    (size_desire[i] - placed[i]) / share[i],
+                    -i,
+                ),
+            )
+            placed[best] += 1
+        for row in rows:
+            for i in range(k):
+                row[i] -= placed[i]
+        for i in range(k):
+            size_desire[i] -= placed[i]
+
+    _repair(counts, n_label, rarity, k)
+    _balance_sizes(counts, n_label, allocate(sum(labelled.values()), weights), k)
+    plan.update((labels, tuple(c)) for labels, c in counts.items())
+    return plan
+
+
+def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
+    """Water-filling relative to the splits' shares: ``floor(desire_s - level * share_s)`` units
+    for the splits whose ``desire_s / share_s`` is above the level at which ``m`` units fit
+    (what giving units one by one to the split of largest relative desire gives, up to the fewer
+    than ``len(desire)`` units left over). Exact integer arithmetic."""
+    order = sorted(range(len(desire)), key=lambda i: (-desire[i] / share[i], i))
+    total_d = total_a = 0
+    for j, i in enumerate(order):
+        total_d += desire[i]
+        total_a += share[i]
+        # level = (total_d - m) / total_a; stop when the next split would not be filled
+        nxt = order[j + 1] if j + 1 < len(order) else None
+        if nxt is None or (total_d - m) * share[nxt] >= desire[nxt] * total_a:
+            active = order[: j + 1]
+            break
+    counts = [0] * len(desire)
+    for i in active:
+        counts[i] = max(0, (desire[i] * total_a - (total_d - m) * share[i]) // total_a)
+    return counts
+
+
+def _repair(counts: Dict[tuple, list], n_label, rarity, k: int) -> None:
+    """Step 4 of the rule: gives a missing (label, split) pair one unit, where a safe move exists."""
+    have = label_split_counts(counts)
+    for label in sorted(n_label, key=rarity.__getitem__):
+        if n_label[label] < k:
+            continue
+        for target in range(k):
+            if have[label][target]:
+                continue
+            move = _safe_move(counts, have, n_label, label, k)
+            if move is None:
+                continue  # no move keeps every other label present: left as is (documented)
+            labels, source = move
+            counts[labels][source] -= 1
+            counts[labels][target] += 1
+            for other in labels:
+                have[other][source] -= 1
+                have[other][target] += 1
+
+
+def _balance_sizes(counts: Dict[tuple, list], n_label, sizes: Sequence[int], k: int) -> None:
+    """Step 5 of the rule: moves units of one-label strata from the fullest split to the
+    emptiest until each split holds its size (:func:`allocate` of all labelled units) or no move
+    is left. A split's size shifts every label's share in it, so a unit moved here costs its one
+    label one unit and corrects ~mean-labels-per-example labels at once. Labels are taken from
+    the most frequent with ``n <= MAX_SIZE_SHARE`` of the units down, one unit each per round,
+    never emptying a (label, split) pair of a label with at least ``k`` units."""
+    total = sum(n for n in sizes)
+    singles = sorted(
+        (s for s in counts if len(s) == 1 and n_label[s[0]] * MAX_SIZE_SHARE_DENOMINATOR <= total),
+        key=lambda s: (-n_label[s[0]], _set_key(s)),
+    )
+    have = label_split_counts(counts)
+    placed = [sum(c[i] for c in counts.values()) for i in range(k)]
+    moved = True
+    while moved:
+        moved = False
+        for labels in singles:
+            over = max(range(k), key=lambda i: (placed[i] - sizes[i], -i))
+            under = min(range(k), key=lambda i: (placed[i] - sizes[i], i))
+            if placed[over] <= sizes[over] or placed[under] >= sizes[under]:
+                return
+            (label,) = labels
+            if not counts[labels][over] or (have[label][over] < 2 and n_label[label] >= k):
+                continue
+            counts[labels][over] -= 1
+            counts[labels][under] += 1
+            have[label][over] -= 1
+            have[label][under] += 1
+            placed[over] -= 1
+            placed[under] += 1
+            moved = True
+
+
+def _safe_move(counts, have, n_label, label, k: int):
+    """``(label set, source split)`` of a unit of ``label`` that can leave its split without
+    emptying any (label, split) pair of a label with at least ``k`` units; or None."""
+    sources = sorted(
+        (s for s in range(k) if have[label][s] >= 2), key=lambda s: (-have[label][s], s)
+    )
+    candidates = sorted((s for s in counts if label in s), key=_set_key)
+    for source in sources:
+        for labels in candidates:
+            if counts[labels][source] and all(
+                have[other][source] >= 2 or n_label[other] < k for other in labels
+            ):
+                return labels, source
+    return None

@@ -1,0 +1,160 @@
+"""The units MultiLabelStratifiedSplit assigns (examples, or groups) and its histogram pass.
+
+As :mod:`tfx_balance.core.split_units` for classes, with a *stratum*, the unit's label set
+(:func:`~tfx_balance.core.multilabel_labels.read_label_sets`; a group's is the union of its
+examples'), in place of the class. :func:`batch_histograms` counts a batch's units per stratum and
+hash bucket, and keeps what the checks across batches need: the least fingerprint of an example
+of each label type (int64, bytes) and of each multi-hot length seen.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, NamedTuple
+
+import apache_beam as beam
+
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
+from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
+from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.split_config import SplitConfig
+from tfx_balance.core.split_units import _batch, _named
+
+
+class LabelSetUnit(NamedTuple):
+    """A unit of assignment: one example, or one group; ``stratum`` is its label set."""
+
+    stratum: tuple
+    hash: int
+    size: int
+    records: tuple
+    sets: tuple  # each record's label set
+    width: tuple | None = None  # (multi-hot length, example fingerprint)
+
+
+class LabelSetHistograms(NamedTuple):
+    buckets: Dict[tuple, Dict[int, int]]  # {stratum: {bucket: units}}
+    kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
+    widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
+    examples: int
+
+
+class LabelSetUnits:
+    """Turns an input batch into units: one per example, unless the input is already grouped."""
+
+    def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
+        self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
+
+    def __call__(self, batch) -> list:
+        if self.grouped:
+            return batch
+        where, records = _named(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        return [
+            LabelSetUnit(labels, seeded_hash(self.seed, key), 1, (record,), (labels,), read.width)
+            for record, labels, key in zip(records, read.sets, example_keys(records))
+        ]
+
+
+def _group_items(batch, label_feature: str, form: str, group_feature: str):
+    """``(group key, (label set, record, where, width))`` per example of a batch."""
+    from tensorflow.core.example import example_pb2
+
+    where, records = _named(batch)
+    read = read_label_sets(records, label_feature, form, where)
+    for record, labels in zip(records, read.sets):
+        feature = example_pb2.Example.FromString(record).features.feature.get(group_feature)
+        kind = feature.WhichOneof('kind') if feature is not None else None
+        values = list(getattr(feature, kind).value) if kind else []
+        if len(values) != 1:
+            in_where = f' in {where}' if where else ''
+            raise DataError(
+                f"group_feature '{group_feature}' must have exactly one value per example, "
+                f'found {len(values)} in an example (fingerprint {example_fingerprint(record)}) '
+                f'of class {_set_name(labels)!r}{in_where}. Give every example one group id, or '
+                'leave group_feature unset.'
+            )
+        yield f'{kind}:{values[0]!r}'.encode(), (labels, record, where, read.width)
+
+
+def _group_to_unit(item, seed: int, label_feature: str) -> LabelSetUnit:
+    key, members = item
+    members = sorted(members, key=lambda m: m[1])
+    widths = [m[3] for m in members if m[3] is not None]
+    check_widths(widths, label_feature)
+    stratum = tuple(sorted_classes(label for m in members for label in m[0]))
+    return LabelSetUnit(
+        stratum,
+        seeded_hash(seed, key),
+        len(members),
+        tuple(m[1] for m in members),
+        tuple(m[0] for m in members),
+        min(widths) if widths else None,
+    )
+
+
+def _set_name(labels: tuple) -> str:
+    return '{' + ', '.join(class_name(label) for label in labels) + '}'
+
+
+def input_batches(pipeline, source, batched, config: SplitConfig, stage: str):
+    """The input as batches of serialized examples, or, with ``group_feature``, of group units."""
+    read = pipeline | f'Read{stage}' >> source()
+    if not batched:
+        read = read | f'Batch{stage}' >> _batch()
+    if config.group_feature is None:
+        return read
+    return (
+        read
+        | f'KeyByGroup{stage}'
+        >> beam.FlatMap(
+            _group_items, config.label_feature, config.multi_label, config.group_feature
+        )
+        | f'GroupByGroup{stage}' >> beam.GroupByKey()
+        | f'GroupToUnit{stage}' >> beam.Map(_group_to_unit, config.seed, config.label_feature)
+        | f'BatchUnits{stage}' >> _batch()
+    )
+
+
+def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
+    buckets, kinds, widths, examples = {}, {}, {}, 0
+    for unit in to_units(batch):
+        hist = buckets.setdefault(unit.stratum, {})
+        bucket = bucket_of(unit.hash, bucket_bits)
+        hist[bucket] = hist.get(bucket, 0) + unit.size
+        examples += unit.size
+        if unit.width is not None and unit.width[0] not in widths:
+            widths[unit.width[0]] = unit.width[1]
+        if unit.stratum and label_kind(unit.stratum[0]) not in kinds:
+            record = next(r for r, s in zip(unit.records, unit.sets) if s)
+            kinds[label_kind(unit.stratum[0])] = (example_fingerprint(record), unit.stratum[0])
+    return LabelSetHistograms(buckets, kinds, widths, examples)
+
+
+class MergeLabelSetHistograms(beam.CombineFn):
+    def create_accumulator(self):
+        return LabelSetHistograms({}, {}, {}, 0)
+
+    def add_input(self, acc, item):
+        for stratum, hist in item.buckets.items():
+            merged = acc.buckets.setdefault(stratum, {})
+            for bucket, size in hist.items():
+                merged[bucket] = merged.get(bucket, 0) + size
+        for kind, found in item.kinds.items():
+            if kind not in acc.kinds or found < acc.kinds[kind]:
+                acc.kinds[kind] = found
+        for width, fingerprint in item.widths.items():
+            if width not in acc.widths or fingerprint < acc.widths[width]:
+                acc.widths[width] = fingerprint
+        return acc._replace(examples=acc.examples + item.examples)
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        merged = next(accs)
+        for acc in accs:
+            merged = self.add_input(merged, acc)
+        return merged
+
+    def extract_output(self, acc):
+        return acc

@@ -93,7 +93,9 @@ def speed_goals(results: dict) -> list:
     if ours and ours.get('seconds') and floor and floor.get('seconds'):
         ratio = ours['seconds'] / floor['seconds']
         met = ratio <= MULTILABEL_TIME_GOAL
-        why = '' if met else f'runs: ours {ours["runs"]} s, floor {floor["runs"]} s'
+        runs = ', '.join(f'{s:.1f}' for s in ours['runs'])
+        floors = ', '.join(f'{s:.1f}' for s in floor['runs'])
+        why = '' if met else f'runs: StratifiedSplitter {runs} s, floor {floors} s.'
         goals.append((goal, f'{ratio:.2f}x', met, why))
     else:
         goals.append((goal, 'failed', False, _failed(ours) or _failed(floor)))

@@ -12,6 +12,8 @@ of the process) and report medians of ``--repeats`` runs. The default run has th
 the full one with fewer repeats where the runs' spread is small (one run per job at 300k and 1M
 examples, one bounded run of each slow tf.data recipe) and leaves out what is no goal: the 300k
 point of the scaling curve, TFX's hash split at 1M and the I/O floor in multi-processing mode.
+The multi-label split (``bench_multilabel.py``) runs each of its jobs once by default and 3 times,
+alternating, in full runs.
 Smoke runs use tiny sizes, one repeat and run the jobs in this process (no memory figures), and
 write to ``benchmarks/_work/smoke/`` unless ``--out`` is given, so they never overwrite the
 published results.

@@ -36,6 +36,7 @@ from typing import Dict, List, NamedTuple, Sequence
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_keys, fingerprint
 from tfx_balance.core.labels import (
     check_label_kinds,
     class_name,
@@ -52,13 +53,15 @@ class LabelSets(NamedTuple):
 
     Attributes:
       sets: one sorted tuple of labels per example (``()``: no label).
-      kinds: ``{label value: example fingerprint}`` of the first labelled example of each kind
-        (int64, bytes) in the batch, for :func:`~tfx_balance.core.labels.check_label_kinds`.
-      width: ``(length, example fingerprint)`` of the batch's multi-hot vectors (None for ids).
+      kinds: ``{label value: index in the batch}`` of the first labelled example of each kind
+        (int64, bytes), for :func:`~tfx_balance.core.labels.check_label_kinds` across batches.
+      width: ``(length, index in the batch)`` of the batch's multi-hot vectors (None for ids).
+    Indices, not fingerprints: the caller names the example with the content key it computes
+    anyway (``hashing.fingerprint(example_keys(records)[i])``, the example's fingerprint).
     """
 
     sets: List[tuple]
-    kinds: Dict[object, str]
+    kinds: Dict[object, int]
     width: tuple | None
 
 
@@ -89,11 +92,11 @@ def read_label_sets(
         return _read_one_by_one(records, label_feature, form, where)
     sets, width = decoded
     kinds = {}
-    for record, labels in zip(records, sets):
+    for i, labels in enumerate(sets):
         if labels:
-            kinds[labels[0]] = example_fingerprint(record)
+            kinds[labels[0]] = i
             break
-    return LabelSets(sets, kinds, (width, example_fingerprint(records[0])) if width else None)
+    return LabelSets(sets, kinds, (width, 0) if width else None)
 
 
 def _decode(records, label_feature: str, form: str):
@@ -138,18 +141,19 @@ def _decode(records, label_feature: str, form: str):
 
 
 def _read_one_by_one(records, label_feature: str, form: str, where: str) -> LabelSets:
-    sets, kinds, width = [], {}, None
-    for record in records:
+    sets, kinds, widths = [], {}, {}
+    for i, record in enumerate(records):
         labels, length = label_set_of_record(record, label_feature, form, where)
         sets.append(labels)
         if labels and label_kind(labels[0]) not in {label_kind(k) for k in kinds}:
-            kinds[labels[0]] = example_fingerprint(record)
+            kinds[labels[0]] = i
         if form == 'multi_hot':
-            if width is None:
-                width = (length, example_fingerprint(record))
-            check_widths([width, (length, example_fingerprint(record))], label_feature, where)
-    check_label_kinds(kinds, label_feature, where)
-    return LabelSets(sets, kinds, width)
+            widths.setdefault(length, i)
+    if len(kinds) > 1 or len(widths) > 1:  # name the examples (only now: a key per example)
+        names = [fingerprint(key) for key in example_keys(records)]
+        check_label_kinds({k: names[i] for k, i in kinds.items()}, label_feature, where)
+        check_widths([(w, names[i]) for w, i in widths.items()], label_feature, where)
+    return LabelSets(sets, kinds, next(iter(widths.items())) if widths else None)
 
 
 def label_set_of_record(record: bytes, label_feature: str, form: str, where: str = ''):
@@ -157,28 +161,31 @@ def label_set_of_record(record: bytes, label_feature: str, form: str, where: str
     (its fingerprint, and ``where``, e.g. ``"split 'train'"``). The length is None for ids."""
     example = example_pb2.Example.FromString(record)
     in_where = f' in {where}' if where else ''
-    found = f'(example fingerprint {example_fingerprint(record)})'
     head = f"label_feature '{label_feature}' (multi_label={form!r}){in_where}"
     feature = example.features.feature.get(label_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
+    values = list(getattr(feature, kind).value) if kind else []
+
+    def found() -> str:  # only for an error: a content key per call
+        return f'(example fingerprint {example_fingerprint(record)})'
+
     if kind == 'float_list':
         raise DataError(
             f"label_feature '{label_feature}'{in_where} is a float feature; class labels must be "
-            f'int64 or bytes (string) {found}. Convert the labels to integer ids or string names '
+            f'int64 or bytes (string) {found()}. Convert the labels to integer ids or string names '
             '(or, for multi_hot, a 0/1 int64 vector) before this component.'
         )
-    values = list(getattr(feature, kind).value) if kind else []
     if form == 'ids':
         if kind == 'bytes_list' and not all(values):
             raise DataError(
-                f'{head} is an empty string in an example {found}; give every label a non-empty '
+                f'{head} is an empty string in an example {found()}; give every label a non-empty '
                 'name, or leave it out (an example with no value has no label).'
             )
         if len(set(values)) != len(values):
             twice = sorted({v for v in values if values.count(v) > 1}, key=class_sort_key)
             raise DataError(
                 f'{head} lists label {class_name(twice[0])!r} more than once in an example '
-                f'{found}: {len(values)} values, {len(set(values))} distinct. A label set names '
+                f'{found()}: {len(values)} values, {len(set(values))} distinct. A label set names '
                 'each label once; remove the duplicates upstream (a repeated id is usually a '
                 'join or concatenation bug).'
             )
@@ -188,14 +195,14 @@ def label_set_of_record(record: bytes, label_feature: str, form: str, where: str
         return tuple(labels), None
     if feature is None:
         raise DataError(
-            f"label_feature '{label_feature}' not found in an example{in_where} {found}; "
+            f"label_feature '{label_feature}' not found in an example{in_where} {found()}; "
             f'features present: {", ".join(sorted(example.features.feature)) or "(none)"}. '
             'Set label_feature to one of these, or fix the examples that lack the label.'
         )
     if kind != 'int64_list' or not values:
         what = f'a {kind[: -len("_list")]} feature' if kind else 'empty'
         raise DataError(
-            f'{head} is {what} in an example {found}; a multi-hot label must be an int64 vector '
+            f'{head} is {what} in an example {found()}; a multi-hot label must be an int64 vector '
             'of 0/1 with one position per label, of the same length in every example. Write it '
             "as such upstream, or use multi_label='ids' for a list of label ids or names."
         )
@@ -203,7 +210,7 @@ def label_set_of_record(record: bytes, label_feature: str, form: str, where: str
     if bad:
         position, value = bad[0]
         raise DataError(
-            f'{head} has value {value} at position {position} in an example {found}; a '
+            f'{head} has value {value} at position {position} in an example {found()}; a '
             'multi-hot vector holds only 0 and 1. Fix the vector upstream (e.g. clip counts to '
             "1), or use multi_label='ids' for a list of label ids."
         )
@@ -214,8 +221,8 @@ def check_widths(widths, label_feature: str, where: str = '') -> None:
     """Raises the ``DataError`` for multi-hot vectors of different lengths. ``widths`` holds
     ``(length, example fingerprint)`` pairs (one per batch, or per example)."""
     distinct = {}
-    for length, fingerprint in sorted(widths):
-        distinct.setdefault(length, fingerprint)
+    for length, name in sorted(widths):
+        distinct.setdefault(length, name)
     if len(distinct) < 2:
         return
     (a, fa), (b, fb) = sorted(distinct.items())[:2]

@@ -9,17 +9,17 @@ data's label sets and the weights (never of order, runner or retries):
 
 1. **Targets.** Per label with ``n`` units, :func:`~tfx_balance.core.allocation.allocate` gives
    its count per split (the single-label rule, presence included).
-2. **Proportional base.** Each stratum of ``m`` units puts ``floor(m * r_s)`` in split ``s``,
-   except strata holding a *small* label (``n * min(r) < 2``), whose units all go to step 3.
-3. **Iterative stratification of the rest.** The leftover units (fewer than ``#splits`` per
-   stratum, plus the small labels' strata), strata taken from the rarest label (fewest units;
-   ties: class order, then the set), go one by one to the split with the largest remaining
-   desire (target minus placed) for the stratum's rarest label; ties: the largest sum of desires
-   over the stratum's labels, then the largest remaining split size, then the split listed
-   first.
-4. **Repair.** A label with at least ``#splits`` units and none in some split takes one unit
-   from the split holding the most of it, from a stratum whose move leaves every other such label
-   present where it was (rarest labels first; strata in class order).
+2. **Iterative stratification.** Strata are taken from their rarest label (fewest units; ties:
+   class order, then the set); a stratum's units go to the splits of largest remaining desire
+   (target minus placed) for that label relative to the split's weight (:func:`_fill`,
+   water-filling; the fewer than ``#splits`` left over one by one, ties: the desire summed over
+   the stratum's labels, then the split's remaining size, then the split listed first). The
+   frequent labels' strata, taken last, correct what the rare ones left.
+3. **Presence repair.** A label with at least ``#splits`` units and none in some split takes one
+   unit from the split holding the most of it, from a stratum whose move leaves every other such
+   label present where it was (rarest labels first; strata in class order).
+4. **Split sizes.** Units of one-label strata move from the fullest split to the emptiest until
+   the labelled units fill each split's ``allocate`` size (:func:`_balance_sizes`).
 
 The empty set is split by the single-label rule as its own class. Every unit is in exactly one
 split; every label's count per split is its target within the deviation the greedy leaves (the
@@ -44,7 +44,7 @@ from typing import Dict, Mapping, Sequence
 from tfx_balance.core.allocation import allocate
 from tfx_balance.core.labels import class_sort_key
 
-MAX_SIZE_SHARE_DENOMINATOR = 5  # step 5 moves units of labels on at most 1/5 of the units
+MAX_SIZE_SHARE_DENOMINATOR = 5  # step 4 moves units of labels on at most 1/5 of the units
 
 
 def label_totals(strata: Mapping[tuple, int]) -> Dict[object, int]:
@@ -61,9 +61,12 @@ def label_split_counts(plan: Mapping[tuple, Sequence[int]]) -> Dict[object, list
     totals = {}
     for labels, counts in plan.items():
         for label in labels:
-            row = totals.setdefault(label, [0] * len(counts))
-            for i, c in enumerate(counts):
-                row[i] += c
+            row = totals.get(label)
+            if row is None:
+                totals[label] = list(counts)
+            else:
+                for i, c in enumerate(counts):
+                    row[i] += c
     return totals
 
 
@@ -88,30 +91,34 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     desire = {label: allocate(n, weights) for label, n in n_label.items()}
     size_desire = allocate(sum(labelled.values()), weights)
     rarest = {labels: min(labels, key=rarity.__getitem__) for labels in labelled}
-    counts = {}
     order_key = {label: rank for rank, label in enumerate(sorted(n_label, key=class_sort_key))}
+    inverse = [1.0 / a for a in share]
+    splits = range(k)
+    counts = {}
     for labels in sorted(
         labelled, key=lambda s: (rarity[rarest[s]], tuple(order_key[label] for label in s))
     ):
+        m = labelled[labels]
         rows = [desire[label] for label in labels]
         first = desire[rarest[labels]]
-        placed = counts[labels] = _fill(first, labelled[labels], share)
-        for _ in range(labelled[labels] - sum(placed)):  # fewer than k: one by one
-            best = max(
-                range(k),
-                key=lambda i: (
-                    (first[i] - placed[i]) / share[i],
-                    sum(r[i] - placed[i] for r in rows) / share[i],
-                    (size_desire[i] - placed[i]) / share[i],
-                    -i,
-                ),
-            )
+        placed = counts[labels] = _fill(first, m, share) if m >= k else [0] * k
+        for _ in range(m - sum(placed)):  # fewer than k: one by one
+            best, best_key = 0, None
+            for i in splits:
+                key = (
+                    (first[i] - placed[i]) * inverse[i],
+                    (sum(r[i] for r in rows) - placed[i] * len(rows)) * inverse[i],
+                    (size_desire[i] - placed[i]) * inverse[i],
+                )
+                if best_key is None or key > best_key:
+                    best, best_key = i, key
             placed[best] += 1
-        for row in rows:
-            for i in range(k):
-                row[i] -= placed[i]
-        for i in range(k):
-            size_desire[i] -= placed[i]
+        for i in splits:
+            c = placed[i]
+            if c:
+                for row in rows:
+                    row[i] -= c
+                size_desire[i] -= c
 
     _repair(counts, n_label, rarity, k)
     _balance_sizes(counts, n_label, allocate(sum(labelled.values()), weights), k)
@@ -141,7 +148,7 @@ def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
 
 
 def _repair(counts: Dict[tuple, list], n_label, rarity, k: int) -> None:
-    """Step 4 of the rule: gives a missing (label, split) pair one unit, where a safe move exists."""
+    """Step 3 of the rule: gives a missing (label, split) pair one unit, where a safe move exists."""
     have = label_split_counts(counts)
     for label in sorted(n_label, key=rarity.__getitem__):
         if n_label[label] < k:
@@ -161,12 +168,12 @@ def _repair(counts: Dict[tuple, list], n_label, rarity, k: int) -> None:
 
 
 def _balance_sizes(counts: Dict[tuple, list], n_label, sizes: Sequence[int], k: int) -> None:
-    """Step 5 of the rule: moves units of one-label strata from the fullest split to the
+    """Step 4 of the rule: moves units of one-label strata from the fullest split to the
     emptiest until each split holds its size (:func:`allocate` of all labelled units) or no move
     is left. A split's size shifts every label's share in it, so a unit moved here costs its one
     label one unit and corrects ~mean-labels-per-example labels at once. Labels are taken from
-    the most frequent with ``n <= MAX_SIZE_SHARE`` of the units down, one unit each per round,
-    never emptying a (label, split) pair of a label with at least ``k`` units."""
+    the most frequent on at most ``1 / MAX_SIZE_SHARE_DENOMINATOR`` of the units down, one each
+    per round, never emptying a (label, split) pair of a label with at least ``k`` units."""
     total = sum(n for n in sizes)
     singles = sorted(
         (s for s in counts if len(s) == 1 and n_label[s[0]] * MAX_SIZE_SHARE_DENOMINATOR <= total),

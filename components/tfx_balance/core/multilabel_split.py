@@ -51,6 +51,7 @@ from tfx_balance.core.multilabel_units import (
     LabelSetUnits,
     MergeLabelSetHistograms,
     batch_histograms,
+    histogram,
     input_batches,
 )
 from tfx_balance.core.ranking import BUCKET_BITS, bucket_of, rank_buckets
@@ -82,7 +83,10 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
             f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
             'label_feature (an example without the feature has no label) and the data upstream.'
         )
-    strata = {stratum: sum(hist.values()) for stratum, hist in histograms.buckets.items()}
+    strata = {
+        stratum: 1 if type(hist) is int else sum(hist.values())
+        for stratum, hist in histograms.buckets.items()
+    }
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
     plans = {}
     for stratum, counts in plan_counts(strata, weights).items():
@@ -91,7 +95,7 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
             plans[stratum] = used[0]
             continue
         cuts = allocation.boundaries(counts)[:-1]
-        ranking = rank_buckets(histograms.buckets[stratum], cuts, bucket_bits)
+        ranking = rank_buckets(histogram(histograms.buckets[stratum]), cuts, bucket_bits)
         plans[stratum] = ClassSplitPlan(strata[stratum], tuple(counts), ranking)
     return plans
 
@@ -143,7 +147,7 @@ def _rank_boundary(item, plans):
     rank = ranking.boundary[bucket]
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
         split = ranking.segment_of_rank(rank)
-        rank += unit.size
+        rank += 1
         for record, labels in zip(unit.records, unit.sets):
             yield split, record, labels
 

@@ -14,7 +14,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
@@ -31,10 +31,11 @@ class LabelSetUnit(NamedTuple):
     records: tuple
     sets: tuple  # each record's label set
     width: tuple | None = None  # (multi-hot length, example fingerprint)
+    kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
 
 
 class LabelSetHistograms(NamedTuple):
-    buckets: Dict[tuple, Dict[int, int]]  # {stratum: {bucket: units}}
+    buckets: Dict[tuple, object]  # {stratum: {bucket: units}, or the bucket of its one unit}
     kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
     widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
     examples: int
@@ -50,20 +51,43 @@ class LabelSetUnits:
         if self.grouped:
             return batch
         where, records = _named(batch)
-        read = read_label_sets(records, self.label_feature, self.form, where)
+        read, keys = (
+            read_label_sets(records, self.label_feature, self.form, where),
+            example_keys(records),
+        )
+        width, kinds = _named_checks(read, keys)
         return [
-            LabelSetUnit(labels, seeded_hash(self.seed, key), 1, (record,), (labels,), read.width)
-            for record, labels, key in zip(records, read.sets, example_keys(records))
+            LabelSetUnit(
+                labels,
+                seeded_hash(self.seed, key),
+                1,
+                (record,),
+                (labels,),
+                width,
+                kinds.get(i, ()),
+            )
+            for i, (record, labels, key) in enumerate(zip(records, read.sets, keys))
         ]
 
 
+def _named_checks(read, keys) -> tuple:
+    """``(width, {index: kinds entry})`` of a batch's :class:`LabelSets`, examples named by the
+    fingerprint of their content key (that of :func:`~tfx_balance.core.labels.example_fingerprint`)."""
+    width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
+    kinds = {
+        i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()
+    }
+    return width, kinds
+
+
 def _group_items(batch, label_feature: str, form: str, group_feature: str):
-    """``(group key, (label set, record, where, width))`` per example of a batch."""
+    """``(group key, (label set, record, where, width, kinds))`` per example of a batch."""
     from tensorflow.core.example import example_pb2
 
     where, records = _named(batch)
     read = read_label_sets(records, label_feature, form, where)
-    for record, labels in zip(records, read.sets):
+    width, kinds = _named_checks(read, example_keys(records))
+    for i, (record, labels) in enumerate(zip(records, read.sets)):
         feature = example_pb2.Example.FromString(record).features.feature.get(group_feature)
         kind = feature.WhichOneof('kind') if feature is not None else None
         values = list(getattr(feature, kind).value) if kind else []
@@ -75,7 +99,7 @@ def _group_items(batch, label_feature: str, form: str, group_feature: str):
                 f'of class {_set_name(labels)!r}{in_where}. Give every example one group id, or '
                 'leave group_feature unset.'
             )
-        yield f'{kind}:{values[0]!r}'.encode(), (labels, record, where, read.width)
+        yield f'{kind}:{values[0]!r}'.encode(), (labels, record, where, width, kinds.get(i, ()))
 
 
 def _group_to_unit(item, seed: int, label_feature: str) -> LabelSetUnit:
@@ -91,6 +115,7 @@ def _group_to_unit(item, seed: int, label_feature: str) -> LabelSetUnit:
         tuple(m[1] for m in members),
         tuple(m[0] for m in members),
         min(widths) if widths else None,
+        tuple(entry for m in members for entry in m[4]),
     )
 
 
@@ -117,18 +142,35 @@ def input_batches(pipeline, source, batched, config: SplitConfig, stage: str):
     )
 
 
+def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
+    """Adds ``size`` units in ``bucket`` to a stratum's histogram. Most label sets have one
+    example, so a histogram of one unit is stored as its bucket alone (an int), not a dict."""
+    hist = buckets.get(stratum)
+    if hist is None:
+        buckets[stratum] = bucket if size == 1 else {bucket: size}
+        return
+    if type(hist) is int:
+        hist = buckets[stratum] = {hist: 1}
+    hist[bucket] = hist.get(bucket, 0) + size
+
+
+def histogram(hist) -> Dict[int, int]:
+    """A stratum's histogram as ``{bucket: units}`` (see :func:`_add`)."""
+    return {hist: 1} if type(hist) is int else hist
+
+
 def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
     buckets, kinds, widths, examples = {}, {}, {}, 0
     for unit in to_units(batch):
-        hist = buckets.setdefault(unit.stratum, {})
-        bucket = bucket_of(unit.hash, bucket_bits)
-        hist[bucket] = hist.get(bucket, 0) + unit.size
+        _add(
+            buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
+        )  # a unit (example or group) counts once: groups are planned as units
         examples += unit.size
         if unit.width is not None and unit.width[0] not in widths:
             widths[unit.width[0]] = unit.width[1]
-        if unit.stratum and label_kind(unit.stratum[0]) not in kinds:
-            record = next(r for r, s in zip(unit.records, unit.sets) if s)
-            kinds[label_kind(unit.stratum[0])] = (example_fingerprint(record), unit.stratum[0])
+        for kind, name, label in unit.kinds:
+            if kind not in kinds or name < kinds[kind][0]:
+                kinds[kind] = (name, label)
     return LabelSetHistograms(buckets, kinds, widths, examples)
 
 
@@ -138,15 +180,14 @@ class MergeLabelSetHistograms(beam.CombineFn):
 
     def add_input(self, acc, item):
         for stratum, hist in item.buckets.items():
-            merged = acc.buckets.setdefault(stratum, {})
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
+            for bucket, size in histogram(hist).items():
+                _add(acc.buckets, stratum, bucket, size)
         for kind, found in item.kinds.items():
             if kind not in acc.kinds or found < acc.kinds[kind]:
                 acc.kinds[kind] = found
-        for width, fingerprint in item.widths.items():
-            if width not in acc.widths or fingerprint < acc.widths[width]:
-                acc.widths[width] = fingerprint
+        for width, name in item.widths.items():
+            if width not in acc.widths or name < acc.widths[width]:
+                acc.widths[width] = name
         return acc._replace(examples=acc.examples + item.examples)
 
     def merge_accumulators(self, accs):

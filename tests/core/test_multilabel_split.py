@@ -1,0 +1,230 @@
+"""MultiLabelStratifiedSplit (Beam): membership is each label set's hash order cut at the plan,
+every example in one split, the report counts what was placed, determinism, groups, errors."""
+
+import collections
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from tests.reliability.test_bad_input import documented_errors
+from tests.support.examples import example, reordered
+from tests.support.multilabel import label_matrix, per_label, records, tag_sets
+from tfx_balance.core.allocation import allocate, boundaries
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.multilabel_plan import label_split_counts, plan_counts
+from tfx_balance.core.multilabel_split import NO_LABEL, MultiLabelStratifiedSplit
+from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+
+SPLITS = {'train': 8, 'eval': 1, 'test': 1}
+NAMES = list(SPLITS)
+
+
+def run_split(source, checks=(), form='ids', batched=False, kept_into=(), **kwargs):
+    kwargs = {'splits': SPLITS, 'seed': 0, **kwargs}
+    with beam.Pipeline() as p:
+        transform = MultiLabelStratifiedSplit(
+            **({'batches_source': source} if batched else {'records_source': source}),
+            label_feature='tags',
+            multi_label=form,
+            **kwargs,
+        )
+        out = SplitOutputs(p | transform)
+        for check in checks:
+            check(out)
+    for into in kept_into:
+        into.update(_KEPT.pop(id(into), {}))
+
+
+_KEPT = {}  # results of the last pipeline, by id of the caller's dict (DirectRunner, in-process)
+
+
+def _keep(value, into_id, key):
+    _KEPT.setdefault(into_id, {})[key] = value
+
+
+def collect(out, into):
+    """Fills ``into`` with ``{split: [records]}`` and ``'report'`` once the pipeline has run
+    (the DoFns are pickled, so they write to this module's ``_KEPT``, read back by ``kept``)."""
+    for name, pcoll in out.records.items():
+        _ = (
+            pcoll
+            | f'Collect[{name}]' >> beam.combiners.ToList()
+            | f'Keep[{name}]' >> beam.Map(_keep, id(into), name)
+        )
+    _ = out.counts | 'KeepReport' >> beam.Map(_keep, id(into), 'report')
+
+
+def reference(recs, form='ids', seed=0):
+    """Independent statement of the contract: per label set, hash order cut at the plan."""
+    by_set = collections.defaultdict(list)
+    for record, labels in zip(recs, tag_sets(recs, form)):
+        by_set[labels].append(record)
+    plan = plan_counts({s: len(rs) for s, rs in by_set.items()}, list(SPLITS.values()))
+    keys = dict(zip(recs, example_keys(recs)))
+    out = {name: [] for name in NAMES}
+    for labels, members in by_set.items():
+        members.sort(key=lambda r: (seeded_hash(seed, keys[r]), r))
+        start = 0
+        for name, end in zip(NAMES, boundaries(plan[labels])):
+            out[name].extend(members[start:end])
+            start = end
+    return out
+
+
+@pytest.fixture(scope='module')
+def matrix():
+    return label_matrix(3000, labels=15, seed=1)
+
+
+@pytest.mark.parametrize('bucket_bits', [16, 2])
+def test_membership_is_the_label_sets_hash_order_cut_at_the_plan(matrix, bucket_bits):
+    # bucket_bits=2: most strata are cut inside a bucket, so examples are ranked in the shuffle.
+    recs = records(matrix)
+    got = {}
+    run_split(
+        lambda: beam.Create(recs, reshuffle=False),
+        [lambda out: collect(out, got)],
+        kept_into=[got],
+        bucket_bits=bucket_bits,
+    )
+    expected = reference(recs)
+    for name in NAMES:
+        assert collections.Counter(got[name]) == collections.Counter(expected[name]), name
+    assert collections.Counter(r for n in NAMES for r in got[n]) == collections.Counter(recs)
+
+
+def test_report_counts_labels_no_label_and_cardinality_as_placed(matrix):
+    recs = records(matrix)
+    got = {}
+    run_split(
+        lambda: beam.Create(recs, reshuffle=False), [lambda out: collect(out, got)], kept_into=[got]
+    )
+    report, counted = got['report'], per_label({n: got[n] for n in NAMES})
+    assert report['examples'] == {n: len(got[n]) for n in NAMES}
+    none = sum(1 for s in tag_sets(recs) if not s)
+    # Labelled examples fill each split's size exactly; no-label ones follow the single-label rule.
+    labelled, unlabelled = allocate(len(recs) - none, [8, 1, 1]), allocate(none, [8, 1, 1])
+    assert report['examples'] == {n: a + b for n, a, b in zip(NAMES, labelled, unlabelled)}
+    for label, row in report['labels'].items():
+        for name in NAMES:
+            assert row[name]['count'] == counted[name][int(label)]
+            assert row[name]['share'] == round(counted[name][int(label)] / len(got[name]), 6)
+            assert row[name]['count'] >= 1  # every label has >= 3 examples here
+    no_label = [sum(1 for s in tag_sets(got[n]) if not s) for n in NAMES]
+    assert no_label == [report[NO_LABEL][n]['count'] for n in NAMES] == unlabelled
+    for name in NAMES:
+        mean = sum(len(s) for s in tag_sets(got[name])) / len(got[name])
+        assert report['label_cardinality'][name] == round(mean, 6)
+
+
+def test_same_membership_for_any_input_order_serialization_and_rerun(matrix):
+    recs = records(matrix[:800])
+    rng = np.random.default_rng(2)
+    shuffled = [reordered(recs[i], rng) for i in rng.permutation(len(recs))]
+    runs = []
+    for data in (recs, shuffled, recs):
+        got = {}
+        run_split(
+            lambda d=data: beam.Create(d), [lambda out, g=got: collect(out, g)], kept_into=[got]
+        )
+        runs.append({n: sorted(example_keys(got[n])) for n in NAMES})
+    assert runs[0] == runs[1] == runs[2]
+
+
+@pytest.mark.parametrize('form, names', [('multi_hot', False), ('ids', True)])
+def test_multi_hot_and_named_labels_follow_the_same_plan(matrix, form, names):
+    recs = records(matrix[:1500], form=form, names=names)
+    got = {}
+    run_split(
+        lambda: beam.Create(recs), [lambda out: collect(out, got)], form=form, kept_into=[got]
+    )
+    expected = reference(recs, form)
+    for name in NAMES:
+        assert collections.Counter(got[name]) == collections.Counter(expected[name])
+    label = 'tag0' if names else '0'  # a multi-hot label is named by its position
+    assert got['report']['labels'][label]['eval']['count'] >= 1
+
+
+def test_groups_never_cross_splits_and_every_label_stays_present(matrix):
+    recs = records(matrix[:1200], group_size=3)
+    got = {}
+    run_split(
+        lambda: beam.Create(recs),
+        [lambda out: collect(out, got)],
+        group_feature='user',
+        kept_into=[got],
+    )
+    from tensorflow.core.example import example_pb2
+
+    split_of = {}
+    for name in NAMES:
+        for record in got[name]:
+            user = example_pb2.Example.FromString(record).features.feature['user']
+            assert split_of.setdefault(user.bytes_list.value[0], name) == name
+    assert sum(len(got[n]) for n in NAMES) == len(recs) and len(split_of) == 400
+    # Groups are the units: per label, the groups carrying it per split are the plan's counts
+    # for the groups' label sets (the union of their examples' labels).
+    union = collections.defaultdict(set)
+    for record, labels in zip(recs, tag_sets(recs)):
+        user = example_pb2.Example.FromString(record).features.feature['user']
+        union[user.bytes_list.value[0]].update(labels)
+    strata = collections.Counter(tuple(sorted(u)) for u in union.values())
+    expected = label_split_counts(plan_counts(strata, list(SPLITS.values())))
+    measured = collections.defaultdict(lambda: [0, 0, 0])
+    for user, labels in union.items():
+        for label in labels:
+            measured[label][NAMES.index(split_of[user])] += 1
+    assert dict(measured) == expected
+    assert all(min(c) >= 1 for label, c in measured.items() if sum(c) >= 3)
+
+
+def _fails(batches, message, form='ids'):
+    with pytest.raises(DataError, match=message) as info:
+        run_split(lambda: beam.Create(batches), form=form, batched=True)
+    assert any(__import__('re').search(p, str(info.value)) for p in documented_errors())
+
+
+def test_different_multi_hot_lengths_in_different_batches_are_an_error():
+    _fails(
+        [("split 'a'", [example(tags=[0, 1])]), ("split 'b'", [example(tags=[1, 0, 1])])],
+        'vectors of different lengths: example .* has 2 values and example .* has 3',
+        form='multi_hot',
+    )
+
+
+def test_int_and_bytes_ids_in_different_batches_are_an_error():
+    _fails([[example(tags=[1, 2])], [example(tags=['b'])]], 'mixes int64 and bytes labels')
+
+
+def test_no_label_in_any_example_is_an_error():
+    _fails([[example(x=1.0), example(tags=[])]], 'holds no label in any of the 2 examples')
+
+
+def test_the_transforms_refuse_the_other_kind_of_config():
+    with pytest.raises(ConfigError, match='use tfx_balance.core.multilabel_split'):
+        StratifiedSplit(lambda: beam.Create([]), label_feature='tags', multi_label='ids')
+    with pytest.raises(ConfigError, match='for one label per example use StratifiedSplit'):
+        MultiLabelStratifiedSplit(lambda: beam.Create([]), label_feature='tags')
+
+
+def test_report_totals_are_checked_inside_the_pipeline(matrix):
+    recs = records(matrix[:300])
+    unlabelled = allocate(sum(1 for s in tag_sets(recs) if not s), [8, 1, 1])
+    run_split(
+        lambda: beam.Create(recs),
+        [
+            lambda out: assert_that(
+                out.counts
+                | beam.Map(
+                    lambda r: (
+                        sum(r['examples'].values()),
+                        [r[NO_LABEL][n]['count'] for n in NAMES],
+                    )
+                ),
+                equal_to([(300, unlabelled)]),
+            )
+        ],
+    )

@@ -163,6 +163,7 @@ def _summary(name: str, runs: list) -> dict:
         seconds=common.median_of(ok, 'seconds'),
         peak_rss_mb=common.median_of(ok, 'peak_rss_mb'),
         first_peak_rss_mb=ok[0].get('peak_rss_mb'),
+        first_baseline_rss_mb=ok[0].get('baseline_rss_mb'),
         baseline_rss_mb=common.median_of(ok, 'baseline_rss_mb'),
         examples_written=ok[0]['examples_written'],
         label_counts=counted.get('label_counts'),

@@ -31,7 +31,9 @@ def _results(ours_1m_ld=3e-6, ours_1m_missing=0, ours_1m_seconds=140.0):
 def test_quality_goal_compares_ld_and_max_deviation_with_iterstrats_and_needs_zero_missing():
     goals = report_multilabel.quality_goals(_results())
     assert [met for _, _, met, _ in goals] == [True, True]
-    assert goals[1][1] == 'LD 1.50x (3.0e-06 vs 2.0e-06), max dev 1.50x (0.003 vs 0.002), 0 missing'
+    assert (
+        goals[1][1] == 'LD 1.50x (3.0e-06 vs 2.0e-06), max dev 1.50x (0.0030 vs 0.0020), 0 missing'
+    )
     assert [met for _, _, met, _ in report_multilabel.quality_goals(_results(5e-6))] == [
         True,
         False,
@@ -75,7 +77,7 @@ def test_section_renders_one_row_per_method_and_the_goals_join_the_table():
     rows = [line for line in lines if line.startswith('| independent')]
     assert len(rows) == 6
     assert rows[1].startswith('| independent labels, ids | 100k | StratifiedSplitter | 20.00 |')
-    assert '| 1.33x | 800 | 2.0e-05 | 0 | 0.020 |' in rows[1]
+    assert '| 1.33x | 800 | — | 2.0e-05 | 0 | 0.0200 |' in rows[1]
     others = {'splitter': {'compare': {}, 'scaling': {}}, 'augmenter': {'rows': {}}}
     names = [goal for goal, *_ in report.all_goals({**_results(), **others})]
     assert sum(name.startswith('Multi-label') for name in names) == 4

@@ -51,10 +51,17 @@ def _expected(data_dir: str) -> int:
 
 
 def splitter_job(
-    data_dir: str, out_dir: str, beam_args: list, verify: bool = True, mode: str = 'splits'
+    data_dir: str,
+    out_dir: str,
+    beam_args: list,
+    verify: bool = True,
+    mode: str = 'splits',
+    label_feature: str = common.LABEL_FEATURE,
+    multi_label: str | None = None,
 ) -> dict:
     """Runs the StratifiedSplitter executor once (``mode``: 'splits', 'folds' or 'bins');
-    returns its wall time."""
+    returns its wall time. ``multi_label`` (``'ids'`` or ``'multi_hot'``) is passed only when
+    set (the multi-label section)."""
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance import keys
@@ -68,7 +75,7 @@ def splitter_job(
         beam_pipeline_args=list(beam_args), tmp_dir=os.path.join(out_dir, '.tmp')
     )
     props = {
-        keys.LABEL_FEATURE_KEY: common.LABEL_FEATURE,
+        keys.LABEL_FEATURE_KEY: label_feature,
         keys.SPLITS_KEY: json.dumps([list(s) for s in SPLITS]),
         keys.SEED_KEY: SEED,
         keys.INPUT_SPLITS_KEY: None,
@@ -80,6 +87,8 @@ def splitter_job(
     elif mode == 'bins':
         config = SplitConfig(BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED)
         props.update(config.validate().to_exec_properties())
+    if multi_label is not None:
+        props[keys.MULTI_LABEL_KEY] = multi_label
     executor = Executor(context)  # builds TFX's ephemeral sdist: a fixed cost, not timed
     seconds = common.timed(
         lambda: executor.Do(

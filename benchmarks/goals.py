@@ -16,3 +16,8 @@ CLASSES_FIRST_BATCH_GOAL = (3.0, 1.0)  # at 1,000 classes: first batch <= 3x the
 CLASSES_RATE_GOAL = 1.0  # at 1,000 classes: steady examples/s >= 1.0x the best plain read
 CLASSES_10K_FIRST_BATCH_SECONDS = 10.0  # at 10,000 classes: first batch <= 10 s
 CLASSES_10K_RATE_GOAL = 0.8  # at 10,000 classes: steady examples/s >= 0.8x the best plain read
+# The multi-label split (benchmarks/bench_multilabel.py), issue 24:
+MULTILABEL_QUALITY_GOAL = 2.0  # our LD and max relative deviation <= 2x iterstrat's (0 missing)
+MULTILABEL_TIME_GOAL = 1.5  # wall time <= 1.5x the I/O floor at 1M examples x 100 labels
+MULTILABEL_MEMORY_GOAL = 1.2  # peak RSS at 1M <= 1.2x that at 100k
+ITERSTRAT_MEMORY_LIMIT_MIB = 24 * 1024  # the machine size the issue asks iterstrat's limit for

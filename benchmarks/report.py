@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from benchmarks import common
+from benchmarks import common, report_multilabel
 from benchmarks.goals import (
     AUGMENT_FN_GOAL,
     AUGMENT_GOAL,
@@ -629,6 +629,9 @@ def render(results: dict) -> str:
 
     lines += ['', '## 5. Sample pipeline (`make demo`) by component', '']
     lines += _render_demo(results.get('demo') or {'missing': 'not measured'})
+
+    lines += ['', '## 6. Multi-label StratifiedSplitter vs iterstrat and a random split', '']
+    lines += report_multilabel.render(results, _table)
     lines += ['']
     return '\n'.join(lines)
 
@@ -650,6 +653,7 @@ def all_goals(results: dict) -> list:
         + dataset_goals(results)
         + training_goals(results)
         + classes_goals(results)
+        + report_multilabel.goals(results)
         + bench_time_goals(results)
     )
 

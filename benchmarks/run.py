@@ -13,6 +13,8 @@ the full one with fewer repeats where the runs' spread is small (one run per job
 examples, one bounded run of each slow tf.data recipe) and leaves out what is no goal: the 300k
 point of the scaling curve, TFX's hash split at 1M and the runner-mode comparison at 1M (the
 splitter and the I/O floor in multi-processing mode).
+The multi-label split (``bench_multilabel.py``) runs each of its jobs once by default and 3 times,
+alternating, in full runs.
 Smoke runs use tiny sizes, one repeat and run the jobs in this process (no memory figures), and
 write to ``benchmarks/_work/smoke/`` unless ``--out`` is given, so they never overwrite the
 published results.
@@ -28,7 +30,7 @@ import shlex
 import sys
 import time
 
-from benchmarks import bench_augmenter, bench_demo, bench_splitter, common
+from benchmarks import bench_augmenter, bench_demo, bench_multilabel, bench_splitter, common
 
 DEFAULTS = {
     'sizes': [100_000, 1_000_000],
@@ -46,6 +48,8 @@ DEFAULTS = {
     'training_runs': 5,
     'classes_runs': 3,  # alternating runs per method in the many-classes benchmark
     'classes_streamed_max': 10,  # the streamed path (no goal) up to this many classes
+    'multilabel_sizes': [100_000, 1_000_000],
+    'multilabel_repeats': 1,  # alternating runs of the multi-label splitter and floor
 }
 FULL = {
     **DEFAULTS,
@@ -59,6 +63,7 @@ FULL = {
     'augment_repeats': 3,
     'tfx_hash_max': None,
     'multi_floor': True,
+    'multilabel_repeats': 3,
 }
 SMOKE = {
     **DEFAULTS,
@@ -74,6 +79,7 @@ SMOKE = {
     'recipe_runs': 1,
     'training_runs': 1,
     'classes_runs': 1,
+    'multilabel_sizes': [1_000],
 }
 LARGE = 300_000
 
@@ -108,6 +114,10 @@ def parse_args(argv):
     parser.add_argument(
         '--skip-classes', action='store_true', help='skip the many-classes benchmark'
     )
+    parser.add_argument(
+        '--skip-multilabel', action='store_true', help='skip the multi-label split benchmark'
+    )
+    parser.add_argument('--multilabel-sizes', type=int, nargs='+', help='multi-label split sizes')
     parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
     )
@@ -179,6 +189,16 @@ def classes_job(smoke: bool, runs: int, streamed_max: int) -> dict:
     return bench_classes.run(smoke, runs, streamed_max=streamed_max)
 
 
+def run_multilabel_bench(args) -> dict:
+    """The multi-label split: ours vs the floor, iterstrat and a random split (issue 24)."""
+    if args.skip_multilabel:
+        return {'missing': 'not measured: skipped (--skip-multilabel)'}
+    common.log('Multi-label StratifiedSplitter vs iterstrat and a random split')
+    return bench_multilabel.run(
+        args.multilabel_sizes, args.multilabel_repeats, args.isolated, args.work_dir
+    )
+
+
 def measure_demo(args) -> dict:
     """Item 5: runs the demo (full runs without --demo-run), then reads its MLMD timings."""
     run_dir = args.demo_run
@@ -239,6 +259,7 @@ def main(argv=None) -> int:
     results['dataset'], results['training'] = run_dataset_benches(args)
     results['classes'] = run_classes_bench(args)
     results['demo'] = measure_demo(args)
+    results['multilabel'] = run_multilabel_bench(args)
     results['total_seconds'] = time.time() - started
     from benchmarks import report
 

@@ -65,8 +65,21 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '## 3. balanced_dataset',
         '## 4. Scaling curve',
         'not measured: run `make demo` first',
+        '## 6. Multi-label StratifiedSplitter vs iterstrat and a random split',
+        "| Multi-label split LD and max relative deviation <= 2.0x iterstrat's, 0 missing pairs "
+        '(independent labels, 1k) |',
+        "| Multi-label split LD and max relative deviation <= 2.0x iterstrat's, 0 missing pairs "
+        '(correlated labels, 1k) |',
+        '| Multi-label StratifiedSplitter wall time <= 1.5x the I/O floor (1k examples x 100 '
+        'labels) |',
+        '| independent labels, ids | 1k | I/O floor |',
+        '| correlated labels, ids | 1k | iterstrat (2 calls) |',
+        "| correlated labels, ids | 1k | random (the floor's seeded hash) | (the floor) |",
+        '| independent labels, multi_hot | 1k | StratifiedSplitter |',
     ):
         assert row in text, row
+    multilabel = text.split('## 6. Multi-label', 1)[1]
+    assert '**failed**' not in multilabel  # the splitter ran with multi_label='ids'/'multi_hot'
     assert '| 1k | ' in text and '| 500 | ' in text
     chart = (out / 'scaling.png').read_bytes()
     assert chart.startswith(b'\x89PNG') and len(chart) > 10_000

@@ -489,3 +489,13 @@ def _main(argv: List[str]) -> int:
 
 if __name__ == '__main__':
     sys.exit(_main(sys.argv))
+
+
+def size_label(n) -> str:
+    """An example count as the report writes it: 1M, 100k, or 1,234."""
+    n = int(n)
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f'{n // 1_000_000}M'
+    if n >= 1_000 and n % 1_000 == 0:
+        return f'{n // 1_000}k'
+    return f'{n:,}'

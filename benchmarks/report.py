@@ -66,13 +66,7 @@ def _status(met):
     return 'met' if met else '**MISSED**'
 
 
-def _size(n):
-    n = int(n)
-    if n >= 1_000_000 and n % 1_000_000 == 0:
-        return f'{n // 1_000_000}M'
-    if n >= 1_000 and n % 1_000 == 0:
-        return f'{n // 1_000}k'
-    return f'{n:,}'
+_size = common.size_label
 
 
 def splitter_goals(results: dict) -> list:

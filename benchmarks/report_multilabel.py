@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benchmarks import common
 from benchmarks.goals import (
     ITERSTRAT_MEMORY_LIMIT_MIB,
     MULTILABEL_MEMORY_GOAL,
@@ -18,13 +19,7 @@ METHOD_NAMES = {
 }
 
 
-def _size(n) -> str:
-    n = int(n)
-    if n >= 1_000_000 and n % 1_000_000 == 0:
-        return f'{n // 1_000_000}M'
-    if n >= 1_000 and n % 1_000 == 0:
-        return f'{n // 1_000}k'
-    return f'{n:,}'
+_size = common.size_label
 
 
 def _rows(results: dict) -> list:

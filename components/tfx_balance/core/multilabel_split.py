@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from typing import Callable
 
 import apache_beam as beam
 
@@ -56,7 +55,7 @@ from tfx_balance.core.multilabel_units import (
     histogram,
     input_batches,
 )
-from tfx_balance.core.ranking import BUCKET_BITS, bucket_of, rank_buckets
+from tfx_balance.core.ranking import bucket_of, rank_buckets
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import (
     COUNTS_KEY,
@@ -64,6 +63,7 @@ from tfx_balance.core.stratified_split import (
     REPORT_KEY,
     SPLIT_KEY_PREFIX,
     ClassSplitPlan,
+    SourcedSplit,
     split_tag,
 )
 
@@ -248,7 +248,7 @@ def format_report(report: dict, split_names) -> str:
     return '\n'.join(lines)
 
 
-class MultiLabelStratifiedSplit(beam.PTransform):
+class MultiLabelStratifiedSplit(SourcedSplit):
     """Splits multi-label examples: every label stratified at once (see module docstring).
 
     The arguments, outputs and sources are those of
@@ -257,26 +257,12 @@ class MultiLabelStratifiedSplit(beam.PTransform):
     ``'ids'`` or ``'multi_hot'``, and ``.counts`` is the :func:`report` dict.
     """
 
-    def __init__(
-        self,
-        records_source: Callable[[], beam.PTransform] | None = None,
-        config: SplitConfig | None = None,
-        batches_source: Callable[[], beam.PTransform] | None = None,
-        bucket_bits: int = BUCKET_BITS,
-        **kwargs,
-    ):
-        super().__init__()
-        if (records_source is None) == (batches_source is None):
-            raise ConfigError('give exactly one of records_source and batches_source')
-        self._config = config if config is not None else SplitConfig(**kwargs).validate()
-        if self._config.multi_label is None:
+    def _check_form(self, config: SplitConfig) -> None:
+        if config.multi_label is None:
             raise ConfigError(
                 "MultiLabelStratifiedSplit needs multi_label='ids' or 'multi_hot'; for one "
                 'label per example use StratifiedSplit.'
             )
-        self._bucket_bits = bucket_bits
-        self._source = batches_source or records_source
-        self._batched = batches_source is not None
 
     def expand(self, pipeline):
         config, bits = self._config, self._bucket_bits

@@ -219,7 +219,34 @@ def _counts_table(pairs, split_names):
     }
 
 
-class StratifiedSplit(beam.PTransform):
+class SourcedSplit(beam.PTransform):
+    """What StratifiedSplit and MultiLabelStratifiedSplit share: one input source (a callable
+    returning a new reading PTransform each time), a validated config and the bucket bits."""
+
+    def __init__(
+        self,
+        records_source: Callable[[], beam.PTransform] | None = None,
+        config: SplitConfig | None = None,
+        batches_source: Callable[[], beam.PTransform] | None = None,
+        bucket_bits: int = BUCKET_BITS,
+        **kwargs,
+    ):
+        super().__init__()
+        if (records_source is None) == (batches_source is None):
+            raise ConfigError('give exactly one of records_source and batches_source')
+        if not 0 <= bucket_bits <= 32:
+            raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
+        self._bucket_bits = bucket_bits
+        self._config = config if config is not None else SplitConfig(**kwargs).validate()
+        self._check_form(self._config)
+        self._source = batches_source or records_source
+        self._batched = batches_source is not None
+
+    def _check_form(self, config: SplitConfig) -> None:
+        """Raises ConfigError if this transform does not split ``config``'s label form."""
+
+
+class StratifiedSplit(SourcedSplit):
     """Splits examples into named splits with exact per-class counts (see module docstring).
 
     Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
@@ -237,29 +264,13 @@ class StratifiedSplit(beam.PTransform):
     ``{class_name: {split: count}}`` counted as the examples are placed.
     """
 
-    def __init__(
-        self,
-        records_source: Callable[[], beam.PTransform] | None = None,
-        config: SplitConfig | None = None,
-        batches_source: Callable[[], beam.PTransform] | None = None,
-        bucket_bits: int = BUCKET_BITS,
-        **kwargs,
-    ):
-        super().__init__()
-        if (records_source is None) == (batches_source is None):
-            raise ConfigError('give exactly one of records_source and batches_source')
-        if not 0 <= bucket_bits <= 32:
-            raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
-        self._bucket_bits = bucket_bits
-        self._config = config if config is not None else SplitConfig(**kwargs).validate()
-        if self._config.multi_label is not None:
+    def _check_form(self, config: SplitConfig) -> None:
+        if config.multi_label is not None:
             raise ConfigError(
                 'StratifiedSplit splits one label per example; for multi_label='
-                f'{self._config.multi_label!r} use '
+                f'{config.multi_label!r} use '
                 'tfx_balance.core.multilabel_split.MultiLabelStratifiedSplit.'
             )
-        self._source = batches_source or records_source
-        self._batched = batches_source is not None
 
     def expand(self, pipeline):
         config = self._config

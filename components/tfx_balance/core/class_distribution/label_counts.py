@@ -81,14 +81,7 @@ def label_distribution(stats, label_feature: str, split: str) -> LabelDistributi
     ``stats`` is a ``DatasetFeatureStatistics`` or a ``DatasetFeatureStatisticsList`` with one
     (unsliced) dataset, as StatisticsGen writes per split.
     """
-    if isinstance(stats, statistics_pb2.DatasetFeatureStatisticsList):
-        if len(stats.datasets) != 1:
-            raise DataError(
-                f"the statistics of split '{split}' hold {len(stats.datasets)} datasets; "
-                'expected exactly one (unsliced statistics, as StatisticsGen writes them).'
-            )
-        stats = stats.datasets[0]
-    feature = _find_feature(stats, label_feature, split)
+    feature = _find_feature(_single_dataset(stats, split), label_feature, split)
     kind = feature.WhichOneof('stats')
     is_int = feature.type == statistics_pb2.FeatureNameStatistics.INT
     if feature.type == statistics_pb2.FeatureNameStatistics.FLOAT:
@@ -110,6 +103,18 @@ def label_distribution(stats, label_feature: str, split: str) -> LabelDistributi
 
 def _feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
     return '.'.join(feature.path.step) if feature.path.step else feature.name
+
+
+def _single_dataset(stats, split: str):
+    """The one dataset of a ``DatasetFeatureStatisticsList`` (or ``stats`` itself)."""
+    if isinstance(stats, statistics_pb2.DatasetFeatureStatisticsList):
+        if len(stats.datasets) != 1:
+            raise DataError(
+                f"the statistics of split '{split}' hold {len(stats.datasets)} datasets; "
+                'expected exactly one (unsliced statistics, as StatisticsGen writes them).'
+            )
+        return stats.datasets[0]
+    return stats
 
 
 def _find_feature(stats, label_feature: str, split: str) -> statistics_pb2.FeatureNameStatistics:

@@ -32,7 +32,11 @@ import apache_beam as beam
 from tensorflow.core.example import example_pb2
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from tfx_balance.core.class_distribution.label_counts import _check_no_merged_values, _find_feature
+from tfx_balance.core.class_distribution.label_counts import (
+    _check_no_merged_values,
+    _find_feature,
+    _single_dataset,
+)
 from tfx_balance.core.class_distribution.multilabel_decode import fast_counts
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, class_name, example_fingerprint, sorted_classes
@@ -77,13 +81,7 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
         stats = tfdv.generate_statistics_from_tfrecord('train.tfrecord')
         prevalence_from_statistics(stats, 'tags', 'train').share(b'cat')  # e.g. 0.25
     """
-    if isinstance(stats, statistics_pb2.DatasetFeatureStatisticsList):
-        if len(stats.datasets) != 1:
-            raise DataError(
-                f"the statistics of split '{split}' hold {len(stats.datasets)} datasets; "
-                'expected exactly one (unsliced statistics, as StatisticsGen writes them).'
-            )
-        stats = stats.datasets[0]
+    stats = _single_dataset(stats, split)
     feature = _find_feature(stats, label_feature, split)
     kind = feature.WhichOneof('stats')
     is_int = feature.type == statistics_pb2.FeatureNameStatistics.INT

@@ -180,14 +180,8 @@ def build_pipeline(
         example_splits=['test'],
         eval_config=eval_config(sample),
     )
-    pusher = tfx.components.Pusher(
-        model=balanced_trainer.outputs['model'],
-        model_blessing=evaluator.outputs['blessing'],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=serving_dir or os.path.join(root, 'serving')
-            )
-        ),
+    pusher = filesystem_pusher(
+        balanced_trainer.outputs['model'], evaluator.outputs['blessing'], root, serving_dir
     )
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
@@ -215,4 +209,18 @@ def build_pipeline(
             else None
         ),
         beam_pipeline_args=beam_args or ['--direct_num_workers=1'],
+    )
+
+
+def filesystem_pusher(model, blessing, root: str, serving_dir: str | None = None):
+    """A Pusher of ``model`` (when ``blessing`` blesses it) to ``serving_dir``, by default
+    ``<root>/serving``."""
+    return tfx.components.Pusher(
+        model=model,
+        model_blessing=blessing,
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=serving_dir or os.path.join(root, 'serving')
+            )
+        ),
     )

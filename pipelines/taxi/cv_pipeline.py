@@ -24,7 +24,7 @@ import os
 
 from tfx import v1 as tfx
 
-from pipelines.common.pipeline import eval_config
+from pipelines.common.pipeline import eval_config, filesystem_pusher
 from pipelines.taxi.pipeline import (
     DATA_DIR,
     HERE,
@@ -104,15 +104,7 @@ def create_pipeline(
         eval_config=eval_config(taxi),
         folds=names,
     )
-    pusher = tfx.components.Pusher(
-        model=cv.model,
-        model_blessing=cv.blessing,
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=serving_dir or os.path.join(root, 'serving')
-            )
-        ),
-    )
+    pusher = filesystem_pusher(cv.model, cv.blessing, root, serving_dir)
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=root,

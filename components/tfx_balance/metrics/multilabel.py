@@ -26,6 +26,7 @@ from tensorflow_model_analysis.metrics import metric_types, metric_util
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.metrics.multilabel_counts import (
+    DEFAULT_THRESHOLD,
     LabelIndex,
     label_counts_computation,
     label_scores,
@@ -72,7 +73,7 @@ def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.Me
         name: str,
         labels=None,
         num_labels=None,
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_THRESHOLD,
         eval_config=None,
         model_name: str = '',
         output_name: str = '',
@@ -95,8 +96,8 @@ def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.Me
         diagnostic_key = key(f'{name}/{diagnostic}')
 
         def result(metrics: Dict[metric_types.MetricKey, object]) -> Dict:
-            matrix = metrics[counts_key]
-            scores = label_scores(matrix, index.names(matrix))
+            label_counts = metrics[counts_key]
+            scores = label_scores(label_counts, index.names(label_counts))
             values = {key(k): v for k, v in derive(scores, name).items()}
             values[diagnostic_key] = ', '.join(scores[diagnostic])
             return values

@@ -194,3 +194,27 @@ def test_readme_quotes_the_demo_time_of_results_md():
     command = re.search(r'The whole `make demo` command .* took (\d+) s', results).group(1)
     pipeline = re.search(r"([\d.]+) s from the run's start to its last published output", results)
     assert f'timed it at {command} s ({round(float(pipeline.group(1)))} s of pipeline' in readme
+
+
+def test_smote_goals_and_imblearn_memory_line():
+    from benchmarks import report_smote
+
+    row = {m: 0.9 for m in ('none', 'copy', 'numeric', 'interpolate')}
+    quality = {
+        'seeds': [0, 1, 2, 3, 4],
+        'one_example': {'wine (59, 20, 12)': 1 / 60},
+        'table': {'wine (59, 20, 12)': {**row, 'smote': 0.894, 'imblearn SMOTE': 0.906}},
+    }
+    ((goal, measured, met, why),) = report_smote.goals({'smote_quality': quality})
+    assert goal.endswith("within 0.01 of imbalanced-learn's SMOTE (wine)")
+    assert measured == '0.894 vs 0.906 (0.012 apart)' and met is False
+    assert 'moves the mean over the 5 seed(s) by 0.017: the gap is 0.7 such examples' in why
+    speed = {
+        'imblearn': [
+            {'n': 100_000, 'seconds': 1.0, 'peak_rss_mb': 174.0},
+            {'n': 1_000_000, 'seconds': 68.0, 'peak_rss_mb': 584.0},
+        ]
+    }
+    line = report_smote.imblearn_limit(speed)
+    # (24,576 - 584) MiB at 410 MiB per 900k examples, after 1M: ~54M examples.
+    assert '456 MiB per million' in line and 'passes 24 GiB at about 54M input examples' in line

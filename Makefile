@@ -71,9 +71,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# BENCH_FULL=1 make bench: every repeat and comparison (about 45 min instead of <= 20).
+# make bench: the default set, <= 45 min on 2 cores (benchmarks/README.md says why). BENCH_FULL=1: every
+# repeat and comparison and the taxi CV pipeline (about 90 min). SECTIONS="smote_quality smote_speed":
+# re-run only those sections and merge them into benchmarks/results.json and RESULTS.md.
 bench: install
-	$(PY) -m benchmarks.run $(if $(BENCH_FULL),--full)
+	$(PY) -m benchmarks.run $(if $(BENCH_FULL),--full) $(if $(SECTIONS),--sections $(SECTIONS))
 
 bench-smoke: install
 	$(PY) -m benchmarks.run --smoke

@@ -100,15 +100,21 @@ def component_timings(metadata_path: str) -> dict:
         db.close()
 
 
-def run_demo(run_dir: str) -> float:
-    """Runs the ``make demo`` pipeline into ``run_dir`` (wiped first) in a fresh process; returns
-    the wall seconds of the whole command (imports included)."""
+DEMO_MODULE = 'pipelines.digits.run_local'  # make demo
+TAXI_CV_MODULE = 'pipelines.taxi.run_local_cv'  # make demo-taxi-cv (issue 26)
+TAXI_CV_RUN_DIR = os.path.join('runs', 'taxi-cv')
+
+
+def run_demo(run_dir: str, module: str = DEMO_MODULE) -> float:
+    """Runs a sample pipeline's command (``module``: ``make demo``'s by default) into
+    ``run_dir`` in a fresh process; returns the wall
+    seconds of the whole command (imports included)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(p for p in (root, env.get('PYTHONPATH')) if p)
     started = time.time()
     subprocess.run(
-        [sys.executable, '-m', 'pipelines.digits.run_local', '--root', run_dir],
+        [sys.executable, '-m', module, '--root', run_dir],
         cwd=root,
         env=env,
         check=True,

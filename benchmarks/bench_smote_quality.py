@@ -9,9 +9,10 @@ features as given), and imbalanced-learn's ``SMOTE(k_neighbors=5)``; the same cl
 the untouched test split. The table is the mean over the seeds. Our ``smote`` is the same method
 as imbalanced-learn's, so the two should agree within noise (goal: within 0.01).
 
-Run: ``python -m benchmarks.bench_smote_quality`` (about 3 minutes on 2 shared cores; in-process
-DirectRunner, one Beam pipeline per dataset and seed). imbalanced-learn is a dev (benchmark)
-dependency only.
+Run alone: ``python -m benchmarks.bench_smote_quality [seeds]`` (about 3 minutes on 2 shared
+cores; in-process DirectRunner, one Beam pipeline per dataset and seed); ``make bench`` runs
+:func:`quality_job` in a fresh process (section ``smote_quality``; goal
+``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'smote')
 SEEDS = (0, 1, 2, 3, 4)
 
 
-def datasets() -> dict:
-    """``{name: (X, y)}``: scikit-learn's bundled datasets, imbalanced (first n rows per class)."""
+def datasets(only=None) -> dict:
+    """``{name: (X, y)}``: scikit-learn's bundled datasets, imbalanced (first n rows per class);
+    ``only``: the names starting with one of these (e.g. ``['wine']``), or None for all."""
     from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 
     out = {}
@@ -40,7 +42,7 @@ def datasets() -> dict:
     out['breast cancer (212, 53)'] = _first(X, y, {0: 212, 1: 53})
     X, y = load_wine(return_X_y=True)
     out['wine (59, 20, 12)'] = _first(X, y, {0: 59, 1: 20, 2: 12})
-    return out
+    return {k: v for k, v in out.items() if only is None or k.startswith(tuple(only))}
 
 
 def _first(X, y, counts):
@@ -109,13 +111,13 @@ def _score(X_train, y_train, X_test, y_test) -> float:
     return balanced_accuracy_score(y_test, model.predict(X_test))
 
 
-def run(seeds=SEEDS) -> dict:
-    """``{dataset: {method: mean balanced accuracy}}``."""
+def run(seeds=SEEDS, only=None) -> dict:
+    """``{dataset: {method: mean balanced accuracy}}`` (``only``: see :func:`datasets`)."""
     from imblearn.over_sampling import SMOTE
     from sklearn.model_selection import train_test_split
 
     table = {}
-    for name, (X, y) in datasets().items():
+    for name, (X, y) in datasets(only).items():
         X = X.astype(np.float32).astype(np.float64)  # the values tf.Examples hold
         scores = {m: [] for m in METHODS}
         for seed in seeds:
@@ -131,6 +133,33 @@ def run(seeds=SEEDS) -> dict:
         table[name] = {m: float(np.mean(v)) for m, v in scores.items()}
         print(markdown({name: table[name]}).splitlines()[-1], file=sys.stderr, flush=True)
     return table
+
+
+def quality_job(seeds=SEEDS, only=None) -> dict:
+    """:func:`run` as a benchmark job: its wall time, the table and the seeds."""
+    from benchmarks import common
+
+    out = {}
+    seconds = common.timed(lambda: out.update(run(tuple(seeds), only)))
+    steps = {name: one_example(y, len(seeds)) for name, (_, y) in datasets(only).items()}
+    return {
+        'seconds': seconds,
+        'examples_written': 0,
+        'table': out,
+        'seeds': list(seeds),
+        'one_example': steps,
+    }
+
+
+def one_example(y, seeds: int) -> float:
+    """How much one test example of the rarest class moves the mean balanced accuracy over
+    ``seeds`` seeds (balanced accuracy is the mean of per-class recalls)."""
+    from sklearn.model_selection import train_test_split
+
+    _, y_test = train_test_split(y, test_size=0.3, stratify=y, random_state=0)
+    counts = np.bincount(y_test)
+    counts = counts[counts > 0]
+    return 1.0 / (len(counts) * counts.min()) / seeds
 
 
 def markdown(table: dict) -> str:

@@ -2,35 +2,48 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.run                  # default run (make bench), <= 20 min on 2 cores
+    python -m benchmarks.run                  # default run (make bench), <= 45 min on 2 cores
     python -m benchmarks.run --full           # every repeat and comparison (BENCH_FULL=1 make bench)
     python -m benchmarks.run --smoke          # tiny sizes, 1 repeat, in-process (make bench-smoke)
     python -m benchmarks.run --sizes 100000 300000 --repeats 3 --out /tmp/bench
+    python -m benchmarks.run --sections smote_quality smote_speed   # re-run only these
 
 Default and full runs measure every job in a fresh process (wall time of the Beam job, peak RSS
 of the process) and report medians of ``--repeats`` runs. The default run has the same goals as
 the full one with fewer repeats where the runs' spread is small (one run per job at 300k and 1M
 examples, one bounded run of each slow tf.data recipe) and leaves out what is no goal: the 300k
-point of the scaling curve, TFX's hash split at 1M and the runner-mode comparison at 1M (the
-splitter and the I/O floor in multi-processing mode).
+point of the scaling curve, TFX's hash split at 1M, the runner-mode comparison at 1M (the
+splitter and the I/O floor in multi-processing mode) and the taxi CV pipeline's run time
+(section ``taxi_cv``, ~17 min: full runs, or ``--sections taxi_cv``).
 The multi-label split (``bench_multilabel.py``) runs each of its jobs once by default and 3 times,
 alternating, in full runs.
 Smoke runs use tiny sizes, one repeat and run the jobs in this process (no memory figures), and
 write to ``benchmarks/_work/smoke/`` unless ``--out`` is given, so they never overwrite the
 published results.
+
+Sections (``--sections NAME ...`` re-runs only those): the results every report is built from
+persist in ``results.json`` next to ``RESULTS.md``; a run merges the sections it measured into
+them, and RESULTS.md states per section when, at which commit and with which command line it was
+measured (``benchmarks/sections.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
 import shlex
 import sys
 import time
 
-from benchmarks import bench_augmenter, bench_demo, bench_multilabel, bench_splitter, common
+from benchmarks import (
+    bench_augmenter,
+    bench_demo,
+    bench_multilabel,
+    bench_smote_speed,
+    bench_splitter,
+    common,
+    sections,
+)
 
 DEFAULTS = {
     'sizes': [100_000, 1_000_000],
@@ -50,6 +63,11 @@ DEFAULTS = {
     'classes_streamed_max': 10,  # the streamed path (no goal) up to this many classes
     'multilabel_sizes': [100_000, 1_000_000],
     'multilabel_repeats': 1,  # alternating runs of the multi-label splitter and floor
+    'smote_seeds': 5,  # seeds 0 .. n-1 of the SMOTE quality table
+    'smote_datasets': None,  # all three (or names by prefix, e.g. ['wine'])
+    'smote_size': 100_000,  # the smote speed workload (10% minority grown to parity)
+    'smote_rounds': 2,  # alternating rounds of floor, smote, interpolate
+    'imblearn_sizes': [100_000, 1_000_000],  # imbalanced-learn's SMOTE, for its memory line
 }
 FULL = {
     **DEFAULTS,
@@ -64,6 +82,7 @@ FULL = {
     'tfx_hash_max': None,
     'multi_floor': True,
     'multilabel_repeats': 3,
+    'smote_rounds': 3,
 }
 SMOKE = {
     **DEFAULTS,
@@ -80,12 +99,30 @@ SMOKE = {
     'training_runs': 1,
     'classes_runs': 1,
     'multilabel_sizes': [1_000],
+    'smote_seeds': 1,
+    'smote_datasets': ['wine'],
+    'smote_size': 2_000,
+    'smote_rounds': 1,
+    'imblearn_sizes': [2_000, 4_000],
 }
 LARGE = 300_000
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog='python -m benchmarks.run',
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        '--sections',
+        nargs='+',
+        choices=list(sections.SECTIONS),
+        metavar='NAME',
+        help='re-run only these sections and merge them into the results already in --out '
+        '(default: every section of the run; taxi_cv only with --full). Sections: '
+        + sections.help_text(),
+    )
     parser.add_argument('--smoke', action='store_true', help='tiny sizes, 1 repeat, in-process')
     parser.add_argument(
         '--full', action='store_true', help='every repeat and comparison (BENCH_FULL=1)'
@@ -118,6 +155,17 @@ def parse_args(argv):
         '--skip-multilabel', action='store_true', help='skip the multi-label split benchmark'
     )
     parser.add_argument('--multilabel-sizes', type=int, nargs='+', help='multi-label split sizes')
+    parser.add_argument('--smote-seeds', type=int, help='seeds of the SMOTE quality table')
+    parser.add_argument('--smote-size', type=int, help='input size of the smote speed section')
+    parser.add_argument('--smote-rounds', type=int, help='alternating rounds of smote speed')
+    parser.add_argument(
+        '--imblearn-sizes', type=int, nargs='+', help="imbalanced-learn's SMOTE sizes (memory)"
+    )
+    parser.add_argument(
+        '--taxi-cv-run',
+        help='read this finished make demo-taxi-cv run instead of running it '
+        f'(smoke: read {bench_demo.TAXI_CV_RUN_DIR} if there is one)',
+    )
     parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
     )
@@ -215,12 +263,121 @@ def measure_demo(args) -> dict:
     return result
 
 
+def measure_taxi_cv(args) -> dict:
+    """Issue 26: runs ``make demo-taxi-cv``'s pipeline (unless --taxi-cv-run), then reads its
+    MLMD timings per component, as for the demo."""
+    run_dir = args.taxi_cv_run
+    if run_dir is None and args.smoke:
+        run_dir = bench_demo.TAXI_CV_RUN_DIR
+    command_seconds = None
+    if run_dir is None:
+        run_dir = os.path.join(args.work_dir, 'taxi-cv')
+        common.log(f'Taxi CV pipeline: running make demo-taxi-cv into {run_dir} (~17 min)')
+        command_seconds = bench_demo.run_demo(run_dir, bench_demo.TAXI_CV_MODULE)
+    result = bench_demo.run(run_dir)
+    if 'missing' in result:
+        result['missing'] = result['missing'].replace('make demo', 'make demo-taxi-cv')
+    elif command_seconds is not None:
+        result['command_seconds'] = command_seconds
+    return result
+
+
+def run_smote_quality(args) -> dict:
+    """Issue 28: balanced accuracy per augmentation vs imbalanced-learn's SMOTE (fresh process)."""
+    common.log('SMOTE quality: balanced accuracy per augmentation and dataset')
+    spec = common.Job(
+        'smote-quality',
+        'benchmarks.bench_smote_quality:quality_job',
+        {'seeds': list(range(args.smote_seeds)), 'only': args.smote_datasets},
+    )
+    return common.run_isolated(spec)[0] if args.isolated else common.run_inprocess(spec)
+
+
+def run_smote_speed(args) -> dict:
+    """Issue 28: 'smote' vs the I/O floor, and imbalanced-learn's SMOTE time and memory."""
+    return bench_smote_speed.run(
+        args.smote_size, args.smote_rounds, args.isolated, args.work_dir, args.imblearn_sizes
+    )
+
+
+def run_splitter(args) -> dict:
+    return {
+        'splitter': bench_splitter.run(
+            args.sizes,
+            args.scaling_sizes,
+            args.multi_size,
+            lambda n: args.large_repeats if n >= LARGE else args.repeats,
+            args.isolated,
+            args.work_dir,
+            tfx_hash_max=args.tfx_hash_max,
+            multi_floor=args.multi_floor,
+        )
+    }
+
+
+def run_augmenter(args, floors: dict) -> dict:
+    return {
+        'augmenter': bench_augmenter.run(
+            args.augment_size,
+            args.image_size,
+            args.augment_repeats,
+            args.isolated,
+            args.work_dir,
+            floors,
+        )
+    }
+
+
+def _floors(results: dict) -> dict:
+    """The tabular floors measured by the splitter section in this run, by size."""
+    sp = results.get('splitter') or {}
+    floors = {('tabular', n): row['floor'] for n, row in sp.get('compare', {}).items()}
+    floors.update({('tabular', n): row['floor'] for n, row in sp.get('scaling', {}).items()})
+    return floors
+
+
+def run_section(name: str, args, results: dict) -> dict:
+    """Measures section ``name``; returns the results keys it fills."""
+    if name == 'splitter':
+        return run_splitter(args)
+    if name == 'augmenter':
+        return run_augmenter(args, _floors(results))
+    if name == 'dataset':
+        dataset, training = run_dataset_benches(args)
+        return {'dataset': dataset, 'training': training}
+    runners = {
+        'classes': run_classes_bench,
+        'demo': measure_demo,
+        'multilabel': run_multilabel_bench,
+        'smote_quality': run_smote_quality,
+        'smote_speed': run_smote_speed,
+        'taxi_cv': measure_taxi_cv,
+    }
+    return {name: runners[name](args)}
+
+
+def chosen_sections(args) -> list:
+    """The sections this run measures: ``--sections``, or the run's set less the skipped."""
+    if args.sections:
+        return [s for s in sections.SECTIONS if s in args.sections]
+    skipped = {
+        'dataset': args.skip_dataset,
+        'classes': args.skip_classes,
+        'multilabel': args.skip_multilabel,
+    }
+    every = args.full or args.smoke  # smoke runs cover every section, the taxi CV one too
+    return [s for s in sections.default_sections(every) if not skipped.get(s)]
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.work_dir, exist_ok=True)
     started = time.time()
     command = 'python -m benchmarks.run' + (' ' + shlex.join(argv or sys.argv[1:])).rstrip()
+    mode = 'smoke' if args.smoke else 'full' if args.full else 'default'
+    commit = sections.git_commit()
+    measured = chosen_sections(args)
     results = {
         'command': command,
         'smoke': args.smoke,
@@ -230,46 +387,44 @@ def main(argv=None) -> int:
         'isolated': args.isolated,
         'config': {k: getattr(args, k) for k in DEFAULTS},
         'machine': common.machine_info(),
-        'started': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+        'started': sections.now(),
+        'commit': commit,
+        'sections': measured,
+        'provenance': {},
     }
-    mode = 'smoke' if args.smoke else 'full' if args.full else 'default'
-    common.log(f'Benchmarks ({mode}): {results["config"]}')
-    results['splitter'] = bench_splitter.run(
-        args.sizes,
-        args.scaling_sizes,
-        args.multi_size,
-        lambda n: args.large_repeats if n >= LARGE else args.repeats,
-        args.isolated,
-        args.work_dir,
-        tfx_hash_max=args.tfx_hash_max,
-        multi_floor=args.multi_floor,
-    )
-    floors = {('tabular', n): row['floor'] for n, row in results['splitter']['compare'].items()}
-    floors.update(
-        {('tabular', n): row['floor'] for n, row in results['splitter']['scaling'].items()}
-    )
-    results['augmenter'] = bench_augmenter.run(
-        args.augment_size,
-        args.image_size,
-        args.augment_repeats,
-        args.isolated,
-        args.work_dir,
-        floors,
-    )
-    results['dataset'], results['training'] = run_dataset_benches(args)
-    results['classes'] = run_classes_bench(args)
-    results['demo'] = measure_demo(args)
-    results['multilabel'] = run_multilabel_bench(args)
+    common.log(f'Benchmarks ({mode}, sections {", ".join(measured)}): {results["config"]}')
+    for name in measured:
+        section_started, when = time.time(), sections.now()
+        results.update(run_section(name, args, results))
+        results['provenance'][name] = {
+            'measured': when,
+            'commit': commit,
+            'command': command,
+            'mode': mode,
+            'seconds': time.time() - section_started,
+        }
     results['total_seconds'] = time.time() - started
+    if (
+        not args.sections
+        and mode == 'default'
+        and len(measured) == len(sections.default_sections(False))
+    ):
+        results['whole_run'] = {
+            'started': results['started'],
+            'commit': commit,
+            'command': command,
+            'total_seconds': results['total_seconds'],
+        }
+    results = sections.merge(sections.load(args.out), sections.roundtrip(results), measured)
     from benchmarks import report
 
-    report.write_chart(results, os.path.join(args.out, 'scaling.png'))
+    if 'splitter' in measured:
+        report.write_chart(results, os.path.join(args.out, 'scaling.png'))
     report.write_results(results, os.path.join(args.out, 'RESULTS.md'))
     readme = os.path.join(args.out, 'README.md')
     if os.path.exists(readme):  # benchmarks/README.md quotes the goals table
         report.write_headline(results, readme)
-    with open(os.path.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=1, default=str)
+    sections.save(results, args.out)
     common.log(f'Wrote {os.path.join(args.out, "RESULTS.md")} in {results["total_seconds"]:.0f} s')
     return 0
 

@@ -1,11 +1,13 @@
 """The benchmark harness in smoke mode (tiny sizes, one repeat), so `make bench` cannot rot."""
 
+import json
 import re
 
 import numpy as np
+import pytest
 from tensorflow.core.example import example_pb2
 
-from benchmarks import bench_demo, common, report
+from benchmarks import bench_demo, common, report, sections
 from benchmarks import run as bench_run
 
 
@@ -76,13 +78,82 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| correlated labels, ids | 1k | iterstrat (2 calls) |',
         "| correlated labels, ids | 1k | random (the floor's seeded hash) | (the floor) |",
         '| independent labels, multi_hot | 1k | StratifiedSplitter |',
+        '## 7. SMOTE: quality vs imbalanced-learn',
+        "| BalancedAugmenter 'smote' mean balanced accuracy within 0.01 of imbalanced-learn's "
+        'SMOTE (wine) |',
+        "| BalancedAugmenter 'smote' time per written example <= 2.0x the floor (2k, 10% "
+        'minority to parity) |',
+        '| wine (59, 20, 12) |',
+        "| 'smote' | ",
+        '| imbalanced-learn SMOTE, in memory (4k input) |',
+        '## 8. Cross-validated taxi pipeline',
+        'not measured: run `make demo-taxi-cv` first',
+        '| `splitter` | 20',
+        '| `smote_speed` | 20',
     ):
         assert row in text, row
+    # Every section was measured by this command, at this commit; the report is rebuilt
+    # from results.json alone (what a later --sections run merges into).
+    results = json.loads((out / 'results.json').read_text())
+    assert sorted(results['provenance']) == sorted(sections.SECTIONS)
+    assert {p['command'] for p in results['provenance'].values()} == {results['command']}
+    assert {p['commit'] for p in results['provenance'].values()} == {sections.git_commit()}
+    assert report.render(results) == text
+
+    # --sections re-runs only those and keeps the others with their own provenance.
+    again = argv + ['--taxi-cv-run', str(tmp_path / 'no-taxi-run'), '--sections', 'demo', 'taxi_cv']
+    assert bench_run.main(again) == 0
+    merged = json.loads((out / 'results.json').read_text())
+    for name in ('splitter', 'smote_quality', 'smote_speed', 'multilabel'):
+        assert merged['provenance'][name] == results['provenance'][name]
+        assert merged[name] == results[name]
+    assert merged['provenance']['taxi_cv']['command'].endswith('--sections demo taxi_cv')
+    assert (
+        merged['provenance']['taxi_cv']['measured'] >= results['provenance']['splitter']['measured']
+    )
+    rerun = (out / 'RESULTS.md').read_text()
+    assert (
+        rerun.split('## 1. ', 1)[1].split('## 5. ', 1)[0]
+        == text.split('## 1. ', 1)[1].split('## 5. ', 1)[0]
+    )
+    assert '--sections demo taxi_cv` |' in rerun
     multilabel = text.split('## 6. Multi-label', 1)[1]
     assert '**failed**' not in multilabel  # the splitter ran with multi_label='ids'/'multi_hot'
     assert '| 1k | ' in text and '| 500 | ' in text
     chart = (out / 'scaling.png').read_bytes()
     assert chart.startswith(b'\x89PNG') and len(chart) > 10_000
+
+
+def test_sections_without_earlier_results_report_only_those(tmp_path):
+    out = tmp_path / 'out'
+    argv = ['--smoke', '--out', str(out), '--work-dir', str(tmp_path / 'work')]
+    argv += ['--taxi-cv-run', str(tmp_path / 'none'), '--sections', 'taxi_cv']
+    assert bench_run.main(argv) == 0
+    text = (out / 'RESULTS.md').read_text()
+    assert list(json.loads((out / 'results.json').read_text())['provenance']) == ['taxi_cv']
+    assert '| `splitter` | not measured |' in text
+    assert (
+        '_Not measured: run `python -m benchmarks.run --sections splitter` (or the whole set)._'
+        in text
+    )
+    assert 'not measured: run `make demo-taxi-cv` first' in text
+    assert not (out / 'scaling.png').exists()
+
+
+def test_help_lists_the_sections(capsys):
+    with pytest.raises(SystemExit):
+        bench_run.parse_args(['--help'])
+    help_text = ' '.join(capsys.readouterr().out.split())
+    for name in sections.SECTIONS:
+        assert f'{name}:' in help_text, name
+
+
+def test_bench_length_goal_is_that_of_the_last_whole_default_run():
+    whole = {'started': '2026-11-24T01:00:00+00:00', 'commit': 'abc1234', 'total_seconds': 2400}
+    assert report.bench_time_goals({}) == []
+    ((goal, measured, met, _),) = report.bench_time_goals({'whole_run': whole})
+    assert goal == '`make bench` (default set) <= 45 min on 2 cores'
+    assert measured == '40.0 min (run of 2026-11-24 at abc1234)' and met
 
 
 def test_demo_timings_report_missing_run(tmp_path):
@@ -123,3 +194,27 @@ def test_readme_quotes_the_demo_time_of_results_md():
     command = re.search(r'The whole `make demo` command .* took (\d+) s', results).group(1)
     pipeline = re.search(r"([\d.]+) s from the run's start to its last published output", results)
     assert f'timed it at {command} s ({round(float(pipeline.group(1)))} s of pipeline' in readme
+
+
+def test_smote_goals_and_imblearn_memory_line():
+    from benchmarks import report_smote
+
+    row = {m: 0.9 for m in ('none', 'copy', 'numeric', 'interpolate')}
+    quality = {
+        'seeds': [0, 1, 2, 3, 4],
+        'one_example': {'wine (59, 20, 12)': 1 / 60},
+        'table': {'wine (59, 20, 12)': {**row, 'smote': 0.894, 'imblearn SMOTE': 0.906}},
+    }
+    ((goal, measured, met, why),) = report_smote.goals({'smote_quality': quality})
+    assert goal.endswith("within 0.01 of imbalanced-learn's SMOTE (wine)")
+    assert measured == '0.894 vs 0.906 (0.012 apart)' and met is False
+    assert 'moves the mean over the 5 seed(s) by 0.017: the gap is 0.7 such examples' in why
+    speed = {
+        'imblearn': [
+            {'n': 100_000, 'seconds': 1.0, 'peak_rss_mb': 174.0},
+            {'n': 1_000_000, 'seconds': 68.0, 'peak_rss_mb': 584.0},
+        ]
+    }
+    line = report_smote.imblearn_limit(speed)
+    # (24,576 - 584) MiB at 410 MiB per 900k examples, after 1M: ~54M examples.
+    assert '456 MiB per million' in line and 'passes 24 GiB at about 54M input examples' in line

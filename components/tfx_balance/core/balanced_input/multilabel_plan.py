@@ -124,6 +124,25 @@ class MultiLabelLayoutPlan(LayoutPlan):
         )
 
 
+def plan_summary(plan: MultiLabelLayoutPlan) -> str:
+    """The table the executor logs: per label its count, data and stream frequency; per group
+    its examples, draws per epoch and repeat (draws per example per epoch)."""
+    freq = plan.expected_frequencies()
+    lines = [
+        f"split '{plan.split}': {plan.total} examples, policy {plan.policy!r}"
+        + (f' (t={plan.repeat_threshold:g})' if plan.policy == 'repeat_factor' else '')
+        + f', {sum(plan.draws)} draws per epoch',
+        f'{"label":<24} {"count":>9} {"data freq":>10} {"stream freq":>12}',
+    ]
+    for name, count, f in zip(plan.labels, plan.label_counts, freq):
+        lines.append(f'{name[:24]:<24} {count:>9} {count / plan.total:>10.4f} {f:>12.4f}')
+    lines.append(f'{"group (rarest label)":<24} {"examples":>9} {"draws":>10} {"repeat":>12}')
+    for name, count, d in zip(plan.classes, plan.counts, plan.draws):
+        shown = (name or '(no label)')[:24]
+        lines.append(f'{shown:<24} {count:>9} {d:>10} {d / count:>12.3f}')
+    return '\n'.join(lines)
+
+
 def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
     """The plan of one split of ``balance_plan.json``: multi-label if it has that section."""
     if 'multi_label' in obj:

@@ -220,7 +220,9 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
                 f'was passed through unchanged); laid-out splits: {laid_out}. Add '
                 f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
             )
-        result.append((split_dir, LayoutPlan.from_json(split, doc['splits'][split])))
+        from tfx_balance.core.balanced_input.multilabel_plan import plan_from_json
+
+        result.append((split_dir, plan_from_json(split, doc['splits'][split])))
     return result
 
 

@@ -1,6 +1,7 @@
 """balanced_eval_config: the EvalConfig it builds, and ConfigError for bad arguments."""
 
 import json
+import re
 
 import pytest
 
@@ -84,3 +85,80 @@ def test_bad_arguments_raise_config_error_naming_them(kwargs, argument):
         kwargs['num_classes'] = None  # classes instead of num_classes
     with pytest.raises(ConfigError, match=argument):
         balanced_eval_config(**kwargs)
+
+
+def test_multi_label_gates_macro_label_recall_and_min_label_recall():
+    config = balanced_eval_config(
+        'tags',
+        multi_label=True,
+        labels=['cat', 'dog', 'owl'],
+        threshold=0.4,
+        min_macro_recall=0.7,
+        min_label_recall=0.2,
+        min_improvement=0.01,
+        baseline_model_name='baseline',
+    )
+    gates, tfma = thresholds(config)
+    assert set(gates) == {'MacroLabelRecall', 'MinLabelRecall'}
+    assert gates['MacroLabelRecall'].value_threshold.lower_bound.value == pytest.approx(0.7)
+    change = gates['MacroLabelRecall'].change_threshold
+    assert change.absolute.value == pytest.approx(0.01)
+    assert change.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+    assert gates['MinLabelRecall'].value_threshold.lower_bound.value == pytest.approx(0.2)
+    (spec,) = config.metrics_specs
+    assert [m.class_name for m in spec.metrics] == [
+        'MacroLabelRecall',
+        'MacroLabelF1',
+        'PerLabelRecall',
+        'PerLabelPrecision',
+        'MinLabelRecall',
+    ]
+    assert {m.config for m in spec.metrics} == {
+        json.dumps({'labels': ['cat', 'dog', 'owl'], 'threshold': 0.4})
+    }
+
+
+def test_multi_label_threshold_keys_are_the_metric_names():
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    config = balanced_eval_config(
+        'tags', multi_label=True, num_labels=4, min_macro_recall=0.5, min_label_recall=0.1
+    )
+    keys = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
+    assert sorted(k.name for k in keys) == ['macro_label_recall', 'min_label_recall']
+    (spec,) = config.metrics_specs
+    assert json.loads(spec.metrics[0].config) == {'num_labels': 4, 'threshold': 0.5}
+
+
+@pytest.mark.parametrize(
+    'kwargs, argument',
+    [
+        ({'classes': ['a', 'b']}, 'classes'),
+        ({'num_classes': 3}, 'num_classes'),
+        ({'min_class_recall': 0.2}, 'min_class_recall'),
+        ({'labels': ['a', 'b'], 'num_labels': 2}, 'num_labels'),
+        ({'labels': 'ab'}, 'labels'),
+        ({'num_labels': 0}, 'num_labels'),
+        ({'threshold': 0.0}, 'threshold'),
+        ({'threshold': 1.0}, 'threshold'),
+        ({'threshold': 2}, 'threshold'),
+        ({'min_label_recall': 1.5}, 'min_label_recall'),
+        ({'multi_label': 'yes'}, 'multi_label'),
+    ],
+)
+def test_bad_multi_label_arguments_raise_config_error_naming_them(kwargs, argument):
+    with pytest.raises(ConfigError, match=argument):
+        balanced_eval_config(**{'label_key': 'tags', 'multi_label': True, **kwargs})
+
+
+@pytest.mark.parametrize(
+    'kwargs',
+    [{'labels': ['a', 'b']}, {'num_labels': 2}, {'threshold': 0.5}, {'min_label_recall': 0.1}],
+)
+def test_multi_label_arguments_without_multi_label_are_config_errors(kwargs):
+    from tests.reliability.test_bad_input import documented_errors
+
+    (argument,) = kwargs
+    with pytest.raises(ConfigError, match=rf'{argument}=.* is for multi-label models') as info:
+        balanced_eval_config('label', num_classes=3, **kwargs)
+    assert any(re.search(p, str(info.value)) for p in documented_errors())

@@ -2,11 +2,20 @@
 
 Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall',
 module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
-``MinClassRecall``), or build a whole gate with :func:`balanced_eval_config`.
+``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
+``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``), or build a whole gate with
+:func:`balanced_eval_config` (``multi_label=True`` for multi-label models).
 Rules and examples: docs/balanced_model_gate.md.
 """
 
 from tfx_balance.metrics.eval_config import balanced_eval_config
+from tfx_balance.metrics.multilabel import (
+    MacroLabelF1,
+    MacroLabelRecall,
+    MinLabelRecall,
+    PerLabelPrecision,
+    PerLabelRecall,
+)
 from tfx_balance.metrics.recall import (
     MacroRecall,
     MinClassRecall,
@@ -19,5 +28,10 @@ __all__ = [
     'MacroRecall',
     'MinClassRecall',
     'PerClassRecall',
+    'MacroLabelF1',
+    'MacroLabelRecall',
+    'MinLabelRecall',
+    'PerLabelPrecision',
+    'PerLabelRecall',
     'balanced_eval_config',
 ]

@@ -1,11 +1,14 @@
 """``balanced_eval_config``: a TFMA EvalConfig that gates a model on the classes that matter.
 
-It computes the four ``tfx_balance.metrics`` metrics and puts ordinary TFMA ``MetricThreshold``s on
-them, so the Evaluator's blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
+It computes the four ``tfx_balance.metrics`` metrics (five multi-label ones with
+``multi_label=True``) and puts ordinary TFMA ``MetricThreshold``s on them, so the Evaluator's
+blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
 
     from tfx_balance import balanced_eval_config
     config = balanced_eval_config('label', num_classes=10, min_macro_recall=0.8,
                                   min_improvement=0.02, baseline_model_name='baseline')
+    tags = balanced_eval_config('tags', multi_label=True, labels=['cat', 'dog', 'owl'],
+                                min_macro_recall=0.6, min_label_recall=0.3)
     evaluator = tfx.components.Evaluator(examples=..., model=..., baseline_model=...,
                                          eval_config=config)
 
@@ -22,6 +25,7 @@ import tensorflow_model_analysis as tfma
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.metrics.counts import validate_classes
+from tfx_balance.metrics.multilabel_counts import validate_labels, validate_threshold
 
 METRICS_MODULE = 'tfx_balance.metrics'
 CANDIDATE_MODEL_NAME = 'candidate'  # the candidate's ModelSpec name when there is a baseline
@@ -70,9 +74,19 @@ def balanced_eval_config(
     signature_name: str = '',
     preprocessing_function_names: Sequence[str] = (),
     metrics: Sequence[tfma.MetricConfig] = (),
+    multi_label: bool = False,
+    labels: Sequence[str] | None = None,
+    num_labels: int | None = None,
+    threshold: float | None = None,
+    min_label_recall: float | None = None,
 ) -> tfma.EvalConfig:
     """Returns an EvalConfig computing ``macro_recall``, ``balanced_accuracy``,
     ``recall/<class>`` and ``min_class_recall``, with the requested gates as thresholds.
+
+    With ``multi_label=True`` (a multi-hot label and sigmoid scores per example) it computes
+    ``macro_label_recall``, ``macro_label_f1``, ``recall/<label>``, ``precision/<label>`` and
+    ``min_label_recall`` instead; ``min_macro_recall`` and ``min_improvement`` then gate
+    ``macro_label_recall``, and ``min_label_recall`` gates ``min_label_recall``.
 
     Args:
       label_key: the label feature (int class ids, or class names listed in ``classes``).
@@ -96,14 +110,34 @@ def balanced_eval_config(
       preprocessing_function_names: model signatures that turn raw examples into features
         and labels (e.g. ``['transform_features']``).
       metrics: further ``tfma.MetricConfig``s to compute alongside (e.g. accuracy, to compare).
+      multi_label: True for a multi-label model (not with ``classes``, ``num_classes``,
+        ``min_class_recall``).
+      labels: multi-label only: label names in the order of the multi-hot vector and scores.
+      num_labels: multi-label only: number of labels (names '0' .. 'n-1') instead of ``labels``.
+      threshold: multi-label only: label i is predicted where score i >= threshold (default 0.5).
+      min_label_recall: multi-label only: bless only if every label with positive examples has
+        recall >= this (a value threshold on ``min_label_recall``).
 
     Raises:
       ConfigError: an argument is invalid (the message names it).
     """
     label_key = _string('label_key', label_key, allow_empty=False)
+    _check_label_kind(
+        multi_label,
+        {'classes': classes, 'num_classes': num_classes, 'min_class_recall': min_class_recall},
+        {
+            'labels': labels,
+            'num_labels': num_labels,
+            'threshold': threshold,
+            'min_label_recall': min_label_recall,
+        },
+    )
     classes, num_classes = validate_classes(classes, num_classes)
+    labels, num_labels = validate_labels(labels, num_labels)
+    threshold = validate_threshold(threshold)
     min_macro_recall = _fraction('min_macro_recall', min_macro_recall)
     min_class_recall = _fraction('min_class_recall', min_class_recall)
+    min_label_recall = _fraction('min_label_recall', min_label_recall)
     min_improvement = _fraction('min_improvement', min_improvement, low=-1.0)
     if baseline_model_name is not None:
         _string('baseline_model_name', baseline_model_name, allow_empty=False)
@@ -158,18 +192,16 @@ def balanced_eval_config(
     if baseline_model_name:
         model_specs.append(model_spec(baseline_model_name, is_baseline=True))
 
-    class_args = {}
-    if classes is not None:
-        class_args['classes'] = classes
-    if num_classes is not None:
-        class_args['num_classes'] = num_classes
+    if multi_label:
+        args = {'labels': labels, 'num_labels': num_labels, 'threshold': threshold}
+    else:
+        args = {'classes': classes, 'num_classes': num_classes}
+    args = json.dumps({k: v for k, v in args.items() if v is not None})
 
-    def metric(class_name, threshold=None):
-        config = tfma.MetricConfig(
-            class_name=class_name, module=METRICS_MODULE, config=json.dumps(class_args)
-        )
-        if threshold is not None:
-            config.threshold.CopyFrom(threshold)
+    def metric(class_name, gate=None):
+        config = tfma.MetricConfig(class_name=class_name, module=METRICS_MODULE, config=args)
+        if gate is not None:
+            config.threshold.CopyFrom(gate)
         return config
 
     macro_threshold = None
@@ -180,22 +212,48 @@ def balanced_eval_config(
         if min_improvement is not None:
             macro_threshold.change_threshold.absolute.value = min_improvement
             macro_threshold.change_threshold.direction = tfma.MetricDirection.HIGHER_IS_BETTER
+    min_recall = min_label_recall if multi_label else min_class_recall
     min_threshold = None
-    if min_class_recall is not None:
+    if min_recall is not None:
         min_threshold = tfma.MetricThreshold()
-        min_threshold.value_threshold.lower_bound.value = min_class_recall
+        min_threshold.value_threshold.lower_bound.value = min_recall
+    if multi_label:
+        computed = [
+            metric('MacroLabelRecall', macro_threshold),
+            metric('MacroLabelF1'),
+            metric('PerLabelRecall'),
+            metric('PerLabelPrecision'),
+            metric('MinLabelRecall', min_threshold),
+        ]
+    else:
+        computed = [
+            metric('MacroRecall', macro_threshold),
+            metric('MultiClassBalancedAccuracy'),
+            metric('PerClassRecall'),
+            metric('MinClassRecall', min_threshold),
+        ]
     return tfma.EvalConfig(
         model_specs=model_specs,
         slicing_specs=slices,
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    metric('MacroRecall', macro_threshold),
-                    metric('MultiClassBalancedAccuracy'),
-                    metric('PerClassRecall'),
-                    metric('MinClassRecall', min_threshold),
-                    *extra,
-                ]
-            )
-        ],
+        metrics_specs=[tfma.MetricsSpec(metrics=[*computed, *extra])],
     )
+
+
+def _check_label_kind(multi_label, single_label_args: dict, multi_label_args: dict) -> None:
+    """``ConfigError`` naming an argument of the other kind of model than ``multi_label``."""
+    if not isinstance(multi_label, bool):
+        raise ConfigError(f'multi_label must be True or False, got {multi_label!r}.')
+    wrong = single_label_args if multi_label else multi_label_args
+    for name, value in wrong.items():
+        if value is not None:
+            raise ConfigError(
+                f'{name}={value!r} is for {"single" if multi_label else "multi"}-label models, '
+                f'but multi_label={multi_label}; '
+                + (
+                    'for a multi-label model give labels=[...] or num_labels=n (and '
+                    'min_label_recall instead of min_class_recall).'
+                    if multi_label
+                    else 'set multi_label=True for a multi-hot label with sigmoid scores, or '
+                    f'drop {name}.'
+                )
+            )

@@ -1,0 +1,199 @@
+"""TFMA metrics for multi-label models (a multi-hot label ``[L]`` and ``[L]`` sigmoid scores per
+example; label i is predicted where score i >= ``threshold``, default 0.5): per-label recall and
+precision, the macro recall and macro F1 over labels, and the minimum label recall.
+
+Recall of label i = (weight of the examples with label i predicted with it) / (weight of the
+examples with label i). A label never predicted has recall 0. A label with no positive example in
+the evaluation data has no recall (nor F1): it is left out of ``macro_label_recall``,
+``macro_label_f1`` and ``min_label_recall`` and listed under the metric's diagnostic key
+``'<metric name>/labels_absent'`` (a string, empty when every label has a positive example).
+Precision is reported for every label; a label never predicted has precision 0 (scikit-learn's
+``zero_division=0``) and is listed under ``'precision/labels_never_predicted'``. Use them in any
+EvalConfig::
+
+    tfma.MetricConfig(class_name='MacroLabelRecall', module='tfx_balance.metrics',
+                      config='{"labels": ["cat", "dog", "owl"], "threshold": 0.5}')
+
+Rules and examples: docs/balanced_model_gate.md#multi-label-models.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict
+
+from tensorflow_model_analysis.metrics import metric_types, metric_util
+
+from tfx_balance import keys
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.metrics.multilabel_counts import (
+    DEFAULT_THRESHOLD,
+    LabelIndex,
+    label_counts_computation,
+    label_scores,
+    validate_labels,
+    validate_threshold,
+)
+
+# derive(scores, name) -> {key name: value}; scores is label_scores()'s dict.
+Derive = Callable[[Dict[str, object], str], Dict[str, float]]
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else float('nan')
+
+
+def _per_label_recall(scores, name):
+    return {f'{name}/{label}': value for label, value in scores['recall'].items()}
+
+
+def _per_label_precision(scores, name):
+    return {f'{name}/{label}': value for label, value in scores['precision'].items()}
+
+
+def _macro_label_recall(scores, name):
+    return {name: _mean(scores['recall'].values())}
+
+
+def _macro_label_f1(scores, name):
+    return {name: _mean(scores['f1'].values())}
+
+
+def _min_label_recall(scores, name):
+    values = list(scores['recall'].values())
+    return {name: min(values) if values else float('nan')}
+
+
+def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.MetricComputations]:
+    """A TFMA create-computations function (one model and output per call): the shared label
+    counts plus one derived computation of ``derive``'s keys and the diagnostic key
+    ``<name>/<diagnostic>`` (the labels of ``label_scores()[diagnostic]``, comma-separated)."""
+
+    def create(
+        name: str,
+        labels=None,
+        num_labels=None,
+        threshold: float = DEFAULT_THRESHOLD,
+        eval_config=None,
+        model_name: str = '',
+        output_name: str = '',
+        example_weighted: bool = False,
+    ) -> metric_types.MetricComputations:
+        index = LabelIndex(labels, num_labels, threshold)
+        counts = label_counts_computation(
+            index, eval_config, model_name, output_name, example_weighted
+        )
+        counts_key = counts.keys[0]
+
+        def key(key_name: str) -> metric_types.MetricKey:
+            return metric_types.MetricKey(
+                name=key_name,
+                model_name=model_name,
+                output_name=output_name,
+                example_weighted=example_weighted,
+            )
+
+        diagnostic_key = key(f'{name}/{diagnostic}')
+
+        def result(metrics: Dict[metric_types.MetricKey, object]) -> Dict:
+            label_counts = metrics[counts_key]
+            scores = label_scores(label_counts, index.names(label_counts))
+            values = {key(k): v for k, v in derive(scores, name).items()}
+            values[diagnostic_key] = ', '.join(scores[diagnostic])
+            return values
+
+        result.__name__ = f'_{name}_from_label_counts'
+        return [counts, metric_types.DerivedMetricComputation(keys=[diagnostic_key], result=result)]
+
+    return metric_util.merge_per_key_computations(create)
+
+
+class _LabelMetric(metric_types.Metric):
+    """Base of the metrics below: checks ``labels`` / ``num_labels`` / ``threshold``
+    (``ConfigError`` naming the argument)."""
+
+    DERIVE: Derive
+    DIAGNOSTIC = keys.LABELS_ABSENT
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name: str = ''):
+        labels, num_labels = validate_labels(labels, num_labels)
+        threshold = validate_threshold(threshold)
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f'name must be a non-empty metric name, got {name!r}.')
+        super().__init__(
+            _create_fn(type(self).DERIVE, type(self).DIAGNOSTIC),
+            labels=labels,
+            num_labels=num_labels,
+            threshold=threshold,
+            name=name,
+        )
+
+
+class PerLabelRecall(_LabelMetric):
+    """Recall of each label with positive examples, under keys ``'recall/<label>'``.
+
+    Args:
+      labels: label names in the order of the multi-hot vector and of the scores.
+      num_labels: number of labels (names '0' .. 'n-1') instead of ``labels`` (default: the
+        length of the label vectors).
+      threshold: label i is predicted where score i >= threshold (default 0.5).
+      name: the key prefix (default ``'recall'``).
+    """
+
+    DERIVE = staticmethod(_per_label_recall)
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.PER_CLASS_RECALL):
+        super().__init__(labels, num_labels, threshold, name)
+
+
+class PerLabelPrecision(_LabelMetric):
+    """Precision of every label, under keys ``'precision/<label>'``: 0 for a label never
+    predicted (scikit-learn's ``zero_division=0``), and those labels listed under
+    ``'precision/labels_never_predicted'``.
+
+    Args: as :class:`PerLabelRecall` (``name`` default ``'precision'``).
+    """
+
+    DERIVE = staticmethod(_per_label_precision)
+    DIAGNOSTIC = keys.LABELS_NEVER_PREDICTED
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.PER_LABEL_PRECISION):
+        super().__init__(labels, num_labels, threshold, name)
+
+
+class MacroLabelRecall(_LabelMetric):
+    """Mean recall over the labels with positive examples (key ``'macro_label_recall'``).
+
+    Args: as :class:`PerLabelRecall`.
+    """
+
+    DERIVE = staticmethod(_macro_label_recall)
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.MACRO_LABEL_RECALL):
+        super().__init__(labels, num_labels, threshold, name)
+
+
+class MacroLabelF1(_LabelMetric):
+    """Mean F1 over the labels with positive examples (key ``'macro_label_f1'``): scikit-learn's
+    ``f1_score(y_true, y_pred, average='macro', labels=<those label indices>, zero_division=0)``.
+
+    Args: as :class:`PerLabelRecall`.
+    """
+
+    DERIVE = staticmethod(_macro_label_f1)
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.MACRO_LABEL_F1):
+        super().__init__(labels, num_labels, threshold, name)
+
+
+class MinLabelRecall(_LabelMetric):
+    """The lowest recall of any label with positive examples (key ``'min_label_recall'``): a gate
+    on it means "every label at least this".
+
+    Args: as :class:`PerLabelRecall`.
+    """
+
+    DERIVE = staticmethod(_min_label_recall)
+
+    def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.MIN_LABEL_RECALL):
+        super().__init__(labels, num_labels, threshold, name)

@@ -57,7 +57,27 @@ def stage_counts(pipeline_root: str) -> tuple:
         plan = _read_json(os.path.join(aug_dir, keys.REBALANCE_PLAN_FILE))
         for split, entries in augmented_counts(plan).items():
             stages[f'{split} (augmented)'] = entries
+    input_dir = latest_artifact_dir(pipeline_root, 'BalancedInputGen', 'examples')
+    if 'multi_label' in report and input_dir:
+        plan = _read_json(os.path.join(input_dir, keys.BALANCE_PLAN_FILE))
+        for split, entries in balanced_stream_counts(plan).items():
+            stages[f'{split} (balanced input)'] = entries
     return classes, stages
+
+
+def balanced_stream_counts(plan: dict) -> dict:
+    """``{split: {label: examples carrying it in an epoch of the balanced stream}}`` (expected,
+    rounded) from a multi-label BalancedInputGen plan JSON."""
+    streams = {}
+    for split, entry in plan.get('splits', {}).items():
+        multi_label = entry.get('multi_label')
+        if multi_label:
+            draws = multi_label['epoch_draws']
+            streams[split] = {
+                row['label']: int(round(row['expected_frequency'] * draws))
+                for row in multi_label['labels']
+            }
+    return streams
 
 
 def augmented_counts(plan: dict) -> dict:
@@ -290,7 +310,7 @@ def format_summary(summary: dict) -> str:
         '',
         f'== {summary["title"]} ==',
         f'{kind.capitalize()} counts per stage (label {summary["label_feature"]!r}{counted}):',
-        format_count_table(rows, list(stages)),
+        format_count_table(rows, list(stages), title=kind),
         '',
         'Class-distribution checks:',
     ]

@@ -41,10 +41,17 @@ def test_stage_counts_of_a_multi_label_split_list_the_rarest_label_first(tmp_pat
         'label_cardinality': {'train': 1.4, 'test': 1.5},
     }
     (out / 'split_counts.json').write_text(json.dumps(report))
+    plan_dir = tmp_path / 'BalancedInputGen' / 'examples' / '5'
+    plan_dir.mkdir(parents=True)
+    frequencies = {'0': 0.75, '1': 0.5, '2': 0.5}  # BalancedInputGen's expected frequencies
+    labels_plan = [{'label': k, 'expected_frequency': f} for k, f in frequencies.items()]
+    plan = {'splits': {'train': {'multi_label': {'epoch_draws': 8, 'labels': labels_plan}}}}
+    (plan_dir / 'balance_plan.json').write_text(json.dumps(plan))
     labels, stages = stage_counts(str(tmp_path))
     assert labels == ['1', '2', '0']  # 2, 3 and 9 examples carry them
     assert stages == {
         'input': {'1': 2, '2': 3, '0': 9},
         'train': {'1': 1, '2': 3, '0': 7},
         'test': {'1': 1, '2': 0, '0': 2},
+        'train (balanced input)': {'0': 6, '1': 4, '2': 4},  # per epoch of 8 draws
     }

@@ -40,8 +40,10 @@ LABELS = [str(digit) for digit in range(10)]  # multi-hot position k = digit k
 SPLITS = {'train': 7, 'eval': 1, 'test': 2}
 TRAIN_STEPS = 600
 POLICY = 'label_balanced'
-# The model gate (see README: measured on this pipeline's artifacts over several seeds).
-MIN_MACRO_RECALL = 0.6
+# The model gate. Whole-pipeline runs with seeds 0-2 (data and models) gave the balanced model
+# macro recall over the labels 0.749, 0.690, 0.696 and the baseline 0.652, 0.617, 0.635 (gains
+# 0.097, 0.072, 0.060): every baseline fails 0.66, every balanced model passes both bounds.
+MIN_MACRO_RECALL = 0.66
 MIN_IMPROVEMENT = 0.03
 SAMPLE = Sample(
     label=LABEL,

@@ -1,19 +1,16 @@
 """The multi-label sample pipeline (`make demo-multilabel`) end to end under LocalDagRunner, through
 its CLI: one run."""
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from pipelines.multilabel import dataset
 from pipelines.multilabel.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL
 from tests.pipelines.test_report import check_rendered
+from tests.support.samples import run_cli, summary_of
 
 pytestmark = pytest.mark.e2e
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Runs of the whole pipeline with seeds 0-2 gave the balanced model a macro recall over the
 # labels 0.07-0.10 above the baseline's (README); 0.05 leaves room for run-to-run noise.
 MIN_GAIN = 0.05
@@ -53,22 +50,13 @@ RECORDED_MACRO = (0.749, 0.652)
 def demo_run(tmp_path_factory):
     """The demo's CLI run: (root, the finished process)."""
     root = str(tmp_path_factory.mktemp('multilabel') / 'run')
-    proc = subprocess.run(
-        [sys.executable, '-m', 'pipelines.multilabel.run_local', '--root', root],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return root, proc
+    return root, run_cli('pipelines.multilabel.run_local', root)
 
 
 @pytest.fixture(scope='module')
 def demo(demo_run):
     root, proc = demo_run
-    with open(os.path.join(root, 'summary.json')) as f:
-        return root, proc.stdout, json.load(f)
+    return root, proc.stdout, summary_of(root)
 
 
 def test_a_successful_demo_prints_no_traceback(demo_run):

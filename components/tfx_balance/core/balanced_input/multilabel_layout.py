@@ -119,7 +119,7 @@ def _plan_of(groups: dict, stats, meta: list, split: str, config):
     )
 
 
-class _RouteToShard(beam.DoFn):
+class _RouteToGroupShard(beam.DoFn):
     """Keys each example by ``(group index, shard)`` from its seeded hash."""
 
     def process(self, item, plan):
@@ -175,7 +175,7 @@ class MultiLabelLayout(beam.PTransform):
             _plan_of, stats_side, beam.pvalue.AsList(meta), split, config
         )
         plan_side = beam.pvalue.AsSingleton(plan)
-        routed = grouped | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
+        routed = grouped | 'Route' >> beam.ParDo(_RouteToGroupShard(), plan_side)
         markers = plan | 'ShardMarkers' >> beam.FlatMap(
             lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
         )

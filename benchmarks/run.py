@@ -51,7 +51,7 @@ DEFAULTS = {
     'multilabel_sizes': [100_000, 1_000_000],
     'multilabel_repeats': 1,  # alternating runs of the multi-label splitter and floor
     'multilabel_input_n': 100_000,  # multi-label balanced_dataset and model.fit (issue 25)
-    'multilabel_input_runs': 3,
+    'multilabel_input_runs': 5,  # as dataset_runs and training_runs
 }
 FULL = {
     **DEFAULTS,
@@ -66,7 +66,7 @@ FULL = {
     'tfx_hash_max': None,
     'multi_floor': True,
     'multilabel_repeats': 3,
-    'multilabel_input_runs': 5,
+    'multilabel_input_runs': 7,
 }
 SMOKE = {
     **DEFAULTS,

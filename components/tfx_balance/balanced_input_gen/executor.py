@@ -16,7 +16,8 @@ from tfx_balance.core.balanced_input import (
     plans_to_json,
 )
 from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
-from tfx_balance.core.balanced_input.multilabel_plan import plan_from_json, plan_summary
+from tfx_balance.core.balanced_input.multilabel_plan import plan_summary
+from tfx_balance.core.balanced_input.plan import plan_from_json
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.records import unbatch
 from tfx_balance.examples_executor import ExamplesExecutor

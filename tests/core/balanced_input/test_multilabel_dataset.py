@@ -192,3 +192,16 @@ def test_the_plan_json_round_trips_and_names_the_labels(balanced):
     doc = plan.to_json()['multi_label']
     assert [r['expected_frequency'] for r in doc['labels']] == plan.expected_frequencies()
     assert os.path.basename(plan.files[-1][0]).startswith(f'class-{len(plan.classes) - 1:05d}-none')
+
+
+def test_balanced_records_draw_the_groups_of_a_multi_label_layout(balanced):
+    plan = plan_of(balanced)
+    batches = [b.numpy() for b in bi.balanced_records(balanced, B).take(3)]
+    assert [len(b) for b in batches] == [B] * 3
+    drawn = {i for i, d in zip(plan.classes, plan.draws) if d}
+    _, group = truth()
+    from tensorflow.core.example import example_pb2
+
+    for record in batches[0]:
+        x = int(example_pb2.Example.FromString(record).features.feature['x'].float_list.value[0])
+        assert (str(group[x]) if group[x] >= 0 else '') in drawn

@@ -187,7 +187,11 @@ def balanced_dataset(
         transformed feature spec.
       weights: ``None`` for uniform, or ``{class: weight}`` (class by name, int or bytes);
         classes left out get weight 0. Per batch, class ``k`` gets ``floor`` or ``ceil`` of
-        ``B * w_k / sum(w)`` examples, following a fixed schedule.
+        ``B * w_k / sum(w)`` examples, following a fixed schedule. Multi-label layouts
+        (``BalancedInputGen(multi_label=...)``): ``None`` draws the groups as the plan says;
+        ``{label: weight}`` aims the ``'label_balanced'`` rule at those relative label
+        frequencies. The label is then a dense int64 multi-hot ``[B, L]`` in the order of
+        :func:`~tfx_balance.core.balanced_input.label_names`.
       seed: seed of the per-class shuffles (same seed, same stream).
       label_key: feature popped as the label after parsing/transforming (default
         ``label_feature``; set it when the transform renames the label).

@@ -69,16 +69,19 @@ class _CountLabels(beam.CombineFn):
         return acc[0], dict(acc[1])
 
 
-def _rank(stats):
-    """``{label: (count, sort key)}``: the smaller, the rarer."""
-    return {label: (count, class_sort_key(label)) for label, count in stats[1].items()}
+class _Group(beam.DoFn):
+    """Keys each example by its group: its rarest label (count, then canonical order), or None
+    without a label. The rarity order is computed once per side input, not per example."""
 
+    def __init__(self):
+        self._stats, self._rank = None, None
 
-def _group(item, stats):
-    labels, hashed = item
-    rank = _rank(stats)
-    group = min(labels, key=rank.__getitem__) if labels else None
-    return group, (labels, hashed)
+    def process(self, item, stats):
+        if stats is not self._stats:
+            self._stats = stats
+            self._rank = {label: (c, class_sort_key(label)) for label, c in stats[1].items()}
+        labels, hashed = item
+        yield (min(labels, key=self._rank.__getitem__) if labels else None), (labels, hashed)
 
 
 def _plan_of(groups: dict, stats, meta: list, split: str, config):
@@ -119,12 +122,17 @@ def _plan_of(groups: dict, stats, meta: list, split: str, config):
     )
 
 
-class _RouteToShard(beam.DoFn):
+class _RouteToGroupShard(beam.DoFn):
     """Keys each example by ``(group index, shard)`` from its seeded hash."""
 
+    def __init__(self):
+        self._plan, self._index = None, None
+
     def process(self, item, plan):
+        if plan is not self._plan:
+            self._plan, self._index = plan, {name: i for i, name in enumerate(plan.classes)}
         group, (_, (h, record)) = item
-        index = plan.classes.index(policies.NO_LABEL_GROUP if group is None else class_name(group))
+        index = self._index[policies.NO_LABEL_GROUP if group is None else class_name(group)]
         yield (index, h % len(plan.files[index])), (h, record)
 
 
@@ -164,7 +172,7 @@ class MultiLabelLayout(beam.PTransform):
         stats = labelled | 'Labels' >> beam.Map(lambda kv: kv[0])
         stats = stats | 'CountLabels' >> beam.CombineGlobally(_CountLabels())
         stats_side = beam.pvalue.AsSingleton(stats)
-        grouped = labelled | 'Group' >> beam.Map(_group, stats_side)
+        grouped = labelled | 'Group' >> beam.ParDo(_Group(), stats_side)
         groups = (
             grouped
             | 'GroupLabels' >> beam.Map(lambda kv: (kv[0], kv[1][0]))
@@ -175,7 +183,7 @@ class MultiLabelLayout(beam.PTransform):
             _plan_of, stats_side, beam.pvalue.AsList(meta), split, config
         )
         plan_side = beam.pvalue.AsSingleton(plan)
-        routed = grouped | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
+        routed = grouped | 'Route' >> beam.ParDo(_RouteToGroupShard(), plan_side)
         markers = plan | 'ShardMarkers' >> beam.FlatMap(
             lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
         )

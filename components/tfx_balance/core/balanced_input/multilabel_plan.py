@@ -24,6 +24,7 @@ from typing import Mapping, Sequence, Tuple
 from tfx_balance.core.balanced_input import multilabel_policy as policies
 from tfx_balance.core.balanced_input.plan import (
     DEFAULT_EXAMPLES_PER_SHARD,
+    PLAN_KINDS,
     LayoutPlan,
     class_weights_and_bias,
     shard_file_name,
@@ -143,11 +144,7 @@ def plan_summary(plan: MultiLabelLayoutPlan) -> str:
     return '\n'.join(lines)
 
 
-def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
-    """The plan of one split of ``balance_plan.json``: multi-label if it has that section."""
-    if 'multi_label' in obj:
-        return MultiLabelLayoutPlan.from_json(split, obj)
-    return LayoutPlan.from_json(split, obj)
+PLAN_KINDS['multi_label'] = MultiLabelLayoutPlan
 
 
 def make_multilabel_plan(

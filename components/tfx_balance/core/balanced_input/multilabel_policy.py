@@ -20,7 +20,9 @@ examples was drawn ``floor(j / n_g)`` or ``ceil(j / n_g)`` times.
   example gets frequency exactly ``c`` unless its co-occurrence with rarer labels alone exceeds
   ``c`` (its group is then not drawn at all, ``w_h = 0``); a label that never is an example's
   rarest label (it only occurs with rarer ones) has no group, so its frequency is whatever its
-  co-occurrence gives. ``expected_frequency`` in the plan says what every label gets.
+  co-occurrence gives. ``expected_frequency`` in the plan says what every label gets. This is
+  the equal-frequency point of the triangular system, not the largest possible minimum frequency
+  (favouring groups that carry several labels could raise the minimum, unequally).
 
 Example:
     >>> counts = [[6, 0], [0, 2]]  # group of label 'a': 6 examples; of 'b': 2 (no co-occurrence)

@@ -148,6 +148,7 @@ def documented(message):
         ({'weights': {'cat': 1}}, "weights name label 'cat', which is not in the balance plan"),
         ({'weights': {7: 1}}, 'weights name label 7, which is not in the balance plan'),
         ({'weights': {'0': float('inf')}}, "weight of label '0' must be a finite number"),
+        ({'weights': {'5': 1}}, 'weights give no group a positive weight'),  # 5 has no group
     ],
 )
 def test_bad_weights_are_named_and_documented(balanced, kwargs, fragment):

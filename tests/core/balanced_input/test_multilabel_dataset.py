@@ -148,6 +148,7 @@ def documented(message):
         ({'weights': {'cat': 1}}, "weights name label 'cat', which is not in the balance plan"),
         ({'weights': {7: 1}}, 'weights name label 7, which is not in the balance plan'),
         ({'weights': {'0': float('inf')}}, "weight of label '0' must be a finite number"),
+        ({'weights': {'5': 1}}, 'weights give no group a positive weight'),  # 5 has no group
     ],
 )
 def test_bad_weights_are_named_and_documented(balanced, kwargs, fragment):
@@ -205,3 +206,18 @@ def test_balanced_records_draw_the_groups_of_a_multi_label_layout(balanced):
     for record in batches[0]:
         x = int(example_pb2.Example.FromString(record).features.feature['x'].float_list.value[0])
         assert (str(group[x]) if group[x] >= 0 else '') in drawn
+
+
+def test_layout_and_stream_are_deterministic_for_a_seed(balanced, tmp_path):
+    again = lay_out_multilabel(str(tmp_path), IDS_RECORDS[::-1])  # another input order
+    first_dir, second_dir = os.path.dirname(balanced), os.path.dirname(again)
+    assert sorted(os.listdir(first_dir)) == sorted(os.listdir(second_dir))
+    for name in os.listdir(first_dir):
+        with open(os.path.join(first_dir, name), 'rb') as a:
+            with open(os.path.join(second_dir, name), 'rb') as b:
+                assert a.read() == b.read(), name
+    one = stream(bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA, seed=3), 12)
+    two = stream(bi.balanced_dataset(again, 'tags', B, schema=SCHEMA, seed=3), 12)
+    other = stream(bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA, seed=4), 12)
+    np.testing.assert_array_equal(one[0], two[0])
+    assert not np.array_equal(one[0], other[0])

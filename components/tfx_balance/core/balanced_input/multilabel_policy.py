@@ -136,9 +136,10 @@ def group_draws(
         received += weight[g] * share[g]
     if weight.sum() <= 0:
         raise ConfigError(
-            'weights give no group a positive weight: every label with a weight only occurs '
-            'together with rarer labels, so it has no group of its own. Give a weight to at '
-            'least one label listed in the plan with a group (label_names / balance_plan.json).'
+            'weights give no group a positive weight: every weight is 0, or every label with a '
+            'positive weight only occurs together with rarer labels, so it has no group of its '
+            'own. Give a positive weight to at least one label that has a group (the groups of '
+            'balance_plan.json).'
         )
     unlabelled = [g for g, label in enumerate(group_labels) if label < 0]
     labelled_total = n - sum(group_sizes[g] for g in unlabelled)

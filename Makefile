@@ -17,11 +17,13 @@ VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balanc
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install test-deps demo demo-taxi demo-taxi-cv test lint format bench bench-smoke dist \
+.PHONY: help install test-deps demo demo-taxi demo-taxi-cv demo-multilabel test lint format bench \
+	bench-smoke dist \
 	clean image kfp-local
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
+	@echo "make demo-taxi | demo-taxi-cv | demo-multilabel - the other sample pipelines"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e)"
 	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
 	@echo "make kfp-local - run every task of the compiled digits pipeline in the image (Docker)"
@@ -46,6 +48,9 @@ demo-taxi: install
 
 demo-taxi-cv: install
 	$(PY) -m pipelines.taxi.run_local_cv --root runs/taxi-cv
+
+demo-multilabel: install
+	$(PY) -m pipelines.multilabel.run_local --root runs/multilabel
 
 test: install test-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

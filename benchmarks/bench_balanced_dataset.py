@@ -59,7 +59,7 @@ def _parser(workload: Workload):
 
     def parse(serialized):
         features = tf.io.parse_example(serialized, spec)
-        return features, features.pop(LABEL)
+        return features, features.pop(getattr(workload, 'label_feature', LABEL))
 
     return parse
 

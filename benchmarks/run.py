@@ -68,6 +68,8 @@ DEFAULTS = {
     'smote_size': 100_000,  # the smote speed workload (10% minority grown to parity)
     'smote_rounds': 2,  # alternating rounds of floor, smote, interpolate
     'imblearn_sizes': [100_000, 1_000_000],  # imbalanced-learn's SMOTE, for its memory line
+    'multilabel_input_n': 100_000,  # multi-label balanced_dataset and model.fit (issue 25)
+    'multilabel_input_runs': 5,  # as dataset_runs and training_runs
 }
 FULL = {
     **DEFAULTS,
@@ -83,6 +85,7 @@ FULL = {
     'multi_floor': True,
     'multilabel_repeats': 3,
     'smote_rounds': 3,
+    'multilabel_input_runs': 7,
 }
 SMOKE = {
     **DEFAULTS,
@@ -104,6 +107,8 @@ SMOKE = {
     'smote_size': 2_000,
     'smote_rounds': 1,
     'imblearn_sizes': [2_000, 4_000],
+    'multilabel_input_n': 1_000,
+    'multilabel_input_runs': 1,
 }
 LARGE = 300_000
 
@@ -167,6 +172,9 @@ def parse_args(argv):
         f'(smoke: read {bench_demo.TAXI_CV_RUN_DIR} if there is one)',
     )
     parser.add_argument(
+        '--multilabel-input-n', type=int, help='examples of the multi-label balanced_dataset bench'
+    )
+    parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'
     )
     args = parser.parse_args(argv)
@@ -182,11 +190,12 @@ def parse_args(argv):
 
 
 def run_dataset_benches(args) -> tuple:
-    """balanced_dataset's read rates, then ``model.fit`` with each input, in a fresh process
-    (TensorFlow's threads and caches are not shared with the Beam jobs')."""
+    """balanced_dataset's read rates, then ``model.fit`` with each input, then both on
+    multi-label data, in a fresh process (TensorFlow's threads and caches are not shared with the
+    Beam jobs')."""
     if args.skip_dataset:
         missing = {'missing': 'not measured: skipped (--skip-dataset)'}
-        return missing, missing
+        return missing, missing, missing
     common.log('balanced_dataset vs the tf.data alternatives; model.fit steps/s')
     spec = common.Job(
         'dataset-and-training',
@@ -196,21 +205,36 @@ def run_dataset_benches(args) -> tuple:
             'dataset_runs': args.dataset_runs,
             'recipe_runs': args.recipe_runs,
             'training_runs': args.training_runs,
+            'multilabel_n': args.multilabel_input_n,
+            'multilabel_runs': args.multilabel_input_runs,
+            'work_dir': args.work_dir,
         },
     )
     result = common.run_isolated(spec)[0] if args.isolated else common.run_inprocess(spec)
-    return result['dataset'], result['training']
+    return result['dataset'], result['training'], result['multilabel_input']
 
 
 def dataset_and_training_job(
-    smoke: bool, dataset_runs: int, recipe_runs: int, training_runs: int
+    smoke: bool,
+    dataset_runs: int,
+    recipe_runs: int,
+    training_runs: int,
+    multilabel_n: int = 0,
+    multilabel_runs: int = 1,
+    work_dir: str = common.WORK_DIR,
 ) -> dict:
-    from benchmarks import bench_balanced_dataset, bench_training
+    from benchmarks import bench_balanced_dataset, bench_multilabel_input, bench_training
 
     dataset = bench_balanced_dataset.run(smoke, dataset_runs, recipe_runs)
     best = {w['workload']: w['best_plain'] for w in dataset['workloads']}
     training = bench_training.run(smoke, training_runs, best)
-    return {'dataset': dataset, 'training': training}
+    if multilabel_n:
+        multilabel = bench_multilabel_input.run(
+            smoke, multilabel_runs, multilabel_runs, multilabel_n, work_dir
+        )
+    else:
+        multilabel = {'missing': 'not measured: multilabel_input_n is 0'}
+    return {'dataset': dataset, 'training': training, 'multilabel_input': multilabel}
 
 
 def run_classes_bench(args) -> dict:
@@ -343,8 +367,8 @@ def run_section(name: str, args, results: dict) -> dict:
     if name == 'augmenter':
         return run_augmenter(args, _floors(results))
     if name == 'dataset':
-        dataset, training = run_dataset_benches(args)
-        return {'dataset': dataset, 'training': training}
+        dataset, training, multilabel_input = run_dataset_benches(args)
+        return {'dataset': dataset, 'training': training, 'multilabel_input': multilabel_input}
     runners = {
         'classes': run_classes_bench,
         'demo': measure_demo,

@@ -28,7 +28,10 @@ SECTIONS = {
         'StratifiedSplitter, folds/label_bins and LeakageCheck vs the I/O floor; scaling curve',
     ),
     'augmenter': (('augmenter',), 'BalancedAugmenter vs the I/O floor'),
-    'dataset': (('dataset', 'training'), 'balanced_dataset vs tf.data reads; model.fit speed'),
+    'dataset': (
+        ('dataset', 'training', 'multilabel_input'),
+        'balanced_dataset (single- and multi-label) vs tf.data reads; model.fit speed',
+    ),
     'classes': (('classes',), 'balanced_dataset at 10 to 10,000 classes'),
     'demo': (('demo',), '`make demo` pipeline by component'),
     'multilabel': (('multilabel',), 'multi-label split vs iterstrat and a random split'),

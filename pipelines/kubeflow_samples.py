@@ -11,6 +11,7 @@ KUBEFLOW_PIPELINES: Dict[str, str] = {
     'tfx-balance-taxi': 'pipelines.taxi.run_kubeflow:create_pipeline_for_kubeflow',
     'tfx-balance-digits': 'pipelines.digits.run_kubeflow:create_pipeline_for_kubeflow',
     'tfx-balance-taxi-cv': 'pipelines.taxi.run_kubeflow_cv:create_pipeline_for_kubeflow',
+    'tfx-balance-multilabel': 'pipelines.multilabel.run_kubeflow:create_pipeline_for_kubeflow',
 }
 
 # Where docker/Dockerfile puts this repository's pipelines/ and schemas/ inside the image.

@@ -10,6 +10,7 @@ _LAZY = {
     'BalancedInputGen': 'tfx_balance.balanced_input_gen.component',
     'balanced_dataset': 'tfx_balance.core.balanced_input',
     'steps_per_epoch': 'tfx_balance.core.balanced_input',
+    'label_names': 'tfx_balance.core.balanced_input',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
     'LeakageCheck': 'tfx_balance.leakage_check.component',

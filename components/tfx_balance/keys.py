@@ -28,6 +28,9 @@ SPLIT_COUNTS_FILE = 'split_counts.json'
 # BalancedInputGen.
 EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'
 BALANCE_PLAN_FILE = 'balance_plan.json'
+# BalancedInputGen with multi_label: the group policy and the repeat-factor threshold t.
+POLICY_KEY = 'policy'
+REPEAT_THRESHOLD_KEY = 'repeat_threshold'
 
 # BalancedAugmenter.
 TARGET_KEY = 'target'

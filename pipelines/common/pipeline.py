@@ -1,4 +1,4 @@
-"""The flow both sample pipelines share, from an ExampleGen to a pushed model:
+"""The flow the single-label sample pipelines share, from an ExampleGen to a pushed model:
 
 ExampleGen -> StratifiedSplitter -> ImportSchemaGen + StatisticsGen -> ExampleValidator
 + ClassDistributionValidator ('StratifiedCheck': are the splits stratified?)
@@ -11,7 +11,9 @@ on macro recall: absolute, and improvement over the baseline model) -> Pusher (s
 model only when the gate blesses it).
 
 Each sample (``pipelines/digits``, ``pipelines/taxi``) supplies its ExampleGen and a
-:class:`Sample`: its label, split weights, augmentation and module files.
+:class:`Sample`: its label, split weights, augmentation and module files. Its parts
+(:func:`validated_splits`, :func:`trainer_pair`, :func:`gate_and_push`, :func:`assemble`) also
+build the multi-label sample (``pipelines/multilabel``), which has no augmentation or Transform.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class Sample:
       min_macro_recall: the Evaluator blesses (and the Pusher ships) the balanced model only if
         its macro recall on the test split is at least this,
       min_improvement: and at least this much above the baseline model's.
+      multi_label: None (one class per example), or ``'ids'`` / ``'multi_hot'``: the label
+        holds a set of labels (``classes`` names them), split, checked and gated per label.
     """
 
     label: str
@@ -62,21 +66,29 @@ class Sample:
     classes: Sequence[str] = ()
     min_macro_recall: float = 0.0
     min_improvement: float = 0.0
+    multi_label: str | None = None
 
 
 def eval_config(sample: Sample) -> tfma.EvalConfig:
     """The model gate: ``balanced_eval_config`` on macro recall (absolute, and improvement over the
-    baseline model), plus accuracy for comparison only (it gates nothing)."""
-    return balanced_eval_config(
+    baseline model). Single-label: over the classes, plus accuracy for comparison only (it gates
+    nothing); multi-label: ``macro_label_recall`` over the labels (sigmoid scores, threshold 0.5).
+    """
+    gate = dict(
         label_key=sample.label,
-        classes=list(sample.classes),
         min_macro_recall=sample.min_macro_recall,
         min_improvement=sample.min_improvement,
         baseline_model_name=BASELINE_MODEL,
         model_name=BALANCED_MODEL,
         signature_name='serving_default',
         preprocessing_function_names=list(sample.preprocessing_function_names),
+    )
+    if sample.multi_label:
+        return balanced_eval_config(multi_label=True, labels=list(sample.classes), **gate)
+    return balanced_eval_config(
+        classes=list(sample.classes),
         metrics=[tfma.MetricConfig(class_name='SparseCategoricalAccuracy')],
+        **gate,
     )
 
 
@@ -109,26 +121,9 @@ def build_pipeline(
       serving_dir: Pusher destination (default ``<root>/serving``).
     """
     label = sample.label
-    splitter = StratifiedSplitter(
-        examples=example_gen.outputs['examples'],
-        label_feature=label,
-        splits=sample.splits,
-        seed=seed,
+    splitter, schema, statistics, example_validator, splits_check = validated_splits(
+        example_gen, sample, schema_file, seed
     )
-    schema = tfx.components.ImportSchemaGen(schema_file=schema_file)
-    statistics = tfx.components.StatisticsGen(
-        examples=splitter.outputs['examples'], schema=schema.outputs['schema']
-    )
-    example_validator = tfx.components.ExampleValidator(
-        statistics=statistics.outputs['statistics'], schema=schema.outputs['schema']
-    )
-    splits_check = ClassDistributionValidator(
-        statistics=statistics.outputs['statistics'],
-        label_feature=label,
-        max_split_distance=0.02,
-        schema=schema.outputs['schema'],
-        fail_on_violation=sample.fail_on_split_violation,
-    ).with_id('StratifiedCheck')
     augmenter = BalancedAugmenter(
         examples=splitter.outputs['examples'],
         label_feature=label,
@@ -159,34 +154,22 @@ def build_pipeline(
         splits=['train'],
         seed=seed,
     )
-
-    def trainer(component_id, examples, input_kind):
-        return tfx.components.Trainer(
-            module_file=os.path.join(sample.module_dir, 'trainer.py'),
-            examples=examples,
-            transform_graph=transform.outputs['transform_graph'],
-            schema=schema.outputs['schema'],
-            train_args=tfx.proto.TrainArgs(num_steps=train_steps),
-            eval_args=tfx.proto.EvalArgs(num_steps=0),
-            custom_config={'input': input_kind, 'seed': seed, 'batch_size': sample.batch_size},
-        ).with_id(component_id)
-
-    balanced_trainer = trainer('Trainer', balanced_input.outputs['examples'], 'balanced')
-    baseline_trainer = trainer('BaselineTrainer', splitter.outputs['examples'], 'plain')
-    evaluator = tfx.components.Evaluator(
-        examples=splitter.outputs['examples'],
-        model=balanced_trainer.outputs['model'],
-        baseline_model=baseline_trainer.outputs['model'],
-        example_splits=['test'],
-        eval_config=eval_config(sample),
+    balanced_trainer, baseline_trainer = trainer_pair(
+        sample,
+        balanced_examples=balanced_input.outputs['examples'],
+        plain_examples=splitter.outputs['examples'],
+        schema=schema,
+        train_steps=train_steps,
+        seed=seed,
+        transform=transform,
     )
-    pusher = filesystem_pusher(
-        balanced_trainer.outputs['model'], evaluator.outputs['blessing'], root, serving_dir
+    evaluator, pusher = gate_and_push(
+        sample, splitter.outputs['examples'], balanced_trainer, baseline_trainer, root, serving_dir
     )
-    return tfx.dsl.Pipeline(
-        pipeline_name=pipeline_name,
-        pipeline_root=root,
-        components=[
+    return assemble(
+        pipeline_name,
+        root,
+        [
             example_gen,
             splitter,
             schema,
@@ -203,6 +186,108 @@ def build_pipeline(
             evaluator,
             pusher,
         ],
+        metadata_path,
+        beam_args,
+    )
+
+
+def validated_splits(example_gen, sample: Sample, schema_file: str, seed: int) -> tuple:
+    """StratifiedSplitter, ImportSchemaGen, StatisticsGen, ExampleValidator and the
+    'StratifiedCheck' ClassDistributionValidator (are the splits stratified?), in that order;
+    multi-label (``sample.multi_label``) where the sample's label is."""
+    multi_label = {'multi_label': sample.multi_label} if sample.multi_label else {}
+    splitter = StratifiedSplitter(
+        examples=example_gen.outputs['examples'],
+        label_feature=sample.label,
+        splits=sample.splits,
+        seed=seed,
+        **multi_label,
+    )
+    schema = tfx.components.ImportSchemaGen(schema_file=schema_file)
+    statistics = tfx.components.StatisticsGen(
+        examples=splitter.outputs['examples'], schema=schema.outputs['schema']
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics.outputs['statistics'], schema=schema.outputs['schema']
+    )
+    if sample.multi_label:  # label prevalence counted from the examples the statistics describe
+        multi_label['examples'] = splitter.outputs['examples']
+    splits_check = ClassDistributionValidator(
+        statistics=statistics.outputs['statistics'],
+        label_feature=sample.label,
+        max_split_distance=0.02,
+        schema=schema.outputs['schema'],
+        fail_on_violation=sample.fail_on_split_violation,
+        **multi_label,
+    ).with_id('StratifiedCheck')
+    return splitter, schema, statistics, example_validator, splits_check
+
+
+def trainer_pair(
+    sample: Sample,
+    *,
+    balanced_examples,
+    plain_examples,
+    schema,
+    train_steps: int,
+    seed: int,
+    transform=None,
+) -> tuple:
+    """The balanced Trainer (``balanced_examples``, ``custom_config['input'] = 'balanced'``) and
+    the BaselineTrainer (``plain_examples``, ``'plain'``): the sample's ``trainer.py``, the same
+    steps, seed and batch size, and ``transform``'s graph when there is one."""
+
+    def trainer(component_id, examples, input_kind):
+        transform_graph = {}
+        if transform is not None:
+            transform_graph['transform_graph'] = transform.outputs['transform_graph']
+        return tfx.components.Trainer(
+            module_file=os.path.join(sample.module_dir, 'trainer.py'),
+            examples=examples,
+            schema=schema.outputs['schema'],
+            train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+            eval_args=tfx.proto.EvalArgs(num_steps=0),
+            custom_config={'input': input_kind, 'seed': seed, 'batch_size': sample.batch_size},
+            **transform_graph,
+        ).with_id(component_id)
+
+    return (
+        trainer('Trainer', balanced_examples, 'balanced'),
+        trainer('BaselineTrainer', plain_examples, 'plain'),
+    )
+
+
+def gate_and_push(
+    sample: Sample, examples, balanced_trainer, baseline_trainer, root, serving_dir=None
+) -> tuple:
+    """The Evaluator of both models on the ``test`` split of ``examples``, gated by
+    :func:`eval_config`, and the Pusher of the balanced model when the gate blesses it."""
+    evaluator = tfx.components.Evaluator(
+        examples=examples,
+        model=balanced_trainer.outputs['model'],
+        baseline_model=baseline_trainer.outputs['model'],
+        example_splits=['test'],
+        eval_config=eval_config(sample),
+    )
+    pusher = filesystem_pusher(
+        balanced_trainer.outputs['model'], evaluator.outputs['blessing'], root, serving_dir
+    )
+    return evaluator, pusher
+
+
+def assemble(
+    pipeline_name: str,
+    root: str,
+    components: list,
+    metadata_path: str | None = None,
+    beam_args: list | None = None,
+) -> tfx.dsl.Pipeline:
+    """The pipeline object: SQLite MLMD at ``metadata_path`` (None: the orchestrator's) and the
+    in-process DirectRunner unless ``beam_args`` say otherwise."""
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=root,
+        components=components,
         metadata_connection_config=(
             tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
             if metadata_path

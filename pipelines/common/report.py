@@ -1,6 +1,7 @@
 """A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
 recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
-external files), plus the validators' verdicts and the model gate's verdict.
+external files), plus the validators' verdicts and the model gate's verdict. A multi-label
+summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first).
 
 The input is the summary dict built by :mod:`pipelines.common.summary`.
 """
@@ -102,6 +103,11 @@ def _bar_chart(
     return '\n'.join(parts)
 
 
+def unit(summary: dict) -> str:
+    """What the summary counts: 'label' (multi-label) or 'class'."""
+    return 'label' if summary.get('multi_label') else 'class'
+
+
 def _table(headers, rows) -> str:
     head = ''.join(f'<th>{html.escape(str(h))}</th>' for h in headers)
     body = ''.join(
@@ -129,24 +135,29 @@ def _gate_section(summary: dict) -> str:
             for c in gate['checks']
         ],
     )
-    accuracy = summary.get('accuracy') or {}
-    accuracy_row = ''.join(f' {html.escape(m)} {v:.3f};' for m, v in accuracy.items())
-    return (
-        f'<h2>Model gate</h2>\n<p id="gate-verdict"><b>Balanced model {verdict}</b></p>\n'
-        f'{checks}\n<p>Accuracy (not gated):{accuracy_row}</p>\n'
-        f'<p id="accuracy-verdict">{html.escape(summary.get("accuracy_verdict", ""))}</p>'
+    section = (
+        f'<h2>Model gate</h2>\n<p id="gate-verdict"><b>Balanced model {verdict}</b></p>\n{checks}'
     )
+    accuracy = summary.get('accuracy')
+    if accuracy:  # single-label samples: what accuracy alone would have chosen
+        accuracy_row = ''.join(f' {html.escape(m)} {v:.3f};' for m, v in accuracy.items())
+        section += (
+            f'\n<p>Accuracy (not gated):{accuracy_row}</p>\n'
+            f'<p id="accuracy-verdict">{html.escape(summary.get("accuracy_verdict", ""))}</p>'
+        )
+    return section
 
 
 def render_report(summary: dict) -> str:
     """Returns the report as one HTML document (string)."""
     classes = summary['classes']
     stages = summary['stages']
+    kind = unit(summary)
     counts = [v for stage in stages.values() for v in stage.values()]
     log_scale = bool(counts) and max(counts) > 50 * max(1, min(c for c in counts if c > 0))
     counts_chart = _bar_chart(
         'counts-chart',
-        'Examples per class at each stage',
+        f'Examples per {kind} at each stage',
         classes,
         {stage: [per.get(c, 0) for c in classes] for stage, per in stages.items()},
         log_scale=log_scale,
@@ -155,7 +166,7 @@ def render_report(summary: dict) -> str:
     recall = summary.get('recall') or {}
     recall_chart = _bar_chart(
         'recall-chart',
-        'Per-class recall on the test split',
+        f'Per-{kind} recall on the test split',
         classes,
         {model: [per.get(c, 0.0) for c in classes] for model, per in recall.items()},
         value_format='{:.2f}',
@@ -175,10 +186,10 @@ def render_report(summary: dict) -> str:
         ],
     )
     counts_table = _table(
-        ['class'] + list(stages), [[c] + [stages[s].get(c, 0) for s in stages] for c in classes]
+        [kind] + list(stages), [[c] + [stages[s].get(c, 0) for s in stages] for c in classes]
     )
     recall_table = _table(
-        ['class'] + list(recall),
+        [kind] + list(recall),
         [
             [c] + [f'{recall[m][c]:.3f}' if c in recall[m] else 'n/a' for m in recall]
             for c in classes
@@ -199,7 +210,7 @@ th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
 <body>
 <h1>{title}</h1>
 <p>{html.escape(summary.get('description', ''))}</p>
-<h2>Class counts</h2>
+<h2>{kind.capitalize()} counts</h2>
 {counts_chart}
 {counts_table}
 <h2>Class-distribution checks</h2>

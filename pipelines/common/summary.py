@@ -1,6 +1,7 @@
 """Collects what a sample-pipeline run shows: class counts per stage, the validators' verdicts,
 per-class recall and accuracy of both models and the model gate's verdict (from the Evaluator's
-TFMA output), from the run's artifacts."""
+TFMA output), from the run's artifacts. Multi-label runs (``collect(..., multi_label=True)``)
+show labels instead of classes, the rarest label first, and macro recall over the labels."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import glob
 import json
 import os
 
-from pipelines.common.report import render_report
+from pipelines.common.report import render_report, unit
 from tfx_balance import keys
 from tfx_balance.core.split_report import counts_of
 
@@ -18,6 +19,8 @@ BASELINE_MODEL = 'baseline'
 MODELS = (BALANCED_MODEL, BASELINE_MODEL)
 # The accuracy threshold the samples gated on before the macro-recall gate.
 ACCURACY_GATE = 0.5
+# The gated macro recall: over the classes (single-label) or the labels (multi-label).
+MACRO_LABEL_RECALL = 'macro_label_recall'
 
 
 def latest_artifact_dir(pipeline_root: str, component_id: str, output_key: str) -> str | None:
@@ -32,9 +35,18 @@ def _read_json(path):
 
 
 def stage_counts(pipeline_root: str) -> tuple:
-    """``(classes, {stage: {class: count}})`` from the splitter and augmenter JSON files."""
+    """``(classes, {stage: {class: count}})`` from the splitter and augmenter JSON files; for a
+    multi-label split, labels (examples carrying each), the rarest (fewest examples) first."""
     split_dir = latest_artifact_dir(pipeline_root, 'StratifiedSplitter', 'examples')
-    per_class = counts_of(_read_json(os.path.join(split_dir, keys.SPLIT_COUNTS_FILE)))
+    report = _read_json(os.path.join(split_dir, keys.SPLIT_COUNTS_FILE))
+    if 'multi_label' in report:
+        per_class = {
+            label: {split: row['count'] for split, row in per_split.items()}
+            for label, per_split in report['labels'].items()
+        }
+        per_class = dict(sorted(per_class.items(), key=lambda item: sum(item[1].values())))
+    else:
+        per_class = counts_of(report)
     classes = list(per_class)
     splits = list(next(iter(per_class.values())))
     stages = {'input': {c: sum(per_class[c].values()) for c in classes}}
@@ -45,7 +57,27 @@ def stage_counts(pipeline_root: str) -> tuple:
         plan = _read_json(os.path.join(aug_dir, keys.REBALANCE_PLAN_FILE))
         for split, entries in augmented_counts(plan).items():
             stages[f'{split} (augmented)'] = entries
+    input_dir = latest_artifact_dir(pipeline_root, 'BalancedInputGen', 'examples')
+    if 'multi_label' in report and input_dir:
+        plan = _read_json(os.path.join(input_dir, keys.BALANCE_PLAN_FILE))
+        for split, entries in balanced_stream_counts(plan).items():
+            stages[f'{split} (balanced input)'] = entries
     return classes, stages
+
+
+def balanced_stream_counts(plan: dict) -> dict:
+    """``{split: {label: examples carrying it in an epoch of the balanced stream}}`` (expected,
+    rounded) from a multi-label BalancedInputGen plan JSON."""
+    streams = {}
+    for split, entry in plan.get('splits', {}).items():
+        multi_label = entry.get('multi_label')
+        if multi_label:
+            draws = multi_label['epoch_draws']
+            streams[split] = {
+                row['label']: int(round(row['expected_frequency'] * draws))
+                for row in multi_label['labels']
+            }
+    return streams
 
 
 def augmented_counts(plan: dict) -> dict:
@@ -211,24 +243,35 @@ def accuracy_verdict(summary: dict) -> str:
     )
 
 
-def collect(pipeline_root: str, title: str, description: str, label_feature: str) -> dict:
-    """The run's summary."""
+def collect(
+    pipeline_root: str,
+    title: str,
+    description: str,
+    label_feature: str,
+    multi_label: bool = False,
+) -> dict:
+    """The run's summary; ``multi_label``: per label (rarest first), no accuracy."""
     classes, stages = stage_counts(pipeline_root)
     metrics = evaluation_metrics(pipeline_root)
+    macro = MACRO_LABEL_RECALL if multi_label else keys.MACRO_RECALL
     summary = {
         'title': title,
         'description': description,
         'label_feature': label_feature,
+        'multi_label': multi_label,
         'classes': classes,
         'stages': stages,
         'validators': validator_verdicts(pipeline_root, ['StratifiedCheck', 'BalancedCheck']),
         'recall': recall_per_class(metrics, classes),
-        # Macro recall over the classes present in the test split (the gated metric).
-        'macro_recall': {m: metrics[(m, False, keys.MACRO_RECALL)] for m in MODELS},
-        'accuracy': {m: metrics[(m, False, 'sparse_categorical_accuracy')] for m in MODELS},
+        # Macro recall over the classes (labels) present in the test split (the gated metric).
+        'macro_recall': {m: metrics[(m, False, macro)] for m in MODELS},
         'gate': gate_verdict(pipeline_root),
     }
-    summary['accuracy_verdict'] = accuracy_verdict(summary)
+    if not multi_label:
+        summary['accuracy'] = {
+            m: metrics[(m, False, 'sparse_categorical_accuracy')] for m in MODELS
+        }
+        summary['accuracy_verdict'] = accuracy_verdict(summary)
     return summary
 
 
@@ -261,11 +304,13 @@ def format_summary(summary: dict) -> str:
 
     stages = summary['stages']
     rows = {c: {s: stages[s].get(c, 0) for s in stages} for c in summary['classes']}
+    kind = unit(summary)
+    counted = ', examples carrying each label, rarest first' if kind == 'label' else ''
     lines = [
         '',
         f'== {summary["title"]} ==',
-        f'Class counts per stage (label {summary["label_feature"]!r}):',
-        format_count_table(rows, list(stages)),
+        f'{kind.capitalize()} counts per stage (label {summary["label_feature"]!r}{counted}):',
+        format_count_table(rows, list(stages), title=kind),
         '',
         'Class-distribution checks:',
     ]
@@ -277,8 +322,8 @@ def format_summary(summary: dict) -> str:
         lines.append(f'  {v["name"]}: {verdict}' + ''.join(f'\n    - {f}' for f in v['findings']))
         lines += [f'    - note: {n}' for n in notes]
     recall = summary['recall']
-    lines += ['', 'Per-class recall on the test split:']
-    header = f'  {"class":<14}' + ''.join(f'{m:>10}' for m in recall)
+    lines += ['', f'Per-{kind} recall on the test split:']
+    header = f'  {kind:<14}' + ''.join(f'{m:>10}' for m in recall)
     lines.append(header)
     for c in summary['classes']:
         cells = (f'{recall[m][c]:>10.3f}' if c in recall[m] else f'{"n/a":>10}' for m in recall)

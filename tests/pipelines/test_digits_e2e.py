@@ -1,19 +1,16 @@
 """The digits sample pipeline (`make demo`) end to end under LocalDagRunner, through its CLI."""
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SPLITS
 from tests.pipelines.test_report import check_rendered
+from tests.support.samples import run_cli, summary_of
 from tfx_balance.core.allocation import allocate
 
 pytestmark = pytest.mark.e2e
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Replaying training on this pipeline's artifacts for seeds 0-2 gave balanced macro recall
 # 0.860-0.892 at 200 steps; the run's baseline had 0.735. 0.05 leaves room for run-to-run noise.
 MIN_GAIN = 0.05
@@ -23,22 +20,13 @@ MIN_GAIN = 0.05
 def demo_run(tmp_path_factory):
     """The demo's CLI run: (root, the finished process)."""
     root = str(tmp_path_factory.mktemp('digits') / 'run')
-    proc = subprocess.run(
-        [sys.executable, '-m', 'pipelines.digits.run_local', '--root', root],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return root, proc
+    return root, run_cli('pipelines.digits.run_local', root)
 
 
 @pytest.fixture(scope='module')
 def demo(demo_run):
     root, proc = demo_run
-    with open(os.path.join(root, 'summary.json')) as f:
-        return root, proc.stdout, json.load(f)
+    return root, proc.stdout, summary_of(root)
 
 
 def test_a_successful_demo_prints_no_traceback(demo_run):

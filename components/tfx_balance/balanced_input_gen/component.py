@@ -21,6 +21,9 @@ class BalancedInputGenSpec(ComponentSpec):
         keys.SPLITS_KEY: ExecutionParameter(type=str),
         keys.SEED_KEY: ExecutionParameter(type=int),
         keys.EXAMPLES_PER_SHARD_KEY: ExecutionParameter(type=int, optional=True),
+        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
+        keys.POLICY_KEY: ExecutionParameter(type=str, optional=True),
+        keys.REPEAT_THRESHOLD_KEY: ExecutionParameter(type=float, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -51,6 +54,13 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
     are a seeded hash of each example's content: the same on any runner, input order, retry or
     re-run of the components upstream.
 
+    Multi-label (``multi_label='ids'`` or ``'multi_hot'``): each split is laid out per group
+    (the example's rarest label) and ``balanced_dataset`` returns a dense int64 multi-hot label in
+    the order of ``tfx_balance.label_names(files)``::
+
+        balanced = BalancedInputGen(examples=..., label_feature='tags', multi_label='ids',
+                                    policy='repeat_factor', repeat_threshold=0.1)
+
     Outputs:
       examples: Examples artifact with every input split; ``splits`` laid out per class.
     """
@@ -65,6 +75,9 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         splits: Sequence[str] = ('train',),
         seed: int = 0,
         examples_per_shard: int | None = None,
+        multi_label: str | None = None,
+        policy: str | None = None,
+        repeat_threshold: float | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed.
@@ -73,8 +86,24 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         seed: seed of the hash that orders examples inside the class shards.
         examples_per_shard: at most about this many examples per class shard (default
           50,000); a shard is sorted in memory by one worker.
+        multi_label: None (one label per example), or ``'ids'`` / ``'multi_hot'`` (the
+          StratifiedSplitter's forms): lay each split out per group (an example's rarest label;
+          no label is its own group), and write the stream's plan (per group the draws per
+          epoch, per label the expected frequency) into ``balance_plan.json``.
+        policy: with ``multi_label``: ``'label_balanced'`` (default; equal label frequencies as
+          far as co-occurrence allows) or ``'repeat_factor'`` (LVIS: repeat an example
+          ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest label).
+        repeat_threshold: with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).
         """
-        config = LayoutConfig(label_feature, splits, seed, examples_per_shard).validate()
+        config = LayoutConfig(
+            label_feature,
+            splits,
+            seed,
+            examples_per_shard,
+            multi_label=multi_label,
+            policy=policy,
+            repeat_threshold=repeat_threshold,
+        ).validate()
         check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedInputGenSpec(
             **config.to_exec_properties(),

@@ -15,13 +15,20 @@ from tfx_balance.core.balanced_input import (
     LayoutPlan,
     plans_to_json,
 )
+from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
+from tfx_balance.core.balanced_input.multilabel_plan import plan_summary
+from tfx_balance.core.balanced_input.plan import plan_from_json
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.records import unbatch
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
 def plan_table(doc: dict) -> str:
-    """The per-class count table of every laid-out split in a ``balance_plan.json`` document."""
+    """The per-class count table of every laid-out split in a ``balance_plan.json`` document
+    (multi-label splits: per label and per group, :func:`plan_summary`)."""
+    multi = [s for s, obj in doc['splits'].items() if 'multi_label' in obj]
+    if multi:
+        return '\n\n'.join(plan_summary(plan_from_json(s, doc['splits'][s])) for s in multi)
     splits = list(doc['splits'])
     rows: Dict[str, Dict[str, int]] = {}
     for split in splits:
@@ -45,6 +52,10 @@ class Executor(ExamplesExecutor):
         splits: JSON list of the split names to lay out per class.
         seed: int seed of the hash ordering examples inside the shards.
         examples_per_shard: int, about the most examples per class shard.
+        multi_label: absent (one label per example), 'ids' or 'multi_hot': lay out per group
+          (the example's rarest label) instead of per class.
+        policy: with multi_label, 'label_balanced' or 'repeat_factor' (the group draws).
+        repeat_threshold: with multi_label, the repeat-factor threshold t in (0, 1].
     """
 
     COMPONENT = COMPONENT
@@ -54,6 +65,13 @@ class Executor(ExamplesExecutor):
         return LayoutConfig.from_exec_properties(exec_properties)
 
     def describe(self, config, read, passthrough):
+        if config.multi_label:
+            return (
+                f'laying out split(s) {read} per group (rarest label) by multi-label '
+                f'{config.label_feature!r} ({config.multi_label}, policy {config.policy!r}, '
+                f't={config.repeat_threshold:g}, seed {config.seed}); passing through '
+                f'{passthrough or "nothing"}.'
+            )
         return (
             f'laying out split(s) {read} per class by label {config.label_feature!r} (seed '
             f'{config.seed}, about {config.examples_per_shard} examples per shard); passing '
@@ -66,10 +84,16 @@ class Executor(ExamplesExecutor):
             | f'Read[{split}]' >> artifacts.ReadSplitBatches(examples, [split])
             | f'Unbatch[{split}]' >> beam.FlatMap(unbatch)
             | f'Layout[{split}]'
-            >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
+            >> self._layout(artifacts.output_split_dir(output, split), split, config)
             for split in read
         ]
         return self.report_of_parts(plans, plans_to_json, passthrough)
+
+    @staticmethod
+    def _layout(split_dir, split, config):
+        if config.multi_label:
+            return MultiLabelLayout(split_dir, split, config)
+        return BalancedLayout(split_dir, split, config=config)
 
     def summary(self, report, config) -> str:
         return plan_table(report)

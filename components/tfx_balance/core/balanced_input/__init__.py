@@ -16,6 +16,13 @@ Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
    schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
    dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
 
+Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) are laid out per group
+(an example's rarest label) by :class:`MultiLabelLayout` (:mod:`.multilabel_layout`); the plan
+(:mod:`.multilabel_plan`) holds each group's draws per epoch from the policy
+(:mod:`.multilabel_policy`: ``'label_balanced'`` or ``'repeat_factor'``), and
+``balanced_dataset`` draws the groups at those shares and returns a multi-hot label in the order
+of :func:`label_names` (:mod:`.multilabel_dataset`).
+
 Example (outside TFX; the files were written by ``BalancedInputGen``)::
 
     ds = balanced_dataset('/pipeline/BalancedInputGen/examples/7/Split-train/*',
@@ -30,6 +37,10 @@ from tfx_balance.core.balanced_input.config import LayoutConfig
 from tfx_balance.core.balanced_input.dataset import balanced_dataset, steps_per_epoch
 from tfx_balance.core.balanced_input.layout import BalancedLayout
 from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
+from tfx_balance.core.balanced_input.multilabel_dataset import label_names
+from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
+from tfx_balance.core.balanced_input.multilabel_plan import MultiLabelLayoutPlan
+from tfx_balance.core.balanced_input.multilabel_policy import POLICIES
 from tfx_balance.core.balanced_input.plan import (
     COMPONENT,
     DEFAULT_EXAMPLES_PER_SHARD,
@@ -62,12 +73,16 @@ __all__ = [
     'BalancedLayout',
     'LayoutConfig',
     'LayoutPlan',
+    'MultiLabelLayout',
+    'MultiLabelLayoutPlan',
+    'POLICIES',
     'balanced_dataset',
     'balanced_records',
     'batch_schedule',
     'choice_sequence',
     'class_chunks',
     'class_weights_and_bias',
+    'label_names',
     'load_plans',
     'make_plan',
     'plans_to_json',

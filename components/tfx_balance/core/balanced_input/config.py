@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 
 from tfx_balance import keys
 from tfx_balance.core.allocation import validate_split_list
+from tfx_balance.core.balanced_input import multilabel_policy as policies
 from tfx_balance.core.balanced_input.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
 
@@ -47,6 +48,9 @@ class LayoutConfig:
     splits: Sequence[str] = ('train',)
     seed: int = 0
     examples_per_shard: int | None = DEFAULT_EXAMPLES_PER_SHARD
+    multi_label: str | None = None
+    policy: str | None = None
+    repeat_threshold: float | None = None
 
     def validate(self) -> LayoutConfig:
         """Returns the normalised config; every problem is a ``ConfigError`` naming its argument."""
@@ -57,8 +61,10 @@ class LayoutConfig:
         splits = validate_split_list(self.splits)
         per_shard = self.examples_per_shard
         per_shard = DEFAULT_EXAMPLES_PER_SHARD if per_shard is None else per_shard
+        multi = _multi_label_arguments(self.multi_label, self.policy, self.repeat_threshold)
         return dataclasses.replace(
             self,
+            **multi,
             splits=splits,
             seed=_whole_number(self.seed, 'seed'),
             examples_per_shard=_whole_number(per_shard, 'examples_per_shard', minimum=1),
@@ -71,6 +77,16 @@ class LayoutConfig:
             keys.SPLITS_KEY: json.dumps(list(self.splits)),
             keys.SEED_KEY: int(self.seed),
             keys.EXAMPLES_PER_SHARD_KEY: int(self.examples_per_shard),
+            # Multi-label properties only when set: single-label specs stay as they were.
+            **(
+                {}
+                if self.multi_label is None
+                else {
+                    keys.MULTI_LABEL_KEY: self.multi_label,
+                    keys.POLICY_KEY: self.policy,
+                    keys.REPEAT_THRESHOLD_KEY: float(self.repeat_threshold),
+                }
+            ),
         }
 
     @classmethod
@@ -88,4 +104,28 @@ class LayoutConfig:
             splits=['train'] if splits is None else splits,
             seed=props.get(keys.SEED_KEY) or 0,
             examples_per_shard=props.get(keys.EXAMPLES_PER_SHARD_KEY),
+            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
+            policy=props.get(keys.POLICY_KEY),
+            repeat_threshold=props.get(keys.REPEAT_THRESHOLD_KEY),
         ).validate()
+
+
+def _multi_label_arguments(multi_label, policy, repeat_threshold) -> dict:
+    """The multi-label fields checked (defaults filled in), or a ``ConfigError``."""
+    if multi_label is None:
+        if policy is not None or repeat_threshold is not None:
+            raise ConfigError(
+                f'policy={policy!r} / repeat_threshold={repeat_threshold!r} apply only with '
+                "multi_label='ids' or 'multi_hot'; set multi_label, or leave them unset for one "
+                'label per example.'
+            )
+        return {}
+    if multi_label not in keys.MULTI_LABEL_FORMS:
+        raise ConfigError(
+            "multi_label must be None (one label per example), 'ids' (a list of label ids or "
+            f"names) or 'multi_hot' (a 0/1 vector), got {multi_label!r}."
+        )
+    policy = policies.DEFAULT_POLICY if policy is None else policy
+    threshold = policies.DEFAULT_REPEAT_THRESHOLD if repeat_threshold is None else repeat_threshold
+    policy, threshold = policies.check_policy(policy, threshold)
+    return {'multi_label': multi_label, 'policy': policy, 'repeat_threshold': threshold}

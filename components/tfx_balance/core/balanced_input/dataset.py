@@ -12,7 +12,15 @@ from typing import Mapping, Sequence
 
 from tfx_balance import keys
 from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
-from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of
+from tfx_balance.core.balanced_input.multilabel_dataset import (
+    group_weights,
+    label_spec,
+    merged_groups,
+    multi_hot_fn,
+    multilabel_of,
+)
+from tfx_balance.core.balanced_input.multilabel_plan import MultiLabelLayoutPlan
+from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of, load_plans
 from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
 from tfx_balance.core.errors import ConfigError, DataError
@@ -28,17 +36,37 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
     """Batches after which every sampled class has been seen once in full.
 
     With uniform weights that is the largest class (``ceil(n_max / (B / K))`` when ``K | B``);
-    with ``weights``, the class that needs the most batches at its share. ``plan_or_files`` is
+    with ``weights``, the class that needs the most batches at its share. For a multi-label
+    layout: batches until every drawn group was seen once in full (``weights``: ``{label: w}``). ``plan_or_files`` is
     what :func:`balanced_dataset` takes (e.g. ``fn_args.train_files``), a :class:`LayoutPlan`, or
     ``[(split_dir, plan)]``.
     """
     if isinstance(plan_or_files, LayoutPlan):
         p = plan_or_files
         classes = MergedClasses(p.label_feature, p.classes, p.counts, p.files)
+        multi = p if isinstance(p, MultiLabelLayoutPlan) else None
     else:
-        classes = classes_of(plan_or_files)
+        located = located_plans(plan_or_files)
+        multi = multilabel_of(located)
+        classes = merged_groups(located) if multi else classes_of(located)
+    if multi is not None:  # groups weighted by their draws per epoch
+        weights = group_weights(multi, weights)
     shares = resolve_weights(weights, classes.names, batch_size)
     return batches_to_cover(shares, batch_size, classes.counts)
+
+
+def located_plans(plan_or_files) -> list:
+    """``[(split_dir, plan)]`` as given, or of the files named by patterns."""
+    if (
+        isinstance(plan_or_files, (list, tuple))
+        and plan_or_files
+        and all(isinstance(p, tuple) and len(p) == 2 for p in plan_or_files)
+        and all(isinstance(p[1], LayoutPlan) for p in plan_or_files)
+    ):
+        return list(plan_or_files)
+    if isinstance(plan_or_files, LayoutPlan):
+        return classes_of(plan_or_files)  # raises the ConfigError that says what to pass
+    return load_plans(plan_or_files)
 
 
 def _peek_feature_names(files: Sequence[str]) -> set:
@@ -87,7 +115,7 @@ def provenance_spec(schema, names: Sequence[str]) -> dict:
     return spec
 
 
-def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor, provenance):
+def _decoder(classes, schema, tf_transform_output, data_accessor, provenance, label_spec=None):
     """Returns ``(parse_fn, transform_fn)`` for batches of serialized examples."""
     import tensorflow as tf
 
@@ -113,6 +141,8 @@ def _decoder(classes: MergedClasses, schema, tf_transform_output, data_accessor,
             'tf_transform_output to parse the examples; pass schema=... or tf_transform_output=...'
             + (' (data_accessor also needs the schema).' if data_accessor is not None else '.')
         )
+    if label_spec is not None:  # a multi-label layout: the label parsed as a list or vector
+        spec = {**spec, classes.label_feature: label_spec}
     decode = getattr(data_accessor, 'data_view_decode_fn', None) if data_accessor else None
 
     def parse(serialized):
@@ -157,7 +187,11 @@ def balanced_dataset(
         transformed feature spec.
       weights: ``None`` for uniform, or ``{class: weight}`` (class by name, int or bytes);
         classes left out get weight 0. Per batch, class ``k`` gets ``floor`` or ``ceil`` of
-        ``B * w_k / sum(w)`` examples, following a fixed schedule.
+        ``B * w_k / sum(w)`` examples, following a fixed schedule. Multi-label layouts
+        (``BalancedInputGen(multi_label=...)``): ``None`` draws the groups as the plan says;
+        ``{label: weight}`` aims the ``'label_balanced'`` rule at those relative label
+        frequencies. The label is then a dense int64 multi-hot ``[B, L]`` in the order of
+        :func:`~tfx_balance.core.balanced_input.label_names`.
       seed: seed of the per-class shuffles (same seed, same stream).
       label_key: feature popped as the label after parsing/transforming (default
         ``label_feature``; set it when the transform renames the label).
@@ -181,7 +215,12 @@ def balanced_dataset(
     """
     import tensorflow as tf
 
-    classes = classes_of(file_pattern_or_list)
+    located = located_plans(file_pattern_or_list)
+    multi = multilabel_of(located)
+    classes = merged_groups(located) if multi else classes_of(located)
+    to_label = multi_hot_fn(multi) if multi else None
+    if multi is not None:  # the groups, weighted by their draws per epoch
+        weights = group_weights(multi, weights)
     groups, grouped = record_groups(
         file_pattern_or_list,
         batch_size,
@@ -195,7 +234,14 @@ def balanced_dataset(
     if isinstance(provenance_features, str):
         provenance_features = (provenance_features,)
     provenance = tuple(provenance_features or ())
-    parse, layer = _decoder(classes, schema, tf_transform_output, data_accessor, provenance)
+    parse, layer = _decoder(
+        classes,
+        schema,
+        tf_transform_output,
+        data_accessor,
+        provenance,
+        label_spec(multi) if multi else None,
+    )
     label_key = label_key or label_feature
 
     def to_pair(serialized):
@@ -214,7 +260,7 @@ def balanced_dataset(
                 'after parsing/transforming, or add it to the schema.'
             )
         label = features.pop(label_key)
-        return features, label
+        return features, label if to_label is None else to_label(label)
 
     autotune = tf.data.AUTOTUNE
     if grouped:

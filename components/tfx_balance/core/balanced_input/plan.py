@@ -99,6 +99,19 @@ class LayoutPlan:
         )
 
 
+# Plan kinds besides LayoutPlan: {key of their section in a split's JSON: plan class}; the
+# multi-label plan (multilabel_plan.py) registers itself here.
+PLAN_KINDS: Dict[str, type] = {}
+
+
+def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
+    """The plan of one split of ``balance_plan.json`` (of the kind its sections say)."""
+    for key, kind in PLAN_KINDS.items():
+        if key in obj:
+            return kind.from_json(split, obj)
+    return LayoutPlan.from_json(split, obj)
+
+
 def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
     """Returns ``(n / (K * n_c), log(n_c / n))`` per class for the given class counts."""
     n, k = sum(counts), len(counts)
@@ -220,7 +233,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
                 f'was passed through unchanged); laid-out splits: {laid_out}. Add '
                 f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
             )
-        result.append((split_dir, LayoutPlan.from_json(split, doc['splits'][split])))
+        result.append((split_dir, plan_from_json(split, doc['splits'][split])))
     return result
 
 

@@ -20,7 +20,12 @@ from tfx_balance.core.balanced_input.memory import (
     load_classes,
     memory_groups,
 )
-from tfx_balance.core.balanced_input.plan import COMPONENT, check_layout, classes_of
+from tfx_balance.core.balanced_input.multilabel_dataset import (
+    group_weights,
+    merged_groups,
+    multilabel_of,
+)
+from tfx_balance.core.balanced_input.plan import COMPONENT, check_layout, classes_of, load_plans
 from tfx_balance.core.balanced_input.schedule import (
     batch_order,
     batch_rows,
@@ -157,10 +162,17 @@ def record_groups(
 ):
     """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
     else batches (``tf.string [B]``). ``classes``: ``classes_of(file_pattern_or_list)`` if the
-    caller has it already (the plan is then read once)."""
+    caller has it already (the plan is then read once; for a multi-label layout the caller then
+    passes the groups and their weights). A multi-label layout's groups are drawn at their
+    draws per epoch (``weights``: ``{label: w}``)."""
     import tensorflow as tf
 
-    classes = classes or classes_of(file_pattern_or_list)
+    if classes is None:
+        located = load_plans(file_pattern_or_list)
+        multi = multilabel_of(located)
+        classes = merged_groups(located) if multi else classes_of(located)
+        if multi is not None:  # a multi-label layout: groups weighted by their draws
+            weights = group_weights(multi, weights)
     if label_feature is not None and label_feature != classes.label_feature:
         raise ConfigError(
             f"label_feature '{label_feature}' differs from the label the files were laid out "

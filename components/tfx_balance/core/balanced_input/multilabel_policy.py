@@ -1,0 +1,185 @@
+"""Group draws of a multi-label stream: the ``'repeat_factor'`` and ``'label_balanced'`` policies.
+
+A multi-label split is laid out per *group*: an example's group is its rarest label (lowest
+count in the split; ties by the canonical label order), and examples without a label form their
+own group (the last). A policy gives each group ``g`` an integer number of draws per epoch
+``D_g``; the reader draws group ``g`` at the exact share ``D_g / E`` (``E = sum D``) and reads it
+in passes (every example once per pass), so after ``j`` draws of group ``g`` each of its ``n_g``
+examples was drawn ``floor(j / n_g)`` or ``ceil(j / n_g)`` times.
+
+- ``'repeat_factor'`` (LVIS; Detectron2's ``RepeatFactorTrainingSampler``): a group of label
+  ``l`` has ``r_g = max(1, sqrt(t / f_l))``, ``f_l`` the share of examples carrying ``l``; the
+  no-label group has ``r = 1``. ``D_g = round(n_g * r_g)``: per epoch each example of the group
+  is drawn ``floor(D_g / n_g)`` or ``ceil(D_g / n_g)`` times (``r_g`` rounded to ``1 / n_g``).
+- ``'label_balanced'``: the epoch is ``n`` draws; the no-label group keeps its share of the data
+  and the labelled groups share the rest so that every label gets the same expected frequency
+  ``c`` in the stream where co-occurrence allows. Labels in rarity order (rarest first), group
+  ``h`` gets ``w_h = max(0, target_h * c - sum_{g rarer} w_g * a_g(h))`` (``a_g(h)`` the share of
+  group ``g``'s examples carrying label ``h``): a triangular system, as group ``g`` only holds
+  labels at least as common as its own. Guarantee: every label that is the rarest label of some
+  example gets frequency exactly ``c`` unless its co-occurrence with rarer labels alone exceeds
+  ``c`` (its group is then not drawn at all, ``w_h = 0``); a label that never is an example's
+  rarest label (it only occurs with rarer ones) has no group, so its frequency is whatever its
+  co-occurrence gives. ``expected_frequency`` in the plan says what every label gets. This is
+  the equal-frequency point of the triangular system, not the largest possible minimum frequency
+  (favouring groups that carry several labels could raise the minimum, unequally).
+
+Example:
+    >>> counts = [[6, 0], [0, 2]]  # group of label 'a': 6 examples; of 'b': 2 (no co-occurrence)
+    >>> draws = group_draws('label_balanced', [6, 2], [0, 1], counts, [6, 2], n=8)
+    >>> draws
+    [4, 4]
+    >>> expected_frequencies(draws, [6, 2], counts)
+    [0.5, 0.5]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from tfx_balance.core.errors import ConfigError
+
+POLICIES = ('label_balanced', 'repeat_factor')
+DEFAULT_POLICY = 'label_balanced'
+DEFAULT_REPEAT_THRESHOLD = 0.1
+NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no label has it)
+
+
+def check_policy(policy, repeat_threshold) -> tuple:
+    """``(policy, repeat_threshold)`` checked: a known policy, a threshold in ``(0, 1]``."""
+    if policy not in POLICIES:
+        raise ConfigError(
+            f"policy must be 'label_balanced' or 'repeat_factor' (with multi_label), got "
+            f'{policy!r}.'
+        )
+    t = repeat_threshold
+    ok = isinstance(t, numbers.Real) and not isinstance(t, bool) and math.isfinite(t)
+    if not ok or not 0 < t <= 1:
+        raise ConfigError(
+            f'repeat_threshold must be a number in (0, 1] (the label frequency below which '
+            f'examples are repeated), got {t!r}; e.g. repeat_threshold=0.1.'
+        )
+    return policy, float(t)
+
+
+def rarest_labels(label_counts: Sequence[int]) -> np.ndarray:
+    """The rarity rank of every label: position in the order (count, canonical index)."""
+    order = sorted(range(len(label_counts)), key=lambda i: (label_counts[i], i))
+    rank = np.empty(len(label_counts), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def group_of(labels: Sequence[int], rank: np.ndarray) -> int:
+    """The label index of an example's group (its rarest label), or -1 without a label."""
+    return min(labels, key=lambda i: rank[i]) if labels else -1
+
+
+def repeat_factors(group_labels, label_counts, n: int, threshold: float) -> list:
+    """``max(1, sqrt(t / f_l))`` per group (``f_l`` the share of examples carrying ``l``)."""
+    return [
+        1.0 if g < 0 else max(1.0, math.sqrt(threshold / (label_counts[g] / n)))
+        for g in group_labels
+    ]
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> list:
+    """Integers summing to ``total`` in proportion to ``shares``; a positive share gets >= 1."""
+    raw = shares / shares.sum() * total
+    out = np.floor(raw).astype(np.int64)
+    out[(shares > 0) & (out == 0)] = 1
+    left = total - int(out.sum())
+    if left > 0:
+        order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - math.floor(raw[i])), i))
+        for i in order[:left]:
+            out[i] += 1
+    return out.tolist()
+
+
+def group_draws(
+    policy: str,
+    group_sizes: Sequence[int],
+    group_labels: Sequence[int],
+    group_label_counts,
+    label_counts: Sequence[int],
+    n: int,
+    threshold: float = DEFAULT_REPEAT_THRESHOLD,
+    targets: Sequence[float] | None = None,
+) -> list:
+    """Draws per epoch ``D_g`` of every group (see the module docstring for the rules).
+
+    ``group_label_counts[g][l]``: examples of group ``g`` carrying label ``l``; ``group_labels[g]``
+    the label index of group ``g`` (-1: the no-label group); ``targets``: relative target
+    frequency per label for ``'label_balanced'`` (default all 1).
+    """
+    sizes = np.asarray(group_sizes, dtype=np.float64)
+    if policy == 'repeat_factor':
+        factors = repeat_factors(group_labels, label_counts, n, threshold)
+        return [int(round(s * r)) for s, r in zip(group_sizes, factors)]
+    share = np.asarray(group_label_counts, dtype=np.float64) / sizes[:, None]  # a_g(l)
+    targets = np.ones(len(label_counts)) if targets is None else np.asarray(targets, float)
+    rank = rarest_labels(label_counts)
+    weight = np.zeros(len(group_sizes))
+    received = np.zeros(len(label_counts))  # frequency each label has from the groups so far
+    for g in sorted(
+        range(len(group_labels)),
+        key=lambda g: rank[group_labels[g]] if group_labels[g] >= 0 else len(rank),
+    ):
+        label = group_labels[g]
+        if label < 0:
+            continue
+        weight[g] = max(0.0, targets[label] - received[label])
+        received += weight[g] * share[g]
+    if weight.sum() <= 0:
+        raise ConfigError(
+            'weights give no group a positive weight: every weight is 0, or every label with a '
+            'positive weight only occurs together with rarer labels, so it has no group of its '
+            'own. Give a positive weight to at least one label that has a group (the groups of '
+            'balance_plan.json).'
+        )
+    unlabelled = [g for g, label in enumerate(group_labels) if label < 0]
+    labelled_total = n - sum(group_sizes[g] for g in unlabelled)
+    draws = [0] * len(group_sizes)
+    for g in unlabelled:
+        draws[g] = int(group_sizes[g])
+    labelled = [g for g in range(len(group_sizes)) if group_labels[g] >= 0]
+    for g, d in zip(labelled, _largest_remainder(weight[labelled], labelled_total)):
+        draws[g] = d
+    return draws
+
+
+def expected_frequencies(draws, group_sizes, group_label_counts) -> list:
+    """Share of the stream's examples carrying each label: ``sum_g D_g / E * a_g(l)``."""
+    d = np.asarray(draws, dtype=np.float64)
+    share = np.asarray(group_label_counts, dtype=np.float64)
+    share = share / np.asarray(group_sizes, dtype=np.float64)[:, None]
+    return (d @ share / d.sum()).tolist()
+
+
+def label_targets(weights: Mapping, labels: Sequence[str]) -> list:
+    """Relative target frequency per label from ``{label: weight}`` (labels left out: 0)."""
+    if not isinstance(weights, Mapping) or not weights:
+        raise ConfigError(
+            f'weights must be None or a non-empty {{label: weight}} dict, got {weights!r}.'
+        )
+    targets = [0.0] * len(labels)
+    for key, value in weights.items():
+        name = key.decode('utf-8', 'backslashreplace') if isinstance(key, bytes) else str(key)
+        if name not in labels:
+            shown = ', '.join(labels[:20]) + (', ...' if len(labels) > 20 else '')
+            raise ConfigError(
+                f'weights name label {key!r}, which is not in the balance plan; labels in the '
+                f'plan: {shown}. Fix the label name (labels are matched by their string form, '
+                "e.g. 3 or '3'; multi_hot positions by number)."
+            )
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value < 0:
+            raise ConfigError(
+                f'weight of label {name!r} must be a finite number >= 0, got {value!r}.'
+            )
+        targets[labels.index(name)] = float(value)
+    return targets

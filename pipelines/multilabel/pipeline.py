@@ -1,0 +1,131 @@
+"""The multi-label sample pipeline (``make demo-multilabel``): long-tailed digit tiles end to end.
+
+ImportExampleGen -> StratifiedSplitter (``multi_label='multi_hot'``: every label stratified at
+once) -> ImportSchemaGen (schemas/multilabel.pbtxt) + StatisticsGen -> ExampleValidator
++ ClassDistributionValidator ('StratifiedCheck': label prevalence and cardinality alike in every
+split, counted from the examples) -> BalancedInputGen (``multi_label='multi_hot'``,
+``policy='label_balanced'``) -> Trainer (balanced_dataset) and a baseline Trainer (plain input,
+the same model, steps and seed on the raw training split) -> Evaluator (per-label and macro
+recall over the labels of both models on the untouched test split; the gate:
+``macro_label_recall`` >= ``MIN_MACRO_RECALL`` and >= the baseline's + ``MIN_IMPROVEMENT``)
+-> Pusher.
+
+There is no augmentation and no Transform: the tiles are stored as the model's 256 floats.
+
+:func:`create_pipeline` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
+Kubeflow (``run_kubeflow.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from tfx import v1 as tfx
+
+from pipelines.common.pipeline import (
+    Sample,
+    assemble,
+    gate_and_push,
+    trainer_pair,
+    validated_splits,
+)
+from tfx_balance import BalancedInputGen
+
+PIPELINE_NAME = 'tfx-balance-multilabel'
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SCHEMA_FILE = os.path.join(REPO, 'schemas', 'multilabel.pbtxt')
+LABEL = 'labels'
+LABELS = [str(digit) for digit in range(10)]  # multi-hot position k = digit k
+SPLITS = {'train': 7, 'eval': 1, 'test': 2}
+TRAIN_STEPS = 600
+POLICY = 'label_balanced'
+# The model gate. Whole-pipeline runs with seeds 0-2 (data and models) gave the balanced model
+# macro recall over the labels 0.749, 0.690, 0.696 and the baseline 0.652, 0.617, 0.635 (gains
+# 0.097, 0.072, 0.060): every baseline fails 0.66, every balanced model passes both bounds.
+MIN_MACRO_RECALL = 0.66
+MIN_IMPROVEMENT = 0.03
+SAMPLE = Sample(
+    label=LABEL,
+    splits=SPLITS,
+    module_dir=HERE,
+    augmenter={},  # no augmentation
+    batch_size=50,  # 5 per label in a label-balanced batch
+    classes=LABELS,
+    min_macro_recall=MIN_MACRO_RECALL,
+    min_improvement=MIN_IMPROVEMENT,
+    multi_label='multi_hot',
+)
+
+
+def create_pipeline(
+    root: str,
+    data_root: str | None = None,
+    schema_file: str = SCHEMA_FILE,
+    train_steps: int = TRAIN_STEPS,
+    seed: int = 0,
+    beam_args: list | None = None,
+    metadata_path: str | None = None,
+    serving_dir: str | None = None,
+    pipeline_name: str = PIPELINE_NAME,
+) -> tfx.dsl.Pipeline:
+    """Builds the multi-label pipeline.
+
+    Args:
+      root: pipeline root (local path, gs:// or s3://).
+      data_root: folder with the tiles written by ``pipelines/multilabel/dataset.py`` (default
+        ``<root>/data``).
+      schema_file: curated TFDV schema of the raw data.
+      train_steps: training steps of both models (same for balanced and baseline).
+      seed: seed of every component that has one.
+      beam_args: Beam pipeline args (default: in-process DirectRunner).
+      metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
+      serving_dir: Pusher destination (default ``<root>/serving``).
+      pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
+    """
+    example_gen = tfx.components.ImportExampleGen(
+        input_base=data_root or os.path.join(root, 'data')
+    )
+    splitter, schema, statistics, example_validator, splits_check = validated_splits(
+        example_gen, SAMPLE, schema_file, seed
+    )
+    balanced_input = BalancedInputGen(
+        examples=splitter.outputs['examples'],
+        label_feature=LABEL,
+        splits=['train'],
+        seed=seed,
+        multi_label=SAMPLE.multi_label,
+        policy=POLICY,
+    )
+    balanced_input.add_upstream_node(splits_check)  # train only on stratified splits
+    balanced_trainer, baseline_trainer = trainer_pair(
+        SAMPLE,
+        balanced_examples=balanced_input.outputs['examples'],
+        plain_examples=splitter.outputs['examples'],
+        schema=schema,
+        train_steps=train_steps,
+        seed=seed,
+    )
+    baseline_trainer.add_upstream_node(splits_check)
+    evaluator, pusher = gate_and_push(
+        SAMPLE, splitter.outputs['examples'], balanced_trainer, baseline_trainer, root, serving_dir
+    )
+    return assemble(
+        pipeline_name,
+        root,
+        [
+            example_gen,
+            splitter,
+            schema,
+            statistics,
+            example_validator,
+            splits_check,
+            balanced_input,
+            balanced_trainer,
+            baseline_trainer,
+            evaluator,
+            pusher,
+        ],
+        metadata_path,
+        beam_args,
+    )

@@ -15,10 +15,10 @@ TRAIN += [example(tags=['a'], x=float(i)) for i in range(2, 8)]
 TRAIN += [example(tags=[], x=8.0), example(x=9.0)]
 
 
-def test_multi_label_split_is_laid_out_per_rarest_label_with_the_plan(tmp_path, caplog):
+def test_multi_label_split_is_laid_out_per_rarest_label_with_the_plan(tmp_path):
     from tests.support.artifacts import read_split
+    from tfx_balance.balanced_input_gen.executor import plan_table
 
-    caplog.set_level('INFO')
     _, output = run_executor(
         tmp_path,
         {'train': TRAIN, 'eval': TRAIN[:2]},
@@ -43,7 +43,8 @@ def test_multi_label_split_is_laid_out_per_rarest_label_with_the_plan(tmp_path, 
     assert groups == [('a', 6, 6), ('b', 2, round(2 * 2.5**0.5)), ('', 2, 2)]
     assert [(r['label'], r['count']) for r in ml['labels']] == [('a', 8), ('b', 2)]
     assert [r['expected_frequency'] for r in ml['labels']] == [9 / 11, 3 / 11]
-    assert 'stream freq' in caplog.text and '(no label)' in caplog.text
+    table = plan_table(doc)  # what the executor logs
+    assert 'stream freq' in table and '(no label)' in table and "policy 'repeat_factor'" in table
 
 
 def test_component_takes_the_multi_label_arguments():

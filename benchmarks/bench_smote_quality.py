@@ -1,18 +1,37 @@
 """Which augmentation to try first: balanced accuracy of one classifier per resampling (issue 28).
 
 Three datasets that ship with scikit-learn, made imbalanced (the first ``n`` rows of each class):
-digits (178 ... 12), breast cancer (212 malignant, 53 benign) and wine (59, 20, 12). Per seed
-(0-4): a stratified 70/30 train/test split; the train split resampled to the largest class by
-no resampling, BalancedAugment's ``copy``, ``numeric``, ``interpolate`` and ``smote`` (k=5, the
-features as given), and imbalanced-learn's ``SMOTE(k_neighbors=5)``; the same classifier
-(``StandardScaler`` + ``LogisticRegression``) trained on each and scored by balanced accuracy on
-the untouched test split. The table is the mean over the seeds. Our ``smote`` is the same method
-as imbalanced-learn's, so the two should agree within noise (goal: within 0.01).
+digits (178 ... 12), breast cancer (212 malignant, 53 benign) and wine (59, 20, 12).
 
-Run alone: ``python -m benchmarks.bench_smote_quality [seeds]`` (about 3 minutes on 2 shared
-cores; in-process DirectRunner, one Beam pipeline per dataset and seed); ``make bench`` runs
-:func:`quality_job` in a fresh process (section ``smote_quality``; goal
-``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
+Protocol (the same for every method): per seed (0-4), a stratified 5-fold cross-validation
+(``StratifiedKFold(5, shuffle=True, random_state=seed)``). In each fold the 4/5 training part is
+resampled to its largest class by no resampling, BalancedAugment's ``copy``, ``numeric``,
+``interpolate`` and ``smote`` (k=5, the features as given), and imbalanced-learn's
+``SMOTE(k_neighbors=5, random_state=run)`` (``run`` = seed x 5 + fold); the same classifier
+(``StandardScaler`` + ``LogisticRegression``) is trained on each and predicts the held-out fold.
+A seed's score is the balanced accuracy of its out-of-fold predictions: every example is tested
+exactly once per seed, so the rarest class counts with all its examples (12 on wine), not with
+the 3 or 4 of a single test split. The headline is the mean over the seeds; the report adds the
+spread (standard deviation over the seeds) of the ``smote`` - imbalanced-learn difference. Our
+``smote`` is the same method as imbalanced-learn's (partners uniform among the 5 nearest
+same-class neighbours, one ``u ~ U(0, 1)`` per example), so the two should agree within noise
+(goal: within 0.01).
+
+All the training parts of a dataset (seeds x folds) go through one Beam pipeline: BalancedAugment
+rebalances every class separately, so the runs are its classes, labelled ``run x C + class``
+(``C`` classes), with a dict target (each run's largest class). A run's classes are then rebalanced
+exactly as that run's training part alone would be, with its own random draws: they come from
+each example's content, label included (``seed`` = 0 throughout).
+
+Run alone: ``python -m benchmarks.bench_smote_quality [seeds [dataset ...]]`` (seeds 0 .. n-1,
+datasets by name prefix; about 4 minutes at the defaults on 2 shared cores, in-process
+DirectRunner); ``make bench`` runs :func:`quality_job` in a fresh process
+(section ``smote_quality``; goal ``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev
+(benchmark) dependency only.
+
+Example::
+
+    python -m benchmarks.bench_smote_quality 20 wine  # wine alone, seeds 0-19
 """
 
 from __future__ import annotations
@@ -26,6 +45,7 @@ import numpy as np
 METHODS = ('none', 'copy', 'numeric', 'interpolate', 'smote', 'imblearn SMOTE')
 AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'smote')
 SEEDS = (0, 1, 2, 3, 4)
+FOLDS = 5
 
 
 def datasets(only=None) -> dict:
@@ -50,6 +70,18 @@ def _first(X, y, counts):
     return X[keep], y[keep]
 
 
+def runs(y, seeds) -> list:
+    """``[(seed, fold, train indices, test indices)]``: the folds of every seed, seed-major."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out = []
+    for seed in seeds:
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+        split = folds.split(np.zeros(len(y)), y)
+        out += [(seed, fold, train, test) for fold, (train, test) in enumerate(split)]
+    return out
+
+
 def _records(X, y) -> list:
     from tensorflow.core.example import example_pb2
 
@@ -67,23 +99,35 @@ def _column(i: int) -> str:
     return f'x{i:02d}'
 
 
-def _augmented(X, y, seed: int, work: str) -> dict:
-    """``{augmentation: (X, y)}``: the train split rebalanced to its largest class."""
+def _augmented(X, y, folds, work: str) -> dict:
+    """``{augmentation: [(X, y) per run]}``: each run's training part rebalanced to its largest
+    class, all runs in one pipeline (their classes relabelled ``run x C + class``)."""
     import apache_beam as beam
     import tensorflow as tf
-    from tensorflow.core.example import example_pb2
 
     from tfx_balance.core.augment import RECORDS, BalancedAugment
 
-    records = _records(X, y)
+    width = int(y.max()) + 1
+    labels = [r * width + y[train] for r, (_, _, train, _) in enumerate(folds)]
+    records = _records(
+        np.concatenate([X[train] for _, _, train, _ in folds]), np.concatenate(labels)
+    )
+    target = {}
+    for r, (_, _, train, _) in enumerate(folds):
+        counts = np.bincount(y[train], minlength=width)
+        target.update({r * width + int(c): int(counts.max()) for c in np.flatnonzero(counts)})
+    source = os.path.join(work, 'input')
+    with tf.io.TFRecordWriter(source) as writer:  # read from a file: a Create would pickle them
+        for record in records:
+            writer.write(record)
     with beam.Pipeline() as p:
         for name in AUGMENTATIONS:
             out = p | f'Run[{name}]' >> BalancedAugment(
-                lambda: beam.Create(records),
+                lambda: beam.io.ReadFromTFRecord(source),
                 label_feature='label',
-                target='max',
+                target=target,
                 augmentation=name,
-                seed=seed,
+                seed=0,
             )
             path = os.path.join(work, name)
             _ = out[RECORDS] | f'Write[{name}]' >> beam.io.WriteToTFRecord(
@@ -91,52 +135,76 @@ def _augmented(X, y, seed: int, work: str) -> dict:
             )
     result = {}
     for name in AUGMENTATIONS:
-        rows, labels = [], []
-        for r in tf.data.TFRecordDataset(os.path.join(work, name)):
-            f = example_pb2.Example.FromString(r.numpy()).features.feature
-            rows.append(np.array([f[_column(i)].float_list.value[0] for i in range(X.shape[1])]))
-            labels.append(f['label'].int64_list.value[0])
-        result[name] = (np.stack(rows), np.array(labels))
+        rows, label = _read(os.path.join(work, name), X.shape[1])
+        result[name] = [
+            _sorted(rows[label // width == r], label[label // width == r] % width)
+            for r in range(len(folds))
+        ]
     return result
 
 
-def _score(X_train, y_train, X_test, y_test) -> float:
+def _read(path: str, width: int) -> tuple:
+    """The float columns and labels of the records in ``path`` (parsed in batches)."""
+    import tensorflow as tf
+
+    spec = {_column(i): tf.io.FixedLenFeature([], tf.float32) for i in range(width)}
+    spec['label'] = tf.io.FixedLenFeature([], tf.int64)
+    rows, labels = [], []
+    for batch in tf.data.TFRecordDataset(path).batch(4096):
+        parsed = tf.io.parse_example(batch, spec)
+        rows.append(np.stack([parsed[_column(i)].numpy() for i in range(width)], axis=1))
+        labels.append(parsed['label'].numpy())
+    return np.concatenate(rows).astype(np.float64), np.concatenate(labels)
+
+
+def _sorted(X, y) -> tuple:
+    """Rows in a fixed order (by label, then values): the classifier sees the same input
+    whatever order the pipeline wrote them in."""
+    order = np.lexsort(tuple(X.T[::-1]) + (y,))
+    return X[order], y[order]
+
+
+def _predict(X_train, y_train, X_test) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import balanced_accuracy_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     model.fit(X_train, y_train)
-    return balanced_accuracy_score(y_test, model.predict(X_test))
+    return model.predict(X_test)
 
 
 def run(seeds=SEEDS, only=None) -> dict:
-    """``{dataset: {method: mean balanced accuracy}}`` (``only``: see :func:`datasets`)."""
+    """``{dataset: {method: [balanced accuracy per seed]}}`` (``only``: see :func:`datasets`)."""
     from imblearn.over_sampling import SMOTE
-    from sklearn.model_selection import train_test_split
+    from sklearn.metrics import balanced_accuracy_score
 
     table = {}
     for name, (X, y) in datasets(only).items():
         X = X.astype(np.float32).astype(np.float64)  # the values tf.Examples hold
-        scores = {m: [] for m in METHODS}
-        for seed in seeds:
-            X_tr, X_te, y_tr, y_te = train_test_split(
-                X, y, test_size=0.3, stratify=y, random_state=seed
-            )
-            scores['none'].append(_score(X_tr, y_tr, X_te, y_te))
-            with tempfile.TemporaryDirectory() as work:
-                for method, (Xa, ya) in _augmented(X_tr, y_tr, seed, work).items():
-                    scores[method].append(_score(Xa, ya, X_te, y_te))
-            Xs, ys = SMOTE(k_neighbors=5, random_state=seed).fit_resample(X_tr, y_tr)
-            scores['imblearn SMOTE'].append(_score(Xs, ys, X_te, y_te))
-        table[name] = {m: float(np.mean(v)) for m, v in scores.items()}
+        folds = runs(y, seeds)
+        with tempfile.TemporaryDirectory() as work:
+            ours = _augmented(X, y, folds, work)
+        predicted = {m: {seed: np.full_like(y, -1) for seed in seeds} for m in METHODS}
+        for r, (seed, fold, train, test) in enumerate(folds):
+            smote = SMOTE(k_neighbors=5, random_state=seed * FOLDS + fold)
+            fits = {
+                'none': (X[train], y[train]),
+                **{method: ours[method][r] for method in AUGMENTATIONS},
+                'imblearn SMOTE': smote.fit_resample(X[train], y[train]),
+            }
+            for method, (Xt, yt) in fits.items():
+                predicted[method][seed][test] = _predict(Xt, yt, X[test])
+        table[name] = {
+            m: [float(balanced_accuracy_score(y, predicted[m][seed])) for seed in seeds]
+            for m in METHODS
+        }
         print(markdown({name: table[name]}).splitlines()[-1], file=sys.stderr, flush=True)
     return table
 
 
 def quality_job(seeds=SEEDS, only=None) -> dict:
-    """:func:`run` as a benchmark job: its wall time, the table and the seeds."""
+    """:func:`run` as a benchmark job: its wall time, the table (means), the scores per seed."""
     from benchmarks import common
 
     out = {}
@@ -145,31 +213,44 @@ def quality_job(seeds=SEEDS, only=None) -> dict:
     return {
         'seconds': seconds,
         'examples_written': 0,
-        'table': out,
+        'table': {
+            name: {m: float(np.mean(v)) for m, v in row.items()} for name, row in out.items()
+        },
+        'per_seed': out,
         'seeds': list(seeds),
+        'folds': FOLDS,
         'one_example': steps,
     }
 
 
 def one_example(y, seeds: int) -> float:
-    """How much one test example of the rarest class moves the mean balanced accuracy over
-    ``seeds`` seeds (balanced accuracy is the mean of per-class recalls)."""
-    from sklearn.model_selection import train_test_split
-
-    _, y_test = train_test_split(y, test_size=0.3, stratify=y, random_state=0)
-    counts = np.bincount(y_test)
+    """How much one example of the rarest class moves the mean balanced accuracy over ``seeds``
+    seeds (balanced accuracy is the mean of per-class recalls; every example is tested once per
+    seed)."""
+    counts = np.bincount(y)
     counts = counts[counts > 0]
     return 1.0 / (len(counts) * counts.min()) / seeds
 
 
-def markdown(table: dict) -> str:
-    lines = ['| data (class counts) | ' + ' | '.join(METHODS) + ' |']
-    lines.append('|---|' + '---:|' * len(METHODS))
-    for name, row in table.items():
-        lines.append(f'| {name} | ' + ' | '.join(f'{row[m]:.3f}' for m in METHODS) + ' |')
+def difference(scores: dict) -> tuple:
+    """``(mean, std)`` over the seeds of ``smote`` - imbalanced-learn's SMOTE (std None with one
+    seed; ddof 1)."""
+    diff = np.subtract(scores['smote'], scores['imblearn SMOTE'])
+    return float(diff.mean()), float(diff.std(ddof=1)) if len(diff) > 1 else None
+
+
+def markdown(per_seed: dict) -> str:
+    """The table of means, with the smote - imblearn difference's mean and spread over seeds."""
+    lines = ['| data (class counts) | ' + ' | '.join(METHODS) + ' | smote - imblearn (std) |']
+    lines.append('|---|' + '---:|' * (len(METHODS) + 1))
+    for name, scores in per_seed.items():
+        mean, std = difference(scores)
+        spread = '' if std is None else f' ({std:.3f})'
+        row = ' | '.join(f'{np.mean(scores[m]):.3f}' for m in METHODS)
+        lines.append(f'| {name} | {row} | {mean:+.3f}{spread} |')
     return '\n'.join(lines)
 
 
 if __name__ == '__main__':
     seeds = SEEDS if len(sys.argv) < 2 else tuple(range(int(sys.argv[1])))
-    print(markdown(run(seeds)))
+    print(markdown(run(seeds, sys.argv[2:] or None)))

@@ -5,7 +5,7 @@ and memory (``bench_smote_speed.py``)."""
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.bench_smote_quality import METHODS
+from benchmarks.bench_smote_quality import FOLDS, METHODS, difference
 from benchmarks.goals import IMBLEARN_MEMORY_LIMIT_MIB, SMOTE_QUALITY_GOAL, SMOTE_TIME_GOAL
 
 _size = common.size_label
@@ -24,11 +24,14 @@ def goals(results: dict) -> list:
     for name, row in ((quality or {}).get('table') or {}).items():
         gap = abs(row['smote'] - row['imblearn SMOTE'])
         met = gap <= SMOTE_QUALITY_GOAL + 1e-12
+        scores = (quality.get('per_seed') or {}).get(name)
+        std = difference(scores)[1] if scores else None
+        spread = '' if std is None else f'; std over seeds {std:.3f}'
         out.append(
             (
                 f"BalancedAugmenter 'smote' mean balanced accuracy within {SMOTE_QUALITY_GOAL} "
                 f"of imbalanced-learn's SMOTE ({name.split(' (')[0]})",
-                f'{row["smote"]:.3f} vs {row["imblearn SMOTE"]:.3f} ({gap:.3f} apart)',
+                f'{row["smote"]:.3f} vs {row["imblearn SMOTE"]:.3f} ({gap:.3f} apart{spread})',
                 met,
                 '' if met else _quality_why(quality, name, gap),
             )
@@ -60,17 +63,29 @@ def goals(results: dict) -> list:
 def _quality_why(quality: dict, name: str, gap: float) -> str:
     step = (quality.get('one_example') or {}).get(name)
     seeds = len(quality['seeds'])
+    scores = (quality.get('per_seed') or {}).get(name)
+    std = difference(scores)[1] if scores else None
+    noise = ''
+    if std:
+        error = std / seeds**0.5
+        noise = (
+            f' Over the {seeds} seeds the difference (smote - imblearn) has a standard deviation '
+            f'of {std:.3f}, so its mean has a standard error of {error:.3f}: the gap is '
+            f'{gap / error:.1f} standard errors.'
+        )
     resolution = (
-        f' One test example of the rarest class moves the mean over the {seeds} seed(s) by '
+        f' One example of the rarest class moves the mean over the {seeds} seed(s) by '
         f'{step:.3f}: the gap is {gap / step:.1f} such examples.'
         if step
         else ''
     )
     return (
-        'Both are SMOTE with k=5 but draw different neighbours and gaps (other random '
-        f"numbers).{resolution} A gap of about one example is the test split's resolution "
-        '(more seeds narrow it); a larger one would be a difference in the method: compare the '
-        "two on one seed's synthetic rows."
+        'Both are SMOTE with k=5 (a partner drawn among the 5 nearest same-class neighbours, one '
+        'u per example; ours gives each source its even share of the copies, imbalanced-learn '
+        f'draws sources with replacement) with other random numbers.{noise}{resolution} A gap '
+        'within about two standard errors is what the seeds give (more seeds narrow it); a '
+        "larger one would be a difference in the method: compare the two on one run's synthetic "
+        'rows.'
     )
 
 
@@ -108,6 +123,31 @@ def imblearn_limit(speed: dict) -> str:
     )
 
 
+def _protocol(quality: dict) -> str:
+    where = f'(`benchmarks/bench_smote_quality.py`; {quality["seconds"]:.0f} s)'
+    common_part = (
+        'Datasets that ship with scikit-learn, made imbalanced (the first n rows of each class; '
+        'counts in brackets). '
+    )
+    if 'per_seed' not in quality:  # results of the earlier protocol (one 70/30 split per seed)
+        return (
+            common_part + 'Per seed: one stratified 70/30 split (the earlier protocol: re-run '
+            f'the section for cross-validated scores); mean over seeds {quality["seeds"]} {where}.'
+        )
+    folds = quality.get('folds', FOLDS)
+    return (
+        common_part + f'Per seed: a stratified {folds}-fold cross-validation (shuffled with the '
+        'seed); in each fold the training part is resampled to its largest class by each method '
+        "(ours through `BalancedAugment`, the executor's transform; imbalanced-learn's "
+        f'`SMOTE(k_neighbors=5, random_state=seed x {folds} + fold)`), `StandardScaler` + '
+        "`LogisticRegression` is trained on it and predicts the held-out fold. A seed's score is "
+        'the balanced accuracy of its out-of-fold predictions (every example tested once); the '
+        f'table is the mean over seeds {quality["seeds"]} {where}, and the last column the mean '
+        'and standard deviation over the seeds of the per-seed difference between our `smote` '
+        "and imbalanced-learn's SMOTE."
+    )
+
+
 def render(results: dict, table) -> list:
     """The RESULTS.md section (``table(header, rows)`` draws a markdown table)."""
     lines = ['### Quality: balanced accuracy per augmentation', '']
@@ -115,21 +155,17 @@ def render(results: dict, table) -> list:
     if 'missing' in quality:
         lines += [f'_{quality["missing"]}._']
     else:
-        lines += [
-            'Datasets that ship with scikit-learn, made imbalanced (the first n rows of each '
-            'class; counts in brackets). Per seed: a stratified 70/30 split; the train split '
-            'resampled to its largest class by each method (ours through `BalancedAugment`, the '
-            "executor's transform, `seed` = the seed; imbalanced-learn's "
-            '`SMOTE(k_neighbors=5, random_state=seed)`); `StandardScaler` + '
-            '`LogisticRegression` trained on it and scored by balanced accuracy on the untouched '
-            f'test split. Mean over seeds {quality["seeds"]} '
-            f'(`benchmarks/bench_smote_quality.py`; {quality["seconds"]:.0f} s).',
-            '',
-        ]
-        rows = [
-            [name] + [f'{row[m]:.3f}' for m in METHODS] for name, row in quality['table'].items()
-        ]
-        lines += table(['data (class counts)', *METHODS], rows)
+        lines += [_protocol(quality), '']
+        header = ['data (class counts)', *METHODS, 'smote - imblearn: mean (std over seeds)']
+        rows = []
+        for name, row in quality['table'].items():
+            scores = (quality.get('per_seed') or {}).get(name)
+            mean, std = (
+                difference(scores) if scores else (row['smote'] - row['imblearn SMOTE'], None)
+            )
+            spread = '' if std is None else f' ({std:.3f})'
+            rows.append([name] + [f'{row[m]:.3f}' for m in METHODS] + [f'{mean:+.3f}{spread}'])
+        lines += table(header, rows)
     lines += ['', "### Speed: 'smote' vs the I/O floor", '']
     speed = results.get('smote_speed') or {'missing': 'not measured'}
     if 'missing' in speed:

@@ -204,16 +204,25 @@ def test_readme_quotes_the_demo_time_of_results_md():
 def test_smote_goals_and_imblearn_memory_line():
     from benchmarks import report_smote
 
-    row = {m: 0.9 for m in ('none', 'copy', 'numeric', 'interpolate')}
+    row = {m: [0.9] * 5 for m in ('none', 'copy', 'numeric', 'interpolate')}
+    scores = {
+        **row,
+        'smote': [0.97, 0.95, 0.96, 0.98, 0.955],
+        'imblearn SMOTE': [0.95, 0.95, 0.94, 0.95, 0.955],
+    }  # differences 0.02, 0, 0.02, 0.03, 0: mean 0.014, std 0.0134 (ddof 1)
+    name = 'wine (59, 20, 12)'
     quality = {
         'seeds': [0, 1, 2, 3, 4],
-        'one_example': {'wine (59, 20, 12)': 1 / 60},
-        'table': {'wine (59, 20, 12)': {**row, 'smote': 0.894, 'imblearn SMOTE': 0.906}},
+        'one_example': {name: 1 / 36 / 5},
+        'per_seed': {name: scores},
+        'table': {name: {m: float(np.mean(v)) for m, v in scores.items()}},
     }
     ((goal, measured, met, why),) = report_smote.goals({'smote_quality': quality})
     assert goal.endswith("within 0.01 of imbalanced-learn's SMOTE (wine)")
-    assert measured == '0.894 vs 0.906 (0.012 apart)' and met is False
-    assert 'moves the mean over the 5 seed(s) by 0.017: the gap is 0.7 such examples' in why
+    assert measured == '0.963 vs 0.949 (0.014 apart; std over seeds 0.013)' and met is False
+    assert 'a standard deviation of 0.013, so its mean has a standard error of 0.006' in why
+    assert 'the gap is 2.3 standard errors' in why
+    assert 'moves the mean over the 5 seed(s) by 0.006: the gap is 2.5 such examples' in why
     speed = {
         'imblearn': [
             {'n': 100_000, 'seconds': 1.0, 'peak_rss_mb': 174.0},

@@ -73,23 +73,10 @@ def int_run(tmp_path_factory):
         tfma.MetricConfig(class_name=name, module='tfx_balance.metrics', config=config)
         for name in [*METRICS, 'MinLabelRecall']
     ]
-    eval_config = tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                label_key='label', prediction_key=tfma_runs.SCORES, example_weight_key='weight'
-            )
-        ],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=metrics,
-                example_weights=tfma.ExampleWeightOptions(weighted=True, unweighted=True),
-            )
-        ],
+    eval_config = tfma_runs.weighted_eval_config(metrics)
+    out = tfma_runs.evaluate(
+        tmp_path_factory, 'multi-label-int', eval_config, labels.tolist(), scores, weights
     )
-    out = tfma_runs.output_dir(tmp_path_factory, 'multi-label-int')
-    data = tfma_runs.write_examples(out + '.tfrecord', labels.tolist(), scores, weights)
-    tfma_runs.run(eval_config, data, out)
     return labels, (scores >= 0.5).astype(np.int64), weights, tfma_runs.metric_values(out)
 
 
@@ -138,11 +125,9 @@ def gated_run(tmp_path_factory):
         prediction_key=tfma_runs.SCORES,
         example_weight_key='weight',
     )
-    out = tfma_runs.output_dir(tmp_path_factory, 'multi-label-gate')
-    data = tfma_runs.write_examples(
-        out + '.tfrecord', labels.astype(float).tolist(), scores, weights
+    out = tfma_runs.evaluate(
+        tmp_path_factory, 'multi-label-gate', config, labels.astype(float).tolist(), scores, weights
     )
-    tfma_runs.run(config, data, out)
     return labels, (scores >= 0.3).astype(np.int64), weights, out
 
 

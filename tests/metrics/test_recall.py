@@ -45,26 +45,13 @@ def eval_config(class_args):
             config=json.dumps({**class_args, 'adjusted': True, 'name': 'adjusted_accuracy'}),
         )
     )
-    return tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                label_key='label', prediction_key=tfma_runs.SCORES, example_weight_key='weight'
-            )
-        ],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=metrics,
-                example_weights=tfma.ExampleWeightOptions(weighted=True, unweighted=True),
-            )
-        ],
-    )
+    return tfma_runs.weighted_eval_config(metrics)
 
 
 def run(tmp_path_factory, name, labels, scores, weights, class_args):
-    out = tfma_runs.output_dir(tmp_path_factory, name)
-    data = tfma_runs.write_examples(out + '.tfrecord', labels, scores, weights)
-    tfma_runs.run(eval_config(class_args), data, out)
+    out = tfma_runs.evaluate(
+        tmp_path_factory, name, eval_config(class_args), labels, scores, weights
+    )
     return tfma_runs.metric_values(out)
 
 

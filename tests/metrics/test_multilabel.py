@@ -14,7 +14,6 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from tests.metrics import tfma_runs
 from tfx_balance import balanced_eval_config
-from tfx_balance.core.errors import DataError
 
 NUM_LABELS = 5  # label 3 is never predicted; label 4 has no positive example
 NAMES = ['cat', 'dog', 'owl', 'emu']  # 'owl' is never predicted; 'emu' has no positive example
@@ -168,9 +167,5 @@ def test_label_vector_of_another_length_fails_the_tfma_run_with_our_message(tmp_
     data = tfma_runs.write_examples(out + '.tfrecord', rows, scores, weights)
     with pytest.raises(Exception) as info:
         tfma_runs.run(config, data, out)
-    chain, error = [], info.value
-    while error is not None:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    ours = tfma_runs.data_error_of(info.value)
     assert f'a multi-hot label vector has 2 entries ({rows[5]}) but 3 (num_labels=3)' in str(ours)

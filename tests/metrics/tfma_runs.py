@@ -76,6 +76,20 @@ def metric_values(output_path: str) -> dict:
     return values
 
 
+def data_error_of(exception):
+    """The one ``DataError`` in ``exception``'s chain of causes: TFMA wraps a combiner's error in
+    a RuntimeError ('add_input failed on ...'), ours is its cause (printed in the traceback as
+    'The above exception was the direct cause ...')."""
+    from tfx_balance.core.errors import DataError
+
+    chain = []
+    while exception is not None:
+        chain.append(exception)
+        exception = exception.__cause__ or exception.__context__
+    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    return ours
+
+
 def numpy_recalls(labels, predicted, weights, num_classes) -> dict:
     """``{class id: recall}`` for the classes with examples: a plain numpy computation."""
     labels, predicted, weights = map(np.asarray, (labels, predicted, weights))

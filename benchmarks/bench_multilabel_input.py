@@ -23,7 +23,6 @@ import argparse
 import dataclasses
 import json
 import os
-import statistics
 import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -209,24 +208,9 @@ def measure_training(n: int, plain_name: str, runs: int, work_dir: str, steps=No
         'plain read': lambda: reads.PLAIN_READS[plain_name](raw, workload),
         'balanced_dataset': lambda: balanced(pattern, workload),
     }
-    timed = steps - training.WARM_STEPS
-    models, datasets, seconds = {}, {}, {name: [] for name in inputs}
-    for name, make in inputs.items():
-        models[name], datasets[name] = _sigmoid_model(), make()
-        training._fit_seconds(
-            models[name], datasets[name], max(2 * training.WARM_STEPS, steps // 4)
-        )
-    for run in range(runs):
-        for name in reads.alternate(list(inputs), run):
-            seconds[name].append(training._fit_seconds(models[name], datasets[name], steps))
-            print(f'multi-label fit on {name}: {timed / seconds[name][-1]:.0f} steps/s')
-    rows = {
-        name: {
-            'steps_per_s': timed / statistics.median(s),
-            'runs_steps_per_s': [timed / x for x in s],
-        }
-        for name, s in seconds.items()
-    }
+    rows = training.timed_fits(
+        inputs, lambda make: (_sigmoid_model(), make()), steps, runs, 'multi-label'
+    )
     return {
         'workload': 'multi-label',
         'model': 'one sigmoid layer',

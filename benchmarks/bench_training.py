@@ -88,6 +88,35 @@ def _fit_seconds(model, dataset, steps: int) -> float:
     return marks[steps] - marks[WARM_STEPS]
 
 
+def timed_fits(inputs: dict, model_and_dataset, steps: int, runs: int, what: str) -> dict:
+    """``{input name: {'steps_per_s': median, 'runs_steps_per_s': [...]}}``: per input (name ->
+    dataset maker), ``model_and_dataset(maker)`` gives a model and its dataset, warmed up with
+    one fit; then ``runs`` rounds of one timed fit of ``steps`` each, in alternating order.
+
+    Example::
+
+        rows = timed_fits({'plain read': make_plain}, lambda make: (model(), make()), 200, 3, 'x')
+    """
+    timed = steps - WARM_STEPS
+    models, datasets, seconds = {}, {}, {name: [] for name in inputs}
+    for name, make in inputs.items():
+        models[name], datasets[name] = model_and_dataset(make)
+        # warm-up: tracing, and the first fit's slower steps (the first timed fit of a model
+        # ran up to 30% slower after a 40-step warm-up)
+        _fit_seconds(models[name], datasets[name], max(2 * WARM_STEPS, steps // 4))
+    for run in range(runs):
+        for name in reads.alternate(list(inputs), run):
+            seconds[name].append(_fit_seconds(models[name], datasets[name], steps))
+            print(f'{what} fit on {name}: {timed / seconds[name][-1]:.0f} steps/s')
+    return {
+        name: {
+            'steps_per_s': timed / statistics.median(s),
+            'runs_steps_per_s': [timed / x for x in s],
+        }
+        for name, s in seconds.items()
+    }
+
+
 def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int | None = None):
     raw_files, pattern = prepare(workload)
     steps = steps or workload.total // workload.batch
@@ -96,25 +125,12 @@ def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int 
         'plain read': lambda: plain_read(raw_files, workload),
         'balanced_dataset': lambda: reads.balanced(pattern, workload),
     }
-    timed = steps - WARM_STEPS
-    models, datasets, seconds = {}, {}, {name: [] for name in inputs}
-    for name, make in inputs.items():
-        models[name], features = _model_and_features(workload)
-        datasets[name] = make().map(features)
-        # warm-up: tracing, and the first fit's slower steps (the first timed fit of a model
-        # ran up to 30% slower after a 40-step warm-up)
-        _fit_seconds(models[name], datasets[name], max(2 * WARM_STEPS, steps // 4))
-    for run in range(runs):
-        for name in reads.alternate(list(inputs), run):
-            seconds[name].append(_fit_seconds(models[name], datasets[name], steps))
-            print(f'{workload.name} fit on {name}: {timed / seconds[name][-1]:.0f} steps/s')
-    rows = {
-        name: {
-            'steps_per_s': timed / statistics.median(s),
-            'runs_steps_per_s': [timed / x for x in s],
-        }
-        for name, s in seconds.items()
-    }
+
+    def model_and_dataset(make):
+        model, features = _model_and_features(workload)
+        return model, make().map(features)
+
+    rows = timed_fits(inputs, model_and_dataset, steps, runs, workload.name)
     return {
         'workload': workload.name,
         'model': MODELS[workload.name],

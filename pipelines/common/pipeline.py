@@ -12,8 +12,9 @@ model only when the gate blesses it).
 
 Each sample (``pipelines/digits``, ``pipelines/taxi``) supplies its ExampleGen and a
 :class:`Sample`: its label, split weights, augmentation and module files. Its parts
-(:func:`validated_splits`, :func:`trainer_pair`, :func:`gate_and_push`, :func:`assemble`) also
-build the multi-label sample (``pipelines/multilabel``), which has no augmentation or Transform.
+(:func:`validated_splits`, and :func:`train_gate_and_assemble` with :func:`trainer_pair`,
+:func:`gate_and_push` and :func:`assemble`) also build the multi-label sample
+(``pipelines/multilabel``), which has no augmentation or Transform.
 """
 
 from __future__ import annotations
@@ -154,21 +155,8 @@ def build_pipeline(
         splits=['train'],
         seed=seed,
     )
-    balanced_trainer, baseline_trainer = trainer_pair(
+    return train_gate_and_assemble(
         sample,
-        balanced_examples=balanced_input.outputs['examples'],
-        plain_examples=splitter.outputs['examples'],
-        schema=schema,
-        train_steps=train_steps,
-        seed=seed,
-        transform=transform,
-    )
-    evaluator, pusher = gate_and_push(
-        sample, splitter.outputs['examples'], balanced_trainer, baseline_trainer, root, serving_dir
-    )
-    return assemble(
-        pipeline_name,
-        root,
         [
             example_gen,
             splitter,
@@ -181,11 +169,68 @@ def build_pipeline(
             balance_check,
             transform,
             balanced_input,
-            balanced_trainer,
-            baseline_trainer,
-            evaluator,
-            pusher,
         ],
+        balanced_examples=balanced_input.outputs['examples'],
+        splitter=splitter,
+        schema=schema,
+        transform=transform,
+        pipeline_name=pipeline_name,
+        root=root,
+        train_steps=train_steps,
+        seed=seed,
+        beam_args=beam_args,
+        metadata_path=metadata_path,
+        serving_dir=serving_dir,
+    )
+
+
+def train_gate_and_assemble(
+    sample: Sample,
+    components: list,
+    *,
+    balanced_examples,
+    splitter,
+    schema,
+    pipeline_name: str,
+    root: str,
+    train_steps: int,
+    seed: int,
+    transform=None,
+    baseline_after=None,
+    beam_args: list | None = None,
+    metadata_path: str | None = None,
+    serving_dir: str | None = None,
+) -> tfx.dsl.Pipeline:
+    """The end every sample shares: :func:`trainer_pair` (balanced on ``balanced_examples``,
+    baseline on the splitter's raw examples, after ``baseline_after`` when given),
+    :func:`gate_and_push` on the splitter's test split, and :func:`assemble` of ``components``
+    followed by the two Trainers, the Evaluator and the Pusher (arguments as
+    :func:`build_pipeline`'s).
+
+    Example (after a sample's own components, as ``pipelines/multilabel`` does)::
+
+        return train_gate_and_assemble(
+            SAMPLE, [example_gen, splitter, ...], balanced_examples=..., splitter=splitter,
+            schema=schema, pipeline_name=name, root=root, train_steps=600, seed=0)
+    """
+    balanced_trainer, baseline_trainer = trainer_pair(
+        sample,
+        balanced_examples=balanced_examples,
+        plain_examples=splitter.outputs['examples'],
+        schema=schema,
+        train_steps=train_steps,
+        seed=seed,
+        transform=transform,
+    )
+    if baseline_after is not None:
+        baseline_trainer.add_upstream_node(baseline_after)
+    evaluator, pusher = gate_and_push(
+        sample, splitter.outputs['examples'], balanced_trainer, baseline_trainer, root, serving_dir
+    )
+    return assemble(
+        pipeline_name,
+        root,
+        [*components, balanced_trainer, baseline_trainer, evaluator, pusher],
         metadata_path,
         beam_args,
     )

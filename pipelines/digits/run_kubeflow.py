@@ -8,17 +8,10 @@ is read from the component image (docker/Dockerfile copies schemas/ there).
 """
 
 from pipelines.digits.pipeline import PIPELINE_NAME, create_pipeline
-from pipelines.kubeflow_samples import image_path
+from pipelines.kubeflow_samples import kubeflow_factory
 from tfx_balance import kubeflow
 
-
-def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
-    return create_pipeline(
-        root,
-        data_root=data_root,
-        schema_file=image_path('schemas/digits.pbtxt'),
-        beam_args=beam_args,
-    )
+create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/digits.pbtxt', __name__)
 
 
 if __name__ == '__main__':

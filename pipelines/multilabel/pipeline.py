@@ -22,13 +22,7 @@ import os
 
 from tfx import v1 as tfx
 
-from pipelines.common.pipeline import (
-    Sample,
-    assemble,
-    gate_and_push,
-    trainer_pair,
-    validated_splits,
-)
+from pipelines.common.pipeline import Sample, train_gate_and_assemble, validated_splits
 from tfx_balance import BalancedInputGen
 
 PIPELINE_NAME = 'tfx-balance-multilabel'
@@ -98,21 +92,8 @@ def create_pipeline(
         policy=POLICY,
     )
     balanced_input.add_upstream_node(splits_check)  # train only on stratified splits
-    balanced_trainer, baseline_trainer = trainer_pair(
+    return train_gate_and_assemble(
         SAMPLE,
-        balanced_examples=balanced_input.outputs['examples'],
-        plain_examples=splitter.outputs['examples'],
-        schema=schema,
-        train_steps=train_steps,
-        seed=seed,
-    )
-    baseline_trainer.add_upstream_node(splits_check)
-    evaluator, pusher = gate_and_push(
-        SAMPLE, splitter.outputs['examples'], balanced_trainer, baseline_trainer, root, serving_dir
-    )
-    return assemble(
-        pipeline_name,
-        root,
         [
             example_gen,
             splitter,
@@ -121,11 +102,16 @@ def create_pipeline(
             example_validator,
             splits_check,
             balanced_input,
-            balanced_trainer,
-            baseline_trainer,
-            evaluator,
-            pusher,
         ],
-        metadata_path,
-        beam_args,
+        balanced_examples=balanced_input.outputs['examples'],
+        splitter=splitter,
+        schema=schema,
+        baseline_after=splits_check,  # the baseline too trains only on stratified splits
+        pipeline_name=pipeline_name,
+        root=root,
+        train_steps=train_steps,
+        seed=seed,
+        beam_args=beam_args,
+        metadata_path=metadata_path,
+        serving_dir=serving_dir,
     )

@@ -9,18 +9,11 @@ can read and pass it as ``--data-root``; without it the spec points at this mach
 schemas/ there).
 """
 
-from pipelines.kubeflow_samples import image_path
+from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.taxi.pipeline import PIPELINE_NAME, create_pipeline
 from tfx_balance import kubeflow
 
-
-def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
-    return create_pipeline(
-        root,
-        data_root=data_root,
-        schema_file=image_path('schemas/taxi.pbtxt'),
-        beam_args=beam_args,
-    )
+create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 
 
 if __name__ == '__main__':

@@ -5,18 +5,11 @@ Usage: python -m pipelines.taxi.run_kubeflow_cv --image IMAGE [--pipeline-root g
        [--data-root gs://bucket/taxi-data]
 """
 
-from pipelines.kubeflow_samples import image_path
+from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.taxi.cv_pipeline import PIPELINE_NAME, create_pipeline
 from tfx_balance import kubeflow
 
-
-def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
-    return create_pipeline(
-        root,
-        data_root=data_root,
-        schema_file=image_path('schemas/taxi.pbtxt'),
-        beam_args=beam_args,
-    )
+create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 
 
 if __name__ == '__main__':

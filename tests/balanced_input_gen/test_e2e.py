@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.support.examples import example, write_records
+from tests.support.examples import example
 
 pytestmark = pytest.mark.e2e
 
@@ -19,33 +19,21 @@ feature { name: "label" type: INT presence { min_fraction: 1 } shape { dim { siz
 
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
-    from tfx import v1 as tfx
-
-    from tests.support.local_dag import run_local
-    from tfx_balance import BalancedInputGen
+    from tests.balanced_input_gen.trainer_runs import run_trainer_on_balanced_input
 
     root = str(tmp_path_factory.mktemp('balanced_input_e2e'))
     records = [example(x=float(c) + i / 100, label=c) for c, n in COUNTS.items() for i in range(n)]
-    write_records(os.path.join(root, 'data', 'examples.tfrecord.gz'), records)
-    schema_file = os.path.join(root, 'schema', 'schema.pbtxt')
-    os.makedirs(os.path.dirname(schema_file))
-    with open(schema_file, 'w') as f:
-        f.write(SCHEMA)
-
-    example_gen = tfx.components.ImportExampleGen(input_base=os.path.join(root, 'data'))
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file)
-    balanced = BalancedInputGen(
-        examples=example_gen.outputs['examples'], label_feature='label', splits=['train'], seed=0
+    return run_trainer_on_balanced_input(
+        'balanced-input-e2e',
+        root,
+        records,
+        SCHEMA,
+        'trainer_module.py',
+        eval_steps=2,
+        label_feature='label',
+        splits=['train'],
+        seed=0,
     )
-    trainer = tfx.components.Trainer(
-        module_file=os.path.join(os.path.dirname(__file__), 'testdata', 'trainer_module.py'),
-        examples=balanced.outputs['examples'],
-        schema=schema_gen.outputs['schema'],
-        train_args=tfx.proto.TrainArgs(num_steps=5),
-        eval_args=tfx.proto.EvalArgs(num_steps=2),
-    )
-    components = [example_gen, schema_gen, balanced, trainer]
-    return run_local('balanced-input-e2e', root, components).pipeline_root
 
 
 def test_trainer_gets_exactly_balanced_batches_and_saves_a_model(run):

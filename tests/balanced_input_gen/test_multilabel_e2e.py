@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.support.examples import example, write_records
+from tests.support.examples import example
 
 pytestmark = pytest.mark.e2e
 
@@ -21,39 +21,22 @@ SETS = [[2]] * 57 + [[2, 7]] * 3 + [[7]] * 3 + [[]] * 24
 
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
-    from tfx import v1 as tfx
-
-    from tests.support.local_dag import run_local
-    from tfx_balance import BalancedInputGen
+    from tests.balanced_input_gen.trainer_runs import run_trainer_on_balanced_input
 
     root = str(tmp_path_factory.mktemp('multilabel_input_e2e'))
     records = [example(x=float(i), tags=tags) for i, tags in enumerate(SETS)]
-    write_records(os.path.join(root, 'data', 'examples.tfrecord.gz'), records)
-    schema_file = os.path.join(root, 'schema', 'schema.pbtxt')
-    os.makedirs(os.path.dirname(schema_file))
-    with open(schema_file, 'w') as f:
-        f.write(SCHEMA)
-
-    example_gen = tfx.components.ImportExampleGen(input_base=os.path.join(root, 'data'))
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file)
-    balanced = BalancedInputGen(
-        examples=example_gen.outputs['examples'],
+    return run_trainer_on_balanced_input(
+        'multilabel-input-e2e',
+        root,
+        records,
+        SCHEMA,
+        'multilabel_trainer_module.py',
+        eval_steps=1,
         label_feature='tags',
         multi_label='ids',
         policy='repeat_factor',
         repeat_threshold=0.5,
     )
-    trainer = tfx.components.Trainer(
-        module_file=os.path.join(
-            os.path.dirname(__file__), 'testdata', 'multilabel_trainer_module.py'
-        ),
-        examples=balanced.outputs['examples'],
-        schema=schema_gen.outputs['schema'],
-        train_args=tfx.proto.TrainArgs(num_steps=5),
-        eval_args=tfx.proto.EvalArgs(num_steps=1),
-    )
-    components = [example_gen, schema_gen, balanced, trainer]
-    return run_local('multilabel-input-e2e', root, components).pipeline_root
 
 
 def test_trainer_reads_the_multi_hot_label_of_the_repeat_factor_layout(run):

@@ -14,7 +14,6 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from tests.metrics import tfma_runs
 from tfx_balance import balanced_eval_config
-from tfx_balance.core.errors import DataError
 
 NUM_LABELS = 5  # label 3 is never predicted; label 4 has no positive example
 NAMES = ['cat', 'dog', 'owl', 'emu']  # 'owl' is never predicted; 'emu' has no positive example
@@ -73,23 +72,10 @@ def int_run(tmp_path_factory):
         tfma.MetricConfig(class_name=name, module='tfx_balance.metrics', config=config)
         for name in [*METRICS, 'MinLabelRecall']
     ]
-    eval_config = tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                label_key='label', prediction_key=tfma_runs.SCORES, example_weight_key='weight'
-            )
-        ],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=metrics,
-                example_weights=tfma.ExampleWeightOptions(weighted=True, unweighted=True),
-            )
-        ],
+    eval_config = tfma_runs.weighted_eval_config(metrics)
+    out = tfma_runs.evaluate(
+        tmp_path_factory, 'multi-label-int', eval_config, labels.tolist(), scores, weights
     )
-    out = tfma_runs.output_dir(tmp_path_factory, 'multi-label-int')
-    data = tfma_runs.write_examples(out + '.tfrecord', labels.tolist(), scores, weights)
-    tfma_runs.run(eval_config, data, out)
     return labels, (scores >= 0.5).astype(np.int64), weights, tfma_runs.metric_values(out)
 
 
@@ -138,11 +124,9 @@ def gated_run(tmp_path_factory):
         prediction_key=tfma_runs.SCORES,
         example_weight_key='weight',
     )
-    out = tfma_runs.output_dir(tmp_path_factory, 'multi-label-gate')
-    data = tfma_runs.write_examples(
-        out + '.tfrecord', labels.astype(float).tolist(), scores, weights
+    out = tfma_runs.evaluate(
+        tmp_path_factory, 'multi-label-gate', config, labels.astype(float).tolist(), scores, weights
     )
-    tfma_runs.run(config, data, out)
     return labels, (scores >= 0.3).astype(np.int64), weights, out
 
 
@@ -183,9 +167,5 @@ def test_label_vector_of_another_length_fails_the_tfma_run_with_our_message(tmp_
     data = tfma_runs.write_examples(out + '.tfrecord', rows, scores, weights)
     with pytest.raises(Exception) as info:
         tfma_runs.run(config, data, out)
-    chain, error = [], info.value
-    while error is not None:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    ours = tfma_runs.data_error_of(info.value)
     assert f'a multi-hot label vector has 2 entries ({rows[5]}) but 3 (num_labels=3)' in str(ours)

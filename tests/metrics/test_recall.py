@@ -8,7 +8,6 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 from tests.metrics import tfma_runs
-from tfx_balance.core.errors import DataError
 
 INT_CLASSES = 5  # class 3 is never predicted; class 4 has no example
 NAMES = ['cat', 'dog', 'owl', 'emu']  # 'owl' is never predicted; 'emu' has no example
@@ -45,26 +44,13 @@ def eval_config(class_args):
             config=json.dumps({**class_args, 'adjusted': True, 'name': 'adjusted_accuracy'}),
         )
     )
-    return tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                label_key='label', prediction_key=tfma_runs.SCORES, example_weight_key='weight'
-            )
-        ],
-        slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=metrics,
-                example_weights=tfma.ExampleWeightOptions(weighted=True, unweighted=True),
-            )
-        ],
-    )
+    return tfma_runs.weighted_eval_config(metrics)
 
 
 def run(tmp_path_factory, name, labels, scores, weights, class_args):
-    out = tfma_runs.output_dir(tmp_path_factory, name)
-    data = tfma_runs.write_examples(out + '.tfrecord', labels, scores, weights)
-    tfma_runs.run(eval_config(class_args), data, out)
+    out = tfma_runs.evaluate(
+        tmp_path_factory, name, eval_config(class_args), labels, scores, weights
+    )
     return tfma_runs.metric_values(out)
 
 
@@ -171,13 +157,7 @@ def test_non_finite_example_weight_fails_the_tfma_run_with_our_message(tmp_path_
             weights,
             {'classes': NAMES},
         )
-    # TFMA wraps a combiner's error in a RuntimeError ('add_input failed on ...'); ours is its
-    # cause, printed in the traceback ('The above exception was the direct cause ...').
-    chain, error = [], info.value
-    while error is not None:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    ours = tfma_runs.data_error_of(info.value)
     assert f'example weight {weight!r} of an example of class {NAMES[labels[7]]!r}' in str(ours)
     assert 'drop example_weights from the EvalConfig' in str(ours)
 

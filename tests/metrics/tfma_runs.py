@@ -29,6 +29,35 @@ def run(eval_config, data_path: str, output_path: str):
     )
 
 
+def evaluate(tmp_path_factory, name: str, eval_config, labels, predictions, weights) -> str:
+    """Writes the examples (:func:`write_examples`) and runs TFMA on them (:func:`run`) in a new
+    temporary folder named after ``name``; returns TFMA's output path (read it with
+    :func:`metric_values`)."""
+    out = output_dir(tmp_path_factory, name)
+    run(eval_config, write_examples(out + '.tfrecord', labels, predictions, weights), out)
+    return out
+
+
+def weighted_eval_config(metrics):
+    """An EvalConfig of ``metrics`` (``tfma.MetricConfig``s) over the examples of
+    :func:`write_examples` (label 'label', predictions 'scores', weight 'weight'), weighted and
+    unweighted, on the overall slice."""
+    import tensorflow_model_analysis as tfma
+
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(label_key='label', prediction_key=SCORES, example_weight_key=WEIGHT)
+        ],
+        slicing_specs=[tfma.SlicingSpec()],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=metrics,
+                example_weights=tfma.ExampleWeightOptions(weighted=True, unweighted=True),
+            )
+        ],
+    )
+
+
 def metric_values(output_path: str) -> dict:
     """``{(model_name, example_weighted, is_diff, metric name): value}`` of the overall slice;
     string values are decoded."""
@@ -45,6 +74,20 @@ def metric_values(output_path: str) -> dict:
                 value.bytes_value.decode() if kind == 'bytes_value' else value.double_value.value
             )
     return values
+
+
+def data_error_of(exception):
+    """The one ``DataError`` in ``exception``'s chain of causes: TFMA wraps a combiner's error in
+    a RuntimeError ('add_input failed on ...'), ours is its cause (printed in the traceback as
+    'The above exception was the direct cause ...')."""
+    from tfx_balance.core.errors import DataError
+
+    chain = []
+    while exception is not None:
+        chain.append(exception)
+        exception = exception.__cause__ or exception.__context__
+    (ours,) = [e for e in chain if isinstance(e, DataError)]
+    return ours
 
 
 def numpy_recalls(labels, predicted, weights, num_classes) -> dict:

@@ -12,13 +12,13 @@ its class's recall, and every average over classes, NaN). Rules: docs/balanced_m
 from __future__ import annotations
 
 import math
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
-import apache_beam as beam
 import numpy as np
-from tensorflow_model_analysis.metrics import metric_types, metric_util
+from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.metrics.computations import CountsCombiner, counts_computation
 
 _STRING_KINDS = ('O', 'S', 'U')
 
@@ -214,33 +214,15 @@ def class_recalls(counts: ConfusionCounts, names: Sequence[str]) -> Tuple[Dict[s
     return recall, [name for name in names if name not in recall]
 
 
-class _ConfusionCountsCombiner(beam.CombineFn):
+class _ConfusionCountsCombiner(CountsCombiner):
     """Counts one model's (and output's) examples into a :class:`ConfusionCounts`."""
-
-    def __init__(self, key, eval_config, example_weighted: bool, index: ClassIndex):
-        self._key = key
-        self._eval_config = eval_config
-        self._example_weighted = example_weighted
-        self._index = index
 
     def create_accumulator(self) -> ConfusionCounts:
         return ConfusionCounts()
 
-    def add_input(self, accumulator: ConfusionCounts, element) -> ConfusionCounts:
-        label, prediction, weight = next(
-            metric_util.to_label_prediction_example_weight(
-                element,
-                eval_config=self._eval_config,
-                model_name=self._key.model_name,
-                output_name=self._key.output_name,
-                example_weighted=self._example_weighted,
-                flatten=False,
-                require_single_example_weight=True,
-            )
-        )
+    def count(self, accumulator: ConfusionCounts, label, prediction, weight: float) -> None:
         actual = self._index.label_id(label)
         predicted = self._index.predicted_id(prediction, accumulator)
-        weight = float(np.asarray(weight).reshape(-1)[0])
         if not math.isfinite(weight):
             raise DataError(
                 f'example weight {weight!r} of an example of class {self._index.name(actual)!r} '
@@ -249,17 +231,6 @@ class _ConfusionCountsCombiner(beam.CombineFn):
                 'EvalConfig (ModelSpec example_weight_key, MetricsSpec example_weights).'
             )
         accumulator.add(actual, predicted, weight)
-        return accumulator
-
-    def merge_accumulators(self, accumulators: Iterable[ConfusionCounts]) -> ConfusionCounts:
-        accumulators = iter(accumulators)
-        result = next(accumulators)
-        for accumulator in accumulators:
-            result.merge(accumulator)
-        return result
-
-    def extract_output(self, accumulator: ConfusionCounts) -> dict:
-        return {self._key: accumulator}
 
 
 def confusion_counts_computation(
@@ -273,18 +244,17 @@ def confusion_counts_computation(
 ) -> metric_types.MetricComputation:
     """The (private, shared) computation of one model's and output's counts; metrics with the
     same classes reuse it, as TFMA de-duplicates computations by key."""
-    key = metric_types.MetricKey(
-        name=metric_util.generate_private_name_from_arguments(
-            '_class_confusion_counts',
-            classes=list(classes) if classes is not None else None,
-            num_classes=num_classes,
-        ),
-        model_name=model_name,
-        output_name=output_name,
-        example_weighted=example_weighted,
-    )
-    return metric_types.MetricComputation(
-        keys=[key],
-        preprocessors=None,
-        combiner=_ConfusionCountsCombiner(key, eval_config, example_weighted, index),
+    arguments = {
+        'classes': list(classes) if classes is not None else None,
+        'num_classes': num_classes,
+    }
+    return counts_computation(
+        '_class_confusion_counts',
+        arguments,
+        _ConfusionCountsCombiner,
+        index,
+        eval_config,
+        model_name,
+        output_name,
+        example_weighted,
     )

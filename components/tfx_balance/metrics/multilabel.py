@@ -25,6 +25,7 @@ from tensorflow_model_analysis.metrics import metric_types, metric_util
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.metrics.computations import derived_computations
 from tfx_balance.metrics.multilabel_counts import (
     DEFAULT_THRESHOLD,
     LabelIndex,
@@ -83,27 +84,22 @@ def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.Me
         counts = label_counts_computation(
             index, eval_config, model_name, output_name, example_weighted
         )
-        counts_key = counts.keys[0]
 
-        def key(key_name: str) -> metric_types.MetricKey:
-            return metric_types.MetricKey(
-                name=key_name,
-                model_name=model_name,
-                output_name=output_name,
-                example_weighted=example_weighted,
-            )
-
-        diagnostic_key = key(f'{name}/{diagnostic}')
-
-        def result(metrics: Dict[metric_types.MetricKey, object]) -> Dict:
-            label_counts = metrics[counts_key]
+        def summarize(label_counts):
             scores = label_scores(label_counts, index.names(label_counts))
-            values = {key(k): v for k, v in derive(scores, name).items()}
-            values[diagnostic_key] = ', '.join(scores[diagnostic])
-            return values
+            return scores, scores[diagnostic]
 
-        result.__name__ = f'_{name}_from_label_counts'
-        return [counts, metric_types.DerivedMetricComputation(keys=[diagnostic_key], result=result)]
+        return derived_computations(
+            counts,
+            summarize,
+            derive,
+            name,
+            diagnostic,
+            f'_{name}_from_label_counts',
+            model_name,
+            output_name,
+            example_weighted,
+        )
 
     return metric_util.merge_per_key_computations(create)
 

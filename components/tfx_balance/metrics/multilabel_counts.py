@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
-import apache_beam as beam
 import numpy as np
-from tensorflow_model_analysis.metrics import metric_types, metric_util
+from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.metrics.computations import CountsCombiner, counts_computation
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -219,44 +219,16 @@ def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]
     }
 
 
-class _LabelCountsCombiner(beam.CombineFn):
+class _LabelCountsCombiner(CountsCombiner):
     """Counts one model's (and output's) examples into a :class:`LabelCounts`."""
 
-    def __init__(self, key, eval_config, example_weighted: bool, index: LabelIndex):
-        self._key = key
-        self._eval_config = eval_config
-        self._example_weighted = example_weighted
-        self._index = index
+    SQUEEZE = False
 
     def create_accumulator(self) -> LabelCounts:
         return LabelCounts()
 
-    def add_input(self, accumulator: LabelCounts, element) -> LabelCounts:
-        label, prediction, weight = next(
-            metric_util.to_label_prediction_example_weight(
-                element,
-                eval_config=self._eval_config,
-                model_name=self._key.model_name,
-                output_name=self._key.output_name,
-                example_weighted=self._example_weighted,
-                flatten=False,
-                squeeze=False,
-                require_single_example_weight=True,
-            )
-        )
-        weight = float(np.asarray(weight).reshape(-1)[0])
+    def count(self, accumulator: LabelCounts, label, prediction, weight: float) -> None:
         self._index.add(accumulator, label, prediction, weight)
-        return accumulator
-
-    def merge_accumulators(self, accumulators: Iterable[LabelCounts]) -> LabelCounts:
-        accumulators = iter(accumulators)
-        result = next(accumulators)
-        for accumulator in accumulators:
-            result.merge(accumulator)
-        return result
-
-    def extract_output(self, accumulator: LabelCounts) -> dict:
-        return {self._key: accumulator}
 
 
 def label_counts_computation(
@@ -268,19 +240,18 @@ def label_counts_computation(
 ) -> metric_types.MetricComputation:
     """The (private, shared) computation of one model's and output's label counts; metrics with
     the same labels and threshold reuse it, as TFMA de-duplicates computations by key."""
-    key = metric_types.MetricKey(
-        name=metric_util.generate_private_name_from_arguments(
-            '_multi_label_counts',
-            labels=index.labels,
-            num_labels=None if index.labels is not None else index.size,
-            threshold=index.threshold,
-        ),
-        model_name=model_name,
-        output_name=output_name,
-        example_weighted=example_weighted,
-    )
-    return metric_types.MetricComputation(
-        keys=[key],
-        preprocessors=None,
-        combiner=_LabelCountsCombiner(key, eval_config, example_weighted, index),
+    arguments = {
+        'labels': index.labels,
+        'num_labels': None if index.labels is not None else index.size,
+        'threshold': index.threshold,
+    }
+    return counts_computation(
+        '_multi_label_counts',
+        arguments,
+        _LabelCountsCombiner,
+        index,
+        eval_config,
+        model_name,
+        output_name,
+        example_weighted,
     )

@@ -22,6 +22,7 @@ from tensorflow_model_analysis.metrics import metric_types, metric_util
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.metrics.computations import derived_computations
 from tfx_balance.metrics.counts import (
     ClassIndex,
     class_recalls,
@@ -47,27 +48,17 @@ def _derived_computations(
     counts = confusion_counts_computation(
         index, classes, num_classes, eval_config, model_name, output_name, example_weighted
     )
-    counts_key = counts.keys[0]
-
-    def key(key_name: str) -> metric_types.MetricKey:
-        return metric_types.MetricKey(
-            name=key_name,
-            model_name=model_name,
-            output_name=output_name,
-            example_weighted=example_weighted,
-        )
-
-    absent_key = key(f'{name}/{keys.CLASSES_ABSENT}')
-
-    def result(metrics: Dict[metric_types.MetricKey, object]) -> Dict:
-        matrix = metrics[counts_key]
-        recall, absent = class_recalls(matrix, index.names(matrix))
-        values = {key(k): v for k, v in derive(recall, name).items()}
-        values[absent_key] = ', '.join(absent)
-        return values
-
-    result.__name__ = f'_{name}_from_class_counts'
-    return [counts, metric_types.DerivedMetricComputation(keys=[absent_key], result=result)]
+    return derived_computations(
+        counts,
+        lambda matrix: class_recalls(matrix, index.names(matrix)),
+        derive,
+        name,
+        keys.CLASSES_ABSENT,
+        f'_{name}_from_class_counts',
+        model_name,
+        output_name,
+        example_weighted,
+    )
 
 
 def _mean(values) -> float:

@@ -154,16 +154,31 @@ class BalancedLayout(beam.PTransform):
         )
         plan_side = beam.pvalue.AsSingleton(plan)
         routed = labelled | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
-        # One empty marker per planned shard, so every file in the plan exists even if empty.
-        markers = plan | 'ShardMarkers' >> beam.FlatMap(
-            lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
-        )
-        written = (
-            (routed, markers)
-            | 'WithMarkers' >> beam.Flatten()
-            | 'GroupShard' >> beam.GroupByKey()
-            | 'WriteShard' >> beam.ParDo(_WriteShard(self._split_dir), plan_side)
-            | 'WrittenPerClass' >> beam.CombinePerKey(sum)
-            | 'AllWritten' >> beam.combiners.ToList()
-        )
-        return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)
+        return write_planned_shards(routed, plan, self._split_dir, 'WrittenPerClass')
+
+
+def write_planned_shards(routed, plan, split_dir: str, count_label: str):
+    """Writes ``routed`` (``((file index, shard), (hash, record))`` per example) into the
+    shards of the single ``plan`` (a PCollection of one plan with ``files``), and returns the
+    plan once every file's written count is checked against it. Applied in the caller's
+    ``expand``, so the stage labels are the caller's (``count_label`` names the per-file sum).
+
+    Example (inside a PTransform's ``expand``)::
+
+        routed = labelled | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
+        return write_planned_shards(routed, plan, split_dir, 'WrittenPerClass')
+    """
+    plan_side = beam.pvalue.AsSingleton(plan)
+    # One empty marker per planned shard, so every file in the plan exists even if empty.
+    markers = plan | 'ShardMarkers' >> beam.FlatMap(
+        lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
+    )
+    written = (
+        (routed, markers)
+        | 'WithMarkers' >> beam.Flatten()
+        | 'GroupShard' >> beam.GroupByKey()
+        | 'WriteShard' >> beam.ParDo(_WriteShard(split_dir), plan_side)
+        | count_label >> beam.CombinePerKey(sum)
+        | 'AllWritten' >> beam.combiners.ToList()
+    )
+    return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)

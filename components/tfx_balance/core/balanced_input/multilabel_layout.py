@@ -16,7 +16,7 @@ import collections
 import apache_beam as beam
 
 from tfx_balance.core.balanced_input import multilabel_policy as policies
-from tfx_balance.core.balanced_input.layout import _check_written, _WriteShard
+from tfx_balance.core.balanced_input.layout import write_planned_shards
 from tfx_balance.core.balanced_input.multilabel_plan import make_multilabel_plan
 from tfx_balance.core.balanced_input.plan import COMPONENT
 from tfx_balance.core.errors import DataError
@@ -184,15 +184,4 @@ class MultiLabelLayout(beam.PTransform):
         )
         plan_side = beam.pvalue.AsSingleton(plan)
         routed = grouped | 'Route' >> beam.ParDo(_RouteToGroupShard(), plan_side)
-        markers = plan | 'ShardMarkers' >> beam.FlatMap(
-            lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
-        )
-        written = (
-            (routed, markers)
-            | 'WithMarkers' >> beam.Flatten()
-            | 'GroupShard' >> beam.GroupByKey()
-            | 'WriteShard' >> beam.ParDo(_WriteShard(self._split_dir), plan_side)
-            | 'WrittenPerGroup' >> beam.CombinePerKey(sum)
-            | 'AllWritten' >> beam.combiners.ToList()
-        )
-        return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)
+        return write_planned_shards(routed, plan, self._split_dir, 'WrittenPerGroup')

@@ -54,6 +54,7 @@ from tfx_balance.core.multilabel_units import (
     batch_histograms,
     histogram,
     input_batches,
+    unit_of,
 )
 from tfx_balance.core.ranking import bucket_of, rank_buckets
 from tfx_balance.core.split_config import SplitConfig
@@ -131,12 +132,13 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
 
 
-def _count(counts: dict, split: int, labels: tuple) -> None:
-    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + 1
+def _count(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
+    """Counts ``n`` examples of label set ``labels`` placed in ``split``."""
+    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
     if not labels:
-        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + 1
+        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
     for label in labels:
-        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + 1
+        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
 
 
 class _PlaceUnits(beam.DoFn):
@@ -152,8 +154,34 @@ class _PlaceUnits(beam.DoFn):
 
     def process(self, batch, packed):
         plans = packed.get()
+        if self._to_units.grouped:
+            yield from self._place_units(self._to_units(batch), plans)
+            return
+        c = self._to_units.columns(batch)
+        tags, shift = self._tags, 64 - self._bucket_bits
+        per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        for i, (labels, record) in enumerate(zip(c.sets, c.records)):
+            plan = plans[labels]
+            if type(plan) is int:
+                split = plan
+            else:
+                bucket = c.hashes[i] >> shift
+                if bucket in plan.ranking.boundary:
+                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
+                    continue
+                split = plan.ranking.segment_of_bucket(bucket)
+            yield beam.pvalue.TaggedOutput(tags[split], record)
+            key = split, labels
+            per_set[key] = per_set.get(key, 0) + 1
         counts = {}
-        for unit in self._to_units(batch):
+        for (split, labels), n in per_set.items():
+            _count(counts, split, labels, n)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+
+    def _place_units(self, units, plans):
+        counts = {}
+        for unit in units:
             plan = plans[unit.stratum]
             if isinstance(plan, int):
                 split = plan

@@ -14,7 +14,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
@@ -41,33 +41,47 @@ class LabelSetHistograms(NamedTuple):
     examples: int
 
 
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns (one entry per example), without a unit object each."""
+
+    where: str
+    records: list
+    sets: list  # each example's label set
+    hashes: list  # each example's seeded hash
+    width: tuple | None  # (multi-hot length, example fingerprint)
+    kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
+
+
 class LabelSetUnits:
     """Turns an input batch into units: one per example, unless the input is already grouped."""
 
     def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
         self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
 
+    def columns(self, batch) -> ExampleColumns:
+        """An ungrouped batch's examples as :class:`ExampleColumns` (the fast path)."""
+        where, records = _named(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        keys = example_keys(records)
+        width, kinds = _named_checks(read, keys)
+        return ExampleColumns(
+            where, records, read.sets, seeded_hashes(self.seed, keys), width, kinds
+        )
+
     def __call__(self, batch) -> list:
         if self.grouped:
             return batch
-        where, records = _named(batch)
-        read, keys = (
-            read_label_sets(records, self.label_feature, self.form, where),
-            example_keys(records),
-        )
-        width, kinds = _named_checks(read, keys)
-        return [
-            LabelSetUnit(
-                labels,
-                seeded_hash(self.seed, key),
-                1,
-                (record,),
-                (labels,),
-                width,
-                kinds.get(i, ()),
-            )
-            for i, (record, labels, key) in enumerate(zip(records, read.sets, keys))
-        ]
+        c = self.columns(batch)
+        return [unit_of(c, i) for i in range(len(c.records))]
+
+
+def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
+    """The :class:`LabelSetUnit` of example ``i`` of a batch's columns."""
+    labels = columns.sets[i]
+    record = columns.records[i]
+    return LabelSetUnit(
+        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+    )
 
 
 def _named_checks(read, keys) -> tuple:
@@ -160,8 +174,32 @@ def histogram(hist) -> Dict[int, int]:
 
 
 def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
+    if to_units.grouped:
+        return _unit_histograms(to_units(batch), bucket_bits)
+    c = to_units.columns(batch)
+    buckets, shift = {}, 64 - bucket_bits
+    get = buckets.get
+    for labels, h in zip(c.sets, c.hashes):  # _add of one unit, inlined (per example)
+        bucket = h >> shift
+        hist = get(labels)
+        if hist is None:
+            buckets[labels] = bucket
+        elif type(hist) is int:
+            buckets[labels] = {hist: 2} if hist == bucket else {hist: 1, bucket: 1}
+        else:
+            hist[bucket] = hist.get(bucket, 0) + 1
+    kinds = {}
+    for entries in c.kinds.values():
+        for kind, name, label in entries:
+            if kind not in kinds or name < kinds[kind][0]:
+                kinds[kind] = (name, label)
+    widths = {c.width[0]: c.width[1]} if c.width is not None else {}
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records))
+
+
+def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
     buckets, kinds, widths, examples = {}, {}, {}, 0
-    for unit in to_units(batch):
+    for unit in units:
         _add(
             buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
         )  # a unit (example or group) counts once: groups are planned as units
@@ -179,9 +217,19 @@ class MergeLabelSetHistograms(beam.CombineFn):
         return LabelSetHistograms({}, {}, {}, 0)
 
     def add_input(self, acc, item):
+        buckets = acc.buckets
         for stratum, hist in item.buckets.items():
-            for bucket, size in histogram(hist).items():
-                _add(acc.buckets, stratum, bucket, size)
+            mine = buckets.get(stratum)
+            if mine is None:  # new stratum: take it (a copy of a dict: inputs are not mutated)
+                buckets[stratum] = hist if type(hist) is int else dict(hist)
+                continue
+            if type(mine) is int:
+                mine = buckets[stratum] = {mine: 1}
+            if type(hist) is int:
+                mine[hist] = mine.get(hist, 0) + 1
+            else:
+                for bucket, size in hist.items():
+                    mine[bucket] = mine.get(bucket, 0) + size
         for kind, found in item.kinds.items():
             if kind not in acc.kinds or found < acc.kinds[kind]:
                 acc.kinds[kind] = found

@@ -80,7 +80,9 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     plan = {}
     if strata.get((), 0):
         plan[()] = tuple(allocate(strata[()], weights))
-    labelled = {labels: m for labels, m in strata.items() if labels and m}
+    labelled = strata
+    if () in strata or not all(strata.values()):
+        labelled = {labels: m for labels, m in strata.items() if labels and m}
     if not labelled:
         return plan
     n_label = label_totals(labelled)
@@ -95,14 +97,18 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     order_key = {label: r for r, label in enumerate(sorted(n_label, key=class_sort_key))}
     inverse = [1.0 / a for a in share]
     splits = range(k)
-    counts = {}
-    # Strata by their rarest label, then by their labels' class order: one int sort key each
-    # (the rank of the rarest label, then the class-order ranks) instead of nested tuples.
+    counts, shared = {}, {}  # shared: one tuple object per distinct count vector (memory)
+    # Strata by the rank of their rarest label, then by their labels' class-order ranks; sorted
+    # in reverse and popped from the end, so the sort keys are freed as the plan grows.
     keyed = sorted(
-        (min(map(rank.__getitem__, labels)), tuple(map(order_key.__getitem__, labels)), labels)
-        for labels in labelled
+        (
+            (min(map(rank.__getitem__, labels)), tuple(map(order_key.__getitem__, labels)), labels)
+            for labels in labelled
+        ),
+        reverse=True,
     )
-    for rarest, _, labels in keyed:
+    while keyed:
+        rarest, _, labels = keyed.pop()
         m = labelled[labels]
         rows = [desire[label] for label in labels]
         first = desire[by_rank[rarest]]
@@ -124,7 +130,8 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
                     if best_key is None or key > best_key:
                         best, best_key = i, key
                 placed[best] += 1
-        counts[labels] = placed
+        placed = tuple(placed)
+        counts[labels] = shared.setdefault(placed, placed)
         for i in splits:
             c = placed[i]
             if c:
@@ -141,8 +148,16 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     placed = [s - d for s, d in zip(sizes, size_desire)]
     _repair(counts, have, placed, n_label, rarity, k)
     _balance_sizes(counts, have, placed, n_label, sizes, k)
-    plan.update((labels, tuple(c)) for labels, c in counts.items())
+    plan.update(counts)
     return plan
+
+
+def _move(counts: Dict[tuple, tuple], labels: tuple, source: int, target: int) -> None:
+    """Moves one unit of stratum ``labels`` from split ``source`` to split ``target``."""
+    row = list(counts[labels])
+    row[source] -= 1
+    row[target] += 1
+    counts[labels] = tuple(row)
 
 
 def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
@@ -166,7 +181,7 @@ def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
     return counts
 
 
-def _repair(counts: Dict[tuple, list], have, placed, n_label, rarity, k: int) -> None:
+def _repair(counts: Dict[tuple, tuple], have, placed, n_label, rarity, k: int) -> None:
     """Step 3 of the rule: gives a missing (label, split) pair one unit, where a safe move exists.
     ``have`` (units per label and split) and ``placed`` (units per split) follow the moves."""
     for label in sorted(n_label, key=rarity.__getitem__):
@@ -179,8 +194,7 @@ def _repair(counts: Dict[tuple, list], have, placed, n_label, rarity, k: int) ->
             if move is None:
                 continue  # no move keeps every other label present: left as is (documented)
             labels, source = move
-            counts[labels][source] -= 1
-            counts[labels][target] += 1
+            _move(counts, labels, source, target)
             placed[source] -= 1
             placed[target] += 1
             for other in labels:
@@ -189,7 +203,7 @@ def _repair(counts: Dict[tuple, list], have, placed, n_label, rarity, k: int) ->
 
 
 def _balance_sizes(
-    counts: Dict[tuple, list], have, placed, n_label, sizes: Sequence[int], k: int
+    counts: Dict[tuple, tuple], have, placed, n_label, sizes: Sequence[int], k: int
 ) -> None:
     """Step 4 of the rule: moves units of one-label strata from the fullest split to the
     emptiest until each split holds its size (:func:`allocate` of all labelled units) or no move
@@ -213,8 +227,7 @@ def _balance_sizes(
             (label,) = labels
             if not counts[labels][over] or (have[label][over] < 2 and n_label[label] >= k):
                 continue
-            counts[labels][over] -= 1
-            counts[labels][under] += 1
+            _move(counts, labels, over, under)
             have[label][over] -= 1
             have[label][under] += 1
             placed[over] -= 1

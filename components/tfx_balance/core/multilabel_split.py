@@ -48,10 +48,10 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.multilabel_labels import check_widths
 from tfx_balance.core.multilabel_plan import plan_counts
 from tfx_balance.core.multilabel_units import (
+    BundleHistograms,
     LabelSetHistograms,
     LabelSetUnits,
     MergeLabelSetHistograms,
-    batch_histograms,
     histogram,
     input_batches,
     unit_of,
@@ -127,6 +127,19 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
         ranking = rank_buckets(histogram(histograms.buckets[stratum]), cuts, bucket_bits)
         plans[stratum] = ClassSplitPlan(strata[stratum], tuple(counts), ranking)
     return PackedPlans(plans)
+
+
+class _MergeAndPlan(MergeLabelSetHistograms):
+    """Merges the histograms and returns their :func:`build_plans` (the combine's output): the
+    histograms, one entry per label set, never leave the stage that merges them (a combine's
+    output crosses to the next stage through a side input, copied and measured object by
+    object)."""
+
+    def __init__(self, weights, bucket_bits: int, config: SplitConfig):
+        self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
+
+    def extract_output(self, acc):
+        return build_plans(acc, self._weights, self._bucket_bits, self._config)
 
 
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
@@ -302,9 +315,8 @@ class MultiLabelStratifiedSplit(SourcedSplit):
         args = (self._source, self._batched, config)
         plans = (
             input_batches(pipeline, *args, stage='ForPlan')
-            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, bits)
-            | 'Histogram' >> beam.CombineGlobally(MergeLabelSetHistograms())
-            | 'Plan' >> beam.Map(build_plans, weights, bits, config)
+            | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bits))
+            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config))
         )
         plans_side = beam.pvalue.AsSingleton(plans)
         tags = [split_tag(i) for i in range(len(names))]

@@ -247,3 +247,32 @@ class MergeLabelSetHistograms(beam.CombineFn):
 
     def extract_output(self, acc):
         return acc
+
+
+_MERGE = MergeLabelSetHistograms()
+
+
+class BundleHistograms(beam.DoFn):
+    """The :class:`LabelSetHistograms` of a bundle's batches, merged as they come and emitted
+    once, at the end of the bundle. One element per bundle, not per batch, goes on to the
+    global merge: per-batch histograms (one entry per label set of the batch) would be held by
+    the runner between the stages, a memory that grows with the data.
+
+    Deterministic: a merge of counts and least fingerprints does not depend on the bundling.
+    """
+
+    def __init__(self, to_units: LabelSetUnits, bucket_bits: int):
+        self._to_units, self._bucket_bits = to_units, bucket_bits
+        self._acc = None
+
+    def start_bundle(self):
+        self._acc = None
+
+    def process(self, batch):
+        found = batch_histograms(batch, self._to_units, self._bucket_bits)
+        self._acc = found if self._acc is None else _MERGE.add_input(self._acc, found)
+
+    def finish_bundle(self):
+        acc, self._acc = self._acc, None
+        if acc is not None:
+            yield beam.transforms.window.GlobalWindows.windowed_value(acc)

@@ -148,6 +148,8 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     placed = [s - d for s, d in zip(sizes, size_desire)]
     _repair(counts, have, placed, n_label, rarity, k)
     _balance_sizes(counts, have, placed, n_label, sizes, k)
+    if not plan:
+        return counts
     plan.update(counts)
     return plan
 

@@ -117,15 +117,16 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
         for stratum, hist in histograms.buckets.items()
     }
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
-    plans = {}
-    for stratum, counts in plan_counts(strata, weights).items():
+    plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
+    del strata  # (memory: one table of all the label sets less while the plans are built)
+    for stratum, counts in plans.items():
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:
             plans[stratum] = used[0]
             continue
         cuts = allocation.boundaries(counts)[:-1]
         ranking = rank_buckets(histogram(histograms.buckets[stratum]), cuts, bucket_bits)
-        plans[stratum] = ClassSplitPlan(strata[stratum], tuple(counts), ranking)
+        plans[stratum] = ClassSplitPlan(sum(counts), tuple(counts), ranking)
     return PackedPlans(plans)
 
 

@@ -4,7 +4,21 @@ As :mod:`tfx_balance.core.split_units` for classes, with a *stratum*, the unit's
 (:func:`~tfx_balance.core.multilabel_labels.read_label_sets`; a group's is the union of its
 examples'), in place of the class. :func:`batch_histograms` counts a batch's units per stratum and
 hash bucket, and keeps what the checks across batches need: the least fingerprint of an example
-of each label type (int64, bytes) and of each multi-hot length seen.
+of each label type (int64, bytes) and of each multi-hot length seen; :class:`BundleHistograms`
+merges them per bundle. Ungrouped batches are read as :class:`ExampleColumns` (label sets and
+seeded hashes, one entry per example) rather than as one :class:`LabelSetUnit` per example.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> def ex(values):
+    ...     e = example_pb2.Example()
+    ...     e.features.feature['tags'].int64_list.value.extend(values)
+    ...     return e.SerializeToString()
+    >>> to_units = LabelSetUnits('tags', 'ids', seed=0, grouped=False)
+    >>> to_units.columns([ex([3, 1]), ex([])]).sets
+    [(1, 3), ()]
+    >>> sorted(batch_histograms([ex([3, 1]), ex([1, 3])], to_units, bucket_bits=0).buckets.items())
+    [((1, 3), {0: 2})]
 """
 
 from __future__ import annotations

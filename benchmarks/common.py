@@ -470,6 +470,10 @@ def machine_info() -> Dict[str, str]:
 
 
 def _main(argv: List[str]) -> int:
+    # Run as ``python -m benchmarks.common``, this module is ``__main__``; the jobs call
+    # ``benchmarks.common.timed``, which records the baseline RSS in *that* module's _BASELINE.
+    from benchmarks.common import _call
+
     with open(argv[1]) as f:
         spec = json.load(f)
     results = []

@@ -56,6 +56,12 @@ def seeded_hash(seed: int, data: bytes) -> int:
     return int.from_bytes(digest, 'big')
 
 
+def seeded_hashes(seed: int, items: Sequence[bytes]) -> List[int]:
+    """:func:`seeded_hash` of each of ``items`` (the same values; one call for a batch)."""
+    key, blake2b, from_bytes = _seed_bytes(seed), hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake2b(d, digest_size=8, key=key).digest(), 'big') for d in items]
+
+
 def fingerprint(record: bytes) -> str:
     """Returns a stable, seed-independent hex fingerprint (16 chars) of a serialized record."""
     return hashlib.blake2b(record, digest_size=8).hexdigest()

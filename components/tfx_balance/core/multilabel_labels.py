@@ -123,8 +123,11 @@ def _decode(records, label_feature: str, form: str):
         width = int(lengths[0])
         if width == 0 or (lengths != width).any() or ((values != 0) & (values != 1)).any():
             return None
-        rows = values.reshape(len(records), width)
-        return [tuple(np.flatnonzero(row).tolist()) for row in rows], width
+        rows, positions = np.nonzero(values.reshape(len(records), width))
+        bounds = np.searchsorted(rows, np.arange(len(records) + 1)).tolist()
+        return _slices(positions.tolist(), bounds), width
+    if dtype == tf.int64 and _ascending_rows(values, splits):  # sorted, no repeat: as they are
+        return _slices(values.tolist(), splits.tolist()), None
     values = values.tolist()
     bounds = splits.tolist()
     sets = []
@@ -139,6 +142,23 @@ def _decode(records, label_feature: str, form: str):
     if dtype == tf.string and not all(values):
         return None
     return sets, None
+
+
+def _ascending_rows(values, splits) -> bool:
+    """Whether every row of a ragged int64 batch is strictly ascending (so sorted, no repeat)."""
+    import numpy as np
+
+    if len(values) < 2:
+        return True
+    rising = np.diff(values) > 0
+    starts = splits[1:-1]
+    rising[starts[(starts > 0) & (starts < len(values))] - 1] = True  # across rows: not compared
+    return bool(rising.all())
+
+
+def _slices(values: list, bounds: list) -> List[tuple]:
+    """``values[bounds[i]:bounds[i + 1]]`` as a tuple, per row."""
+    return [tuple(values[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def _read_one_by_one(records, label_feature: str, form: str, where: str) -> LabelSets:

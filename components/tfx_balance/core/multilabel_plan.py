@@ -80,7 +80,9 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     plan = {}
     if strata.get((), 0):
         plan[()] = tuple(allocate(strata[()], weights))
-    labelled = {labels: m for labels, m in strata.items() if labels and m}
+    labelled = strata
+    if () in strata or not all(strata.values()):
+        labelled = {labels: m for labels, m in strata.items() if labels and m}
     if not labelled:
         return plan
     n_label = label_totals(labelled)
@@ -90,29 +92,46 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     share = [int(w * denominator) for w in exact]  # integer weights in the same ratios
     desire = {label: allocate(n, weights) for label, n in n_label.items()}
     size_desire = allocate(sum(labelled.values()), weights)
-    rarest = {labels: min(labels, key=rarity.__getitem__) for labels in labelled}
-    order_key = {label: rank for rank, label in enumerate(sorted(n_label, key=class_sort_key))}
+    by_rank = sorted(n_label, key=rarity.__getitem__)  # the labels, rarest first
+    rank = {label: r for r, label in enumerate(by_rank)}
+    order_key = {label: r for r, label in enumerate(sorted(n_label, key=class_sort_key))}
     inverse = [1.0 / a for a in share]
     splits = range(k)
-    counts = {}
-    for labels in sorted(
-        labelled, key=lambda s: (rarity[rarest[s]], tuple(order_key[label] for label in s))
-    ):
+    counts, shared = {}, {}  # shared: one tuple object per distinct count vector (memory)
+    # Strata by the rank of their rarest label, then by their labels' class-order ranks; sorted
+    # in reverse and popped from the end, so the sort keys are freed as the plan grows.
+    keyed = sorted(
+        (
+            (min(map(rank.__getitem__, labels)), tuple(map(order_key.__getitem__, labels)), labels)
+            for labels in labelled
+        ),
+        reverse=True,
+    )
+    while keyed:
+        rarest, _, labels = keyed.pop()
         m = labelled[labels]
         rows = [desire[label] for label in labels]
-        first = desire[rarest[labels]]
-        placed = counts[labels] = _fill(first, m, share) if m >= k else [0] * k
-        for _ in range(m - sum(placed)):  # fewer than k: one by one
-            best, best_key = 0, None
-            for i in splits:
-                key = (
-                    (first[i] - placed[i]) * inverse[i],
-                    (sum(r[i] for r in rows) - placed[i] * len(rows)) * inverse[i],
-                    (size_desire[i] - placed[i]) * inverse[i],
-                )
-                if best_key is None or key > best_key:
-                    best, best_key = i, key
-            placed[best] += 1
+        first = desire[by_rank[rarest]]
+        if m >= k:
+            placed = _fill(first, m, share)
+        else:
+            placed = [0] * k
+        if m > sum(placed):  # fewer than k left: one by one
+            width = len(rows)
+            row_sum = [sum(column) for column in zip(*rows)]
+            for _ in range(m - sum(placed)):
+                best, best_key = 0, None
+                for i in splits:
+                    key = (
+                        (first[i] - placed[i]) * inverse[i],
+                        (row_sum[i] - placed[i] * width) * inverse[i],
+                        (size_desire[i] - placed[i]) * inverse[i],
+                    )
+                    if best_key is None or key > best_key:
+                        best, best_key = i, key
+                placed[best] += 1
+        placed = tuple(placed)
+        counts[labels] = shared.setdefault(placed, placed)
         for i in splits:
             c = placed[i]
             if c:
@@ -120,10 +139,27 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
                     row[i] -= c
                 size_desire[i] -= c
 
-    _repair(counts, n_label, rarity, k)
-    _balance_sizes(counts, n_label, allocate(sum(labelled.values()), weights), k)
-    plan.update((labels, tuple(c)) for labels, c in counts.items())
+    # What the loop placed, from what it left: per label and split, and per split.
+    have = {
+        label: [t - d for t, d in zip(allocate(n, weights), desire[label])]
+        for label, n in n_label.items()
+    }
+    sizes = allocate(sum(labelled.values()), weights)
+    placed = [s - d for s, d in zip(sizes, size_desire)]
+    _repair(counts, have, placed, n_label, rarity, k)
+    _balance_sizes(counts, have, placed, n_label, sizes, k)
+    if not plan:
+        return counts
+    plan.update(counts)
     return plan
+
+
+def _move(counts: Dict[tuple, tuple], labels: tuple, source: int, target: int) -> None:
+    """Moves one unit of stratum ``labels`` from split ``source`` to split ``target``."""
+    row = list(counts[labels])
+    row[source] -= 1
+    row[target] += 1
+    counts[labels] = tuple(row)
 
 
 def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
@@ -147,9 +183,9 @@ def _fill(desire: Sequence[int], m: int, share: Sequence[int]) -> list:
     return counts
 
 
-def _repair(counts: Dict[tuple, list], n_label, rarity, k: int) -> None:
-    """Step 3 of the rule: gives a missing (label, split) pair one unit, where a safe move exists."""
-    have = label_split_counts(counts)
+def _repair(counts: Dict[tuple, tuple], have, placed, n_label, rarity, k: int) -> None:
+    """Step 3 of the rule: gives a missing (label, split) pair one unit, where a safe move exists.
+    ``have`` (units per label and split) and ``placed`` (units per split) follow the moves."""
     for label in sorted(n_label, key=rarity.__getitem__):
         if n_label[label] < k:
             continue
@@ -160,14 +196,17 @@ def _repair(counts: Dict[tuple, list], n_label, rarity, k: int) -> None:
             if move is None:
                 continue  # no move keeps every other label present: left as is (documented)
             labels, source = move
-            counts[labels][source] -= 1
-            counts[labels][target] += 1
+            _move(counts, labels, source, target)
+            placed[source] -= 1
+            placed[target] += 1
             for other in labels:
                 have[other][source] -= 1
                 have[other][target] += 1
 
 
-def _balance_sizes(counts: Dict[tuple, list], n_label, sizes: Sequence[int], k: int) -> None:
+def _balance_sizes(
+    counts: Dict[tuple, tuple], have, placed, n_label, sizes: Sequence[int], k: int
+) -> None:
     """Step 4 of the rule: moves units of one-label strata from the fullest split to the
     emptiest until each split holds its size (:func:`allocate` of all labelled units) or no move
     is left. A split's size shifts every label's share in it, so a unit moved here costs its one
@@ -179,8 +218,6 @@ def _balance_sizes(counts: Dict[tuple, list], n_label, sizes: Sequence[int], k: 
         (s for s in counts if len(s) == 1 and n_label[s[0]] * MAX_SIZE_SHARE_DENOMINATOR <= total),
         key=lambda s: (-n_label[s[0]], _set_key(s)),
     )
-    have = label_split_counts(counts)
-    placed = [sum(c[i] for c in counts.values()) for i in range(k)]
     moved = True
     while moved:
         moved = False
@@ -192,8 +229,7 @@ def _balance_sizes(counts: Dict[tuple, list], n_label, sizes: Sequence[int], k: 
             (label,) = labels
             if not counts[labels][over] or (have[label][over] < 2 and n_label[label] >= k):
                 continue
-            counts[labels][over] -= 1
-            counts[labels][under] += 1
+            _move(counts, labels, over, under)
             have[label][over] -= 1
             have[label][under] += 1
             placed[over] -= 1

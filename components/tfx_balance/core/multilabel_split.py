@@ -17,7 +17,11 @@ With ``group_feature``, a unit is a group and its stratum the union of its examp
 
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
 "Multi-label"), and a bucket histogram of at most ``min(m, 65536)`` integers per stratum of
-``m`` units.
+``m`` units. That table is built where it is used: each bundle merges its batches' histograms
+(:class:`~tfx_balance.core.multilabel_units.BundleHistograms`), and the global combine turns
+the merged histograms into the plans in its ``extract_output``, so only the packed plans (one
+bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
+(label sets, seeded hashes), without an object per example.
 
 Example (outside TFX):
     >>> import apache_beam as beam
@@ -48,12 +52,13 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.multilabel_labels import check_widths
 from tfx_balance.core.multilabel_plan import plan_counts
 from tfx_balance.core.multilabel_units import (
+    BundleHistograms,
     LabelSetHistograms,
     LabelSetUnits,
     MergeLabelSetHistograms,
-    batch_histograms,
     histogram,
     input_batches,
+    unit_of,
 )
 from tfx_balance.core.ranking import bucket_of, rank_buckets
 from tfx_balance.core.split_config import SplitConfig
@@ -116,27 +121,42 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
         for stratum, hist in histograms.buckets.items()
     }
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
-    plans = {}
-    for stratum, counts in plan_counts(strata, weights).items():
+    plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
+    del strata  # (memory: one table of all the label sets less while the plans are built)
+    for stratum, counts in plans.items():
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:
             plans[stratum] = used[0]
             continue
         cuts = allocation.boundaries(counts)[:-1]
         ranking = rank_buckets(histogram(histograms.buckets[stratum]), cuts, bucket_bits)
-        plans[stratum] = ClassSplitPlan(strata[stratum], tuple(counts), ranking)
+        plans[stratum] = ClassSplitPlan(sum(counts), tuple(counts), ranking)
     return PackedPlans(plans)
+
+
+class _MergeAndPlan(MergeLabelSetHistograms):
+    """Merges the histograms and returns their :func:`build_plans` (the combine's output): the
+    histograms, one entry per label set, never leave the stage that merges them (a combine's
+    output crosses to the next stage through a side input, copied and measured object by
+    object)."""
+
+    def __init__(self, weights, bucket_bits: int, config: SplitConfig):
+        self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
+
+    def extract_output(self, acc):
+        return build_plans(acc, self._weights, self._bucket_bits, self._config)
 
 
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
 
 
-def _count(counts: dict, split: int, labels: tuple) -> None:
-    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + 1
+def _count(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
+    """Counts ``n`` examples of label set ``labels`` placed in ``split``."""
+    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
     if not labels:
-        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + 1
+        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
     for label in labels:
-        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + 1
+        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
 
 
 class _PlaceUnits(beam.DoFn):
@@ -152,8 +172,34 @@ class _PlaceUnits(beam.DoFn):
 
     def process(self, batch, packed):
         plans = packed.get()
+        if self._to_units.grouped:
+            yield from self._place_units(self._to_units(batch), plans)
+            return
+        c = self._to_units.columns(batch)
+        tags, shift = self._tags, 64 - self._bucket_bits
+        per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        for i, (labels, record) in enumerate(zip(c.sets, c.records)):
+            plan = plans[labels]
+            if type(plan) is int:
+                split = plan
+            else:
+                bucket = c.hashes[i] >> shift
+                if bucket in plan.ranking.boundary:
+                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
+                    continue
+                split = plan.ranking.segment_of_bucket(bucket)
+            yield beam.pvalue.TaggedOutput(tags[split], record)
+            key = split, labels
+            per_set[key] = per_set.get(key, 0) + 1
         counts = {}
-        for unit in self._to_units(batch):
+        for (split, labels), n in per_set.items():
+            _count(counts, split, labels, n)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+
+    def _place_units(self, units, plans):
+        counts = {}
+        for unit in units:
             plan = plans[unit.stratum]
             if isinstance(plan, int):
                 split = plan
@@ -274,9 +320,8 @@ class MultiLabelStratifiedSplit(SourcedSplit):
         args = (self._source, self._batched, config)
         plans = (
             input_batches(pipeline, *args, stage='ForPlan')
-            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, bits)
-            | 'Histogram' >> beam.CombineGlobally(MergeLabelSetHistograms())
-            | 'Plan' >> beam.Map(build_plans, weights, bits, config)
+            | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bits))
+            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config))
         )
         plans_side = beam.pvalue.AsSingleton(plans)
         tags = [split_tag(i) for i in range(len(names))]

@@ -4,7 +4,21 @@ As :mod:`tfx_balance.core.split_units` for classes, with a *stratum*, the unit's
 (:func:`~tfx_balance.core.multilabel_labels.read_label_sets`; a group's is the union of its
 examples'), in place of the class. :func:`batch_histograms` counts a batch's units per stratum and
 hash bucket, and keeps what the checks across batches need: the least fingerprint of an example
-of each label type (int64, bytes) and of each multi-hot length seen.
+of each label type (int64, bytes) and of each multi-hot length seen; :class:`BundleHistograms`
+merges them per bundle. Ungrouped batches are read as :class:`ExampleColumns` (label sets and
+seeded hashes, one entry per example) rather than as one :class:`LabelSetUnit` per example.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> def ex(values):
+    ...     e = example_pb2.Example()
+    ...     e.features.feature['tags'].int64_list.value.extend(values)
+    ...     return e.SerializeToString()
+    >>> to_units = LabelSetUnits('tags', 'ids', seed=0, grouped=False)
+    >>> to_units.columns([ex([3, 1]), ex([])]).sets
+    [(1, 3), ()]
+    >>> sorted(batch_histograms([ex([3, 1]), ex([1, 3])], to_units, bucket_bits=0).buckets.items())
+    [((1, 3), {0: 2})]
 """
 
 from __future__ import annotations
@@ -14,7 +28,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
@@ -41,33 +55,47 @@ class LabelSetHistograms(NamedTuple):
     examples: int
 
 
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns (one entry per example), without a unit object each."""
+
+    where: str
+    records: list
+    sets: list  # each example's label set
+    hashes: list  # each example's seeded hash
+    width: tuple | None  # (multi-hot length, example fingerprint)
+    kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
+
+
 class LabelSetUnits:
     """Turns an input batch into units: one per example, unless the input is already grouped."""
 
     def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
         self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
 
+    def columns(self, batch) -> ExampleColumns:
+        """An ungrouped batch's examples as :class:`ExampleColumns` (the fast path)."""
+        where, records = _named(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        keys = example_keys(records)
+        width, kinds = _named_checks(read, keys)
+        return ExampleColumns(
+            where, records, read.sets, seeded_hashes(self.seed, keys), width, kinds
+        )
+
     def __call__(self, batch) -> list:
         if self.grouped:
             return batch
-        where, records = _named(batch)
-        read, keys = (
-            read_label_sets(records, self.label_feature, self.form, where),
-            example_keys(records),
-        )
-        width, kinds = _named_checks(read, keys)
-        return [
-            LabelSetUnit(
-                labels,
-                seeded_hash(self.seed, key),
-                1,
-                (record,),
-                (labels,),
-                width,
-                kinds.get(i, ()),
-            )
-            for i, (record, labels, key) in enumerate(zip(records, read.sets, keys))
-        ]
+        c = self.columns(batch)
+        return [unit_of(c, i) for i in range(len(c.records))]
+
+
+def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
+    """The :class:`LabelSetUnit` of example ``i`` of a batch's columns."""
+    labels = columns.sets[i]
+    record = columns.records[i]
+    return LabelSetUnit(
+        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+    )
 
 
 def _named_checks(read, keys) -> tuple:
@@ -160,8 +188,32 @@ def histogram(hist) -> Dict[int, int]:
 
 
 def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
+    if to_units.grouped:
+        return _unit_histograms(to_units(batch), bucket_bits)
+    c = to_units.columns(batch)
+    buckets, shift = {}, 64 - bucket_bits
+    get = buckets.get
+    for labels, h in zip(c.sets, c.hashes):  # _add of one unit, inlined (per example)
+        bucket = h >> shift
+        hist = get(labels)
+        if hist is None:
+            buckets[labels] = bucket
+        elif type(hist) is int:
+            buckets[labels] = {hist: 2} if hist == bucket else {hist: 1, bucket: 1}
+        else:
+            hist[bucket] = hist.get(bucket, 0) + 1
+    kinds = {}
+    for entries in c.kinds.values():
+        for kind, name, label in entries:
+            if kind not in kinds or name < kinds[kind][0]:
+                kinds[kind] = (name, label)
+    widths = {c.width[0]: c.width[1]} if c.width is not None else {}
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records))
+
+
+def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
     buckets, kinds, widths, examples = {}, {}, {}, 0
-    for unit in to_units(batch):
+    for unit in units:
         _add(
             buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
         )  # a unit (example or group) counts once: groups are planned as units
@@ -179,9 +231,19 @@ class MergeLabelSetHistograms(beam.CombineFn):
         return LabelSetHistograms({}, {}, {}, 0)
 
     def add_input(self, acc, item):
+        buckets = acc.buckets
         for stratum, hist in item.buckets.items():
-            for bucket, size in histogram(hist).items():
-                _add(acc.buckets, stratum, bucket, size)
+            mine = buckets.get(stratum)
+            if mine is None:  # new stratum: take it (a copy of a dict: inputs are not mutated)
+                buckets[stratum] = hist if type(hist) is int else dict(hist)
+                continue
+            if type(mine) is int:
+                mine = buckets[stratum] = {mine: 1}
+            if type(hist) is int:
+                mine[hist] = mine.get(hist, 0) + 1
+            else:
+                for bucket, size in hist.items():
+                    mine[bucket] = mine.get(bucket, 0) + size
         for kind, found in item.kinds.items():
             if kind not in acc.kinds or found < acc.kinds[kind]:
                 acc.kinds[kind] = found
@@ -199,3 +261,32 @@ class MergeLabelSetHistograms(beam.CombineFn):
 
     def extract_output(self, acc):
         return acc
+
+
+_MERGE = MergeLabelSetHistograms()
+
+
+class BundleHistograms(beam.DoFn):
+    """The :class:`LabelSetHistograms` of a bundle's batches, merged as they come and emitted
+    once, at the end of the bundle. One element per bundle, not per batch, goes on to the
+    global merge: per-batch histograms (one entry per label set of the batch) would be held by
+    the runner between the stages, a memory that grows with the data.
+
+    Deterministic: a merge of counts and least fingerprints does not depend on the bundling.
+    """
+
+    def __init__(self, to_units: LabelSetUnits, bucket_bits: int):
+        self._to_units, self._bucket_bits = to_units, bucket_bits
+        self._acc = None
+
+    def start_bundle(self):
+        self._acc = None
+
+    def process(self, batch):
+        found = batch_histograms(batch, self._to_units, self._bucket_bits)
+        self._acc = found if self._acc is None else _MERGE.add_input(self._acc, found)
+
+    def finish_bundle(self):
+        acc, self._acc = self._acc, None
+        if acc is not None:
+            yield beam.transforms.window.GlobalWindows.windowed_value(acc)

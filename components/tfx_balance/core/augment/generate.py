@@ -25,6 +25,7 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.augment import floats, image, smote
 from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.interpolate_batch import interpolate_many
 from tfx_balance.core.augment.plan import RebalancePlan
 from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.augment.user_fn import UserFnSource
@@ -74,9 +75,8 @@ class AugmentSources(beam.DoFn):
             )
         elif self._smote is not None:
             yield from self._smote.copies(sources, plan)
-        elif config.augment_fn is None:  # 'interpolate'
-            for source in sources:
-                yield from floats.interpolate_copies(self._interpolate_source(source, plan))
+        elif config.augment_fn is None:  # 'interpolate': all the sources' copies together
+            yield from interpolate_many(self._interpolate_source(s, plan) for s in sources)
         else:
             for source in sources:
                 yield from self._augment_each(source, plan)
@@ -104,13 +104,16 @@ class AugmentSources(beam.DoFn):
             fps = [p for i, p in enumerate(fps) if i not in own]
         if not partners:  # its class's reservoir holds only the source: it moves nowhere
             partners, aligned, fps = [floats.float_features(example)], None, [fp]
+        rngs = [example_rng(self._config.seed, fp, j) for j in range(copies)]
+        draws = [(int(rng.integers(len(partners))), rng.random()) for rng in rngs]  # k, then u
         return floats.InterpolateSource(
             example=example,
             stats=plan.stats[label],
             partners=partners,
-            rngs=[example_rng(self._config.seed, fp, j) for j in range(copies)],
+            rngs=rngs,
             extra=self._provenance.synthetic_features(fp, partner=True),
             aligned=aligned,
+            draws=draws,
             partner_feature=self._config.partner_feature,
             partner_fingerprints=fps,
         )

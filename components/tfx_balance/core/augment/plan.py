@@ -21,6 +21,8 @@ import dataclasses
 import json
 from typing import Dict, List, Mapping
 
+from apache_beam.runners.worker.statecache import CacheAware
+
 from tfx_balance.core.augment.float_stats import FeatureStats
 from tfx_balance.core.augment.targets import encode_target, output_count
 from tfx_balance.core.labels import class_name, sorted_classes
@@ -104,8 +106,13 @@ def plan_rebalance(
 
 
 @dataclasses.dataclass(frozen=True)
-class RebalancePlan:
-    """Per-class rebalances, float statistics and interpolation reservoirs of one split."""
+class RebalancePlan(CacheAware):
+    """Per-class rebalances, float statistics and interpolation reservoirs of one split.
+
+    As a Beam side input it is measured for Beam's cache by :meth:`get_referents_for_cache`:
+    the reservoirs (up to ``exact_limit`` entries per class for 'smote') count by their size,
+    without a walk over each of their objects (which cost about a second per load).
+    """
 
     classes: Dict[object, ClassRebalance]
     stats: Dict[object, Dict[str, FeatureStats]]
@@ -117,6 +124,37 @@ class RebalancePlan:
     def rows(self) -> dict:
         """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
         return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
+
+    def get_referents_for_cache(self) -> list:
+        """What Beam's side-input cache measures: everything but the reservoirs' entries, which
+        count as one object of about their size (:class:`_Size`)."""
+        return [self.classes, self.stats, self.sources, _Size(_reservoir_bytes(self.reservoirs))]
+
+
+class _Size:
+    """An object that ``sys.getsizeof`` measures as ``nbytes`` (a stand-in for Beam's cache)."""
+
+    def __init__(self, nbytes: int):
+        self._nbytes = nbytes
+
+    def __sizeof__(self) -> int:
+        return self._nbytes
+
+
+_ENTRY_OVERHEAD = 1024  # bytes of Python objects around one reservoir entry's payload (a bound)
+
+
+def _reservoir_bytes(reservoirs) -> int:
+    """About the memory of the reservoirs: per entry, its payload's bytes and a fixed overhead."""
+    total = 0
+    for entries in reservoirs.values():
+        for entry in entries:
+            payload, categorical = entry[1], ()
+            if len(payload) == 2:  # 'smote': (floats, categoricals)
+                payload, categorical = payload
+            total += _ENTRY_OVERHEAD + len(payload[2]) + 64 * len(payload[0])
+            total += sum(len(value) for _, value in categorical)
+    return total
 
 
 def split_rows(rows, split: str) -> tuple:

@@ -12,7 +12,9 @@ the partial profiles per class exactly; :func:`build_plan` makes them one
 The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
 of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
 bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
-is bounded by ``classes x reservoir_size x float values per example`` whatever the class size.
+is bounded by ``classes x reservoir_size x example size`` whatever the class size. While the pass
+runs the sample holds the records as they are; only the sampled ones are parsed, and packed
+(:func:`~tfx_balance.core.augment.floats.pack_floats`), in :func:`build_plan`.
 With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
 originals per class, with their categorical features
 (:func:`~tfx_balance.core.augment.smote.pack_categoricals`): a class that fits is there whole, and
@@ -31,6 +33,7 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.augment import borderline, float_stats, plan, smote
 from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.float_scan import scan_floats
 from tfx_balance.core.augment.floats import pack_floats
 from tfx_balance.core.augment.image import encoded_image
 from tfx_balance.core.augment.targets import resolve_targets
@@ -62,8 +65,9 @@ def _bottom(entries, k: int) -> list:
 class Profile(beam.DoFn):
     """Per batch of serialized examples: one partial profile per class (see :class:`ProfileFn`).
 
-    An example is parsed only when its float features or image are needed, or when its bytes may
-    hold ``provenance_feature``.
+    An example is parsed only when its image is needed, when its float values could not be read
+    by template (:mod:`~tfx_balance.core.augment.float_scan`), or when its bytes may hold
+    ``provenance_feature``.
     """
 
     def __init__(self, config: AugmentConfig):
@@ -73,16 +77,13 @@ class Profile(beam.DoFn):
     def process(self, records):
         config = self._config
         labels = read_labels(records, config.label_feature, config.where)
-        parse = config.uses_images or config.needs_stats
-        smote_names = (
-            smote.SmoteOptions.from_dict(config.options).categorical_features
-            if config.uses_smote
-            else None
-        )
-        profiles, floats = {}, {}  # class -> profile; (class, feature) -> float values
-        for record, label, key in zip(records, labels, example_keys(records)):
+        profiles, floats = {}, {}  # class -> profile; (class, feature) -> [float32 arrays]
+        unread = ()  # positions of the records whose float values are read from a parse
+        if config.needs_stats:
+            unread = set(_scanned_floats(records, labels, floats))
+        for i, (record, label, key) in enumerate(zip(records, labels, example_keys(records))):
             example = None
-            if parse or self._provenance_key in record:
+            if config.uses_images or i in unread or self._provenance_key in record:
                 example = example_pb2.Example.FromString(record)
                 if config.provenance_feature in example.features.feature:
                     raise DataError(
@@ -101,25 +102,38 @@ class Profile(beam.DoFn):
             if config.uses_images:
                 where = config.describe_source(fingerprint(key), label)
                 encoded_image(example, config.image_feature, where)
-            if config.needs_stats:
+            if i in unread:
                 features = example.features.feature
                 for name in features:
                     values = features[name].float_list.value  # empty unless a float feature
                     if values:
-                        floats.setdefault((label, name), []).extend(values)
-            if config.needs_reservoir:
+                        floats.setdefault((label, name), []).append(np.array(values, np.float32))
+            if config.needs_reservoir:  # the record itself: packed once sampled (build_plan)
                 rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
-                payload = pack_floats(example)
-                if config.uses_smote:
-                    excluded = config.reserved_features
-                    payload = (payload, smote.pack_categoricals(example, smote_names, excluded))
-                profile['res'].append((rank, fingerprint(key), payload))
-        for (label, name), values in floats.items():
-            profiles[label]['stats'][name] = float_stats.stats_row(np.asarray(values, np.float32))
+                profile['res'].append((rank, fingerprint(key), record))
+        for (label, name), parts in floats.items():  # rows are exact whatever the order
+            profiles[label]['stats'][name] = float_stats.stats_row(np.concatenate(parts))
         for label, profile in profiles.items():
             if len(profile['res']) > config.sample_size:
                 profile['res'] = _bottom(profile['res'], config.sample_size)
             yield label, profile
+
+
+def _scanned_floats(records, labels, floats: dict) -> list:
+    """Adds the float values of the records read by template
+    (:func:`~tfx_balance.core.augment.float_scan.scan_floats`) to ``floats`` (``(class,
+    feature) -> [float32 arrays]``); returns the positions of the others."""
+    found, unread = scan_floats(records)
+    if found:
+        classes = {}
+        codes = np.array([classes.setdefault(label, len(classes)) for label in labels])
+        for name, positions, values in found:
+            of = codes[positions]
+            for label, code in classes.items():
+                rows = of == code
+                if rows.any():
+                    floats.setdefault((label, name), []).append(values[rows].reshape(-1))
+    return unread
 
 
 class ProfileFn(beam.CombineFn):
@@ -190,16 +204,36 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
         for label in counts
     }
     stats = {label: _class_stats(label, p['stats'], config) for label, p in profiles.items()}
-    reservoirs = {label: [(fp, f) for _, fp, f in p['res']] for label, p in profiles.items()}
+    sampled = {label: p['res'] for label, p in profiles.items()}
     sources = {}
     if config.uses_smote:
         options = smote.SmoteOptions.from_dict(config.options)
         smote.check_class_sizes(classes, options, config.where)
         if options.variant == 'borderline-1':
+            reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}
             sources = borderline.danger_sources(reservoirs, classes, options, config.where)
         # Only the classes that get copies need their examples on the workers.
-        reservoirs = {c: r for c, r in reservoirs.items() if classes[c].generated}
+        sampled = {c: r for c, r in sampled.items() if classes[c].generated}
+        reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}
+    else:
+        reservoirs = {label: _packed(r, config) for label, r in sampled.items()}
     return plan.RebalancePlan(classes, stats, reservoirs, sources)
+
+
+def _packed(entries, config: AugmentConfig, options=None) -> list:
+    """A class's reservoir as the plan keeps it, ``[(fingerprint, payload)]``, from the profile's
+    ``[(rank, fingerprint, record)]``: the payload is the record's float features
+    (:func:`~tfx_balance.core.augment.floats.pack_floats`) and, for 'smote' (``options``), its
+    categorical ones. Only the sampled records are parsed, once the sample is known."""
+    out = []
+    for _, fp, record in entries:
+        example = example_pb2.Example.FromString(record)
+        payload = pack_floats(example)
+        if options is not None:
+            names, excluded = options.categorical_features, config.reserved_features
+            payload = (payload, smote.pack_categoricals(example, names, excluded))
+        out.append((fp, payload))
+    return out
 
 
 def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:

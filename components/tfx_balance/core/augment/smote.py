@@ -29,6 +29,7 @@ import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.augment import floats
+from tfx_balance.core.augment.interpolate_batch import interpolate_many
 from tfx_balance.core.augment.knn import SCALES, NeighbourIndex
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_rng
@@ -238,10 +239,16 @@ class SmoteGenerator:
         k = self._options.k
         fps = [fp for _, _, _, fp in sources]
         found = cls.index.neighbours(np.array(vectors), codes, k, exclude=fps)
-        for (_, _, copies, fp), example, nearest in zip(sources, examples, found):
-            yield from self._source_copies(cls, plan, label, example, fp, copies, nearest)
+        jobs = (
+            job
+            for (_, _, copies, fp), example, nearest in zip(sources, examples, found)
+            for job in self._source_copies(cls, plan, label, example, fp, copies, nearest)
+        )
+        yield from interpolate_many(jobs)  # all the sources' copies computed together
 
     def _source_copies(self, cls, plan, label, example, fp, copies, nearest):
+        """The :class:`~tfx_balance.core.augment.floats.InterpolateSource` of each categorical
+        choice of one source's copies (one without categorical features)."""
         seed = self._config.seed
         groups = collections.defaultdict(list)  # categorical choice -> [(partner, u)]
         neighbour_codes = cls.index.codes[nearest] if len(nearest) else None
@@ -259,18 +266,16 @@ class SmoteGenerator:
         else:
             partners, partner_fps = [floats.float_features(example)], [fp]
         for choice, draws in groups.items():
-            yield from floats.interpolate_copies(
-                floats.InterpolateSource(
-                    example=_with_categoricals(example, cls, choice),
-                    stats=plan.stats[label],
-                    partners=partners,
-                    rngs=(),
-                    extra=self._provenance.synthetic_features(fp, partner=True),
-                    aligned=cls.aligned,
-                    draws=draws,
-                    partner_feature=self._config.partner_feature,
-                    partner_fingerprints=partner_fps,
-                )
+            yield floats.InterpolateSource(
+                example=_with_categoricals(example, cls, choice),
+                stats=plan.stats[label],
+                partners=partners,
+                rngs=(),
+                extra=self._provenance.synthetic_features(fp, partner=True),
+                aligned=cls.aligned,
+                draws=draws,
+                partner_feature=self._config.partner_feature,
+                partner_fingerprints=partner_fps,
             )
 
     @staticmethod

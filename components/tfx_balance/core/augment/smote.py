@@ -260,11 +260,14 @@ class SmoteGenerator:
             else:  # no eligible neighbour: the copy is the source itself
                 draw, choice = (0, 0.0), ()
             groups[choice].append(draw)
+        # The class's cache of aligned partners is keyed by id(): only for the class's partner
+        # dicts, which live as long as the class; a temporary one's id could be reused later.
+        aligned = cls.aligned
         if len(nearest):
             partners = [self._partner(cls, int(p)) for p in nearest]
             partner_fps = [cls.index.fingerprints[int(p)] for p in nearest]
         else:
-            partners, partner_fps = [floats.float_features(example)], [fp]
+            partners, partner_fps, aligned = [floats.float_features(example)], [fp], None
         for choice, draws in groups.items():
             yield floats.InterpolateSource(
                 example=_with_categoricals(example, cls, choice),
@@ -272,7 +275,7 @@ class SmoteGenerator:
                 partners=partners,
                 rngs=(),
                 extra=self._provenance.synthetic_features(fp, partner=True),
-                aligned=cls.aligned,
+                aligned=aligned,
                 draws=draws,
                 partner_feature=self._config.partner_feature,
                 partner_fingerprints=partner_fps,

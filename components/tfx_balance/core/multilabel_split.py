@@ -56,6 +56,7 @@ from tfx_balance.core.multilabel_units import (
     LabelSetHistograms,
     LabelSetUnits,
     MergeLabelSetHistograms,
+    StratumUnits,
     histogram,
     input_batches,
     unit_of,
@@ -116,13 +117,9 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
             f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
             'label_feature (an example without the feature has no label) and the data upstream.'
         )
-    strata = {
-        stratum: 1 if type(hist) is int else sum(hist.values())
-        for stratum, hist in histograms.buckets.items()
-    }
+    strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
     plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
-    del strata  # (memory: one table of all the label sets less while the plans are built)
     for stratum, counts in plans.items():
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:

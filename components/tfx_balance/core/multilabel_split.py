@@ -131,17 +131,36 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
     return PackedPlans(plans)
 
 
-class _MergeAndPlan(MergeLabelSetHistograms):
-    """Merges the histograms and returns their :func:`build_plans` (the combine's output): the
-    histograms, one entry per label set, never leave the stage that merges them (a combine's
-    output crosses to the next stage through a side input, copied and measured object by
-    object)."""
+class _MergeAndPlan(beam.CombineFn):
+    """Merges the bundles' histograms and returns their :func:`build_plans` (the combine's
+    output): the histograms, one entry per label set, never leave the stage that merges them (a
+    combine's output crosses to the next stage through a side input, copied and measured object
+    by object). Each bundle's histograms come pickled (:class:`BundleHistograms`): the combine's
+    steps move a list of blobs (no copy of the table per step, one compact encoding between its
+    stages), and only :meth:`extract_output` unpickles and merges them, one at a time."""
 
     def __init__(self, weights, bucket_bits: int, config: SplitConfig):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
 
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, blob):
+        acc.append(blob)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [blob for acc in accs for blob in acc]
+
     def extract_output(self, acc):
-        return build_plans(acc, self._weights, self._bucket_bits, self._config)
+        blobs, merged, merge = list(acc), None, MergeLabelSetHistograms()
+        while blobs:
+            found = pickle.loads(blobs.pop())  # a private object: taken, not copied
+            merged = found if merged is None else merge.add_input(merged, found)
+            del found
+        if merged is None:
+            merged = merge.create_accumulator()
+        return build_plans(merged, self._weights, self._bucket_bits, self._config)
 
 
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import pickle
 from array import array
 from collections.abc import Mapping
 from typing import Dict, NamedTuple
@@ -298,7 +299,7 @@ _MERGE = MergeLabelSetHistograms()
 
 class BundleHistograms(beam.DoFn):
     """The :class:`LabelSetHistograms` of a bundle's batches, merged as they come and emitted
-    once, at the end of the bundle. One element per bundle, not per batch, goes on to the
+    once, pickled, at the end of the bundle. One element per bundle, not per batch, goes on to the
     global merge: per-batch histograms (one entry per label set of the batch) would be held by
     the runner between the stages, a memory that grows with the data.
 
@@ -318,5 +319,7 @@ class BundleHistograms(beam.DoFn):
 
     def finish_bundle(self):
         acc, self._acc = self._acc, None
-        if acc is not None:
-            yield beam.transforms.window.GlobalWindows.windowed_value(acc)
+        if acc is not None:  # pickled: see multilabel_split._MergeAndPlan
+            blob = pickle.dumps(acc, protocol=pickle.HIGHEST_PROTOCOL)
+            del acc
+            yield beam.transforms.window.GlobalWindows.windowed_value(blob)

@@ -16,8 +16,8 @@ class:
 With ``group_feature``, a unit is a group and its stratum the union of its examples' labels.
 
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
-"Multi-label"), and a bucket histogram of at most ``min(m, 65536)`` integers per stratum of
-``m`` units. That table is built where it is used: each bundle merges its batches' histograms
+"Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
+(an int for ``m = 1``; a dict would be smaller only past ~1M units in one stratum). That table is built where it is used: each bundle merges its batches' histograms
 (:class:`~tfx_balance.core.multilabel_units.BundleHistograms`), and the global combine turns
 the merged histograms into the plans in its ``extract_output``, so only the packed plans (one
 bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns

@@ -37,9 +37,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 from math import lcm
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Sequence
 
 from tfx_balance.core.allocation import allocate
 from tfx_balance.core.labels import class_sort_key
@@ -82,8 +83,8 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
         plan[()] = tuple(allocate(strata[()], weights))
     labelled = strata
     if () in strata or not all(strata.values()):
-        labelled = {labels: m for labels, m in strata.items() if labels and m}
-    if not labelled:
+        labelled = _Labelled(strata)  # a view, not a copy (memory: one entry per label set)
+    if not any(True for _ in labelled):
         return plan
     n_label = label_totals(labelled)
     rarity = {label: (n, class_sort_key(label)) for label, n in n_label.items()}
@@ -97,47 +98,50 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     order_key = {label: r for r, label in enumerate(sorted(n_label, key=class_sort_key))}
     inverse = [1.0 / a for a in share]
     splits = range(k)
-    counts, shared = {}, {}  # shared: one tuple object per distinct count vector (memory)
-    # Strata by the rank of their rarest label, then by their labels' class-order ranks; sorted
-    # in reverse and popped from the end, so the sort keys are freed as the plan grows.
-    keyed = sorted(
-        (
-            (min(map(rank.__getitem__, labels)), tuple(map(order_key.__getitem__, labels)), labels)
-            for labels in labelled
-        ),
-        reverse=True,
-    )
-    while keyed:
-        rarest, _, labels = keyed.pop()
-        m = labelled[labels]
-        rows = [desire[label] for label in labels]
-        first = desire[by_rank[rarest]]
-        if m >= k:
-            placed = _fill(first, m, share)
-        else:
-            placed = [0] * k
-        if m > sum(placed):  # fewer than k left: one by one
-            width = len(rows)
-            row_sum = [sum(column) for column in zip(*rows)]
-            for _ in range(m - sum(placed)):
-                best, best_key = 0, None
-                for i in splits:
-                    key = (
-                        (first[i] - placed[i]) * inverse[i],
-                        (row_sum[i] - placed[i] * width) * inverse[i],
-                        (size_desire[i] - placed[i]) * inverse[i],
-                    )
-                    if best_key is None or key > best_key:
-                        best, best_key = i, key
-                placed[best] += 1
-        placed = tuple(placed)
-        counts[labels] = shared.setdefault(placed, placed)
-        for i in splits:
-            c = placed[i]
-            if c:
-                for row in rows:
-                    row[i] -= c
-                size_desire[i] -= c
+    # counts: the plan itself (after the empty set's row; the steps below skip that row);
+    # shared: one tuple object per distinct count vector (memory)
+    counts, shared = plan, {}
+    # Strata by the rank of their rarest label, then by their labels' class-order ranks: grouped
+    # by rarest label (a reference each), each group sorted when its turn comes, so the sort keys
+    # of one group only exist at a time (memory: one key per label set otherwise).
+    groups = {}
+    for labels in labelled:
+        groups.setdefault(min(map(rank.__getitem__, labels)), []).append(labels)
+    for rarest in sorted(groups):
+        group = groups.pop(rarest)
+        group.sort(key=lambda labels: tuple(map(order_key.__getitem__, labels)))
+        rarest_label = by_rank[rarest]
+        for labels in group:
+            m = labelled[labels]
+            rows = [desire[label] for label in labels]
+            first = desire[rarest_label]
+            if m >= k:
+                placed = _fill(first, m, share)
+            else:
+                placed = [0] * k
+            if m > sum(placed):  # fewer than k left: one by one
+                width = len(rows)
+                row_sum = [sum(column) for column in zip(*rows)]
+                for _ in range(m - sum(placed)):
+                    best, best_key = 0, None
+                    for i in splits:
+                        key = (
+                            (first[i] - placed[i]) * inverse[i],
+                            (row_sum[i] - placed[i] * width) * inverse[i],
+                            (size_desire[i] - placed[i]) * inverse[i],
+                        )
+                        if best_key is None or key > best_key:
+                            best, best_key = i, key
+                    placed[best] += 1
+            placed = tuple(placed)
+            counts[labels] = shared.setdefault(placed, placed)
+            for i in splits:
+                c = placed[i]
+                if c:
+                    for row in rows:
+                        row[i] -= c
+                    size_desire[i] -= c
+        del group
 
     # What the loop placed, from what it left: per label and split, and per split.
     have = {
@@ -148,10 +152,23 @@ def plan_counts(strata: Mapping[tuple, int], weights: Sequence[float]) -> Dict[t
     placed = [s - d for s, d in zip(sizes, size_desire)]
     _repair(counts, have, placed, n_label, rarity, k)
     _balance_sizes(counts, have, placed, n_label, sizes, k)
-    if not plan:
-        return counts
-    plan.update(counts)
     return plan
+
+
+class _Labelled(Mapping):
+    """The label sets of ``strata`` that have labels and units, as a view."""
+
+    def __init__(self, strata: Mapping[tuple, int]):
+        self._strata = strata
+
+    def __getitem__(self, labels: tuple) -> int:
+        return self._strata[labels]
+
+    def __iter__(self):
+        return (labels for labels, m in self._strata.items() if labels and m)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _move(counts: Dict[tuple, tuple], labels: tuple, source: int, target: int) -> None:

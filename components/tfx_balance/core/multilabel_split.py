@@ -16,8 +16,8 @@ class:
 With ``group_feature``, a unit is a group and its stratum the union of its examples' labels.
 
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
-"Multi-label"), and a bucket histogram of at most ``min(m, 65536)`` integers per stratum of
-``m`` units. That table is built where it is used: each bundle merges its batches' histograms
+"Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
+(an int for ``m = 1``; a dict would be smaller only past ~1M units in one stratum). That table is built where it is used: each bundle merges its batches' histograms
 (:class:`~tfx_balance.core.multilabel_units.BundleHistograms`), and the global combine turns
 the merged histograms into the plans in its ``extract_output``, so only the packed plans (one
 bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
@@ -56,6 +56,7 @@ from tfx_balance.core.multilabel_units import (
     LabelSetHistograms,
     LabelSetUnits,
     MergeLabelSetHistograms,
+    StratumUnits,
     histogram,
     input_batches,
     unit_of,
@@ -116,13 +117,9 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
             f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
             'label_feature (an example without the feature has no label) and the data upstream.'
         )
-    strata = {
-        stratum: 1 if type(hist) is int else sum(hist.values())
-        for stratum, hist in histograms.buckets.items()
-    }
+    strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
     plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
-    del strata  # (memory: one table of all the label sets less while the plans are built)
     for stratum, counts in plans.items():
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:
@@ -134,17 +131,36 @@ def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, confi
     return PackedPlans(plans)
 
 
-class _MergeAndPlan(MergeLabelSetHistograms):
-    """Merges the histograms and returns their :func:`build_plans` (the combine's output): the
-    histograms, one entry per label set, never leave the stage that merges them (a combine's
-    output crosses to the next stage through a side input, copied and measured object by
-    object)."""
+class _MergeAndPlan(beam.CombineFn):
+    """Merges the bundles' histograms and returns their :func:`build_plans` (the combine's
+    output): the histograms, one entry per label set, never leave the stage that merges them (a
+    combine's output crosses to the next stage through a side input, copied and measured object
+    by object). Each bundle's histograms come pickled (:class:`BundleHistograms`): the combine's
+    steps move a list of blobs (no copy of the table per step, one compact encoding between its
+    stages), and only :meth:`extract_output` unpickles and merges them, one at a time."""
 
     def __init__(self, weights, bucket_bits: int, config: SplitConfig):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
 
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, blob):
+        acc.append(blob)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [blob for acc in accs for blob in acc]
+
     def extract_output(self, acc):
-        return build_plans(acc, self._weights, self._bucket_bits, self._config)
+        blobs, merged, merge = list(acc), None, MergeLabelSetHistograms()
+        while blobs:
+            found = pickle.loads(blobs.pop())  # a private object: taken, not copied
+            merged = found if merged is None else merge.add_input(merged, found)
+            del found
+        if merged is None:
+            merged = merge.create_accumulator()
+        return build_plans(merged, self._weights, self._bucket_bits, self._config)
 
 
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2

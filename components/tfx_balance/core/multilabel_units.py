@@ -17,15 +17,20 @@ Example:
     >>> to_units = LabelSetUnits('tags', 'ids', seed=0, grouped=False)
     >>> to_units.columns([ex([3, 1]), ex([])]).sets
     [(1, 3), ()]
-    >>> sorted(batch_histograms([ex([3, 1]), ex([1, 3])], to_units, bucket_bits=0).buckets.items())
-    [((1, 3), {0: 2})]
+    >>> found = batch_histograms([ex([3, 1]), ex([1, 3])], to_units, bucket_bits=0).buckets
+    >>> {stratum: histogram(hist) for stratum, hist in found.items()}
+    {(1, 3): {0: 2}}
 """
 
 from __future__ import annotations
 
+import pickle
+from array import array
+from collections.abc import Mapping
 from typing import Dict, NamedTuple
 
 import apache_beam as beam
+import numpy as np
 
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
@@ -34,6 +39,8 @@ from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.split_units import _batch, _named
+
+BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
 
 
 class LabelSetUnit(NamedTuple):
@@ -49,7 +56,7 @@ class LabelSetUnit(NamedTuple):
 
 
 class LabelSetHistograms(NamedTuple):
-    buckets: Dict[tuple, object]  # {stratum: {bucket: units}, or the bucket of its one unit}
+    buckets: Dict[tuple, object]  # {stratum: its units' buckets (array), or its one unit's}
     kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
     widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
     examples: int
@@ -172,19 +179,44 @@ def input_batches(pipeline, source, batched, config: SplitConfig, stage: str):
 
 def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
     """Adds ``size`` units in ``bucket`` to a stratum's histogram. Most label sets have one
-    example, so a histogram of one unit is stored as its bucket alone (an int), not a dict."""
+    example, so a histogram of one unit is stored as its bucket alone (an int); any other as the
+    buckets of its units, one entry each, in an ``array`` (4 bytes a unit, no object per bucket:
+    at 1M examples a dict per stratum held ~1M int objects)."""
     hist = buckets.get(stratum)
     if hist is None:
-        buckets[stratum] = bucket if size == 1 else {bucket: size}
-        return
-    if type(hist) is int:
-        hist = buckets[stratum] = {hist: 1}
-    hist[bucket] = hist.get(bucket, 0) + size
+        if size == 1:
+            buckets[stratum] = bucket
+            return
+        hist = buckets[stratum] = array(BUCKETS_TYPE)
+    elif type(hist) is int:
+        hist = buckets[stratum] = array(BUCKETS_TYPE, (hist,))
+    hist.extend([bucket] * size)
 
 
 def histogram(hist) -> Dict[int, int]:
     """A stratum's histogram as ``{bucket: units}`` (see :func:`_add`)."""
-    return {hist: 1} if type(hist) is int else hist
+    if type(hist) is int:
+        return {hist: 1}
+    buckets, units = np.unique(np.frombuffer(hist, dtype=np.uint32), return_counts=True)
+    return dict(zip(buckets.tolist(), units.tolist()))
+
+
+class StratumUnits(Mapping):
+    """``{stratum: units}`` of a ``{stratum: histogram}`` table (see :func:`_add`), as a view:
+    at 1M examples a copy is a second dict of ~260k entries at the plan's peak."""
+
+    def __init__(self, buckets: Dict[tuple, object]):
+        self._buckets = buckets
+
+    def __getitem__(self, stratum: tuple) -> int:
+        hist = self._buckets[stratum]
+        return 1 if type(hist) is int else len(hist)
+
+    def __iter__(self):
+        return iter(self._buckets)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelSetHistograms:
@@ -199,9 +231,9 @@ def batch_histograms(batch, to_units: LabelSetUnits, bucket_bits: int) -> LabelS
         if hist is None:
             buckets[labels] = bucket
         elif type(hist) is int:
-            buckets[labels] = {hist: 2} if hist == bucket else {hist: 1, bucket: 1}
+            buckets[labels] = array(BUCKETS_TYPE, (hist, bucket))
         else:
-            hist[bucket] = hist.get(bucket, 0) + 1
+            hist.append(bucket)
     kinds = {}
     for entries in c.kinds.values():
         for kind, name, label in entries:
@@ -234,16 +266,15 @@ class MergeLabelSetHistograms(beam.CombineFn):
         buckets = acc.buckets
         for stratum, hist in item.buckets.items():
             mine = buckets.get(stratum)
-            if mine is None:  # new stratum: take it (a copy of a dict: inputs are not mutated)
-                buckets[stratum] = hist if type(hist) is int else dict(hist)
+            if mine is None:  # new stratum: take it (a copy: inputs are not mutated)
+                buckets[stratum] = hist if type(hist) is int else array(BUCKETS_TYPE, hist)
                 continue
             if type(mine) is int:
-                mine = buckets[stratum] = {mine: 1}
+                mine = buckets[stratum] = array(BUCKETS_TYPE, (mine,))
             if type(hist) is int:
-                mine[hist] = mine.get(hist, 0) + 1
+                mine.append(hist)
             else:
-                for bucket, size in hist.items():
-                    mine[bucket] = mine.get(bucket, 0) + size
+                mine.extend(hist)
         for kind, found in item.kinds.items():
             if kind not in acc.kinds or found < acc.kinds[kind]:
                 acc.kinds[kind] = found
@@ -268,7 +299,7 @@ _MERGE = MergeLabelSetHistograms()
 
 class BundleHistograms(beam.DoFn):
     """The :class:`LabelSetHistograms` of a bundle's batches, merged as they come and emitted
-    once, at the end of the bundle. One element per bundle, not per batch, goes on to the
+    once, pickled, at the end of the bundle. One element per bundle, not per batch, goes on to the
     global merge: per-batch histograms (one entry per label set of the batch) would be held by
     the runner between the stages, a memory that grows with the data.
 
@@ -288,5 +319,7 @@ class BundleHistograms(beam.DoFn):
 
     def finish_bundle(self):
         acc, self._acc = self._acc, None
-        if acc is not None:
-            yield beam.transforms.window.GlobalWindows.windowed_value(acc)
+        if acc is not None:  # pickled: see multilabel_split._MergeAndPlan
+            blob = pickle.dumps(acc, protocol=pickle.HIGHEST_PROTOCOL)
+            del acc
+            yield beam.transforms.window.GlobalWindows.windowed_value(blob)

@@ -51,7 +51,7 @@ def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
 
 def _step(sources) -> Iterator[bytes]:
     """The copies of a list of sources (see :func:`interpolate_many`)."""
-    groups, order = {}, []  # layout key -> _Group; per source: (group, first row, copies)
+    groups, order = {}, []  # layout key -> _LayoutGroup; per source: (group, first row, copies)
     for source in sources:
         layout = _layout(source)
         if not layout.values:  # no float value to move: the one-source path is as fast
@@ -66,7 +66,7 @@ def _step(sources) -> Iterator[bytes]:
         )
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(layout)
+            group = groups[key] = _LayoutGroup(layout)
         order.append((group, group.add(source, layout), len(source.draws)))
     for group in groups.values():
         group.run()
@@ -77,7 +77,7 @@ def _step(sources) -> Iterator[bytes]:
             yield from group.records[first : first + copies]
 
 
-class _Group:
+class _LayoutGroup:
     """The sources of one layout: their templates, values and draws, then their copies."""
 
     def __init__(self, layout):

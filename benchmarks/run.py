@@ -160,6 +160,9 @@ def parse_args(argv):
         '--skip-multilabel', action='store_true', help='skip the multi-label split benchmark'
     )
     parser.add_argument('--multilabel-sizes', type=int, nargs='+', help='multi-label split sizes')
+    parser.add_argument(
+        '--multilabel-repeats', type=int, help='alternating runs of the multi-label split and floor'
+    )
     parser.add_argument('--smote-seeds', type=int, help='seeds of the SMOTE quality table')
     parser.add_argument('--smote-size', type=int, help='input size of the smote speed section')
     parser.add_argument('--smote-rounds', type=int, help='alternating rounds of smote speed')

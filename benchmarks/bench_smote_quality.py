@@ -7,7 +7,9 @@ Protocol (the same for every method): per seed (0-4), a stratified 5-fold cross-
 (``StratifiedKFold(5, shuffle=True, random_state=seed)``). In each fold the 4/5 training part is
 resampled to its largest class by no resampling, BalancedAugment's ``copy``, ``numeric``,
 ``interpolate`` and ``smote`` (k=5, the features as given), and imbalanced-learn's
-``SMOTE(k_neighbors=5, random_state=run)`` (``run`` = seed x 5 + fold); the same classifier
+``SMOTE(k_neighbors=5, random_state=run)`` (``run`` = seed x 5 + fold), and the same
+imbalanced-learn SMOTE again with other random numbers (``random_state=run + 1000``: the
+"other draws" column); the same classifier
 (``StandardScaler`` + ``LogisticRegression``) is trained on each and predicts the held-out fold.
 A seed's score is the balanced accuracy of its out-of-fold predictions: every example is tested
 exactly once per seed, so the rarest class counts with all its examples (12 on wine), not with
@@ -15,7 +17,8 @@ the 3 or 4 of a single test split. The headline is the mean over the seeds; the 
 spread (standard deviation over the seeds) of the ``smote`` - imbalanced-learn difference. Our
 ``smote`` is the same method as imbalanced-learn's (partners uniform among the 5 nearest
 same-class neighbours, one ``u ~ U(0, 1)`` per example), so the two should agree within noise
-(goal: within 0.01).
+(goal: within 0.01). How large that noise is on each dataset, the "other draws" column shows:
+imbalanced-learn's SMOTE against itself, on the same folds, with only its random numbers changed.
 
 All the training parts of a dataset (seeds x folds) go through one Beam pipeline: BalancedAugment
 rebalances every class separately, so the runs are its classes, labelled ``run x C + class``
@@ -42,7 +45,9 @@ import tempfile
 
 import numpy as np
 
-METHODS = ('none', 'copy', 'numeric', 'interpolate', 'smote', 'imblearn SMOTE')
+IMBLEARN, IMBLEARN_AGAIN = 'imblearn SMOTE', 'imblearn SMOTE, other draws'
+METHODS = ('none', 'copy', 'numeric', 'interpolate', 'smote', IMBLEARN, IMBLEARN_AGAIN)
+AGAIN_OFFSET = 1_000  # IMBLEARN_AGAIN's random_state: run + this (the runs stay below it)
 AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'smote')
 SEEDS = (0, 1, 2, 3, 4)
 FOLDS = 5
@@ -187,12 +192,15 @@ def run(seeds=SEEDS, only=None) -> dict:
             ours = _augmented(X, y, folds, work)
         predicted = {m: {seed: np.full_like(y, -1) for seed in seeds} for m in METHODS}
         for r, (seed, fold, train, test) in enumerate(folds):
-            smote = SMOTE(k_neighbors=5, random_state=seed * FOLDS + fold)
+            state = seed * FOLDS + fold
+            assert state < AGAIN_OFFSET, 'the two imbalanced-learn draws must not share a state'
             fits = {
                 'none': (X[train], y[train]),
                 **{method: ours[method][r] for method in AUGMENTATIONS},
-                'imblearn SMOTE': smote.fit_resample(X[train], y[train]),
             }
+            for method, offset in ((IMBLEARN, 0), (IMBLEARN_AGAIN, AGAIN_OFFSET)):
+                smote = SMOTE(k_neighbors=5, random_state=state + offset)
+                fits[method] = smote.fit_resample(X[train], y[train])
             for method, (Xt, yt) in fits.items():
                 predicted[method][seed][test] = _predict(Xt, yt, X[test])
         table[name] = {
@@ -232,22 +240,37 @@ def one_example(y, seeds: int) -> float:
     return 1.0 / (len(counts) * counts.min()) / seeds
 
 
-def difference(scores: dict) -> tuple:
-    """``(mean, std)`` over the seeds of ``smote`` - imbalanced-learn's SMOTE (std None with one
-    seed; ddof 1)."""
-    diff = np.subtract(scores['smote'], scores['imblearn SMOTE'])
+def difference(scores: dict, method: str = 'smote') -> tuple:
+    """``(mean, std)`` over the seeds of ``method`` (our ``smote``, or ``IMBLEARN_AGAIN``: the
+    same-method reference) - imbalanced-learn's SMOTE (std None with one seed; ddof 1)."""
+    diff = np.subtract(scores[method], scores[IMBLEARN])
     return float(diff.mean()), float(diff.std(ddof=1)) if len(diff) > 1 else None
 
 
+def gaps(scores: dict) -> list:
+    """The two differences the tables show, each ``'+0.010 (0.028)'`` (mean, std over seeds):
+    our ``smote`` - imbalanced-learn's SMOTE, and imbalanced-learn's SMOTE with other draws -
+    the same (``'—'`` for results measured before that column)."""
+    out = []
+    for method in ('smote', IMBLEARN_AGAIN):
+        if method not in scores:
+            out.append('—')
+            continue
+        mean, std = difference(scores, method)
+        out.append(f'{mean:+.3f}' + ('' if std is None else f' ({std:.3f})'))
+    return out
+
+
 def markdown(per_seed: dict) -> str:
-    """The table of means, with the smote - imblearn difference's mean and spread over seeds."""
-    lines = ['| data (class counts) | ' + ' | '.join(METHODS) + ' | smote - imblearn (std) |']
-    lines.append('|---|' + '---:|' * (len(METHODS) + 1))
+    """The table of means, with the two differences of :func:`gaps` (mean and spread)."""
+    lines = [
+        '| data (class counts) | ' + ' | '.join(METHODS) + ' | smote - imblearn (std) | '
+        'imblearn other draws - imblearn (std) |'
+    ]
+    lines.append('|---|' + '---:|' * (len(METHODS) + 2))
     for name, scores in per_seed.items():
-        mean, std = difference(scores)
-        spread = '' if std is None else f' ({std:.3f})'
         row = ' | '.join(f'{np.mean(scores[m]):.3f}' for m in METHODS)
-        lines.append(f'| {name} | {row} | {mean:+.3f}{spread} |')
+        lines.append(f'| {name} | {row} | ' + ' | '.join(gaps(scores)) + ' |')
     return '\n'.join(lines)
 
 

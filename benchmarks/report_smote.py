@@ -5,7 +5,7 @@ and memory (``bench_smote_speed.py``)."""
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.bench_smote_quality import FOLDS, METHODS, difference
+from benchmarks.bench_smote_quality import FOLDS, IMBLEARN_AGAIN, METHODS, difference, gaps
 from benchmarks.goals import IMBLEARN_MEMORY_LIMIT_MIB, SMOTE_QUALITY_GOAL, SMOTE_TIME_GOAL
 
 _size = common.size_label
@@ -82,10 +82,25 @@ def _quality_why(quality: dict, name: str, gap: float) -> str:
     return (
         'Both are SMOTE with k=5 (a partner drawn among the 5 nearest same-class neighbours, one '
         'u per example; ours gives each source its even share of the copies, imbalanced-learn '
-        f'draws sources with replacement) with other random numbers.{noise}{resolution} A gap '
+        f'draws sources with replacement) with other random numbers.{noise}{resolution}'
+        f'{_same_method(scores, gap)} A gap '
         'within about two standard errors is what the seeds give (more seeds narrow it); a '
         "larger one would be a difference in the method: compare the two on one run's synthetic "
         'rows.'
+    )
+
+
+def _same_method(scores: dict | None, gap: float) -> str:
+    """What imbalanced-learn's SMOTE against itself (other random numbers, same folds) gave:
+    the size of a gap between two runs of one method on this dataset."""
+    if not scores or IMBLEARN_AGAIN not in scores:
+        return ''
+    mean, _ = difference(scores, IMBLEARN_AGAIN)
+    within = abs(mean) <= SMOTE_QUALITY_GOAL + 1e-12
+    return (
+        " imbalanced-learn's SMOTE against itself, with other random numbers on the same folds, "
+        f'is {abs(mean):.3f} apart ({"within" if within else "also more than"} '
+        f'{SMOTE_QUALITY_GOAL}; ours: {gap:.3f}).'
     )
 
 
@@ -142,9 +157,11 @@ def _protocol(quality: dict) -> str:
         f'`SMOTE(k_neighbors=5, random_state=seed x {folds} + fold)`), `StandardScaler` + '
         "`LogisticRegression` is trained on it and predicts the held-out fold. A seed's score is "
         'the balanced accuracy of its out-of-fold predictions (every example tested once); the '
-        f'table is the mean over seeds {quality["seeds"]} {where}, and the last column the mean '
-        'and standard deviation over the seeds of the per-seed difference between our `smote` '
-        "and imbalanced-learn's SMOTE."
+        f'table is the mean over seeds {quality["seeds"]} {where}. The last two columns are the '
+        'mean and standard deviation over the seeds of two per-seed differences: our `smote` '
+        "against imbalanced-learn's SMOTE, and imbalanced-learn's SMOTE against itself with other "
+        'random numbers (`random_state` + 1000, the "other draws" column) on the same folds: how '
+        'far apart two runs of one method come on each dataset.'
     )
 
 
@@ -156,15 +173,20 @@ def render(results: dict, table) -> list:
         lines += [f'_{quality["missing"]}._']
     else:
         lines += [_protocol(quality), '']
-        header = ['data (class counts)', *METHODS, 'smote - imblearn: mean (std over seeds)']
+        header = [
+            'data (class counts)',
+            *METHODS,
+            'smote - imblearn: mean (std over seeds)',
+            'imblearn other draws - imblearn: mean (std)',
+        ]
         rows = []
         for name, row in quality['table'].items():
             scores = (quality.get('per_seed') or {}).get(name)
-            mean, std = (
-                difference(scores) if scores else (row['smote'] - row['imblearn SMOTE'], None)
+            diffs = (
+                gaps(scores) if scores else [f'{row["smote"] - row["imblearn SMOTE"]:+.3f}', '—']
             )
-            spread = '' if std is None else f' ({std:.3f})'
-            rows.append([name] + [f'{row[m]:.3f}' for m in METHODS] + [f'{mean:+.3f}{spread}'])
+            means = [f'{row[m]:.3f}' if m in row else '—' for m in METHODS]
+            rows.append([name, *means, *diffs])
         lines += table(header, rows)
     lines += ['', "### Speed: 'smote' vs the I/O floor", '']
     speed = results.get('smote_speed') or {'missing': 'not measured'}

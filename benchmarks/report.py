@@ -23,6 +23,18 @@ from benchmarks.goals import (
     SPLIT_TIME_GOAL,
     TRAINING_GOAL,
 )
+from benchmarks.report_format import (
+    _job_row,
+    _mib,
+    _missing,
+    _not_measured,
+    _num,
+    _ratio,
+    _sec,
+    _size,
+    _status,
+    _table,
+)
 
 SPLIT_TIME_WHY = (
     'The splitter reads the input twice (a histogram pass, then an assignment pass) and hashes '
@@ -46,29 +58,6 @@ SPLIT_MEMORY_WHY = (
     'Peak RSS includes the fixed cost of TensorFlow, TFX and Beam in the process; the split '
     'itself keeps only per-class 65,536-bucket histograms and boundary buckets in memory.'
 )
-
-
-def _num(value, fmt='{:,.0f}'):
-    return '—' if value is None else fmt.format(value)
-
-
-def _sec(value):
-    return _num(value, '{:.2f}')
-
-
-def _mib(value):
-    return _num(value, '{:,.0f}')
-
-
-def _ratio(value):
-    return _num(value, '{:.2f}x')
-
-
-def _status(met):
-    return 'met' if met else '**MISSED**'
-
-
-_size = common.size_label
 
 
 def splitter_goals(results: dict) -> list:
@@ -346,30 +335,6 @@ def bench_time_goals(results: dict) -> list:
             met,
             why,
         )
-    ]
-
-
-def _table(header, rows) -> list:
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _ in header) + '|']
-    lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows]
-    return lines
-
-
-def _job_row(label, summary, floor=None):
-    ratio = summary['seconds'] / floor['seconds'] if floor else None
-    return [
-        label,
-        _sec(summary['seconds']),
-        ', '.join(f'{s:.1f}' for s in summary['runs']),
-        _num(summary['examples_written']),
-        _num(summary['rate']),
-        _mib(summary.get('peak_rss_mb')),
-        _mib(summary.get('baseline_rss_mb')),
-        _ratio(ratio)
-        if floor
-        else '1.00x (floor)'
-        if floor is None and label.startswith('I/O')
-        else '—',
     ]
 
 
@@ -708,14 +673,6 @@ def render(results: dict) -> str:
         ]
     lines += ['']
     return '\n'.join(lines)
-
-
-def _missing(section: str) -> str:
-    return f'Not measured: run `python -m benchmarks.run --sections {section}` (or the whole set)'
-
-
-def _not_measured(section: str) -> str:
-    return f'_{_missing(section)}._'
 
 
 def sections_table(results: dict) -> list:

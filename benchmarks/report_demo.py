@@ -19,6 +19,8 @@ def _render_demo(demo: dict) -> list:
     if 'missing' in demo:
         return [f'_{demo["missing"]}._']
     metadata = os.path.relpath(demo['metadata'], common.ROOT)
+    if metadata.startswith('..'):  # a run outside this checkout (e.g. a bench clone): its path
+        metadata = demo['metadata']
     command = (
         f' The whole `make demo` command (imports, pipeline, summary, report) took '
         f'{demo["command_seconds"]:.0f} s.'

@@ -5,7 +5,15 @@ and memory (``bench_smote_speed.py``)."""
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.bench_smote_quality import FOLDS, IMBLEARN_AGAIN, METHODS, difference, gaps
+from benchmarks.bench_smote_quality import (
+    AGAIN_OFFSET,
+    FOLDS,
+    IMBLEARN,
+    IMBLEARN_AGAIN,
+    METHODS,
+    difference,
+    gaps,
+)
 from benchmarks.goals import IMBLEARN_MEMORY_LIMIT_MIB, SMOTE_QUALITY_GOAL, SMOTE_TIME_GOAL
 
 _size = common.size_label
@@ -22,7 +30,7 @@ def goals(results: dict) -> list:
     out = []
     quality = _measured(results, 'smote_quality')
     for name, row in ((quality or {}).get('table') or {}).items():
-        gap = abs(row['smote'] - row['imblearn SMOTE'])
+        gap = abs(row['smote'] - row[IMBLEARN])
         met = gap <= SMOTE_QUALITY_GOAL + 1e-12
         scores = (quality.get('per_seed') or {}).get(name)
         std = difference(scores)[1] if scores else None
@@ -31,7 +39,7 @@ def goals(results: dict) -> list:
             (
                 f"BalancedAugmenter 'smote' mean balanced accuracy within {SMOTE_QUALITY_GOAL} "
                 f"of imbalanced-learn's SMOTE ({name.split(' (')[0]})",
-                f'{row["smote"]:.3f} vs {row["imblearn SMOTE"]:.3f} ({gap:.3f} apart{spread})',
+                f'{row["smote"]:.3f} vs {row[IMBLEARN]:.3f} ({gap:.3f} apart{spread})',
                 met,
                 '' if met else _quality_why(quality, name, gap),
             )
@@ -160,7 +168,8 @@ def _protocol(quality: dict) -> str:
         f'table is the mean over seeds {quality["seeds"]} {where}. The last two columns are the '
         'mean and standard deviation over the seeds of two per-seed differences: our `smote` '
         "against imbalanced-learn's SMOTE, and imbalanced-learn's SMOTE against itself with other "
-        'random numbers (`random_state` + 1000, the "other draws" column) on the same folds: how '
+        f'random numbers (`random_state` + {AGAIN_OFFSET}, the "other draws" column) on the same '
+        'folds: how '
         'far apart two runs of one method come on each dataset.'
     )
 
@@ -182,9 +191,7 @@ def render(results: dict, table) -> list:
         rows = []
         for name, row in quality['table'].items():
             scores = (quality.get('per_seed') or {}).get(name)
-            diffs = (
-                gaps(scores) if scores else [f'{row["smote"] - row["imblearn SMOTE"]:+.3f}', '—']
-            )
+            diffs = gaps(scores) if scores else [f'{row["smote"] - row[IMBLEARN]:+.3f}', '—']
             means = [f'{row[m]:.3f}' if m in row else '—' for m in METHODS]
             rows.append([name, *means, *diffs])
         lines += table(header, rows)

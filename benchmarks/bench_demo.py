@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 
+from benchmarks.common import ROOT
+
 # ml_metadata Execution.State values.
 STATES = {
     0: 'UNKNOWN',
@@ -33,6 +35,23 @@ STATES = {
     6: 'CANCELED',
 }
 DEFAULT_RUN_DIR = os.path.join('runs', 'digits')
+
+
+def shown_path(path: str) -> str:
+    """``path`` as results.json records it and RESULTS.md shows it: relative to this checkout
+    when inside it (a relative ``path`` is taken as already so), else absolute (a run made
+    elsewhere, e.g. in a benchmark clone), so the report reads the same wherever it is rendered.
+
+    Example::
+
+        >>> shown_path(os.path.join(ROOT, 'runs', 'digits', 'metadata.db'))
+        'runs/digits/metadata.db'
+        >>> shown_path('/elsewhere/metadata.db')
+        '/elsewhere/metadata.db'
+    """
+    full = os.path.normpath(os.path.join(ROOT, path))  # an absolute path stays as it is
+    inside = os.path.relpath(full, ROOT)
+    return full if inside.startswith('..') else inside
 
 
 def find_metadata(run_dir: str) -> str | None:
@@ -132,5 +151,5 @@ def run(run_dir: str = DEFAULT_RUN_DIR) -> dict:
         timings = component_timings(metadata)
     except (ValueError, sqlite3.Error) as e:
         return {'missing': f'not measured: {metadata} could not be read ({e})'}
-    timings['metadata'] = metadata
+    timings['metadata'] = shown_path(os.path.abspath(metadata))
     return timings

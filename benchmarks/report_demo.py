@@ -9,18 +9,14 @@ Example::
 
 from __future__ import annotations
 
-import os
-
-from benchmarks import common
+from benchmarks.bench_demo import shown_path
 from benchmarks.report_format import _missing, _not_measured, _table
 
 
 def _render_demo(demo: dict) -> list:
     if 'missing' in demo:
         return [f'_{demo["missing"]}._']
-    metadata = os.path.relpath(demo['metadata'], common.ROOT)
-    if metadata.startswith('..'):  # a run outside this checkout (e.g. a bench clone): its path
-        metadata = demo['metadata']
+    metadata = shown_path(demo['metadata'])  # results recorded before it held absolute paths
     command = (
         f' The whole `make demo` command (imports, pipeline, summary, report) took '
         f'{demo["command_seconds"]:.0f} s.'

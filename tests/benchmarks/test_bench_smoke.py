@@ -1,6 +1,7 @@
 """The benchmark harness in smoke mode (tiny sizes, one repeat), so `make bench` cannot rot."""
 
 import json
+import os
 import re
 
 import numpy as np
@@ -164,6 +165,15 @@ def test_bench_length_goal_is_that_of_the_last_whole_default_run():
 def test_demo_timings_report_missing_run(tmp_path):
     assert 'make demo' in bench_demo.run(str(tmp_path))['missing']
     assert report._size(300_000) == '300k'
+
+
+def test_a_demo_run_path_reads_the_same_wherever_the_report_is_rendered():
+    inside = os.path.join(common.ROOT, 'benchmarks', '_work', 'demo', 'metadata.db')
+    assert bench_demo.shown_path(inside) == 'benchmarks/_work/demo/metadata.db'
+    assert bench_demo.shown_path('benchmarks/_work/demo/metadata.db') == (
+        'benchmarks/_work/demo/metadata.db'
+    )  # as results.json records it: rendered the same in any checkout
+    assert bench_demo.shown_path('/tmp/taxicv/metadata.db') == '/tmp/taxicv/metadata.db'
 
 
 def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tmp_path):

@@ -4,11 +4,19 @@ import re
 
 import pytest
 import tensorflow as tf
+from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example, make_examples_artifact, write_records
 from tfx_balance.artifacts import find_unreadable_file
 
-GOOD = [example(label='a', x=float(i), pad='y' * 50) for i in range(500)]
+# Serialized deterministically: protobuf writes a feature map in an order that changes from one
+# process to the next, which moves where a cut at 25% lands (inside a record, or between two).
+GOOD = [
+    example_pb2.Example.FromString(example(label='a', x=float(i), pad='y' * 50)).SerializeToString(
+        deterministic=True
+    )
+    for i in range(500)
+]
 
 
 def _plain_tfrecords(data: bytes, tmp_path) -> bytes:
@@ -27,11 +35,14 @@ def _flip(data: bytes, at: int) -> bytes:
 # Each damage, and how it is named (a regex of the detail between the DataError's parentheses).
 # Found with the components' own reader, which also fails their job on each.
 DAMAGE = {
-    'truncated-25%': (
+    'truncated-25%': (  # inside a record: tf.data's own error
         lambda d, _: d[: len(d) // 4],
         r"truncated record at \d+' failed with EOF reached",
     ),
-    'truncated-99.9%': (lambda d, _: d[: int(len(d) * 0.999)], 'the gzip stream ends early'),
+    'truncated-99.9%': (  # tf.data ends quietly here; the recorded-size check does not
+        lambda d, _: d[: int(len(d) * 0.999)],
+        'the gzip stream ends early',
+    ),
     'trailer-cut': (lambda d, _: d[:-8], 'the gzip stream ends early'),
     'corrupt-middle-byte': (
         lambda d, _: _flip(d, len(d) // 2),

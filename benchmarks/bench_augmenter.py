@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 
-from benchmarks import common
+from benchmarks import common, harness
 
 SEED = 0
 AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'module_file', 'image')
@@ -59,7 +59,7 @@ def augmenter_job(
         keys.SOURCE_FEATURE_KEY: 'source_fingerprint',
     }
     executor = Executor(context)  # builds TFX's ephemeral sdist: not timed
-    seconds = common.timed(
+    seconds = harness.timed(
         lambda: executor.Do(
             {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
         )
@@ -99,7 +99,7 @@ def run(
     for kind, (data_dir, n) in inputs.items():
         if (kind, n) not in floors:
             name = f'floor-{kind}-n{n}'
-            jobs[('floor', kind)] = common.Job(
+            jobs[('floor', kind)] = harness.Job(
                 name,
                 'benchmarks.bench_splitter:floor_job',
                 {
@@ -112,7 +112,7 @@ def run(
         kind = 'image' if augmentation == 'image' else 'tabular'
         data_dir, n = inputs[kind]
         name = f'augment-{augmentation}-n{n}'
-        jobs[('augment', augmentation)] = common.Job(
+        jobs[('augment', augmentation)] = harness.Job(
             name,
             'benchmarks.bench_augmenter:augmenter_job',
             {
@@ -125,12 +125,12 @@ def run(
     # One process for all (imports paid once): memory is not a goal here.
     counts = [repeats] * len(jobs)
     if isolated:
-        runs = common.run_shared(list(jobs.values()), counts)
+        runs = harness.run_shared(list(jobs.values()), counts)
     else:
         runs = [
-            [common.run_inprocess(job) for _ in range(n)] for job, n in zip(jobs.values(), counts)
+            [harness.run_inprocess(job) for _ in range(n)] for job, n in zip(jobs.values(), counts)
         ]
-    measured = {key: common.summarize(job, r) for (key, job), r in zip(jobs.items(), runs)}
+    measured = {key: harness.summarize(job, r) for (key, job), r in zip(jobs.items(), runs)}
     for kind, (_, n) in inputs.items():
         if (kind, n) not in floors:
             floors[(kind, n)] = measured[('floor', kind)]

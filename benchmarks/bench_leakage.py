@@ -15,7 +15,7 @@ import glob
 import json
 import os
 
-from benchmarks import common
+from benchmarks import common, harness
 
 
 def split_view(data_dir: str, view_dir: str) -> dict:
@@ -49,7 +49,7 @@ def leakage_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tru
     )
     executor = Executor(context)
     props = LeakageConfig().validate().to_exec_properties()
-    seconds = common.timed(
+    seconds = harness.timed(
         lambda: executor.Do(
             {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.ANOMALIES_KEY: [output]}, props
         )

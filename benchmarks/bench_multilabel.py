@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from benchmarks import bench_splitter, common
+from benchmarks import bench_splitter, common, harness
 from benchmarks import multilabel_data as data
 
 SPLIT_NAMES = [name for name, _ in bench_splitter.SPLITS]
@@ -39,7 +39,7 @@ METHODS = ('ours', 'iterstrat', 'random')
 
 
 # --------------------------------------------------------------------------------------------
-# Jobs (each runs in a benchmark process; see benchmarks/common.py).
+# Jobs (each runs in a benchmark process; see benchmarks/harness.py).
 
 
 def _label_counts(batch: list, encoding: str) -> np.ndarray:
@@ -118,7 +118,7 @@ def iterstrat_job(data_dir: str) -> dict:
         eval_, test = next(second.split(x[rest], y[rest]))
         parts.update(train=train, eval=rest[eval_], test=rest[test])
 
-    seconds = common.timed(run)
+    seconds = harness.timed(run)
     assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(n))
     return {
         'seconds': seconds,
@@ -160,11 +160,11 @@ def _summary(name: str, runs: list) -> dict:
         return {**summary, 'error': runs[0].get('error', 'failed')}
     counted = next((r for r in ok if 'label_counts' in r), {})
     summary.update(
-        seconds=common.median_of(ok, 'seconds'),
-        peak_rss_mb=common.median_of(ok, 'peak_rss_mb'),
+        seconds=harness.median_of(ok, 'seconds'),
+        peak_rss_mb=harness.median_of(ok, 'peak_rss_mb'),
         first_peak_rss_mb=ok[0].get('peak_rss_mb'),
         first_baseline_rss_mb=ok[0].get('baseline_rss_mb'),
-        baseline_rss_mb=common.median_of(ok, 'baseline_rss_mb'),
+        baseline_rss_mb=harness.median_of(ok, 'baseline_rss_mb'),
         examples_written=ok[0]['examples_written'],
         label_counts=counted.get('label_counts'),
         split_sizes=counted.get('split_sizes'),
@@ -174,8 +174,8 @@ def _summary(name: str, runs: list) -> dict:
 
 def _run(jobs: list, isolated: bool) -> list:
     if isolated:
-        return common.run_shared(jobs, 1)
-    return [[common.run_inprocess(job)] for job in jobs]
+        return harness.run_shared(jobs, 1)
+    return [[harness.run_inprocess(job)] for job in jobs]
 
 
 def _pair_jobs(data_dir, name, encoding, repeats, with_floor, work_dir) -> list:
@@ -193,11 +193,11 @@ def _pair_jobs(data_dir, name, encoding, repeats, with_floor, work_dir) -> list:
                 params = dict(
                     data_dir=data_dir, out_dir=out, beam_args=args, encoding=encoding, count=i == 0
                 )
-                jobs.append((method, common.Job(job_name, f'{__name__}:ours_job', params)))
+                jobs.append((method, harness.Job(job_name, f'{__name__}:ours_job', params)))
             else:
                 params = dict(data_dir=data_dir, out_dir=out, beam_args=args)
                 fn = 'benchmarks.bench_splitter:floor_job'
-                jobs.append((method, common.Job(job_name, fn, params)))
+                jobs.append((method, harness.Job(job_name, fn, params)))
     return jobs
 
 
@@ -236,7 +236,7 @@ def run(sizes, repeats: int, isolated: bool, work_dir: str = common.WORK_DIR) ->
                 if runs:
                     row['methods'][method] = _summary(f'{method} {kind} {encoding}', runs)
             if with_iterstrat:
-                job = common.Job(f'iterstrat-{kind}-n{n}', f'{__name__}:iterstrat_job', {})
+                job = harness.Job(f'iterstrat-{kind}-n{n}', f'{__name__}:iterstrat_job', {})
                 job.params['data_dir'] = data_dir
                 row['methods']['iterstrat'] = _summary(job.name, _run([job], isolated)[0])
             row['methods']['random'] = random_split(data_dir)

@@ -213,10 +213,10 @@ def run(seeds=SEEDS, only=None) -> dict:
 
 def quality_job(seeds=SEEDS, only=None) -> dict:
     """:func:`run` as a benchmark job: its wall time, the table (means), the scores per seed."""
-    from benchmarks import common
+    from benchmarks import harness
 
     out = {}
-    seconds = common.timed(lambda: out.update(run(tuple(seeds), only)))
+    seconds = harness.timed(lambda: out.update(run(tuple(seeds), only)))
     steps = {name: one_example(y, len(seeds)) for name, (_, y) in datasets(only).items()}
     return {
         'seconds': seconds,

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from benchmarks import common
+from benchmarks import common, harness
 
 N, MINORITY_SHARE = 100_000, 0.1
 IMBLEARN_SIZES = (100_000, 1_000_000)
@@ -74,7 +74,7 @@ def imblearn_job(n: int) -> dict:
     def run():
         out['X'], out['y'] = SMOTE(k_neighbors=5, random_state=0).fit_resample(X, y)
 
-    seconds = common.timed(run)
+    seconds = harness.timed(run)
     return {'seconds': seconds, 'examples_written': len(out['y'])}
 
 
@@ -94,7 +94,7 @@ def _jobs(data: str, rounds: int, work_dir: str) -> list:
             else:
                 fn = 'benchmarks.bench_augmenter:augmenter_job'
                 params['augmentation'] = method
-            jobs.append((method, common.Job(name, fn, params)))
+            jobs.append((method, harness.Job(name, fn, params)))
     return jobs
 
 
@@ -113,11 +113,11 @@ def run(
     data = workload(work_dir, n)
     jobs = _jobs(data, rounds, work_dir)
     if isolated:
-        runs = [r[0] for r in common.run_shared([job for _, job in jobs], 1)]
+        runs = [r[0] for r in harness.run_shared([job for _, job in jobs], 1)]
     else:
-        runs = [common.run_inprocess(job) for _, job in jobs]
+        runs = [harness.run_inprocess(job) for _, job in jobs]
     by_method = {m: [r for (method, _), r in zip(jobs, runs) if method == m] for m in METHODS}
-    rows = {m: common.summarize(jobs[METHODS.index(m)][1], rs) for m, rs in by_method.items()}
+    rows = {m: harness.summarize(jobs[METHODS.index(m)][1], rs) for m, rs in by_method.items()}
     per = {m: [r['seconds'] / r['examples_written'] for r in rs] for m, rs in by_method.items()}
     result = {
         'n': n,
@@ -130,8 +130,8 @@ def run(
     }
     for size in imblearn_sizes:
         common.log(f"imbalanced-learn's SMOTE in memory at {size:,} examples")
-        job = common.Job(f'imblearn-smote-n{size}', f'{__name__}:imblearn_job', {'n': size})
-        summary = common.measure(job, 1, isolated)
+        job = harness.Job(f'imblearn-smote-n{size}', f'{__name__}:imblearn_job', {'n': size})
+        summary = harness.measure(job, 1, isolated)
         result['imblearn'].append({'n': size, **summary})
     for _, job in jobs:
         import shutil

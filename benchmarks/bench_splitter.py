@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 
-from benchmarks import common
+from benchmarks import common, harness
 
 SPLITS = (('train', 8), ('eval', 1), ('test', 1))
 SEED = 0
@@ -90,7 +90,7 @@ def splitter_job(
     if multi_label is not None:
         props[keys.MULTI_LABEL_KEY] = multi_label
     executor = Executor(context)  # builds TFX's ephemeral sdist: a fixed cost, not timed
-    seconds = common.timed(
+    seconds = harness.timed(
         lambda: executor.Do(
             {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
         )
@@ -138,7 +138,7 @@ def floor_job(
                     artifacts.output_split_dir(output, name)
                 )
 
-    seconds = common.timed(run)
+    seconds = harness.timed(run)
     n = _expected(data_dir)
     written = _check_written(out_dir, n) if verify else n
     return {'seconds': seconds, 'examples_written': written}
@@ -175,7 +175,7 @@ def tfx_hash_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
                     os.path.join(out_dir, f'Split-{name}'), 'tfrecords_gzip'
                 )
 
-    seconds = common.timed(run)
+    seconds = harness.timed(run)
     n = _expected(data_dir)
     written = _check_written(out_dir, n) if verify else n
     return {'seconds': seconds, 'examples_written': written}
@@ -194,7 +194,7 @@ MODES = {'splitter_folds': 'folds', 'floor_folds': 'folds', 'splitter_bins': 'bi
 FOLD_KINDS = ('floor_folds', 'splitter_folds', 'splitter_bins')  # issue 26, at every size
 
 
-def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) -> common.Job:
+def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) -> harness.Job:
     name = f'{kind}-n{n}' + ('-mp2' if multi else '')
     params = {
         'data_dir': data_dir,
@@ -203,7 +203,7 @@ def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) ->
     }
     if kind in MODES:
         params['mode'] = MODES[kind]
-    return common.Job(name=name, function=JOBS[kind], params=params)
+    return harness.Job(name=name, function=JOBS[kind], params=params)
 
 
 def run(
@@ -233,7 +233,7 @@ def run(
         if key not in cache:
             data_dir = common.tabular_workload(n, work_dir=work_dir)
             spec = job(kind, n, data_dir, work_dir, multi)
-            cache[key] = common.measure(spec, repeats_of(n), isolated)
+            cache[key] = harness.measure(spec, repeats_of(n), isolated)
             _clean(work_dir, spec.name)
         return cache[key]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tensorflow.core.example import example_pb2
 
-from benchmarks import bench_demo, common, report, sections
+from benchmarks import bench_demo, common, harness, report, sections
 from benchmarks import run as bench_run
 
 
@@ -177,12 +177,12 @@ def test_a_demo_run_path_reads_the_same_wherever_the_report_is_rendered():
 
 
 def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tmp_path):
-    job = common.Job(
+    job = harness.Job(
         'alloc',
         'tests.benchmarks.jobs:allocate_once',
         {'marker': str(tmp_path / 'marker'), 'mib': 300},
     )
-    first, second = common.run_isolated(job, repeats=2)
+    first, second = harness.run_isolated(job, repeats=2)
     assert first['examples_written'] == 300 and second['examples_written'] == 0
     # The counter is reset before each run: the second run does not inherit the first's peak.
     assert first['peak_rss_mb'] >= 300

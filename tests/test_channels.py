@@ -5,7 +5,7 @@ import re
 import pytest
 from tfx.types import channel_utils, standard_artifacts
 
-from tests.reliability.test_bad_input import documented_errors
+from tests.support.errors import documented_errors
 from tfx_balance import (
     BalancedAugmenter,
     BalancedInputGen,

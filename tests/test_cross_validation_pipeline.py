@@ -13,7 +13,7 @@ RUN_FN = 'tests.cross_validation_aggregate.centroid_trainer.run_fn'
 
 
 def documented(message: str) -> bool:
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     return any(re.search(p, message) for p in documented_errors())
 

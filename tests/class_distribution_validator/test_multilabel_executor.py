@@ -6,7 +6,7 @@ import os
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tests.core.class_distribution.multilabel_data import label_sets, records, statistics
-from tests.reliability.test_bad_input import assert_fails_cleanly
+from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example, make_examples_artifact
 from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import Executor

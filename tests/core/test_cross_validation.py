@@ -24,7 +24,7 @@ T_975 = {1: 12.706, 2: 4.303, 4: 2.776, 9: 2.262, 30: 2.042}
 
 
 def documented(message: str) -> bool:
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     return any(re.search(p, message) for p in documented_errors())
 

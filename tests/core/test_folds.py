@@ -176,7 +176,7 @@ def test_folds_are_recorded_in_the_exec_properties_and_round_trip():
 def test_fold_arguments_are_config_errors_naming_the_argument(kwargs, message):
     import re
 
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
     from tfx_balance.core.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:

@@ -122,7 +122,7 @@ def test_label_values_are_read_for_float_and_int_labels():
     ],
 )
 def test_bad_numeric_labels_are_data_errors_naming_the_example(bad, fragment):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(DataError) as info:
         read_label_values(_labelled([1.0, 2.0]) + [bad], 'y', "split 'train'")
@@ -143,7 +143,7 @@ def test_bad_numeric_labels_are_data_errors_naming_the_example(bad, fragment):
     ],
 )
 def test_bin_arguments_are_config_errors_naming_the_argument(kwargs, message):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(ConfigError) as info:
         SplitConfig('y', **kwargs).validate()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.reliability.test_bad_input import documented_errors
+from tests.support.errors import documented_errors
 from tests.support.examples import example
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.labels import example_fingerprint

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.reliability.test_bad_input import documented_errors
+from tests.support.errors import documented_errors
 from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
 from tfx_balance.core.allocation import allocate, boundaries

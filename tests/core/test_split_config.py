@@ -69,7 +69,7 @@ def test_defaults_and_optional_properties():
     ],
 )
 def test_every_problem_is_a_config_error_naming_the_argument(kwargs, message):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     args = {'label_feature': 'label', **kwargs}
     with pytest.raises(ConfigError) as info:

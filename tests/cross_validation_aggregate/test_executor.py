@@ -106,7 +106,7 @@ def test_explicit_thresholds_replace_the_eval_configs(tmp_path, evaluations):
 
 
 def assert_fails_cleanly(tmp_path, match, call):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(DataError, match=match) as info:
         call()

@@ -66,7 +66,7 @@ def _existing(uri, splits):
 
 
 def test_leakage_fails_with_the_documented_error_and_leaves_no_output(tmp_path):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     splits, synthetic = planted_splits()
     with pytest.raises(LeakageError) as info:

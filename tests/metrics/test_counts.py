@@ -109,7 +109,7 @@ def test_non_finite_example_weight_is_a_data_error_naming_weight_and_class(weigh
 
 def assert_documented(call, fix='Filter or fix'):
     """The error of ``call()`` names its fix and has a row in docs/troubleshooting.md."""
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(DataError) as info:
         call()

@@ -156,7 +156,7 @@ def test_bad_multi_label_arguments_raise_config_error_naming_them(kwargs, argume
     [{'labels': ['a', 'b']}, {'num_labels': 2}, {'threshold': 0.5}, {'min_label_recall': 0.1}],
 )
 def test_multi_label_arguments_without_multi_label_are_config_errors(kwargs):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     (argument,) = kwargs
     with pytest.raises(ConfigError, match=rf'{argument}=.* is for multi-label models') as info:

@@ -3,11 +3,16 @@
 import json
 import os
 
-from tests.support.examples import make_examples_artifact, new_output, write_records
+from tests.support.examples import example, make_examples_artifact, new_output, write_records
 from tfx_balance import keys
 
 SPLITTER, AUGMENTER, INPUT_GEN = 'StratifiedSplitter', 'BalancedAugmenter', 'BalancedInputGen'
 BEAM_COMPONENTS = (SPLITTER, AUGMENTER, INPUT_GEN)
+
+# A small valid input: 6 examples of class 'a', 3 of 'b'.
+GOOD = [example(label='a', x=float(i)) for i in range(6)] + [
+    example(label='b', x=float(i)) for i in range(3)
+]
 
 
 def default_props(component: str) -> dict:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.reliability.test_bad_input import documented_errors
+from tests.support.errors import documented_errors
 from tests.support.examples import example, write_records
 from tests.support.local_dag import LocalRun, run_local
 from tfx_balance.core.errors import DataError

@@ -71,7 +71,7 @@ def test_danger_rule_and_variant_options():
 
 
 def test_a_grown_class_above_exact_limit_is_a_documented_data_error_for_borderline():
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
     from tfx_balance.core.augment.borderline import danger_sources
     from tfx_balance.core.augment.plan import AUGMENT, ClassRebalance
     from tfx_balance.core.augment.smote import SmoteOptions

@@ -121,7 +121,7 @@ def test_finite_options_and_other_image_options_are_checked():
 
 def assert_documented(call):
     """The error of ``call()`` has a row in docs/troubleshooting.md."""
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(ConfigError) as info:
         call()

@@ -237,7 +237,7 @@ def test_bad_smote_options_are_documented_config_errors():
 
 
 def test_a_grown_class_smaller_than_k_plus_one_is_a_data_error_naming_it():
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(Exception) as info:
         with beam.Pipeline() as p:

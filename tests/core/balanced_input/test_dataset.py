@@ -215,7 +215,7 @@ def test_inverse_frequency_weights_of_tiny_size_are_accepted(laid_out):
 
 
 def test_a_deleted_class_file_is_named_when_the_dataset_is_built(tmp_path):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     split_dir = lay_out(str(tmp_path), RECORDS)
     ((_, plan),) = bi.load_plans(split_dir)

@@ -93,7 +93,7 @@ def test_load_classes_reads_only_the_sampled_classes(laid_out):
 
 def test_a_class_file_with_fewer_records_than_the_plan_is_named(tmp_path):
     from tests.core.balanced_input.support import RECORDS
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
     from tests.support.examples import write_records
 
     split_dir = lay_out(str(tmp_path), RECORDS)
@@ -172,7 +172,7 @@ def test_the_first_batch_coming_alone_changes_no_batch(thousand, monkeypatch):
 )
 def test_a_damaged_class_file_is_named(tmp_path, damage, message):
     from tests.core.balanced_input.support import RECORDS
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     split_dir = lay_out(str(tmp_path), RECORDS)
     ((_, plan),) = bi.load_plans(split_dir)

@@ -17,7 +17,7 @@ from tests.core.balanced_input.multilabel_support import (
     lay_out_multilabel,
     stream,
 )
-from tests.reliability.test_bad_input import documented_errors
+from tests.support.errors import documented_errors
 from tfx_balance.core import balanced_input as bi
 from tfx_balance.core.errors import ConfigError
 

@@ -65,7 +65,7 @@ SKEWED_EVAL = (100, {b'a': 75, b'b': 25, b'c': 20}, 10)
 
 def assert_documented(error) -> None:
     """The error's message matches a row of the table in docs/troubleshooting.md."""
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     message = str(error.value if hasattr(error, 'value') else error)
     assert any(re.search(p, message) for p in documented_errors()), f'undocumented: {message}'

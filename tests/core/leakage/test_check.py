@@ -225,6 +225,6 @@ def test_a_provenance_feature_that_is_not_0_or_1_is_a_data_error_naming_the_spli
 
     error = unwrap_error(info.value)
     assert isinstance(error, DataError)
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     assert any(re.search(p, str(error)) for p in documented_errors()), str(error)

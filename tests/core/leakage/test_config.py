@@ -9,7 +9,7 @@ from tfx_balance.core.leakage import LeakageConfig, bucket_count
 
 
 def assert_documented_config_error(config, message):
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     with pytest.raises(ConfigError, match=message) as info:
         config.validate()
@@ -58,7 +58,7 @@ def test_training_splits_default_to_train_and_folds_and_must_be_checked_splits()
         ConfigError, match="training_splits names split\\(s\\) 'valid' that are not"
     ) as info:
         LeakageConfig(training_splits=['valid']).validate().resolve_training_splits(splits)
-    from tests.reliability.test_bad_input import documented_errors
+    from tests.support.errors import documented_errors
 
     assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 

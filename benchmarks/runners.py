@@ -110,39 +110,46 @@ def run_multilabel_bench(args) -> dict:
     )
 
 
-def measure_demo(args) -> dict:
-    """Item 5: runs the demo (full runs without --demo-run), then reads its MLMD timings."""
-    run_dir = args.demo_run
-    if run_dir is None and args.smoke:
-        run_dir = bench_demo.DEFAULT_RUN_DIR
+def _measure_pipeline(run_dir, smoke_dir, out_dir, command, module, note='') -> dict:
+    """Runs a sample pipeline's ``command`` (``module``) into ``out_dir`` unless ``run_dir`` (an
+    earlier run) or ``smoke_dir`` (smoke runs) is given, then reads the run's MLMD timings."""
     command_seconds = None
-    if run_dir is None:
-        run_dir = os.path.join(args.work_dir, 'demo')
-        common.log(f'Sample pipeline: running the make demo pipeline into {run_dir}')
-        command_seconds = bench_demo.run_demo(run_dir)
-    result = bench_demo.run(run_dir)
-    if command_seconds is not None and 'missing' not in result:
+    if run_dir is None and smoke_dir is None:
+        run_dir = out_dir
+        common.log(f'Sample pipeline: running {command} into {run_dir}{note}')
+        command_seconds = bench_demo.run_demo(run_dir, module)
+    result = bench_demo.run(run_dir or smoke_dir)
+    if 'missing' in result:
+        result['missing'] = result['missing'].replace('make demo', command)
+    elif command_seconds is not None:
         result['command_seconds'] = command_seconds
     return result
+
+
+def measure_demo(args) -> dict:
+    """Item 5: runs the demo (full runs without --demo-run), then reads its MLMD timings."""
+    smoke_dir = bench_demo.DEFAULT_RUN_DIR if args.smoke else None
+    return _measure_pipeline(
+        args.demo_run,
+        smoke_dir,
+        os.path.join(args.work_dir, 'demo'),
+        'make demo',
+        bench_demo.DEMO_MODULE,
+    )
 
 
 def measure_taxi_cv(args) -> dict:
     """Issue 26: runs ``make demo-taxi-cv``'s pipeline (unless --taxi-cv-run), then reads its
     MLMD timings per component, as for the demo."""
-    run_dir = args.taxi_cv_run
-    if run_dir is None and args.smoke:
-        run_dir = bench_demo.TAXI_CV_RUN_DIR
-    command_seconds = None
-    if run_dir is None:
-        run_dir = os.path.join(args.work_dir, 'taxi-cv')
-        common.log(f'Taxi CV pipeline: running make demo-taxi-cv into {run_dir} (~17 min)')
-        command_seconds = bench_demo.run_demo(run_dir, bench_demo.TAXI_CV_MODULE)
-    result = bench_demo.run(run_dir)
-    if 'missing' in result:
-        result['missing'] = result['missing'].replace('make demo', 'make demo-taxi-cv')
-    elif command_seconds is not None:
-        result['command_seconds'] = command_seconds
-    return result
+    smoke_dir = bench_demo.TAXI_CV_RUN_DIR if args.smoke else None
+    return _measure_pipeline(
+        args.taxi_cv_run,
+        smoke_dir,
+        os.path.join(args.work_dir, 'taxi-cv'),
+        'make demo-taxi-cv',
+        bench_demo.TAXI_CV_MODULE,
+        ' (~17 min)',
+    )
 
 
 def run_smote_quality(args) -> dict:

@@ -19,8 +19,11 @@ MIN_GAIN = 0.05
 @pytest.fixture(scope='module')
 def demo_run(tmp_path_factory):
     """The demo's CLI run: (root, the finished process)."""
-    root = str(tmp_path_factory.mktemp('digits') / 'run')
-    return root, run_cli('pipelines.digits.run_local', root)
+    base = tmp_path_factory.mktemp('digits')
+    (base / 'tmp').mkdir()
+    return str(base / 'run'), run_cli(
+        'pipelines.digits.run_local', str(base / 'run'), tmp_dir=str(base / 'tmp')
+    )
 
 
 @pytest.fixture(scope='module')
@@ -35,6 +38,17 @@ def test_a_successful_demo_prints_no_traceback(demo_run):
     _, proc = demo_run
     output = proc.stdout + proc.stderr
     assert 'Traceback' not in output and 'Exception ignored' not in output, output[-3000:]
+
+
+def test_the_demo_leaves_no_sdist_of_tfx_in_the_temporary_folder(demo_run):
+    """No Beam args: TFX builds no sdist of itself per Beam component (42 MB each in /tmp, never
+    removed). The temporary folder does hold what the run must build: its module files' wheels."""
+    root, _ = demo_run
+    tmp = os.path.join(os.path.dirname(root), 'tmp')
+    folders = [os.path.join(tmp, d) for d in os.listdir(tmp)]
+    assert [d for d in folders if os.path.isdir(os.path.join(d, 'build', 'tfx'))] == []
+    built = [f for d in folders if os.path.isdir(d) for f in os.listdir(d) if f.endswith('.whl')]
+    assert any(f.startswith('tfx_user_code_trainer') for f in built), built
 
 
 def test_counts_at_every_stage_follow_the_rules(demo):

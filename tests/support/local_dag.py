@@ -19,8 +19,9 @@ from typing import Sequence
 
 from tests.support.artifacts import latest_artifact_dir
 
-# The in-process DirectRunner: multi-processing re-imports TensorFlow in every worker.
-DEFAULT_BEAM_ARGS = ('--direct_num_workers=1',)
+# The in-process DirectRunner (multi-processing re-imports TensorFlow in every worker), as Beam's
+# default: no args, so TFX builds no sdist of itself per Beam component (pipelines/common/pipeline.py).
+DEFAULT_BEAM_ARGS = ()
 
 Raises = type[BaseException] | tuple[type[BaseException], ...] | None
 

@@ -225,17 +225,26 @@ def write_headline(results: dict, readme: str) -> None:
     with open(readme) as f:
         text = f.read()
     start, end = text.index(HEADLINE_START), text.index(HEADLINE_END)
-    block = [
-        HEADLINE_START,
-        f'From the `make bench` run of {results["started"][:10]} '
-        f'({results["total_seconds"] / 60:.0f} min, `{results["command"]}`; sections measured '
-        'at other times are dated in RESULTS.md):',
-        '',
-        *goals_table(results),
-        '',
-    ]
+    block = [HEADLINE_START, headline_source(results) + ':', '', *goals_table(results), '']
     with open(readme, 'w') as f:
         f.write(text[:start] + '\n'.join(block) + text[end:])
+
+
+def headline_source(results: dict) -> str:
+    """Which runs the headline's figures come from: the last run, and the last whole run of the
+    default set when the last run measured only some sections."""
+    whole = results.get('whole_run')
+    if not whole or whole['started'] == results['started']:
+        return (
+            f'From the `make bench` run of {results["started"][:10]} '
+            f'({results["total_seconds"] / 60:.0f} min, `{results["command"]}`; sections measured '
+            'at other times are dated in RESULTS.md)'
+        )
+    return (
+        f'From the whole `make bench` run of {whole["started"][:10]} ({whole["total_seconds"] / 60:.0f} '
+        f'min, `{whole["command"]}` at {whole["commit"]}) and the later `{results["command"]}` of '
+        f'{results["started"][:10]} at {results["commit"]}; RESULTS.md dates every section'
+    )
 
 
 def write_chart(results: dict, path: str) -> None:

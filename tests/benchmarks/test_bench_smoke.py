@@ -200,7 +200,33 @@ def test_benchmarks_readme_quotes_the_goals_table_of_results_md():
     assert goals.startswith('| goal | measured | status |')
     assert goals in headline
     started = re.search(r'- Started: (\S+?)T', results).group(1)
-    assert f'run of {started}' in headline
+    assert f'of {started}' in headline
+    assert report.headline_source(sections.load(f'{root}/benchmarks')) in headline
+
+
+def test_the_headline_names_the_whole_run_and_a_later_run_of_some_sections():
+    whole = {
+        'started': '2026-11-24T04:45:24+00:00',
+        'total_seconds': 1806.0,
+        'command': 'python -m benchmarks.run',
+        'commit': '7a5b45f',
+    }
+    assert report.headline_source(dict(whole, whole_run=whole)) == (
+        'From the `make bench` run of 2026-11-24 (30 min, `python -m benchmarks.run`; sections '
+        'measured at other times are dated in RESULTS.md)'
+    )
+    later = {
+        'started': '2026-11-25T07:28:36+00:00',
+        'total_seconds': 66.0,
+        'command': 'python -m benchmarks.run --sections demo',
+        'commit': 'aceff3f',
+        'whole_run': whole,
+    }
+    assert report.headline_source(later) == (
+        'From the whole `make bench` run of 2026-11-24 (30 min, `python -m benchmarks.run` at '
+        '7a5b45f) and the later `python -m benchmarks.run --sections demo` of 2026-11-25 at '
+        'aceff3f; RESULTS.md dates every section'
+    )
 
 
 def test_readme_quotes_the_demo_time_of_results_md():

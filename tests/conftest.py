@@ -1,10 +1,36 @@
-"""Shared test set-up: quiet TensorFlow, Keras 2 for TFT, and the repo root on sys.path."""
+"""Shared test set-up: quiet TensorFlow, Keras 2 for TFT, the repo root on sys.path, and one
+temporary folder for the session, removed at its end."""
 
 import os
+import shutil
 import sys
+import tempfile
+
+import pytest
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def session_temporary_folder(tmp_path_factory):
+    """What the code under test and the libraries it calls leave in the temporary folder (TFX's
+    sdists and module wheels, TFDV's statistics, autograph files: about 2.3 GB a run) goes to one
+    folder, given to subprocesses as ``TMPDIR`` and removed when the session ends, so that test
+    runs do not fill ``/tmp``. pytest's own ``tmp_path`` folders stay where pytest keeps them."""
+    tmp_path_factory.getbasetemp()  # fixed before the temporary folder moves
+    folder = tempfile.mkdtemp(prefix='tfx-balance-tests-')
+    saved = tempfile.tempdir, os.environ.get('TMPDIR')
+    tempfile.tempdir, os.environ['TMPDIR'] = folder, folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop('TMPDIR', None)
+        else:
+            os.environ['TMPDIR'] = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)

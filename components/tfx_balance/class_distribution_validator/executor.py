@@ -71,14 +71,16 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         splits = list(artifact_utils.decode_split_names(stats_artifact.split_names))
         if config.multi_label:
             examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
-            prevalences = multilabel.prevalences(
-                stats_artifact,
-                artifact_utils.get_single_instance(examples) if examples else None,
-                splits,
-                config,
-                self._make_beam_pipeline,
-                self._get_tmp_dir() if self._context else tempfile.mkdtemp(),
-            )
+            # TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed.
+            with tempfile.TemporaryDirectory(prefix='class_distribution_') as own_tmp:
+                prevalences = multilabel.prevalences(
+                    stats_artifact,
+                    artifact_utils.get_single_instance(examples) if examples else None,
+                    splits,
+                    config,
+                    self._make_beam_pipeline,
+                    self._get_tmp_dir() if self._context else own_tmp,
+                )
             # A multi-hot vector's domain is its values (0/1), not its label positions.
             expected = () if config.multi_label == 'multi_hot' else expected_classes
             report = run_multilabel_checks(prevalences, config, expected)

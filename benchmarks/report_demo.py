@@ -43,7 +43,7 @@ def render_demo(results: dict) -> list:
 def render_taxi_cv(results: dict) -> list:
     """Section 8's lines (after its heading)."""
     lines = [
-        'Full runs only (`BENCH_FULL=1 make bench`, or `--sections taxi_cv`): about 17 minutes, '
+        'Full runs only (`BENCH_FULL=1 make bench`, or `--sections taxi_cv`): about 2.5 minutes, '
         'no goal but its time; when and at which commit it was measured is in the sections '
         'table above.',
         '',

@@ -14,7 +14,7 @@ the full one with fewer repeats where the runs' spread is small (one run per job
 examples, one bounded run of each slow tf.data recipe) and leaves out what is no goal: the 300k
 point of the scaling curve, TFX's hash split at 1M, the runner-mode comparison at 1M (the
 splitter and the I/O floor in multi-processing mode) and the taxi CV pipeline's run time
-(section ``taxi_cv``, ~17 min: full runs, or ``--sections taxi_cv``).
+(section ``taxi_cv``, ~2.5 min: full runs, or ``--sections taxi_cv``).
 The multi-label split (``bench_multilabel.py``) runs each of its jobs once by default and 3 times,
 alternating, in full runs.
 Smoke runs use tiny sizes, one repeat and run the jobs in this process (no memory figures), and

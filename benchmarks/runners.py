@@ -148,7 +148,7 @@ def measure_taxi_cv(args) -> dict:
         os.path.join(args.work_dir, 'taxi-cv'),
         'make demo-taxi-cv',
         bench_demo.TAXI_CV_MODULE,
-        ' (~17 min)',
+        ' (~2.5 min)',
     )
 
 

@@ -39,7 +39,7 @@ SECTIONS = {
     'smote_speed': (('smote_speed',), "'smote' vs the I/O floor; imblearn's SMOTE time/memory"),
     'taxi_cv': (('taxi_cv',), '`make demo-taxi-cv` run time by component (full runs only)'),
 }
-# Not in the default run: the taxi CV pipeline alone takes ~17 min (no goal, only its time).
+# Not in the default run: the taxi CV pipeline's time (about 2.5 min quiet) is no goal.
 FULL_ONLY = ('taxi_cv',)
 RESULTS_JSON = 'results.json'
 # Files a bench run rewrites: not counted when deciding whether the worktree was modified.

@@ -24,7 +24,7 @@ import os
 
 from tfx import v1 as tfx
 
-from pipelines.common.pipeline import eval_config, filesystem_pusher
+from pipelines.common.pipeline import assemble, eval_config, filesystem_pusher
 from pipelines.taxi.pipeline import (
     DATA_DIR,
     HERE,
@@ -105,26 +105,14 @@ def create_pipeline(
         folds=names,
     )
     pusher = filesystem_pusher(cv.model, cv.blessing, root, serving_dir)
-    return tfx.dsl.Pipeline(
-        pipeline_name=pipeline_name,
-        pipeline_root=root,
-        components=[
-            example_gen,
-            splitter,
-            schema,
-            augmenter,
-            transform,
-            balanced_input,
-            *cv.components,
-            pusher,
-        ],
-        metadata_connection_config=(
-            tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
-            if metadata_path
-            else None
-        ),
-        # No Beam args for the in-process DirectRunner (Beam's default): with any args that name
-        # no package or image, TFX builds an sdist of itself for every Beam component (about
-        # 1.6 s and 42 MB left in /tmp each; tfx.utils.dependency_utils), unused in-process.
-        beam_pipeline_args=list(beam_args or []),
-    )
+    components = [
+        example_gen,
+        splitter,
+        schema,
+        augmenter,
+        transform,
+        balanced_input,
+        *cv.components,
+        pusher,
+    ]
+    return assemble(pipeline_name, root, components, metadata_path, beam_args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Any, Dict, List
@@ -72,14 +73,18 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         if config.multi_label:
             examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
             # TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed.
-            with tempfile.TemporaryDirectory(prefix='class_distribution_') as own_tmp:
+            with (
+                contextlib.nullcontext(self._get_tmp_dir())
+                if self._context
+                else tempfile.TemporaryDirectory(prefix='class_distribution_')
+            ) as tmp_dir:
                 prevalences = multilabel.prevalences(
                     stats_artifact,
                     artifact_utils.get_single_instance(examples) if examples else None,
                     splits,
                     config,
                     self._make_beam_pipeline,
-                    self._get_tmp_dir() if self._context else own_tmp,
+                    tmp_dir,
                 )
             # A multi-hot vector's domain is its values (0/1), not its label positions.
             expected = () if config.multi_label == 'multi_hot' else expected_classes

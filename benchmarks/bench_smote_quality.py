@@ -48,9 +48,11 @@ import numpy as np
 IMBLEARN, IMBLEARN_AGAIN = 'imblearn SMOTE', 'imblearn SMOTE, other draws'
 METHODS = ('none', 'copy', 'numeric', 'interpolate', 'smote', IMBLEARN, IMBLEARN_AGAIN)
 AGAIN_OFFSET = 1_000  # IMBLEARN_AGAIN's random_state: run + this (the runs stay below it)
+DRAW_STRIDE = 2 * AGAIN_OFFSET  # draw d of a run: imbalanced-learn's random_state + d x this
 AUGMENTATIONS = ('copy', 'numeric', 'interpolate', 'smote')
 SEEDS = (0, 1, 2, 3, 4)
 FOLDS = 5
+DRAWS = 10  # resampling draws per fold: a seed's score is their mean
 
 
 def datasets(only=None) -> dict:
@@ -104,9 +106,10 @@ def _column(i: int) -> str:
     return f'x{i:02d}'
 
 
-def _augmented(X, y, folds, work: str) -> dict:
-    """``{augmentation: [(X, y) per run]}``: each run's training part rebalanced to its largest
-    class, all runs in one pipeline (their classes relabelled ``run x C + class``)."""
+def _augmented(X, y, folds, work: str, draws: int = 1) -> dict:
+    """``{augmentation: [[(X, y) per run] per draw]}``: each run's training part rebalanced to
+    its largest class, all runs in one pipeline (their classes relabelled ``run x C + class``),
+    draw ``d`` with ``seed=d``."""
     import apache_beam as beam
     import tensorflow as tf
 
@@ -127,24 +130,28 @@ def _augmented(X, y, folds, work: str) -> dict:
             writer.write(record)
     with beam.Pipeline() as p:
         for name in AUGMENTATIONS:
-            out = p | f'Run[{name}]' >> BalancedAugment(
-                lambda: beam.io.ReadFromTFRecord(source),
-                label_feature='label',
-                target=target,
-                augmentation=name,
-                seed=0,
-            )
-            path = os.path.join(work, name)
-            _ = out[RECORDS] | f'Write[{name}]' >> beam.io.WriteToTFRecord(
-                path, shard_name_template=''
-            )
-    result = {}
+            for draw in range(draws):
+                out = p | f'Run[{name}, {draw}]' >> BalancedAugment(
+                    lambda: beam.io.ReadFromTFRecord(source),
+                    label_feature='label',
+                    target=target,
+                    augmentation=name,
+                    seed=draw,
+                )
+                path = os.path.join(work, f'{name}-{draw}')
+                _ = out[RECORDS] | f'Write[{name}, {draw}]' >> beam.io.WriteToTFRecord(
+                    path, shard_name_template=''
+                )
+    result = {name: [] for name in AUGMENTATIONS}
     for name in AUGMENTATIONS:
-        rows, label = _read(os.path.join(work, name), X.shape[1])
-        result[name] = [
-            _sorted(rows[label // width == r], label[label // width == r] % width)
-            for r in range(len(folds))
-        ]
+        for draw in range(draws):
+            rows, label = _read(os.path.join(work, f'{name}-{draw}'), X.shape[1])
+            result[name].append(
+                [
+                    _sorted(rows[label // width == r], label[label // width == r] % width)
+                    for r in range(len(folds))
+                ]
+            )
     return result
 
 
@@ -179,8 +186,13 @@ def _predict(X_train, y_train, X_test) -> np.ndarray:
     return model.predict(X_test)
 
 
-def run(seeds=SEEDS, only=None) -> dict:
-    """``{dataset: {method: [balanced accuracy per seed]}}`` (``only``: see :func:`datasets`)."""
+def run(seeds=SEEDS, only=None, draws: int = DRAWS, per_draw: dict | None = None) -> dict:
+    """``{dataset: {method: [balanced accuracy per seed]}}`` (``only``: see :func:`datasets`).
+
+    Every resampling runs ``draws`` times per fold with other random numbers (ours ``seed`` =
+    draw; imbalanced-learn's ``random_state`` = run + draw x DRAW_STRIDE), and a seed's score is
+    the mean over the draws of its out-of-fold balanced accuracy. ``per_draw``, if given, gets
+    ``{dataset: {method: [[score per seed] per draw]}}`` (no resampling: one draw)."""
     from imblearn.over_sampling import SMOTE
     from sklearn.metrics import balanced_accuracy_score
 
@@ -189,34 +201,40 @@ def run(seeds=SEEDS, only=None) -> dict:
         X = X.astype(np.float32).astype(np.float64)  # the values tf.Examples hold
         folds = runs(y, seeds)
         with tempfile.TemporaryDirectory() as work:
-            ours = _augmented(X, y, folds, work)
-        predicted = {m: {seed: np.full_like(y, -1) for seed in seeds} for m in METHODS}
-        for r, (seed, fold, train, test) in enumerate(folds):
-            state = seed * FOLDS + fold
-            assert state < AGAIN_OFFSET, 'the two imbalanced-learn draws must not share a state'
-            fits = {
-                'none': (X[train], y[train]),
-                **{method: ours[method][r] for method in AUGMENTATIONS},
-            }
-            for method, offset in ((IMBLEARN, 0), (IMBLEARN_AGAIN, AGAIN_OFFSET)):
-                smote = SMOTE(k_neighbors=5, random_state=state + offset)
-                fits[method] = smote.fit_resample(X[train], y[train])
-            for method, (Xt, yt) in fits.items():
-                predicted[method][seed][test] = _predict(Xt, yt, X[test])
-        table[name] = {
-            m: [float(balanced_accuracy_score(y, predicted[m][seed])) for seed in seeds]
-            for m in METHODS
-        }
+            ours = _augmented(X, y, folds, work, draws)
+        scores = {m: [] for m in METHODS}
+        for draw in range(draws):
+            methods = METHODS if draw == 0 else METHODS[1:]  # 'none' draws no random numbers
+            predicted = {m: {seed: np.full_like(y, -1) for seed in seeds} for m in methods}
+            for r, (seed, fold, train, test) in enumerate(folds):
+                state = seed * FOLDS + fold
+                assert state < AGAIN_OFFSET, 'the imbalanced-learn draws must not share a state'
+                fits = {method: ours[method][draw][r] for method in AUGMENTATIONS}
+                if draw == 0:
+                    fits['none'] = (X[train], y[train])
+                for method, offset in ((IMBLEARN, 0), (IMBLEARN_AGAIN, AGAIN_OFFSET)):
+                    smote = SMOTE(k_neighbors=5, random_state=state + offset + draw * DRAW_STRIDE)
+                    fits[method] = smote.fit_resample(X[train], y[train])
+                for method, (Xt, yt) in fits.items():
+                    predicted[method][seed][test] = _predict(Xt, yt, X[test])
+            for m in methods:
+                scores[m].append(
+                    [float(balanced_accuracy_score(y, predicted[m][seed])) for seed in seeds]
+                )
+        table[name] = {m: [float(v) for v in np.mean(scores[m], axis=0)] for m in METHODS}
+        if per_draw is not None:
+            per_draw[name] = scores
         print(markdown({name: table[name]}).splitlines()[-1], file=sys.stderr, flush=True)
     return table
 
 
-def quality_job(seeds=SEEDS, only=None) -> dict:
-    """:func:`run` as a benchmark job: its wall time, the table (means), the scores per seed."""
+def quality_job(seeds=SEEDS, only=None, draws: int = DRAWS) -> dict:
+    """:func:`run` as a benchmark job: its wall time, the table (means), the scores per seed
+    (mean over the draws) and per draw."""
     from benchmarks import harness
 
-    out = {}
-    seconds = harness.timed(lambda: out.update(run(tuple(seeds), only)))
+    out, per_draw = {}, {}
+    seconds = harness.timed(lambda: out.update(run(tuple(seeds), only, draws, per_draw)))
     steps = {name: one_example(y, len(seeds)) for name, (_, y) in datasets(only).items()}
     return {
         'seconds': seconds,
@@ -225,8 +243,10 @@ def quality_job(seeds=SEEDS, only=None) -> dict:
             name: {m: float(np.mean(v)) for m, v in row.items()} for name, row in out.items()
         },
         'per_seed': out,
+        'per_draw': per_draw,
         'seeds': list(seeds),
         'folds': FOLDS,
+        'draws': draws,
         'one_example': steps,
     }
 
@@ -275,5 +295,6 @@ def markdown(per_seed: dict) -> str:
 
 
 if __name__ == '__main__':
+    draws = int(os.environ.get('DRAWS', DRAWS))
     seeds = SEEDS if len(sys.argv) < 2 else tuple(range(int(sys.argv[1])))
-    print(markdown(run(seeds, sys.argv[2:] or None)))
+    print(markdown(run(seeds, sys.argv[2:] or None, draws)))

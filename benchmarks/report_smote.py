@@ -7,6 +7,7 @@ from __future__ import annotations
 from benchmarks import common
 from benchmarks.bench_smote_quality import (
     AGAIN_OFFSET,
+    DRAW_STRIDE,
     FOLDS,
     IMBLEARN,
     IMBLEARN_AGAIN,
@@ -92,7 +93,7 @@ def _quality_why(quality: dict, name: str, gap: float) -> str:
         'u per example; ours gives each source its even share of the copies, imbalanced-learn '
         f'draws sources with replacement) with other random numbers.{noise}{resolution}'
         f'{_same_method(scores, gap)} A gap '
-        'within about two standard errors is what the seeds give (more seeds narrow it); a '
+        'within about two standard errors is what the seeds give (more seeds or draws narrow it); a '
         "larger one would be a difference in the method: compare the two on one run's synthetic "
         'rows.'
     )
@@ -158,20 +159,49 @@ def _protocol(quality: dict) -> str:
             f'the section for cross-validated scores); mean over seeds {quality["seeds"]} {where}.'
         )
     folds = quality.get('folds', FOLDS)
+    draws = quality.get('draws', 1)
+    times = (
+        f', {draws} times with other random numbers (draw d: our `seed=d`, imbalanced-learn '
+        f'`random_state` + d x {DRAW_STRIDE})'
+        if draws > 1
+        else ''
+    )
+    score = (
+        f'the mean over the {draws} draws of the balanced accuracy of its out-of-fold predictions'
+        if draws > 1
+        else 'the balanced accuracy of its out-of-fold predictions'
+    )
     return (
         common_part + f'Per seed: a stratified {folds}-fold cross-validation (shuffled with the '
-        'seed); in each fold the training part is resampled to its largest class by each method '
-        "(ours through `BalancedAugment`, the executor's transform; imbalanced-learn's "
+        'seed); in each fold the training part is resampled to its largest class by each method'
+        f"{times} (ours through `BalancedAugment`, the executor's transform; imbalanced-learn's "
         f'`SMOTE(k_neighbors=5, random_state=seed x {folds} + fold)`), `StandardScaler` + '
         "`LogisticRegression` is trained on it and predicts the held-out fold. A seed's score is "
-        'the balanced accuracy of its out-of-fold predictions (every example tested once); the '
+        f'{score} (every example tested once per draw); the '
         f'table is the mean over seeds {quality["seeds"]} {where}. The last two columns are the '
         'mean and standard deviation over the seeds of two per-seed differences: our `smote` '
         "against imbalanced-learn's SMOTE, and imbalanced-learn's SMOTE against itself with other "
         f'random numbers (`random_state` + {AGAIN_OFFSET}, the "other draws" column) on the same '
-        'folds: how '
-        'far apart two runs of one method come on each dataset.'
+        'folds: how far apart two runs of one method come on each dataset.'
     )
+
+
+def _one_draw(quality: dict) -> list:
+    """What the first draw alone gives (one resampling per fold), when there were more."""
+    per_draw = quality.get('per_draw') or {}
+    if quality.get('draws', 1) < 2 or not per_draw:
+        return []
+    parts = []
+    for name, scores in per_draw.items():
+        first = {m: v[0] for m, v in scores.items()}
+        smote, again = gaps(first)
+        parts.append(f'{name.split(" (")[0]} {smote} and {again}')
+    return [
+        '',
+        'From the first draw alone (one resampling per fold, as a single run of each method '
+        'would give), the two differences are: ' + '; '.join(parts) + '. The draws average out '
+        'the random numbers that make two runs of the same method differ.',
+    ]
 
 
 def render(results: dict, table) -> list:
@@ -194,7 +224,7 @@ def render(results: dict, table) -> list:
             diffs = gaps(scores) if scores else [f'{row["smote"] - row[IMBLEARN]:+.3f}', '—']
             means = [f'{row[m]:.3f}' if m in row else '—' for m in METHODS]
             rows.append([name, *means, *diffs])
-        lines += table(header, rows)
+        lines += table(header, rows) + _one_draw(quality)
     lines += ['', "### Speed: 'smote' vs the I/O floor", '']
     speed = results.get('smote_speed') or {'missing': 'not measured'}
     if 'missing' in speed:

@@ -64,6 +64,7 @@ DEFAULTS = {
     'multilabel_repeats': 1,  # alternating runs of the multi-label splitter and floor
     'smote_seeds': 5,  # seeds 0 .. n-1 of the SMOTE quality table
     'smote_datasets': None,  # all three (or names by prefix, e.g. ['wine'])
+    'smote_draws': 10,  # resampling draws per fold of the SMOTE quality table
     'smote_size': 100_000,  # the smote speed workload (10% minority grown to parity)
     'smote_rounds': 2,  # alternating rounds of floor, smote, interpolate
     'imblearn_sizes': [100_000, 1_000_000],  # imbalanced-learn's SMOTE, for its memory line
@@ -103,6 +104,7 @@ SMOKE = {
     'multilabel_sizes': [1_000],
     'smote_seeds': 1,
     'smote_datasets': ['wine'],
+    'smote_draws': 1,
     'smote_size': 2_000,
     'smote_rounds': 1,
     'imblearn_sizes': [2_000, 4_000],
@@ -162,6 +164,9 @@ def parse_args(argv):
         '--multilabel-repeats', type=int, help='alternating runs of the multi-label split and floor'
     )
     parser.add_argument('--smote-seeds', type=int, help='seeds of the SMOTE quality table')
+    parser.add_argument(
+        '--smote-draws', type=int, help='resampling draws per fold of the SMOTE quality table'
+    )
     parser.add_argument('--smote-size', type=int, help='input size of the smote speed section')
     parser.add_argument('--smote-rounds', type=int, help='alternating rounds of smote speed')
     parser.add_argument(

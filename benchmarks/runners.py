@@ -158,7 +158,11 @@ def run_smote_quality(args) -> dict:
     spec = harness.Job(
         'smote-quality',
         'benchmarks.bench_smote_quality:quality_job',
-        {'seeds': list(range(args.smote_seeds)), 'only': args.smote_datasets},
+        {
+            'seeds': list(range(args.smote_seeds)),
+            'only': args.smote_datasets,
+            'draws': args.smote_draws,
+        },
     )
     return harness.run_isolated(spec)[0] if args.isolated else harness.run_inprocess(spec)
 

@@ -273,3 +273,34 @@ def test_smote_goals_and_imblearn_memory_line():
     line = report_smote.imblearn_limit(speed)
     # (24,576 - 584) MiB at 410 MiB per 900k examples, after 1M: ~54M examples.
     assert '456 MiB per million' in line and 'passes 24 GiB at about 54M input examples' in line
+
+
+def test_smote_quality_section_names_its_draws_and_what_one_draw_gave():
+    from benchmarks import report_smote
+
+    name = 'wine (59, 20, 12)'
+    first = {m: [0.9, 0.9] for m in ('none', 'copy', 'numeric', 'interpolate')}
+    first.update({'smote': [0.96, 0.92], 'imblearn SMOTE': [0.93, 0.93]})
+    first['imblearn SMOTE, other draws'] = [0.92, 0.92]
+    per_draw = {m: [v, [0.9, 0.9]] for m, v in first.items()}
+    per_draw['none'] = [first['none']]
+    per_seed = {m: list(np.mean(v, axis=0)) for m, v in per_draw.items()}
+    quality = {
+        'seconds': 10.0,
+        'seeds': [0, 1],
+        'folds': 5,
+        'draws': 2,
+        'per_seed': {name: per_seed},
+        'per_draw': {name: per_draw},
+        'table': {name: {m: float(np.mean(v)) for m, v in per_seed.items()}},
+    }
+    text = '\n'.join(report_smote.render({'smote_quality': quality}, lambda h, r: ['TABLE']))
+    assert 'by each method, 2 times with other random numbers (draw d: our `seed=d`' in text
+    assert 'the mean over the 2 draws of the balanced accuracy of its out-of-fold' in text
+    assert (
+        'From the first draw alone (one resampling per fold, as a single run of each method '
+        'would give), the two differences are: wine +0.010 (0.028) and -0.010 (0.000).' in text
+    )
+    quality['draws'] = 1
+    text = '\n'.join(report_smote.render({'smote_quality': quality}, lambda h, r: ['TABLE']))
+    assert 'From the first draw' not in text and 'times with other random numbers' not in text

@@ -47,8 +47,13 @@ def test_tasks_are_the_pipeline_components(compiled, name):
 
 @pytest.mark.parametrize('name', NAMES)
 def test_every_executor_runs_our_image_with_the_tfx_entrypoint(compiled, name):
-    _, spec = compiled[name]
-    assert executors(spec)
+    result, spec = compiled[name]
+    beam_steps = {
+        f'{c.id}_executor'
+        for c in result.pipeline.components
+        if getattr(c.executor_spec, 'beam_pipeline_args', None) is not None
+    }
+    assert executors(spec) and beam_steps
     for label, executor in executors(spec).items():
         container = executor['container']  # no importer/resolver executors in our pipelines
         assert container['image'] == TEST_IMAGE, label
@@ -57,7 +62,11 @@ def test_every_executor_runs_our_image_with_the_tfx_entrypoint(compiled, name):
             '-m',
             'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor',
         ]
-        assert container['args'][-2:] == list(kubeflow.DEFAULT_BEAM_ARGS), label
+        # Beam steps: the default Beam args, and the image that tells TFX not to build its
+        # sdist in each step. The others get the pipeline's args as given (and ignore them).
+        image = [f'--sdk_container_image={TEST_IMAGE}'] if label in beam_steps else []
+        beam_args = [*kubeflow.DEFAULT_BEAM_ARGS, *image]
+        assert container['args'][-len(beam_args) :] == beam_args, label
 
 
 @pytest.mark.parametrize('name', NAMES)
@@ -184,7 +193,13 @@ def test_bad_pipeline_name_is_refused_with_a_suggestion():
 @pytest.mark.parametrize(
     'given, expected',
     [
-        (['--direct_num_workers=1'], ['--direct_num_workers=1']),
+        # DirectRunner: the flag only tells TFX not to build its sdist per step.
+        (['--direct_num_workers=1'], ['--direct_num_workers=1', '--sdk_container_image=IMG']),
+        ([], []),  # TFX builds nothing for empty args
+        (
+            ['--runner=DirectRunner', '--extra_packages=dist/x.tar.gz'],
+            ['--runner=DirectRunner', '--extra_packages=dist/x.tar.gz'],
+        ),
         (
             ['--runner=DataflowRunner', '--project=p'],
             ['--runner=DataflowRunner', '--project=p', '--sdk_container_image=IMG'],
@@ -214,7 +229,7 @@ def test_bad_pipeline_name_is_refused_with_a_suggestion():
         ),
     ],
 )
-def test_remote_runners_get_our_image_as_the_worker_image(given, expected):
+def test_beam_steps_get_our_image_as_the_worker_image(given, expected):
     assert kubeflow.complete_beam_args(given, 'IMG') == expected
 
 

@@ -56,9 +56,14 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(image, tm
         f'kfp-local: {len(tasks)}/{len(tasks)} tasks ran in the image; outputs match the local run'
         in out.stdout
     )
-    # Every task wrote its executor output where the KFP launcher reads it.
+    # Every task wrote its executor output where the KFP launcher reads it. No Beam step built
+    # an sdist of TFX (the compiler's --sdk_container_image says the image has it).
     for task in tasks:
         assert os.path.isfile(work / 'kfp_outputs' / task / 'output_metadata.json'), task
+        log = (work / 'logs' / f'{task}.log').read_text()
+        assert 'Attempting to infer TFX Python dependency' not in log, task
+    splitter_log = (work / 'logs' / 'StratifiedSplitter.log').read_text()
+    assert 'Nonempty beam arg sdk_container_image already includes dependency' in splitter_log
     with open(work / 'summaries.json') as f:
         summaries = json.load(f)
     assert summaries['kfp']['stages'] == summaries['local']['stages']

@@ -32,9 +32,10 @@ classes are then rebalanced exactly as that run's training part alone would be, 
 random draws: they come from each example's content, label included, and the draw's ``seed``.
 
 Run alone: ``python -m benchmarks.bench_smote_quality [seeds [dataset ...]]`` (seeds 0 .. n-1,
-datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 4 minutes
-at the defaults on 2 shared cores, in-process DirectRunner); ``make bench`` runs :func:`quality_job` in a fresh process
-(section ``smote_quality``; goal ``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev
+datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 8 minutes at
+the defaults on 2 cores, two in-process DirectRunners at a time); ``make bench`` runs
+:func:`quality_job` in a fresh process (section ``smote_quality``; goal
+``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev
 (benchmark) dependency only.
 
 Example::

@@ -39,12 +39,28 @@ from benchmarks.report_splitter import splitter_goals
 
 def bench_time_goals(results: dict) -> list:
     """The length of the last run of the whole default set (``results['whole_run']``: kept by
-    later ``--sections`` runs, which do not measure it)."""
+    later ``--sections`` runs, which do not measure it) and, when sections of the default set
+    were re-measured since, what the default set's section times add up to now."""
     whole = results.get('whole_run')
     if not whole:
         return []
     minutes = whole['total_seconds'] / 60
-    met = minutes <= BENCH_MINUTES_GOAL
+    measured = f'{minutes:.1f} min (run of {whole["started"][:10]} at {whole["commit"]})'
+    provenance = results.get('provenance') or {}
+    default = [provenance.get(name) for name in sections.default_sections(full=False)]
+    later = [
+        name
+        for name, p in zip(sections.default_sections(full=False), default)
+        if p and (p.get('commit'), p.get('command')) != (whole['commit'], whole.get('command'))
+    ]
+    now = None
+    if later and all(p and p.get('seconds') for p in default):
+        now = sum(p['seconds'] for p in default) / 60
+        measured += (
+            f"; re-measured since: {', '.join(later)}, and the sections' own times now add up "
+            f'to {now:.1f} min'
+        )
+    met = max(minutes, now or 0) <= BENCH_MINUTES_GOAL
     why = ''
     if not met:
         compare = (results.get('splitter') or {}).get('compare', {})
@@ -56,12 +72,7 @@ def bench_time_goals(results: dict) -> list:
             + (f'; in this run it took {floor:.0f} s.' if floor else '.')
         )
     return [
-        (
-            f'`make bench` (default set) <= {BENCH_MINUTES_GOAL} min on 2 cores',
-            f'{minutes:.1f} min (run of {whole["started"][:10]} at {whole["commit"]})',
-            met,
-            why,
-        )
+        (f'`make bench` (default set) <= {BENCH_MINUTES_GOAL} min on 2 cores', measured, met, why)
     ]
 
 

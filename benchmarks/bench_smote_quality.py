@@ -25,18 +25,17 @@ With one draw per fold, that noise is about 0.01 on wine (91 examples) at 5 seed
 average it out, so that the table compares the methods, not one run's random numbers.
 
 All the training parts of a dataset (seeds x folds) go through one Beam pipeline per draw (two
-draws at a time, in two processes):
-BalancedAugment rebalances every class separately, so the runs are its classes, labelled
-``run x C + class`` (``C`` classes), with a dict target (each run's largest class). A run's
-classes are then rebalanced exactly as that run's training part alone would be, with its own
-random draws: they come from each example's content, label included, and the draw's ``seed``.
+draws at a time, in two processes): BalancedAugment rebalances every class separately, so the
+runs are its classes, labelled ``run x C + class`` (``C`` classes), with a dict target (each
+run's largest class). A run's classes are then rebalanced exactly as that run's training part
+alone would be, with its own random draws: they come from each example's content, label
+included, and the draw's ``seed``.
 
 Run alone: ``python -m benchmarks.bench_smote_quality [seeds [dataset ...]]`` (seeds 0 .. n-1,
 datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 8 minutes at
 the defaults on 2 cores, two in-process DirectRunners at a time); ``make bench`` runs
 :func:`quality_job` in a fresh process (section ``smote_quality``; goal
-``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev
-(benchmark) dependency only.
+``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
 
 Example::
 

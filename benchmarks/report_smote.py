@@ -161,10 +161,10 @@ def _protocol(quality: dict) -> str:
     folds = quality.get('folds', FOLDS)
     draws = quality.get('draws', 1)
     times = (
-        f', {draws} times with other random numbers (draw d: our `seed=d`, imbalanced-learn '
-        f'`random_state` + d x {DRAW_STRIDE})'
+        f", {draws} times with other random numbers (draw d: our `seed=d`, imbalanced-learn's "
+        f'`random_state` + d x {DRAW_STRIDE});'
         if draws > 1
-        else ''
+        else ','
     )
     score = (
         f'the mean over the {draws} draws of the balanced accuracy of its out-of-fold predictions'
@@ -173,9 +173,9 @@ def _protocol(quality: dict) -> str:
     )
     return (
         common_part + f'Per seed: a stratified {folds}-fold cross-validation (shuffled with the '
-        'seed); in each fold the training part is resampled to its largest class by each method'
-        f"{times} (ours through `BalancedAugment`, the executor's transform; imbalanced-learn's "
-        f'`SMOTE(k_neighbors=5, random_state=seed x {folds} + fold)`), `StandardScaler` + '
+        'seed); in each fold the training part is resampled to its largest class by each method '
+        "(ours through `BalancedAugment`, the executor's transform; imbalanced-learn's "
+        f'`SMOTE(k_neighbors=5, random_state=seed x {folds} + fold)`){times} `StandardScaler` + '
         "`LogisticRegression` is trained on it and predicts the held-out fold. A seed's score is "
         f'{score} (every example tested once per draw); the '
         f'table is the mean over seeds {quality["seeds"]} {where}. The last two columns are the '

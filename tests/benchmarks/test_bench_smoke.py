@@ -312,7 +312,10 @@ def test_smote_quality_section_names_its_draws_and_what_one_draw_gave():
         'table': {name: {m: float(np.mean(v)) for m, v in per_seed.items()}},
     }
     text = '\n'.join(report_smote.render({'smote_quality': quality}, lambda h, r: ['TABLE']))
-    assert 'by each method, 2 times with other random numbers (draw d: our `seed=d`' in text
+    assert (
+        "+ fold)`), 2 times with other random numbers (draw d: our `seed=d`, imbalanced-learn's "
+        '`random_state` + d x 2000); `StandardScaler`' in text
+    )
     assert 'the mean over the 2 draws of the balanced accuracy of its out-of-fold' in text
     assert (
         'From the first draw alone (one resampling per fold, as a single run of each method '

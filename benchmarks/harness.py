@@ -113,6 +113,10 @@ def run_shared(jobs: List[Job], repeats=1, timeout: float = 3600) -> List[List[d
             json.dump({'jobs': specs, 'out': out, 'repeats': repeats}, f)
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
+        # The job's temporary files (TFX builds an sdist of itself there for every executor
+        # given Beam args, 42 MB each) go with this folder.
+        env['TMPDIR'] = os.path.join(tmp, 'tmp')
+        os.mkdir(env['TMPDIR'])
         proc = subprocess.Popen(
             [sys.executable, '-m', 'benchmarks.harness', spec], cwd=ROOT, env=env
         )

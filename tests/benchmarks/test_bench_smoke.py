@@ -206,6 +206,17 @@ def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tm
     assert second['peak_rss_mb'] < first['peak_rss_mb'] - 250
 
 
+def test_an_isolated_job_leaves_no_temporary_folder(tmp_path):
+    record = tmp_path / 'made'
+    job = harness.Job(
+        'tmp', 'tests.benchmarks.jobs:leave_a_temporary_folder', {'record': str(record)}
+    )
+    harness.run_isolated(job)
+    made = record.read_text()
+    assert os.path.basename(os.path.dirname(made)) == 'tmp'  # inside the job's own folder
+    assert not os.path.exists(made)
+
+
 def test_benchmarks_readme_quotes_the_goals_table_of_results_md():
     """benchmarks/README.md's headline block is the goals table of the committed RESULTS.md."""
     root = common.ROOT

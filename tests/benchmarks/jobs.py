@@ -1,6 +1,7 @@
 """A tiny benchmark job for the harness tests (no TensorFlow import: the child starts fast)."""
 
 import os
+import tempfile
 
 
 def allocate_once(marker: str, mib: int) -> dict:
@@ -17,8 +18,6 @@ def allocate_once(marker: str, mib: int) -> dict:
 def leave_a_temporary_folder(record: str) -> dict:
     """Makes a temporary folder and leaves it (as TFX's sdist build does); writes its path to
     ``record``."""
-    import tempfile
-
     folder = tempfile.mkdtemp()
     with open(record, 'w') as f:
         f.write(folder)

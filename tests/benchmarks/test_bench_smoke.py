@@ -213,7 +213,9 @@ def test_an_isolated_job_leaves_no_temporary_folder(tmp_path):
     )
     harness.run_isolated(job)
     made = record.read_text()
-    assert os.path.basename(os.path.dirname(made)) == 'tmp'  # inside the job's own folder
+    # inside the job's own folder (bench-job-*/tmp), not the machine's /tmp
+    job_folder, tmp = os.path.split(os.path.dirname(made))
+    assert tmp == 'tmp' and os.path.basename(job_folder).startswith('bench-job-')
     assert not os.path.exists(made)
 
 

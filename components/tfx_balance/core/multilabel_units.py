@@ -32,7 +32,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
@@ -116,36 +116,36 @@ def _named_checks(read, keys) -> tuple:
 
 
 def _group_items(batch, label_feature: str, form: str, group_feature: str):
-    """``(group key, (label set, record, where, width, kinds))`` per example of a batch."""
+    """``(group, (label set, record, where, width, kinds, seed key))`` per example of a batch
+    (:func:`~tfx_balance.core.groups.read_group_id`)."""
     from tensorflow.core.example import example_pb2
 
     where, records = _named(batch)
     read = read_label_sets(records, label_feature, form, where)
     width, kinds = _named_checks(read, example_keys(records))
+    in_where = f' in {where}' if where else ''
     for i, (record, labels) in enumerate(zip(records, read.sets)):
-        feature = example_pb2.Example.FromString(record).features.feature.get(group_feature)
-        kind = feature.WhichOneof('kind') if feature is not None else None
-        values = list(getattr(feature, kind).value) if kind else []
-        if len(values) != 1:
-            in_where = f' in {where}' if where else ''
-            raise DataError(
-                f"group_feature '{group_feature}' must have exactly one value per example, "
-                f'found {len(values)} in an example (fingerprint {example_fingerprint(record)}) '
-                f'of class {_set_name(labels)!r}{in_where}. Give every example one group id, or '
-                'leave group_feature unset.'
-            )
-        yield f'{kind}:{values[0]!r}'.encode(), (labels, record, where, width, kinds.get(i, ()))
+        example = example_pb2.Example.FromString(record)
+        group, seed_key = read_group_id(
+            example,
+            group_feature,
+            lambda: (
+                f'(fingerprint {example_fingerprint(record)}) of class {_set_name(labels)!r}'  # noqa: B023
+                + in_where
+            ),
+        )
+        yield group, (labels, record, where, width, kinds.get(i, ()), seed_key)
 
 
 def _group_to_unit(item, seed: int, label_feature: str) -> LabelSetUnit:
-    key, members = item
+    _, members = item
     members = sorted(members, key=lambda m: m[1])
     widths = [m[3] for m in members if m[3] is not None]
     check_widths(widths, label_feature)
     stratum = tuple(sorted_classes(label for m in members for label in m[0]))
     return LabelSetUnit(
         stratum,
-        seeded_hash(seed, key),
+        seeded_hash(seed, min(m[5] for m in members)),
         len(members),
         tuple(m[1] for m in members),
         tuple(m[0] for m in members),

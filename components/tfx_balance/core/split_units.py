@@ -15,7 +15,7 @@ from typing import Dict, NamedTuple
 
 import apache_beam as beam
 
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 from tfx_balance.core.label_bins import bin_labels, read_label_values
 from tfx_balance.core.labels import (
@@ -73,31 +73,27 @@ def _group_key(item, label_feature: str, group_feature: str, edges=None):
         label = label_of_example(example, label_feature, where, record)
     else:
         label = bin_labels([record], label_feature, where, edges)[0]
-    feature = example.features.feature.get(group_feature)
-    kind = feature.WhichOneof('kind') if feature is not None else None
-    values = list(getattr(feature, kind).value) if kind else []
-    if len(values) != 1:
-        in_where = f' in {where}' if where else ''
-        raise DataError(
-            f"group_feature '{group_feature}' must have exactly one value per example, found "
-            f'{len(values)} in an example (fingerprint {example_fingerprint(record)}) of class '
-            f'{class_name(label)!r}{in_where}. Give every example one group id, or leave '
-            'group_feature unset.'
-        )
-    key = f'{kind}:{values[0]!r}'.encode()
-    return key, (label, record, where)
+    in_where = f' in {where}' if where else ''
+    group, seed_key = read_group_id(
+        example,
+        group_feature,
+        lambda: (
+            f'(fingerprint {example_fingerprint(record)}) of class {class_name(label)!r}' + in_where
+        ),
+    )
+    return group, (label, record, where, seed_key)
 
 
 def _group_to_unit(item, seed: int) -> Unit:
-    key, members = item
+    _, members = item
     members = sorted(members, key=lambda m: m[1])
     counts = {}
-    for label, _, _ in members:
+    for label, *_ in members:
         counts[label] = counts.get(label, 0) + 1
     dominant = min(counts, key=lambda c: (-counts[c], class_sort_key(c)))
     return Unit(
         dominant,
-        seeded_hash(seed, key),
+        seeded_hash(seed, min(m[3] for m in members)),
         len(members),
         tuple(m[1] for m in members),
         tuple(m[0] for m in members),

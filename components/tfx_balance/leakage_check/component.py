@@ -24,6 +24,7 @@ class LeakageCheckSpec(ComponentSpec):
         keys.PROVENANCE_FEATURE_KEY: ExecutionParameter(type=str),
         keys.SOURCE_FEATURE_KEY: ExecutionParameter(type=str),
         keys.MAX_EXAMPLES_KEY: ExecutionParameter(type=int),
+        keys.GROUP_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
@@ -48,7 +49,10 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
       serialization of them; the provenance features are left out) occurs in two or more
       splits: exact duplicates across train/eval/test or across folds, per pair of splits;
     - synthetic examples (``provenance_feature == 1``) outside the training splits;
-    - examples repeated inside one split: reported, not leakage.
+    - examples repeated inside one split: reported, not leakage;
+    - with ``group_feature``: groups (e.g. users or patients) with examples in two or more
+      splits, by StratifiedSplitter's rule of what a group is (an id is one group whether stored
+      as int64, bytes or float).
 
     Outputs:
       anomalies: ExampleAnomalies artifact with ``leakage.json`` and ``leakage.md`` (counts per
@@ -73,6 +77,7 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
         source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         max_examples: int = DEFAULT_MAX_EXAMPLES,
+        group_feature: str | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. StratifiedSplitter's or
@@ -88,6 +93,8 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
           ``source_feature``.
         source_feature: BalancedAugmenter's feature naming a synthetic example's source.
         max_examples: fingerprints listed per finding in the report.
+        group_feature: the feature holding a group id (as StratifiedSplitter's argument of that
+          name): a group with examples in two or more splits fails the check.
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -101,6 +108,7 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             provenance_feature=provenance_feature,
             source_feature=source_feature,
             max_examples=max_examples,
+            group_feature=group_feature,
         ).validate()
         spec = LeakageCheckSpec(
             **config.to_exec_properties(),

@@ -42,6 +42,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           0 raises ``LeakageError`` on any (no output is written then).
         provenance_feature, source_feature: BalancedAugmenter's provenance feature names.
         max_examples: fingerprints listed per finding.
+        group_feature: a feature holding a group id, or null; with it, a group with examples in
+          two or more splits raises ``LeakageError`` (core/groups.py says what a group is).
     """
 
     COMPONENT = 'LeakageCheck'
@@ -107,6 +109,14 @@ def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
             type=anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
             short_description='Examples shared with other splits',
             description=f'{shared} example(s) of this split are also in split(s) {others}.',
+        )
+    groups = report.get('groups_across_splits', {}).get('per_split', {}).get(split)
+    if groups:
+        info.reason.add(
+            type=anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+            short_description='Groups shared with other splits',
+            description=f"{groups} group(s) of '{report['group_feature']}' in this split also "
+            'have examples in other splits.',
         )
     synthetic = report['synthetic_outside_training']['per_split'].get(split)
     if synthetic:

@@ -14,6 +14,8 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
    and at most ``max_examples`` keys per finding: bounded by the findings, not by the data.
 3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
    :class:`~.counts.LeakageCounts`, then ``Report`` (:func:`~.report.leakage_report`).
+4. With ``group_feature``, ``FindGroups`` (:mod:`~.groups`): the groups found in two or more
+   splits, read by the splitter's rule of what a group is, for the report.
 
 Example:
     >>> import apache_beam as beam
@@ -44,6 +46,7 @@ from tfx_balance.core.leakage.counts import (
     count_batch,
     count_bucket,
 )
+from tfx_balance.core.leakage.groups import FindGroupsAcrossSplits
 from tfx_balance.core.leakage.report import leakage_report
 from tfx_balance.core.wire import feature_key
 
@@ -223,9 +226,17 @@ class FindLeakage(beam.PTransform):
             | 'FindDuplicates' >> beam.CombinePerKey(_BucketKeys(n, limit))
             | 'BucketCounts' >> beam.Values()
         )
-        return (
+        counts = (
             (tallies, buckets)
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
-            | 'Report' >> beam.Map(leakage_report, self._splits, self._training, self._config)
+        )
+        groups = None
+        if self._config.group_feature is not None:
+            found = batches | 'FindGroups' >> FindGroupsAcrossSplits(
+                self._splits, self._config.group_feature, limit
+            )
+            groups = beam.pvalue.AsSingleton(found)
+        return counts | 'Report' >> beam.Map(
+            leakage_report, self._splits, self._training, self._config, groups
         )

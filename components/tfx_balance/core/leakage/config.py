@@ -48,6 +48,7 @@ class LeakageConfig:
     provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE
     max_examples: int = DEFAULT_MAX_EXAMPLES
+    group_feature: str | None = None  # a group in two splits is a finding (core/groups.py)
 
     def validate(self) -> LeakageConfig:
         """Returns the config in canonical form (tuples, bools); raises ``ConfigError``."""
@@ -74,6 +75,17 @@ class LeakageConfig:
             raise ConfigError(
                 f'provenance_feature and source_feature must be two different names, both are '
                 f'{self.provenance_feature!r}.'
+            )
+        group = self.group_feature
+        if group is not None and (not isinstance(group, str) or not group):
+            raise ConfigError(
+                f'group_feature must be a non-empty feature name (a string) or None, got '
+                f"{group!r}; give the one StratifiedSplitter was given, e.g. group_feature='user'."
+            )
+        if group in (self.provenance_feature, self.source_feature):
+            raise ConfigError(
+                f'group_feature {group!r} is a provenance feature of BalancedAugmenter; name the '
+                'feature that holds the group id (e.g. a user or patient id).'
             )
         count = self.max_examples
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -115,6 +127,7 @@ class LeakageConfig:
             keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
             keys.SOURCE_FEATURE_KEY: self.source_feature,
             keys.MAX_EXAMPLES_KEY: self.max_examples,
+            keys.GROUP_FEATURE_KEY: self.group_feature,
         }
 
     @classmethod
@@ -131,6 +144,7 @@ class LeakageConfig:
             provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
             source_feature=props[keys.SOURCE_FEATURE_KEY],
             max_examples=int(props[keys.MAX_EXAMPLES_KEY]),
+            group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
         ).validate()
 
 

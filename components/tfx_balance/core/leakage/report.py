@@ -32,9 +32,11 @@ def leakage_report(
     splits: Sequence[str],
     training_splits: Sequence[str],
     config: LeakageConfig,
+    groups: dict | None = None,
 ) -> dict:
     """The report of ``counts`` over ``splits``; ``passed`` is False if a finding that is not
-    allowed was made. Fingerprints are listed in the order of their keys (the smallest
+    allowed was made (with ``config.group_feature``, ``groups``, the groups in two or more
+    splits, :mod:`~.groups`, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
     ``max_examples`` keys of each finding), so a rerun writes the same report."""
     splits = list(splits)
     pairs = []
@@ -71,8 +73,9 @@ def leakage_report(
     synthetic_outside = sum(entry['examples'] for entry in outside.values())
     duplicates_ok = counts.cross_keys == 0 or config.allow_duplicates
     synthetic_ok = synthetic_outside == 0 or config.allow_synthetic_outside
-    return {
-        'passed': bool(duplicates_ok and synthetic_ok),
+    groups_ok = not (groups and groups['groups'])
+    report = {
+        'passed': bool(duplicates_ok and synthetic_ok and groups_ok),
         'splits': splits,
         'training_splits': list(training_splits),
         'examples': {s: int(counts.examples[j]) for j, s in enumerate(splits)},
@@ -90,6 +93,11 @@ def leakage_report(
         'provenance_feature': config.provenance_feature,
         'max_examples': config.max_examples,
     }
+    if config.group_feature is not None:
+        report['group_feature'] = config.group_feature
+        none = {'groups': 0, 'per_split': {s: 0 for s in splits}, 'pairs': []}
+        report['groups_across_splits'] = groups or none
+    return report
 
 
 def _examples(fingerprints: Sequence[str]) -> str:
@@ -129,6 +137,21 @@ def error_message(report: dict) -> str:
             "rebalance only the training split(s) (BalancedAugmenter(splits=['train'])), name "
             'the split in training_splits if it is training data, or pass '
             'allow_synthetic_outside=True'
+        )
+    groups = report.get('groups_across_splits')
+    if groups and groups['groups']:
+        pairs = '; '.join(
+            f'{" & ".join(p["splits"])}: {p["groups"]} (e.g. {", ".join(map(repr, p["ids"][:3]))})'
+            for p in groups['pairs']
+        )
+        parts.append(
+            f"{groups['groups']} group(s) of group_feature '{report['group_feature']}' have "
+            f'examples in two or more splits ({pairs})'
+        )
+        fixes.append(
+            'split with StratifiedSplitter(group_feature=...) (it keeps every group in one split; '
+            'an id is one group whether stored as int64, bytes or float), and do not merge '
+            'splits made apart'
         )
     return (
         f'leakage between splits: {"; and ".join(parts)}. Expected none. To fix: '
@@ -175,6 +198,20 @@ def to_markdown(report: dict) -> str:
         lines += ['', '| split | synthetic examples | fingerprints |', '| --- | ---: | --- |']
         for split, entry in synthetic['per_split'].items():
             lines.append(f'| {split} | {entry["examples"]:,} | {" ".join(entry["fingerprints"])} |')
+    groups = report.get('groups_across_splits')
+    if groups is not None:
+        lines += [
+            '',
+            f"Groups of '{report['group_feature']}' with examples in two or more splits: "
+            f'{groups["groups"]:,}.',
+        ]
+        if groups['pairs']:
+            lines += ['', '| splits | shared groups | ids |', '| --- | ---: | --- |']
+            for pair in groups['pairs']:
+                lines.append(
+                    f'| {" & ".join(pair["splits"])} | {pair["groups"]:,} | '
+                    f'{" ".join(pair["ids"])} |'
+                )
     within = report['duplicates_within_splits']
     lines += ['', f'Repeated examples within one split (not leakage): {len(within)} split(s).']
     if within:

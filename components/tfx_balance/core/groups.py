@@ -1,0 +1,77 @@
+"""Group ids (``group_feature``): the one rule StratifiedSplitter (splits and folds) and
+LeakageCheck read them by, so that both agree on what a group is.
+
+An example's group id is the one value of its ``group_feature``. **The same id is one group
+whatever the feature's type**: int64 ``123``, bytes ``b'123'`` and float ``123.0`` are one group
+(ids from sources that were unioned, or a pandas column of ints turned to floats by a missing
+value, keep their people together). Otherwise ids compare as they are: bytes ``b'0123'`` and
+``b'u1'`` are ids of their own, and a float with a fraction, e.g. ``1.5``, is the id ``'1.5'``.
+Refused with a ``DataError`` naming the example: no value or several values, a NaN or infinite
+float, and an integral float beyond 2**24, which float32 (a tf.Example float) cannot hold exactly
+(16777217 is stored as 16777216.0: two ids would silently become one).
+
+:func:`read_group_id` gives ``(group, seed key)``: examples are grouped by ``group``; the group's
+seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
+least among its examples', so a group whose examples agree on the kind hashes as before.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> def user(kind, value):
+    ...     e = example_pb2.Example()
+    ...     getattr(e.features.feature['user'], kind).value.append(value)
+    ...     return e
+    >>> read_group_id(user('int64_list', 123), 'user')
+    (b'123', b'int64_list:123')
+    >>> read_group_id(user('bytes_list', b'123'), 'user')[0]
+    b'123'
+    >>> read_group_id(user('float_list', 123.0), 'user')[0]
+    b'123'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+from tfx_balance.core.errors import DataError
+
+FLOAT_EXACT_LIMIT = 2**24  # float32 holds every integer up to this exactly
+
+
+def read_group_id(example, group_feature: str, describe=lambda: '') -> Tuple[bytes, bytes]:
+    """``(group, seed key)`` of a parsed ``tf.train.Example`` (see the module docstring), or the
+    ``DataError`` naming ``group_feature`` and the example: ``describe()`` says which (e.g.
+    ``"(fingerprint 0a1b...) of class 'x' in split 'train'"``), called only for an error."""
+    feature = example.features.feature.get(group_feature)
+    kind = feature.WhichOneof('kind') if feature is not None else None
+    values = list(getattr(feature, kind).value) if kind else []
+    if len(values) != 1:
+        raise DataError(
+            f"group_feature '{group_feature}' must have exactly one value per example, found "
+            f'{len(values)} in an example {describe()}. Give every example one group id, or leave '
+            'group_feature unset.'
+        )
+    value = values[0]
+    seed_key = f'{kind}:{value!r}'.encode()
+    if kind == 'int64_list':
+        return str(value).encode(), seed_key
+    if kind == 'bytes_list':
+        return bytes(value), seed_key
+    if not math.isfinite(value):
+        problem = f'the float {value!r}, which names no group'
+    elif value.is_integer() and abs(value) > FLOAT_EXACT_LIMIT:
+        problem = (
+            f'the float {value!r}, beyond 2**24: float32 (a tf.Example float) cannot hold such '
+            'ids exactly, so two ids could have become one'
+        )
+    else:
+        return (str(int(value)) if value.is_integer() else repr(value)).encode(), seed_key
+    raise DataError(
+        f"group_feature '{group_feature}' is {problem}, in an example {describe()}. Store group "
+        'ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a preprocessing step.'
+    )
+
+
+def group_name(group: bytes) -> str:
+    """A group id as reports and errors show it."""
+    return group.decode('utf-8', errors='backslashreplace')

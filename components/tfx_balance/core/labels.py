@@ -78,12 +78,24 @@ def _label_value(example, label_feature: str, where: str, found: str) -> ClassVa
         )
     value = values[0]
     if kind == 'bytes_list' and value == b'':
-        raise DataError(
-            f"label_feature '{label_feature}'{where_text} is an empty string in an example"
-            f'{found}; give every example a non-empty class name, or filter unlabeled examples '
-            'first.'
-        )
+        raise empty_label_error(label_feature, where, f'an example{found}')
     return int(value) if kind == 'int64_list' else bytes(value)
+
+
+def empty_label_error(label_feature: str, where: str, found: str, multi_label=None) -> DataError:
+    """The ``DataError`` for an empty bytes label, the one every component raises (reading
+    examples, or TFDV statistics): ``found`` says where it was (``'an example (example
+    fingerprint ...)'``, ``'3 example(s), by its statistics'``), ``multi_label`` the form."""
+    where_text = f' in {where}' if where else ''
+    form = f' (multi_label={multi_label!r})' if multi_label else ''
+    fix = (
+        'give every label a non-empty name, or leave it out (an example with no value has no label)'
+        if multi_label
+        else 'give every example a non-empty class name, or filter unlabeled examples first'
+    )
+    return DataError(
+        f"label_feature '{label_feature}'{form}{where_text} is an empty string in {found}; {fix}."
+    )
 
 
 def read_label(record: bytes, label_feature: str, where: str = '') -> ClassValue:

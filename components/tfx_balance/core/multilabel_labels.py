@@ -42,6 +42,7 @@ from tfx_balance.core.labels import (
     check_label_kinds,
     class_name,
     class_sort_key,
+    empty_label_error,
     example_fingerprint,
     label_kind,
 )
@@ -198,10 +199,7 @@ def label_set_of_record(record: bytes, label_feature: str, form: str, where: str
         )
     if form == 'ids':
         if kind == 'bytes_list' and not all(values):
-            raise DataError(
-                f'{head} is an empty string in an example {found()}; give every label a non-empty '
-                'name, or leave it out (an example with no value has no label).'
-            )
+            raise empty_label_error(label_feature, where, f'an example {found()}', form)
         if len(set(values)) != len(values):
             twice = sorted({v for v in values if values.count(v) > 1}, key=class_sort_key)
             raise DataError(

@@ -50,7 +50,8 @@ _log = logging.getLogger(__name__)
 
 def _new_profile() -> dict:
     # key: the smallest content key of the class, to name one example of it in errors.
-    return {'n': 0, 'hist': {}, 'stats': {}, 'res': [], 'key': None}
+    # seen: the named categorical features ('smote') some example of the split may have.
+    return {'n': 0, 'hist': {}, 'stats': {}, 'res': [], 'key': None, 'seen': set()}
 
 
 def _min_key(a, b):
@@ -73,6 +74,10 @@ class Profile(beam.DoFn):
     def __init__(self, config: AugmentConfig):
         self._config = config
         self._provenance_key = feature_key(config.provenance_feature)
+        self._categorical_keys = {}  # 'smote': the named categorical features, by their key
+        if config.uses_smote:
+            names = smote.SmoteOptions.from_dict(config.options).categorical_features or ()
+            self._categorical_keys = {n: feature_key(n) for n in names}
 
     def process(self, records):
         config = self._config
@@ -113,7 +118,10 @@ class Profile(beam.DoFn):
                 profile['res'].append((rank, fingerprint(key), record))
         for (label, name), parts in floats.items():  # rows are exact whatever the order
             profiles[label]['stats'][name] = float_stats.stats_row(np.concatenate(parts))
+        # A name's key in a record's bytes: the feature may be there (a check, not a parse).
+        seen = {n for n, k in self._categorical_keys.items() if any(k in r for r in records)}
         for label, profile in profiles.items():
+            profile['seen'] = seen
             if len(profile['res']) > config.sample_size:
                 profile['res'] = _bottom(profile['res'], config.sample_size)
             yield label, profile
@@ -152,6 +160,7 @@ class ProfileFn(beam.CombineFn):
     def add_input(self, acc, profile):
         acc['n'] += profile['n']
         acc['key'] = _min_key(acc['key'], profile['key'])
+        acc['seen'] = acc['seen'] | profile['seen']
         for b, c in profile['hist'].items():
             acc['hist'][b] = acc['hist'].get(b, 0) + c
         for name, row in profile['stats'].items():
@@ -208,6 +217,7 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
     sources = {}
     if config.uses_smote:
         options = smote.SmoteOptions.from_dict(config.options)
+        smote.check_categorical_features(options, profiles, config.where)
         smote.check_class_sizes(classes, options, config.where)
         if options.variant == 'borderline-1':
             reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}

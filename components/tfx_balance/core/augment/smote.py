@@ -121,6 +121,43 @@ def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
     return tuple((n, features[n].SerializeToString(deterministic=True)) for n in sorted(names))
 
 
+def check_categorical_features(options: SmoteOptions, profiles, where: str) -> None:
+    """A ``DataError`` if ``categorical_features`` names a float feature (it would be
+    interpolated, giving values no example has) or a feature no example of the split has (a
+    misspelling would silently make SMOTE-NC plain SMOTE). ``profiles``: the profile pass's, per
+    class (``'stats'``: its float features; ``'seen'``: the named features some example may have;
+    ``'res'``: sampled records, to list the features present)."""
+    names = options.categorical_features or ()
+    floats = {n for p in profiles.values() for n in p['stats']}
+    seen = set().union(*(p['seen'] for p in profiles.values()))
+    bad = [n for n in names if n in floats]
+    missing = [n for n in names if n not in seen and n not in floats]
+    if not (bad or missing):
+        return
+    if bad:
+        problem = (
+            f'names float feature(s) {bad}, which SMOTE-NC would interpolate (a value between two '
+            "examples' values, which no example has); categorical features are int64 or bytes"
+        )
+        fix = 'leave float features out of it, or store the categories as int64 or bytes upstream'
+    else:
+        present = sorted(
+            {n for p in profiles.values() for r in p['res'][:20] for n in _feature_names(r[2])}
+        )
+        problem = (
+            f'names feature(s) {missing} that no example of it has (features present: '
+            f'{", ".join(present)})'
+        )
+        fix = 'fix the name(s); [] for none, or leave the option out for every int64/bytes feature'
+    raise DataError(
+        f"{where}: augmentation_options 'categorical_features' {problem}. To fix: {fix}."
+    )
+
+
+def _feature_names(record: bytes):
+    return example_pb2.Example.FromString(record).features.feature.keys()
+
+
 def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
     """A ``DataError`` if a class that 'smote' grows has fewer than ``k + 1`` examples."""
     for label, rebalance in sorted(classes.items(), key=lambda item: class_name(item[0])):

@@ -25,7 +25,7 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, sorted_classes
+from tfx_balance.core.labels import ClassValue, empty_label_error, sorted_classes
 
 MAX_MOMENT_CLASSES = 4  # numeric int labels: most consecutive values solvable exactly
 EXACT_FLOAT_INT = 2**53  # float64 holds every integer below this exactly
@@ -179,6 +179,16 @@ def _check_no_merged_values(string_stats, names: List[str], label_feature: str, 
         )
 
 
+def check_no_empty_name(candidates, label_feature: str, split: str, multi_label=None) -> None:
+    """Refuses an empty label name in the statistics, as every component refuses it in the
+    examples (:func:`~tfx_balance.core.labels.empty_label_error`)."""
+    for _, pairs in candidates:
+        for name, count in pairs:
+            if name == '':
+                found = f'{int(round(count))} example(s), by its statistics'
+                raise empty_label_error(label_feature, f"split '{split}'", found, multi_label)
+
+
 def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: str):
     common = string_stats.common_stats
     _check_one_label_per_example(common, label_feature, split)
@@ -192,6 +202,7 @@ def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: st
     ]
     names = [label for _, pairs in candidates for label, _ in pairs]
     _check_no_merged_values(string_stats, names, label_feature, split)
+    check_no_empty_name(candidates, label_feature, split)
     best = 0
     for source, pairs in candidates:
         covered = int(round(sum(count for _, count in pairs)))

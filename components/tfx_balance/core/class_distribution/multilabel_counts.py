@@ -25,21 +25,29 @@ Sources:
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-from typing import Dict, Iterable, List, Sequence
+import itertools
+from typing import Dict, Iterable, Sequence
 
 import apache_beam as beam
-from tensorflow.core.example import example_pb2
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_balance.core.class_distribution.label_counts import (
     _check_no_merged_values,
     _find_feature,
     _single_dataset,
+    check_no_empty_name,
 )
-from tfx_balance.core.class_distribution.multilabel_decode import fast_counts
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, class_name, example_fingerprint, sorted_classes
+from tfx_balance.core.labels import (
+    ClassValue,
+    check_label_kinds,
+    example_fingerprint,
+    label_kind,
+    sorted_classes,
+)
+from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +120,7 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
     _check_no_merged_values(
         string_stats, [name for _, pairs in candidates for name, _ in pairs], label_feature, split
     )
+    check_no_empty_name(candidates, label_feature, split, 'ids')
     for source, pairs in candidates:
         if int(round(sum(count for _, count in pairs))) == total:
             counts = {
@@ -155,34 +164,20 @@ def _sorted_counts(counts) -> Dict[ClassValue, int]:
 # --- Counting from the examples (Beam, streaming). ---------------------------------------------
 
 
-def _values_of(record: bytes, label_feature: str, multi_label: str, where: str) -> List:
-    """The label values of one serialized example (ids: as stored; multi-hot: the vector)."""
-    feature = example_pb2.Example.FromString(record).features.feature.get(label_feature)
-    kind = feature.WhichOneof('kind') if feature is not None else None
-    if kind == 'float_list' or (multi_label == 'multi_hot' and kind == 'bytes_list'):
-        expected = 'int64 0/1 vector' if multi_label == 'multi_hot' else 'int64 ids or bytes names'
-        raise DataError(
-            f"multi-label feature '{label_feature}' is a {kind.split('_')[0]} feature in an "
-            f'example of {where} (example fingerprint {example_fingerprint(record)}); '
-            f"multi_label='{multi_label}' expects {expected}. Convert the labels upstream (e.g. "
-            'in ExampleGen or a preprocessing step).'
-        )
-    if kind == 'bytes_list':
-        return list(feature.bytes_list.value)
-    return list(feature.int64_list.value) if kind == 'int64_list' else []
-
-
 def count_labels(
     records: Sequence[bytes], label_feature: str, multi_label: str, where: str
 ) -> dict:
     """Counts of one batch of serialized examples: ``{'examples', 'label_values', 'unlabeled',
-    'counts': {label: examples}, 'width', 'kinds': {kind: fingerprint}}`` (merge batches with
-    :func:`merge_counts`). ``where`` names the split in errors (e.g. ``"split 'train'"``).
+    'counts': {label: examples}, 'width', 'first', 'kinds': {kind: (fingerprint, label)}}``
+    (merge batches with :func:`merge_counts`). ``where`` names the split in errors (e.g.
+    ``"split 'train'"``).
 
-    ``'ids'``: a label listed twice in one example is a ``DataError`` (counted once it would hide
-    a data bug; counted twice it would not be a prevalence). ``'multi_hot'``: entries must be 0 or
-    1, and every vector of the split must have the same length >= 1 (:func:`merge_counts` checks
-    it across batches); an all-zero vector is no label (an absent or empty vector is an error).
+    Labels are read by :func:`~tfx_balance.core.multilabel_labels.read_label_sets`, the one
+    reader of every multi-label component, so its rules (and errors) are the splitter's and
+    BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
+    example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
+    split the same length >= 1 (:func:`merge_counts` checks it across batches); an all-zero
+    vector is no label.
 
     Example:
         >>> from tensorflow.core.example import example_pb2
@@ -191,90 +186,28 @@ def count_labels(
         >>> counts = count_labels([ex.SerializeToString()] * 2, 'tags', 'multi_hot', 'x')
         >>> to_prevalence(counts, 'train').counts
         {1: 2, 2: 2}
-
-    A clean batch is decoded in C++ (:func:`~.multilabel_decode.fast_counts`, ~20x faster); any
-    other is counted record by record (:func:`count_labels_per_record`), which names the example
-    at fault.
     """
-    fast = fast_counts(records, label_feature, multi_label)
-    return (
-        fast
-        if fast is not None
-        else count_labels_per_record(records, label_feature, multi_label, where)
-    )
-
-
-def count_labels_per_record(
-    records: Sequence[bytes], label_feature: str, multi_label: str, where: str
-) -> dict:
-    """:func:`count_labels`, parsing each record with protobuf (raises on a bad example)."""
-    counts: Dict[ClassValue, int] = {}
-    result = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
-    result['kinds'] = {}
-    for record in records:
-        values = _values_of(record, label_feature, multi_label, where)
-        result['examples'] += 1
-        if multi_label == 'multi_hot':
-            labels = _multi_hot_labels(values, record, label_feature, where, result)
-        else:
-            labels = values
-            if len(set(labels)) != len(labels):
-                twice = sorted_classes(v for v in labels if labels.count(v) > 1)[0]
-                raise DataError(
-                    f"multi-label feature '{label_feature}' lists label {class_name(twice)!r} "
-                    f'{labels.count(twice)} times in an example of {where} (example fingerprint '
-                    f'{example_fingerprint(record)}); each label may appear at most once per '
-                    'example. Remove the repeated labels upstream (e.g. in ExampleGen or a '
-                    'preprocessing step).'
-                )
-            if labels:
-                kind = 'bytes' if isinstance(labels[0], bytes) else 'int64'
-                if kind not in result['kinds']:  # fingerprint one example per kind, not each
-                    result['kinds'][kind] = example_fingerprint(record)
-        result['label_values'] += len(labels)
-        result['unlabeled'] += not labels
-        for label in labels:
-            counts[label] = counts.get(label, 0) + 1
-    result['counts'] = counts
-    return result
-
-
-def _multi_hot_labels(values, record, label_feature: str, where: str, result: dict) -> List[int]:
-    if not values:
-        raise DataError(
-            f"multi-hot feature '{label_feature}' is missing or empty in an example of {where} "
-            f"(example fingerprint {example_fingerprint(record)}); multi_label='multi_hot' needs "
-            'a vector of one fixed length >= 1 in every example (position i = label i). Write an '
-            'all-zero vector for an example with no label.'
-        )
-    if result['width'] is None:
-        result['width'], result['first'] = len(values), example_fingerprint(record)
-    elif len(values) != result['width']:
-        other = (len(values), example_fingerprint(record))
-        _raise_width(label_feature, where, (result['width'], result['first']), other)
-    bad = [v for v in values if v not in (0, 1)]
-    if bad:
-        raise DataError(
-            f"multi-hot feature '{label_feature}' has the entry {bad[0]} in an example of {where} "
-            f'(example fingerprint {example_fingerprint(record)}); entries must be 0 or 1 '
-            "(position i = label i). Fix the vectors upstream, or use multi_label='ids' if the "
-            'feature lists label ids.'
-        )
-    return [i for i, v in enumerate(values) if v]
-
-
-def _raise_width(label_feature: str, where: str, one: tuple, other: tuple):
-    """``one`` and ``other``: ``(length, example fingerprint)`` of two vectors that differ."""
-    raise DataError(
-        f"multi-hot feature '{label_feature}' has vectors of length {one[0]} (example "
-        f'fingerprint {one[1]}) and {other[0]} (example fingerprint {other[1]}) in {where}; '
-        "multi_label='multi_hot' needs one fixed length (position i = label i). Pad or fix "
-        "the vectors upstream, or use multi_label='ids' for label lists."
-    )
+    read = read_label_sets(records, label_feature, multi_label, where)
+    counts = collections.Counter(itertools.chain.from_iterable(read.sets))
+    width = read.width
+    return {
+        'examples': len(records),
+        'label_values': sum(counts.values()),
+        'unlabeled': sum(not labels for labels in read.sets),
+        'counts': dict(counts),
+        'width': width[0] if width else None,
+        'first': example_fingerprint(records[width[1]]) if width else None,
+        'kinds': {
+            label_kind(label): (example_fingerprint(records[i]), label)
+            for label, i in read.kinds.items()
+        },
+    }
 
 
 def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
-    """Merges the counts of batches (:func:`count_labels`); checks one width and one kind."""
+    """Merges the counts of batches (:func:`count_labels`); checks one width and one kind, with
+    the errors of every component (:func:`~tfx_balance.core.multilabel_labels.check_widths`,
+    :func:`~tfx_balance.core.labels.check_label_kinds`)."""
     merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     merged['kinds'] = {}
     counts: Dict[ClassValue, int] = {}
@@ -283,25 +216,16 @@ def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
             merged[key] += part[key]
         if part['width'] is not None:
             if merged['width'] is not None and part['width'] != merged['width']:
-                _raise_width(
-                    label_feature,
-                    where,
-                    (merged['width'], merged['first']),
-                    (part['width'], part['first']),
-                )
+                widths = [(merged['width'], merged['first']), (part['width'], part['first'])]
+                check_widths(widths, label_feature, where)
             merged['width'], merged['first'] = part['width'], part['first']
-        for kind, fingerprint in part['kinds'].items():
-            merged['kinds'].setdefault(kind, fingerprint)
+        for kind, found in part['kinds'].items():
+            merged['kinds'].setdefault(kind, found)
         for label, n in part['counts'].items():
             counts[label] = counts.get(label, 0) + n
     if len(merged['kinds']) > 1:
-        raise DataError(
-            f"multi-label feature '{label_feature}' mixes int64 and bytes labels in {where}: "
-            f'example {merged["kinds"]["int64"]} has int64 labels and example '
-            f'{merged["kinds"]["bytes"]} bytes labels. A label must have one type in every '
-            "example (1 and b'1' would be two labels with one name); convert it to one type "
-            'upstream, e.g. in ExampleGen or with a Transform.'
-        )
+        found = {label: fp for fp, label in merged['kinds'].values()}
+        check_label_kinds(found, label_feature, where)
     merged['counts'] = counts
     return merged
 

@@ -127,6 +127,7 @@ def bad_calls(examples):
     from tfx_balance import CrossValidationAggregate, cross_validation
 
     ok = {'run_fn': RUN_FN}
+    cv = cross_validation(examples, ok, config(min_macro_recall=0.5), folds=3)
     return {
         'trainer_kwargs not a dict': (
             lambda: cross_validation(examples, RUN_FN, config()),
@@ -184,6 +185,14 @@ def bad_calls(examples):
         'evaluation of the wrong type': (
             lambda: CrossValidationAggregate(evaluations=[examples] * 2),
             r'evaluations\[0\] must be a channel of ModelEvaluation artifacts',
+        ),
+        'one evaluation twice': (  # issue 38: a copy-paste slip, counted twice before
+            lambda: CrossValidationAggregate(
+                evaluations=[cv.evaluators[0].outputs['evaluation']] * 2
+                + [cv.evaluators[2].outputs['evaluation']]
+            ),
+            r'evaluations\[0\] and evaluations\[1\] are the same channel '
+            r"\(EvaluatorFold0\.outputs\['evaluation'\]\)",
         ),
     }
 

@@ -37,3 +37,20 @@ def check_channel(spec_class, key: str, argument: str, value) -> None:
             f'{argument} must be a channel of {expected} artifacts, e.g. {argument}={example}; '
             f'got {found}.'
         ) from e
+
+
+def check_distinct_channels(argument: str, values) -> None:
+    """Raises ``ConfigError`` when the list ``argument`` holds one channel twice (the same output
+    of the same component): each entry must be its own input, e.g. one fold's evaluation."""
+    first = {}
+    for i, value in enumerate(values):
+        producer = getattr(value, 'producer_component_id', None)
+        key = (producer, getattr(value, 'output_key', None)) if producer else id(value)
+        if key in first:
+            name = f"{producer}.outputs['{key[1]}']" if producer else 'one channel'
+            raise ConfigError(
+                f'{argument}[{first[key]}] and {argument}[{i}] are the same channel ({name}); '
+                f'each entry of {argument} must be its own (a copy-paste slip counts one input '
+                'twice). Pass each one once, in order.'
+            )
+        first[key] = i

@@ -23,16 +23,19 @@ def one_hot(k):
     return [1.0 if i == k else 0.0 for i in range(3)]
 
 
-@pytest.fixture(scope='module')
-def evaluations(tmp_path_factory):
+def _evaluate(root, min_macro_recall=0.6, strict_fold=None):
+    """A TFMA run per fold, gating macro recall >= ``min_macro_recall`` (>= 0.95 in
+    ``strict_fold``); returns their output folders."""
     from tfx_balance import balanced_eval_config
 
-    root = tmp_path_factory.mktemp('evaluations')
-    config = balanced_eval_config(
-        'label', num_classes=3, min_macro_recall=0.6, prediction_key='scores'
-    )
     uris = []
     for fold, rows in FOLDS.items():
+        config = balanced_eval_config(
+            'label',
+            num_classes=3,
+            min_macro_recall=0.95 if fold == strict_fold else min_macro_recall,
+            prediction_key='scores',
+        )
         labels = [label for label, _ in rows]
         data = write_examples(
             str(root / f'{fold}.tfrecord'),
@@ -43,6 +46,11 @@ def evaluations(tmp_path_factory):
         uris.append(str(root / fold))
         run(config, data, uris[-1])
     return uris
+
+
+@pytest.fixture(scope='module')
+def evaluations(tmp_path_factory):
+    return _evaluate(tmp_path_factory.mktemp('evaluations'))
 
 
 def do(tmp_path, uris, thresholds=None, gate_on='mean'):
@@ -127,3 +135,29 @@ def test_errors_name_the_fold_or_metric_and_leave_no_output(tmp_path, evaluation
         case = tmp_path / str(i)
         case.mkdir()
         assert_fails_cleanly(case, match, lambda c=case, u=uris, t=thresholds: do(c, u, t))
+
+
+def test_one_evaluation_given_for_two_folds_is_refused_not_counted_twice(tmp_path, evaluations):
+    """Issue 38, case 4: fold-0's evaluation wired to fold 0 and fold 1 was counted twice in the
+    mean, the spread and the interval, and BLESSED."""
+    assert_fails_cleanly(
+        tmp_path,
+        r'fold-0 and fold-1 have the same evaluation \(.*fold-0\); each fold needs the '
+        'evaluation of its own fold Evaluator',
+        lambda: do(tmp_path, [evaluations[0], evaluations[0] + os.sep]),
+    )
+
+
+def test_folds_whose_eval_configs_gate_differently_are_refused_without_thresholds(tmp_path):
+    """Issue 38, case 5: fold-1's EvalConfig demands macro recall >= 0.95, fold-0's >= 0.6; only
+    fold 0's thresholds were applied, silently, and the result was BLESSED."""
+    (tmp_path / 'evaluations').mkdir()
+    uris = _evaluate(tmp_path / 'evaluations', strict_fold='fold-1')
+    assert_fails_cleanly(
+        tmp_path,
+        r"the folds' EvalConfigs gate differently \(macro_recall: fold-0 "
+        r"\{'lower_bound': 0.6\}, fold-1 \{'lower_bound': 0.95\}\)",
+        lambda: do(tmp_path, uris),
+    )
+    result, blessing = do(tmp_path / 'given', uris, {'macro_recall': {'lower_bound': 0.95}})
+    assert not result['gate']['blessed']  # thresholds given: they apply to every fold alike

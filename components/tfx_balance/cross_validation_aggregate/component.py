@@ -13,7 +13,7 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_balance import keys
-from tfx_balance.channels import check_channel
+from tfx_balance.channels import check_channel, check_distinct_channels
 from tfx_balance.core.cross_validation import (
     MAX_CV_FOLDS,
     check_gate_on,
@@ -120,6 +120,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
             key = f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}'
             check_channel(CrossValidationAggregateSpec, key, f'evaluations[{i}]', channel)
             inputs[key] = channel
+        check_distinct_channels('evaluations', evaluations)
         check_channel(CrossValidationAggregateSpec, keys.MODEL_KEY, 'model', model)
         parse_thresholds(thresholds)
         spec = CrossValidationAggregateSpec(

@@ -135,3 +135,23 @@ def eval_config_thresholds(eval_config) -> Dict[str, Dict[str, float]]:
             for full in names:
                 found.setdefault(full, {}).update(_threshold_kinds(full, threshold))
     return found
+
+
+def folds_thresholds(per_fold, folds) -> Dict[str, Dict[str, float]]:
+    """The thresholds of the folds' EvalConfigs (:func:`eval_config_thresholds`), which must be
+    the same in every fold: the gate applies one set to the cross-validated estimate, and taking
+    one fold's would silently drop another's. Raises ``DataError`` naming the folds and metrics."""
+    found = [eval_config_thresholds(f.eval_config) for f in per_fold]
+    for fold, other in zip(folds[1:], found[1:]):
+        if other != found[0]:
+            names = sorted(m for m in set(found[0]) | set(other) if found[0].get(m) != other.get(m))
+            shown = '; '.join(
+                f'{m}: {folds[0]} {found[0].get(m, {})}, {fold} {other.get(m, {})}' for m in names
+            )
+            raise DataError(
+                f"the folds' EvalConfigs gate differently ({shown}); the cross-validation gate "
+                'applies one set of thresholds to the estimate over all folds. Give every fold '
+                'Evaluator the same EvalConfig, or pass thresholds={...} to '
+                'CrossValidationAggregate.'
+            )
+    return found[0]

@@ -18,7 +18,7 @@ from tfx_balance import artifacts, keys
 from tfx_balance.core.cross_validation import aggregate, gate, parse_thresholds
 from tfx_balance.core.cross_validation_report import CrossValidationReport
 from tfx_balance.core.errors import DataError
-from tfx_balance.cross_validation_aggregate.evaluations import eval_config_thresholds, read_fold
+from tfx_balance.cross_validation_aggregate.evaluations import folds_thresholds, read_fold
 
 
 class Executor(base_executor.BaseExecutor):
@@ -36,7 +36,7 @@ class Executor(base_executor.BaseExecutor):
       exec_properties:
         folds: JSON list of the fold split names.
         thresholds: JSON ``{metric: {kind: bound}}``, or null for the thresholds of the folds'
-          EvalConfig.
+          EvalConfig (every fold's must gate alike).
         gate_on: 'mean' or 'interval'.
     """
 
@@ -49,7 +49,7 @@ class Executor(base_executor.BaseExecutor):
         self._log_startup(input_dict, output_dict, exec_properties)
         folds = json.loads(exec_properties[keys.FOLDS_KEY])
         gate_on = exec_properties[keys.GATE_ON_KEY]
-        per_fold = []
+        per_fold, fold_of = [], {}
         for i, fold in enumerate(folds):
             evaluations = input_dict.get(f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}') or []
             if len(evaluations) != 1:
@@ -57,6 +57,15 @@ class Executor(base_executor.BaseExecutor):
                     f'{fold} has {len(evaluations)} evaluation(s); expected 1 ModelEvaluation '
                     'per fold. Pass one Evaluator output per fold, in the order of folds.'
                 )
+            uri = os.path.normpath(evaluations[0].uri)
+            if uri in fold_of:
+                raise DataError(
+                    f'{fold_of[uri]} and {fold} have the same evaluation ({uri}); each fold needs '
+                    'the evaluation of its own fold Evaluator (counted twice, it would weigh '
+                    'twice in the mean, the spread and the interval). Pass one Evaluator output '
+                    'per fold, in the order of folds.'
+                )
+            fold_of[uri] = fold
             per_fold.append(read_fold(evaluations[0].uri, fold))
         names = {(f.candidate_name, f.baseline_name) for f in per_fold}
         if len(names) != 1:
@@ -66,9 +75,7 @@ class Executor(base_executor.BaseExecutor):
             )
         thresholds_json = exec_properties.get(keys.THRESHOLDS_KEY)
         thresholds = parse_thresholds(
-            json.loads(thresholds_json)
-            if thresholds_json
-            else eval_config_thresholds(per_fold[0].eval_config)
+            json.loads(thresholds_json) if thresholds_json else folds_thresholds(per_fold, folds)
         )
         candidate = aggregate([f.candidate for f in per_fold])
         differences = aggregate([f.differences for f in per_fold])

@@ -11,6 +11,7 @@ from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
+from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.errors import ConfigError, DataError
 
 
@@ -35,9 +36,7 @@ def resolve_splits(examples, requested: Sequence[str] | None, argument: str) -> 
             f'{argument} names split(s) {", ".join(repr(s) for s in missing)} that the input '
             f'artifact does not have; available splits: {", ".join(available) or "(none)"}.'
         )
-    if len(set(requested)) != len(requested):
-        raise ConfigError(f'{argument} lists a split twice: {requested}.')
-    return requested
+    return list(validate_split_list(requested, argument))  # the one rule: no split twice
 
 
 def require_tf_example(examples, component: str) -> None:

@@ -31,7 +31,7 @@ def test_invalid_targets_are_config_errors(targets, message):
     [
         ('eval', 'must be a list of split names'),
         (['eval'], 'names one split'),
-        (['eval', 'eval'], 'names a split twice'),
+        (['eval', 'eval'], 'compare_splits lists a split twice'),
         (['eval', ''], 'must hold split names'),
         ({'eval': 1}, 'must be a list'),
     ],

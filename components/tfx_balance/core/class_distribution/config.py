@@ -10,6 +10,7 @@ import json
 from typing import Dict, Mapping, Tuple, Union
 
 from tfx_balance import keys
+from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 
@@ -174,11 +175,8 @@ def validate_compare_splits(compare_splits) -> Tuple[str, ...] | None:
             f'compare_splits must be a list of split names (or [] to compare none, None for '
             f"all), got {compare_splits!r}; e.g. compare_splits=['eval', 'test']."
         )
-    for split in compare_splits:
-        if not isinstance(split, str) or not split:
-            raise ConfigError(f'compare_splits must hold split names, got {split!r}.')
-    if len(set(compare_splits)) != len(compare_splits):
-        raise ConfigError(f'compare_splits names a split twice: {list(compare_splits)!r}.')
+    if compare_splits:  # [] compares none
+        validate_split_list(compare_splits, 'compare_splits')  # names, none twice
     if len(compare_splits) == 1:
         raise ConfigError(
             f'compare_splits {list(compare_splits)!r} names one split, which has nothing to be '

@@ -82,7 +82,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         module_file: str | None = None,
         splits: Sequence[str] = ('train',),
         seed: int = 0,
-        provenance_feature: str = 'is_synthetic',
+        provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
         source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         augmentation_options: Mapping | None = None,
         partner_feature: str = keys.DEFAULT_PARTNER_FEATURE,

@@ -25,7 +25,8 @@ import numbers
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
-from tfx_balance.core import allocation, folds, label_bins
+from tfx_balance.core import allocation, label_bins
+from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.errors import ConfigError
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -41,7 +42,7 @@ class SplitConfig:
       seed: seed of the example hash.
       input_splits: input split names to read and merge; None reads all of them.
       group_feature: optional feature whose equal values stay in one split.
-      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (:mod:`~tfx_balance.core.folds`); then
+      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (:mod:`~tfx_balance.core.cross_validation.folds`); then
         ``splits`` is left unset (None) and becomes the folds' weights on ``validate()``.
       holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
       label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.label_bins`).

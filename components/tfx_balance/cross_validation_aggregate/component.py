@@ -4,7 +4,6 @@ the thresholds."""
 
 from __future__ import annotations
 
-import json
 from typing import Mapping, Sequence
 
 from tfx import types
@@ -14,12 +13,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel, check_distinct_channels
-from tfx_balance.core.cross_validation import (
-    MAX_CV_FOLDS,
-    check_gate_on,
-    fold_names,
-    parse_thresholds,
-)
+from tfx_balance.core.cross_validation import MAX_FOLDS, CrossValidationConfig
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.cross_validation_aggregate import executor
 
@@ -43,7 +37,7 @@ class CrossValidationAggregateSpec(ComponentSpec):
             f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}': ChannelParameter(
                 type=standard_artifacts.ModelEvaluation, optional=True
             )
-            for i in range(MAX_CV_FOLDS)
+            for i in range(MAX_FOLDS)
         },
         keys.MODEL_KEY: ChannelParameter(type=standard_artifacts.Model, optional=True),
     }
@@ -109,10 +103,14 @@ class CrossValidationAggregate(base_component.BaseComponent):
                 "evaluations must be a list of the fold Evaluators' outputs, e.g. "
                 f"[e.outputs['evaluation'] for e in fold_evaluators], got {evaluations!r}."[:300]
             )
-        names = fold_names(len(evaluations) if folds is None else list(folds))
-        if len(names) != len(evaluations):
+        config = CrossValidationConfig(
+            folds=len(evaluations) if folds is None else list(folds),
+            thresholds=thresholds,
+            gate_on=gate_on,
+        ).validate()
+        if len(config.folds) != len(evaluations):
             raise ConfigError(
-                f'folds names {len(names)} folds ({names}) but evaluations has '
+                f'folds names {len(config.folds)} folds ({list(config.folds)}) but evaluations has '
                 f'{len(evaluations)}; give one evaluation per fold, in the order of folds.'
             )
         inputs = {}
@@ -122,11 +120,8 @@ class CrossValidationAggregate(base_component.BaseComponent):
             inputs[key] = channel
         check_distinct_channels('evaluations', evaluations)
         check_channel(CrossValidationAggregateSpec, keys.MODEL_KEY, 'model', model)
-        parse_thresholds(thresholds)
         spec = CrossValidationAggregateSpec(
-            folds=json.dumps(names),
-            thresholds=None if thresholds is None else json.dumps(thresholds, sort_keys=True),
-            gate_on=check_gate_on(gate_on),
+            **config.to_exec_properties(),
             model=model,
             cross_validation=types.Channel(type=CrossValidationResult),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),

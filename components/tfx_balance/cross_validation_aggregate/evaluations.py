@@ -89,7 +89,7 @@ def read_fold(uri: str, fold: str) -> FoldMetrics:
 
 
 def _threshold_kinds(name: str, threshold) -> Dict[str, float]:
-    """``{kind: bound}`` of a TFMA ``MetricThreshold`` (see core/cross_validation.py)."""
+    """``{kind: bound}`` of a TFMA ``MetricThreshold`` (see core/cross_validation/estimates.py)."""
     from tensorflow_model_analysis.proto import config_pb2
 
     out = {}

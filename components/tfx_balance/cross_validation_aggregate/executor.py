@@ -3,7 +3,6 @@ blessing."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List
 
@@ -15,8 +14,13 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core.cross_validation import aggregate, gate, parse_thresholds
-from tfx_balance.core.cross_validation_report import CrossValidationReport
+from tfx_balance.core.cross_validation import (
+    CrossValidationConfig,
+    CrossValidationReport,
+    aggregate,
+    gate,
+    parse_thresholds,
+)
 from tfx_balance.core.errors import DataError
 from tfx_balance.cross_validation_aggregate.evaluations import folds_thresholds, read_fold
 
@@ -47,8 +51,8 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: Dict[str, Any],
     ) -> None:
         self._log_startup(input_dict, output_dict, exec_properties)
-        folds = json.loads(exec_properties[keys.FOLDS_KEY])
-        gate_on = exec_properties[keys.GATE_ON_KEY]
+        config = CrossValidationConfig.from_exec_properties(exec_properties)
+        folds = list(config.folds)
         per_fold, fold_of = [], {}
         for i, fold in enumerate(folds):
             evaluations = input_dict.get(f'{keys.FOLD_EVALUATION_KEY_PREFIX}{i}') or []
@@ -73,14 +77,15 @@ class Executor(base_executor.BaseExecutor):
                 f'the fold evaluations name different models {sorted(names, key=str)}; every '
                 'fold must evaluate the same (candidate, baseline) ModelSpec names.'
             )
-        thresholds_json = exec_properties.get(keys.THRESHOLDS_KEY)
-        thresholds = parse_thresholds(
-            json.loads(thresholds_json) if thresholds_json else folds_thresholds(per_fold, folds)
+        thresholds = (
+            config.parsed_thresholds
+            if config.thresholds is not None
+            else parse_thresholds(folds_thresholds(per_fold, folds))
         )
         candidate = aggregate([f.candidate for f in per_fold])
         differences = aggregate([f.differences for f in per_fold])
         baseline_name = per_fold[0].baseline_name
-        result = gate(candidate, differences, thresholds, gate_on)
+        result = gate(candidate, differences, thresholds, config.gate_on)
         report = CrossValidationReport(
             folds=folds,
             candidate_name=per_fold[0].candidate_name,

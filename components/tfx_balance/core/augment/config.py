@@ -47,7 +47,7 @@ class AugmentConfig:
     image_feature: str = 'image'
     augment_fn: Callable | None = None
     seed: int = 0
-    provenance_feature: str = 'is_synthetic'
+    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE
     partner_feature: str = keys.DEFAULT_PARTNER_FEATURE
     options: Mapping = dataclasses.field(default_factory=dict)

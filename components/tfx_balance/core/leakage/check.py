@@ -38,6 +38,7 @@ from typing import List, Sequence, Tuple
 import apache_beam as beam
 import numpy as np
 
+from tfx_balance import keys
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint
 from tfx_balance.core.leakage.config import LeakageConfig
@@ -62,8 +63,8 @@ def key_array(keys: Sequence[bytes]) -> np.ndarray:
 
 def leakage_fingerprints(
     records: Sequence[bytes],
-    provenance_feature: str = 'is_synthetic',
-    source_feature: str = 'source_fingerprint',
+    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
+    source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
 ) -> List[str]:
     """The fingerprint the leakage report names each record by: that of its content key without
     the two provenance features (for an unmarked example, its ``example_fingerprint``).
@@ -172,8 +173,8 @@ class _BucketKeys(beam.CombineFn):
 
     def compact(self, accumulator):
         by_split = {}
-        for split, keys in accumulator:
-            by_split.setdefault(split, []).append(keys)
+        for split, split_keys in accumulator:
+            by_split.setdefault(split, []).append(split_keys)
         return [(split, np.concatenate(parts)) for split, parts in sorted(by_split.items())]
 
     def extract_output(self, accumulator):

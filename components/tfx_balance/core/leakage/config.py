@@ -20,8 +20,8 @@ from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
 from tfx_balance.core.allocation import validate_split_list
+from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.folds import FOLD_PREFIX
 
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')
@@ -68,8 +68,8 @@ class LeakageConfig:
             if not isinstance(value, str) or not value:
                 raise ConfigError(
                     f'{name} must be a non-empty feature name (a string), got {value!r}; use '
-                    "the name BalancedAugmenter was given (default 'is_synthetic' and "
-                    "'source_fingerprint')."
+                    'the name BalancedAugmenter was given (default '
+                    f"'{keys.DEFAULT_PROVENANCE_FEATURE}' and '{keys.DEFAULT_SOURCE_FEATURE}')."
                 )
         if self.provenance_feature == self.source_feature:
             raise ConfigError(

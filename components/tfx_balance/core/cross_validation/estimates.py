@@ -1,8 +1,7 @@
-"""Cross-validation over k folds: the fold plan, each metric's estimate over the folds, and the gate.
+"""Each metric's estimate over the k folds, and the gate on it.
 
-Pure logic (no TFX). ``tfx_balance.cross_validation`` builds the k Trainer + Evaluator pairs from
-:func:`fold_names` and :func:`training_folds`; ``CrossValidationAggregate`` reads the k TFMA
-evaluations into plain ``{metric: value}`` dicts and calls :func:`aggregate` and :func:`gate`.
+Pure logic (no TFX). ``CrossValidationAggregate`` reads the k TFMA evaluations into plain
+``{metric: value}`` dicts and calls :func:`aggregate` and :func:`gate`.
 
 Statistics of a metric, over the n folds where it has a finite value (a class absent from a fold
 has no ``recall/<class>`` there, so n can be below k):
@@ -19,8 +18,6 @@ t-interval is the usual approximation, and reads best as "how far apart the fold
 >>> e = estimate([0.5, 0.6, 0.7])
 >>> round(e.mean, 3), round(e.std, 3), round(e.low, 3), round(e.high, 3)
 (0.6, 0.1, 0.352, 0.848)
->>> training_folds(fold_names(3), 'fold-1')
-['fold-0', 'fold-2']
 """
 
 from __future__ import annotations
@@ -28,50 +25,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import re
 import statistics
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, Mapping, Sequence, Tuple
 
-from tfx_balance.core import folds as folds_rule
 from tfx_balance.core.errors import ConfigError, DataError
 
-MAX_CV_FOLDS = 20  # CrossValidationAggregate has one input per fold
 CONFIDENCE = 0.95
 GATE_ON = ('mean', 'interval')
 # Threshold kinds: lower_bound/upper_bound bound the candidate's metric; min_change/max_change
 # bound candidate - baseline, per fold on the same held-out fold (TFMA's diff metrics).
 THRESHOLD_KINDS = ('lower_bound', 'upper_bound', 'min_change', 'max_change')
-_SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
-
-
-def fold_names(folds) -> List[str]:
-    """The fold split names: ``fold-0 .. fold-<k-1>`` for an int ``folds``, or the given names.
-
-    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_CV_FOLDS``, or bad names.
-    """
-    if isinstance(folds, bool) or not isinstance(folds, (int, list, tuple)):
-        raise ConfigError(
-            f'folds must be the number of folds (an int, e.g. folds=5 for splits fold-0 .. '
-            f'fold-4) or a list of fold split names, got {folds!r}.'
-        )
-    names = folds_rule.fold_names(folds) if isinstance(folds, int) else list(folds)
-    if not 2 <= len(names) <= MAX_CV_FOLDS:
-        raise ConfigError(
-            f'folds gives {len(names)} fold(s); cross-validation needs 2 to {MAX_CV_FOLDS} folds '
-            '(5 or 10 are usual), e.g. folds=5 for the splits fold-0 .. fold-4.'
-        )
-    bad = [n for n in names if not isinstance(n, str) or not _SPLIT_NAME.match(n)]
-    if bad or len(set(names)) != len(names):
-        raise ConfigError(
-            f'folds must be distinct split names of letters, digits, _, - or ., got {names!r}; '
-            "e.g. ['fold-0', 'fold-1', 'fold-2']."
-        )
-    return names
-
-
-def training_folds(folds: Sequence[str], held_out: str) -> List[str]:
-    """The folds a fold's model trains on: every fold but ``held_out``."""
-    return [f for f in folds if f != held_out]
 
 
 @dataclasses.dataclass(frozen=True)

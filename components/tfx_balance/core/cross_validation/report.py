@@ -1,7 +1,7 @@
 """The cross-validation result as JSON, a console table and a self-contained HTML page.
 
 :class:`CrossValidationReport` holds what ``CrossValidationAggregate`` found: the folds, each
-model's :class:`~tfx_balance.core.cross_validation.Estimate` per metric, the per-fold differences
+model's :class:`~tfx_balance.core.cross_validation.estimates.Estimate` per metric, the per-fold differences
 candidate - baseline, and the gate's verdict. The JSON is what the artifact's
 ``cross_validation.json`` holds::
 
@@ -29,7 +29,7 @@ import dataclasses
 import html
 from typing import Dict, List, Mapping
 
-from tfx_balance.core.cross_validation import CONFIDENCE, Estimate, GateResult
+from tfx_balance.core.cross_validation.estimates import CONFIDENCE, Estimate, GateResult
 
 STATISTICS = {
     'mean': 'arithmetic mean over the folds that have the metric',

@@ -1,4 +1,4 @@
-"""core.folds and StratifiedSplit with folds: exact per-class counts by the rule (checked against
+"""core/cross_validation/folds.py and StratifiedSplit with folds: exact per-class counts by the rule (checked against
 allocate() on the exact fractions), a partition, groups never crossing folds, determinism."""
 
 import collections
@@ -10,7 +10,7 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
 from tests.core.test_stratified_split import SIZES, dataset, make_example, reference_split
 from tfx_balance.core.allocation import allocate
-from tfx_balance.core.folds import fold_names, fold_weights
+from tfx_balance.core.cross_validation.folds import fold_names, fold_weights
 from tfx_balance.core.split_config import SplitConfig
 from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
 

@@ -1,4 +1,4 @@
-"""core/cross_validation.py: fold plan, per-metric estimates over folds, and the gate's rule."""
+"""core/cross_validation: fold names, per-metric estimates over folds, and the gate's rule."""
 
 import math
 import re
@@ -41,8 +41,10 @@ def test_int_folds_are_fold_0_to_k_minus_1_and_each_trains_on_the_others():
 @pytest.mark.parametrize(
     'folds, match',
     [
-        (1, 'folds gives 1 fold'),
-        (21, 'folds gives 21 fold'),
+        (1, 'folds is 1; it must be 2 to 100'),
+        (101, 'folds is 101; it must be 2 to 100'),  # the one fold limit, as the splitter's
+        (['a'], 'folds gives 1 fold'),
+        ([f'f{i}' for i in range(101)], 'folds gives 101 fold'),
         (True, 'folds must be the number of folds'),
         ('fold-0', 'folds must be the number of folds'),
         (['a', 'a'], 'folds must be distinct split names'),

@@ -15,28 +15,62 @@ Example:
     {'test': 1, 'fold-0': 1, 'fold-1': 1, 'fold-2': 1}
     >>> fold_weights(5, {'test': 0.1})
     {'test': 5, 'fold-0': 9, 'fold-1': 9, 'fold-2': 9, 'fold-3': 9, 'fold-4': 9}
+
+The fold names and the one fold limit live here: StratifiedSplitter's ``folds``,
+``tfx_balance.cross_validation`` and CrossValidationAggregate (one input per fold) read both from
+this module.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import re
 from fractions import Fraction
-from typing import Mapping
+from typing import List, Mapping, Sequence
 
 from tfx_balance.core.allocation import validate_split_weights
 from tfx_balance.core.errors import ConfigError
 
 FOLD_PREFIX = 'fold-'
-MAX_FOLDS = 100  # each fold is a Beam output and a Split- folder
+# The one limit: each fold is a Beam output and a Split- folder of the splitter, and an input of
+# CrossValidationAggregate (one input per fold).
+MAX_FOLDS = 100
+_SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
 
 
-def fold_names(folds: int) -> list:
-    """``['fold-0', ..., 'fold-<k-1>']``."""
-    return [f'{FOLD_PREFIX}{i}' for i in range(folds)]
+def fold_names(folds) -> List[str]:
+    """The fold split names: ``fold-0 .. fold-<k-1>`` for an int ``folds``, or the given names.
+
+    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_FOLDS``, or bad names.
+
+    >>> fold_names(3)
+    ['fold-0', 'fold-1', 'fold-2']
+    """
+    if isinstance(folds, bool) or not isinstance(folds, (numbers.Integral, list, tuple)):
+        raise ConfigError(
+            f'folds must be the number of folds (an int, e.g. folds=5 for splits fold-0 .. '
+            f'fold-4) or a list of fold split names, got {folds!r}.'
+        )
+    if isinstance(folds, numbers.Integral):
+        return [f'{FOLD_PREFIX}{i}' for i in range(validate_folds(folds))]
+    names = list(folds)
+    if not 2 <= len(names) <= MAX_FOLDS:
+        raise ConfigError(
+            f'folds gives {len(names)} fold(s); cross-validation needs 2 to {MAX_FOLDS} folds '
+            '(5 or 10 are usual), e.g. folds=5 for the splits fold-0 .. fold-4.'
+        )
+    bad = [n for n in names if not isinstance(n, str) or not _SPLIT_NAME.match(n)]
+    if bad or len(set(names)) != len(names):
+        raise ConfigError(
+            f'folds must be distinct split names of letters, digits, _, - or ., got {names!r}; '
+            "e.g. ['fold-0', 'fold-1', 'fold-2']."
+        )
+    return names
 
 
 def validate_folds(folds: object) -> int:
+    """The number of folds ``folds`` (an int from 2 to ``MAX_FOLDS``), or ``ConfigError``."""
     if isinstance(folds, bool) or not isinstance(folds, numbers.Integral):
         raise ConfigError(f'folds must be an integer >= 2 (the number of folds), got {folds!r}.')
     if not 2 <= folds <= MAX_FOLDS:
@@ -45,6 +79,15 @@ def validate_folds(folds: object) -> int:
             'and a Split-<name> folder). Use e.g. folds=5.'
         )
     return int(folds)
+
+
+def training_folds(folds: Sequence[str], held_out: str) -> List[str]:
+    """The folds a fold's model trains on: every fold but ``held_out``.
+
+    >>> training_folds(fold_names(3), 'fold-1')
+    ['fold-0', 'fold-2']
+    """
+    return [f for f in folds if f != held_out]
 
 
 def validate_holdout(holdout: object, folds: int) -> dict:

@@ -65,7 +65,7 @@ def splitter_job(
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance import keys
-    from tfx_balance.core.split_config import SplitConfig
+    from tfx_balance.core.split.config import SplitConfig
     from tfx_balance.stratified_splitter.executor import Executor
 
     common.reset_dir(out_dir)
@@ -112,8 +112,8 @@ def floor_job(
 ) -> dict:
     """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits (of the
     six splits of ``folds=5, holdout={'test': 0.1}`` with ``mode='folds'``)."""
-    from tfx_balance.core.allocation import boundaries
     from tfx_balance.core.cross_validation.folds import fold_weights
+    from tfx_balance.core.split.allocation import boundaries
 
     splits = tuple(fold_weights(FOLDS, HOLDOUT).items()) if mode == 'folds' else SPLITS
     ends = tuple(boundaries([w for _, w in splits]))

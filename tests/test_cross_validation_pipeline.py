@@ -165,7 +165,10 @@ def bad_calls(examples):
             ),
             r"evaluator_kwargs sets \['example_splits'\]",
         ),
-        'one fold': (lambda: cross_validation(examples, ok, config(), folds=1), 'folds is 1; it must be 2 to 100'),
+        'one fold': (
+            lambda: cross_validation(examples, ok, config(), folds=1),
+            'folds is 1; it must be 2 to 100',
+        ),
         'bad gate_on': (
             lambda: cross_validation(examples, ok, config(), gate_on='lower'),
             "gate_on must be 'mean'",

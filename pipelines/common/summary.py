@@ -11,7 +11,7 @@ import os
 
 from pipelines.common.report import render_report, unit
 from tfx_balance import keys
-from tfx_balance.core.split_report import counts_of
+from tfx_balance.core.split.report import counts_of
 
 # ModelSpec names of the two models the Evaluator compares (pipelines/common/pipeline.py).
 BALANCED_MODEL = 'balanced'

@@ -121,7 +121,8 @@ def test_a_bad_vector_fails_the_beam_job_with_our_error_alone(tmp_path):
     assert_fails_cleanly(
         tmp_path,
         DataError,
-        "multi-hot feature 'hot' has vectors of length 3 .* and 2 .* in split 'train'",
-        'Pad or fix the vectors upstream',
+        r"label_feature 'hot' \(multi_label='multi_hot'\) in split 'train' has vectors of "
+        'different lengths: example .* has 2 values and example .* has 3',
+        'pad or fix the vectors upstream',
         lambda: _run(tmp_path, {'train': GOOD}, {'train': bad}),
     )

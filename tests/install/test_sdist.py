@@ -116,7 +116,7 @@ def test_sdist_installs_and_imports(dist, tmp_path):
     # Only the target on the path (not the repository), from a folder outside it.
     env = dict(os.environ, PYTHONPATH=target)
     code = (
-        'import tfx_balance, tfx_balance.core.allocation as a; '
+        'import tfx_balance, tfx_balance.core.split.allocation as a; '
         'print(tfx_balance.__file__); print(tfx_balance.__version__); print(a.__name__)'
     )
     done = subprocess.run(
@@ -126,5 +126,5 @@ def test_sdist_installs_and_imports(dist, tmp_path):
     assert done.stdout.split() == [
         os.path.join(target, 'tfx_balance', '__init__.py'),
         __version__,
-        'tfx_balance.core.allocation',
+        'tfx_balance.core.split.allocation',
     ]

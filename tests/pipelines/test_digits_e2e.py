@@ -8,7 +8,7 @@ from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SPLITS
 from tests.pipelines.test_report import check_rendered
 from tests.support.samples import run_cli, summary_of
-from tfx_balance.core.allocation import allocate
+from tfx_balance.core.split.allocation import allocate
 
 pytestmark = pytest.mark.e2e
 # Replaying training on this pipeline's artifacts for seeds 0-2 gave balanced macro recall

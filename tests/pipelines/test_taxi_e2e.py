@@ -13,7 +13,7 @@ from pipelines.common import summary as run_summary
 from pipelines.taxi.pipeline import DATA_DIR, SCHEMA_FILE, SPLITS, TRAIN_TARGET
 from pipelines.taxi.preprocessing import CLASSES
 from tests.pipelines.test_report import check_rendered
-from tfx_balance.core.allocation import allocate
+from tfx_balance.core.split.allocation import allocate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_STEPS = 1000  # the default: a robust gain (see MIN_GAIN)

@@ -139,7 +139,7 @@ TINY = SINGLE + [example(label='b', x=0.5), example(label='c', x=1.5), example(l
 
 
 def test_splitter_single_class_and_classes_smaller_than_the_number_of_splits(tmp_path):
-    # Documented rule (core/allocation.py): a class of n < number of splits puts one example in
+    # Documented rule (core/split/allocation.py): a class of n < number of splits puts one example in
     # each of its n largest-weight splits; a class of one member lands in the largest split.
     out = run_on_records(SPLITTER, tmp_path / 'single', {'train': SINGLE})
     assert read_json(os.path.join(out.uri, keys.SPLIT_COUNTS_FILE)) == {

@@ -18,7 +18,6 @@ from apache_beam.testing.util import assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
-from tfx_balance.core import split_units, stratified_split
 from tfx_balance.core.augment import generate, profile, transform
 from tfx_balance.core.augment import plan as rebalance_plan
 from tfx_balance.core.augment.config import AugmentConfig
@@ -31,6 +30,8 @@ from tfx_balance.core.balanced_input import plan as layout_plan
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.split import stratified as stratified_split
+from tfx_balance.core.split import units as split_units
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another

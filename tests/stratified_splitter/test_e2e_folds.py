@@ -9,8 +9,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tests.core.test_label_bins import rank_rule_edges
-from tfx_balance.core.allocation import allocate
+from tests.core.split.test_label_bins import rank_rule_edges
+from tfx_balance.core.split.allocation import allocate
 
 pytestmark = pytest.mark.e2e
 

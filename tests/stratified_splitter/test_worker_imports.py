@@ -35,5 +35,5 @@ def test_the_worker_imports_core_and_tensorflow_but_no_tfx(tmp_path):
     )
     assert top_level(modules) & (TFX_FAMILY | {'tfx_bsl'}) == set()
     assert package_modules_outside_core(modules) == set()
-    assert 'tfx_balance.core.stratified_split' in modules  # the job's own functions
+    assert 'tfx_balance.core.split.stratified' in modules  # the job's own functions
     assert 'tensorflow' in top_level(modules)  # the reader: once per worker process

@@ -1,9 +1,9 @@
 """Known facts about the Chicago taxi CSV shipped in the tfx wheel, shared by tests."""
 
 SPLITS = ['train', 'eval', 'test']
-# StratifiedSplitter 8:1:1 on payment_type: the rule of core/allocation.py applied to the class
+# StratifiedSplitter 8:1:1 on payment_type: the rule of core/split/allocation.py applied to the class
 # sizes (Cash 9909, Credit Card 4975, No Charge 81, Unknown 29, Dispute 4, Pcard 3, Prcard 1),
-# as tests/core/test_allocation.py computes it independently.
+# as tests/core/split/test_allocation.py computes it independently.
 EXPECTED_SPLIT_COUNTS = {
     'Cash': {'train': 7927, 'eval': 991, 'test': 991},
     'Credit Card': {'train': 3980, 'eval': 498, 'test': 497},

@@ -11,8 +11,8 @@ from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
-from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.split.allocation import validate_split_list
 
 
 def split_names(examples) -> List[str]:

@@ -1,4 +1,57 @@
 """Pure logic of tfx-balance: Beam transforms, tf.data builders and allocation math.
 
-Nothing here imports TFX, so it can be used and tested without a TFX pipeline.
+Nothing here imports TFX, so it can be used and tested without a TFX pipeline. Folders are named
+for the component they serve (``split/`` for StratifiedSplitter, ``cross_validation/`` for folds
+and CrossValidationAggregate, ...); shared basics (labels, groups, hashing, records) sit here.
+
+Modules that moved keep working under their old names for one release, with a
+``DeprecationWarning`` (:data:`MOVED`), e.g. ``tfx_balance.core.stratified_split`` is
+``tfx_balance.core.split.stratified``.
 """
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+
+# Old module name -> new (issue 39). Removed in the release after next.
+MOVED = {
+    'tfx_balance.core.folds': 'tfx_balance.core.cross_validation.folds',
+    'tfx_balance.core.cross_validation_report': 'tfx_balance.core.cross_validation.report',
+    'tfx_balance.core.allocation': 'tfx_balance.core.split.allocation',
+    'tfx_balance.core.label_bins': 'tfx_balance.core.split.label_bins',
+    'tfx_balance.core.split_config': 'tfx_balance.core.split.config',
+    'tfx_balance.core.split_units': 'tfx_balance.core.split.units',
+    'tfx_balance.core.split_report': 'tfx_balance.core.split.report',
+    'tfx_balance.core.stratified_split': 'tfx_balance.core.split.stratified',
+    'tfx_balance.core.multilabel_split': 'tfx_balance.core.split.multilabel',
+    'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.multilabel_units',
+    'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.multilabel_plan',
+    'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.multilabel_quality',
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports an old module name (:data:`MOVED`) as a module holding the new one's names."""
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name in MOVED else None
+
+    def create_module(self, spec):
+        return None  # a plain module, filled in by exec_module
+
+    def exec_module(self, module):
+        new = MOVED[module.__name__]
+        warnings.warn(
+            f'{module.__name__} moved to {new}; import it from there (the old name is removed '
+            'in the release after next).',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        real = importlib.import_module(new)
+        module.__dict__.update({k: v for k, v in vars(real).items() if not k.startswith('__')})
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules())

@@ -11,7 +11,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
-from tfx_balance.core.split_config import DEFAULT_SPLITS, SplitConfig
+from tfx_balance.core.split.config import DEFAULT_SPLITS, SplitConfig
 from tfx_balance.stratified_splitter import executor
 
 

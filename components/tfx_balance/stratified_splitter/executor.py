@@ -5,12 +5,12 @@ from __future__ import annotations
 import apache_beam as beam
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core.multilabel_split import MultiLabelStratifiedSplit
-from tfx_balance.core.multilabel_split import format_report as format_multilabel_report
 from tfx_balance.core.records import read_named_file_batches
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.split_report import format_report
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.multilabel import MultiLabelStratifiedSplit
+from tfx_balance.core.split.multilabel import format_report as format_multilabel_report
+from tfx_balance.core.split.report import format_report
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
@@ -40,8 +40,8 @@ class Executor(ExamplesExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
-        bins, structured: :mod:`~tfx_balance.core.split_report`).
-      exec_properties (:class:`~tfx_balance.core.split_config.SplitConfig`):
+        bins, structured: :mod:`~tfx_balance.core.split.report`).
+      exec_properties (:class:`~tfx_balance.core.split.config.SplitConfig`):
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
         seed: int seed of the example hash.

@@ -1,8 +1,8 @@
 """Tests of tfx_balance.core.class_distribution.presence: the splitter's rule on split sizes."""
 
 from tests.support.taxi import EXPECTED_SPLIT_COUNTS, SPLITS
-from tfx_balance.core.allocation import allocate
 from tfx_balance.core.class_distribution.presence import rule_allocation, unavoidable_absences
+from tfx_balance.core.split.allocation import allocate
 
 TAXI_SIZES = {s: sum(n[s] for n in EXPECTED_SPLIT_COUNTS.values()) for s in SPLITS}
 

@@ -8,11 +8,11 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from tests.core.test_stratified_split import SIZES, dataset, make_example, reference_split
-from tfx_balance.core.allocation import allocate
+from tests.core.split.test_stratified import SIZES, dataset, make_example, reference_split
 from tfx_balance.core.cross_validation.folds import fold_names, fold_weights
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 FOLDS = fold_names(5)
 SPLITS = ['test', *FOLDS]

@@ -16,7 +16,6 @@ import numbers
 from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.augment.floats import DEFAULT_NOISE_SCALE
 from tfx_balance.core.augment.image import ImageOptions, check_finite_option
 from tfx_balance.core.augment.smote import SmoteOptions
@@ -24,6 +23,7 @@ from tfx_balance.core.augment.targets import decode_target, encode_target, valid
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.ranking import BUCKET_BITS
+from tfx_balance.core.split.allocation import validate_split_list
 
 AUGMENTATIONS = ('copy', 'image', 'numeric', 'interpolate', 'smote')
 DEFAULT_RESERVOIR_SIZE = 1000

@@ -10,9 +10,9 @@ import json
 from typing import Dict, Mapping, Tuple, Union
 
 from tfx_balance import keys
-from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
+from tfx_balance.core.split.allocation import validate_split_list
 
 UNIFORM = 'uniform'
 MULTI_LABEL_MODES = keys.MULTI_LABEL_FORMS  # the values of multi_label besides None

@@ -1,7 +1,7 @@
 """Which splits StratifiedSplitter's rule leaves without a class: absences no split method avoids.
 
 A class with ``n`` examples and more than ``n`` splits cannot be in every split. StratifiedSplitter's
-presence rule (:func:`tfx_balance.core.allocation.allocate`) puts such a class in its ``n``
+presence rule (:func:`tfx_balance.core.split.allocation.allocate`) puts such a class in its ``n``
 largest-weight splits only. The validator sees per-split label counts, not the splitter's
 weights, so it takes each split's number of examples as its weight and applies the same rule to
 the class's total over all splits:
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Sequence
 
-from tfx_balance.core.allocation import allocate
+from tfx_balance.core.split.allocation import allocate
 
 
 def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:

@@ -3,7 +3,7 @@
 ``folds=k`` names the splits ``fold-0 .. fold-<k-1>``. ``holdout={'test': 0.1}`` first gives each
 held-out split its fraction of every class (by weight), and the k folds share the rest equally.
 The folds are ordinary weighted splits, listed after the held-out splits, so the exact rule of
-:mod:`~tfx_balance.core.allocation` applies unchanged: a held-out split of fraction ``h`` has
+:mod:`~tfx_balance.core.split.allocation` applies unchanged: a held-out split of fraction ``h`` has
 weight ``h`` and each fold ``(1 - sum(h)) / k``, taken exactly from the decimals written (``0.1``
 is 1/10), and scaled to the smallest integer weights with the same ratios, which is what the
 component records in its ``splits`` property.
@@ -29,8 +29,8 @@ import re
 from fractions import Fraction
 from typing import List, Mapping, Sequence
 
-from tfx_balance.core.allocation import validate_split_weights
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.split.allocation import validate_split_weights
 
 FOLD_PREFIX = 'fold-'
 # The one limit: each fold is a Beam output and a Split- folder of the splitter, and an input of

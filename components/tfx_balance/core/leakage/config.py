@@ -19,9 +19,9 @@ import math
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.allocation import validate_split_list
 from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.split.allocation import validate_split_list
 
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')

@@ -3,7 +3,7 @@
 The component builds it from its arguments (every problem a ``ConfigError`` naming the argument,
 raised when the pipeline is built), stores :meth:`SplitConfig.to_exec_properties` in its spec, the
 executor decodes it with :meth:`SplitConfig.from_exec_properties`, and
-:class:`~tfx_balance.core.stratified_split.StratifiedSplit` takes it as is.
+:class:`~tfx_balance.core.split.stratified.StratifiedSplit` takes it as is.
 
 Example:
     >>> config = SplitConfig('label', splits=[('train', 4), ('eval', 1)], seed=3).validate()
@@ -25,9 +25,9 @@ import numbers
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
-from tfx_balance.core import allocation, label_bins
 from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.split import allocation, label_bins
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
@@ -45,7 +45,7 @@ class SplitConfig:
       folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (:mod:`~tfx_balance.core.cross_validation.folds`); then
         ``splits`` is left unset (None) and becomes the folds' weights on ``validate()``.
       holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
-      label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.label_bins`).
+      label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.split.label_bins`).
       label_bin_edges: or fixed, increasing bin edges.
       multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
         per example: :mod:`tfx_balance.core.multilabel_labels`).

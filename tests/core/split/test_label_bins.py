@@ -1,4 +1,4 @@
-"""core.label_bins and StratifiedSplit with label bins: edges by the documented rank rule (exact,
+"""core.split.label_bins and StratifiedSplit with label bins: edges by the documented rank rule (exact,
 or within the coarsening bound), the same for any input order and merge tree, ties in one bin,
 NaN/inf/bytes labels named, and per-bin counts by the rule in splits and folds."""
 
@@ -10,10 +10,11 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example
-from tfx_balance.core.allocation import allocate
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_key, fingerprint
-from tfx_balance.core.label_bins import (
+from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.label_bins import (
     QuantileSketch,
     SketchLabels,
     bin_names,
@@ -23,8 +24,7 @@ from tfx_balance.core.label_bins import (
     quantile_edges,
     read_label_values,
 )
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 LOGNORMAL = np.random.default_rng(0).lognormal(0.0, 1.5, 3000).astype(np.float32).astype(float)
 

@@ -9,10 +9,10 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import reordered
-from tfx_balance.core.allocation import allocate
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 

@@ -17,7 +17,6 @@ import apache_beam as beam
 
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
-from tfx_balance.core.label_bins import bin_labels, read_label_values
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -26,6 +25,7 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
+from tfx_balance.core.split.label_bins import bin_labels, read_label_values
 
 
 class Unit(NamedTuple):
@@ -53,7 +53,7 @@ def _named(batch) -> tuple:
 
 def _example_units(where: str, records, label_feature: str, seed: int, edges=None) -> list:
     """One unit per example of a batch of serialized examples (labels decoded in one batch;
-    with bin ``edges``, a label's class is its bin: :mod:`~tfx_balance.core.label_bins`)."""
+    with bin ``edges``, a label's class is its bin: :mod:`~tfx_balance.core.split.label_bins`)."""
     if edges is None:
         labels = read_labels(records, label_feature, where)
     else:

@@ -1,4 +1,4 @@
-"""core.split_config: SplitConfig validates once, names the argument, and round-trips via exec
+"""core.split.config: SplitConfig validates once, names the argument, and round-trips via exec
 properties with the same encoding as before."""
 
 import json
@@ -9,7 +9,7 @@ import pytest
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.split_config import DEFAULT_SPLITS, SplitConfig
+from tfx_balance.core.split.config import DEFAULT_SPLITS, SplitConfig
 
 
 def test_exec_properties_keep_their_encoding_and_round_trip():
@@ -94,3 +94,20 @@ def test_multi_label_round_trips_and_is_left_out_when_unset():
 def test_an_unknown_multi_label_form_is_a_config_error_listing_the_forms(value):
     with pytest.raises(ConfigError, match=r"multi_label must be None .*'ids'.*'multi_hot'"):
         SplitConfig('tags', multi_label=value).validate()
+
+
+def test_modules_that_moved_import_under_their_old_names_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    from tfx_balance.core import MOVED
+    from tfx_balance.core.split.stratified import StratifiedSplit
+
+    for old, new in MOVED.items():
+        sys.modules.pop(old, None)
+        with pytest.warns(DeprecationWarning, match=f'{old} moved to {new}'):
+            module = importlib.import_module(old)
+        assert module is not importlib.import_module(new)
+    from tfx_balance.core.stratified_split import StratifiedSplit as old_name
+
+    assert old_name is StratifiedSplit

@@ -11,12 +11,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.support.errors import documented_errors
 from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
-from tfx_balance.core.allocation import allocate, boundaries
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.multilabel_plan import label_split_counts, plan_counts
-from tfx_balance.core.multilabel_split import NO_LABEL, MultiLabelStratifiedSplit
-from tfx_balance.core.stratified_split import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.allocation import allocate, boundaries
+from tfx_balance.core.split.multilabel import NO_LABEL, MultiLabelStratifiedSplit
+from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 NAMES = list(SPLITS)
@@ -204,7 +204,7 @@ def test_no_label_in_any_example_is_an_error():
 
 
 def test_the_transforms_refuse_the_other_kind_of_config():
-    with pytest.raises(ConfigError, match='use tfx_balance.core.multilabel_split'):
+    with pytest.raises(ConfigError, match='use tfx_balance.core.split.multilabel'):
         StratifiedSplit(lambda: beam.Create([]), label_feature='tags', multi_label='ids')
     with pytest.raises(ConfigError, match='for one label per example use StratifiedSplit'):
         MultiLabelStratifiedSplit(lambda: beam.Create([]), label_feature='tags')

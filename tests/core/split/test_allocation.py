@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from tfx_balance.core.allocation import allocate, boundaries, validate_split_weights
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.split.allocation import allocate, boundaries, validate_split_weights
 
 TAXI = {
     'Cash': 9909,

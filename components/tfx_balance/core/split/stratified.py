@@ -7,7 +7,7 @@ Design (two reads of the input, nothing per class held in memory):
    features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
    group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
    bucket (:mod:`tfx_balance.core.ranking`: at most ``min(n, 65536)`` integers per class).
-2. **Plan.** Per class, :func:`~tfx_balance.core.allocation.allocate` gives the count per split
+2. **Plan.** Per class, :func:`~tfx_balance.core.split.allocation.allocate` gives the count per split
    (:class:`ClassSplitPlan`). Ordering the class's examples by hash, split ``i`` takes ranks
    ``[start_i, end_i)``; :func:`~tfx_balance.core.ranking.rank_buckets` cuts the histogram at
    the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
@@ -19,7 +19,7 @@ Design (two reads of the input, nothing per class held in memory):
    runners, input order, sharding, batching and retries.
 
 Both passes work on batches of serialized examples (:mod:`tfx_balance.core.records`; units and
-the histogram pass: :mod:`tfx_balance.core.split_units`): labels are
+the histogram pass: :mod:`tfx_balance.core.split.units`): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.
@@ -51,9 +51,7 @@ from typing import Callable, Dict, Mapping
 
 import apache_beam as beam
 
-from tfx_balance.core import allocation
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.label_bins import BinEdges, SketchLabels, quantile_edges
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -61,9 +59,11 @@ from tfx_balance.core.labels import (
     sorted_classes,
 )
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.split_report import split_report
-from tfx_balance.core.split_units import (
+from tfx_balance.core.split import allocation
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
+from tfx_balance.core.split.report import split_report
+from tfx_balance.core.split.units import (
     Histograms,
     MergeHistograms,
     ToUnits,
@@ -79,7 +79,7 @@ class ClassSplitPlan:
 
     Attributes:
       n: examples (or summed group sizes) of the class.
-      counts: target count per split, in split order (:func:`~tfx_balance.core.allocation.allocate`).
+      counts: target count per split, in split order (:func:`~tfx_balance.core.split.allocation.allocate`).
       ranking: the class's :class:`~tfx_balance.core.ranking.BucketRanking`, cut at the first rank
         of every split after the first.
     """
@@ -182,7 +182,7 @@ class SplitOutputs:
       scale: merging with ``Flatten`` makes the in-process DirectRunner buffer the whole part.
     - ``counts``: a single-element PCollection ``{class: {split: count}}``.
     - ``report``: a single-element PCollection of what ``split_counts.json`` holds
-      (:func:`~tfx_balance.core.split_report.split_report`: ``counts``, or with folds or label
+      (:func:`~tfx_balance.core.split.report.split_report`: ``counts``, or with folds or label
       bins, the structured report).
     """
 
@@ -256,7 +256,7 @@ class StratifiedSplit(SourcedSplit):
     :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
     pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
     serialized examples one by one (batched here).
-    ``config`` is a :class:`~tfx_balance.core.split_config.SplitConfig`, used as is (or pass its
+    ``config`` is a :class:`~tfx_balance.core.split.config.SplitConfig`, used as is (or pass its
     fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram resolution
     (tests use small values to exercise ranking). It returns a dict of PCollections; wrap it in
     :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and ``.ranked``, or
@@ -269,7 +269,7 @@ class StratifiedSplit(SourcedSplit):
             raise ConfigError(
                 'StratifiedSplit splits one label per example; for multi_label='
                 f'{config.multi_label!r} use '
-                'tfx_balance.core.multilabel_split.MultiLabelStratifiedSplit.'
+                'tfx_balance.core.split.multilabel.MultiLabelStratifiedSplit.'
             )
 
     def expand(self, pipeline):

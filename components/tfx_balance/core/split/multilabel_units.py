@@ -1,6 +1,6 @@
 """The units MultiLabelStratifiedSplit assigns (examples, or groups) and its histogram pass.
 
-As :mod:`tfx_balance.core.split_units` for classes, with a *stratum*, the unit's label set
+As :mod:`tfx_balance.core.split.units` for classes, with a *stratum*, the unit's label set
 (:func:`~tfx_balance.core.multilabel_labels.read_label_sets`; a group's is the union of its
 examples'), in place of the class. :func:`batch_histograms` counts a batch's units per stratum and
 hash bucket, and keeps what the checks across batches need: the least fingerprint of an example
@@ -37,8 +37,8 @@ from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, see
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.split_units import _batch, _named
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.units import _batch, _named
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
 

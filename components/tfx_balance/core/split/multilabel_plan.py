@@ -3,11 +3,11 @@
 Multi-label data is split with the single-label machinery, *strata* in place of classes: a
 stratum is a label set (``()``, no label, is one), and its units (examples, or groups) are ordered
 by seeded hash and cut at per-split counts exactly as a class is
-(:class:`~tfx_balance.core.stratified_split.ClassSplitPlan`). :func:`plan_counts` chooses those
+(:class:`~tfx_balance.core.split.stratified.ClassSplitPlan`). :func:`plan_counts` chooses those
 counts from the aggregate ``{label set: units}`` alone, so the plan is a pure function of the
 data's label sets and the weights (never of order, runner or retries):
 
-1. **Targets.** Per label with ``n`` units, :func:`~tfx_balance.core.allocation.allocate` gives
+1. **Targets.** Per label with ``n`` units, :func:`~tfx_balance.core.split.allocation.allocate` gives
    its count per split (the single-label rule, presence included).
 2. **Iterative stratification.** Strata are taken from their rarest label (fewest units; ties:
    class order, then the set); a stratum's units go to the splits of largest remaining desire
@@ -24,7 +24,7 @@ data's label sets and the weights (never of order, runner or retries):
 The empty set is split by the single-label rule as its own class. Every unit is in exactly one
 split; every label's count per split is its target within the deviation the greedy leaves (the
 tests and ``make bench`` measure it: LD, missing pairs, max relative deviation,
-:mod:`tfx_balance.core.multilabel_quality`).
+:mod:`tfx_balance.core.split.multilabel_quality`).
 
 Example:
     >>> plan = plan_counts({(0,): 50, (0, 1): 30, (1,): 20, (): 10}, [8, 1, 1])
@@ -42,8 +42,8 @@ from fractions import Fraction
 from math import lcm
 from typing import Dict, Sequence
 
-from tfx_balance.core.allocation import allocate
 from tfx_balance.core.labels import class_sort_key
+from tfx_balance.core.split.allocation import allocate
 
 MAX_SIZE_SHARE_DENOMINATOR = 5  # step 4 moves units of labels on at most 1/5 of the units
 

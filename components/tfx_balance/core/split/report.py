@@ -20,9 +20,9 @@ Example:
 from __future__ import annotations
 
 from tfx_balance.core.cross_validation.folds import fold_names
-from tfx_balance.core.label_bins import BinEdges, bin_names
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.split_config import SplitConfig
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.label_bins import BinEdges, bin_names
 
 COUNTS = 'counts'
 FOLDS = 'folds'

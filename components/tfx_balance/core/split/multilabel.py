@@ -1,15 +1,15 @@
 """Streaming multi-label stratified split (Beam): StratifiedSplit with label sets as strata.
 
-The same two reads as :class:`~tfx_balance.core.stratified_split.StratifiedSplit`, with a
+The same two reads as :class:`~tfx_balance.core.split.stratified.StratifiedSplit`, with a
 *stratum*, the example's label set (:mod:`tfx_balance.core.multilabel_labels`), in place of the
 class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket (as per class today), plus what the
    checks across batches need (one example per label type, the multi-hot lengths seen).
-2. **Plan.** :func:`~tfx_balance.core.multilabel_plan.plan_counts` turns ``{stratum: units}``
+2. **Plan.** :func:`~tfx_balance.core.split.multilabel_plan.plan_counts` turns ``{stratum: units}``
    into units per split of every stratum (exact per-label targets, iterative stratification of
    the rest); a stratum that goes whole to one split is that split's index, any other a
-   :class:`~tfx_balance.core.stratified_split.ClassSplitPlan` cut at its counts.
+   :class:`~tfx_balance.core.split.stratified.ClassSplitPlan` cut at its counts.
 3. **Assignment pass.** Unchanged: whole buckets stream to their split, the boundary buckets are
    ranked by ``(hash, bytes)``. Membership is a pure function of seed and content.
 
@@ -18,7 +18,7 @@ With ``group_feature``, a unit is a group and its stratum the union of its examp
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
 "Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
 (an int for ``m = 1``; a dict would be smaller only past ~1M units in one stratum). That table is built where it is used: each bundle merges its batches' histograms
-(:class:`~tfx_balance.core.multilabel_units.BundleHistograms`), and the global combine turns
+(:class:`~tfx_balance.core.split.multilabel_units.BundleHistograms`), and the global combine turns
 the merged histograms into the plans in its ``extract_output``, so only the packed plans (one
 bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
 (label sets, seeded hashes), without an object per example.
@@ -26,7 +26,7 @@ bytes blob) go on to the assignment pass. Per example, both passes work on a bat
 Example (outside TFX):
     >>> import apache_beam as beam
     >>> from tfx_balance.core.records import ReadRecordBatches
-    >>> from tfx_balance.core.stratified_split import SplitOutputs
+    >>> from tfx_balance.core.split.stratified import SplitOutputs
     >>> with beam.Pipeline() as p:  # doctest: +SKIP
     ...     out = SplitOutputs(p | MultiLabelStratifiedSplit(
     ...         batches_source=lambda: ReadRecordBatches(['data/part-0.gz']),
@@ -41,7 +41,6 @@ import pickle
 
 import apache_beam as beam
 
-from tfx_balance.core import allocation
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.labels import (
     check_distinct_names,
@@ -50,8 +49,11 @@ from tfx_balance.core.labels import (
     sorted_classes,
 )
 from tfx_balance.core.multilabel_labels import check_widths
-from tfx_balance.core.multilabel_plan import plan_counts
-from tfx_balance.core.multilabel_units import (
+from tfx_balance.core.ranking import bucket_of, rank_buckets
+from tfx_balance.core.split import allocation
+from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.multilabel_plan import plan_counts
+from tfx_balance.core.split.multilabel_units import (
     BundleHistograms,
     LabelSetHistograms,
     LabelSetUnits,
@@ -61,9 +63,7 @@ from tfx_balance.core.multilabel_units import (
     input_batches,
     unit_of,
 )
-from tfx_balance.core.ranking import bucket_of, rank_buckets
-from tfx_balance.core.split_config import SplitConfig
-from tfx_balance.core.stratified_split import (
+from tfx_balance.core.split.stratified import (
     COUNTS_KEY,
     RANKED_KEY,
     REPORT_KEY,
@@ -314,8 +314,8 @@ class MultiLabelStratifiedSplit(SourcedSplit):
     """Splits multi-label examples: every label stratified at once (see module docstring).
 
     The arguments, outputs and sources are those of
-    :class:`~tfx_balance.core.stratified_split.StratifiedSplit` (wrap the result in
-    :class:`~tfx_balance.core.stratified_split.SplitOutputs`); ``config.multi_label`` must be
+    :class:`~tfx_balance.core.split.stratified.StratifiedSplit` (wrap the result in
+    :class:`~tfx_balance.core.split.stratified.SplitOutputs`); ``config.multi_label`` must be
     ``'ids'`` or ``'multi_hot'``, and ``.counts`` is the :func:`report` dict.
     """
 

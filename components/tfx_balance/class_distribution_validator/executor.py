@@ -70,35 +70,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
         splits = list(artifact_utils.decode_split_names(stats_artifact.split_names))
-        if config.multi_label:
-            examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
-            # TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed.
-            with (
-                contextlib.nullcontext(self._get_tmp_dir())
-                if self._context
-                else tempfile.TemporaryDirectory(prefix='class_distribution_')
-            ) as tmp_dir:
-                prevalences = multilabel.prevalences(
-                    stats_artifact,
-                    artifact_utils.get_single_instance(examples) if examples else None,
-                    splits,
-                    config,
-                    self._make_beam_pipeline,
-                    tmp_dir,
-                )
-            # A multi-hot vector's domain is its values (0/1), not its label positions.
-            expected = () if config.multi_label == 'multi_hot' else expected_classes
-            report = run_multilabel_checks(prevalences, config, expected)
-        else:
-            distributions = {
-                split: label_distribution(
-                    stats_artifact_utils.load_statistics(stats_artifact, split).proto(),
-                    config.label_feature,
-                    split,
-                )
-                for split in splits
-            }
-            report = run_checks(distributions, config, expected_classes, jsd_threshold)
+        # One label per example (class distributions) or label sets (per-label prevalence).
+        check = self._multi_label_report if config.multi_label else self._single_label_report
+        report = check(input_dict, stats_artifact, splits, config, expected_classes, jsd_threshold)
         logging.info('ClassDistributionValidator per-class counts:\n%s', report.count_table())
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:
@@ -115,6 +89,40 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         result = execution_result_pb2.ExecutorOutput()
         result.output_artifacts[keys.ANOMALIES_KEY].artifacts.append(output.mlmd_artifact)
         return result
+
+    def _single_label_report(self, _, stats, splits, config, expected, jsd_threshold) -> Report:
+        """Class distributions from the statistics of each split, checked."""
+        distributions = {
+            split: label_distribution(
+                stats_artifact_utils.load_statistics(stats, split).proto(),
+                config.label_feature,
+                split,
+            )
+            for split in splits
+        }
+        return run_checks(distributions, config, expected, jsd_threshold)
+
+    def _multi_label_report(self, input_dict, stats, splits, config, expected, _) -> Report:
+        """Per-label prevalence of each split (statistics, or counted from ``examples``),
+        checked."""
+        examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
+        # TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed.
+        with (
+            contextlib.nullcontext(self._get_tmp_dir())
+            if self._context
+            else tempfile.TemporaryDirectory(prefix='class_distribution_')
+        ) as tmp_dir:
+            prevalences = multilabel.prevalences(
+                stats,
+                artifact_utils.get_single_instance(examples) if examples else None,
+                splits,
+                config,
+                self._make_beam_pipeline,
+                tmp_dir,
+            )
+        # A multi-hot vector's domain is its values (0/1), not its label positions.
+        expected = () if config.multi_label == 'multi_hot' else expected
+        return run_multilabel_checks(prevalences, config, expected)
 
 
 def _schema_info(input_dict, label_feature: str):

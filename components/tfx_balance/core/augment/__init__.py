@@ -1,13 +1,14 @@
 """BalancedAugmenter's core: exact, seeded rebalancing of serialized examples in Beam.
 
-Modules: ``config`` (AugmentConfig), ``targets`` (the ``target`` argument), ``plan`` (the
+Modules: ``modes`` (the table of augmentations), ``config`` (AugmentConfig), ``targets`` (the ``target`` argument), ``plan`` (the
 per-split RebalancePlan), ``profile`` (class statistics pass), ``float_stats``, ``transform``
 (BalancedAugment and routing), ``generate`` (synthetic copies), ``floats`` ('numeric',
 'interpolate'), ``image`` ('image'), ``user_fn`` (module_file's augment_fn), ``provenance``.
 Rules: docs/balanced_augmenter.md.
 """
 
-from tfx_balance.core.augment.config import AUGMENTATIONS, AugmentConfig
+from tfx_balance.core.augment.config import AugmentConfig
+from tfx_balance.core.augment.modes import AUGMENTATIONS
 from tfx_balance.core.augment.plan import PLAN_COLUMNS, ClassRebalance, RebalancePlan
 from tfx_balance.core.augment.transform import PLAN, RECORDS, BalancedAugment
 

@@ -16,8 +16,7 @@ import numbers
 from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.augment.floats import DEFAULT_NOISE_SCALE
-from tfx_balance.core.augment.image import ImageOptions, check_finite_option
+from tfx_balance.core.augment.modes import Mode, mode_of
 from tfx_balance.core.augment.smote import SmoteOptions
 from tfx_balance.core.augment.targets import decode_target, encode_target, validate_target
 from tfx_balance.core.errors import ConfigError
@@ -25,9 +24,7 @@ from tfx_balance.core.labels import class_name
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.allocation import validate_split_list
 
-AUGMENTATIONS = ('copy', 'image', 'numeric', 'interpolate', 'smote')
 DEFAULT_RESERVOIR_SIZE = 1000
-NUMERIC_OPTIONS = ('noise_scale',)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +60,7 @@ class AugmentConfig:
         ``ConfigError`` naming the argument."""
         target = validate_target(self.target)
         splits = validate_split_list(self.splits)
-        if not self.uses_user_fn and self.augmentation not in AUGMENTATIONS:
-            raise ConfigError(
-                f'augmentation {self.augmentation!r} is not supported; use one of '
-                f'{", ".join(AUGMENTATIONS)}, or a module_file with augment_fn.'
-            )
+        mode = self.mode  # ConfigError for an unknown augmentation
         if self.augment_fn is not None and not callable(self.augment_fn):
             raise ConfigError(f'augment_fn must be callable, got {self.augment_fn!r}.')
         args = ('label_feature', 'provenance_feature', 'source_feature', 'partner_feature')
@@ -81,20 +74,10 @@ class AugmentConfig:
             )
         if not isinstance(self.options, Mapping):
             raise ConfigError(f'augmentation_options must be a dict, got {self.options!r}.')
-        if self.uses_images:
-            if not isinstance(self.image_feature, str) or not self.image_feature:
-                raise ConfigError("augmentation='image' needs image_feature (a bytes feature).")
-            ImageOptions.from_dict(self.options)
-        elif self.augmentation == 'numeric' and not self.uses_user_fn:
-            unknown = sorted(set(self.options) - set(NUMERIC_OPTIONS))
-            if unknown:
-                raise ConfigError(
-                    f"unknown 'numeric' option(s) {unknown}; known: {', '.join(NUMERIC_OPTIONS)}."
-                )
-            if 'noise_scale' in self.options:
-                check_finite_option('noise_scale', self.options['noise_scale'], DEFAULT_NOISE_SCALE)
-        elif self.augmentation == 'smote' and not self.uses_user_fn:
-            SmoteOptions.from_dict(self.options)
+        if mode.images and (not isinstance(self.image_feature, str) or not self.image_feature):
+            raise ConfigError("augmentation='image' needs image_feature (a bytes feature).")
+        if mode.check_options is not None:
+            mode.check_options(self.options)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:
@@ -121,20 +104,25 @@ class AugmentConfig:
         return self.augment_fn is not None or bool(self.module_file or self.module_path)
 
     @property
+    def mode(self) -> Mode:
+        """The augmentation's row of :data:`~tfx_balance.core.augment.modes.MODES`."""
+        return mode_of(self.augmentation, self.uses_user_fn)
+
+    @property
     def uses_images(self) -> bool:
-        return not self.uses_user_fn and self.augmentation == 'image'
+        return self.mode.images
 
     @property
     def needs_stats(self) -> bool:
-        return not self.uses_user_fn and self.augmentation in ('numeric', 'interpolate', 'smote')
+        return self.mode.stats
 
     @property
     def needs_reservoir(self) -> bool:
-        return not self.uses_user_fn and self.augmentation in ('interpolate', 'smote')
+        return self.mode.reservoir
 
     @property
     def uses_smote(self) -> bool:
-        return not self.uses_user_fn and self.augmentation == 'smote'
+        return self.mode.name == 'smote'
 
     @property
     def sample_size(self) -> int:
@@ -157,7 +145,7 @@ class AugmentConfig:
     @property
     def augmentation_name(self) -> str:
         """The augmentation in reports and logs: ``augmentation`` or ``'augment_fn'``."""
-        return 'augment_fn' if self.uses_user_fn else self.augmentation
+        return self.mode.name
 
     def describe_source(self, fingerprint: str, label=None) -> str:
         """A source example in messages: its fingerprint, class and split."""

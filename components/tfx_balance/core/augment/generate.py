@@ -62,24 +62,27 @@ class AugmentSources(beam.DoFn):
         self._smote = smote.SmoteGenerator(config, self._provenance) if config.uses_smote else None
 
     def process(self, sources, plan: RebalancePlan):
-        config = self._config
-        if config.augment_fn is None and config.augmentation == 'copy':
-            for record, _, copies, fp in sources:
-                marked = self._provenance.copy(record, fp)
-                for _ in range(copies):
-                    yield marked
-        elif config.augment_fn is None and config.augmentation == 'numeric':
-            scale = float(config.options.get('noise_scale', floats.DEFAULT_NOISE_SCALE))
-            yield from floats.jitter_copies(
-                (self._jitter_source(source, plan) for source in sources), scale
-            )
-        elif self._smote is not None:
-            yield from self._smote.copies(sources, plan)
-        elif config.augment_fn is None:  # 'interpolate': all the sources' copies together
-            yield from interpolate_many(self._interpolate_source(s, plan) for s in sources)
-        else:
-            for source in sources:
-                yield from self._augment_each(source, plan)
+        return getattr(self, self._config.mode.generator)(sources, plan)
+
+    def _copies(self, sources, plan: RebalancePlan):
+        for record, _, copies, fp in sources:
+            marked = self._provenance.copy(record, fp)
+            for _ in range(copies):
+                yield marked
+
+    def _jittered(self, sources, plan: RebalancePlan):
+        scale = float(self._config.options.get('noise_scale', floats.DEFAULT_NOISE_SCALE))
+        yield from floats.jitter_copies((self._jitter_source(s, plan) for s in sources), scale)
+
+    def _smote_copies(self, sources, plan: RebalancePlan):
+        yield from self._smote.copies(sources, plan)
+
+    def _interpolated(self, sources, plan: RebalancePlan):  # all the sources' copies together
+        yield from interpolate_many(self._interpolate_source(s, plan) for s in sources)
+
+    def _augmented(self, sources, plan: RebalancePlan):
+        for source in sources:
+            yield from self._augment_each(source, plan)
 
     def _jitter_source(self, source, plan: RebalancePlan) -> floats.JitterSource:
         record, label, copies, fp = source

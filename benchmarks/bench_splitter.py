@@ -65,7 +65,7 @@ def splitter_job(
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance import keys
-    from tfx_balance.core.split.config import SplitConfig
+    from tfx_balance.core.split.config import StratifiedSplitConfig
     from tfx_balance.stratified_splitter.executor import Executor
 
     common.reset_dir(out_dir)
@@ -82,10 +82,10 @@ def splitter_job(
         keys.GROUP_FEATURE_KEY: None,
     }
     if mode == 'folds':
-        props.update(SplitConfig(common.LABEL_FEATURE, folds=FOLDS, holdout=HOLDOUT).validate()
+        props.update(StratifiedSplitConfig(common.LABEL_FEATURE, folds=FOLDS, holdout=HOLDOUT).validate()
                      .to_exec_properties())  # fmt: skip
     elif mode == 'bins':
-        config = SplitConfig(BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED)
+        config = StratifiedSplitConfig(BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED)
         props.update(config.validate().to_exec_properties())
     if multi_label is not None:
         props[keys.MULTI_LABEL_KEY] = multi_label
@@ -152,8 +152,8 @@ def tfx_hash_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
     from tfx.components.example_gen import write_split
     from tfx.proto import example_gen_pb2
 
-    split_config = example_gen_pb2.SplitConfig(
-        splits=[example_gen_pb2.SplitConfig.Split(name=n, hash_buckets=b) for n, b in SPLITS]
+    split_config = example_gen_pb2.StratifiedSplitConfig(
+        splits=[example_gen_pb2.StratifiedSplitConfig.Split(name=n, hash_buckets=b) for n, b in SPLITS]
     )
     buckets, total = [], 0
     for _, b in SPLITS:

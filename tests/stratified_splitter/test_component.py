@@ -1,4 +1,4 @@
-"""StratifiedSplitter component: arguments validated once (SplitConfig), exec properties as before."""
+"""StratifiedSplitter component: arguments validated once (StratifiedSplitConfig), exec properties as before."""
 
 import pytest
 from tfx.types import channel_utils, standard_artifacts

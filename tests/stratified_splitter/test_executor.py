@@ -145,11 +145,11 @@ def test_output_is_the_same_for_any_input_sharding_and_file_order(tmp_path):
 def test_folds_and_label_bins_write_a_structured_report_and_identical_output_on_rerun(tmp_path):
     from tests.support.artifacts import read_split
     from tfx_balance.core.split.allocation import allocate
-    from tfx_balance.core.split.config import SplitConfig
+    from tfx_balance.core.split.config import StratifiedSplitConfig
 
     values = [float(v) for v in range(60)] + [100.0] * 20  # 20 tied values: one bin
     records = [example(y=v, x=float(i)) for i, v in enumerate(values)]
-    props = SplitConfig('y', folds=3, holdout={'test': 0.25}, label_bins=4).validate()
+    props = StratifiedSplitConfig('y', folds=3, holdout={'test': 0.25}, label_bins=4).validate()
     props = props.to_exec_properties()
     outputs = [
         run_executor(tmp_path / run, {'train': records}, **props) for run in ('first', 'second')

@@ -50,7 +50,10 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             stacklevel=2,
         )
         real = importlib.import_module(new)
-        module.__dict__.update({k: v for k, v in vars(real).items() if not k.startswith('__')})
+        names = {
+            k: v for k, v in vars(real).items() if not k.startswith('__') or k == '__getattr__'
+        }
+        module.__dict__.update(names)  # a module __getattr__ keeps its own old names working
 
 
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):

@@ -11,7 +11,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
-from tfx_balance.core.split.config import DEFAULT_SPLITS, SplitConfig
+from tfx_balance.core.split.config import DEFAULT_SPLITS, StratifiedSplitConfig
 from tfx_balance.stratified_splitter import executor
 
 
@@ -103,7 +103,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
         """
         check_channel(StratifiedSplitterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
-        config = SplitConfig(
+        config = StratifiedSplitConfig(
             label_feature=label_feature,
             splits=dict(DEFAULT_SPLITS) if splits is None and folds is None else splits,
             seed=seed,

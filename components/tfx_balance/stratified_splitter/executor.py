@@ -6,7 +6,7 @@ import apache_beam as beam
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.records import read_named_file_batches
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel import MultiLabelStratifiedSplit
 from tfx_balance.core.split.multilabel import format_report as format_multilabel_report
 from tfx_balance.core.split.report import format_report
@@ -41,7 +41,7 @@ class Executor(ExamplesExecutor):
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
         bins, structured: :mod:`~tfx_balance.core.split.report`).
-      exec_properties (:class:`~tfx_balance.core.split.config.SplitConfig`):
+      exec_properties (:class:`~tfx_balance.core.split.config.StratifiedSplitConfig`):
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
         seed: int seed of the example hash.
@@ -56,8 +56,8 @@ class Executor(ExamplesExecutor):
     COMPONENT = 'StratifiedSplitter'
     REPORT_FILE = keys.SPLIT_COUNTS_FILE
 
-    def decode_config(self, exec_properties) -> SplitConfig:
-        return SplitConfig.from_exec_properties(exec_properties)
+    def decode_config(self, exec_properties) -> StratifiedSplitConfig:
+        return StratifiedSplitConfig.from_exec_properties(exec_properties)
 
     def read_splits(self, examples, config):
         return artifacts.resolve_splits(examples, config.input_splits, 'input_splits')

@@ -11,7 +11,7 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 from tests.core.split.test_stratified import SIZES, dataset, make_example, reference_split
 from tfx_balance.core.cross_validation.folds import fold_names, fold_weights
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 FOLDS = fold_names(5)
@@ -49,7 +49,7 @@ def test_within_a_class_folds_differ_by_at_most_one_and_earlier_folds_are_never_
 
 
 def _config(**kwargs):
-    return SplitConfig('label', folds=5, holdout={'test': 0.1}, **kwargs).validate()
+    return StratifiedSplitConfig('label', folds=5, holdout={'test': 0.1}, **kwargs).validate()
 
 
 def _run(records, checks, **kwargs):
@@ -154,9 +154,9 @@ def test_folds_are_recorded_in_the_exec_properties_and_round_trip():
     assert props['splits'] == '[["test", 5], ["fold-0", 9], ["fold-1", 9], ["fold-2", 9], ' + (
         '["fold-3", 9], ["fold-4", 9]]'
     )
-    assert SplitConfig.from_exec_properties(props) == config
+    assert StratifiedSplitConfig.from_exec_properties(props) == config
     assert config.validate() == config
-    assert 'folds' not in SplitConfig('label').validate().to_exec_properties()
+    assert 'folds' not in StratifiedSplitConfig('label').validate().to_exec_properties()
 
 
 @pytest.mark.parametrize(
@@ -180,6 +180,6 @@ def test_fold_arguments_are_config_errors_naming_the_argument(kwargs, message):
     from tfx_balance.core.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:
-        SplitConfig('label', **kwargs).validate()
+        StratifiedSplitConfig('label', **kwargs).validate()
     assert message in str(info.value)
     assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)

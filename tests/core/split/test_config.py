@@ -1,4 +1,4 @@
-"""core.split.config: SplitConfig validates once, names the argument, and round-trips via exec
+"""core.split.config: StratifiedSplitConfig validates once, names the argument, and round-trips via exec
 properties with the same encoding as before."""
 
 import json
@@ -9,11 +9,11 @@ import pytest
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.split.config import DEFAULT_SPLITS, SplitConfig
+from tfx_balance.core.split.config import DEFAULT_SPLITS, StratifiedSplitConfig
 
 
 def test_exec_properties_keep_their_encoding_and_round_trip():
-    config = SplitConfig(
+    config = StratifiedSplitConfig(
         'payment', splits=[('train', 8), ('eval', 1.5)], seed=np.int64(7),
         input_splits=['train', 'eval'], group_feature='user',
     ).validate()  # fmt: skip
@@ -26,18 +26,18 @@ def test_exec_properties_keep_their_encoding_and_round_trip():
         keys.GROUP_FEATURE_KEY: 'user',
     }
     assert type(props[keys.SEED_KEY]) is int
-    assert SplitConfig.from_exec_properties(props) == config
+    assert StratifiedSplitConfig.from_exec_properties(props) == config
     assert list(config.splits) == ['train', 'eval'] and config.input_splits == ('train', 'eval')
 
 
 def test_defaults_and_optional_properties():
-    config = SplitConfig('label').validate()
+    config = StratifiedSplitConfig('label').validate()
     assert config.splits == DEFAULT_SPLITS and config.seed == 0
     props = config.to_exec_properties()
     assert props[keys.INPUT_SPLITS_KEY] is None and props[keys.GROUP_FEATURE_KEY] is None
     assert json.loads(props[keys.SPLITS_KEY]) == [['train', 8], ['eval', 1], ['test', 1]]
     # TFX may hand an unset optional property back as '' or leave it out.
-    assert SplitConfig.from_exec_properties(
+    assert StratifiedSplitConfig.from_exec_properties(
         {keys.LABEL_FEATURE_KEY: 'label', keys.SPLITS_KEY: props[keys.SPLITS_KEY],
          keys.INPUT_SPLITS_KEY: '', keys.GROUP_FEATURE_KEY: ''}
     ) == config  # fmt: skip
@@ -73,27 +73,31 @@ def test_every_problem_is_a_config_error_naming_the_argument(kwargs, message):
 
     args = {'label_feature': 'label', **kwargs}
     with pytest.raises(ConfigError) as info:
-        SplitConfig(**args).validate()
+        StratifiedSplitConfig(**args).validate()
     assert message in str(info.value)
     assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 
 
 def test_a_single_input_split_name_is_one_split():
-    assert SplitConfig('label', input_splits='train').validate().input_splits == ('train',)
+    assert StratifiedSplitConfig('label', input_splits='train').validate().input_splits == (
+        'train',
+    )
 
 
 def test_multi_label_round_trips_and_is_left_out_when_unset():
-    config = SplitConfig('tags', multi_label='multi_hot').validate()
+    config = StratifiedSplitConfig('tags', multi_label='multi_hot').validate()
     props = config.to_exec_properties()
     assert props[keys.MULTI_LABEL_KEY] == 'multi_hot'
-    assert SplitConfig.from_exec_properties(props) == config
-    assert keys.MULTI_LABEL_KEY not in SplitConfig('label').validate().to_exec_properties()
+    assert StratifiedSplitConfig.from_exec_properties(props) == config
+    assert (
+        keys.MULTI_LABEL_KEY not in StratifiedSplitConfig('label').validate().to_exec_properties()
+    )
 
 
 @pytest.mark.parametrize('value', ['multi-hot', 'ids ', True, 1])
 def test_an_unknown_multi_label_form_is_a_config_error_listing_the_forms(value):
     with pytest.raises(ConfigError, match=r"multi_label must be None .*'ids'.*'multi_hot'"):
-        SplitConfig('tags', multi_label=value).validate()
+        StratifiedSplitConfig('tags', multi_label=value).validate()
 
 
 def test_modules_that_moved_import_under_their_old_names_with_a_deprecation_warning():
@@ -111,3 +115,19 @@ def test_modules_that_moved_import_under_their_old_names_with_a_deprecation_warn
     from tfx_balance.core.stratified_split import StratifiedSplit as old_name
 
     assert old_name is StratifiedSplit
+
+
+def test_the_old_name_split_config_works_with_a_deprecation_warning():
+    from tfx_balance.core.split import config
+
+    with pytest.warns(DeprecationWarning, match='SplitConfig is now StratifiedSplitConfig'):
+        assert config.SplitConfig is StratifiedSplitConfig
+
+
+def test_the_old_name_under_the_old_module_path_works_too():
+    import sys
+
+    sys.modules.pop('tfx_balance.core.split_config', None)
+    with pytest.warns(DeprecationWarning):
+        from tfx_balance.core.split_config import SplitConfig
+    assert SplitConfig is StratifiedSplitConfig

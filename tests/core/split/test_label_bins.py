@@ -13,7 +13,7 @@ from tests.support.examples import example
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_key, fingerprint
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import (
     QuantileSketch,
     SketchLabels,
@@ -146,7 +146,7 @@ def test_bin_arguments_are_config_errors_naming_the_argument(kwargs, message):
     from tests.support.errors import documented_errors
 
     with pytest.raises(ConfigError) as info:
-        SplitConfig('y', **kwargs).validate()
+        StratifiedSplitConfig('y', **kwargs).validate()
     assert message in str(info.value)
     assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
 
@@ -164,7 +164,7 @@ def test_label_bins_stratify_a_skewed_target_by_the_rule_in_splits_and_folds(fol
     values = LOGNORMAL[:1000]
     records = _labelled(values.tolist())
     splits = None if folds else {'train': 8, 'eval': 1, 'test': 1}
-    config = SplitConfig('y', splits=splits, folds=folds, label_bins=5, seed=2).validate()
+    config = StratifiedSplitConfig('y', splits=splits, folds=folds, label_bins=5, seed=2).validate()
     edges = rank_rule_edges(values, 5)
     per_bin = np.bincount(bin_of(values, edges)).tolist()
     assert per_bin == [200] * 5
@@ -191,7 +191,7 @@ def test_label_bins_stratify_a_skewed_target_by_the_rule_in_splits_and_folds(fol
 
 def test_given_edges_keep_empty_bins_in_the_report():
     records = _labelled([0.5, 1.5, 2.5, 2.5, 9.0, 9.5])
-    config = SplitConfig(
+    config = StratifiedSplitConfig(
         'y', splits={'a': 1, 'b': 1}, label_bin_edges=[1, 3, 5]
     ).validate()  # fmt: skip
     counts = {'0': {'a': 1, 'b': 0}, '1': {'a': 2, 'b': 1}, '2': {'a': 0, 'b': 0}}
@@ -211,7 +211,7 @@ def test_label_bins_with_groups_keep_every_group_in_one_split():
     values = LOGNORMAL[:240].tolist()
     records = [example(y=v, user=f'u{i % 19}', x=float(i)) for i, v in enumerate(values)]
     group_of = {r: f'u{i % 19}' for i, r in enumerate(records)}
-    config = SplitConfig(
+    config = StratifiedSplitConfig(
         'y', splits={'a': 1, 'b': 1}, label_bins=3, group_feature='user'
     ).validate()  # fmt: skip
 

@@ -4,7 +4,7 @@ bins, and the Beam transforms that assign every example to a split.
 Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the StratifiedSplitter component
 (rules: docs/stratified_splitter.md):
 
-- :mod:`.config`: :class:`~.config.SplitConfig`, the checked arguments (splits, folds, holdout,
+- :mod:`.config`: :class:`~.config.StratifiedSplitConfig`, the checked arguments (splits, folds, holdout,
   groups, label bins, multi-label form).
 - :mod:`.allocation`: the exact rule (largest remainder, presence for classes smaller than the
   number of splits) and the split-list check every component uses.

@@ -1,17 +1,17 @@
-"""SplitConfig: the arguments of StratifiedSplitter, validated once and carried as exec properties.
+"""StratifiedSplitConfig: the arguments of StratifiedSplitter, validated once and carried as exec properties.
 
 The component builds it from its arguments (every problem a ``ConfigError`` naming the argument,
-raised when the pipeline is built), stores :meth:`SplitConfig.to_exec_properties` in its spec, the
-executor decodes it with :meth:`SplitConfig.from_exec_properties`, and
+raised when the pipeline is built), stores :meth:`StratifiedSplitConfig.to_exec_properties` in its spec, the
+executor decodes it with :meth:`StratifiedSplitConfig.from_exec_properties`, and
 :class:`~tfx_balance.core.split.stratified.StratifiedSplit` takes it as is.
 
 Example:
-    >>> config = SplitConfig('label', splits=[('train', 4), ('eval', 1)], seed=3).validate()
+    >>> config = StratifiedSplitConfig('label', splits=[('train', 4), ('eval', 1)], seed=3).validate()
     >>> config.splits
     {'train': 4, 'eval': 1}
-    >>> SplitConfig.from_exec_properties(config.to_exec_properties()) == config
+    >>> StratifiedSplitConfig.from_exec_properties(config.to_exec_properties()) == config
     True
-    >>> SplitConfig('label', splits=['train', 'eval']).validate()  # doctest: +ELLIPSIS
+    >>> StratifiedSplitConfig('label', splits=['train', 'eval']).validate()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     tfx_balance.core.errors.ConfigError: splits must be ...
@@ -33,7 +33,7 @@ DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
 
 @dataclasses.dataclass(frozen=True)
-class SplitConfig:
+class StratifiedSplitConfig:
     """Arguments of StratifiedSplitter (see its docstring; rules: docs/stratified_splitter.md).
 
     Attributes:
@@ -62,7 +62,7 @@ class SplitConfig:
     label_bin_edges: Sequence[float] | None = None
     multi_label: str | None = None
 
-    def validate(self) -> SplitConfig:
+    def validate(self) -> StratifiedSplitConfig:
         """Returns the validated config (``splits`` as a dict, ``input_splits`` as a tuple);
         raises ``ConfigError`` naming the bad argument."""
         _feature_name('label_feature', self.label_feature)
@@ -142,7 +142,7 @@ class SplitConfig:
         }
 
     @classmethod
-    def from_exec_properties(cls, props: Mapping) -> SplitConfig:
+    def from_exec_properties(cls, props: Mapping) -> StratifiedSplitConfig:
         """Decodes (and validates) the exec properties written by :meth:`to_exec_properties`."""
         input_splits = props.get(keys.INPUT_SPLITS_KEY)
         optional = {key: json.loads(props[key]) for key in _OPTIONAL if props.get(key)}
@@ -164,7 +164,7 @@ class SplitConfig:
 _OPTIONAL = (keys.FOLDS_KEY, keys.HOLDOUT_KEY, keys.LABEL_BINS_KEY, keys.LABEL_BIN_EDGES_KEY)
 
 
-def _optional_properties(config: SplitConfig) -> dict:
+def _optional_properties(config: StratifiedSplitConfig) -> dict:
     values = {
         keys.FOLDS_KEY: config.folds,
         keys.HOLDOUT_KEY: list(map(list, config.holdout.items())) if config.holdout else None,
@@ -183,3 +183,19 @@ def _input_splits(value) -> tuple | None:
     if value is None:
         return None
     return allocation.validate_split_list(value, 'input_splits')
+
+
+def __getattr__(name):
+    """``SplitConfig``, the old name of :class:`StratifiedSplitConfig` (TFX has a proto of that
+    name, ``tfx.proto.SplitConfig``), works for one release with a ``DeprecationWarning``."""
+    if name == 'SplitConfig':
+        import warnings
+
+        warnings.warn(
+            'tfx_balance.core.split.config.SplitConfig is now StratifiedSplitConfig (TFX has a '
+            'proto named SplitConfig); the old name is removed in the release after next.',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return StratifiedSplitConfig
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

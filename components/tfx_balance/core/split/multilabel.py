@@ -51,7 +51,7 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.multilabel_labels import check_widths
 from tfx_balance.core.ranking import bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.multilabel_units import (
     BundleHistograms,
@@ -100,7 +100,9 @@ class PackedPlans:
 _UNPACKED = {}  # digest -> unpickled plans (PackedPlans.get), per worker process
 
 
-def build_plans(histograms: LabelSetHistograms, weights, bucket_bits: int, config: SplitConfig):
+def build_plans(
+    histograms: LabelSetHistograms, weights, bucket_bits: int, config: StratifiedSplitConfig
+):
     """:class:`PackedPlans` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches."""
     feature = config.label_feature
@@ -139,7 +141,7 @@ class _MergeAndPlan(beam.CombineFn):
     steps move a list of blobs (no copy of the table per step, one compact encoding between its
     stages), and only :meth:`extract_output` unpickles and merges them, one at a time."""
 
-    def __init__(self, weights, bucket_bits: int, config: SplitConfig):
+    def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
 
     def create_accumulator(self):
@@ -319,7 +321,7 @@ class MultiLabelStratifiedSplit(SourcedSplit):
     ``'ids'`` or ``'multi_hot'``, and ``.counts`` is the :func:`report` dict.
     """
 
-    def _check_form(self, config: SplitConfig) -> None:
+    def _check_form(self, config: StratifiedSplitConfig) -> None:
         if config.multi_label is None:
             raise ConfigError(
                 "MultiLabelStratifiedSplit needs multi_label='ids' or 'multi_hot'; for one "

@@ -37,7 +37,7 @@ from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, see
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.units import _batch, _named
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
@@ -158,7 +158,7 @@ def _set_name(labels: tuple) -> str:
     return '{' + ', '.join(class_name(label) for label in labels) + '}'
 
 
-def input_batches(pipeline, source, batched, config: SplitConfig, stage: str):
+def input_batches(pipeline, source, batched, config: StratifiedSplitConfig, stage: str):
     """The input as batches of serialized examples, or, with ``group_feature``, of group units."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:

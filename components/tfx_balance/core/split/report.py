@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from tfx_balance.core.cross_validation.folds import fold_names
 from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
 
 COUNTS = 'counts'
@@ -39,7 +39,7 @@ def counts_of(report: dict) -> dict:
     return report[COUNTS] if is_structured(report) else report
 
 
-def split_report(table: dict, config: SplitConfig, bins: BinEdges | None = None) -> dict:
+def split_report(table: dict, config: StratifiedSplitConfig, bins: BinEdges | None = None) -> dict:
     """The report of a run: ``table`` as is, or structured with folds and bins (module doc)."""
     if not config.structured_report:
         return table

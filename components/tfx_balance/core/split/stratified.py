@@ -60,7 +60,7 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
-from tfx_balance.core.split.config import SplitConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
 from tfx_balance.core.split.report import split_report
 from tfx_balance.core.split.units import (
@@ -226,7 +226,7 @@ class SourcedSplit(beam.PTransform):
     def __init__(
         self,
         records_source: Callable[[], beam.PTransform] | None = None,
-        config: SplitConfig | None = None,
+        config: StratifiedSplitConfig | None = None,
         batches_source: Callable[[], beam.PTransform] | None = None,
         bucket_bits: int = BUCKET_BITS,
         **kwargs,
@@ -237,12 +237,12 @@ class SourcedSplit(beam.PTransform):
         if not 0 <= bucket_bits <= 32:
             raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
         self._bucket_bits = bucket_bits
-        self._config = config if config is not None else SplitConfig(**kwargs).validate()
+        self._config = config if config is not None else StratifiedSplitConfig(**kwargs).validate()
         self._check_form(self._config)
         self._source = batches_source or records_source
         self._batched = batches_source is not None
 
-    def _check_form(self, config: SplitConfig) -> None:
+    def _check_form(self, config: StratifiedSplitConfig) -> None:
         """Raises ConfigError if this transform does not split ``config``'s label form."""
 
 
@@ -256,7 +256,7 @@ class StratifiedSplit(SourcedSplit):
     :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
     pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
     serialized examples one by one (batched here).
-    ``config`` is a :class:`~tfx_balance.core.split.config.SplitConfig`, used as is (or pass its
+    ``config`` is a :class:`~tfx_balance.core.split.config.StratifiedSplitConfig`, used as is (or pass its
     fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram resolution
     (tests use small values to exercise ranking). It returns a dict of PCollections; wrap it in
     :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and ``.ranked``, or
@@ -264,7 +264,7 @@ class StratifiedSplit(SourcedSplit):
     ``{class_name: {split: count}}`` counted as the examples are placed.
     """
 
-    def _check_form(self, config: SplitConfig) -> None:
+    def _check_form(self, config: StratifiedSplitConfig) -> None:
         if config.multi_label is not None:
             raise ConfigError(
                 'StratifiedSplit splits one label per example; for multi_label='

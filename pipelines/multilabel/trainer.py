@@ -14,6 +14,11 @@ Everything else (model, optimizer, steps, batch size, seed) is identical, so the
 input pipelines, not models. There is no Transform: the tiles are stored as the model's floats,
 and both models serve serialized raw tf.Examples (``pixels`` is parsed in the serving signature),
 so the Evaluator reads the untouched test split.
+
+``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
+gate's recall is measured on) and ``probabilities`` (for the balanced model, those scores
+corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;
+for the baseline, its own scores again, per label).
 """
 
 import os
@@ -26,7 +31,7 @@ from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset  # noqa: E402
+from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
 
 LABEL_KEY = 'labels'
 PIXELS_KEY = 'pixels'
@@ -95,5 +100,8 @@ def run_fn(fn_args):
         train = plain_dataset(fn_args.train_files, fn_args.data_accessor, schema, batch_size, seed)
     model = build_model(seed)
     model.fit(train.map(_model_input), steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
-    signatures = {'serving_default': serving_fn(model)}
+    signatures = with_prior_correction(
+        {'serving_default': serving_fn(model)},
+        fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
+    )
     model.save(fn_args.serving_model_dir, save_format='tf', signatures=signatures)

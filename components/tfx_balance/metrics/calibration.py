@@ -60,7 +60,7 @@ class _CalibrationCombiner(CountsCombiner):
 
 def _create(
     name: str,
-    derive_key: str,
+    derive_key: str = keys.EXPECTED_CALIBRATION_ERROR,
     classes=None,
     num_classes=None,
     multi_label: bool = False,
@@ -113,14 +113,14 @@ class _CalibrationMetric(metric_types.Metric):
             raise ConfigError(f'multi_label must be True or False, got {multi_label!r}.')
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
             raise ConfigError(f'bins must be a positive integer, got {bins!r}.')
-        key = type(self).KEY
         super().__init__(
-            metric_util.merge_per_key_computations(lambda name, **kw: _create(name, key, **kw)),
+            metric_util.merge_per_key_computations(_create),
+            derive_key=type(self).KEY,
             classes=classes,
             num_classes=num_classes,
             multi_label=multi_label,
             bins=bins,
-            name=name or key,
+            name=name or type(self).KEY,
         )
 
 

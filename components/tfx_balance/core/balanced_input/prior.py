@@ -126,10 +126,11 @@ def _position(name: str, class_names: Sequence[str] | None, size: int, what: str
     except ValueError:
         position = -1
     if not 0 <= position < size:
-        known = ', '.join(class_names) if class_names else f'ids 0 .. {size - 1}'
+        known = ', '.join(class_names) if class_names else 'none given'
         raise DataError(
             f"{what} class '{name}' has no score position: it is neither in class_names ({known}) "
-            'nor an int class id below the number of scores. Pass class_names=[...] (the class '
+            f'nor an int class id below {size} (the number of scores). Pass class_names=[...] (the '
+            'class '
             "names in the order of the model's scores, as the Transform maps them)."
         )
     return position

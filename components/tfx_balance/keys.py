@@ -103,6 +103,8 @@ CROSS_VALIDATION_HTML_FILE = 'cross_validation.html'
 # corrected to the data's class frequencies, and the balanced model's own scores.
 PROBABILITIES = 'probabilities'
 BALANCED_PROBABILITIES = 'balanced_probabilities'
+# The module TFMA MetricConfigs name for our metrics.
+METRICS_MODULE = 'tfx_balance.metrics'
 # Calibration metrics (tfx_balance.metrics.calibration): keys, and the reliability-diagram bins
 # ('<ece name>/bins', a JSON string: per bin [weight, mean confidence, accuracy]).
 EXPECTED_CALIBRATION_ERROR = 'expected_calibration_error'

@@ -65,7 +65,8 @@ def _reliability_svg(calibration: dict) -> str:
         return pad + conf * plot, size - pad - acc * plot
 
     parts = [
-        f'<svg id="reliability-chart" class="chart" width="{size + 160}" height="{size}" '
+        f'<svg id="reliability-chart" class="reliability" width="{size + 160}" height="{size}" '
+        'style="display: block; margin: 12px 0" '
         'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Reliability diagram">',
         f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" stroke="#999"/>',
         f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{pad}" stroke="#bbb" '

@@ -89,6 +89,8 @@ def test_gate_blesses_the_balanced_model_on_macro_recall(demo):
     assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks']] == [
         ('macro_recall', f'>= {MIN_MACRO_RECALL:g}', True),
         ('macro_recall', f'- baseline >= {MIN_IMPROVEMENT:+g}', True),
+        ('expected_calibration_error', '- baseline <= +0.01', True),
+        ('log_loss', '- baseline <= +0.02', True),
     ]
     assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
     assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
@@ -121,3 +123,14 @@ def test_pusher_pushed_the_balanced_model(demo):
 def test_report_renders_with_charts(demo, tmp_path):
     root, _, summary = demo
     check_rendered(os.path.join(root, 'report.html'), str(tmp_path / 'report.png'), summary)
+
+
+def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
+    root, stdout, summary = demo
+    calibration = summary['calibration']
+    assert set(calibration) == {'balanced', 'baseline'}
+    for key, bound in (('expected_calibration_error', 0.01), ('log_loss', 0.02)):
+        assert calibration['balanced'][key] <= calibration['baseline'][key] + bound, key
+    assert "Calibration of the served 'probabilities'" in stdout
+    with open(os.path.join(root, 'report.html')) as f:
+        assert '<svg id="reliability-chart"' in f.read()

@@ -146,3 +146,21 @@ def test_report_is_written_and_renders(demo, tmp_path):
     path = os.path.join(root, 'report.html')
     assert f'HTML report: {os.path.abspath(path)}' in stdout
     check_rendered(path, str(tmp_path / 'report.png'), summary)
+
+
+def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
+    # Issue 42: the balanced model's probabilities were 21-40x too high for the rare classes
+    # (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141); the prior correction brings
+    # them to within the gate's bounds, and the gate checks it.
+    root, stdout, summary = demo
+    calibration = summary['calibration']
+    for key, bound in (('expected_calibration_error', 0.01), ('log_loss', 0.02)):
+        assert calibration['balanced'][key] <= calibration['baseline'][key] + bound, key
+    rules = [(c['metric'], c['rule'], c['passed']) for c in summary['gate']['checks']][2:]
+    assert rules == [
+        ('expected_calibration_error', '- baseline <= +0.01', True),
+        ('log_loss', '- baseline <= +0.02', True),
+    ]
+    assert "Calibration of the served 'probabilities'" in stdout
+    with open(os.path.join(root, 'report.html')) as f:
+        assert '<svg id="reliability-chart"' in f.read()

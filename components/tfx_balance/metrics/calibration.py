@@ -30,14 +30,13 @@ from tensorflow_model_analysis.metrics import metric_types, metric_util
 from tfx_balance import keys
 from tfx_balance.core.calibration import DEFAULT_BINS, CalibrationCounts
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.computations import (
     CountsCombiner,
     counts_computation,
     derived_computations,
 )
 from tfx_balance.metrics.counts import ClassIndex, validate_classes
-
-METRICS_MODULE = 'tfx_balance.metrics'
 
 
 class _CalibrationCombiner(CountsCombiner):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.metrics.test_gate_pipeline import write_data
+from tests.metrics.test_gate_pipeline import import_data_and_models, write_data
 from tfx_balance import keys
 
 pytestmark = pytest.mark.e2e
@@ -59,16 +59,7 @@ def run(tmp_path_factory):
         'calibrated': save_model(os.path.join(root, 'models', 'calibrated'), None),
         'miscalibrated': save_model(os.path.join(root, 'models', 'miscalibrated'), skewed),
     }
-    example_gen = tfx.components.ImportExampleGen(
-        input_base=os.path.join(root, 'data'),
-        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name='eval', pattern='*')]),
-    )
-    imported = {
-        name: tfx.dsl.Importer(
-            source_uri=uri, artifact_type=tfx.types.standard_artifacts.Model
-        ).with_id(f'Import-{name}')
-        for name, uri in models.items()
-    }
+    example_gen, imported = import_data_and_models(root, models)
     config = balanced_eval_config(
         'label',
         num_classes=3,

@@ -7,7 +7,7 @@ import pytest
 from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SPLITS
 from tests.pipelines.test_report import check_rendered
-from tests.support.samples import run_cli, summary_of
+from tests.support.samples import check_calibration, run_cli, summary_of
 from tfx_balance.core.allocation import allocate
 
 pytestmark = pytest.mark.e2e
@@ -86,12 +86,10 @@ def test_gate_blesses_the_balanced_model_on_macro_recall(demo):
     _, stdout, summary = demo
     gate, macro = summary['gate'], summary['macro_recall']
     assert gate['blessed'] and gate['validation_ok']
-    assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks']] == [
+    assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks'][:2]] == [
         ('macro_recall', f'>= {MIN_MACRO_RECALL:g}', True),
         ('macro_recall', f'- baseline >= {MIN_IMPROVEMENT:+g}', True),
-        ('expected_calibration_error', '- baseline <= +0.01', True),
-        ('log_loss', '- baseline <= +0.02', True),
-    ]
+    ]  # then the calibration checks (test_served_probabilities_are_calibrated_...)
     assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
     assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
     assert 'Model gate (Evaluator -> Pusher): balanced model BLESSED, pushed' in stdout
@@ -126,11 +124,6 @@ def test_report_renders_with_charts(demo, tmp_path):
 
 
 def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
-    root, stdout, summary = demo
-    calibration = summary['calibration']
-    assert set(calibration) == {'balanced', 'baseline'}
-    for key, bound in (('expected_calibration_error', 0.01), ('log_loss', 0.02)):
-        assert calibration['balanced'][key] <= calibration['baseline'][key] + bound, key
-    assert "Calibration of the served 'probabilities'" in stdout
-    with open(os.path.join(root, 'report.html')) as f:
-        assert '<svg id="reliability-chart"' in f.read()
+    # Issue 42: without the prior correction the taxi model's probabilities were 21-40x too high
+    # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141).
+    check_calibration(*demo)

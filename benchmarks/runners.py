@@ -208,7 +208,7 @@ def run_calibration(args) -> dict:
     its models retrained with 3 seeds on that run's artifacts (bench_calibration)."""
     runs = dict(item.split('=', 1) for item in args.calibration_runs or [])
     if args.smoke and not runs:
-        return {'missing': 'not measured in smoke runs: pass --calibration-runs sample=run ...'}
+        return {'missing': 'not measured in smoke runs: pass --calibration-runs sample=run'}
     for sample in bench_calibration.SAMPLES:
         if sample not in runs:
             runs[sample] = os.path.join(args.work_dir, f'calibration-{sample}')

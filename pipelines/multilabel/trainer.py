@@ -16,9 +16,9 @@ and both models serve serialized raw tf.Examples (``pixels`` is parsed in the se
 so the Evaluator reads the untouched test split.
 
 ``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
-gate's recall is measured on) and ``probabilities`` (for the balanced model, those scores
-corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;
-for the baseline, its own scores again, per label).
+gate's recall is measured on) and ``probabilities`` (for the balanced model, each label's score
+corrected from its frequency in the balanced stream to its frequency in the training data by
+``tfx_balance.with_prior_correction``; for the baseline, its own scores again).
 """
 
 import os

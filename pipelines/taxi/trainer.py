@@ -14,7 +14,6 @@ parse -> Transform layer -> model) and export ``transform_features`` (raw serial
 -> transformed features, label included), which the Evaluator runs as a preprocessing function
 to get the int class id of the string label.
 
-
 ``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
 gate's recall is measured on) and ``probabilities`` (for the balanced model, those scores
 corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;

@@ -126,3 +126,15 @@ def test_log_loss_and_ece_of_known_scores():
     assert ece == pytest.approx(0.25)  # one bin: mean confidence 0.75, accuracy 0.5
     loss, ece = log_loss_and_ece([[0.5, 0.0]], [[1, 0]], bins=2)
     assert ece == pytest.approx(0.5 * 0.5 + 0.5 * 0.0)  # bin 1: 0.5 vs 1; bin 0: ~0 vs 0
+
+
+def test_refit_shifts_each_labels_log_odds_to_the_eval_frequency():
+    correction = PriorCorrection('sigmoid', (0.5, 0.5), (0.5, 0.5))
+    scores = np.full((10, 2), 0.5)
+    labels = np.array([[1, 0]] * 2 + [[0, 0]] * 8)  # label 0: 20% positive; label 1: none
+    refitted = correction.refit(scores, labels)
+    assert refitted.refit_biases[0] == pytest.approx(np.log(0.2 / 0.8), abs=1e-6)
+    assert refitted.refit_biases[1] == 0.0  # no positive example: left alone
+    assert refitted.apply_numpy([[0.5, 0.5]]) == pytest.approx(np.array([[0.2, 0.5]]))
+    far = correction.refit(np.full((1000, 2), 0.5), [[1, 0]] + [[0, 0]] * 999, max_shift=2.0)
+    assert far.refit_biases[0] == -2.0  # clipped

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from fractions import Fraction
 from typing import Mapping, Sequence, Tuple
 
@@ -54,6 +55,8 @@ class PriorCorrection:
     kind: str
     data_frequencies: Tuple[float, ...]
     trained_frequencies: Tuple[float, ...]
+    # Per-label log-odds shifts fitted on the eval split by :meth:`refit` (sigmoid only).
+    refit_biases: Tuple[float, ...] = ()
 
     def __post_init__(self):
         if self.kind not in (SOFTMAX, SIGMOID):
@@ -80,7 +83,41 @@ class PriorCorrection:
                 out.append(d / t)
             else:
                 out.append((d / (1 - d)) / (t / (1 - t)))
+        for i, bias in enumerate(self.refit_biases):
+            out[i] *= math.exp(bias)
         return tuple(out)
+
+    def refit(
+        self, scores, labels, max_shift: float = 2.0, iterations: int = 25
+    ) -> PriorCorrection:
+        """This correction with each label's log-odds shift refitted on held-out data (sigmoid):
+        ``b_l`` minimises the log loss of ``sigmoid(logit(corrected p_l) + b_l)`` against the
+        labels (Newton's method), clipped to ``[-max_shift, max_shift]``; a label without a
+        positive or a negative example keeps 0. ``scores`` are the model's own ``[n, L]`` scores
+        on the eval split (never test), ``labels`` its ``[n, L]`` 0/1 labels.
+
+        Why: the balanced stream draws whole examples by their rarest label, so a label's
+        frequency among the examples it shares with rarer labels changes too; the per-label
+        prior ratio is exact for the marginal only, and the shift takes up the rest.
+        """
+        import numpy as np
+
+        if self.kind != SIGMOID:
+            raise ConfigError('refit is for sigmoid (multi-label) corrections only.')
+        y = np.asarray(labels, dtype=np.float64)
+        q = np.clip(self.apply_numpy(scores), 1e-7, 1 - 1e-7)
+        logit = np.log(q / (1 - q))
+        biases = []
+        for col in range(y.shape[1]):
+            b = 0.0
+            if 0 < y[:, col].sum() < len(y):
+                for _ in range(iterations):
+                    p = 1 / (1 + np.exp(-(logit[:, col] + b)))
+                    gradient, curvature = (p - y[:, col]).sum(), (p * (1 - p)).sum()
+                    b -= gradient / max(curvature, 1e-9)
+                b = float(np.clip(b, -max_shift, max_shift))
+            biases.append(b + (self.refit_biases[col] if self.refit_biases else 0.0))
+        return dataclasses.replace(self, refit_biases=tuple(biases))
 
     def apply(self, probabilities):
         """The corrected probabilities of a ``[batch, n]`` float tensor (TensorFlow ops only)."""
@@ -109,6 +146,7 @@ class PriorCorrection:
             'data_frequencies': list(self.data_frequencies),
             'trained_frequencies': list(self.trained_frequencies),
             'factors': list(self.factors),
+            'refit_biases': list(self.refit_biases),
         }
 
 
@@ -204,6 +242,7 @@ def with_prior_correction(
     class_names: Sequence[str] | None = None,
     num_classes: int | None = None,
     signature_name: str = 'serving_default',
+    refit_on: Tuple | None = None,
 ) -> dict:
     """The one call in ``run_fn``: ``signatures`` with ``signature_name`` wrapped to output
     ``probabilities`` (corrected to the data's class frequencies) and ``balanced_probabilities``
@@ -212,6 +251,8 @@ def with_prior_correction(
     ``train_files`` (and ``weights``, ``class_names``, ``num_classes``) as
     :func:`prior_correction`; None for a model trained on the data as it comes (a baseline): both
     outputs are then its own scores, so every model of a pipeline serves the same outputs.
+    ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): a
+    sigmoid correction is then refitted on them (:meth:`PriorCorrection.refit`).
 
     Example (``run_fn``)::
 
@@ -222,6 +263,8 @@ def with_prior_correction(
     correction = None
     if train_files is not None:
         correction = prior_correction(train_files, weights, class_names, num_classes)
+        if refit_on is not None:
+            correction = correction.refit(*refit_on)
         logging.info('prior correction (%s): %s', correction.kind, correction.to_json())
     return with_probabilities(signatures, correction, signature_name)
 

@@ -128,13 +128,17 @@ def test_log_loss_and_ece_of_known_scores():
     assert ece == pytest.approx(0.5 * 0.5 + 0.5 * 0.0)  # bin 1: 0.5 vs 1; bin 0: ~0 vs 0
 
 
-def test_refit_shifts_each_labels_log_odds_to_the_eval_frequency():
+def test_refit_scales_each_labels_log_odds_to_the_eval_data():
     correction = PriorCorrection('sigmoid', (0.5, 0.5), (0.5, 0.5))
-    scores = np.full((10, 2), 0.5)
-    labels = np.array([[1, 0]] * 2 + [[0, 0]] * 8)  # label 0: 20% positive; label 1: none
+    # Label 0: scores 0.5 and 0.9, positive 20% and 60% of the time; label 1: never positive.
+    scores = np.array([[0.5, 0.5]] * 500 + [[0.9, 0.5]] * 500)
+    labels = np.array([[1, 0]] * 100 + [[0, 0]] * 400 + [[1, 0]] * 300 + [[0, 0]] * 200)
     refitted = correction.refit(scores, labels)
-    assert refitted.refit_biases[0] == pytest.approx(np.log(0.2 / 0.8), abs=1e-6)
-    assert refitted.refit_biases[1] == 0.0  # no positive example: left alone
-    assert refitted.apply_numpy([[0.5, 0.5]]) == pytest.approx(np.array([[0.2, 0.5]]))
-    far = correction.refit(np.full((1000, 2), 0.5), [[1, 0]] + [[0, 0]] * 999, max_shift=2.0)
-    assert far.refit_biases[0] == -2.0  # clipped
+    q = refitted.apply_numpy([[0.5, 0.5], [0.9, 0.5]])
+    assert q[:, 0] == pytest.approx([0.2, 0.6], abs=0.01)  # Platt: both points fitted
+    assert (refitted.refit_slopes[1], refitted.refit_biases[1]) == (1.0, 0.0)  # left alone
+    assert q[:, 1] == pytest.approx([0.5, 0.5])
+    served = np.asarray(refitted.apply(np.float32([[0.5, 0.5], [0.9, 0.5]])))
+    assert served == pytest.approx(q, abs=1e-5)
+    rare = correction.refit(np.full((1000, 2), 0.5), [[1, 1]] + [[0, 1]] * 999)
+    assert rare.refit_biases[0] == -3.0  # clipped

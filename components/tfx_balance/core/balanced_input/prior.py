@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 from fractions import Fraction
 from typing import Mapping, Sequence, Tuple
 
@@ -55,7 +54,9 @@ class PriorCorrection:
     kind: str
     data_frequencies: Tuple[float, ...]
     trained_frequencies: Tuple[float, ...]
-    # Per-label log-odds shifts fitted on the eval split by :meth:`refit` (sigmoid only).
+    # Per label, Platt scaling fitted on the eval split by :meth:`refit` (sigmoid only): the
+    # corrected log-odds z become ``refit_slopes[l] * z + refit_biases[l]``.
+    refit_slopes: Tuple[float, ...] = ()
     refit_biases: Tuple[float, ...] = ()
 
     def __post_init__(self):
@@ -83,41 +84,54 @@ class PriorCorrection:
                 out.append(d / t)
             else:
                 out.append((d / (1 - d)) / (t / (1 - t)))
-        for i, bias in enumerate(self.refit_biases):
-            out[i] *= math.exp(bias)
         return tuple(out)
 
-    def refit(
-        self, scores, labels, max_shift: float = 2.0, iterations: int = 25
-    ) -> PriorCorrection:
-        """This correction with each label's log-odds shift refitted on held-out data (sigmoid):
-        ``b_l`` minimises the log loss of ``sigmoid(logit(corrected p_l) + b_l)`` against the
-        labels (Newton's method), clipped to ``[-max_shift, max_shift]``; a label without a
-        positive or a negative example keeps 0. ``scores`` are the model's own ``[n, L]`` scores
-        on the eval split (never test), ``labels`` its ``[n, L]`` 0/1 labels.
+    def refit(self, scores, labels, iterations: int = 25, ridge: float = 1.0) -> PriorCorrection:
+        """This correction followed by Platt scaling per label, fitted on held-out data (sigmoid):
+        ``(a_l, b_l)`` minimise the log loss of ``sigmoid(a_l z + b_l)`` (``z`` the corrected
+        log-odds) plus ``ridge * ((a_l - 1)^2 + b_l^2)`` (Newton's method); ``a`` is clipped to
+        ``[0.25, 4]``, ``b`` to ``[-3, 3]``; a label without a positive or a negative example is
+        left as it is. ``scores`` are the model's own ``[n, L]`` scores on the eval split (never
+        test), ``labels`` its ``[n, L]`` 0/1 labels.
 
-        Why: the balanced stream draws whole examples by their rarest label, so a label's
-        frequency among the examples it shares with rarer labels changes too; the per-label
-        prior ratio is exact for the marginal only, and the shift takes up the rest.
+        Why: the balanced stream draws whole examples by their rarest label, so it also changes
+        how often a label appears beside rarer ones; the per-label prior ratio is exact for the
+        marginal only.
         """
         import numpy as np
 
         if self.kind != SIGMOID:
             raise ConfigError('refit is for sigmoid (multi-label) corrections only.')
         y = np.asarray(labels, dtype=np.float64)
-        q = np.clip(self.apply_numpy(scores), 1e-7, 1 - 1e-7)
-        logit = np.log(q / (1 - q))
-        biases = []
+        z = self._log_odds_numpy(scores)
+        slopes, biases = [], []
         for col in range(y.shape[1]):
-            b = 0.0
+            a, b = 1.0, 0.0
             if 0 < y[:, col].sum() < len(y):
                 for _ in range(iterations):
-                    p = 1 / (1 + np.exp(-(logit[:, col] + b)))
-                    gradient, curvature = (p - y[:, col]).sum(), (p * (1 - p)).sum()
-                    b -= gradient / max(curvature, 1e-9)
-                b = float(np.clip(b, -max_shift, max_shift))
-            biases.append(b + (self.refit_biases[col] if self.refit_biases else 0.0))
-        return dataclasses.replace(self, refit_biases=tuple(biases))
+                    p = 1 / (1 + np.exp(-(a * z[:, col] + b)))
+                    r, w = p - y[:, col], p * (1 - p)
+                    grad = np.array(
+                        [(r * z[:, col]).sum() + 2 * ridge * (a - 1), r.sum() + 2 * ridge * b]
+                    )
+                    hess = np.array(
+                        [
+                            [(w * z[:, col] ** 2).sum() + 2 * ridge, (w * z[:, col]).sum()],
+                            [(w * z[:, col]).sum(), w.sum() + 2 * ridge],
+                        ]
+                    )
+                    a, b = np.array([a, b]) - np.linalg.solve(hess, grad)
+                a, b = float(np.clip(a, 0.25, 4.0)), float(np.clip(b, -3.0, 3.0))
+            slopes.append(a)
+            biases.append(b)
+        return dataclasses.replace(self, refit_slopes=tuple(slopes), refit_biases=tuple(biases))
+
+    def _log_odds_numpy(self, probabilities):
+        """The corrected log-odds ``logit(p) + log(factor)`` (sigmoid), before any refit."""
+        import numpy as np
+
+        p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1 - 1e-7)
+        return np.log(p / (1 - p)) + np.log(np.asarray(self.factors))
 
     def apply(self, probabilities):
         """The corrected probabilities of a ``[batch, n]`` float tensor (TensorFlow ops only)."""
@@ -125,6 +139,11 @@ class PriorCorrection:
 
         p = tf.convert_to_tensor(probabilities)
         factors = tf.constant(self.factors, dtype=p.dtype)
+        if self.refit_slopes:
+            q = tf.clip_by_value(p, 1e-7, 1 - 1e-7)
+            z = tf.math.log(q) - tf.math.log(1 - q) + tf.math.log(factors)
+            slopes = tf.constant(self.refit_slopes, dtype=p.dtype)
+            return tf.sigmoid(slopes * z + tf.constant(self.refit_biases, dtype=p.dtype))
         scaled = p * factors
         if self.kind == SOFTMAX:
             return scaled / tf.maximum(tf.reduce_sum(scaled, axis=-1, keepdims=True), 1e-30)
@@ -134,6 +153,10 @@ class PriorCorrection:
         """:meth:`apply` in NumPy (tests, benchmarks)."""
         import numpy as np
 
+        if self.refit_slopes:
+            z = self._log_odds_numpy(probabilities)
+            slopes, biases = np.asarray(self.refit_slopes), np.asarray(self.refit_biases)
+            return 1 / (1 + np.exp(-(slopes * z + biases)))
         p = np.asarray(probabilities, dtype=np.float64)
         scaled = p * np.asarray(self.factors)
         if self.kind == SOFTMAX:
@@ -146,6 +169,7 @@ class PriorCorrection:
             'data_frequencies': list(self.data_frequencies),
             'trained_frequencies': list(self.trained_frequencies),
             'factors': list(self.factors),
+            'refit_slopes': list(self.refit_slopes),
             'refit_biases': list(self.refit_biases),
         }
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from pipelines.multilabel import dataset
-from pipelines.multilabel.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL
+from pipelines.multilabel.pipeline import CALIBRATION, MIN_IMPROVEMENT, MIN_MACRO_RECALL
 from tests.pipelines.test_report import check_rendered
 from tests.support.samples import check_calibration, run_cli, summary_of
 
@@ -142,6 +142,5 @@ def test_report_renders_with_charts(demo, tmp_path):
 
 
 def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
-    # Issue 42: without the prior correction the taxi model's probabilities were 21-40x too high
-    # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141).
-    check_calibration(*demo)
+    # Issue 42: per-label prior correction plus Platt scaling on the eval split (see CALIBRATION).
+    check_calibration(*demo, max_log_loss_increase=CALIBRATION.max_log_loss_increase)

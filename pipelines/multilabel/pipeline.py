@@ -43,8 +43,9 @@ MIN_IMPROVEMENT = 0.03
 # The calibration gate (issue 42): ECE of the served probabilities at most the baseline's + 0.01,
 # log loss at most + 0.03, not the single-label samples' + 0.02: after the per-label prior
 # correction and Platt scaling on the eval split the balanced model's log loss is 0.191 against
-# the baseline's 0.171 (+0.020; 0.203 with the prior ratio alone, and higher uncorrected): this
-# sample misses the issue's +0.02 goal by a hair, and benchmarks/RESULTS.md section 9 says so.
+# the baseline's 0.171 in this pipeline's run (+0.020; 0.203 with the prior ratio alone, 0.239
+# uncorrected). Over training seeds 0-2 the mean is +0.018 (benchmarks/RESULTS.md section 9):
+# the issue's goal is met on the mean, but a gate at +0.02 would bless or block by the last digit.
 CALIBRATION = CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.03)
 SAMPLE = Sample(
     label=LABEL,

@@ -85,7 +85,9 @@ def splitter_job(
         props.update(StratifiedSplitConfig(common.LABEL_FEATURE, folds=FOLDS, holdout=HOLDOUT).validate()
                      .to_exec_properties())  # fmt: skip
     elif mode == 'bins':
-        config = StratifiedSplitConfig(BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED)
+        config = StratifiedSplitConfig(
+            BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED
+        )
         props.update(config.validate().to_exec_properties())
     if multi_label is not None:
         props[keys.MULTI_LABEL_KEY] = multi_label
@@ -152,8 +154,8 @@ def tfx_hash_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
     from tfx.components.example_gen import write_split
     from tfx.proto import example_gen_pb2
 
-    split_config = example_gen_pb2.StratifiedSplitConfig(
-        splits=[example_gen_pb2.StratifiedSplitConfig.Split(name=n, hash_buckets=b) for n, b in SPLITS]
+    split_config = example_gen_pb2.SplitConfig(
+        splits=[example_gen_pb2.SplitConfig.Split(name=n, hash_buckets=b) for n, b in SPLITS]
     )
     buckets, total = [], 0
     for _, b in SPLITS:

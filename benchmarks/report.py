@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from benchmarks import (
     report_augmenter,
+    report_calibration,
     report_dataset,
     report_demo,
     report_multilabel,
@@ -173,6 +174,8 @@ def render(results: dict) -> str:
     lines += report_smote.render(results, _table)
     lines += ['', '## 8. Cross-validated taxi pipeline (`make demo-taxi-cv`) by component', '']
     lines += report_demo.render_taxi_cv(results)
+    lines += ['', '## 9. Calibration of the served probabilities (prior correction)', '']
+    lines += report_calibration.render(results)
     return '\n'.join(lines)
 
 
@@ -218,6 +221,7 @@ def all_goals(results: dict) -> list:
         + classes_goals(results)
         + report_multilabel.goals(results)
         + report_smote.goals(results)
+        + report_calibration.goals(results)
         + bench_time_goals(results)
     )
 

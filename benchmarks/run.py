@@ -178,6 +178,12 @@ def parse_args(argv):
         f'(smoke: read {bench_demo.TAXI_CV_RUN_DIR} if there is one)',
     )
     parser.add_argument(
+        '--calibration-runs',
+        nargs='+',
+        help='sample=run folder (taxi, digits, multilabel) for the calibration section, instead '
+        'of running the samples',
+    )
+    parser.add_argument(
         '--multilabel-input-n', type=int, help='examples of the multi-label balanced_dataset bench'
     )
     parser.add_argument(

@@ -17,6 +17,7 @@ import os
 
 from benchmarks import (
     bench_augmenter,
+    bench_calibration,
     bench_demo,
     bench_multilabel,
     bench_smote_speed,
@@ -202,6 +203,21 @@ def run_augmenter(args, floors: dict) -> dict:
     }
 
 
+def run_calibration(args) -> dict:
+    """Issue 42: each sample pipeline once (unless --calibration-runs names runs), then both of
+    its models retrained with 3 seeds on that run's artifacts (bench_calibration)."""
+    runs = dict(item.split('=', 1) for item in args.calibration_runs or [])
+    if args.smoke and not runs:
+        return {'missing': 'not measured in smoke runs: pass --calibration-runs sample=run'}
+    for sample in bench_calibration.SAMPLES:
+        if sample not in runs:
+            runs[sample] = os.path.join(args.work_dir, f'calibration-{sample}')
+            common.log(f'Calibration: running the {sample} sample into {runs[sample]}')
+            bench_demo.run_demo(runs[sample], f'pipelines.{sample}.run_local')
+    common.log('Calibration: retraining both models of each sample with 3 seeds')
+    return bench_calibration.run(runs)
+
+
 def _floors(results: dict) -> dict:
     """The tabular floors measured by the splitter section in this run, by size."""
     sp = results.get('splitter') or {}
@@ -226,5 +242,6 @@ def run_section(name: str, args, results: dict) -> dict:
         'smote_quality': run_smote_quality,
         'smote_speed': run_smote_speed,
         'taxi_cv': measure_taxi_cv,
+        'calibration': run_calibration,
     }
     return {name: runners[name](args)}

@@ -98,3 +98,19 @@ THRESHOLDS_KEY = 'thresholds'
 GATE_ON_KEY = 'gate_on'
 CROSS_VALIDATION_JSON_FILE = 'cross_validation.json'
 CROSS_VALIDATION_HTML_FILE = 'cross_validation.html'
+
+# The served model's outputs after balanced training (core/balanced_input/prior.py): the scores
+# corrected to the data's class frequencies, and the balanced model's own scores.
+PROBABILITIES = 'probabilities'
+BALANCED_PROBABILITIES = 'balanced_probabilities'
+# The module TFMA MetricConfigs name for our metrics.
+METRICS_MODULE = 'tfx_balance.metrics'
+# Calibration metrics (tfx_balance.metrics.calibration): keys, and the reliability-diagram bins
+# ('<ece name>/bins', a JSON string: per bin [weight, mean confidence, accuracy]).
+EXPECTED_CALIBRATION_ERROR = 'expected_calibration_error'
+LOG_LOSS = 'log_loss'
+CALIBRATION_BINS = 'bins'
+# BalancedInputGen: the BalancedAugmenter output its input was derived from (optional); its
+# rebalance_plan.json gives the training split's class counts before augmentation ('data_counts').
+AUGMENTED_EXAMPLES_KEY = 'augmented_examples'
+DATA_COUNTS = 'data_counts'

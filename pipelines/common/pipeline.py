@@ -34,6 +34,7 @@ from tfx_balance import (
     StratifiedSplitter,
     balanced_eval_config,
 )
+from tfx_balance.metrics import CalibrationGate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +56,9 @@ class Sample:
       min_improvement: and at least this much above the baseline model's.
       multi_label: None (one class per example), or ``'ids'`` / ``'multi_hot'``: the label
         holds a set of labels (``classes`` names them), split, checked and gated per label.
+      calibration: the calibration gate on the served ``probabilities`` (the balanced model's
+        scores corrected to the data's class frequencies); its recall gate reads
+        ``balanced_probabilities``.
     """
 
     label: str
@@ -68,11 +72,15 @@ class Sample:
     min_macro_recall: float = 0.0
     min_improvement: float = 0.0
     multi_label: str | None = None
+    calibration: CalibrationGate = CalibrationGate(
+        max_ece_increase=0.01, max_log_loss_increase=0.02
+    )
 
 
 def eval_config(sample: Sample) -> tfma.EvalConfig:
     """The model gate: ``balanced_eval_config`` on macro recall (absolute, and improvement over the
-    baseline model). Single-label: over the classes, plus accuracy for comparison only (it gates
+    baseline model) of ``balanced_probabilities``, and on the calibration (ECE and log loss, no
+    worse than the baseline's by more than the sample's bounds) of ``probabilities``. Single-label: over the classes, plus accuracy for comparison only (it gates
     nothing); multi-label: ``macro_label_recall`` over the labels (sigmoid scores, threshold 0.5).
     """
     gate = dict(
@@ -83,6 +91,7 @@ def eval_config(sample: Sample) -> tfma.EvalConfig:
         model_name=BALANCED_MODEL,
         signature_name='serving_default',
         preprocessing_function_names=list(sample.preprocessing_function_names),
+        calibration=sample.calibration,
     )
     if sample.multi_label:
         return balanced_eval_config(multi_label=True, labels=list(sample.classes), **gate)
@@ -151,6 +160,7 @@ def build_pipeline(
     transform.add_upstream_node(splits_check)
     balanced_input = BalancedInputGen(
         examples=transform.outputs['transformed_examples'],
+        augmented_examples=augmenter.outputs['examples'],  # the data's counts before augmenting
         label_feature=label,
         splits=['train'],
         seed=seed,
@@ -292,7 +302,12 @@ def trainer_pair(
             schema=schema.outputs['schema'],
             train_args=tfx.proto.TrainArgs(num_steps=train_steps),
             eval_args=tfx.proto.EvalArgs(num_steps=0),
-            custom_config={'input': input_kind, 'seed': seed, 'batch_size': sample.batch_size},
+            custom_config={
+                'input': input_kind,
+                'seed': seed,
+                'batch_size': sample.batch_size,
+                'class_names': list(sample.classes),  # score order, for the prior correction
+            },
             **transform_graph,
         ).with_id(component_id)
 

@@ -1,6 +1,7 @@
 """A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
 recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
-external files), plus the validators' verdicts and the model gate's verdict. A multi-label
+external files), the calibration of the served probabilities (a reliability diagram), plus the
+validators' verdicts and the model gate's verdict. A multi-label
 summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first).
 
 The input is the summary dict built by :mod:`pipelines.common.summary`.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import html
 import math
+
+from pipelines.common.calibration_report import calibration_section
 
 PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1']
 LEGEND_ROW = 18  # px per row of legend entries
@@ -218,6 +221,7 @@ th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
 <h2>Balanced vs baseline</h2>
 {recall_chart}
 {recall_table}
+{calibration_section(summary)}
 {gate_section}
 </body></html>
 """

@@ -9,6 +9,7 @@ import glob
 import json
 import os
 
+from pipelines.common.calibration_report import calibration_lines, calibration_of
 from pipelines.common.report import render_report, unit
 from tfx_balance import keys
 from tfx_balance.core.split.report import counts_of
@@ -164,21 +165,24 @@ def gate_verdict(pipeline_root: str) -> dict:
             name = metric_specs.metric_instance(metric).name
             threshold = metric.threshold
             if threshold.HasField('value_threshold'):
-                bound = threshold.value_threshold.lower_bound.value
+                value = threshold.value_threshold
+                upper = value.HasField('upper_bound')
+                bound = value.upper_bound.value if upper else value.lower_bound.value
                 checks.append(
                     {
                         'metric': name,
-                        'rule': f'>= {bound:g}',
+                        'rule': f'{"<=" if upper else ">="} {bound:g}',
                         'value': metrics.get((BALANCED_MODEL, False, name)),
                         'passed': (name, False) not in failed,
                     }
                 )
             if threshold.HasField('change_threshold'):
                 gain = threshold.change_threshold.absolute.value
+                lower = threshold.change_threshold.direction == tfma.MetricDirection.LOWER_IS_BETTER
                 checks.append(
                     {
                         'metric': name,
-                        'rule': f'- {BASELINE_MODEL} >= {gain:+g}',
+                        'rule': f'- {BASELINE_MODEL} {"<=" if lower else ">="} {gain:+g}',
                         'value': metrics.get((BALANCED_MODEL, True, name)),
                         'passed': (name, True) not in failed,
                     }
@@ -266,6 +270,9 @@ def collect(
         # Macro recall over the classes (labels) present in the test split (the gated metric).
         'macro_recall': {m: metrics[(m, False, macro)] for m in MODELS},
         'gate': gate_verdict(pipeline_root),
+        'calibration': calibration_of(
+            latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'), MODELS
+        ),
     }
     if not multi_label:
         summary['accuracy'] = {
@@ -335,6 +342,9 @@ def format_summary(summary: dict) -> str:
         lines.append(
             f'  {"accuracy":<14}' + ''.join(f'{summary["accuracy"][m]:>10.3f}' for m in recall)
         )
+    calibration = calibration_lines(summary)
+    if calibration:
+        lines += ['', *calibration]
     if 'gate' in summary:
         lines += ['', *gate_lines(summary)]
     if 'pipeline_seconds' in summary:

@@ -11,6 +11,12 @@
 Everything else (model, optimizer, steps, batch size, seed) is identical, so the Evaluator compares
 input pipelines, not models. Both models serve raw serialized tf.Examples (the transform is part of
 the serving graph), so the Evaluator reads the untouched test split.
+
+``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
+gate's recall is measured on) and ``probabilities`` (for the balanced model, those scores
+corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;
+for the baseline, its own scores again): ``custom_config['class_names']`` maps the data's
+class names to score positions.
 """
 
 import os
@@ -22,7 +28,7 @@ import tensorflow_transform as tft  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset  # noqa: E402
+from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
 
 LABEL_KEY = 'label'
 PIXELS_KEY = 'pixels'
@@ -98,5 +104,9 @@ def run_fn(fn_args):
         )
     model = build_model(seed)
     model.fit(train, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
-    signatures = {'serving_default': serving_fn(model, tf_transform_output)}
+    signatures = with_prior_correction(
+        {'serving_default': serving_fn(model, tf_transform_output)},
+        fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
+        class_names=config.get('class_names'),
+    )
     model.save(fn_args.serving_model_dir, save_format='tf', signatures=signatures)

@@ -14,19 +14,26 @@ Everything else (model, optimizer, steps, batch size, seed) is identical, so the
 input pipelines, not models. There is no Transform: the tiles are stored as the model's floats,
 and both models serve serialized raw tf.Examples (``pixels`` is parsed in the serving signature),
 so the Evaluator reads the untouched test split.
+
+``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
+gate's recall is measured on) and ``probabilities`` (for the balanced model, each label's score
+corrected from its frequency in the balanced stream to its frequency in the training data by
+``tfx_balance.with_prior_correction``, each label's shift then refitted on the eval split; for the
+baseline, its own scores again).
 """
 
 import os
 
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset  # noqa: E402
+from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
 
 LABEL_KEY = 'labels'
 PIXELS_KEY = 'pixels'
@@ -66,6 +73,23 @@ def plain_dataset(files, data_accessor, schema, batch_size, seed):
     )
 
 
+def eval_scores(model, files, data_accessor, schema, batch_size):
+    """The model's scores and the multi-hot labels of the eval split (one pass, in order): what
+    the prior correction is refitted on (never the test split)."""
+    dataset = data_accessor.tf_dataset_factory(
+        files,
+        tfxio.TensorFlowDatasetOptions(
+            batch_size=batch_size, shuffle=False, num_epochs=1, label_key=LABEL_KEY
+        ),
+        schema,
+    )
+    scores, labels = [], []
+    for features, label in dataset.map(_model_input):
+        scores.append(model(features).numpy())
+        labels.append(label.numpy())
+    return np.concatenate(scores), np.concatenate(labels)
+
+
 def serving_fn(model):
     """Serves serialized raw tf.Examples: parse ``pixels`` -> model -> 10 label probabilities."""
     spec = {PIXELS_KEY: tf.io.FixedLenFeature([NUM_PIXELS], tf.float32)}
@@ -95,5 +119,14 @@ def run_fn(fn_args):
         train = plain_dataset(fn_args.train_files, fn_args.data_accessor, schema, batch_size, seed)
     model = build_model(seed)
     model.fit(train.map(_model_input), steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
-    signatures = {'serving_default': serving_fn(model)}
+    balanced = config.get('input', 'balanced') == 'balanced'
+    signatures = with_prior_correction(
+        {'serving_default': serving_fn(model)},
+        fn_args.train_files if balanced else None,
+        refit_on=(
+            eval_scores(model, fn_args.eval_files, fn_args.data_accessor, schema, batch_size)
+            if balanced
+            else None
+        ),
+    )
     model.save(fn_args.serving_model_dir, save_format='tf', signatures=signatures)

@@ -14,6 +14,11 @@ parse -> Transform layer -> model) and export ``transform_features`` (raw serial
 -> transformed features, label included), which the Evaluator runs as a preprocessing function
 to get the int class id of the string label.
 
+``serving_default`` outputs ``balanced_probabilities`` (the model's own scores: the decision the
+gate's recall is measured on) and ``probabilities`` (for the balanced model, those scores
+corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;
+for the baseline, its own scores again): ``custom_config['class_names']`` maps the data's
+class names to score positions.
 Self-contained on purpose: TFX installs this folder as a wheel in the Trainer step, where only
 installed packages (tfx_balance, TF, TFT) can be imported.
 """
@@ -27,7 +32,7 @@ import tensorflow_transform as tft  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset  # noqa: E402
+from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
 
 LABEL_KEY = 'payment_type'
 NUM_CLASSES = 7
@@ -117,8 +122,9 @@ def run_fn(fn_args):
         )
     model = build_model(seed)
     model.fit(train, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
-    model.save(
-        fn_args.serving_model_dir,
-        save_format='tf',
-        signatures=signatures(model, tf_transform_output),
+    served = with_prior_correction(
+        signatures(model, tf_transform_output),
+        fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
+        class_names=config.get('class_names'),
     )
+    model.save(fn_args.serving_model_dir, save_format='tf', signatures=served)

@@ -125,3 +125,24 @@ def test_component_checks_its_arguments(kwargs, fragment):
     component = BalancedInputGen(examples=examples, label_feature='label')
     assert component.exec_properties[keys.SPLITS_KEY] == json.dumps(['train'])
     assert set(component.outputs) == {keys.EXAMPLES_KEY}
+
+
+def test_augmented_examples_record_the_data_counts_before_augmentation(tmp_path):
+    from tfx_balance.core.balanced_input.plan import load_plans
+
+    augmented = make_examples_artifact(str(tmp_path / 'augmented'), {'train': TRAIN})
+    with open(os.path.join(augmented.uri, keys.REBALANCE_PLAN_FILE), 'w') as f:
+        rows = {'Cash': {'input': 90, 'output': 9}, 'No Charge': {'input': 3, 'output': 3}}
+        json.dump({'splits': {'train': rows}}, f)
+    from tfx_balance.balanced_input_gen.executor import Executor
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': TRAIN})
+    output = new_output(str(tmp_path / 'out'))
+    Executor().Do(
+        {keys.INPUT_EXAMPLES_KEY: [examples], keys.AUGMENTED_EXAMPLES_KEY: [augmented]},
+        {keys.EXAMPLES_KEY: [output]},
+        {keys.LABEL_FEATURE_KEY: 'label', keys.SPLITS_KEY: json.dumps(['train']), keys.SEED_KEY: 0},
+    )
+    ((_, plan),) = load_plans(os.path.join(output.uri, 'Split-train', '*'))
+    assert plan.counts == (9, 3)  # laid out as augmented
+    assert dict(plan.data_counts) == {'Cash': 90, 'No Charge': 3}  # the data before it

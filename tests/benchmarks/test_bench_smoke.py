@@ -94,6 +94,8 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| imbalanced-learn SMOTE, in memory (4k input) |',
         '## 8. Cross-validated taxi pipeline',
         'not measured: run `make demo-taxi-cv` first',
+        '## 9. Calibration of the served probabilities (prior correction)',
+        'not measured in smoke runs: pass --calibration-runs sample=run',
         '| `splitter` | 20',
         '| `smote_speed` | 20',
     ):

@@ -52,6 +52,24 @@ def save_model(path, bias):
     return path
 
 
+def import_data_and_models(root, models):
+    """ImportExampleGen of ``<root>/data`` (one split, 'eval') and an Importer per model folder
+    (``{name: uri}``); returns ``(example_gen, {name: importer})``."""
+    from tfx import v1 as tfx
+
+    example_gen = tfx.components.ImportExampleGen(
+        input_base=os.path.join(root, 'data'),
+        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name='eval', pattern='*')]),
+    )
+    imported = {
+        name: tfx.dsl.Importer(
+            source_uri=uri, artifact_type=tfx.types.standard_artifacts.Model
+        ).with_id(f'Import-{name}')
+        for name, uri in models.items()
+    }
+    return example_gen, imported
+
+
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
     from tfx import v1 as tfx
@@ -65,16 +83,7 @@ def run(tmp_path_factory):
         'balanced': save_model(os.path.join(root, 'models', 'balanced'), [0.0, 0.0, 0.0]),
         'baseline': save_model(os.path.join(root, 'models', 'baseline'), [0.0, 0.0, -100.0]),
     }
-    example_gen = tfx.components.ImportExampleGen(
-        input_base=os.path.join(root, 'data'),
-        input_config=tfx.proto.Input(splits=[tfx.proto.Input.Split(name='eval', pattern='*')]),
-    )
-    imported = {
-        name: tfx.dsl.Importer(
-            source_uri=uri, artifact_type=tfx.types.standard_artifacts.Model
-        ).with_id(f'Import-{name}')
-        for name, uri in models.items()
-    }
+    example_gen, imported = import_data_and_models(root, models)
     gate = {'label_key': 'label', 'num_classes': 3, 'signature_name': 'serving_default'}
     baseline_evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs['examples'],

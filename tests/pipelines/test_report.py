@@ -153,3 +153,18 @@ def test_a_legend_too_long_for_one_row_wraps_and_the_chart_grows_to_hold_it(tmp_
     (counts, _) = legends(str(html_path), str(tmp_path))
     assert counts['legend'] == list(stages)
     assert counts['inside'] == list(stages) and counts['overlapping'] == []
+
+
+def test_report_draws_a_reliability_diagram_per_model_and_the_calibration_table():
+    bins = [[0.0, float('nan'), float('nan')]] * 13 + [[0.25, 0.9, 0.8], [0.75, 0.97, 0.99]]
+    calibration = {
+        'balanced': {'expected_calibration_error': 0.015, 'log_loss': 0.154, 'bins': bins},
+        'baseline': {'expected_calibration_error': 0.007, 'log_loss': 0.141, 'bins': bins[:14]},
+    }
+    html = render_report({**SUMMARY, 'calibration': calibration})
+    svg = re.search(r'<svg id="reliability-chart".*?</svg>', html, re.S).group(0)
+    assert svg.count('<polyline') == 2  # one line per model
+    assert svg.count('<circle') == 2 + 1  # one point per non-empty bin
+    assert '>balanced</text>' in svg and '>baseline</text>' in svg
+    assert '<td>balanced</td><td>0.015</td><td>0.154</td>' in html
+    assert 'reliability-chart' not in render_report(SUMMARY)  # no calibration, no section

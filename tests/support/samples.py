@@ -32,3 +32,21 @@ def summary_of(root: str) -> dict:
     """The ``summary.json`` the run wrote into ``root``."""
     with open(os.path.join(root, 'summary.json')) as f:
         return json.load(f)
+
+
+def check_calibration(
+    root: str, stdout: str, summary: dict, max_log_loss_increase: float = 0.02
+) -> None:
+    """Issue 42, shared by the samples' e2e tests: the balanced model's served ``probabilities``
+    are within the gate's bounds of the baseline's (ECE + 0.01, log loss + the sample's bound),
+    the gate checked both, and the CLI and the HTML report show them (a reliability diagram)."""
+    calibration = summary['calibration']
+    assert set(calibration) == {'balanced', 'baseline'}
+    bounds = {'expected_calibration_error': 0.01, 'log_loss': max_log_loss_increase}
+    for key, bound in bounds.items():
+        assert calibration['balanced'][key] <= calibration['baseline'][key] + bound, key
+    rules = [(c['metric'], c['rule'], c['passed']) for c in summary['gate']['checks']][2:]
+    assert rules == [(key, f'- baseline <= {bound:+g}', True) for key, bound in bounds.items()]
+    assert "Calibration of the served 'probabilities'" in stdout
+    with open(os.path.join(root, 'report.html')) as f:
+        assert '<svg id="reliability-chart"' in f.read()

@@ -25,7 +25,12 @@ class BalancedInputGenSpec(ComponentSpec):
         keys.POLICY_KEY: ExecutionParameter(type=str, optional=True),
         keys.REPEAT_THRESHOLD_KEY: ExecutionParameter(type=float, optional=True),
     }
-    INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    INPUTS = {
+        keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        keys.AUGMENTED_EXAMPLES_KEY: ChannelParameter(
+            type=standard_artifacts.Examples, optional=True
+        ),
+    }
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
@@ -61,6 +66,15 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         balanced = BalancedInputGen(examples=..., label_feature='tags', multi_label='ids',
                                     policy='repeat_factor', repeat_threshold=0.1)
 
+    When ``examples`` were derived from a BalancedAugmenter's output (e.g. through Transform),
+    pass that output as ``augmented_examples``: its ``rebalance_plan.json`` gives each laid-out
+    split's class counts before augmentation, recorded as ``data_counts`` in ``balance_plan.json``
+    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``)::
+
+        balanced = BalancedInputGen(examples=transform.outputs['transformed_examples'],
+                                    augmented_examples=augmenter.outputs['examples'],
+                                    label_feature='label')
+
     Outputs:
       examples: Examples artifact with every input split; ``splits`` laid out per class.
     """
@@ -78,6 +92,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         multi_label: str | None = None,
         policy: str | None = None,
         repeat_threshold: float | None = None,
+        augmented_examples: types.BaseChannel | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed.
@@ -94,6 +109,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           far as co-occurrence allows) or ``'repeat_factor'`` (LVIS: repeat an example
           ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest label).
         repeat_threshold: with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).
+        augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
+          its class counts before augmentation are recorded as the data's (``data_counts``).
         """
         config = LayoutConfig(
             label_feature,
@@ -105,9 +122,16 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             repeat_threshold=repeat_threshold,
         ).validate()
         check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
+        check_channel(
+            BalancedInputGenSpec,
+            keys.AUGMENTED_EXAMPLES_KEY,
+            'augmented_examples',
+            augmented_examples,
+        )
         spec = BalancedInputGenSpec(
             **config.to_exec_properties(),
             input_examples=examples,
+            augmented_examples=augmented_examples,
             examples=types.Channel(type=standard_artifacts.Examples),
         )
         super().__init__(spec=spec)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Dict
 
 import apache_beam as beam
+from tfx.types import artifact_utils
 
-from tfx_balance import artifacts
+from tfx_balance import artifacts, keys
 from tfx_balance.core.balanced_input import (
     COMPONENT,
     PLAN_FILE,
@@ -18,6 +20,8 @@ from tfx_balance.core.balanced_input import (
 from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
 from tfx_balance.core.balanced_input.multilabel_plan import plan_summary
 from tfx_balance.core.balanced_input.plan import plan_from_json
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.records import unbatch
 from tfx_balance.examples_executor import ExamplesExecutor
@@ -56,10 +60,19 @@ class Executor(ExamplesExecutor):
           (the example's rarest label) instead of per class.
         policy: with multi_label, 'label_balanced' or 'repeat_factor' (the group draws).
         repeat_threshold: with multi_label, the repeat-factor threshold t in (0, 1].
+      input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
+        derived from; per laid-out split, the 'input' counts of its rebalance_plan.json are
+        recorded as the split's data_counts.
     """
 
     COMPONENT = COMPONENT
     REPORT_FILE = PLAN_FILE
+
+    _data_counts: Dict[str, Dict[str, int]] = {}
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+        self._data_counts = data_counts_of(input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or [])
+        super().Do(input_dict, output_dict, exec_properties)
 
     def decode_config(self, exec_properties) -> LayoutConfig:
         return LayoutConfig.from_exec_properties(exec_properties)
@@ -87,7 +100,14 @@ class Executor(ExamplesExecutor):
             >> self._layout(artifacts.output_split_dir(output, split), split, config)
             for split in read
         ]
-        return self.report_of_parts(plans, plans_to_json, passthrough)
+        missing = [split for split in read if self._data_counts and split not in self._data_counts]
+        if missing:
+            raise DataError(
+                f'augmented_examples has no rebalance plan of split(s) {missing} (it has '
+                f'{sorted(self._data_counts)}); pass the BalancedAugmenter output the laid-out '
+                'splits were derived from, or leave augmented_examples out.'
+            )
+        return self.report_of_parts(plans, plans_to_json, passthrough, self._data_counts)
 
     @staticmethod
     def _layout(split_dir, split, config):
@@ -97,3 +117,24 @@ class Executor(ExamplesExecutor):
 
     def summary(self, report, config) -> str:
         return plan_table(report)
+
+
+def data_counts_of(augmented) -> Dict[str, Dict[str, int]]:
+    """``{split: {class: count before augmentation}}`` from a BalancedAugmenter output's
+    ``rebalance_plan.json`` (``{}`` without one)."""
+    if not augmented:
+        return {}
+    uri = artifact_utils.get_single_instance(list(augmented)).uri
+    path = os.path.join(uri, keys.REBALANCE_PLAN_FILE)
+    import tensorflow as tf
+
+    if not tf.io.gfile.exists(path):
+        raise DataError(
+            f'augmented_examples ({uri}) has no {keys.REBALANCE_PLAN_FILE}: it is not a '
+            'BalancedAugmenter output. Pass BalancedAugmenter(...).outputs["examples"].'
+        )
+    plan = read_json(path)
+    return {
+        split: {name: int(row['input']) for name, row in per_class.items()}
+        for split, per_class in plan.get('splits', {}).items()
+    }

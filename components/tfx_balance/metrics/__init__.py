@@ -3,11 +3,13 @@
 Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall',
 module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
 ``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
-``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``), or build a whole gate with
-:func:`balanced_eval_config` (``multi_label=True`` for multi-label models).
+``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
+``LogLoss``), or build a whole gate with :func:`balanced_eval_config` (``multi_label=True`` for
+multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
 Rules and examples: docs/balanced_model_gate.md.
 """
 
+from tfx_balance.metrics.calibration import CalibrationGate, ExpectedCalibrationError, LogLoss
 from tfx_balance.metrics.eval_config import balanced_eval_config
 from tfx_balance.metrics.multilabel import (
     MacroLabelF1,
@@ -24,6 +26,9 @@ from tfx_balance.metrics.recall import (
 )
 
 __all__ = [
+    'CalibrationGate',
+    'ExpectedCalibrationError',
+    'LogLoss',
     'MultiClassBalancedAccuracy',
     'MacroRecall',
     'MinClassRecall',

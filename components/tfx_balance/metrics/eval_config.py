@@ -24,10 +24,11 @@ from typing import Sequence
 import tensorflow_model_analysis as tfma
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.keys import METRICS_MODULE
+from tfx_balance.metrics.calibration import CalibrationGate
 from tfx_balance.metrics.counts import validate_classes
 from tfx_balance.metrics.multilabel_counts import validate_labels, validate_threshold
 
-METRICS_MODULE = 'tfx_balance.metrics'
 CANDIDATE_MODEL_NAME = 'candidate'  # the candidate's ModelSpec name when there is a baseline
 
 
@@ -79,6 +80,7 @@ def balanced_eval_config(
     num_labels: int | None = None,
     threshold: float | None = None,
     min_label_recall: float | None = None,
+    calibration: CalibrationGate | None = None,
 ) -> tfma.EvalConfig:
     """Returns an EvalConfig computing ``macro_recall``, ``balanced_accuracy``,
     ``recall/<class>`` and ``min_class_recall``, with the requested gates as thresholds.
@@ -117,6 +119,9 @@ def balanced_eval_config(
       threshold: multi-label only: label i is predicted where score i >= threshold (default 0.5).
       min_label_recall: multi-label only: bless only if every label with positive examples has
         recall >= this (a value threshold on ``min_label_recall``).
+      calibration: a :class:`~tfx_balance.metrics.calibration.CalibrationGate`: the recall
+        metrics read the model's ``balanced_probabilities`` output, and ECE and log loss of its
+        ``probabilities`` output are computed and gated (upper bounds, increase over baseline).
 
     Raises:
       ConfigError: an argument is invalid (the message names it).
@@ -232,11 +237,10 @@ def balanced_eval_config(
             metric('PerClassRecall'),
             metric('MinClassRecall', min_threshold),
         ]
-    return tfma.EvalConfig(
-        model_specs=model_specs,
-        slicing_specs=slices,
-        metrics_specs=[tfma.MetricsSpec(metrics=[*computed, *extra])],
-    )
+    specs = [tfma.MetricsSpec(metrics=[*computed, *extra])]
+    if calibration is not None:
+        specs = calibration.metrics_specs(specs, args, bool(baseline_model_name))
+    return tfma.EvalConfig(model_specs=model_specs, slicing_specs=slices, metrics_specs=specs)
 
 
 def _check_label_kind(multi_label, single_label_args: dict, multi_label_args: dict) -> None:

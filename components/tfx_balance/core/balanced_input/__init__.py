@@ -23,6 +23,10 @@ Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) are laid 
 ``balanced_dataset`` draws the groups at those shares and returns a multi-hot label in the order
 of :func:`label_names` (:mod:`.multilabel_dataset`).
 
+The served model of such a training gives ``probabilities`` corrected to the data's class
+frequencies and ``balanced_probabilities`` (its own scores): :func:`with_prior_correction`
+(:mod:`.prior`), one call in ``run_fn``.
+
 Example (outside TFX; the files were written by ``BalancedInputGen``)::
 
     ds = balanced_dataset('/pipeline/BalancedInputGen/examples/7/Split-train/*',
@@ -53,6 +57,11 @@ from tfx_balance.core.balanced_input.plan import (
     safe_class_name,
     shard_file_name,
 )
+from tfx_balance.core.balanced_input.prior import (
+    PriorCorrection,
+    prior_correction,
+    with_prior_correction,
+)
 from tfx_balance.core.balanced_input.schedule import (
     batch_schedule,
     choice_sequence,
@@ -76,6 +85,7 @@ __all__ = [
     'MultiLabelLayout',
     'MultiLabelLayoutPlan',
     'POLICIES',
+    'PriorCorrection',
     'balanced_dataset',
     'balanced_records',
     'batch_schedule',
@@ -86,8 +96,10 @@ __all__ = [
     'load_plans',
     'make_plan',
     'plans_to_json',
+    'prior_correction',
     'resolve_weights',
     'safe_class_name',
     'shard_file_name',
     'steps_per_epoch',
+    'with_prior_correction',
 ]

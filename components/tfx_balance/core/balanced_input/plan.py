@@ -44,6 +44,9 @@ class LayoutPlan:
       files: per class, its shard file names relative to the split folder.
       class_weights: ``n / (K * n_c)`` per class (Keras ``class_weight`` values).
       output_bias: ``log(n_c / n)`` per class (initial bias of a softmax/sigmoid output).
+      data_counts: ``((class, count), ...)``: the split's class counts before BalancedAugmenter
+        (from its ``rebalance_plan.json``, classes by their raw value), when BalancedInputGen was
+        given ``augmented_examples``; empty otherwise (the laid-out counts are the data's).
     """
 
     split: str
@@ -55,6 +58,7 @@ class LayoutPlan:
     files: Tuple[Tuple[str, ...], ...]
     class_weights: Tuple[float, ...]
     output_bias: Tuple[float, ...]
+    data_counts: Tuple[Tuple[str, int], ...] = ()
 
     @property
     def total(self) -> int:
@@ -65,7 +69,7 @@ class LayoutPlan:
         return dict(enumerate(self.class_weights))
 
     def to_json(self) -> dict:
-        return {
+        out = {
             'label_feature': self.label_feature,
             'label_type': self.label_type,
             'seed': self.seed,
@@ -82,6 +86,9 @@ class LayoutPlan:
                 for i, name in enumerate(self.classes)
             ],
         }
+        if self.data_counts:
+            out[keys.DATA_COUNTS] = dict(self.data_counts)
+        return out
 
     @classmethod
     def from_json(cls, split: str, obj: Mapping) -> LayoutPlan:
@@ -96,6 +103,7 @@ class LayoutPlan:
             files=tuple(tuple(r['files']) for r in rows),
             class_weights=tuple(float(r['class_weight']) for r in rows),
             output_bias=tuple(float(r['output_bias']) for r in rows),
+            data_counts=tuple((k, int(v)) for k, v in obj.get(keys.DATA_COUNTS, {}).items()),
         )
 
 
@@ -177,8 +185,20 @@ def make_plan(
     )
 
 
-def plans_to_json(plans: Sequence[LayoutPlan], passthrough_splits: Sequence[str] = ()) -> dict:
-    """The content of ``balance_plan.json``: every laid-out split's plan."""
+def plans_to_json(
+    plans: Sequence[LayoutPlan],
+    passthrough_splits: Sequence[str] = (),
+    data_counts: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict:
+    """The content of ``balance_plan.json``: every laid-out split's plan; ``data_counts``
+    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split."""
+    data_counts = data_counts or {}
+    plans = [
+        dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
+        if p.split in data_counts
+        else p
+        for p in plans
+    ]
     return {
         'format_version': PLAN_FORMAT_VERSION,
         'written_by': COMPONENT,

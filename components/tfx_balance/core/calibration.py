@@ -1,0 +1,103 @@
+"""Calibration of predicted probabilities: log loss, expected calibration error, reliability bins.
+
+One accumulator (:class:`CalibrationCounts`) serves the TFMA metrics
+(``tfx_balance.metrics.calibration``) and the benchmarks (:func:`log_loss_and_ece`), so both
+compute the same figures:
+
+- single-label (softmax scores, one class id per example): log loss ``-log p[label]``; top-label
+  ECE: examples binned by their highest score (``bins`` equal-width bins of ``[0, 1]``), ECE =
+  sum over bins of ``weight share * |mean top score - accuracy|``;
+- multi-label (sigmoid scores, a 0/1 label per label): every (example, label) pair is one binary
+  prediction: log loss is the mean binary cross-entropy, ECE bins the scores ``p`` against the
+  share of positive pairs.
+
+Example:
+    >>> counts = CalibrationCounts(bins=2)
+    >>> counts.add_softmax([0.9, 0.1], 0)
+    >>> counts.add_softmax([0.6, 0.4], 1)
+    >>> round(counts.log_loss(), 4), round(counts.ece(), 4)
+    (0.5108, 0.25)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import List, Tuple
+
+import numpy as np
+
+DEFAULT_BINS = 15
+_EPSILON = 1e-7  # scores are clipped to [eps, 1 - eps] before the log
+
+
+class CalibrationCounts:
+    """Weighted sums per confidence bin, and of the log loss (mergeable: a Beam accumulator)."""
+
+    def __init__(self, bins: int = DEFAULT_BINS):
+        self.bins = int(bins)
+        self.weight = np.zeros(self.bins)
+        self.confidence = np.zeros(self.bins)
+        self.correct = np.zeros(self.bins)
+        self.loss = 0.0
+        self.loss_weight = 0.0
+
+    def _add_binned(self, confidence: np.ndarray, correct: np.ndarray, weight: float) -> None:
+        which = np.minimum((confidence * self.bins).astype(int), self.bins - 1)
+        np.add.at(self.weight, which, weight)
+        np.add.at(self.confidence, which, weight * confidence)
+        np.add.at(self.correct, which, weight * correct)
+
+    def add_softmax(self, scores, label: int, weight: float = 1.0) -> None:
+        p = np.clip(np.asarray(scores, dtype=np.float64).reshape(-1), _EPSILON, 1 - _EPSILON)
+        top = int(np.argmax(p))
+        self.loss += -weight * math.log(p[label])
+        self.loss_weight += weight
+        self._add_binned(p[top : top + 1], np.array([float(top == label)]), weight)
+
+    def add_sigmoid(self, scores, labels, weight: float = 1.0) -> None:
+        p = np.clip(np.asarray(scores, dtype=np.float64).reshape(-1), _EPSILON, 1 - _EPSILON)
+        y = np.asarray(labels, dtype=np.float64).reshape(-1)
+        self.loss += -weight * float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        self.loss_weight += weight * len(p)
+        self._add_binned(p, y, weight)
+
+    def merge(self, other: CalibrationCounts) -> None:
+        self.weight += other.weight
+        self.confidence += other.confidence
+        self.correct += other.correct
+        self.loss += other.loss
+        self.loss_weight += other.loss_weight
+
+    def log_loss(self) -> float:
+        return self.loss / self.loss_weight if self.loss_weight else float('nan')
+
+    def ece(self) -> float:
+        total = self.weight.sum()
+        if not total:
+            return float('nan')
+        used = self.weight > 0
+        gaps = np.abs(self.confidence[used] - self.correct[used])  # weighted sums: w * |c - a|
+        return float(gaps.sum() / total)
+
+    def reliability(self) -> List[Tuple[float, float, float]]:
+        """Per bin ``(weight share, mean confidence, accuracy)`` (NaN means for an empty bin)."""
+        total = self.weight.sum() or 1.0
+        rows = []
+        for w, c, a in zip(self.weight, self.confidence, self.correct):
+            rows.append(
+                (float(w / total), float(c / w) if w else math.nan, float(a / w) if w else math.nan)
+            )
+        return rows
+
+
+def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[float, float]:
+    """``(log loss, ECE)`` of ``[n, k]`` softmax scores and ``[n]`` int labels, or of ``[n, L]``
+    sigmoid scores and an ``[n, L]`` 0/1 label matrix (module docstring)."""
+    counts = CalibrationCounts(bins)
+    labels = np.asarray(labels)
+    for scores, label in zip(np.asarray(probabilities), labels):
+        if labels.ndim == 1:
+            counts.add_softmax(scores, int(label))
+        else:
+            counts.add_sigmoid(scores, label)
+    return counts.log_loss(), counts.ece()

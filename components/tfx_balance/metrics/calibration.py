@@ -1,0 +1,209 @@
+"""TFMA calibration metrics and the calibration gate of ``balanced_eval_config``.
+
+``ExpectedCalibrationError`` (key ``'expected_calibration_error'``, plus
+``'expected_calibration_error/bins'``: the reliability diagram as a JSON string, per bin
+``[weight share, mean confidence, accuracy]``) and ``LogLoss`` (key ``'log_loss'``) read softmax
+scores and class labels (top-label ECE), or with ``multi_label=True`` sigmoid scores and a
+multi-hot label (every (example, label) pair one binary prediction); definitions in
+``tfx_balance.core.calibration``. Use them in any EvalConfig::
+
+    tfma.MetricConfig(class_name='ExpectedCalibrationError', module='tfx_balance.metrics',
+                      config='"classes": ["cat", "dog"], "bins": 15')
+
+:class:`CalibrationGate` makes ``balanced_eval_config`` evaluate a served model's two outputs:
+the recall gate on ``balanced_probabilities`` (the decision of the balanced model) and these
+metrics, with upper bounds, on ``probabilities`` (the scores corrected to the data's class
+frequencies). Rules and examples: docs/balanced_model_gate.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import List, Sequence
+
+import numpy as np
+import tensorflow_model_analysis as tfma
+from tensorflow_model_analysis.metrics import metric_types, metric_util
+
+from tfx_balance import keys
+from tfx_balance.core.calibration import DEFAULT_BINS, CalibrationCounts
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.keys import METRICS_MODULE
+from tfx_balance.metrics.computations import (
+    CountsCombiner,
+    counts_computation,
+    derived_computations,
+)
+from tfx_balance.metrics.counts import ClassIndex, validate_classes
+
+
+class _CalibrationCombiner(CountsCombiner):
+    """Adds each example's scores and label to a :class:`CalibrationCounts`."""
+
+    SQUEEZE = False
+
+    def create_accumulator(self) -> CalibrationCounts:
+        return CalibrationCounts(self._index['bins'])
+
+    def count(self, accumulator: CalibrationCounts, label, prediction, weight: float) -> None:
+        scores = np.asarray(prediction, dtype=np.float64).reshape(-1)
+        if not math.isfinite(weight) or not np.isfinite(scores).all():
+            return  # the recall metrics name such examples; calibration skips them
+        if self._index['multi_label']:
+            accumulator.add_sigmoid(scores, np.asarray(label).reshape(-1), weight)
+        else:
+            accumulator.add_softmax(scores, self._index['classes'].label_id(label), weight)
+
+
+def _create(
+    name: str,
+    derive_key: str = keys.EXPECTED_CALIBRATION_ERROR,
+    classes=None,
+    num_classes=None,
+    multi_label: bool = False,
+    bins: int = DEFAULT_BINS,
+    eval_config=None,
+    model_name: str = '',
+    output_name: str = '',
+    example_weighted: bool = False,
+) -> metric_types.MetricComputations:
+    index = {'classes': ClassIndex(classes, num_classes), 'multi_label': multi_label, 'bins': bins}
+    arguments = {'classes': classes, 'num_classes': num_classes, 'multi': multi_label, 'bins': bins}
+    counts = counts_computation(
+        '_calibration_counts',
+        arguments,
+        _CalibrationCombiner,
+        index,
+        eval_config,
+        model_name,
+        output_name,
+        example_weighted,
+    )
+
+    def derive(values: CalibrationCounts, key_name: str) -> dict:
+        return {key_name: values.log_loss() if derive_key == keys.LOG_LOSS else values.ece()}
+
+    return derived_computations(
+        counts,
+        lambda values: (
+            values,
+            [json.dumps([[round(v, 6) for v in r] for r in values.reliability()])],
+        ),
+        derive,
+        name,
+        keys.CALIBRATION_BINS,
+        f'_{name}_from_calibration_counts',
+        model_name,
+        output_name,
+        example_weighted,
+    )
+
+
+class _CalibrationMetric(metric_types.Metric):
+    KEY = ''
+
+    def __init__(
+        self, classes=None, num_classes=None, multi_label=False, bins=DEFAULT_BINS, name=''
+    ):
+        classes, num_classes = validate_classes(classes, num_classes)
+        if not isinstance(multi_label, bool):
+            raise ConfigError(f'multi_label must be True or False, got {multi_label!r}.')
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+            raise ConfigError(f'bins must be a positive integer, got {bins!r}.')
+        super().__init__(
+            metric_util.merge_per_key_computations(_create),
+            derive_key=type(self).KEY,
+            classes=classes,
+            num_classes=num_classes,
+            multi_label=multi_label,
+            bins=bins,
+            name=name or type(self).KEY,
+        )
+
+
+class ExpectedCalibrationError(_CalibrationMetric):
+    """Expected calibration error over ``bins`` equal-width confidence bins (module docstring).
+
+    Args: ``classes`` / ``num_classes`` as ``MacroRecall``; ``multi_label``; ``bins`` (15);
+    ``name``.
+    """
+
+    KEY = keys.EXPECTED_CALIBRATION_ERROR
+
+
+class LogLoss(_CalibrationMetric):
+    """Mean negative log-likelihood of the label (binary cross-entropy per label, multi-label).
+
+    Args: as :class:`ExpectedCalibrationError`.
+    """
+
+    KEY = keys.LOG_LOSS
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationGate:
+    """What ``balanced_eval_config(calibration=CalibrationGate(...))`` adds.
+
+    Attributes:
+      max_ece: bless only if the ECE of ``probabilities`` is at most this.
+      max_log_loss: bless only if its log loss is at most this.
+      max_ece_increase: bless only if its ECE exceeds the baseline model's by at most this.
+      max_log_loss_increase: bless only if its log loss exceeds the baseline's by at most this.
+      bins: ECE bins.
+      output_name: the output the calibration metrics read.
+      decision_output_name: the output the recall metrics (and ``metrics``) read.
+    """
+
+    max_ece: float | None = None
+    max_log_loss: float | None = None
+    max_ece_increase: float | None = None
+    max_log_loss_increase: float | None = None
+    bins: int = DEFAULT_BINS
+    output_name: str = keys.PROBABILITIES
+    decision_output_name: str = keys.BALANCED_PROBABILITIES
+
+    def metrics_specs(self, specs: Sequence, args: str, has_baseline: bool) -> List:
+        """``specs`` (the recall gate) on ``decision_output_name`` plus one spec of the
+        calibration metrics, with their thresholds, on ``output_name``."""
+        for value, what in [
+            (self.max_ece, 'max_ece'),
+            (self.max_log_loss, 'max_log_loss'),
+            (self.max_ece_increase, 'max_ece_increase'),
+            (self.max_log_loss_increase, 'max_log_loss_increase'),
+        ]:
+            if value is not None and (isinstance(value, bool) or not value >= 0):
+                raise ConfigError(f'{what} must be a number >= 0 or None, got {value!r}.')
+        increases = self.max_ece_increase, self.max_log_loss_increase
+        if not has_baseline and any(v is not None for v in increases):
+            raise ConfigError(
+                'max_ece_increase / max_log_loss_increase compare with a baseline model, but '
+                'baseline_model_name is not set; set it or drop them.'
+            )
+        config = json.loads(args)
+        config.update({'multi_label': 'labels' in config or 'num_labels' in config})
+        config.pop('labels', None), config.pop('num_labels', None), config.pop('threshold', None)
+        config['bins'] = self.bins
+
+        def metric(class_name, upper, increase):
+            out = tfma.MetricConfig(
+                class_name=class_name, module=METRICS_MODULE, config=json.dumps(config)
+            )
+            if upper is not None:
+                out.threshold.value_threshold.upper_bound.value = upper
+            if increase is not None:
+                out.threshold.change_threshold.absolute.value = increase
+                out.threshold.change_threshold.direction = tfma.MetricDirection.LOWER_IS_BETTER
+            return out
+
+        for spec in specs:
+            spec.output_names[:] = [self.decision_output_name]
+        calibration = tfma.MetricsSpec(
+            metrics=[
+                metric('ExpectedCalibrationError', self.max_ece, self.max_ece_increase),
+                metric('LogLoss', self.max_log_loss, self.max_log_loss_increase),
+            ],
+            output_names=[self.output_name],
+        )
+        return [*specs, calibration]

@@ -29,8 +29,10 @@ SPLIT_COUNTS = {
     '0': {'train': 1643, 'eval': 231, 'test': 470},
 }
 
-# Per-label recall (balanced, baseline) of the recorded seed-0 run (README). Two whole runs gave
-# the same model weights, byte for byte, so a rerun shows the same numbers.
+# Per-label recall (balanced, baseline) of the recorded seed-0 run (README). Two whole runs on one
+# machine gave the same model weights, byte for byte. Across CPU types TensorFlow's oneDNN kernels
+# sum floats in another order, and a label's recall can move by one test example (label '3': 0.474
+# where it was recorded, 0.478 on a machine with AVX512-FP16), so each is pinned to one example.
 RECORDED_RECALL = {
     '9': (0.650, 0.000),
     '8': (0.500, 0.033),
@@ -99,12 +101,12 @@ def test_balanced_model_beats_the_baseline_on_macro_recall_over_the_labels(demo)
 def test_the_run_is_deterministic_for_its_seed(demo):
     _, _, summary = demo
     recall, macro = summary['recall'], summary['macro_recall']
-    got = {
-        k: (round(recall['balanced'][k], 3), round(recall['baseline'][k], 3))
-        for k in recall['balanced']
-    }
-    assert got == RECORDED_RECALL
-    assert (round(macro['balanced'], 3), round(macro['baseline'], 3)) == RECORDED_MACRO
+    assert sorted(recall['balanced']) == sorted(RECORDED_RECALL)
+    for k, recorded in RECORDED_RECALL.items():
+        one_example = 1 / SPLIT_COUNTS[k]['test']
+        got = (recall['balanced'][k], recall['baseline'][k])
+        assert got == pytest.approx(recorded, abs=one_example + 5e-4), (k, got, recorded)
+    assert (macro['balanced'], macro['baseline']) == pytest.approx(RECORDED_MACRO, abs=0.002)
 
 
 def test_gate_blesses_the_balanced_model_on_macro_label_recall(demo):

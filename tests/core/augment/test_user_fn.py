@@ -263,7 +263,7 @@ def _copies(fn, record: bytes) -> list:
     return [_outcome(source.copy, fn, example_rng(0, fp, j)) for j in range(COPIES)]
 
 
-@pytest.mark.filterwarnings('ignore::numpy.ComplexWarning')
+@pytest.mark.filterwarnings('ignore::numpy.exceptions.ComplexWarning')
 @pytest.mark.parametrize('fn', VALID + WRONG, ids=lambda fn: fn.__name__.strip('_'))
 def test_copies_are_the_bytes_or_the_error_of_the_rule(fn):
     outcomes = []
@@ -283,7 +283,7 @@ def test_copies_are_the_bytes_or_the_error_of_the_rule(fn):
 RECORDED = '16dc3e667d7515540bb4bd222dfb8da95b0711469b593335469086a8dd92c175'
 
 
-@pytest.mark.filterwarnings('ignore::numpy.ComplexWarning')
+@pytest.mark.filterwarnings('ignore::numpy.exceptions.ComplexWarning')
 def test_copies_are_the_bytes_the_per_example_path_wrote():
     digest = hashlib.sha256()
     for fn in VALID:

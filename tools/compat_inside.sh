@@ -17,7 +17,8 @@ version_of() { sed -n "s/^$1==//Ip" "$2"; }
 "$PY" -m pip uninstall --quiet --yes tfx-balance 2>/dev/null || true
 sed 's/_/-/g' "$VENV/base-freeze.txt" | sort -f >/tmp/compat-base.txt
 freeze >/tmp/compat-before.txt
-added="$(comm -13 <(cut -d= -f1 /tmp/compat-base.txt) <(cut -d= -f1 /tmp/compat-before.txt))"
+names() { sed -E 's/[ =@].*//' "$1"; }
+added="$(names /tmp/compat-before.txt | grep -vixF -f <(names /tmp/compat-base.txt) || true)"
 [ -z "$added" ] || "$PY" -m pip uninstall --quiet --yes $added
 freeze >/tmp/compat-before.txt
 if ! cmp -s /tmp/compat-base.txt /tmp/compat-before.txt; then

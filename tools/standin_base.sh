@@ -36,11 +36,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/tfx-balance-standin.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 ROOTFS="$WORK/rootfs"
 
-# The apt mirror this machine is configured with (deb822 "URIs:" or one-line "deb" sources).
-MIRROR="${DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-  | sed -nE 's#^(URIs:|deb)[[:space:]]+(\[[^]]*\][[:space:]]+)?(https?://[^ ]*/debian)/?([[:space:]].*)?$#\3#p' \
-  | head -1 || true)}"
-MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+MIRROR="$(bash tools/debian_mirror.sh)"
 # The shared libraries the Python build's extension modules link against (Debian bookworm names).
 LIBS=ca-certificates,libssl3,libffi8,libsqlite3-0,libuuid1,libgdbm6,libbz2-1.0,libexpat1,liblzma5
 LIBS=$LIBS,libncursesw6,libreadline8,zlib1g,libtirpc3,libgomp1

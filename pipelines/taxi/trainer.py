@@ -25,14 +25,27 @@ installed packages (tfx_balance, TF, TFT) can be imported.
 
 import os
 
+# Keras 2 (tf_keras) unless the environment says otherwise: TFT 1.16 works with Keras 2 only. With
+# TF_USE_LEGACY_KERAS=0 (TFX 1.21), `keras` below is Keras 3 and the same code runs on it.
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
 import tensorflow as tf  # noqa: E402
 import tensorflow_transform as tft  # noqa: E402
-import tf_keras as keras  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
 from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
+
+keras = tf.keras  # tf_keras or Keras 3, as TF_USE_LEGACY_KERAS says
+
+
+def save_model(model, serving_model_dir, signatures):
+    """A SavedModel with the serving signatures: Keras 2 writes it with ``model.save``; Keras 3's
+    ``model.save`` writes only ``.keras`` files, so there ``tf.saved_model.save`` does."""
+    if getattr(keras, 'version', lambda: '2')().startswith('3.'):
+        tf.saved_model.save(model, serving_model_dir, signatures=signatures)
+    else:
+        model.save(serving_model_dir, save_format='tf', signatures=signatures)
+
 
 LABEL_KEY = 'payment_type'
 NUM_CLASSES = 7
@@ -127,4 +140,4 @@ def run_fn(fn_args):
         fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
         class_names=config.get('class_names'),
     )
-    model.save(fn_args.serving_model_dir, save_format='tf', signatures=served)
+    save_model(model, fn_args.serving_model_dir, served)

@@ -88,6 +88,11 @@ def test_folds_have_the_rule_counts_exact_membership_and_partition_the_input():
 _RUNS = {}
 
 
+def _keep_run(records, key):
+    """Module-level, not a lambda (see tests/core/test_stratified_split.py's _collect)."""
+    _RUNS[key] = sorted(records)
+
+
 def test_a_rerun_gives_the_same_folds_and_another_seed_other_members():
     records = dataset(SIZES)
 
@@ -97,8 +102,7 @@ def test_a_rerun_gives_the_same_folds_and_another_seed_other_members():
                 _ = (
                     out.records[s]
                     | f'List[{s}]' >> beam.combiners.ToList()
-                    | f'Keep[{s}]'
-                    >> beam.Map(lambda r, k=(key, s): _RUNS.__setitem__(k, sorted(r)))
+                    | f'Keep[{s}]' >> beam.Map(_keep_run, (key, s))
                 )
 
         return check

@@ -227,6 +227,12 @@ def test_empty_input_fails_with_a_clear_message():
 _COLLECTED = {}  # the in-process test runner shares this module with the pipeline
 
 
+def _collect(records, key):
+    """Module-level, not a lambda: Beam 2.65+ pickles with cloudpickle, which copies a lambda's
+    globals (the copy would get the records), but refers to a module's function by name."""
+    _COLLECTED[key] = sorted(records)
+
+
 def _collect_splits(key, **kwargs):
     """Runs the split and returns ``{split: sorted records}``."""
     with beam.Pipeline() as p:
@@ -235,8 +241,7 @@ def _collect_splits(key, **kwargs):
             _ = (
                 out.records[name]
                 | f'All[{name}]' >> beam.combiners.ToList()
-                | f'Keep[{name}]'
-                >> beam.Map(lambda rs, k=(key, name): _COLLECTED.__setitem__(k, sorted(rs)))
+                | f'Keep[{name}]' >> beam.Map(_collect, (key, name))
             )
     return {name: _COLLECTED.pop((key, name)) for name in SPLITS}
 

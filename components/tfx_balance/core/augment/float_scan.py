@@ -12,7 +12,7 @@ Example:
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['x'].float_list.value[:] = [0.5, 2.0]
     >>> values, rest = scan_floats([ex.SerializeToString()] * 2)
-    >>> [(name, rows.tolist(), list(v.ravel())) for name, rows, v in values], rest
+    >>> [(name, rows.tolist(), v.ravel().tolist()) for name, rows, v in values], rest
     ([('x', [0, 1], [0.5, 2.0, 0.5, 2.0])], [])
 """
 

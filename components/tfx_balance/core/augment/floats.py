@@ -36,7 +36,7 @@ import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.augment.float_stats import FeatureStats
-from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry
+from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
 
 DEFAULT_NOISE_SCALE = 0.1
 # Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
@@ -175,7 +175,7 @@ def _layout(source) -> _Layout:
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
     slot_name = getattr(source, 'partner_feature', None)
-    names = sorted([*features, *(name for name in extra if name not in features)])
+    names = key_order([*features, *(name for name in extra if name not in features)])
     pieces, jittered, values, written = [], [], [], []
     offset, slot = 0, None
     for name in names:

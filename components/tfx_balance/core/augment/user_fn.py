@@ -24,7 +24,7 @@ from tensorflow.core.example import example_pb2, feature_pb2
 
 from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry
+from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
 
 _FLOAT, _INT64, _BYTES = 'float_list', 'int64_list', 'bytes_list'
 _EXPECTED = {_INT64: 'integer', _FLOAT: 'float', _BYTES: 'bytes/str'}
@@ -195,7 +195,7 @@ class UserFnSource:
             and not (label.dtype == np.float32 and np.isnan(label).any())  # never equal itself
         )
         self._layout = []  # per name in order: (name, kind, count, key, entry, head)
-        for name in sorted([*features, *extra]) if self._fast else ():
+        for name in key_order([*features, *extra]) if self._fast else ():
             if name in extra:
                 self._layout.append((name, None, 0, None, feature_entry(name, extra[name]), None))
                 continue

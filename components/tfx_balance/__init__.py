@@ -13,6 +13,7 @@ _LAZY = {
     'label_names': 'tfx_balance.core.balanced_input',
     'prior_correction': 'tfx_balance.core.balanced_input',
     'with_prior_correction': 'tfx_balance.core.balanced_input',
+    'save_serving_model': 'tfx_balance.core.balanced_input.serving',
     'CalibrationGate': 'tfx_balance.metrics',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',

@@ -34,18 +34,13 @@ from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
+from tfx_balance import (  # noqa: E402
+    balanced_dataset,
+    save_serving_model,
+    with_prior_correction,
+)
 
 keras = tf.keras  # tf_keras or Keras 3, as TF_USE_LEGACY_KERAS says
-
-
-def save_model(model, serving_model_dir, signatures):
-    """A SavedModel with the serving signatures: Keras 2 writes it with ``model.save``; Keras 3's
-    ``model.save`` writes only ``.keras`` files, so there ``tf.saved_model.save`` does."""
-    if getattr(keras, 'version', lambda: '2')().startswith('3.'):
-        tf.saved_model.save(model, serving_model_dir, signatures=signatures)
-    else:
-        model.save(serving_model_dir, save_format='tf', signatures=signatures)
 
 
 LABEL_KEY = 'labels'
@@ -142,4 +137,4 @@ def run_fn(fn_args):
             else None
         ),
     )
-    save_model(model, fn_args.serving_model_dir, signatures)
+    save_serving_model(model, fn_args.serving_model_dir, signatures)

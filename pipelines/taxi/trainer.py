@@ -33,18 +33,13 @@ import tensorflow as tf  # noqa: E402
 import tensorflow_transform as tft  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
-from tfx_balance import balanced_dataset, with_prior_correction  # noqa: E402
+from tfx_balance import (  # noqa: E402
+    balanced_dataset,
+    save_serving_model,
+    with_prior_correction,
+)
 
 keras = tf.keras  # tf_keras or Keras 3, as TF_USE_LEGACY_KERAS says
-
-
-def save_model(model, serving_model_dir, signatures):
-    """A SavedModel with the serving signatures: Keras 2 writes it with ``model.save``; Keras 3's
-    ``model.save`` writes only ``.keras`` files, so there ``tf.saved_model.save`` does."""
-    if getattr(keras, 'version', lambda: '2')().startswith('3.'):
-        tf.saved_model.save(model, serving_model_dir, signatures=signatures)
-    else:
-        model.save(serving_model_dir, save_format='tf', signatures=signatures)
 
 
 LABEL_KEY = 'payment_type'
@@ -140,4 +135,4 @@ def run_fn(fn_args):
         fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
         class_names=config.get('class_names'),
     )
-    save_model(model, fn_args.serving_model_dir, served)
+    save_serving_model(model, fn_args.serving_model_dir, served)

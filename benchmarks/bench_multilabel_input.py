@@ -2,7 +2,7 @@
 
 The data: :mod:`benchmarks.multilabel_data` (``correlated`` label clusters, ``multi_hot``
 encoding: 20 floats and a 100-label 0/1 vector with Zipf-like label frequencies from 58% down to
-0.6%), laid out once by ``MultiLabelLayout`` (what ``BalancedInputGen(multi_label='multi_hot')``
+0.6%), laid out once by ``BalancedLayout`` (what ``BalancedInputGen(multi_label='multi_hot')``
 writes) with each policy. Compared, as for single-label (:mod:`benchmarks.bench_balanced_dataset`
 and :mod:`benchmarks.bench_training`), runs alternating between the methods in forward then
 reverse order:
@@ -70,8 +70,8 @@ def prepare(n: int, policy: str, work_dir: str = common.WORK_DIR) -> tuple:
 
     from tfx_balance.core.balanced_input import (
         PLAN_FILE,
+        BalancedLayout,
         LayoutConfig,
-        MultiLabelLayout,
         plans_to_json,
     )
     from tfx_balance.core.records import ReadRecordBatches, unbatch
@@ -95,7 +95,7 @@ def prepare(n: int, policy: str, work_dir: str = common.WORK_DIR) -> tuple:
                 p
                 | ReadRecordBatches(raw)
                 | beam.FlatMap(unbatch)
-                | MultiLabelLayout(os.path.join(root, 'Split-train'), 'train', config)
+                | BalancedLayout(os.path.join(root, 'Split-train'), 'train', config=config)
                 | beam.combiners.ToList()
                 | beam.Map(write_plan)
             )

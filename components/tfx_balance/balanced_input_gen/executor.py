@@ -17,9 +17,7 @@ from tfx_balance.core.balanced_input import (
     LayoutPlan,
     plans_to_json,
 )
-from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
-from tfx_balance.core.balanced_input.multilabel_plan import plan_summary
-from tfx_balance.core.balanced_input.plan import plan_from_json
+from tfx_balance.core.balanced_input.plan_io import plan_from_json, plan_summary
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table
@@ -97,7 +95,7 @@ class Executor(ExamplesExecutor):
             | f'Read[{split}]' >> artifacts.ReadSplitBatches(examples, [split])
             | f'Unbatch[{split}]' >> beam.FlatMap(unbatch)
             | f'Layout[{split}]'
-            >> self._layout(artifacts.output_split_dir(output, split), split, config)
+            >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read
         ]
         missing = [split for split in read if self._data_counts and split not in self._data_counts]
@@ -108,12 +106,6 @@ class Executor(ExamplesExecutor):
                 'splits were derived from, or leave augmented_examples out.'
             )
         return self.report_of_parts(plans, plans_to_json, passthrough, self._data_counts)
-
-    @staticmethod
-    def _layout(split_dir, split, config):
-        if config.multi_label:
-            return MultiLabelLayout(split_dir, split, config)
-        return BalancedLayout(split_dir, split, config=config)
 
     def summary(self, report, config) -> str:
         return plan_table(report)

@@ -29,6 +29,10 @@ MOVED = {
     'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.multilabel_units',
     'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.multilabel_plan',
     'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.multilabel_quality',
+    'tfx_balance.core.balanced_input.multilabel_plan': 'tfx_balance.core.balanced_input.plan',
+    'tfx_balance.core.balanced_input.multilabel_layout': 'tfx_balance.core.balanced_input.layout',
+    'tfx_balance.core.balanced_input.multilabel_dataset': 'tfx_balance.core.balanced_input.dataset',
+    'tfx_balance.core.balanced_input.multilabel_policy': 'tfx_balance.core.balanced_input.policies',
 }
 
 

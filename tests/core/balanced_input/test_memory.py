@@ -78,7 +78,7 @@ def test_streamed_and_in_memory_paths_give_the_same_composition(laid_out):
 
 
 def test_classes_larger_than_the_budget_are_streamed_with_the_same_rule(laid_out):
-    classes = bi.plan.classes_of(laid_out)
+    classes = bi.plan_io.classes_of(laid_out)
     assert memory.load_classes(classes, [0, 1, 2, 3], 1000) is None  # 62 examples: ~5 kB
     ds = bi.balanced_dataset(laid_out, 'label', batch_size=8, schema=SCHEMA, memory_budget=1000)
     for _, labels in batches(ds, 20):
@@ -86,7 +86,7 @@ def test_classes_larger_than_the_budget_are_streamed_with_the_same_rule(laid_out
 
 
 def test_load_classes_reads_only_the_sampled_classes(laid_out):
-    classes = bi.plan.classes_of(laid_out)
+    classes = bi.plan_io.classes_of(laid_out)
     records = memory.load_classes(classes, [2, 3], 1 << 20)
     assert records.shape == (6,)
 
@@ -134,7 +134,7 @@ def test_loaded_records_are_the_tfrecord_readers_bytes_in_plan_order(tmp_path):
     counts = {k: 1 + (k * 5) % 23 for k in range(12)}
     records = [example(x=float(k * 100 + i), label=k) for k, n in counts.items() for i in range(n)]
     split_dir = lay_out(str(tmp_path), records, per_shard=1)
-    classes = bi.plan.classes_of(os.path.join(split_dir, '*'))
+    classes = bi.plan_io.classes_of(os.path.join(split_dir, '*'))
     active = [k for k in counts if k not in (1, 2)]  # not every class
     files = [f for k in active for f in classes.files[k]]
     per_file = [[r.numpy() for r in tf.data.TFRecordDataset(f, 'GZIP')] for f in files]

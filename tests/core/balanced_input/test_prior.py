@@ -8,7 +8,7 @@ import pytest
 
 from tfx_balance import keys
 from tfx_balance.core.balanced_input import make_plan, plans_to_json
-from tfx_balance.core.balanced_input.multilabel_plan import make_multilabel_plan
+from tfx_balance.core.balanced_input.plan import make_multilabel_plan
 from tfx_balance.core.balanced_input.prior import (
     PriorCorrection,
     prior_correction,

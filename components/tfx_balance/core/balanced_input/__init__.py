@@ -6,9 +6,10 @@ Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
    set of gzipped TFRecord shards per class, in a seeded-hash order, and returns the split's
    :class:`LayoutPlan` (:mod:`.plan`: classes, counts, files, class weights ``n / (K * n_c)``
    and output-bias initialiser ``log(n_c / n)``), written by the caller with
-   :func:`plans_to_json`. Its arguments are a :class:`LayoutConfig` (:mod:`.config`).
+   :func:`plans_to_json` (:mod:`.plan_io`). Its arguments are a :class:`LayoutConfig`
+   (:mod:`.config`).
 2. **Reading (tf.data).** :func:`balanced_dataset` (:mod:`.dataset`) finds the plan next to the
-   files and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
+   files (:mod:`.plan_io`) and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
    by default) it reads them once and samples them in memory (:mod:`.memory`: cost independent
    of the number of classes); otherwise it builds one shuffled, repeating stream per class
    (:mod:`.streams`). Both follow a precomputed schedule (:mod:`.schedule`): per batch, class ``k`` gets
@@ -16,12 +17,13 @@ Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
    schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
    dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
 
-Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) are laid out per group
-(an example's rarest label) by :class:`MultiLabelLayout` (:mod:`.multilabel_layout`); the plan
-(:mod:`.multilabel_plan`) holds each group's draws per epoch from the policy
-(:mod:`.multilabel_policy`: ``'label_balanced'`` or ``'repeat_factor'``), and
+Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) go the same way: one
+label per example is a label set of size one, and a split is laid out per group (an example's
+rarest label; with one label, its class) by the same :class:`BalancedLayout`. A multi-label
+plan (:class:`MultiLabelLayoutPlan`, :mod:`.plan`) holds each group's draws per epoch from the
+policy (:mod:`.policies`, one table: ``'label_balanced'`` or ``'repeat_factor'``), and
 ``balanced_dataset`` draws the groups at those shares and returns a multi-hot label in the order
-of :func:`label_names` (:mod:`.multilabel_dataset`).
+of :func:`label_names`.
 
 The served model of such a training gives ``probabilities`` corrected to the data's class
 frequencies and ``balanced_probabilities`` (its own scores): :func:`with_prior_correction`
@@ -38,25 +40,22 @@ Rules: docs/balanced_input_gen.md.
 """
 
 from tfx_balance.core.balanced_input.config import LayoutConfig
-from tfx_balance.core.balanced_input.dataset import balanced_dataset, steps_per_epoch
-from tfx_balance.core.balanced_input.layout import BalancedLayout
+from tfx_balance.core.balanced_input.dataset import balanced_dataset, label_names, steps_per_epoch
+from tfx_balance.core.balanced_input.layout import BalancedLayout, MultiLabelLayout
 from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
-from tfx_balance.core.balanced_input.multilabel_dataset import label_names
-from tfx_balance.core.balanced_input.multilabel_layout import MultiLabelLayout
-from tfx_balance.core.balanced_input.multilabel_plan import MultiLabelLayoutPlan
-from tfx_balance.core.balanced_input.multilabel_policy import POLICIES
 from tfx_balance.core.balanced_input.plan import (
     COMPONENT,
     DEFAULT_EXAMPLES_PER_SHARD,
     PLAN_FILE,
     LayoutPlan,
+    MultiLabelLayoutPlan,
     class_weights_and_bias,
-    load_plans,
     make_plan,
-    plans_to_json,
     safe_class_name,
     shard_file_name,
 )
+from tfx_balance.core.balanced_input.plan_io import load_plans, plans_to_json
+from tfx_balance.core.balanced_input.policies import POLICIES
 from tfx_balance.core.balanced_input.prior import (
     PriorCorrection,
     prior_correction,

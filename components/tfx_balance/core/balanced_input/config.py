@@ -22,7 +22,7 @@ import numbers
 from typing import Any, Mapping, Sequence
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input import multilabel_policy as policies
+from tfx_balance.core.balanced_input import policies
 from tfx_balance.core.balanced_input.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.split.allocation import validate_split_list

@@ -2,7 +2,10 @@
 
 Parses the batches of :func:`~tfx_balance.core.balanced_input.streams.balanced_records` with a
 schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; :func:`steps_per_epoch` says
-after how many batches every sampled class has been seen once in full.
+after how many batches every sampled class has been seen once in full. A label-set layout
+(``multi_label``) is read the same way, its groups as the classes (:func:`~.plan_io.groups_to_read`
+chooses the groups and their weights); its label is returned multi-hot (:func:`multi_hot_fn`, in
+the order of :func:`label_names`).
 Rules: docs/balanced_input_gen.md.
 """
 
@@ -12,15 +15,8 @@ from typing import Mapping, Sequence
 
 from tfx_balance import keys
 from tfx_balance.core.balanced_input.memory import DEFAULT_MEMORY_BUDGET
-from tfx_balance.core.balanced_input.multilabel_dataset import (
-    group_weights,
-    label_spec,
-    merged_groups,
-    multi_hot_fn,
-    multilabel_of,
-)
-from tfx_balance.core.balanced_input.multilabel_plan import MultiLabelLayoutPlan
-from tfx_balance.core.balanced_input.plan import LayoutPlan, MergedClasses, classes_of, load_plans
+from tfx_balance.core.balanced_input.plan import LayoutPlan, MultiLabelLayoutPlan
+from tfx_balance.core.balanced_input.plan_io import groups_to_read, located_plans
 from tfx_balance.core.balanced_input.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
 from tfx_balance.core.errors import ConfigError, DataError
@@ -42,31 +38,12 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
     ``[(split_dir, plan)]``.
     """
     if isinstance(plan_or_files, LayoutPlan):
-        p = plan_or_files
-        classes = MergedClasses(p.label_feature, p.classes, p.counts, p.files)
-        multi = p if isinstance(p, MultiLabelLayoutPlan) else None
+        located = [('', plan_or_files)]  # the plan's own (relative) files: only counts matter
     else:
         located = located_plans(plan_or_files)
-        multi = multilabel_of(located)
-        classes = merged_groups(located) if multi else classes_of(located)
-    if multi is not None:  # groups weighted by their draws per epoch
-        weights = group_weights(multi, weights)
+    classes, weights, _ = groups_to_read(located, weights)
     shares = resolve_weights(weights, classes.names, batch_size)
     return batches_to_cover(shares, batch_size, classes.counts)
-
-
-def located_plans(plan_or_files) -> list:
-    """``[(split_dir, plan)]`` as given, or of the files named by patterns."""
-    if (
-        isinstance(plan_or_files, (list, tuple))
-        and plan_or_files
-        and all(isinstance(p, tuple) and len(p) == 2 for p in plan_or_files)
-        and all(isinstance(p[1], LayoutPlan) for p in plan_or_files)
-    ):
-        return list(plan_or_files)
-    if isinstance(plan_or_files, LayoutPlan):
-        return classes_of(plan_or_files)  # raises the ConfigError that says what to pass
-    return load_plans(plan_or_files)
 
 
 def _peek_feature_names(files: Sequence[str]) -> set:
@@ -215,12 +192,8 @@ def balanced_dataset(
     """
     import tensorflow as tf
 
-    located = located_plans(file_pattern_or_list)
-    multi = multilabel_of(located)
-    classes = merged_groups(located) if multi else classes_of(located)
+    classes, weights, multi = groups_to_read(located_plans(file_pattern_or_list), weights)
     to_label = multi_hot_fn(multi) if multi else None
-    if multi is not None:  # the groups, weighted by their draws per epoch
-        weights = group_weights(multi, weights)
     groups, grouped = record_groups(
         file_pattern_or_list,
         batch_size,
@@ -271,3 +244,68 @@ def balanced_dataset(
             return parsed.rebatch(batch_size, drop_remainder=True).prefetch(autotune)
         groups = groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
     return groups.map(to_pair, num_parallel_calls=autotune).prefetch(autotune)
+
+
+def label_spec(plan: MultiLabelLayoutPlan):
+    """The parse spec of the label: ``[L]`` int64 for multi-hot, a var-len list for ids."""
+    import tensorflow as tf
+
+    if plan.form == 'multi_hot':
+        return tf.io.FixedLenFeature([len(plan.labels)], tf.int64)
+    return tf.io.VarLenFeature(tf.string if plan.label_type == 'bytes' else tf.int64)
+
+
+def multi_hot_fn(plan: MultiLabelLayoutPlan):
+    """A function from the parsed label (dense, sparse or ragged) to int64 multi-hot ``[B, L]``."""
+    import tensorflow as tf
+
+    width = len(plan.labels)
+    if plan.form == 'multi_hot':
+
+        def dense(label):
+            if isinstance(label, tf.SparseTensor):
+                label = tf.sparse.to_dense(label)
+            elif isinstance(label, tf.RaggedTensor):
+                label = label.to_tensor()
+            return tf.reshape(tf.cast(label, tf.int64), [-1, width])
+
+        return dense
+    if plan.label_type == 'bytes':
+        keys = tf.constant([n.encode('utf-8', 'surrogateescape') for n in plan.labels])
+    else:
+        keys = tf.constant([int(n) for n in plan.labels], tf.int64)
+    init = tf.lookup.KeyValueTensorInitializer(keys, tf.range(width, dtype=tf.int64))
+    table = tf.lookup.StaticHashTable(init, default_value=-1)
+
+    def from_ids(label):
+        if isinstance(label, tf.SparseTensor):
+            values, rows, n = label.values, label.indices[:, 0], label.dense_shape[0]
+        else:
+            if not isinstance(label, tf.RaggedTensor):
+                label = tf.RaggedTensor.from_tensor(label)
+            values, rows, n = label.flat_values, label.value_rowids(), label.nrows()
+        index = table.lookup(values)
+        at = tf.stack([tf.cast(rows, tf.int64), index], axis=1)
+        return tf.scatter_nd(at, tf.ones_like(index), tf.stack([tf.cast(n, tf.int64), width]))
+
+    return from_ids
+
+
+def label_names(files_or_plan) -> list:
+    """The label order of the label ``balanced_dataset`` returns for these files.
+
+    Multi-label layouts: position ``i`` of the multi-hot label is ``label_names(...)[i]``
+    (canonical label order; ``'0' .. 'L-1'`` for ``'multi_hot'``). Single-label layouts: the
+    class names, in the order of the class index. Takes what ``balanced_dataset`` takes (e.g.
+    ``fn_args.train_files``), a plan, or ``[(split_dir, plan)]``.
+
+    Example::
+
+        names = label_names(fn_args.train_files)  # e.g. ['cat', 'dog', 'fish']
+    """
+    if isinstance(files_or_plan, MultiLabelLayoutPlan):
+        return list(files_or_plan.labels)
+    if isinstance(files_or_plan, LayoutPlan):
+        return list(files_or_plan.classes)
+    classes, _, plan = groups_to_read(located_plans(files_or_plan))
+    return list(plan.labels) if plan is not None else list(classes.names)

@@ -1,22 +1,35 @@
-"""The layout plan of a split: its classes, counts, shard files, class weights and output bias.
+"""The layout plan of a split: its groups, counts, shard files, class weights and output bias.
 
-``BalancedInputGen`` writes one :class:`LayoutPlan` per laid-out split into ``balance_plan.json``
-at the artifact root (:func:`plans_to_json`); :func:`load_plans` finds it again from the files a
-Trainer is given, and :func:`classes_of` merges the plans of the splits read together.
-Rules: docs/balanced_input_gen.md.
+A split is laid out per *group* of examples. With one label per example a group is a class (a
+label set of size one); with label sets (``multi_label``) it is the examples whose rarest label
+is the group's label, plus the no-label group ``''`` (shown as ``(no label)``). Both plans are
+built by :func:`groups_of_plan`; a :class:`MultiLabelLayoutPlan` adds a ``multi_label`` section
+to its split in ``balance_plan.json``: the label order (the positions of the multi-hot label
+``balanced_dataset`` returns), per label its count and expected frequency in the stream, per
+group its label counts and draws per epoch from the policy (:mod:`.policies`).
+
+``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
+artifact root (:func:`~.plan_io.plans_to_json`); :func:`~.plan_io.load_plans` finds it again from the files
+a Trainer is given. Rules: docs/balanced_input_gen.md.
+
+Example:
+    >>> plan = make_multilabel_plan(
+    ...     'train', 'tags', 0, 'ids', [1, 2], [[0, 1], [1], [], [0]],
+    ...     policy='label_balanced', threshold=0.1)
+    >>> plan.classes, plan.labels, plan.draws
+    (('1', '2', ''), ('1', '2'), (2, 1, 1))
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import os
 import re
-from typing import Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Dict, Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.balanced_input import policies
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -107,19 +120,6 @@ class LayoutPlan:
         )
 
 
-# Plan kinds besides LayoutPlan: {key of their section in a split's JSON: plan class}; the
-# multi-label plan (multilabel_plan.py) registers itself here.
-PLAN_KINDS: Dict[str, type] = {}
-
-
-def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
-    """The plan of one split of ``balance_plan.json`` (of the kind its sections say)."""
-    for key, kind in PLAN_KINDS.items():
-        if key in obj:
-            return kind.from_json(split, obj)
-    return LayoutPlan.from_json(split, obj)
-
-
 def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
     """Returns ``(n / (K * n_c), log(n_c / n))`` per class for the given class counts."""
     n, k = sum(counts), len(counts)
@@ -143,6 +143,36 @@ def shard_file_name(index: int, name: str, shard: int, shards: int) -> str:
     return f'class-{index:05d}-{safe_class_name(name)}-{shard:05d}-of-{shards:05d}.gz'
 
 
+def groups_of_plan(names, counts, examples_per_shard: int, file_names=None) -> dict:
+    """The per-group fields of a plan (a class is the group of its one label): ``classes``,
+    ``counts``, shard ``files`` (about ``examples_per_shard`` examples each, named by
+    ``file_names``, default ``names``), ``class_weights`` and ``output_bias``.
+
+    Example:
+        >>> groups_of_plan(('a', 'b'), (3, 1), 2)['files'][1]
+        ('class-00001-b-00000-of-00001.gz',)
+    """
+    counts = tuple(int(c) for c in counts)
+    file_names = names if file_names is None else file_names
+    shards = [max(1, math.ceil(c / examples_per_shard)) for c in counts]
+    files = tuple(
+        tuple(shard_file_name(i, file_names[i], s, shards[i]) for s in range(shards[i]))
+        for i in range(len(counts))
+    )
+    weights, bias = class_weights_and_bias(counts)
+    return dict(
+        classes=tuple(names), counts=counts, files=files, class_weights=weights, output_bias=bias
+    )
+
+
+def empty_split_error(split: str) -> DataError:
+    """The error of a laid-out split without examples (either label kind)."""
+    return DataError(
+        f"split '{split}' has no examples; {COMPONENT} needs at least one labelled example "
+        'per laid-out split. Check the upstream component or leave this split out of splits.'
+    )
+
+
 def make_plan(
     split: str,
     label_feature: str,
@@ -154,10 +184,7 @@ def make_plan(
     """Builds the plan of a split from ``{class value: count}`` (values int or bytes);
     ``fingerprints`` (``{class value: fingerprint of one example}``) name examples in errors."""
     if not class_counts:
-        raise DataError(
-            f"split '{split}' has no examples; {COMPONENT} needs at least one labelled example "
-            'per laid-out split. Check the upstream component or leave this split out of splits.'
-        )
+        raise empty_split_error(split)
     if fingerprints is None:
         fingerprints = {v: '(not recorded)' for v in class_counts}
     check_label_kinds(fingerprints, label_feature, f"split '{split}'")
@@ -166,176 +193,168 @@ def make_plan(
     values = sorted_classes(class_counts)
     names = tuple(class_name(v) for v in values)
     counts = tuple(int(class_counts[v]) for v in values)
-    shards = [max(1, math.ceil(c / examples_per_shard)) for c in counts]
-    files = tuple(
-        tuple(shard_file_name(i, names[i], s, shards[i]) for s in range(shards[i]))
-        for i in range(len(counts))
-    )
-    weights, bias = class_weights_and_bias(counts)
     return LayoutPlan(
         split=split,
         label_feature=label_feature,
         label_type='int64' if kinds == {int} else 'bytes',
         seed=int(seed),
-        classes=names,
-        counts=counts,
-        files=files,
-        class_weights=weights,
-        output_bias=bias,
+        **groups_of_plan(names, counts, examples_per_shard),
     )
-
-
-def plans_to_json(
-    plans: Sequence[LayoutPlan],
-    passthrough_splits: Sequence[str] = (),
-    data_counts: Mapping[str, Mapping[str, int]] | None = None,
-) -> dict:
-    """The content of ``balance_plan.json``: every laid-out split's plan; ``data_counts``
-    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split."""
-    data_counts = data_counts or {}
-    plans = [
-        dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
-        if p.split in data_counts
-        else p
-        for p in plans
-    ]
-    return {
-        'format_version': PLAN_FORMAT_VERSION,
-        'written_by': COMPONENT,
-        'splits': {p.split: p.to_json() for p in sorted(plans, key=lambda p: p.split)},
-        'passthrough_splits': list(passthrough_splits),
-    }
-
-
-def _no_plan_error(split_dir: str, plan_path: str) -> DataError:
-    return DataError(
-        f'no balance plan found for files in {split_dir}: expected {plan_path}. '
-        f'balanced_dataset reads splits laid out per class by the {COMPONENT} component. Add '
-        f"{COMPONENT}(examples=..., label_feature=..., splits=['train']) before the Trainer and "
-        f"pass its outputs['examples'] to the Trainer (or to balanced_dataset)."
-    )
-
-
-def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[str, LayoutPlan]]:
-    """Returns ``(split_dir, plan)`` for every split folder named by the patterns.
-
-    A pattern is ``<artifact uri>/Split-<name>/*`` (as in ``fn_args.train_files``), a split
-    folder, or a file inside one; the plan is read from ``<artifact uri>/balance_plan.json``.
-    """
-    import tensorflow as tf
-
-    patterns = [file_pattern_or_list] if isinstance(file_pattern_or_list, str) else None
-    patterns = patterns or list(file_pattern_or_list)
-    if not patterns:
-        raise ConfigError('file_pattern_or_list is empty; pass e.g. fn_args.train_files.')
-    split_dirs: List[str] = []
-    for pattern in patterns:
-        pattern = str(pattern).rstrip('/')
-        split_dir = pattern if tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
-        if split_dir not in split_dirs:
-            split_dirs.append(split_dir)
-    result = []
-    cache: Dict[str, dict] = {}
-    for split_dir in split_dirs:
-        root, folder = os.path.split(split_dir)
-        plan_path = os.path.join(root, PLAN_FILE)
-        if not folder.startswith('Split-') or not tf.io.gfile.exists(plan_path):
-            raise _no_plan_error(split_dir, plan_path)
-        if plan_path not in cache:
-            with tf.io.gfile.GFile(plan_path) as f:
-                cache[plan_path] = json.load(f)
-        doc = cache[plan_path]
-        split = folder[len('Split-') :]
-        if split not in doc.get('splits', {}):
-            laid_out = ', '.join(doc.get('splits', {})) or '(none)'
-            raise DataError(
-                f"split '{split}' ({split_dir}) was not laid out per class by {COMPONENT} (it "
-                f'was passed through unchanged); laid-out splits: {laid_out}. Add '
-                f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
-            )
-        result.append((split_dir, plan_from_json(split, doc['splits'][split])))
-    return result
 
 
 @dataclasses.dataclass(frozen=True)
-class MergedClasses:
-    """Classes merged over all requested splits: names, counts and absolute files."""
+class MultiLabelLayoutPlan(LayoutPlan):
+    """A :class:`LayoutPlan` per group, plus the multi-label plan of the stream.
 
-    label_feature: str
-    names: Tuple[str, ...]
-    counts: Tuple[int, ...]
-    files: Tuple[Tuple[str, ...], ...]
-
-
-def _merge(located: Sequence[Tuple[str, LayoutPlan]]) -> MergedClasses:
-    label_features = {p.label_feature for _, p in located}
-    if len(label_features) > 1:
-        raise DataError(
-            f'the files come from splits laid out by different labels {sorted(label_features)}; '
-            'read splits laid out with the same label_feature.'
-        )
-    label_types = {p.label_type for _, p in located}
-    if len(label_types) > 1:
-        raise DataError(f'the splits mix label types {sorted(label_types)}; use one label type.')
-    order: List[str] = []
-    counts: Dict[str, int] = {}
-    files: Dict[str, List[str]] = {}
-    for split_dir, plan in located:
-        for name, count, names in zip(plan.classes, plan.counts, plan.files):
-            if name not in counts:
-                order.append(name)
-                counts[name], files[name] = 0, []
-            counts[name] += count
-            files[name].extend(os.path.join(split_dir, f) for f in names)
-    if label_types == {'int64'}:
-        order.sort(key=int)
-    else:
-        order.sort(key=lambda n: n.encode('utf-8', 'surrogateescape'))
-    return MergedClasses(
-        label_feature=label_features.pop(),
-        names=tuple(order),
-        counts=tuple(counts[n] for n in order),
-        files=tuple(tuple(files[n]) for n in order),
-    )
-
-
-def check_layout(classes: MergedClasses) -> None:
-    """Raises a ``DataError`` naming the class and file if a file in the plan is missing.
-
-    Cheap: one listing per split folder, no file is opened. Called when a dataset is built, so a
-    damaged layout fails there, not with TensorFlow's ``NotFoundError`` in the middle of training.
+    Attributes (besides the groups as ``classes``, ``counts`` and ``files``):
+      form: ``'ids'`` or ``'multi_hot'``.
+      labels: label names in canonical order (multi-hot: ``'0' .. 'L-1'``, every position).
+      label_counts: examples carrying each label.
+      policy, repeat_threshold: the policy and ``t`` (``repeat_factor``) that gave ``draws``.
+      group_label_counts: per group, ``{label index: examples of the group carrying it}``.
+      draws: per group, draws per epoch ``D_g`` (the reader's group weights).
     """
-    import tensorflow as tf
 
-    listed: Dict[str, set] = {}
-    for name, files in zip(classes.names, classes.files):
-        for path in files:
-            folder, base = os.path.split(path)
-            if folder not in listed:
-                present = tf.io.gfile.listdir(folder) if tf.io.gfile.isdir(folder) else []
-                listed[folder] = {f.rstrip('/') for f in present}
-            if base not in listed[folder]:
-                missing = [f for f in files if os.path.basename(f) not in listed[folder]]
-                raise DataError(
-                    f"class '{name}' is missing file {path}: {len(missing)} of its "
-                    f'{len(files)} files listed in '
-                    f'{os.path.join(os.path.dirname(folder), PLAN_FILE)} are not there, so the '
-                    f'layout is damaged. Re-run {COMPONENT} (with caching off for that run) to '
-                    'write the split again, and do not move or delete its output files.'
-                )
+    form: str = 'ids'
+    labels: Tuple[str, ...] = ()
+    label_counts: Tuple[int, ...] = ()
+    policy: str = policies.DEFAULT_POLICY
+    repeat_threshold: float = policies.DEFAULT_REPEAT_THRESHOLD
+    group_label_counts: Tuple[Tuple[Tuple[int, int], ...], ...] = ()
+    draws: Tuple[int, ...] = ()
 
+    @property
+    def group_labels(self) -> list:
+        """The label index of every group (-1 for the no-label group)."""
+        return [self.labels.index(g) if g != policies.NO_LABEL_GROUP else -1 for g in self.classes]
 
-def classes_of(plan_or_files) -> MergedClasses:
-    """The classes of ``[(split_dir, plan)]`` or of the files named by patterns, merged."""
-    if isinstance(plan_or_files, LayoutPlan):
-        raise ConfigError(
-            'pass the plan together with its split folder as [(split_dir, plan)], or the files.'
+    def dense_group_label_counts(self) -> list:
+        rows = [[0] * len(self.labels) for _ in self.classes]
+        for row, pairs in zip(rows, self.group_label_counts):
+            for label, count in pairs:
+                row[label] = count
+        return rows
+
+    def expected_frequencies(self, draws: Sequence[int] | None = None) -> list:
+        """The share of the stream's examples carrying each label (for ``draws``, default the
+        plan's)."""
+        return policies.expected_frequencies(
+            self.draws if draws is None else draws, self.counts, self.dense_group_label_counts()
         )
-    if (
-        isinstance(plan_or_files, (list, tuple))
-        and plan_or_files
-        and all(isinstance(p, tuple) and len(p) == 2 for p in plan_or_files)
-        and all(isinstance(p[1], LayoutPlan) for p in plan_or_files)
-    ):
-        return _merge(plan_or_files)
-    return _merge(load_plans(plan_or_files))
+
+    def repeats(self) -> list:
+        """Draws per epoch per example of each group, ``D_g / n_g``."""
+        return [d / c for d, c in zip(self.draws, self.counts)]
+
+    def to_json(self) -> dict:
+        out = super().to_json()
+        freq = self.expected_frequencies()
+        out['multi_label'] = {
+            'form': self.form,
+            'policy': self.policy,
+            'repeat_threshold': self.repeat_threshold,
+            'epoch_draws': int(sum(self.draws)),
+            'labels': [
+                {
+                    'index': i,
+                    'label': name,
+                    'count': self.label_counts[i],
+                    'data_frequency': self.label_counts[i] / self.total,
+                    'expected_frequency': freq[i],
+                }
+                for i, name in enumerate(self.labels)
+            ],
+            'groups': [
+                {
+                    'group': name,
+                    'count': self.counts[g],
+                    'draws_per_epoch': self.draws[g],
+                    'repeat': self.draws[g] / self.counts[g],
+                    'label_counts': [list(p) for p in self.group_label_counts[g]],
+                }
+                for g, name in enumerate(self.classes)
+            ],
+        }
+        return out
+
+    @classmethod
+    def from_json(cls, split: str, obj: Mapping) -> MultiLabelLayoutPlan:
+        base = LayoutPlan.from_json(split, obj)
+        ml = obj['multi_label']
+        return cls(
+            **{f.name: getattr(base, f.name) for f in dataclasses.fields(LayoutPlan)},
+            form=ml['form'],
+            labels=tuple(r['label'] for r in ml['labels']),
+            label_counts=tuple(int(r['count']) for r in ml['labels']),
+            policy=ml['policy'],
+            repeat_threshold=float(ml['repeat_threshold']),
+            group_label_counts=tuple(
+                tuple((int(a), int(b)) for a, b in g['label_counts']) for g in ml['groups']
+            ),
+            draws=tuple(int(g['draws_per_epoch']) for g in ml['groups']),
+        )
+
+
+def make_multilabel_plan(
+    split: str,
+    label_feature: str,
+    seed: int,
+    form: str,
+    label_values: Sequence,
+    group_rows,
+    policy: str = policies.DEFAULT_POLICY,
+    threshold: float = policies.DEFAULT_REPEAT_THRESHOLD,
+    examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
+) -> MultiLabelLayoutPlan:
+    """The plan from the canonical label values and, per example or per group, label sets.
+
+    ``group_rows`` is either a list of label-index tuples, one per example (small data, tests),
+    or ``{group label index (-1: none): (count, {label index: count})}`` as the layout counts it.
+    """
+    if not isinstance(group_rows, Mapping):
+        label_counts = [0] * len(label_values)
+        for labels in group_rows:
+            for i in labels:
+                label_counts[i] += 1
+        rank = policies.rarest_labels(label_counts)
+        counted: dict = {}
+        for labels in group_rows:
+            entry = counted.setdefault(policies.group_of(labels, rank), [0, {}])
+            entry[0] += 1
+            for i in labels:
+                entry[1][i] = entry[1].get(i, 0) + 1
+        group_rows = {g: tuple(v) for g, v in counted.items()}
+    names = tuple(class_name(v) for v in label_values)
+    label_counts = [0] * len(names)
+    for _, per_label in group_rows.values():
+        for i, c in per_label.items():
+            label_counts[i] += c
+    order = sorted(group_rows, key=lambda g: (g < 0, g))  # label order, the no-label group last
+    counts = tuple(int(group_rows[g][0]) for g in order)
+    group_names = tuple(names[g] if g >= 0 else policies.NO_LABEL_GROUP for g in order)
+    pairs = tuple(
+        tuple(sorted((int(i), int(c)) for i, c in group_rows[g][1].items())) for g in order
+    )
+    dense = [[0] * len(names) for _ in order]
+    for row, p in zip(dense, pairs):
+        for i, c in p:
+            row[i] = c
+    n = int(sum(counts))
+    draws = policies.group_draws(policy, counts, order, dense, label_counts, n, threshold)
+    return MultiLabelLayoutPlan(
+        split=split,
+        label_feature=label_feature,
+        label_type='bytes' if any(isinstance(v, bytes) for v in label_values) else 'int64',
+        seed=int(seed),
+        # the no-label group '' is 'none' in its file names
+        **groups_of_plan(
+            group_names, counts, examples_per_shard, [g or 'none' for g in group_names]
+        ),
+        form=form,
+        labels=names,
+        label_counts=tuple(label_counts),
+        policy=policy,
+        repeat_threshold=float(threshold),
+        group_label_counts=pairs,
+        draws=tuple(int(d) for d in draws),
+    )

@@ -36,7 +36,8 @@ from fractions import Fraction
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input.plan import LayoutPlan, load_plans
+from tfx_balance.core.balanced_input.plan import LayoutPlan
+from tfx_balance.core.balanced_input.plan_io import load_plans
 from tfx_balance.core.errors import ConfigError, DataError
 
 SOFTMAX = 'softmax'

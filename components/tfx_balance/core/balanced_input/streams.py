@@ -20,12 +20,15 @@ from tfx_balance.core.balanced_input.memory import (
     load_classes,
     memory_groups,
 )
-from tfx_balance.core.balanced_input.multilabel_dataset import (
+from tfx_balance.core.balanced_input.plan import COMPONENT
+from tfx_balance.core.balanced_input.plan_io import (
+    check_layout,
+    classes_of,
     group_weights,
+    load_plans,
     merged_groups,
     multilabel_of,
 )
-from tfx_balance.core.balanced_input.plan import COMPONENT, check_layout, classes_of, load_plans
 from tfx_balance.core.balanced_input.schedule import (
     batch_order,
     batch_rows,

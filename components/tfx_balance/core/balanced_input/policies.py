@@ -1,4 +1,4 @@
-"""Group draws of a multi-label stream: the ``'repeat_factor'`` and ``'label_balanced'`` policies.
+"""Group draws of a label-set stream: the policies of :data:`RULES` (one table, by name).
 
 A multi-label split is laid out per *group*: an example's group is its rarest label (lowest
 count in the split; ties by the canonical label order), and examples without a label form their
@@ -43,7 +43,6 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 
-POLICIES = ('label_balanced', 'repeat_factor')
 DEFAULT_POLICY = 'label_balanced'
 DEFAULT_REPEAT_THRESHOLD = 0.1
 NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no label has it)
@@ -51,11 +50,9 @@ NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no lab
 
 def check_policy(policy, repeat_threshold) -> tuple:
     """``(policy, repeat_threshold)`` checked: a known policy, a threshold in ``(0, 1]``."""
-    if policy not in POLICIES:
-        raise ConfigError(
-            f"policy must be 'label_balanced' or 'repeat_factor' (with multi_label), got "
-            f'{policy!r}.'
-        )
+    if policy not in RULES:
+        names = ' or '.join(repr(name) for name in RULES)
+        raise ConfigError(f'policy must be {names} (with multi_label), got {policy!r}.')
     t = repeat_threshold
     ok = isinstance(t, numbers.Real) and not isinstance(t, bool) and math.isfinite(t)
     if not ok or not 0 < t <= 1:
@@ -100,30 +97,17 @@ def _largest_remainder(shares: np.ndarray, total: int) -> list:
     return out.tolist()
 
 
-def group_draws(
-    policy: str,
-    group_sizes: Sequence[int],
-    group_labels: Sequence[int],
-    group_label_counts,
-    label_counts: Sequence[int],
-    n: int,
-    threshold: float = DEFAULT_REPEAT_THRESHOLD,
-    targets: Sequence[float] | None = None,
-) -> list:
-    """Draws per epoch ``D_g`` of every group (see the module docstring for the rules).
+def _repeat_factor(sizes, group_labels, group_label_counts, label_counts, n, threshold, targets):
+    factors = repeat_factors(group_labels, label_counts, n, threshold)
+    return [int(round(s * r)) for s, r in zip(sizes, factors)]
 
-    ``group_label_counts[g][l]``: examples of group ``g`` carrying label ``l``; ``group_labels[g]``
-    the label index of group ``g`` (-1: the no-label group); ``targets``: relative target
-    frequency per label for ``'label_balanced'`` (default all 1).
-    """
-    sizes = np.asarray(group_sizes, dtype=np.float64)
-    if policy == 'repeat_factor':
-        factors = repeat_factors(group_labels, label_counts, n, threshold)
-        return [int(round(s * r)) for s, r in zip(group_sizes, factors)]
-    share = np.asarray(group_label_counts, dtype=np.float64) / sizes[:, None]  # a_g(l)
+
+def _label_balanced(sizes, group_labels, group_label_counts, label_counts, n, threshold, targets):
+    share = np.asarray(group_label_counts, dtype=np.float64)
+    share = share / np.asarray(sizes, dtype=np.float64)[:, None]  # a_g(l)
     targets = np.ones(len(label_counts)) if targets is None else np.asarray(targets, float)
     rank = rarest_labels(label_counts)
-    weight = np.zeros(len(group_sizes))
+    weight = np.zeros(len(sizes))
     received = np.zeros(len(label_counts))  # frequency each label has from the groups so far
     for g in sorted(
         range(len(group_labels)),
@@ -142,14 +126,41 @@ def group_draws(
             'balance_plan.json).'
         )
     unlabelled = [g for g, label in enumerate(group_labels) if label < 0]
-    labelled_total = n - sum(group_sizes[g] for g in unlabelled)
-    draws = [0] * len(group_sizes)
+    labelled_total = n - sum(sizes[g] for g in unlabelled)
+    draws = [0] * len(sizes)
     for g in unlabelled:
-        draws[g] = int(group_sizes[g])
-    labelled = [g for g in range(len(group_sizes)) if group_labels[g] >= 0]
+        draws[g] = int(sizes[g])
+    labelled = [g for g in range(len(sizes)) if group_labels[g] >= 0]
     for g, d in zip(labelled, _largest_remainder(weight[labelled], labelled_total)):
         draws[g] = d
     return draws
+
+
+# The policies, by name: each gives the draws per epoch of every group from
+# (group sizes, group labels, group label counts, n, threshold t, label targets).
+RULES = {'label_balanced': _label_balanced, 'repeat_factor': _repeat_factor}
+POLICIES = tuple(RULES)
+
+
+def group_draws(
+    policy: str,
+    group_sizes: Sequence[int],
+    group_labels: Sequence[int],
+    group_label_counts,
+    label_counts: Sequence[int],
+    n: int,
+    threshold: float = DEFAULT_REPEAT_THRESHOLD,
+    targets: Sequence[float] | None = None,
+) -> list:
+    """Draws per epoch ``D_g`` of every group by the policy's rule in :data:`RULES` (see the
+    module docstring for the rules).
+
+    ``group_label_counts[g][l]``: examples of group ``g`` carrying label ``l``; ``group_labels[g]``
+    the label index of group ``g`` (-1: the no-label group); ``targets``: relative target
+    frequency per label for ``'label_balanced'`` (default all 1).
+    """
+    rule = RULES[policy]
+    return rule(group_sizes, group_labels, group_label_counts, label_counts, n, threshold, targets)
 
 
 def expected_frequencies(draws, group_sizes, group_label_counts) -> list:

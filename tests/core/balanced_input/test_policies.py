@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tfx_balance.core.balanced_input import multilabel_policy as policies
+from tfx_balance.core.balanced_input import policies
 from tfx_balance.core.errors import ConfigError
 
 

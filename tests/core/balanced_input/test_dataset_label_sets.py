@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from tests.core.balanced_input.multilabel_support import (
+from tests.core.balanced_input.label_set_support import (
     HOT_RECORDS,
     IDS_RECORDS,
     LABELS,

@@ -1,20 +1,14 @@
-"""The TFMA plumbing shared by the single-label (``counts.py``) and multi-label
-(``multilabel_counts.py``) metrics: one Beam combiner that counts a model's examples into a
-counts object, the private counts computation keyed by its arguments, and the derived
-computation that turns those counts into a metric's keys plus a diagnostic key.
+"""The TFMA plumbing shared by every ``tfx_balance.metrics`` metric: one Beam combiner base that
+counts a model's examples into a counts object, the combiner and private counts computation of an
+index from ``counts.py`` (its ``new_counts()`` and ``add()`` are the single-label or multi-label
+strategy), and the derived computation that turns those counts into a metric's keys plus a
+diagnostic key.
 
-Example (what ``counts.py`` does)::
+Example (what the recall metrics do)::
 
-    class _ConfusionCountsCombiner(CountsCombiner):
-        def create_accumulator(self):
-            return ConfusionCounts()
-
-        def count(self, accumulator, label, prediction, weight):
-            ...  # check the example and add it to accumulator
-
-    computation = counts_computation(
-        '_class_confusion_counts', {'classes': None, 'num_classes': 3},
-        _ConfusionCountsCombiner, index, eval_config, '', '', False)
+    counts = index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
+    derived_computations(counts, summarize, derive, 'macro_recall', 'classes_absent',
+                         '_macro_recall_from_class_counts', '', '', False)
 """
 
 from __future__ import annotations
@@ -96,6 +90,48 @@ def counts_computation(
         keys=[key],
         preprocessors=None,
         combiner=combiner_class(key, eval_config, example_weighted, index),
+    )
+
+
+class _IndexCombiner(CountsCombiner):
+    """Counts one model's (and output's) examples as its index says: into the index's
+    ``new_counts()``, with ``index.add(counts, label, prediction, weight)``."""
+
+    def __init__(self, key, eval_config, example_weighted: bool, index):
+        super().__init__(key, eval_config, example_weighted, index)
+        self.SQUEEZE = index.SQUEEZE
+
+    def create_accumulator(self):
+        return self._index.new_counts()
+
+    def count(self, accumulator, label, prediction, weight: float) -> None:
+        self._index.add(accumulator, label, prediction, weight)
+
+
+def index_counts_computation(
+    index,
+    eval_config,
+    model_name: str,
+    output_name: str,
+    example_weighted: bool,
+) -> metric_types.MetricComputation:
+    """The (private, shared) computation of one model's and output's counts, as ``index`` counts
+    them; metrics with the same index arguments reuse it, as TFMA de-duplicates computations by
+    key.
+
+    Example::
+
+        index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
+    """
+    return counts_computation(
+        index.PRIVATE_NAME,
+        index.arguments(),
+        _IndexCombiner,
+        index,
+        eval_config,
+        model_name,
+        output_name,
+        example_weighted,
     )
 
 

@@ -26,8 +26,7 @@ import tensorflow_model_analysis as tfma
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.calibration import CalibrationGate
-from tfx_balance.metrics.counts import validate_classes
-from tfx_balance.metrics.multilabel_counts import validate_labels, validate_threshold
+from tfx_balance.metrics.names import validate_classes, validate_labels, validate_threshold
 
 CANDIDATE_MODEL_NAME = 'candidate'  # the candidate's ModelSpec name when there is a baseline
 

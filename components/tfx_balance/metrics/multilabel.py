@@ -25,15 +25,9 @@ from tensorflow_model_analysis.metrics import metric_types, metric_util
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.metrics.computations import derived_computations
-from tfx_balance.metrics.multilabel_counts import (
-    DEFAULT_THRESHOLD,
-    LabelIndex,
-    label_counts_computation,
-    label_scores,
-    validate_labels,
-    validate_threshold,
-)
+from tfx_balance.metrics.computations import derived_computations, index_counts_computation
+from tfx_balance.metrics.counts import LabelIndex, label_scores
+from tfx_balance.metrics.names import DEFAULT_THRESHOLD, validate_labels, validate_threshold
 
 # derive(scores, name) -> {key name: value}; scores is label_scores()'s dict.
 Derive = Callable[[Dict[str, object], str], Dict[str, float]]
@@ -81,7 +75,7 @@ def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.Me
         example_weighted: bool = False,
     ) -> metric_types.MetricComputations:
         index = LabelIndex(labels, num_labels, threshold)
-        counts = label_counts_computation(
+        counts = index_counts_computation(
             index, eval_config, model_name, output_name, example_weighted
         )
 

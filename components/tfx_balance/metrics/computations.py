@@ -19,6 +19,8 @@ import apache_beam as beam
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 
+from tfx_balance.core.errors import ConfigError
+
 
 class CountsCombiner(beam.CombineFn):
     """Counts one model's (and output's) examples into the accumulator of a subclass.
@@ -169,3 +171,61 @@ def derived_computations(
 
     result.__name__ = result_name
     return [counts, metric_types.DerivedMetricComputation(keys=[diagnostic_key], result=result)]
+
+
+def mean(values) -> float:
+    """The mean of ``values``; NaN when there are none (no class or label to average over)."""
+    values = list(values)
+    return sum(values) / len(values) if values else float('nan')
+
+
+def check_metric_name(name) -> str:
+    """``name`` if it is a non-empty string, else ``ConfigError``."""
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f'name must be a non-empty metric name, got {name!r}.')
+    return name
+
+
+def counts_metric_fn(
+    index_of: Callable[[dict], object],
+    summarize: Callable[[object, List[str]], Tuple[object, List[str]]],
+    derive: Callable[..., Dict[str, object]],
+    diagnostic: str,
+    source: str,
+) -> Callable[..., metric_types.MetricComputations]:
+    """A TFMA create-computations function (one model and output per call) of a counts metric,
+    single- or multi-label as its index says: ``index_of(arguments)`` takes the index's own
+    arguments out of the metric's (``classes`` / ``num_classes``, or ``labels`` / ``num_labels``
+    / ``threshold``) and returns the index; the shared counts computation of that index plus one
+    derived computation, ``summarize(counts, names)`` -> ``(scores, diagnostic names)`` and
+    ``derive(scores, name, **the other arguments)`` -> ``{key name: value}``.
+
+    Example::
+
+        create = counts_metric_fn(
+            lambda a: ClassIndex(a.pop('classes', None), a.pop('num_classes', None)),
+            class_recalls, _macro_recall, keys.CLASSES_ABSENT, 'class_counts')
+    """
+
+    def create(
+        name: str,
+        eval_config=None,
+        model_name: str = '',
+        output_name: str = '',
+        example_weighted: bool = False,
+        **arguments,
+    ) -> metric_types.MetricComputations:
+        index = index_of(arguments)
+        return derived_computations(
+            index_counts_computation(index, eval_config, model_name, output_name, example_weighted),
+            lambda counts: summarize(counts, index.names(counts)),
+            lambda scores, metric_name: derive(scores, metric_name, **arguments),
+            name,
+            diagnostic,
+            f'_{name}_from_{source}',
+            model_name,
+            output_name,
+            example_weighted,
+        )
+
+    return metric_util.merge_per_key_computations(create)

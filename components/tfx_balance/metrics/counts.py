@@ -286,6 +286,11 @@ class LabelIndex(NameIndex):
     def arguments(self) -> dict:
         return {**super().arguments(), 'threshold': self.threshold}
 
+    @classmethod
+    def from_arguments(cls, arguments: dict) -> LabelIndex:
+        threshold = arguments.pop('threshold', DEFAULT_THRESHOLD)
+        return cls(arguments.pop('labels', None), arguments.pop('num_labels', None), threshold)
+
     def _expected(self) -> str:
         if self.labels is not None:
             return f'{len(self.labels)} (labels {self.labels})'

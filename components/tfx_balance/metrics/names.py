@@ -156,6 +156,11 @@ class NameIndex:
         self.given = list(names) if names is not None else None
         self.size = len(self.given) if self.given is not None else count
 
+    @classmethod
+    def from_arguments(cls, arguments: dict) -> NameIndex:
+        """The index of a metric's ``arguments``; takes its own (names, count) out of them."""
+        return cls(arguments.pop(cls.KIND.names, None), arguments.pop(cls.KIND.count, None))
+
     def _seen(self, counts) -> int:
         raise NotImplementedError
 

@@ -129,11 +129,6 @@ class ClassIndex(NameIndex):
             return self.classes[class_id]
         return str(class_id)
 
-    def _known(self) -> str:
-        if self.classes is not None:
-            return f'classes {self.classes}'
-        return f'num_classes={self.size}' if self.size else 'no classes or num_classes given'
-
     def _id_of(self, value, what: str) -> int:
         if isinstance(value, (bytes, np.bytes_, str, np.str_)):
             name = value.decode('utf-8', 'backslashreplace') if isinstance(value, bytes) else value
@@ -291,11 +286,6 @@ class LabelIndex(NameIndex):
         threshold = arguments.pop('threshold', DEFAULT_THRESHOLD)
         return cls(arguments.pop('labels', None), arguments.pop('num_labels', None), threshold)
 
-    def _expected(self) -> str:
-        if self.labels is not None:
-            return f'{len(self.labels)} (labels {self.labels})'
-        return f'{self.size} (num_labels={self.size})'
-
     def _check_size(self, what: str, values: np.ndarray, counts: LabelCounts) -> None:
         expected = self.size or counts.size
         if values.size == 0:
@@ -304,7 +294,11 @@ class LabelIndex(NameIndex):
                 f'{"label_key" if what == "label" else "prediction_key"} and the evaluation data.'
             )
         if expected and values.size != expected:
-            want = self._expected() if self.size else f'{expected} (the first vectors counted)'
+            want = (
+                f'{self.size} ({self._known()})'
+                if self.size
+                else f'{expected} (the first vectors counted)'
+            )
             raise DataError(
                 f'a multi-hot {what} vector has {values.size} entries ({values.tolist()[:10]}) but '
                 f'{want} were expected; the {what}s must hold one entry per label, in the order of '

@@ -171,6 +171,14 @@ class NameIndex:
             return list(self.given)
         return [str(i) for i in range(self.size or self._seen(counts))]
 
+    def _known(self) -> str:
+        """The names given, for messages: 'classes [...]', 'num_classes=3' or neither."""
+        if self.given is not None:
+            return f'{self.KIND.names} {self.given}'
+        if self.size:
+            return f'{self.KIND.count}={self.size}'
+        return f'no {self.KIND.names} or {self.KIND.count} given'
+
     def arguments(self) -> dict:
         """The names / count arguments, as the counts computation is keyed by."""
         return {

@@ -162,3 +162,24 @@ def test_multi_label_arguments_without_multi_label_are_config_errors(kwargs):
     with pytest.raises(ConfigError, match=rf'{argument}=.* is for multi-label models') as info:
         balanced_eval_config('label', num_classes=3, **kwargs)
     assert any(re.search(p, str(info.value)) for p in documented_errors())
+
+
+def test_multi_label_takes_the_components_spelling_and_the_old_bools_warn():
+    """multi_label='multi_hot' / None as the components spell it; True / False build the same
+    EvalConfig for one more release, with a DeprecationWarning naming the new spelling."""
+    new = balanced_eval_config('tags', multi_label='multi_hot', num_labels=3, min_label_recall=0.1)
+    with pytest.warns(DeprecationWarning, match="multi_label='multi_hot'"):
+        old = balanced_eval_config('tags', multi_label=True, num_labels=3, min_label_recall=0.1)
+    assert old == new
+    with pytest.warns(DeprecationWarning, match='multi_label=None'):
+        assert balanced_eval_config('label', num_classes=3, multi_label=False) == (
+            balanced_eval_config('label', num_classes=3)
+        )
+
+
+def test_label_ids_are_a_config_error_naming_the_multi_hot_way():
+    from tests.support.errors import documented_errors
+
+    with pytest.raises(ConfigError, match='Convert the label ids to a multi-hot vector') as info:
+        balanced_eval_config('tags', multi_label='ids', num_labels=3)
+    assert any(re.search(p, str(info.value)) for p in documented_errors())

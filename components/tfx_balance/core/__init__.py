@@ -33,6 +33,7 @@ MOVED = {
     'tfx_balance.core.balanced_input.multilabel_layout': 'tfx_balance.core.balanced_input.layout',
     'tfx_balance.core.balanced_input.multilabel_dataset': 'tfx_balance.core.balanced_input.dataset',
     'tfx_balance.core.balanced_input.multilabel_policy': 'tfx_balance.core.balanced_input.policies',
+    'tfx_balance.metrics.multilabel_counts': 'tfx_balance.metrics.counts',
 }
 
 

@@ -4,8 +4,8 @@ Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall
 module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
 ``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
 ``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
-``LogLoss``), or build a whole gate with :func:`balanced_eval_config` (``multi_label=True`` for
-multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
+``LogLoss``), or build a whole gate with :func:`balanced_eval_config` (``multi_label='multi_hot'``
+for multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
 Rules and examples: docs/balanced_model_gate.md.
 """
 

@@ -1,20 +1,14 @@
-"""The TFMA plumbing shared by the single-label (``counts.py``) and multi-label
-(``multilabel_counts.py``) metrics: one Beam combiner that counts a model's examples into a
-counts object, the private counts computation keyed by its arguments, and the derived
-computation that turns those counts into a metric's keys plus a diagnostic key.
+"""The TFMA plumbing shared by every ``tfx_balance.metrics`` metric: one Beam combiner base that
+counts a model's examples into a counts object, the combiner and private counts computation of an
+index from ``counts.py`` (its ``new_counts()`` and ``add()`` are the single-label or multi-label
+strategy), and the derived computation that turns those counts into a metric's keys plus a
+diagnostic key.
 
-Example (what ``counts.py`` does)::
+Example (what the recall metrics do)::
 
-    class _ConfusionCountsCombiner(CountsCombiner):
-        def create_accumulator(self):
-            return ConfusionCounts()
-
-        def count(self, accumulator, label, prediction, weight):
-            ...  # check the example and add it to accumulator
-
-    computation = counts_computation(
-        '_class_confusion_counts', {'classes': None, 'num_classes': 3},
-        _ConfusionCountsCombiner, index, eval_config, '', '', False)
+    counts = index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
+    derived_computations(counts, summarize, derive, 'macro_recall', 'classes_absent',
+                         '_macro_recall_from_class_counts', '', '', False)
 """
 
 from __future__ import annotations
@@ -24,6 +18,8 @@ from typing import Callable, Dict, Iterable, List, Tuple
 import apache_beam as beam
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
+
+from tfx_balance.core.errors import ConfigError
 
 
 class CountsCombiner(beam.CombineFn):
@@ -99,6 +95,48 @@ def counts_computation(
     )
 
 
+class _IndexCombiner(CountsCombiner):
+    """Counts one model's (and output's) examples as its index says: into the index's
+    ``new_counts()``, with ``index.add(counts, label, prediction, weight)``."""
+
+    def __init__(self, key, eval_config, example_weighted: bool, index):
+        super().__init__(key, eval_config, example_weighted, index)
+        self.SQUEEZE = index.SQUEEZE
+
+    def create_accumulator(self):
+        return self._index.new_counts()
+
+    def count(self, accumulator, label, prediction, weight: float) -> None:
+        self._index.add(accumulator, label, prediction, weight)
+
+
+def index_counts_computation(
+    index,
+    eval_config,
+    model_name: str,
+    output_name: str,
+    example_weighted: bool,
+) -> metric_types.MetricComputation:
+    """The (private, shared) computation of one model's and output's counts, as ``index`` counts
+    them; metrics with the same index arguments reuse it, as TFMA de-duplicates computations by
+    key.
+
+    Example::
+
+        index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
+    """
+    return counts_computation(
+        index.PRIVATE_NAME,
+        index.arguments(),
+        _IndexCombiner,
+        index,
+        eval_config,
+        model_name,
+        output_name,
+        example_weighted,
+    )
+
+
 def derived_computations(
     counts: metric_types.MetricComputation,
     summarize: Callable[[object], Tuple[object, List[str]]],
@@ -133,3 +171,61 @@ def derived_computations(
 
     result.__name__ = result_name
     return [counts, metric_types.DerivedMetricComputation(keys=[diagnostic_key], result=result)]
+
+
+def mean(values) -> float:
+    """The mean of ``values``; NaN when there are none (no class or label to average over)."""
+    values = list(values)
+    return sum(values) / len(values) if values else float('nan')
+
+
+def check_metric_name(name) -> str:
+    """``name`` if it is a non-empty string, else ``ConfigError``."""
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f'name must be a non-empty metric name, got {name!r}.')
+    return name
+
+
+def counts_metric_fn(
+    index_of: Callable[[dict], object],
+    summarize: Callable[[object, List[str]], Tuple[object, List[str]]],
+    derive: Callable[..., Dict[str, object]],
+    diagnostic: str,
+    source: str,
+) -> Callable[..., metric_types.MetricComputations]:
+    """A TFMA create-computations function (one model and output per call) of a counts metric,
+    single- or multi-label as its index says: ``index_of(arguments)`` takes the index's own
+    arguments out of the metric's (``classes`` / ``num_classes``, or ``labels`` / ``num_labels``
+    / ``threshold``) and returns the index; the shared counts computation of that index plus one
+    derived computation, ``summarize(counts, names)`` -> ``(scores, diagnostic names)`` and
+    ``derive(scores, name, **the other arguments)`` -> ``{key name: value}``.
+
+    Example::
+
+        create = counts_metric_fn(
+            lambda a: ClassIndex(a.pop('classes', None), a.pop('num_classes', None)),
+            class_recalls, _macro_recall, keys.CLASSES_ABSENT, 'class_counts')
+    """
+
+    def create(
+        name: str,
+        eval_config=None,
+        model_name: str = '',
+        output_name: str = '',
+        example_weighted: bool = False,
+        **arguments,
+    ) -> metric_types.MetricComputations:
+        index = index_of(arguments)
+        return derived_computations(
+            index_counts_computation(index, eval_config, model_name, output_name, example_weighted),
+            lambda counts: summarize(counts, index.names(counts)),
+            lambda scores, metric_name: derive(scores, metric_name, **arguments),
+            name,
+            diagnostic,
+            f'_{name}_from_{source}',
+            model_name,
+            output_name,
+            example_weighted,
+        )
+
+    return metric_util.merge_per_key_computations(create)

@@ -1,26 +1,63 @@
-"""Weighted counts of (actual class, predicted class) from TFMA's standard inputs: the one TFMA
-combiner every ``tfx_balance.metrics`` metric is derived from.
+"""The counts every ``tfx_balance.metrics`` metric is derived from, from TFMA's standard inputs:
+one TFMA combiner, counting into one of two strategies chosen by the metric's index.
 
-The predicted class of an example is the class with the highest score (argmax of the model's
-multi-class score output, or of the scores under the ModelSpec's ``prediction_key``); a prediction
-that is itself a class (an int id or a class name) is taken as is, and a single float score is a
-binary classifier's score of class 1 (class 1 when above 0.5). Labels are class ids, or class names
-looked up in ``classes``. A NaN or infinite label or example weight is a ``DataError`` (it would make
-its class's recall, and every average over classes, NaN). Rules: docs/balanced_model_gate.md.
+- Single-label (:class:`ClassIndex` into :class:`ConfusionCounts`): weight per (actual class,
+  predicted class). The predicted class of an example is the class with the highest score (argmax
+  of the model's multi-class score output, or of the scores under the ModelSpec's
+  ``prediction_key``); a prediction that is itself a class (an int id or a class name) is taken as
+  is, and a single float score is a binary classifier's score of class 1 (class 1 when above 0.5).
+  Labels are class ids, or class names looked up in ``classes``.
+- Multi-label (:class:`LabelIndex` into :class:`LabelCounts`): an example's label is a multi-hot
+  vector ``[L]`` (1 for each label the example has, 0 elsewhere; int or float); its prediction is
+  ``[L]`` sigmoid scores, and label i is predicted where score i >= ``threshold`` (default 0.5).
+  Per label the combiner sums the weight of the examples that have it (positives), that are
+  predicted with it (predicted) and both (hits). A label vector or score vector of another length,
+  a label entry other than 0/1 or a NaN score is a ``DataError``.
+
+In both, a NaN or infinite label or example weight is a ``DataError`` (it would make a recall,
+and every average over classes or labels, NaN). The checks of the names (``classes`` /
+``labels``) live in ``tfx_balance.metrics.names``. Rules: docs/balanced_model_gate.md.
+
+Example::
+
+    counts = LabelCounts()
+    index = LabelIndex(['cat', 'dog'], None, threshold=0.5)
+    index.add(counts, np.array([1, 0]), np.array([0.7, 0.6]), 1.0)
+    counts.hits.tolist()  # [1.0, 0.0]; counts.predicted.tolist() == [1.0, 1.0]
 """
 
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types
 
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.metrics.computations import CountsCombiner, counts_computation
+from tfx_balance import keys
+from tfx_balance.core.errors import DataError
+from tfx_balance.metrics.computations import index_counts_computation
+from tfx_balance.metrics.names import (  # noqa: F401 (validate_*: their home before names.py)
+    CLASSES,
+    DEFAULT_THRESHOLD,
+    LABELS,
+    NameIndex,
+    validate_classes,
+    validate_labels,
+    validate_threshold,
+)
 
 _STRING_KINDS = ('O', 'S', 'U')
+
+
+def _check_weight(weight: float, example: str, whose: str) -> None:
+    if not math.isfinite(weight):
+        raise DataError(
+            f'example weight {weight!r} of an example {example} is not a finite number; it would '
+            f'make the recall of {whose} NaN. Filter or fix the examples with a NaN/inf weight '
+            'upstream, or drop example_weights from the EvalConfig (ModelSpec example_weight_key, '
+            'MetricsSpec example_weights).'
+        )
 
 
 class ConfusionCounts:
@@ -56,68 +93,41 @@ class ConfusionCounts:
         return out
 
 
-def validate_classes(classes, num_classes) -> Tuple[List[str] | None, int | None]:
-    """Checks the ``classes`` / ``num_classes`` arguments; returns them as (list or None, int or
-    None). Raises ``ConfigError`` naming the argument."""
-    if classes is not None and num_classes is not None:
-        raise ConfigError(
-            f'classes ({classes!r}) and num_classes ({num_classes!r}) are both set; give one: '
-            'classes for named classes (or string labels), num_classes for ids 0 .. n-1.'
-        )
-    if classes is not None:
-        if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
-            raise ConfigError(
-                f'classes must be a list of class names, got {classes!r}; e.g. '
-                "classes=['Cash', 'Credit Card'] in the order of the model's scores."
-            )
-        bad = [c for c in classes if not isinstance(c, str) or not c]
-        if bad or len(classes) < 2 or len(set(classes)) != len(classes):
-            raise ConfigError(
-                f'classes must be 2 or more distinct non-empty strings (the class names in the '
-                f"order of the model's scores), got {list(classes)!r}; for int labels 0 .. n-1 "
-                "use num_classes=n or classes=['0', '1', ...]."
-            )
-        return list(classes), None
-    if num_classes is not None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ConfigError(
-                f'num_classes must be an int >= 2 (class ids 0 .. num_classes - 1), '
-                f'got {num_classes!r}.'
-            )
-    return None, num_classes
-
-
-class ClassIndex:
-    """Maps labels and predictions to class ids, and class ids to names.
+class ClassIndex(NameIndex):
+    """Maps labels and predictions to class ids, and class ids to names; counts an example into
+    a :class:`ConfusionCounts` (the single-label strategy).
 
     Args:
       classes: class names in the order of the model's scores (class id = position), or None.
-      num_classes: number of classes (names '0', '1', ...) when ``classes`` is None.
+      num_classes: number of classes (names '0', '1', ...) when ``classes`` is None (default:
+        the longer of the score vector and the largest id seen).
     """
 
+    KIND, PRIVATE_NAME, SQUEEZE = CLASSES, '_class_confusion_counts', None
+
     def __init__(self, classes: Sequence[str] | None, num_classes: int | None):
-        self.classes = list(classes) if classes is not None else None
-        self.size = len(self.classes) if self.classes is not None else num_classes
+        super().__init__(classes, num_classes)
+        self.classes = self.given
         self._ids = {name: i for i, name in enumerate(self.classes or [])}
 
-    def names(self, counts: ConfusionCounts) -> List[str]:
-        """Names of all classes, indexed by class id: ``classes``, or '0' .. 'n-1' for
-        ``num_classes`` (default: the longer of the score vector and the largest id seen)."""
-        if self.classes is not None:
-            return list(self.classes)
-        seen = [i + 1 for cell in counts.cells for i in cell]
-        return [str(i) for i in range(self.size or max([counts.num_scores, *seen]))]
+    def new_counts(self) -> ConfusionCounts:
+        return ConfusionCounts()
+
+    def _seen(self, counts: ConfusionCounts) -> int:
+        return max([counts.num_scores, *(i + 1 for cell in counts.cells for i in cell)])
+
+    def add(self, counts: ConfusionCounts, label, prediction, weight: float) -> None:
+        """Counts one example (a class label, scores or a predicted class) with ``weight``."""
+        actual = self.label_id(label)
+        predicted = self.predicted_id(prediction, counts)
+        _check_weight(weight, f'of class {self.name(actual)!r}', 'the class')
+        counts.add(actual, predicted, weight)
 
     def name(self, class_id: int) -> str:
         """Name of class ``class_id``: its entry in ``classes``, else the id as a string."""
         if self.classes is not None and 0 <= class_id < len(self.classes):
             return self.classes[class_id]
         return str(class_id)
-
-    def _known(self) -> str:
-        if self.classes is not None:
-            return f'classes {self.classes}'
-        return f'num_classes={self.size}' if self.size else 'no classes or num_classes given'
 
     def _id_of(self, value, what: str) -> int:
         if isinstance(value, (bytes, np.bytes_, str, np.str_)):
@@ -214,47 +224,154 @@ def class_recalls(counts: ConfusionCounts, names: Sequence[str]) -> Tuple[Dict[s
     return recall, [name for name in names if name not in recall]
 
 
-class _ConfusionCountsCombiner(CountsCombiner):
-    """Counts one model's (and output's) examples into a :class:`ConfusionCounts`."""
+class LabelCounts:
+    """Weight per label of the examples that have it (``positives``), that are predicted with it
+    (``predicted``) and both (``hits``); ``size`` is the label vector length seen (0: none)."""
 
-    def create_accumulator(self) -> ConfusionCounts:
-        return ConfusionCounts()
+    def __init__(self):
+        self.size = 0
+        self.positives = np.zeros(0)
+        self.predicted = np.zeros(0)
+        self.hits = np.zeros(0)
 
-    def count(self, accumulator: ConfusionCounts, label, prediction, weight: float) -> None:
-        actual = self._index.label_id(label)
-        predicted = self._index.predicted_id(prediction, accumulator)
-        if not math.isfinite(weight):
+    def resize(self, size: int) -> None:
+        self.size = size
+        self.positives, self.predicted, self.hits = np.zeros(size), np.zeros(size), np.zeros(size)
+
+    def merge(self, other: LabelCounts) -> None:
+        if not other.size:
+            return
+        if not self.size:
+            self.resize(other.size)
+        if other.size != self.size:
             raise DataError(
-                f'example weight {weight!r} of an example of class {self._index.name(actual)!r} '
-                'is not a finite number; it would make the recall of the class NaN. Filter or fix '
-                'the examples with a NaN/inf weight upstream, or drop example_weights from the '
-                'EvalConfig (ModelSpec example_weight_key, MetricsSpec example_weights).'
+                f'label vectors of {self.size} and of {other.size} entries in the same evaluation; '
+                'every multi-hot label (and score vector) must have one entry per label. Set '
+                'labels=[...] or num_labels= to say which length is right, and fix the data.'
             )
-        accumulator.add(actual, predicted, weight)
+        self.positives += other.positives
+        self.predicted += other.predicted
+        self.hits += other.hits
+
+
+class LabelIndex(NameIndex):
+    """Checks an example's multi-hot label and scores, and counts them into :class:`LabelCounts`
+    (the multi-label strategy).
+
+    Args:
+      labels: label names in the order of the multi-hot vector, or None.
+      num_labels: number of labels (names '0', '1', ...) when ``labels`` is None; with neither,
+        the length of the first label vector counted.
+      threshold: label i is predicted where score i >= threshold.
+    """
+
+    KIND, PRIVATE_NAME, SQUEEZE = LABELS, '_multi_label_counts', False
+
+    def __init__(self, labels: Sequence[str] | None, num_labels: int | None, threshold: float):
+        super().__init__(labels, num_labels)
+        self.labels = self.given
+        self.threshold = threshold
+
+    def new_counts(self) -> LabelCounts:
+        return LabelCounts()
+
+    def _seen(self, counts: LabelCounts) -> int:
+        return counts.size
+
+    def arguments(self) -> dict:
+        return {**super().arguments(), 'threshold': self.threshold}
+
+    @classmethod
+    def from_arguments(cls, arguments: dict) -> LabelIndex:
+        threshold = arguments.pop('threshold', DEFAULT_THRESHOLD)
+        return cls(arguments.pop('labels', None), arguments.pop('num_labels', None), threshold)
+
+    def _check_size(self, what: str, values: np.ndarray, counts: LabelCounts) -> None:
+        expected = self.size or counts.size
+        if values.size == 0:
+            raise DataError(
+                f'an example has no {what}; check the ModelSpec '
+                f'{"label_key" if what == "label" else "prediction_key"} and the evaluation data.'
+            )
+        if expected and values.size != expected:
+            want = (
+                f'{self.size} ({self._known()})'
+                if self.size
+                else f'{expected} (the first vectors counted)'
+            )
+            raise DataError(
+                f'a multi-hot {what} vector has {values.size} entries ({values.tolist()[:10]}) but '
+                f'{want} were expected; the {what}s must hold one entry per label, in the order of '
+                'labels. Fix labels/num_labels or the evaluation data (or the model output).'
+            )
+
+    def add(self, counts: LabelCounts, label, prediction, weight: float) -> None:
+        """Counts one example (label ``[L]`` 0/1, prediction ``[L]`` scores) with ``weight``."""
+        label, prediction = np.asarray(label).reshape(-1), np.asarray(prediction).reshape(-1)
+        self._check_size('label', label, counts)
+        if label.dtype.kind not in ('b', 'i', 'u', 'f'):
+            raise DataError(
+                f'multi-hot label {label.tolist()[:10]} is not numeric; a multi-hot label holds 1 '
+                'for each label the example has and 0 elsewhere (label names go in labels=[...]). '
+                'Fix the label feature upstream.'
+            )
+        bad = label[(label != 0) & (label != 1)]
+        if bad.size:
+            raise DataError(
+                f'multi-hot label {label.tolist()[:10]} has the entry {bad[0].item()!r}, not 0 or 1; '
+                'a multi-hot label holds 1 for each label the example has and 0 elsewhere. Fix '
+                'the label feature upstream (label ids need converting to a multi-hot vector).'
+            )
+        self._check_size('prediction', prediction, counts)
+        if prediction.dtype.kind not in ('i', 'u', 'f') or np.isnan(prediction).any():
+            raise DataError(
+                f'prediction {prediction.tolist()[:10]} has a NaN or non-numeric score; whether '
+                'a label is predicted (score >= threshold) would be arbitrary. Fix the model (or '
+                'the prediction feature named by prediction_key).'
+            )
+        _check_weight(weight, f'with multi-hot label {label.tolist()[:10]}', 'its labels')
+        if not counts.size:
+            counts.resize(label.size)
+        positive, predicted = label == 1, prediction >= self.threshold
+        counts.positives += weight * positive
+        counts.predicted += weight * predicted
+        counts.hits += weight * (positive & predicted)
+
+
+def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]:
+    """``{'recall': {label: value}, 'precision': ..., 'f1': ..., 'labels_absent': [labels],
+    'labels_never_predicted': [labels]}``.
+
+    recall and f1 cover the labels with positive examples (weight > 0); the others are
+    ``labels_absent``. precision covers every label: hits / predicted, 0 for a label never
+    predicted (scikit-learn's ``zero_division=0``), listed in ``labels_never_predicted``.
+    f1 = 2 hits / (2 hits + false positives + false negatives)."""
+    recall, precision, f1 = {}, {}, {}
+    for i, name in enumerate(names):
+        if i >= counts.size:
+            precision[name] = 0.0
+            continue
+        hits, positives, predicted = counts.hits[i], counts.positives[i], counts.predicted[i]
+        precision[name] = float(hits / predicted) if predicted else 0.0
+        if positives:
+            recall[name] = float(hits / positives)
+            f1[name] = float(2 * hits / (positives + predicted))
+    never = [n for i, n in enumerate(names) if i >= counts.size or not counts.predicted[i]]
+    return {
+        'recall': recall,
+        'precision': precision,
+        'f1': f1,
+        keys.LABELS_ABSENT: [name for name in names if name not in recall],
+        keys.LABELS_NEVER_PREDICTED: never,
+    }
+
+
+label_counts_computation = index_counts_computation  # its name in multilabel_counts
 
 
 def confusion_counts_computation(
-    index: ClassIndex,
-    classes: Sequence[str] | None,
-    num_classes: int | None,
-    eval_config,
-    model_name: str,
-    output_name: str,
-    example_weighted: bool,
+    index: ClassIndex, classes, num_classes, eval_config, model_name, output_name, example_weighted
 ) -> metric_types.MetricComputation:
-    """The (private, shared) computation of one model's and output's counts; metrics with the
-    same classes reuse it, as TFMA de-duplicates computations by key."""
-    arguments = {
-        'classes': list(classes) if classes is not None else None,
-        'num_classes': num_classes,
-    }
-    return counts_computation(
-        '_class_confusion_counts',
-        arguments,
-        _ConfusionCountsCombiner,
-        index,
-        eval_config,
-        model_name,
-        output_name,
-        example_weighted,
-    )
+    """:func:`index_counts_computation` of a :class:`ClassIndex` (``classes`` and ``num_classes``
+    are the index's own; kept for this function's callers)."""
+    return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)

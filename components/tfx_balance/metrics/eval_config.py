@@ -1,13 +1,13 @@
 """``balanced_eval_config``: a TFMA EvalConfig that gates a model on the classes that matter.
 
 It computes the four ``tfx_balance.metrics`` metrics (five multi-label ones with
-``multi_label=True``) and puts ordinary TFMA ``MetricThreshold``s on them, so the Evaluator's
+``multi_label='multi_hot'``) and puts ordinary TFMA ``MetricThreshold``s on them, so the Evaluator's
 blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
 
     from tfx_balance import balanced_eval_config
     config = balanced_eval_config('label', num_classes=10, min_macro_recall=0.8,
                                   min_improvement=0.02, baseline_model_name='baseline')
-    tags = balanced_eval_config('tags', multi_label=True, labels=['cat', 'dog', 'owl'],
+    tags = balanced_eval_config('tags', multi_label='multi_hot', labels=['cat', 'dog', 'owl'],
                                 min_macro_recall=0.6, min_label_recall=0.3)
     evaluator = tfx.components.Evaluator(examples=..., model=..., baseline_model=...,
                                          eval_config=config)
@@ -17,8 +17,10 @@ Rules and examples: docs/balanced_model_gate.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import numbers
+import warnings
 from typing import Sequence
 
 import tensorflow_model_analysis as tfma
@@ -26,8 +28,7 @@ import tensorflow_model_analysis as tfma
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.calibration import CalibrationGate
-from tfx_balance.metrics.counts import validate_classes
-from tfx_balance.metrics.multilabel_counts import validate_labels, validate_threshold
+from tfx_balance.metrics.names import validate_classes, validate_labels, validate_threshold
 
 CANDIDATE_MODEL_NAME = 'candidate'  # the candidate's ModelSpec name when there is a baseline
 
@@ -75,7 +76,7 @@ def balanced_eval_config(
     signature_name: str = '',
     preprocessing_function_names: Sequence[str] = (),
     metrics: Sequence[tfma.MetricConfig] = (),
-    multi_label: bool = False,
+    multi_label: str | bool | None = None,
     labels: Sequence[str] | None = None,
     num_labels: int | None = None,
     threshold: float | None = None,
@@ -85,13 +86,15 @@ def balanced_eval_config(
     """Returns an EvalConfig computing ``macro_recall``, ``balanced_accuracy``,
     ``recall/<class>`` and ``min_class_recall``, with the requested gates as thresholds.
 
-    With ``multi_label=True`` (a multi-hot label and sigmoid scores per example) it computes
+    With ``multi_label='multi_hot'`` (a multi-hot label and sigmoid scores per example) it computes
     ``macro_label_recall``, ``macro_label_f1``, ``recall/<label>``, ``precision/<label>`` and
     ``min_label_recall`` instead; ``min_macro_recall`` and ``min_improvement`` then gate
     ``macro_label_recall``, and ``min_label_recall`` gates ``min_label_recall``.
 
     Args:
-      label_key: the label feature (int class ids, or class names listed in ``classes``).
+      label_key: the label feature (int class ids, or class names listed in ``classes``): the
+        feature the components call ``label_feature``; named ``label_key`` here as in the
+        ``tfma.ModelSpec`` it fills (as TFMA sees it, after ``preprocessing_function_names``).
       classes: class names in the order of the model's scores (needed for string labels).
       num_classes: number of classes for int labels 0 .. n-1 (instead of ``classes``).
       min_macro_recall: bless only if ``macro_recall`` >= this (value threshold).
@@ -112,8 +115,11 @@ def balanced_eval_config(
       preprocessing_function_names: model signatures that turn raw examples into features
         and labels (e.g. ``['transform_features']``).
       metrics: further ``tfma.MetricConfig``s to compute alongside (e.g. accuracy, to compare).
-      multi_label: True for a multi-label model (not with ``classes``, ``num_classes``,
-        ``min_class_recall``).
+      multi_label: None (one label per example, default) or ``'multi_hot'`` for a multi-label
+        model (a 0/1 label vector as TFMA sees it; not with ``classes``, ``num_classes``,
+        ``min_class_recall``): the components' spelling. ``'ids'`` is a ``ConfigError`` (the
+        metrics read multi-hot vectors: convert ids in a preprocessing function). ``True`` /
+        ``False`` still mean ``'multi_hot'`` / None, with a ``DeprecationWarning``.
       labels: multi-label only: label names in the order of the multi-hot vector and scores.
       num_labels: multi-label only: number of labels (names '0' .. 'n-1') instead of ``labels``.
       threshold: multi-label only: label i is predicted where score i >= threshold (default 0.5).
@@ -125,10 +131,14 @@ def balanced_eval_config(
 
     Raises:
       ConfigError: an argument is invalid (the message names it).
+
+    Example::
+
+        balanced_eval_config('tags', multi_label='multi_hot', num_labels=4, min_label_recall=0.1)
     """
     label_key = _string('label_key', label_key, allow_empty=False)
-    _check_label_kind(
-        multi_label,
+    kind = _label_kind(multi_label)
+    kind.check_not_other(
         {'classes': classes, 'num_classes': num_classes, 'min_class_recall': min_class_recall},
         {
             'labels': labels,
@@ -137,21 +147,185 @@ def balanced_eval_config(
             'min_label_recall': min_label_recall,
         },
     )
+    arguments = _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold)
+    min_recall = min_label_recall if kind.multi_label else min_class_recall
+    computed = kind.metrics(
+        arguments,
+        _gates(min_macro_recall, min_improvement, baseline_model_name),
+        _value_gate(_fraction(kind.min_recall_arg, min_recall)),
+    )
+    extra = _list_of(
+        'metrics',
+        metrics,
+        tfma.MetricConfig,
+        "e.g. [tfma.MetricConfig(class_name='SparseCategoricalAccuracy')]",
+    )
+    specs = [tfma.MetricsSpec(metrics=[*computed, *extra])]
+    if calibration is not None:
+        specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name))
+    return tfma.EvalConfig(
+        model_specs=_model_specs(
+            label_key,
+            model_name,
+            baseline_model_name,
+            prediction_key=prediction_key,
+            example_weight_key=example_weight_key,
+            signature_name=signature_name,
+            preprocessing_function_names=preprocessing_function_names,
+        ),
+        slicing_specs=_list_of(
+            'slicing_specs', slicing_specs, tfma.SlicingSpec, 'e.g. [tfma.SlicingSpec()]'
+        )
+        or [tfma.SlicingSpec()],
+        metrics_specs=specs,
+    )
+
+
+# -- which metrics: one label kind per model kind ------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _LabelKind:
+    """The metrics of one kind of model: (class name, gate) pairs, gate 'macro' (min_macro_recall
+    and min_improvement), 'min' (min_class_recall / min_label_recall) or None (not gated)."""
+
+    multi_label: bool
+    metric_gates: tuple
+    min_recall_arg: str
+
+    def metrics(self, arguments: str, macro_gate, min_gate) -> list:
+        """The MetricConfigs of this kind, with ``arguments`` (JSON) and their gates."""
+        gates = {'macro': macro_gate, 'min': min_gate, None: None}
+        configs = []
+        for class_name, gate in self.metric_gates:
+            config = tfma.MetricConfig(
+                class_name=class_name, module=METRICS_MODULE, config=arguments
+            )
+            if gates[gate] is not None:
+                config.threshold.CopyFrom(gates[gate])
+            configs.append(config)
+        return configs
+
+    def check_not_other(self, single_label_args: dict, multi_label_args: dict) -> None:
+        """``ConfigError`` naming an argument for the other kind of model."""
+        wrong = single_label_args if self.multi_label else multi_label_args
+        for name, value in wrong.items():
+            if value is not None:
+                raise ConfigError(
+                    f'{name}={value!r} is for {"single" if self.multi_label else "multi"}-label '
+                    f'models, but multi_label={"multi_hot" if self.multi_label else None!r}; '
+                    + (
+                        'for a multi-label model give labels=[...] or num_labels=n (and '
+                        'min_label_recall instead of min_class_recall).'
+                        if self.multi_label
+                        else "set multi_label='multi_hot' for a multi-hot label with sigmoid "
+                        f'scores, or drop {name}.'
+                    )
+                )
+
+
+_SINGLE_LABEL = _LabelKind(
+    False,
+    (
+        ('MacroRecall', 'macro'),
+        ('MultiClassBalancedAccuracy', None),
+        ('PerClassRecall', None),
+        ('MinClassRecall', 'min'),
+    ),
+    'min_class_recall',
+)
+_MULTI_LABEL = _LabelKind(
+    True,
+    (
+        ('MacroLabelRecall', 'macro'),
+        ('MacroLabelF1', None),
+        ('PerLabelRecall', None),
+        ('PerLabelPrecision', None),
+        ('MinLabelRecall', 'min'),
+    ),
+    'min_label_recall',
+)
+# multi_label (the components' spelling) -> the kind of model; 'ids' is refused in _label_kind.
+_LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}
+
+
+def _label_kind(multi_label) -> _LabelKind:
+    """The kind of model ``multi_label`` names; True/False (the old spelling) with a warning."""
+    if isinstance(multi_label, bool):
+        new = 'multi_hot' if multi_label else None
+        warnings.warn(
+            f'balanced_eval_config(multi_label={multi_label}) is deprecated; write '
+            f'multi_label={new!r}, as the components do (True/False are removed in the release '
+            'after next).',
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        multi_label = new
+    if multi_label == 'ids':
+        raise ConfigError(
+            "multi_label='ids' is not read by the Evaluator's metrics: they read a multi-hot "
+            '0/1 label vector (as TFMA sees it, after preprocessing_function_names). Convert the '
+            'label ids to a multi-hot vector in a preprocessing function and pass '
+            "multi_label='multi_hot'."
+        )
+    if not isinstance(multi_label, (str, type(None))) or multi_label not in _LABEL_KINDS:
+        raise ConfigError(
+            "multi_label must be None (one label per example) or 'multi_hot' (a 0/1 label "
+            f'vector and sigmoid scores), got {multi_label!r}.'
+        )
+    return _LABEL_KINDS[multi_label]
+
+
+def _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold) -> str:
+    """The metrics' config (JSON), checked: ``classes`` / ``num_classes`` for single-label
+    models, ``labels`` / ``num_labels`` / ``threshold`` for multi-label ones (None left out)."""
     classes, num_classes = validate_classes(classes, num_classes)
     labels, num_labels = validate_labels(labels, num_labels)
     threshold = validate_threshold(threshold)
-    min_macro_recall = _fraction('min_macro_recall', min_macro_recall)
-    min_class_recall = _fraction('min_class_recall', min_class_recall)
-    min_label_recall = _fraction('min_label_recall', min_label_recall)
+    if kind.multi_label:
+        arguments = {'labels': labels, 'num_labels': num_labels, 'threshold': threshold}
+    else:
+        arguments = {'classes': classes, 'num_classes': num_classes}
+    return json.dumps({k: v for k, v in arguments.items() if v is not None})
+
+
+# -- which thresholds ----------------------------------------------------------------------------
+
+
+def _value_gate(lower_bound: float | None) -> tfma.MetricThreshold | None:
+    if lower_bound is None:
+        return None
+    gate = tfma.MetricThreshold()
+    gate.value_threshold.lower_bound.value = lower_bound
+    return gate
+
+
+def _gates(min_macro_recall, min_improvement, baseline_model_name) -> tfma.MetricThreshold | None:
+    """The gate of the macro recall: a value threshold ``min_macro_recall`` and a change
+    threshold ``min_improvement`` over the baseline (which must then be named)."""
     min_improvement = _fraction('min_improvement', min_improvement, low=-1.0)
-    if baseline_model_name is not None:
-        _string('baseline_model_name', baseline_model_name, allow_empty=False)
     if min_improvement is not None and baseline_model_name is None:
         raise ConfigError(
             f'min_improvement={min_improvement:g} compares with a baseline model, but '
             'baseline_model_name is not set; set it (and give the Evaluator a baseline_model), '
             'or drop min_improvement.'
         )
+    gate = _value_gate(_fraction('min_macro_recall', min_macro_recall))
+    if min_improvement is not None:
+        gate = gate or tfma.MetricThreshold()
+        gate.change_threshold.absolute.value = min_improvement
+        gate.change_threshold.direction = tfma.MetricDirection.HIGHER_IS_BETTER
+    return gate
+
+
+# -- the model specs -----------------------------------------------------------------------------
+
+
+def _model_specs(label_key, model_name, baseline_model_name, **fields) -> list:
+    """The candidate's ModelSpec, and the baseline's (``is_baseline``) when it is named; both
+    read ``label_key`` and the same ``fields``."""
+    if baseline_model_name is not None:
+        _string('baseline_model_name', baseline_model_name, allow_empty=False)
     if model_name is None:
         model_name = CANDIDATE_MODEL_NAME if baseline_model_name else ''
     _string('model_name', model_name, allow_empty=baseline_model_name is None)
@@ -160,104 +334,19 @@ def balanced_eval_config(
             f'model_name and baseline_model_name are both {model_name!r}; they name two '
             'different ModelSpecs, so give them different names.'
         )
-    for arg, value in [
-        ('prediction_key', prediction_key),
-        ('example_weight_key', example_weight_key),
-        ('signature_name', signature_name),
-    ]:
-        _string(arg, value, allow_empty=True)
-    functions = _list_of(
+    for arg in ('prediction_key', 'example_weight_key', 'signature_name'):
+        _string(arg, fields[arg], allow_empty=True)
+    fields['preprocessing_function_names'] = _list_of(
         'preprocessing_function_names',
-        preprocessing_function_names,
+        fields['preprocessing_function_names'],
         str,
         "e.g. ['transform_features']",
     )
-    slices = _list_of(
-        'slicing_specs', slicing_specs, tfma.SlicingSpec, 'e.g. [tfma.SlicingSpec()]'
-    ) or [tfma.SlicingSpec()]
-    extra = _list_of(
-        'metrics',
-        metrics,
-        tfma.MetricConfig,
-        "e.g. [tfma.MetricConfig(class_name='SparseCategoricalAccuracy')]",
-    )
-
-    def model_spec(name, **kwargs):
-        return tfma.ModelSpec(
-            name=name,
-            label_key=label_key,
-            prediction_key=prediction_key,
-            example_weight_key=example_weight_key,
-            signature_name=signature_name,
-            preprocessing_function_names=functions,
-            **kwargs,
-        )
-
-    model_specs = [model_spec(model_name)]
+    specs = [tfma.ModelSpec(name=model_name, label_key=label_key, **fields)]
     if baseline_model_name:
-        model_specs.append(model_spec(baseline_model_name, is_baseline=True))
-
-    if multi_label:
-        args = {'labels': labels, 'num_labels': num_labels, 'threshold': threshold}
-    else:
-        args = {'classes': classes, 'num_classes': num_classes}
-    args = json.dumps({k: v for k, v in args.items() if v is not None})
-
-    def metric(class_name, gate=None):
-        config = tfma.MetricConfig(class_name=class_name, module=METRICS_MODULE, config=args)
-        if gate is not None:
-            config.threshold.CopyFrom(gate)
-        return config
-
-    macro_threshold = None
-    if min_macro_recall is not None or min_improvement is not None:
-        macro_threshold = tfma.MetricThreshold()
-        if min_macro_recall is not None:
-            macro_threshold.value_threshold.lower_bound.value = min_macro_recall
-        if min_improvement is not None:
-            macro_threshold.change_threshold.absolute.value = min_improvement
-            macro_threshold.change_threshold.direction = tfma.MetricDirection.HIGHER_IS_BETTER
-    min_recall = min_label_recall if multi_label else min_class_recall
-    min_threshold = None
-    if min_recall is not None:
-        min_threshold = tfma.MetricThreshold()
-        min_threshold.value_threshold.lower_bound.value = min_recall
-    if multi_label:
-        computed = [
-            metric('MacroLabelRecall', macro_threshold),
-            metric('MacroLabelF1'),
-            metric('PerLabelRecall'),
-            metric('PerLabelPrecision'),
-            metric('MinLabelRecall', min_threshold),
-        ]
-    else:
-        computed = [
-            metric('MacroRecall', macro_threshold),
-            metric('MultiClassBalancedAccuracy'),
-            metric('PerClassRecall'),
-            metric('MinClassRecall', min_threshold),
-        ]
-    specs = [tfma.MetricsSpec(metrics=[*computed, *extra])]
-    if calibration is not None:
-        specs = calibration.metrics_specs(specs, args, bool(baseline_model_name))
-    return tfma.EvalConfig(model_specs=model_specs, slicing_specs=slices, metrics_specs=specs)
-
-
-def _check_label_kind(multi_label, single_label_args: dict, multi_label_args: dict) -> None:
-    """``ConfigError`` naming an argument of the other kind of model than ``multi_label``."""
-    if not isinstance(multi_label, bool):
-        raise ConfigError(f'multi_label must be True or False, got {multi_label!r}.')
-    wrong = single_label_args if multi_label else multi_label_args
-    for name, value in wrong.items():
-        if value is not None:
-            raise ConfigError(
-                f'{name}={value!r} is for {"single" if multi_label else "multi"}-label models, '
-                f'but multi_label={multi_label}; '
-                + (
-                    'for a multi-label model give labels=[...] or num_labels=n (and '
-                    'min_label_recall instead of min_class_recall).'
-                    if multi_label
-                    else 'set multi_label=True for a multi-hot label with sigmoid scores, or '
-                    f'drop {name}.'
-                )
+        specs.append(
+            tfma.ModelSpec(
+                name=baseline_model_name, label_key=label_key, is_baseline=True, **fields
             )
+        )
+    return specs

@@ -21,27 +21,15 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from tensorflow_model_analysis.metrics import metric_types, metric_util
+from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.metrics.computations import derived_computations
-from tfx_balance.metrics.multilabel_counts import (
-    DEFAULT_THRESHOLD,
-    LabelIndex,
-    label_counts_computation,
-    label_scores,
-    validate_labels,
-    validate_threshold,
-)
+from tfx_balance.metrics.computations import check_metric_name, counts_metric_fn, mean
+from tfx_balance.metrics.counts import LabelIndex, label_scores
+from tfx_balance.metrics.names import validate_labels, validate_threshold
 
 # derive(scores, name) -> {key name: value}; scores is label_scores()'s dict.
 Derive = Callable[[Dict[str, object], str], Dict[str, float]]
-
-
-def _mean(values) -> float:
-    values = list(values)
-    return sum(values) / len(values) if values else float('nan')
 
 
 def _per_label_recall(scores, name):
@@ -53,11 +41,11 @@ def _per_label_precision(scores, name):
 
 
 def _macro_label_recall(scores, name):
-    return {name: _mean(scores['recall'].values())}
+    return {name: mean(scores['recall'].values())}
 
 
 def _macro_label_f1(scores, name):
-    return {name: _mean(scores['f1'].values())}
+    return {name: mean(scores['f1'].values())}
 
 
 def _min_label_recall(scores, name):
@@ -65,43 +53,14 @@ def _min_label_recall(scores, name):
     return {name: min(values) if values else float('nan')}
 
 
-def _create_fn(derive: Derive, diagnostic: str) -> Callable[..., metric_types.MetricComputations]:
-    """A TFMA create-computations function (one model and output per call): the shared label
-    counts plus one derived computation of ``derive``'s keys and the diagnostic key
-    ``<name>/<diagnostic>`` (the labels of ``label_scores()[diagnostic]``, comma-separated)."""
+def _label_scores(diagnostic: str):
+    """``summarize`` of the counts: ``label_scores()``, and its ``diagnostic`` labels."""
 
-    def create(
-        name: str,
-        labels=None,
-        num_labels=None,
-        threshold: float = DEFAULT_THRESHOLD,
-        eval_config=None,
-        model_name: str = '',
-        output_name: str = '',
-        example_weighted: bool = False,
-    ) -> metric_types.MetricComputations:
-        index = LabelIndex(labels, num_labels, threshold)
-        counts = label_counts_computation(
-            index, eval_config, model_name, output_name, example_weighted
-        )
+    def summarize(counts, names):
+        scores = label_scores(counts, names)
+        return scores, scores[diagnostic]
 
-        def summarize(label_counts):
-            scores = label_scores(label_counts, index.names(label_counts))
-            return scores, scores[diagnostic]
-
-        return derived_computations(
-            counts,
-            summarize,
-            derive,
-            name,
-            diagnostic,
-            f'_{name}_from_label_counts',
-            model_name,
-            output_name,
-            example_weighted,
-        )
-
-    return metric_util.merge_per_key_computations(create)
+    return summarize
 
 
 class _LabelMetric(metric_types.Metric):
@@ -114,14 +73,18 @@ class _LabelMetric(metric_types.Metric):
     def __init__(self, labels=None, num_labels=None, threshold=None, name: str = ''):
         labels, num_labels = validate_labels(labels, num_labels)
         threshold = validate_threshold(threshold)
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f'name must be a non-empty metric name, got {name!r}.')
         super().__init__(
-            _create_fn(type(self).DERIVE, type(self).DIAGNOSTIC),
+            counts_metric_fn(
+                LabelIndex.from_arguments,
+                _label_scores(type(self).DIAGNOSTIC),
+                type(self).DERIVE,
+                type(self).DIAGNOSTIC,
+                'label_counts',
+            ),
             labels=labels,
             num_labels=num_labels,
             threshold=threshold,
-            name=name,
+            name=check_metric_name(name),
         )
 
 

@@ -16,58 +16,19 @@ Rules and examples: docs/balanced_model_gate.md.
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, Sequence
+from typing import Callable, Dict
 
-from tensorflow_model_analysis.metrics import metric_types, metric_util
+from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.metrics.computations import derived_computations
-from tfx_balance.metrics.counts import (
-    ClassIndex,
-    class_recalls,
-    confusion_counts_computation,
-    validate_classes,
-)
-
-
-def _derived_computations(
-    derive: Callable[[Dict[str, float], str], Dict[str, object]],
-    name: str,
-    classes,
-    num_classes,
-    eval_config,
-    model_name: str,
-    output_name: str,
-    example_weighted: bool,
-) -> metric_types.MetricComputations:
-    """The shared counts computation plus one derived computation: ``derive(recall, name)``
-    returns ``{key name: value}`` from ``{present class name: recall}``; the diagnostic key is
-    added to it."""
-    index = ClassIndex(classes, num_classes)
-    counts = confusion_counts_computation(
-        index, classes, num_classes, eval_config, model_name, output_name, example_weighted
-    )
-    return derived_computations(
-        counts,
-        lambda matrix: class_recalls(matrix, index.names(matrix)),
-        derive,
-        name,
-        keys.CLASSES_ABSENT,
-        f'_{name}_from_class_counts',
-        model_name,
-        output_name,
-        example_weighted,
-    )
-
-
-def _mean(values) -> float:
-    values = list(values)
-    return sum(values) / len(values) if values else float('nan')
+from tfx_balance.metrics.computations import check_metric_name, counts_metric_fn, mean
+from tfx_balance.metrics.counts import ClassIndex, class_recalls
+from tfx_balance.metrics.names import validate_classes
 
 
 def _macro_recall(recall: Dict[str, float], name: str) -> dict:
-    return {name: _mean(recall.values())}
+    return {name: mean(recall.values())}
 
 
 def _min_class_recall(recall: Dict[str, float], name: str) -> dict:
@@ -83,39 +44,11 @@ def _per_class_recall(recall: Dict[str, float], name: str) -> dict:
 
 
 def _balanced_accuracy(recall: Dict[str, float], name: str, adjusted: bool) -> dict:
-    score = _mean(recall.values())
+    score = mean(recall.values())
     if adjusted and len(recall) > 1:
         chance = 1.0 / len(recall)
         score = (score - chance) / (1.0 - chance)
     return {name: score}
-
-
-def _create_fn(derive: Callable) -> Callable[..., metric_types.MetricComputations]:
-    """A TFMA create-computations function (one model and output per call) for ``derive``;
-    the metric's own options (e.g. ``adjusted``) are passed on to ``derive``."""
-
-    def create(
-        name: str,
-        classes: Sequence[str] | None = None,
-        num_classes: int | None = None,
-        eval_config=None,
-        model_name: str = '',
-        output_name: str = '',
-        example_weighted: bool = False,
-        **options,
-    ) -> metric_types.MetricComputations:
-        return _derived_computations(
-            lambda recall, metric_name: derive(recall, metric_name, **options),
-            name,
-            classes,
-            num_classes,
-            eval_config,
-            model_name,
-            output_name,
-            example_weighted,
-        )
-
-    return metric_util.merge_per_key_computations(create)
 
 
 class _RecallMetric(metric_types.Metric):
@@ -125,13 +58,17 @@ class _RecallMetric(metric_types.Metric):
 
     def __init__(self, classes=None, num_classes=None, name: str = '', **options):
         classes, num_classes = validate_classes(classes, num_classes)
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f'name must be a non-empty metric name, got {name!r}.')
         super().__init__(
-            _create_fn(type(self).DERIVE),
+            counts_metric_fn(
+                ClassIndex.from_arguments,
+                class_recalls,
+                type(self).DERIVE,
+                keys.CLASSES_ABSENT,
+                'class_counts',
+            ),
             classes=classes,
             num_classes=num_classes,
-            name=name,
+            name=check_metric_name(name),
             **options,
         )
 

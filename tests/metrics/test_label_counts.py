@@ -6,7 +6,7 @@ import pytest
 
 from tests.metrics.test_counts import assert_documented
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.metrics.multilabel_counts import (
+from tfx_balance.metrics.counts import (
     LabelCounts,
     LabelIndex,
     label_scores,

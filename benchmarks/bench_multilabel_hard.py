@@ -10,6 +10,8 @@ the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 l
   cuts them by hash. With ``steps``, the plan after each of its steps (2: iterative
   stratification, 3: presence repair, 4: split sizes), by wrapping the module's ``_repair`` and
   ``_balance_sizes`` (instrumentation of the benchmark only).
+- ``prototype``: a PROTOTYPE candidate plan (:mod:`benchmarks.prototype_plan`, not the
+  package's), cut as ours.
 - ``iterstrat``: ``MultilabelStratifiedShuffleSplit`` as a user runs it, two cuts (the share of
   the two small splits off, then that part cut), ``random_state=0``, on the units' label matrix
   (with groups: the groups' label unions, one row per group).
@@ -41,7 +43,7 @@ from benchmarks import hard_multilabel_data as data
 SPLIT_NAMES = ('train', 'eval', 'test')
 WEIGHTS = {'hierarchy': (7, 2, 1), 'hierarchy_groups': (7, 2, 1), 'many_labels': (8, 1, 1)}
 ITERSTRAT_SEED = 0
-METHODS = ('ours', 'iterstrat', 'skmultilearn')
+METHODS = ('ours', 'prototype', 'iterstrat', 'skmultilearn')
 # scikit-multilearn's second-order pass is pure Python over label pairs: beyond these units it
 # takes many minutes (110 s at 2,000 examples x 5,000 labels on the benchmark machine)
 SKMULTILEARN_MAX_UNITS = {'hierarchy': 5_000, 'hierarchy_groups': 5_000, 'many_labels': 2_000}
@@ -102,6 +104,22 @@ def ours(unit_sets: Sequence[tuple], weights: Sequence[int], steps: bool = False
         empty = {(): plan[()]} if () in plan else {}
         result['steps'] = {name: {**snap, **empty} for name, snap in snapshots.items()}
     return result
+
+
+def prototype(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
+    """The PROTOTYPE plan of :mod:`benchmarks.prototype_plan` (not the package's), cut as ours;
+    with ``unit_sizes`` (examples per unit: groups), sizes counted in examples."""
+    from benchmarks import prototype_plan
+
+    examples = None
+    if unit_sizes is not None:
+        examples = {}
+        for labels, size in zip(unit_sets, unit_sizes.tolist()):
+            examples[labels] = examples.get(labels, 0) + size
+    start = time.perf_counter()
+    plan = prototype_plan.plan_counts(data.strata(unit_sets), list(weights), examples=examples)
+    seconds = time.perf_counter() - start
+    return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
 
 
 def iterstrat(y: np.ndarray, weights: Sequence[int]) -> dict:
@@ -240,6 +258,9 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
             continue
         if method == 'ours':
             result = ours(unit_sets, weights, steps=steps)
+        elif method == 'prototype':
+            grouped = w.groups is not None
+            result = prototype(unit_sets, weights, data.group_sizes(w) if grouped else None)
         else:
             if y is None:
                 y = data.dense(unit_sets, w.num_labels)
@@ -263,7 +284,13 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
     return row
 
 
-def run(sizes: Sequence[int], shapes: Sequence[str] = data.SHAPES, log=print, save=None) -> dict:
+def run(
+    sizes: Sequence[int],
+    shapes: Sequence[str] = data.SHAPES,
+    log=print,
+    save=None,
+    methods: Sequence[str] = METHODS,
+) -> dict:
     """Every shape at every size: ``{'rows': [measure_all rows]}`` (``save(results)`` after
     each row, so a long run keeps what it measured)."""
     results = {'rows': []}
@@ -271,7 +298,7 @@ def run(sizes: Sequence[int], shapes: Sequence[str] = data.SHAPES, log=print, sa
         for shape in shapes:
             start = time.perf_counter()
             w = data.generate(shape, n)
-            results['rows'].append(measure_all(w, steps=True))
+            results['rows'].append(measure_all(w, methods, steps=True))
             log(f'{shape} n={n:,}: {time.perf_counter() - start:.1f} s')
             if save is not None:
                 save(results)
@@ -285,6 +312,7 @@ if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[2_000, 5_000, 30_000])
     parser.add_argument('--shapes', nargs='+', default=list(data.SHAPES))
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--out', default='/tmp/bench_multilabel_hard.json')
     args = parser.parse_args()
 
@@ -292,4 +320,4 @@ if __name__ == '__main__':
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1, default=float)
 
-    run(args.sizes, args.shapes, save=save)
+    run(args.sizes, args.shapes, save=save, methods=args.methods)

@@ -67,7 +67,11 @@ def row_lines(row: dict) -> list:
     data = f'{row["shape"]} {row["n"]:,} ({":".join(map(str, row["weights"]))})'
     lines = []
     entries = list(row['methods'].items())
-    entries += [(f'ours after step {name}', q) for name, q in row.get('steps', {}).items()]
+    previous = None
+    for name, q in row.get('steps', {}).items():
+        if q != previous:  # a step that changed nothing gets no row
+            entries.append((f'ours after step {name}', q))
+        previous = q
     for method, q in entries:
         if 'ld' not in q:
             lines.append(f'| {data} | {row["units"]:,} | {method} | {q.get("error", "")} |||||||')

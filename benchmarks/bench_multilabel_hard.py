@@ -305,6 +305,14 @@ def run(
     return results
 
 
+def run_section(sizes: Sequence[int], many_sizes: Sequence[int], log=print) -> dict:
+    """``make bench``'s section: the hierarchy shapes at ``sizes``, 5,000 labels at
+    ``many_sizes``."""
+    rows = run(sizes, ('hierarchy', 'hierarchy_groups'), log=log)['rows']
+    rows += run(many_sizes, ('many_labels',), log=log)['rows']
+    return {'rows': rows}
+
+
 if __name__ == '__main__':
     import argparse
     import json

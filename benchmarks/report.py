@@ -22,6 +22,7 @@ from benchmarks import (
     report_dataset,
     report_demo,
     report_multilabel,
+    report_multilabel_hard,
     report_smote,
     report_splitter,
     sections,
@@ -176,6 +177,12 @@ def render(results: dict) -> str:
     lines += report_demo.render_taxi_cv(results)
     lines += ['', '## 9. Calibration of the served probabilities (prior correction)', '']
     lines += report_calibration.render(results)
+    lines += [''] if lines[-1] else []  # the calibration section may end with a blank line
+    lines += [
+        '## 10. Multi-label split on harder shapes (issue 40): hierarchy, groups, 5,000 labels'
+    ]
+    lines += ['']
+    lines += report_multilabel_hard.render_section(results) or [_not_measured('multilabel_hard')]
     return '\n'.join(lines)
 
 

@@ -70,6 +70,9 @@ DEFAULTS = {
     'imblearn_sizes': [100_000, 1_000_000],  # imbalanced-learn's SMOTE, for its memory line
     'multilabel_input_n': 100_000,  # multi-label balanced_dataset and model.fit (issue 25)
     'multilabel_input_runs': 5,  # as dataset_runs and training_runs
+    # issue 40 (benchmarks/bench_multilabel_hard.py): hierarchy shapes; 5,000 labels
+    'multilabel_hard_sizes': [2_000, 5_000, 30_000, 100_000],
+    'multilabel_hard_many_sizes': [2_000, 5_000],  # iterstrat at 20k: > 20 min
 }
 FULL = {
     **DEFAULTS,
@@ -110,6 +113,8 @@ SMOKE = {
     'imblearn_sizes': [2_000, 4_000],
     'multilabel_input_n': 1_000,
     'multilabel_input_runs': 1,
+    'multilabel_hard_sizes': [500],
+    'multilabel_hard_many_sizes': [],
 }
 
 
@@ -185,6 +190,15 @@ def parse_args(argv):
     )
     parser.add_argument(
         '--multilabel-input-n', type=int, help='examples of the multi-label balanced_dataset bench'
+    )
+    parser.add_argument(
+        '--multilabel-hard-sizes', type=int, nargs='+', help='issue-40 hierarchy workload sizes'
+    )
+    parser.add_argument(
+        '--multilabel-hard-many-sizes',
+        type=int,
+        nargs='*',
+        help='issue-40 5,000-label workload sizes (none: skip)',
     )
     parser.add_argument(
         '--in-process', action='store_true', help='run jobs in this process (no memory figures)'

@@ -111,6 +111,16 @@ def run_multilabel_bench(args) -> dict:
     )
 
 
+def run_multilabel_hard(args) -> dict:
+    """The issue-40 workloads: ours (and its steps), the prototype, iterstrat, skmultilearn."""
+    from benchmarks import bench_multilabel_hard
+
+    common.log('Multi-label split on a hierarchy, groups and 5,000 labels (issue 40)')
+    return bench_multilabel_hard.run_section(
+        args.multilabel_hard_sizes, args.multilabel_hard_many_sizes, log=common.log
+    )
+
+
 def _measure_pipeline(run_dir, smoke_dir, out_dir, command, module, note='') -> dict:
     """Runs a sample pipeline's ``command`` (``module``) into ``out_dir`` unless ``run_dir`` (an
     earlier run) or ``smoke_dir`` (smoke runs) is given, then reads the run's MLMD timings."""
@@ -243,5 +253,6 @@ def run_section(name: str, args, results: dict) -> dict:
         'smote_speed': run_smote_speed,
         'taxi_cv': measure_taxi_cv,
         'calibration': run_calibration,
+        'multilabel_hard': run_multilabel_hard,
     }
     return {name: runners[name](args)}

@@ -1,0 +1,84 @@
+"""The issue-40 benchmark workloads have the stated shapes, are seeded, and the harness's
+measures count what they say (on a hand-made assignment)."""
+
+import numpy as np
+
+from benchmarks import bench_multilabel_hard as bench
+from benchmarks import hard_multilabel_data as data
+
+
+def _totals(w):
+    return data.dense(data.unit_sets(w), w.num_labels).sum(axis=0)
+
+
+def test_hierarchy_parent_on_every_child_example_and_a_short_tail():
+    w = data.generate('hierarchy', 3_000)
+    for labels in w.sets:
+        for child in (label for label in labels if label >= data.NUM_PARENTS):
+            assert data.parent_of(child) in labels
+    unlabelled = sum(1 for s in w.sets if not s) / w.n
+    assert 0.04 < unlabelled < 0.08
+    totals = _totals(w)
+    for label, count in data._rare_ids():
+        assert totals[label] == count  # 2-5 examples at every size
+
+
+def test_groups_of_1_to_12_examples():
+    w = data.generate('hierarchy_groups', 3_000)
+    sizes = data.group_sizes(w)
+    assert sizes.sum() == 3_000 and sizes.min() >= 1 and sizes.max() <= 12
+    units = data.unit_sets(w)
+    for g, labels in zip(w.groups.tolist(), w.sets):
+        assert set(labels) <= set(units[g])
+
+
+def test_many_labels_counts():
+    counts = data.many_label_counts()
+    assert len(counts) == 4_980 and counts.count(1) == 1_424 and max(counts) == 9
+    w = data.generate('many_labels', 2_000)
+    totals = _totals(w)
+    assert (totals[data.MANY_FREQUENT :] == counts).all()
+
+
+def test_seeded():
+    a, b = data.generate('hierarchy_groups', 1_000), data.generate('hierarchy_groups', 1_000)
+    assert a.sets == b.sets and (a.groups == b.groups).all()
+    assert data.generate('hierarchy', 1_000, seed=1).sets != data.generate('hierarchy', 1_000).sets
+
+
+def test_measures_on_a_hand_made_assignment():
+    # 3 units; label 0 on all (3 units: one per split expected at 1:1:1), label 1 on one unit
+    # placed in the last split (its allocate gives the first split only: one violation)
+    w = data.Workload('hierarchy', 3, [(0,), (0,), (0, 1)], None, 2)
+    q = bench.measure(w, w.sets, np.array([0, 0, 2]), (1, 1, 1))
+    assert q['missing_pairs'] == 1  # label 0 absent from split 1
+    assert q['heaviest_rule_labels'] == 1 and q['heaviest_rule_units'] == 1
+    assert q['unit_sizes'] == [2, 0, 1] and q['max_unit_size_deviation'] == 1.0
+
+
+def test_assign_from_plan_follows_the_counts():
+    sets = [(0,)] * 5 + [(0, 1)] * 3
+    plan = {(0,): (3, 1, 1), (0, 1): (1, 1, 1)}
+    assign = bench.assign_from_plan(sets, plan)
+    counts = bench.label_counts(sets, assign, 3, 2)
+    assert counts.T.tolist() == [[4, 2, 2], [1, 1, 1]]  # per label, per split
+
+
+def test_prototype_keeps_the_heaviest_split_rule_and_is_deterministic_on_a_many_label_input():
+    # (its split sizes are a cost, not a rule: 6 units off here; the issue's 1-unit rule is open)
+    from benchmarks import prototype_plan
+
+    rng = np.random.default_rng(0)
+    sets = []
+    for _ in range(400):
+        labels = {j for j in range(3) if rng.random() < 0.4}
+        labels |= {3 + int(x) for x in rng.choice(120, size=int(rng.integers(0, 3)), replace=False)}
+        sets.append(tuple(sorted(labels)))
+    w = data.Workload('many_labels', 400, sets, None, 123)
+    plan = prototype_plan.plan_counts(data.strata(sets), [8, 1, 1])
+    assert {s: sum(c) for s, c in plan.items()} == dict(data.strata(sets))
+    q = bench.measure(w, sets, bench.assign_from_plan(sets, plan), (8, 1, 1))
+    assert q['heaviest_rule_labels'] == 0
+    assert plan == prototype_plan.plan_counts(
+        dict(reversed(list(data.strata(sets).items()))), [8, 1, 1]
+    )

@@ -94,7 +94,9 @@ def eval_config(sample: Sample) -> tfma.EvalConfig:
         calibration=sample.calibration,
     )
     if sample.multi_label:
-        return balanced_eval_config(multi_label=True, labels=list(sample.classes), **gate)
+        # The Evaluator sees the model's label as a 0/1 vector (after Transform), whatever form
+        # the examples hold it in.
+        return balanced_eval_config(multi_label='multi_hot', labels=list(sample.classes), **gate)
     return balanced_eval_config(
         classes=list(sample.classes),
         metrics=[tfma.MetricConfig(class_name='SparseCategoricalAccuracy')],

@@ -29,6 +29,16 @@ MOVED = {
     'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.multilabel_units',
     'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.multilabel_plan',
     'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.multilabel_quality',
+    'tfx_balance.core.class_distribution.label_counts': (
+        'tfx_balance.core.class_distribution.counts'
+    ),
+    'tfx_balance.core.class_distribution.multilabel_counts': 'tfx_balance.core.class_distribution',
+    'tfx_balance.core.class_distribution.multilabel_checks': (
+        'tfx_balance.core.class_distribution.checks'
+    ),
+    'tfx_balance.class_distribution_validator.multilabel': (
+        'tfx_balance.class_distribution_validator.counts'
+    ),
 }
 
 

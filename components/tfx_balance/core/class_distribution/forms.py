@@ -71,8 +71,8 @@ class ClassShares:
 
         def pair(da: LabelDistribution, db: LabelDistribution):
             values, text = _measure_pair(da, db, schema, label_feature)
-            pair = (da.split, db.split)
-            return values, _distance_findings(pair, values, text, compared, config, jsd_threshold)
+            splits = (da.split, db.split)
+            return values, _distance_findings(splits, values, text, compared, config, jsd_threshold)
 
         return pair
 

@@ -9,21 +9,19 @@ from typing import Any, Dict, List
 
 from absl import logging
 from tfx import types
-from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.dsl.components.base import base_beam_executor
 from tfx.proto.orchestration import execution_result_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.class_distribution_validator import multilabel
+from tfx_balance.class_distribution_validator import counts
 from tfx_balance.core.class_distribution import (
+    LABEL_FORMS,
     ClassDistributionError,
     Report,
     ValidatorConfig,
-    label_distribution,
     run_checks,
-    run_multilabel_checks,
     schema_label_info,
 )
 
@@ -54,8 +52,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           written then); 0 records the findings and passes.
         compare_splits: JSON list of the splits compared pairwise, or null for all.
         multi_label: null, 'ids' or 'multi_hot' (checks of label prevalence, see
-          ``run_multilabel_checks``), with max_cardinality_difference (float), min_prevalence
-          and max_prevalence_difference (JSON number or {label: number}, or null).
+          ``tfx_balance.core.class_distribution.forms``), with max_cardinality_difference
+          (float), min_prevalence and max_prevalence_difference (JSON number or
+          {label: number}, or null).
     """
 
     def Do(  # noqa: N802 (TFX API)
@@ -70,9 +69,20 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
         splits = list(artifact_utils.decode_split_names(stats_artifact.split_names))
-        # One label per example (class distributions) or label sets (per-label prevalence).
-        check = self._multi_label_report if config.multi_label else self._single_label_report
-        report = check(input_dict, stats_artifact, splits, config, expected_classes, jsd_threshold)
+        # One label per example (class distributions) or label sets (per-label prevalence): the
+        # same path, the form's differences in one table row.
+        if not LABEL_FORMS[config.multi_label].schema_domain:
+            expected_classes = ()
+        examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
+        distributions = counts.distributions(
+            stats_artifact,
+            artifact_utils.get_single_instance(examples) if examples else None,
+            splits,
+            config,
+            self._make_beam_pipeline,
+            self._tmp_dir,
+        )
+        report = run_checks(distributions, config, expected_classes, jsd_threshold)
         logging.info('ClassDistributionValidator per-class counts:\n%s', report.count_table())
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:
@@ -90,39 +100,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         result.output_artifacts[keys.ANOMALIES_KEY].artifacts.append(output.mlmd_artifact)
         return result
 
-    def _single_label_report(self, _, stats, splits, config, expected, jsd_threshold) -> Report:
-        """Class distributions from the statistics of each split, checked."""
-        distributions = {
-            split: label_distribution(
-                stats_artifact_utils.load_statistics(stats, split).proto(),
-                config.label_feature,
-                split,
-            )
-            for split in splits
-        }
-        return run_checks(distributions, config, expected, jsd_threshold)
-
-    def _multi_label_report(self, input_dict, stats, splits, config, expected, _) -> Report:
-        """Per-label prevalence of each split (statistics, or counted from ``examples``),
-        checked."""
-        examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
-        # TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed.
-        with (
-            contextlib.nullcontext(self._get_tmp_dir())
-            if self._context
-            else tempfile.TemporaryDirectory(prefix='class_distribution_')
-        ) as tmp_dir:
-            prevalences = multilabel.prevalences(
-                stats,
-                artifact_utils.get_single_instance(examples) if examples else None,
-                splits,
-                config,
-                self._make_beam_pipeline,
-                tmp_dir,
-            )
-        # A multi-hot vector's domain is its values (0/1), not its label positions.
-        expected = () if config.multi_label == 'multi_hot' else expected
-        return run_multilabel_checks(prevalences, config, expected)
+    def _tmp_dir(self):
+        """TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed."""
+        if self._context:
+            return contextlib.nullcontext(self._get_tmp_dir())
+        return tempfile.TemporaryDirectory(prefix='class_distribution_')
 
 
 def _schema_info(input_dict, label_feature: str):

@@ -34,6 +34,16 @@ MOVED = {
     'tfx_balance.core.balanced_input.multilabel_dataset': 'tfx_balance.core.balanced_input.dataset',
     'tfx_balance.core.balanced_input.multilabel_policy': 'tfx_balance.core.balanced_input.policies',
     'tfx_balance.metrics.multilabel_counts': 'tfx_balance.metrics.counts',
+    'tfx_balance.core.class_distribution.label_counts': (
+        'tfx_balance.core.class_distribution.counts'
+    ),
+    'tfx_balance.core.class_distribution.multilabel_counts': 'tfx_balance.core.class_distribution',
+    'tfx_balance.core.class_distribution.multilabel_checks': (
+        'tfx_balance.core.class_distribution.checks'
+    ),
+    'tfx_balance.class_distribution_validator.multilabel': (
+        'tfx_balance.class_distribution_validator.counts'
+    ),
 }
 
 

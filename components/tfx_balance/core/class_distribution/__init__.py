@@ -1,29 +1,31 @@
 """Label distributions from TFDV statistics, and the checks of ClassDistributionValidator.
 
-Pure logic (TFDV + protos, no TFX), in three steps (rules: docs/class_distribution_validator.md):
+Pure logic (TFDV + protos + Beam, no TFX), in three steps (rules:
+docs/class_distribution_validator.md). One label per example is the case of a label set of size
+one: the same code reads, counts and checks both; where they truly differ (class shares that add
+up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.forms`, chosen by
+``multi_label`` in one table (:data:`~.forms.LABEL_FORMS`).
 
-1. :mod:`.label_counts`: exact per-class counts of the label from one split's statistics
-   (:func:`label_distribution`), or a ``DataError`` when TFDV's summary lost them; the helpers
-   :func:`label_schema` and :func:`label_stats_options` that make StatisticsGen keep an int
-   label's exact counts.
+1. :mod:`.counts`: a split's exact counts from its statistics: per-class
+   (:func:`label_distribution` -> :class:`LabelDistribution`), or per-label for a multi-label
+   ``'ids'`` feature (:func:`prevalence_from_statistics` -> :class:`LabelPrevalence`), or a
+   ``DataError`` when TFDV's summary lost them; :mod:`.example_counts`: the same
+   :class:`LabelPrevalence` counted from the examples with Beam (:class:`CountLabels`; the path of
+   ``'multi_hot'``). :mod:`.schema`: :func:`label_schema` and :func:`label_stats_options` make
+   StatisticsGen keep an int label's exact counts.
 2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits
-   (L-infinity measured by TFDV in :mod:`.drift`), report missing classes, and check targets,
-   as configured by :class:`ValidatorConfig` (:mod:`.config`). A class absent from a split to
-   which StratifiedSplitter's rule gives none of it is a note, not a violation (:mod:`.presence`).
-   For a multi-label feature (``multi_label='ids'`` or ``'multi_hot'``), :mod:`.multilabel_counts`
-   gives each split's per-label prevalence (:class:`LabelPrevalence`, from the statistics or
-   counted from the examples with Beam) and :mod:`.multilabel_checks` checks it
-   (:func:`run_multilabel_checks`).
+   (L-infinity measured by TFDV in :mod:`.drift`, or per-label prevalence), report missing
+   classes, and check targets, as configured by :class:`ValidatorConfig` (:mod:`.config`). A class
+   absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
+   violation (:mod:`.presence`).
 3. :mod:`.report`: :class:`Report` turns the findings into TFDV ``Anomalies``, JSON, markdown,
    and the message of :class:`ClassDistributionError`.
 """
 
 from tfx_balance.core.class_distribution.checks import (
-    TOP_CLASSES,
     check_distributions,
-    linf,
     run_checks,
-    shares,
+    run_multilabel_checks,
 )
 from tfx_balance.core.class_distribution.config import (
     MULTI_LABEL_MODES,
@@ -33,27 +35,24 @@ from tfx_balance.core.class_distribution.config import (
     validate_compare_splits,
     validate_targets,
 )
-from tfx_balance.core.class_distribution.drift import comparator_schema, tfdv_split_drift
-from tfx_balance.core.class_distribution.label_counts import (
+from tfx_balance.core.class_distribution.counts import (
     MAX_MOMENT_CLASSES,
     LabelDistribution,
+    LabelPrevalence,
     check_label_types,
     label_distribution,
-    label_schema,
-    label_stats_options,
-    schema_label_info,
+    prevalence_from_statistics,
 )
-from tfx_balance.core.class_distribution.multilabel_checks import run_multilabel_checks
-from tfx_balance.core.class_distribution.multilabel_counts import (
+from tfx_balance.core.class_distribution.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution.example_counts import (
     CountLabels,
-    LabelPrevalence,
     count_labels,
     load_counts,
     merge_counts,
-    prevalence_from_statistics,
     save_counts,
     to_prevalence,
 )
+from tfx_balance.core.class_distribution.forms import LABEL_FORMS, TOP_CLASSES, linf, shares
 from tfx_balance.core.class_distribution.presence import rule_allocation, unavoidable_absences
 from tfx_balance.core.class_distribution.report import (
     CARDINALITY_DISTANCE,
@@ -68,9 +67,15 @@ from tfx_balance.core.class_distribution.report import (
     Finding,
     Report,
 )
+from tfx_balance.core.class_distribution.schema import (
+    label_schema,
+    label_stats_options,
+    schema_label_info,
+)
 
 __all__ = [
     'CARDINALITY_DISTANCE',
+    'LABEL_FORMS',
     'MAX_MOMENT_CLASSES',
     'MIN_PREVALENCE',
     'MISSING_CLASS',

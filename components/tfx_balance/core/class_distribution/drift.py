@@ -12,7 +12,7 @@ from typing import Dict, Sequence
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from tfx_balance.core.class_distribution.label_counts import LabelDistribution
+from tfx_balance.core.class_distribution.counts import LabelDistribution
 from tfx_balance.core.labels import ClassValue, class_name
 
 

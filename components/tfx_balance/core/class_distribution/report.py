@@ -14,8 +14,8 @@ from typing import Dict, List, Tuple
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from tfx_balance.core.class_distribution.config import Target
+from tfx_balance.core.class_distribution.counts import LabelDistribution
 from tfx_balance.core.class_distribution.drift import comparator_schema
-from tfx_balance.core.class_distribution.label_counts import LabelDistribution
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, class_name, format_count_table
 
@@ -24,7 +24,7 @@ MISSING_CLASS = 'missing_class'
 TARGET_DISTANCE = 'target_distance'
 # A note, not a violation: a class of fewer examples than splits, absent where the rule puts none.
 UNAVOIDABLE_MISSING_CLASS = 'unavoidable_missing_class'
-# Multi-label features (multilabel_checks).
+# Multi-label features (label sets: forms.LabelPrevalences).
 PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
@@ -85,7 +85,7 @@ class Report:
     """Everything the validator measured and found; serializable and printable.
 
     For a multi-label feature (``multi_label`` set) ``distributions`` hold
-    :class:`~.multilabel_counts.LabelPrevalence` values: counts are examples carrying each label,
+    :class:`~.counts.LabelPrevalence` values: counts are examples carrying each label,
     shares are prevalences, and each split's examples, cardinality and examples with no label are
     reported too.
     """

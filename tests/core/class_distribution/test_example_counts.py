@@ -1,10 +1,10 @@
-"""Tests of core/class_distribution/multilabel_counts on real TFDV statistics and real records."""
+"""Tests of core/class_distribution/counts and example_counts on label sets (real statistics)."""
 
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from tests.core.class_distribution.multilabel_data import (
+from tests.core.class_distribution.label_set_data import (
     TRAIN,
     assert_documented,
     label_sets,

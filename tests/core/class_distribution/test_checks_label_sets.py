@@ -1,10 +1,10 @@
-"""Tests of core/class_distribution/multilabel_checks on prevalences from real TFDV statistics."""
+"""Tests of core/class_distribution/checks on label sets (prevalences from real TFDV statistics)."""
 
 import json
 
 import pytest
 
-from tests.core.class_distribution.multilabel_data import (
+from tests.core.class_distribution.label_set_data import (
     EVAL,
     SKEWED_EVAL,
     TRAIN,

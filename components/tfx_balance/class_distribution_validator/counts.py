@@ -1,16 +1,20 @@
-"""The per-label prevalence of every split for ClassDistributionValidator's ``multi_label`` mode.
+"""Each split's label counts for ClassDistributionValidator, for every label form, in one path.
 
-``'ids'`` without ``examples``: from each split's TFDV statistics
-(:func:`~tfx_balance.core.class_distribution.prevalence_from_statistics`). With ``examples`` (and
-always for ``'multi_hot'``, which TFDV has no per-position statistics for): counted from the
-examples in one Beam job, each split's files read in batches and only the label decoded, one
-bounded label -> count table per split (:class:`~tfx_balance.core.class_distribution.
-CountLabels`); each split's example count must equal the statistics' ``num_examples``, so
-statistics and examples of different data are an error, not a silent mix.
+The label form (``multi_label``, :data:`~tfx_balance.core.class_distribution.LABEL_FORMS`) says
+where the counts come from. From each split's TFDV statistics by default: per-class counts of one
+label per example (:func:`~tfx_balance.core.class_distribution.label_distribution`), per-label
+prevalence of ``'ids'`` (:func:`~tfx_balance.core.class_distribution.prevalence_from_statistics`).
+For a label set with ``examples`` (and always for ``'multi_hot'``, which TFDV has no per-position
+statistics for): counted from the examples in one Beam job, each split's files read in batches
+and only the label decoded, one bounded label -> count table per split
+(:class:`~tfx_balance.core.class_distribution.CountLabels`); each split's example count must
+equal the statistics' ``num_examples``, so statistics and examples of different data are an
+error, not a silent mix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Dict, List
 
@@ -20,26 +24,34 @@ from tfx.components.statistics_gen import stats_artifact_utils
 from tfx_balance import artifacts
 from tfx_balance.core import records
 from tfx_balance.core.class_distribution import (
+    LABEL_FORMS,
     CountLabels,
     LabelPrevalence,
     ValidatorConfig,
     load_counts,
-    prevalence_from_statistics,
     save_counts,
     to_prevalence,
 )
 from tfx_balance.core.errors import ConfigError, DataError
 
 
-def prevalences(
+def distributions(
     stats_artifact, examples, splits: List[str], config: ValidatorConfig, make_pipeline, tmp_dir
-) -> Dict[str, LabelPrevalence]:
-    """``{split: LabelPrevalence}`` from the statistics, or counted from ``examples``."""
-    if examples is None:
-        if config.multi_label == 'multi_hot':
+):
+    """``{split: LabelDistribution or LabelPrevalence}``: from the statistics, or counted from
+    ``examples`` (see module doc). ``tmp_dir()`` gives a context holding a temporary folder, opened
+    only when the examples are counted.
+
+    Example (in an executor)::
+
+        counted = distributions(stats, None, ['train', 'eval'], config, make_pipeline, tmp_dir)
+    """
+    form = LABEL_FORMS[config.multi_label]
+    if examples is None or not form.counts_examples:
+        if form.from_statistics is None:
             raise ConfigError(MULTI_HOT_NEEDS_EXAMPLES.format(feature=config.label_feature))
         return {
-            split: prevalence_from_statistics(
+            split: form.from_statistics(
                 stats_artifact_utils.load_statistics(stats_artifact, split).proto(),
                 config.label_feature,
                 split,
@@ -55,7 +67,8 @@ def prevalences(
             f'{", ".join(artifacts.split_names(examples)) or "(none)"}. Pass the Examples the '
             'statistics were computed from (the same component output as StatisticsGen reads).'
         )
-    counted = _count(examples, splits, config, make_pipeline, tmp_dir)
+    with tmp_dir() as folder:
+        counted = _count(examples, splits, config, make_pipeline, folder)
     for split in splits:
         stats = stats_artifact_utils.load_statistics(stats_artifact, split).proto().datasets[0]
         if int(stats.num_examples) != counted[split].examples:
@@ -66,6 +79,17 @@ def prevalences(
                 'were computed from (the same component output as StatisticsGen reads).'
             )
     return counted
+
+
+def prevalences(stats_artifact, examples, splits, config, make_pipeline, tmp_dir: str):
+    """:func:`distributions` with ``tmp_dir`` a folder: the name of ``multilabel.prevalences``.
+
+    Example::
+
+        prevalences(stats, examples, ['train'], config, make_pipeline, '/tmp/counts')
+    """
+    folder = lambda: contextlib.nullcontext(tmp_dir)  # noqa: E731
+    return distributions(stats_artifact, examples, splits, config, make_pipeline, folder)
 
 
 MULTI_HOT_NEEDS_EXAMPLES = (

@@ -17,7 +17,7 @@ import tempfile
 
 import pytest
 
-from tests.core.class_distribution.multilabel_data import EVAL, SKEWED_EVAL, TRAIN, label_sets
+from tests.core.class_distribution.label_set_data import EVAL, SKEWED_EVAL, TRAIN, label_sets
 from tests.support.examples import example, write_records
 
 pytestmark = pytest.mark.e2e

@@ -1,18 +1,34 @@
-"""Exact per-class label counts from one split's TFDV statistics, or a DataError saying why not.
+"""A label's exact counts in one split's TFDV statistics, for both label forms, or a DataError.
 
-Sources, in order (see docs/class_distribution_validator.md):
+One label per example (:func:`label_distribution` -> :class:`LabelDistribution`, per-class
+counts whose shares add up to 1) is the case of a label set of size one; a multi-label ``'ids'``
+feature (:func:`prevalence_from_statistics` -> :class:`LabelPrevalence`, examples carrying each
+label, whose shares are prevalences) is read from the same string statistics by the same code
+(:func:`_string_counts`). The two differ only in what they require of the examples: exactly one
+label each, or any number (the examples with none then counted when the statistics tell).
+Counting from the examples instead is :mod:`.example_counts`. Rules:
+docs/class_distribution_validator.md.
+
+Sources, in order:
 
 - string labels, and int labels StatisticsGen treated as categorical (a schema with
-  ``int_domain { is_categorical: true }`` on the label, e.g. from :func:`label_schema` or
-  :func:`label_stats_options`): ``string_stats.rank_histogram`` (or ``top_values``), used only
-  when its counts add up to the label's value count, so a truncated histogram is an error;
-- int labels summarized as numeric: the counts solved exactly from exact fields (count, mean,
-  std_dev, num_zeros, min, max) when they determine them, else an error.
+  ``int_domain { is_categorical: true }`` on the label, e.g. from :func:`~.schema.label_schema`
+  or :func:`~.schema.label_stats_options`): ``string_stats.rank_histogram`` (or
+  ``top_values``), used only when its counts add up to the label's value count, so a truncated
+  histogram is an error. For a label set these count value **occurrences**, which are the
+  examples carrying each label when no example lists a label twice (StatisticsGen cannot tell;
+  :func:`~.example_counts.count_labels` can); the split's ``num_examples`` and the feature's
+  ``tot_num_values`` give the cardinality exactly, and the examples with no label are
+  ``num_missing`` plus the empty lists, exact when no example has an empty list or none has two
+  labels, else unknown (``None``);
+- one int label summarized as numeric: the counts solved exactly from exact fields (count,
+  mean, std_dev, num_zeros, min, max) when they determine them, else an error.
 
 TFDV summaries that lose classes are refused, never counted: the ``__BYTES_VALUE__`` bucket
 (every non-UTF-8 value), the ``__LARGE_BYTES__`` bucket (values over 1,024 bytes in sketch-based
-top-k), missing labels, multi-valued labels, and int values too large for float64 moments.
-Example weights are ignored: the counts are of examples (TFDV's unweighted rank histogram).
+top-k), missing labels and multi-valued labels (one label per example), and int values too large
+for float64 moments. Example weights are ignored: the counts are of examples (TFDV's unweighted
+rank histogram).
 """
 
 from __future__ import annotations
@@ -21,8 +37,7 @@ import dataclasses
 from typing import Dict, List, Mapping
 
 import numpy as np
-import tensorflow_data_validation as tfdv
-from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, empty_label_error, sorted_classes
@@ -31,7 +46,6 @@ MAX_MOMENT_CLASSES = 4  # numeric int labels: most consecutive values solvable e
 EXACT_FLOAT_INT = 2**53  # float64 holds every integer below this exactly
 NON_UTF8_PLACEHOLDER = '__BYTES_VALUE__'  # tfdv.constants: all non-UTF-8 values, in one name
 LARGE_BYTES_PLACEHOLDER = '__LARGE_BYTES__'  # tfdv.constants: all long values, in one name
-MAX_DOMAIN_CLASSES = 100_000  # largest int_domain min..max range read as expected classes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,29 +64,33 @@ class LabelDistribution:
         return self.counts.get(value, 0) / self.total if self.total else 0.0
 
 
-def label_schema(label_feature: str, is_int: bool = True) -> schema_pb2.Schema:
-    """A schema holding only ``label_feature``, marked categorical when ``is_int``.
+@dataclasses.dataclass(frozen=True)
+class LabelPrevalence:
+    """Exact per-label example counts of a multi-label feature in one split.
 
-    Give it to StatisticsGen through :func:`label_stats_options`, or write it with
-    ``tfdv.write_schema_text`` for ``ImportSchemaGen``.
+    Quacks like :class:`LabelDistribution` (``counts``, ``total``, ``share``) so the checks and
+    the report treat both alike; ``total`` is the number of examples, so ``share`` is the
+    prevalence.
     """
-    schema = schema_pb2.Schema()
-    feature = schema.feature.add(name=label_feature)
-    if is_int:
-        feature.type = schema_pb2.INT
-        feature.int_domain.is_categorical = True
-    else:
-        feature.type = schema_pb2.BYTES
-    return schema
 
+    split: str
+    counts: Dict[ClassValue, int]  # examples carrying each label (sorted, only counts > 0)
+    examples: int
+    label_values: int  # labels over all examples (sum of counts)
+    unlabeled: int | None  # examples with no label; None when the statistics cannot tell
+    source: str  # 'rank_histogram' | 'top_values' | 'examples'
+    width: int | None = None  # 'multi_hot': the vector length
 
-def label_stats_options(label_feature: str, **kwargs) -> tfdv.StatsOptions:
-    """``StatsOptions`` for StatisticsGen that give an int label exact per-class counts.
+    @property
+    def total(self) -> int:
+        return self.examples
 
-    Example:
-        StatisticsGen(examples=..., stats_options=label_stats_options('label'))
-    """
-    return tfdv.StatsOptions(schema=label_schema(label_feature), **kwargs)
+    def share(self, value: ClassValue) -> float:
+        return self.counts.get(value, 0) / self.examples if self.examples else 0.0
+
+    @property
+    def cardinality(self) -> float:
+        return self.label_values / self.examples if self.examples else 0.0
 
 
 def label_distribution(stats, label_feature: str, split: str) -> LabelDistribution:
@@ -99,6 +117,67 @@ def label_distribution(stats, label_feature: str, split: str) -> LabelDistributi
         f'per-class information (stats kind {kind!r}); expected string statistics (string or '
         'categorical int label) or numeric statistics of an int label.'
     )
+
+
+def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPrevalence:
+    """The prevalence of a multi-label ``'ids'`` feature from one split's TFDV statistics.
+
+    ``stats`` is a ``DatasetFeatureStatistics`` (or a list holding one dataset).
+
+    Example (``label_stats_options('tags')`` for int ids)::
+
+        stats = tfdv.generate_statistics_from_tfrecord('train.tfrecord')
+        prevalence_from_statistics(stats, 'tags', 'train').share(b'cat')  # e.g. 0.25
+    """
+    stats = _single_dataset(stats, split)
+    feature = _find_feature(stats, label_feature, split)
+    kind = feature.WhichOneof('stats')
+    if kind != 'string_stats':
+        int_fix = (
+            'StatisticsGen(stats_options=tfx_balance.label_stats_options('
+            f"'{label_feature}')), or a schema with int_domain {{ is_categorical: true }} on it "
+            f"(tfx_balance.label_schema('{label_feature}')) as StatisticsGen's schema; or pass "
+            'examples= to the validator to count the ids from the examples'
+        )
+        raise DataError(
+            f"the statistics of multi-label feature '{label_feature}' in split '{split}' are "
+            f'{kind or "empty"} (feature type '
+            f'{statistics_pb2.FeatureNameStatistics.Type.Name(feature.type)}), which hold no '
+            "per-label counts; multi_label='ids' needs string statistics (bytes label names, or "
+            f'int ids StatisticsGen treated as categorical). Fix: {int_fix}.'
+        )
+    is_int = feature.type == statistics_pb2.FeatureNameStatistics.INT
+    string_stats = feature.string_stats
+    source, counts, total, _ = _string_counts(string_stats, is_int, label_feature, split, 'ids')
+    if source:
+        return LabelPrevalence(
+            split=split,
+            counts=counts,
+            examples=int(stats.num_examples),
+            label_values=total,
+            unlabeled=_unlabeled(string_stats.common_stats),
+            source=source,
+        )
+    raise DataError(
+        f"the statistics of split '{split}' list only part of multi-label feature "
+        f"'{label_feature}': the rank histogram and top values cover fewer than its {total} "
+        f'label values in about {string_stats.unique} labels, so the per-label prevalence cannot '
+        'be recovered. Give StatisticsGen stats_options=tfdv.StatsOptions('
+        'num_rank_histogram_buckets=<more than the number of labels>), or pass examples= to the '
+        'validator to count the labels from the examples.'
+    )
+
+
+def _unlabeled(common) -> int | None:
+    """Examples with no label value, when the statistics determine it exactly."""
+    non_missing, values = int(common.num_non_missing), int(common.tot_num_values)
+    if non_missing == 0 or common.min_num_values >= 1:
+        empty = 0
+    elif common.max_num_values <= 1:
+        empty = non_missing - values  # every present list holds 0 or 1 value
+    else:
+        return None  # empty lists and longer lists: only a quantile sketch counts the empties
+    return int(common.num_missing) + empty
 
 
 def _feature_name(feature: statistics_pb2.FeatureNameStatistics) -> str:
@@ -189,10 +268,11 @@ def check_no_empty_name(candidates, label_feature: str, split: str, multi_label=
                 raise empty_label_error(label_feature, f"split '{split}'", found, multi_label)
 
 
-def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: str):
-    common = string_stats.common_stats
-    _check_one_label_per_example(common, label_feature, split)
-    total = _value_count(common)
+def _string_counts(string_stats, is_int: bool, label_feature: str, split: str, multi_label=None):
+    """``(source, counts, total, covered)`` of the string statistics of a label (one per example)
+    or label set (``multi_label='ids'``): the first of the rank histogram and the top values that
+    covers every value (``source`` None when neither does); merged and empty names refused."""
+    total = _value_count(string_stats.common_stats)
     candidates = [
         (
             'rank_histogram',
@@ -202,7 +282,7 @@ def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: st
     ]
     names = [label for _, pairs in candidates for label, _ in pairs]
     _check_no_merged_values(string_stats, names, label_feature, split)
-    check_no_empty_name(candidates, label_feature, split)
+    check_no_empty_name(candidates, label_feature, split, multi_label)
     best = 0
     for source, pairs in candidates:
         covered = int(round(sum(count for _, count in pairs)))
@@ -212,7 +292,15 @@ def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: st
             for label, count in pairs:
                 value = int(label) if is_int else label.encode('utf-8')
                 counts[value] = counts.get(value, 0) + int(round(count))
-            return LabelDistribution(split, _sorted_counts(counts), source)
+            return source, _sorted_counts(counts), total, best
+    return None, {}, total, best
+
+
+def _from_string_stats(string_stats, is_int: bool, label_feature: str, split: str):
+    _check_one_label_per_example(string_stats.common_stats, label_feature, split)
+    source, counts, total, best = _string_counts(string_stats, is_int, label_feature, split)
+    if source:
+        return LabelDistribution(split, counts, source)
     raise DataError(
         f"the statistics of split '{split}' list only part of label_feature "
         f"'{label_feature}': {best} of its {total} values in about {string_stats.unique} "
@@ -292,41 +380,11 @@ def check_label_types(distributions: Mapping[str, LabelDistribution], label_feat
         )
 
 
-def schema_label_info(schema: schema_pb2.Schema, label_feature: str):
-    """``(expected_classes, jsd_threshold)`` from a schema's label feature (or ``((), None)``).
+def __getattr__(name):
+    """The schema helpers of the old ``label_counts`` module, now in :mod:`.schema`, keep working
+    under its old name (``tfx_balance.core.MOVED`` warns about it) for one release."""
+    if name in ('label_schema', 'label_stats_options', 'schema_label_info', 'MAX_DOMAIN_CLASSES'):
+        from tfx_balance.core.class_distribution import schema
 
-    Expected classes come from a string domain or a categorical int domain with min and max.
-    """
-    for feature in schema.feature:
-        if feature.name == label_feature:
-            jsd = None
-            if feature.drift_comparator.HasField('jensen_shannon_divergence'):
-                jsd = feature.drift_comparator.jensen_shannon_divergence.threshold
-            return _domain_classes(schema, feature, label_feature), jsd
-    return (), None
-
-
-def _domain_classes(schema, feature, label_feature: str) -> List[ClassValue]:
-    domain = None
-    if feature.HasField('string_domain'):
-        domain = feature.string_domain
-    elif feature.HasField('domain'):
-        domain = next((d for d in schema.string_domain if d.name == feature.domain), None)
-    if domain is not None:
-        return [v.encode('utf-8') for v in domain.value]
-    int_domain = feature.int_domain
-    if not (
-        feature.HasField('int_domain')
-        and int_domain.is_categorical
-        and int_domain.HasField('min')
-        and int_domain.HasField('max')
-    ):
-        return []
-    size = int_domain.max - int_domain.min + 1
-    if size > MAX_DOMAIN_CLASSES:
-        raise DataError(
-            f"the schema's int_domain of label '{label_feature}' spans {size} values "
-            f'({int_domain.min}..{int_domain.max}), more than {MAX_DOMAIN_CLASSES} expected '
-            'classes; set min and max to the class ids, or pass no schema to the validator.'
-        )
-    return list(range(int_domain.min, int_domain.max + 1))
+        return getattr(schema, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

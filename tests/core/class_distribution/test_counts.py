@@ -1,4 +1,4 @@
-"""Tests of tfx_balance.core.class_distribution.label_counts on real TFDV statistics."""
+"""Tests of tfx_balance.core.class_distribution.counts on real TFDV statistics."""
 
 import os
 
@@ -10,7 +10,7 @@ import tensorflow_data_validation as tfdv
 import tfx
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tfx_balance.core.class_distribution import label_counts as lc
+from tfx_balance.core import class_distribution as lc
 from tfx_balance.core.errors import DataError
 
 TAXI_CSV = os.path.join(

@@ -20,6 +20,7 @@ from benchmarks import (
     bench_calibration,
     bench_demo,
     bench_multilabel,
+    bench_serving_ab,
     bench_smote_speed,
     bench_splitter,
     common,
@@ -225,7 +226,11 @@ def run_calibration(args) -> dict:
             common.log(f'Calibration: running the {sample} sample into {runs[sample]}')
             bench_demo.run_demo(runs[sample], f'pipelines.{sample}.run_local')
     common.log('Calibration: retraining both models of each sample with 3 seeds')
-    return bench_calibration.run(runs)
+    results = bench_calibration.run(runs)
+    common.log('Calibration: serving and run_fn with and without the correction (A/B)')
+    for sample, ab in bench_serving_ab.run(runs, bench_calibration.SEEDS).items():
+        results[sample]['serving_ab'] = ab
+    return results
 
 
 def _floors(results: dict) -> dict:

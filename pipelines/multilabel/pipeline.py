@@ -45,7 +45,9 @@ MIN_IMPROVEMENT = 0.03
 # correction and Platt scaling on the eval split the balanced model's log loss is 0.191 against
 # the baseline's 0.171 in this pipeline's run (+0.020; 0.203 with the prior ratio alone, 0.239
 # uncorrected). Over training seeds 0-2 the mean is +0.018 (benchmarks/RESULTS.md section 9):
-# the issue's goal is met on the mean, but a gate at +0.02 would bless or block by the last digit.
+# the issue's goal is met on the mean, but per seed the gaps are +0.020, +0.016, +0.018, and seed
+# 0 (this sample's own) is +0.0204: a gate at +0.02 would block the sample's default run, so it
+# stays at +0.03 (checked again for issue 42's follow-up; no margin over seeds allows +0.02).
 CALIBRATION = CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.03)
 SAMPLE = Sample(
     label=LABEL,

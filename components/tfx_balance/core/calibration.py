@@ -101,3 +101,38 @@ def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[f
         else:
             counts.add_sigmoid(scores, label)
     return counts.log_loss(), counts.ece()
+
+
+def fit_temperature(log_scores, labels, iterations: int = 50) -> float:
+    """The temperature ``T`` minimising the log loss of ``softmax(log_scores / T)`` against the
+    ``[n]`` int ``labels`` (one scalar; Newton's method on ``1 / T``, where the log loss is
+    convex; deterministic). ``1 / T`` is clipped to ``[0.25, 4]``; ``T = 1`` when every example
+    has the same label (no information).
+
+    Example (two classes, every example scored ``[0.2, 0.8]``, 70% of them class 1: the best
+    temperature turns 0.8 into 0.7):
+        >>> import numpy as np
+        >>> t = fit_temperature(np.log([[0.2, 0.8]] * 10), [1] * 7 + [0] * 3)
+        >>> round(t, 4), round(1 / (1 + 4 ** (-1 / t)), 4)
+        (1.6361, 0.7)
+    """
+    z = np.asarray(log_scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=int)
+    if len(np.unique(y)) < 2:
+        return 1.0
+    z = z - z.max(axis=1, keepdims=True)
+    z_label = z[np.arange(len(y)), y]
+    s = 1.0
+    for _ in range(iterations):
+        e = np.exp(s * z - (s * z).max(axis=1, keepdims=True))
+        q = e / e.sum(axis=1, keepdims=True)
+        mean_z = (q * z).sum(axis=1)
+        grad = float((mean_z - z_label).mean())
+        hess = float(((q * z**2).sum(axis=1) - mean_z**2).mean())
+        if hess <= 1e-12:
+            break
+        step = grad / hess
+        s = float(np.clip(s - step, 0.25, 4.0))
+        if abs(step) < 1e-10:
+            break
+    return 1.0 / s

@@ -154,6 +154,18 @@ class CalibrationGate:
       bins: ECE bins.
       output_name: the output the calibration metrics read.
       decision_output_name: the output the recall metrics (and ``metrics``) read.
+      calibration_plot: also add TFMA's ``CalibrationPlot`` on ``output_name`` (``bins``
+        buckets; no threshold), in its own spec with ``micro_average``: every (example, class)
+        pair, or (example, label) pair for multi-label, is one binary prediction, as the
+        multi-label ECE. TFMA turns a class id into a one-hot row itself, so single-label
+        labels must be int class ids (``num_classes=``, or int ``classes``); the Evaluator
+        writes the plot to its ``plots`` files (``tfma.load_plots``). Off by default.
+
+    Example::
+
+        balanced_eval_config('label', num_classes=3, baseline_model_name='baseline',
+                             calibration=CalibrationGate(max_ece_increase=0.01,
+                                                         calibration_plot=True))
     """
 
     max_ece: float | None = None
@@ -163,6 +175,7 @@ class CalibrationGate:
     bins: int = DEFAULT_BINS
     output_name: str = keys.PROBABILITIES
     decision_output_name: str = keys.BALANCED_PROBABILITIES
+    calibration_plot: bool = False
 
     def metrics_specs(self, specs: Sequence, args: str, has_baseline: bool) -> List:
         """``specs`` (the recall gate) on ``decision_output_name`` plus one spec of the
@@ -206,4 +219,29 @@ class CalibrationGate:
             ],
             output_names=[self.output_name],
         )
-        return [*specs, calibration]
+        if not isinstance(self.calibration_plot, bool):
+            raise ConfigError(
+                f'calibration_plot must be True or False, got {self.calibration_plot!r}.'
+            )
+        if not self.calibration_plot:
+            return [*specs, calibration]
+        return [*specs, calibration, self._plot_spec(config)]
+
+    def _plot_spec(self, config: dict):
+        """The spec of TFMA's ``CalibrationPlot`` (``calibration_plot=True``)."""
+        names = config.get('classes')
+        if names and not all(isinstance(c, int) and not isinstance(c, bool) for c in names):
+            raise ConfigError(
+                "calibration_plot uses TFMA's CalibrationPlot, which one-hot encodes int class "
+                f'ids; the classes are named ({", ".join(map(str, names))}). Map the labels to '
+                'ids (e.g. in the Transform) and give num_classes=, or drop calibration_plot.'
+            )
+        return tfma.MetricsSpec(
+            metrics=[
+                tfma.MetricConfig(
+                    class_name='CalibrationPlot', config=json.dumps({'num_buckets': self.bins})
+                )
+            ],
+            output_names=[self.output_name],
+            aggregate=tfma.AggregationOptions(micro_average=True),
+        )

@@ -59,6 +59,9 @@ class PriorCorrection:
     # corrected log-odds z become ``refit_slopes[l] * z + refit_biases[l]``.
     refit_slopes: Tuple[float, ...] = ()
     refit_biases: Tuple[float, ...] = ()
+    # One temperature fitted on the eval split by :meth:`refit` (softmax only): the served
+    # probabilities become ``softmax((log p + log factors) / temperature)``; 1.0: not refitted.
+    temperature: float = 1.0
 
     def __post_init__(self):
         if self.kind not in (SOFTMAX, SIGMOID):
@@ -88,7 +91,17 @@ class PriorCorrection:
         return tuple(out)
 
     def refit(self, scores, labels, iterations: int = 25, ridge: float = 1.0) -> PriorCorrection:
-        """This correction followed by Platt scaling per label, fitted on held-out data (sigmoid):
+        """This correction, refitted on held-out data: one temperature (softmax), or Platt
+        scaling per label (sigmoid).
+
+        Softmax: ``scores`` are the model's own ``[n, k]`` probabilities on the eval split
+        (never test), ``labels`` its ``[n]`` int class ids; the temperature ``T`` minimises the
+        log loss of ``softmax((log p + log factors) / T)``
+        (:func:`tfx_balance.core.calibration.fit_temperature`; ``ridge`` is not used). Example::
+
+            correction.refit(eval_scores, eval_labels).temperature   # e.g. 1.3
+
+        Sigmoid: Platt scaling per label:
         ``(a_l, b_l)`` minimise the log loss of ``sigmoid(a_l z + b_l)`` (``z`` the corrected
         log-odds) plus ``ridge * ((a_l - 1)^2 + b_l^2)`` (Newton's method); ``a`` is clipped to
         ``[0.25, 4]``, ``b`` to ``[-3, 3]``; a label without a positive or a negative example is
@@ -101,8 +114,11 @@ class PriorCorrection:
         """
         import numpy as np
 
-        if self.kind != SIGMOID:
-            raise ConfigError('refit is for sigmoid (multi-label) corrections only.')
+        if self.kind == SOFTMAX:
+            from tfx_balance.core.calibration import fit_temperature
+
+            temperature = fit_temperature(self._log_scores_numpy(scores), labels)
+            return dataclasses.replace(self, temperature=temperature)
         y = np.asarray(labels, dtype=np.float64)
         z = self._log_odds_numpy(scores)
         slopes, biases = [], []
@@ -134,6 +150,13 @@ class PriorCorrection:
         p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1 - 1e-7)
         return np.log(p / (1 - p)) + np.log(np.asarray(self.factors))
 
+    def _log_scores_numpy(self, probabilities):
+        """The corrected log-scores ``log p + log factor`` (softmax), before any temperature."""
+        import numpy as np
+
+        p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1.0)
+        return np.log(p) + np.log(np.asarray(self.factors))
+
     def apply(self, probabilities):
         """The corrected probabilities of a ``[batch, n]`` float tensor (TensorFlow ops only)."""
         import tensorflow as tf
@@ -145,6 +168,9 @@ class PriorCorrection:
             z = tf.math.log(q) - tf.math.log(1 - q) + tf.math.log(factors)
             slopes = tf.constant(self.refit_slopes, dtype=p.dtype)
             return tf.sigmoid(slopes * z + tf.constant(self.refit_biases, dtype=p.dtype))
+        if self.temperature != 1.0:
+            z = tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)) + tf.math.log(factors)
+            return tf.nn.softmax(z / tf.constant(self.temperature, dtype=p.dtype), axis=-1)
         scaled = p * factors
         if self.kind == SOFTMAX:
             return scaled / tf.maximum(tf.reduce_sum(scaled, axis=-1, keepdims=True), 1e-30)
@@ -158,6 +184,10 @@ class PriorCorrection:
             z = self._log_odds_numpy(probabilities)
             slopes, biases = np.asarray(self.refit_slopes), np.asarray(self.refit_biases)
             return 1 / (1 + np.exp(-(slopes * z + biases)))
+        if self.temperature != 1.0:
+            z = self._log_scores_numpy(probabilities) / self.temperature
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
         p = np.asarray(probabilities, dtype=np.float64)
         scaled = p * np.asarray(self.factors)
         if self.kind == SOFTMAX:
@@ -165,7 +195,7 @@ class PriorCorrection:
         return scaled / np.maximum(scaled + (1 - p), 1e-30)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             'kind': self.kind,
             'data_frequencies': list(self.data_frequencies),
             'trained_frequencies': list(self.trained_frequencies),
@@ -173,6 +203,9 @@ class PriorCorrection:
             'refit_slopes': list(self.refit_slopes),
             'refit_biases': list(self.refit_biases),
         }
+        if self.temperature != 1.0:
+            out['temperature'] = self.temperature
+        return out
 
 
 def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
@@ -276,8 +309,9 @@ def with_prior_correction(
     ``train_files`` (and ``weights``, ``class_names``, ``num_classes``) as
     :func:`prior_correction`; None for a model trained on the data as it comes (a baseline): both
     outputs are then its own scores, so every model of a pipeline serves the same outputs.
-    ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): a
-    sigmoid correction is then refitted on them (:meth:`PriorCorrection.refit`).
+    ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
+    correction is then refitted on them (:meth:`PriorCorrection.refit`: one temperature for
+    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels).
 
     Example (``run_fn``)::
 

@@ -25,10 +25,14 @@ MOVED = {
     'tfx_balance.core.split_units': 'tfx_balance.core.split.units',
     'tfx_balance.core.split_report': 'tfx_balance.core.split.report',
     'tfx_balance.core.stratified_split': 'tfx_balance.core.split.stratified',
-    'tfx_balance.core.multilabel_split': 'tfx_balance.core.split.multilabel',
-    'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.multilabel_units',
-    'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.multilabel_plan',
-    'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.multilabel_quality',
+    'tfx_balance.core.multilabel_split': 'tfx_balance.core.split.stratified',
+    'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.units',
+    'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.iterative',
+    'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.quality',
+    'tfx_balance.core.split.multilabel': 'tfx_balance.core.split.stratified',
+    'tfx_balance.core.split.multilabel_units': 'tfx_balance.core.split.units',
+    'tfx_balance.core.split.multilabel_plan': 'tfx_balance.core.split.iterative',
+    'tfx_balance.core.split.multilabel_quality': 'tfx_balance.core.split.quality',
 }
 
 

@@ -45,9 +45,12 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
-from tfx_balance.core.split.histograms import (  # noqa: F401 (re-exported: old multilabel_units names)
+from tfx_balance.core.split.histograms import (  # noqa: F401 (re-exported: names of the old units/multilabel_units)
+    BUCKETS_TYPE,
     BundleHistograms,
+    Histograms,
     LabelSetHistograms,
+    MergeHistograms,
     MergeLabelSetHistograms,
     StratumUnits,
     class_histograms,

@@ -34,6 +34,7 @@ from tfx_balance.core.split.strategy import (
     SplitStrategy,
     check_not_empty,
     rank_units,
+    split_tag,  # noqa: F401 (an old name of this code's former module)
 )
 from tfx_balance.core.split.units import ToUnits, batch_label_values, input_batches
 

@@ -18,12 +18,10 @@ The histogram pass over these units is :mod:`~tfx_balance.core.split.histograms`
 
 Example:
     >>> from tensorflow.core.example import example_pb2
-    >>> def ex(values):
-    ...     e = example_pb2.Example()
-    ...     e.features.feature['tags'].int64_list.value.extend(values)
-    ...     return e.SerializeToString()
+    >>> tagged = example_pb2.Example()
+    >>> tagged.features.feature['tags'].int64_list.value.extend([3, 1])
     >>> to_units = LabelSetUnits('tags', 'ids', seed=0, grouped=False)
-    >>> to_units.columns([ex([3, 1]), ex([])]).sets
+    >>> to_units.columns([tagged.SerializeToString(), b'']).sets
     [(1, 3), ()]
 """
 

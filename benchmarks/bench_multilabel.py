@@ -15,7 +15,7 @@ per example; independent or correlated labels; label ids or multi-hot), three sp
   reference a stratified split is measured against.
 
 Quality: LD, missing pairs and max relative deviation
-(:func:`tfx_balance.core.split.multilabel_quality.split_quality`).
+(:func:`tfx_balance.core.split.quality.split_quality`).
 
 The splitter and the floor of one size run in one process (imports paid once), alternating
 (ours, floor, floor, ours, ...; ours first, so its first run has a clean peak RSS and pays the
@@ -134,7 +134,7 @@ def iterstrat_job(data_dir: str) -> dict:
 
 def quality(label_counts: dict, split_sizes: dict) -> dict:
     """LD, missing pairs and max relative deviation (``split_quality``) of per-split counts."""
-    from tfx_balance.core.split.multilabel_quality import split_quality
+    from tfx_balance.core.split.quality import split_quality
 
     counts = {s: dict(enumerate(label_counts[s])) for s in SPLIT_NAMES}
     return split_quality(counts, split_sizes, WEIGHTS)._asdict()

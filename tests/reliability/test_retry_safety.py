@@ -30,7 +30,7 @@ from tfx_balance.core.balanced_input import plan as layout_plan
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split import stratified as stratified_split
+from tfx_balance.core.split import exact as stratified_split
 from tfx_balance.core.split import units as split_units
 
 SEED = 5

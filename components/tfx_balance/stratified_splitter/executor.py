@@ -7,10 +7,7 @@ import apache_beam as beam
 from tfx_balance import artifacts, keys
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.multilabel import MultiLabelStratifiedSplit
-from tfx_balance.core.split.multilabel import format_report as format_multilabel_report
-from tfx_balance.core.split.report import format_report
-from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.stratified import LabelSplit, SplitOutputs, strategy_for
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
@@ -81,11 +78,10 @@ class Executor(ExamplesExecutor):
         )
 
     def expand(self, pipeline, examples, output, config, read, passthrough):
-        split = MultiLabelStratifiedSplit if config.multi_label else StratifiedSplit
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
-            >> split(batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config)
+            >> LabelSplit(batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config)
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
         # per split in one stage. No Flatten: it would buffer the large part.
@@ -100,6 +96,4 @@ class Executor(ExamplesExecutor):
         return result.report
 
     def summary(self, report, config) -> str:
-        if config.multi_label:
-            return format_multilabel_report(report, list(config.splits))
-        return format_report(report, list(config.splits))
+        return strategy_for(config).format_report(report, list(config.splits))

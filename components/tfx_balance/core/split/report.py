@@ -1,6 +1,6 @@
 """What StratifiedSplitter writes to ``split_counts.json`` and logs.
 
-Ordinary splits keep the plain table ``{class: {split: count}}``. With ``folds`` or label bins the
+One label per example: ordinary splits keep the plain table ``{class: {split: count}}``. With ``folds`` or label bins the
 report is structured, so that the folds and bins are explicit::
 
     {"counts": {class or bin index: {split: count}},
@@ -8,7 +8,9 @@ report is structured, so that the folds and bins are explicit::
      "label_bins": {"label_feature": ..., "edges": [...], "bins": ["< 2", "[2, 7)", ">= 7"],
                     "requested_bins": N or null, "exact": true, "coarsened_bits": 0}}  # with bins
 
-:func:`counts_of` reads the table from either form.
+:func:`counts_of` reads the table from either form. Multi-label splits
+(:func:`label_set_report`) write per split its examples, per label its count and share, the
+examples with no label and the label cardinality.
 
 Example:
     >>> counts_of({'a': {'train': 8, 'eval': 1}})
@@ -20,7 +22,7 @@ Example:
 from __future__ import annotations
 
 from tfx_balance.core.cross_validation.folds import fold_names
-from tfx_balance.core.labels import format_count_table
+from tfx_balance.core.labels import class_name, format_count_table, sorted_classes
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
 
@@ -28,6 +30,9 @@ COUNTS = 'counts'
 FOLDS = 'folds'
 HOLDOUT = 'holdout'
 LABEL_BINS = 'label_bins'
+NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
+# the kinds of a multi-label count key ``(split, kind, label)``
+_EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
 
 
 def is_structured(report: dict) -> bool:
@@ -79,4 +84,64 @@ def format_report(report: dict, splits) -> str:
         held = report[HOLDOUT]
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
+    return '\n'.join(lines)
+
+
+def label_set_report(pairs, split_names, form: str) -> dict:
+    """``split_counts.json`` of a multi-label split: per split its examples, per label its count
+    and share (of the split's examples) per split, the examples with no label, and the label
+    cardinality (mean labels per example)."""
+    counts = {}
+    for key, n in pairs:
+        counts[key] = counts.get(key, 0) + n
+    sizes = [counts.get((i, _EXAMPLES, None), 0) for i in range(len(split_names))]
+    labels = sorted_classes(label for (_, kind, label) in counts if kind == _LABELS)
+
+    def row(kind, label):
+        return {
+            name: {
+                'count': counts.get((i, kind, label), 0),
+                'share': round(counts.get((i, kind, label), 0) / sizes[i], 6) if sizes[i] else 0.0,
+            }
+            for i, name in enumerate(split_names)
+        }
+
+    per_label = {class_name(label): row(_LABELS, label) for label in labels}
+    values = [
+        sum(counts.get((i, _LABELS, label), 0) for label in labels) for i in range(len(sizes))
+    ]
+    return {
+        'multi_label': form,
+        'examples': dict(zip(split_names, sizes)),
+        'labels': per_label,
+        NO_LABEL: row(_NO_LABEL, None),
+        'label_cardinality': {
+            name: round(values[i] / sizes[i], 6) if sizes[i] else 0.0
+            for i, name in enumerate(split_names)
+        },
+    }
+
+
+def format_label_set_report(report: dict, split_names) -> str:
+    """The logged table of a multi-label report: count and share per label and split."""
+    rows = [(name, report['labels'][name]) for name in report['labels']]
+    rows.append((NO_LABEL, report[NO_LABEL]))
+    width = max([len('label'), len('examples')] + [len(name) for name, _ in rows])
+    cols = {s: max(len(s), 16) for s in split_names}
+    header = f'{"label":<{width}}  ' + '  '.join(f'{s:>{cols[s]}}' for s in split_names)
+    lines = [header, '-' * len(header)]
+    for name, cells in rows:
+        text = [f'{cells[s]["count"]} ({cells[s]["share"]:.2%})' for s in split_names]
+        lines.append(
+            f'{name:<{width}}  ' + '  '.join(f'{t:>{cols[s]}}' for t, s in zip(text, split_names))
+        )
+    lines.append('-' * len(header))
+    lines.append(
+        f'{"examples":<{width}}  '
+        + '  '.join(f'{report["examples"][s]:>{cols[s]}}' for s in split_names)
+    )
+    lines.append(
+        f'{"labels/example":<{width}}  '
+        + '  '.join(f'{report["label_cardinality"][s]:>{cols[s]}.3f}' for s in split_names)
+    )
     return '\n'.join(lines)

@@ -1,5 +1,11 @@
 """Exact, streaming stratified split of serialized ``tf.train.Example`` records (Beam).
 
+One pipeline serves both label forms; where they differ (the plan, how a unit is placed and
+counted, the report) a :class:`~tfx_balance.core.split.strategy.SplitStrategy` chosen from
+``config.multi_label`` in :data:`STRATEGIES` does it: the exact per-class rule
+(:class:`~tfx_balance.core.split.exact.ExactStrategy`, described here) or iterative
+stratification of label sets (:class:`~tfx_balance.core.split.strata.IterativeStrategy`).
+
 Design (two reads of the input, nothing per class held in memory):
 
 1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
@@ -46,122 +52,33 @@ Example (outside TFX):
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Callable, Dict, Mapping
+from typing import Callable, Dict
 
 import apache_beam as beam
 
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import (
-    check_distinct_names,
-    check_label_kinds,
-    class_name,
-    sorted_classes,
-)
-from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
-from tfx_balance.core.split import allocation
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.ranking import BUCKET_BITS
+from tfx_balance.core.split import report as _report
+from tfx_balance.core.split import strata as _strata
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.report import split_report
-from tfx_balance.core.split.units import (
-    Histograms,
-    MergeHistograms,
-    ToUnits,
-    batch_histograms,
-    batch_label_values,
-    input_batches,
-)
+from tfx_balance.core.split.exact import ExactStrategy
+from tfx_balance.core.split.plans import ClassSplitPlan  # noqa: F401 (an old name of this module)
+from tfx_balance.core.split.strata import IterativeStrategy
+from tfx_balance.core.split.strategy import BOUNDARY_TAG, COUNTS_TAG, SplitStrategy, split_tag
+from tfx_balance.core.split.units import input_batches
+
+# config.multi_label -> the strategy of that label form (the one place a form is chosen)
+STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
 
 
-@dataclasses.dataclass(frozen=True)
-class ClassSplitPlan:
-    """Where one class's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
+def strategy_for(config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS) -> SplitStrategy:
+    """The :class:`~tfx_balance.core.split.strategy.SplitStrategy` of ``config``'s label form.
 
-    Attributes:
-      n: examples (or summed group sizes) of the class.
-      counts: target count per split, in split order (:func:`~tfx_balance.core.split.allocation.allocate`).
-      ranking: the class's :class:`~tfx_balance.core.ranking.BucketRanking`, cut at the first rank
-        of every split after the first.
+    Example:
+        >>> type(strategy_for(StratifiedSplitConfig(label_feature='tags', multi_label='ids'))).__name__
+        'IterativeStrategy'
     """
-
-    n: int
-    counts: tuple
-    ranking: BucketRanking
-
-    @classmethod
-    def from_histogram(
-        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
-    ) -> ClassSplitPlan:
-        """The plan of one class from its bucket histogram (bucket -> units)."""
-        n = sum(histogram.values())
-        counts = allocation.allocate(n, weights)
-        cuts = allocation.boundaries(counts)[:-1]
-        return cls(n, tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
-
-
-class _Place(beam.DoFn):
-    """Sends each unit of an input batch to its split, or to ranking if it is in a boundary bucket.
-
-    Outputs: the serialized examples of split ``i`` on tag ``split_tag(i)``; boundary units keyed
-    by ``(class, bucket)`` on ``BOUNDARY``; per batch, ``[((split, label), count)]`` of the
-    examples it placed on ``COUNTS``.
-    """
-
-    BOUNDARY = 'boundary'
-    COUNTS = 'counts'
-
-    def __init__(self, to_units: ToUnits, bucket_bits: int, num_splits: int):
-        self._to_units = to_units
-        self._bucket_bits = bucket_bits
-        self._tags = [split_tag(i) for i in range(num_splits)]
-
-    def process(self, batch, plans, edges=None):
-        counts = {}
-        for unit in self._to_units(batch, edges):
-            ranking = plans[unit.label].ranking
-            bucket = bucket_of(unit.hash, self._bucket_bits)
-            if bucket in ranking.boundary:
-                yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((unit.label, bucket), unit))
-                continue
-            split = ranking.segment_of_bucket(bucket)
-            tag = self._tags[split]
-            for record, label in zip(unit.records, unit.labels):
-                yield beam.pvalue.TaggedOutput(tag, record)
-                counts[split, label] = counts.get((split, label), 0) + 1
-        if counts:
-            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
-
-
-def split_tag(index: int) -> str:
-    return f'split{index}'
-
-
-def _rank_boundary(item, plans):
-    (label, bucket), units = item
-    ranking = plans[label].ranking
-    rank = ranking.boundary[bucket]
-    for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-        yield (ranking.segment_of_rank(rank), unit)
-        rank += unit.size
-
-
-def _explode(item):
-    split, unit = item
-    return ((split, record, label) for record, label in zip(unit.records, unit.labels))
-
-
-def _build_plans(histograms: Histograms, weights, bucket_bits: int, label_feature: str):
-    if not histograms.buckets:
-        raise DataError(
-            'the input has no examples; StratifiedSplitter needs at least one labelled '
-            'example. Check the input artifact and input_splits.'
-        )
-    check_label_kinds(histograms.examples, label_feature)
-    check_distinct_names(histograms.buckets, label_feature)
-    return {
-        label: ClassSplitPlan.from_histogram(hist, weights, bucket_bits)
-        for label, hist in histograms.buckets.items()
-    }
+    return STRATEGIES[config.multi_label](config, bucket_bits)
 
 
 COUNTS_KEY = '__counts__'
@@ -208,20 +125,25 @@ class SplitOutputs:
         return self._merged
 
 
-def _counts_table(pairs, split_names):
-    """Turns ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
-    by_class = {}
-    for (index, label), count in pairs:
-        by_class.setdefault(label, {})[split_names[index]] = count
-    return {
-        class_name(label): {s: by_class[label].get(s, 0) for s in split_names}
-        for label in sorted_classes(by_class)
-    }
+class LabelSplit(beam.PTransform):
+    """Splits examples into named splits, stratified by their labels, in the form
+    ``config.multi_label`` says (see the module docstring; :data:`STRATEGIES`).
 
-
-class SourcedSplit(beam.PTransform):
-    """What StratifiedSplit and MultiLabelStratifiedSplit share: one input source (a callable
-    returning a new reading PTransform each time), a validated config and the bucket bits."""
+    Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
+    ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
+    the input each time (the reads keep memory bounded):
+    ``batches_source`` yields lists of serialized examples (e.g.
+    :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
+    pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
+    serialized examples one by one (batched here).
+    ``config`` is a :class:`~tfx_balance.core.split.config.StratifiedSplitConfig`, used as is (or
+    pass its fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram
+    resolution (tests use small values to exercise ranking). It returns a dict of PCollections;
+    wrap it in :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and
+    ``.ranked``, or ``.records[split]``) and ``.counts``, a single-element PCollection
+    ``{class_name: {split: count}}`` counted as the examples are placed (with ``multi_label``,
+    the per-label report: :func:`~tfx_balance.core.split.report.label_set_report`).
+    """
 
     def __init__(
         self,
@@ -245,103 +167,92 @@ class SourcedSplit(beam.PTransform):
     def _check_form(self, config: StratifiedSplitConfig) -> None:
         """Raises ConfigError if this transform does not split ``config``'s label form."""
 
+    def expand(self, pipeline):
+        config = self._config
+        strategy = strategy_for(config, self._bucket_bits)
+        names = list(config.splits)
+        to_units = strategy.to_units()
+        extra, edges = strategy.prepare(pipeline, self._source, self._batched)
+        given = () if edges is None else (edges,)
 
-class StratifiedSplit(SourcedSplit):
-    """Splits examples into named splits with exact per-class counts (see module docstring).
+        def read(stage):
+            return input_batches(
+                pipeline, self._source, self._batched, to_units, config.group_feature, stage, edges
+            )
 
-    Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
-    ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
-    the input each time (the reads keep memory bounded):
-    ``batches_source`` yields lists of serialized examples (e.g.
-    :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
-    pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
-    serialized examples one by one (batched here).
-    ``config`` is a :class:`~tfx_balance.core.split.config.StratifiedSplitConfig`, used as is (or pass its
-    fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram resolution
-    (tests use small values to exercise ranking). It returns a dict of PCollections; wrap it in
-    :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and ``.ranked``, or
-    ``.records[split]``) and ``.counts``, a single-element PCollection
-    ``{class_name: {split: count}}`` counted as the examples are placed.
-    """
+        plans_side = beam.pvalue.AsSingleton(strategy.plans(read('ForPlan'), to_units, edges))
+        tags = [split_tag(i) for i in range(len(names))]
+        placed = read('ForAssign') | 'Place' >> beam.ParDo(
+            strategy.place(to_units, len(names)), plans_side, *given
+        ).with_outputs(BOUNDARY_TAG, COUNTS_TAG, *tags)
+        outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
+        grouped = placed[BOUNDARY_TAG] | 'GroupBoundaryBucket' >> beam.GroupByKey()
+        ranked = strategy.rank(grouped, plans_side)
+        outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.Map(lambda e: (names[e[0]], e[1]))
+        outputs[COUNTS_KEY] = (
+            (placed[COUNTS_TAG], strategy.count_ranked(ranked))
+            | 'MergeCounts' >> beam.Flatten()
+            | 'Pairs' >> beam.FlatMap(lambda c: c)
+            | 'SumCounts' >> beam.CombinePerKey(sum)
+            | 'CountsToList' >> beam.combiners.ToList()
+            | 'CountsTable' >> beam.Map(strategy.table, names)
+        )
+        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(strategy.report, extra)
+        return outputs
+
+
+SourcedSplit = LabelSplit  # the old name of the shared base
+
+
+class StratifiedSplit(LabelSplit):
+    """A :class:`LabelSplit` of one label per example: exact per-class counts (module docstring)."""
 
     def _check_form(self, config: StratifiedSplitConfig) -> None:
         if config.multi_label is not None:
             raise ConfigError(
                 'StratifiedSplit splits one label per example; for multi_label='
                 f'{config.multi_label!r} use '
-                'tfx_balance.core.split.multilabel.MultiLabelStratifiedSplit.'
+                "tfx_balance.core.split.multilabel's successor "
+                'tfx_balance.core.split.stratified.MultiLabelStratifiedSplit (or LabelSplit, '
+                'which takes either form).'
             )
 
-    def expand(self, pipeline):
-        config = self._config
-        names = list(config.splits)
-        weights = list(config.splits.values())
-        args = (
-            self._source,
-            self._batched,
-            config.label_feature,
-            config.group_feature,
-            config.seed,
-        )
-        to_units = ToUnits(config.label_feature, config.seed, config.group_feature is not None)
-        bins, edges = self._bin_edges(pipeline)
-        plans = (
-            input_batches(pipeline, *args, stage='ForPlan', edges=edges)
-            | 'BatchHistogram' >> beam.Map(batch_histograms, to_units, self._bucket_bits, edges)
-            | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
-            | 'Plan' >> beam.Map(_build_plans, weights, self._bucket_bits, config.label_feature)
-        )
-        plans_side = beam.pvalue.AsSingleton(plans)
-        tags = [split_tag(i) for i in range(len(names))]
-        placed = input_batches(
-            pipeline, *args, stage='ForAssign', edges=edges
-        ) | 'Place' >> beam.ParDo(
-            _Place(to_units, self._bucket_bits, len(names)), plans_side, *_given(edges)
-        ).with_outputs(_Place.BOUNDARY, _Place.COUNTS, *tags)
-        outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
-        ranked = (
-            placed[_Place.BOUNDARY]
-            | 'GroupBoundaryBucket' >> beam.GroupByKey()
-            | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
-            | 'ExplodeRanked' >> beam.FlatMap(_explode)
-        )
-        outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.Map(lambda e: (names[e[0]], e[1]))
-        ranked_counts = (
-            ranked
-            | 'RankedSplitAndClass' >> beam.Map(lambda e: (e[0], e[2]))
-            | 'CountRanked' >> beam.combiners.Count.PerElement()
-        )
-        placed_counts = placed[_Place.COUNTS] | 'PlacedCounts' >> beam.FlatMap(lambda c: c)
-        outputs[COUNTS_KEY] = (
-            (placed_counts, ranked_counts)
-            | 'MergeCounts' >> beam.Flatten()
-            | 'SumCounts' >> beam.CombinePerKey(sum)
-            | 'CountsToList' >> beam.combiners.ToList()
-            | 'CountsTable' >> beam.Map(_counts_table, names)
-        )
-        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(split_report, config, bins)
-        return outputs
 
-    def _bin_edges(self, pipeline):
-        """``(bins, edges)`` for label bins: the :class:`BinEdges` for the report and the edges
-        the stages take (both side inputs when computed from the data); ``(None, None)``
-        without bins."""
-        config = self._config
-        if config.label_bin_edges is not None:
-            return BinEdges(config.label_bin_edges), config.label_bin_edges
-        if config.label_bins is None:
-            return None, None
-        raw = (self._source, self._batched, config.label_feature, None, config.seed)
-        computed = (
-            input_batches(pipeline, *raw, stage='ForBins')
-            | 'LabelValues' >> beam.Map(batch_label_values, config.label_feature)
-            | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
-            | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)
-        )
-        edges = computed | 'EdgeValues' >> beam.Map(lambda b: b.edges)
-        return beam.pvalue.AsSingleton(computed), beam.pvalue.AsSingleton(edges)
+class MultiLabelStratifiedSplit(LabelSplit):
+    """A :class:`LabelSplit` of multi-label examples: every label stratified at once
+    (:mod:`~tfx_balance.core.split.strata`); ``config.multi_label`` must be ``'ids'`` or
+    ``'multi_hot'``, and ``.counts`` is the per-label report.
+
+    Example (outside TFX):
+        >>> import apache_beam as beam
+        >>> from tfx_balance.core.records import ReadRecordBatches
+        >>> with beam.Pipeline() as p:  # doctest: +SKIP
+        ...     out = SplitOutputs(p | MultiLabelStratifiedSplit(
+        ...         batches_source=lambda: ReadRecordBatches(['data/part-0.gz']),
+        ...         label_feature='tags', multi_label='ids', splits={'train': 8, 'eval': 2}))
+        ...     out.records['train'] | beam.io.WriteToTFRecord('out/train')
+    """
+
+    def _check_form(self, config: StratifiedSplitConfig) -> None:
+        if config.multi_label is None:
+            raise ConfigError(
+                "MultiLabelStratifiedSplit needs multi_label='ids' or 'multi_hot'; for one "
+                'label per example use StratifiedSplit.'
+            )
 
 
-def _given(edges) -> tuple:
-    """The extra argument of a stage that takes the bin edges (none without bins)."""
-    return () if edges is None else (edges,)
+# The names of the old module tfx_balance.core.split.multilabel (now served from here, see
+# tfx_balance.core.MOVED) that live in other modules now; removed with the old module names.
+_MULTILABEL_NAMES = {
+    'NO_LABEL': _report.NO_LABEL,
+    'report': _report.label_set_report,
+    'format_report': _report.format_label_set_report,
+    'PackedPlans': _strata.PackedPlans,
+    'build_plans': _strata.build_plans,
+}
+
+
+def __getattr__(name):
+    if name in _MULTILABEL_NAMES:
+        return _MULTILABEL_NAMES[name]
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

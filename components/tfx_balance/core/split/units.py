@@ -1,12 +1,28 @@
-"""The units StratifiedSplit assigns (examples, or groups of examples) and its histogram pass.
+"""The units a split assigns (examples, or groups of examples) and how the input is read as them.
 
 An input batch is a list of serialized examples, or a ``(where, list)`` pair whose ``where``
-(e.g. ``"split 'train'"``) errors name. :class:`ToUnits` turns a batch into :class:`Unit`s: one
-per example, or, with ``group_feature``, the groups :func:`input_batches` formed with a shuffle.
-:func:`batch_histograms` counts a batch's units per class and hash bucket; :class:`MergeHistograms`
-merges them into :class:`Histograms`, which also keep one example fingerprint per label value so
-that a label that is int64 in some examples and bytes in others is rejected, with both examples
-named, before anything is written (:func:`~tfx_balance.core.labels.check_label_kinds`).
+(e.g. ``"split 'train'"``) errors name. One reader, :func:`input_batches`, serves both label
+forms; with ``group_feature`` it forms the groups with one shuffle (keyed by
+:func:`~tfx_balance.core.groups.read_group_id`, the rule LeakageCheck shares). What a unit counts
+for is the one place the forms differ, and each form is one small class with the same methods
+(``__call__``, ``key_by_group``, ``group_to_unit``):
+
+- :class:`ToUnits` (one label per example): a :class:`Unit` counts for its class; a group for its
+  *dominant class* (most frequent label; ties to the first class in sort order).
+- :class:`LabelSetUnits` (``multi_label``): a :class:`LabelSetUnit` counts for its *stratum*, its
+  label set (:func:`~tfx_balance.core.multilabel_labels.read_label_sets`); a group's is the union
+  of its examples'. Ungrouped batches are read as :class:`ExampleColumns` (label sets and seeded
+  hashes, one entry per example) rather than as one unit object per example.
+
+The histogram pass over these units is :mod:`~tfx_balance.core.split.histograms`.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> tagged = example_pb2.Example()
+    >>> tagged.features.feature['tags'].int64_list.value.extend([3, 1])
+    >>> to_units = LabelSetUnits('tags', 'ids', seed=0, grouped=False)
+    >>> to_units.columns([tagged.SerializeToString(), b'']).sets
+    [(1, 3), ()]
 """
 
 from __future__ import annotations
@@ -16,16 +32,84 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.groups import read_group_id
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
     example_fingerprint,
+    label_kind,
     label_of_example,
+    sorted_classes,
 )
-from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
+from tfx_balance.core.split.histograms import (  # noqa: F401 (re-exported: names of the old units/multilabel_units)
+    BUCKETS_TYPE,
+    BundleHistograms,
+    Histograms,
+    LabelSetHistograms,
+    MergeHistograms,
+    MergeLabelSetHistograms,
+    StratumUnits,
+    class_histograms,
+    histogram,
+    label_set_histograms,
+)
 from tfx_balance.core.split.label_bins import bin_labels, read_label_values
+
+
+def _named(batch) -> tuple:
+    return batch if isinstance(batch, tuple) else ('', batch)
+
+
+def _batch():
+    return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
+
+
+def input_batches(pipeline, source, batched, to_units, group_feature, stage, edges=None):
+    """Reads the input (``source()``) as ``(where, serialized examples)`` batches, or, with
+    ``group_feature``, as lists of group units (``to_units``' :meth:`~ToUnits.key_by_group` and
+    :meth:`~ToUnits.group_to_unit`; ``edges``: the bin edges, or a side input of them, when the
+    classes are label bins)."""
+    read = pipeline | f'Read{stage}' >> source()
+    if not batched:
+        read = read | f'Batch{stage}' >> _batch()
+    if group_feature is None:
+        return read
+    given = () if edges is None else (edges,)
+    return (
+        read
+        | f'KeyByGroup{stage}' >> beam.FlatMap(to_units.key_by_group, group_feature, *given)
+        | f'GroupByGroup{stage}' >> beam.GroupByKey()
+        | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
+        | f'BatchUnits{stage}' >> _batch()
+    )
+
+
+def batch_histograms(batch, to_units, bucket_bits: int, edges=None):
+    """The histograms of one input batch, of either form (:mod:`~tfx_balance.core.split.histograms`).
+
+    Example:
+        >>> to_units = ToUnits('label', seed=0, grouped=False)
+        >>> batch_histograms([], to_units, bucket_bits=0).buckets
+        {}
+    """
+    return to_units.histograms(batch, bucket_bits, edges)
+
+
+def _parse(record: bytes):
+    from tensorflow.core.example import example_pb2
+
+    return example_pb2.Example.FromString(record)
+
+
+def _read_group(example, group_feature: str, where: str, describe) -> tuple:
+    """``(group, seed key)`` of one parsed example (``describe()`` names it in errors)."""
+    in_where = f' in {where}' if where else ''
+    return read_group_id(example, group_feature, lambda: describe() + in_where)
+
+
+# --- one label per example ---------------------------------------------------------------------
 
 
 class Unit(NamedTuple):
@@ -38,17 +122,14 @@ class Unit(NamedTuple):
     labels: tuple  # their labels
     key: bytes | None = None  # an example unit's content key (its fingerprint names it)
 
+    @property
+    def stratum(self):
+        """What the unit counts for in the plan: its class."""
+        return self.label
 
-class Histograms(NamedTuple):
-    """``{class: {bucket: units}}``, and ``{label: 'fingerprint[ in where]'}`` of one example per
-    label value (each example's own label: with groups, not only the classes units count for)."""
-
-    buckets: Dict[object, Dict[int, int]]
-    examples: Dict[object, str]
-
-
-def _named(batch) -> tuple:
-    return batch if isinstance(batch, tuple) else ('', batch)
+    def examples(self):
+        """``(record, label)`` of each of the unit's examples."""
+        return zip(self.records, self.labels)
 
 
 def _example_units(where: str, records, label_feature: str, seed: int, edges=None) -> list:
@@ -65,21 +146,17 @@ def _example_units(where: str, records, label_feature: str, seed: int, edges=Non
 
 
 def _group_key(item, label_feature: str, group_feature: str, edges=None):
-    from tensorflow.core.example import example_pb2
-
     where, record = item
-    example = example_pb2.Example.FromString(record)
+    example = _parse(record)
     if edges is None:
         label = label_of_example(example, label_feature, where, record)
     else:
         label = bin_labels([record], label_feature, where, edges)[0]
-    in_where = f' in {where}' if where else ''
-    group, seed_key = read_group_id(
+    group, seed_key = _read_group(
         example,
         group_feature,
-        lambda: (
-            f'(fingerprint {example_fingerprint(record)}) of class {class_name(label)!r}' + in_where
-        ),
+        where,
+        lambda: f'(fingerprint {example_fingerprint(record)}) of class {class_name(label)!r}',
     )
     return group, (label, record, where, seed_key)
 
@@ -100,30 +177,6 @@ def _group_to_unit(item, seed: int) -> Unit:
     )
 
 
-def _batch():
-    return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
-
-
-def input_batches(pipeline, source, batched, label_feature, group_feature, seed, stage, edges=None):
-    """Reads the input (``source()``) as ``(where, serialized examples)`` batches, or, with
-    ``group_feature``, as lists of group :class:`Unit` (see :class:`ToUnits`; ``edges``: the bin
-    edges, or a side input of them, when the classes are label bins)."""
-    read = pipeline | f'Read{stage}' >> source()
-    if not batched:
-        read = read | f'Batch{stage}' >> _batch()
-    if group_feature is None:
-        return read
-    return (
-        read
-        | f'Unbatch{stage}'
-        >> beam.FlatMap(lambda b: ((_named(b)[0], record) for record in _named(b)[1]))
-        | f'KeyByGroup{stage}' >> beam.Map(_group_key, label_feature, group_feature, edges)
-        | f'GroupByGroup{stage}' >> beam.GroupByKey()
-        | f'GroupToUnit{stage}' >> beam.Map(_group_to_unit, seed)
-        | f'BatchUnits{stage}' >> _batch()
-    )
-
-
 class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already grouped.
 
@@ -140,6 +193,18 @@ class ToUnits:
             return batch
         return _example_units(*_named(batch), self._label_feature, self._seed, edges)
 
+    def histograms(self, batch, bucket_bits: int, edges=None):
+        return class_histograms(batch, self, bucket_bits, edges)
+
+    def key_by_group(self, batch, group_feature: str, edges=None):
+        """``(group, member)`` per example of an input batch (:func:`input_batches`)."""
+        where, records = _named(batch)
+        for record in records:
+            yield _group_key((where, record), self._label_feature, group_feature, edges)
+
+    def group_to_unit(self, item) -> Unit:
+        return _group_to_unit(item, self._seed)
+
 
 def batch_label_values(batch, label_feature: str):
     """The numeric labels of one input batch (the pass that computes quantile bin edges)."""
@@ -147,50 +212,114 @@ def batch_label_values(batch, label_feature: str):
     return read_label_values(records, label_feature, where)
 
 
-def batch_histograms(batch, to_units: ToUnits, bucket_bits: int, edges=None) -> Histograms:
-    """The :class:`Histograms` of one input batch."""
-    where = '' if to_units.grouped else _named(batch)[0]
-    buckets, first = {}, {}
-    for unit in to_units(batch, edges):
-        hist = buckets.get(unit.label)
-        if hist is None:
-            hist = buckets[unit.label] = {}
-            if not to_units.grouped:  # named by the content key already computed
-                first[unit.label] = fingerprint(unit.key)
-        bucket = bucket_of(unit.hash, bucket_bits)
-        hist[bucket] = hist.get(bucket, 0) + unit.size
-        if to_units.grouped:  # a group may hold labels other than the class it counts for
-            for label, record in zip(unit.labels, unit.records):
-                if label not in first:
-                    first[label] = example_fingerprint(record)
-    in_where = f' in {where}' if where else ''
-    examples = {label: name + in_where for label, name in first.items()}
-    return Histograms(buckets, examples)
+# --- a set of labels per example (multi_label) -------------------------------------------------
 
 
-class MergeHistograms(beam.CombineFn):
-    """Merges per-batch :class:`Histograms` into one (of the examples the batches kept for a label,
-    the one with the least fingerprint)."""
+class LabelSetUnit(NamedTuple):
+    """A unit of assignment: one example, or one group; ``stratum`` is its label set."""
 
-    def create_accumulator(self):
-        return Histograms({}, {})
+    stratum: tuple
+    hash: int
+    size: int
+    records: tuple
+    sets: tuple  # each record's label set
+    width: tuple | None = None  # (multi-hot length, example fingerprint)
+    kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
 
-    def add_input(self, acc, item):
-        for label, hist in item.buckets.items():
-            merged = acc.buckets.setdefault(label, {})
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
-        for label, example in item.examples.items():
-            if label not in acc.examples or example < acc.examples[label]:
-                acc.examples[label] = example
-        return acc
+    def examples(self):
+        """``(record, label set)`` of each of the unit's examples."""
+        return zip(self.records, self.sets)
 
-    def merge_accumulators(self, accs):
-        accs = iter(accs)
-        merged = next(accs)
-        for acc in accs:
-            self.add_input(merged, acc)
-        return merged
 
-    def extract_output(self, acc):
-        return acc
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns (one entry per example), without a unit object each."""
+
+    where: str
+    records: list
+    sets: list  # each example's label set
+    hashes: list  # each example's seeded hash
+    width: tuple | None  # (multi-hot length, example fingerprint)
+    kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
+
+
+class LabelSetUnits:
+    """Turns an input batch into units: one per example, unless the input is already grouped."""
+
+    def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
+        self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
+
+    def columns(self, batch) -> ExampleColumns:
+        """An ungrouped batch's examples as :class:`ExampleColumns` (the fast path)."""
+        where, records = _named(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        keys = example_keys(records)
+        width, kinds = _named_checks(read, keys)
+        return ExampleColumns(
+            where, records, read.sets, seeded_hashes(self.seed, keys), width, kinds
+        )
+
+    def __call__(self, batch) -> list:
+        if self.grouped:
+            return batch
+        c = self.columns(batch)
+        return [unit_of(c, i) for i in range(len(c.records))]
+
+    def histograms(self, batch, bucket_bits: int, edges=None):
+        return label_set_histograms(batch, self, bucket_bits)
+
+    def key_by_group(self, batch, group_feature: str):
+        """``(group, (label set, record, where, width, kinds, seed key))`` per example of a
+        batch (:func:`input_batches`)."""
+        where, records = _named(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        width, kinds = _named_checks(read, example_keys(records))
+        for i, (record, labels) in enumerate(zip(records, read.sets)):
+            group, seed_key = _read_group(
+                _parse(record),
+                group_feature,
+                where,
+                lambda: (
+                    f'(fingerprint {example_fingerprint(record)}) of class '  # noqa: B023
+                    f'{_set_name(labels)!r}'  # noqa: B023
+                ),
+            )
+            yield group, (labels, record, where, width, kinds.get(i, ()), seed_key)
+
+    def group_to_unit(self, item) -> LabelSetUnit:
+        _, members = item
+        members = sorted(members, key=lambda m: m[1])
+        widths = [m[3] for m in members if m[3] is not None]
+        check_widths(widths, self.label_feature)
+        stratum = tuple(sorted_classes(label for m in members for label in m[0]))
+        return LabelSetUnit(
+            stratum,
+            seeded_hash(self.seed, min(m[5] for m in members)),
+            len(members),
+            tuple(m[1] for m in members),
+            tuple(m[0] for m in members),
+            min(widths) if widths else None,
+            tuple(entry for m in members for entry in m[4]),
+        )
+
+
+def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
+    """The :class:`LabelSetUnit` of example ``i`` of a batch's columns."""
+    labels = columns.sets[i]
+    record = columns.records[i]
+    return LabelSetUnit(
+        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+    )
+
+
+def _named_checks(read, keys) -> tuple:
+    """``(width, {index: kinds entry})`` of a batch's :class:`LabelSets`, examples named by the
+    fingerprint of their content key (that of :func:`~tfx_balance.core.labels.example_fingerprint`)."""
+    width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
+    kinds = {
+        i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()
+    }
+    return width, kinds
+
+
+def _set_name(labels: tuple) -> str:
+    return '{' + ', '.join(class_name(label) for label in labels) + '}'

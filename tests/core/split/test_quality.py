@@ -2,7 +2,7 @@
 
 import math
 
-from tfx_balance.core.split.multilabel_quality import split_quality
+from tfx_balance.core.split.quality import split_quality
 
 WEIGHTS = {'train': 8, 'eval': 1, 'test': 1}
 

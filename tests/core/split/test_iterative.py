@@ -1,4 +1,4 @@
-"""core.split.multilabel_plan: exact per-label targets where the data allow, presence of every label
+"""core.split.iterative: exact per-label targets where the data allow, presence of every label
 with at least #splits units, exact split sizes, determinism, and quality against iterstrat."""
 
 import collections
@@ -9,8 +9,8 @@ import pytest
 
 from tests.support.multilabel import label_matrix, label_sets
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.multilabel_plan import label_split_counts, label_totals, plan_counts
-from tfx_balance.core.split.multilabel_quality import split_quality
+from tfx_balance.core.split.iterative import label_split_counts, label_totals, plan_counts
+from tfx_balance.core.split.quality import split_quality
 
 WEIGHTS = {'train': 8, 'eval': 1, 'test': 1}
 

@@ -1,0 +1,149 @@
+"""The exact per-class strategy: one label per example, each class cut at its rule's counts.
+
+Per class, :func:`~tfx_balance.core.split.plans.exact_counts` gives the count per split and
+:func:`~tfx_balance.core.split.plans.cut` its :class:`~tfx_balance.core.split.plans.ClassSplitPlan`:
+ordering the class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the
+(at most ``#splits - 1``) boundary buckets that straddle a cut need ranking. With ``label_bins``
+or ``label_bin_edges`` the classes are quantile bins of a numeric label
+(:mod:`~tfx_balance.core.split.label_bins`). The rest of the pipeline is
+:class:`~tfx_balance.core.split.stratified.StratifiedSplit`'s.
+
+Example:
+    >>> from tfx_balance.core.split.config import StratifiedSplitConfig
+    >>> strategy = ExactStrategy(StratifiedSplitConfig(label_feature='label'), bucket_bits=16)
+    >>> strategy.table([((0, 'a'), 8), ((1, 'a'), 1)], ['train', 'eval'])
+    {'a': {'train': 8, 'eval': 1}}
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    sorted_classes,
+)
+from tfx_balance.core.split.histograms import MergeHistograms, class_histograms
+from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
+from tfx_balance.core.split.plans import ClassSplitPlan, cut, exact_counts  # noqa: F401
+from tfx_balance.core.split.report import format_report, split_report
+from tfx_balance.core.split.strategy import (
+    PlaceUnits,
+    SplitStrategy,
+    check_not_empty,
+    rank_units,
+    split_tag,  # noqa: F401 (an old name of this code's former module)
+)
+from tfx_balance.core.split.units import ToUnits, batch_label_values, input_batches
+
+
+def _count_class(counts: dict, split: int, label) -> None:
+    counts[split, label] = counts.get((split, label), 0) + 1
+
+
+class _Place(PlaceUnits):
+    """Places each unit by its class's plan (:class:`~tfx_balance.core.split.strategy.PlaceUnits`);
+    counts ``[((split, label), count)]``."""
+
+    count = staticmethod(_count_class)
+
+    def process(self, batch, plans, edges=None):
+        return self.place_units(self._to_units(batch, edges), plans)
+
+
+def _size(unit) -> int:
+    return unit.size
+
+
+def _rank_boundary(item, plans):
+    (label, bucket), units = item
+    return rank_units(plans[label].ranking, bucket, units, _size)
+
+
+def _explode(item):
+    split, unit = item
+    return ((split, record, label) for record, label in unit.examples())
+
+
+def _build_plans(histograms, weights, bucket_bits: int, label_feature: str):
+    check_not_empty(bool(histograms.buckets))
+    check_label_kinds(histograms.examples, label_feature)
+    check_distinct_names(histograms.buckets, label_feature)
+    buckets = histograms.buckets
+    counts = exact_counts({label: sum(hist.values()) for label, hist in buckets.items()}, weights)
+    return {label: cut(counts[label], hist, bucket_bits) for label, hist in buckets.items()}
+
+
+def _counts_table(pairs, split_names):
+    """Turns ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
+    by_class = {}
+    for (index, label), count in pairs:
+        by_class.setdefault(label, {})[split_names[index]] = count
+    return {
+        class_name(label): {s: by_class[label].get(s, 0) for s in split_names}
+        for label in sorted_classes(by_class)
+    }
+
+
+class ExactStrategy(SplitStrategy):
+    """One label per example (or a label bin): each class split by the exact rule."""
+
+    format_report = staticmethod(format_report)
+
+    def to_units(self) -> ToUnits:
+        config = self.config
+        return ToUnits(config.label_feature, config.seed, config.group_feature is not None)
+
+    def prepare(self, pipeline, source, batched):
+        """``(bins, edges)`` for label bins: the :class:`BinEdges` for the report and the edges
+        the stages take (both side inputs when computed from the data); ``(None, None)``
+        without bins."""
+        config = self.config
+        if config.label_bin_edges is not None:
+            return BinEdges(config.label_bin_edges), config.label_bin_edges
+        if config.label_bins is None:
+            return None, None
+        computed = (
+            input_batches(pipeline, source, batched, self.to_units(), None, 'ForBins')
+            | 'LabelValues' >> beam.Map(batch_label_values, config.label_feature)
+            | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
+            | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)
+        )
+        edges = computed | 'EdgeValues' >> beam.Map(lambda b: b.edges)
+        return beam.pvalue.AsSingleton(computed), beam.pvalue.AsSingleton(edges)
+
+    def plans(self, batches, to_units, edges):
+        bits, config = self.bucket_bits, self.config
+        weights = list(config.splits.values())
+        return (
+            batches
+            | 'BatchHistogram' >> beam.Map(class_histograms, to_units, bits, edges)
+            | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
+            | 'Plan' >> beam.Map(_build_plans, weights, bits, config.label_feature)
+        )
+
+    def place(self, to_units, num_splits: int):
+        return _Place(to_units, self.bucket_bits, num_splits)
+
+    def rank(self, grouped, plans_side):
+        return (
+            grouped
+            | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
+            | 'ExplodeRanked' >> beam.FlatMap(_explode)
+        )
+
+    def count_ranked(self, ranked):
+        return (
+            ranked
+            | 'RankedSplitAndClass' >> beam.Map(lambda e: (e[0], e[2]))
+            | 'CountRanked' >> beam.combiners.Count.PerElement()
+            | 'RankedCountsToList' >> beam.combiners.ToList()
+        )
+
+    def table(self, pairs, names) -> dict:
+        return _counts_table(pairs, names)
+
+    def report(self, table, extra) -> dict:
+        return split_report(table, self.config, extra)

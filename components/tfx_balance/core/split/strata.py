@@ -1,0 +1,247 @@
+"""The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
+
+The same two reads as every split (:class:`~tfx_balance.core.split.stratified.StratifiedSplit`),
+with a *stratum*, the example's label set (:mod:`tfx_balance.core.multilabel_labels`), in place of
+the class:
+
+1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
+   batches need (:mod:`~tfx_balance.core.split.histograms`).
+2. **Plan.** :func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
+   ``{stratum: units}`` table, gives units per split of every stratum (exact per-label targets,
+   iterative stratification of the rest); a stratum that goes whole to one split is that split's
+   index, any other its :class:`~tfx_balance.core.split.plans.ClassSplitPlan`
+   (:func:`~tfx_balance.core.split.plans.cut`).
+3. **Assignment pass.** As for classes: whole buckets stream to their split, the boundary buckets
+   are ranked by ``(hash, bytes)``. Membership is a pure function of seed and content.
+
+With ``group_feature``, a unit is a group and its stratum the union of its examples' labels.
+
+Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
+"Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
+(an int for ``m = 1``). That table is built where it is used: each bundle merges its batches'
+histograms (:class:`~tfx_balance.core.split.histograms.BundleHistograms`), and the global combine
+turns the merged histograms into the plans in its ``extract_output``, so only the packed plans
+(one bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
+(label sets, seeded hashes), without an object per example.
+
+Example:
+    >>> PackedPlans({(1,): 0}).get()
+    {(1,): 0}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+
+import apache_beam as beam
+
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds
+from tfx_balance.core.multilabel_labels import check_widths
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.histograms import (
+    BundleHistograms,
+    LabelSetHistograms,
+    MergeLabelSetHistograms,
+    StratumUnits,
+    histogram,
+)
+from tfx_balance.core.split.iterative import plan_counts
+from tfx_balance.core.split.plans import cut
+from tfx_balance.core.split.report import (
+    _EXAMPLES,
+    _LABELS,
+    _NO_LABEL,
+    format_label_set_report,
+    label_set_report,
+)
+from tfx_balance.core.split.strategy import (
+    PlaceUnits,
+    SplitStrategy,
+    check_not_empty,
+    rank_units,
+)
+from tfx_balance.core.split.units import LabelSetUnits, unit_of
+
+
+class PackedPlans:
+    """The plans (``{stratum: split index or ClassSplitPlan}``) as one pickled blob.
+
+    A side input holding one entry per distinct label set (hundreds of thousands) is slow to
+    handle object by object: Beam's side-input cache measures a value's deep size by walking
+    every object it references, on each use. A blob has no references; each process unpickles it
+    once (:meth:`get`, cached by the blob's digest).
+    """
+
+    def __init__(self, plans: dict):
+        self.blob = pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL)
+        self.digest = hashlib.blake2b(self.blob, digest_size=16).digest()
+
+    def get(self) -> dict:
+        plans = _UNPACKED.get(self.digest)
+        if plans is None:
+            _UNPACKED.clear()  # keep the latest plans only
+            plans = _UNPACKED[self.digest] = pickle.loads(self.blob)
+        return plans
+
+
+_UNPACKED = {}  # digest -> unpickled plans (PackedPlans.get), per worker process
+
+
+def build_plans(
+    histograms: LabelSetHistograms, weights, bucket_bits: int, config: StratifiedSplitConfig
+):
+    """:class:`PackedPlans` of ``{stratum: split index or ClassSplitPlan}``, after the checks
+    across batches."""
+    feature = config.label_feature
+    check_not_empty(bool(histograms.examples))
+    check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
+    check_widths([(w, fp) for w, fp in histograms.widths.items()], feature)
+    if not any(stratum for stratum in histograms.buckets):
+        raise DataError(
+            f"label_feature '{feature}' (multi_label={config.multi_label!r}) holds no label in "
+            f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
+            'label_feature (an example without the feature has no label) and the data upstream.'
+        )
+    strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
+    check_distinct_names({label for stratum in strata for label in stratum}, feature)
+    plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
+    for stratum, counts in plans.items():
+        used = [i for i, c in enumerate(counts) if c]
+        if len(used) == 1:
+            plans[stratum] = used[0]
+            continue
+        plans[stratum] = cut(counts, histogram(histograms.buckets[stratum]), bucket_bits)
+    return PackedPlans(plans)
+
+
+class _MergeAndPlan(beam.CombineFn):
+    """Merges the bundles' histograms and returns their :func:`build_plans` (the combine's
+    output): the histograms, one entry per label set, never leave the stage that merges them (a
+    combine's output crosses to the next stage through a side input, copied and measured object
+    by object). Each bundle's histograms come pickled (:class:`BundleHistograms`): the combine's
+    steps move a list of blobs (no copy of the table per step, one compact encoding between its
+    stages), and only :meth:`extract_output` unpickles and merges them, one at a time."""
+
+    def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig):
+        self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, blob):
+        acc.append(blob)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [blob for acc in accs for blob in acc]
+
+    def extract_output(self, acc):
+        blobs, merged, merge = list(acc), None, MergeLabelSetHistograms()
+        while blobs:
+            found = pickle.loads(blobs.pop())  # a private object: taken, not copied
+            merged = found if merged is None else merge.add_input(merged, found)
+            del found
+        if merged is None:
+            merged = merge.create_accumulator()
+        return build_plans(merged, self._weights, self._bucket_bits, self._config)
+
+
+def _count(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
+    """Counts ``n`` examples of label set ``labels`` placed in ``split``."""
+    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
+    if not labels:
+        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
+    for label in labels:
+        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
+
+
+class _PlaceUnits(PlaceUnits):
+    """Places each unit by its stratum's plan (:class:`~tfx_balance.core.split.strategy.PlaceUnits`);
+    an ungrouped batch is placed from its columns, without a unit object per example."""
+
+    count = staticmethod(_count)
+
+    def process(self, batch, packed):
+        plans = packed.get()
+        if self._to_units.grouped:
+            yield from self.place_units(self._to_units(batch), plans)
+            return
+        c = self._to_units.columns(batch)
+        tags, shift = self._tags, 64 - self._bucket_bits
+        per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        for i, (labels, record) in enumerate(zip(c.sets, c.records)):
+            plan = plans[labels]
+            if type(plan) is int:
+                split = plan
+            else:
+                bucket = c.hashes[i] >> shift
+                if bucket in plan.ranking.boundary:
+                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
+                    continue
+                split = plan.ranking.segment_of_bucket(bucket)
+            yield beam.pvalue.TaggedOutput(tags[split], record)
+            key = split, labels
+            per_set[key] = per_set.get(key, 0) + 1
+        counts = {}
+        for (split, labels), n in per_set.items():
+            _count(counts, split, labels, n)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+
+
+def _one(unit) -> int:
+    return 1
+
+
+def _rank_boundary(item, packed):
+    (stratum, bucket), units = item
+    for split, unit in rank_units(packed.get()[stratum].ranking, bucket, units, _one):
+        for record, labels in unit.examples():
+            yield split, record, labels
+
+
+def _count_ranked(ranked) -> list:
+    counts = {}
+    for split, _, labels in ranked:
+        _count(counts, split, labels)
+    return list(counts.items())
+
+
+class IterativeStrategy(SplitStrategy):
+    """A set of labels per example (``multi_label``): strata planned by iterative stratification."""
+
+    format_report = staticmethod(format_label_set_report)
+
+    def to_units(self) -> LabelSetUnits:
+        config = self.config
+        return LabelSetUnits(
+            config.label_feature, config.multi_label, config.seed, config.group_feature is not None
+        )
+
+    def plans(self, batches, to_units, edges):
+        bits, config = self.bucket_bits, self.config
+        weights = list(config.splits.values())
+        return (
+            batches
+            | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bits))
+            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config))
+        )
+
+    def place(self, to_units, num_splits: int):
+        return _PlaceUnits(to_units, self.bucket_bits, num_splits)
+
+    def rank(self, grouped, plans_side):
+        return grouped | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
+
+    def count_ranked(self, ranked):
+        return (
+            ranked
+            | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))
+            | 'RankedToList' >> beam.combiners.ToList()
+            | 'CountRanked' >> beam.Map(_count_ranked)
+        )
+
+    def table(self, pairs, names) -> dict:
+        return label_set_report(pairs, names, self.config.multi_label)

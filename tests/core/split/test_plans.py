@@ -1,0 +1,43 @@
+"""core.split.plans and the strategy table: one plan shape for both label forms, the form
+chosen in one place."""
+
+from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.exact import ExactStrategy
+from tfx_balance.core.split.iterative import plan_counts
+from tfx_balance.core.split.plans import ClassSplitPlan, cut, exact_counts
+from tfx_balance.core.split.strata import IterativeStrategy
+from tfx_balance.core.split.stratified import STRATEGIES, strategy_for
+
+
+def test_exact_counts_are_the_rule_per_class():
+    table = {'a': 10, 'b': 3, 'c': 1}
+    assert exact_counts(table, [8, 1, 1]) == {
+        k: tuple(allocate(n, [8, 1, 1])) for k, n in table.items()
+    }
+
+
+def test_a_cut_of_the_exact_counts_is_the_class_plan():
+    histogram = {0: 5, 3: 4, 7: 11}
+    counts = exact_counts({'a': 20}, [8, 1, 1])['a']
+    assert cut(counts, histogram, 3) == ClassSplitPlan.from_histogram(histogram, [8, 1, 1], 3)
+
+
+def test_both_count_rules_take_the_same_table_shape():
+    table = {(0,): 50, (0, 1): 30, (1,): 20, (): 10}
+    iterative = plan_counts(table, [8, 1, 1])
+    assert set(iterative) == set(table)
+    assert all(sum(iterative[s]) == n for s, n in table.items())
+    exact = exact_counts(table, [8, 1, 1])
+    assert all(sum(exact[s]) == n for s, n in table.items())
+
+
+def test_the_label_form_chooses_the_strategy_in_one_table():
+    assert STRATEGIES == {
+        None: ExactStrategy,
+        'ids': IterativeStrategy,
+        'multi_hot': IterativeStrategy,
+    }
+    for form, kind in STRATEGIES.items():
+        config = StratifiedSplitConfig(label_feature='tags', multi_label=form)
+        assert type(strategy_for(config)) is kind

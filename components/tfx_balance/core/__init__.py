@@ -29,6 +29,7 @@ MOVED = {
     'tfx_balance.core.multilabel_units': 'tfx_balance.core.split.multilabel_units',
     'tfx_balance.core.multilabel_plan': 'tfx_balance.core.split.multilabel_plan',
     'tfx_balance.core.multilabel_quality': 'tfx_balance.core.split.multilabel_quality',
+    'tfx_balance.core.multilabel_labels': 'tfx_balance.core.label_sets',
 }
 
 

@@ -19,8 +19,9 @@ from tfx_balance.core.balanced_input.config import LayoutConfig
 from tfx_balance.core.balanced_input.plan import LayoutPlan, make_plan
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import class_name, example_fingerprint
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels, write_records_file
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
 
 
 def _labels_and_hashes(records, label_feature: str, seed: int, where: str):

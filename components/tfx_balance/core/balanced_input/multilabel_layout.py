@@ -1,6 +1,6 @@
 """Beam transform that writes a multi-label split as per-group shards (``MultiLabelLayout``).
 
-The split's labels are read with :func:`~tfx_balance.core.multilabel_labels.read_label_sets`
+The split's labels are read with :func:`~tfx_balance.core.label_sets.read_label_sets`
 (the splitter's forms and errors), counted per label, and every example goes to the group of its
 rarest label (lowest count; ties by the canonical label order; no label: the last group). Each
 group is written exactly as :class:`~tfx_balance.core.balanced_input.layout.BalancedLayout`
@@ -21,6 +21,7 @@ from tfx_balance.core.balanced_input.multilabel_plan import make_multilabel_plan
 from tfx_balance.core.balanced_input.plan import COMPONENT
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -29,7 +30,6 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     sorted_classes,
 )
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE
 
 META = 'meta'

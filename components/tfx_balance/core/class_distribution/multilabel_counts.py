@@ -40,6 +40,7 @@ from tfx_balance.core.class_distribution.label_counts import (
     check_no_empty_name,
 )
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
     ClassValue,
     check_label_kinds,
@@ -47,7 +48,6 @@ from tfx_balance.core.labels import (
     label_kind,
     sorted_classes,
 )
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,7 +172,7 @@ def count_labels(
     (merge batches with :func:`merge_counts`). ``where`` names the split in errors (e.g.
     ``"split 'train'"``).
 
-    Labels are read by :func:`~tfx_balance.core.multilabel_labels.read_label_sets`, the one
+    Labels are read by :func:`~tfx_balance.core.label_sets.read_label_sets`, the one
     reader of every multi-label component, so its rules (and errors) are the splitter's and
     BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
     example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
@@ -206,7 +206,7 @@ def count_labels(
 
 def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
     """Merges the counts of batches (:func:`count_labels`); checks one width and one kind, with
-    the errors of every component (:func:`~tfx_balance.core.multilabel_labels.check_widths`,
+    the errors of every component (:func:`~tfx_balance.core.label_sets.check_widths`,
     :func:`~tfx_balance.core.labels.check_label_kinds`)."""
     merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     merged['kinds'] = {}

@@ -1,7 +1,7 @@
 """Streaming multi-label stratified split (Beam): StratifiedSplit with label sets as strata.
 
 The same two reads as :class:`~tfx_balance.core.split.stratified.StratifiedSplit`, with a
-*stratum*, the example's label set (:mod:`tfx_balance.core.multilabel_labels`), in place of the
+*stratum*, the example's label set (:mod:`tfx_balance.core.label_sets`), in place of the
 class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket (as per class today), plus what the
@@ -42,13 +42,13 @@ import pickle
 import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.label_sets import check_widths
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
     sorted_classes,
 )
-from tfx_balance.core.multilabel_labels import check_widths
 from tfx_balance.core.ranking import bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.config import StratifiedSplitConfig

@@ -1,7 +1,7 @@
 """The units MultiLabelStratifiedSplit assigns (examples, or groups) and its histogram pass.
 
 As :mod:`tfx_balance.core.split.units` for classes, with a *stratum*, the unit's label set
-(:func:`~tfx_balance.core.multilabel_labels.read_label_sets`; a group's is the union of its
+(:func:`~tfx_balance.core.label_sets.read_label_sets`; a group's is the union of its
 examples'), in place of the class. :func:`batch_histograms` counts a batch's units per stratum and
 hash bucket, and keeps what the checks across batches need: the least fingerprint of an example
 of each label type (int64, bytes) and of each multi-hot length seen; :class:`BundleHistograms`
@@ -34,8 +34,8 @@ import numpy as np
 
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
+from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import class_name, example_fingerprint, label_kind, sorted_classes
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.units import _batch, _named

@@ -17,6 +17,7 @@ import apache_beam as beam
 
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -24,7 +25,7 @@ from tfx_balance.core.labels import (
     label_of_example,
 )
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE
 from tfx_balance.core.split.label_bins import bin_labels, read_label_values
 
 

@@ -10,8 +10,6 @@ from tfx_balance.core import MOVED, MOVED_PACKAGES, moved_to
 
 
 def test_modules_that_moved_import_under_their_old_names_with_a_deprecation_warning():
-    import sys
-
     from tfx_balance.core.split.stratified import StratifiedSplit
 
     for old, new in MOVED.items():

@@ -5,13 +5,13 @@ import pytest
 from tests.support.examples import example
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, fingerprint
+from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     example_fingerprint,
     read_label,
 )
-from tfx_balance.core.records import read_labels
 
 
 def fp(record):

@@ -7,8 +7,9 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example, write_records
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import read_label
-from tfx_balance.core.records import ReadRecordBatches, read_file_batches, read_labels
+from tfx_balance.core.records import ReadRecordBatches, read_file_batches
 
 
 def test_read_file_batches_keeps_file_order_in_batches_of_the_given_size(tmp_path):

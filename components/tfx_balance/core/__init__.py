@@ -48,20 +48,35 @@ MOVED = {
     'tfx_balance.class_distribution_validator.multilabel': (
         'tfx_balance.class_distribution_validator.counts'
     ),
+    'tfx_balance.core.multilabel_labels': 'tfx_balance.core.label_sets',
 }
+
+# Old package -> new (a folder renamed for its component): every module under it moved with it.
+MOVED_PACKAGES = {}
+
+
+def moved_to(name: str):
+    """The module an old module name now is (:data:`MOVED`, :data:`MOVED_PACKAGES`), or None."""
+    if name in MOVED:
+        return MOVED[name]
+    for old, new in MOVED_PACKAGES.items():
+        if name == old or name.startswith(old + '.'):
+            renamed = new + name[len(old) :]
+            return MOVED.get(renamed, renamed)
+    return None
 
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports an old module name (:data:`MOVED`) as a module holding the new one's names."""
 
     def find_spec(self, name, path=None, target=None):
-        return importlib.util.spec_from_loader(name, self) if name in MOVED else None
+        return importlib.util.spec_from_loader(name, self) if moved_to(name) else None
 
     def create_module(self, spec):
         return None  # a plain module, filled in by exec_module
 
     def exec_module(self, module):
-        new = MOVED[module.__name__]
+        new = moved_to(module.__name__)
         warnings.warn(
             f'{module.__name__} moved to {new}; import it from there (the old name is removed '
             'in the release after next).',
@@ -73,6 +88,8 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             k: v for k, v in vars(real).items() if not k.startswith('__') or k == '__getattr__'
         }
         module.__dict__.update(names)  # a module __getattr__ keeps its own old names working
+        if hasattr(real, '__path__'):
+            module.__path__ = []  # a package: its old submodule names come through here too
 
 
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):

@@ -8,14 +8,8 @@ C++ replacement here (figures per record, 20 float features, on the 2-core bench
   ``tf.data``'s C++ reader (~4 µs), the reader TFXIO's own ``RecordBatches`` and
   ``TensorFlowDataset`` use, and yields lists of serialized records.
 - **The label.** Parsing a whole ``tf.train.Example`` with protobuf to read one feature costs
-  ~45 µs. :func:`read_labels` decodes only the label feature of a whole batch with
-  ``tf.io.parse_example`` (~2.5 µs).
-
-Results are exactly those of the per-record path (:func:`~tfx_balance.core.labels.read_label`):
-a batch that is not one int64 or one non-empty bytes label per example is re-read record by
-record, which raises the same ``DataError`` naming the feature and the fix; a batch mixing int64
-and bytes labels raises the one error every component gives for that
-(:func:`~tfx_balance.core.labels.check_label_kinds`).
+  ~45 µs. :func:`~tfx_balance.core.label_sets.read_labels` decodes only the label feature of a whole
+  batch with ``tf.io.parse_example`` (~2.5 µs).
 
 Functions run on workers: every function a component's Beam job runs per file or per element
 (:func:`read_named_file_batches`, :func:`write_split_file`, :func:`unbatch`) is defined here,
@@ -46,12 +40,7 @@ from typing import Iterator, List, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import (
-    ClassValue,
-    check_label_kinds,
-    example_fingerprint,
-    read_label,
-)
+from tfx_balance.core.label_sets import read_labels  # noqa: F401 (moved; old import path)
 
 DEFAULT_BATCH_SIZE = 1024
 
@@ -237,48 +226,3 @@ class ReadRecordBatches(beam.PTransform):
             | 'SpreadFiles' >> beam.Reshuffle()
             | 'ReadBatches' >> beam.FlatMap(read_file_batches, self._batch_size)
         )
-
-
-def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -> List[ClassValue]:
-    """Returns the label (``int`` or ``bytes``) of every serialized example in ``records``.
-
-    The same values and errors as ``[read_label(r, label_feature, where) for r in records]``,
-    about 18x faster: the label feature alone is decoded for the whole batch in C++. A batch of
-    int64 and bytes labels raises :func:`~tfx_balance.core.labels.check_label_kinds`' error.
-    """
-    if not len(records):
-        return []
-    # The first record fixes the dtype to decode (and raises the exact error if it is bad).
-    first = read_label(records[0], label_feature, where)
-    kind = 'bytes_list' if isinstance(first, bytes) else 'int64_list'
-    labels = _decode_labels(records, label_feature, kind)
-    if labels is None:  # not one valid label per example: name the problem record by record
-        labels = [read_label(r, label_feature, where) for r in records]
-        first_of = {}
-        for record, label in zip(records, labels):
-            first_of.setdefault(type(label), (label, record))
-        if len(first_of) > 1:  # int64 and bytes labels in one batch
-            fingerprints = {label: example_fingerprint(r) for label, r in first_of.values()}
-            check_label_kinds(fingerprints, label_feature, where)
-    return labels
-
-
-def _decode_labels(records, label_feature: str, kind: str):
-    """Labels decoded with ``tf.io.parse_example``, or None unless every record has exactly one
-    label value of ``kind`` (and, for bytes, a non-empty one)."""
-    import numpy as np
-    import tensorflow as tf
-
-    dtype = tf.int64 if kind == 'int64_list' else tf.string
-    spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
-    try:
-        parsed = tf.io.parse_example(records, spec)[label_feature]
-    except (tf.errors.InvalidArgumentError, ValueError):  # other dtype, or not a tf.Example
-        return None
-    values = parsed.flat_values.numpy()
-    if len(values) != len(records) or (np.diff(parsed.row_splits.numpy()) != 1).any():
-        return None
-    labels = values.tolist()
-    if kind == 'bytes_list' and not all(labels):
-        return None
-    return labels

@@ -81,7 +81,9 @@ class Executor(ExamplesExecutor):
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
-            >> LabelSplit(batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config)
+            >> LabelSplit(
+                batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
+            )
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
         # per split in one stage. No Flatten: it would buffer the large part.

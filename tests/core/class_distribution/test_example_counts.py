@@ -21,8 +21,8 @@ from tfx_balance.core.class_distribution import (
     to_prevalence,
 )
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.label_sets import read_label_sets
 from tfx_balance.core.labels import example_fingerprint
-from tfx_balance.core.multilabel_labels import read_label_sets
 
 
 def test_bytes_label_lists_give_exact_prevalence_cardinality_and_unlabeled(tmp_path):

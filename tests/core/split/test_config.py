@@ -100,23 +100,6 @@ def test_an_unknown_multi_label_form_is_a_config_error_listing_the_forms(value):
         StratifiedSplitConfig('tags', multi_label=value).validate()
 
 
-def test_modules_that_moved_import_under_their_old_names_with_a_deprecation_warning():
-    import importlib
-    import sys
-
-    from tfx_balance.core import MOVED
-    from tfx_balance.core.split.stratified import StratifiedSplit
-
-    for old, new in MOVED.items():
-        sys.modules.pop(old, None)
-        with pytest.warns(DeprecationWarning, match=f'{old} moved to {new}'):
-            module = importlib.import_module(old)
-        assert module is not importlib.import_module(new)
-    from tfx_balance.core.stratified_split import StratifiedSplit as old_name
-
-    assert old_name is StratifiedSplit
-
-
 def test_the_old_name_split_config_works_with_a_deprecation_warning():
     from tfx_balance.core.split import config
 

@@ -38,8 +38,9 @@ from tfx_balance.core.augment.profile import Profile, ProfileFn, build_plan
 from tfx_balance.core.augment.provenance import Provenance
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE
 
 IMAGE_BATCH_SIZE = 64
 RECORDS = 'records'

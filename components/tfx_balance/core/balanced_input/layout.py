@@ -1,8 +1,8 @@
 """Beam transform that writes a split as per-group gzipped TFRecord shards (``BalancedLayout``).
 
 One path for both label kinds: every example has a *label set* (one label per example is a set
-of size one, read with :func:`~tfx_balance.core.records.read_labels`; ``multi_label`` sets are
-read with :func:`~tfx_balance.core.multilabel_labels.read_label_sets`), labels are counted, and
+of size one, read with :func:`~tfx_balance.core.label_sets.read_labels`; ``multi_label`` sets are
+read with :func:`~tfx_balance.core.label_sets.read_label_sets`), labels are counted, and
 each example goes to the group of its rarest label (lowest count; ties by the canonical label
 order; no label: the last group), so with one label per example a group is a class. The two
 kinds differ only in how labels are read and how the plan is made from the counts: one small
@@ -32,6 +32,7 @@ from tfx_balance.core.balanced_input.plan import (
 )
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.label_sets import check_widths, read_label_sets, read_labels
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -40,8 +41,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     sorted_classes,
 )
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels, write_records_file
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
 
 META = 'meta'
 

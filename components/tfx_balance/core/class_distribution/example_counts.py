@@ -3,7 +3,7 @@
 For the label forms StatisticsGen cannot count exactly (``multi_label='multi_hot'``: TFDV has no
 per-position statistics of a vector), and for exact counts of the examples with no label
 (``'ids'``). Labels are read by the one label reader of every component
-(:func:`~tfx_balance.core.multilabel_labels.read_label_sets`), one pass, streaming: a bounded
+(:func:`~tfx_balance.core.label_sets.read_label_sets`), one pass, streaming: a bounded
 label -> count table per batch (:func:`count_labels`), merged (:func:`merge_counts`,
 :class:`CountLabels`) and turned into the same :class:`~.counts.LabelPrevalence` that
 :func:`~.counts.prevalence_from_statistics` gives (:func:`to_prevalence`). A label's
@@ -21,13 +21,13 @@ from typing import Dict, Iterable, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.class_distribution.counts import LabelPrevalence, _sorted_counts
+from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
     ClassValue,
     check_label_kinds,
     example_fingerprint,
     label_kind,
 )
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
 
 
 def count_labels(
@@ -38,7 +38,7 @@ def count_labels(
     (merge batches with :func:`merge_counts`). ``where`` names the split in errors (e.g.
     ``"split 'train'"``).
 
-    Labels are read by :func:`~tfx_balance.core.multilabel_labels.read_label_sets`, the one
+    Labels are read by :func:`~tfx_balance.core.label_sets.read_label_sets`, the one
     reader of every multi-label component, so its rules (and errors) are the splitter's and
     BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
     example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
@@ -72,7 +72,7 @@ def count_labels(
 
 def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
     """Merges the counts of batches (:func:`count_labels`); checks one width and one kind, with
-    the errors of every component (:func:`~tfx_balance.core.multilabel_labels.check_widths`,
+    the errors of every component (:func:`~tfx_balance.core.label_sets.check_widths`,
     :func:`~tfx_balance.core.labels.check_label_kinds`)."""
     merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     merged['kinds'] = {}

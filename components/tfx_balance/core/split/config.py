@@ -48,7 +48,7 @@ class StratifiedSplitConfig:
       label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.split.label_bins`).
       label_bin_edges: or fixed, increasing bin edges.
       multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
-        per example: :mod:`tfx_balance.core.multilabel_labels`).
+        per example: :mod:`tfx_balance.core.label_sets`).
     """
 
     label_feature: str

@@ -1,7 +1,7 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
 The same two reads as every split (:class:`~tfx_balance.core.split.stratified.StratifiedSplit`),
-with a *stratum*, the example's label set (:mod:`tfx_balance.core.multilabel_labels`), in place of
+with a *stratum*, the example's label set (:mod:`tfx_balance.core.label_sets`), in place of
 the class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
@@ -37,8 +37,8 @@ import pickle
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.label_sets import check_widths
 from tfx_balance.core.labels import check_distinct_names, check_label_kinds
-from tfx_balance.core.multilabel_labels import check_widths
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.histograms import (
     BundleHistograms,

@@ -10,7 +10,7 @@ for is the one place the forms differ, and each form is one small class with the
 - :class:`ToUnits` (one label per example): a :class:`Unit` counts for its class; a group for its
   *dominant class* (most frequent label; ties to the first class in sort order).
 - :class:`LabelSetUnits` (``multi_label``): a :class:`LabelSetUnit` counts for its *stratum*, its
-  label set (:func:`~tfx_balance.core.multilabel_labels.read_label_sets`); a group's is the union
+  label set (:func:`~tfx_balance.core.label_sets.read_label_sets`); a group's is the union
   of its examples'. Ungrouped batches are read as :class:`ExampleColumns` (label sets and seeded
   hashes, one entry per example) rather than as one unit object per example.
 
@@ -33,6 +33,7 @@ import apache_beam as beam
 
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
+from tfx_balance.core.label_sets import check_widths, read_label_sets, read_labels
 from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
@@ -41,8 +42,7 @@ from tfx_balance.core.labels import (
     label_of_example,
     sorted_classes,
 )
-from tfx_balance.core.multilabel_labels import check_widths, read_label_sets
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, read_labels
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE
 from tfx_balance.core.split.histograms import (  # noqa: F401 (re-exported: names of the old units/multilabel_units)
     BUCKETS_TYPE,
     BundleHistograms,

@@ -1,4 +1,4 @@
-"""core.multilabel_labels: label sets of ids and multi-hot vectors, the same on the batched and
+"""core.label_sets: label sets of ids and multi-hot vectors, the same on the batched and
 record-by-record paths, and a DataError naming feature and example for every bad input."""
 
 import re
@@ -8,12 +8,12 @@ import pytest
 from tests.support.errors import documented_errors
 from tests.support.examples import example
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import example_fingerprint
-from tfx_balance.core.multilabel_labels import (
+from tfx_balance.core.label_sets import (
     check_widths,
     label_set_of_record,
     read_label_sets,
 )
+from tfx_balance.core.labels import example_fingerprint
 
 
 def tags(values=None, **other):
@@ -109,3 +109,17 @@ def test_a_missing_or_bytes_multi_hot_feature_is_an_error():
 def test_an_unknown_form_is_a_config_error():
     with pytest.raises(ConfigError, match="multi_label must be 'ids' or 'multi_hot'"):
         read_label_sets([tags([1])], 'tags', 'many')
+
+
+def test_single_label_data_is_label_sets_of_size_one_with_the_single_label_rules():
+    records = [example(label=3), example(label=1), example(label=3)]
+    read = read_label_sets(records, 'label', 'single')
+    assert read.sets == [(3,), (1,), (3,)]
+    assert read.kinds == {3: 0} and read.width is None
+    assert read_label_sets([], 'label', 'single').sets == []
+    with pytest.raises(DataError, match=r'has 2 values in an example; exactly one class label'):
+        read_label_sets([example(label=3), tags([1, 2], label=[1, 2])], 'label', 'single')
+    with pytest.raises(
+        DataError, match='int64 in some examples and bytes in others|int64 and bytes'
+    ):
+        read_label_sets([example(label=3), example(label='a')], 'label', 'single')

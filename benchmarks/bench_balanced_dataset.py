@@ -116,7 +116,7 @@ PLAIN_READS = {
 
 
 def balanced(pattern, workload: Workload):
-    from tfx_balance.core.balanced_input import balanced_dataset
+    from tfx_balance.core.balanced_input_gen import balanced_dataset
 
     return balanced_dataset(pattern, LABEL, workload.batch, schema=workload.schema(), seed=0)
 

@@ -156,7 +156,7 @@ def run(runs: dict, seeds=SEEDS) -> dict:
     """``{sample: {'run': folder, 'seeds': {seed: {'balanced': row, 'baseline': row}}}}``."""
     import numpy as np
 
-    from tfx_balance.core.balanced_input.prior import prior_correction
+    from tfx_balance.core.balanced_input_gen.prior import prior_correction
 
     results = {}
     for sample, root in runs.items():

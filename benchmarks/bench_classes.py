@@ -134,7 +134,7 @@ def measure(make, w: Workload, batches: int, check: bool) -> dict:
 
 def streamed(pattern, w: Workload):
     """balanced_dataset with one stream per class (the reader before the in-memory path)."""
-    from tfx_balance.core.balanced_input import balanced_dataset
+    from tfx_balance.core.balanced_input_gen import balanced_dataset
 
     schema = w.schema()
     return balanced_dataset(pattern, LABEL, w.batch, schema=schema, seed=0, memory_budget=0)

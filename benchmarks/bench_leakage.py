@@ -36,7 +36,7 @@ def leakage_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tru
     from tfx.types import standard_artifacts
 
     from tfx_balance import keys
-    from tfx_balance.core.leakage import LeakageConfig
+    from tfx_balance.core.leakage_check import LeakageConfig
     from tfx_balance.leakage_check.executor import Executor
 
     common.reset_dir(out_dir)

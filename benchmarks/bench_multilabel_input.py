@@ -68,7 +68,7 @@ def prepare(n: int, policy: str, work_dir: str = common.WORK_DIR) -> tuple:
 
     import apache_beam as beam
 
-    from tfx_balance.core.balanced_input import (
+    from tfx_balance.core.balanced_input_gen import (
         PLAN_FILE,
         BalancedLayout,
         LayoutConfig,
@@ -107,7 +107,7 @@ def prepare(n: int, policy: str, work_dir: str = common.WORK_DIR) -> tuple:
 
 
 def balanced(pattern: str, workload: MultiLabelWorkload):
-    from tfx_balance.core.balanced_input import balanced_dataset
+    from tfx_balance.core.balanced_input_gen import balanced_dataset
 
     return balanced_dataset(
         pattern, workload.label_feature, workload.batch, schema=workload.schema(), seed=0
@@ -149,7 +149,7 @@ def measure(make, batches: int, seconds: float) -> tuple:
 
 
 def _plan_frequencies(pattern: str):
-    from tfx_balance.core.balanced_input import load_plans
+    from tfx_balance.core.balanced_input_gen import load_plans
 
     ((_, plan),) = load_plans(pattern)
     return plan.expected_frequencies()

@@ -53,7 +53,7 @@ def _timed_run_fn(sample: str, corrected: bool, marks: dict):
     """Patches the sample's trainer (and ``Model.fit``) to record part times in ``marks``."""
     import tensorflow as tf
 
-    from tfx_balance.core.balanced_input.prior import with_probabilities
+    from tfx_balance.core.balanced_input_gen.prior import with_probabilities
 
     trainer = importlib.import_module(f'pipelines.{sample}.trainer')
     real_wpc, real_save = trainer.with_prior_correction, trainer.save_serving_model

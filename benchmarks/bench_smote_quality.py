@@ -158,7 +158,7 @@ def _draw(source: str, target: dict, work: str, draw: int) -> None:
     ``<work>/<augmentation>-<draw>``, in one in-process pipeline."""
     import apache_beam as beam
 
-    from tfx_balance.core.augment import RECORDS, BalancedAugment
+    from tfx_balance.core.balanced_augmenter import RECORDS, BalancedAugment
 
     with beam.Pipeline() as p:
         for name in AUGMENTATIONS:

@@ -19,7 +19,7 @@ AUGMENT_WHY = {
     'bytes.',
     'module_file': 'The user function runs in Python once per generated example (numpy calls per '
     'feature, a Generator per copy); the floor only moves bytes. Profile the copies of one source '
-    '(core/augment/user_fn.py: UserFnSource) to see which part grew.',
+    '(core/balanced_augmenter/user_fn.py: UserFnSource) to see which part grew.',
 }
 
 

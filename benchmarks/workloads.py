@@ -202,7 +202,7 @@ def _generate(workload: Workload, raw_dir: str) -> None:
 def _lay_out(raw_dir: str, root: str) -> None:
     import apache_beam as beam
 
-    from tfx_balance.core.balanced_input import PLAN_FILE, BalancedLayout, plans_to_json
+    from tfx_balance.core.balanced_input_gen import PLAN_FILE, BalancedLayout, plans_to_json
     from tfx_balance.core.records import ReadRecordBatches, unbatch
 
     def write_plan(plans):

@@ -99,7 +99,7 @@ GATE_ON_KEY = 'gate_on'
 CROSS_VALIDATION_JSON_FILE = 'cross_validation.json'
 CROSS_VALIDATION_HTML_FILE = 'cross_validation.html'
 
-# The served model's outputs after balanced training (core/balanced_input/prior.py): the scores
+# The served model's outputs after balanced training (core/balanced_input_gen/prior.py): the scores
 # corrected to the data's class frequencies, and the balanced model's own scores.
 PROBABILITIES = 'probabilities'
 BALANCED_PROBABILITIES = 'balanced_probabilities'

@@ -33,4 +33,4 @@ def test_the_worker_imports_core_but_no_tfx(tmp_path):
     )
     assert top_level(modules) & (TFX_FAMILY | {'tfx_bsl'}) == set()
     assert package_modules_outside_core(modules) == set()
-    assert 'tfx_balance.core.augment.transform' in modules  # the job's own functions
+    assert 'tfx_balance.core.balanced_augmenter.transform' in modules  # the job's own functions

@@ -128,7 +128,7 @@ def test_component_checks_its_arguments(kwargs, fragment):
 
 
 def test_augmented_examples_record_the_data_counts_before_augmentation(tmp_path):
-    from tfx_balance.core.balanced_input.plan_io import load_plans
+    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
 
     augmented = make_examples_artifact(str(tmp_path / 'augmented'), {'train': TRAIN})
     with open(os.path.join(augmented.uri, keys.REBALANCE_PLAN_FILE), 'w') as f:

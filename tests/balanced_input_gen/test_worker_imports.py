@@ -31,4 +31,4 @@ def test_the_worker_imports_core_but_no_tfx_nor_tfx_bsl(tmp_path):
     )
     assert top_level(modules) & (TFX_FAMILY | {'tfx_bsl'}) == set()
     assert package_modules_outside_core(modules) == set()
-    assert 'tfx_balance.core.balanced_input.layout' in modules  # the job's own functions
+    assert 'tfx_balance.core.balanced_input_gen.layout' in modules  # the job's own functions

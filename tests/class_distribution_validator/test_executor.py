@@ -14,7 +14,7 @@ from tensorflow_data_validation.utils import anomalies_util
 
 from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import SCHEMA_DIFF_FILE, Executor
-from tfx_balance.core.class_distribution import ClassDistributionError
+from tfx_balance.core.class_distribution_validator import ClassDistributionError
 
 SPLITS = ('train', 'eval', 'test')
 # 8:1:1 as StratifiedSplitter splits it: the one Prcard is in train only.

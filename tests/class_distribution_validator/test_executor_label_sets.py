@@ -5,7 +5,7 @@ import os
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from tests.core.class_distribution.label_set_data import label_sets, records, statistics
+from tests.core.class_distribution_validator.label_set_data import label_sets, records, statistics
 from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example, make_examples_artifact
 from tfx_balance import keys

@@ -17,7 +17,12 @@ import tempfile
 
 import pytest
 
-from tests.core.class_distribution.label_set_data import EVAL, SKEWED_EVAL, TRAIN, label_sets
+from tests.core.class_distribution_validator.label_set_data import (
+    EVAL,
+    SKEWED_EVAL,
+    TRAIN,
+    label_sets,
+)
 from tests.support.examples import example, write_records
 
 pytestmark = pytest.mark.e2e
@@ -126,7 +131,7 @@ def test_a_skewed_ids_split_fails_naming_the_label_and_split(run):
 
 
 def test_a_skewed_multi_hot_split_stops_the_run_naming_the_label(run):
-    from tfx_balance.core.class_distribution import ClassDistributionError
+    from tfx_balance.core.class_distribution_validator import ClassDistributionError
 
     done, error = run
     assert isinstance(error, ClassDistributionError), repr(error)

@@ -6,7 +6,7 @@ import pytest
 import tensorflow_data_validation as tfdv
 import tfx
 
-from tfx_balance.core import class_distribution as cd
+from tfx_balance.core import class_distribution_validator as cd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TAXI_CSV = os.path.join(

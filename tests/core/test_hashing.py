@@ -69,7 +69,7 @@ def test_empty_examples_share_one_key():
 def test_ignored_features_are_left_out_of_the_key():
     """An example marked by BalancedAugmenter keys as its unmarked self with the provenance
     features ignored, through the batch path and the path of records written in pieces."""
-    from tfx_balance.core.augment.provenance import Provenance
+    from tfx_balance.core.balanced_augmenter.provenance import Provenance
 
     marks = Provenance('is_synthetic', 'source_fingerprint')
     plain = RECORDS[:6]

@@ -37,3 +37,19 @@ def test_a_renamed_folder_moves_every_module_under_it(monkeypatch):
     assert moved_to('tfx_balance.core.split.stratified') is None
     for name in ('tfx_balance.core.old_folder', 'tfx_balance.core.old_folder.stratified'):
         sys.modules.pop(name, None)
+
+
+def test_every_module_of_a_renamed_component_folder_imports_by_its_old_name():
+    import pkgutil
+
+    for old, new in MOVED_PACKAGES.items():
+        package = importlib.import_module(new)
+        names = [new] + [f'{new}.{m.name}' for m in pkgutil.iter_modules(package.__path__)]
+        for name in names:
+            old_name = old + name[len(new) :]
+            sys.modules.pop(old_name, None)
+            with pytest.warns(DeprecationWarning, match=f'{old_name} moved to {name}'):
+                module = importlib.import_module(old_name)
+            real = importlib.import_module(name)
+            public = [k for k in vars(real) if not k.startswith('_')]
+            assert all(getattr(module, k) is getattr(real, k) for k in public), old_name

@@ -37,7 +37,7 @@ def run():
 
     from tests.support.local_dag import run_local
     from tfx_balance import BalancedAugmenter, LeakageCheck
-    from tfx_balance.core.leakage import LeakageError
+    from tfx_balance.core.leakage_check import LeakageError
 
     root = tempfile.mkdtemp(prefix='leakage_e2e_')
     data = os.path.join(root, 'data')
@@ -105,7 +105,7 @@ def test_marked_originals_still_match_their_copies_in_eval(run):
 
 
 def test_synthetic_examples_in_eval_fail_the_run_and_stop_the_pipeline(run):
-    from tfx_balance.core.leakage import LeakageError
+    from tfx_balance.core.leakage_check import LeakageError
 
     assert isinstance(run.error, LeakageError)
     message = str(run.error)

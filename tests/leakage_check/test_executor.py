@@ -11,9 +11,9 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from tests.support.examples import example, make_examples_artifact
 from tfx_balance import keys
-from tfx_balance.core.augment.provenance import Provenance
+from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.leakage import LeakageConfig, LeakageError, leakage_fingerprints
+from tfx_balance.core.leakage_check import LeakageConfig, LeakageError, leakage_fingerprints
 
 MARKS = Provenance('is_synthetic', 'source_fingerprint')
 

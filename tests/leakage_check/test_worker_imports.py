@@ -10,7 +10,7 @@ from tests.support.worker_imports import (
     worker_modules,
 )
 from tfx_balance import keys
-from tfx_balance.core.leakage import LeakageConfig
+from tfx_balance.core.leakage_check import LeakageConfig
 
 
 def test_the_worker_imports_core_and_tensorflow_but_no_tfx(tmp_path):
@@ -32,5 +32,5 @@ def test_the_worker_imports_core_and_tensorflow_but_no_tfx(tmp_path):
     )
     assert top_level(modules) & (TFX_FAMILY | {'tfx_bsl'}) == set()
     assert package_modules_outside_core(modules) == set()
-    assert 'tfx_balance.core.leakage.check' in modules  # the job's own functions
+    assert 'tfx_balance.core.leakage_check.check' in modules  # the job's own functions
     assert 'tensorflow' in top_level(modules)

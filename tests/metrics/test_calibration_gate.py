@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 def save_model(path, correction):
     import tf_keras as keras
 
-    from tfx_balance.core.balanced_input.prior import with_probabilities
+    from tfx_balance.core.balanced_input_gen.prior import with_probabilities
 
     inputs = keras.layers.Input(shape=(3,), name='x')
     dense = keras.layers.Dense(3, activation='softmax')
@@ -48,7 +48,7 @@ def run(tmp_path_factory):
 
     from tests.support.local_dag import run_local
     from tfx_balance import balanced_eval_config
-    from tfx_balance.core.balanced_input.prior import PriorCorrection
+    from tfx_balance.core.balanced_input_gen.prior import PriorCorrection
     from tfx_balance.metrics import CalibrationGate
 
     root = str(tmp_path_factory.mktemp('calibration_gate'))

@@ -24,14 +24,14 @@ exactly are not repeated; they are listed here so the matrix reads in one place:
   input_splits / splits unknown      stratified_splitter/      balanced_augmenter/        balanced_input_gen/
                                      test_executor             test_executor              test_executor
   target naming an unknown class     -                         balanced_augmenter/test_executor (absent-class);
-                                                               core/augment/test_targets; ClassDistributionValidator
-                                                               targets: core/class_distribution/test_checks
+                                                               core/balanced_augmenter/test_targets; ClassDistributionValidator
+                                                               targets: core/class_distribution_validator/test_checks
   augment_fn missing / raising       -                         balanced_augmenter/test_executor
   augment_fn wrong features / module -                         test_bad_config
-  image feature not decodable        -                         test_bad_config (core: core/augment/test_image)
+  image feature not decodable        -                         test_bad_config (core: core/balanced_augmenter/test_image)
   BalancedInputGen output w/o plan   -                         -                          test_bad_config (core:
                                                                                           core/test_balanced_input)
-  statistics without the label       ClassDistributionValidator: test_bad_config (core: core/class_distribution/
+  statistics without the label       ClassDistributionValidator: test_bad_config (core: core/class_distribution_validator/
                                                                      test_label_counts)
 """
 

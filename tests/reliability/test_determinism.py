@@ -6,7 +6,7 @@ gives the same output (a) across two runs, (b) in-process and under
 records reversed and spread over a different number of files. StratifiedSplitter's parity is
 pinned by tests/stratified_splitter/test_executor.py (sharding, order) and test_e2e.py (two runs,
 other seed, multi_processing under LocalDagRunner). That another seed gives other output is
-pinned by tests/core/test_augment.py and tests/core/balanced_input/.
+pinned by tests/core/test_augment.py and tests/core/balanced_input_gen/.
 """
 
 import collections

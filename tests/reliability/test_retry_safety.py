@@ -18,15 +18,15 @@ from apache_beam.testing.util import assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example
-from tfx_balance.core.augment import generate, profile, transform
-from tfx_balance.core.augment import plan as rebalance_plan
-from tfx_balance.core.augment.config import AugmentConfig
-from tfx_balance.core.augment.float_stats import FeatureStats, feature_stats
-from tfx_balance.core.augment.floats import float_features, pack_floats
-from tfx_balance.core.augment.provenance import Provenance
-from tfx_balance.core.augment.targets import resolve_targets
-from tfx_balance.core.balanced_input import layout
-from tfx_balance.core.balanced_input import plan as layout_plan
+from tfx_balance.core.balanced_augmenter import generate, profile, transform
+from tfx_balance.core.balanced_augmenter import plan as rebalance_plan
+from tfx_balance.core.balanced_augmenter.config import AugmentConfig
+from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats, feature_stats
+from tfx_balance.core.balanced_augmenter.floats import float_features, pack_floats
+from tfx_balance.core.balanced_augmenter.provenance import Provenance
+from tfx_balance.core.balanced_augmenter.targets import resolve_targets
+from tfx_balance.core.balanced_input_gen import layout
+from tfx_balance.core.balanced_input_gen import plan as layout_plan
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of

@@ -14,7 +14,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter import executor
 from tfx_balance.channels import check_channel
-from tfx_balance.core.augment import AugmentConfig
+from tfx_balance.core.balanced_augmenter import AugmentConfig
 
 
 class BalancedAugmenterSpec(ComponentSpec):

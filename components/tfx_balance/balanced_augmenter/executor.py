@@ -8,8 +8,14 @@ import apache_beam as beam
 from tfx.components.util import udf_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core.augment import PLAN, PLAN_COLUMNS, RECORDS, AugmentConfig, BalancedAugment
-from tfx_balance.core.augment.plan import plan_document, split_rows
+from tfx_balance.core.balanced_augmenter import (
+    PLAN,
+    PLAN_COLUMNS,
+    RECORDS,
+    AugmentConfig,
+    BalancedAugment,
+)
+from tfx_balance.core.balanced_augmenter.plan import plan_document, split_rows
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.examples_executor import ExamplesExecutor

@@ -12,7 +12,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.channels import check_channel
-from tfx_balance.core.balanced_input import LayoutConfig
+from tfx_balance.core.balanced_input_gen import LayoutConfig
 
 
 class BalancedInputGenSpec(ComponentSpec):

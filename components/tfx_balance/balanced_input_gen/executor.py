@@ -9,7 +9,7 @@ import apache_beam as beam
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.core.balanced_input import (
+from tfx_balance.core.balanced_input_gen import (
     COMPONENT,
     PLAN_FILE,
     BalancedLayout,
@@ -17,7 +17,7 @@ from tfx_balance.core.balanced_input import (
     LayoutPlan,
     plans_to_json,
 )
-from tfx_balance.core.balanced_input.plan_io import plan_from_json, plan_summary
+from tfx_balance.core.balanced_input_gen.plan_io import plan_from_json, plan_summary
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table

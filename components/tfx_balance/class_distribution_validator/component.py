@@ -13,7 +13,7 @@ from tfx_balance import keys
 from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
-from tfx_balance.core.class_distribution import ValidatorConfig
+from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.errors import ConfigError
 
 

@@ -1,13 +1,13 @@
 """Each split's label counts for ClassDistributionValidator, for every label form, in one path.
 
-The label form (``multi_label``, :data:`~tfx_balance.core.class_distribution.LABEL_FORMS`) says
+The label form (``multi_label``, :data:`~tfx_balance.core.class_distribution_validator.LABEL_FORMS`) says
 where the counts come from. From each split's TFDV statistics by default: per-class counts of one
-label per example (:func:`~tfx_balance.core.class_distribution.label_distribution`), per-label
-prevalence of ``'ids'`` (:func:`~tfx_balance.core.class_distribution.prevalence_from_statistics`).
+label per example (:func:`~tfx_balance.core.class_distribution_validator.label_distribution`), per-label
+prevalence of ``'ids'`` (:func:`~tfx_balance.core.class_distribution_validator.prevalence_from_statistics`).
 For a label set with ``examples`` (and always for ``'multi_hot'``, which TFDV has no per-position
 statistics for): counted from the examples in one Beam job, each split's files read in batches
 and only the label decoded, one bounded label -> count table per split
-(:class:`~tfx_balance.core.class_distribution.CountLabels`); each split's example count must
+(:class:`~tfx_balance.core.class_distribution_validator.CountLabels`); each split's example count must
 equal the statistics' ``num_examples``, so statistics and examples of different data are an
 error, not a silent mix.
 """
@@ -23,7 +23,7 @@ from tfx.components.statistics_gen import stats_artifact_utils
 
 from tfx_balance import artifacts
 from tfx_balance.core import records
-from tfx_balance.core.class_distribution import (
+from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
     CountLabels,
     LabelPrevalence,

@@ -16,7 +16,7 @@ from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.class_distribution_validator import counts
-from tfx_balance.core.class_distribution import (
+from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
     ClassDistributionError,
     Report,
@@ -52,7 +52,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           written then); 0 records the findings and passes.
         compare_splits: JSON list of the splits compared pairwise, or null for all.
         multi_label: null, 'ids' or 'multi_hot' (checks of label prevalence, see
-          ``tfx_balance.core.class_distribution.forms``), with max_cardinality_difference
+          ``tfx_balance.core.class_distribution_validator.forms``), with max_cardinality_difference
           (float), min_prevalence and max_prevalence_difference (JSON number or
           {label: number}, or null).
     """

@@ -2,7 +2,9 @@
 
 Nothing here imports TFX, so it can be used and tested without a TFX pipeline. Folders are named
 for the component they serve (``split/`` for StratifiedSplitter, ``cross_validation/`` for folds
-and CrossValidationAggregate, ...); shared basics (labels, groups, hashing, records) sit here.
+and CrossValidationAggregate, ``balanced_augmenter/``, ``balanced_input_gen/`` (also
+``balanced_dataset``), ``class_distribution_validator/``, ``leakage_check/``); shared basics
+(labels, label sets, groups, hashing, records) sit here.
 
 Modules that moved keep working under their old names for one release, with a
 ``DeprecationWarning`` (:data:`MOVED`), e.g. ``tfx_balance.core.stratified_split`` is
@@ -33,17 +35,17 @@ MOVED = {
     'tfx_balance.core.split.multilabel_units': 'tfx_balance.core.split.units',
     'tfx_balance.core.split.multilabel_plan': 'tfx_balance.core.split.iterative',
     'tfx_balance.core.split.multilabel_quality': 'tfx_balance.core.split.quality',
-    'tfx_balance.core.balanced_input.multilabel_plan': 'tfx_balance.core.balanced_input.plan',
-    'tfx_balance.core.balanced_input.multilabel_layout': 'tfx_balance.core.balanced_input.layout',
-    'tfx_balance.core.balanced_input.multilabel_dataset': 'tfx_balance.core.balanced_input.dataset',
-    'tfx_balance.core.balanced_input.multilabel_policy': 'tfx_balance.core.balanced_input.policies',
+    'tfx_balance.core.balanced_input.multilabel_plan': 'tfx_balance.core.balanced_input_gen.plan',
+    'tfx_balance.core.balanced_input.multilabel_layout': 'tfx_balance.core.balanced_input_gen.layout',
+    'tfx_balance.core.balanced_input.multilabel_dataset': 'tfx_balance.core.balanced_input_gen.dataset',
+    'tfx_balance.core.balanced_input.multilabel_policy': 'tfx_balance.core.balanced_input_gen.policies',
     'tfx_balance.metrics.multilabel_counts': 'tfx_balance.metrics.counts',
     'tfx_balance.core.class_distribution.label_counts': (
-        'tfx_balance.core.class_distribution.counts'
+        'tfx_balance.core.class_distribution_validator.counts'
     ),
-    'tfx_balance.core.class_distribution.multilabel_counts': 'tfx_balance.core.class_distribution',
+    'tfx_balance.core.class_distribution.multilabel_counts': 'tfx_balance.core.class_distribution_validator',
     'tfx_balance.core.class_distribution.multilabel_checks': (
-        'tfx_balance.core.class_distribution.checks'
+        'tfx_balance.core.class_distribution_validator.checks'
     ),
     'tfx_balance.class_distribution_validator.multilabel': (
         'tfx_balance.class_distribution_validator.counts'
@@ -52,7 +54,12 @@ MOVED = {
 }
 
 # Old package -> new (a folder renamed for its component): every module under it moved with it.
-MOVED_PACKAGES = {}
+MOVED_PACKAGES = {
+    'tfx_balance.core.augment': 'tfx_balance.core.balanced_augmenter',
+    'tfx_balance.core.balanced_input': 'tfx_balance.core.balanced_input_gen',
+    'tfx_balance.core.class_distribution': 'tfx_balance.core.class_distribution_validator',
+    'tfx_balance.core.leakage': 'tfx_balance.core.leakage_check',
+}
 
 
 def moved_to(name: str):

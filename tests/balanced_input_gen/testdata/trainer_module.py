@@ -13,7 +13,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
 from tfx_balance import balanced_dataset, steps_per_epoch  # noqa: E402
-from tfx_balance.core.balanced_input import load_plans  # noqa: E402
+from tfx_balance.core.balanced_input_gen import load_plans  # noqa: E402
 
 LABEL = 'label'
 BATCH = 6

@@ -1,0 +1,219 @@
+"""AugmentConfig: the arguments of BalancedAugmenter, checked once, and their exec-property form.
+
+Rules of each argument: docs/balanced_augmenter.md.
+
+Example:
+    >>> config = AugmentConfig('label', target={b'\\xff': 10}, augmentation='numeric').validate()
+    >>> AugmentConfig.from_exec_properties(config.to_exec_properties()) == config
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import numbers
+from typing import Callable, Mapping, Tuple
+
+from tfx_balance import keys
+from tfx_balance.core.balanced_augmenter.modes import Mode, mode_of
+from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
+from tfx_balance.core.balanced_augmenter.targets import (
+    decode_target,
+    encode_target,
+    validate_target,
+)
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.labels import class_name
+from tfx_balance.core.ranking import BUCKET_BITS
+from tfx_balance.core.split.allocation import validate_split_list
+
+DEFAULT_RESERVOIR_SIZE = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentConfig:
+    """Arguments of BalancedAugmenter and :class:`~tfx_balance.core.balanced_augmenter.BalancedAugment`.
+
+    ``module_file``/``module_path`` name the user module defining ``augment_fn`` (the component's
+    form); ``augment_fn`` is the loaded function, which the transform calls. ``splits`` is the
+    component's; ``reservoir_size``, ``bucket_bits`` (of the hash ranking, see
+    :mod:`~tfx_balance.core.ranking`) and ``where`` (the split, in messages) the transform's.
+    """
+
+    label_feature: str
+    target: object = 'max'
+    undersample: bool = False
+    augmentation: str = 'copy'
+    image_feature: str = 'image'
+    augment_fn: Callable | None = None
+    seed: int = 0
+    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
+    source_feature: str = keys.DEFAULT_SOURCE_FEATURE
+    partner_feature: str = keys.DEFAULT_PARTNER_FEATURE
+    options: Mapping = dataclasses.field(default_factory=dict)
+    reservoir_size: int = DEFAULT_RESERVOIR_SIZE
+    where: str = 'the input'
+    bucket_bits: int = BUCKET_BITS
+    splits: Tuple[str, ...] = ('train',)
+    module_file: str | None = None
+    module_path: str | None = None
+
+    def validate(self) -> AugmentConfig:
+        """Returns the config, ``target`` and ``splits`` normalised; every problem is a
+        ``ConfigError`` naming the argument."""
+        target = validate_target(self.target)
+        splits = validate_split_list(self.splits)
+        mode = self.mode  # ConfigError for an unknown augmentation
+        if self.augment_fn is not None and not callable(self.augment_fn):
+            raise ConfigError(f'augment_fn must be callable, got {self.augment_fn!r}.')
+        args = ('label_feature', 'provenance_feature', 'source_feature', 'partner_feature')
+        for arg in args:
+            if not isinstance(getattr(self, arg), str) or not getattr(self, arg):
+                raise ConfigError(f'{arg} must be a non-empty string, got {getattr(self, arg)!r}.')
+        if len(set(self.reserved_features)) != len(args):
+            raise ConfigError(
+                'label_feature, provenance_feature, source_feature and partner_feature must be '
+                f'different names, got {", ".join(repr(n) for n in self.reserved_features)}.'
+            )
+        if not isinstance(self.options, Mapping):
+            raise ConfigError(f'augmentation_options must be a dict, got {self.options!r}.')
+        if mode.images and (not isinstance(self.image_feature, str) or not self.image_feature):
+            raise ConfigError("augmentation='image' needs image_feature (a bytes feature).")
+        if mode.check_options is not None:
+            mode.check_options(self.options)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
+            raise ConfigError(f'seed must be an int, got {self.seed!r}.')
+        if self.reservoir_size < 1:
+            raise ConfigError(f'reservoir_size must be >= 1, got {self.reservoir_size}.')
+        if not 0 <= self.bucket_bits <= BUCKET_BITS:
+            raise ConfigError(f'bucket_bits must be 0 to {BUCKET_BITS}, got {self.bucket_bits}.')
+        normal = dict(
+            target=target,
+            splits=tuple(splits),
+            undersample=bool(self.undersample),
+            seed=int(self.seed),
+            options=dict(self.options),
+        )
+        if all(
+            getattr(self, k) == v and type(getattr(self, k)) is type(v) for k, v in normal.items()
+        ):
+            return self
+        return dataclasses.replace(self, **normal)
+
+    @property
+    def uses_user_fn(self) -> bool:
+        """Whether a user ``augment_fn`` (loaded, or to load from a module) replaces
+        ``augmentation``."""
+        return self.augment_fn is not None or bool(self.module_file or self.module_path)
+
+    @property
+    def mode(self) -> Mode:
+        """The augmentation's row of :data:`~tfx_balance.core.balanced_augmenter.modes.MODES`."""
+        return mode_of(self.augmentation, self.uses_user_fn)
+
+    @property
+    def uses_images(self) -> bool:
+        return self.mode.images
+
+    @property
+    def needs_stats(self) -> bool:
+        return self.mode.stats
+
+    @property
+    def needs_reservoir(self) -> bool:
+        return self.mode.reservoir
+
+    @property
+    def uses_smote(self) -> bool:
+        return self.mode.name == 'smote'
+
+    @property
+    def sample_size(self) -> int:
+        """Examples per class the profile pass keeps: 'smote''s ``exact_limit``, else
+        ``reservoir_size``."""
+        if self.uses_smote:
+            return SmoteOptions.from_dict(self.options).exact_limit
+        return self.reservoir_size
+
+    @property
+    def reserved_features(self) -> tuple:
+        """The label and provenance feature names (never augmented as categorical features)."""
+        return (
+            self.label_feature,
+            self.provenance_feature,
+            self.source_feature,
+            self.partner_feature,
+        )
+
+    @property
+    def augmentation_name(self) -> str:
+        """The augmentation in reports and logs: ``augmentation`` or ``'augment_fn'``."""
+        return self.mode.name
+
+    def describe_source(self, fingerprint: str, label=None) -> str:
+        """A source example in messages: its fingerprint, class and split."""
+        cls = f' of class {class_name(label)!r}' if label is not None else ''
+        return f'source example {fingerprint}{cls} in {self.where}'
+
+    def to_exec_properties(self) -> dict:
+        """The exec properties of BalancedAugmenterSpec (JSON strings where not str/int)."""
+        return {
+            keys.LABEL_FEATURE_KEY: self.label_feature,
+            keys.TARGET_KEY: encode_target(self.target),
+            keys.UNDERSAMPLE_KEY: int(self.undersample),
+            keys.AUGMENTATION_KEY: self.augmentation,
+            keys.AUGMENTATION_OPTIONS_KEY: json.dumps(dict(self.options)) if self.options else None,
+            keys.IMAGE_FEATURE_KEY: self.image_feature,
+            keys.MODULE_FILE_KEY: self.module_file,
+            keys.MODULE_PATH_KEY: self.module_path,
+            keys.SPLITS_KEY: json.dumps(list(self.splits)),
+            keys.SEED_KEY: self.seed,
+            keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
+            keys.SOURCE_FEATURE_KEY: self.source_feature,
+            keys.PARTNER_FEATURE_KEY: self.partner_feature,
+        }
+
+    @classmethod
+    def from_exec_properties(
+        cls,
+        props: Mapping,
+        load_augment_fn: Callable[[str | None, str | None], Callable] | None = None,
+    ) -> AugmentConfig:
+        """Decodes and validates :meth:`to_exec_properties`' form.
+
+        ``load_augment_fn(module_file, module_path)`` loads the user ``augment_fn`` when a module
+        is set (the TFX layer supplies it; core does not import TFX).
+        """
+        options = props.get(keys.AUGMENTATION_OPTIONS_KEY)
+        module_file = props.get(keys.MODULE_FILE_KEY) or None
+        module_path = props.get(keys.MODULE_PATH_KEY) or None
+        augment_fn = None
+        if (module_file or module_path) and load_augment_fn is not None:
+            augment_fn = load_augment_fn(module_file, module_path)
+        return cls(
+            label_feature=props[keys.LABEL_FEATURE_KEY],
+            target=decode_target(props[keys.TARGET_KEY]),
+            undersample=bool(props.get(keys.UNDERSAMPLE_KEY)),
+            augmentation=props[keys.AUGMENTATION_KEY],
+            image_feature=props.get(keys.IMAGE_FEATURE_KEY) or 'image',
+            augment_fn=augment_fn,
+            seed=int(props.get(keys.SEED_KEY) or 0),
+            provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
+            source_feature=props[keys.SOURCE_FEATURE_KEY],
+            partner_feature=props.get(keys.PARTNER_FEATURE_KEY) or keys.DEFAULT_PARTNER_FEATURE,
+            options=json.loads(options) if options else {},
+            splits=tuple(_json_list(props[keys.SPLITS_KEY], 'splits')),
+            module_file=module_file,
+            module_path=module_path,
+        ).validate()
+
+
+def _json_list(text: str, arg: str) -> list:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f'{arg} {text!r} is not a JSON list of names.') from e
+    if not isinstance(value, list):
+        raise ConfigError(f'{arg} {text!r} is not a JSON list of names.')
+    return value

@@ -1,0 +1,357 @@
+"""'numeric' and 'interpolate': the augmentations of an example's float features.
+
+Both take the source example, its class's float statistics and a ``numpy`` Generator seeded from
+the seed and the source fingerprint (see :mod:`tfx_balance.core.balanced_augmenter.transform` for which);
+they never use any other randomness. Integer and bytes features are copied.
+
+- ``'numeric'``: every float feature ``x`` becomes ``x + N(0, 1) * noise_scale * std``, with
+  ``std`` the feature's standard deviation over all values of the class, clipped to the class's
+  ``[min, max]`` of that feature. :func:`jitter` makes one copy; :func:`jitter_copies` makes all
+  the copies of a source at once (vectorised, written straight to serialized records from a
+  template, see :mod:`tfx_balance.core.wire`), exactly as successive :func:`jitter` calls with one
+  Generator would.
+- ``'interpolate'`` (SMOTE-style): a partner is drawn from the class's reservoir,
+  ``u ~ U(0, 1)`` once per new example, and every float feature becomes
+  ``x + u * (partner - x)`` (features whose length differs from the partner's are copied),
+  clipped to the class's ``[min, max]``. :func:`interpolate` makes one copy;
+  :func:`interpolate_copies` makes all the copies of a source from one template, exactly as
+  :func:`interpolate` on a copy of the source, serialized deterministically, would.
+
+Non-finite values (NaN, +inf, -inf; rule: docs/balanced_augmenter.md, "Non-finite floats"): the
+class's statistics are those of its finite values (:mod:`~tfx_balance.core.balanced_augmenter.float_stats`),
+and a non-finite value is never jittered, interpolated or clipped: it stays as it is (same bits)
+in its own example's copies. In 'interpolate', a value whose partner value is non-finite is the
+source's own. So no copy gets a non-finite value its source did not hold at that place.
+"""
+
+from __future__ import annotations
+
+import array
+import functools
+import itertools
+import sys
+from typing import Dict, Iterable, Iterator, List, Mapping, NamedTuple, Sequence
+
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
+from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
+
+DEFAULT_NOISE_SCALE = 0.1
+# Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
+_STEP_VALUES = 1 << 18
+_STEP_BYTES = 1 << 24
+_FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
+
+
+def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
+    """The example's non-empty float features as float32 arrays."""
+    return {
+        name: np.asarray(f.float_list.value, np.float32)
+        for name, f in example.features.feature.items()
+        if f.WhichOneof('kind') == 'float_list' and len(f.float_list.value)
+    }
+
+
+def pack_floats(example: example_pb2.Example) -> tuple:
+    """The example's non-empty float features as ``(names, counts, float32 bytes)``, names in
+    order: the form the interpolation reservoir keeps, which Beam's coder encodes natively (a dict
+    of numpy arrays is pickled array by array, which cost most of an 'interpolate' job)."""
+    features = example.features.feature
+    names, counts, data = [], [], array.array('f')
+    for name in sorted(features):
+        values = features[name].float_list.value  # empty unless a float feature
+        if values:
+            names.append(name)
+            counts.append(len(values))
+            data.extend(values)
+    if sys.byteorder != 'little':
+        data.byteswap()
+    return tuple(names), tuple(counts), data.tobytes()
+
+
+def unpack_floats(packed: tuple) -> Dict[str, np.ndarray]:
+    """The ``{feature: float32 array}`` of a :func:`pack_floats` result."""
+    names, counts, data = packed
+    values = np.frombuffer(data, '<f4').astype(np.float32)
+    ends = np.cumsum(counts, dtype=np.int64)
+    return {name: values[end - n : end] for name, n, end in zip(names, counts, ends.tolist())}
+
+
+def _set_floats(example: example_pb2.Example, name: str, values: np.ndarray) -> None:
+    example.features.feature[name].float_list.value[:] = np.asarray(values, np.float32).tolist()
+
+
+def jitter(
+    example: example_pb2.Example,
+    stats: Mapping[str, FeatureStats],
+    rng: np.random.Generator,
+    noise_scale: float = DEFAULT_NOISE_SCALE,
+) -> None:
+    """'numeric': Gaussian jitter of float features, in place (see module doc)."""
+    for name, values in sorted(float_features(example).items()):
+        s = stats.get(name)
+        if s is None:
+            continue
+        noisy = values + rng.standard_normal(values.shape) * noise_scale * s.std
+        new = np.clip(noisy, s.min, s.max)
+        _set_floats(example, name, np.where(np.isfinite(values), new, values))
+
+
+def interpolate(
+    example: example_pb2.Example,
+    partner: Mapping[str, np.ndarray],
+    stats: Mapping[str, FeatureStats],
+    rng: np.random.Generator,
+) -> None:
+    """'interpolate': moves float features towards ``partner``'s, in place (see module doc)."""
+    gap = rng.random()
+    for name, values in sorted(float_features(example).items()):
+        other = partner.get(name)
+        s = stats.get(name)
+        if other is None or s is None or other.shape != values.shape:
+            continue
+        both = np.isfinite(values) & np.isfinite(other)  # else the source's value is kept
+        x, y = (np.where(both, v, np.float32(0)) for v in (values, other))
+        mixed = np.clip(x + gap * (y - x), s.min, s.max)
+        _set_floats(example, name, np.where(both, mixed, values))
+
+
+class JitterSource(NamedTuple):
+    """One source of 'numeric' copies: the parsed example, its class's float statistics, the
+    Generator of its noise, the number of copies, and ``extra`` features to set on every copy
+    (name -> serialized ``Feature``, e.g. from
+    :meth:`~tfx_balance.core.balanced_augmenter.provenance.Provenance.synthetic_features`)."""
+
+    example: example_pb2.Example
+    stats: Mapping[str, FeatureStats]
+    rng: np.random.Generator
+    copies: int
+    extra: Mapping[str, bytes]
+
+
+class InterpolateSource(NamedTuple):
+    """One source of 'interpolate' copies: the parsed example, its class's float statistics, the
+    partners to draw from (``{feature: float32 array}`` each), one Generator per copy (copy ``j``
+    draws its partner index, then its ``u``), and ``extra`` features as in
+    :class:`JitterSource`."""
+
+    example: example_pb2.Example
+    stats: Mapping[str, FeatureStats]
+    partners: Sequence[Mapping[str, np.ndarray]]
+    rngs: Sequence[np.random.Generator]
+    extra: Mapping[str, bytes]
+    # Partners laid out as a source's float features, kept across the sources of a class
+    # (keyed by the partner's id and the layout), when the caller gives a dict that outlives them.
+    aligned: dict | None = None
+    # Copy j's (partner index, u), drawn by the caller ('smote'); None: drawn from rngs[j].
+    draws: Sequence[tuple] | None = None
+    # The bytes feature of ``extra`` (16 bytes) that gets each copy's partner fingerprint.
+    partner_feature: str | None = None
+    partner_fingerprints: Sequence[str] | None = None
+
+
+class _Layout(NamedTuple):
+    """A source's copy as a serialized template, its float features with statistics (written
+    per copy) in name order, their names, and their values; and where the partner fingerprint
+    goes (offset of its 16 bytes in template, or None)."""
+
+    template: bytes
+    features: List[tuple]  # (offset of the feature's first value in template, count, stats)
+    values: List[float]
+    names: List[str]
+    slot: int | None = None
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_entry(name: str, count: int) -> bytes:
+    """The entry of float feature ``name`` with ``count`` values, all zero (placeholders)."""
+    return feature_entry(name, delimited(VALUE_TAG, delimited(ENTRY_TAG, bytes(4 * count))))
+
+
+def _layout(source) -> _Layout:
+    """The :class:`_Layout` of a :class:`JitterSource` or :class:`InterpolateSource`."""
+    features = source.example.features.feature
+    extra, stats = source.extra, source.stats
+    slot_name = getattr(source, 'partner_feature', None)
+    names = key_order([*features, *(name for name in extra if name not in features)])
+    pieces, jittered, values, written = [], [], [], []
+    offset, slot = 0, None
+    for name in names:
+        data = extra.get(name)
+        if data is not None and name == slot_name:
+            slot = offset + len(feature_entry(name, data)) - _FINGERPRINT_BYTES  # value ends it
+        if data is None:
+            feature = features[name]
+            floats = feature.float_list.value  # empty unless a float feature
+            s = stats.get(name) if floats else None
+            if s is not None:
+                n = len(floats)
+                piece = _float_entry(name, n)
+                pieces.append(piece)
+                offset += len(piece)
+                jittered.append((offset - 4 * n, n, s))  # the values end the entry
+                values.extend(floats)
+                written.append(name)
+                continue
+            data = feature.SerializeToString(deterministic=True)
+        piece = feature_entry(name, data)
+        pieces.append(piece)
+        offset += len(piece)
+    body = b''.join(pieces)
+    template = delimited(ENTRY_TAG, body)
+    shift = len(template) - len(body)
+    features = [(first + shift, n, s) for first, n, s in jittered]
+    return _Layout(template, features, values, written, None if slot is None else slot + shift)
+
+
+def jitter_copies(
+    sources: Iterable[JitterSource], noise_scale: float = DEFAULT_NOISE_SCALE
+) -> Iterator[bytes]:
+    """'numeric': yields the serialized copies of each source in turn (copy 0, 1, ...).
+
+    Copy ``j`` of a source is exactly what the ``j``-th of successive calls ``jitter(copy of
+    source.example, source.stats, source.rng, noise_scale)`` gives (normals ``j*m .. (j+1)*m - 1``
+    of the source's Generator, ``m`` the number of float values it jitters), with the ``extra``
+    features set, serialized as ``SerializeToString(deterministic=True)`` would. It depends
+    neither on the number of copies nor on the other sources. Each source is parsed into a
+    serialized template once; the noise, clipping and writing of the new float values run
+    vectorised over many copies of many sources at a time.
+    """
+    step, step_values, step_bytes = [], 0, 0
+    for source in sources:
+        layout = _layout(source)
+        m, size, left = len(layout.values), len(layout.template), source.copies
+        most = max(1, min(_STEP_VALUES // max(m, 1), _STEP_BYTES // size))  # copies per step
+        while left:
+            n = min(left, most)
+            if step and (step_values + n * m > _STEP_VALUES or step_bytes + n * size > _STEP_BYTES):
+                yield from _jitter_step(step, noise_scale)
+                step, step_values, step_bytes = [], 0, 0
+            noise = source.rng.standard_normal(n * m) if m else None
+            step.append((layout, n, noise))
+            step_values += n * m
+            step_bytes += n * size
+            left -= n
+    if step:
+        yield from _jitter_step(step, noise_scale)
+
+
+def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
+    """Yields ``n`` jittered copies of each ``(layout, n, noise of the n copies)`` in ``pieces``."""
+    layouts = [layout for layout, _, _ in pieces]
+    copies = np.array([n for _, n, _ in pieces])
+    sizes = np.repeat([len(layout.template) for layout in layouts], copies)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes  # of each output record in the buffer
+    buffer = bytearray(b''.join(layout.template * n for layout, n, _ in pieces))
+    m = np.array([len(layout.values) for layout in layouts])
+    if m.any():
+        values = itertools.chain.from_iterable(layout.values for layout in layouts)
+        x = np.array(list(values), np.float32)
+        # Per value of x: its byte offset in its template, and its feature's class statistics.
+        features = [f for layout in layouts for f in layout.features]
+        count = np.array([n for _, n, _ in features])
+        first = np.repeat([offset for offset, _, _ in features], count)
+        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
+        std, lo, hi = (
+            np.repeat([getattr(s, field) for _, _, s in features], count)
+            for field in ('std', 'min', 'max')
+        )
+        noise = np.concatenate([z for _, _, z in pieces if z is not None])
+        # Element e: value i (of x) in copy j (output record) of piece p, in the noise's order.
+        elements = m * copies
+        p = np.repeat(np.arange(len(pieces)), elements)
+        k = np.arange(elements.sum()) - (np.cumsum(elements) - elements)[p]
+        i = (np.cumsum(m) - m)[p] + k % m[p]
+        j = (np.cumsum(copies) - copies)[p] + k // m[p]
+        noisy = x[i] + noise * noise_scale * std[i]
+        new = np.clip(noisy, lo[i], hi[i])
+        finite = np.isfinite(x)
+        if not finite.all():  # a non-finite value stays as it is
+            new = np.where(finite[i], new, x[i])
+        new = new.astype('<f4').view(np.uint8).reshape(-1, 4)
+        at = (starts[j] + positions[i])[:, None] + np.arange(4)
+        np.frombuffer(buffer, np.uint8)[at] = new
+    data = bytes(buffer)
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        yield data[start:end]
+
+
+def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
+    """'interpolate': yields the serialized copies of one source (copy 0, 1, ...).
+
+    Copy ``j`` is exactly ``interpolate(copy of source.example, source.partners[k],
+    source.stats, rng)`` with ``rng = source.rngs[j]`` and ``k = rng.integers(len(partners))``
+    drawn first, with the ``extra`` features set, serialized as
+    ``SerializeToString(deterministic=True)`` would, and ``partner_feature`` (when set; a bytes
+    feature of ``extra``) holding ``partner_fingerprints[k]``. With ``draws``, copy ``j`` takes
+    ``(k, u) = draws[j]`` instead. The source is parsed into a template once; the new float
+    values of all its copies are computed at once and written into copies of it.
+    """
+    layout = _layout(source)
+    draws = source.draws
+    if draws is None:
+        draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
+    if not draws:
+        return
+    size, copies = len(layout.template), len(draws)
+    buffer = bytearray(layout.template * copies)
+    if layout.values:
+        x = np.array(layout.values, np.float32)
+        count = [n for _, n, _ in layout.features]
+        lo, hi = (
+            np.repeat(np.array([getattr(s, f) for _, _, s in layout.features], np.float32), count)
+            for f in ('min', 'max')
+        )
+        cache = {} if source.aligned is None else source.aligned
+        shape = (tuple(layout.names), tuple(count))
+        aligned = {}
+        for k, _ in draws:
+            if k not in aligned:
+                key = (id(source.partners[k]), shape)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = _aligned(layout, source.partners[k], x.size)
+                aligned[k] = found
+        partner = np.stack([aligned[k][0] for k, _ in draws])
+        mask = np.stack([aligned[k][1] for k, _ in draws])
+        finite = np.isfinite(x)
+        if not finite.all():  # a non-finite value of the source stays as it is
+            mask &= finite
+            x0 = np.where(finite, x, np.float32(0))
+        else:
+            x0 = x
+        gap = np.array([u for _, u in draws], np.float32)[:, None]
+        new = np.where(mask, np.clip(x0 + gap * (partner - x0), lo, hi), x).astype('<f4')
+        first = np.repeat([offset for offset, _, _ in layout.features], count)
+        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
+        at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
+        np.frombuffer(buffer, np.uint8)[at.reshape(-1)] = new.view(np.uint8).reshape(-1)
+    if layout.slot is not None:
+        names = [source.partner_fingerprints[k].encode() for k, _ in draws]
+        for j, fp in enumerate(names):
+            start = j * size + layout.slot
+            buffer[start : start + _FINGERPRINT_BYTES] = fp
+    data = bytes(buffer)
+    for j in range(copies):
+        yield data[j * size : (j + 1) * size]
+
+
+def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
+    """The partner's values laid out as the source's float values (``size`` of them; 0 where the
+    partner lacks a feature, its length differs or the value is not finite), and where they are."""
+    values, mask = np.zeros(size, np.float32), np.zeros(size, bool)
+    start = 0
+    for name, (_, n, _) in zip(layout.names, layout.features):
+        other = partner.get(name)
+        if other is not None and other.shape == (n,):
+            values[start : start + n] = other
+            mask[start : start + n] = True
+        start += n
+    finite = np.isfinite(values)
+    if not finite.all():  # the source keeps its own value where the partner's is not finite
+        mask &= finite
+        values[~finite] = 0
+    return values, mask

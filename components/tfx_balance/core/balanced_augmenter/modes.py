@@ -1,0 +1,80 @@
+"""BalancedAugmenter's augmentations, one table: what each needs from the profile pass, how its
+``augmentation_options`` are checked, and which generator makes its copies.
+
+:data:`AUGMENTATIONS` is the one place a mode is described; the config, the profile pass and the
+generators read it (``config.mode``), so a new mode is one row here and one generator.
+
+Example:
+    >>> MODES['smote'].reservoir, MODES['copy'].stats
+    (True, False)
+    >>> mode_of('interpolate', user_fn=True).name
+    'augment_fn'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Mapping
+
+from tfx_balance.core.balanced_augmenter.floats import DEFAULT_NOISE_SCALE
+from tfx_balance.core.balanced_augmenter.image import ImageOptions, check_finite_option
+from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
+from tfx_balance.core.errors import ConfigError
+
+NUMERIC_OPTIONS = ('noise_scale',)
+USER_FN = 'augment_fn'  # the mode of a user augment_fn, which replaces `augmentation`
+
+
+def _numeric_options(options: Mapping) -> None:
+    unknown = sorted(set(options) - set(NUMERIC_OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"unknown 'numeric' option(s) {unknown}; known: {', '.join(NUMERIC_OPTIONS)}."
+        )
+    if 'noise_scale' in options:
+        check_finite_option('noise_scale', options['noise_scale'], DEFAULT_NOISE_SCALE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    """One augmentation.
+
+    ``stats``: float statistics per class (profile pass); ``reservoir``: a seeded sample of each
+    class's originals (partners, neighbours); ``images``: decodes ``image_feature``;
+    ``check_options``: checks ``augmentation_options`` (None: it reads none);
+    ``generator``: the method of :class:`~.generate.AugmentSources` that makes a list of
+    sources' copies (None: :class:`~.generate.AugmentImages` makes them from jobs).
+    """
+
+    name: str
+    generator: str | None
+    stats: bool = False
+    reservoir: bool = False
+    images: bool = False
+    check_options: Callable[[Mapping], object] | None = None
+
+
+AUGMENTATION_MODES = (
+    Mode('copy', '_copies'),
+    Mode('image', None, images=True, check_options=ImageOptions.from_dict),
+    Mode('numeric', '_jittered', stats=True, check_options=_numeric_options),
+    Mode('interpolate', '_interpolated', stats=True, reservoir=True),
+    Mode(
+        'smote', '_smote_copies', stats=True, reservoir=True, check_options=SmoteOptions.from_dict
+    ),
+)
+MODES = {mode.name: mode for mode in (*AUGMENTATION_MODES, Mode(USER_FN, '_augmented'))}
+AUGMENTATIONS = tuple(mode.name for mode in AUGMENTATION_MODES)  # the `augmentation` values
+
+
+def mode_of(augmentation: str, user_fn: bool) -> Mode:
+    """The :class:`Mode` of an ``augmentation`` (a user ``augment_fn`` replaces it), or the
+    ``ConfigError`` naming the supported ones."""
+    if user_fn:
+        return MODES[USER_FN]
+    if augmentation not in AUGMENTATIONS:
+        raise ConfigError(
+            f'augmentation {augmentation!r} is not supported; use one of '
+            f'{", ".join(AUGMENTATIONS)}, or a module_file with augment_fn.'
+        )
+    return MODES[augmentation]

@@ -1,0 +1,184 @@
+"""The rebalance plan of one split: per class, which originals are kept, dropped or copied.
+
+Every original gets a 64-bit seeded hash of its content key
+(:func:`~tfx_balance.core.hashing.example_keys`), and the class's originals are ranked by
+``(hash, bytes)``. With ``k`` examples to generate for ``n`` originals, every original is the
+source of ``q = k // n`` synthetic copies and the ``k % n`` lowest-ranked ones of one more, so
+each original is the source of ``floor(k/n)`` or ``ceil(k/n)``. With undersampling, the ``t``
+lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks", one cut at rank
+``m`` of :mod:`~tfx_balance.core.ranking`'s bucket histogram ranking, computed exactly while
+streaming: only the one bucket straddling rank ``m`` (about ``n / 65536`` examples) is grouped and
+sorted.
+
+Example:
+    >>> plan_rebalance(0, n=4, target=10, undersample=False, histogram={0: 4}).copies_per_source
+    1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Dict, List, Mapping
+
+from apache_beam.runners.worker.statecache import CacheAware
+
+from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
+from tfx_balance.core.balanced_augmenter.targets import encode_target, output_count
+from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, rank_buckets
+
+PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
+
+# Modes of a class in a plan.
+KEEP = 'keep'  # unchanged: every original kept, nothing generated
+AUGMENT = 'augment'  # every original kept, copies generated
+UNDERSAMPLE = 'undersample'  # the `select` lowest-ranked originals kept, the rest dropped
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassRebalance:
+    """What happens to one class.
+
+    Attributes:
+      label: the class value (int or bytes).
+      n: originals in the input.
+      target: the requested count.
+      output: examples in the output (originals kept + generated).
+      mode: KEEP, AUGMENT or UNDERSAMPLE.
+      copies_per_source: ``floor(generated / n)`` (AUGMENT), else 0.
+      select: number of lowest-ranked originals selected: with AUGMENT those are the sources of
+        one extra copy; with UNDERSAMPLE those are kept.
+      ranking: the class's bucket ranking cut at ``select`` (None with KEEP): its boundary
+        bucket, if any, is the one bucket whose originals are ranked one by one.
+    """
+
+    label: object
+    n: int
+    target: int
+    output: int
+    mode: str
+    copies_per_source: int = 0
+    select: int = 0
+    ranking: BucketRanking | None = None
+
+    @property
+    def generated(self) -> int:
+        return max(0, self.output - self.n)
+
+    @property
+    def dropped(self) -> int:
+        return max(0, self.n - self.output)
+
+    def selected_bucket(self, bucket: int) -> bool:
+        """Whether a non-boundary bucket is wholly selected."""
+        return self.ranking.segment_of_bucket(bucket) == 0
+
+    def row(self) -> dict:
+        return {
+            'input': self.n,
+            'target': self.target,
+            'generated': self.generated,
+            'dropped': self.dropped,
+            'output': self.output,
+        }
+
+
+def plan_rebalance(
+    label,
+    n: int,
+    target: int,
+    undersample: bool,
+    histogram: Mapping[int, int],
+    bucket_bits: int = BUCKET_BITS,
+) -> ClassRebalance:
+    """The :class:`ClassRebalance` of a class from its bucket histogram (bucket -> count)."""
+    output = output_count(n, target, undersample)
+    if output == n:
+        return ClassRebalance(label, n, target, output, KEEP)
+    if output > n:
+        generated = output - n
+        mode, per_source, select = AUGMENT, generated // n, generated % n
+    else:
+        mode, per_source, select = UNDERSAMPLE, 0, output
+    ranking = rank_buckets(histogram, [select], bucket_bits)
+    return ClassRebalance(label, n, target, output, mode, per_source, select, ranking)
+
+
+@dataclasses.dataclass(frozen=True)
+class RebalancePlan(CacheAware):
+    """Per-class rebalances, float statistics and interpolation reservoirs of one split.
+
+    As a Beam side input it is measured for Beam's cache by :meth:`get_referents_for_cache`:
+    the reservoirs (up to ``exact_limit`` entries per class for 'smote') count by their size,
+    without a walk over each of their objects (which cost about a second per load).
+    """
+
+    classes: Dict[object, ClassRebalance]
+    stats: Dict[object, Dict[str, FeatureStats]]
+    # class -> [(fingerprint, float features as floats.pack_floats gives them)]
+    reservoirs: Dict[object, List[tuple]]
+    # class -> fingerprints of its only sources ('smote' borderline-1: the examples in danger)
+    sources: Dict[object, frozenset] = dataclasses.field(default_factory=dict)
+
+    def rows(self) -> dict:
+        """``{class_name: {column: count}}``, classes sorted (the plan's report)."""
+        return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
+
+    def get_referents_for_cache(self) -> list:
+        """What Beam's side-input cache measures: everything but the reservoirs' entries, which
+        count as one object of about their size (:class:`_Size`)."""
+        return [self.classes, self.stats, self.sources, _Size(_reservoir_bytes(self.reservoirs))]
+
+
+class _Size:
+    """An object that ``sys.getsizeof`` measures as ``nbytes`` (a stand-in for Beam's cache)."""
+
+    def __init__(self, nbytes: int):
+        self._nbytes = nbytes
+
+    def __sizeof__(self) -> int:
+        return self._nbytes
+
+
+_ENTRY_OVERHEAD = 1024  # bytes of Python objects around one reservoir entry's payload (a bound)
+
+
+def _reservoir_bytes(reservoirs) -> int:
+    """About the memory of the reservoirs: per entry, its payload's bytes and a fixed overhead."""
+    total = 0
+    for entries in reservoirs.values():
+        for entry in entries:
+            payload, categorical = entry[1], ()
+            if len(payload) == 2:  # 'smote': (floats, categoricals)
+                payload, categorical = payload
+            total += _ENTRY_OVERHEAD + len(payload[2]) + 64 * len(payload[0])
+            total += sum(len(value) for _, value in categorical)
+    return total
+
+
+def split_rows(rows, split: str) -> tuple:
+    """``(split, rows)``: one split's plan rows, keyed for :func:`plan_document`."""
+    return split, rows
+
+
+def plan_document(splits_plans, config) -> dict:
+    """The ``rebalance_plan.json`` document: the settings of ``config`` (an ``AugmentConfig``) and
+    the plan rows of each split (``splits_plans``: ``(split, rows)`` pairs, any order).
+
+    It and :func:`split_rows` run on Beam workers, so they live here (a multi-processing worker
+    imports no TFX to run them), not in the executor.
+    """
+    document = {
+        'label_feature': config.label_feature,
+        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
+        'undersample': config.undersample,
+        'augmentation': config.augmentation_name,
+        'seed': config.seed,
+        'provenance_feature': config.provenance_feature,
+        'source_feature': config.source_feature,
+        'splits': dict(sorted(splits_plans)),
+    }
+    if config.needs_reservoir:  # 'interpolate' and 'smote' record each copy's partner
+        document['partner_feature'] = config.partner_feature
+    return document

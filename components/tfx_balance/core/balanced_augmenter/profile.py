@@ -1,0 +1,258 @@
+"""Profile pass: per-class counts, hash-bucket histograms, float statistics and reservoirs.
+
+Per batch of serialized examples, the labels are decoded in C++ (only the label feature, see
+:func:`~tfx_balance.core.label_sets.read_labels`), and per class a partial profile is made: the
+count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
+:func:`~tfx_balance.core.hashing.example_keys`, the same however the example's feature map was
+serialized) and, when the augmentation needs them, the per-feature statistics of float features
+(:mod:`~tfx_balance.core.balanced_augmenter.float_stats`) and the interpolation reservoir. A combiner merges
+the partial profiles per class exactly; :func:`build_plan` makes them one
+:class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan`.
+
+The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
+of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
+bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
+is bounded by ``classes x reservoir_size x example size`` whatever the class size. While the pass
+runs the sample holds the records as they are; only the sampled ones are parsed, and packed
+(:func:`~tfx_balance.core.balanced_augmenter.floats.pack_floats`), in :func:`build_plan`.
+With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
+originals per class, with their categorical features
+(:func:`~tfx_balance.core.balanced_augmenter.smote.pack_categoricals`): a class that fits is there whole, and
+its neighbours are exact (:mod:`~tfx_balance.core.balanced_augmenter.knn`); only the classes that get copies
+are kept in the plan.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+
+import apache_beam as beam
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.balanced_augmenter import borderline, float_stats, plan, smote
+from tfx_balance.core.balanced_augmenter.config import AugmentConfig
+from tfx_balance.core.balanced_augmenter.float_scan import scan_floats
+from tfx_balance.core.balanced_augmenter.floats import pack_floats
+from tfx_balance.core.balanced_augmenter.image import encoded_image
+from tfx_balance.core.balanced_augmenter.targets import resolve_targets
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.label_sets import read_labels
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name
+from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.wire import feature_key
+
+_RESERVOIR_SALT = b'tfx_balance.reservoir:'
+_log = logging.getLogger(__name__)
+
+
+def _new_profile() -> dict:
+    # key: the smallest content key of the class, to name one example of it in errors.
+    # seen: the named categorical features ('smote') some example of the split may have.
+    return {'n': 0, 'hist': {}, 'stats': {}, 'res': [], 'key': None, 'seen': set()}
+
+
+def _min_key(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _bottom(entries, k: int) -> list:
+    """The ``k`` reservoir candidates with the smallest seeded hash (ties: fingerprint)."""
+    return heapq.nsmallest(k, entries, key=lambda e: (e[0], e[1]))
+
+
+class Profile(beam.DoFn):
+    """Per batch of serialized examples: one partial profile per class (see :class:`ProfileFn`).
+
+    An example is parsed only when its image is needed, when its float values could not be read
+    by template (:mod:`~tfx_balance.core.balanced_augmenter.float_scan`), or when its bytes may hold
+    ``provenance_feature``.
+    """
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._provenance_key = feature_key(config.provenance_feature)
+        self._categorical_keys = {}  # 'smote': the named categorical features, by their key
+        if config.uses_smote:
+            names = smote.SmoteOptions.from_dict(config.options).categorical_features or ()
+            self._categorical_keys = {n: feature_key(n) for n in names}
+
+    def process(self, records):
+        config = self._config
+        labels = read_labels(records, config.label_feature, config.where)
+        profiles, floats = {}, {}  # class -> profile; (class, feature) -> [float32 arrays]
+        unread = ()  # positions of the records whose float values are read from a parse
+        if config.needs_stats:
+            unread = set(_scanned_floats(records, labels, floats))
+        for i, (record, label, key) in enumerate(zip(records, labels, example_keys(records))):
+            example = None
+            if config.uses_images or i in unread or self._provenance_key in record:
+                example = example_pb2.Example.FromString(record)
+                if config.provenance_feature in example.features.feature:
+                    raise DataError(
+                        f"the input already has feature '{config.provenance_feature}' "
+                        f'({config.where}); it would be overwritten by provenance. Set '
+                        'provenance_feature to another name (e.g. when rebalancing data that was '
+                        'already rebalanced).'
+                    )
+            profile = profiles.get(label)
+            if profile is None:
+                profile = profiles[label] = _new_profile()
+            profile['n'] += 1
+            profile['key'] = _min_key(profile['key'], key)
+            bucket = bucket_of(seeded_hash(config.seed, key), config.bucket_bits)
+            profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
+            if config.uses_images:
+                where = config.describe_source(fingerprint(key), label)
+                encoded_image(example, config.image_feature, where)
+            if i in unread:
+                features = example.features.feature
+                for name in features:
+                    values = features[name].float_list.value  # empty unless a float feature
+                    if values:
+                        floats.setdefault((label, name), []).append(np.array(values, np.float32))
+            if config.needs_reservoir:  # the record itself: packed once sampled (build_plan)
+                rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
+                profile['res'].append((rank, fingerprint(key), record))
+        for (label, name), parts in floats.items():  # rows are exact whatever the order
+            profiles[label]['stats'][name] = float_stats.stats_row(np.concatenate(parts))
+        # A name's key in a record's bytes: the feature may be there (a check, not a parse).
+        seen = {n for n, k in self._categorical_keys.items() if any(k in r for r in records)}
+        for label, profile in profiles.items():
+            profile['seen'] = seen
+            if len(profile['res']) > config.sample_size:
+                profile['res'] = _bottom(profile['res'], config.sample_size)
+            yield label, profile
+
+
+def _scanned_floats(records, labels, floats: dict) -> list:
+    """Adds the float values of the records read by template
+    (:func:`~tfx_balance.core.balanced_augmenter.float_scan.scan_floats`) to ``floats`` (``(class,
+    feature) -> [float32 arrays]``); returns the positions of the others."""
+    found, unread = scan_floats(records)
+    if found:
+        classes = {}
+        codes = np.array([classes.setdefault(label, len(classes)) for label in labels])
+        for name, positions, values in found:
+            of = codes[positions]
+            for label, code in classes.items():
+                rows = of == code
+                if rows.any():
+                    floats.setdefault((label, name), []).append(values[rows].reshape(-1))
+    return unread
+
+
+class ProfileFn(beam.CombineFn):
+    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
+
+    Inputs are partial profiles (of a batch, from :class:`Profile`); every part merges exactly,
+    so the result does not depend on batching or combine order.
+    """
+
+    def __init__(self, reservoir_size: int):
+        self._k = reservoir_size
+
+    def create_accumulator(self):
+        return _new_profile()
+
+    def add_input(self, acc, profile):
+        acc['n'] += profile['n']
+        acc['key'] = _min_key(acc['key'], profile['key'])
+        acc['seen'] = acc['seen'] | profile['seen']
+        for b, c in profile['hist'].items():
+            acc['hist'][b] = acc['hist'].get(b, 0) + c
+        for name, row in profile['stats'].items():
+            s = acc['stats'].get(name)
+            acc['stats'][name] = row if s is None else float_stats.merge_stats(s, row)
+        if profile['res']:
+            acc['res'] = acc['res'] + profile['res']
+            if len(acc['res']) >= 2 * self._k:
+                acc['res'] = _bottom(acc['res'], self._k)
+        return acc
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        merged = next(accs)
+        for acc in accs:
+            merged = self.add_input(merged, acc)
+        return merged
+
+    def extract_output(self, acc):
+        acc['res'] = _bottom(acc['res'], self._k)
+        return acc
+
+
+def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
+    """The :class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan` of
+    ``[(class, profile accumulator)]``."""
+    profiles = dict(profiles)
+    if not profiles:
+        raise DataError(
+            f'{config.where} has no examples; BalancedAugmenter needs at least one labelled '
+            'example per split it rebalances. Remove the split from `splits`.'
+        )
+    check_label_kinds(
+        {label: fingerprint(p['key']) for label, p in profiles.items()},
+        config.label_feature,
+        config.where,
+    )
+    check_distinct_names(profiles, config.label_feature, config.where)
+    counts = {label: p['n'] for label, p in profiles.items()}
+    wanted = resolve_targets(counts, config.target)
+    classes = {
+        label: plan.plan_rebalance(
+            label,
+            counts[label],
+            wanted[label],
+            config.undersample,
+            profiles[label]['hist'],
+            config.bucket_bits,
+        )
+        for label in counts
+    }
+    stats = {label: _class_stats(label, p['stats'], config) for label, p in profiles.items()}
+    sampled = {label: p['res'] for label, p in profiles.items()}
+    sources = {}
+    if config.uses_smote:
+        options = smote.SmoteOptions.from_dict(config.options)
+        smote.check_categorical_features(options, profiles, config.where)
+        smote.check_class_sizes(classes, options, config.where)
+        if options.variant == 'borderline-1':
+            reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}
+            sources = borderline.danger_sources(reservoirs, classes, options, config.where)
+        # Only the classes that get copies need their examples on the workers.
+        sampled = {c: r for c, r in sampled.items() if classes[c].generated}
+        reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}
+    else:
+        reservoirs = {label: _packed(r, config) for label, r in sampled.items()}
+    return plan.RebalancePlan(classes, stats, reservoirs, sources)
+
+
+def _packed(entries, config: AugmentConfig, options=None) -> list:
+    """A class's reservoir as the plan keeps it, ``[(fingerprint, payload)]``, from the profile's
+    ``[(rank, fingerprint, record)]``: the payload is the record's float features
+    (:func:`~tfx_balance.core.balanced_augmenter.floats.pack_floats`) and, for 'smote' (``options``), its
+    categorical ones. Only the sampled records are parsed, once the sample is known."""
+    out = []
+    for _, fp, record in entries:
+        example = example_pb2.Example.FromString(record)
+        payload = pack_floats(example)
+        if options is not None:
+            names, excluded = options.categorical_features, config.reserved_features
+            payload = (payload, smote.pack_categoricals(example, names, excluded))
+        out.append((fp, payload))
+    return out
+
+
+def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
+    """``{feature: FeatureStats}`` of one class from its stats rows: statistics of the finite
+    values, none for a feature without any (its values are copied as is). Logs the class's
+    non-finite values once (see :func:`~tfx_balance.core.balanced_augmenter.float_stats.nonfinite_warning`)."""
+    where = f'{config.where}, class {class_name(label)!r}'
+    message = float_stats.nonfinite_warning(rows, where)
+    if message:
+        _log.warning(message)
+    stats = {name: float_stats.feature_stats(row) for name, row in rows.items()}
+    return {name: s for name, s in stats.items() if s is not None}

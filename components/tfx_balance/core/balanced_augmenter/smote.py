@@ -1,0 +1,356 @@
+"""'smote': SMOTE and SMOTE-NC (Chawla et al. 2002; imbalanced-learn's ``SMOTE``/``SMOTENC``).
+
+Copy ``j`` of a source is made with the Generator ``example_rng(seed, fingerprint, j)``: it
+draws the partner uniformly among the source's ``k`` nearest same-class neighbours
+(:mod:`~tfx_balance.core.balanced_augmenter.knn`, nearest first), then ``u ~ U(0, 1)``; every float feature
+becomes ``x + u * (partner - x)`` (one ``u`` for all, clipped to the class's ``[min, max]``,
+written as 'interpolate' writes, :func:`~tfx_balance.core.balanced_augmenter.floats.interpolate_copies`).
+Each categorical feature (SMOTE-NC) takes the value most frequent among the ``k`` neighbours;
+a tie is broken by the copy's Generator (drawn after ``u``, feature by feature in name order).
+Other int64 and bytes features are copied from the source.
+
+The class's examples come from the profile pass: all of them when the class has at most
+``exact_limit`` examples (exact kNN), else its seeded bottom-``exact_limit`` sample (the
+approximation: neighbours are the nearest within that sample). Rules: docs/balanced_augmenter.md.
+
+Example:
+    >>> SmoteOptions.from_dict({'k': 3}).k
+    3
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import numbers
+from typing import Mapping
+
+import numpy as np
+from tensorflow.core.example import example_pb2
+
+from tfx_balance.core.balanced_augmenter import floats
+from tfx_balance.core.balanced_augmenter.interpolate_batch import interpolate_many
+from tfx_balance.core.balanced_augmenter.knn import SCALES, NeighbourIndex
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.hashing import example_rng
+from tfx_balance.core.labels import class_name
+
+DEFAULT_K = 5
+DEFAULT_EXACT_LIMIT = 10_000
+SMOTE_OPTIONS = ('k', 'scale', 'categorical_features', 'exact_limit', 'variant', 'm')
+VARIANTS = ('borderline-1',)
+DEFAULT_M = 10
+_CATEGORICAL_KINDS = ('int64_list', 'bytes_list')
+
+
+@dataclasses.dataclass(frozen=True)
+class SmoteOptions:
+    """``augmentation_options`` of 'smote' (see docs/balanced_augmenter.md)."""
+
+    k: int = DEFAULT_K
+    scale: str = 'none'
+    categorical_features: tuple | None = None  # None: every int64/bytes feature but the label's
+    exact_limit: int = DEFAULT_EXACT_LIMIT
+    variant: str | None = None  # 'borderline-1': sources are the class's examples "in danger"
+    m: int = DEFAULT_M  # borderline-1: neighbours (of any class) that decide "in danger"
+
+    @classmethod
+    def from_dict(cls, options: Mapping) -> SmoteOptions:
+        unknown = sorted(set(options) - set(SMOTE_OPTIONS))
+        if unknown:
+            raise ConfigError(
+                f"unknown 'smote' option(s) {unknown}; known: {', '.join(SMOTE_OPTIONS)}."
+            )
+        k = options.get('k', DEFAULT_K)
+        if not _is_int(k) or k < 1:
+            raise ConfigError(
+                f"augmentation_options 'k' must be an int >= 1, got {k!r} (the number of nearest "
+                f'same-class neighbours a partner is drawn from; default {DEFAULT_K}).'
+            )
+        scale = options.get('scale', 'none')
+        if scale not in SCALES:
+            raise ConfigError(
+                f"augmentation_options 'scale' must be 'none' (the features as given) or "
+                f"'standard' (divided by their class standard deviation), got {scale!r}."
+            )
+        limit = options.get('exact_limit', DEFAULT_EXACT_LIMIT)
+        if not _is_int(limit) or limit <= k:
+            raise ConfigError(
+                f"augmentation_options 'exact_limit' must be an int > k ({k}), got {limit!r} "
+                f'(classes up to this size get exact neighbours; default {DEFAULT_EXACT_LIMIT}).'
+            )
+        names = options.get('categorical_features')
+        if names is not None:
+            if isinstance(names, (str, bytes)) or not all(isinstance(n, str) and n for n in names):
+                raise ConfigError(
+                    "augmentation_options 'categorical_features' must be a list of feature names "
+                    f'(int64 or bytes features), got {names!r}; [] for none.'
+                )
+            names = tuple(sorted(set(names)))
+        variant = options.get('variant')
+        if variant is not None and variant not in VARIANTS:
+            raise ConfigError(
+                f"augmentation_options 'variant' must be None (SMOTE) or 'borderline-1', got "
+                f'{variant!r}.'
+            )
+        m = options.get('m', DEFAULT_M)
+        if not _is_int(m) or m < 1:
+            raise ConfigError(
+                f"augmentation_options 'm' must be an int >= 1, got {m!r} (borderline-1: the "
+                f'neighbours of any class that decide which examples are in danger; default '
+                f'{DEFAULT_M}).'
+            )
+        return cls(int(k), scale, names, int(limit), variant, int(m))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
+    """``((name, serialized Feature), ...)`` in name order: the features ``names`` (or, None, every
+    int64/bytes feature not in ``excluded``) that the example has."""
+    features = example.features.feature
+    if names is None:
+        names = (
+            n for n in features if n not in excluded and features[n].WhichOneof('kind')
+            in _CATEGORICAL_KINDS
+        )  # fmt: skip
+    else:
+        names = (n for n in names if n in features)
+    return tuple((n, features[n].SerializeToString(deterministic=True)) for n in sorted(names))
+
+
+def check_categorical_features(options: SmoteOptions, profiles, where: str) -> None:
+    """A ``DataError`` if ``categorical_features`` names a float feature (it would be
+    interpolated, giving values no example has) or a feature no example of the split has (a
+    misspelling would silently make SMOTE-NC plain SMOTE). ``profiles``: the profile pass's, per
+    class (``'stats'``: its float features; ``'seen'``: the named features some example may have;
+    ``'res'``: sampled records, to list the features present)."""
+    names = options.categorical_features or ()
+    floats = {n for p in profiles.values() for n in p['stats']}
+    seen = set().union(*(p['seen'] for p in profiles.values()))
+    bad = [n for n in names if n in floats]
+    missing = [n for n in names if n not in seen and n not in floats]
+    if not (bad or missing):
+        return
+    if bad:
+        problem = (
+            f'names float feature(s) {bad}, which SMOTE-NC would interpolate (a value between two '
+            "examples' values, which no example has); categorical features are int64 or bytes"
+        )
+        fix = 'leave float features out of it, or store the categories as int64 or bytes upstream'
+    else:
+        present = sorted(
+            {n for p in profiles.values() for r in p['res'][:20] for n in _feature_names(r[2])}
+        )
+        problem = (
+            f'names feature(s) {missing} that no example of it has (features present: '
+            f'{", ".join(present)})'
+        )
+        fix = 'fix the name(s); [] for none, or leave the option out for every int64/bytes feature'
+    raise DataError(
+        f"{where}: augmentation_options 'categorical_features' {problem}. To fix: {fix}."
+    )
+
+
+def _feature_names(record: bytes):
+    return example_pb2.Example.FromString(record).features.feature.keys()
+
+
+def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
+    """A ``DataError`` if a class that 'smote' grows has fewer than ``k + 1`` examples."""
+    for label, rebalance in sorted(classes.items(), key=lambda item: class_name(item[0])):
+        if rebalance.generated and rebalance.n <= options.k:
+            raise DataError(
+                f'{where}, class {class_name(label)!r} has {rebalance.n} example(s); '
+                f"augmentation='smote' with k={options.k} needs at least k + 1 = {options.k + 1} "
+                'examples in every class it grows (a source and its k nearest neighbours). Set '
+                f"augmentation_options 'k' below {rebalance.n}"
+                + (', ' if rebalance.n > 1 else ' (impossible: k >= 1), ')
+                + "leave the class at its size with a target dict, or use 'interpolate'."
+            )
+
+
+class SmoteClass:
+    """One class's sample as a :class:`NeighbourIndex`, with its float layout and categorical codes."""
+
+    def __init__(self, entries, options: SmoteOptions):
+        self.fingerprints = [fp for fp, _ in entries]
+        packed = [payload[0] for _, payload in entries]
+        layouts = collections.Counter((names, counts) for names, counts, _ in packed)
+        top = max(layouts.values())
+        self.names, self.counts = min(sig for sig, c in layouts.items() if c == top)
+        self.width = sum(self.counts)
+        rows = np.full((len(entries), self.width), np.nan)
+        for i, p in enumerate(packed):
+            rows[i] = self.vector(floats.unpack_floats(p))
+        cats = [dict(payload[1]) for _, payload in entries]
+        self.categorical = tuple(sorted({n for c in cats for n in c}))
+        self.values = [{} for _ in self.categorical]  # per feature: serialized value -> code
+        self.decoded = [[] for _ in self.categorical]  # per feature: code -> serialized value
+        codes = np.array([self.code_row(c, add=True) for c in cats], np.int64)
+        codes = codes.reshape(len(entries), len(self.categorical))
+        # A column without any finite value in the class (e.g. a feature all NaN there) is no
+        # column of the distance; any other non-finite value makes its example ineligible.
+        self.keep = np.isfinite(rows).any(axis=0)
+        self.index = NeighbourIndex(self.fingerprints, rows[:, self.keep], codes, options.scale)
+        self.rows = {fp: i for i, fp in reversed(list(enumerate(self.fingerprints)))}
+        self.raw, self.codes = rows, codes
+
+    def vector(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The class's float columns of an example (NaN where it lacks one)."""
+        out = np.full(self.width, np.nan)
+        start = 0
+        for name, n in zip(self.names, self.counts):
+            values = features.get(name)
+            if values is not None and values.shape == (n,):
+                out[start : start + n] = values
+            start += n
+        return out
+
+    def code_row(self, cats: Mapping[str, bytes], add: bool = False) -> list:
+        """The categorical codes of an example (``-1``: a value not in the sample)."""
+        row = []
+        for f, name in enumerate(self.categorical):
+            value = cats.get(name)  # None: the example lacks the feature
+            code = self.values[f].get(value)
+            if code is None:
+                if add:
+                    code = self.values[f][value] = len(self.decoded[f])
+                    self.decoded[f].append(value)
+                else:
+                    code = -1
+            row.append(code)
+        return row
+
+    def partner_floats(self, position: int) -> dict:
+        """The float features of eligible example ``position`` (of the index) as float32 arrays."""
+        row = self.raw[self.index.rows[position]].astype(np.float32)
+        ends = np.cumsum(self.counts)
+        return {name: row[end - n : end] for name, n, end in zip(self.names, self.counts, ends)}
+
+
+class SmoteGenerator:
+    """Makes the 'smote' copies of lists of sources ``(record, label, copies, fingerprint)``,
+    keeping one :class:`SmoteClass` per class of the current plan."""
+
+    def __init__(self, config, provenance):
+        self._config = config
+        self._options = SmoteOptions.from_dict(config.options)
+        self._provenance = provenance
+        self._excluded = config.reserved_features
+        self._plan, self._classes = None, {}
+
+    def _class(self, plan, label) -> SmoteClass:
+        if self._plan is not plan:
+            self._plan, self._classes = plan, {}
+        found = self._classes.get(label)
+        if found is None:
+            found = self._classes[label] = SmoteClass(plan.reservoirs[label], self._options)
+            found.partners, found.aligned = {}, {}
+        return found
+
+    def copies(self, sources, plan):
+        by_class = collections.defaultdict(list)
+        for source in sources:
+            by_class[source[1]].append(source)
+        for label in sorted(by_class, key=class_name):
+            yield from self._class_copies(by_class[label], plan, label)
+
+    def _class_copies(self, sources, plan, label):
+        cls = self._class(plan, label)
+        examples, vectors, codes = [], [], []
+        for record, _, _, fp in sources:
+            example = example_pb2.Example.FromString(record)
+            examples.append(example)
+            row = cls.rows.get(fp)
+            if row is not None:
+                vectors.append(cls.raw[row][cls.keep])
+                codes.append(cls.codes[row].tolist())
+            else:  # not in the class's sample (a class above exact_limit)
+                vectors.append(cls.vector(floats.float_features(example))[cls.keep])
+                names = self._options.categorical_features
+                cats = dict(pack_categoricals(example, names, self._excluded))
+                codes.append(cls.code_row(cats))
+        k = self._options.k
+        fps = [fp for _, _, _, fp in sources]
+        found = cls.index.neighbours(np.array(vectors), codes, k, exclude=fps)
+        jobs = (
+            job
+            for (_, _, copies, fp), example, nearest in zip(sources, examples, found)
+            for job in self._source_copies(cls, plan, label, example, fp, copies, nearest)
+        )
+        yield from interpolate_many(jobs)  # all the sources' copies computed together
+
+    def _source_copies(self, cls, plan, label, example, fp, copies, nearest):
+        """The :class:`~tfx_balance.core.balanced_augmenter.floats.InterpolateSource` of each categorical
+        choice of one source's copies (one without categorical features)."""
+        seed = self._config.seed
+        groups = collections.defaultdict(list)  # categorical choice -> [(partner, u)]
+        neighbour_codes = cls.index.codes[nearest] if len(nearest) else None
+        for j in range(copies):
+            rng = example_rng(seed, fp, j)
+            if len(nearest):
+                draw = (int(rng.integers(len(nearest))), rng.random())
+                choice = _modes(neighbour_codes, rng)
+            else:  # no eligible neighbour: the copy is the source itself
+                draw, choice = (0, 0.0), ()
+            groups[choice].append(draw)
+        # The class's cache of aligned partners is keyed by id(): only for the class's partner
+        # dicts, which live as long as the class; a temporary one's id could be reused later.
+        aligned = cls.aligned
+        if len(nearest):
+            partners = [self._partner(cls, int(p)) for p in nearest]
+            partner_fps = [cls.index.fingerprints[int(p)] for p in nearest]
+        else:
+            partners, partner_fps, aligned = [floats.float_features(example)], [fp], None
+        for choice, draws in groups.items():
+            yield floats.InterpolateSource(
+                example=_with_categoricals(example, cls, choice),
+                stats=plan.stats[label],
+                partners=partners,
+                rngs=(),
+                extra=self._provenance.synthetic_features(fp, partner=True),
+                aligned=aligned,
+                draws=draws,
+                partner_feature=self._config.partner_feature,
+                partner_fingerprints=partner_fps,
+            )
+
+    @staticmethod
+    def _partner(cls: SmoteClass, position: int) -> dict:
+        found = cls.partners.get(position)
+        if found is None:
+            found = cls.partners[position] = cls.partner_floats(position)
+        return found
+
+
+def _modes(codes: np.ndarray, rng: np.random.Generator) -> tuple:
+    """Per categorical feature (column of ``codes``, the neighbours' codes), its most frequent
+    code; a tie is broken by ``rng`` among the tied codes in increasing order."""
+    choice = []
+    for column in codes.T:
+        values, counts = np.unique(column, return_counts=True)
+        tied = values[counts == counts.max()]
+        pick = tied[0] if len(tied) == 1 else tied[int(rng.integers(len(tied)))]
+        choice.append(int(pick))
+    return tuple(choice)
+
+
+def _with_categoricals(example, cls: SmoteClass, choice: tuple):
+    """The source with each categorical feature set to its chosen value (removed where the chosen
+    value is the feature's absence)."""
+    if not choice:
+        return example
+    out = example_pb2.Example()
+    out.CopyFrom(example)
+    features = out.features.feature
+    for name, values, code in zip(cls.categorical, cls.decoded, choice):
+        value = values[code]
+        if value is None:
+            if name in features:
+                del features[name]
+        else:
+            features[name].ParseFromString(value)
+    return out

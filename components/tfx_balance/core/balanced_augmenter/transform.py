@@ -1,0 +1,228 @@
+"""BalancedAugment: exact, seeded rebalancing of one split's serialized ``tf.train.Example``s.
+
+The transform reads the records twice (the source is called twice), works on batches of
+serialized records, and never holds a split in memory:
+
+1. **Profile pass** (:mod:`~tfx_balance.core.balanced_augmenter.profile`): per-class counts, hash-bucket
+   histograms and, when needed, float statistics and reservoirs, merged into one
+   :class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan` (a side input).
+2. **Generation pass**: each original is kept (with ``is_synthetic = 0`` added) or dropped, and
+   is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
+   exactly (routing here; the copies in :mod:`~tfx_balance.core.balanced_augmenter.generate`). All the
+   copies of a source are made from one parse of it.
+
+Example (outside TFX):
+    >>> import apache_beam as beam
+    >>> with beam.Pipeline() as p:  # doctest: +SKIP
+    ...     out = p | BalancedAugment(
+    ...         batches_source=lambda: ReadRecordBatches(['train/part-0.gz', 'train/part-1.gz']),
+    ...         label_feature='label', target='max', augmentation='copy', seed=0)
+    ...     out['records'] | beam.io.WriteToTFRecord('balanced/train')
+    ...     out['plan'] | beam.Map(print)  # {class_name: {input, target, generated, ...}}
+
+(``ReadRecordBatches`` is in :mod:`tfx_balance.core.records`; a ``records_source`` such as
+``lambda: beam.io.ReadFromTFRecord('train/*.gz')`` works too, at the speed of Beam's reader.)
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import apache_beam as beam
+
+from tfx_balance.core.balanced_augmenter.borderline import WHOLE_CLASS
+from tfx_balance.core.balanced_augmenter.config import AugmentConfig
+from tfx_balance.core.balanced_augmenter.generate import AugmentImages, AugmentSources, copy_jobs
+from tfx_balance.core.balanced_augmenter.plan import (
+    AUGMENT,
+    KEEP,
+    UNDERSAMPLE,
+    ClassRebalance,
+    RebalancePlan,
+)
+from tfx_balance.core.balanced_augmenter.profile import Profile, ProfileFn, build_plan
+from tfx_balance.core.balanced_augmenter.provenance import Provenance
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.label_sets import read_labels
+from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE
+
+IMAGE_BATCH_SIZE = 64
+RECORDS = 'records'
+PLAN = 'plan'
+
+ORIGINAL, SOURCE = 0, 1  # kinds of decision
+ORIGINALS, SOURCES, BOUNDARY = 'originals', 'sources', 'boundary'  # outputs of the routing
+
+
+def _decide(rebalance: ClassRebalance, record: bytes, selected: bool):
+    if rebalance.mode == UNDERSAMPLE:
+        if selected:
+            yield ORIGINAL, record, rebalance.label, 0
+        return
+    yield ORIGINAL, record, rebalance.label, 0
+    if rebalance.mode == AUGMENT:
+        copies = rebalance.copies_per_source + (1 if selected else 0)
+        if copies:
+            yield SOURCE, record, rebalance.label, copies
+
+
+class _Decisions(beam.DoFn):
+    """Emits decisions: each kept original, marked (main output), and the sources of copies as
+    one list of ``(record, label, copies, fingerprint)`` per input element (output
+    ``'sources'``)."""
+
+    def __init__(self, config: AugmentConfig):
+        self._config = config
+        self._provenance = Provenance(config.provenance_feature, config.source_feature)
+
+    def _emit(self, decisions, key: bytes, sources: list):
+        for kind, record, label, copies in decisions:
+            if kind == ORIGINAL:
+                yield self._provenance.original(record)
+            else:
+                sources.append((record, label, copies, fingerprint(key)))
+
+
+class Route(_Decisions):
+    """Per batch: keeps, drops or makes a source of copies of each original (see _Decisions);
+    an original in its class's boundary bucket goes to output ``'boundary'``, to be ranked."""
+
+    def process(self, records, plan: RebalancePlan):
+        config = self._config
+        labels = read_labels(records, config.label_feature, config.where)
+        sources = []
+        for record, label, key in zip(records, labels, example_keys(records)):
+            rebalance = plan.classes[label]
+            if rebalance.mode == KEEP:
+                yield self._provenance.original(record)
+                continue
+            h = seeded_hash(config.seed, key)
+            bucket = bucket_of(h, config.bucket_bits)
+            if label in plan.sources:  # borderline-1: the class is ranked as one group
+                yield beam.pvalue.TaggedOutput(BOUNDARY, ((label, WHOLE_CLASS), (h, record, key)))
+            elif bucket in rebalance.ranking.boundary:
+                yield beam.pvalue.TaggedOutput(BOUNDARY, ((label, bucket), (h, record, key)))
+            else:
+                decisions = _decide(rebalance, record, rebalance.selected_bucket(bucket))
+                yield from self._emit(decisions, key, sources)
+        if sources:
+            yield beam.pvalue.TaggedOutput(SOURCES, sources)
+
+
+class RankBoundary(_Decisions):
+    """Decides the originals of one boundary bucket by their rank (hash, then bytes)."""
+
+    def process(self, item, plan: RebalancePlan):
+        (label, bucket), members = item
+        rebalance = plan.classes[label]
+        sources = []
+        if bucket == WHOLE_CLASS:
+            yield from self._danger_sources(label, sorted(members), plan.sources[label], rebalance)
+            return
+        first = rebalance.ranking.boundary[bucket]
+        for rank, (_, record, key) in enumerate(sorted(members), start=first):
+            decisions = _decide(rebalance, record, rank < rebalance.select)
+            yield from self._emit(decisions, key, sources)
+        if sources:
+            yield beam.pvalue.TaggedOutput(SOURCES, sources)
+
+    def _danger_sources(self, label, members, danger, rebalance):
+        """Borderline-1: every original kept; the class's copies spread over the ones in
+        ``danger``, ``floor`` or ``ceil`` each, the extra ones to the lowest-ranked."""
+        fps = [fingerprint(key) for _, _, key in members]
+        count = sum(fp in danger for fp in fps)
+        per_source, extra = divmod(rebalance.generated, count)
+        sources, rank = [], 0
+        for (_, record, _), fp in zip(members, fps):
+            yield self._provenance.original(record)
+            if fp in danger:
+                copies = per_source + (rank < extra)
+                rank += 1
+                if copies:
+                    sources.append((record, label, copies, fp))
+        if sources:
+            yield beam.pvalue.TaggedOutput(SOURCES, sources)
+
+
+class BalancedAugment(beam.PTransform):
+    """Rebalances one split's examples to exact per-class targets (see module docstring).
+
+    Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
+    PTransform reading the input each time: ``batches_source`` yields lists of serialized
+    examples (e.g. :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path),
+    ``records_source`` yields serialized examples one by one (batched here). Returns a dict with
+    ``'records'`` (serialized output examples) and ``'plan'`` (a single element:
+    ``{class_name: {input, target, generated, dropped, output}}``).
+
+    Args:
+      records_source: callable returning a PTransform that reads the serialized examples.
+      config: a validated :class:`AugmentConfig` (or pass its fields as keyword arguments,
+        which are validated here).
+      batches_source: callable returning a PTransform that reads lists of serialized examples.
+    """
+
+    def __init__(
+        self,
+        records_source: Callable[[], beam.PTransform] | None = None,
+        config: AugmentConfig | None = None,
+        batches_source: Callable[[], beam.PTransform] | None = None,
+        **kwargs,
+    ):
+        super().__init__()
+        if (records_source is None) == (batches_source is None):
+            raise ConfigError(
+                'BalancedAugment needs exactly one of records_source and batches_source, got '
+                f'{"both" if records_source is not None else "neither"}.'
+            )
+        self._source = batches_source or records_source
+        self._batched = batches_source is not None
+        self._config = config if config is not None else AugmentConfig(**kwargs).validate()
+        if self._config.uses_user_fn and self._config.augment_fn is None:
+            raise ConfigError(
+                f'module_file {self._config.module_file or self._config.module_path!r} is not '
+                'loaded: pass its augment_fn in the config (AugmentConfig.from_exec_properties '
+                'with load_augment_fn does).'
+            )
+
+    def _read(self, pipeline, stage: str):
+        batches = pipeline | stage >> self._source()
+        if not self._batched:
+            batches = batches | f'{stage}Batches' >> beam.BatchElements(
+                min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE
+            )
+        return batches
+
+    def expand(self, pipeline):
+        config = self._config
+        profiles = (
+            self._read(pipeline, 'ReadForPlan')
+            | 'Profile' >> beam.ParDo(Profile(config))
+            | 'ProfilePerClass' >> beam.CombinePerKey(ProfileFn(config.sample_size))
+            | 'AllProfiles' >> beam.combiners.ToList()
+        )
+        plan = profiles | 'Plan' >> beam.Map(build_plan, config)
+        plan_side = beam.pvalue.AsSingleton(plan)
+        routed = self._read(pipeline, 'ReadForGenerate') | 'Route' >> beam.ParDo(
+            Route(config), plan_side
+        ).with_outputs(BOUNDARY, SOURCES, main=ORIGINALS)
+        ranked = (
+            routed[BOUNDARY]
+            | 'GroupBoundaryBucket' >> beam.GroupByKey()
+            | 'RankBoundaryBucket'
+            >> beam.ParDo(RankBoundary(config), plan_side).with_outputs(SOURCES, main=ORIGINALS)
+        )
+        sources = (routed[SOURCES], ranked[SOURCES]) | 'Sources' >> beam.Flatten()
+        if config.uses_images:
+            synthetic = (
+                sources
+                | 'CopyJobs' >> beam.FlatMap(copy_jobs)
+                | 'BatchImages'
+                >> beam.BatchElements(min_batch_size=1, max_batch_size=IMAGE_BATCH_SIZE)
+                | 'AugmentImages' >> beam.ParDo(AugmentImages(config))
+            )
+        else:
+            synthetic = sources | 'Augment' >> beam.ParDo(AugmentSources(config), plan_side)
+        records = (routed[ORIGINALS], ranked[ORIGINALS], synthetic) | 'Output' >> beam.Flatten()
+        return {RECORDS: records, PLAN: plan | 'PlanRows' >> beam.Map(lambda p: p.rows())}

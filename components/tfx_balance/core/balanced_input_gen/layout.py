@@ -1,0 +1,313 @@
+"""Beam transform that writes a split as per-group gzipped TFRecord shards (``BalancedLayout``).
+
+One path for both label kinds: every example has a *label set* (one label per example is a set
+of size one, read with :func:`~tfx_balance.core.label_sets.read_labels`; ``multi_label`` sets are
+read with :func:`~tfx_balance.core.label_sets.read_label_sets`), labels are counted, and
+each example goes to the group of its rarest label (lowest count; ties by the canonical label
+order; no label: the last group), so with one label per example a group is a class. The two
+kinds differ only in how labels are read and how the plan is made from the counts: one small
+reader each (:data:`READERS`), chosen in one place (:func:`reader_of`).
+
+Groups are written as ``Split-<name>/class-<index>-<safe name>-<shard>-of-<shards>.gz``, the
+index the position in the plan. Which shard an example goes to and its position inside the shard
+follow a seeded hash of its content key (:func:`~tfx_balance.core.hashing.example_keys`), so the
+files hold the same examples in the same order for the same seed on any runner, input order,
+retry or re-run of the components upstream. Rules: docs/balanced_input_gen.md.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import warnings
+
+import apache_beam as beam
+
+from tfx_balance.core.balanced_input_gen import policies
+from tfx_balance.core.balanced_input_gen.config import LayoutConfig
+from tfx_balance.core.balanced_input_gen.plan import (
+    empty_split_error,
+    make_multilabel_plan,
+    make_plan,
+)
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.label_sets import check_widths, read_label_sets, read_labels
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    class_sort_key,
+    example_fingerprint,
+    sorted_classes,
+)
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
+
+META = 'meta'
+
+
+def _labels_and_hashes(records, label_feature: str, seed: int, where: str):
+    """``(label, (hash, record))`` per record of a batch; the hash is of the content key."""
+    labels = read_labels(records, label_feature, where)
+    for record, label, key in zip(records, labels, example_keys(records)):
+        yield label, (seeded_hash(seed, key), record)
+
+
+class _OneLabel:
+    """One label per example: a label set of size one; the plan is per class."""
+
+    @staticmethod
+    def read(records, config, where):
+        for label, hashed in _labels_and_hashes(records, config.label_feature, config.seed, where):
+            yield (label,), hashed
+
+    @staticmethod
+    def plan(groups: dict, stats, meta: list, split: str, config):
+        """The plan from ``{class: (count, label counts, (hash, record) sampled)}``; the sample
+        (smallest hash: content only, not arrival order) names an example in errors."""
+        return make_plan(
+            split,
+            config.label_feature,
+            config.seed,
+            {label: n for label, (n, _, _) in groups.items()},
+            config.examples_per_shard,
+            fingerprints={label: example_fingerprint(s[1]) for label, (_, _, s) in groups.items()},
+        )
+
+
+class _LabelSets:
+    """``multi_label`` ('ids' or 'multi_hot'): label sets; the plan holds the policy's draws."""
+
+    @staticmethod
+    def read(records, config, where):
+        """``(label set, (hash, record))`` per record; per batch, ``meta`` outputs of the label
+        kinds and multi-hot width with an example fingerprint (checked across batches)."""
+        read = read_label_sets(records, config.label_feature, config.multi_label, where)
+        for label, i in read.kinds.items():
+            yield beam.pvalue.TaggedOutput(META, ('kind', label, example_fingerprint(records[i])))
+        if read.width is not None:
+            width, i = read.width
+            yield beam.pvalue.TaggedOutput(META, ('width', width, example_fingerprint(records[i])))
+        for record, labels, key in zip(records, read.sets, example_keys(records)):
+            yield labels, (seeded_hash(config.seed, key), record)
+
+    @staticmethod
+    def plan(groups: dict, stats, meta: list, split: str, config):
+        feature, form = config.label_feature, config.multi_label
+        where = f"split '{split}'"
+        n, label_counts, _ = stats
+        if not n:
+            raise empty_split_error(split)
+        check_label_kinds({v: fp for kind, v, fp in meta if kind == 'kind'}, feature, where)
+        check_widths([(w, fp) for kind, w, fp in meta if kind == 'width'], feature, where)
+        if not label_counts:
+            raise DataError(
+                f"label_feature '{feature}' (multi_label={form!r}) holds no label in any of the "
+                f'{n} examples of {where}; a multi-label split needs labels. Check '
+                'label_feature (an example without the feature has no label) and the data '
+                'upstream.'
+            )
+        check_distinct_names(label_counts, feature, where)
+        widths = [w for kind, w, _ in meta if kind == 'width']
+        values = list(range(widths[0])) if widths else sorted_classes(label_counts)
+        index = {v: i for i, v in enumerate(values)}
+        rows = {
+            (-1 if g is None else index[g]): (c, {index[v]: k for v, k in per_label.items()})
+            for g, (c, per_label, _) in groups.items()
+        }
+        return make_multilabel_plan(
+            split,
+            feature,
+            config.seed,
+            form,
+            values,
+            rows,
+            config.policy,
+            config.repeat_threshold,
+            config.examples_per_shard,
+        )
+
+
+# How labels are read and planned, by LayoutConfig.multi_label.
+READERS = {None: _OneLabel, 'ids': _LabelSets, 'multi_hot': _LabelSets}
+
+
+def reader_of(config: LayoutConfig):
+    """The reader of ``config``'s label kind (:data:`READERS`)."""
+    return READERS[config.multi_label]
+
+
+class _CountLabels(beam.CombineFn):
+    """``(examples, {label: examples carrying it}, smallest (hash, record))`` of
+    ``(label set, (hash, record) or None)`` items; the sample depends on content only."""
+
+    def create_accumulator(self):
+        return 0, collections.Counter(), None
+
+    def add_input(self, acc, item):
+        (labels, sample), (n, counter, best) = item, acc
+        counter.update(labels)
+        return n + 1, counter, best if sample is None or (best and best <= sample) else sample
+
+    def merge_accumulators(self, accs):
+        n, total, best = 0, collections.Counter(), None
+        for count, counter, sample in accs:
+            n += count
+            total.update(counter)
+            if sample is not None and (best is None or sample < best):
+                best = sample
+        return n, total, best
+
+    def extract_output(self, acc):
+        return acc[0], dict(acc[1]), acc[2]
+
+
+class _Group(beam.DoFn):
+    """Keys each example by its group: its rarest label (count, then canonical order), or None
+    without a label. The rarity order is computed once per side input, not per example."""
+
+    def __init__(self):
+        self._stats, self._rank = None, None
+
+    def process(self, item, stats):
+        if stats is not self._stats:
+            self._stats = stats
+            self._rank = {label: (c, class_sort_key(label)) for label, c in stats[1].items()}
+        labels, hashed = item
+        yield (min(labels, key=self._rank.__getitem__) if labels else None), (labels, hashed)
+
+
+class _RouteToShard(beam.DoFn):
+    """Keys each ``(group, (hash, record))`` by ``(group index, shard)`` from its seeded hash."""
+
+    def __init__(self):
+        self._plan, self._index = None, None
+
+    def process(self, item, plan):
+        if plan is not self._plan:
+            self._plan, self._index = plan, {name: i for i, name in enumerate(plan.classes)}
+        group, (h, record) = item
+        index = self._index[policies.NO_LABEL_GROUP if group is None else class_name(group)]
+        yield (index, h % len(plan.files[index])), (h, record)
+
+
+class _WriteShard(beam.DoFn):
+    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``, as a gzipped TFRecord."""
+
+    def __init__(self, split_dir: str):
+        self._split_dir = split_dir
+
+    def process(self, item, plan):
+        (index, shard), members = item
+        rows = sorted(m for m in members if m is not None)
+        path = os.path.join(self._split_dir, plan.files[index][shard])
+        write_records_file(path, (record for _, record in rows))
+        yield index, len(rows)
+
+
+def _check_written(written, plan):
+    got = dict(written)
+    for i, name in enumerate(plan.classes):
+        if got.get(i, 0) != plan.counts[i]:
+            raise DataError(
+                f"wrote {got.get(i, 0)} examples of class '{name}' in split '{plan.split}', "
+                f'but counted {plan.counts[i]}; the input changed while it was read. Re-run.'
+            )
+    return plan
+
+
+class BalancedLayout(beam.PTransform):
+    """Writes a split's examples as per-group (per-class) gzipped TFRecord shards into
+    ``split_dir``.
+
+    Apply to a PCollection of serialized ``tf.train.Example`` records. Returns a single-element
+    PCollection holding the split's plan (a
+    :class:`~tfx_balance.core.balanced_input_gen.plan.LayoutPlan`, or a ``MultiLabelLayoutPlan``
+    with ``multi_label``); it is produced only after every shard has been written and checked
+    against the counts.
+
+    Takes either a validated :class:`LayoutConfig` (``BalancedLayout(split_dir, split,
+    config=config)``, as the executor does) or the arguments one by one, which are validated
+    here (``BalancedLayout(split_dir, split, 'label', seed=0)``).
+
+    Example::
+
+        config = LayoutConfig('tags', multi_label='ids', policy='repeat_factor').validate()
+        plan = records | BalancedLayout('/out/Split-train', 'train', config=config)
+    """
+
+    def __init__(
+        self,
+        split_dir: str,
+        split: str,
+        label_feature: str | None = None,
+        seed: int = 0,
+        examples_per_shard: int | None = None,
+        config: LayoutConfig | None = None,
+    ):
+        super().__init__()
+        if config is None:
+            config = LayoutConfig(
+                label_feature=label_feature,
+                splits=(split,),
+                seed=seed,
+                examples_per_shard=examples_per_shard,
+            ).validate()
+        self._split_dir = split_dir
+        self._split = split
+        self._config = config
+
+    def expand(self, records):
+        split, config = self._split, self._config
+        reader = reader_of(config)
+        outputs = (
+            records
+            | 'Batch' >> beam.BatchElements(min_batch_size=1, max_batch_size=DEFAULT_BATCH_SIZE)
+            | 'Label'
+            >> beam.FlatMap(reader.read, config, f"split '{split}'").with_outputs(
+                META, main='labelled'
+            )
+        )
+        labelled, meta = outputs.labelled, outputs[META]
+        stats = labelled | 'Labels' >> beam.Map(lambda kv: (kv[0], None))
+        stats = stats | 'CountLabels' >> beam.CombineGlobally(_CountLabels())
+        stats_side = beam.pvalue.AsSingleton(stats)
+        grouped = labelled | 'Group' >> beam.ParDo(_Group(), stats_side)
+        groups = (
+            grouped
+            | 'CountPerGroup' >> beam.CombinePerKey(_CountLabels())
+            | 'AllGroups' >> beam.combiners.ToDict()
+        )
+        plan = groups | 'Plan' >> beam.Map(
+            reader.plan, stats_side, beam.pvalue.AsList(meta), split, config
+        )
+        plan_side = beam.pvalue.AsSingleton(plan)
+        hashed = grouped | 'Hashed' >> beam.Map(lambda kv: (kv[0], kv[1][1]))
+        routed = hashed | 'Route' >> beam.ParDo(_RouteToShard(), plan_side)
+        # One empty marker per planned shard, so every file in the plan exists even if empty.
+        markers = plan | 'ShardMarkers' >> beam.FlatMap(
+            lambda p: [((i, s), None) for i, f in enumerate(p.files) for s in range(len(f))]
+        )
+        written = (
+            (routed, markers)
+            | 'WithMarkers' >> beam.Flatten()
+            | 'GroupShard' >> beam.GroupByKey()
+            | 'WriteShard' >> beam.ParDo(_WriteShard(self._split_dir), plan_side)
+            | 'WrittenPerGroup' >> beam.CombinePerKey(sum)
+            | 'AllWritten' >> beam.combiners.ToList()
+        )
+        return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)
+
+
+class MultiLabelLayout(BalancedLayout):
+    """Deprecated: ``BalancedLayout(split_dir, split, config=config)`` (one transform for both
+    label kinds); this name is removed in the release after next."""
+
+    def __init__(self, split_dir: str, split: str, config: LayoutConfig):
+        warnings.warn(
+            'MultiLabelLayout is now BalancedLayout(split_dir, split, config=config); the old '
+            'name is removed in the release after next.',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(split_dir, split, config=config)

@@ -1,0 +1,360 @@
+"""The layout plan of a split: its groups, counts, shard files, class weights and output bias.
+
+A split is laid out per *group* of examples. With one label per example a group is a class (a
+label set of size one); with label sets (``multi_label``) it is the examples whose rarest label
+is the group's label, plus the no-label group ``''`` (shown as ``(no label)``). Both plans are
+built by :func:`groups_of_plan`; a :class:`MultiLabelLayoutPlan` adds a ``multi_label`` section
+to its split in ``balance_plan.json``: the label order (the positions of the multi-hot label
+``balanced_dataset`` returns), per label its count and expected frequency in the stream, per
+group its label counts and draws per epoch from the policy (:mod:`.policies`).
+
+``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
+artifact root (:func:`~.plan_io.plans_to_json`); :func:`~.plan_io.load_plans` finds it again from the files
+a Trainer is given. Rules: docs/balanced_input_gen.md.
+
+Example:
+    >>> plan = make_multilabel_plan(
+    ...     'train', 'tags', 0, 'ids', [1, 2], [[0, 1], [1], [], [0]],
+    ...     policy='label_balanced', threshold=0.1)
+    >>> plan.classes, plan.labels, plan.draws
+    (('1', '2', ''), ('1', '2'), (2, 1, 1))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from typing import Dict, Mapping, Sequence, Tuple
+
+from tfx_balance import keys
+from tfx_balance.core.balanced_input_gen import policies
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    sorted_classes,
+)
+
+PLAN_FILE = keys.BALANCE_PLAN_FILE
+PLAN_FORMAT_VERSION = 1
+COMPONENT = 'BalancedInputGen'
+DEFAULT_EXAMPLES_PER_SHARD = 50_000
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutPlan:
+    """How one split was laid out per class (read back by ``balanced_dataset``).
+
+    Attributes:
+      split: split name, e.g. ``'train'``.
+      label_feature: the feature the classes were read from.
+      label_type: ``'int64'`` or ``'bytes'``.
+      seed: seed of the layout hash.
+      classes: class names in canonical order (the class index is the position).
+      counts: examples per class.
+      files: per class, its shard file names relative to the split folder.
+      class_weights: ``n / (K * n_c)`` per class (Keras ``class_weight`` values).
+      output_bias: ``log(n_c / n)`` per class (initial bias of a softmax/sigmoid output).
+      data_counts: ``((class, count), ...)``: the split's class counts before BalancedAugmenter
+        (from its ``rebalance_plan.json``, classes by their raw value), when BalancedInputGen was
+        given ``augmented_examples``; empty otherwise (the laid-out counts are the data's).
+    """
+
+    split: str
+    label_feature: str
+    label_type: str
+    seed: int
+    classes: Tuple[str, ...]
+    counts: Tuple[int, ...]
+    files: Tuple[Tuple[str, ...], ...]
+    class_weights: Tuple[float, ...]
+    output_bias: Tuple[float, ...]
+    data_counts: Tuple[Tuple[str, int], ...] = ()
+
+    @property
+    def total(self) -> int:
+        return int(sum(self.counts))
+
+    def class_weight_dict(self) -> Dict[int, float]:
+        """``{class index: weight}``, ready for Keras ``fit(class_weight=...)``."""
+        return dict(enumerate(self.class_weights))
+
+    def to_json(self) -> dict:
+        out = {
+            'label_feature': self.label_feature,
+            'label_type': self.label_type,
+            'seed': self.seed,
+            'total': self.total,
+            'classes': [
+                {
+                    'index': i,
+                    'class': name,
+                    'count': self.counts[i],
+                    'class_weight': self.class_weights[i],
+                    'output_bias': self.output_bias[i],
+                    'files': list(self.files[i]),
+                }
+                for i, name in enumerate(self.classes)
+            ],
+        }
+        if self.data_counts:
+            out[keys.DATA_COUNTS] = dict(self.data_counts)
+        return out
+
+    @classmethod
+    def from_json(cls, split: str, obj: Mapping) -> LayoutPlan:
+        rows = obj['classes']
+        return cls(
+            split=split,
+            label_feature=obj['label_feature'],
+            label_type=obj['label_type'],
+            seed=int(obj['seed']),
+            classes=tuple(r['class'] for r in rows),
+            counts=tuple(int(r['count']) for r in rows),
+            files=tuple(tuple(r['files']) for r in rows),
+            class_weights=tuple(float(r['class_weight']) for r in rows),
+            output_bias=tuple(float(r['output_bias']) for r in rows),
+            data_counts=tuple((k, int(v)) for k, v in obj.get(keys.DATA_COUNTS, {}).items()),
+        )
+
+
+def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
+    """Returns ``(n / (K * n_c), log(n_c / n))`` per class for the given class counts."""
+    n, k = sum(counts), len(counts)
+    weights = tuple(n / (k * c) for c in counts)
+    bias = tuple(math.log(c / n) for c in counts)
+    return weights, bias
+
+
+def safe_class_name(name: str, limit: int = 40) -> str:
+    """A file-name-safe form of a class name (letters, digits, ``_`` and ``.``).
+
+    Several classes may share a safe form (``'a b'`` and ``'a/b'``); shard names stay unique
+    because they start with the class index (:func:`shard_file_name`).
+    """
+    safe = re.sub(r'[^A-Za-z0-9_.]+', '_', name).strip('.')[:limit]
+    return safe or '_'
+
+
+def shard_file_name(index: int, name: str, shard: int, shards: int) -> str:
+    """``class-<index>-<safe name>-<shard>-of-<shards>.gz``: unique per (class index, shard)."""
+    return f'class-{index:05d}-{safe_class_name(name)}-{shard:05d}-of-{shards:05d}.gz'
+
+
+def groups_of_plan(names, counts, examples_per_shard: int, file_names=None) -> dict:
+    """The per-group fields of a plan (a class is the group of its one label): ``classes``,
+    ``counts``, shard ``files`` (about ``examples_per_shard`` examples each, named by
+    ``file_names``, default ``names``), ``class_weights`` and ``output_bias``.
+
+    Example:
+        >>> groups_of_plan(('a', 'b'), (3, 1), 2)['files'][1]
+        ('class-00001-b-00000-of-00001.gz',)
+    """
+    counts = tuple(int(c) for c in counts)
+    file_names = names if file_names is None else file_names
+    shards = [max(1, math.ceil(c / examples_per_shard)) for c in counts]
+    files = tuple(
+        tuple(shard_file_name(i, file_names[i], s, shards[i]) for s in range(shards[i]))
+        for i in range(len(counts))
+    )
+    weights, bias = class_weights_and_bias(counts)
+    return dict(
+        classes=tuple(names), counts=counts, files=files, class_weights=weights, output_bias=bias
+    )
+
+
+def empty_split_error(split: str) -> DataError:
+    """The error of a laid-out split without examples (either label kind)."""
+    return DataError(
+        f"split '{split}' has no examples; {COMPONENT} needs at least one labelled example "
+        'per laid-out split. Check the upstream component or leave this split out of splits.'
+    )
+
+
+def make_plan(
+    split: str,
+    label_feature: str,
+    seed: int,
+    class_counts: Mapping,
+    examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
+    fingerprints: Mapping | None = None,
+) -> LayoutPlan:
+    """Builds the plan of a split from ``{class value: count}`` (values int or bytes);
+    ``fingerprints`` (``{class value: fingerprint of one example}``) name examples in errors."""
+    if not class_counts:
+        raise empty_split_error(split)
+    if fingerprints is None:
+        fingerprints = {v: '(not recorded)' for v in class_counts}
+    check_label_kinds(fingerprints, label_feature, f"split '{split}'")
+    check_distinct_names(class_counts, label_feature, f"split '{split}'")
+    kinds = {type(v) for v in class_counts}
+    values = sorted_classes(class_counts)
+    names = tuple(class_name(v) for v in values)
+    counts = tuple(int(class_counts[v]) for v in values)
+    return LayoutPlan(
+        split=split,
+        label_feature=label_feature,
+        label_type='int64' if kinds == {int} else 'bytes',
+        seed=int(seed),
+        **groups_of_plan(names, counts, examples_per_shard),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiLabelLayoutPlan(LayoutPlan):
+    """A :class:`LayoutPlan` per group, plus the multi-label plan of the stream.
+
+    Attributes (besides the groups as ``classes``, ``counts`` and ``files``):
+      form: ``'ids'`` or ``'multi_hot'``.
+      labels: label names in canonical order (multi-hot: ``'0' .. 'L-1'``, every position).
+      label_counts: examples carrying each label.
+      policy, repeat_threshold: the policy and ``t`` (``repeat_factor``) that gave ``draws``.
+      group_label_counts: per group, ``{label index: examples of the group carrying it}``.
+      draws: per group, draws per epoch ``D_g`` (the reader's group weights).
+    """
+
+    form: str = 'ids'
+    labels: Tuple[str, ...] = ()
+    label_counts: Tuple[int, ...] = ()
+    policy: str = policies.DEFAULT_POLICY
+    repeat_threshold: float = policies.DEFAULT_REPEAT_THRESHOLD
+    group_label_counts: Tuple[Tuple[Tuple[int, int], ...], ...] = ()
+    draws: Tuple[int, ...] = ()
+
+    @property
+    def group_labels(self) -> list:
+        """The label index of every group (-1 for the no-label group)."""
+        return [self.labels.index(g) if g != policies.NO_LABEL_GROUP else -1 for g in self.classes]
+
+    def dense_group_label_counts(self) -> list:
+        rows = [[0] * len(self.labels) for _ in self.classes]
+        for row, pairs in zip(rows, self.group_label_counts):
+            for label, count in pairs:
+                row[label] = count
+        return rows
+
+    def expected_frequencies(self, draws: Sequence[int] | None = None) -> list:
+        """The share of the stream's examples carrying each label (for ``draws``, default the
+        plan's)."""
+        return policies.expected_frequencies(
+            self.draws if draws is None else draws, self.counts, self.dense_group_label_counts()
+        )
+
+    def repeats(self) -> list:
+        """Draws per epoch per example of each group, ``D_g / n_g``."""
+        return [d / c for d, c in zip(self.draws, self.counts)]
+
+    def to_json(self) -> dict:
+        out = super().to_json()
+        freq = self.expected_frequencies()
+        out['multi_label'] = {
+            'form': self.form,
+            'policy': self.policy,
+            'repeat_threshold': self.repeat_threshold,
+            'epoch_draws': int(sum(self.draws)),
+            'labels': [
+                {
+                    'index': i,
+                    'label': name,
+                    'count': self.label_counts[i],
+                    'data_frequency': self.label_counts[i] / self.total,
+                    'expected_frequency': freq[i],
+                }
+                for i, name in enumerate(self.labels)
+            ],
+            'groups': [
+                {
+                    'group': name,
+                    'count': self.counts[g],
+                    'draws_per_epoch': self.draws[g],
+                    'repeat': self.draws[g] / self.counts[g],
+                    'label_counts': [list(p) for p in self.group_label_counts[g]],
+                }
+                for g, name in enumerate(self.classes)
+            ],
+        }
+        return out
+
+    @classmethod
+    def from_json(cls, split: str, obj: Mapping) -> MultiLabelLayoutPlan:
+        base = LayoutPlan.from_json(split, obj)
+        ml = obj['multi_label']
+        return cls(
+            **{f.name: getattr(base, f.name) for f in dataclasses.fields(LayoutPlan)},
+            form=ml['form'],
+            labels=tuple(r['label'] for r in ml['labels']),
+            label_counts=tuple(int(r['count']) for r in ml['labels']),
+            policy=ml['policy'],
+            repeat_threshold=float(ml['repeat_threshold']),
+            group_label_counts=tuple(
+                tuple((int(a), int(b)) for a, b in g['label_counts']) for g in ml['groups']
+            ),
+            draws=tuple(int(g['draws_per_epoch']) for g in ml['groups']),
+        )
+
+
+def make_multilabel_plan(
+    split: str,
+    label_feature: str,
+    seed: int,
+    form: str,
+    label_values: Sequence,
+    group_rows,
+    policy: str = policies.DEFAULT_POLICY,
+    threshold: float = policies.DEFAULT_REPEAT_THRESHOLD,
+    examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
+) -> MultiLabelLayoutPlan:
+    """The plan from the canonical label values and, per example or per group, label sets.
+
+    ``group_rows`` is either a list of label-index tuples, one per example (small data, tests),
+    or ``{group label index (-1: none): (count, {label index: count})}`` as the layout counts it.
+    """
+    if not isinstance(group_rows, Mapping):
+        label_counts = [0] * len(label_values)
+        for labels in group_rows:
+            for i in labels:
+                label_counts[i] += 1
+        rank = policies.rarest_labels(label_counts)
+        counted: dict = {}
+        for labels in group_rows:
+            entry = counted.setdefault(policies.group_of(labels, rank), [0, {}])
+            entry[0] += 1
+            for i in labels:
+                entry[1][i] = entry[1].get(i, 0) + 1
+        group_rows = {g: tuple(v) for g, v in counted.items()}
+    names = tuple(class_name(v) for v in label_values)
+    label_counts = [0] * len(names)
+    for _, per_label in group_rows.values():
+        for i, c in per_label.items():
+            label_counts[i] += c
+    order = sorted(group_rows, key=lambda g: (g < 0, g))  # label order, the no-label group last
+    counts = tuple(int(group_rows[g][0]) for g in order)
+    group_names = tuple(names[g] if g >= 0 else policies.NO_LABEL_GROUP for g in order)
+    pairs = tuple(
+        tuple(sorted((int(i), int(c)) for i, c in group_rows[g][1].items())) for g in order
+    )
+    dense = [[0] * len(names) for _ in order]
+    for row, p in zip(dense, pairs):
+        for i, c in p:
+            row[i] = c
+    n = int(sum(counts))
+    draws = policies.group_draws(policy, counts, order, dense, label_counts, n, threshold)
+    return MultiLabelLayoutPlan(
+        split=split,
+        label_feature=label_feature,
+        label_type='bytes' if any(isinstance(v, bytes) for v in label_values) else 'int64',
+        seed=int(seed),
+        # the no-label group '' is 'none' in its file names
+        **groups_of_plan(
+            group_names, counts, examples_per_shard, [g or 'none' for g in group_names]
+        ),
+        form=form,
+        labels=names,
+        label_counts=tuple(label_counts),
+        policy=policy,
+        repeat_threshold=float(threshold),
+        group_label_counts=pairs,
+        draws=tuple(int(d) for d in draws),
+    )

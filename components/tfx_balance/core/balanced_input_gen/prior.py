@@ -1,0 +1,374 @@
+"""Prior correction: probabilities of a model trained on balanced input, re-weighted to the data's.
+
+A model trained on balanced batches learns the class frequencies of its batches (the *trained*
+frequencies), not the data's. Its score for class ``k`` is then too high for rare classes by about
+``trained_k / data_k``. The correction (Saerens et al. 2002; Dal Pozzolo et al. 2015) multiplies
+each probability by ``r_k = data_k / trained_k`` and renormalises (softmax, one class per example),
+or multiplies each label's odds by ``(d / (1 - d)) / (t / (1 - t))`` (sigmoid, one probability per
+label, multi-label):
+
+    softmax:  q_k = p_k r_k / sum_j p_j r_j
+    sigmoid:  q_l = p_l c_l / (p_l c_l + 1 - p_l)
+
+It is one elementwise op in the served graph. :func:`prior_correction` reads both frequency vectors
+from the ``balance_plan.json`` next to the Trainer's files:
+
+- single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
+  default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
+  (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
+  BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts.
+- multi-label: *trained* = each label's expected frequency in the balanced stream; *data* = the
+  share of the split's examples carrying the label.
+
+Example::
+
+    correction = prior_correction(fn_args.train_files)
+    correction.apply_numpy([[0.5, 0.5]])     # the same op as the served graph, in NumPy
+
+Rules: docs/balanced_input_gen.md ("probabilities and balanced_probabilities").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from fractions import Fraction
+from typing import Mapping, Sequence, Tuple
+
+from tfx_balance import keys
+from tfx_balance.core.balanced_input_gen.plan import LayoutPlan
+from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+from tfx_balance.core.errors import ConfigError, DataError
+
+SOFTMAX = 'softmax'
+SIGMOID = 'sigmoid'
+
+
+@dataclasses.dataclass(frozen=True)
+class PriorCorrection:
+    """Per score position: the data's and the trained frequency (``kind`` softmax or sigmoid).
+
+    A position with a zero frequency on either side (a class the plan never saw) keeps its score
+    (factor 1).
+    """
+
+    kind: str
+    data_frequencies: Tuple[float, ...]
+    trained_frequencies: Tuple[float, ...]
+    # Per label, Platt scaling fitted on the eval split by :meth:`refit` (sigmoid only): the
+    # corrected log-odds z become ``refit_slopes[l] * z + refit_biases[l]``.
+    refit_slopes: Tuple[float, ...] = ()
+    refit_biases: Tuple[float, ...] = ()
+    # One temperature fitted on the eval split by :meth:`refit` (softmax only): the served
+    # probabilities become ``softmax((log p + log factors) / temperature)``; 1.0: not refitted.
+    temperature: float = 1.0
+
+    def __post_init__(self):
+        if self.kind not in (SOFTMAX, SIGMOID):
+            raise ConfigError(f"kind must be '{SOFTMAX}' or '{SIGMOID}', got {self.kind!r}.")
+        if len(self.data_frequencies) != len(self.trained_frequencies):
+            raise ConfigError(
+                f'{len(self.data_frequencies)} data frequencies but '
+                f'{len(self.trained_frequencies)} trained frequencies; give one of each per score.'
+            )
+
+    @classmethod
+    def identity(cls, size: int, kind: str = SOFTMAX) -> PriorCorrection:
+        """No correction (a model trained on the data as it comes)."""
+        return cls(kind, (1.0,) * size, (1.0,) * size)
+
+    @property
+    def factors(self) -> Tuple[float, ...]:
+        """The multiplier of each probability (softmax) or odds (sigmoid)."""
+        out = []
+        for d, t in zip(self.data_frequencies, self.trained_frequencies):
+            if d <= 0 or t <= 0 or (self.kind == SIGMOID and (d >= 1 or t >= 1)):
+                out.append(1.0)
+            elif self.kind == SOFTMAX:
+                out.append(d / t)
+            else:
+                out.append((d / (1 - d)) / (t / (1 - t)))
+        return tuple(out)
+
+    def refit(self, scores, labels, iterations: int = 25, ridge: float = 1.0) -> PriorCorrection:
+        """This correction, refitted on held-out data: one temperature (softmax), or Platt
+        scaling per label (sigmoid).
+
+        Softmax: ``scores`` are the model's own ``[n, k]`` probabilities on the eval split
+        (never test), ``labels`` its ``[n]`` int class ids; the temperature ``T`` minimises the
+        log loss of ``softmax((log p + log factors) / T)``
+        (:func:`tfx_balance.core.calibration.fit_temperature`; ``ridge`` is not used). Example::
+
+            correction.refit(eval_scores, eval_labels).temperature   # e.g. 1.3
+
+        Sigmoid: Platt scaling per label:
+        ``(a_l, b_l)`` minimise the log loss of ``sigmoid(a_l z + b_l)`` (``z`` the corrected
+        log-odds) plus ``ridge * ((a_l - 1)^2 + b_l^2)`` (Newton's method); ``a`` is clipped to
+        ``[0.25, 4]``, ``b`` to ``[-3, 3]``; a label without a positive or a negative example is
+        left as it is. ``scores`` are the model's own ``[n, L]`` scores on the eval split (never
+        test), ``labels`` its ``[n, L]`` 0/1 labels.
+
+        Why: the balanced stream draws whole examples by their rarest label, so it also changes
+        how often a label appears beside rarer ones; the per-label prior ratio is exact for the
+        marginal only.
+        """
+        import numpy as np
+
+        if self.kind == SOFTMAX:
+            from tfx_balance.core.calibration import fit_temperature
+
+            temperature = fit_temperature(self._log_scores_numpy(scores), labels)
+            return dataclasses.replace(self, temperature=temperature)
+        y = np.asarray(labels, dtype=np.float64)
+        z = self._log_odds_numpy(scores)
+        slopes, biases = [], []
+        for col in range(y.shape[1]):
+            a, b = 1.0, 0.0
+            if 0 < y[:, col].sum() < len(y):
+                for _ in range(iterations):
+                    p = 1 / (1 + np.exp(-(a * z[:, col] + b)))
+                    r, w = p - y[:, col], p * (1 - p)
+                    grad = np.array(
+                        [(r * z[:, col]).sum() + 2 * ridge * (a - 1), r.sum() + 2 * ridge * b]
+                    )
+                    hess = np.array(
+                        [
+                            [(w * z[:, col] ** 2).sum() + 2 * ridge, (w * z[:, col]).sum()],
+                            [(w * z[:, col]).sum(), w.sum() + 2 * ridge],
+                        ]
+                    )
+                    a, b = np.array([a, b]) - np.linalg.solve(hess, grad)
+                a, b = float(np.clip(a, 0.25, 4.0)), float(np.clip(b, -3.0, 3.0))
+            slopes.append(a)
+            biases.append(b)
+        return dataclasses.replace(self, refit_slopes=tuple(slopes), refit_biases=tuple(biases))
+
+    def _log_odds_numpy(self, probabilities):
+        """The corrected log-odds ``logit(p) + log(factor)`` (sigmoid), before any refit."""
+        import numpy as np
+
+        p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1 - 1e-7)
+        return np.log(p / (1 - p)) + np.log(np.asarray(self.factors))
+
+    def _log_scores_numpy(self, probabilities):
+        """The corrected log-scores ``log p + log factor`` (softmax), before any temperature."""
+        import numpy as np
+
+        p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1.0)
+        return np.log(p) + np.log(np.asarray(self.factors))
+
+    def apply(self, probabilities):
+        """The corrected probabilities of a ``[batch, n]`` float tensor (TensorFlow ops only)."""
+        import tensorflow as tf
+
+        p = tf.convert_to_tensor(probabilities)
+        factors = tf.constant(self.factors, dtype=p.dtype)
+        if self.refit_slopes:
+            q = tf.clip_by_value(p, 1e-7, 1 - 1e-7)
+            z = tf.math.log(q) - tf.math.log(1 - q) + tf.math.log(factors)
+            slopes = tf.constant(self.refit_slopes, dtype=p.dtype)
+            return tf.sigmoid(slopes * z + tf.constant(self.refit_biases, dtype=p.dtype))
+        if self.temperature != 1.0:
+            z = tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)) + tf.math.log(factors)
+            return tf.nn.softmax(z / tf.constant(self.temperature, dtype=p.dtype), axis=-1)
+        scaled = p * factors
+        if self.kind == SOFTMAX:
+            return scaled / tf.maximum(tf.reduce_sum(scaled, axis=-1, keepdims=True), 1e-30)
+        return scaled / tf.maximum(scaled + (1 - p), 1e-30)
+
+    def apply_numpy(self, probabilities):
+        """:meth:`apply` in NumPy (tests, benchmarks)."""
+        import numpy as np
+
+        if self.refit_slopes:
+            z = self._log_odds_numpy(probabilities)
+            slopes, biases = np.asarray(self.refit_slopes), np.asarray(self.refit_biases)
+            return 1 / (1 + np.exp(-(slopes * z + biases)))
+        if self.temperature != 1.0:
+            z = self._log_scores_numpy(probabilities) / self.temperature
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+        p = np.asarray(probabilities, dtype=np.float64)
+        scaled = p * np.asarray(self.factors)
+        if self.kind == SOFTMAX:
+            return scaled / np.maximum(scaled.sum(axis=-1, keepdims=True), 1e-30)
+        return scaled / np.maximum(scaled + (1 - p), 1e-30)
+
+    def to_json(self) -> dict:
+        out = {
+            'kind': self.kind,
+            'data_frequencies': list(self.data_frequencies),
+            'trained_frequencies': list(self.trained_frequencies),
+            'factors': list(self.factors),
+            'refit_slopes': list(self.refit_slopes),
+            'refit_biases': list(self.refit_biases),
+        }
+        if self.temperature != 1.0:
+            out['temperature'] = self.temperature
+        return out
+
+
+def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
+    total = float(sum(values))
+    return tuple(float(v) / total if total else 0.0 for v in values)
+
+
+def _position(name: str, class_names: Sequence[str] | None, size: int, what: str) -> int:
+    """The score position of class ``name``: its index in ``class_names``, else its int id."""
+    if class_names is not None and name in class_names:
+        return list(class_names).index(name)
+    try:
+        position = int(name)
+    except ValueError:
+        position = -1
+    if not 0 <= position < size:
+        known = ', '.join(class_names) if class_names else 'none given'
+        raise DataError(
+            f"{what} class '{name}' has no score position: it is neither in class_names ({known}) "
+            f'nor an int class id below {size} (the number of scores). Pass class_names=[...] (the '
+            'class '
+            "names in the order of the model's scores, as the Transform maps them)."
+        )
+    return position
+
+
+def _single_label(
+    plan: LayoutPlan,
+    weights: Mapping | None,
+    class_names: Sequence[str] | None,
+    num_classes: int | None,
+) -> PriorCorrection:
+    size = num_classes or (len(class_names) if class_names else len(plan.classes))
+    if weights is None:
+        shares = {c: Fraction(1, len(plan.classes)) for c in plan.classes}
+    else:
+        named = {str(k): float(v) for k, v in weights.items()}
+        total = sum(named.get(c, 0.0) for c in plan.classes)
+        shares = {c: named.get(c, 0.0) / total for c in plan.classes}
+    trained = [0.0] * size
+    for name, share in shares.items():
+        trained[_position(name, class_names, size, 'trained')] += float(share)
+    data_counts = dict(plan.data_counts) or dict(zip(plan.classes, plan.counts))
+    counts = [0.0] * size
+    for name, count in data_counts.items():
+        counts[_position(name, class_names, size, 'data')] += count
+    return PriorCorrection(SOFTMAX, _normalised(counts), tuple(trained))
+
+
+def _multi_label(plan) -> PriorCorrection:
+    data = tuple(c / plan.total for c in plan.label_counts)
+    return PriorCorrection(SIGMOID, data, tuple(float(f) for f in plan.expected_frequencies()))
+
+
+def prior_correction(
+    train_files,
+    weights: Mapping | None = None,
+    class_names: Sequence[str] | None = None,
+    num_classes: int | None = None,
+) -> PriorCorrection:
+    """The correction of a model trained with ``balanced_dataset(train_files, ...)``.
+
+    Args:
+      train_files: the files given to ``balanced_dataset`` (e.g. ``fn_args.train_files``); the
+        plan is read from ``balance_plan.json`` next to them (one laid-out split).
+      weights: the ``weights`` given to ``balanced_dataset`` (default: uniform classes).
+      class_names: class names in the order of the model's scores, when the data's counts
+        (recorded before a Transform) name classes by their raw value and the model scores
+        class ids (e.g. ``['Cash', 'Credit Card', ...]``). Default: class ``k`` is score ``k``.
+      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes).
+
+    Raises:
+      DataError: no plan, several splits, or a class without a score position.
+    """
+    located = load_plans(train_files)
+    if len(located) != 1:
+        raise DataError(
+            f'prior_correction reads the plan of one training split; the files name '
+            f"{len(located)} ({', '.join(d for d, _ in located)}). Pass one split's files."
+        )
+    plan = located[0][1]
+    if getattr(plan, 'labels', ()):
+        return _multi_label(plan)
+    return _single_label(plan, weights, class_names, num_classes)
+
+
+def with_prior_correction(
+    signatures: Mapping,
+    train_files=None,
+    *,
+    weights: Mapping | None = None,
+    class_names: Sequence[str] | None = None,
+    num_classes: int | None = None,
+    signature_name: str = 'serving_default',
+    refit_on: Tuple | None = None,
+) -> dict:
+    """The one call in ``run_fn``: ``signatures`` with ``signature_name`` wrapped to output
+    ``probabilities`` (corrected to the data's class frequencies) and ``balanced_probabilities``
+    (the model's own scores).
+
+    ``train_files`` (and ``weights``, ``class_names``, ``num_classes``) as
+    :func:`prior_correction`; None for a model trained on the data as it comes (a baseline): both
+    outputs are then its own scores, so every model of a pipeline serves the same outputs.
+    ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
+    correction is then refitted on them (:meth:`PriorCorrection.refit`: one temperature for
+    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels).
+
+    Example (``run_fn``)::
+
+        signatures = with_prior_correction(
+            {'serving_default': serve}, fn_args.train_files if balanced else None)
+        model.save(fn_args.serving_model_dir, signatures=signatures)
+    """
+    correction = None
+    if train_files is not None:
+        correction = prior_correction(train_files, weights, class_names, num_classes)
+        if refit_on is not None:
+            correction = correction.refit(*refit_on)
+        logging.info('prior correction (%s): %s', correction.kind, correction.to_json())
+    return with_probabilities(signatures, correction, signature_name)
+
+
+def with_probabilities(
+    signatures: Mapping,
+    correction: PriorCorrection | None,
+    signature_name: str = 'serving_default',
+) -> dict:
+    """``signatures`` with ``signature_name`` wrapped to output both ``probabilities`` (the
+    scores corrected by ``correction``; None: unchanged) and ``balanced_probabilities`` (the
+    model's own scores).
+
+    The wrapped signature must return one tensor of scores (a dict with one entry, e.g.
+    ``{'outputs': model(...)}``). The other signatures are returned unchanged.
+    """
+    import tensorflow as tf
+
+    if signature_name not in signatures:
+        raise ConfigError(
+            f'no signature {signature_name!r} to wrap; signatures: {", ".join(signatures)}.'
+        )
+    serve = signatures[signature_name]
+    spec = getattr(serve, 'input_signature', None)
+    if spec is None:
+        raise ConfigError(
+            f'signature {signature_name!r} has no input_signature; define it with '
+            '@tf.function(input_signature=[...]).'
+        )
+
+    @tf.function(input_signature=spec)
+    def served(*args):
+        outputs = serve(*args)
+        if isinstance(outputs, Mapping):
+            if len(outputs) != 1:
+                raise ConfigError(
+                    f'signature {signature_name!r} returns {len(outputs)} outputs '
+                    f'({", ".join(outputs)}); wrap a signature that returns the scores alone.'
+                )
+            outputs = next(iter(outputs.values()))
+        return {
+            keys.PROBABILITIES: (
+                tf.identity(outputs) if correction is None else correction.apply(outputs)
+            ),
+            keys.BALANCED_PROBABILITIES: tf.identity(outputs),
+        }
+
+    return {**signatures, signature_name: served}

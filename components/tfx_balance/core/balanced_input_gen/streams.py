@@ -1,0 +1,240 @@
+"""Batches of serialized examples with the balanced schedule (tf.data, ``balanced_records``).
+
+One shuffled, endlessly repeating stream per class (:func:`class_chunks`: each example read once
+per pass over its class) is interleaved by the repeating schedule of
+:mod:`~tfx_balance.core.balanced_input_gen.schedule`. Classes that fit the memory
+budget are sampled in memory instead (:mod:`~tfx_balance.core.balanced_input_gen.memory`). Parsing is
+left to :mod:`~tfx_balance.core.balanced_input_gen.dataset`. Rules: docs/balanced_input_gen.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from tfx_balance.core.balanced_input_gen.memory import (
+    DEFAULT_MEMORY_BUDGET,
+    READ_BUFFER,
+    load_classes,
+    memory_groups,
+)
+from tfx_balance.core.balanced_input_gen.plan import COMPONENT
+from tfx_balance.core.balanced_input_gen.plan_io import (
+    check_layout,
+    classes_of,
+    group_weights,
+    load_plans,
+    merged_groups,
+    multilabel_of,
+)
+from tfx_balance.core.balanced_input_gen.schedule import (
+    batch_order,
+    batch_rows,
+    batch_schedule,
+    choice_sequence,
+    resolve_weights,
+    schedule_period,
+)
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import seeded_hash
+
+DEFAULT_SHUFFLE_BUFFER = 10_000
+# Above this many examples per schedule period, batches are assembled example by example.
+MAX_VECTOR_PERIOD = 1 << 16
+# Examples assembled per step of the vectorised path.
+VECTOR_GROUP = 4096
+# A class held in one window of one file of at most this many (compressed) bytes is read once
+# and kept in memory.
+MAX_CACHED_BYTES = 16 << 20
+# Windows of a class held by the shuffle of window order: memory per class stays bounded (about
+# this many windows plus one being read) whatever the class size.
+WINDOW_SHUFFLE_BUFFER = 4
+
+
+def _stream_seed(seed: int, name: str, what: str) -> int:
+    return seeded_hash(seed, f'{what}:{name}'.encode()) % (2**31 - 1)
+
+
+def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
+    """A shuffled, endlessly repeating stream of one class's serialized examples, in chunks.
+
+    The shards hold the class in seeded-hash order. Each pass visits the shards in a seeded
+    order, cuts the records into windows of ``min(count, shuffle_buffer)``, shuffles the order of
+    the windows with a seeded buffer of ``WINDOW_SHUFFLE_BUFFER`` windows (so a large class is
+    never held in memory whole) and permutes each window with a stateless seeded shuffle (seeded
+    by the window's running index, so every pass has a new order). Each pass reads every example exactly
+    once before the next pass starts; a class no larger than ``shuffle_buffer`` is fully
+    reshuffled every pass (and, if it is one file of at most ``MAX_CACHED_BYTES``, read from
+    disk only once). Elements are ``tf.string`` vectors (windows); work is per window,
+    not per example, which keeps this as fast as a plain read.
+    """
+    import tensorflow as tf
+
+    paths = tf.data.Dataset.from_tensor_slices(list(files))
+    if len(files) > 1:
+        paths = paths.shuffle(
+            len(files), seed=_stream_seed(seed, name, 'files'), reshuffle_each_iteration=True
+        )
+    records = tf.data.TFRecordDataset(paths, compression_type='GZIP', buffer_size=READ_BUFFER)
+    window = max(1, min(int(count), int(shuffle_buffer)))
+    windows = records.batch(window)
+    n_windows = math.ceil(int(count) / window)
+    if n_windows > 1:
+        windows = windows.shuffle(
+            min(n_windows, WINDOW_SHUFFLE_BUFFER),
+            seed=_stream_seed(seed, name, 'windows'),
+            reshuffle_each_iteration=True,
+        )
+    elif len(files) == 1 and tf.io.gfile.stat(files[0]).length <= MAX_CACHED_BYTES:
+        # One window from one file is the same every pass: keep it instead of decompressing the
+        # file again for every pass (a minority class is read many times per pass of the data).
+        windows = windows.cache()
+    example_seed = tf.constant(_stream_seed(seed, name, 'examples'), tf.int64)
+
+    def permute(index, chunk):
+        return tf.random.experimental.stateless_shuffle(chunk, seed=tf.stack([example_seed, index]))
+
+    # Prefetch: the next window is read in the background while this one is consumed.
+    return windows.repeat().enumerate().map(permute).prefetch(1)
+
+
+def _slot_index(schedule: np.ndarray, repeats: int = 1) -> np.ndarray:
+    """Where each slot of ``repeats`` schedule periods finds its example.
+
+    The examples come as ``concat([class 0 x repeats periods], [class 1 ...], ...)``; slot ``s``
+    of period ``p`` takes the next unused example of its class from period ``p``'s share.
+    """
+    totals = schedule.sum(axis=0)
+    offsets = np.concatenate([[0], np.cumsum(totals * repeats)[:-1]])
+    sequence = choice_sequence(schedule)
+    index = []
+    for p in range(repeats):
+        taken = offsets + p * totals
+        for k in sequence:
+            index.append(taken[k])
+            taken[k] += 1
+    return np.asarray(index, dtype=np.int64)
+
+
+def balanced_records(
+    file_pattern_or_list,
+    batch_size: int,
+    weights: Mapping | None = None,
+    seed: int = 0,
+    shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+    label_feature: str | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+):
+    """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset).
+
+    Each class stream is rebatched to the class's examples per group of schedule periods (about
+    ``VECTOR_GROUP`` examples); the streams are zipped and one gather per group places every
+    example in its batch slot (no per-example dataset steps). Periods longer than
+    ``MAX_VECTOR_PERIOD`` examples fall back to ``choose_from_datasets`` over the example
+    streams, with the same result; so does a schedule without a kept period
+    (:func:`~tfx_balance.core.balanced_input_gen.schedule.schedule_period`), whose slots are then
+    computed batch by batch in Python.
+    """
+    import tensorflow as tf
+
+    groups, grouped = record_groups(
+        file_pattern_or_list,
+        batch_size,
+        weights,
+        seed,
+        shuffle_buffer,
+        label_feature,
+        memory_budget,
+    )
+    if not grouped:
+        return groups
+    return groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
+
+
+def record_groups(
+    file_pattern_or_list,
+    batch_size,
+    weights,
+    seed,
+    shuffle_buffer,
+    label_feature,
+    memory_budget=DEFAULT_MEMORY_BUDGET,
+    classes=None,
+):
+    """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
+    else batches (``tf.string [B]``). ``classes``: ``classes_of(file_pattern_or_list)`` if the
+    caller has it already (the plan is then read once; for a multi-label layout the caller then
+    passes the groups and their weights). A multi-label layout's groups are drawn at their
+    draws per epoch (``weights``: ``{label: w}``)."""
+    import tensorflow as tf
+
+    if classes is None:
+        located = load_plans(file_pattern_or_list)
+        multi = multilabel_of(located)
+        classes = merged_groups(located) if multi else classes_of(located)
+        if multi is not None:  # a multi-label layout: groups weighted by their draws
+            weights = group_weights(multi, weights)
+    if label_feature is not None and label_feature != classes.label_feature:
+        raise ConfigError(
+            f"label_feature '{label_feature}' differs from the label the files were laid out "
+            f"by ('{classes.label_feature}'); pass label_feature='{classes.label_feature}' or "
+            f'lay the data out again with {COMPONENT}(label_feature={label_feature!r}).'
+        )
+    check_layout(classes)
+    shares = resolve_weights(weights, classes.names, batch_size)
+    active = [k for k, p in enumerate(shares) if p > 0]
+    active_shares = [shares[k] for k in active]
+    if memory_budget:
+        records = load_classes(classes, active, memory_budget)
+        if records is not None:  # every sampled class fits: one read, no per-class streams
+            groups = memory_groups(records, classes, active, active_shares, batch_size, seed)
+            return groups, True
+    period = schedule_period(active_shares, batch_size)
+    chunks = [
+        class_chunks(classes.files[k], classes.counts[k], seed, classes.names[k], shuffle_buffer)
+        for k in active
+    ]
+    if period is not None and period * batch_size <= MAX_VECTOR_PERIOD:
+        # Assemble several periods at once so per-step overheads are paid per ~4k examples.
+        schedule = batch_schedule(active_shares, batch_size)
+        totals = schedule.sum(axis=0)  # every class > 0: a period holds L * B * p_k examples
+        repeats = max(1, VECTOR_GROUP // (period * batch_size))
+        # Where each class's examples go in the group: slot s takes example index[s] of the
+        # classes' examples concatenated, so example c goes to slot inverse[c].
+        index = _slot_index(schedule, repeats)
+        inverse = np.empty_like(index)
+        inverse[index] = np.arange(index.size)
+        ends = np.cumsum(totals * repeats)
+        slots = [tf.constant(part, tf.int32) for part in np.split(inverse, ends[:-1])]
+        parts = tuple(
+            c.rebatch(int(t) * repeats, drop_remainder=True) for c, t in zip(chunks, totals)
+        )
+
+        def place(*xs):  # one copy of each example, straight into its slot
+            return tf.dynamic_stitch(slots, xs)
+
+        placed = tf.data.Dataset.zip(parts).map(place, num_parallel_calls=tf.data.AUTOTUNE)
+        return placed.prefetch(1), True
+    streams = [c.unbatch() for c in chunks]
+    if period is not None:
+        choices = tf.data.Dataset.from_tensor_slices(
+            choice_sequence(batch_schedule(active_shares, batch_size))
+        ).repeat()
+    else:
+        choices = _endless_choices(active_shares, batch_size)
+    records = tf.data.Dataset.choose_from_datasets(streams, choices)
+    return records.batch(batch_size, drop_remainder=True), False
+
+
+def _endless_choices(shares, batch_size: int):
+    """The class of every slot, batch after batch, for a schedule without a kept period."""
+    import tensorflow as tf
+
+    def slots():
+        for row in batch_rows(shares, batch_size):
+            yield np.asarray(batch_order(row), dtype=np.int64)
+
+    spec = tf.TensorSpec([batch_size], tf.int64)
+    return tf.data.Dataset.from_generator(slots, output_signature=spec).unbatch()

@@ -1,0 +1,128 @@
+"""Label distributions from TFDV statistics, and the checks of ClassDistributionValidator.
+
+Pure logic (TFDV + protos + Beam, no TFX), in three steps (rules:
+docs/class_distribution_validator.md). One label per example is the case of a label set of size
+one: the same code reads, counts and checks both; where they truly differ (class shares that add
+up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.forms`, chosen by
+``multi_label`` in one table (:data:`~.forms.LABEL_FORMS`).
+
+1. :mod:`.counts`: a split's exact counts from its statistics: per-class
+   (:func:`label_distribution` -> :class:`LabelDistribution`), or per-label for a multi-label
+   ``'ids'`` feature (:func:`prevalence_from_statistics` -> :class:`LabelPrevalence`), or a
+   ``DataError`` when TFDV's summary lost them; :mod:`.example_counts`: the same
+   :class:`LabelPrevalence` counted from the examples with Beam (:class:`CountLabels`; the path of
+   ``'multi_hot'``). :mod:`.schema`: :func:`label_schema` and :func:`label_stats_options` make
+   StatisticsGen keep an int label's exact counts.
+2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits
+   (L-infinity measured by TFDV in :mod:`.drift`, or per-label prevalence), report missing
+   classes, and check targets, as configured by :class:`ValidatorConfig` (:mod:`.config`). A class
+   absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
+   violation (:mod:`.presence`).
+3. :mod:`.report`: :class:`Report` turns the findings into TFDV ``Anomalies``, JSON, markdown,
+   and the message of :class:`ClassDistributionError`.
+"""
+
+from tfx_balance.core.class_distribution_validator.checks import (
+    check_distributions,
+    run_checks,
+    run_multilabel_checks,
+)
+from tfx_balance.core.class_distribution_validator.config import (
+    MULTI_LABEL_MODES,
+    UNIFORM,
+    Target,
+    ValidatorConfig,
+    validate_compare_splits,
+    validate_targets,
+)
+from tfx_balance.core.class_distribution_validator.counts import (
+    MAX_MOMENT_CLASSES,
+    LabelDistribution,
+    LabelPrevalence,
+    check_label_types,
+    label_distribution,
+    prevalence_from_statistics,
+)
+from tfx_balance.core.class_distribution_validator.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution_validator.example_counts import (
+    CountLabels,
+    count_labels,
+    load_counts,
+    merge_counts,
+    save_counts,
+    to_prevalence,
+)
+from tfx_balance.core.class_distribution_validator.forms import (
+    LABEL_FORMS,
+    TOP_CLASSES,
+    linf,
+    shares,
+)
+from tfx_balance.core.class_distribution_validator.presence import (
+    rule_allocation,
+    unavoidable_absences,
+)
+from tfx_balance.core.class_distribution_validator.report import (
+    CARDINALITY_DISTANCE,
+    MIN_PREVALENCE,
+    MISSING_CLASS,
+    PREVALENCE_DIFFERENCE,
+    PREVALENCE_DISTANCE,
+    SPLIT_DISTANCE,
+    TARGET_DISTANCE,
+    UNAVOIDABLE_MISSING_CLASS,
+    ClassDistributionError,
+    Finding,
+    Report,
+)
+from tfx_balance.core.class_distribution_validator.schema import (
+    label_schema,
+    label_stats_options,
+    schema_label_info,
+)
+
+__all__ = [
+    'CARDINALITY_DISTANCE',
+    'LABEL_FORMS',
+    'MAX_MOMENT_CLASSES',
+    'MIN_PREVALENCE',
+    'MISSING_CLASS',
+    'MULTI_LABEL_MODES',
+    'PREVALENCE_DIFFERENCE',
+    'PREVALENCE_DISTANCE',
+    'SPLIT_DISTANCE',
+    'TARGET_DISTANCE',
+    'TOP_CLASSES',
+    'UNAVOIDABLE_MISSING_CLASS',
+    'UNIFORM',
+    'ClassDistributionError',
+    'CountLabels',
+    'Finding',
+    'LabelDistribution',
+    'LabelPrevalence',
+    'Report',
+    'Target',
+    'ValidatorConfig',
+    'check_distributions',
+    'check_label_types',
+    'comparator_schema',
+    'count_labels',
+    'label_distribution',
+    'label_schema',
+    'label_stats_options',
+    'linf',
+    'load_counts',
+    'merge_counts',
+    'prevalence_from_statistics',
+    'rule_allocation',
+    'run_checks',
+    'run_multilabel_checks',
+    'save_counts',
+    'schema_label_info',
+    'shares',
+    'tfdv_split_drift',
+    'to_prevalence',
+    'unavoidable_absences',
+    'validate_compare_splits',
+    'validate_targets',
+]

@@ -1,0 +1,177 @@
+"""A label's exact counts in one split, counted from the serialized examples with Beam.
+
+For the label forms StatisticsGen cannot count exactly (``multi_label='multi_hot'``: TFDV has no
+per-position statistics of a vector), and for exact counts of the examples with no label
+(``'ids'``). Labels are read by the one label reader of every component
+(:func:`~tfx_balance.core.label_sets.read_label_sets`), one pass, streaming: a bounded
+label -> count table per batch (:func:`count_labels`), merged (:func:`merge_counts`,
+:class:`CountLabels`) and turned into the same :class:`~.counts.LabelPrevalence` that
+:func:`~.counts.prevalence_from_statistics` gives (:func:`to_prevalence`). A label's
+**prevalence** in a split is the share of the split's examples that carry it; the **label
+cardinality** is the mean number of labels per example (examples with no label count as 0).
+Rules: docs/class_distribution_validator.md#multi-label.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+from typing import Dict, Iterable, Sequence
+
+import apache_beam as beam
+
+from tfx_balance.core.class_distribution_validator.counts import LabelPrevalence, _sorted_counts
+from tfx_balance.core.label_sets import check_widths, read_label_sets
+from tfx_balance.core.labels import (
+    ClassValue,
+    check_label_kinds,
+    example_fingerprint,
+    label_kind,
+)
+
+
+def count_labels(
+    records: Sequence[bytes], label_feature: str, multi_label: str, where: str
+) -> dict:
+    """Counts of one batch of serialized examples: ``{'examples', 'label_values', 'unlabeled',
+    'counts': {label: examples}, 'width', 'first', 'kinds': {kind: (fingerprint, label)}}``
+    (merge batches with :func:`merge_counts`). ``where`` names the split in errors (e.g.
+    ``"split 'train'"``).
+
+    Labels are read by :func:`~tfx_balance.core.label_sets.read_label_sets`, the one
+    reader of every multi-label component, so its rules (and errors) are the splitter's and
+    BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
+    example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
+    split the same length >= 1 (:func:`merge_counts` checks it across batches); an all-zero
+    vector is no label.
+
+    Example:
+        >>> from tensorflow.core.example import example_pb2
+        >>> ex = example_pb2.Example()
+        >>> ex.features.feature['tags'].int64_list.value.extend([0, 1, 1])
+        >>> counts = count_labels([ex.SerializeToString()] * 2, 'tags', 'multi_hot', 'x')
+        >>> to_prevalence(counts, 'train').counts
+        {1: 2, 2: 2}
+    """
+    read = read_label_sets(records, label_feature, multi_label, where)
+    counts = collections.Counter(itertools.chain.from_iterable(read.sets))
+    width = read.width
+    return {
+        'examples': len(records),
+        'label_values': sum(counts.values()),
+        'unlabeled': sum(not labels for labels in read.sets),
+        'counts': dict(counts),
+        'width': width[0] if width else None,
+        'first': example_fingerprint(records[width[1]]) if width else None,
+        'kinds': {
+            label_kind(label): (example_fingerprint(records[i]), label)
+            for label, i in read.kinds.items()
+        },
+    }
+
+
+def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
+    """Merges the counts of batches (:func:`count_labels`); checks one width and one kind, with
+    the errors of every component (:func:`~tfx_balance.core.label_sets.check_widths`,
+    :func:`~tfx_balance.core.labels.check_label_kinds`)."""
+    merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
+    merged['kinds'] = {}
+    counts: Dict[ClassValue, int] = {}
+    for part in parts:
+        for key in ('examples', 'label_values', 'unlabeled'):
+            merged[key] += part[key]
+        if part['width'] is not None:
+            if merged['width'] is not None and part['width'] != merged['width']:
+                widths = [(merged['width'], merged['first']), (part['width'], part['first'])]
+                check_widths(widths, label_feature, where)
+            merged['width'], merged['first'] = part['width'], part['first']
+        for kind, found in part['kinds'].items():
+            merged['kinds'].setdefault(kind, found)
+        for label, n in part['counts'].items():
+            counts[label] = counts.get(label, 0) + n
+    if len(merged['kinds']) > 1:
+        found = {label: fp for fp, label in merged['kinds'].values()}
+        check_label_kinds(found, label_feature, where)
+    merged['counts'] = counts
+    return merged
+
+
+class _MergeLabelCounts(beam.CombineFn):
+    """Sums batch counts: the accumulator is one table of label -> count (bounded by labels)."""
+
+    def __init__(self, label_feature: str, where: str):
+        self._label_feature, self._where = label_feature, where
+
+    def create_accumulator(self):
+        return merge_counts([], self._label_feature, self._where)
+
+    def add_input(self, accumulator, batch_counts):
+        return merge_counts([accumulator, batch_counts], self._label_feature, self._where)
+
+    def merge_accumulators(self, accumulators):
+        return merge_counts(accumulators, self._label_feature, self._where)
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
+    """The :class:`LabelPrevalence` of a split's merged counts (:func:`merge_counts`)."""
+    return LabelPrevalence(
+        split=split,
+        counts=_sorted_counts(counts['counts']),
+        examples=counts['examples'],
+        label_values=counts['label_values'],
+        unlabeled=counts['unlabeled'],
+        source='examples',
+        width=counts['width'],
+    )
+
+
+class CountLabels(beam.PTransform):
+    """Counts the labels of a split's batches of serialized examples into one merged dict.
+
+    Apply to a PCollection of record lists (e.g. :class:`~tfx_balance.core.records.
+    ReadRecordBatches`); the output holds one dict (:func:`merge_counts`; an empty split gives
+    zero counts); :func:`to_prevalence` turns it into a :class:`LabelPrevalence`.
+
+    Example::
+
+        with beam.Pipeline() as p:
+            counts = (p | ReadRecordBatches(files)
+                        | CountLabels('tags', 'multi_hot', "split 'train'"))
+    """
+
+    def __init__(self, label_feature: str, multi_label: str, where: str):
+        super().__init__()
+        self._label_feature, self._multi_label, self._where = label_feature, multi_label, where
+
+    def expand(self, batches):
+        return (
+            batches
+            | 'CountBatch'
+            >> beam.Map(count_labels, self._label_feature, self._multi_label, self._where)
+            | 'Merge' >> beam.CombineGlobally(_MergeLabelCounts(self._label_feature, self._where))
+        )
+
+
+def save_counts(counts: dict, path: str) -> str:
+    """Writes one split's merged counts to ``path`` (pickle; labels stay int or bytes), so the
+    executor reads them back after its Beam job: ``beam.Map(save_counts, path)``."""
+    import pickle
+
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path, 'wb') as f:
+        f.write(pickle.dumps(counts))
+    return path
+
+
+def load_counts(path: str) -> dict:
+    """The counts :func:`save_counts` wrote."""
+    import pickle
+
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path, 'rb') as f:
+        return pickle.loads(f.read())

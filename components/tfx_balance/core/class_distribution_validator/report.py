@@ -1,0 +1,287 @@
+"""What ClassDistributionValidator found: findings, and the report as JSON, markdown, Anomalies.
+
+:class:`Report` turns the findings into TFDV ``Anomalies`` protos (one per split), a JSON
+summary, a markdown summary, and the message of :class:`ClassDistributionError`. Its notes
+(absences StratifiedSplitter's rule makes unavoidable) are in the JSON and markdown summaries
+only: they are not violations, so they neither fail the check nor unbless a split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List, Tuple
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+from tfx_balance.core.class_distribution_validator.config import Target
+from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
+from tfx_balance.core.class_distribution_validator.drift import comparator_schema
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import ClassValue, class_name, format_count_table
+
+SPLIT_DISTANCE = 'split_distance'
+MISSING_CLASS = 'missing_class'
+TARGET_DISTANCE = 'target_distance'
+# A note, not a violation: a class of fewer examples than splits, absent where the rule puts none.
+UNAVOIDABLE_MISSING_CLASS = 'unavoidable_missing_class'
+# Multi-label features (label sets: forms.LabelPrevalences).
+PREVALENCE_DISTANCE = 'prevalence_distance'
+CARDINALITY_DISTANCE = 'cardinality_distance'
+PREVALENCE_DIFFERENCE = 'prevalence_difference'
+MIN_PREVALENCE = 'min_prevalence'
+
+_REASON_TYPES = {
+    SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+    TARGET_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+    MISSING_CLASS: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    PREVALENCE_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+    CARDINALITY_DISTANCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    PREVALENCE_DIFFERENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    MIN_PREVALENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+}
+_SHORT = {
+    SPLIT_DISTANCE: 'High Linfty distance between splits',
+    TARGET_DISTANCE: 'High Linfty distance to the target distribution',
+    MISSING_CLASS: 'Class missing from a split',
+    PREVALENCE_DISTANCE: 'High label prevalence distance between splits',
+    CARDINALITY_DISTANCE: 'High label cardinality difference between splits',
+    PREVALENCE_DIFFERENCE: 'Label prevalence far from the reference split',
+    MIN_PREVALENCE: 'Label prevalence below its minimum',
+}
+
+
+class ClassDistributionError(DataError):
+    """The label distributions violate the configured checks (fails the component)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One violation (or note); ``splits`` are the splits it concerns (its Anomalies go to each;
+    a note's splits are those that lack the class)."""
+
+    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS),
+    # or for a multi-label feature PREVALENCE_DISTANCE | CARDINALITY_DISTANCE | ... | MISSING_CLASS
+    splits: Tuple[str, ...]
+    description: str
+    fix: str
+    distance: float | None = None
+    threshold: float | None = None
+    classes: Tuple[str, ...] = ()  # the classes with the largest differences / the missing class
+
+    def to_json(self) -> dict:
+        return {
+            'kind': self.kind,
+            'splits': list(self.splits),
+            'classes': list(self.classes),
+            'distance': self.distance,
+            'threshold': self.threshold,
+            'description': self.description,
+            'fix': self.fix,
+        }
+
+
+@dataclasses.dataclass
+class Report:
+    """Everything the validator measured and found; serializable and printable.
+
+    For a multi-label feature (``multi_label`` set) ``distributions`` hold
+    :class:`~.counts.LabelPrevalence` values: counts are examples carrying each label,
+    shares are prevalences, and each split's examples, cardinality and examples with no label are
+    reported too.
+    """
+
+    label_feature: str
+    distributions: Dict[str, LabelDistribution]
+    classes: List[ClassValue]
+    max_split_distance: float
+    target_tolerance: float
+    targets: Dict[str, Target]
+    split_distances: Dict[Tuple[str, str], dict]
+    target_distances: Dict[str, dict]
+    findings: List[Finding]
+    notes: List[Finding] = dataclasses.field(default_factory=list)  # not violations
+    multi_label: str | None = None
+    max_cardinality_difference: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def findings_for(self, split: str) -> List[Finding]:
+        return [f for f in self.findings if split in f.splits]
+
+    def count_table(self) -> str:
+        splits = list(self.distributions)
+        table = format_count_table(self._counts(), splits, title=self.label_feature)
+        if self.multi_label:  # the total row sums label values; say how many examples there are
+            sizes = ', '.join(f"'{s}' {d.examples}" for s, d in self.distributions.items())
+            table += f'\n(counts are examples carrying each label; examples per split: {sizes})'
+        return table
+
+    def share_table(self) -> Dict[str, Dict[str, float]]:
+        return {
+            class_name(c): {s: round(d.share(c), 6) for s, d in self.distributions.items()}
+            for c in self.classes
+        }
+
+    def _counts(self) -> Dict[str, Dict[str, int]]:
+        return {
+            class_name(c): {s: d.counts.get(c, 0) for s, d in self.distributions.items()}
+            for c in self.classes
+        }
+
+    def to_json(self) -> dict:
+        result = self._json()
+        if self.multi_label:
+            result['multi_label'] = self.multi_label
+            result['max_cardinality_difference'] = self.max_cardinality_difference
+            result['per_split'] = {
+                s: {
+                    'examples': d.examples,
+                    'label_values': d.label_values,
+                    'cardinality': round(d.cardinality, 6),
+                    'unlabeled': d.unlabeled,
+                }
+                for s, d in self.distributions.items()
+            }
+        return result
+
+    def _json(self) -> dict:
+        return {
+            'label_feature': self.label_feature,
+            'passed': self.passed,
+            'max_split_distance': self.max_split_distance,
+            'target_tolerance': self.target_tolerance,
+            'targets': self.targets,
+            'counts': self._counts(),
+            'shares': self.share_table(),
+            'totals': {s: d.total for s, d in self.distributions.items()},
+            'sources': {s: d.source for s, d in self.distributions.items()},
+            'split_distances': [
+                {'splits': [a, b], **values} for (a, b), values in self.split_distances.items()
+            ],
+            'target_distances': self.target_distances,
+            'findings': [f.to_json() for f in self.findings],
+            'notes': [n.to_json() for n in self.notes],
+        }
+
+    def to_markdown(self) -> str:
+        status = 'PASSED' if self.passed else f'FAILED ({len(self.findings)} finding(s))'
+        if self.notes:
+            status += f', {len(self.notes)} note(s)'
+        if self.multi_label:
+            lines = [
+                f"# Label prevalence of `{self.label_feature}` (multi_label='{self.multi_label}'): "
+                f'{status}',
+                '',
+                f'max_split_distance {self.max_split_distance:g} (largest prevalence difference '
+                f'between splits), max_cardinality_difference {self.max_cardinality_difference:g}.'
+                ' Counts are examples carrying the label; shares are prevalences.',
+                '',
+            ]
+            lines += self._markdown_per_split() + ['']
+        else:
+            lines = [
+                f'# Class distribution of `{self.label_feature}`: {status}',
+                '',
+                f'max_split_distance {self.max_split_distance:g} (L-infinity between splits), '
+                f'target_tolerance {self.target_tolerance:g}.',
+                '',
+            ]
+        lines += self._markdown_counts() + self._markdown_distances() + ['', '## Findings', '']
+        if self.passed:
+            lines.append('None: every check passed.')
+        for f in self.findings:
+            lines.append(f'- **{f.kind}** ({", ".join(f.splits)}): {f.description} Fix: {f.fix}')
+        if self.notes:
+            lines += ['', '## Notes (not violations)', '']
+        for n in self.notes:
+            lines.append(f'- **{n.kind}** ({", ".join(n.splits)}): {n.description} {n.fix}')
+        return '\n'.join(lines) + '\n'
+
+    def _markdown_per_split(self) -> List[str]:
+        lines = ['| split | examples | label values | labels per example | no label |']
+        lines.append('|---|---:|---:|---:|---:|')
+        for s, d in self.distributions.items():
+            unlabeled = 'unknown (statistics)' if d.unlabeled is None else str(d.unlabeled)
+            lines.append(
+                f'| {s} | {d.examples} | {d.label_values} | {d.cardinality:.4f} | {unlabeled} |'
+            )
+        return lines
+
+    def _markdown_counts(self) -> List[str]:
+        dists = self.distributions.values()
+        head = 'label' if self.multi_label else 'class'
+        lines = [f'| {head} | ' + ' | '.join(self.distributions) + ' |']
+        lines.append('|---|' + '---:|' * len(self.distributions))
+        for c in self.classes:
+            cells = [f'{d.counts.get(c, 0)} ({d.share(c):.2%})' for d in dists]
+            lines.append(f'| {class_name(c)} | ' + ' | '.join(cells) + ' |')
+        total = 'examples' if self.multi_label else 'total'
+        lines.append(f'| {total} | ' + ' | '.join(str(d.total) for d in dists) + ' |')
+        return lines
+
+    def _markdown_distances(self) -> List[str]:
+        lines = []
+        if self.split_distances:
+            lines += ['', '| splits | L-infinity | Jensen-Shannon | largest differences |']
+            lines.append('|---|---:|---:|---|')
+            for (a, b), v in self.split_distances.items():
+                jsd = v.get('jensen_shannon_divergence')
+                jsd_text = f'{jsd:.4f}' if jsd is not None else ''
+                top = ', '.join(v['top_classes'])
+                lines.append(f'| {a} vs {b} | {v["linf"]:.4f} | {jsd_text} | {top} |')
+        if self.target_distances:
+            lines += ['', '| split | target | L-infinity | largest differences |']
+            lines.append('|---|---|---:|---|')
+            for split, v in self.target_distances.items():
+                target = v['target'] if isinstance(v['target'], str) else 'custom'
+                top = ', '.join(v['top_classes'])
+                lines.append(f'| {split} | {target} | {v["linf"]:.4f} | {top} |')
+        return lines
+
+    def error_message(self) -> str:
+        what = (
+            'label prevalence check of multi-label feature'
+            if self.multi_label
+            else ('class distribution check of label')
+        )
+        head = f"{what} '{self.label_feature}' failed with {len(self.findings)} finding(s):"
+        body = [f'- {f.description} Fix: {f.fix}' for f in self.findings]
+        counts = 'Examples carrying each label:' if self.multi_label else 'Per-class counts:'
+        return '\n'.join([head] + body + [counts, self.count_table()])
+
+    def anomalies(self, split: str) -> anomalies_pb2.Anomalies:
+        """The TFDV ``Anomalies`` of one split: every finding that concerns it."""
+        result = anomalies_pb2.Anomalies()
+        result.baseline.CopyFrom(
+            comparator_schema(self.label_feature, self.classes, self.max_split_distance)
+        )
+        result.anomaly_name_format = anomalies_pb2.Anomalies.SERIALIZED_PATH
+        for (_previous, current), values in self.split_distances.items():
+            if current == split:
+                info = result.drift_skew_info.add()
+                info.path.step.append(self.label_feature)
+                info.drift_measurements.add(
+                    type=anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY,
+                    value=values['linf'],
+                    threshold=self.max_split_distance,
+                )
+        findings = self.findings_for(split)
+        if findings:
+            self._add_anomaly_info(result, findings)
+        return result
+
+    def _add_anomaly_info(self, result: anomalies_pb2.Anomalies, findings: List[Finding]):
+        info = result.anomaly_info[self.label_feature]
+        info.path.step.append(self.label_feature)
+        info.severity = anomalies_pb2.AnomalyInfo.ERROR
+        for f in findings:
+            reason = info.reason.add()
+            reason.type = _REASON_TYPES[f.kind]
+            reason.short_description = _SHORT[f.kind]
+            reason.description = f'{f.description} Fix: {f.fix}'
+        info.short_description = (
+            info.reason[0].short_description if len(findings) == 1 else 'Multiple errors'
+        )
+        info.description = ' '.join(r.description for r in info.reason)

@@ -1,0 +1,48 @@
+"""The leakage check: examples in two splits, and synthetic examples outside training.
+
+Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the LeakageCheck component
+(rules: docs/leakage_check.md):
+
+- :mod:`.config`: :class:`LeakageConfig`, the checked arguments, and :func:`bucket_count`.
+- :mod:`.check`: :class:`FindLeakage`, the streaming Beam transform from record batches to the
+  report.
+- :mod:`.counts`: :class:`LeakageCounts`, exact mergeable counts, and the per-bucket count.
+- :mod:`.report`: the report (JSON-ready dict, markdown) and :class:`LeakageError`.
+"""
+
+from tfx_balance.core.leakage_check.check import (
+    FindLeakage,
+    key_array,
+    leakage_fingerprints,
+    read_synthetic,
+)
+from tfx_balance.core.leakage_check.config import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_TRAINING_PATTERNS,
+    LeakageConfig,
+    bucket_count,
+)
+from tfx_balance.core.leakage_check.counts import LeakageCounts, count_bucket
+from tfx_balance.core.leakage_check.report import (
+    LeakageError,
+    error_message,
+    leakage_report,
+    to_markdown,
+)
+
+__all__ = [
+    'DEFAULT_MAX_EXAMPLES',
+    'DEFAULT_TRAINING_PATTERNS',
+    'FindLeakage',
+    'LeakageConfig',
+    'LeakageCounts',
+    'LeakageError',
+    'bucket_count',
+    'count_bucket',
+    'error_message',
+    'key_array',
+    'leakage_fingerprints',
+    'leakage_report',
+    'read_synthetic',
+    'to_markdown',
+]

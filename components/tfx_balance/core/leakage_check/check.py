@@ -1,0 +1,243 @@
+"""FindLeakage: the streaming Beam transform behind LeakageCheck.
+
+From ``(split, [serialized tf.Example])`` batches (e.g.
+:func:`~tfx_balance.core.records.read_named_file_batches` with the split name as ``where``):
+
+1. ``KeyBatches``: each batch's content keys (:func:`~tfx_balance.core.hashing.example_keys`,
+   computed in C++ a batch at a time, leaving out the provenance features so that an original
+   BalancedAugmenter marked ``is_synthetic = 0`` keys as its unmarked copy elsewhere) and its
+   synthetic flags (``provenance_feature == 1``, decoded a batch at a time).
+2. ``ByKeyHash`` + ``FindDuplicates``: keys are grouped by bucket (``key % num_buckets``) as numpy
+   arrays, and each bucket is sorted once (:func:`~.counts.count_bucket`). Every occurrence of a
+   key is in one bucket, so a worker holds one bucket's keys (8 bytes per example; the number
+   of buckets grows with the input, :func:`~.config.bucket_count`) and what leaves it is counts
+   and at most ``max_examples`` keys per finding: bounded by the findings, not by the data.
+3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
+   :class:`~.counts.LeakageCounts`, then ``Report`` (:func:`~.report.leakage_report`).
+4. With ``group_feature``, ``FindGroups`` (:mod:`~.groups`): the groups found in two or more
+   splits, read by the splitter's rule of what a group is, for the report.
+
+Example:
+    >>> import apache_beam as beam
+    >>> from tfx_balance.core.records import read_named_file_batches
+    >>> files = [('train', 'data/train-0.gz'), ('eval', 'data/eval-0.gz')]
+    >>> with beam.Pipeline() as p:  # doctest: +SKIP
+    ...     report = (
+    ...         p
+    ...         | beam.Create(files)
+    ...         | beam.FlatMapTuple(read_named_file_batches)
+    ...         | FindLeakage(['train', 'eval'], LeakageConfig().validate())
+    ...     )
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import List, Sequence, Tuple
+
+import apache_beam as beam
+import numpy as np
+
+from tfx_balance import keys
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import example_keys, fingerprint
+from tfx_balance.core.leakage_check.config import LeakageConfig
+from tfx_balance.core.leakage_check.counts import (
+    LeakageCounts,
+    count_batch,
+    count_bucket,
+)
+from tfx_balance.core.leakage_check.groups import FindGroupsAcrossSplits
+from tfx_balance.core.leakage_check.report import leakage_report
+from tfx_balance.core.wire import feature_key
+
+
+def key_array(keys: Sequence[bytes]) -> np.ndarray:
+    """Content keys (8 bytes each, big-endian) as a ``uint64`` array; a longer key (a record
+    that is not a tf.Example keys as its own bytes) is hashed to 8 bytes first."""
+    if all(len(key) == 8 for key in keys):
+        return np.frombuffer(b''.join(keys), '>u8').astype(np.uint64)
+    short = [key if len(key) == 8 else hashlib.blake2b(key, digest_size=8).digest() for key in keys]
+    return key_array(short)
+
+
+def leakage_fingerprints(
+    records: Sequence[bytes],
+    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
+    source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
+) -> List[str]:
+    """The fingerprint the leakage report names each record by: that of its content key without
+    the two provenance features (for an unmarked example, its ``example_fingerprint``).
+
+    >>> from tfx_balance.core.labels import example_fingerprint
+    >>> from tensorflow.core.example import example_pb2
+    >>> ex = example_pb2.Example()
+    >>> ex.features.feature['x'].float_list.value.append(0.5)
+    >>> plain = ex.SerializeToString()
+    >>> ex.features.feature['is_synthetic'].int64_list.value.append(0)
+    >>> leakage_fingerprints([plain, ex.SerializeToString()]) == [example_fingerprint(plain)] * 2
+    True
+    """
+    keys = example_keys(records, ignore_features=(provenance_feature, source_feature))
+    return [fingerprint(int(key).to_bytes(8, 'big')) for key in key_array(keys).tolist()]
+
+
+def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.ndarray:
+    """Whether each record's ``feature`` is 1 (synthetic); a record without it is an original.
+    Any value other than one int64 0 or 1 raises ``DataError`` naming the example and split."""
+    import tensorflow as tf
+
+    synthetic = np.zeros(len(records), bool)
+    if not any(feature_key(feature) in record for record in records):
+        return synthetic
+    spec = {feature: tf.io.RaggedFeature(tf.int64, row_splits_dtype=tf.int64)}
+    try:
+        parsed = tf.io.parse_example(list(records), spec)[feature]
+        lengths = np.diff(parsed.row_splits.numpy())
+        values = parsed.flat_values.numpy()
+    except (tf.errors.InvalidArgumentError, ValueError):
+        lengths = values = None
+    if lengths is not None and (lengths <= 1).all() and np.isin(values, (0, 1)).all():
+        synthetic[lengths == 1] = values == 1
+        return synthetic
+    # Not one 0/1 int64 per example: read record by record, naming the first one at fault.
+    return np.array([_is_synthetic(record, feature, split) for record in records], bool)
+
+
+def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.example import example_pb2
+
+    from tfx_balance.core.labels import example_fingerprint
+
+    try:
+        found = example_pb2.Example.FromString(record).features.feature
+    except DecodeError:  # not a tf.Example: not marked
+        return False
+    if feature not in found:
+        return False
+    kind = found[feature].WhichOneof('kind')
+    values = list(getattr(found[feature], kind).value) if kind else []
+    if kind == 'int64_list' and len(values) == 1 and values[0] in (0, 1):
+        return values[0] == 1
+    what = f'a {kind.split("_")[0] if kind else "empty"} feature with values {values[:5]!r}'
+    raise DataError(
+        f"provenance_feature '{feature}' of example {example_fingerprint(record)} in split "
+        f"'{split}' is {what}; expected one int64 value, 0 (original) or 1 (synthetic), as "
+        'BalancedAugmenter writes it. Set provenance_feature to the name BalancedAugmenter was '
+        'given (its provenance_feature argument), or rename the feature of yours that has '
+        'this name.'
+    )
+
+
+def key_batch(item, index_of: dict, config: LeakageConfig) -> Tuple[int, np.ndarray, np.ndarray]:
+    """``(split, records)`` -> ``(split index, content keys, synthetic flags)``."""
+    split, records = item
+    ignore = (config.provenance_feature, config.source_feature)
+    keys = key_array(example_keys(records, ignore_features=ignore))
+    return index_of[split], keys, read_synthetic(records, config.provenance_feature, split)
+
+
+def tally_batch(batch, num_splits: int, outside: frozenset, limit: int) -> LeakageCounts:
+    split, keys, synthetic = batch
+    return count_batch(split, keys, synthetic, num_splits, split in outside, limit)
+
+
+def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
+    """``(bucket, (split index, keys))`` for each bucket the batch's keys fall in."""
+    split, keys, _ = batch
+    if num_buckets == 1:
+        return [(0, (split, keys))]
+    buckets = keys % np.uint64(num_buckets)
+    return [
+        (int(bucket), (split, keys[buckets == bucket])) for bucket in np.unique(buckets).tolist()
+    ]
+
+
+class _BucketKeys(beam.CombineFn):
+    """Collects one bucket's ``(split index, keys)`` pieces (concatenated per split when
+    compacted), then counts its duplicates (:func:`~.counts.count_bucket`)."""
+
+    def __init__(self, num_splits: int, limit: int):
+        self._num_splits, self._limit = num_splits, limit
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, accumulator, piece):
+        accumulator.append(piece)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return [piece for accumulator in accumulators for piece in accumulator]
+
+    def compact(self, accumulator):
+        by_split = {}
+        for split, split_keys in accumulator:
+            by_split.setdefault(split, []).append(split_keys)
+        return [(split, np.concatenate(parts)) for split, parts in sorted(by_split.items())]
+
+    def extract_output(self, accumulator):
+        return count_bucket(accumulator, self._num_splits, self._limit)
+
+
+class _MergeLeakCounts(beam.CombineFn):
+    def __init__(self, num_splits: int, limit: int):
+        self._num_splits, self._limit = num_splits, limit
+
+    def create_accumulator(self):
+        return LeakageCounts(self._num_splits)
+
+    def add_input(self, accumulator, counts):
+        return accumulator.merge(counts, self._limit)
+
+    def merge_accumulators(self, accumulators):
+        accumulators = list(accumulators)
+        for other in accumulators[1:]:
+            accumulators[0].merge(other, self._limit)
+        return accumulators[0]
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+class FindLeakage(beam.PTransform):
+    """``(split, records)`` batches -> one report dict (:func:`~.report.leakage_report`).
+
+    ``splits``: the checked splits, in report order (every batch's split must be one of them);
+    ``num_buckets``: key buckets (:func:`~.config.bucket_count` of the input's size).
+    """
+
+    def __init__(self, splits: Sequence[str], config: LeakageConfig, num_buckets: int = 1):
+        super().__init__()
+        self._splits = list(splits)
+        self._config = config
+        self._training = config.resolve_training_splits(self._splits)
+        self._num_buckets = num_buckets
+
+    def expand(self, batches):
+        n, limit = len(self._splits), self._config.max_examples
+        index_of = {split: j for j, split in enumerate(self._splits)}
+        outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
+        keyed = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
+        tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
+        buckets = (
+            keyed
+            | 'ByKeyHash' >> beam.FlatMap(bucket_pieces, self._num_buckets)
+            | 'FindDuplicates' >> beam.CombinePerKey(_BucketKeys(n, limit))
+            | 'BucketCounts' >> beam.Values()
+        )
+        counts = (
+            (tallies, buckets)
+            | 'AllCounts' >> beam.Flatten()
+            | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
+        )
+        groups = None
+        if self._config.group_feature is not None:
+            found = batches | 'FindGroups' >> FindGroupsAcrossSplits(
+                self._splits, self._config.group_feature, limit
+            )
+            groups = beam.pvalue.AsSingleton(found)
+        return counts | 'Report' >> beam.Map(
+            leakage_report, self._splits, self._training, self._config, groups
+        )

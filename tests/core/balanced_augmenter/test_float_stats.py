@@ -1,0 +1,59 @@
+"""Per-class float statistics (core/balanced_augmenter/float_stats.py): exact, and over finite values only."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from tfx_balance.core.balanced_augmenter.float_stats import (
+    FeatureStats,
+    feature_stats,
+    merge_stats,
+    stats_row,
+)
+
+NAN, INF = math.nan, math.inf
+
+
+def _stats(values):
+    return feature_stats(stats_row(np.array(values, np.float32)))
+
+
+@pytest.mark.parametrize('size', [7, 100], ids=['loop', 'vectorised'])
+def test_statistics_are_those_of_the_finite_values_and_count_nan_and_inf(size):
+    finite = np.linspace(-3.0, 5.0, size).astype(np.float32)
+    values = finite.copy()
+    values[[1, 3]] = NAN
+    values[2] = INF
+    values[4] = -INF
+    kept = np.delete(finite, [1, 2, 3, 4])
+    expected = dataclasses.replace(_stats(kept), nan=2, posinf=1, neginf=1)
+    got = _stats(values)
+    assert got == expected
+    assert math.isfinite(got.std) and got.std > 0
+    assert (got.min, got.max) == (float(kept.min()), float(kept.max()))
+    assert got.nonfinite == 4
+
+
+def test_merging_a_part_with_nan_gives_the_same_statistics_in_either_order():
+    with_nan = stats_row(np.array([NAN, 9.0, -INF], np.float32))
+    only_nan = stats_row(np.array([NAN, NAN], np.float32))
+    finite = stats_row(np.array([1.0, 2.0, 4.0], np.float32))
+    expected = dataclasses.replace(_stats([1.0, 2.0, 4.0, 9.0]), nan=3, neginf=1)
+    for parts in ([with_nan, only_nan, finite], [finite, only_nan, with_nan]):
+        row = parts[0]
+        for part in parts[1:]:
+            row = merge_stats(row, part)
+        assert feature_stats(row) == expected
+
+
+def test_a_feature_without_any_finite_value_has_no_statistics():
+    assert _stats([NAN, INF, -INF]) is None
+    parts = [stats_row(np.array([v], np.float32)) for v in (NAN, INF)]
+    assert feature_stats(merge_stats(*parts)) is None
+
+
+def test_finite_values_give_the_statistics_they_always_gave():
+    assert _stats([1.0, 3.0, 5.0]) == FeatureStats(1.0, 5.0, 1.632993161855452)
+    assert _stats([2.5]) == FeatureStats(2.5, 2.5, 0.0)

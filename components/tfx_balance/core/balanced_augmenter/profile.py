@@ -37,6 +37,7 @@ from tfx_balance.core.balanced_augmenter.float_scan import scan_floats
 from tfx_balance.core.balanced_augmenter.floats import pack_floats
 from tfx_balance.core.balanced_augmenter.image import encoded_image
 from tfx_balance.core.balanced_augmenter.targets import resolve_targets
+from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 from tfx_balance.core.label_sets import read_labels
@@ -144,7 +145,7 @@ def _scanned_floats(records, labels, floats: dict) -> list:
     return unread
 
 
-class ProfileFn(beam.CombineFn):
+class ProfileFn(MergeInputs):
     """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
 
     Inputs are partial profiles (of a batch, from :class:`Profile`); every part merges exactly,
@@ -171,13 +172,6 @@ class ProfileFn(beam.CombineFn):
             if len(acc['res']) >= 2 * self._k:
                 acc['res'] = _bottom(acc['res'], self._k)
         return acc
-
-    def merge_accumulators(self, accs):
-        accs = iter(accs)
-        merged = next(accs)
-        for acc in accs:
-            merged = self.add_input(merged, acc)
-        return merged
 
     def extract_output(self, acc):
         acc['res'] = _bottom(acc['res'], self._k)

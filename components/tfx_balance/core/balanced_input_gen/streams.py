@@ -23,11 +23,8 @@ from tfx_balance.core.balanced_input_gen.memory import (
 from tfx_balance.core.balanced_input_gen.plan import COMPONENT
 from tfx_balance.core.balanced_input_gen.plan_io import (
     check_layout,
-    classes_of,
-    group_weights,
+    groups_to_read,
     load_plans,
-    merged_groups,
-    multilabel_of,
 )
 from tfx_balance.core.balanced_input_gen.schedule import (
     batch_order,
@@ -170,12 +167,8 @@ def record_groups(
     draws per epoch (``weights``: ``{label: w}``)."""
     import tensorflow as tf
 
-    if classes is None:
-        located = load_plans(file_pattern_or_list)
-        multi = multilabel_of(located)
-        classes = merged_groups(located) if multi else classes_of(located)
-        if multi is not None:  # a multi-label layout: groups weighted by their draws
-            weights = group_weights(multi, weights)
+    if classes is None:  # a multi-label layout's groups are weighted by their draws
+        classes, weights, _ = groups_to_read(load_plans(file_pattern_or_list), weights)
     if label_feature is not None and label_feature != classes.label_feature:
         raise ConfigError(
             f"label_feature '{label_feature}' differs from the label the files were laid out "

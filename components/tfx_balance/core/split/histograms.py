@@ -32,6 +32,7 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 import numpy as np
 
+from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.hashing import fingerprint
 from tfx_balance.core.labels import example_fingerprint
 from tfx_balance.core.ranking import bucket_of
@@ -52,20 +53,6 @@ class LabelSetHistograms(NamedTuple):
     kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
     widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
     examples: int
-
-
-class _Merge(beam.CombineFn):
-    """A combine whose accumulator is the merged input (``add_input`` merges one in)."""
-
-    def merge_accumulators(self, accs):
-        accs = iter(accs)
-        merged = next(accs)
-        for acc in accs:
-            merged = self.add_input(merged, acc)
-        return merged
-
-    def extract_output(self, acc):
-        return acc
 
 
 def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
@@ -89,7 +76,7 @@ def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histogram
     return Histograms(buckets, examples)
 
 
-class MergeHistograms(_Merge):
+class MergeHistograms(MergeInputs):
     """Merges per-batch :class:`Histograms` into one (of the examples the batches kept for a label,
     the one with the least fingerprint)."""
 
@@ -188,7 +175,7 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
     return LabelSetHistograms(buckets, kinds, widths, examples)
 
 
-class MergeLabelSetHistograms(_Merge):
+class MergeLabelSetHistograms(MergeInputs):
     def create_accumulator(self):
         return LabelSetHistograms({}, {}, {}, 0)
 

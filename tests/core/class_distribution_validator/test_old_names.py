@@ -6,7 +6,7 @@ import sys
 import pytest
 
 OLD_NAMES = {
-    'tfx_balance.core.class_distribution_validator.label_counts': [
+    'tfx_balance.core.class_distribution.label_counts': [
         'LabelDistribution',
         'label_distribution',
         'label_schema',
@@ -16,7 +16,7 @@ OLD_NAMES = {
         'check_no_empty_name',
         'MAX_MOMENT_CLASSES',
     ],
-    'tfx_balance.core.class_distribution_validator.multilabel_counts': [
+    'tfx_balance.core.class_distribution.multilabel_counts': [
         'LabelPrevalence',
         'prevalence_from_statistics',
         'count_labels',
@@ -26,7 +26,7 @@ OLD_NAMES = {
         'save_counts',
         'load_counts',
     ],
-    'tfx_balance.core.class_distribution_validator.multilabel_checks': ['run_multilabel_checks'],
+    'tfx_balance.core.class_distribution.multilabel_checks': ['run_multilabel_checks'],
 }
 
 

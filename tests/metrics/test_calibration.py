@@ -58,7 +58,7 @@ def test_multi_label_figures_pool_every_label(tmp_path_factory):
     got = values(
         tmp_path_factory,
         'ece_ml',
-        [metric('ExpectedCalibrationError', multi_label=True, bins=5)],
+        [metric('ExpectedCalibrationError', multi_label='multi_hot', bins=5)],
         labels,
         predictions,
         [1.0] * 4,

@@ -116,7 +116,7 @@ def gated_run(tmp_path_factory):
     labels, scores, weights = multi_label_data(1, [0.5, 0.25, 0.1, 0.0], never_predicted=2)
     config = balanced_eval_config(
         'label',
-        multi_label=True,
+        multi_label='multi_hot',
         labels=NAMES,
         threshold=0.3,
         min_macro_recall=0.7,
@@ -161,7 +161,7 @@ def test_label_vector_of_another_length_fails_the_tfma_run_with_our_message(tmp_
     rows = labels.tolist()
     rows[5] = rows[5][:2]
     config = balanced_eval_config(
-        'label', multi_label=True, num_labels=3, prediction_key=tfma_runs.SCORES
+        'label', multi_label='multi_hot', num_labels=3, prediction_key=tfma_runs.SCORES
     )
     out = tfma_runs.output_dir(tmp_path_factory, 'multi-label-bad')
     data = tfma_runs.write_examples(out + '.tfrecord', rows, scores, weights)

@@ -62,7 +62,7 @@ def analyse(root, data, candidate, baseline):
 
     config = balanced_eval_config(
         'label',
-        multi_label=True,
+        multi_label='multi_hot',
         num_labels=3,
         min_macro_recall=0.8,
         min_label_recall=0.5,

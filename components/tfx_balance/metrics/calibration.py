@@ -3,7 +3,7 @@
 ``ExpectedCalibrationError`` (key ``'expected_calibration_error'``, plus
 ``'expected_calibration_error/bins'``: the reliability diagram as a JSON string, per bin
 ``[weight share, mean confidence, accuracy]``) and ``LogLoss`` (key ``'log_loss'``) read softmax
-scores and class labels (top-label ECE), or with ``multi_label=True`` sigmoid scores and a
+scores and class labels (top-label ECE), or with ``multi_label='multi_hot'`` sigmoid scores and a
 multi-hot label (every (example, label) pair one binary prediction); definitions in
 ``tfx_balance.core.calibration``. Use them in any EvalConfig::
 
@@ -37,6 +37,7 @@ from tfx_balance.metrics.computations import (
     derived_computations,
 )
 from tfx_balance.metrics.counts import ClassIndex, validate_classes
+from tfx_balance.metrics.names import multi_label_form
 
 
 class _CalibrationCombiner(CountsCombiner):
@@ -62,7 +63,7 @@ def _create(
     derive_key: str = keys.EXPECTED_CALIBRATION_ERROR,
     classes=None,
     num_classes=None,
-    multi_label: bool = False,
+    multi_label: str | None = None,
     bins: int = DEFAULT_BINS,
     eval_config=None,
     model_name: str = '',
@@ -105,11 +106,10 @@ class _CalibrationMetric(metric_types.Metric):
     KEY = ''
 
     def __init__(
-        self, classes=None, num_classes=None, multi_label=False, bins=DEFAULT_BINS, name=''
+        self, classes=None, num_classes=None, multi_label=None, bins=DEFAULT_BINS, name=''
     ):
         classes, num_classes = validate_classes(classes, num_classes)
-        if not isinstance(multi_label, bool):
-            raise ConfigError(f'multi_label must be True or False, got {multi_label!r}.')
+        multi_label = multi_label_form(multi_label, type(self).__name__)
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
             raise ConfigError(f'bins must be a positive integer, got {bins!r}.')
         super().__init__(
@@ -195,7 +195,8 @@ class CalibrationGate:
                 'baseline_model_name is not set; set it or drop them.'
             )
         config = json.loads(args)
-        config.update({'multi_label': 'labels' in config or 'num_labels' in config})
+        multi = 'labels' in config or 'num_labels' in config
+        config.update({'multi_label': 'multi_hot' if multi else None})
         config.pop('labels', None), config.pop('num_labels', None), config.pop('threshold', None)
         config['bins'] = self.bins
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import numbers
-import warnings
 from typing import Sequence
 
 import tensorflow_model_analysis as tfma
@@ -28,7 +27,12 @@ import tensorflow_model_analysis as tfma
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.calibration import CalibrationGate
-from tfx_balance.metrics.names import validate_classes, validate_labels, validate_threshold
+from tfx_balance.metrics.names import (
+    multi_label_form,
+    validate_classes,
+    validate_labels,
+    validate_threshold,
+)
 
 CANDIDATE_MODEL_NAME = 'candidate'  # the candidate's ModelSpec name when there is a baseline
 
@@ -250,30 +254,8 @@ _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}
 
 
 def _label_kind(multi_label) -> _LabelKind:
-    """The kind of model ``multi_label`` names; True/False (the old spelling) with a warning."""
-    if isinstance(multi_label, bool):
-        new = 'multi_hot' if multi_label else None
-        warnings.warn(
-            f'balanced_eval_config(multi_label={multi_label}) is deprecated; write '
-            f'multi_label={new!r}, as the components do (True/False are removed in the release '
-            'after next).',
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        multi_label = new
-    if multi_label == 'ids':
-        raise ConfigError(
-            "multi_label='ids' is not read by the Evaluator's metrics: they read a multi-hot "
-            '0/1 label vector (as TFMA sees it, after preprocessing_function_names). Convert the '
-            'label ids to a multi-hot vector in a preprocessing function and pass '
-            "multi_label='multi_hot'."
-        )
-    if not isinstance(multi_label, (str, type(None))) or multi_label not in _LABEL_KINDS:
-        raise ConfigError(
-            "multi_label must be None (one label per example) or 'multi_hot' (a 0/1 label "
-            f'vector and sigmoid scores), got {multi_label!r}.'
-        )
-    return _LABEL_KINDS[multi_label]
+    """The kind of model ``multi_label`` names (:func:`~.names.multi_label_form`)."""
+    return _LABEL_KINDS[multi_label_form(multi_label, 'balanced_eval_config')]
 
 
 def _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from typing import List, Sequence, Tuple
 
 from tfx_balance.core.errors import ConfigError
@@ -116,6 +117,39 @@ def validate_labels(labels, num_labels) -> Tuple[List[str] | None, int | None]:
         validate_labels(['cat', 'dog'], None)  # (['cat', 'dog'], None)
     """
     return validate_names(LABELS, labels, num_labels)
+
+
+def multi_label_form(multi_label, caller: str):
+    """``None`` or ``'multi_hot'``: how the Evaluator's metrics see a label, spelt as the
+    components spell ``multi_label``. True/False (the old spelling) work with a
+    ``DeprecationWarning``; ``'ids'`` and anything else are a ``ConfigError``.
+
+    Example:
+        >>> multi_label_form('multi_hot', 'LogLoss')
+        'multi_hot'
+    """
+    if isinstance(multi_label, bool):
+        new = 'multi_hot' if multi_label else None
+        warnings.warn(
+            f'{caller}(multi_label={multi_label}) is deprecated; write multi_label={new!r}, as '
+            'the components do (True/False are removed in the release after next).',
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return new
+    if multi_label == 'ids':
+        raise ConfigError(
+            "multi_label='ids' is not read by the Evaluator's metrics: they read a multi-hot "
+            '0/1 label vector (as TFMA sees it, after preprocessing_function_names). Convert the '
+            'label ids to a multi-hot vector in a preprocessing function and pass '
+            "multi_label='multi_hot'."
+        )
+    if multi_label not in (None, 'multi_hot'):
+        raise ConfigError(
+            "multi_label must be None (one label per example) or 'multi_hot' (a 0/1 label "
+            f'vector and sigmoid scores), got {multi_label!r}.'
+        )
+    return multi_label
 
 
 def validate_threshold(threshold) -> float:

@@ -3,7 +3,7 @@
 On the workloads of :mod:`benchmarks.hard_multilabel_data` (a label hierarchy with a long tail,
 the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 labels):
 
-- ``ours``: the package's plan, :func:`tfx_balance.core.split.multilabel_plan.plan_counts`, on the
+- ``ours``: the package's plan, :func:`tfx_balance.core.split.iterative.plan_counts`, on the
   aggregate ``{label set: units}`` table (a unit is an example, or a group with its examples'
   label union) -- the function the splitter's combine calls (``multilabel.build_plans``); each
   stratum's units are then cut at the plan's counts in a seeded order, as the assignment pass
@@ -76,7 +76,7 @@ def assign_from_plan(unit_sets: Sequence[tuple], plan: Dict[tuple, tuple], seed:
 def ours(unit_sets: Sequence[tuple], weights: Sequence[int], steps: bool = False) -> dict:
     """The package's plan on the aggregate table: ``{'assign': ..., 'seconds': ...}``; with
     ``steps``, also ``'steps': {name: plan}`` after steps 2, 3 and 4."""
-    from tfx_balance.core.split import multilabel_plan as mp
+    from tfx_balance.core.split import iterative as mp
 
     table = data.strata(unit_sets)
     snapshots = {}
@@ -191,7 +191,7 @@ def quality(counts: np.ndarray, sizes: Sequence[int], weights: Sequence[int]) ->
     """``split_quality`` (LD, missing pairs, max relative deviation) and the heaviest-split
     rule's violations of ``[k, labels]`` counts with ``sizes`` units per split."""
     from tfx_balance.core.split.allocation import allocate
-    from tfx_balance.core.split.multilabel_quality import split_quality
+    from tfx_balance.core.split.quality import split_quality
 
     k = len(weights)
     names = SPLIT_NAMES[:k]

@@ -1,7 +1,7 @@
 """PROTOTYPE (benchmark only, not the package's plan): sizes and label deviations optimised together.
 
 A candidate for issue 40, measured beside the package's
-:func:`~tfx_balance.core.split.multilabel_plan.plan_counts` in
+:func:`~tfx_balance.core.split.iterative.plan_counts` in
 :mod:`benchmarks.bench_multilabel_hard`. Like it, a pure function of the aggregate
 ``{label set: units}`` table and the weights (so streaming, determinism and memory would stay as
 they are); unlike it, one objective instead of steps that undo each other:

@@ -193,7 +193,7 @@ def render(results: dict, table) -> list:
         'then half and half) on the `bool [n, 100]` label matrix, in its own process (no '
         "TensorFlow there: its peak RSS is its own). Random: the floor's seeded hash of the "
         'record bytes. LD, missing pairs and max relative deviation (labels with >= 100 '
-        'examples) from `tfx_balance.core.split.multilabel_quality.split_quality`; lower is better. '
+        'examples) from `tfx_balance.core.split.quality.split_quality`; lower is better. '
         f'Runs per job: {ml.get("repeats", 1)}.',
         '',
     ]

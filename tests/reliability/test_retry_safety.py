@@ -27,6 +27,7 @@ from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.targets import resolve_targets
 from tfx_balance.core.balanced_input_gen import layout
 from tfx_balance.core.balanced_input_gen import plan as layout_plan
+from tfx_balance.core.balanced_input_gen.config import LayoutConfig
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
@@ -333,7 +334,9 @@ def test_image_augmentation_per_job_does_not_depend_on_the_batch_it_is_in():
 
 
 def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp_path):
-    items = list(layout._labels_and_hashes(RECORDS, 'label', SEED, "split 'train'"))
+    config = LayoutConfig('label', seed=SEED)
+    one_label = layout._OneLabel.read(RECORDS, config, "split 'train'")
+    items = [(labels[0], hashed) for labels, hashed in one_label]
     counts = collections.Counter(label for label, _ in items)
     plan = layout_plan.make_plan('train', 'label', SEED, counts, examples_per_shard=4)
 

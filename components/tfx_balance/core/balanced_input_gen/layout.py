@@ -1,8 +1,8 @@
 """Beam transform that writes a split as per-group gzipped TFRecord shards (``BalancedLayout``).
 
 One path for both label kinds: every example has a *label set* (one label per example is a set
-of size one, read with :func:`~tfx_balance.core.label_sets.read_labels`; ``multi_label`` sets are
-read with :func:`~tfx_balance.core.label_sets.read_label_sets`), labels are counted, and
+of size one; ``multi_label`` sets: both read with
+:func:`~tfx_balance.core.label_sets.read_label_sets`), labels are counted, and
 each example goes to the group of its rarest label (lowest count; ties by the canonical label
 order; no label: the last group), so with one label per example a group is a class. The two
 kinds differ only in how labels are read and how the plan is made from the counts: one small
@@ -32,7 +32,7 @@ from tfx_balance.core.balanced_input_gen.plan import (
 )
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.label_sets import check_widths, read_label_sets, read_labels
+from tfx_balance.core.label_sets import SINGLE, check_widths, read_label_sets
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -46,11 +46,10 @@ from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
 META = 'meta'
 
 
-def _labels_and_hashes(records, label_feature: str, seed: int, where: str):
-    """``(label, (hash, record))`` per record of a batch; the hash is of the content key."""
-    labels = read_labels(records, label_feature, where)
-    for record, label, key in zip(records, labels, example_keys(records)):
-        yield label, (seeded_hash(seed, key), record)
+def _hashed(records, label_sets, seed: int):
+    """``(label set, (hash, record))`` per record of a batch; the hash is of the content key."""
+    for record, labels, key in zip(records, label_sets, example_keys(records)):
+        yield labels, (seeded_hash(seed, key), record)
 
 
 class _OneLabel:
@@ -58,8 +57,8 @@ class _OneLabel:
 
     @staticmethod
     def read(records, config, where):
-        for label, hashed in _labels_and_hashes(records, config.label_feature, config.seed, where):
-            yield (label,), hashed
+        read = read_label_sets(records, config.label_feature, SINGLE, where)
+        return _hashed(records, read.sets, config.seed)
 
     @staticmethod
     def plan(groups: dict, stats, meta: list, split: str, config):
@@ -88,8 +87,7 @@ class _LabelSets:
         if read.width is not None:
             width, i = read.width
             yield beam.pvalue.TaggedOutput(META, ('width', width, example_fingerprint(records[i])))
-        for record, labels, key in zip(records, read.sets, example_keys(records)):
-            yield labels, (seeded_hash(config.seed, key), record)
+        yield from _hashed(records, read.sets, config.seed)
 
     @staticmethod
     def plan(groups: dict, stats, meta: list, split: str, config):

@@ -79,9 +79,11 @@ BALANCED_ACCURACY = 'balanced_accuracy'
 PER_CLASS_RECALL = 'recall'  # keys 'recall/<class>'
 MIN_CLASS_RECALL = 'min_class_recall'
 CLASSES_ABSENT = 'classes_absent'  # keys '<metric name>/classes_absent'
-# Multi-label metrics: recall/<label> (PER_CLASS_RECALL) and precision/<label>, and the diagnostic
-# keys '<metric name>/labels_absent' (no positive example) and 'precision/labels_never_predicted'.
+# Multi-label metrics: recall/<label> (PER_CLASS_RECALL), precision/<label> and f1/<label>, and the
+# diagnostic keys '<metric name>/labels_absent' (no positive example) and
+# 'precision/labels_never_predicted'.
 PER_LABEL_PRECISION = 'precision'
+PER_LABEL_F1 = 'f1'
 MACRO_LABEL_RECALL = 'macro_label_recall'
 MACRO_LABEL_F1 = 'macro_label_f1'
 MIN_LABEL_RECALL = 'min_label_recall'

@@ -111,6 +111,7 @@ def test_multi_label_gates_macro_label_recall_and_min_label_recall():
         'MacroLabelF1',
         'PerLabelRecall',
         'PerLabelPrecision',
+        'PerLabelF1',
         'MinLabelRecall',
     ]
     assert {m.config for m in spec.metrics} == {
@@ -130,6 +131,27 @@ def test_multi_label_threshold_keys_are_the_metric_names():
     assert json.loads(spec.metrics[0].config) == {'num_labels': 4, 'threshold': 0.5}
 
 
+def test_multi_label_gates_macro_f1_by_value_and_over_the_baseline():
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    config = balanced_eval_config(
+        'tags',
+        multi_label='multi_hot',
+        num_labels=4,
+        min_macro_f1=0.6,
+        min_f1_improvement=0.01,
+        baseline_model_name='baseline',
+    )
+    gates, tfma = thresholds(config)
+    assert set(gates) == {'MacroLabelF1'}
+    assert gates['MacroLabelF1'].value_threshold.lower_bound.value == pytest.approx(0.6)
+    change = gates['MacroLabelF1'].change_threshold
+    assert change.absolute.value == pytest.approx(0.01)
+    assert change.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+    keys = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
+    assert {k.name for k in keys} == {'macro_label_f1'}
+
+
 @pytest.mark.parametrize(
     'kwargs, argument',
     [
@@ -143,6 +165,10 @@ def test_multi_label_threshold_keys_are_the_metric_names():
         ({'threshold': 1.0}, 'threshold'),
         ({'threshold': 2}, 'threshold'),
         ({'min_label_recall': 1.5}, 'min_label_recall'),
+        ({'min_macro_f1': 1.5}, 'min_macro_f1'),
+        ({'min_macro_f1': '0.5'}, 'min_macro_f1'),
+        ({'min_f1_improvement': -2}, 'min_f1_improvement'),
+        ({'min_f1_improvement': 0.0}, r'min_f1_improvement=0 \(a gate on macro_label_f1\)'),
         ({'multi_label': 'yes'}, 'multi_label'),
     ],
 )
@@ -153,7 +179,14 @@ def test_bad_multi_label_arguments_raise_config_error_naming_them(kwargs, argume
 
 @pytest.mark.parametrize(
     'kwargs',
-    [{'labels': ['a', 'b']}, {'num_labels': 2}, {'threshold': 0.5}, {'min_label_recall': 0.1}],
+    [
+        {'labels': ['a', 'b']},
+        {'num_labels': 2},
+        {'threshold': 0.5},
+        {'min_label_recall': 0.1},
+        {'min_macro_f1': 0.5},
+        {'min_f1_improvement': 0.0},
+    ],
 )
 def test_multi_label_arguments_without_multi_label_are_config_errors(kwargs):
     from tests.support.errors import documented_errors

@@ -17,7 +17,7 @@ from tfx_balance import balanced_eval_config
 
 NUM_LABELS = 5  # label 3 is never predicted; label 4 has no positive example
 NAMES = ['cat', 'dog', 'owl', 'emu']  # 'owl' is never predicted; 'emu' has no positive example
-METRICS = ['PerLabelRecall', 'PerLabelPrecision', 'MacroLabelRecall', 'MacroLabelF1']
+METRICS = ['PerLabelRecall', 'PerLabelPrecision', 'PerLabelF1', 'MacroLabelRecall', 'MacroLabelF1']
 
 
 def multi_label_data(seed, shares, never_predicted, size=160):
@@ -36,8 +36,10 @@ def sklearn_expected(labels, predicted, weights):
     present = [i for i in range(labels.shape[1]) if (weights * labels[:, i]).sum() > 0]
     args = {'sample_weight': weights, 'zero_division': 0}
     recall = recall_score(labels, predicted, average=None, **args)
+    f1 = f1_score(labels, predicted, average=None, **args)
     return present, {
         'recall': {i: recall[i] for i in present},
+        'f1': {i: f1[i] for i in present},
         'precision': dict(enumerate(precision_score(labels, predicted, average=None, **args))),
         'macro_label_recall': recall_score(
             labels, predicted, average='macro', labels=present, **args
@@ -55,6 +57,10 @@ def check_against_sklearn(labels, predicted, weights, got, names):
     assert {k: v for k, v in got.items() if k.startswith('precision/') and k[10:] in names} == (
         pytest.approx({f'precision/{names[i]}': v for i, v in expected['precision'].items()})
     )
+    if any(k.startswith('f1/') for k in got):
+        assert {k: v for k, v in got.items() if k.startswith('f1/') and k[3:] in names} == (
+            pytest.approx({f'f1/{names[i]}': v for i, v in expected['f1'].items()}, abs=1e-6)
+        )
     for key in ('macro_label_recall', 'macro_label_f1', 'min_label_recall'):
         assert got[key] == pytest.approx(expected[key], abs=1e-6), key
     absent = ', '.join(names[i] for i in range(len(names)) if i not in present)
@@ -104,9 +110,36 @@ def test_label_without_positive_example_is_left_out_and_listed(int_run):
     labels, predicted, _, values = int_run
     got = by_name(values, False)
     assert labels[:, 4].sum() == 0 and predicted[:, 4].sum() > 0  # predicted, never true
-    assert 'recall/4' not in got and got['precision/4'] == 0.0
+    assert 'recall/4' not in got and 'f1/4' not in got and got['precision/4'] == 0.0
     assert got['macro_label_recall'] == pytest.approx(sum(got[f'recall/{i}'] for i in range(4)) / 4)
     assert got['macro_label_f1/labels_absent'] == got['min_label_recall/labels_absent'] == '4'
+
+
+def test_macro_f1_is_exact_on_a_small_known_input(tmp_path_factory):
+    # Label 0: positives examples 0, 1; predicted 0, 2, 3 -> hits 1, precision 1/3, recall 1/2,
+    # F1 2 * 1 / (2 + 3) = 0.4. Label 1: positives 1, 2; predicted 0, 1 -> hits 1, F1 2 / 4 = 0.5.
+    import tensorflow_model_analysis as tfma
+
+    labels = [[1, 0], [1, 1], [0, 1], [0, 0]]
+    scores = np.array([[0.9, 0.6], [0.2, 0.7], [0.6, 0.4], [0.7, 0.1]], np.float32)
+    config = json.dumps({'labels': ['a', 'b']})
+    metrics = [
+        tfma.MetricConfig(class_name=name, module='tfx_balance.metrics', config=config)
+        for name in METRICS
+    ]
+    out = tfma_runs.evaluate(
+        tmp_path_factory,
+        'multi-label-known',
+        tfma_runs.weighted_eval_config(metrics),
+        labels,
+        scores,
+        [1.0] * 4,
+    )
+    got = by_name(tfma_runs.metric_values(out), False)
+    assert got['macro_label_f1'] == pytest.approx(0.45, abs=1e-12)
+    assert (got['f1/a'], got['f1/b']) == pytest.approx((0.4, 0.5), abs=1e-12)
+    assert (got['precision/a'], got['recall/a']) == pytest.approx((1 / 3, 0.5), abs=1e-12)
+    assert got['macro_label_recall'] == pytest.approx(0.5, abs=1e-12)
 
 
 @pytest.fixture(scope='module')

@@ -4,7 +4,8 @@ Keras models with sigmoid outputs that serve serialized tf.Examples.
 
 The baseline never predicts the rare label 2. The balanced model passes the absolute gates and beats
 the baseline's macro label recall by more than ``min_improvement``: TFMA validates it. With the
-roles swapped, every gate refuses.
+roles swapped, every gate refuses. A third model predicts every label on every example: the recall
+gates bless it (recall 1.0 for every label), the macro-F1 gate refuses it.
 """
 
 import os
@@ -18,7 +19,13 @@ from tests.metrics import tfma_runs
 from tests.support.examples import example
 
 SHARES = [0.5, 0.3, 0.08]  # label 2 is rare
-BIASES = {'balanced': [0.0, 0.0, 0.0], 'baseline': [0.0, 0.0, -100.0]}
+BIASES = {
+    'balanced': [0.0, 0.0, 0.0],
+    'baseline': [0.0, 0.0, -100.0],
+    'every': [100.0, 100.0, 100.0],  # predicts every label on every example
+}
+RECALL_GATE = {'min_macro_recall': 0.8, 'min_label_recall': 0.5, 'min_improvement': 0.1}
+F1_GATE = {'min_macro_f1': 0.6, 'min_f1_improvement': 0.0}
 
 
 def write_data(path):
@@ -55,20 +62,19 @@ def save_model(path, bias):
     return path
 
 
-def analyse(root, data, candidate, baseline):
+def analyse(root, data, candidate, baseline, gate=None):
     import tensorflow_model_analysis as tfma
 
     from tfx_balance import balanced_eval_config
 
+    gate = gate or RECALL_GATE
     config = balanced_eval_config(
         'label',
         multi_label='multi_hot',
         num_labels=3,
-        min_macro_recall=0.8,
-        min_label_recall=0.5,
-        min_improvement=0.1,
         baseline_model_name='baseline',
         signature_name='serving_default',
+        **gate,
     )
     models = [
         tfma.default_eval_shared_model(
@@ -76,7 +82,7 @@ def analyse(root, data, candidate, baseline):
         )
         for name, model in (('candidate', candidate), ('baseline', baseline))
     ]
-    out = os.path.join(root, f'evaluation-{candidate}')
+    out = os.path.join(root, f'evaluation-{candidate}-{"-".join(gate)}')
     tfma.run_model_analysis(
         eval_shared_model=models, eval_config=config, data_location=data, output_path=out
     )
@@ -95,6 +101,8 @@ def runs(tmp_path_factory):
         'x': x,
         'blessed': analyse(root, data, 'balanced', 'baseline'),
         'refused': analyse(root, data, 'baseline', 'balanced'),
+        'every, recall gate': analyse(root, data, 'every', 'baseline'),
+        'every, F1 gate': analyse(root, data, 'every', 'baseline', F1_GATE),
     }
 
 
@@ -142,3 +150,17 @@ def test_candidate_that_never_predicts_the_rare_label_is_refused_by_every_gate(r
         ('min_label_recall', False),
         ('macro_label_recall', True),
     }
+
+
+def test_a_model_predicting_every_label_passes_the_recall_gates_and_fails_the_f1_gate(runs):
+    labels = runs['labels']
+    values, validation = runs['every, recall gate']
+    assert values[('candidate', False, False, 'macro_label_recall')] == 1.0
+    assert validation.validation_ok, validation  # recall alone blesses it
+    values, validation = runs['every, F1 gate']
+    shares = labels.mean(axis=0)
+    every_f1 = values[('candidate', False, False, 'macro_label_f1')]
+    assert every_f1 == pytest.approx(np.mean(2 * shares / (1 + shares)), abs=1e-9)
+    assert values[('baseline', False, False, 'macro_label_f1')] == pytest.approx(2 / 3, abs=1e-9)
+    assert not validation.validation_ok
+    assert failures(validation) == {('macro_label_f1', False), ('macro_label_f1', True)}

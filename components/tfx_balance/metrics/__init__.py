@@ -3,7 +3,7 @@
 Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall',
 module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
 ``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
-``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
+``PerLabelF1``, ``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
 ``LogLoss``), or build a whole gate with :func:`balanced_eval_config` (``multi_label='multi_hot'``
 for multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
 Rules and examples: docs/balanced_model_gate.md.
@@ -15,6 +15,7 @@ from tfx_balance.metrics.multilabel import (
     MacroLabelF1,
     MacroLabelRecall,
     MinLabelRecall,
+    PerLabelF1,
     PerLabelPrecision,
     PerLabelRecall,
 )
@@ -36,6 +37,7 @@ __all__ = [
     'MacroLabelF1',
     'MacroLabelRecall',
     'MinLabelRecall',
+    'PerLabelF1',
     'PerLabelPrecision',
     'PerLabelRecall',
     'balanced_eval_config',

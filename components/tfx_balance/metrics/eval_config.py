@@ -1,6 +1,6 @@
 """``balanced_eval_config``: a TFMA EvalConfig that gates a model on the classes that matter.
 
-It computes the four ``tfx_balance.metrics`` metrics (five multi-label ones with
+It computes the four ``tfx_balance.metrics`` metrics (six multi-label ones with
 ``multi_label='multi_hot'``) and puts ordinary TFMA ``MetricThreshold``s on them, so the Evaluator's
 blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
 
@@ -8,7 +8,8 @@ blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
     config = balanced_eval_config('label', num_classes=10, min_macro_recall=0.8,
                                   min_improvement=0.02, baseline_model_name='baseline')
     tags = balanced_eval_config('tags', multi_label='multi_hot', labels=['cat', 'dog', 'owl'],
-                                min_macro_recall=0.6, min_label_recall=0.3)
+                                min_macro_f1=0.6, min_f1_improvement=0.0,
+                                baseline_model_name='baseline')
     evaluator = tfx.components.Evaluator(examples=..., model=..., baseline_model=...,
                                          eval_config=config)
 
@@ -85,15 +86,20 @@ def balanced_eval_config(
     num_labels: int | None = None,
     threshold: float | None = None,
     min_label_recall: float | None = None,
+    min_macro_f1: float | None = None,
+    min_f1_improvement: float | None = None,
     calibration: CalibrationGate | None = None,
 ) -> tfma.EvalConfig:
     """Returns an EvalConfig computing ``macro_recall``, ``balanced_accuracy``,
     ``recall/<class>`` and ``min_class_recall``, with the requested gates as thresholds.
 
     With ``multi_label='multi_hot'`` (a multi-hot label and sigmoid scores per example) it computes
-    ``macro_label_recall``, ``macro_label_f1``, ``recall/<label>``, ``precision/<label>`` and
-    ``min_label_recall`` instead; ``min_macro_recall`` and ``min_improvement`` then gate
-    ``macro_label_recall``, and ``min_label_recall`` gates ``min_label_recall``.
+    ``macro_label_recall``, ``macro_label_f1``, ``recall/<label>``, ``precision/<label>``,
+    ``f1/<label>`` and ``min_label_recall`` instead; ``min_macro_recall`` and ``min_improvement``
+    then gate ``macro_label_recall``, ``min_label_recall`` gates ``min_label_recall``, and
+    ``min_macro_f1`` and ``min_f1_improvement`` gate ``macro_label_f1``. Gate a multi-label model
+    on macro F1: a model that predicts every label on every example has recall 1.0 for every
+    label, so a recall gate alone blesses it (docs/balanced_model_gate.md#multi-label-models).
 
     Args:
       label_key: the label feature (int class ids, or class names listed in ``classes``): the
@@ -129,6 +135,10 @@ def balanced_eval_config(
       threshold: multi-label only: label i is predicted where score i >= threshold (default 0.5).
       min_label_recall: multi-label only: bless only if every label with positive examples has
         recall >= this (a value threshold on ``min_label_recall``).
+      min_macro_f1: multi-label only: bless only if ``macro_label_f1`` (mean F1 over the labels
+        with positive examples, at ``threshold``) >= this.
+      min_f1_improvement: multi-label only: bless only if ``macro_label_f1`` beats the baseline
+        model's by at least this (0: "no worse"; needs ``baseline_model_name``).
       calibration: a :class:`~tfx_balance.metrics.calibration.CalibrationGate`: the recall
         metrics read the model's ``balanced_probabilities`` output, and ECE and log loss of its
         ``probabilities`` output are computed and gated (upper bounds, increase over baseline).
@@ -138,7 +148,8 @@ def balanced_eval_config(
 
     Example::
 
-        balanced_eval_config('tags', multi_label='multi_hot', num_labels=4, min_label_recall=0.1)
+        balanced_eval_config('tags', multi_label='multi_hot', num_labels=4, min_macro_f1=0.5,
+                             min_label_recall=0.1)
     """
     label_key = _string('label_key', label_key, allow_empty=False)
     kind = _label_kind(multi_label)
@@ -149,14 +160,29 @@ def balanced_eval_config(
             'num_labels': num_labels,
             'threshold': threshold,
             'min_label_recall': min_label_recall,
+            'min_macro_f1': min_macro_f1,
+            'min_f1_improvement': min_f1_improvement,
         },
     )
     arguments = _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold)
     min_recall = min_label_recall if kind.multi_label else min_class_recall
     computed = kind.metrics(
         arguments,
-        _gates(min_macro_recall, min_improvement, baseline_model_name),
-        _value_gate(_fraction(kind.min_recall_arg, min_recall)),
+        {
+            'macro': _gates(
+                kind.macro_metric,
+                ('min_macro_recall', min_macro_recall),
+                ('min_improvement', min_improvement),
+                baseline_model_name,
+            ),
+            'min': _value_gate(_fraction(kind.min_recall_arg, min_recall)),
+            'f1': _gates(
+                'macro_label_f1',
+                ('min_macro_f1', min_macro_f1),
+                ('min_f1_improvement', min_f1_improvement),
+                baseline_model_name,
+            ),
+        },
     )
     extra = _list_of(
         'metrics',
@@ -191,15 +217,18 @@ def balanced_eval_config(
 @dataclasses.dataclass(frozen=True)
 class _LabelKind:
     """The metrics of one kind of model: (class name, gate) pairs, gate 'macro' (min_macro_recall
-    and min_improvement), 'min' (min_class_recall / min_label_recall) or None (not gated)."""
+    and min_improvement on ``macro_metric``), 'min' (min_class_recall / min_label_recall), 'f1'
+    (min_macro_f1 and min_f1_improvement; multi-label) or None (not gated)."""
 
     multi_label: bool
     metric_gates: tuple
     min_recall_arg: str
+    macro_metric: str
 
-    def metrics(self, arguments: str, macro_gate, min_gate) -> list:
-        """The MetricConfigs of this kind, with ``arguments`` (JSON) and their gates."""
-        gates = {'macro': macro_gate, 'min': min_gate, None: None}
+    def metrics(self, arguments: str, gates: dict) -> list:
+        """The MetricConfigs of this kind, with ``arguments`` (JSON) and their ``gates``
+        (``{gate name: tfma.MetricThreshold or None}``)."""
+        gates = {**gates, None: None}
         configs = []
         for class_name, gate in self.metric_gates:
             config = tfma.MetricConfig(
@@ -220,7 +249,8 @@ class _LabelKind:
                     f'models, but multi_label={"multi_hot" if self.multi_label else None!r}; '
                     + (
                         'for a multi-label model give labels=[...] or num_labels=n (and '
-                        'min_label_recall instead of min_class_recall).'
+                        'min_label_recall instead of min_class_recall; min_macro_f1 and '
+                        'min_f1_improvement gate its macro F1).'
                         if self.multi_label
                         else "set multi_label='multi_hot' for a multi-hot label with sigmoid "
                         f'scores, or drop {name}.'
@@ -237,17 +267,20 @@ _SINGLE_LABEL = _LabelKind(
         ('MinClassRecall', 'min'),
     ),
     'min_class_recall',
+    'macro_recall',
 )
 _MULTI_LABEL = _LabelKind(
     True,
     (
         ('MacroLabelRecall', 'macro'),
-        ('MacroLabelF1', None),
+        ('MacroLabelF1', 'f1'),
         ('PerLabelRecall', None),
         ('PerLabelPrecision', None),
+        ('PerLabelF1', None),
         ('MinLabelRecall', 'min'),
     ),
     'min_label_recall',
+    'macro_label_recall',
 )
 # multi_label (the components' spelling) -> the kind of model; 'ids' is refused in _label_kind.
 _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}
@@ -282,17 +315,19 @@ def _value_gate(lower_bound: float | None) -> tfma.MetricThreshold | None:
     return gate
 
 
-def _gates(min_macro_recall, min_improvement, baseline_model_name) -> tfma.MetricThreshold | None:
-    """The gate of the macro recall: a value threshold ``min_macro_recall`` and a change
-    threshold ``min_improvement`` over the baseline (which must then be named)."""
-    min_improvement = _fraction('min_improvement', min_improvement, low=-1.0)
+def _gates(metric: str, minimum, improvement, baseline_model_name) -> tfma.MetricThreshold | None:
+    """The gate of ``metric``: a value threshold and a change threshold over the baseline (which
+    must then be named); ``minimum`` and ``improvement`` are (argument name, value) pairs."""
+    (min_arg, min_value), (improvement_arg, min_improvement) = minimum, improvement
+    min_improvement = _fraction(improvement_arg, min_improvement, low=-1.0)
     if min_improvement is not None and baseline_model_name is None:
         raise ConfigError(
-            f'min_improvement={min_improvement:g} compares with a baseline model, but '
-            'baseline_model_name is not set; set it (and give the Evaluator a baseline_model), '
-            'or drop min_improvement.'
+            f'{improvement_arg}={min_improvement:g} (a gate on {metric}) compares with a '
+            'baseline model, but baseline_model_name is not set; set it (and give the Evaluator '
+            'a baseline_model), '
+            f'or drop {improvement_arg}.'
         )
-    gate = _value_gate(_fraction('min_macro_recall', min_macro_recall))
+    gate = _value_gate(_fraction(min_arg, min_value))
     if min_improvement is not None:
         gate = gate or tfma.MetricThreshold()
         gate.change_threshold.absolute.value = min_improvement

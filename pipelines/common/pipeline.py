@@ -52,8 +52,11 @@ class Sample:
         label (e.g. ``['transform_features']`` when the raw label is a string).
       classes: class names in the order of the models' scores (class id = position).
       min_macro_recall: the Evaluator blesses (and the Pusher ships) the balanced model only if
-        its macro recall on the test split is at least this,
-      min_improvement: and at least this much above the baseline model's.
+        its macro recall on the test split is at least this (None: not gated),
+      min_improvement: and at least this much above the baseline model's (None: not gated).
+      min_macro_f1: multi-label only: bless only if the macro F1 over the labels is at least
+        this (a recall gate alone blesses a model that predicts every label),
+      min_f1_improvement: and at least this much above the baseline model's.
       multi_label: None (one class per example), or ``'ids'`` / ``'multi_hot'``: the label
         holds a set of labels (``classes`` names them), split, checked and gated per label.
       calibration: the calibration gate on the served ``probabilities`` (the balanced model's
@@ -69,8 +72,10 @@ class Sample:
     fail_on_split_violation: bool = True
     preprocessing_function_names: Sequence[str] = ()
     classes: Sequence[str] = ()
-    min_macro_recall: float = 0.0
-    min_improvement: float = 0.0
+    min_macro_recall: float | None = 0.0
+    min_improvement: float | None = 0.0
+    min_macro_f1: float | None = None
+    min_f1_improvement: float | None = None
     multi_label: str | None = None
     calibration: CalibrationGate = CalibrationGate(
         max_ece_increase=0.01, max_log_loss_increase=0.02
@@ -80,8 +85,11 @@ class Sample:
 def eval_config(sample: Sample) -> tfma.EvalConfig:
     """The model gate: ``balanced_eval_config`` on macro recall (absolute, and improvement over the
     baseline model) of ``balanced_probabilities``, and on the calibration (ECE and log loss, no
-    worse than the baseline's by more than the sample's bounds) of ``probabilities``. Single-label: over the classes, plus accuracy for comparison only (it gates
-    nothing); multi-label: ``macro_label_recall`` over the labels (sigmoid scores, threshold 0.5).
+    worse than the baseline's by more than the sample's bounds) of ``probabilities``.
+    Single-label: over the classes, plus accuracy for comparison only (it gates nothing);
+    multi-label: ``macro_label_f1`` over the labels (sigmoid scores, threshold 0.5) with the
+    sample's ``min_macro_f1`` / ``min_f1_improvement``, and ``macro_label_recall`` where the sample
+    sets ``min_macro_recall`` / ``min_improvement``.
     """
     gate = dict(
         label_key=sample.label,
@@ -96,7 +104,13 @@ def eval_config(sample: Sample) -> tfma.EvalConfig:
     if sample.multi_label:
         # The Evaluator sees the model's label as a 0/1 vector (after Transform), whatever form
         # the examples hold it in.
-        return balanced_eval_config(multi_label='multi_hot', labels=list(sample.classes), **gate)
+        return balanced_eval_config(
+            multi_label='multi_hot',
+            labels=list(sample.classes),
+            min_macro_f1=sample.min_macro_f1,
+            min_f1_improvement=sample.min_f1_improvement,
+            **gate,
+        )
     return balanced_eval_config(
         classes=list(sample.classes),
         metrics=[tfma.MetricConfig(class_name='SparseCategoricalAccuracy')],

@@ -2,7 +2,8 @@
 recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
 external files), the calibration of the served probabilities (a reliability diagram), plus the
 validators' verdicts and the model gate's verdict. A multi-label
-summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first).
+summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first), with
+precision and F1 per label beside recall (and macro F1 beside macro recall).
 
 The input is the summary dict built by :mod:`pipelines.common.summary`.
 """
@@ -111,8 +112,60 @@ def unit(summary: dict) -> str:
     return 'label' if summary.get('multi_label') else 'class'
 
 
-def _table(headers, rows) -> str:
+# The per-class (per-label) scores a summary can hold, in the order shown: (summary key, title,
+# summary key of its macro average or None). Single-label summaries hold recall; multi-label ones
+# all three (a model that predicts every label has recall 1.0: precision and F1 show it).
+SCORES = (
+    ('recall', 'recall', 'macro_recall'),
+    ('precision', 'precision', None),
+    ('f1', 'F1', 'macro_f1'),
+)
+
+
+def score_table(summary: dict) -> dict:
+    """The per-class (per-label) scores of both models, as the console summary and the HTML
+    report show them: ``{'title', 'groups': [(score title, columns)] (empty for one score),
+    'headers', 'rows'}``; one column per (score, model), cells formatted (``'n/a'``: no value),
+    and a last row of the macro averages (``'-'`` where the score has none).
+
+    Example::
+
+        score_table({'classes': ['a'], 'recall': {'m': {'a': 0.5}}, 'macro_recall': {'m': 0.5}})
+        # rows: [['a', '0.500'], ['macro recall', '0.500']]
+    """
+    kind = unit(summary)
+    scores = [score for score in SCORES if summary.get(score[0])]
+    models = list(summary['recall'])
+    titles = [title for _, title, _ in scores]
+    names = titles[0] if len(titles) == 1 else ', '.join(titles[:-1]) + f' and {titles[-1]}'
+
+    def cell(values, key):
+        return f'{values[key]:.3f}' if key in values else 'n/a'
+
+    rows = [
+        [c] + [cell(summary[key][m], c) for key, _, _ in scores for m in models]
+        for c in summary['classes']
+    ]
+    macro = [
+        cell(summary.get(macro_key) or {}, m) if macro_key else '-'
+        for _, _, macro_key in scores
+        for m in models
+    ]
+    rows.append([f'macro {titles[0]}' if len(scores) == 1 else 'macro'] + macro)
+    return {
+        'title': f'Per-{kind} {names} on the test split',
+        'groups': [(title, len(models)) for title in titles] if len(scores) > 1 else [],
+        'headers': [kind] + models * len(scores),
+        'rows': rows,
+    }
+
+
+def _table(headers, rows, groups=()) -> str:
+    """An HTML table; ``groups``: (title, columns) spanning the columns after the first."""
     head = ''.join(f'<th>{html.escape(str(h))}</th>' for h in headers)
+    if groups:
+        spans = ''.join(f'<th colspan="{n}">{html.escape(str(g))}</th>' for g, n in groups)
+        head = f'<th></th>{spans}</tr><tr>{head}'
     body = ''.join(
         '<tr>' + ''.join(f'<td>{html.escape(str(c))}</td>' for c in row) + '</tr>' for row in rows
     )
@@ -167,15 +220,21 @@ def render_report(summary: dict) -> str:
         value_format='{:.0f}',
     )
     recall = summary.get('recall') or {}
-    recall_chart = _bar_chart(
-        'recall-chart',
-        f'Per-{kind} recall on the test split',
-        classes,
-        {model: [per.get(c, 0.0) for c in classes] for model, per in recall.items()},
-        value_format='{:.2f}',
-        y_max=1.0,
-    )
-    macro = summary.get('macro_recall') or {}
+
+    def score_chart(key: str, title: str) -> str:
+        """Bars of both models' ``summary[key]`` per class (label), 0 .. 1."""
+        scores = summary.get(key) or {}
+        return _bar_chart(
+            f'{key}-chart',
+            f'Per-{kind} {title} on the test split',
+            classes,
+            {model: [per.get(c, 0.0) for c in classes] for model, per in scores.items()},
+            value_format='{:.2f}',
+            y_max=1.0,
+        )
+
+    recall_chart = score_chart('recall', 'recall')
+    f1_chart = score_chart('f1', 'F1') if summary.get('f1') else ''
     verdicts = _table(
         ['check', 'verdict', 'findings', 'notes (not violations)'],
         [
@@ -191,14 +250,8 @@ def render_report(summary: dict) -> str:
     counts_table = _table(
         [kind] + list(stages), [[c] + [stages[s].get(c, 0) for s in stages] for c in classes]
     )
-    recall_table = _table(
-        [kind] + list(recall),
-        [
-            [c] + [f'{recall[m][c]:.3f}' if c in recall[m] else 'n/a' for m in recall]
-            for c in classes
-        ]
-        + [['macro recall'] + [f'{macro.get(m, 0.0):.3f}' for m in recall]],
-    )
+    table = score_table(summary) if recall else None
+    recall_table = _table(table['headers'], table['rows'], table['groups']) if table else ''
     gate_section = _gate_section(summary)
     title = html.escape(summary.get('title', 'tfx-balance run'))
     return f"""<!DOCTYPE html>
@@ -220,6 +273,7 @@ th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
 {verdicts}
 <h2>Balanced vs baseline</h2>
 {recall_chart}
+{f1_chart}
 {recall_table}
 {calibration_section(summary)}
 {gate_section}

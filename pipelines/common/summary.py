@@ -1,7 +1,8 @@
 """Collects what a sample-pipeline run shows: class counts per stage, the validators' verdicts,
 per-class recall and accuracy of both models and the model gate's verdict (from the Evaluator's
 TFMA output), from the run's artifacts. Multi-label runs (``collect(..., multi_label=True)``)
-show labels instead of classes, the rarest label first, and macro recall over the labels."""
+show labels instead of classes, the rarest label first, and per label precision, recall and F1
+with macro recall and macro F1 over the labels (the gate is on macro F1)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import os
 
 from pipelines.common.calibration_report import calibration_lines, calibration_of
-from pipelines.common.report import render_report, unit
+from pipelines.common.report import render_report, score_table, unit
 from tfx_balance import keys
 from tfx_balance.core.split.report import counts_of
 
@@ -20,8 +21,6 @@ BASELINE_MODEL = 'baseline'
 MODELS = (BALANCED_MODEL, BASELINE_MODEL)
 # The accuracy threshold the samples gated on before the macro-recall gate.
 ACCURACY_GATE = 0.5
-# The gated macro recall: over the classes (single-label) or the labels (multi-label).
-MACRO_LABEL_RECALL = 'macro_label_recall'
 
 
 def latest_artifact_dir(pipeline_root: str, component_id: str, output_key: str) -> str | None:
@@ -127,14 +126,17 @@ def evaluation_metrics(pipeline_root: str) -> dict:
     return values
 
 
-def recall_per_class(metrics: dict, classes, model_names=(BALANCED_MODEL, BASELINE_MODEL)) -> dict:
+def recall_per_class(
+    metrics: dict, classes, model_names=MODELS, prefix: str = keys.PER_CLASS_RECALL
+) -> dict:
     """``{model: {class: recall}}`` from the Evaluator's ``recall/<class>`` metrics (argmax
-    predictions); classes without test examples have none."""
+    predictions); classes without test examples have none. With ``prefix`` another per-class
+    (per-label) metric, e.g. ``'precision'`` or ``'f1'`` (``precision/<label>``, ``f1/<label>``)."""
     return {
         model: {
-            c: metrics[(model, False, f'{keys.PER_CLASS_RECALL}/{c}')]
+            c: metrics[(model, False, f'{prefix}/{c}')]
             for c in classes
-            if (model, False, f'{keys.PER_CLASS_RECALL}/{c}') in metrics
+            if (model, False, f'{prefix}/{c}') in metrics
         }
         for model in model_names
     }
@@ -254,10 +256,11 @@ def collect(
     label_feature: str,
     multi_label: bool = False,
 ) -> dict:
-    """The run's summary; ``multi_label``: per label (rarest first), no accuracy."""
+    """The run's summary; ``multi_label``: per label (rarest first) precision, recall and F1,
+    macro F1 beside macro recall, no accuracy."""
     classes, stages = stage_counts(pipeline_root)
     metrics = evaluation_metrics(pipeline_root)
-    macro = MACRO_LABEL_RECALL if multi_label else keys.MACRO_RECALL
+    macro = keys.MACRO_LABEL_RECALL if multi_label else keys.MACRO_RECALL
     summary = {
         'title': title,
         'description': description,
@@ -274,7 +277,11 @@ def collect(
             latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'), MODELS
         ),
     }
-    if not multi_label:
+    if multi_label:
+        for prefix in (keys.PER_LABEL_PRECISION, keys.PER_LABEL_F1):
+            summary[prefix] = recall_per_class(metrics, classes, prefix=prefix)
+        summary['macro_f1'] = {m: metrics[(m, False, keys.MACRO_LABEL_F1)] for m in MODELS}
+    else:
         summary['accuracy'] = {
             m: metrics[(m, False, 'sparse_categorical_accuracy')] for m in MODELS
         }
@@ -328,20 +335,15 @@ def format_summary(summary: dict) -> str:
             verdict += f', {len(notes)} note(s) (not violations)'
         lines.append(f'  {v["name"]}: {verdict}' + ''.join(f'\n    - {f}' for f in v['findings']))
         lines += [f'    - note: {n}' for n in notes]
-    recall = summary['recall']
-    lines += ['', f'Per-{kind} recall on the test split:']
-    header = f'  {kind:<14}' + ''.join(f'{m:>10}' for m in recall)
-    lines.append(header)
-    for c in summary['classes']:
-        cells = (f'{recall[m][c]:>10.3f}' if c in recall[m] else f'{"n/a":>10}' for m in recall)
-        lines.append(f'  {c:<14}' + ''.join(cells))
-    lines.append(
-        f'  {"macro recall":<14}' + ''.join(f'{summary["macro_recall"][m]:>10.3f}' for m in recall)
-    )
+    table = score_table(summary)
+    lines += ['', f'{table["title"]}:']
+    if table['groups']:
+        lines.append(f'  {"":<14}' + ''.join(f'{g:^{10 * span}}' for g, span in table['groups']))
+    lines.append(f'  {table["headers"][0]:<14}' + ''.join(f'{h:>10}' for h in table['headers'][1:]))
+    rows = table['rows']
     if 'accuracy' in summary:
-        lines.append(
-            f'  {"accuracy":<14}' + ''.join(f'{summary["accuracy"][m]:>10.3f}' for m in recall)
-        )
+        rows = rows + [['accuracy'] + [f'{summary["accuracy"][m]:.3f}' for m in summary['recall']]]
+    lines += [f'  {row[0]:<14}' + ''.join(f'{cell:>10}' for cell in row[1:]) for row in rows]
     calibration = calibration_lines(summary)
     if calibration:
         lines += ['', *calibration]

@@ -86,11 +86,12 @@ def legends(html_path, out_dir):
     )
 
 
-def check_legends(html_path, out_dir):
+def check_legends(html_path, out_dir, summary):
     """Every chart names every series of its bars, each name drawn inside the chart and clear of
-    the other series' names."""
+    the other series' names; a multi-label summary (per-label F1) has an F1 chart too."""
     charts = legends(html_path, out_dir)
-    assert [c['id'] for c in charts] == ['counts-chart', 'recall-chart']
+    f1_chart = ['f1-chart'] if summary.get('f1') else []
+    assert [c['id'] for c in charts] == ['counts-chart', 'recall-chart', *f1_chart]
     for chart in charts:
         assert chart['legend'] == chart['series'], chart
         assert chart['inside'] == chart['series'], chart
@@ -110,7 +111,7 @@ def check_rendered(html_path, png_path, summary):
     assert max(heights) > 100  # bars are drawn at a visible scale
     for colour in (BLUE, ORANGE):
         assert color_pixels(png_path, colour) > 200, colour
-    check_legends(html_path, os.path.dirname(os.path.abspath(png_path)))
+    check_legends(html_path, os.path.dirname(os.path.abspath(png_path)), summary)
     return dom
 
 

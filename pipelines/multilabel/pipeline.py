@@ -5,9 +5,10 @@ once) -> ImportSchemaGen (schemas/multilabel.pbtxt) + StatisticsGen -> ExampleVa
 + ClassDistributionValidator ('StratifiedCheck': label prevalence and cardinality alike in every
 split, counted from the examples) -> BalancedInputGen (``multi_label='multi_hot'``,
 ``policy='label_balanced'``) -> Trainer (balanced_dataset) and a baseline Trainer (plain input,
-the same model, steps and seed on the raw training split) -> Evaluator (per-label and macro
-recall over the labels of both models on the untouched test split; the gate:
-``macro_label_recall`` >= ``MIN_MACRO_RECALL`` and >= the baseline's + ``MIN_IMPROVEMENT``)
+the same model, steps and seed on the raw training split) -> Evaluator (per-label precision,
+recall and F1 and their macro averages over the labels of both models on the untouched test
+split; the gate: ``macro_label_f1`` >= ``MIN_MACRO_F1`` and >= the baseline's +
+``MIN_F1_IMPROVEMENT``; not macro recall, which a model predicting every label passes with 1.0)
 -> Pusher.
 
 There is no augmentation and no Transform: the tiles are stored as the model's 256 floats.
@@ -35,11 +36,16 @@ LABELS = [str(digit) for digit in range(10)]  # multi-hot position k = digit k
 SPLITS = {'train': 7, 'eval': 1, 'test': 2}
 TRAIN_STEPS = 600
 POLICY = 'label_balanced'
-# The model gate. Whole-pipeline runs with seeds 0-2 (data and models) gave the balanced model
-# macro recall over the labels 0.749, 0.690, 0.696 and the baseline 0.652, 0.617, 0.635 (gains
-# 0.097, 0.072, 0.060): every baseline fails 0.66, every balanced model passes both bounds.
-MIN_MACRO_RECALL = 0.66
-MIN_IMPROVEMENT = 0.03
+# The model gate (issue 41): macro F1 over the labels at threshold 0.5, not macro recall, which a
+# model predicting every label on every example passes with 1.0 (its macro F1 on the seed-0
+# tiles is 0.406: 2p / (1 + p) per label on a share p of the tiles). Whole-pipeline runs with
+# seeds 0-4 (data and models, policy 'label_balanced') gave macro F1 0.724, 0.683, 0.696, 0.674,
+# 0.692 for the balanced model and 0.684, 0.654, 0.672, 0.658, 0.647 for the baseline (gains
+# +0.041, +0.029, +0.024, +0.017, +0.044; macro recall gains 0.047-0.098). So: at least 0.62
+# (0.054 below the worst balanced run, 0.21 above predicting every label) and no worse than the
+# baseline (the worst gain, seed 3, is +0.017; a bound of +0.01 would leave 0.007 of margin).
+MIN_MACRO_F1 = 0.62
+MIN_F1_IMPROVEMENT = 0.0
 # The calibration gate (issue 42): ECE of the served probabilities at most the baseline's + 0.01,
 # log loss at most + 0.03, not the single-label samples' + 0.02: after the per-label prior
 # correction and Platt scaling on the eval split the balanced model's log loss is 0.191 against
@@ -56,8 +62,10 @@ SAMPLE = Sample(
     augmenter={},  # no augmentation
     batch_size=50,  # 5 per label in a label-balanced batch
     classes=LABELS,
-    min_macro_recall=MIN_MACRO_RECALL,
-    min_improvement=MIN_IMPROVEMENT,
+    min_macro_recall=None,  # recall alone blesses a model that predicts every label
+    min_improvement=None,
+    min_macro_f1=MIN_MACRO_F1,
+    min_f1_improvement=MIN_F1_IMPROVEMENT,
     multi_label='multi_hot',
     calibration=CALIBRATION,
 )

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from pipelines.multilabel import dataset
-from pipelines.multilabel.pipeline import CALIBRATION, MIN_IMPROVEMENT, MIN_MACRO_RECALL
+from pipelines.multilabel.pipeline import CALIBRATION, MIN_F1_IMPROVEMENT, MIN_MACRO_F1
 from tests.pipelines.test_report import check_rendered
 from tests.support.samples import check_calibration, run_cli, summary_of
 
@@ -46,6 +46,7 @@ RECORDED_RECALL = {
     '0': (0.934, 0.996),
 }
 RECORDED_MACRO = (0.749, 0.652)
+RECORDED_MACRO_F1 = (0.724, 0.684)  # macro F1 over the labels (balanced, baseline), seed 0
 
 
 @pytest.fixture(scope='module')
@@ -107,16 +108,33 @@ def test_the_run_is_deterministic_for_its_seed(demo):
         got = (recall['balanced'][k], recall['baseline'][k])
         assert got == pytest.approx(recorded, abs=one_example + 5e-4), (k, got, recorded)
     assert (macro['balanced'], macro['baseline']) == pytest.approx(RECORDED_MACRO, abs=0.002)
+    f1 = summary['macro_f1']
+    assert (f1['balanced'], f1['baseline']) == pytest.approx(RECORDED_MACRO_F1, abs=0.005)
 
 
-def test_gate_blesses_the_balanced_model_on_macro_label_recall(demo):
+def test_summary_shows_precision_and_f1_per_label_beside_recall(demo):
+    _, _, summary = demo
+    for score in ('precision', 'f1'):
+        assert list(summary[score]['balanced']) == list(summary[score]['baseline']), score
+        assert list(summary[score]['balanced']) == list(SPLIT_COUNTS), score
+    for model in ('balanced', 'baseline'):
+        for label in SPLIT_COUNTS:
+            p, r = summary['precision'][model][label], summary['recall'][model][label]
+            f1 = 2 * p * r / (p + r) if p + r else 0.0
+            assert summary['f1'][model][label] == pytest.approx(f1, abs=1e-9), (model, label)
+        mean_f1 = sum(summary['f1'][model].values()) / len(SPLIT_COUNTS)
+        assert summary['macro_f1'][model] == pytest.approx(mean_f1, abs=1e-9)
+
+
+def test_gate_blesses_the_balanced_model_on_macro_f1_over_the_labels(demo):
     root, stdout, summary = demo
-    gate, macro = summary['gate'], summary['macro_recall']
+    gate, macro = summary['gate'], summary['macro_f1']
     assert gate['blessed'] and gate['validation_ok']
     assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks'][:2]] == [
-        ('macro_label_recall', f'>= {MIN_MACRO_RECALL:g}', True),
-        ('macro_label_recall', f'- baseline >= {MIN_IMPROVEMENT:+g}', True),
+        ('macro_label_f1', f'>= {MIN_MACRO_F1:g}', True),
+        ('macro_label_f1', f'- baseline >= {MIN_F1_IMPROVEMENT:+g}', True),
     ]  # then the calibration checks (test_served_probabilities_are_calibrated_...)
+    assert 'macro_label_recall' not in {c['metric'] for c in gate['checks']}
     assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
     assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
     assert 'Model gate (Evaluator -> Pusher): balanced model BLESSED, pushed' in stdout
@@ -124,15 +142,24 @@ def test_gate_blesses_the_balanced_model_on_macro_label_recall(demo):
     assert os.path.exists(os.path.join(root, 'serving', version, 'saved_model.pb'))
 
 
-def test_cli_prints_per_label_recall_rarest_first_and_the_report_path(demo):
+def test_cli_prints_per_label_recall_precision_and_f1_rarest_first_and_the_report_path(demo):
     root, stdout, summary = demo
-    table = stdout[stdout.index('Per-label recall on the test split:') :].splitlines()
-    assert [line.split()[0] for line in table[2:12]] == list(SPLIT_COUNTS)
-    recall = summary['recall']
-    assert table[2].split() == [
-        '9',
-        f'{recall["balanced"]["9"]:.3f}',
-        f'{recall["baseline"]["9"]:.3f}',
+    title = 'Per-label recall, precision and F1 on the test split:'
+    table = stdout[stdout.index(title) :].splitlines()
+    assert [line.split()[0] for line in table[3:13]] == list(SPLIT_COUNTS)
+    assert table[3].split() == ['9'] + [
+        f'{summary[score][model]["9"]:.3f}'
+        for score in ('recall', 'precision', 'f1')
+        for model in ('balanced', 'baseline')
+    ]
+    macro = [summary['macro_recall'], summary['macro_f1']]
+    assert table[13].split() == ['macro'] + [
+        f'{macro[0]["balanced"]:.3f}',
+        f'{macro[0]["baseline"]:.3f}',
+        '-',
+        '-',
+        f'{macro[1]["balanced"]:.3f}',
+        f'{macro[1]["baseline"]:.3f}',
     ]
     assert f'HTML report: {os.path.abspath(os.path.join(root, "report.html"))}' in stdout
     assert 'Pipeline wall time' in stdout

@@ -260,7 +260,8 @@ def render_report(summary: dict) -> str:
 body {{ font-family: sans-serif; margin: 24px; color: #222; }}
 table {{ border-collapse: collapse; margin: 8px 0 24px; }}
 td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
-th {{ background: #f3f3f3; }} td:first-child {{ text-align: left; }}
+th {{ background: #f3f3f3; }} th[colspan] {{ text-align: center; }}
+td:first-child {{ text-align: left; }}
 .chart {{ display: block; margin: 12px 0; }}
 </style></head>
 <body>

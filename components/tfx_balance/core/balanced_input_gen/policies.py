@@ -67,7 +67,7 @@ NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no lab
 def check_policy(policy, repeat_threshold) -> tuple:
     """``(policy, repeat_threshold)`` checked: a known policy, a threshold in ``(0, 1]``."""
     if policy not in RULES:
-        names = ' or '.join(repr(name) for name in RULES)
+        names = ', '.join(repr(name) for name in POLICIES[:-1]) + f' or {POLICIES[-1]!r}'
         raise ConfigError(f'policy must be {names} (with multi_label), got {policy!r}.')
     t = repeat_threshold
     ok = isinstance(t, numbers.Real) and not isinstance(t, bool) and math.isfinite(t)

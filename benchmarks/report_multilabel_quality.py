@@ -11,7 +11,7 @@ from __future__ import annotations
 
 INTRO = (
     '`benchmarks/bench_multilabel_quality.py` (`python -m benchmarks.run --sections '
-    'multilabel_quality`; full runs). **Coverage**: each policy\'s plan (`make_multilabel_plan`) '
+    "multilabel_quality`; full runs). **Coverage**: each policy's plan (`make_multilabel_plan`) "
     "on the issue's data: the correlated workload of section 3 and the `hierarchy` shape of "
     'section 10 (all examples as the training split). "unread in 3 epochs": examples not read '
     'in `3 * sum(D)` draws (groups are read in passes); "min lift": the lowest stream / data '
@@ -19,14 +19,14 @@ INTRO = (
     'data frequency.'
 )
 QUALITY = (
-    '**Quality**: the same model (the multi-label sample\'s trainer: dense 128 ReLU -> one '
+    "**Quality**: the same model (the multi-label sample's trainer: dense 128 ReLU -> one "
     'sigmoid per label, Adam 1e-3, binary cross-entropy) trained for {steps} steps of batch '
     '{batch} on the plain read (shuffled, repeated) or on `balanced_dataset` over a '
     '`BalancedLayout` with each policy; {seeds} seeds (initial weights and stream order), mean '
     '+- standard deviation over seeds, scored on a held-out 30% test cut. `digits`: the '
     "multi-label sample's tiles (`pipelines/multilabel/dataset.py`, 10 labels, 78% down to "
     '3.2%); `hierarchy`: SYNTHETIC (`benchmarks/multilabel_quality_data.py`: 4 parents, 28 '
-    'children with Zipf-like shares 42% down to 0.6%, features = the labels\' prototype vectors '
+    "children with Zipf-like shares 42% down to 0.6%, features = the labels' prototype vectors "
     '+ noise). "rarest third": mean recall at 0.5 of the rarest third of the labels (training '
     'frequency); "worst AP vs plain": the largest per-label drop of the mean AP against the plain '
     'read (label id).'
@@ -53,6 +53,21 @@ def render(result: dict) -> list:
             f'| {"never" if epochs is None else epochs} | {r["min_lift"]:.2f}x '
             f'| {r["rare_lifted_2x"]} of {r["rare_labels"]} | {r["max_frequency"]:.3f} |'
         )
+    lines.append('')
+    for name, (floored, free) in result['bounds'].items():
+        lines.append(
+            f'- {name}: the best any policy can give every label on <= 2% at once (a linear '
+            f"program over the groups' shares, every label >= 0.5x): {floored:.2f}x with every "
+            f'example read within 3 epochs, {free:.2f}x without that floor.'
+        )
+    sp = result['speed']
+    lines += [
+        '',
+        f"Speed under the new default (section 3's multi-label rows, {sp['examples']:,} examples "
+        f'of the correlated workload, median of {sp["runs"]} runs): `balanced_dataset` '
+        f'{sp["read_ratio"]:.2f}x the best plain read ({sp["best_plain"]}; goal >= 1.0x), '
+        f'`model.fit` {sp["fit_ratio"]:.2f}x its steps/s (goal >= 0.97x).',
+    ]
     lines += ['', QUALITY.format(**result), '']
     for name, s in result['quality'].items():
         methods = [m for m in s if isinstance(s[m], dict) and 'macro_f1' in s[m]]

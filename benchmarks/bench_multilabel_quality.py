@@ -136,14 +136,18 @@ def speed(n: int, runs: int, work_dir: str, steps=None) -> dict:
     examples/s of ``balanced_dataset`` and ``model.fit`` steps/s against the best plain read."""
     from benchmarks import bench_multilabel_input as inputs
 
-    reads = inputs.measure_reads(n, runs, work_dir, policies=(NEW,))
+    reads = inputs.measure_reads(n, runs, work_dir, policies=(NEW, 'label_balanced'))
     fit = inputs.measure_training(n, reads['best_plain'], runs, work_dir, steps, policy=NEW)
-    ours = next(r for r in reads['rows'] if r['method'] == f'balanced_dataset ({NEW})')
+    row = {r['method']: r for r in reads['rows']}
+    ours, old = row[f'balanced_dataset ({NEW})'], row['balanced_dataset (label_balanced)']
     return {
         'examples': n,
         'runs': runs,
         'best_plain': reads['best_plain'],
         'read_ratio': ours['ratio_vs_best_plain'],
+        'read_cpu_ratio': ours['cpu_ratio_vs_best_plain'],
+        'old_read_ratio': old['ratio_vs_best_plain'],
+        'old_read_cpu_ratio': old['cpu_ratio_vs_best_plain'],
         'fit_ratio': fit['ratio'],
         'rows': reads['rows'],
     }

@@ -70,11 +70,12 @@ def plan_coverage(sets, num_labels: int, policy: str) -> dict:
     }
 
 
-def best_rare_lift(sets, num_labels: int, floors: bool = True) -> float:
+def best_rare_lift(sets, num_labels: int, floors: bool = True) -> float | None:
     """The largest lift (stream / data frequency) that EVERY label on at most ``RARE_SHARE`` of
     the examples can get at once, with every label at >= 0.5x and, with ``floors``, every group
     at >= ``ceil(n_g / 3)`` draws per epoch: a linear program over the groups' shares of the
-    stream (scipy's HiGHS; what no policy over these groups can beat)."""
+    stream (scipy's HiGHS; what no policy over these groups can beat). None without such a
+    label."""
     from scipy.optimize import linprog
 
     from tfx_balance.core.balanced_input_gen.plan import make_multilabel_plan
@@ -84,6 +85,8 @@ def best_rare_lift(sets, num_labels: int, floors: bool = True) -> float:
     share = np.asarray(plan.dense_group_label_counts(), dtype=np.float64) / sizes[:, None]
     natural = np.asarray(plan.label_counts) / plan.total
     groups = len(sizes)
+    if not ((natural > 0) & (natural <= RARE_SHARE)).any():
+        return None
     rows, bounds = [], []  # variables: the groups' shares, then the lift t; rows <= 0
     for label in np.flatnonzero(natural > 0):
         rows.append(np.append(-share[:, label], 0.0))

@@ -155,14 +155,14 @@ def _plan_frequencies(pattern: str):
     return plan.expected_frequencies()
 
 
-def measure_reads(n: int, runs: int, work_dir: str) -> dict:
+def measure_reads(n: int, runs: int, work_dir: str, policies=POLICIES) -> dict:
     import numpy as np
 
     workload = MultiLabelWorkload(n)
     batches = n // BATCH
     raw = None
     cases, expected = {}, {}
-    for policy in POLICIES:
+    for policy in policies:
         raw, pattern = prepare(n, policy, work_dir)
         cases[f'balanced_dataset ({policy})'] = lambda p=pattern: balanced(p, workload)
         expected[f'balanced_dataset ({policy})'] = _plan_frequencies(pattern)
@@ -200,9 +200,11 @@ def _sigmoid_model():
     return model
 
 
-def measure_training(n: int, plain_name: str, runs: int, work_dir: str, steps=None) -> dict:
+def measure_training(
+    n: int, plain_name: str, runs: int, work_dir: str, steps=None, policy='label_balanced'
+) -> dict:
     workload = MultiLabelWorkload(n)
-    raw, pattern = prepare(n, 'label_balanced', work_dir)
+    raw, pattern = prepare(n, policy, work_dir)
     steps = steps or n // BATCH
     inputs = {
         'plain read': lambda: reads.PLAIN_READS[plain_name](raw, workload),

@@ -23,6 +23,7 @@ from benchmarks import (
     report_demo,
     report_multilabel,
     report_multilabel_hard,
+    report_multilabel_quality,
     report_smote,
     report_splitter,
     sections,
@@ -183,6 +184,10 @@ def render(results: dict) -> str:
     ]
     lines += ['']
     lines += report_multilabel_hard.render_section(results) or [_not_measured('multilabel_hard')]
+    lines += ['', '## 11. Multi-label policies: examples read and model quality (issue 41)', '']
+    lines += report_multilabel_quality.render_section(results) or [
+        _not_measured('multilabel_quality')
+    ]
     return '\n'.join(lines)
 
 

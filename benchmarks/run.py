@@ -73,6 +73,7 @@ DEFAULTS = {
     # issue 40 (benchmarks/bench_multilabel_hard.py): hierarchy shapes; 5,000 labels
     'multilabel_hard_sizes': [2_000, 5_000, 30_000, 100_000],
     'multilabel_hard_many_sizes': [2_000, 5_000],  # iterstrat at 20k: > 20 min
+    'multilabel_quality_seeds': 5,  # issue 41: seeds of the model-quality table
 }
 FULL = {
     **DEFAULTS,

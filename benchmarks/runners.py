@@ -122,6 +122,16 @@ def run_multilabel_hard(args) -> dict:
     )
 
 
+def run_multilabel_quality(args) -> dict:
+    """The multi-label policies (issue 41): coverage of their plans, models trained on each."""
+    from benchmarks import bench_multilabel_quality
+
+    common.log('Multi-label policies: examples read and model quality (issue 41)')
+    return bench_multilabel_quality.run(
+        args.smoke, args.multilabel_quality_seeds, work_dir=args.work_dir, log=common.log
+    )
+
+
 def _measure_pipeline(run_dir, smoke_dir, out_dir, command, module, note='') -> dict:
     """Runs a sample pipeline's ``command`` (``module``) into ``out_dir`` unless ``run_dir`` (an
     earlier run) or ``smoke_dir`` (smoke runs) is given, then reads the run's MLMD timings."""
@@ -259,5 +269,6 @@ def run_section(name: str, args, results: dict) -> dict:
         'taxi_cv': measure_taxi_cv,
         'calibration': run_calibration,
         'multilabel_hard': run_multilabel_hard,
+        'multilabel_quality': run_multilabel_quality,
     }
     return {name: runners[name](args)}

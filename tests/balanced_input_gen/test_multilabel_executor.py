@@ -55,7 +55,10 @@ def test_component_takes_the_multi_label_arguments():
     examples = channel_utils.as_channel([standard_artifacts.Examples()])
     component = BalancedInputGen(examples=examples, label_feature='tags', multi_label='multi_hot')
     props = component.exec_properties
-    assert (props[keys.MULTI_LABEL_KEY], props[keys.POLICY_KEY]) == ('multi_hot', 'label_balanced')
+    assert (props[keys.MULTI_LABEL_KEY], props[keys.POLICY_KEY]) == (
+        'multi_hot',
+        'floored_label_balanced',
+    )
     assert props[keys.REPEAT_THRESHOLD_KEY] == 0.1
     single = BalancedInputGen(examples=examples, label_feature='label').exec_properties
     assert all(single.get(k) is None for k in (keys.MULTI_LABEL_KEY, keys.POLICY_KEY))

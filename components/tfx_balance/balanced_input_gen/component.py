@@ -105,9 +105,12 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           StratifiedSplitter's forms): lay each split out per group (an example's rarest label;
           no label is its own group), and write the stream's plan (per group the draws per
           epoch, per label the expected frequency) into ``balance_plan.json``.
-        policy: with ``multi_label``: ``'label_balanced'`` (default; equal label frequencies as
-          far as co-occurrence allows) or ``'repeat_factor'`` (LVIS: repeat an example
-          ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest label).
+        policy: with ``multi_label``: ``'floored_label_balanced'`` (default; every example
+          read within 3 epochs, the rare labels lifted towards a common frequency, every label
+          at >= 0.5x its data frequency), ``'label_balanced'`` (equal label frequencies as far
+          as co-occurrence allows; may leave groups undrawn) or ``'repeat_factor'`` (LVIS:
+          repeat an example ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest
+          label).
         repeat_threshold: with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).
         augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
           its class counts before augmentation are recorded as the data's (``data_counts``).

@@ -56,7 +56,8 @@ class Executor(ExamplesExecutor):
         examples_per_shard: int, about the most examples per class shard.
         multi_label: absent (one label per example), 'ids' or 'multi_hot': lay out per group
           (the example's rarest label) instead of per class.
-        policy: with multi_label, 'label_balanced' or 'repeat_factor' (the group draws).
+        policy: with multi_label, 'floored_label_balanced' (default), 'label_balanced' or
+          'repeat_factor' (the group draws).
         repeat_threshold: with multi_label, the repeat-factor threshold t in (0, 1].
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
         derived from; per laid-out split, the 'input' counts of its rebalance_plan.json are

@@ -1,5 +1,6 @@
 """balanced_dataset on multi-label layouts: the groups, the plan, the stream and its label."""
 
+import json
 import math
 import os
 import re
@@ -160,7 +161,10 @@ def test_bad_weights_are_named_and_documented(balanced, kwargs, fragment):
 @pytest.mark.parametrize(
     'kwargs, fragment',
     [
-        ({'policy': 'uniform'}, "policy must be 'label_balanced' or 'repeat_factor'"),
+        (
+            {'policy': 'uniform'},
+            "policy must be 'floored_label_balanced', 'label_balanced' or 'repeat_factor'",
+        ),
         ({'repeat_threshold': 0}, 'repeat_threshold must be a number in (0, 1]'),
         ({'repeat_threshold': 2.0}, 'repeat_threshold must be a number in (0, 1]'),
         ({'multi_label': None, 'policy': 'repeat_factor'}, 'apply only with multi_label'),
@@ -221,3 +225,45 @@ def test_layout_and_stream_are_deterministic_for_a_seed(balanced, tmp_path):
     other = stream(bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA, seed=4), 12)
     np.testing.assert_array_equal(one[0], two[0])
     assert not np.array_equal(one[0], other[0])
+
+
+@pytest.fixture(scope='module')
+def floored(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('ml_floored'))
+    return lay_out_multilabel(root, HOT_RECORDS, form='multi_hot', policy=None)  # the default
+
+
+def test_the_default_policy_reads_every_example_within_three_epochs(floored, balanced):
+    plan = plan_of(floored)
+    assert plan.policy == 'floored_label_balanced' and plan.classes == ('0', '1', '2', '3', '4', '')
+    assert plan.draws == (33, 30, 71, 105, 116, 65) and sum(plan.draws) == N
+    assert plan.epochs_to_read_all() == 3  # ceil(98 / 33), the floor ceil(n_g / 3) of group 0
+    batches = math.ceil(3 * N / B)  # three epochs of N draws
+    assert bi.steps_per_epoch(floored, B) <= batches
+    ids, labels = stream(bi.balanced_dataset(floored, 'tags', B, schema=SCHEMA), batches)
+    assert int((np.bincount(ids, minlength=N) == 0).sum()) == 0  # every example read
+    # label_balanced in the same batches never reads group 0 (its 98 examples, no draws).
+    old_ids, _ = stream(bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA), batches)
+    unread = np.flatnonzero(np.bincount(old_ids, minlength=N) == 0)
+    assert plan_of(balanced).draws[0] == 0 and len(unread) >= 98
+    assert {i for i, g in enumerate(truth()[1]) if g == 0} <= set(unread.tolist())
+    # In the stream: the rarest labels lifted 2x and more, none below half its data frequency.
+    lift = labels.mean(axis=0)[:5] / (np.asarray(plan.label_counts[:5]) / N)
+    assert lift.min() >= 0.5 and lift[3] >= 1.9 and lift[4] >= 2.2
+
+
+def test_the_plan_json_shows_lift_and_the_epochs_to_read_every_example(floored, balanced):
+    with open(os.path.join(os.path.dirname(os.path.dirname(floored)), bi.PLAN_FILE)) as f:
+        ml = json.load(f)['splits']['train']['multi_label']
+    assert (ml['policy'], ml['epochs_to_read_all'], ml['groups_not_drawn']) == (
+        'floored_label_balanced',
+        3,
+        0,
+    )
+    label = ml['labels'][4]
+    assert label['data_frequency'] == 49 / N
+    assert label['lift'] == pytest.approx(label['expected_frequency'] / label['data_frequency'])
+    assert [g['epochs_to_read_all'] for g in ml['groups']] == [3, 3, 1, 1, 1, 1]
+    old = plan_of(balanced).to_json()['multi_label']
+    assert (old['epochs_to_read_all'], old['groups_not_drawn']) == (None, 1)
+    assert old['groups'][0]['epochs_to_read_all'] is None

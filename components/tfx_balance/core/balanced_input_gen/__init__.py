@@ -21,9 +21,9 @@ Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) go the sa
 label per example is a label set of size one, and a split is laid out per group (an example's
 rarest label; with one label, its class) by the same :class:`BalancedLayout`. A multi-label
 plan (:class:`MultiLabelLayoutPlan`, :mod:`.plan`) holds each group's draws per epoch from the
-policy (:mod:`.policies`, one table: ``'label_balanced'`` or ``'repeat_factor'``), and
-``balanced_dataset`` draws the groups at those shares and returns a multi-hot label in the order
-of :func:`label_names`.
+policy (:mod:`.policies`, one table: ``'floored_label_balanced'`` (default),
+``'label_balanced'`` or ``'repeat_factor'``), and ``balanced_dataset`` draws the groups at those
+shares and returns a multi-hot label in the order of :func:`label_names`.
 
 The served model of such a training gives ``probabilities`` corrected to the data's class
 frequencies and ``balanced_probabilities`` (its own scores): :func:`with_prior_correction`

@@ -6,7 +6,8 @@ is the group's label, plus the no-label group ``''`` (shown as ``(no label)``). 
 built by :func:`groups_of_plan`; a :class:`MultiLabelLayoutPlan` adds a ``multi_label`` section
 to its split in ``balance_plan.json``: the label order (the positions of the multi-hot label
 ``balanced_dataset`` returns), per label its count and expected frequency in the stream, per
-group its label counts and draws per epoch from the policy (:mod:`.policies`).
+group its label counts and draws per epoch from the policy (:mod:`.policies`), and the epochs
+within which every example is read (``epochs_to_read_all``; null where a group is not drawn).
 
 ``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
 artifact root (:func:`~.plan_io.plans_to_json`); :func:`~.plan_io.load_plans` finds it again from the files
@@ -18,6 +19,8 @@ Example:
     ...     policy='label_balanced', threshold=0.1)
     >>> plan.classes, plan.labels, plan.draws
     (('1', '2', ''), ('1', '2'), (2, 1, 1))
+    >>> plan.epochs_to_read_all()
+    1
 """
 
 from __future__ import annotations
@@ -242,6 +245,13 @@ class MultiLabelLayoutPlan(LayoutPlan):
             self.draws if draws is None else draws, self.counts, self.dense_group_label_counts()
         )
 
+    def epochs_to_read_all(self) -> int | None:
+        """Epochs (``sum(D)`` draws each) within which every example is read at least once:
+        ``max_g ceil(n_g / D_g)`` (each group is read in passes); None if a group is not drawn."""
+        if any(d <= 0 for d in self.draws):
+            return None
+        return max(-(-c // d) for c, d in zip(self.counts, self.draws))
+
     def repeats(self) -> list:
         """Draws per epoch per example of each group, ``D_g / n_g``."""
         return [d / c for d, c in zip(self.draws, self.counts)]
@@ -254,6 +264,8 @@ class MultiLabelLayoutPlan(LayoutPlan):
             'policy': self.policy,
             'repeat_threshold': self.repeat_threshold,
             'epoch_draws': int(sum(self.draws)),
+            'epochs_to_read_all': self.epochs_to_read_all(),
+            'groups_not_drawn': sum(1 for d in self.draws if d <= 0),
             'labels': [
                 {
                     'index': i,
@@ -261,6 +273,9 @@ class MultiLabelLayoutPlan(LayoutPlan):
                     'count': self.label_counts[i],
                     'data_frequency': self.label_counts[i] / self.total,
                     'expected_frequency': freq[i],
+                    'lift': freq[i] * self.total / self.label_counts[i]
+                    if self.label_counts[i]
+                    else None,
                 }
                 for i, name in enumerate(self.labels)
             ],
@@ -270,6 +285,9 @@ class MultiLabelLayoutPlan(LayoutPlan):
                     'count': self.counts[g],
                     'draws_per_epoch': self.draws[g],
                     'repeat': self.draws[g] / self.counts[g],
+                    'epochs_to_read_all': -(-self.counts[g] // self.draws[g])
+                    if self.draws[g]
+                    else None,
                     'label_counts': [list(p) for p in self.group_label_counts[g]],
                 }
                 for g, name in enumerate(self.classes)

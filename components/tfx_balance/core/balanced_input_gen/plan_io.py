@@ -66,7 +66,12 @@ def plan_summary(plan: MultiLabelLayoutPlan) -> str:
     lines = [
         f"split '{plan.split}': {plan.total} examples, policy {plan.policy!r}"
         + (f' (t={plan.repeat_threshold:g})' if plan.policy == 'repeat_factor' else '')
-        + f', {sum(plan.draws)} draws per epoch',
+        + f', {sum(plan.draws)} draws per epoch, '
+        + (
+            f'every example read within {plan.epochs_to_read_all()} epoch(s)'
+            if plan.epochs_to_read_all()
+            else f'{sum(1 for d in plan.draws if d <= 0)} group(s) not drawn'
+        ),
         f'{"label":<24} {"count":>9} {"data freq":>10} {"stream freq":>12}',
     ]
     for name, count, f in zip(plan.labels, plan.label_counts, freq):

@@ -24,6 +24,17 @@ examples was drawn ``floor(j / n_g)`` or ``ceil(j / n_g)`` times.
   the equal-frequency point of the triangular system, not the largest possible minimum frequency
   (favouring groups that carry several labels could raise the minimum, unequally).
 
+- ``'floored_label_balanced'`` (the default): an epoch is ``n`` draws. Every labelled group
+  first gets a floor ``F_g = ceil(n_g / E)`` (``E = EPOCHS_TO_READ_ALL = 3``), so every example
+  is read within ``E`` epochs, and the no-label group keeps its ``n_0``. The rest of the epoch
+  goes by the triangular rule above, started from what the floors already give every label, to
+  the goal ``max(c, 0.55 * f_l)`` per label (``f_l`` its data frequency), ``c`` the largest
+  common frequency the rest can pay for (found by bisection, deterministic). Guarantees: every
+  group drawn (``D_g >= F_g``); every label at least about ``MIN_LIFT = 0.5`` times its data
+  frequency (aimed at 0.55 so whole draws keep 0.5); the labels that are some example's rarest
+  label lifted to a common ``c`` as far as co-occurrence allows. If keeping every label at
+  0.55x already needs more than the rest, the rest goes at the groups' natural shares.
+
 Example:
     >>> counts = [[6, 0], [0, 2]]  # group of label 'a': 6 examples; of 'b': 2 (no co-occurrence)
     >>> draws = group_draws('label_balanced', [6, 2], [0, 1], counts, [6, 2], n=8)
@@ -31,6 +42,8 @@ Example:
     [4, 4]
     >>> expected_frequencies(draws, [6, 2], counts)
     [0.5, 0.5]
+    >>> group_draws('floored_label_balanced', [90, 10], [0, 1], [[90, 0], [0, 10]], [90, 10], 100)
+    [50, 50]
 """
 
 from __future__ import annotations
@@ -43,7 +56,10 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 
-DEFAULT_POLICY = 'label_balanced'
+DEFAULT_POLICY = 'floored_label_balanced'
+EPOCHS_TO_READ_ALL = 3  # 'floored_label_balanced' reads every example within this many epochs
+MIN_LIFT = 0.5  # 'floored_label_balanced' keeps every label at >= this x its data frequency
+_MIN_LIFT_AIM = 0.55  # aimed at, so that whole draws keep MIN_LIFT
 DEFAULT_REPEAT_THRESHOLD = 0.1
 NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no label has it)
 
@@ -51,7 +67,7 @@ NO_LABEL_GROUP = ''  # the name of the group of examples without a label (no lab
 def check_policy(policy, repeat_threshold) -> tuple:
     """``(policy, repeat_threshold)`` checked: a known policy, a threshold in ``(0, 1]``."""
     if policy not in RULES:
-        names = ' or '.join(repr(name) for name in RULES)
+        names = ', '.join(repr(name) for name in POLICIES[:-1]) + f' or {POLICIES[-1]!r}'
         raise ConfigError(f'policy must be {names} (with multi_label), got {policy!r}.')
     t = repeat_threshold
     ok = isinstance(t, numbers.Real) and not isinstance(t, bool) and math.isfinite(t)
@@ -102,22 +118,41 @@ def _repeat_factor(sizes, group_labels, group_label_counts, label_counts, n, thr
     return [int(round(s * r)) for s, r in zip(sizes, factors)]
 
 
-def _label_balanced(sizes, group_labels, group_label_counts, label_counts, n, threshold, targets):
-    share = np.asarray(group_label_counts, dtype=np.float64)
-    share = share / np.asarray(sizes, dtype=np.float64)[:, None]  # a_g(l)
-    targets = np.ones(len(label_counts)) if targets is None else np.asarray(targets, float)
+def _rarest_first(group_labels, label_counts) -> list:
+    """Group indices by the rarity of their label (rarest first), the no-label group(s) last."""
     rank = rarest_labels(label_counts)
-    weight = np.zeros(len(sizes))
-    received = np.zeros(len(label_counts))  # frequency each label has from the groups so far
-    for g in sorted(
+    return sorted(
         range(len(group_labels)),
         key=lambda g: rank[group_labels[g]] if group_labels[g] >= 0 else len(rank),
-    ):
+    )
+
+
+def _fill(group_labels, share, order, goal, received) -> np.ndarray:
+    """The triangular rule: in ``order``, labelled group ``h`` gets
+    ``max(0, goal_h - received_h)``, ``received`` the frequency every label has so far."""
+    received = np.array(received, dtype=np.float64)
+    weight = np.zeros(len(group_labels))
+    for g in order:
         label = group_labels[g]
         if label < 0:
             continue
-        weight[g] = max(0.0, targets[label] - received[label])
-        received += weight[g] * share[g]
+        weight[g] = max(0.0, goal[label] - received[label])
+        if weight[g] > 0:
+            received += weight[g] * share[g]
+    return weight
+
+
+def _label_shares(sizes, group_label_counts) -> np.ndarray:
+    """``a_g(l)``: the share of group ``g``'s examples carrying label ``l``."""
+    share = np.asarray(group_label_counts, dtype=np.float64)
+    return share / np.asarray(sizes, dtype=np.float64)[:, None]
+
+
+def _label_balanced(sizes, group_labels, group_label_counts, label_counts, n, threshold, targets):
+    share = _label_shares(sizes, group_label_counts)
+    targets = np.ones(len(label_counts)) if targets is None else np.asarray(targets, float)
+    order = _rarest_first(group_labels, label_counts)
+    weight = _fill(group_labels, share, order, targets, np.zeros(len(label_counts)))
     if weight.sum() <= 0:
         raise ConfigError(
             'weights give no group a positive weight: every weight is 0, or every label with a '
@@ -136,9 +171,48 @@ def _label_balanced(sizes, group_labels, group_label_counts, label_counts, n, th
     return draws
 
 
+def _floored_label_balanced(
+    sizes, group_labels, group_label_counts, label_counts, n, threshold, targets
+):
+    share = _label_shares(sizes, group_label_counts)
+    targets = np.ones(len(label_counts)) if targets is None else np.asarray(targets, float)
+    labelled = [g for g in range(len(sizes)) if group_labels[g] >= 0]
+    draws = [int(sizes[g]) if group_labels[g] < 0 else 0 for g in range(len(sizes))]
+    for g in labelled:
+        draws[g] = -(-int(sizes[g]) // EPOCHS_TO_READ_ALL)  # ceil(n_g / E)
+    rest = int(n) - sum(draws)
+    if rest <= 0 or not labelled:
+        return draws
+    order = _rarest_first(group_labels, label_counts)
+    received = np.asarray(draws, dtype=np.float64) / n @ share
+    keep = _MIN_LIFT_AIM * np.asarray(label_counts, dtype=np.float64) / n
+
+    def extra(c):  # labels at c * target, none below keep; rarest first
+        return _fill(group_labels, share, order, np.maximum(c * targets, keep), received)
+
+    budget = rest / n
+    if extra(0.0).sum() > budget:  # keeping every label needs more: the rest at natural shares
+        weight = np.asarray(sizes, dtype=np.float64)
+    else:
+        lo, hi = 0.0, 1.0  # extra(1) >= budget: the rarest label's group alone needs that much
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if extra(mid).sum() < budget else (lo, mid)
+        weight = extra(hi)
+    if weight[labelled].sum() <= 0:
+        weight = np.asarray(sizes, dtype=np.float64)
+    for g, d in zip(labelled, _largest_remainder(weight[labelled], rest)):
+        draws[g] += d
+    return draws
+
+
 # The policies, by name: each gives the draws per epoch of every group from
 # (group sizes, group labels, group label counts, n, threshold t, label targets).
-RULES = {'label_balanced': _label_balanced, 'repeat_factor': _repeat_factor}
+RULES = {
+    'floored_label_balanced': _floored_label_balanced,
+    'label_balanced': _label_balanced,
+    'repeat_factor': _repeat_factor,
+}
 POLICIES = tuple(RULES)
 
 

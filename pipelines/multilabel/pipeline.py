@@ -4,8 +4,8 @@ ImportExampleGen -> StratifiedSplitter (``multi_label='multi_hot'``: every label
 once) -> ImportSchemaGen (schemas/multilabel.pbtxt) + StatisticsGen -> ExampleValidator
 + ClassDistributionValidator ('StratifiedCheck': label prevalence and cardinality alike in every
 split, counted from the examples) -> BalancedInputGen (``multi_label='multi_hot'``,
-``policy='label_balanced'``) -> Trainer (balanced_dataset) and a baseline Trainer (plain input,
-the same model, steps and seed on the raw training split) -> Evaluator (per-label precision,
+``policy='floored_label_balanced'``, the default) -> Trainer (balanced_dataset) and a baseline
+Trainer (plain input, the same model, steps and seed on the raw training split) -> Evaluator (per-label precision,
 recall and F1 and their macro averages over the labels of both models on the untouched test
 split; the gate: ``macro_label_f1`` >= ``MIN_MACRO_F1`` and >= the baseline's +
 ``MIN_F1_IMPROVEMENT``; not macro recall, which a model predicting every label passes with 1.0)
@@ -35,26 +35,24 @@ LABEL = 'labels'
 LABELS = [str(digit) for digit in range(10)]  # multi-hot position k = digit k
 SPLITS = {'train': 7, 'eval': 1, 'test': 2}
 TRAIN_STEPS = 600
-POLICY = 'label_balanced'
+POLICY = 'floored_label_balanced'  # the multi-label default: every example read in 3 epochs
 # The model gate (issue 41): macro F1 over the labels at threshold 0.5, not macro recall, which a
 # model predicting every label on every example passes with 1.0 (its macro F1 on the seed-0
 # tiles is 0.406: 2p / (1 + p) per label on a share p of the tiles). Whole-pipeline runs with
-# seeds 0-4 (data and models, policy 'label_balanced') gave macro F1 0.724, 0.683, 0.696, 0.674,
-# 0.692 for the balanced model and 0.684, 0.654, 0.672, 0.658, 0.647 for the baseline (gains
-# +0.041, +0.029, +0.024, +0.017, +0.044; macro recall gains 0.047-0.098). So: at least 0.62
-# (0.054 below the worst balanced run, 0.21 above predicting every label) and no worse than the
-# baseline (the worst gain, seed 3, is +0.017; a bound of +0.01 would leave 0.007 of margin).
+# seeds 0-4 (data and models, the default policy 'floored_label_balanced') gave macro F1 0.767,
+# 0.718, 0.706, 0.700, 0.733 for the balanced model and 0.684, 0.654, 0.672, 0.658, 0.647 for the
+# baseline (gains +0.084, +0.064, +0.034, +0.042, +0.086; with 'label_balanced' they were 0.674-
+# 0.724, gains +0.017 to +0.044). So: at least 0.62 (0.08 below the worst balanced run, 0.21 above
+# predicting every label) and at least 0.01 above the baseline (0.024 below the worst gain).
 MIN_MACRO_F1 = 0.62
-MIN_F1_IMPROVEMENT = 0.0
-# The calibration gate (issue 42): ECE of the served probabilities at most the baseline's + 0.01,
-# log loss at most + 0.03, not the single-label samples' + 0.02: after the per-label prior
-# correction and Platt scaling on the eval split the balanced model's log loss is 0.191 against
-# the baseline's 0.171 in this pipeline's run (+0.020; 0.203 with the prior ratio alone, 0.239
-# uncorrected). Over training seeds 0-2 the mean is +0.018 (benchmarks/RESULTS.md section 9):
-# the issue's goal is met on the mean, but per seed the gaps are +0.020, +0.016, +0.018, and seed
-# 0 (this sample's own) is +0.0204: a gate at +0.02 would block the sample's default run, so it
-# stays at +0.03 (checked again for issue 42's follow-up; no margin over seeds allows +0.02).
-CALIBRATION = CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.03)
+MIN_F1_IMPROVEMENT = 0.01
+# The calibration gate (issue 42): ECE of the served probabilities at most the baseline's + 0.01
+# and log loss at most + 0.02, as in the single-label samples. After the per-label prior
+# correction and Platt scaling on the eval split, the same seeds 0-4 gave log loss +0.005, +0.003,
+# +0.005, +0.005, +0.006 and ECE -0.010, -0.008, -0.015, -0.015, -0.009 against the baseline's.
+# (Under 'label_balanced', which never read 42% of some data, the log loss gap was +0.016 to
+# +0.020 and this gate had to stay at +0.03.)
+CALIBRATION = CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.02)
 SAMPLE = Sample(
     label=LABEL,
     splits=SPLITS,

@@ -27,8 +27,8 @@ def run(root: str, train_steps: int | None = None, seed: int = 0) -> dict:
             f'{dataset.DEFAULT_COUNT} tiles of 2-4 scikit-learn digits (16x16), labels = the '
             f'digits shown (long-tailed: digit 0 on {counts[0]} tiles, digit 9 on {counts[9]}), '
             f'{train_steps} training steps, seed {seed}. Balanced: BalancedInputGen '
-            "(multi_label='multi_hot', label_balanced) + balanced_dataset. Baseline: same model, "
-            'steps and seed on the training split with a plain input function.'
+            "(multi_label='multi_hot', floored_label_balanced) + balanced_dataset. Baseline: same "
+            'model, steps and seed on the training split with a plain input function.'
         ),
         'label_feature': LABEL,
         'multi_label': True,

@@ -11,8 +11,9 @@ from tests.pipelines.test_report import check_rendered
 from tests.support.samples import check_calibration, run_cli, summary_of
 
 pytestmark = pytest.mark.e2e
-# Runs of the whole pipeline with seeds 0-2 gave the balanced model a macro recall over the
-# labels 0.07-0.10 above the baseline's (README); 0.05 leaves room for run-to-run noise.
+# Runs of the whole pipeline with seeds 0-4 gave the balanced model a macro recall over the
+# labels 0.04-0.10 above the baseline's, 0.097 at seed 0 (the one run here; README); 0.05 leaves
+# room for run-to-run noise.
 MIN_GAIN = 0.05
 # The split of the seed-0 tiles (StratifiedSplitter, 7:1:2, multi-hot): tiles carrying each label
 # per split, the same on every run (membership is a seeded hash of each example's content).
@@ -34,19 +35,19 @@ SPLIT_COUNTS = {
 # sum floats in another order, and a label's recall can move by one test example (label '3': 0.474
 # where it was recorded, 0.478 on a machine with AVX512-FP16), so each is pinned to one example.
 RECORDED_RECALL = {
-    '9': (0.650, 0.000),
-    '8': (0.500, 0.033),
+    '9': (0.600, 0.000),
+    '8': (0.367, 0.033),
     '7': (0.791, 0.558),
-    '6': (0.815, 0.600),
-    '5': (0.845, 0.701),
-    '4': (0.808, 0.921),
-    '3': (0.474, 0.816),
-    '2': (0.898, 0.925),
-    '1': (0.774, 0.969),
-    '0': (0.934, 0.996),
+    '6': (0.785, 0.600),
+    '5': (0.814, 0.701),
+    '4': (0.828, 0.921),
+    '3': (0.640, 0.816),
+    '2': (0.918, 0.925),
+    '1': (0.763, 0.969),
+    '0': (0.983, 0.996),
 }
 RECORDED_MACRO = (0.749, 0.652)
-RECORDED_MACRO_F1 = (0.724, 0.684)  # macro F1 over the labels (balanced, baseline), seed 0
+RECORDED_MACRO_F1 = (0.767, 0.684)  # macro F1 over the labels (balanced, baseline), seed 0
 
 
 @pytest.fixture(scope='module')
@@ -82,12 +83,14 @@ def test_the_split_is_the_seeded_one_and_stratified(demo):
     assert [(v['name'], v['passed']) for v in summary['validators']] == [('StratifiedCheck', True)]
 
 
-def test_the_balanced_input_draws_the_rare_labels_equally_often(demo):
+def test_the_balanced_input_lifts_the_rare_labels_and_keeps_the_frequent_ones(demo):
     _, _, summary = demo
-    stream = summary['stages']['train (balanced input)']
-    rare = [stream[label] for label in ['9', '8', '7', '6', '5', '4']]
-    assert max(rare) - min(rare) <= 1, stream  # label_balanced: the same expected frequency
-    assert stream['9'] > 6 * summary['stages']['train']['9']  # 69 tiles, drawn ~460 times
+    stream, train = summary['stages']['train (balanced input)'], summary['stages']['train']
+    rare = [stream[label] for label in ['9', '8', '7', '6', '5']]
+    assert max(rare) - min(rare) <= 1, stream  # floored_label_balanced: one common frequency
+    assert stream['9'] > 5 * train['9']  # 69 tiles, drawn ~389 times per epoch
+    lift = {label: stream[label] / train[label] for label in SPLIT_COUNTS}
+    assert min(lift.values()) >= 0.5, lift  # no label below half its data frequency ('3': 0.76)
 
 
 def test_balanced_model_beats_the_baseline_on_macro_recall_over_the_labels(demo):

@@ -73,37 +73,26 @@ def assign_from_plan(unit_sets: Sequence[tuple], plan: Dict[tuple, tuple], seed:
     return assign
 
 
-def ours(unit_sets: Sequence[tuple], weights: Sequence[int], steps: bool = False) -> dict:
-    """The package's plan on the aggregate table: ``{'assign': ..., 'seconds': ...}``; with
-    ``steps``, also ``'steps': {name: plan}`` after steps 2, 3 and 4."""
-    from tfx_balance.core.split import iterative as mp
+def _examples(unit_sets: Sequence[tuple], unit_sizes) -> dict:
+    """``{label set: examples of its units}`` (the histogram pass's count beside the units)."""
+    if unit_sizes is None:
+        return None
+    examples = {}
+    for labels, size in zip(unit_sets, unit_sizes.tolist()):
+        examples[labels] = examples.get(labels, 0) + size
+    return examples
 
-    table = data.strata(unit_sets)
-    snapshots = {}
-    original = mp._repair, mp._balance_sizes
 
-    def repair(counts, *args):
-        snapshots['2 stratification'] = dict(counts)
-        original[0](counts, *args)
-        snapshots['3 presence repair'] = dict(counts)
+def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
+    """The package's plan on the aggregate table, cut by :func:`assign_from_plan`; with
+    ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does."""
+    from tfx_balance.core.split.iterative import plan_counts
 
-    def balance(counts, *args):
-        original[1](counts, *args)
-        snapshots['4 split sizes'] = dict(counts)
-
-    if steps:
-        mp._repair, mp._balance_sizes = repair, balance
-    try:
-        start = time.perf_counter()
-        plan = mp.plan_counts(table, list(weights))
-        seconds = time.perf_counter() - start
-    finally:
-        mp._repair, mp._balance_sizes = original
-    result = {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
-    if steps:
-        empty = {(): plan[()]} if () in plan else {}
-        result['steps'] = {name: {**snap, **empty} for name, snap in snapshots.items()}
-    return result
+    table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
+    start = time.perf_counter()
+    plan = plan_counts(table, list(weights), examples=examples)
+    seconds = time.perf_counter() - start
+    return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
 
 
 def prototype(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
@@ -111,13 +100,9 @@ def prototype(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=Non
     with ``unit_sizes`` (examples per unit: groups), sizes counted in examples."""
     from benchmarks import prototype_plan
 
-    examples = None
-    if unit_sizes is not None:
-        examples = {}
-        for labels, size in zip(unit_sets, unit_sizes.tolist()):
-            examples[labels] = examples.get(labels, 0) + size
+    table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
     start = time.perf_counter()
-    plan = prototype_plan.plan_counts(data.strata(unit_sets), list(weights), examples=examples)
+    plan = prototype_plan.plan_counts(table, list(weights), examples=examples)
     seconds = time.perf_counter() - start
     return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
 
@@ -175,15 +160,6 @@ def label_counts(unit_sets: Sequence[tuple], assign: np.ndarray, k: int, num_lab
     rows = np.repeat(assign, lengths)
     counts = np.zeros((k, num_labels), dtype=np.int64)
     np.add.at(counts, (rows, cols), 1)
-    return counts
-
-
-def plan_label_counts(plan: Dict[tuple, tuple], k: int, num_labels: int) -> np.ndarray:
-    """``int [k, num_labels]`` of a plan (``{label set: units per split}``)."""
-    counts = np.zeros((k, num_labels), dtype=np.int64)
-    for labels, row in plan.items():
-        for label in labels:
-            counts[:, label] += row
     return counts
 
 
@@ -246,8 +222,8 @@ def measure(w: data.Workload, unit_sets, assign: np.ndarray, weights) -> dict:
     return q
 
 
-def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool = False) -> dict:
-    """Every method (and, with ``steps``, our plan after each step) on workload ``w``."""
+def measure_all(w: data.Workload, methods: Sequence[str] = METHODS) -> dict:
+    """Every method on workload ``w``."""
     weights = WEIGHTS[w.shape]
     unit_sets = data.unit_sets(w)
     row = {'shape': w.shape, 'n': w.n, 'units': len(unit_sets), 'weights': list(weights)}
@@ -256,11 +232,10 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
     for method in methods:
         if method == 'skmultilearn' and len(unit_sets) > SKMULTILEARN_MAX_UNITS[w.shape]:
             continue
-        if method == 'ours':
-            result = ours(unit_sets, weights, steps=steps)
-        elif method == 'prototype':
+        if method in ('ours', 'prototype'):
             grouped = w.groups is not None
-            result = prototype(unit_sets, weights, data.group_sizes(w) if grouped else None)
+            plan = globals()[method]
+            result = plan(unit_sets, weights, data.group_sizes(w) if grouped else None)
         else:
             if y is None:
                 y = data.dense(unit_sets, w.num_labels)
@@ -272,15 +247,6 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
         q = measure(w, unit_sets, result['assign'], weights)
         q['seconds'] = round(result['seconds'], 3)
         row['methods'][method] = q
-        if 'steps' in result:
-            k = len(weights)
-            row['steps'] = {}
-            for name, plan in result['steps'].items():
-                sizes = [sum(r[i] for r in plan.values()) for i in range(k)]
-                counts = plan_label_counts(plan, k, w.num_labels)
-                s = quality(counts, sizes, weights)
-                s['unit_sizes'] = sizes
-                row['steps'][name] = s
     return row
 
 
@@ -298,7 +264,7 @@ def run(
         for shape in shapes:
             start = time.perf_counter()
             w = data.generate(shape, n)
-            results['rows'].append(measure_all(w, methods, steps=True))
+            results['rows'].append(measure_all(w, methods))
             log(f'{shape} n={n:,}: {time.perf_counter() - start:.1f} s')
             if save is not None:
                 save(results)

@@ -5,13 +5,9 @@ the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 l
 
 - ``ours``: the package's plan, :func:`tfx_balance.core.split.iterative.plan_counts`, on the
   aggregate ``{label set: units}`` table (a unit is an example, or a group with its examples'
-  label union) -- the function the splitter's combine calls (``multilabel.build_plans``); each
-  stratum's units are then cut at the plan's counts in a seeded order, as the assignment pass
-  cuts them by hash. With ``steps``, the plan after each of its steps (2: iterative
-  stratification, 3: presence repair, 4: split sizes), by wrapping the module's ``_repair`` and
-  ``_balance_sizes`` (instrumentation of the benchmark only).
-- ``prototype``: a PROTOTYPE candidate plan (:mod:`benchmarks.prototype_plan`, not the
-  package's), cut as ours.
+  label union; with groups also ``{label set: examples}``) -- the function the splitter's
+  combine calls (``strata.build_plans``); each stratum's units are then cut at the plan's counts
+  in a seeded order, as the assignment pass cuts them by hash.
 - ``iterstrat``: ``MultilabelStratifiedShuffleSplit`` as a user runs it, two cuts (the share of
   the two small splits off, then that part cut), ``random_state=0``, on the units' label matrix
   (with groups: the groups' label unions, one row per group).
@@ -43,7 +39,7 @@ from benchmarks import hard_multilabel_data as data
 SPLIT_NAMES = ('train', 'eval', 'test')
 WEIGHTS = {'hierarchy': (7, 2, 1), 'hierarchy_groups': (7, 2, 1), 'many_labels': (8, 1, 1)}
 ITERSTRAT_SEED = 0
-METHODS = ('ours', 'prototype', 'iterstrat', 'skmultilearn')
+METHODS = ('ours', 'iterstrat', 'skmultilearn')
 # scikit-multilearn's second-order pass is pure Python over label pairs: beyond these units it
 # takes many minutes (110 s at 2,000 examples x 5,000 labels on the benchmark machine)
 SKMULTILEARN_MAX_UNITS = {'hierarchy': 5_000, 'hierarchy_groups': 5_000, 'many_labels': 2_000}
@@ -91,18 +87,6 @@ def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) ->
     table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
     start = time.perf_counter()
     plan = plan_counts(table, list(weights), examples=examples)
-    seconds = time.perf_counter() - start
-    return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
-
-
-def prototype(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
-    """The PROTOTYPE plan of :mod:`benchmarks.prototype_plan` (not the package's), cut as ours;
-    with ``unit_sizes`` (examples per unit: groups), sizes counted in examples."""
-    from benchmarks import prototype_plan
-
-    table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
-    start = time.perf_counter()
-    plan = prototype_plan.plan_counts(table, list(weights), examples=examples)
     seconds = time.perf_counter() - start
     return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
 
@@ -232,10 +216,9 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS) -> dict:
     for method in methods:
         if method == 'skmultilearn' and len(unit_sets) > SKMULTILEARN_MAX_UNITS[w.shape]:
             continue
-        if method in ('ours', 'prototype'):
+        if method == 'ours':
             grouped = w.groups is not None
-            plan = globals()[method]
-            result = plan(unit_sets, weights, data.group_sizes(w) if grouped else None)
+            result = ours(unit_sets, weights, data.group_sizes(w) if grouped else None)
         else:
             if y is None:
                 y = data.dense(unit_sets, w.num_labels)
@@ -279,6 +262,29 @@ def run_section(sizes: Sequence[int], many_sizes: Sequence[int], log=print) -> d
     return {'rows': rows}
 
 
+def merge(old_rows: Sequence[dict], new_rows: Sequence[dict]) -> list:
+    """``old_rows`` with the methods of ``new_rows`` (same shape and size) measured anew; a
+    method no longer in ``METHODS`` (an earlier plan's) is dropped, and new rows are added. The
+    references (iterstrat on 5,000 labels takes minutes) need not be re-run when our plan
+    changes.
+
+    >>> merge([{'shape': 'h', 'n': 1, 'methods': {'ours': 1, 'iterstrat': 2, 'prototype': 3}}],
+    ...       [{'shape': 'h', 'n': 1, 'methods': {'ours': 4}}])[0]['methods']
+    {'ours': 4, 'iterstrat': 2}
+    """
+    new = {(row['shape'], row['n']): row for row in new_rows}
+    rows = []
+    for row in old_rows:
+        row = {key: value for key, value in row.items() if key != 'steps'}
+        fresh = new.pop((row['shape'], row['n']), None)
+        methods = {m: q for m, q in row['methods'].items() if m in METHODS}
+        if fresh is not None:
+            methods = {m: fresh['methods'].get(m, q) for m, q in methods.items()}
+            methods.update(fresh['methods'])
+        rows.append({**row, 'methods': methods})
+    return rows + list(new.values())
+
+
 if __name__ == '__main__':
     import argparse
     import json
@@ -288,10 +294,21 @@ if __name__ == '__main__':
     parser.add_argument('--shapes', nargs='+', default=list(data.SHAPES))
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--out', default='/tmp/bench_multilabel_hard.json')
+    parser.add_argument(
+        '--merge-into',
+        help='a results.json: its multilabel_hard rows get the methods measured here',
+    )
     args = parser.parse_args()
 
     def save(results):
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1, default=float)
+        if args.merge_into:
+            with open(args.merge_into) as f:
+                everything = json.load(f)
+            hard = everything['multilabel_hard']
+            hard['rows'] = merge(hard.get('rows', []), results['rows'])
+            with open(args.merge_into, 'w') as f:
+                f.write(json.dumps(everything, indent=1, default=float) + '\n')
 
     run(args.sizes, args.shapes, save=save, methods=args.methods)

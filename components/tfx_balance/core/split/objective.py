@@ -162,13 +162,18 @@ class PlanSearch:
         return np.bincount(np.concatenate(owner)[order], minlength=self.k).tolist()
 
     # -- local search ---------------------------------------------------------------------------
-    def _move_deltas(self, sizes: bool = True):
-        """``(R, A)``: per stratum and split, the cost change of one unit fewer / more there
-        (the labels' part only, without ``sizes``)."""
+    def _label_terms(self):
+        """``(rem, add)``: per label and split, its cost change for one unit fewer / more."""
         diff = self.c - self.t
         bigcol = self.big[:, None]
         add = (2 * diff + 1) * self.inv_t - PRESENCE * ((self.c == 0) & bigcol)
         rem = (1 - 2 * diff) * self.inv_t + PRESENCE * ((self.c == 1) & bigcol)
+        return rem, add
+
+    def _move_deltas(self, sizes: bool = True, terms=None):
+        """``(R, A)``: per stratum and split, the cost change of one unit fewer / more there
+        (the labels' part only, without ``sizes``)."""
+        rem, add = self._label_terms() if terms is None else terms
         r_sum = np.add.reduceat(rem[self.label_ids], self.starts, axis=0)
         a_sum = np.add.reduceat(add[self.label_ids], self.starts, axis=0)
         if not sizes:
@@ -249,22 +254,30 @@ class PlanSearch:
         ``MAX_PASSES``). Returns the number of swaps."""
         swaps = 0
         for _ in range(MAX_PASSES):
-            done, deltas = swaps, self._move_deltas(sizes=False)  # estimates for the round
+            terms = self._label_terms()  # estimates for the round
+            done, deltas = swaps, self._move_deltas(sizes=False, terms=terms)
             for a in range(self.k):
                 for b in range(a + 1, self.k):
-                    swaps += self._swap_splits(a, b, *deltas)
+                    swaps += self._swap_splits(a, b, *deltas, *terms)
             if swaps == done:
                 break
         return swaps
 
-    def _swap_splits(self, a: int, b: int, r_sum, a_sum) -> int:
+    def _swap_splits(self, a: int, b: int, r_sum, a_sum, rem, add) -> int:
+        # a label on both units moves out and back: its terms cancel (not in the estimate)
+        shared = (rem[:, a] + add[:, b] + rem[:, b] + add[:, a]).tolist()
         sides = []
         for source, target in ((a, b), (b, a)):
             delta = r_sum[:, source] + a_sum[:, target]
             delta[(self.counts[:, source] == 0) | ~self.allowed[:, target]] = np.inf
             best = np.argsort(delta, kind='stable')[:SWAP_WIDTH]
             sides.append([(float(delta[j]), j) for j in best.tolist() if delta[j] < np.inf])
-        pairs = sorted((dx + dy, x, y) for dx, x in sides[0] for dy, y in sides[1] if x != y)
+        pairs = sorted(
+            (dx + dy - sum(shared[i] for i in set(self.ids[x]).intersection(self.ids[y])), x, y)
+            for dx, x in sides[0]
+            for dy, y in sides[1]
+            if x != y
+        )
         done = 0
         for estimate, x, y in pairs:
             if estimate >= -EPS:

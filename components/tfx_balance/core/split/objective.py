@@ -6,7 +6,7 @@ order, so nothing depends on the table's order): per stratum its labels (CSR: ``
 label its units ``n`` and targets ``t = n * r``. The cost it lowers is
 
 ``sum over labels l, splits s of (c_ls - t_ls)^2 / t_ls``
-``+ PRESENCE x (empty (l, s) of labels with n_l >= #splits)``
+``+ PRESENCE x (empty (l, s) of labels with n_l >= #splits)`` (``PRESENCE_GROUPS`` with groups)
 ``+ SIZE_WEIGHT x sum_s max(0, |z_s - T_s| - band_s)^2 / T_s``
 
 (``z_s`` the split's labelled size, in examples with groups, ``band_s`` 0 without groups and
@@ -31,7 +31,11 @@ import numpy as np
 from tfx_balance.core.labels import class_sort_key
 from tfx_balance.core.split.allocation import allocate
 
-PRESENCE = 5.0  # cost of an empty (label, split) of a label with at least #splits units
+# cost of an empty (label, split) of a label with at least #splits units; with groups lower (a
+# group moved to fill a pair drags its other labels and 1-12 examples along: measured in
+# benchmarks/RESULTS.md section 10, 10 there costs LD 1.8x iterstrat's at 30k examples)
+PRESENCE = 10.0
+PRESENCE_GROUPS = 5.0
 SIZE_WEIGHT = 20.0  # weight of the split sizes' term
 SIZE_BAND = 0.01  # with groups: sizes within 1% of their share (in examples) cost nothing
 HARD_BAND = 0.015  # with groups: the final repair brings every split within 1.5%
@@ -66,6 +70,7 @@ class PlanSearch:
         else:
             self.e = np.array([examples[s] for s in self.sets], dtype=float) / self.m
         self.grouped = examples is not None
+        self.presence = PRESENCE_GROUPS if self.grouped else PRESENCE
         self.tz = np.maximum(np.asarray(target_size, dtype=float), EPS)
         self.band = SIZE_BAND * self.tz if self.grouped else np.zeros(k)
         self.allowed = self._allowed(weights)
@@ -99,8 +104,8 @@ class PlanSearch:
         rarest = np.minimum.reduceat(self.n[self.label_ids], self.starts)
         k, c, inv_t = self.k, self.c.T.tolist(), self.inv_t.T.tolist()  # per split, per label
         # g[b][i]: label i's part of the cost of one more unit in split b, less a constant:
-        # (2 (c - t) + 1) / t = (2 c + 1) / t - 2, and -PRESENCE while (i, b) is empty
-        g = [[x - PRESENCE * big for x, big in zip(row, self.big.tolist())] for row in inv_t]
+        # (2 (c - t) + 1) / t = (2 c + 1) / t - 2, and -presence while (i, b) is empty
+        g = [[x - self.presence * big for x, big in zip(row, self.big.tolist())] for row in inv_t]
         z, tz, band = self.z.tolist(), self.tz.tolist(), self.band.tolist()
         code = self.allowed @ (1 << np.arange(k))  # the allowed splits as a bit pattern
         patterns = {x: [b for b in range(k) if x >> b & 1] for x in np.unique(code).tolist()}
@@ -155,7 +160,7 @@ class PlanSearch:
             total = label + size
             step = np.diff(total)
             missing = (cb == 0) & self.big[rows]
-            step[0] -= PRESENCE * missing.sum()
+            step[0] -= self.presence * missing.sum()
             costs.append(step)
             owner.append(np.full(m, b))
         order = np.argsort(np.concatenate(costs), kind='stable')[:m]
@@ -166,8 +171,8 @@ class PlanSearch:
         """``(rem, add)``: per label and split, its cost change for one unit fewer / more."""
         diff = self.c - self.t
         bigcol = self.big[:, None]
-        add = (2 * diff + 1) * self.inv_t - PRESENCE * ((self.c == 0) & bigcol)
-        rem = (1 - 2 * diff) * self.inv_t + PRESENCE * ((self.c == 1) & bigcol)
+        add = (2 * diff + 1) * self.inv_t - self.presence * ((self.c == 0) & bigcol)
+        rem = (1 - 2 * diff) * self.inv_t + self.presence * ((self.c == 1) & bigcol)
         return rem, add
 
     def _move_deltas(self, sizes: bool = True, terms=None):
@@ -206,8 +211,8 @@ class PlanSearch:
         rows = self.label_ids[self.starts[j] : self.starts[j] + len(self.ids[j])]
         c, t, inv_t, big = self.c[rows], self.t[rows], self.inv_t[rows], self.big[rows, None]
         diff = c - t
-        add = ((2 * diff + 1) * inv_t - PRESENCE * ((c == 0) & big)).sum(axis=0)
-        rem = ((1 - 2 * diff) * inv_t + PRESENCE * ((c == 1) & big)).sum(axis=0)
+        add = ((2 * diff + 1) * inv_t - self.presence * ((c == 0) & big)).sum(axis=0)
+        rem = ((1 - 2 * diff) * inv_t + self.presence * ((c == 1) & big)).sum(axis=0)
         e, base = self.e[j], self.size_cost(self.z)
         rem += self.size_cost(self.z - e) - base
         add += self.size_cost(self.z + e) - base

@@ -213,7 +213,7 @@ def _count_ranked(ranked) -> list:
 
 
 class IterativeStrategy(SplitStrategy):
-    """A set of labels per example (``multi_label``): strata planned by iterative stratification."""
+    """A set of labels per example (``multi_label``): strata planned by :func:`plan_counts`."""
 
     format_report = staticmethod(format_label_set_report)
 

@@ -42,6 +42,7 @@ HARD_BAND = 0.015  # with groups: the final repair brings every split within 1.5
 MAX_PASSES = 30  # local search: at most this many passes over the strata that can improve
 BULK = 32  # a stratum of more units is inserted at once (numpy), fewer one by one
 SWAP_WIDTH = 24  # swaps: candidates per direction and pair of splits
+BLOCK = 16384  # strata per block of a pass over the table (bounds its temporaries)
 EPS = 1e-9
 
 
@@ -53,13 +54,17 @@ class PlanSearch:
         self.r = np.array([w / sum(weights) for w in weights], dtype=float)
         labels = sorted({label for s in strata for label in s}, key=class_sort_key)
         index = {label: i for i, label in enumerate(labels)}
-        keyed = sorted((tuple(sorted(map(index.__getitem__, s))), s) for s in strata)
-        self.sets = [s for _, s in keyed]
-        ids = [key for key, _ in keyed]
-        self.ids = ids
+        sets = list(strata)
+        ids = [tuple(sorted(map(index.__getitem__, s))) for s in sets]
+        order = sorted(range(len(ids)), key=ids.__getitem__)  # by the labels' class order
+        self.sets = [sets[j] for j in order]
+        del sets
+        ids = [ids[j] for j in order]
+        del order
         lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         self.starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
         self.label_ids = np.fromiter((i for key in ids for i in key), dtype=np.int64)
+        self.ends = np.cumsum(lens)
         self.m = np.fromiter((strata[s] for s in self.sets), dtype=np.int64, count=len(ids))
         self.n = np.bincount(self.label_ids, weights=np.repeat(self.m, lens), minlength=len(labels))
         self.t = np.maximum(self.n[:, None] * self.r[None, :], EPS)
@@ -110,9 +115,10 @@ class PlanSearch:
         code = self.allowed @ (1 << np.arange(k))  # the allowed splits as a bit pattern
         patterns = {x: [b for b in range(k) if x >> b & 1] for x in np.unique(code).tolist()}
         counts, last_e, size = self.counts, None, None
-        m_all, e_all = self.m.tolist(), self.e.tolist()
-        for j in np.lexsort((np.arange(len(rarest)), rarest)).tolist():
-            ids, m, e, allowed = self.ids[j], m_all[j], e_all[j], patterns[code[j]]
+        order = np.lexsort((np.arange(len(rarest)), rarest))
+        for j, first, end, m, e, x in self._in_chunks(order, code):  # Python values, per chunk
+            ids = self.label_ids[first:end].tolist()
+            allowed = patterns[x]
             if e != last_e:  # the size term of one more unit per split (for units of e examples)
                 size = [_size_delta(z[b], e, tz[b], band[b]) for b in range(k)]
                 last_e = e
@@ -146,6 +152,20 @@ class PlanSearch:
         self.c = np.array(c, dtype=np.int64).T.copy()
         self.z = np.array(z)
 
+    def _in_chunks(self, order, code):
+        """``(j, first, end, m, e, allowed code)`` of the strata in ``order``, as Python values
+        made ``BLOCK`` at a time (lists of the whole table would hold an object per entry)."""
+        for lo in range(0, len(order), BLOCK):
+            js = order[lo : lo + BLOCK]
+            yield from zip(
+                js.tolist(),
+                self.starts[js].tolist(),
+                self.ends[js].tolist(),
+                self.m[js].tolist(),
+                self.e[js].tolist(),
+                code[js].tolist(),
+            )
+
     def _bulk(self, ids, m: int, e: float, allowed, c, z) -> list:
         """The ``m`` least marginal costs of one stratum over its allowed splits (ties: the lower
         split, then the earlier unit): the same counts as ``m`` insertions one by one."""
@@ -175,15 +195,29 @@ class PlanSearch:
         rem = (1 - 2 * diff) * self.inv_t + self.presence * ((self.c == 1) & bigcol)
         return rem, add
 
+    def _blocks(self):
+        """``(first, end, label_ids, starts)`` of blocks of ``BLOCK`` strata: the temporaries
+        of one pass over the table (labels x splits per label on a stratum, strata x splits x
+        splits) stay bounded by the block, not the table (memory at 1M examples)."""
+        total = len(self.starts)
+        for first in range(0, total, BLOCK):
+            end = min(first + BLOCK, total)
+            lo = self.starts[first]
+            hi = self.starts[end] if end < total else len(self.label_ids)
+            yield first, end, self.label_ids[lo:hi], self.starts[first:end] - lo
+
     def _move_deltas(self, sizes: bool = True, terms=None):
         """``(R, A)``: per stratum and split, the cost change of one unit fewer / more there
         (the labels' part only, without ``sizes``)."""
         rem, add = self._label_terms() if terms is None else terms
-        r_sum = np.add.reduceat(rem[self.label_ids], self.starts, axis=0)
-        a_sum = np.add.reduceat(add[self.label_ids], self.starts, axis=0)
+        r_sum = np.empty((len(self.starts), self.k))
+        a_sum = np.empty_like(r_sum)
+        for first, end, label_ids, starts in self._blocks():
+            r_sum[first:end] = np.add.reduceat(rem[label_ids], starts, axis=0)
+            a_sum[first:end] = np.add.reduceat(add[label_ids], starts, axis=0)
         if not sizes:
             return r_sum, a_sum
-        e = self.e[:, None]
+        e = self.e[:, None] if self.grouped else 1.0  # one value per split without groups
         base = self.size_cost(self.z)
         r_sum += self.size_cost(self.z - e) - base
         a_sum += self.size_cost(self.z + e) - base
@@ -193,12 +227,16 @@ class PlanSearch:
         """Per stratum, the best one-unit move's cost change and its ``source * k + target``."""
         r_sum, a_sum = self._move_deltas()
         k = self.k
-        delta = r_sum[:, :, None] + a_sum[:, None, :]
-        bad = (self.counts[:, :, None] == 0) | ~self.allowed[:, None, :] | np.eye(k, dtype=bool)
-        delta[bad] = np.inf
-        flat = delta.reshape(len(delta), k * k)
-        best = flat.argmin(axis=1)
-        return flat[np.arange(len(flat)), best], best
+        value = np.empty(len(r_sum))
+        best = np.empty(len(r_sum), dtype=np.int64)
+        for first, end, _, _ in self._blocks():
+            delta = r_sum[first:end, :, None] + a_sum[first:end, None, :]
+            bad = (self.counts[first:end, :, None] == 0) | ~self.allowed[first:end, None, :]
+            delta[bad | np.eye(k, dtype=bool)] = np.inf
+            flat = delta.reshape(end - first, k * k)
+            best[first:end] = flat.argmin(axis=1)
+            value[first:end] = flat[np.arange(end - first), best[first:end]]
+        return value, best
 
     def _exact_best(self, j: int):
         delta, rows = self._exact_deltas(j)
@@ -208,7 +246,7 @@ class PlanSearch:
     def _exact_deltas(self, j: int):
         """``[source, target]``: the cost change of moving one unit of stratum ``j`` (inf where
         no unit is there or the target is not allowed)."""
-        rows = self.label_ids[self.starts[j] : self.starts[j] + len(self.ids[j])]
+        rows = self._rows(j)
         c, t, inv_t, big = self.c[rows], self.t[rows], self.inv_t[rows], self.big[rows, None]
         diff = c - t
         add = ((2 * diff + 1) * inv_t - self.presence * ((c == 0) & big)).sum(axis=0)
@@ -221,9 +259,13 @@ class PlanSearch:
         np.fill_diagonal(delta, np.inf)
         return delta, rows
 
+    def _rows(self, j: int) -> np.ndarray:
+        """The labels (indices) of stratum ``j``."""
+        return self.label_ids[self.starts[j] : self.ends[j]]
+
     def move(self, j: int, source: int, target: int, rows=None) -> None:
         if rows is None:
-            rows = self.label_ids[self.starts[j] : self.starts[j] + len(self.ids[j])]
+            rows = self._rows(j)
         self.counts[j, source] -= 1
         self.counts[j, target] += 1
         self.c[rows, source] -= 1
@@ -278,7 +320,7 @@ class PlanSearch:
             best = np.argsort(delta, kind='stable')[:SWAP_WIDTH]
             sides.append([(float(delta[j]), j) for j in best.tolist() if delta[j] < np.inf])
         pairs = sorted(
-            (dx + dy - sum(shared[i] for i in set(self.ids[x]).intersection(self.ids[y])), x, y)
+            (dx + dy - sum(shared[i] for i in set(self._rows(x)).intersection(self._rows(y))), x, y)
             for dx, x in sides[0]
             for dy, y in sides[1]
             if x != y

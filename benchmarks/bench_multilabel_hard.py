@@ -5,13 +5,9 @@ the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 l
 
 - ``ours``: the package's plan, :func:`tfx_balance.core.split.iterative.plan_counts`, on the
   aggregate ``{label set: units}`` table (a unit is an example, or a group with its examples'
-  label union) -- the function the splitter's combine calls (``multilabel.build_plans``); each
-  stratum's units are then cut at the plan's counts in a seeded order, as the assignment pass
-  cuts them by hash. With ``steps``, the plan after each of its steps (2: iterative
-  stratification, 3: presence repair, 4: split sizes), by wrapping the module's ``_repair`` and
-  ``_balance_sizes`` (instrumentation of the benchmark only).
-- ``prototype``: a PROTOTYPE candidate plan (:mod:`benchmarks.prototype_plan`, not the
-  package's), cut as ours.
+  label union; with groups also ``{label set: examples}``) -- the function the splitter's
+  combine calls (``strata.build_plans``); each stratum's units are then cut at the plan's counts
+  in a seeded order, as the assignment pass cuts them by hash.
 - ``iterstrat``: ``MultilabelStratifiedShuffleSplit`` as a user runs it, two cuts (the share of
   the two small splits off, then that part cut), ``random_state=0``, on the units' label matrix
   (with groups: the groups' label unions, one row per group).
@@ -43,7 +39,7 @@ from benchmarks import hard_multilabel_data as data
 SPLIT_NAMES = ('train', 'eval', 'test')
 WEIGHTS = {'hierarchy': (7, 2, 1), 'hierarchy_groups': (7, 2, 1), 'many_labels': (8, 1, 1)}
 ITERSTRAT_SEED = 0
-METHODS = ('ours', 'prototype', 'iterstrat', 'skmultilearn')
+METHODS = ('ours', 'iterstrat', 'skmultilearn')
 # scikit-multilearn's second-order pass is pure Python over label pairs: beyond these units it
 # takes many minutes (110 s at 2,000 examples x 5,000 labels on the benchmark machine)
 SKMULTILEARN_MAX_UNITS = {'hierarchy': 5_000, 'hierarchy_groups': 5_000, 'many_labels': 2_000}
@@ -73,51 +69,24 @@ def assign_from_plan(unit_sets: Sequence[tuple], plan: Dict[tuple, tuple], seed:
     return assign
 
 
-def ours(unit_sets: Sequence[tuple], weights: Sequence[int], steps: bool = False) -> dict:
-    """The package's plan on the aggregate table: ``{'assign': ..., 'seconds': ...}``; with
-    ``steps``, also ``'steps': {name: plan}`` after steps 2, 3 and 4."""
-    from tfx_balance.core.split import iterative as mp
-
-    table = data.strata(unit_sets)
-    snapshots = {}
-    original = mp._repair, mp._balance_sizes
-
-    def repair(counts, *args):
-        snapshots['2 stratification'] = dict(counts)
-        original[0](counts, *args)
-        snapshots['3 presence repair'] = dict(counts)
-
-    def balance(counts, *args):
-        original[1](counts, *args)
-        snapshots['4 split sizes'] = dict(counts)
-
-    if steps:
-        mp._repair, mp._balance_sizes = repair, balance
-    try:
-        start = time.perf_counter()
-        plan = mp.plan_counts(table, list(weights))
-        seconds = time.perf_counter() - start
-    finally:
-        mp._repair, mp._balance_sizes = original
-    result = {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
-    if steps:
-        empty = {(): plan[()]} if () in plan else {}
-        result['steps'] = {name: {**snap, **empty} for name, snap in snapshots.items()}
-    return result
+def _examples(unit_sets: Sequence[tuple], unit_sizes) -> dict:
+    """``{label set: examples of its units}`` (the histogram pass's count beside the units)."""
+    if unit_sizes is None:
+        return None
+    examples = {}
+    for labels, size in zip(unit_sets, unit_sizes.tolist()):
+        examples[labels] = examples.get(labels, 0) + size
+    return examples
 
 
-def prototype(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
-    """The PROTOTYPE plan of :mod:`benchmarks.prototype_plan` (not the package's), cut as ours;
-    with ``unit_sizes`` (examples per unit: groups), sizes counted in examples."""
-    from benchmarks import prototype_plan
+def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
+    """The package's plan on the aggregate table, cut by :func:`assign_from_plan`; with
+    ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does."""
+    from tfx_balance.core.split.iterative import plan_counts
 
-    examples = None
-    if unit_sizes is not None:
-        examples = {}
-        for labels, size in zip(unit_sets, unit_sizes.tolist()):
-            examples[labels] = examples.get(labels, 0) + size
+    table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
     start = time.perf_counter()
-    plan = prototype_plan.plan_counts(data.strata(unit_sets), list(weights), examples=examples)
+    plan = plan_counts(table, list(weights), examples=examples)
     seconds = time.perf_counter() - start
     return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
 
@@ -175,15 +144,6 @@ def label_counts(unit_sets: Sequence[tuple], assign: np.ndarray, k: int, num_lab
     rows = np.repeat(assign, lengths)
     counts = np.zeros((k, num_labels), dtype=np.int64)
     np.add.at(counts, (rows, cols), 1)
-    return counts
-
-
-def plan_label_counts(plan: Dict[tuple, tuple], k: int, num_labels: int) -> np.ndarray:
-    """``int [k, num_labels]`` of a plan (``{label set: units per split}``)."""
-    counts = np.zeros((k, num_labels), dtype=np.int64)
-    for labels, row in plan.items():
-        for label in labels:
-            counts[:, label] += row
     return counts
 
 
@@ -246,8 +206,8 @@ def measure(w: data.Workload, unit_sets, assign: np.ndarray, weights) -> dict:
     return q
 
 
-def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool = False) -> dict:
-    """Every method (and, with ``steps``, our plan after each step) on workload ``w``."""
+def measure_all(w: data.Workload, methods: Sequence[str] = METHODS) -> dict:
+    """Every method on workload ``w``."""
     weights = WEIGHTS[w.shape]
     unit_sets = data.unit_sets(w)
     row = {'shape': w.shape, 'n': w.n, 'units': len(unit_sets), 'weights': list(weights)}
@@ -257,10 +217,8 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
         if method == 'skmultilearn' and len(unit_sets) > SKMULTILEARN_MAX_UNITS[w.shape]:
             continue
         if method == 'ours':
-            result = ours(unit_sets, weights, steps=steps)
-        elif method == 'prototype':
             grouped = w.groups is not None
-            result = prototype(unit_sets, weights, data.group_sizes(w) if grouped else None)
+            result = ours(unit_sets, weights, data.group_sizes(w) if grouped else None)
         else:
             if y is None:
                 y = data.dense(unit_sets, w.num_labels)
@@ -272,15 +230,6 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS, steps: bool 
         q = measure(w, unit_sets, result['assign'], weights)
         q['seconds'] = round(result['seconds'], 3)
         row['methods'][method] = q
-        if 'steps' in result:
-            k = len(weights)
-            row['steps'] = {}
-            for name, plan in result['steps'].items():
-                sizes = [sum(r[i] for r in plan.values()) for i in range(k)]
-                counts = plan_label_counts(plan, k, w.num_labels)
-                s = quality(counts, sizes, weights)
-                s['unit_sizes'] = sizes
-                row['steps'][name] = s
     return row
 
 
@@ -298,7 +247,7 @@ def run(
         for shape in shapes:
             start = time.perf_counter()
             w = data.generate(shape, n)
-            results['rows'].append(measure_all(w, methods, steps=True))
+            results['rows'].append(measure_all(w, methods))
             log(f'{shape} n={n:,}: {time.perf_counter() - start:.1f} s')
             if save is not None:
                 save(results)
@@ -313,6 +262,29 @@ def run_section(sizes: Sequence[int], many_sizes: Sequence[int], log=print) -> d
     return {'rows': rows}
 
 
+def merge(old_rows: Sequence[dict], new_rows: Sequence[dict]) -> list:
+    """``old_rows`` with the methods of ``new_rows`` (same shape and size) measured anew; a
+    method no longer in ``METHODS`` (an earlier plan's) is dropped, and new rows are added. The
+    references (iterstrat on 5,000 labels takes minutes) need not be re-run when our plan
+    changes.
+
+    >>> merge([{'shape': 'h', 'n': 1, 'methods': {'ours': 1, 'iterstrat': 2, 'prototype': 3}}],
+    ...       [{'shape': 'h', 'n': 1, 'methods': {'ours': 4}}])[0]['methods']
+    {'ours': 4, 'iterstrat': 2}
+    """
+    new = {(row['shape'], row['n']): row for row in new_rows}
+    rows = []
+    for row in old_rows:
+        row = {key: value for key, value in row.items() if key != 'steps'}
+        fresh = new.pop((row['shape'], row['n']), None)
+        methods = {m: q for m, q in row['methods'].items() if m in METHODS}
+        if fresh is not None:
+            methods = {m: fresh['methods'].get(m, q) for m, q in methods.items()}
+            methods.update(fresh['methods'])
+        rows.append({**row, 'methods': methods})
+    return rows + list(new.values())
+
+
 if __name__ == '__main__':
     import argparse
     import json
@@ -322,10 +294,21 @@ if __name__ == '__main__':
     parser.add_argument('--shapes', nargs='+', default=list(data.SHAPES))
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--out', default='/tmp/bench_multilabel_hard.json')
+    parser.add_argument(
+        '--merge-into',
+        help='a results.json: its multilabel_hard rows get the methods measured here',
+    )
     args = parser.parse_args()
 
     def save(results):
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1, default=float)
+        if args.merge_into:
+            with open(args.merge_into) as f:
+                everything = json.load(f)
+            hard = everything['multilabel_hard']
+            hard['rows'] = merge(hard.get('rows', []), results['rows'])
+            with open(args.merge_into, 'w') as f:
+                f.write(json.dumps(everything, indent=1, default=float) + '\n')
 
     run(args.sizes, args.shapes, save=save, methods=args.methods)

@@ -113,7 +113,7 @@ def run_multilabel_bench(args) -> dict:
 
 
 def run_multilabel_hard(args) -> dict:
-    """The issue-40 workloads: ours (and its steps), the prototype, iterstrat, skmultilearn."""
+    """The issue-40 workloads: ours, iterstrat, skmultilearn."""
     from benchmarks import bench_multilabel_hard
 
     common.log('Multi-label split on a hierarchy, groups and 5,000 labels (issue 40)')

@@ -64,10 +64,7 @@ def test_assign_from_plan_follows_the_counts():
     assert counts.T.tolist() == [[4, 2, 2], [1, 1, 1]]  # per label, per split
 
 
-def test_prototype_keeps_the_heaviest_split_rule_and_is_deterministic_on_a_many_label_input():
-    # (its split sizes are a cost, not a rule: 6 units off here; the 1-unit rule is open)
-    from benchmarks import prototype_plan
-
+def test_ours_keeps_the_heaviest_split_rule_and_the_sizes_and_is_deterministic_on_many_labels():
     rng = np.random.default_rng(0)
     sets = []
     for _ in range(400):
@@ -75,10 +72,13 @@ def test_prototype_keeps_the_heaviest_split_rule_and_is_deterministic_on_a_many_
         labels |= {3 + int(x) for x in rng.choice(120, size=int(rng.integers(0, 3)), replace=False)}
         sets.append(tuple(sorted(labels)))
     w = data.Workload('many_labels', 400, sets, None, 123)
-    plan = prototype_plan.plan_counts(data.strata(sets), [8, 1, 1])
-    assert {s: sum(c) for s, c in plan.items()} == dict(data.strata(sets))
-    q = bench.measure(w, sets, bench.assign_from_plan(sets, plan), (8, 1, 1))
+    result = bench.ours(sets, (8, 1, 1))
+    q = bench.measure(w, sets, result['assign'], (8, 1, 1))
     assert q['heaviest_rule_labels'] == 0
-    assert plan == prototype_plan.plan_counts(
-        dict(reversed(list(data.strata(sets).items()))), [8, 1, 1]
+    assert q['unit_sizes'] == [320, 40, 40]
+    from tfx_balance.core.split.iterative import plan_counts
+
+    table = data.strata(sets)
+    assert plan_counts(table, [8, 1, 1]) == plan_counts(
+        dict(reversed(list(table.items()))), [8, 1, 1]
     )

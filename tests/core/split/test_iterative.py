@@ -101,3 +101,77 @@ def test_a_label_rarer_than_the_splits_goes_to_the_heaviest_splits():
     plan = plan_counts({(0,): 40, (0, 5): 1, (5, 6): 1}, [1, 3, 2])
     per_label = label_split_counts(plan)
     assert per_label[5] == [0, 1, 1] and per_label[6] in ([0, 1, 0], [0, 0, 1])
+
+
+def _many_labels() -> dict:
+    """300 examples, 8:1:1: two frequent labels, 60 labels of 2 units, 40 of 1 unit and 24 of 3
+    units on the same examples (a small copy of issue 40's 5,000-label shape). 90 examples have
+    no label, so eval and test hold 27 labelled examples each: room for the 24 3-unit labels."""
+    table = collections.Counter()
+    for i in range(300):
+        labels = {0} if i % 2 == 0 else set()
+        labels |= {1} if i % 3 == 0 else set()
+        if i < 120:
+            labels.add(100 + i // 2)  # 2 units each
+        if i < 40:
+            labels.add(300 + i)  # 1 unit each
+        if 120 <= i < 192:
+            labels.add(500 + (i - 120) // 3)  # 3 units each
+        table[tuple(sorted(labels))] += 1
+    return dict(table)
+
+
+def test_many_labels_keep_the_heaviest_split_rule_and_the_exact_split_sizes():
+    strata = _many_labels()
+    weights = [8, 1, 1]
+    plan = plan_counts(strata, weights)
+    sizes = [sum(c[i] for c in plan.values()) for i in range(3)]
+    assert sizes == allocate(300, weights) == [240, 30, 30]
+    per_label = label_split_counts(plan)
+    rare = {label: c for label, c in per_label.items() if sum(c) < 3}
+    assert len(rare) == 100
+    outside = [
+        label
+        for label, c in rare.items()
+        if any(x and not a for x, a in zip(c, allocate(sum(c), weights)))
+    ]
+    assert outside == []  # one unit: train only; two units: train and eval only
+    assert [c for c in per_label.values() if sum(c) == 3] == [[1, 1, 1]] * 24  # none missing
+    for label, n in ((0, 150), (1, 100)):  # the frequent labels near their shares
+        assert max(abs(c - a) for c, a in zip(per_label[label], allocate(n, weights))) <= 4
+
+
+def _groups():
+    """150 label sets of one group each (1-12 examples), and 20 of three groups."""
+    strata, examples = {}, {}
+    for g in range(150):
+        labels = tuple(sorted({g % 4, 10 + g % 7} | ({20 + g} if g % 5 == 0 else set())))
+        strata[labels] = strata.get(labels, 0) + 1
+        examples[labels] = examples.get(labels, 0) + 1 + (g * 7) % 12
+    for g in range(20):
+        strata[(g % 4,)] = strata.get((g % 4,), 0) + 3
+        examples[(g % 4,)] = examples.get((g % 4,), 0) + 3 * (1 + g % 5)
+    return strata, examples
+
+
+def test_with_groups_the_split_sizes_in_examples_are_within_their_band():
+    strata, examples = _groups()
+    weights = [7, 2, 1]
+    plan = plan_counts(strata, weights, examples)
+    planned = [sum(c[i] * examples[s] / strata[s] for s, c in plan.items()) for i in range(3)]
+    total = sum(examples.values())
+    assert total == 1155
+    share = [total * w / 10 for w in weights]
+    assert all(abs(p - s) <= 0.015 * s + 1e-9 for p, s in zip(planned, share)), planned
+    units = [sum(c[i] for c in plan.values()) for i in range(3)]
+    assert units != allocate(sum(strata.values()), weights)  # examples, not units, are kept
+    assert all(sum(plan[s]) == m for s, m in strata.items())
+
+
+def test_the_plan_with_groups_does_not_depend_on_the_order_of_the_tables():
+    strata, examples = _groups()
+    plan = plan_counts(strata, [7, 2, 1], examples)
+    items = list(strata.items())
+    random.Random(5).shuffle(items)
+    shuffled = dict(reversed(list(examples.items())))
+    assert plan_counts(dict(items), [7, 2, 1], shuffled) == plan

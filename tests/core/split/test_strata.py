@@ -109,9 +109,10 @@ def test_report_counts_labels_no_label_and_cardinality_as_placed(matrix):
     report, counted = got['report'], per_label({n: got[n] for n in NAMES})
     assert report['examples'] == {n: len(got[n]) for n in NAMES}
     none = sum(1 for s in tag_sets(recs) if not s)
-    # Labelled examples fill each split's size exactly; no-label ones follow the single-label rule.
-    labelled, unlabelled = allocate(len(recs) - none, [8, 1, 1]), allocate(none, [8, 1, 1])
-    assert report['examples'] == {n: a + b for n, a, b in zip(NAMES, labelled, unlabelled)}
+    # Each split holds its exact share; the no-label examples follow the single-label rule and
+    # the labelled ones fill the rest.
+    assert report['examples'] == dict(zip(NAMES, allocate(len(recs), [8, 1, 1])))
+    unlabelled = allocate(none, [8, 1, 1])
     for label, row in report['labels'].items():
         for name in NAMES:
             assert row[name]['count'] == counted[name][int(label)]
@@ -176,7 +177,8 @@ def test_groups_never_cross_splits_and_every_label_stays_present(matrix):
         user = example_pb2.Example.FromString(record).features.feature['user']
         union[user.bytes_list.value[0]].update(labels)
     strata = collections.Counter(tuple(sorted(u)) for u in union.values())
-    expected = label_split_counts(plan_counts(strata, list(SPLITS.values())))
+    examples = {s: 3 * m for s, m in strata.items()}  # the split sizes count examples
+    expected = label_split_counts(plan_counts(strata, list(SPLITS.values()), examples))
     measured = collections.defaultdict(lambda: [0, 0, 0])
     for user, labels in union.items():
         for label in labels:

@@ -53,6 +53,9 @@ class LabelSetHistograms(NamedTuple):
     kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
     widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
     examples: int
+    # with groups, {stratum: examples of its units} (the plan counts split sizes in examples);
+    # empty without groups, where a stratum's examples are its units
+    stratum_examples: Dict[tuple, int]
 
 
 def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
@@ -157,27 +160,28 @@ def label_set_histograms(batch, to_units, bucket_bits: int) -> LabelSetHistogram
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
     widths = {c.width[0]: c.width[1]} if c.width is not None else {}
-    return LabelSetHistograms(buckets, kinds, widths, len(c.records))
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {})
 
 
 def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
-    buckets, kinds, widths, examples = {}, {}, {}, 0
+    buckets, kinds, widths, examples, sizes = {}, {}, {}, 0, {}
     for unit in units:
         _add(
             buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
         )  # a unit (example or group) counts once: groups are planned as units
         examples += unit.size
+        sizes[unit.stratum] = sizes.get(unit.stratum, 0) + unit.size
         if unit.width is not None and unit.width[0] not in widths:
             widths[unit.width[0]] = unit.width[1]
         for kind, name, label in unit.kinds:
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
-    return LabelSetHistograms(buckets, kinds, widths, examples)
+    return LabelSetHistograms(buckets, kinds, widths, examples, sizes)
 
 
 class MergeLabelSetHistograms(MergeInputs):
     def create_accumulator(self):
-        return LabelSetHistograms({}, {}, {}, 0)
+        return LabelSetHistograms({}, {}, {}, 0, {})
 
     def add_input(self, acc, item):
         buckets = acc.buckets
@@ -198,6 +202,9 @@ class MergeLabelSetHistograms(MergeInputs):
         for width, name in item.widths.items():
             if width not in acc.widths or name < acc.widths[width]:
                 acc.widths[width] = name
+        sizes = acc.stratum_examples
+        for stratum, size in item.stratum_examples.items():
+            sizes[stratum] = sizes.get(stratum, 0) + size
         return acc._replace(examples=acc.examples + item.examples)
 
 

@@ -7,8 +7,9 @@ the class:
 1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
    batches need (:mod:`~tfx_balance.core.split.histograms`).
 2. **Plan.** :func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
-   ``{stratum: units}`` table, gives units per split of every stratum (exact per-label targets,
-   iterative stratification of the rest); a stratum that goes whole to one split is that split's
+   ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
+   of every stratum (one objective: labels near their shares, split sizes kept, the
+   heaviest-split rule); a stratum that goes whole to one split is that split's
    index, any other its :class:`~tfx_balance.core.split.plans.ClassSplitPlan`
    (:func:`~tfx_balance.core.split.plans.cut`).
 3. **Assignment pass.** As for classes: whole buckets stream to their split, the boundary buckets
@@ -106,7 +107,9 @@ def build_plans(
         )
     strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
-    plans = plan_counts(strata, weights)  # {stratum: counts}; each replaced by its plan below
+    grouped = config.group_feature is not None  # split sizes in examples (groups' sizes vary)
+    examples = histograms.stratum_examples if grouped else None
+    plans = plan_counts(strata, weights, examples)  # {stratum: counts}; replaced by plans below
     for stratum, counts in plans.items():
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:
@@ -210,7 +213,7 @@ def _count_ranked(ranked) -> list:
 
 
 class IterativeStrategy(SplitStrategy):
-    """A set of labels per example (``multi_label``): strata planned by iterative stratification."""
+    """A set of labels per example (``multi_label``): strata planned by :func:`plan_counts`."""
 
     format_report = staticmethod(format_label_set_report)
 

@@ -9,7 +9,7 @@ scikit-learn's ``_BaseKFold``:
   per-class rule (:func:`~tfx_balance.core.split.allocation.allocate`), label bins, the
   ``{class: {split: count}}`` report.
 - :class:`~tfx_balance.core.split.strata.IterativeStrategy` (``multi_label``): label sets as
-  strata, planned by iterative stratification
+  strata, planned by one objective over all labels and the split sizes
   (:func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
   ``{label set: units}`` table), the per-label report.
 

@@ -14,14 +14,14 @@ order, sharding, runner or retries; no randomness):
 2. **One objective** (:mod:`~tfx_balance.core.split.objective`): the chi-square of every label's
    count per split to its share, plus a cost per empty (label, split) of a label with at least
    as many units as splits, plus the split sizes' distance to theirs (with groups: in examples,
-   free within 2% of the share).
+   free within ``SIZE_BAND``, 1%, of the share).
 3. **The heaviest-split rule**, a hard constraint: a stratum carrying a label with fewer units
    than splits goes only to the splits that label's ``allocate`` gives a unit (the heaviest).
 4. **Greedy insertion**, strata from their rarest label, each unit to the allowed split of least
    added cost (a large stratum's units at once); then **local search**: one-unit moves between
    splits that lower the cost, for the strata that can improve, in bounded passes.
 5. **Sizes**, a hard final repair by the cheapest moves: without groups every split holds its
-   ``allocate`` share exactly; with groups, within 2.5% of its share in examples.
+   ``allocate`` share exactly; with groups, within ``HARD_BAND`` (1.5%) of its share in examples.
 
 Every unit is in exactly one split; the tests and ``make bench`` measure the labels' deviation
 (LD, missing pairs, max relative deviation: :mod:`tfx_balance.core.split.quality`).

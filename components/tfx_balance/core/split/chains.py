@@ -10,9 +10,9 @@ pair (of a label with at least as many units as splits; rarest label first, then
   (allowed there by the heaviest-split rule, emptying no other pair); the ``FILL_WIDTH`` such
   moves of least cost are tried;
 - **out**: after it, a unit of any stratum from ``s`` back to ``a`` (without groups: the sizes
-  stay exact), or with groups to any split that keeps every split within its hard band (or no
+  stay exact), or with groups to any split that keeps every split within ``FILL_BAND`` (2.5%; or no
   further off than it was); it empties no pair (the one just filled included) and is allowed
-  by the rule.
+  by the rule. With groups the unit in alone also does, if it keeps every split in that band.
 
 The chain of least total cost (the objective's exact change) is taken, even if it raises the
 cost (a missing pair is a goal, not a weight); a pair none fills stays empty. Each taken chain
@@ -92,6 +92,9 @@ def _fill(search, label: int, s: int, stratum_of, tolerance) -> bool:
     for d_in, j, a in ins[:FILL_WIDTH]:
         search.move(j, a, s)
         found = _best_out(search, s, a, bound)
+        if search.grouped and np.all(np.abs(search.z - search.tz) <= bound):
+            if found is None or found[0] > 0:  # with groups, the unit in alone may do
+                found = (0.0, None, None)
         search.move(j, s, a)
         if found is not None and (best is None or d_in + found[0] < best[0]):
             best = (d_in + found[0], j, a, found[1], found[2])
@@ -99,7 +102,8 @@ def _fill(search, label: int, s: int, stratum_of, tolerance) -> bool:
         return False
     _, j, a, y, b = best
     search.move(j, a, s)
-    search.move(y, s, b)
+    if y is not None:
+        search.move(y, s, b)
     return True
 
 

@@ -9,7 +9,9 @@ import pytest
 
 from tests.support.multilabel import label_matrix, label_sets
 from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.chains import fill_pairs
 from tfx_balance.core.split.iterative import label_split_counts, label_totals, plan_counts
+from tfx_balance.core.split.objective import PlanSearch, target_sizes
 from tfx_balance.core.split.quality import split_quality
 
 WEIGHTS = {'train': 8, 'eval': 1, 'test': 1}
@@ -175,3 +177,36 @@ def test_the_plan_with_groups_does_not_depend_on_the_order_of_the_tables():
     random.Random(5).shuffle(items)
     shuffled = dict(reversed(list(examples.items())))
     assert plan_counts(dict(items), [7, 2, 1], shuffled) == plan
+
+
+def test_a_chain_fills_a_pair_that_one_unit_moves_and_swaps_leave_empty():
+    strata = {(0,): 2, (4,): 1, (0, 3, 5, 7): 2, (0, 4): 1, (1, 2, 6): 2, (2, 3, 7): 2}
+    strata.update({(5,): 3, (7,): 1})
+    weights = [8, 1, 1]
+    target = target_sizes(14, [0, 0, 0], weights, None, strata)
+    search = PlanSearch(strata, weights, target, None)
+    search.greedy()
+    search.local_search()
+    search.repair_sizes()
+    search.swaps()
+    search.repair_sizes()
+    assert search.c[5].tolist() == [4, 0, 1]  # label 5 (5 units): none in eval
+    assert search.z.tolist() == [11, 2, 1]
+    assert fill_pairs(search) == 1  # label 2's eval+test: [3, 1, 0], no chain (see below)
+    plan = plan_counts(strata, weights)
+    assert plan == {
+        (0,): (2, 0, 0),
+        (0, 3, 5, 7): (0, 1, 1),
+        (0, 4): (1, 0, 0),
+        (1, 2, 6): (2, 0, 0),
+        (2, 3, 7): (1, 1, 0),
+        (4,): (1, 0, 0),
+        (5,): (3, 0, 0),
+        (7,): (1, 0, 0),
+    }
+    totals = label_split_counts(plan)
+    assert [totals[label] for label in (0, 3, 5, 7)] == [[3, 1, 1], [1, 2, 1], [3, 1, 1], [2, 2, 1]]
+    assert [sum(c[i] for c in plan.values()) for i in range(3)] == [11, 2, 1]  # sizes kept
+    # label 2 stays [3, 1, 0]: (1, 2, 6) may only be in train (labels 1 and 6 have 2 units), and
+    # moving (2, 3, 7) out of eval would empty eval of label 2
+    assert totals[2] == [3, 1, 0]

@@ -22,6 +22,10 @@ order, sharding, runner or retries; no randomness):
    splits that lower the cost, for the strata that can improve, in bounded passes.
 5. **Sizes**, a hard final repair by the cheapest moves: without groups every split holds its
    ``allocate`` share exactly; with groups, within ``HARD_BAND`` (1.5%) of its share in examples.
+6. **Chains** (:mod:`~tfx_balance.core.split.chains`): each (label, split) pair still empty (of
+   a label with at least as many units as splits) is filled, where one exists, by the cheapest
+   pair of moves, a unit of the label into the split and a unit back out, that keeps the sizes
+   (exact; with groups within the chains' 2.5% band), the rule and every other pair.
 
 Every unit is in exactly one split; the tests and ``make bench`` measure the labels' deviation
 (LD, missing pairs, max relative deviation: :mod:`tfx_balance.core.split.quality`).
@@ -41,6 +45,7 @@ from collections.abc import Mapping
 from typing import Dict, Sequence
 
 from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.chains import fill_pairs
 from tfx_balance.core.split.objective import PlanSearch, target_sizes
 
 
@@ -97,6 +102,7 @@ def plan_counts(
     search.repair_sizes()
     search.swaps()
     search.repair_sizes()
+    fill_pairs(search)
     shared = {}  # one tuple object per distinct count vector (memory)
     for labels, row in zip(search.sets, search.counts.tolist()):
         row = tuple(row)

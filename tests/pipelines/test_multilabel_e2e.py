@@ -31,9 +31,11 @@ SPLIT_COUNTS = {
 }
 
 # Per-label recall (balanced, baseline) of the recorded seed-0 run (README). Two whole runs on one
-# machine gave the same model weights, byte for byte. Across CPU types TensorFlow's oneDNN kernels
-# sum floats in another order, and a label's recall can move by one test example (label '3': 0.474
-# where it was recorded, 0.478 on a machine with AVX512-FP16), so each is pinned to one example.
+# machine gave the same model weights, byte for byte. Across CPU types and TensorFlow versions the
+# kernels sum floats in another order, and a label's recall moves by a test example or two (label
+# '3': 0.601 where it was recorded with TFX 1.16, 0.610 with TFX 1.21 in the compat suite, 2 of 228
+# examples; before issue 41, 0.474 vs 0.478 on a machine with AVX512-FP16), so each is pinned to
+# two examples.
 RECORDED_RECALL = {
     '9': (0.550, 0.000),
     '8': (0.267, 0.000),
@@ -107,9 +109,9 @@ def test_the_run_is_deterministic_for_its_seed(demo):
     recall, macro = summary['recall'], summary['macro_recall']
     assert sorted(recall['balanced']) == sorted(RECORDED_RECALL)
     for k, recorded in RECORDED_RECALL.items():
-        one_example = 1 / SPLIT_COUNTS[k]['test']
+        two_examples = 2 / SPLIT_COUNTS[k]['test']
         got = (recall['balanced'][k], recall['baseline'][k])
-        assert got == pytest.approx(recorded, abs=one_example + 5e-4), (k, got, recorded)
+        assert got == pytest.approx(recorded, abs=two_examples + 5e-4), (k, got, recorded)
     assert (macro['balanced'], macro['baseline']) == pytest.approx(RECORDED_MACRO, abs=0.002)
     f1 = summary['macro_f1']
     assert (f1['balanced'], f1['baseline']) == pytest.approx(RECORDED_MACRO_F1, abs=0.005)

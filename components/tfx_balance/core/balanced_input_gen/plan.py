@@ -205,6 +205,12 @@ def make_plan(
     )
 
 
+def _epochs_to_read(count: int, draws: int) -> int | None:
+    """Epochs within which a group of ``count`` examples drawn ``draws`` times per epoch is read
+    whole (it is read in passes): ``ceil(count / draws)``; None if it is not drawn."""
+    return -(-count // draws) if draws > 0 else None
+
+
 @dataclasses.dataclass(frozen=True)
 class MultiLabelLayoutPlan(LayoutPlan):
     """A :class:`LayoutPlan` per group, plus the multi-label plan of the stream.
@@ -248,9 +254,8 @@ class MultiLabelLayoutPlan(LayoutPlan):
     def epochs_to_read_all(self) -> int | None:
         """Epochs (``sum(D)`` draws each) within which every example is read at least once:
         ``max_g ceil(n_g / D_g)`` (each group is read in passes); None if a group is not drawn."""
-        if any(d <= 0 for d in self.draws):
-            return None
-        return max(-(-c // d) for c, d in zip(self.counts, self.draws))
+        per_group = [_epochs_to_read(c, d) for c, d in zip(self.counts, self.draws)]
+        return None if None in per_group else max(per_group)
 
     def repeats(self) -> list:
         """Draws per epoch per example of each group, ``D_g / n_g``."""
@@ -285,9 +290,7 @@ class MultiLabelLayoutPlan(LayoutPlan):
                     'count': self.counts[g],
                     'draws_per_epoch': self.draws[g],
                     'repeat': self.draws[g] / self.counts[g],
-                    'epochs_to_read_all': -(-self.counts[g] // self.draws[g])
-                    if self.draws[g]
-                    else None,
+                    'epochs_to_read_all': _epochs_to_read(self.counts[g], self.draws[g]),
                     'label_counts': [list(p) for p in self.group_label_counts[g]],
                 }
                 for g, name in enumerate(self.classes)

@@ -19,6 +19,7 @@ Rules and examples: docs/balanced_model_gate.md#multi-label-models.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Dict
 
 from tensorflow_model_analysis.metrics import metric_types
@@ -32,16 +33,9 @@ from tfx_balance.metrics.names import validate_labels, validate_threshold
 Derive = Callable[[Dict[str, object], str], Dict[str, float]]
 
 
-def _per_label_recall(scores, name):
-    return {f'{name}/{label}': value for label, value in scores['recall'].items()}
-
-
-def _per_label_precision(scores, name):
-    return {f'{name}/{label}': value for label, value in scores['precision'].items()}
-
-
-def _per_label_f1(scores, name):
-    return {f'{name}/{label}': value for label, value in scores['f1'].items()}
+def _per_label(score, scores, name):
+    """``{'<name>/<label>': value}`` of one per-label ``score``: 'recall', 'precision' or 'f1'."""
+    return {f'{name}/{label}': value for label, value in scores[score].items()}
 
 
 def _macro_label_recall(scores, name):
@@ -103,7 +97,7 @@ class PerLabelRecall(_LabelMetric):
       name: the key prefix (default ``'recall'``).
     """
 
-    DERIVE = staticmethod(_per_label_recall)
+    DERIVE = staticmethod(functools.partial(_per_label, 'recall'))
 
     def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.PER_CLASS_RECALL):
         super().__init__(labels, num_labels, threshold, name)
@@ -117,7 +111,7 @@ class PerLabelPrecision(_LabelMetric):
     Args: as :class:`PerLabelRecall` (``name`` default ``'precision'``).
     """
 
-    DERIVE = staticmethod(_per_label_precision)
+    DERIVE = staticmethod(functools.partial(_per_label, 'precision'))
     DIAGNOSTIC = keys.LABELS_NEVER_PREDICTED
 
     def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.PER_LABEL_PRECISION):
@@ -137,7 +131,7 @@ class PerLabelF1(_LabelMetric):
                           config='{"labels": ["cat", "dog", "owl"]}')
     """
 
-    DERIVE = staticmethod(_per_label_f1)
+    DERIVE = staticmethod(functools.partial(_per_label, 'f1'))
 
     def __init__(self, labels=None, num_labels=None, threshold=None, name=keys.PER_LABEL_F1):
         super().__init__(labels, num_labels, threshold, name)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfx_balance.core.split import objective
+from tfx_balance.core.split import objective, program
 
 FILL_WIDTH = 8  # in-moves tried per empty pair (least cost first)
 # empty pairs tried per pass (rarest labels first): 5,000 labels on 2,000 examples leave 2,339
@@ -45,11 +45,20 @@ FILL_BAND = 0.025  # with groups: a chain keeps every split within 2.5% of its s
 
 def fill_pairs(search) -> int:
     """Fill empty (label, split) pairs of ``search`` (a :class:`~.objective.PlanSearch` after
-    its sizes' repair) by (in, out) chains; returns the number of pairs filled."""
+    its sizes' repair) by (in, out) chains, then by the exact step
+    (:func:`~.program.fill_exact`) for the pairs chains leave; returns the number filled."""
     if not search.big.any():
         return 0
+    tolerance = FILL_BAND * search.tz if search.grouped else np.zeros(search.k)
+    filled = _chains(search, tolerance)
+    if ((search.c == 0) & search.big[:, None]).any():
+        band = np.maximum(tolerance, np.abs(search.z - search.tz)) + objective.EPS
+        filled += program.fill_exact(search, band)
+    return filled
+
+
+def _chains(search, tolerance) -> int:
     k = search.k
-    tolerance = FILL_BAND * search.tz if search.grouped else np.zeros(k)
     stratum_of = np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
     filled = 0
     while True:

@@ -1,0 +1,118 @@
+"""core.split.program: the fill step's exact program fills pairs two-move chains cannot, keeps
+the sizes, the heaviest-split rule and every filled pair; forced_empty counts what no plan fills."""
+
+import random
+
+import numpy as np
+
+from tfx_balance.core.split import program
+from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.chains import _chains
+from tfx_balance.core.split.iterative import label_split_counts, plan_counts
+from tfx_balance.core.split.objective import PlanSearch, target_sizes
+
+# label 7 (3 units) misses test after the search and the chains: filling it takes three moves,
+# (5, 7) eval -> test, (3, 5, 7) train -> eval, (5,) test -> train (sizes [4, 1, 1] exact)
+THREE_MOVES = {(6,): 2, (3, 5, 7): 1, (5,): 1, (1, 3, 7): 1, (5, 7): 1}
+
+
+def _searched(strata, weights, examples=None):
+    target = target_sizes(sum(strata.values()), [0] * len(weights), weights, examples, strata)
+    search = PlanSearch(strata, weights, target, examples)
+    search.greedy()
+    search.local_search()
+    search.repair_sizes()
+    search.swaps()
+    search.repair_sizes()
+    return search
+
+
+def test_a_pair_that_takes_three_moves_is_filled_by_the_exact_program():
+    search = _searched(THREE_MOVES, [7, 2, 1])
+    tolerance = np.zeros(3)
+    assert _chains(search, tolerance) == 0
+    labels = sorted({label for s in THREE_MOVES for label in s})  # the search's label order
+    assert search.c[labels.index(7)].tolist() == [2, 1, 0]
+    plan = plan_counts(THREE_MOVES, [7, 2, 1])
+    assert plan == {
+        (1, 3, 7): (1, 0, 0),
+        (3, 5, 7): (0, 1, 0),
+        (5,): (1, 0, 0),
+        (5, 7): (0, 0, 1),
+        (6,): (2, 0, 0),
+    }
+    totals = label_split_counts(plan)
+    assert totals[7] == [1, 1, 1] and totals[5] == [1, 1, 1]  # filled, and none emptied
+    assert [sum(c[i] for c in plan.values()) for i in range(3)] == allocate(6, [7, 2, 1])
+    for label in (1, 3, 6):  # fewer units than splits: only where allocate gives one
+        assert all(
+            a or not c for c, a in zip(totals[label], allocate(sum(totals[label]), [7, 2, 1]))
+        )
+
+
+def test_with_groups_the_program_fills_a_pair_and_no_split_moves_further_off_its_share():
+    strata = {(0, 1): 1, (3,): 3, (4,): 2, (1,): 3}
+    examples = {(0, 1): 2, (3,): 11, (4,): 6, (1,): 17}
+    plan = plan_counts(strata, [2, 1, 1], examples)
+    assert label_split_counts(plan)[1] == [2, 1, 1]  # the chains alone leave [3, 0, 1]
+    sizes = [sum(c[i] * examples[s] / strata[s] for s, c in plan.items()) for i in range(3)]
+    share = [36 * w / 4 for w in (2, 1, 1)]
+    assert np.allclose(sizes, [17 + 1 / 3, 9 + 1 / 3, 9 + 1 / 3])
+    assert max(abs(a - b) for a, b in zip(sizes, share)) <= 2 / 3 + 1e-9  # before: 2/3
+
+
+def test_the_exact_program_does_not_depend_on_the_order_of_the_table():
+    items = list(THREE_MOVES.items())
+    random.Random(3).shuffle(items)
+    assert plan_counts(dict(items), [7, 2, 1]) == plan_counts(THREE_MOVES, [7, 2, 1])
+
+
+def test_forced_empty_counts_the_pairs_the_heaviest_split_rule_leaves_no_way_to_fill():
+    # label 2: 3 units, two beside one-unit labels (train only): at most 2 splits
+    strata = {(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 17}
+    search = PlanSearch(strata, [8, 1, 1], [16, 2, 2], None)
+    assert program.forced_empty(search) == 1
+    plan = plan_counts(strata, [8, 1, 1])
+    assert label_split_counts(plan)[2] == [2, 1, 0]  # one pair empty: the forced one
+    # a bound of the rule alone: with 7 units of label 4, eval and test (one unit each) must
+    # hold label 4, and label 2 stays in train whatever the plan
+    small = plan_counts({(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 7}, [8, 1, 1])
+    assert label_split_counts(small)[2] == [3, 0, 0]
+    # with the third unit free as well, nothing is forced
+    free = PlanSearch({(0, 2): 1, (2,): 2, (4,): 17}, [8, 1, 1], [16, 2, 2], None)
+    assert program.forced_empty(free) == 0
+
+
+def test_the_program_never_empties_a_filled_pair_and_keeps_every_unit():
+    rng = random.Random(11)
+    for _ in range(30):
+        strata = {}
+        for _ in range(rng.randint(4, 10)):
+            labels = tuple(sorted(rng.sample(range(8), rng.randint(1, 3))))
+            strata[labels] = strata.get(labels, 0) + rng.randint(1, 3)
+        search = _searched(strata, [7, 2, 1])
+        _chains(search, np.zeros(3))
+        before = (search.c > 0) | ~search.big[:, None]
+        sizes = search.counts.sum(axis=0).tolist()
+        program.fill_exact(search, np.zeros(3) + 1e-9)
+        after = (search.c > 0) | ~search.big[:, None]
+        assert np.all(after[before])
+        assert (search.counts.sum(axis=1) == search.m).all()
+        assert search.counts.sum(axis=0).tolist() == sizes
+        assert (
+            search.c
+            == np.array(
+                [
+                    [
+                        sum(
+                            search.counts[j, s]
+                            for j in range(len(search.m))
+                            if i in search._rows(j)
+                        )
+                        for s in range(3)
+                    ]
+                    for i in range(len(search.n))
+                ]
+            )
+        ).all()
+        assert (search.counts[~search.allowed] == 0).all()

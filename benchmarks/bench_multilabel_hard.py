@@ -81,14 +81,23 @@ def _examples(unit_sets: Sequence[tuple], unit_sizes) -> dict:
 
 def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
     """The package's plan on the aggregate table, cut by :func:`assign_from_plan`; with
-    ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does."""
+    ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does.
+    ``forced_pairs``: the (label, split) pairs the heaviest-split rule leaves no plan to fill."""
     from tfx_balance.core.split.iterative import plan_counts
+    from tfx_balance.core.split.objective import PlanSearch
+    from tfx_balance.core.split.program import forced_empty
 
     table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
     start = time.perf_counter()
     plan = plan_counts(table, list(weights), examples=examples)
     seconds = time.perf_counter() - start
-    return {'assign': assign_from_plan(unit_sets, plan), 'seconds': seconds}
+    labelled = {labels: m for labels, m in table.items() if labels}
+    rule = PlanSearch(labelled, weights, [1.0] * len(weights), examples)
+    return {
+        'assign': assign_from_plan(unit_sets, plan),
+        'seconds': seconds,
+        'forced_pairs': forced_empty(rule),
+    }
 
 
 def iterstrat(y: np.ndarray, weights: Sequence[int]) -> dict:
@@ -229,6 +238,8 @@ def measure_all(w: data.Workload, methods: Sequence[str] = METHODS) -> dict:
                 continue
         q = measure(w, unit_sets, result['assign'], weights)
         q['seconds'] = round(result['seconds'], 3)
+        if 'forced_pairs' in result:
+            q['forced_pairs'] = result['forced_pairs']
         row['methods'][method] = q
     return row
 

@@ -70,7 +70,7 @@ def missed(q: dict, ref: dict, grouped: bool) -> list:
     if ref_dev is not None and dev > DEVIATION_GOAL * ref_dev + 1e-12:
         out.append(f'dev {dev / ref_dev:.2f}x' if ref_dev else 'dev')
     if q['missing_pairs']:
-        out.append(f'{q["missing_pairs"]} missing')
+        out.append(f'{q["missing_pairs"]} missing{_forced(q)}')
     if grouped and q['max_example_size_deviation_pct'] > EXAMPLE_SIZE_GOAL_PCT:
         out.append(f'sizes {q["max_example_size_deviation_pct"]:.1f}%')
     if not grouped and q['max_unit_size_deviation'] > UNIT_SIZE_GOAL:
@@ -78,6 +78,13 @@ def missed(q: dict, ref: dict, grouped: bool) -> list:
     if q['heaviest_rule_labels']:
         out.append(f'rule {q["heaviest_rule_labels"]}')
     return out
+
+
+def _forced(q: dict) -> str:
+    forced = q.get('forced_pairs')
+    if forced is None:
+        return ''
+    return ' (all forced)' if forced == q['missing_pairs'] else f' ({forced} forced)'
 
 
 def _worst(q: dict) -> str:
@@ -110,7 +117,7 @@ def row_lines(row: dict) -> list:
             f'| {q["ld"]:.3g}{_ratio(q["ld"], ref.get("ld"))} '
             f'| {q["max_relative_deviation"]:.3g}'
             f'{_ratio(q["max_relative_deviation"], ref.get("max_relative_deviation"))}{_worst(q)} '
-            f'| {q["missing_pairs"]} | {sizes} | {q["heaviest_rule_labels"]} | {goals} '
+            f'| {q["missing_pairs"]}{_forced(q) if q["missing_pairs"] else ""} | {sizes} | {q["heaviest_rule_labels"]} | {goals} '
             f'| {q.get("seconds", "")} |'
         )
     return lines

@@ -12,7 +12,11 @@ reverse order:
   one pass of the data per run, consumed in graph mode; every stream's per-label frequency is
   compared with the plan's expected frequency (largest absolute difference reported);
 - ``model.fit`` steps/s (one sigmoid layer over the 20 floats, binary cross-entropy) fed by the
-  best plain read and by ``balanced_dataset`` (``label_balanced``), one pass per fit.
+  best plain read and by ``balanced_dataset`` (``POLICY``, the package's default policy), one
+  pass per fit.
+
+The goals (``benchmarks/report_dataset.py``) are judged on ``POLICY``; the other policies' read
+rates are reported beside it.
 
 Run: ``python -m benchmarks.bench_multilabel_input [--smoke] [--n N] [--runs N]``.
 """
@@ -36,7 +40,10 @@ N = 100_000
 SMOKE_N = 2_000
 BATCH = 100
 RUNS = 3
-POLICIES = ('label_balanced', 'repeat_factor')
+# the package's default multi-label policy (core/balanced_input_gen/policies.py DEFAULT_POLICY),
+# what the goals are judged on; the others are measured beside it
+POLICY = 'floored_label_balanced'
+POLICIES = (POLICY, 'label_balanced', 'repeat_factor')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,7 +208,7 @@ def _sigmoid_model():
 
 
 def measure_training(
-    n: int, plain_name: str, runs: int, work_dir: str, steps=None, policy='label_balanced'
+    n: int, plain_name: str, runs: int, work_dir: str, steps=None, policy=POLICY
 ) -> dict:
     workload = MultiLabelWorkload(n)
     raw, pattern = prepare(n, policy, work_dir)
@@ -217,6 +224,7 @@ def measure_training(
         'workload': 'multi-label',
         'model': 'one sigmoid layer',
         'plain_read': plain_name,
+        'policy': policy,
         'steps': steps,
         'batch_size': BATCH,
         'rows': rows,
@@ -258,7 +266,8 @@ def _markdown(result: dict) -> str:
         '| input | steps/s | vs plain |',
         '|---|---:|---:|',
         f'| plain read | {plain["steps_per_s"]:,.0f} | 1.00x |',
-        f'| balanced_dataset (label_balanced) | {ours["steps_per_s"]:,.0f} | {fit["ratio"]:.2f}x |',
+        f'| balanced_dataset ({fit["policy"]}) | {ours["steps_per_s"]:,.0f} '
+        f'| {fit["ratio"]:.2f}x |',
     ]
     return '\n'.join(lines)
 
@@ -282,15 +291,17 @@ def run(
     best = result['reads']['best_plain']
     steps = 30 if smoke else None
     result['training'] = measure_training(n, best, training_runs, work_dir, steps)
-    ours = next(
-        r for r in result['reads']['rows'] if r['method'] == 'balanced_dataset (label_balanced)'
-    )
-    result['ratio'] = ours['ratio_vs_best_plain']
-    result['ratio_repeat_factor'] = next(
-        r['ratio_vs_best_plain']
-        for r in result['reads']['rows']
-        if r['method'] == 'balanced_dataset (repeat_factor)'
-    )
+    ratios = {
+        policy: next(
+            r['ratio_vs_best_plain']
+            for r in result['reads']['rows']
+            if r['method'] == f'balanced_dataset ({policy})'
+        )
+        for policy in POLICIES
+    }
+    result['policy'] = POLICY
+    result['ratio'] = ratios[POLICY]
+    result['policy_ratios'] = ratios
     result['training_ratio'] = result['training']['ratio']
     result['markdown'] = _markdown(result)
     return result

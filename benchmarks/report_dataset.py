@@ -135,7 +135,11 @@ def multilabel_input_goals(results: dict) -> list:
     if 'reads' not in ml:
         return []
     reads_, fit = ml['reads'], ml['training']
-    ours = next(r for r in reads_['rows'] if r['method'] == 'balanced_dataset (label_balanced)')
+    # results before the default policy became floored_label_balanced measured label_balanced
+    policy = ml.get('policy', 'label_balanced')
+    others = ml.get('policy_ratios') or {'repeat_factor': ml.get('ratio_repeat_factor')}
+    others = ', '.join(f'{p} {r:.2f}x' for p, r in others.items() if p != policy and r)
+    ours = next(r for r in reads_['rows'] if r['method'] == f'balanced_dataset ({policy})')
     best = next(r for r in reads_['rows'] if r['method'] == reads_['best_plain'])
     size = common.size_label(reads_['examples'])
     met_read = ml['ratio'] >= MULTILABEL_DATASET_GOAL
@@ -143,14 +147,15 @@ def multilabel_input_goals(results: dict) -> list:
     return [
         (
             f'multi-label balanced_dataset >= {MULTILABEL_DATASET_GOAL}x the best-tuned plain '
-            f'read ({size}, label_balanced)',
-            f'{ml["ratio"]:.2f}x (repeat_factor {ml["ratio_repeat_factor"]:.2f}x)',
+            f'read ({size}, {policy})',
+            f'{ml["ratio"]:.2f}x' + (f' ({others})' if others else ''),
             met_read,
             '' if met_read else _spread_why(ours['runs'], best['runs'], 'examples/s'),
         ),
         (
             f'multi-label model.fit steps/s with balanced_dataset >= {MULTILABEL_TRAINING_GOAL}x '
-            f'with the plain read ({size}, one sigmoid layer)',
+            f'with the plain read ({size}, {fit.get("policy", "label_balanced")}, one sigmoid '
+            'layer)',
             f'{ml["training_ratio"]:.2f}x',
             met_fit,
             ''

@@ -60,9 +60,10 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| model.fit steps/s with balanced_dataset >= 0.97x with the plain read (digits, '
         'digits trainer) |',
         '| tabular | one softmax layer | 100 | 30 |',
-        '| multi-label balanced_dataset >= 1.0x the best-tuned plain read (1k, label_balanced) |',
+        '| multi-label balanced_dataset >= 1.0x the best-tuned plain read (1k, '
+        'floored_label_balanced) |',
         '| multi-label model.fit steps/s with balanced_dataset >= 0.97x with the plain read (1k, '
-        'one sigmoid layer) |',
+        'floored_label_balanced, one sigmoid layer) |',
         '### Multi-label balanced_dataset and training',
         '| balanced_dataset (repeat_factor) |',
         '| I/O floor (TFXIO read, hash partition, gzip write) |',

@@ -82,3 +82,13 @@ def test_ours_keeps_the_heaviest_split_rule_and_the_sizes_and_is_deterministic_o
     assert plan_counts(table, [8, 1, 1]) == plan_counts(
         dict(reversed(list(table.items()))), [8, 1, 1]
     )
+
+
+def test_references_are_left_out_above_their_unit_limits(monkeypatch):
+    sets = [(0,), (0, 1), (1,), ()] * 25
+    w = data.Workload('many_labels', 100, sets, None, 2)
+    monkeypatch.setitem(bench.ITERSTRAT_MAX_UNITS, 'many_labels', 99)
+    monkeypatch.setitem(bench.SKMULTILEARN_MAX_UNITS, 'many_labels', 99)
+    row = bench.measure_all(w, methods=bench.METHODS)
+    assert list(row['methods']) == ['ours']
+    assert row['methods']['ours']['unit_sizes'] == [80, 10, 10]

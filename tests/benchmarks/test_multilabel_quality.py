@@ -51,3 +51,32 @@ def test_report_says_when_the_section_was_not_measured():
         '_not measured: x._'
     ]
     assert report.render_section({}) == []
+
+
+def test_multilabel_input_goals_name_the_policy_measured():
+    from benchmarks import bench_multilabel_input
+    from benchmarks.report_dataset import multilabel_input_goals
+    from tfx_balance.core.balanced_input_gen.policies import DEFAULT_POLICY
+
+    assert bench_multilabel_input.POLICY == DEFAULT_POLICY
+    rows = [
+        {'method': m, 'runs': [1.0]}
+        for m in ('plain', *(f'balanced_dataset ({p})' for p in bench_multilabel_input.POLICIES))
+    ]
+    ml = {
+        'reads': {'rows': rows, 'best_plain': 'plain', 'examples': 100_000},
+        'training': {'policy': DEFAULT_POLICY, 'rows': {}},
+        'policy': DEFAULT_POLICY,
+        'ratio': 1.2,
+        'policy_ratios': {DEFAULT_POLICY: 1.2, 'label_balanced': 1.3, 'repeat_factor': 1.1},
+        'training_ratio': 1.0,
+    }
+    (read, fit) = multilabel_input_goals({'multilabel_input': ml})
+    assert read[0].endswith(f'(100k, {DEFAULT_POLICY})')
+    assert read[1] == '1.20x (label_balanced 1.30x, repeat_factor 1.10x)'
+    assert f'{DEFAULT_POLICY}, one sigmoid layer' in fit[0]
+    # results measured before the default changed name label_balanced
+    old = {**ml, 'policy_ratios': None, 'ratio_repeat_factor': 1.1, 'training': {'rows': {}}}
+    del old['policy']
+    (read, fit) = multilabel_input_goals({'multilabel_input': old})
+    assert read[0].endswith('(100k, label_balanced)') and read[1] == '1.20x (repeat_factor 1.10x)'

@@ -10,8 +10,13 @@ import pytest
 from tests.support.multilabel import label_matrix, label_sets
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.chains import fill_pairs
-from tfx_balance.core.split.iterative import label_split_counts, label_totals, plan_counts
-from tfx_balance.core.split.objective import PlanSearch, target_sizes
+from tfx_balance.core.split.iterative import (
+    label_split_counts,
+    label_totals,
+    plan_counts,
+    target_sizes,
+)
+from tfx_balance.core.split.objective import PlanSearch
 from tfx_balance.core.split.quality import split_quality
 
 WEIGHTS = {'train': 8, 'eval': 1, 'test': 1}

@@ -8,8 +8,8 @@ import numpy as np
 from tfx_balance.core.split import program
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.chains import _chains
-from tfx_balance.core.split.iterative import label_split_counts, plan_counts
-from tfx_balance.core.split.objective import PlanSearch, target_sizes
+from tfx_balance.core.split.iterative import label_split_counts, plan_counts, target_sizes
+from tfx_balance.core.split.objective import PlanSearch
 
 # label 7 (3 units) misses test after the search and the chains: filling it takes three moves,
 # (5, 7) eval -> test, (3, 5, 7) train -> eval, (5,) test -> train (sizes [4, 1, 1] exact)

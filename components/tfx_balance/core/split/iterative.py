@@ -14,7 +14,8 @@ order, sharding, runner or retries; no randomness):
 2. **One objective** (:mod:`~tfx_balance.core.split.objective`): the chi-square of every label's
    count per split to its share, plus a cost per empty (label, split) of a label with at least
    as many units as splits, plus the split sizes' distance to theirs (with groups: in examples,
-   free within ``SIZE_BAND``, 1%, of the share).
+   free within ``SIZE_BAND``, 1%, of the share, and in groups, as LD counts a label's share of
+   a split's groups).
 3. **The heaviest-split rule**, a hard constraint: a stratum carrying a label with fewer units
    than splits goes only to the splits that label's ``allocate`` gives a unit (the heaviest).
 4. **Greedy insertion**, strata from their rarest label, each unit to the allowed split of least
@@ -22,10 +23,14 @@ order, sharding, runner or retries; no randomness):
    splits that lower the cost, for the strata that can improve, in bounded passes.
 5. **Sizes**, a hard final repair by the cheapest moves: without groups every split holds its
    ``allocate`` share exactly; with groups, within ``HARD_BAND`` (1.5%) of its share in examples.
-6. **Chains** (:mod:`~tfx_balance.core.split.chains`): each (label, split) pair still empty (of
+6. **Filling** (:mod:`~tfx_balance.core.split.chains`): each (label, split) pair still empty (of
    a label with at least as many units as splits) is filled, where one exists, by the cheapest
    pair of moves, a unit of the label into the split and a unit back out, that keeps the sizes
-   (exact; with groups within the chains' 2.5% band), the rule and every other pair.
+   (exact; with groups within the chains' 2.5% band), the rule and every other pair; the pairs
+   chains leave go to an exact integer program over their neighbourhood
+   (:mod:`~tfx_balance.core.split.program`: the whole table up to 4,096 label sets), under the
+   same constraints. A pair stays empty only where that program finds no way; the log counts
+   those the heaviest-split rule forces (:func:`~tfx_balance.core.split.program.forced_empty`).
 
 Every unit is in exactly one split; the tests and ``make bench`` measure the labels' deviation
 (LD, missing pairs, max relative deviation: :mod:`tfx_balance.core.split.quality`).
@@ -46,7 +51,7 @@ from typing import Dict, Sequence
 
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.chains import fill_pairs
-from tfx_balance.core.split.objective import PlanSearch, target_sizes
+from tfx_balance.core.split.objective import PlanSearch
 
 
 def label_totals(strata: Mapping[tuple, int]) -> Dict[object, int]:
@@ -95,8 +100,10 @@ def plan_counts(
     labelled = _Labelled(strata)  # a view, not a copy (memory: one entry per label set)
     if not any(True for _ in labelled):
         return plan
-    target = target_sizes(sum(strata.values()), empty, weights, examples, strata)
-    search = PlanSearch(labelled, weights, target, examples)
+    total = sum(strata.values())
+    target = target_sizes(total, empty, weights, examples, strata)
+    units = target_sizes(total, empty, weights, None, strata)  # with groups: groups per split
+    search = PlanSearch(labelled, weights, target, examples, units)
     search.greedy()
     search.local_search()
     search.repair_sizes()
@@ -108,6 +115,20 @@ def plan_counts(
         row = tuple(row)
         plan[labels] = shared.setdefault(row, row)
     return plan
+
+
+def target_sizes(
+    total: int, empty: Sequence[int], weights, examples: Mapping | None, strata: Mapping
+) -> list:
+    """The labelled units (examples, with groups) each split should hold: ``allocate`` of all
+    units less the empty set's; with groups, the examples' share less the empty set's units at
+    their mean size."""
+    if examples is None:
+        return [a - b for a, b in zip(allocate(total, list(weights)), empty)]
+    units = strata.get((), 0)
+    mean_empty = examples.get((), 0) / units if units else 0.0
+    share = sum(examples.values()) / sum(weights)
+    return [share * w - mean_empty * y for w, y in zip(weights, empty)]
 
 
 class _Labelled(Mapping):

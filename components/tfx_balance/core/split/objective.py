@@ -8,9 +8,12 @@ label its units ``n`` and targets ``t = n * r``. The cost it lowers is
 ``sum over labels l, splits s of (c_ls - t_ls)^2 / t_ls``
 ``+ PRESENCE x (empty (l, s) of labels with n_l >= #splits)`` (``PRESENCE_GROUPS`` with groups)
 ``+ SIZE_WEIGHT x sum_s max(0, |z_s - T_s| - band_s)^2 / T_s``
+``+ SIZE_WEIGHT x sum_s (u_s - U_s)^2 / U_s`` (with groups only)
 
 (``z_s`` the split's labelled size, in examples with groups, ``band_s`` 0 without groups and
-``SIZE_BAND x T_s`` with them: inside the band the sizes cost nothing and free the labels).
+``SIZE_BAND x T_s`` with them: inside the band the sizes cost nothing and free the labels; with
+groups ``u_s`` is the split's number of groups and ``U_s`` its share: a label's share *of a
+split's units* is what LD measures, so a split of more groups than its share dilutes them all).
 
 Example:
     >>> search = PlanSearch({(0,): 5, (0, 1): 3}, [1, 1], [4, 4], None)
@@ -24,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 
@@ -49,7 +52,9 @@ EPS = 1e-9
 class PlanSearch:
     """The objective's state: ``counts`` (strata x splits), ``c`` (labels x splits), ``z``."""
 
-    def __init__(self, strata: Mapping[tuple, int], weights, target_size, examples: Mapping | None):
+    def __init__(
+        self, strata: Mapping[tuple, int], weights, target_size, examples, target_units=None
+    ):
         k = self.k = len(weights)
         self.r = np.array([w / sum(weights) for w in weights], dtype=float)
         labels = sorted({label for s in strata for label in s}, key=class_sort_key)
@@ -78,6 +83,11 @@ class PlanSearch:
         self.presence = PRESENCE_GROUPS if self.grouped else PRESENCE
         self.tz = np.maximum(np.asarray(target_size, dtype=float), EPS)
         self.band = SIZE_BAND * self.tz if self.grouped else np.zeros(k)
+        if target_units is None:
+            target_units = self.r * self.m.sum()
+        self.tu = np.maximum(np.asarray(target_units, dtype=float), EPS)
+        self.unit_weight = SIZE_WEIGHT if self.grouped else 0.0
+        self.u = np.zeros(k)
         self.allowed = self._allowed(weights)
         self.counts = np.zeros((len(ids), k), dtype=np.int64)
         self.c = np.zeros((len(labels), k), dtype=np.int64)
@@ -96,10 +106,10 @@ class PlanSearch:
         return allowed
 
     # -- the size term --------------------------------------------------------------------------
-    def size_cost(self, z):
-        """The size term per split for sizes ``z`` (broadcasts over leading axes)."""
+    def size_cost(self, z, u):
+        """The size terms per split for sizes ``z`` and units ``u`` (broadcasts)."""
         over = np.maximum(np.abs(z - self.tz) - self.band, 0.0)
-        return SIZE_WEIGHT * over * over / self.tz
+        return SIZE_WEIGHT * over * over / self.tz + self.unit_weight * (u - self.tu) ** 2 / self.tu
 
     # -- greedy insertion -----------------------------------------------------------------------
     def greedy(self) -> None:
@@ -111,7 +121,12 @@ class PlanSearch:
         # g[b][i]: label i's part of the cost of one more unit in split b, less a constant:
         # (2 (c - t) + 1) / t = (2 c + 1) / t - 2, and -presence while (i, b) is empty
         g = [[x - self.presence * big for x, big in zip(row, self.big.tolist())] for row in inv_t]
-        z, tz, band = self.z.tolist(), self.tz.tolist(), self.band.tolist()
+        z, tz, band, u = self.z.tolist(), self.tz.tolist(), self.band.tolist(), self.u.tolist()
+        tu, uw = self.tu.tolist(), self.unit_weight
+
+        def step(b):  # the size terms' change for one more unit of e examples in split b
+            return _size_delta(z[b], e, tz[b], band[b]) + uw * (2 * (u[b] - tu[b]) + 1) / tu[b]
+
         code = self.allowed @ (1 << np.arange(k))  # the allowed splits as a bit pattern
         patterns = {x: [b for b in range(k) if x >> b & 1] for x in np.unique(code).tolist()}
         counts, last_e, size = self.counts, None, None
@@ -120,10 +135,10 @@ class PlanSearch:
             ids = self.label_ids[first:end].tolist()
             allowed = patterns[x]
             if e != last_e:  # the size term of one more unit per split (for units of e examples)
-                size = [_size_delta(z[b], e, tz[b], band[b]) for b in range(k)]
+                size = [step(b) for b in range(k)]
                 last_e = e
             if m > BULK:
-                placed = self._bulk(ids, m, e, allowed, c, z)
+                placed = self._bulk(ids, m, e, allowed, c, z, u)
             else:
                 placed = [0] * k
                 for _ in range(m):
@@ -134,7 +149,8 @@ class PlanSearch:
                             best, best_d = b, d
                     placed[best] += 1
                     z[best] += e
-                    size[best] = _size_delta(z[best], e, tz[best], band[best])
+                    u[best] += 1
+                    size[best] = step(best)
                     cb, gb, ib = c[best], g[best], inv_t[best]
                     for i in ids:
                         cb[i] += 1
@@ -148,9 +164,10 @@ class PlanSearch:
                             cb[i] += x
                             gb[i] = (2 * cb[i] + 1) * ib[i]
                         z[b] += x * e
-                        size[b] = _size_delta(z[b], e, tz[b], band[b])
+                        u[b] += x
+                        size[b] = step(b)
         self.c = np.array(c, dtype=np.int64).T.copy()
-        self.z = np.array(z)
+        self.z, self.u = np.array(z), np.array(u)
 
     def _in_chunks(self, order, code):
         """``(j, first, end, m, e, allowed code)`` of the strata in ``order``, as Python values
@@ -166,7 +183,7 @@ class PlanSearch:
                 code[js].tolist(),
             )
 
-    def _bulk(self, ids, m: int, e: float, allowed, c, z) -> list:
+    def _bulk(self, ids, m: int, e: float, allowed, c, z, u) -> list:
         """The ``m`` least marginal costs of one stratum over its allowed splits (ties: the lower
         split, then the earlier unit): the same counts as ``m`` insertions one by one."""
         x = np.arange(m + 1)
@@ -176,7 +193,7 @@ class PlanSearch:
             cb = np.array([c[b][i] for i in ids], dtype=float)
             tb, ib = self.t[rows, b], self.inv_t[rows, b]
             label = (((cb[None, :] + x[:, None]) - tb) ** 2 * ib).sum(axis=1)
-            size = self.size_cost(z[b] + e * x[:, None])[:, b]
+            size = self.size_cost(z[b] + e * x[:, None], u[b] + x[:, None])[:, b]
             total = label + size
             step = np.diff(total)
             missing = (cb == 0) & self.big[rows]
@@ -218,9 +235,10 @@ class PlanSearch:
         if not sizes:
             return r_sum, a_sum
         e = self.e[:, None] if self.grouped else 1.0  # one value per split without groups
-        base = self.size_cost(self.z)
-        r_sum += self.size_cost(self.z - e) - base
-        a_sum += self.size_cost(self.z + e) - base
+        z, u = self.z, self.u
+        base = self.size_cost(z, u)
+        r_sum += self.size_cost(z - e, u - 1) - base
+        a_sum += self.size_cost(z + e, u + 1) - base
         return r_sum, a_sum
 
     def _best_moves(self):
@@ -251,9 +269,10 @@ class PlanSearch:
         diff = c - t
         add = ((2 * diff + 1) * inv_t - self.presence * ((c == 0) & big)).sum(axis=0)
         rem = ((1 - 2 * diff) * inv_t + self.presence * ((c == 1) & big)).sum(axis=0)
-        e, base = self.e[j], self.size_cost(self.z)
-        rem += self.size_cost(self.z - e) - base
-        add += self.size_cost(self.z + e) - base
+        e, z, u = self.e[j], self.z, self.u
+        base = self.size_cost(z, u)
+        rem += self.size_cost(z - e, u - 1) - base
+        add += self.size_cost(z + e, u + 1) - base
         delta = rem[:, None] + add[None, :]
         delta[(self.counts[j] == 0)[:, None] | ~self.allowed[j][None, :]] = np.inf
         np.fill_diagonal(delta, np.inf)
@@ -272,6 +291,8 @@ class PlanSearch:
         self.c[rows, target] += 1
         self.z[source] -= self.e[j]
         self.z[target] += self.e[j]
+        self.u[source] -= 1
+        self.u[target] += 1
 
     def local_search(self) -> int:
         """Passes (at most ``MAX_PASSES``): the strata whose best one-unit move lowers the cost
@@ -373,17 +394,3 @@ def _size_delta(z: float, e: float, tz: float, band: float) -> float:
     before = max(abs(z - tz) - band, 0.0)
     after = max(abs(z + e - tz) - band, 0.0)
     return SIZE_WEIGHT * (after * after - before * before) / tz
-
-
-def target_sizes(
-    total: int, empty: Sequence[int], weights, examples: Mapping | None, strata: Mapping
-) -> list:
-    """The labelled units (examples, with groups) each split should hold: ``allocate`` of all
-    units less the empty set's; with groups, the examples' share less the empty set's units at
-    their mean size."""
-    if examples is None:
-        return [a - b for a, b in zip(allocate(total, list(weights)), empty)]
-    units = strata.get((), 0)
-    mean_empty = examples.get((), 0) / units if units else 0.0
-    share = sum(examples.values()) / sum(weights)
-    return [share * w - mean_empty * y for w, y in zip(weights, empty)]

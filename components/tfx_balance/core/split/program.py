@@ -11,11 +11,11 @@ refilling what that one left) stays empty after them. :func:`fill_exact` then so
   ``FILLERS`` strata of frequent labels only (most units first) to trade sizes with;
 - **constraints**: each stratum keeps its units; the heaviest-split rule; no (label, split) pair
   that holds a unit is emptied; the split sizes stay exact (with groups: every split within the
-  chains' ``FILL_BAND``, or no further off than it was);
+  chains' ``FILL_BAND`` in examples, or no further off than it was);
 - **objective**: ``FILL_GAIN`` per pair filled (a missing pair is a goal, not a weight), plus the
   objective's chi-square of every label on a free stratum (piecewise linear, exact at the integer
-  counts near the current one) and, with groups, the split sizes' distance beyond the search's
-  ``SIZE_BAND``.
+  counts near the current one) and, with groups, the split sizes' terms (examples beyond the
+  search's ``SIZE_BAND``, groups off their share).
 
 The plan takes the solution only if it fills a pair. The program is a function of the table
 alone (arrays in the search's order, HiGHS deterministic, a node limit and no time limit), so
@@ -71,6 +71,7 @@ def fill_exact(search, band) -> int:
     search.counts[free] = solution
     search.c = c
     search.z = search.z + (delta * search.e[free, None]).sum(axis=0)
+    search.u = search.u + delta.sum(axis=0)
     _log.info(
         'multi-label plan: %d empty (label, split) pairs filled by the exact step over %d label'
         ' sets; %d stay empty (%d of them forced by the heaviest-split rule)',
@@ -146,20 +147,8 @@ def _solve(search, free: np.ndarray, band):
                 program.row(np.append(cols + s, p), np.append(-np.ones(len(cols)), 1), None, f)
             elif big[i] and f == 0:  # a pair that holds a unit keeps one
                 program.row(cols + s, np.ones(len(cols)), 1, None)
-            points = _points(current, f, f + reach[i, s], search.t[labels[i], s])
-            if len(points) > 1:
-                y = program.variables(1, lower=None, upper=None, cost=1.0)
-                for a, b in zip(points[:-1], points[1:]):
-                    t = search.t[labels[i], s]
-                    fa, fb = (a - t) ** 2 / t, (b - t) ** 2 / t
-                    g = (fb - fa) / (b - a)
-                    # y >= fa + g (f + sum x - a)
-                    program.row(
-                        np.append(cols + s, y),
-                        np.append(-g * np.ones(len(cols)), 1),
-                        fa + g * (f - a),
-                        None,
-                    )
+            t = search.t[labels[i], s]
+            program.convex(cols + s, f, current, f + reach[i, s], t, 1.0)
     e = search.e[free]
     rest = search.z - (counts * e[:, None]).sum(axis=0)
     for s in range(k):
@@ -168,6 +157,12 @@ def _solve(search, free: np.ndarray, band):
             program.row(cols, e, search.z[s] - rest[s], search.z[s] - rest[s])
             continue
         program.row(cols, e, search.tz[s] - band[s] - rest[s], search.tz[s] + band[s] - rest[s])
+        # the split's number of groups near its share (LD counts in groups)
+        units = search.u[s] - counts[:, s].sum()
+        reach_units = (search.m[free] * search.allowed[free, s]).sum()
+        program.convex(
+            cols, units, search.u[s], units + reach_units, search.tu[s], search.unit_weight
+        )
         # the size term beyond the search's free band (piecewise linear in the excess)
         over = program.variables(1)
         for sign in (1.0, -1.0):  # over >= sign (z - tz) - free band
@@ -188,6 +183,7 @@ def _solve(search, free: np.ndarray, band):
 def _points(current, low, high, t) -> list:
     """Break points of a label's count per split: the integers near ``current`` and the target,
     then doubling steps out to the count's bounds."""
+    low, high = int(round(low)), int(round(high))
     points = {low, high, int(np.floor(t)), int(np.ceil(t))}
     points.update(range(int(current) - NEAR, int(current) + NEAR + 1))
     step = 2 * NEAR
@@ -212,6 +208,23 @@ class _Program:
         self.upper.extend(np.broadcast_to(np.inf if upper is None else upper, (count,)).tolist())
         self.integral.extend([0 if real else 1] * count)
         return first
+
+    def convex(self, cols, fixed, current, high, t, weight) -> None:
+        """A cost ``weight (v - t)^2 / t`` of ``v = fixed + sum of cols`` (in ``[fixed, high]``):
+        a variable above its secants between the break points (exact at them)."""
+        points = _points(current, fixed, high, t)
+        if len(points) < 2:
+            return
+        y = self.variables(1, lower=None, upper=None, cost=1.0)
+        for a, b in zip(points[:-1], points[1:]):
+            fa, fb = weight * (a - t) ** 2 / t, weight * (b - t) ** 2 / t
+            g = (fb - fa) / (b - a)  # y >= fa + g (fixed + sum x - a)
+            self.row(
+                np.append(cols, y),
+                np.append(-g * np.ones(len(cols)), 1),
+                fa + g * (fixed - a),
+                None,
+            )
 
     def row(self, cols, vals, lo, hi) -> None:
         self.rows.extend([len(self.lo)] * len(cols))

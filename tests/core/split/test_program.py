@@ -116,3 +116,9 @@ def test_the_program_never_empties_a_filled_pair_and_keeps_every_unit():
             )
         ).all()
         assert (search.counts[~search.allowed] == 0).all()
+
+
+def test_the_log_says_how_many_pairs_stay_empty_and_how_many_the_rule_forces(caplog):
+    caplog.set_level('INFO', logger='tfx_balance.core.split.program')
+    plan_counts({(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 17}, [8, 1, 1])
+    assert '1 stay empty (1 of them forced by the heaviest-split rule)' in caplog.text

@@ -57,7 +57,21 @@ def fill_exact(search, band) -> int:
     if not before:
         return 0
     free = _neighbourhood(search, np.flatnonzero(empty.any(axis=1)))
-    solution = _solve(search, free, band)
+    filled = _apply(search, free, _solve(search, free, band), empty)
+    _log.info(
+        'multi-label plan: %d empty (label, split) pairs filled by the exact step over %d label'
+        ' sets; %d stay empty (%d of them forced by the heaviest-split rule)',
+        filled,
+        len(free),
+        before - filled,
+        forced_empty(search),
+    )
+    return filled
+
+
+def _apply(search, free, solution, empty) -> int:
+    """Takes ``solution`` (the free strata's counts) if it fills a pair and empties none;
+    returns the number of pairs filled."""
     if solution is None:
         return 0
     delta = solution - search.counts[free]
@@ -66,25 +80,25 @@ def fill_exact(search, band) -> int:
         if row.any():
             c[search._rows(j)] += row
     still = (c == 0) & search.big[:, None]
-    if still.sum() >= before or np.any(still & ~empty) or (c < 0).any():
+    if still.sum() >= empty.sum() or np.any(still & ~empty) or (c < 0).any():
         return 0
     search.counts[free] = solution
     search.c = c
     search.z = search.z + (delta * search.e[free, None]).sum(axis=0)
     search.u = search.u + delta.sum(axis=0)
-    _log.info(
-        'multi-label plan: %d empty (label, split) pairs filled by the exact step over %d label'
-        ' sets; %d stay empty (%d of them forced by the heaviest-split rule)',
-        before - int(still.sum()),
-        len(free),
-        int(still.sum()),
-        forced_empty(search),
-    )
-    return before - int(still.sum())
+    return int(empty.sum() - still.sum())
 
 
 def _stratum_of(search) -> np.ndarray:
     return np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
+
+
+def _strata_by_label(search, stratum_of):
+    """``strata(label)``: the strata carrying ``label`` (one sort of the table, not a scan per
+    label)."""
+    order = np.argsort(search.label_ids, kind='stable')
+    bounds = np.searchsorted(search.label_ids[order], np.arange(len(search.n) + 1))
+    return lambda label: stratum_of[order[bounds[label] : bounds[label + 1]]]
 
 
 def _neighbourhood(search, labels) -> np.ndarray:
@@ -93,9 +107,10 @@ def _neighbourhood(search, labels) -> np.ndarray:
     if total <= EXACT_STRATA:
         return np.arange(total)
     stratum_of = _stratum_of(search)
+    strata = _strata_by_label(search, stratum_of)
     free = np.zeros(total, dtype=bool)
     for label in labels[np.lexsort((labels, search.n[labels]))].tolist():  # rarest first
-        free[stratum_of[search.label_ids == label]] = True
+        free[strata(label)] = True
         if free.sum() >= EXACT_STRATA // 2:
             break
     for _ in range(RINGS):
@@ -254,10 +269,11 @@ def forced_empty(search) -> int:
     stratum_of = _stratum_of(search)
     reach = np.zeros((len(search.n), k))
     np.add.at(reach, search.label_ids, (search.m[:, None] * search.allowed)[stratum_of])
+    strata = _strata_by_label(search, stratum_of)
     forced = 0
     for label in np.flatnonzero(search.big & (reach.min(axis=1) < k)).tolist():
         units = []
-        for j in np.unique(stratum_of[search.label_ids == label]).tolist():
+        for j in np.unique(strata(label)).tolist():
             units.extend([np.flatnonzero(search.allowed[j]).tolist()] * min(int(search.m[j]), k))
         forced += k - _matching(units, k)
     return forced

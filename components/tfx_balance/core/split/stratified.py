@@ -212,7 +212,6 @@ class StratifiedSplit(LabelSplit):
             raise ConfigError(
                 'StratifiedSplit splits one label per example; for multi_label='
                 f'{config.multi_label!r} use '
-                "tfx_balance.core.split.multilabel's successor "
                 'tfx_balance.core.split.stratified.MultiLabelStratifiedSplit (or LabelSplit, '
                 'which takes either form).'
             )

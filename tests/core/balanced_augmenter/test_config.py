@@ -142,3 +142,12 @@ def test_bad_exec_properties_are_config_errors():
 def test_transform_needs_exactly_one_source():
     with pytest.raises(ConfigError, match='exactly one of records_source and batches_source'):
         BalancedAugment(label_feature='label')
+
+
+@pytest.mark.parametrize('augmentation', ['copy', 'interpolate'])
+def test_options_of_an_augmentation_that_reads_none_are_a_config_error(augmentation):
+    config = AugmentConfig('label', augmentation=augmentation, options={'noise_scale': 0.5})
+    with pytest.raises(ConfigError, match=rf"augmentation='{augmentation}' takes no augmentation_"):
+        config.validate()
+    assert_documented(config.validate)
+    assert AugmentConfig('label', augmentation=augmentation).validate()

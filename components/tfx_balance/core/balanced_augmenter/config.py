@@ -16,7 +16,7 @@ import numbers
 from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_augmenter.modes import Mode, mode_of
+from tfx_balance.core.balanced_augmenter.modes import MODES, USER_FN, Mode, mode_of
 from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
 from tfx_balance.core.balanced_augmenter.targets import (
     decode_target,
@@ -82,6 +82,13 @@ class AugmentConfig:
             raise ConfigError("augmentation='image' needs image_feature (a bytes feature).")
         if mode.check_options is not None:
             mode.check_options(self.options)
+        elif self.options:  # read by none of this mode's code: never silently ignored
+            readers = ', '.join(repr(m.name) for m in MODES.values() if m.check_options)
+            what = 'an augment_fn' if mode.name == USER_FN else f'augmentation={mode.name!r}'
+            raise ConfigError(
+                f'{what} takes no augmentation_options, got '
+                f'{sorted(self.options)}; only {readers} read them (docs/balanced_augmenter.md).'
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:

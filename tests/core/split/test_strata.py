@@ -210,7 +210,9 @@ def test_no_label_in_any_example_is_an_error():
 
 
 def test_the_transforms_refuse_the_other_kind_of_config():
-    with pytest.raises(ConfigError, match='use tfx_balance.core.split.stratified.MultiLabelStratifiedSplit'):
+    with pytest.raises(
+        ConfigError, match='use tfx_balance.core.split.stratified.MultiLabelStratifiedSplit'
+    ):
         StratifiedSplit(lambda: beam.Create([]), label_feature='tags', multi_label='ids')
     with pytest.raises(ConfigError, match='for one label per example use StratifiedSplit'):
         MultiLabelStratifiedSplit(lambda: beam.Create([]), label_feature='tags')

@@ -59,7 +59,7 @@ def fill_pairs(search) -> int:
 
 def _chains(search, tolerance) -> int:
     k = search.k
-    stratum_of = np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
+    strata_of = program.strata_by_label(search, program.stratum_of(search))
     filled = 0
     while True:
         empty = (search.c == 0) & search.big[:, None]
@@ -73,7 +73,7 @@ def _chains(search, tolerance) -> int:
                 if search.c[label, s] or tries >= MAX_TRIES:
                     continue
                 tries += 1
-                if _fill(search, label, s, stratum_of, tolerance):
+                if _fill(search, label, s, strata_of, tolerance):
                     filled += 1
         if filled == done:
             return filled
@@ -89,10 +89,10 @@ def _empties(search, split: int) -> np.ndarray:
     return out
 
 
-def _fill(search, label: int, s: int, stratum_of, tolerance) -> bool:
+def _fill(search, label: int, s: int, strata_of, tolerance) -> bool:
     """The least-cost chain filling ``(label, s)``, applied; False if none."""
     k, counts = search.k, search.counts
-    strata = np.unique(stratum_of[search.label_ids == label])
+    strata = np.unique(strata_of(label))
     strata = strata[search.allowed[strata, s]]
     ins = []  # (cost, stratum, source)
     for a in range(k):

@@ -89,16 +89,17 @@ def _apply(search, free, solution, empty) -> int:
     return int(empty.sum() - still.sum())
 
 
-def _stratum_of(search) -> np.ndarray:
+def stratum_of(search) -> np.ndarray:
+    """Per entry of ``search.label_ids``, the stratum it belongs to."""
     return np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
 
 
-def _strata_by_label(search, stratum_of):
-    """``strata(label)``: the strata carrying ``label`` (one sort of the table, not a scan per
-    label)."""
+def strata_by_label(search, owner):
+    """``strata(label)``: the strata carrying ``label`` (``owner``: :func:`stratum_of`; one sort
+    of the table, not a scan per label)."""
     order = np.argsort(search.label_ids, kind='stable')
     bounds = np.searchsorted(search.label_ids[order], np.arange(len(search.n) + 1))
-    return lambda label: stratum_of[order[bounds[label] : bounds[label + 1]]]
+    return lambda label: owner[order[bounds[label] : bounds[label + 1]]]
 
 
 def _neighbourhood(search, labels) -> np.ndarray:
@@ -106,8 +107,8 @@ def _neighbourhood(search, labels) -> np.ndarray:
     total = len(search.starts)
     if total <= EXACT_STRATA:
         return np.arange(total)
-    stratum_of = _stratum_of(search)
-    strata = _strata_by_label(search, stratum_of)
+    owner = stratum_of(search)
+    strata = strata_by_label(search, owner)
     free = np.zeros(total, dtype=bool)
     for label in labels[np.lexsort((labels, search.n[labels]))].tolist():  # rarest first
         free[strata(label)] = True
@@ -115,9 +116,9 @@ def _neighbourhood(search, labels) -> np.ndarray:
             break
     for _ in range(RINGS):
         on = np.zeros(len(search.n), dtype=bool)
-        on[search.label_ids[free[stratum_of]]] = True
+        on[search.label_ids[free[owner]]] = True
         ring = free.copy()
-        ring[stratum_of[(on & (search.n <= RARE_UNITS))[search.label_ids]]] = True
+        ring[owner[(on & (search.n <= RARE_UNITS))[search.label_ids]]] = True
         if ring.sum() > EXACT_STRATA:
             break
         free = ring
@@ -163,7 +164,7 @@ def _solve(search, free: np.ndarray, band):
             elif big[i] and f == 0:  # a pair that holds a unit keeps one
                 program.row(cols + s, np.ones(len(cols)), 1, None)
             t = search.t[labels[i], s]
-            program.convex(cols + s, f, current, f + reach[i, s], t, 1.0)
+            program.convex(cols + s, f, _points(current, f, f + reach[i, s], t), _chi(t, 1.0))
     e = search.e[free]
     rest = search.z - (counts * e[:, None]).sum(axis=0)
     for s in range(k):
@@ -175,24 +176,24 @@ def _solve(search, free: np.ndarray, band):
         # the split's number of groups near its share (LD counts in groups)
         units = search.u[s] - counts[:, s].sum()
         reach_units = (search.m[free] * search.allowed[free, s]).sum()
-        program.convex(
-            cols, units, search.u[s], units + reach_units, search.tu[s], search.unit_weight
-        )
+        points = _points(search.u[s], units, units + reach_units, search.tu[s])
+        program.convex(cols, units, points, _chi(search.tu[s], search.unit_weight))
         # the size term beyond the search's free band (piecewise linear in the excess)
         over = program.variables(1)
         for sign in (1.0, -1.0):  # over >= sign (z - tz) - free band
             lo = sign * (rest[s] - search.tz[s]) - search.band[s]
             program.row(np.append(cols, over), np.append(-sign * e, 1), lo, None)
-        cost = program.variables(1, lower=None, upper=None, cost=1.0)
-        points = np.linspace(0.0, max(band[s] - search.band[s], 1.0), 9)
-        term = SIZE_WEIGHT * points * points / search.tz[s]
-        for a, b, fa, fb in zip(points[:-1], points[1:], term[:-1], term[1:]):
-            g = (fb - fa) / (b - a)
-            program.row([cost, over], [1.0, -g], fa - g * a, None)  # cost >= fa + g (over - a)
+        points = np.linspace(0.0, max(band[s] - search.band[s], 1.0), 9).tolist()
+        program.convex([over], 0.0, points, lambda o, tz=search.tz[s]: SIZE_WEIGHT * o * o / tz)
     result = program.solve(milp, Bounds, LinearConstraint, csr_matrix)
     if result is None:
         return None
     return np.round(result[x : x + nf * k]).astype(np.int64).reshape(nf, k)
+
+
+def _chi(t: float, weight: float):
+    """``v -> weight (v - t)^2 / t``: the objective's term of a count ``v`` with target ``t``."""
+    return lambda v: weight * (v - t) ** 2 / t
 
 
 def _points(current, low, high, t) -> list:
@@ -224,15 +225,14 @@ class _Program:
         self.integral.extend([0 if real else 1] * count)
         return first
 
-    def convex(self, cols, fixed, current, high, t, weight) -> None:
-        """A cost ``weight (v - t)^2 / t`` of ``v = fixed + sum of cols`` (in ``[fixed, high]``):
-        a variable above its secants between the break points (exact at them)."""
-        points = _points(current, fixed, high, t)
+    def convex(self, cols, fixed, points, cost) -> None:
+        """A cost ``cost(v)`` (convex) of ``v = fixed + sum of cols``: a variable above its
+        secants between the sorted break ``points`` (exact at them)."""
         if len(points) < 2:
             return
         y = self.variables(1, lower=None, upper=None, cost=1.0)
         for a, b in zip(points[:-1], points[1:]):
-            fa, fb = weight * (a - t) ** 2 / t, weight * (b - t) ** 2 / t
+            fa, fb = cost(a), cost(b)
             g = (fb - fa) / (b - a)  # y >= fa + g (fixed + sum x - a)
             self.row(
                 np.append(cols, y),
@@ -266,10 +266,10 @@ def forced_empty(search) -> int:
     label, the splits its units cannot all reach at once under the heaviest-split rule (a
     matching of its units to the splits each may go to)."""
     k = search.k
-    stratum_of = _stratum_of(search)
+    owner = stratum_of(search)
     reach = np.zeros((len(search.n), k))
-    np.add.at(reach, search.label_ids, (search.m[:, None] * search.allowed)[stratum_of])
-    strata = _strata_by_label(search, stratum_of)
+    np.add.at(reach, search.label_ids, (search.m[:, None] * search.allowed)[owner])
+    strata = strata_by_label(search, owner)
     forced = 0
     for label in np.flatnonzero(search.big & (reach.min(axis=1) < k)).tolist():
         units = []

@@ -52,6 +52,7 @@ from typing import Dict, Sequence
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.chains import fill_pairs
 from tfx_balance.core.split.objective import PlanSearch
+from tfx_balance.core.split.partners import partner_swaps
 
 
 def label_totals(strata: Mapping[tuple, int]) -> Dict[object, int]:
@@ -109,6 +110,11 @@ def plan_counts(
     search.repair_sizes()
     search.swaps()
     search.repair_sizes()
+    if partner_swaps(search):  # then the single moves and swaps they freed, and theirs again
+        search.local_search()
+        search.swaps()
+        partner_swaps(search)
+        search.repair_sizes()
     fill_pairs(search)
     shared = {}  # one tuple object per distinct count vector (memory)
     for labels, row in zip(search.sets, search.counts.tolist()):

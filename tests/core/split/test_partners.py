@@ -104,3 +104,13 @@ def test_swap_delta_is_the_exact_cost_change_of_the_two_moves_with_and_without_g
             search.move(x, b, a)
             checked += 1
     assert checked > 100  # measured: 126
+
+
+def test_the_plan_logs_how_many_partner_swaps_it_made(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger='tfx_balance.core.split.partners'):
+        plan_counts(_rare_heavy(), [8, 1, 1])
+    lines = [r.getMessage() for r in caplog.records if 'partner swaps' in r.getMessage()]
+    assert lines  # one per call that traded (the plan calls partner swaps up to twice)
+    assert all(line.startswith('multi-label plan: ') and int(line.split()[2]) > 0 for line in lines)

@@ -37,6 +37,8 @@ from tfx_balance.core.split.program import strata_by_label, stratum_of
 PARTNER_UNITS = 20  # labels of at most this many units are the partners' shared label
 ROUNDS = 10
 
+_log = logging.getLogger(__name__)
+
 
 def partner_swaps(search) -> int:
     """Trades of units sharing a rare label that lower the objective; returns how many."""
@@ -75,9 +77,7 @@ def partner_swaps(search) -> int:
         if not swapped:
             break
     if done:
-        logging.info(
-            'Split plan: %d partner swaps (units sharing a rare label traded splits)', done
-        )
+        _log.info('multi-label plan: %d partner swaps (units sharing a rare label)', done)
     return done
 
 

@@ -7,7 +7,12 @@ import random
 import numpy as np
 
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.iterative import label_split_counts, plan_counts, target_sizes
+from tfx_balance.core.split.iterative import (
+    label_split_counts,
+    plan_counts,
+    searched,
+    target_sizes,
+)
 from tfx_balance.core.split.objective import PlanSearch
 from tfx_balance.core.split.partners import partner_swaps
 
@@ -37,13 +42,7 @@ def _searched(strata, weights):
     empty = allocate(strata.get((), 0), weights)  # the unlabelled units, as plan_counts splits them
     total = sum(strata.values())
     target = target_sizes(total, empty, weights, None, strata)
-    search = PlanSearch(labelled, weights, target, None)
-    search.greedy()
-    search.local_search()
-    search.repair_sizes()
-    search.swaps()
-    search.repair_sizes()
-    return search
+    return searched(PlanSearch(labelled, weights, target, None))
 
 
 def test_partner_swaps_lower_the_cost_and_keep_sizes_units_and_the_rule():

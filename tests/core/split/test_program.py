@@ -8,7 +8,12 @@ import numpy as np
 from tfx_balance.core.split import program
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.chains import _chains
-from tfx_balance.core.split.iterative import label_split_counts, plan_counts, target_sizes
+from tfx_balance.core.split.iterative import (
+    label_split_counts,
+    plan_counts,
+    searched,
+    target_sizes,
+)
 from tfx_balance.core.split.objective import PlanSearch
 
 # label 7 (3 units) misses test after the search and the chains: filling it takes three moves,
@@ -18,13 +23,7 @@ THREE_MOVES = {(6,): 2, (3, 5, 7): 1, (5,): 1, (1, 3, 7): 1, (5, 7): 1}
 
 def _searched(strata, weights, examples=None):
     target = target_sizes(sum(strata.values()), [0] * len(weights), weights, examples, strata)
-    search = PlanSearch(strata, weights, target, examples)
-    search.greedy()
-    search.local_search()
-    search.repair_sizes()
-    search.swaps()
-    search.repair_sizes()
-    return search
+    return searched(PlanSearch(strata, weights, target, examples))
 
 
 def test_a_pair_that_takes_three_moves_is_filled_by_the_exact_program():

@@ -104,12 +104,7 @@ def plan_counts(
     total = sum(strata.values())
     target = target_sizes(total, empty, weights, examples, strata)
     units = target_sizes(total, empty, weights, None, strata)  # with groups: groups per split
-    search = PlanSearch(labelled, weights, target, examples, units)
-    search.greedy()
-    search.local_search()
-    search.repair_sizes()
-    search.swaps()
-    search.repair_sizes()
+    search = searched(PlanSearch(labelled, weights, target, examples, units))
     if partner_swaps(search):  # then the single moves and swaps they freed, and theirs again
         search.local_search()
         search.swaps()
@@ -121,6 +116,18 @@ def plan_counts(
         row = tuple(row)
         plan[labels] = shared.setdefault(row, row)
     return plan
+
+
+def searched(search: PlanSearch) -> PlanSearch:
+    """``search`` after the search steps (greedy insertion, local search, sizes, swaps, sizes),
+    before partner swaps and filling: what :func:`plan_counts` runs, and what the tests of the
+    later steps start from."""
+    search.greedy()
+    search.local_search()
+    search.repair_sizes()
+    search.swaps()
+    search.repair_sizes()
+    return search
 
 
 def target_sizes(

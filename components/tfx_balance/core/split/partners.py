@@ -44,15 +44,13 @@ def partner_swaps(search) -> int:
     """Trades of units sharing a rare label that lower the objective; returns how many."""
     k = search.k
     strata_of = strata_by_label(search, stratum_of(search))
-    labels = np.flatnonzero((search.n >= 2) & (search.n <= PARTNER_UNITS)).tolist()
+    rare = np.flatnonzero((search.n >= 2) & (search.n <= PARTNER_UNITS)).tolist()
+    partners = [p for p in (np.unique(strata_of(label)) for label in rare) if len(p) >= 2]
     done = 0
     for _ in range(ROUNDS):
         r_sum, a_sum = search._move_deltas()
         candidates = []
-        for label in labels:
-            strata = np.unique(strata_of(label))
-            if len(strata) < 2:
-                continue
+        for strata in partners:  # the strata of one rare label (fixed; their counts move)
             present = search.counts[strata] > 0
             for i, x in enumerate(strata.tolist()):
                 for y in strata[i + 1 :].tolist():
@@ -84,8 +82,9 @@ def partner_swaps(search) -> int:
 def swap_delta(search, x: int, a: int, y: int, b: int) -> float:
     """The exact cost change of moving one unit of stratum ``x`` from split ``a`` to ``b`` and
     one of ``y`` from ``b`` to ``a``: only the labels on one of the two strata change count,
-    and with groups the two splits' sizes in examples (their numbers of units do not). Plain
-    Python: the strata carry a few labels, where NumPy's per-call cost would dominate."""
+    and with groups the two splits' sizes in examples (their numbers of units do not). Each
+    label's term is that of :meth:`~.objective.PlanSearch._label_terms` (one unit more / fewer),
+    in plain Python: the strata carry a few labels, where NumPy's per-call cost would dominate."""
     on_x, on_y = set(search._rows(x).tolist()), set(search._rows(y).tolist())
     c, t, big, presence = search.c, search.t, search.big, search.presence
     delta = 0.0

@@ -8,8 +8,10 @@ twice per seed, interleaved:
   that the SavedModel ALSO carries a second signature, ``serving_uncorrected``, built from the
   same serving function by ``with_probabilities(signatures, None)``: the same parse, Transform,
   model and outputs, with ``tf.identity`` where the served signature applies the correction.
-  Both signatures live in the one SavedModel of one trained model, so the A/B differs by the
-  correction op alone.
+  It also carries ``serving_one_op``: the same again with one elementwise multiply of the scores
+  by a constant vector where the correction was (the issue's budget, "one elementwise op", as a
+  yardstick). All three live in the one SavedModel of one trained model, so they differ by the
+  correction ops alone.
 - **without** it: the same ``run_fn`` with ``with_prior_correction`` replaced by
   ``with_probabilities(signatures, None)`` (no plan read, no refit).
 
@@ -19,11 +21,11 @@ of a 15 s multi-label ``run_fn`` in a trial). ``run_fn`` is timed in parts (``Mo
 between ``fit`` and the correction call (signature functions; the multi-label trainer's scoring
 pass over the eval split that its refit uses), the correction call (plan read, refit), saving.
 
-Serving: the two signatures are called in pairs, in a random order per pair (seeded), on the
+Serving: the three signatures are called in rounds, in a random order per round (seeded), on the
 same batch of serialized test examples (batch 1: the examples in turn; batch 256: the first
 256), after warm-up. The machine's cores are shared, so load changes during the run; pairing and
-interleaving let it hit both arms alike. Per arm: median and p90 ms; per pair: the difference
-(with - without), its median and a bootstrap 95% interval of that median.
+interleaving let it hit every arm alike. Per arm: median and p90 ms; per round: the differences
+(with - without, one_op - without), their medians and bootstrap 95% intervals of those medians.
 
 Run: ``python -m benchmarks.bench_serving_ab --runs taxi=/path/run ... --out ab.json``
 """
@@ -45,7 +47,19 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 from benchmarks import bench_calibration  # noqa: E402
 
 UNCORRECTED = 'serving_uncorrected'
+ONE_OP = 'serving_one_op'  # the issue's budget: one elementwise op (a multiply) on the scores
 BATCHES = {1: 2000, 256: 400}  # batch size -> pairs of calls
+
+
+class _OneMultiply:
+    """A stand-in correction of one elementwise op: the scores times a constant vector (the
+    ``probabilities`` of the ``serving_one_op`` arm; a yardstick, not a correction)."""
+
+    def apply(self, probabilities):
+        import tensorflow as tf
+
+        p = tf.convert_to_tensor(probabilities)
+        return p * tf.constant([0.5] * p.shape[-1], p.dtype)
 
 
 @contextlib.contextmanager
@@ -71,6 +85,7 @@ def _timed_run_fn(sample: str, corrected: bool, marks: dict):
         if corrected:
             out = real_wpc(signatures, *args, **kwargs)
             out[UNCORRECTED] = with_probabilities(signatures, None)['serving_default']
+            out[ONE_OP] = with_probabilities(signatures, _OneMultiply())['serving_default']
         else:
             out = with_probabilities(signatures, None)
         marks['correction_end'] = time.perf_counter()
@@ -111,15 +126,17 @@ def _quantile(values, q: float) -> float:
 
 
 def time_signatures(model_dir: str, serialized, seed: int = 0) -> dict:
-    """Paired, interleaved calls of ``serving_default`` and ``serving_uncorrected``."""
+    """Interleaved calls of ``serving_default`` (with), ``serving_uncorrected`` (without) and,
+    where the model has it, ``serving_one_op``: each round calls every arm once, in a random
+    order; each arm's difference to ``without`` is paired by round."""
     import numpy as np
     import tensorflow as tf
 
     loaded = tf.saved_model.load(model_dir)
-    arms = {
-        'with': loaded.signatures['serving_default'],
-        'without': loaded.signatures[UNCORRECTED],
-    }
+    arms = {'with': loaded.signatures['serving_default']}
+    arms['without'] = loaded.signatures[UNCORRECTED]
+    if ONE_OP in loaded.signatures:
+        arms['one_op'] = loaded.signatures[ONE_OP]
     rng = random.Random(seed)
     out = {}
     for batch, pairs in BATCHES.items():
@@ -131,30 +148,34 @@ def time_signatures(model_dir: str, serialized, seed: int = 0) -> dict:
         for fn in arms.values():
             for _ in range(20):
                 fn(examples=inputs[0])
-        times = {'with': [], 'without': []}
+        times = {arm: [] for arm in arms}
         for i in range(pairs):
             x = inputs[i % len(inputs)]
-            order = ['with', 'without']
+            order = list(arms)
             rng.shuffle(order)
             for arm in order:
                 start = time.perf_counter()
                 result = arms[arm](examples=x)
                 result['probabilities'].numpy()
                 times[arm].append(1000 * (time.perf_counter() - start))
-        diff = np.asarray(times['with']) - np.asarray(times['without'])
-        boot = np.random.default_rng(seed)
-        medians = [np.median(boot.choice(diff, len(diff))) for _ in range(1000)]
-        out[str(min(batch, len(serialized)))] = {
+        row = {
             'pairs': pairs,
             **{
                 f'{arm}_{stat}_ms': _quantile(times[arm], q)
                 for arm in times
                 for stat, q in (('median', 0.5), ('p90', 0.9))
             },
-            'diff_median_ms': float(np.median(diff)),
-            'diff_ci95_ms': [_quantile(medians, 0.025), _quantile(medians, 0.975)],
-            'diff_p10_p90_ms': [_quantile(diff, 0.1), _quantile(diff, 0.9)],
         }
+        boot = np.random.default_rng(seed)
+        for arm, prefix in (('with', 'diff'), ('one_op', 'one_op_diff')):
+            if arm not in times:
+                continue
+            diff = np.asarray(times[arm]) - np.asarray(times['without'])
+            medians = [np.median(boot.choice(diff, len(diff))) for _ in range(1000)]
+            row[f'{prefix}_median_ms'] = float(np.median(diff))
+            row[f'{prefix}_ci95_ms'] = [_quantile(medians, 0.025), _quantile(medians, 0.975)]
+            row[f'{prefix}_p10_p90_ms'] = [_quantile(diff, 0.1), _quantile(diff, 0.9)]
+        out[str(min(batch, len(serialized)))] = row
     return out
 
 

@@ -160,23 +160,38 @@ def render_ab(calibration: dict) -> list:
     if not samples:
         return []
     first = next(iter(samples.values()))
+    one_op = all(
+        'one_op_diff_median_ms' in cell
+        for ab in samples.values()
+        for row in ab['seeds'].values()
+        for cell in row['serving'].values()
+    )
     lines = [
         '',
         'Serving latency with and without the correction (`benchmarks/bench_serving_ab.py`, '
         f'{first["when"]}): per sample and training seed, the balanced model retrained by its '
         '`run_fn`, whose one SavedModel carries the served signature and a twin built from the '
         'same serving function without the correction (`with_probabilities(signatures, None)`: '
-        '`tf.identity` where the correction was); the two called in pairs, in a random order per '
-        'pair, on the same serialized test examples after warm-up (batch 1: the test examples '
+        '`tf.identity` where the correction was)'
+        + (
+            ', and a yardstick twin with one elementwise op where the correction was (the '
+            'scores times a constant vector: the issue\'s budget, "one elementwise op"); the '
+            'three called in rounds, in a random order per round,'
+            if one_op
+            else '; the two called in pairs, in a random order per pair,'
+        )
+        + ' on the same serialized test examples after warm-up (batch 1: the test examples '
         'in turn; batch 256: the first 256, all 178 for digits). '
         + _load(samples)
         + ' Per arm: median and p90 of the call (parse, Transform, model, outputs) in ms, mean '
-        'over seeds; difference: the median of the paired differences (with - without), mean '
-        "over seeds, with the lowest and highest bound of the seeds' bootstrap 95% intervals of "
-        'that median.',
+        'over seeds; difference: the median of the paired differences (with - without'
+        + (', one op - without' if one_op else '')
+        + "), mean over seeds, with the lowest and highest bound of the seeds' bootstrap 95% "
+        'intervals of that median.',
         '',
     ]
     rows, measurable, worst_ms, worst_share = [], 0, 0.0, 0.0
+    op_measurable, op_worst_ms, ratios = 0, 0.0, []
     for name, ab in samples.items():
         seeds = list(ab['seeds'].values())
         for batch in seeds[0]['serving']:
@@ -187,6 +202,16 @@ def render_ab(calibration: dict) -> list:
             base = _mean(c['without_median_ms'] for c in cells)
             measurable += sum(c['diff_ci95_ms'][0] > 0 for c in cells)
             worst_ms, worst_share = max(worst_ms, diff), max(worst_share, 100 * diff / base)
+            op_cell = []
+            if one_op:
+                op = _mean(c['one_op_diff_median_ms'] for c in cells)
+                op_low = min(c['one_op_diff_ci95_ms'][0] for c in cells)
+                op_high = max(c['one_op_diff_ci95_ms'][1] for c in cells)
+                op_measurable += sum(c['one_op_diff_ci95_ms'][0] > 0 for c in cells)
+                op_worst_ms = max(op_worst_ms, op)
+                if batch == '1' and op > 0:
+                    ratios.append(diff / op)
+                op_cell = [f'{op:+.3f} ({op_low:+.3f} to {op_high:+.3f})']
             rows.append(
                 [
                     name,
@@ -199,6 +224,7 @@ def render_ab(calibration: dict) -> list:
                     + f' ({_ab_cell([c["without_p90_ms"] for c in cells])})',
                     f'{diff:+.3f} ({low:+.3f} to {high:+.3f})',
                     f'{100 * diff / base:+.1f}%',
+                    *op_cell,
                 ]
             )
     lines += _table(
@@ -211,6 +237,7 @@ def render_ab(calibration: dict) -> list:
             'without: median (p90), ms',
             'difference, ms (95% bounds)',
             'of the call',
+            *(['one elementwise op: difference, ms (95% bounds)'] if one_op else []),
         ],
         rows,
     )
@@ -229,6 +256,17 @@ def render_ab(calibration: dict) -> list:
         else f'In none of the {cells} (sample, batch, seed) cells does the 95% interval of the '
         'paired difference lie above 0: nothing measurable at this precision.'
     )
+    if one_op:
+        verdict += (
+            f' The yardstick, one elementwise op, is measurable by the same protocol in '
+            f'{op_measurable} of {cells} cells (at most {op_worst_ms:.3f} ms)'
+            + (
+                f'; at batch 1 the correction costs {min(ratios):.1f}-{max(ratios):.1f}x what '
+                'one elementwise op costs.'
+                if ratios
+                else '.'
+            )
+        )
     lines += [
         '',
         verdict,

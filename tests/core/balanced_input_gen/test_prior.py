@@ -48,6 +48,30 @@ def test_sigmoid_correction_reweights_each_labels_odds():
     )
 
 
+@pytest.mark.parametrize(
+    'kind, ops',
+    [('softmax', ['Mul', 'Sum', 'DivNoNan']), ('sigmoid', ['Mul', 'Sub', 'AddV2', 'DivNoNan'])],
+)
+def test_served_correction_is_a_few_elementwise_ops_and_keeps_a_zero_row_zero(kind, ops):
+    import tensorflow as tf
+
+    correction = PriorCorrection(kind, (0.9, 0.1), (0.5, 0.5))
+    graph = (
+        tf.function(correction.apply)
+        .get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
+        .graph
+    )
+    computed = [
+        op.type
+        for op in graph.get_operations()
+        if op.type not in ('Placeholder', 'Const', 'Identity')
+    ]
+    assert sorted(computed) == sorted(ops)
+    zero_row = np.float32([[0.0, 0.0]])
+    assert np.asarray(correction.apply(zero_row)).tolist() == [[0.0, 0.0]]
+    assert correction.apply_numpy(zero_row).tolist() == [[0.0, 0.0]]
+
+
 def test_plan_gives_uniform_trained_and_pre_augmentation_data_frequencies(tmp_path):
     # Laid out after augmentation and a Transform: class ids 0..2, 100 each; the data before
     # augmentation named the classes by their raw value: a 80 / b 15 / c 5.

@@ -10,7 +10,8 @@ label, multi-label):
     softmax:  q_k = p_k r_k / sum_j p_j r_j
     sigmoid:  q_l = p_l c_l / (p_l c_l + 1 - p_l)
 
-It is one elementwise op in the served graph. :func:`prior_correction` reads both frequency vectors
+In the served graph it is 3 ops (softmax: multiply, sum, divide) or 4 (sigmoid); a refit adds a
+few more (log, temperature or Platt scaling). :func:`prior_correction` reads both frequency vectors
 from the ``balance_plan.json`` next to the Trainer's files:
 
 - single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
@@ -171,10 +172,12 @@ class PriorCorrection:
         if self.temperature != 1.0:
             z = tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)) + tf.math.log(factors)
             return tf.nn.softmax(z / tf.constant(self.temperature, dtype=p.dtype), axis=-1)
+        # 3 ops (softmax: Mul, Sum, DivNoNan) or 4 (sigmoid: Mul, Sub, AddV2, DivNoNan). Every
+        # factor is > 0, so a denominator is 0 only for a row of zero scores, which stays 0.
         scaled = p * factors
         if self.kind == SOFTMAX:
-            return scaled / tf.maximum(tf.reduce_sum(scaled, axis=-1, keepdims=True), 1e-30)
-        return scaled / tf.maximum(scaled + (1 - p), 1e-30)
+            return tf.math.divide_no_nan(scaled, tf.reduce_sum(scaled, axis=-1, keepdims=True))
+        return tf.math.divide_no_nan(scaled, scaled + (1 - p))
 
     def apply_numpy(self, probabilities):
         """:meth:`apply` in NumPy (tests, benchmarks)."""
@@ -190,9 +193,8 @@ class PriorCorrection:
             return e / e.sum(axis=-1, keepdims=True)
         p = np.asarray(probabilities, dtype=np.float64)
         scaled = p * np.asarray(self.factors)
-        if self.kind == SOFTMAX:
-            return scaled / np.maximum(scaled.sum(axis=-1, keepdims=True), 1e-30)
-        return scaled / np.maximum(scaled + (1 - p), 1e-30)
+        total = scaled.sum(axis=-1, keepdims=True) if self.kind == SOFTMAX else scaled + (1 - p)
+        return np.divide(scaled, total, out=np.zeros_like(scaled), where=total != 0)
 
     def to_json(self) -> dict:
         out = {

@@ -266,6 +266,12 @@ def render_ab(calibration: dict) -> list:
                 if ratios
                 else '.'
             )
+            + (
+                ' By this protocol the issue\'s own budget is measurable, so "nothing '
+                'measurable" cannot be met by a correction made of ops in the served graph, even of one.'
+                if op_measurable
+                else ''
+            )
         )
     lines += [
         '',

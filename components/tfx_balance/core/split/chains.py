@@ -59,7 +59,7 @@ def fill_pairs(search) -> int:
 
 def _chains(search, tolerance) -> int:
     k = search.k
-    strata_of = program.strata_by_label(search, program.stratum_of(search))
+    _, strata_of = program.label_index(search)
     filled = 0
     while True:
         empty = (search.c == 0) & search.big[:, None]

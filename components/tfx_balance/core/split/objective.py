@@ -204,13 +204,21 @@ class PlanSearch:
         return np.bincount(np.concatenate(owner)[order], minlength=self.k).tolist()
 
     # -- local search ---------------------------------------------------------------------------
-    def _label_terms(self):
-        """``(rem, add)``: per label and split, its cost change for one unit fewer / more."""
-        diff = self.c - self.t
-        bigcol = self.big[:, None]
-        add = (2 * diff + 1) * self.inv_t - self.presence * ((self.c == 0) & bigcol)
-        rem = (1 - 2 * diff) * self.inv_t + self.presence * ((self.c == 1) & bigcol)
+    def _label_terms(self, rows=slice(None)):
+        """``(rem, add)``: per label (of ``rows``) and split, its cost change for one unit
+        fewer / more."""
+        c, inv_t, big = self.c[rows], self.inv_t[rows], self.big[rows, None]
+        diff = c - self.t[rows]
+        add = (2 * diff + 1) * inv_t - self.presence * ((c == 0) & big)
+        rem = (1 - 2 * diff) * inv_t + self.presence * ((c == 1) & big)
         return rem, add
+
+    def _size_terms(self, e):
+        """``(rem, add)``: per split, the size terms' change for one unit of ``e`` examples
+        fewer / more (``e`` a column per stratum, or one value)."""
+        z, u = self.z, self.u
+        base = self.size_cost(z, u)
+        return self.size_cost(z - e, u - 1) - base, self.size_cost(z + e, u + 1) - base
 
     def _blocks(self):
         """``(first, end, label_ids, starts)`` of blocks of ``BLOCK`` strata: the temporaries
@@ -234,12 +242,8 @@ class PlanSearch:
             a_sum[first:end] = np.add.reduceat(add[label_ids], starts, axis=0)
         if not sizes:
             return r_sum, a_sum
-        e = self.e[:, None] if self.grouped else 1.0  # one value per split without groups
-        z, u = self.z, self.u
-        base = self.size_cost(z, u)
-        r_sum += self.size_cost(z - e, u - 1) - base
-        a_sum += self.size_cost(z + e, u + 1) - base
-        return r_sum, a_sum
+        rem, add = self._size_terms(self.e[:, None] if self.grouped else 1.0)  # one per split
+        return r_sum + rem, a_sum + add
 
     def _best_moves(self):
         """Per stratum, the best one-unit move's cost change and its ``source * k + target``."""
@@ -265,15 +269,9 @@ class PlanSearch:
         """``[source, target]``: the cost change of moving one unit of stratum ``j`` (inf where
         no unit is there or the target is not allowed)."""
         rows = self._rows(j)
-        c, t, inv_t, big = self.c[rows], self.t[rows], self.inv_t[rows], self.big[rows, None]
-        diff = c - t
-        add = ((2 * diff + 1) * inv_t - self.presence * ((c == 0) & big)).sum(axis=0)
-        rem = ((1 - 2 * diff) * inv_t + self.presence * ((c == 1) & big)).sum(axis=0)
-        e, z, u = self.e[j], self.z, self.u
-        base = self.size_cost(z, u)
-        rem += self.size_cost(z - e, u - 1) - base
-        add += self.size_cost(z + e, u + 1) - base
-        delta = rem[:, None] + add[None, :]
+        rem, add = (x.sum(axis=0) for x in self._label_terms(rows))
+        size_rem, size_add = self._size_terms(self.e[j])
+        delta = (rem + size_rem)[:, None] + (add + size_add)[None, :]
         delta[(self.counts[j] == 0)[:, None] | ~self.allowed[j][None, :]] = np.inf
         np.fill_diagonal(delta, np.inf)
         return delta, rows

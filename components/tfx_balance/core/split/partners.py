@@ -32,7 +32,7 @@ import logging
 import numpy as np
 
 from tfx_balance.core.split.objective import EPS
-from tfx_balance.core.split.program import strata_by_label, stratum_of
+from tfx_balance.core.split.program import label_index
 
 PARTNER_UNITS = 20  # labels of at most this many units are the partners' shared label
 ROUNDS = 10
@@ -43,7 +43,7 @@ _log = logging.getLogger(__name__)
 def partner_swaps(search) -> int:
     """Trades of units sharing a rare label that lower the objective; returns how many."""
     k = search.k
-    strata_of = strata_by_label(search, stratum_of(search))
+    _, strata_of = label_index(search)
     rare = np.flatnonzero((search.n >= 2) & (search.n <= PARTNER_UNITS)).tolist()
     partners = [p for p in (np.unique(strata_of(label)) for label in rare) if len(p) >= 2]
     done = 0

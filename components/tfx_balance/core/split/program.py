@@ -89,17 +89,18 @@ def _apply(search, free, solution, empty) -> int:
     return int(empty.sum() - still.sum())
 
 
-def stratum_of(search) -> np.ndarray:
-    """Per entry of ``search.label_ids``, the stratum it belongs to."""
-    return np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
-
-
-def strata_by_label(search, owner):
-    """``strata(label)``: the strata carrying ``label`` (``owner``: :func:`stratum_of`; one sort
-    of the table, not a scan per label)."""
-    order = np.argsort(search.label_ids, kind='stable')
-    bounds = np.searchsorted(search.label_ids[order], np.arange(len(search.n) + 1))
-    return lambda label: owner[order[bounds[label] : bounds[label + 1]]]
+def label_index(search):
+    """``(owner, strata)``: per entry of ``search.label_ids`` the stratum it belongs to, and
+    ``strata(label)``, the strata carrying ``label``. One sort of the table per search, kept on
+    it (the table's layout never changes; only its counts move)."""
+    index = getattr(search, '_label_index', None)
+    if index is None:
+        owner = np.repeat(np.arange(len(search.starts)), search.ends - search.starts)
+        order = np.argsort(search.label_ids, kind='stable')
+        bounds = np.searchsorted(search.label_ids[order], np.arange(len(search.n) + 1))
+        index = owner, lambda label: owner[order[bounds[label] : bounds[label + 1]]]
+        search._label_index = index
+    return index
 
 
 def _neighbourhood(search, labels) -> np.ndarray:
@@ -107,8 +108,7 @@ def _neighbourhood(search, labels) -> np.ndarray:
     total = len(search.starts)
     if total <= EXACT_STRATA:
         return np.arange(total)
-    owner = stratum_of(search)
-    strata = strata_by_label(search, owner)
+    owner, strata = label_index(search)
     free = np.zeros(total, dtype=bool)
     for label in labels[np.lexsort((labels, search.n[labels]))].tolist():  # rarest first
         free[strata(label)] = True
@@ -266,10 +266,9 @@ def forced_empty(search) -> int:
     label, the splits its units cannot all reach at once under the heaviest-split rule (a
     matching of its units to the splits each may go to)."""
     k = search.k
-    owner = stratum_of(search)
+    owner, strata = label_index(search)
     reach = np.zeros((len(search.n), k))
     np.add.at(reach, search.label_ids, (search.m[:, None] * search.allowed)[owner])
-    strata = strata_by_label(search, owner)
     forced = 0
     for label in np.flatnonzero(search.big & (reach.min(axis=1) < k)).tolist():
         units = []

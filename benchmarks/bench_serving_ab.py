@@ -133,8 +133,7 @@ def time_signatures(model_dir: str, serialized, seed: int = 0) -> dict:
     import tensorflow as tf
 
     loaded = tf.saved_model.load(model_dir)
-    arms = {'with': loaded.signatures['serving_default']}
-    arms['without'] = loaded.signatures[UNCORRECTED]
+    arms = {'with': loaded.signatures['serving_default'], 'without': loaded.signatures[UNCORRECTED]}
     if ONE_OP in loaded.signatures:
         arms['one_op'] = loaded.signatures[ONE_OP]
     rng = random.Random(seed)

@@ -130,6 +130,17 @@ def render(results: dict) -> list:
     return lines + ['']
 
 
+def _difference(cells, prefix: str):
+    """``(mean, shown, above)`` of one difference over the seeds' ``cells``: the mean of the
+    paired medians, it shown with the lowest and highest bound of the seeds' 95% intervals, and
+    the number of seeds whose interval lies above 0."""
+    mean = _mean(c[f'{prefix}_median_ms'] for c in cells)
+    low = min(c[f'{prefix}_ci95_ms'][0] for c in cells)
+    high = max(c[f'{prefix}_ci95_ms'][1] for c in cells)
+    above = sum(c[f'{prefix}_ci95_ms'][0] > 0 for c in cells)
+    return mean, f'{mean:+.3f} ({low:+.3f} to {high:+.3f})', above
+
+
 def _ab_cell(values, digits=3) -> str:
     return f'{_mean(values):.{digits}f}'
 
@@ -196,22 +207,18 @@ def render_ab(calibration: dict) -> list:
         seeds = list(ab['seeds'].values())
         for batch in seeds[0]['serving']:
             cells = [row['serving'][batch] for row in seeds]
-            low = min(c['diff_ci95_ms'][0] for c in cells)
-            high = max(c['diff_ci95_ms'][1] for c in cells)
-            diff = _mean(c['diff_median_ms'] for c in cells)
+            diff, shown, above = _difference(cells, 'diff')
             base = _mean(c['without_median_ms'] for c in cells)
-            measurable += sum(c['diff_ci95_ms'][0] > 0 for c in cells)
+            measurable += above
             worst_ms, worst_share = max(worst_ms, diff), max(worst_share, 100 * diff / base)
             op_cell = []
             if one_op:
-                op = _mean(c['one_op_diff_median_ms'] for c in cells)
-                op_low = min(c['one_op_diff_ci95_ms'][0] for c in cells)
-                op_high = max(c['one_op_diff_ci95_ms'][1] for c in cells)
-                op_measurable += sum(c['one_op_diff_ci95_ms'][0] > 0 for c in cells)
+                op, op_shown, op_above = _difference(cells, 'one_op_diff')
+                op_measurable += op_above
                 op_worst_ms = max(op_worst_ms, op)
                 if batch == '1' and op > 0:
                     ratios.append(diff / op)
-                op_cell = [f'{op:+.3f} ({op_low:+.3f} to {op_high:+.3f})']
+                op_cell = [op_shown]
             rows.append(
                 [
                     name,
@@ -222,7 +229,7 @@ def render_ab(calibration: dict) -> list:
                     + f' ({_ab_cell([c["with_p90_ms"] for c in cells])})',
                     _ab_cell([c['without_median_ms'] for c in cells])
                     + f' ({_ab_cell([c["without_p90_ms"] for c in cells])})',
-                    f'{diff:+.3f} ({low:+.3f} to {high:+.3f})',
+                    shown,
                     f'{100 * diff / base:+.1f}%',
                     *op_cell,
                 ]

@@ -6,13 +6,8 @@ import pytest
 
 from tests.metrics.test_counts import assert_documented
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.metrics.counts import (
-    LabelCounts,
-    LabelIndex,
-    label_scores,
-    validate_labels,
-    validate_threshold,
-)
+from tfx_balance.metrics.counts import LabelCounts, LabelIndex, label_scores
+from tfx_balance.metrics.names import validate_labels, validate_threshold
 
 
 def counted(rows, labels=None, num_labels=None, threshold=0.5):

@@ -46,7 +46,7 @@ def test_accuracy_verdict_when_accuracy_tells_them_apart():
     assert verdict.startswith('Accuracy separates the models by +0.150')
 
 
-# The taxi demo's numbers (README): both models miss Dispute, Unknown and Pcard; only the
+# The taxi demo's numbers (pipelines/taxi/README.md): both models miss Dispute, Unknown and Pcard; only the
 # balanced model finds No Charge.
 TAXI_RECALL = {
     'balanced': {

@@ -12,7 +12,7 @@ from tests.support.samples import check_calibration, run_cli, summary_of
 
 pytestmark = pytest.mark.e2e
 # Runs of the whole pipeline with seeds 0-4 gave the balanced model a macro recall over the
-# labels 0.03-0.12 above the baseline's, 0.076 at seed 0 (the one run here; README); 0.05 leaves
+# labels 0.03-0.12 above the baseline's, 0.076 at seed 0 (the one run here; pipelines/multilabel/README.md); 0.05 leaves
 # room for run-to-run noise.
 MIN_GAIN = 0.05
 # The split of the seed-0 tiles (StratifiedSplitter, 7:1:2, multi-hot): tiles carrying each label
@@ -30,7 +30,7 @@ SPLIT_COUNTS = {
     '0': {'train': 1641, 'eval': 234, 'test': 469},
 }
 
-# Per-label recall (balanced, baseline) of the recorded seed-0 run (README). Two whole runs on one
+# Per-label recall (balanced, baseline) of the recorded seed-0 run (pipelines/multilabel/README.md). Two whole runs on one
 # machine gave the same model weights, byte for byte. Across CPU types and TensorFlow versions the
 # kernels sum floats in another order, and a label's recall moves by a test example or two (label
 # '3': 0.601 where it was recorded with TFX 1.16, 0.610 with TFX 1.21 in the compat suite, 2 of 228

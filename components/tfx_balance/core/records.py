@@ -40,7 +40,6 @@ from typing import Iterator, List, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.label_sets import read_labels  # noqa: F401 (moved; old import path)
 
 DEFAULT_BATCH_SIZE = 1024
 
@@ -226,3 +225,14 @@ class ReadRecordBatches(beam.PTransform):
             | 'SpreadFiles' >> beam.Reshuffle()
             | 'ReadBatches' >> beam.FlatMap(read_file_batches, self._batch_size)
         )
+
+
+def __getattr__(name):
+    if name == 'read_labels':  # its 0.1.0 home
+        from tfx_balance.core.deprecated import warn_moved
+
+        warn_moved(f'{__name__}.{name}', f'tfx_balance.core.label_sets.{name}')
+        from tfx_balance.core import label_sets
+
+        return label_sets.read_labels
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

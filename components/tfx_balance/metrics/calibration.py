@@ -36,8 +36,8 @@ from tfx_balance.metrics.computations import (
     counts_computation,
     derived_computations,
 )
-from tfx_balance.metrics.counts import ClassIndex, validate_classes
-from tfx_balance.metrics.names import multi_label_form
+from tfx_balance.metrics.counts import ClassIndex
+from tfx_balance.metrics.names import multi_label_form, validate_classes
 
 
 class _CalibrationCombiner(CountsCombiner):

@@ -37,14 +37,11 @@ from tensorflow_model_analysis.metrics import metric_types
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
 from tfx_balance.metrics.computations import index_counts_computation
-from tfx_balance.metrics.names import (  # noqa: F401 (validate_*: their home before names.py)
+from tfx_balance.metrics.names import (
     CLASSES,
     DEFAULT_THRESHOLD,
     LABELS,
     NameIndex,
-    validate_classes,
-    validate_labels,
-    validate_threshold,
 )
 
 _STRING_KINDS = ('O', 'S', 'U')
@@ -375,3 +372,14 @@ def confusion_counts_computation(
     """:func:`index_counts_computation` of a :class:`ClassIndex` (``classes`` and ``num_classes``
     are the index's own; kept for this function's callers)."""
     return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)
+
+
+def __getattr__(name):
+    if name == 'validate_classes':  # its 0.1.0 home
+        from tfx_balance.core.deprecated import warn_moved
+
+        warn_moved(f'{__name__}.{name}', f'tfx_balance.metrics.names.{name}')
+        from tfx_balance.metrics import names
+
+        return names.validate_classes
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

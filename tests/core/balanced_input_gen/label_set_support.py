@@ -42,7 +42,7 @@ HOT_RECORDS = [
 
 
 def lay_out_multilabel(root, records, form='ids', policy='label_balanced', t=0.1, per_shard=64):
-    """Runs MultiLabelLayout and writes balance_plan.json the way the executor does."""
+    """Runs BalancedLayout and writes balance_plan.json the way the executor does."""
     split_dir = os.path.join(root, 'Split-train')
     config = bi.LayoutConfig(
         'tags',
@@ -62,7 +62,7 @@ def lay_out_multilabel(root, records, form='ids', policy='label_balanced', t=0.1
         plan = (
             p
             | beam.Create(records, reshuffle=False)
-            | bi.MultiLabelLayout(split_dir, 'train', config)
+            | bi.BalancedLayout(split_dir, 'train', config=config)
         )
         assert_that(plan | beam.combiners.ToList() | beam.Map(write_plan), equal_to([['train']]))
     return os.path.join(split_dir, '*')

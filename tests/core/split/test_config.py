@@ -98,19 +98,3 @@ def test_multi_label_round_trips_and_is_left_out_when_unset():
 def test_an_unknown_multi_label_form_is_a_config_error_listing_the_forms(value):
     with pytest.raises(ConfigError, match=r"multi_label must be None .*'ids'.*'multi_hot'"):
         StratifiedSplitConfig('tags', multi_label=value).validate()
-
-
-def test_the_old_name_split_config_works_with_a_deprecation_warning():
-    from tfx_balance.core.split import config
-
-    with pytest.warns(DeprecationWarning, match='SplitConfig is now StratifiedSplitConfig'):
-        assert config.SplitConfig is StratifiedSplitConfig
-
-
-def test_the_old_name_under_the_old_module_path_works_too():
-    import sys
-
-    sys.modules.pop('tfx_balance.core.split_config', None)
-    with pytest.warns(DeprecationWarning):
-        from tfx_balance.core.split_config import SplitConfig
-    assert SplitConfig is StratifiedSplitConfig

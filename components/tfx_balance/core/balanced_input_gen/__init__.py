@@ -45,7 +45,7 @@ from tfx_balance.core.balanced_input_gen.dataset import (
     label_names,
     steps_per_epoch,
 )
-from tfx_balance.core.balanced_input_gen.layout import BalancedLayout, MultiLabelLayout
+from tfx_balance.core.balanced_input_gen.layout import BalancedLayout
 from tfx_balance.core.balanced_input_gen.memory import DEFAULT_MEMORY_BUDGET
 from tfx_balance.core.balanced_input_gen.plan import (
     COMPONENT,
@@ -85,7 +85,6 @@ __all__ = [
     'BalancedLayout',
     'LayoutConfig',
     'LayoutPlan',
-    'MultiLabelLayout',
     'MultiLabelLayoutPlan',
     'POLICIES',
     'PriorCorrection',

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import os
-import warnings
 
 import apache_beam as beam
 
@@ -295,17 +294,3 @@ class BalancedLayout(beam.PTransform):
             | 'AllWritten' >> beam.combiners.ToList()
         )
         return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)
-
-
-class MultiLabelLayout(BalancedLayout):
-    """Deprecated: ``BalancedLayout(split_dir, split, config=config)`` (one transform for both
-    label kinds); this name is removed in the release after next."""
-
-    def __init__(self, split_dir: str, split: str, config: LayoutConfig):
-        warnings.warn(
-            'MultiLabelLayout is now BalancedLayout(split_dir, split, config=config); the old '
-            'name is removed in the release after next.',
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        super().__init__(split_dir, split, config=config)

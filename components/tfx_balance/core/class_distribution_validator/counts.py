@@ -378,13 +378,3 @@ def check_label_types(distributions: Mapping[str, LabelDistribution], label_feat
             f"{', '.join(repr(s) for s in kinds['bytes'])}; 1 and b'1' would be different "
             'classes with the same name. Give the label one type in every split.'
         )
-
-
-def __getattr__(name):
-    """The schema helpers of the old ``label_counts`` module, now in :mod:`.schema`, keep working
-    under its old name (``tfx_balance.core.MOVED`` warns about it) for one release."""
-    if name in ('label_schema', 'label_stats_options', 'schema_label_info', 'MAX_DOMAIN_CLASSES'):
-        from tfx_balance.core.class_distribution_validator import schema
-
-        return getattr(schema, name)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -183,19 +183,3 @@ def _input_splits(value) -> tuple | None:
     if value is None:
         return None
     return allocation.validate_split_list(value, 'input_splits')
-
-
-def __getattr__(name):
-    """``SplitConfig``, the old name of :class:`StratifiedSplitConfig` (TFX has a proto of that
-    name, ``tfx.proto.SplitConfig``), works for one release with a ``DeprecationWarning``."""
-    if name == 'SplitConfig':
-        import warnings
-
-        warnings.warn(
-            'tfx_balance.core.split.config.SplitConfig is now StratifiedSplitConfig (TFX has a '
-            'proto named SplitConfig); the old name is removed in the release after next.',
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return StratifiedSplitConfig
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -27,14 +27,13 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.split.histograms import MergeHistograms, class_histograms
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.plans import ClassSplitPlan, cut, exact_counts  # noqa: F401
+from tfx_balance.core.split.plans import cut, exact_counts
 from tfx_balance.core.split.report import format_report, split_report
 from tfx_balance.core.split.strategy import (
     PlaceUnits,
     SplitStrategy,
     check_not_empty,
     rank_units,
-    split_tag,  # noqa: F401 (an old name of this code's former module)
 )
 from tfx_balance.core.split.units import ToUnits, batch_label_values, input_batches
 

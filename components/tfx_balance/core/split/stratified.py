@@ -58,11 +58,8 @@ import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
-from tfx_balance.core.split import report as _report
-from tfx_balance.core.split import strata as _strata
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
-from tfx_balance.core.split.plans import ClassSplitPlan  # noqa: F401 (an old name of this module)
 from tfx_balance.core.split.strata import IterativeStrategy
 from tfx_balance.core.split.strategy import BOUNDARY_TAG, COUNTS_TAG, SplitStrategy, split_tag
 from tfx_balance.core.split.units import input_batches
@@ -201,9 +198,6 @@ class LabelSplit(beam.PTransform):
         return outputs
 
 
-SourcedSplit = LabelSplit  # the old name of the shared base
-
-
 class StratifiedSplit(LabelSplit):
     """A :class:`LabelSplit` of one label per example: exact per-class counts (module docstring)."""
 
@@ -238,20 +232,3 @@ class MultiLabelStratifiedSplit(LabelSplit):
                 "MultiLabelStratifiedSplit needs multi_label='ids' or 'multi_hot'; for one "
                 'label per example use StratifiedSplit.'
             )
-
-
-# The names of the old module tfx_balance.core.split.multilabel (now served from here, see
-# tfx_balance.core.MOVED) that live in other modules now; removed with the old module names.
-_MULTILABEL_NAMES = {
-    'NO_LABEL': _report.NO_LABEL,
-    'report': _report.label_set_report,
-    'format_report': _report.format_label_set_report,
-    'PackedPlans': _strata.PackedPlans,
-    'build_plans': _strata.build_plans,
-}
-
-
-def __getattr__(name):
-    if name in _MULTILABEL_NAMES:
-        return _MULTILABEL_NAMES[name]
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -43,16 +43,8 @@ from tfx_balance.core.labels import (
     sorted_classes,
 )
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE
-from tfx_balance.core.split.histograms import (  # noqa: F401 (re-exported: names of the old units/multilabel_units)
-    BUCKETS_TYPE,
-    BundleHistograms,
-    Histograms,
-    LabelSetHistograms,
-    MergeHistograms,
-    MergeLabelSetHistograms,
-    StratumUnits,
+from tfx_balance.core.split.histograms import (
     class_histograms,
-    histogram,
     label_set_histograms,
 )
 from tfx_balance.core.split.label_bins import bin_labels, read_label_values

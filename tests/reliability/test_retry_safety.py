@@ -31,8 +31,9 @@ from tfx_balance.core.balanced_input_gen.config import LayoutConfig
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split import exact as stratified_split
+from tfx_balance.core.split import placement
 from tfx_balance.core.split import units as split_units
+from tfx_balance.core.split.report import count_class
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another
@@ -75,10 +76,10 @@ def _every_schedule(items):
             yield order, size
 
 
-# --- StratifiedSplitter: batch units -> _Place -> boundary ranking. ------------------------------
+# --- StratifiedSplitter: batch units -> PlaceUnits -> boundary ranking. --------------------------
 
 BITS = 2  # four buckets: most examples share a bucket with others
-TAGS = [stratified_split.split_tag(i) for i in range(3)]
+TAGS = [placement.split_tag(i) for i in range(3)]
 
 
 def _splitter_assignment(order, size):
@@ -90,24 +91,25 @@ def _splitter_assignment(order, size):
         for label, hist in split_units.batch_histograms(batch, to_units, BITS).buckets.items():
             histograms[label].update(hist)
     plans = {
-        c: stratified_split.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
+        c: placement.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
         for c, h in histograms.items()
     }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
-    place = lambda: stratified_split._Place(to_units, BITS, 3)  # noqa: E731
+    place = lambda: placement.PlaceUnits(to_units, BITS, 3, count_class)  # noqa: E731
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
-            if value.tag == stratified_split._Place.BOUNDARY:
+            if value.tag == placement.BOUNDARY_TAG:
                 key, member = value.value
                 boundary[key].append(member)
-            elif value.tag == stratified_split._Place.COUNTS:
+            elif value.tag == placement.COUNTS_TAG:
                 counted.update(dict(value.value))
             else:
                 split_of[value.value] = TAGS.index(value.tag)
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
-    for key, members in boundary.items():
-        for split, unit in stratified_split._rank_boundary((key, members), plans):
+    for (label, bucket), members in boundary.items():
+        ranking = plans[label].ranking
+        for split, unit in placement.rank_units(ranking, bucket, members, lambda u: u.size):
             split_of[unit.records[0]] = split
     return split_of
 

@@ -20,6 +20,7 @@ label decoding run per element) and ``core/``, once per worker process.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
+    >>> from tfx_balance.core.label_sets import read_labels
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['label'].int64_list.value.append(3)
     >>> read_labels([ex.SerializeToString()] * 2, 'label')

@@ -1,8 +1,7 @@
 """Deprecated: the 0.1.0 name of ``tfx_balance.core.split.stratified`` (removed in 0.3.0)."""
 
 from tfx_balance.core.deprecated import warn_moved
-from tfx_balance.core.split.plans import ClassSplitPlan
-from tfx_balance.core.split.strategy import split_tag
+from tfx_balance.core.split.placement import ClassSplitPlan, split_tag
 from tfx_balance.core.split.stratified import (
     COUNTS_KEY,
     RANKED_KEY,

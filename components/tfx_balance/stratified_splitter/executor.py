@@ -7,7 +7,7 @@ import apache_beam as beam
 from tfx_balance import artifacts, keys
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.stratified import LabelSplit, SplitOutputs, strategy_for
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit, strategy_for
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
@@ -81,7 +81,7 @@ class Executor(ExamplesExecutor):
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
-            >> LabelSplit(
+            >> StratifiedSplit(
                 batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
             )
         )

@@ -1,4 +1,4 @@
-"""MultiLabelStratifiedSplit (Beam): membership is each label set's hash order cut at the plan,
+"""StratifiedSplit of label sets (Beam): membership is each label set's hash order cut at the plan,
 every example in one split, the report counts what was placed, determinism, groups, errors."""
 
 import collections
@@ -11,16 +11,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.support.errors import documented_errors
 from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
 from tfx_balance.core.split.allocation import allocate, boundaries
 from tfx_balance.core.split.iterative import label_split_counts, plan_counts
 from tfx_balance.core.split.report import NO_LABEL
-from tfx_balance.core.split.stratified import (
-    MultiLabelStratifiedSplit,
-    SplitOutputs,
-    StratifiedSplit,
-)
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 NAMES = list(SPLITS)
@@ -29,7 +25,7 @@ NAMES = list(SPLITS)
 def run_split(source, checks=(), form='ids', batched=False, kept_into=(), **kwargs):
     kwargs = {'splits': SPLITS, 'seed': 0, **kwargs}
     with beam.Pipeline() as p:
-        transform = MultiLabelStratifiedSplit(
+        transform = StratifiedSplit(
             **({'batches_source': source} if batched else {'records_source': source}),
             label_feature='tags',
             multi_label=form,
@@ -207,15 +203,6 @@ def test_int_and_bytes_ids_in_different_batches_are_an_error():
 
 def test_no_label_in_any_example_is_an_error():
     _fails([[example(x=1.0), example(tags=[])]], 'holds no label in any of the 2 examples')
-
-
-def test_the_transforms_refuse_the_other_kind_of_config():
-    with pytest.raises(
-        ConfigError, match='use tfx_balance.core.split.stratified.MultiLabelStratifiedSplit'
-    ):
-        StratifiedSplit(lambda: beam.Create([]), label_feature='tags', multi_label='ids')
-    with pytest.raises(ConfigError, match='for one label per example use StratifiedSplit'):
-        MultiLabelStratifiedSplit(lambda: beam.Create([]), label_feature='tags')
 
 
 def test_report_totals_are_checked_inside_the_pipeline(matrix):

@@ -1,24 +1,25 @@
 """StratifiedSplitter's logic: the exact per-class rule, multi-label stratification, groups, label
-bins, and the Beam transforms that assign every example to a split.
+bins, and the Beam transform that assigns every example to a split.
 
 Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the StratifiedSplitter component
-(rules: docs/stratified_splitter.md):
+(rules: docs/stratified_splitter.md). One example's way, in reading order:
 
-- :mod:`.config`: :class:`~.config.StratifiedSplitConfig`, the checked arguments (splits, folds, holdout,
-  groups, label bins, multi-label form).
-- :mod:`.allocation`: the exact rule (largest remainder, presence for classes smaller than the
-  number of splits) and the split-list check every component uses.
-- :mod:`.stratified`: one pipeline for both label forms (``LabelSplit``, and its
-  ``StratifiedSplit`` / ``MultiLabelStratifiedSplit`` forms), reading the input as
-  :mod:`.units` (examples or groups; a class, or a label set) and counting them in
-  :mod:`.histograms`.
-- :mod:`.strategy`: where the forms differ, one small strategy each, chosen in one table:
-  :mod:`.exact` (the exact per-class rule) and :mod:`.strata` (label sets planned by
-  :mod:`.iterative` and :mod:`.objective`, the multi-label plan, a pure function of the
-  ``{label set: units}`` table); :mod:`.quality`: LD and deviations of a multi-label split.
-- :mod:`.label_bins`: quantile bins of a numeric label; :mod:`.report`: ``split_counts.json``
-  (per class, or per label).
+- ``config.py``: ``StratifiedSplitConfig``, the checked arguments (splits, folds, holdout, groups,
+  label bins, multi-label form).
+- ``stratified.py``: ``StratifiedSplit``, one transform for both label forms: read, plan, place,
+  rank, count, report; the form's strategy is chosen in one table, ``STRATEGIES``.
+- ``units.py``: the input read as units (examples or groups; a class, or a label set);
+  ``histograms.py``: the units counted per stratum and hash bucket.
+- ``exact.py``: one label per example, each class by the exact rule of ``allocation.py``
+  (largest remainder, presence for classes smaller than the number of splits; also the split-list
+  check every component uses). ``strata.py``: label sets, planned by ``iterative.py`` (the
+  multi-label plan, a pure function of the ``{label set: units}`` table); ``quality.py``: LD and
+  deviations of a multi-label split.
+- ``placement.py``: where each unit goes once its stratum's counts are known (hash order cut
+  into bucket ranges; boundary buckets ranked).
+- ``report.py``: how placed examples are counted, and ``split_counts.json`` (per class, or per
+  label); ``label_bins.py``: quantile bins of a numeric label.
 
-Folds are ordinary weighted splits (:mod:`tfx_balance.core.cross_validation.folds`); a group id is
-read by :mod:`tfx_balance.core.groups`, the rule LeakageCheck shares.
+Folds are ordinary weighted splits (``tfx_balance.core.cross_validation.folds``); a group id is
+read by ``tfx_balance.core.groups``, the rule LeakageCheck shares.
 """

@@ -136,6 +136,15 @@ def allocate(n: int, weights: Sequence[float]) -> list:
     return counts
 
 
+def exact_counts(strata: Mapping[object, int], weights: Sequence[float]) -> dict:
+    """Units per split of each class, each by itself: :func:`allocate`.
+
+    >>> exact_counts({'a': 10, 'b': 3}, [8, 1, 1])
+    {'a': (8, 1, 1), 'b': (1, 1, 1)}
+    """
+    return {stratum: tuple(allocate(n, weights)) for stratum, n in strata.items()}
+
+
 def boundaries(counts: Sequence[int]) -> list:
     """Cumulative end ranks: split ``i`` takes class ranks ``[ends[i-1], ends[i])``."""
     ends, total = [], 0

@@ -1,12 +1,10 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
-Per class, :func:`~tfx_balance.core.split.plans.exact_counts` gives the count per split and
-:func:`~tfx_balance.core.split.plans.cut` its :class:`~tfx_balance.core.split.plans.ClassSplitPlan`:
-ordering the class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the
-(at most ``#splits - 1``) boundary buckets that straddle a cut need ranking. With ``label_bins``
-or ``label_bin_edges`` the classes are quantile bins of a numeric label
-(:mod:`~tfx_balance.core.split.label_bins`). The rest of the pipeline is
-:class:`~tfx_balance.core.split.stratified.StratifiedSplit`'s.
+Per class, ``allocation.exact_counts`` gives the count per split and ``placement.cut`` its
+``ClassSplitPlan``: ordering the class's units by hash, split ``i`` takes ranks
+``[start_i, end_i)``, and only the (at most ``#splits - 1``) boundary buckets that straddle a cut
+need ranking. With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a
+numeric label (``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -19,37 +17,14 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from tfx_balance.core.labels import (
-    check_distinct_names,
-    check_label_kinds,
-    class_name,
-    sorted_classes,
-)
-from tfx_balance.core.split.histograms import MergeHistograms, class_histograms
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds
+from tfx_balance.core.split.allocation import exact_counts
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.histograms import MergeHistograms, check_not_empty, class_histograms
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.plans import cut, exact_counts
-from tfx_balance.core.split.report import format_report, split_report
-from tfx_balance.core.split.strategy import (
-    PlaceUnits,
-    SplitStrategy,
-    check_not_empty,
-    rank_units,
-)
+from tfx_balance.core.split.placement import PlaceUnits, count_ranked, cut, rank_units
+from tfx_balance.core.split.report import class_table, count_class, format_report, split_report
 from tfx_balance.core.split.units import ToUnits, batch_label_values, input_batches
-
-
-def _count_class(counts: dict, split: int, label) -> None:
-    counts[split, label] = counts.get((split, label), 0) + 1
-
-
-class _Place(PlaceUnits):
-    """Places each unit by its class's plan (:class:`~tfx_balance.core.split.strategy.PlaceUnits`);
-    counts ``[((split, label), count)]``."""
-
-    count = staticmethod(_count_class)
-
-    def process(self, batch, plans, edges=None):
-        return self.place_units(self._to_units(batch, edges), plans)
 
 
 def _size(unit) -> int:
@@ -58,12 +33,9 @@ def _size(unit) -> int:
 
 def _rank_boundary(item, plans):
     (label, bucket), units = item
-    return rank_units(plans[label].ranking, bucket, units, _size)
-
-
-def _explode(item):
-    split, unit = item
-    return ((split, record, label) for record, label in unit.examples())
+    for split, unit in rank_units(plans[label].ranking, bucket, units, _size):
+        for record, example_label in unit.examples():
+            yield split, record, example_label
 
 
 def _build_plans(histograms, weights, bucket_bits: int, label_feature: str):
@@ -75,21 +47,14 @@ def _build_plans(histograms, weights, bucket_bits: int, label_feature: str):
     return {label: cut(counts[label], hist, bucket_bits) for label, hist in buckets.items()}
 
 
-def _counts_table(pairs, split_names):
-    """Turns ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
-    by_class = {}
-    for (index, label), count in pairs:
-        by_class.setdefault(label, {})[split_names[index]] = count
-    return {
-        class_name(label): {s: by_class[label].get(s, 0) for s in split_names}
-        for label in sorted_classes(by_class)
-    }
-
-
-class ExactStrategy(SplitStrategy):
+class ExactStrategy:
     """One label per example (or a label bin): each class split by the exact rule."""
 
     format_report = staticmethod(format_report)
+    table = staticmethod(class_table)
+
+    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
+        self.config, self.bucket_bits = config, bucket_bits
 
     def to_units(self) -> ToUnits:
         config = self.config
@@ -124,25 +89,17 @@ class ExactStrategy(SplitStrategy):
         )
 
     def place(self, to_units, num_splits: int):
-        return _Place(to_units, self.bucket_bits, num_splits)
+        return PlaceUnits(to_units, self.bucket_bits, num_splits, count_class)
 
     def rank(self, grouped, plans_side):
-        return (
-            grouped
-            | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
-            | 'ExplodeRanked' >> beam.FlatMap(_explode)
-        )
+        return grouped | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
 
     def count_ranked(self, ranked):
         return (
             ranked
-            | 'RankedSplitAndClass' >> beam.Map(lambda e: (e[0], e[2]))
-            | 'CountRanked' >> beam.combiners.Count.PerElement()
-            | 'RankedCountsToList' >> beam.combiners.ToList()
+            | 'RankedToList' >> beam.combiners.ToList()
+            | 'CountRanked' >> beam.Map(count_ranked, count_class)
         )
-
-    def table(self, pairs, names) -> dict:
-        return _counts_table(pairs, names)
 
     def report(self, table, extra) -> dict:
         return split_report(table, self.config, extra)

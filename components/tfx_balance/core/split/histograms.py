@@ -33,11 +33,21 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.combine import MergeInputs
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import fingerprint
 from tfx_balance.core.labels import example_fingerprint
 from tfx_balance.core.ranking import bucket_of
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
+
+
+def check_not_empty(found: bool) -> None:
+    """Raises DataError when the histogram pass found no example (either form)."""
+    if not found:
+        raise DataError(
+            'the input has no examples; StratifiedSplitter needs at least one labelled '
+            'example. Check the input artifact and input_splits.'
+        )
 
 
 class Histograms(NamedTuple):

@@ -68,6 +68,22 @@ def split_report(table: dict, config: StratifiedSplitConfig, bins: BinEdges | No
     return report
 
 
+def count_class(counts: dict, split: int, label) -> None:
+    """Counts one example of class ``label`` placed in ``split``: key ``(split, label)``."""
+    counts[split, label] = counts.get((split, label), 0) + 1
+
+
+def class_table(pairs, split_names) -> dict:
+    """Turns summed ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
+    by_class = {}
+    for (index, label), count in pairs:
+        by_class.setdefault(label, {})[split_names[index]] = count
+    return {
+        class_name(label): {s: by_class[label].get(s, 0) for s in split_names}
+        for label in sorted_classes(by_class)
+    }
+
+
 def format_report(report: dict, splits) -> str:
     """The logged table: per class (or bin, named by its range), per split; folds named."""
     table = counts_of(report)
@@ -85,6 +101,16 @@ def format_report(report: dict, splits) -> str:
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
     return '\n'.join(lines)
+
+
+def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
+    """Counts ``n`` examples of label set ``labels`` placed in ``split``: keys
+    ``(split, kind, label)`` for the split's examples, its examples with no label, and each label."""
+    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
+    if not labels:
+        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
+    for label in labels:
+        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
 
 
 def label_set_report(pairs, split_names, form: str) -> dict:

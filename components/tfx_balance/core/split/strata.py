@@ -10,8 +10,8 @@ the class:
    ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
    of every stratum (one objective: labels near their shares, split sizes kept, the
    heaviest-split rule); a stratum that goes whole to one split is that split's
-   index, any other its :class:`~tfx_balance.core.split.plans.ClassSplitPlan`
-   (:func:`~tfx_balance.core.split.plans.cut`).
+   index, any other its ``ClassSplitPlan``
+   (``placement.cut``).
 3. **Assignment pass.** As for classes: whole buckets stream to their split, the boundary buckets
    are ranked by ``(hash, bytes)``. Membership is a pure function of seed and content.
 
@@ -46,22 +46,22 @@ from tfx_balance.core.split.histograms import (
     LabelSetHistograms,
     MergeLabelSetHistograms,
     StratumUnits,
+    check_not_empty,
     histogram,
 )
 from tfx_balance.core.split.iterative import plan_counts
-from tfx_balance.core.split.plans import cut
+from tfx_balance.core.split.placement import (
+    BOUNDARY_TAG,
+    COUNTS_TAG,
+    PlaceUnits,
+    count_ranked,
+    cut,
+    rank_units,
+)
 from tfx_balance.core.split.report import (
-    _EXAMPLES,
-    _LABELS,
-    _NO_LABEL,
+    count_label_set,
     format_label_set_report,
     label_set_report,
-)
-from tfx_balance.core.split.strategy import (
-    PlaceUnits,
-    SplitStrategy,
-    check_not_empty,
-    rank_units,
 )
 from tfx_balance.core.split.units import LabelSetUnits, unit_of
 
@@ -151,20 +151,9 @@ class _MergeAndPlan(beam.CombineFn):
         return build_plans(merged, self._weights, self._bucket_bits, self._config)
 
 
-def _count(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
-    """Counts ``n`` examples of label set ``labels`` placed in ``split``."""
-    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
-    if not labels:
-        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
-    for label in labels:
-        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
-
-
 class _PlaceUnits(PlaceUnits):
-    """Places each unit by its stratum's plan (:class:`~tfx_balance.core.split.strategy.PlaceUnits`);
-    an ungrouped batch is placed from its columns, without a unit object per example."""
-
-    count = staticmethod(_count)
+    """Places each unit by its stratum's plan (``placement.PlaceUnits``); an ungrouped batch is
+    placed from its columns, without a unit object per example."""
 
     def process(self, batch, packed):
         plans = packed.get()
@@ -181,7 +170,7 @@ class _PlaceUnits(PlaceUnits):
             else:
                 bucket = c.hashes[i] >> shift
                 if bucket in plan.ranking.boundary:
-                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
+                    yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((labels, bucket), unit_of(c, i)))
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
             yield beam.pvalue.TaggedOutput(tags[split], record)
@@ -189,9 +178,9 @@ class _PlaceUnits(PlaceUnits):
             per_set[key] = per_set.get(key, 0) + 1
         counts = {}
         for (split, labels), n in per_set.items():
-            _count(counts, split, labels, n)
+            count_label_set(counts, split, labels, n)
         if counts:
-            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+            yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
 
 
 def _one(unit) -> int:
@@ -205,17 +194,13 @@ def _rank_boundary(item, packed):
             yield split, record, labels
 
 
-def _count_ranked(ranked) -> list:
-    counts = {}
-    for split, _, labels in ranked:
-        _count(counts, split, labels)
-    return list(counts.items())
-
-
-class IterativeStrategy(SplitStrategy):
-    """A set of labels per example (``multi_label``): strata planned by :func:`plan_counts`."""
+class IterativeStrategy:
+    """A set of labels per example (``multi_label``): strata planned by ``plan_counts``."""
 
     format_report = staticmethod(format_label_set_report)
+
+    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
+        self.config, self.bucket_bits = config, bucket_bits
 
     def to_units(self) -> LabelSetUnits:
         config = self.config
@@ -232,8 +217,11 @@ class IterativeStrategy(SplitStrategy):
             | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config))
         )
 
+    def prepare(self, pipeline, source, batched):
+        return None, None  # no label bins
+
     def place(self, to_units, num_splits: int):
-        return _PlaceUnits(to_units, self.bucket_bits, num_splits)
+        return _PlaceUnits(to_units, self.bucket_bits, num_splits, count_label_set)
 
     def rank(self, grouped, plans_side):
         return grouped | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
@@ -243,8 +231,11 @@ class IterativeStrategy(SplitStrategy):
             ranked
             | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))
             | 'RankedToList' >> beam.combiners.ToList()
-            | 'CountRanked' >> beam.Map(_count_ranked)
+            | 'CountRanked' >> beam.Map(count_ranked, count_label_set)
         )
 
     def table(self, pairs, names) -> dict:
         return label_set_report(pairs, names, self.config.multi_label)
+
+    def report(self, table, extra) -> dict:
+        return table

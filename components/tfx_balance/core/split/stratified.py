@@ -1,10 +1,20 @@
 """Exact, streaming stratified split of serialized ``tf.train.Example`` records (Beam).
 
-One pipeline serves both label forms; where they differ (the plan, how a unit is placed and
-counted, the report) a :class:`~tfx_balance.core.split.strategy.SplitStrategy` chosen from
-``config.multi_label`` in :data:`STRATEGIES` does it: the exact per-class rule
-(:class:`~tfx_balance.core.split.exact.ExactStrategy`, described here) or iterative
-stratification of label sets (:class:`~tfx_balance.core.split.strata.IterativeStrategy`).
+One transform, :class:`StratifiedSplit`, serves both label forms. Where they differ, a small
+strategy object chosen from ``config.multi_label`` in :data:`STRATEGIES` (the one place a form is
+chosen) gives the stages: the exact per-class rule (``exact.ExactStrategy``, described here) or
+iterative stratification of label sets (``strata.IterativeStrategy``). Each has the same
+methods, which :meth:`StratifiedSplit.expand` calls in this order:
+
+- ``to_units()``: how an input batch becomes units (``units.py``);
+- ``prepare(pipeline, source, batched)``: the label bin edges, when the classes are bins;
+- ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element);
+- ``place(to_units, num_splits)``: the ``placement.PlaceUnits`` DoFn of the assignment pass;
+- ``rank(grouped, plans)`` and ``count_ranked(ranked)``: the boundary buckets ranked, counted;
+- ``table(pairs, names)``, ``report(table, extra)``, ``format_report(report, names)``: what
+  ``split_counts.json`` holds and the log shows (``report.py``).
+
+Where each unit goes, once its stratum's counts are known, is ``placement.py``'s.
 
 Design (two reads of the input, nothing per class held in memory):
 
@@ -60,16 +70,16 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
+from tfx_balance.core.split.placement import BOUNDARY_TAG, COUNTS_TAG, split_tag
 from tfx_balance.core.split.strata import IterativeStrategy
-from tfx_balance.core.split.strategy import BOUNDARY_TAG, COUNTS_TAG, SplitStrategy, split_tag
 from tfx_balance.core.split.units import input_batches
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
 
 
-def strategy_for(config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS) -> SplitStrategy:
-    """The :class:`~tfx_balance.core.split.strategy.SplitStrategy` of ``config``'s label form.
+def strategy_for(config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS):
+    """The strategy of ``config``'s label form (:data:`STRATEGIES`).
 
     Example:
         >>> type(strategy_for(StratifiedSplitConfig(label_feature='tags', multi_label='ids'))).__name__
@@ -122,9 +132,11 @@ class SplitOutputs:
         return self._merged
 
 
-class LabelSplit(beam.PTransform):
+class StratifiedSplit(beam.PTransform):
     """Splits examples into named splits, stratified by their labels, in the form
-    ``config.multi_label`` says (see the module docstring; :data:`STRATEGIES`).
+    ``config.multi_label`` says (see the module docstring; :data:`STRATEGIES`): one label per
+    example (exact per-class counts), or label ids / a multi-hot vector (every label stratified
+    at once; ``.counts`` is then the per-label report).
 
     Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
     ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
@@ -157,12 +169,8 @@ class LabelSplit(beam.PTransform):
             raise ConfigError(f'bucket_bits must be in [0, 32], got {bucket_bits}')
         self._bucket_bits = bucket_bits
         self._config = config if config is not None else StratifiedSplitConfig(**kwargs).validate()
-        self._check_form(self._config)
         self._source = batches_source or records_source
         self._batched = batches_source is not None
-
-    def _check_form(self, config: StratifiedSplitConfig) -> None:
-        """Raises ConfigError if this transform does not split ``config``'s label form."""
 
     def expand(self, pipeline):
         config = self._config
@@ -196,39 +204,3 @@ class LabelSplit(beam.PTransform):
         )
         outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(strategy.report, extra)
         return outputs
-
-
-class StratifiedSplit(LabelSplit):
-    """A :class:`LabelSplit` of one label per example: exact per-class counts (module docstring)."""
-
-    def _check_form(self, config: StratifiedSplitConfig) -> None:
-        if config.multi_label is not None:
-            raise ConfigError(
-                'StratifiedSplit splits one label per example; for multi_label='
-                f'{config.multi_label!r} use '
-                'tfx_balance.core.split.stratified.MultiLabelStratifiedSplit (or LabelSplit, '
-                'which takes either form).'
-            )
-
-
-class MultiLabelStratifiedSplit(LabelSplit):
-    """A :class:`LabelSplit` of multi-label examples: every label stratified at once
-    (:mod:`~tfx_balance.core.split.strata`); ``config.multi_label`` must be ``'ids'`` or
-    ``'multi_hot'``, and ``.counts`` is the per-label report.
-
-    Example (outside TFX):
-        >>> import apache_beam as beam
-        >>> from tfx_balance.core.records import ReadRecordBatches
-        >>> with beam.Pipeline() as p:  # doctest: +SKIP
-        ...     out = SplitOutputs(p | MultiLabelStratifiedSplit(
-        ...         batches_source=lambda: ReadRecordBatches(['data/part-0.gz']),
-        ...         label_feature='tags', multi_label='ids', splits={'train': 8, 'eval': 2}))
-        ...     out.records['train'] | beam.io.WriteToTFRecord('out/train')
-    """
-
-    def _check_form(self, config: StratifiedSplitConfig) -> None:
-        if config.multi_label is None:
-            raise ConfigError(
-                "MultiLabelStratifiedSplit needs multi_label='ids' or 'multi_hot'; for one "
-                'label per example use StratifiedSplit.'
-            )

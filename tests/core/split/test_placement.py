@@ -1,11 +1,11 @@
-"""core.split.plans and the strategy table: one plan shape for both label forms, the form
+"""core.split.placement and the strategy table: one plan shape for both label forms, the form
 chosen in one place."""
 
-from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.allocation import allocate, exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.iterative import plan_counts
-from tfx_balance.core.split.plans import ClassSplitPlan, cut, exact_counts
+from tfx_balance.core.split.placement import ClassSplitPlan, cut
 from tfx_balance.core.split.strata import IterativeStrategy
 from tfx_balance.core.split.stratified import STRATEGIES, strategy_for
 

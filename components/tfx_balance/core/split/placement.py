@@ -1,0 +1,136 @@
+"""Where each unit goes: a stratum's counts per split, cut into hash-bucket ranges.
+
+A *stratum* is what a unit counts for: its class (one label per example) or its label set
+(``multi_label``). Once the plan gives a stratum's counts per split, its units are ordered by
+their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i, end_i)``:
+
+1. :func:`cut` turns the counts and the stratum's bucket histogram into a
+   :class:`ClassSplitPlan`, whose ranking (:mod:`tfx_balance.core.ranking`) knows which split
+   each whole bucket falls in and which (at most ``#splits - 1``) *boundary buckets* straddle a
+   cut;
+2. :class:`PlaceUnits` sends a unit in a whole bucket straight to its split's output
+   (``split_tag(i)``), and a unit in a boundary bucket to :data:`BOUNDARY_TAG`, keyed by
+   ``(stratum, bucket)``;
+3. :func:`rank_units` orders one boundary bucket's units and cuts them by rank.
+
+Membership is thus a pure function of the seed, the examples' content and the plan: the same on
+any runner, input order, sharding, batching or retry. Both label forms use these functions; a
+form gives only how a unit is counted (``count``) and, for speed, how a batch becomes units.
+
+Example:
+    >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
+    >>> plan.n, plan.ranking.boundary  # bucket 1 holds ranks 7-9: it straddles the cut at 8
+    (10, {1: 7})
+    >>> split_tag(2)
+    'split2'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Sequence
+
+import apache_beam as beam
+
+from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
+from tfx_balance.core.split import allocation
+
+BOUNDARY_TAG = 'boundary'  # PlaceUnits' output of units in a boundary bucket, keyed for ranking
+COUNTS_TAG = 'counts'  # its output of per-batch count pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassSplitPlan:
+    """Where one stratum's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
+
+    Attributes:
+      n: units (for a class, examples or summed group sizes) of the stratum.
+      counts: target count per split, in split order.
+      ranking: the stratum's ``BucketRanking``, cut at the first rank of every split after the
+        first.
+    """
+
+    n: int
+    counts: tuple
+    ranking: BucketRanking
+
+    @classmethod
+    def from_histogram(
+        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
+    ) -> ClassSplitPlan:
+        """The plan of one class from its bucket histogram (bucket -> units), by the exact rule."""
+        return cut(allocation.allocate(sum(histogram.values()), weights), histogram, bucket_bits)
+
+
+def cut(counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int) -> ClassSplitPlan:
+    """The ``ClassSplitPlan`` of a stratum with ``counts`` per split and ``histogram``
+    (bucket -> units)."""
+    cuts = allocation.boundaries(counts)[:-1]
+    return ClassSplitPlan(sum(counts), tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
+
+
+def split_tag(index: int) -> str:
+    """``PlaceUnits``' output tag of split ``index``."""
+    return f'split{index}'
+
+
+class PlaceUnits(beam.DoFn):
+    """Sends each unit to its split, or to ranking if it is in a boundary bucket.
+
+    Outputs: the serialized examples of split ``i`` on tag ``split_tag(i)``; boundary units keyed
+    by ``(stratum, bucket)`` on ``BOUNDARY_TAG``; per batch, ``[(key, count)]`` pairs of the
+    examples it placed on ``COUNTS_TAG`` (the key is the form's ``count``'s). A plan is a
+    stratum's ``ClassSplitPlan``, or the index of the one split it goes to whole.
+
+    ``to_units`` turns an input batch into units (``units.py``); ``count(counts, split, label)``
+    counts one placed example (``report.py``). Side inputs of ``process``: the plans, then the
+    label bin edges when the classes are bins.
+    """
+
+    def __init__(self, to_units, bucket_bits: int, num_splits: int, count):
+        self._to_units = to_units
+        self._bucket_bits = bucket_bits
+        self._tags = [split_tag(i) for i in range(num_splits)]
+        self._count = count
+
+    def process(self, batch, plans, *edges):
+        return self.place_units(self._to_units(batch, *edges), plans)
+
+    def place_units(self, units, plans):
+        counts, count = {}, self._count
+        for unit in units:
+            plan = plans[unit.stratum]
+            if type(plan) is int:
+                split = plan
+            else:
+                bucket = bucket_of(unit.hash, self._bucket_bits)
+                if bucket in plan.ranking.boundary:
+                    yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((unit.stratum, bucket), unit))
+                    continue
+                split = plan.ranking.segment_of_bucket(bucket)
+            tag = self._tags[split]
+            for record, label in unit.examples():
+                yield beam.pvalue.TaggedOutput(tag, record)
+                count(counts, split, label)
+        if counts:
+            yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+
+
+def rank_units(ranking, bucket: int, units, weight):
+    """``(split index, unit)`` of the units of one boundary ``bucket``, ordered by
+    ``(hash, serialized examples)`` and cut where ``ranking`` (a ``BucketRanking``) puts their
+    ranks; a unit takes ``weight(unit)`` ranks (a group its size when a class's plan counts
+    examples, 1 when a stratum's counts units)."""
+    rank = ranking.boundary[bucket]
+    for unit in sorted(units, key=lambda u: (u.hash, u.records)):
+        yield ranking.segment_of_rank(rank), unit
+        rank += weight(unit)
+
+
+def count_ranked(ranked, count) -> list:
+    """The ``[(key, count)]`` pairs of the ranked ``(split, record, label)`` examples, counted
+    with the form's ``count`` (they are few: the boundary buckets' units)."""
+    counts = {}
+    for split, _, label in ranked:
+        count(counts, split, label)
+    return list(counts.items())

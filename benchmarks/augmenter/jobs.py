@@ -2,16 +2,16 @@
 
 Each augmentation rebalances a workload to ``target='max'`` (every class up to the head class,
 about 5x the input for the geometric 50% ... 0.1% layout) and is compared with the I/O floor on
-the same input (``bench_splitter.floor_job``: TFXIO raw read, hash partition, gzip write), in
+the same input (``common.floor.floor_job``: TFXIO raw read, hash partition, gzip write), in
 examples written per second:
 
 - ``copy``, ``numeric``, ``interpolate`` and a user ``augment_fn`` (``module_file``
-  :mod:`benchmarks.augment_fn_module`: Gaussian noise on every float, in numpy) on the tabular
+  :mod:`benchmarks.augmenter.augment_fn_module`: Gaussian noise on every float, in numpy) on the tabular
   workload (20 floats);
 - ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode).
 
-Goal for each: <= 2x the floor's time per written example (``goals.AUGMENT_GOAL``); for the user
-``augment_fn``, which runs in Python once per written copy, <= 2.5x (``goals.AUGMENT_FN_GOAL``).
+Goal for each: <= 2x the floor's time per written example (``AUGMENT_GOAL`` (its report.py)); for the user
+``augment_fn``, which runs in Python once per written copy, <= 2.5x (``AUGMENT_FN_GOAL`` (its report.py)).
 
 Each job runs the real ``BalancedAugmenter`` executor ``Do``.
 """
@@ -101,7 +101,7 @@ def run(
             name = f'floor-{kind}-n{n}'
             jobs[('floor', kind)] = harness.Job(
                 name,
-                'benchmarks.bench_splitter:floor_job',
+                'benchmarks.common.floor:floor_job',
                 {
                     'data_dir': data_dir,
                     'out_dir': common.fresh_dir(work_dir, name),
@@ -114,7 +114,7 @@ def run(
         name = f'augment-{augmentation}-n{n}'
         jobs[('augment', augmentation)] = harness.Job(
             name,
-            'benchmarks.bench_augmenter:augmenter_job',
+            'benchmarks.augmenter.jobs:augmenter_job',
             {
                 'data_dir': data_dir,
                 'out_dir': common.fresh_dir(work_dir, name),

@@ -16,7 +16,7 @@ test split it records, per seed:
   alone on the same scores (what the correction adds to serving), of reading the plan in
   ``run_fn`` (after training), and of each ``run_fn``.
 
-Run: ``python -m benchmarks.bench_calibration --runs taxi=/path/run digits=... multilabel=...``
+Run: ``python -m benchmarks.calibration.jobs --runs taxi=/path/run digits=... multilabel=...``
 (a run folder is what ``make demo-taxi`` etc. write: ``<root>/pipeline_root/...``).
 """
 

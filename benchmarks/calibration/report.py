@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 
-from benchmarks.report_format import _missing, _not_measured, _table
+from benchmarks.harness.format import _missing, _not_measured, _table
 
 PROBABILITIES = 'probabilities'
 BALANCED_PROBABILITIES = 'balanced_probabilities'
@@ -33,7 +33,7 @@ def _cell(values, digits=3) -> str:
 
 
 def render(results: dict) -> list:
-    """Section 9's lines (after its heading)."""
+    """The section's lines (after its heading)."""
     calibration = results.get('calibration')
     if calibration is None:
         return [_not_measured('calibration')]
@@ -179,7 +179,7 @@ def render_ab(calibration: dict) -> list:
     )
     lines = [
         '',
-        'Serving latency with and without the correction (`benchmarks/bench_serving_ab.py`, '
+        'Serving latency with and without the correction (`benchmarks/calibration/serving_ab.py`, '
         f'{first["when"]}): per sample and training seed, the balanced model retrained by its '
         '`run_fn`, whose one SavedModel carries the served signature and a twin built from the '
         'same serving function without the correction (`with_probabilities(signatures, None)`: '

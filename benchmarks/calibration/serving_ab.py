@@ -27,7 +27,7 @@ same batch of serialized test examples (batch 1: the examples in turn; batch 256
 interleaving let it hit every arm alike. Per arm: median and p90 ms; per round: the differences
 (with - without, one_op - without), their medians and bootstrap 95% intervals of those medians.
 
-Run: ``python -m benchmarks.bench_serving_ab --runs taxi=/path/run ... --out ab.json``
+Run: ``python -m benchmarks.calibration.serving_ab --runs taxi=/path/run ... --out ab.json``
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks import bench_calibration  # noqa: E402
+from benchmarks.calibration import jobs as bench_calibration  # noqa: E402
 
 UNCORRECTED = 'serving_uncorrected'
 ONE_OP = 'serving_one_op'  # the issue's budget: one elementwise op (a multiply) on the scores

@@ -10,7 +10,7 @@ then reverse order):
 - time to first batch: building the dataset and taking its first batch (eagerly);
 - steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (:func:`steady_batches`: 150
   batches of 1,024, 20 of 10,240) after the first ``CHUNK`` batches, consumed in
-  graph mode as ``model.fit`` does (:func:`benchmarks.bench_balanced_dataset._consumer`);
+  graph mode as ``model.fit`` does (:func:`benchmarks.dataset.reads._consumer`);
 - the best-tuned plain read without a record shuffle (one reader, ``parse_example`` on 10
   batches at once) and with one (the same after ``shuffle(10_000)`` of the records);
 - growth of the process's resident memory over the balanced run.
@@ -20,7 +20,7 @@ gets ``floor`` or ``ceil`` of ``B / K`` per batch, which every balanced batch is
 ``model.fit`` steps/s at 1,000 classes (one softmax layer over the 20 features) compares the two
 inputs the same way.
 
-Run: ``python -m benchmarks.bench_classes [--smoke] [--runs N]``; ``run(smoke)`` returns a dict.
+Run: ``python -m benchmarks.classes.jobs [--smoke] [--runs N]``; ``run(smoke)`` returns a dict.
 """
 
 from __future__ import annotations
@@ -34,11 +34,14 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks import bench_balanced_dataset as reads  # noqa: E402
-from benchmarks import workloads  # noqa: E402
-from benchmarks.workloads import LABEL, Workload, zipf_counts  # noqa: E402
+from benchmarks import common  # noqa: E402
+from benchmarks.dataset import (
+    reads,  # noqa: E402
+    workloads,  # noqa: E402
+)
+from benchmarks.dataset.workloads import LABEL, Workload, zipf_counts  # noqa: E402
 
-WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_work', 'classes')
+WORK = os.path.join(common.WORK_DIR, 'classes')
 TOTAL = 200_000
 CLASSES = (10, 100, 1_000, 10_000)
 FILES = 4

@@ -28,7 +28,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK_DIR = os.path.join(ROOT, 'benchmarks', '_work')
 NUM_CLASSES = 10
 NUM_FLOATS = 20

@@ -153,7 +153,7 @@ def gzip_tfrecords(records: list) -> bytes:
 
 
 def _write(path: str, kind: str, encoding: str, n: int, seed: int) -> None:
-    from benchmarks.bench_splitter import SPLITS, _floor_partition
+    from benchmarks.common.floor import SPLITS, floor_partition
 
     tmp = path + '.partial'
     shutil.rmtree(tmp, ignore_errors=True)
@@ -178,7 +178,7 @@ def _write(path: str, kind: str, encoding: str, n: int, seed: int) -> None:
         counts.append(labels.sum(axis=1))
         for i, record in enumerate(encode(floats, labels, encoding), start):
             pending.append(record)
-            assignment[i] = _floor_partition(record, len(SPLITS))
+            assignment[i] = floor_partition(record, len(SPLITS))
             if (i + 1) % per_shard == 0 or i + 1 == n:
                 flush(i // per_shard)
     counts = np.concatenate(counts)

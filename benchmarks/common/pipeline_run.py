@@ -1,9 +1,10 @@
-"""Sample pipeline wall time split by component, read from a finished run's MLMD (issue 8, item 5).
+"""A sample pipeline's wall time split by component, read from a finished run's MLMD (issue 8,
+item 5): shared by the demo, taxi_cv and calibration sections.
 
-A full ``make bench`` runs the demo itself (:func:`run_demo`: the ``make demo`` command,
-``python -m pipelines.digits.run_local``, into ``benchmarks/_work/demo``), so the figures are of the
-code being measured; ``--demo-run DIR`` reads an existing run instead, and smoke runs read
-``runs/digits`` if ``make demo`` left one.
+:func:`measure` runs a sample pipeline's command (:func:`run_pipeline`, e.g. ``make demo``'s
+``python -m pipelines.digits.run_local``, into ``benchmarks/_work/demo``), so the figures are of
+the code being measured, or reads an existing run instead (``--set demo_run=DIR``; smoke runs
+read ``runs/digits`` if ``make demo`` left one); :func:`render` writes a run's timings.
 
 ``make demo`` runs the sample pipeline under LocalDagRunner with a SQLite MLMD store in its run
 folder. :func:`component_timings` reads that store directly (``sqlite3``; no TFX import): for the
@@ -22,7 +23,8 @@ import subprocess
 import sys
 import time
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, log
+from benchmarks.harness.format import _table
 
 # ml_metadata Execution.State values.
 STATES = {
@@ -34,7 +36,6 @@ STATES = {
     5: 'CACHED',
     6: 'CANCELED',
 }
-DEFAULT_RUN_DIR = os.path.join('runs', 'digits')
 
 
 def shown_path(path: str) -> str:
@@ -119,22 +120,16 @@ def component_timings(metadata_path: str) -> dict:
         db.close()
 
 
-DEMO_MODULE = 'pipelines.digits.run_local'  # make demo
-TAXI_CV_MODULE = 'pipelines.taxi.run_local_cv'  # make demo-taxi-cv (issue 26)
-TAXI_CV_RUN_DIR = os.path.join('runs', 'taxi-cv')
-
-
-def run_demo(run_dir: str, module: str = DEMO_MODULE) -> float:
-    """Runs a sample pipeline's command (``module``: ``make demo``'s by default) into
-    ``run_dir`` in a fresh process; returns the wall
-    seconds of the whole command (imports included)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def run_pipeline(run_dir: str, module: str) -> float:
+    """Runs a sample pipeline's command (``module``, e.g. ``pipelines.digits.run_local`` for
+    ``make demo``) into ``run_dir`` in a fresh process; returns the wall seconds of the whole
+    command (imports included)."""
     env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (root, env.get('PYTHONPATH')) if p)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
     started = time.time()
     subprocess.run(
         [sys.executable, '-m', module, '--root', run_dir],
-        cwd=root,
+        cwd=ROOT,
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -142,8 +137,8 @@ def run_demo(run_dir: str, module: str = DEMO_MODULE) -> float:
     return time.time() - started
 
 
-def run(run_dir: str = DEFAULT_RUN_DIR) -> dict:
-    """Timings of the demo run in ``run_dir``, or ``{'missing': reason}`` if there is none."""
+def timings(run_dir: str) -> dict:
+    """Timings of the pipeline run in ``run_dir``, or ``{'missing': reason}`` if there is none."""
     metadata = find_metadata(run_dir) if os.path.isdir(run_dir) else None
     if metadata is None:
         return {'missing': f'not measured: run `make demo` first (no MLMD store under {run_dir}/)'}
@@ -153,3 +148,43 @@ def run(run_dir: str = DEFAULT_RUN_DIR) -> dict:
         return {'missing': f'not measured: {metadata} could not be read ({e})'}
     timings['metadata'] = shown_path(os.path.abspath(metadata))
     return timings
+
+
+def measure(run_dir, smoke_dir, out_dir, command, module, note='') -> dict:
+    """Runs a sample pipeline's ``command`` (``module``) into ``out_dir`` unless ``run_dir`` (an
+    earlier run) or ``smoke_dir`` (smoke runs) is given, then reads the run's MLMD timings."""
+    command_seconds = None
+    if run_dir is None and smoke_dir is None:
+        run_dir = out_dir
+        log(f'Sample pipeline: running {command} into {run_dir}{note}')
+        command_seconds = run_pipeline(run_dir, module)
+    result = timings(run_dir or smoke_dir)
+    if 'missing' in result:
+        result['missing'] = result['missing'].replace('make demo', command)
+    elif command_seconds is not None:
+        result['command_seconds'] = command_seconds
+    return result
+
+
+def render(demo: dict) -> list:
+    """A pipeline run's timings (as ``timings`` returns them) as RESULTS.md lines: its wall
+    time and a table of seconds per component."""
+    if 'missing' in demo:
+        return [f'_{demo["missing"]}._']
+    metadata = shown_path(demo['metadata'])  # results recorded before it held absolute paths
+    command = (
+        f' The whole `make demo` command (imports, pipeline, summary, report) took '
+        f'{demo["command_seconds"]:.0f} s.'
+        if demo.get('command_seconds')
+        else ''
+    )
+    lines = [
+        f'Pipeline `{demo["pipeline"]}`, run `{demo["run"]}` (from `{metadata}`): '
+        f"{demo['wall_seconds']:.1f} s from the run's start to its last published output."
+        + command,
+        '',
+    ]
+    rows = [[c['component'], c['state'], f'{c["seconds"]:.1f}'] for c in demo['components']]
+    total = sum(c['seconds'] for c in demo['components'])
+    rows.append(['**sum of components**', '', f'{total:.1f}'])
+    return lines + _table(['component', 'state', 'seconds'], rows)

@@ -1,10 +1,10 @@
 """Benchmark: multi-label balanced_dataset vs the best-tuned plain read, and ``model.fit`` with each.
 
-The data: :mod:`benchmarks.multilabel_data` (``correlated`` label clusters, ``multi_hot``
+The data: :mod:`benchmarks.common.multilabel_data` (``correlated`` label clusters, ``multi_hot``
 encoding: 20 floats and a 100-label 0/1 vector with Zipf-like label frequencies from 58% down to
 0.6%), laid out once by ``BalancedLayout`` (what ``BalancedInputGen(multi_label='multi_hot')``
-writes) with each policy. Compared, as for single-label (:mod:`benchmarks.bench_balanced_dataset`
-and :mod:`benchmarks.bench_training`), runs alternating between the methods in forward then
+writes) with each policy. Compared, as for single-label (:mod:`benchmarks.dataset.reads`
+and :mod:`benchmarks.dataset.training`), runs alternating between the methods in forward then
 reverse order:
 
 - read rate: the three ``PLAIN_READS`` recipes (unbalanced, the label parsed as ``[B, 100]``
@@ -15,10 +15,10 @@ reverse order:
   best plain read and by ``balanced_dataset`` (``POLICY``, the package's default policy), one
   pass per fit.
 
-The goals (``benchmarks/report_dataset.py``) are judged on ``POLICY``; the other policies' read
+The goals (``benchmarks/dataset/report.py``) are judged on ``POLICY``; the other policies' read
 rates are reported beside it.
 
-Run: ``python -m benchmarks.bench_multilabel_input [--smoke] [--n N] [--runs N]``.
+Run: ``python -m benchmarks.dataset.multilabel_input [--smoke] [--n N] [--runs N]``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,12 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks import bench_balanced_dataset as reads  # noqa: E402
-from benchmarks import bench_training as training  # noqa: E402
-from benchmarks import common, multilabel_data  # noqa: E402
+from benchmarks import common  # noqa: E402
+from benchmarks.common import multilabel_data  # noqa: E402
+from benchmarks.dataset import (
+    reads,  # noqa: E402
+    training,  # noqa: E402
+)
 
 N = 100_000
 SMOKE_N = 2_000

@@ -1,5 +1,5 @@
 """Benchmark: examples/s of balanced_dataset vs the best-tuned plain read and the usual tf.data
-balancing recipes, on every workload of :mod:`benchmarks.workloads`.
+balancing recipes, on every workload of :mod:`benchmarks.dataset.workloads`.
 
 Compared per workload, each run one pass of the data, runs alternating between the methods:
 - three plain reads (unbalanced) of the input files, tuned as a user would (``PLAIN_READS``: one
@@ -9,7 +9,7 @@ Compared per workload, each run one pass of the data, runs alternating between t
 And on the tabular workload, bounded runs of the usual recipes: ``rejection_resample`` and one
 filtered copy of the stream per class with ``sample_from_datasets``.
 
-Run: ``python -m benchmarks.bench_balanced_dataset [--smoke] [--runs N]``; ``run(smoke)`` returns
+Run: ``python -m benchmarks.dataset.reads [--smoke] [--runs N]``; ``run(smoke)`` returns
 a dict.
 """
 
@@ -23,7 +23,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks.workloads import (  # noqa: E402
+from benchmarks.dataset.workloads import (  # noqa: E402
     LABEL,
     TABULAR,
     WORKLOADS,
@@ -31,7 +31,7 @@ from benchmarks.workloads import (  # noqa: E402
     class_counts,
     prepare,
 )
-from benchmarks.workloads import smoke as smoke_of  # noqa: E402
+from benchmarks.dataset.workloads import smoke as smoke_of  # noqa: E402
 
 BATCH = TABULAR.batch  # the tf.data recipes' workload
 RUNS = 3

@@ -1,7 +1,6 @@
-"""Goals and the RESULTS.md section of the balanced_dataset benchmarks
-(``bench_balanced_dataset.py``, ``bench_training.py``, ``bench_classes.py``,
-``bench_multilabel_input.py``): section 3, reads and ``model.fit`` against the tf.data
-alternatives, at many classes, and multi-label.
+"""Goals and the RESULTS.md section of the dataset section (``reads.py``, ``training.py``,
+``multilabel_input.py``): reads and ``model.fit`` against the tf.data alternatives, single- and
+multi-label.
 
 Example::
 
@@ -12,17 +11,12 @@ Example::
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.goals import (
-    CLASSES_10K_FIRST_BATCH_SECONDS,
-    CLASSES_10K_RATE_GOAL,
-    CLASSES_FIRST_BATCH_GOAL,
-    CLASSES_RATE_GOAL,
-    DATASET_GOAL,
-    MULTILABEL_DATASET_GOAL,
-    MULTILABEL_TRAINING_GOAL,
-    TRAINING_GOAL,
-)
-from benchmarks.report_format import _missing, _table
+from benchmarks.harness.format import _missing, render_result
+
+DATASET_GOAL = 1.0  # balanced_dataset examples/s >= 1.0x the best-tuned plain read
+TRAINING_GOAL = 0.97  # model.fit steps/s with balanced_dataset >= 0.97x with the plain read
+MULTILABEL_DATASET_GOAL = 1.0  # examples/s >= 1.0x the best-tuned plain read of the same data
+MULTILABEL_TRAINING_GOAL = 0.97  # model.fit steps/s >= 0.97x with that plain read
 
 
 def dataset_goals(results: dict) -> list:
@@ -40,7 +34,7 @@ def dataset_goals(results: dict) -> list:
                 met,
                 ''
                 if met
-                else _spread_why(
+                else spread_why(
                     _runs_of(w['rows'], 'balanced_dataset'),
                     _runs_of(w['rows'], w['best_plain']),
                     'examples/s',
@@ -50,48 +44,11 @@ def dataset_goals(results: dict) -> list:
     return goals
 
 
-def classes_goals(results: dict) -> list:
-    """balanced_dataset at 1,000 and 10,000 classes: time to first batch and steady rate."""
-    goals = []
-    for r in (results.get('classes') or {}).get('classes', []):
-        ours, best = r['rows']['balanced_dataset'], r['rows'][r['best_plain']]
-        rate_why = _spread_why(ours['runs_rate'], best['runs_rate'], 'examples/s')
-        if r['classes'] == 1_000:
-            factor, extra = CLASSES_FIRST_BATCH_GOAL
-            limit, rate_goal = factor * best['first_s'] + extra, CLASSES_RATE_GOAL
-            first_goal = f"<= {factor:g}x the plain read's + {extra:g} s"
-        elif r['classes'] == 10_000:
-            limit, rate_goal = CLASSES_10K_FIRST_BATCH_SECONDS, CLASSES_10K_RATE_GOAL
-            first_goal = f'<= {limit:g} s'
-        else:
-            continue
-        met = ours['first_s'] <= limit
-        goals.append(
-            (
-                f'balanced_dataset time to first batch {first_goal} ({r["classes"]:,} classes)',
-                f'{ours["first_s"]:.2f} s (limit {limit:.2f} s)',
-                met,
-                '' if met else f'runs: {", ".join(f"{x:.2f}" for x in ours["runs_first_s"])} s',
-            )
-        )
-        met = r['rate_ratio'] >= rate_goal
-        goals.append(
-            (
-                f'balanced_dataset steady rate >= {rate_goal}x the best-tuned plain read '
-                f'({r["classes"]:,} classes)',
-                f'{r["rate_ratio"]:.2f}x',
-                met,
-                '' if met else rate_why,
-            )
-        )
-    return goals
-
-
 def _runs_of(rows: list, method: str) -> list:
     return next(row['runs'] for row in rows if row['method'] == method)
 
 
-def _spread_why(ours: list, theirs: list, unit: str) -> str:
+def spread_why(ours: list, theirs: list, unit: str) -> str:
     """Why-missed text: the runs of balanced_dataset (``ours``) and of the plain read, side by
     side."""
 
@@ -118,7 +75,7 @@ def training_goals(results: dict) -> list:
                 met,
                 ''
                 if met
-                else _spread_why(
+                else spread_why(
                     w['rows']['balanced_dataset']['runs_steps_per_s'],
                     w['rows']['plain read']['runs_steps_per_s'],
                     'steps/s',
@@ -150,7 +107,7 @@ def multilabel_input_goals(results: dict) -> list:
             f'read ({size}, {policy})',
             f'{ml["ratio"]:.2f}x' + (f' ({others})' if others else ''),
             met_read,
-            '' if met_read else _spread_why(ours['runs'], best['runs'], 'examples/s'),
+            '' if met_read else spread_why(ours['runs'], best['runs'], 'examples/s'),
         ),
         (
             f'multi-label model.fit steps/s with balanced_dataset >= {MULTILABEL_TRAINING_GOAL}x '
@@ -160,7 +117,7 @@ def multilabel_input_goals(results: dict) -> list:
             met_fit,
             ''
             if met_fit
-            else _spread_why(
+            else spread_why(
                 fit['rows']['balanced_dataset']['runs_steps_per_s'],
                 fit['rows']['plain read']['runs_steps_per_s'],
                 'steps/s',
@@ -169,31 +126,16 @@ def multilabel_input_goals(results: dict) -> list:
     ]
 
 
-def _render_dataset(dataset: dict) -> list:
-    if 'missing' in dataset:
-        return [f'_{dataset["missing"]}._']
-    if isinstance(dataset.get('markdown'), str):
-        return [dataset['markdown'].rstrip()]
-    rows = []
-    for key, value in dataset.items():
-        if key == 'goals':
-            continue
-        if isinstance(value, dict):
-            rows.append([key] + [f'{k}: {v}' for k, v in value.items()])
-        else:
-            rows.append([key, value])
-    width = max((len(r) for r in rows), default=2)
-    rows = [r + [''] * (width - len(r)) for r in rows]
-    return _table(['measure'] + ['value'] * (width - 1), rows)
+def goals(results: dict) -> list:
+    """``[(goal, measured, met, why)]`` of the reads, the training and the multi-label parts."""
+    return dataset_goals(results) + training_goals(results) + multilabel_input_goals(results)
 
 
 def render(results: dict) -> list:
-    """Section 3's lines (after its heading), with its training, classes and multi-label parts."""
-    lines = _render_dataset(results.get('dataset') or {'missing': _missing('dataset')})
+    """Section 3's lines (after its heading), with its training and multi-label parts."""
+    lines = render_result(results.get('dataset') or {'missing': _missing('dataset')})
     lines += ['', '### Training: `model.fit` steps per second', '']
-    lines += _render_dataset(results.get('training') or {'missing': _missing('dataset')})
-    lines += ['', '### balanced_dataset as the number of classes grows', '']
-    lines += _render_dataset(results.get('classes') or {'missing': _missing('classes')})
+    lines += render_result(results.get('training') or {'missing': _missing('dataset')})
     lines += ['', '### Multi-label balanced_dataset and training', '']
-    lines += _render_dataset(results.get('multilabel_input') or {'missing': _missing('dataset')})
+    lines += render_result(results.get('multilabel_input') or {'missing': _missing('dataset')})
     return lines

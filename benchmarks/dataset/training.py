@@ -1,6 +1,6 @@
 """Benchmark: ``model.fit`` steps per second fed by balanced_dataset vs by the best plain read.
 
-What users feel is training speed. For each workload of :mod:`benchmarks.workloads`, one model is
+What users feel is training speed. For each workload of :mod:`benchmarks.dataset.workloads`, one model is
 fitted twice per run, once per input, alternating run by run: the plain read (unbalanced; the
 recipe that read fastest for that workload in the balanced_dataset benchmark) and
 balanced_dataset (uniform, exact batches). Each fit is one pass of the data (``total / batch``
@@ -15,7 +15,7 @@ traces the model and the input; runs alternate in forward then reverse order. Mo
 Both inputs go through the same feature mapping before the model (scalars squeezed where the
 model takes shape ``()``), so the comparison is of the inputs alone.
 
-Run: ``python -m benchmarks.bench_training [--smoke] [--runs N]``; ``run(...)`` returns a dict.
+Run: ``python -m benchmarks.dataset.training [--smoke] [--runs N]``; ``run(...)`` returns a dict.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks import bench_balanced_dataset as reads  # noqa: E402
-from benchmarks.workloads import DIGITS, TAXI, WORKLOADS, Workload, prepare  # noqa: E402
-from benchmarks.workloads import smoke as smoke_of  # noqa: E402
+from benchmarks.dataset import reads  # noqa: E402
+from benchmarks.dataset.workloads import DIGITS, TAXI, WORKLOADS, Workload, prepare  # noqa: E402
+from benchmarks.dataset.workloads import smoke as smoke_of  # noqa: E402
 
 RUNS = 5
 MODELS = {'tabular': 'one softmax layer', 'digits': 'digits trainer', 'taxi': 'taxi trainer'}

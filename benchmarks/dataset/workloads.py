@@ -25,7 +25,9 @@ import os
 import shutil
 import time
 
-WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_work', 'balanced_dataset')
+from benchmarks.common import WORK_DIR
+
+WORK = os.path.join(WORK_DIR, 'balanced_dataset')
 SHARDS = 10
 LABEL = 'label'
 

@@ -10,10 +10,11 @@ another's. :func:`run_inprocess` runs it in this process (smoke mode only: no me
 
 Example::
 
-    from benchmarks import bench_splitter, common, harness
+    from benchmarks import common, harness
+    from benchmarks.splitter import jobs
 
     data_dir = common.tabular_workload(100_000)
-    job = bench_splitter.job('splitter', 100_000, data_dir, common.WORK_DIR)  # a harness.Job
+    job = jobs.job('splitter', 100_000, data_dir, common.WORK_DIR)  # a harness.Job
     print(harness.measure(job, repeats=3, isolated=True)['seconds'])  # the median of 3 runs
 """
 
@@ -220,11 +221,8 @@ def machine_info() -> Dict[str, str]:
     }
 
 
-def _main(argv: List[str]) -> int:
-    # Run as ``python -m benchmarks.harness``, this module is ``__main__``; the jobs call
-    # ``benchmarks.harness.timed``, which records the baseline RSS in *that* module's _BASELINE.
-    from benchmarks.harness import _call
-
+def main(argv: List[str]) -> int:
+    """The fresh process of :func:`run_shared`: runs the jobs of the spec file ``argv[1]``."""
     with open(argv[1]) as f:
         spec = json.load(f)
     results = []
@@ -240,7 +238,3 @@ def _main(argv: List[str]) -> int:
     with open(spec['out'], 'w') as f:
         json.dump(results, f)
     return 0
-
-
-if __name__ == '__main__':
-    sys.exit(_main(sys.argv))

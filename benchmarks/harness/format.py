@@ -66,3 +66,23 @@ def _missing(section: str) -> str:
 
 def _not_measured(section: str) -> str:
     return f'_{_missing(section)}._'
+
+
+def render_result(result: dict) -> list:
+    """A section's result as its lines: its "missing" reason, the markdown its job wrote
+    (``result['markdown']``), or else its fields as a table."""
+    if 'missing' in result:
+        return [f'_{result["missing"]}._']
+    if isinstance(result.get('markdown'), str):
+        return [result['markdown'].rstrip()]
+    rows = []
+    for key, value in result.items():
+        if key == 'goals':
+            continue
+        if isinstance(value, dict):
+            rows.append([key] + [f'{k}: {v}' for k, v in value.items()])
+        else:
+            rows.append([key, value])
+    width = max((len(r) for r in rows), default=2)
+    rows = [r + [''] * (width - len(r)) for r in rows]
+    return _table(['measure'] + ['value'] * (width - 1), rows)

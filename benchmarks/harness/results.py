@@ -1,4 +1,4 @@
-"""The sections of ``make bench``, where their results persist, and when each was measured.
+"""Where the sections' results persist (``results.json``), and when each was measured.
 
 Every run writes the results the report is built from to ``results.json`` next to
 ``RESULTS.md`` (``benchmarks/results.json``, committed with it). A run measures some sections
@@ -20,57 +20,11 @@ import os
 import subprocess
 
 from benchmarks import common
+from benchmarks.sections import SECTIONS
 
-# name -> (the keys of the results dict it fills, what it measures)
-SECTIONS = {
-    'splitter': (
-        ('splitter',),
-        'StratifiedSplitter, folds/label_bins and LeakageCheck vs the I/O floor; scaling curve',
-    ),
-    'augmenter': (('augmenter',), 'BalancedAugmenter vs the I/O floor'),
-    'dataset': (
-        ('dataset', 'training', 'multilabel_input'),
-        'balanced_dataset (single- and multi-label) vs tf.data reads; model.fit speed',
-    ),
-    'classes': (('classes',), 'balanced_dataset at 10 to 10,000 classes'),
-    'demo': (('demo',), '`make demo` pipeline by component'),
-    'multilabel': (('multilabel',), 'multi-label split vs iterstrat and a random split'),
-    'smote_quality': (('smote_quality',), "balanced accuracy per augmentation vs imblearn's SMOTE"),
-    'smote_speed': (('smote_speed',), "'smote' vs the I/O floor; imblearn's SMOTE time/memory"),
-    'taxi_cv': (('taxi_cv',), '`make demo-taxi-cv` run time by component (full runs only)'),
-    'multilabel_hard': (
-        ('multilabel_hard',),
-        'multi-label split on a label hierarchy, groups and 5,000 labels vs iterstrat and '
-        'skmultilearn (issue 40; full runs only)',
-    ),
-    'multilabel_quality': (
-        ('multilabel_quality',),
-        'multi-label policies: examples read, label lift, and the models trained on each '
-        'stream, 5 seeds (issue 41; full runs only)',
-    ),
-    'calibration': (
-        ('calibration',),
-        "served probabilities' log loss / ECE vs the baseline, 3 seeds per sample (full runs only)",
-    ),
-}
-# Not in the default run: the taxi CV pipeline's time (about 2.5 min quiet) is no goal; the
-# calibration section runs three sample pipelines and retrains 18 models (about 15 min quiet);
-# multilabel_hard runs iterstrat on 5,000 labels (about 5 min at 5k examples; 20k did not finish
-# in 20 min on a loaded machine, so beyond 5k examples only our plan is run on that shape) and
-# the hierarchy shapes at 1M (hierarchy_groups: 96 s with iterstrat); multilabel_quality trains 40
-# small models (about 10 min).
-FULL_ONLY = ('taxi_cv', 'calibration', 'multilabel_hard', 'multilabel_quality')
 RESULTS_JSON = 'results.json'
 # Files a bench run rewrites: not counted when deciding whether the worktree was modified.
 OUTPUTS = ('RESULTS.md', 'README.md', RESULTS_JSON, 'scaling.png')
-
-
-def default_sections(full: bool) -> list:
-    return [s for s in SECTIONS if full or s not in FULL_ONLY]
-
-
-def help_text() -> str:
-    return '; '.join(f'{name}: {what}' for name, (_, what) in SECTIONS.items())
 
 
 def git_commit() -> str:
@@ -117,10 +71,10 @@ def merge(previous: dict, current: dict, measured: list) -> dict:
     merged = dict(current)
     provenance = dict(previous.get('provenance') or {})
     provenance.update(current.get('provenance') or {})
-    for name, (keys, _) in SECTIONS.items():
+    for name, section in SECTIONS.items():
         if name in measured or name not in provenance:
             continue
-        for key in keys:
+        for key in section.KEYS:
             if key in previous:
                 merged[key] = previous[key]
     merged['provenance'] = {n: provenance[n] for n in SECTIONS if n in provenance}

@@ -1,11 +1,11 @@
 """Multi-label StratifiedSplitter vs iterative-stratification and a random split (issue 24).
 
-On the workloads of :mod:`benchmarks.multilabel_data` (100 labels, Zipf-like shares, ~3 labels
+On the workloads of :mod:`benchmarks.common.multilabel_data` (100 labels, Zipf-like shares, ~3 labels
 per example; independent or correlated labels; label ids or multi-hot), three splits 8:1:1:
 
 - ``ours``: the StratifiedSplitter executor with ``multi_label='ids'`` (or ``'multi_hot'``),
-  exactly as in the single-label section (:func:`benchmarks.bench_splitter.splitter_job`), timed
-  against the I/O floor (:func:`benchmarks.bench_splitter.floor_job`) on the same data. Its
+  exactly as in the single-label section (:func:`benchmarks.splitter.jobs.splitter_job`), timed
+  against the I/O floor (:func:`benchmarks.common.floor.floor_job`) on the same data. Its
   quality is counted from the records it wrote (not from its ``split_counts.json``).
 - ``iterstrat``: ``MultilabelStratifiedShuffleSplit`` as a user runs it for 8:1:1, two calls (20%
   off for eval + test, then that half and half), on the ``bool [n, 100]`` label matrix (the least
@@ -29,11 +29,13 @@ import os
 
 import numpy as np
 
-from benchmarks import bench_splitter, common, harness
-from benchmarks import multilabel_data as data
+from benchmarks import common, harness
+from benchmarks.common import floor
+from benchmarks.common import multilabel_data as data
+from benchmarks.splitter import jobs as splitter_jobs
 
-SPLIT_NAMES = [name for name, _ in bench_splitter.SPLITS]
-WEIGHTS = dict(bench_splitter.SPLITS)
+SPLIT_NAMES = [name for name, _ in floor.SPLITS]
+WEIGHTS = dict(floor.SPLITS)
 ITERSTRAT_SEED = 0
 METHODS = ('ours', 'iterstrat', 'random')
 
@@ -75,7 +77,7 @@ def ours_job(data_dir: str, out_dir: str, beam_args: list, encoding: str, count:
     counts of what it wrote (checked to add up to the input). A failure is returned, not raised,
     so the other methods are still measured."""
     try:
-        result = bench_splitter.splitter_job(
+        result = splitter_jobs.splitter_job(
             data_dir,
             out_dir,
             beam_args,
@@ -88,7 +90,7 @@ def ours_job(data_dir: str, out_dir: str, beam_args: list, encoding: str, count:
     if count:
         result.update(count_output(out_dir, encoding))
         written = sum(result['split_sizes'].values())
-        expected = bench_splitter._expected(data_dir)
+        expected = floor.workload_size(data_dir)
         if written != expected:
             raise RuntimeError(
                 f'splitter wrote {written} records to {out_dir}, expected {expected}'
@@ -196,7 +198,7 @@ def _pair_jobs(data_dir, name, encoding, repeats, with_floor, work_dir) -> list:
                 jobs.append((method, harness.Job(job_name, f'{__name__}:ours_job', params)))
             else:
                 params = dict(data_dir=data_dir, out_dir=out, beam_args=args)
-                fn = 'benchmarks.bench_splitter:floor_job'
+                fn = 'benchmarks.common.floor:floor_job'
                 jobs.append((method, harness.Job(job_name, fn, params)))
     return jobs
 

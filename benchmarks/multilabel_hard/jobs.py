@@ -1,6 +1,6 @@
 """Multi-label split on the harder shapes of issue 40: ours vs iterstrat vs scikit-multilearn.
 
-On the workloads of :mod:`benchmarks.hard_multilabel_data` (a label hierarchy with a long tail,
+On the workloads of :mod:`benchmarks.common.hard_multilabel_data` (a label hierarchy with a long tail,
 the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 labels):
 
 - ``ours``: the package's plan, :func:`tfx_balance.core.split.iterative.plan_counts`, on the
@@ -34,7 +34,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from benchmarks import hard_multilabel_data as data
+from benchmarks.common import hard_multilabel_data as data
 
 SPLIT_NAMES = ('train', 'eval', 'test')
 WEIGHTS = {'hierarchy': (7, 2, 1), 'hierarchy_groups': (7, 2, 1), 'many_labels': (8, 1, 1)}

@@ -3,12 +3,12 @@
 Two parts:
 
 - **coverage** of every policy's plan on the issue's data: the benchmark's ``correlated``
-  workload (:mod:`benchmarks.multilabel_data`, 100 labels in clusters) and the ``hierarchy``
-  shape of :mod:`benchmarks.hard_multilabel_data` (6,000 examples): groups without draws,
+  workload (:mod:`benchmarks.common.multilabel_data`, 100 labels in clusters) and the ``hierarchy``
+  shape of :mod:`benchmarks.common.hard_multilabel_data` (6,000 examples): groups without draws,
   examples not read in 3 epochs (each group is read in passes, so ``max(0, n_g - 3 * D_g)`` of
   group ``g``), the lowest label lift (stream / data frequency) and how many labels on at most 2%
   of the examples reach 2x their data frequency.
-- **quality**: on the datasets of :mod:`benchmarks.multilabel_quality_data` (the multi-label
+- **quality**: on the datasets of :mod:`benchmarks.multilabel_quality.data` (the multi-label
   sample's digit tiles and a synthetic long-tailed label hierarchy), the same model (the
   sample's trainer: dense 128 ReLU -> sigmoid per label, Adam 1e-3, binary cross-entropy) is
   trained for the same ``STEPS`` batches of ``BATCH`` with the plain read (shuffled, repeated)
@@ -17,7 +17,7 @@ Two parts:
   cut: macro-F1 at 0.5, macro average precision, the mean recall of the rarest third of the
   labels (by training frequency), and per label the AP change against the plain read.
 
-Run: ``python -m benchmarks.bench_multilabel_quality [--smoke] [--seeds N] [--steps N]``.
+Run: ``python -m benchmarks.multilabel_quality.jobs [--smoke] [--seeds N] [--steps N]``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
 import numpy as np  # noqa: E402
 
-from benchmarks import multilabel_quality_data as qdata  # noqa: E402
+from benchmarks.multilabel_quality import data as qdata  # noqa: E402
 
 POLICIES = ('repeat_factor', 'label_balanced', 'floored_label_balanced')
 METHODS = ('plain',) + POLICIES
@@ -110,7 +110,7 @@ def best_rare_lift(sets, num_labels: int, floors: bool = True) -> float | None:
 def coverage(work_dir: str, correlated_n: int = 100_000, hierarchy_n: int = 6_000) -> tuple:
     """``(rows, bounds)``: :func:`plan_coverage` of every policy on the issue's two label
     structures, and per structure :func:`best_rare_lift` with and without the floors."""
-    from benchmarks import hard_multilabel_data, multilabel_data
+    from benchmarks.common import hard_multilabel_data, multilabel_data
 
     data = multilabel_data.load_labels(
         multilabel_data.workload('correlated', 'ids', correlated_n, work_dir=work_dir)
@@ -137,7 +137,7 @@ def coverage(work_dir: str, correlated_n: int = 100_000, hierarchy_n: int = 6_00
 def speed(n: int, runs: int, work_dir: str, steps=None) -> dict:
     """Section 3's multi-label input rows under the new default at ``n`` examples: the
     examples/s of ``balanced_dataset`` and ``model.fit`` steps/s against the best plain read."""
-    from benchmarks import bench_multilabel_input as inputs
+    from benchmarks.dataset import multilabel_input as inputs
 
     reads = inputs.measure_reads(n, runs, work_dir, policies=(NEW, 'label_balanced'))
     fit = inputs.measure_training(n, reads['best_plain'], runs, work_dir, steps, policy=NEW)
@@ -339,7 +339,7 @@ def run(smoke=False, seeds=SEEDS, steps=STEPS, work_dir=None, log=print) -> dict
 
 
 def main():
-    from benchmarks import report_multilabel_quality
+    from benchmarks.multilabel_quality import report as report_multilabel_quality
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--smoke', action='store_true', help='tiny sizes, finishes in a minute')

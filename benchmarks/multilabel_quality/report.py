@@ -1,6 +1,6 @@
 """Section 11 of RESULTS.md: the multi-label policies' coverage and model quality (issue 41).
 
-Renders :func:`benchmarks.bench_multilabel_quality.run` as markdown.
+Renders :func:`benchmarks.multilabel_quality.jobs.run` as markdown.
 
 Example:
     >>> render_section({})
@@ -10,10 +10,10 @@ Example:
 from __future__ import annotations
 
 INTRO = (
-    '`benchmarks/bench_multilabel_quality.py` (`python -m benchmarks.run --sections '
+    '`benchmarks/multilabel_quality/jobs.py` (`python -m benchmarks.run --sections '
     "multilabel_quality`; full runs). **Coverage**: each policy's plan (`make_multilabel_plan`) "
     "on the issue's data: the correlated workload of section 3 and the `hierarchy` shape of "
-    'section 10 (all examples as the training split). "unread in 3 epochs": examples not read '
+    'section 11 (all examples as the training split). "unread in 3 epochs": examples not read '
     'in `3 * sum(D)` draws (groups are read in passes); "min lift": the lowest stream / data '
     'frequency of a label; "rare >= 2x": labels on at most 2% of the examples at >= 2x their '
     'data frequency.'
@@ -25,7 +25,7 @@ QUALITY = (
     '`BalancedLayout` with each policy; {seeds} seeds (initial weights and stream order), mean '
     '+- standard deviation over seeds, scored on a held-out 30% test cut. `digits`: the '
     "multi-label sample's tiles (`pipelines/multilabel/dataset.py`, 10 labels, 78% down to "
-    '3.2%); `hierarchy`: SYNTHETIC (`benchmarks/multilabel_quality_data.py`: 4 parents, 28 '
+    '3.2%); `hierarchy`: SYNTHETIC (`benchmarks/multilabel_quality/data.py`: 4 parents, 28 '
     "children with Zipf-like shares 42% down to 0.6%, features = the labels' prototype vectors "
     '+ noise). "rarest third": mean recall at 0.5 of the rarest third of the labels (training '
     'frequency); "worst AP vs plain": the largest per-label drop of the mean AP against the plain '

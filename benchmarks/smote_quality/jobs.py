@@ -31,15 +31,15 @@ run's largest class). A run's classes are then rebalanced exactly as that run's 
 alone would be, with its own random draws: they come from each example's content, label
 included, and the draw's ``seed``.
 
-Run alone: ``python -m benchmarks.bench_smote_quality [seeds [dataset ...]]`` (seeds 0 .. n-1,
+Run alone: ``python -m benchmarks.smote_quality.jobs [seeds [dataset ...]]`` (seeds 0 .. n-1,
 datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 8 minutes at
 the defaults on 2 cores, two in-process DirectRunners at a time); ``make bench`` runs
 :func:`quality_job` in a fresh process (section ``smote_quality``; goal
-``goals.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
+``SMOTE_QUALITY_GOAL`` (its report.py)). imbalanced-learn is a dev (benchmark) dependency only.
 
 Example::
 
-    python -m benchmarks.bench_smote_quality 20 wine  # wine alone, seeds 0-19
+    python -m benchmarks.smote_quality.jobs 20 wine  # wine alone, seeds 0-19
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """'smote' speed (issue 28): 100k tabular examples (20 floats), a 10% minority grown to parity.
 
 Alternating runs (floor, smote, interpolate, then the reverse order, ...) of the I/O floor
-(``bench_splitter.floor_job``) and the real BalancedAugmenter executor (``bench_augmenter``), in
+(``common.floor.floor_job``) and the real BalancedAugmenter executor (``augmenter.jobs``), in
 one fresh process (imports paid once); the goal compares time per written example with the
-floor's (the floor writes 100k, the augmenter 180k): ``goals.SMOTE_TIME_GOAL``. 'interpolate'
+floor's (the floor writes 100k, the augmenter 180k): ``SMOTE_TIME_GOAL`` (its report.py). 'interpolate'
 (random partner, no neighbour search) is the reference for what the search costs.
 
 imbalanced-learn's ``SMOTE(k_neighbors=5)`` runs on the same arrays in memory, in its own fresh
@@ -11,7 +11,7 @@ process per size (:func:`imblearn_job`; no TensorFlow there, so its peak RSS is 
 sizes, so the report can extrapolate where its memory passes 24 GiB (it holds the whole data set
 and the synthetic rows in memory).
 
-Run alone: ``python -m benchmarks.bench_smote_speed [rounds]`` (default 2 rounds, in-process);
+Run alone: ``python -m benchmarks.smote_speed.jobs [rounds]`` (default 2 rounds, in-process);
 ``make bench`` runs :func:`run` (section ``smote_speed``).
 """
 
@@ -90,9 +90,9 @@ def _jobs(data: str, rounds: int, work_dir: str) -> list:
                 'beam_args': common.IN_PROCESS_ARGS,
             }
             if method == 'floor':
-                fn = 'benchmarks.bench_splitter:floor_job'
+                fn = 'benchmarks.common.floor:floor_job'
             else:
-                fn = 'benchmarks.bench_augmenter:augmenter_job'
+                fn = 'benchmarks.augmenter.jobs:augmenter_job'
                 params['augmentation'] = method
             jobs.append((method, harness.Job(name, fn, params)))
     return jobs

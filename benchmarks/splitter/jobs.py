@@ -31,23 +31,16 @@ import json
 import os
 
 from benchmarks import common, harness
+from benchmarks.common.floor import (
+    FOLDS,
+    HOLDOUT,
+    SEED,
+    SPLITS,
+    check_written,
+    workload_size,
+)
 
-SPLITS = (('train', 8), ('eval', 1), ('test', 1))
-SEED = 0
-FOLDS, HOLDOUT = 5, {'test': 0.1}
 BINS, BINS_FEATURE = 10, common.FLOAT_NAMES[0]
-
-
-def _check_written(out_dir: str, expected: int) -> int:
-    written = common.count_records(os.path.join(out_dir, 'Split-*', '*'))
-    if written != expected:
-        raise RuntimeError(f'job wrote {written} records to {out_dir}, expected {expected}')
-    return written
-
-
-def _expected(data_dir: str) -> int:
-    with open(os.path.join(data_dir, 'workload.json')) as f:
-        return json.load(f)['n']
 
 
 def splitter_job(
@@ -97,52 +90,8 @@ def splitter_job(
             {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
         )
     )
-    n = _expected(data_dir)
-    written = _check_written(out_dir, n) if verify else n
-    return {'seconds': seconds, 'examples_written': written}
-
-
-def _floor_partition(record: bytes, num_partitions: int, ends=(8, 9, 10)) -> int:
-    from tfx_balance.core.hashing import seeded_hash
-
-    bucket = seeded_hash(SEED, record) % ends[-1]
-    return next(i for i, end in enumerate(ends) if bucket < end)
-
-
-def floor_job(
-    data_dir: str, out_dir: str, beam_args: list, verify: bool = True, mode: str = 'splits'
-) -> dict:
-    """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits (of the
-    six splits of ``folds=5, holdout={'test': 0.1}`` with ``mode='folds'``)."""
-    from tfx_balance.core.cross_validation.folds import fold_weights
-    from tfx_balance.core.split.allocation import boundaries
-
-    splits = tuple(fold_weights(FOLDS, HOLDOUT).items()) if mode == 'folds' else SPLITS
-    ends = tuple(boundaries([w for _, w in splits]))
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    from tfx_balance import artifacts
-
-    common.reset_dir(out_dir)
-    examples = common.examples_artifact(data_dir)
-    output = common.examples_artifact(out_dir, [])
-
-    def run():
-        with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
-            parts = (
-                pipeline
-                | 'Read' >> artifacts.ReadSplits(examples, [common.SPLIT], 'bench_floor')
-                | 'ByHash' >> beam.Partition(_floor_partition, len(splits), ends)
-            )
-            for i, (name, _) in enumerate(splits):
-                _ = parts[i] | f'Write[{name}]' >> artifacts.WriteRecords(
-                    artifacts.output_split_dir(output, name)
-                )
-
-    seconds = harness.timed(run)
-    n = _expected(data_dir)
-    written = _check_written(out_dir, n) if verify else n
+    n = workload_size(data_dir)
+    written = check_written(out_dir, n) if verify else n
     return {'seconds': seconds, 'examples_written': written}
 
 
@@ -178,19 +127,19 @@ def tfx_hash_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tr
                 )
 
     seconds = harness.timed(run)
-    n = _expected(data_dir)
-    written = _check_written(out_dir, n) if verify else n
+    n = workload_size(data_dir)
+    written = check_written(out_dir, n) if verify else n
     return {'seconds': seconds, 'examples_written': written}
 
 
 JOBS = {
-    'splitter': 'benchmarks.bench_splitter:splitter_job',
-    'floor': 'benchmarks.bench_splitter:floor_job',
-    'tfx_hash': 'benchmarks.bench_splitter:tfx_hash_job',
-    'leakage': 'benchmarks.bench_leakage:leakage_job',  # LeakageCheck (issue 26)
-    'splitter_folds': 'benchmarks.bench_splitter:splitter_job',
-    'floor_folds': 'benchmarks.bench_splitter:floor_job',
-    'splitter_bins': 'benchmarks.bench_splitter:splitter_job',
+    'splitter': 'benchmarks.splitter.jobs:splitter_job',
+    'floor': 'benchmarks.common.floor:floor_job',
+    'tfx_hash': 'benchmarks.splitter.jobs:tfx_hash_job',
+    'leakage': 'benchmarks.splitter.leakage:leakage_job',  # LeakageCheck (issue 26)
+    'splitter_folds': 'benchmarks.splitter.jobs:splitter_job',
+    'floor_folds': 'benchmarks.common.floor:floor_job',
+    'splitter_bins': 'benchmarks.splitter.jobs:splitter_job',
 }
 MODES = {'splitter_folds': 'folds', 'floor_folds': 'folds', 'splitter_bins': 'bins'}
 FOLD_KINDS = ('floor_folds', 'splitter_folds', 'splitter_bins')  # issue 26, at every size

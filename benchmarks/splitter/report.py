@@ -1,6 +1,6 @@
-"""Goals and the RESULTS.md sections of the StratifiedSplitter benchmarks (``bench_splitter.py``,
-``bench_leakage.py``): section 1 (the splitter, TFX's hash split and LeakageCheck against the I/O
-floor) and section 4 (the scaling curve and the DirectRunner modes).
+"""Goals, the RESULTS.md section and the scaling chart of the splitter section (``jobs.py``,
+``leakage.py``): the splitter, TFX's hash split and LeakageCheck against the I/O floor, then the
+scaling curve and the DirectRunner modes.
 
 Example::
 
@@ -10,8 +10,7 @@ Example::
 
 from __future__ import annotations
 
-from benchmarks.goals import FOLDS_TIME_GOAL, LEAKAGE_TIME_GOAL, SPLIT_MEMORY_GOAL, SPLIT_TIME_GOAL
-from benchmarks.report_format import (
+from benchmarks.harness.format import (
     _job_row,
     _mib,
     _not_measured,
@@ -20,6 +19,11 @@ from benchmarks.report_format import (
     _size,
     _table,
 )
+
+SPLIT_TIME_GOAL = 1.3  # splitter wall time <= 1.3x the floor
+LEAKAGE_TIME_GOAL = 1.5  # LeakageCheck wall time <= 1.5x the floor (issue 26)
+FOLDS_TIME_GOAL = 1.3  # splitter folds=5 (+ test) <= 1.3x the floor writing the same splits
+SPLIT_MEMORY_GOAL = 1.2  # peak RSS at the largest size <= 1.2x that at the smallest
 
 SPLIT_TIME_WHY = (
     'The splitter reads the input twice (a histogram pass, then an assignment pass) and hashes '
@@ -45,7 +49,7 @@ SPLIT_MEMORY_WHY = (
 )
 
 
-def splitter_goals(results: dict) -> list:
+def goals(results: dict) -> list:
     """``[(goal, measured, met, why)]`` of item 1."""
     if not results.get('splitter'):
         return []
@@ -144,7 +148,7 @@ def _splitter(results: dict) -> dict:
 
 
 def render_compare(results: dict) -> list:
-    """Section 1's lines (after its heading): one table of jobs per compared size."""
+    """The comparison's lines: one table of jobs per compared size."""
     sp = _splitter(results)
     lines = [
         'Three splits 8:1:1, written as gzipped TFRecords. Time vs floor = median wall time '
@@ -187,7 +191,7 @@ def render_compare(results: dict) -> list:
 
 
 def render_scaling(results: dict) -> list:
-    """Section 4's lines (after its heading): the scaling table and the runner modes."""
+    """The scaling curve's lines (after its heading): the scaling table and the runner modes."""
     sp = _splitter(results)
     lines = [
         'StratifiedSplitter and the floor at growing sizes (same jobs as section 1 where the '
@@ -262,8 +266,51 @@ def render_scaling(results: dict) -> list:
     else:
         lines += [
             '',
-            '_Runner-mode comparison not run (it runs with `BENCH_FULL=1 make bench` or `--multi-size N`)._',
+            '_Runner-mode comparison not run (it runs with `BENCH_FULL=1 make bench` or `--set multi_size=N`)._',
         ]
     if not sp['scaling']:
         return [_not_measured('splitter')]
     return lines
+
+
+def render(results: dict) -> list:
+    """Section 1's lines (after its heading): the comparison, then the scaling curve."""
+    return render_compare(results) + ['### Scaling curve', ''] + render_scaling(results)
+
+
+def write_chart(results: dict, path: str) -> None:
+    """Plots splitter and floor wall time against input size (with a line through the origin)."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    scaling = sorted(results['splitter']['scaling'].items(), key=lambda kv: int(kv[0]))
+    sizes = [int(n) for n, _ in scaling]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for kind, label, marker in (
+        ('splitter', 'StratifiedSplitter executor', 'o'),
+        ('floor', 'I/O floor', 's'),
+    ):
+        seconds = [row[kind]['seconds'] for _, row in scaling]
+        ax.plot(sizes, seconds, marker=marker, label=label)
+        if sizes:
+            per = seconds[0] / sizes[0]
+            ax.plot(
+                [0, sizes[-1]],
+                [0, per * sizes[-1]],
+                linestyle=':',
+                color=ax.lines[-1].get_color(),
+                label=f'{label}: linear from {_size(sizes[0])}',
+            )
+    ax.set_xlabel('examples')
+    ax.set_ylabel('wall time of the Beam job (s, median)')
+    title = 'StratifiedSplitter scaling, DirectRunner in-process'
+    if results['smoke']:
+        title += ' (SMOKE RUN)'
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

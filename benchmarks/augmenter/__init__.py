@@ -1,4 +1,4 @@
-"""Section 2, augmenter: BalancedAugmenter (copy, numeric, interpolate, a user augment_fn, image)
+"""The augmenter section: BalancedAugmenter (copy, numeric, interpolate, a user augment_fn, image)
 against the I/O floor, in time per written example.
 
 Files: ``jobs.py`` (the executor jobs), ``augment_fn_module.py`` (the user augment_fn),

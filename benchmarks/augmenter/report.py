@@ -53,7 +53,7 @@ def goals(results: dict) -> list:
 
 
 def render(results: dict) -> list:
-    """Section 2's lines (after its heading): one row per augmentation."""
+    """The section's lines (after its heading): one row per augmentation."""
     aug = results.get('augmenter') or {'implementation': 'executor', 'rows': {}}
     lines = [
         f'Target `max` (every class raised to the head class), run through the '

@@ -1,4 +1,4 @@
-"""Section 10, calibration: the served probabilities' log loss and ECE with the prior
+"""The calibration section: the served probabilities' log loss and ECE with the prior
 correction against the baseline model (issue 42), per sample pipeline, over 3 training seeds,
 and what the correction costs at serving time (the A/B).
 

@@ -1,4 +1,4 @@
-"""RESULTS.md section 9 (``bench_calibration.py``): calibration of the served ``probabilities``
+"""The RESULTS.md section of calibration (``jobs.py``): calibration of the served ``probabilities``
 (prior correction) against the baseline model, per sample, over training seeds; and its goals.
 
 Example::
@@ -166,7 +166,7 @@ def _load(samples: dict) -> str:
 
 
 def render_ab(calibration: dict) -> list:
-    """The serving and ``run_fn`` A/B of ``bench_serving_ab`` (``serving_ab`` per sample)."""
+    """The serving and ``run_fn`` A/B of ``serving_ab.py`` (``serving_ab`` per sample)."""
     samples = {name: s['serving_ab'] for name, s in calibration.items() if 'serving_ab' in s}
     if not samples:
         return []

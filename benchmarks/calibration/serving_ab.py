@@ -1,7 +1,7 @@
 """Benchmark: what the prior correction adds to serving latency and to ``run_fn`` (issue 42 goal).
 
 For each sample (taxi, digits, multilabel) it retrains the balanced model of the sample's
-``trainer.py`` with ``run_fn`` on the artifacts of one pipeline run (as ``bench_calibration``),
+``trainer.py`` with ``run_fn`` on the artifacts of one pipeline run (as ``jobs.py``),
 twice per seed, interleaved:
 
 - **with** the correction: ``run_fn`` as shipped; its ``with_prior_correction`` call is wrapped so
@@ -44,7 +44,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
-from benchmarks.calibration import jobs as bench_calibration  # noqa: E402
+from benchmarks.calibration import jobs  # noqa: E402
 
 UNCORRECTED = 'serving_uncorrected'
 ONE_OP = 'serving_one_op'  # the issue's budget: one elementwise op (a multiply) on the scores
@@ -109,7 +109,7 @@ def train(sample: str, root: str, seed: int, out_dir: str, corrected: bool) -> d
     """``run_fn`` of the balanced model; its parts in seconds."""
     marks = {}
     with _timed_run_fn(sample, corrected, marks):
-        total = bench_calibration.retrain(sample, root, 'balanced', seed, out_dir)
+        total = jobs.retrain(sample, root, 'balanced', seed, out_dir)
     return {
         'run_fn': total,
         'fit': marks['fit_end'] - marks['fit_start'],
@@ -183,7 +183,7 @@ def run(runs: dict, seeds=(0,), out: str | None = None) -> dict:
     (written to ``out`` after each sample, when given)."""
     results = {}
     for sample, root in runs.items():
-        serialized, _ = bench_calibration._test_split(sample, root)
+        serialized, _ = jobs._test_split(sample, root)
         with tempfile.TemporaryDirectory() as out_dir:  # warm-up: the first run_fn of a process
             train(sample, root, seeds[0], out_dir, True)  # pays TF's one-time set-up
         per_seed = {}

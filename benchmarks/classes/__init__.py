@@ -1,4 +1,4 @@
-"""Section 4, classes: balanced_dataset at 10 to 10,000 classes (issue 23), time to first batch
+"""The classes section: balanced_dataset at 10 to 10,000 classes (issue 23), time to first batch
 and steady rate against the best plain read.
 
 Files: ``jobs.py`` (the measurement, on the dataset section's tabular workload and read methods:

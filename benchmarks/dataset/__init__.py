@@ -1,4 +1,4 @@
-"""Section 3, dataset: balanced_dataset against the tf.data alternatives (reads), ``model.fit``
+"""The dataset section: balanced_dataset against the tf.data alternatives (reads), ``model.fit``
 with each input (training), and both on multi-label data (issue 25).
 
 Files: ``workloads.py`` (taxi, digits and tabular TFRecords), ``reads.py`` (the read rates),

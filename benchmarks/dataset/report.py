@@ -132,7 +132,7 @@ def goals(results: dict) -> list:
 
 
 def render(results: dict) -> list:
-    """Section 3's lines (after its heading), with its training and multi-label parts."""
+    """The section's lines (after its heading), with its training and multi-label parts."""
     lines = render_result(results.get('dataset') or {'missing': _missing('dataset')})
     lines += ['', '### Training: `model.fit` steps per second', '']
     lines += render_result(results.get('training') or {'missing': _missing('dataset')})

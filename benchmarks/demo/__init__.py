@@ -1,4 +1,4 @@
-"""Section 5, demo: the sample pipeline (``make demo``) by component, read from its run's MLMD.
+"""The demo section: the sample pipeline (``make demo``) by component, read from its run's MLMD.
 
 Default and full runs run ``make demo``'s pipeline into ``benchmarks/_work/demo`` unless
 ``--set demo_run=DIR`` names a finished run; smoke runs read ``runs/digits`` if ``make demo``

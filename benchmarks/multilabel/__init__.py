@@ -1,4 +1,4 @@
-"""Section 6, multilabel: the multi-label StratifiedSplitter against the I/O floor, iterstrat and
+"""The multilabel section: the multi-label StratifiedSplitter against the I/O floor, iterstrat and
 a random split (issue 24), on 100 labels, independent and correlated.
 
 Files: ``jobs.py`` (the jobs), ``report.py`` (its goals and RESULTS.md section); the workloads

@@ -41,7 +41,7 @@ METHODS = ('ours', 'iterstrat', 'random')
 
 
 # --------------------------------------------------------------------------------------------
-# Jobs (each runs in a benchmark process; see benchmarks/harness.py).
+# Jobs (each runs in a benchmark process; see benchmarks/harness).
 
 
 def _label_counts(batch: list, encoding: str) -> np.ndarray:

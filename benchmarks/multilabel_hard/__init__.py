@@ -1,4 +1,4 @@
-"""Section 11, multilabel_hard: the multi-label split on harder shapes (issue 40), a label
+"""The multilabel_hard section: the multi-label split on harder shapes (issue 40), a label
 hierarchy, with groups, and 5,000 labels, against iterstrat and skmultilearn.
 
 Full runs only (iterstrat on 5,000 labels takes minutes per size). Files: ``jobs.py`` (the

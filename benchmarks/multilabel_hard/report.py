@@ -135,7 +135,7 @@ def render(results: dict) -> list:
 
 
 def render_section(results: dict) -> list:
-    """Section 10 of RESULTS.md: the protocol, the table of ``results['multilabel_hard']`` and
+    """The multilabel_hard section of RESULTS.md: the protocol, the table of ``results['multilabel_hard']`` and
     the findings (or why it was not measured)."""
     hard = results.get('multilabel_hard') or {}
     if 'rows' not in hard:

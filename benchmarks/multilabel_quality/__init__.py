@@ -1,4 +1,4 @@
-"""Section 12, multilabel_quality: the multi-label policies (issue 41), the examples their plans
+"""The multilabel_quality section: the multi-label policies (issue 41), the examples their plans
 read and the models trained on each stream, over 5 seeds.
 
 Full runs only (40 small models, about 10 min). Files: ``data.py`` (its datasets), ``jobs.py``

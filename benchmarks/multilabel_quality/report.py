@@ -1,4 +1,4 @@
-"""Section 11 of RESULTS.md: the multi-label policies' coverage and model quality (issue 41).
+"""The multilabel_quality section of RESULTS.md: the multi-label policies' coverage and model quality (issue 41).
 
 Renders :func:`benchmarks.multilabel_quality.jobs.run` as markdown.
 
@@ -120,7 +120,7 @@ def render(result: dict) -> list:
 
 
 def render_section(results: dict) -> list:
-    """Section 11 from ``results['multilabel_quality']`` (empty when not measured)."""
+    """The section from ``results['multilabel_quality']`` (empty when not measured)."""
     section = results.get('multilabel_quality') or {}
     if 'coverage' not in section:
         return [f'_{section["missing"]}._'] if 'missing' in section else []

@@ -1,4 +1,4 @@
-"""Section 7, smote_quality: balanced accuracy per augmentation against imbalanced-learn's SMOTE
+"""The smote_quality section: balanced accuracy per augmentation against imbalanced-learn's SMOTE
 (issue 28), cross-validated on datasets that ship with scikit-learn.
 
 Files: ``jobs.py`` (the folds, the resamplings and the scores; also runnable alone:

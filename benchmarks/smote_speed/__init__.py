@@ -1,4 +1,4 @@
-"""Section 8, smote_speed: BalancedAugmenter's 'smote' against the I/O floor (and 'interpolate'
+"""The smote_speed section: BalancedAugmenter's 'smote' against the I/O floor (and 'interpolate'
 beside it), and imbalanced-learn's SMOTE time and memory (issue 28).
 
 Files: ``jobs.py`` (the workload, 10% minority, and the jobs; also runnable alone:

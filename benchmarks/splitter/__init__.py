@@ -1,4 +1,4 @@
-"""Section 1, splitter: StratifiedSplitter (8:1:1, folds=5, label_bins=10), TFX's hash split and
+"""The splitter section: StratifiedSplitter (8:1:1, folds=5, label_bins=10), TFX's hash split and
 LeakageCheck against the I/O floor on the tabular workload, and the scaling curve.
 
 Files: ``jobs.py`` (the executor jobs), ``leakage.py`` (LeakageCheck's job), ``report.py`` (its

@@ -274,7 +274,7 @@ def render_scaling(results: dict) -> list:
 
 
 def render(results: dict) -> list:
-    """Section 1's lines (after its heading): the comparison, then the scaling curve."""
+    """The section's lines (after its heading): the comparison, then the scaling curve."""
     return render_compare(results) + ['### Scaling curve', ''] + render_scaling(results)
 
 

@@ -1,4 +1,4 @@
-"""Section 9, taxi_cv: the cross-validated taxi pipeline (``make demo-taxi-cv``, issue 26) by
+"""The taxi_cv section: the cross-validated taxi pipeline (``make demo-taxi-cv``, issue 26) by
 component, read from its run's MLMD as for the demo (``benchmarks/common/pipeline_run.py``).
 Full runs only (about 2.5 min): its time is no goal. ``--set taxi_cv_run=DIR`` reads a finished
 run instead; smoke runs read ``runs/taxi-cv`` if there is one. Run it alone::

@@ -104,9 +104,8 @@ def parse_args(argv):
     for item in args.set:
         name, sep, text = item.partition('=')
         if not sep or name not in presets['default']:
-            parser.error(
-                f'--set {item}: expected NAME=VALUE with NAME one of: {", ".join(presets["default"])}'
-            )
+            names = ', '.join(presets['default'])
+            parser.error(f'--set {item}: expected NAME=VALUE with NAME one of: {names}')
         setattr(args, name, parse_value(name, text, presets))
     if args.out is None:
         smoke_out = os.path.join(common.WORK_DIR, 'smoke')

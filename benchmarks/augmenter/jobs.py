@@ -10,8 +10,9 @@ examples written per second:
   workload (20 floats);
 - ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode).
 
-Goal for each: <= 2x the floor's time per written example (``AUGMENT_GOAL`` (its report.py)); for the user
-``augment_fn``, which runs in Python once per written copy, <= 2.5x (``AUGMENT_FN_GOAL`` (its report.py)).
+Goal for each: <= 2x the floor's time per written example (``report.AUGMENT_GOAL``); for the
+user ``augment_fn``, which runs in Python once per written copy, <= 2.5x
+(``report.AUGMENT_FN_GOAL``).
 
 Each job runs the real ``BalancedAugmenter`` executor ``Do``.
 """

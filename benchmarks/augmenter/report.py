@@ -14,7 +14,7 @@ from benchmarks.harness.format import _mib, _not_measured, _num, _ratio, _sec, _
 AUGMENT_GOAL = 2.0  # every augmentation's time per written example <= 2x the floor
 AUGMENT_FN_GOAL = 2.5  # a user augment_fn's ('module_file', numpy noise on every float): <= 2.5x
 
-# A user augment_fn (benchmarks/augmenter/augment_fn_module.py) has its own goal: it runs in Python per copy.
+# A user augment_fn (augment_fn_module.py) has its own goal: it runs in Python once per copy.
 AUGMENT_GOALS = {'module_file': AUGMENT_FN_GOAL}
 AUGMENT_WHY = {
     'image': 'Every generated image is decoded, transformed and PNG-encoded; the floor only moves '

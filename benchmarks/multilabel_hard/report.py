@@ -135,8 +135,8 @@ def render(results: dict) -> list:
 
 
 def render_section(results: dict) -> list:
-    """The multilabel_hard section of RESULTS.md: the protocol, the table of ``results['multilabel_hard']`` and
-    the findings (or why it was not measured)."""
+    """The multilabel_hard section of RESULTS.md: the protocol, the table of
+    ``results['multilabel_hard']`` and the findings (or why it was not measured)."""
     hard = results.get('multilabel_hard') or {}
     if 'rows' not in hard:
         return [f'_{hard["missing"]}._'] if 'missing' in hard else []

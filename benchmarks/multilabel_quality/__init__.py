@@ -2,8 +2,8 @@
 read and the models trained on each stream, over 5 seeds.
 
 Full runs only (40 small models, about 10 min). Files: ``data.py`` (its datasets), ``jobs.py``
-(coverage, speed and quality; also runnable alone: ``python -m benchmarks.multilabel_quality.jobs``),
-``report.py`` (its RESULTS.md section). Run it alone::
+(coverage, speed and quality; also runnable alone:
+``python -m benchmarks.multilabel_quality.jobs``), ``report.py`` (its RESULTS.md section). Run it alone::
 
     python -m benchmarks.run --sections multilabel_quality
 """

@@ -1,4 +1,5 @@
-"""The multilabel_quality section of RESULTS.md: the multi-label policies' coverage and model quality (issue 41).
+"""The multilabel_quality section of RESULTS.md: the multi-label policies' coverage and model
+quality (issue 41).
 
 Renders :func:`benchmarks.multilabel_quality.jobs.run` as markdown.
 

@@ -35,7 +35,7 @@ Run alone: ``python -m benchmarks.smote_quality.jobs [seeds [dataset ...]]`` (se
 datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 8 minutes at
 the defaults on 2 cores, two in-process DirectRunners at a time); ``make bench`` runs
 :func:`quality_job` in a fresh process (section ``smote_quality``; goal
-``SMOTE_QUALITY_GOAL`` (its report.py)). imbalanced-learn is a dev (benchmark) dependency only.
+``report.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
 
 Example::
 

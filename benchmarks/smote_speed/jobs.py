@@ -3,7 +3,7 @@
 Alternating runs (floor, smote, interpolate, then the reverse order, ...) of the I/O floor
 (``common.floor.floor_job``) and the real BalancedAugmenter executor (``augmenter.jobs``), in
 one fresh process (imports paid once); the goal compares time per written example with the
-floor's (the floor writes 100k, the augmenter 180k): ``SMOTE_TIME_GOAL`` (its report.py). 'interpolate'
+floor's (the floor writes 100k, the augmenter 180k): ``report.SMOTE_TIME_GOAL``. 'interpolate'
 (random partner, no neighbour search) is the reference for what the search costs.
 
 imbalanced-learn's ``SMOTE(k_neighbors=5)`` runs on the same arrays in memory, in its own fresh

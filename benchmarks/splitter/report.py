@@ -266,7 +266,8 @@ def render_scaling(results: dict) -> list:
     else:
         lines += [
             '',
-            '_Runner-mode comparison not run (it runs with `BENCH_FULL=1 make bench` or `--set multi_size=N`)._',
+            '_Runner-mode comparison not run (it runs with `BENCH_FULL=1 make bench` or '
+            '`--set multi_size=N`)._',
         ]
     if not sp['scaling']:
         return [_not_measured('splitter')]

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 from tensorflow.core.example import example_pb2
 
-from benchmarks import bench_demo, common, harness, report, sections
+from benchmarks import common, harness, sections
 from benchmarks import run as bench_run
+from benchmarks.common import pipeline_run
+from benchmarks.harness import report
+from benchmarks.harness import results as stored
 
 
 def test_class_counts_are_exact_and_geometric():
@@ -35,7 +38,15 @@ def test_encoded_records_are_valid_examples():
 def test_smoke_run_writes_results_and_chart(tmp_path):
     out, work = tmp_path / 'out', tmp_path / 'work'
     missing_demo = tmp_path / 'no-demo-run'
-    argv = ['--smoke', '--out', str(out), '--work-dir', str(work), '--demo-run', str(missing_demo)]
+    argv = [
+        '--smoke',
+        '--out',
+        str(out),
+        '--work-dir',
+        str(work),
+        '--set',
+        f'demo_run={missing_demo}',
+    ]
     assert bench_run.main(argv) == 0
 
     text = (out / 'RESULTS.md').read_text()
@@ -71,10 +82,12 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         "| TFX ImportExampleGen hash split (TFX's own functions) |",
         "| 'image' | 200 image |",
         '| 500 |',
-        '## 3. balanced_dataset',
-        '## 4. Scaling curve',
+        '## 1. splitter: StratifiedSplitter',
+        '### Scaling curve',
+        '## 3. dataset: balanced_dataset',
+        '## 4. classes: balanced_dataset as the number of classes grows',
         'not measured: run `make demo` first',
-        '## 6. Multi-label StratifiedSplitter vs iterstrat and a random split',
+        '## 6. multilabel: Multi-label StratifiedSplitter vs iterstrat and a random split',
         "| Multi-label split LD and max relative deviation <= 2.0x iterstrat's, 0 missing pairs "
         '(independent labels, 1k) |',
         "| Multi-label split LD and max relative deviation <= 2.0x iterstrat's, 0 missing pairs "
@@ -85,7 +98,8 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| correlated labels, ids | 1k | iterstrat (2 calls) |',
         "| correlated labels, ids | 1k | random (the floor's seeded hash) | (the floor) |",
         '| independent labels, multi_hot | 1k | StratifiedSplitter |',
-        '## 7. SMOTE: quality vs imbalanced-learn',
+        "## 7. smote_quality: 'smote' balanced accuracy per augmentation vs imbalanced-learn",
+        "## 8. smote_speed: 'smote' vs the I/O floor",
         "| BalancedAugmenter 'smote' mean balanced accuracy within 0.01 of imbalanced-learn's "
         'SMOTE (wine) |',
         "| BalancedAugmenter 'smote' time per written example <= 2.0x the floor (2k, 10% "
@@ -93,10 +107,10 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '| wine (59, 20, 12) |',
         "| 'smote' | ",
         '| imbalanced-learn SMOTE, in memory (4k input) |',
-        '## 8. Cross-validated taxi pipeline',
+        '## 9. taxi_cv: Cross-validated taxi pipeline',
         'not measured: run `make demo-taxi-cv` first',
-        '## 9. Calibration of the served probabilities (prior correction)',
-        'not measured in smoke runs: pass --calibration-runs sample=run',
+        '## 10. calibration: Calibration of the served probabilities (prior correction)',
+        'not measured in smoke runs: pass --set calibration_runs=sample=run',
         '| `splitter` | 20',
         '| `smote_speed` | 20',
     ):
@@ -106,11 +120,11 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
     results = json.loads((out / 'results.json').read_text())
     assert sorted(results['provenance']) == sorted(sections.SECTIONS)
     assert {p['command'] for p in results['provenance'].values()} == {results['command']}
-    assert {p['commit'] for p in results['provenance'].values()} == {sections.git_commit()}
+    assert {p['commit'] for p in results['provenance'].values()} == {stored.git_commit()}
     assert report.render(results) == text
 
     # --sections re-runs only those and keeps the others with their own provenance.
-    again = argv + ['--taxi-cv-run', str(tmp_path / 'no-taxi-run'), '--sections', 'demo', 'taxi_cv']
+    again = argv + [f'taxi_cv_run={tmp_path / "no-taxi-run"}', '--sections', 'demo', 'taxi_cv']
     assert bench_run.main(again) == 0
     merged = json.loads((out / 'results.json').read_text())
     for name in ('splitter', 'smote_quality', 'smote_speed', 'multilabel'):
@@ -126,7 +140,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         == text.split('## 1. ', 1)[1].split('## 5. ', 1)[0]
     )
     assert '--sections demo taxi_cv` |' in rerun
-    multilabel = text.split('## 6. Multi-label', 1)[1]
+    multilabel = text.split('## 6. multilabel: ', 1)[1]
     assert '**failed**' not in multilabel  # the splitter ran with multi_label='ids'/'multi_hot'
     assert '| 1k | ' in text and '| 500 | ' in text
     chart = (out / 'scaling.png').read_bytes()
@@ -136,7 +150,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
 def test_sections_without_earlier_results_report_only_those(tmp_path):
     out = tmp_path / 'out'
     argv = ['--smoke', '--out', str(out), '--work-dir', str(tmp_path / 'work')]
-    argv += ['--taxi-cv-run', str(tmp_path / 'none'), '--sections', 'taxi_cv']
+    argv += ['--set', f'taxi_cv_run={tmp_path / "none"}', '--sections', 'taxi_cv']
     assert bench_run.main(argv) == 0
     text = (out / 'RESULTS.md').read_text()
     assert list(json.loads((out / 'results.json').read_text())['provenance']) == ['taxi_cv']
@@ -183,17 +197,17 @@ def test_bench_length_goal_is_that_of_the_last_whole_default_run():
 
 
 def test_demo_timings_report_missing_run(tmp_path):
-    assert 'make demo' in bench_demo.run(str(tmp_path))['missing']
-    assert report._size(300_000) == '300k'
+    assert 'make demo' in pipeline_run.timings(str(tmp_path))['missing']
+    assert common.size_label(300_000) == '300k'
 
 
 def test_a_demo_run_path_reads_the_same_wherever_the_report_is_rendered():
     inside = os.path.join(common.ROOT, 'benchmarks', '_work', 'demo', 'metadata.db')
-    assert bench_demo.shown_path(inside) == 'benchmarks/_work/demo/metadata.db'
-    assert bench_demo.shown_path('benchmarks/_work/demo/metadata.db') == (
+    assert pipeline_run.shown_path(inside) == 'benchmarks/_work/demo/metadata.db'
+    assert pipeline_run.shown_path('benchmarks/_work/demo/metadata.db') == (
         'benchmarks/_work/demo/metadata.db'
     )  # as results.json records it: rendered the same in any checkout
-    assert bench_demo.shown_path('/tmp/taxicv/metadata.db') == '/tmp/taxicv/metadata.db'
+    assert pipeline_run.shown_path('/tmp/taxicv/metadata.db') == '/tmp/taxicv/metadata.db'
 
 
 def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tmp_path):
@@ -234,7 +248,7 @@ def test_benchmarks_readme_quotes_the_goals_table_of_results_md():
     assert goals in headline
     started = re.search(r'- Started: (\S+?)T', results).group(1)
     assert f'of {started}' in headline
-    assert report.headline_source(sections.load(f'{root}/benchmarks')) in headline
+    assert report.headline_source(stored.load(f'{root}/benchmarks')) in headline
 
 
 def test_the_headline_names_the_whole_run_and_a_later_run_of_some_sections():
@@ -271,7 +285,8 @@ def test_readme_quotes_the_demo_time_of_results_md():
 
 
 def test_smote_goals_and_imblearn_memory_line():
-    from benchmarks import report_smote
+    from benchmarks.smote_quality import report as report_smote
+    from benchmarks.smote_speed import report as smote_speed
 
     row = {m: [0.9] * 5 for m in ('none', 'copy', 'numeric', 'interpolate')}
     scores = {
@@ -303,13 +318,13 @@ def test_smote_goals_and_imblearn_memory_line():
             {'n': 1_000_000, 'seconds': 68.0, 'peak_rss_mb': 584.0},
         ]
     }
-    line = report_smote.imblearn_limit(speed)
+    line = smote_speed.imblearn_limit(speed)
     # (24,576 - 584) MiB at 410 MiB per 900k examples, after 1M: ~54M examples.
     assert '456 MiB per million' in line and 'passes 24 GiB at about 54M input examples' in line
 
 
 def test_smote_quality_section_names_its_draws_and_what_one_draw_gave():
-    from benchmarks import report_smote
+    from benchmarks.smote_quality import report as report_smote
 
     name = 'wine (59, 20, 12)'
     first = {m: [0.9, 0.9] for m in ('none', 'copy', 'numeric', 'interpolate')}
@@ -343,7 +358,7 @@ def test_smote_quality_section_names_its_draws_and_what_one_draw_gave():
 
 
 def test_balanced_augmenter_docs_quote_the_smote_quality_table_of_results_json():
-    from benchmarks import bench_smote_quality as bench
+    from benchmarks.smote_quality import jobs as bench
 
     with open(f'{common.ROOT}/benchmarks/results.json') as f:
         quality = json.load(f)['smote_quality']

@@ -3,8 +3,8 @@ measures count what they say (on a hand-made assignment)."""
 
 import numpy as np
 
-from benchmarks import bench_multilabel_hard as bench
-from benchmarks import hard_multilabel_data as data
+from benchmarks.common import hard_multilabel_data as data
+from benchmarks.multilabel_hard import jobs as bench
 
 
 def _totals(w):

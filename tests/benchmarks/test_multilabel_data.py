@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from tensorflow.core.example import example_pb2
 
-from benchmarks import bench_splitter
-from benchmarks import multilabel_data as data
+from benchmarks.common import floor
+from benchmarks.common import multilabel_data as data
 from tfx_balance.core.records import read_file_batches
 
 
@@ -85,7 +85,7 @@ def test_correlated_labels_co_occur_within_their_cluster_only():
 
 def test_random_split_is_the_floors_hash_partition_of_each_record(tmp_path):
     path = data.workload('independent', 'ids', 1_000, work_dir=str(tmp_path))
-    expected = [bench_splitter._floor_partition(r, 3) for r in _records(path)]
+    expected = [floor.floor_partition(r, 3) for r in _records(path)]
     assert data.load_labels(path)['random_split'].tolist() == expected
     counts, sizes = data.counts_by_split(
         data.load_labels(path), np.array(expected), ['train', 'eval', 'test']

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from benchmarks import bench_multilabel_quality as bench
-from benchmarks import multilabel_quality_data as data
-from benchmarks import report_multilabel_quality as report
+from benchmarks.multilabel_quality import data, report
+from benchmarks.multilabel_quality import jobs as bench
 
 # 1,000 examples: label 0 on 905, label 1 on 80, label 2 on 20 (2%: rare), 5 of them with 0.
 SETS = [(0,)] * 900 + [(1,)] * 80 + [(2,)] * 15 + [(0, 2)] * 5
@@ -54,8 +53,8 @@ def test_report_says_when_the_section_was_not_measured():
 
 
 def test_multilabel_input_goals_name_the_policy_measured():
-    from benchmarks import bench_multilabel_input
-    from benchmarks.report_dataset import multilabel_input_goals
+    from benchmarks.dataset import multilabel_input as bench_multilabel_input
+    from benchmarks.dataset.report import multilabel_input_goals
     from tfx_balance.core.balanced_input_gen.policies import DEFAULT_POLICY
 
     assert bench_multilabel_input.POLICY == DEFAULT_POLICY

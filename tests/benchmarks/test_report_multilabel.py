@@ -1,6 +1,7 @@
 """The multi-label section's goals and iterstrat's 24 GiB estimate, from given results."""
 
-from benchmarks import report, report_multilabel
+from benchmarks.harness import report
+from benchmarks.multilabel import report as report_multilabel
 
 
 def _method(seconds, rss, ld=None, missing=0, dev=None):
@@ -73,7 +74,7 @@ def test_iterstrat_24_gib_size_is_a_straight_line_through_its_two_sizes():
 
 
 def test_section_renders_one_row_per_method_and_the_goals_join_the_table():
-    lines = report_multilabel.render(_results(), report._table)
+    lines = report_multilabel.render(_results())
     rows = [line for line in lines if line.startswith('| independent')]
     assert len(rows) == 6
     assert rows[1].startswith('| independent labels, ids | 100k | StratifiedSplitter | 20.00 |')

@@ -1,10 +1,10 @@
-"""benchmarks/bench_smote_quality.py: every cross-validation run of a dataset goes through one
+"""benchmarks/smote_quality/jobs.py: every cross-validation run of a dataset goes through one
 pipeline, its classes relabelled per run; each run must come out as that run alone would."""
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from benchmarks import bench_smote_quality as bench
+from benchmarks.smote_quality import jobs as bench
 
 
 def test_each_run_is_rebalanced_from_its_own_training_part_only(tmp_path):

@@ -1,9 +1,9 @@
-"""benchmarks/workloads.py: the vectorised tf.Example encoder writes exactly what protobuf does."""
+"""benchmarks/dataset/workloads.py: the vectorised tf.Example encoder writes exactly what protobuf does."""
 
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from benchmarks import workloads
+from benchmarks.dataset import workloads
 
 
 def _protobuf(floats, ints, i):

@@ -1,0 +1,240 @@
+"""The benchmark harness: measured jobs in a fresh process, with their peak memory; medians.
+
+A measured job is a function ``module:function`` taking keyword arguments and returning a dict
+with ``seconds`` (wall time of the Beam job itself, imports excluded, timed with :func:`timed`)
+and ``examples_written``. :func:`run_isolated` runs its repeats back to back in one fresh Python
+process (``python -m benchmarks.harness <spec.json>``): the imports (~20 s of TensorFlow and TFX per
+process on these machines) are paid once per job, and each run's peak RSS is read from ``VmHWM``
+after resetting it (``/proc/self/clear_refs``), so the memory of one job never mixes with
+another's. :func:`run_inprocess` runs it in this process (smoke mode only: no memory figure).
+
+Example::
+
+    from benchmarks import common, harness
+    from benchmarks.splitter import jobs
+
+    data_dir = common.tabular_workload(100_000)
+    job = jobs.job('splitter', 100_000, data_dir, common.WORK_DIR)  # a harness.Job
+    print(harness.measure(job, repeats=3, isolated=True)['seconds'])  # the median of 3 runs
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List
+
+from benchmarks.common import ROOT, log
+
+
+def _status_mib(field: str) -> float:
+    """A memory field of ``/proc/self/status`` (e.g. ``VmRSS``) in MiB (Linux)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MiB (Linux)."""
+    return _status_mib('VmRSS')
+
+
+@dataclasses.dataclass
+class Job:
+    """One measured run: ``function`` (``'module:name'``) called with ``params``."""
+
+    name: str
+    function: str
+    params: dict
+
+    def resolve(self) -> Callable[..., dict]:
+        module, name = self.function.split(':')
+        return getattr(importlib.import_module(module), name)
+
+
+_BASELINE = {}
+
+
+def _call(job: Job) -> dict:
+    fn = job.resolve()
+    _BASELINE.clear()
+    result = fn(**job.params)
+    result['baseline_rss_mb'] = _BASELINE.get('rss_mb', rss_mb())
+    return result
+
+
+def run_inprocess(job: Job) -> dict:
+    """Runs ``job`` in this process (no peak memory figure)."""
+    result = _call(job)
+    result['peak_rss_mb'] = None
+    result['isolated'] = False
+    return result
+
+
+def _reset_peak_rss() -> None:
+    """Resets this process's peak RSS counter (``VmHWM``; Linux ``clear_refs``)."""
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process since start or the last reset, in MiB (Linux)."""
+    return _status_mib('VmHWM')
+
+
+def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict]:
+    """Runs ``job`` ``repeats`` times, back to back, in one fresh Python process; returns each
+    run's result with its own peak RSS in MiB (the counter is reset before each run), so imports
+    are paid once per job and the memory of one job never mixes with another's.
+    """
+    return run_shared([job], repeats, timeout)[0]
+
+
+def run_shared(jobs: List[Job], repeats=1, timeout: float = 3600) -> List[List[dict]]:
+    """Runs each of ``jobs`` ``repeats`` times (an int, or one per job), job after job, in one
+    fresh Python process (the imports are paid once for all); returns each job's runs. Peak RSS
+    is reset before each run, but memory kept by an earlier job counts in a later one's."""
+    repeats = [repeats] * len(jobs) if isinstance(repeats, int) else list(repeats)
+    names = ', '.join(job.name for job in jobs)
+    with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
+        spec = os.path.join(tmp, 'spec.json')
+        out = os.path.join(tmp, 'result.json')
+        with open(spec, 'w') as f:
+            specs = [dataclasses.asdict(job) for job in jobs]
+            json.dump({'jobs': specs, 'out': out, 'repeats': repeats}, f)
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
+        # The job's temporary files (TFX builds an sdist of itself there for every executor
+        # given Beam args, 42 MB each) go with this folder.
+        env['TMPDIR'] = os.path.join(tmp, 'tmp')
+        os.mkdir(env['TMPDIR'])
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'benchmarks.harness', spec], cwd=ROOT, env=env
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f'benchmark job {names} timed out after {timeout:.0f} s') from None
+        if proc.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f'benchmark job {names} failed (exit code {proc.returncode})')
+        with open(out) as f:
+            results = json.load(f)
+    for runs in results:
+        for result in runs:
+            result['isolated'] = True
+    return results
+
+
+def median_of(runs: List[dict], key: str):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def measure(job: Job, repeats: int, isolated: bool) -> dict:
+    """Runs ``job`` ``repeats`` times; returns the medians and the individual runs."""
+    if isolated:
+        results = run_isolated(job, repeats)
+    else:
+        results = [run_inprocess(job) for _ in range(repeats)]
+    return summarize(job, results)
+
+
+def summarize(job: Job, runs: List[dict]) -> dict:
+    """The medians of a job's runs, and the runs' times."""
+    for i, result in enumerate(runs):
+        log(
+            f'  {job.name} [{i + 1}/{len(runs)}]: {result["seconds"]:.2f} s, '
+            f'{result["examples_written"]:,} written'
+            + (f', peak RSS {result["peak_rss_mb"]:.0f} MiB' if result['peak_rss_mb'] else '')
+        )
+    summary = {
+        'name': job.name,
+        'repeats': len(runs),
+        'seconds': median_of(runs, 'seconds'),
+        'peak_rss_mb': median_of(runs, 'peak_rss_mb'),
+        'baseline_rss_mb': median_of(runs, 'baseline_rss_mb'),
+        'examples_written': runs[-1]['examples_written'],
+        'runs': [r['seconds'] for r in runs],
+    }
+    extra = {k: v for k, v in runs[-1].items() if k not in summary and k != 'isolated'}
+    summary.update(extra)
+    summary['rate'] = summary['examples_written'] / summary['seconds']
+    return summary
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall seconds of ``fn()``; records the RSS just before it (imports done) as the baseline."""
+    _BASELINE['rss_mb'] = rss_mb()
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------------
+# Machine and versions.
+
+
+def machine_info() -> Dict[str, str]:
+    from importlib import metadata
+
+    mem = 'unknown'
+    try:
+        with open('/proc/meminfo') as f:
+            kib = int(f.readline().split()[1])
+        mem = f'{kib / 1024 / 1024:.1f} GiB'
+    except OSError:
+        pass
+    cpu = platform.processor() or 'unknown'
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = {}
+    for dist in ('tfx', 'apache-beam', 'tensorflow', 'tfx-bsl', 'protobuf', 'numpy'):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = 'not installed'
+    return {
+        'cores': str(os.cpu_count()),
+        'cpu': cpu,
+        'memory': mem,
+        'python': platform.python_version(),
+        'platform': platform.platform(),
+        **versions,
+    }
+
+
+def main(argv: List[str]) -> int:
+    """The fresh process of :func:`run_shared`: runs the jobs of the spec file ``argv[1]``."""
+    with open(argv[1]) as f:
+        spec = json.load(f)
+    results = []
+    for job_spec, repeats in zip(spec['jobs'], spec['repeats']):
+        job = Job(**job_spec)
+        runs = []
+        for _ in range(repeats):
+            _reset_peak_rss()
+            result = _call(job)
+            result['peak_rss_mb'] = peak_rss_mb()
+            runs.append(result)
+        results.append(runs)
+    with open(spec['out'], 'w') as f:
+        json.dump(results, f)
+    return 0

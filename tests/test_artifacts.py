@@ -175,3 +175,38 @@ def test_a_pipeline_reads_gzipped_files_without_gz_names(tmp_path):
     assert label_counts(augmented, 'label') == {'a': 48, 'b': 48}
     laid_out = read_split(latest_artifact_dir(root, 'BalancedInputGen'), 'train')
     assert sorted(laid_out) == sorted(augmented)
+
+
+@pytest.mark.parametrize('recorded', ['custom_int', 'custom_string', 'property'])
+def test_an_outputs_span_and_version_are_the_inputs_as_examplegen_records_them(tmp_path, recorded):
+    # TFX 1.16's ExampleGen records span and version as custom properties only, which is what
+    # SpanRangeStrategy reads: an output of ours must carry them too, or no Resolver can window it
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.artifacts import finish_examples, span_of
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': [example(x=1.0)]})
+    if recorded == 'custom_int':
+        examples.set_int_custom_property('span', 7)
+        examples.set_int_custom_property('version', 2)
+    elif recorded == 'custom_string':
+        examples.set_string_custom_property('span', '7')
+        examples.set_string_custom_property('version', '2')
+    else:
+        examples.span, examples.version = 7, 2
+    output = standard_artifacts.Examples()
+    finish_examples(examples, output, ['train'])
+    assert span_of(examples) == span_of(output) == 7
+    assert output.get_int_custom_property('span') == output.span == 7
+    assert output.get_int_custom_property('version') == output.version == 2
+
+
+def test_an_input_without_a_span_gives_an_output_without_one(tmp_path):
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.artifacts import finish_examples, span_of
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': [example(x=1.0)]})
+    output = standard_artifacts.Examples()
+    finish_examples(examples, output, ['train'])
+    assert span_of(output) is None and not output.has_custom_property('span')

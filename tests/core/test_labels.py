@@ -1,5 +1,7 @@
-"""core.labels: label errors name the example; int64 and bytes labels mixed are one DataError."""
+"""core.labels: label errors name the example; int64 and bytes labels mixed are one DataError;
+float_name, the one spelling of a float read as an id or name."""
 
+import numpy as np
 import pytest
 
 from tests.support.examples import example
@@ -10,6 +12,7 @@ from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     example_fingerprint,
+    float_name,
     read_label,
 )
 
@@ -89,3 +92,31 @@ def test_classes_must_have_distinct_names_in_reports():
     # b'\xff' is not UTF-8 and is named with a backslash escape, like the 4-character text.
     with pytest.raises(DataError, match=r"same name '\\\\xff' in reports"):
         check_distinct_names([b'\xff', b'\\xff'], 'label')
+
+
+@pytest.mark.parametrize(
+    'value, name',
+    [
+        (0.30000001192092896, '0.3'),  # float32(0.3) widened to float64, as protobuf reads it
+        (np.float32(0.3), '0.3'),
+        (np.float32(2000.3), '2000.3'),
+        (123.0, '123'),
+        (np.float32(16777216.0), '16777216'),
+        (-0.0, '0'),
+        (np.float32(1e-05), '1e-05'),
+        (np.float32(1e20), '1e+20'),
+        (float(np.float32(3.4e38)), '3.4e+38'),
+        (0.1 + 0.2, '0.30000000000000004'),  # no float32 holds it: its own shortest decimal
+        (1e300, '1e+300'),  # beyond float32's range
+        (16777217.0, '16777217'),  # a float64 edge from an int64 label
+        (float('nan'), 'nan'),
+        (float('-inf'), '-inf'),
+    ],
+)
+def test_float_name_is_the_shortest_decimal_of_the_float32_as_python_writes_it(value, name):
+    assert float_name(value) == name
+
+
+def test_float_name_of_a_float32_reads_back_as_it():
+    values = np.random.default_rng(0).standard_normal(2000).astype(np.float32) * 1000
+    assert all(np.float32(float(float_name(v))) == v for v in values)

@@ -149,3 +149,78 @@ def test_component_encodes_its_arguments_and_checks_them_when_built():
         LeakageCheck(examples=_examples_channel(), max_examples=-1)
     with pytest.raises(ConfigError, match='examples must be a channel of Examples artifacts'):
         LeakageCheck(examples=_examples_channel('Schema'))
+
+
+def span_window(tmp_path, spans: dict) -> list:
+    """Examples artifacts of ``{span: {split: [records]}}``, newest first as SpanRangeStrategy
+    gives them, each span recorded as ExampleGen records it (custom property and property)."""
+    window = []
+    for span, splits in sorted(spans.items(), reverse=True):
+        artifact = make_examples_artifact(str(tmp_path / f'span-{span}'), splits)
+        artifact.set_int_custom_property('span', span)
+        artifact.span = span
+        window.append(artifact)
+    return window
+
+
+def run_window(tmp_path, window, **config):
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.leakage_check.executor import Executor
+
+    output = standard_artifacts.ExampleAnomalies()
+    output.uri = str(tmp_path / 'out')
+    os.makedirs(output.uri, exist_ok=True)
+    props = LeakageConfig(**config).validate().to_exec_properties()
+    Executor().Do({keys.INPUT_EXAMPLES_KEY: window}, {keys.ANOMALIES_KEY: [output]}, props)
+    return output
+
+
+def user_rows(users, start):
+    return [example(user=u, x=float(start + i)) for i, u in enumerate(users)]
+
+
+def test_a_window_of_spans_fails_on_a_group_or_example_in_train_of_one_span_and_eval_of_another(
+    tmp_path,
+):
+    # issue 51: three daily spans, each split apart; u1 is in train of span 1 and eval of span 3,
+    # and eval of span 3 holds a copy of an example of train of span 2 (user u4)
+    copied = example(user='u4', x=20.0)
+    spans = {
+        1: {'train': user_rows(['u1', 'u2'], 10), 'eval': user_rows(['u3'], 15)},
+        2: {'train': user_rows(['u4'], 20) + user_rows(['u2'], 21), 'eval': user_rows(['u5'], 25)},
+        3: {'train': user_rows(['u6'], 30), 'eval': user_rows(['u1'], 35) + [copied]},
+    }
+    with pytest.raises(LeakageError) as info:
+        run_window(tmp_path, span_window(tmp_path, spans), group_feature='user')
+    message = str(info.value)
+    (fp,) = leakage_fingerprints([copied])
+    assert (
+        f'1 content key(s) (2 examples) occur in two or more splits (train & eval: 1 (e.g. {fp} '
+        'in train of span 2 and eval of span 3))' in message
+    )
+    assert (
+        "2 group(s) of group_feature 'user' have examples in two or more splits (train & eval: 2 "
+        "(e.g. 'u1' in train of span 1 and eval of span 3, 'u4' in train of span 2 and eval of "
+        'span 3))' in message
+    )
+    assert os.listdir(tmp_path / 'out') == []
+
+
+def test_a_clean_window_passes_pooled_by_split_and_names_the_spans_of_repeats(tmp_path):
+    spans = {
+        1: {'train': user_rows(['u1', 'u2'], 10), 'eval': user_rows(['u3'], 15)},
+        2: {'train': user_rows(['u1'], 10) + user_rows(['u4'], 20), 'eval': user_rows(['u3'], 25)},
+    }  # u1's example of span 1 again in span 2: a repeat inside train, not leakage
+    output = run_window(tmp_path, span_window(tmp_path, spans), group_feature='user')
+    report = json.loads((tmp_path / 'out' / keys.LEAKAGE_JSON_FILE).read_text())
+    assert report['passed'] and report['splits'] == ['train', 'eval']
+    assert report['examples'] == {'train': 4, 'eval': 2}
+    (fp,) = report['duplicates_within_splits']['train']['fingerprints']
+    assert report['seen_in'] == {fp: ['train of span 1', 'train of span 2']}
+    assert dict(output.get_json_value_custom_property('blessed')) == {'train': 1, 'eval': 1}
+    assert output.span == output.get_int_custom_property('span') == 2
+    assert (
+        '| ' + fp + ' | train of span 1, train of span 2 |'
+        in (tmp_path / 'out' / keys.LEAKAGE_MARKDOWN_FILE).read_text()
+    )

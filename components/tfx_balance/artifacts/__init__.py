@@ -17,12 +17,15 @@ from tfx_balance.artifacts.read import (
     make_records_source,
 )
 from tfx_balance.artifacts.splits import (
+    SPAN,
     check_split_files,
     copy_split,
     finish_examples,
     output_split_dir,
+    record_int,
     require_tf_example,
     resolve_splits,
+    span_of,
     split_file_pattern,
     split_names,
 )
@@ -38,6 +41,7 @@ from tfx_balance.artifacts.write import (
 __all__ = [
     'RAW_RECORD_COLUMN',
     'RECORD_FILE_PREFIX',
+    'SPAN',
     'ReadSplitBatches',
     'ReadSplits',
     'WriteJson',
@@ -53,8 +57,10 @@ __all__ = [
     'output_guard',
     'output_split_dir',
     'read_json',
+    'record_int',
     'require_tf_example',
     'resolve_splits',
+    'span_of',
     'split_file_pattern',
     'split_names',
     'unwrap_error',

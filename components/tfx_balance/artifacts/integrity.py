@@ -36,9 +36,11 @@ def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
 
 
 def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> Exception:
-    """Turns a low-level read failure into a ``DataError`` naming the corrupt file, if any."""
-    found = find_unreadable_file(examples, splits)
-    if found is None:
-        return error
-    split, path, detail = found
-    return records.unreadable_file_error(path, split, detail, 'it is corrupt or truncated')
+    """Turns a low-level read failure into a ``DataError`` naming the corrupt file, if any;
+    ``examples`` is one artifact or a list of them (LeakageCheck over a window of spans)."""
+    for artifact in examples if isinstance(examples, (list, tuple)) else [examples]:
+        found = find_unreadable_file(artifact, splits)
+        if found is not None:
+            split, path, detail = found
+            return records.unreadable_file_error(path, split, detail, 'it is corrupt or truncated')
+    return error

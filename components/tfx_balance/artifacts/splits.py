@@ -14,6 +14,9 @@ from tfx.types import artifact_utils
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.split.allocation import validate_split_list
 
+# ExampleGen's span and version: custom properties (TFX 1.16 sets no property of these names)
+SPAN, VERSION = 'span', 'version'
+
 
 def split_names(examples) -> List[str]:
     """The split names recorded on an Examples artifact."""
@@ -85,6 +88,33 @@ def finish_examples(examples, output, splits: Iterable[str]) -> None:
     """Sets split names and propagates payload format, span and version onto ``output``."""
     output.split_names = artifact_utils.encode_split_names(list(splits))
     examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
-    for name in ('span', 'version'):
-        if examples.has_property(name) and name in (output.PROPERTIES or {}):
-            setattr(output, name, getattr(examples, name))
+    for name in (SPAN, VERSION):
+        value = recorded_int(examples, name)
+        if value is not None:
+            record_int(output, name, value)
+
+
+def recorded_int(artifact, name: str) -> int | None:
+    """``span`` or ``version`` of an artifact: its custom property (as ExampleGen records it and
+    SpanRangeStrategy reads it; an int or, in older pipelines, a string), else its property of
+    that name when set; None when it has neither."""
+    if artifact.has_custom_property(name):
+        text = artifact.get_string_custom_property(name)
+        return int(text) if text else artifact.get_int_custom_property(name)
+    if artifact.has_property(name) and name in artifact.mlmd_artifact.properties:
+        return getattr(artifact, name)
+    return None
+
+
+def record_int(output, name: str, value: int) -> None:
+    """Records ``span`` or ``version`` on ``output`` as ExampleGen does (a custom property, so a
+    Resolver with SpanRangeStrategy can window the outputs), and as the property where the
+    artifact's type has one."""
+    output.set_int_custom_property(name, value)
+    if name in (output.PROPERTIES or {}):
+        setattr(output, name, value)
+
+
+def span_of(examples) -> int | None:
+    """The artifact's span (``recorded_int``), or None."""
+    return recorded_int(examples, SPAN)

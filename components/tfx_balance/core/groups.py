@@ -4,15 +4,22 @@ LeakageCheck read them by, so that both agree on what a group is.
 An example's group id is the one value of its ``group_feature``. **The same id is one group
 whatever the feature's type**: int64 ``123``, bytes ``b'123'`` and float ``123.0`` are one group
 (ids from sources that were unioned, or a pandas column of ints turned to floats by a missing
-value, keep their people together). Otherwise ids compare as they are: bytes ``b'0123'`` and
-``b'u1'`` are ids of their own, and a float with a fraction, e.g. ``1.5``, is the id ``'1.5'``.
+value, keep their people together). A float is the id its shortest decimal spells
+(float_name in core/labels.py): the shortest decimal that reads back as the same
+float32, a tf.Example float, so float ``0.3`` (stored as 0.30000001192092896) and bytes
+``b'0.3'`` are one group, as are ``2000.3`` and ``b'2000.3'``, and ``5e-05`` and ``b'5e-05'``
+(Python's spelling). Otherwise ids compare as they are: bytes ``b'0123'`` and ``b'u1'`` are ids
+of their own. float32 keeps about 7 significant digits, so a float id with more (``123456.789``,
+stored as 123456.7890625) is the id of its float32 (``'123456.79'``): store such ids as bytes.
 Refused with a ``DataError`` naming the example: no value or several values, a NaN or infinite
 float, and an integral float beyond 2**24, which float32 (a tf.Example float) cannot hold exactly
 (16777217 is stored as 16777216.0: two ids would silently become one).
 
 :func:`read_group_id` gives ``(group, seed key)``: examples are grouped by ``group``; the group's
 seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
-least among its examples', so a group whose examples agree on the kind hashes as before.
+least among its examples', so a group whose examples agree on the kind hashes as before (a
+float's seed key is the repr of its stored value, ``float_list:0.30000001192092896``: the hash,
+and so the split, of a group of float ids stays what it was).
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -26,6 +33,8 @@ Example:
     b'123'
     >>> read_group_id(user('float_list', 123.0), 'user')[0]
     b'123'
+    >>> read_group_id(user('float_list', 0.3), 'user')[0]
+    b'0.3'
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import math
 from typing import Tuple
 
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import float_name
 
 FLOAT_EXACT_LIMIT = 2**24  # float32 holds every integer up to this exactly
 
@@ -65,7 +75,7 @@ def read_group_id(example, group_feature: str, describe=lambda: '') -> Tuple[byt
             'ids exactly, so two ids could have become one'
         )
     else:
-        return (str(int(value)) if value.is_integer() else repr(value)).encode(), seed_key
+        return float_name(value).encode(), seed_key
     raise DataError(
         f"group_feature '{group_feature}' is {problem}, in an example {describe()}. Store group "
         'ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a preprocessing step.'

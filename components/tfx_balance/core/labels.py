@@ -3,7 +3,8 @@
 Labels may be int64 or bytes features with exactly one value, of one type in every example (a
 mix is a ``DataError``: :func:`check_label_kinds`). A class is represented in Python as ``int`` or
 ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
-for invalid bytes).
+for invalid bytes). A float read as an id or a name (a group id, a label bin's edge) is spelt
+by float_name, the one rule for it.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -13,12 +14,15 @@ Example:
     3
     >>> class_name(b'Cash')
     'Cash'
+    >>> float_name(0.30000001192092896)  # the float32 nearest 0.3, as a tf.Example stores 0.3
+    '0.3'
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Union
 
+import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core import hashing
@@ -167,6 +171,27 @@ def class_name(value: ClassValue) -> str:
     if isinstance(value, bytes):
         return value.decode('utf-8', errors='backslashreplace')
     return str(value)
+
+
+def float_name(value: float) -> str:
+    """The name of a float read as an id or a name: the shortest decimal that reads back as the
+    same float32 (a tf.Example float is a float32: 0.3 is stored as 0.30000001192092896, named
+    '0.3'), written as Python writes that decimal, without a trailing '.0' (so float 123.0 is
+    '123', as int64 123 is); a float32 cannot hold (a float64 bin edge) by its own shortest
+    decimal. -0.0 is '0'.
+
+    >>> [float_name(v) for v in (0.30000001192092896, 2000.300048828125, 123.0, 5e-05, -0.0)]
+    ['0.3', '2000.3', '123', '5e-05', '0']
+    >>> float_name(0.1 + 0.2)  # not a float32: its own shortest decimal
+    '0.30000000000000004'
+    """
+    value = float(value) + 0.0  # -0.0 + 0.0 is 0.0
+    with np.errstate(over='ignore'):  # beyond float32's range: inf, not equal, float64 below
+        single = np.float32(value)
+    # str() of a numpy float32 gives its shortest round-trip digits; float() then repr() lays
+    # them out as Python does ('5e-05', '1e+20'), the same in numpy 1 and 2
+    text = repr(float(str(single))) if float(single) == value else repr(value)
+    return text[:-2] if text.endswith('.0') else text
 
 
 def class_sort_key(value: ClassValue):

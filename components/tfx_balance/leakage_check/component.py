@@ -54,6 +54,10 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
       splits, by StratifiedSplitter's rule of what a group is (an id is one group whether stored
       as int64, bytes or float).
 
+    Over a window of spans (a Resolver's Examples artifacts, e.g. with SpanRangeStrategy), every
+    split of every span is pooled by split name, and the report and the error name the spans
+    of each finding ('u1' in train of span 1 and eval of span 3): docs/leakage_check.md.
+
     Outputs:
       anomalies: ExampleAnomalies artifact with ``leakage.json`` and ``leakage.md`` (counts per
         split pair, up to ``max_examples`` fingerprints per finding), a TFDV ``Anomalies`` per
@@ -81,7 +85,7 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. StratifiedSplitter's or
-          BalancedAugmenter's ``outputs['examples']``.
+          BalancedAugmenter's ``outputs['examples']``, or a Resolver's window of spans.
         training_splits: the splits where synthetic examples belong; default ``'train'`` and
           every ``'fold-*'`` split; ``[]`` for none.
         allow_duplicates: record examples found in two splits without failing.

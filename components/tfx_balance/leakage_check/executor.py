@@ -31,7 +31,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     """Counts examples shared by splits and synthetic examples outside the training splits.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
+        window of spans, e.g. from a Resolver): their splits are pooled by name, and the report
+        names the span (custom property or property span) of each listed finding.
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
         per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
@@ -56,31 +58,32 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     ) -> None:
         self._log_startup(input_dict, output_dict, exec_properties)
         config = LeakageConfig.from_exec_properties(exec_properties)
-        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        window = list(input_dict[keys.INPUT_EXAMPLES_KEY])
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
-        artifacts.require_tf_example(examples, self.COMPONENT)
-        splits = artifacts.resolve_splits(examples, config.splits, 'splits')
+        for examples in window:
+            artifacts.require_tf_example(examples, self.COMPONENT)
+        splits, split_of, files = _window_files(window, config.splits)
         training = config.resolve_training_splits(splits)
-        files = [(s, path) for s in splits for path in artifacts.check_split_files(examples, s)]
         buckets = bucket_count(sum(tf.io.gfile.stat(path).length for _, path in files))
         logging.info(
-            '%s: reading split(s) %s (training: %s), %d key bucket(s).',
+            '%s: reading split(s) %s (training: %s)%s, %d key bucket(s).',
             self.COMPONENT,
             splits,
             list(training),
+            f' of {len(window)} artifacts: {sorted(split_of)}' if split_of else '',
             buckets,
         )
         json_path = os.path.join(output.uri, keys.LEAKAGE_JSON_FILE)
         with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
-                self._make_beam_pipeline, examples, splits
+                self._make_beam_pipeline, window, splits
             ) as pipeline:
                 _ = (
                     pipeline
                     | 'Files' >> beam.Create(files)
                     | 'SpreadFiles' >> beam.Reshuffle()
                     | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
-                    | 'FindLeakage' >> FindLeakage(splits, config, buckets)
+                    | 'FindLeakage' >> FindLeakage(splits, config, buckets, split_of)
                     | 'WriteReport' >> artifacts.WriteJson(json_path)
                 )
             report = artifacts.read_json(json_path)
@@ -88,7 +91,35 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
             if not report['passed']:
                 raise LeakageError(error_message(report))
-            _write_output(report, markdown, output, splits, examples)
+            _write_output(report, markdown, output, splits, window)
+
+
+def _window_files(window: list, requested) -> tuple:
+    """``(splits, split_of, [(source, file)])`` of the input artifacts. One artifact: its splits
+    (``requested``, default all), each its own source (``split_of`` None). Several (a window of
+    spans): the splits pooled by name (``requested``, each in every artifact; default every
+    split of any), a source per split of each artifact, ``'<split> of span <span>'`` (of
+    ``input <i>`` for an artifact without a span), and ``split_of`` mapping it to its split."""
+    if len(window) == 1:
+        (examples,) = window
+        splits = artifacts.resolve_splits(examples, requested, 'splits')
+        return (
+            splits,
+            None,
+            [(s, f) for s in splits for f in artifacts.check_split_files(examples, s)],
+        )
+    splits, split_of, files = [], {}, []
+    spans = [artifacts.span_of(examples) for examples in window]
+    oldest_first = sorted(range(len(window)), key=lambda i: (spans[i] is None, spans[i] or 0, i))
+    for i in oldest_first:
+        examples, span = window[i], spans[i]
+        where = f'span {span}' if span is not None else f'input {i}'
+        for split in artifacts.resolve_splits(examples, requested, 'splits'):
+            splits += [] if split in splits else [split]
+            source = f'{split} of {where}'
+            split_of[source] = split
+            files += [(source, f) for f in artifacts.check_split_files(examples, split)]
+    return splits, split_of, files
 
 
 def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
@@ -130,8 +161,9 @@ def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
     return anomalies
 
 
-def _write_output(report: dict, markdown: str, output, splits: List[str], examples) -> None:
-    """Writes the markdown summary and the per-split Anomalies; sets ``blessed``."""
+def _write_output(report: dict, markdown: str, output, splits: List[str], window: list) -> None:
+    """Writes the markdown summary and the per-split Anomalies; sets ``blessed`` (and ``span``,
+    the input's, or over a window of spans the latest)."""
     blessed = {}
     for split in splits:
         anomalies = split_anomalies(report, split)
@@ -140,8 +172,9 @@ def _write_output(report: dict, markdown: str, output, splits: List[str], exampl
         blessed[split] = 0 if anomalies.dataset_anomaly_info.reason else 1
     io_utils.write_string_file(os.path.join(output.uri, keys.LEAKAGE_MARKDOWN_FILE), markdown)
     output.split_names = artifact_utils.encode_split_names(splits)
-    if examples.has_property('span'):
-        output.span = examples.span
+    spans = [span for span in map(artifacts.span_of, window) if span is not None]
+    if spans:
+        artifacts.record_int(output, artifacts.SPAN, max(spans))
     output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)
     if not all(blessed.values()):
         logging.warning(

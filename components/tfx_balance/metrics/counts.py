@@ -36,6 +36,7 @@ from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import float_name
 from tfx_balance.metrics.computations import index_counts_computation
 from tfx_balance.metrics.names import (
     CLASSES,
@@ -149,7 +150,7 @@ class ClassIndex(NameIndex):
             )
         if number != int(number) or number < 0 or (self.size and number >= self.size):
             raise DataError(
-                f'{what} {value!r} is not a class id of {self._known()}; class ids are '
+                f'{what} {float_name(number)} is not a class id of {self._known()}; class ids are '
                 '0 .. number of classes - 1. Fix classes/num_classes or the evaluation data.'
             )
         return int(number)
@@ -315,9 +316,9 @@ class LabelIndex(NameIndex):
         bad = label[(label != 0) & (label != 1)]
         if bad.size:
             raise DataError(
-                f'multi-hot label {label.tolist()[:10]} has the entry {bad[0].item()!r}, not 0 or 1; '
-                'a multi-hot label holds 1 for each label the example has and 0 elsewhere. Fix '
-                'the label feature upstream (label ids need converting to a multi-hot vector).'
+                f'multi-hot label {label.tolist()[:10]} has the entry {float_name(bad[0])}, not 0 '
+                'or 1; a multi-hot label holds 1 for each label the example has and 0 elsewhere. '
+                'Fix the label feature upstream (label ids need converting to a multi-hot vector).'
             )
         self._check_size('prediction', prediction, counts)
         if prediction.dtype.kind not in ('i', 'u', 'f') or np.isnan(prediction).any():

@@ -44,6 +44,19 @@ def test_a_user_with_ids_of_two_kinds_in_two_splits_is_one_leaked_group():
     assert '| eval & test | 2 | 11 3 |' in to_markdown(report)
 
 
+def test_a_float_id_with_a_fraction_and_the_same_id_as_bytes_are_one_leaked_group():
+    # issue 53, case 4: float 0.3 (stored as 0.30000001192092896) and b'0.3' are the id '0.3'
+    train = [example(user=u + 0.3, x=float(u), split='train') for u in range(4)]
+    evals = [example(user=f'{u}.3', x=float(u), split='eval') for u in (1, 3, 7)]
+    report = run([('train', train), ('eval', evals)], GROUPED)
+    assert not report['passed']
+    assert [
+        (p['splits'], p['groups'], p['ids']) for p in report['groups_across_splits']['pairs']
+    ] == [
+        (['train', 'eval'], 2, ['1.3', '3.3']),
+    ]
+
+
 def test_groups_each_in_one_split_pass_and_the_report_says_so():
     data = [('train', rows(range(10), 'train', (int, str))), ('test', rows(range(10, 14), 'test'))]
     report = run(data, GROUPED)

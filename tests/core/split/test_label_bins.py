@@ -74,6 +74,14 @@ def test_exact_edges_follow_the_rank_rule_and_ties_share_a_bin():
     assert bin_names(edges.edges) == ['< 1', '>= 1']
 
 
+def test_an_edge_taken_from_float_labels_is_named_by_its_shortest_decimal():
+    labels = np.array([0.1, 0.3, 0.3, 2000.3], np.float32).astype(np.float64)  # as read
+    edges = quantile_edges(QuantileSketch.of(labels), 2)
+    assert edges.edges == (float(np.float32(0.3)),)  # the value itself, 0.30000001192092896
+    assert bin_names(edges.edges) == ['< 0.3', '>= 0.3']
+    assert bin_names((0.1, 16777217.0)) == ['< 0.1', '[0.1, 16777217)', '>= 16777217']
+
+
 @pytest.mark.parametrize('max_buckets', [65536, 64])
 def test_the_sketch_is_the_same_for_any_order_sharding_and_merge_tree(max_buckets):
     fn = SketchLabels(max_buckets)

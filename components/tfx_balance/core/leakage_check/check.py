@@ -17,6 +17,12 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
 4. With ``group_feature``, ``FindGroups`` (:mod:`~.groups`): the groups found in two or more
    splits, read by the splitter's rule of what a group is, for the report.
 
+Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
+of one span (e.g. ``'eval of span 3'``), and ``split_of`` maps each source to its split: every
+count is over the splits pooled by name, as for one artifact, and ``LocateKeys`` finds the
+sources of the examples the report lists (a pass over the keys already computed, keeping those
+among the listed ones), so the report and the error name the spans of each finding.
+
 Example:
     >>> import apache_beam as beam
     >>> from tfx_balance.core.records import read_named_file_batches
@@ -33,7 +39,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import List, Sequence, Tuple
+from typing import List, Mapping, Sequence, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -47,7 +53,7 @@ from tfx_balance.core.leakage_check.counts import (
     count_batch,
     count_bucket,
 )
-from tfx_balance.core.leakage_check.groups import FindGroupsAcrossSplits
+from tfx_balance.core.leakage_check.groups import FindGroupsAcrossSplits, source_ranks
 from tfx_balance.core.leakage_check.report import leakage_report
 from tfx_balance.core.wire import feature_key
 
@@ -130,22 +136,26 @@ def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
     )
 
 
-def key_batch(item, index_of: dict, config: LeakageConfig) -> Tuple[int, np.ndarray, np.ndarray]:
-    """``(split, records)`` -> ``(split index, content keys, synthetic flags)``."""
-    split, records = item
+def key_batch(
+    item, index_of: dict, config: LeakageConfig
+) -> Tuple[int, np.ndarray, np.ndarray, str]:
+    """``(source, records)`` -> ``(split index, content keys, synthetic flags, source)``
+    (``index_of`` maps a source to the index of its split)."""
+    source, records = item
     ignore = (config.provenance_feature, config.source_feature)
     keys = key_array(example_keys(records, ignore_features=ignore))
-    return index_of[split], keys, read_synthetic(records, config.provenance_feature, split)
+    synthetic = read_synthetic(records, config.provenance_feature, source)
+    return index_of[source], keys, synthetic, source
 
 
 def tally_batch(batch, num_splits: int, outside: frozenset, limit: int) -> LeakageCounts:
-    split, keys, synthetic = batch
+    split, keys, synthetic, _ = batch
     return count_batch(split, keys, synthetic, num_splits, split in outside, limit)
 
 
 def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
     """``(bucket, (split index, keys))`` for each bucket the batch's keys fall in."""
-    split, keys, _ = batch
+    split, keys, _, _ = batch
     if num_buckets == 1:
         return [(0, (split, keys))]
     buckets = keys % np.uint64(num_buckets)
@@ -201,23 +211,48 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator
 
 
-class FindLeakage(beam.PTransform):
-    """``(split, records)`` batches -> one report dict (:func:`~.report.leakage_report`).
+def locate_keys(batch, counts: LeakageCounts) -> List[Tuple[int, str]]:
+    """``(key, source)`` of the batch's keys that the report lists (``counts.listed_keys``)."""
+    _, keys, _, source = batch
+    found = np.unique(keys[np.isin(keys, counts.listed_keys())])
+    return [(key, source) for key in found.tolist()]
 
-    ``splits``: the checked splits, in report order (every batch's split must be one of them);
-    ``num_buckets``: key buckets (:func:`~.config.bucket_count` of the input's size).
+
+def sources_by_key(pairs, rank: dict) -> dict:
+    """``(key, source)`` pairs -> ``{key: sources}``, sources in ``rank`` order."""
+    found = {}
+    for key, source in pairs:
+        found.setdefault(key, set()).add(source)
+    return {key: sorted(sources, key=rank.get) for key, sources in found.items()}
+
+
+class FindLeakage(beam.PTransform):
+    """``(source, records)`` batches -> one report dict (:func:`~.report.leakage_report`).
+
+    ``splits``: the checked splits, in report order; ``num_buckets``: key buckets
+    (:func:`~.config.bucket_count` of the input's size); ``split_of``: over a window of spans,
+    each source's split (``{'train of span 2': 'train', ...}``); None: each batch's source is
+    its split, one of ``splits``.
     """
 
-    def __init__(self, splits: Sequence[str], config: LeakageConfig, num_buckets: int = 1):
+    def __init__(
+        self,
+        splits: Sequence[str],
+        config: LeakageConfig,
+        num_buckets: int = 1,
+        split_of: Mapping[str, str] | None = None,
+    ):
         super().__init__()
         self._splits = list(splits)
         self._config = config
         self._training = config.resolve_training_splits(self._splits)
         self._num_buckets = num_buckets
+        self._split_of = dict(split_of) if split_of else None
 
     def expand(self, batches):
         n, limit = len(self._splits), self._config.max_examples
-        index_of = {split: j for j, split in enumerate(self._splits)}
+        split_of = self._split_of or {split: split for split in self._splits}
+        index_of = {source: self._splits.index(split) for source, split in split_of.items()}
         outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
         keyed = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
         tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
@@ -232,12 +267,21 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = None
+        groups = sources = None
         if self._config.group_feature is not None:
             found = batches | 'FindGroups' >> FindGroupsAcrossSplits(
-                self._splits, self._config.group_feature, limit
+                self._splits, self._config.group_feature, limit, self._split_of
             )
             groups = beam.pvalue.AsSingleton(found)
+        if self._split_of:
+            located = (
+                keyed
+                | 'LocateKeys' >> beam.FlatMap(locate_keys, beam.pvalue.AsSingleton(counts))
+                | 'DistinctSources' >> beam.Distinct()
+                | 'SourcesByKey' >> beam.combiners.ToList()
+                | 'AsDict' >> beam.Map(sources_by_key, source_ranks(self._splits, split_of))
+            )
+            sources = beam.pvalue.AsSingleton(located)
         return counts | 'Report' >> beam.Map(
-            leakage_report, self._splits, self._training, self._config, groups
+            leakage_report, self._splits, self._training, self._config, groups, sources
         )

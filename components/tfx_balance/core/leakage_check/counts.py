@@ -83,6 +83,11 @@ class LeakageCounts:
             self.pair_samples[pair] = merge_samples(self.pair_samples.get(pair, ()), keys, limit)
         return self
 
+    def listed_keys(self) -> np.ndarray:
+        """Every key the report lists (of shared, synthetic and repeated examples), as uint64."""
+        samples = [*self.pair_samples.values(), *self.synthetic_samples, *self.within_samples]
+        return np.array(sorted({key for keys in samples for key in keys}), np.uint64)
+
 
 def count_batch(
     split: int,

@@ -3,9 +3,11 @@ is as StratifiedSplitter's (:func:`~tfx_balance.core.groups.read_group_id`: int6
 ``b'123'`` and float ``123.0`` are one group), so that a split the splitter made with groups
 passes, and one that lets a patient's examples into train and test does not.
 
-Per batch, the distinct ``(group, split)`` pairs; grouped by group (a shuffle of one entry per
-group and split); the groups found in two or more splits counted per split and per pair of
-splits, with the ``max_examples`` least ids of each pair (the same report for any bundling).
+Per batch, the distinct ``(group, source)`` pairs (a batch's source is its split, or over a
+window of spans, one split of one span: ``split_of`` maps it to its split); grouped by group (a
+shuffle of one entry per group and source); the groups found in two or more splits counted per
+split and per pair of splits, with the ``max_examples`` least ids of each pair (the same report
+for any bundling). Over a window, ``seen_in`` names the sources of each id listed.
 
 Example:
     >>> summary = GroupSummary(['train', 'test'], max_examples=5)
@@ -17,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List, Mapping, Sequence
 
 import apache_beam as beam
 
@@ -26,7 +28,7 @@ from tfx_balance.core.labels import example_fingerprint
 
 
 def batch_groups(item, group_feature: str) -> List[tuple]:
-    """``(split, records)`` -> the distinct ``(group, split)`` pairs of the batch."""
+    """``(source, records)`` -> the distinct ``(group, source)`` pairs of the batch."""
     from tensorflow.core.example import example_pb2
 
     split, records = item
@@ -42,26 +44,43 @@ def batch_groups(item, group_feature: str) -> List[tuple]:
     return sorted(found)
 
 
+def source_ranks(splits: Sequence[str], split_of: Mapping[str, str]) -> dict:
+    """``{source: rank}``: sources in the order of their splits, then in the order given (a
+    window's spans oldest first), the order the report names them in."""
+    order = sorted(split_of, key=lambda s: splits.index(split_of[s]))
+    return {source: rank for rank, source in enumerate(order)}
+
+
+def in_two_or_more_splits(item, split_of: Mapping[str, str] | None) -> bool:
+    """Whether a ``(group, [sources])`` has sources of two or more splits."""
+    return len({split_of[s] for s in item[1]} if split_of else set(item[1])) > 1
+
+
 class GroupSummary(beam.CombineFn):
-    """``(group, [splits])`` of the groups in two or more splits -> the report's
+    """``(group, [sources])`` of the groups in two or more splits -> the report's
     ``groups_across_splits`` entry (see the module docstring)."""
 
-    def __init__(self, splits: Sequence[str], max_examples: int):
-        self._splits, self._limit = list(splits), max_examples
+    def __init__(
+        self, splits: Sequence[str], max_examples: int, split_of: Mapping[str, str] | None = None
+    ):
+        self._splits, self._limit, self._split_of = list(splits), max_examples, split_of
+        self._rank = source_ranks(self._splits, split_of) if split_of else None
 
     def create_accumulator(self):
         return {'groups': 0, 'per_split': {}, 'pairs': {}}
 
     def add_input(self, acc, item):
-        group, splits = item
+        group, sources = item
+        sources = tuple(sorted(set(sources), key=self._rank.get if self._rank else None))
+        split_of = self._split_of or {s: s for s in sources}
         acc['groups'] += 1
-        index = sorted({self._splits.index(s) for s in splits})
+        index = sorted({self._splits.index(split_of[s]) for s in sources})
         for j in index:
             acc['per_split'][j] = acc['per_split'].get(j, 0) + 1
         for a_at, a in enumerate(index):
             for b in index[a_at + 1 :]:
                 count, ids = acc['pairs'].get((a, b), (0, []))
-                acc['pairs'][(a, b)] = (count + 1, sorted([*ids, group])[: self._limit])
+                acc['pairs'][(a, b)] = (count + 1, sorted([*ids, (group, sources)])[: self._limit])
         return acc
 
     def merge_accumulators(self, accs):
@@ -77,33 +96,46 @@ class GroupSummary(beam.CombineFn):
 
     def extract_output(self, acc):
         splits = self._splits
-        return {
+        found = {
             'groups': acc['groups'],
             'per_split': {s: acc['per_split'].get(j, 0) for j, s in enumerate(splits)},
             'pairs': [
                 {
                     'splits': [splits[a], splits[b]],
                     'groups': count,
-                    'ids': list(map(group_name, ids)),
+                    'ids': [group_name(group) for group, _ in ids],
                 }
                 for (a, b), (count, ids) in sorted(acc['pairs'].items())
             ],
         }
+        if self._split_of:  # a window: where each listed id is
+            listed = sorted({entry for _, ids in acc['pairs'].values() for entry in ids})
+            found['seen_in'] = {group_name(group): list(sources) for group, sources in listed}
+        return found
 
 
 class FindGroupsAcrossSplits(beam.PTransform):
-    """``(split, records)`` batches -> one ``groups_across_splits`` dict (see the module doc)."""
+    """``(source, records)`` batches -> one ``groups_across_splits`` dict (see the module doc);
+    ``split_of`` maps each source to its split (None: a source is a split)."""
 
-    def __init__(self, splits: Sequence[str], group_feature: str, max_examples: int):
+    def __init__(
+        self,
+        splits: Sequence[str],
+        group_feature: str,
+        max_examples: int,
+        split_of: Mapping[str, str] | None = None,
+    ):
         super().__init__()
         self._splits, self._feature, self._limit = list(splits), group_feature, max_examples
+        self._split_of = dict(split_of) if split_of else None
 
     def expand(self, batches):
+        summary = GroupSummary(self._splits, self._limit, self._split_of)
         return (
             batches
             | 'GroupPairs' >> beam.FlatMap(batch_groups, self._feature)
             | 'DistinctPairs' >> beam.Distinct()
             | 'SplitsPerGroup' >> beam.GroupByKey()
-            | 'InTwoOrMore' >> beam.Filter(lambda item: len(set(item[1])) > 1)
-            | 'Summarise' >> beam.CombineGlobally(GroupSummary(self._splits, self._limit))
+            | 'InTwoOrMore' >> beam.Filter(in_two_or_more_splits, self._split_of)
+            | 'Summarise' >> beam.CombineGlobally(summary)
         )

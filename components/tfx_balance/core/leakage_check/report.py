@@ -33,11 +33,13 @@ def leakage_report(
     training_splits: Sequence[str],
     config: LeakageConfig,
     groups: dict | None = None,
+    sources: dict | None = None,
 ) -> dict:
     """The report of ``counts`` over ``splits``; ``passed`` is False if a finding that is not
     allowed was made (with ``config.group_feature``, ``groups``, the groups in two or more
     splits, :mod:`~.groups`, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
-    ``max_examples`` keys of each finding), so a rerun writes the same report."""
+    ``max_examples`` keys of each finding), so a rerun writes the same report. Over a window of
+    spans, ``sources`` maps each listed key to the splits of spans it is in (its ``seen_in``)."""
     splits = list(splits)
     pairs = []
     for a in range(len(splits)):
@@ -97,11 +99,23 @@ def leakage_report(
         report['group_feature'] = config.group_feature
         none = {'groups': 0, 'per_split': {s: 0 for s in splits}, 'pairs': []}
         report['groups_across_splits'] = groups or none
+    if sources is not None:  # a window of spans: where each listed example is
+        keys = sorted(sources)
+        report['seen_in'] = dict(zip(_fingerprints(keys), (sources[k] for k in keys)))
     return report
 
 
-def _examples(fingerprints: Sequence[str]) -> str:
-    return f' (e.g. {", ".join(fingerprints[:3])})' if fingerprints else ''
+def _where(name: str, seen_in: dict | None) -> str:
+    """``name``, and over a window of spans the sources it was seen in."""
+    if not seen_in or name not in seen_in:
+        return name
+    found = seen_in[name]
+    return f'{name} in {", ".join(found[:-1])} and {found[-1]}' if len(found) > 1 else name
+
+
+def _examples(fingerprints: Sequence[str], seen_in: dict | None = None) -> str:
+    named = [_where(f, seen_in) for f in fingerprints[:3]]
+    return f' (e.g. {", ".join(named)})' if fingerprints else ''
 
 
 def error_message(report: dict) -> str:
@@ -110,7 +124,8 @@ def error_message(report: dict) -> str:
     duplicates = report['duplicates_across_splits']
     if duplicates['keys'] and not report['allow_duplicates']:
         pairs = '; '.join(
-            f'{" & ".join(p["splits"])}: {p["keys"]}{_examples(p["fingerprints"])}'
+            f'{" & ".join(p["splits"])}: {p["keys"]}'
+            f'{_examples(p["fingerprints"], report.get("seen_in"))}'
             for p in duplicates['pairs']
             if p['keys']
         )
@@ -126,7 +141,7 @@ def error_message(report: dict) -> str:
     synthetic = report['synthetic_outside_training']
     if synthetic['examples'] and not report['allow_synthetic_outside']:
         where = '; '.join(
-            f'{split}: {entry["examples"]}{_examples(entry["fingerprints"])}'
+            f'{split}: {entry["examples"]}{_examples(entry["fingerprints"], report.get("seen_in"))}'
             for split, entry in synthetic['per_split'].items()
         )
         parts.append(
@@ -140,8 +155,10 @@ def error_message(report: dict) -> str:
         )
     groups = report.get('groups_across_splits')
     if groups and groups['groups']:
+        seen_in = {repr(i): where for i, where in groups.get('seen_in', {}).items()}
         pairs = '; '.join(
-            f'{" & ".join(p["splits"])}: {p["groups"]} (e.g. {", ".join(map(repr, p["ids"][:3]))})'
+            f'{" & ".join(p["splits"])}: {p["groups"]}'
+            f'{_examples([repr(i) for i in p["ids"]], seen_in)}'
             for p in groups['pairs']
         )
         parts.append(
@@ -225,4 +242,9 @@ def to_markdown(report: dict) -> str:
                 f'| {split} | {entry["keys"]:,} | {entry["extra_examples"]:,} | '
                 f'{" ".join(entry["fingerprints"])} |'
             )
+    seen_in = {**report.get('seen_in', {}), **(groups or {}).get('seen_in', {})}
+    if seen_in:  # a window of spans
+        lines += ['', 'Where the listed examples and groups are (a window of spans):', '']
+        lines += ['| example or group | seen in |', '| --- | --- |']
+        lines += [f'| {name} | {", ".join(where)} |' for name, where in seen_in.items()]
     return '\n'.join(lines) + '\n'

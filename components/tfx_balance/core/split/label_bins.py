@@ -39,7 +39,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import example_fingerprint
+from tfx_balance.core.labels import example_fingerprint, float_name
 
 MAX_BUCKETS = 65536
 MAX_BINS = 1000
@@ -267,15 +267,12 @@ def bin_labels(records, label_feature: str, where: str, edges) -> list:
     return bin_of(read_label_values(records, label_feature, where), edges).tolist()
 
 
-def _text(edge: float) -> str:
-    single = np.float32(edge)
-    return str(single) if float(single) == edge else repr(edge)
-
-
 def bin_names(edges) -> list:
-    """Readable ranges of the bins: ``'< e1'``, ``'[e1, e2)'``, ..., ``'>= em'``."""
+    """Readable ranges of the bins: ``'< e1'``, ``'[e1, e2)'``, ..., ``'>= em'``, each edge
+    named as every float read as a name is (float_name in core/labels.py: an edge
+    taken from float labels, 0.30000001192092896, is ``'0.3'``)."""
     if not edges:
         return ['all']
-    text = [_text(e).removesuffix('.0') for e in edges]
+    text = [float_name(e) for e in edges]
     middle = [f'[{a}, {b})' for a, b in zip(text, text[1:])]
     return [f'< {text[0]}', *middle, f'>= {text[-1]}']

@@ -39,7 +39,7 @@ SIGMOID = 'sigmoid'
 def checked_labels(scores, labels, kind: str, what: str = 'labels') -> np.ndarray:
     """``labels`` as the form ``kind`` needs, checked against the ``[n, k]`` ``scores``: softmax
     ``[n]`` int class ids in ``0 .. k-1``, sigmoid ``[n, k]`` 0/1. The one check of a label form
-    (:func:`fit_temperature`, the prior correction's refit, :func:`log_loss_and_ece`); a wrong
+    (fit_temperature, the prior correction's refit, log_loss_and_ece); a wrong
     form is a ``ConfigError`` naming ``what`` and the form expected, not a NumPy error later.
 
     Example:

@@ -20,7 +20,7 @@ so several spans read together are merged the same way:
   default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
   (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
   BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts, which
-  are refused where the examples went through the augmenter (:func:`data_counts`).
+  are refused where the examples went through the augmenter (data_counts).
 - multi-label: *trained* = each label's expected frequency in the balanced stream (with
   ``weights``, the stream those weights give); *data* = the share of the split's examples
   carrying the label.
@@ -117,7 +117,7 @@ class PriorCorrection:
         left as it is. ``scores`` are the model's own ``[n, L]`` scores on the eval split (never
         test), ``labels`` its ``[n, L]`` 0/1 labels. Labels of another form (e.g. one-hot rows
         for softmax) are a ``ConfigError`` naming the form expected
-        (:func:`tfx_balance.core.calibration.checked_labels`).
+        (tfx_balance.core.calibration.checked_labels).
 
         Why: the balanced stream draws whole examples by their rarest label, so it also changes
         how often a label appears beside rarer ones; the per-label prior ratio is exact for the
@@ -372,7 +372,7 @@ def prior_correction(
         a negative, NaN or non-number weight, all zero); repeated ``class_names``, or a
         ``num_classes`` below them.
       DataError: no plan, a missing laid-out file, a class without a score position, or
-        augmented examples without the data's counts (:func:`data_counts`).
+        augmented examples without the data's counts (data_counts).
     """
     _check_score_order(class_names, num_classes)
     located = located_plans(train_files)

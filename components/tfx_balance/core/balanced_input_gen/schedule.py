@@ -81,7 +81,7 @@ def resolve_weights(
     weights: Mapping | None, classes: Sequence[str], batch_size: int
 ) -> Tuple[Fraction, ...]:
     """Returns each class's exact share of a batch (zero for classes left out of ``weights``):
-    :func:`weight_shares`, after checking ``batch_size`` against them."""
+    weight_shares, after checking ``batch_size`` against them."""
     k = len(classes)
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
         raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')

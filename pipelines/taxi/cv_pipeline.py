@@ -80,6 +80,7 @@ def create_pipeline(
     )
     balanced_input = BalancedInputGen(
         examples=transform.outputs['transformed_examples'],
+        augmented_examples=augmenter.outputs['examples'],  # each fold's counts before augmenting
         label_feature=LABEL,
         splits=names,
         seed=seed,
@@ -92,7 +93,12 @@ def create_pipeline(
             'schema': schema.outputs['schema'],
             'train_args': tfx.proto.TrainArgs(num_steps=train_steps),
             'eval_args': tfx.proto.EvalArgs(num_steps=0),
-            'custom_config': {'input': input_kind, 'seed': seed, 'batch_size': taxi.batch_size},
+            'custom_config': {
+                'input': input_kind,
+                'seed': seed,
+                'batch_size': taxi.batch_size,
+                'class_names': list(taxi.classes),  # score order, for the prior correction
+            },
         }
 
     cv = cross_validation(

@@ -26,8 +26,46 @@ from typing import List, Tuple
 
 import numpy as np
 
+from tfx_balance.core.errors import ConfigError
+
 DEFAULT_BINS = 15
 _EPSILON = 1e-7  # scores are clipped to [eps, 1 - eps] before the log
+# The two forms of scores and labels: one class per example ([n, k] scores, [n] int class ids)
+# or one probability per label ([n, L] scores, [n, L] 0/1 labels).
+SOFTMAX = 'softmax'
+SIGMOID = 'sigmoid'
+
+
+def checked_labels(scores, labels, kind: str, what: str = 'labels') -> np.ndarray:
+    """``labels`` as the form ``kind`` needs, checked against the ``[n, k]`` ``scores``: softmax
+    ``[n]`` int class ids in ``0 .. k-1``, sigmoid ``[n, k]`` 0/1. The one check of a label form
+    (fit_temperature, the prior correction's refit, log_loss_and_ece); a wrong
+    form is a ``ConfigError`` naming ``what`` and the form expected, not a NumPy error later.
+
+    Example:
+        >>> checked_labels([[0.9, 0.1], [0.2, 0.8]], [0, 1], SOFTMAX).tolist()
+        [0, 1]
+    """
+    s, y = np.asarray(scores), np.asarray(labels)
+    if s.ndim != 2:
+        raise ConfigError(f'the scores of {what} must be [n, k], got shape {s.shape}.')
+    n, k = s.shape
+    if kind == SOFTMAX:
+        form = f'[n] int class ids in 0 .. {k - 1} (one per row of the [{n}, {k}] scores)'
+        ok = y.shape == (n,) and (n == 0 or (np.all(y == np.round(y)) and y.min() >= 0))
+        ok = ok and (n == 0 or y.max() < k)
+        hint = ' (one-hot rows? pass labels.argmax(axis=1))' if y.shape == s.shape else ''
+    else:
+        form = f'[n, {k}] 0/1 labels (one row per row of the [{n}, {k}] scores)'
+        ok = y.shape == s.shape and bool(np.all((y == 0) | (y == 1)))
+        hint = ' (class ids? pass a 0/1 matrix, e.g. np.eye(k)[ids])' if y.ndim == 1 else ''
+    if not ok:
+        shown = np.unique(y)[:5].tolist() if y.size else []
+        raise ConfigError(
+            f'{what} of {kind} scores must be {form}; got shape {y.shape} with values like '
+            f'{shown}{hint}.'
+        )
+    return y.astype(int) if kind == SOFTMAX else y.astype(np.float64)
 
 
 class CalibrationCounts:
@@ -94,9 +132,10 @@ def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[f
     """``(log loss, ECE)`` of ``[n, k]`` softmax scores and ``[n]`` int labels, or of ``[n, L]``
     sigmoid scores and an ``[n, L]`` 0/1 label matrix (module docstring)."""
     counts = CalibrationCounts(bins)
-    labels = np.asarray(labels)
+    kind = SOFTMAX if np.ndim(labels) == 1 else SIGMOID
+    labels = checked_labels(probabilities, labels, kind)
     for scores, label in zip(np.asarray(probabilities), labels):
-        if labels.ndim == 1:
+        if kind == SOFTMAX:
             counts.add_softmax(scores, int(label))
         else:
             counts.add_sigmoid(scores, label)
@@ -117,7 +156,7 @@ def fit_temperature(log_scores, labels, iterations: int = 50) -> float:
         (1.6361, 0.7)
     """
     z = np.asarray(log_scores, dtype=np.float64)
-    y = np.asarray(labels, dtype=int)
+    y = checked_labels(z, labels, SOFTMAX)
     if len(np.unique(y)) < 2:
         return 1.0
     z = z - z.max(axis=1, keepdims=True)

@@ -85,7 +85,7 @@ def test_steps_per_epoch_sees_the_largest_class_once(laid_out):
             r'weights name class 9.*classes present: 0, 1, 2, 3',
         ),
         ({'weights': {0: 0}}, ConfigError, 'at least one class a positive weight'),
-        ({'weights': {0: -1}}, ConfigError, "weight of class '0' must be finite and >= 0"),
+        ({'weights': {0: -1}}, ConfigError, "weight of class '0' must be a finite number >= 0"),
         ({'batch_size': 3}, ConfigError, r'batch_size 3 is smaller than the number of classes \(4'),
         ({'label_feature': 'other'}, ConfigError, "label_feature 'other' differs.*'label'"),
         ({'schema': None}, ConfigError, 'needs a schema'),

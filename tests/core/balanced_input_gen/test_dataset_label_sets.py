@@ -139,6 +139,37 @@ def test_weights_aim_at_relative_label_frequencies(balanced):
     assert labels[:, rare].mean() > 0.5  # only the rarest label's group (and no-label) is drawn
 
 
+def test_the_prior_correction_of_a_weighted_stream_uses_that_streams_frequencies(balanced):
+    # Issue 53, case 1: with weights, the correction used the unweighted stream's frequencies.
+    import tensorflow as tf
+    import tf_keras as keras
+
+    plan = plan_of(balanced)
+    rare = min(range(LABELS), key=lambda j: plan.label_counts[j])
+    weights = {rare: 4, 0: 1}
+    _, labels = stream(bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA, weights=weights), 60)
+    in_stream, unweighted = labels.mean(axis=0), np.asarray(plan.expected_frequencies())
+    correction = bi.prior_correction(balanced, weights=weights)
+    trained = np.asarray(correction.trained_frequencies)
+    assert np.abs(trained - in_stream).max() < 0.03  # 1920 examples drawn
+    assert trained[rare] - unweighted[rare] > 0.2  # the weights move the stream a lot
+    # A real model scoring 0.5 everywhere (odds 1): served at the data's over the stream's odds.
+    inputs = keras.layers.Input(shape=(1,), name='x')
+    model = keras.Model(
+        inputs, keras.layers.Dense(LABELS, 'sigmoid', kernel_initializer='zeros')(inputs)
+    )
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32, name='x')])
+    def serve(x):
+        return {'outputs': model(x)}
+
+    signatures = bi.with_prior_correction({'serving_default': serve}, balanced, weights=weights)
+    served = signatures['serving_default'](tf.constant([[1.0]]))['probabilities'].numpy()[0]
+    data = np.asarray(plan.label_counts) / plan.total
+    odds = (data / (1 - data)) / (trained / (1 - trained))
+    np.testing.assert_allclose(served, odds / (1 + odds), atol=1e-6)
+
+
 def documented(message):
     return any(re.search(p, message) for p in documented_errors())
 

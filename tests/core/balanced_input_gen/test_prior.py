@@ -19,12 +19,18 @@ from tfx_balance.core.errors import DataError
 
 
 def write_plan(root, plan, data_counts=None):
-    """``balance_plan.json`` of ``plan`` under ``root``; returns the Trainer's file pattern."""
-    os.makedirs(os.path.join(root, 'Split-train'), exist_ok=True)
+    """``balance_plan.json`` of ``plan`` under ``root``, and the files it names (empty: only the
+    counts matter here); returns the Trainer's file pattern."""
+    import tensorflow as tf
+
+    split_dir = os.path.join(root, 'Split-train')
+    os.makedirs(split_dir, exist_ok=True)
+    for name in (f for files in plan.files for f in files):
+        tf.io.TFRecordWriter(os.path.join(split_dir, name), 'GZIP').close()
     doc = plans_to_json([plan], (), {'train': data_counts} if data_counts else None)
     with open(os.path.join(root, keys.BALANCE_PLAN_FILE), 'w') as f:
         json.dump(doc, f)
-    return os.path.join(root, 'Split-train', '*')
+    return os.path.join(split_dir, '*')
 
 
 def test_softmax_correction_reweights_by_data_over_trained_frequency():

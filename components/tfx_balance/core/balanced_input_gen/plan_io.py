@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from typing import Dict, List, Mapping, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple, Union
 
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.plan import (
@@ -143,6 +143,22 @@ class MergedClasses:
     files: Tuple[Tuple[str, ...], ...]
 
 
+def summed_counts(per_split: Iterable[Iterable[Tuple[str, int]]]) -> Dict[str, int]:
+    """``{class: count}`` summed class by class over the ``(class, count)`` rows of several
+    splits (classes in the order first seen): how plans read together are merged, for the
+    laid-out counts (``balanced_dataset``) and for the data's (the prior correction) alike.
+
+    Example:
+        >>> summed_counts([[('a', 3), ('b', 1)], [('b', 2), ('c', 5)]])
+        {'a': 3, 'b': 3, 'c': 5}
+    """
+    counts: Dict[str, int] = {}
+    for rows in per_split:
+        for name, count in rows:
+            counts[name] = counts.get(name, 0) + int(count)
+    return counts
+
+
 def _merge(located: Sequence[Tuple[str, LayoutPlan]]) -> MergedClasses:
     label_features = {p.label_feature for _, p in located}
     if len(label_features) > 1:
@@ -153,16 +169,12 @@ def _merge(located: Sequence[Tuple[str, LayoutPlan]]) -> MergedClasses:
     label_types = {p.label_type for _, p in located}
     if len(label_types) > 1:
         raise DataError(f'the splits mix label types {sorted(label_types)}; use one label type.')
-    order: List[str] = []
-    counts: Dict[str, int] = {}
-    files: Dict[str, List[str]] = {}
+    counts = summed_counts(zip(p.classes, p.counts) for _, p in located)
+    files: Dict[str, List[str]] = {name: [] for name in counts}
     for split_dir, plan in located:
-        for name, count, names in zip(plan.classes, plan.counts, plan.files):
-            if name not in counts:
-                order.append(name)
-                counts[name], files[name] = 0, []
-            counts[name] += count
+        for name, names in zip(plan.classes, plan.files):
             files[name].extend(os.path.join(split_dir, f) for f in names)
+    order = list(counts)
     if label_types == {'int64'}:
         order.sort(key=int)
     else:

@@ -12,14 +12,18 @@ label, multi-label):
 
 In the served graph it is 3 ops (softmax: multiply, sum, divide) or 4 (sigmoid); a refit adds a
 few more (log, temperature or Platt scaling). :func:`prior_correction` reads both frequency vectors
-from the ``balance_plan.json`` next to the Trainer's files:
+from the ``balance_plan.json`` next to the Trainer's files, reading and merging the plans and
+checking ``weights`` with ``balanced_dataset``'s own code (``groups_to_read``, ``weight_shares``),
+so several spans read together are merged the same way:
 
 - single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
   default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
   (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
-  BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts.
-- multi-label: *trained* = each label's expected frequency in the balanced stream; *data* = the
-  share of the split's examples carrying the label.
+  BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts, which
+  are refused where the examples went through the augmenter (prior_data.data_counts).
+- multi-label: *trained* = each label's expected frequency in the balanced stream (with
+  ``weights``, the stream those weights give); *data* = the share of the split's examples
+  carrying the label.
 
 Example::
 
@@ -33,16 +37,23 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from fractions import Fraction
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input_gen.plan import LayoutPlan
-from tfx_balance.core.balanced_input_gen.plan_io import load_plans
-from tfx_balance.core.errors import ConfigError, DataError
-
-SOFTMAX = 'softmax'
-SIGMOID = 'sigmoid'
+from tfx_balance.core.balanced_input_gen.plan_io import (
+    check_layout,
+    groups_to_read,
+    located_plans,
+    summed_counts,
+)
+from tfx_balance.core.balanced_input_gen.prior_data import (
+    check_score_order,
+    data_counts,
+    score_position,
+)
+from tfx_balance.core.balanced_input_gen.schedule import weight_shares
+from tfx_balance.core.calibration import SIGMOID, SOFTMAX, checked_labels
+from tfx_balance.core.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +118,9 @@ class PriorCorrection:
         log-odds) plus ``ridge * ((a_l - 1)^2 + b_l^2)`` (Newton's method); ``a`` is clipped to
         ``[0.25, 4]``, ``b`` to ``[-3, 3]``; a label without a positive or a negative example is
         left as it is. ``scores`` are the model's own ``[n, L]`` scores on the eval split (never
-        test), ``labels`` its ``[n, L]`` 0/1 labels.
+        test), ``labels`` its ``[n, L]`` 0/1 labels. Labels of another form (e.g. one-hot rows
+        for softmax) are a ``ConfigError`` naming the form expected
+        (tfx_balance.core.calibration.checked_labels).
 
         Why: the balanced stream draws whole examples by their rarest label, so it also changes
         how often a label appears beside rarer ones; the per-label prior ratio is exact for the
@@ -115,12 +128,18 @@ class PriorCorrection:
         """
         import numpy as np
 
+        y = checked_labels(scores, labels, self.kind, 'refit_on labels')
+        if np.shape(scores)[1] != len(self.factors):
+            raise ConfigError(
+                f'refit_on scores have {np.shape(scores)[1]} columns but the correction has '
+                f"{len(self.factors)} scores; pass the model's own [n, {len(self.factors)}] "
+                'scores on the eval split.'
+            )
         if self.kind == SOFTMAX:
             from tfx_balance.core.calibration import fit_temperature
 
-            temperature = fit_temperature(self._log_scores_numpy(scores), labels)
+            temperature = fit_temperature(self._log_scores_numpy(scores), y)
             return dataclasses.replace(self, temperature=temperature)
-        y = np.asarray(labels, dtype=np.float64)
         z = self._log_odds_numpy(scores)
         slopes, biases = [], []
         for col in range(y.shape[1]):
@@ -215,51 +234,23 @@ def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
     return tuple(float(v) / total if total else 0.0 for v in values)
 
 
-def _position(name: str, class_names: Sequence[str] | None, size: int, what: str) -> int:
-    """The score position of class ``name``: its index in ``class_names``, else its int id."""
-    if class_names is not None and name in class_names:
-        return list(class_names).index(name)
-    try:
-        position = int(name)
-    except ValueError:
-        position = -1
-    if not 0 <= position < size:
-        known = ', '.join(class_names) if class_names else 'none given'
-        raise DataError(
-            f"{what} class '{name}' has no score position: it is neither in class_names ({known}) "
-            f'nor an int class id below {size} (the number of scores). Pass class_names=[...] (the '
-            'class '
-            "names in the order of the model's scores, as the Transform maps them)."
-        )
-    return position
-
-
-def _single_label(
-    plan: LayoutPlan,
-    weights: Mapping | None,
-    class_names: Sequence[str] | None,
-    num_classes: int | None,
-) -> PriorCorrection:
-    size = num_classes or (len(class_names) if class_names else len(plan.classes))
-    if weights is None:
-        shares = {c: Fraction(1, len(plan.classes)) for c in plan.classes}
-    else:
-        named = {str(k): float(v) for k, v in weights.items()}
-        total = sum(named.get(c, 0.0) for c in plan.classes)
-        shares = {c: named.get(c, 0.0) / total for c in plan.classes}
+def _single_label(located, classes, shares, class_names, num_classes) -> PriorCorrection:
+    size = num_classes or (len(class_names) if class_names else len(classes.names))
     trained = [0.0] * size
-    for name, share in shares.items():
-        trained[_position(name, class_names, size, 'trained')] += float(share)
-    data_counts = dict(plan.data_counts) or dict(zip(plan.classes, plan.counts))
+    for name, share in zip(classes.names, shares):
+        trained[score_position(name, class_names, size, 'trained')] += float(share)
     counts = [0.0] * size
-    for name, count in data_counts.items():
-        counts[_position(name, class_names, size, 'data')] += count
+    merged = summed_counts(data_counts(split_dir, plan) for split_dir, plan in located)
+    for name, count in merged.items():
+        counts[score_position(name, class_names, size, 'data')] += count
     return PriorCorrection(SOFTMAX, _normalised(counts), tuple(trained))
 
 
-def _multi_label(plan) -> PriorCorrection:
+def _multi_label(located, plan, shares) -> PriorCorrection:
+    data_counts(*located[0])  # a label-set plan has no data_counts: refused if augmented
     data = tuple(c / plan.total for c in plan.label_counts)
-    return PriorCorrection(SIGMOID, data, tuple(float(f) for f in plan.expected_frequencies()))
+    trained = plan.expected_frequencies([float(s) for s in shares])
+    return PriorCorrection(SIGMOID, data, tuple(float(f) for f in trained))
 
 
 def prior_correction(
@@ -270,28 +261,40 @@ def prior_correction(
 ) -> PriorCorrection:
     """The correction of a model trained with ``balanced_dataset(train_files, ...)``.
 
+    The plans are read and merged as ``balanced_dataset`` reads them, and ``weights`` is checked
+    and turned into the stream's shares by the same code, so the trained frequencies are the
+    stream's: several splits or spans (e.g. a window of BalancedInputGen outputs) are merged
+    class by class, their data counts summed the same way.
+
     Args:
       train_files: the files given to ``balanced_dataset`` (e.g. ``fn_args.train_files``); the
-        plan is read from ``balance_plan.json`` next to them (one laid-out split).
-      weights: the ``weights`` given to ``balanced_dataset`` (default: uniform classes).
+        plans are read from ``balance_plan.json`` next to them.
+      weights: the ``weights`` given to ``balanced_dataset`` (default: uniform classes; a
+        multi-label layout: ``{label: weight}``).
       class_names: class names in the order of the model's scores, when the data's counts
         (recorded before a Transform) name classes by their raw value and the model scores
         class ids (e.g. ``['Cash', 'Credit Card', ...]``). Default: class ``k`` is score ``k``.
       num_classes: number of scores (default: ``len(class_names)`` or the plan's classes).
 
+    Example::
+
+        correction = prior_correction(fn_args.train_files, weights={'Cash': 1, 'Dispute': 4})
+
     Raises:
-      DataError: no plan, several splits, or a class without a score position.
+      ConfigError: ``weights`` that ``balanced_dataset`` refuses too (a class not in the data,
+        a negative, NaN or non-number weight, all zero); repeated ``class_names``, or a
+        ``num_classes`` below them.
+      DataError: no plan, a missing laid-out file, a class without a score position, or
+        augmented examples without the data's counts (prior_data.data_counts).
     """
-    located = load_plans(train_files)
-    if len(located) != 1:
-        raise DataError(
-            f'prior_correction reads the plan of one training split; the files name '
-            f"{len(located)} ({', '.join(d for d, _ in located)}). Pass one split's files."
-        )
-    plan = located[0][1]
-    if getattr(plan, 'labels', ()):
-        return _multi_label(plan)
-    return _single_label(plan, weights, class_names, num_classes)
+    check_score_order(class_names, num_classes)
+    located = located_plans(train_files)
+    classes, group_weights, multi = groups_to_read(located, weights)
+    shares = weight_shares(group_weights, classes.names)
+    check_layout(classes)
+    if multi is not None:
+        return _multi_label(located, multi, shares)
+    return _single_label(located, classes, shares, class_names, num_classes)
 
 
 def with_prior_correction(

@@ -80,21 +80,34 @@ def _class_key(key) -> str:
 def resolve_weights(
     weights: Mapping | None, classes: Sequence[str], batch_size: int
 ) -> Tuple[Fraction, ...]:
-    """Returns each class's exact share of a batch (zero for classes left out of ``weights``)."""
+    """Returns each class's exact share of a batch (zero for classes left out of ``weights``):
+    weight_shares, after checking ``batch_size`` against them."""
     k = len(classes)
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
         raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
     if batch_size < 1:
         raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
+    if weights is None and batch_size < k:
+        raise ConfigError(
+            f'batch_size {batch_size} is smaller than the number of classes ({k}: '
+            f'{", ".join(classes)}); uniform balancing needs at least one example of each '
+            f'class per batch. Use batch_size >= {k} (ideally a multiple of {k}), or pass '
+            'weights to sample some classes less than once per batch.'
+        )
+    return weight_shares(weights, classes)
+
+
+def weight_shares(weights: Mapping | None, classes: Sequence[str]) -> Tuple[Fraction, ...]:
+    """Each class's exact long-run share of the stream from ``weights`` (None: uniform; classes
+    left out: 0). The one check of a ``weights`` argument: ``balanced_dataset`` and the prior
+    correction both read their ``weights`` here, so a wrong one fails the same way in both.
+
+    Example:
+        >>> weight_shares({'a': 1, 'b': 3}, ['a', 'b', 'c'])
+        (Fraction(1, 4), Fraction(3, 4), Fraction(0, 1))
+    """
     if weights is None:
-        if batch_size < k:
-            raise ConfigError(
-                f'batch_size {batch_size} is smaller than the number of classes ({k}: '
-                f'{", ".join(classes)}); uniform balancing needs at least one example of each '
-                f'class per batch. Use batch_size >= {k} (ideally a multiple of {k}), or pass '
-                'weights to sample some classes less than once per batch.'
-            )
-        return tuple(Fraction(1, k) for _ in classes)
+        return tuple(Fraction(1, len(classes)) for _ in classes)
     if not isinstance(weights, Mapping) or not weights:
         raise ConfigError(
             f'weights must be None or a non-empty {{class: weight}} dict, got {weights!r}.'
@@ -117,7 +130,9 @@ def resolve_weights(
                 f'weight of class {text!r} must be a finite number >= 0, got {value!r}.'
             ) from None
         if frac < 0:
-            raise ConfigError(f'weight of class {text!r} must be finite and >= 0, got {value!r}.')
+            raise ConfigError(
+                f'weight of class {text!r} must be a finite number >= 0, got {value!r}.'
+            )
         shares[text] = frac
     total = sum(shares.values())
     if total <= 0:

@@ -22,12 +22,31 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import List, Tuple
 
 import numpy as np
 
+from tfx_balance.core.errors import ConfigError
+
 DEFAULT_BINS = 15
 _EPSILON = 1e-7  # scores are clipped to [eps, 1 - eps] before the log
+
+
+def validate_bins(bins, owner: str) -> int:
+    """``bins`` as an int >= 1, else a ``ConfigError`` naming ``owner``'s argument: the one check
+    of the ECE metrics' ``bins`` and of ``CalibrationGate(bins=...)``.
+
+    Example:
+        >>> validate_bins(np.int64(10), 'CalibrationGate')
+        10
+    """
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral) or bins < 1:
+        raise ConfigError(
+            f'{owner} bins must be an int >= 1 (the equal-width confidence bins of the ECE), got '
+            f'{bins!r}; e.g. bins={DEFAULT_BINS} (the default).'
+        )
+    return int(bins)
 
 
 class CalibrationCounts:

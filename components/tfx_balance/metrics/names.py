@@ -91,11 +91,16 @@ def validate_names(kind: NameKind, names, count) -> Tuple[List[str] | None, int 
             )
         return list(names), None
     if count is not None:
-        if isinstance(count, bool) or not isinstance(count, int) or count < kind.minimum:
+        if (
+            isinstance(count, bool)
+            or not isinstance(count, numbers.Integral)
+            or count < kind.minimum
+        ):
             raise ConfigError(
                 f'{kind.count} must be an int >= {kind.minimum} ({kind.count_meaning}), '
                 f'got {count!r}.'
             )
+        count = int(count)
     return None, count
 
 

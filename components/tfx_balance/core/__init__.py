@@ -15,7 +15,8 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
-import warnings
+
+from tfx_balance.core.deprecation import warn_deprecated
 
 # Old module name -> new (issue 39). Removed in the release after next.
 MOVED = {
@@ -84,11 +85,9 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         new = moved_to(module.__name__)
-        warnings.warn(
+        warn_deprecated(
             f'{module.__name__} moved to {new}; import it from there (the old name is removed '
-            'in the release after next).',
-            DeprecationWarning,
-            stacklevel=2,
+            'in the release after next).'
         )
         real = importlib.import_module(new)
         names = {

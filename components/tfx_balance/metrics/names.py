@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import warnings
 from typing import List, Sequence, Tuple
 
+from tfx_balance.core.deprecation import warn_deprecated
 from tfx_balance.core.errors import ConfigError
 
 DEFAULT_THRESHOLD = 0.5
@@ -135,11 +135,9 @@ def multi_label_form(multi_label, caller: str):
     """
     if isinstance(multi_label, bool):
         new = 'multi_hot' if multi_label else None
-        warnings.warn(
+        warn_deprecated(
             f'{caller}(multi_label={multi_label}) is deprecated; write multi_label={new!r}, as '
-            'the components do (True/False are removed in the release after next).',
-            DeprecationWarning,
-            stacklevel=3,
+            'the components do (True/False are removed in the release after next).'
         )
         return new
     if multi_label == 'ids':

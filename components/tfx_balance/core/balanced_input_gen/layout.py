@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import os
-import warnings
 
 import apache_beam as beam
 
@@ -30,6 +29,7 @@ from tfx_balance.core.balanced_input_gen.plan import (
     make_multilabel_plan,
     make_plan,
 )
+from tfx_balance.core.deprecation import warn_deprecated
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
 from tfx_balance.core.label_sets import SINGLE, check_widths, read_label_sets
@@ -302,10 +302,8 @@ class MultiLabelLayout(BalancedLayout):
     label kinds); this name is removed in the release after next."""
 
     def __init__(self, split_dir: str, split: str, config: LayoutConfig):
-        warnings.warn(
+        warn_deprecated(
             'MultiLabelLayout is now BalancedLayout(split_dir, split, config=config); the old '
-            'name is removed in the release after next.',
-            DeprecationWarning,
-            stacklevel=2,
+            'name is removed in the release after next.'
         )
         super().__init__(split_dir, split, config=config)

@@ -26,6 +26,7 @@ from typing import Mapping, Sequence
 
 from tfx_balance import keys
 from tfx_balance.core.cross_validation import folds
+from tfx_balance.core.deprecation import warn_deprecated
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split import allocation, label_bins
@@ -191,13 +192,9 @@ def __getattr__(name):
     """``SplitConfig``, the old name of :class:`StratifiedSplitConfig` (TFX has a proto of that
     name, ``tfx.proto.SplitConfig``), works for one release with a ``DeprecationWarning``."""
     if name == 'SplitConfig':
-        import warnings
-
-        warnings.warn(
+        warn_deprecated(
             'tfx_balance.core.split.config.SplitConfig is now StratifiedSplitConfig (TFX has a '
-            'proto named SplitConfig); the old name is removed in the release after next.',
-            DeprecationWarning,
-            stacklevel=2,
+            'proto named SplitConfig); the old name is removed in the release after next.'
         )
         return StratifiedSplitConfig
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

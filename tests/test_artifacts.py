@@ -175,3 +175,26 @@ def test_a_pipeline_reads_gzipped_files_without_gz_names(tmp_path):
     assert label_counts(augmented, 'label') == {'a': 48, 'b': 48}
     laid_out = read_split(latest_artifact_dir(root, 'BalancedInputGen'), 'train')
     assert sorted(laid_out) == sorted(augmented)
+
+
+def test_span_and_version_are_read_from_a_property_or_a_custom_property(tmp_path):
+    """Issue 51: an input with span and version as ExampleGen records them (custom properties)
+    or as the Examples properties gives an output with both forms (the e2e run with a span
+    resolver: tests/test_span_version.py)."""
+    from tests.support.examples import new_output
+    from tfx_balance.artifacts import copy_span_and_version
+
+    by_property = make_examples_artifact(str(tmp_path / 'a'), {'train': []})
+    by_property.span, by_property.version = 7, 2
+    by_custom_property = make_examples_artifact(str(tmp_path / 'b'), {'train': []})
+    by_custom_property.set_int_custom_property('span', 7)
+    by_custom_property.set_string_custom_property('version', '2')  # older TFX: a string
+    for source in (by_property, by_custom_property):
+        output = new_output(str(tmp_path / 'out'))
+        copy_span_and_version(source, output)
+        assert (output.span, output.version) == (7, 2)
+        assert output.get_int_custom_property('span') == 7
+        assert output.get_int_custom_property('version') == 2
+    nothing = new_output(str(tmp_path / 'none'))
+    copy_span_and_version(make_examples_artifact(str(tmp_path / 'c'), {'train': []}), nothing)
+    assert not nothing.has_property('span') and not nothing.has_custom_property('span')

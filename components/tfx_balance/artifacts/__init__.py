@@ -18,6 +18,7 @@ from tfx_balance.artifacts.read import (
 )
 from tfx_balance.artifacts.splits import (
     check_split_files,
+    copy_span_and_version,
     copy_split,
     finish_examples,
     output_split_dir,
@@ -48,6 +49,7 @@ __all__ = [
     'copy_split',
     'explain_read_failure',
     'find_unreadable_file',
+    'copy_span_and_version',
     'finish_examples',
     'make_records_source',
     'output_guard',

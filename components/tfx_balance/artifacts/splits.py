@@ -7,6 +7,7 @@ from typing import Iterable, List, Sequence
 
 import tensorflow as tf
 from absl import logging
+from tfx.components.example_gen import utils as example_gen_utils
 from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
@@ -85,6 +86,33 @@ def finish_examples(examples, output, splits: Iterable[str]) -> None:
     """Sets split names and propagates payload format, span and version onto ``output``."""
     output.split_names = artifact_utils.encode_split_names(list(splits))
     examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
-    for name in ('span', 'version'):
-        if examples.has_property(name) and name in (output.PROPERTIES or {}):
-            setattr(output, name, getattr(examples, name))
+    copy_span_and_version(examples, output)
+
+
+# TFX's names, in its example_gen utils (which ExampleGen's driver and SpanRangeStrategy use).
+SPAN_AND_VERSION = (example_gen_utils.SPAN_PROPERTY_NAME, example_gen_utils.VERSION_PROPERTY_NAME)
+
+
+def span_or_version(artifact, name: str) -> int | None:
+    """``artifact``'s span or version (``name``): the custom property TFX 1.16's ExampleGen
+    records (an int, or a string in older TFX), else the property of that name, else None."""
+    if artifact.has_custom_property(name):
+        value = artifact.get_custom_property(name)
+        return int(value) if value not in (None, '') else None
+    if artifact.has_property(name):
+        return int(getattr(artifact, name))
+    return None
+
+
+def copy_span_and_version(source, output) -> None:
+    """Gives ``output`` (an artifact derived from the one input ``source``) the span and version
+    ``source`` has, both as the custom property (what ExampleGen writes and SpanRangeStrategy
+    reads) and as the property where ``output``'s type declares one (what StatisticsGen and the
+    rolling-range resolver ops read), so TFX's span resolvers work over our outputs."""
+    for name in SPAN_AND_VERSION:
+        value = span_or_version(source, name)
+        if value is None:
+            continue
+        output.set_int_custom_property(name, value)
+        if name in (output.PROPERTIES or {}):
+            setattr(output, name, value)

@@ -140,8 +140,7 @@ def _write_output(report: dict, markdown: str, output, splits: List[str], exampl
         blessed[split] = 0 if anomalies.dataset_anomaly_info.reason else 1
     io_utils.write_string_file(os.path.join(output.uri, keys.LEAKAGE_MARKDOWN_FILE), markdown)
     output.split_names = artifact_utils.encode_split_names(splits)
-    if examples.has_property('span'):
-        output.span = examples.span
+    artifacts.copy_span_and_version(examples, output)
     output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)
     if not all(blessed.values()):
         logging.warning(

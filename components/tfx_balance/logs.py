@@ -28,10 +28,9 @@ import sys
 import warnings
 from typing import IO, Iterator
 
-from tfx_balance.core.deprecation import TfxBalanceDeprecationWarning
+from tfx_balance.core.deprecation import PACKAGE_DIR, TfxBalanceDeprecationWarning
 from tfx_balance.core.errors import TfxBalanceError
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # Where third-party code lives: records and warnings raised from there are the noise.
 _THIRD_PARTY_DIRS = (os.sep + 'site-packages' + os.sep, os.sep + 'dist-packages' + os.sep)
 _NOISY_WARNINGS = (FutureWarning, DeprecationWarning, PendingDeprecationWarning)

@@ -22,7 +22,7 @@ import os
 import sys
 import warnings
 
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tfx_balance/
 # Python's import machinery, between an import statement (or importlib.import_module) and a
 # moved module's loader.
 _IMPORT_MACHINERY = ('<frozen importlib', os.path.dirname(importlib.__file__) + os.sep)
@@ -33,7 +33,7 @@ class TfxBalanceDeprecationWarning(DeprecationWarning):
 
 
 def _internal(filename: str) -> bool:
-    return filename.startswith((PACKAGE_DIR, *_IMPORT_MACHINERY))
+    return filename.startswith((PACKAGE_DIR + os.sep, *_IMPORT_MACHINERY))
 
 
 def warn_deprecated(message: str) -> None:

@@ -28,9 +28,9 @@ import sys
 import warnings
 from typing import IO, Iterator
 
+from tfx_balance.core.deprecation import PACKAGE_DIR, TfxBalanceDeprecationWarning
 from tfx_balance.core.errors import TfxBalanceError
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # Where third-party code lives: records and warnings raised from there are the noise.
 _THIRD_PARTY_DIRS = (os.sep + 'site-packages' + os.sep, os.sep + 'dist-packages' + os.sep)
 _NOISY_WARNINGS = (FutureWarning, DeprecationWarning, PendingDeprecationWarning)
@@ -86,7 +86,8 @@ def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.H
     - TensorFlow's C++ log is limited to fatal messages (``TF_CPP_MIN_LOG_LEVEL=3``; effective
       only if TensorFlow is not imported yet, and inherited by Beam worker processes);
     - ``FutureWarning``/``DeprecationWarning`` and third-party ``UserWarning`` are ignored, here
-      and in worker processes (``PYTHONWARNINGS``);
+      and in worker processes (``PYTHONWARNINGS``), except tfx-balance's own deprecations
+      (``TfxBalanceDeprecationWarning``, shown at your line): a name you use is going away;
     - a handler on the root logger prints tfx-balance's records at ``level`` or above and the
       records of your own code, and drops third-party records below CRITICAL; handlers already
       on the root logger get the same filter.
@@ -102,6 +103,8 @@ def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.H
     for category in _NOISY_WARNINGS:
         warnings.filterwarnings('ignore', category=category)
     warnings.filterwarnings('ignore', category=UserWarning, module=_NOISY_MODULES)
+    # Added last, so it comes first in the filter list: ours stay visible.
+    warnings.filterwarnings('default', category=TfxBalanceDeprecationWarning)
 
     from absl import logging as absl_logging  # before any getLogger('absl'): see below
 

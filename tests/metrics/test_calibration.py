@@ -2,6 +2,7 @@
 weighted and unweighted, single- and multi-label; and the calibration gate's EvalConfig."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -87,3 +88,62 @@ def test_calibration_gate_reads_two_outputs_and_bounds_both_metrics():
         balanced_eval_config(
             'label', num_classes=3, calibration=CalibrationGate(max_ece_increase=0)
         )
+
+
+@pytest.mark.parametrize(
+    'field, value, message',
+    [
+        (
+            'bins',
+            0,
+            'CalibrationGate bins must be an int >= 1 (the equal-width confidence bins of '
+            'the ECE), got 0; e.g. bins=15 (the default).',
+        ),
+        ('bins', 2.5, 'CalibrationGate bins must be an int >= 1'),
+        (
+            'max_ece',
+            float('inf'),
+            'CalibrationGate max_ece must be a finite number >= 0 or None, '
+            'got inf; e.g. CalibrationGate(max_ece=0.05).',
+        ),
+        ('max_log_loss', float('nan'), 'CalibrationGate max_log_loss must be a finite number'),
+        ('max_ece_increase', -0.01, 'CalibrationGate max_ece_increase must be a finite number'),
+        ('max_log_loss_increase', True, 'CalibrationGate max_log_loss_increase must be a finite'),
+        (
+            'output_name',
+            '',
+            'CalibrationGate output_name must be the name of a model output (a '
+            "non-empty string), got ''; e.g. output_name='probabilities'.",
+        ),
+        ('decision_output_name', None, 'CalibrationGate decision_output_name must be the name'),
+        (
+            'calibration_plot',
+            'yes',
+            "CalibrationGate calibration_plot must be True or False, got 'yes'.",
+        ),
+    ],
+)
+def test_calibration_gate_checks_every_field_when_it_is_made(field, value, message):
+    """Issue 53 case 6: a bad field is a ConfigError naming it when the pipeline is built, not
+    in the Evaluator after training."""
+    from tests.support.errors import documented_errors
+    from tfx_balance.metrics import CalibrationGate
+
+    with pytest.raises(ConfigError) as info:
+        CalibrationGate(**{field: value})
+    assert str(info.value).startswith(message)
+    assert any(re.search(p, str(info.value)) for p in documented_errors()), str(info.value)
+
+
+def test_bins_is_one_check_for_the_gate_and_the_metrics():
+    from tfx_balance.metrics import CalibrationGate, ExpectedCalibrationError, LogLoss
+
+    for make in (ExpectedCalibrationError, LogLoss):
+        with pytest.raises(ConfigError) as info:
+            make(num_classes=3, bins=0)
+        assert str(info.value) == (
+            f'{make.__name__} bins must be an int >= 1 (the equal-width confidence bins of the '
+            'ECE), got 0; e.g. bins=15 (the default).'
+        )
+    gate = CalibrationGate(bins=np.int64(10), max_ece=np.float32(0.25))
+    assert (type(gate.bins), gate.bins, type(gate.max_ece), gate.max_ece) == (int, 10, float, 0.25)

@@ -90,7 +90,7 @@ def test_bad_arguments_raise_config_error_naming_them(kwargs, argument):
 def test_multi_label_gates_macro_label_recall_and_min_label_recall():
     config = balanced_eval_config(
         'tags',
-        multi_label=True,
+        multi_label='multi_hot',
         labels=['cat', 'dog', 'owl'],
         threshold=0.4,
         min_macro_recall=0.7,
@@ -123,7 +123,7 @@ def test_multi_label_threshold_keys_are_the_metric_names():
     from tensorflow_model_analysis.metrics import metric_specs
 
     config = balanced_eval_config(
-        'tags', multi_label=True, num_labels=4, min_macro_recall=0.5, min_label_recall=0.1
+        'tags', multi_label='multi_hot', num_labels=4, min_macro_recall=0.5, min_label_recall=0.1
     )
     keys = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
     assert sorted(k.name for k in keys) == ['macro_label_recall', 'min_label_recall']
@@ -197,17 +197,13 @@ def test_multi_label_arguments_without_multi_label_are_config_errors(kwargs):
     assert any(re.search(p, str(info.value)) for p in documented_errors())
 
 
-def test_multi_label_takes_the_components_spelling_and_the_old_bools_warn():
-    """multi_label='multi_hot' / None as the components spell it; True / False build the same
-    EvalConfig for one more release, with a DeprecationWarning naming the new spelling."""
-    new = balanced_eval_config('tags', multi_label='multi_hot', num_labels=3, min_label_recall=0.1)
-    with pytest.warns(DeprecationWarning, match="multi_label='multi_hot'"):
-        old = balanced_eval_config('tags', multi_label=True, num_labels=3, min_label_recall=0.1)
-    assert old == new
-    with pytest.warns(DeprecationWarning, match='multi_label=None'):
-        assert balanced_eval_config('label', num_classes=3, multi_label=False) == (
-            balanced_eval_config('label', num_classes=3)
-        )
+def test_multi_label_takes_the_components_spelling_and_a_bool_names_it():
+    """multi_label='multi_hot' / None as the components spell it; True / False (never released)
+    are a ConfigError naming the spelling to write."""
+    with pytest.raises(ConfigError, match="multi_label=True\\): write multi_label='multi_hot'"):
+        balanced_eval_config('tags', multi_label=True, num_labels=3, min_label_recall=0.1)
+    with pytest.raises(ConfigError, match='multi_label=False\\): write multi_label=None'):
+        balanced_eval_config('label', num_classes=3, multi_label=False)
 
 
 def test_label_ids_are_a_config_error_naming_the_multi_hot_way():

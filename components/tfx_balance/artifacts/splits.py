@@ -7,6 +7,7 @@ from typing import Iterable, List, Sequence
 
 import tensorflow as tf
 from absl import logging
+from tfx.components.example_gen import utils as example_gen_utils
 from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
@@ -15,7 +16,6 @@ from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.split.allocation import validate_split_list
 
 # ExampleGen's span and version: custom properties (TFX 1.16 sets no property of these names)
-SPAN, VERSION = 'span', 'version'
 
 
 def split_names(examples) -> List[str]:
@@ -88,33 +88,38 @@ def finish_examples(examples, output, splits: Iterable[str]) -> None:
     """Sets split names and propagates payload format, span and version onto ``output``."""
     output.split_names = artifact_utils.encode_split_names(list(splits))
     examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
-    for name in (SPAN, VERSION):
-        value = recorded_int(examples, name)
-        if value is not None:
-            record_int(output, name, value)
+    copy_span_and_version(examples, output)
 
 
-def recorded_int(artifact, name: str) -> int | None:
-    """``span`` or ``version`` of an artifact: its custom property (as ExampleGen records it and
-    SpanRangeStrategy reads it; an int or, in older pipelines, a string), else its property of
-    that name when set; None when it has neither."""
+# TFX's names, in its example_gen utils (which ExampleGen's driver and SpanRangeStrategy use).
+SPAN_AND_VERSION = (example_gen_utils.SPAN_PROPERTY_NAME, example_gen_utils.VERSION_PROPERTY_NAME)
+
+
+def span_or_version(artifact, name: str) -> int | None:
+    """``artifact``'s span or version (``name``): the custom property TFX 1.16's ExampleGen
+    records (an int, or a string in older TFX), else the property of that name, else None."""
     if artifact.has_custom_property(name):
-        text = artifact.get_string_custom_property(name)
-        return int(text) if text else artifact.get_int_custom_property(name)
-    if artifact.has_property(name) and name in artifact.mlmd_artifact.properties:
-        return getattr(artifact, name)
+        value = artifact.get_custom_property(name)
+        return int(value) if value not in (None, '') else None
+    if artifact.has_property(name):
+        return int(getattr(artifact, name))
     return None
 
 
-def record_int(output, name: str, value: int) -> None:
-    """Records ``span`` or ``version`` on ``output`` as ExampleGen does (a custom property, so a
-    Resolver with SpanRangeStrategy can window the outputs), and as the property where the
-    artifact's type has one."""
-    output.set_int_custom_property(name, value)
-    if name in (output.PROPERTIES or {}):
-        setattr(output, name, value)
+def copy_span_and_version(source, output) -> None:
+    """Gives ``output`` (an artifact derived from the one input ``source``) the span and version
+    ``source`` has, both as the custom property (what ExampleGen writes and SpanRangeStrategy
+    reads) and as the property where ``output``'s type declares one (what StatisticsGen and the
+    rolling-range resolver ops read), so TFX's span resolvers work over our outputs."""
+    for name in SPAN_AND_VERSION:
+        value = span_or_version(source, name)
+        if value is None:
+            continue
+        output.set_int_custom_property(name, value)
+        if name in (output.PROPERTIES or {}):
+            setattr(output, name, value)
 
 
-def span_of(examples) -> int | None:
-    """The artifact's span (``recorded_int``), or None."""
-    return recorded_int(examples, SPAN)
+def span_of(artifact) -> int | None:
+    """The artifact's span (``span_or_version``), or None."""
+    return span_or_version(artifact, example_gen_utils.SPAN_PROPERTY_NAME)

@@ -87,7 +87,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
-        _write_output(report, output, splits, stats_artifact.span)
+        _write_output(report, output, splits, stats_artifact)
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '
@@ -116,7 +116,7 @@ def _schema_info(input_dict, label_feature: str):
     return schema_label_info(schema, label_feature)
 
 
-def _write_output(report: Report, output, splits: List[str], span: int) -> None:
+def _write_output(report: Report, output, splits: List[str], statistics) -> None:
     """Writes the per-split Anomalies and the JSON/markdown summaries; sets ``blessed``."""
     with artifacts.output_guard(output):
         blessed = {}
@@ -132,5 +132,5 @@ def _write_output(report: Report, output, splits: List[str], span: int) -> None:
             os.path.join(output.uri, keys.CLASS_DISTRIBUTION_MARKDOWN_FILE), report.to_markdown()
         )
         output.split_names = artifact_utils.encode_split_names(splits)
-        output.span = span
+        artifacts.copy_span_and_version(statistics, output)  # as ExampleValidator does
         output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)

@@ -8,5 +8,5 @@ and CrossValidationAggregate, ``balanced_augmenter/``, ``balanced_input_gen/`` (
 
 The 0.1.0 names that moved (``stratified_split``, ``split_config``, ``allocation``, ``augment``,
 ``balanced_input``, ``class_distribution``) are small alias modules here until 0.3.0
-(``deprecated.py``).
+(``deprecation.py``).
 """

@@ -11,7 +11,7 @@ from tfx_balance.core.balanced_augmenter import (
     ClassRebalance,
     RebalancePlan,
 )
-from tfx_balance.core.deprecated import warn_moved
+from tfx_balance.core.deprecation import warn_moved
 
 __all__ = [
     'AUGMENTATIONS',

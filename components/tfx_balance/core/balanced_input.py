@@ -23,7 +23,7 @@ from tfx_balance.core.balanced_input_gen import (
     shard_file_name,
     steps_per_epoch,
 )
-from tfx_balance.core.deprecated import warn_moved
+from tfx_balance.core.deprecation import warn_moved
 
 __all__ = [
     'BalancedLayout',

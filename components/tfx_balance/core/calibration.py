@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import List, Tuple
 
 import numpy as np
@@ -66,6 +67,22 @@ def checked_labels(scores, labels, kind: str, what: str = 'labels') -> np.ndarra
             f'{shown}{hint}.'
         )
     return y.astype(int) if kind == SOFTMAX else y.astype(np.float64)
+
+
+def validate_bins(bins, owner: str) -> int:
+    """``bins`` as an int >= 1, else a ``ConfigError`` naming ``owner``'s argument: the one check
+    of the ECE metrics' ``bins`` and of ``CalibrationGate(bins=...)``.
+
+    Example:
+        >>> validate_bins(np.int64(10), 'CalibrationGate')
+        10
+    """
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral) or bins < 1:
+        raise ConfigError(
+            f'{owner} bins must be an int >= 1 (the equal-width confidence bins of the ECE), got '
+            f'{bins!r}; e.g. bins={DEFAULT_BINS} (the default).'
+        )
+    return int(bins)
 
 
 class CalibrationCounts:

@@ -31,7 +31,7 @@ from tfx_balance.core.class_distribution_validator import (
     validate_compare_splits,
     validate_targets,
 )
-from tfx_balance.core.deprecated import warn_moved
+from tfx_balance.core.deprecation import warn_moved
 
 __all__ = [
     'ClassDistributionError',

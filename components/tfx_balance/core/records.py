@@ -230,7 +230,7 @@ class ReadRecordBatches(beam.PTransform):
 
 def __getattr__(name):
     if name == 'read_labels':  # its 0.1.0 home
-        from tfx_balance.core.deprecated import warn_moved
+        from tfx_balance.core.deprecation import warn_moved
 
         warn_moved(f'{__name__}.{name}', f'tfx_balance.core.label_sets.{name}')
         from tfx_balance.core import label_sets

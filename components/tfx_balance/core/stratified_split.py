@@ -1,6 +1,6 @@
 """Deprecated: the 0.1.0 name of ``tfx_balance.core.split.stratified`` (removed in 0.3.0)."""
 
-from tfx_balance.core.deprecated import warn_moved
+from tfx_balance.core.deprecation import warn_moved
 from tfx_balance.core.split.placement import ClassSplitPlan, split_tag
 from tfx_balance.core.split.stratified import (
     COUNTS_KEY,

@@ -172,9 +172,9 @@ def _write_output(report: dict, markdown: str, output, splits: List[str], window
         blessed[split] = 0 if anomalies.dataset_anomaly_info.reason else 1
     io_utils.write_string_file(os.path.join(output.uri, keys.LEAKAGE_MARKDOWN_FILE), markdown)
     output.split_names = artifact_utils.encode_split_names(splits)
-    spans = [span for span in map(artifacts.span_of, window) if span is not None]
-    if spans:
-        artifacts.record_int(output, artifacts.SPAN, max(spans))
+    spanned = [examples for examples in window if artifacts.span_of(examples) is not None]
+    latest = max(spanned, key=artifacts.span_of) if spanned else window[0]
+    artifacts.copy_span_and_version(latest, output)
     output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)
     if not all(blessed.values()):
         logging.warning(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 from typing import List, Sequence
 
 import numpy as np
@@ -28,8 +29,9 @@ import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 
 from tfx_balance import keys
-from tfx_balance.core.calibration import DEFAULT_BINS, CalibrationCounts
+from tfx_balance.core.calibration import DEFAULT_BINS, CalibrationCounts, validate_bins
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.python_values import python_value
 from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.computations import (
     CountsCombiner,
@@ -110,8 +112,7 @@ class _CalibrationMetric(metric_types.Metric):
     ):
         classes, num_classes = validate_classes(classes, num_classes)
         multi_label = multi_label_form(multi_label, type(self).__name__)
-        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-            raise ConfigError(f'bins must be a positive integer, got {bins!r}.')
+        bins = validate_bins(bins, type(self).__name__)
         super().__init__(
             metric_util.merge_per_key_computations(_create),
             derive_key=type(self).KEY,
@@ -140,6 +141,10 @@ class LogLoss(_CalibrationMetric):
     """
 
     KEY = keys.LOG_LOSS
+
+
+# The upper bounds of CalibrationGate: each None or a finite number >= 0.
+_BOUNDS = ('max_ece', 'max_log_loss', 'max_ece_increase', 'max_log_loss_increase')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,17 +182,39 @@ class CalibrationGate:
     decision_output_name: str = keys.BALANCED_PROBABILITIES
     calibration_plot: bool = False
 
+    def __post_init__(self):
+        """Checks every field when the gate is made (not in the Evaluator, after training):
+        ``ConfigError`` naming the field; numpy scalars become the Python numbers they are."""
+        for field in dataclasses.fields(self):
+            object.__setattr__(self, field.name, python_value(getattr(self, field.name)))
+        for name in _BOUNDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not number or not math.isfinite(value) or value < 0:
+                raise ConfigError(
+                    f'CalibrationGate {name} must be a finite number >= 0 or None, got '
+                    f'{value!r}; e.g. CalibrationGate({name}=0.05).'
+                )
+            object.__setattr__(self, name, float(value))
+        object.__setattr__(self, 'bins', validate_bins(self.bins, 'CalibrationGate'))
+        for name in ('output_name', 'decision_output_name'):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(
+                    f'CalibrationGate {name} must be the name of a model output (a non-empty '
+                    f'string), got {value!r}; e.g. {name}={getattr(CalibrationGate, name)!r}.'
+                )
+        if not isinstance(self.calibration_plot, bool):
+            raise ConfigError(
+                'CalibrationGate calibration_plot must be True or False, got '
+                f'{self.calibration_plot!r}.'
+            )
+
     def metrics_specs(self, specs: Sequence, args: str, has_baseline: bool) -> List:
         """``specs`` (the recall gate) on ``decision_output_name`` plus one spec of the
         calibration metrics, with their thresholds, on ``output_name``."""
-        for value, what in [
-            (self.max_ece, 'max_ece'),
-            (self.max_log_loss, 'max_log_loss'),
-            (self.max_ece_increase, 'max_ece_increase'),
-            (self.max_log_loss_increase, 'max_log_loss_increase'),
-        ]:
-            if value is not None and (isinstance(value, bool) or not value >= 0):
-                raise ConfigError(f'{what} must be a number >= 0 or None, got {value!r}.')
         increases = self.max_ece_increase, self.max_log_loss_increase
         if not has_baseline and any(v is not None for v in increases):
             raise ConfigError(
@@ -220,10 +247,6 @@ class CalibrationGate:
             ],
             output_names=[self.output_name],
         )
-        if not isinstance(self.calibration_plot, bool):
-            raise ConfigError(
-                f'calibration_plot must be True or False, got {self.calibration_plot!r}.'
-            )
         if not self.calibration_plot:
             return [*specs, calibration]
         return [*specs, calibration, self._plot_spec(config)]

@@ -377,7 +377,7 @@ def confusion_counts_computation(
 
 def __getattr__(name):
     if name == 'validate_classes':  # its 0.1.0 home
-        from tfx_balance.core.deprecated import warn_moved
+        from tfx_balance.core.deprecation import warn_moved
 
         warn_moved(f'{__name__}.{name}', f'tfx_balance.metrics.names.{name}')
         from tfx_balance.metrics import names

@@ -192,6 +192,11 @@ def balanced_eval_config(
     )
     specs = [tfma.MetricsSpec(metrics=[*computed, *extra])]
     if calibration is not None:
+        if not isinstance(calibration, CalibrationGate):
+            raise ConfigError(
+                f'calibration must be a CalibrationGate, got {calibration!r}; e.g. '
+                'calibration=CalibrationGate(max_ece=0.05).'
+            )
         specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name))
     return tfma.EvalConfig(
         model_specs=_model_specs(

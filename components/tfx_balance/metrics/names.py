@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import warnings
 from typing import List, Sequence, Tuple
 
 from tfx_balance.core.errors import ConfigError
@@ -91,11 +90,16 @@ def validate_names(kind: NameKind, names, count) -> Tuple[List[str] | None, int 
             )
         return list(names), None
     if count is not None:
-        if isinstance(count, bool) or not isinstance(count, int) or count < kind.minimum:
+        if (
+            isinstance(count, bool)
+            or not isinstance(count, numbers.Integral)
+            or count < kind.minimum
+        ):
             raise ConfigError(
                 f'{kind.count} must be an int >= {kind.minimum} ({kind.count_meaning}), '
                 f'got {count!r}.'
             )
+        count = int(count)
     return None, count
 
 
@@ -121,8 +125,8 @@ def validate_labels(labels, num_labels) -> Tuple[List[str] | None, int | None]:
 
 def multi_label_form(multi_label, caller: str):
     """``None`` or ``'multi_hot'``: how the Evaluator's metrics see a label, spelt as the
-    components spell ``multi_label``. True/False (the old spelling) work with a
-    ``DeprecationWarning``; ``'ids'`` and anything else are a ``ConfigError``.
+    components spell ``multi_label``; True/False, ``'ids'`` and anything else are a
+    ``ConfigError`` naming the spelling to write.
 
     Example:
         >>> multi_label_form('multi_hot', 'LogLoss')
@@ -130,13 +134,10 @@ def multi_label_form(multi_label, caller: str):
     """
     if isinstance(multi_label, bool):
         new = 'multi_hot' if multi_label else None
-        warnings.warn(
-            f'{caller}(multi_label={multi_label}) is deprecated; write multi_label={new!r}, as '
-            'the components do (True/False are removed in the release after next).',
-            DeprecationWarning,
-            stacklevel=3,
+        raise ConfigError(
+            f'{caller}(multi_label={multi_label}): write multi_label={new!r}, as the components '
+            "do (None: one label per example; 'multi_hot': a 0/1 label vector)."
         )
-        return new
     if multi_label == 'ids':
         raise ConfigError(
             "multi_label='ids' is not read by the Evaluator's metrics: they read a multi-hot "

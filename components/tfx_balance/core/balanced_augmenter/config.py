@@ -25,6 +25,7 @@ from tfx_balance.core.balanced_augmenter.targets import (
 )
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
+from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.allocation import validate_split_list
 
@@ -59,6 +60,7 @@ class AugmentConfig:
     module_file: str | None = None
     module_path: str | None = None
 
+    @on_python_values
     def validate(self) -> AugmentConfig:
         """Returns the config, ``target`` and ``splits`` normalised; every problem is a
         ``ConfigError`` naming the argument."""
@@ -170,11 +172,11 @@ class AugmentConfig:
             keys.TARGET_KEY: encode_target(self.target),
             keys.UNDERSAMPLE_KEY: int(self.undersample),
             keys.AUGMENTATION_KEY: self.augmentation,
-            keys.AUGMENTATION_OPTIONS_KEY: json.dumps(dict(self.options)) if self.options else None,
+            keys.AUGMENTATION_OPTIONS_KEY: to_json(dict(self.options)) if self.options else None,
             keys.IMAGE_FEATURE_KEY: self.image_feature,
             keys.MODULE_FILE_KEY: self.module_file,
             keys.MODULE_PATH_KEY: self.module_path,
-            keys.SPLITS_KEY: json.dumps(list(self.splits)),
+            keys.SPLITS_KEY: to_json(list(self.splits)),
             keys.SEED_KEY: self.seed,
             keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
             keys.SOURCE_FEATURE_KEY: self.source_feature,

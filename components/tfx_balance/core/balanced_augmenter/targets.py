@@ -33,6 +33,7 @@ from typing import Dict, Mapping
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import parse_class_name, sorted_classes
+from tfx_balance.core.python_values import to_json
 
 TARGET_KINDS = ('max', 'mean')
 _BYTES = 'base64'  # JSON form of a bytes class: {"base64": "<standard base64>"}
@@ -88,8 +89,8 @@ def encode_target(target) -> str:
     """The JSON exec-property form of a valid ``target``: a string, an int, or a list of
     ``[class, count]`` pairs, a bytes class written ``{"base64": ...}`` (lossless)."""
     if isinstance(target, Mapping):
-        return json.dumps([[_encode_class(k), v] for k, v in target.items()])
-    return json.dumps(target)
+        return to_json([[_encode_class(k), v] for k, v in target.items()])
+    return to_json(target)
 
 
 def decode_target(text: str):

@@ -25,6 +25,7 @@ from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split.allocation import validate_split_list
 
 
@@ -52,6 +53,7 @@ class LayoutConfig:
     policy: str | None = None
     repeat_threshold: float | None = None
 
+    @on_python_values
     def validate(self) -> LayoutConfig:
         """Returns the normalised config; every problem is a ``ConfigError`` naming its argument."""
         if not isinstance(self.label_feature, str) or not self.label_feature:
@@ -74,7 +76,7 @@ class LayoutConfig:
         """The exec-property values of ``BalancedInputGenSpec`` (``splits`` as a JSON list)."""
         return {
             keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.SPLITS_KEY: json.dumps(list(self.splits)),
+            keys.SPLITS_KEY: to_json(list(self.splits)),
             keys.SEED_KEY: int(self.seed),
             keys.EXAMPLES_PER_SHARD_KEY: int(self.examples_per_shard),
             # Multi-label properties only when set: single-label specs stay as they were.

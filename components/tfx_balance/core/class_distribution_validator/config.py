@@ -12,6 +12,7 @@ from typing import Dict, Mapping, Tuple, Union
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
+from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split.allocation import validate_split_list
 
 UNIFORM = 'uniform'
@@ -49,6 +50,7 @@ class ValidatorConfig:
     min_prevalence: PerLabel | None = None
     max_prevalence_difference: PerLabel | None = None
 
+    @on_python_values
     def validate(self) -> ValidatorConfig:
         if not isinstance(self.label_feature, str) or not self.label_feature:
             raise ConfigError(
@@ -100,10 +102,10 @@ class ValidatorConfig:
         props = {
             keys.LABEL_FEATURE_KEY: self.label_feature,
             keys.MAX_SPLIT_DISTANCE_KEY: self.max_split_distance,
-            keys.TARGETS_KEY: json.dumps(self.targets) if self.targets else None,
+            keys.TARGETS_KEY: to_json(self.targets) if self.targets else None,
             keys.TARGET_TOLERANCE_KEY: self.target_tolerance,
             keys.FAIL_ON_VIOLATION_KEY: int(self.fail_on_violation),
-            keys.COMPARE_SPLITS_KEY: None if compare is None else json.dumps(list(compare)),
+            keys.COMPARE_SPLITS_KEY: None if compare is None else to_json(list(compare)),
         }
         if self.multi_label:  # single-label: the same properties as before multi-label existed
             props[keys.MULTI_LABEL_KEY] = self.multi_label
@@ -137,7 +139,7 @@ class ValidatorConfig:
 
 
 def _json_or_none(value) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else to_json(value)
 
 
 def validate_per_label(name: str, value) -> PerLabel | None:

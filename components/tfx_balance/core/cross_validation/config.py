@@ -19,6 +19,7 @@ from typing import Mapping, Sequence, Tuple
 from tfx_balance import keys
 from tfx_balance.core.cross_validation.estimates import check_gate_on, parse_thresholds
 from tfx_balance.core.cross_validation.folds import fold_names
+from tfx_balance.core.python_values import on_python_values, to_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,7 @@ class CrossValidationConfig:
     thresholds: Mapping[str, Mapping[str, float]] | None = None
     gate_on: str = 'mean'
 
+    @on_python_values
     def validate(self) -> CrossValidationConfig:
         """The config in canonical form (fold names as a tuple); raises ``ConfigError``."""
         parse_thresholds(self.thresholds)
@@ -56,10 +58,10 @@ class CrossValidationConfig:
         """The ComponentSpec's exec-property values (call on a validated config)."""
         thresholds = self.thresholds
         return {
-            keys.FOLDS_KEY: json.dumps(list(self.folds)),
+            keys.FOLDS_KEY: to_json(list(self.folds)),
             keys.THRESHOLDS_KEY: None
             if thresholds is None
-            else json.dumps(thresholds, sort_keys=True),
+            else to_json(thresholds, sort_keys=True),
             keys.GATE_ON_KEY: self.gate_on,
         }
 

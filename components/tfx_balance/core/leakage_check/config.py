@@ -21,6 +21,7 @@ from typing import Mapping, Sequence, Tuple
 from tfx_balance import keys
 from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split.allocation import validate_split_list
 
 # The splits that count as training data when ``training_splits`` is not given.
@@ -50,6 +51,7 @@ class LeakageConfig:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     group_feature: str | None = None  # a group in two splits is a finding (core/groups.py)
 
+    @on_python_values
     def validate(self) -> LeakageConfig:
         """Returns the config in canonical form (tuples, bools); raises ``ConfigError``."""
         splits = None if self.splits is None else validate_split_list(self.splits, 'splits')
@@ -117,7 +119,7 @@ class LeakageConfig:
         """The ComponentSpec's exec-property values (call on a validated config)."""
 
         def as_json(value):
-            return None if value is None else json.dumps(list(value))
+            return None if value is None else to_json(list(value))
 
         return {
             keys.SPLITS_KEY: as_json(self.splits),

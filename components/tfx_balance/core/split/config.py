@@ -27,6 +27,7 @@ from typing import Mapping, Sequence
 from tfx_balance import keys
 from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split import allocation, label_bins
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -62,6 +63,7 @@ class StratifiedSplitConfig:
     label_bin_edges: Sequence[float] | None = None
     multi_label: str | None = None
 
+    @on_python_values
     def validate(self) -> StratifiedSplitConfig:
         """Returns the validated config (``splits`` as a dict, ``input_splits`` as a tuple);
         raises ``ConfigError`` naming the bad argument."""
@@ -130,10 +132,10 @@ class StratifiedSplitConfig:
         """The exec-property values of the component's spec (JSON where TFX needs a string)."""
         return {
             keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.SPLITS_KEY: json.dumps([[name, weight] for name, weight in self.splits.items()]),
+            keys.SPLITS_KEY: to_json([[name, weight] for name, weight in self.splits.items()]),
             keys.SEED_KEY: int(self.seed),
             keys.INPUT_SPLITS_KEY: (
-                json.dumps(list(self.input_splits)) if self.input_splits is not None else None
+                to_json(list(self.input_splits)) if self.input_splits is not None else None
             ),
             keys.GROUP_FEATURE_KEY: self.group_feature,
             **_optional_properties(self),
@@ -171,7 +173,7 @@ def _optional_properties(config: StratifiedSplitConfig) -> dict:
         keys.LABEL_BINS_KEY: config.label_bins,
         keys.LABEL_BIN_EDGES_KEY: list(config.label_bin_edges or []) or None,
     }
-    return {key: json.dumps(value) for key, value in values.items() if value is not None}
+    return {key: to_json(value) for key, value in values.items() if value is not None}
 
 
 def _feature_name(argument: str, value) -> None:

@@ -1,12 +1,16 @@
-"""core/deprecated: the 0.1.0 names that moved import until 0.3.0, as the same objects, with a
-DeprecationWarning that names the new home and points at the user's line (so Python's default
-filters show it); names no release had are gone."""
+"""core/deprecation: the 0.1.0 names that moved import until 0.3.0, as the same objects, with a
+DeprecationWarning that names the new home and points at the user's line however the user reaches
+it (so Python's default filters show it); ``logs.quiet()`` keeps them visible while it hides
+third-party deprecations; names no release had are gone (issues 52, 53)."""
 
 import importlib
+import subprocess
 import sys
 import warnings
 
 import pytest
+
+from tfx_balance.core.deprecation import TfxBalanceDeprecationWarning
 
 # 0.1.0 module -> (its home now, a name it had)
 ALIASES = {
@@ -51,17 +55,44 @@ def test_split_config_is_the_stratified_split_config_under_its_0_1_0_name():
     assert 'use tfx_balance.core.split.config.StratifiedSplitConfig' in str(warning.message)
 
 
-def test_the_warning_points_at_the_users_line_not_at_the_package():
-    sys.modules.pop('tfx_balance.core.allocation', None)
+def test_the_warning_points_at_the_users_line_however_the_name_is_reached():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        from tfx_balance.core.allocation import allocate  # noqa: F401
-        from tfx_balance.core.records import read_labels  # noqa: F401
+        sys.modules.pop('tfx_balance.core.allocation', None)
+        from tfx_balance.core.allocation import allocate  # noqa: F401  (an import statement)
+
+        sys.modules.pop('tfx_balance.core.allocation', None)
+        importlib.import_module('tfx_balance.core.allocation')
+        from tfx_balance.core.records import read_labels  # noqa: F401  (a module attribute)
         from tfx_balance.metrics import counts
 
         counts.validate_classes  # noqa: B018
-    files = [w.filename for w in caught if 'deprecated since 0.2.0' in str(w.message)]
-    assert files == [__file__] * 3
+    ours = [w for w in caught if issubclass(w.category, TfxBalanceDeprecationWarning)]
+    assert [w.filename for w in ours] == [__file__] * 4
+
+
+SCRIPT = """
+import warnings
+from tfx_balance.core import records
+records.read_labels  # line 4: Python's default filters
+from tfx_balance import logs
+logs.quiet()
+warnings.warn_explicit('third-party deprecation', DeprecationWarning, 'lib.py', 1, module='numpy')
+records.read_labels  # line 8: under quiet()
+"""
+
+
+def test_own_deprecations_are_shown_by_default_and_under_quiet():
+    shown = subprocess.run(
+        [sys.executable, '-c', SCRIPT], capture_output=True, text=True, check=True
+    ).stderr
+    message = (
+        'TfxBalanceDeprecationWarning: tfx_balance.core.records.read_labels is deprecated since '
+        '0.2.0 and removed in 0.3.0: use tfx_balance.core.label_sets.read_labels.'
+    )
+    assert f'<string>:4: {message}' in shown, shown
+    assert f'<string>:8: {message}' in shown, shown
+    assert 'third-party deprecation' not in shown
 
 
 def test_two_functions_whose_module_stayed_keep_their_0_1_0_import():

@@ -1,0 +1,73 @@
+"""Arguments as the Python values they are: numpy scalars as Python numbers, and the JSON of
+exec properties.
+
+A config computed with numpy hands the components ``np.int64`` counts, ``np.float32`` scales and
+``np.bool_`` flags. Each config's ``validate()`` first turns them into the Python numbers they are
+(:func:`on_python_values`), so every check sees an int, float or bool, and :func:`to_json`, the
+one encoder of exec-property JSON, writes any that reach it the same way.
+
+Example:
+    >>> import numpy as np
+    >>> python_value({'k': np.int64(3), 'scales': [np.float32(0.5)], 'flip': np.bool_(True)})
+    {'k': 3, 'scales': [0.5], 'flip': True}
+    >>> to_json({'noise_scale': np.float64(0.2)})
+    '{"noise_scale": 0.2}'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from typing import Mapping
+
+import numpy as np
+
+
+def python_value(value):
+    """``value`` with every numpy scalar (also inside dicts, lists and tuples) as its Python
+    number, bool, str or bytes (``.item()``), and numpy arrays as lists; ``value`` itself when
+    it holds none."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        items = [(python_value(k), python_value(v)) for k, v in value.items()]
+        if all(a is k and b is v for (a, b), (k, v) in zip(items, value.items())):
+            return value
+        return dict(items)
+    if type(value) in (list, tuple):
+        items = [python_value(v) for v in value]
+        if all(a is v for a, v in zip(items, value)):
+            return value
+        return type(value)(items)
+    return value
+
+
+def with_python_values(config):
+    """The dataclass ``config`` with :func:`python_value` of every field (``config`` itself when
+    no field holds a numpy value)."""
+    changed = {}
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        plain = python_value(value)
+        if plain is not value:
+            changed[field.name] = plain
+    return dataclasses.replace(config, **changed) if changed else config
+
+
+def on_python_values(validate):
+    """Decorates a config's ``validate()``: it checks (and returns) :func:`with_python_values` of
+    the config, so ``np.int64(3)`` passes where ``3`` does and is ``3`` from then on."""
+
+    @functools.wraps(validate)
+    def checked(config):
+        return validate(with_python_values(config))
+
+    return checked
+
+
+def to_json(value, **kwargs) -> str:
+    """The JSON text of an exec property: ``json.dumps`` of :func:`python_value` of ``value``."""
+    return json.dumps(python_value(value), **kwargs)

@@ -13,7 +13,9 @@ up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.
    :class:`LabelPrevalence` counted from the examples with Beam (:class:`CountLabels`; the path of
    ``'multi_hot'``). :mod:`.schema`: :func:`label_schema` and :func:`label_stats_options` make
    StatisticsGen keep an int label's exact counts.
-2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits
+2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits (and,
+   given a baseline such as the previous span's statistics, each split with the baseline's:
+   :mod:`.baseline`)
    (L-infinity measured by TFDV in :mod:`.drift`, or per-label prevalence), report missing
    classes, and check targets, as configured by :class:`ValidatorConfig` (:mod:`.config`). A class
    absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
@@ -22,6 +24,7 @@ up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.
    and the message of :class:`ClassDistributionError`.
 """
 
+from tfx_balance.core.class_distribution_validator.baseline import check_baseline
 from tfx_balance.core.class_distribution_validator.checks import (
     check_distributions,
     run_checks,
@@ -41,9 +44,14 @@ from tfx_balance.core.class_distribution_validator.counts import (
     LabelPrevalence,
     check_label_types,
     label_distribution,
+    pool,
     prevalence_from_statistics,
 )
-from tfx_balance.core.class_distribution_validator.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution_validator.drift import (
+    comparator_schema,
+    jensen_shannon,
+    tfdv_split_drift,
+)
 from tfx_balance.core.class_distribution_validator.example_counts import (
     CountLabels,
     count_labels,
@@ -64,6 +72,9 @@ from tfx_balance.core.class_distribution_validator.presence import (
 )
 from tfx_balance.core.class_distribution_validator.report import (
     CARDINALITY_DISTANCE,
+    CLASSES_CHANGED,
+    DRIFT_DISTANCE,
+    DRIFT_DIVERGENCE,
     MIN_PREVALENCE,
     MISSING_CLASS,
     PREVALENCE_DIFFERENCE,
@@ -83,6 +94,9 @@ from tfx_balance.core.class_distribution_validator.schema import (
 
 __all__ = [
     'CARDINALITY_DISTANCE',
+    'CLASSES_CHANGED',
+    'DRIFT_DISTANCE',
+    'DRIFT_DIVERGENCE',
     'LABEL_FORMS',
     'MAX_MOMENT_CLASSES',
     'MIN_PREVALENCE',
@@ -103,16 +117,19 @@ __all__ = [
     'Report',
     'Target',
     'ValidatorConfig',
+    'check_baseline',
     'check_distributions',
     'check_label_types',
     'comparator_schema',
     'count_labels',
     'label_distribution',
     'label_schema',
+    'jensen_shannon',
     'label_stats_options',
     'linf',
     'load_counts',
     'merge_counts',
+    'pool',
     'prevalence_from_statistics',
     'rule_allocation',
     'run_checks',

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from typing import List, Mapping, Sequence
 
+from tfx_balance.core.class_distribution_validator.baseline import check_baseline
 from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
 from tfx_balance.core.class_distribution_validator.counts import (
     LabelDistribution,
@@ -89,6 +90,7 @@ def run_checks(
     config: ValidatorConfig,
     expected_classes: Sequence[ClassValue] = (),
     jsd_threshold: float | None = None,
+    baseline: Mapping[str, LabelDistribution] | None = None,
 ) -> Report:
     """Runs every check on the splits' distributions (in the given split order).
 
@@ -97,6 +99,8 @@ def run_checks(
     :class:`~.counts.LabelPrevalence`. ``expected_classes`` (e.g. the label domain of a schema)
     are classes every checked split must have even if no split has them. ``jsd_threshold`` adds
     TFDV's Jensen-Shannon comparator between compared splits (one label per example).
+    ``baseline`` (``{split: LabelDistribution}`` of e.g. the previous span) checks each split
+    against the same split of the baseline (:mod:`.baseline`); None: no such check.
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -117,6 +121,12 @@ def run_checks(
         split_distances[(a, b)], found = measure(distributions[a], distributions[b])
         findings += found
     target_distances, found = form.per_split(distributions, compared, classes, config)
+    drift = {}
+    if baseline is not None:
+        config.check_baseline()
+        check_label_types({**distributions, **_named_baseline(baseline)}, config.label_feature)
+        drift, drifted, changed = check_baseline(distributions, baseline, config)
+        found, notes = found + drifted, notes + changed
     return Report(
         label_feature=config.label_feature,
         distributions=dict(distributions),
@@ -132,7 +142,13 @@ def run_checks(
         max_cardinality_difference=config.max_cardinality_difference
         if config.multi_label
         else None,
+        drift=drift,
     )
+
+
+def _named_baseline(baseline: Mapping[str, LabelDistribution]) -> dict:
+    """The baseline's splits under names that say so (in a label-type error)."""
+    return {f'baseline {split}': dist for split, dist in baseline.items()}
 
 
 def run_multilabel_checks(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Tuple
 
+from tfx_balance.core.class_distribution_validator import drift
 from tfx_balance.core.class_distribution_validator.config import UNIFORM, ValidatorConfig
 from tfx_balance.core.class_distribution_validator.counts import (
     LabelDistribution,
@@ -30,7 +31,7 @@ from tfx_balance.core.class_distribution_validator.counts import (
     label_distribution,
     prevalence_from_statistics,
 )
-from tfx_balance.core.class_distribution_validator.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution_validator.drift import comparator_schema
 from tfx_balance.core.class_distribution_validator.report import (
     CARDINALITY_DISTANCE,
     MIN_PREVALENCE,
@@ -39,8 +40,8 @@ from tfx_balance.core.class_distribution_validator.report import (
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
     Finding,
+    above,
 )
-from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, class_name, parse_class_name, sorted_classes
 
 TOP_CLASSES = 3  # classes named in a distance finding
@@ -110,23 +111,10 @@ LABEL_FORMS = {
 
 
 def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_feature: str):
-    """TFDV's measurements of one pair, cross-checked with the exact counts."""
-    ours, diffs = linf(shares(da), shares(db))
-    measured = tfdv_split_drift(da, db, schema, label_feature)
-    distance = measured.get('L_INFTY', ours)
-    if abs(distance - ours) > 1e-9:
-        raise DataError(
-            f"TFDV measured an L-infinity distance of {distance} between splits '{da.split}' "
-            f"and '{db.split}' of label '{label_feature}', but their exact counts give {ours}; "
-            'the distance cannot be trusted. Report this with the statistics of both splits.'
-        )
-    names, text = _top(diffs)
-    values = {
-        'linf': distance,
-        'jensen_shannon_divergence': measured.get('JENSEN_SHANNON_DIVERGENCE'),
-        'top_classes': list(names),
-    }
-    return values, text
+    """TFDV's measurements of one pair, cross-checked with the exact counts (:func:`.drift.measure`)."""
+    values = drift.measure(da, db, schema, label_feature, f"splits '{da.split}' and '{db.split}'")
+    names, text = _top(linf(shares(da), shares(db))[1])
+    return {**values, 'top_classes': list(names)}, text
 
 
 def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> List[Finding]:
@@ -135,7 +123,7 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
     findings = []
     linf_value, limit = values['linf'], config.max_split_distance
     if linf_value > limit:
-        shown = _above(linf_value, limit)
+        shown = above(linf_value, limit)
         findings.append(
             Finding(
                 SPLIT_DISTANCE,
@@ -155,7 +143,7 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
             Finding(
                 SPLIT_DISTANCE,
                 pair,
-                f'the Jensen-Shannon divergence between {what} is {_above(jsd, jsd_threshold)}, '
+                f'the Jensen-Shannon divergence between {what} is {above(jsd, jsd_threshold)}, '
                 f"above the schema's threshold {jsd_threshold:g}.",
                 _split_fix(pair, compared, config, loosen),
                 distance=jsd,
@@ -207,7 +195,7 @@ def _target_distances(distributions, classes, config: ValidatorConfig):
                 Finding(
                     TARGET_DISTANCE,
                     (split,),
-                    f"split '{split}' is {_above(distance, config.target_tolerance)} "
+                    f"split '{split}' is {above(distance, config.target_tolerance)} "
                     f'(L-infinity) away from its target {label} of {len(wanted)} classes, above '
                     f'target_tolerance {config.target_tolerance:g}; largest share differences: '
                     f'{text}.',
@@ -231,7 +219,7 @@ def _target_fix(split, dist, wanted, distance, tolerance) -> str:
         )
     return (
         f"rebalance split '{split}' with BalancedAugmenter and check its output, raise "
-        f'target_tolerance above {_above(distance, tolerance)}, or change the target (if you '
+        f'target_tolerance above {above(distance, tolerance)}, or change the target (if you '
         'balance at training time with tfx_balance.balanced_dataset instead, the stored split '
         'stays as it is: leave it out of targets).'
     )
@@ -258,7 +246,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
     fix = _STRATIFY.format(mode=config.multi_label)
     findings = []
     if distance > config.max_split_distance:
-        shown = _above(distance, config.max_split_distance)
+        shown = above(distance, config.max_split_distance)
         findings.append(
             Finding(
                 PREVALENCE_DISTANCE,
@@ -272,7 +260,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
             )
         )
     if cardinality > config.max_cardinality_difference:
-        shown = _above(cardinality, config.max_cardinality_difference)
+        shown = above(cardinality, config.max_cardinality_difference)
         findings.append(
             Finding(
                 CARDINALITY_DISTANCE,
@@ -309,7 +297,7 @@ def _prevalence_differences(prevalences, compared, labels, config) -> List[Findi
             difference = abs(p.share(label) - reference.share(label))
             if difference <= limit:
                 continue
-            name, shown = class_name(label), _above(difference, limit)
+            name, shown = class_name(label), above(difference, limit)
             findings.append(
                 Finding(
                     PREVALENCE_DIFFERENCE,
@@ -356,14 +344,6 @@ def _min_prevalence(prevalences, compared, labels, config) -> List[Finding]:
                 )
             )
     return findings
-
-
-def _above(value: float, threshold: float) -> str:
-    """``value`` with 4 decimals, or more when 4 would not show it is above ``threshold``."""
-    digits = 4
-    while round(value, digits) <= threshold and digits < 12:
-        digits += 1
-    return f'{value:.{digits}f}'
 
 
 def _top(diffs, k: int = TOP_CLASSES) -> Tuple[Tuple[str, ...], str]:

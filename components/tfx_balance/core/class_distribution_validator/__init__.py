@@ -44,7 +44,6 @@ from tfx_balance.core.class_distribution_validator.counts import (
     LabelPrevalence,
     check_label_types,
     label_distribution,
-    pool,
     prevalence_from_statistics,
 )
 from tfx_balance.core.class_distribution_validator.drift import (
@@ -67,7 +66,10 @@ from tfx_balance.core.class_distribution_validator.forms import (
     shares,
 )
 from tfx_balance.core.class_distribution_validator.presence import (
+    SplitterCounts,
     rule_allocation,
+    rule_range,
+    share_bound,
     unavoidable_absences,
 )
 from tfx_balance.core.class_distribution_validator.report import (
@@ -82,6 +84,7 @@ from tfx_balance.core.class_distribution_validator.report import (
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
     UNAVOIDABLE_MISSING_CLASS,
+    WITHIN_SPLITTER_BOUND,
     ClassDistributionError,
     Finding,
     Report,
@@ -91,6 +94,7 @@ from tfx_balance.core.class_distribution_validator.schema import (
     label_stats_options,
     schema_label_info,
 )
+from tfx_balance.core.class_distribution_validator.window import pool
 
 __all__ = [
     'CARDINALITY_DISTANCE',
@@ -109,6 +113,8 @@ __all__ = [
     'TOP_CLASSES',
     'UNAVOIDABLE_MISSING_CLASS',
     'UNIFORM',
+    'WITHIN_SPLITTER_BOUND',
+    'SplitterCounts',
     'ClassDistributionError',
     'CountLabels',
     'Finding',
@@ -132,10 +138,12 @@ __all__ = [
     'pool',
     'prevalence_from_statistics',
     'rule_allocation',
+    'rule_range',
     'run_checks',
     'run_multilabel_checks',
     'save_counts',
     'schema_label_info',
+    'share_bound',
     'shares',
     'tfdv_split_drift',
     'to_prevalence',

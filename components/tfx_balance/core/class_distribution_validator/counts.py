@@ -34,7 +34,7 @@ rank histogram).
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Mapping, Sequence
+from typing import Dict, List, Mapping
 
 import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -292,7 +292,7 @@ def _string_counts(string_stats, is_int: bool, label_feature: str, split: str, m
             for label, count in pairs:
                 value = int(label) if is_int else label.encode('utf-8')
                 counts[value] = counts.get(value, 0) + int(round(count))
-            return source, _sorted_counts(counts), total, best
+            return source, sorted_counts(counts), total, best
     return None, {}, total, best
 
 
@@ -334,7 +334,7 @@ def _from_numeric_stats(num_stats, label_feature: str, split: str):
             f"'{label_feature}' (tfx_balance.label_schema('{label_feature}') builds one) as "
             "StatisticsGen's schema."
         )
-    return LabelDistribution(split, _sorted_counts(counts), 'numeric_moments')
+    return LabelDistribution(split, sorted_counts(counts), 'numeric_moments')
 
 
 def _moments_are_exact(low: int, high: int, n: int) -> bool:
@@ -361,42 +361,8 @@ def _solve_counts(values: List[int], n: int, num_stats) -> Dict[int, int] | None
     return {v: int(c) for v, c in zip(values, solution) if c > 0}
 
 
-def _sorted_counts(counts: Mapping[ClassValue, int]) -> Dict[ClassValue, int]:
+def sorted_counts(counts: Mapping[ClassValue, int]) -> Dict[ClassValue, int]:
     return {value: counts[value] for value in sorted_classes(counts) if counts[value] > 0}
-
-
-def pool(windows: Sequence[Mapping[str, LabelDistribution]]) -> Dict[str, LabelDistribution]:
-    """One ``{split: counts}`` from several (e.g. one per span of a rolling window): the counts
-    of the splits of one name added up, splits in order of first appearance. Works for
-    LabelDistribution and LabelPrevalence alike (a prevalence's examples with no label stay
-    unknown, None, when one part does not know them).
-
-    Example:
-        >>> a = {'train': LabelDistribution('train', {0: 90, 1: 10}, 'top_values')}
-        >>> b = {'train': LabelDistribution('train', {0: 80, 1: 20}, 'top_values'),
-        ...      'eval': LabelDistribution('eval', {0: 9, 1: 1}, 'top_values')}
-        >>> {s: d.counts for s, d in pool([a, b]).items()}
-        {'train': {0: 170, 1: 30}, 'eval': {0: 9, 1: 1}}
-    """
-    pooled: Dict[str, LabelDistribution] = {}
-    for window in windows:
-        for split, dist in window.items():
-            pooled[split] = dist if split not in pooled else _add(pooled[split], dist)
-    return pooled
-
-
-def _add(a, b):
-    counts = {c: a.counts.get(c, 0) + b.counts.get(c, 0) for c in {**a.counts, **b.counts}}
-    changes = {'counts': _sorted_counts(counts)}
-    if a.source != b.source:
-        changes['source'] = 'pooled'  # parts read from different statistics fields
-    if isinstance(a, LabelPrevalence):
-        changes.update(
-            examples=a.examples + b.examples,
-            label_values=a.label_values + b.label_values,
-            unlabeled=None if None in (a.unlabeled, b.unlabeled) else a.unlabeled + b.unlabeled,
-        )
-    return dataclasses.replace(a, **changes)
 
 
 def check_label_types(distributions: Mapping[str, LabelDistribution], label_feature: str):

@@ -32,6 +32,11 @@ from tfx_balance.core.class_distribution_validator.counts import (
     prevalence_from_statistics,
 )
 from tfx_balance.core.class_distribution_validator.drift import comparator_schema
+from tfx_balance.core.class_distribution_validator.presence import (
+    described,
+    split_by_bound,
+    within_bound,
+)
 from tfx_balance.core.class_distribution_validator.report import (
     CARDINALITY_DISTANCE,
     MIN_PREVALENCE,
@@ -66,13 +71,17 @@ class ClassShares:
     counts_examples = False  # the statistics' counts are exact, or an error says why not
     schema_domain = True
 
-    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold):
+    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold, bound=None):
         label_feature = config.label_feature
         schema = comparator_schema(label_feature, classes, config.max_split_distance, jsd_threshold)
 
         def pair(da: LabelDistribution, db: LabelDistribution):
             values, text = _measure_pair(da, db, schema, label_feature)
             splits = (da.split, db.split)
+            if bound is not None:  # StratifiedSplitter's splits: its documented bound applies
+                return values, _bounded_findings(
+                    da, db, values, text, compared, config, jsd_threshold, bound
+                )
             return values, _distance_findings(splits, values, text, compared, config, jsd_threshold)
 
         return pair
@@ -89,7 +98,7 @@ class LabelPrevalences:
     def __init__(self, from_statistics, schema_domain: bool):
         self.from_statistics, self.schema_domain = from_statistics, schema_domain
 
-    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold):
+    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold, bound=None):
         return lambda pa, pb: _pair(pa, pb, config)
 
     def per_split(self, distributions, compared, labels, config: ValidatorConfig):
@@ -117,8 +126,11 @@ def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_fe
     return {**values, 'top_classes': list(names)}, text
 
 
-def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> List[Finding]:
-    """The L-infinity and Jensen-Shannon findings of one measured pair of splits."""
+def _distance_findings(
+    pair, values, text, compared, config, jsd_threshold, splitter: bool = False, beyond=''
+) -> List[Finding]:
+    """The L-infinity and Jensen-Shannon findings of one measured pair of splits (``splitter``:
+    the splits are StratifiedSplitter's, and ``beyond`` says which classes exceed its bound)."""
     what = f"the '{config.label_feature}' distributions of splits '{pair[0]}' and '{pair[1]}'"
     findings = []
     linf_value, limit = values['linf'], config.max_split_distance
@@ -129,8 +141,10 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
                 SPLIT_DISTANCE,
                 pair,
                 f'the L-infinity distance between {what} is {shown}, above max_split_distance '
-                f'{limit:g}; largest share differences: {text}.',
-                _split_fix(pair, compared, config, f'raise max_split_distance above {shown}'),
+                f'{limit:g}; largest share differences: {text}.{beyond}',
+                _split_fix(
+                    pair, compared, config, f'raise max_split_distance above {shown}', splitter
+                ),
                 distance=linf_value,
                 threshold=limit,
                 classes=tuple(values['top_classes']),
@@ -145,7 +159,7 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
                 pair,
                 f'the Jensen-Shannon divergence between {what} is {above(jsd, jsd_threshold)}, '
                 f"above the schema's threshold {jsd_threshold:g}.",
-                _split_fix(pair, compared, config, loosen),
+                _split_fix(pair, compared, config, loosen, splitter),
                 distance=jsd,
                 threshold=jsd_threshold,
                 classes=tuple(values['top_classes']),
@@ -154,8 +168,25 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
     return findings
 
 
-def _split_fix(pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str) -> str:
-    """The fix of a split-vs-split distance: it depends on whether a split has its own target."""
+def _bounded_findings(da, db, values, text, compared, config, jsd_threshold, bound):
+    """The findings of a pair of StratifiedSplitter's splits: a class whose share difference is
+    within the splitter's documented bound (``bound(class, a, b)``) is a note
+    (presence.within_bound); the L-infinity finding stays when some class is beyond it."""
+    limit, pair = config.max_split_distance, (da.split, db.split)
+    over, within = split_by_bound(da, db, limit, bound)
+    beyond = f" Beyond StratifiedSplitter's documented bound: {described(over)}." if over else ''
+    measured = values if over else dict(values, linf=0.0)  # all within: Jensen-Shannon only
+    found = _distance_findings(pair, measured, text, compared, config, jsd_threshold, True, beyond)
+    if within:
+        found.append(within_bound(*pair, config.label_feature, limit, within, values))
+    return found
+
+
+def _split_fix(
+    pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str, splitter: bool = False
+) -> str:
+    """The fix of a split-vs-split distance: it depends on whether a split has its own target,
+    and on whether the splits are known to be StratifiedSplitter's (``splitter``)."""
     targeted = [s for s in pair if s in config.targets]
     if targeted:
         rest = [s for s in compared if s not in config.targets]
@@ -165,10 +196,22 @@ def _split_fix(pair: Tuple[str, str], compared, config: ValidatorConfig, loosen:
             f'differ from the other splits: leave it out of compare_splits (e.g. '
             f'compare_splits={example!r}), or {loosen} if the two must stay close.'
         )
+    rebalanced = (
+        'if one of these splits was rebalanced on purpose (e.g. by BalancedAugmenter), leave it '
+        'out of compare_splits and check it with targets instead'
+    )
+    if splitter:
+        return (
+            "these splits are StratifiedSplitter's (split_counts.json of examples=), and the "
+            'difference is beyond its documented bound: check that the statistics are of its '
+            f'output as it wrote it (nothing filtered or resampled in between); {rebalanced}; '
+            f'or {loosen} if this difference is acceptable.'
+        )
     return (
-        'split with StratifiedSplitter to give every split the same class shares; if one of '
-        'these splits was rebalanced on purpose (e.g. by BalancedAugmenter), leave it out of '
-        f'compare_splits and check it with targets instead; or {loosen} if this difference is '
+        'if these splits were not made by StratifiedSplitter, split with it to give every split '
+        'the same class shares; if they were, pass its output as examples= so that the '
+        'differences its documented bound allows (group_feature, classes with fewer examples '
+        f'than splits) are not reported; {rebalanced}; or {loosen} if this difference is '
         'acceptable.'
     )
 

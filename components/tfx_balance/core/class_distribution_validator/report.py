@@ -34,6 +34,9 @@ MIN_PREVALENCE = 'min_prevalence'
 DRIFT_DISTANCE = 'drift_distance'
 DRIFT_DIVERGENCE = 'drift_divergence'
 CLASSES_CHANGED = 'classes_changed'
+# A note: a split-vs-split difference within StratifiedSplitter's documented bound (presence.py).
+WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
+NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, WITHIN_SPLITTER_BOUND)
 
 _REASON_TYPES = {
     SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
@@ -84,6 +87,10 @@ class Finding:
     distance: float | None = None
     threshold: float | None = None
     classes: Tuple[str, ...] = ()  # the classes with the largest differences / the missing class
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind in NOTE_KINDS
 
     def to_json(self) -> dict:
         return {

@@ -28,7 +28,12 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.split.histograms import MergeHistograms, class_histograms
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
 from tfx_balance.core.split.plans import ClassSplitPlan, cut, exact_counts  # noqa: F401
-from tfx_balance.core.split.report import format_report, split_report
+from tfx_balance.core.split.report import (
+    format_report,
+    group_terms,
+    merge_group_terms,
+    split_report,
+)
 from tfx_balance.core.split.strategy import (
     PlaceUnits,
     SplitStrategy,
@@ -145,5 +150,14 @@ class ExactStrategy(SplitStrategy):
     def table(self, pairs, names) -> dict:
         return _counts_table(pairs, names)
 
-    def report(self, table, extra) -> dict:
-        return split_report(table, self.config, extra)
+    def group_sizes(self, units):
+        if self.config.group_feature is None:
+            return None
+        return (
+            units
+            | 'GroupTerms' >> beam.Map(group_terms)
+            | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
+        )
+
+    def report(self, table, extra, groups=None) -> dict:
+        return split_report(table, self.config, extra, groups)

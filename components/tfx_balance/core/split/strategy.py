@@ -144,8 +144,13 @@ class SplitStrategy:
         """The counts table of the summed ``(key, count)`` pairs (``SplitOutputs.counts``)."""
         raise NotImplementedError
 
-    def report(self, table, extra) -> dict:
-        """What ``split_counts.json`` holds."""
+    def group_sizes(self, units):
+        """A single-element PCollection of what the report says of the groups (from the units
+        placed), or None."""
+        return None
+
+    def report(self, table, extra, groups=None) -> dict:
+        """What ``split_counts.json`` holds (``groups``: what :meth:`group_sizes` gave)."""
         return table
 
     @staticmethod

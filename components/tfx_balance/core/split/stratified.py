@@ -182,7 +182,8 @@ class LabelSplit(beam.PTransform):
 
         plans_side = beam.pvalue.AsSingleton(strategy.plans(read('ForPlan'), to_units, edges))
         tags = [split_tag(i) for i in range(len(names))]
-        placed = read('ForAssign') | 'Place' >> beam.ParDo(
+        assign = read('ForAssign')
+        placed = assign | 'Place' >> beam.ParDo(
             strategy.place(to_units, len(names)), plans_side, *given
         ).with_outputs(BOUNDARY_TAG, COUNTS_TAG, *tags)
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
@@ -197,7 +198,11 @@ class LabelSplit(beam.PTransform):
             | 'CountsToList' >> beam.combiners.ToList()
             | 'CountsTable' >> beam.Map(strategy.table, names)
         )
-        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(strategy.report, extra)
+        groups = strategy.group_sizes(assign)
+        sides = () if groups is None else (beam.pvalue.AsSingleton(groups),)
+        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(
+            strategy.report, extra, *sides
+        )
         return outputs
 
 

@@ -80,11 +80,12 @@ class ClassDistributionValidator(base_component.BaseComponent):
         # Periodic training: each split against the same split of the previous span's statistics
         # (nothing to compare on the first run); the recipe: docs/class_distribution_validator.md.
         previous = tfx.dsl.Resolver(
-            strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
-            config={'range_config': tfx.proto.RangeConfig(
-                rolling_range=tfx.proto.RollingRange(num_spans=1, skip_num_recent_spans=1))},
-            statistics=statistics_gen.outputs['statistics'],
+            strategy_class=tfx_balance.PreviousSpanStrategy,  # skips this run's span
+            statistics=tfx.dsl.Channel(type=standard_artifacts.ExampleStatistics,
+                                       producer_component_id=statistics_gen.id,
+                                       output_key='statistics'),
         ).with_id('previous_span_statistics')
+        previous.add_upstream_node(statistics_gen)
         ClassDistributionValidator(
             statistics=statistics_gen.outputs['statistics'],
             baseline_statistics=previous.outputs['statistics'],
@@ -167,7 +168,10 @@ class ClassDistributionValidator(base_component.BaseComponent):
           ``max_split_distance`` then bounds the largest prevalence difference between two
           compared splits, and ``targets`` does not apply.
         examples: optional Examples channel, the data the statistics were computed from; with
-          ``multi_label`` the labels are counted from it (required for 'multi_hot').
+          ``multi_label`` the labels are counted from it (required for 'multi_hot'); with one
+          label per example, StratifiedSplitter's output: its split_counts.json makes the
+          differences the splitter's documented bound allows (rounding, classes with fewer
+          examples than splits, groups) notes instead of violations.
         max_cardinality_difference: multi-label: largest allowed difference of the mean number
           of labels per example between two compared splits.
         min_prevalence: multi-label: every label's (or ``{label: share}``: each named label's)

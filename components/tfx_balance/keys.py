@@ -61,6 +61,11 @@ COMPARE_SPLITS_KEY = 'compare_splits'
 MAX_CARDINALITY_DIFFERENCE_KEY = 'max_cardinality_difference'
 MIN_PREVALENCE_KEY = 'min_prevalence'
 MAX_PREVALENCE_DIFFERENCE_KEY = 'max_prevalence_difference'
+# ClassDistributionValidator against a baseline (e.g. the previous span's statistics): its channel
+# (TFX's name of DistributionValidator's baseline) and the drift thresholds.
+BASELINE_STATISTICS_KEY = 'baseline_statistics'
+MAX_DRIFT_DISTANCE_KEY = 'max_drift_distance'
+MAX_DRIFT_DIVERGENCE_KEY = 'max_drift_divergence'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 

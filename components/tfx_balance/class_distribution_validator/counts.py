@@ -21,18 +21,21 @@ from typing import Dict, List
 import tensorflow as tf
 from tfx.components.statistics_gen import stats_artifact_utils
 
-from tfx_balance import artifacts
+from tfx_balance import artifacts, keys
 from tfx_balance.core import records
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
     CountLabels,
     LabelPrevalence,
+    SplitterCounts,
     ValidatorConfig,
     load_counts,
     save_counts,
     to_prevalence,
 )
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.labels import class_name
+from tfx_balance.core.split.report import GROUPS, counts_of, group_slack
 
 
 def distributions(
@@ -90,6 +93,37 @@ def prevalences(stats_artifact, examples, splits, config, make_pipeline, tmp_dir
     """
     folder = lambda: contextlib.nullcontext(tmp_dir)  # noqa: E731
     return distributions(stats_artifact, examples, splits, config, make_pipeline, folder)
+
+
+def splitter_counts(examples, distributions, label_feature: str) -> SplitterCounts | None:
+    """What StratifiedSplitter's ``split_counts.json`` at the root of ``examples`` says (None
+    when the examples have none: not its output); its counts must be the statistics' counts.
+
+    Example (in an executor)::
+
+        splitter = splitter_counts(examples, {'train': ..., 'eval': ...}, 'label')
+    """
+    path = os.path.join(examples.uri, keys.SPLIT_COUNTS_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    report = artifacts.read_json(path)
+    written = counts_of(report)
+    for split, dist in distributions.items():
+        seen = {class_name(c): n for c, n in dist.counts.items()}
+        theirs = {c: row.get(split, 0) for c, row in written.items() if row.get(split, 0)}
+        if seen != theirs:
+            raise DataError(
+                f"split '{split}' of label '{label_feature}' has the counts {seen} in the "
+                f'statistics but {theirs} in {keys.SPLIT_COUNTS_FILE} of the examples given to '
+                'ClassDistributionValidator: they are not of the same data. Pass as examples= '
+                'the StratifiedSplitter output the statistics were computed from.'
+            )
+    classes = {class_name(c): c for d in distributions.values() for c in d.counts}
+    slack = group_slack(report)
+    return SplitterCounts(
+        slack={classes[name]: n for name, n in slack.items() if name in classes and n},
+        group_feature=report.get(GROUPS, {}).get('group_feature'),
+    )
 
 
 MULTI_HOT_NEEDS_EXAMPLES = (

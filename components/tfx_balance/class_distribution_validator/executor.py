@@ -21,9 +21,11 @@ from tfx_balance.core.class_distribution_validator import (
     ClassDistributionError,
     Report,
     ValidatorConfig,
+    pool,
     run_checks,
     schema_label_info,
 )
+from tfx_balance.core.errors import ConfigError
 
 SCHEMA_DIFF_FILE = 'SchemaDiff.pb'  # the file name ExampleValidator writes per split
 BLESSED_PROPERTY = 'blessed'
@@ -33,12 +35,18 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     """Checks the label distributions of the splits of an ExampleStatistics artifact.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['statistics']: one ExampleStatistics artifact (from StatisticsGen).
+      input_dict['statistics']: ExampleStatistics artifacts (from StatisticsGen): one, or several
+        (a Resolver's window of spans), whose counts are pooled by split name.
       input_dict['schema']: optional Schema artifact; the label's domain lists classes every
         checked split must have, and its jensen_shannon_divergence comparator is applied.
       input_dict['input_examples']: optional Examples artifact (the data of the statistics);
         with ``multi_label`` the labels are counted from it in a Beam job (required for
-        'multi_hot'; for 'ids' it gives exact counts of examples with no label).
+        'multi_hot'; for 'ids' it gives exact counts of examples with no label); with one label
+        per example, StratifiedSplitter's split_counts.json at its root (its counts must be the
+        statistics') makes the differences its documented bound allows notes, not violations.
+      input_dict['baseline_statistics']: optional ExampleStatistics artifacts (e.g. the previous
+        span's, resolved from MLMD; pooled like statistics); none (a first run) checks nothing
+        against a baseline.
       output_dict['anomalies']: one ExampleAnomalies artifact; receives
         ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies) per split, ``class_distribution.json``
         and ``class_distribution.md`` (with the notes, which are not violations); custom
@@ -55,6 +63,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
           ``tfx_balance.core.class_distribution_validator.forms``), with max_cardinality_difference
           (float), min_prevalence and max_prevalence_difference (JSON number or
           {label: number}, or null).
+        max_drift_distance, max_drift_divergence: with a baseline, the largest L-infinity
+          distance and Jensen-Shannon divergence (null: not checked) of a split from the
+          baseline's split of the same name.
     """
 
     def Do(  # noqa: N802 (TFX API)
@@ -65,29 +76,42 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     ) -> execution_result_pb2.ExecutorOutput:
         self._log_startup(input_dict, output_dict, exec_properties)
         config = ValidatorConfig.from_exec_properties(exec_properties)
-        stats_artifact = artifact_utils.get_single_instance(input_dict[keys.STATISTICS_KEY])
+        window = input_dict[keys.STATISTICS_KEY]
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
-        splits = list(artifact_utils.decode_split_names(stats_artifact.split_names))
         # One label per example (class distributions) or label sets (per-label prevalence): the
         # same path, the form's differences in one table row.
         if not LABEL_FORMS[config.multi_label].schema_domain:
             expected_classes = ()
         examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
-        distributions = counts.distributions(
-            stats_artifact,
-            artifact_utils.get_single_instance(examples) if examples else None,
-            splits,
+        if examples and len(window) > 1:
+            raise ConfigError(
+                f'statistics holds {len(window)} artifacts (a window of spans) and examples= is '
+                'given: the examples are counted for one statistics artifact only. Give one '
+                'statistics artifact with examples=, or leave examples unset to pool the window '
+                "from its statistics (multi_label='ids' and one label per example)."
+            )
+        distributions = self._read(window, examples, config)
+        splits = list(distributions)
+        baseline = input_dict.get(keys.BASELINE_STATISTICS_KEY) or []
+        splitter = None
+        if examples and config.multi_label is None:  # StratifiedSplitter's output: its bound
+            example = artifact_utils.get_single_instance(examples)
+            splitter = counts.splitter_counts(example, distributions, config.label_feature)
+        report = run_checks(
+            distributions,
             config,
-            self._make_beam_pipeline,
-            self._tmp_dir,
+            expected_classes,
+            jsd_threshold,
+            baseline=self._read(baseline, None, config) if baseline else None,
+            splitter=splitter,
         )
-        report = run_checks(distributions, config, expected_classes, jsd_threshold)
         logging.info('ClassDistributionValidator per-class counts:\n%s', report.count_table())
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
-        _write_output(report, output, splits, stats_artifact)
+        latest = max(window, key=lambda stats: artifacts.span_of(stats) or 0)
+        _write_output(report, output, splits, latest)
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '
@@ -99,6 +123,19 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         result = execution_result_pb2.ExecutorOutput()
         result.output_artifacts[keys.ANOMALIES_KEY].artifacts.append(output.mlmd_artifact)
         return result
+
+    def _read(self, window, examples, config: ValidatorConfig):
+        """The pooled ``{split: counts}`` of one or more statistics artifacts."""
+        parts = []
+        for stats in window:
+            splits = list(artifact_utils.decode_split_names(stats.split_names))
+            example = artifact_utils.get_single_instance(examples) if examples else None
+            parts.append(
+                counts.distributions(
+                    stats, example, splits, config, self._make_beam_pipeline, self._tmp_dir
+                )
+            )
+        return pool(parts)
 
     def _tmp_dir(self):
         """TFX's tmp dir in a pipeline (removed by TFX); called without one, our own, removed."""

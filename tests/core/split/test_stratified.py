@@ -187,6 +187,23 @@ def test_group_feature_keeps_groups_together_and_counts_close():
     run_split(records, group_feature='user', checks=[same_split_per_group])
 
 
+def test_group_report_names_each_class_largest_group_and_its_mixed_examples():
+    # Users of one class, 5 examples each, and one group of 3 'a' and 1 'b' (it counts for 'a').
+    records = [make_example('a' if i % 4 else 'b', i, group=f'user{i % 12}') for i in range(60)]
+    records += [make_example(label, 100 + j, group='mixed') for j, label in enumerate('aaab')]
+    expected = {
+        'group_feature': 'user',
+        'largest_group': {'a': 5, 'b': 5},
+        'mixed': {'a': 1, 'b': 1},  # the 'b' of the mixed group, and the 'a' group holding it
+    }
+
+    def groups_entry(out):
+        groups = out.report | beam.Map(lambda report: report['groups'])
+        assert_that(groups, equal_to([expected]), label='GroupsEntry')
+
+    run_split(records, group_feature='user', checks=[groups_entry])
+
+
 def _example_with(feature_setter):
     ex = example_pb2.Example()
     ex.features.feature['x'].float_list.value.append(1.0)

@@ -13,7 +13,9 @@ up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.
    :class:`LabelPrevalence` counted from the examples with Beam (:class:`CountLabels`; the path of
    ``'multi_hot'``). :mod:`.schema`: :func:`label_schema` and :func:`label_stats_options` make
    StatisticsGen keep an int label's exact counts.
-2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits
+2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits (and,
+   given a baseline such as the previous span's statistics, each split with the baseline's:
+   :mod:`.baseline`)
    (L-infinity measured by TFDV in :mod:`.drift`, or per-label prevalence), report missing
    classes, and check targets, as configured by :class:`ValidatorConfig` (:mod:`.config`). A class
    absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
@@ -22,6 +24,7 @@ up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.
    and the message of :class:`ClassDistributionError`.
 """
 
+from tfx_balance.core.class_distribution_validator.baseline import check_baseline
 from tfx_balance.core.class_distribution_validator.checks import (
     check_distributions,
     run_checks,
@@ -43,7 +46,11 @@ from tfx_balance.core.class_distribution_validator.counts import (
     label_distribution,
     prevalence_from_statistics,
 )
-from tfx_balance.core.class_distribution_validator.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution_validator.drift import (
+    comparator_schema,
+    jensen_shannon,
+    tfdv_split_drift,
+)
 from tfx_balance.core.class_distribution_validator.example_counts import (
     CountLabels,
     count_labels,
@@ -59,11 +66,17 @@ from tfx_balance.core.class_distribution_validator.forms import (
     shares,
 )
 from tfx_balance.core.class_distribution_validator.presence import (
+    SplitterCounts,
     rule_allocation,
+    rule_range,
+    share_bound,
     unavoidable_absences,
 )
 from tfx_balance.core.class_distribution_validator.report import (
     CARDINALITY_DISTANCE,
+    CLASSES_CHANGED,
+    DRIFT_DISTANCE,
+    DRIFT_DIVERGENCE,
     MIN_PREVALENCE,
     MISSING_CLASS,
     PREVALENCE_DIFFERENCE,
@@ -71,6 +84,7 @@ from tfx_balance.core.class_distribution_validator.report import (
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
     UNAVOIDABLE_MISSING_CLASS,
+    WITHIN_SPLITTER_BOUND,
     ClassDistributionError,
     Finding,
     Report,
@@ -80,9 +94,13 @@ from tfx_balance.core.class_distribution_validator.schema import (
     label_stats_options,
     schema_label_info,
 )
+from tfx_balance.core.class_distribution_validator.window import pool
 
 __all__ = [
     'CARDINALITY_DISTANCE',
+    'CLASSES_CHANGED',
+    'DRIFT_DISTANCE',
+    'DRIFT_DIVERGENCE',
     'LABEL_FORMS',
     'MAX_MOMENT_CLASSES',
     'MIN_PREVALENCE',
@@ -95,6 +113,8 @@ __all__ = [
     'TOP_CLASSES',
     'UNAVOIDABLE_MISSING_CLASS',
     'UNIFORM',
+    'WITHIN_SPLITTER_BOUND',
+    'SplitterCounts',
     'ClassDistributionError',
     'CountLabels',
     'Finding',
@@ -103,22 +123,27 @@ __all__ = [
     'Report',
     'Target',
     'ValidatorConfig',
+    'check_baseline',
     'check_distributions',
     'check_label_types',
     'comparator_schema',
     'count_labels',
     'label_distribution',
     'label_schema',
+    'jensen_shannon',
     'label_stats_options',
     'linf',
     'load_counts',
     'merge_counts',
+    'pool',
     'prevalence_from_statistics',
     'rule_allocation',
+    'rule_range',
     'run_checks',
     'run_multilabel_checks',
     'save_counts',
     'schema_label_info',
+    'share_bound',
     'shares',
     'tfdv_split_drift',
     'to_prevalence',

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from typing import List, Mapping, Sequence
 
+from tfx_balance.core.class_distribution_validator.baseline import check_baseline
 from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
 from tfx_balance.core.class_distribution_validator.counts import (
     LabelDistribution,
@@ -41,7 +42,9 @@ from tfx_balance.core.class_distribution_validator.forms import (
     shares,
 )
 from tfx_balance.core.class_distribution_validator.presence import (
+    SplitterCounts,
     rule_allocation,
+    share_bound,
     unavoidable_absences,
 )
 from tfx_balance.core.class_distribution_validator.report import (
@@ -89,6 +92,8 @@ def run_checks(
     config: ValidatorConfig,
     expected_classes: Sequence[ClassValue] = (),
     jsd_threshold: float | None = None,
+    baseline: Mapping[str, LabelDistribution] | None = None,
+    splitter: SplitterCounts | None = None,
 ) -> Report:
     """Runs every check on the splits' distributions (in the given split order).
 
@@ -97,6 +102,10 @@ def run_checks(
     :class:`~.counts.LabelPrevalence`. ``expected_classes`` (e.g. the label domain of a schema)
     are classes every checked split must have even if no split has them. ``jsd_threshold`` adds
     TFDV's Jensen-Shannon comparator between compared splits (one label per example).
+    ``baseline`` (``{split: LabelDistribution}`` of e.g. the previous span) checks each split
+    against the same split of the baseline (:mod:`.baseline`); None: no such check.
+    ``splitter`` (read from StratifiedSplitter's ``split_counts.json``) says the splits are its
+    output: a difference or absence its documented bound allows is a note (:mod:`.presence`).
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -108,15 +117,26 @@ def run_checks(
         [c for d in distributions.values() for c in d.counts] + list(expected_classes)
     )
     check_distinct_names(classes, config.label_feature)
-    findings, notes = _missing_class_findings(distributions, checked, classes, config.label_feature)
-    measure = form.measure(config, classes, compared, jsd_threshold)
+    findings, notes = _missing_class_findings(
+        distributions, checked, classes, config.label_feature, splitter
+    )
+    measure = form.measure(
+        config, classes, compared, jsd_threshold, _bound(distributions, classes, splitter)
+    )
     split_distances = {}
     for a, b in itertools.combinations(compared, 2):
         if not distributions[a].total or not distributions[b].total:
             continue  # an empty split is reported by the missing-class check
         split_distances[(a, b)], found = measure(distributions[a], distributions[b])
-        findings += found
+        findings += [f for f in found if not f.is_note]
+        notes += [f for f in found if f.is_note]
     target_distances, found = form.per_split(distributions, compared, classes, config)
+    drift = {}
+    if baseline is not None:
+        config.check_baseline()
+        check_label_types({**distributions, **_named_baseline(baseline)}, config.label_feature)
+        drift, drifted, changed = check_baseline(distributions, baseline, config)
+        found, notes = found + drifted, notes + changed
     return Report(
         label_feature=config.label_feature,
         distributions=dict(distributions),
@@ -132,7 +152,24 @@ def run_checks(
         max_cardinality_difference=config.max_cardinality_difference
         if config.multi_label
         else None,
+        drift=drift,
     )
+
+
+def _bound(distributions, classes, splitter: SplitterCounts | None):
+    """``bound(class, a, b)``: the largest share difference StratifiedSplitter's documented
+    bound allows between splits ``a`` and ``b``; None when the splits are not known to be its."""
+    if splitter is None:
+        return None
+    sizes = {s: d.total for s, d in distributions.items()}
+    totals = {c: sum(d.counts.get(c, 0) for d in distributions.values()) for c in classes}
+    spread = len(classes) + sum(splitter.slack.values())  # how far the sizes may be off
+    return lambda c, a, b: share_bound(sizes, totals[c], a, b, splitter.slack.get(c, 0), spread)
+
+
+def _named_baseline(baseline: Mapping[str, LabelDistribution]) -> dict:
+    """The baseline's splits under names that say so (in a label-type error)."""
+    return {f'baseline {split}': dist for split, dist in baseline.items()}
 
 
 def run_multilabel_checks(
@@ -159,10 +196,11 @@ def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
             )
 
 
-def _missing_class_findings(distributions, checked, classes, label_feature):
+def _missing_class_findings(distributions, checked, classes, label_feature, splitter=None):
     """``(findings, notes)``: a finding per class that some checked split lacks although the
     splitter's rule would give it an example there (classes from any split or schema), and a note
-    per class that checked splits lack because the rule gives them none (:mod:`.presence`)."""
+    per class that checked splits lack because the rule gives them none (:mod:`.presence`; with
+    ``splitter``'s groups, at most the largest group - 1)."""
     findings, notes = [], []
     splits = list(distributions)
     sizes = {s: distributions[s].total for s in splits}
@@ -174,9 +212,12 @@ def _missing_class_findings(distributions, checked, classes, label_feature):
         total = sum(distributions[s].counts.get(c, 0) for s in splits)
         name = class_name(c)
         listed = ', '.join(f"'{s}' ({distributions[s].counts[c]})" for s in present)
-        unavoidable = unavoidable_absences(sizes, total, absent)
+        slack = splitter.slack.get(c, 0) if splitter else 0
+        unavoidable = unavoidable_absences(sizes, total, absent, slack)
         if unavoidable:
-            notes.append(_unavoidable_note(name, label_feature, total, splits, listed, unavoidable))
+            notes.append(
+                _unavoidable_note(name, label_feature, total, splits, listed, unavoidable, slack)
+            )
         absent = [s for s in absent if s not in unavoidable]
         if not absent:
             continue
@@ -187,7 +228,7 @@ def _missing_class_findings(distributions, checked, classes, label_feature):
                 tuple(checked),
                 f"class '{name}' of label '{label_feature}' is {where} missing from "
                 f'split(s) {_names(absent)}.',
-                _missing_class_fix(name, total, sizes, absent, label_feature),
+                _missing_class_fix(name, total, sizes, absent, label_feature, splitter),
                 classes=(name,),
             )
         )
@@ -198,14 +239,20 @@ def _names(splits) -> str:
     return ', '.join(repr(s) for s in splits)
 
 
-def _unavoidable_note(name, label_feature, total, splits, listed, unavoidable) -> Finding:
+def _unavoidable_note(name, label_feature, total, splits, listed, unavoidable, slack) -> Finding:
+    why = (
+        f'{total} example(s), fewer than the {len(splits)} splits, so some split must lack it'
+        if total < len(splits)
+        else f'{total} example(s) in groups of up to {slack + 1} (split_counts.json)'
+    )
     return Finding(
         UNAVOIDABLE_MISSING_CLASS,
         tuple(unavoidable),
-        f"class '{name}' of label '{label_feature}' has {total} example(s), fewer than the "
-        f'{len(splits)} splits, so some split must lack it: it is in split(s) {listed} and '
+        f"class '{name}' of label '{label_feature}' has {why}: it is in split(s) {listed} and "
         f"missing from split(s) {_names(unavoidable)}, to which StratifiedSplitter's rule (the "
-        'split sizes as weights) gives none of it. Not a violation.',
+        'split sizes as weights) gives none of it'
+        + (f' or at most {slack}, less than a group' if slack else '')
+        + '. Not a violation.',
         f'nothing to fix in the splits; to have the class in every split, collect at least '
         f'{len(splits)} examples of it, merge it into another class, or filter it out before '
         'splitting.',
@@ -213,12 +260,19 @@ def _unavoidable_note(name, label_feature, total, splits, listed, unavoidable) -
     )
 
 
-def _missing_class_fix(name: str, total: int, sizes, absent, label_feature: str) -> str:
+def _missing_class_fix(name: str, total: int, sizes, absent, label_feature: str, splitter) -> str:
     if total == 0:
         return (
             f"the data has no example of class '{name}': add examples of it, or remove it from "
             f"the domain of '{label_feature}' in the schema given to the validator if the class "
             'is not expected.'
+        )
+    if splitter is not None:
+        return (
+            f"these splits are StratifiedSplitter's (split_counts.json of examples=), whose rule "
+            f"gives class '{name}' ({total} example(s)) an example in split(s) {_names(absent)}: "
+            'check that the statistics are of its output as it wrote it (nothing filtered in '
+            'between).'
         )
     if total < len(sizes):
         placed = {s: n for s, n in rule_allocation(sizes, total).items() if n}
@@ -227,10 +281,13 @@ def _missing_class_fix(name: str, total: int, sizes, absent, label_feature: str)
             f'{len(sizes)} splits, so some split must lack it, but not split(s) '
             f"{_names(absent)}: StratifiedSplitter's rule puts it in the largest split(s) "
             f'({", ".join(f"{s!r} ({n})" for s, n in placed.items())}, with the split sizes as '
-            'weights). Split with StratifiedSplitter; to have it in every split, collect more '
-            'examples of it, merge it into another class, or filter it out before splitting.'
+            'weights). If these splits were not made by StratifiedSplitter, split with it (if '
+            'they were, with group_feature, pass its output as examples= so its bound applies); '
+            'to have it in every split, collect more examples of it, merge it into another '
+            'class, or filter it out before splitting.'
         )
     return (
         'use StratifiedSplitter, which puts every class into every split with exact '
-        'per-class counts, instead of a hash split.'
+        'per-class counts, instead of a hash split (if these splits are its output with '
+        'group_feature, pass that output as examples= so its documented bound applies).'
     )

@@ -18,6 +18,7 @@ from tfx_balance.core.split.allocation import validate_split_list
 UNIFORM = 'uniform'
 MULTI_LABEL_MODES = keys.MULTI_LABEL_FORMS  # the values of multi_label besides None
 DEFAULT_MAX_CARDINALITY_DIFFERENCE = 0.1  # mean labels per example, between two splits
+DEFAULT_MAX_DRIFT_DISTANCE = 0.02  # L-infinity between a split and its baseline (TFDV's usual)
 
 Target = Union[str, Mapping[object, float]]
 PerLabel = Union[float, Mapping[object, float]]  # one value for every label, or {label: value}
@@ -37,6 +38,11 @@ class ValidatorConfig:
     the difference of their mean labels per example, and the per-label targets are
     ``min_prevalence`` and ``max_prevalence_difference`` (each a number for every label or
     ``{label: number}``); ``targets`` (class shares) does not apply.
+
+    Against a baseline (the validator's ``baseline_statistics``, e.g. the previous span's), each
+    split's class shares may differ from the baseline's same split by at most
+    ``max_drift_distance`` (L-infinity) and ``max_drift_divergence`` (Jensen-Shannon; None: not
+    checked, only reported).
     """
 
     label_feature: str
@@ -49,6 +55,8 @@ class ValidatorConfig:
     max_cardinality_difference: float = DEFAULT_MAX_CARDINALITY_DIFFERENCE
     min_prevalence: PerLabel | None = None
     max_prevalence_difference: PerLabel | None = None
+    max_drift_distance: float = DEFAULT_MAX_DRIFT_DISTANCE
+    max_drift_divergence: float | None = None
 
     @on_python_values
     def validate(self) -> ValidatorConfig:
@@ -56,7 +64,12 @@ class ValidatorConfig:
             raise ConfigError(
                 f'label_feature must be a non-empty string, got {self.label_feature!r}.'
             )
-        for name in ('max_split_distance', 'target_tolerance', 'max_cardinality_difference'):
+        for name in (
+            'max_split_distance',
+            'target_tolerance',
+            'max_cardinality_difference',
+            'max_drift_distance',
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ConfigError(f'{name} must be a number >= 0, got {value!r}.')
@@ -68,6 +81,8 @@ class ValidatorConfig:
             fail_on_violation=bool(self.fail_on_violation),
             compare_splits=validate_compare_splits(self.compare_splits),
             max_cardinality_difference=float(self.max_cardinality_difference),
+            max_drift_distance=float(self.max_drift_distance),
+            max_drift_divergence=_divergence(self.max_drift_divergence),
             min_prevalence=validate_per_label('min_prevalence', self.min_prevalence),
             max_prevalence_difference=validate_per_label(
                 'max_prevalence_difference', self.max_prevalence_difference
@@ -96,8 +111,21 @@ class ValidatorConfig:
             )
         return self
 
-    def to_exec_properties(self) -> dict:
-        """The ComponentSpec's exec-property values (call on a validated config)."""
+    def check_baseline(self) -> ValidatorConfig:
+        """Raises ConfigError when a baseline cannot be checked with this config."""
+        if self.multi_label is not None:
+            raise ConfigError(
+                f"baseline_statistics checks class shares against a baseline; multi_label='"
+                f"{self.multi_label}' has per-label prevalences, which it does not check yet. "
+                'Leave baseline_statistics unset for a multi-label feature, or validate the '
+                "drift of each label with TFDV's drift_comparator on the statistics."
+            )
+        return self
+
+    def to_exec_properties(self, baseline: bool = False) -> dict:
+        """The ComponentSpec's exec-property values (call on a validated config); the drift
+        thresholds only with a ``baseline`` wired, so a config without one keeps its old
+        properties."""
         compare = self.compare_splits
         props = {
             keys.LABEL_FEATURE_KEY: self.label_feature,
@@ -114,12 +142,17 @@ class ValidatorConfig:
             props[keys.MAX_PREVALENCE_DIFFERENCE_KEY] = _json_or_none(
                 self.max_prevalence_difference
             )
+        if baseline:
+            props[keys.MAX_DRIFT_DISTANCE_KEY] = self.max_drift_distance
+            props[keys.MAX_DRIFT_DIVERGENCE_KEY] = self.max_drift_divergence
         return props
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, object]) -> ValidatorConfig:
         compare = props.get(keys.COMPARE_SPLITS_KEY)
         cardinality = props.get(keys.MAX_CARDINALITY_DIFFERENCE_KEY)
+        drift = props.get(keys.MAX_DRIFT_DISTANCE_KEY)
+        divergence = props.get(keys.MAX_DRIFT_DIVERGENCE_KEY)
         return cls(
             label_feature=props[keys.LABEL_FEATURE_KEY],
             max_split_distance=float(props[keys.MAX_SPLIT_DISTANCE_KEY]),
@@ -135,6 +168,8 @@ class ValidatorConfig:
             max_prevalence_difference=json.loads(
                 props.get(keys.MAX_PREVALENCE_DIFFERENCE_KEY) or 'null'
             ),
+            max_drift_distance=DEFAULT_MAX_DRIFT_DISTANCE if drift is None else float(drift),
+            max_drift_divergence=None if divergence is None else float(divergence),
         ).validate()
 
 
@@ -158,6 +193,18 @@ def validate_per_label(name: str, value) -> PerLabel | None:
             result[key] = _fraction(f'{name}[{label!r}]', number)
         return result
     return _fraction(name, value)
+
+
+def _divergence(value) -> float | None:
+    """``max_drift_divergence``: None, or a Jensen-Shannon divergence (TFDV's: log base 2, 0..1)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(
+            'max_drift_divergence must be None (not checked) or a Jensen-Shannon divergence '
+            f'between 0 and 1 (TFDV computes it with log base 2), got {value!r}; e.g. 0.005.'
+        )
+    return float(value)
 
 
 def _fraction(name: str, value) -> float:

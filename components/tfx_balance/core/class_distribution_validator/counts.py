@@ -292,7 +292,7 @@ def _string_counts(string_stats, is_int: bool, label_feature: str, split: str, m
             for label, count in pairs:
                 value = int(label) if is_int else label.encode('utf-8')
                 counts[value] = counts.get(value, 0) + int(round(count))
-            return source, _sorted_counts(counts), total, best
+            return source, sorted_counts(counts), total, best
     return None, {}, total, best
 
 
@@ -334,7 +334,7 @@ def _from_numeric_stats(num_stats, label_feature: str, split: str):
             f"'{label_feature}' (tfx_balance.label_schema('{label_feature}') builds one) as "
             "StatisticsGen's schema."
         )
-    return LabelDistribution(split, _sorted_counts(counts), 'numeric_moments')
+    return LabelDistribution(split, sorted_counts(counts), 'numeric_moments')
 
 
 def _moments_are_exact(low: int, high: int, n: int) -> bool:
@@ -361,7 +361,7 @@ def _solve_counts(values: List[int], n: int, num_stats) -> Dict[int, int] | None
     return {v: int(c) for v, c in zip(values, solution) if c > 0}
 
 
-def _sorted_counts(counts: Mapping[ClassValue, int]) -> Dict[ClassValue, int]:
+def sorted_counts(counts: Mapping[ClassValue, int]) -> Dict[ClassValue, int]:
     return {value: counts[value] for value in sorted_classes(counts) if counts[value] > 0}
 
 

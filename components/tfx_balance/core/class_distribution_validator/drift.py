@@ -1,19 +1,83 @@
-"""TFDV's own drift comparators (L-infinity, Jensen-Shannon) on two splits' exact label counts.
+"""TFDV's own drift comparators (L-infinity, Jensen-Shannon) on two label distributions' exact counts.
 
-The comparison runs on label-only statistics built from the exact counts, with the label as a
-string feature in a label-only schema, so TFDV's comparator always sees a categorical feature
-(it reports 0 for an int feature that is not marked categorical).
+The two distributions are two splits of one span (``max_split_distance``), or one split and the
+same split of a baseline, e.g. the previous span's statistics (``max_drift_distance``,
+``max_drift_divergence``). measure runs TFDV's comparators on label-only statistics built from
+the exact counts, with the label as a string feature in a label-only schema, so TFDV's comparator
+always sees a categorical feature (it reports 0 for an int feature that is not marked
+categorical), and checks both values against the exact counts: the largest share difference, and
+jensen_shannon, computed as TFDV's anomalies/metrics.cc does for a categorical feature (shares
+of each side's own total, log base 2, capped at 1).
+
+Example:
+    >>> round(jensen_shannon({0: 946, 1: 54}, {0: 899, 1: 101}), 6)  # a doubled minority share
+    0.005654
+    >>> jensen_shannon({'a': 1}, {'b': 1})  # disjoint: the largest divergence
+    1.0
 """
 
 from __future__ import annotations
 
-from typing import Dict, Sequence
+import math
+from typing import Dict, Mapping, Sequence
 
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
-from tfx_balance.core.labels import ClassValue, class_name
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.labels import ClassValue, class_name, sorted_classes
+
+L_INFTY = 'L_INFTY'  # TFDV's names of its drift measurements (anomalies_pb2.DriftSkewInfo)
+JENSEN_SHANNON = 'JENSEN_SHANNON_DIVERGENCE'
+
+
+def jensen_shannon(a: Mapping[ClassValue, int], b: Mapping[ClassValue, int]) -> float:
+    """TFDV's Jensen-Shannon divergence of two categorical count maps: the mean of the
+    Kullback-Leibler divergences (log base 2) of each distribution from their average, capped at
+    1.0 as TFDV caps it. Classes absent from one map count 0 there."""
+    a_total, b_total = sum(a.values()), sum(b.values())
+    kl_sum = 0.0
+    for c in sorted_classes(list(a) + list(b)):
+        p, q = a.get(c, 0) / a_total, b.get(c, 0) / b_total
+        m = (p + q) / 2
+        kl_sum += (p * math.log2(p / m) if p else 0.0) + (q * math.log2(q / m) if q else 0.0)
+    return min(kl_sum / 2, 1.0)
+
+
+def measure(
+    previous: LabelDistribution,
+    current: LabelDistribution,
+    schema: schema_pb2.Schema,
+    label_feature: str,
+    what: str,
+) -> Dict[str, float]:
+    """TFDV's ``{'linf': .., 'jensen_shannon_divergence': ..}`` of two distributions, each checked
+    against the exact counts (a ``DataError`` when they disagree). ``what`` names the two in
+    that error (e.g. "splits 'train' and 'eval'")."""
+    measured = tfdv_split_drift(previous, current, schema, label_feature)
+    ours = {
+        L_INFTY: max(
+            (
+                abs(previous.share(c) - current.share(c))
+                for c in {**previous.counts, **current.counts}
+            ),
+            default=0.0,
+        ),
+        JENSEN_SHANNON: jensen_shannon(previous.counts, current.counts),
+    }
+    for name, value in ours.items():
+        theirs = measured.get(name, value)
+        if abs(theirs - value) > 1e-9:
+            raise DataError(
+                f'TFDV measured {name} {theirs} between {what} of label {label_feature!r}, but '
+                f'their exact counts give {value}; the distance cannot be trusted. Report this '
+                'with the statistics of both.'
+            )
+    return {
+        'linf': measured.get(L_INFTY, ours[L_INFTY]),
+        'jensen_shannon_divergence': measured.get(JENSEN_SHANNON),
+    }
 
 
 def comparator_schema(

@@ -20,7 +20,7 @@ from typing import Dict, Iterable, Sequence
 
 import apache_beam as beam
 
-from tfx_balance.core.class_distribution_validator.counts import LabelPrevalence, _sorted_counts
+from tfx_balance.core.class_distribution_validator.counts import LabelPrevalence, sorted_counts
 from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
     ClassValue,
@@ -119,7 +119,7 @@ def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
     """The :class:`LabelPrevalence` of a split's merged counts (:func:`merge_counts`)."""
     return LabelPrevalence(
         split=split,
-        counts=_sorted_counts(counts['counts']),
+        counts=sorted_counts(counts['counts']),
         examples=counts['examples'],
         label_values=counts['label_values'],
         unlabeled=counts['unlabeled'],

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Tuple
 
+from tfx_balance.core.class_distribution_validator import drift
 from tfx_balance.core.class_distribution_validator.config import UNIFORM, ValidatorConfig
 from tfx_balance.core.class_distribution_validator.counts import (
     LabelDistribution,
@@ -30,7 +31,12 @@ from tfx_balance.core.class_distribution_validator.counts import (
     label_distribution,
     prevalence_from_statistics,
 )
-from tfx_balance.core.class_distribution_validator.drift import comparator_schema, tfdv_split_drift
+from tfx_balance.core.class_distribution_validator.drift import comparator_schema
+from tfx_balance.core.class_distribution_validator.presence import (
+    described,
+    split_by_bound,
+    within_bound,
+)
 from tfx_balance.core.class_distribution_validator.report import (
     CARDINALITY_DISTANCE,
     MIN_PREVALENCE,
@@ -39,8 +45,8 @@ from tfx_balance.core.class_distribution_validator.report import (
     SPLIT_DISTANCE,
     TARGET_DISTANCE,
     Finding,
+    above,
 )
-from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, class_name, parse_class_name, sorted_classes
 
 TOP_CLASSES = 3  # classes named in a distance finding
@@ -65,13 +71,17 @@ class ClassShares:
     counts_examples = False  # the statistics' counts are exact, or an error says why not
     schema_domain = True
 
-    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold):
+    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold, bound=None):
         label_feature = config.label_feature
         schema = comparator_schema(label_feature, classes, config.max_split_distance, jsd_threshold)
 
         def pair(da: LabelDistribution, db: LabelDistribution):
             values, text = _measure_pair(da, db, schema, label_feature)
             splits = (da.split, db.split)
+            if bound is not None:  # StratifiedSplitter's splits: its documented bound applies
+                return values, _bounded_findings(
+                    da, db, values, text, compared, config, jsd_threshold, bound
+                )
             return values, _distance_findings(splits, values, text, compared, config, jsd_threshold)
 
         return pair
@@ -88,7 +98,7 @@ class LabelPrevalences:
     def __init__(self, from_statistics, schema_domain: bool):
         self.from_statistics, self.schema_domain = from_statistics, schema_domain
 
-    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold):
+    def measure(self, config: ValidatorConfig, classes, compared, jsd_threshold, bound=None):
         return lambda pa, pb: _pair(pa, pb, config)
 
     def per_split(self, distributions, compared, labels, config: ValidatorConfig):
@@ -110,39 +120,31 @@ LABEL_FORMS = {
 
 
 def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_feature: str):
-    """TFDV's measurements of one pair, cross-checked with the exact counts."""
-    ours, diffs = linf(shares(da), shares(db))
-    measured = tfdv_split_drift(da, db, schema, label_feature)
-    distance = measured.get('L_INFTY', ours)
-    if abs(distance - ours) > 1e-9:
-        raise DataError(
-            f"TFDV measured an L-infinity distance of {distance} between splits '{da.split}' "
-            f"and '{db.split}' of label '{label_feature}', but their exact counts give {ours}; "
-            'the distance cannot be trusted. Report this with the statistics of both splits.'
-        )
-    names, text = _top(diffs)
-    values = {
-        'linf': distance,
-        'jensen_shannon_divergence': measured.get('JENSEN_SHANNON_DIVERGENCE'),
-        'top_classes': list(names),
-    }
-    return values, text
+    """TFDV's measurements of one pair, cross-checked with the exact counts (:func:`.drift.measure`)."""
+    values = drift.measure(da, db, schema, label_feature, f"splits '{da.split}' and '{db.split}'")
+    names, text = _top(linf(shares(da), shares(db))[1])
+    return {**values, 'top_classes': list(names)}, text
 
 
-def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> List[Finding]:
-    """The L-infinity and Jensen-Shannon findings of one measured pair of splits."""
+def _distance_findings(
+    pair, values, text, compared, config, jsd_threshold, splitter: bool = False, beyond=''
+) -> List[Finding]:
+    """The L-infinity and Jensen-Shannon findings of one measured pair of splits (``splitter``:
+    the splits are StratifiedSplitter's, and ``beyond`` says which classes exceed its bound)."""
     what = f"the '{config.label_feature}' distributions of splits '{pair[0]}' and '{pair[1]}'"
     findings = []
     linf_value, limit = values['linf'], config.max_split_distance
     if linf_value > limit:
-        shown = _above(linf_value, limit)
+        shown = above(linf_value, limit)
         findings.append(
             Finding(
                 SPLIT_DISTANCE,
                 pair,
                 f'the L-infinity distance between {what} is {shown}, above max_split_distance '
-                f'{limit:g}; largest share differences: {text}.',
-                _split_fix(pair, compared, config, f'raise max_split_distance above {shown}'),
+                f'{limit:g}; largest share differences: {text}.{beyond}',
+                _split_fix(
+                    pair, compared, config, f'raise max_split_distance above {shown}', splitter
+                ),
                 distance=linf_value,
                 threshold=limit,
                 classes=tuple(values['top_classes']),
@@ -155,9 +157,9 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
             Finding(
                 SPLIT_DISTANCE,
                 pair,
-                f'the Jensen-Shannon divergence between {what} is {_above(jsd, jsd_threshold)}, '
+                f'the Jensen-Shannon divergence between {what} is {above(jsd, jsd_threshold)}, '
                 f"above the schema's threshold {jsd_threshold:g}.",
-                _split_fix(pair, compared, config, loosen),
+                _split_fix(pair, compared, config, loosen, splitter),
                 distance=jsd,
                 threshold=jsd_threshold,
                 classes=tuple(values['top_classes']),
@@ -166,8 +168,25 @@ def _distance_findings(pair, values, text, compared, config, jsd_threshold) -> L
     return findings
 
 
-def _split_fix(pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str) -> str:
-    """The fix of a split-vs-split distance: it depends on whether a split has its own target."""
+def _bounded_findings(da, db, values, text, compared, config, jsd_threshold, bound):
+    """The findings of a pair of StratifiedSplitter's splits: a class whose share difference is
+    within the splitter's documented bound (``bound(class, a, b)``) is a note
+    (presence.within_bound); the L-infinity finding stays when some class is beyond it."""
+    limit, pair = config.max_split_distance, (da.split, db.split)
+    over, within = split_by_bound(da, db, limit, bound)
+    beyond = f" Beyond StratifiedSplitter's documented bound: {described(over)}." if over else ''
+    measured = values if over else dict(values, linf=0.0)  # all within: Jensen-Shannon only
+    found = _distance_findings(pair, measured, text, compared, config, jsd_threshold, True, beyond)
+    if within:
+        found.append(within_bound(*pair, config.label_feature, limit, within, values))
+    return found
+
+
+def _split_fix(
+    pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str, splitter: bool = False
+) -> str:
+    """The fix of a split-vs-split distance: it depends on whether a split has its own target,
+    and on whether the splits are known to be StratifiedSplitter's (``splitter``)."""
     targeted = [s for s in pair if s in config.targets]
     if targeted:
         rest = [s for s in compared if s not in config.targets]
@@ -177,10 +196,22 @@ def _split_fix(pair: Tuple[str, str], compared, config: ValidatorConfig, loosen:
             f'differ from the other splits: leave it out of compare_splits (e.g. '
             f'compare_splits={example!r}), or {loosen} if the two must stay close.'
         )
+    rebalanced = (
+        'if one of these splits was rebalanced on purpose (e.g. by BalancedAugmenter), leave it '
+        'out of compare_splits and check it with targets instead'
+    )
+    if splitter:
+        return (
+            "these splits are StratifiedSplitter's (split_counts.json of examples=), and the "
+            'difference is beyond its documented bound: check that the statistics are of its '
+            f'output as it wrote it (nothing filtered or resampled in between); {rebalanced}; '
+            f'or {loosen} if this difference is acceptable.'
+        )
     return (
-        'split with StratifiedSplitter to give every split the same class shares; if one of '
-        'these splits was rebalanced on purpose (e.g. by BalancedAugmenter), leave it out of '
-        f'compare_splits and check it with targets instead; or {loosen} if this difference is '
+        'if these splits were not made by StratifiedSplitter, split with it to give every split '
+        'the same class shares; if they were, pass its output as examples= so that the '
+        'differences its documented bound allows (group_feature, classes with fewer examples '
+        f'than splits) are not reported; {rebalanced}; or {loosen} if this difference is '
         'acceptable.'
     )
 
@@ -207,7 +238,7 @@ def _target_distances(distributions, classes, config: ValidatorConfig):
                 Finding(
                     TARGET_DISTANCE,
                     (split,),
-                    f"split '{split}' is {_above(distance, config.target_tolerance)} "
+                    f"split '{split}' is {above(distance, config.target_tolerance)} "
                     f'(L-infinity) away from its target {label} of {len(wanted)} classes, above '
                     f'target_tolerance {config.target_tolerance:g}; largest share differences: '
                     f'{text}.',
@@ -231,7 +262,7 @@ def _target_fix(split, dist, wanted, distance, tolerance) -> str:
         )
     return (
         f"rebalance split '{split}' with BalancedAugmenter and check its output, raise "
-        f'target_tolerance above {_above(distance, tolerance)}, or change the target (if you '
+        f'target_tolerance above {above(distance, tolerance)}, or change the target (if you '
         'balance at training time with tfx_balance.balanced_dataset instead, the stored split '
         'stays as it is: leave it out of targets).'
     )
@@ -258,7 +289,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
     fix = _STRATIFY.format(mode=config.multi_label)
     findings = []
     if distance > config.max_split_distance:
-        shown = _above(distance, config.max_split_distance)
+        shown = above(distance, config.max_split_distance)
         findings.append(
             Finding(
                 PREVALENCE_DISTANCE,
@@ -272,7 +303,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
             )
         )
     if cardinality > config.max_cardinality_difference:
-        shown = _above(cardinality, config.max_cardinality_difference)
+        shown = above(cardinality, config.max_cardinality_difference)
         findings.append(
             Finding(
                 CARDINALITY_DISTANCE,
@@ -309,7 +340,7 @@ def _prevalence_differences(prevalences, compared, labels, config) -> List[Findi
             difference = abs(p.share(label) - reference.share(label))
             if difference <= limit:
                 continue
-            name, shown = class_name(label), _above(difference, limit)
+            name, shown = class_name(label), above(difference, limit)
             findings.append(
                 Finding(
                     PREVALENCE_DIFFERENCE,
@@ -356,14 +387,6 @@ def _min_prevalence(prevalences, compared, labels, config) -> List[Finding]:
                 )
             )
     return findings
-
-
-def _above(value: float, threshold: float) -> str:
-    """``value`` with 4 decimals, or more when 4 would not show it is above ``threshold``."""
-    digits = 4
-    while round(value, digits) <= threshold and digits < 12:
-        digits += 1
-    return f'{value:.{digits}f}'
 
 
 def _top(diffs, k: int = TOP_CLASSES) -> Tuple[Tuple[str, ...], str]:

@@ -29,6 +29,14 @@ PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
 MIN_PREVALENCE = 'min_prevalence'
+# A split against the same split of the baseline statistics (:mod:`.baseline`); a note when
+# classes appeared or vanished within the thresholds.
+DRIFT_DISTANCE = 'drift_distance'
+DRIFT_DIVERGENCE = 'drift_divergence'
+CLASSES_CHANGED = 'classes_changed'
+# A note: a split-vs-split difference within StratifiedSplitter's documented bound (presence.py).
+WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
+NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, WITHIN_SPLITTER_BOUND)
 
 _REASON_TYPES = {
     SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
@@ -38,6 +46,8 @@ _REASON_TYPES = {
     CARDINALITY_DISTANCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
     PREVALENCE_DIFFERENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
     MIN_PREVALENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
+    DRIFT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+    DRIFT_DIVERGENCE: anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
 }
 _SHORT = {
     SPLIT_DISTANCE: 'High Linfty distance between splits',
@@ -47,7 +57,17 @@ _SHORT = {
     CARDINALITY_DISTANCE: 'High label cardinality difference between splits',
     PREVALENCE_DIFFERENCE: 'Label prevalence far from the reference split',
     MIN_PREVALENCE: 'Label prevalence below its minimum',
+    DRIFT_DISTANCE: 'High Linfty distance to the baseline',
+    DRIFT_DIVERGENCE: 'High Jensen-Shannon divergence to the baseline',
 }
+
+
+def above(value: float, threshold: float) -> str:
+    """``value`` with 4 decimals, or more when 4 would not show it is above ``threshold``."""
+    digits = 4
+    while round(value, digits) <= threshold and digits < 12:
+        digits += 1
+    return f'{value:.{digits}f}'
 
 
 class ClassDistributionError(DataError):
@@ -67,6 +87,10 @@ class Finding:
     distance: float | None = None
     threshold: float | None = None
     classes: Tuple[str, ...] = ()  # the classes with the largest differences / the missing class
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind in NOTE_KINDS
 
     def to_json(self) -> dict:
         return {
@@ -102,6 +126,7 @@ class Report:
     notes: List[Finding] = dataclasses.field(default_factory=list)  # not violations
     multi_label: str | None = None
     max_cardinality_difference: float | None = None
+    drift: Dict[str, dict] = dataclasses.field(default_factory=dict)  # vs a baseline, per split
 
     @property
     def passed(self) -> bool:
@@ -132,6 +157,8 @@ class Report:
 
     def to_json(self) -> dict:
         result = self._json()
+        if self.drift:
+            result['baseline_drift'] = self.drift
         if self.multi_label:
             result['multi_label'] = self.multi_label
             result['max_cardinality_difference'] = self.max_cardinality_difference
@@ -188,7 +215,12 @@ class Report:
                 f'target_tolerance {self.target_tolerance:g}.',
                 '',
             ]
-        lines += self._markdown_counts() + self._markdown_distances() + ['', '## Findings', '']
+        lines += self._markdown_counts() + self._markdown_distances()
+        if self.drift:
+            lines += ['', '## Drift from the baseline', '']
+            for split in self.drift:
+                lines += [self.drift_table(split), '']
+        lines += ['', '## Findings', '']
         if self.passed:
             lines.append('None: every check passed.')
         for f in self.findings:
@@ -240,6 +272,36 @@ class Report:
                 lines.append(f'| {split} | {target} | {v["linf"]:.4f} | {top} |')
         return lines
 
+    def drift_table(self, split: str) -> str:
+        """The per-class table of one split against its baseline (markdown)."""
+        d = self.drift[split]
+        jsd = d['jensen_shannon_divergence']
+        lines = [
+            f"Split '{split}' against the baseline: L-infinity {d['linf']:.4f} "
+            f'(max_drift_distance {d["max_drift_distance"]:g}), Jensen-Shannon '
+            + ('-' if jsd is None else f'{jsd:.4f}')
+            + (
+                ''
+                if d['max_drift_divergence'] is None
+                else f' (max_drift_divergence {d["max_drift_divergence"]:g})'
+            )
+            + '.',
+            '',
+            '| class | baseline share (count) | current share (count) | difference |',
+            '|---|---:|---:|---:|',
+        ]
+        for name, row in d['classes'].items():
+            change = (
+                ' (appeared)'
+                if name in d['appeared']
+                else (' (vanished)' if name in d['vanished'] else '')
+            )
+            lines.append(
+                f'| {name}{change} | {row["baseline_share"]:.4f} ({row["baseline"]}) | '
+                f'{row["current_share"]:.4f} ({row["current"]}) | {row["difference"]:+.4f} |'
+            )
+        return '\n'.join(lines)
+
     def error_message(self) -> str:
         what = (
             'label prevalence check of multi-label feature'
@@ -249,7 +311,12 @@ class Report:
         head = f"{what} '{self.label_feature}' failed with {len(self.findings)} finding(s):"
         body = [f'- {f.description} Fix: {f.fix}' for f in self.findings]
         counts = 'Examples carrying each label:' if self.multi_label else 'Per-class counts:'
-        return '\n'.join([head] + body + [counts, self.count_table()])
+        drifted = [s for s in self.drift if any(s in f.splits for f in self._drift_findings())]
+        tables = [self.drift_table(s) for s in drifted]
+        return '\n'.join([head] + body + tables + [counts, self.count_table()])
+
+    def _drift_findings(self) -> List[Finding]:
+        return [f for f in self.findings if f.kind in (DRIFT_DISTANCE, DRIFT_DIVERGENCE)]
 
     def anomalies(self, split: str) -> anomalies_pb2.Anomalies:
         """The TFDV ``Anomalies`` of one split: every finding that concerns it."""
@@ -266,6 +333,21 @@ class Report:
                     type=anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY,
                     value=values['linf'],
                     threshold=self.max_split_distance,
+                )
+        if split in self.drift:
+            info = result.drift_skew_info.add()
+            info.path.step.append(self.label_feature)
+            d = self.drift[split]
+            info.drift_measurements.add(
+                type=anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY,
+                value=d['linf'],
+                threshold=d['max_drift_distance'],
+            )
+            if d['max_drift_divergence'] is not None:
+                info.drift_measurements.add(
+                    type=anomalies_pb2.DriftSkewInfo.Measurement.JENSEN_SHANNON_DIVERGENCE,
+                    value=d['jensen_shannon_divergence'],
+                    threshold=d['max_drift_divergence'],
                 )
         findings = self.findings_for(split)
         if findings:

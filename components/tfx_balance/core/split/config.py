@@ -120,9 +120,10 @@ class StratifiedSplitConfig:
 
     @property
     def structured_report(self) -> bool:
-        """Whether ``split_counts.json`` is ``{'counts': ..., 'folds'/'label_bins': ...}``
-        (with folds or bins) rather than the plain ``{class: {split: count}}`` table."""
-        return self.folds is not None or self.binned
+        """Whether ``split_counts.json`` is ``{'counts': ..., 'folds'/'label_bins'/'groups':
+        ...}`` (with folds, bins or groups) rather than the plain ``{class: {split: count}}``
+        table."""
+        return self.folds is not None or self.binned or self.group_feature is not None
 
     @property
     def binned(self) -> bool:

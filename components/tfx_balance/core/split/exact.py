@@ -23,7 +23,14 @@ from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.histograms import MergeHistograms, check_not_empty, class_histograms
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
 from tfx_balance.core.split.placement import PlaceUnits, count_ranked, cut, rank_units
-from tfx_balance.core.split.report import class_table, count_class, format_report, split_report
+from tfx_balance.core.split.report import (
+    class_table,
+    count_class,
+    format_report,
+    group_terms,
+    merge_group_terms,
+    split_report,
+)
 from tfx_balance.core.split.units import ToUnits, batch_label_values, input_batches
 
 
@@ -101,5 +108,14 @@ class ExactStrategy:
             | 'CountRanked' >> beam.Map(count_ranked, count_class)
         )
 
-    def report(self, table, extra) -> dict:
-        return split_report(table, self.config, extra)
+    def group_sizes(self, units):
+        if self.config.group_feature is None:
+            return None
+        return (
+            units
+            | 'GroupTerms' >> beam.Map(group_terms)
+            | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
+        )
+
+    def report(self, table, extra, groups=None) -> dict:
+        return split_report(table, self.config, extra, groups)

@@ -1,12 +1,14 @@
 """What StratifiedSplitter writes to ``split_counts.json`` and logs.
 
-One label per example: ordinary splits keep the plain table ``{class: {split: count}}``. With ``folds`` or label bins the
-report is structured, so that the folds and bins are explicit::
+One label per example: ordinary splits keep the plain table ``{class: {split: count}}``. With
+``folds``, label bins or ``group_feature`` the report is structured, so that they are explicit::
 
     {"counts": {class or bin index: {split: count}},
      "folds": ["fold-0", ...], "holdout": {"test": 0.1},           # with folds
      "label_bins": {"label_feature": ..., "edges": [...], "bins": ["< 2", "[2, 7)", ">= 7"],
-                    "requested_bins": N or null, "exact": true, "coarsened_bits": 0}}  # with bins
+                    "requested_bins": N or null, "exact": true, "coarsened_bits": 0},  # with bins
+     "groups": {"group_feature": "user", "largest_group": {class: examples},
+                "mixed": {class: examples}}}                        # with group_feature
 
 :func:`counts_of` reads the table from either form. Multi-label splits
 (:func:`label_set_report`) write per split its examples, per label its count and share, the
@@ -30,13 +32,56 @@ COUNTS = 'counts'
 FOLDS = 'folds'
 HOLDOUT = 'holdout'
 LABEL_BINS = 'label_bins'
+# With group_feature (one label per example): {'group_feature': name, 'largest_group': {class:
+# examples}, 'mixed': {class: examples}}: per class its largest group (groups count for their most
+# frequent class), which bounds how far a split's count is from the rule's, and the examples of
+# groups that mix it with another class (of it in another class's groups, or of another class in
+# its groups), which can move its label count further.
+GROUPS = 'groups'
+LARGEST_GROUP = 'largest_group'
+MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
 # the kinds of a multi-label count key ``(split, kind, label)``
 _EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
 
 
 def is_structured(report: dict) -> bool:
-    return isinstance(report.get(COUNTS), dict) and (FOLDS in report or LABEL_BINS in report)
+    return isinstance(report.get(COUNTS), dict) and any(
+        key in report for key in (FOLDS, LABEL_BINS, GROUPS)
+    )
+
+
+def group_slack(report: dict) -> dict:
+    """``{class: examples}`` by which ``group_feature`` lets a split's count of the class differ
+    from the rule's, from a ``split_counts.json``: its largest group - 1, plus its examples in
+    mixed groups (``{}`` without groups: every unit is one example)."""
+    groups = report.get(GROUPS, {}) if is_structured(report) else {}
+    largest, mixed = groups.get(LARGEST_GROUP, {}), groups.get(MIXED, {})
+    return {c: largest.get(c, 1) - 1 + mixed.get(c, 0) for c in {**largest, **mixed}}
+
+
+def group_terms(units) -> dict:
+    """``{(LARGEST_GROUP | MIXED, class name): examples}`` of a batch of group units; merged over
+    batches by :func:`merge_group_terms` (largest by max, mixed by sum)."""
+    terms = {}
+    for unit in units:
+        dominant = class_name(unit.label)
+        key = (LARGEST_GROUP, dominant)
+        terms[key] = max(terms.get(key, 0), unit.size)
+        for label in unit.labels:
+            if label != unit.label:
+                for name in (class_name(label), dominant):
+                    terms[(MIXED, name)] = terms.get((MIXED, name), 0) + 1
+    return terms
+
+
+def merge_group_terms(parts) -> dict:
+    merged = {}
+    for part in parts:
+        for key, value in part.items():
+            old = merged.get(key, 0)
+            merged[key] = max(old, value) if key[0] == LARGEST_GROUP else old + value
+    return merged
 
 
 def counts_of(report: dict) -> dict:
@@ -44,8 +89,11 @@ def counts_of(report: dict) -> dict:
     return report[COUNTS] if is_structured(report) else report
 
 
-def split_report(table: dict, config: StratifiedSplitConfig, bins: BinEdges | None = None) -> dict:
-    """The report of a run: ``table`` as is, or structured with folds and bins (module doc)."""
+def split_report(
+    table: dict, config: StratifiedSplitConfig, bins: BinEdges | None = None, groups=None
+) -> dict:
+    """The report of a run: ``table`` as is, or structured with folds, bins and groups
+    (``groups``: the merged :func:`group_terms`; module doc)."""
     if not config.structured_report:
         return table
     report = {}
@@ -62,6 +110,15 @@ def split_report(table: dict, config: StratifiedSplitConfig, bins: BinEdges | No
             'coarsened_bits': bins.coarsened_bits,
         }
     report = {COUNTS: table, **report}
+    if config.group_feature is not None:
+        terms = groups or {}
+        report[GROUPS] = {
+            'group_feature': config.group_feature,
+            **{
+                kind: {c: terms[(kind, c)] for c in table if (kind, c) in terms}
+                for kind in (LARGEST_GROUP, MIXED)
+            },
+        }
     if config.folds is not None:
         report[FOLDS] = fold_names(config.folds)
         report[HOLDOUT] = dict(config.holdout or {})

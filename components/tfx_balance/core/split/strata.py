@@ -237,5 +237,8 @@ class IterativeStrategy:
     def table(self, pairs, names) -> dict:
         return label_set_report(pairs, names, self.config.multi_label)
 
+    def group_sizes(self, units):
+        return None  # the per-label report says nothing of groups
+
     def report(self, table, extra) -> dict:
         return table

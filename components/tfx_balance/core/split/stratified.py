@@ -11,8 +11,9 @@ methods, which :meth:`StratifiedSplit.expand` calls in this order:
 - ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element);
 - ``place(to_units, num_splits)``: the ``placement.PlaceUnits`` DoFn of the assignment pass;
 - ``rank(grouped, plans)`` and ``count_ranked(ranked)``: the boundary buckets ranked, counted;
-- ``table(pairs, names)``, ``report(table, extra)``, ``format_report(report, names)``: what
-  ``split_counts.json`` holds and the log shows (``report.py``).
+- ``group_sizes(units)``: with groups, what the report says of them (or None);
+- ``table(pairs, names)``, ``report(table, extra[, groups])``, ``format_report(report, names)``:
+  what ``split_counts.json`` holds and the log shows (``report.py``).
 
 Where each unit goes, once its stratum's counts are known, is ``placement.py``'s.
 
@@ -187,7 +188,8 @@ class StratifiedSplit(beam.PTransform):
 
         plans_side = beam.pvalue.AsSingleton(strategy.plans(read('ForPlan'), to_units, edges))
         tags = [split_tag(i) for i in range(len(names))]
-        placed = read('ForAssign') | 'Place' >> beam.ParDo(
+        assign = read('ForAssign')
+        placed = assign | 'Place' >> beam.ParDo(
             strategy.place(to_units, len(names)), plans_side, *given
         ).with_outputs(BOUNDARY_TAG, COUNTS_TAG, *tags)
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
@@ -202,5 +204,9 @@ class StratifiedSplit(beam.PTransform):
             | 'CountsToList' >> beam.combiners.ToList()
             | 'CountsTable' >> beam.Map(strategy.table, names)
         )
-        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(strategy.report, extra)
+        groups = strategy.group_sizes(assign)
+        sides = () if groups is None else (beam.pvalue.AsSingleton(groups),)
+        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(
+            strategy.report, extra, *sides
+        )
         return outputs

@@ -1,0 +1,168 @@
+"""Tests of tfx_balance.core.class_distribution_validator.baseline: drift between spans.
+
+Statistics are real TFDV statistics of small dataframes (two spans of a fraud label), and the
+measures are compared with TFDV's own drift_comparator on the same statistics.
+"""
+
+import pandas as pd
+import pytest
+import tensorflow_data_validation as tfdv
+
+from tfx_balance.core import class_distribution_validator as cd
+from tfx_balance.core.errors import ConfigError, DataError
+
+
+def _stats(counts):
+    labels = [name for name, n in counts.items() for _ in range(n)]
+    return tfdv.generate_statistics_from_dataframe(pd.DataFrame({'label': labels}))
+
+
+@pytest.fixture(scope='module')
+def spans():
+    """The issue's case: fraud 54 -> 101 per 1,000 (0.054 -> 0.101), and a quiet span."""
+    return {
+        'previous': _stats({'fraud': 54, 'ok': 946}),
+        'doubled': _stats({'fraud': 101, 'ok': 899}),
+        'quiet': _stats({'fraud': 58, 'ok': 942}),
+        'new_class': _stats({'fraud': 54, 'ok': 945, 'chargeback': 1}),
+    }
+
+
+def _dist(stats, split='train'):
+    return {split: cd.label_distribution(stats.datasets[0], 'label', split)}
+
+
+def _tfdv_drift(previous, current, linf=0.02, jsd=0.005):
+    """TFDV's own drift_comparator on the same statistics: {measurement: value}."""
+    schema = tfdv.infer_schema(previous)
+    feature = tfdv.get_feature(schema, 'label')
+    feature.drift_comparator.infinity_norm.threshold = linf
+    feature.drift_comparator.jensen_shannon_divergence.threshold = jsd
+    anomalies = tfdv.validate_statistics(current, schema, previous_statistics=previous)
+    (info,) = anomalies.drift_skew_info
+    names = {1: 'linf', 2: 'jensen_shannon_divergence'}  # DriftSkewInfo.Measurement.Type
+    return {names[m.type]: m.value for m in info.drift_measurements}, anomalies
+
+
+def test_a_doubled_minority_share_fails_with_tfdvs_measures_and_a_per_class_table(spans):
+    config = cd.ValidatorConfig('label', max_drift_divergence=0.005).validate()
+    report = cd.run_checks(_dist(spans['doubled']), config, baseline=_dist(spans['previous']))
+    tfdv_values, tfdv_anomalies = _tfdv_drift(spans['previous'], spans['doubled'])
+    drift = report.drift['train']
+    assert drift['linf'] == pytest.approx(tfdv_values['linf'], abs=1e-12)
+    assert drift['linf'] == pytest.approx(0.047)
+    assert drift['jensen_shannon_divergence'] == pytest.approx(
+        tfdv_values['jensen_shannon_divergence'], abs=1e-12
+    )
+    assert drift['jensen_shannon_divergence'] == pytest.approx(0.0056539, abs=1e-7)
+    assert 'label' in tfdv_anomalies.anomaly_info  # TFDV flags it too
+    assert drift['classes'] == {
+        'fraud': {
+            'baseline': 54,
+            'baseline_share': 0.054,
+            'current': 101,
+            'current_share': 0.101,
+            'difference': 0.047,
+        },
+        'ok': {
+            'baseline': 946,
+            'baseline_share': 0.946,
+            'current': 899,
+            'current_share': 0.899,
+            'difference': -0.047,
+        },
+    }
+    assert [(f.kind, f.splits, f.classes) for f in report.findings] == [
+        (cd.DRIFT_DISTANCE, ('train',), ('fraud', 'ok')),
+        (cd.DRIFT_DIVERGENCE, ('train',), ('fraud', 'ok')),
+    ]
+    distance = report.findings[0]
+    assert (
+        "the L-infinity distance between the 'label' class shares of split 'train' and the "
+        'baseline (the same split of the baseline statistics) is 0.0470, above '
+        "max_drift_distance 0.02; largest share changes: 'fraud' 0.0540 -> 0.1010"
+    ) in distance.description
+    assert 'raise max_drift_distance above 0.0470' in distance.fix
+    message = report.error_message()
+    assert '| class | baseline share (count) | current share (count) | difference |' in message
+    assert '| fraud | 0.0540 (54) | 0.1010 (101) | +0.0470 |' in message
+    assert '| ok | 0.9460 (946) | 0.8990 (899) | -0.0470 |' in message
+    anomalies = report.anomalies('train')
+    reasons = [r.short_description for r in anomalies.anomaly_info['label'].reason]
+    assert reasons == [
+        'High Linfty distance to the baseline',
+        'High Jensen-Shannon divergence to the baseline',
+    ]
+    assert [m.value for m in anomalies.drift_skew_info[0].drift_measurements] == [
+        drift['linf'],
+        drift['jensen_shannon_divergence'],
+    ]
+    assert report.to_json()['baseline_drift']['train']['classes']['fraud']['current'] == 101
+
+
+def test_a_span_within_the_thresholds_passes_and_no_baseline_changes_nothing(spans):
+    config = cd.ValidatorConfig('label').validate()
+    report = cd.run_checks(_dist(spans['quiet']), config, baseline=_dist(spans['previous']))
+    assert report.passed and report.notes == []
+    assert report.drift['train']['linf'] == pytest.approx(0.004)
+    tfdv_values, tfdv_anomalies = _tfdv_drift(spans['previous'], spans['quiet'])
+    assert report.drift['train']['linf'] == pytest.approx(tfdv_values['linf'], abs=1e-12)
+    assert not tfdv_anomalies.anomaly_info
+    assert '## Drift from the baseline' in report.to_markdown()
+
+    without = cd.run_checks(_dist(spans['doubled']), config)
+    assert without.passed and without.drift == {}
+    assert 'baseline_drift' not in without.to_json()
+    assert 'Drift' not in without.to_markdown()
+
+
+def test_a_class_that_appears_or_vanishes_is_named(spans):
+    config = cd.ValidatorConfig('label').validate()
+    appeared = cd.run_checks(_dist(spans['new_class']), config, baseline=_dist(spans['previous']))
+    assert appeared.passed  # one example of 1,000: within the thresholds, a note
+    (note,) = appeared.notes
+    assert note.kind == cd.CLASSES_CHANGED and note.classes == ('chargeback',)
+    assert "appeared (not in the baseline): 'chargeback'" in note.description
+    assert appeared.drift['train']['appeared'] == ['chargeback']
+    assert '| chargeback (appeared) | 0.0000 (0) | 0.0010 (1) | +0.0010 |' in (
+        appeared.to_markdown()
+    )
+
+    vanished = cd.run_checks(
+        _dist(spans['previous']),
+        cd.ValidatorConfig('label', max_drift_distance=0.0005).validate(),
+        baseline=_dist(spans['new_class']),
+    )
+    (finding,) = vanished.findings
+    assert finding.kind == cd.DRIFT_DISTANCE
+    assert "Classes vanished (in the baseline only): 'chargeback'." in finding.description
+
+
+def test_the_baseline_needs_a_split_in_common_and_one_label_per_example(spans):
+    config = cd.ValidatorConfig('label').validate()
+    with pytest.raises(DataError, match="baseline statistics have split\\(s\\) 'eval' and the"):
+        cd.run_checks(
+            _dist(spans['quiet']), config, baseline=_dist(spans['previous'], split='eval')
+        )
+    ids = cd.ValidatorConfig('label', multi_label='ids').validate()
+    with pytest.raises(ConfigError, match="multi_label='ids' has per-label prevalences"):
+        ids.check_baseline()
+
+
+@pytest.mark.parametrize(
+    'arguments, message',
+    [
+        ({'max_drift_distance': -0.1}, 'max_drift_distance must be a number >= 0'),
+        ({'max_drift_divergence': 2}, 'max_drift_divergence must be None .* between 0 and 1'),
+        ({'max_drift_divergence': True}, 'max_drift_divergence must be None'),
+    ],
+)
+def test_bad_drift_thresholds_are_config_errors(arguments, message):
+    with pytest.raises(ConfigError, match=message):
+        cd.ValidatorConfig('label', **arguments).validate()
+
+
+def test_a_window_of_spans_pools_counts_by_split_name(spans):
+    window = cd.pool([_dist(spans['previous']), _dist(spans['quiet'])])
+    assert window['train'].counts == {b'fraud': 112, b'ok': 1888}
+    assert window['train'].source == 'rank_histogram'

@@ -174,7 +174,7 @@ def test_multi_label_gates_macro_f1_by_value_and_over_the_baseline():
 )
 def test_bad_multi_label_arguments_raise_config_error_naming_them(kwargs, argument):
     with pytest.raises(ConfigError, match=argument):
-        balanced_eval_config(**{'label_key': 'tags', 'multi_label': True, **kwargs})
+        balanced_eval_config(**{'label_key': 'tags', 'multi_label': 'multi_hot', **kwargs})
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """The multi-label gate on real models: ``tfma.run_model_analysis`` (the Evaluator's TFMA path)
-with ``balanced_eval_config(multi_label=True)``, a candidate and a baseline, two tiny fixed-weight
+with ``balanced_eval_config(multi_label='multi_hot')``, a candidate and a baseline, two tiny fixed-weight
 Keras models with sigmoid outputs that serve serialized tf.Examples.
 
 The baseline never predicts the rare label 2. The balanced model passes the absolute gates and beats

@@ -14,8 +14,9 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the Stratified
   :mod:`.histograms`.
 - :mod:`.strategy`: where the forms differ, one small strategy each, chosen in one table:
   :mod:`.exact` (the exact per-class rule) and :mod:`.strata` (label sets planned by
-  :mod:`.iterative` and :mod:`.objective`, the multi-label plan, a pure function of the
-  ``{label set: units}`` table); :mod:`.quality`: LD and deviations of a multi-label split.
+  the multi-label plan, :mod:`.multilabel_plan`, a pure function of the ``{label set: units}``
+  table: one search class whose methods are its steps); :mod:`.quality`: LD and deviations of
+  a multi-label split.
 - :mod:`.label_bins`: quantile bins of a numeric label; :mod:`.report`: ``split_counts.json``
   (per class, or per label).
 

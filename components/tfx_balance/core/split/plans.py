@@ -8,7 +8,7 @@ turns that table into counts per split (chosen by the form's
 
 - :func:`exact_counts`: each class by itself, by the exact rule
   (:func:`~tfx_balance.core.split.allocation.allocate`).
-- :func:`~tfx_balance.core.split.iterative.plan_counts`: label sets, all labels at once (one
+- :func:`~tfx_balance.core.split.multilabel_plan.plan_counts`: label sets, all labels at once (one
   objective over the labels' shares and the split sizes).
 
 Either way, :func:`cut` turns a stratum's counts and its bucket histogram into a

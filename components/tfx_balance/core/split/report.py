@@ -32,7 +32,7 @@ HOLDOUT = 'holdout'
 LABEL_BINS = 'label_bins'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
 # the kinds of a multi-label count key ``(split, kind, label)``
-_EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
+EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
 
 
 def is_structured(report: dict) -> bool:
@@ -94,8 +94,8 @@ def label_set_report(pairs, split_names, form: str) -> dict:
     counts = {}
     for key, n in pairs:
         counts[key] = counts.get(key, 0) + n
-    sizes = [counts.get((i, _EXAMPLES, None), 0) for i in range(len(split_names))]
-    labels = sorted_classes(label for (_, kind, label) in counts if kind == _LABELS)
+    sizes = [counts.get((i, EXAMPLES_KIND, None), 0) for i in range(len(split_names))]
+    labels = sorted_classes(label for (_, kind, label) in counts if kind == LABEL_KIND)
 
     def row(kind, label):
         return {
@@ -106,15 +106,15 @@ def label_set_report(pairs, split_names, form: str) -> dict:
             for i, name in enumerate(split_names)
         }
 
-    per_label = {class_name(label): row(_LABELS, label) for label in labels}
+    per_label = {class_name(label): row(LABEL_KIND, label) for label in labels}
     values = [
-        sum(counts.get((i, _LABELS, label), 0) for label in labels) for i in range(len(sizes))
+        sum(counts.get((i, LABEL_KIND, label), 0) for label in labels) for i in range(len(sizes))
     ]
     return {
         'multi_label': form,
         'examples': dict(zip(split_names, sizes)),
         'labels': per_label,
-        NO_LABEL: row(_NO_LABEL, None),
+        NO_LABEL: row(NO_LABEL_KIND, None),
         'label_cardinality': {
             name: round(values[i] / sizes[i], 6) if sizes[i] else 0.0
             for i, name in enumerate(split_names)

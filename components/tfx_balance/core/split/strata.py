@@ -6,7 +6,7 @@ the class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
    batches need (:mod:`~tfx_balance.core.split.histograms`).
-2. **Plan.** :func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
+2. **Plan.** :func:`~tfx_balance.core.split.multilabel_plan.plan_counts`, a pure function of the
    ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
    of every stratum (one objective: labels near their shares, split sizes kept, the
    heaviest-split rule); a stratum that goes whole to one split is that split's
@@ -48,12 +48,12 @@ from tfx_balance.core.split.histograms import (
     StratumUnits,
     histogram,
 )
-from tfx_balance.core.split.iterative import plan_counts
+from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.plans import cut
 from tfx_balance.core.split.report import (
-    _EXAMPLES,
-    _LABELS,
-    _NO_LABEL,
+    EXAMPLES_KIND,
+    LABEL_KIND,
+    NO_LABEL_KIND,
     format_label_set_report,
     label_set_report,
 )
@@ -153,11 +153,11 @@ class _MergeAndPlan(beam.CombineFn):
 
 def _count(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
     """Counts ``n`` examples of label set ``labels`` placed in ``split``."""
-    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
+    counts[split, EXAMPLES_KIND, None] = counts.get((split, EXAMPLES_KIND, None), 0) + n
     if not labels:
-        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
+        counts[split, NO_LABEL_KIND, None] = counts.get((split, NO_LABEL_KIND, None), 0) + n
     for label in labels:
-        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
+        counts[split, LABEL_KIND, label] = counts.get((split, LABEL_KIND, label), 0) + n
 
 
 class _PlaceUnits(PlaceUnits):

@@ -10,7 +10,7 @@ scikit-learn's ``_BaseKFold``:
   ``{class: {split: count}}`` report.
 - :class:`~tfx_balance.core.split.strata.IterativeStrategy` (``multi_label``): label sets as
   strata, planned by one objective over all labels and the split sizes
-  (:func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
+  (:func:`~tfx_balance.core.split.multilabel_plan.plan_counts`, a pure function of the
   ``{label set: units}`` table), the per-label report.
 
 :data:`~tfx_balance.core.split.stratified.STRATEGIES` chooses one from ``config.multi_label``.

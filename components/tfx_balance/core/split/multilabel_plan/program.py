@@ -1,9 +1,8 @@
 """A mixed-integer linear program built row by row, solved by scipy's ``milp`` (HiGHS).
 
-The exact step of the plan's search
-(:meth:`~tfx_balance.core.split.multilabel_plan.search.PlanSearch.fill_exact`) states its
-program here: arrays in, a solution out, no knowledge of the search. HiGHS is deterministic and
-runs under a node limit, never a time limit, so the same program gives the same solution on any
+The exact step of the plan's search (``PlanSearch.fill_exact`` in search.py) states its program
+here: arrays in, a solution out, no knowledge of the search. HiGHS is deterministic and runs
+under a node limit, never a time limit, so the same program gives the same solution on any
 machine load.
 
 Example (two integers, the most ``x`` with ``x <= 1``, ``y <= 5`` and ``x + y = 3``):

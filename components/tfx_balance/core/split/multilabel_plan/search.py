@@ -1,9 +1,8 @@
-"""The multi-label plan's search: one class, :class:`PlanSearch`, whose methods are its steps.
+"""The multi-label plan's search: one class, ``PlanSearch``, whose methods are its steps.
 
-:func:`~tfx_balance.core.split.multilabel_plan.plan_counts` builds it from the aggregate
-``{label set: units}`` table and calls :meth:`PlanSearch.run`; the class docstring lists the
-steps in the order they run, and the methods follow in that order, then the objective's pieces
-they share.
+``plan_counts`` (the package's entry point) builds it from the aggregate ``{label set: units}``
+table and calls ``PlanSearch.run``; the class docstring lists the steps in the order they run,
+and the methods follow in that order, then the objective's pieces they share.
 
 Example:
     >>> search = PlanSearch({(0,): 5, (0, 1): 3}, [1, 1], [4, 4], None)
@@ -60,20 +59,20 @@ _log = logging.getLogger(__name__)
 
 class PlanSearch:
     """The multi-label plan's search over the aggregate table; its steps, in the order
-    :meth:`run` takes them:
+    ``run`` takes them:
 
-    1. :meth:`greedy`: strata from their rarest label, each unit to the allowed split of least
+    1. ``greedy``: strata from their rarest label, each unit to the allowed split of least
        added cost.
-    2. :meth:`local_search`: one-unit moves between splits that lower the cost.
-    3. :meth:`repair_sizes`: the sizes' hard repair (exact without groups, within
+    2. ``local_search``: one-unit moves between splits that lower the cost.
+    3. ``repair_sizes``: the sizes' hard repair (exact without groups, within
        ``HARD_BAND`` with them).
-    4. :meth:`swaps`: pairs of one-unit moves, ``a -> b`` and back, that keep the sizes.
-    5. :meth:`partner_swaps`: two units sharing a rare label trade splits (that label's counts
+    4. ``swaps``: pairs of one-unit moves, ``a -> b`` and back, that keep the sizes.
+    5. ``partner_swaps``: two units sharing a rare label trade splits (that label's counts
        stay); where any did, local search, swaps, partner swaps and the sizes' repair again.
-    6. :meth:`fill_pairs`: each (label, split) pair still empty, of a label with at least as
+    6. ``fill_pairs``: each (label, split) pair still empty, of a label with at least as
        many units as splits, filled by the cheapest chain (a unit in, a unit out); the pairs
-       chains leave go to :meth:`fill_exact`, an integer program over their neighbourhood.
-       :meth:`forced_empty` counts the pairs no plan can fill (the log line).
+       chains leave go to ``fill_exact``, an integer program over their neighbourhood.
+       ``forced_empty`` counts the pairs no plan can fill (the log line).
 
     The cost the steps lower (every step but filling takes only moves that lower it):
 
@@ -388,7 +387,7 @@ class PlanSearch:
         move or a swap would empty that pair and the frequent labels on those units could not be
         steered (measured, 5,000 labels on 20,000 examples: the most frequent label held 439
         examples in eval where its share is 594). Every such pair, best first by the sum of the
-        two one-unit moves' estimated costs, checked exactly (:meth:`swap_delta`) on the current
+        two one-unit moves' estimated costs, checked exactly (``swap_delta``) on the current
         state and kept if it lowers the cost; rounds while one does (at most
         ``PARTNER_ROUNDS``). Returns the number of trades.
 
@@ -460,7 +459,7 @@ class PlanSearch:
         The chain of least total cost (the exact change) is taken, even if it raises the cost
         (a missing pair is a goal, not a weight); each fills one pair and empties none, so the
         step ends; at most ``MAX_TRIES`` pairs are tried per pass. The pairs chains leave go to
-        :meth:`fill_exact`.
+        ``fill_exact``.
 
         Example (label 5 has 5 units; one-unit moves and swaps leave it at ``[4, 0, 1]``, the
         chain moves a unit of ``(0, 3, 5, 7)`` from train to eval and one of ``(0,)`` back):
@@ -485,7 +484,7 @@ class PlanSearch:
         return filled
 
     def fill_chains(self, tolerance) -> int:
-        """The chains of :meth:`fill_pairs` (``tolerance``: each split's band off its target
+        """The chains of ``fill_pairs`` (``tolerance``: each split's band off its target
         size); returns the number of pairs filled."""
         k = self.k
         _, strata_of = self.label_index
@@ -577,10 +576,10 @@ class PlanSearch:
         """Fill the empty pairs the program can; returns the number filled. Chains move two
         units at a time; a pair that needs three or more moves at once (a group into test, a
         group of another label out, a third unit refilling what that one left) stays empty
-        after them. This solves, exactly (scipy's ``milp``, HiGHS: :class:`.program.Program`),
+        after them. This solves, exactly (scipy's ``milp``, HiGHS: ``program.Program``),
         which of the *free* strata's units go where:
 
-        - **free strata** (:meth:`_neighbourhood`): every stratum when the table has at most
+        - **free strata** (``_neighbourhood``): every stratum when the table has at most
           ``EXACT_STRATA`` of them (small data: the whole plan is open); otherwise the strata
           of the labels with an empty pair (rarest first), ``RINGS`` rings of the strata of the
           rare labels (at most ``RARE_UNITS`` units) on them, and ``FILLERS`` strata of
@@ -747,7 +746,7 @@ class PlanSearch:
         """``(owner, strata_of)``: per entry of ``label_ids`` the stratum it belongs to, and
         ``strata_of(label)``, the strata carrying ``label``. One sort of the table per search
         (its layout never changes; only its counts move), shared by the partner swaps, the
-        chains, the exact step's neighbourhood and :meth:`forced_empty`."""
+        chains, the exact step's neighbourhood and ``forced_empty``."""
         owner = np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
         order = np.argsort(self.label_ids, kind='stable')
         bounds = np.searchsorted(self.label_ids[order], np.arange(len(self.label_units) + 1))
@@ -776,7 +775,7 @@ class PlanSearch:
         """The exact cost change of moving one unit of stratum ``x`` from split ``a`` to ``b``
         and one of ``y`` from ``b`` to ``a``: only the labels on one of the two strata change
         count, and with groups the two splits' sizes in examples (their numbers of units do
-        not). Each label's term is that of :meth:`_label_terms` (one unit more / fewer), in
+        not). Each label's term is that of ``_label_terms`` (one unit more / fewer), in
         plain Python: a scalar twin kept for speed, as the strata carry a few labels and
         NumPy's per-call cost would dominate (the partner swaps check thousands of trades)."""
         on_x, on_y = set(self._rows(x).tolist()), set(self._rows(y).tolist())

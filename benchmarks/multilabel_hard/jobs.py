@@ -3,7 +3,7 @@
 On the workloads of :mod:`benchmarks.common.hard_multilabel_data` (a label hierarchy with a long tail,
 the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 labels):
 
-- ``ours``: the package's plan, :func:`tfx_balance.core.split.iterative.plan_counts`, on the
+- ``ours``: the package's plan, :func:`tfx_balance.core.split.multilabel_plan.plan_counts`, on the
   aggregate ``{label set: units}`` table (a unit is an example, or a group with its examples'
   label union; with groups also ``{label set: examples}``) -- the function the splitter's
   combine calls (``strata.build_plans``); each stratum's units are then cut at the plan's counts
@@ -87,9 +87,7 @@ def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) ->
     """The package's plan on the aggregate table, cut by :func:`assign_from_plan`; with
     ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does.
     ``forced_pairs``: the (label, split) pairs the heaviest-split rule leaves no plan to fill."""
-    from tfx_balance.core.split.iterative import plan_counts
-    from tfx_balance.core.split.objective import PlanSearch
-    from tfx_balance.core.split.program import forced_empty
+    from tfx_balance.core.split.multilabel_plan import PlanSearch, plan_counts
 
     table, examples = data.strata(unit_sets), _examples(unit_sets, unit_sizes)
     start = time.perf_counter()
@@ -100,7 +98,7 @@ def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) ->
     return {
         'assign': assign_from_plan(unit_sets, plan),
         'seconds': seconds,
-        'forced_pairs': forced_empty(rule),
+        'forced_pairs': rule.forced_empty(),
     }
 
 

@@ -76,7 +76,7 @@ def test_ours_keeps_the_heaviest_split_rule_and_the_sizes_and_is_deterministic_o
     q = bench.measure(w, sets, result['assign'], (8, 1, 1))
     assert q['heaviest_rule_labels'] == 0
     assert q['unit_sizes'] == [320, 40, 40]
-    from tfx_balance.core.split.iterative import plan_counts
+    from tfx_balance.core.split.multilabel_plan import plan_counts
 
     table = data.strata(sets)
     assert plan_counts(table, [8, 1, 1]) == plan_counts(

@@ -98,7 +98,7 @@ def _keys(splits):
 def test_guarantees_hold_exactly_and_the_report_counts_what_was_written(run, component_id, form):
     from tests.support.artifacts import latest_artifact_dir, read_split
     from tfx_balance.core.split.allocation import allocate
-    from tfx_balance.core.split.iterative import label_split_counts, plan_counts
+    from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
 
     splits, report = _output(run, component_id)
     source = read_split(latest_artifact_dir(run, f'gen_{component_id}'), 'train')

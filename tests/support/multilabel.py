@@ -67,3 +67,21 @@ def per_label(split_records: dict, form: str = 'ids') -> dict:
         split: collections.Counter(label for labels in tag_sets(rs, form) for label in labels)
         for split, rs in split_records.items()
     }
+
+
+def searched(strata: dict, weights: list, examples: dict = None):
+    """The ``PlanSearch`` of ``strata``'s labelled sets (targets as ``plan_counts`` sets them)
+    after the steps before partner swaps, in ``PlanSearch.run``'s order: greedy insertion, local
+    search, sizes, swaps, sizes. What the tests of the later steps start from."""
+    from tfx_balance.core.split.allocation import allocate
+    from tfx_balance.core.split.multilabel_plan import PlanSearch, target_sizes
+
+    empty = allocate(strata.get((), 0), weights)  # the unlabelled units, as plan_counts splits
+    target = target_sizes(sum(strata.values()), empty, weights, examples, strata)
+    search = PlanSearch({s: m for s, m in strata.items() if s}, weights, target, examples)
+    search.greedy()
+    search.local_search()
+    search.repair_sizes()
+    search.swaps()
+    search.repair_sizes()
+    return search

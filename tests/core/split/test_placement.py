@@ -4,7 +4,7 @@ chosen in one place."""
 from tfx_balance.core.split.allocation import allocate, exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
-from tfx_balance.core.split.iterative import plan_counts
+from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import ClassSplitPlan, cut
 from tfx_balance.core.split.strata import IterativeStrategy
 from tfx_balance.core.split.stratified import STRATEGIES, strategy_for

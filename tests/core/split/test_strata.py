@@ -14,7 +14,7 @@ from tests.support.multilabel import label_matrix, per_label, records, tag_sets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
 from tfx_balance.core.split.allocation import allocate, boundaries
-from tfx_balance.core.split.iterative import label_split_counts, plan_counts
+from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
 from tfx_balance.core.split.report import NO_LABEL
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 

@@ -12,9 +12,9 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the Stratified
   ``histograms.py``: the units counted per stratum and hash bucket.
 - ``exact.py``: one label per example, each class by the exact rule of ``allocation.py``
   (largest remainder, presence for classes smaller than the number of splits; also the split-list
-  check every component uses). ``strata.py``: label sets, planned by ``iterative.py`` (the
-  multi-label plan, a pure function of the ``{label set: units}`` table); ``quality.py``: LD and
-  deviations of a multi-label split.
+  check every component uses). ``strata.py``: label sets, planned by ``multilabel_plan/`` (a
+  pure function of the ``{label set: units}`` table: one search class whose methods are its
+  steps); ``quality.py``: LD and deviations of a multi-label split.
 - ``placement.py``: where each unit goes once its stratum's counts are known (hash order cut
   into bucket ranges; boundary buckets ranked).
 - ``report.py``: how placed examples are counted, and ``split_counts.json`` (per class, or per

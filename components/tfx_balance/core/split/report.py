@@ -42,7 +42,7 @@ LARGEST_GROUP = 'largest_group'
 MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
 # the kinds of a multi-label count key ``(split, kind, label)``
-_EXAMPLES, _NO_LABEL, _LABELS = 0, 1, 2
+EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
 
 
 def is_structured(report: dict) -> bool:
@@ -163,11 +163,11 @@ def format_report(report: dict, splits) -> str:
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
     """Counts ``n`` examples of label set ``labels`` placed in ``split``: keys
     ``(split, kind, label)`` for the split's examples, its examples with no label, and each label."""
-    counts[split, _EXAMPLES, None] = counts.get((split, _EXAMPLES, None), 0) + n
+    counts[split, EXAMPLES_KIND, None] = counts.get((split, EXAMPLES_KIND, None), 0) + n
     if not labels:
-        counts[split, _NO_LABEL, None] = counts.get((split, _NO_LABEL, None), 0) + n
+        counts[split, NO_LABEL_KIND, None] = counts.get((split, NO_LABEL_KIND, None), 0) + n
     for label in labels:
-        counts[split, _LABELS, label] = counts.get((split, _LABELS, label), 0) + n
+        counts[split, LABEL_KIND, label] = counts.get((split, LABEL_KIND, label), 0) + n
 
 
 def label_set_report(pairs, split_names, form: str) -> dict:
@@ -177,8 +177,8 @@ def label_set_report(pairs, split_names, form: str) -> dict:
     counts = {}
     for key, n in pairs:
         counts[key] = counts.get(key, 0) + n
-    sizes = [counts.get((i, _EXAMPLES, None), 0) for i in range(len(split_names))]
-    labels = sorted_classes(label for (_, kind, label) in counts if kind == _LABELS)
+    sizes = [counts.get((i, EXAMPLES_KIND, None), 0) for i in range(len(split_names))]
+    labels = sorted_classes(label for (_, kind, label) in counts if kind == LABEL_KIND)
 
     def row(kind, label):
         return {
@@ -189,15 +189,15 @@ def label_set_report(pairs, split_names, form: str) -> dict:
             for i, name in enumerate(split_names)
         }
 
-    per_label = {class_name(label): row(_LABELS, label) for label in labels}
+    per_label = {class_name(label): row(LABEL_KIND, label) for label in labels}
     values = [
-        sum(counts.get((i, _LABELS, label), 0) for label in labels) for i in range(len(sizes))
+        sum(counts.get((i, LABEL_KIND, label), 0) for label in labels) for i in range(len(sizes))
     ]
     return {
         'multi_label': form,
         'examples': dict(zip(split_names, sizes)),
         'labels': per_label,
-        NO_LABEL: row(_NO_LABEL, None),
+        NO_LABEL: row(NO_LABEL_KIND, None),
         'label_cardinality': {
             name: round(values[i] / sizes[i], 6) if sizes[i] else 0.0
             for i, name in enumerate(split_names)

@@ -6,7 +6,7 @@ the class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
    batches need (:mod:`~tfx_balance.core.split.histograms`).
-2. **Plan.** :func:`~tfx_balance.core.split.iterative.plan_counts`, a pure function of the
+2. **Plan.** :func:`~tfx_balance.core.split.multilabel_plan.plan_counts`, a pure function of the
    ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
    of every stratum (one objective: labels near their shares, split sizes kept, the
    heaviest-split rule); a stratum that goes whole to one split is that split's
@@ -49,7 +49,7 @@ from tfx_balance.core.split.histograms import (
     check_not_empty,
     histogram,
 )
-from tfx_balance.core.split.iterative import plan_counts
+from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import (
     BOUNDARY_TAG,
     COUNTS_TAG,

@@ -1,5 +1,6 @@
-"""core.split.iterative: exact per-label targets where the data allow, presence of every label
-with at least #splits units, exact split sizes, determinism, and quality against iterstrat."""
+"""core.split.multilabel_plan.plan_counts: exact per-label targets where the data allow, presence
+of every label with at least #splits units, exact split sizes, determinism, and quality against
+iterstrat."""
 
 import collections
 import random
@@ -9,14 +10,13 @@ import pytest
 
 from tests.support.multilabel import label_matrix, label_sets
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.chains import fill_pairs
-from tfx_balance.core.split.iterative import (
+from tfx_balance.core.split.multilabel_plan import (
+    PlanSearch,
     label_split_counts,
     label_totals,
     plan_counts,
     target_sizes,
 )
-from tfx_balance.core.split.objective import PlanSearch
 from tfx_balance.core.split.quality import split_quality
 
 WEIGHTS = {'train': 8, 'eval': 1, 'test': 1}
@@ -195,9 +195,9 @@ def test_a_chain_fills_a_pair_that_one_unit_moves_and_swaps_leave_empty():
     search.repair_sizes()
     search.swaps()
     search.repair_sizes()
-    assert search.c[5].tolist() == [4, 0, 1]  # label 5 (5 units): none in eval
-    assert search.z.tolist() == [11, 2, 1]
-    assert fill_pairs(search) == 1  # label 2's eval+test: [3, 1, 0], no chain (see below)
+    assert search.label_counts[5].tolist() == [4, 0, 1]  # label 5 (5 units): none in eval
+    assert search.sizes.tolist() == [11, 2, 1]
+    assert search.fill_pairs() == 1  # label 2's eval+test: [3, 1, 0], no chain (see below)
     plan = plan_counts(strata, weights)
     assert plan == {
         (0,): (2, 0, 0),

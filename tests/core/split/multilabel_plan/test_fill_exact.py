@@ -1,37 +1,25 @@
-"""core.split.program: the fill step's exact program fills pairs two-move chains cannot, keeps
+"""PlanSearch.fill_exact: the fill step's exact program fills pairs two-move chains cannot, keeps
 the sizes, the heaviest-split rule and every filled pair; forced_empty counts what no plan fills."""
 
 import random
 
 import numpy as np
 
-from tfx_balance.core.split import program
+from tests.support.multilabel import searched
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.chains import _chains
-from tfx_balance.core.split.iterative import (
-    label_split_counts,
-    plan_counts,
-    searched,
-    target_sizes,
-)
-from tfx_balance.core.split.objective import PlanSearch
+from tfx_balance.core.split.multilabel_plan import PlanSearch, label_split_counts, plan_counts
 
 # label 7 (3 units) misses test after the search and the chains: filling it takes three moves,
 # (5, 7) eval -> test, (3, 5, 7) train -> eval, (5,) test -> train (sizes [4, 1, 1] exact)
 THREE_MOVES = {(6,): 2, (3, 5, 7): 1, (5,): 1, (1, 3, 7): 1, (5, 7): 1}
 
 
-def _searched(strata, weights, examples=None):
-    target = target_sizes(sum(strata.values()), [0] * len(weights), weights, examples, strata)
-    return searched(PlanSearch(strata, weights, target, examples))
-
-
 def test_a_pair_that_takes_three_moves_is_filled_by_the_exact_program():
-    search = _searched(THREE_MOVES, [7, 2, 1])
+    search = searched(THREE_MOVES, [7, 2, 1])
     tolerance = np.zeros(3)
-    assert _chains(search, tolerance) == 0
+    assert search.fill_chains(tolerance) == 0
     labels = sorted({label for s in THREE_MOVES for label in s})  # the search's label order
-    assert search.c[labels.index(7)].tolist() == [2, 1, 0]
+    assert search.label_counts[labels.index(7)].tolist() == [2, 1, 0]
     plan = plan_counts(THREE_MOVES, [7, 2, 1])
     assert plan == {
         (1, 3, 7): (1, 0, 0),
@@ -70,7 +58,7 @@ def test_forced_empty_counts_the_pairs_the_heaviest_split_rule_leaves_no_way_to_
     # label 2: 3 units, two beside one-unit labels (train only): at most 2 splits
     strata = {(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 17}
     search = PlanSearch(strata, [8, 1, 1], [16, 2, 2], None)
-    assert program.forced_empty(search) == 1
+    assert search.forced_empty() == 1
     plan = plan_counts(strata, [8, 1, 1])
     assert label_split_counts(plan)[2] == [2, 1, 0]  # one pair empty: the forced one
     # a bound of the rule alone: with 7 units of label 4, eval and test (one unit each) must
@@ -79,7 +67,7 @@ def test_forced_empty_counts_the_pairs_the_heaviest_split_rule_leaves_no_way_to_
     assert label_split_counts(small)[2] == [3, 0, 0]
     # with the third unit free as well, nothing is forced
     free = PlanSearch({(0, 2): 1, (2,): 2, (4,): 17}, [8, 1, 1], [16, 2, 2], None)
-    assert program.forced_empty(free) == 0
+    assert free.forced_empty() == 0
 
 
 def test_the_program_never_empties_a_filled_pair_and_keeps_every_unit():
@@ -89,35 +77,28 @@ def test_the_program_never_empties_a_filled_pair_and_keeps_every_unit():
         for _ in range(rng.randint(4, 10)):
             labels = tuple(sorted(rng.sample(range(8), rng.randint(1, 3))))
             strata[labels] = strata.get(labels, 0) + rng.randint(1, 3)
-        search = _searched(strata, [7, 2, 1])
-        _chains(search, np.zeros(3))
-        before = (search.c > 0) | ~search.big[:, None]
+        search = searched(strata, [7, 2, 1])
+        search.fill_chains(np.zeros(3))
+        before = (search.label_counts > 0) | ~search.everywhere[:, None]
         sizes = search.counts.sum(axis=0).tolist()
-        program.fill_exact(search, np.zeros(3) + 1e-9)
-        after = (search.c > 0) | ~search.big[:, None]
+        search.fill_exact(np.zeros(3) + 1e-9)
+        after = (search.label_counts > 0) | ~search.everywhere[:, None]
         assert np.all(after[before])
-        assert (search.counts.sum(axis=1) == search.m).all()
+        assert (search.counts.sum(axis=1) == search.units).all()
         assert search.counts.sum(axis=0).tolist() == sizes
-        assert (
-            search.c
-            == np.array(
-                [
-                    [
-                        sum(
-                            search.counts[j, s]
-                            for j in range(len(search.m))
-                            if i in search._rows(j)
-                        )
-                        for s in range(3)
-                    ]
-                    for i in range(len(search.n))
-                ]
-            )
-        ).all()
+        labels = sorted({label for s in strata for label in s})  # the search's label order
+        per_label = [
+            [
+                sum(c[s] for j, c in enumerate(search.counts) if label in search.sets[j])
+                for s in range(3)
+            ]
+            for label in labels
+        ]
+        assert search.label_counts.tolist() == per_label
         assert (search.counts[~search.allowed] == 0).all()
 
 
 def test_the_log_says_how_many_pairs_stay_empty_and_how_many_the_rule_forces(caplog):
-    caplog.set_level('INFO', logger='tfx_balance.core.split.program')
+    caplog.set_level('INFO', logger='tfx_balance.core.split.multilabel_plan.search')
     plan_counts({(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 17}, [8, 1, 1])
     assert '1 stay empty (1 of them forced by the heaviest-split rule)' in caplog.text

@@ -1,20 +1,13 @@
-"""core.split.partners: units sharing a rare label trade splits; the objective only falls, the
-sizes, the rule and every unit are kept, and the frequent labels come nearer their shares."""
+"""PlanSearch.partner_swaps: units sharing a rare label trade splits; the objective only falls,
+the sizes, the rule and every unit are kept, and the frequent labels come nearer their shares."""
 
 import collections
 import random
 
 import numpy as np
 
-from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.iterative import (
-    label_split_counts,
-    plan_counts,
-    searched,
-    target_sizes,
-)
-from tfx_balance.core.split.objective import PlanSearch
-from tfx_balance.core.split.partners import partner_swaps
+from tests.support.multilabel import searched
+from tfx_balance.core.split.multilabel_plan import PlanSearch, label_split_counts, plan_counts
 
 
 def _rare_heavy(n=3000, rare=900, seed=4):
@@ -32,34 +25,26 @@ def _rare_heavy(n=3000, rare=900, seed=4):
 
 
 def _cost(search) -> float:
-    empty = ((search.c == 0) & search.big[:, None]).sum()
-    chi = ((search.c - search.t) ** 2 / search.t).sum()
-    return float(chi + search.presence * empty + search.size_cost(search.z, search.u).sum())
-
-
-def _searched(strata, weights):
-    labelled = {s: m for s, m in strata.items() if s}
-    empty = allocate(strata.get((), 0), weights)  # the unlabelled units, as plan_counts splits them
-    total = sum(strata.values())
-    target = target_sizes(total, empty, weights, None, strata)
-    return searched(PlanSearch(labelled, weights, target, None))
+    c, t = search.label_counts, search.targets
+    empty = ((c == 0) & search.everywhere[:, None]).sum()
+    chi = ((c - t) ** 2 / t).sum()
+    sizes = search.size_cost(search.sizes, search.split_units).sum()
+    return float(chi + search.presence * empty + sizes)
 
 
 def test_partner_swaps_lower_the_cost_and_keep_sizes_units_and_the_rule():
-    search = _searched(_rare_heavy(), [8, 1, 1])
+    search = searched(_rare_heavy(), [8, 1, 1])
     before, sizes = _cost(search), search.counts.sum(axis=0).tolist()
-    frequent = np.abs(search.c[:2] / search.t[:2] - 1).max()
-    assert partner_swaps(search) > 0
+    frequent = np.abs(search.label_counts[:2] / search.targets[:2] - 1).max()
+    assert search.partner_swaps() > 0
     assert _cost(search) < before - 1
     assert search.counts.sum(axis=0).tolist() == sizes
-    assert (search.counts.sum(axis=1) == search.m).all()
+    assert (search.counts.sum(axis=1) == search.units).all()
     assert (search.counts[~search.allowed] == 0).all()
-    assert np.abs(search.c[:2] / search.t[:2] - 1).max() < frequent
+    assert np.abs(search.label_counts[:2] / search.targets[:2] - 1).max() < frequent
 
 
 def test_the_plan_with_partner_swaps_steers_the_frequent_labels_it_could_not_before(monkeypatch):
-    from tfx_balance.core.split import iterative
-
     strata = _rare_heavy()
 
     def worst(plan):
@@ -71,7 +56,7 @@ def test_the_plan_with_partner_swaps_steers_the_frequent_labels_it_could_not_bef
         )
 
     with_partners = plan_counts(strata, [8, 1, 1])
-    monkeypatch.setattr(iterative, 'partner_swaps', lambda search: 0)
+    monkeypatch.setattr(PlanSearch, 'partner_swaps', lambda search: 0)
     without = plan_counts(strata, [8, 1, 1])
     # measured: label 0 in eval / test 64 / 64 without, 71 / 80 with (share 89.6)
     assert worst(with_partners) < worst(without) - 0.05
@@ -79,8 +64,6 @@ def test_the_plan_with_partner_swaps_steers_the_frequent_labels_it_could_not_bef
 
 
 def test_swap_delta_is_the_exact_cost_change_of_the_two_moves_with_and_without_groups():
-    from tfx_balance.core.split.partners import swap_delta
-
     checked = 0
     for seed in range(6):
         rng = random.Random(seed)
@@ -95,7 +78,7 @@ def test_swap_delta_is_the_exact_cost_change_of_the_two_moves_with_and_without_g
             a, b = rng.sample(range(3), 2)
             if not (search.counts[x, a] and search.counts[y, b]):
                 continue
-            before, delta = _cost(search), swap_delta(search, x, a, y, b)
+            before, delta = _cost(search), search.swap_delta(x, a, y, b)
             search.move(x, a, b)
             search.move(y, b, a)
             assert abs(_cost(search) - before - delta) < 1e-6
@@ -108,7 +91,7 @@ def test_swap_delta_is_the_exact_cost_change_of_the_two_moves_with_and_without_g
 def test_the_plan_logs_how_many_partner_swaps_it_made(caplog):
     import logging
 
-    with caplog.at_level(logging.INFO, logger='tfx_balance.core.split.partners'):
+    with caplog.at_level(logging.INFO, logger='tfx_balance.core.split.multilabel_plan.search'):
         plan_counts(_rare_heavy(), [8, 1, 1])
     lines = [r.getMessage() for r in caplog.records if 'partner swaps' in r.getMessage()]
     assert lines  # one per call that traded (the plan calls partner swaps up to twice)

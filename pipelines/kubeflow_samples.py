@@ -1,7 +1,7 @@
 """The sample pipelines compiled for Kubeflow, and where the image keeps this repository's files.
 
 Each sample has a thin ``pipelines/<name>/run_kubeflow.py`` around ``tfx_balance.kubeflow.main``
-(its factory made by :func:`kubeflow_factory`) and one line in ``KUBEFLOW_PIPELINES``
+(its factory made by ``kubeflow_factory``) and one line in ``KUBEFLOW_PIPELINES``
 (tests/kubeflow compiles and checks every entry).
 """
 

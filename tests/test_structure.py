@@ -7,12 +7,14 @@ Static checks over the source (the AST, nothing is imported):
 - no module of ``core/`` reaches into another module's or another object's private names;
 - the import graph of the package, the sample pipelines and the benchmarks has no cycle, counting
   imports inside functions too (a package's ``__init__`` re-exporting its own submodules does
-  not count).
+  not count);
+- docstrings name things plainly (``name``), with no Sphinx role.
 """
 
 import ast
 import collections
 import os
+import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE_ROOT = os.path.join(ROOT, 'components')
@@ -213,3 +215,21 @@ class A:
         'search._index',
         'search._rows',
     ]
+
+
+SPHINX_ROLE = re.compile(r':(?:py:)?(?:func|class|meth|mod|data|attr|exc|obj|const):`')
+
+
+def test_docstrings_use_plain_names_not_sphinx_roles():
+    """Docstrings are read in the editor and on GitHub (no Sphinx build renders them): a name is
+    written as ``name``, not as a role."""
+    found = []
+    for path in ALL.values():
+        with open(path) as f:
+            found += [f'{path}:{i}' for i, line in enumerate(f, 1) if SPHINX_ROLE.search(line)]
+    assert found == []
+
+
+def test_the_sphinx_role_check_finds_a_role():
+    assert SPHINX_ROLE.search('see :func:`~tfx_balance.core.split.allocation.allocate`')
+    assert not SPHINX_ROLE.search('see ``allocation.allocate``')

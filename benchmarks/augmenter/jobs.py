@@ -6,7 +6,7 @@ the same input (``common.floor.floor_job``: TFXIO raw read, hash partition, gzip
 examples written per second:
 
 - ``copy``, ``numeric``, ``interpolate`` and a user ``augment_fn`` (``module_file``
-  :mod:`benchmarks.augmenter.augment_fn_module`: Gaussian noise on every float, in numpy) on the tabular
+  ``benchmarks.augmenter.augment_fn_module``: Gaussian noise on every float, in numpy) on the tabular
   workload (20 floats);
 - ``image`` on the 28x28 PNG workload (decode, random affine in TF, PNG encode).
 

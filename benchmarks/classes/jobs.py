@@ -8,9 +8,9 @@ laid out per class by ``BalancedLayout`` (balanced_dataset's input), once, under
 then reverse order):
 
 - time to first batch: building the dataset and taking its first batch (eagerly);
-- steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (:func:`steady_batches`: 150
+- steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (``steady_batches``: 150
   batches of 1,024, 20 of 10,240) after the first ``CHUNK`` batches, consumed in
-  graph mode as ``model.fit`` does (:func:`benchmarks.dataset.reads._consumer`);
+  graph mode as ``model.fit`` does (``benchmarks.dataset.reads._consumer``);
 - the best-tuned plain read without a record shuffle (one reader, ``parse_example`` on 10
   batches at once) and with one (the same after ``shuffle(10_000)`` of the records);
 - growth of the process's resident memory over the balanced run.

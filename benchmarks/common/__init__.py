@@ -2,18 +2,18 @@
 
 Workloads (written once per size under ``benchmarks/_work/``, git-ignored, reused by later runs):
 
-- :func:`tabular_workload`: ``n`` gzipped ``tf.train.Example`` records with 20 float features
+- ``tabular_workload``: ``n`` gzipped ``tf.train.Example`` records with 20 float features
   ``f00`` ... ``f19`` and an int64 ``label`` over 10 classes whose shares fall geometrically from
-  50% to 0.1% (:func:`class_counts`, exact counts). The records are encoded straight into the
+  50% to 0.1% (``class_counts``, exact counts). The records are encoded straight into the
   ``tf.Example`` wire format from a fixed template (each record is a valid, parseable
   ``tf.train.Example``; the smoke test checks it), so a million of them take seconds to build.
-- :func:`image_workload`: ``n`` examples with a 28x28 grayscale PNG ``image`` (the scikit-learn
+- ``image_workload``: ``n`` examples with a 28x28 grayscale PNG ``image`` (the scikit-learn
   digits, upscaled, with seeded noise so every image is distinct) and the same label layout.
 
 Every workload is laid out as an ``Examples`` artifact folder (``Split-train/*.gz``), so the
 executors read it exactly as they would in a pipeline.
 
-Measured jobs (isolated processes, peak memory, medians) are in :mod:`benchmarks.jobs`.
+Measured jobs (isolated processes, peak memory, medians) are in ``benchmarks.jobs``.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """A sample pipeline's wall time split by component, read from a finished run's MLMD (issue 8,
 item 5): shared by the demo, taxi_cv and calibration sections.
 
-:func:`measure` runs a sample pipeline's command (:func:`run_pipeline`, e.g. ``make demo``'s
+``measure`` runs a sample pipeline's command (``run_pipeline``, e.g. ``make demo``'s
 ``python -m pipelines.digits.run_local``, into ``benchmarks/_work/demo``), so the figures are of
 the code being measured, or reads an existing run instead (``--set demo_run=DIR``; smoke runs
-read ``runs/digits`` if ``make demo`` left one); :func:`render` writes a run's timings.
+read ``runs/digits`` if ``make demo`` left one); ``render`` writes a run's timings.
 
 ``make demo`` runs the sample pipeline under LocalDagRunner with a SQLite MLMD store in its run
-folder. :func:`component_timings` reads that store directly (``sqlite3``; no TFX import): for the
+folder. ``component_timings`` reads that store directly (``sqlite3``; no TFX import): for the
 latest pipeline run, every execution's node (from its ``node`` context), state, and the time from
 its creation to its last update (the launcher creates the execution before the executor runs and
 updates it when the outputs are published). The run's wall time is from the run context's

@@ -1,10 +1,10 @@
 """Benchmark: multi-label balanced_dataset vs the best-tuned plain read, and ``model.fit`` with each.
 
-The data: :mod:`benchmarks.common.multilabel_data` (``correlated`` label clusters, ``multi_hot``
+The data: ``benchmarks.common.multilabel_data`` (``correlated`` label clusters, ``multi_hot``
 encoding: 20 floats and a 100-label 0/1 vector with Zipf-like label frequencies from 58% down to
 0.6%), laid out once by ``BalancedLayout`` (what ``BalancedInputGen(multi_label='multi_hot')``
-writes) with each policy. Compared, as for single-label (:mod:`benchmarks.dataset.reads`
-and :mod:`benchmarks.dataset.training`), runs alternating between the methods in forward then
+writes) with each policy. Compared, as for single-label (``benchmarks.dataset.reads``
+and ``benchmarks.dataset.training``), runs alternating between the methods in forward then
 reverse order:
 
 - read rate: the three ``PLAIN_READS`` recipes (unbalanced, the label parsed as ``[B, 100]``

@@ -1,5 +1,5 @@
 """Benchmark: examples/s of balanced_dataset vs the best-tuned plain read and the usual tf.data
-balancing recipes, on every workload of :mod:`benchmarks.dataset.workloads`.
+balancing recipes, on every workload of ``benchmarks.dataset.workloads``.
 
 Compared per workload, each run one pass of the data, runs alternating between the methods:
 - three plain reads (unbalanced) of the input files, tuned as a user would (``PLAIN_READS``: one
@@ -182,7 +182,7 @@ def _consumer(classes: int):
 def measure(make, batches: int, seconds: float, workload: Workload, exact: bool = False) -> tuple:
     """(examples/s, examples per CPU-second) over ``batches`` batches (or ``seconds``).
 
-    Batches are consumed in graph mode, ``CHUNK`` at a time (:func:`_consumer`), after a warm-up
+    Batches are consumed in graph mode, ``CHUNK`` at a time (``_consumer``), after a warm-up
     of one chunk. The CPU figure counts every thread of this process, so it is less sensitive to
     other work on a shared machine than the wall-clock rate. With ``exact``, every timed batch is
     checked to hold ``batch / classes`` examples of each class (after the clock stops).

@@ -1,6 +1,6 @@
 """Benchmark: ``model.fit`` steps per second fed by balanced_dataset vs by the best plain read.
 
-What users feel is training speed. For each workload of :mod:`benchmarks.dataset.workloads`, one model is
+What users feel is training speed. For each workload of ``benchmarks.dataset.workloads``, one model is
 fitted twice per run, once per input, alternating run by run: the plain read (unbalanced; the
 recipe that read fastest for that workload in the balanced_dataset benchmark) and
 balanced_dataset (uniform, exact batches). Each fit is one pass of the data (``total / batch``

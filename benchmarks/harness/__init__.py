@@ -1,12 +1,12 @@
 """The benchmark harness: measured jobs in a fresh process, with their peak memory; medians.
 
 A measured job is a function ``module:function`` taking keyword arguments and returning a dict
-with ``seconds`` (wall time of the Beam job itself, imports excluded, timed with :func:`timed`)
-and ``examples_written``. :func:`run_isolated` runs its repeats back to back in one fresh Python
+with ``seconds`` (wall time of the Beam job itself, imports excluded, timed with ``timed``)
+and ``examples_written``. ``run_isolated`` runs its repeats back to back in one fresh Python
 process (``python -m benchmarks.harness <spec.json>``): the imports (~20 s of TensorFlow and TFX per
 process on these machines) are paid once per job, and each run's peak RSS is read from ``VmHWM``
 after resetting it (``/proc/self/clear_refs``), so the memory of one job never mixes with
-another's. :func:`run_inprocess` runs it in this process (smoke mode only: no memory figure).
+another's. ``run_inprocess`` runs it in this process (smoke mode only: no memory figure).
 
 Example::
 
@@ -222,7 +222,7 @@ def machine_info() -> Dict[str, str]:
 
 
 def main(argv: List[str]) -> int:
-    """The fresh process of :func:`run_shared`: runs the jobs of the spec file ``argv[1]``."""
+    """The fresh process of ``run_shared``: runs the jobs of the spec file ``argv[1]``."""
     with open(argv[1]) as f:
         spec = json.load(f)
     results = []

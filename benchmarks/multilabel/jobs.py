@@ -1,11 +1,11 @@
 """Multi-label StratifiedSplitter vs iterative-stratification and a random split (issue 24).
 
-On the workloads of :mod:`benchmarks.common.multilabel_data` (100 labels, Zipf-like shares, ~3 labels
+On the workloads of ``benchmarks.common.multilabel_data`` (100 labels, Zipf-like shares, ~3 labels
 per example; independent or correlated labels; label ids or multi-hot), three splits 8:1:1:
 
 - ``ours``: the StratifiedSplitter executor with ``multi_label='ids'`` (or ``'multi_hot'``),
-  exactly as in the single-label section (:func:`benchmarks.splitter.jobs.splitter_job`), timed
-  against the I/O floor (:func:`benchmarks.common.floor.floor_job`) on the same data. Its
+  exactly as in the single-label section (``benchmarks.splitter.jobs.splitter_job``), timed
+  against the I/O floor (``benchmarks.common.floor.floor_job``) on the same data. Its
   quality is counted from the records it wrote (not from its ``split_counts.json``).
 - ``iterstrat``: ``MultilabelStratifiedShuffleSplit`` as a user runs it for 8:1:1, two calls (20%
   off for eval + test, then that half and half), on the ``bool [n, 100]`` label matrix (the least
@@ -15,7 +15,7 @@ per example; independent or correlated labels; label ids or multi-hot), three sp
   reference a stratified split is measured against.
 
 Quality: LD, missing pairs and max relative deviation
-(:func:`tfx_balance.core.split.quality.split_quality`).
+(``tfx_balance.core.split.quality.split_quality``).
 
 The splitter and the floor of one size run in one process (imports paid once), alternating
 (ours, floor, floor, ours, ...; ours first, so its first run has a clean peak RSS and pays the

@@ -1,9 +1,9 @@
 """Multi-label split on the harder shapes of issue 40: ours vs iterstrat vs scikit-multilearn.
 
-On the workloads of :mod:`benchmarks.common.hard_multilabel_data` (a label hierarchy with a long tail,
+On the workloads of ``benchmarks.common.hard_multilabel_data`` (a label hierarchy with a long tail,
 the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 labels):
 
-- ``ours``: the package's plan, :func:`tfx_balance.core.split.multilabel_plan.plan_counts`, on the
+- ``ours``: the package's plan, ``tfx_balance.core.split.multilabel_plan.plan_counts``, on the
   aggregate ``{label set: units}`` table (a unit is an example, or a group with its examples'
   label union; with groups also ``{label set: examples}``) -- the function the splitter's
   combine calls (``strata.build_plans``); each stratum's units are then cut at the plan's counts
@@ -14,7 +14,7 @@ the same with patients as groups, 5,000 labels), splits 7:2:1 (8:1:1 for 5,000 l
 - ``skmultilearn``: ``IterativeStratification(order=2)`` with the three shares as
   ``sample_distribution_per_fold``, each fold's test part a split (where it installs).
 
-Measures (:func:`measure`): LD, missing pairs and max relative deviation (labels with >= 100
+Measures (``measure``): LD, missing pairs and max relative deviation (labels with >= 100
 units) by ``split_quality``; split sizes against their shares (units, and examples with groups);
 violations of the heaviest-split rule (a label with fewer units than splits with a unit in a
 split its ``allocate`` gives none).
@@ -84,7 +84,7 @@ def _examples(unit_sets: Sequence[tuple], unit_sizes) -> dict:
 
 
 def ours(unit_sets: Sequence[tuple], weights: Sequence[int], unit_sizes=None) -> dict:
-    """The package's plan on the aggregate table, cut by :func:`assign_from_plan`; with
+    """The package's plan on the aggregate table, cut by ``assign_from_plan``; with
     ``unit_sizes`` (examples per unit: groups), sizes counted in examples as the splitter does.
     ``forced_pairs``: the (label, split) pairs the heaviest-split rule leaves no plan to fill."""
     from tfx_balance.core.split.multilabel_plan import PlanSearch, plan_counts

@@ -1,6 +1,6 @@
 """The issue-40 section of RESULTS.md: the hard multi-label workloads, ours vs iterstrat.
 
-Renders the rows of :func:`benchmarks.multilabel_hard.jobs.run` as markdown: per workload, each
+Renders the rows of ``benchmarks.multilabel_hard.jobs.run`` as markdown: per workload, each
 method's LD, max relative deviation (labels with >= 100 units), missing pairs, split sizes and
 heaviest-split rule violations, with the issue's goals checked for our plan.
 

@@ -4,7 +4,7 @@
   ``make_tiles`` on scikit-learn's ``load_digits`` (16x16 tiles showing 2-4 distinct digits, 256
   pixels in [0, 1], 10 labels; digit ``k`` drawn with weight ``0.65**k``: digit 0 on 78% of the
   tiles, digit 9 on 3.3%).
-- ``hierarchy`` (SYNTHETIC, :func:`prototypes`): a label hierarchy with a long tail. 4 parents
+- ``hierarchy`` (SYNTHETIC, ``prototypes``): a label hierarchy with a long tail. 4 parents
   (ids 0-3) and 28 children (ids 4-31, child ``j`` under parent ``j % 4``) with Zipf-like shares
   ``1 / (j + 1)**1.3``. A labelled example carries one child, a second one with probability
   0.3, and the parents of its children; 5% of the examples carry no label. Features: 48 floats,
@@ -13,7 +13,7 @@
   siblings only by its own prototype.
 
 Each dataset is ``(x float32 [n, d], y int64 multi-hot [n, L])``, cut once into train and test
-by a seeded permutation (:func:`train_test`); the same ``(name, n, seed)`` gives the same data.
+by a seeded permutation (``train_test``); the same ``(name, n, seed)`` gives the same data.
 
 Example:
     >>> x, y = prototypes(1_000, seed=0)

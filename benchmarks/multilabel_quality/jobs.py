@@ -3,12 +3,12 @@
 Two parts:
 
 - **coverage** of every policy's plan on the issue's data: the benchmark's ``correlated``
-  workload (:mod:`benchmarks.common.multilabel_data`, 100 labels in clusters) and the ``hierarchy``
-  shape of :mod:`benchmarks.common.hard_multilabel_data` (6,000 examples): groups without draws,
+  workload (``benchmarks.common.multilabel_data``, 100 labels in clusters) and the ``hierarchy``
+  shape of ``benchmarks.common.hard_multilabel_data`` (6,000 examples): groups without draws,
   examples not read in 3 epochs (each group is read in passes, so ``max(0, n_g - 3 * D_g)`` of
   group ``g``), the lowest label lift (stream / data frequency) and how many labels on at most 2%
   of the examples reach 2x their data frequency.
-- **quality**: on the datasets of :mod:`benchmarks.multilabel_quality.data` (the multi-label
+- **quality**: on the datasets of ``benchmarks.multilabel_quality.data`` (the multi-label
   sample's digit tiles and a synthetic long-tailed label hierarchy), the same model (the
   sample's trainer: dense 128 ReLU -> sigmoid per label, Adam 1e-3, binary cross-entropy) is
   trained for the same ``STEPS`` batches of ``BATCH`` with the plain read (shuffled, repeated)
@@ -108,8 +108,8 @@ def best_rare_lift(sets, num_labels: int, floors: bool = True) -> float | None:
 
 
 def coverage(work_dir: str, correlated_n: int = 100_000, hierarchy_n: int = 6_000) -> tuple:
-    """``(rows, bounds)``: :func:`plan_coverage` of every policy on the issue's two label
-    structures, and per structure :func:`best_rare_lift` with and without the floors."""
+    """``(rows, bounds)``: ``plan_coverage`` of every policy on the issue's two label
+    structures, and per structure ``best_rare_lift`` with and without the floors."""
     from benchmarks.common import hard_multilabel_data, multilabel_data
 
     data = multilabel_data.load_labels(

@@ -1,7 +1,7 @@
 """The multilabel_quality section of RESULTS.md: the multi-label policies' coverage and model
 quality (issue 41).
 
-Renders :func:`benchmarks.multilabel_quality.jobs.run` as markdown.
+Renders ``benchmarks.multilabel_quality.jobs.run`` as markdown.
 
 Example:
     >>> render_section({})

@@ -34,7 +34,7 @@ included, and the draw's ``seed``.
 Run alone: ``python -m benchmarks.smote_quality.jobs [seeds [dataset ...]]`` (seeds 0 .. n-1,
 datasets by name prefix; the environment variable ``DRAWS`` sets the draws; about 8 minutes at
 the defaults on 2 cores, two in-process DirectRunners at a time); ``make bench`` runs
-:func:`quality_job` in a fresh process (section ``smote_quality``; goal
+``quality_job`` in a fresh process (section ``smote_quality``; goal
 ``report.SMOTE_QUALITY_GOAL``). imbalanced-learn is a dev (benchmark) dependency only.
 
 Example::
@@ -207,7 +207,7 @@ def _predict(X_train, y_train, X_test) -> np.ndarray:
 
 
 def run(seeds=SEEDS, only=None, draws: int = DRAWS, per_draw: dict | None = None) -> dict:
-    """``{dataset: {method: [balanced accuracy per seed]}}`` (``only``: see :func:`datasets`).
+    """``{dataset: {method: [balanced accuracy per seed]}}`` (``only``: see ``datasets``).
 
     Every resampling runs ``draws`` times per fold with other random numbers (ours ``seed`` =
     draw; imbalanced-learn's ``random_state`` = run + draw x DRAW_STRIDE), and a seed's score is
@@ -249,7 +249,7 @@ def run(seeds=SEEDS, only=None, draws: int = DRAWS, per_draw: dict | None = None
 
 
 def quality_job(seeds=SEEDS, only=None, draws: int = DRAWS) -> dict:
-    """:func:`run` as a benchmark job: its wall time, the table (means), the scores per seed
+    """``run`` as a benchmark job: its wall time, the table (means), the scores per seed
     (mean over the draws) and per draw."""
     from benchmarks import harness
 
@@ -302,7 +302,7 @@ def gaps(scores: dict) -> list:
 
 
 def markdown(per_seed: dict) -> str:
-    """The table of means, with the two differences of :func:`gaps` (mean and spread)."""
+    """The table of means, with the two differences of ``gaps`` (mean and spread)."""
     lines = [
         '| data (class counts) | ' + ' | '.join(METHODS) + ' | smote - imblearn (std) | '
         'imblearn other draws - imblearn (std) |'

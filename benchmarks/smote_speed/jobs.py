@@ -7,12 +7,12 @@ floor's (the floor writes 100k, the augmenter 180k): ``report.SMOTE_TIME_GOAL``.
 (random partner, no neighbour search) is the reference for what the search costs.
 
 imbalanced-learn's ``SMOTE(k_neighbors=5)`` runs on the same arrays in memory, in its own fresh
-process per size (:func:`imblearn_job`; no TensorFlow there, so its peak RSS is its own), at two
+process per size (``imblearn_job``; no TensorFlow there, so its peak RSS is its own), at two
 sizes, so the report can extrapolate where its memory passes 24 GiB (it holds the whole data set
 and the synthetic rows in memory).
 
 Run alone: ``python -m benchmarks.smote_speed.jobs [rounds]`` (default 2 rounds, in-process);
-``make bench`` runs :func:`run` (section ``smote_speed``).
+``make bench`` runs ``run`` (section ``smote_speed``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def arrays(n: int = N) -> tuple:
 
 
 def workload(work: str, n: int = N) -> str:
-    """Writes the workload of :func:`arrays` once (2 gzipped shards); returns its folder."""
+    """Writes the workload of ``arrays`` once (2 gzipped shards); returns its folder."""
     import tensorflow as tf
 
     path = os.path.join(work, f'smote-speed-n{n}')
@@ -65,7 +65,7 @@ def workload(work: str, n: int = N) -> str:
 
 def imblearn_job(n: int) -> dict:
     """imbalanced-learn's ``SMOTE(k_neighbors=5, random_state=0).fit_resample`` on
-    :func:`arrays` (``n`` rows) in memory; its wall time and the rows it returns."""
+    ``arrays`` (``n`` rows) in memory; its wall time and the rows it returns."""
     from imblearn.over_sampling import SMOTE
 
     X, y = arrays(n)

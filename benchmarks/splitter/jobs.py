@@ -3,7 +3,7 @@
 Three jobs, each on the same gzipped tabular workload and writing three splits (8:1:1) as gzipped
 TFRecords:
 
-- ``splitter``: the real :class:`tfx_balance.stratified_splitter.executor.Executor` ``Do``, on an
+- ``splitter``: the real ``tfx_balance.stratified_splitter.executor.Executor`` ``Do``, on an
   ``Examples`` artifact pointing at the workload (what a pipeline user gets: two reads of the
   split's files with the C++ tf.data reader, batched label decoding, exact stratified split, the
   same gzip write as the floor, ``split_counts.json``).

@@ -1,6 +1,6 @@
 """LeakageCheck against the I/O floor (issue 26, the leakage check vs the floor: goal <= 1.5x).
 
-``leakage_job`` runs the real :class:`tfx_balance.leakage_check.executor.Executor` ``Do`` on the
+``leakage_job`` runs the real ``tfx_balance.leakage_check.executor.Executor`` ``Do`` on the
 splitter section's tabular workload, its shards laid out as two splits (the last shard is
 ``eval``, the others ``train``; symlinks, nothing is copied): it reads every example with the C++
 tf.data reader, keys it (content key without the provenance features) and reads its provenance

@@ -1,7 +1,7 @@
 """The components' channel arguments: a wrong artifact type is a ConfigError naming the argument.
 
 TFX checks a channel against its ``ComponentSpec`` key (``input_examples``), which is not the
-argument the user passed (``examples``); :func:`check_channel` runs the same check first and
+argument the user passed (``examples``); ``check_channel`` runs the same check first and
 names the argument.
 """
 

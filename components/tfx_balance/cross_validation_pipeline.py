@@ -17,7 +17,7 @@ _SET_BY_US = ('examples',)
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidation:
-    """The components :func:`cross_validation` built (add :attr:`components` to the pipeline)."""
+    """The components ``cross_validation`` built (add ``components`` to the pipeline)."""
 
     folds: List[str]
     trainers: list  # fold i's model, trained on the other folds
@@ -184,7 +184,7 @@ def cross_validation(
         cross-validate two set-ups in one pipeline.
 
     Returns:
-      A :class:`CrossValidation`: its ``components`` go into the pipeline.
+      A ``CrossValidation``: its ``components`` go into the pipeline.
 
     Raises:
       ConfigError: an argument is invalid (the message names it).

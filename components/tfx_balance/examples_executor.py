@@ -1,19 +1,19 @@
 """The base of the three Beam executors: Examples in, one core transform, Examples out.
 
-As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, :class:`ExamplesExecutor` runs the part
+As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor`` runs the part
 every tfx-balance Beam component shares, and a subclass supplies only its transform:
 
 1. the input and output ``Examples`` artifacts, the tf.Example payload check, the config
-   decoded once from the execution properties (:meth:`~ExamplesExecutor.decode_config`);
-2. the splits it reads (:meth:`~ExamplesExecutor.read_splits`), each checked for files, and the
+   decoded once from the execution properties (``ExamplesExecutor.decode_config``);
+2. the splits it reads (``ExamplesExecutor.read_splits``), each checked for files, and the
    splits it passes through unchanged (default: every other input split);
-3. one Beam job (:func:`~tfx_balance.artifacts.checked_beam_pipeline`: errors raised as the
+3. one Beam job (``artifacts.checked_beam_pipeline``: errors raised as the
    tfx-balance error alone, a damaged input file named) inside
-   :func:`~tfx_balance.artifacts.output_guard` (a failure leaves no output);
-4. the subclass's :meth:`~ExamplesExecutor.expand`, which writes the output splits and returns a
+   ``artifacts.output_guard`` (a failure leaves no output);
+4. the subclass's ``ExamplesExecutor.expand``, which writes the output splits and returns a
    PCollection of one report dict, written as ``REPORT_FILE`` at the artifact root;
 5. passed-through splits copied byte-for-byte, ``split_names``, payload format, span and version
-   set on the output, and the report's per-class table logged (:meth:`~ExamplesExecutor.summary`).
+   set on the output, and the report's per-class table logged (``ExamplesExecutor.summary``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Opt-in console output for pipeline runners: tfx-balance's own summaries without TFX/TF noise.
 
 Nothing here runs on import: the components never change logging, warnings or the environment by
-themselves. A runner script calls :func:`quiet` first (before importing ``tfx`` or
-``tensorflow``), and :func:`error_message` on a failed run::
+themselves. A runner script calls ``quiet`` first (before importing ``tfx`` or
+``tensorflow``), and ``error_message`` on a failed run::
 
     from tfx_balance import logs
 
@@ -13,7 +13,7 @@ themselves. A runner script calls :func:`quiet` first (before importing ``tfx`` 
     except Exception as error:
         raise SystemExit(logs.error_message(error))  # the component's own message, once
 
-:func:`capture_output` also sends what bypasses Python logging (TensorFlow's C++ log, the setup.py
+``capture_output`` also sends what bypasses Python logging (TensorFlow's C++ log, the setup.py
 output of module-file wheel builds, uncaught tracebacks) to a file for the duration of a block.
 """
 
@@ -92,7 +92,7 @@ def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.H
       records of your own code, and drops third-party records below CRITICAL; handlers already
       on the root logger get the same filter.
 
-    It also calls :func:`release_at_exit`. Returns the handler it added (remove it from the root
+    It also calls ``release_at_exit``. Returns the handler it added (remove it from the root
     logger to undo the logging part).
     """
     release_at_exit()
@@ -164,7 +164,7 @@ def _release_held_graphs() -> None:
 
 
 def _console() -> IO[str]:
-    """A text stream on a copy of the current stderr, which :func:`capture_output` leaves open."""
+    """A text stream on a copy of the current stderr, which ``capture_output`` leaves open."""
     sys.stderr.flush()
     return os.fdopen(os.dup(sys.stderr.fileno()), 'w', buffering=1)
 
@@ -172,7 +172,7 @@ def _console() -> IO[str]:
 @contextlib.contextmanager
 def capture_output(path: str) -> Iterator[str]:
     """Sends everything written to stdout and stderr (file descriptors 1 and 2, so also C++ logs
-    and subprocesses) to ``path`` inside the block; the handler of :func:`quiet` keeps writing to
+    and subprocesses) to ``path`` inside the block; the handler of ``quiet`` keeps writing to
     the console. Yields ``path``."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     sys.stdout.flush()

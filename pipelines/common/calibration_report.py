@@ -1,6 +1,6 @@
 """Calibration of a sample run's served ``probabilities``: read from the Evaluator's TFMA output
-(:func:`calibration_of`), shown as text lines beside macro recall (:func:`calibration_lines`) and
-as an HTML section with a reliability diagram (:func:`calibration_section`: inline SVG, mean
+(``calibration_of``), shown as text lines beside macro recall (``calibration_lines``) and
+as an HTML section with a reliability diagram (``calibration_section``: inline SVG, mean
 predicted probability against the observed frequency per confidence bin, one line per model).
 
 The summary's ``'calibration'`` entry is ``{model: {'expected_calibration_error', 'log_loss',

@@ -27,7 +27,7 @@ def run(root: str, create_pipeline: Callable, summary_args: dict, **pipeline_arg
     """Runs ``create_pipeline(...)`` in ``root`` and returns the run summary.
 
     ``root`` holds ``pipeline_root/``, ``metadata.db`` (SQLite MLMD) and ``serving/`` (the Pusher's
-    destination). ``summary_args`` go to :func:`pipelines.common.summary.collect`.
+    destination). ``summary_args`` go to ``pipelines.common.summary.collect``.
     """
     from tfx import v1 as tfx
 

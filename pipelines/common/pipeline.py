@@ -11,9 +11,9 @@ on macro recall: absolute, and improvement over the baseline model) -> Pusher (s
 model only when the gate blesses it).
 
 Each sample (``pipelines/digits``, ``pipelines/taxi``) supplies its ExampleGen and a
-:class:`Sample`: its label, split weights, augmentation and module files. Its parts
-(:func:`validated_splits`, and :func:`train_gate_and_assemble` with :func:`trainer_pair`,
-:func:`gate_and_push` and :func:`assemble`) also build the multi-label sample
+``Sample``: its label, split weights, augmentation and module files. Its parts
+(``validated_splits``, and ``train_gate_and_assemble`` with ``trainer_pair``,
+``gate_and_push`` and ``assemble``) also build the multi-label sample
 (``pipelines/multilabel``), which has no augmentation or Transform.
 """
 
@@ -227,11 +227,11 @@ def train_gate_and_assemble(
     metadata_path: str | None = None,
     serving_dir: str | None = None,
 ) -> tfx.dsl.Pipeline:
-    """The end every sample shares: :func:`trainer_pair` (balanced on ``balanced_examples``,
+    """The end every sample shares: ``trainer_pair`` (balanced on ``balanced_examples``,
     baseline on the splitter's raw examples, after ``baseline_after`` when given),
-    :func:`gate_and_push` on the splitter's test split, and :func:`assemble` of ``components``
+    ``gate_and_push`` on the splitter's test split, and ``assemble`` of ``components``
     followed by the two Trainers, the Evaluator and the Pusher (arguments as
-    :func:`build_pipeline`'s).
+    ``build_pipeline``'s).
 
     Example (after a sample's own components, as ``pipelines/multilabel`` does)::
 
@@ -337,7 +337,7 @@ def gate_and_push(
     sample: Sample, examples, balanced_trainer, baseline_trainer, root, serving_dir=None
 ) -> tuple:
     """The Evaluator of both models on the ``test`` split of ``examples``, gated by
-    :func:`eval_config`, and the Pusher of the balanced model when the gate blesses it."""
+    ``eval_config``, and the Pusher of the balanced model when the gate blesses it."""
     evaluator = tfx.components.Evaluator(
         examples=examples,
         model=balanced_trainer.outputs['model'],

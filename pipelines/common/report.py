@@ -5,7 +5,7 @@ validators' verdicts and the model gate's verdict. A multi-label
 summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first), with
 precision and F1 per label beside recall (and macro F1 beside macro recall).
 
-The input is the summary dict built by :mod:`pipelines.common.summary`.
+The input is the summary dict built by ``pipelines.common.summary``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """An imbalanced, PNG-encoded digits dataset for ImportExampleGen, from scikit-learn only.
 
-:func:`write_imbalanced_digits` takes scikit-learn's ``load_digits`` (1,797 8x8 grayscale images,
+``write_imbalanced_digits`` takes scikit-learn's ``load_digits`` (1,797 8x8 grayscale images,
 about 180 per digit, shipped with scikit-learn: no download) and keeps a geometrically shrinking
 share of each digit: digit ``k`` keeps ``max(min_count, round(n_k * decay**k))`` of its ``n_k``
 images (with the defaults: all 178 zeros, ..., 34 nines; 895 images in total). Which images are

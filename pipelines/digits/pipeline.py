@@ -8,7 +8,7 @@ ImportExampleGen -> StratifiedSplitter -> StatisticsGen -> ImportSchemaGen (sche
 -> Evaluator (per-class and macro recall of both models on the untouched test split; the gate:
 macro recall >= ``MIN_MACRO_RECALL`` and >= the baseline's + ``MIN_IMPROVEMENT``) -> Pusher.
 
-:func:`create_pipeline` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
+``create_pipeline`` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
 Kubeflow (``run_kubeflow.py``).
 """
 

@@ -1,12 +1,12 @@
 """A long-tailed multi-label image dataset for ImportExampleGen, from scikit-learn only.
 
-:func:`write_digit_tiles` builds ``count`` tiles from scikit-learn's ``load_digits`` (1,797 8x8
+``write_digit_tiles`` builds ``count`` tiles from scikit-learn's ``load_digits`` (1,797 8x8
 grayscale images, about 180 per digit, shipped with scikit-learn: no download). A tile is a 16x16
 image, a 2x2 grid of 8x8 cells: 2 to 4 of the cells show a digit image, the others are blank, and
 the tile's labels are the digits it shows (distinct: a tile never shows one digit twice). The
 digits of a tile are drawn without replacement with weight ``decay**k`` for digit ``k``, so the
 label frequency is long-tailed: with the defaults digit 0 is on 78% of the tiles and digit 9
-on 3.3% (:func:`label_counts` gives the exact numbers). Everything (how many digits, which,
+on 3.3% (``label_counts`` gives the exact numbers). Everything (how many digits, which,
 which image of each, which cells) comes from one ``numpy.random.Generator`` seeded with ``seed``:
 the same seed writes the same bytes.
 

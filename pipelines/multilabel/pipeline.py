@@ -13,7 +13,7 @@ split; the gate: ``macro_label_f1`` >= ``MIN_MACRO_F1`` and >= the baseline's +
 
 There is no augmentation and no Transform: the tiles are stored as the model's 256 floats.
 
-:func:`create_pipeline` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
+``create_pipeline`` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
 Kubeflow (``run_kubeflow.py``).
 """
 

@@ -35,7 +35,7 @@ Choices forced by the extreme imbalance:
   (``ModelSpec(preprocessing_function_names=['transform_features'])``, as in TFX's penguin
   example).
 
-:func:`create_pipeline` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
+``create_pipeline`` builds the pipeline object, for LocalDagRunner (``run_local.py``) and for
 Kubeflow (``run_kubeflow.py``).
 """
 

@@ -30,9 +30,9 @@ def run(eval_config, data_path: str, output_path: str):
 
 
 def evaluate(tmp_path_factory, name: str, eval_config, labels, predictions, weights) -> str:
-    """Writes the examples (:func:`write_examples`) and runs TFMA on them (:func:`run`) in a new
+    """Writes the examples (``write_examples``) and runs TFMA on them (``run``) in a new
     temporary folder named after ``name``; returns TFMA's output path (read it with
-    :func:`metric_values`)."""
+    ``metric_values``)."""
     out = output_dir(tmp_path_factory, name)
     run(eval_config, write_examples(out + '.tfrecord', labels, predictions, weights), out)
     return out
@@ -40,7 +40,7 @@ def evaluate(tmp_path_factory, name: str, eval_config, labels, predictions, weig
 
 def weighted_eval_config(metrics):
     """An EvalConfig of ``metrics`` (``tfma.MetricConfig``s) over the examples of
-    :func:`write_examples` (label 'label', predictions 'scores', weight 'weight'), weighted and
+    ``write_examples`` (label 'label', predictions 'scores', weight 'weight'), weighted and
     unweighted, on the overall slice."""
     import tensorflow_model_analysis as tfma
 

@@ -2,7 +2,7 @@
 
 A ``--direct_running_mode=multi_processing`` worker is a fresh Python process: it imports
 ``apache_beam``, then whatever the pickled functions of the job's stages need when it unpickles
-them. :func:`worker_modules` runs an executor's ``Do`` in-process (on small data), keeps the
+them. ``worker_modules`` runs an executor's ``Do`` in-process (on small data), keeps the
 pickled ``DoFn`` and ``CombineFn`` payloads of the pipeline it runs, unpickles them in a fresh
 interpreter as a worker does, and returns the modules that interpreter then holds.
 """
@@ -93,7 +93,7 @@ def worker_modules(executor_cls, input_dict, output_dict, exec_properties) -> se
 
 
 def job_modules(executor_cls, tmp_path, records, exec_properties) -> set:
-    """:func:`worker_modules` of ``executor_cls`` run on a ``train`` split of ``records``."""
+    """``worker_modules`` of ``executor_cls`` run on a ``train`` split of ``records``."""
     from tests.support.examples import make_examples_artifact, new_output
     from tfx_balance import keys
 

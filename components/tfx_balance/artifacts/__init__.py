@@ -1,11 +1,11 @@
 """Reading and writing ``Examples`` artifacts the TFX way, shared by every executor.
 
-- :mod:`.splits`: split names and folders of an artifact, finishing an output artifact
+- ``splits.py``: split names and folders of an artifact, finishing an output artifact
   (``split_names``, payload format, span, version) and passing a split through unchanged.
-- :mod:`.read`: input splits as serialized records, through ``tfx_bsl`` TFXIO or in batches.
-- :mod:`.write`: gzipped TFRecords in ``Split-<name>/`` and the JSON reports beside them.
-- :mod:`.integrity`: a read failure names the input file at fault.
-- :mod:`.guard`: a failed executor leaves no output and raises the tfx-balance error alone.
+- ``read.py``: input splits as serialized records, through ``tfx_bsl`` TFXIO or in batches.
+- ``write.py``: gzipped TFRecords in ``Split-<name>/`` and the JSON reports beside them.
+- ``integrity.py``: a read failure names the input file at fault.
+- ``guard.py``: a failed executor leaves no output and raises the tfx-balance error alone.
 """
 
 from tfx_balance.artifacts.guard import checked_beam_pipeline, output_guard, unwrap_error

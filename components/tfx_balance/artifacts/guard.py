@@ -19,7 +19,7 @@ def output_guard(*outputs):
     """Removes the contents of the outputs' folders if the wrapped block raises.
 
     Temp files the failed Beam job left open under an output are closed first
-    (:func:`~tfx_balance.core.record_sink.close_abandoned_files`): removing a file that is still
+    (``record_sink.close_abandoned_files``): removing a file that is still
     open frees no disk space until the process exits.
     """
     try:
@@ -65,9 +65,9 @@ def checked_beam_pipeline(make_pipeline, examples, splits: Sequence[str]):
     ``examples``. A failure is re-raised as the tfx-balance error that caused it, alone (Beam's
     wrapping and worker traceback are logged at DEBUG level only), or as a ``DataError`` naming
     the input file when an unreadable file is the cause (the readers of
-    :mod:`tfx_balance.core.records` fail on a damaged file; :func:`explain_read_failure`).
+    ``tfx_balance.core.records`` fail on a damaged file; ``explain_read_failure``).
 
-    Use it inside :func:`output_guard`, so that a failed job leaves no output behind.
+    Use it inside ``output_guard``, so that a failed job leaves no output behind.
     """
     try:
         with make_pipeline() as pipeline:

@@ -1,9 +1,9 @@
 """Naming the input file at fault when a job fails to read it.
 
-Every component reads its input with :func:`~tfx_balance.core.records.read_file_batches`, which
+Every component reads its input with ``records.read_file_batches``, which
 checks each record's checksum, a gzip file's recorded size (and, if it differs, the whole
 stream) and that a ``*.gz`` file is gzip: a damaged file fails the job, and
-:func:`explain_read_failure` then names it. (A separate full zlib pass over every input file,
+``explain_read_failure`` then names it. (A separate full zlib pass over every input file,
 ``VerifyInputFiles``, caught nothing more and cost a second decompression of the input.)
 """
 

@@ -29,7 +29,7 @@ def WriteRecords(records, output_dir: str, prefix: str = RECORD_FILE_PREFIX):  #
     """Writes serialized records as gzipped TFRecord shards ``<output_dir>/<prefix>-*.gz``.
 
     The files and bytes of ``beam.io.WriteToTFRecord``, through
-    :class:`~tfx_balance.core.record_sink.TFRecordFileSink`: a failed write leaves no temp file
+    ``TFRecordFileSink``: a failed write leaves no temp file
     open (``output_guard`` closes those a failure elsewhere in the job left open).
     """
     sink = TFRecordFileSink(
@@ -46,7 +46,7 @@ def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa
     Each split's records are grouped in one worker and written sorted, through a temporary file
     renamed into place: a retry rewrites the same bytes, and a failure leaves no partial file. One
     stage instead of one ``WriteRecords`` (about five stages) per split; for large parts use
-    :func:`WriteRecords`.
+    ``WriteRecords``.
     """
     dirs = {split: output_split_dir(output, split) for split in splits}
     return (

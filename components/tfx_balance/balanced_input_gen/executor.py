@@ -27,7 +27,7 @@ from tfx_balance.examples_executor import ExamplesExecutor
 
 def plan_table(doc: dict) -> str:
     """The per-class count table of every laid-out split in a ``balance_plan.json`` document
-    (multi-label splits: per label and per group, :func:`plan_summary`)."""
+    (multi-label splits: per label and per group, ``plan_summary``)."""
     multi = [s for s, obj in doc['splits'].items() if 'multi_label' in obj]
     if multi:
         return '\n\n'.join(plan_summary(plan_from_json(s, doc['splits'][s])) for s in multi)

@@ -1,13 +1,13 @@
 """Each split's label counts for ClassDistributionValidator, for every label form, in one path.
 
-The label form (``multi_label``, :data:`~tfx_balance.core.class_distribution_validator.LABEL_FORMS`) says
+The label form (``multi_label``, ``class_distribution_validator.LABEL_FORMS``) says
 where the counts come from. From each split's TFDV statistics by default: per-class counts of one
-label per example (:func:`~tfx_balance.core.class_distribution_validator.label_distribution`), per-label
-prevalence of ``'ids'`` (:func:`~tfx_balance.core.class_distribution_validator.prevalence_from_statistics`).
+label per example (``class_distribution_validator.label_distribution``), per-label
+prevalence of ``'ids'`` (``class_distribution_validator.prevalence_from_statistics``).
 For a label set with ``examples`` (and always for ``'multi_hot'``, which TFDV has no per-position
 statistics for): counted from the examples in one Beam job, each split's files read in batches
 and only the label decoded, one bounded label -> count table per split
-(:class:`~tfx_balance.core.class_distribution_validator.CountLabels`); each split's example count must
+(``CountLabels``); each split's example count must
 equal the statistics' ``num_examples``, so statistics and examples of different data are an
 error, not a silent mix.
 """
@@ -85,7 +85,7 @@ def distributions(
 
 
 def prevalences(stats_artifact, examples, splits, config, make_pipeline, tmp_dir: str):
-    """:func:`distributions` with ``tmp_dir`` a folder: the name of ``multilabel.prevalences``.
+    """``distributions`` with ``tmp_dir`` a folder: the name of ``multilabel.prevalences``.
 
     Example::
 

@@ -1,7 +1,7 @@
 """Calibration of predicted probabilities: log loss, expected calibration error, reliability bins.
 
-One accumulator (:class:`CalibrationCounts`) serves the TFMA metrics
-(``tfx_balance.metrics.calibration``) and the benchmarks (:func:`log_loss_and_ece`), so both
+One accumulator (``CalibrationCounts``) serves the TFMA metrics
+(``tfx_balance.metrics.calibration``) and the benchmarks (``log_loss_and_ece``), so both
 compute the same figures:
 
 - single-label (softmax scores, one class id per example): log loss ``-log p[label]``; top-label

@@ -15,7 +15,7 @@ Refused with a ``DataError`` naming the example: no value or several values, a N
 float, and an integral float beyond 2**24, which float32 (a tf.Example float) cannot hold exactly
 (16777217 is stored as 16777216.0: two ids would silently become one).
 
-:func:`read_group_id` gives ``(group, seed key)``: examples are grouped by ``group``; the group's
+``read_group_id`` gives ``(group, seed key)``: examples are grouped by ``group``; the group's
 seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
 least among its examples', so a group whose examples agree on the kind hashes as before (a
 float's seed key is the repr of its stored value, ``float_list:0.30000001192092896``: the hash,

@@ -4,7 +4,7 @@ Every random choice in tfx-balance is a pure function of ``(seed, example finger
 never of the order in which Beam delivers elements, of bundle boundaries, or of retries. These
 helpers are the only source of randomness in the package.
 
-An example is identified by its **content key** (:func:`example_keys`), not by its serialized
+An example is identified by its **content key** (``example_keys``), not by its serialized
 bytes. Protobuf writes the entries of a map (a ``tf.train.Example``'s ``feature`` map) in an
 order that changes from process to process, so TFX's ExampleGen writes the same example as
 different bytes in every run; a hash of the bytes would give another split, another sample and
@@ -57,7 +57,7 @@ def seeded_hash(seed: int, data: bytes) -> int:
 
 
 def seeded_hashes(seed: int, items: Sequence[bytes]) -> List[int]:
-    """:func:`seeded_hash` of each of ``items`` (the same values; one call for a batch)."""
+    """``seeded_hash`` of each of ``items`` (the same values; one call for a batch)."""
     key, blake2b, from_bytes = _seed_bytes(seed), hashlib.blake2b, int.from_bytes
     return [from_bytes(blake2b(d, digest_size=8, key=key).digest(), 'big') for d in items]
 
@@ -108,7 +108,7 @@ def example_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) 
 
 
 def example_key(record: bytes) -> bytes:
-    """The content key of one serialized example (see :func:`example_keys`, faster on a batch)."""
+    """The content key of one serialized example (see ``example_keys``, faster on a batch)."""
     return example_keys([record])[0]
 
 
@@ -116,7 +116,7 @@ _KEY_STRUCT = struct.Struct('>Q')
 
 
 def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
-    """The key of a record :func:`example_keys` cannot read in one piece: that of its
+    """The key of a record ``example_keys`` cannot read in one piece: that of its
     deterministic serialization, or its own bytes if it is not a ``tf.train.Example``."""
     import tensorflow as tf
     from google.protobuf.message import DecodeError

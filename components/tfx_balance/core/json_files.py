@@ -1,6 +1,6 @@
 """Writing and reading the JSON reports the components write beside their outputs.
 
-Paths go through ``tf.io.gfile`` (local, GCS, ...). :func:`WriteJson` writes from a Beam worker;
+Paths go through ``tf.io.gfile`` (local, GCS, ...). ``WriteJson`` writes from a Beam worker;
 it lives in ``core/`` (no TFX import) so that a multi-processing worker unpickling it imports
 neither TFX nor the executors.
 """

@@ -5,9 +5,9 @@ the label feature of a whole batch is decoded with ``tf.io.parse_example`` (~2.5
 and a batch that breaks a rule is re-read record by record to raise the ``DataError`` naming the
 first bad example, so results and errors are exactly those of the per-record path.
 
-- :func:`read_labels`: one class per example (single-label data), ``int`` or ``bytes``; the rules
-  and errors of :func:`~tfx_balance.core.labels.read_label`.
-- :func:`read_label_sets`: a label *set* per example. Single-label data is the case of sets of
+- ``read_labels``: one class per example (single-label data), ``int`` or ``bytes``; the rules
+  and errors of ``labels.read_label``.
+- ``read_label_sets``: a label *set* per example. Single-label data is the case of sets of
   size one (form ``'single'``); the two multi-label forms (``multi_label=``):
 
 - ``'ids'``: the label feature lists the example's labels, 0..n int64 ids or non-empty bytes
@@ -19,10 +19,10 @@ first bad example, so results and errors are exactly those of the per-record pat
   vectors of different lengths are ``DataError`` naming the example(s).
 
 A label set is a tuple of label values (``int`` or ``bytes``) in the canonical class order
-(:func:`~tfx_balance.core.labels.sorted_classes`); ``()`` is "no label". As for single labels, a
+(``labels.sorted_classes``); ``()`` is "no label". As for single labels, a
 label that is int64 in some examples and bytes in others is rejected
-(:func:`~tfx_balance.core.labels.check_label_kinds`): within a batch here, across batches by the
-caller, from :attr:`LabelSets.kinds` and :attr:`LabelSets.width`.
+(``labels.check_label_kinds``): within a batch here, across batches by the
+caller, from ``LabelSets.kinds`` and ``LabelSets.width``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -70,7 +70,7 @@ class LabelSets(NamedTuple):
     Attributes:
       sets: one sorted tuple of labels per example (``()``: no label).
       kinds: ``{label value: index in the batch}`` of the first labelled example of each kind
-        (int64, bytes), for :func:`~tfx_balance.core.labels.check_label_kinds` across batches.
+        (int64, bytes), for ``labels.check_label_kinds`` across batches.
       width: ``(length, index in the batch)`` of the batch's multi-hot vectors (None for ids).
     Indices, not fingerprints: the caller names the example with the content key it computes
     anyway (``hashing.fingerprint(example_keys(records)[i])``, the example's fingerprint).
@@ -96,7 +96,7 @@ def label_name(label) -> str:
 def read_label_sets(
     records: Sequence[bytes], label_feature: str, form: str, where: str = ''
 ) -> LabelSets:
-    """The :class:`LabelSets` of serialized examples (see the module docstring for the rules).
+    """The ``LabelSets`` of serialized examples (see the module docstring for the rules).
 
     Decodes only the label feature, a batch at a time in C++; a batch that breaks a rule is
     re-read record by record to raise the ``DataError`` that names the first bad example.
@@ -177,7 +177,7 @@ def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -
 
     The same values and errors as ``[read_label(r, label_feature, where) for r in records]``,
     about 18x faster: the label feature alone is decoded for the whole batch in C++. A batch of
-    int64 and bytes labels raises :func:`~tfx_balance.core.labels.check_label_kinds`' error.
+    int64 and bytes labels raises ``labels.check_label_kinds``' error.
     """
     if not len(records):
         return []

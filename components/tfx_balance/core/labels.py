@@ -1,7 +1,7 @@
 """Reading the class label of a serialized ``tf.train.Example`` and naming classes.
 
 Labels may be int64 or bytes features with exactly one value, of one type in every example (a
-mix is a ``DataError``: :func:`check_label_kinds`). A class is represented in Python as ``int`` or
+mix is a ``DataError``: ``check_label_kinds``). A class is represented in Python as ``int`` or
 ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
 for invalid bytes). A float read as an id or a name (a group id, a label bin's edge) is spelt
 by float_name, the one rule for it.
@@ -125,7 +125,7 @@ def check_label_kinds(
     """Raises the ``DataError`` for a label that is int64 in some examples and bytes in others.
 
     ``fingerprints`` maps each class value seen to the fingerprint of one example of it (see
-    :func:`example_fingerprint`). ``1`` and ``b'1'`` would be two classes with one name in every
+    ``example_fingerprint``). ``1`` and ``b'1'`` would be two classes with one name in every
     report, so every component rejects the mix, with this one message, before writing anything.
     """
     by_kind = {}
@@ -147,7 +147,7 @@ def check_label_kinds(
 def check_distinct_names(
     classes: Iterable[ClassValue], label_feature: str, where: str = ''
 ) -> None:
-    """Raises the ``DataError`` for two classes with the same name (:func:`class_name`).
+    """Raises the ``DataError`` for two classes with the same name (``class_name``).
 
     Reports, plans and TFDV statistics key classes by name, and a label that is not valid UTF-8
     is named with backslash escapes, so ``b'\\xff'`` and the text ``\\xff`` would share one row.

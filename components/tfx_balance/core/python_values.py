@@ -3,7 +3,7 @@ exec properties.
 
 A config computed with numpy hands the components ``np.int64`` counts, ``np.float32`` scales and
 ``np.bool_`` flags. Each config's ``validate()`` first turns them into the Python numbers they are
-(:func:`on_python_values`), so every check sees an int, float or bool, and :func:`to_json`, the
+(``on_python_values``), so every check sees an int, float or bool, and ``to_json``, the
 one encoder of exec-property JSON, writes any that reach it the same way.
 
 Example:
@@ -46,7 +46,7 @@ def python_value(value):
 
 
 def with_python_values(config):
-    """The dataclass ``config`` with :func:`python_value` of every field (``config`` itself when
+    """The dataclass ``config`` with ``python_value`` of every field (``config`` itself when
     no field holds a numpy value)."""
     changed = {}
     for field in dataclasses.fields(config):
@@ -58,7 +58,7 @@ def with_python_values(config):
 
 
 def on_python_values(validate):
-    """Decorates a config's ``validate()``: it checks (and returns) :func:`with_python_values` of
+    """Decorates a config's ``validate()``: it checks (and returns) ``with_python_values`` of
     the config, so ``np.int64(3)`` passes where ``3`` does and is ``3`` from then on."""
 
     @functools.wraps(validate)
@@ -69,5 +69,5 @@ def on_python_values(validate):
 
 
 def to_json(value, **kwargs) -> str:
-    """The JSON text of an exec property: ``json.dumps`` of :func:`python_value` of ``value``."""
+    """The JSON text of an exec property: ``json.dumps`` of ``python_value`` of ``value``."""
     return json.dumps(python_value(value), **kwargs)

@@ -5,17 +5,17 @@ StratifiedSplitter and BalancedAugmenter both order a class's units (examples, o
 first rank, the augmenter at ``select`` (the lowest-ranked originals it keeps or copies once more).
 Neither sorts a class. Instead:
 
-1. A unit's **bucket** is the top ``bucket_bits`` bits of its hash (:func:`bucket_of`); buckets
+1. A unit's **bucket** is the top ``bucket_bits`` bits of its hash (``bucket_of``); buckets
    are ordered as hashes are, so the units of a lower bucket all rank before those of a higher one.
-2. From a class's **histogram** (bucket -> units in it, counted in one pass), :func:`rank_buckets`
+2. From a class's **histogram** (bucket -> units in it, counted in one pass), ``rank_buckets``
    finds, for sorted **cut points** ``c_1 <= ... <= c_k``, the **segment** each bucket falls in
    (segment ``i`` holds ranks ``[c_i, c_{i+1})``, with ``c_0 = 0`` and ``c_{k+1} = n``), and the
    **boundary buckets** that straddle a cut (``lo < c < hi`` for the bucket's ranks ``[lo, hi)``),
    with the rank of their first unit.
 3. A unit in a whole bucket goes straight to that bucket's segment
-   (:meth:`BucketRanking.segment_of_bucket`); the units of a boundary bucket (at most ``k`` per
+   (``BucketRanking.segment_of_bucket``); the units of a boundary bucket (at most ``k`` per
    class, about ``n / 2**bucket_bits`` units each) are grouped, sorted and counted on from the
-   bucket's first rank (:meth:`BucketRanking.segment_of_rank`).
+   bucket's first rank (``BucketRanking.segment_of_rank``).
 
 Example: three buckets holding 2, 1 and 2 units (ranks 0-1, 2 and 3-4), cut at ranks 1 and 3:
     >>> r = rank_buckets({4: 2, 7: 1, 9: 2}, cuts=[1, 3])
@@ -70,7 +70,7 @@ class BucketRanking:
 def rank_buckets(
     histogram: Mapping[int, int], cuts: Sequence[int], bucket_bits: int = BUCKET_BITS
 ) -> BucketRanking:
-    """The :class:`BucketRanking` of a class from its histogram (bucket -> units) and sorted cuts.
+    """The ``BucketRanking`` of a class from its histogram (bucket -> units) and sorted cuts.
 
     Cuts may repeat (an empty segment) and may be ``0`` or ``n`` (nothing straddles them).
     """

@@ -1,4 +1,4 @@
-"""Beam's TFRecord sink, with no temp file left open by a failed job (:class:`TFRecordFileSink`).
+"""Beam's TFRecord sink, with no temp file left open by a failed job (``TFRecordFileSink``).
 
 Beam's ``WriteImpl`` (behind ``beam.io.WriteToTFRecord``) opens one temp file per bundle in
 ``_WriteBundleDoFn.process`` and closes it only in ``finish_bundle``. When a write fails
@@ -8,9 +8,9 @@ as its last exception, and ``pytest.raises`` as its ``ExceptionInfo``) and by re
 until the garbage collector finds them. Removing the failed output then frees no space, and a
 rerun in the same process can find the disk still full.
 
-:class:`TFRecordFileSink` writes the same bytes as ``WriteToTFRecord``'s sink, closes a temp
+``TFRecordFileSink`` writes the same bytes as ``WriteToTFRecord``'s sink, closes a temp
 file itself when writing or closing it fails, and registers the temp files it has open in this
-process, so that :func:`close_abandoned_files` can close those a job failing elsewhere left open
+process, so that ``close_abandoned_files`` can close those a job failing elsewhere left open
 (the executors' ``output_guard`` does, before it removes the output). It subclasses Beam's
 ``tfrecordio._TFRecordSink`` (Beam 2.59; its ``open``/``write_encoded_record``/``close`` are
 the ``FileBasedSink`` API) so that the record framing stays Beam's own.
@@ -104,7 +104,7 @@ def _abandon(handle) -> None:
 
 
 def close_abandoned_files(folder: str) -> List[str]:
-    """Closes every temp file under ``folder`` that a :class:`TFRecordFileSink` of this process
+    """Closes every temp file under ``folder`` that a ``TFRecordFileSink`` of this process
     still has open, and returns their paths, sorted.
 
     Call it once a Beam job writing under ``folder`` has failed, never while one runs: an

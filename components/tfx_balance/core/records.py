@@ -4,15 +4,15 @@ Two per-record costs dominate a Python Beam job over ``tf.Example`` files, and b
 C++ replacement here (figures per record, 20 float features, on the 2-core benchmark machine):
 
 - **Reading.** Beam's ``ReadFromTFRecord`` (behind TFXIO's ``RawRecordBeamSource``) frames and
-  checksums every record in Python (~25 µs). :func:`read_file_batches` reads a file with
+  checksums every record in Python (~25 µs). ``read_file_batches`` reads a file with
   ``tf.data``'s C++ reader (~4 µs), the reader TFXIO's own ``RecordBatches`` and
   ``TensorFlowDataset`` use, and yields lists of serialized records.
 - **The label.** Parsing a whole ``tf.train.Example`` with protobuf to read one feature costs
-  ~45 µs. :func:`~tfx_balance.core.label_sets.read_labels` decodes only the label feature of a whole
+  ~45 µs. ``label_sets.read_labels`` decodes only the label feature of a whole
   batch with ``tf.io.parse_example`` (~2.5 µs).
 
 Functions run on workers: every function a component's Beam job runs per file or per element
-(:func:`read_named_file_batches`, :func:`write_split_file`, :func:`unbatch`) is defined here,
+(``read_named_file_batches``, ``write_split_file``, ``unbatch``) is defined here,
 not as a lambda in an executor or ``tfx_balance.artifacts``: a
 ``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
 those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
@@ -62,14 +62,14 @@ def compression_of(path: str) -> str:
 
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
     """Yields the serialized records of one TFRecord file, in file order, in lists of at most
-    ``batch_size``. Compression is detected from the file's first bytes (:func:`compression_of`).
+    ``batch_size``. Compression is detected from the file's first bytes (``compression_of``).
     A truncated or corrupt file, or a ``*.gz`` file that is not gzip (e.g. empty), raises
     ``tf.errors.DataLossError`` naming the file.
 
     ``tf.data``'s reader checks every record's checksum but can end quietly where a truncated gzip
     stream ends (for about one cut in twenty), so a gzip file's records are also checked against
     the stream's recorded size (its last 4 bytes, one small read); only if they differ is the file
-    decompressed again (:func:`gzip_uncompressed_size`) to tell a truncated file from one of
+    decompressed again (``gzip_uncompressed_size``) to tell a truncated file from one of
     several gzip members.
     """
     import tensorflow as tf
@@ -101,7 +101,7 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
 def read_named_file_batches(
     where: str, path: str, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[tuple]:
-    """:func:`read_file_batches` of ``path`` as ``(where, batch)`` pairs, so that errors about an
+    """``read_file_batches`` of ``path`` as ``(where, batch)`` pairs, so that errors about an
     example can name where it came from (e.g. ``"split 'train'"``)."""
     return ((where, batch) for batch in read_file_batches(path, batch_size))
 
@@ -198,7 +198,7 @@ def unbatch(batch: List[bytes]) -> List[bytes]:
 
 def write_split_file(item, dirs: dict, prefix: str) -> str:
     """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``
-    (:func:`write_records_file`); returns the path. Used by ``artifacts.WriteSmallSplits``."""
+    (``write_records_file``); returns the path. Used by ``artifacts.WriteSmallSplits``."""
     split, split_records = item
     path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
     write_records_file(path, sorted(split_records))
@@ -206,7 +206,7 @@ def write_split_file(item, dirs: dict, prefix: str) -> str:
 
 
 class ReadRecordBatches(beam.PTransform):
-    """Reads TFRecord ``files`` as lists of serialized records (see :func:`read_file_batches`).
+    """Reads TFRecord ``files`` as lists of serialized records (see ``read_file_batches``).
 
     Apply to a pipeline (``PBegin``). The files are spread over the workers (a ``Reshuffle`` of
     their names); each is read whole by one worker, as Beam reads a gzip file (gzip streams

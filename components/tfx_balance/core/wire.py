@@ -2,7 +2,7 @@
 
 A record is one ``features`` field (field 1) holding the map ``feature`` of ``name -> Feature``
 entries; entries can be appended to it, or written in key order as protobuf's deterministic
-serialization does (:func:`key_order`: the order depends on the protobuf runtime). Building records this way is exact and much cheaper than parsing and
+serialization does (``key_order``: the order depends on the protobuf runtime). Building records this way is exact and much cheaper than parsing and
 re-serializing a ``tf.train.Example``.
 
 Example:
@@ -93,7 +93,7 @@ def _longer_key_first() -> bool:
 def key_order(names: Iterable[str]) -> List[str]:
     """Feature ``names`` in the order protobuf's deterministic serialization writes their
     entries: by the bytes of their UTF-8 keys, where a key that begins a longer one comes first
-    or last as :func:`_longer_key_first` finds for the runtime in use.
+    or last as ``_longer_key_first`` finds for the runtime in use.
 
     Example:
         >>> key_order(['s', 'source', 'a']) in (['a', 's', 'source'], ['a', 'source', 's'])

@@ -138,7 +138,7 @@ def eval_config_thresholds(eval_config) -> Dict[str, Dict[str, float]]:
 
 
 def folds_thresholds(per_fold, folds) -> Dict[str, Dict[str, float]]:
-    """The thresholds of the folds' EvalConfigs (:func:`eval_config_thresholds`), which must be
+    """The thresholds of the folds' EvalConfigs (``eval_config_thresholds``), which must be
     the same in every fold: the gate applies one set to the cross-validated estimate, and taking
     one fold's would silently drop another's. Raises ``DataError`` naming the folds and metrics."""
     found = [eval_config_thresholds(f.eval_config) for f in per_fold]

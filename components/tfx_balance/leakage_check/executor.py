@@ -37,7 +37,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
         per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
-      exec_properties (:class:`~tfx_balance.core.leakage_check.LeakageConfig`):
+      exec_properties (``LeakageConfig``):
         splits: JSON list of the splits checked, or null for all.
         training_splits: JSON list, or null for 'train' and every 'fold-*' split.
         allow_duplicates, allow_synthetic_outside: 1 records such findings without failing;

@@ -4,7 +4,7 @@ Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall
 module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
 ``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
 ``PerLabelF1``, ``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
-``LogLoss``), or build a whole gate with :func:`balanced_eval_config` (``multi_label='multi_hot'``
+``LogLoss``), or build a whole gate with ``balanced_eval_config`` (``multi_label='multi_hot'``
 for multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
 Rules and examples: docs/balanced_model_gate.md.
 """

@@ -10,7 +10,7 @@ multi-hot label (every (example, label) pair one binary prediction); definitions
     tfma.MetricConfig(class_name='ExpectedCalibrationError', module='tfx_balance.metrics',
                       config='"classes": ["cat", "dog"], "bins": 15')
 
-:class:`CalibrationGate` makes ``balanced_eval_config`` evaluate a served model's two outputs:
+``CalibrationGate`` makes ``balanced_eval_config`` evaluate a served model's two outputs:
 the recall gate on ``balanced_probabilities`` (the decision of the balanced model) and these
 metrics, with upper bounds, on ``probabilities`` (the scores corrected to the data's class
 frequencies). Rules and examples: docs/balanced_model_gate.md.
@@ -43,7 +43,7 @@ from tfx_balance.metrics.names import multi_label_form, validate_classes
 
 
 class _CalibrationCombiner(CountsCombiner):
-    """Adds each example's scores and label to a :class:`CalibrationCounts`."""
+    """Adds each example's scores and label to a ``CalibrationCounts``."""
 
     SQUEEZE = False
 
@@ -137,7 +137,7 @@ class ExpectedCalibrationError(_CalibrationMetric):
 class LogLoss(_CalibrationMetric):
     """Mean negative log-likelihood of the label (binary cross-entropy per label, multi-label).
 
-    Args: as :class:`ExpectedCalibrationError`.
+    Args: as ``ExpectedCalibrationError``.
     """
 
     KEY = keys.LOG_LOSS

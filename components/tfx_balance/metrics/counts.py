@@ -1,13 +1,13 @@
 """The counts every ``tfx_balance.metrics`` metric is derived from, from TFMA's standard inputs:
 one TFMA combiner, counting into one of two strategies chosen by the metric's index.
 
-- Single-label (:class:`ClassIndex` into :class:`ConfusionCounts`): weight per (actual class,
+- Single-label (``ClassIndex`` into ``ConfusionCounts``): weight per (actual class,
   predicted class). The predicted class of an example is the class with the highest score (argmax
   of the model's multi-class score output, or of the scores under the ModelSpec's
   ``prediction_key``); a prediction that is itself a class (an int id or a class name) is taken as
   is, and a single float score is a binary classifier's score of class 1 (class 1 when above 0.5).
   Labels are class ids, or class names looked up in ``classes``.
-- Multi-label (:class:`LabelIndex` into :class:`LabelCounts`): an example's label is a multi-hot
+- Multi-label (``LabelIndex`` into ``LabelCounts``): an example's label is a multi-hot
   vector ``[L]`` (1 for each label the example has, 0 elsewhere; int or float); its prediction is
   ``[L]`` sigmoid scores, and label i is predicted where score i >= ``threshold`` (default 0.5).
   Per label the combiner sums the weight of the examples that have it (positives), that are
@@ -93,7 +93,7 @@ class ConfusionCounts:
 
 class ClassIndex(NameIndex):
     """Maps labels and predictions to class ids, and class ids to names; counts an example into
-    a :class:`ConfusionCounts` (the single-label strategy).
+    a ``ConfusionCounts`` (the single-label strategy).
 
     Args:
       classes: class names in the order of the model's scores (class id = position), or None.
@@ -253,7 +253,7 @@ class LabelCounts:
 
 
 class LabelIndex(NameIndex):
-    """Checks an example's multi-hot label and scores, and counts them into :class:`LabelCounts`
+    """Checks an example's multi-hot label and scores, and counts them into ``LabelCounts``
     (the multi-label strategy).
 
     Args:
@@ -370,7 +370,7 @@ label_counts_computation = index_counts_computation  # its name in multilabel_co
 def confusion_counts_computation(
     index: ClassIndex, classes, num_classes, eval_config, model_name, output_name, example_weighted
 ) -> metric_types.MetricComputation:
-    """:func:`index_counts_computation` of a :class:`ClassIndex` (``classes`` and ``num_classes``
+    """``index_counts_computation`` of a ``ClassIndex`` (``classes`` and ``num_classes``
     are the index's own; kept for this function's callers)."""
     return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)
 

@@ -139,7 +139,7 @@ def balanced_eval_config(
         with positive examples, at ``threshold``) >= this.
       min_f1_improvement: multi-label only: bless only if ``macro_label_f1`` beats the baseline
         model's by at least this (0: "no worse"; needs ``baseline_model_name``).
-      calibration: a :class:`~tfx_balance.metrics.calibration.CalibrationGate`: the recall
+      calibration: a ``CalibrationGate``: the recall
         metrics read the model's ``balanced_probabilities`` output, and ECE and log loss of its
         ``probabilities`` output are computed and gated (upper bounds, increase over baseline).
 
@@ -292,7 +292,7 @@ _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}
 
 
 def _label_kind(multi_label) -> _LabelKind:
-    """The kind of model ``multi_label`` names (:func:`~.names.multi_label_form`)."""
+    """The kind of model ``multi_label`` names (``names.multi_label_form``)."""
     return _LABEL_KINDS[multi_label_form(multi_label, 'balanced_eval_config')]
 
 

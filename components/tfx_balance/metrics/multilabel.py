@@ -108,7 +108,7 @@ class PerLabelPrecision(_LabelMetric):
     predicted (scikit-learn's ``zero_division=0``), and those labels listed under
     ``'precision/labels_never_predicted'``.
 
-    Args: as :class:`PerLabelRecall` (``name`` default ``'precision'``).
+    Args: as ``PerLabelRecall`` (``name`` default ``'precision'``).
     """
 
     DERIVE = staticmethod(functools.partial(_per_label, 'precision'))
@@ -123,7 +123,7 @@ class PerLabelF1(_LabelMetric):
     + predicted), from the same per-label counts as recall and precision (scikit-learn's
     ``f1_score(..., average=None, zero_division=0)``; 0 for a label never predicted).
 
-    Args: as :class:`PerLabelRecall` (``name`` default ``'f1'``).
+    Args: as ``PerLabelRecall`` (``name`` default ``'f1'``).
 
     Example::
 
@@ -140,7 +140,7 @@ class PerLabelF1(_LabelMetric):
 class MacroLabelRecall(_LabelMetric):
     """Mean recall over the labels with positive examples (key ``'macro_label_recall'``).
 
-    Args: as :class:`PerLabelRecall`.
+    Args: as ``PerLabelRecall``.
     """
 
     DERIVE = staticmethod(_macro_label_recall)
@@ -157,7 +157,7 @@ class MacroLabelF1(_LabelMetric):
     examples (0.18 for p = 0.1), so gate multi-label models on it (``balanced_eval_config(...,
     min_macro_f1=...)``).
 
-    Args: as :class:`PerLabelRecall`.
+    Args: as ``PerLabelRecall``.
     """
 
     DERIVE = staticmethod(_macro_label_f1)
@@ -170,7 +170,7 @@ class MinLabelRecall(_LabelMetric):
     """The lowest recall of any label with positive examples (key ``'min_label_recall'``): a gate
     on it means "every label at least this".
 
-    Args: as :class:`PerLabelRecall`.
+    Args: as ``PerLabelRecall``.
     """
 
     DERIVE = staticmethod(_min_label_recall)

@@ -2,8 +2,8 @@
 ``classes`` / ``num_classes`` (single-label) or ``labels`` / ``num_labels`` (multi-label)
 arguments, and the index base that turns them into names by position.
 
-The two cases differ only in a :class:`NameKind` (the argument names, the least count and the
-words of the messages): :data:`CLASSES` and :data:`LABELS`.
+The two cases differ only in a ``NameKind`` (the argument names, the least count and the
+words of the messages): ``CLASSES`` and ``LABELS``.
 
 Example::
 

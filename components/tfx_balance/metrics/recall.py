@@ -91,7 +91,7 @@ class MacroRecall(_RecallMetric):
 
 class MultiClassBalancedAccuracy(_RecallMetric):
     """Balanced accuracy (key ``'balanced_accuracy'``): scikit-learn's ``balanced_accuracy_score``,
-    the mean recall over the classes present in the data (so equal to :class:`MacroRecall`);
+    the mean recall over the classes present in the data (so equal to ``MacroRecall``);
     ``adjusted=True`` rescales it so that chance (1 / classes present) scores 0 and perfect 1.
 
     Not named ``BalancedAccuracy``: TFMA resolves a ``MetricConfig.class_name`` in its own
@@ -99,7 +99,7 @@ class MultiClassBalancedAccuracy(_RecallMetric):
     ``MetricConfig(class_name='BalancedAccuracy', module='tfx_balance.metrics')`` would silently
     compute TFMA's metric.
 
-    Args: as :class:`MacroRecall`, plus ``adjusted``.
+    Args: as ``MacroRecall``, plus ``adjusted``.
     """
 
     DERIVE = staticmethod(_balanced_accuracy)
@@ -119,7 +119,7 @@ class MultiClassBalancedAccuracy(_RecallMetric):
 class PerClassRecall(_RecallMetric):
     """Recall of each class present in the evaluation data, under keys ``'recall/<class>'``.
 
-    Args: as :class:`MacroRecall` (``name`` is the key prefix, default ``'recall'``).
+    Args: as ``MacroRecall`` (``name`` is the key prefix, default ``'recall'``).
     """
 
     DERIVE = staticmethod(_per_class_recall)
@@ -132,7 +132,7 @@ class MinClassRecall(_RecallMetric):
     """The lowest recall of any class present in the evaluation data (key
     ``'min_class_recall'``): a gate on it means "every class at least this".
 
-    Args: as :class:`MacroRecall`.
+    Args: as ``MacroRecall``.
     """
 
     DERIVE = staticmethod(_min_class_recall)

@@ -14,7 +14,7 @@ from tfx_balance.examples_executor import ExamplesExecutor
 @beam.ptransform_fn
 def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
     """Reads ``splits`` of ``examples`` as ``("split '<name>'", serialized records)`` batches
-    (:func:`~tfx_balance.core.records.read_named_file_batches`, files spread over the workers), so
+    (``records.read_named_file_batches``, files spread over the workers), so
     that data errors name the split an example came from. Every function this job runs on a worker
     is in ``core/``: a multi-processing worker imports no TFX (only Beam and TensorFlow)."""
     files = [
@@ -37,8 +37,8 @@ class Executor(ExamplesExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
-        bins, structured: :mod:`~tfx_balance.core.split.report`).
-      exec_properties (:class:`~tfx_balance.core.split.config.StratifiedSplitConfig`):
+        bins, structured: ``report``).
+      exec_properties (``StratifiedSplitConfig``):
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
         seed: int seed of the example hash.

@@ -6,11 +6,11 @@ neighbours in the whole split (every class; the example itself and its duplicate
 least half but not all are of another class (``m/2 <= other < m``). Only the examples in danger
 are sources: the class's ``t - n`` new examples are spread over them, ``floor`` or ``ceil`` each,
 the extra ones to the lowest-ranked (seeded hash, then bytes, as for every class). Partners and
-categorical features are SMOTE's (:mod:`~tfx_balance.core.balanced_augmenter.smote`): the ``k`` nearest of the
+categorical features are SMOTE's (``smote``): the ``k`` nearest of the
 source's own class. A class with no example in danger is grown from all its examples (plain SMOTE;
 imbalanced-learn would generate nothing for it, and the counts here are exact).
 
-The neighbours are searched among each class's profile sample (:mod:`.profile`): exact when every
+The neighbours are searched among each class's profile sample (``profile.py``): exact when every
 class has at most ``exact_limit`` examples; a larger class is represented by its seeded sample
 of ``exact_limit``, which makes it look sparser than it is (documented approximation). A grown
 class itself must fit ``exact_limit`` (its examples are ranked in one group).
@@ -42,7 +42,7 @@ def danger_sources(reservoirs, classes, options: SmoteOptions, where: str) -> di
     """``{class: frozenset of fingerprints in danger}`` for each grown class that has some.
 
     ``reservoirs``: every class's profile sample ``[(fingerprint, payload)]``; ``classes``: the
-    plan's :class:`~tfx_balance.core.balanced_augmenter.plan.ClassRebalance` per class.
+    plan's ``ClassRebalance`` per class.
     """
     out = {}
     for label in sorted(classes, key=class_name):

@@ -34,12 +34,12 @@ DEFAULT_RESERVOIR_SIZE = 1000
 
 @dataclasses.dataclass(frozen=True)
 class AugmentConfig:
-    """Arguments of BalancedAugmenter and :class:`~tfx_balance.core.balanced_augmenter.BalancedAugment`.
+    """Arguments of BalancedAugmenter and ``BalancedAugment``.
 
     ``module_file``/``module_path`` name the user module defining ``augment_fn`` (the component's
     form); ``augment_fn`` is the loaded function, which the transform calls. ``splits`` is the
     component's; ``reservoir_size``, ``bucket_bits`` (of the hash ranking, see
-    :mod:`~tfx_balance.core.ranking`) and ``where`` (the split, in messages) the transform's.
+    ``ranking``) and ``where`` (the split, in messages) the transform's.
     """
 
     label_feature: str
@@ -118,7 +118,7 @@ class AugmentConfig:
 
     @property
     def mode(self) -> Mode:
-        """The augmentation's row of :data:`~tfx_balance.core.balanced_augmenter.modes.MODES`."""
+        """The augmentation's row of ``modes.MODES``."""
         return mode_of(self.augmentation, self.uses_user_fn)
 
     @property
@@ -189,7 +189,7 @@ class AugmentConfig:
         props: Mapping,
         load_augment_fn: Callable[[str | None, str | None], Callable] | None = None,
     ) -> AugmentConfig:
-        """Decodes and validates :meth:`to_exec_properties`' form.
+        """Decodes and validates ``to_exec_properties``' form.
 
         ``load_augment_fn(module_file, module_path)`` loads the user ``augment_fn`` when a module
         is set (the TFX layer supplies it; core does not import TFX).

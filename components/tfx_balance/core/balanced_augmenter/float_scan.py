@@ -3,7 +3,7 @@
 Records of one length are compared, as a ``(records, length)`` byte matrix, with a template (the
 first of them not yet read): a record equal to it on every byte but the float values has its
 structure, so its values are the float32 bytes at the template's value offsets. Only the template
-is walked (wire format); a record that matches no template (up to :data:`MAX_TEMPLATES` per
+is walked (wire format); a record that matches no template (up to ``MAX_TEMPLATES`` per
 length), or a template the walk does not take (unpacked floats, a duplicated feature name, a
 ``Feature`` with two kinds, unknown fields), is left to the caller to parse.
 

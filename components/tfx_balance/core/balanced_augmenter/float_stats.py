@@ -1,7 +1,7 @@
 """Exact per-class statistics of float features (min, max, standard deviation).
 
 They are statistics of the **finite** values only: NaN, +inf and -inf are counted (per feature
-and class, in :class:`FeatureStats` and in the warning of :func:`nonfinite_warning`) and left out,
+and class, in ``FeatureStats`` and in the warning of ``nonfinite_warning``) and left out,
 so one example's NaN never makes its class's statistics NaN (rule: docs/balanced_augmenter.md,
 "Non-finite floats"). A feature with no finite value in a class has no statistics.
 
@@ -93,7 +93,7 @@ def stats_row(values: np.ndarray) -> list:
 
 
 def merge_stats(a: list, b: list) -> list:
-    """The row of two parts' values (see :func:`stats_row`)."""
+    """The row of two parts' values (see ``stats_row``)."""
     return [
         a[0] + b[0],
         a[1] + b[1],
@@ -107,7 +107,7 @@ def merge_stats(a: list, b: list) -> list:
 
 
 def feature_stats(row: list) -> FeatureStats | None:
-    """The :class:`FeatureStats` of a row (see :func:`stats_row`); None if it has no finite
+    """The ``FeatureStats`` of a row (see ``stats_row``); None if it has no finite
     value."""
     count, total, squares, lo, hi, nan, posinf, neginf = row
     if not count:
@@ -120,7 +120,7 @@ def feature_stats(row: list) -> FeatureStats | None:
 
 def nonfinite_warning(rows: Mapping[str, list], where: str) -> str | None:
     """The warning about the non-finite values of one class (``where``: the class and split),
-    from its ``{feature: row}`` (see :func:`stats_row`), or None if every value is finite."""
+    from its ``{feature: row}`` (see ``stats_row``), or None if every value is finite."""
     parts = []
     for name in sorted(rows):
         count, _, _, _, _, *bad = rows[name]

@@ -1,24 +1,24 @@
 """'numeric' and 'interpolate': the augmentations of an example's float features.
 
 Both take the source example, its class's float statistics and a ``numpy`` Generator seeded from
-the seed and the source fingerprint (see :mod:`tfx_balance.core.balanced_augmenter.transform` for which);
+the seed and the source fingerprint (see ``tfx_balance.core.balanced_augmenter.transform`` for which);
 they never use any other randomness. Integer and bytes features are copied.
 
 - ``'numeric'``: every float feature ``x`` becomes ``x + N(0, 1) * noise_scale * std``, with
   ``std`` the feature's standard deviation over all values of the class, clipped to the class's
-  ``[min, max]`` of that feature. :func:`jitter` makes one copy; :func:`jitter_copies` makes all
+  ``[min, max]`` of that feature. ``jitter`` makes one copy; ``jitter_copies`` makes all
   the copies of a source at once (vectorised, written straight to serialized records from a
-  template, see :mod:`tfx_balance.core.wire`), exactly as successive :func:`jitter` calls with one
+  template, see ``tfx_balance.core.wire``), exactly as successive ``jitter`` calls with one
   Generator would.
 - ``'interpolate'`` (SMOTE-style): a partner is drawn from the class's reservoir,
   ``u ~ U(0, 1)`` once per new example, and every float feature becomes
   ``x + u * (partner - x)`` (features whose length differs from the partner's are copied),
-  clipped to the class's ``[min, max]``. :func:`interpolate` makes one copy;
-  :func:`interpolate_copies` makes all the copies of a source from one template, exactly as
-  :func:`interpolate` on a copy of the source, serialized deterministically, would.
+  clipped to the class's ``[min, max]``. ``interpolate`` makes one copy;
+  ``interpolate_copies`` makes all the copies of a source from one template, exactly as
+  ``interpolate`` on a copy of the source, serialized deterministically, would.
 
 Non-finite values (NaN, +inf, -inf; rule: docs/balanced_augmenter.md, "Non-finite floats"): the
-class's statistics are those of its finite values (:mod:`~tfx_balance.core.balanced_augmenter.float_stats`),
+class's statistics are those of its finite values (``float_stats``),
 and a non-finite value is never jittered, interpolated or clipped: it stays as it is (same bits)
 in its own example's copies. In 'interpolate', a value whose partner value is non-finite is the
 source's own. So no copy gets a non-finite value its source did not hold at that place.
@@ -72,7 +72,7 @@ def pack_floats(example: example_pb2.Example) -> tuple:
 
 
 def unpack_floats(packed: tuple) -> Dict[str, np.ndarray]:
-    """The ``{feature: float32 array}`` of a :func:`pack_floats` result."""
+    """The ``{feature: float32 array}`` of a ``pack_floats`` result."""
     names, counts, data = packed
     values = np.frombuffer(data, '<f4').astype(np.float32)
     ends = np.cumsum(counts, dtype=np.int64)
@@ -122,7 +122,7 @@ class JitterSource(NamedTuple):
     """One source of 'numeric' copies: the parsed example, its class's float statistics, the
     Generator of its noise, the number of copies, and ``extra`` features to set on every copy
     (name -> serialized ``Feature``, e.g. from
-    :meth:`~tfx_balance.core.balanced_augmenter.provenance.Provenance.synthetic_features`)."""
+    ``Provenance.synthetic_features``)."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
@@ -135,7 +135,7 @@ class InterpolateSource(NamedTuple):
     """One source of 'interpolate' copies: the parsed example, its class's float statistics, the
     partners to draw from (``{feature: float32 array}`` each), one Generator per copy (copy ``j``
     draws its partner index, then its ``u``), and ``extra`` features as in
-    :class:`JitterSource`."""
+    ``JitterSource``."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
@@ -171,7 +171,7 @@ def _float_entry(name: str, count: int) -> bytes:
 
 
 def _layout(source) -> _Layout:
-    """The :class:`_Layout` of a :class:`JitterSource` or :class:`InterpolateSource`."""
+    """The ``_Layout`` of a ``JitterSource`` or ``InterpolateSource``."""
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
     slot_name = getattr(source, 'partner_feature', None)

@@ -8,14 +8,14 @@ Whatever the number of copies, the batching, the input order or the runner
   Generator ``example_rng(seed, fingerprint(s))``, ``m`` being the number of float values it
   jitters (copy 0 draws exactly what ``example_rng(seed, fingerprint(s), 0)`` gives); the copies
   of many sources are jittered together, in vectorised steps;
-- ``'interpolate'``, ``'smote'`` (:mod:`~tfx_balance.core.balanced_augmenter.smote`), ``'image'`` and a
+- ``'interpolate'``, ``'smote'`` (``smote``), ``'image'`` and a
   user ``augment_fn``: made with the Generator ``example_rng(seed, fingerprint(s), j)``. Image
   augmentation runs on batches of jobs ``(record, label, fingerprint, j)`` so the TF ops are
   vectorised.
 
 Every synthetic example carries ``provenance_feature = 1`` and ``source_feature``, the source's
 fingerprint, and 'interpolate' and 'smote' copies ``partner_feature``, their partner's
-(:mod:`~tfx_balance.core.balanced_augmenter.provenance`).
+(``provenance``).
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ class AugmentSources(beam.DoFn):
     of ``(record, label, copies, fingerprint)``, made from one parse of the source.
 
     'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
-    of the list in vectorised steps (:func:`~tfx_balance.core.balanced_augmenter.floats.jitter_copies`), the
+    of the list in vectorised steps (``floats.jitter_copies``), the
     noise of a source's copies coming from its Generator ``example_rng(seed, fingerprint)``.
-    'interpolate' (from a template, :func:`~tfx_balance.core.balanced_augmenter.floats.interpolate_copies`)
+    'interpolate' (from a template, ``floats.interpolate_copies``)
     and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
     A copy is the same whatever list (batch) its source arrives in.
     """
@@ -125,7 +125,7 @@ class AugmentSources(beam.DoFn):
         """``({fingerprint: positions}, [float features], {}, [fingerprints])`` of a class's
         reservoir, unpacked
         once per plan (side input) and class; the dict keeps the partners laid out as sources
-        (:class:`~tfx_balance.core.balanced_augmenter.floats.InterpolateSource`)."""
+        (``InterpolateSource``)."""
         if self._plan is not plan:
             self._plan, self._reservoirs = plan, {}
         found = self._reservoirs.get(label)
@@ -151,7 +151,7 @@ class AugmentSources(beam.DoFn):
 
 
 class AugmentImages(beam.DoFn):
-    """'image': augments a batch of jobs (:func:`copy_jobs`) with one vectorised TF call per
+    """'image': augments a batch of jobs (``copy_jobs``) with one vectorised TF call per
     image size."""
 
     def __init__(self, config: AugmentConfig):

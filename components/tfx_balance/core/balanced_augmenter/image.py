@@ -1,8 +1,8 @@
 """Seeded image augmentation of encoded PNG/JPEG images, vectorised with TensorFlow ops.
 
 Each synthetic image gets its parameters from a ``numpy`` Generator seeded by
-``(seed, source fingerprint, copy index)`` (:func:`draw_params`); the TF ops that apply them are
-deterministic, so no ``tf.random`` state is involved. :func:`augment_images` decodes a batch,
+``(seed, source fingerprint, copy index)`` (``draw_params``); the TF ops that apply them are
+deterministic, so no ``tf.random`` state is involved. ``augment_images`` decodes a batch,
 groups images of equal size, format and channel count, and applies to each group at once:
 
 - a horizontal flip (probability 1/2, when ``flip`` is on),

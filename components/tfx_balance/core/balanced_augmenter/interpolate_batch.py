@@ -1,7 +1,7 @@
 """'interpolate' and 'smote' copies of many sources at once, byte for byte as one source at a time.
 
-:func:`interpolate_many` yields exactly what
-:func:`~tfx_balance.core.balanced_augmenter.floats.interpolate_copies` yields for each source in turn, but
+``interpolate_many`` yields exactly what
+``floats.interpolate_copies`` yields for each source in turn, but
 the sources that share a layout (the same float features with the same lengths at the same
 offsets of a template of the same size, the same class statistics, the same partner-fingerprint
 slot: in practice every source of a class of a fixed schema) are computed together: one
@@ -32,10 +32,10 @@ STEP_COPIES = 1 << 16
 
 
 def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
-    """The copies of each source in turn, as :func:`interpolate_copies` makes them one by one.
+    """The copies of each source in turn, as ``interpolate_copies`` makes them one by one.
 
     Every source must give its ``draws`` (copy ``j``'s ``(partner index, u)``). Memory: the
-    copies are made in steps of about :data:`STEP_COPIES` (or one source's, if more)."""
+    copies are made in steps of about ``STEP_COPIES`` (or one source's, if more)."""
     step, pending = [], 0
     for source in sources:
         if not source.draws:
@@ -50,7 +50,7 @@ def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
 
 
 def _step(sources) -> Iterator[bytes]:
-    """The copies of a list of sources (see :func:`interpolate_many`)."""
+    """The copies of a list of sources (see ``interpolate_many``)."""
     groups, order = {}, []  # layout key -> _LayoutGroup; per source: (group, first row, copies)
     for source in sources:
         layout = _layout(source)
@@ -126,7 +126,7 @@ class _LayoutGroup:
         return first
 
     def run(self) -> None:
-        """Makes every copy of the group (:attr:`records`, in the order added)."""
+        """Makes every copy of the group (``records``, in the order added)."""
         copies = np.array(self.copies)
         source_of = np.repeat(np.arange(len(copies)), copies)
         x = np.array(self.values, np.float32).reshape(len(copies), self.width)[source_of]

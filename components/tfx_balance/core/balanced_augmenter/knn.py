@@ -1,7 +1,7 @@
 """'smote': the k nearest same-class neighbours of a source, exact, on one class's examples.
 
-A :class:`NeighbourIndex` is built once per class (per worker) from the class's examples as the
-profile pass collected them (:mod:`~tfx_balance.core.balanced_augmenter.profile`: every example of a class of
+A ``NeighbourIndex`` is built once per class (per worker) from the class's examples as the
+profile pass collected them (``profile``: every example of a class of
 at most ``exact_limit`` examples, else its seeded bottom-``exact_limit`` sample). Its columns are
 the float values of the class's most common float layout (feature names and lengths, ties: the
 smallest), as given or standardised (``scale='standard'``: divided by each column's standard
@@ -14,7 +14,7 @@ Non-finite floats (rule: docs/balanced_augmenter.md, "Non-finite floats"): an ex
 +inf or -inf value in a column (or lacking a column) is never a neighbour; as a source, its
 distances are computed over its finite columns only.
 
-:meth:`NeighbourIndex.neighbours` is exact brute force: candidate distances by the dot-product
+``NeighbourIndex.neighbours`` is exact brute force: candidate distances by the dot-product
 expansion (one matrix product, chunked), then every candidate within a rounding bound of the
 ``k``-th is re-measured as a plain sum of squared differences in float64, and the ``k`` smallest
 are kept, ties by position in the class's sample. The result does not depend on BLAS rounding,
@@ -77,7 +77,7 @@ class NeighbourIndex:
         return len(self.fingerprints)
 
     def neighbours(self, sources: np.ndarray, source_codes: list, k: int, exclude=()) -> List:
-        """The positions (in :attr:`fingerprints`) of the ``k`` nearest eligible examples of each
+        """The positions (in ``fingerprints``) of the ``k`` nearest eligible examples of each
         row of ``sources`` (``(b, d)``, raw values), nearest first; fewer when fewer are eligible.
 
         ``source_codes``: each source's categorical codes (None without categorical features);

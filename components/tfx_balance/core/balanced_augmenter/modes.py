@@ -1,7 +1,7 @@
 """BalancedAugmenter's augmentations, one table: what each needs from the profile pass, how its
 ``augmentation_options`` are checked, and which generator makes its copies.
 
-:data:`AUGMENTATIONS` is the one place a mode is described; the config, the profile pass and the
+``AUGMENTATIONS`` is the one place a mode is described; the config, the profile pass and the
 generators read it (``config.mode``), so a new mode is one row here and one generator.
 
 Example:
@@ -42,8 +42,8 @@ class Mode:
     ``stats``: float statistics per class (profile pass); ``reservoir``: a seeded sample of each
     class's originals (partners, neighbours); ``images``: decodes ``image_feature``;
     ``check_options``: checks ``augmentation_options`` (None: it reads none);
-    ``generator``: the method of :class:`~.generate.AugmentSources` that makes a list of
-    sources' copies (None: :class:`~.generate.AugmentImages` makes them from jobs).
+    ``generator``: the method of ``AugmentSources`` that makes a list of
+    sources' copies (None: ``AugmentImages`` makes them from jobs).
     """
 
     name: str
@@ -68,7 +68,7 @@ AUGMENTATIONS = tuple(mode.name for mode in AUGMENTATION_MODES)  # the `augmenta
 
 
 def mode_of(augmentation: str, user_fn: bool) -> Mode:
-    """The :class:`Mode` of an ``augmentation`` (a user ``augment_fn`` replaces it), or the
+    """The ``Mode`` of an ``augmentation`` (a user ``augment_fn`` replaces it), or the
     ``ConfigError`` naming the supported ones."""
     if user_fn:
         return MODES[USER_FN]

@@ -1,12 +1,12 @@
 """The rebalance plan of one split: per class, which originals are kept, dropped or copied.
 
 Every original gets a 64-bit seeded hash of its content key
-(:func:`~tfx_balance.core.hashing.example_keys`), and the class's originals are ranked by
+(``hashing.example_keys``), and the class's originals are ranked by
 ``(hash, bytes)``. With ``k`` examples to generate for ``n`` originals, every original is the
 source of ``q = k // n`` synthetic copies and the ``k % n`` lowest-ranked ones of one more, so
 each original is the source of ``floor(k/n)`` or ``ceil(k/n)``. With undersampling, the ``t``
 lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks", one cut at rank
-``m`` of :mod:`~tfx_balance.core.ranking`'s bucket histogram ranking, computed exactly while
+``m`` of ``ranking``'s bucket histogram ranking, computed exactly while
 streaming: only the one bucket straddling rank ``m`` (about ``n / 65536`` examples) is grouped and
 sorted.
 
@@ -92,7 +92,7 @@ def plan_rebalance(
     histogram: Mapping[int, int],
     bucket_bits: int = BUCKET_BITS,
 ) -> ClassRebalance:
-    """The :class:`ClassRebalance` of a class from its bucket histogram (bucket -> count)."""
+    """The ``ClassRebalance`` of a class from its bucket histogram (bucket -> count)."""
     output = output_count(n, target, undersample)
     if output == n:
         return ClassRebalance(label, n, target, output, KEEP)
@@ -109,7 +109,7 @@ def plan_rebalance(
 class RebalancePlan(CacheAware):
     """Per-class rebalances, float statistics and interpolation reservoirs of one split.
 
-    As a Beam side input it is measured for Beam's cache by :meth:`get_referents_for_cache`:
+    As a Beam side input it is measured for Beam's cache by ``get_referents_for_cache``:
     the reservoirs (up to ``exact_limit`` entries per class for 'smote') count by their size,
     without a walk over each of their objects (which cost about a second per load).
     """
@@ -127,7 +127,7 @@ class RebalancePlan(CacheAware):
 
     def get_referents_for_cache(self) -> list:
         """What Beam's side-input cache measures: everything but the reservoirs' entries, which
-        count as one object of about their size (:class:`_Size`)."""
+        count as one object of about their size (``_Size``)."""
         return [self.classes, self.stats, self.sources, _Size(_reservoir_bytes(self.reservoirs))]
 
 
@@ -158,7 +158,7 @@ def _reservoir_bytes(reservoirs) -> int:
 
 
 def split_rows(rows, split: str) -> tuple:
-    """``(split, rows)``: one split's plan rows, keyed for :func:`plan_document`."""
+    """``(split, rows)``: one split's plan rows, keyed for ``plan_document``."""
     return split, rows
 
 
@@ -166,7 +166,7 @@ def plan_document(splits_plans, config) -> dict:
     """The ``rebalance_plan.json`` document: the settings of ``config`` (an ``AugmentConfig``) and
     the plan rows of each split (``splits_plans``: ``(split, rows)`` pairs, any order).
 
-    It and :func:`split_rows` run on Beam workers, so they live here (a multi-processing worker
+    It and ``split_rows`` run on Beam workers, so they live here (a multi-processing worker
     imports no TFX to run them), not in the executor.
     """
     document = {

@@ -1,24 +1,24 @@
 """Profile pass: per-class counts, hash-bucket histograms, float statistics and reservoirs.
 
 Per batch of serialized examples, the labels are decoded in C++ (only the label feature, see
-:func:`~tfx_balance.core.label_sets.read_labels`), and per class a partial profile is made: the
+``label_sets.read_labels``), and per class a partial profile is made: the
 count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
-:func:`~tfx_balance.core.hashing.example_keys`, the same however the example's feature map was
+``hashing.example_keys``, the same however the example's feature map was
 serialized) and, when the augmentation needs them, the per-feature statistics of float features
-(:mod:`~tfx_balance.core.balanced_augmenter.float_stats`) and the interpolation reservoir. A combiner merges
-the partial profiles per class exactly; :func:`build_plan` makes them one
-:class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan`.
+(``float_stats``) and the interpolation reservoir. A combiner merges
+the partial profiles per class exactly; ``build_plan`` makes them one
+``RebalancePlan``.
 
 The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
 of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
 bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
 is bounded by ``classes x reservoir_size x example size`` whatever the class size. While the pass
 runs the sample holds the records as they are; only the sampled ones are parsed, and packed
-(:func:`~tfx_balance.core.balanced_augmenter.floats.pack_floats`), in :func:`build_plan`.
+(``floats.pack_floats``), in ``build_plan``.
 With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
 originals per class, with their categorical features
-(:func:`~tfx_balance.core.balanced_augmenter.smote.pack_categoricals`): a class that fits is there whole, and
-its neighbours are exact (:mod:`~tfx_balance.core.balanced_augmenter.knn`); only the classes that get copies
+(``smote.pack_categoricals``): a class that fits is there whole, and
+its neighbours are exact (``knn``); only the classes that get copies
 are kept in the plan.
 """
 
@@ -65,10 +65,10 @@ def _bottom(entries, k: int) -> list:
 
 
 class Profile(beam.DoFn):
-    """Per batch of serialized examples: one partial profile per class (see :class:`ProfileFn`).
+    """Per batch of serialized examples: one partial profile per class (see ``ProfileFn``).
 
     An example is parsed only when its image is needed, when its float values could not be read
-    by template (:mod:`~tfx_balance.core.balanced_augmenter.float_scan`), or when its bytes may hold
+    by template (``float_scan``), or when its bytes may hold
     ``provenance_feature``.
     """
 
@@ -130,7 +130,7 @@ class Profile(beam.DoFn):
 
 def _scanned_floats(records, labels, floats: dict) -> list:
     """Adds the float values of the records read by template
-    (:func:`~tfx_balance.core.balanced_augmenter.float_scan.scan_floats`) to ``floats`` (``(class,
+    (``float_scan.scan_floats``) to ``floats`` (``(class,
     feature) -> [float32 arrays]``); returns the positions of the others."""
     found, unread = scan_floats(records)
     if found:
@@ -148,7 +148,7 @@ def _scanned_floats(records, labels, floats: dict) -> list:
 class ProfileFn(MergeInputs):
     """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
 
-    Inputs are partial profiles (of a batch, from :class:`Profile`); every part merges exactly,
+    Inputs are partial profiles (of a batch, from ``Profile``); every part merges exactly,
     so the result does not depend on batching or combine order.
     """
 
@@ -179,7 +179,7 @@ class ProfileFn(MergeInputs):
 
 
 def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
-    """The :class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan` of
+    """The ``RebalancePlan`` of
     ``[(class, profile accumulator)]``."""
     profiles = dict(profiles)
     if not profiles:
@@ -227,7 +227,7 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
 def _packed(entries, config: AugmentConfig, options=None) -> list:
     """A class's reservoir as the plan keeps it, ``[(fingerprint, payload)]``, from the profile's
     ``[(rank, fingerprint, record)]``: the payload is the record's float features
-    (:func:`~tfx_balance.core.balanced_augmenter.floats.pack_floats`) and, for 'smote' (``options``), its
+    (``floats.pack_floats``) and, for 'smote' (``options``), its
     categorical ones. Only the sampled records are parsed, once the sample is known."""
     out = []
     for _, fp, record in entries:
@@ -243,7 +243,7 @@ def _packed(entries, config: AugmentConfig, options=None) -> list:
 def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
     """``{feature: FeatureStats}`` of one class from its stats rows: statistics of the finite
     values, none for a feature without any (its values are copied as is). Logs the class's
-    non-finite values once (see :func:`~tfx_balance.core.balanced_augmenter.float_stats.nonfinite_warning`)."""
+    non-finite values once (see ``float_stats.nonfinite_warning``)."""
     where = f'{config.where}, class {class_name(label)!r}'
     message = float_stats.nonfinite_warning(rows, where)
     if message:

@@ -2,8 +2,8 @@
 on 'interpolate' and 'smote' copies, ``partner_feature`` (the partner's fingerprint).
 
 Originals are never altered beyond the provenance feature: it is appended to their serialized
-``Features`` (:class:`Provenance`, built from wire-format parts, see
-:mod:`tfx_balance.core.wire`), so every original feature keeps even its bytes.
+``Features`` (``Provenance``, built from wire-format parts, see
+``tfx_balance.core.wire``), so every original feature keeps even its bytes.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ def set_provenance(
 
 
 class Provenance:
-    """Adds the provenance features to serialized records, as :func:`set_provenance` does.
+    """Adds the provenance features to serialized records, as ``set_provenance`` does.
 
     The features are appended to the record's ``Features``: parsed, the result is the input example
     plus ``provenance_feature`` (and ``source_feature`` on synthetic ones), and every input feature
     keeps its serialized bytes. A record that already has one of the two names, or that is not one
-    ``features`` field, is parsed and re-serialized with :func:`set_provenance` instead.
+    ``features`` field, is parsed and re-serialized with ``set_provenance`` instead.
     """
 
     def __init__(
@@ -87,7 +87,7 @@ class Provenance:
 
         With ``partner`` (and a ``partner_feature``), also ``partner_feature`` holding 16 zero
         digits: a placeholder each copy overwrites with its partner's fingerprint
-        (:func:`~tfx_balance.core.balanced_augmenter.floats.interpolate_copies`).
+        (``floats.interpolate_copies``).
         """
         features = {
             self._names[0]: self._one,

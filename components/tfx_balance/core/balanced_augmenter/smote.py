@@ -2,9 +2,9 @@
 
 Copy ``j`` of a source is made with the Generator ``example_rng(seed, fingerprint, j)``: it
 draws the partner uniformly among the source's ``k`` nearest same-class neighbours
-(:mod:`~tfx_balance.core.balanced_augmenter.knn`, nearest first), then ``u ~ U(0, 1)``; every float feature
+(``knn``, nearest first), then ``u ~ U(0, 1)``; every float feature
 becomes ``x + u * (partner - x)`` (one ``u`` for all, clipped to the class's ``[min, max]``,
-written as 'interpolate' writes, :func:`~tfx_balance.core.balanced_augmenter.floats.interpolate_copies`).
+written as 'interpolate' writes, ``floats.interpolate_copies``).
 Each categorical feature (SMOTE-NC) takes the value most frequent among the ``k`` neighbours;
 a tie is broken by the copy's Generator (drawn after ``u``, feature by feature in name order).
 Other int64 and bytes features are copied from the source.
@@ -173,7 +173,7 @@ def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
 
 
 class SmoteClass:
-    """One class's sample as a :class:`NeighbourIndex`, with its float layout and categorical codes."""
+    """One class's sample as a ``NeighbourIndex``, with its float layout and categorical codes."""
 
     def __init__(self, entries, options: SmoteOptions):
         self.fingerprints = [fp for fp, _ in entries]
@@ -233,7 +233,7 @@ class SmoteClass:
 
 class SmoteGenerator:
     """Makes the 'smote' copies of lists of sources ``(record, label, copies, fingerprint)``,
-    keeping one :class:`SmoteClass` per class of the current plan."""
+    keeping one ``SmoteClass`` per class of the current plan."""
 
     def __init__(self, config, provenance):
         self._config = config
@@ -284,7 +284,7 @@ class SmoteGenerator:
         yield from interpolate_many(jobs)  # all the sources' copies computed together
 
     def _source_copies(self, cls, plan, label, example, fp, copies, nearest):
-        """The :class:`~tfx_balance.core.balanced_augmenter.floats.InterpolateSource` of each categorical
+        """The ``InterpolateSource`` of each categorical
         choice of one source's copies (one without categorical features)."""
         seed = self._config.seed
         groups = collections.defaultdict(list)  # categorical choice -> [(partner, u)]

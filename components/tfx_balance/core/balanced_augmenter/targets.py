@@ -94,7 +94,7 @@ def encode_target(target) -> str:
 
 
 def decode_target(text: str):
-    """The ``target`` of :func:`encode_target`'s JSON (not yet validated)."""
+    """The ``target`` of ``encode_target``'s JSON (not yet validated)."""
     try:
         target = json.loads(text)
     except (TypeError, ValueError) as e:

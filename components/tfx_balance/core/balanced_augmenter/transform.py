@@ -3,12 +3,12 @@
 The transform reads the records twice (the source is called twice), works on batches of
 serialized records, and never holds a split in memory:
 
-1. **Profile pass** (:mod:`~tfx_balance.core.balanced_augmenter.profile`): per-class counts, hash-bucket
+1. **Profile pass** (``profile``): per-class counts, hash-bucket
    histograms and, when needed, float statistics and reservoirs, merged into one
-   :class:`~tfx_balance.core.balanced_augmenter.plan.RebalancePlan` (a side input).
+   ``RebalancePlan`` (a side input).
 2. **Generation pass**: each original is kept (with ``is_synthetic = 0`` added) or dropped, and
    is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
-   exactly (routing here; the copies in :mod:`~tfx_balance.core.balanced_augmenter.generate`). All the
+   exactly (routing here; the copies in ``generate``). All the
    copies of a source are made from one parse of it.
 
 Example (outside TFX):
@@ -20,7 +20,7 @@ Example (outside TFX):
     ...     out['records'] | beam.io.WriteToTFRecord('balanced/train')
     ...     out['plan'] | beam.Map(print)  # {class_name: {input, target, generated, ...}}
 
-(``ReadRecordBatches`` is in :mod:`tfx_balance.core.records`; a ``records_source`` such as
+(``ReadRecordBatches`` is in ``tfx_balance.core.records``; a ``records_source`` such as
 ``lambda: beam.io.ReadFromTFRecord('train/*.gz')`` works too, at the speed of Beam's reader.)
 """
 
@@ -151,14 +151,14 @@ class BalancedAugment(beam.PTransform):
 
     Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
     PTransform reading the input each time: ``batches_source`` yields lists of serialized
-    examples (e.g. :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path),
+    examples (e.g. ``ReadRecordBatches``, the fast path),
     ``records_source`` yields serialized examples one by one (batched here). Returns a dict with
     ``'records'`` (serialized output examples) and ``'plan'`` (a single element:
     ``{class_name: {input, target, generated, dropped, output}}``).
 
     Args:
       records_source: callable returning a PTransform that reads the serialized examples.
-      config: a validated :class:`AugmentConfig` (or pass its fields as keyword arguments,
+      config: a validated ``AugmentConfig`` (or pass its fields as keyword arguments,
         which are validated here).
       batches_source: callable returning a PTransform that reads lists of serialized examples.
     """

@@ -5,12 +5,12 @@ as an array (int64, float32, or object array of bytes) and a Generator seeded fr
 ``(seed, source fingerprint, copy index)``, and must return the same feature names, with integer,
 float and bytes/str arrays for int64, float and bytes features, and the same label.
 
-:func:`apply_user_fn` is the rule: one call, its checks, and the new ``tf.train.Example``.
-:class:`UserFnSource` makes the copies of one source by that rule, faster: the source is parsed
+``apply_user_fn`` is the rule: one call, its checks, and the new ``tf.train.Example``.
+``UserFnSource`` makes the copies of one source by that rule, faster: the source is parsed
 and converted to arrays once, and when a result keeps every feature's name, type and length, its
 record is written from the source's serialized features with only the changed values re-encoded
-(as ``'numeric'`` does, see :mod:`tfx_balance.core.wire`); any other result (a feature of another
-length, new int64 or bytes values, a wrong result) goes through :func:`apply_user_fn`'s checks and
+(as ``'numeric'`` does, see ``tfx_balance.core.wire``); any other result (a feature of another
+length, new int64 or bytes values, a wrong result) goes through ``apply_user_fn``'s checks and
 build. Both give the same bytes.
 """
 
@@ -87,7 +87,7 @@ def _checked_example(
     where: str,
 ) -> example_pb2.Example:
     """The new example of a ``result`` of ``augment_fn`` on ``example`` (as ``features``),
-    checked as :func:`apply_user_fn` says."""
+    checked as ``apply_user_fn`` says."""
     if not isinstance(result, Mapping):
         raise DataError(
             f'augment_fn returned {type(result).__name__} on {where}; it must return a dict '

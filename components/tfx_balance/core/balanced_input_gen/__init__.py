@@ -2,32 +2,32 @@
 
 Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
 
-1. **Layout (Beam).** :class:`BalancedLayout` (:mod:`.layout`) writes a split's examples as one
+1. **Layout (Beam).** ``BalancedLayout`` (``layout.py``) writes a split's examples as one
    set of gzipped TFRecord shards per class, in a seeded-hash order, and returns the split's
-   :class:`LayoutPlan` (:mod:`.plan`: classes, counts, files, class weights ``n / (K * n_c)``
+   ``LayoutPlan`` (``plan.py``: classes, counts, files, class weights ``n / (K * n_c)``
    and output-bias initialiser ``log(n_c / n)``), written by the caller with
-   :func:`plans_to_json` (:mod:`.plan_io`). Its arguments are a :class:`LayoutConfig`
-   (:mod:`.config`).
-2. **Reading (tf.data).** :func:`balanced_dataset` (:mod:`.dataset`) finds the plan next to the
-   files (:mod:`.plan_io`) and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
-   by default) it reads them once and samples them in memory (:mod:`.memory`: cost independent
+   ``plans_to_json`` (``plan_io.py``). Its arguments are a ``LayoutConfig``
+   (``config.py``).
+2. **Reading (tf.data).** ``balanced_dataset`` (``dataset.py``) finds the plan next to the
+   files (``plan_io.py``) and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
+   by default) it reads them once and samples them in memory (``memory.py``: cost independent
    of the number of classes); otherwise it builds one shuffled, repeating stream per class
-   (:mod:`.streams`). Both follow a precomputed schedule (:mod:`.schedule`): per batch, class ``k`` gets
+   (``streams.py``). Both follow a precomputed schedule (``schedule.py``): per batch, class ``k`` gets
    ``floor(B * p_k)`` or ``ceil(B * p_k)`` examples (``p_k`` its weight share), and over the
    schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
    dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
 
 Multi-label splits (``LayoutConfig(multi_label='ids' | 'multi_hot')``) go the same way: one
 label per example is a label set of size one, and a split is laid out per group (an example's
-rarest label; with one label, its class) by the same :class:`BalancedLayout`. A multi-label
-plan (:class:`MultiLabelLayoutPlan`, :mod:`.plan`) holds each group's draws per epoch from the
-policy (:mod:`.policies`, one table: ``'floored_label_balanced'`` (default),
+rarest label; with one label, its class) by the same ``BalancedLayout``. A multi-label
+plan (``MultiLabelLayoutPlan``, ``plan.py``) holds each group's draws per epoch from the
+policy (``policies.py``, one table: ``'floored_label_balanced'`` (default),
 ``'label_balanced'`` or ``'repeat_factor'``), and ``balanced_dataset`` draws the groups at those
-shares and returns a multi-hot label in the order of :func:`label_names`.
+shares and returns a multi-hot label in the order of ``label_names``.
 
 The served model of such a training gives ``probabilities`` corrected to the data's class
-frequencies and ``balanced_probabilities`` (its own scores): :func:`with_prior_correction`
-(:mod:`.prior`), one call in ``run_fn``.
+frequencies and ``balanced_probabilities`` (its own scores): ``with_prior_correction``
+(``prior.py``), one call in ``run_fn``.
 
 Example (outside TFX; the files were written by ``BalancedInputGen``)::
 

@@ -1,9 +1,9 @@
 """``LayoutConfig``: the arguments of BalancedInputGen, validated once and carried as is.
 
 The component builds it from its arguments and validates it when the pipeline is built, passes
-:meth:`LayoutConfig.to_exec_properties` to its spec, and the executor decodes it once with
-:meth:`LayoutConfig.from_exec_properties`; :class:`~tfx_balance.core.balanced_input_gen.layout.
-BalancedLayout` takes it as is.
+``LayoutConfig.to_exec_properties`` to its spec, and the executor decodes it once with
+``LayoutConfig.from_exec_properties``; ``
+BalancedLayout`` takes it as is.
 
 Example:
     >>> config = LayoutConfig('label', splits=['train'], seed=3).validate()
@@ -93,7 +93,7 @@ class LayoutConfig:
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, Any]) -> LayoutConfig:
-        """Decodes and validates exec properties written by :meth:`to_exec_properties`."""
+        """Decodes and validates exec properties written by ``to_exec_properties``."""
         splits = props.get(keys.SPLITS_KEY)
         try:
             splits = json.loads(splits) if isinstance(splits, str) else splits

@@ -1,11 +1,11 @@
 """Endless ``(features, label)`` batches with an exact class balance (``balanced_dataset``).
 
-Parses the batches of :func:`~tfx_balance.core.balanced_input_gen.streams.balanced_records` with a
-schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; :func:`steps_per_epoch` says
+Parses the batches of ``streams.balanced_records`` with a
+schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; ``steps_per_epoch`` says
 after how many batches every sampled class has been seen once in full. A label-set layout
-(``multi_label``) is read the same way, its groups as the classes (:func:`~.plan_io.groups_to_read`
-chooses the groups and their weights); its label is returned multi-hot (:func:`multi_hot_fn`, in
-the order of :func:`label_names`).
+(``multi_label``) is read the same way, its groups as the classes (``plan_io.groups_to_read``
+chooses the groups and their weights); its label is returned multi-hot (``multi_hot_fn``, in
+the order of ``label_names``).
 Rules: docs/balanced_input_gen.md.
 """
 
@@ -34,7 +34,7 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
     With uniform weights that is the largest class (``ceil(n_max / (B / K))`` when ``K | B``);
     with ``weights``, the class that needs the most batches at its share. For a multi-label
     layout: batches until every drawn group was seen once in full (``weights``: ``{label: w}``). ``plan_or_files`` is
-    what :func:`balanced_dataset` takes (e.g. ``fn_args.train_files``), a :class:`LayoutPlan`, or
+    what ``balanced_dataset`` takes (e.g. ``fn_args.train_files``), a ``LayoutPlan``, or
     ``[(split_dir, plan)]``.
     """
     if isinstance(plan_or_files, LayoutPlan):
@@ -168,7 +168,7 @@ def balanced_dataset(
         (``BalancedInputGen(multi_label=...)``): ``None`` draws the groups as the plan says;
         ``{label: weight}`` aims the ``'label_balanced'`` rule at those relative label
         frequencies. The label is then a dense int64 multi-hot ``[B, L]`` in the order of
-        :func:`~tfx_balance.core.balanced_input_gen.label_names`.
+        ``balanced_input_gen.label_names``.
       seed: seed of the per-class shuffles (same seed, same stream).
       label_key: feature popped as the label after parsing/transforming (default
         ``label_feature``; set it when the transform renames the label).
@@ -176,7 +176,7 @@ def balanced_dataset(
         fully shuffled; classes held in memory are always fully shuffled).
       provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``,
         ``source_feature`` and ``partner_feature``), parsed even where the schema marks them ``DEPRECATED``, as
-        SchemaGen does when eval/test lack them (see :func:`provenance_spec`), and carried past
+        SchemaGen does when eval/test lack them (see ``provenance_spec``), and carried past
         ``tf_transform_output``'s transform like the label. Pass ``()`` to parse exactly what
         the schema keeps. Drop them before the model (``features.pop('is_synthetic')``) unless
         it should see them.
@@ -188,7 +188,7 @@ def balanced_dataset(
 
     Returns:
       A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
-      ``batch_size`` examples; use :func:`steps_per_epoch` for Keras ``steps_per_epoch``.
+      ``batch_size`` examples; use ``steps_per_epoch`` for Keras ``steps_per_epoch``.
     """
     import tensorflow as tf
 

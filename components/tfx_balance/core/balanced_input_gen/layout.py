@@ -2,15 +2,15 @@
 
 One path for both label kinds: every example has a *label set* (one label per example is a set
 of size one; ``multi_label`` sets: both read with
-:func:`~tfx_balance.core.label_sets.read_label_sets`), labels are counted, and
+``label_sets.read_label_sets``), labels are counted, and
 each example goes to the group of its rarest label (lowest count; ties by the canonical label
 order; no label: the last group), so with one label per example a group is a class. The two
 kinds differ only in how labels are read and how the plan is made from the counts: one small
-reader each (:data:`READERS`), chosen in one place (:func:`reader_of`).
+reader each (``READERS``), chosen in one place (``reader_of``).
 
 Groups are written as ``Split-<name>/class-<index>-<safe name>-<shard>-of-<shards>.gz``, the
 index the position in the plan. Which shard an example goes to and its position inside the shard
-follow a seeded hash of its content key (:func:`~tfx_balance.core.hashing.example_keys`), so the
+follow a seeded hash of its content key (``hashing.example_keys``), so the
 files hold the same examples in the same order for the same seed on any runner, input order,
 retry or re-run of the components upstream. Rules: docs/balanced_input_gen.md.
 """
@@ -130,7 +130,7 @@ READERS = {None: _OneLabel, 'ids': _LabelSets, 'multi_hot': _LabelSets}
 
 
 def reader_of(config: LayoutConfig):
-    """The reader of ``config``'s label kind (:data:`READERS`)."""
+    """The reader of ``config``'s label kind (``READERS``)."""
     return READERS[config.multi_label]
 
 
@@ -219,11 +219,11 @@ class BalancedLayout(beam.PTransform):
 
     Apply to a PCollection of serialized ``tf.train.Example`` records. Returns a single-element
     PCollection holding the split's plan (a
-    :class:`~tfx_balance.core.balanced_input_gen.plan.LayoutPlan`, or a ``MultiLabelLayoutPlan``
+    ``LayoutPlan``, or a ``MultiLabelLayoutPlan``
     with ``multi_label``); it is produced only after every shard has been written and checked
     against the counts.
 
-    Takes either a validated :class:`LayoutConfig` (``BalancedLayout(split_dir, split,
+    Takes either a validated ``LayoutConfig`` (``BalancedLayout(split_dir, split,
     config=config)``, as the executor does) or the arguments one by one, which are validated
     here (``BalancedLayout(split_dir, split, 'label', seed=0)``).
 

@@ -1,22 +1,22 @@
 """Balanced batches from classes held in memory: one read, one gather per group of batches.
 
 When the classes being sampled fit in ``memory_budget`` bytes (default 256 MiB of serialized
-examples), :func:`load_classes` reads them once (every file decompressed whole, several at a
+examples), ``load_classes`` reads them once (every file decompressed whole, several at a
 time, and cut into records in Python: no dataset per class, no ``tf.data`` step per record),
-and :func:`memory_groups` samples them: for every group of batches, :class:`SlotSampler` (numpy,
+and ``memory_groups`` samples them: for every group of batches, ``SlotSampler`` (numpy,
 vectorised over all classes) says which example goes in each slot, and one ``tf.gather`` fills
 the group (the first batch is a group of its own, so it comes sooner). So the start-up cost is
 one read of the data and the per-batch cost is that of the batch, whatever the number of
 classes ``K``.
 
-Rules (the same as the streamed path of :mod:`~tfx_balance.core.balanced_input_gen.streams`): the
-batches follow the schedule of :mod:`~tfx_balance.core.balanced_input_gen.schedule` row by row; each
+Rules (the same as the streamed path of ``streams``): the
+batches follow the schedule of ``schedule`` row by row; each
 class is read in passes, every pass a permutation of all its examples (each example once per
 pass), a new permutation every pass. Permutations are a pure function of ``(seed, class name,
 pass)``: sort by a 64-bit mixing hash (splitmix64) of ``(seed, class, pass, position)``. Rules:
 docs/balanced_input_gen.md.
 
-Example (``classes`` from :func:`~tfx_balance.core.balanced_input_gen.plan_io.classes_of`)::
+Example (``classes`` from ``plan_io.classes_of``)::
 
     records = load_classes(classes, active=[0, 1, 2], budget=256 << 20)  # None if too large
     groups = memory_groups(records, classes, active, shares, batch_size=64, seed=0)
@@ -188,7 +188,7 @@ def split_names(files: Sequence[str]) -> str:
 def batch_slots(row: np.ndarray) -> np.ndarray:
     """The class of every slot of one batch with ``row[k]`` examples of class ``k``: each class
     spread evenly (slot ``i`` of class ``k`` at ``(i + 0.5) / row[k]``, ties by class), the same
-    order as :func:`~tfx_balance.core.balanced_input_gen.schedule.batch_order`, vectorised."""
+    order as ``schedule.batch_order``, vectorised."""
     row = np.asarray(row, dtype=np.int64)
     ks = np.repeat(np.arange(row.size), row)
     starts = np.cumsum(row) - row
@@ -260,7 +260,7 @@ class SlotSampler:
 
 def memory_groups(records, classes, active, shares, batch_size: int, seed: int):
     """Groups of whole batches (``tf.string [G * B]``) sampled from ``records``
-    (:func:`load_classes` of ``active``), following the schedule of ``shares`` batch by batch."""
+    (``load_classes`` of ``active``), following the schedule of ``shares`` batch by batch."""
     import tensorflow as tf
 
     per_group = max(1, GROUP_EXAMPLES // batch_size)

@@ -3,14 +3,14 @@
 A split is laid out per *group* of examples. With one label per example a group is a class (a
 label set of size one); with label sets (``multi_label``) it is the examples whose rarest label
 is the group's label, plus the no-label group ``''`` (shown as ``(no label)``). Both plans are
-built by :func:`groups_of_plan`; a :class:`MultiLabelLayoutPlan` adds a ``multi_label`` section
+built by ``groups_of_plan``; a ``MultiLabelLayoutPlan`` adds a ``multi_label`` section
 to its split in ``balance_plan.json``: the label order (the positions of the multi-hot label
 ``balanced_dataset`` returns), per label its count and expected frequency in the stream, per
-group its label counts and draws per epoch from the policy (:mod:`.policies`), and the epochs
+group its label counts and draws per epoch from the policy (``policies.py``), and the epochs
 within which every example is read (``epochs_to_read_all``; null where a group is not drawn).
 
 ``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
-artifact root (:func:`~.plan_io.plans_to_json`); :func:`~.plan_io.load_plans` finds it again from the files
+artifact root (``plan_io.plans_to_json``); ``plan_io.load_plans`` finds it again from the files
 a Trainer is given. Rules: docs/balanced_input_gen.md.
 
 Example:
@@ -135,7 +135,7 @@ def safe_class_name(name: str, limit: int = 40) -> str:
     """A file-name-safe form of a class name (letters, digits, ``_`` and ``.``).
 
     Several classes may share a safe form (``'a b'`` and ``'a/b'``); shard names stay unique
-    because they start with the class index (:func:`shard_file_name`).
+    because they start with the class index (``shard_file_name``).
     """
     safe = re.sub(r'[^A-Za-z0-9_.]+', '_', name).strip('.')[:limit]
     return safe or '_'
@@ -213,7 +213,7 @@ def _epochs_to_read(count: int, draws: int) -> int | None:
 
 @dataclasses.dataclass(frozen=True)
 class MultiLabelLayoutPlan(LayoutPlan):
-    """A :class:`LayoutPlan` per group, plus the multi-label plan of the stream.
+    """A ``LayoutPlan`` per group, plus the multi-label plan of the stream.
 
     Attributes (besides the groups as ``classes``, ``counts`` and ``files``):
       form: ``'ids'`` or ``'multi_hot'``.

@@ -1,9 +1,9 @@
-"""``balance_plan.json``: written (:func:`plans_to_json`), found again from the files a Trainer is
-given (:func:`load_plans`), logged as a table (:func:`plan_summary`), and turned into the groups a reader samples (:func:`classes_of`).
+"""``balance_plan.json``: written (``plans_to_json``), found again from the files a Trainer is
+given (``load_plans``), logged as a table (``plan_summary``), and turned into the groups a reader samples (``classes_of``).
 
 Per-class plans of several splits read together are merged class by class; a label-set plan
 (``multi_label``) is read one split at a time, its groups weighted by their draws per epoch
-(:func:`group_weights`). :func:`check_layout` checks that every file a plan names is there.
+(``group_weights``). ``check_layout`` checks that every file a plan names is there.
 Rules: docs/balanced_input_gen.md.
 
 Example::
@@ -282,7 +282,7 @@ def groups_to_read(located, weights: Mapping | None = None) -> tuple:
     """``(classes, weights, label-set plan or None)``: the one place the two layouts differ on
     reading. Per-class plans are merged over the splits, with the user's ``{class: weight}``;
     a label-set plan's groups are read as classes at their draws per epoch (``weights``:
-    ``{label: relative frequency}``, see :func:`group_draws`).
+    ``{label: relative frequency}``, see ``group_draws``).
 
     Example::
 

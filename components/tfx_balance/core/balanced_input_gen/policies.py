@@ -1,4 +1,4 @@
-"""Group draws of a label-set stream: the policies of :data:`RULES` (one table, by name).
+"""Group draws of a label-set stream: the policies of ``RULES`` (one table, by name).
 
 A multi-label split is laid out per *group*: an example's group is its rarest label (lowest
 count in the split; ties by the canonical label order), and examples without a label form their
@@ -226,7 +226,7 @@ def group_draws(
     threshold: float = DEFAULT_REPEAT_THRESHOLD,
     targets: Sequence[float] | None = None,
 ) -> list:
-    """Draws per epoch ``D_g`` of every group by the policy's rule in :data:`RULES` (see the
+    """Draws per epoch ``D_g`` of every group by the policy's rule in ``RULES`` (see the
     module docstring for the rules).
 
     ``group_label_counts[g][l]``: examples of group ``g`` carrying label ``l``; ``group_labels[g]``

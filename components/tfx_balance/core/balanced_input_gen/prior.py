@@ -11,7 +11,7 @@ label, multi-label):
     sigmoid:  q_l = p_l c_l / (p_l c_l + 1 - p_l)
 
 In the served graph it is 3 ops (softmax: multiply, sum, divide) or 4 (sigmoid); a refit adds a
-few more (log, temperature or Platt scaling). :func:`prior_correction` reads both frequency vectors
+few more (log, temperature or Platt scaling). ``prior_correction`` reads both frequency vectors
 from the ``balance_plan.json`` next to the Trainer's files, reading and merging the plans and
 checking ``weights`` with ``balanced_dataset``'s own code (``groups_to_read``, ``weight_shares``),
 so several spans read together are merged the same way:
@@ -64,11 +64,11 @@ class PriorCorrection:
     kind: str
     data_frequencies: Tuple[float, ...]
     trained_frequencies: Tuple[float, ...]
-    # Per label, Platt scaling fitted on the eval split by :meth:`refit` (sigmoid only): the
+    # Per label, Platt scaling fitted on the eval split by ``refit`` (sigmoid only): the
     # corrected log-odds z become ``refit_slopes[l] * z + refit_biases[l]``.
     refit_slopes: Tuple[float, ...] = ()
     refit_biases: Tuple[float, ...] = ()
-    # One temperature fitted on the eval split by :meth:`refit` (softmax only): the served
+    # One temperature fitted on the eval split by ``refit`` (softmax only): the served
     # probabilities become ``softmax((log p + log factors) / temperature)``; 1.0: not refitted.
     temperature: float = 1.0
 
@@ -106,7 +106,7 @@ class PriorCorrection:
         Softmax: ``scores`` are the model's own ``[n, k]`` probabilities on the eval split
         (never test), ``labels`` its ``[n]`` int class ids; the temperature ``T`` minimises the
         log loss of ``softmax((log p + log factors) / T)``
-        (:func:`tfx_balance.core.calibration.fit_temperature`; ``ridge`` is not used). Example::
+        (``tfx_balance.core.calibration.fit_temperature``; ``ridge`` is not used). Example::
 
             correction.refit(eval_scores, eval_labels).temperature   # e.g. 1.3
 
@@ -196,7 +196,7 @@ class PriorCorrection:
         return tf.math.divide_no_nan(scaled, scaled + (1 - p))
 
     def apply_numpy(self, probabilities):
-        """:meth:`apply` in NumPy (tests, benchmarks)."""
+        """``apply`` in NumPy (tests, benchmarks)."""
         import numpy as np
 
         if self.refit_slopes:
@@ -309,10 +309,10 @@ def with_prior_correction(
     (the model's own scores).
 
     ``train_files`` (and ``weights``, ``class_names``, ``num_classes``) as
-    :func:`prior_correction`; None for a model trained on the data as it comes (a baseline): both
+    ``prior_correction``; None for a model trained on the data as it comes (a baseline): both
     outputs are then its own scores, so every model of a pipeline serves the same outputs.
     ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
-    correction is then refitted on them (:meth:`PriorCorrection.refit`: one temperature for
+    correction is then refitted on them (``PriorCorrection.refit``: one temperature for
     softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels).
 
     Example (``run_fn``)::

@@ -1,14 +1,14 @@
 """The batch schedule: each class's exact share of a batch and the per-batch class counts.
 
-:func:`resolve_weights` turns ``weights`` into exact shares ``p_k`` (no positive weight ever
-becomes zero); :func:`batch_rows` gives, batch after batch, how many examples each class
+``resolve_weights`` turns ``weights`` into exact shares ``p_k`` (no positive weight ever
+becomes zero); ``batch_rows`` gives, batch after batch, how many examples each class
 contributes: ``floor(B * p_k)`` or ``ceil(B * p_k)``, the extra examples of a batch going to the
 classes whose received extras lag furthest behind their share (ties: lower class index). Every
 class stays within about one example of ``j * B * p_k`` after ``j`` batches, so its long-run
 share is exactly ``p_k``. When that rule repeats after at most ``MAX_PERIOD_BATCHES`` batches
-(:func:`schedule_period`, e.g. uniform weights or weights such as ``{a: 1, b: 2}``),
-:func:`batch_schedule` returns one period and readers repeat it; otherwise (e.g. one class at
-``1e-7`` of the others) readers follow :func:`batch_rows` without end. :func:`batch_order`
+(``schedule_period``, e.g. uniform weights or weights such as ``{a: 1, b: 2}``),
+``batch_schedule`` returns one period and readers repeat it; otherwise (e.g. one class at
+``1e-7`` of the others) readers follow ``batch_rows`` without end. ``batch_order``
 spreads a batch's classes over its slots. Plain numpy and ``fractions``; no tf.data here.
 Rules: docs/balanced_input_gen.md.
 
@@ -188,11 +188,11 @@ def batch_rows(shares: Sequence[Fraction], batch_size: int) -> Iterator[np.ndarr
 def batch_schedule(
     shares: Sequence[Fraction], batch_size: int, batches: int | None = None
 ) -> np.ndarray:
-    """The first ``batches`` rows of :func:`batch_rows` as an ``int64 [L, K]`` array.
+    """The first ``batches`` rows of ``batch_rows`` as an ``int64 [L, K]`` array.
 
-    By default one period (:func:`schedule_period`), over which every class gets exactly
+    By default one period (``schedule_period``), over which every class gets exactly
     ``L * B * p_k`` examples; a ``ConfigError`` naming ``weights`` if the period is too long to
-    keep (pass ``batches``, or read :func:`batch_rows`).
+    keep (pass ``batches``, or read ``batch_rows``).
     """
     if batches is None:
         batches = schedule_period(shares, batch_size)
@@ -225,7 +225,7 @@ def batches_to_cover(shares: Sequence[Fraction], batch_size: int, counts: Sequen
     """Batches after which every class with a positive share has had ``counts[k]`` examples.
 
     Exact for a kept period (whole periods, then the batch within one) and, without one, by
-    following :func:`batch_rows` for up to ``MAX_PERIOD_BATCHES * 100`` batches; beyond that the
+    following ``batch_rows`` for up to ``MAX_PERIOD_BATCHES * 100`` batches; beyond that the
     expected number ``ceil(n_k / (B * p_k))``, which the schedule meets within one example.
     """
     period = schedule_period(shares, batch_size)

@@ -1,10 +1,10 @@
 """Batches of serialized examples with the balanced schedule (tf.data, ``balanced_records``).
 
-One shuffled, endlessly repeating stream per class (:func:`class_chunks`: each example read once
+One shuffled, endlessly repeating stream per class (``class_chunks``: each example read once
 per pass over its class) is interleaved by the repeating schedule of
-:mod:`~tfx_balance.core.balanced_input_gen.schedule`. Classes that fit the memory
-budget are sampled in memory instead (:mod:`~tfx_balance.core.balanced_input_gen.memory`). Parsing is
-left to :mod:`~tfx_balance.core.balanced_input_gen.dataset`. Rules: docs/balanced_input_gen.md.
+``schedule``. Classes that fit the memory
+budget are sampled in memory instead (``memory``). Parsing is
+left to ``dataset``. Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def balanced_records(
     example in its batch slot (no per-example dataset steps). Periods longer than
     ``MAX_VECTOR_PERIOD`` examples fall back to ``choose_from_datasets`` over the example
     streams, with the same result; so does a schedule without a kept period
-    (:func:`~tfx_balance.core.balanced_input_gen.schedule.schedule_period`), whose slots are then
+    (``schedule.schedule_period``), whose slots are then
     computed batch by batch in Python.
     """
     import tensorflow as tf

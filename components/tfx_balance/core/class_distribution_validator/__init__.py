@@ -3,25 +3,25 @@
 Pure logic (TFDV + protos + Beam, no TFX), in three steps (rules:
 docs/class_distribution_validator.md). One label per example is the case of a label set of size
 one: the same code reads, counts and checks both; where they truly differ (class shares that add
-up to 1 vs per-label prevalence) the difference is one small strategy of :mod:`.forms`, chosen by
-``multi_label`` in one table (:data:`~.forms.LABEL_FORMS`).
+up to 1 vs per-label prevalence) the difference is one small strategy of ``forms.py``, chosen by
+``multi_label`` in one table (``forms.LABEL_FORMS``).
 
-1. :mod:`.counts`: a split's exact counts from its statistics: per-class
-   (:func:`label_distribution` -> :class:`LabelDistribution`), or per-label for a multi-label
-   ``'ids'`` feature (:func:`prevalence_from_statistics` -> :class:`LabelPrevalence`), or a
-   ``DataError`` when TFDV's summary lost them; :mod:`.example_counts`: the same
-   :class:`LabelPrevalence` counted from the examples with Beam (:class:`CountLabels`; the path of
-   ``'multi_hot'``). :mod:`.schema`: :func:`label_schema` and :func:`label_stats_options` make
+1. ``counts.py``: a split's exact counts from its statistics: per-class
+   (``label_distribution`` -> ``LabelDistribution``), or per-label for a multi-label
+   ``'ids'`` feature (``prevalence_from_statistics`` -> ``LabelPrevalence``), or a
+   ``DataError`` when TFDV's summary lost them; ``example_counts.py``: the same
+   ``LabelPrevalence`` counted from the examples with Beam (``CountLabels``; the path of
+   ``'multi_hot'``). ``schema.py``: ``label_schema`` and ``label_stats_options`` make
    StatisticsGen keep an int label's exact counts.
-2. :mod:`.checks`: :func:`check_distributions` / :func:`run_checks` compare the splits (and,
+2. ``checks.py``: ``check_distributions`` / ``run_checks`` compare the splits (and,
    given a baseline such as the previous span's statistics, each split with the baseline's:
-   :mod:`.baseline`)
-   (L-infinity measured by TFDV in :mod:`.drift`, or per-label prevalence), report missing
-   classes, and check targets, as configured by :class:`ValidatorConfig` (:mod:`.config`). A class
+   ``baseline.py``)
+   (L-infinity measured by TFDV in ``drift.py``, or per-label prevalence), report missing
+   classes, and check targets, as configured by ``ValidatorConfig`` (``config.py``). A class
    absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
-   violation (:mod:`.presence`).
-3. :mod:`.report`: :class:`Report` turns the findings into TFDV ``Anomalies``, JSON, markdown,
-   and the message of :class:`ClassDistributionError`.
+   violation (``presence.py``).
+3. ``report.py``: ``Report`` turns the findings into TFDV ``Anomalies``, JSON, markdown,
+   and the message of ``ClassDistributionError``.
 """
 
 from tfx_balance.core.class_distribution_validator.baseline import check_baseline

@@ -1,13 +1,13 @@
 """The checks of ClassDistributionValidator, one path for one label per example and label sets.
 
-:func:`run_checks` compares the splits named by ``compare_splits`` pairwise, reports classes (or
+``run_checks`` compares the splits named by ``compare_splits`` pairwise, reports classes (or
 labels) absent from a checked split, and checks each split against its targets. One label per
 example is the case of a label set of size one: the splits checked, the missing classes and the
 report are this one code; what truly differs (class shares measured by TFDV against ``targets``,
 or per-label prevalence, cardinality, ``max_prevalence_difference`` and ``min_prevalence``) is one
-small strategy of :mod:`.forms`, chosen by ``config.multi_label`` (:data:`~.forms.LABEL_FORMS`).
+small strategy of ``forms.py``, chosen by ``config.multi_label`` (``forms.LABEL_FORMS``).
 Every finding carries the fix that fits it. A class absent from a split to which
-StratifiedSplitter's rule gives none of it (:mod:`.presence`: fewer examples than splits) is a
+StratifiedSplitter's rule gives none of it (``presence.py``: fewer examples than splits) is a
 note, not a finding.
 Rules: docs/class_distribution_validator.md.
 
@@ -76,7 +76,7 @@ def check_distributions(
     jsd_threshold: float | None = None,
     compare_splits: Sequence[str] | None = None,
 ) -> Report:
-    """Validates the arguments as :class:`ValidatorConfig` and runs :func:`run_checks`."""
+    """Validates the arguments as ``ValidatorConfig`` and runs ``run_checks``."""
     config = ValidatorConfig(
         label_feature,
         max_split_distance=max_split_distance,
@@ -97,15 +97,15 @@ def run_checks(
 ) -> Report:
     """Runs every check on the splits' distributions (in the given split order).
 
-    ``config`` is a validated :class:`ValidatorConfig`; ``distributions`` hold a
-    :class:`~.counts.LabelDistribution` per split, or with ``multi_label`` a
-    :class:`~.counts.LabelPrevalence`. ``expected_classes`` (e.g. the label domain of a schema)
+    ``config`` is a validated ``ValidatorConfig``; ``distributions`` hold a
+    ``LabelDistribution`` per split, or with ``multi_label`` a
+    ``LabelPrevalence``. ``expected_classes`` (e.g. the label domain of a schema)
     are classes every checked split must have even if no split has them. ``jsd_threshold`` adds
     TFDV's Jensen-Shannon comparator between compared splits (one label per example).
     ``baseline`` (``{split: LabelDistribution}`` of e.g. the previous span) checks each split
-    against the same split of the baseline (:mod:`.baseline`); None: no such check.
+    against the same split of the baseline (``baseline.py``); None: no such check.
     ``splitter`` (read from StratifiedSplitter's ``split_counts.json``) says the splits are its
-    output: a difference or absence its documented bound allows is a note (:mod:`.presence`).
+    output: a difference or absence its documented bound allows is a note (``presence.py``).
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -177,7 +177,7 @@ def run_multilabel_checks(
     config: ValidatorConfig,
     expected_labels: Sequence[ClassValue] = (),
 ) -> Report:
-    """:func:`run_checks` of a label set (``config.multi_label`` set), kept for its old callers.
+    """``run_checks`` of a label set (``config.multi_label`` set), kept for its old callers.
 
     Example:
         report = run_multilabel_checks(prevalences, config)  # the same as run_checks(...)
@@ -199,7 +199,7 @@ def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
 def _missing_class_findings(distributions, checked, classes, label_feature, splitter=None):
     """``(findings, notes)``: a finding per class that some checked split lacks although the
     splitter's rule would give it an example there (classes from any split or schema), and a note
-    per class that checked splits lack because the rule gives them none (:mod:`.presence`; with
+    per class that checked splits lack because the rule gives them none (``presence.py``; with
     ``splitter``'s groups, at most the largest group - 1)."""
     findings, notes = [], []
     splits = list(distributions)

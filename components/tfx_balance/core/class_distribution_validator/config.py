@@ -30,7 +30,7 @@ class ValidatorConfig:
 
     ``compare_splits``: the splits whose label distributions are compared pairwise; ``None``
     compares every split of the statistics, ``()`` none. ``targets`` checks only the splits it
-    names. :meth:`validate` returns the config in canonical form (targets keyed by class name,
+    names. ``validate`` returns the config in canonical form (targets keyed by class name,
     shares as floats, compare_splits a tuple).
 
     With ``multi_label`` ('ids' or 'multi_hot'), ``max_split_distance`` bounds the largest

@@ -1,23 +1,23 @@
 """A label's exact counts in one split's TFDV statistics, for both label forms, or a DataError.
 
-One label per example (:func:`label_distribution` -> :class:`LabelDistribution`, per-class
+One label per example (``label_distribution`` -> ``LabelDistribution``, per-class
 counts whose shares add up to 1) is the case of a label set of size one; a multi-label ``'ids'``
-feature (:func:`prevalence_from_statistics` -> :class:`LabelPrevalence`, examples carrying each
+feature (``prevalence_from_statistics`` -> ``LabelPrevalence``, examples carrying each
 label, whose shares are prevalences) is read from the same string statistics by the same code
-(:func:`_string_counts`). The two differ only in what they require of the examples: exactly one
+(``_string_counts``). The two differ only in what they require of the examples: exactly one
 label each, or any number (the examples with none then counted when the statistics tell).
-Counting from the examples instead is :mod:`.example_counts`. Rules:
+Counting from the examples instead is ``example_counts.py``. Rules:
 docs/class_distribution_validator.md.
 
 Sources, in order:
 
 - string labels, and int labels StatisticsGen treated as categorical (a schema with
-  ``int_domain { is_categorical: true }`` on the label, e.g. from :func:`~.schema.label_schema`
-  or :func:`~.schema.label_stats_options`): ``string_stats.rank_histogram`` (or
+  ``int_domain { is_categorical: true }`` on the label, e.g. from ``schema.label_schema``
+  or ``schema.label_stats_options``): ``string_stats.rank_histogram`` (or
   ``top_values``), used only when its counts add up to the label's value count, so a truncated
   histogram is an error. For a label set these count value **occurrences**, which are the
   examples carrying each label when no example lists a label twice (StatisticsGen cannot tell;
-  :func:`~.example_counts.count_labels` can); the split's ``num_examples`` and the feature's
+  ``example_counts.count_labels`` can); the split's ``num_examples`` and the feature's
   ``tot_num_values`` give the cardinality exactly, and the examples with no label are
   ``num_missing`` plus the empty lists, exact when no example has an empty list or none has two
   labels, else unknown (``None``);
@@ -68,7 +68,7 @@ class LabelDistribution:
 class LabelPrevalence:
     """Exact per-label example counts of a multi-label feature in one split.
 
-    Quacks like :class:`LabelDistribution` (``counts``, ``total``, ``share``) so the checks and
+    Quacks like ``LabelDistribution`` (``counts``, ``total``, ``share``) so the checks and
     the report treat both alike; ``total`` is the number of examples, so ``share`` is the
     prevalence.
     """
@@ -260,7 +260,7 @@ def _check_no_merged_values(string_stats, names: List[str], label_feature: str, 
 
 def check_no_empty_name(candidates, label_feature: str, split: str, multi_label=None) -> None:
     """Refuses an empty label name in the statistics, as every component refuses it in the
-    examples (:func:`~tfx_balance.core.labels.empty_label_error`)."""
+    examples (``labels.empty_label_error``)."""
     for _, pairs in candidates:
         for name, count in pairs:
             if name == '':

@@ -3,10 +3,10 @@
 For the label forms StatisticsGen cannot count exactly (``multi_label='multi_hot'``: TFDV has no
 per-position statistics of a vector), and for exact counts of the examples with no label
 (``'ids'``). Labels are read by the one label reader of every component
-(:func:`~tfx_balance.core.label_sets.read_label_sets`), one pass, streaming: a bounded
-label -> count table per batch (:func:`count_labels`), merged (:func:`merge_counts`,
-:class:`CountLabels`) and turned into the same :class:`~.counts.LabelPrevalence` that
-:func:`~.counts.prevalence_from_statistics` gives (:func:`to_prevalence`). A label's
+(``label_sets.read_label_sets``), one pass, streaming: a bounded
+label -> count table per batch (``count_labels``), merged (``merge_counts``,
+``CountLabels``) and turned into the same ``LabelPrevalence`` that
+``counts.prevalence_from_statistics`` gives (``to_prevalence``). A label's
 **prevalence** in a split is the share of the split's examples that carry it; the **label
 cardinality** is the mean number of labels per example (examples with no label count as 0).
 Rules: docs/class_distribution_validator.md#multi-label.
@@ -35,14 +35,14 @@ def count_labels(
 ) -> dict:
     """Counts of one batch of serialized examples: ``{'examples', 'label_values', 'unlabeled',
     'counts': {label: examples}, 'width', 'first', 'kinds': {kind: (fingerprint, label)}}``
-    (merge batches with :func:`merge_counts`). ``where`` names the split in errors (e.g.
+    (merge batches with ``merge_counts``). ``where`` names the split in errors (e.g.
     ``"split 'train'"``).
 
-    Labels are read by :func:`~tfx_balance.core.label_sets.read_label_sets`, the one
+    Labels are read by ``label_sets.read_label_sets``, the one
     reader of every multi-label component, so its rules (and errors) are the splitter's and
     BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
     example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
-    split the same length >= 1 (:func:`merge_counts` checks it across batches); an all-zero
+    split the same length >= 1 (``merge_counts`` checks it across batches); an all-zero
     vector is no label.
 
     Example:
@@ -71,9 +71,9 @@ def count_labels(
 
 
 def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
-    """Merges the counts of batches (:func:`count_labels`); checks one width and one kind, with
-    the errors of every component (:func:`~tfx_balance.core.label_sets.check_widths`,
-    :func:`~tfx_balance.core.labels.check_label_kinds`)."""
+    """Merges the counts of batches (``count_labels``); checks one width and one kind, with
+    the errors of every component (``label_sets.check_widths``,
+    ``labels.check_label_kinds``)."""
     merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     merged['kinds'] = {}
     counts: Dict[ClassValue, int] = {}
@@ -116,7 +116,7 @@ class _MergeLabelCounts(beam.CombineFn):
 
 
 def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
-    """The :class:`LabelPrevalence` of a split's merged counts (:func:`merge_counts`)."""
+    """The ``LabelPrevalence`` of a split's merged counts (``merge_counts``)."""
     return LabelPrevalence(
         split=split,
         counts=sorted_counts(counts['counts']),
@@ -131,9 +131,9 @@ def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
 class CountLabels(beam.PTransform):
     """Counts the labels of a split's batches of serialized examples into one merged dict.
 
-    Apply to a PCollection of record lists (e.g. :class:`~tfx_balance.core.records.
-    ReadRecordBatches`); the output holds one dict (:func:`merge_counts`; an empty split gives
-    zero counts); :func:`to_prevalence` turns it into a :class:`LabelPrevalence`.
+    Apply to a PCollection of record lists (e.g. ``
+    ReadRecordBatches``); the output holds one dict (``merge_counts``; an empty split gives
+    zero counts); ``to_prevalence`` turns it into a ``LabelPrevalence``.
 
     Example::
 
@@ -168,7 +168,7 @@ def save_counts(counts: dict, path: str) -> str:
 
 
 def load_counts(path: str) -> dict:
-    """The counts :func:`save_counts` wrote."""
+    """The counts ``save_counts`` wrote."""
     import pickle
 
     import tensorflow as tf

@@ -1,18 +1,18 @@
 """The label forms of ClassDistributionValidator: the one place one label and label sets differ.
 
-One label per example has class **shares** that add up to 1 (:class:`ClassShares`): two splits
+One label per example has class **shares** that add up to 1 (``ClassShares``): two splits
 are measured by TFDV's L-infinity (and Jensen-Shannon) comparator, cross-checked with the exact
 counts, and a split can be held to target shares (``targets``). A label set has per-label
-**prevalences** that do not (:class:`LabelPrevalences`): two splits are measured by the largest
+**prevalences** that do not (``LabelPrevalences``): two splits are measured by the largest
 prevalence difference and the label cardinality, and each label can be held to
 ``max_prevalence_difference`` from the reference split (the first compared split) and to
 ``min_prevalence``. Everything else (the splits checked, missing classes, the report) is the same
-code (:mod:`.checks`, the validator's executor), which picks the form from ``multi_label`` in
-one table (:data:`LABEL_FORMS`).
+code (``checks.py``, the validator's executor), which picks the form from ``multi_label`` in
+one table (``LABEL_FORMS``).
 
-Each form has ``from_statistics`` (the reader of one split's statistics, :mod:`.counts`; None
+Each form has ``from_statistics`` (the reader of one split's statistics, ``counts.py``; None
 when the statistics hold no per-label counts and the examples must be counted),
-``counts_examples`` (whether given examples are counted, :mod:`.example_counts`),
+``counts_examples`` (whether given examples are counted, ``example_counts.py``),
 ``schema_domain`` (whether a schema's label domain names expected classes),
 ``measure(config, classes, compared, jsd_threshold)``, giving the function that measures one
 pair of splits (``(values, findings)``), and ``per_split(distributions, compared, classes,
@@ -120,7 +120,7 @@ LABEL_FORMS = {
 
 
 def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_feature: str):
-    """TFDV's measurements of one pair, cross-checked with the exact counts (:func:`.drift.measure`)."""
+    """TFDV's measurements of one pair, cross-checked with the exact counts (``drift.measure``)."""
     values = drift.measure(da, db, schema, label_feature, f"splits '{da.split}' and '{db.split}'")
     names, text = _top(linf(shares(da), shares(db))[1])
     return {**values, 'top_classes': list(names)}, text

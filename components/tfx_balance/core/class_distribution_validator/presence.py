@@ -1,7 +1,7 @@
 """What StratifiedSplitter's rule makes unavoidable: absences, and share differences between splits.
 
 A class with ``n`` examples and more than ``n`` splits cannot be in every split. StratifiedSplitter's
-presence rule (:func:`tfx_balance.core.split.allocation.allocate`) puts such a class in its ``n``
+presence rule (``tfx_balance.core.split.allocation.allocate``) puts such a class in its ``n``
 largest-weight splits only. The validator sees per-split label counts, not the splitter's
 weights, so it takes each split's number of examples as its weight and applies the same rule to
 the class's total over all splits:
@@ -15,12 +15,12 @@ are the weights' shares, up to rounding); a rebalanced split (BalancedAugmenter'
 another size, so check it with ``targets`` and leave it out of ``compare_splits``.
 
 Splits made by StratifiedSplitter (the validator's ``examples`` is its output, with its
-``split_counts.json``: :class:`SplitterCounts`) are also held to its documented bound instead of
+``split_counts.json``: ``SplitterCounts``) are also held to its documented bound instead of
 the bare threshold: per class, a split's count is the rule's (the floor or ceiling of its exact
 share, or the presence step's) give or take the slack of ``group_feature`` (largest group - 1,
 plus the class's examples in groups that mix classes)
-(:func:`rule_range`), and a share difference between two splits up to what those ranges allow
-(:func:`share_bound`) is the splitter working as documented, a note rather than a violation.
+(``rule_range``), and a share difference between two splits up to what those ranges allow
+(``share_bound``) is the splitter working as documented, a note rather than a violation.
 
 Example:
     >>> rule_allocation({'train': 11999, 'eval': 1502, 'test': 1501}, 1)
@@ -110,7 +110,7 @@ def share_bound(
     split_sizes: Mapping[str, int], n: int, a: str, b: str, slack: int = 0, spread: int = 0
 ) -> float:
     """The largest difference between a class's shares of splits ``a`` and ``b`` that
-    :func:`rule_range` allows (the splits' sizes as they are)."""
+    ``rule_range`` allows (the splits' sizes as they are)."""
     ranges = rule_range(split_sizes, n, slack, spread)
     (low_a, high_a), (low_b, high_b) = ranges[a], ranges[b]
     size_a, size_b = split_sizes[a], split_sizes[b]

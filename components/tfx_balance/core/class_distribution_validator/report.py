@@ -1,7 +1,7 @@
 """What ClassDistributionValidator found: findings, and the report as JSON, markdown, Anomalies.
 
-:class:`Report` turns the findings into TFDV ``Anomalies`` protos (one per split), a JSON
-summary, a markdown summary, and the message of :class:`ClassDistributionError`. Its notes
+``Report`` turns the findings into TFDV ``Anomalies`` protos (one per split), a JSON
+summary, a markdown summary, and the message of ``ClassDistributionError``. Its notes
 (absences StratifiedSplitter's rule makes unavoidable) are in the JSON and markdown summaries
 only: they are not violations, so they neither fail the check nor unbless a split.
 """
@@ -29,7 +29,7 @@ PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
 MIN_PREVALENCE = 'min_prevalence'
-# A split against the same split of the baseline statistics (:mod:`.baseline`); a note when
+# A split against the same split of the baseline statistics (``baseline.py``); a note when
 # classes appeared or vanished within the thresholds.
 DRIFT_DISTANCE = 'drift_distance'
 DRIFT_DIVERGENCE = 'drift_divergence'
@@ -109,7 +109,7 @@ class Report:
     """Everything the validator measured and found; serializable and printable.
 
     For a multi-label feature (``multi_label`` set) ``distributions`` hold
-    :class:`~.counts.LabelPrevalence` values: counts are examples carrying each label,
+    ``LabelPrevalence`` values: counts are examples carrying each label,
     shares are prevalences, and each split's examples, cardinality and examples with no label are
     reported too.
     """

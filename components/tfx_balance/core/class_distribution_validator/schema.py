@@ -1,7 +1,7 @@
 """The label's schema for ClassDistributionValidator: what StatisticsGen needs, what it names.
 
-:func:`label_schema` / :func:`label_stats_options` make StatisticsGen keep an int label's exact
-per-class counts; :func:`schema_label_info` reads the classes a schema's label domain expects and
+``label_schema`` / ``label_stats_options`` make StatisticsGen keep an int label's exact
+per-class counts; ``schema_label_info`` reads the classes a schema's label domain expects and
 its Jensen-Shannon threshold. Rules: docs/class_distribution_validator.md.
 """
 
@@ -21,7 +21,7 @@ MAX_DOMAIN_CLASSES = 100_000  # largest int_domain min..max range read as expect
 def label_schema(label_feature: str, is_int: bool = True) -> schema_pb2.Schema:
     """A schema holding only ``label_feature``, marked categorical when ``is_int``.
 
-    Give it to StatisticsGen through :func:`label_stats_options`, or write it with
+    Give it to StatisticsGen through ``label_stats_options``, or write it with
     ``tfdv.write_schema_text`` for ``ImportSchemaGen``.
     """
     schema = schema_pb2.Schema()

@@ -1,5 +1,5 @@
 """A window of statistics artifacts (e.g. a Resolver's rolling window of spans) as one: counts
-pooled by split name, each artifact's counts read as usual (:mod:`.counts`), none recomputed."""
+pooled by split name, each artifact's counts read as usual (``counts.py``), none recomputed."""
 
 from __future__ import annotations
 

@@ -4,11 +4,11 @@ report, and CrossValidationAggregate's config.
 Pure logic (no TFX), behind StratifiedSplitter's ``folds``, ``tfx_balance.cross_validation`` and
 CrossValidationAggregate (rules: docs/cross_validation.md):
 
-- :mod:`.folds`: the fold names and the one fold limit (:data:`MAX_FOLDS`), ``holdout`` and the
-  folds as weighted splits (:func:`fold_weights`), and the folds a fold's model trains on.
-- :mod:`.estimates`: :func:`aggregate` (mean, std, 95% interval per metric) and :func:`gate`.
-- :mod:`.report`: :class:`CrossValidationReport` (JSON, console table, HTML).
-- :mod:`.config`: :class:`CrossValidationConfig`, CrossValidationAggregate's checked arguments.
+- ``folds.py``: the fold names and the one fold limit (``MAX_FOLDS``), ``holdout`` and the
+  folds as weighted splits (``fold_weights``), and the folds a fold's model trains on.
+- ``estimates.py``: ``aggregate`` (mean, std, 95% interval per metric) and ``gate``.
+- ``report.py``: ``CrossValidationReport`` (JSON, console table, HTML).
+- ``config.py``: ``CrossValidationConfig``, CrossValidationAggregate's checked arguments.
 """
 
 from tfx_balance.core.cross_validation.config import CrossValidationConfig

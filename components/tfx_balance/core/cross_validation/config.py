@@ -51,7 +51,7 @@ class CrossValidationConfig:
 
     @property
     def parsed_thresholds(self) -> Tuple:
-        """The thresholds as :class:`~.estimates.Threshold` objects (empty when None)."""
+        """The thresholds as ``Threshold`` objects (empty when None)."""
         return parse_thresholds(self.thresholds)
 
     def to_exec_properties(self) -> dict:

@@ -1,7 +1,7 @@
 """Each metric's estimate over the k folds, and the gate on it.
 
 Pure logic (no TFX). ``CrossValidationAggregate`` reads the k TFMA evaluations into plain
-``{metric: value}`` dicts and calls :func:`aggregate` and :func:`gate`.
+``{metric: value}`` dicts and calls ``aggregate`` and ``gate``.
 
 Statistics of a metric, over the n folds where it has a finite value (a class absent from a fold
 has no ``recall/<class>`` there, so n can be below k):
@@ -68,7 +68,7 @@ def t_quantile(p: float, df: int) -> float:
 
 
 def estimate(values: Sequence[float | None], confidence: float = CONFIDENCE) -> Estimate:
-    """The :class:`Estimate` of one metric from its per-fold values (None or NaN: no value)."""
+    """The ``Estimate`` of one metric from its per-fold values (None or NaN: no value)."""
     kept = tuple(float(v) if v is not None and math.isfinite(float(v)) else None for v in values)
     present = [v for v in kept if v is not None]
     n = len(present)

@@ -3,7 +3,7 @@
 ``folds=k`` names the splits ``fold-0 .. fold-<k-1>``. ``holdout={'test': 0.1}`` first gives each
 held-out split its fraction of every class (by weight), and the k folds share the rest equally.
 The folds are ordinary weighted splits, listed after the held-out splits, so the exact rule of
-:mod:`~tfx_balance.core.split.allocation` applies unchanged: a held-out split of fraction ``h`` has
+``allocation`` applies unchanged: a held-out split of fraction ``h`` has
 weight ``h`` and each fold ``(1 - sum(h)) / k``, taken exactly from the decimals written (``0.1``
 is 1/10), and scaled to the smallest integer weights with the same ratios, which is what the
 component records in its ``splits`` property.

@@ -1,7 +1,7 @@
 """The cross-validation result as JSON, a console table and a self-contained HTML page.
 
-:class:`CrossValidationReport` holds what ``CrossValidationAggregate`` found: the folds, each
-model's :class:`~tfx_balance.core.cross_validation.estimates.Estimate` per metric, the per-fold differences
+``CrossValidationReport`` holds what ``CrossValidationAggregate`` found: the folds, each
+model's ``Estimate`` per metric, the per-fold differences
 candidate - baseline, and the gate's verdict. The JSON is what the artifact's
 ``cross_validation.json`` holds::
 
@@ -109,7 +109,7 @@ class CrossValidationReport:
         return '\n'.join(parts)
 
     def html(self) -> str:
-        """A self-contained HTML page (no scripts, no external files) of :meth:`text`."""
+        """A self-contained HTML page (no scripts, no external files) of ``text``."""
         esc = html.escape
         rows = []
         for title, estimates in self.sections().items():

@@ -3,11 +3,11 @@
 Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the LeakageCheck component
 (rules: docs/leakage_check.md):
 
-- :mod:`.config`: :class:`LeakageConfig`, the checked arguments, and :func:`bucket_count`.
-- :mod:`.check`: :class:`FindLeakage`, the streaming Beam transform from record batches to the
+- ``config.py``: ``LeakageConfig``, the checked arguments, and ``bucket_count``.
+- ``check.py``: ``FindLeakage``, the streaming Beam transform from record batches to the
   report.
-- :mod:`.counts`: :class:`LeakageCounts`, exact mergeable counts, and the per-bucket count.
-- :mod:`.report`: the report (JSON-ready dict, markdown) and :class:`LeakageError`.
+- ``counts.py``: ``LeakageCounts``, exact mergeable counts, and the per-bucket count.
+- ``report.py``: the report (JSON-ready dict, markdown) and ``LeakageError``.
 """
 
 from tfx_balance.core.leakage_check.check import (

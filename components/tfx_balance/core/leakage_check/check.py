@@ -1,20 +1,20 @@
 """FindLeakage: the streaming Beam transform behind LeakageCheck.
 
 From ``(split, [serialized tf.Example])`` batches (e.g.
-:func:`~tfx_balance.core.records.read_named_file_batches` with the split name as ``where``):
+``records.read_named_file_batches`` with the split name as ``where``):
 
-1. ``KeyBatches``: each batch's content keys (:func:`~tfx_balance.core.hashing.example_keys`,
+1. ``KeyBatches``: each batch's content keys (``hashing.example_keys``,
    computed in C++ a batch at a time, leaving out the provenance features so that an original
    BalancedAugmenter marked ``is_synthetic = 0`` keys as its unmarked copy elsewhere) and its
    synthetic flags (``provenance_feature == 1``, decoded a batch at a time).
 2. ``ByKeyHash`` + ``FindDuplicates``: keys are grouped by bucket (``key % num_buckets``) as numpy
-   arrays, and each bucket is sorted once (:func:`~.counts.count_bucket`). Every occurrence of a
+   arrays, and each bucket is sorted once (``counts.count_bucket``). Every occurrence of a
    key is in one bucket, so a worker holds one bucket's keys (8 bytes per example; the number
-   of buckets grows with the input, :func:`~.config.bucket_count`) and what leaves it is counts
+   of buckets grows with the input, ``config.bucket_count``) and what leaves it is counts
    and at most ``max_examples`` keys per finding: bounded by the findings, not by the data.
 3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
-   :class:`~.counts.LeakageCounts`, then ``Report`` (:func:`~.report.leakage_report`).
-4. With ``group_feature``, ``FindGroups`` (:mod:`~.groups`): the groups found in two or more
+   ``LeakageCounts``, then ``Report`` (``report.leakage_report``).
+4. With ``group_feature``, ``FindGroups`` (``groups``): the groups found in two or more
    splits, read by the splitter's rule of what a group is, for the report.
 
 Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
@@ -166,7 +166,7 @@ def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
 
 class _BucketKeys(beam.CombineFn):
     """Collects one bucket's ``(split index, keys)`` pieces (concatenated per split when
-    compacted), then counts its duplicates (:func:`~.counts.count_bucket`)."""
+    compacted), then counts its duplicates (``counts.count_bucket``)."""
 
     def __init__(self, num_splits: int, limit: int):
         self._num_splits, self._limit = num_splits, limit
@@ -227,10 +227,10 @@ def sources_by_key(pairs, rank: dict) -> dict:
 
 
 class FindLeakage(beam.PTransform):
-    """``(source, records)`` batches -> one report dict (:func:`~.report.leakage_report`).
+    """``(source, records)`` batches -> one report dict (``report.leakage_report``).
 
     ``splits``: the checked splits, in report order; ``num_buckets``: key buckets
-    (:func:`~.config.bucket_count` of the input's size); ``split_of``: over a window of spans,
+    (``config.bucket_count`` of the input's size); ``split_of``: over a window of spans,
     each source's split (``{'train of span 2': 'train', ...}``); None: each batch's source is
     its split, one of ``splits``.
     """

@@ -28,7 +28,7 @@ from tfx_balance.core.split.allocation import validate_split_list
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')
 DEFAULT_MAX_EXAMPLES = 10
 # Key buckets: one per this many bytes of (compressed) input, at most MAX_KEY_BUCKETS (see
-# :func:`bucket_count`).
+# ``bucket_count``).
 BUCKET_INPUT_BYTES = 32 << 20
 MAX_KEY_BUCKETS = 1024
 

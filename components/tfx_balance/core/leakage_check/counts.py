@@ -1,10 +1,10 @@
-"""What the leakage check counts, in mergeable pieces: :class:`LeakageCounts` and how a bucket of
-content keys is turned into them (:func:`count_bucket`).
+"""What the leakage check counts, in mergeable pieces: ``LeakageCounts`` and how a bucket of
+content keys is turned into them (``count_bucket``).
 
 Every number is exact and every listed example is one of the ``max_examples`` smallest content
 keys of its finding, so the merged counts do not depend on how Beam bundled, ordered or retried
-the work. Keys are the 64-bit content keys of :func:`~tfx_balance.core.hashing.example_keys`
-(as unsigned ints); the report names an example by :func:`~tfx_balance.core.hashing.fingerprint`
+the work. Keys are the 64-bit content keys of ``hashing.example_keys``
+(as unsigned ints); the report names an example by ``hashing.fingerprint``
 of its key, the fingerprint every error and BalancedAugmenter's ``source_fingerprint`` use.
 
 Example:

@@ -1,5 +1,5 @@
 """Groups in two or more splits (LeakageCheck's ``group_feature``): the same rule of what a group
-is as StratifiedSplitter's (:func:`~tfx_balance.core.groups.read_group_id`: int64 ``123``, bytes
+is as StratifiedSplitter's (``groups.read_group_id``: int64 ``123``, bytes
 ``b'123'`` and float ``123.0`` are one group), so that a split the splitter made with groups
 passes, and one that lets a patient's examples into train and test does not.
 

@@ -37,7 +37,7 @@ def leakage_report(
 ) -> dict:
     """The report of ``counts`` over ``splits``; ``passed`` is False if a finding that is not
     allowed was made (with ``config.group_feature``, ``groups``, the groups in two or more
-    splits, :mod:`~.groups`, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
+    splits, ``groups``, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
     ``max_examples`` keys of each finding), so a rerun writes the same report. Over a window of
     spans, ``sources`` maps each listed key to the splits of spans it is in (its ``seen_in``)."""
     splits = list(splits)
@@ -119,7 +119,7 @@ def _examples(fingerprints: Sequence[str], seen_in: dict | None = None) -> str:
 
 
 def error_message(report: dict) -> str:
-    """The message of :class:`LeakageError`: what was found, what was expected, the fixes."""
+    """The message of ``LeakageError``: what was found, what was expected, the fixes."""
     parts, fixes = [], []
     duplicates = report['duplicates_across_splits']
     if duplicates['keys'] and not report['allow_duplicates']:

@@ -8,7 +8,7 @@ For a class with ``n`` examples and splits ``s`` with weights ``w_s`` (``r_s = w
    listed earlier) must each hold at least one example: visiting them in that order, any with zero
    takes one from the split that currently holds the most of that class (ties: listed earlier).
 
-Fractions are computed exactly with :class:`fractions.Fraction`, so the result never depends on
+Fractions are computed exactly with ``fractions.Fraction``, so the result never depends on
 floating-point rounding.
 
 Example:
@@ -137,7 +137,7 @@ def allocate(n: int, weights: Sequence[float]) -> list:
 
 
 def exact_counts(strata: Mapping[object, int], weights: Sequence[float]) -> dict:
-    """Units per split of each class, each by itself: :func:`allocate`.
+    """Units per split of each class, each by itself: ``allocate``.
 
     >>> exact_counts({'a': 10, 'b': 3}, [8, 1, 1])
     {'a': (8, 1, 1), 'b': (1, 1, 1)}

@@ -1,9 +1,9 @@
 """StratifiedSplitConfig: the arguments of StratifiedSplitter, validated once and carried as exec properties.
 
 The component builds it from its arguments (every problem a ``ConfigError`` naming the argument,
-raised when the pipeline is built), stores :meth:`StratifiedSplitConfig.to_exec_properties` in its spec, the
-executor decodes it with :meth:`StratifiedSplitConfig.from_exec_properties`, and
-:class:`~tfx_balance.core.split.stratified.StratifiedSplit` takes it as is.
+raised when the pipeline is built), stores ``StratifiedSplitConfig.to_exec_properties`` in its spec, the
+executor decodes it with ``StratifiedSplitConfig.from_exec_properties``, and
+``StratifiedSplit`` takes it as is.
 
 Example:
     >>> config = StratifiedSplitConfig('label', splits=[('train', 4), ('eval', 1)], seed=3).validate()
@@ -43,13 +43,13 @@ class StratifiedSplitConfig:
       seed: seed of the example hash.
       input_splits: input split names to read and merge; None reads all of them.
       group_feature: optional feature whose equal values stay in one split.
-      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (:mod:`~tfx_balance.core.cross_validation.folds`); then
+      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (``folds``); then
         ``splits`` is left unset (None) and becomes the folds' weights on ``validate()``.
       holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
-      label_bins: N quantile bins of a numeric label (:mod:`~tfx_balance.core.split.label_bins`).
+      label_bins: N quantile bins of a numeric label (``label_bins``).
       label_bin_edges: or fixed, increasing bin edges.
       multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
-        per example: :mod:`tfx_balance.core.label_sets`).
+        per example: ``tfx_balance.core.label_sets``).
     """
 
     label_feature: str
@@ -146,7 +146,7 @@ class StratifiedSplitConfig:
 
     @classmethod
     def from_exec_properties(cls, props: Mapping) -> StratifiedSplitConfig:
-        """Decodes (and validates) the exec properties written by :meth:`to_exec_properties`."""
+        """Decodes (and validates) the exec properties written by ``to_exec_properties``."""
         input_splits = props.get(keys.INPUT_SPLITS_KEY)
         optional = {key: json.loads(props[key]) for key in _OPTIONAL if props.get(key)}
         return cls(

@@ -68,7 +68,7 @@ class ExactStrategy:
         return ToUnits(config.label_feature, config.seed, config.group_feature is not None)
 
     def prepare(self, pipeline, source, batched):
-        """``(bins, edges)`` for label bins: the :class:`BinEdges` for the report and the edges
+        """``(bins, edges)`` for label bins: the ``BinEdges`` for the report and the edges
         the stages take (both side inputs when computed from the data); ``(None, None)``
         without bins."""
         config = self.config

@@ -2,17 +2,17 @@
 
 The split's plan needs only this aggregate table, and the checks across batches need a little
 more (one named example per label, or per label type and multi-hot length). Per label form
-(:mod:`~tfx_balance.core.split.units`):
+(``units``):
 
-- one label per example: :func:`class_histograms` counts a batch's units per class and bucket
-  (a group counts its size); :class:`MergeHistograms` merges them into :class:`Histograms`, which
+- one label per example: ``class_histograms`` counts a batch's units per class and bucket
+  (a group counts its size); ``MergeHistograms`` merges them into ``Histograms``, which
   also keep one example fingerprint per label value so that a label that is int64 in some
   examples and bytes in others is rejected, with both examples named
-  (:func:`~tfx_balance.core.labels.check_label_kinds`).
-- label sets: :func:`label_set_histograms` counts a batch's units per stratum (a group counts
+  (``labels.check_label_kinds``).
+- label sets: ``label_set_histograms`` counts a batch's units per stratum (a group counts
   once) and keeps the least fingerprint of an example of each label type (int64, bytes) and of
-  each multi-hot length; :class:`BundleHistograms` merges them per bundle. A stratum's histogram
-  is stored compactly (:func:`_add`): most label sets have one example.
+  each multi-hot length; ``BundleHistograms`` merges them per bundle. A stratum's histogram
+  is stored compactly (``_add``): most label sets have one example.
 
 Example:
     >>> buckets = {}
@@ -69,7 +69,7 @@ class LabelSetHistograms(NamedTuple):
 
 
 def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
-    """The :class:`Histograms` of one input batch."""
+    """The ``Histograms`` of one input batch."""
     where = '' if to_units.grouped else (batch[0] if isinstance(batch, tuple) else '')
     buckets, first = {}, {}
     for unit in to_units(batch, edges):
@@ -90,7 +90,7 @@ def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histogram
 
 
 class MergeHistograms(MergeInputs):
-    """Merges per-batch :class:`Histograms` into one (of the examples the batches kept for a label,
+    """Merges per-batch ``Histograms`` into one (of the examples the batches kept for a label,
     the one with the least fingerprint)."""
 
     def create_accumulator(self):
@@ -124,7 +124,7 @@ def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
 
 
 def histogram(hist) -> Dict[int, int]:
-    """A stratum's histogram as ``{bucket: units}`` (see :func:`_add`)."""
+    """A stratum's histogram as ``{bucket: units}`` (see ``_add``)."""
     if type(hist) is int:
         return {hist: 1}
     buckets, units = np.unique(np.frombuffer(hist, dtype=np.uint32), return_counts=True)
@@ -132,7 +132,7 @@ def histogram(hist) -> Dict[int, int]:
 
 
 class StratumUnits(Mapping):
-    """``{stratum: units}`` of a ``{stratum: histogram}`` table (see :func:`_add`), as a view:
+    """``{stratum: units}`` of a ``{stratum: histogram}`` table (see ``_add``), as a view:
     at 1M examples a copy is a second dict of ~260k entries at the plan's peak."""
 
     def __init__(self, buckets: Dict[tuple, object]):
@@ -222,7 +222,7 @@ _MERGE = MergeLabelSetHistograms()
 
 
 class BundleHistograms(beam.DoFn):
-    """The :class:`LabelSetHistograms` of a bundle's batches, merged as they come and emitted
+    """The ``LabelSetHistograms`` of a bundle's batches, merged as they come and emitted
     once, pickled, at the end of the bundle. One element per bundle, not per batch, goes on to the
     global merge: per-batch histograms (one entry per label set of the batch) would be held by
     the runner between the stages, a memory that grows with the data.

@@ -10,7 +10,7 @@ NaN and +/-inf are a ``DataError`` naming the example.
 the edge ``j`` (``j = 1 .. N-1``) is the label value at rank ``floor(j * n / N)`` of the ``n``
 sorted labels, so bin ``j - 1`` ends where ``j / N`` of the examples are below. Edges that repeat
 (ties across a quantile) or equal the smallest value are dropped, so there may be fewer than ``N``
-bins, and a bin holding a tied value may be larger than ``n / N``. :class:`QuantileSketch`
+bins, and a bin holding a tied value may be larger than ``n / N``. ``QuantileSketch``
 counts labels per value, exactly while there are at most ``MAX_BUCKETS`` distinct values; beyond,
 it merges neighbouring values (dropping the ``s`` low bits of an order-preserving 64-bit key)
 until at most ``MAX_BUCKETS`` buckets remain, each keeping its count and smallest value. An edge
@@ -165,7 +165,7 @@ def order_keys(values: np.ndarray) -> np.ndarray:
 
 
 def key_values(keys: np.ndarray) -> np.ndarray:
-    """The float64 values of :func:`order_keys` keys."""
+    """The float64 values of ``order_keys`` keys."""
     keys = np.asarray(keys, dtype=np.uint64)
     return np.where(keys & _SIGN, keys & ~_SIGN, ~keys).view(np.float64)
 
@@ -203,7 +203,7 @@ class QuantileSketch:
 
 
 class SketchLabels(beam.CombineFn):
-    """Combines batches of label values (float64 arrays) into one :class:`QuantileSketch`."""
+    """Combines batches of label values (float64 arrays) into one ``QuantileSketch``."""
 
     def __init__(self, max_buckets: int = MAX_BUCKETS):
         self._max = max_buckets

@@ -4,14 +4,14 @@ A *stratum* is what a unit counts for: its class (one label per example) or its 
 (``multi_label``). Once the plan gives a stratum's counts per split, its units are ordered by
 their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i, end_i)``:
 
-1. :func:`cut` turns the counts and the stratum's bucket histogram into a
-   :class:`ClassSplitPlan`, whose ranking (:mod:`tfx_balance.core.ranking`) knows which split
+1. ``cut`` turns the counts and the stratum's bucket histogram into a
+   ``ClassSplitPlan``, whose ranking (``tfx_balance.core.ranking``) knows which split
    each whole bucket falls in and which (at most ``#splits - 1``) *boundary buckets* straddle a
    cut;
-2. :class:`PlaceUnits` sends a unit in a whole bucket straight to its split's output
-   (``split_tag(i)``), and a unit in a boundary bucket to :data:`BOUNDARY_TAG`, keyed by
+2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output
+   (``split_tag(i)``), and a unit in a boundary bucket to ``BOUNDARY_TAG``, keyed by
    ``(stratum, bucket)``;
-3. :func:`rank_units` orders one boundary bucket's units and cuts them by rank.
+3. ``rank_units`` orders one boundary bucket's units and cuts them by rank.
 
 Membership is thus a pure function of the seed, the examples' content and the plan: the same on
 any runner, input order, sharding, batching or retry. Both label forms use these functions; a

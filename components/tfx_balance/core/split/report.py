@@ -10,8 +10,8 @@ One label per example: ordinary splits keep the plain table ``{class: {split: co
      "groups": {"group_feature": "user", "largest_group": {class: examples},
                 "mixed": {class: examples}}}                        # with group_feature
 
-:func:`counts_of` reads the table from either form. Multi-label splits
-(:func:`label_set_report`) write per split its examples, per label its count and share, the
+``counts_of`` reads the table from either form. Multi-label splits
+(``label_set_report``) write per split its examples, per label its count and share, the
 examples with no label and the label cardinality.
 
 Example:
@@ -62,7 +62,7 @@ def group_slack(report: dict) -> dict:
 
 def group_terms(units) -> dict:
     """``{(LARGEST_GROUP | MIXED, class name): examples}`` of a batch of group units; merged over
-    batches by :func:`merge_group_terms` (largest by max, mixed by sum)."""
+    batches by ``merge_group_terms`` (largest by max, mixed by sum)."""
     terms = {}
     for unit in units:
         dominant = class_name(unit.label)
@@ -93,7 +93,7 @@ def split_report(
     table: dict, config: StratifiedSplitConfig, bins: BinEdges | None = None, groups=None
 ) -> dict:
     """The report of a run: ``table`` as is, or structured with folds, bins and groups
-    (``groups``: the merged :func:`group_terms`; module doc)."""
+    (``groups``: the merged ``group_terms``; module doc)."""
     if not config.structured_report:
         return table
     report = {}

@@ -1,12 +1,12 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
-The same two reads as every split (:class:`~tfx_balance.core.split.stratified.StratifiedSplit`),
-with a *stratum*, the example's label set (:mod:`tfx_balance.core.label_sets`), in place of
+The same two reads as every split (``StratifiedSplit``),
+with a *stratum*, the example's label set (``tfx_balance.core.label_sets``), in place of
 the class:
 
 1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
-   batches need (:mod:`~tfx_balance.core.split.histograms`).
-2. **Plan.** :func:`~tfx_balance.core.split.multilabel_plan.plan_counts`, a pure function of the
+   batches need (``histograms``).
+2. **Plan.** ``multilabel_plan.plan_counts``, a pure function of the
    ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
    of every stratum (one objective: labels near their shares, split sizes kept, the
    heaviest-split rule); a stratum that goes whole to one split is that split's
@@ -20,7 +20,7 @@ With ``group_feature``, a unit is a group and its stratum the union of its examp
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
 "Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
 (an int for ``m = 1``). That table is built where it is used: each bundle merges its batches'
-histograms (:class:`~tfx_balance.core.split.histograms.BundleHistograms`), and the global combine
+histograms (``BundleHistograms``), and the global combine
 turns the merged histograms into the plans in its ``extract_output``, so only the packed plans
 (one bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
 (label sets, seeded hashes), without an object per example.
@@ -72,7 +72,7 @@ class PackedPlans:
     A side input holding one entry per distinct label set (hundreds of thousands) is slow to
     handle object by object: Beam's side-input cache measures a value's deep size by walking
     every object it references, on each use. A blob has no references; each process unpickles it
-    once (:meth:`get`, cached by the blob's digest).
+    once (``get``, cached by the blob's digest).
     """
 
     def __init__(self, plans: dict):
@@ -93,7 +93,7 @@ _UNPACKED = {}  # digest -> unpickled plans (PackedPlans.get), per worker proces
 def build_plans(
     histograms: LabelSetHistograms, weights, bucket_bits: int, config: StratifiedSplitConfig
 ):
-    """:class:`PackedPlans` of ``{stratum: split index or ClassSplitPlan}``, after the checks
+    """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
@@ -120,12 +120,12 @@ def build_plans(
 
 
 class _MergeAndPlan(beam.CombineFn):
-    """Merges the bundles' histograms and returns their :func:`build_plans` (the combine's
+    """Merges the bundles' histograms and returns their ``build_plans`` (the combine's
     output): the histograms, one entry per label set, never leave the stage that merges them (a
     combine's output crosses to the next stage through a side input, copied and measured object
-    by object). Each bundle's histograms come pickled (:class:`BundleHistograms`): the combine's
+    by object). Each bundle's histograms come pickled (``BundleHistograms``): the combine's
     steps move a list of blobs (no copy of the table per step, one compact encoding between its
-    stages), and only :meth:`extract_output` unpickles and merges them, one at a time."""
+    stages), and only ``extract_output`` unpickles and merges them, one at a time."""
 
     def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config

@@ -1,10 +1,10 @@
 """Exact, streaming stratified split of serialized ``tf.train.Example`` records (Beam).
 
-One transform, :class:`StratifiedSplit`, serves both label forms. Where they differ, a small
-strategy object chosen from ``config.multi_label`` in :data:`STRATEGIES` (the one place a form is
+One transform, ``StratifiedSplit``, serves both label forms. Where they differ, a small
+strategy object chosen from ``config.multi_label`` in ``STRATEGIES`` (the one place a form is
 chosen) gives the stages: the exact per-class rule (``exact.ExactStrategy``, described here) or
 iterative stratification of label sets (``strata.IterativeStrategy``). Each has the same
-methods, which :meth:`StratifiedSplit.expand` calls in this order:
+methods, which ``StratifiedSplit.expand`` calls in this order:
 
 - ``to_units()``: how an input batch becomes units (``units.py``);
 - ``prepare(pipeline, source, batched)``: the label bin edges, when the classes are bins;
@@ -20,13 +20,13 @@ Where each unit goes, once its stratum's counts are known, is ``placement.py``'s
 Design (two reads of the input, nothing per class held in memory):
 
 1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
-   (:func:`~tfx_balance.core.hashing.example_keys`: the same for every serialization of the same
+   (``hashing.example_keys``: the same for every serialization of the same
    features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
    group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
-   bucket (:mod:`tfx_balance.core.ranking`: at most ``min(n, 65536)`` integers per class).
-2. **Plan.** Per class, :func:`~tfx_balance.core.split.allocation.allocate` gives the count per split
-   (:class:`ClassSplitPlan`). Ordering the class's examples by hash, split ``i`` takes ranks
-   ``[start_i, end_i)``; :func:`~tfx_balance.core.ranking.rank_buckets` cuts the histogram at
+   bucket (``tfx_balance.core.ranking``: at most ``min(n, 65536)`` integers per class).
+2. **Plan.** Per class, ``allocation.allocate`` gives the count per split
+   (``ClassSplitPlan``). Ordering the class's examples by hash, split ``i`` takes ranks
+   ``[start_i, end_i)``; ``ranking.rank_buckets`` cuts the histogram at
    the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
    ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
@@ -35,8 +35,8 @@ Design (two reads of the input, nothing per class held in memory):
    content: identical across runs (including re-runs of the ExampleGen that wrote the input),
    runners, input order, sharding, batching and retries.
 
-Both passes work on batches of serialized examples (:mod:`tfx_balance.core.records`; units and
-the histogram pass: :mod:`tfx_balance.core.split.units`): labels are
+Both passes work on batches of serialized examples (``tfx_balance.core.records``; units and
+the histogram pass: ``tfx_balance.core.split.units``): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.
@@ -57,7 +57,7 @@ Example (outside TFX):
     ...         label_feature='label', splits={'train': 8, 'eval': 1, 'test': 1}, seed=0))
     ...     out.records['train'] | beam.io.WriteToTFRecord('out/train')
 
-(``ReadRecordBatches`` is in :mod:`tfx_balance.core.records`; a ``records_source`` such as
+(``ReadRecordBatches`` is in ``tfx_balance.core.records``; a ``records_source`` such as
 ``lambda: beam.io.ReadFromTFRecord('data/*.gz')`` works too, at the speed of Beam's reader.)
 """
 
@@ -80,7 +80,7 @@ STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': Iterat
 
 
 def strategy_for(config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS):
-    """The strategy of ``config``'s label form (:data:`STRATEGIES`).
+    """The strategy of ``config``'s label form (``STRATEGIES``).
 
     Example:
         >>> type(strategy_for(StratifiedSplitConfig(label_feature='tags', multi_label='ids'))).__name__
@@ -96,7 +96,7 @@ SPLIT_KEY_PREFIX = 'split:'
 
 
 class SplitOutputs:
-    """Outputs of :class:`StratifiedSplit`.
+    """Outputs of ``StratifiedSplit``.
 
     - ``whole[split]``: the serialized examples of a split that came from whole hash buckets:
       nearly all of them, straight from the assignment pass (write it as it streams).
@@ -107,7 +107,7 @@ class SplitOutputs:
       scale: merging with ``Flatten`` makes the in-process DirectRunner buffer the whole part.
     - ``counts``: a single-element PCollection ``{class: {split: count}}``.
     - ``report``: a single-element PCollection of what ``split_counts.json`` holds
-      (:func:`~tfx_balance.core.split.report.split_report`: ``counts``, or with folds or label
+      (``report.split_report``: ``counts``, or with folds or label
       bins, the structured report).
     """
 
@@ -135,7 +135,7 @@ class SplitOutputs:
 
 class StratifiedSplit(beam.PTransform):
     """Splits examples into named splits, stratified by their labels, in the form
-    ``config.multi_label`` says (see the module docstring; :data:`STRATEGIES`): one label per
+    ``config.multi_label`` says (see the module docstring; ``STRATEGIES``): one label per
     example (exact per-class counts), or label ids / a multi-hot vector (every label stratified
     at once; ``.counts`` is then the per-label report).
 
@@ -143,16 +143,16 @@ class StratifiedSplit(beam.PTransform):
     ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
     the input each time (the reads keep memory bounded):
     ``batches_source`` yields lists of serialized examples (e.g.
-    :class:`~tfx_balance.core.records.ReadRecordBatches`, the fast path), or ``(where, list)``
+    ``ReadRecordBatches``, the fast path), or ``(where, list)``
     pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
     serialized examples one by one (batched here).
-    ``config`` is a :class:`~tfx_balance.core.split.config.StratifiedSplitConfig`, used as is (or
+    ``config`` is a ``StratifiedSplitConfig``, used as is (or
     pass its fields as keyword arguments, validated here). ``bucket_bits`` sets the histogram
     resolution (tests use small values to exercise ranking). It returns a dict of PCollections;
-    wrap it in :class:`SplitOutputs` to get the examples of each split (``.whole[split]`` and
+    wrap it in ``SplitOutputs`` to get the examples of each split (``.whole[split]`` and
     ``.ranked``, or ``.records[split]``) and ``.counts``, a single-element PCollection
     ``{class_name: {split: count}}`` counted as the examples are placed (with ``multi_label``,
-    the per-label report: :func:`~tfx_balance.core.split.report.label_set_report`).
+    the per-label report: ``report.label_set_report``).
     """
 
     def __init__(

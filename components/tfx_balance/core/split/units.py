@@ -1,20 +1,20 @@
 """The units a split assigns (examples, or groups of examples) and how the input is read as them.
 
 An input batch is a list of serialized examples, or a ``(where, list)`` pair whose ``where``
-(e.g. ``"split 'train'"``) errors name. One reader, :func:`input_batches`, serves both label
+(e.g. ``"split 'train'"``) errors name. One reader, ``input_batches``, serves both label
 forms; with ``group_feature`` it forms the groups with one shuffle (keyed by
-:func:`~tfx_balance.core.groups.read_group_id`, the rule LeakageCheck shares). What a unit counts
+``groups.read_group_id``, the rule LeakageCheck shares). What a unit counts
 for is the one place the forms differ, and each form is one small class with the same methods
 (``__call__``, ``key_by_group``, ``group_to_unit``):
 
-- :class:`ToUnits` (one label per example): a :class:`Unit` counts for its class; a group for its
+- ``ToUnits`` (one label per example): a ``Unit`` counts for its class; a group for its
   *dominant class* (most frequent label; ties to the first class in sort order).
-- :class:`LabelSetUnits` (``multi_label``): a :class:`LabelSetUnit` counts for its *stratum*, its
-  label set (:func:`~tfx_balance.core.label_sets.read_label_sets`); a group's is the union
-  of its examples'. Ungrouped batches are read as :class:`ExampleColumns` (label sets and seeded
+- ``LabelSetUnits`` (``multi_label``): a ``LabelSetUnit`` counts for its *stratum*, its
+  label set (``label_sets.read_label_sets``); a group's is the union
+  of its examples'. Ungrouped batches are read as ``ExampleColumns`` (label sets and seeded
   hashes, one entry per example) rather than as one unit object per example.
 
-The histogram pass over these units is :mod:`~tfx_balance.core.split.histograms`.
+The histogram pass over these units is ``histograms``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -60,8 +60,8 @@ def _batch():
 
 def input_batches(pipeline, source, batched, to_units, group_feature, stage, edges=None):
     """Reads the input (``source()``) as ``(where, serialized examples)`` batches, or, with
-    ``group_feature``, as lists of group units (``to_units``' :meth:`~ToUnits.key_by_group` and
-    :meth:`~ToUnits.group_to_unit`; ``edges``: the bin edges, or a side input of them, when the
+    ``group_feature``, as lists of group units (``to_units``' ``ToUnits.key_by_group`` and
+    ``ToUnits.group_to_unit``; ``edges``: the bin edges, or a side input of them, when the
     classes are label bins)."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
@@ -79,7 +79,7 @@ def input_batches(pipeline, source, batched, to_units, group_feature, stage, edg
 
 
 def batch_histograms(batch, to_units, bucket_bits: int, edges=None):
-    """The histograms of one input batch, of either form (:mod:`~tfx_balance.core.split.histograms`).
+    """The histograms of one input batch, of either form (``histograms``).
 
     Example:
         >>> to_units = ToUnits('label', seed=0, grouped=False)
@@ -126,7 +126,7 @@ class Unit(NamedTuple):
 
 def _example_units(where: str, records, label_feature: str, seed: int, edges=None) -> list:
     """One unit per example of a batch of serialized examples (labels decoded in one batch;
-    with bin ``edges``, a label's class is its bin: :mod:`~tfx_balance.core.split.label_bins`)."""
+    with bin ``edges``, a label's class is its bin: ``label_bins``)."""
     if edges is None:
         labels = read_labels(records, label_feature, where)
     else:
@@ -189,7 +189,7 @@ class ToUnits:
         return class_histograms(batch, self, bucket_bits, edges)
 
     def key_by_group(self, batch, group_feature: str, edges=None):
-        """``(group, member)`` per example of an input batch (:func:`input_batches`)."""
+        """``(group, member)`` per example of an input batch (``input_batches``)."""
         where, records = _named(batch)
         for record in records:
             yield _group_key((where, record), self._label_feature, group_feature, edges)
@@ -241,7 +241,7 @@ class LabelSetUnits:
         self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
 
     def columns(self, batch) -> ExampleColumns:
-        """An ungrouped batch's examples as :class:`ExampleColumns` (the fast path)."""
+        """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = _named(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
         keys = example_keys(records)
@@ -261,7 +261,7 @@ class LabelSetUnits:
 
     def key_by_group(self, batch, group_feature: str):
         """``(group, (label set, record, where, width, kinds, seed key))`` per example of a
-        batch (:func:`input_batches`)."""
+        batch (``input_batches``)."""
         where, records = _named(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, example_keys(records))
@@ -295,7 +295,7 @@ class LabelSetUnits:
 
 
 def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
-    """The :class:`LabelSetUnit` of example ``i`` of a batch's columns."""
+    """The ``LabelSetUnit`` of example ``i`` of a batch's columns."""
     labels = columns.sets[i]
     record = columns.records[i]
     return LabelSetUnit(
@@ -304,8 +304,8 @@ def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
 
 
 def _named_checks(read, keys) -> tuple:
-    """``(width, {index: kinds entry})`` of a batch's :class:`LabelSets`, examples named by the
-    fingerprint of their content key (that of :func:`~tfx_balance.core.labels.example_fingerprint`)."""
+    """``(width, {index: kinds entry})`` of a batch's ``LabelSets``, examples named by the
+    fingerprint of their content key (that of ``labels.example_fingerprint``)."""
     width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
     kinds = {
         i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()

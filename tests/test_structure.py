@@ -145,14 +145,9 @@ PRIVATE_ALLOWED = {
     # Beam has no public TFRecord file sink to subclass; ours only adds closing temp files.
     ('tfx_balance.core.record_sink', 'tfrecordio._TFRecordSink'),
     # CPython's documented frame access: the warning's stacklevel counts the caller's frames.
-    ('tfx_balance.core.deprecated', 'sys._getframe'),
+    ('tfx_balance.core.deprecation', 'sys._getframe'),
     # a private method of the config's own class, on its checked copy (dataclasses.replace)
     ('tfx_balance.core.class_distribution_validator.config', '<expr>._check_multi_label'),
-    # helpers shared between two modules of one component, not yet made public there
-    ('tfx_balance.core.class_distribution_validator.example_counts', 'counts._sorted_counts'),
-    ('tfx_balance.core.balanced_augmenter.interpolate_batch', 'floats._FINGERPRINT_BYTES'),
-    ('tfx_balance.core.balanced_augmenter.interpolate_batch', 'floats._aligned'),
-    ('tfx_balance.core.balanced_augmenter.interpolate_batch', 'floats._layout'),
 }
 
 

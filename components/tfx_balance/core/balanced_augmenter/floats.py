@@ -42,7 +42,7 @@ DEFAULT_NOISE_SCALE = 0.1
 # Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
 _STEP_VALUES = 1 << 18
 _STEP_BYTES = 1 << 24
-_FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
+FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
 
 
 def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
@@ -170,7 +170,7 @@ def _float_entry(name: str, count: int) -> bytes:
     return feature_entry(name, delimited(VALUE_TAG, delimited(ENTRY_TAG, bytes(4 * count))))
 
 
-def _layout(source) -> _Layout:
+def record_layout(source) -> _Layout:
     """The ``_Layout`` of a ``JitterSource`` or ``InterpolateSource``."""
     features = source.example.features.feature
     extra, stats = source.extra, source.stats
@@ -181,7 +181,7 @@ def _layout(source) -> _Layout:
     for name in names:
         data = extra.get(name)
         if data is not None and name == slot_name:
-            slot = offset + len(feature_entry(name, data)) - _FINGERPRINT_BYTES  # value ends it
+            slot = offset + len(feature_entry(name, data)) - FINGERPRINT_BYTES  # value ends it
         if data is None:
             feature = features[name]
             floats = feature.float_list.value  # empty unless a float feature
@@ -221,7 +221,7 @@ def jitter_copies(
     """
     step, step_values, step_bytes = [], 0, 0
     for source in sources:
-        layout = _layout(source)
+        layout = record_layout(source)
         m, size, left = len(layout.values), len(layout.template), source.copies
         most = max(1, min(_STEP_VALUES // max(m, 1), _STEP_BYTES // size))  # copies per step
         while left:
@@ -290,7 +290,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
     ``(k, u) = draws[j]`` instead. The source is parsed into a template once; the new float
     values of all its copies are computed at once and written into copies of it.
     """
-    layout = _layout(source)
+    layout = record_layout(source)
     draws = source.draws
     if draws is None:
         draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
@@ -313,7 +313,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
                 key = (id(source.partners[k]), shape)
                 found = cache.get(key)
                 if found is None:
-                    found = cache[key] = _aligned(layout, source.partners[k], x.size)
+                    found = cache[key] = aligned_partner(layout, source.partners[k], x.size)
                 aligned[k] = found
         partner = np.stack([aligned[k][0] for k, _ in draws])
         mask = np.stack([aligned[k][1] for k, _ in draws])
@@ -333,13 +333,13 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
         names = [source.partner_fingerprints[k].encode() for k, _ in draws]
         for j, fp in enumerate(names):
             start = j * size + layout.slot
-            buffer[start : start + _FINGERPRINT_BYTES] = fp
+            buffer[start : start + FINGERPRINT_BYTES] = fp
     data = bytes(buffer)
     for j in range(copies):
         yield data[j * size : (j + 1) * size]
 
 
-def _aligned(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
+def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
     """The partner's values laid out as the source's float values (``size`` of them; 0 where the
     partner lacks a feature, its length differs or the value is not finite), and where they are."""
     values, mask = np.zeros(size, np.float32), np.zeros(size, bool)

@@ -21,11 +21,11 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from tfx_balance.core.balanced_augmenter.floats import (
-    _FINGERPRINT_BYTES,
+    FINGERPRINT_BYTES,
     InterpolateSource,
-    _aligned,
-    _layout,
+    aligned_partner,
     interpolate_copies,
+    record_layout,
 )
 
 STEP_COPIES = 1 << 16
@@ -53,7 +53,7 @@ def _step(sources) -> Iterator[bytes]:
     """The copies of a list of sources (see ``interpolate_many``)."""
     groups, order = {}, []  # layout key -> _LayoutGroup; per source: (group, first row, copies)
     for source in sources:
-        layout = _layout(source)
+        layout = record_layout(source)
         if not layout.values:  # no float value to move: the one-source path is as fast
             order.append((None, list(interpolate_copies(source)), 0))
             continue
@@ -114,7 +114,7 @@ class _LayoutGroup:
                 key = (id(partner), self.shape)
                 found = cache.get(key)
                 if found is None:
-                    found = cache[key] = _aligned(layout, partner, self.width)
+                    found = cache[key] = aligned_partner(layout, partner, self.width)
                 index = self.partner_index[id(partner)] = len(self.partners)
                 self.partners.append((partner, found))  # keeps the partner alive: ids stay
             self.partner_rows.append(index)
@@ -143,7 +143,7 @@ class _LayoutGroup:
         buffer[:, at] = new.astype('<f4').view(np.uint8).reshape(self.rows, -1)
         if self.slot is not None:
             names = np.frombuffer(b''.join(self.fingerprints), np.uint8)
-            buffer[:, self.slot : self.slot + _FINGERPRINT_BYTES] = names.reshape(self.rows, -1)
+            buffer[:, self.slot : self.slot + FINGERPRINT_BYTES] = names.reshape(self.rows, -1)
         data = buffer.tobytes()
         size = self.size
         self.records = [data[i * size : (i + 1) * size] for i in range(self.rows)]

@@ -215,3 +215,29 @@ def test_a_chain_fills_a_pair_that_one_unit_moves_and_swaps_leave_empty():
     # label 2 stays [3, 1, 0]: (1, 2, 6) may only be in train (labels 1 and 6 have 2 units), and
     # moving (2, 3, 7) out of eval would empty eval of label 2
     assert totals[2] == [3, 1, 0]
+
+
+# Groups whose size repair cycled for ever (found by comparing plans on random tables): each
+# move fitted below one split's band and took another below its own, back and forth.
+CYCLING_TABLE = {
+    (2, 5): 2, (4, 6): 5, (): 40, (5, 10): 5, (0, 5, 11): 4, (5,): 3, (1, 4): 2, (5, 6, 7): 5,
+    (0, 4, 9): 4, (7, 8): 1, (3, 6, 7): 1, (3, 9): 2, (0,): 3, (0, 9, 11): 4, (8,): 3,
+    (0, 6, 11): 4, (8, 11): 2, (7, 9): 3, (1, 5, 10): 5, (7, 11): 4, (1, 3, 5): 5, (7,): 1,
+    (11,): 3, (0, 5, 6): 4,
+}  # fmt: skip
+CYCLING_EXAMPLES = {
+    (2, 5): 10, (4, 6): 10, (): 200, (5, 10): 20, (0, 5, 11): 8, (5,): 6, (1, 4): 4,
+    (5, 6, 7): 20, (0, 4, 9): 8, (7, 8): 3, (3, 6, 7): 2, (3, 9): 10, (0,): 15, (0, 9, 11): 16,
+    (8,): 12, (0, 6, 11): 8, (8, 11): 4, (7, 9): 12, (1, 5, 10): 5, (7, 11): 16, (1, 3, 5): 25,
+    (7,): 5, (11,): 6, (0, 5, 6): 20,
+}  # fmt: skip
+
+
+def test_a_size_repair_that_would_cycle_stops_and_the_plan_is_whole(caplog):
+    caplog.set_level('INFO', logger='tfx_balance.core.split.multilabel_plan.search')
+    plan = plan_counts(CYCLING_TABLE, [2, 8, 6, 2], CYCLING_EXAMPLES)
+    assert {stratum: sum(counts) for stratum, counts in plan.items()} == CYCLING_TABLE
+    assert 'the size repair stopped after' in caplog.text
+    assert plan == plan_counts(
+        dict(reversed(list(CYCLING_TABLE.items()))), [2, 8, 6, 2], CYCLING_EXAMPLES
+    )

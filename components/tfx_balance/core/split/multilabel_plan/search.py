@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
 from typing import Mapping
@@ -55,6 +56,13 @@ BLOCK = 16384  # strata per block of a pass over the table (bounds its temporari
 EPS = 1e-9
 
 _log = logging.getLogger(__name__)
+
+
+def _place_key(stratum: int, split: int) -> int:
+    """A fixed pseudo-random 64-bit number per (stratum, split): an assignment's fingerprint is
+    the sum over its units (``repair_sizes``)."""
+    digest = hashlib.blake2b(f'{stratum},{split}'.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, 'little')
 
 
 class PlanSearch:
@@ -310,6 +318,11 @@ class PlanSearch:
         to the one furthest below (labels' cost only). Returns the number of moves."""
         tolerance = HARD_BAND * self.target_sizes if self.grouped else np.zeros(self.k)
         moves = 0
+        # Each move is a function of the assignment alone, so an assignment seen before means the
+        # moves cycle for ever (with groups, a group that fits below one split's band can take
+        # another below its own): stop there. ``state`` fingerprints the assignment, updated per
+        # move; a run that ends by itself never sees one twice, so its plan is unchanged.
+        state, seen = 0, set()
         while True:
             gap = self.sizes - self.target_sizes
             if np.all(np.abs(gap) <= tolerance + 0.5 * (not self.grouped)):
@@ -327,7 +340,17 @@ class PlanSearch:
             order = np.argsort(delta, kind='stable')[: min(need, int(feasible.sum()))]
             for j in order.tolist():
                 self.move(j, over, under)
+                state = (state + _place_key(j, under) - _place_key(j, over)) % 2**64
                 moves += 1
+            if state in seen:
+                _log.info(
+                    'multi-label plan: the size repair stopped after %d moves (they would repeat); '
+                    'split sizes off their targets by %s',
+                    moves,
+                    (self.sizes - self.target_sizes).tolist(),
+                )
+                return moves
+            seen.add(state)
 
     # -- 4. swaps -------------------------------------------------------------------------------
     def swaps(self) -> int:

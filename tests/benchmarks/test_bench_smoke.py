@@ -276,9 +276,9 @@ def test_the_headline_names_the_whole_run_and_a_later_run_of_some_sections():
     )
 
 
-def test_readme_quotes_the_demo_time_of_results_md():
+def test_the_digits_page_quotes_the_demo_time_of_results_md():
     results = open(f'{common.ROOT}/benchmarks/RESULTS.md').read()
-    readme = ' '.join(open(f'{common.ROOT}/README.md').read().split())
+    readme = ' '.join(open(f'{common.ROOT}/pipelines/digits/README.md').read().split())
     command = re.search(r'The whole `make demo` command .* took (\d+) s', results).group(1)
     pipeline = re.search(r"([\d.]+) s from the run's start to its last published output", results)
     assert f'timed it at {command} s ({round(float(pipeline.group(1)))} s of pipeline' in readme

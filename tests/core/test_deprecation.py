@@ -4,6 +4,7 @@ it (so Python's default filters show it); ``logs.quiet()`` keeps them visible wh
 third-party deprecations; names no release had are gone (issues 52, 53)."""
 
 import importlib
+import os
 import subprocess
 import sys
 import warnings
@@ -83,8 +84,10 @@ records.read_labels  # line 8: under quiet()
 
 
 def test_own_deprecations_are_shown_by_default_and_under_quiet():
+    # Python's default filters: without the PYTHONWARNINGS that make test sets to quiet the suite
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
     shown = subprocess.run(
-        [sys.executable, '-c', SCRIPT], capture_output=True, text=True, check=True
+        [sys.executable, '-c', SCRIPT], capture_output=True, text=True, check=True, env=env
     ).stderr
     message = (
         'TfxBalanceDeprecationWarning: tfx_balance.core.records.read_labels is deprecated since '

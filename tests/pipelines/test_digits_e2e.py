@@ -5,7 +5,7 @@ import os
 import pytest
 
 from pipelines.digits import dataset
-from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SPLITS
+from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SAMPLE, SPLITS
 from tests.pipelines.test_report import check_rendered
 from tests.support.samples import check_calibration, run_cli, summary_of
 from tfx_balance.core.split.allocation import allocate
@@ -126,4 +126,4 @@ def test_report_renders_with_charts(demo, tmp_path):
 def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
     # Issue 42: without the prior correction the taxi model's probabilities were 21-40x too high
     # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141).
-    check_calibration(*demo)
+    check_calibration(*demo, SAMPLE.calibration)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from pipelines.common import summary as run_summary
-from pipelines.taxi.pipeline import DATA_DIR, SCHEMA_FILE, SPLITS, TRAIN_TARGET
+from pipelines.taxi.pipeline import CALIBRATION, DATA_DIR, SCHEMA_FILE, SPLITS, TRAIN_TARGET
 from pipelines.taxi.preprocessing import CLASSES
 from tests.pipelines.test_report import check_rendered
 from tests.support.samples import check_calibration
@@ -151,5 +151,6 @@ def test_report_is_written_and_renders(demo, tmp_path):
 
 def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):
     # Issue 42: without the prior correction the taxi model's probabilities were 21-40x too high
-    # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141).
-    check_calibration(*demo)
+    # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141). The
+    # gate's ECE bound is + 0.02 here (see CALIBRATION).
+    check_calibration(*demo, CALIBRATION)

@@ -9,7 +9,14 @@ Example::
 
 from __future__ import annotations
 
-from benchmarks.harness.format import _mib, _not_measured, _num, _ratio, _sec, _table
+from benchmarks.harness.format import (
+    fmt_mib,
+    fmt_num,
+    fmt_ratio,
+    fmt_seconds,
+    markdown_table,
+    not_measured_note,
+)
 
 AUGMENT_GOAL = 2.0  # every augmentation's time per written example <= 2x the floor
 AUGMENT_FN_GOAL = 2.5  # a user augment_fn's ('module_file', numpy noise on every float): <= 2.5x
@@ -73,16 +80,16 @@ def render(results: dict) -> list:
         rows.append(
             [
                 f"'{name}'",
-                f'{_num(row["input"])} {row["workload"]}',
-                _sec(a.get('seconds')),
-                _num(a.get('examples_written')),
-                _num(a.get('rate')),
-                _num(f['rate']),
-                _ratio(row.get('ratio')),
-                _mib(a.get('peak_rss_mb')),
+                f'{fmt_num(row["input"])} {row["workload"]}',
+                fmt_seconds(a.get('seconds')),
+                fmt_num(a.get('examples_written')),
+                fmt_num(a.get('rate')),
+                fmt_num(f['rate']),
+                fmt_ratio(row.get('ratio')),
+                fmt_mib(a.get('peak_rss_mb')),
             ]
         )
-    lines += _table(
+    lines += markdown_table(
         [
             'augmentation',
             'input',
@@ -96,5 +103,5 @@ def render(results: dict) -> list:
         rows,
     )
     if not aug['rows']:
-        return [_not_measured('augmenter')]
+        return [not_measured_note('augmenter')]
     return lines

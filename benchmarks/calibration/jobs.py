@@ -95,7 +95,7 @@ def retrain(sample: str, root: str, kind: str, seed: int, out_dir: str) -> float
     return time.perf_counter() - start
 
 
-def _test_split(sample: str, root: str):
+def read_test_split(sample: str, root: str):
     """``(serialized test examples, labels)``: int class ids, or an [n, L] multi-hot matrix."""
     import numpy as np
     import tensorflow as tf
@@ -160,7 +160,7 @@ def run(runs: dict, seeds=SEEDS) -> dict:
 
     results = {}
     for sample, root in runs.items():
-        serialized, labels = _test_split(sample, root)
+        serialized, labels = read_test_split(sample, root)
         per_seed = {}
         for seed in seeds:
             rows = {}

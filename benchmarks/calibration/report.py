@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 
-from benchmarks.harness.format import _missing, _not_measured, _table
+from benchmarks.harness.format import markdown_table, missing_note, not_measured_note
 
 PROBABILITIES = 'probabilities'
 BALANCED_PROBABILITIES = 'balanced_probabilities'
@@ -36,9 +36,9 @@ def render(results: dict) -> list:
     """The section's lines (after its heading)."""
     calibration = results.get('calibration')
     if calibration is None:
-        return [_not_measured('calibration')]
+        return [not_measured_note('calibration')]
     if 'missing' in calibration:
-        return [f'_{calibration["missing"] or _missing("calibration")}._']
+        return [f'_{calibration["missing"] or missing_note("calibration")}._']
     lines = [
         'Protocol: one pipeline run per sample (its splits, Transform graph and BalancedInputGen '
         "layout), then both models of the sample's `trainer.py` retrained by `run_fn` on those "
@@ -67,7 +67,7 @@ def render(results: dict) -> list:
                     _cell(_values(sample, model, output, 'macro_recall')),
                 ]
             )
-    lines += _table(['sample', 'model / output', 'log loss', 'ECE', 'macro recall'], rows)
+    lines += markdown_table(['sample', 'model / output', 'log loss', 'ECE', 'macro recall'], rows)
     timing = []
     for name, sample in calibration.items():
         balanced = [rows['balanced'] for rows in sample['seeds'].values()]
@@ -100,7 +100,7 @@ def render(results: dict) -> list:
         "multi-label sample's refit adds one pass over the eval split to `run_fn`.",
         '',
     ]
-    lines += _table(
+    lines += markdown_table(
         [
             'sample',
             'served signature, ms',
@@ -126,7 +126,9 @@ def render(results: dict) -> list:
             'through `tf.identity`).',
             '',
         ]
-        lines += _table(['sample', 'this run', 'recorded before', 'where recorded'], unchanged)
+        lines += markdown_table(
+            ['sample', 'this run', 'recorded before', 'where recorded'], unchanged
+        )
     return lines + ['']
 
 
@@ -234,7 +236,7 @@ def render_ab(calibration: dict) -> list:
                     *op_cell,
                 ]
             )
-    lines += _table(
+    lines += markdown_table(
         [
             'sample',
             'batch',
@@ -318,7 +320,7 @@ def render_ab(calibration: dict) -> list:
                     f'{min(fit_diffs):+.1f} to {max(fit_diffs):+.1f}' if arm == 'with' else '',
                 ]
             )
-    lines += _table(
+    lines += markdown_table(
         [
             'sample',
             'correction',

@@ -183,7 +183,7 @@ def run(runs: dict, seeds=(0,), out: str | None = None) -> dict:
     (written to ``out`` after each sample, when given)."""
     results = {}
     for sample, root in runs.items():
-        serialized, _ = jobs._test_split(sample, root)
+        serialized, _ = jobs.read_test_split(sample, root)
         with tempfile.TemporaryDirectory() as out_dir:  # warm-up: the first run_fn of a process
             train(sample, root, seeds[0], out_dir, True)  # pays TF's one-time set-up
         per_seed = {}

@@ -10,7 +10,7 @@ then reverse order):
 - time to first batch: building the dataset and taking its first batch (eagerly);
 - steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (``steady_batches``: 150
   batches of 1,024, 20 of 10,240) after the first ``CHUNK`` batches, consumed in
-  graph mode as ``model.fit`` does (``benchmarks.dataset.reads._consumer``);
+  graph mode as ``model.fit`` does (``benchmarks.dataset.reads.graph_consumer``);
 - the best-tuned plain read without a record shuffle (one reader, ``parse_example`` on 10
   batches at once) and with one (the same after ``shuffle(10_000)`` of the records);
 - growth of the process's resident memory over the balanced run.
@@ -85,11 +85,11 @@ def plain_shuffled(files, w: Workload):
     import tensorflow as tf
 
     return (
-        reads._records(files)
+        reads.read_records(files)
         .repeat()
         .shuffle(SHUFFLE, seed=0)
         .batch(10 * w.batch)
-        .map(reads._parser(w), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(reads.example_parser(w), num_parallel_calls=tf.data.AUTOTUNE)
         .rebatch(w.batch)
         .prefetch(tf.data.AUTOTUNE)
     )
@@ -115,7 +115,7 @@ def _check_batches(got, w: Workload) -> None:
 
 def measure(make, w: Workload, batches: int, check: bool) -> dict:
     """Time to first batch, steady examples/s and RSS growth of one run of ``make()``."""
-    take = reads._consumer(w.classes)
+    take = reads.graph_consumer(w.classes)
     rss = _rss_mib()
     start = time.perf_counter()
     iterator = iter(make())

@@ -10,7 +10,7 @@ Example::
 from __future__ import annotations
 
 from benchmarks.dataset.report import spread_why
-from benchmarks.harness.format import _missing, render_result
+from benchmarks.harness.format import missing_note, render_result
 
 CLASSES_FIRST_BATCH_GOAL = (3.0, 1.0)  # at 1,000 classes: first batch <= 3x the plain's + 1 s
 CLASSES_RATE_GOAL = 1.0  # at 1,000 classes: steady examples/s >= 1.0x the best plain read
@@ -57,4 +57,4 @@ def goals(results: dict) -> list:
 
 def render(results: dict) -> list:
     """The section's lines (after its heading)."""
-    return render_result(results.get('classes') or {'missing': _missing('classes')})
+    return render_result(results.get('classes') or {'missing': missing_note('classes')})

@@ -24,7 +24,7 @@ import sys
 import time
 
 from benchmarks.common import ROOT, log
-from benchmarks.harness.format import _table
+from benchmarks.harness.format import markdown_table
 
 # ml_metadata Execution.State values.
 STATES = {
@@ -187,4 +187,4 @@ def render(demo: dict) -> list:
     rows = [[c['component'], c['state'], f'{c["seconds"]:.1f}'] for c in demo['components']]
     total = sum(c['seconds'] for c in demo['components'])
     rows.append(['**sum of components**', '', f'{total:.1f}'])
-    return lines + _table(['component', 'state', 'seconds'], rows)
+    return lines + markdown_table(['component', 'state', 'seconds'], rows)

@@ -188,7 +188,7 @@ def measure_reads(n: int, runs: int, work_dir: str, policies=POLICIES) -> dict:
             if name in expected:
                 deviation[name] = float(np.abs(freq - np.asarray(expected[name])).max())
             print(f'multi-label {name}: {rate:,.0f} examples/s', flush=True)
-    rows = [reads._row(name, rates[name]) for name in cases]
+    rows = [reads.result_row(name, rates[name]) for name in cases]
     best = max(rows[: len(plain)], key=lambda r: r['examples_per_s'])
     for row in rows:
         row['ratio_vs_best_plain'] = row['examples_per_s'] / best['examples_per_s']

@@ -44,7 +44,7 @@ CHUNK = 100  # batches per graph-mode call of the consumer
 READ_BUFFER = 1 << 20  # bytes each TFRecord reader reads ahead (tf.data's default is 256 KiB)
 
 
-def _records(files, **kwargs):
+def read_records(files, **kwargs):
     import tensorflow as tf
 
     return tf.data.TFRecordDataset(
@@ -52,7 +52,7 @@ def _records(files, **kwargs):
     )
 
 
-def _parser(workload: Workload):
+def example_parser(workload: Workload):
     import tensorflow as tf
 
     spec = workload.feature_spec()
@@ -69,10 +69,10 @@ def plain_sequential(files, workload: Workload):
     import tensorflow as tf
 
     return (
-        _records(files)
+        read_records(files)
         .repeat()
         .batch(workload.batch)
-        .map(_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(example_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
 
@@ -84,10 +84,10 @@ def plain_parallel_reads(files, workload: Workload):
     options = tf.data.Options()
     options.deterministic = False
     return (
-        _records(files, num_parallel_reads=tf.data.AUTOTUNE)
+        read_records(files, num_parallel_reads=tf.data.AUTOTUNE)
         .repeat()
         .batch(workload.batch)
-        .map(_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(example_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
         .with_options(options)
     )
@@ -98,10 +98,10 @@ def plain_wide_parse(files, workload: Workload):
     import tensorflow as tf
 
     return (
-        _records(files)
+        read_records(files)
         .repeat()
         .batch(10 * workload.batch)
-        .map(_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(example_parser(workload), num_parallel_calls=tf.data.AUTOTUNE)
         .rebatch(workload.batch)
         .prefetch(tf.data.AUTOTUNE)
     )
@@ -134,26 +134,26 @@ def rejection_resample(files, workload: Workload):
     counts = class_counts(workload.total, workload.classes)
     initial = [c / sum(counts) for c in counts]
     uniform = [1 / workload.classes] * workload.classes
-    ds = _records(files).repeat().map(lambda s: (_label_of(s), s))
+    ds = read_records(files).repeat().map(lambda s: (_label_of(s), s))
     ds = ds.rejection_resample(
         lambda label, _s: tf.cast(label, tf.int32),
         target_dist=uniform,
         initial_dist=initial,
         seed=0,
     )
-    return ds.map(lambda _label, pair: pair[1]).batch(workload.batch).map(_parser(workload))
+    return ds.map(lambda _label, pair: pair[1]).batch(workload.batch).map(example_parser(workload))
 
 
 def filter_sample(files, workload: Workload):
     import tensorflow as tf
 
     streams = [
-        _records(files).repeat().filter(lambda s, k=k: tf.equal(_label_of(s), k))
+        read_records(files).repeat().filter(lambda s, k=k: tf.equal(_label_of(s), k))
         for k in range(workload.classes)
     ]
     uniform = [1 / workload.classes] * workload.classes
     ds = tf.data.Dataset.sample_from_datasets(streams, uniform, seed=0)
-    return ds.batch(workload.batch).map(_parser(workload))
+    return ds.batch(workload.batch).map(example_parser(workload))
 
 
 SLOW_RECIPES = {
@@ -162,7 +162,7 @@ SLOW_RECIPES = {
 }
 
 
-def _consumer(classes: int):
+def graph_consumer(classes: int):
     """A ``tf.function`` that pulls ``n`` batches from an iterator in graph mode, as Keras's
     ``fit`` does, and returns each batch's class counts (so no Python runs per batch)."""
     import tensorflow as tf
@@ -182,12 +182,12 @@ def _consumer(classes: int):
 def measure(make, batches: int, seconds: float, workload: Workload, exact: bool = False) -> tuple:
     """(examples/s, examples per CPU-second) over ``batches`` batches (or ``seconds``).
 
-    Batches are consumed in graph mode, ``CHUNK`` at a time (``_consumer``), after a warm-up
+    Batches are consumed in graph mode, ``CHUNK`` at a time (``graph_consumer``), after a warm-up
     of one chunk. The CPU figure counts every thread of this process, so it is less sensitive to
     other work on a shared machine than the wall-clock rate. With ``exact``, every timed batch is
     checked to hold ``batch / classes`` examples of each class (after the clock stops).
     """
-    take = _consumer(workload.classes)
+    take = graph_consumer(workload.classes)
     chunk = min(CHUNK, batches) if seconds > 1e6 else 5
     iterator = iter(make())
     take(iterator, chunk)
@@ -210,7 +210,7 @@ def alternate(names: list, run: int) -> list:
     return names if run % 2 == 0 else names[::-1]
 
 
-def _row(method, rates) -> dict:
+def result_row(method, rates) -> dict:
     return {
         'method': method,
         'examples_per_s': statistics.median(r[0] for r in rates),
@@ -235,7 +235,7 @@ def measure_workload(workload: Workload, runs: int, batches: int | None = None) 
             bound = PARALLEL_READS_SECONDS if name == PARALLEL_READS else 1e9
             rates[name].append(measure(cases[name], batches, bound, workload, exact))
             print(f'{workload.name} {name}: {rates[name][-1][0]:,.0f} examples/s', flush=True)
-    rows = [_row(name, rates[name]) for name in cases]
+    rows = [result_row(name, rates[name]) for name in cases]
     best = max(rows[:-1], key=lambda r: r['examples_per_s'])
     for row in rows:
         row['ratio_vs_best_plain'] = row['examples_per_s'] / best['examples_per_s']
@@ -264,7 +264,7 @@ def measure_recipes(workload: Workload, runs: int, batches: int, seconds: float)
             for _ in range(runs)
         ]
         print(f'{workload.name} {name}: {rates[-1][0]:,.0f} examples/s', flush=True)
-        rows.append(_row(name, rates))
+        rows.append(result_row(name, rates))
     return rows
 
 

@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.harness.format import _missing, render_result
+from benchmarks.harness.format import missing_note, render_result
 
 DATASET_GOAL = 1.0  # balanced_dataset examples/s >= 1.0x the best-tuned plain read
 TRAINING_GOAL = 0.97  # model.fit steps/s with balanced_dataset >= 0.97x with the plain read
@@ -133,9 +133,9 @@ def goals(results: dict) -> list:
 
 def render(results: dict) -> list:
     """The section's lines (after its heading), with its training and multi-label parts."""
-    lines = render_result(results.get('dataset') or {'missing': _missing('dataset')})
+    lines = render_result(results.get('dataset') or {'missing': missing_note('dataset')})
     lines += ['', '### Training: `model.fit` steps per second', '']
-    lines += render_result(results.get('training') or {'missing': _missing('dataset')})
+    lines += render_result(results.get('training') or {'missing': missing_note('dataset')})
     lines += ['', '### Multi-label balanced_dataset and training', '']
-    lines += render_result(results.get('multilabel_input') or {'missing': _missing('dataset')})
+    lines += render_result(results.get('multilabel_input') or {'missing': missing_note('dataset')})
     return lines

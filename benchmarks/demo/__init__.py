@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from benchmarks.common import pipeline_run
-from benchmarks.harness.format import _missing
+from benchmarks.harness.format import missing_note
 
 TITLE = 'Sample pipeline (`make demo`) by component'
 KEYS = ('demo',)
@@ -38,7 +38,7 @@ def run(args, results: dict) -> dict:
 
 
 def render(results: dict) -> list:
-    return pipeline_run.render(results.get('demo') or {'missing': _missing('demo')})
+    return pipeline_run.render(results.get('demo') or {'missing': missing_note('demo')})
 
 
 def goals(results: dict) -> list:

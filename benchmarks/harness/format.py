@@ -4,55 +4,50 @@ and the "not measured" line of a section.
 
 Example::
 
-    >>> _table(['job', 'median s'], [['I/O floor', _sec(1.5)]])
+    >>> markdown_table(['job', 'median s'], [['I/O floor', fmt_seconds(1.5)]])
     ['| job | median s |', '|---|---|', '| I/O floor | 1.50 |']
 """
 
 from __future__ import annotations
 
-from benchmarks import common
 
-
-def _num(value, fmt='{:,.0f}'):
+def fmt_num(value, fmt='{:,.0f}'):
     return '—' if value is None else fmt.format(value)
 
 
-def _sec(value):
-    return _num(value, '{:.2f}')
+def fmt_seconds(value):
+    return fmt_num(value, '{:.2f}')
 
 
-def _mib(value):
-    return _num(value, '{:,.0f}')
+def fmt_mib(value):
+    return fmt_num(value, '{:,.0f}')
 
 
-def _ratio(value):
-    return _num(value, '{:.2f}x')
+def fmt_ratio(value):
+    return fmt_num(value, '{:.2f}x')
 
 
-def _status(met):
+def goal_status(met):
     return 'met' if met else '**MISSED**'
 
 
-_size = common.size_label
-
-
-def _table(header, rows) -> list:
+def markdown_table(header, rows) -> list:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _ in header) + '|']
     lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows]
     return lines
 
 
-def _job_row(label, summary, floor=None):
+def job_row(label, summary, floor=None):
     ratio = summary['seconds'] / floor['seconds'] if floor else None
     return [
         label,
-        _sec(summary['seconds']),
+        fmt_seconds(summary['seconds']),
         ', '.join(f'{s:.1f}' for s in summary['runs']),
-        _num(summary['examples_written']),
-        _num(summary['rate']),
-        _mib(summary.get('peak_rss_mb')),
-        _mib(summary.get('baseline_rss_mb')),
-        _ratio(ratio)
+        fmt_num(summary['examples_written']),
+        fmt_num(summary['rate']),
+        fmt_mib(summary.get('peak_rss_mb')),
+        fmt_mib(summary.get('baseline_rss_mb')),
+        fmt_ratio(ratio)
         if floor
         else '1.00x (floor)'
         if floor is None and label.startswith('I/O')
@@ -60,12 +55,12 @@ def _job_row(label, summary, floor=None):
     ]
 
 
-def _missing(section: str) -> str:
+def missing_note(section: str) -> str:
     return f'Not measured: run `python -m benchmarks.run --sections {section}` (or the whole set)'
 
 
-def _not_measured(section: str) -> str:
-    return f'_{_missing(section)}._'
+def not_measured_note(section: str) -> str:
+    return f'_{missing_note(section)}._'
 
 
 def render_result(result: dict) -> list:
@@ -85,4 +80,4 @@ def render_result(result: dict) -> list:
             rows.append([key, value])
     width = max((len(r) for r in rows), default=2)
     rows = [r + [''] * (width - len(r)) for r in rows]
-    return _table(['measure'] + ['value'] * (width - 1), rows)
+    return markdown_table(['measure'] + ['value'] * (width - 1), rows)

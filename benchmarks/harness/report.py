@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 from benchmarks import sections
-from benchmarks.harness.format import _status, _table
+from benchmarks.harness.format import goal_status, markdown_table
 
 BENCH_MINUTES_GOAL = 45  # make bench (default set) takes at most this many minutes on 2 cores
 # (benchmarks/README.md, "Length"). The default set is sized to fit it when the I/O floor takes
@@ -168,7 +168,7 @@ def sections_table(results: dict) -> list:
                 f'`{p["command"]}`',
             ]
         )
-    return _table(['section', 'measured', 'commit', 'mode', 'minutes', 'command'], rows)
+    return markdown_table(['section', 'measured', 'commit', 'mode', 'minutes', 'command'], rows)
 
 
 def write_results(results: dict, path: str) -> None:
@@ -188,9 +188,9 @@ def all_goals(results: dict) -> list:
 
 def goals_table(results: dict) -> list:
     goals = all_goals(results)
-    return _table(
+    return markdown_table(
         ['goal', 'measured', 'status'],
-        [[g, m, 'not measured' if met is None else _status(met)] for g, m, met, _ in goals],
+        [[g, m, 'not measured' if met is None else goal_status(met)] for g, m, met, _ in goals],
     )
 
 

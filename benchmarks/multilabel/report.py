@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.harness.format import _not_measured, _table
+from benchmarks.harness.format import markdown_table, not_measured_note
 
 MULTILABEL_QUALITY_GOAL = 2.0  # our LD and max relative deviation <= 2x iterstrat's (0 missing)
 MULTILABEL_TIME_GOAL = 1.5  # wall time <= 1.5x the I/O floor at 1M examples x 100 labels
@@ -163,10 +163,10 @@ def _fmt(value, spec):
     return '—' if value is None else format(value, spec)
 
 
-def render(results: dict, table=_table) -> list:
+def render(results: dict, table=markdown_table) -> list:
     """The RESULTS.md section (``table(header, rows)`` draws a markdown table)."""
     if not results.get('multilabel'):
-        return [_not_measured('multilabel')]
+        return [not_measured_note('multilabel')]
     ml = results['multilabel']
     if 'missing' in ml:
         return [f'_{ml["missing"]}._']

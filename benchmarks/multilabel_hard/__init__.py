@@ -12,7 +12,7 @@ plans and their quality; also runnable alone: ``python -m benchmarks.multilabel_
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.harness.format import _not_measured
+from benchmarks.harness.format import not_measured_note
 from benchmarks.multilabel_hard import report
 
 TITLE = 'Multi-label split on harder shapes (issue 40): hierarchy, groups, 5,000 labels'
@@ -40,7 +40,7 @@ def run(args, results: dict) -> dict:
 
 
 def render(results: dict) -> list:
-    return report.render_section(results) or [_not_measured('multilabel_hard')]
+    return report.render_section(results) or [not_measured_note('multilabel_hard')]
 
 
 def goals(results: dict) -> list:

@@ -11,7 +11,7 @@ Full runs only (40 small models, about 10 min). Files: ``data.py`` (its datasets
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.harness.format import _not_measured
+from benchmarks.harness.format import not_measured_note
 from benchmarks.multilabel_quality import report
 
 TITLE = 'Multi-label policies: examples read and model quality (issue 41)'
@@ -34,7 +34,7 @@ def run(args, results: dict) -> dict:
 
 
 def render(results: dict) -> list:
-    return report.render_section(results) or [_not_measured('multilabel_quality')]
+    return report.render_section(results) or [not_measured_note('multilabel_quality')]
 
 
 def goals(results: dict) -> list:

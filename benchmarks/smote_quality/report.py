@@ -3,7 +3,7 @@ augmentation against imbalanced-learn's SMOTE (``smote_quality/jobs.py``)."""
 
 from __future__ import annotations
 
-from benchmarks.harness.format import _table
+from benchmarks.harness.format import markdown_table
 from benchmarks.smote_quality.jobs import (
     AGAIN_OFFSET,
     DRAW_STRIDE,
@@ -147,7 +147,7 @@ def _one_draw(quality: dict) -> list:
     ]
 
 
-def render(results: dict, table=_table) -> list:
+def render(results: dict, table=markdown_table) -> list:
     """The RESULTS.md section (``table(header, rows)`` draws a markdown table)."""
     lines = []
     quality = results.get('smote_quality') or {'missing': 'not measured'}

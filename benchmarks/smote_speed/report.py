@@ -4,7 +4,7 @@ and imbalanced-learn's SMOTE time and memory (``smote_speed/jobs.py``)."""
 from __future__ import annotations
 
 from benchmarks import common
-from benchmarks.harness.format import _table
+from benchmarks.harness.format import markdown_table
 
 SMOTE_TIME_GOAL = 2.0  # 'smote' time per written example <= 2x the floor (100k, 10% minority)
 IMBLEARN_MEMORY_LIMIT_MIB = 24 * 1024  # where imbalanced-learn's SMOTE memory runs out
@@ -74,7 +74,7 @@ def imblearn_limit(speed: dict) -> str:
     )
 
 
-def render(results: dict, table=_table) -> list:
+def render(results: dict, table=markdown_table) -> list:
     """The RESULTS.md section (``table(header, rows)`` draws a markdown table)."""
     lines = []
     speed = results.get('smote_speed') or {'missing': 'not measured'}

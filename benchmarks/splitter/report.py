@@ -10,14 +10,14 @@ Example::
 
 from __future__ import annotations
 
+from benchmarks.common import size_label
 from benchmarks.harness.format import (
-    _job_row,
-    _mib,
-    _not_measured,
-    _ratio,
-    _sec,
-    _size,
-    _table,
+    fmt_mib,
+    fmt_ratio,
+    fmt_seconds,
+    job_row,
+    markdown_table,
+    not_measured_note,
 )
 
 SPLIT_TIME_GOAL = 1.3  # splitter wall time <= 1.3x the floor
@@ -60,7 +60,7 @@ def goals(results: dict) -> list:
         met = ratio <= SPLIT_TIME_GOAL
         goals.append(
             (
-                f'StratifiedSplitter wall time <= {SPLIT_TIME_GOAL}x the I/O floor ({_size(n)})',
+                f'StratifiedSplitter wall time <= {SPLIT_TIME_GOAL}x the I/O floor ({size_label(n)})',
                 f'{ratio:.2f}x',
                 met,
                 '' if met else SPLIT_TIME_WHY,
@@ -71,7 +71,7 @@ def goals(results: dict) -> list:
             goals.append(
                 (
                     f'StratifiedSplitter folds=5 (+10% test) wall time <= {FOLDS_TIME_GOAL}x the '
-                    f'I/O floor writing the same 6 splits ({_size(n)})',
+                    f'I/O floor writing the same 6 splits ({size_label(n)})',
                     f'{ratio:.2f}x',
                     ratio <= FOLDS_TIME_GOAL,
                     '' if ratio <= FOLDS_TIME_GOAL else SPLIT_TIME_WHY,
@@ -82,7 +82,7 @@ def goals(results: dict) -> list:
             ratio = row['leakage']['seconds'] / row['floor']['seconds']
             goals.append(
                 (
-                    f'LeakageCheck wall time <= {LEAKAGE_TIME_GOAL}x the I/O floor ({_size(n)})',
+                    f'LeakageCheck wall time <= {LEAKAGE_TIME_GOAL}x the I/O floor ({size_label(n)})',
                     f'{ratio:.2f}x',
                     ratio <= LEAKAGE_TIME_GOAL,
                     '',
@@ -98,10 +98,10 @@ def goals(results: dict) -> list:
             met = ratio <= SPLIT_MEMORY_GOAL
             goals.append(
                 (
-                    f'StratifiedSplitter peak RSS at {_size(sizes[-1])} <= '
-                    f'{SPLIT_MEMORY_GOAL}x that at {_size(sizes[0])} (goal: 1M vs 100k)',
-                    f'{ratio:.2f}x ({_mib(large["peak_rss_mb"])} vs '
-                    f'{_mib(small["peak_rss_mb"])} MiB)',
+                    f'StratifiedSplitter peak RSS at {size_label(sizes[-1])} <= '
+                    f'{SPLIT_MEMORY_GOAL}x that at {size_label(sizes[0])} (goal: 1M vs 100k)',
+                    f'{ratio:.2f}x ({fmt_mib(large["peak_rss_mb"])} vs '
+                    f'{fmt_mib(small["peak_rss_mb"])} MiB)',
                     met,
                     SPLIT_MEMORY_WHY
                     if met
@@ -163,20 +163,20 @@ def render_compare(results: dict) -> list:
         '',
     ]
     for n, row in sorted(sp['compare'].items(), key=lambda kv: int(kv[0])):
-        lines += [f'### {_size(n)} examples', '']
-        rows = [_job_row(LABELS['floor'], row['floor'])]
+        lines += [f'### {size_label(n)} examples', '']
+        rows = [job_row(LABELS['floor'], row['floor'])]
         rows += [
-            _job_row(LABELS[k], row[k], row['floor'])
+            job_row(LABELS[k], row[k], row['floor'])
             for k in ('splitter', 'tfx_hash', 'leakage')
             if k in row
         ]
         if 'splitter_folds' in row:  # issue 26: folds vs the floor writing the same splits
             rows += [
-                _job_row(LABELS['floor_folds'], row['floor_folds'], row['floor']),
-                _job_row(LABELS['splitter_folds'], row['splitter_folds'], row['floor_folds']),
-                _job_row(LABELS['splitter_bins'], row['splitter_bins'], row['floor']),
+                job_row(LABELS['floor_folds'], row['floor_folds'], row['floor']),
+                job_row(LABELS['splitter_folds'], row['splitter_folds'], row['floor_folds']),
+                job_row(LABELS['splitter_bins'], row['splitter_bins'], row['floor']),
             ]
-        lines += _table(JOB_HEADER, rows) + ['']
+        lines += markdown_table(JOB_HEADER, rows) + ['']
         if 'splitter_bins' in row:
             cost = row['splitter_bins']['seconds'] / row['splitter']['seconds']
             lines += [
@@ -186,7 +186,7 @@ def render_compare(results: dict) -> list:
                 '',
             ]
     if not sp['compare']:
-        return [_not_measured('splitter'), '']
+        return [not_measured_note('splitter'), '']
     return lines
 
 
@@ -207,16 +207,16 @@ def render_scaling(results: dict) -> list:
         base = base or per
         rows.append(
             [
-                _size(n),
-                _sec(s['seconds']),
+                size_label(n),
+                fmt_seconds(s['seconds']),
                 f'{per:.1f}',
                 f'{per / base:.2f}',
-                _sec(row['floor']['seconds']),
-                _ratio(s['seconds'] / row['floor']['seconds']),
-                _mib(s.get('peak_rss_mb')),
+                fmt_seconds(row['floor']['seconds']),
+                fmt_ratio(s['seconds'] / row['floor']['seconds']),
+                fmt_mib(s.get('peak_rss_mb')),
             ]
         )
-    lines += _table(
+    lines += markdown_table(
         [
             'examples',
             'splitter median s',
@@ -233,7 +233,7 @@ def render_scaling(results: dict) -> list:
         n = modes['size']
         lines += [
             '',
-            f'DirectRunner modes at {_size(n)} examples (2 cores): in-process '
+            f'DirectRunner modes at {size_label(n)} examples (2 cores): in-process '
             '(`--direct_num_workers=1`) vs `--direct_running_mode=multi_processing '
             "--direct_num_workers=2`. Peak RSS is the main process's (its workers are separate "
             'processes).',
@@ -243,24 +243,24 @@ def render_scaling(results: dict) -> list:
         rows = [
             [
                 'StratifiedSplitter',
-                _sec(modes['in_process']['seconds']),
-                _sec(modes['multi_processing']['seconds']),
-                _ratio(modes['in_process']['seconds'] / modes['multi_processing']['seconds']),
+                fmt_seconds(modes['in_process']['seconds']),
+                fmt_seconds(modes['multi_processing']['seconds']),
+                fmt_ratio(modes['in_process']['seconds'] / modes['multi_processing']['seconds']),
             ]
         ]
         if 'floor_multi_processing' in modes:
             rows.append(
                 [
                     'I/O floor',
-                    _sec(modes['floor_in_process']['seconds']),
-                    _sec(modes['floor_multi_processing']['seconds']),
-                    _ratio(
+                    fmt_seconds(modes['floor_in_process']['seconds']),
+                    fmt_seconds(modes['floor_multi_processing']['seconds']),
+                    fmt_ratio(
                         modes['floor_in_process']['seconds']
                         / modes['floor_multi_processing']['seconds']
                     ),
                 ]
             )
-        lines += _table(
+        lines += markdown_table(
             ['job', 'in-process median s', 'multi-processing (2) median s', 'speed-up'], rows
         )
     else:
@@ -270,7 +270,7 @@ def render_scaling(results: dict) -> list:
             '`--set multi_size=N`)._',
         ]
     if not sp['scaling']:
-        return [_not_measured('splitter')]
+        return [not_measured_note('splitter')]
     return lines
 
 
@@ -302,7 +302,7 @@ def write_chart(results: dict, path: str) -> None:
                 [0, per * sizes[-1]],
                 linestyle=':',
                 color=ax.lines[-1].get_color(),
-                label=f'{label}: linear from {_size(sizes[0])}',
+                label=f'{label}: linear from {size_label(sizes[0])}',
             )
     ax.set_xlabel('examples')
     ax.set_ylabel('wall time of the Beam job (s, median)')

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from benchmarks.common import pipeline_run
-from benchmarks.harness.format import _not_measured
+from benchmarks.harness.format import not_measured_note
 
 TITLE = 'Cross-validated taxi pipeline (`make demo-taxi-cv`) by component'
 KEYS = ('taxi_cv',)
@@ -45,7 +45,7 @@ def render(results: dict) -> list:
     ]
     taxi = results.get('taxi_cv')
     if taxi is None:
-        return lines + [_not_measured('taxi_cv')]
+        return lines + [not_measured_note('taxi_cv')]
     return lines + [
         line.replace('`make demo` command', '`make demo-taxi-cv` command')
         for line in pipeline_run.render(taxi)

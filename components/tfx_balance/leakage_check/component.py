@@ -7,25 +7,17 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
 from tfx_balance.leakage_check import executor
+from tfx_balance.parameters import documented, execution_parameters
 
 
 class LeakageCheckSpec(ComponentSpec):
-    PARAMETERS = {
-        keys.SPLITS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.TRAINING_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.ALLOW_DUPLICATES_KEY: ExecutionParameter(type=int),
-        keys.ALLOW_SYNTHETIC_OUTSIDE_KEY: ExecutionParameter(type=int),
-        keys.PROVENANCE_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.SOURCE_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.MAX_EXAMPLES_KEY: ExecutionParameter(type=int),
-        keys.GROUP_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
-    }
+    PARAMETERS = execution_parameters(LeakageConfig)
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
@@ -71,6 +63,7 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = LeakageCheckSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
+    @documented(LeakageConfig)
     def __init__(
         self,
         examples: types.BaseChannel,
@@ -86,34 +79,13 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. StratifiedSplitter's or
           BalancedAugmenter's ``outputs['examples']``, or a Resolver's window of spans.
-        training_splits: the splits where synthetic examples belong; default ``'train'`` and
-          every ``'fold-*'`` split; ``[]`` for none.
-        allow_duplicates: record examples found in two splits without failing.
-        allow_synthetic_outside: record synthetic examples outside the training splits without
-          failing.
-        splits: the splits checked; default every split of ``examples``.
-        provenance_feature: the int64 feature marking synthetic examples (1), as
-          BalancedAugmenter's argument of that name; left out of the content key, as is
-          ``source_feature``.
-        source_feature: BalancedAugmenter's feature naming a synthetic example's source.
-        max_examples: fingerprints listed per finding in the report.
-        group_feature: the feature holding a group id (as StratifiedSplitter's argument of that
-          name): a group with examples in two or more splits fails the check.
+        {arguments}
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
         """
         check_channel(LeakageCheckSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
-        config = LeakageConfig(
-            splits=splits,
-            training_splits=training_splits,
-            allow_duplicates=allow_duplicates,
-            allow_synthetic_outside=allow_synthetic_outside,
-            provenance_feature=provenance_feature,
-            source_feature=source_feature,
-            max_examples=max_examples,
-            group_feature=group_feature,
-        ).validate()
+        config = LeakageConfig.from_call(locals()).validate()
         spec = LeakageCheckSpec(
             **config.to_exec_properties(),
             input_examples=examples,

@@ -37,15 +37,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
         per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
-      exec_properties (``LeakageConfig``):
-        splits: JSON list of the splits checked, or null for all.
-        training_splits: JSON list, or null for 'train' and every 'fold-*' split.
-        allow_duplicates, allow_synthetic_outside: 1 records such findings without failing;
-          0 raises ``LeakageError`` on any (no output is written then).
-        provenance_feature, source_feature: BalancedAugmenter's provenance feature names.
-        max_examples: fingerprints listed per finding.
-        group_feature: a feature holding a group id, or null; with it, a group with examples in
-          two or more splits raises ``LeakageError`` (core/groups.py says what a group is).
+      exec_properties: LeakageConfig's arguments (core/leakage_check/config.py), as its
+        ``to_exec_properties`` writes them.
     """
 
     COMPONENT = 'LeakageCheck'

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import json
 import math
-from typing import Mapping, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from tfx_balance import keys
+from tfx_balance.core.arguments import BOOL, INT, JSON, STR, Arguments, argument
 from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import on_python_values, to_json
+from tfx_balance.core.python_values import on_python_values
 from tfx_balance.core.split.allocation import validate_split_list
 
 # The splits that count as training data when ``training_splits`` is not given.
@@ -34,22 +34,47 @@ MAX_KEY_BUCKETS = 1024
 
 
 @dataclasses.dataclass(frozen=True)
-class LeakageConfig:
-    """Arguments of LeakageCheck (see its docstring).
+class LeakageConfig(Arguments):
+    """Arguments of LeakageCheck, each declared once (``core/arguments.py``)."""
 
-    ``splits``: the splits read (None: every split of the input). ``training_splits``: the splits
-    where synthetic examples belong; None means ``'train'`` and every ``'fold-*'`` split read,
-    ``()`` none (a synthetic example anywhere is then a finding).
-    """
-
-    splits: Tuple[str, ...] | None = None
-    training_splits: Tuple[str, ...] | None = None
-    allow_duplicates: bool = False
-    allow_synthetic_outside: bool = False
-    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
-    source_feature: str = keys.DEFAULT_SOURCE_FEATURE
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    group_feature: str | None = None  # a group in two splits is a finding (core/groups.py)
+    training_splits: Tuple[str, ...] | None = argument(
+        None,
+        doc="the splits where synthetic examples belong; default ``'train'`` and every "
+        "``'fold-*'`` split; ``[]`` for none.",
+        wire=JSON,
+    )
+    allow_duplicates: bool = argument(
+        False, doc='record examples found in two splits without failing.', wire=BOOL
+    )
+    allow_synthetic_outside: bool = argument(
+        False,
+        doc='record synthetic examples outside the training splits without failing.',
+        wire=BOOL,
+    )
+    splits: Tuple[str, ...] | None = argument(
+        None, doc='the splits checked; default every split of ``examples``.', wire=JSON
+    )
+    provenance_feature: str = argument(
+        keys.DEFAULT_PROVENANCE_FEATURE,
+        doc="the int64 feature marking synthetic examples (1), as BalancedAugmenter's argument "
+        'of that name; left out of the content key, as is ``source_feature``.',
+        wire=STR,
+    )
+    source_feature: str = argument(
+        keys.DEFAULT_SOURCE_FEATURE,
+        doc="BalancedAugmenter's feature naming a synthetic example's source.",
+        wire=STR,
+    )
+    max_examples: int = argument(
+        DEFAULT_MAX_EXAMPLES, doc='fingerprints listed per finding in the report.', wire=INT
+    )
+    group_feature: str | None = argument(
+        None,
+        doc="the feature holding a group id (as StratifiedSplitter's argument of that name): a "
+        'group with examples in two or more splits fails the check (core/groups.py says what a '
+        'group is).',
+        wire=STR,
+    )
 
     @on_python_values
     def validate(self) -> LeakageConfig:
@@ -114,40 +139,6 @@ class LeakageConfig:
                 'add them to splits).'
             )
         return tuple(s for s in splits if s in self.training_splits)
-
-    def to_exec_properties(self) -> dict:
-        """The ComponentSpec's exec-property values (call on a validated config)."""
-
-        def as_json(value):
-            return None if value is None else to_json(list(value))
-
-        return {
-            keys.SPLITS_KEY: as_json(self.splits),
-            keys.TRAINING_SPLITS_KEY: as_json(self.training_splits),
-            keys.ALLOW_DUPLICATES_KEY: int(self.allow_duplicates),
-            keys.ALLOW_SYNTHETIC_OUTSIDE_KEY: int(self.allow_synthetic_outside),
-            keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
-            keys.SOURCE_FEATURE_KEY: self.source_feature,
-            keys.MAX_EXAMPLES_KEY: self.max_examples,
-            keys.GROUP_FEATURE_KEY: self.group_feature,
-        }
-
-    @classmethod
-    def from_exec_properties(cls, props: Mapping[str, object]) -> LeakageConfig:
-        def from_json(key):
-            value = props.get(key)
-            return None if value is None else tuple(json.loads(value))
-
-        return cls(
-            splits=from_json(keys.SPLITS_KEY),
-            training_splits=from_json(keys.TRAINING_SPLITS_KEY),
-            allow_duplicates=bool(int(props[keys.ALLOW_DUPLICATES_KEY])),
-            allow_synthetic_outside=bool(int(props[keys.ALLOW_SYNTHETIC_OUTSIDE_KEY])),
-            provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
-            source_feature=props[keys.SOURCE_FEATURE_KEY],
-            max_examples=int(props[keys.MAX_EXAMPLES_KEY]),
-            group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
-        ).validate()
 
 
 def bucket_count(input_bytes: int) -> int:

@@ -1,0 +1,156 @@
+"""A component's arguments, each declared once: a field of its config dataclass.
+
+Each field carries the argument's type and default (the dataclass's), its doc and how it travels
+as a TFX exec property (its ``Wire``); the config's ``validate()`` holds its checks. From the
+fields derive the ComponentSpec's ``PARAMETERS`` (``tfx_balance.spec.execution_parameters``),
+the exec-property encoding (``to_exec_properties``) and decoding (``from_exec_properties``), the
+component's ``Args:`` doc and the docs' argument table (``argument_table``). Adding an argument
+is one field, its check, and the code that uses it.
+
+Example:
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Config(Arguments):
+    ...     label_feature: str = argument(doc='the label feature.', wire=STR)
+    ...     splits: tuple = argument(('train',), doc='the splits read.', wire=JSON)
+    ...     group_feature: str | None = argument(None, doc='a group id feature.', wire=STR)
+    ...     def validate(self):
+    ...         return dataclasses.replace(self, splits=tuple(self.splits))
+    >>> Config('y').to_exec_properties()  # None is not written
+    {'label_feature': 'y', 'splits': '["train"]'}
+    >>> Config.from_exec_properties({'label_feature': 'y', 'splits': '["a", "b"]'})
+    Config(label_feature='y', splits=('a', 'b'), group_feature=None)
+    >>> print(Config.argument_docs())
+    label_feature: the label feature.
+    splits: the splits read.
+    group_feature: a group id feature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import textwrap
+from typing import Any, Callable, List, Mapping
+
+from tfx_balance.core.python_values import to_json
+
+
+def _same(value):
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Wire:
+    """How an argument travels as an exec property: the property's type (what TFX's
+    ``ExecutionParameter`` holds: str, int or float), and the functions from the validated value
+    to the property and back (the config's ``validate()`` then puts it in canonical form)."""
+
+    type: type
+    encode: Callable[[Any], Any] = _same
+    decode: Callable[[Any], Any] = _same
+
+
+STR = Wire(str)
+INT = Wire(int, int, int)
+FLOAT = Wire(float, float, float)
+BOOL = Wire(int, int, lambda value: bool(int(value)))  # 1 / 0
+JSON = Wire(str, to_json, json.loads)  # lists, mappings, numbers or strings as JSON text
+# Sorted keys: the same mapping gives the same property (and TFX cache key) in any order.
+SORTED_JSON = Wire(str, lambda value: to_json(value, sort_keys=True), json.loads)
+
+
+def written_if_set(config, name: str) -> bool:
+    """The default rule: a property is written when its value is not None."""
+    return getattr(config, name) is not None
+
+
+def argument(
+    default=dataclasses.MISSING,
+    *,
+    doc: str,
+    wire: Wire | None,
+    written: Callable[[Any], bool] | None = None,
+) -> Any:
+    """A config field that is a component argument.
+
+    Args:
+      default: its default (none: a required argument).
+      doc: one sentence or a few for the component's ``Args:`` and the docs' table.
+      wire: how it travels as an exec property; None for an argument that does not (e.g. a
+        Python function the component turns into module properties).
+      written: ``config -> bool``: whether the property is written (default: when the value is
+        not None). A property written only where it applies keeps the exec properties, and so
+        TFX's cache key, of a pipeline that does not use it.
+    """
+    metadata = {'doc': doc, 'wire': wire, 'written': written}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+class Arguments:
+    """Mixin of a frozen config dataclass whose fields are ``argument``s (see the module doc).
+
+    The subclass defines ``validate()`` (returns the config in canonical form, raises
+    ``ConfigError`` naming the argument at fault).
+    """
+
+    @classmethod
+    def declared(cls) -> List[dataclasses.Field]:
+        """The argument fields, in declaration order."""
+        return [f for f in dataclasses.fields(cls) if 'doc' in f.metadata]
+
+    @classmethod
+    def from_call(cls, values: Mapping[str, Any]):
+        """The config of a component's call: ``values`` (e.g. its ``locals()``) by field name."""
+        return cls(**{f.name: values[f.name] for f in cls.declared() if f.name in values})
+
+    def to_exec_properties(self) -> dict:
+        """The exec-property values (call on a validated config): each written argument under
+        its own name, encoded by its ``Wire``."""
+        props = {}
+        for field in self.declared():
+            wire, written = field.metadata['wire'], field.metadata['written']
+            if wire is None:
+                continue
+            if written(self) if written else written_if_set(self, field.name):
+                props[field.name] = wire.encode(getattr(self, field.name))
+        return props
+
+    @classmethod
+    def from_exec_properties(cls, props: Mapping[str, Any], **values):
+        """The validated config ``to_exec_properties`` wrote (a property not written, or empty,
+        takes the field's default); ``values`` gives arguments that do not travel as
+        properties."""
+        decoded = dict(values)
+        for field in cls.declared():
+            wire = field.metadata['wire']
+            value = props.get(field.name)
+            if wire is not None and value is not None and value != '':
+                decoded[field.name] = wire.decode(value)
+        return cls(**decoded).validate()
+
+    @classmethod
+    def argument_docs(cls, indent: str = '') -> str:
+        """``name: doc`` per argument, continuation lines indented by two more spaces: the
+        component's ``Args:`` entries (after its channel arguments)."""
+        lines = []
+        for field in cls.declared():
+            text = textwrap.wrap(
+                f'{field.name}: {field.metadata["doc"]}',
+                width=96 - len(indent),
+                subsequent_indent='  ',
+            )
+            lines += [indent + line for line in text]
+        return '\n'.join(lines)
+
+    @classmethod
+    def argument_table(cls) -> str:
+        """The docs' Markdown table of the arguments: name, default, what it does."""
+        rows = ['| argument | default | what it does |', '|---|---|---|']
+        for field in cls.declared():
+            if field.default is not dataclasses.MISSING:
+                default = f'`{field.default!r}`'
+            else:
+                default = 'required'
+            doc = ' '.join(field.metadata['doc'].split()).replace('|', '\\|')
+            rows.append(f'| `{field.name}` | {default} | {doc} |')
+        return '\n'.join(rows)

@@ -1,0 +1,45 @@
+"""Each component's arguments are declared once, in its config (core/arguments.py): the
+constructor's signature, its spec's parameters and its Args doc follow the config's fields."""
+
+import dataclasses
+import inspect
+
+import pytest
+
+from tfx_balance import LeakageCheck
+from tfx_balance.core.leakage_check import LeakageConfig
+
+# (component, its config, the constructor's channel arguments)
+COMPONENTS = [
+    (LeakageCheck, LeakageConfig, ['examples']),
+]
+
+
+@pytest.mark.parametrize('component, config, channels', COMPONENTS)
+def test_signature_is_the_channels_then_the_configs_arguments(component, config, channels):
+    params = list(inspect.signature(component.__init__).parameters.values())[1:]
+    assert [p.name for p in params] == channels + [f.name for f in config.declared()]
+    declared = {f.name: f for f in config.declared()}
+    for param in params[len(channels) :]:
+        field = declared[param.name]
+        default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
+        assert param.default == default, param.name
+
+
+@pytest.mark.parametrize('component, config, channels', COMPONENTS)
+def test_spec_parameters_and_args_doc_come_from_the_config(component, config, channels):
+    wired = [f.name for f in config.declared() if f.metadata['wire'] is not None]
+    assert list(component.SPEC_CLASS.PARAMETERS) == wired
+    doc = component.__init__.__doc__
+    assert '{arguments}' not in doc
+    for field in config.declared():
+        assert f'\n        {field.name}: ' in doc, field.name
+
+
+def test_arguments_round_trip_and_a_property_not_set_is_not_written():
+    config = LeakageConfig(training_splits=[], max_examples=3, group_feature='user').validate()
+    props = config.to_exec_properties()
+    assert props['training_splits'] == '[]' and props['group_feature'] == 'user'
+    assert 'splits' not in props
+    assert LeakageConfig.from_exec_properties(props) == config
+    assert LeakageConfig.from_exec_properties({**props, 'group_feature': ''}).group_feature is None

@@ -6,12 +6,14 @@ import inspect
 
 import pytest
 
-from tfx_balance import LeakageCheck
+from tfx_balance import CrossValidationAggregate, LeakageCheck
+from tfx_balance.core.cross_validation import CrossValidationConfig
 from tfx_balance.core.leakage_check import LeakageConfig
 
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
     (LeakageCheck, LeakageConfig, ['examples']),
+    (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),
 ]
 
 

@@ -9,13 +9,14 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel, check_distinct_channels
 from tfx_balance.core.cross_validation import MAX_FOLDS, CrossValidationConfig
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.cross_validation_aggregate import executor
+from tfx_balance.parameters import documented, execution_parameters
 
 
 class CrossValidationResult(artifact.Artifact):
@@ -26,11 +27,7 @@ class CrossValidationResult(artifact.Artifact):
 
 
 class CrossValidationAggregateSpec(ComponentSpec):
-    PARAMETERS = {
-        keys.FOLDS_KEY: ExecutionParameter(type=str),
-        keys.THRESHOLDS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.GATE_ON_KEY: ExecutionParameter(type=str),
-    }
+    PARAMETERS = execution_parameters(CrossValidationConfig)
     # One input per fold (Kubeflow compiles single channels only, and the key names the fold).
     INPUTS = {
         **{
@@ -78,6 +75,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
     SPEC_CLASS = CrossValidationAggregateSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
+    @documented(CrossValidationConfig)
     def __init__(
         self,
         evaluations: Sequence[types.BaseChannel],
@@ -89,14 +87,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
         """Args:
         evaluations: the ``outputs['evaluation']`` of the k fold Evaluators, fold 0 first.
         model: the Model the blessing is about (trained on all the folds); optional.
-        folds: names of the evaluated folds, in the order of ``evaluations`` (default
-          ``fold-0 .. fold-<k-1>``); shown in the reports.
-        thresholds: ``{metric: {kind: bound}}`` with kinds ``lower_bound``, ``upper_bound``
-          (on the candidate's metric), ``min_change``, ``max_change`` (on candidate - baseline,
-          fold by fold), e.g. ``{'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}``.
-          Default (None): the thresholds of the folds' EvalConfig (value thresholds, absolute
-          change thresholds), applied to the cross-validated estimate.
-        gate_on: ``'mean'`` or ``'interval'`` (see above).
+        {arguments}
         """
         if isinstance(evaluations, (str, bytes)) or not isinstance(evaluations, Sequence):
             raise ConfigError(

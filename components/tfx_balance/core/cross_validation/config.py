@@ -13,27 +13,39 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Mapping, Sequence, Tuple
 
-from tfx_balance import keys
+from tfx_balance.core.arguments import JSON, SORTED_JSON, STR, Arguments, argument
 from tfx_balance.core.cross_validation.estimates import check_gate_on, parse_thresholds
 from tfx_balance.core.cross_validation.folds import fold_names
-from tfx_balance.core.python_values import on_python_values, to_json
+from tfx_balance.core.python_values import on_python_values
 
 
 @dataclasses.dataclass(frozen=True)
-class CrossValidationConfig:
-    """Arguments of CrossValidationAggregate (see its docstring).
+class CrossValidationConfig(Arguments):
+    """Arguments of CrossValidationAggregate, each declared once (``core/arguments.py``)."""
 
-    ``folds``: the number of folds (names ``fold-0 ..``) or their names, in the order of the
-    evaluations; ``thresholds``: ``{metric: {kind: bound}}``, or None for the thresholds of the
-    folds' EvalConfig; ``gate_on``: ``'mean'`` or ``'interval'``.
-    """
-
-    folds: int | Sequence[str]
-    thresholds: Mapping[str, Mapping[str, float]] | None = None
-    gate_on: str = 'mean'
+    folds: int | Sequence[str] | None = argument(
+        None,
+        doc='names of the evaluated folds, in the order of ``evaluations`` (default '
+        '``fold-0 .. fold-<k-1>``; the config also takes their number); shown in the reports.',
+        wire=JSON,
+    )
+    thresholds: Mapping[str, Mapping[str, float]] | None = argument(
+        None,
+        doc='``{metric: {kind: bound}}`` with kinds ``lower_bound``, ``upper_bound`` (on the '
+        "candidate's metric), ``min_change``, ``max_change`` (on candidate - baseline, fold by "
+        "fold), e.g. ``{'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}``. Default "
+        "(None): the thresholds of the folds' EvalConfig (value thresholds, absolute change "
+        'thresholds), applied to the cross-validated estimate.',
+        wire=SORTED_JSON,
+    )
+    gate_on: str = argument(
+        'mean',
+        doc="``'mean'`` (the mean over the folds) or ``'interval'`` (the end of the 95% interval "
+        "on the threshold's side) is gated.",
+        wire=STR,
+    )
 
     @on_python_values
     def validate(self) -> CrossValidationConfig:
@@ -53,23 +65,3 @@ class CrossValidationConfig:
     def parsed_thresholds(self) -> Tuple:
         """The thresholds as ``Threshold`` objects (empty when None)."""
         return parse_thresholds(self.thresholds)
-
-    def to_exec_properties(self) -> dict:
-        """The ComponentSpec's exec-property values (call on a validated config)."""
-        thresholds = self.thresholds
-        return {
-            keys.FOLDS_KEY: to_json(list(self.folds)),
-            keys.THRESHOLDS_KEY: None
-            if thresholds is None
-            else to_json(thresholds, sort_keys=True),
-            keys.GATE_ON_KEY: self.gate_on,
-        }
-
-    @classmethod
-    def from_exec_properties(cls, props: Mapping[str, object]) -> CrossValidationConfig:
-        thresholds = props.get(keys.THRESHOLDS_KEY)
-        return cls(
-            folds=json.loads(props[keys.FOLDS_KEY]),
-            thresholds=json.loads(thresholds) if thresholds else None,
-            gate_on=props[keys.GATE_ON_KEY],
-        ).validate()

@@ -6,7 +6,8 @@ import inspect
 
 import pytest
 
-from tfx_balance import CrossValidationAggregate, LeakageCheck
+from tfx_balance import ClassDistributionValidator, CrossValidationAggregate, LeakageCheck
+from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.cross_validation import CrossValidationConfig
 from tfx_balance.core.leakage_check import LeakageConfig
 
@@ -14,16 +15,21 @@ from tfx_balance.core.leakage_check import LeakageConfig
 COMPONENTS = [
     (LeakageCheck, LeakageConfig, ['examples']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),
+    (
+        ClassDistributionValidator,
+        ValidatorConfig,
+        ['statistics', 'schema', 'examples', 'baseline_statistics'],
+    ),
 ]
 
 
 @pytest.mark.parametrize('component, config, channels', COMPONENTS)
-def test_signature_is_the_channels_then_the_configs_arguments(component, config, channels):
+def test_signature_is_the_channels_and_the_configs_arguments(component, config, channels):
     params = list(inspect.signature(component.__init__).parameters.values())[1:]
-    assert [p.name for p in params] == channels + [f.name for f in config.declared()]
-    declared = {f.name: f for f in config.declared()}
-    for param in params[len(channels) :]:
-        field = declared[param.name]
+    assert [p.name for p in params if p.name in channels] == channels
+    arguments = [p for p in params if p.name not in channels]
+    assert [p.name for p in arguments] == [f.name for f in config.declared()]
+    for param, field in zip(arguments, config.declared()):
         default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
         assert param.default == default, param.name
 

@@ -26,7 +26,7 @@ def test_compare_splits_and_targets_become_exec_properties():
     assert props[keys.TARGETS_KEY] == '{"train": "uniform"}'
     assert props[keys.FAIL_ON_VIOLATION_KEY] == 1
     default = ClassDistributionValidator(statistics=_statistics(), label_feature='label')
-    assert default.exec_properties[keys.COMPARE_SPLITS_KEY] is None
+    assert default.exec_properties.get(keys.COMPARE_SPLITS_KEY) is None
 
 
 @pytest.mark.parametrize(

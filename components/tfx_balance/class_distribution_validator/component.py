@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.channels import check_channel
@@ -15,23 +15,11 @@ from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
 from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.parameters import documented, execution_parameters
 
 
 class ClassDistributionValidatorSpec(ComponentSpec):
-    PARAMETERS = {
-        keys.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.MAX_SPLIT_DISTANCE_KEY: ExecutionParameter(type=float),
-        keys.TARGETS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.TARGET_TOLERANCE_KEY: ExecutionParameter(type=float),
-        keys.FAIL_ON_VIOLATION_KEY: ExecutionParameter(type=int),
-        keys.COMPARE_SPLITS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MAX_CARDINALITY_DIFFERENCE_KEY: ExecutionParameter(type=float, optional=True),
-        keys.MIN_PREVALENCE_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MAX_PREVALENCE_DIFFERENCE_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MAX_DRIFT_DISTANCE_KEY: ExecutionParameter(type=float, optional=True),
-        keys.MAX_DRIFT_DIVERGENCE_KEY: ExecutionParameter(type=float, optional=True),
-    }
+    PARAMETERS = execution_parameters(ValidatorConfig)
     INPUTS = {
         keys.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
         keys.SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema, optional=True),
@@ -127,6 +115,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
     SPEC_CLASS = ClassDistributionValidatorSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
+    @documented(ValidatorConfig)
     def __init__(
         self,
         statistics: types.BaseChannel,
@@ -148,44 +137,19 @@ class ClassDistributionValidator(base_component.BaseComponent):
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``.
-        label_feature: the int64 or string feature holding the class label.
-        max_split_distance: largest allowed L-infinity distance between the class shares of
-          any two splits (0.02 = two percentage points).
-        targets: optional ``{split: 'uniform' | {class: share}}``; shares sum to 1, classes
-          are matched by their string form (``{'Cash': 0.5, ...}`` or ``{0: 0.1, ...}``).
-        target_tolerance: largest allowed L-infinity distance to a split's target.
-        fail_on_violation: raise (failing the pipeline) on any violation; False records the
-          findings in the anomalies artifact and passes.
         schema: optional Schema channel; the label's domain adds classes every split must
           have, and a ``jensen_shannon_divergence`` drift comparator on the label is applied
           between splits too.
-        compare_splits: the splits compared pairwise: None (default) compares every split,
-          ``[]`` none, ``['eval', 'test']`` only those (e.g. when 'train' was rebalanced and
-          is checked with ``targets`` instead).
-        multi_label: None (one label per example), 'ids' (0..n int64 ids or bytes names per
-          example) or 'multi_hot' (a fixed-length int64 0/1 vector): check each label's
-          prevalence (share of a split's examples carrying it) instead of class shares;
-          ``max_split_distance`` then bounds the largest prevalence difference between two
-          compared splits, and ``targets`` does not apply.
         examples: optional Examples channel, the data the statistics were computed from; with
           ``multi_label`` the labels are counted from it (required for 'multi_hot'); with one
           label per example, StratifiedSplitter's output: its split_counts.json makes the
           differences the splitter's documented bound allows (rounding, classes with fewer
           examples than splits, groups) notes instead of violations.
-        max_cardinality_difference: multi-label: largest allowed difference of the mean number
-          of labels per example between two compared splits.
-        min_prevalence: multi-label: every label's (or ``{label: share}``: each named label's)
-          smallest allowed prevalence in each compared split.
-        max_prevalence_difference: multi-label: every label's (or ``{label: limit}``) largest
-          allowed prevalence difference between each compared split and the first one.
         baseline_statistics: optional ExampleStatistics channel, e.g. the previous span's (a
           Resolver over StatisticsGen's output); each split is compared with the baseline's
           split of the same name. When it resolves to nothing (the first run), nothing is
           compared. One label per example only.
-        max_drift_distance: with a baseline: largest allowed L-infinity distance between a
-          split's class shares and the baseline's (TFDV's infinity_norm comparator).
-        max_drift_divergence: with a baseline: largest allowed Jensen-Shannon divergence (TFDV's
-          jensen_shannon_divergence comparator, log base 2); None reports it without a limit.
+        {arguments}
         """
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
@@ -196,26 +160,13 @@ class ClassDistributionValidator(base_component.BaseComponent):
             'baseline_statistics',
             baseline_statistics,
         )
-        config = ValidatorConfig(
-            label_feature=label_feature,
-            max_split_distance=max_split_distance,
-            targets=targets,
-            target_tolerance=target_tolerance,
-            fail_on_violation=fail_on_violation,
-            compare_splits=compare_splits,
-            multi_label=multi_label,
-            max_cardinality_difference=max_cardinality_difference,
-            min_prevalence=min_prevalence,
-            max_prevalence_difference=max_prevalence_difference,
-            max_drift_distance=max_drift_distance,
-            max_drift_divergence=max_drift_divergence,
-        ).validate()
+        config = ValidatorConfig.from_call(locals()).validate()
         if baseline_statistics is not None:
             config.check_baseline()
         if multi_label == 'multi_hot' and examples is None:
             raise ConfigError(MULTI_HOT_NEEDS_EXAMPLES.format(feature=label_feature))
         spec = ClassDistributionValidatorSpec(
-            **config.to_exec_properties(baseline=baseline_statistics is not None),
+            **config.to_exec_properties(),
             statistics=statistics,
             baseline_statistics=baseline_statistics,
             schema=schema,

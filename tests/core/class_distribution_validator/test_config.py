@@ -70,13 +70,13 @@ def test_exec_properties_round_trip_in_canonical_form():
     }
     assert ValidatorConfig.from_exec_properties(props) == config
     default = ValidatorConfig('label').validate()
-    assert default.to_exec_properties()[keys.COMPARE_SPLITS_KEY] is None
-    assert default.to_exec_properties()[keys.TARGETS_KEY] is None
+    assert keys.COMPARE_SPLITS_KEY not in default.to_exec_properties()  # None is not written
+    assert keys.TARGETS_KEY not in default.to_exec_properties()
     none = ValidatorConfig('label', compare_splits=[]).validate()
     assert ValidatorConfig.from_exec_properties(none.to_exec_properties()).compare_splits == ()
 
 
 def test_exec_properties_of_older_pipelines_without_compare_splits_compare_all():
-    props = ValidatorConfig('label').validate().to_exec_properties()
+    props = ValidatorConfig('label', compare_splits=['eval', 'test']).validate().to_exec_properties()
     del props[keys.COMPARE_SPLITS_KEY]
     assert ValidatorConfig.from_exec_properties(props).compare_splits is None

@@ -6,13 +6,13 @@ Rules: docs/class_distribution_validator.md.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Dict, Mapping, Tuple, Union
 
 from tfx_balance import keys
+from tfx_balance.core.arguments import BOOL, FLOAT, JSON, STR, Arguments, argument
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
-from tfx_balance.core.python_values import on_python_values, to_json
+from tfx_balance.core.python_values import on_python_values
 from tfx_balance.core.split.allocation import validate_split_list
 
 UNIFORM = 'uniform'
@@ -25,38 +25,86 @@ PerLabel = Union[float, Mapping[object, float]]  # one value for every label, or
 
 
 @dataclasses.dataclass(frozen=True)
-class ValidatorConfig:
-    """Arguments of ClassDistributionValidator (see its docstring).
+class ValidatorConfig(Arguments):
+    """Arguments of ClassDistributionValidator, each declared once (``core/arguments.py``).
 
-    ``compare_splits``: the splits whose label distributions are compared pairwise; ``None``
-    compares every split of the statistics, ``()`` none. ``targets`` checks only the splits it
-    names. ``validate`` returns the config in canonical form (targets keyed by class name,
-    shares as floats, compare_splits a tuple).
-
-    With ``multi_label`` ('ids' or 'multi_hot'), ``max_split_distance`` bounds the largest
-    absolute prevalence difference between two compared splits, ``max_cardinality_difference``
-    the difference of their mean labels per example, and the per-label targets are
-    ``min_prevalence`` and ``max_prevalence_difference`` (each a number for every label or
-    ``{label: number}``); ``targets`` (class shares) does not apply.
-
-    Against a baseline (the validator's ``baseline_statistics``, e.g. the previous span's), each
-    split's class shares may differ from the baseline's same split by at most
-    ``max_drift_distance`` (L-infinity) and ``max_drift_divergence`` (Jensen-Shannon; None: not
-    checked, only reported).
+    ``validate`` returns the config in canonical form (targets keyed by class name, shares as
+    floats, compare_splits a tuple).
     """
 
-    label_feature: str
-    max_split_distance: float = 0.02
-    targets: Mapping[str, Target] | None = None
-    target_tolerance: float = 0.01
-    fail_on_violation: bool = True
-    compare_splits: Tuple[str, ...] | None = None
-    multi_label: str | None = None
-    max_cardinality_difference: float = DEFAULT_MAX_CARDINALITY_DIFFERENCE
-    min_prevalence: PerLabel | None = None
-    max_prevalence_difference: PerLabel | None = None
-    max_drift_distance: float = DEFAULT_MAX_DRIFT_DISTANCE
-    max_drift_divergence: float | None = None
+    label_feature: str = argument(
+        doc='the int64 or string feature holding the class label.', wire=STR
+    )
+    max_split_distance: float = argument(
+        0.02,
+        doc='largest allowed L-infinity distance between the class shares of any two splits '
+        '(0.02 = two percentage points); multi-label: the largest prevalence difference '
+        'between two compared splits.',
+        wire=FLOAT,
+    )
+    targets: Mapping[str, Target] | None = argument(
+        None,
+        doc="optional ``{split: 'uniform' | {class: share}}``; shares sum to 1, classes are "
+        "matched by their string form (``{'Cash': 0.5, ...}`` or ``{0: 0.1, ...}``); only the "
+        'splits it names are checked. Not with ``multi_label``.',
+        wire=JSON,
+        written=lambda config: bool(config.targets),
+    )
+    target_tolerance: float = argument(
+        0.01, doc="largest allowed L-infinity distance to a split's target.", wire=FLOAT
+    )
+    fail_on_violation: bool = argument(
+        True,
+        doc='raise (failing the pipeline) on any violation; False records the findings in the '
+        'anomalies artifact and passes.',
+        wire=BOOL,
+    )
+    compare_splits: Tuple[str, ...] | None = argument(
+        None,
+        doc='the splits compared pairwise: None (default) compares every split, ``[]`` none, '
+        "``['eval', 'test']`` only those (e.g. when 'train' was rebalanced and is checked with "
+        '``targets`` instead).',
+        wire=JSON,
+    )
+    multi_label: str | None = argument(
+        None,
+        doc="None (one label per example), 'ids' (0..n int64 ids or bytes names per example) "
+        "or 'multi_hot' (a fixed-length int64 0/1 vector): check each label's prevalence (share "
+        "of a split's examples carrying it) instead of class shares.",
+        wire=STR,
+    )
+    max_cardinality_difference: float = argument(
+        DEFAULT_MAX_CARDINALITY_DIFFERENCE,
+        doc='multi-label: largest allowed difference of the mean number of labels per example '
+        'between two compared splits.',
+        wire=FLOAT,
+        written=lambda config: config.multi_label is not None,
+    )
+    min_prevalence: PerLabel | None = argument(
+        None,
+        doc="multi-label: every label's (or ``{label: share}``: each named label's) smallest "
+        'allowed prevalence in each compared split.',
+        wire=JSON,
+    )
+    max_prevalence_difference: PerLabel | None = argument(
+        None,
+        doc="multi-label: every label's (or ``{label: limit}``) largest allowed prevalence "
+        'difference between each compared split and the first one.',
+        wire=JSON,
+    )
+    max_drift_distance: float = argument(
+        DEFAULT_MAX_DRIFT_DISTANCE,
+        doc="with a baseline: largest allowed L-infinity distance between a split's class "
+        "shares and the baseline's (TFDV's infinity_norm comparator).",
+        wire=FLOAT,
+        written=lambda config: config.max_drift_distance != DEFAULT_MAX_DRIFT_DISTANCE,
+    )
+    max_drift_divergence: float | None = argument(
+        None,
+        doc="with a baseline: largest allowed Jensen-Shannon divergence (TFDV's "
+        'jensen_shannon_divergence comparator, log base 2); None reports it without a limit.',
+        wire=FLOAT,
+    )
 
     @on_python_values
     def validate(self) -> ValidatorConfig:
@@ -121,60 +169,6 @@ class ValidatorConfig:
                 "drift of each label with TFDV's drift_comparator on the statistics."
             )
         return self
-
-    def to_exec_properties(self, baseline: bool = False) -> dict:
-        """The ComponentSpec's exec-property values (call on a validated config); the drift
-        thresholds only with a ``baseline`` wired, so a config without one keeps its old
-        properties."""
-        compare = self.compare_splits
-        props = {
-            keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.MAX_SPLIT_DISTANCE_KEY: self.max_split_distance,
-            keys.TARGETS_KEY: to_json(self.targets) if self.targets else None,
-            keys.TARGET_TOLERANCE_KEY: self.target_tolerance,
-            keys.FAIL_ON_VIOLATION_KEY: int(self.fail_on_violation),
-            keys.COMPARE_SPLITS_KEY: None if compare is None else to_json(list(compare)),
-        }
-        if self.multi_label:  # single-label: the same properties as before multi-label existed
-            props[keys.MULTI_LABEL_KEY] = self.multi_label
-            props[keys.MAX_CARDINALITY_DIFFERENCE_KEY] = self.max_cardinality_difference
-            props[keys.MIN_PREVALENCE_KEY] = _json_or_none(self.min_prevalence)
-            props[keys.MAX_PREVALENCE_DIFFERENCE_KEY] = _json_or_none(
-                self.max_prevalence_difference
-            )
-        if baseline:
-            props[keys.MAX_DRIFT_DISTANCE_KEY] = self.max_drift_distance
-            props[keys.MAX_DRIFT_DIVERGENCE_KEY] = self.max_drift_divergence
-        return props
-
-    @classmethod
-    def from_exec_properties(cls, props: Mapping[str, object]) -> ValidatorConfig:
-        compare = props.get(keys.COMPARE_SPLITS_KEY)
-        cardinality = props.get(keys.MAX_CARDINALITY_DIFFERENCE_KEY)
-        drift = props.get(keys.MAX_DRIFT_DISTANCE_KEY)
-        divergence = props.get(keys.MAX_DRIFT_DIVERGENCE_KEY)
-        return cls(
-            label_feature=props[keys.LABEL_FEATURE_KEY],
-            max_split_distance=float(props[keys.MAX_SPLIT_DISTANCE_KEY]),
-            targets=json.loads(props.get(keys.TARGETS_KEY) or 'null'),
-            target_tolerance=float(props[keys.TARGET_TOLERANCE_KEY]),
-            fail_on_violation=bool(int(props.get(keys.FAIL_ON_VIOLATION_KEY, 1))),
-            compare_splits=None if compare is None else json.loads(compare),
-            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
-            max_cardinality_difference=DEFAULT_MAX_CARDINALITY_DIFFERENCE
-            if cardinality is None
-            else float(cardinality),
-            min_prevalence=json.loads(props.get(keys.MIN_PREVALENCE_KEY) or 'null'),
-            max_prevalence_difference=json.loads(
-                props.get(keys.MAX_PREVALENCE_DIFFERENCE_KEY) or 'null'
-            ),
-            max_drift_distance=DEFAULT_MAX_DRIFT_DISTANCE if drift is None else float(drift),
-            max_drift_divergence=None if divergence is None else float(divergence),
-        ).validate()
-
-
-def _json_or_none(value) -> str | None:
-    return None if value is None else to_json(value)
 
 
 def validate_per_label(name: str, value) -> PerLabel | None:

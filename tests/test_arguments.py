@@ -6,7 +6,14 @@ import inspect
 
 import pytest
 
-from tfx_balance import ClassDistributionValidator, CrossValidationAggregate, LeakageCheck
+from tfx_balance import (
+    BalancedAugmenter,
+    ClassDistributionValidator,
+    CrossValidationAggregate,
+    LeakageCheck,
+)
+from tfx_balance.core.arguments import argument_name
+from tfx_balance.core.balanced_augmenter import AugmentConfig
 from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.cross_validation import CrossValidationConfig
 from tfx_balance.core.leakage_check import LeakageConfig
@@ -14,6 +21,7 @@ from tfx_balance.core.leakage_check import LeakageConfig
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
     (LeakageCheck, LeakageConfig, ['examples']),
+    (BalancedAugmenter, AugmentConfig, ['examples']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),
     (
         ClassDistributionValidator,
@@ -28,20 +36,25 @@ def test_signature_is_the_channels_and_the_configs_arguments(component, config, 
     params = list(inspect.signature(component.__init__).parameters.values())[1:]
     assert [p.name for p in params if p.name in channels] == channels
     arguments = [p for p in params if p.name not in channels]
-    assert [p.name for p in arguments] == [f.name for f in config.declared()]
-    for param, field in zip(arguments, config.declared()):
-        default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
-        assert param.default == default, param.name
+    fields = config.constructor_arguments()
+    assert [p.name for p in arguments] == [argument_name(f) for f in fields]
+    for param, field in zip(arguments, fields):
+        if field.default is not dataclasses.MISSING:
+            assert param.default == field.default, param.name
+        elif field.default_factory is not dataclasses.MISSING:  # e.g. {}: None in a signature
+            assert param.default in (None, field.default_factory()), param.name
+        else:
+            assert param.default is inspect.Parameter.empty, param.name
 
 
 @pytest.mark.parametrize('component, config, channels', COMPONENTS)
 def test_spec_parameters_and_args_doc_come_from_the_config(component, config, channels):
-    wired = [f.name for f in config.declared() if f.metadata['wire'] is not None]
+    wired = [argument_name(f) for f in config.declared() if f.metadata['wire'] is not None]
     assert list(component.SPEC_CLASS.PARAMETERS) == wired
     doc = component.__init__.__doc__
     assert '{arguments}' not in doc
-    for field in config.declared():
-        assert f'\n        {field.name}: ' in doc, field.name
+    for field in config.constructor_arguments():
+        assert f'\n        {argument_name(field)}: ' in doc, field.name
 
 
 def test_arguments_round_trip_and_a_property_not_set_is_not_written():

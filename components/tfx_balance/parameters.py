@@ -13,6 +13,8 @@ import dataclasses
 
 from tfx.types.component_spec import ExecutionParameter
 
+from tfx_balance.core.arguments import argument_name
+
 ARGUMENTS_MARKER = '{arguments}'
 
 
@@ -20,7 +22,7 @@ def execution_parameters(config_class) -> dict:
     """``{argument: ExecutionParameter}`` of every argument of ``config_class`` that travels as
     an exec property; optional unless the argument is required."""
     return {
-        field.name: ExecutionParameter(
+        argument_name(field): ExecutionParameter(
             type=field.metadata['wire'].type,
             optional=field.default is not dataclasses.MISSING
             or field.default_factory is not dataclasses.MISSING,

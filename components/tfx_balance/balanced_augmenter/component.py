@@ -9,30 +9,17 @@ from tfx import types
 from tfx.components.util import udf_utils
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.balanced_augmenter import executor
 from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_augmenter import AugmentConfig
+from tfx_balance.parameters import documented, execution_parameters
 
 
 class BalancedAugmenterSpec(ComponentSpec):
-    PARAMETERS = {
-        keys.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.TARGET_KEY: ExecutionParameter(type=str),
-        keys.UNDERSAMPLE_KEY: ExecutionParameter(type=int),
-        keys.AUGMENTATION_KEY: ExecutionParameter(type=str),
-        keys.AUGMENTATION_OPTIONS_KEY: ExecutionParameter(type=str, optional=True),
-        keys.IMAGE_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MODULE_FILE_KEY: ExecutionParameter(type=str, optional=True),
-        keys.MODULE_PATH_KEY: ExecutionParameter(type=str, optional=True),
-        keys.SPLITS_KEY: ExecutionParameter(type=str),
-        keys.SEED_KEY: ExecutionParameter(type=int),
-        keys.PROVENANCE_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.SOURCE_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.PARTNER_FEATURE_KEY: ExecutionParameter(type=str, optional=True),
-    }
+    PARAMETERS = execution_parameters(AugmentConfig)
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
@@ -71,6 +58,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = BalancedAugmenterSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
+    @documented(AugmentConfig)
     def __init__(
         self,
         examples: types.BaseChannel,
@@ -89,40 +77,10 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from StratifiedSplitter.
-        label_feature: the int64 or bytes feature holding the class label.
-        target: 'max', 'mean', an int count per class, or a dict {class: count}.
-        undersample: reduce classes above their target to it (default: leave them).
-        augmentation: 'copy', 'image', 'numeric', 'interpolate' or 'smote'
-          (docs/balanced_augmenter.md).
-        image_feature: for 'image', the bytes feature holding one PNG or JPEG image.
-        module_file: optional Python file defining
-          ``augment_fn(features: dict[str, np.ndarray], rng) -> dict[str, np.ndarray]``, used
-          instead of ``augmentation``.
-        splits: names of the splits to rebalance; other splits are copied unchanged.
-        seed: seed of every random choice; the same seed gives the same records.
-        provenance_feature: int64 feature marking generated examples (1) and originals (0).
-        source_feature: bytes feature with the source example's fingerprint (generated only).
-        partner_feature: bytes feature with the partner's fingerprint ('interpolate' and
-          'smote' copies only).
-        augmentation_options: optional dict tuning the built-in augmentation: for 'image'
-          ``flip``, ``max_rotation_degrees``, ``max_shift_fraction``, ``brightness``,
-          ``contrast``, ``jpeg_quality``; for 'numeric' ``noise_scale`` (default 0.1); for
-          'smote' ``k`` (default 5), ``scale`` ('none' or 'standard'), ``categorical_features``
-          and ``exact_limit`` (default 10,000).
+        {arguments}
         """
-        config = AugmentConfig(
-            label_feature=label_feature,
-            target=target,
-            undersample=undersample,
-            augmentation=augmentation,
-            image_feature=image_feature,
-            seed=seed,
-            provenance_feature=provenance_feature,
-            source_feature=source_feature,
-            partner_feature=partner_feature,
-            options=dict(augmentation_options or {}),
-            splits=splits,
-            module_file=module_file,
+        config = AugmentConfig.from_call(
+            locals(), options=dict(augmentation_options or {})
         ).validate()
         check_channel(BalancedAugmenterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         spec = BalancedAugmenterSpec(

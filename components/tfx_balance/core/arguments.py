@@ -32,6 +32,7 @@ import json
 import textwrap
 from typing import Any, Callable, List, Mapping
 
+from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import to_json
 
 
@@ -70,20 +71,37 @@ def argument(
     doc: str,
     wire: Wire | None,
     written: Callable[[Any], bool] | None = None,
+    name: str | None = None,
+    constructor: bool = True,
+    default_factory=dataclasses.MISSING,
 ) -> Any:
     """A config field that is a component argument.
 
     Args:
-      default: its default (none: a required argument).
+      default: its default (none, nor ``default_factory``: a required argument).
       doc: one sentence or a few for the component's ``Args:`` and the docs' table.
-      wire: how it travels as an exec property; None for an argument that does not (e.g. a
-        Python function the component turns into module properties).
+      wire: how it travels as an exec property; None for an argument that does not.
       written: ``config -> bool``: whether the property is written (default: when the value is
         not None). A property written only where it applies keeps the exec properties, and so
         TFX's cache key, of a pipeline that does not use it.
+      name: the argument's (and property's) name where it is not the field's.
+      constructor: False for a property the component's constructor does not take (TFX sets
+        it, e.g. the ``module_path`` of a packaged module file).
+      default_factory: as ``dataclasses.field``'s.
     """
-    metadata = {'doc': doc, 'wire': wire, 'written': written}
-    return dataclasses.field(default=default, metadata=metadata)
+    metadata = {
+        'doc': doc,
+        'wire': wire,
+        'written': written,
+        'name': name,
+        'constructor': constructor,
+    }
+    return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
+
+
+def argument_name(field: dataclasses.Field) -> str:
+    """The name of the argument (and of its exec property) ``field`` declares."""
+    return field.metadata['name'] or field.name
 
 
 class Arguments:
@@ -99,9 +117,20 @@ class Arguments:
         return [f for f in dataclasses.fields(cls) if 'doc' in f.metadata]
 
     @classmethod
-    def from_call(cls, values: Mapping[str, Any]):
-        """The config of a component's call: ``values`` (e.g. its ``locals()``) by field name."""
-        return cls(**{f.name: values[f.name] for f in cls.declared() if f.name in values})
+    def constructor_arguments(cls) -> List[dataclasses.Field]:
+        """The argument fields the component's constructor takes, in its order."""
+        return [f for f in cls.declared() if f.metadata['constructor']]
+
+    @classmethod
+    def from_call(cls, values: Mapping[str, Any], **fields):
+        """The config of a component's call: ``values`` (e.g. its ``locals()``) by argument
+        name; ``fields`` sets others (or converts one) by field name."""
+        given = {
+            f.name: values[argument_name(f)]
+            for f in cls.constructor_arguments()
+            if argument_name(f) in values
+        }
+        return cls(**{**given, **fields})
 
     def to_exec_properties(self) -> dict:
         """The exec-property values (call on a validated config): each written argument under
@@ -112,7 +141,7 @@ class Arguments:
             if wire is None:
                 continue
             if written(self) if written else written_if_set(self, field.name):
-                props[field.name] = wire.encode(getattr(self, field.name))
+                props[argument_name(field)] = wire.encode(getattr(self, field.name))
         return props
 
     @classmethod
@@ -123,9 +152,16 @@ class Arguments:
         decoded = dict(values)
         for field in cls.declared():
             wire = field.metadata['wire']
-            value = props.get(field.name)
+            name = argument_name(field)
+            value = props.get(name)
             if wire is not None and value is not None and value != '':
-                decoded[field.name] = wire.decode(value)
+                try:
+                    decoded[field.name] = wire.decode(value)
+                except (TypeError, ValueError) as e:  # json's errors are ValueErrors
+                    raise ConfigError(
+                        f'exec property {name} {value!r} cannot be decoded ({e}); it is written '
+                        f'by {cls.__name__}.to_exec_properties: build the component again.'
+                    ) from e
         return cls(**decoded).validate()
 
     @classmethod
@@ -133,9 +169,9 @@ class Arguments:
         """``name: doc`` per argument, continuation lines indented by two more spaces: the
         component's ``Args:`` entries (after its channel arguments)."""
         lines = []
-        for field in cls.declared():
+        for field in cls.constructor_arguments():
             text = textwrap.wrap(
-                f'{field.name}: {field.metadata["doc"]}',
+                f'{argument_name(field)}: {field.metadata["doc"]}',
                 width=96 - len(indent),
                 subsequent_indent='  ',
             )
@@ -146,11 +182,13 @@ class Arguments:
     def argument_table(cls) -> str:
         """The docs' Markdown table of the arguments: name, default, what it does."""
         rows = ['| argument | default | what it does |', '|---|---|---|']
-        for field in cls.declared():
+        for field in cls.constructor_arguments():
             if field.default is not dataclasses.MISSING:
                 default = f'`{field.default!r}`'
+            elif field.default_factory is not dataclasses.MISSING:
+                default = f'`{field.default_factory()!r}`'
             else:
                 default = 'required'
             doc = ' '.join(field.metadata['doc'].split()).replace('|', '\\|')
-            rows.append(f'| `{field.name}` | {default} | {doc} |')
+            rows.append(f'| `{argument_name(field)}` | {default} | {doc} |')
         return '\n'.join(rows)

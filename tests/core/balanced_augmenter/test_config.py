@@ -132,7 +132,7 @@ def test_bad_exec_properties_are_config_errors():
     props = AugmentConfig('label').validate().to_exec_properties()
     for key, value, message in (
         (keys.TARGET_KEY, '[[{"base64": "/w=="}, -1]]', r"target for class b'\\xff' is -1"),
-        (keys.SPLITS_KEY, '"train"', 'splits \'"train"\' is not a JSON list'),
+        (keys.SPLITS_KEY, 'train', "exec property splits 'train' cannot be decoded"),
     ):
         with pytest.raises(ConfigError, match=message):
             AugmentConfig.from_exec_properties({**props, key: value})

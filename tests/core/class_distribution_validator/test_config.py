@@ -77,6 +77,8 @@ def test_exec_properties_round_trip_in_canonical_form():
 
 
 def test_exec_properties_of_older_pipelines_without_compare_splits_compare_all():
-    props = ValidatorConfig('label', compare_splits=['eval', 'test']).validate().to_exec_properties()
+    props = (
+        ValidatorConfig('label', compare_splits=['eval', 'test']).validate().to_exec_properties()
+    )
     del props[keys.COMPARE_SPLITS_KEY]
     assert ValidatorConfig.from_exec_properties(props).compare_splits is None

@@ -11,11 +11,11 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import numbers
 from typing import Callable, Mapping, Tuple
 
 from tfx_balance import keys
+from tfx_balance.core.arguments import BOOL, INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.balanced_augmenter.modes import MODES, USER_FN, Mode, mode_of
 from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
 from tfx_balance.core.balanced_augmenter.targets import (
@@ -25,7 +25,7 @@ from tfx_balance.core.balanced_augmenter.targets import (
 )
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
-from tfx_balance.core.python_values import on_python_values, to_json
+from tfx_balance.core.python_values import on_python_values
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.allocation import validate_split_list
 
@@ -33,7 +33,7 @@ DEFAULT_RESERVOIR_SIZE = 1000
 
 
 @dataclasses.dataclass(frozen=True)
-class AugmentConfig:
+class AugmentConfig(Arguments):
     """Arguments of BalancedAugmenter and ``BalancedAugment``.
 
     ``module_file``/``module_path`` name the user module defining ``augment_fn`` (the component's
@@ -42,23 +42,77 @@ class AugmentConfig:
     ``ranking``) and ``where`` (the split, in messages) the transform's.
     """
 
-    label_feature: str
-    target: object = 'max'
-    undersample: bool = False
-    augmentation: str = 'copy'
-    image_feature: str = 'image'
+    label_feature: str = argument(
+        doc='the int64 or bytes feature holding the class label.', wire=STR
+    )
+    target: object = argument(
+        'max',
+        doc="'max', 'mean', an int count per class, or a dict {class: count}.",
+        wire=Wire(str, encode_target, decode_target),
+    )
+    undersample: bool = argument(
+        False, doc='reduce classes above their target to it (default: leave them).', wire=BOOL
+    )
+    augmentation: str = argument(
+        'copy',
+        doc="'copy', 'image', 'numeric', 'interpolate' or 'smote' (docs/balanced_augmenter.md).",
+        wire=STR,
+    )
+    image_feature: str = argument(
+        'image', doc="for 'image', the bytes feature holding one PNG or JPEG image.", wire=STR
+    )
+    module_file: str | None = argument(
+        None,
+        doc='optional Python file defining ``augment_fn(features: dict[str, np.ndarray], rng) -> '
+        'dict[str, np.ndarray]``, used instead of ``augmentation``.',
+        wire=STR,
+    )
+    splits: Tuple[str, ...] = argument(
+        ('train',),
+        doc='names of the splits to rebalance; other splits are copied unchanged.',
+        wire=JSON,
+    )
+    seed: int = argument(
+        0, doc='seed of every random choice; the same seed gives the same records.', wire=INT
+    )
+    provenance_feature: str = argument(
+        keys.DEFAULT_PROVENANCE_FEATURE,
+        doc='int64 feature marking generated examples (1) and originals (0).',
+        wire=STR,
+    )
+    source_feature: str = argument(
+        keys.DEFAULT_SOURCE_FEATURE,
+        doc="bytes feature with the source example's fingerprint (generated only).",
+        wire=STR,
+    )
+    options: Mapping = argument(
+        doc="optional dict tuning the built-in augmentation: for 'image' ``flip``, "
+        '``max_rotation_degrees``, ``max_shift_fraction``, ``brightness``, ``contrast``, '
+        "``jpeg_quality``; for 'numeric' ``noise_scale`` (default 0.1); for 'smote' ``k`` "
+        "(default 5), ``scale`` ('none' or 'standard'), ``categorical_features`` and "
+        '``exact_limit`` (default 10,000).',
+        wire=JSON,
+        written=lambda config: bool(config.options),
+        name=keys.AUGMENTATION_OPTIONS_KEY,
+        default_factory=dict,
+    )
+    partner_feature: str = argument(
+        keys.DEFAULT_PARTNER_FEATURE,
+        doc="bytes feature with the partner's fingerprint ('interpolate' and 'smote' copies only).",
+        wire=STR,
+    )
+    module_path: str | None = argument(
+        None,
+        doc="the installed module of a packaged ``module_file`` (set by TFX's Trainer-style "
+        'packaging, not by the constructor).',
+        wire=STR,
+        constructor=False,
+    )
+    # The transform's own (BalancedAugment), not component arguments.
     augment_fn: Callable | None = None
-    seed: int = 0
-    provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE
-    source_feature: str = keys.DEFAULT_SOURCE_FEATURE
-    partner_feature: str = keys.DEFAULT_PARTNER_FEATURE
-    options: Mapping = dataclasses.field(default_factory=dict)
     reservoir_size: int = DEFAULT_RESERVOIR_SIZE
     where: str = 'the input'
     bucket_bits: int = BUCKET_BITS
-    splits: Tuple[str, ...] = ('train',)
-    module_file: str | None = None
-    module_path: str | None = None
 
     @on_python_values
     def validate(self) -> AugmentConfig:
@@ -165,24 +219,6 @@ class AugmentConfig:
         cls = f' of class {class_name(label)!r}' if label is not None else ''
         return f'source example {fingerprint}{cls} in {self.where}'
 
-    def to_exec_properties(self) -> dict:
-        """The exec properties of BalancedAugmenterSpec (JSON strings where not str/int)."""
-        return {
-            keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.TARGET_KEY: encode_target(self.target),
-            keys.UNDERSAMPLE_KEY: int(self.undersample),
-            keys.AUGMENTATION_KEY: self.augmentation,
-            keys.AUGMENTATION_OPTIONS_KEY: to_json(dict(self.options)) if self.options else None,
-            keys.IMAGE_FEATURE_KEY: self.image_feature,
-            keys.MODULE_FILE_KEY: self.module_file,
-            keys.MODULE_PATH_KEY: self.module_path,
-            keys.SPLITS_KEY: to_json(list(self.splits)),
-            keys.SEED_KEY: self.seed,
-            keys.PROVENANCE_FEATURE_KEY: self.provenance_feature,
-            keys.SOURCE_FEATURE_KEY: self.source_feature,
-            keys.PARTNER_FEATURE_KEY: self.partner_feature,
-        }
-
     @classmethod
     def from_exec_properties(
         cls,
@@ -194,35 +230,9 @@ class AugmentConfig:
         ``load_augment_fn(module_file, module_path)`` loads the user ``augment_fn`` when a module
         is set (the TFX layer supplies it; core does not import TFX).
         """
-        options = props.get(keys.AUGMENTATION_OPTIONS_KEY)
         module_file = props.get(keys.MODULE_FILE_KEY) or None
         module_path = props.get(keys.MODULE_PATH_KEY) or None
         augment_fn = None
         if (module_file or module_path) and load_augment_fn is not None:
             augment_fn = load_augment_fn(module_file, module_path)
-        return cls(
-            label_feature=props[keys.LABEL_FEATURE_KEY],
-            target=decode_target(props[keys.TARGET_KEY]),
-            undersample=bool(props.get(keys.UNDERSAMPLE_KEY)),
-            augmentation=props[keys.AUGMENTATION_KEY],
-            image_feature=props.get(keys.IMAGE_FEATURE_KEY) or 'image',
-            augment_fn=augment_fn,
-            seed=int(props.get(keys.SEED_KEY) or 0),
-            provenance_feature=props[keys.PROVENANCE_FEATURE_KEY],
-            source_feature=props[keys.SOURCE_FEATURE_KEY],
-            partner_feature=props.get(keys.PARTNER_FEATURE_KEY) or keys.DEFAULT_PARTNER_FEATURE,
-            options=json.loads(options) if options else {},
-            splits=tuple(_json_list(props[keys.SPLITS_KEY], 'splits')),
-            module_file=module_file,
-            module_path=module_path,
-        ).validate()
-
-
-def _json_list(text: str, arg: str) -> list:
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f'{arg} {text!r} is not a JSON list of names.') from e
-    if not isinstance(value, list):
-        raise ConfigError(f'{arg} {text!r} is not a JSON list of names.')
-    return value
+        return super().from_exec_properties(props, augment_fn=augment_fn)

@@ -107,6 +107,28 @@ def test_every_component_page_has_a_runnable_example():
             assert page in runnable, f'{page} has no runnable ```python block'
 
 
+def test_argument_tables_are_what_the_configs_declare():
+    # Each component's arguments are declared once (core/arguments.py); its page's table is
+    # generated from the declaration by tools/argument_tables.py.
+    from tools import argument_tables
+
+    found = {}
+    for page in PAGES:
+        for spec, table in argument_tables.tables(read(page)):
+            found[spec] = page
+            expected = argument_tables.config_class(spec).argument_table()
+            assert table == expected, (
+                f'{page}: the arguments table of {spec} is not its declaration; run '
+                '.venv/bin/python tools/argument_tables.py'
+            )
+    assert set(found) >= {
+        'tfx_balance.core.balanced_augmenter:AugmentConfig',
+        'tfx_balance.core.class_distribution_validator:ValidatorConfig',
+        'tfx_balance.core.cross_validation:CrossValidationConfig',
+        'tfx_balance.core.leakage_check:LeakageConfig',
+    }, found
+
+
 @pytest.mark.parametrize('page', PAGES)
 def test_relative_links_point_at_files_and_headings(page):
     for match in LINK.finditer(read(page)):

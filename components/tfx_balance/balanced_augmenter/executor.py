@@ -52,21 +52,8 @@ class Executor(ExamplesExecutor):
       output_dict['examples']: one Examples artifact with every input split: the rebalanced
         ones as gzipped TFRecords in ``Split-<name>/``, the others copied byte-for-byte; and
         ``rebalance_plan.json`` (per split and class: input, target, generated, dropped, output).
-      exec_properties:
-        label_feature: name of the int64/bytes label feature.
-        target: JSON: "max", "mean", an int, or a list of [class, count] pairs.
-        undersample: 1 to reduce classes above their target, else 0.
-        augmentation: 'copy', 'image', 'numeric', 'interpolate' or 'smote'.
-        augmentation_options: JSON dict of options of the built-in augmentation, or null.
-        image_feature: bytes feature with PNG/JPEG data (for 'image').
-        module_file / module_path: user module with augment_fn (module_path when TFX packaged
-          the module file as a wheel); overrides augmentation.
-        splits: JSON list of the split names to rebalance.
-        seed: int seed of every random choice.
-        provenance_feature: int64 feature added to every example of rebalanced splits.
-        source_feature: bytes feature with the source fingerprint on generated examples.
-        partner_feature: bytes feature with the partner fingerprint on 'interpolate' and
-          'smote' copies (absent in older pipelines: 'partner_fingerprint').
+      exec_properties: AugmentConfig's arguments (core/balanced_augmenter/config.py), as its
+        ``to_exec_properties`` writes them.
     """
 
     COMPONENT = 'BalancedAugmenter'

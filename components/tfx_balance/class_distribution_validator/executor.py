@@ -51,21 +51,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies) per split, ``class_distribution.json``
         and ``class_distribution.md`` (with the notes, which are not violations); custom
         property ``blessed`` = {split: 1 or 0}.
-      exec_properties (decoded by ``ValidatorConfig.from_exec_properties``):
-        label_feature: name of the int64/string label feature.
-        max_split_distance: float, largest L-infinity distance between two compared splits.
-        targets: JSON ``{split: 'uniform' | {class: share}}`` or null.
-        target_tolerance: float, largest L-infinity distance to a target.
-        fail_on_violation: 1 raises ``ClassDistributionError`` on any finding (no output is
-          written then); 0 records the findings and passes.
-        compare_splits: JSON list of the splits compared pairwise, or null for all.
-        multi_label: null, 'ids' or 'multi_hot' (checks of label prevalence, see
-          ``tfx_balance.core.class_distribution_validator.forms``), with max_cardinality_difference
-          (float), min_prevalence and max_prevalence_difference (JSON number or
-          {label: number}, or null).
-        max_drift_distance, max_drift_divergence: with a baseline, the largest L-infinity
-          distance and Jensen-Shannon divergence (null: not checked) of a split from the
-          baseline's split of the same name.
+      exec_properties: ValidatorConfig's arguments (core/class_distribution_validator/config.py), as its
+        ``to_exec_properties`` writes them.
     """
 
     def Do(  # noqa: N802 (TFX API)

@@ -37,11 +37,8 @@ class Executor(base_executor.BaseExecutor):
         95% interval; the differences candidate - baseline; the gate's checks).
       output_dict['blessing']: ModelBlessing with ``BLESSED`` or ``NOT_BLESSED`` and the custom
         property ``blessed`` = 1 or 0 (what TFX's Pusher reads), plus ``current_model``.
-      exec_properties:
-        folds: JSON list of the fold split names.
-        thresholds: JSON ``{metric: {kind: bound}}``, or null for the thresholds of the folds'
-          EvalConfig (every fold's must gate alike).
-        gate_on: 'mean' or 'interval'.
+      exec_properties: CrossValidationConfig's arguments (core/cross_validation/config.py), as its
+        ``to_exec_properties`` writes them.
     """
 
     def Do(  # noqa: N802 (TFX API)

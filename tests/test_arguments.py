@@ -11,15 +11,18 @@ from tfx_balance import (
     ClassDistributionValidator,
     CrossValidationAggregate,
     LeakageCheck,
+    StratifiedSplitter,
 )
 from tfx_balance.core.arguments import argument_name
 from tfx_balance.core.balanced_augmenter import AugmentConfig
 from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.cross_validation import CrossValidationConfig
 from tfx_balance.core.leakage_check import LeakageConfig
+from tfx_balance.core.split.config import StratifiedSplitConfig
 
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
+    (StratifiedSplitter, StratifiedSplitConfig, ['examples']),
     (LeakageCheck, LeakageConfig, ['examples']),
     (BalancedAugmenter, AugmentConfig, ['examples']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),

@@ -126,6 +126,7 @@ def test_argument_tables_are_what_the_configs_declare():
         'tfx_balance.core.class_distribution_validator:ValidatorConfig',
         'tfx_balance.core.cross_validation:CrossValidationConfig',
         'tfx_balance.core.leakage_check:LeakageConfig',
+        'tfx_balance.core.split.config:StratifiedSplitConfig',
     }, found
 
 

@@ -34,7 +34,7 @@ def test_defaults_and_optional_properties():
     config = StratifiedSplitConfig('label').validate()
     assert config.splits == DEFAULT_SPLITS and config.seed == 0
     props = config.to_exec_properties()
-    assert props[keys.INPUT_SPLITS_KEY] is None and props[keys.GROUP_FEATURE_KEY] is None
+    assert keys.INPUT_SPLITS_KEY not in props and keys.GROUP_FEATURE_KEY not in props
     assert json.loads(props[keys.SPLITS_KEY]) == [['train', 8], ['eval', 1], ['test', 1]]
     # TFX may hand an unset optional property back as '' or leave it out.
     assert StratifiedSplitConfig.from_exec_properties(

@@ -25,6 +25,7 @@ import numbers
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
+from tfx_balance.core.arguments import INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import on_python_values, to_json
@@ -33,35 +34,71 @@ from tfx_balance.core.split import allocation, label_bins
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
 
+# An ordered mapping as an exec property: JSON ``[[name, value], ...]`` (the order is the splits').
+PAIRS = Wire(
+    str,
+    lambda mapping: to_json([[name, value] for name, value in mapping.items()]),
+    lambda text: [tuple(pair) for pair in json.loads(text)],
+)
+
+
 @dataclasses.dataclass(frozen=True)
-class StratifiedSplitConfig:
-    """Arguments of StratifiedSplitter (see its docstring; rules: docs/stratified_splitter.md).
+class StratifiedSplitConfig(Arguments):
+    """Arguments of StratifiedSplitter, each declared once (``core/arguments.py``; rules:
+    docs/stratified_splitter.md). ``validate()`` gives ``splits`` as a dict (the folds' weights
+    with ``folds``) and ``input_splits`` as a tuple."""
 
-    Attributes:
-      label_feature: the int64 or bytes feature holding the class label.
-      splits: ordered ``{split name: positive weight}`` (or ``[(name, weight), ...]`` pairs).
-      seed: seed of the example hash.
-      input_splits: input split names to read and merge; None reads all of them.
-      group_feature: optional feature whose equal values stay in one split.
-      folds: k >= 2 for splits ``fold-0 .. fold-<k-1>`` (``folds``); then
-        ``splits`` is left unset (None) and becomes the folds' weights on ``validate()``.
-      holdout: with ``folds``, ``{held-out split: fraction}``, e.g. ``{'test': 0.1}``.
-      label_bins: N quantile bins of a numeric label (``label_bins``).
-      label_bin_edges: or fixed, increasing bin edges.
-      multi_label: None (one label per example), ``'ids'`` or ``'multi_hot'`` (a set of labels
-        per example: ``tfx_balance.core.label_sets``).
-    """
-
-    label_feature: str
-    splits: Mapping[str, float] | None = None  # None: DEFAULT_SPLITS (or the folds)
-    seed: int = 0
-    input_splits: Sequence[str] | None = None
-    group_feature: str | None = None
-    folds: int | None = None
-    holdout: Mapping[str, float] | None = None
-    label_bins: int | None = None
-    label_bin_edges: Sequence[float] | None = None
-    multi_label: str | None = None
+    label_feature: str = argument(
+        doc='the int64 or bytes feature holding the class label.', wire=STR
+    )
+    splits: Mapping[str, float] | None = argument(
+        None,
+        doc='ordered mapping of split name to positive weight (or a list of ``(name, weight)`` '
+        "pairs); default ``{'train': 8, 'eval': 1, 'test': 1}``.",
+        wire=PAIRS,
+    )
+    seed: int = argument(
+        0, doc='seed of the example hash; another seed gives other members, same counts.', wire=INT
+    )
+    input_splits: Sequence[str] | None = argument(
+        None, doc='input split names to read and merge; default all of them.', wire=JSON
+    )
+    group_feature: str | None = argument(
+        None,
+        doc='optional feature (e.g. a user id); examples with the same value stay in the same '
+        'split, and counts follow the rule as closely as whole groups allow.',
+        wire=STR,
+    )
+    folds: int | None = argument(
+        None,
+        doc='k >= 2 gives splits ``fold-0 .. fold-<k-1>`` of equal weight (leave ``splits`` '
+        "unset), each class's counts by the same rule.",
+        wire=JSON,
+    )
+    holdout: Mapping[str, float] | None = argument(
+        None,
+        doc="with ``folds``, ``{split: fraction}`` held out first, e.g. ``{'test': 0.1}``.",
+        wire=PAIRS,
+    )
+    label_bins: int | None = argument(
+        None,
+        doc='N: stratify a float or int64 label by N quantile bins computed from the data.',
+        wire=JSON,
+    )
+    label_bin_edges: Sequence[float] | None = argument(
+        None,
+        doc='or fixed, increasing bin edges, e.g. ``[10.0, 50.0]``.',
+        wire=JSON,
+        written=lambda config: bool(config.label_bin_edges),
+    )
+    multi_label: str | None = argument(
+        None,
+        doc="None (one label per example), ``'ids'`` (the label feature lists 0..n label ids or "
+        "names per example) or ``'multi_hot'`` (a fixed-length int64 0/1 vector; label i is "
+        'position i): every label is stratified at once (docs/stratified_splitter.md, '
+        '"Multi-label").',
+        wire=STR,
+    )
 
     @on_python_values
     def validate(self) -> StratifiedSplitConfig:
@@ -128,53 +165,6 @@ class StratifiedSplitConfig:
     @property
     def binned(self) -> bool:
         return self.label_bins is not None or self.label_bin_edges is not None
-
-    def to_exec_properties(self) -> dict:
-        """The exec-property values of the component's spec (JSON where TFX needs a string)."""
-        return {
-            keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.SPLITS_KEY: to_json([[name, weight] for name, weight in self.splits.items()]),
-            keys.SEED_KEY: int(self.seed),
-            keys.INPUT_SPLITS_KEY: (
-                to_json(list(self.input_splits)) if self.input_splits is not None else None
-            ),
-            keys.GROUP_FEATURE_KEY: self.group_feature,
-            **_optional_properties(self),
-            # Only when set: single-label specs keep exactly the properties they always had.
-            **({keys.MULTI_LABEL_KEY: self.multi_label} if self.multi_label else {}),
-        }
-
-    @classmethod
-    def from_exec_properties(cls, props: Mapping) -> StratifiedSplitConfig:
-        """Decodes (and validates) the exec properties written by ``to_exec_properties``."""
-        input_splits = props.get(keys.INPUT_SPLITS_KEY)
-        optional = {key: json.loads(props[key]) for key in _OPTIONAL if props.get(key)}
-        return cls(
-            label_feature=props[keys.LABEL_FEATURE_KEY],
-            splits=[tuple(pair) for pair in json.loads(props[keys.SPLITS_KEY])],
-            folds=optional.get(keys.FOLDS_KEY),
-            holdout=optional.get(keys.HOLDOUT_KEY),
-            label_bins=optional.get(keys.LABEL_BINS_KEY),
-            label_bin_edges=optional.get(keys.LABEL_BIN_EDGES_KEY),
-            seed=int(props.get(keys.SEED_KEY) or 0),
-            input_splits=json.loads(input_splits) if input_splits else None,
-            group_feature=props.get(keys.GROUP_FEATURE_KEY) or None,
-            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
-        ).validate()
-
-
-# Written only when set, so that a config without them has the exec properties it always had.
-_OPTIONAL = (keys.FOLDS_KEY, keys.HOLDOUT_KEY, keys.LABEL_BINS_KEY, keys.LABEL_BIN_EDGES_KEY)
-
-
-def _optional_properties(config: StratifiedSplitConfig) -> dict:
-    values = {
-        keys.FOLDS_KEY: config.folds,
-        keys.HOLDOUT_KEY: list(map(list, config.holdout.items())) if config.holdout else None,
-        keys.LABEL_BINS_KEY: config.label_bins,
-        keys.LABEL_BIN_EDGES_KEY: list(config.label_bin_edges or []) or None,
-    }
-    return {key: to_json(value) for key, value in values.items() if value is not None}
 
 
 def _feature_name(argument: str, value) -> None:

@@ -1,4 +1,6 @@
-"""String keys of component inputs, outputs and execution properties (the only place they live)."""
+"""String keys of component inputs and outputs, files and metrics. An execution property is named
+by the config field that declares it (core/arguments.py); the property keys below are those
+0.1.0 had, kept for code that reads them."""
 
 # Channels.
 EXAMPLES_KEY = 'examples'  # output Examples of every Examples -> Examples component
@@ -17,10 +19,6 @@ MULTI_LABEL_FORMS = ('ids', 'multi_hot')  # its values besides None
 # StratifiedSplitter.
 INPUT_SPLITS_KEY = 'input_splits'
 GROUP_FEATURE_KEY = 'group_feature'
-FOLDS_KEY = 'folds'  # k: splits fold-0 .. fold-<k-1>
-HOLDOUT_KEY = 'holdout'  # with folds: {held-out split: fraction}
-LABEL_BINS_KEY = 'label_bins'  # N quantile bins of a numeric label
-LABEL_BIN_EDGES_KEY = 'label_bin_edges'  # or fixed bin edges
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
@@ -43,7 +41,6 @@ MODULE_PATH_KEY = 'module_path'
 AUGMENT_FN_KEY = 'augment_fn'  # name of the function looked up in module_file
 PROVENANCE_FEATURE_KEY = 'provenance_feature'
 SOURCE_FEATURE_KEY = 'source_feature'
-PARTNER_FEATURE_KEY = 'partner_feature'
 # Default names of the provenance features BalancedAugmenter adds (balanced_dataset keeps them).
 DEFAULT_PROVENANCE_FEATURE = 'is_synthetic'
 DEFAULT_SOURCE_FEATURE = 'source_fingerprint'
@@ -57,23 +54,13 @@ TARGETS_KEY = 'targets'
 TARGET_TOLERANCE_KEY = 'target_tolerance'
 FAIL_ON_VIOLATION_KEY = 'fail_on_violation'
 COMPARE_SPLITS_KEY = 'compare_splits'
-# ClassDistributionValidator with multi_label: per-label checks.
-MAX_CARDINALITY_DIFFERENCE_KEY = 'max_cardinality_difference'
-MIN_PREVALENCE_KEY = 'min_prevalence'
-MAX_PREVALENCE_DIFFERENCE_KEY = 'max_prevalence_difference'
 # ClassDistributionValidator against a baseline (e.g. the previous span's statistics): its channel
-# (TFX's name of DistributionValidator's baseline) and the drift thresholds.
+# (TFX's name of DistributionValidator's baseline).
 BASELINE_STATISTICS_KEY = 'baseline_statistics'
-MAX_DRIFT_DISTANCE_KEY = 'max_drift_distance'
-MAX_DRIFT_DIVERGENCE_KEY = 'max_drift_divergence'
 CLASS_DISTRIBUTION_JSON_FILE = 'class_distribution.json'
 CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 
-# LeakageCheck (also reads SPLITS_KEY, PROVENANCE_FEATURE_KEY, SOURCE_FEATURE_KEY).
-TRAINING_SPLITS_KEY = 'training_splits'
-ALLOW_DUPLICATES_KEY = 'allow_duplicates'
-ALLOW_SYNTHETIC_OUTSIDE_KEY = 'allow_synthetic_outside'
-MAX_EXAMPLES_KEY = 'max_examples'
+# LeakageCheck.
 LEAKAGE_JSON_FILE = 'leakage.json'
 LEAKAGE_MARKDOWN_FILE = 'leakage.md'
 
@@ -101,8 +88,6 @@ FOLD_EVALUATION_KEY_PREFIX = 'fold_evaluation_'
 MODEL_KEY = 'model'
 CROSS_VALIDATION_KEY = 'cross_validation'
 BLESSING_KEY = 'blessing'
-THRESHOLDS_KEY = 'thresholds'
-GATE_ON_KEY = 'gate_on'
 CROSS_VALIDATION_JSON_FILE = 'cross_validation.json'
 CROSS_VALIDATION_HTML_FILE = 'cross_validation.html'
 

@@ -65,9 +65,9 @@ def test_multi_label_arguments_become_exec_properties():
     )
     props = check.exec_properties
     assert props[keys.MULTI_LABEL_KEY] == 'multi_hot'
-    assert props[keys.MIN_PREVALENCE_KEY] == '{"3": 0.01}'
-    assert props[keys.MAX_PREVALENCE_DIFFERENCE_KEY] == '0.02'
-    assert props[keys.MAX_CARDINALITY_DIFFERENCE_KEY] == 0.1
+    assert props['min_prevalence'] == '{"3": 0.01}'
+    assert props['max_prevalence_difference'] == '0.02'
+    assert props['max_cardinality_difference'] == 0.1
     assert keys.INPUT_EXAMPLES_KEY in check.inputs
 
 

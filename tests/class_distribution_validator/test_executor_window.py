@@ -45,8 +45,8 @@ def _run(tmp_path, window, baseline, **props):
         keys.TARGETS_KEY: None,
         keys.TARGET_TOLERANCE_KEY: 0.01,
         keys.FAIL_ON_VIOLATION_KEY: 1,
-        keys.MAX_DRIFT_DISTANCE_KEY: 0.02,
-        keys.MAX_DRIFT_DIVERGENCE_KEY: None,
+        'max_drift_distance': 0.02,
+        'max_drift_divergence': None,
         **props,
     }
     inputs = {keys.STATISTICS_KEY: window, keys.BASELINE_STATISTICS_KEY: baseline}

@@ -77,9 +77,9 @@ def do(tmp_path, uris, thresholds=None, gate_on='mean'):
         inputs,
         {keys.CROSS_VALIDATION_KEY: [out], keys.BLESSING_KEY: [blessing]},
         {
-            keys.FOLDS_KEY: json.dumps(list(FOLDS)),
-            keys.THRESHOLDS_KEY: None if thresholds is None else json.dumps(thresholds),
-            keys.GATE_ON_KEY: gate_on,
+            'folds': json.dumps(list(FOLDS)),
+            'thresholds': None if thresholds is None else json.dumps(thresholds),
+            'gate_on': gate_on,
         },
     )
     with open(os.path.join(out.uri, keys.CROSS_VALIDATION_JSON_FILE)) as f:

@@ -143,8 +143,8 @@ def test_component_encodes_its_arguments_and_checks_them_when_built():
 
     check = LeakageCheck(examples=_examples_channel(), training_splits=['train', 'extra'])
     props = check.exec_properties
-    assert props[keys.TRAINING_SPLITS_KEY] == '["train", "extra"]'
-    assert props[keys.ALLOW_DUPLICATES_KEY] == 0 and props[keys.SPLITS_KEY] is None
+    assert props['training_splits'] == '["train", "extra"]'
+    assert props['allow_duplicates'] == 0 and keys.SPLITS_KEY not in props  # None: not written
     with pytest.raises(ConfigError, match='max_examples must be an integer >= 0'):
         LeakageCheck(examples=_examples_channel(), max_examples=-1)
     with pytest.raises(ConfigError, match='examples must be a channel of Examples artifacts'):

@@ -3,10 +3,12 @@ failed with TFX's 'expected list length of one but got 3'), on real artifacts.""
 
 import json
 import os
+import re
 
 import pytest
 
 from tests.support.artifacts import label_counts, read_split
+from tests.support.errors import documented_errors
 from tests.support.examples import example, make_examples_artifact, new_output
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
@@ -104,6 +106,12 @@ def test_the_data_counts_of_a_window_of_augmenter_outputs_are_summed(tmp_path):
         'augmented_examples holds 2 artifact(s) (span 2, span 1) and examples 3 (span 3, span 2, '
         'span 1): the data counts recorded must be of the laid-out spans.'
     )
+    assert_documented(raised.value)
+
+
+def assert_documented(error) -> None:
+    """The message matches a row of docs/troubleshooting.md's table."""
+    assert any(re.search(p, str(error)) for p in documented_errors()), str(error)
 
 
 def _spans_with(changes: dict) -> dict:
@@ -121,6 +129,7 @@ def test_a_window_whose_splits_differ_is_an_error_naming_the_span_and_split(tmp_
         'window must have the same splits: split every span the same way (ExampleGen '
         'output_config or StratifiedSplitter splits), or narrow the window to the spans that do.'
     )
+    assert_documented(raised.value)
     assert not os.listdir(tmp_path / 'out')
 
 
@@ -128,8 +137,9 @@ def test_a_span_with_no_files_or_another_payload_format_is_named(tmp_path):
     from tfx.components.util import examples_utils
     from tfx.proto import example_gen_pb2
 
-    with pytest.raises(DataError, match="^split 'train' of span 2 has no files under "):
+    with pytest.raises(DataError, match="^split 'train' of span 2 has no files under ") as raised:
         run_window(tmp_path / 'a', span_window(tmp_path / 'a', _spans_with({2: {'train': []}})))
+    assert_documented(raised.value)
     window = span_window(tmp_path / 'b', SPANS)
     examples_utils.set_payload_format(window[1], example_gen_pb2.PayloadFormat.FORMAT_PROTO)
     with pytest.raises(ConfigError) as raised:
@@ -138,6 +148,7 @@ def test_a_span_with_no_files_or_another_payload_format_is_named(tmp_path):
         'BalancedInputGen reads tf.train.Example records, but span 2 has payload format '
         'FORMAT_PROTO.'
     )
+    assert_documented(raised.value)
 
 
 @pytest.mark.parametrize('component', ['StratifiedSplitter', 'BalancedAugmenter'])
@@ -152,3 +163,4 @@ def test_components_that_read_one_artifact_name_the_window_they_were_given(tmp_p
         f'{component} reads one Examples artifact, but examples holds 3 (a window of span 3, '
         'span 2, span 1, e.g. from a Resolver). Give it one span'
     )
+    assert_documented(raised.value)

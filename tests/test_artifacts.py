@@ -210,3 +210,31 @@ def test_an_input_without_a_span_gives_an_output_without_one(tmp_path):
     output = standard_artifacts.Examples()
     finish_examples(examples, output, ['train'])
     assert span_of(output) is None and not output.has_custom_property('span')
+
+
+def test_a_window_names_each_artifact_by_its_span_and_takes_the_latest_span_and_version():
+    # a Resolver's window (e.g. SpanRangeStrategy's, newest first); two versions of span 3 are
+    # told apart by their place, and an artifact without a span by its place alone
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.artifacts import latest, oldest_first, source_names
+
+    def artifact(span=None, version=None):
+        a = standard_artifacts.Examples()
+        if span is not None:
+            a.set_int_custom_property('span', span)
+        if version is not None:
+            a.set_int_custom_property('version', version)
+        return a
+
+    window = [artifact(3, 0), artifact(1, 0), artifact(3, 1), artifact()]
+    assert source_names(window) == ['span 3 (input 0)', 'span 1', 'span 3 (input 2)', 'input 3']
+    assert [name for name, _ in oldest_first(window)] == [
+        'span 1',
+        'span 3 (input 0)',
+        'span 3 (input 2)',
+        'input 3',
+    ]
+    assert latest(window) is window[2]  # span 3, version 1
+    no_spans = [artifact(), artifact()]
+    assert latest(no_spans) is no_spans[0]  # none has a span: the first

@@ -4,7 +4,9 @@ As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor`` r
 every tfx-balance Beam component shares, and a subclass supplies only its transform:
 
 1. the input and output ``Examples`` artifacts, the tf.Example payload check, the config
-   decoded once from the execution properties (``ExamplesExecutor.decode_config``);
+   decoded once from the execution properties (``ExamplesExecutor.decode_config``); a window of
+   several input artifacts (a Resolver's window of spans) where the subclass reads one
+   (``WINDOW``), every artifact with the same splits;
 2. the splits it reads (``ExamplesExecutor.read_splits``), each checked for files, and the
    splits it passes through unchanged (default: every other input split);
 3. one Beam job (``artifacts.checked_beam_pipeline``: errors raised as the
@@ -34,7 +36,10 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
     """Runs one tfx-balance Beam component; subclasses supply the config and the transform.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      input_dict['input_examples']: one Examples artifact (tf.Example payload); with ``WINDOW``,
+        one or several (a window of spans, every one with the same splits), read as one: the
+        split hooks see the first artifact, ``expand`` the list, a passed-through split is every
+        artifact's files, and the output takes the latest span's span and version.
       output_dict['examples']: one Examples artifact: the splits ``expand`` writes, the
         passed-through splits copied unchanged, and ``REPORT_FILE`` at its root.
       exec_properties: decoded by the subclass's ``decode_config``.
@@ -42,6 +47,7 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
 
     COMPONENT = ''  # the component's name, in messages and logs
     REPORT_FILE = ''  # the report written at the output artifact's root
+    WINDOW = False  # True: input_examples may be a window of several artifacts
 
     def decode_config(self, exec_properties: Dict[str, Any]):
         """The component's config, decoded (and validated) once from the properties."""
@@ -64,7 +70,8 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         return f'reading split(s) {read}; passing through {passthrough or "nothing"}.'
 
     def expand(self, pipeline, examples, output, config, read: List[str], passthrough):
-        """Adds the component's stages; returns a PCollection of one report dict."""
+        """Adds the component's stages; returns a PCollection of one report dict. ``examples``
+        is the input artifact (with ``WINDOW``, the list of them)."""
         raise NotImplementedError
 
     @staticmethod
@@ -88,25 +95,28 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         exec_properties: Dict[str, Any],
     ) -> None:
         self._log_startup(input_dict, output_dict, exec_properties)
-        examples = artifact_utils.get_single_instance(input_dict[keys.INPUT_EXAMPLES_KEY])
+        window = list(input_dict[keys.INPUT_EXAMPLES_KEY])
+        examples = window if self.WINDOW else artifacts.require_single(window, self.COMPONENT)
         output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
-        artifacts.require_tf_example(examples, self.COMPONENT)
+        artifacts.require_tf_example(window, self.COMPONENT)
+        artifacts.check_same_splits(window, self.COMPONENT)
         config = self.decode_config(exec_properties)
-        read = self.read_splits(examples, config)
+        read = self.read_splits(window[0], config)  # every artifact has these splits
         for split in read:
-            artifacts.check_split_files(examples, split)
-        passthrough = self.passthrough_splits(examples, config, read)
+            artifacts.check_split_files(window, split)
+        passthrough = self.passthrough_splits(window[0], config, read)
         report_path = os.path.join(output.uri, self.REPORT_FILE)
 
         logging.info('%s: %s', self.COMPONENT, self.describe(config, read, passthrough))
         with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
-                self._make_beam_pipeline, examples, read
+                self._make_beam_pipeline, window, read
             ) as pipeline:
                 report = self.expand(pipeline, examples, output, config, read, passthrough)
                 _ = report | 'WriteReport' >> artifacts.WriteJson(report_path)
             for split in passthrough:
-                artifacts.copy_split(examples, split, output)
-            artifacts.finish_examples(examples, output, self.output_splits(examples, config, read))
+                artifacts.copy_split(window, split, output)
+            splits = self.output_splits(window[0], config, read)
+            artifacts.finish_examples(window, output, splits)
             report = artifacts.read_json(report_path)
         logging.info('%s per-class counts:\n%s', self.COMPONENT, self.summary(report, config))

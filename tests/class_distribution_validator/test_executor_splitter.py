@@ -35,7 +35,7 @@ GROUPED = {
 }
 
 
-def _run(tmp_path, split_counts=None, counts=COUNTS):
+def _run(tmp_path, split_counts=None, counts=COUNTS, examples_given=1):
     import pandas as pd
     import tensorflow_data_validation as tfdv
     from tfx.types import artifact_utils, standard_artifacts
@@ -58,7 +58,7 @@ def _run(tmp_path, split_counts=None, counts=COUNTS):
         os.makedirs(examples.uri)
         with open(os.path.join(examples.uri, keys.SPLIT_COUNTS_FILE), 'w') as f:
             json.dump(split_counts, f)
-        inputs[keys.INPUT_EXAMPLES_KEY] = [examples]
+        inputs[keys.INPUT_EXAMPLES_KEY] = [examples] * examples_given
     anomalies = standard_artifacts.ExampleAnomalies()
     anomalies.uri = str(tmp_path / 'out')
     os.makedirs(anomalies.uri)
@@ -107,6 +107,19 @@ def test_counts_that_are_not_the_statistics_are_refused(tmp_path):
     table['ok']['test'] = 21
     with pytest.raises(DataError, match="split 'test' of label 'label' has the counts"):
         _run(tmp_path, table)
+
+
+def test_a_window_of_examples_with_one_statistics_artifact_is_refused_by_name(tmp_path):
+    # issue 51: TFX alone said 'expected list length of one but got 2'
+    from tfx_balance.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        _run(tmp_path, _table(), examples_given=2)
+    assert str(info.value) == (
+        'ClassDistributionValidator reads one Examples artifact, but examples holds 2 (a window '
+        'of input 0, input 1, e.g. from a Resolver). Give examples= the one artifact the '
+        'statistics were computed on (the same span).'
+    )
 
 
 def test_with_groups_the_largest_group_widens_the_bound(tmp_path):

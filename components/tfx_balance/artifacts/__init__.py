@@ -1,7 +1,10 @@
 """Reading and writing ``Examples`` artifacts the TFX way, shared by every executor.
 
-- ``splits.py``: split names and folders of an artifact, finishing an output artifact
-  (``split_names``, payload format, span, version) and passing a split through unchanged.
+- ``splits.py``: split names and folders of an artifact (or of a window of them), finishing an
+  output artifact (``split_names``, payload format, span, version) and passing a split through
+  unchanged.
+- ``spans.py``: an artifact's span and version, and a window of spans (a Resolver's list of
+  artifacts): each artifact's name in messages, the latest, the splits they share.
 - ``read.py``: input splits as serialized records, through ``tfx_bsl`` TFXIO or in batches.
 - ``write.py``: gzipped TFRecords in ``Split-<name>/`` and the JSON reports beside them.
 - ``integrity.py``: a read failure names the input file at fault.
@@ -16,15 +19,23 @@ from tfx_balance.artifacts.read import (
     ReadSplits,
     make_records_source,
 )
+from tfx_balance.artifacts.spans import (
+    as_window,
+    check_same_splits,
+    copy_span_and_version,
+    latest,
+    oldest_first,
+    require_single,
+    source_names,
+    span_of,
+)
 from tfx_balance.artifacts.splits import (
     check_split_files,
-    copy_span_and_version,
     copy_split,
     finish_examples,
     output_split_dir,
     require_tf_example,
     resolve_splits,
-    span_of,
     split_file_pattern,
     split_names,
 )
@@ -45,6 +56,8 @@ __all__ = [
     'WriteJson',
     'WriteRecords',
     'WriteSmallSplits',
+    'as_window',
+    'check_same_splits',
     'check_split_files',
     'checked_beam_pipeline',
     'copy_split',
@@ -52,12 +65,16 @@ __all__ = [
     'find_unreadable_file',
     'copy_span_and_version',
     'finish_examples',
+    'latest',
+    'oldest_first',
     'make_records_source',
     'output_guard',
     'output_split_dir',
     'read_json',
+    'require_single',
     'require_tf_example',
     'resolve_splits',
+    'source_names',
     'span_of',
     'split_file_pattern',
     'split_names',

@@ -7,6 +7,7 @@ from typing import Sequence
 import apache_beam as beam
 from tfx.components.util import tfxio_utils
 
+from tfx_balance.artifacts.spans import as_window
 from tfx_balance.artifacts.splits import check_split_files
 from tfx_balance.core import records
 
@@ -14,9 +15,10 @@ RAW_RECORD_COLUMN = '__tfx_balance_raw_record__'
 
 
 def make_records_source(examples, split: str, telemetry: str):
-    """Returns a PTransform reading ``split`` as serialized records through TFXIO."""
+    """Returns a PTransform reading ``split`` of ``examples`` (one artifact or a window of them)
+    as serialized records through TFXIO."""
     tfxio = tfxio_utils.get_split_tfxio(
-        examples=[examples],
+        examples=as_window(examples),
         split=split,
         telemetry_descriptors=['tfx_balance', telemetry],
         read_as_raw_records=True,
@@ -44,7 +46,8 @@ def ReadSplitBatches(pipeline, examples, splits: Sequence[str]):  # noqa: N802
 
 @beam.ptransform_fn
 def ReadSplits(pipeline, examples, splits: Sequence[str], telemetry: str):  # noqa: N802
-    """Reads and merges the given splits of an Examples artifact as serialized records.
+    """Reads and merges the given splits of an Examples artifact (or of a window of them) as
+    serialized records.
 
     Through TFXIO, unless a file's name misstates its compression (a gzipped file not named
     ``*.gz``): that split is read with the batch reader, which detects compression from the data.

@@ -1,4 +1,8 @@
-"""Split names and folders of ``Examples`` artifacts, and finishing an output artifact."""
+"""Split names and folders of ``Examples`` artifacts, and finishing an output artifact.
+
+Where a function takes ``examples``, it is one artifact or a window of them (a list, e.g. a
+Resolver's window of spans; ``spans.py``): a window's split is the same split of every artifact,
+and a message names the span at fault."""
 
 from __future__ import annotations
 
@@ -7,20 +11,24 @@ from typing import Iterable, List, Sequence
 
 import tensorflow as tf
 from absl import logging
-from tfx.components.example_gen import utils as example_gen_utils
 from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
+from tfx_balance.artifacts.spans import (
+    as_window,
+    copy_span_and_version,
+    file_prefix,
+    message_names,
+    source_names,
+)
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.split.allocation import validate_split_list
 
-# ExampleGen's span and version: custom properties (TFX 1.16 sets no property of these names)
-
 
 def split_names(examples) -> List[str]:
-    """The split names recorded on an Examples artifact."""
-    return list(artifact_utils.decode_split_names(examples.split_names))
+    """The split names recorded on an Examples artifact (a window's first artifact)."""
+    return list(artifact_utils.decode_split_names(as_window(examples)[0].split_names))
 
 
 def resolve_splits(examples, requested: Sequence[str] | None, argument: str) -> List[str]:
@@ -43,14 +51,17 @@ def resolve_splits(examples, requested: Sequence[str] | None, argument: str) -> 
 
 
 def require_tf_example(examples, component: str) -> None:
-    """Raises unless the artifact holds serialized ``tf.train.Example`` records."""
-    payload = examples_utils.get_payload_format(examples)
-    if payload != example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE:
-        name = example_gen_pb2.PayloadFormat.Name(payload)
-        raise ConfigError(
-            f'{component} reads tf.train.Example records, but the input artifact has payload '
-            f'format {name}. Convert the data to tf.Example (FORMAT_TF_EXAMPLE) first.'
-        )
+    """Raises unless every artifact holds serialized ``tf.train.Example`` records."""
+    window = as_window(examples)
+    names = message_names(window)
+    for name, artifact in zip(names, window):
+        payload = examples_utils.get_payload_format(artifact)
+        if payload != example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE:
+            raise ConfigError(
+                f'{component} reads tf.train.Example records, but {name} has payload format '
+                f'{example_gen_pb2.PayloadFormat.Name(payload)}. Convert the data to tf.Example '
+                '(FORMAT_TF_EXAMPLE) first.'
+            )
 
 
 def split_file_pattern(examples, split: str) -> str:
@@ -58,14 +69,20 @@ def split_file_pattern(examples, split: str) -> str:
 
 
 def check_split_files(examples, split: str) -> List[str]:
-    """Returns the split's files; raises ``DataError`` naming the split if there are none."""
-    files = sorted(tf.io.gfile.glob(split_file_pattern(examples, split)))
-    if not files:
-        raise DataError(
-            f"split '{split}' of the input artifact has no files under "
-            f'{artifact_utils.get_split_uri([examples], split)}; the upstream component wrote '
-            'nothing for it. Check the upstream component or exclude this split.'
-        )
+    """Returns the split's files (of every artifact of a window, in its order); raises
+    ``DataError`` naming the split (and the span) if an artifact has none."""
+    window = as_window(examples)
+    names = message_names(window)
+    files = []
+    for name, artifact in zip(names, window):
+        found = sorted(tf.io.gfile.glob(split_file_pattern(artifact, split)))
+        if not found:
+            raise DataError(
+                f"split '{split}' of {name} has no files under "
+                f'{artifact_utils.get_split_uri([artifact], split)}; the upstream component '
+                'wrote nothing for it. Check the upstream component or exclude this split.'
+            )
+        files += found
     return files
 
 
@@ -75,51 +92,24 @@ def output_split_dir(output, split: str) -> str:
 
 
 def copy_split(examples, split: str, output) -> None:
-    """Copies a split's files unchanged (byte-for-byte) into the output artifact."""
-    src_dir = artifact_utils.get_split_uri([examples], split)
+    """Copies a split's files unchanged (byte-for-byte) into the output artifact; over a window,
+    every artifact's, each file's name prefixed with its span's (``span-3-data_tfrecord-...``)."""
+    window = as_window(examples)
+    prefixes = [file_prefix(name) for name in source_names(window)] if len(window) > 1 else ['']
     dst_dir = output_split_dir(output, split)
     tf.io.gfile.makedirs(dst_dir)
-    for src in sorted(tf.io.gfile.glob(os.path.join(src_dir, '*'))):
-        tf.io.gfile.copy(src, os.path.join(dst_dir, os.path.basename(src)), overwrite=True)
-    logging.info("Passed split '%s' through unchanged: %s -> %s", split, src_dir, dst_dir)
+    for prefix, artifact in zip(prefixes, window):
+        src_dir = artifact_utils.get_split_uri([artifact], split)
+        for src in sorted(tf.io.gfile.glob(os.path.join(src_dir, '*'))):
+            dst = os.path.join(dst_dir, prefix + os.path.basename(src))
+            tf.io.gfile.copy(src, dst, overwrite=True)
+        logging.info("Passed split '%s' through unchanged: %s -> %s", split, src_dir, dst_dir)
 
 
 def finish_examples(examples, output, splits: Iterable[str]) -> None:
-    """Sets split names and propagates payload format, span and version onto ``output``."""
+    """Sets split names and propagates payload format, span and version onto ``output`` (from a
+    window: its latest span's; ``require_tf_example`` has checked every payload format)."""
     output.split_names = artifact_utils.encode_split_names(list(splits))
-    examples_utils.set_payload_format(output, examples_utils.get_payload_format(examples))
+    payload = examples_utils.get_payload_format(as_window(examples)[0])
+    examples_utils.set_payload_format(output, payload)
     copy_span_and_version(examples, output)
-
-
-# TFX's names, in its example_gen utils (which ExampleGen's driver and SpanRangeStrategy use).
-SPAN_AND_VERSION = (example_gen_utils.SPAN_PROPERTY_NAME, example_gen_utils.VERSION_PROPERTY_NAME)
-
-
-def span_or_version(artifact, name: str) -> int | None:
-    """``artifact``'s span or version (``name``): the custom property TFX 1.16's ExampleGen
-    records (an int, or a string in older TFX), else the property of that name, else None."""
-    if artifact.has_custom_property(name):
-        value = artifact.get_custom_property(name)
-        return int(value) if value not in (None, '') else None
-    if artifact.has_property(name):
-        return int(getattr(artifact, name))
-    return None
-
-
-def copy_span_and_version(source, output) -> None:
-    """Gives ``output`` (an artifact derived from the one input ``source``) the span and version
-    ``source`` has, both as the custom property (what ExampleGen writes and SpanRangeStrategy
-    reads) and as the property where ``output``'s type declares one (what StatisticsGen and the
-    rolling-range resolver ops read), so TFX's span resolvers work over our outputs."""
-    for name in SPAN_AND_VERSION:
-        value = span_or_version(source, name)
-        if value is None:
-            continue
-        output.set_int_custom_property(name, value)
-        if name in (output.PROPERTIES or {}):
-            setattr(output, name, value)
-
-
-def span_of(artifact) -> int | None:
-    """The artifact's span (``span_or_version``), or None."""
-    return span_or_version(artifact, example_gen_utils.SPAN_PROPERTY_NAME)

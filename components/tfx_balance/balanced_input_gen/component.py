@@ -66,6 +66,15 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         balanced = BalancedInputGen(examples=..., label_feature='tags', multi_label='ids',
                                     policy='repeat_factor', repeat_threshold=0.1)
 
+    Over a window of spans (several Examples artifacts, e.g. a Resolver with SpanRangeStrategy;
+    every one with the same splits), each laid-out split is the union of every span's split,
+    laid out as one: each example of each span once, one plan of the union, so
+    ``balanced_dataset`` is exact over the window. A passed-through split holds every span's
+    files, and the output takes the latest span's span and version. Each run lays the whole
+    window out again; for a daily cost that does not grow with the window, lay out each span
+    once (one BalancedInputGen on the run's span) and give the Trainer a Resolver's window of
+    those outputs (``balanced_dataset`` merges their plans): docs/balanced_input_gen.md.
+
     When ``examples`` were derived from a BalancedAugmenter's output (e.g. through Transform),
     pass that output as ``augmented_examples``: its ``rebalance_plan.json`` gives each laid-out
     split's class counts before augmentation, recorded as ``data_counts`` in ``balance_plan.json``
@@ -76,7 +85,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
                                     label_feature='label')
 
     Outputs:
-      examples: Examples artifact with every input split; ``splits`` laid out per class.
+      examples: Examples artifact with every input split; ``splits`` laid out per class; the
+        span and version of the input (of a window, its latest span's).
     """
 
     SPEC_CLASS = BalancedInputGenSpec
@@ -95,7 +105,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         augmented_examples: types.BaseChannel | None = None,
     ):
         """Args:
-        examples: Examples channel (tf.Example payload), raw or transformed.
+        examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
+          window of spans (a Resolver's), laid out as their union.
         label_feature: the int64 or bytes feature holding the class label.
         splits: the splits to lay out per class (default ``['train']``); others pass through.
         seed: seed of the hash that orders examples inside the class shards.
@@ -114,6 +125,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         repeat_threshold: with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).
         augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
           its class counts before augmentation are recorded as the data's (``data_counts``).
+          Over a window: the augmenter outputs of the same spans, their counts summed.
         """
         config = LayoutConfig(
             label_feature,

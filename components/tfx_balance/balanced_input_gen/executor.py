@@ -6,7 +6,6 @@ import os
 from typing import Dict
 
 import apache_beam as beam
-from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.balanced_input_gen import (
@@ -17,8 +16,8 @@ from tfx_balance.core.balanced_input_gen import (
     LayoutPlan,
     plans_to_json,
 )
-from tfx_balance.core.balanced_input_gen.plan_io import plan_from_json, plan_summary
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.balanced_input_gen.plan_io import plan_from_json, plan_summary, summed_counts
+from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table
 from tfx_balance.core.records import unbatch
@@ -44,11 +43,15 @@ class Executor(ExamplesExecutor):
     """Lays the chosen splits out per class and writes ``balance_plan.json``.
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload); each laid-out
-        split is read file by file with tf.data's C++ reader (artifacts.ReadSplitBatches).
+      input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
+        window of spans, e.g. from a Resolver; every one with the same splits): each laid-out
+        split is read file by file with tf.data's C++ reader (artifacts.ReadSplitBatches), over
+        a window the union of every span's split, laid out as one (one plan of the union).
       output_dict['examples']: one Examples artifact; every input split, the ``splits`` ones as
         ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` gzipped TFRecords, the
-        others copied unchanged; plus ``balance_plan.json`` at the artifact root.
+        others copied unchanged (over a window, every span's files, ``span-<s>-`` prefixed);
+        plus ``balance_plan.json`` at the artifact root; span and version of the input (of a
+        window, its latest span's).
       exec_properties:
         label_feature: name of the int64/bytes label feature.
         splits: JSON list of the split names to lay out per class.
@@ -60,17 +63,21 @@ class Executor(ExamplesExecutor):
           'repeat_factor' (the group draws).
         repeat_threshold: with multi_label, the repeat-factor threshold t in (0, 1].
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
-        derived from; per laid-out split, the 'input' counts of its rebalance_plan.json are
+        derived from (over a window, the augmenter outputs of the same spans); per laid-out
+        split, the 'input' counts of its rebalance_plan.json (summed over the window) are
         recorded as the split's data_counts.
     """
 
     COMPONENT = COMPONENT
     REPORT_FILE = PLAN_FILE
+    WINDOW = True
 
     _data_counts: Dict[str, Dict[str, int]] = {}
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
-        self._data_counts = data_counts_of(input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or [])
+        self._data_counts = data_counts_of(
+            input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or [], input_dict[keys.INPUT_EXAMPLES_KEY]
+        )
         super().Do(input_dict, output_dict, exec_properties)
 
     def decode_config(self, exec_properties) -> LayoutConfig:
@@ -112,22 +119,50 @@ class Executor(ExamplesExecutor):
         return plan_table(report)
 
 
-def data_counts_of(augmented) -> Dict[str, Dict[str, int]]:
-    """``{split: {class: count before augmentation}}`` from a BalancedAugmenter output's
-    ``rebalance_plan.json`` (``{}`` without one)."""
+def data_counts_of(augmented, window=()) -> Dict[str, Dict[str, int]]:
+    """``{split: {class: count before augmentation}}`` from the ``rebalance_plan.json`` of a
+    BalancedAugmenter output, summed over a window of them (``{}`` without one). Over a window,
+    the augmenter outputs must be of the spans of the examples' ``window``."""
     if not augmented:
         return {}
-    uri = artifact_utils.get_single_instance(list(augmented)).uri
-    path = os.path.join(uri, keys.REBALANCE_PLAN_FILE)
     import tensorflow as tf
 
-    if not tf.io.gfile.exists(path):
-        raise DataError(
-            f'augmented_examples ({uri}) has no {keys.REBALANCE_PLAN_FILE}: it is not a '
-            'BalancedAugmenter output. Pass BalancedAugmenter(...).outputs["examples"].'
+    augmented, window = list(augmented), list(window)
+    spans = sorted(artifacts.span_of(a) for a in augmented if artifacts.span_of(a) is not None)
+    wanted = sorted(artifacts.span_of(e) for e in window if artifacts.span_of(e) is not None)
+    spanned = len(spans) == len(augmented) and len(wanted) == len(window)
+    if len(augmented) != len(window) or (spanned and spans != wanted):
+        raise ConfigError(
+            f'augmented_examples holds {len(augmented)} artifact(s) '
+            f'({", ".join(artifacts.source_names(augmented))}) and examples '
+            f'{len(window)} ({", ".join(artifacts.source_names(window))}): the data counts '
+            'recorded must be of the laid-out spans. Give augmented_examples the '
+            'BalancedAugmenter outputs of the same spans (the same Resolver range as examples).'
         )
-    plan = read_json(path)
+    per_artifact = []
+    for name, artifact in artifacts.oldest_first(augmented):
+        path = os.path.join(artifact.uri, keys.REBALANCE_PLAN_FILE)
+        if not tf.io.gfile.exists(path):
+            where = f' ({name})' if len(augmented) > 1 else ''
+            raise DataError(
+                f'augmented_examples{where} ({artifact.uri}) has no {keys.REBALANCE_PLAN_FILE}: '
+                'it is not a BalancedAugmenter output. Pass BalancedAugmenter(...).outputs'
+                '["examples"].'
+            )
+        per_artifact.append(read_json(path).get('splits', {}))
+    names = [name for name, _ in artifacts.oldest_first(augmented)]
+    splits = list(dict.fromkeys(s for plan in per_artifact for s in plan))
+    for split in splits:
+        missing = [name for name, plan in zip(names, per_artifact) if split not in plan]
+        if missing:
+            raise DataError(
+                f"augmented_examples of {', '.join(missing)} did not rebalance split '{split}' "
+                "that the others did: the window's data counts of it would be partial. "
+                'Augment the same splits in every span.'
+            )
     return {
-        split: {name: int(row['input']) for name, row in per_class.items()}
-        for split, per_class in plan.get('splits', {}).items()
+        split: summed_counts(
+            ((name, row['input']) for name, row in plan[split].items()) for plan in per_artifact
+        )
+        for split in splits
     }

@@ -83,7 +83,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         baseline = input_dict.get(keys.BASELINE_STATISTICS_KEY) or []
         splitter = None
         if examples and config.multi_label is None:  # StratifiedSplitter's output: its bound
-            example = artifact_utils.get_single_instance(examples)
+            example = _one_examples(examples)
             splitter = counts.splitter_counts(example, distributions, config.label_feature)
         report = run_checks(
             distributions,
@@ -97,8 +97,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         logging.info('ClassDistributionValidator report:\n%s', report.to_markdown())
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
-        latest = max(window, key=lambda stats: artifacts.span_of(stats) or 0)
-        _write_output(report, output, splits, latest)
+        _write_output(report, output, splits, window)
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '
@@ -116,7 +115,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         parts = []
         for stats in window:
             splits = list(artifact_utils.decode_split_names(stats.split_names))
-            example = artifact_utils.get_single_instance(examples) if examples else None
+            example = _one_examples(examples) if examples else None
             parts.append(
                 counts.distributions(
                     stats, example, splits, config, self._make_beam_pipeline, self._tmp_dir
@@ -131,6 +130,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         return tempfile.TemporaryDirectory(prefix='class_distribution_')
 
 
+def _one_examples(examples):
+    """The one Examples artifact of ``examples=`` (a ``ConfigError`` for a window of them)."""
+    return artifacts.require_single(
+        examples,
+        'ClassDistributionValidator',
+        fix='Give examples= the one artifact the statistics were computed on (the same span).',
+    )
+
+
 def _schema_info(input_dict, label_feature: str):
     """``(expected_classes, jsd_threshold)`` from the optional schema input."""
     if not input_dict.get(keys.SCHEMA_KEY):
@@ -141,7 +149,8 @@ def _schema_info(input_dict, label_feature: str):
 
 
 def _write_output(report: Report, output, splits: List[str], statistics) -> None:
-    """Writes the per-split Anomalies and the JSON/markdown summaries; sets ``blessed``."""
+    """Writes the per-split Anomalies and the JSON/markdown summaries; sets ``blessed`` (and the
+    span and version of ``statistics``, over a window its latest span's)."""
     with artifacts.output_guard(output):
         blessed = {}
         for split in splits:

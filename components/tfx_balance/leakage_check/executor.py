@@ -102,11 +102,7 @@ def _window_files(window: list, requested) -> tuple:
             [(s, f) for s in splits for f in artifacts.check_split_files(examples, s)],
         )
     splits, split_of, files = [], {}, []
-    spans = [artifacts.span_of(examples) for examples in window]
-    oldest_first = sorted(range(len(window)), key=lambda i: (spans[i] is None, spans[i] or 0, i))
-    for i in oldest_first:
-        examples, span = window[i], spans[i]
-        where = f'span {span}' if span is not None else f'input {i}'
+    for where, examples in artifacts.oldest_first(window):
         for split in artifacts.resolve_splits(examples, requested, 'splits'):
             splits += [] if split in splits else [split]
             source = f'{split} of {where}'
@@ -165,9 +161,7 @@ def _write_output(report: dict, markdown: str, output, splits: List[str], window
         blessed[split] = 0 if anomalies.dataset_anomaly_info.reason else 1
     io_utils.write_string_file(os.path.join(output.uri, keys.LEAKAGE_MARKDOWN_FILE), markdown)
     output.split_names = artifact_utils.encode_split_names(splits)
-    spanned = [examples for examples in window if artifacts.span_of(examples) is not None]
-    latest = max(spanned, key=artifacts.span_of) if spanned else window[0]
-    artifacts.copy_span_and_version(latest, output)
+    artifacts.copy_span_and_version(window, output)
     output.set_json_value_custom_property(BLESSED_PROPERTY, blessed)
     if not all(blessed.values()):
         logging.warning(

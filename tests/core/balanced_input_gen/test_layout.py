@@ -55,3 +55,32 @@ def test_layout_follows_the_content_not_the_feature_order_the_input_was_written_
         got = example_keys(read_file(os.path.join(split_dir, name)))
         want = example_keys(read_file(os.path.join(os.path.dirname(laid_out), name)))
         assert got == want, name
+
+
+def test_a_window_of_spans_laid_out_as_one_plans_the_union_as_the_per_span_plans_merged(tmp_path):
+    """Issue 51: a window of two spans of one split, laid out as one (BalancedInputGen given the
+    window) or span by span and merged when read (balanced_dataset over both outputs): the same
+    exact counts, the sum over the spans, and batches exact over the union."""
+    import numpy as np
+
+    from tests.core.balanced_input_gen.support import SCHEMA, make_records
+    from tests.support.examples import example
+    from tfx_balance.core.balanced_input_gen.plan_io import classes_of
+
+    span_1 = make_records({0: 30, 1: 10, 2: 4})  # class 3 only in span 2
+    span_2 = [
+        example(x=float(c * 1000 + 500 + i), label=c)  # ids apart from span 1's
+        for c, n in {0: 20, 1: 4, 3: 2}.items()
+        for i in range(n)
+    ]
+    union = bi.load_plans(lay_out(str(tmp_path / 'window'), span_1 + span_2))
+    span_dirs = [lay_out(str(tmp_path / f'span-{i}'), r) for i, r in [(1, span_1), (2, span_2)]]
+    per_span = bi.load_plans(span_dirs)
+    ((_, plan),) = union
+    assert dict(zip(plan.classes, plan.counts)) == {'0': 50, '1': 14, '2': 4, '3': 2}
+    merged = classes_of(per_span)
+    assert dict(zip(merged.names, merged.counts)) == {'0': 50, '1': 14, '2': 4, '3': 2}
+    for files in ([os.path.join(tmp_path, 'window', 'Split-train', '*')], span_dirs):
+        ds = bi.balanced_dataset(files, 'label', batch_size=8, schema=SCHEMA)
+        for _, labels in ds.take(4):
+            assert np.bincount(labels.numpy().ravel(), minlength=4).tolist() == [2, 2, 2, 2]

@@ -8,6 +8,7 @@ import pytest
 
 from tfx_balance import (
     BalancedAugmenter,
+    BalancedInputGen,
     ClassDistributionValidator,
     CrossValidationAggregate,
     LeakageCheck,
@@ -15,6 +16,7 @@ from tfx_balance import (
 )
 from tfx_balance.core.arguments import argument_name
 from tfx_balance.core.balanced_augmenter import AugmentConfig
+from tfx_balance.core.balanced_input_gen import LayoutConfig
 from tfx_balance.core.class_distribution_validator import ValidatorConfig
 from tfx_balance.core.cross_validation import CrossValidationConfig
 from tfx_balance.core.leakage_check import LeakageConfig
@@ -25,6 +27,7 @@ COMPONENTS = [
     (StratifiedSplitter, StratifiedSplitConfig, ['examples']),
     (LeakageCheck, LeakageConfig, ['examples']),
     (BalancedAugmenter, AugmentConfig, ['examples']),
+    (BalancedInputGen, LayoutConfig, ['examples', 'augmented_examples']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),
     (
         ClassDistributionValidator,

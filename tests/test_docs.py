@@ -123,6 +123,7 @@ def test_argument_tables_are_what_the_configs_declare():
             )
     assert set(found) >= {
         'tfx_balance.core.balanced_augmenter:AugmentConfig',
+        'tfx_balance.core.balanced_input_gen:LayoutConfig',
         'tfx_balance.core.class_distribution_validator:ValidatorConfig',
         'tfx_balance.core.cross_validation:CrossValidationConfig',
         'tfx_balance.core.leakage_check:LeakageConfig',

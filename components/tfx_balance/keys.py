@@ -27,8 +27,6 @@ SPLIT_COUNTS_FILE = 'split_counts.json'
 EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'
 BALANCE_PLAN_FILE = 'balance_plan.json'
 # BalancedInputGen with multi_label: the group policy and the repeat-factor threshold t.
-POLICY_KEY = 'policy'
-REPEAT_THRESHOLD_KEY = 'repeat_threshold'
 
 # BalancedAugmenter.
 TARGET_KEY = 'target'

@@ -55,13 +55,13 @@ def test_component_takes_the_multi_label_arguments():
     examples = channel_utils.as_channel([standard_artifacts.Examples()])
     component = BalancedInputGen(examples=examples, label_feature='tags', multi_label='multi_hot')
     props = component.exec_properties
-    assert (props[keys.MULTI_LABEL_KEY], props[keys.POLICY_KEY]) == (
+    assert (props[keys.MULTI_LABEL_KEY], props['policy']) == (
         'multi_hot',
         'floored_label_balanced',
     )
-    assert props[keys.REPEAT_THRESHOLD_KEY] == 0.1
+    assert props['repeat_threshold'] == 0.1
     single = BalancedInputGen(examples=examples, label_feature='label').exec_properties
-    assert all(single.get(k) is None for k in (keys.MULTI_LABEL_KEY, keys.POLICY_KEY))
+    assert all(single.get(k) is None for k in (keys.MULTI_LABEL_KEY, 'policy'))
     with pytest.raises(ValueError, match=r'repeat_threshold must be a number in \(0, 1\]'):
         BalancedInputGen(
             examples=examples, label_feature='tags', multi_label='ids', repeat_threshold=0.0

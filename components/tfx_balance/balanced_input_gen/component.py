@@ -7,24 +7,17 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_input_gen import LayoutConfig
+from tfx_balance.parameters import documented, execution_parameters
 
 
 class BalancedInputGenSpec(ComponentSpec):
-    PARAMETERS = {
-        keys.LABEL_FEATURE_KEY: ExecutionParameter(type=str),
-        keys.SPLITS_KEY: ExecutionParameter(type=str),
-        keys.SEED_KEY: ExecutionParameter(type=int),
-        keys.EXAMPLES_PER_SHARD_KEY: ExecutionParameter(type=int, optional=True),
-        keys.MULTI_LABEL_KEY: ExecutionParameter(type=str, optional=True),
-        keys.POLICY_KEY: ExecutionParameter(type=str, optional=True),
-        keys.REPEAT_THRESHOLD_KEY: ExecutionParameter(type=float, optional=True),
-    }
+    PARAMETERS = execution_parameters(LayoutConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.AUGMENTED_EXAMPLES_KEY: ChannelParameter(
@@ -92,6 +85,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
     SPEC_CLASS = BalancedInputGenSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
+    @documented(LayoutConfig)
     def __init__(
         self,
         examples: types.BaseChannel,
@@ -107,35 +101,12 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
           window of spans (a Resolver's), laid out as their union.
-        label_feature: the int64 or bytes feature holding the class label.
-        splits: the splits to lay out per class (default ``['train']``); others pass through.
-        seed: seed of the hash that orders examples inside the class shards.
-        examples_per_shard: at most about this many examples per class shard (default
-          50,000); a shard is sorted in memory by one worker.
-        multi_label: None (one label per example), or ``'ids'`` / ``'multi_hot'`` (the
-          StratifiedSplitter's forms): lay each split out per group (an example's rarest label;
-          no label is its own group), and write the stream's plan (per group the draws per
-          epoch, per label the expected frequency) into ``balance_plan.json``.
-        policy: with ``multi_label``: ``'floored_label_balanced'`` (default; every example
-          read within 3 epochs, the rare labels lifted towards a common frequency, every label
-          at >= 0.5x its data frequency), ``'label_balanced'`` (equal label frequencies as far
-          as co-occurrence allows; may leave groups undrawn) or ``'repeat_factor'`` (LVIS:
-          repeat an example ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest
-          label).
-        repeat_threshold: with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).
         augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
           its class counts before augmentation are recorded as the data's (``data_counts``).
           Over a window: the augmenter outputs of the same spans, their counts summed.
+        {arguments}
         """
-        config = LayoutConfig(
-            label_feature,
-            splits,
-            seed,
-            examples_per_shard,
-            multi_label=multi_label,
-            policy=policy,
-            repeat_threshold=repeat_threshold,
-        ).validate()
+        config = LayoutConfig.from_call(locals()).validate()
         check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(
             BalancedInputGenSpec,

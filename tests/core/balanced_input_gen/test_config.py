@@ -49,5 +49,5 @@ def test_every_problem_is_a_config_error_naming_the_argument(kwargs, fragment):
 def test_exec_properties_with_splits_that_are_not_json_are_named():
     props = LayoutConfig('label').validate().to_exec_properties()
     props[keys.SPLITS_KEY] = 'train, eval'
-    with pytest.raises(ConfigError, match="splits must be a JSON list of split names, got 'train"):
+    with pytest.raises(ConfigError, match="exec property splits 'train, eval' cannot be decoded"):
         LayoutConfig.from_exec_properties(props)

@@ -17,15 +17,15 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import numbers
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from tfx_balance import keys
+from tfx_balance.core.arguments import FLOAT, INT, JSON, STR, Arguments, argument
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import on_python_values, to_json
+from tfx_balance.core.python_values import on_python_values
 from tfx_balance.core.split.allocation import validate_split_list
 
 
@@ -38,20 +38,52 @@ def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class LayoutConfig:
-    """Arguments of BalancedInputGen (see its docstring).
+class LayoutConfig(Arguments):
+    """Arguments of BalancedInputGen, each declared once (``core/arguments.py``).
 
     ``splits`` may be given as one name or any sequence of names; ``validate`` returns a config
     holding them as a tuple, and ``examples_per_shard=None`` as the default (50,000).
     """
 
-    label_feature: str
-    splits: Sequence[str] = ('train',)
-    seed: int = 0
-    examples_per_shard: int | None = DEFAULT_EXAMPLES_PER_SHARD
-    multi_label: str | None = None
-    policy: str | None = None
-    repeat_threshold: float | None = None
+    label_feature: str = argument(
+        doc='the int64 or bytes feature holding the class label.', wire=STR
+    )
+    splits: Sequence[str] = argument(
+        ('train',),
+        doc="the splits to lay out per class (default ``['train']``); others pass through.",
+        wire=JSON,
+    )
+    seed: int = argument(
+        0, doc='seed of the hash that orders examples inside the class shards.', wire=INT
+    )
+    examples_per_shard: int | None = argument(
+        None,
+        doc='at most about this many examples per class shard (default 50,000); a shard is '
+        'sorted in memory by one worker.',
+        wire=INT,
+    )
+    multi_label: str | None = argument(
+        None,
+        doc="None (one label per example), or ``'ids'`` / ``'multi_hot'`` (the StratifiedSplitter's "
+        "forms): lay each split out per group (an example's rarest label; no label is its own "
+        "group), and write the stream's plan (per group the draws per epoch, per label the "
+        'expected frequency) into ``balance_plan.json``.',
+        wire=STR,
+    )
+    policy: str | None = argument(
+        None,
+        doc="with ``multi_label``: ``'floored_label_balanced'`` (default; every example read "
+        'within 3 epochs, the rare labels lifted towards a common frequency, every label at >= '
+        "0.5x its data frequency), ``'label_balanced'`` (equal label frequencies as far as "
+        "co-occurrence allows; may leave groups undrawn) or ``'repeat_factor'`` (LVIS: repeat an "
+        'example ``max(1, sqrt(t / f))`` times, ``f`` the frequency of its rarest label).',
+        wire=STR,
+    )
+    repeat_threshold: float | None = argument(
+        None,
+        doc='with ``multi_label``, the threshold ``t`` in ``(0, 1]`` (default 0.1).',
+        wire=FLOAT,
+    )
 
     @on_python_values
     def validate(self) -> LayoutConfig:
@@ -71,45 +103,6 @@ class LayoutConfig:
             seed=_whole_number(self.seed, 'seed'),
             examples_per_shard=_whole_number(per_shard, 'examples_per_shard', minimum=1),
         )
-
-    def to_exec_properties(self) -> dict:
-        """The exec-property values of ``BalancedInputGenSpec`` (``splits`` as a JSON list)."""
-        return {
-            keys.LABEL_FEATURE_KEY: self.label_feature,
-            keys.SPLITS_KEY: to_json(list(self.splits)),
-            keys.SEED_KEY: int(self.seed),
-            keys.EXAMPLES_PER_SHARD_KEY: int(self.examples_per_shard),
-            # Multi-label properties only when set: single-label specs stay as they were.
-            **(
-                {}
-                if self.multi_label is None
-                else {
-                    keys.MULTI_LABEL_KEY: self.multi_label,
-                    keys.POLICY_KEY: self.policy,
-                    keys.REPEAT_THRESHOLD_KEY: float(self.repeat_threshold),
-                }
-            ),
-        }
-
-    @classmethod
-    def from_exec_properties(cls, props: Mapping[str, Any]) -> LayoutConfig:
-        """Decodes and validates exec properties written by ``to_exec_properties``."""
-        splits = props.get(keys.SPLITS_KEY)
-        try:
-            splits = json.loads(splits) if isinstance(splits, str) else splits
-        except json.JSONDecodeError:
-            raise ConfigError(
-                f'splits must be a JSON list of split names, got {splits!r}.'
-            ) from None
-        return cls(
-            label_feature=props.get(keys.LABEL_FEATURE_KEY),
-            splits=['train'] if splits is None else splits,
-            seed=props.get(keys.SEED_KEY) or 0,
-            examples_per_shard=props.get(keys.EXAMPLES_PER_SHARD_KEY),
-            multi_label=props.get(keys.MULTI_LABEL_KEY) or None,
-            policy=props.get(keys.POLICY_KEY),
-            repeat_threshold=props.get(keys.REPEAT_THRESHOLD_KEY),
-        ).validate()
 
 
 def _multi_label_arguments(multi_label, policy, repeat_threshold) -> dict:

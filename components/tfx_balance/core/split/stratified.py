@@ -35,8 +35,8 @@ Design (two reads of the input, nothing per class held in memory):
    content: identical across runs (including re-runs of the ExampleGen that wrote the input),
    runners, input order, sharding, batching and retries.
 
-Both passes work on batches of serialized examples (``tfx_balance.core.records``; units and
-the histogram pass: ``tfx_balance.core.split.units``): labels are
+Both passes work on batches of serialized examples (``tfx_balance.core.records``; units:
+``tfx_balance.core.split.units``): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.

@@ -31,7 +31,7 @@ from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split.allocation import exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.placement import PlaceUnits, count_ranked, cut, rank_boundary
+from tfx_balance.core.split.placement import PlaceUnits, cut
 from tfx_balance.core.split.report import (
     class_table,
     count_class,
@@ -106,8 +106,11 @@ def _build_plans(histograms, weights, bucket_bits: int, label_feature: str):
 class ExactStrategy:
     """One label per example (or a label bin): each class split by the exact rule."""
 
-    format_report = staticmethod(format_report)
+    place_units = PlaceUnits  # the assignment pass's DoFn
+    count = staticmethod(count_class)  # a placed example's count key: (split, class)
+    weight = staticmethod(_size)  # ranks a unit takes in a boundary bucket
     table = staticmethod(class_table)
+    format_report = staticmethod(format_report)
 
     def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
         self.config, self.bucket_bits = config, bucket_bits
@@ -142,19 +145,6 @@ class ExactStrategy:
             | 'BatchHistogram' >> beam.Map(class_histograms, to_units, bits, edges)
             | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
             | 'Plan' >> beam.Map(_build_plans, weights, bits, config.label_feature)
-        )
-
-    def place(self, to_units, num_splits: int):
-        return PlaceUnits(to_units, self.bucket_bits, num_splits, count_class)
-
-    def rank(self, grouped, plans_side):
-        return grouped | 'RankBoundaryBucket' >> beam.FlatMap(rank_boundary, plans_side, _size)
-
-    def count_ranked(self, ranked):
-        return (
-            ranked
-            | 'RankedToList' >> beam.combiners.ToList()
-            | 'CountRanked' >> beam.Map(count_ranked, count_class)
         )
 
     def group_sizes(self, units):

@@ -59,9 +59,7 @@ from tfx_balance.core.split.placement import (
     BOUNDARY_TAG,
     COUNTS_TAG,
     PlaceUnits,
-    count_ranked,
     cut,
-    rank_boundary,
 )
 from tfx_balance.core.split.report import (
     count_label_set,
@@ -353,6 +351,9 @@ def _one(unit) -> int:
 class IterativeStrategy:
     """A set of labels per example (``multi_label``): strata planned by ``plan_counts``."""
 
+    place_units = _PlaceUnits  # the assignment pass's DoFn, on a batch's columns
+    count = staticmethod(count_label_set)  # a placed example's count keys: per label, ...
+    weight = staticmethod(_one)  # ranks a unit takes in a boundary bucket
     format_report = staticmethod(format_label_set_report)
 
     def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
@@ -375,20 +376,6 @@ class IterativeStrategy:
 
     def prepare(self, pipeline, source, batched):
         return None, None  # no label bins
-
-    def place(self, to_units, num_splits: int):
-        return _PlaceUnits(to_units, self.bucket_bits, num_splits, count_label_set)
-
-    def rank(self, grouped, plans_side):
-        return grouped | 'RankBoundaryBucket' >> beam.FlatMap(rank_boundary, plans_side, _one)
-
-    def count_ranked(self, ranked):
-        return (
-            ranked
-            | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))
-            | 'RankedToList' >> beam.combiners.ToList()
-            | 'CountRanked' >> beam.Map(count_ranked, count_label_set)
-        )
 
     def table(self, pairs, names) -> dict:
         return label_set_report(pairs, names, self.config.multi_label)

@@ -31,7 +31,7 @@ from tfx_balance.core.balanced_input_gen.config import LayoutConfig
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split import placement
+from tfx_balance.core.split import exact, placement
 from tfx_balance.core.split import units as split_units
 from tfx_balance.core.split.report import count_class
 
@@ -88,7 +88,7 @@ def _splitter_assignment(order, size):
     to_units = split_units.ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
-        for label, hist in split_units.batch_histograms(batch, to_units, BITS).buckets.items():
+        for label, hist in exact.class_histograms(batch, to_units, BITS).buckets.items():
             histograms[label].update(hist)
     plans = {
         c: placement.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)

@@ -8,13 +8,13 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the Stratified
   label bins, multi-label form).
 - ``stratified.py``: ``StratifiedSplit``, one transform for both label forms: read, plan, place,
   rank, count, report; the form's strategy is chosen in one table, ``STRATEGIES``.
-- ``units.py``: the input read as units (examples or groups; a class, or a label set);
-  ``histograms.py``: the units counted per stratum and hash bucket.
-- ``exact.py``: one label per example, each class by the exact rule of ``allocation.py``
-  (largest remainder, presence for classes smaller than the number of splits; also the split-list
-  check every component uses). ``strata.py``: label sets, planned by ``multilabel_plan/`` (a
-  pure function of the ``{label set: units}`` table: one search class whose methods are its
-  steps); ``quality.py``: LD and deviations of a multi-label split.
+- ``units.py``: the input read as units (examples or groups; a class, or a label set).
+- ``exact.py``: one label per example: the units counted per class and hash bucket, each class
+  planned by the exact rule of ``allocation.py`` (largest remainder, presence for classes smaller
+  than the number of splits; also the split-list check every component uses). ``strata.py``:
+  label sets, counted per label set and hash bucket, planned by ``multilabel_plan/`` (a pure
+  function of the ``{label set: units}`` table: one search class whose methods are its steps);
+  ``quality.py``: LD and deviations of a multi-label split.
 - ``placement.py``: where each unit goes once its stratum's counts are known (hash order cut
   into bucket ranges; boundary buckets ranked).
 - ``report.py``: how placed examples are counted, and ``split_counts.json`` (per class, or per

@@ -11,7 +11,7 @@ their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
 2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output
    (``split_tag(i)``), and a unit in a boundary bucket to ``BOUNDARY_TAG``, keyed by
    ``(stratum, bucket)``;
-3. ``rank_units`` orders one boundary bucket's units and cuts them by rank.
+3. ``rank_boundary`` orders one boundary bucket's units (``rank_units``) and cuts them by rank.
 
 Membership is thus a pure function of the seed, the examples' content and the plan: the same on
 any runner, input order, sharding, batching or retry. Both label forms use these functions; a
@@ -125,6 +125,16 @@ def rank_units(ranking, bucket: int, units, weight):
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
         yield ranking.segment_of_rank(rank), unit
         rank += weight(unit)
+
+
+def rank_boundary(item, plans, weight):
+    """``(split index, record, label)`` of each example of one grouped boundary bucket
+    ``((stratum, bucket), units)``, by ``rank_units`` on the stratum's plan in ``plans`` (a
+    ``{stratum: ClassSplitPlan}`` mapping); ``weight`` as for ``rank_units``."""
+    (stratum, bucket), units = item
+    for split, unit in rank_units(plans[stratum].ranking, bucket, units, weight):
+        for record, label in unit.examples():
+            yield split, record, label
 
 
 def count_ranked(ranked, count) -> list:

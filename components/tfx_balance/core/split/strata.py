@@ -4,8 +4,10 @@ The same two reads as every split (``StratifiedSplit``),
 with a *stratum*, the example's label set (``tfx_balance.core.label_sets``), in place of
 the class:
 
-1. **Histogram pass.** Per stratum, the units per hash bucket, plus what the checks across
-   batches need (``histograms``).
+1. **Histogram pass.** ``label_set_histograms`` counts a batch's units per stratum and hash
+   bucket (a group counts once) and keeps the least fingerprint of an example of each label type
+   (int64, bytes) and of each multi-hot length, for the checks across batches. A stratum's
+   histogram is stored compactly (``_add``): most label sets have one example.
 2. **Plan.** ``multilabel_plan.plan_counts``, a pure function of the
    ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
    of every stratum (one objective: labels near their shares, split sizes kept, the
@@ -28,42 +30,197 @@ turns the merged histograms into the plans in its ``extract_output``, so only th
 Example:
     >>> PackedPlans({(1,): 0}).get()
     {(1,): 0}
+    >>> buckets = {}
+    >>> for bucket in (5, 5, 9):
+    ...     _add(buckets, (1, 3), bucket, 1)
+    >>> histogram(buckets[(1, 3)]), StratumUnits(buckets)[(1, 3)]
+    ({5: 2, 9: 1}, 3)
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
+from array import array
+from collections.abc import Mapping
+from typing import Dict, NamedTuple
 
 import apache_beam as beam
+import numpy as np
 
+from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.label_sets import check_widths
 from tfx_balance.core.labels import check_distinct_names, check_label_kinds
+from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.histograms import (
-    BundleHistograms,
-    LabelSetHistograms,
-    MergeLabelSetHistograms,
-    StratumUnits,
-    check_not_empty,
-    histogram,
-)
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import (
     BOUNDARY_TAG,
     COUNTS_TAG,
     PlaceUnits,
-    count_ranked,
     cut,
-    rank_units,
 )
 from tfx_balance.core.split.report import (
     count_label_set,
     format_label_set_report,
     label_set_report,
 )
-from tfx_balance.core.split.units import LabelSetUnits, unit_of
+from tfx_balance.core.split.units import LabelSetUnits, check_not_empty, unit_of
+
+BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
+
+
+class LabelSetHistograms(NamedTuple):
+    buckets: Dict[tuple, object]  # {stratum: its units' buckets (array), or its one unit's}
+    kinds: Dict[str, tuple]  # {'int64'|'bytes': (fingerprint, label)}: least fingerprint
+    widths: Dict[int, str]  # {multi-hot length: least example fingerprint}
+    examples: int
+    # with groups, {stratum: examples of its units} (the plan counts split sizes in examples);
+    # empty without groups, where a stratum's examples are its units
+    stratum_examples: Dict[tuple, int]
+
+
+def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
+    """Adds ``size`` units in ``bucket`` to a stratum's histogram. Most label sets have one
+    example, so a histogram of one unit is stored as its bucket alone (an int); any other as the
+    buckets of its units, one entry each, in an ``array`` (4 bytes a unit, no object per bucket:
+    at 1M examples a dict per stratum held ~1M int objects)."""
+    hist = buckets.get(stratum)
+    if hist is None:
+        if size == 1:
+            buckets[stratum] = bucket
+            return
+        hist = buckets[stratum] = array(BUCKETS_TYPE)
+    elif type(hist) is int:
+        hist = buckets[stratum] = array(BUCKETS_TYPE, (hist,))
+    hist.extend([bucket] * size)
+
+
+def histogram(hist) -> Dict[int, int]:
+    """A stratum's histogram as ``{bucket: units}`` (see ``_add``)."""
+    if type(hist) is int:
+        return {hist: 1}
+    buckets, units = np.unique(np.frombuffer(hist, dtype=np.uint32), return_counts=True)
+    return dict(zip(buckets.tolist(), units.tolist()))
+
+
+class StratumUnits(Mapping):
+    """``{stratum: units}`` of a ``{stratum: histogram}`` table (see ``_add``), as a view:
+    at 1M examples a copy is a second dict of ~260k entries at the plan's peak."""
+
+    def __init__(self, buckets: Dict[tuple, object]):
+        self._buckets = buckets
+
+    def __getitem__(self, stratum: tuple) -> int:
+        hist = self._buckets[stratum]
+        return 1 if type(hist) is int else len(hist)
+
+    def __iter__(self):
+        return iter(self._buckets)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def label_set_histograms(batch, to_units, bucket_bits: int) -> LabelSetHistograms:
+    if to_units.grouped:
+        return _unit_histograms(to_units(batch), bucket_bits)
+    c = to_units.columns(batch)
+    buckets, shift = {}, 64 - bucket_bits
+    get = buckets.get
+    for labels, h in zip(c.sets, c.hashes):  # _add of one unit, inlined (per example)
+        bucket = h >> shift
+        hist = get(labels)
+        if hist is None:
+            buckets[labels] = bucket
+        elif type(hist) is int:
+            buckets[labels] = array(BUCKETS_TYPE, (hist, bucket))
+        else:
+            hist.append(bucket)
+    kinds = {}
+    for entries in c.kinds.values():
+        for kind, name, label in entries:
+            if kind not in kinds or name < kinds[kind][0]:
+                kinds[kind] = (name, label)
+    widths = {c.width[0]: c.width[1]} if c.width is not None else {}
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {})
+
+
+def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
+    buckets, kinds, widths, examples, sizes = {}, {}, {}, 0, {}
+    for unit in units:
+        _add(
+            buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
+        )  # a unit (example or group) counts once: groups are planned as units
+        examples += unit.size
+        sizes[unit.stratum] = sizes.get(unit.stratum, 0) + unit.size
+        if unit.width is not None and unit.width[0] not in widths:
+            widths[unit.width[0]] = unit.width[1]
+        for kind, name, label in unit.kinds:
+            if kind not in kinds or name < kinds[kind][0]:
+                kinds[kind] = (name, label)
+    return LabelSetHistograms(buckets, kinds, widths, examples, sizes)
+
+
+class MergeLabelSetHistograms(MergeInputs):
+    def create_accumulator(self):
+        return LabelSetHistograms({}, {}, {}, 0, {})
+
+    def add_input(self, acc, item):
+        buckets = acc.buckets
+        for stratum, hist in item.buckets.items():
+            mine = buckets.get(stratum)
+            if mine is None:  # new stratum: take it (a copy: inputs are not mutated)
+                buckets[stratum] = hist if type(hist) is int else array(BUCKETS_TYPE, hist)
+                continue
+            if type(mine) is int:
+                mine = buckets[stratum] = array(BUCKETS_TYPE, (mine,))
+            if type(hist) is int:
+                mine.append(hist)
+            else:
+                mine.extend(hist)
+        for kind, found in item.kinds.items():
+            if kind not in acc.kinds or found < acc.kinds[kind]:
+                acc.kinds[kind] = found
+        for width, name in item.widths.items():
+            if width not in acc.widths or name < acc.widths[width]:
+                acc.widths[width] = name
+        sizes = acc.stratum_examples
+        for stratum, size in item.stratum_examples.items():
+            sizes[stratum] = sizes.get(stratum, 0) + size
+        return acc._replace(examples=acc.examples + item.examples)
+
+
+_MERGE = MergeLabelSetHistograms()
+
+
+class BundleHistograms(beam.DoFn):
+    """The ``LabelSetHistograms`` of a bundle's batches, merged as they come and emitted
+    once, pickled, at the end of the bundle. One element per bundle, not per batch, goes on to the
+    global merge: per-batch histograms (one entry per label set of the batch) would be held by
+    the runner between the stages, a memory that grows with the data.
+
+    Deterministic: a merge of counts and least fingerprints does not depend on the bundling.
+    """
+
+    def __init__(self, to_units, bucket_bits: int):
+        self._to_units, self._bucket_bits = to_units, bucket_bits
+        self._acc = None
+
+    def start_bundle(self):
+        self._acc = None
+
+    def process(self, batch):
+        found = label_set_histograms(batch, self._to_units, self._bucket_bits)
+        self._acc = found if self._acc is None else _MERGE.add_input(self._acc, found)
+
+    def finish_bundle(self):
+        acc, self._acc = self._acc, None
+        if acc is not None:  # pickled: see _MergeAndPlan
+            blob = pickle.dumps(acc, protocol=pickle.HIGHEST_PROTOCOL)
+            del acc
+            yield beam.transforms.window.GlobalWindows.windowed_value(blob)
 
 
 class PackedPlans:
@@ -78,6 +235,10 @@ class PackedPlans:
     def __init__(self, plans: dict):
         self.blob = pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL)
         self.digest = hashlib.blake2b(self.blob, digest_size=16).digest()
+
+    def __getitem__(self, stratum):
+        """The plan of ``stratum`` (``placement.rank_boundary`` reads the plans as a mapping)."""
+        return self.get()[stratum]
 
     def get(self) -> dict:
         plans = _UNPACKED.get(self.digest)
@@ -184,19 +345,15 @@ class _PlaceUnits(PlaceUnits):
 
 
 def _one(unit) -> int:
-    return 1
-
-
-def _rank_boundary(item, packed):
-    (stratum, bucket), units = item
-    for split, unit in rank_units(packed.get()[stratum].ranking, bucket, units, _one):
-        for record, labels in unit.examples():
-            yield split, record, labels
+    return 1  # a stratum's plan counts units (a group is one)
 
 
 class IterativeStrategy:
     """A set of labels per example (``multi_label``): strata planned by ``plan_counts``."""
 
+    place_units = _PlaceUnits  # the assignment pass's DoFn, on a batch's columns
+    count = staticmethod(count_label_set)  # a placed example's count keys: per label, ...
+    weight = staticmethod(_one)  # ranks a unit takes in a boundary bucket
     format_report = staticmethod(format_label_set_report)
 
     def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
@@ -219,20 +376,6 @@ class IterativeStrategy:
 
     def prepare(self, pipeline, source, batched):
         return None, None  # no label bins
-
-    def place(self, to_units, num_splits: int):
-        return _PlaceUnits(to_units, self.bucket_bits, num_splits, count_label_set)
-
-    def rank(self, grouped, plans_side):
-        return grouped | 'RankBoundaryBucket' >> beam.FlatMap(_rank_boundary, plans_side)
-
-    def count_ranked(self, ranked):
-        return (
-            ranked
-            | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))
-            | 'RankedToList' >> beam.combiners.ToList()
-            | 'CountRanked' >> beam.Map(count_ranked, count_label_set)
-        )
 
     def table(self, pairs, names) -> dict:
         return label_set_report(pairs, names, self.config.multi_label)

@@ -9,13 +9,14 @@ methods, which ``StratifiedSplit.expand`` calls in this order:
 - ``to_units()``: how an input batch becomes units (``units.py``);
 - ``prepare(pipeline, source, batched)``: the label bin edges, when the classes are bins;
 - ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element);
-- ``place(to_units, num_splits)``: the ``placement.PlaceUnits`` DoFn of the assignment pass;
-- ``rank(grouped, plans)`` and ``count_ranked(ranked)``: the boundary buckets ranked, counted;
+- ``place_units``, ``count`` and ``weight``: the assignment pass's DoFn (``placement.PlaceUnits``
+  or a faster one), a placed example's count key, and the ranks a unit takes in a boundary bucket;
 - ``group_sizes(units)``: with groups, what the report says of them (or None);
 - ``table(pairs, names)``, ``report(table, extra[, groups])``, ``format_report(report, names)``:
   what ``split_counts.json`` holds and the log shows (``report.py``).
 
-Where each unit goes, once its stratum's counts are known, is ``placement.py``'s.
+Where each unit goes, once its stratum's counts are known (placed, boundary buckets ranked and
+counted), is ``placement.py``'s, the same for both forms.
 
 Design (two reads of the input, nothing per class held in memory):
 
@@ -35,8 +36,8 @@ Design (two reads of the input, nothing per class held in memory):
    content: identical across runs (including re-runs of the ExampleGen that wrote the input),
    runners, input order, sharding, batching and retries.
 
-Both passes work on batches of serialized examples (``tfx_balance.core.records``; units and
-the histogram pass: ``tfx_balance.core.split.units``): labels are
+Both passes work on batches of serialized examples (``tfx_balance.core.records``; units:
+``tfx_balance.core.split.units``): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.
@@ -71,7 +72,13 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
-from tfx_balance.core.split.placement import BOUNDARY_TAG, COUNTS_TAG, split_tag
+from tfx_balance.core.split.placement import (
+    BOUNDARY_TAG,
+    COUNTS_TAG,
+    count_ranked,
+    rank_boundary,
+    split_tag,
+)
 from tfx_balance.core.split.strata import IterativeStrategy
 from tfx_balance.core.split.units import input_batches
 
@@ -189,15 +196,25 @@ class StratifiedSplit(beam.PTransform):
         plans_side = beam.pvalue.AsSingleton(strategy.plans(read('ForPlan'), to_units, edges))
         tags = [split_tag(i) for i in range(len(names))]
         assign = read('ForAssign')
-        placed = assign | 'Place' >> beam.ParDo(
-            strategy.place(to_units, len(names)), plans_side, *given
-        ).with_outputs(BOUNDARY_TAG, COUNTS_TAG, *tags)
+        place = strategy.place_units(to_units, self._bucket_bits, len(names), strategy.count)
+        placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
+            BOUNDARY_TAG, COUNTS_TAG, *tags
+        )
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
-        grouped = placed[BOUNDARY_TAG] | 'GroupBoundaryBucket' >> beam.GroupByKey()
-        ranked = strategy.rank(grouped, plans_side)
+        ranked = (
+            placed[BOUNDARY_TAG]
+            | 'GroupBoundaryBucket' >> beam.GroupByKey()
+            | 'RankBoundaryBucket' >> beam.FlatMap(rank_boundary, plans_side, strategy.weight)
+        )
         outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.Map(lambda e: (names[e[0]], e[1]))
+        counted = (
+            ranked
+            | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))  # records not kept
+            | 'RankedToList' >> beam.combiners.ToList()
+            | 'CountRanked' >> beam.Map(count_ranked, strategy.count)
+        )
         outputs[COUNTS_KEY] = (
-            (placed[COUNTS_TAG], strategy.count_ranked(ranked))
+            (placed[COUNTS_TAG], counted)
             | 'MergeCounts' >> beam.Flatten()
             | 'Pairs' >> beam.FlatMap(lambda c: c)
             | 'SumCounts' >> beam.CombinePerKey(sum)

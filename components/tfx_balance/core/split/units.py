@@ -14,7 +14,8 @@ for is the one place the forms differ, and each form is one small class with the
   of its examples'. Ungrouped batches are read as ``ExampleColumns`` (label sets and seeded
   hashes, one entry per example) rather than as one unit object per example.
 
-The histogram pass over these units is ``histograms``.
+The histogram pass over these units is each form's: ``exact.class_histograms``,
+``strata.label_set_histograms``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -31,6 +32,7 @@ from typing import Dict, NamedTuple
 
 import apache_beam as beam
 
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.label_sets import check_widths, read_label_sets, read_labels
@@ -43,10 +45,6 @@ from tfx_balance.core.labels import (
     sorted_classes,
 )
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE
-from tfx_balance.core.split.histograms import (
-    class_histograms,
-    label_set_histograms,
-)
 from tfx_balance.core.split.label_bins import bin_labels, read_label_values
 
 
@@ -78,15 +76,13 @@ def input_batches(pipeline, source, batched, to_units, group_feature, stage, edg
     )
 
 
-def batch_histograms(batch, to_units, bucket_bits: int, edges=None):
-    """The histograms of one input batch, of either form (``histograms``).
-
-    Example:
-        >>> to_units = ToUnits('label', seed=0, grouped=False)
-        >>> batch_histograms([], to_units, bucket_bits=0).buckets
-        {}
-    """
-    return to_units.histograms(batch, bucket_bits, edges)
+def check_not_empty(found: bool) -> None:
+    """Raises DataError when the histogram pass found no example (either form)."""
+    if not found:
+        raise DataError(
+            'the input has no examples; StratifiedSplitter needs at least one labelled '
+            'example. Check the input artifact and input_splits.'
+        )
 
 
 def _parse(record: bytes):
@@ -185,9 +181,6 @@ class ToUnits:
             return batch
         return _example_units(*_named(batch), self._label_feature, self._seed, edges)
 
-    def histograms(self, batch, bucket_bits: int, edges=None):
-        return class_histograms(batch, self, bucket_bits, edges)
-
     def key_by_group(self, batch, group_feature: str, edges=None):
         """``(group, member)`` per example of an input batch (``input_batches``)."""
         where, records = _named(batch)
@@ -255,9 +248,6 @@ class LabelSetUnits:
             return batch
         c = self.columns(batch)
         return [unit_of(c, i) for i in range(len(c.records))]
-
-    def histograms(self, batch, bucket_bits: int, edges=None):
-        return label_set_histograms(batch, self, bucket_bits)
 
     def key_by_group(self, batch, group_feature: str):
         """``(group, (label set, record, where, width, kinds, seed key))`` per example of a

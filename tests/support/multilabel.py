@@ -70,18 +70,8 @@ def per_label(split_records: dict, form: str = 'ids') -> dict:
 
 
 def searched(strata: dict, weights: list, examples: dict = None):
-    """The ``PlanSearch`` of ``strata``'s labelled sets (targets as ``plan_counts`` sets them)
-    after the steps before partner swaps, in ``PlanSearch.run``'s order: greedy insertion, local
-    search, sizes, swaps, sizes. What the tests of the later steps start from."""
-    from tfx_balance.core.split.allocation import allocate
-    from tfx_balance.core.split.multilabel_plan import PlanSearch, target_sizes
+    """The ``PlanSearch`` of ``strata``'s labelled sets, as ``plan_counts`` builds it, after the
+    steps before partner swaps (``first_steps``): what the tests of the later steps start from."""
+    from tfx_balance.core.split.multilabel_plan import plan_search
 
-    empty = allocate(strata.get((), 0), weights)  # the unlabelled units, as plan_counts splits
-    target = target_sizes(sum(strata.values()), empty, weights, examples, strata)
-    search = PlanSearch({s: m for s, m in strata.items() if s}, weights, target, examples)
-    search.greedy()
-    search.local_search()
-    search.repair_sizes()
-    search.swaps()
-    search.repair_sizes()
-    return search
+    return plan_search(strata, weights, examples)[1].first_steps()

@@ -36,7 +36,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.multilabel_plan.search import PlanSearch
@@ -56,24 +56,37 @@ def plan_counts(
         >>> plan_counts({(0,): 4, (0, 1): 2, (1,): 2}, [1, 1])
         {(0,): (2, 2), (0, 1): (1, 1), (1,): (1, 1)}
     """
-    k = len(weights)
-    plan = {}
-    empty = [0] * k
-    if strata.get((), 0):
-        plan[()] = tuple(allocate(strata[()], weights))
-        empty = list(plan[()])
-    labelled = _Labelled(strata)  # a view, not a copy (memory: one entry per label set)
-    if not any(True for _ in labelled):
+    plan, search = plan_search(strata, weights, examples)
+    if search is None:
         return plan
-    total = sum(strata.values())
-    target = target_sizes(total, empty, weights, examples, strata)
-    units = target_sizes(total, empty, weights, None, strata)  # with groups: groups per split
-    search = PlanSearch(labelled, weights, target, examples, units).run()
+    search.run()
     shared = {}  # one tuple object per distinct count vector (memory)
     for labels, row in zip(search.sets, search.counts.tolist()):
         row = tuple(row)
         plan[labels] = shared.setdefault(row, row)
     return plan
+
+
+def plan_search(
+    strata: Mapping[tuple, int],
+    weights: Sequence[float],
+    examples: Mapping[tuple, int] | None = None,
+) -> Tuple[Dict[tuple, tuple], PlanSearch | None]:
+    """``plan_counts``' start: the plan of the unlabelled units (``allocate``, their one rule),
+    and the ``PlanSearch`` of the labelled ones with its target sizes, not yet run (None when
+    every unit is unlabelled)."""
+    plan = {}
+    empty = [0] * len(weights)
+    if strata.get((), 0):
+        plan[()] = tuple(allocate(strata[()], weights))
+        empty = list(plan[()])
+    labelled = _Labelled(strata)  # a view, not a copy (memory: one entry per label set)
+    if not any(True for _ in labelled):
+        return plan, None
+    total = sum(strata.values())
+    target = target_sizes(total, empty, weights, examples, strata)
+    units = target_sizes(total, empty, weights, None, strata)  # with groups: groups per split
+    return plan, PlanSearch(labelled, weights, target, examples, units)
 
 
 def target_sizes(

@@ -164,17 +164,23 @@ class PlanSearch:
 
     def run(self) -> PlanSearch:
         """Every step, in order (the class docstring); returns ``self``, ``counts`` the plan."""
-        self.greedy()
-        self.local_search()
-        self.repair_sizes()
-        self.swaps()
-        self.repair_sizes()
+        self.first_steps()
         if self.partner_swaps():  # then the single moves and swaps they freed, and theirs again
             self.local_search()
             self.swaps()
             self.partner_swaps()
             self.repair_sizes()
         self.fill_pairs()
+        return self
+
+    def first_steps(self) -> PlanSearch:
+        """The steps before the partner swaps: greedy insertion, local search, sizes, swaps,
+        sizes; returns ``self``."""
+        self.greedy()
+        self.local_search()
+        self.repair_sizes()
+        self.swaps()
+        self.repair_sizes()
         return self
 
     # -- 1. greedy insertion --------------------------------------------------------------------

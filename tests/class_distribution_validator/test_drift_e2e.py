@@ -1,15 +1,16 @@
 """ClassDistributionValidator against the previous span, under LocalDagRunner: periodic training.
 
-One pipeline, run three times in one MLMD, one new span of a fraud label per run (CsvExampleGen
+One pipeline, run four times in one MLMD, one new span of a fraud label per run (CsvExampleGen
 reads the latest ``span-{SPAN}``, train and eval given, so the shares are exact). A Resolver with
-tfx_balance.PreviousSpanStrategy gives the validator the previous run's statistics from MLMD (the
-statistics recorded span 0 in each run here, so the strategy's run-order fallback applies; its
-span rule is pinned by test_resolver.py):
-
+tfx_balance.PreviousSpanStrategy gives the validator the previous span's statistics from MLMD
+(StatisticsGen records span 0 on ExampleGen's output; the strategy reads each statistics' span
+from the Examples it was computed from):
 1. span 1: nothing to compare with (the Resolver resolves nothing): the run passes as before;
 2. span 2: fraud 0.050 -> 0.055 in train: measured, within max_drift_distance, the run passes;
 3. span 3: fraud 0.055 -> 0.100 in train (and 0.050 -> 0.100 in eval): the validator stops the
-   run, and its error holds the per-class table.
+   run, and its error holds the per-class table;
+4. span 3 again (a re-run after the stop): still compared with span 2, not with the stopped
+   run's statistics of span 3 (which would pass), so it stops again.
 """
 
 import json
@@ -82,10 +83,11 @@ def runs():
     root = tempfile.mkdtemp(prefix='cdv_drift_e2e_')
     data_dir = os.path.join(root, 'data')
     done = {}
-    for span in SPANS:
-        _write_span(data_dir, span)
+    for run_number, span in enumerate([*SPANS, 3], start=1):
+        if run_number == span:
+            _write_span(data_dir, span)
         run = run_local('cdv-drift-e2e', root, _components(data_dir), raises=ClassDistributionError)
-        done[span] = (run, _summary(run) if run.error is None else None)
+        done[run_number] = (run, _summary(run) if run.error is None else None)
     yield done
     shutil.rmtree(root, ignore_errors=True)
 
@@ -126,3 +128,8 @@ def test_a_doubled_minority_share_stops_the_run_with_the_per_class_table(runs):
     assert '| fraud | 0.0500 (5) | 0.1000 (10) | +0.0500 |' in message  # eval
     # The validator failed: the newest anomalies are still span 2's.
     assert _summary(run)['baseline_drift']['train']['classes']['fraud']['current'] == 11
+
+
+def test_a_rerun_of_the_stopped_span_is_compared_with_the_span_before_and_stops_again(runs):
+    run, _ = runs[4]
+    assert '| fraud | 0.0550 (11) | 0.1000 (20) | +0.0450 |' in str(run.error)

@@ -8,7 +8,10 @@ LatestArtifactStrategy resolved before this run's StatisticsGen gives the newest
 statistics, which after a failed run is this same span's: a re-run would compare the span with
 itself and pass. This strategy runs after this run's StatisticsGen and skips the newest span,
 whatever the runs before were; data without spans (every artifact span 0) gets the artifact
-before this run's.
+before this run's. A statistics artifact's span is that of the Examples its StatisticsGen read,
+found through MLMD's lineage: TFX 1.16's ExampleGen writes the span only as a custom property,
+which StatisticsGen does not copy (its statistics of ExampleGen's output all say span 0), so the
+recipe works on ExampleGen's output as on StratifiedSplitter's.
 
 Example:
     previous = tfx.dsl.Resolver(
@@ -24,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 from typing import Dict, List
 
 from tfx import types
@@ -44,16 +48,70 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
     def resolve_artifacts(
         self, store, input_dict: Dict[str, List[types.Artifact]]
     ) -> Dict[str, List[types.Artifact]] | None:
-        return {key: self._previous(artifacts) for key, artifacts in input_dict.items()}
+        return {
+            key: self._previous(artifacts, input_spans(store, artifacts))
+            for key, artifacts in input_dict.items()
+        }
 
-    def _previous(self, artifacts: List[types.Artifact]) -> List[types.Artifact]:
+    def _previous(
+        self, artifacts: List[types.Artifact], spans: Dict[int, int]
+    ) -> List[types.Artifact]:
+        def span(artifact):
+            return spans.get(artifact.id, artifact.span)
+
         ordered = sorted(
-            artifacts, key=lambda a: (a.span, a.mlmd_artifact.create_time_since_epoch, a.id)
+            artifacts, key=lambda a: (span(a), a.mlmd_artifact.create_time_since_epoch, a.id)
         )
         if not ordered:
             return []
-        earlier = [a for a in ordered if a.span < ordered[-1].span]
+        earlier = [a for a in ordered if span(a) < span(ordered[-1])]
         if not earlier:  # one span only: the artifacts before this run's
             return ordered[-1 - self._num_spans : -1][::-1]
-        newest = {a.span: a for a in earlier}  # the last of each span is its newest
-        return [newest[span] for span in sorted(newest, reverse=True)[: self._num_spans]]
+        newest = {span(a): a for a in earlier}  # the last of each span is its newest
+        return [newest[s] for s in sorted(newest, reverse=True)[: self._num_spans]]
+
+
+def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
+    """``{artifact id: span}`` of each of ``artifacts`` whose producing execution read artifacts
+    with a span (the largest of theirs: the custom property ExampleGen writes, else the
+    property), from MLMD's events; the others are left out (their own ``span`` then counts)."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    ids = [a.id for a in artifacts if a.id]
+    if store is None or not ids:
+        return {}
+    producer = {
+        e.artifact_id: e.execution_id
+        for e in store.get_events_by_artifact_ids(ids)
+        if e.type == metadata_store_pb2.Event.OUTPUT
+    }
+    read = collections.defaultdict(list)  # execution id -> ids of the artifacts it read
+    for e in store.get_events_by_execution_ids(sorted(set(producer.values()))):
+        if e.type == metadata_store_pb2.Event.INPUT:
+            read[e.execution_id].append(e.artifact_id)
+    inputs = {i for ids_read in read.values() for i in ids_read}
+    span_of = {}
+    for artifact in store.get_artifacts_by_id(sorted(inputs)) if inputs else []:
+        value = _span_value(artifact)
+        if value is not None:
+            span_of[artifact.id] = value
+    spans = {}
+    for artifact_id, execution_id in producer.items():
+        found = [span_of[i] for i in read.get(execution_id, ()) if i in span_of]
+        if found:
+            spans[artifact_id] = max(found)
+    return spans
+
+
+def _span_value(artifact) -> int | None:
+    """An MLMD artifact's span: its custom property ``span`` (int, or a string in older TFX),
+    else its property, else None."""
+    for values in (artifact.custom_properties, artifact.properties):
+        if 'span' in values:
+            value = values['span']
+            kind = value.WhichOneof('value')
+            if kind == 'int_value':
+                return value.int_value
+            if kind == 'string_value' and value.string_value.strip().lstrip('-').isdigit():
+                return int(value.string_value)
+    return None

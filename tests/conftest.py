@@ -15,6 +15,17 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+def pytest_collection_modifyitems(items):
+    """``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): each
+    test module is one group, so its module fixtures (a LocalDagRunner run shared by its tests)
+    run once, and tests/kubeflow is one group, so the image and the compiled specs its session
+    fixtures build are built once."""
+    for item in items:
+        path = os.path.relpath(str(item.path), ROOT)
+        group = 'kubeflow' if path.startswith(os.path.join('tests', 'kubeflow')) else path
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope='session', autouse=True)
 def session_temporary_folder(tmp_path_factory):
     """What the code under test and the libraries it calls leave in the temporary folder (TFX's

@@ -228,6 +228,9 @@ def _example_with(feature_setter):
             'is an empty string',
         ),
     ],
+    # Named: the serialized examples' feature order differs between processes (pytest-xdist
+    # workers must collect the same test ids).
+    ids=['no-label', 'float-label', 'two-values', 'empty-string'],
 )
 def test_bad_labels_fail_with_a_message_naming_the_feature(bad, fragment):
     with pytest.raises(Exception) as info:

@@ -52,16 +52,8 @@ class Executor(ExamplesExecutor):
         others copied unchanged (over a window, every span's files, ``span-<s>-`` prefixed);
         plus ``balance_plan.json`` at the artifact root; span and version of the input (of a
         window, its latest span's).
-      exec_properties:
-        label_feature: name of the int64/bytes label feature.
-        splits: JSON list of the split names to lay out per class.
-        seed: int seed of the hash ordering examples inside the shards.
-        examples_per_shard: int, about the most examples per class shard.
-        multi_label: absent (one label per example), 'ids' or 'multi_hot': lay out per group
-          (the example's rarest label) instead of per class.
-        policy: with multi_label, 'floored_label_balanced' (default), 'label_balanced' or
-          'repeat_factor' (the group draws).
-        repeat_threshold: with multi_label, the repeat-factor threshold t in (0, 1].
+      exec_properties: LayoutConfig's arguments (core/balanced_input_gen/config.py), as its
+        ``to_exec_properties`` writes them.
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
         derived from (over a window, the augmenter outputs of the same spans); per laid-out
         split, the 'input' counts of its rebalance_plan.json (summed over the window) are

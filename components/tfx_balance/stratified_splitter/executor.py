@@ -38,16 +38,8 @@ class Executor(ExamplesExecutor):
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
         bins, structured: ``report``).
-      exec_properties (``StratifiedSplitConfig``):
-        label_feature: name of the int64/bytes label feature.
-        splits: JSON list of ``[name, weight]`` pairs (positive weights, order matters).
-        seed: int seed of the example hash.
-        input_splits: JSON list of input split names to read (merged); null = all.
-        group_feature: optional feature whose equal values stay in one split.
-        folds, holdout: optional; k and JSON ``[[name, fraction]]`` (``splits`` then holds the
-          held-out splits' and folds' integer weights).
-        label_bins, label_bin_edges: optional; N, or JSON list of edges (classes = label bins).
-        multi_label: optional, 'ids' or 'multi_hot': a set of labels per example.
+      exec_properties: StratifiedSplitConfig's arguments (core/split/config.py), as its
+        ``to_exec_properties`` writes them.
     """
 
     COMPONENT = 'StratifiedSplitter'

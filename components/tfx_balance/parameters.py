@@ -9,11 +9,9 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-
 from tfx.types.component_spec import ExecutionParameter
 
-from tfx_balance.core.arguments import argument_name
+from tfx_balance.core.arguments import argument_name, is_required
 
 ARGUMENTS_MARKER = '{arguments}'
 
@@ -24,8 +22,7 @@ def execution_parameters(config_class) -> dict:
     return {
         argument_name(field): ExecutionParameter(
             type=field.metadata['wire'].type,
-            optional=field.default is not dataclasses.MISSING
-            or field.default_factory is not dataclasses.MISSING,
+            optional=not is_required(field),
         )
         for field in config_class.declared()
         if field.metadata['wire'] is not None

@@ -60,11 +60,6 @@ JSON = Wire(str, to_json, json.loads)  # lists, mappings, numbers or strings as 
 SORTED_JSON = Wire(str, lambda value: to_json(value, sort_keys=True), json.loads)
 
 
-def written_if_set(config, name: str) -> bool:
-    """The default rule: a property is written when its value is not None."""
-    return getattr(config, name) is not None
-
-
 def argument(
     default=dataclasses.MISSING,
     *,
@@ -104,6 +99,18 @@ def argument_name(field: dataclasses.Field) -> str:
     return field.metadata['name'] or field.name
 
 
+def is_required(field: dataclasses.Field) -> bool:
+    """Whether the argument ``field`` declares has no default."""
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+def is_written(config, field: dataclasses.Field) -> bool:
+    """Whether ``config``'s property of ``field`` is written: by the field's ``written`` rule,
+    else when its value is not None."""
+    rule = field.metadata['written']
+    return rule(config) if rule else getattr(config, field.name) is not None
+
+
 class Arguments:
     """Mixin of a frozen config dataclass whose fields are ``argument``s (see the module doc).
 
@@ -137,10 +144,8 @@ class Arguments:
         its own name, encoded by its ``Wire``."""
         props = {}
         for field in self.declared():
-            wire, written = field.metadata['wire'], field.metadata['written']
-            if wire is None:
-                continue
-            if written(self) if written else written_if_set(self, field.name):
+            wire = field.metadata['wire']
+            if wire is not None and is_written(self, field):
                 props[argument_name(field)] = wire.encode(getattr(self, field.name))
         return props
 
@@ -183,12 +188,12 @@ class Arguments:
         """The docs' Markdown table of the arguments: name, default, what it does."""
         rows = ['| argument | default | what it does |', '|---|---|---|']
         for field in cls.constructor_arguments():
-            if field.default is not dataclasses.MISSING:
-                default = f'`{field.default!r}`'
-            elif field.default_factory is not dataclasses.MISSING:
-                default = f'`{field.default_factory()!r}`'
-            else:
+            if is_required(field):
                 default = 'required'
+            elif field.default is not dataclasses.MISSING:
+                default = f'`{field.default!r}`'
+            else:
+                default = f'`{field.default_factory()!r}`'
             doc = ' '.join(field.metadata['doc'].split()).replace('|', '\\|')
             rows.append(f'| `{argument_name(field)}` | {default} | {doc} |')
         return '\n'.join(rows)

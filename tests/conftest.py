@@ -26,6 +26,15 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """A bytes parameter (a serialized example) is named after its argument, not its bytes: a
+    serialized map's order can differ between processes, and pytest-xdist's workers must collect
+    the same test ids. Repeated names get pytest's numbered suffixes."""
+    if isinstance(val, bytes):
+        return argname
+    return None
+
+
 @pytest.fixture(scope='session', autouse=True)
 def session_temporary_folder(tmp_path_factory):
     """What the code under test and the libraries it calls leave in the temporary folder (TFX's

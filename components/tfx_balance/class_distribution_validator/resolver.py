@@ -32,6 +32,11 @@ from typing import Dict, List
 
 from tfx import types
 from tfx.dsl.components.common import resolver
+from tfx.types import artifact_utils
+
+from tfx_balance.artifacts.spans import SPAN_AND_VERSION, span_or_version
+
+SPAN = SPAN_AND_VERSION[0]
 
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
@@ -90,9 +95,16 @@ def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
         if e.type == metadata_store_pb2.Event.INPUT:
             read[e.execution_id].append(e.artifact_id)
     inputs = {i for ids_read in read.values() for i in ids_read}
+    read_artifacts = store.get_artifacts_by_id(sorted(inputs)) if inputs else []
+    types_by_id = {
+        t.id: t for t in store.get_artifact_types_by_id(sorted({a.type_id for a in read_artifacts}))
+    }
     span_of = {}
-    for artifact in store.get_artifacts_by_id(sorted(inputs)) if inputs else []:
-        value = _span_value(artifact)
+    for mlmd_artifact in read_artifacts:
+        artifact = artifact_utils.deserialize_artifact(
+            types_by_id[mlmd_artifact.type_id], mlmd_artifact
+        )
+        value = span_or_version(artifact, SPAN)
         if value is not None:
             span_of[artifact.id] = value
     spans = {}
@@ -101,17 +113,3 @@ def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
         if found:
             spans[artifact_id] = max(found)
     return spans
-
-
-def _span_value(artifact) -> int | None:
-    """An MLMD artifact's span: its custom property ``span`` (int, or a string in older TFX),
-    else its property, else None."""
-    for values in (artifact.custom_properties, artifact.properties):
-        if 'span' in values:
-            value = values['span']
-            kind = value.WhichOneof('value')
-            if kind == 'int_value':
-                return value.int_value
-            if kind == 'string_value' and value.string_value.strip().lstrip('-').isdigit():
-                return int(value.string_value)
-    return None

@@ -44,6 +44,7 @@ from tfx_balance.core.class_distribution_validator.forms import (
 from tfx_balance.core.class_distribution_validator.presence import (
     SplitterCounts,
     rule_allocation,
+    rule_range,
     share_bound,
     unavoidable_absences,
 )
@@ -163,8 +164,14 @@ def _bound(distributions, classes, splitter: SplitterCounts | None):
         return None
     sizes = {s: d.total for s, d in distributions.items()}
     totals = {c: sum(d.counts.get(c, 0) for d in distributions.values()) for c in classes}
-    spread = len(classes) + sum(splitter.slack.values())  # how far the sizes may be off
+    spread = _spread(classes, splitter)
     return lambda c, a, b: share_bound(sizes, totals[c], a, b, splitter.slack.get(c, 0), spread)
+
+
+def _spread(classes, splitter: SplitterCounts) -> int:
+    """How far StratifiedSplitter's split sizes may be off its weights, in examples: a class's
+    count is within one of the rule's (its rounding) or within its group slack."""
+    return len(classes) + sum(splitter.slack.values())
 
 
 def _named_baseline(baseline: Mapping[str, LabelDistribution]) -> dict:
@@ -213,7 +220,14 @@ def _missing_class_findings(distributions, checked, classes, label_feature, spli
         name = class_name(c)
         listed = ', '.join(f"'{s}' ({distributions[s].counts[c]})" for s in present)
         slack = splitter.slack.get(c, 0) if splitter else 0
-        unavoidable = unavoidable_absences(sizes, total, absent, slack)
+        if splitter is not None and splitter.group_feature:
+            # With groups the split sizes are off the splitter's weights by up to the spread, so
+            # the sizes cannot say which split the rule gave a small class's few examples: an
+            # absence is unavoidable wherever the documented bound allows a count of 0.
+            ranges = rule_range(sizes, total, slack, _spread(classes, splitter))
+            unavoidable = [s for s in absent if ranges[s][0] == 0]
+        else:
+            unavoidable = unavoidable_absences(sizes, total, absent, slack)
         if unavoidable:
             notes.append(
                 _unavoidable_note(name, label_feature, total, splits, listed, unavoidable, slack)

@@ -19,6 +19,10 @@ gate's recall is measured on) and ``probabilities`` (for the balanced model, tho
 corrected to the training data's class frequencies by ``tfx_balance.with_prior_correction``;
 for the baseline, its own scores again): ``custom_config['class_names']`` maps the data's
 class names to score positions.
+With ``fn_args.base_model`` (a Resolver's latest model, as in the periodic sample) the model
+starts from that model's weights (``WARM_START_WEIGHTS``: numpy arrays every run saves beside its
+SavedModel, which Keras 2 and 3 read alike) instead of fresh ones.
+
 Self-contained on purpose: TFX installs this folder as a wheel in the Trainer step, where only
 installed packages (tfx_balance, TF, TFT) can be imported.
 """
@@ -29,6 +33,7 @@ import os
 # TF_USE_LEGACY_KERAS=0 (TFX 1.21), `keras` below is Keras 3 and the same code runs on it.
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_transform as tft  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
@@ -48,6 +53,9 @@ NUMERIC_KEYS = ('fare', 'tips', 'trip_miles', 'trip_seconds', 'dropoff_known')
 # Categorical features and their number of ids (see preprocessing.py).
 CATEGORICAL_KEYS = {'trip_start_hour': 24, 'company': 21}
 FEATURE_KEYS = NUMERIC_KEYS + tuple(CATEGORICAL_KEYS)
+# The weights a later run warm-starts from, saved in the serving model's folder (TF Serving and
+# TFMA read only the SavedModel there).
+WARM_START_WEIGHTS = 'warm_start_weights.npz'
 
 
 def build_model(seed: int) -> keras.Model:
@@ -129,10 +137,17 @@ def run_fn(fn_args):
             fn_args.train_files, fn_args.data_accessor, tf_transform_output, batch_size, seed
         )
     model = build_model(seed)
+    if fn_args.base_model:
+        with np.load(os.path.join(fn_args.base_model, WARM_START_WEIGHTS)) as saved:
+            model.set_weights([saved[f'arr_{i}'] for i in range(len(saved.files))])
+        print(f'warm start: weights of {fn_args.base_model}')
     model.fit(train, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
+    weights = model.get_weights()  # the model's own, before the serving signatures add layers
     served = with_prior_correction(
         signatures(model, tf_transform_output),
         fn_args.train_files if config.get('input', 'balanced') == 'balanced' else None,
         class_names=config.get('class_names'),
     )
     save_serving_model(model, fn_args.serving_model_dir, served)
+    with tf.io.gfile.GFile(os.path.join(fn_args.serving_model_dir, WARM_START_WEIGHTS), 'wb') as f:
+        np.savez(f, *weights)

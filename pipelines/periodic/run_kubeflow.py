@@ -1,0 +1,20 @@
+"""Compiles the periodic pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+
+Usage: python -m pipelines.periodic.run_kubeflow --image IMAGE [--pipeline-root gs://...]
+       [--data-root gs://bucket/taxi-spans]
+
+The span is chosen the way TFX's periodic pipelines choose it: ExampleGen reads the newest
+``span-{SPAN}/`` folder under ``--data-root`` when the run starts, so one compiled pipeline serves
+every run (a recurring run, or one started when a span lands). Write the spans there with
+``pipelines.periodic.spans.write_span``. The schema is read from the component image.
+"""
+
+from pipelines.kubeflow_samples import kubeflow_factory
+from pipelines.periodic.pipeline import PIPELINE_NAME, create_pipeline
+from tfx_balance import kubeflow
+
+create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
+
+
+if __name__ == '__main__':
+    kubeflow.main(factory=create_pipeline_for_kubeflow, default_name=PIPELINE_NAME)

@@ -13,6 +13,7 @@ KUBEFLOW_PIPELINES: Dict[str, str] = {
     'tfx-balance-digits': 'pipelines.digits.run_kubeflow:create_pipeline_for_kubeflow',
     'tfx-balance-taxi-cv': 'pipelines.taxi.run_kubeflow_cv:create_pipeline_for_kubeflow',
     'tfx-balance-multilabel': 'pipelines.multilabel.run_kubeflow:create_pipeline_for_kubeflow',
+    'tfx-balance-periodic': 'pipelines.periodic.run_kubeflow:create_pipeline_for_kubeflow',
 }
 
 # Where docker/Dockerfile puts this repository's pipelines/ and schemas/ inside the image.

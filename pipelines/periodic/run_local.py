@@ -34,13 +34,18 @@ def _newest_dir(pipeline_root: str, component: str, output: str, after: int) -> 
     return max(found)[1] if found else None
 
 
-def _last_execution(pipeline_root: str) -> int:
-    ids = [
-        int(os.path.basename(path))
-        for path in glob.glob(os.path.join(pipeline_root, '*', '*', '*'))
-        if os.path.basename(path).isdigit()
-    ]
-    return max(ids, default=0)
+def _last_execution(metadata_path: str) -> int:
+    """The id of the newest execution in MLMD (0 before the first run): this run's are above."""
+    if not os.path.exists(metadata_path):
+        return 0
+    return max((e.id for e in _store(metadata_path).get_executions()), default=0)
+
+
+def _store(metadata_path: str):
+    from ml_metadata.metadata_store import metadata_store
+    from tfx.orchestration import metadata
+
+    return metadata_store.MetadataStore(metadata.sqlite_metadata_connection_config(metadata_path))
 
 
 def split_groups(examples_dir: str) -> dict:
@@ -71,19 +76,27 @@ def _class_counts(examples_dir: str) -> dict:
 
 
 def run(
-    root: str, spans: int = span_data.SPANS, train_steps: int | None = None, seed: int = 0
+    root: str,
+    spans: int = span_data.SPANS,
+    train_steps: int | None = None,
+    seed: int = 0,
+    shifted_span: int | None = span_data.SHIFTED_SPAN,
 ) -> list:
-    """Runs spans 1..``spans`` in ``root``; returns one summary dict per run."""
+    """Runs spans 1..``spans`` in ``root`` (``shifted_span``: the span whose class mix is shifted
+    on purpose, None for none); returns one summary dict per run."""
     from tfx import v1 as tfx
 
-    from pipelines.periodic.pipeline import TRAIN_STEPS, WINDOW, create_pipeline
+    from pipelines.periodic.pipeline import TRAIN_STEPS, create_pipeline
 
     data_root = os.path.join(root, 'data')
     pipeline_root = os.path.join(root, 'pipeline_root')
+    serving_dir = os.path.join(root, 'serving')
+    metadata_path = os.path.join(root, 'metadata.db')
     runs, groups_so_far = [], []
     for span in range(1, spans + 1):
-        span_data.write_span(span, data_root)  # the new span arrives
-        before = _last_execution(pipeline_root)
+        span_data.write_span(span, data_root, shifted_span)  # the new span arrives
+        before = _last_execution(metadata_path)
+        pushed_before = _pushed(serving_dir)
         started, error = time.time(), None
         try:
             tfx.orchestration.LocalDagRunner().run(
@@ -92,12 +105,13 @@ def run(
                     data_root=data_root,
                     train_steps=TRAIN_STEPS if train_steps is None else train_steps,
                     seed=seed,
-                    metadata_path=os.path.join(root, 'metadata.db'),
-                    serving_dir=os.path.join(root, 'serving'),
+                    metadata_path=metadata_path,
+                    serving_dir=serving_dir,
                 )
             )
         except Exception as e:  # noqa: BLE001 - a stopped run is a result of the demo
             error = e
+        inputs = run_inputs(metadata_path, before)
         split_dir = _newest_dir(pipeline_root, 'StratifiedSplitter', 'examples', before)
         if split_dir:
             groups_so_far.append(split_groups(split_dir))
@@ -105,21 +119,65 @@ def run(
         runs.append(
             {
                 'span': span,
-                'window': list(range(max(1, span - WINDOW + 1), span + 1)),
+                'window': _window(inputs.get('LeakageCheck', {}).get('input_examples', [])),
                 'class_counts': _class_counts(split_dir) if split_dir else {},
                 'groups_in_two_splits': span_data.groups_in_more_than_one_split(groups_so_far),
                 'drift': _drift_verdict(pipeline_root, before, error),
                 'trained': _newest_dir(pipeline_root, 'Trainer', 'model', before) is not None,
-                'warm_start': span > 1
-                and _newest_dir(pipeline_root, 'Trainer', 'model', before) is not None,
+                'warm_start': bool(inputs.get('Trainer', {}).get('base_model')),
                 'blessed': bool(blessing and os.path.exists(os.path.join(blessing, 'BLESSED'))),
-                'pushed': _newest_dir(pipeline_root, 'Pusher', 'pushed_model', before) is not None,
+                'pushed': _pushed(serving_dir) != pushed_before,
                 'stopped': local_error(error),
                 'seconds': round(time.time() - started, 1),
             }
         )
         print(format_run(runs[-1]), flush=True)
     return runs
+
+
+def run_inputs(metadata_path: str, after: int) -> dict:
+    """``{component id: {input key: [artifacts]}}`` of the executions after execution ``after``
+    (this run's), from MLMD."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    store = _store(metadata_path)
+    executions = [e for e in store.get_executions() if e.id > after]
+    events = store.get_events_by_execution_ids([e.id for e in executions])
+    artifacts = {
+        a.id: a
+        for a in store.get_artifacts_by_id(
+            [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.INPUT]
+        )
+    }
+    node = {}  # execution id -> component id, from the execution's node context
+    for execution in executions:
+        for context in store.get_contexts_by_execution(execution.id):
+            if context.type == 'node':
+                node[execution.id] = context.name.split('.', 1)[-1]
+    inputs = {}
+    for event in events:
+        if event.type != metadata_store_pb2.Event.INPUT or event.execution_id not in node:
+            continue
+        component = node[event.execution_id]
+        key = event.path.steps[0].key
+        inputs.setdefault(component, {}).setdefault(key, []).append(artifacts[event.artifact_id])
+    return inputs
+
+
+def _window(artifacts) -> list:
+    """The spans of a window's artifacts (MLMD protos), oldest first."""
+    spans = []
+    for artifact in artifacts:
+        for values in (artifact.custom_properties, artifact.properties):
+            if 'span' in values:
+                spans.append(values['span'].int_value)
+                break
+    return sorted(spans)
+
+
+def _pushed(serving_dir: str) -> list:
+    """The model versions the Pusher has put in ``serving_dir``."""
+    return sorted(os.listdir(serving_dir)) if os.path.isdir(serving_dir) else []
 
 
 def local_error(error) -> str | None:
@@ -131,15 +189,36 @@ def local_error(error) -> str | None:
 
 
 def _drift_verdict(pipeline_root: str, before: int, error) -> str:
+    """'STOPPED (<the drift findings' kinds, or split check>)', or 'pass' with the largest
+    L-infinity distance of a split from the previous span's and the classes that appeared in or
+    vanished from a split, or 'not run'."""
     from tfx_balance.core.class_distribution_validator import ClassDistributionError
+    from tfx_balance.core.class_distribution_validator.report import (
+        DRIFT_DISTANCE,
+        DRIFT_DIVERGENCE,
+    )
 
-    if isinstance(error, ClassDistributionError) or 'ClassDistributionValidator' in str(
-        error or ''
-    ):
-        return 'STOPPED'
-    if _newest_dir(pipeline_root, 'ClassDistributionValidator', 'anomalies', before) is None:
+    if isinstance(error, ClassDistributionError):
+        kinds = [k for k in (DRIFT_DISTANCE, DRIFT_DIVERGENCE) if f'**{k}**' in str(error)]
+        return f'STOPPED ({", ".join(kinds) or "split check"})'
+    folder = _newest_dir(pipeline_root, 'ClassDistributionValidator', 'anomalies', before)
+    if folder is None:
         return 'not run'
-    return 'pass'
+    with open(os.path.join(folder, 'class_distribution.json')) as f:
+        drift = json.load(f).get('baseline_drift')
+    if not drift:
+        return 'pass (no previous span)'
+    split, worst = max(drift.items(), key=lambda item: item[1]['linf'])
+    changes = []
+    for kind in ('appeared', 'vanished'):
+        where = {}
+        for name, d in drift.items():
+            for c in d[kind]:
+                where.setdefault(c, []).append(name)
+        changes += [f'{kind} {c} ({", ".join(s)})' for c, s in sorted(where.items())]
+    return (
+        f'pass (largest {worst["linf"]:.3f} in {split}' + ''.join(f'; {t}' for t in changes) + ')'
+    )
 
 
 def format_run(r: dict) -> str:
@@ -164,12 +243,18 @@ def main() -> None:
     parser.add_argument('--spans', type=int, default=span_data.SPANS)
     parser.add_argument('--train-steps', type=int, default=None)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--shifted-span',
+        type=int,
+        default=span_data.SHIFTED_SPAN,
+        help='the span whose Cash trips are thinned, so that the drift check stops it (0: none)',
+    )
     local.add_verbose_flag(parser)
     args = parser.parse_args()
     shutil.rmtree(args.root, ignore_errors=True)
     os.makedirs(args.root)
     with local.console_output(args.root, args.verbose):
-        runs = run(args.root, args.spans, args.train_steps, args.seed)
+        runs = run(args.root, args.spans, args.train_steps, args.seed, args.shifted_span or None)
     with open(os.path.join(args.root, 'summary.json'), 'w') as f:
         json.dump(runs, f, indent=1, default=sorted)
     print('\n'.join(format_run(r) for r in runs), file=sys.stdout)

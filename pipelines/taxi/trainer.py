@@ -27,6 +27,7 @@ Self-contained on purpose: TFX installs this folder as a wheel in the Trainer st
 installed packages (tfx_balance, TF, TFT) can be imported.
 """
 
+import io
 import os
 
 # Keras 2 (tf_keras) unless the environment says otherwise: TFT 1.16 works with Keras 2 only. With
@@ -138,7 +139,8 @@ def run_fn(fn_args):
         )
     model = build_model(seed)
     if fn_args.base_model:
-        with np.load(os.path.join(fn_args.base_model, WARM_START_WEIGHTS)) as saved:
+        path = os.path.join(fn_args.base_model, WARM_START_WEIGHTS)
+        with tf.io.gfile.GFile(path, 'rb') as f, np.load(io.BytesIO(f.read())) as saved:
             model.set_weights([saved[f'arr_{i}'] for i in range(len(saved.files))])
         print(f'warm start: weights of {fn_args.base_model}')
     model.fit(train, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=2)
@@ -149,5 +151,7 @@ def run_fn(fn_args):
         class_names=config.get('class_names'),
     )
     save_serving_model(model, fn_args.serving_model_dir, served)
+    buffer = io.BytesIO()  # np.savez seeks; a GFile (gs://, s3://) does not
+    np.savez(buffer, *weights)
     with tf.io.gfile.GFile(os.path.join(fn_args.serving_model_dir, WARM_START_WEIGHTS), 'wb') as f:
-        np.savez(f, *weights)
+        f.write(buffer.getvalue())

@@ -37,7 +37,18 @@ def compiled(tmp_path_factory):
 
 
 def executors(spec: dict) -> dict:
-    return spec['deploymentSpec']['executors']
+    """The executors that run a container (our image); a Resolver's executor is an MLMD query
+    the KFP backend runs itself (``resolvers``)."""
+    return {k: e for k, e in spec['deploymentSpec']['executors'].items() if 'container' in e}
+
+
+def resolvers(spec: dict) -> dict:
+    """``{executor label: its artifact queries}`` of the Resolver executors."""
+    return {
+        label: executor['resolver']['outputArtifactQueries']
+        for label, executor in spec['deploymentSpec']['executors'].items()
+        if 'resolver' in executor
+    }
 
 
 def executor_of(spec: dict, task: str) -> dict:

@@ -55,7 +55,7 @@ def test_every_executor_runs_our_image_with_the_tfx_entrypoint(compiled, name):
     }
     assert executors(spec) and beam_steps
     for label, executor in executors(spec).items():
-        container = executor['container']  # no importer/resolver executors in our pipelines
+        container = executor['container']
         assert container['image'] == TEST_IMAGE, label
         assert container['command'] == [
             'python',

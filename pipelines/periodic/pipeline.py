@@ -1,0 +1,269 @@
+"""The periodic sample pipeline (``make demo-periodic``): TFX's periodic training on the taxi trips,
+one run per new span (``pipelines.periodic.spans``: half years, a trip's group its company).
+
+Each run:
+
+CsvExampleGen (the newest ``span-{SPAN}/``) -> StratifiedSplitter (8:1:1, ``group_feature``
+company, the earlier spans' ``assignments`` from a Resolver: a company keeps its split in every
+span) -> ImportSchemaGen + StatisticsGen -> ClassDistributionValidator (the splits against each
+other, and this span's class shares against the previous span's, ``PreviousSpanStrategy``)
+-> LeakageCheck over the last ``WINDOW`` spans (no company or trip in two splits)
+-> Transform and BalancedInputGen over the window -> Trainer (``balanced_dataset`` over the
+window; warm-started from the latest blessed model) -> Evaluator (this span's ``test`` split, against the
+latest blessed model) -> Pusher.
+
+The Trainer starts only after the drift check and LeakageCheck passed: a span whose class mix
+shifted stops its run before training (the run script records the verdict and goes on to the next
+span). The Trainer and Transform modules are the taxi sample's (``pipelines/taxi``).
+
+**Drift thresholds, from the data.** Between two consecutive real spans a class share moves by
+at most ``MAX_REAL_DRIFT`` (Credit Card from span 4 to 5, the whole span); a split's share adds the
+split's own sampling spread (eval and test hold about 240 trips each: a share of 0.4 has a
+standard deviation of 0.03 there) and the deviation a company too large for the rule causes
+(StratifiedSplitter reports it). ``MAX_DRIFT_DISTANCE`` sits above what the real spans showed in
+every split of the recorded runs (pipelines/periodic/README.md) and far below the shift made on
+purpose in span 7 (about 0.29): it stops a doubled minority share, not a season.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tfx import v1 as tfx
+
+from pipelines.common.pipeline import Sample, assemble, eval_config, filesystem_pusher
+from pipelines.periodic.spans import GROUP, LABEL
+from pipelines.taxi import pipeline as taxi
+from tfx_balance import (
+    BalancedInputGen,
+    ClassDistributionValidator,
+    LeakageCheck,
+    PreviousSpanStrategy,
+    SplitAssignments,
+    StratifiedSplitter,
+)
+from tfx_balance.metrics import CalibrationGate
+
+PIPELINE_NAME = 'tfx-balance-periodic'
+DATA_ROOT = os.path.join(taxi.REPO, 'runs', 'periodic', 'data')
+SPLITS = {'train': 8, 'eval': 1, 'test': 1}
+WINDOW = 3  # spans the Trainer (and LeakageCheck) read
+ASSIGNMENT_SPANS = 7  # earlier spans whose assignments the splitter keeps (the whole demo)
+TRAIN_STEPS = 300  # per run: the model goes on from the latest one
+MAX_REAL_DRIFT = 0.052
+MAX_DRIFT_DISTANCE = 0.15
+# The gate against the model serving now: macro recall no more than 0.05 below it (the test
+# split of one span has about 240 trips, its rare classes one or two), and at least MIN_MACRO_RECALL.
+MIN_MACRO_RECALL = 0.3
+MIN_IMPROVEMENT = -0.05
+SAMPLE = Sample(
+    label=LABEL,
+    splits=SPLITS,
+    module_dir=taxi.HERE,
+    augmenter={},
+    batch_size=taxi.BATCH_SIZE,
+    preprocessing_function_names=('transform_features',),
+    classes=taxi.CLASSES,
+    min_macro_recall=MIN_MACRO_RECALL,
+    min_improvement=MIN_IMPROVEMENT,
+    calibration=CalibrationGate(max_ece_increase=0.05, max_log_loss_increase=0.1),
+)
+Examples = tfx.types.standard_artifacts.Examples
+
+
+def latest_or_window(
+    producer_id: str, artifact_type, output_key: str, num_spans: int, latest: bool
+):
+    """A Resolver of ``producer_id``'s ``output_key`` over earlier runs: the last ``num_spans``
+    spans (``SpanRangeStrategy``), or with ``latest`` the one latest artifact
+    (``LatestArtifactStrategy``: TFX's Kubeflow V2 compiler compiles no other). Its output key is
+    ``output_key``; add an upstream node to resolve it after a component of this run."""
+    channel = tfx.dsl.Channel(
+        type=artifact_type, producer_component_id=producer_id, output_key=output_key
+    )
+    if latest:
+        return tfx.dsl.Resolver(
+            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy, **{output_key: channel}
+        )
+    return tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
+        config={
+            'range_config': tfx.proto.RangeConfig(
+                rolling_range=tfx.proto.RollingRange(num_spans=num_spans)
+            )
+        },
+        **{output_key: channel},
+    )
+
+
+def create_pipeline(
+    root: str,
+    data_root: str | None = None,
+    schema_file: str = taxi.SCHEMA_FILE,
+    train_steps: int = TRAIN_STEPS,
+    seed: int = 0,
+    beam_args: list | None = None,
+    metadata_path: str | None = None,
+    serving_dir: str | None = None,
+    pipeline_name: str = PIPELINE_NAME,
+    window: int = WINDOW,
+    kubeflow_v2: bool = False,
+) -> tfx.dsl.Pipeline:
+    """Builds one run of the periodic pipeline (the same object every run: ExampleGen ingests the
+    newest span under ``data_root``).
+
+    Args:
+      root: pipeline root (local path, gs:// or s3://).
+      data_root: folder of ``span-<n>/`` folders (``pipelines.periodic.spans.write_span``;
+        default ``DATA_ROOT``, where ``make demo-periodic`` writes them).
+      schema_file: curated TFDV schema of the raw taxi data.
+      train_steps: training steps per run.
+      seed: seed of every component that has one.
+      beam_args: Beam pipeline args (default: in-process DirectRunner).
+      metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
+      serving_dir: Pusher destination (default ``<root>/serving``).
+      pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
+      window: spans the Trainer and LeakageCheck read.
+      kubeflow_v2: build for TFX's Kubeflow V2 compiler, which compiles only two Resolver
+        strategies, LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the
+        earlier assignments and the drift baseline are the latest artifacts, and the Trainer
+        reads this span only (``window`` is ignored; see the module docstring).
+    """
+    example_gen = tfx.components.CsvExampleGen(
+        input_base=data_root or DATA_ROOT,
+        input_config=tfx.proto.Input(
+            splits=[tfx.proto.Input.Split(name='all', pattern='span-{SPAN}/*')]
+        ),
+    )
+    # Earlier runs' assignments, resolved before the splitter runs (so every span found is an
+    # earlier run's; a re-run of a span finds its own, which it must keep).
+    assignments = tfx.dsl.Channel(
+        type=SplitAssignments, producer_component_id='StratifiedSplitter', output_key='assignments'
+    )
+    if kubeflow_v2:
+        earlier = tfx.dsl.Resolver(
+            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy, assignments=assignments
+        )
+    else:
+        earlier = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy,
+            config={'num_spans': ASSIGNMENT_SPANS, 'skip_newest': False},
+            assignments=assignments,
+        )
+    earlier = earlier.with_id('previous_assignments')
+    splitter = StratifiedSplitter(
+        examples=example_gen.outputs['examples'],
+        previous_assignments=earlier.outputs['assignments'],
+        label_feature=LABEL,
+        splits=SPLITS,
+        group_feature=GROUP,
+        seed=seed,
+    )
+    schema = tfx.components.ImportSchemaGen(schema_file=schema_file)
+    statistics = tfx.components.StatisticsGen(
+        examples=splitter.outputs['examples'], schema=schema.outputs['schema']
+    )
+    if kubeflow_v2:  # the latest statistics before this run's (after a stopped run: its span's)
+        previous_span = tfx.dsl.Resolver(
+            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+            statistics=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ExampleStatistics),
+        ).with_id('previous_span_statistics')
+    else:
+        previous_span = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy,
+            statistics=tfx.dsl.Channel(
+                type=tfx.types.standard_artifacts.ExampleStatistics,
+                producer_component_id=statistics.id,
+                output_key='statistics',
+            ),
+        ).with_id('previous_span_statistics')
+        previous_span.add_upstream_node(statistics)
+    # The splits against each other (within the bound a company's size forces, which the
+    # splitter's output given as examples= tells it) and against the previous span. Without the
+    # schema: a class of its domain missing from a span is named by the drift check, not refused.
+    class_check = ClassDistributionValidator(
+        statistics=statistics.outputs['statistics'],
+        examples=splitter.outputs['examples'],
+        baseline_statistics=previous_span.outputs['statistics'],
+        label_feature=LABEL,
+        max_drift_distance=MAX_DRIFT_DISTANCE,
+    )
+    if kubeflow_v2:
+        examples_window, window_examples = None, splitter.outputs['examples']
+    else:
+        examples_window = latest_or_window(
+            splitter.id, Examples, 'examples', window, False
+        ).with_id('examples_window')
+        examples_window.add_upstream_node(splitter)
+        window_examples = examples_window.outputs['examples']
+    leakage = LeakageCheck(examples=window_examples, group_feature=GROUP)
+    transform = tfx.components.Transform(
+        examples=window_examples,
+        schema=schema.outputs['schema'],
+        module_file=os.path.join(taxi.HERE, 'preprocessing.py'),
+    )
+    transform.add_upstream_node(class_check)
+    transform.add_upstream_node(leakage)
+    layout = BalancedInputGen(
+        examples=transform.outputs['transformed_examples'],
+        label_feature=LABEL,
+        splits=['train'],
+        seed=seed,
+    )
+    latest_blessed = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.Model, producer_component_id='Trainer'
+        ),
+        model_blessing=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ModelBlessing, producer_component_id='Evaluator'
+        ),
+    ).with_id('latest_blessed_model')
+    trainer = tfx.components.Trainer(
+        module_file=os.path.join(taxi.HERE, 'trainer.py'),
+        examples=layout.outputs['examples'],
+        schema=schema.outputs['schema'],
+        transform_graph=transform.outputs['transform_graph'],
+        base_model=latest_blessed.outputs['model'],
+        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=0),
+        custom_config={
+            'input': 'balanced',
+            'seed': seed,
+            'batch_size': SAMPLE.batch_size,
+            'class_names': list(SAMPLE.classes),
+        },
+    )
+    evaluator = tfx.components.Evaluator(
+        examples=splitter.outputs['examples'],
+        example_splits=['test'],
+        model=trainer.outputs['model'],
+        baseline_model=latest_blessed.outputs['model'],
+        eval_config=eval_config(SAMPLE),
+    )
+    pusher = filesystem_pusher(
+        trainer.outputs['model'], evaluator.outputs['blessing'], root, serving_dir
+    )
+    return assemble(
+        pipeline_name,
+        root,
+        [
+            example_gen,
+            earlier,
+            splitter,
+            schema,
+            statistics,
+            previous_span,
+            class_check,
+            *([examples_window] if examples_window else []),
+            leakage,
+            transform,
+            layout,
+            latest_blessed,
+            trainer,
+            evaluator,
+            pusher,
+        ],
+        metadata_path,
+        beam_args,
+    )

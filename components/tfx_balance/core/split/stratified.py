@@ -104,7 +104,7 @@ def strategy_for(
 COUNTS_KEY = '__counts__'
 REPORT_KEY = '__report__'
 RANKED_KEY = '__ranked__'
-ASSIGNMENTS_KEY = '__assignments__'
+ASSIGNED_KEY = '__assignments__'
 SPLIT_KEY_PREFIX = 'split:'
 
 
@@ -135,7 +135,7 @@ class SplitOutputs:
         self.ranked = outputs[RANKED_KEY]
         self.counts = outputs[COUNTS_KEY]
         self.report = outputs[REPORT_KEY]
-        self.assignments = outputs.get(ASSIGNMENTS_KEY)
+        self.assignments = outputs.get(ASSIGNED_KEY)
         self._merged = {}
 
     @property
@@ -236,7 +236,7 @@ class StratifiedSplit(beam.PTransform):
             rank_boundary, plans_side, strategy.weight
         )
         if self._assignments:
-            outputs[ASSIGNMENTS_KEY] = (
+            outputs[ASSIGNED_KEY] = (
                 placed[ASSIGNMENTS_TAG],
                 boundary
                 | 'RankedAssignments'

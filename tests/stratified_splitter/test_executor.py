@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 
 import pytest
 
+from tests.support.errors import documented_errors
 from tests.support.examples import example, make_examples_artifact, new_output
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
@@ -243,3 +245,4 @@ def test_assignments_of_another_seed_are_a_config_error_naming_the_span(tmp_path
         'previous_assignments of span 1 were written by another split: seed 0 (this run: 1). '
     )
     assert os.listdir(tmp_path / 'span2' / 'out') == []
+    assert any(re.search(p, str(raised.value)) for p in documented_errors()), str(raised.value)

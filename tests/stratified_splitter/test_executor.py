@@ -220,7 +220,7 @@ def test_assignments_written_with_the_span_pin_recurring_users_in_the_next_span(
     span1 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=1.0) for u in range(60)]
     span2 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=2.0) for u in range(30, 90)]
     out1, assignments1 = _run_span(tmp_path, 'span1', span1, span=1)
-    assert assignments1.get_int_custom_property('span') == 1 and assignments1.span == 1
+    assert assignments1.get_int_custom_property('span') == 1
     with open(os.path.join(assignments1.uri, keys.ASSIGNMENTS_FILE)) as f:
         assert json.load(f) == {
             'format': 1,

@@ -38,6 +38,8 @@ from typing import Dict, List
 from tfx import types
 from tfx.dsl.components.common import resolver
 
+from tfx_balance.artifacts.spans import span_of
+
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
     """For each input, the newest artifact of each of the ``num_spans`` spans before the newest
@@ -66,7 +68,7 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
         self, artifacts: List[types.Artifact], spans: Dict[int, int]
     ) -> List[types.Artifact]:
         def span(artifact):
-            return spans.get(artifact.id, artifact.span)
+            return spans.get(artifact.id, span_of(artifact) or 0)  # custom property or property
 
         ordered = sorted(
             artifacts, key=lambda a: (span(a), a.mlmd_artifact.create_time_since_epoch, a.id)

@@ -25,6 +25,7 @@ from tfx_balance.core.split.assignments import (
     header,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.report import format_label_set_report, format_report
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -194,6 +195,9 @@ def test_duplicates_keep_their_split_and_every_class_keeps_the_exact_rule(tmp_pa
         n = sum(1 for r in span1 if feature(r, 'label') == label)
         assert list(report['counts'][label].values()) == allocate(n, [8, 1, 1])
     assert report['pinned']['exact'] is True and report['pinned']['deviation'] == {}
+    assert format_report(report, NAMES).endswith(
+        f"pinned by earlier spans: {len(again)} examples; every class at the rule's counts"
+    )
     # The fresh examples: per class, seeded hash order cut at the fresh counts.
     for label in ('a', 'b'):
         fresh = sorted(
@@ -229,6 +233,9 @@ def test_pinned_units_over_a_splits_count_are_reported_and_the_latest_span_wins(
         'exact': False,
     }
     assert report['counts']['a'] == dict(zip(NAMES, allocate(40, [8, 1, 1])))
+    assert format_report(report, NAMES).endswith(
+        'pinned by earlier spans: 3 examples; off the rule (planned - rule): b train -2, eval +2'
+    )
     assert sorted(pairs) == sorted(
         (seeded_hash(0, example_key(r)), NAMES.index(now[r])) for r in span
     )
@@ -307,6 +314,7 @@ def test_multi_label_duplicates_keep_their_split(tmp_path):
         expected
     )
     assert sum(report['examples'].values()) == len(span1)
+    assert 'pinned by earlier spans: ' in format_label_set_report(report, NAMES)
 
 
 def test_assignments_of_another_seed_or_splits_are_a_config_error_naming_the_span():

@@ -198,7 +198,23 @@ def format_report(report: dict, splits) -> str:
         held = report[HOLDOUT]
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
-    return '\n'.join(lines)
+    return '\n'.join(lines + pinning_lines(report))
+
+
+def pinning_lines(report: dict, what: str = 'examples') -> list:
+    """The logged lines of a report's ``PINNED`` entry: how many ``what`` earlier spans pinned,
+    and, where they kept a class from the rule, by how much per split."""
+    pinning = report.get(PINNED)
+    if not isinstance(pinning, dict) or PINNED not in pinning:
+        return []
+    units = sum(n for row in pinning[PINNED].values() for n in row.values())
+    if pinning['exact']:
+        return [f"pinned by earlier spans: {units} {what}; every class at the rule's counts"]
+    off = '; '.join(
+        f'{label} ' + ', '.join(f'{split} {d:+d}' for split, d in row.items() if d)
+        for label, row in pinning[DEVIATION].items()
+    )
+    return [f'pinned by earlier spans: {units} {what}; off the rule (planned - rule): {off}']
 
 
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
@@ -268,4 +284,4 @@ def format_label_set_report(report: dict, split_names) -> str:
         f'{"labels/example":<{width}}  '
         + '  '.join(f'{report["label_cardinality"][s]:>{cols[s]}.3f}' for s in split_names)
     )
-    return '\n'.join(lines)
+    return '\n'.join(lines + pinning_lines(report, 'label occurrences'))

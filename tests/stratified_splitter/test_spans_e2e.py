@@ -111,14 +111,15 @@ def test_every_recurring_user_keeps_its_split_of_the_earlier_span(runs):
 def test_the_assignments_carry_their_span_and_one_record_per_user(runs):
     import tensorflow as tf
 
-    from tfx_balance.core.split.assignments import decode_assignment
+    from tfx_balance.core.split.assignments import decode_assignments
 
     for span, (run, _, assignments) in runs.items():
         artifact = run.artifact(assignments)
         assert artifact.get_int_custom_property('span') == span
         files = tf.io.gfile.glob(os.path.join(assignments, 'assignments-*.gz'))
         pairs = [
-            decode_assignment(r.numpy())
+            pair
             for r in tf.data.TFRecordDataset(files, compression_type='GZIP')
+            for pair in decode_assignments(r.numpy())
         ]
         assert len(pairs) == len(SPANS[span]) == len({key for key, _ in pairs})

@@ -113,11 +113,8 @@ class Executor(ExamplesExecutor):
         )
         out = self._assignments
         if out is not None:
-            _ = (
-                result.assignments
-                | 'EncodeAssignments' >> beam.Map(assignments.encode_assignment)
-                | 'WriteAssignments'
-                >> artifacts.WriteRecords(out.uri, prefix=keys.ASSIGNMENT_RECORDS_PREFIX)
+            _ = result.assignments | 'WriteAssignments' >> artifacts.WriteRecords(
+                out.uri, prefix=keys.ASSIGNMENT_RECORDS_PREFIX
             )
             artifacts.write_json(
                 os.path.join(out.uri, keys.ASSIGNMENTS_FILE), assignments.header(config)

@@ -21,7 +21,8 @@ from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
     ReadAssignments,
     check_header,
-    encode_assignment,
+    decode_assignments,
+    encode_assignments,
     header,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -59,6 +60,7 @@ def run_span(source, previous=(), key='run', **kwargs):
             )
         _ = (
             out.assignments
+            | 'Decode' >> beam.FlatMap(decode_assignments)
             | 'AllAssignments' >> beam.combiners.ToList()
             | 'KeepAssignments' >> beam.Map(_keep, (key, 'assignments'))
         )
@@ -68,7 +70,10 @@ def run_span(source, previous=(), key='run', **kwargs):
 
 
 def write_assignments(path, pairs):
-    write_records(str(path), [encode_assignment(pair) for pair in pairs])
+    pairs = list(pairs)  # several per record, as the splitter writes them
+    write_records(
+        str(path), [encode_assignments(pairs[i : i + 7]) for i in range(0, len(pairs), 7)]
+    )
     return str(path)
 
 

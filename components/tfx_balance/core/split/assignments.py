@@ -8,8 +8,10 @@ keeps state, as data:
 
 - **Written.** Every run writes its span's *assignments*: per unit (a group, or an example) its
   seeded 64-bit hash (the key ``units.py`` orders it by: of the group id, or of the example's
-  content key) and its split index, ``RECORD``-packed (10 bytes) in gzipped TFRecords, with a
-  ``header`` (seed, split names, group feature) beside them. One span's units only, so a
+  content key) and its split index, ``RECORD``-packed (10 bytes), the entries of one input
+  batch in one record of gzipped TFRecords (``encode_assignments``: one element per batch, not
+  per unit, through the pipeline and the writer), with a ``header`` (seed, split names, group
+  feature) beside them. One span's units only, so a
   window of the last N spans bounds what is read back.
 - **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``LatestAssignments``
   keeps one split per key: the latest span's (then the least split index), by a combine.
@@ -27,8 +29,8 @@ split and counts for its new class. Keys are 64-bit hashes: two different units 
 probability about ``units**2 / 2**65`` (1e-8 at 600k units).
 
 Example:
-    >>> decode_assignment(encode_assignment((2**64 - 1, 2)))
-    (18446744073709551615, 2)
+    >>> decode_assignments(encode_assignments([(2**64 - 1, 2), (7, 0)]))
+    [(18446744073709551615, 2), (7, 0)]
     >>> latest([((3, 0), 1), ((5, 0), 0), ((5, 0), 2)])  # span 5 wins; then the least split
     ((5, 0), 0)
 """
@@ -46,14 +48,15 @@ FORMAT = 1  # the header's 'format': the version of RECORD and of the header's f
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
 
 
-def encode_assignment(pair) -> bytes:
-    """One ``(unit key, split index)`` as a record."""
-    return RECORD.pack(*pair)
+def encode_assignments(pairs) -> bytes:
+    """``(unit key, split index)`` pairs as one record (``RECORD`` each, concatenated)."""
+    pack = RECORD.pack
+    return b''.join(pack(key, split) for key, split in pairs)
 
 
-def decode_assignment(record: bytes) -> tuple:
-    """``(unit key, split index)`` of a record."""
-    return RECORD.unpack(record)
+def decode_assignments(record: bytes) -> list:
+    """The ``(unit key, split index)`` pairs of a record."""
+    return list(RECORD.iter_unpack(record))
 
 
 def header(config) -> dict:
@@ -112,16 +115,14 @@ def ReadAssignments(pipeline, sources):  # noqa: N802
     parts = [
         pipeline
         | f'ReadAssignments[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'DecodeAssignments[{i}]'
-        >> beam.Map(lambda record, o=order: _ordered(decode_assignment(record), o))
+        | f'DecodeAssignments[{i}]' >> beam.FlatMap(_ordered, order)
         for i, (order, pattern) in enumerate(sources)
     ]
     return parts | 'AllAssignments' >> beam.Flatten() | 'Latest' >> LatestAssignments()
 
 
-def _ordered(pair, order):
-    key, split = pair
-    return key, (order, split)
+def _ordered(record: bytes, order) -> list:
+    return [(key, (order, split)) for key, split in decode_assignments(record)]
 
 
 @beam.ptransform_fn

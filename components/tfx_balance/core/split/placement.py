@@ -38,10 +38,13 @@ import apache_beam as beam
 
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
+from tfx_balance.core.split.assignments import encode_assignments
 
 BOUNDARY_TAG = 'boundary'  # PlaceUnits' output of units in a boundary bucket, keyed for ranking
 COUNTS_TAG = 'counts'  # its output of per-batch count pairs
-ASSIGNMENTS_TAG = 'assignments'  # its output of (unit hash, split index), when asked
+# its output, when asked, of every unit's (hash, split index): one encode_assignments record
+# per batch
+ASSIGNMENTS_TAG = 'assignments'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,13 +124,14 @@ class PlaceUnits(beam.DoFn):
         self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
         self._count = count
-        self._assignments = assignments  # also output (unit hash, split) on ASSIGNMENTS_TAG
+        self._assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS_TAG
 
     def process(self, batch, plans, *edges):
         return self.place_units(self._to_units(batch, *edges), plans)
 
     def place_units(self, units, plans):
         counts, count = {}, self._count
+        assigned = [] if self._assignments else None
         for unit in units:
             if unit.pinned is not None:  # earlier spans put it there
                 split = unit.pinned
@@ -142,14 +146,16 @@ class PlaceUnits(beam.DoFn):
                         yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, (key, unit))
                         continue
                     split = plan.ranking.segment_of_bucket(bucket)
-            if self._assignments:
-                yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, (unit.hash, split))
+            if assigned is not None:
+                assigned.append((unit.hash, split))
             tag = self._tags[split]
             for record, label in unit.examples():
                 yield beam.pvalue.TaggedOutput(tag, record)
                 count(counts, split, label)
         if counts:
             yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+        if assigned:
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
 
 
 def rank_units(ranking, bucket: int, units, weight):
@@ -175,10 +181,10 @@ def rank_boundary(item, plans, weight):
 
 def boundary_assignments(item, plans, weight):
     """``(unit hash, split index)`` of each unit of one grouped boundary bucket, placed as
-    ``rank_boundary`` places its examples."""
+    ``rank_boundary`` places its examples, as one ``encode_assignments`` record."""
     (stratum, bucket), units = item
-    for split, unit in rank_units(plans[stratum].ranking, bucket, units, weight):
-        yield unit.hash, split
+    ranked = rank_units(plans[stratum].ranking, bucket, units, weight)
+    return [encode_assignments((unit.hash, split) for split, unit in ranked)]
 
 
 def count_ranked(ranked, count) -> list:

@@ -53,6 +53,7 @@ from tfx_balance.core.errors import DataError
 from tfx_balance.core.label_sets import check_widths
 from tfx_balance.core.labels import check_distinct_names, check_label_kinds
 from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import (
@@ -358,6 +359,7 @@ class _PlaceUnits(PlaceUnits):
         c = self._to_units.columns(batch)
         tags, shift = self._tags, 64 - self._bucket_bits
         per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        assigned = [] if self._assignments else None
         for i, (labels, record) in enumerate(zip(c.sets, c.records)):
             plan = plans[labels]
             if type(plan) is int:
@@ -368,8 +370,8 @@ class _PlaceUnits(PlaceUnits):
                     yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((labels, bucket), unit_of(c, i)))
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
-            if self._assignments:
-                yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, (c.hashes[i], split))
+            if assigned is not None:
+                assigned.append((c.hashes[i], split))
             yield beam.pvalue.TaggedOutput(tags[split], record)
             key = split, labels
             per_set[key] = per_set.get(key, 0) + 1
@@ -378,6 +380,8 @@ class _PlaceUnits(PlaceUnits):
             count_label_set(counts, split, labels, n)
         if counts:
             yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+        if assigned:
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
 
 
 def _one(unit) -> int:

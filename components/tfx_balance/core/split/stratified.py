@@ -122,8 +122,9 @@ class SplitOutputs:
     - ``report``: a single-element PCollection of what ``split_counts.json`` holds
       (``report.split_report``: ``counts``, or with folds or label
       bins, the structured report).
-    - ``assignments``: with ``assignments=True``, ``(unit key, split index)`` of every unit
-      (``assignments.py``); else None.
+    - ``assignments``: with ``assignments=True``, the ``(unit key, split index)`` of every unit,
+      as records of several each (``assignments.encode_assignments``, to write as they are;
+      ``decode_assignments`` reads one); else None.
     """
 
     def __init__(self, outputs: Dict[str, beam.PCollection]):
@@ -170,7 +171,7 @@ class StratifiedSplit(beam.PTransform):
     ``{class_name: {split: count}}`` counted as the examples are placed (with ``multi_label``,
     the per-label report: ``report.label_set_report``).
 
-    Across spans (``assignments.py``): ``assignments=True`` also outputs ``(unit key, split
+    Across spans (``assignments.py``): ``assignments=True`` also outputs the ``(unit key, split
     index)`` of every unit (``SplitOutputs.assignments``), to write; ``previous``, a
     PCollection of earlier spans' ``(unit key, split index)``, one per key
     (``assignments.ReadAssignments``), pins the units found there to their earlier split.

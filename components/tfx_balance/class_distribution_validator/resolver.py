@@ -39,10 +39,6 @@ from tfx import types
 from tfx.dsl.components.common import resolver
 from tfx.types import artifact_utils
 
-from tfx_balance.artifacts.spans import SPAN_AND_VERSION, span_or_version
-
-SPAN = SPAN_AND_VERSION[0]
-
 from tfx_balance.artifacts.spans import span_of
 
 
@@ -111,17 +107,17 @@ def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
     types_by_id = {
         t.id: t for t in store.get_artifact_types_by_id(sorted({a.type_id for a in read_artifacts}))
     }
-    span_of = {}
+    read_spans = {}
     for mlmd_artifact in read_artifacts:
         artifact = artifact_utils.deserialize_artifact(
             types_by_id[mlmd_artifact.type_id], mlmd_artifact
         )
-        value = span_or_version(artifact, SPAN)
+        value = span_of(artifact)
         if value is not None:
-            span_of[artifact.id] = value
+            read_spans[artifact.id] = value
     spans = {}
     for artifact_id, execution_id in producer.items():
-        found = [span_of[i] for i in read.get(execution_id, ()) if i in span_of]
+        found = [read_spans[i] for i in read.get(execution_id, ()) if i in read_spans]
         if found:
             spans[artifact_id] = max(found)
     return spans

@@ -19,13 +19,13 @@ VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balanc
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install test-deps demo demo-taxi demo-taxi-cv demo-multilabel test test-compat lint format bench \
+.PHONY: help install test-deps demo demo-taxi demo-taxi-cv demo-multilabel demo-periodic test test-compat lint format bench \
 	bench-smoke dist \
 	clean image kfp-local
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
-	@echo "make demo-taxi | demo-taxi-cv | demo-multilabel - the other sample pipelines"
+	@echo "make demo-taxi | demo-taxi-cv | demo-multilabel | demo-periodic - the other sample pipelines"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e) on TFX 1.16, then test-compat"
 	@echo "make test-compat - the compatibility suite on TFX 1.21 (Python 3.13; a cached Debian 13 root where glibc < 2.39)"
 	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
@@ -54,6 +54,9 @@ demo-taxi-cv: install
 
 demo-multilabel: install
 	$(PY) -m pipelines.multilabel.run_local --root runs/multilabel
+
+demo-periodic: install
+	$(PY) -m pipelines.periodic.run_local --root runs/periodic
 
 test: install test-deps lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

@@ -211,3 +211,36 @@ def test_the_score_order_is_checked(four_classes, kwargs, fragment):
     with pytest.raises(ConfigError) as info:
         with_prior_correction(signatures, four_classes, **kwargs)
     assert fragment in str(info.value) and documented(str(info.value))
+
+
+def test_a_label_set_layout_of_augmented_examples_is_refused(tmp_path):
+    # Issue 53, case 2 on the label-set path: the augmenter's marks were refused with a fix
+    # (augmented_examples) that then recorded its single-label class counts, which the
+    # multi-label correction ignored, using the laid-out label counts (synthetic included).
+    from tests.core.balanced_input_gen.label_set_support import lay_out_multilabel
+
+    rows = [[0]] * 12 + [[1]] * 3 + [[0, 1]] * 3 + [[]] * 6
+    records = [
+        example(x=float(i), tags=list(tags), is_synthetic=int(i % 3 == 0))
+        for i, tags in enumerate(rows)
+    ]
+    files = lay_out_multilabel(str(tmp_path), records)
+    split_dir = os.path.dirname(files)
+    signatures, _ = model_signatures(2, 'sigmoid')
+    with pytest.raises(DataError) as marked:
+        with_prior_correction(signatures, files)
+    message = str(marked.value)
+    assert message.startswith(
+        f"split 'train' ({split_dir}) is a multi-label layout of examples that went through "
+        f'BalancedAugmenter: {split_dir}/class-'
+    )
+    assert "carries its 'is_synthetic' feature" in message and documented(message)
+    assert 'without augmented_examples' in message
+    # With the augmenter's class counts recorded (BalancedInputGen given augmented_examples).
+    ((_, plan),) = bi.load_plans(files)
+    with open(os.path.join(str(tmp_path), bi.PLAN_FILE), 'w') as f:
+        json.dump(bi.plans_to_json([plan], (), {'train': {'cat': 20, 'dog': 4}}), f)
+    with pytest.raises(DataError) as recorded:
+        with_prior_correction(signatures, files)
+    message = str(recorded.value)
+    assert "records data_counts of the augmenter's classes" in message and documented(message)

@@ -41,7 +41,12 @@ import os
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input_gen.plan import COMPONENT, PLAN_FILE, LayoutPlan
+from tfx_balance.core.balanced_input_gen.plan import (
+    COMPONENT,
+    PLAN_FILE,
+    LayoutPlan,
+    MultiLabelLayoutPlan,
+)
 from tfx_balance.core.balanced_input_gen.plan_io import (
     check_layout,
     groups_to_read,
@@ -244,8 +249,7 @@ def _single_label(located, classes, shares, class_names, num_classes) -> PriorCo
 
 
 def _multi_label(located, plan, shares) -> PriorCorrection:
-    data_counts(*located[0])  # a label-set plan has no data_counts: refused if augmented
-    data = tuple(c / plan.total for c in plan.label_counts)
+    data = tuple(c / plan.total for _, c in data_counts(*located[0]))
     trained = plan.expected_frequencies([float(s) for s in shares])
     return PriorCorrection(SIGMOID, data, tuple(float(f) for f in trained))
 
@@ -423,19 +427,38 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
 def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]:
     """``((class, count), ...)`` of the split's data: the plan's ``data_counts`` (the counts
     before BalancedAugmenter), else the laid-out counts when the examples were not augmented.
+    A label-set plan (``MultiLabelLayoutPlan``): ``((label, examples carrying it), ...)``, the
+    laid-out ones, which are the data's only when the examples were not augmented.
 
     Raises:
       DataError: the laid-out examples went through BalancedAugmenter (they carry its
         provenance feature) and the plan records no ``data_counts``, so its counts are the
         augmenter's output (synthetic examples, undersampling), not the data's. Counting the
         non-synthetic examples is not exact either (the augmenter may undersample), so the fix
-        is to record the counts.
+        is to record the counts. A label-set plan of augmented examples, or one that records
+        ``data_counts`` (the augmenter's counts of its own single label, not of the label
+        sets), is refused too: nothing records the data's label frequencies there.
     """
-    if plan.data_counts:
+    multi = isinstance(plan, MultiLabelLayoutPlan)
+    if plan.data_counts and not multi:
         return plan.data_counts
-    marked = _first_marked_file(split_dir, plan)
+    marked = None if plan.data_counts else _first_marked_file(split_dir, plan)
+    plan_path = os.path.join(os.path.dirname(split_dir), PLAN_FILE)
+    if multi and (plan.data_counts or marked is not None):
+        found = (
+            f"{plan_path} records {keys.DATA_COUNTS} of the augmenter's classes"
+            if plan.data_counts
+            else f"{marked} carries its '{keys.DEFAULT_PROVENANCE_FEATURE}' feature"
+        )
+        raise DataError(
+            f"split '{plan.split}' ({split_dir}) is a multi-label layout of examples that went "
+            f'through BalancedAugmenter: {found}, so its label counts include the synthetic '
+            "examples and nothing records the data's label frequencies; the correction would "
+            f'be wrong. Lay out the examples before the augmenter ({COMPONENT}(examples=..., '
+            "multi_label=...) without augmented_examples): balanced_dataset's groups already "
+            'balance the labels.'
+        )
     if marked is not None:
-        plan_path = os.path.join(os.path.dirname(split_dir), PLAN_FILE)
         raise DataError(
             f"split '{plan.split}' ({split_dir}) went through BalancedAugmenter: {marked} carries "
             f"its '{keys.DEFAULT_PROVENANCE_FEATURE}' feature, but {plan_path} records no "
@@ -444,6 +467,8 @@ def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]
             f"{COMPONENT}(..., augmented_examples=augmenter.outputs['examples']) and run it "
             'again (a plan written by an earlier version must be written again too).'
         )
+    if multi:
+        return tuple(zip(plan.labels, plan.label_counts))
     return tuple(zip(plan.classes, plan.counts))
 
 

@@ -184,6 +184,22 @@ def test_one_hot_refit_labels_name_the_form_expected(four_classes):
     assert served(refitted).sum() == pytest.approx(1.0)
 
 
+def test_refit_on_is_a_pair_given_with_the_train_files_it_refits(four_classes):
+    # A baseline's refit_on (train_files=None) was ignored without a word, and a refit_on that
+    # is not a pair raised Python's unpacking TypeError.
+    signatures, model = model_signatures(4, 'softmax')
+    scores = model(np.zeros((4, 2), np.float32)).numpy()
+    with pytest.raises(ConfigError) as baseline:
+        with_prior_correction(signatures, None, refit_on=(scores, [0, 1, 2, 3]))
+    message = str(baseline.value)
+    assert message.startswith('refit_on refits the prior correction, and train_files=None')
+    assert 'if balanced else None' in message and documented(message)
+    with pytest.raises(ConfigError) as single:
+        with_prior_correction(signatures, four_classes, refit_on=(scores,))
+    message = str(single.value)
+    assert message.startswith('refit_on must be a (scores, labels) pair') and documented(message)
+
+
 def test_multi_label_refit_labels_must_be_a_0_1_matrix(tmp_path):
     rows = [[0]] * 8 + [[1]] * 2 + [[0, 1]] * 2 + [[]] * 8
     files = write_plan(str(tmp_path), make_multilabel_plan('train', 'tags', 0, 'ids', [0, 1], rows))

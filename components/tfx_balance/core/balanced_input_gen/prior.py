@@ -317,7 +317,8 @@ def with_prior_correction(
     outputs are then its own scores, so every model of a pipeline serves the same outputs.
     ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
     correction is then refitted on them (``PriorCorrection.refit``: one temperature for
-    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels).
+    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels);
+    a ``ConfigError`` with ``train_files=None`` (a baseline has no correction to refit).
 
     Example (``run_fn``)::
 
@@ -326,6 +327,8 @@ def with_prior_correction(
         model.save(fn_args.serving_model_dir, signatures=signatures)
     """
     correction = None
+    if refit_on is not None:
+        check_refit_on(refit_on, train_files)
     if train_files is not None:
         correction = prior_correction(train_files, weights, class_names, num_classes)
         if refit_on is not None:
@@ -470,6 +473,24 @@ def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]
     if multi:
         return tuple(zip(plan.labels, plan.label_counts))
     return tuple(zip(plan.classes, plan.counts))
+
+
+def check_refit_on(refit_on, train_files) -> None:
+    """``refit_on``: a ``(scores, labels)`` pair, given with the ``train_files`` of the correction
+    it refits (a baseline, ``train_files=None``, has no correction to refit: it would silently
+    serve its unrefitted scores). The labels' form is checked by ``refit`` (checked_labels)."""
+    pair = isinstance(refit_on, (tuple, list)) and len(refit_on) == 2
+    if not pair:
+        raise ConfigError(
+            f'refit_on must be a (scores, labels) pair of the model on the eval split, got '
+            f'{type(refit_on).__name__} {refit_on!r:.80}.'
+        )
+    if train_files is None:
+        raise ConfigError(
+            'refit_on refits the prior correction, and train_files=None (a model trained on the '
+            'data as it comes) has none: both outputs are its own scores. Pass refit_on only '
+            "with the balanced model's train_files (e.g. refit_on=... if balanced else None)."
+        )
 
 
 def check_score_order(class_names, num_classes) -> None:

@@ -200,6 +200,27 @@ def test_refit_on_is_a_pair_given_with_the_train_files_it_refits(four_classes):
     assert message.startswith('refit_on must be a (scores, labels) pair') and documented(message)
 
 
+def test_multi_label_scores_are_placed_by_class_names_as_single_label_ones(tmp_path):
+    # class_names and num_classes were ignored for a label-set layout: a model scoring the
+    # labels in another order was corrected label by label in the plan's order.
+    rows = [[0]] * 8 + [[1]] * 2 + [[0, 1]] * 2 + [[]] * 8  # data: '0' on 10/20, '1' on 4/20
+    files = write_plan(str(tmp_path), make_multilabel_plan('train', 'tags', 0, 'ids', [0, 1], rows))
+    default = bi.prior_correction(files)
+    assert default.data_frequencies == pytest.approx((0.5, 0.2))
+    signatures, _ = model_signatures(3, 'sigmoid')  # scores 0.5: served d / (d + t (1-d) / (1-t))
+    served_q = served(
+        with_prior_correction(signatures, files, class_names=['1', '0'], num_classes=3)
+    )
+    (d1, d0), (t1, t0) = (0.2, 0.5), default.trained_frequencies[::-1]
+    expected = [d / (d + t * (1 - d) / (1 - t)) for d, t in ((d1, t1), (d0, t0))] + [0.5]
+    np.testing.assert_allclose(served_q, expected, atol=1e-6)
+    with pytest.raises(DataError) as info:
+        bi.prior_correction(files, class_names=['0'], num_classes=1)
+    message = str(info.value)
+    assert message.startswith("trained label '1' has no score position: it is neither in")
+    assert documented(message)
+
+
 def test_multi_label_refit_labels_must_be_a_0_1_matrix(tmp_path):
     rows = [[0]] * 8 + [[1]] * 2 + [[0, 1]] * 2 + [[]] * 8
     files = write_plan(str(tmp_path), make_multilabel_plan('train', 'tags', 0, 'ids', [0, 1], rows))

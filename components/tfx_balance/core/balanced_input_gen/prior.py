@@ -236,22 +236,32 @@ def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
     return tuple(float(v) / total if total else 0.0 for v in values)
 
 
+def _by_score(rows, class_names, size: int, what: str) -> list:
+    """The values of ``(name, value)`` rows, each at its score position (``score_position``)."""
+    out = [0.0] * size
+    for name, value in rows:
+        out[score_position(name, class_names, size, what)] += float(value)
+    return out
+
+
 def _single_label(located, classes, shares, class_names, num_classes) -> PriorCorrection:
-    size = num_classes or (len(class_names) if class_names else len(classes.names))
-    trained = [0.0] * size
-    for name, share in zip(classes.names, shares):
-        trained[score_position(name, class_names, size, 'trained')] += float(share)
-    counts = [0.0] * size
+    size = num_classes or len(class_names or classes.names)
+    trained = _by_score(zip(classes.names, shares), class_names, size, 'trained class')
     merged = summed_counts(data_counts(split_dir, plan) for split_dir, plan in located)
-    for name, count in merged.items():
-        counts[score_position(name, class_names, size, 'data')] += count
+    counts = _by_score(merged.items(), class_names, size, 'data class')
     return PriorCorrection(SOFTMAX, _normalised(counts), tuple(trained))
 
 
-def _multi_label(located, plan, shares) -> PriorCorrection:
-    data = tuple(c / plan.total for _, c in data_counts(*located[0]))
-    trained = plan.expected_frequencies([float(s) for s in shares])
-    return PriorCorrection(SIGMOID, data, tuple(float(f) for f in trained))
+def _multi_label(located, plan, shares, class_names, num_classes) -> PriorCorrection:
+    # balanced_dataset's multi-hot label is in the plan's label order: the default score order.
+    names = list(plan.labels) if class_names is None else class_names
+    size = num_classes or len(names)
+    stream = plan.expected_frequencies([float(s) for s in shares])
+    trained = _by_score(zip(plan.labels, stream), names, size, 'trained label')
+    rows = ((name, count / plan.total) for name, count in data_counts(*located[0]))
+    return PriorCorrection(
+        SIGMOID, tuple(_by_score(rows, names, size, 'data label')), tuple(trained)
+    )
 
 
 def prior_correction(
@@ -275,7 +285,10 @@ def prior_correction(
       class_names: class names in the order of the model's scores, when the data's counts
         (recorded before a Transform) name classes by their raw value and the model scores
         class ids (e.g. ``['Cash', 'Credit Card', ...]``). Default: class ``k`` is score ``k``.
-      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes).
+        Multi-label: the labels in the order of the model's scores (default: the plan's,
+        ``label_names(train_files)``, the order of ``balanced_dataset``'s multi-hot label).
+      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes or
+        labels); a score no class or label maps to keeps its value.
 
     Example::
 
@@ -294,7 +307,7 @@ def prior_correction(
     shares = weight_shares(group_weights, classes.names)
     check_layout(classes)
     if multi is not None:
-        return _multi_label(located, multi, shares)
+        return _multi_label(located, multi, shares, class_names, num_classes)
     return _single_label(located, classes, shares, class_names, num_classes)
 
 
@@ -397,10 +410,9 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
     if not 0 <= position < size:
         known = ', '.join(class_names) if class_names else 'none given'
         raise DataError(
-            f"{what} class '{name}' has no score position: it is neither in class_names ({known}) "
-            f'nor an int class id below {size} (the number of scores). Pass class_names=[...] (the '
-            'class '
-            "names in the order of the model's scores, as the Transform maps them)."
+            f"{what} '{name}' has no score position: it is neither in class_names ({known}) nor "
+            f'an int id below {size} (the number of scores). Pass class_names=[...] (the class or '
+            "label names in the order of the model's scores, as the Transform maps them)."
         )
     return position
 

@@ -72,7 +72,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
     When ``examples`` were derived from a BalancedAugmenter's output (e.g. through Transform),
     pass that output as ``augmented_examples``: its ``rebalance_plan.json`` gives each laid-out
     split's class counts before augmentation, recorded as ``data_counts`` in ``balance_plan.json``
-    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``)::
+    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``). Examples that
+    are the augmenter's own output (no Transform between) give them without it::
 
         balanced = BalancedInputGen(examples=transform.outputs['transformed_examples'],
                                     augmented_examples=augmenter.outputs['examples'],

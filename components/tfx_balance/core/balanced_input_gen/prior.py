@@ -19,11 +19,13 @@ so several spans read together are merged the same way:
 - single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
   default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
   (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
-  BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts, which
-  are refused where the examples went through the augmenter (data_counts, below).
+  BalancedInputGen is given ``augmented_examples`` or lays out the augmenter's own output), else
+  the laid-out split's own counts, which are refused where the examples went through the
+  augmenter (data_counts, below).
 - multi-label: *trained* = each label's expected frequency in the balanced stream (with
   ``weights``, the stream those weights give); *data* = the share of the split's examples
-  carrying the label.
+  carrying the label (refused after an augmenter, which never counts label sets). Labels are
+  placed at their score positions as classes are (``class_names``, default the plan's order).
 
 Example::
 

@@ -482,7 +482,8 @@ def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]
             f'{keys.DATA_COUNTS} (the class counts before augmentation), so its counts are the '
             "augmenter's output, not the data's, and the correction would be wrong. Pass "
             f"{COMPONENT}(..., augmented_examples=augmenter.outputs['examples']) and run it "
-            'again (a plan written by an earlier version must be written again too).'
+            'again (a plan written by an earlier version must be written again too; examples '
+            "taken straight from the augmenter's output need only the run)."
         )
     if multi:
         return tuple(zip(plan.labels, plan.label_counts))

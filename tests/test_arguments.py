@@ -24,7 +24,7 @@ from tfx_balance.core.split.config import StratifiedSplitConfig
 
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
-    (StratifiedSplitter, StratifiedSplitConfig, ['examples']),
+    (StratifiedSplitter, StratifiedSplitConfig, ['examples', 'previous_assignments']),
     (LeakageCheck, LeakageConfig, ['examples']),
     (BalancedAugmenter, AugmentConfig, ['examples']),
     (BalancedInputGen, LayoutConfig, ['examples', 'augmented_examples']),

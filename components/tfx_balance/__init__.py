@@ -17,6 +17,7 @@ _LAZY = {
     'save_serving_model': 'tfx_balance.core.balanced_input_gen.serving',
     'CalibrationGate': 'tfx_balance.metrics',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
+    'SplitAssignments': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
     'LeakageCheck': 'tfx_balance.leakage_check.component',
     'balanced_eval_config': 'tfx_balance.metrics',

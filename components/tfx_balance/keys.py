@@ -19,6 +19,11 @@ MULTI_LABEL_FORMS = ('ids', 'multi_hot')  # its values besides None
 # StratifiedSplitter.
 INPUT_SPLITS_KEY = 'input_splits'
 GROUP_FEATURE_KEY = 'group_feature'
+# Its output of every unit's split, and its optional input of earlier spans' (a Resolver's window).
+ASSIGNMENTS_KEY = 'assignments'
+PREVIOUS_ASSIGNMENTS_KEY = 'previous_assignments'
+ASSIGNMENTS_FILE = 'assignments.json'  # what the records mean (seed, splits, group_feature)
+ASSIGNMENT_RECORDS_PREFIX = 'assignments'  # <uri>/assignments-*.gz
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'

@@ -36,3 +36,15 @@ def test_a_first_run_resolves_nothing_and_data_without_spans_gets_the_previous_r
     assert _resolve(unspanned) == [(0, 2)]
     with pytest.raises(ValueError, match='num_spans must be an int >= 1'):
         _resolve(unspanned, num_spans=0)
+
+
+def test_skip_newest_false_gives_the_last_spans_before_the_run_that_writes_this_span():
+    # Resolved before this run's StratifiedSplitter: every span found is an earlier run's.
+    artifacts = [_stats(1, 10, 1), _stats(2, 20, 2), _stats(2, 30, 3), _stats(3, 40, 4)]
+    assert _resolve(artifacts, num_spans=2, skip_newest=False) == [(3, 4), (2, 3)]
+    assert _resolve(artifacts, num_spans=7, skip_newest=False) == [(3, 4), (2, 3), (1, 1)]
+    assert _resolve([], num_spans=7, skip_newest=False) == []  # the first run: nothing pinned
+    unspanned = [_stats(0, 10, 1), _stats(0, 20, 2), _stats(0, 30, 3)]
+    assert _resolve(unspanned, num_spans=2, skip_newest=False) == [(0, 3), (0, 2)]
+    with pytest.raises(ValueError, match='skip_newest must be True or False'):
+        _resolve(artifacts, skip_newest='no')

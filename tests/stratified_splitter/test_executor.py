@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 
 import pytest
 
+from tests.support.errors import documented_errors
 from tests.support.examples import example, make_examples_artifact, new_output
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
@@ -171,3 +173,76 @@ def test_folds_and_label_bins_write_a_structured_report_and_identical_output_on_
     for split in splits:
         first, second = (sorted(read_split(o.uri, split)) for o in outputs)
         assert first == second and len(first) == sum(r[split] for r in report['counts'].values())
+
+
+def _run_span(tmp_path, name, records, previous=(), span=None, **props):
+    """Runs the executor on one span with an assignments output; returns (examples, assignments)."""
+    from tfx.types import artifact_utils
+
+    from tfx_balance.stratified_splitter.component import SplitAssignments
+    from tfx_balance.stratified_splitter.executor import Executor
+
+    examples = make_examples_artifact(str(tmp_path / name / 'in'), {'train': records})
+    if span is not None:
+        examples.set_int_custom_property('span', span)
+    output = new_output(str(tmp_path / name / 'out'))
+    assignments = SplitAssignments()
+    assignments.uri = str(tmp_path / name / 'assignments')
+    os.makedirs(assignments.uri)
+    Executor().Do(
+        {keys.INPUT_EXAMPLES_KEY: [examples], keys.PREVIOUS_ASSIGNMENTS_KEY: list(previous)},
+        {keys.EXAMPLES_KEY: [output], keys.ASSIGNMENTS_KEY: [assignments]},
+        {
+            keys.LABEL_FEATURE_KEY: 'label',
+            keys.SPLITS_KEY: json.dumps([['train', 8], ['eval', 1], ['test', 1]]),
+            keys.SEED_KEY: 0,
+            keys.GROUP_FEATURE_KEY: 'user',
+            **props,
+        },
+    )
+    assert artifact_utils.decode_split_names(output.split_names) == ['train', 'eval', 'test']
+    return output, assignments
+
+
+def _users_by_split(output):
+    from tensorflow.core.example import example_pb2
+
+    from tests.support.artifacts import read_split
+
+    return {
+        example_pb2.Example.FromString(r).features.feature['user'].bytes_list.value[0]: split
+        for split in ('train', 'eval', 'test')
+        for r in read_split(output.uri, split)
+    }
+
+
+def test_assignments_written_with_the_span_pin_recurring_users_in_the_next_span(tmp_path):
+    span1 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=1.0) for u in range(60)]
+    span2 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=2.0) for u in range(30, 90)]
+    out1, assignments1 = _run_span(tmp_path, 'span1', span1, span=1)
+    assert assignments1.get_int_custom_property('span') == 1
+    with open(os.path.join(assignments1.uri, keys.ASSIGNMENTS_FILE)) as f:
+        assert json.load(f) == {
+            'format': 1,
+            'seed': 0,
+            'splits': ['train', 'eval', 'test'],
+            'group_feature': 'user',
+        }
+    out2, _ = _run_span(tmp_path, 'span2', span2, previous=[assignments1], span=2)
+    before, now = _users_by_split(out1), _users_by_split(out2)
+    assert {u: now[u] for u in now if u in before} == {u: before[u] for u in now if u in before}
+    with open(os.path.join(out2.uri, keys.SPLIT_COUNTS_FILE)) as f:
+        pinned = json.load(f)['pinned']['pinned']
+    assert sum(n for row in pinned.values() for n in row.values()) == 30  # users 30-59
+
+
+def test_assignments_of_another_seed_are_a_config_error_naming_the_span(tmp_path):
+    records = [example(label='a', user=f'u{u}', x=1.0) for u in range(20)]
+    _, assignments1 = _run_span(tmp_path, 'span1', records, span=1)
+    with pytest.raises(ConfigError) as raised:
+        _run_span(tmp_path, 'span2', records, previous=[assignments1], span=2, seed=1)
+    assert str(raised.value).startswith(
+        'previous_assignments of span 1 were written by another split: seed 0 (this run: 1). '
+    )
+    assert os.listdir(tmp_path / 'span2' / 'out') == []
+    assert any(re.search(p, str(raised.value)) for p in documented_errors()), str(raised.value)

@@ -23,6 +23,11 @@ Example:
         ),
     ).with_id('previous_span_statistics')
     previous.add_upstream_node(statistics_gen)  # this run's span is then the newest
+
+With ``skip_newest=False`` it gives the newest artifact of each of the last ``num_spans`` spans,
+for a Resolver that runs before the component writing this run's artifact: every span found is
+then an earlier run's (StratifiedSplitter's ``previous_assignments``, docs/stratified_splitter.md;
+a re-run of a span finds the span's own earlier artifact, which is what it should keep).
 """
 
 from __future__ import annotations
@@ -38,17 +43,23 @@ from tfx_balance.artifacts.spans import SPAN_AND_VERSION, span_or_version
 
 SPAN = SPAN_AND_VERSION[0]
 
+from tfx_balance.artifacts.spans import span_of
+
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
     """For each input, the newest artifact of each of the ``num_spans`` spans before the newest
     span; when every artifact has the newest span (data without spans: span 0 each run), the
     ``num_spans`` artifacts before the newest one, newest first. None on the first run: an
-    empty list, so an optional input stays empty."""
+    empty list, so an optional input stays empty. ``skip_newest=False``: the newest span (or
+    artifact) counts as one of the ``num_spans`` (module doc)."""
 
-    def __init__(self, num_spans: int = 1):
+    def __init__(self, num_spans: int = 1, skip_newest: bool = True):
         if isinstance(num_spans, bool) or not isinstance(num_spans, int) or num_spans < 1:
             raise ValueError(f'num_spans must be an int >= 1, got {num_spans!r}.')
+        if not isinstance(skip_newest, bool):
+            raise ValueError(f'skip_newest must be True or False, got {skip_newest!r}.')
         self._num_spans = num_spans
+        self._skip = int(skip_newest)  # artifacts (or spans) left out at the newest end
 
     def resolve_artifacts(
         self, store, input_dict: Dict[str, List[types.Artifact]]
@@ -62,18 +73,19 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
         self, artifacts: List[types.Artifact], spans: Dict[int, int]
     ) -> List[types.Artifact]:
         def span(artifact):
-            return spans.get(artifact.id, artifact.span)
+            return spans.get(artifact.id, span_of(artifact) or 0)  # custom property or property
 
         ordered = sorted(
             artifacts, key=lambda a: (span(a), a.mlmd_artifact.create_time_since_epoch, a.id)
         )
         if not ordered:
             return []
-        earlier = [a for a in ordered if span(a) < span(ordered[-1])]
-        if not earlier:  # one span only: the artifacts before this run's
-            return ordered[-1 - self._num_spans : -1][::-1]
-        newest = {span(a): a for a in earlier}  # the last of each span is its newest
-        return [newest[s] for s in sorted(newest, reverse=True)[: self._num_spans]]
+        if span(ordered[0]) == span(ordered[-1]):  # one span only: the artifacts before this run's
+            kept = ordered[: len(ordered) - self._skip]
+            return kept[len(kept) - self._num_spans :][::-1]
+        newest = {span(a): a for a in ordered}  # the last of each span is its newest
+        spans = sorted(newest, reverse=True)[self._skip : self._skip + self._num_spans]
+        return [newest[s] for s in spans]
 
 
 def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:

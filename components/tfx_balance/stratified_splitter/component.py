@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
-from tfx.types import standard_artifacts
+from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
@@ -16,10 +16,26 @@ from tfx_balance.parameters import documented, execution_parameters
 from tfx_balance.stratified_splitter import executor
 
 
+class SplitAssignments(artifact.Artifact):
+    """Every unit's split in one span: ``assignments-*.gz`` (gzipped TFRecords of the unit's
+    64-bit key and split index) and ``assignments.json`` (seed, splits, group_feature); the span
+    and version of the Examples split, as custom properties. Handed back as
+    ``previous_assignments``."""
+
+    TYPE_NAME = 'tfx_balance.SplitAssignments'  # span, version: custom properties, as
+    # ExampleGen writes them (declared properties of a custom type fail Kubeflow's compiler)
+
+
 class StratifiedSplitterSpec(ComponentSpec):
     PARAMETERS = execution_parameters(StratifiedSplitConfig)
-    INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
-    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    INPUTS = {
+        keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        keys.PREVIOUS_ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments, optional=True),
+    }
+    OUTPUTS = {
+        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        keys.ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments),
+    }
 
 
 class StratifiedSplitter(base_beam_component.BaseBeamComponent):
@@ -48,9 +64,25 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         StratifiedSplitter(examples=..., label_feature='fare', folds=5,
                            holdout={'test': 0.1}, label_bins=10)
 
+    Splits that never change across spans (docs/stratified_splitter.md, "Across spans"): hand
+    the splitter earlier runs' assignments and a group (or a duplicate example) seen before
+    stays in its split, while each class keeps the rule as closely as the recurring units allow::
+
+        previous = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy,
+            config={'num_spans': 7, 'skip_newest': False},
+            assignments=tfx.dsl.Channel(type=SplitAssignments,
+                                        producer_component_id='StratifiedSplitter',
+                                        output_key='assignments'),
+        ).with_id('previous_assignments')
+        StratifiedSplitter(examples=..., label_feature='label', group_feature='user',
+                           previous_assignments=previous.outputs['assignments'])
+
     Outputs:
       examples: Examples artifact with one ``Split-<name>`` per entry of ``splits`` (with
         ``folds``: the ``holdout`` splits, then ``fold-0 .. fold-<k-1>``).
+      assignments: SplitAssignments of this span's units (a group or an example each): the
+        ``previous_assignments`` of later runs.
     """
 
     SPEC_CLASS = StratifiedSplitterSpec
@@ -70,19 +102,30 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         label_bins: int | None = None,
         label_bin_edges: Sequence[float] | None = None,
         multi_label: str | None = None,
+        previous_assignments: types.BaseChannel | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         {arguments}
+        previous_assignments: optional SplitAssignments channel: earlier spans' assignments
+          (a Resolver's window); a unit found there keeps its split (the latest span's).
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
         """
         check_channel(StratifiedSplitterSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
+        check_channel(
+            StratifiedSplitterSpec,
+            keys.PREVIOUS_ASSIGNMENTS_KEY,
+            'previous_assignments',
+            previous_assignments,
+        )
         config = StratifiedSplitConfig.from_call(locals()).validate()
         spec = StratifiedSplitterSpec(
             **config.to_exec_properties(),
             input_examples=examples,
+            previous_assignments=previous_assignments,
             examples=types.Channel(type=standard_artifacts.Examples),
+            assignments=types.Channel(type=SplitAssignments),
         )
         super().__init__(spec=spec)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import apache_beam as beam
+from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core.records import read_named_file_batches
+from tfx_balance.core.split import assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit, strategy_for
 from tfx_balance.examples_executor import ExamplesExecutor
@@ -35,15 +39,28 @@ class Executor(ExamplesExecutor):
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      input_dict['previous_assignments']: optional SplitAssignments of earlier spans (a
+        Resolver's window): their units keep their split (core/split/assignments.py).
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
-        TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds or label
-        bins, structured: ``report``).
+        TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds, label
+        bins, groups or previous assignments, structured: ``report``).
+      output_dict['assignments']: one SplitAssignments artifact: this span's units and their
+        splits, and ``assignments.json``; the input's span and version (a direct call without
+        it writes none).
       exec_properties: StratifiedSplitConfig's arguments (core/split/config.py), as its
         ``to_exec_properties`` writes them.
     """
 
     COMPONENT = 'StratifiedSplitter'
     REPORT_FILE = keys.SPLIT_COUNTS_FILE
+    _previous = ()  # input_dict's previous_assignments (set by Do)
+    _assignments = None  # output_dict's assignments (set by Do)
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+        self._previous = list(input_dict.get(keys.PREVIOUS_ASSIGNMENTS_KEY) or [])
+        out = output_dict.get(keys.ASSIGNMENTS_KEY)  # always under TFX; a direct call may omit it
+        self._assignments = artifact_utils.get_single_instance(out) if out else None
+        super().Do(input_dict, output_dict, exec_properties)
 
     def decode_config(self, exec_properties) -> StratifiedSplitConfig:
         return StratifiedSplitConfig.from_exec_properties(exec_properties)
@@ -64,17 +81,24 @@ class Executor(ExamplesExecutor):
         if config.binned:
             group += f', label bins {config.label_bins or list(config.label_bin_edges)}'
         group += f', multi_label {config.multi_label!r}' if config.multi_label else ''
+        if self._previous:
+            names = ', '.join(name for name, _ in artifacts.oldest_first(self._previous))
+            group += f', units of {names} pinned'
         return (
             f'reading split(s) {read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
         )
 
     def expand(self, pipeline, examples, output, config, read, passthrough):
+        previous = self._read_previous(pipeline, config)
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
             >> StratifiedSplit(
-                batches_source=lambda: ReadNamedSplitBatches(examples, read), config=config
+                batches_source=lambda: ReadNamedSplitBatches(examples, read),
+                config=config,
+                previous=previous,
+                assignments=self._assignments is not None,
             )
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
@@ -87,7 +111,30 @@ class Executor(ExamplesExecutor):
         _ = result.ranked | 'WriteRanked' >> artifacts.WriteSmallSplits(
             output, list(config.splits), prefix=f'{artifacts.RECORD_FILE_PREFIX}-ranked'
         )
+        out = self._assignments
+        if out is not None:
+            _ = result.assignments | 'WriteAssignments' >> artifacts.WriteRecords(
+                out.uri, prefix=keys.ASSIGNMENT_RECORDS_PREFIX
+            )
+            artifacts.write_json(
+                os.path.join(out.uri, keys.ASSIGNMENTS_FILE), assignments.header(config)
+            )
+            artifacts.copy_span_and_version(examples, out)
         return result.report
+
+    def _read_previous(self, pipeline, config):
+        """``(unit key, split)`` of the earlier spans' assignments, one per key (the latest
+        span's), after checking each was written with this run's seed, splits and groups; None
+        without any."""
+        sources = []
+        for order, (name, previous) in enumerate(artifacts.oldest_first(self._previous)):
+            found = artifacts.read_json(os.path.join(previous.uri, keys.ASSIGNMENTS_FILE))
+            assignments.check_header(found, config, name)
+            pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
+            sources.append((order, pattern))
+        if not sources:
+            return None
+        return pipeline | 'PreviousAssignments' >> assignments.ReadAssignments(sources)
 
     def summary(self, report, config) -> str:
         return strategy_for(config).format_report(report, list(config.splits))

@@ -31,13 +31,14 @@ from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split.allocation import exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.placement import PlaceUnits, cut
+from tfx_balance.core.split.placement import PlaceUnits, cut, plan_stratum
 from tfx_balance.core.split.report import (
     class_table,
     count_class,
     format_report,
     group_terms,
     merge_group_terms,
+    pinning_report,
     split_report,
 )
 from tfx_balance.core.split.units import ToUnits, batch_label_values, check_not_empty, input_batches
@@ -45,31 +46,37 @@ from tfx_balance.core.split.units import ToUnits, batch_label_values, check_not_
 
 class Histograms(NamedTuple):
     """``{class: {bucket: units}}``, and ``{label: 'fingerprint[ in where]'}`` of one example per
-    label value (each example's own label: with groups, not only the classes units count for)."""
+    label value (each example's own label: with groups, not only the classes units count for),
+    and ``{class: {split: units}}`` of the units pinned by earlier spans (not in ``buckets``)."""
 
     buckets: Dict[object, Dict[int, int]]
     examples: Dict[object, str]
+    pinned: Dict[object, Dict[int, int]]
 
 
 def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
     """The ``Histograms`` of one input batch."""
     where = '' if to_units.grouped else (batch[0] if isinstance(batch, tuple) else '')
-    buckets, first = {}, {}
+    buckets, first, pinned = {}, {}, {}
     for unit in to_units(batch, edges):
-        hist = buckets.get(unit.label)
-        if hist is None:
-            hist = buckets[unit.label] = {}
-            if not to_units.grouped:  # named by the content key already computed
-                first[unit.label] = fingerprint(unit.key)
-        bucket = bucket_of(unit.hash, bucket_bits)
-        hist[bucket] = hist.get(bucket, 0) + unit.size
+        if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
+            per_split = pinned.setdefault(unit.label, {})
+            per_split[unit.pinned] = per_split.get(unit.pinned, 0) + unit.size
+        else:
+            hist = buckets.get(unit.label)
+            if hist is None:
+                hist = buckets[unit.label] = {}
+                if not to_units.grouped:  # named by the content key already computed
+                    first[unit.label] = fingerprint(unit.key)
+            bucket = bucket_of(unit.hash, bucket_bits)
+            hist[bucket] = hist.get(bucket, 0) + unit.size
         if to_units.grouped:  # a group may hold labels other than the class it counts for
             for label, record in zip(unit.labels, unit.records):
                 if label not in first:
                     first[label] = example_fingerprint(record)
     in_where = f' in {where}' if where else ''
     examples = {label: name + in_where for label, name in first.items()}
-    return Histograms(buckets, examples)
+    return Histograms(buckets, examples, pinned)
 
 
 class MergeHistograms(MergeInputs):
@@ -77,13 +84,14 @@ class MergeHistograms(MergeInputs):
     the one with the least fingerprint)."""
 
     def create_accumulator(self):
-        return Histograms({}, {})
+        return Histograms({}, {}, {})
 
     def add_input(self, acc, item):
-        for label, hist in item.buckets.items():
-            merged = acc.buckets.setdefault(label, {})
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
+        for mine, theirs in ((acc.buckets, item.buckets), (acc.pinned, item.pinned)):
+            for label, hist in theirs.items():
+                merged = mine.setdefault(label, {})
+                for key, size in hist.items():
+                    merged[key] = merged.get(key, 0) + size
         for label, example in item.examples.items():
             if label not in acc.examples or example < acc.examples[label]:
                 acc.examples[label] = example
@@ -94,13 +102,28 @@ def _size(unit) -> int:
     return unit.size  # a class's plan counts examples: a group takes as many ranks
 
 
-def _build_plans(histograms, weights, bucket_bits: int, label_feature: str):
-    check_not_empty(bool(histograms.buckets))
+def _build_plans(histograms, weights, bucket_bits: int, label_feature: str, pinning=False):
+    """``{class: ClassSplitPlan}``; with ``pinning`` (earlier spans' assignments), each class
+    counted whole (pinned + fresh) and its fresh units cut by ``placement.plan_stratum``."""
+    buckets, pinned = histograms.buckets, histograms.pinned
+    totals = {label: sum(hist.values()) for label, hist in buckets.items()}
+    for label, per_split in pinned.items():
+        totals[label] = totals.get(label, 0) + sum(per_split.values())
+    check_not_empty(bool(totals))
     check_label_kinds(histograms.examples, label_feature)
-    check_distinct_names(histograms.buckets, label_feature)
-    buckets = histograms.buckets
-    counts = exact_counts({label: sum(hist.values()) for label, hist in buckets.items()}, weights)
-    return {label: cut(counts[label], hist, bucket_bits) for label, hist in buckets.items()}
+    check_distinct_names(totals, label_feature)
+    counts = exact_counts(totals, weights)
+    if not pinning:
+        return {label: cut(counts[label], hist, bucket_bits) for label, hist in buckets.items()}
+    return {
+        label: plan_stratum(
+            counts[label],
+            buckets.get(label, {}),
+            bucket_bits,
+            tuple(pinned.get(label, {}).get(i, 0) for i in range(len(weights))),
+        )
+        for label in totals
+    }
 
 
 class ExactStrategy:
@@ -112,12 +135,13 @@ class ExactStrategy:
     table = staticmethod(class_table)
     format_report = staticmethod(format_report)
 
-    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
-        self.config, self.bucket_bits = config, bucket_bits
+    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int, pinning: bool = False):
+        self.config, self.bucket_bits, self.pinning = config, bucket_bits, pinning
 
     def to_units(self) -> ToUnits:
-        config = self.config
-        return ToUnits(config.label_feature, config.seed, config.group_feature is not None)
+        config = self.config  # with pinning, the input comes as units (joined by key)
+        grouped = config.group_feature is not None or self.pinning
+        return ToUnits(config.label_feature, config.seed, grouped)
 
     def prepare(self, pipeline, source, batched):
         """``(bins, edges)`` for label bins: the ``BinEdges`` for the report and the edges
@@ -144,7 +168,7 @@ class ExactStrategy:
             batches
             | 'BatchHistogram' >> beam.Map(class_histograms, to_units, bits, edges)
             | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
-            | 'Plan' >> beam.Map(_build_plans, weights, bits, config.label_feature)
+            | 'Plan' >> beam.Map(_build_plans, weights, bits, config.label_feature, self.pinning)
         )
 
     def group_sizes(self, units):
@@ -156,5 +180,9 @@ class ExactStrategy:
             | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
         )
 
-    def report(self, table, extra, groups=None) -> dict:
-        return split_report(table, self.config, extra, groups)
+    def pinning_report(self, plans, names) -> dict:
+        """What ``split_counts.json`` says of the pinned units (``report.pinning_report``)."""
+        return pinning_report(plans, names, lambda label: (label,))
+
+    def report(self, table, extra, groups=None, pinning=None) -> dict:
+        return split_report(table, self.config, extra, groups, pinning)

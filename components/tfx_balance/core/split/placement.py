@@ -13,6 +13,10 @@ their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
    ``(stratum, bucket)``;
 3. ``rank_boundary`` orders one boundary bucket's units (``rank_units``) and cuts them by rank.
 
+A unit *pinned* by earlier spans' assignments (``assignments.py``: its ``pinned`` is a split
+index) goes to that split and is not ranked: ``plan_stratum`` cuts the stratum's *fresh* units
+only, at the counts that bring the whole stratum to its rule's (``allocation.fresh_counts``).
+
 Membership is thus a pure function of the seed, the examples' content and the plan: the same on
 any runner, input order, sharding, batching or retry. Both label forms use these functions; a
 form gives only how a unit is counted (``count``) and, for speed, how a batch becomes units.
@@ -34,9 +38,13 @@ import apache_beam as beam
 
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
+from tfx_balance.core.split.assignments import encode_assignments
 
 BOUNDARY_TAG = 'boundary'  # PlaceUnits' output of units in a boundary bucket, keyed for ranking
 COUNTS_TAG = 'counts'  # its output of per-batch count pairs
+# its output, when asked, of every unit's (hash, split index): one encode_assignments record
+# per batch
+ASSIGNMENTS_TAG = 'assignments'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +56,16 @@ class ClassSplitPlan:
       counts: target count per split, in split order.
       ranking: the stratum's ``BucketRanking``, cut at the first rank of every split after the
         first.
+      rule, pinned: with earlier spans' assignments, the whole stratum's rule counts and the
+        units pinned in each split (``counts``, ``n`` and ``ranking`` are then the fresh
+        units'); None without.
     """
 
     n: int
     counts: tuple
     ranking: BucketRanking
+    rule: tuple | None = None
+    pinned: tuple | None = None
 
     @classmethod
     def from_histogram(
@@ -67,6 +80,25 @@ def cut(counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int) -
     (bucket -> units)."""
     cuts = allocation.boundaries(counts)[:-1]
     return ClassSplitPlan(sum(counts), tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
+
+
+def plan_stratum(
+    counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
+) -> ClassSplitPlan:
+    """The plan of a stratum whose rule gives ``counts`` per split: ``cut`` of its
+    ``histogram`` (bucket -> units) at ``counts``, or, with ``pinned`` (units per split already
+    held there by earlier spans; the histogram then holds the fresh units only), at the fresh
+    units' ``allocation.fresh_counts``.
+
+    >>> plan = plan_stratum((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
+    >>> plan.counts, plan.rule, plan.pinned
+    ((5, 1, 0), (8, 1, 1), (3, 0, 1))
+    """
+    if pinned is None:
+        return cut(counts, histogram, bucket_bits)
+    fresh = allocation.fresh_counts(counts, pinned, sum(histogram.values()))
+    plan = cut(fresh, histogram, bucket_bits)
+    return dataclasses.replace(plan, rule=tuple(counts), pinned=tuple(pinned))
 
 
 def split_tag(index: int) -> str:
@@ -87,33 +119,43 @@ class PlaceUnits(beam.DoFn):
     label bin edges when the classes are bins.
     """
 
-    def __init__(self, to_units, bucket_bits: int, num_splits: int, count):
+    def __init__(self, to_units, bucket_bits: int, num_splits: int, count, assignments=False):
         self._to_units = to_units
         self._bucket_bits = bucket_bits
         self._tags = [split_tag(i) for i in range(num_splits)]
         self._count = count
+        self._assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS_TAG
 
     def process(self, batch, plans, *edges):
         return self.place_units(self._to_units(batch, *edges), plans)
 
     def place_units(self, units, plans):
         counts, count = {}, self._count
+        assigned = [] if self._assignments else None
         for unit in units:
-            plan = plans[unit.stratum]
-            if type(plan) is int:
-                split = plan
+            if unit.pinned is not None:  # earlier spans put it there
+                split = unit.pinned
             else:
-                bucket = bucket_of(unit.hash, self._bucket_bits)
-                if bucket in plan.ranking.boundary:
-                    yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((unit.stratum, bucket), unit))
-                    continue
-                split = plan.ranking.segment_of_bucket(bucket)
+                plan = plans[unit.stratum]
+                if type(plan) is int:
+                    split = plan
+                else:
+                    bucket = bucket_of(unit.hash, self._bucket_bits)
+                    if bucket in plan.ranking.boundary:
+                        key = (unit.stratum, bucket)
+                        yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, (key, unit))
+                        continue
+                    split = plan.ranking.segment_of_bucket(bucket)
+            if assigned is not None:
+                assigned.append((unit.hash, split))
             tag = self._tags[split]
             for record, label in unit.examples():
                 yield beam.pvalue.TaggedOutput(tag, record)
                 count(counts, split, label)
         if counts:
             yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+        if assigned:
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
 
 
 def rank_units(ranking, bucket: int, units, weight):
@@ -135,6 +177,14 @@ def rank_boundary(item, plans, weight):
     for split, unit in rank_units(plans[stratum].ranking, bucket, units, weight):
         for record, label in unit.examples():
             yield split, record, label
+
+
+def boundary_assignments(item, plans, weight):
+    """``(unit hash, split index)`` of each unit of one grouped boundary bucket, placed as
+    ``rank_boundary`` places its examples, as one ``encode_assignments`` record."""
+    (stratum, bucket), units = item
+    ranked = rank_units(plans[stratum].ranking, bucket, units, weight)
+    return [encode_assignments((unit.hash, split) for split, unit in ranked)]
 
 
 def count_ranked(ranked, count) -> list:

@@ -8,11 +8,14 @@ One label per example: ordinary splits keep the plain table ``{class: {split: co
      "label_bins": {"label_feature": ..., "edges": [...], "bins": ["< 2", "[2, 7)", ">= 7"],
                     "requested_bins": N or null, "exact": true, "coarsened_bits": 0},  # with bins
      "groups": {"group_feature": "user", "largest_group": {class: examples},
-                "mixed": {class: examples}}}                        # with group_feature
+                "mixed": {class: examples}},                        # with group_feature
+     "pinned": {"pinned": {class: {split: n}}, "deviation": {class: {split: d}},
+                "exact": true}}                      # with previous_assignments
 
 ``counts_of`` reads the table from either form. Multi-label splits
 (``label_set_report``) write per split its examples, per label its count and share, the
-examples with no label and the label cardinality.
+examples with no label and the label cardinality, and with earlier spans' assignments the same
+``"pinned"`` entry, per label (``pinning_report``).
 
 Example:
     >>> counts_of({'a': {'train': 8, 'eval': 1}})
@@ -38,6 +41,13 @@ LABEL_BINS = 'label_bins'
 # groups that mix it with another class (of it in another class's groups, or of another class in
 # its groups), which can move its label count further.
 GROUPS = 'groups'
+# With earlier spans' assignments (assignments.py): {'pinned': {class: {split: n}}, 'deviation':
+# {class: {split: d}}, 'exact': bool}: per class the units pinned in each split (examples, or
+# label-set units), and, for classes the pinned units kept from the rule's counts, a split's
+# planned count minus the rule's (pinned units are never moved, so a split already over its
+# count stays over it).
+PINNED = 'pinned'
+DEVIATION = 'deviation'
 LARGEST_GROUP = 'largest_group'
 MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
@@ -47,7 +57,7 @@ EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
 
 def is_structured(report: dict) -> bool:
     return isinstance(report.get(COUNTS), dict) and any(
-        key in report for key in (FOLDS, LABEL_BINS, GROUPS)
+        key in report for key in (FOLDS, LABEL_BINS, GROUPS, PINNED)
     )
 
 
@@ -89,12 +99,41 @@ def counts_of(report: dict) -> dict:
     return report[COUNTS] if is_structured(report) else report
 
 
+def pinning_report(plans, split_names, labels_of) -> dict:
+    """The ``PINNED`` entry of a report from the plans (``{stratum: ClassSplitPlan or split
+    index}``): per label (``labels_of(stratum)``: the labels a stratum counts for), the pinned
+    units per split, and where they kept the plan from the rule's counts, the planned count
+    minus the rule's per split (``ClassSplitPlan.rule``, ``pinned``; summed over strata)."""
+    pinned, deviation = {}, {}
+    for stratum, plan in plans.items():
+        if isinstance(plan, int) or plan.pinned is None:
+            continue
+        off = [p + c - r for p, c, r in zip(plan.pinned, plan.counts, plan.rule)]
+        for label in labels_of(stratum):
+            for table, row in ((pinned, plan.pinned), (deviation, off)):
+                sums = table.setdefault(label, [0] * len(split_names))
+                for i, n in enumerate(row):
+                    sums[i] += n
+    named = lambda table: {  # noqa: E731
+        class_name(label): dict(zip(split_names, table[label]))
+        for label in sorted_classes(table)
+        if any(table[label])
+    }
+    off = named(deviation)
+    return {PINNED: named(pinned), DEVIATION: off, 'exact': not off}
+
+
 def split_report(
-    table: dict, config: StratifiedSplitConfig, bins: BinEdges | None = None, groups=None
+    table: dict,
+    config: StratifiedSplitConfig,
+    bins: BinEdges | None = None,
+    groups=None,
+    pinning=None,
 ) -> dict:
-    """The report of a run: ``table`` as is, or structured with folds, bins and groups
-    (``groups``: the merged ``group_terms``; module doc)."""
-    if not config.structured_report:
+    """The report of a run: ``table`` as is, or structured with folds, bins, groups and what
+    earlier spans pinned (``groups``: the merged ``group_terms``; ``pinning``:
+    ``pinning_report``'s; module doc)."""
+    if not config.structured_report and pinning is None:
         return table
     report = {}
     if config.binned:  # every bin, in bin order, empty ones included
@@ -122,6 +161,8 @@ def split_report(
     if config.folds is not None:
         report[FOLDS] = fold_names(config.folds)
         report[HOLDOUT] = dict(config.holdout or {})
+    if pinning is not None:
+        report[PINNED] = pinning
     return report
 
 
@@ -157,7 +198,23 @@ def format_report(report: dict, splits) -> str:
         held = report[HOLDOUT]
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
-    return '\n'.join(lines)
+    return '\n'.join(lines + pinning_lines(report))
+
+
+def pinning_lines(report: dict, what: str = 'examples') -> list:
+    """The logged lines of a report's ``PINNED`` entry: how many ``what`` earlier spans pinned,
+    and, where they kept a class from the rule, by how much per split."""
+    pinning = report.get(PINNED)
+    if not isinstance(pinning, dict) or PINNED not in pinning:
+        return []
+    units = sum(n for row in pinning[PINNED].values() for n in row.values())
+    if pinning['exact']:
+        return [f"pinned by earlier spans: {units} {what}; every class at the rule's counts"]
+    off = '; '.join(
+        f'{label} ' + ', '.join(f'{split} {d:+d}' for split, d in row.items() if d)
+        for label, row in pinning[DEVIATION].items()
+    )
+    return [f'pinned by earlier spans: {units} {what}; off the rule (planned - rule): {off}']
 
 
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
@@ -227,4 +284,4 @@ def format_label_set_report(report: dict, split_names) -> str:
         f'{"labels/example":<{width}}  '
         + '  '.join(f'{report["label_cardinality"][s]:>{cols[s]}.3f}' for s in split_names)
     )
-    return '\n'.join(lines)
+    return '\n'.join(lines + pinning_lines(report, 'label occurrences'))

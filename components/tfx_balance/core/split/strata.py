@@ -53,18 +53,23 @@ from tfx_balance.core.errors import DataError
 from tfx_balance.core.label_sets import check_widths
 from tfx_balance.core.labels import check_distinct_names, check_label_kinds
 from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import (
+    ASSIGNMENTS_TAG,
     BOUNDARY_TAG,
     COUNTS_TAG,
     PlaceUnits,
     cut,
+    plan_stratum,
 )
 from tfx_balance.core.split.report import (
+    PINNED,
     count_label_set,
     format_label_set_report,
     label_set_report,
+    pinning_report,
 )
 from tfx_balance.core.split.units import LabelSetUnits, check_not_empty, unit_of
 
@@ -79,6 +84,8 @@ class LabelSetHistograms(NamedTuple):
     # with groups, {stratum: examples of its units} (the plan counts split sizes in examples);
     # empty without groups, where a stratum's examples are its units
     stratum_examples: Dict[tuple, int]
+    # {stratum: {split: units}} pinned by earlier spans (not in buckets; with pinning only)
+    pinned: Dict[tuple, Dict[int, int]]
 
 
 def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
@@ -144,15 +151,17 @@ def label_set_histograms(batch, to_units, bucket_bits: int) -> LabelSetHistogram
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
     widths = {c.width[0]: c.width[1]} if c.width is not None else {}
-    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {})
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {}, {})
 
 
 def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
-    buckets, kinds, widths, examples, sizes = {}, {}, {}, 0, {}
+    buckets, kinds, widths, examples, sizes, pinned = {}, {}, {}, 0, {}, {}
     for unit in units:
-        _add(
-            buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1
-        )  # a unit (example or group) counts once: groups are planned as units
+        if unit.pinned is not None:  # counted in its split, not ranked
+            per_split = pinned.setdefault(unit.stratum, {})
+            per_split[unit.pinned] = per_split.get(unit.pinned, 0) + 1
+        else:  # a unit (example or group) counts once: groups are planned as units
+            _add(buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1)
         examples += unit.size
         sizes[unit.stratum] = sizes.get(unit.stratum, 0) + unit.size
         if unit.width is not None and unit.width[0] not in widths:
@@ -160,12 +169,12 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
         for kind, name, label in unit.kinds:
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
-    return LabelSetHistograms(buckets, kinds, widths, examples, sizes)
+    return LabelSetHistograms(buckets, kinds, widths, examples, sizes, pinned)
 
 
 class MergeLabelSetHistograms(MergeInputs):
     def create_accumulator(self):
-        return LabelSetHistograms({}, {}, {}, 0, {})
+        return LabelSetHistograms({}, {}, {}, 0, {}, {})
 
     def add_input(self, acc, item):
         buckets = acc.buckets
@@ -189,6 +198,10 @@ class MergeLabelSetHistograms(MergeInputs):
         sizes = acc.stratum_examples
         for stratum, size in item.stratum_examples.items():
             sizes[stratum] = sizes.get(stratum, 0) + size
+        for stratum, per_split in item.pinned.items():
+            mine = acc.pinned.setdefault(stratum, {})
+            for split, n in per_split.items():
+                mine[split] = mine.get(split, 0) + n
         return acc._replace(examples=acc.examples + item.examples)
 
 
@@ -252,26 +265,47 @@ _UNPACKED = {}  # digest -> unpickled plans (PackedPlans.get), per worker proces
 
 
 def build_plans(
-    histograms: LabelSetHistograms, weights, bucket_bits: int, config: StratifiedSplitConfig
+    histograms: LabelSetHistograms,
+    weights,
+    bucket_bits: int,
+    config: StratifiedSplitConfig,
+    pinning: bool = False,
 ):
     """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
-    across batches."""
+    across batches. With ``pinning`` (earlier spans' assignments), each stratum is planned
+    whole (pinned + fresh units) and its fresh units cut by ``placement.plan_stratum``."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
     check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
     check_widths([(w, fp) for w, fp in histograms.widths.items()], feature)
-    if not any(stratum for stratum in histograms.buckets):
+    pinned = histograms.pinned
+    strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
+    if pinning:  # a stratum's whole units; strata only pinned units hold included
+        whole = {stratum: sum(per_split.values()) for stratum, per_split in pinned.items()}
+        for stratum, units in strata.items():
+            whole[stratum] = whole.get(stratum, 0) + units
+        strata = whole
+    if not any(stratum for stratum in strata):
         raise DataError(
             f"label_feature '{feature}' (multi_label={config.multi_label!r}) holds no label in "
             f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
             'label_feature (an example without the feature has no label) and the data upstream.'
         )
-    strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
     grouped = config.group_feature is not None  # split sizes in examples (groups' sizes vary)
     examples = histograms.stratum_examples if grouped else None
     plans = plan_counts(strata, weights, examples)  # {stratum: counts}; replaced by plans below
     for stratum, counts in plans.items():
+        if pinning:  # a plan always, for the report of what was pinned
+            hist = histograms.buckets.get(stratum)
+            held = pinned.get(stratum, {})
+            plans[stratum] = plan_stratum(
+                counts,
+                {} if hist is None else histogram(hist),
+                bucket_bits,
+                tuple(held.get(i, 0) for i in range(len(weights))),
+            )
+            continue
         used = [i for i, c in enumerate(counts) if c]
         if len(used) == 1:
             plans[stratum] = used[0]
@@ -288,8 +322,9 @@ class _MergeAndPlan(beam.CombineFn):
     steps move a list of blobs (no copy of the table per step, one compact encoding between its
     stages), and only ``extract_output`` unpickles and merges them, one at a time."""
 
-    def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig):
+    def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig, pinning=False):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
+        self._pinning = pinning
 
     def create_accumulator(self):
         return []
@@ -309,7 +344,7 @@ class _MergeAndPlan(beam.CombineFn):
             del found
         if merged is None:
             merged = merge.create_accumulator()
-        return build_plans(merged, self._weights, self._bucket_bits, self._config)
+        return build_plans(merged, self._weights, self._bucket_bits, self._config, self._pinning)
 
 
 class _PlaceUnits(PlaceUnits):
@@ -324,6 +359,7 @@ class _PlaceUnits(PlaceUnits):
         c = self._to_units.columns(batch)
         tags, shift = self._tags, 64 - self._bucket_bits
         per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        assigned = [] if self._assignments else None
         for i, (labels, record) in enumerate(zip(c.sets, c.records)):
             plan = plans[labels]
             if type(plan) is int:
@@ -334,6 +370,8 @@ class _PlaceUnits(PlaceUnits):
                     yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((labels, bucket), unit_of(c, i)))
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
+            if assigned is not None:
+                assigned.append((c.hashes[i], split))
             yield beam.pvalue.TaggedOutput(tags[split], record)
             key = split, labels
             per_set[key] = per_set.get(key, 0) + 1
@@ -342,6 +380,8 @@ class _PlaceUnits(PlaceUnits):
             count_label_set(counts, split, labels, n)
         if counts:
             yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+        if assigned:
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
 
 
 def _one(unit) -> int:
@@ -356,14 +396,13 @@ class IterativeStrategy:
     weight = staticmethod(_one)  # ranks a unit takes in a boundary bucket
     format_report = staticmethod(format_label_set_report)
 
-    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int):
-        self.config, self.bucket_bits = config, bucket_bits
+    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int, pinning: bool = False):
+        self.config, self.bucket_bits, self.pinning = config, bucket_bits, pinning
 
     def to_units(self) -> LabelSetUnits:
-        config = self.config
-        return LabelSetUnits(
-            config.label_feature, config.multi_label, config.seed, config.group_feature is not None
-        )
+        config = self.config  # with pinning, the input comes as units (joined by key)
+        grouped = config.group_feature is not None or self.pinning
+        return LabelSetUnits(config.label_feature, config.multi_label, config.seed, grouped)
 
     def plans(self, batches, to_units, edges):
         bits, config = self.bucket_bits, self.config
@@ -371,7 +410,7 @@ class IterativeStrategy:
         return (
             batches
             | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bits))
-            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config))
+            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config, self.pinning))
         )
 
     def prepare(self, pipeline, source, batched):
@@ -383,5 +422,9 @@ class IterativeStrategy:
     def group_sizes(self, units):
         return None  # the per-label report says nothing of groups
 
-    def report(self, table, extra) -> dict:
-        return table
+    def pinning_report(self, packed, names) -> dict:
+        """What the report says of the pinned units, per label (``report.pinning_report``)."""
+        return pinning_report(packed.get(), names, lambda stratum: stratum)
+
+    def report(self, table, extra, pinning=None) -> dict:
+        return table if pinning is None else {**table, PINNED: pinning}

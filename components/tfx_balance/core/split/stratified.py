@@ -73,8 +73,10 @@ from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.placement import (
+    ASSIGNMENTS_TAG,
     BOUNDARY_TAG,
     COUNTS_TAG,
+    boundary_assignments,
     count_ranked,
     rank_boundary,
     split_tag,
@@ -86,19 +88,23 @@ from tfx_balance.core.split.units import input_batches
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
 
 
-def strategy_for(config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS):
-    """The strategy of ``config``'s label form (``STRATEGIES``).
+def strategy_for(
+    config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS, pinning: bool = False
+):
+    """The strategy of ``config``'s label form (``STRATEGIES``); ``pinning``: with earlier
+    spans' assignments.
 
     Example:
         >>> type(strategy_for(StratifiedSplitConfig(label_feature='tags', multi_label='ids'))).__name__
         'IterativeStrategy'
     """
-    return STRATEGIES[config.multi_label](config, bucket_bits)
+    return STRATEGIES[config.multi_label](config, bucket_bits, pinning)
 
 
 COUNTS_KEY = '__counts__'
 REPORT_KEY = '__report__'
 RANKED_KEY = '__ranked__'
+ASSIGNED_KEY = '__assignments__'
 SPLIT_KEY_PREFIX = 'split:'
 
 
@@ -116,6 +122,9 @@ class SplitOutputs:
     - ``report``: a single-element PCollection of what ``split_counts.json`` holds
       (``report.split_report``: ``counts``, or with folds or label
       bins, the structured report).
+    - ``assignments``: with ``assignments=True``, the ``(unit key, split index)`` of every unit,
+      as records of several each (``assignments.encode_assignments``, to write as they are;
+      ``decode_assignments`` reads one); else None.
     """
 
     def __init__(self, outputs: Dict[str, beam.PCollection]):
@@ -127,6 +136,7 @@ class SplitOutputs:
         self.ranked = outputs[RANKED_KEY]
         self.counts = outputs[COUNTS_KEY]
         self.report = outputs[REPORT_KEY]
+        self.assignments = outputs.get(ASSIGNED_KEY)
         self._merged = {}
 
     @property
@@ -160,6 +170,12 @@ class StratifiedSplit(beam.PTransform):
     ``.ranked``, or ``.records[split]``) and ``.counts``, a single-element PCollection
     ``{class_name: {split: count}}`` counted as the examples are placed (with ``multi_label``,
     the per-label report: ``report.label_set_report``).
+
+    Across spans (``assignments.py``): ``assignments=True`` also outputs the ``(unit key, split
+    index)`` of every unit (``SplitOutputs.assignments``), to write; ``previous``, a
+    PCollection of earlier spans' ``(unit key, split index)``, one per key
+    (``assignments.ReadAssignments``), pins the units found there to their earlier split.
+    Without ``previous`` the split is exactly the one it would be without either argument.
     """
 
     def __init__(
@@ -168,6 +184,8 @@ class StratifiedSplit(beam.PTransform):
         config: StratifiedSplitConfig | None = None,
         batches_source: Callable[[], beam.PTransform] | None = None,
         bucket_bits: int = BUCKET_BITS,
+        previous: beam.PCollection | None = None,
+        assignments: bool = False,
         **kwargs,
     ):
         super().__init__()
@@ -179,10 +197,11 @@ class StratifiedSplit(beam.PTransform):
         self._config = config if config is not None else StratifiedSplitConfig(**kwargs).validate()
         self._source = batches_source or records_source
         self._batched = batches_source is not None
+        self._previous, self._assignments = previous, assignments
 
     def expand(self, pipeline):
-        config = self._config
-        strategy = strategy_for(config, self._bucket_bits)
+        config, previous = self._config, self._previous
+        strategy = strategy_for(config, self._bucket_bits, pinning=previous is not None)
         names = list(config.splits)
         to_units = strategy.to_units()
         extra, edges = strategy.prepare(pipeline, self._source, self._batched)
@@ -190,22 +209,40 @@ class StratifiedSplit(beam.PTransform):
 
         def read(stage):
             return input_batches(
-                pipeline, self._source, self._batched, to_units, config.group_feature, stage, edges
+                pipeline,
+                self._source,
+                self._batched,
+                to_units,
+                config.group_feature,
+                stage,
+                edges,
+                previous,
             )
 
-        plans_side = beam.pvalue.AsSingleton(strategy.plans(read('ForPlan'), to_units, edges))
+        plans = strategy.plans(read('ForPlan'), to_units, edges)
+        plans_side = beam.pvalue.AsSingleton(plans)
         tags = [split_tag(i) for i in range(len(names))]
+        if self._assignments:
+            tags.append(ASSIGNMENTS_TAG)
         assign = read('ForAssign')
-        place = strategy.place_units(to_units, self._bucket_bits, len(names), strategy.count)
+        place = strategy.place_units(
+            to_units, self._bucket_bits, len(names), strategy.count, self._assignments
+        )
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
             BOUNDARY_TAG, COUNTS_TAG, *tags
         )
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
-        ranked = (
-            placed[BOUNDARY_TAG]
-            | 'GroupBoundaryBucket' >> beam.GroupByKey()
-            | 'RankBoundaryBucket' >> beam.FlatMap(rank_boundary, plans_side, strategy.weight)
+        boundary = placed[BOUNDARY_TAG] | 'GroupBoundaryBucket' >> beam.GroupByKey()
+        ranked = boundary | 'RankBoundaryBucket' >> beam.FlatMap(
+            rank_boundary, plans_side, strategy.weight
         )
+        if self._assignments:
+            outputs[ASSIGNED_KEY] = (
+                placed[ASSIGNMENTS_TAG],
+                boundary
+                | 'RankedAssignments'
+                >> beam.FlatMap(boundary_assignments, plans_side, strategy.weight),
+            ) | 'Assignments' >> beam.Flatten()
         outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.Map(lambda e: (names[e[0]], e[1]))
         counted = (
             ranked
@@ -222,8 +259,13 @@ class StratifiedSplit(beam.PTransform):
             | 'CountsTable' >> beam.Map(strategy.table, names)
         )
         groups = strategy.group_sizes(assign)
-        sides = () if groups is None else (beam.pvalue.AsSingleton(groups),)
+        sides = {}
+        if groups is not None:
+            sides['groups'] = beam.pvalue.AsSingleton(groups)
+        if previous is not None:
+            pinning = plans | 'Pinned' >> beam.Map(strategy.pinning_report, names)
+            sides['pinning'] = beam.pvalue.AsSingleton(pinning)
         outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(
-            strategy.report, extra, *sides
+            strategy.report, extra, **sides
         )
         return outputs

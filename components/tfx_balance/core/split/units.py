@@ -45,6 +45,7 @@ from tfx_balance.core.labels import (
     sorted_classes,
 )
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE
+from tfx_balance.core.split.assignments import PinUnits
 from tfx_balance.core.split.label_bins import bin_labels, read_label_values
 
 
@@ -56,24 +57,34 @@ def _batch():
     return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
 
 
-def input_batches(pipeline, source, batched, to_units, group_feature, stage, edges=None):
+def input_batches(
+    pipeline, source, batched, to_units, group_feature, stage, edges=None, previous=None
+):
     """Reads the input (``source()``) as ``(where, serialized examples)`` batches, or, with
     ``group_feature``, as lists of group units (``to_units``' ``ToUnits.key_by_group`` and
     ``ToUnits.group_to_unit``; ``edges``: the bin edges, or a side input of them, when the
-    classes are label bins)."""
+    classes are label bins). With ``previous`` (earlier spans' ``(unit hash, split)``, one per
+    unit: ``assignments.LatestAssignments``), as lists of units (examples or groups), each
+    joined by its hash with ``previous`` (``assignments.PinUnits``: a recurring unit is pinned
+    to its earlier split)."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> _batch()
-    if group_feature is None:
+    if group_feature is None and previous is None:
         return read
     given = () if edges is None else (edges,)
-    return (
-        read
-        | f'KeyByGroup{stage}' >> beam.FlatMap(to_units.key_by_group, group_feature, *given)
-        | f'GroupByGroup{stage}' >> beam.GroupByKey()
-        | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
-        | f'BatchUnits{stage}' >> _batch()
-    )
+    if group_feature is None:
+        units = read | f'ToUnits{stage}' >> beam.FlatMap(to_units.example_units, *given)
+    else:
+        units = (
+            read
+            | f'KeyByGroup{stage}' >> beam.FlatMap(to_units.key_by_group, group_feature, *given)
+            | f'GroupByGroup{stage}' >> beam.GroupByKey()
+            | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
+        )
+    if previous is not None:
+        units = units | f'Pin{stage}' >> PinUnits(previous)
+    return units | f'BatchUnits{stage}' >> _batch()
 
 
 def check_not_empty(found: bool) -> None:
@@ -109,6 +120,7 @@ class Unit(NamedTuple):
     records: tuple  # serialized examples
     labels: tuple  # their labels
     key: bytes | None = None  # an example unit's content key (its fingerprint names it)
+    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
 
     @property
     def stratum(self):
@@ -166,7 +178,8 @@ def _group_to_unit(item, seed: int) -> Unit:
 
 
 class ToUnits:
-    """Turns an input batch into units: one per example, unless the input is already grouped.
+    """Turns an input batch into units: one per example, unless the input is already units
+    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments).
 
     Units are made where they are used (not passed between stages, where Beam would pickle each).
     """
@@ -177,8 +190,10 @@ class ToUnits:
         self.grouped = grouped
 
     def __call__(self, batch, edges=None) -> list:
-        if self.grouped:
-            return batch
+        return batch if self.grouped else self.example_units(batch, edges)
+
+    def example_units(self, batch, edges=None) -> list:
+        """One ``Unit`` per example of an input batch."""
         return _example_units(*_named(batch), self._label_feature, self._seed, edges)
 
     def key_by_group(self, batch, group_feature: str, edges=None):
@@ -210,6 +225,7 @@ class LabelSetUnit(NamedTuple):
     sets: tuple  # each record's label set
     width: tuple | None = None  # (multi-hot length, example fingerprint)
     kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
+    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
 
     def examples(self):
         """``(record, label set)`` of each of the unit's examples."""
@@ -228,7 +244,8 @@ class ExampleColumns(NamedTuple):
 
 
 class LabelSetUnits:
-    """Turns an input batch into units: one per example, unless the input is already grouped."""
+    """Turns an input batch into units: one per example, unless the input is already units
+    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments)."""
 
     def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
         self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
@@ -244,8 +261,10 @@ class LabelSetUnits:
         )
 
     def __call__(self, batch) -> list:
-        if self.grouped:
-            return batch
+        return batch if self.grouped else self.example_units(batch)
+
+    def example_units(self, batch) -> list:
+        """One ``LabelSetUnit`` per example of an input batch."""
         c = self.columns(batch)
         return [unit_of(c, i) for i in range(len(c.records))]
 

@@ -1,0 +1,336 @@
+"""Splits that never change across spans: earlier spans' assignments pin recurring units.
+
+Real Beam (DirectRunner), real tf.Examples, assignments written to gzipped TFRecords and read
+back as the component does (``ReadAssignments``).
+"""
+
+import collections
+import random
+
+import apache_beam as beam
+import pytest
+from tensorflow.core.example import example_pb2
+
+from tests.support.examples import example, write_records
+from tests.support.multilabel import label_matrix, tag_sets
+from tests.support.multilabel import records as multilabel_records
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import example_key, seeded_hash
+from tfx_balance.core.records import ReadRecordBatches
+from tfx_balance.core.split.allocation import allocate, fresh_counts
+from tfx_balance.core.split.assignments import (
+    ReadAssignments,
+    check_header,
+    decode_assignments,
+    encode_assignments,
+    header,
+)
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.report import format_label_set_report, format_report
+from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
+
+SPLITS = {'train': 8, 'eval': 1, 'test': 1}
+NAMES = list(SPLITS)
+_COLLECTED = {}  # the in-process runner shares this module with the pipeline
+
+
+def _keep(value, key):
+    _COLLECTED[key] = value
+
+
+def run_span(source, previous=(), key='run', **kwargs):
+    """One span's split: ``({split: sorted records}, [(unit key, split)], report)``.
+    ``source``: records (a list), or a callable giving a batches source; ``previous``:
+    ``[(order, assignments file)]``."""
+    kwargs.setdefault('label_feature', 'label')
+    kwargs.setdefault('splits', None if 'folds' in kwargs else SPLITS)
+    if callable(source):
+        kwargs['batches_source'] = source
+    else:
+        kwargs['records_source'] = lambda: beam.Create(source, reshuffle=False)
+    with beam.Pipeline() as p:
+        before = p | ReadAssignments(list(previous)) if previous else None
+        out = SplitOutputs(p | StratifiedSplit(previous=before, assignments=True, **kwargs))
+        names = list(out.whole)
+        for name in names:
+            _ = (
+                out.records[name]
+                | f'All[{name}]' >> beam.combiners.ToList()
+                | f'Keep[{name}]' >> beam.Map(lambda rs, n=name: _keep(sorted(rs), (key, n)))
+            )
+        _ = (
+            out.assignments
+            | 'Decode' >> beam.FlatMap(decode_assignments)
+            | 'AllAssignments' >> beam.combiners.ToList()
+            | 'KeepAssignments' >> beam.Map(_keep, (key, 'assignments'))
+        )
+        _ = out.report | 'KeepReport' >> beam.Map(_keep, (key, 'report'))
+    splits = {name: _COLLECTED.pop((key, name)) for name in names}
+    return splits, _COLLECTED.pop((key, 'assignments')), _COLLECTED.pop((key, 'report'))
+
+
+def write_assignments(path, pairs):
+    pairs = list(pairs)  # several per record, as the splitter writes them
+    write_records(
+        str(path), [encode_assignments(pairs[i : i + 7]) for i in range(0, len(pairs), 7)]
+    )
+    return str(path)
+
+
+def split_of(splits):
+    return {record: name for name, records in splits.items() for record in records}
+
+
+def feature(record, name):
+    f = example_pb2.Example.FromString(record).features.feature[name]
+    return f.bytes_list.value[0].decode() if f.bytes_list.value else f.int64_list.value[0]
+
+
+# --- groups recurring over spans (the issue's case, scaled down) -------------------------------
+
+USERS = 300  # 5% fraud users, each with a fixed label
+
+
+def user_spans(spans=3, seed=0):
+    """Per span, the examples of the users active that day (about 60% of them, 1-3 each).
+    User 1, active every day, is 'ok' in span 0 and 'fraud' later (its class changes)."""
+    rng = random.Random(seed)
+    out = []
+    for span in range(spans):
+        records = []
+        for user in range(USERS):
+            if rng.random() < 0.6 or user == 1:
+                label = 'fraud' if user % 20 == 0 or (user == 1 and span) else 'ok'
+                for i in range(rng.randint(1, 3)):
+                    records.append(example(label=label, user=f'u{user}', x=float(span * 10 + i)))
+        out.append(records)
+    return out
+
+
+def run_spans(tmp_path, spans, pin=True, **kwargs):
+    """Splits ``spans`` in order, each with the assignments of all earlier spans when ``pin``."""
+    previous, results = [], []
+    for i, records in enumerate(spans):
+        splits, pairs, report = run_span(records, previous if pin else (), key=f's{i}', **kwargs)
+        previous.append(((i, 0), write_assignments(tmp_path / f'span-{i}.gz', pairs)))
+        results.append((splits, pairs, report))
+    return results
+
+
+def splits_per_user(results):
+    seen = collections.defaultdict(set)
+    for splits, _, _ in results:
+        for record, name in split_of(splits).items():
+            seen[feature(record, 'user')].add(name)
+    return seen
+
+
+def test_recurring_groups_stay_in_their_first_split_over_every_later_span(tmp_path):
+    spans = user_spans()
+    unpinned = splits_per_user(run_spans(tmp_path / 'a', spans, pin=False, group_feature='user'))
+    results = run_spans(tmp_path / 'b', spans, group_feature='user')
+    pinned = splits_per_user(results)
+    # Without earlier assignments the exact cut moves some users (the issue's 70 of 1,500).
+    assert sum(len(s) > 1 for s in unpinned.values()) > 0
+    assert sum(len(s) > 1 for s in pinned.values()) == 0
+    assert len(pinned) == len(unpinned)
+    # Span 0 is unchanged; every later span reports what was pinned, per class and split,
+    # counted from this span's examples of the users seen before (user 1, now 'fraud', stays
+    # in its split and counts for 'fraud').
+    first_split = {}
+    for i, (splits, pairs, report) in enumerate(results):
+        placed = split_of(splits)
+        if i == 0:
+            assert 'pinned' not in report
+        else:
+            expected = {c: dict.fromkeys(NAMES, 0) for c in ('fraud', 'ok')}
+            for record, name in placed.items():
+                if feature(record, 'user') in first_split:
+                    expected[feature(record, 'label')][name] += 1
+            assert report['pinned']['pinned'] == expected
+            for label, off in report['pinned']['deviation'].items():
+                # the deviation is the plan's: counts differ from the rule by it, and by less
+                # than a boundary group (3 examples)
+                rule = allocate(sum(report['counts'][label].values()), list(SPLITS.values()))
+                for j, name in enumerate(NAMES):
+                    assert abs(report['counts'][label][name] - rule[j] - off[name]) < 3
+        for record, name in placed.items():
+            first_split.setdefault(feature(record, 'user'), name)
+        assert len(pairs) == len({feature(r, 'user') for r in placed})  # one key per group
+    assert pinned['u1'] == {first_split['u1']}  # in its span-0 split, as 'ok' and as 'fraud'
+
+
+def test_pinned_split_is_the_same_for_any_input_order_and_batching(tmp_path):
+    spans = user_spans(spans=2, seed=1)
+    first, pairs, _ = run_span(spans[0], key='first', group_feature='user', seed=5)
+    previous = [((0, 0), write_assignments(tmp_path / 'span-0.gz', pairs))]
+    shuffled = list(spans[1])
+    random.Random(3).shuffle(shuffled)
+    files = [str(tmp_path / f'part-{i}.gz') for i in range(3)]
+    for i, path in enumerate(files):
+        write_records(path, shuffled[i::3])
+    a = run_span(spans[1], previous, key='a', group_feature='user', seed=5)
+    b = run_span(
+        lambda: ReadRecordBatches(files, batch_size=7), previous, 'b', group_feature='user', seed=5
+    )
+    assert a[0] == b[0]
+    assert sorted(a[1]) == sorted(b[1])
+    assert a[2] == b[2]
+
+
+# --- duplicate examples over spans (no groups): exact counts, deviation when not possible -------
+
+
+def labelled(n, label, start=0):
+    return [example(label=label, x=float(start + i)) for i in range(n)]
+
+
+def test_duplicates_keep_their_split_and_every_class_keeps_the_exact_rule(tmp_path):
+    span0 = labelled(270, 'a') + labelled(30, 'b')
+    span0_splits, pairs, _ = run_span(span0, key='span0', seed=2)
+    path = write_assignments(tmp_path / 'span-0.gz', pairs)
+    rng = random.Random(0)
+    again = rng.sample(span0, 60)  # late duplicates of span 0
+    span1 = labelled(180, 'a', start=1000) + labelled(25, 'b', start=1000) + again
+    splits, _, report = run_span(span1, [((0, 0), path)], key='span1', seed=2)
+    before, now = split_of(span0_splits), split_of(splits)
+    assert [now[r] for r in again] == [before[r] for r in again]  # 0 of 60 moved
+    # Exact: per class, the rule's counts of the whole span (pinned + fresh).
+    for label in ('a', 'b'):
+        n = sum(1 for r in span1 if feature(r, 'label') == label)
+        assert list(report['counts'][label].values()) == allocate(n, [8, 1, 1])
+    assert report['pinned']['exact'] is True and report['pinned']['deviation'] == {}
+    assert format_report(report, NAMES).endswith(
+        f"pinned by earlier spans: {len(again)} examples; every class at the rule's counts"
+    )
+    # The fresh examples: per class, seeded hash order cut at the fresh counts.
+    for label in ('a', 'b'):
+        fresh = sorted(
+            (r for r in span1 if feature(r, 'label') == label and r not in set(again)),
+            key=lambda r: (seeded_hash(2, example_key(r)), r),
+        )
+        pinned = [
+            sum(1 for r in again if feature(r, 'label') == label and before[r] == s) for s in NAMES
+        ]
+        n = len(fresh) + sum(pinned)
+        start = 0
+        for name, count in zip(NAMES, fresh_counts(allocate(n, [8, 1, 1]), pinned, len(fresh))):
+            assert all(now[r] == name for r in fresh[start : start + count])
+            start += count
+
+
+def test_pinned_units_over_a_splits_count_are_reported_and_the_latest_span_wins(tmp_path):
+    # Class 'b' has 5 examples (rule 3/1/1); three were put in 'eval' by span 2, after span 1
+    # had put them in 'test': the latest span wins, 'eval' is 2 over and cannot give them back.
+    b = labelled(5, 'b')
+    span = labelled(40, 'a', start=100) + b
+    keys = [seeded_hash(0, example_key(r)) for r in b[:3]]
+    older = write_assignments(tmp_path / 'span-1.gz', [(k, 2) for k in keys])
+    newer = write_assignments(tmp_path / 'span-2.gz', [(k, 1) for k in keys])
+    splits, pairs, report = run_span(span, [((2, 0), newer), ((1, 0), older)])
+    now = split_of(splits)
+    assert [now[r] for r in b[:3]] == ['eval'] * 3
+    assert sorted(now[r] for r in b[3:]) == ['test', 'train']  # fresh: allocate(2, [3, 1])
+    assert report['counts']['b'] == {'train': 1, 'eval': 3, 'test': 1}
+    assert report['pinned'] == {
+        'pinned': {'b': {'train': 0, 'eval': 3, 'test': 0}},
+        'deviation': {'b': {'train': -2, 'eval': 2, 'test': 0}},
+        'exact': False,
+    }
+    assert report['counts']['a'] == dict(zip(NAMES, allocate(40, [8, 1, 1])))
+    assert format_report(report, NAMES).endswith(
+        'pinned by earlier spans: 3 examples; off the rule (planned - rule): b train -2, eval +2'
+    )
+    assert sorted(pairs) == sorted(
+        (seeded_hash(0, example_key(r)), NAMES.index(now[r])) for r in span
+    )
+
+
+def test_without_previous_assignments_the_split_is_unchanged():
+    records = labelled(97, 'a') + labelled(13, 'b') + labelled(2, 'c')
+    with_pairs, pairs, report = run_span(records, key='with', seed=4)
+    with beam.Pipeline() as p:
+        out = SplitOutputs(
+            p
+            | StratifiedSplit(
+                lambda: beam.Create(records), label_feature='label', splits=SPLITS, seed=4
+            )
+        )
+        assert out.assignments is None
+        for name in NAMES:
+            _ = (
+                out.records[name]
+                | f'All[{name}]' >> beam.combiners.ToList()
+                | f'Keep[{name}]' >> beam.Map(lambda rs, n=name: _keep(sorted(rs), ('no', n)))
+            )
+    assert with_pairs == {name: _COLLECTED.pop(('no', name)) for name in NAMES}
+    assert 'pinned' not in report and set(report) == {'a', 'b', 'c'}
+    placed = split_of(with_pairs)
+    assert sorted(pairs) == sorted(
+        (seeded_hash(4, example_key(r)), NAMES.index(placed[r])) for r in records
+    )
+
+
+# --- folds, label bins, multi-label, a group whose class changes ------------------------------
+
+
+def test_folds_keep_each_recurring_group_in_its_fold(tmp_path):
+    results = run_spans(tmp_path, user_spans(spans=2, seed=4), group_feature='user', folds=3)
+    seen = splits_per_user(results)
+    assert sum(len(s) > 1 for s in seen.values()) == 0
+    assert set().union(*seen.values()) == {'fold-0', 'fold-1', 'fold-2'}
+    assert results[1][2]['folds'] == ['fold-0', 'fold-1', 'fold-2']
+    assert set(results[1][2]['pinned']['pinned']) == {'fraud', 'ok'}
+
+
+def test_label_bins_pin_by_example_and_count_the_bin_of_this_span(tmp_path):
+    span0 = [example(label=i % 50, x=float(i)) for i in range(200)]
+    first, pairs, _ = run_span(span0, key='b0', label_bin_edges=[10, 30])
+    path = write_assignments(tmp_path / 'span-0.gz', pairs)
+    span1 = [example(label=i % 50, x=float(i)) for i in range(1000, 1150)] + span0[:40]
+    splits, _, report = run_span(span1, [((0, 0), path)], key='b1', label_bin_edges=[10, 30])
+    before, now = split_of(first), split_of(splits)
+    assert all(now[r] == before[r] for r in span0[:40])
+    assert report['pinned']['exact'] is True
+    sizes = collections.Counter(
+        0 if v < 10 else 1 if v < 30 else 2 for v in (feature(r, 'label') for r in span1)
+    )
+    for b, n in sizes.items():
+        assert list(report['counts'][str(b)].values()) == allocate(n, [8, 1, 1])
+
+
+def test_multi_label_duplicates_keep_their_split(tmp_path):
+    span0 = multilabel_records(label_matrix(300, labels=8, seed=0))
+    first, pairs, _ = run_span(span0, key='m0', label_feature='tags', multi_label='ids')
+    path = write_assignments(tmp_path / 'span-0.gz', pairs)
+    span1 = multilabel_records(label_matrix(200, labels=8, seed=1))
+    span1 = [example(tags=list(s) or [0], x=1000.0 + i) for i, s in enumerate(tag_sets(span1))]
+    span1 += span0[:50]
+    splits, _, report = run_span(
+        span1, [((0, 0), path)], key='m1', label_feature='tags', multi_label='ids'
+    )
+    before, now = split_of(first), split_of(splits)
+    assert [now[r] for r in span0[:50]] == [before[r] for r in span0[:50]]
+    pinned = report['pinned']['pinned']
+    expected = collections.Counter(
+        (str(label), before[r]) for r in span0[:50] for label in tag_sets([r])[0]
+    )
+    assert {(label, s): n for label, row in pinned.items() for s, n in row.items() if n} == dict(
+        expected
+    )
+    assert sum(report['examples'].values()) == len(span1)
+    assert 'pinned by earlier spans: ' in format_label_set_report(report, NAMES)
+
+
+def test_assignments_of_another_seed_or_splits_are_a_config_error_naming_the_span():
+    config = StratifiedSplitConfig('label', seed=1, group_feature='user').validate()
+    check_header(header(config), config, 'span 3')
+    other = header(StratifiedSplitConfig('label', seed=2, splits={'a': 1, 'b': 1}).validate())
+    with pytest.raises(ConfigError) as raised:
+        check_header(other, config, 'span 3')
+    message = str(raised.value)
+    assert message.startswith('previous_assignments of span 3 were written by another split')
+    assert (
+        "seed 2 (this run: 1); group_feature None (this run: 'user'); splits ['a', 'b']" in message
+    )
+    assert 'leave previous_assignments unset' in message

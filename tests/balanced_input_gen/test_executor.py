@@ -127,6 +127,53 @@ def test_component_checks_its_arguments(kwargs, fragment):
     assert set(component.outputs) == {keys.EXAMPLES_KEY}
 
 
+def test_the_augmenters_own_output_gives_the_data_counts_whatever_its_provenance_name(tmp_path):
+    # Issue 53, case 2: laid out straight from BalancedAugmenter without augmented_examples,
+    # the plan had no data_counts; with a renamed provenance_feature nothing marked the
+    # examples, and the prior correction silently corrected to the augmented counts (a no-op).
+    from tfx import types
+    from tfx.types import standard_artifacts
+
+    from tfx_balance import BalancedAugmenter
+    from tfx_balance.balanced_augmenter.executor import Executor as AugmenterExecutor
+    from tfx_balance.balanced_input_gen.executor import Executor
+    from tfx_balance.core.balanced_input_gen import prior_correction
+    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+
+    counts = {'Cash': 27, 'Card': 168, 'Dispute': 5}
+    records = [
+        example(label=name, x=float(100 * c + i))
+        for c, (name, n) in enumerate(counts.items())
+        for i in range(n)
+    ]
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
+    augmented = new_output(str(tmp_path / 'augmented'))
+    augmenter = BalancedAugmenter(
+        examples=types.Channel(type=standard_artifacts.Examples),
+        label_feature='label',
+        target=160,
+        undersample=True,
+        provenance_feature='synthetic',
+    )
+    AugmenterExecutor().Do(
+        {keys.INPUT_EXAMPLES_KEY: [examples]},
+        {keys.EXAMPLES_KEY: [augmented]},
+        dict(augmenter.exec_properties),
+    )
+    output = new_output(str(tmp_path / 'out'))
+    Executor().Do(
+        {keys.INPUT_EXAMPLES_KEY: [augmented]},
+        {keys.EXAMPLES_KEY: [output]},
+        {keys.LABEL_FEATURE_KEY: 'label', keys.SPLITS_KEY: json.dumps(['train']), keys.SEED_KEY: 0},
+    )
+    files = os.path.join(output.uri, 'Split-train', '*')
+    ((_, plan),) = load_plans(files)
+    assert plan.counts == (160, 160, 160)  # laid out as augmented (Card undersampled)
+    assert dict(plan.data_counts) == counts  # the data before it
+    correction = prior_correction(files, class_names=['Card', 'Cash', 'Dispute'])
+    assert correction.data_frequencies == pytest.approx((0.84, 0.135, 0.025))
+
+
 def test_augmented_examples_record_the_data_counts_before_augmentation(tmp_path):
     from tfx_balance.core.balanced_input_gen.plan_io import load_plans
 

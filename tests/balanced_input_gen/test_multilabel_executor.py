@@ -2,12 +2,15 @@
 
 import json
 import os
+import re
 
 import pytest
 
 from tests.balanced_input_gen.test_executor import run_executor
+from tests.support.errors import documented_errors
 from tests.support.examples import example
 from tfx_balance import keys
+from tfx_balance.core.errors import ConfigError
 
 # 'b' on 2 examples (always with 'a'), 'a' on 8, 2 without a label.
 TRAIN = [example(tags=['a', 'b'], x=0.0), example(tags=['b', 'a'], x=1.0)]
@@ -68,3 +71,15 @@ def test_component_takes_the_multi_label_arguments():
         )
     with pytest.raises(ValueError, match='apply only with multi_label'):
         BalancedInputGen(examples=examples, label_feature='label', policy='repeat_factor')
+    # Issue 53, case 2: the augmenter's class counts were recorded for a label-set plan, whose
+    # prior correction then used the laid-out label counts (synthetic examples included).
+    with pytest.raises(ConfigError) as info:
+        BalancedInputGen(
+            examples=examples, label_feature='tags', multi_label='ids', augmented_examples=examples
+        )
+    message = str(info.value)
+    assert message.startswith(
+        "augmented_examples applies to a per-class layout only, not with multi_label='ids'"
+    )
+    assert "not of the label sets of 'tags'" in message
+    assert any(re.search(p, message) for p in documented_errors())

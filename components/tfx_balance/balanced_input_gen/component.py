@@ -13,6 +13,7 @@ from tfx_balance import keys
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_input_gen import LayoutConfig
+from tfx_balance.core.errors import ConfigError
 from tfx_balance.parameters import documented, execution_parameters
 
 
@@ -71,7 +72,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
     When ``examples`` were derived from a BalancedAugmenter's output (e.g. through Transform),
     pass that output as ``augmented_examples``: its ``rebalance_plan.json`` gives each laid-out
     split's class counts before augmentation, recorded as ``data_counts`` in ``balance_plan.json``
-    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``)::
+    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``). Examples that
+    are the augmenter's own output (no Transform between) give them without it::
 
         balanced = BalancedInputGen(examples=transform.outputs['transformed_examples'],
                                     augmented_examples=augmenter.outputs['examples'],
@@ -104,9 +106,19 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
           its class counts before augmentation are recorded as the data's (``data_counts``).
           Over a window: the augmenter outputs of the same spans, their counts summed.
+          Per-class layouts only (a ConfigError with multi_label: the augmenter counts its own
+          single label, not label sets).
         {arguments}
         """
         config = LayoutConfig.from_call(locals()).validate()
+        if config.multi_label and augmented_examples is not None:
+            raise ConfigError(
+                f'augmented_examples applies to a per-class layout only, not with '
+                f'multi_label={config.multi_label!r}: its counts before augmentation are of '
+                f"the augmenter's single label, not of the label sets of "
+                f"'{config.label_feature}', so the prior correction could not use them. Leave "
+                'augmented_examples out and lay out the examples before the augmenter.'
+            )
         check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(
             BalancedInputGenSpec,

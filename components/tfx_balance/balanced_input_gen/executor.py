@@ -57,7 +57,8 @@ class Executor(ExamplesExecutor):
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
         derived from (over a window, the augmenter outputs of the same spans); per laid-out
         split, the 'input' counts of its rebalance_plan.json (summed over the window) are
-        recorded as the split's data_counts.
+        recorded as the split's data_counts. Without it, an input that is itself the
+        augmenter's output (augmenter_outputs) gives them.
     """
 
     COMPONENT = COMPONENT
@@ -65,10 +66,15 @@ class Executor(ExamplesExecutor):
     WINDOW = True
 
     _data_counts: Dict[str, Dict[str, int]] = {}
+    _augmented_given = False
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+        examples = input_dict[keys.INPUT_EXAMPLES_KEY]
+        given = input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
+        self._augmented_given = bool(given)
+        label_feature = self.decode_config(exec_properties).label_feature
         self._data_counts = data_counts_of(
-            input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or [], input_dict[keys.INPUT_EXAMPLES_KEY]
+            given or augmenter_outputs(examples, label_feature), examples
         )
         super().Do(input_dict, output_dict, exec_properties)
 
@@ -98,7 +104,9 @@ class Executor(ExamplesExecutor):
             >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read
         ]
-        missing = [split for split in read if self._data_counts and split not in self._data_counts]
+        missing = [
+            split for split in read if self._augmented_given and split not in self._data_counts
+        ]
         if missing:
             raise DataError(
                 f'augmented_examples has no rebalance plan of split(s) {missing} (it has '
@@ -109,6 +117,21 @@ class Executor(ExamplesExecutor):
 
     def summary(self, report, config) -> str:
         return plan_table(report)
+
+
+def augmenter_outputs(examples, label_feature: str) -> list:
+    """``examples`` when every one is a BalancedAugmenter output rebalanced by ``label_feature``
+    (its ``rebalance_plan.json`` says so), else ``[]``. Examples laid out straight from the
+    augmenter give their counts before augmentation without ``augmented_examples``, exactly (the
+    same classes by their raw value), whatever its ``provenance_feature`` is called; after a
+    Transform only ``augmented_examples`` can tell."""
+    import tensorflow as tf
+
+    for artifact in examples:
+        path = os.path.join(artifact.uri, keys.REBALANCE_PLAN_FILE)
+        if not tf.io.gfile.exists(path) or read_json(path).get('label_feature') != label_feature:
+            return []
+    return list(examples)
 
 
 def data_counts_of(augmented, window=()) -> Dict[str, Dict[str, int]]:

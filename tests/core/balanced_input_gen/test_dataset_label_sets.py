@@ -177,16 +177,22 @@ def documented(message):
 @pytest.mark.parametrize(
     'kwargs, fragment',
     [
-        ({'weights': {'cat': 1}}, "weights name label 'cat', which is not in the balance plan"),
-        ({'weights': {7: 1}}, 'weights name label 7, which is not in the balance plan'),
+        ({'weights': {'cat': 1}}, "weights name label 'cat', which is not in the data"),
+        ({'weights': {7: 1}}, 'weights name label 7, which is not in the data'),
         ({'weights': {'0': float('inf')}}, "weight of label '0' must be a finite number"),
         ({'weights': {'5': 1}}, 'weights give no group a positive weight'),  # 5 has no group
+        ({'weights': {0: 1, '0': 2}}, "weights name label '0' twice (0 and '0')"),
+        ({'weights': {'0': 0}}, 'weights must give at least one label a positive weight'),
     ],
 )
 def test_bad_weights_are_named_and_documented(balanced, kwargs, fragment):
     with pytest.raises(ConfigError) as info:
         bi.balanced_dataset(balanced, 'tags', B, schema=SCHEMA, **kwargs)
     assert fragment in str(info.value) and documented(str(info.value))
+    # Issue 53, case 3: the prior correction checks them with the same code.
+    with pytest.raises(ConfigError) as corrected:
+        bi.prior_correction(balanced, **kwargs)
+    assert str(corrected.value) == str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_policy_arguments_out_of_range_are_named(policy, t, fragment):
 def test_a_weight_for_an_unknown_label_is_named():
     with pytest.raises(
         ConfigError,
-        match=r"weights name label 'cat', which is not in the balance plan; labels in the plan: 0, 1",
+        match=r"weights name label 'cat', which is not in the data; labels present: 0, 1",
     ):
         policies.label_targets({'cat': 1}, ['0', '1'])
     with pytest.raises(ConfigError, match=r"weight of label '1' must be a finite number >= 0"):

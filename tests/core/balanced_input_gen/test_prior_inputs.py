@@ -184,6 +184,43 @@ def test_one_hot_refit_labels_name_the_form_expected(four_classes):
     assert served(refitted).sum() == pytest.approx(1.0)
 
 
+def test_refit_on_is_a_pair_given_with_the_train_files_it_refits(four_classes):
+    # A baseline's refit_on (train_files=None) was ignored without a word, and a refit_on that
+    # is not a pair raised Python's unpacking TypeError.
+    signatures, model = model_signatures(4, 'softmax')
+    scores = model(np.zeros((4, 2), np.float32)).numpy()
+    with pytest.raises(ConfigError) as baseline:
+        with_prior_correction(signatures, None, refit_on=(scores, [0, 1, 2, 3]))
+    message = str(baseline.value)
+    assert message.startswith('refit_on refits the prior correction, and train_files=None')
+    assert 'if balanced else None' in message and documented(message)
+    with pytest.raises(ConfigError) as single:
+        with_prior_correction(signatures, four_classes, refit_on=(scores,))
+    message = str(single.value)
+    assert message.startswith('refit_on must be a (scores, labels) pair') and documented(message)
+
+
+def test_multi_label_scores_are_placed_by_class_names_as_single_label_ones(tmp_path):
+    # class_names and num_classes were ignored for a label-set layout: a model scoring the
+    # labels in another order was corrected label by label in the plan's order.
+    rows = [[0]] * 8 + [[1]] * 2 + [[0, 1]] * 2 + [[]] * 8  # data: '0' on 10/20, '1' on 4/20
+    files = write_plan(str(tmp_path), make_multilabel_plan('train', 'tags', 0, 'ids', [0, 1], rows))
+    default = bi.prior_correction(files)
+    assert default.data_frequencies == pytest.approx((0.5, 0.2))
+    signatures, _ = model_signatures(3, 'sigmoid')  # scores 0.5: served d / (d + t (1-d) / (1-t))
+    served_q = served(
+        with_prior_correction(signatures, files, class_names=['1', '0'], num_classes=3)
+    )
+    (d1, d0), (t1, t0) = (0.2, 0.5), default.trained_frequencies[::-1]
+    expected = [d / (d + t * (1 - d) / (1 - t)) for d, t in ((d1, t1), (d0, t0))] + [0.5]
+    np.testing.assert_allclose(served_q, expected, atol=1e-6)
+    with pytest.raises(DataError) as info:
+        bi.prior_correction(files, class_names=['0'], num_classes=1)
+    message = str(info.value)
+    assert message.startswith("trained label '1' has no score position: it is neither in")
+    assert documented(message)
+
+
 def test_multi_label_refit_labels_must_be_a_0_1_matrix(tmp_path):
     rows = [[0]] * 8 + [[1]] * 2 + [[0, 1]] * 2 + [[]] * 8
     files = write_plan(str(tmp_path), make_multilabel_plan('train', 'tags', 0, 'ids', [0, 1], rows))
@@ -211,3 +248,36 @@ def test_the_score_order_is_checked(four_classes, kwargs, fragment):
     with pytest.raises(ConfigError) as info:
         with_prior_correction(signatures, four_classes, **kwargs)
     assert fragment in str(info.value) and documented(str(info.value))
+
+
+def test_a_label_set_layout_of_augmented_examples_is_refused(tmp_path):
+    # Issue 53, case 2 on the label-set path: the augmenter's marks were refused with a fix
+    # (augmented_examples) that then recorded its single-label class counts, which the
+    # multi-label correction ignored, using the laid-out label counts (synthetic included).
+    from tests.core.balanced_input_gen.label_set_support import lay_out_multilabel
+
+    rows = [[0]] * 12 + [[1]] * 3 + [[0, 1]] * 3 + [[]] * 6
+    records = [
+        example(x=float(i), tags=list(tags), is_synthetic=int(i % 3 == 0))
+        for i, tags in enumerate(rows)
+    ]
+    files = lay_out_multilabel(str(tmp_path), records)
+    split_dir = os.path.dirname(files)
+    signatures, _ = model_signatures(2, 'sigmoid')
+    with pytest.raises(DataError) as marked:
+        with_prior_correction(signatures, files)
+    message = str(marked.value)
+    assert message.startswith(
+        f"split 'train' ({split_dir}) is a multi-label layout of examples that went through "
+        f'BalancedAugmenter: {split_dir}/class-'
+    )
+    assert "carries its 'is_synthetic' feature" in message and documented(message)
+    assert 'without augmented_examples' in message
+    # With the augmenter's class counts recorded (BalancedInputGen given augmented_examples).
+    ((_, plan),) = bi.load_plans(files)
+    with open(os.path.join(str(tmp_path), bi.PLAN_FILE), 'w') as f:
+        json.dump(bi.plans_to_json([plan], (), {'train': {'cat': 20, 'dog': 4}}), f)
+    with pytest.raises(DataError) as recorded:
+        with_prior_correction(signatures, files)
+    message = str(recorded.value)
+    assert "records data_counts of the augmenter's classes" in message and documented(message)

@@ -54,6 +54,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from tfx_balance.core.balanced_input_gen.schedule import checked_weights
 from tfx_balance.core.errors import ConfigError
 
 DEFAULT_POLICY = 'floored_label_balanced'
@@ -246,25 +247,7 @@ def expected_frequencies(draws, group_sizes, group_label_counts) -> list:
 
 
 def label_targets(weights: Mapping, labels: Sequence[str]) -> list:
-    """Relative target frequency per label from ``{label: weight}`` (labels left out: 0)."""
-    if not isinstance(weights, Mapping) or not weights:
-        raise ConfigError(
-            f'weights must be None or a non-empty {{label: weight}} dict, got {weights!r}.'
-        )
-    targets = [0.0] * len(labels)
-    for key, value in weights.items():
-        name = key.decode('utf-8', 'backslashreplace') if isinstance(key, bytes) else str(key)
-        if name not in labels:
-            shown = ', '.join(labels[:20]) + (', ...' if len(labels) > 20 else '')
-            raise ConfigError(
-                f'weights name label {key!r}, which is not in the balance plan; labels in the '
-                f'plan: {shown}. Fix the label name (labels are matched by their string form, '
-                "e.g. 3 or '3'; multi_hot positions by number)."
-            )
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or value < 0:
-            raise ConfigError(
-                f'weight of label {name!r} must be a finite number >= 0, got {value!r}.'
-            )
-        targets[labels.index(name)] = float(value)
-    return targets
+    """Relative target frequency per label from ``{label: weight}`` (labels left out: 0),
+    checked as every ``weights`` argument is (``schedule.checked_weights``)."""
+    checked = checked_weights(weights, list(labels), 'label')
+    return [float(checked.get(name, 0)) for name in labels]

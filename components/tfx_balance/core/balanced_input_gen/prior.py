@@ -19,11 +19,13 @@ so several spans read together are merged the same way:
 - single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
   default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
   (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
-  BalancedInputGen is given ``augmented_examples``), else the laid-out split's own counts, which
-  are refused where the examples went through the augmenter (data_counts, below).
+  BalancedInputGen is given ``augmented_examples`` or lays out the augmenter's own output), else
+  the laid-out split's own counts, which are refused where the examples went through the
+  augmenter (data_counts, below).
 - multi-label: *trained* = each label's expected frequency in the balanced stream (with
   ``weights``, the stream those weights give); *data* = the share of the split's examples
-  carrying the label.
+  carrying the label (refused after an augmenter, which never counts label sets). Labels are
+  placed at their score positions as classes are (``class_names``, default the plan's order).
 
 Example::
 
@@ -41,7 +43,12 @@ import os
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input_gen.plan import COMPONENT, PLAN_FILE, LayoutPlan
+from tfx_balance.core.balanced_input_gen.plan import (
+    COMPONENT,
+    PLAN_FILE,
+    LayoutPlan,
+    MultiLabelLayoutPlan,
+)
 from tfx_balance.core.balanced_input_gen.plan_io import (
     check_layout,
     groups_to_read,
@@ -231,23 +238,32 @@ def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
     return tuple(float(v) / total if total else 0.0 for v in values)
 
 
+def _by_score(rows, class_names, size: int, what: str) -> list:
+    """The values of ``(name, value)`` rows, each at its score position (``score_position``)."""
+    out = [0.0] * size
+    for name, value in rows:
+        out[score_position(name, class_names, size, what)] += float(value)
+    return out
+
+
 def _single_label(located, classes, shares, class_names, num_classes) -> PriorCorrection:
-    size = num_classes or (len(class_names) if class_names else len(classes.names))
-    trained = [0.0] * size
-    for name, share in zip(classes.names, shares):
-        trained[score_position(name, class_names, size, 'trained')] += float(share)
-    counts = [0.0] * size
+    size = num_classes or len(class_names or classes.names)
+    trained = _by_score(zip(classes.names, shares), class_names, size, 'trained class')
     merged = summed_counts(data_counts(split_dir, plan) for split_dir, plan in located)
-    for name, count in merged.items():
-        counts[score_position(name, class_names, size, 'data')] += count
+    counts = _by_score(merged.items(), class_names, size, 'data class')
     return PriorCorrection(SOFTMAX, _normalised(counts), tuple(trained))
 
 
-def _multi_label(located, plan, shares) -> PriorCorrection:
-    data_counts(*located[0])  # a label-set plan has no data_counts: refused if augmented
-    data = tuple(c / plan.total for c in plan.label_counts)
-    trained = plan.expected_frequencies([float(s) for s in shares])
-    return PriorCorrection(SIGMOID, data, tuple(float(f) for f in trained))
+def _multi_label(located, plan, shares, class_names, num_classes) -> PriorCorrection:
+    # balanced_dataset's multi-hot label is in the plan's label order: the default score order.
+    names = list(plan.labels) if class_names is None else class_names
+    size = num_classes or len(names)
+    stream = plan.expected_frequencies([float(s) for s in shares])
+    trained = _by_score(zip(plan.labels, stream), names, size, 'trained label')
+    rows = ((name, count / plan.total) for name, count in data_counts(*located[0]))
+    return PriorCorrection(
+        SIGMOID, tuple(_by_score(rows, names, size, 'data label')), tuple(trained)
+    )
 
 
 def prior_correction(
@@ -271,7 +287,10 @@ def prior_correction(
       class_names: class names in the order of the model's scores, when the data's counts
         (recorded before a Transform) name classes by their raw value and the model scores
         class ids (e.g. ``['Cash', 'Credit Card', ...]``). Default: class ``k`` is score ``k``.
-      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes).
+        Multi-label: the labels in the order of the model's scores (default: the plan's,
+        ``label_names(train_files)``, the order of ``balanced_dataset``'s multi-hot label).
+      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes or
+        labels); a score no class or label maps to keeps its value.
 
     Example::
 
@@ -290,7 +309,7 @@ def prior_correction(
     shares = weight_shares(group_weights, classes.names)
     check_layout(classes)
     if multi is not None:
-        return _multi_label(located, multi, shares)
+        return _multi_label(located, multi, shares, class_names, num_classes)
     return _single_label(located, classes, shares, class_names, num_classes)
 
 
@@ -313,7 +332,8 @@ def with_prior_correction(
     outputs are then its own scores, so every model of a pipeline serves the same outputs.
     ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
     correction is then refitted on them (``PriorCorrection.refit``: one temperature for
-    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels).
+    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels);
+    a ``ConfigError`` with ``train_files=None`` (a baseline has no correction to refit).
 
     Example (``run_fn``)::
 
@@ -322,6 +342,8 @@ def with_prior_correction(
         model.save(fn_args.serving_model_dir, signatures=signatures)
     """
     correction = None
+    if refit_on is not None:
+        check_refit_on(refit_on, train_files)
     if train_files is not None:
         correction = prior_correction(train_files, weights, class_names, num_classes)
         if refit_on is not None:
@@ -390,10 +412,9 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
     if not 0 <= position < size:
         known = ', '.join(class_names) if class_names else 'none given'
         raise DataError(
-            f"{what} class '{name}' has no score position: it is neither in class_names ({known}) "
-            f'nor an int class id below {size} (the number of scores). Pass class_names=[...] (the '
-            'class '
-            "names in the order of the model's scores, as the Transform maps them)."
+            f"{what} '{name}' has no score position: it is neither in class_names ({known}) nor "
+            f'an int id below {size} (the number of scores). Pass class_names=[...] (the class or '
+            "label names in the order of the model's scores, as the Transform maps them)."
         )
     return position
 
@@ -423,28 +444,68 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
 def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]:
     """``((class, count), ...)`` of the split's data: the plan's ``data_counts`` (the counts
     before BalancedAugmenter), else the laid-out counts when the examples were not augmented.
+    A label-set plan (``MultiLabelLayoutPlan``): ``((label, examples carrying it), ...)``, the
+    laid-out ones, which are the data's only when the examples were not augmented.
 
     Raises:
       DataError: the laid-out examples went through BalancedAugmenter (they carry its
         provenance feature) and the plan records no ``data_counts``, so its counts are the
         augmenter's output (synthetic examples, undersampling), not the data's. Counting the
         non-synthetic examples is not exact either (the augmenter may undersample), so the fix
-        is to record the counts.
+        is to record the counts. A label-set plan of augmented examples, or one that records
+        ``data_counts`` (the augmenter's counts of its own single label, not of the label
+        sets), is refused too: nothing records the data's label frequencies there.
     """
-    if plan.data_counts:
+    multi = isinstance(plan, MultiLabelLayoutPlan)
+    if plan.data_counts and not multi:
         return plan.data_counts
-    marked = _first_marked_file(split_dir, plan)
+    marked = None if plan.data_counts else _first_marked_file(split_dir, plan)
+    plan_path = os.path.join(os.path.dirname(split_dir), PLAN_FILE)
+    if multi and (plan.data_counts or marked is not None):
+        found = (
+            f"{plan_path} records {keys.DATA_COUNTS} of the augmenter's classes"
+            if plan.data_counts
+            else f"{marked} carries its '{keys.DEFAULT_PROVENANCE_FEATURE}' feature"
+        )
+        raise DataError(
+            f"split '{plan.split}' ({split_dir}) is a multi-label layout of examples that went "
+            f'through BalancedAugmenter: {found}, so its label counts include the synthetic '
+            "examples and nothing records the data's label frequencies; the correction would "
+            f'be wrong. Lay out the examples before the augmenter ({COMPONENT}(examples=..., '
+            "multi_label=...) without augmented_examples): balanced_dataset's groups already "
+            'balance the labels.'
+        )
     if marked is not None:
-        plan_path = os.path.join(os.path.dirname(split_dir), PLAN_FILE)
         raise DataError(
             f"split '{plan.split}' ({split_dir}) went through BalancedAugmenter: {marked} carries "
             f"its '{keys.DEFAULT_PROVENANCE_FEATURE}' feature, but {plan_path} records no "
             f'{keys.DATA_COUNTS} (the class counts before augmentation), so its counts are the '
             "augmenter's output, not the data's, and the correction would be wrong. Pass "
             f"{COMPONENT}(..., augmented_examples=augmenter.outputs['examples']) and run it "
-            'again (a plan written by an earlier version must be written again too).'
+            'again (a plan written by an earlier version must be written again too; examples '
+            "taken straight from the augmenter's output need only the run)."
         )
+    if multi:
+        return tuple(zip(plan.labels, plan.label_counts))
     return tuple(zip(plan.classes, plan.counts))
+
+
+def check_refit_on(refit_on, train_files) -> None:
+    """``refit_on``: a ``(scores, labels)`` pair, given with the ``train_files`` of the correction
+    it refits (a baseline, ``train_files=None``, has no correction to refit: it would silently
+    serve its unrefitted scores). The labels' form is checked by ``refit`` (checked_labels)."""
+    pair = isinstance(refit_on, (tuple, list)) and len(refit_on) == 2
+    if not pair:
+        raise ConfigError(
+            f'refit_on must be a (scores, labels) pair of the model on the eval split, got '
+            f'{type(refit_on).__name__} {refit_on!r:.80}.'
+        )
+    if train_files is None:
+        raise ConfigError(
+            'refit_on refits the prior correction, and train_files=None (a model trained on the '
+            'data as it comes) has none: both outputs are its own scores. Pass refit_on only '
+            "with the balanced model's train_files (e.g. refit_on=... if balanced else None)."
+        )
 
 
 def check_score_order(class_names, num_classes) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import numbers
 from fractions import Fraction
-from typing import Iterator, Mapping, Sequence, Tuple
+from typing import Dict, Iterator, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -99,8 +99,7 @@ def resolve_weights(
 
 def weight_shares(weights: Mapping | None, classes: Sequence[str]) -> Tuple[Fraction, ...]:
     """Each class's exact long-run share of the stream from ``weights`` (None: uniform; classes
-    left out: 0). The one check of a ``weights`` argument: ``balanced_dataset`` and the prior
-    correction both read their ``weights`` here, so a wrong one fails the same way in both.
+    left out: 0), checked by ``checked_weights``.
 
     Example:
         >>> weight_shares({'a': 1, 'b': 3}, ['a', 'b', 'c'])
@@ -108,38 +107,61 @@ def weight_shares(weights: Mapping | None, classes: Sequence[str]) -> Tuple[Frac
     """
     if weights is None:
         return tuple(Fraction(1, len(classes)) for _ in classes)
+    checked = checked_weights(weights, classes)
+    total = sum(checked.values())
+    return tuple(checked.get(name, Fraction(0)) / total for name in classes)
+
+
+_PLURAL = {'class': 'classes', 'label': 'labels'}
+
+
+def checked_weights(weights, names: Sequence[str], what: str = 'class') -> Dict[str, Fraction]:
+    """``{name: exact weight}`` of a ``weights`` argument (``{class: weight}``, or with
+    ``what='label'`` a label-set layout's ``{label: weight}``), keys matched to ``names`` by
+    their string form. The one check of a ``weights`` argument: ``balanced_dataset``,
+    ``steps_per_epoch`` and the prior correction read theirs here (through ``weight_shares`` or
+    ``policies.label_targets``), so a wrong one fails the same way in each.
+
+    Example:
+        >>> checked_weights({3: 2, b'4': 0.5}, ['3', '4'], 'label')
+        {'3': Fraction(2, 1), '4': Fraction(1, 2)}
+    """
+    plural = _PLURAL[what]
     if not isinstance(weights, Mapping) or not weights:
         raise ConfigError(
-            f'weights must be None or a non-empty {{class: weight}} dict, got {weights!r}.'
+            f'weights must be None or a non-empty {{{what}: weight}} dict, got {weights!r}.'
         )
-    shares = {}
+    checked: Dict[str, Fraction] = {}
+    given: Dict[str, object] = {}  # the key each name was first given as
     for key, value in weights.items():
         text = _class_key(key)
-        if text not in classes:
+        if text not in names:
+            shown = ', '.join(names[:20]) + (', ...' if len(names) > 20 else '')
             raise ConfigError(
-                f'weights name class {key!r}, which is not in the data; classes present: '
-                f'{", ".join(classes)}. Fix the class name (classes are matched by their string '
-                'form, e.g. 3 or "3" for an int64 label).'
+                f'weights name {what} {key!r}, which is not in the data; {plural} present: '
+                f'{shown}. Fix the {what} name ({plural} are matched by their string form, e.g. 3 '
+                'or "3" for an int64 label; multi-hot positions by number).'
             )
-        if text in shares:
-            raise ConfigError(f'weights name class {text!r} twice ({key!r}).')
+        if text in checked:
+            raise ConfigError(
+                f'weights name {what} {text!r} twice ({given[text]!r} and {key!r}); give each '
+                f'{what} one weight.'
+            )
+        given[text] = key
         try:
             frac = exact_weight(value)
         except (TypeError, ValueError, OverflowError):
+            frac = None
+        if frac is None or frac < 0:
             raise ConfigError(
-                f'weight of class {text!r} must be a finite number >= 0, got {value!r}.'
-            ) from None
-        if frac < 0:
-            raise ConfigError(
-                f'weight of class {text!r} must be a finite number >= 0, got {value!r}.'
+                f'weight of {what} {text!r} must be a finite number >= 0, got {value!r}.'
             )
-        shares[text] = frac
-    total = sum(shares.values())
-    if total <= 0:
+        checked[text] = frac
+    if sum(checked.values()) <= 0:
         raise ConfigError(
-            f'weights must give at least one class a positive weight, got {weights!r}.'
+            f'weights must give at least one {what} a positive weight, got {weights!r}.'
         )
-    return tuple(shares.get(name, Fraction(0)) / total for name in classes)
+    return checked
 
 
 def _rule(shares: Sequence[Fraction], batch_size: int):

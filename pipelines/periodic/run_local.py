@@ -201,7 +201,7 @@ def _drift_verdict(pipeline_root: str, before: int, error) -> str:
     if isinstance(error, ClassDistributionError):
         kinds = [k for k in (DRIFT_DISTANCE, DRIFT_DIVERGENCE) if f'**{k}**' in str(error)]
         return f'STOPPED ({", ".join(kinds) or "split check"})'
-    folder = _newest_dir(pipeline_root, 'ClassDistributionValidator', 'anomalies', before)
+    folder = _newest_dir(pipeline_root, 'DriftCheck', 'anomalies', before)
     if folder is None:
         return 'not run'
     with open(os.path.join(folder, 'class_distribution.json')) as f:

@@ -307,3 +307,30 @@ def test_cli_compiles_a_module_factory_in_a_fresh_process(tmp_path):
     assert spec['pipelineInfo']['name'] == module_pipeline.PIPELINE_NAME
     assert os.path.isfile(os.path.join(tmp_path, 'pipeline.json'))
     assert os.listdir(wheels_dir(os.path.join(tmp_path, 'pipeline_root')))
+
+
+def test_periodic_resolvers_compile_to_the_queries_the_docs_describe(compiled):
+    # TFX's V2 compiler turns a LatestArtifactStrategy Resolver into a query by type title only;
+    # a custom type (SplitAssignments) has the generic title (docs/continuous_training.md).
+    from tests.kubeflow.conftest import resolvers
+
+    queries = {
+        label: {key: query['filter'] for key, query in outputs.items()}
+        for label, outputs in resolvers(compiled['tfx-balance-periodic'][1]).items()
+    }
+    assert queries == {
+        'previous_assignments_executor': {
+            'assignments': 'schema_title="tfx.Artifact" AND state=LIVE'
+        },
+        'previous_span_statistics_executor': {
+            'statistics': 'schema_title="tfx.ExampleStatistics" AND state=LIVE'
+        },
+        'latest_blessed_model-model-blessing-resolver_executor': {
+            'model_blessing': 'schema_title="tfx.ModelBlessing" AND state=LIVE AND '
+            'metadata.blessed.number_value=1'
+        },
+        'latest_blessed_model-model-resolver_executor': {
+            'model': 'schema_title="tfx.Model" AND state=LIVE AND '
+            "name=\"{{$.inputs.artifacts['input'].metadata['current_model_id']}}\""
+        },
+    }

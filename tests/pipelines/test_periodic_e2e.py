@@ -39,6 +39,6 @@ def test_the_first_run_trains_fresh_and_the_second_warm_starts_from_the_blessed_
 
 def test_the_shifted_span_is_stopped_by_the_drift_check_before_training(runs):
     third = runs[2]
-    assert third['drift'] == 'STOPPED (drift_distance)'
+    assert third['drift'] == 'STOPPED (drift)'
     assert not third['trained'] and not third['pushed']
     assert third['stopped'].startswith('ClassDistributionError: ')

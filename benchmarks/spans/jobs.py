@@ -327,10 +327,12 @@ def splitter_job(data_dir: str, out_dir: str, beam_args: list, earlier: list) ->
 
 
 def scale(n: int, groups: int, window: int, repeats: int, isolated: bool, work_dir: str) -> dict:
-    """The floor, the splitter with 1 earlier span and with ``window``: ``{kind: summary}``."""
+    """The floor, the splitter without earlier spans (the cost of group_feature alone), with 1
+    and with ``window``: ``{kind: summary}``."""
     data_dir, earlier = scale_workload(n, groups, window, work_dir)
     jobs = {
         'floor': ('benchmarks.common.floor:floor_job', {}),
+        'window_0': (f'{__name__}:splitter_job', {'earlier': []}),
         'window_1': (f'{__name__}:splitter_job', {'earlier': earlier[-1:]}),
         f'window_{window}': (f'{__name__}:splitter_job', {'earlier': earlier}),
     }

@@ -129,10 +129,10 @@ def render(results: dict) -> list:
         ]
         rows = []
         floor = sc['floor']
-        kinds = (('floor', 'I/O floor'), ('window_0', 'splitter, no earlier span'),
-                 ('window_1', 'splitter, 1 earlier span'),
-                 (w, f'splitter, {sc["window"]} earlier spans'))  # fmt: skip
-        for kind, label in kinds:
+        kinds = {'floor': 'I/O floor', 'window_0': 'splitter, no earlier span',
+                 'window_1': 'splitter, 1 earlier span',
+                 w: f'splitter, {sc["window"]} earlier span(s)'}  # fmt: skip
+        for kind, label in kinds.items():
             if kind not in sc:
                 continue
             s = sc[kind]

@@ -37,6 +37,7 @@ from benchmarks import (
     multilabel_quality,
     smote_quality,
     smote_speed,
+    spans,
     splitter,
     taxi_cv,
 )
@@ -56,6 +57,7 @@ SECTIONS = {
         calibration,
         multilabel_hard,
         multilabel_quality,
+        spans,
     )
 }
 # Full runs only: taxi_cv (about 2.5 min quiet, no goal); calibration (three sample pipelines and

@@ -57,5 +57,6 @@ def test_the_default_run_leaves_out_the_full_only_sections():
         'multilabel',
         'smote_quality',
         'smote_speed',
+        'spans',
     ]
     assert sections.default_sections(full=True) == list(sections.SECTIONS)

@@ -73,32 +73,27 @@ SAMPLE = Sample(
     min_improvement=MIN_IMPROVEMENT,
     calibration=CalibrationGate(max_ece_increase=0.05, max_log_loss_increase=0.1),
 )
-Examples = tfx.types.standard_artifacts.Examples
 
 
-def latest_or_window(
-    producer_id: str, artifact_type, output_key: str, num_spans: int, latest: bool
-):
-    """A Resolver of ``producer_id``'s ``output_key`` over earlier runs: the last ``num_spans``
-    spans (``SpanRangeStrategy``), or with ``latest`` the one latest artifact
-    (``LatestArtifactStrategy``: TFX's Kubeflow V2 compiler compiles no other). Its output key is
-    ``output_key``; add an upstream node to resolve it after a component of this run."""
-    channel = tfx.dsl.Channel(
-        type=artifact_type, producer_component_id=producer_id, output_key=output_key
-    )
-    if latest:
-        return tfx.dsl.Resolver(
-            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy, **{output_key: channel}
-        )
-    return tfx.dsl.Resolver(
+def last_spans(producer, num_spans: int):
+    """A Resolver of the last ``num_spans`` spans of ``producer``'s ``examples``
+    (``SpanRangeStrategy``), resolved after ``producer`` ran in this run, so that the window ends
+    with this run's span."""
+    window = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
         config={
             'range_config': tfx.proto.RangeConfig(
                 rolling_range=tfx.proto.RollingRange(num_spans=num_spans)
             )
         },
-        **{output_key: channel},
-    )
+        examples=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.Examples,
+            producer_component_id=producer.id,
+            output_key='examples',
+        ),
+    ).with_id('examples_window')
+    window.add_upstream_node(producer)
+    return window
 
 
 def create_pipeline(
@@ -199,10 +194,7 @@ def create_pipeline(
     if kubeflow_v2:
         examples_window, window_examples = None, splitter.outputs['examples']
     else:
-        examples_window = latest_or_window(
-            splitter.id, Examples, 'examples', window, False
-        ).with_id('examples_window')
-        examples_window.add_upstream_node(splitter)
+        examples_window = last_spans(splitter, window)
         window_examples = examples_window.outputs['examples']
     leakage = LeakageCheck(examples=window_examples, group_feature=GROUP)
     transform = tfx.components.Transform(

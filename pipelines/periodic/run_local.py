@@ -136,19 +136,19 @@ def run(
 
 
 def run_inputs(metadata_path: str, after: int) -> dict:
-    """``{component id: {input key: [artifacts]}}`` of the executions after execution ``after``
-    (this run's), from MLMD."""
+    """``{component id: {input key: [TFX artifacts]}}`` of the executions after execution
+    ``after`` (this run's), from MLMD."""
     from ml_metadata.proto import metadata_store_pb2
+    from tfx.types import artifact_utils
 
     store = _store(metadata_path)
     executions = [e for e in store.get_executions() if e.id > after]
     events = store.get_events_by_execution_ids([e.id for e in executions])
-    artifacts = {
-        a.id: a
-        for a in store.get_artifacts_by_id(
-            [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.INPUT]
-        )
-    }
+    read = store.get_artifacts_by_id(
+        [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.INPUT]
+    )
+    types = {t.id: t for t in store.get_artifact_types_by_id(sorted({a.type_id for a in read}))}
+    artifacts = {a.id: artifact_utils.deserialize_artifact(types[a.type_id], a) for a in read}
     node = {}  # execution id -> component id, from the execution's node context
     for execution in executions:
         for context in store.get_contexts_by_execution(execution.id):
@@ -165,14 +165,10 @@ def run_inputs(metadata_path: str, after: int) -> dict:
 
 
 def _window(artifacts) -> list:
-    """The spans of a window's artifacts (MLMD protos), oldest first."""
-    spans = []
-    for artifact in artifacts:
-        for values in (artifact.custom_properties, artifact.properties):
-            if 'span' in values:
-                spans.append(values['span'].int_value)
-                break
-    return sorted(spans)
+    """The spans of a window's artifacts, oldest first."""
+    from tfx_balance.artifacts.spans import span_of
+
+    return sorted(span for span in map(span_of, artifacts) if span is not None)
 
 
 def _pushed(serving_dir: str) -> list:

@@ -15,11 +15,13 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): each
     test module is one group, so its module fixtures (a LocalDagRunner run shared by its tests)
     run once, and tests/kubeflow is one group, so the image and the compiled specs its session
-    fixtures build are built once."""
+    fixtures build are built once. ``tryfirst``: xdist's own hook reads the ``xdist_group``
+    markers into the test ids (``@group``) and runs before a conftest's hook otherwise."""
     for item in items:
         path = os.path.relpath(str(item.path), ROOT)
         group = 'kubeflow' if path.startswith(os.path.join('tests', 'kubeflow')) else path

@@ -294,6 +294,43 @@ def validated_splits(example_gen, sample: Sample, schema_file: str, seed: int) -
     return splitter, schema, statistics, example_validator, splits_check
 
 
+def sample_trainer(
+    sample: Sample,
+    component_id: str,
+    examples,
+    input_kind: str,
+    *,
+    schema,
+    train_steps: int,
+    seed: int,
+    transform=None,
+    base_model=None,
+):
+    """The Trainer of the sample's ``trainer.py`` on ``examples``: ``custom_config['input']``
+    is ``input_kind`` (``'balanced'`` or ``'plain'``), with the seed, the batch size and the class
+    names (the score order, for the prior correction); ``transform``'s graph when there is one,
+    and ``base_model`` (a channel of models) to warm-start from."""
+    optional = {}
+    if transform is not None:
+        optional['transform_graph'] = transform.outputs['transform_graph']
+    if base_model is not None:
+        optional['base_model'] = base_model
+    return tfx.components.Trainer(
+        module_file=os.path.join(sample.module_dir, 'trainer.py'),
+        examples=examples,
+        schema=schema.outputs['schema'],
+        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=0),
+        custom_config={
+            'input': input_kind,
+            'seed': seed,
+            'batch_size': sample.batch_size,
+            'class_names': list(sample.classes),
+        },
+        **optional,
+    ).with_id(component_id)
+
+
 def trainer_pair(
     sample: Sample,
     *,
@@ -305,31 +342,12 @@ def trainer_pair(
     transform=None,
 ) -> tuple:
     """The balanced Trainer (``balanced_examples``, ``custom_config['input'] = 'balanced'``) and
-    the BaselineTrainer (``plain_examples``, ``'plain'``): the sample's ``trainer.py``, the same
-    steps, seed and batch size, and ``transform``'s graph when there is one."""
-
-    def trainer(component_id, examples, input_kind):
-        transform_graph = {}
-        if transform is not None:
-            transform_graph['transform_graph'] = transform.outputs['transform_graph']
-        return tfx.components.Trainer(
-            module_file=os.path.join(sample.module_dir, 'trainer.py'),
-            examples=examples,
-            schema=schema.outputs['schema'],
-            train_args=tfx.proto.TrainArgs(num_steps=train_steps),
-            eval_args=tfx.proto.EvalArgs(num_steps=0),
-            custom_config={
-                'input': input_kind,
-                'seed': seed,
-                'batch_size': sample.batch_size,
-                'class_names': list(sample.classes),  # score order, for the prior correction
-            },
-            **transform_graph,
-        ).with_id(component_id)
-
+    the BaselineTrainer (``plain_examples``, ``'plain'``): ``sample_trainer`` of each, with the
+    same steps, seed and ``transform``."""
+    same = dict(schema=schema, train_steps=train_steps, seed=seed, transform=transform)
     return (
-        trainer('Trainer', balanced_examples, 'balanced'),
-        trainer('BaselineTrainer', plain_examples, 'plain'),
+        sample_trainer(sample, 'Trainer', balanced_examples, 'balanced', **same),
+        sample_trainer(sample, 'BaselineTrainer', plain_examples, 'plain', **same),
     )
 
 

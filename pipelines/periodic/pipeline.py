@@ -37,7 +37,13 @@ import os
 
 from tfx import v1 as tfx
 
-from pipelines.common.pipeline import Sample, assemble, eval_config, filesystem_pusher
+from pipelines.common.pipeline import (
+    Sample,
+    assemble,
+    eval_config,
+    filesystem_pusher,
+    sample_trainer,
+)
 from pipelines.periodic.spans import GROUP, LABEL
 from pipelines.taxi import pipeline as taxi
 from tfx_balance import (
@@ -200,7 +206,7 @@ def create_pipeline(
     transform = tfx.components.Transform(
         examples=window_examples,
         schema=schema.outputs['schema'],
-        module_file=os.path.join(taxi.HERE, 'preprocessing.py'),
+        module_file=os.path.join(SAMPLE.module_dir, 'preprocessing.py'),
     )
     transform.add_upstream_node(drift_check)
     transform.add_upstream_node(leakage)
@@ -219,20 +225,16 @@ def create_pipeline(
             type=tfx.types.standard_artifacts.ModelBlessing, producer_component_id='Evaluator'
         ),
     ).with_id('latest_blessed_model')
-    trainer = tfx.components.Trainer(
-        module_file=os.path.join(taxi.HERE, 'trainer.py'),
-        examples=layout.outputs['examples'],
-        schema=schema.outputs['schema'],
-        transform_graph=transform.outputs['transform_graph'],
+    trainer = sample_trainer(
+        SAMPLE,
+        'Trainer',
+        layout.outputs['examples'],
+        'balanced',
+        schema=schema,
+        train_steps=train_steps,
+        seed=seed,
+        transform=transform,
         base_model=latest_blessed.outputs['model'],
-        train_args=tfx.proto.TrainArgs(num_steps=train_steps),
-        eval_args=tfx.proto.EvalArgs(num_steps=0),
-        custom_config={
-            'input': 'balanced',
-            'seed': seed,
-            'batch_size': SAMPLE.batch_size,
-            'class_names': list(SAMPLE.classes),
-        },
     )
     evaluator = tfx.components.Evaluator(
         examples=splitter.outputs['examples'],

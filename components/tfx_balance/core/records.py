@@ -191,6 +191,13 @@ def _close_after_failure(writer) -> None:
             pass
 
 
+def named_batch(batch) -> tuple:
+    """``(where, records)`` of an input batch: a list of serialized records, or a ``(where,
+    list)`` pair (``read_named_file_batches``) whose ``where`` (e.g. ``"split 'train'"``) errors
+    name (``''`` for a bare list)."""
+    return batch if isinstance(batch, tuple) else ('', batch)
+
+
 def unbatch(batch: List[bytes]) -> List[bytes]:
     """The records of a batch: ``beam.FlatMap(unbatch)`` (see "Functions run on workers")."""
     return batch

@@ -1,7 +1,7 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
 0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
-   per example (labels decoded a batch at a time, ``label_sets.read_labels``), or with
+   per example (labels decoded a batch at a time, ``labels.read_labels``), or with
    ``group_feature`` one per group (``groups.read_group_id``, the rule LeakageCheck shares),
    which counts for its *dominant class* (most frequent label; ties to the first class in sort
    order). ``stratified.input_batches`` reads, groups and pins them.
@@ -38,7 +38,6 @@ from tensorflow.core.example import example_pb2
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
-from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -46,6 +45,7 @@ from tfx_balance.core.labels import (
     class_sort_key,
     example_fingerprint,
     label_of_example,
+    read_labels,
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch

@@ -62,8 +62,8 @@ def read_group_id(
     if len(values) != 1:
         raise DataError(
             f"group_feature '{group_feature}' must have exactly one value per example, found "
-            f'{len(values)} in an example {describe()}{in_where}. Give every example one group id, or leave '
-            'group_feature unset.'
+            f'{len(values)} in an example {describe()}{in_where}. Give every example one group '
+            'id, or leave group_feature unset.'
         )
     value = values[0]
     seed_key = f'{kind}:{value!r}'.encode()
@@ -81,8 +81,9 @@ def read_group_id(
     else:
         return float_name(value).encode(), seed_key
     raise DataError(
-        f"group_feature '{group_feature}' is {problem}, in an example {describe()}{in_where}. Store group "
-        'ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a preprocessing step.'
+        f"group_feature '{group_feature}' is {problem}, in an example {describe()}{in_where}. "
+        'Store group ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a '
+        'preprocessing step.'
     )
 
 

@@ -91,7 +91,7 @@ def test_own_deprecations_are_shown_by_default_and_under_quiet():
     ).stderr
     message = (
         'TfxBalanceDeprecationWarning: tfx_balance.core.records.read_labels is deprecated since '
-        '0.2.0 and removed in 0.3.0: use tfx_balance.core.label_sets.read_labels.'
+        '0.2.0 and removed in 0.3.0: use tfx_balance.core.labels.read_labels.'
     )
     assert f'<string>:4: {message}' in shown, shown
     assert f'<string>:8: {message}' in shown, shown
@@ -99,10 +99,10 @@ def test_own_deprecations_are_shown_by_default_and_under_quiet():
 
 
 def test_two_functions_whose_module_stayed_keep_their_0_1_0_import():
-    from tfx_balance.core.label_sets import read_labels
+    from tfx_balance.core.labels import read_labels
     from tfx_balance.metrics.names import validate_classes
 
-    with pytest.warns(DeprecationWarning, match='use tfx_balance.core.label_sets.read_labels'):
+    with pytest.warns(DeprecationWarning, match='use tfx_balance.core.labels.read_labels'):
         from tfx_balance.core.records import read_labels as old_read_labels
     with pytest.warns(DeprecationWarning, match='use tfx_balance.metrics.names.validate_classes'):
         from tfx_balance.metrics.counts import validate_classes as old_validate_classes

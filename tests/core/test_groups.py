@@ -5,6 +5,7 @@ one group (issue 53, case 4: the float was ``'0.30000001192092896'``, two groups
 import pytest
 from tensorflow.core.example import example_pb2
 
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.groups import read_group_id
 
 
@@ -51,3 +52,17 @@ def test_the_seed_key_of_a_float_id_is_unchanged_so_its_group_hashes_as_before()
     e = example_pb2.Example()
     e.features.feature['user'].float_list.value.append(0.3)
     assert read_group_id(e, 'user') == (b'0.3', b'float_list:0.30000001192092896')
+
+
+@pytest.mark.parametrize(
+    'values, problem',
+    [([], 'must have exactly one value per example, found 0'), ([float('nan')], 'the float nan')],
+)
+def test_an_error_names_the_example_and_where_it_was_read(values, problem):
+    e = example_pb2.Example()
+    e.features.feature['user'].float_list.value.extend(values)
+    with pytest.raises(DataError) as info:
+        read_group_id(e, 'user', lambda: '(fingerprint 0a1b)', "split 'train'")
+    message = str(info.value)
+    assert problem in message
+    assert "in an example (fingerprint 0a1b) in split 'train'." in message

@@ -1,5 +1,6 @@
-"""core.labels: label errors name the example; int64 and bytes labels mixed are one DataError;
-float_name, the one spelling of a float read as an id or name."""
+"""core.labels: label errors name the example; batched label decoding gives exactly the
+per-record results; int64 and bytes labels mixed are one DataError; float_name, the one spelling
+of a float read as an id or name."""
 
 import numpy as np
 import pytest
@@ -7,13 +8,13 @@ import pytest
 from tests.support.examples import example
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, fingerprint
-from tfx_balance.core.label_sets import read_labels
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     example_fingerprint,
     float_name,
     read_label,
+    read_labels,
 )
 
 
@@ -120,3 +121,36 @@ def test_float_name_is_the_shortest_decimal_of_the_float32_as_python_writes_it(v
 def test_float_name_of_a_float32_reads_back_as_it():
     values = np.random.default_rng(0).standard_normal(2000).astype(np.float32) * 1000
     assert all(np.float32(float(float_name(v))) == v for v in values)
+
+
+@pytest.mark.parametrize(
+    'labels',
+    [[3, -5, 0, 2**40], [b'Cash', b'Credit Card', b'\xff\x00']],
+    ids=['int64', 'bytes'],  # a mix of both is an error: tests/core/test_labels.py
+)
+def test_read_labels_matches_the_per_record_reader(labels):
+    records = [example(label=v, x=float(i)) for i, v in enumerate(labels)]
+    assert read_labels(records, 'label') == [read_label(r, 'label') for r in records]
+    assert read_labels([], 'label') == []
+
+
+@pytest.mark.parametrize(
+    'bad, fragment',
+    [
+        (example(x=1.0), "label_feature 'label' not found in an example in split 'train'"),
+        (example(label=1.5), 'is a float feature'),
+        (example(label=[1, 2]), 'has 2 values'),
+        (example(label=b''), 'is an empty string'),
+    ],
+)
+@pytest.mark.parametrize('position', [0, 5], ids=['first', 'later'])
+def test_read_labels_raises_the_per_record_error_wherever_the_bad_example_is(
+    bad, fragment, position
+):
+    records = [example(label=1, x=float(i)) for i in range(8)]
+    records.insert(position, bad)
+    with pytest.raises(DataError, match=fragment) as batched:
+        read_labels(records, 'label', where="split 'train'")
+    with pytest.raises(DataError) as single:
+        read_label(bad, 'label', where="split 'train'")
+    assert str(batched.value) == str(single.value)

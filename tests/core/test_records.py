@@ -1,4 +1,4 @@
-"""core.records: batched file reads and batched label decoding give exactly the per-record results."""
+"""core.records: batched file reads give exactly the per-record results."""
 
 import apache_beam as beam
 import pytest
@@ -6,9 +6,6 @@ import tensorflow as tf
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example, write_records
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.label_sets import read_labels
-from tfx_balance.core.labels import read_label
 from tfx_balance.core.records import ReadRecordBatches, read_file_batches
 
 
@@ -79,36 +76,3 @@ def test_read_record_batches_reads_every_record_of_every_file_once(tmp_path):
     with beam.Pipeline() as p:
         records = p | ReadRecordBatches(files, batch_size=16) | beam.FlatMap(lambda b: b)
         assert_that(records, equal_to(expected))
-
-
-@pytest.mark.parametrize(
-    'labels',
-    [[3, -5, 0, 2**40], [b'Cash', b'Credit Card', b'\xff\x00']],
-    ids=['int64', 'bytes'],  # a mix of both is an error: tests/core/test_labels.py
-)
-def test_read_labels_matches_the_per_record_reader(labels):
-    records = [example(label=v, x=float(i)) for i, v in enumerate(labels)]
-    assert read_labels(records, 'label') == [read_label(r, 'label') for r in records]
-    assert read_labels([], 'label') == []
-
-
-@pytest.mark.parametrize(
-    'bad, fragment',
-    [
-        (example(x=1.0), "label_feature 'label' not found in an example in split 'train'"),
-        (example(label=1.5), 'is a float feature'),
-        (example(label=[1, 2]), 'has 2 values'),
-        (example(label=b''), 'is an empty string'),
-    ],
-)
-@pytest.mark.parametrize('position', [0, 5], ids=['first', 'later'])
-def test_read_labels_raises_the_per_record_error_wherever_the_bad_example_is(
-    bad, fragment, position
-):
-    records = [example(label=1, x=float(i)) for i in range(8)]
-    records.insert(position, bad)
-    with pytest.raises(DataError, match=fragment) as batched:
-        read_labels(records, 'label', where="split 'train'")
-    with pytest.raises(DataError) as single:
-        read_label(bad, 'label', where="split 'train'")
-    assert str(batched.value) == str(single.value)

@@ -32,7 +32,6 @@ from tfx_balance.core.hashing import example_key, example_keys, fingerprint, see
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split import exact, placement
-from tfx_balance.core.split import units as split_units
 from tfx_balance.core.split.report import count_class
 
 SEED = 5
@@ -85,7 +84,7 @@ TAGS = [placement.split_tag(i) for i in range(3)]
 def _splitter_assignment(order, size):
     """Split of every example when records arrive in ``order``, in batches of ``size`` (each
     batch's units made and placed by a fresh DoFn, as on a retry)."""
-    to_units = split_units.ToUnits('label', SEED, grouped=False)
+    to_units = exact.ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
         for label, hist in exact.class_histograms(batch, to_units, BITS).buckets.items():
@@ -128,16 +127,17 @@ def test_splitter_assigns_every_example_the_same_split_in_any_order_and_bundling
 
 
 def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in():
+    to_units = exact.ToUnits('label', SEED, grouped=True)
     grouped = collections.defaultdict(list)
     for i, r in enumerate(RECORDS):
         record = example(label=read_label(r, 'label'), x=float(i), group=i % 4)
-        key, member = split_units._group_key(('', record), 'label', 'group')
-        grouped[key].append(member)
+        for key, member in to_units.key_by_group([record], 'group'):
+            grouped[key].append(member)
     for key, members in grouped.items():
-        expected = split_units._group_to_unit((key, members), SEED)
+        expected = to_units.group_to_unit((key, members))
         assert expected.size == len(members)
         for order in _orders(members):
-            assert split_units._group_to_unit((key, order), SEED) == expected
+            assert to_units.group_to_unit((key, order)) == expected
 
 
 # --- BalancedAugmenter: _Route -> boundary ranking (keep / drop / source of k copies). ----------

@@ -48,18 +48,22 @@ from tfx_balance.core.labels import float_name
 FLOAT_EXACT_LIMIT = 2**24  # float32 holds every integer up to this exactly
 
 
-def read_group_id(example, group_feature: str, describe=lambda: '') -> Tuple[bytes, bytes]:
+def read_group_id(
+    example, group_feature: str, describe=lambda: '', where: str = ''
+) -> Tuple[bytes, bytes]:
     """``(group, seed key)`` of a parsed ``tf.train.Example`` (see the module docstring), or the
     ``DataError`` naming ``group_feature`` and the example: ``describe()`` says which (e.g.
-    ``"(fingerprint 0a1b...) of class 'x' in split 'train'"``), called only for an error."""
+    ``"(fingerprint 0a1b...) of class 'x'"``), called only for an error, and ``where`` where it
+    was read (e.g. ``"split 'train'"``)."""
+    in_where = f' in {where}' if where else ''
     feature = example.features.feature.get(group_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = list(getattr(feature, kind).value) if kind else []
     if len(values) != 1:
         raise DataError(
             f"group_feature '{group_feature}' must have exactly one value per example, found "
-            f'{len(values)} in an example {describe()}. Give every example one group id, or leave '
-            'group_feature unset.'
+            f'{len(values)} in an example {describe()}{in_where}. Give every example one group '
+            'id, or leave group_feature unset.'
         )
     value = values[0]
     seed_key = f'{kind}:{value!r}'.encode()
@@ -77,8 +81,9 @@ def read_group_id(example, group_feature: str, describe=lambda: '') -> Tuple[byt
     else:
         return float_name(value).encode(), seed_key
     raise DataError(
-        f"group_feature '{group_feature}' is {problem}, in an example {describe()}. Store group "
-        'ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a preprocessing step.'
+        f"group_feature '{group_feature}' is {problem}, in an example {describe()}{in_where}. "
+        'Store group ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a '
+        'preprocessing step.'
     )
 
 

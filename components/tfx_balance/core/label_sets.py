@@ -1,14 +1,13 @@
-"""Reading the labels of serialized ``tf.train.Example`` records: the one reader of every component.
+"""Reading the label sets of serialized ``tf.train.Example`` records (multi-label data).
 
-Parsing a whole ``tf.train.Example`` with protobuf to read one feature costs ~45 µs; here only
-the label feature of a whole batch is decoded with ``tf.io.parse_example`` (~2.5 µs per record),
-and a batch that breaks a rule is re-read record by record to raise the ``DataError`` naming the
-first bad example, so results and errors are exactly those of the per-record path.
+As for single labels (``labels.read_labels``), only the label feature of a whole batch is decoded
+in C++ (``labels.decode_label_feature``), and a batch that breaks a rule is re-read record by
+record to raise the ``DataError`` naming the first bad example, so results and errors are exactly
+those of the per-record path.
 
-- ``read_labels``: one class per example (single-label data), ``int`` or ``bytes``; the rules
-  and errors of ``labels.read_label``.
-- ``read_label_sets``: a label *set* per example. Single-label data is the case of sets of
-  size one (form ``'single'``); the two multi-label forms (``multi_label=``):
+``read_label_sets`` reads a label *set* per example. Single-label data is the case of sets of
+size one (form ``'single'``, read by ``labels.read_labels``); the two multi-label forms
+(``multi_label=``):
 
 - ``'ids'``: the label feature lists the example's labels, 0..n int64 ids or non-empty bytes
   names; no value (or no feature) means no label. A label listed twice in one example is a
@@ -34,8 +33,6 @@ Example:
     [(2, 7), ()]
     >>> read_label_sets([ex([0, 1, 1]), ex([0, 0, 0])], 'tags', 'multi_hot').sets
     [(1, 2), ()]
-    >>> read_labels([ex([3]), ex([1])], 'tags')
-    [3, 1]
     >>> read_label_sets([ex([3]), ex([1])], 'tags', 'single').sets
     [(3,), (1,)]
 """
@@ -50,14 +47,14 @@ from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_keys, fingerprint
 from tfx_balance.core.labels import (
-    ClassValue,
     check_label_kinds,
     class_name,
     class_sort_key,
+    decode_label_feature,
     empty_label_error,
     example_fingerprint,
     label_kind,
-    read_label,
+    read_labels,
 )
 
 FORMS = keys.MULTI_LABEL_FORMS
@@ -127,7 +124,7 @@ def _decode(records, label_feature: str, form: str):
 
     dtypes = (tf.int64,) if form == 'multi_hot' else (tf.int64, tf.string)
     for dtype in dtypes:
-        parsed = _parse(records, label_feature, dtype)
+        parsed = decode_label_feature(records, label_feature, dtype)
         if parsed is not None:
             values, splits = parsed
             break
@@ -157,60 +154,6 @@ def _decode(records, label_feature: str, form: str):
     if dtype == tf.string and not all(values):
         return None
     return sets, None
-
-
-def _parse(records, label_feature: str, dtype):
-    """``(values, row splits)`` of the label feature of every record, decoded in C++ as
-    ``dtype``; None if a record holds another type (or is not a ``tf.train.Example``)."""
-    import tensorflow as tf
-
-    spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
-    try:
-        parsed = tf.io.parse_example(records, spec)[label_feature]
-    except (tf.errors.InvalidArgumentError, ValueError):
-        return None
-    return parsed.flat_values.numpy(), parsed.row_splits.numpy()
-
-
-def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -> List[ClassValue]:
-    """Returns the label (``int`` or ``bytes``) of every serialized example in ``records``.
-
-    The same values and errors as ``[read_label(r, label_feature, where) for r in records]``,
-    about 18x faster: the label feature alone is decoded for the whole batch in C++. A batch of
-    int64 and bytes labels raises ``labels.check_label_kinds``' error.
-    """
-    if not len(records):
-        return []
-    # The first record fixes the dtype to decode (and raises the exact error if it is bad).
-    first = read_label(records[0], label_feature, where)
-    labels = _decode_single(records, label_feature, isinstance(first, bytes))
-    if labels is None:  # not one valid label per example: name the problem record by record
-        labels = [read_label(r, label_feature, where) for r in records]
-        first_of = {}
-        for record, label in zip(records, labels):
-            first_of.setdefault(type(label), (label, record))
-        if len(first_of) > 1:  # int64 and bytes labels in one batch
-            fingerprints = {label: example_fingerprint(r) for label, r in first_of.values()}
-            check_label_kinds(fingerprints, label_feature, where)
-    return labels
-
-
-def _decode_single(records, label_feature: str, is_bytes: bool):
-    """Labels decoded in C++, or None unless every record has exactly one label value of the
-    kind (and, for bytes, a non-empty one)."""
-    import numpy as np
-    import tensorflow as tf
-
-    parsed = _parse(records, label_feature, tf.string if is_bytes else tf.int64)
-    if parsed is None:
-        return None
-    values, splits = parsed
-    if len(values) != len(records) or (np.diff(splits) != 1).any():
-        return None
-    labels = values.tolist()
-    if is_bytes and not all(labels):
-        return None
-    return labels
 
 
 def _ascending_rows(values, splits) -> bool:

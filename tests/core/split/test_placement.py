@@ -4,12 +4,11 @@ chosen in one place."""
 from tests.support.examples import example
 from tfx_balance.core.split.allocation import allocate, exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.exact import ExactStrategy
+from tfx_balance.core.split.exact import ExactStrategy, ToUnits
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import ClassSplitPlan, cut, rank_boundary
-from tfx_balance.core.split.strata import IterativeStrategy, PackedPlans
+from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits, PackedPlans
 from tfx_balance.core.split.stratified import STRATEGIES, strategy_for
-from tfx_balance.core.split.units import LabelSetUnits, ToUnits
 
 
 def test_exact_counts_are_the_rule_per_class():

@@ -1,7 +1,7 @@
 """Profile pass: per-class counts, hash-bucket histograms, float statistics and reservoirs.
 
 Per batch of serialized examples, the labels are decoded in C++ (only the label feature, see
-``label_sets.read_labels``), and per class a partial profile is made: the
+``labels.read_labels``), and per class a partial profile is made: the
 count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
 ``hashing.example_keys``, the same however the example's feature map was
 serialized) and, when the augmentation needs them, the per-feature statistics of float features
@@ -40,8 +40,7 @@ from tfx_balance.core.balanced_augmenter.targets import resolve_targets
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
-from tfx_balance.core.label_sets import read_labels
-from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name
+from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name, read_labels
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.wire import feature_key
 

@@ -38,7 +38,8 @@ def batch_groups(item, group_feature: str) -> List[tuple]:
         group, _ = read_group_id(
             example,
             group_feature,
-            lambda: f"(fingerprint {example_fingerprint(record)}) in split '{split}'",  # noqa: B023
+            lambda: f'(fingerprint {example_fingerprint(record)})',  # noqa: B023
+            f"split '{split}'",
         )
         found.add((group, split))
     return sorted(found)

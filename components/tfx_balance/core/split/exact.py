@@ -1,21 +1,31 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
-1. **Histogram pass.** ``class_histograms`` counts a batch's units (``units.ToUnits``) per class
-   and hash bucket (a group counts its size); ``MergeHistograms`` merges them into
-   ``Histograms``, which also keep one example fingerprint per label value so that a label that
-   is int64 in some examples and bytes in others is rejected, with both examples named
-   (``labels.check_label_kinds``).
+0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
+   per example (labels decoded a batch at a time, ``labels.read_labels``), or with
+   ``group_feature`` one per group (``groups.read_group_id``, the rule LeakageCheck shares),
+   which counts for its *dominant class* (most frequent label; ties to the first class in sort
+   order). ``stratified.input_batches`` reads, groups and pins them.
+1. **Histogram pass.** ``class_histograms`` counts a batch's units per class and hash bucket (a
+   group counts its size); ``MergeHistograms`` merges them into ``Histograms``, which also keep
+   one example fingerprint per label value so that a label that is int64 in some examples and
+   bytes in others is rejected, with both examples named (``labels.check_label_kinds``).
 2. **Plan.** Per class, ``allocation.exact_counts`` gives the count per split and
    ``placement.cut`` its ``ClassSplitPlan``: ordering the class's units by hash, split ``i`` takes
    ranks ``[start_i, end_i)``, and only the (at most ``#splits - 1``) boundary buckets that
-   straddle a cut need ranking. With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a
-numeric label (``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
+   straddle a cut need ranking.
+
+With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a numeric label
+(``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
     >>> strategy = ExactStrategy(StratifiedSplitConfig(label_feature='label'), bucket_bits=16)
     >>> strategy.table([((0, 'a'), 8), ((1, 'a'), 1)], ['train', 'eval'])
     {'a': {'train': 8, 'eval': 1}}
+    >>> labelled = example_pb2.Example()
+    >>> labelled.features.feature['label'].int64_list.value.append(3)
+    >>> [unit.label for unit in strategy.to_units()([labelled.SerializeToString()])]
+    [3]
 """
 
 from __future__ import annotations
@@ -23,15 +33,32 @@ from __future__ import annotations
 from typing import Dict, NamedTuple
 
 import apache_beam as beam
+from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
-from tfx_balance.core.hashing import fingerprint
-from tfx_balance.core.labels import check_distinct_names, check_label_kinds, example_fingerprint
+from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    class_sort_key,
+    example_fingerprint,
+    label_of_example,
+    read_labels,
+)
 from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.label_bins import BinEdges, SketchLabels, quantile_edges
-from tfx_balance.core.split.placement import PlaceUnits, cut, plan_stratum
+from tfx_balance.core.split.label_bins import (
+    BinEdges,
+    SketchLabels,
+    bin_labels,
+    quantile_edges,
+    read_label_values,
+)
+from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut, plan_stratum
 from tfx_balance.core.split.report import (
     class_table,
     count_class,
@@ -41,7 +68,105 @@ from tfx_balance.core.split.report import (
     pinning_report,
     split_report,
 )
-from tfx_balance.core.split.units import ToUnits, batch_label_values, check_not_empty, input_batches
+
+
+class Unit(NamedTuple):
+    """A unit of assignment: one example, or one group of examples."""
+
+    label: object  # class the unit counts for
+    hash: int
+    size: int
+    records: tuple  # serialized examples
+    labels: tuple  # their labels
+    key: bytes | None = None  # an example unit's content key (its fingerprint names it)
+    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
+
+    @property
+    def stratum(self):
+        """What the unit counts for in the plan: its class."""
+        return self.label
+
+    def examples(self):
+        """``(record, label)`` of each of the unit's examples."""
+        return zip(self.records, self.labels)
+
+
+def _labels(records, label_feature: str, where: str, edges=None) -> list:
+    """The classes of a batch of serialized examples: their labels (decoded in one batch), or
+    with bin ``edges`` their labels' bins (``label_bins.bin_labels``)."""
+    if edges is None:
+        return read_labels(records, label_feature, where)
+    return bin_labels(records, label_feature, where, edges)
+
+
+class ToUnits:
+    """Turns an input batch into units: one per example, unless the input is already units
+    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments).
+
+    Units are made where they are used (not passed between stages, where Beam would pickle each).
+    """
+
+    def __init__(self, label_feature: str, seed: int, grouped: bool):
+        self._label_feature = label_feature
+        self._seed = seed
+        self.grouped = grouped
+
+    def __call__(self, batch, edges=None) -> list:
+        return batch if self.grouped else self.example_units(batch, edges)
+
+    def example_units(self, batch, edges=None) -> list:
+        """One ``Unit`` per example of an input batch."""
+        where, records = named_batch(batch)
+        labels = _labels(records, self._label_feature, where, edges)
+        return [
+            Unit(label, seeded_hash(self._seed, key), 1, (record,), (label,), key)
+            for record, label, key in zip(records, labels, example_keys(records))
+        ]
+
+    def key_by_group(self, batch, group_feature: str, edges=None):
+        """``(group, (label, record, where, seed key))`` per example of an input batch
+        (``stratified.input_batches`` groups them)."""
+        where, records = named_batch(batch)
+        for record in records:
+            example = example_pb2.Example.FromString(record)
+            if edges is None:
+                label = label_of_example(example, self._label_feature, where, record)
+            else:
+                label = bin_labels([record], self._label_feature, where, edges)[0]
+            group, seed_key = read_group_id(
+                example,
+                group_feature,
+                lambda: (
+                    f'(fingerprint {example_fingerprint(record)}) '  # noqa: B023
+                    f'of class {class_name(label)!r}'  # noqa: B023
+                ),
+                where,
+            )
+            yield group, (label, record, where, seed_key)
+
+    def group_to_unit(self, item) -> Unit:
+        """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (most
+        frequent label; ties to the first class in sort order), and its hash is that of the
+        least seed key of its members, so the unit does not depend on the members' order."""
+        _, members = item
+        members = sorted(members, key=lambda m: m[1])
+        counts = {}
+        for label, *_ in members:
+            counts[label] = counts.get(label, 0) + 1
+        dominant = min(counts, key=lambda c: (-counts[c], class_sort_key(c)))
+        return Unit(
+            dominant,
+            seeded_hash(self._seed, min(m[3] for m in members)),
+            len(members),
+            tuple(m[1] for m in members),
+            tuple(m[0] for m in members),
+        )
+
+
+def batch_label_values(batch, label_feature: str):
+    """The numeric labels of one input batch (the pass that computes quantile bin edges)."""
+    where, records = named_batch(batch)
+    return read_label_values(records, label_feature, where)
 
 
 class Histograms(NamedTuple):
@@ -56,7 +181,7 @@ class Histograms(NamedTuple):
 
 def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
     """The ``Histograms`` of one input batch."""
-    where = '' if to_units.grouped else (batch[0] if isinstance(batch, tuple) else '')
+    where = '' if to_units.grouped else named_batch(batch)[0]
     buckets, first, pinned = {}, {}, {}
     for unit in to_units(batch, edges):
         if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
@@ -143,17 +268,17 @@ class ExactStrategy:
         grouped = config.group_feature is not None or self.pinning
         return ToUnits(config.label_feature, config.seed, grouped)
 
-    def prepare(self, pipeline, source, batched):
+    def prepare(self, read):
         """``(bins, edges)`` for label bins: the ``BinEdges`` for the report and the edges
-        the stages take (both side inputs when computed from the data); ``(None, None)``
-        without bins."""
+        the stages take (both side inputs when computed from the data, by a read of the input:
+        ``read(stage)``, its batches); ``(None, None)`` without bins."""
         config = self.config
         if config.label_bin_edges is not None:
             return BinEdges(config.label_bin_edges), config.label_bin_edges
         if config.label_bins is None:
             return None, None
         computed = (
-            input_batches(pipeline, source, batched, self.to_units(), None, 'ForBins')
+            read('ForBins')
             | 'LabelValues' >> beam.Map(batch_label_values, config.label_feature)
             | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
             | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)

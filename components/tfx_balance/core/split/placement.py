@@ -36,6 +36,7 @@ from typing import Mapping, Sequence
 
 import apache_beam as beam
 
+from tfx_balance.core.errors import DataError
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.assignments import encode_assignments
@@ -101,6 +102,16 @@ def plan_stratum(
     return dataclasses.replace(plan, rule=tuple(counts), pinned=tuple(pinned))
 
 
+def check_not_empty(found: bool) -> None:
+    """Raises the ``DataError`` for an input without examples (``found``: the histogram pass
+    found one), before any plan is cut (either label form)."""
+    if not found:
+        raise DataError(
+            'the input has no examples; StratifiedSplitter needs at least one labelled '
+            'example. Check the input artifact and input_splits.'
+        )
+
+
 def split_tag(index: int) -> str:
     """``PlaceUnits``' output tag of split ``index``."""
     return f'split{index}'
@@ -114,7 +125,8 @@ class PlaceUnits(beam.DoFn):
     examples it placed on ``COUNTS_TAG`` (the key is the form's ``count``'s). A plan is a
     stratum's ``ClassSplitPlan``, or the index of the one split it goes to whole.
 
-    ``to_units`` turns an input batch into units (``units.py``); ``count(counts, split, label)``
+    ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,
+    ``strata.LabelSetUnits``); ``count(counts, split, label)``
     counts one placed example (``report.py``). Side inputs of ``process``: the plans, then the
     label bin edges when the classes are bins.
     """

@@ -4,6 +4,11 @@ The same two reads as every split (``StratifiedSplit``),
 with a *stratum*, the example's label set (``tfx_balance.core.label_sets``), in place of
 the class:
 
+0. **Units.** ``LabelSetUnits`` turns an input batch into ``LabelSetUnit``s, each counting for
+   its label set; an ungrouped batch is read as ``ExampleColumns`` (label sets and seeded
+   hashes, one entry per example) rather than as one unit object per example. With
+   ``group_feature`` a unit is a group (``groups.read_group_id``) and its stratum the union of
+   its examples' label sets.
 1. **Histogram pass.** ``label_set_histograms`` counts a batch's units per stratum and hash
    bucket (a group counts once) and keeps the least fingerprint of an example of each label type
    (int64, bytes) and of each multi-hot length, for the checks across batches. A stratum's
@@ -17,8 +22,6 @@ the class:
 3. **Assignment pass.** As for classes: whole buckets stream to their split, the boundary buckets
    are ranked by ``(hash, bytes)``. Membership is a pure function of seed and content.
 
-With ``group_feature``, a unit is a group and its stratum the union of its examples' labels.
-
 Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
 "Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
 (an int for ``m = 1``). That table is built where it is used: each bundle merges its batches'
@@ -28,6 +31,12 @@ turns the merged histograms into the plans in its ``extract_output``, so only th
 (label sets, seeded hashes), without an object per example.
 
 Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> tagged = example_pb2.Example()
+    >>> tagged.features.feature['tags'].int64_list.value.extend([3, 1])
+    >>> LabelSetUnits('tags', 'ids', seed=0, grouped=False).columns(
+    ...     [tagged.SerializeToString(), b'']).sets
+    [(1, 3), ()]
     >>> PackedPlans({(1,): 0}).get()
     {(1,): 0}
     >>> buckets = {}
@@ -47,12 +56,23 @@ from typing import Dict, NamedTuple
 
 import apache_beam as beam
 import numpy as np
+from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.label_sets import check_widths
-from tfx_balance.core.labels import check_distinct_names, check_label_kinds
+from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
+from tfx_balance.core.label_sets import check_widths, read_label_sets
+from tfx_balance.core.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    example_fingerprint,
+    label_kind,
+    sorted_classes,
+)
 from tfx_balance.core.ranking import bucket_of
+from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
@@ -61,6 +81,7 @@ from tfx_balance.core.split.placement import (
     BOUNDARY_TAG,
     COUNTS_TAG,
     PlaceUnits,
+    check_not_empty,
     cut,
     plan_stratum,
 )
@@ -71,9 +92,121 @@ from tfx_balance.core.split.report import (
     label_set_report,
     pinning_report,
 )
-from tfx_balance.core.split.units import LabelSetUnits, check_not_empty, unit_of
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
+
+
+class LabelSetUnit(NamedTuple):
+    """A unit of assignment: one example, or one group; ``stratum`` is its label set."""
+
+    stratum: tuple
+    hash: int
+    size: int
+    records: tuple
+    sets: tuple  # each record's label set
+    width: tuple | None = None  # (multi-hot length, example fingerprint)
+    kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
+    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
+
+    def examples(self):
+        """``(record, label set)`` of each of the unit's examples."""
+        return zip(self.records, self.sets)
+
+
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns (one entry per example), without a unit object each."""
+
+    where: str
+    records: list
+    sets: list  # each example's label set
+    hashes: list  # each example's seeded hash
+    width: tuple | None  # (multi-hot length, example fingerprint)
+    kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
+
+
+class LabelSetUnits:
+    """Turns an input batch into units: one per example, unless the input is already units
+    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments)."""
+
+    def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
+        self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
+
+    def columns(self, batch) -> ExampleColumns:
+        """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
+        where, records = named_batch(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        keys = example_keys(records)
+        width, kinds = _named_checks(read, keys)
+        return ExampleColumns(
+            where, records, read.sets, seeded_hashes(self.seed, keys), width, kinds
+        )
+
+    def __call__(self, batch) -> list:
+        return batch if self.grouped else self.example_units(batch)
+
+    def example_units(self, batch) -> list:
+        """One ``LabelSetUnit`` per example of an input batch."""
+        c = self.columns(batch)
+        return [unit_of(c, i) for i in range(len(c.records))]
+
+    def key_by_group(self, batch, group_feature: str):
+        """``(group, (label set, record, where, width, kinds, seed key))`` per example of a
+        batch (``stratified.input_batches`` groups them)."""
+        where, records = named_batch(batch)
+        read = read_label_sets(records, self.label_feature, self.form, where)
+        width, kinds = _named_checks(read, example_keys(records))
+        for i, (record, labels) in enumerate(zip(records, read.sets)):
+            group, seed_key = read_group_id(
+                example_pb2.Example.FromString(record),
+                group_feature,
+                lambda: (
+                    f'(fingerprint {example_fingerprint(record)}) of class '  # noqa: B023
+                    f'{_set_name(labels)!r}'  # noqa: B023
+                ),
+                where,
+            )
+            yield group, (labels, record, where, width, kinds.get(i, ()), seed_key)
+
+    def group_to_unit(self, item) -> LabelSetUnit:
+        """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
+        its members' label sets."""
+        _, members = item
+        members = sorted(members, key=lambda m: m[1])
+        widths = [m[3] for m in members if m[3] is not None]
+        check_widths(widths, self.label_feature)
+        stratum = tuple(sorted_classes(label for m in members for label in m[0]))
+        return LabelSetUnit(
+            stratum,
+            seeded_hash(self.seed, min(m[5] for m in members)),
+            len(members),
+            tuple(m[1] for m in members),
+            tuple(m[0] for m in members),
+            min(widths) if widths else None,
+            tuple(entry for m in members for entry in m[4]),
+        )
+
+
+def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
+    """The ``LabelSetUnit`` of example ``i`` of a batch's columns."""
+    labels = columns.sets[i]
+    record = columns.records[i]
+    return LabelSetUnit(
+        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+    )
+
+
+def _named_checks(read, keys) -> tuple:
+    """``(width, {index: kinds entry})`` of a batch's ``LabelSets``, examples named by the
+    fingerprint of their content key (that of ``labels.example_fingerprint``)."""
+    width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
+    kinds = {
+        i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()
+    }
+    return width, kinds
+
+
+def _set_name(labels: tuple) -> str:
+    return '{' + ', '.join(class_name(label) for label in labels) + '}'
 
 
 class LabelSetHistograms(NamedTuple):
@@ -413,7 +546,7 @@ class IterativeStrategy:
             | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config, self.pinning))
         )
 
-    def prepare(self, pipeline, source, batched):
+    def prepare(self, read):
         return None, None  # no label bins
 
     def table(self, pairs, names) -> dict:

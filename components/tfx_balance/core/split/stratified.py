@@ -6,8 +6,9 @@ chosen) gives the stages: the exact per-class rule (``exact.ExactStrategy``, des
 iterative stratification of label sets (``strata.IterativeStrategy``). Each has the same
 methods, which ``StratifiedSplit.expand`` calls in this order:
 
-- ``to_units()``: how an input batch becomes units (``units.py``);
-- ``prepare(pipeline, source, batched)``: the label bin edges, when the classes are bins;
+- ``to_units()``: how an input batch becomes units (``exact.ToUnits``, ``strata.LabelSetUnits``;
+  ``input_batches`` reads the input, and with groups or earlier spans makes the units);
+- ``prepare(read)``: the label bin edges, when the classes are bins (``read(stage)``: the input);
 - ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element);
 - ``place_units``, ``count`` and ``weight``: the assignment pass's DoFn (``placement.PlaceUnits``
   or a faster one), a placed example's count key, and the ranks a unit takes in a boundary bucket;
@@ -36,8 +37,8 @@ Design (two reads of the input, nothing per class held in memory):
    content: identical across runs (including re-runs of the ExampleGen that wrote the input),
    runners, input order, sharding, batching and retries.
 
-Both passes work on batches of serialized examples (``tfx_balance.core.records``; units:
-``tfx_balance.core.split.units``): labels are
+Both passes work on batches of serialized examples (``tfx_balance.core.records``;
+``input_batches``): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
 example straight to its split's output and counts what it placed. Per example, the splitter costs
 about one extra fast read, one content key and one hash more than a plain hash split.
@@ -70,6 +71,8 @@ import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE
+from tfx_balance.core.split.assignments import PinUnits
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.placement import (
@@ -82,7 +85,6 @@ from tfx_balance.core.split.placement import (
     split_tag,
 )
 from tfx_balance.core.split.strata import IterativeStrategy
-from tfx_balance.core.split.units import input_batches
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
@@ -99,6 +101,40 @@ def strategy_for(
         'IterativeStrategy'
     """
     return STRATEGIES[config.multi_label](config, bucket_bits, pinning)
+
+
+def _batch():
+    return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
+
+
+def input_batches(
+    pipeline, source, batched, stage, to_units=None, group_feature=None, edges=None, previous=None
+):
+    """Reads the input (``source()``) as batches: lists of serialized examples, or ``(where,
+    list)`` pairs (``records.named_batch``). With ``group_feature``, as lists of group units
+    (``to_units``' ``key_by_group`` and ``group_to_unit``, the form's; ``edges``: the bin edges,
+    or a side input of them, when the classes are label bins). With ``previous`` (earlier spans'
+    ``(unit hash, split)``, one per unit: ``assignments.LatestAssignments``), as lists of units
+    (examples or groups), each joined by its hash with ``previous`` (``assignments.PinUnits``:
+    a recurring unit is pinned to its earlier split)."""
+    read = pipeline | f'Read{stage}' >> source()
+    if not batched:
+        read = read | f'Batch{stage}' >> _batch()
+    if group_feature is None and previous is None:
+        return read
+    given = () if edges is None else (edges,)
+    if group_feature is None:
+        units = read | f'ToUnits{stage}' >> beam.FlatMap(to_units.example_units, *given)
+    else:
+        units = (
+            read
+            | f'KeyByGroup{stage}' >> beam.FlatMap(to_units.key_by_group, group_feature, *given)
+            | f'GroupByGroup{stage}' >> beam.GroupByKey()
+            | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
+        )
+    if previous is not None:
+        units = units | f'Pin{stage}' >> PinUnits(previous)
+    return units | f'BatchUnits{stage}' >> _batch()
 
 
 COUNTS_KEY = '__counts__'
@@ -204,19 +240,15 @@ class StratifiedSplit(beam.PTransform):
         strategy = strategy_for(config, self._bucket_bits, pinning=previous is not None)
         names = list(config.splits)
         to_units = strategy.to_units()
-        extra, edges = strategy.prepare(pipeline, self._source, self._batched)
+        source, batched = self._source, self._batched
+        extra, edges = strategy.prepare(
+            lambda stage: input_batches(pipeline, source, batched, stage)
+        )
         given = () if edges is None else (edges,)
 
         def read(stage):
             return input_batches(
-                pipeline,
-                self._source,
-                self._batched,
-                to_units,
-                config.group_feature,
-                stage,
-                edges,
-                previous,
+                pipeline, source, batched, stage, to_units, config.group_feature, edges, previous
             )
 
         plans = strategy.plans(read('ForPlan'), to_units, edges)

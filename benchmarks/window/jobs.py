@@ -283,7 +283,13 @@ def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> d
         runs = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed))[1:]
     else:
         runs = [[harness.run_inprocess(job)] for job in listed]
-    return {kind: harness.summarize(job, r) for kind, job, r in zip(jobs, listed, runs)}
+    out = {}
+    for kind, job, r in zip(jobs, listed, runs):
+        out[kind] = harness.summarize(job, r)
+        for key in ('first_batch_seconds', 'batches_seconds'):  # medians too, not the last run's
+            if key in out[kind]:
+                out[kind][key] = harness.median_of(r, key)
+    return out
 
 
 def _workload_job(**params) -> dict:
@@ -323,7 +329,7 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'prior_1': ('prior_job', {'layout_dirs': layouts[-1:]}),
         'prior_per_span': ('prior_job', {'layout_dirs': layouts}),
         'prior_as_one': ('prior_job', {'layout_dirs': [whole]}),
-    }, isolated, repeats=3)  # fmt: skip
+    }, isolated, repeats=5)  # fmt: skip
     common.log(f'  ClassDistributionValidator: 1 and {window} statistics and baselines')
     stats = [(d, s) for s, d in enumerate(spans)]
     validator_out = os.path.join(out_dir, 'validator')

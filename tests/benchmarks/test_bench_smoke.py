@@ -111,6 +111,12 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         'not measured: run `make demo-taxi-cv` first',
         '## 10. calibration: Calibration of the served probabilities (prior correction)',
         'not measured in smoke runs: pass --set calibration_runs=sample=run',
+        '## 14. window: A daily run of each component with a window of 1 span and of 7',
+        '| LeakageCheck | a SpanRangeStrategy window of 2 spans (group_feature user) |',
+        '| balanced_dataset | 2 per-span layouts merged at read time: first batch |',
+        '| BalancedInputGen: a daily run with a window of 2 spans <= 1.2x one with a window of 1, '
+        "time and peak RSS (each span laid out once: today's span) | 1.00x (the same run: "
+        "today's span, whatever the window) | met |",
         '| `splitter` | 20',
         '| `smote_speed` | 20',
     ):

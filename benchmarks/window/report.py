@@ -163,10 +163,15 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
             f'in Beam (+{added:.1f} s over 1 span); section 13 says what group_feature alone costs'
         )
     if component == 'balanced_dataset':
+        first = [x['first_batch_seconds'] for x in (one, many)]
+        rest = [x['batches_seconds'] for x in (one, many)]
         return (
-            f"with every class within memory_budget, it reads the whole window's train split "
-            f'into memory before the first batch (+{added:.2f} s); the batches after it do not '
-            'grow'
+            f"with every class within memory_budget it reads the whole window's train split into "
+            f'memory before the first batch ({first[0]:.2f} -> {first[1]:.2f} s); the batches '
+            f'after it ({rest[0]:.2f} -> {rest[1]:.2f} s) are drawn from that store with the '
+            'classes merged over the spans, by the same per-batch work whatever the window (one '
+            'gather per group of batches); on a loaded shared machine their time varies 2-3x '
+            'between runs (the runs in results.json)'
         )
     if component == 'ClassDistributionValidator':
         return (

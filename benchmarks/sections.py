@@ -40,6 +40,7 @@ from benchmarks import (
     spans,
     splitter,
     taxi_cv,
+    window,
 )
 
 SECTIONS = {
@@ -58,6 +59,7 @@ SECTIONS = {
         multilabel_hard,
         multilabel_quality,
         spans,
+        window,
     )
 }
 # Full runs only: taxi_cv (about 2.5 min quiet, no goal); calibration (three sample pipelines and

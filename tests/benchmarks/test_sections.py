@@ -58,5 +58,6 @@ def test_the_default_run_leaves_out_the_full_only_sections():
         'smote_quality',
         'smote_speed',
         'spans',
+        'window',
     ]
     assert sections.default_sections(full=True) == list(sections.SECTIONS)

@@ -1,0 +1,352 @@
+"""The window section's workload and jobs (issue 51): what one daily run of each component costs
+with a window of 1 span and of ``window`` spans, by the recipes of docs/continuous_training.md.
+
+Workload (``workload``, written once per arguments under ``work_dir/window``, in a fresh
+process): ``window + 1`` daily spans of ``spans/data.py``'s fraud-like users (recurring users
+plus one-off users, no late duplicates), each an Examples artifact with ``train``/``eval`` split
+by a hash of the user (so a user keeps its split over every span and LeakageCheck passes);
+each span's statistics as StatisticsGen writes them (TFDV, ``Split-<name>/FeatureStats.pb``);
+the window's earlier spans laid out once each by the BalancedInputGen executor (what the
+per-span recipe's earlier runs left; today's layout is the measured ``layout_job``'s output, read
+by the Trainer side as in a daily run). Span ``window`` is today's; spans ``1..window`` are the
+window; spans ``0..window-1`` the baseline before it.
+
+Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness`` expects):
+
+- ``layout_job``: the BalancedInputGen executor on today's span (the per-span recipe, any
+  window) or on the whole window laid out as one;
+- ``read_job``: ``balanced_dataset`` over the train files of 1 or ``window`` layouts (each
+  span's own, merged at read time, or the window laid out as one): time to the first batch,
+  then a fixed number of batches;
+- ``prior_job``: ``with_prior_correction`` on a two-class serving signature over the same files;
+- ``validator_job``: the ClassDistributionValidator executor on statistics and a baseline;
+- ``leakage_job``: the LeakageCheck executor (group_feature 'user') on 1 or ``window`` spans.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+
+from benchmarks import common, harness
+from benchmarks.spans import data
+
+SPLITS = ('train', 'eval')
+TRAIN_SHARE = 8  # of 10 hash buckets of the user
+SEED = 0
+CLASSES = [data.FRAUD.decode(), data.OK.decode()]  # the layout's class order (sorted names)
+
+
+def _split_of(user: bytes) -> str:
+    return SPLITS[0] if zlib.crc32(user) % 10 < TRAIN_SHARE else SPLITS[1]
+
+
+def _user_and_x(record: bytes):
+    from tensorflow.core.example import example_pb2
+
+    feature = example_pb2.Example.FromString(record).features.feature
+    return feature[data.GROUP].bytes_list.value[0], feature['x'].float_list.value[0]
+
+
+def _write_span(root: str, records: list) -> dict:
+    """``root`` as an Examples artifact folder with train/eval; its TFDV statistics beside it
+    (``root + '-statistics'``); returns ``{split: examples}``."""
+    import pandas as pd
+    import tensorflow as tf
+    import tensorflow_data_validation as tfdv
+
+    rows = {s: [] for s in SPLITS}
+    for r in records:
+        user, x = _user_and_x(r)
+        rows[_split_of(user)].append((r, data.label_of(r), user, x))
+    for split, items in rows.items():
+        path = os.path.join(root, f'Split-{split}', 'data_tfrecord-00000-of-00001.gz')
+        os.makedirs(os.path.dirname(path))
+        with tf.io.TFRecordWriter(path, 'GZIP') as writer:
+            for r, *_ in items:
+                writer.write(r)
+        frame = pd.DataFrame(
+            {
+                data.LABEL: [label for _, label, _, _ in items],
+                data.GROUP: [user for _, _, user, _ in items],
+                'x': [x for *_, x in items],
+            }
+        )
+        out = os.path.join(root + '-statistics', f'Split-{split}', 'FeatureStats.pb')
+        os.makedirs(os.path.dirname(out))
+        with open(out, 'wb') as f:
+            f.write(tfdv.generate_statistics_from_dataframe(frame).SerializeToString())
+    return {s: len(items) for s, items in rows.items()}
+
+
+def _examples(root: str, span: int):
+    artifact = common.examples_artifact(root, list(SPLITS))
+    artifact.set_int_custom_property('span', span)
+    artifact.set_int_custom_property('version', 0)
+    artifact.span = span
+    return artifact
+
+
+def _statistics(root: str, span: int):
+    from tfx.types import artifact_utils, standard_artifacts
+
+    stats = standard_artifacts.ExampleStatistics()
+    stats.uri = root + '-statistics'
+    stats.span = span
+    stats.split_names = artifact_utils.encode_split_names(list(SPLITS))
+    return stats
+
+
+def paths(root: str, window: int) -> dict:
+    spans = [os.path.join(root, f'span-{s}') for s in range(window + 1)]
+    return {
+        'spans': spans,
+        'layouts': [os.path.join(root, f'layout-{s}') for s in range(1, window)],
+    }
+
+
+def _layout(span_dirs: list, out_dir: str, first_span: int) -> int:
+    """The BalancedInputGen executor on ``span_dirs`` (newest first, as SpanRangeStrategy
+    gives them); returns the examples it laid out."""
+    from tfx_balance import keys
+    from tfx_balance.balanced_input_gen.executor import Executor
+    from tfx_balance.core.balanced_input_gen import LayoutConfig
+
+    window = [_examples(d, first_span + i) for i, d in enumerate(span_dirs)][::-1]
+    output = common.examples_artifact(common.reset_dir(out_dir), [])
+    props = LayoutConfig(data.LABEL, splits=['train'], seed=SEED).validate().to_exec_properties()
+    Executor().Do({keys.INPUT_EXAMPLES_KEY: window}, {keys.EXAMPLES_KEY: [output]}, props)
+    with open(os.path.join(out_dir, 'balance_plan.json')) as f:
+        plan = json.load(f)['splits']['train']
+    return plan['total']
+
+
+def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> dict:
+    """Writes the workload (module doc) once per arguments; returns its ``paths`` and counts."""
+    root = os.path.join(work_dir, 'window', f'n{n}-g{groups}-w{window}')
+    done = os.path.join(root, 'workload.json')
+    if os.path.exists(done):
+        with open(done) as f:
+            return json.load(f)
+    recurring = groups * data.PRESENT * (1 + data.MOST) / 2
+    one_off = max(0, round((n - recurring) / ((1 + data.MOST) / 2)))
+    common.reset_dir(root)
+    spans = data.user_spans(groups, window + 1, seed=seed, one_off=one_off, late=0)
+    out = {'root': root, 'n': n, 'groups': groups, 'window': window, **paths(root, window)}
+    out['examples'] = [_write_span(d, r) for d, r in zip(out['spans'], spans)]
+    out['laid_out'] = [_layout([out['spans'][s]], out['layouts'][s - 1], s)
+                       for s in range(1, window)]  # fmt: skip
+    with open(done, 'w') as f:
+        json.dump(out, f)
+    return out
+
+
+# --- the measured jobs -------------------------------------------------------------------------
+
+
+def layout_job(span_dirs: list, out_dir: str, first_span: int) -> dict:
+    """BalancedInputGen on ``span_dirs`` (one span: the per-span recipe; several: the window
+    laid out as one)."""
+    laid_out = {}
+    seconds = harness.timed(lambda: laid_out.update(n=_layout(span_dirs, out_dir, first_span)))
+    return {'seconds': seconds, 'examples_written': laid_out['n'], 'spans': len(span_dirs)}
+
+
+def _schema():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schema_pb2.Schema()
+    for name, kind in ((data.LABEL, schema_pb2.BYTES), (data.GROUP, schema_pb2.BYTES),
+                       ('x', schema_pb2.FLOAT)):  # fmt: skip
+        feature = schema.feature.add(name=name, type=kind)
+        feature.value_count.min = feature.value_count.max = 1
+    return schema
+
+
+def _train_files(layout_dirs: list) -> list:
+    return [os.path.join(d, 'Split-train', '*') for d in layout_dirs]
+
+
+def read_job(layout_dirs: list, batch_size: int, batches: int) -> dict:
+    """``balanced_dataset`` over the layouts' train files (the Trainer's ``fn_args.train_files``):
+    seconds to the first batch (plans read, classes loaded), then for ``batches`` batches."""
+    from tfx_balance import balanced_dataset
+
+    timings = {}
+
+    def read():
+        started = time.perf_counter()
+        batches_of = iter(
+            balanced_dataset(_train_files(layout_dirs), data.LABEL, batch_size, schema=_schema())
+        )
+        next(batches_of)
+        timings['first_batch'] = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(batches):
+            next(batches_of)
+        timings['batches'] = time.perf_counter() - started
+
+    seconds = harness.timed(read)
+    return {
+        'seconds': seconds,
+        'examples_written': batch_size * (batches + 1),
+        'first_batch_seconds': timings['first_batch'],
+        'batches_seconds': timings['batches'],
+        'layouts': len(layout_dirs),
+    }
+
+
+def prior_job(layout_dirs: list) -> dict:
+    """``with_prior_correction`` (a two-class softmax serving signature) over the layouts' train
+    files, as ``run_fn`` calls it before saving the model."""
+    import tensorflow as tf
+
+    from tfx_balance import with_prior_correction
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name='x')])
+    def serve(x):
+        return {'outputs': tf.nn.softmax(x)}
+
+    seconds = harness.timed(
+        lambda: with_prior_correction(
+            {'serving_default': serve}, _train_files(layout_dirs), class_names=CLASSES
+        )
+    )
+    return {'seconds': seconds, 'examples_written': 0, 'layouts': len(layout_dirs)}
+
+
+def validator_job(statistics: list, baseline: list, out_dir: str) -> dict:
+    """The ClassDistributionValidator executor: ``statistics`` and ``baseline_statistics`` are
+    ``[(span folder, span)]``; the drift check only (the hash split by user is not stratified),
+    its findings recorded, not raised (the cost is the same)."""
+    from tfx.types import standard_artifacts
+
+    from tfx_balance import keys
+    from tfx_balance.class_distribution_validator.executor import Executor
+    from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
+
+    anomalies = standard_artifacts.ExampleAnomalies()
+    anomalies.uri = common.reset_dir(out_dir)
+    props = (
+        ValidatorConfig(data.LABEL, compare_splits=[], fail_on_violation=False)
+        .validate()
+        .to_exec_properties()
+    )
+    inputs = {
+        keys.STATISTICS_KEY: [_statistics(d, s) for d, s in statistics][::-1],
+        keys.BASELINE_STATISTICS_KEY: [_statistics(d, s) for d, s in baseline][::-1],
+    }
+    seconds = harness.timed(lambda: Executor().Do(inputs, {keys.ANOMALIES_KEY: [anomalies]}, props))
+    return {
+        'seconds': seconds,
+        'examples_written': 0,
+        'statistics': len(statistics),
+        'baseline': len(baseline),
+    }
+
+
+def leakage_job(span_dirs: list, first_span: int, out_dir: str) -> dict:
+    """The LeakageCheck executor, group_feature 'user', on ``span_dirs`` (oldest first)."""
+    from tfx.types import standard_artifacts
+
+    from tfx_balance import keys
+    from tfx_balance.core.leakage_check import LeakageConfig
+    from tfx_balance.leakage_check.executor import Executor
+
+    window = [_examples(d, first_span + i) for i, d in enumerate(span_dirs)][::-1]
+    output = standard_artifacts.ExampleAnomalies()
+    output.uri = common.reset_dir(out_dir)
+    props = LeakageConfig(group_feature=data.GROUP).validate().to_exec_properties()
+    seconds = harness.timed(
+        lambda: Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: window}, {keys.ANOMALIES_KEY: [output]}, props
+        )  # fmt: skip
+    )
+    return {'seconds': seconds, 'examples_written': 0, 'spans': len(span_dirs)}
+
+
+# --- one run of the section ---------------------------------------------------------------------
+
+
+def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> dict:
+    """Runs ``jobs`` (``{kind: (function, params)}``) in order, ``repeats`` times each (medians),
+    in one fresh process after a warm-up run of the first job, or in this one (smoke: no
+    warm-up): ``{kind: summary}``. Peak RSS is reset before each run, but memory an earlier job
+    kept counts in a later one's, so the window's jobs run after the single span's (their
+    figure is an upper bound)."""
+    listed = [harness.Job(f'window-{name}-{kind}', f'{__name__}:{function}', params)
+              for kind, (function, params) in jobs.items()]  # fmt: skip
+    if isolated:
+        warm = harness.Job(listed[0].name + '-warmup', listed[0].function, listed[0].params)
+        runs = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed))[1:]
+    else:
+        runs = [[harness.run_inprocess(job)] for job in listed]
+    out = {}
+    for kind, job, r in zip(jobs, listed, runs):
+        out[kind] = harness.summarize(job, r)
+        for key in ('first_batch_seconds', 'batches_seconds'):  # medians too, not the last run's
+            if key in out[kind]:
+                out[kind][key] = harness.median_of(r, key)
+    return out
+
+
+def _workload_job(**params) -> dict:
+    return {'seconds': 0.0, 'examples_written': 0, 'workload': workload(**params)}
+
+
+def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
+    """Every component's daily run with a window of 1 and of ``window`` spans (module doc)."""
+    params = {'n': n, 'groups': groups, 'window': window, 'work_dir': work_dir}
+    job = harness.Job('window-workload', f'{__name__}:_workload_job', params)
+    made = harness.run_isolated(job)[0] if isolated else harness.run_inprocess(job)
+    wl = made['workload']
+    spans = wl['spans']
+    today, window_spans = spans[-1], spans[1:]
+    out_dir = os.path.join(work_dir, 'out', 'window')
+    whole = os.path.join(out_dir, 'layout-window')  # the window laid out as one
+    layouts = wl['layouts'] + [os.path.join(out_dir, 'layout-today')]  # today's: per_span's
+    out = {
+        'n': n,
+        'groups': groups,
+        'window': window,
+        'examples': wl['examples'],
+    }
+    common.log(f"  BalancedInputGen: today's span, and {window} spans laid out as one")
+    out['layout'] = _measure_group('layout', {
+        'per_span': ('layout_job', {'span_dirs': [today], 'out_dir': layouts[-1],
+                                    'first_span': window}),
+        'as_one': ('layout_job', {'span_dirs': window_spans, 'out_dir': whole, 'first_span': 1}),
+    }, isolated)  # fmt: skip
+    out['laid_out'] = wl['laid_out'] + [out['layout']['per_span']['examples_written']]
+    common.log(f'  balanced_dataset and with_prior_correction over 1 and {window} layouts')
+    read = {'batch_size': batch_size, 'batches': batches}
+    out['trainer'] = _measure_group('trainer', {
+        'read_1': ('read_job', {'layout_dirs': layouts[-1:], **read}),
+        'read_per_span': ('read_job', {'layout_dirs': layouts, **read}),
+        'read_as_one': ('read_job', {'layout_dirs': [whole], **read}),
+        'prior_1': ('prior_job', {'layout_dirs': layouts[-1:]}),
+        'prior_per_span': ('prior_job', {'layout_dirs': layouts}),
+        'prior_as_one': ('prior_job', {'layout_dirs': [whole]}),
+    }, isolated, repeats=5)  # fmt: skip
+    common.log(f'  ClassDistributionValidator: 1 and {window} statistics and baselines')
+    stats = [(d, s) for s, d in enumerate(spans)]
+    validator_out = os.path.join(out_dir, 'validator')
+    out['validator'] = _measure_group('validator', {
+        'window_1': ('validator_job', {'statistics': stats[-1:], 'baseline': stats[-2:-1],
+                                       'out_dir': validator_out}),
+        'baseline_n': ('validator_job', {'statistics': stats[-1:], 'baseline': stats[:-1],
+                                         'out_dir': validator_out}),
+        'window_n': ('validator_job', {'statistics': stats[1:], 'baseline': stats[:-1],
+                                       'out_dir': validator_out}),
+    }, isolated, repeats=5)  # fmt: skip
+    common.log(f'  LeakageCheck: 1 and {window} spans')
+    leakage_out = os.path.join(out_dir, 'leakage')
+    out['leakage'] = _measure_group('leakage', {
+        'window_1': ('leakage_job', {'span_dirs': [today], 'first_span': window,
+                                     'out_dir': leakage_out}),
+        'window_n': ('leakage_job', {'span_dirs': window_spans, 'first_span': 1,
+                                     'out_dir': leakage_out}),
+    }, isolated)  # fmt: skip
+    return out

@@ -1,0 +1,93 @@
+"""The window section's goals (issue 51: a window of 7 spans <= 1.2x a window of 1), from given
+results: which row each component is judged on, the splitter cited from the spans section, and
+why a miss is a miss."""
+
+from benchmarks.window import report
+
+
+def _job(seconds, rss, **extra):
+    return {'seconds': seconds, 'peak_rss_mb': rss, 'examples_written': 64, **extra}
+
+
+def _results(with_spans=True):
+    read = {'first_batch_seconds': 0.5, 'batches_seconds': 1.0}
+    window = {
+        'n': 30_000,
+        'groups': 3_000,
+        'window': 7,
+        'examples': [{'train': 800, 'eval': 200}] * 8,
+        'laid_out': [800] * 7,
+        'layout': {'per_span': _job(10.0, 900), 'as_one': _job(50.0, 1_100)},
+        'trainer': {
+            'read_1': _job(1.5, 700, **read),
+            'read_per_span': _job(4.0, 800, first_batch_seconds=3.0, batches_seconds=1.0),
+            'read_as_one': _job(3.9, 800, first_batch_seconds=2.9, batches_seconds=1.0),
+            'prior_1': _job(0.20, 650),
+            'prior_per_span': _job(0.22, 650),
+            'prior_as_one': _job(0.20, 650),
+        },
+        'validator': {
+            'window_1': _job(0.020, 600),
+            'baseline_n': _job(0.023, 600),
+            'window_n': _job(0.030, 600),
+        },
+        'leakage': {'window_1': _job(5.0, 800), 'window_n': _job(20.0, 950)},
+    }
+    results = {'window': window}
+    if with_spans:
+        scale = {'n': 100_000, 'window': 7}
+        scale.update(window_1=_job(33.1, 1_056), window_7=_job(51.62, 1_322))
+        results['spans'] = {'scale': scale}
+    return results
+
+
+def test_each_component_is_judged_on_its_documented_recipe():
+    rows = {goal.split(':')[0]: (goal, measured, met, why) for goal, measured, met, why in
+            report.goals(_results())}  # fmt: skip
+    assert list(rows) == [
+        'StratifiedSplitter',
+        'BalancedInputGen',
+        'balanced_dataset',
+        'with_prior_correction',
+        'ClassDistributionValidator',
+        'LeakageCheck',
+    ]
+    goal, measured, met, why = rows['StratifiedSplitter']
+    assert goal == (
+        'StratifiedSplitter: a daily run with a window of 7 spans <= 1.2x one with a window of 1, '
+        'time and peak RSS (7 spans of previous_assignments)'
+    )
+    assert measured == 'time 1.56x, peak RSS 1.25x' and not met
+    assert why.startswith('the 7 spans of assignments are read and joined') and '+18.5 s' in why
+    assert rows['BalancedInputGen'][1:3] == (
+        "1.00x (the same run: today's span, whatever the window)",
+        True,
+    )
+    measured, met, why = rows['balanced_dataset'][1:]
+    assert measured == 'time 2.67x, peak RSS 1.14x' and not met
+    assert "reads the whole window's train split into memory before the first batch" in why
+    assert rows['with_prior_correction'][1:] == ('time 1.10x, peak RSS 1.00x', True, '')
+    assert rows['ClassDistributionValidator'][1:3] == ('time 1.15x, peak RSS 1.00x', True)
+    measured, met, why = rows['LeakageCheck'][1:]
+    assert measured == 'time 4.00x, peak RSS 1.19x' and not met
+    assert why.startswith(
+        "by design: it reads every span of the window (7.0x the examples of today's"
+    )
+
+
+def test_without_the_spans_section_the_splitter_is_left_out_and_the_table_renders():
+    results = _results(with_spans=False)
+    assert [g.split(':')[0] for g, *_ in report.goals(results)][0] == 'BalancedInputGen'
+    text = '\n'.join(report.render(results))
+    assert (
+        '| LeakageCheck | a SpanRangeStrategy window of 7 spans (group_feature user) | 5.00 | '
+        '20.00 | 4.00x | 800 | 950 | 1.19x |' in text
+    )
+    assert (
+        "| BalancedInputGen | each span laid out once: today's span | 10.00 | (the same run) |"
+        in (text)
+    )
+    assert 'StratifiedSplitter' not in text
+    assert report.render({}) == [
+        '_Not measured: run `python -m benchmarks.run --sections window` (or the whole set)._'
+    ]

@@ -1,12 +1,19 @@
 """core.records: batched file reads give exactly the per-record results."""
 
+import gzip
+
 import apache_beam as beam
 import pytest
 import tensorflow as tf
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example, write_records
-from tfx_balance.core.records import ReadRecordBatches, read_file_batches
+from tfx_balance.core.records import (
+    ReadRecordBatches,
+    feature_names,
+    first_record,
+    read_file_batches,
+)
 
 
 def test_read_file_batches_keeps_file_order_in_batches_of_the_given_size(tmp_path):
@@ -76,3 +83,25 @@ def test_read_record_batches_reads_every_record_of_every_file_once(tmp_path):
     with beam.Pipeline() as p:
         records = p | ReadRecordBatches(files, batch_size=16) | beam.FlatMap(lambda b: b)
         assert_that(records, equal_to(expected))
+
+
+def test_first_record_is_the_files_first_record_and_none_for_a_file_without_records(tmp_path):
+    records = [example(label=1, x=2.0), example(label=0)]
+    write_records(str(tmp_path / 'part-0.gz'), records)
+    assert first_record(str(tmp_path / 'part-0.gz')) == records[0]
+    assert feature_names(records[0]) == {'label', 'x'}
+    write_records(str(tmp_path / 'empty.gz'), [])
+    assert first_record(str(tmp_path / 'empty.gz')) is None
+
+
+def test_first_record_names_a_file_cut_inside_its_first_record(tmp_path):
+    path = tmp_path / 'part-0.gz'
+    write_records(str(path), [example(label=1, x=float(i)) for i in range(3)])
+    whole = gzip.decompress(path.read_bytes())
+    for cut in (5, 20):  # inside the length field; inside the record
+        path.write_bytes(gzip.compress(whole[:cut]))
+        with pytest.raises(tf.errors.DataLossError, match='part-0.gz: its first record is cut'):
+            first_record(str(path))
+    path.write_bytes(whole)  # TFRecords, not gzipped
+    with pytest.raises(tf.errors.DataLossError, match='part-0.gz: Not a gzipped file'):
+        first_record(str(path))

@@ -46,6 +46,10 @@ DEFAULT_BATCH_SIZE = 1024
 
 
 GZIP_MAGIC = b'\x1f\x8b'
+# A TFRecord's framing: its length (RECORD_LENGTH, 8 bytes), the length's checksum (4), the record,
+# the record's checksum (4).
+RECORD_LENGTH = struct.Struct('<Q')
+FRAMING = 16
 
 
 def compression_of(path: str) -> str:
@@ -58,6 +62,40 @@ def compression_of(path: str) -> str:
 
     with tf.io.gfile.GFile(path, 'rb') as f:
         return 'GZIP' if f.read(2) == GZIP_MAGIC else ''
+
+
+def first_record(path: str) -> bytes | None:
+    """The first record of a gzipped TFRecord file, or None when it has none: one small read
+    through ``tf.io.gfile`` (any filesystem TensorFlow reads), without building a ``tf.data``
+    pipeline (whose set-up costs tens of milliseconds a file). Used to peek at a file's
+    features; the record's checksums are not verified (``read_file_batches`` reads whole files).
+
+    Raises ``tf.errors.DataLossError`` naming the file when the first record is cut short or
+    the file is not gzip.
+    """
+    import gzip
+
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path, 'rb') as raw, gzip.GzipFile(fileobj=raw) as f:
+        try:
+            header = f.read(12)  # the record's length (8 bytes) and the length's checksum (4)
+            if not header:
+                return None
+            length = RECORD_LENGTH.unpack(header[:8])[0] if len(header) == 12 else -1
+            record = f.read(length) if length >= 0 else b''
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise tf.errors.DataLossError(None, None, f'{path}: {e}') from e
+        if length < 0 or len(record) < length:
+            raise tf.errors.DataLossError(None, None, f'{path}: its first record is cut short')
+        return record
+
+
+def feature_names(record: bytes) -> set:
+    """The feature names of one serialized ``tf.train.Example``."""
+    from tensorflow.core.example import example_pb2
+
+    return set(example_pb2.Example.FromString(record).features.feature.keys())
 
 
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
@@ -85,7 +123,7 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
     # prefetch: the next batch is read and decompressed by TF's threads while this one is used.
     for batch in dataset.batch(batch_size).prefetch(1).as_numpy_iterator():
         records = batch.tolist()
-        framed += sum(map(len, records)) + _FRAMING_BYTES * len(records)
+        framed += sum(map(len, records)) + FRAMING * len(records)
         yield records
     if compression == 'GZIP' and _gzip_recorded_size(path) != framed % (1 << 32):
         try:
@@ -104,9 +142,6 @@ def read_named_file_batches(
     """``read_file_batches`` of ``path`` as ``(where, batch)`` pairs, so that errors about an
     example can name where it came from (e.g. ``"split 'train'"``)."""
     return ((where, batch) for batch in read_file_batches(path, batch_size))
-
-
-_FRAMING_BYTES = 16  # a TFRecord's length (8), length checksum (4) and data checksum (4)
 
 
 def _gzip_recorded_size(path: str) -> int:

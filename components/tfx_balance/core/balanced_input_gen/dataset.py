@@ -20,6 +20,7 @@ from tfx_balance.core.balanced_input_gen.plan_io import groups_to_read, located_
 from tfx_balance.core.balanced_input_gen.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input_gen.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.records import feature_names, first_record
 
 PROVENANCE_FEATURES = (
     keys.DEFAULT_PROVENANCE_FEATURE,
@@ -47,12 +48,8 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
 
 
 def _peek_feature_names(files: Sequence[str]) -> set:
-    import tensorflow as tf
-
-    for record in tf.data.TFRecordDataset(list(files)[:1], compression_type='GZIP').take(1):
-        example = tf.train.Example.FromString(record.numpy())
-        return set(example.features.feature.keys())
-    return set()
+    record = first_record(files[0]) if files else None
+    return set() if record is None else feature_names(record)
 
 
 def _feature_spec_of(schema) -> dict:

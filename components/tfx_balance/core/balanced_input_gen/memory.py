@@ -28,7 +28,6 @@ import collections
 import concurrent.futures
 import itertools
 import os
-import struct
 import zlib
 from typing import Sequence
 
@@ -37,6 +36,7 @@ import numpy as np
 from tfx_balance.core.balanced_input_gen.schedule import batch_rows
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.records import FRAMING, RECORD_LENGTH
 
 DEFAULT_MEMORY_BUDGET = 256 << 20
 # Bytes counted per example on top of its serialized size (a tf.string element and its index).
@@ -50,9 +50,6 @@ READ_BUFFER = 1 << 20
 LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))
 LOAD_RECORDS = 4096  # records (by the plan) per decompression task
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads (and checks) a gzip header and trailer
-# Bytes of TFRecord framing per record: 8-byte length, its CRC, and the record's CRC.
-FRAMING = 16
-_LENGTH = struct.Struct('<Q')
 
 _M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
 
@@ -166,7 +163,7 @@ def _cut_records(data: bytes, path: str, records: list) -> None:
     """Appends the records of the decompressed TFRecord file ``data`` to ``records``. Framing:
     8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record."""
     pos, end = 0, len(data)
-    length_of = _LENGTH.unpack_from
+    length_of = RECORD_LENGTH.unpack_from
     append = records.append
     while pos < end:
         n = length_of(data, pos)[0] if pos + FRAMING <= end else end

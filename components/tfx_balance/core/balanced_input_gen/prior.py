@@ -58,6 +58,7 @@ from tfx_balance.core.balanced_input_gen.plan_io import (
 from tfx_balance.core.balanced_input_gen.schedule import weight_shares
 from tfx_balance.core.calibration import SIGMOID, SOFTMAX, checked_labels
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.records import feature_names, first_record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -423,21 +424,11 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
     """A laid-out file whose first example carries BalancedAugmenter's provenance feature, or
     None. The augmenter marks every example of a split it rebalances (originals 0, synthetic 1),
     so the first example of each group's first file tells; one small read per group."""
-    import tensorflow as tf
-
-    paths = [os.path.join(split_dir, files[0]) for files in plan.files if files]
-    firsts = tf.data.Dataset.from_tensor_slices(paths).interleave(
-        lambda path: (
-            tf.data.TFRecordDataset(path, compression_type='GZIP')
-            .take(1)
-            .map(lambda record: (path, record))
-        ),
-        cycle_length=1,
-    )
-    for path, record in firsts:
-        feature = tf.train.Example.FromString(record.numpy()).features.feature
-        if keys.DEFAULT_PROVENANCE_FEATURE in feature:
-            return path.numpy().decode()
+    for files in plan.files:
+        path = os.path.join(split_dir, files[0]) if files else None
+        record = first_record(path) if path else None
+        if record is not None and keys.DEFAULT_PROVENANCE_FEATURE in feature_names(record):
+            return path
     return None
 
 

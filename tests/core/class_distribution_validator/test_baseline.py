@@ -206,6 +206,9 @@ def test_a_threshold_per_split_holds_the_small_split_to_its_own_and_the_others_t
     assert report.drift['eval']['max_drift_distance'] == 0.1
     assert report.drift['train']['max_drift_distance'] == 0.02
     assert report.drift['eval']['classes']['fraud']['noise'] == 0.024343
+    # In eval's Anomalies: train vs eval at max_split_distance, then the baseline at its own.
+    between, baseline = report.anomalies('eval').drift_skew_info
+    assert [m.threshold for m in baseline.drift_measurements] == [pytest.approx(0.1)]
     assert "Split 'eval' against the baseline: L-infinity 0.0381 (max_drift_distance 0.1)" in (
         report.to_markdown()
     )

@@ -113,7 +113,7 @@ def check_baseline(
 
 
 def _noise(c, previous: LabelDistribution, current: LabelDistribution) -> float:
-    """The sampling noise of class ``c``'s share difference (drift.sampling_noise), at its share
+    """The sampling noise of class c's share difference (drift.sampling_noise), at its share
     in both spans pooled (what the shares would be, were nothing shifted)."""
     pooled = (previous.counts.get(c, 0) + current.counts.get(c, 0)) / (
         previous.total + current.total
@@ -126,10 +126,10 @@ def suggest_max_drift_distance(
     multiple: float = NOISE_MULTIPLE,
     at_least: float = DEFAULT_MAX_DRIFT_DISTANCE,
 ) -> Dict[str, float]:
-    """``{split: threshold}`` for ``max_drift_distance``, from the baseline's splits (e.g. the
-    last span's, or a window's pooled): ``multiple`` times the largest sampling noise of a class's
-    share in the split (drift.sampling_noise, the next span's split taken as large as this one),
-    rounded up to 3 decimals, and never below ``at_least`` (a large split measures small moves
+    """{split: threshold} for max_drift_distance, from the baseline's splits (e.g. the last
+    span's, or a window's pooled): multiple times the largest sampling noise of a class's share
+    in the split (drift.sampling_noise, the next span's split taken as large as this one),
+    rounded up to 3 decimals, and never below at_least (a large split measures small moves
     exactly, but whether one matters is the user's call). Splits without examples are left out.
 
     Example:
@@ -147,8 +147,8 @@ def suggest_max_drift_distance(
 
 
 def _findings(split: str, measured: dict, label: str) -> List[Finding]:
-    """The violations of one split's measures (``check_baseline``'s entry of the split) against
-    its thresholds."""
+    """The violations of one split's measures (check_baseline's entry of the split) against its
+    thresholds."""
     table = measured['classes']
     moved = sorted(table, key=lambda name: -abs(table[name]['difference']))
     top = [name for name in moved if table[name]['difference']][:3]

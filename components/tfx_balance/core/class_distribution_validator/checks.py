@@ -193,7 +193,7 @@ def run_multilabel_checks(
 
 
 def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
-    """Every split an argument names (``config.named_splits``) is a split of the statistics:
+    """Every split an argument names (config.named_splits) is a split of the statistics:
     here, where the splits are first known, so a typo fails the first run, baseline or not."""
     for argument, named in config.named_splits().items():
         unknown = [s for s in named if s not in splits]

@@ -120,9 +120,8 @@ class ValidatorConfig(Arguments):
     )
 
     def drift_thresholds(self, split: str) -> Tuple[float, float | None]:
-        """``(max_drift_distance, max_drift_divergence)`` of ``split`` (call on a validated
-        config): the number, or the mapping's entry (the argument's default when it names
-        none)."""
+        """(max_drift_distance, max_drift_divergence) of split (call on a validated config):
+        the number, or the mapping's entry (the argument's default when it names none)."""
         return tuple(
             value.get(split, default) if isinstance(value, Mapping) else value
             for value, default in (
@@ -132,8 +131,8 @@ class ValidatorConfig(Arguments):
         )
 
     def named_splits(self) -> Dict[str, Tuple[str, ...]]:
-        """``{argument: the split names it gives}`` of the arguments that name splits (each must
-        be a split of the statistics, checked where they are read)."""
+        """{argument: the split names it gives} of the arguments that name splits (each must be
+        a split of the statistics, checked where the statistics are read: checks.run_checks)."""
         named = {'targets': tuple(self.targets or ()), 'compare_splits': self.compare_splits or ()}
         for name in ('max_drift_distance', 'max_drift_divergence'):
             value = getattr(self, name)
@@ -225,8 +224,12 @@ def validate_per_label(name: str, value) -> PerLabel | None:
 
 
 def per_split(name: str, value, check) -> PerSplit:
-    """Checks a per-split threshold: one number, or a non-empty ``{split name: number}``, each
-    number checked by ``check(what, number)``; returns it canonical (floats, a dict)."""
+    """Checks a per-split threshold: one number, or a non-empty {split name: number}, each number
+    checked by check(what, number); returns it canonical (floats, a dict).
+
+    Example:
+        per_split('max_drift_distance', {'eval': 0.07}, _distance)  # {'eval': 0.07}
+    """
     if not isinstance(value, Mapping):
         return check(name, value)
     if not value:

@@ -49,7 +49,7 @@ def jensen_shannon(a: Mapping[ClassValue, int], b: Mapping[ClassValue, int]) -> 
 
 def sampling_noise(share: float, n: int, n_baseline: int) -> float:
     """One standard deviation of the difference between two shares of a class whose true share
-    is ``share``, measured on ``n`` and ``n_baseline`` examples drawn independently:
+    is p = share, measured on n and n_baseline examples drawn independently:
     sqrt(p (1 - p) (1/n + 1/n_baseline)). What chance alone moves the class's share by between
     two quiet spans (more when examples come in clusters, e.g. several per user)."""
     return math.sqrt(share * (1 - share) * (1 / n + 1 / n_baseline))

@@ -9,10 +9,12 @@
   two splits, and examples delivered more than once (late duplicates) found in two splits; per
   span and class, the largest difference between a split's count and the rule's
   (``allocation.allocate``).
-- ``drift``: ClassDistributionValidator's baseline check at core level (``check_baseline`` with
-  the documented defaults, ``ValidatorConfig('label')``) on each split of the pinned split, each
-  span against the previous one: ``quiet`` spans, then one whose fraud users have twice their
-  examples (``minority_factor``).
+- ``drift``: ClassDistributionValidator's baseline check at core level (``check_baseline``) on
+  each split of the pinned split, each span against the previous one: ``quiet`` spans, then one
+  whose fraud users have twice their examples (``minority_factor``); twice: at the documented
+  defaults (``ValidatorConfig('label')``), and with the thresholds per split the docs' rule gives
+  from the first span, as a user would set them once (``suggest_max_drift_distance``: 4 x the
+  sampling noise of the noisiest class, never below 0.02).
 - ``scale``: the StratifiedSplitter executor with group_feature 'user' and a window of earlier
   spans' SplitAssignments artifacts (1 and ``window``), writing its own, against the I/O floor
   (``common.floor``) on the same span, each in a fresh process (peak RSS). A span has
@@ -188,13 +190,16 @@ def stability(users: int, spans: int, work_dir: str, seed: int = 0) -> dict:
 
 
 def drift(spans, placements, shifted) -> dict:
-    """Each span against the previous one by ``check_baseline`` at the documented defaults:
-    per span and split, the L-infinity distance and the findings' kinds."""
-    from tfx_balance.core.class_distribution_validator.baseline import check_baseline
+    """Each span against the previous one by ``check_baseline``, at the documented defaults and
+    with the thresholds per split the docs' rule gives from the first span: per span and split,
+    the L-infinity distance, and per configuration the splits that alarm."""
+    from tfx_balance.core.class_distribution_validator.baseline import (
+        NOISE_MULTIPLE,
+        check_baseline,
+        suggest_max_drift_distance,
+    )
     from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
     from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
-
-    config = ValidatorConfig(data.LABEL).validate()
 
     def distributions(records, placed):
         counts = {s: collections.Counter() for s in NAMES}
@@ -205,26 +210,35 @@ def drift(spans, placements, shifted) -> dict:
             for s, c in counts.items()
         }
 
+    spans = [distributions(records, placed) for records, placed in zip(spans, placements)]
+    per_split = suggest_max_drift_distance(spans[0])
+    configs = {
+        'default': ValidatorConfig(data.LABEL).validate(),
+        'per_split': ValidatorConfig(data.LABEL, max_drift_distance=per_split).validate(),
+    }
     rows = []
-    before = None
-    for i, (records, placed) in enumerate(zip(spans, placements)):
-        now = distributions(records, placed)
-        if before is not None:
+    for i in range(1, len(spans)):
+        before, now = spans[i - 1], spans[i]
+        row = {
+            'span': i,
+            'shifted': i == shifted,
+            'fraud_share': sum(d.counts.get(data.FRAUD, 0) for d in now.values())
+            / sum(d.total for d in now.values()),
+            'examples': {s: now[s].total for s in NAMES},
+        }
+        for name, config in configs.items():
             values, findings, _ = check_baseline(now, before, config)
-            rows.append(
-                {
-                    'span': i,
-                    'shifted': i == shifted,
-                    'fraud_share': sum(d.counts.get(data.FRAUD, 0) for d in now.values())
-                    / sum(d.total for d in now.values()),
-                    'linf': {s: values[s]['linf'] for s in values},
-                    'alarms': sorted({f.splits[0] if f.splits else '' for f in findings}),
-                }
+            row['linf'] = {s: values[s]['linf'] for s in values}
+            row['alarms' if name == 'default' else 'alarms_per_split'] = sorted(
+                {f.splits[0] for f in findings}
             )
-        before = now
+        rows.append(row)
     return {
-        'max_drift_distance': config.max_drift_distance,
-        'max_drift_divergence': config.max_drift_divergence,
+        'max_drift_distance': configs['default'].max_drift_distance,
+        'max_drift_divergence': configs['default'].max_drift_divergence,
+        'per_split': per_split,
+        'noise_multiple': NOISE_MULTIPLE,
+        'rule_examples': {s: spans[0][s].total for s in NAMES},
         'rows': rows,
     }
 

@@ -14,6 +14,10 @@ from benchmarks.harness.format import (
 from benchmarks.spans.jobs import METHODS, NAMES
 
 TIME_GOAL, MEMORY_GOAL = 1.5, 1.2
+STALE_DRIFT = (
+    '_The drift results predate thresholds per split: run `python -m benchmarks.run --sections '
+    'spans`._'
+)
 
 
 def _quiet_limits(drift: dict) -> dict:
@@ -25,6 +29,91 @@ def _quiet_limits(drift: dict) -> dict:
         s: (max(r['linf'][s] for r in quiet), shifted[0]['linf'][s] if shifted else None)
         for s in NAMES
     }
+
+
+def _per_split_text(drift: dict) -> str:
+    """The per-split thresholds of the drift table, with the sizes they came from."""
+    return ', '.join(
+        f'{s} {t:g} ({drift["rule_examples"][s]:,} examples)' for s, t in drift['per_split'].items()
+    )
+
+
+def _drift_verdict(drift: dict, key: str):
+    """``(caught, false alarms, quiet spans, shifted span's alarms)`` of one configuration."""
+    quiet = [r for r in drift['rows'] if not r['shifted']]
+    shifted = [r for r in drift['rows'] if r['shifted']]
+    alarms = shifted[0][key] if shifted else []
+    return bool(alarms), sum(bool(r[key]) for r in quiet), len(quiet), alarms
+
+
+def _drift_lines(drift: dict) -> list:
+    """The drift table and its thresholds (a note to re-run on results from before the
+    thresholds per split)."""
+    lines = [
+        '',
+        '### Drift check (ClassDistributionValidator, core level, each span against the previous)',
+        '',
+    ]
+    if 'per_split' not in drift:
+        return lines + [STALE_DRIFT]
+    lines += [
+        f'`check_baseline` on each split of the pinned split, at the documented defaults '
+        f'(max_drift_distance {drift["max_drift_distance"]}, max_drift_divergence '
+        f'{drift["max_drift_divergence"]}) and with max_drift_distance per split by the '
+        f'documented rule, set once from the first span (`suggest_max_drift_distance`: '
+        f"{drift['noise_multiple']:g} x the sampling noise of the split's noisiest class, never "
+        f'below the default): {_per_split_text(drift)}. '
+        "The last span's fraud users have twice their examples (the doubled minority share).",
+        '',
+    ]
+    rows = [
+        [r['span'], 'doubled' if r['shifted'] else 'none', f'{r["fraud_share"]:.3f}']
+        + [f'{r["linf"][s]:.4f}' for s in NAMES]
+        + [', '.join(r['alarms']) or 'none', ', '.join(r['alarms_per_split']) or 'none']
+        for r in drift['rows']
+    ]
+    lines += markdown_table(
+        ['span', 'minority shift', 'fraud share']
+        + [f'L-inf {s}' for s in NAMES]
+        + [f'alarms at {drift["max_drift_distance"]:g}', 'alarms per split'],
+        rows,
+    )
+    limits = _quiet_limits(drift)
+    return lines + [
+        '',
+        'Threshold that raises no alarm on the unshifted spans (above their largest distance), '
+        "per split, and the shifted span's distance: "
+        + '; '.join(
+            f'{s} > {q:.4f} (shifted {fmt_num(d, "{:.4f}")})' for s, (q, d) in limits.items()
+        )
+        + '.',
+    ]
+
+
+def _drift_goals(drift: dict) -> list:
+    """The drift goal: with the rule's thresholds per split, the shift alarms and no quiet
+    span does (the default's figures beside them)."""
+    if 'per_split' not in drift:
+        return []
+    caught, false_alarms, quiet, alarms = _drift_verdict(drift, 'alarms_per_split')
+    at_default = _drift_verdict(drift, 'alarms')
+    met = caught and not false_alarms
+    return [
+        (
+            'Drift check with max_drift_distance per split by the documented rule (set once from '
+            f'the first span): a doubled minority share raises an alarm, {quiet} span(s) without '
+            'a shift raise none',
+            f'{_per_split_text(drift)}: shifted span alarms on {", ".join(alarms) or "none"}; '
+            f'{false_alarms} of {quiet} quiet spans alarm (at the default '
+            f'{drift["max_drift_distance"]:g} on every split: {at_default[1]} of {quiet}, shifted '
+            f'span on {", ".join(at_default[3]) or "none"})',
+            met,
+            ''
+            if met
+            else "the rule's thresholds do not separate the shift from the quiet spans here: "
+            'see the largest quiet distance per split under the drift table of section spans',
+        )
+    ]
 
 
 def _time_why(sc: dict, w: str) -> str:
@@ -82,37 +171,7 @@ def render(results: dict) -> list:
     lines += markdown_table(
         ['span', 'class', 'examples', 'ours, pinned', 'ours, not pinned', 'TFX hash by group'], rows
     )
-    drift = st['drift']
-    lines += [
-        '',
-        '### Drift check (ClassDistributionValidator, core level, each span against the previous)',
-        '',
-        f'`check_baseline` at the documented defaults (max_drift_distance '
-        f'{drift["max_drift_distance"]}, max_drift_divergence {drift["max_drift_divergence"]}) '
-        "on each split of the pinned split; the last span's fraud users have twice their "
-        'examples (the doubled minority share).',
-        '',
-    ]
-    rows = [
-        [r['span'], 'doubled' if r['shifted'] else 'none', f'{r["fraud_share"]:.3f}']
-        + [f'{r["linf"][s]:.4f}' for s in NAMES]
-        + [', '.join(r['alarms']) or 'none']
-        for r in drift['rows']
-    ]
-    lines += markdown_table(
-        ['span', 'minority shift', 'fraud share'] + [f'L-inf {s}' for s in NAMES] + ['alarms'],
-        rows,
-    )
-    limits = _quiet_limits(drift)
-    lines += [
-        '',
-        'Threshold that raises no alarm on the unshifted spans (above their largest distance), '
-        "per split, and the shifted span's distance: "
-        + '; '.join(
-            f'{s} > {q:.4f} (shifted {fmt_num(d, "{:.4f}")})' for s, (q, d) in limits.items()
-        )
-        + '.',
-    ]
+    lines += _drift_lines(st['drift'])
     sc = result.get('scale')
     if sc:
         w = f'window_{sc["window"]}'
@@ -165,27 +224,7 @@ def goals(results: dict) -> list:
             '' if met else 'a pinned unit moved: a defect of previous_assignments',
         )
     )
-    limits = _quiet_limits(st['drift'])
-    quiet = [r for r in st['drift']['rows'] if not r['shifted']]
-    false_alarms = sum(bool(r['alarms']) for r in quiet)
-    shifted = [r for r in st['drift']['rows'] if r['shifted']]
-    caught = bool(shifted and shifted[0]['alarms'])
-    out.append(
-        (
-            'Drift check at the default thresholds: a doubled minority share raises an alarm, '
-            f'{len(quiet)} span(s) without a shift raise none',
-            f'shifted span: alarms on {", ".join(shifted[0]["alarms"]) or "none"}; '
-            f'{false_alarms} of {len(quiet)} quiet spans alarm (largest quiet L-inf: '
-            + ', '.join(f'{s} {q:.4f}' for s, (q, _) in limits.items())
-            + ')',
-            caught and not false_alarms,
-            ''
-            if caught and not false_alarms
-            else 'a split of a few hundred examples (5% of them fraud, clustered by user) moves '
-            'by more than 0.02 between quiet spans: the thresholds that separate the shift from '
-            'the quiet spans are under the drift table of section spans',
-        )
-    )
+    out += _drift_goals(st['drift'])
     sc = result.get('scale')
     if sc:
         w = f'window_{sc["window"]}'

@@ -39,6 +39,7 @@ def test_compare_splits_and_targets_become_exec_properties():
         ({'targets': {'train': 'balanced'}}, "targets\\['train'\\] is 'balanced'"),
         ({'multi_label': 'multi_hot'}, "multi_label='multi_hot' needs examples="),
         ({'multi_label': 'ids', 'examples': 'train'}, 'examples must be a channel of Examples'),
+        ({'max_drift_distance': {'eval': -1}}, "max_drift_distance\\['eval'\\] must be a number"),
     ],
 )
 def test_bad_arguments_fail_when_the_pipeline_is_built(arguments, message):
@@ -69,6 +70,23 @@ def test_multi_label_arguments_become_exec_properties():
     assert props['max_prevalence_difference'] == '0.02'
     assert props['max_cardinality_difference'] == 0.1
     assert keys.INPUT_EXAMPLES_KEY in check.inputs
+
+
+def test_drift_thresholds_per_split_become_one_sorted_json_property():
+    from tfx_balance import ClassDistributionValidator
+
+    check = ClassDistributionValidator(
+        statistics=_statistics(),
+        baseline_statistics=_statistics(),
+        label_feature='label',
+        max_drift_distance={'train': 0.02, 'eval': 0.09},
+        max_drift_divergence={'train': 0.005},
+    )
+    props = check.exec_properties
+    assert props['max_drift_distance'] == '{"eval": 0.09, "train": 0.02}'
+    assert props['max_drift_divergence'] == '{"train": 0.005}'
+    default = ClassDistributionValidator(statistics=_statistics(), label_feature='label')
+    assert default.exec_properties.get('max_drift_distance') is None  # old pipelines' cache key
 
 
 def test_label_helpers_are_exported_from_the_package():

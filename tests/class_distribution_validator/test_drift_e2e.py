@@ -116,6 +116,7 @@ def test_a_span_within_the_thresholds_passes_with_its_drift_measured(runs):
         'current': 11,
         'current_share': 0.055,
         'difference': 0.005,
+        'noise': 0.022303,  # sqrt(p (1 - p) (1/200 + 1/200)), p = 21/400 pooled
     }
 
 

@@ -75,6 +75,7 @@ def test_a_window_of_spans_is_pooled_by_split_and_compared_with_the_baseline(tmp
         'current': 12,
         'current_share': 0.06,
         'difference': 0.0,
+        'noise': 0.029086,  # sqrt(p (1 - p) (1/200 + 1/100)), p = 18/300 pooled
     }
     assert anomalies.span == 3  # the window's newest span
 
@@ -87,3 +88,7 @@ def test_an_empty_baseline_changes_nothing_and_a_drifted_window_fails(tmp_path):
     baseline = [_statistics(root, 1, {'train': {'ok': 95, 'fraud': 5}})]
     with pytest.raises(ClassDistributionError, match=r'\| fraud \| 0.0500 \(5\) \| 0.1000 \(10\)'):
         _run(tmp_path / 'second', window, baseline)
+    # A threshold per split (a JSON exec property): train's own limit lets the run pass.
+    summary, _ = _run(tmp_path / 'third', window, baseline, max_drift_distance='{"train": 0.06}')
+    assert summary['passed']
+    assert summary['baseline_drift']['train']['max_drift_distance'] == 0.06

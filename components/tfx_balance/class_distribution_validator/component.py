@@ -78,7 +78,9 @@ class ClassDistributionValidator(base_component.BaseComponent):
             statistics=statistics_gen.outputs['statistics'],
             baseline_statistics=previous.outputs['statistics'],
             label_feature='label',
-            max_drift_distance=0.02,  # L-infinity, as TFDV's infinity_norm
+            # L-infinity, as TFDV's infinity_norm; per split, as a small split moves more by
+            # chance (suggest_max_drift_distance gives them from the last span's statistics).
+            max_drift_distance={'train': 0.02, 'eval': 0.09, 'test': 0.09},
             max_drift_divergence=0.005,  # Jensen-Shannon (log base 2)
         )
 
@@ -97,8 +99,9 @@ class ClassDistributionValidator(base_component.BaseComponent):
       ``{class: share}``) is above ``target_tolerance``,
     - with ``baseline_statistics``: every split whose class shares are further from the same
       split of the baseline than ``max_drift_distance`` (L-infinity) or ``max_drift_divergence``
-      (Jensen-Shannon), both measured by TFDV's drift comparators, with a per-class table
-      (baseline share, current share, difference) and the classes that appeared or vanished.
+      (Jensen-Shannon; each one number or one per split), both measured by TFDV's drift
+      comparators, with a per-class table (baseline share, current share, difference, sampling
+      noise) and the classes that appeared or vanished.
 
     ``statistics`` (and ``baseline_statistics``) may resolve to several artifacts, e.g. a
     Resolver's rolling window of spans: their counts are pooled by split name.
@@ -132,8 +135,8 @@ class ClassDistributionValidator(base_component.BaseComponent):
         min_prevalence: float | Mapping[object, float] | None = None,
         max_prevalence_difference: float | Mapping[object, float] | None = None,
         baseline_statistics: types.BaseChannel | None = None,
-        max_drift_distance: float = 0.02,
-        max_drift_divergence: float | None = None,
+        max_drift_distance: float | Mapping[str, float] = 0.02,
+        max_drift_divergence: float | Mapping[str, float] | None = None,
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``.

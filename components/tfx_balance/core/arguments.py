@@ -51,13 +51,19 @@ class Wire:
     decode: Callable[[Any], Any] = _same
 
 
+def _from_json(value):
+    """A JSON property's value; a number as it is: an argument that became a mapping (e.g. a
+    threshold per split) was a FLOAT property in pipelines built before, and still decodes."""
+    return value if isinstance(value, (int, float)) else json.loads(value)
+
+
 STR = Wire(str)
 INT = Wire(int, int, int)
 FLOAT = Wire(float, float, float)
 BOOL = Wire(int, int, lambda value: bool(int(value)))  # 1 / 0
-JSON = Wire(str, to_json, json.loads)  # lists, mappings, numbers or strings as JSON text
+JSON = Wire(str, to_json, _from_json)  # lists, mappings, numbers or strings as JSON text
 # Sorted keys: the same mapping gives the same property (and TFX cache key) in any order.
-SORTED_JSON = Wire(str, lambda value: to_json(value, sort_keys=True), json.loads)
+SORTED_JSON = Wire(str, lambda value: to_json(value, sort_keys=True), _from_json)
 
 
 def argument(

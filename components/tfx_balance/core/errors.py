@@ -15,3 +15,8 @@ class ConfigError(TfxBalanceError):
 
 class DataError(TfxBalanceError):
     """The input data does not fit the configuration (raised before any output is written)."""
+
+
+class UnknownSplitError(ConfigError, DataError):
+    """An argument names a split the data does not have: an argument error found only once the
+    data's splits are read (so catching either ConfigError or DataError catches it)."""

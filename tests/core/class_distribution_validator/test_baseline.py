@@ -63,6 +63,7 @@ def test_a_doubled_minority_share_fails_with_tfdvs_measures_and_a_per_class_tabl
             'current': 101,
             'current_share': 0.101,
             'difference': 0.047,
+            'noise': 0.011958,  # sqrt(p (1 - p) (1/1000 + 1/1000)), p = 155/2000 pooled
         },
         'ok': {
             'baseline': 946,
@@ -70,6 +71,7 @@ def test_a_doubled_minority_share_fails_with_tfdvs_measures_and_a_per_class_tabl
             'current': 899,
             'current_share': 0.899,
             'difference': -0.047,
+            'noise': 0.011958,
         },
     }
     assert [(f.kind, f.splits, f.classes) for f in report.findings] == [
@@ -84,9 +86,12 @@ def test_a_doubled_minority_share_fails_with_tfdvs_measures_and_a_per_class_tabl
     ) in distance.description
     assert 'raise max_drift_distance above 0.0470' in distance.fix
     message = report.error_message()
-    assert '| class | baseline share (count) | current share (count) | difference |' in message
-    assert '| fraud | 0.0540 (54) | 0.1010 (101) | +0.0470 |' in message
-    assert '| ok | 0.9460 (946) | 0.8990 (899) | -0.0470 |' in message
+    assert (
+        '| class | baseline share (count) | current share (count) | difference | noise |'
+    ) in message
+    assert '| fraud | 0.0540 (54) | 0.1010 (101) | +0.0470 | 0.0120 |' in message
+    assert '| ok | 0.9460 (946) | 0.8990 (899) | -0.0470 | 0.0120 |' in message
+    assert "Chance alone moves 'fraud' by 0.0120 here (one standard deviation" in distance.fix
     anomalies = report.anomalies('train')
     reasons = [r.short_description for r in anomalies.anomaly_info['label'].reason]
     assert reasons == [
@@ -166,3 +171,105 @@ def test_a_window_of_spans_pools_counts_by_split_name(spans):
     window = cd.pool([_dist(spans['previous']), _dist(spans['quiet'])])
     assert window['train'].counts == {b'fraud': 112, b'ok': 1888}
     assert window['train'].source == 'rank_histogram'
+
+
+# --- thresholds per split ----------------------------------------------------------------------
+
+
+def _two_splits(train, eval_):
+    """``{'train': ..., 'eval': ...}`` LabelDistributions of ``{class: count}`` maps."""
+    return {
+        split: cd.LabelDistribution(split, {k.encode(): n for k, n in counts.items()}, 'top_values')
+        for split, counts in (('train', train), ('eval', eval_))
+    }
+
+
+@pytest.fixture(scope='module')
+def small_eval():
+    """A large train split that doubles its fraud share (0.054 -> 0.101: 0.047) and a small eval
+    split that moves by 0.038 (0.0476 -> 0.0857): 1.6 times its noise of 0.024."""
+    previous = _two_splits({'fraud': 54, 'ok': 946}, {'fraud': 10, 'ok': 200})
+    current = _two_splits({'fraud': 101, 'ok': 899}, {'fraud': 18, 'ok': 192})
+    return previous, current
+
+
+def test_a_threshold_per_split_holds_the_small_split_to_its_own_and_the_others_to_the_default(
+    small_eval,
+):
+    previous, current = small_eval
+    config = cd.ValidatorConfig('label', max_drift_distance={'eval': 0.1}).validate()
+    report = cd.run_checks(current, config, baseline=previous)
+    assert [(f.kind, f.splits, f.threshold) for f in report.findings] == [
+        (cd.DRIFT_DISTANCE, ('train',), 0.02)  # train: not named, the default
+    ]
+    assert report.drift['eval']['linf'] == pytest.approx(0.038095, abs=1e-6)
+    assert report.drift['eval']['max_drift_distance'] == 0.1
+    assert report.drift['train']['max_drift_distance'] == 0.02
+    assert report.drift['eval']['classes']['fraud']['noise'] == 0.024343
+    # In eval's Anomalies: train vs eval at max_split_distance, then the baseline at its own.
+    between, baseline = report.anomalies('eval').drift_skew_info
+    assert [m.threshold for m in baseline.drift_measurements] == [pytest.approx(0.1)]
+    assert "Split 'eval' against the baseline: L-infinity 0.0381 (max_drift_distance 0.1)" in (
+        report.to_markdown()
+    )
+    at_one = cd.ValidatorConfig('label', max_drift_distance=0.02).validate()
+    both = cd.run_checks(current, at_one, baseline=previous)
+    assert [f.splits for f in both.findings] == [('train',), ('eval',)]  # one number: every split
+
+
+def test_a_divergence_per_split_checks_only_the_splits_it_names(small_eval):
+    previous, current = small_eval
+    config = cd.ValidatorConfig(
+        'label', max_drift_distance=1.0, max_drift_divergence={'train': 0.005}
+    ).validate()
+    report = cd.run_checks(current, config, baseline=previous)
+    assert [(f.kind, f.splits) for f in report.findings] == [(cd.DRIFT_DIVERGENCE, ('train',))]
+    assert report.drift['eval']['max_drift_divergence'] is None  # reported, not checked
+    assert report.drift['eval']['jensen_shannon_divergence'] == pytest.approx(0.0042614, abs=1e-7)
+
+
+def test_a_split_the_statistics_do_not_have_is_a_config_error_naming_the_splits(small_eval):
+    previous, current = small_eval
+    config = cd.ValidatorConfig('label', max_drift_distance={'eval': 0.1, 'tset': 0.05})
+    for baseline in (previous, None):  # the first run (no baseline) fails the same way
+        with pytest.raises(ConfigError) as info:
+            cd.run_checks(current, config.validate(), baseline=baseline)
+        assert str(info.value) == (
+            "max_drift_distance name(s) split(s) 'tset' that the statistics do not have; splits "
+            'present: train, eval. Name only splits of the statistics in max_drift_distance.'
+        )
+    divergence = cd.ValidatorConfig('label', max_drift_divergence={'test': 0.01}).validate()
+    with pytest.raises(DataError, match="max_drift_divergence name\\(s\\) split\\(s\\) 'test'"):
+        cd.run_checks(current, divergence, baseline=previous)  # a DataError too, as targets'
+
+
+@pytest.mark.parametrize(
+    'arguments, message',
+    [
+        ({'max_drift_distance': {'eval': -1}}, "max_drift_distance\\['eval'\\] must be a number"),
+        ({'max_drift_distance': {}}, 'max_drift_distance must be a number or a non-empty dict'),
+        ({'max_drift_distance': {1: 0.1}}, 'max_drift_distance keys must be split names, got 1'),
+        ({'max_drift_distance': 'eval'}, 'max_drift_distance must be a number >= 0'),
+        ({'max_drift_divergence': {'eval': 2}}, "max_drift_divergence\\['eval'\\] must be None"),
+    ],
+)
+def test_bad_per_split_thresholds_are_config_errors(arguments, message):
+    with pytest.raises(ConfigError, match=message):
+        cd.ValidatorConfig('label', **arguments).validate()
+
+
+def test_sampling_noise_and_the_suggested_thresholds_per_split():
+    assert cd.sampling_noise(0.05, 210, 210) == pytest.approx(0.0212692, abs=1e-7)
+    assert cd.sampling_noise(0.5, 100, 100) == pytest.approx(0.0707107, abs=1e-7)
+    baseline = _two_splits({'fraud': 85, 'ok': 1615}, {'fraud': 10, 'ok': 200})
+    baseline['test'] = cd.LabelDistribution('test', {b'a': 50, b'b': 100, b'c': 50}, 'top_values')
+    # train: 4 x 0.007475 = 0.0299 -> 0.030; eval: 4 x 0.020800 = 0.0832 -> 0.084; test: the
+    # noisiest class (b, 0.5) sets it: 4 x 0.05 = 0.2.
+    assert cd.suggest_max_drift_distance(baseline) == {'train': 0.03, 'eval': 0.084, 'test': 0.2}
+    assert cd.suggest_max_drift_distance(baseline, multiple=3)['train'] == 0.023
+    large = {'train': cd.LabelDistribution('train', {b'a': 5_000, b'b': 95_000}, 'top_values')}
+    assert cd.suggest_max_drift_distance(large) == {'train': 0.02}  # never below the default
+    config = cd.ValidatorConfig(
+        'label', max_drift_distance=cd.suggest_max_drift_distance(baseline)
+    ).validate()
+    assert config.drift_thresholds('eval') == (0.084, None)

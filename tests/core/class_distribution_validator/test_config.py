@@ -82,3 +82,19 @@ def test_exec_properties_of_older_pipelines_without_compare_splits_compare_all()
     )
     del props[keys.COMPARE_SPLITS_KEY]
     assert ValidatorConfig.from_exec_properties(props).compare_splits is None
+
+
+def test_per_split_drift_thresholds_travel_as_sorted_json_and_old_float_properties_decode():
+    config = ValidatorConfig(
+        'label', max_drift_distance={'train': 0.02, 'eval': 0.07}, max_drift_divergence=0.005
+    ).validate()
+    props = config.to_exec_properties()
+    assert props['max_drift_distance'] == '{"eval": 0.07, "train": 0.02}'
+    assert props['max_drift_divergence'] == '0.005'
+    assert ValidatorConfig.from_exec_properties(props) == config
+    assert config.drift_thresholds('test') == (0.02, 0.005)  # not named: the default
+    assert 'max_drift_distance' not in ValidatorConfig('label').validate().to_exec_properties()
+    # A pipeline built before the thresholds per split wrote them as FLOAT properties.
+    older = {'label_feature': 'label', 'max_drift_distance': 0.05, 'max_drift_divergence': 0.01}
+    decoded = ValidatorConfig.from_exec_properties(older)
+    assert (decoded.max_drift_distance, decoded.max_drift_divergence) == (0.05, 0.01)

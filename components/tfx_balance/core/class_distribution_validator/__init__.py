@@ -15,7 +15,7 @@ up to 1 vs per-label prevalence) the difference is one small strategy of ``forms
    StatisticsGen keep an int label's exact counts.
 2. ``checks.py``: ``check_distributions`` / ``run_checks`` compare the splits (and,
    given a baseline such as the previous span's statistics, each split with the baseline's:
-   ``baseline.py``)
+   ``baseline.py``, with ``suggest_max_drift_distance`` for per-split thresholds)
    (L-infinity measured by TFDV in ``drift.py``, or per-label prevalence), report missing
    classes, and check targets, as configured by ``ValidatorConfig`` (``config.py``). A class
    absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
@@ -24,7 +24,10 @@ up to 1 vs per-label prevalence) the difference is one small strategy of ``forms
    and the message of ``ClassDistributionError``.
 """
 
-from tfx_balance.core.class_distribution_validator.baseline import check_baseline
+from tfx_balance.core.class_distribution_validator.baseline import (
+    check_baseline,
+    suggest_max_drift_distance,
+)
 from tfx_balance.core.class_distribution_validator.checks import (
     check_distributions,
     run_checks,
@@ -49,6 +52,7 @@ from tfx_balance.core.class_distribution_validator.counts import (
 from tfx_balance.core.class_distribution_validator.drift import (
     comparator_schema,
     jensen_shannon,
+    sampling_noise,
     tfdv_split_drift,
 )
 from tfx_balance.core.class_distribution_validator.example_counts import (
@@ -141,10 +145,12 @@ __all__ = [
     'rule_range',
     'run_checks',
     'run_multilabel_checks',
+    'sampling_noise',
     'save_counts',
     'schema_label_info',
     'share_bound',
     'shares',
+    'suggest_max_drift_distance',
     'tfdv_split_drift',
     'to_prevalence',
     'unavoidable_absences',

@@ -4,10 +4,13 @@ Periodic training runs a pipeline per new span of data; a baseline is an earlier
 statistics (the validator's ``baseline_statistics``, resolved from MLMD). Each split the current
 statistics and the baseline both have is measured by TFDV's drift comparators on the label
 (drift.measure: L-infinity, as TFDV's ``infinity_norm``, and Jensen-Shannon), and
-reported per class (baseline share, current share, difference). A measure above its threshold
-(``max_drift_distance``, ``max_drift_divergence``) is a violation; a class that appeared (absent
-from the baseline) or vanished (absent now) is named, in the violation or, within the
-thresholds, in a note.
+reported per class (baseline share, current share, difference, and the sampling noise of the
+difference: drift.sampling_noise). A measure above its split's threshold (``max_drift_distance``,
+``max_drift_divergence``: one number, or one per split) is a violation; the noise is information
+only. A class that appeared (absent from the baseline) or vanished (absent now) is named, in the
+violation or, within the thresholds, in a note. suggest_max_drift_distance gives per split the
+threshold chance alone seldom reaches (docs/class_distribution_validator.md, "Choosing the
+thresholds per split").
 
 Example:
     >>> from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
@@ -18,15 +21,21 @@ Example:
     >>> round(drift['train']['linf'], 3), [f.kind for f in findings]
     (0.047, ['drift_distance'])
     >>> drift['train']['classes']['fraud']
-    {'baseline': 54, 'baseline_share': 0.054, 'current': 101, 'current_share': 0.101, 'difference': 0.047}
+    {'baseline': 54, 'baseline_share': 0.054, 'current': 101, 'current_share': 0.101, 'difference': 0.047, 'noise': 0.011958}
+    >>> suggest_max_drift_distance(previous)  # 4 x the noise of a 5.4% share, 1,000 vs 1,000
+    {'train': 0.041}
 """
 
 from __future__ import annotations
 
+import math
 from typing import Dict, List, Mapping, Tuple
 
 from tfx_balance.core.class_distribution_validator import drift
-from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
+from tfx_balance.core.class_distribution_validator.config import (
+    DEFAULT_MAX_DRIFT_DISTANCE,
+    ValidatorConfig,
+)
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
 from tfx_balance.core.class_distribution_validator.report import (
     CLASSES_CHANGED,
@@ -41,6 +50,10 @@ from tfx_balance.core.labels import class_name, sorted_classes
 # TFDV computes the Jensen-Shannon divergence only for a feature whose schema has a threshold:
 # without max_drift_divergence the comparator gets the largest one, so the value is reported.
 _REPORT_ONLY_DIVERGENCE = 1.0
+# Standard deviations of sampling noise a threshold should leave between it and a quiet span's
+# largest chance move: 3 alarms on about 1 split in 370 per class by chance alone, 4 on about
+# 1 in 16,000 (more when examples come in clusters).
+NOISE_MULTIPLE = 4.0
 
 
 def check_baseline(
@@ -65,11 +78,9 @@ def check_baseline(
         if not previous.total or not current.total:
             continue  # an empty split is reported by the missing-class check
         classes = sorted_classes(list(previous.counts) + list(current.counts))
+        distance, divergence = config.drift_thresholds(split)
         schema = drift.comparator_schema(
-            label,
-            classes,
-            config.max_drift_distance,
-            config.max_drift_divergence or _REPORT_ONLY_DIVERGENCE,
+            label, classes, distance, divergence or _REPORT_ONLY_DIVERGENCE
         )
         what = f"split '{split}' and the baseline's split '{split}'"
         values = drift.measure(previous, current, schema, label, what)
@@ -80,6 +91,7 @@ def check_baseline(
                 'current': current.counts.get(c, 0),
                 'current_share': round(current.share(c), 6),
                 'difference': round(current.share(c) - previous.share(c), 6),
+                'noise': round(_noise(c, previous, current), 6),
             }
             for c in classes
         }
@@ -87,42 +99,76 @@ def check_baseline(
         vanished = [class_name(c) for c in classes if c not in current.counts]
         results[split] = {
             **values,
-            'max_drift_distance': config.max_drift_distance,
-            'max_drift_divergence': config.max_drift_divergence,
+            'max_drift_distance': distance,
+            'max_drift_divergence': divergence,
             'classes': table,
             'appeared': appeared,
             'vanished': vanished,
         }
-        found = _findings(split, values, table, appeared, vanished, config)
+        found = _findings(split, results[split], config.label_feature)
         findings += found
         if not found and (appeared or vanished):
             notes.append(_changed_note(split, appeared, vanished, label))
     return results, findings, notes
 
 
-def _findings(split, values, table, appeared, vanished, config) -> List[Finding]:
+def _noise(c, previous: LabelDistribution, current: LabelDistribution) -> float:
+    """The sampling noise of class c's share difference (drift.sampling_noise), at its share
+    in both spans pooled (what the shares would be, were nothing shifted)."""
+    pooled = (previous.counts.get(c, 0) + current.counts.get(c, 0)) / (
+        previous.total + current.total
+    )
+    return drift.sampling_noise(pooled, current.total, previous.total)
+
+
+def suggest_max_drift_distance(
+    baseline: Mapping[str, LabelDistribution],
+    multiple: float = NOISE_MULTIPLE,
+    at_least: float = DEFAULT_MAX_DRIFT_DISTANCE,
+) -> Dict[str, float]:
+    """{split: threshold} for max_drift_distance, from the baseline's splits (e.g. the last
+    span's, or a window's pooled): multiple times the largest sampling noise of a class's share
+    in the split (drift.sampling_noise, the next span's split taken as large as this one),
+    rounded up to 3 decimals, and never below at_least (a large split measures small moves
+    exactly, but whether one matters is the user's call). Splits without examples are left out.
+
+    Example:
+        config = ValidatorConfig('label', max_drift_distance=suggest_max_drift_distance(last))
+    """
+    result = {}
+    for split, dist in baseline.items():
+        if not dist.total:
+            continue
+        noise = max(
+            drift.sampling_noise(dist.share(c), dist.total, dist.total) for c in dist.counts
+        )
+        result[split] = max(at_least, math.ceil(round(multiple * noise, 9) * 1000) / 1000)
+    return result
+
+
+def _findings(split: str, measured: dict, label: str) -> List[Finding]:
+    """The violations of one split's measures (check_baseline's entry of the split) against its
+    thresholds."""
+    table = measured['classes']
     moved = sorted(table, key=lambda name: -abs(table[name]['difference']))
     top = [name for name in moved if table[name]['difference']][:3]
     differences = ', '.join(
         f"'{n}' {table[n]['baseline_share']:.4f} -> {table[n]['current_share']:.4f}" for n in top
     )
-    changed = _changed_text(appeared, vanished)
-    what = f"the '{config.label_feature}' class shares of split '{split}'"
+    changed = _changed_text(measured['appeared'], measured['vanished'])
+    what = f"the '{label}' class shares of split '{split}'"
     checks = [
-        (DRIFT_DISTANCE, 'L-infinity distance', values['linf'], config.max_drift_distance),
-        (
-            DRIFT_DIVERGENCE,
-            'Jensen-Shannon divergence',
-            values['jensen_shannon_divergence'],
-            config.max_drift_divergence,
-        ),
-    ]
+        (DRIFT_DISTANCE, 'L-infinity distance', 'linf', 'max_drift_distance'),
+        (DRIFT_DIVERGENCE, 'Jensen-Shannon divergence', 'jensen_shannon_divergence',
+         'max_drift_divergence'),
+    ]  # fmt: skip
     findings = []
-    for kind, measure, value, limit in checks:
+    for kind, measure, key, parameter in checks:
+        value, limit = measured[key], measured[parameter]
         if limit is None or value is None or value <= limit:
             continue
         shown = above(value, limit)
-        parameter = 'max_drift_distance' if kind == DRIFT_DISTANCE else 'max_drift_divergence'
+        noise = table[top[0]]['noise'] if top else 0.0
         findings.append(
             Finding(
                 kind,
@@ -133,7 +179,11 @@ def _findings(split, values, table, appeared, vanished, config) -> List[Finding]
                 f"check how the new data of split '{split}' was collected and labelled (the "
                 'per-class table below shows which classes moved); if the shift is real, retrain '
                 f'on it knowingly: raise {parameter} above {shown} for this run, or set '
-                'fail_on_violation=False to record the drift and go on.',
+                'fail_on_violation=False to record the drift and go on. Chance alone moves '
+                + (f"'{top[0]}' by {noise:.4f} here" if top else 'no class here')
+                + ' (one standard deviation, the noise column): a limit under 3-4 times that '
+                f"alarms on spans without a shift; give split '{split}' its own, e.g. "
+                f"{parameter}={{'{split}': ...}}.",
                 distance=value,
                 threshold=limit,
                 classes=tuple(top),

@@ -54,7 +54,7 @@ from tfx_balance.core.class_distribution_validator.report import (
     Finding,
     Report,
 )
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.errors import UnknownSplitError
 from tfx_balance.core.labels import ClassValue, check_distinct_names, class_name, sorted_classes
 
 __all__ = [
@@ -193,10 +193,12 @@ def run_multilabel_checks(
 
 
 def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
-    for argument, named in (('targets', config.targets), ('compare_splits', config.compare_splits)):
-        unknown = [s for s in named or () if s not in splits]
+    """Every split an argument names (config.named_splits) is a split of the statistics:
+    here, where the splits are first known, so a typo fails the first run, baseline or not."""
+    for argument, named in config.named_splits().items():
+        unknown = [s for s in named if s not in splits]
         if unknown:
-            raise DataError(
+            raise UnknownSplitError(
                 f'{argument} name(s) split(s) {", ".join(repr(s) for s in unknown)} that the '
                 f'statistics do not have; splits present: {", ".join(splits)}. Name only '
                 f'splits of the statistics in {argument}.'

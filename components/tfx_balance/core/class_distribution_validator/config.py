@@ -9,7 +9,15 @@ import dataclasses
 from typing import Dict, Mapping, Tuple, Union
 
 from tfx_balance import keys
-from tfx_balance.core.arguments import BOOL, FLOAT, JSON, STR, Arguments, argument
+from tfx_balance.core.arguments import (
+    BOOL,
+    FLOAT,
+    JSON,
+    SORTED_JSON,
+    STR,
+    Arguments,
+    argument,
+)
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.python_values import on_python_values
@@ -22,6 +30,7 @@ DEFAULT_MAX_DRIFT_DISTANCE = 0.02  # L-infinity between a split and its baseline
 
 Target = Union[str, Mapping[object, float]]
 PerLabel = Union[float, Mapping[object, float]]  # one value for every label, or {label: value}
+PerSplit = Union[float, Mapping[str, float]]  # one value for every split, or {split: value}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,19 +101,43 @@ class ValidatorConfig(Arguments):
         'difference between each compared split and the first one.',
         wire=JSON,
     )
-    max_drift_distance: float = argument(
+    max_drift_distance: PerSplit = argument(
         DEFAULT_MAX_DRIFT_DISTANCE,
         doc="with a baseline: largest allowed L-infinity distance between a split's class "
-        "shares and the baseline's (TFDV's infinity_norm comparator).",
-        wire=FLOAT,
+        "shares and the baseline's (TFDV's infinity_norm comparator); one number for every "
+        "split, or ``{split: number}`` (e.g. ``{'train': 0.02, 'eval': 0.07}``; a split it does "
+        'not name: 0.02), as a small split moves by chance more than a large one (the drift '
+        "table's noise column).",
+        wire=SORTED_JSON,
         written=lambda config: config.max_drift_distance != DEFAULT_MAX_DRIFT_DISTANCE,
     )
-    max_drift_divergence: float | None = argument(
+    max_drift_divergence: PerSplit | None = argument(
         None,
         doc="with a baseline: largest allowed Jensen-Shannon divergence (TFDV's "
-        'jensen_shannon_divergence comparator, log base 2); None reports it without a limit.',
-        wire=FLOAT,
+        'jensen_shannon_divergence comparator, log base 2); None reports it without a limit; '
+        'one number, or ``{split: number}`` (a split it does not name: not checked).',
+        wire=SORTED_JSON,
     )
+
+    def drift_thresholds(self, split: str) -> Tuple[float, float | None]:
+        """(max_drift_distance, max_drift_divergence) of split (call on a validated config):
+        the number, or the mapping's entry (the argument's default when it names none)."""
+        return tuple(
+            value.get(split, default) if isinstance(value, Mapping) else value
+            for value, default in (
+                (self.max_drift_distance, DEFAULT_MAX_DRIFT_DISTANCE),
+                (self.max_drift_divergence, None),
+            )
+        )
+
+    def named_splits(self) -> Dict[str, Tuple[str, ...]]:
+        """{argument: the split names it gives} of the arguments that name splits (each must be
+        a split of the statistics, checked where the statistics are read: checks.run_checks)."""
+        named = {'targets': tuple(self.targets or ()), 'compare_splits': self.compare_splits or ()}
+        for name in ('max_drift_distance', 'max_drift_divergence'):
+            value = getattr(self, name)
+            named[name] = tuple(value) if isinstance(value, Mapping) else ()
+        return named
 
     @on_python_values
     def validate(self) -> ValidatorConfig:
@@ -116,7 +149,6 @@ class ValidatorConfig(Arguments):
             'max_split_distance',
             'target_tolerance',
             'max_cardinality_difference',
-            'max_drift_distance',
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
@@ -129,8 +161,10 @@ class ValidatorConfig(Arguments):
             fail_on_violation=bool(self.fail_on_violation),
             compare_splits=validate_compare_splits(self.compare_splits),
             max_cardinality_difference=float(self.max_cardinality_difference),
-            max_drift_distance=float(self.max_drift_distance),
-            max_drift_divergence=_divergence(self.max_drift_divergence),
+            max_drift_distance=per_split('max_drift_distance', self.max_drift_distance, _distance),
+            max_drift_divergence=None
+            if self.max_drift_divergence is None
+            else per_split('max_drift_divergence', self.max_drift_divergence, _divergence),
             min_prevalence=validate_per_label('min_prevalence', self.min_prevalence),
             max_prevalence_difference=validate_per_label(
                 'max_prevalence_difference', self.max_prevalence_difference
@@ -189,14 +223,47 @@ def validate_per_label(name: str, value) -> PerLabel | None:
     return _fraction(name, value)
 
 
-def _divergence(value) -> float | None:
-    """``max_drift_divergence``: None, or a Jensen-Shannon divergence (TFDV's: log base 2, 0..1)."""
-    if value is None:
-        return None
+def per_split(name: str, value, check) -> PerSplit:
+    """Checks a per-split threshold: one number, or a non-empty {split name: number}, each number
+    checked by check(what, number); returns it canonical (floats, a dict).
+
+    Example:
+        per_split('max_drift_distance', {'eval': 0.07}, _distance)  # {'eval': 0.07}
+    """
+    if not isinstance(value, Mapping):
+        return check(name, value)
+    if not value:
+        raise ConfigError(
+            f'{name} must be a number or a non-empty dict {{split: number}}, got {{}}; give one '
+            f"number for every split, or e.g. {{'eval': 0.07}}."
+        )
+    result = {}
+    for split, number in value.items():
+        if not isinstance(split, str) or not split:
+            raise ConfigError(
+                f'{name} keys must be split names, got {split!r}; e.g. '
+                f"{name}={{'train': 0.02, 'eval': 0.07}}."
+            )
+        result[split] = check(f'{name}[{split!r}]', number)
+    return result
+
+
+def _distance(what: str, value) -> float:
+    """An L-infinity threshold: a number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigError(
+            f'{what} must be a number >= 0 (or a dict {{split: number}}), got {value!r}.'
+        )
+    return float(value)
+
+
+def _divergence(what: str, value) -> float:
+    """A Jensen-Shannon threshold (TFDV's: log base 2, 0..1)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ConfigError(
-            'max_drift_divergence must be None (not checked) or a Jensen-Shannon divergence '
-            f'between 0 and 1 (TFDV computes it with log base 2), got {value!r}; e.g. 0.005.'
+            f'{what} must be None (not checked) or a Jensen-Shannon divergence between 0 and 1 '
+            f'(TFDV computes it with log base 2), got {value!r}; e.g. 0.005, or a dict '
+            '{split: number}.'
         )
     return float(value)
 

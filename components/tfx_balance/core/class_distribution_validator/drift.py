@@ -14,6 +14,8 @@ Example:
     0.005654
     >>> jensen_shannon({'a': 1}, {'b': 1})  # disjoint: the largest divergence
     1.0
+    >>> round(sampling_noise(0.05, 210, 210), 4)  # a 5% share in splits of 210: moves ~0.02
+    0.0213
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ def jensen_shannon(a: Mapping[ClassValue, int], b: Mapping[ClassValue, int]) -> 
         m = (p + q) / 2
         kl_sum += (p * math.log2(p / m) if p else 0.0) + (q * math.log2(q / m) if q else 0.0)
     return min(kl_sum / 2, 1.0)
+
+
+def sampling_noise(share: float, n: int, n_baseline: int) -> float:
+    """One standard deviation of the difference between two shares of a class whose true share
+    is p = share, measured on n and n_baseline examples drawn independently:
+    sqrt(p (1 - p) (1/n + 1/n_baseline)). What chance alone moves the class's share by between
+    two quiet spans (more when examples come in clusters, e.g. several per user)."""
+    return math.sqrt(share * (1 - share) * (1 / n + 1 / n_baseline))
 
 
 def measure(

@@ -273,7 +273,8 @@ class Report:
         return lines
 
     def drift_table(self, split: str) -> str:
-        """The per-class table of one split against its baseline (markdown)."""
+        """The per-class table of one split against its baseline (markdown); its noise column is
+        one standard deviation of the difference by chance alone (drift.sampling_noise)."""
         d = self.drift[split]
         jsd = d['jensen_shannon_divergence']
         lines = [
@@ -285,10 +286,11 @@ class Report:
                 if d['max_drift_divergence'] is None
                 else f' (max_drift_divergence {d["max_drift_divergence"]:g})'
             )
-            + '.',
+            + '. Noise: the difference chance alone gives (1 standard deviation); a threshold '
+            'under 3-4 times the largest alarms on spans without a shift.',
             '',
-            '| class | baseline share (count) | current share (count) | difference |',
-            '|---|---:|---:|---:|',
+            '| class | baseline share (count) | current share (count) | difference | noise |',
+            '|---|---:|---:|---:|---:|',
         ]
         for name, row in d['classes'].items():
             change = (
@@ -298,7 +300,8 @@ class Report:
             )
             lines.append(
                 f'| {name}{change} | {row["baseline_share"]:.4f} ({row["baseline"]}) | '
-                f'{row["current_share"]:.4f} ({row["current"]}) | {row["difference"]:+.4f} |'
+                f'{row["current_share"]:.4f} ({row["current"]}) | {row["difference"]:+.4f} | '
+                f'{row["noise"]:.4f} |'
             )
         return '\n'.join(lines)
 

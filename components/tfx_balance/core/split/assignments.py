@@ -189,11 +189,15 @@ def ReadAssignments(pipeline, sources):  # noqa: N802
     parts = [
         pipeline
         | f'ReadAssignments[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'BatchAssignments[{i}]' >> beam.BatchElements(max_batch_size=RECORDS_PER_DECODE)
+        | f'BatchAssignments[{i}]' >> _batches(RECORDS_PER_DECODE)
         | f'DecodeAssignments[{i}]' >> beam.FlatMap(_bucketed, ranks[order])
         for i, (order, pattern) in enumerate(sources)
     ]
     return parts | 'AllAssignments' >> beam.Flatten() | 'Latest' >> LatestAssignments()
+
+
+def _batches(size: int):
+    return beam.BatchElements(min_batch_size=size, max_batch_size=size)
 
 
 def _bucketed(records, rank: int):
@@ -212,7 +216,7 @@ def PinUnits(units, previous):  # noqa: N802
     batches, are split by bucket and meet the bucket's sorted keys (``CoGroupByKey``)."""
     chunks = (
         units
-        | 'BatchUnits' >> beam.BatchElements(max_batch_size=UNITS_PER_BATCH)
+        | 'BatchUnits' >> _batches(UNITS_PER_BATCH)
         | 'UnitsByBucket' >> beam.FlatMap(_units_by_bucket)
     )
     return (

@@ -20,7 +20,7 @@ from tfx_balance.core.hashing import example_key, seeded_hash
 from tfx_balance.core.records import ReadRecordBatches
 from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
-    JOIN_BITS,
+    JOIN_BUCKETS,
     LatestPerBucket,
     ReadAssignments,
     check_header,
@@ -380,7 +380,7 @@ def test_read_assignments_keeps_the_latest_span_then_the_least_split_per_key(tmp
     found = {}
     for bucket, keys, splits in tables:
         assert keys == sorted(set(keys))
-        assert {k >> (64 - JOIN_BITS) for k in keys} == {bucket}
+        assert {k % JOIN_BUCKETS for k in keys} == {bucket}
         found.update(zip(keys, splits))
     assert len(tables) == len({b for b, _, _ in tables}) > 200  # one table per bucket
     assert found == _plain_latest(orders, pairs)

@@ -14,8 +14,8 @@ keeps state, as data:
   feature) beside them. One span's units only, so a
   window of the last N spans bounds what is read back.
 - **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
-  decodes each record into numpy columns and splits them by *bucket* (the top ``JOIN_BITS``
-  bits of the key); ``LatestAssignments`` keeps one split per key, the latest span's (then the
+  decodes each record into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
+  the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest span's (then the
   least split index: ``latest``), by a combine per bucket: one sorted table of keys per bucket.
   It is read and combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
@@ -50,14 +50,15 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import key_buckets
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
 FORMAT = 1  # the header's 'format': the version of RECORD and of the header's fields
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
-# The join's buckets: the top JOIN_BITS bits of a unit key. A bucket holds about 1/256 of the
-# window's distinct keys and of a read's units.
-JOIN_BITS = 8
+# The join's buckets (hashing.key_buckets: a unit key modulo 256). A bucket holds about 1/256
+# of the window's distinct keys and of a read's units.
+JOIN_BUCKETS = 256
 RECORDS_PER_DECODE = 64  # assignment records decoded (and split by bucket) at once
 UNITS_PER_BATCH = 8192  # units split by bucket at once
 PENDING = 65536  # entries a bucket's combine gathers before merging them (LatestPerBucket)
@@ -114,19 +115,6 @@ def latest(keys, orders, splits) -> tuple:
     new = np.ones(len(keys), dtype=bool)
     new[1:] = keys[1:] != keys[:-1]
     return keys[new], orders[new], splits[new]
-
-
-def bucket_of(keys):
-    """The join's bucket of each unit key (numpy uint64): its top ``JOIN_BITS`` bits."""
-    return keys >> np.uint64(64 - JOIN_BITS)
-
-
-def _by_bucket(keys, *columns):
-    """``(bucket, [index array of the entries in it])`` per bucket found in ``keys``."""
-    buckets = bucket_of(keys)
-    order = np.argsort(buckets, kind='stable')
-    found, starts = np.unique(buckets[order], return_index=True)
-    return zip(found.tolist(), np.split(order, starts[1:]))
 
 
 class LatestPerBucket(beam.CombineFn):
@@ -205,7 +193,7 @@ def _bucketed(records, rank: int):
     entries = np.frombuffer(b''.join(records), dtype=RECORD)
     keys = entries['key'].astype(np.uint64)
     splits = entries['split'].astype(np.uint16)
-    for bucket, at in _by_bucket(keys):
+    for bucket, at in key_buckets(keys, JOIN_BUCKETS):
         yield bucket, (keys[at], np.full(len(at), rank, np.int32), splits[at])
 
 
@@ -231,7 +219,7 @@ def _hashes(units):
 
 
 def _units_by_bucket(units):
-    for bucket, at in _by_bucket(_hashes(units)):
+    for bucket, at in key_buckets(_hashes(units), JOIN_BUCKETS):
         yield bucket, [units[i] for i in at.tolist()]
 
 

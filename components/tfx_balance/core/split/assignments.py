@@ -15,20 +15,22 @@ keeps state, as data:
   window of the last N spans bounds what is read back.
 - **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
   decodes each record into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
-  the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest span's (then the
-  least split index: ``latest``), by a combine per bucket: one sorted table of keys per bucket.
-  It is read and combined once, and both reads of the input join with it.
+  the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest
+  span's (then the least split index: ``latest``), by a combine per bucket: one sorted table of
+  keys per bucket. It is read and combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
   in the driver): units in batches are split by bucket, and each bucket's units are looked up
   in its table (``np.searchsorted``). A unit found there is *pinned* to its earlier split; the
-  rest are *fresh* and
-  placed by the exact machinery at counts that bring each stratum (class, bin or label set,
-  counted from this span's data) as close to the rule as the pinned units allow
-  (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
+  rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
+  bin or label set, counted from this span's data) as close to the rule as the pinned units
+  allow (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
   count). ``report.pinning_report`` says per class how many were pinned and by how much a
-  split's count differs from the rule's. Memory per bucket, on any runner: 1/256 of the
-  window's distinct keys (14 bytes each as it is combined, 10 after) and of a read's units (with their examples), plus a
-  batch of ``UNITS_PER_BATCH`` units being split.
+  split's count differs from the rule's.
+
+Memory per bucket, on any runner: 1/256 of the window's distinct keys (14 bytes each while
+combined, at most twice the bucket's keys or ``PENDING`` entries; 10 bytes after) and 1/256 of
+a read's units with their examples (Beam's ``CoGroupByKey`` lists a key's values), plus one
+batch of ``UNITS_PER_BATCH`` units being split.
 
 Membership stays a pure function of the seed, the data and the earlier assignments: the same on
 any runner, input order, sharding or retry. A recurring group whose class changed stays in its

@@ -62,6 +62,22 @@ def seeded_hashes(seed: int, items: Sequence[bytes]) -> List[int]:
     return [from_bytes(blake2b(d, digest_size=8, key=key).digest(), 'big') for d in items]
 
 
+def key_buckets(keys: np.ndarray, num_buckets: int):
+    """``(bucket, indexes)`` per bucket found in ``keys`` (numpy uint64 hashes; a key's bucket
+    is ``key % num_buckets``): buckets ascending, each one's indexes in input order. Batches of
+    keys split this way meet per bucket in a combine or a join (LeakageCheck's duplicates,
+    StratifiedSplitter's earlier spans), a bucket's share of the keys at a time.
+
+    Example:
+        >>> [(b, at.tolist()) for b, at in key_buckets(np.array([5, 2, 7, 4], np.uint64), 2)]
+        [(0, [1, 3]), (1, [0, 2])]
+    """
+    buckets = keys % np.uint64(num_buckets)
+    order = np.argsort(buckets, kind='stable')
+    found, starts = np.unique(buckets[order], return_index=True)
+    return list(zip(found.tolist(), np.split(order, starts[1:])))
+
+
 def fingerprint(record: bytes) -> str:
     """Returns a stable, seed-independent hex fingerprint (16 chars) of a serialized record."""
     return hashlib.blake2b(record, digest_size=8).hexdigest()

@@ -123,9 +123,9 @@ class Executor(ExamplesExecutor):
         return result.report
 
     def _read_previous(self, pipeline, config):
-        """``(unit key, split)`` of the earlier spans' assignments, one per key (the latest
-        span's), after checking each was written with this run's seed, splits and groups; None
-        without any."""
+        """The earlier spans' assignments (``assignments.ReadAssignments``: per key, the
+        latest span's split), after checking each was written with this run's seed, splits and
+        groups; None without any."""
         sources = []
         for order, (name, previous) in enumerate(artifacts.oldest_first(self._previous)):
             found = artifacts.read_json(os.path.join(previous.uri, keys.ASSIGNMENTS_FILE))

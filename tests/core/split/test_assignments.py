@@ -8,6 +8,7 @@ import collections
 import random
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from tensorflow.core.example import example_pb2
 
@@ -19,11 +20,14 @@ from tfx_balance.core.hashing import example_key, seeded_hash
 from tfx_balance.core.records import ReadRecordBatches
 from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
+    JOIN_BUCKETS,
+    LatestPerBucket,
     ReadAssignments,
     check_header,
     decode_assignments,
     encode_assignments,
     header,
+    latest,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.report import format_label_set_report, format_report
@@ -334,3 +338,75 @@ def test_assignments_of_another_seed_or_splits_are_a_config_error_naming_the_spa
         "seed 2 (this run: 1); group_feature None (this run: 'user'); splits ['a', 'b']" in message
     )
     assert 'leave previous_assignments unset' in message
+
+
+# --- reading a window back: the latest split per key, by bucket --------------------------------
+
+
+def _window(rng, spans=3, keys=4000, per_span=2500):
+    """Per span, ``per_span`` (key, split) pairs of ``keys`` keys spread over the whole 64-bit
+    range (every bucket), with its extremes."""
+    pool = [0, 2**64 - 1] + [rng.getrandbits(64) for _ in range(keys - 2)]
+    return [[(k, rng.randrange(3)) for k in rng.sample(pool, per_span)] for _ in range(spans)]
+
+
+def _plain_latest(orders, pairs):
+    """The latest split per key, by the plain rule: the latest order, then the least split."""
+    best = {}
+    for order, span in zip(orders, pairs):
+        for key, split in span:
+            best[key] = max(best.get(key, (order, -split)), (order, -split))
+    return {key: -value[1] for key, value in best.items()}
+
+
+def test_read_assignments_keeps_the_latest_span_then_the_least_split_per_key(tmp_path):
+    rng = random.Random(7)
+    pairs = _window(rng)
+    pairs[1] += [(k, 2) for k, _ in pairs[1][:50]]  # one span naming a key twice: least split
+    orders = [(2, 0), (0, 1), (1, 0)]  # given out of order
+    sources = [
+        (order, write_assignments(tmp_path / f'span-{i}.gz', span))
+        for i, (order, span) in enumerate(zip(orders, pairs))
+    ]
+    with beam.Pipeline() as p:
+        _ = (
+            p
+            | ReadAssignments(sources)
+            | beam.Map(lambda kv: (kv[0], kv[1][0].tolist(), kv[1][1].tolist()))
+            | beam.combiners.ToList()
+            | beam.Map(_keep, 'read')
+        )
+    tables = _COLLECTED.pop('read')
+    found = {}
+    for bucket, keys, splits in tables:
+        assert keys == sorted(set(keys))
+        assert {k % JOIN_BUCKETS for k in keys} == {bucket}
+        found.update(zip(keys, splits))
+    assert len(tables) == len({b for b, _, _ in tables}) > 200  # one table per bucket
+    assert found == _plain_latest(orders, pairs)
+
+
+def test_the_latest_rule_is_the_same_for_any_partition_of_the_entries():
+    rng = random.Random(3)
+    pairs = _window(rng, spans=4, keys=300, per_span=200)
+    orders = [3, 1, 2, 1]  # two spans of one order: the least split of both
+    entries = [(k, order, s) for order, span in zip(orders, pairs) for k, s in span]
+    rng.shuffle(entries)
+    chunks = [entries[i : i + 7] for i in range(0, len(entries), 7)]
+
+    def columns(chunk):
+        keys, ranks, splits = zip(*chunk)
+        return np.array(keys, np.uint64), np.array(ranks, np.int32), np.array(splits, np.uint16)
+
+    with beam.Pipeline() as p:
+        _ = (
+            p
+            | beam.Create([(0, columns(c)) for c in chunks])
+            | beam.CombinePerKey(LatestPerBucket(pending=20))  # merges as it gathers
+            | beam.Map(lambda kv: dict(zip(kv[1][0].tolist(), kv[1][1].tolist())))
+            | beam.Map(_keep, 'combined')
+        )
+    expected = _plain_latest(orders, pairs)
+    assert _COLLECTED.pop('combined') == expected
+    keys, _, splits = latest(*columns(entries))
+    assert dict(zip(keys.tolist(), splits.tolist())) == expected

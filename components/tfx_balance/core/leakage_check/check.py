@@ -46,7 +46,7 @@ import numpy as np
 
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint
+from tfx_balance.core.hashing import example_keys, fingerprint, key_buckets
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
@@ -158,10 +158,7 @@ def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
     split, keys, _, _ = batch
     if num_buckets == 1:
         return [(0, (split, keys))]
-    buckets = keys % np.uint64(num_buckets)
-    return [
-        (int(bucket), (split, keys[buckets == bucket])) for bucket in np.unique(buckets).tolist()
-    ]
+    return [(bucket, (split, keys[at])) for bucket, at in key_buckets(keys, num_buckets)]
 
 
 class _BucketKeys(beam.CombineFn):

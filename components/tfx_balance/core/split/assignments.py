@@ -13,15 +13,24 @@ keeps state, as data:
   per unit, through the pipeline and the writer), with a ``header`` (seed, split names, group
   feature) beside them. One span's units only, so a
   window of the last N spans bounds what is read back.
-- **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``LatestAssignments``
-  keeps one split per key: the latest span's (then the least split index), by a combine.
-- **Pinned.** ``PinUnits`` joins the units with it by key (``CoGroupByKey``, never a table in
-  the driver): a unit found there is *pinned* to its earlier split; the rest are *fresh* and
-  placed by the exact machinery at counts that bring each stratum (class, bin or label set,
-  counted from this span's data) as close to the rule as the pinned units allow
-  (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
+- **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
+  decodes each record into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
+  the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest
+  span's (then the least split index: ``latest``), by a combine per bucket: one sorted table of
+  keys per bucket. It is read and combined once, and both reads of the input join with it.
+- **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
+  in the driver): units in batches are split by bucket, and each bucket's units are looked up
+  in its table (``np.searchsorted``). A unit found there is *pinned* to its earlier split; the
+  rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
+  bin or label set, counted from this span's data) as close to the rule as the pinned units
+  allow (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
   count). ``report.pinning_report`` says per class how many were pinned and by how much a
   split's count differs from the rule's.
+
+Memory per bucket, on any runner: 1/256 of the window's distinct keys (14 bytes each while
+combined, at most twice the bucket's keys or ``PENDING`` entries; 10 bytes after) and 1/256 of
+a read's units with their examples (Beam's ``CoGroupByKey`` lists a key's values), plus one
+batch of ``UNITS_PER_BATCH`` units being split.
 
 Membership stays a pure function of the seed, the data and the earlier assignments: the same on
 any runner, input order, sharding or retry. A recurring group whose class changed stays in its
@@ -31,32 +40,40 @@ probability about ``units**2 / 2**65`` (1e-8 at 600k units).
 Example:
     >>> decode_assignments(encode_assignments([(2**64 - 1, 2), (7, 0)]))
     [(18446744073709551615, 2), (7, 0)]
-    >>> latest([((3, 0), 1), ((5, 0), 0), ((5, 0), 2)])  # span 5 wins; then the least split
-    ((5, 0), 0)
+    >>> keys, orders = np.array([7, 9, 9, 9], np.uint64), np.array([3, 3, 5, 5])
+    >>> splits = np.array([1, 0, 2, 1])  # key 9: order 5 wins, then the least split
+    >>> [column.tolist() for column in latest(keys, orders, splits)]
+    [[7, 9], [3, 5], [1, 1]]
 """
 
 from __future__ import annotations
 
-import struct
-
 import apache_beam as beam
+import numpy as np
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import key_buckets
 
-RECORD = struct.Struct('>QH')  # unit key (64-bit seeded hash), split index
+# unit key (64-bit seeded hash), split index: 10 bytes, big-endian
+RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
 FORMAT = 1  # the header's 'format': the version of RECORD and of the header's fields
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
+# The join's buckets (hashing.key_buckets: a unit key modulo 256). A bucket holds about 1/256
+# of the window's distinct keys and of a read's units.
+JOIN_BUCKETS = 256
+RECORDS_PER_DECODE = 64  # assignment records decoded (and split by bucket) at once
+UNITS_PER_BATCH = 8192  # units split by bucket at once
+PENDING = 65536  # entries a bucket's combine gathers before merging them (LatestPerBucket)
 
 
 def encode_assignments(pairs) -> bytes:
     """``(unit key, split index)`` pairs as one record (``RECORD`` each, concatenated)."""
-    pack = RECORD.pack
-    return b''.join(pack(key, split) for key, split in pairs)
+    return np.array(list(pairs), dtype=RECORD).tobytes()
 
 
 def decode_assignments(record: bytes) -> list:
     """The ``(unit key, split index)`` pairs of a record."""
-    return list(RECORD.iter_unpack(record))
+    return np.frombuffer(record, dtype=RECORD).tolist()
 
 
 def header(config) -> dict:
@@ -90,59 +107,135 @@ def check_header(found: dict, config, where: str) -> None:
         )
 
 
-def latest(values) -> tuple:
-    """Of one key's ``(order, split)`` values, the one of the latest ``order`` (e.g.
-    ``(span, version)``), then of the least split index (associative: a combine)."""
-    return max(values, key=lambda v: (v[0], -v[1]))
+def latest(keys, orders, splits) -> tuple:
+    """Of ``(key, order, split)`` columns (numpy arrays), one entry per key: that of the latest
+    ``order`` (the rank of e.g. ``(span, version)``), then of the least split index. Keys come
+    out sorted. Applied to any partition of the entries and again to the results, it gives the
+    same: a combine."""
+    first = np.lexsort((splits, -orders.astype(np.int64), keys))
+    keys, orders, splits = keys[first], orders[first], splits[first]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    return keys[new], orders[new], splits[new]
+
+
+class LatestPerBucket(beam.CombineFn):
+    """One bucket's ``(keys, orders, splits)`` chunks -> ``(keys, splits)``: the ``latest``
+    entry per key, keys sorted. Pending chunks are merged by ``latest`` once they hold more
+    entries than ``pending`` and than twice what was merged before, so an accumulator holds at
+    most about twice the bucket's distinct keys (or ``pending`` entries)."""
+
+    def __init__(self, pending: int = PENDING):
+        super().__init__()
+        self._pending = pending
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, chunks, chunk):
+        chunks.append(chunk)
+        return self._bounded(chunks)
+
+    def merge_accumulators(self, accumulators):
+        return self._bounded([chunk for chunks in accumulators for chunk in chunks])
+
+    def compact(self, chunks):
+        return [self._merged(chunks)] if len(chunks) > 1 else chunks
+
+    def extract_output(self, chunks):
+        keys, _, splits = self._merged(chunks)
+        return keys, splits
+
+    def _bounded(self, chunks):
+        merged = len(chunks[0][0]) if chunks else 0
+        if sum(len(c[0]) for c in chunks) > max(self._pending, 2 * merged):
+            return [self._merged(chunks)]
+        return chunks
+
+    @staticmethod
+    def _merged(chunks):
+        if not chunks:
+            return _EMPTY
+        return latest(*(np.concatenate(column) for column in zip(*chunks)))
+
+
+_EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint16))
 
 
 @beam.ptransform_fn
-def LatestAssignments(pairs):  # noqa: N802
-    """``(key, (order, split))`` of a window of assignments -> ``(key, split)``, one per key
-    (``latest``)."""
-    return (
-        pairs
-        | 'LatestPerKey' >> beam.CombinePerKey(latest)
-        | 'SplitOfKey' >> beam.MapTuple(lambda key, value: (key, value[1]))
-    )
+def LatestAssignments(chunks):  # noqa: N802
+    """``(bucket, (keys, orders, splits))`` chunks of a window of assignments -> ``(bucket,
+    (keys, splits))``, one per bucket: per key the ``latest`` entry, keys sorted."""
+    return chunks | 'LatestPerBucket' >> beam.CombinePerKey(LatestPerBucket())
 
 
 @beam.ptransform_fn
 def ReadAssignments(pipeline, sources):  # noqa: N802
-    """``(key, split)``, one per key, of ``sources``: ``[(order, file pattern)]``, one per
-    earlier span (its assignments' gzipped TFRecords; ``order``, e.g. ``(span, version)``,
-    decides which span wins when two disagree)."""
+    """The window's assignments as ``PinUnits`` takes them: ``(bucket, (keys, splits))``, one
+    per bucket of keys found (``LatestAssignments``), of ``sources``: ``[(order, file
+    pattern)]``, one per earlier span (its assignments' TFRecords; ``order``, e.g. ``(span,
+    version)``, decides which span wins when two disagree)."""
+    ranks = {order: rank for rank, order in enumerate(sorted({order for order, _ in sources}))}
     parts = [
         pipeline
         | f'ReadAssignments[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'DecodeAssignments[{i}]' >> beam.FlatMap(_ordered, order)
+        | f'BatchAssignments[{i}]' >> _batches(RECORDS_PER_DECODE)
+        | f'DecodeAssignments[{i}]' >> beam.FlatMap(_bucketed, ranks[order])
         for i, (order, pattern) in enumerate(sources)
     ]
     return parts | 'AllAssignments' >> beam.Flatten() | 'Latest' >> LatestAssignments()
 
 
-def _ordered(record: bytes, order) -> list:
-    return [(key, (order, split)) for key, split in decode_assignments(record)]
+def _batches(size: int):
+    return beam.BatchElements(min_batch_size=size, max_batch_size=size)
+
+
+def _bucketed(records, rank: int):
+    """``(bucket, (keys, orders, splits))`` per bucket of a batch of assignment records."""
+    entries = np.frombuffer(b''.join(records), dtype=RECORD)
+    keys = entries['key'].astype(np.uint64)
+    splits = entries['split'].astype(np.uint16)
+    for bucket, at in key_buckets(keys, JOIN_BUCKETS):
+        yield bucket, (keys[at], np.full(len(at), rank, np.int32), splits[at])
 
 
 @beam.ptransform_fn
 def PinUnits(units, previous):  # noqa: N802
     """``units`` (examples or groups), each with ``pinned`` set to its split in ``previous``
-    (``(key, split)``, one per key) when its hash is found there."""
-    keyed = units | 'KeyByHash' >> beam.Map(lambda unit: (unit.hash, unit))
+    (``ReadAssignments``) when its hash is found there. A join by bucket: the units, in
+    batches, are split by bucket and meet the bucket's sorted keys (``CoGroupByKey``)."""
+    chunks = (
+        units
+        | 'BatchUnits' >> _batches(UNITS_PER_BATCH)
+        | 'UnitsByBucket' >> beam.FlatMap(_units_by_bucket)
+    )
     return (
-        {UNITS: keyed, PREVIOUS: previous}
+        {UNITS: chunks, PREVIOUS: previous}
         | 'JoinPrevious' >> beam.CoGroupByKey()
         | 'PinUnit' >> beam.FlatMap(_pin)
     )
 
 
+def _hashes(units):
+    return np.fromiter((unit.hash for unit in units), dtype=np.uint64, count=len(units))
+
+
+def _units_by_bucket(units):
+    for bucket, at in key_buckets(_hashes(units), JOIN_BUCKETS):
+        yield bucket, [units[i] for i in at.tolist()]
+
+
 def _pin(item):
     _, joined = item
-    before = list(joined[PREVIOUS])
-    if not before:
-        yield from joined[UNITS]
+    tables = list(joined[PREVIOUS])
+    if not tables:
+        for chunk in joined[UNITS]:
+            yield from chunk
         return
-    split = min(before)  # one per key after LatestAssignments
-    for unit in joined[UNITS]:
-        yield unit._replace(pinned=split)
+    keys, splits = tables[0]  # one per bucket (LatestAssignments), keys sorted, not empty
+    for chunk in joined[UNITS]:
+        hashes = _hashes(chunk)
+        at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+        found = (keys[at] == hashes).tolist()
+        for unit, hit, split in zip(chunk, found, splits[at].tolist()):
+            yield unit._replace(pinned=split) if hit else unit

@@ -208,9 +208,9 @@ class StratifiedSplit(beam.PTransform):
     the per-label report: ``report.label_set_report``).
 
     Across spans (``assignments.py``): ``assignments=True`` also outputs the ``(unit key, split
-    index)`` of every unit (``SplitOutputs.assignments``), to write; ``previous``, a
-    PCollection of earlier spans' ``(unit key, split index)``, one per key
-    (``assignments.ReadAssignments``), pins the units found there to their earlier split.
+    index)`` of every unit (``SplitOutputs.assignments``), to write; ``previous``, earlier
+    spans' assignments as ``assignments.ReadAssignments`` reads them (one table of keys and
+    splits per key bucket), pins the units found there to their earlier split.
     Without ``previous`` the split is exactly the one it would be without either argument.
     """
 

@@ -114,7 +114,7 @@ def input_batches(
     list)`` pairs (``records.named_batch``). With ``group_feature``, as lists of group units
     (``to_units``' ``key_by_group`` and ``group_to_unit``, the form's; ``edges``: the bin edges,
     or a side input of them, when the classes are label bins). With ``previous`` (earlier spans'
-    ``(unit hash, split)``, one per unit: ``assignments.LatestAssignments``), as lists of units
+    assignments: ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units
     (examples or groups), each joined by its hash with ``previous`` (``assignments.PinUnits``:
     a recurring unit is pinned to its earlier split)."""
     read = pipeline | f'Read{stage}' >> source()

@@ -8,8 +8,9 @@ keeps state, as data:
 
 - **Written.** Every run writes its span's *assignments*: per unit (a group, or an example) its
   seeded 64-bit hash (the key its label form's units are ordered by: ``exact.ToUnits``,
-  ``strata.LabelSetUnits``; of the group id, or of the example's content key) and its split index, ``RECORD``-packed (10 bytes), the entries of one input
-  batch in one record of gzipped TFRecords (``encode_assignments``: one element per batch, not
+  ``strata.LabelSetUnits``; of the group id, or of the example's content key) and its split
+  index, ``RECORD``-packed (10 bytes), the entries of one input batch in one record of gzipped
+  TFRecords (``encode_assignments``: one element per batch, not
   per unit, through the pipeline and the writer), with a ``header`` (seed, split names, group
   feature) beside them. One span's units only, so a
   window of the last N spans bounds what is read back.

@@ -145,22 +145,16 @@ class ValidatorConfig(Arguments):
             raise ConfigError(
                 f'label_feature must be a non-empty string, got {self.label_feature!r}.'
             )
-        for name in (
-            'max_split_distance',
-            'target_tolerance',
-            'max_cardinality_difference',
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ConfigError(f'{name} must be a number >= 0, got {value!r}.')
         return dataclasses.replace(
             self,
-            max_split_distance=float(self.max_split_distance),
-            target_tolerance=float(self.target_tolerance),
+            max_split_distance=_non_negative('max_split_distance', self.max_split_distance),
+            target_tolerance=_non_negative('target_tolerance', self.target_tolerance),
             targets=validate_targets(self.targets),
             fail_on_violation=bool(self.fail_on_violation),
             compare_splits=validate_compare_splits(self.compare_splits),
-            max_cardinality_difference=float(self.max_cardinality_difference),
+            max_cardinality_difference=_non_negative(
+                'max_cardinality_difference', self.max_cardinality_difference
+            ),
             max_drift_distance=per_split('max_drift_distance', self.max_drift_distance, _distance),
             max_drift_divergence=None
             if self.max_drift_divergence is None
@@ -248,13 +242,17 @@ def per_split(name: str, value, check) -> PerSplit:
     return result
 
 
-def _distance(what: str, value) -> float:
-    """An L-infinity threshold: a number >= 0."""
+def _non_negative(what: str, value, alternative: str = '') -> float:
+    """A distance or tolerance: a number >= 0 (``alternative``: the other form the argument
+    takes, named in the error)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ConfigError(
-            f'{what} must be a number >= 0 (or a dict {{split: number}}), got {value!r}.'
-        )
+        raise ConfigError(f'{what} must be a number >= 0{alternative}, got {value!r}.')
     return float(value)
+
+
+def _distance(what: str, value) -> float:
+    """An L-infinity threshold per split: a number >= 0."""
+    return _non_negative(what, value, ' (or a dict {split: number})')
 
 
 def _divergence(what: str, value) -> float:

@@ -233,6 +233,12 @@ def named_batch(batch) -> tuple:
     return batch if isinstance(batch, tuple) else ('', batch)
 
 
+def fixed_batches(size: int = DEFAULT_BATCH_SIZE) -> beam.PTransform:
+    """Lists of ``size`` elements (the last of a bundle shorter): Beam's ``BatchElements`` held
+    at one size, not at the sizes it tunes by timing."""
+    return beam.BatchElements(min_batch_size=size, max_batch_size=size)
+
+
 def unbatch(batch: List[bytes]) -> List[bytes]:
     """The records of a batch: ``beam.FlatMap(unbatch)`` (see "Functions run on workers")."""
     return batch

@@ -54,6 +54,7 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import key_buckets
+from tfx_balance.core.records import fixed_batches
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
@@ -180,15 +181,11 @@ def ReadAssignments(pipeline, sources):  # noqa: N802
     parts = [
         pipeline
         | f'ReadAssignments[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'BatchAssignments[{i}]' >> _batches(RECORDS_PER_DECODE)
+        | f'BatchAssignments[{i}]' >> fixed_batches(RECORDS_PER_DECODE)
         | f'DecodeAssignments[{i}]' >> beam.FlatMap(_bucketed, ranks[order])
         for i, (order, pattern) in enumerate(sources)
     ]
     return parts | 'AllAssignments' >> beam.Flatten() | 'Latest' >> LatestAssignments()
-
-
-def _batches(size: int):
-    return beam.BatchElements(min_batch_size=size, max_batch_size=size)
 
 
 def _bucketed(records, rank: int):
@@ -207,7 +204,7 @@ def PinUnits(units, previous):  # noqa: N802
     batches, are split by bucket and meet the bucket's sorted keys (``CoGroupByKey``)."""
     chunks = (
         units
-        | 'BatchUnits' >> _batches(UNITS_PER_BATCH)
+        | 'BatchUnits' >> fixed_batches(UNITS_PER_BATCH)
         | 'UnitsByBucket' >> beam.FlatMap(_units_by_bucket)
     )
     return (

@@ -71,7 +71,7 @@ import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE
+from tfx_balance.core.records import fixed_batches
 from tfx_balance.core.split.assignments import PinUnits
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
@@ -103,10 +103,6 @@ def strategy_for(
     return STRATEGIES[config.multi_label](config, bucket_bits, pinning)
 
 
-def _batch():
-    return beam.BatchElements(min_batch_size=DEFAULT_BATCH_SIZE, max_batch_size=DEFAULT_BATCH_SIZE)
-
-
 def input_batches(
     pipeline, source, batched, stage, to_units=None, group_feature=None, edges=None, previous=None
 ):
@@ -119,7 +115,7 @@ def input_batches(
     a recurring unit is pinned to its earlier split)."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
-        read = read | f'Batch{stage}' >> _batch()
+        read = read | f'Batch{stage}' >> fixed_batches()
     if group_feature is None and previous is None:
         return read
     given = () if edges is None else (edges,)
@@ -134,7 +130,7 @@ def input_batches(
         )
     if previous is not None:
         units = units | f'Pin{stage}' >> PinUnits(previous)
-    return units | f'BatchUnits{stage}' >> _batch()
+    return units | f'BatchUnits{stage}' >> fixed_batches()
 
 
 COUNTS_KEY = '__counts__'

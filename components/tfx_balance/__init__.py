@@ -3,7 +3,7 @@
 Components are imported lazily, so ``import tfx_balance.core`` stays free of TFX imports.
 """
 
-__version__ = '0.1.0'
+__version__ = '0.2.0'
 
 _LAZY = {
     'ClassDistributionValidator': 'tfx_balance.class_distribution_validator.component',

@@ -3,11 +3,11 @@
 From Python (needs the ``kfp`` extra)::
 
     from tfx_balance import kubeflow
-    kubeflow.compile_pipeline(my_pipeline, 'build/kfp', image='ghcr.io/me/tfx-balance:0.1.0')
+    kubeflow.compile_pipeline(my_pipeline, 'build/kfp', image='ghcr.io/me/tfx-balance:0.2.0')
 
 From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=None, ...)``::
 
-    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.1.0 \\
+    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.2.0 \\
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
 Outputs, in the output folder:
@@ -237,7 +237,7 @@ def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
     if not image:
         raise ValueError(
             'image is required: the container image every Kubeflow step runs in, e.g. '
-            "image='ghcr.io/<org>/tfx-balance:0.1.0' built from docker/Dockerfile "
+            "image='ghcr.io/<org>/tfx-balance:0.2.0' built from docker/Dockerfile "
             f'(the CLI: --image or ${IMAGE_ENV}).'
         )
     name = check_pipeline_name(pipeline.pipeline_info.pipeline_name)

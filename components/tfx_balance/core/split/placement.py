@@ -131,7 +131,7 @@ class PlaceUnits(beam.DoFn):
     ``strata.LabelSetUnits``). ``count(counts, split, label)`` counts one placed example under
     its count key (``report.count_class``: ``(split, class)``); a label form whose key differs
     subclasses this and overrides ``count`` (and, for speed, ``process``), as
-    ``strata.LabelSetPlacer`` does. Side inputs of ``process``: the plans, then the label bin
+    ``strata.PlaceLabelSetUnits`` does. Side inputs of ``process``: the plans, then the label bin
     edges when the classes are bins.
     """
 

@@ -4,7 +4,8 @@ Static checks over the source (the AST, nothing is imported):
 
 - no class or module-level constant is defined in two places of the package;
 - ``core/`` imports no TFX;
-- no module of ``core/`` reaches into another module's or another object's private names;
+- no module of ``core/`` reaches into another module's or another object's private names (nor,
+  through ``self``, into those of a base class from another module);
 - the import graph of the package, the sample pipelines and the benchmarks has no cycle, counting
   imports inside functions too (a package's ``__init__`` re-exporting its own submodules does
   not count);
@@ -155,9 +156,43 @@ def _private(name: str) -> bool:
     return name.startswith('_') and not name.startswith('__') and name not in NAMEDTUPLE_API
 
 
+def _inherited_private_reaches(tree: ast.Module):
+    """``self._name`` in a class whose base is imported from another module, where the class
+    itself neither sets nor defines ``_name``: a private name of the base's module."""
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        bases = [b.id for b in cls.bases if isinstance(b, ast.Name) and b.id in imported]
+        if not bases:
+            continue
+        own, used = set(), set()
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                own.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                own.add(node.id)  # a class attribute
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ('self', 'cls')
+                and _private(node.attr)
+            ):
+                (own if isinstance(node.ctx, ast.Store) else used).add(node.attr)
+        for name in sorted(used - own):
+            yield f'{bases[0]}.{name}'
+
+
 def _private_reaches(tree: ast.Module):
     """``x._name`` where ``x`` is not ``self``, ``cls`` or ``super()`` (read, called or set,
-    also as ``getattr/setattr/hasattr(x, '_name')``), and ``from m import _name``."""
+    also as ``getattr/setattr/hasattr(x, '_name')``), ``from m import _name``, and ``self._name``
+    of a base class imported from another module (``_inherited_private_reaches``)."""
+    yield from _inherited_private_reaches(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and _private(node.attr):
             owner = node.value
@@ -203,9 +238,17 @@ class A:
         search._rows(0)
         search._cache = 1
         getattr(search, '_index', None)
+class B(public):
+    def __init__(self):
+        self._mine = 1
+    def f(self):
+        return self._mine, self._theirs, self._helper()
+    def _helper(self):
+        pass
 """
     assert sorted(_private_reaches(ast.parse(source))) == [
         'n._helper',
+        'public._theirs',
         'search._cache',
         'search._index',
         'search._rows',

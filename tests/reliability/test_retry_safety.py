@@ -32,7 +32,6 @@ from tfx_balance.core.hashing import example_key, example_keys, fingerprint, see
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split import exact, placement
-from tfx_balance.core.split.report import count_class
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another
@@ -87,14 +86,15 @@ def _splitter_assignment(order, size):
     to_units = exact.ToUnits('label', SEED, grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
-        for label, hist in exact.class_histograms(batch, to_units, BITS).buckets.items():
+        buckets, _, _ = exact.PlanClasses(to_units, [8, 1, 1], BITS, 'label').histogram(batch)
+        for label, hist in buckets.items():
             histograms[label].update(hist)
     plans = {
         c: placement.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
         for c, h in histograms.items()
     }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
-    place = lambda: placement.PlaceUnits(to_units, BITS, 3, count_class)  # noqa: E731
+    place = lambda: placement.PlaceUnits(to_units, BITS, 3)  # noqa: E731
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
             if value.tag == placement.BOUNDARY_TAG:
@@ -106,9 +106,8 @@ def _splitter_assignment(order, size):
                 split_of[value.value] = TAGS.index(value.tag)
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
-    for (label, bucket), members in boundary.items():
-        ranking = plans[label].ranking
-        for split, unit in placement.rank_units(ranking, bucket, members, lambda u: u.size):
+    for key, members in boundary.items():
+        for split, unit in placement.rank_boundary((key, members), plans):
             split_of[unit.records[0]] = split
     return split_of
 

@@ -11,7 +11,7 @@ from tfx_balance import artifacts, keys
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit, strategy_for
+from tfx_balance.core.split.stratified import STRATEGIES, SplitOutputs, StratifiedSplit
 from tfx_balance.examples_executor import ExamplesExecutor
 
 
@@ -137,4 +137,4 @@ class Executor(ExamplesExecutor):
         return pipeline | 'PreviousAssignments' >> assignments.ReadAssignments(sources)
 
     def summary(self, report, config) -> str:
-        return strategy_for(config).format_report(report, list(config.splits))
+        return STRATEGIES[config.multi_label].format_report(report, list(config.splits))

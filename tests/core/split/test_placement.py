@@ -8,7 +8,7 @@ from tfx_balance.core.split.exact import ExactStrategy, ToUnits
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import ClassSplitPlan, cut, rank_boundary
 from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits, PackedPlans
-from tfx_balance.core.split.stratified import STRATEGIES, strategy_for
+from tfx_balance.core.split.stratified import STRATEGIES
 
 
 def test_exact_counts_are_the_rule_per_class():
@@ -41,7 +41,7 @@ def test_the_label_form_chooses_the_strategy_in_one_table():
     }
     for form, kind in STRATEGIES.items():
         config = StratifiedSplitConfig(label_feature='tags', multi_label=form)
-        assert type(strategy_for(config)) is kind
+        assert type(STRATEGIES[config.multi_label](config, 16)) is kind
 
 
 def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_bytes():
@@ -50,12 +50,12 @@ def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_b
     assert plan.ranking.boundary == {0: 0}
     single = ToUnits('label', seed=3, grouped=False)(records)
     sets = LabelSetUnits('label', 'ids', seed=3, grouped=False)(records)
-    by_class = list(rank_boundary(((1, 0), single), {1: plan}, lambda u: u.size))
-    by_set = list(rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}), lambda u: 1))
+    by_class = rank_boundary(((1, 0), single), {1: plan})
+    by_set = rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}))
     in_rank_order = [u.records[0] for u in sorted(single, key=lambda u: (u.hash, u.records))]
-    assert [(split, record) for split, record, _ in by_class] == list(
+    assert [(split, unit.records[0]) for split, unit in by_class] == list(
         zip([0] * 8 + [1, 2], in_rank_order)
     )
-    assert [(split, record) for split, record, _ in by_set] == [(s, r) for s, r, _ in by_class]
-    assert {label for *_, label in by_class} == {1}
-    assert {labels for *_, labels in by_set} == {(1,)}
+    assert [(s, u.records) for s, u in by_set] == [(s, u.records) for s, u in by_class]
+    assert {unit.label for _, unit in by_class} == {1}
+    assert {unit.stratum for _, unit in by_set} == {(1,)}

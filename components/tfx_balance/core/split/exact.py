@@ -5,12 +5,12 @@
    ``group_feature`` one per group (``groups.read_group_id``, the rule LeakageCheck shares),
    which counts for its *dominant class* (most frequent label; ties to the first class in sort
    order). ``stratified.input_batches`` reads, groups and pins them.
-1. **Histogram pass.** ``class_histograms`` counts a batch's units per class and hash bucket (a
-   group counts its size); ``MergeHistograms`` merges them into ``Histograms``, which also keep
-   one example fingerprint per label value so that a label that is int64 in some examples and
-   bytes in others is rejected, with both examples named (``labels.check_label_kinds``).
-2. **Plan.** Per class, ``allocation.exact_counts`` gives the count per split and
-   ``placement.cut`` its ``ClassSplitPlan``: ordering the class's units by hash, split ``i`` takes
+1. **Histogram pass and plan.** ``PlanClasses``, one combine: ``PlanClasses.histogram`` counts
+   a batch's units per class and hash bucket (a group counts its size), keeping one example
+   fingerprint per label value so that a label that is int64 in some examples and bytes in
+   others is rejected, with both examples named (``labels.check_label_kinds``); the merged
+   counts give per class its count per split (``allocation.exact_counts``) and its
+   ``ClassSplitPlan`` (``placement.cut``): ordering the class's units by hash, split ``i`` takes
    ranks ``[start_i, end_i)``, and only the (at most ``#splits - 1``) boundary buckets that
    straddle a cut need ranking.
 
@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Dict, NamedTuple
+from typing import NamedTuple
 
 import apache_beam as beam
 from tensorflow.core.example import example_pb2
@@ -51,21 +51,13 @@ from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import exact_counts
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.label_bins import (
-    BinEdges,
-    SketchLabels,
-    bin_labels,
-    quantile_edges,
-    read_label_values,
-)
-from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut, plan_stratum
+from tfx_balance.core.split.label_bins import bin_labels
+from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.report import (
     class_table,
-    count_class,
     format_report,
     group_terms,
     merge_group_terms,
-    pinning_report,
     split_report,
 )
 
@@ -85,6 +77,12 @@ class Unit(NamedTuple):
     def stratum(self):
         """What the unit counts for in the plan: its class."""
         return self.label
+
+    @property
+    def ranks(self) -> int:
+        """The ranks the unit takes in its class's order: a class's plan counts examples, so a
+        group takes as many as it has examples."""
+        return self.size
 
     def examples(self):
         """``(record, label)`` of each of the unit's examples."""
@@ -163,100 +161,93 @@ class ToUnits:
         )
 
 
-def batch_label_values(batch, label_feature: str):
-    """The numeric labels of one input batch (the pass that computes quantile bin edges)."""
-    where, records = named_batch(batch)
-    return read_label_values(records, label_feature, where)
+class PlanClasses(MergeInputs):
+    """The histogram pass and the plan of the exact rule, as one combine.
 
+    ``histogram(batch)`` counts one input batch's units per class and hash bucket (a group
+    counts its size); the combine merges those into ``(buckets, examples, pinned)``:
+    ``{class: {bucket: units}}``; ``{label: 'fingerprint[ in where]'}`` of one example per label
+    value (each example's own label: with groups, not only the classes units count for; of the
+    examples the batches kept, the one with the least fingerprint), so that a label that is
+    int64 in some examples and bytes in others is rejected with both examples named
+    (``labels.check_label_kinds``); and ``{class: {split: units}}`` of the units pinned by
+    earlier spans (not in ``buckets``). Its output is ``{class: ClassSplitPlan}``: each class's
+    counts by ``allocation.exact_counts``, cut by ``placement.cut``.
+    """
 
-class Histograms(NamedTuple):
-    """``{class: {bucket: units}}``, and ``{label: 'fingerprint[ in where]'}`` of one example per
-    label value (each example's own label: with groups, not only the classes units count for),
-    and ``{class: {split: units}}`` of the units pinned by earlier spans (not in ``buckets``)."""
+    def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
+        self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
+        self.label_feature, self.pinning = label_feature, pinning
 
-    buckets: Dict[object, Dict[int, int]]
-    examples: Dict[object, str]
-    pinned: Dict[object, Dict[int, int]]
-
-
-def class_histograms(batch, to_units, bucket_bits: int, edges=None) -> Histograms:
-    """The ``Histograms`` of one input batch."""
-    where = '' if to_units.grouped else named_batch(batch)[0]
-    buckets, first, pinned = {}, {}, {}
-    for unit in to_units(batch, edges):
-        if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
-            per_split = pinned.setdefault(unit.label, {})
-            per_split[unit.pinned] = per_split.get(unit.pinned, 0) + unit.size
-        else:
-            hist = buckets.get(unit.label)
-            if hist is None:
-                hist = buckets[unit.label] = {}
-                if not to_units.grouped:  # named by the content key already computed
-                    first[unit.label] = fingerprint(unit.key)
-            bucket = bucket_of(unit.hash, bucket_bits)
-            hist[bucket] = hist.get(bucket, 0) + unit.size
-        if to_units.grouped:  # a group may hold labels other than the class it counts for
-            for label, record in zip(unit.labels, unit.records):
-                if label not in first:
-                    first[label] = example_fingerprint(record)
-    in_where = f' in {where}' if where else ''
-    examples = {label: name + in_where for label, name in first.items()}
-    return Histograms(buckets, examples, pinned)
-
-
-class MergeHistograms(MergeInputs):
-    """Merges per-batch ``Histograms`` into one (of the examples the batches kept for a label,
-    the one with the least fingerprint)."""
+    def histogram(self, batch, edges=None) -> tuple:
+        """The ``(buckets, examples, pinned)`` of one input batch."""
+        to_units, bucket_bits = self.to_units, self.bucket_bits
+        where = '' if to_units.grouped else named_batch(batch)[0]
+        buckets, first, pinned = {}, {}, {}
+        for unit in to_units(batch, edges):
+            if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
+                per_split = pinned.setdefault(unit.label, {})
+                per_split[unit.pinned] = per_split.get(unit.pinned, 0) + unit.size
+            else:
+                hist = buckets.get(unit.label)
+                if hist is None:
+                    hist = buckets[unit.label] = {}
+                    if not to_units.grouped:  # named by the content key already computed
+                        first[unit.label] = fingerprint(unit.key)
+                bucket = bucket_of(unit.hash, bucket_bits)
+                hist[bucket] = hist.get(bucket, 0) + unit.size
+            if to_units.grouped:  # a group may hold labels other than the class it counts for
+                for label, record in zip(unit.labels, unit.records):
+                    if label not in first:
+                        first[label] = example_fingerprint(record)
+        in_where = f' in {where}' if where else ''
+        return buckets, {label: name + in_where for label, name in first.items()}, pinned
 
     def create_accumulator(self):
-        return Histograms({}, {}, {})
+        return {}, {}, {}
 
     def add_input(self, acc, item):
-        for mine, theirs in ((acc.buckets, item.buckets), (acc.pinned, item.pinned)):
+        for mine, theirs in ((acc[0], item[0]), (acc[2], item[2])):
             for label, hist in theirs.items():
                 merged = mine.setdefault(label, {})
                 for key, size in hist.items():
                     merged[key] = merged.get(key, 0) + size
-        for label, example in item.examples.items():
-            if label not in acc.examples or example < acc.examples[label]:
-                acc.examples[label] = example
+        examples = acc[1]
+        for label, example in item[1].items():
+            if label not in examples or example < examples[label]:
+                examples[label] = example
         return acc
 
-
-def _size(unit) -> int:
-    return unit.size  # a class's plan counts examples: a group takes as many ranks
-
-
-def _build_plans(histograms, weights, bucket_bits: int, label_feature: str, pinning=False):
-    """``{class: ClassSplitPlan}``; with ``pinning`` (earlier spans' assignments), each class
-    counted whole (pinned + fresh) and its fresh units cut by ``placement.plan_stratum``."""
-    buckets, pinned = histograms.buckets, histograms.pinned
-    totals = {label: sum(hist.values()) for label, hist in buckets.items()}
-    for label, per_split in pinned.items():
-        totals[label] = totals.get(label, 0) + sum(per_split.values())
-    check_not_empty(bool(totals))
-    check_label_kinds(histograms.examples, label_feature)
-    check_distinct_names(totals, label_feature)
-    counts = exact_counts(totals, weights)
-    if not pinning:
-        return {label: cut(counts[label], hist, bucket_bits) for label, hist in buckets.items()}
-    return {
-        label: plan_stratum(
-            counts[label],
-            buckets.get(label, {}),
-            bucket_bits,
-            tuple(pinned.get(label, {}).get(i, 0) for i in range(len(weights))),
-        )
-        for label in totals
-    }
+    def extract_output(self, acc) -> dict:
+        """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``
+        (earlier spans' assignments), each class counted whole (pinned + fresh) and its fresh
+        units cut."""
+        buckets, examples, pinned = acc
+        totals = {label: sum(hist.values()) for label, hist in buckets.items()}
+        for label, per_split in pinned.items():
+            totals[label] = totals.get(label, 0) + sum(per_split.values())
+        check_not_empty(bool(totals))
+        check_label_kinds(examples, self.label_feature)
+        check_distinct_names(totals, self.label_feature)
+        counts = exact_counts(totals, self.weights)
+        bits, splits = self.bucket_bits, range(len(self.weights))
+        if not self.pinning:
+            return {label: cut(counts[label], hist, bits) for label, hist in buckets.items()}
+        return {
+            label: cut(
+                counts[label],
+                buckets.get(label, {}),
+                bits,
+                tuple(pinned.get(label, {}).get(i, 0) for i in splits),
+            )
+            for label in totals
+        }
 
 
 class ExactStrategy:
     """One label per example (or a label bin): each class split by the exact rule."""
 
-    place_units = PlaceUnits  # the assignment pass's DoFn
-    count = staticmethod(count_class)  # a placed example's count key: (split, class)
-    weight = staticmethod(_size)  # ranks a unit takes in a boundary bucket
+    place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
     table = staticmethod(class_table)
     format_report = staticmethod(format_report)
 
@@ -268,32 +259,19 @@ class ExactStrategy:
         grouped = config.group_feature is not None or self.pinning
         return ToUnits(config.label_feature, config.seed, grouped)
 
-    def prepare(self, read):
-        """``(bins, edges)`` for label bins: the ``BinEdges`` for the report and the edges
-        the stages take (both side inputs when computed from the data, by a read of the input:
-        ``read(stage)``, its batches); ``(None, None)`` without bins."""
-        config = self.config
-        if config.label_bin_edges is not None:
-            return BinEdges(config.label_bin_edges), config.label_bin_edges
-        if config.label_bins is None:
-            return None, None
-        computed = (
-            read('ForBins')
-            | 'LabelValues' >> beam.Map(batch_label_values, config.label_feature)
-            | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
-            | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)
-        )
-        edges = computed | 'EdgeValues' >> beam.Map(lambda b: b.edges)
-        return beam.pvalue.AsSingleton(computed), beam.pvalue.AsSingleton(edges)
-
     def plans(self, batches, to_units, edges):
-        bits, config = self.bucket_bits, self.config
-        weights = list(config.splits.values())
+        config = self.config
+        plan = PlanClasses(
+            to_units,
+            list(config.splits.values()),
+            self.bucket_bits,
+            config.label_feature,
+            self.pinning,
+        )
         return (
             batches
-            | 'BatchHistogram' >> beam.Map(class_histograms, to_units, bits, edges)
-            | 'Histogram' >> beam.CombineGlobally(MergeHistograms())
-            | 'Plan' >> beam.Map(_build_plans, weights, bits, config.label_feature, self.pinning)
+            | 'BatchHistogram' >> beam.Map(plan.histogram, edges)
+            | 'Plan' >> beam.CombineGlobally(plan)
         )
 
     def group_sizes(self, units):
@@ -304,10 +282,6 @@ class ExactStrategy:
             | 'GroupTerms' >> beam.Map(group_terms)
             | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
         )
-
-    def pinning_report(self, plans, names) -> dict:
-        """What ``split_counts.json`` says of the pinned units (``report.pinning_report``)."""
-        return pinning_report(plans, names, lambda label: (label,))
 
     def report(self, table, extra, groups=None, pinning=None) -> dict:
         return split_report(table, self.config, extra, groups, pinning)

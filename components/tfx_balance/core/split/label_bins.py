@@ -40,6 +40,7 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.labels import example_fingerprint, float_name
+from tfx_balance.core.records import named_batch
 
 MAX_BUCKETS = 65536
 MAX_BINS = 1000
@@ -255,6 +256,31 @@ def quantile_edges(sketch: QuantileSketch, bins: int) -> BinEdges:
         if value > values[0] and (not edges or value > edges[-1]):
             edges.append(value)
     return BinEdges(tuple(edges), sketch.shift == 0, int(sketch.shift))
+
+
+def bin_edges(config, read) -> tuple:
+    """``(bins, edges)`` of a split's ``config``: the ``BinEdges`` its report states and the
+    edges its stages take (both side inputs when computed from the data by ``label_bins``, from
+    a read of the label alone: ``read(stage)``, the input's batches); ``(None, None)`` when the
+    classes are not bins."""
+    if config.label_bin_edges is not None:
+        return BinEdges(config.label_bin_edges), config.label_bin_edges
+    if config.label_bins is None:
+        return None, None
+    computed = (
+        read('ForBins')
+        | 'LabelValues' >> beam.Map(_batch_values, config.label_feature)
+        | 'SketchLabels' >> beam.CombineGlobally(SketchLabels())
+        | 'BinEdges' >> beam.Map(quantile_edges, config.label_bins)
+    )
+    edges = computed | 'EdgeValues' >> beam.Map(lambda b: b.edges)
+    return beam.pvalue.AsSingleton(computed), beam.pvalue.AsSingleton(edges)
+
+
+def _batch_values(batch, label_feature: str) -> np.ndarray:
+    """The numeric labels of one input batch (``records.named_batch``)."""
+    where, records = named_batch(batch)
+    return read_label_values(records, label_feature, where)
 
 
 def bin_of(values: np.ndarray, edges) -> np.ndarray:

@@ -10,16 +10,19 @@ their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
    cut;
 2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output
    (``split_tag(i)``), and a unit in a boundary bucket to ``BOUNDARY_TAG``, keyed by
-   ``(stratum, bucket)``;
-3. ``rank_boundary`` orders one boundary bucket's units (``rank_units``) and cuts them by rank.
+   ``(stratum, bucket)``, and counts what it placed (``PlaceUnits.count_units``);
+3. ``rank_boundary`` orders one boundary bucket's units by ``(hash, bytes)`` and places each by
+   its rank.
 
 A unit *pinned* by earlier spans' assignments (``assignments.py``: its ``pinned`` is a split
-index) goes to that split and is not ranked: ``plan_stratum`` cuts the stratum's *fresh* units
-only, at the counts that bring the whole stratum to its rule's (``allocation.fresh_counts``).
+index) goes to that split and is not ranked: ``cut`` with ``pinned`` cuts the stratum's *fresh*
+units only, at the counts that bring the whole stratum to its rule's
+(``allocation.fresh_counts``).
 
 Membership is thus a pure function of the seed, the examples' content and the plan: the same on
 any runner, input order, sharding, batching or retry. Both label forms use these functions; a
-form gives only how a unit is counted (``count``) and, for speed, how a batch becomes units.
+form gives only its units (with ``ranks``: what a unit takes in its stratum's order) and its
+count key (``PlaceUnits.count``).
 
 Example:
     >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
@@ -40,6 +43,7 @@ from tfx_balance.core.errors import DataError
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.assignments import encode_assignments
+from tfx_balance.core.split.report import count_class
 
 BOUNDARY_TAG = 'boundary'  # PlaceUnits' output of units in a boundary bucket, keyed for ranking
 COUNTS_TAG = 'counts'  # its output of per-batch count pairs
@@ -76,30 +80,26 @@ class ClassSplitPlan:
         return cut(allocation.allocate(sum(histogram.values()), weights), histogram, bucket_bits)
 
 
-def cut(counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int) -> ClassSplitPlan:
-    """The ``ClassSplitPlan`` of a stratum with ``counts`` per split and ``histogram``
-    (bucket -> units)."""
-    cuts = allocation.boundaries(counts)[:-1]
-    return ClassSplitPlan(sum(counts), tuple(counts), rank_buckets(histogram, cuts, bucket_bits))
-
-
-def plan_stratum(
+def cut(
     counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
 ) -> ClassSplitPlan:
-    """The plan of a stratum whose rule gives ``counts`` per split: ``cut`` of its
-    ``histogram`` (bucket -> units) at ``counts``, or, with ``pinned`` (units per split already
-    held there by earlier spans; the histogram then holds the fresh units only), at the fresh
-    units' ``allocation.fresh_counts``.
+    """The ``ClassSplitPlan`` of a stratum whose rule gives ``counts`` per split, from its
+    ``histogram`` (bucket -> units): cut at ``counts``, or, with ``pinned`` (units per split
+    already held there by earlier spans; the histogram then holds the fresh units only), at the
+    fresh units' ``allocation.fresh_counts``.
 
-    >>> plan = plan_stratum((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
+    >>> plan = cut((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
     >>> plan.counts, plan.rule, plan.pinned
     ((5, 1, 0), (8, 1, 1), (3, 0, 1))
     """
+    rule = tuple(counts)
+    if pinned is not None:
+        counts = allocation.fresh_counts(rule, pinned, sum(histogram.values()))
+    cuts = allocation.boundaries(counts)[:-1]
+    ranking = rank_buckets(histogram, cuts, bucket_bits)
     if pinned is None:
-        return cut(counts, histogram, bucket_bits)
-    fresh = allocation.fresh_counts(counts, pinned, sum(histogram.values()))
-    plan = cut(fresh, histogram, bucket_bits)
-    return dataclasses.replace(plan, rule=tuple(counts), pinned=tuple(pinned))
+        return ClassSplitPlan(sum(counts), rule, ranking)
+    return ClassSplitPlan(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
 
 
 def check_not_empty(found: bool) -> None:
@@ -118,32 +118,36 @@ def split_tag(index: int) -> str:
 
 
 class PlaceUnits(beam.DoFn):
-    """Sends each unit to its split, or to ranking if it is in a boundary bucket.
+    """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
+    examples it placed.
 
-    Outputs: the serialized examples of split ``i`` on tag ``split_tag(i)``; boundary units keyed
-    by ``(stratum, bucket)`` on ``BOUNDARY_TAG``; per batch, ``[(key, count)]`` pairs of the
-    examples it placed on ``COUNTS_TAG`` (the key is the form's ``count``'s). A plan is a
+    Outputs: the serialized examples of split ``i`` on tag ``tags[i]`` (``split_tag(i)``);
+    boundary units keyed by ``(stratum, bucket)`` on ``BOUNDARY_TAG``; per batch, ``[(key,
+    count)]`` pairs of the examples it placed on ``COUNTS_TAG`` (``count_units``); with
+    ``assignments``, every unit's ``(hash, split)`` on ``ASSIGNMENTS_TAG``. A plan is a
     stratum's ``ClassSplitPlan``, or the index of the one split it goes to whole.
 
     ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,
-    ``strata.LabelSetUnits``); ``count(counts, split, label)``
-    counts one placed example (``report.py``). Side inputs of ``process``: the plans, then the
-    label bin edges when the classes are bins.
+    ``strata.LabelSetUnits``). ``count(counts, split, label)`` counts one placed example under
+    its count key (``report.count_class``: ``(split, class)``); a label form whose key differs
+    subclasses this and overrides ``count`` (and, for speed, ``process``), as
+    ``strata.PlaceLabelSetUnits`` does. Side inputs of ``process``: the plans, then the label bin
+    edges when the classes are bins.
     """
 
-    def __init__(self, to_units, bucket_bits: int, num_splits: int, count, assignments=False):
-        self._to_units = to_units
-        self._bucket_bits = bucket_bits
-        self._tags = [split_tag(i) for i in range(num_splits)]
-        self._count = count
-        self._assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS_TAG
+    count = staticmethod(count_class)
+
+    def __init__(self, to_units, bucket_bits: int, num_splits: int, assignments: bool = False):
+        self.to_units = to_units
+        self.bucket_bits = bucket_bits
+        self.tags = [split_tag(i) for i in range(num_splits)]
+        self.assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS_TAG
 
     def process(self, batch, plans, *edges):
-        return self.place_units(self._to_units(batch, *edges), plans)
+        return self.place_units(self.to_units(batch, *edges), plans)
 
     def place_units(self, units, plans):
-        counts, count = {}, self._count
-        assigned = [] if self._assignments else None
+        placed = []
         for unit in units:
             if unit.pinned is not None:  # earlier spans put it there
                 split = unit.pinned
@@ -152,57 +156,44 @@ class PlaceUnits(beam.DoFn):
                 if type(plan) is int:
                     split = plan
                 else:
-                    bucket = bucket_of(unit.hash, self._bucket_bits)
+                    bucket = bucket_of(unit.hash, self.bucket_bits)
                     if bucket in plan.ranking.boundary:
                         key = (unit.stratum, bucket)
                         yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, (key, unit))
                         continue
                     split = plan.ranking.segment_of_bucket(bucket)
-            if assigned is not None:
-                assigned.append((unit.hash, split))
-            tag = self._tags[split]
-            for record, label in unit.examples():
+            placed.append((split, unit))
+            tag = self.tags[split]
+            for record in unit.records:
                 yield beam.pvalue.TaggedOutput(tag, record)
-                count(counts, split, label)
+        counts = self.count_units(placed)
         if counts:
-            yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
-        if assigned:
-            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
+            yield beam.pvalue.TaggedOutput(COUNTS_TAG, counts)
+        if self.assignments and placed:
+            assigned = encode_assignments((unit.hash, split) for split, unit in placed)
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, assigned)
+
+    @classmethod
+    def count_units(cls, placed) -> list:
+        """The ``[(key, count)]`` pairs of the examples of ``(split, unit)`` pairs (a batch's
+        placed units, or a boundary bucket's ranked ones), by ``count``."""
+        counts = {}
+        for split, unit in placed:
+            for _, label in unit.examples():
+                cls.count(counts, split, label)
+        return list(counts.items())
 
 
-def rank_units(ranking, bucket: int, units, weight):
-    """``(split index, unit)`` of the units of one boundary ``bucket``, ordered by
-    ``(hash, serialized examples)`` and cut where ``ranking`` (a ``BucketRanking``) puts their
-    ranks; a unit takes ``weight(unit)`` ranks (a group its size when a class's plan counts
-    examples, 1 when a stratum's counts units)."""
-    rank = ranking.boundary[bucket]
+def rank_boundary(item, plans) -> list:
+    """``(split index, unit)`` of the units of one grouped boundary bucket ``((stratum,
+    bucket), units)``: ordered by ``(hash, serialized examples)`` from the bucket's first rank,
+    each placed by the rank of its first example on the stratum's plan in ``plans`` (a
+    ``{stratum: ClassSplitPlan}`` mapping); a unit takes ``unit.ranks`` ranks (a group its size
+    when a class's plan counts examples, 1 when a stratum's plan counts units)."""
+    (stratum, bucket), units = item
+    ranking = plans[stratum].ranking
+    rank, ranked = ranking.boundary[bucket], []
     for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-        yield ranking.segment_of_rank(rank), unit
-        rank += weight(unit)
-
-
-def rank_boundary(item, plans, weight):
-    """``(split index, record, label)`` of each example of one grouped boundary bucket
-    ``((stratum, bucket), units)``, by ``rank_units`` on the stratum's plan in ``plans`` (a
-    ``{stratum: ClassSplitPlan}`` mapping); ``weight`` as for ``rank_units``."""
-    (stratum, bucket), units = item
-    for split, unit in rank_units(plans[stratum].ranking, bucket, units, weight):
-        for record, label in unit.examples():
-            yield split, record, label
-
-
-def boundary_assignments(item, plans, weight):
-    """``(unit hash, split index)`` of each unit of one grouped boundary bucket, placed as
-    ``rank_boundary`` places its examples, as one ``encode_assignments`` record."""
-    (stratum, bucket), units = item
-    ranked = rank_units(plans[stratum].ranking, bucket, units, weight)
-    return [encode_assignments((unit.hash, split) for split, unit in ranked)]
-
-
-def count_ranked(ranked, count) -> list:
-    """The ``[(key, count)]`` pairs of the ranked ``(split, record, label)`` examples, counted
-    with the form's ``count`` (they are few: the boundary buckets' units)."""
-    counts = {}
-    for split, _, label in ranked:
-        count(counts, split, label)
-    return list(counts.items())
+        ranked.append((ranking.segment_of_rank(rank), unit))
+        rank += unit.ranks
+    return ranked

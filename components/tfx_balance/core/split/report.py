@@ -99,17 +99,18 @@ def counts_of(report: dict) -> dict:
     return report[COUNTS] if is_structured(report) else report
 
 
-def pinning_report(plans, split_names, labels_of) -> dict:
-    """The ``PINNED`` entry of a report from the plans (``{stratum: ClassSplitPlan or split
-    index}``): per label (``labels_of(stratum)``: the labels a stratum counts for), the pinned
-    units per split, and where they kept the plan from the rule's counts, the planned count
-    minus the rule's per split (``ClassSplitPlan.rule``, ``pinned``; summed over strata)."""
+def pinning_report(plans, split_names) -> dict:
+    """The ``PINNED`` entry of a report from the plans (a ``{stratum: ClassSplitPlan or split
+    index}`` mapping): per label (a class stratum is its label; a label-set stratum, a tuple,
+    counts for each of its labels), the pinned units per split, and where they kept the plan
+    from the rule's counts, the planned count minus the rule's per split
+    (``ClassSplitPlan.rule``, ``pinned``; summed over strata)."""
     pinned, deviation = {}, {}
     for stratum, plan in plans.items():
         if isinstance(plan, int) or plan.pinned is None:
             continue
         off = [p + c - r for p, c, r in zip(plan.pinned, plan.counts, plan.rule)]
-        for label in labels_of(stratum):
+        for label in stratum if isinstance(stratum, tuple) else (stratum,):
             for table, row in ((pinned, plan.pinned), (deviation, off)):
                 sums = table.setdefault(label, [0] * len(split_names))
                 for i, n in enumerate(row):

@@ -83,14 +83,12 @@ from tfx_balance.core.split.placement import (
     PlaceUnits,
     check_not_empty,
     cut,
-    plan_stratum,
 )
 from tfx_balance.core.split.report import (
     PINNED,
     count_label_set,
     format_label_set_report,
     label_set_report,
-    pinning_report,
 )
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
@@ -111,6 +109,12 @@ class LabelSetUnit(NamedTuple):
     def examples(self):
         """``(record, label set)`` of each of the unit's examples."""
         return zip(self.records, self.sets)
+
+    @property
+    def ranks(self) -> int:
+        """The ranks the unit takes in its stratum's order: 1 (a stratum's plan counts units,
+        and a group is one)."""
+        return 1
 
 
 class ExampleColumns(NamedTuple):
@@ -369,8 +373,9 @@ class BundleHistograms(beam.DoFn):
             yield beam.transforms.window.GlobalWindows.windowed_value(blob)
 
 
-class PackedPlans:
-    """The plans (``{stratum: split index or ClassSplitPlan}``) as one pickled blob.
+class PackedPlans(Mapping):
+    """The plans (``{stratum: split index or ClassSplitPlan}``) as one pickled blob, read as a
+    mapping (``placement.rank_boundary`` and ``report.pinning_report`` read the plans so).
 
     A side input holding one entry per distinct label set (hundreds of thousands) is slow to
     handle object by object: Beam's side-input cache measures a value's deep size by walking
@@ -383,8 +388,13 @@ class PackedPlans:
         self.digest = hashlib.blake2b(self.blob, digest_size=16).digest()
 
     def __getitem__(self, stratum):
-        """The plan of ``stratum`` (``placement.rank_boundary`` reads the plans as a mapping)."""
         return self.get()[stratum]
+
+    def __iter__(self):
+        return iter(self.get())
+
+    def __len__(self) -> int:
+        return len(self.get())
 
     def get(self) -> dict:
         plans = _UNPACKED.get(self.digest)
@@ -406,7 +416,7 @@ def build_plans(
 ):
     """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches. With ``pinning`` (earlier spans' assignments), each stratum is planned
-    whole (pinned + fresh units) and its fresh units cut by ``placement.plan_stratum``."""
+    whole (pinned + fresh units) and its fresh units cut (``placement.cut`` with ``pinned``)."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
     check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
@@ -432,7 +442,7 @@ def build_plans(
         if pinning:  # a plan always, for the report of what was pinned
             hist = histograms.buckets.get(stratum)
             held = pinned.get(stratum, {})
-            plans[stratum] = plan_stratum(
+            plans[stratum] = cut(
                 counts,
                 {} if hist is None else histogram(hist),
                 bucket_bits,
@@ -480,19 +490,22 @@ class _MergeAndPlan(beam.CombineFn):
         return build_plans(merged, self._weights, self._bucket_bits, self._config, self._pinning)
 
 
-class _PlaceUnits(PlaceUnits):
-    """Places each unit by its stratum's plan (``placement.PlaceUnits``); an ungrouped batch is
-    placed from its columns, without a unit object per example."""
+class PlaceLabelSetUnits(PlaceUnits):
+    """Places each unit by its stratum's plan (``placement.PlaceUnits``) and counts it per label
+    (``report.count_label_set``); an ungrouped batch is placed from its columns, without a unit
+    object per example."""
+
+    count = staticmethod(count_label_set)
 
     def process(self, batch, packed):
         plans = packed.get()
-        if self._to_units.grouped:
-            yield from self.place_units(self._to_units(batch), plans)
+        if self.to_units.grouped:
+            yield from self.place_units(self.to_units(batch), plans)
             return
-        c = self._to_units.columns(batch)
-        tags, shift = self._tags, 64 - self._bucket_bits
+        c = self.to_units.columns(batch)
+        tags, shift = self.tags, 64 - self.bucket_bits
         per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
-        assigned = [] if self._assignments else None
+        assigned = [] if self.assignments else None
         for i, (labels, record) in enumerate(zip(c.sets, c.records)):
             plan = plans[labels]
             if type(plan) is int:
@@ -517,16 +530,10 @@ class _PlaceUnits(PlaceUnits):
             yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
 
 
-def _one(unit) -> int:
-    return 1  # a stratum's plan counts units (a group is one)
-
-
 class IterativeStrategy:
     """A set of labels per example (``multi_label``): strata planned by ``plan_counts``."""
 
-    place_units = _PlaceUnits  # the assignment pass's DoFn, on a batch's columns
-    count = staticmethod(count_label_set)  # a placed example's count keys: per label, ...
-    weight = staticmethod(_one)  # ranks a unit takes in a boundary bucket
+    place_units = PlaceLabelSetUnits  # the assignment pass's DoFn, on a batch's columns
     format_report = staticmethod(format_label_set_report)
 
     def __init__(self, config: StratifiedSplitConfig, bucket_bits: int, pinning: bool = False):
@@ -546,18 +553,11 @@ class IterativeStrategy:
             | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config, self.pinning))
         )
 
-    def prepare(self, read):
-        return None, None  # no label bins
-
     def table(self, pairs, names) -> dict:
         return label_set_report(pairs, names, self.config.multi_label)
 
     def group_sizes(self, units):
         return None  # the per-label report says nothing of groups
-
-    def pinning_report(self, packed, names) -> dict:
-        """What the report says of the pinned units, per label (``report.pinning_report``)."""
-        return pinning_report(packed.get(), names, lambda stratum: stratum)
 
     def report(self, table, extra, pinning=None) -> dict:
         return table if pinning is None else {**table, PINNED: pinning}

@@ -1,19 +1,22 @@
 """Exact, streaming stratified split of serialized ``tf.train.Example`` records (Beam).
 
-One transform, ``StratifiedSplit``, serves both label forms. Where they differ, a small
-strategy object chosen from ``config.multi_label`` in ``STRATEGIES`` (the one place a form is
-chosen) gives the stages: the exact per-class rule (``exact.ExactStrategy``, described here) or
-iterative stratification of label sets (``strata.IterativeStrategy``). Each has the same
-methods, which ``StratifiedSplit.expand`` calls in this order:
+One transform, ``StratifiedSplit``, serves both label forms. ``StratifiedSplit.expand`` reads
+top to bottom in stage order: the label bin edges when the classes are bins
+(``label_bins.bin_edges``), the histogram pass and the plan, the assignment pass (place, rank
+the boundary buckets, count), the report. Where the forms differ, a small strategy object
+chosen from ``config.multi_label`` in ``STRATEGIES`` (the one place a form is chosen) gives:
+the exact per-class rule (``exact.ExactStrategy``, described here) or iterative stratification
+of label sets (``strata.IterativeStrategy``). Each has the same members:
 
 - ``to_units()``: how an input batch becomes units (``exact.ToUnits``, ``strata.LabelSetUnits``;
-  ``input_batches`` reads the input, and with groups or earlier spans makes the units);
-- ``prepare(read)``: the label bin edges, when the classes are bins (``read(stage)``: the input);
-- ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element);
-- ``place_units``, ``count`` and ``weight``: the assignment pass's DoFn (``placement.PlaceUnits``
-  or a faster one), a placed example's count key, and the ranks a unit takes in a boundary bucket;
+  ``input_batches`` reads the input, and with groups or earlier spans makes the units); a unit's
+  ``ranks`` is what it takes in its stratum's hash order;
+- ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element;
+  ``exact.PlanClasses``);
+- ``place_units``: the assignment pass's DoFn, ``placement.PlaceUnits`` or a subclass, whose
+  ``count`` is a placed example's count key;
 - ``group_sizes(units)``: with groups, what the report says of them (or None);
-- ``table(pairs, names)``, ``report(table, extra[, groups])``, ``format_report(report, names)``:
+- ``table(pairs, names)``, ``report(table, bins[, groups])``, ``format_report(report, names)``:
   what ``split_counts.json`` holds and the log shows (``report.py``).
 
 Where each unit goes, once its stratum's counts are known (placed, boundary buckets ranked and
@@ -26,9 +29,9 @@ Design (two reads of the input, nothing per class held in memory):
    features, so the same whichever order ExampleGen's protobuf wrote the feature map in; of its
    group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
    bucket (``tfx_balance.core.ranking``: at most ``min(n, 65536)`` integers per class).
-2. **Plan.** Per class, ``allocation.allocate`` gives the count per split
-   (``ClassSplitPlan``). Ordering the class's examples by hash, split ``i`` takes ranks
-   ``[start_i, end_i)``; ``ranking.rank_buckets`` cuts the histogram at
+2. **Plan.** Per class, ``allocation.allocate`` gives the count per split and
+   ``placement.cut`` the class's ``ClassSplitPlan``. Ordering the class's examples by hash, split ``i``
+   takes ranks ``[start_i, end_i)``; ``ranking.rank_buckets`` cuts the histogram at
    the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
    ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
@@ -72,35 +75,21 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches
-from tfx_balance.core.split.assignments import PinUnits
+from tfx_balance.core.split.assignments import PinUnits, encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
+from tfx_balance.core.split.label_bins import bin_edges
 from tfx_balance.core.split.placement import (
     ASSIGNMENTS_TAG,
     BOUNDARY_TAG,
     COUNTS_TAG,
-    boundary_assignments,
-    count_ranked,
     rank_boundary,
-    split_tag,
 )
+from tfx_balance.core.split.report import pinning_report
 from tfx_balance.core.split.strata import IterativeStrategy
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
-
-
-def strategy_for(
-    config: StratifiedSplitConfig, bucket_bits: int = BUCKET_BITS, pinning: bool = False
-):
-    """The strategy of ``config``'s label form (``STRATEGIES``); ``pinning``: with earlier
-    spans' assignments.
-
-    Example:
-        >>> type(strategy_for(StratifiedSplitConfig(label_feature='tags', multi_label='ids'))).__name__
-        'IterativeStrategy'
-    """
-    return STRATEGIES[config.multi_label](config, bucket_bits, pinning)
 
 
 def input_batches(
@@ -233,12 +222,14 @@ class StratifiedSplit(beam.PTransform):
 
     def expand(self, pipeline):
         config, previous = self._config, self._previous
-        strategy = strategy_for(config, self._bucket_bits, pinning=previous is not None)
+        strategy = STRATEGIES[config.multi_label](
+            config, self._bucket_bits, pinning=previous is not None
+        )
         names = list(config.splits)
         to_units = strategy.to_units()
         source, batched = self._source, self._batched
-        extra, edges = strategy.prepare(
-            lambda stage: input_batches(pipeline, source, batched, stage)
+        bins, edges = bin_edges(
+            config, lambda stage: input_batches(pipeline, source, batched, stage)
         )
         given = () if edges is None else (edges,)
 
@@ -249,37 +240,30 @@ class StratifiedSplit(beam.PTransform):
 
         plans = strategy.plans(read('ForPlan'), to_units, edges)
         plans_side = beam.pvalue.AsSingleton(plans)
-        tags = [split_tag(i) for i in range(len(names))]
-        if self._assignments:
-            tags.append(ASSIGNMENTS_TAG)
         assign = read('ForAssign')
-        place = strategy.place_units(
-            to_units, self._bucket_bits, len(names), strategy.count, self._assignments
-        )
+        place = strategy.place_units(to_units, self._bucket_bits, len(names), self._assignments)
+        tags = place.tags + ([ASSIGNMENTS_TAG] if self._assignments else [])
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
             BOUNDARY_TAG, COUNTS_TAG, *tags
         )
         outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
-        boundary = placed[BOUNDARY_TAG] | 'GroupBoundaryBucket' >> beam.GroupByKey()
-        ranked = boundary | 'RankBoundaryBucket' >> beam.FlatMap(
-            rank_boundary, plans_side, strategy.weight
+        ranked = (  # per boundary bucket, its [(split, unit)] in rank order
+            placed[BOUNDARY_TAG]
+            | 'GroupBoundaryBucket' >> beam.GroupByKey()
+            | 'RankBoundaryBucket' >> beam.Map(rank_boundary, plans_side)
         )
         if self._assignments:
             outputs[ASSIGNED_KEY] = (
                 placed[ASSIGNMENTS_TAG],
-                boundary
+                ranked
                 | 'RankedAssignments'
-                >> beam.FlatMap(boundary_assignments, plans_side, strategy.weight),
+                >> beam.Map(lambda units: encode_assignments((u.hash, s) for s, u in units)),
             ) | 'Assignments' >> beam.Flatten()
-        outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.Map(lambda e: (names[e[0]], e[1]))
-        counted = (
-            ranked
-            | 'RankedLabels' >> beam.Map(lambda e: (e[0], None, e[2]))  # records not kept
-            | 'RankedToList' >> beam.combiners.ToList()
-            | 'CountRanked' >> beam.Map(count_ranked, strategy.count)
+        outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.FlatMap(
+            lambda units: [(names[s], record) for s, u in units for record in u.records]
         )
         outputs[COUNTS_KEY] = (
-            (placed[COUNTS_TAG], counted)
+            (placed[COUNTS_TAG], ranked | 'CountRanked' >> beam.Map(place.count_units))
             | 'MergeCounts' >> beam.Flatten()
             | 'Pairs' >> beam.FlatMap(lambda c: c)
             | 'SumCounts' >> beam.CombinePerKey(sum)
@@ -291,9 +275,9 @@ class StratifiedSplit(beam.PTransform):
         if groups is not None:
             sides['groups'] = beam.pvalue.AsSingleton(groups)
         if previous is not None:
-            pinning = plans | 'Pinned' >> beam.Map(strategy.pinning_report, names)
+            pinning = plans | 'Pinned' >> beam.Map(pinning_report, names)
             sides['pinning'] = beam.pvalue.AsSingleton(pinning)
         outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(
-            strategy.report, extra, **sides
+            strategy.report, bins, **sides
         )
         return outputs

@@ -72,10 +72,10 @@ def load_classes(classes, active: Sequence[int], budget: int):
     they take more than ``budget`` bytes (counted as serialized size + ``PER_EXAMPLE_OVERHEAD``).
 
     The files are read in groups of about ``LOAD_RECORDS`` records, ``LOAD_THREADS`` groups at a
-    time (``_inflate_group``: each file read whole and decompressed with ``zlib``, the group's
-    TFRecord framing found at once with numpy, in the worker threads: zlib and numpy run outside
-    Python's lock), and one ``tf.strings.substr`` cuts every record out of the content: no Python
-    or ``tf.data`` step per record, so loading costs the same per example whatever the number of
+    time, each in a worker thread (``_load_group``: every file read whole and decompressed with
+    ``zlib``, the group's TFRecord framing found at once with numpy, its records cut out by one
+    ``tf.strings.substr``; zlib, numpy and TensorFlow run outside Python's lock): no Python or
+    ``tf.data`` step per record, so loading costs the same per example whatever the number of
     files, classes or spans read. The read stops at the first group that shows the classes
     cannot fit. The framing is checked (each record's length against its CRC, the records
     against the file's size) and the number of examples against the plan; gzip's CRC covers the
@@ -91,39 +91,29 @@ def load_classes(classes, active: Sequence[int], budget: int):
     # the decompressed total is at most this (exact once every file is read).
     allowance = budget - (PER_EXAMPLE_OVERHEAD - FRAMING) * expected
     groups = _file_groups(classes, active)
-    contents, starts, lengths, left, base = [], [], [], allowance, 0
+    parts, left = [], allowance
     with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
         # At most LOAD_THREADS + 1 groups read ahead: memory stays bounded if the budget stops us.
-        pending = collections.deque(
-            pool.submit(_inflate_group, g) for g in groups[: LOAD_THREADS + 1]
-        )
+        pending = collections.deque(pool.submit(_load_group, g) for g in groups[: LOAD_THREADS + 1])
         following = iter(groups[len(pending) :])
         while pending:
-            content, at, n = pending.popleft().result()
-            left -= len(content)
+            records, size = pending.popleft().result()
+            left -= size
             if left < 0:  # the classes do not fit: they are streamed instead
                 for other in pending:
                     other.cancel()
                 return None
             for g in itertools.islice(following, 1):
-                pending.append(pool.submit(_inflate_group, g))
-            contents.append(content)
-            starts.append(at + base)
-            lengths.append(n)
-            base += len(content)
-    loaded = sum(n.size for n in lengths)
+                pending.append(pool.submit(_load_group, g))
+            parts.append(records)
+    loaded = sum(int(p.shape[0]) for p in parts)
     if loaded != expected:
         raise DataError(
             f'the class files of split(s) {split_names(files)} hold {loaded} examples of '
             f'the sampled classes, but the balance plan says {expected}: the layout is damaged. '
             'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
         )
-    content = contents[0] if len(contents) == 1 else b''.join(contents)
-    del contents
-    # One copy of each record out of the content, in one op.
-    return tf.strings.substr(
-        tf.constant(content, tf.string), np.concatenate(starts), np.concatenate(lengths)
-    )
+    return parts[0] if len(parts) == 1 else tf.concat(parts, 0)
 
 
 def _file_groups(classes, active: Sequence[int]) -> list:
@@ -141,24 +131,23 @@ def _file_groups(classes, active: Sequence[int]) -> list:
     return groups + [group] if group else groups
 
 
-def _inflate_group(paths: Sequence[str]) -> tuple:
-    """``(content, starts, lengths)``: the decompressed content of the files ``paths`` one after
-    the other (itself TFRecord content: a file ends where its last record does) and where its
-    records start and how long they are (int64 arrays; record i is
-    ``content[starts[i]:starts[i] + lengths[i]]``)."""
+def _load_group(paths: Sequence[str]) -> tuple:
+    """``(records, decompressed bytes)`` of the files ``paths``: their records in file order, a
+    ``tf.string`` vector cut out of their decompressed content by one substr."""
+    import tensorflow as tf
+
     parts = [_inflate(path) for path in paths]
+    # The files one after the other are TFRecord content too (a file ends with its last record).
     content = parts[0] if len(parts) == 1 else b''.join(parts)
     found = _framing_at_once(np.frombuffer(content, np.uint8))
-    if found is not None:
-        return (content, *found)
-    # Walked file by file, so that a damaged file is named.
-    starts, lengths, base = [], [], 0
-    for path, data in zip(paths, parts):
-        at, n = _walk_framing(data, path)
-        starts.append(at + base)
-        lengths.append(n)
-        base += len(data)
-    return content, np.concatenate(starts), np.concatenate(lengths)
+    if found is None:  # walked file by file, so that a damaged file is named
+        spans = [_walk_framing(data, path) for path, data in zip(paths, parts)]
+        bases = np.cumsum([0] + [len(data) for data in parts[:-1]])
+        found = (np.concatenate([at + base for (at, _), base in zip(spans, bases)]),
+                 np.concatenate([n for _, n in spans]))  # fmt: skip
+    del parts
+    records = tf.strings.substr(tf.constant(content, tf.string), *found)
+    return records, len(content)
 
 
 def _inflate(path: str) -> bytes:

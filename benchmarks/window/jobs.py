@@ -191,6 +191,7 @@ def _timed_batches(dataset_of, batches: int) -> dict:
         'seconds': seconds,
         'first_batch_seconds': timings['first_batch'],
         'batches_seconds': timings['batches'],
+        'batches': batches,
     }
 
 
@@ -366,10 +367,10 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
     read = {'batch_size': batch_size, 'batches': batches}
     out['trainer'] = _measure_group('trainer', {
         'read_1': ('read_job', {'layout_dirs': layouts[-1:], **read}),
+        'plain_1': ('plain_read_job', {'layout_dirs': layouts[-1:], **read}),  # each beside ours
         'read_per_span': ('read_job', {'layout_dirs': layouts, **read}),
-        'read_as_one': ('read_job', {'layout_dirs': [whole], **read}),
-        'plain_1': ('plain_read_job', {'layout_dirs': layouts[-1:], **read}),
         'plain_per_span': ('plain_read_job', {'layout_dirs': layouts, **read}),
+        'read_as_one': ('read_job', {'layout_dirs': [whole], **read}),
         'prior_1': ('prior_job', {'layout_dirs': layouts[-1:]}),
         'prior_per_span': ('prior_job', {'layout_dirs': layouts}),
         'prior_as_one': ('prior_job', {'layout_dirs': [whole]}),

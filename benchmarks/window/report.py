@@ -205,14 +205,24 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
         first = [x['first_batch_seconds'] for x in (one, many)]
         rest = [x['batches_seconds'] for x in (one, many)]
         laid_out = sum(w['laid_out'])
+        plain = w['trainer'].get(_PLAIN[1])
+        if plain:  # examples in its fixed batches: all but the first batch
+            batch_examples = plain['examples_written'] * plain['batches'] / (plain['batches'] + 1)
+        plain_cost = (
+            f' (the plain read: {1e6 * plain["batches_seconds"] / batch_examples:.1f} us per '
+            'example read, in its fixed batches)'
+            if plain
+            else ''
+        )
         return (
             f"with every class within memory_budget it reads the whole window's train split into "
             f'memory before the first batch ({laid_out:,} examples vs {w["laid_out"][-1]:,}: '
             f'{first[0]:.2f} -> {first[1]:.2f} s), to draw every pass of a class as a full '
             'reshuffle of it: the read of the window that a plain read pays over an epoch, here '
-            f'paid up front at about {_load_cost(one, many, w):.1f} us per example laid out; the '
-            f'batches after it ({rest[0]:.2f} -> {rest[1]:.2f} s) are drawn from that store by the '
-            'same per-batch work whatever the window (one gather per group of batches)'
+            f'paid up front at about {_load_cost(one, many, w):.1f} us per example laid out'
+            f'{plain_cost}; the batches after it ({rest[0]:.2f} -> {rest[1]:.2f} s) are drawn from '
+            'that store by the same per-batch work whatever the window (one gather per group of '
+            'batches)'
         )
     if component == 'ClassDistributionValidator':
         return (

@@ -2,8 +2,7 @@
 
 When the classes being sampled fit in ``memory_budget`` bytes (default 256 MiB of serialized
 examples), ``load_classes`` reads them once (every file decompressed whole, several at a
-time, its records found with numpy and cut out by one op: no dataset per class, no Python or
-``tf.data`` step per record),
+time, and cut into records in Python: no dataset per class, no ``tf.data`` step per record),
 and ``memory_groups`` samples them: for every group of batches, ``SlotSampler`` (numpy,
 vectorised over all classes) says which example goes in each slot, and one ``tf.gather`` fills
 the group (the first batch is a group of its own, so it comes sooner). So the start-up cost is
@@ -49,10 +48,7 @@ FIRST_GROUP_BATCHES = 1
 READ_BUFFER = 1 << 20
 # Files decompressed at once while loading.
 LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))
-LOAD_RECORDS = 4096  # records (by the plan) per load task
-# Decompressed bytes searched for record starts at a time (bounds the search's temporaries).
-FRAMING_SCAN = 16 << 20
-LENGTH_HEADER = 12  # a record's content starts after its length (8 bytes) and that length's CRC
+LOAD_RECORDS = 4096  # records (by the plan) per decompression task
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads (and checks) a gzip header and trailer
 
 _M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
@@ -71,15 +67,12 @@ def load_classes(classes, active: Sequence[int], budget: int):
     after class (each class's shards in plan order, each shard in file order), or ``None`` if
     they take more than ``budget`` bytes (counted as serialized size + ``PER_EXAMPLE_OVERHEAD``).
 
-    The files are read in groups of about ``LOAD_RECORDS`` records, ``LOAD_THREADS`` groups at a
-    time, each in a worker thread (``_load_group``: every file read whole and decompressed with
-    ``zlib``, the group's TFRecord framing found at once with numpy, its records cut out by one
-    ``tf.strings.substr``; zlib, numpy and TensorFlow run outside Python's lock): no Python or
-    ``tf.data`` step per record, so loading costs the same per example whatever the number of
-    files, classes or spans read. The read stops at the first group that shows the classes
-    cannot fit. The framing is checked (each record's length against its CRC, the records
-    against the file's size) and the number of examples against the plan; gzip's CRC covers the
-    content.
+    Each file is read whole and decompressed with ``zlib`` (``LOAD_THREADS`` files at a time:
+    zlib runs outside Python's lock), its TFRecord framing walked once (an 8-byte length per
+    record) and its records cut out, and one ``tf.constant`` makes the tensor: no ``tf.data``
+    step per record and no dataset per file. The read stops at the first file that shows the
+    classes cannot fit. The framing is checked against each file's size and the number of
+    examples against the plan; gzip's CRC covers the content.
     """
     import tensorflow as tf
 
@@ -91,34 +84,37 @@ def load_classes(classes, active: Sequence[int], budget: int):
     # the decompressed total is at most this (exact once every file is read).
     allowance = budget - (PER_EXAMPLE_OVERHEAD - FRAMING) * expected
     groups = _file_groups(classes, active)
-    parts, left = [], allowance
+    records, left = [], allowance
     with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
         # At most LOAD_THREADS + 1 groups read ahead: memory stays bounded if the budget stops us.
-        pending = collections.deque(pool.submit(_load_group, g) for g in groups[: LOAD_THREADS + 1])
+        pending = collections.deque(
+            (g, pool.submit(_inflate_all, g)) for g in groups[: LOAD_THREADS + 1]
+        )
         following = iter(groups[len(pending) :])
         while pending:
-            records, size = pending.popleft().result()
-            left -= size
+            group, done = pending.popleft()
+            contents = done.result()
+            left -= sum(len(data) for data in contents)
             if left < 0:  # the classes do not fit: they are streamed instead
-                for other in pending:
+                for _, other in pending:
                     other.cancel()
                 return None
             for g in itertools.islice(following, 1):
-                pending.append(pool.submit(_load_group, g))
-            parts.append(records)
-    loaded = sum(int(p.shape[0]) for p in parts)
-    if loaded != expected:
+                pending.append((g, pool.submit(_inflate_all, g)))
+            for path, data in zip(group, contents):
+                _cut_records(data, path, records)
+    if len(records) != expected:
         raise DataError(
-            f'the class files of split(s) {split_names(files)} hold {loaded} examples of '
+            f'the class files of split(s) {split_names(files)} hold {len(records)} examples of '
             f'the sampled classes, but the balance plan says {expected}: the layout is damaged. '
             'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
         )
-    return parts[0] if len(parts) == 1 else tf.concat(parts, 0)
+    return tf.constant(records, tf.string)
 
 
 def _file_groups(classes, active: Sequence[int]) -> list:
     """The files of the ``active`` classes in plan order, in groups of about ``LOAD_RECORDS``
-    records (by the plan's counts): one load task per group, not per small file."""
+    records (by the plan's counts): one decompression task per group, not per small file."""
     groups, group, size = [], [], 0
     for k in active:
         per_file = classes.counts[k] / max(1, len(classes.files[k]))
@@ -131,23 +127,8 @@ def _file_groups(classes, active: Sequence[int]) -> list:
     return groups + [group] if group else groups
 
 
-def _load_group(paths: Sequence[str]) -> tuple:
-    """``(records, decompressed bytes)`` of the files ``paths``: their records in file order, a
-    ``tf.string`` vector cut out of their decompressed content by one substr."""
-    import tensorflow as tf
-
-    parts = [_inflate(path) for path in paths]
-    # The files one after the other are TFRecord content too (a file ends with its last record).
-    content = parts[0] if len(parts) == 1 else b''.join(parts)
-    found = _framing_at_once(np.frombuffer(content, np.uint8))
-    if found is None:  # walked file by file, so that a damaged file is named
-        spans = [_walk_framing(data, path) for path, data in zip(paths, parts)]
-        bases = np.cumsum([0] + [len(data) for data in parts[:-1]])
-        found = (np.concatenate([at + base for (at, _), base in zip(spans, bases)]),
-                 np.concatenate([n for _, n in spans]))  # fmt: skip
-    del parts
-    records = tf.strings.substr(tf.constant(content, tf.string), *found)
-    return records, len(content)
+def _inflate_all(paths: Sequence[str]) -> list:
+    return [_inflate(path) for path in paths]
 
 
 def _inflate(path: str) -> bytes:
@@ -178,13 +159,12 @@ def _inflate(path: str) -> bytes:
         ) from None
 
 
-def _walk_framing(data: bytes, path: str) -> tuple:
-    """``(starts, lengths)`` of the records of the decompressed TFRecord file ``data``, walked
-    record by record: the slow way, for content ``_framing_at_once`` finds no chain in; names
-    a record that runs past the end of the file."""
-    starts, lengths = [], []
+def _cut_records(data: bytes, path: str, records: list) -> None:
+    """Appends the records of the decompressed TFRecord file ``data`` to ``records``. Framing:
+    8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record."""
     pos, end = 0, len(data)
     length_of = RECORD_LENGTH.unpack_from
+    append = records.append
     while pos < end:
         n = length_of(data, pos)[0] if pos + FRAMING <= end else end
         if pos + FRAMING + n > end:
@@ -193,69 +173,8 @@ def _walk_framing(data: bytes, path: str) -> tuple:
                 f'its {end} decompressed bytes runs past its end, so the layout is damaged. '
                 'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
             )
-        starts.append(pos + LENGTH_HEADER)
-        lengths.append(n)
+        append(data[pos + 12 : pos + 12 + n])
         pos += FRAMING + n
-    return np.asarray(starts, np.int64), np.asarray(lengths, np.int64)
-
-
-def _framing_at_once(b: np.ndarray):
-    """``(starts, lengths)`` of the records of the TFRecord content ``b`` (uint8), or ``None``.
-
-    Every position whose 8 bytes read as a length below 4 GiB that fits in ``b`` and whose next 4
-    bytes are that length's masked CRC-32C is a candidate record start. The candidates are the
-    records exactly when they chain: the first at 0, each next one right after the record
-    before, the last ending at the end of ``b`` (a chain from 0 is unique, so nothing is
-    guessed); otherwise ``None``.
-    """
-    n = b.size
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if n < FRAMING:
-        return None
-    candidates = []
-    for lo in range(0, n - FRAMING + 1, FRAMING_SCAN):  # bounded temporaries for large files
-        hi = min(lo + FRAMING_SCAN, n - FRAMING + 1)
-        zero = b[lo + 4 : hi + 7] == 0
-        high_zero = zero[:-3] & zero[1:-2] & zero[2:-1] & zero[3:]
-        candidates.append(lo + np.flatnonzero(high_zero))
-    at = np.concatenate(candidates)
-    length = _le(b, at, 4).astype(np.int64)
-    # A record is followed by another candidate or by the end (most false candidates are not).
-    starts = np.zeros(n + 2, bool)  # n: the end; n + 1: past it
-    starts[at] = starts[n] = True
-    followed = starts[np.minimum(at + FRAMING + length, n + 1)]
-    at, length = at[followed], length[followed]
-    crc = np.full(at.size, 0xFFFFFFFF, np.uint32)
-    for i in range(8):
-        crc = _CRC32C[(crc ^ b[at + i]) & 0xFF] ^ (crc >> np.uint32(8))
-    crc ^= np.uint32(0xFFFFFFFF)
-    masked = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_CRC_MASK_DELTA)
-    framed = masked == _le(b, at + 8, 4)
-    at, length = at[framed], length[framed]
-    ends = at + FRAMING + length
-    if at.size == 0 or at[0] != 0 or ends[-1] != n or (at[1:] != ends[:-1]).any():
-        return None
-    return at + LENGTH_HEADER, length
-
-
-def _le(b: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """The little-endian uint32 of ``width`` (<= 4) bytes at each of ``at``."""
-    out = np.zeros(at.size, np.uint32)
-    for i in range(width):
-        out |= b[at + i].astype(np.uint32) << np.uint32(8 * i)
-    return out
-
-
-def _crc32c_table() -> np.ndarray:
-    poly, table = np.uint32(0x82F63B78), np.arange(256, dtype=np.uint32)
-    for _ in range(8):
-        table = np.where(table & 1, (table >> np.uint32(1)) ^ poly, table >> np.uint32(1))
-    return table.astype(np.uint32)
-
-
-_CRC32C = _crc32c_table()
-_CRC_MASK_DELTA = 0xA282EAD8  # TFRecord's masked CRC: rotate right by 15, add this
 
 
 def split_names(files: Sequence[str]) -> str:

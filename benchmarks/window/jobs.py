@@ -18,6 +18,8 @@ Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness
 - ``read_job``: ``balanced_dataset`` over the train files of 1 or ``window`` layouts (each
   span's own, merged at read time, or the window laid out as one): time to the first batch,
   then a fixed number of batches;
+- ``plain_read_job``: section 3's best-tuned plain read (unbalanced) of the same files, timed
+  the same way: what the window costs a read that is not ours;
 - ``prior_job``: ``with_prior_correction`` on a two-class serving signature over the same files;
 - ``validator_job``: the ClassDistributionValidator executor on statistics and a baseline;
 - ``leakage_job``: the LeakageCheck executor (group_feature 'user') on 1 or ``window`` spans.
@@ -169,18 +171,14 @@ def _train_files(layout_dirs: list) -> list:
     return [os.path.join(d, 'Split-train', '*') for d in layout_dirs]
 
 
-def read_job(layout_dirs: list, batch_size: int, batches: int) -> dict:
-    """``balanced_dataset`` over the layouts' train files (the Trainer's ``fn_args.train_files``):
-    seconds to the first batch (plans read, classes loaded), then for ``batches`` batches."""
-    from tfx_balance import balanced_dataset
-
+def _timed_batches(dataset_of, batches: int) -> dict:
+    """Seconds to the first batch of ``dataset_of()`` (the dataset built, its first batch
+    taken), then for ``batches`` more, as ``harness.timed`` measures a job."""
     timings = {}
 
     def read():
         started = time.perf_counter()
-        batches_of = iter(
-            balanced_dataset(_train_files(layout_dirs), data.LABEL, batch_size, schema=_schema())
-        )
+        batches_of = iter(dataset_of())
         next(batches_of)
         timings['first_batch'] = time.perf_counter() - started
         started = time.perf_counter()
@@ -191,9 +189,54 @@ def read_job(layout_dirs: list, batch_size: int, batches: int) -> dict:
     seconds = harness.timed(read)
     return {
         'seconds': seconds,
-        'examples_written': batch_size * (batches + 1),
         'first_batch_seconds': timings['first_batch'],
         'batches_seconds': timings['batches'],
+        'batches': batches,
+    }
+
+
+def read_job(layout_dirs: list, batch_size: int, batches: int) -> dict:
+    """``balanced_dataset`` over the layouts' train files (the Trainer's ``fn_args.train_files``):
+    seconds to the first batch (plans read, classes loaded), then for ``batches`` batches."""
+    from tfx_balance import balanced_dataset
+
+    def dataset():
+        return balanced_dataset(_train_files(layout_dirs), data.LABEL, batch_size, schema=_schema())
+
+    return {
+        **_timed_batches(dataset, batches),
+        'examples_written': batch_size * (batches + 1),
+        'layouts': len(layout_dirs),
+    }
+
+
+class _PlainWorkload:
+    """What section 3's plain-read recipes need of a workload: batch size and parse spec."""
+
+    label_feature = data.LABEL
+
+    def __init__(self, batch: int):
+        self.batch = batch
+
+    def feature_spec(self) -> dict:
+        from tensorflow_transform.tf_metadata import schema_utils
+
+        return schema_utils.schema_as_feature_spec(_schema()).feature_spec
+
+
+def plain_read_job(layout_dirs: list, batch_size: int, batches: int) -> dict:
+    """Section 3's best-tuned plain read (``reads.plain_wide_parse``: one reader, 1 MiB read
+    buffer, parse 10 batches at once, rebatch, prefetch), unbalanced, of the same train files
+    as ``read_job`` and with the same parse spec: what reading the window costs without us."""
+    import tensorflow as tf
+
+    from benchmarks.dataset import reads
+
+    files = sorted(f for pattern in _train_files(layout_dirs) for f in tf.io.gfile.glob(pattern))
+    workload = _PlainWorkload(batch_size)
+    return {
+        **_timed_batches(lambda: reads.plain_wide_parse(files, workload), batches),
+        'examples_written': batch_size * (batches + 1),
         'layouts': len(layout_dirs),
     }
 
@@ -324,7 +367,9 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
     read = {'batch_size': batch_size, 'batches': batches}
     out['trainer'] = _measure_group('trainer', {
         'read_1': ('read_job', {'layout_dirs': layouts[-1:], **read}),
+        'plain_1': ('plain_read_job', {'layout_dirs': layouts[-1:], **read}),  # each beside ours
         'read_per_span': ('read_job', {'layout_dirs': layouts, **read}),
+        'plain_per_span': ('plain_read_job', {'layout_dirs': layouts, **read}),
         'read_as_one': ('read_job', {'layout_dirs': [whole], **read}),
         'prior_1': ('prior_job', {'layout_dirs': layouts[-1:]}),
         'prior_per_span': ('prior_job', {'layout_dirs': layouts}),

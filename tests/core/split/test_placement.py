@@ -41,15 +41,21 @@ def test_the_label_form_chooses_the_strategy_in_one_table():
     }
     for form, kind in STRATEGIES.items():
         config = StratifiedSplitConfig(label_feature='tags', multi_label=form)
-        assert type(STRATEGIES[config.multi_label](config, 16)) is kind
+        assert (
+            type(kind.units(config, grouped=False))
+            is {
+                ExactStrategy: ToUnits,
+                IterativeStrategy: LabelSetUnits,
+            }[kind]
+        )
 
 
 def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_bytes():
     records = [example(label=1, x=float(i)) for i in range(10)]
     plan = cut((8, 1, 1), {0: 10}, bucket_bits=0)  # one bucket, straddling both cuts
     assert plan.ranking.boundary == {0: 0}
-    single = ToUnits('label', seed=3, grouped=False)(records)
-    sets = LabelSetUnits('label', 'ids', seed=3, grouped=False)(records)
+    single = ToUnits(StratifiedSplitConfig('label', seed=3), grouped=False)(records)
+    sets = LabelSetUnits(StratifiedSplitConfig('label', seed=3, multi_label='ids'), False)(records)
     by_class = rank_boundary(((1, 0), single), {1: plan})
     by_set = rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}))
     in_rank_order = [u.records[0] for u in sorted(single, key=lambda u: (u.hash, u.records))]

@@ -19,13 +19,11 @@ With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a nu
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
-    >>> strategy = ExactStrategy(StratifiedSplitConfig(label_feature='label'), bucket_bits=16)
-    >>> strategy.table([((0, 'a'), 8), ((1, 'a'), 1)], ['train', 'eval'])
-    {'a': {'train': 8, 'eval': 1}}
+    >>> to_units = ExactStrategy.units(StratifiedSplitConfig(label_feature='label'), grouped=False)
     >>> labelled = example_pb2.Example()
     >>> labelled.features.feature['label'].int64_list.value.append(3)
-    >>> [unit.label for unit in strategy.to_units()([labelled.SerializeToString()])]
-    [3]
+    >>> [(unit.label, unit.size, unit.ranks) for unit in to_units([labelled.SerializeToString()])]
+    [(3, 1, 1)]
 """
 
 from __future__ import annotations
@@ -104,9 +102,9 @@ class ToUnits:
     Units are made where they are used (not passed between stages, where Beam would pickle each).
     """
 
-    def __init__(self, label_feature: str, seed: int, grouped: bool):
-        self._label_feature = label_feature
-        self._seed = seed
+    def __init__(self, config: StratifiedSplitConfig, grouped: bool):
+        self._label_feature = config.label_feature
+        self._seed = config.seed
         self.grouped = grouped
 
     def __call__(self, batch, edges=None) -> list:
@@ -245,43 +243,39 @@ class PlanClasses(MergeInputs):
 
 
 class ExactStrategy:
-    """One label per example (or a label bin): each class split by the exact rule."""
+    """One label per example (or a label bin): each class split by the exact rule.
 
+    A label form (``stratified.STRATEGIES``): its units, plans, placing DoFn (whose ``count`` is
+    the count key) and report; it holds no state, the run's arguments are passed.
+    """
+
+    units = ToUnits  # (config, grouped): an input batch's units
     place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
-    table = staticmethod(class_table)
     format_report = staticmethod(format_report)
 
-    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int, pinning: bool = False):
-        self.config, self.bucket_bits, self.pinning = config, bucket_bits, pinning
-
-    def to_units(self) -> ToUnits:
-        config = self.config  # with pinning, the input comes as units (joined by key)
-        grouped = config.group_feature is not None or self.pinning
-        return ToUnits(config.label_feature, config.seed, grouped)
-
-    def plans(self, batches, to_units, edges):
-        config = self.config
-        plan = PlanClasses(
-            to_units,
-            list(config.splits.values()),
-            self.bucket_bits,
-            config.label_feature,
-            self.pinning,
-        )
+    @staticmethod
+    def plans(batches, to_units, config: StratifiedSplitConfig, bucket_bits: int, pinning, edges):
+        """The histogram pass and the plan (``PlanClasses``): one ``{class: ClassSplitPlan}``."""
+        weights = list(config.splits.values())
+        plan = PlanClasses(to_units, weights, bucket_bits, config.label_feature, pinning)
         return (
             batches
             | 'BatchHistogram' >> beam.Map(plan.histogram, edges)
             | 'Plan' >> beam.CombineGlobally(plan)
         )
 
-    def group_sizes(self, units):
-        if self.config.group_feature is None:
-            return None
-        return (
-            units
-            | 'GroupTerms' >> beam.Map(group_terms)
-            | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
-        )
-
-    def report(self, table, extra, groups=None, pinning=None) -> dict:
-        return split_report(table, self.config, extra, groups, pinning)
+    @staticmethod
+    def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
+        """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs``
+        (``report.class_table``) and what ``split_counts.json`` holds (``report.split_report``;
+        with groups, the ``units``' ``report.group_terms``; ``pinning``: a side input of
+        ``report.pinning_report``'s, or None)."""
+        counts = pairs | 'CountsTable' >> beam.Map(class_table, list(config.splits))
+        groups = None
+        if config.group_feature is not None:
+            groups = beam.pvalue.AsSingleton(
+                units
+                | 'GroupTerms' >> beam.Map(group_terms)
+                | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
+            )
+        return counts, counts | 'Report' >> beam.Map(split_report, config, bins, groups, pinning)

@@ -34,7 +34,8 @@ Example:
     >>> from tensorflow.core.example import example_pb2
     >>> tagged = example_pb2.Example()
     >>> tagged.features.feature['tags'].int64_list.value.extend([3, 1])
-    >>> LabelSetUnits('tags', 'ids', seed=0, grouped=False).columns(
+    >>> config = StratifiedSplitConfig(label_feature='tags', multi_label='ids')
+    >>> LabelSetUnits(config, grouped=False).columns(
     ...     [tagged.SerializeToString(), b'']).sets
     [(1, 3), ()]
     >>> PackedPlans({(1,): 0}).get()
@@ -132,8 +133,9 @@ class LabelSetUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments)."""
 
-    def __init__(self, label_feature: str, form: str, seed: int, grouped: bool):
-        self.label_feature, self.form, self.seed, self.grouped = label_feature, form, seed, grouped
+    def __init__(self, config: StratifiedSplitConfig, grouped: bool):
+        self.label_feature, self.form = config.label_feature, config.multi_label
+        self.seed, self.grouped = config.seed, grouped
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
@@ -531,33 +533,34 @@ class PlaceLabelSetUnits(PlaceUnits):
 
 
 class IterativeStrategy:
-    """A set of labels per example (``multi_label``): strata planned by ``plan_counts``."""
+    """A set of labels per example (``multi_label``): strata planned by ``plan_counts``.
 
+    A label form (``stratified.STRATEGIES``), with the members ``exact.ExactStrategy`` has.
+    """
+
+    units = LabelSetUnits  # (config, grouped): an input batch's units
     place_units = PlaceLabelSetUnits  # the assignment pass's DoFn, on a batch's columns
     format_report = staticmethod(format_label_set_report)
 
-    def __init__(self, config: StratifiedSplitConfig, bucket_bits: int, pinning: bool = False):
-        self.config, self.bucket_bits, self.pinning = config, bucket_bits, pinning
-
-    def to_units(self) -> LabelSetUnits:
-        config = self.config  # with pinning, the input comes as units (joined by key)
-        grouped = config.group_feature is not None or self.pinning
-        return LabelSetUnits(config.label_feature, config.multi_label, config.seed, grouped)
-
-    def plans(self, batches, to_units, edges):
-        bits, config = self.bucket_bits, self.config
+    @staticmethod
+    def plans(batches, to_units, config: StratifiedSplitConfig, bucket_bits: int, pinning, edges):
+        """The histogram pass and the plan: one ``PackedPlans`` (``edges``: always None)."""
         weights = list(config.splits.values())
         return (
             batches
-            | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bits))
-            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bits, config, self.pinning))
+            | 'BundleHistogram' >> beam.ParDo(BundleHistograms(to_units, bucket_bits))
+            | 'Plan' >> beam.CombineGlobally(_MergeAndPlan(weights, bucket_bits, config, pinning))
         )
 
-    def table(self, pairs, names) -> dict:
-        return label_set_report(pairs, names, self.config.multi_label)
+    @staticmethod
+    def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
+        """``(counts, report)``: the per-label report of the summed count ``pairs``
+        (``report.label_set_report``), and it with what earlier spans pinned (``pinning``, a side
+        input of ``report.pinning_report``'s, or None). It says nothing of groups."""
+        names = list(config.splits)
+        counts = pairs | 'CountsTable' >> beam.Map(label_set_report, names, config.multi_label)
+        return counts, counts | 'Report' >> beam.Map(_with_pinned, pinning)
 
-    def group_sizes(self, units):
-        return None  # the per-label report says nothing of groups
 
-    def report(self, table, extra, pinning=None) -> dict:
-        return table if pinning is None else {**table, PINNED: pinning}
+def _with_pinned(table: dict, pinning) -> dict:
+    return table if pinning is None else {**table, PINNED: pinning}

@@ -8,16 +8,17 @@ chosen from ``config.multi_label`` in ``STRATEGIES`` (the one place a form is ch
 the exact per-class rule (``exact.ExactStrategy``, described here) or iterative stratification
 of label sets (``strata.IterativeStrategy``). Each has the same members:
 
-- ``to_units()``: how an input batch becomes units (``exact.ToUnits``, ``strata.LabelSetUnits``;
-  ``input_batches`` reads the input, and with groups or earlier spans makes the units); a unit's
-  ``ranks`` is what it takes in its stratum's hash order;
-- ``plans(batches, to_units, edges)``: the histogram pass and the plan (a single element;
+- ``units``: how an input batch becomes units, ``(config, grouped)`` (``exact.ToUnits``,
+  ``strata.LabelSetUnits``; ``input_batches`` reads the input, and with groups or earlier spans
+  makes the units); a unit's ``ranks`` is what it takes in its stratum's hash order;
+- ``plans(batches, to_units, ...)``: the histogram pass and the plan (a single element;
   ``exact.PlanClasses``);
 - ``place_units``: the assignment pass's DoFn, ``placement.PlaceUnits`` or a subclass, whose
   ``count`` is a placed example's count key;
-- ``group_sizes(units)``: with groups, what the report says of them (or None);
-- ``table(pairs, names)``, ``report(table, bins[, groups])``, ``format_report(report, names)``:
-  what ``split_counts.json`` holds and the log shows (``report.py``).
+- ``report(pairs, units, ...)``: the counts table and what ``split_counts.json`` holds
+  (``report.py``); ``format_report(report, names)``: what the log shows.
+
+A form holds no state: ``expand`` passes it the run's arguments.
 
 Where each unit goes, once its stratum's counts are known (placed, boundary buckets ranked and
 counted), is ``placement.py``'s, the same for both forms.
@@ -221,12 +222,11 @@ class StratifiedSplit(beam.PTransform):
         self._previous, self._assignments = previous, assignments
 
     def expand(self, pipeline):
-        config, previous = self._config, self._previous
-        strategy = STRATEGIES[config.multi_label](
-            config, self._bucket_bits, pinning=previous is not None
-        )
+        config, previous, bits = self._config, self._previous, self._bucket_bits
+        strategy = STRATEGIES[config.multi_label]
         names = list(config.splits)
-        to_units = strategy.to_units()
+        # with groups, or earlier spans to join by key, the input is read as units
+        to_units = strategy.units(config, config.group_feature is not None or previous is not None)
         source, batched = self._source, self._batched
         bins, edges = bin_edges(
             config, lambda stage: input_batches(pipeline, source, batched, stage)
@@ -238,10 +238,10 @@ class StratifiedSplit(beam.PTransform):
                 pipeline, source, batched, stage, to_units, config.group_feature, edges, previous
             )
 
-        plans = strategy.plans(read('ForPlan'), to_units, edges)
+        plans = strategy.plans(read('ForPlan'), to_units, config, bits, previous is not None, edges)
         plans_side = beam.pvalue.AsSingleton(plans)
         assign = read('ForAssign')
-        place = strategy.place_units(to_units, self._bucket_bits, len(names), self._assignments)
+        place = strategy.place_units(to_units, bits, len(names), self._assignments)
         tags = place.tags + ([ASSIGNMENTS_TAG] if self._assignments else [])
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
             BOUNDARY_TAG, COUNTS_TAG, *tags
@@ -262,22 +262,17 @@ class StratifiedSplit(beam.PTransform):
         outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.FlatMap(
             lambda units: [(names[s], record) for s, u in units for record in u.records]
         )
-        outputs[COUNTS_KEY] = (
+        pairs = (  # [(count key, examples)], summed over the placed and the ranked
             (placed[COUNTS_TAG], ranked | 'CountRanked' >> beam.Map(place.count_units))
             | 'MergeCounts' >> beam.Flatten()
             | 'Pairs' >> beam.FlatMap(lambda c: c)
             | 'SumCounts' >> beam.CombinePerKey(sum)
             | 'CountsToList' >> beam.combiners.ToList()
-            | 'CountsTable' >> beam.Map(strategy.table, names)
         )
-        groups = strategy.group_sizes(assign)
-        sides = {}
-        if groups is not None:
-            sides['groups'] = beam.pvalue.AsSingleton(groups)
+        pinning = None
         if previous is not None:
-            pinning = plans | 'Pinned' >> beam.Map(pinning_report, names)
-            sides['pinning'] = beam.pvalue.AsSingleton(pinning)
-        outputs[REPORT_KEY] = outputs[COUNTS_KEY] | 'Report' >> beam.Map(
-            strategy.report, bins, **sides
+            pinning = beam.pvalue.AsSingleton(plans | 'Pinned' >> beam.Map(pinning_report, names))
+        outputs[COUNTS_KEY], outputs[REPORT_KEY] = strategy.report(
+            pairs, assign, config, bins, pinning
         )
         return outputs

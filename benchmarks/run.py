@@ -107,6 +107,9 @@ def parse_args(argv):
             names = ', '.join(presets['default'])
             parser.error(f'--set {item}: expected NAME=VALUE with NAME one of: {names}')
         setattr(args, name, parse_value(name, text, presets))
+    # A run at other sizes than its preset's is recorded as stored.CUSTOM_MODE
+    # (harness.report.bench_time_goals leaves its sections' times out).
+    args.custom = any(getattr(args, n) != v for n, v in presets[args.mode].items())
     if args.out is None:
         smoke_out = os.path.join(common.WORK_DIR, 'smoke')
         args.out = smoke_out if args.smoke else os.path.join(common.ROOT, 'benchmarks')
@@ -128,14 +131,14 @@ def main(argv=None) -> int:
     os.makedirs(args.work_dir, exist_ok=True)
     started = time.time()
     command = 'python -m benchmarks.run' + (' ' + shlex.join(argv or sys.argv[1:])).rstrip()
-    mode = args.mode
+    mode = stored.CUSTOM_MODE if args.custom and not args.smoke else args.mode
     commit = stored.git_commit()
     measured = chosen_sections(args)
     results = {
         'command': command,
         'smoke': args.smoke,
         'note': args.note,
-        'defaults': None if args.smoke else sections.parameters(mode),
+        'defaults': None if args.smoke else sections.parameters(args.mode),
         'full': args.full,
         'isolated': args.isolated,
         'config': {k: getattr(args, k) for k in sections.parameters('default')},

@@ -26,6 +26,10 @@ RESULTS_JSON = 'results.json'
 # Files a bench run rewrites: not counted when deciding whether the worktree was modified.
 OUTPUTS = ('RESULTS.md', 'README.md', RESULTS_JSON, 'scaling.png')
 
+# The mode a run is recorded with when its --set changed its preset's parameters (sizes,
+# repeats): its sections' times say nothing of the default set's length.
+CUSTOM_MODE = 'custom'
+
 
 def git_commit() -> str:
     """The checked-out commit (short), with ``+modified`` if tracked files outside the bench

@@ -376,3 +376,35 @@ def test_balanced_augmenter_docs_quote_the_smote_quality_table_of_results_json()
         means = ' | '.join(f'{np.mean(scores[m]):.3f}' for m in bench.METHODS)
         diffs = ' | '.join(g.replace('-', '−') for g in bench.gaps(scores))
         assert f'| {name} | {means} | {diffs} |' in docs, name
+
+
+def test_a_section_measured_at_other_sizes_is_not_added_to_the_bench_length():
+    """A --set run (e.g. spans at 1M, the size of its goal) records mode 'custom': its time is
+    not the default set's, so the goal is judged on the last whole run alone and says why."""
+    args = bench_run.parse_args(['--sections', 'spans', '--set', 'spans_scale=1000000,100000,7'])
+    assert args.custom
+    assert not bench_run.parse_args(['--sections', 'spans']).custom
+    whole = {
+        'started': '2026-11-24T01:00:00+00:00',
+        'commit': 'abc1234',
+        'total_seconds': 2400,
+        'command': 'python -m benchmarks.run',
+    }
+    provenance = {
+        name: {'commit': 'abc1234', 'command': whole['command'], 'seconds': 300, 'mode': 'default'}
+        for name in sections.default_sections(full=False)
+    }
+    provenance['spans'] = {
+        'commit': 'def5678',
+        'command': '--set',
+        'seconds': 1200,
+        'mode': 'custom',
+    }
+    ((_, measured, met, _),) = report.bench_time_goals(
+        {'whole_run': whole, 'provenance': provenance}
+    )
+    assert measured == (
+        '40.0 min (run of 2026-11-24 at abc1234); re-measured since: spans, spans at non-default '
+        "sizes (--set), so the sections' own times are not added up"
+    )
+    assert met

@@ -115,28 +115,22 @@ class GroupSummary(beam.CombineFn):
         return found
 
 
-class FindGroupsAcrossSplits(beam.PTransform):
-    """``(source, records)`` batches -> one ``groups_across_splits`` dict (see the module doc);
-    ``split_of`` maps each source to its split (None: a source is a split)."""
+@beam.ptransform_fn
+def GroupPairs(batches, group_feature: str):  # noqa: N802
+    """``(source, records)`` batches -> the distinct ``(group, source)`` pairs."""
+    return (
+        batches
+        | 'GroupPairs' >> beam.FlatMap(batch_groups, group_feature)
+        | 'DistinctPairs' >> beam.Distinct()
+    )
 
-    def __init__(
-        self,
-        splits: Sequence[str],
-        group_feature: str,
-        max_examples: int,
-        split_of: Mapping[str, str] | None = None,
-    ):
-        super().__init__()
-        self._splits, self._feature, self._limit = list(splits), group_feature, max_examples
-        self._split_of = dict(split_of) if split_of else None
 
-    def expand(self, batches):
-        summary = GroupSummary(self._splits, self._limit, self._split_of)
-        return (
-            batches
-            | 'GroupPairs' >> beam.FlatMap(batch_groups, self._feature)
-            | 'DistinctPairs' >> beam.Distinct()
-            | 'SplitsPerGroup' >> beam.GroupByKey()
-            | 'InTwoOrMore' >> beam.Filter(in_two_or_more_splits, self._split_of)
-            | 'Summarise' >> beam.CombineGlobally(summary)
-        )
+@beam.ptransform_fn
+def SummariseGroups(pairs, splits, max_examples, split_of=None):  # noqa: N802
+    """Distinct ``(group, source)`` pairs -> one ``groups_across_splits`` dict (module doc)."""
+    return (
+        pairs
+        | 'SplitsPerGroup' >> beam.GroupByKey()
+        | 'InTwoOrMore' >> beam.Filter(in_two_or_more_splits, split_of)
+        | 'Summarise' >> beam.CombineGlobally(GroupSummary(splits, max_examples, split_of))
+    )

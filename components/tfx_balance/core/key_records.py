@@ -28,7 +28,7 @@ from typing import Sequence, Tuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.records import fixed_batches
+from tfx_balance.core.records import read_file_batches
 
 RECORDS_PER_DECODE = 64  # records decoded at once by ReadKeyRecords
 
@@ -45,20 +45,26 @@ def decode_entries(records: Sequence[bytes], dtype: np.dtype) -> np.ndarray:
     return np.frombuffer(b''.join(records), dtype=dtype)
 
 
-def _decode(records, tag, dtype):
-    return tag, decode_entries(records, dtype)
+def read_entries(source, dtype: np.dtype):
+    """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of the files of
+    ``source``, a ``(tag, file pattern)`` pair, read with TensorFlow's C++ reader
+    (``records.read_file_batches``)."""
+    import tensorflow as tf
+
+    tag, pattern = source
+    for path in sorted(tf.io.gfile.glob(pattern)):
+        for batch in read_file_batches(path, RECORDS_PER_DECODE):
+            yield tag, decode_entries(batch, dtype)
 
 
 @beam.ptransform_fn
 def ReadKeyRecords(pipeline, sources: Sequence[Tuple[object, str]], dtype: np.dtype):  # noqa: N802
     """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of ``sources``:
     ``[(tag, file pattern)]``, e.g. one per earlier span (its tag: what the caller needs to know
-    of the span's entries: an order, a name). ``entries``: a structured array of ``dtype``."""
-    parts = [
+    of the span's entries: an order, a name). ``entries``: a structured array of ``dtype``. One
+    stage for every source, not a read per source (key records are small: 10 bytes a key)."""
+    return (
         pipeline
-        | f'Read[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'Batch[{i}]' >> fixed_batches(RECORDS_PER_DECODE)
-        | f'Decode[{i}]' >> beam.Map(_decode, tag, dtype)
-        for i, (tag, pattern) in enumerate(sources)
-    ]
-    return parts | 'AllSources' >> beam.Flatten()
+        | 'Sources' >> beam.Create(list(sources), reshuffle=False)
+        | 'ReadEntries' >> beam.FlatMap(read_entries, dtype)
+    )

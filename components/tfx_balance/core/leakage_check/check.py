@@ -236,9 +236,14 @@ def indexed_batch(item, index_of: dict):
     return index_of[source], keys, synthetic, source
 
 
-def checked_source(item, index_of: dict, at: int = 0) -> bool:
-    """Whether ``item[at]``, an index's source, is one of the checked ones."""
-    return item[at] in index_of
+def checked_source(item, index_of: dict) -> bool:
+    """Whether an index's ``(source, keys, synthetic)`` is of one of the checked sources."""
+    return item[0] in index_of
+
+
+def checked_pairs(pairs, index_of: dict) -> list:
+    """The ``(group, source)`` pairs of a batch of an index's that are of checked sources."""
+    return [pair for pair in pairs if pair[1] in index_of]
 
 
 class WithIndex(NamedTuple):
@@ -309,17 +314,21 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = sources = pairs = None
+        groups = sources = pair_batches = None
         if self._config.group_feature is not None:
-            pairs = batches | 'FindGroups' >> GroupPairs(self._config.group_feature)
-            every_pair = pairs
+            pair_batches = (
+                batches
+                | 'FindGroups' >> GroupPairs(self._config.group_feature)
+                | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
+            )
+            every_batch = pair_batches
             if self._previous is not None and self._previous[1] is not None:
-                earlier = self._previous[1] | 'CheckedIndexGroups' >> beam.Filter(
-                    checked_source, index_of, 1
+                earlier = self._previous[1] | 'CheckedIndexGroups' >> beam.Map(
+                    checked_pairs, index_of
                 )
-                every_pair = (pairs, earlier) | 'WithIndexGroups' >> beam.Flatten()
-            found = every_pair | 'GroupsAcrossSplits' >> SummariseGroups(
-                self._splits, limit, self._split_of
+                every_batch = (pair_batches, earlier) | 'WithIndexGroups' >> beam.Flatten()
+            found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
+                self._splits, limit, self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
         if self._split_of:
@@ -338,10 +347,6 @@ class FindLeakage(beam.PTransform):
             return report
         key_records = read | 'IndexKeys' >> beam.Map(encode_keys, self._position)
         group_records = None
-        if pairs is not None:
-            group_records = (
-                pairs
-                | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
-                | 'IndexGroups' >> beam.Map(encode_groups, self._position)
-            )
+        if pair_batches is not None:
+            group_records = pair_batches | 'IndexGroups' >> beam.Map(encode_groups, self._position)
         return WithIndex(report, key_records, group_records)

@@ -28,13 +28,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import List, Mapping, Sequence, Tuple
+from typing import Iterator, List, Mapping, Sequence, Tuple
 
 import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.key_records import ReadKeyRecords, encode_entries
+from tfx_balance.core.records import read_file_batches
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
 KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
@@ -128,8 +129,16 @@ def decode_groups(sources: Sequence[str], record: bytes) -> List[Tuple[bytes, st
     return [(group, sources[j]) for group, j in zip(groups, splits)]
 
 
-def _groups_of_record(record: bytes, sources: Sequence[str]) -> List[Tuple[bytes, str]]:
-    return decode_groups(sources, record)
+def read_groups(source) -> Iterator[List[Tuple[bytes, str]]]:
+    """The ``(group id, source)`` pairs of the group records of ``source``, a ``(sources, file
+    pattern)`` pair of one index, a list per record."""
+    import tensorflow as tf
+
+    sources, pattern = source
+    for path in sorted(tf.io.gfile.glob(pattern)):
+        for batch in read_file_batches(path):
+            for record in batch:
+                yield decode_groups(sources, record)
 
 
 @beam.ptransform_fn
@@ -137,18 +146,18 @@ def ReadKeyIndex(pipeline, indexes: Sequence[tuple]):  # noqa: N802
     """``(keyed, groups)`` of ``indexes``: ``[(sources, keys pattern, groups pattern or None)]``,
     one per earlier span (``sources``: the source name of each split index of its header).
     ``keyed``: ``(source, keys, synthetic flags)`` per split of each batch of records;
-    ``groups``: ``(group id, source)`` pairs (None when no index has groups)."""
+    ``groups``: lists of ``(group id, source)`` pairs (None when no index has groups)."""
     keyed = (
         pipeline
         | 'ReadKeys' >> ReadKeyRecords([(tuple(s), keys) for s, keys, _ in indexes], KEY_RECORD)
         | 'ByIndexSplit' >> beam.FlatMapTuple(index_batches)
     )
-    parts = [
+    with_groups = [(tuple(s), groups) for s, _, groups in indexes if groups]
+    if not with_groups:
+        return keyed, None
+    groups = (
         pipeline
-        | f'ReadGroups[{i}]' >> beam.io.ReadFromTFRecord(groups)
-        | f'DecodeGroups[{i}]' >> beam.FlatMap(_groups_of_record, tuple(sources))
-        for i, (sources, _, groups) in enumerate(indexes)
-        if groups
-    ]
-    groups = parts | 'AllGroups' >> beam.Flatten() if parts else None
+        | 'GroupSources' >> beam.Create(with_groups, reshuffle=False)
+        | 'ReadGroups' >> beam.FlatMap(read_groups)
+    )
     return keyed, groups

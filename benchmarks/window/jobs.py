@@ -108,7 +108,7 @@ def paths(root: str, window: int) -> dict:
     return {
         'spans': spans,
         'layouts': [os.path.join(root, f'layout-{s}') for s in range(1, window)],
-        'key_indexes': [os.path.join(root, f'key-index-{s}') for s in range(window)],
+        'key_indexes': [os.path.join(root, f'leakage-{s}') for s in range(window)],
     }
 
 
@@ -129,9 +129,10 @@ def _layout(span_dirs: list, out_dir: str, first_span: int) -> int:
 
 
 def _key_index(root: str, span: int):
-    from tfx_balance import LeakageKeyIndex
+    """An earlier LeakageCheck run's anomalies, which hold its span's key index."""
+    from tfx.types import standard_artifacts
 
-    index = LeakageKeyIndex()
+    index = standard_artifacts.ExampleAnomalies()
     index.uri = root
     index.set_int_custom_property('span', span)
     index.set_int_custom_property('version', 0)
@@ -139,11 +140,11 @@ def _key_index(root: str, span: int):
 
 
 def _key_indexes(span_dirs: list, index_dirs: list) -> None:
-    """Each span's LeakageCheck key index (spans ``0..``), by the executor on the span alone:
-    what each earlier daily run left (an index holds its own span's keys whatever it was
-    checked against)."""
+    """Each span's LeakageCheck anomalies with its key index (spans ``0..``), by the executor on
+    the span alone: what each earlier daily run left (an index holds its own span's keys
+    whatever it was checked against)."""
     for span, (span_dir, index_dir) in enumerate(zip(span_dirs, index_dirs)):
-        _leakage([span_dir], span, index_dir + '-anomalies', index_dir)
+        _leakage([span_dir], span, index_dir)
 
 
 def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> dict:
@@ -278,10 +279,10 @@ def validator_job(statistics: list, baseline: list, out_dir: str) -> dict:
     }
 
 
-def _leakage(span_dirs, first_span, out_dir, index_out, index_dirs=(), first_index_span=0):
+def _leakage(span_dirs, first_span, out_dir, index_dirs=(), first_index_span=0):
     """Runs the LeakageCheck executor once (group_feature 'user') on ``span_dirs`` (oldest
-    first) and the key indexes ``index_dirs`` (oldest first), writing the key index of
-    ``span_dirs`` to ``index_out``."""
+    first) and the key indexes in ``index_dirs`` (oldest first); its anomalies, with the key
+    index of ``span_dirs``, go to ``out_dir``."""
     from tfx.types import standard_artifacts
 
     from tfx_balance import keys
@@ -292,11 +293,9 @@ def _leakage(span_dirs, first_span, out_dir, index_out, index_dirs=(), first_ind
     previous = [_key_index(d, first_index_span + i) for i, d in enumerate(index_dirs)][::-1]
     output = standard_artifacts.ExampleAnomalies()
     output.uri = common.reset_dir(out_dir)
-    index = _key_index(common.reset_dir(index_out), first_span + len(span_dirs) - 1)
     props = LeakageConfig(group_feature=data.GROUP).validate().to_exec_properties()
     inputs = {keys.INPUT_EXAMPLES_KEY: window, keys.PREVIOUS_KEY_INDEX_KEY: previous}
-    outputs = {keys.ANOMALIES_KEY: [output], keys.KEY_INDEX_KEY: [index]}
-    Executor().Do(inputs, outputs, props)
+    Executor().Do(inputs, {keys.ANOMALIES_KEY: [output]}, props)
 
 
 def leakage_job(
@@ -305,13 +304,9 @@ def leakage_job(
     """The LeakageCheck executor, group_feature 'user', on ``span_dirs`` (oldest first) and the
     earlier spans' key indexes ``index_dirs`` (oldest first, spans from ``first_index_span``);
     it writes today's key index, as every daily run does."""
-    index_out = os.path.join(out_dir, 'key-index')
     seconds = harness.timed(
-        lambda: _leakage(
-            span_dirs, first_span, os.path.join(out_dir, 'anomalies'), index_out,
-            index_dirs, first_index_span,
-        )
-    )  # fmt: skip
+        lambda: _leakage(span_dirs, first_span, out_dir, index_dirs, first_index_span)
+    )
     return {
         'seconds': seconds,
         'examples_written': 0,

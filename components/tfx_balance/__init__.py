@@ -20,7 +20,6 @@ _LAZY = {
     'SplitAssignments': 'tfx_balance.stratified_splitter.component',
     'BalancedAugmenter': 'tfx_balance.balanced_augmenter.component',
     'LeakageCheck': 'tfx_balance.leakage_check.component',
-    'LeakageKeyIndex': 'tfx_balance.leakage_check.component',
     'balanced_eval_config': 'tfx_balance.metrics',
     'label_schema': 'tfx_balance.core.class_distribution_validator',
     'label_stats_options': 'tfx_balance.core.class_distribution_validator',

@@ -15,7 +15,6 @@ _EXAMPLES = {
     'Examples': "example_gen.outputs['examples']",
     'ExampleStatistics': "statistics_gen.outputs['statistics']",
     'Schema': "schema_gen.outputs['schema']",
-    'tfx_balance.LeakageKeyIndex': "previous.outputs['key_index'] (a Resolver's)",
 }
 
 

@@ -66,8 +66,8 @@ CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 # LeakageCheck.
 LEAKAGE_JSON_FILE = 'leakage.json'
 LEAKAGE_MARKDOWN_FILE = 'leakage.md'
-# Its output of the span's content keys (and groups), and its optional input of earlier spans'.
-KEY_INDEX_KEY = 'key_index'
+# Its optional input of earlier runs' anomalies, each holding its span's key index (content keys
+# and groups) beside the report.
 PREVIOUS_KEY_INDEX_KEY = 'previous_key_index'
 KEY_INDEX_FILE = 'key_index.json'  # what the records mean (splits, ignored features, groups)
 KEY_INDEX_KEYS_PREFIX = 'keys'  # <uri>/keys-*.gz

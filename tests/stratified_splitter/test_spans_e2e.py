@@ -41,13 +41,15 @@ CRAFTED = {
 
 
 def _previous_key_index(tfx, check_id):
-    from tfx_balance import LeakageKeyIndex, PreviousSpanStrategy
+    from tfx_balance import PreviousSpanStrategy
 
     return tfx.dsl.Resolver(
         strategy_class=PreviousSpanStrategy,
         config={'num_spans': 7, 'skip_newest': False},
-        key_index=tfx.dsl.Channel(
-            type=LeakageKeyIndex, producer_component_id=check_id, output_key='key_index'
+        anomalies=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ExampleAnomalies,
+            producer_component_id=check_id,
+            output_key='anomalies',
         ),
     ).with_id(f'previous_key_index_{check_id}')
 
@@ -82,7 +84,7 @@ def _components(data_dir):
     leakage = LeakageCheck(
         examples=splitter.outputs['examples'],
         group_feature='user',
-        previous_key_index=indexes.outputs['key_index'],
+        previous_key_index=indexes.outputs['anomalies'],
     )
     crafted_gen = tfx.components.ImportExampleGen(
         input_base=os.path.join(data_dir, 'crafted'),
@@ -97,7 +99,7 @@ def _components(data_dir):
     crossing = LeakageCheck(
         examples=crafted_gen.outputs['examples'],
         group_feature='user',
-        previous_key_index=crossing_indexes.outputs['key_index'],
+        previous_key_index=crossing_indexes.outputs['anomalies'],
     ).with_id('crossing_check')
     crossing.add_upstream_node(leakage)  # runs last: its failure stops nothing else
     return [gen, previous, splitter, indexes, leakage, crafted_gen, crossing_indexes, crossing]
@@ -180,12 +182,13 @@ def test_the_assignments_carry_their_span_and_one_record_per_user(runs):
 def test_leakage_check_with_the_earlier_key_indexes_passes_the_split_and_fails_a_crossing(runs):
     (run1, _, _), (run2, _, _) = runs[1], runs[2]
     assert run1.error is None
-    with open(os.path.join(run2.output('LeakageCheck', 'anomalies'), 'leakage.json')) as f:
+    anomalies = run2.output('LeakageCheck', 'anomalies')
+    with open(os.path.join(anomalies, 'leakage.json')) as f:
         report = json.load(f)
     assert report['passed'] and report['groups_across_splits']['groups'] == 0
     assert sum(report['examples'].values()) == len(_records(1)) + len(_records(2))
-    index = run2.artifact(run2.output('LeakageCheck', 'key_index'))
-    assert index.get_int_custom_property('span') == 2
+    assert run2.artifact(anomalies).get_int_custom_property('span') == 2
+    assert os.path.exists(os.path.join(anomalies, 'key_index.json'))  # the next run's index
     message = str(run2.error)
     assert "1 group(s) of group_feature 'user' have examples in two or more splits" in message
     assert "'u1' in train of span 1 and eval of span 2" in message

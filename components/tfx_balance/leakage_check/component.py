@@ -6,7 +6,7 @@ from typing import Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
-from tfx.types import artifact, standard_artifacts
+from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
@@ -16,26 +16,17 @@ from tfx_balance.leakage_check import executor
 from tfx_balance.parameters import documented, execution_parameters
 
 
-class LeakageKeyIndex(artifact.Artifact):
-    """The content keys (with group_feature, the groups) of the examples one LeakageCheck run
-    read, per split: ``keys-*.gz`` (gzipped TFRecords of 8-byte keys with a split index and a
-    synthetic flag), ``groups-*.gz`` and ``key_index.json`` (split names, features); the span
-    and version of the Examples, as custom properties. Handed back as ``previous_key_index``."""
-
-    TYPE_NAME = 'tfx_balance.LeakageKeyIndex'  # span, version: custom properties, as
-    # ExampleGen writes them (declared properties of a custom type fail Kubeflow's compiler)
-
-
 class LeakageCheckSpec(ComponentSpec):
     PARAMETERS = execution_parameters(LeakageConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        keys.PREVIOUS_KEY_INDEX_KEY: ChannelParameter(type=LeakageKeyIndex, optional=True),
+        # earlier runs' anomalies, which hold their key index (one custom-typed artifact fewer:
+        # Kubeflow's V2 compiler resolves every custom type by the one title 'tfx.Artifact')
+        keys.PREVIOUS_KEY_INDEX_KEY: ChannelParameter(
+            type=standard_artifacts.ExampleAnomalies, optional=True
+        ),
     }
-    OUTPUTS = {
-        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        keys.KEY_INDEX_KEY: ChannelParameter(type=LeakageKeyIndex),
-    }
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
 
 class LeakageCheck(base_beam_component.BaseBeamComponent):
@@ -62,20 +53,20 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
       splits, by StratifiedSplitter's rule of what a group is (an id is one group whether stored
       as int64, bytes or float).
 
-    Across spans (docs/leakage_check.md, "Across spans"): hand it the key indexes of the
-    earlier runs and today's span only; their splits are pooled with today's by split name, and
+    Across spans (docs/leakage_check.md, "Across spans"): each run's ``anomalies`` also hold its
+    span's key index; hand it the earlier runs' and today's span only; their splits are pooled with today's by split name, and
     the report and the error name the spans of each finding ('u1' in train of span 1 and eval
     of span 3), at the cost of today's span and 10 bytes per earlier example::
 
         previous = tfx.dsl.Resolver(
             strategy_class=PreviousSpanStrategy,
             config={'num_spans': 7, 'skip_newest': False},
-            key_index=tfx.dsl.Channel(type=LeakageKeyIndex,
+            anomalies=tfx.dsl.Channel(type=ExampleAnomalies,
                                       producer_component_id='LeakageCheck',
-                                      output_key='key_index'),
+                                      output_key='anomalies'),
         ).with_id('previous_key_index')
         LeakageCheck(examples=splitter.outputs['examples'], group_feature='user',
-                     previous_key_index=previous.outputs['key_index'])
+                     previous_key_index=previous.outputs['anomalies'])
 
     A window of Examples artifacts (a Resolver's, e.g. SpanRangeStrategy) is pooled the same
     way, reading every example of every span.
@@ -84,9 +75,8 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
       anomalies: ExampleAnomalies artifact with ``leakage.json`` and ``leakage.md`` (counts per
         split pair, up to ``max_examples`` fingerprints per finding), a TFDV ``Anomalies`` per
         split (``Split-<name>/SchemaDiff.pb``, dataset-level reasons) and the custom property
-        ``blessed`` (split -> 1/0).
-      key_index: LeakageKeyIndex of the examples read: the ``previous_key_index`` of later runs
-        (written only when the check passes).
+        ``blessed`` (split -> 1/0); and the key index of the examples read (``keys-*.gz``,
+        ``groups-*.gz``, ``key_index.json``): the ``previous_key_index`` of later runs.
 
     A finding that is not allowed raises ``LeakageError`` (failing the component, so nothing
     downstream runs); its message names the splits, counts, fingerprints and fixes.
@@ -113,8 +103,8 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         examples: Examples channel (tf.Example payload), e.g. StratifiedSplitter's or
           BalancedAugmenter's ``outputs['examples']``, or a Resolver's window of spans.
         {arguments}
-        previous_key_index: optional LeakageKeyIndex channel: earlier spans' key indexes (a
-          Resolver's window); pooled with ``examples`` by split name.
+        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
+          Resolver's window), whose key indexes are pooled with ``examples`` by split name.
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -129,6 +119,5 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             input_examples=examples,
             previous_key_index=previous_key_index,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            key_index=types.Channel(type=LeakageKeyIndex),
         )
         super().__init__(spec=spec)

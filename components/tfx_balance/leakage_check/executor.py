@@ -16,6 +16,7 @@ from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.class_distribution_validator.executor import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
+from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
@@ -36,15 +37,14 @@ class Executor(base_beam_executor.BaseBeamExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
         window of spans, e.g. from a Resolver): their splits are pooled by name, and the report
         names the span (custom property or property span) of each listed finding.
-      input_dict['previous_key_index']: optional LeakageKeyIndex artifacts of earlier spans (a
-        Resolver's window, core/leakage_check/index.py): their keys and groups are pooled with
-        the examples' as if their examples were read (an index of an input span is left out).
+      input_dict['previous_key_index']: optional ExampleAnomalies of earlier LeakageCheck runs (a
+        Resolver's window), each holding its span's key index (core/leakage_check/index.py):
+        their keys and groups are pooled with the examples' as if their examples were read (an
+        index of an input span is left out).
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
-        per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
-      output_dict['key_index']: one LeakageKeyIndex artifact: the content keys, splits and
-        synthetic flags of the examples read (with group_feature, their groups), and
-        ``key_index.json``; the input's span and version (a direct call without it writes none).
+        per checked split, the custom property ``blessed`` = {split: 1 or 0}, and the key index
+        of the examples read (``keys-*.gz``, ``groups-*.gz``, ``key_index.json``).
       exec_properties: LeakageConfig's arguments (core/leakage_check/config.py), as its
         ``to_exec_properties`` writes them.
     """
@@ -61,10 +61,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         config = LeakageConfig.from_exec_properties(exec_properties)
         window = list(input_dict[keys.INPUT_EXAMPLES_KEY])
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
-        index_out = output_dict.get(
-            keys.KEY_INDEX_KEY
-        )  # always under TFX; a direct call may omit it
-        index_out = artifact_utils.get_single_instance(index_out) if index_out else None
         for examples in window:
             artifacts.require_tf_example(examples, self.COMPONENT)
         previous = _earlier_indexes(window, input_dict.get(keys.PREVIOUS_KEY_INDEX_KEY) or [])
@@ -83,13 +79,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             f', with the key indexes of {inputs.index_names}' if previous else '',
             buckets,
         )
-        position = None
-        if index_out is not None:
-            key_index.check_split_count(inputs.own_splits)
-            position = {s: inputs.own_splits.index(split) for s, split in inputs.own_of.items()}
+        key_index.check_split_count(inputs.own_splits)
+        position = {s: inputs.own_splits.index(split) for s, split in inputs.own_of.items()}
         json_path = os.path.join(output.uri, keys.LEAKAGE_JSON_FILE)
-        guarded = [output] + ([index_out] if index_out is not None else [])
-        with artifacts.output_guard(*guarded):
+        with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
                 self._make_beam_pipeline, window, splits
             ) as pipeline:
@@ -104,32 +97,28 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     | 'FindLeakage'
                     >> FindLeakage(splits, config, buckets, split_of, indexes, position)
                 )
-                report = found if position is None else found.report
-                _ = report | 'WriteReport' >> artifacts.WriteJson(json_path)
-                if position is not None:
-                    _write_index(found, index_out, config, inputs.own_splits)
+                _ = found.report | 'WriteReport' >> artifacts.WriteJson(json_path)
+                _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
             if not report['passed']:
                 raise LeakageError(error_message(report))
             _write_output(report, markdown, output, splits, window)
-            if index_out is not None:
-                artifacts.copy_span_and_version(window, index_out)
 
 
-def _write_index(found, index_out, config, own_splits: List[str]) -> None:
-    """This run's key index (``index.py``): the key records, the group records (with
-    group_feature) and the header."""
+def _write_index(found, output, config, own_splits: List[str]) -> None:
+    """This run's key index (``index.py``) in its anomalies artifact: the key records, the group
+    records (with group_feature) and the header."""
     _ = found.keys | 'WriteKeyIndex' >> artifacts.WriteRecords(
-        index_out.uri, prefix=keys.KEY_INDEX_KEYS_PREFIX
+        output.uri, prefix=keys.KEY_INDEX_KEYS_PREFIX
     )
     if found.groups is not None:
         _ = found.groups | 'WriteGroupIndex' >> artifacts.WriteRecords(
-            index_out.uri, prefix=keys.KEY_INDEX_GROUPS_PREFIX
+            output.uri, prefix=keys.KEY_INDEX_GROUPS_PREFIX
         )
     artifacts.write_json(
-        os.path.join(index_out.uri, keys.KEY_INDEX_FILE), key_index.header(config, own_splits)
+        os.path.join(output.uri, keys.KEY_INDEX_FILE), key_index.header(config, own_splits)
     )
 
 
@@ -175,7 +164,15 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
     is_index = {id(index) for index in previous}
     for where, artifact in artifacts.oldest_first(window + previous):
         if id(artifact) in is_index:
-            found = artifacts.read_json(os.path.join(artifact.uri, keys.KEY_INDEX_FILE))
+            header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
+            if not tf.io.gfile.exists(header):
+                raise ConfigError(
+                    f'previous_key_index of {where} holds no key index ({artifact.uri} has no '
+                    f'{keys.KEY_INDEX_FILE}): give it the anomalies of earlier LeakageCheck runs '
+                    "(a Resolver's Channel with producer_component_id of the LeakageCheck and "
+                    "output_key 'anomalies')."
+                )
+            found = artifacts.read_json(header)
             key_index.check_header(found, config, where)
             sources = [f'{split} of {where}' for split in found['splits']]
             for source, split in zip(sources, found['splits']):

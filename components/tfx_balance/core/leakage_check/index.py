@@ -39,7 +39,7 @@ from tfx_balance.core.records import read_file_batches
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
 KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
-FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group records and the header
+INDEX_FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group records, the header
 GROUPS_PER_RECORD = 4096  # distinct (group, split) pairs per group record
 GROUP, SPLIT = 'group', 'split'  # the group records' features
 MAX_SPLITS = 256  # split indexes are one byte
@@ -50,7 +50,7 @@ def header(config, splits: Sequence[str]) -> dict:
     names of its split indexes, and the features the content keys leave out (other ones give
     other keys) and the groups are read from."""
     return {
-        'format': FORMAT,
+        'format': INDEX_FORMAT,
         'splits': list(splits),
         'provenance_feature': config.provenance_feature,
         'source_feature': config.source_feature,

@@ -43,8 +43,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         index of an input span is left out).
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
-        per checked split, the custom property ``blessed`` = {split: 1 or 0}, and the key index
-        of the examples read (``keys-*.gz``, ``groups-*.gz``, ``key_index.json``).
+        per checked split, the custom property ``blessed`` = {split: 1 or 0}, and, of one
+        Examples artifact, the key index of the examples read (``keys-*.gz``, ``groups-*.gz``,
+        ``key_index.json``).
       exec_properties: LeakageConfig's arguments (core/leakage_check/config.py), as its
         ``to_exec_properties`` writes them.
     """
@@ -79,8 +80,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             f', with the key indexes of {inputs.index_names}' if previous else '',
             buckets,
         )
-        key_index.check_split_count(inputs.own_splits)
-        position = {s: inputs.own_splits.index(split) for s, split in inputs.own_of.items()}
+        position = None  # a key index is of one span: none from a window of Examples
+        if len(window) == 1:
+            key_index.check_split_count(inputs.own_splits)
+            position = {s: inputs.own_splits.index(split) for s, split in inputs.own_of.items()}
         json_path = os.path.join(output.uri, keys.LEAKAGE_JSON_FILE)
         with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
@@ -97,8 +100,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     | 'FindLeakage'
                     >> FindLeakage(splits, config, buckets, split_of, indexes, position)
                 )
-                _ = found.report | 'WriteReport' >> artifacts.WriteJson(json_path)
-                _write_index(found, output, config, inputs.own_splits)
+                report = found if position is None else found.report
+                _ = report | 'WriteReport' >> artifacts.WriteJson(json_path)
+                if position is not None:
+                    _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)

@@ -25,7 +25,7 @@ from tfx_balance.core.split.config import StratifiedSplitConfig
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
     (StratifiedSplitter, StratifiedSplitConfig, ['examples', 'previous_assignments']),
-    (LeakageCheck, LeakageConfig, ['examples']),
+    (LeakageCheck, LeakageConfig, ['examples', 'previous_key_index']),
     (BalancedAugmenter, AugmentConfig, ['examples']),
     (BalancedInputGen, LayoutConfig, ['examples', 'augmented_examples']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),

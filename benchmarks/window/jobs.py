@@ -8,8 +8,9 @@ by a hash of the user (so a user keeps its split over every span and LeakageChec
 each span's statistics as StatisticsGen writes them (TFDV, ``Split-<name>/FeatureStats.pb``);
 the window's earlier spans laid out once each by the BalancedInputGen executor (what the
 per-span recipe's earlier runs left; today's layout is the measured ``layout_job``'s output, read
-by the Trainer side as in a daily run). Span ``window`` is today's; spans ``1..window`` are the
-window; spans ``0..window-1`` the baseline before it.
+by the Trainer side as in a daily run); each earlier span's LeakageCheck key index, by the
+executor on that span alone. Span ``window`` is today's; spans ``1..window`` are the window;
+spans ``0..window-1`` the baseline before it, and the key indexes of today's recipe.
 
 Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness`` expects):
 
@@ -22,7 +23,10 @@ Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness
   the same way: what the window costs a read that is not ours;
 - ``prior_job``: ``with_prior_correction`` on a two-class serving signature over the same files;
 - ``validator_job``: the ClassDistributionValidator executor on statistics and a baseline;
-- ``leakage_job``: the LeakageCheck executor (group_feature 'user') on 1 or ``window`` spans.
+- ``leakage_job``: the LeakageCheck executor (group_feature 'user') on 1 or ``window`` spans
+  of Examples, or on today's span with the key indexes of the ``window`` spans before it (the
+  recommended recipe; the workload writes each earlier span's index once, as its own daily run
+  did). Every job writes today's key index, as the component does.
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ def paths(root: str, window: int) -> dict:
     return {
         'spans': spans,
         'layouts': [os.path.join(root, f'layout-{s}') for s in range(1, window)],
+        'key_indexes': [os.path.join(root, f'leakage-{s}') for s in range(window)],
     }
 
 
@@ -125,13 +130,39 @@ def _layout(span_dirs: list, out_dir: str, first_span: int) -> int:
     return plan['total']
 
 
+def _key_index(root: str, span: int):
+    """An earlier LeakageCheck run's anomalies, which hold its span's key index."""
+    from tfx.types import standard_artifacts
+
+    index = standard_artifacts.ExampleAnomalies()
+    index.uri = root
+    index.set_int_custom_property('span', span)
+    index.set_int_custom_property('version', 0)
+    return index
+
+
+def _key_indexes(span_dirs: list, index_dirs: list) -> None:
+    """Each span's LeakageCheck anomalies with its key index (spans ``0..``), by the executor on
+    the span alone: what each earlier daily run left (an index holds its own span's keys
+    whatever it was checked against)."""
+    for span, (span_dir, index_dir) in enumerate(zip(span_dirs, index_dirs)):
+        _leakage([span_dir], span, index_dir)
+
+
 def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> dict:
     """Writes the workload (module doc) once per arguments; returns its ``paths`` and counts."""
     root = os.path.join(work_dir, 'window', f'n{n}-g{groups}-w{window}')
     done = os.path.join(root, 'workload.json')
     if os.path.exists(done):
         with open(done) as f:
-            return json.load(f)
+            out = json.load(f)
+        if 'key_indexes' in out:
+            return out
+        out.update(paths(root, window))  # a workload written before the key index: add them
+        _key_indexes(out['spans'][:-1], out['key_indexes'])
+        with open(done, 'w') as f:
+            json.dump(out, f)
+        return out
     recurring = groups * data.PRESENT * (1 + data.MOST) / 2
     one_off = max(0, round((n - recurring) / ((1 + data.MOST) / 2)))
     common.reset_dir(root)
@@ -140,6 +171,7 @@ def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> 
     out['examples'] = [_write_span(d, r) for d, r in zip(out['spans'], spans)]
     out['laid_out'] = [_layout([out['spans'][s]], out['layouts'][s - 1], s)
                        for s in range(1, window)]  # fmt: skip
+    _key_indexes(out['spans'][:-1], out['key_indexes'])
     with open(done, 'w') as f:
         json.dump(out, f)
     return out
@@ -290,8 +322,10 @@ def validator_job(statistics: list, baseline: list, out_dir: str) -> dict:
     }
 
 
-def leakage_job(span_dirs: list, first_span: int, out_dir: str) -> dict:
-    """The LeakageCheck executor, group_feature 'user', on ``span_dirs`` (oldest first)."""
+def _leakage(span_dirs, first_span, out_dir, index_dirs=(), first_index_span=0):
+    """Runs the LeakageCheck executor once (group_feature 'user') on ``span_dirs`` (oldest
+    first) and the key indexes in ``index_dirs`` (oldest first); its anomalies, with the key
+    index of ``span_dirs``, go to ``out_dir``."""
     from tfx.types import standard_artifacts
 
     from tfx_balance import keys
@@ -299,15 +333,29 @@ def leakage_job(span_dirs: list, first_span: int, out_dir: str) -> dict:
     from tfx_balance.leakage_check.executor import Executor
 
     window = [_examples(d, first_span + i) for i, d in enumerate(span_dirs)][::-1]
+    previous = [_key_index(d, first_index_span + i) for i, d in enumerate(index_dirs)][::-1]
     output = standard_artifacts.ExampleAnomalies()
     output.uri = common.reset_dir(out_dir)
     props = LeakageConfig(group_feature=data.GROUP).validate().to_exec_properties()
+    inputs = {keys.INPUT_EXAMPLES_KEY: window, keys.PREVIOUS_KEY_INDEX_KEY: previous}
+    Executor().Do(inputs, {keys.ANOMALIES_KEY: [output]}, props)
+
+
+def leakage_job(
+    span_dirs: list, first_span: int, out_dir: str, index_dirs=(), first_index_span: int = 0
+) -> dict:
+    """The LeakageCheck executor, group_feature 'user', on ``span_dirs`` (oldest first) and the
+    earlier spans' key indexes ``index_dirs`` (oldest first, spans from ``first_index_span``);
+    it writes today's key index, as every daily run does."""
     seconds = harness.timed(
-        lambda: Executor().Do(
-            {keys.INPUT_EXAMPLES_KEY: window}, {keys.ANOMALIES_KEY: [output]}, props
-        )  # fmt: skip
+        lambda: _leakage(span_dirs, first_span, out_dir, index_dirs, first_index_span)
     )
-    return {'seconds': seconds, 'examples_written': 0, 'spans': len(span_dirs)}
+    return {
+        'seconds': seconds,
+        'examples_written': 0,
+        'spans': len(span_dirs),
+        'key_indexes': len(index_dirs),
+    }
 
 
 # --- one run of the section ---------------------------------------------------------------------
@@ -386,12 +434,15 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'window_n': ('validator_job', {'statistics': stats[1:], 'baseline': stats[:-1],
                                        'out_dir': validator_out}),
     }, isolated, repeats=5)  # fmt: skip
-    common.log(f'  LeakageCheck: 1 and {window} spans')
+    common.log(f"  LeakageCheck: 1 and {window} spans, and today's with {window} key indexes")
     leakage_out = os.path.join(out_dir, 'leakage')
     out['leakage'] = _measure_group('leakage', {
         'window_1': ('leakage_job', {'span_dirs': [today], 'first_span': window,
                                      'out_dir': leakage_out}),
         'window_n': ('leakage_job', {'span_dirs': window_spans, 'first_span': 1,
                                      'out_dir': leakage_out}),
+        'index_n': ('leakage_job', {'span_dirs': [today], 'first_span': window,
+                                    'out_dir': leakage_out, 'index_dirs': wl['key_indexes'],
+                                    'first_index_span': 0}),
     }, isolated)  # fmt: skip
     return out

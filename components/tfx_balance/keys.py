@@ -66,6 +66,12 @@ CLASS_DISTRIBUTION_MARKDOWN_FILE = 'class_distribution.md'
 # LeakageCheck.
 LEAKAGE_JSON_FILE = 'leakage.json'
 LEAKAGE_MARKDOWN_FILE = 'leakage.md'
+# Its optional input of earlier runs' anomalies, each holding its span's key index (content keys
+# and groups) beside the report.
+PREVIOUS_KEY_INDEX_KEY = 'previous_key_index'
+KEY_INDEX_FILE = 'key_index.json'  # what the records mean (splits, ignored features, groups)
+KEY_INDEX_KEYS_PREFIX = 'keys'  # <uri>/keys-*.gz
+KEY_INDEX_GROUPS_PREFIX = 'groups'  # <uri>/groups-*.gz, with group_feature
 
 # TFMA metrics (tfx_balance.metrics): metric names, and the suffix of each metric's diagnostic key
 # that lists the classes absent from the evaluation data.

@@ -7,7 +7,8 @@ CsvExampleGen (the newest ``span-{SPAN}/``, as one split ``all``) -> StatisticsG
 -> ClassDistributionValidator ('DriftCheck': the span's class shares against the previous
 span's, ``PreviousSpanStrategy``) and StratifiedSplitter (8:1:1, ``group_feature`` company, the
 earlier spans' ``assignments`` from a Resolver: a company keeps its split in every span)
--> LeakageCheck over the last ``WINDOW`` spans (no company or trip in two splits)
+-> LeakageCheck over the last ``WINDOW`` spans (no company or trip in two splits: this span's
+examples with the key indexes of the earlier runs' LeakageCheck, ``PreviousSpanStrategy``)
 -> Transform and BalancedInputGen over the window -> Trainer (``balanced_dataset`` over the
 window; warm-started from the latest blessed model) -> Evaluator (this span's ``test`` split,
 against the latest blessed model) -> Pusher.
@@ -202,7 +203,24 @@ def create_pipeline(
     else:
         examples_window = last_spans(splitter, window)
         window_examples = examples_window.outputs['examples']
-    leakage = LeakageCheck(examples=window_examples, group_feature=GROUP)
+    if kubeflow_v2 or window == 1:
+        earlier_checks, key_indexes = None, None
+    else:  # the key indexes of the window's earlier spans, in their LeakageCheck anomalies
+        earlier_checks = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy,
+            config={'num_spans': window - 1, 'skip_newest': False},
+            anomalies=tfx.dsl.Channel(
+                type=tfx.types.standard_artifacts.ExampleAnomalies,
+                producer_component_id='LeakageCheck',
+                output_key='anomalies',
+            ),
+        ).with_id('previous_key_index')
+        key_indexes = earlier_checks.outputs['anomalies']
+    leakage = LeakageCheck(
+        examples=splitter.outputs['examples'],  # this span, with the window's earlier key indexes
+        group_feature=GROUP,
+        previous_key_index=key_indexes,
+    )
     transform = tfx.components.Transform(
         examples=window_examples,
         schema=schema.outputs['schema'],
@@ -258,6 +276,7 @@ def create_pipeline(
             earlier,
             splitter,
             *([examples_window] if examples_window else []),
+            *([earlier_checks] if earlier_checks else []),
             leakage,
             transform,
             layout,

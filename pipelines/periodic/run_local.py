@@ -112,6 +112,7 @@ def run(
         except Exception as e:  # noqa: BLE001 - a stopped run is a result of the demo
             error = e
         inputs = run_inputs(metadata_path, before)
+        leakage = inputs.get('LeakageCheck', {})  # this span, and the earlier key indexes
         split_dir = _newest_dir(pipeline_root, 'StratifiedSplitter', 'examples', before)
         if split_dir:
             groups_so_far.append(split_groups(split_dir))
@@ -119,7 +120,9 @@ def run(
         runs.append(
             {
                 'span': span,
-                'window': _window(inputs.get('LeakageCheck', {}).get('input_examples', [])),
+                'window': _window(
+                    [*leakage.get('input_examples', []), *leakage.get('previous_key_index', [])]
+                ),
                 'class_counts': _class_counts(split_dir) if split_dir else {},
                 'groups_in_two_splits': span_data.groups_in_more_than_one_split(groups_so_far),
                 'drift': _drift_verdict(pipeline_root, before, error),

@@ -35,7 +35,11 @@ def _results(with_spans=True):
             'baseline_n': _job(0.023, 600),
             'window_n': _job(0.030, 600),
         },
-        'leakage': {'window_1': _job(5.0, 800), 'window_n': _job(20.0, 950)},
+        'leakage': {
+            'window_1': _job(5.0, 800),
+            'window_n': _job(20.0, 950),
+            'index_n': _job(5.5, 820, key_indexes=7),
+        },
     }
     results = {'window': window}
     if with_spans:
@@ -97,7 +101,19 @@ def test_each_component_is_judged_on_its_documented_recipe():
     )  # 2.5 s / 4,800
     assert rows['with_prior_correction'][1:] == ('time 1.10x, peak RSS 1.00x', True, '')
     assert rows['ClassDistributionValidator'][1:3] == ('time 1.15x, peak RSS 1.00x', True)
-    measured, met, why = rows['LeakageCheck'][1:]
+    goal, measured, met, why = rows['LeakageCheck']
+    assert goal.endswith(
+        "(today's span and the key indexes of 7 earlier spans (group_feature user))"
+    )
+    assert (measured, met, why) == ('time 1.10x, peak RSS 1.02x', True, '')
+
+
+def test_results_without_the_key_index_judge_leakage_check_on_the_window_of_examples():
+    results = _results()
+    del results['window']['leakage']['index_n']
+    rows = {goal.split(':')[0]: (measured, met, why) for goal, measured, met, why in
+            report.goals(results)}  # fmt: skip
+    measured, met, why = rows['LeakageCheck']
     assert measured == 'time 4.00x, peak RSS 1.19x' and not met
     assert why.startswith(
         "by design: it reads every span of the window (7.0x the examples of today's"
@@ -108,6 +124,10 @@ def test_without_the_spans_section_the_splitter_is_left_out_and_the_table_render
     results = _results(with_spans=False)
     assert [g.split(':')[0] for g, *_ in report.goals(results)][0] == 'BalancedInputGen'
     text = '\n'.join(report.render(results))
+    assert (
+        "| LeakageCheck | today's span and the key indexes of 7 earlier spans (group_feature "
+        'user) | 5.00 | 5.50 | 1.10x | 800 | 820 | 1.02x |' in text
+    )
     assert (
         '| LeakageCheck | a SpanRangeStrategy window of 7 spans (group_feature user) | 5.00 | '
         '20.00 | 4.00x | 800 | 950 | 1.19x |' in text

@@ -224,3 +224,108 @@ def test_a_clean_window_passes_pooled_by_split_and_names_the_spans_of_repeats(tm
         '| ' + fp + ' | train of span 1, train of span 2 |'
         in (tmp_path / 'out' / keys.LEAKAGE_MARKDOWN_FILE).read_text()
     )
+
+
+def run_indexed(tmp_path, spans: dict, **config):
+    """The daily recipe: one run per span, oldest first, each given its span's examples and the
+    anomalies (holding the key indexes) of the runs before it (newest first, as
+    PreviousSpanStrategy gives them). Returns the last run's anomalies."""
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.leakage_check.executor import Executor
+
+    props = LeakageConfig(**config).validate().to_exec_properties()
+    indexes = []
+    for span in sorted(spans):
+        (examples,) = span_window(tmp_path, {span: spans[span]})
+        output = standard_artifacts.ExampleAnomalies()
+        output.uri = str(tmp_path / f'out-{span}')
+        os.makedirs(output.uri, exist_ok=True)
+        Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples], keys.PREVIOUS_KEY_INDEX_KEY: indexes[::-1]},
+            {keys.ANOMALIES_KEY: [output]},
+            props,
+        )
+        indexes.append(output)
+    return output
+
+
+def test_key_indexes_fail_a_leak_into_today_s_span_as_the_window_of_examples_does(tmp_path):
+    # the spans of the window test above: span 3's eval holds u1 (train of span 1) and a copy of
+    # an example of train of span 2; spans 1 and 2 pass on their own days
+    copied = example(user='u4', x=20.0)
+    spans = {
+        1: {'train': user_rows(['u1', 'u2'], 10), 'eval': user_rows(['u3'], 15)},
+        2: {'train': user_rows(['u4'], 20) + user_rows(['u2'], 21), 'eval': user_rows(['u5'], 25)},
+        3: {'train': user_rows(['u6'], 30), 'eval': user_rows(['u1'], 35) + [copied]},
+    }
+    with pytest.raises(LeakageError) as window:
+        run_window(
+            tmp_path / 'window', span_window(tmp_path / 'window', spans), group_feature='user'
+        )
+    with pytest.raises(LeakageError) as indexed:
+        run_indexed(tmp_path / 'indexed', spans, group_feature='user')
+    assert str(indexed.value) == str(window.value)
+    assert "'u1' in train of span 1 and eval of span 3" in str(indexed.value)
+    (fp,) = leakage_fingerprints([copied])
+    assert f'{fp} in train of span 2 and eval of span 3' in str(indexed.value)
+    assert os.listdir(tmp_path / 'indexed' / 'out-3') == []  # a failed run writes no index
+    assert {'groups-00000-of-00001.gz', 'key_index.json', 'keys-00000-of-00001.gz'} <= set(
+        os.listdir(tmp_path / 'indexed' / 'out-2')
+    )
+
+
+def test_key_indexes_give_the_report_of_the_window_of_examples_byte_for_byte(tmp_path):
+    synthetic = MARKS.copy(example(user='u9', x=99.0), 'feed')
+    spans = {
+        1: {'train': user_rows(['u1', 'u2'], 10), 'eval': user_rows(['u3'], 15)},
+        2: {'train': user_rows(['u1'], 10) + user_rows(['u4'], 20), 'eval': user_rows(['u3'], 25)},
+        3: {'train': user_rows(['u7'], 40), 'eval': user_rows(['u8'], 45) + [synthetic]},
+    }  # a repeat inside train across spans 1 and 2; span 3's eval has a synthetic example
+    allowed = {'group_feature': 'user', 'allow_synthetic_outside': True}
+    run_window(tmp_path / 'window', span_window(tmp_path / 'window', spans), **allowed)
+    output = run_indexed(tmp_path / 'indexed', spans, **allowed)
+    for name in (keys.LEAKAGE_JSON_FILE, keys.LEAKAGE_MARKDOWN_FILE):
+        window = (tmp_path / 'window' / 'out' / name).read_bytes()
+        assert (tmp_path / 'indexed' / 'out-3' / name).read_bytes() == window
+    report = json.loads((tmp_path / 'indexed' / 'out-3' / keys.LEAKAGE_JSON_FILE).read_text())
+    assert report['examples'] == {'train': 5, 'eval': 4}
+    assert report['synthetic_outside_training']['per_split']['eval']['examples'] == 1
+    assert output.get_int_custom_property('span') == 3
+    header = json.loads((tmp_path / 'indexed' / 'out-3' / keys.KEY_INDEX_FILE).read_text())
+    assert header == {
+        'format': 1,
+        'splits': ['train', 'eval'],
+        'provenance_feature': 'is_synthetic',
+        'source_feature': 'source_fingerprint',
+        'group_feature': 'user',
+    }
+
+
+def test_a_key_index_of_other_keys_is_refused_naming_its_span(tmp_path):
+    spans = {1: {'train': user_rows(['u1'], 10), 'eval': user_rows(['u2'], 15)}}
+    run_indexed(tmp_path, spans)
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.leakage_check.executor import Executor
+
+    (examples,) = span_window(tmp_path, {2: spans[1]})
+    previous = standard_artifacts.ExampleAnomalies()
+    previous.uri = str(tmp_path / 'out-1')
+    previous.set_int_custom_property('span', 1)
+    output = standard_artifacts.ExampleAnomalies()
+    output.uri = str(tmp_path / 'out-2')
+    props = LeakageConfig(provenance_feature='synthetic').validate().to_exec_properties()
+    with pytest.raises(ConfigError, match='previous_key_index of span 1 was written by another'):
+        Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples], keys.PREVIOUS_KEY_INDEX_KEY: [previous]},
+            {keys.ANOMALIES_KEY: [output]},
+            props,
+        )
+    previous.uri = str(tmp_path / 'span-1')  # Examples, not a LeakageCheck's anomalies
+    with pytest.raises(ConfigError, match='previous_key_index of span 1 holds no key index'):
+        Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples], keys.PREVIOUS_KEY_INDEX_KEY: [previous]},
+            {keys.ANOMALIES_KEY: [output]},
+            LeakageConfig().validate().to_exec_properties(),
+        )

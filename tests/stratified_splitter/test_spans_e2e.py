@@ -2,7 +2,12 @@
 run twice in one MLMD, one new span per run (ImportExampleGen reads ``span-{SPAN}/``). The
 splitter's ``previous_assignments`` come from a Resolver of its own earlier ``assignments``
 (PreviousSpanStrategy, skip_newest=False, resolved before the splitter runs): on the first run it
-resolves nothing; on the second, every user seen in span 1 stays in its span-1 split."""
+resolves nothing; on the second, every user seen in span 1 stays in its span-1 split.
+
+LeakageCheck's daily recipe (issue 51, item 3) rides along: each run checks its span's splitter
+output with the key indexes of the earlier runs (``previous_key_index``, PreviousSpanStrategy
+over its own ``key_index``), and passes; a second check of crafted pre-split spans (user u1 in
+train of span 1 and in eval of span 2) fails the second run, naming both spans."""
 
 import collections
 import json
@@ -28,10 +33,31 @@ def _records(span):
     ]
 
 
+# crafted spans, split upstream: u1 is in train of span 1 and in eval of span 2
+CRAFTED = {
+    1: {'train': [('u1', 1.0), ('u2', 2.0)], 'eval': [('u3', 3.0)]},
+    2: {'train': [('u4', 4.0)], 'eval': [('u1', 5.0), ('u5', 6.0)]},
+}
+
+
+def _previous_key_index(tfx, check_id):
+    from tfx_balance import PreviousSpanStrategy
+
+    return tfx.dsl.Resolver(
+        strategy_class=PreviousSpanStrategy,
+        config={'num_spans': 7, 'skip_newest': False},
+        anomalies=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ExampleAnomalies,
+            producer_component_id=check_id,
+            output_key='anomalies',
+        ),
+    ).with_id(f'previous_key_index_{check_id}')
+
+
 def _components(data_dir):
     from tfx import v1 as tfx
 
-    from tfx_balance import PreviousSpanStrategy, SplitAssignments, StratifiedSplitter
+    from tfx_balance import LeakageCheck, PreviousSpanStrategy, SplitAssignments, StratifiedSplitter
 
     gen = tfx.components.ImportExampleGen(
         input_base=data_dir,
@@ -54,12 +80,35 @@ def _components(data_dir):
         group_feature='user',
         previous_assignments=previous.outputs['assignments'],
     )
-    return [gen, previous, splitter]
+    indexes = _previous_key_index(tfx, 'LeakageCheck')
+    leakage = LeakageCheck(
+        examples=splitter.outputs['examples'],
+        group_feature='user',
+        previous_key_index=indexes.outputs['anomalies'],
+    )
+    crafted_gen = tfx.components.ImportExampleGen(
+        input_base=os.path.join(data_dir, 'crafted'),
+        input_config=tfx.proto.Input(
+            splits=[
+                tfx.proto.Input.Split(name=s, pattern=f'span-{{SPAN}}/{s}/*')
+                for s in ('train', 'eval')
+            ]
+        ),
+    ).with_id('crafted_gen')
+    crossing_indexes = _previous_key_index(tfx, 'crossing_check')
+    crossing = LeakageCheck(
+        examples=crafted_gen.outputs['examples'],
+        group_feature='user',
+        previous_key_index=crossing_indexes.outputs['anomalies'],
+    ).with_id('crossing_check')
+    crossing.add_upstream_node(leakage)  # runs last: its failure stops nothing else
+    return [gen, previous, splitter, indexes, leakage, crafted_gen, crossing_indexes, crossing]
 
 
 @pytest.fixture(scope='module')
 def runs():
     from tests.support.local_dag import run_local
+    from tfx_balance.core.leakage_check import LeakageError
 
     # Not tmp_path_factory: parallel pytest sessions on this machine prune old basetemp dirs.
     root = tempfile.mkdtemp(prefix='splitter_spans_e2e_')
@@ -67,7 +116,12 @@ def runs():
     done = {}
     for span in SPANS:
         write_records(os.path.join(data_dir, f'span-{span}', 'part-0.gz'), _records(span))
-        run = run_local('splitter-spans-e2e', root, _components(data_dir))
+        for split, rows in CRAFTED[span].items():
+            write_records(
+                os.path.join(data_dir, 'crafted', f'span-{span}', split, 'part-0.gz'),
+                [example(user=u, x=x) for u, x in rows],
+            )
+        run = run_local('splitter-spans-e2e', root, _components(data_dir), raises=LeakageError)
         done[span] = (
             run,
             run.output('StratifiedSplitter'),
@@ -123,3 +177,18 @@ def test_the_assignments_carry_their_span_and_one_record_per_user(runs):
             for pair in decode_assignments(r.numpy())
         ]
         assert len(pairs) == len(SPANS[span]) == len({key for key, _ in pairs})
+
+
+def test_leakage_check_with_the_earlier_key_indexes_passes_the_split_and_fails_a_crossing(runs):
+    (run1, _, _), (run2, _, _) = runs[1], runs[2]
+    assert run1.error is None
+    anomalies = run2.output('LeakageCheck', 'anomalies')
+    with open(os.path.join(anomalies, 'leakage.json')) as f:
+        report = json.load(f)
+    assert report['passed'] and report['groups_across_splits']['groups'] == 0
+    assert sum(report['examples'].values()) == len(_records(1)) + len(_records(2))
+    assert run2.artifact(anomalies).get_int_custom_property('span') == 2
+    assert os.path.exists(os.path.join(anomalies, 'key_index.json'))  # the next run's index
+    message = str(run2.error)
+    assert "1 group(s) of group_feature 'user' have examples in two or more splits" in message
+    assert "'u1' in train of span 1 and eval of span 2" in message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, NamedTuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -16,14 +16,17 @@ from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.class_distribution_validator.executor import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
+from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
     LeakageError,
+    ReadKeyIndex,
     bucket_count,
     error_message,
     to_markdown,
 )
+from tfx_balance.core.leakage_check import index as key_index
 from tfx_balance.core.records import read_named_file_batches
 
 
@@ -34,9 +37,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
         window of spans, e.g. from a Resolver): their splits are pooled by name, and the report
         names the span (custom property or property span) of each listed finding.
+      input_dict['previous_key_index']: optional ExampleAnomalies of earlier LeakageCheck runs (a
+        Resolver's window), each holding its span's key index (core/leakage_check/index.py):
+        their keys and groups are pooled with the examples' as if their examples were read (an
+        index of an input span is left out).
       output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
         ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
-        per checked split, and the custom property ``blessed`` = {split: 1 or 0}.
+        per checked split, the custom property ``blessed`` = {split: 1 or 0}, and, of one
+        Examples artifact, the key index of the examples read (``keys-*.gz``, ``groups-*.gz``,
+        ``key_index.json``).
       exec_properties: LeakageConfig's arguments (core/leakage_check/config.py), as its
         ``to_exec_properties`` writes them.
     """
@@ -55,30 +64,46 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         for examples in window:
             artifacts.require_tf_example(examples, self.COMPONENT)
-        splits, split_of, files = _window_files(window, config.splits)
+        previous = _earlier_indexes(window, input_dict.get(keys.PREVIOUS_KEY_INDEX_KEY) or [])
+        inputs = _window_files(window, previous, config)
+        splits, split_of, files = inputs.splits, inputs.split_of, inputs.files
         training = config.resolve_training_splits(splits)
-        buckets = bucket_count(sum(tf.io.gfile.stat(path).length for _, path in files))
+        buckets = bucket_count(
+            sum(tf.io.gfile.stat(path).length for _, path in files), inputs.index_keys
+        )
         logging.info(
-            '%s: reading split(s) %s (training: %s)%s, %d key bucket(s).',
+            '%s: reading split(s) %s (training: %s)%s%s, %d key bucket(s).',
             self.COMPONENT,
             splits,
             list(training),
-            f' of {len(window)} artifacts: {sorted(split_of)}' if split_of else '',
+            f' of {len(window)} artifacts: {sorted(split_of)}' if len(window) > 1 else '',
+            f', with the key indexes of {inputs.index_names}' if previous else '',
             buckets,
         )
+        position = None  # a key index is of one span: none from a window of Examples
+        if len(window) == 1:
+            key_index.check_split_count(inputs.own_splits)
+            position = {s: inputs.own_splits.index(split) for s, split in inputs.own_of.items()}
         json_path = os.path.join(output.uri, keys.LEAKAGE_JSON_FILE)
         with artifacts.output_guard(output):
             with artifacts.checked_beam_pipeline(
                 self._make_beam_pipeline, window, splits
             ) as pipeline:
-                _ = (
+                indexes = None
+                if inputs.indexes:
+                    indexes = pipeline | 'PreviousKeyIndex' >> ReadKeyIndex(inputs.indexes)
+                found = (
                     pipeline
                     | 'Files' >> beam.Create(files)
                     | 'SpreadFiles' >> beam.Reshuffle()
                     | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
-                    | 'FindLeakage' >> FindLeakage(splits, config, buckets, split_of)
-                    | 'WriteReport' >> artifacts.WriteJson(json_path)
+                    | 'FindLeakage'
+                    >> FindLeakage(splits, config, buckets, split_of, indexes, position)
                 )
+                report = found if position is None else found.report
+                _ = report | 'WriteReport' >> artifacts.WriteJson(json_path)
+                if position is not None:
+                    _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
@@ -87,28 +112,95 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             _write_output(report, markdown, output, splits, window)
 
 
-def _window_files(window: list, requested) -> tuple:
-    """``(splits, split_of, [(source, file)])`` of the input artifacts. One artifact: its splits
-    (``requested``, default all), each its own source (``split_of`` None). Several (a window of
-    spans): the splits pooled by name (``requested``, each in every artifact; default every
-    split of any), a source per split of each artifact, ``'<split> of span <span>'`` (of
-    ``input <i>`` for an artifact without a span), and ``split_of`` mapping it to its split."""
-    if len(window) == 1:
+def _write_index(found, output, config, own_splits: List[str]) -> None:
+    """This run's key index (``index.py``) in its anomalies artifact: the key records, the group
+    records (with group_feature) and the header."""
+    _ = found.keys | 'WriteKeyIndex' >> artifacts.WriteRecords(
+        output.uri, prefix=keys.KEY_INDEX_KEYS_PREFIX
+    )
+    if found.groups is not None:
+        _ = found.groups | 'WriteGroupIndex' >> artifacts.WriteRecords(
+            output.uri, prefix=keys.KEY_INDEX_GROUPS_PREFIX
+        )
+    artifacts.write_json(
+        os.path.join(output.uri, keys.KEY_INDEX_FILE), key_index.header(config, own_splits)
+    )
+
+
+def _earlier_indexes(window: list, previous: list) -> list:
+    """The key indexes of ``previous`` of spans other than the input's: a re-run of a span
+    finds its own earlier index, whose keys are the ones it reads again."""
+    spans = {artifacts.span_of(examples) for examples in window}
+    kept = [index for index in previous if artifacts.span_of(index) not in spans]
+    if len(kept) < len(previous):
+        logging.info(
+            'LeakageCheck: %d key index(es) of the input span(s) %s left out (read as examples).',
+            len(previous) - len(kept),
+            sorted(spans, key=str),
+        )
+    return kept
+
+
+class _Inputs(NamedTuple):
+    splits: List[str]  # checked, pooled by name
+    split_of: dict | None  # source -> split (None: one artifact, a source is a split)
+    files: list  # (source, file) of the examples read
+    own_splits: List[str]  # the splits of the examples read (a key index of them numbers these)
+    own_of: dict  # source -> split, of the examples read
+    indexes: list  # (sources, keys pattern, groups pattern or None) per earlier key index
+    index_names: List[str]  # the earlier indexes' names ('span 3')
+    index_keys: int  # about how many keys they hold
+
+
+def _window_files(window: list, previous: list, config: LeakageConfig) -> _Inputs:
+    """What is read. One artifact and no key index: its splits (``config.splits``, default all),
+    each its own source. Several artifacts (a window of spans) or earlier key indexes: the splits
+    pooled by name (``config.splits``, each in every artifact; default every split of any), a
+    source per split of each artifact or index, ``'<split> of span <span>'`` (of ``input <i>``
+    for an artifact without a span), and ``split_of`` mapping it to its split."""
+    requested = config.splits
+    if len(window) == 1 and not previous:
         (examples,) = window
         splits = artifacts.resolve_splits(examples, requested, 'splits')
-        return (
-            splits,
-            None,
-            [(s, f) for s in splits for f in artifacts.check_split_files(examples, s)],
-        )
-    splits, split_of, files = [], {}, []
-    for where, examples in artifacts.oldest_first(window):
-        for split in artifacts.resolve_splits(examples, requested, 'splits'):
+        files = [(s, f) for s in splits for f in artifacts.check_split_files(examples, s)]
+        return _Inputs(splits, None, files, splits, {s: s for s in splits}, [], [], 0)
+    splits, split_of, files, own_splits, own_of = [], {}, [], [], {}
+    indexes, index_names, index_keys = [], [], 0
+    is_index = {id(index) for index in previous}
+    for where, artifact in artifacts.oldest_first(window + previous):
+        if id(artifact) in is_index:
+            header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
+            if not tf.io.gfile.exists(header):
+                raise ConfigError(
+                    f'previous_key_index of {where} holds no key index ({artifact.uri} has no '
+                    f'{keys.KEY_INDEX_FILE}): give it the anomalies of earlier LeakageCheck runs '
+                    "(a Resolver's Channel with producer_component_id of the LeakageCheck and "
+                    "output_key 'anomalies')."
+                )
+            found = artifacts.read_json(header)
+            key_index.check_header(found, config, where)
+            sources = [f'{split} of {where}' for split in found['splits']]
+            for source, split in zip(sources, found['splits']):
+                if requested is None or split in requested:
+                    splits += [] if split in splits else [split]
+                    split_of[source] = split
+            pattern = os.path.join(artifact.uri, f'{keys.KEY_INDEX_KEYS_PREFIX}-*.gz')
+            groups = os.path.join(artifact.uri, f'{keys.KEY_INDEX_GROUPS_PREFIX}-*.gz')
+            groups = groups if config.group_feature and tf.io.gfile.glob(groups) else None
+            indexes.append((sources, pattern, groups))
+            index_names.append(where)
+            index_keys += (
+                sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
+                // key_index.KEY_RECORD.itemsize
+            )
+            continue
+        for split in artifacts.resolve_splits(artifact, requested, 'splits'):
             splits += [] if split in splits else [split]
+            own_splits += [] if split in own_splits else [split]
             source = f'{split} of {where}'
-            split_of[source] = split
-            files += [(source, f) for f in artifacts.check_split_files(examples, split)]
-    return splits, split_of, files
+            split_of[source] = own_of[source] = split
+            files += [(source, f) for f in artifacts.check_split_files(artifact, split)]
+    return _Inputs(splits, split_of, files, own_splits, own_of, indexes, index_names, index_keys)
 
 
 def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:

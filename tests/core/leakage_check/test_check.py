@@ -228,3 +228,63 @@ def test_a_provenance_feature_that_is_not_0_or_1_is_a_data_error_naming_the_spli
     from tests.support.errors import documented_errors
 
     assert any(re.search(p, str(error)) for p in documented_errors()), str(error)
+
+
+def test_a_key_index_pooled_with_today_s_batches_counts_as_the_window_of_examples():
+    # span 1: the planted train split; span 2 (today): eval and test. The window of Examples
+    # reads both; the index recipe reads span 2 and span 1's key index, written by its own run.
+    from tfx_balance.core.leakage_check import ReadKeyIndex
+
+    data, _ = planted()
+    config = LeakageConfig().validate()
+    where = {'train': 'span 1', 'eval': 'span 2', 'test': 'span 2'}
+    split_of = {f'{s} of {where[s]}': s for s in SPLITS}
+    named = [(f'{s} of {where[s]}', records) for s, records in batches(data, 7)]
+    folder = tempfile.mkdtemp(prefix='leakage_index_')
+    with beam.Pipeline() as p:
+        yesterday = named[: len(batches({'train': data['train'], 'eval': [], 'test': []}, 7))]
+        found = (
+            p
+            | beam.Create(yesterday, reshuffle=False)
+            | FindLeakage(
+                ['train'],
+                config,
+                split_of={'train of span 1': 'train'},
+                index_position={'train of span 1': 0},
+            )
+        )
+        _ = found.keys | beam.io.WriteToTFRecord(
+            os.path.join(folder, 'keys'), file_name_suffix='.gz'
+        )
+    today = [item for item in named if not item[0].startswith('train')]
+    assert len(yesterday) + len(today) == len(named)
+    reports = {}
+    for mode in ('window', 'index'):
+        path = os.path.join(folder, f'{mode}.json')
+        with beam.Pipeline() as p:
+            if mode == 'window':
+                found = (
+                    p
+                    | beam.Create(named, reshuffle=False)
+                    | FindLeakage(SPLITS, config, 3, split_of)
+                )
+            else:
+                sources = [(['train of span 1'], os.path.join(folder, 'keys-*.gz'), None)]
+                previous = p | ReadKeyIndex(sources)
+                found = (
+                    p
+                    | beam.Create(today, reshuffle=False)
+                    | FindLeakage(SPLITS, config, 3, split_of, previous)
+                )
+            _ = found | WriteJson(path)
+        reports[mode] = read_json(path)
+    assert reports['index'] == reports['window']
+    assert counts_of(reports['index']) == brute_force(data, ['train'])
+    assert reports['index']['examples'] == {'train': 65, 'eval': 18, 'test': 14}
+    train_eval = reports['index']['duplicates_across_splits']['pairs'][0]
+    seen_in = reports['index']['seen_in']
+    assert len(train_eval['fingerprints']) == 4  # rows 0, 1, 2, 5 of train, named by both spans
+    assert all(
+        seen_in[fp][:2] == ['train of span 1', 'eval of span 2']
+        for fp in train_eval['fingerprints']
+    )

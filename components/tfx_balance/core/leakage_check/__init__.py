@@ -6,12 +6,14 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the LeakageChe
 - ``config.py``: ``LeakageConfig``, the checked arguments, and ``bucket_count``.
 - ``check.py``: ``FindLeakage``, the streaming Beam transform from record batches to the
   report.
+- ``index.py``: the key index, a span's keys as data for later runs (``ReadKeyIndex``).
 - ``counts.py``: ``LeakageCounts``, exact mergeable counts, and the per-bucket count.
 - ``report.py``: the report (JSON-ready dict, markdown) and ``LeakageError``.
 """
 
 from tfx_balance.core.leakage_check.check import (
     FindLeakage,
+    WithIndex,
     key_array,
     leakage_fingerprints,
     read_synthetic,
@@ -23,6 +25,7 @@ from tfx_balance.core.leakage_check.config import (
     bucket_count,
 )
 from tfx_balance.core.leakage_check.counts import LeakageCounts, count_bucket
+from tfx_balance.core.leakage_check.index import ReadKeyIndex
 from tfx_balance.core.leakage_check.report import (
     LeakageError,
     error_message,
@@ -37,6 +40,8 @@ __all__ = [
     'LeakageConfig',
     'LeakageCounts',
     'LeakageError',
+    'ReadKeyIndex',
+    'WithIndex',
     'bucket_count',
     'count_bucket',
     'error_message',

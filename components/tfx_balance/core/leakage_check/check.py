@@ -23,6 +23,11 @@ count is over the splits pooled by name, as for one artifact, and ``LocateKeys``
 sources of the examples the report lists (a pass over the keys already computed, keeping those
 among the listed ones), so the report and the error name the spans of each finding.
 
+With earlier spans' key indexes (``previous``: ``index.ReadKeyIndex``), their ``(source, keys,
+synthetic flags)`` join the keyed batches after ``KeyBatches`` and their group pairs join the
+groups: counted, located and reported as if their examples had been read. ``index_position``
+also returns this run's own index (``WithIndex``): the keys and groups it computed, as records.
+
 Example:
     >>> import apache_beam as beam
     >>> from tfx_balance.core.records import read_named_file_batches
@@ -39,7 +44,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import List, Mapping, Sequence, Tuple
+from typing import List, Mapping, NamedTuple, Sequence, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -53,8 +58,10 @@ from tfx_balance.core.leakage_check.counts import (
     count_batch,
     count_bucket,
 )
-from tfx_balance.core.leakage_check.groups import FindGroupsAcrossSplits, source_ranks
+from tfx_balance.core.leakage_check.groups import GroupPairs, SummariseGroups, source_ranks
+from tfx_balance.core.leakage_check.index import GROUPS_PER_RECORD, encode_groups, encode_keys
 from tfx_balance.core.leakage_check.report import leakage_report
+from tfx_balance.core.records import fixed_batches
 from tfx_balance.core.wire import feature_key
 
 
@@ -223,6 +230,31 @@ def sources_by_key(pairs, rank: dict) -> dict:
     return {key: sorted(sources, key=rank.get) for key, sources in found.items()}
 
 
+def indexed_batch(item, index_of: dict):
+    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch."""
+    source, keys, synthetic = item
+    return index_of[source], keys, synthetic, source
+
+
+def checked_source(item, index_of: dict) -> bool:
+    """Whether an index's ``(source, keys, synthetic)`` is of one of the checked sources."""
+    return item[0] in index_of
+
+
+def checked_pairs(pairs, index_of: dict) -> list:
+    """The ``(group, source)`` pairs of a batch of an index's that are of checked sources."""
+    return [pair for pair in pairs if pair[1] in index_of]
+
+
+class WithIndex(NamedTuple):
+    """``FindLeakage``'s outputs when it writes a key index (``index_position``): the report,
+    the index's key records and its group records (None without ``group_feature``)."""
+
+    report: beam.PCollection
+    keys: beam.PCollection
+    groups: beam.PCollection | None
+
+
 class FindLeakage(beam.PTransform):
     """``(source, records)`` batches -> one report dict (``report.leakage_report``).
 
@@ -230,6 +262,12 @@ class FindLeakage(beam.PTransform):
     (``config.bucket_count`` of the input's size); ``split_of``: over a window of spans,
     each source's split (``{'train of span 2': 'train', ...}``); None: each batch's source is
     its split, one of ``splits``.
+
+    ``previous``: earlier spans' key indexes (``index.ReadKeyIndex``'s ``(keyed, groups)``),
+    pooled with the batches as if their examples were read (their sources in ``split_of``;
+    sources not there are left out). ``index_position``: write this run's key index, the
+    batches' sources at these split indexes (``index.header``): the transform then returns
+    ``WithIndex`` (report, key records, group records) instead of the report.
     """
 
     def __init__(
@@ -238,6 +276,8 @@ class FindLeakage(beam.PTransform):
         config: LeakageConfig,
         num_buckets: int = 1,
         split_of: Mapping[str, str] | None = None,
+        previous: tuple | None = None,
+        index_position: Mapping[str, int] | None = None,
     ):
         super().__init__()
         self._splits = list(splits)
@@ -245,13 +285,23 @@ class FindLeakage(beam.PTransform):
         self._training = config.resolve_training_splits(self._splits)
         self._num_buckets = num_buckets
         self._split_of = dict(split_of) if split_of else None
+        self._previous = previous
+        self._position = dict(index_position) if index_position is not None else None
 
     def expand(self, batches):
         n, limit = len(self._splits), self._config.max_examples
         split_of = self._split_of or {split: split for split in self._splits}
         index_of = {source: self._splits.index(split) for source, split in split_of.items()}
         outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
-        keyed = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
+        read = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
+        keyed = read
+        if self._previous is not None:
+            indexed = (
+                self._previous[0]
+                | 'CheckedIndexSplits' >> beam.Filter(checked_source, index_of)
+                | 'IndexBatches' >> beam.Map(indexed_batch, index_of)
+            )
+            keyed = (read, indexed) | 'WithIndexes' >> beam.Flatten()
         tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
         buckets = (
             keyed
@@ -264,10 +314,21 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = sources = None
+        groups = sources = pair_batches = None
         if self._config.group_feature is not None:
-            found = batches | 'FindGroups' >> FindGroupsAcrossSplits(
-                self._splits, self._config.group_feature, limit, self._split_of
+            pair_batches = (
+                batches
+                | 'FindGroups' >> GroupPairs(self._config.group_feature)
+                | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
+            )
+            every_batch = pair_batches
+            if self._previous is not None and self._previous[1] is not None:
+                earlier = self._previous[1] | 'CheckedIndexGroups' >> beam.Map(
+                    checked_pairs, index_of
+                )
+                every_batch = (pair_batches, earlier) | 'WithIndexGroups' >> beam.Flatten()
+            found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
+                self._splits, limit, self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
         if self._split_of:
@@ -279,6 +340,13 @@ class FindLeakage(beam.PTransform):
                 | 'AsDict' >> beam.Map(sources_by_key, source_ranks(self._splits, split_of))
             )
             sources = beam.pvalue.AsSingleton(located)
-        return counts | 'Report' >> beam.Map(
+        report = counts | 'Report' >> beam.Map(
             leakage_report, self._splits, self._training, self._config, groups, sources
         )
+        if self._position is None:
+            return report
+        key_records = read | 'IndexKeys' >> beam.Map(encode_keys, self._position)
+        group_records = None
+        if pair_batches is not None:
+            group_records = pair_batches | 'IndexGroups' >> beam.Map(encode_groups, self._position)
+        return WithIndex(report, key_records, group_records)

@@ -30,6 +30,7 @@ DEFAULT_MAX_EXAMPLES = 10
 # Key buckets: one per this many bytes of (compressed) input, at most MAX_KEY_BUCKETS (see
 # ``bucket_count``).
 BUCKET_INPUT_BYTES = 32 << 20
+BUCKET_INDEX_KEYS = 1 << 22  # and one per this many keys of earlier spans' key indexes
 MAX_KEY_BUCKETS = 1024
 
 
@@ -141,12 +142,14 @@ class LeakageConfig(Arguments):
         return tuple(s for s in splits if s in self.training_splits)
 
 
-def bucket_count(input_bytes: int) -> int:
-    """The number of key buckets for ``input_bytes`` of input files: one per
-    ``BUCKET_INPUT_BYTES`` (at least 1, at most ``MAX_KEY_BUCKETS``), so that one bucket holds the
-    keys (9 bytes each) of at most ~32 MiB of input up to 32 GiB of input.
+def bucket_count(input_bytes: int, index_keys: int = 0) -> int:
+    """The number of key buckets for ``input_bytes`` of input files and ``index_keys`` keys of
+    earlier spans' key indexes: one per ``BUCKET_INPUT_BYTES`` and one per ``BUCKET_INDEX_KEYS``
+    (at least 1, at most ``MAX_KEY_BUCKETS``), so that one bucket holds the keys (9 bytes each)
+    of at most ~32 MiB of input (or ~36 MiB of indexed keys) up to 32 GiB of input.
 
-    >>> bucket_count(0), bucket_count(100 << 20), bucket_count(1 << 50)
-    (1, 4, 1024)
+    >>> bucket_count(0), bucket_count(100 << 20), bucket_count(1 << 50), bucket_count(0, 5 << 20)
+    (1, 4, 1024, 2)
     """
-    return max(1, min(MAX_KEY_BUCKETS, math.ceil(input_bytes / BUCKET_INPUT_BYTES)))
+    wanted = input_bytes / BUCKET_INPUT_BYTES + index_keys / BUCKET_INDEX_KEYS
+    return max(1, min(MAX_KEY_BUCKETS, math.ceil(wanted)))

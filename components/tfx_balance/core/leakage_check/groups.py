@@ -4,8 +4,10 @@ is as StratifiedSplitter's (``groups.read_group_id``: int64 ``123``, bytes
 passes, and one that lets a patient's examples into train and test does not.
 
 Per batch, the distinct ``(group, source)`` pairs (a batch's source is its split, or over a
-window of spans, one split of one span: ``split_of`` maps it to its split); grouped by group (a
-shuffle of one entry per group and source); the groups found in two or more splits counted per
+window of spans, one split of one span: ``split_of`` maps it to its split); in batches, split by
+bucket (``zlib.crc32`` of the id modulo the buckets: every pair of a group in one bucket) and
+combined per bucket into each group's sources (``GroupsPerBucket``: a worker holds one bucket's
+pairs, and no Beam element is one pair); the groups found in two or more splits counted per
 split and per pair of splits, with the ``max_examples`` least ids of each pair (the same report
 for any bundling). Over a window, ``seen_in`` names the sources of each id listed.
 
@@ -19,12 +21,14 @@ Example:
 
 from __future__ import annotations
 
+import zlib
 from typing import List, Mapping, Sequence
 
 import apache_beam as beam
 
 from tfx_balance.core.groups import group_name, read_group_id
 from tfx_balance.core.labels import example_fingerprint
+from tfx_balance.core.records import unbatch
 
 
 def batch_groups(item, group_feature: str) -> List[tuple]:
@@ -115,28 +119,66 @@ class GroupSummary(beam.CombineFn):
         return found
 
 
-class FindGroupsAcrossSplits(beam.PTransform):
-    """``(source, records)`` batches -> one ``groups_across_splits`` dict (see the module doc);
-    ``split_of`` maps each source to its split (None: a source is a split)."""
+@beam.ptransform_fn
+def GroupPairs(batches, group_feature: str):  # noqa: N802
+    """``(source, records)`` batches -> the distinct ``(group, source)`` pairs."""
+    return (
+        batches
+        | 'GroupPairs' >> beam.FlatMap(batch_groups, group_feature)
+        | 'DistinctPairs' >> beam.Distinct()
+    )
 
-    def __init__(
-        self,
-        splits: Sequence[str],
-        group_feature: str,
-        max_examples: int,
-        split_of: Mapping[str, str] | None = None,
-    ):
-        super().__init__()
-        self._splits, self._feature, self._limit = list(splits), group_feature, max_examples
-        self._split_of = dict(split_of) if split_of else None
 
-    def expand(self, batches):
-        summary = GroupSummary(self._splits, self._limit, self._split_of)
-        return (
-            batches
-            | 'GroupPairs' >> beam.FlatMap(batch_groups, self._feature)
-            | 'DistinctPairs' >> beam.Distinct()
-            | 'SplitsPerGroup' >> beam.GroupByKey()
-            | 'InTwoOrMore' >> beam.Filter(in_two_or_more_splits, self._split_of)
-            | 'Summarise' >> beam.CombineGlobally(summary)
-        )
+def pairs_by_bucket(pairs: Sequence[tuple], num_buckets: int) -> List[tuple]:
+    """``(bucket, pairs)`` for each bucket of a batch of ``(group, source)`` pairs."""
+    if num_buckets == 1:
+        return [(0, list(pairs))]
+    found = {}
+    for pair in pairs:
+        found.setdefault(zlib.crc32(pair[0]) % num_buckets, []).append(pair)
+    return sorted(found.items())
+
+
+class GroupsPerBucket(beam.CombineFn):
+    """One bucket's ``(group, source)`` pairs -> ``[(group, [sources])]`` of its groups in two
+    or more splits (``split_of``: each source's split; None: a source is a split)."""
+
+    def __init__(self, split_of: Mapping[str, str] | None = None):
+        self._split_of = split_of
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, pairs):
+        for group, source in pairs:
+            acc.setdefault(group, set()).add(source)
+        return acc
+
+    def merge_accumulators(self, accs):
+        accs = list(accs)
+        for other in accs[1:]:
+            for group, sources in other.items():
+                accs[0].setdefault(group, set()).update(sources)
+        return accs[0]
+
+    def extract_output(self, acc):
+        crossing = [
+            (group, sorted(sources))
+            for group, sources in acc.items()
+            if len(sources) > 1 and in_two_or_more_splits((group, sources), self._split_of)
+        ]
+        return sorted(crossing)
+
+
+@beam.ptransform_fn
+def SummariseGroups(pair_batches, splits, max_examples, split_of=None, num_buckets=1):  # noqa: N802
+    """Batches (lists) of distinct ``(group, source)`` pairs -> one ``groups_across_splits``
+    dict (module doc)."""
+    return (
+        pair_batches
+        | 'ByGroupHash' >> beam.FlatMap(pairs_by_bucket, num_buckets)
+        | 'GroupsPerBucket' >> beam.CombinePerKey(GroupsPerBucket(split_of))
+        | 'Crossing' >> beam.Values()
+        | 'InTwoOrMore' >> beam.FlatMap(unbatch)
+        | 'Summarise' >> beam.CombineGlobally(GroupSummary(splits, max_examples, split_of))
+    )

@@ -11,11 +11,11 @@ keeps state, as data:
   ``strata.LabelSetUnits``; of the group id, or of the example's content key) and its split
   index, ``RECORD``-packed (10 bytes), the entries of one input batch in one record of gzipped
   TFRecords (``encode_assignments``: one element per batch, not
-  per unit, through the pipeline and the writer), with a ``header`` (seed, split names, group
+  per unit, through the pipeline and the writer; core/key_records.py), with a ``header`` (seed, split names, group
   feature) beside them. One span's units only, so a
   window of the last N spans bounds what is read back.
 - **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
-  decodes each record into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
+  decodes them a batch of records at a time (``key_records.ReadKeyRecords``) into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
   the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest
   span's (then the least split index: ``latest``), by a combine per bucket: one sorted table of
   keys per bucket. It is read and combined once, and both reads of the input join with it.
@@ -54,6 +54,7 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import key_buckets
+from tfx_balance.core.key_records import ReadKeyRecords, decode_entries, encode_entries
 from tfx_balance.core.records import fixed_batches
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
@@ -63,19 +64,18 @@ UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
 # The join's buckets (hashing.key_buckets: a unit key modulo 256). A bucket holds about 1/256
 # of the window's distinct keys and of a read's units.
 JOIN_BUCKETS = 256
-RECORDS_PER_DECODE = 64  # assignment records decoded (and split by bucket) at once
 UNITS_PER_BATCH = 8192  # units split by bucket at once
 PENDING = 65536  # entries a bucket's combine gathers before merging them (LatestPerBucket)
 
 
 def encode_assignments(pairs) -> bytes:
     """``(unit key, split index)`` pairs as one record (``RECORD`` each, concatenated)."""
-    return np.array(list(pairs), dtype=RECORD).tobytes()
+    return encode_entries(pairs, RECORD)
 
 
 def decode_assignments(record: bytes) -> list:
     """The ``(unit key, split index)`` pairs of a record."""
-    return np.frombuffer(record, dtype=RECORD).tolist()
+    return decode_entries([record], RECORD).tolist()
 
 
 def header(config) -> dict:
@@ -178,19 +178,16 @@ def ReadAssignments(pipeline, sources):  # noqa: N802
     pattern)]``, one per earlier span (its assignments' TFRecords; ``order``, e.g. ``(span,
     version)``, decides which span wins when two disagree)."""
     ranks = {order: rank for rank, order in enumerate(sorted({order for order, _ in sources}))}
-    parts = [
+    return (
         pipeline
-        | f'ReadAssignments[{i}]' >> beam.io.ReadFromTFRecord(pattern)
-        | f'BatchAssignments[{i}]' >> fixed_batches(RECORDS_PER_DECODE)
-        | f'DecodeAssignments[{i}]' >> beam.FlatMap(_bucketed, ranks[order])
-        for i, (order, pattern) in enumerate(sources)
-    ]
-    return parts | 'AllAssignments' >> beam.Flatten() | 'Latest' >> LatestAssignments()
+        | 'ReadAssignments' >> ReadKeyRecords([(ranks[o], p) for o, p in sources], RECORD)
+        | 'ByBucket' >> beam.FlatMapTuple(_bucketed)
+        | 'Latest' >> LatestAssignments()
+    )
 
 
-def _bucketed(records, rank: int):
-    """``(bucket, (keys, orders, splits))`` per bucket of a batch of assignment records."""
-    entries = np.frombuffer(b''.join(records), dtype=RECORD)
+def _bucketed(rank: int, entries):
+    """``(bucket, (keys, orders, splits))`` per bucket of a batch of assignment entries."""
     keys = entries['key'].astype(np.uint64)
     splits = entries['split'].astype(np.uint16)
     for bucket, at in key_buckets(keys, JOIN_BUCKETS):

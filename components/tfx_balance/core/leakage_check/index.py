@@ -1,0 +1,163 @@
+"""LeakageCheck's key index: what a later run needs of one span's checked splits, as data.
+
+A daily check over a window of spans must not read every span's examples every day. Each run
+writes its span's *key index* (the ``key_index`` output): per example its content key (the key
+the check computed anyway), its split and its synthetic flag, ``KEY_RECORD``-packed (10 bytes),
+the entries of one input batch in one gzipped TFRecord (``core/key_records.py``); with
+``group_feature``, each distinct (group id, split) of the span, ``GROUPS_PER_RECORD`` of them in
+one ``tf.train.Example`` record (``group``: bytes, ``split``: int64); and a ``header`` (the
+split names the records index, the features the keys leave out, the group feature).
+
+A later run is given the indexes of earlier spans (``previous_key_index``, a Resolver's window)
+and only its own span's examples. ``ReadKeyIndex`` reads the indexes back as the check's own
+per-batch form, ``(source, keys, synthetic flags)`` with ``source`` e.g. ``'train of span 3'``,
+and the group pairs as ``(group id, source)``: ``FindLeakage`` pools them with the keys and
+groups of today's examples, so every count, fingerprint and span named in the report is the one
+the check over the window of Examples gives (the earlier spans' examples as they were checked).
+Today's examples are read; the earlier spans cost 10 bytes per example (and their group ids).
+
+Example:
+    >>> import numpy as np
+    >>> entries = np.array([(7, 1, 0), (9, 0, 1)], KEY_RECORD)
+    >>> sources = ('train of span 2', 'eval of span 2')
+    >>> [(s, k.tolist(), f.tolist()) for s, k, f in index_batches(sources, entries)]
+    [('train of span 2', [9], [True]), ('eval of span 2', [7], [False])]
+    >>> decode_groups(sources, encode_groups([(b'u1', 'eval of span 2')], {'eval of span 2': 1}))
+    [(b'u1', 'eval of span 2')]
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Mapping, Sequence, Tuple
+
+import apache_beam as beam
+import numpy as np
+
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.key_records import ReadKeyRecords, encode_entries
+from tfx_balance.core.records import read_file_batches
+
+# content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
+KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
+INDEX_FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group records, the header
+GROUPS_PER_RECORD = 4096  # distinct (group, split) pairs per group record
+GROUP, SPLIT = 'group', 'split'  # the group records' features
+MAX_SPLITS = 256  # split indexes are one byte
+
+
+def header(config, splits: Sequence[str]) -> dict:
+    """What an index means (written beside it, checked by ``check_header`` when read back): the
+    names of its split indexes, and the features the content keys leave out (other ones give
+    other keys) and the groups are read from."""
+    return {
+        'format': INDEX_FORMAT,
+        'splits': list(splits),
+        'provenance_feature': config.provenance_feature,
+        'source_feature': config.source_feature,
+        'group_feature': config.group_feature,
+    }
+
+
+def check_header(found: dict, config, where: str) -> None:
+    """Raises ``ConfigError`` when the index of ``where`` (e.g. ``'span 3'``) was written by a
+    check whose keys or groups are not this one's (format, provenance or source feature, group
+    feature)."""
+    expected = header(config, found.get('splits', []))
+    differ = [
+        f'{name} {found.get(name)!r} (this run: {expected[name]!r})'
+        for name in ('format', 'provenance_feature', 'source_feature', 'group_feature')
+        if found.get(name) != expected[name]
+    ]
+    if differ:
+        raise ConfigError(
+            f'previous_key_index of {where} was written by another LeakageCheck: '
+            f'{"; ".join(differ)}. Its content keys or groups are not comparable with this '
+            "run's: check with the arguments of the earlier spans, or narrow the Resolver "
+            'window of previous_key_index to spans checked with these arguments.'
+        )
+
+
+def check_split_count(splits: Sequence[str]) -> None:
+    """Raises ``ConfigError`` when a key index cannot number ``splits`` (one byte each)."""
+    if len(splits) > MAX_SPLITS:
+        raise ConfigError(
+            f'a key index numbers at most {MAX_SPLITS} splits, got {len(splits)}; check fewer '
+            'splits (the splits argument) or leave key_index unwritten.'
+        )
+
+
+def encode_keys(batch, position: Mapping[str, int]) -> bytes:
+    """One keyed batch of the check (``(split index, keys, synthetic, source)``) as an index
+    record; ``position``: each source's index in the header's splits."""
+    _, keys, synthetic, source = batch
+    entries = np.empty(len(keys), KEY_RECORD)
+    entries['key'], entries['split'], entries['synthetic'] = keys, position[source], synthetic
+    return encode_entries(entries, KEY_RECORD)
+
+
+def index_batches(sources: Sequence[str], entries: np.ndarray) -> List[tuple]:
+    """``(source, keys, synthetic flags)`` per split found in ``entries`` (a batch of an index's
+    ``KEY_RECORD`` entries; ``sources``: the source name of each of its split indexes)."""
+    splits = entries['split']
+    return [
+        (
+            sources[j],
+            entries['key'][splits == j].astype(np.uint64),
+            entries['synthetic'][splits == j] == 1,
+        )
+        for j in np.unique(splits).tolist()
+    ]
+
+
+def encode_groups(pairs: Sequence[Tuple[bytes, str]], position: Mapping[str, int]) -> bytes:
+    """Distinct ``(group id, source)`` pairs as one group record (a ``tf.train.Example``)."""
+    from tensorflow.core.example import example_pb2
+
+    record = example_pb2.Example()
+    features = record.features.feature
+    features[GROUP].bytes_list.value.extend(group for group, _ in pairs)
+    features[SPLIT].int64_list.value.extend(position[source] for _, source in pairs)
+    return record.SerializeToString()
+
+
+def decode_groups(sources: Sequence[str], record: bytes) -> List[Tuple[bytes, str]]:
+    """The ``(group id, source)`` pairs of a group record (``encode_groups``)."""
+    from tensorflow.core.example import example_pb2
+
+    features = example_pb2.Example.FromString(record).features.feature
+    groups, splits = features[GROUP].bytes_list.value, features[SPLIT].int64_list.value
+    return [(group, sources[j]) for group, j in zip(groups, splits)]
+
+
+def read_groups(source) -> Iterator[List[Tuple[bytes, str]]]:
+    """The ``(group id, source)`` pairs of the group records of ``source``, a ``(sources, file
+    pattern)`` pair of one index, a list per record."""
+    import tensorflow as tf
+
+    sources, pattern = source
+    for path in sorted(tf.io.gfile.glob(pattern)):
+        for batch in read_file_batches(path):
+            for record in batch:
+                yield decode_groups(sources, record)
+
+
+@beam.ptransform_fn
+def ReadKeyIndex(pipeline, indexes: Sequence[tuple]):  # noqa: N802
+    """``(keyed, groups)`` of ``indexes``: ``[(sources, keys pattern, groups pattern or None)]``,
+    one per earlier span (``sources``: the source name of each split index of its header).
+    ``keyed``: ``(source, keys, synthetic flags)`` per split of each batch of records;
+    ``groups``: lists of ``(group id, source)`` pairs (None when no index has groups)."""
+    keyed = (
+        pipeline
+        | 'ReadKeys' >> ReadKeyRecords([(tuple(s), keys) for s, keys, _ in indexes], KEY_RECORD)
+        | 'ByIndexSplit' >> beam.FlatMapTuple(index_batches)
+    )
+    with_groups = [(tuple(s), groups) for s, _, groups in indexes if groups]
+    if not with_groups:
+        return keyed, None
+    groups = (
+        pipeline
+        | 'GroupSources' >> beam.Create(with_groups, reshuffle=False)
+        | 'ReadGroups' >> beam.FlatMap(read_groups)
+    )
+    return keyed, groups

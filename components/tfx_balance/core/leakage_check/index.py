@@ -1,12 +1,13 @@
 """LeakageCheck's key index: what a later run needs of one span's checked splits, as data.
 
 A daily check over a window of spans must not read every span's examples every day. Each run
-writes its span's *key index* (the ``key_index`` output): per example its content key (the key
-the check computed anyway), its split and its synthetic flag, ``KEY_RECORD``-packed (10 bytes),
-the entries of one input batch in one gzipped TFRecord (``core/key_records.py``); with
-``group_feature``, each distinct (group id, split) of the span, ``GROUPS_PER_RECORD`` of them in
-one ``tf.train.Example`` record (``group``: bytes, ``split``: int64); and a ``header`` (the
-split names the records index, the features the keys leave out, the group feature).
+writes its span's *key index* into its ``anomalies`` output, beside the report: per example its
+content key (the key the check computed anyway), its split and its synthetic flag,
+``KEY_RECORD``-packed (10 bytes), the entries of one input batch in one gzipped TFRecord
+(``core/key_records.py``); with ``group_feature``, each distinct (group id, split) of the span,
+``GROUPS_PER_RECORD`` of them in one ``tf.train.Example`` record (``group``: bytes, ``split``:
+int64); and a ``header`` (the split names the records index, the features the keys leave out,
+the group feature).
 
 A later run is given the indexes of earlier spans (``previous_key_index``, a Resolver's window)
 and only its own span's examples. ``ReadKeyIndex`` reads the indexes back as the check's own

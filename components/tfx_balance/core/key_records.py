@@ -33,6 +33,21 @@ from tfx_balance.core.records import read_file_batches
 RECORDS_PER_DECODE = 64  # records decoded at once by ReadKeyRecords
 
 
+def header_differences(found: dict, expected: dict, names: Sequence[str]) -> list:
+    """``'<name> <found> (this run: <expected>)'`` for each of ``names`` where the header
+    written beside earlier records (``found``) differs from this run's (``expected``): what
+    makes their keys or indexes mean something else.
+
+    >>> header_differences({'format': 1, 'seed': 3}, {'format': 1, 'seed': 0}, ['format', 'seed'])
+    ['seed 3 (this run: 0)']
+    """
+    return [
+        f'{name} {found.get(name)!r} (this run: {expected[name]!r})'
+        for name in names
+        if found.get(name) != expected[name]
+    ]
+
+
 def encode_entries(entries, dtype: np.dtype) -> bytes:
     """Entries (a structured array of ``dtype``, or tuples of its fields) as one record."""
     if isinstance(entries, np.ndarray) and entries.dtype == dtype:

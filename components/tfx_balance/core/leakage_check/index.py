@@ -35,7 +35,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.key_records import ReadKeyRecords, encode_entries
+from tfx_balance.core.key_records import ReadKeyRecords, encode_entries, header_differences
 from tfx_balance.core.records import read_file_batches
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
@@ -64,11 +64,8 @@ def check_header(found: dict, config, where: str) -> None:
     check whose keys or groups are not this one's (format, provenance or source feature, group
     feature)."""
     expected = header(config, found.get('splits', []))
-    differ = [
-        f'{name} {found.get(name)!r} (this run: {expected[name]!r})'
-        for name in ('format', 'provenance_feature', 'source_feature', 'group_feature')
-        if found.get(name) != expected[name]
-    ]
+    names = ('format', 'provenance_feature', 'source_feature', 'group_feature')
+    differ = header_differences(found, expected, names)
     if differ:
         raise ConfigError(
             f'previous_key_index of {where} was written by another LeakageCheck: '

@@ -54,7 +54,12 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import key_buckets
-from tfx_balance.core.key_records import ReadKeyRecords, decode_entries, encode_entries
+from tfx_balance.core.key_records import (
+    ReadKeyRecords,
+    decode_entries,
+    encode_entries,
+    header_differences,
+)
 from tfx_balance.core.records import fixed_batches
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
@@ -94,11 +99,7 @@ def check_header(found: dict, config, where: str) -> None:
     by a split other than ``config``'s: another seed or group feature (other keys) or other
     split names (other indexes)."""
     expected = header(config)
-    differ = [
-        f'{name} {found.get(name)!r} (this run: {expected[name]!r})'
-        for name in ('format', 'seed', 'group_feature', 'splits')
-        if found.get(name) != expected[name]
-    ]
+    differ = header_differences(found, expected, ('format', 'seed', 'group_feature', 'splits'))
     if differ:
         raise ConfigError(
             f'previous_assignments of {where} were written by another split: '

@@ -170,8 +170,7 @@ class PlaceUnits(beam.DoFn):
         if counts:
             yield beam.pvalue.TaggedOutput(COUNTS_TAG, counts)
         if self.assignments and placed:
-            assigned = encode_assignments((unit.hash, split) for split, unit in placed)
-            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, assigned)
+            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, placed_assignments(placed))
 
     @classmethod
     def count_units(cls, placed) -> list:
@@ -182,6 +181,12 @@ class PlaceUnits(beam.DoFn):
             for _, label in unit.examples():
                 cls.count(counts, split, label)
         return list(counts.items())
+
+
+def placed_assignments(placed) -> bytes:
+    """``(split, unit)`` pairs (a batch's placed units, or a boundary bucket's ranked ones) as
+    one assignments record of their ``(hash, split)`` (``assignments.encode_assignments``)."""
+    return encode_assignments((unit.hash, split) for split, unit in placed)
 
 
 def rank_boundary(item, plans) -> list:

@@ -31,8 +31,8 @@ Design (two reads of the input, nothing per class held in memory):
    group value when ``group_feature`` is set). Per class, a combiner counts examples per hash
    bucket (``tfx_balance.core.ranking``: at most ``min(n, 65536)`` integers per class).
 2. **Plan.** Per class, ``allocation.allocate`` gives the count per split and
-   ``placement.cut`` the class's ``ClassSplitPlan``. Ordering the class's examples by hash, split ``i``
-   takes ranks ``[start_i, end_i)``; ``ranking.rank_buckets`` cuts the histogram at
+   ``placement.cut`` the class's ``ClassSplitPlan``. Ordering the class's examples by hash,
+   split ``i`` takes ranks ``[start_i, end_i)``; ``ranking.rank_buckets`` cuts the histogram at
    the splits' starts: every bucket inside one split is assigned as a whole, and only the (at most
    ``#splits - 1``) *boundary buckets* that straddle a split boundary need ranking.
 3. **Assignment pass.** Each example in a whole bucket goes straight to its split; examples in a
@@ -76,7 +76,7 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches
-from tfx_balance.core.split.assignments import PinUnits, encode_assignments
+from tfx_balance.core.split.assignments import PinUnits
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.label_bins import bin_edges
@@ -84,6 +84,7 @@ from tfx_balance.core.split.placement import (
     ASSIGNMENTS_TAG,
     BOUNDARY_TAG,
     COUNTS_TAG,
+    placed_assignments,
     rank_boundary,
 )
 from tfx_balance.core.split.report import pinning_report
@@ -255,9 +256,7 @@ class StratifiedSplit(beam.PTransform):
         if self._assignments:
             outputs[ASSIGNED_KEY] = (
                 placed[ASSIGNMENTS_TAG],
-                ranked
-                | 'RankedAssignments'
-                >> beam.Map(lambda units: encode_assignments((u.hash, s) for s, u in units)),
+                ranked | 'RankedAssignments' >> beam.Map(placed_assignments),
             ) | 'Assignments' >> beam.Flatten()
         outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.FlatMap(
             lambda units: [(names[s], record) for s, u in units for record in u.records]

@@ -169,30 +169,15 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
     is_index = {id(index) for index in previous}
     for where, artifact in artifacts.oldest_first(window + previous):
         if id(artifact) in is_index:
-            header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
-            if not tf.io.gfile.exists(header):
-                raise ConfigError(
-                    f'previous_key_index of {where} holds no key index ({artifact.uri} has no '
-                    f'{keys.KEY_INDEX_FILE}): give it the anomalies of earlier LeakageCheck runs '
-                    "(a Resolver's Channel with producer_component_id of the LeakageCheck and "
-                    "output_key 'anomalies')."
-                )
-            found = artifacts.read_json(header)
-            key_index.check_header(found, config, where)
-            sources = [f'{split} of {where}' for split in found['splits']]
-            for source, split in zip(sources, found['splits']):
+            index_splits, pattern, groups, found_keys = _key_index_of(artifact, where, config)
+            sources = [f'{split} of {where}' for split in index_splits]
+            for source, split in zip(sources, index_splits):
                 if requested is None or split in requested:
                     splits += [] if split in splits else [split]
                     split_of[source] = split
-            pattern = os.path.join(artifact.uri, f'{keys.KEY_INDEX_KEYS_PREFIX}-*.gz')
-            groups = os.path.join(artifact.uri, f'{keys.KEY_INDEX_GROUPS_PREFIX}-*.gz')
-            groups = groups if config.group_feature and tf.io.gfile.glob(groups) else None
             indexes.append((sources, pattern, groups))
             index_names.append(where)
-            index_keys += (
-                sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
-                // key_index.KEY_RECORD.itemsize
-            )
+            index_keys += found_keys
             continue
         for split in artifacts.resolve_splits(artifact, requested, 'splits'):
             splits += [] if split in splits else [split]
@@ -201,6 +186,27 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
             split_of[source] = own_of[source] = split
             files += [(source, f) for f in artifacts.check_split_files(artifact, split)]
     return _Inputs(splits, split_of, files, own_splits, own_of, indexes, index_names, index_keys)
+
+
+def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
+    """``(splits, keys pattern, groups pattern or None, about how many keys)`` of the key index
+    in an earlier run's anomalies (``where``: its name, e.g. ``'span 3'``), once its header says
+    it was written with this run's features (``index.check_header``)."""
+    header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
+    if not tf.io.gfile.exists(header):
+        raise ConfigError(
+            f'previous_key_index of {where} holds no key index ({artifact.uri} has no '
+            f'{keys.KEY_INDEX_FILE}): give it the anomalies of earlier LeakageCheck runs '
+            "(a Resolver's Channel with producer_component_id of the LeakageCheck and "
+            "output_key 'anomalies')."
+        )
+    found = artifacts.read_json(header)
+    key_index.check_header(found, config, where)
+    pattern = os.path.join(artifact.uri, f'{keys.KEY_INDEX_KEYS_PREFIX}-*.gz')
+    groups = os.path.join(artifact.uri, f'{keys.KEY_INDEX_GROUPS_PREFIX}-*.gz')
+    groups = groups if config.group_feature and tf.io.gfile.glob(groups) else None
+    stored = sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
+    return found['splits'], pattern, groups, stored // key_index.KEY_RECORD.itemsize
 
 
 def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:

@@ -79,8 +79,9 @@ def check_split_count(splits: Sequence[str]) -> None:
     """Raises ``ConfigError`` when a key index cannot number ``splits`` (one byte each)."""
     if len(splits) > MAX_SPLITS:
         raise ConfigError(
-            f'a key index numbers at most {MAX_SPLITS} splits, got {len(splits)}; check fewer '
-            'splits (the splits argument) or leave key_index unwritten.'
+            f'LeakageCheck writes a key index of the splits it reads, and one numbers at most '
+            f'{MAX_SPLITS} splits; got {len(splits)}: name at most {MAX_SPLITS} in the splits '
+            'argument.'
         )
 
 

@@ -54,9 +54,10 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
       as int64, bytes or float).
 
     Across spans (docs/leakage_check.md, "Across spans"): each run's ``anomalies`` also hold its
-    span's key index; hand it the earlier runs' and today's span only; their splits are pooled with today's by split name, and
-    the report and the error name the spans of each finding ('u1' in train of span 1 and eval
-    of span 3), at the cost of today's span and 10 bytes per earlier example::
+    span's key index; hand it the earlier runs' and today's span only: their splits are pooled
+    with today's by split name, and the report and the error name the spans of each finding
+    ('u1' in train of span 1 and eval of span 3), at the cost of today's span and 10 bytes per
+    earlier example::
 
         previous = tfx.dsl.Resolver(
             strategy_class=PreviousSpanStrategy,

@@ -10,15 +10,14 @@ keeps state, as data:
   seeded 64-bit hash (the key its label form's units are ordered by: ``exact.ToUnits``,
   ``strata.LabelSetUnits``; of the group id, or of the example's content key) and its split
   index, ``RECORD``-packed (10 bytes), the entries of one input batch in one record of gzipped
-  TFRecords (``encode_assignments``: one element per batch, not
-  per unit, through the pipeline and the writer; core/key_records.py), with a ``header`` (seed, split names, group
-  feature) beside them. One span's units only, so a
-  window of the last N spans bounds what is read back.
+  TFRecords (``encode_assignments``: one element per batch, not per unit, through the pipeline
+  and the writer; core/key_records.py), with a ``header`` (seed, split names, group feature)
+  beside them. One span's units only, so a window of the last N spans bounds what is read back.
 - **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
-  decodes them a batch of records at a time (``key_records.ReadKeyRecords``) into numpy columns and splits them by *bucket* (``hashing.key_buckets``:
-  the key modulo ``JOIN_BUCKETS``); ``LatestAssignments`` keeps one split per key, the latest
-  span's (then the least split index: ``latest``), by a combine per bucket: one sorted table of
-  keys per bucket. It is read and combined once, and both reads of the input join with it.
+  decodes them a batch of records at a time (``key_records.ReadKeyRecords``) into numpy columns
+  and splits them by *bucket* (``hashing.key_buckets``: the key modulo ``JOIN_BUCKETS``);
+  ``LatestAssignments`` keeps one split per key, the latest span's (then the least split index:
+  ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
   in the driver): units in batches are split by bucket, and each bucket's units are looked up
   in its table (``np.searchsorted``). A unit found there is *pinned* to its earlier split; the

@@ -6,7 +6,8 @@ and ``examples_written``. ``run_isolated`` runs its repeats back to back in one 
 process (``python -m benchmarks.harness <spec.json>``): the imports (~20 s of TensorFlow and TFX per
 process on these machines) are paid once per job, and each run's peak RSS is read from ``VmHWM``
 after resetting it (``/proc/self/clear_refs``), so the memory of one job never mixes with
-another's. ``run_inprocess`` runs it in this process (smoke mode only: no memory figure).
+another's. ``run_inprocess`` runs it in this process (smoke mode only: no memory figure); the
+jobs it runs share one build of TFX's ephemeral sdist (``shared_tfx_sdist``).
 
 Example::
 
@@ -20,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import json
@@ -73,9 +75,41 @@ def _call(job: Job) -> dict:
     return result
 
 
+_SDIST = {}
+
+
+@contextlib.contextmanager
+def shared_tfx_sdist():
+    """Within it, TFX's ephemeral sdist is built once for this process, not once per executor.
+
+    A Beam executor given Beam args (our jobs pass ``common.IN_PROCESS_ARGS``) builds an sdist
+    of TFX in its constructor (``tfx.utils.dependency_utils.build_ephemeral_package``, for
+    remote workers): 42 MB and 7-14 s on these machines, outside the timed ``Do``, and the same
+    file every time in one process. Jobs in a fresh process (``run_shared``) still build it
+    each, as before; in-process jobs (smoke runs: about 20 executors) reuse the first build.
+    The executor gets the same Beam args either way (``--extra_package=<the sdist>``).
+    """
+    from tfx.utils import dependency_utils
+
+    build = dependency_utils.build_ephemeral_package
+
+    def once() -> str:
+        if not os.path.exists(_SDIST.get('path', '')):
+            _SDIST['path'] = build()
+        return _SDIST['path']
+
+    dependency_utils.build_ephemeral_package = once
+    try:
+        yield
+    finally:
+        dependency_utils.build_ephemeral_package = build
+
+
 def run_inprocess(job: Job) -> dict:
-    """Runs ``job`` in this process (no peak memory figure)."""
-    result = _call(job)
+    """Runs ``job`` in this process (no peak memory figure), sharing one TFX sdist build with
+    the other in-process jobs (``shared_tfx_sdist``)."""
+    with shared_tfx_sdist():
+        result = _call(job)
     result['peak_rss_mb'] = None
     result['isolated'] = False
     return result

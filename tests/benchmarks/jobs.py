@@ -22,3 +22,15 @@ def leave_a_temporary_folder(record: str) -> dict:
     with open(record, 'w') as f:
         f.write(folder)
     return {'seconds': 0.0, 'examples_written': 0}
+
+
+def beam_executor_args(beam_args: list) -> dict:
+    """Makes the splitter's executor as the benchmark jobs do (``Context`` with Beam args: TFX adds its
+    ephemeral sdist as ``--extra_package``); returns the Beam args the executor ends up with."""
+    from tfx.dsl.components.base import base_beam_executor
+
+    from tfx_balance.stratified_splitter.executor import Executor
+
+    context = base_beam_executor.BaseBeamExecutor.Context(beam_pipeline_args=list(beam_args))
+    executor = Executor(context)
+    return {'seconds': 0.0, 'examples_written': 0, 'args': executor._beam_pipeline_args}

@@ -230,6 +230,22 @@ def test_isolated_job_runs_its_repeats_in_one_process_with_a_peak_rss_per_run(tm
     assert second['peak_rss_mb'] < first['peak_rss_mb'] - 250
 
 
+def test_in_process_jobs_share_one_build_of_the_tfx_sdist():
+    """Each Beam executor given Beam args builds TFX's ephemeral sdist (7-14 s here); the
+    in-process jobs of a smoke run build it once and get the same args as before."""
+    from tfx.utils import dependency_utils
+
+    build = dependency_utils.build_ephemeral_package
+    job = harness.Job(
+        'args', 'tests.benchmarks.jobs:beam_executor_args', {'beam_args': common.IN_PROCESS_ARGS}
+    )
+    first, second = (harness.run_inprocess(job)['args'] for _ in range(2))
+    assert first == second and first[0] == common.IN_PROCESS_ARGS[0]
+    (package,) = [a.split('=', 1)[1] for a in first if a.startswith('--extra_package=')]
+    assert os.path.basename(package).startswith('tfx_ephemeral-') and os.path.exists(package)
+    assert dependency_utils.build_ephemeral_package is build  # TFX's own again after each job
+
+
 def test_an_isolated_job_leaves_no_temporary_folder(tmp_path):
     record = tmp_path / 'made'
     job = harness.Job(

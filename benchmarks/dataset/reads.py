@@ -188,7 +188,9 @@ def measure(make, batches: int, seconds: float, workload: Workload, exact: bool 
     checked to hold ``batch / classes`` examples of each class (after the clock stops).
     """
     take = graph_consumer(workload.classes)
-    chunk = min(CHUNK, batches) if seconds > 1e6 else 5
+    # never more than the run's batches: a bounded smoke run of a slow recipe (a few batches
+    # a second) would spend longer warming up than measuring
+    chunk = min(CHUNK if seconds > 1e6 else 5, batches)
     iterator = iter(make())
     take(iterator, chunk)
     counts = []
@@ -325,7 +327,7 @@ def run(smoke: bool = False, runs: int = FAST_RUNS, recipe_runs: int = RUNS) -> 
     workloads = [smoke_of(w) for w in WORKLOADS] if smoke else list(WORKLOADS)
     fast_runs = 1 if smoke else runs
     slow_runs = 1 if smoke else recipe_runs
-    bound = (3, 5.0) if smoke else (SLOW_BATCHES, SLOW_SECONDS)
+    bound = (1, 5.0) if smoke else (SLOW_BATCHES, SLOW_SECONDS)
     results = [measure_workload(w, fast_runs, 20 if smoke else None) for w in workloads]
     recipes = measure_recipes(workloads[0], slow_runs, *bound)
     return {

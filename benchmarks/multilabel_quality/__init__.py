@@ -26,9 +26,16 @@ def run(args, results: dict) -> dict:
     from benchmarks.multilabel_quality import jobs
 
     common.log('Multi-label policies: examples read and model quality (issue 41)')
+    # A smoke run measures the speed rows at the dataset section's multi-label size: the same
+    # workload and layouts (multilabel_input.prepare, under the same work folder), laid out once.
+    speed_n = args.multilabel_input_n if args.smoke else None
     return {
         'multilabel_quality': jobs.run(
-            args.smoke, args.multilabel_quality_seeds, work_dir=args.work_dir, log=common.log
+            args.smoke,
+            args.multilabel_quality_seeds,
+            work_dir=args.work_dir,
+            log=common.log,
+            speed_n=speed_n,
         )
     }
 

@@ -322,8 +322,9 @@ def quality(seeds: int, steps: int, sizes: dict | None = None, log=print) -> dic
     return out
 
 
-def run(smoke=False, seeds=SEEDS, steps=STEPS, work_dir=None, log=print) -> dict:
-    """Both parts; ``{'coverage': [...], 'quality': {...}, 'seeds', 'steps', 'batch'}``."""
+def run(smoke=False, seeds=SEEDS, steps=STEPS, work_dir=None, log=print, speed_n=None) -> dict:
+    """Both parts; ``{'coverage': [...], 'quality': {...}, 'seeds', 'steps', 'batch'}``.
+    ``speed_n``: the speed rows' examples in a smoke run (default 2,000)."""
     from benchmarks import common
 
     work_dir = work_dir or common.WORK_DIR
@@ -332,7 +333,7 @@ def run(smoke=False, seeds=SEEDS, steps=STEPS, work_dir=None, log=print) -> dict
     result = {'name': 'multilabel_quality', 'smoke': smoke, 'seeds': seeds, 'steps': steps}
     result['batch'] = BATCH
     result['coverage'], result['bounds'] = coverage(work_dir, 2_000 if smoke else 100_000)
-    small = (2_000, 1, 30) if smoke else (SPEED_N, SPEED_RUNS, None)  # examples, runs, steps
+    small = (speed_n or 2_000, 1, 30) if smoke else (SPEED_N, SPEED_RUNS, None)  # n, runs, steps
     result['speed'] = speed(small[0], small[1], work_dir, small[2])
     result['quality'] = quality(seeds, steps, sizes, log)
     return result

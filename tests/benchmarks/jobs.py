@@ -25,8 +25,8 @@ def leave_a_temporary_folder(record: str) -> dict:
 
 
 def beam_executor_args(beam_args: list) -> dict:
-    """Makes the splitter's executor as the benchmark jobs do (``Context`` with Beam args: TFX adds its
-    ephemeral sdist as ``--extra_package``); returns the Beam args the executor ends up with."""
+    """Makes the splitter's executor as the benchmark jobs do (``Context`` with Beam args: TFX
+    adds its ephemeral sdist as ``--extra_package``); returns the Beam args it ends up with."""
     from tfx.dsl.components.base import base_beam_executor
 
     from tfx_balance.stratified_splitter.executor import Executor

@@ -2,8 +2,8 @@
 # Builds a LOCAL STAND-IN for the base image docker/Dockerfile names (tensorflow/tfx:<version>),
 # for tests on machines that cannot pull it: a Debian bookworm root (debootstrap, from this
 # machine's apt mirror) with this machine's Python 3.10 and the project's locked dependencies
-# (docker/requirements.txt, installed by uv from its cache), imported and tagged as the base, so
-# that docker/Dockerfile is built unchanged on top of it.
+# (docker/requirements.txt, installed by uv from its cache), compiled to bytecode as in the real
+# base, imported and tagged as the base, so that docker/Dockerfile is built unchanged on top of it.
 #
 # It is for tests only and must NEVER be pushed: it is not the TFX image (no Beam boot binary at
 # /opt/apache/beam/boot; a copy of the host's Python). Does nothing if the base is already present
@@ -64,6 +64,16 @@ uv pip install --quiet --python "$PY310" --prefix "$ROOTFS/usr/local" --no-deps 
   -r docker/requirements.txt
 echo "standin-base: locked dependencies $(( $(date +%s) - start ))s"
 rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
+
+# Bytecode of the standard library and the dependencies, as pip leaves it in the real base (uv and
+# the copy above leave none). The image runs as user 10001 with PYTHONDONTWRITEBYTECODE=1, so
+# without it every step compiles TensorFlow and TFX from source at import: 95 s instead of 15 s
+# per step here. Compiled in the root, so the files name their /usr/local paths. compileall exits 1
+# for lib2to3's test data, which is not Python 3: such a file is compiled at import, as before.
+start=$(date +%s)
+chroot "$ROOTFS" /usr/local/bin/python3.10 -m compileall -q -j 0 /usr/local/lib/python3.10 \
+  >"$WORK/compileall.log" 2>&1 || true
+echo "standin-base: bytecode $(( $(date +%s) - start ))s"
 
 start=$(date +%s)
 tar -C "$ROOTFS" -c . | docker import \

@@ -150,18 +150,19 @@ class LabelSetUnits:
     def __call__(self, batch) -> list:
         return batch if self.grouped else self.example_units(batch)
 
-    def example_units(self, batch) -> list:
-        """One ``LabelSetUnit`` per example of an input batch."""
+    def example_units(self, batch, records: bool = True) -> list:
+        """One ``LabelSetUnit`` per example of an input batch (without its record with
+        ``records=False``: the plan pass counts units)."""
         c = self.columns(batch)
-        return [unit_of(c, i) for i in range(len(c.records))]
+        return [unit_of(c, i, records) for i in range(len(c.records))]
 
-    def key_by_group(self, batch, group_feature: str):
-        """``(group, (label set, record, where, width, kinds, seed key))`` per example of a
-        batch (``stratified.input_batches`` groups them)."""
-        where, records = named_batch(batch)
-        read = read_label_sets(records, self.label_feature, self.form, where)
-        width, kinds = _named_checks(read, example_keys(records))
-        for i, (record, labels) in enumerate(zip(records, read.sets)):
+    def key_by_group(self, batch, group_feature: str, records: bool = True):
+        """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
+        (``stratified.input_batches`` groups them; ``record`` is None with ``records=False``)."""
+        where, batch_records = named_batch(batch)
+        read = read_label_sets(batch_records, self.label_feature, self.form, where)
+        width, kinds = _named_checks(read, example_keys(batch_records))
+        for i, (record, labels) in enumerate(zip(batch_records, read.sets)):
             group, seed_key = read_group_id(
                 example_pb2.Example.FromString(record),
                 group_feature,
@@ -171,33 +172,42 @@ class LabelSetUnits:
                 ),
                 where,
             )
-            yield group, (labels, record, where, width, kinds.get(i, ()), seed_key)
+            yield group, (labels, seed_key, record if records else None, width, kinds.get(i, ()))
 
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
-        its members' label sets."""
+        its members' label sets, its records in the order of their bytes."""
         _, members = item
-        members = sorted(members, key=lambda m: m[1])
+        members = list(members)
+        with_records = members[0][2] is not None  # the members of a pass all carry one, or none
+        if with_records:
+            members.sort(key=lambda m: m[2])
         widths = [m[3] for m in members if m[3] is not None]
         check_widths(widths, self.label_feature)
         stratum = tuple(sorted_classes(label for m in members for label in m[0]))
         return LabelSetUnit(
             stratum,
-            seeded_hash(self.seed, min(m[5] for m in members)),
+            seeded_hash(self.seed, min(m[1] for m in members)),
             len(members),
-            tuple(m[1] for m in members),
-            tuple(m[0] for m in members),
+            tuple(m[2] for m in members) if with_records else (),
+            tuple(m[0] for m in members) if with_records else (),
             min(widths) if widths else None,
-            tuple(entry for m in members for entry in m[4]),
+            tuple(sorted(entry for m in members for entry in m[4])),
         )
 
 
-def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
-    """The ``LabelSetUnit`` of example ``i`` of a batch's columns."""
+def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> LabelSetUnit:
+    """The ``LabelSetUnit`` of example ``i`` of a batch's columns (without its record with
+    ``records=False``)."""
     labels = columns.sets[i]
-    record = columns.records[i]
     return LabelSetUnit(
-        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+        labels,
+        columns.hashes[i],
+        1,
+        (columns.records[i],) if records else (),
+        (labels,) if records else (),
+        columns.width,
+        columns.kinds.get(i, ()),
     )
 
 

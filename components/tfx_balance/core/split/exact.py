@@ -2,17 +2,18 @@
 
 0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
    per example (labels decoded a batch at a time, ``labels.read_labels``), or with
-   ``group_feature`` one per group (``groups.read_group_id``, the rule LeakageCheck shares),
-   which counts for its *dominant class* (most frequent label; ties to the first class in sort
-   order). ``stratified.input_batches`` reads, groups and pins them.
+   ``group_feature`` one per group (``groups.read_group_ids``, the rule LeakageCheck shares,
+   decoded a batch at a time too), which counts for its *dominant class* (most frequent label;
+   ties to the first class in sort order). ``stratified.input_batches`` reads, groups and pins
+   them.
 1. **Histogram pass and plan.** ``PlanClasses``, one combine: ``PlanClasses.histogram`` counts
    a batch's units per class and hash bucket (a group counts its size; in this pass units carry
-   no records), keeping one example fingerprint per label value so that a label that is int64 in some examples and bytes in
-   others is rejected, with both examples named (``labels.check_label_kinds``); the merged
-   counts give per class its count per split (``allocation.exact_counts``) and its
-   ``ClassSplitPlan`` (``placement.cut``): ordering the class's units by hash, split ``i`` takes
-   ranks ``[start_i, end_i)``, and only the (at most ``#splits - 1``) boundary buckets that
-   straddle a cut need ranking.
+   no records), keeping one example fingerprint per label value so that a label that is int64
+   in some examples and bytes in others is rejected, with both examples named
+   (``labels.check_label_kinds``); the merged counts give per class its count per split
+   (``allocation.exact_counts``) and its ``ClassSplitPlan`` (``placement.cut``): ordering the
+   class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the (at most
+   ``#splits - 1``) boundary buckets that straddle a cut need ranking.
 
 With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a numeric label
 (``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
@@ -20,6 +21,7 @@ With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a nu
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
     >>> to_units = ExactStrategy.units(StratifiedSplitConfig(label_feature='label'), grouped=False)
+    >>> from tensorflow.core.example import example_pb2
     >>> labelled = example_pb2.Example()
     >>> labelled.features.feature['label'].int64_list.value.append(3)
     >>> [(unit.label, unit.size, unit.ranks) for unit in to_units([labelled.SerializeToString()])]
@@ -31,10 +33,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import apache_beam as beam
-from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
-from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.groups import read_group_ids
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import (
     check_distinct_names,
@@ -42,7 +43,6 @@ from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
     example_fingerprint,
-    label_of_example,
     read_labels,
 )
 from tfx_balance.core.ranking import bucket_of
@@ -150,25 +150,18 @@ class ToUnits:
         (``stratified.input_batches`` groups them): ``record`` is None with ``records=False``,
         ``name`` None unless the example names its label (``label_names``)."""
         where, batch_records = named_batch(batch)
-        keyed = []
-        for record in batch_records:
-            example = example_pb2.Example.FromString(record)
-            if edges is None:
-                label = label_of_example(example, self._label_feature, where, record)
-            else:
-                label = bin_labels([record], self._label_feature, where, edges)[0]
-            group, seed_key = read_group_id(
-                example,
-                group_feature,
-                lambda: (
-                    f'(fingerprint {example_fingerprint(record)}) '  # noqa: B023
-                    f'of class {class_name(label)!r}'  # noqa: B023
-                ),
-                where,
-            )
-            keyed.append((group, label, seed_key))
-        names = label_names(batch_records, [label for _, label, _ in keyed], where)
-        for i, (group, label, seed_key) in enumerate(keyed):
+        labels = _labels(batch_records, self._label_feature, where, edges)
+        ids = read_group_ids(
+            batch_records,
+            group_feature,
+            lambda i: (
+                f'(fingerprint {example_fingerprint(batch_records[i])}) '
+                f'of class {class_name(labels[i])!r}'
+            ),
+            where,
+        )
+        names = label_names(batch_records, labels, where)
+        for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
             yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
 
     def group_to_unit(self, item) -> Unit:
@@ -206,9 +199,10 @@ class PlanClasses(MergeInputs):
     value (each example's own label: with groups, not only the classes units count for; of the
     first example of the label in each input batch, the units' ``named``, the one with the least
     fingerprint), so that a label that is int64 in some examples and bytes in others is rejected
-    with both examples named (``labels.check_label_kinds``); and ``{class: {split: units}}`` of the units pinned by
-    earlier spans (not in ``buckets``). Its output is ``{class: ClassSplitPlan}``: each class's
-    counts by ``allocation.exact_counts``, cut by ``placement.cut``.
+    with both examples named (``labels.check_label_kinds``); and ``{class: {split: units}}`` of
+    the units pinned by earlier spans (not in ``buckets``). Its output is ``{class:
+    ClassSplitPlan}``: each class's counts by ``allocation.exact_counts``, cut by
+    ``placement.cut``.
     """
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):

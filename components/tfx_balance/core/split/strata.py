@@ -7,7 +7,7 @@ the class:
 0. **Units.** ``LabelSetUnits`` turns an input batch into ``LabelSetUnit``s, each counting for
    its label set; an ungrouped batch is read as ``ExampleColumns`` (label sets and seeded
    hashes, one entry per example) rather than as one unit object per example. With
-   ``group_feature`` a unit is a group (``groups.read_group_id``) and its stratum the union of
+   ``group_feature`` a unit is a group (``groups.read_group_ids``) and its stratum the union of
    its examples' label sets.
 1. **Histogram pass.** ``label_set_histograms`` counts a batch's units per stratum and hash
    bucket (a group counts once) and keeps the least fingerprint of an example of each label type
@@ -57,11 +57,10 @@ from typing import Dict, NamedTuple
 
 import apache_beam as beam
 import numpy as np
-from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.groups import read_group_ids
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
@@ -162,17 +161,18 @@ class LabelSetUnits:
         where, batch_records = named_batch(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, example_keys(batch_records))
-        for i, (record, labels) in enumerate(zip(batch_records, read.sets)):
-            group, seed_key = read_group_id(
-                example_pb2.Example.FromString(record),
-                group_feature,
-                lambda: (
-                    f'(fingerprint {example_fingerprint(record)}) of class '  # noqa: B023
-                    f'{_set_name(labels)!r}'  # noqa: B023
-                ),
-                where,
-            )
-            yield group, (labels, seed_key, record if records else None, width, kinds.get(i, ()))
+        ids = read_group_ids(
+            batch_records,
+            group_feature,
+            lambda i: (
+                f'(fingerprint {example_fingerprint(batch_records[i])}) of class '
+                f'{_set_name(read.sets[i])!r}'
+            ),
+            where,
+        )
+        for i, ((group, seed_key), labels) in enumerate(zip(ids, read.sets)):
+            record = batch_records[i] if records else None
+            yield group, (labels, seed_key, record, width, kinds.get(i, ()))
 
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of

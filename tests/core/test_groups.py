@@ -6,7 +6,7 @@ import pytest
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.groups import read_group_id, read_group_ids
 
 
 def group_of(value) -> bytes:
@@ -66,3 +66,64 @@ def test_an_error_names_the_example_and_where_it_was_read(values, problem):
     message = str(info.value)
     assert problem in message
     assert "in an example (fingerprint 0a1b) in split 'train'." in message
+
+
+def record_of(*values, feature='user') -> bytes:
+    e = example_pb2.Example()
+    e.features.feature['label'].bytes_list.value.append(b'a')
+    for value in values:
+        field = e.features.feature[feature]
+        if isinstance(value, float):
+            field.float_list.value.append(value)
+        elif isinstance(value, int):
+            field.int64_list.value.append(value)
+        else:
+            field.bytes_list.value.append(value.encode())
+    return e.SerializeToString()
+
+
+def one_by_one(records, group_feature, describe=lambda i: '', where=''):
+    return [
+        read_group_id(
+            example_pb2.Example.FromString(r), group_feature, lambda i=i: describe(i), where
+        )
+        for i, r in enumerate(records)
+    ]
+
+
+@pytest.mark.parametrize(
+    'values',
+    [
+        ['u1', 'u2', '', 'u1'],  # bytes, decoded in one batch
+        [41, -3, 2**40],  # int64
+        [0.3, 123.0, 16777216.0, -0.0],  # float
+        [41, '41', 41.0, 0.3],  # three kinds in one batch: one rule, read one by one
+    ],
+    ids=['bytes', 'int64', 'float', 'mixed kinds'],
+)
+def test_a_batch_of_ids_reads_as_each_example_does(values):
+    records = [record_of(v) for v in values]
+    assert read_group_ids(records, 'user') == one_by_one(records, 'user')
+    assert read_group_ids([], 'user') == []
+
+
+@pytest.mark.parametrize(
+    'bad, problem',
+    [
+        ((), 'must have exactly one value per example, found 0'),
+        (('u3', 'u4'), 'must have exactly one value per example, found 2'),
+        ((float('nan'),), 'is the float nan, which names no group'),
+        ((33554432.0,), 'is the float 33554432.0, beyond 2**24'),
+    ],
+    ids=['none', 'two', 'nan', 'beyond 2**24'],
+)
+def test_a_batch_raises_the_error_of_its_first_bad_example_with_the_same_text(bad, problem):
+    good = 1.5 if bad and isinstance(bad[0], float) else 'u1'
+    records = [record_of(good), record_of(*bad), record_of(*bad)]
+    errors = []
+    for read in (read_group_ids, one_by_one):
+        with pytest.raises(DataError) as info:
+            read(records, 'user', lambda i: f'(example {i})', "split 'eval'")
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+    assert problem in errors[0] and "in an example (example 1) in split 'eval'." in errors[0]

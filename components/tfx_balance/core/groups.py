@@ -15,7 +15,8 @@ Refused with a ``DataError`` naming the example: no value or several values, a N
 float, and an integral float beyond 2**24, which float32 (a tf.Example float) cannot hold exactly
 (16777217 is stored as 16777216.0: two ids would silently become one).
 
-``read_group_id`` gives ``(group, seed key)``: examples are grouped by ``group``; the group's
+``read_group_id`` gives ``(group, seed key)`` (``read_group_ids``, those of a batch of serialized
+examples): examples are grouped by ``group``; the group's
 seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
 least among its examples', so a group whose examples agree on the kind hashes as before (a
 float's seed key is the repr of its stored value, ``float_list:0.30000001192092896``: the hash,
@@ -35,6 +36,8 @@ Example:
     b'123'
     >>> read_group_id(user('float_list', 0.3), 'user')[0]
     b'0.3'
+    >>> read_group_ids([user('int64_list', 7).SerializeToString()], 'user')  # a batch, in C++
+    [(b'7', b'int64_list:7')]
 """
 
 from __future__ import annotations
@@ -42,10 +45,14 @@ from __future__ import annotations
 import math
 from typing import Tuple
 
+import numpy as np
+
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import float_name
+from tfx_balance.core.labels import decode_feature, float_name
 
 FLOAT_EXACT_LIMIT = 2**24  # float32 holds every integer up to this exactly
+# a group id's kind: the tf.train.Feature field holding it (spelt so in seed keys)
+INT64, BYTES, FLOAT = 'int64_list', 'bytes_list', 'float_list'
 
 
 def read_group_id(
@@ -55,21 +62,68 @@ def read_group_id(
     ``DataError`` naming ``group_feature`` and the example: ``describe()`` says which (e.g.
     ``"(fingerprint 0a1b...) of class 'x'"``), called only for an error, and ``where`` where it
     was read (e.g. ``"split 'train'"``)."""
-    in_where = f' in {where}' if where else ''
     feature = example.features.feature.get(group_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = list(getattr(feature, kind).value) if kind else []
     if len(values) != 1:
+        in_where = f' in {where}' if where else ''
         raise DataError(
             f"group_feature '{group_feature}' must have exactly one value per example, found "
             f'{len(values)} in an example {describe()}{in_where}. Give every example one group '
             'id, or leave group_feature unset.'
         )
-    value = values[0]
+    return _group_id(kind, values[0], group_feature, describe, where)
+
+
+def read_group_ids(records, group_feature: str, describe=lambda i: '', where: str = '') -> list:
+    """``(group, seed key)`` of every serialized example of ``records``: the values and errors of
+    ``read_group_id`` of each (``describe(i)`` says which example ``i`` is), about 10x faster.
+    The group feature of the whole batch is decoded in C++ (``labels.decode_feature``); a batch
+    whose examples do not all hold one value of one kind is read example by example (ids of
+    several kinds are one rule, but not one decoding), so the error is the first bad example's.
+    """
+    if not len(records):
+        return []
+    decoded = _decode_ids(records, group_feature)
+    if decoded is not None:
+        kind, values = decoded
+        return [
+            _group_id(kind, value, group_feature, lambda i=i: describe(i), where)
+            for i, value in enumerate(values)
+        ]
+    from tensorflow.core.example import example_pb2
+
+    return [
+        read_group_id(
+            example_pb2.Example.FromString(record), group_feature, lambda i=i: describe(i), where
+        )
+        for i, record in enumerate(records)
+    ]
+
+
+def _decode_ids(records, group_feature: str):
+    """``(kind, values)`` of a batch whose examples each hold one value of one kind, decoded in
+    C++; else None."""
+    import tensorflow as tf
+
+    for kind, dtype in ((BYTES, tf.string), (INT64, tf.int64), (FLOAT, tf.float32)):
+        decoded = decode_feature(records, group_feature, dtype)
+        if decoded is not None:  # the kind of every example's values (or of none)
+            values, splits = decoded
+            if len(values) != len(records) or (np.diff(splits) != 1).any():
+                return None
+            return kind, values.tolist()
+    return None
+
+
+def _group_id(kind: str, value, group_feature: str, describe, where: str) -> Tuple[bytes, bytes]:
+    """``(group, seed key)`` of a group feature's one ``value``, of ``kind`` (its ``Feature``
+    field: ``INT64``, ``BYTES`` or ``FLOAT``), or the ``DataError`` of a float that names no
+    group."""
     seed_key = f'{kind}:{value!r}'.encode()
-    if kind == 'int64_list':
+    if kind == INT64:
         return str(value).encode(), seed_key
-    if kind == 'bytes_list':
+    if kind == BYTES:
         return bytes(value), seed_key
     if not math.isfinite(value):
         problem = f'the float {value!r}, which names no group'
@@ -80,6 +134,7 @@ def read_group_id(
         )
     else:
         return float_name(value).encode(), seed_key
+    in_where = f' in {where}' if where else ''
     raise DataError(
         f"group_feature '{group_feature}' is {problem}, in an example {describe()}{in_where}. "
         'Store group ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a '

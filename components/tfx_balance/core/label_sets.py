@@ -1,7 +1,7 @@
 """Reading the label sets of serialized ``tf.train.Example`` records (multi-label data).
 
 As for single labels (``labels.read_labels``), only the label feature of a whole batch is decoded
-in C++ (``labels.decode_label_feature``), and a batch that breaks a rule is re-read record by
+in C++ (``labels.decode_feature``), and a batch that breaks a rule is re-read record by
 record to raise the ``DataError`` naming the first bad example, so results and errors are exactly
 those of the per-record path.
 
@@ -50,7 +50,7 @@ from tfx_balance.core.labels import (
     check_label_kinds,
     class_name,
     class_sort_key,
-    decode_label_feature,
+    decode_feature,
     empty_label_error,
     example_fingerprint,
     label_kind,
@@ -124,7 +124,7 @@ def _decode(records, label_feature: str, form: str):
 
     dtypes = (tf.int64,) if form == 'multi_hot' else (tf.int64, tf.string)
     for dtype in dtypes:
-        parsed = decode_label_feature(records, label_feature, dtype)
+        parsed = decode_feature(records, label_feature, dtype)
         if parsed is not None:
             values, splits = parsed
             break

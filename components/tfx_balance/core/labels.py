@@ -4,10 +4,10 @@ Labels may be int64 or bytes features with exactly one value, of one type in eve
 mix is a ``DataError``: ``check_label_kinds``). ``read_label`` reads one record's;
 ``read_labels``, the reader of every component, a batch's: parsing a whole ``tf.train.Example``
 with protobuf to read one feature costs ~45 µs, so only the label feature of the batch is decoded
-with ``tf.io.parse_example`` (~2.5 µs per record, ``decode_label_feature``, which label sets
-are read by too: ``label_sets.py``), and a batch that breaks a rule is re-read record by record
-to raise the ``DataError`` naming the first bad example, so results and errors are exactly those
-of the per-record path. A class is represented in Python as ``int`` or
+with ``tf.io.parse_example`` (~2.5 µs per record, ``decode_feature``, which label sets and
+group ids are read by too: ``label_sets.py``, ``groups.py``), and a batch that breaks a rule is
+re-read record by record to raise the ``DataError`` naming the first bad example, so results and
+errors are exactly those of the per-record path. A class is represented in Python as ``int`` or
 ``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
 for invalid bytes). A float read as an id or a name (a group id, a label bin's edge) is spelt
 by float_name, the one rule for it.
@@ -144,7 +144,7 @@ def _decode_single(records, label_feature: str, is_bytes: bool):
     kind (and, for bytes, a non-empty one)."""
     import tensorflow as tf
 
-    parsed = decode_label_feature(records, label_feature, tf.string if is_bytes else tf.int64)
+    parsed = decode_feature(records, label_feature, tf.string if is_bytes else tf.int64)
     if parsed is None:
         return None
     values, splits = parsed
@@ -156,14 +156,15 @@ def _decode_single(records, label_feature: str, is_bytes: bool):
     return labels
 
 
-def decode_label_feature(records: Sequence[bytes], label_feature: str, dtype):
-    """``(values, row splits)`` of the label feature of every record, decoded in C++ as
-    ``dtype``; None if a record holds another type (or is not a ``tf.train.Example``)."""
+def decode_feature(records: Sequence[bytes], feature: str, dtype):
+    """``(values, row splits)`` of one feature (a label, label sets, a group id) of every record,
+    decoded in C++ as ``dtype``; None if a record holds another type (or is not a
+    ``tf.train.Example``)."""
     import tensorflow as tf
 
-    spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
+    spec = {feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
     try:
-        parsed = tf.io.parse_example(records, spec)[label_feature]
+        parsed = tf.io.parse_example(records, spec)[feature]
     except (tf.errors.InvalidArgumentError, ValueError):
         return None
     return parsed.flat_values.numpy(), parsed.row_splits.numpy()

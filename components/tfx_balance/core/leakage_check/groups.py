@@ -26,27 +26,21 @@ from typing import List, Mapping, Sequence
 
 import apache_beam as beam
 
-from tfx_balance.core.groups import group_name, read_group_id
+from tfx_balance.core.groups import group_name, read_group_ids
 from tfx_balance.core.labels import example_fingerprint
 from tfx_balance.core.records import unbatch
 
 
 def batch_groups(item, group_feature: str) -> List[tuple]:
     """``(source, records)`` -> the distinct ``(group, source)`` pairs of the batch."""
-    from tensorflow.core.example import example_pb2
-
     split, records = item
-    found = set()
-    for record in records:
-        example = example_pb2.Example.FromString(record)
-        group, _ = read_group_id(
-            example,
-            group_feature,
-            lambda: f'(fingerprint {example_fingerprint(record)})',  # noqa: B023
-            f"split '{split}'",
-        )
-        found.add((group, split))
-    return sorted(found)
+    ids = read_group_ids(
+        records,
+        group_feature,
+        lambda i: f'(fingerprint {example_fingerprint(records[i])})',
+        f"split '{split}'",
+    )
+    return sorted({(group, split) for group, _ in ids})
 
 
 def source_ranks(splits: Sequence[str], split_of: Mapping[str, str]) -> dict:

@@ -2,17 +2,18 @@
 
 0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
    per example (labels decoded a batch at a time, ``labels.read_labels``), or with
-   ``group_feature`` one per group (``groups.read_group_id``, the rule LeakageCheck shares),
-   which counts for its *dominant class* (most frequent label; ties to the first class in sort
-   order). ``stratified.input_batches`` reads, groups and pins them.
+   ``group_feature`` one per group (``groups.read_group_ids``, the rule LeakageCheck shares,
+   decoded a batch at a time too), which counts for its *dominant class* (most frequent label;
+   ties to the first class in sort order). ``stratified.input_batches`` reads, groups and pins
+   them.
 1. **Histogram pass and plan.** ``PlanClasses``, one combine: ``PlanClasses.histogram`` counts
-   a batch's units per class and hash bucket (a group counts its size), keeping one example
-   fingerprint per label value so that a label that is int64 in some examples and bytes in
-   others is rejected, with both examples named (``labels.check_label_kinds``); the merged
-   counts give per class its count per split (``allocation.exact_counts``) and its
-   ``ClassSplitPlan`` (``placement.cut``): ordering the class's units by hash, split ``i`` takes
-   ranks ``[start_i, end_i)``, and only the (at most ``#splits - 1``) boundary buckets that
-   straddle a cut need ranking.
+   a batch's units per class and hash bucket (a group counts its size; in this pass units carry
+   no records), keeping one example fingerprint per label value so that a label that is int64
+   in some examples and bytes in others is rejected, with both examples named
+   (``labels.check_label_kinds``); the merged counts give per class its count per split
+   (``allocation.exact_counts``) and its ``ClassSplitPlan`` (``placement.cut``): ordering the
+   class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the (at most
+   ``#splits - 1``) boundary buckets that straddle a cut need ranking.
 
 With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a numeric label
 (``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
@@ -20,6 +21,7 @@ With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a nu
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
     >>> to_units = ExactStrategy.units(StratifiedSplitConfig(label_feature='label'), grouped=False)
+    >>> from tensorflow.core.example import example_pb2
     >>> labelled = example_pb2.Example()
     >>> labelled.features.feature['label'].int64_list.value.append(3)
     >>> [(unit.label, unit.size, unit.ranks) for unit in to_units([labelled.SerializeToString()])]
@@ -31,18 +33,16 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import apache_beam as beam
-from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
-from tfx_balance.core.groups import read_group_id
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.groups import read_group_ids
+from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
     class_sort_key,
     example_fingerprint,
-    label_of_example,
     read_labels,
 )
 from tfx_balance.core.ranking import bucket_of
@@ -66,9 +66,11 @@ class Unit(NamedTuple):
     label: object  # class the unit counts for
     hash: int
     size: int
-    records: tuple  # serialized examples
+    records: tuple  # serialized examples (none in the plan pass: ToUnits' records=False)
     labels: tuple  # their labels
-    key: bytes | None = None  # an example unit's content key (its fingerprint names it)
+    # (label, example name) of its examples that name their label for the label kind check
+    # (label_names): the first example of each label value of an input batch
+    named: tuple = ()
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
 
     @property
@@ -95,11 +97,25 @@ def _labels(records, label_feature: str, where: str, edges=None) -> list:
     return bin_labels(records, label_feature, where, edges)
 
 
+def label_names(records, labels, where: str, keys=None) -> dict:
+    """``{index: name}`` of the first example of each label value of a batch of serialized
+    examples: its name in errors, the fingerprint of its content key (``hashing.example_keys``:
+    ``labels.example_fingerprint``'s) and `` in where``. ``PlanClasses`` keeps one per label value
+    for the label kind check. ``keys``: the batch's content keys, if already computed."""
+    first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
+    at = list(first.values())
+    found = [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
+    in_where = f' in {where}' if where else ''
+    return {i: fingerprint(key) + in_where for i, key in zip(at, found)}
+
+
 class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments).
 
     Units are made where they are used (not passed between stages, where Beam would pickle each).
+    With ``records=False`` (the plan pass, which counts units) a unit carries no records: a
+    group's examples are shuffled as their labels and seed keys only.
     """
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool):
@@ -110,52 +126,67 @@ class ToUnits:
     def __call__(self, batch, edges=None) -> list:
         return batch if self.grouped else self.example_units(batch, edges)
 
-    def example_units(self, batch, edges=None) -> list:
+    def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
-        where, records = named_batch(batch)
-        labels = _labels(records, self._label_feature, where, edges)
+        where, batch_records = named_batch(batch)
+        labels = _labels(batch_records, self._label_feature, where, edges)
+        keys = example_keys(batch_records)
+        names = label_names(batch_records, labels, where, keys)
+        hashes = seeded_hashes(self._seed, keys)
         return [
-            Unit(label, seeded_hash(self._seed, key), 1, (record,), (label,), key)
-            for record, label, key in zip(records, labels, example_keys(records))
+            Unit(
+                label,
+                hashes[i],
+                1,
+                (batch_records[i],) if records else (),
+                (label,) if records else (),
+                ((label, names[i]),) if i in names else (),
+            )
+            for i, label in enumerate(labels)
         ]
 
-    def key_by_group(self, batch, group_feature: str, edges=None):
-        """``(group, (label, record, where, seed key))`` per example of an input batch
-        (``stratified.input_batches`` groups them)."""
-        where, records = named_batch(batch)
-        for record in records:
-            example = example_pb2.Example.FromString(record)
-            if edges is None:
-                label = label_of_example(example, self._label_feature, where, record)
-            else:
-                label = bin_labels([record], self._label_feature, where, edges)[0]
-            group, seed_key = read_group_id(
-                example,
-                group_feature,
-                lambda: (
-                    f'(fingerprint {example_fingerprint(record)}) '  # noqa: B023
-                    f'of class {class_name(label)!r}'  # noqa: B023
-                ),
-                where,
-            )
-            yield group, (label, record, where, seed_key)
+    def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
+        """``(group, (label, seed key, record, name))`` per example of an input batch
+        (``stratified.input_batches`` groups them): ``record`` is None with ``records=False``,
+        ``name`` None unless the example names its label (``label_names``)."""
+        where, batch_records = named_batch(batch)
+        labels = _labels(batch_records, self._label_feature, where, edges)
+        ids = read_group_ids(
+            batch_records,
+            group_feature,
+            lambda i: (
+                f'(fingerprint {example_fingerprint(batch_records[i])}) '
+                f'of class {class_name(labels[i])!r}'
+            ),
+            where,
+        )
+        names = label_names(batch_records, labels, where)
+        for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
+            yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
 
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (most
-        frequent label; ties to the first class in sort order), and its hash is that of the
-        least seed key of its members, so the unit does not depend on the members' order."""
+        frequent label; ties to the first class in sort order), its hash is that of the least
+        seed key of its members, and its records are in the order of their bytes, so the unit
+        does not depend on the members' order."""
         _, members = item
-        members = sorted(members, key=lambda m: m[1])
-        counts = {}
-        for label, *_ in members:
+        members = list(members)
+        with_records = members[0][2] is not None  # the members of a pass all carry one, or none
+        if with_records:
+            members.sort(key=lambda m: m[2])
+        counts, named = {}, {}
+        for label, _, _, name in members:
             counts[label] = counts.get(label, 0) + 1
+            if name is not None and (label not in named or name < named[label]):
+                named[label] = name
         dominant = min(counts, key=lambda c: (-counts[c], class_sort_key(c)))
         return Unit(
             dominant,
-            seeded_hash(self._seed, min(m[3] for m in members)),
+            seeded_hash(self._seed, min(m[1] for m in members)),
             len(members),
-            tuple(m[1] for m in members),
-            tuple(m[0] for m in members),
+            tuple(m[2] for m in members) if with_records else (),
+            tuple(m[0] for m in members) if with_records else (),
+            tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
         )
 
 
@@ -166,11 +197,12 @@ class PlanClasses(MergeInputs):
     counts its size); the combine merges those into ``(buckets, examples, pinned)``:
     ``{class: {bucket: units}}``; ``{label: 'fingerprint[ in where]'}`` of one example per label
     value (each example's own label: with groups, not only the classes units count for; of the
-    examples the batches kept, the one with the least fingerprint), so that a label that is
-    int64 in some examples and bytes in others is rejected with both examples named
-    (``labels.check_label_kinds``); and ``{class: {split: units}}`` of the units pinned by
-    earlier spans (not in ``buckets``). Its output is ``{class: ClassSplitPlan}``: each class's
-    counts by ``allocation.exact_counts``, cut by ``placement.cut``.
+    first example of the label in each input batch, the units' ``named``, the one with the least
+    fingerprint), so that a label that is int64 in some examples and bytes in others is rejected
+    with both examples named (``labels.check_label_kinds``); and ``{class: {split: units}}`` of
+    the units pinned by earlier spans (not in ``buckets``). Its output is ``{class:
+    ClassSplitPlan}``: each class's counts by ``allocation.exact_counts``, cut by
+    ``placement.cut``.
     """
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
@@ -179,10 +211,9 @@ class PlanClasses(MergeInputs):
 
     def histogram(self, batch, edges=None) -> tuple:
         """The ``(buckets, examples, pinned)`` of one input batch."""
-        to_units, bucket_bits = self.to_units, self.bucket_bits
-        where = '' if to_units.grouped else named_batch(batch)[0]
-        buckets, first, pinned = {}, {}, {}
-        for unit in to_units(batch, edges):
+        bucket_bits = self.bucket_bits
+        buckets, examples, pinned = {}, {}, {}
+        for unit in self.to_units(batch, edges):
             if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
                 per_split = pinned.setdefault(unit.label, {})
                 per_split[unit.pinned] = per_split.get(unit.pinned, 0) + unit.size
@@ -190,16 +221,13 @@ class PlanClasses(MergeInputs):
                 hist = buckets.get(unit.label)
                 if hist is None:
                     hist = buckets[unit.label] = {}
-                    if not to_units.grouped:  # named by the content key already computed
-                        first[unit.label] = fingerprint(unit.key)
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
-            if to_units.grouped:  # a group may hold labels other than the class it counts for
-                for label, record in zip(unit.labels, unit.records):
-                    if label not in first:
-                        first[label] = example_fingerprint(record)
-        in_where = f' in {where}' if where else ''
-        return buckets, {label: name + in_where for label, name in first.items()}, pinned
+            # a group may hold labels other than the class it counts for
+            for label, name in unit.named:
+                if label not in examples or name < examples[label]:
+                    examples[label] = name
+        return buckets, examples, pinned
 
     def create_accumulator(self):
         return {}, {}, {}

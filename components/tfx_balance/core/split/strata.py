@@ -7,7 +7,7 @@ the class:
 0. **Units.** ``LabelSetUnits`` turns an input batch into ``LabelSetUnit``s, each counting for
    its label set; an ungrouped batch is read as ``ExampleColumns`` (label sets and seeded
    hashes, one entry per example) rather than as one unit object per example. With
-   ``group_feature`` a unit is a group (``groups.read_group_id``) and its stratum the union of
+   ``group_feature`` a unit is a group (``groups.read_group_ids``) and its stratum the union of
    its examples' label sets.
 1. **Histogram pass.** ``label_set_histograms`` counts a batch's units per stratum and hash
    bucket (a group counts once) and keeps the least fingerprint of an example of each label type
@@ -57,11 +57,10 @@ from typing import Dict, NamedTuple
 
 import apache_beam as beam
 import numpy as np
-from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_id
+from tfx_balance.core.groups import read_group_ids
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
@@ -150,54 +149,65 @@ class LabelSetUnits:
     def __call__(self, batch) -> list:
         return batch if self.grouped else self.example_units(batch)
 
-    def example_units(self, batch) -> list:
-        """One ``LabelSetUnit`` per example of an input batch."""
+    def example_units(self, batch, records: bool = True) -> list:
+        """One ``LabelSetUnit`` per example of an input batch (without its record with
+        ``records=False``: the plan pass counts units)."""
         c = self.columns(batch)
-        return [unit_of(c, i) for i in range(len(c.records))]
+        return [unit_of(c, i, records) for i in range(len(c.records))]
 
-    def key_by_group(self, batch, group_feature: str):
-        """``(group, (label set, record, where, width, kinds, seed key))`` per example of a
-        batch (``stratified.input_batches`` groups them)."""
-        where, records = named_batch(batch)
-        read = read_label_sets(records, self.label_feature, self.form, where)
-        width, kinds = _named_checks(read, example_keys(records))
-        for i, (record, labels) in enumerate(zip(records, read.sets)):
-            group, seed_key = read_group_id(
-                example_pb2.Example.FromString(record),
-                group_feature,
-                lambda: (
-                    f'(fingerprint {example_fingerprint(record)}) of class '  # noqa: B023
-                    f'{_set_name(labels)!r}'  # noqa: B023
-                ),
-                where,
-            )
-            yield group, (labels, record, where, width, kinds.get(i, ()), seed_key)
+    def key_by_group(self, batch, group_feature: str, records: bool = True):
+        """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
+        (``stratified.input_batches`` groups them; ``record`` is None with ``records=False``)."""
+        where, batch_records = named_batch(batch)
+        read = read_label_sets(batch_records, self.label_feature, self.form, where)
+        width, kinds = _named_checks(read, example_keys(batch_records))
+        ids = read_group_ids(
+            batch_records,
+            group_feature,
+            lambda i: (
+                f'(fingerprint {example_fingerprint(batch_records[i])}) of class '
+                f'{_set_name(read.sets[i])!r}'
+            ),
+            where,
+        )
+        for i, ((group, seed_key), labels) in enumerate(zip(ids, read.sets)):
+            record = batch_records[i] if records else None
+            yield group, (labels, seed_key, record, width, kinds.get(i, ()))
 
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
-        its members' label sets."""
+        its members' label sets, its records in the order of their bytes."""
         _, members = item
-        members = sorted(members, key=lambda m: m[1])
+        members = list(members)
+        with_records = members[0][2] is not None  # the members of a pass all carry one, or none
+        if with_records:
+            members.sort(key=lambda m: m[2])
         widths = [m[3] for m in members if m[3] is not None]
         check_widths(widths, self.label_feature)
         stratum = tuple(sorted_classes(label for m in members for label in m[0]))
         return LabelSetUnit(
             stratum,
-            seeded_hash(self.seed, min(m[5] for m in members)),
+            seeded_hash(self.seed, min(m[1] for m in members)),
             len(members),
-            tuple(m[1] for m in members),
-            tuple(m[0] for m in members),
+            tuple(m[2] for m in members) if with_records else (),
+            tuple(m[0] for m in members) if with_records else (),
             min(widths) if widths else None,
-            tuple(entry for m in members for entry in m[4]),
+            tuple(sorted(entry for m in members for entry in m[4])),
         )
 
 
-def unit_of(columns: ExampleColumns, i: int) -> LabelSetUnit:
-    """The ``LabelSetUnit`` of example ``i`` of a batch's columns."""
+def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> LabelSetUnit:
+    """The ``LabelSetUnit`` of example ``i`` of a batch's columns (without its record with
+    ``records=False``)."""
     labels = columns.sets[i]
-    record = columns.records[i]
     return LabelSetUnit(
-        labels, columns.hashes[i], 1, (record,), (labels,), columns.width, columns.kinds.get(i, ())
+        labels,
+        columns.hashes[i],
+        1,
+        (columns.records[i],) if records else (),
+        (labels,) if records else (),
+        columns.width,
+        columns.kinds.get(i, ()),
     )
 
 

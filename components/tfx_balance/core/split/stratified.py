@@ -95,7 +95,15 @@ STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': Iterat
 
 
 def input_batches(
-    pipeline, source, batched, stage, to_units=None, group_feature=None, edges=None, previous=None
+    pipeline,
+    source,
+    batched,
+    stage,
+    to_units=None,
+    group_feature=None,
+    edges=None,
+    previous=None,
+    records=True,
 ):
     """Reads the input (``source()``) as batches: lists of serialized examples, or ``(where,
     list)`` pairs (``records.named_batch``). With ``group_feature``, as lists of group units
@@ -103,7 +111,8 @@ def input_batches(
     or a side input of them, when the classes are label bins). With ``previous`` (earlier spans'
     assignments: ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units
     (examples or groups), each joined by its hash with ``previous`` (``assignments.PinUnits``:
-    a recurring unit is pinned to its earlier split)."""
+    a recurring unit is pinned to its earlier split). Units carry their examples' records unless
+    ``records`` is False (the plan pass: what is grouped and joined is then small)."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> fixed_batches()
@@ -111,11 +120,14 @@ def input_batches(
         return read
     given = () if edges is None else (edges,)
     if group_feature is None:
-        units = read | f'ToUnits{stage}' >> beam.FlatMap(to_units.example_units, *given)
+        units = read | f'ToUnits{stage}' >> beam.FlatMap(
+            to_units.example_units, *given, records=records
+        )
     else:
         units = (
             read
-            | f'KeyByGroup{stage}' >> beam.FlatMap(to_units.key_by_group, group_feature, *given)
+            | f'KeyByGroup{stage}'
+            >> beam.FlatMap(to_units.key_by_group, group_feature, *given, records=records)
             | f'GroupByGroup{stage}' >> beam.GroupByKey()
             | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
         )
@@ -234,14 +246,23 @@ class StratifiedSplit(beam.PTransform):
         )
         given = () if edges is None else (edges,)
 
-        def read(stage):
+        def read(stage, records):
             return input_batches(
-                pipeline, source, batched, stage, to_units, config.group_feature, edges, previous
+                pipeline,
+                source,
+                batched,
+                stage,
+                to_units,
+                config.group_feature,
+                edges,
+                previous,
+                records,
             )
 
-        plans = strategy.plans(read('ForPlan'), to_units, config, bits, previous is not None, edges)
+        plan_units = read('ForPlan', records=False)  # the plan counts units: no records
+        plans = strategy.plans(plan_units, to_units, config, bits, previous is not None, edges)
         plans_side = beam.pvalue.AsSingleton(plans)
-        assign = read('ForAssign')
+        assign = read('ForAssign', records=True)
         place = strategy.place_units(to_units, bits, len(names), self._assignments)
         tags = place.tags + ([ASSIGNMENTS_TAG] if self._assignments else [])
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(

@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_USE_LEGACY_KERAS ?= 1
 export PYTHONWARNINGS ?= ignore::FutureWarning,ignore::DeprecationWarning
 PYTEST_ARGS ?=
-# make test: pytest in this many processes (pytest-xdist; each pays the ~25 s TFX import once).
+# The pytest processes of make test and test-compat (pytest-xdist; each pays the TFX import once).
 TEST_WORKERS ?= 2
 # The version is written once: __version__ in components/tfx_balance/__init__.py.
 VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balance/__init__.py)
@@ -27,6 +27,7 @@ help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
 	@echo "make demo-taxi | demo-taxi-cv | demo-multilabel | demo-periodic - the other sample pipelines"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e) on TFX 1.16, then test-compat"
+	@echo "              (whose environment is prepared in the background meanwhile)"
 	@echo "make test-compat - the compatibility suite on TFX 1.21 (Python 3.13; a cached Debian 13 root where glibc < 2.39)"
 	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
 	@echo "make kfp-local - run every task of the compiled digits pipeline in the image (Docker)"
@@ -58,15 +59,17 @@ demo-multilabel: install
 demo-periodic: install
 	$(PY) -m pipelines.periodic.run_local --root runs/periodic
 
+# The TFX 1.16 suite, then the compatibility suite; its environment (test-compat) is prepared in the
+# background while the TFX 1.16 suite runs (log: .compat/prepare.log).
 test: install test-deps lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory test-compat
+	TEST_WORKERS=$(TEST_WORKERS) bash tools/compat_suite.sh --after \
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # tests/compat_suite.txt against the built wheel installed WITH its dependencies into a fresh TFX 1.21
 # (COMPAT_TFX_VERSION): a venv where glibc >= 2.39, else a Debian 13 root built with debootstrap and
 # cached in .compat/ (needs root). Where neither can be made it says so and skips; with CI=true it fails.
 test-compat: install
-	bash tools/compat_suite.sh
+	TEST_WORKERS=$(TEST_WORKERS) bash tools/compat_suite.sh
 
 # What the tests need besides .venv: headless Chromium renders the HTML report
 # (tests/pipelines/test_report.py). Installed with apt-get when missing and we are root.

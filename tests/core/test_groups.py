@@ -10,15 +10,7 @@ from tfx_balance.core.groups import read_group_id, read_group_ids
 
 
 def group_of(value) -> bytes:
-    e = example_pb2.Example()
-    feature = e.features.feature['user']
-    if isinstance(value, float):
-        feature.float_list.value.append(value)
-    elif isinstance(value, int):
-        feature.int64_list.value.append(value)
-    else:
-        feature.bytes_list.value.append(value.encode())
-    return read_group_id(e, 'user')[0]
+    return read_group_id(example_pb2.Example.FromString(record_of(value)), 'user')[0]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ keeps state, as data:
   decodes them a batch of records at a time (``key_records.ReadKeyRecords``) into numpy columns
   and splits them by *bucket* (``hashing.key_buckets``: the key modulo ``JOIN_BUCKETS``);
   ``LatestAssignments`` keeps one split per key, the latest span's (then the least split index:
-  ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and combined once, and both reads of the input join with it.
+  ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and
+  combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
   in the driver): units in batches are split by bucket, and each bucket's units are looked up
   in its table (``np.searchsorted``). A unit found there is *pinned* to its earlier split; the

@@ -123,10 +123,12 @@ def _time_why(sc: dict, w: str) -> str:
     alone = sc['window_0']['seconds']
     return (
         f'group_feature alone (the same split without earlier spans) takes '
-        f'{alone / floor:.2f}x the floor: each of the two passes (histograms, then placement) '
-        'parses every example in Python for its label and group and shuffles it, record '
-        'included, by group, and the join with earlier spans is made once per pass; the '
-        f'{sc["window"]} earlier spans add {(sc[w]["seconds"] - alone) / floor:.2f}x of the floor'
+        f'{alone / floor:.2f}x the floor (the plan pass groups labels and group keys only; the '
+        'placement pass shuffles each record by group); the '
+        f'{sc["window"]} earlier spans add {(sc[w]["seconds"] - alone) / floor:.2f}x of the floor: '
+        'their assignments are read and merged into one sorted table per key bucket, and each of '
+        'the two passes joins its units with it by bucket (PinUnits), the placement pass with '
+        'their records'
     )
 
 

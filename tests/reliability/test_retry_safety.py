@@ -78,7 +78,6 @@ def _every_schedule(items):
 # --- StratifiedSplitter: batch units -> PlaceUnits -> boundary ranking. --------------------------
 
 BITS = 2  # four buckets: most examples share a bucket with others
-TAGS = [placement.split_tag(i) for i in range(3)]
 
 
 def _splitter_assignment(order, size):
@@ -96,15 +95,16 @@ def _splitter_assignment(order, size):
     }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
     place = lambda: placement.PlaceUnits(to_units, BITS, 3)  # noqa: E731
+    tags = place().tags
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
-            if value.tag == placement.BOUNDARY_TAG:
+            if value.tag == placement.PlaceUnits.BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
-            elif value.tag == placement.COUNTS_TAG:
+            elif value.tag == placement.PlaceUnits.COUNTS:
                 counted.update(dict(value.value))
             else:
-                split_of[value.value] = TAGS.index(value.tag)
+                split_of[value.value] = tags.index(value.tag)
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():

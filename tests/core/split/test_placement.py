@@ -2,7 +2,7 @@
 chosen in one place."""
 
 from tests.support.examples import example
-from tfx_balance.core.split.allocation import allocate, exact_counts
+from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy, ToUnits
 from tfx_balance.core.split.multilabel_plan import plan_counts
@@ -11,16 +11,9 @@ from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits, Pack
 from tfx_balance.core.split.stratified import STRATEGIES
 
 
-def test_exact_counts_are_the_rule_per_class():
-    table = {'a': 10, 'b': 3, 'c': 1}
-    assert exact_counts(table, [8, 1, 1]) == {
-        k: tuple(allocate(n, [8, 1, 1])) for k, n in table.items()
-    }
-
-
-def test_a_cut_of_the_exact_counts_is_the_class_plan():
+def test_a_cut_of_the_rule_counts_is_the_class_plan():
     histogram = {0: 5, 3: 4, 7: 11}
-    counts = exact_counts({'a': 20}, [8, 1, 1])['a']
+    counts = allocate(20, [8, 1, 1])
     assert cut(counts, histogram, 3) == ClassSplitPlan.from_histogram(histogram, [8, 1, 1], 3)
 
 
@@ -29,8 +22,7 @@ def test_both_count_rules_take_the_same_table_shape():
     iterative = plan_counts(table, [8, 1, 1])
     assert set(iterative) == set(table)
     assert all(sum(iterative[s]) == n for s, n in table.items())
-    exact = exact_counts(table, [8, 1, 1])
-    assert all(sum(exact[s]) == n for s, n in table.items())
+    assert all(sum(allocate(n, [8, 1, 1])) == n for n in table.values())
 
 
 def test_the_label_form_chooses_the_strategy_in_one_table():

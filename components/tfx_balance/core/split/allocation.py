@@ -136,15 +136,6 @@ def allocate(n: int, weights: Sequence[float]) -> list:
     return counts
 
 
-def exact_counts(strata: Mapping[object, int], weights: Sequence[float]) -> dict:
-    """Units per split of each class, each by itself: ``allocate``.
-
-    >>> exact_counts({'a': 10, 'b': 3}, [8, 1, 1])
-    {'a': (8, 1, 1), 'b': (1, 1, 1)}
-    """
-    return {stratum: tuple(allocate(n, weights)) for stratum, n in strata.items()}
-
-
 def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list:
     """The counts per split of a stratum's ``fresh`` units when ``pinned[i]`` of its units are
     already held by split ``i`` (earlier spans' assignments) and ``rule`` is what the whole

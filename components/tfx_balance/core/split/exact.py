@@ -1,7 +1,7 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
 0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
-   per example (labels decoded a batch at a time, ``labels.read_labels``), or with
+   per example (labels decoded a batch at a time, ``label_bins.read_classes``), or with
    ``group_feature`` one per group (``groups.read_group_ids``, the rule LeakageCheck shares,
    decoded a batch at a time too), which counts for its *dominant class* (most frequent label;
    ties to the first class in sort order). ``stratified.input_batches`` reads, groups and pins
@@ -11,7 +11,7 @@
    no records), keeping one example fingerprint per label value so that a label that is int64
    in some examples and bytes in others is rejected, with both examples named
    (``labels.check_label_kinds``); the merged counts give per class its count per split
-   (``allocation.exact_counts``) and its ``ClassSplitPlan`` (``placement.cut``): ordering the
+   (``allocation.allocate``) and its ``ClassSplitPlan`` (``placement.cut``): ordering the
    class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the (at most
    ``#splits - 1``) boundary buckets that straddle a cut need ranking.
 
@@ -43,13 +43,12 @@ from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
     example_fingerprint,
-    read_labels,
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.allocation import exact_counts
+from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.label_bins import bin_labels
+from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.report import (
     class_table,
@@ -89,14 +88,6 @@ class Unit(NamedTuple):
         return zip(self.records, self.labels)
 
 
-def _labels(records, label_feature: str, where: str, edges=None) -> list:
-    """The classes of a batch of serialized examples: their labels (decoded in one batch), or
-    with bin ``edges`` their labels' bins (``label_bins.bin_labels``)."""
-    if edges is None:
-        return read_labels(records, label_feature, where)
-    return bin_labels(records, label_feature, where, edges)
-
-
 def label_names(records, labels, where: str, keys=None) -> dict:
     """``{index: name}`` of the first example of each label value of a batch of serialized
     examples: its name in errors, the fingerprint of its content key (``hashing.example_keys``:
@@ -129,7 +120,7 @@ class ToUnits:
     def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
         where, batch_records = named_batch(batch)
-        labels = _labels(batch_records, self._label_feature, where, edges)
+        labels = read_classes(batch_records, self._label_feature, where, edges)
         keys = example_keys(batch_records)
         names = label_names(batch_records, labels, where, keys)
         hashes = seeded_hashes(self._seed, keys)
@@ -150,7 +141,7 @@ class ToUnits:
         (``stratified.input_batches`` groups them): ``record`` is None with ``records=False``,
         ``name`` None unless the example names its label (``label_names``)."""
         where, batch_records = named_batch(batch)
-        labels = _labels(batch_records, self._label_feature, where, edges)
+        labels = read_classes(batch_records, self._label_feature, where, edges)
         ids = read_group_ids(
             batch_records,
             group_feature,
@@ -201,7 +192,7 @@ class PlanClasses(MergeInputs):
     fingerprint), so that a label that is int64 in some examples and bytes in others is rejected
     with both examples named (``labels.check_label_kinds``); and ``{class: {split: units}}`` of
     the units pinned by earlier spans (not in ``buckets``). Its output is ``{class:
-    ClassSplitPlan}``: each class's counts by ``allocation.exact_counts``, cut by
+    ClassSplitPlan}``: each class's counts by ``allocation.allocate``, cut by
     ``placement.cut``.
     """
 
@@ -255,7 +246,7 @@ class PlanClasses(MergeInputs):
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
         check_distinct_names(totals, self.label_feature)
-        counts = exact_counts(totals, self.weights)
+        counts = {label: allocate(n, self.weights) for label, n in totals.items()}  # the rule
         bits, splits = self.bucket_bits, range(len(self.weights))
         if not self.pinning:
             return {label: cut(counts[label], hist, bits) for label, hist in buckets.items()}

@@ -39,7 +39,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import example_fingerprint, float_name
+from tfx_balance.core.labels import example_fingerprint, float_name, read_labels
 from tfx_balance.core.records import named_batch
 
 MAX_BUCKETS = 65536
@@ -288,8 +288,11 @@ def bin_of(values: np.ndarray, edges) -> np.ndarray:
     return np.searchsorted(np.asarray(edges, np.float64), values, side='right')
 
 
-def bin_labels(records, label_feature: str, where: str, edges) -> list:
-    """The class (bin index, an int) of every serialized example of a batch."""
+def read_classes(records, label_feature: str, where: str, edges=None) -> list:
+    """The class of every serialized example of a batch: its label (``labels.read_labels``), or
+    with bin ``edges`` its label's bin (an int)."""
+    if edges is None:
+        return read_labels(records, label_feature, where)
     return bin_of(read_label_values(records, label_feature, where), edges).tolist()
 
 

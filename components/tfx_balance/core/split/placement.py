@@ -8,9 +8,9 @@ their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
    ``ClassSplitPlan``, whose ranking (``tfx_balance.core.ranking``) knows which split
    each whole bucket falls in and which (at most ``#splits - 1``) *boundary buckets* straddle a
    cut;
-2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output
-   (``split_tag(i)``), and a unit in a boundary bucket to ``BOUNDARY_TAG``, keyed by
-   ``(stratum, bucket)``, and counts what it placed (``PlaceUnits.count_units``);
+2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output, and a unit in
+   a boundary bucket to its ``BOUNDARY`` output, keyed by ``(stratum, bucket)``, and counts what
+   it placed (``PlaceUnits.count_units``);
 3. ``rank_boundary`` orders one boundary bucket's units by ``(hash, bytes)`` and places each by
    its rank.
 
@@ -28,8 +28,6 @@ Example:
     >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
     >>> plan.n, plan.ranking.boundary  # bucket 1 holds ranks 7-9: it straddles the cut at 8
     (10, {1: 7})
-    >>> split_tag(2)
-    'split2'
 """
 
 from __future__ import annotations
@@ -44,12 +42,6 @@ from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.report import count_class
-
-BOUNDARY_TAG = 'boundary'  # PlaceUnits' output of units in a boundary bucket, keyed for ranking
-COUNTS_TAG = 'counts'  # its output of per-batch count pairs
-# its output, when asked, of every unit's (hash, split index): one encode_assignments record
-# per batch
-ASSIGNMENTS_TAG = 'assignments'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,20 +104,16 @@ def check_not_empty(found: bool) -> None:
         )
 
 
-def split_tag(index: int) -> str:
-    """``PlaceUnits``' output tag of split ``index``."""
-    return f'split{index}'
-
-
 class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
     examples it placed.
 
-    Outputs: the serialized examples of split ``i`` on tag ``tags[i]`` (``split_tag(i)``);
-    boundary units keyed by ``(stratum, bucket)`` on ``BOUNDARY_TAG``; per batch, ``[(key,
-    count)]`` pairs of the examples it placed on ``COUNTS_TAG`` (``count_units``); with
-    ``assignments``, every unit's ``(hash, split)`` on ``ASSIGNMENTS_TAG``. A plan is a
-    stratum's ``ClassSplitPlan``, or the index of the one split it goes to whole.
+    Outputs, by tag (the class attributes; the one place they are spelt): the serialized
+    examples of split ``i`` on ``tags[i]``; boundary units keyed by ``(stratum, bucket)`` on
+    ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on ``COUNTS``
+    (``count_units``); with ``assignments``, per batch one record of its units' ``(hash,
+    split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
+    ``ClassSplitPlan``, or the index of the one split it goes to whole.
 
     ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,
     ``strata.LabelSetUnits``). ``count(counts, split, label)`` counts one placed example under
@@ -135,13 +123,14 @@ class PlaceUnits(beam.DoFn):
     edges when the classes are bins.
     """
 
+    SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
     count = staticmethod(count_class)
 
     def __init__(self, to_units, bucket_bits: int, num_splits: int, assignments: bool = False):
         self.to_units = to_units
         self.bucket_bits = bucket_bits
-        self.tags = [split_tag(i) for i in range(num_splits)]
-        self.assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS_TAG
+        self.tags = [self.SPLIT_TAG.format(i) for i in range(num_splits)]
+        self.assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS
 
     def process(self, batch, plans, *edges):
         return self.place_units(self.to_units(batch, *edges), plans)
@@ -159,7 +148,7 @@ class PlaceUnits(beam.DoFn):
                     bucket = bucket_of(unit.hash, self.bucket_bits)
                     if bucket in plan.ranking.boundary:
                         key = (unit.stratum, bucket)
-                        yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, (key, unit))
+                        yield beam.pvalue.TaggedOutput(self.BOUNDARY, (key, unit))
                         continue
                     split = plan.ranking.segment_of_bucket(bucket)
             placed.append((split, unit))
@@ -168,9 +157,9 @@ class PlaceUnits(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(tag, record)
         counts = self.count_units(placed)
         if counts:
-            yield beam.pvalue.TaggedOutput(COUNTS_TAG, counts)
+            yield beam.pvalue.TaggedOutput(self.COUNTS, counts)
         if self.assignments and placed:
-            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, placed_assignments(placed))
+            yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, self.assignments_record(placed))
 
     @classmethod
     def count_units(cls, placed) -> list:
@@ -182,11 +171,12 @@ class PlaceUnits(beam.DoFn):
                 cls.count(counts, split, label)
         return list(counts.items())
 
-
-def placed_assignments(placed) -> bytes:
-    """``(split, unit)`` pairs (a batch's placed units, or a boundary bucket's ranked ones) as
-    one assignments record of their ``(hash, split)`` (``assignments.encode_assignments``)."""
-    return encode_assignments((unit.hash, split) for split, unit in placed)
+    @staticmethod
+    def assignments_record(placed) -> bytes:
+        """``(split, unit)`` pairs (a batch's placed units, or a boundary bucket's ranked ones)
+        as one assignments record of their ``(hash, split)``
+        (``assignments.encode_assignments``)."""
+        return encode_assignments((unit.hash, split) for split, unit in placed)
 
 
 def rank_boundary(item, plans) -> list:

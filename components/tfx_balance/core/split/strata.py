@@ -76,14 +76,7 @@ from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
-from tfx_balance.core.split.placement import (
-    ASSIGNMENTS_TAG,
-    BOUNDARY_TAG,
-    COUNTS_TAG,
-    PlaceUnits,
-    check_not_empty,
-    cut,
-)
+from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.report import (
     PINNED,
     count_label_set,
@@ -525,7 +518,7 @@ class PlaceLabelSetUnits(PlaceUnits):
             else:
                 bucket = c.hashes[i] >> shift
                 if bucket in plan.ranking.boundary:
-                    yield beam.pvalue.TaggedOutput(BOUNDARY_TAG, ((labels, bucket), unit_of(c, i)))
+                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
             if assigned is not None:
@@ -537,9 +530,9 @@ class PlaceLabelSetUnits(PlaceUnits):
         for (split, labels), n in per_set.items():
             count_label_set(counts, split, labels, n)
         if counts:
-            yield beam.pvalue.TaggedOutput(COUNTS_TAG, list(counts.items()))
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
         if assigned:
-            yield beam.pvalue.TaggedOutput(ASSIGNMENTS_TAG, encode_assignments(assigned))
+            yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, encode_assignments(assigned))
 
 
 class IterativeStrategy:

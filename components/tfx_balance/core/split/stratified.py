@@ -80,13 +80,7 @@ from tfx_balance.core.split.assignments import PinUnits
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.label_bins import bin_edges
-from tfx_balance.core.split.placement import (
-    ASSIGNMENTS_TAG,
-    BOUNDARY_TAG,
-    COUNTS_TAG,
-    placed_assignments,
-    rank_boundary,
-)
+from tfx_balance.core.split.placement import rank_boundary
 from tfx_balance.core.split.report import pinning_report
 from tfx_balance.core.split.strata import IterativeStrategy
 
@@ -136,13 +130,6 @@ def input_batches(
     return units | f'BatchUnits{stage}' >> fixed_batches()
 
 
-COUNTS_KEY = '__counts__'
-REPORT_KEY = '__report__'
-RANKED_KEY = '__ranked__'
-ASSIGNED_KEY = '__assignments__'
-SPLIT_KEY_PREFIX = 'split:'
-
-
 class SplitOutputs:
     """Outputs of ``StratifiedSplit``.
 
@@ -162,16 +149,21 @@ class SplitOutputs:
       ``decode_assignments`` reads one); else None.
     """
 
+    # The keys of StratifiedSplit's output dict (it writes them, __init__ reads them): a split's
+    # whole part is under WHOLE + its name.
+    WHOLE, RANKED, COUNTS, REPORT = 'split:', '__ranked__', '__counts__', '__report__'
+    ASSIGNMENTS = '__assignments__'
+
     def __init__(self, outputs: Dict[str, beam.PCollection]):
         self.whole = {
-            key[len(SPLIT_KEY_PREFIX) :]: pcoll
+            key[len(self.WHOLE) :]: pcoll
             for key, pcoll in outputs.items()
-            if key.startswith(SPLIT_KEY_PREFIX)
+            if key.startswith(self.WHOLE)
         }
-        self.ranked = outputs[RANKED_KEY]
-        self.counts = outputs[COUNTS_KEY]
-        self.report = outputs[REPORT_KEY]
-        self.assignments = outputs.get(ASSIGNED_KEY)
+        self.ranked = outputs[self.RANKED]
+        self.counts = outputs[self.COUNTS]
+        self.report = outputs[self.REPORT]
+        self.assignments = outputs.get(self.ASSIGNMENTS)
         self._merged = {}
 
     @property
@@ -264,26 +256,28 @@ class StratifiedSplit(beam.PTransform):
         plans_side = beam.pvalue.AsSingleton(plans)
         assign = read('ForAssign', records=True)
         place = strategy.place_units(to_units, bits, len(names), self._assignments)
-        tags = place.tags + ([ASSIGNMENTS_TAG] if self._assignments else [])
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
-            BOUNDARY_TAG, COUNTS_TAG, *tags
+            place.BOUNDARY,
+            place.COUNTS,
+            *place.tags,
+            *([place.ASSIGNMENTS] if self._assignments else []),
         )
-        outputs = {f'{SPLIT_KEY_PREFIX}{name}': placed[tag] for name, tag in zip(names, tags)}
+        outputs = {SplitOutputs.WHOLE + name: placed[tag] for name, tag in zip(names, place.tags)}
         ranked = (  # per boundary bucket, its [(split, unit)] in rank order
-            placed[BOUNDARY_TAG]
+            placed[place.BOUNDARY]
             | 'GroupBoundaryBucket' >> beam.GroupByKey()
             | 'RankBoundaryBucket' >> beam.Map(rank_boundary, plans_side)
         )
         if self._assignments:
-            outputs[ASSIGNED_KEY] = (
-                placed[ASSIGNMENTS_TAG],
-                ranked | 'RankedAssignments' >> beam.Map(placed_assignments),
+            outputs[SplitOutputs.ASSIGNMENTS] = (
+                placed[place.ASSIGNMENTS],
+                ranked | 'RankedAssignments' >> beam.Map(place.assignments_record),
             ) | 'Assignments' >> beam.Flatten()
-        outputs[RANKED_KEY] = ranked | 'RankedBySplit' >> beam.FlatMap(
+        outputs[SplitOutputs.RANKED] = ranked | 'RankedBySplit' >> beam.FlatMap(
             lambda units: [(names[s], record) for s, u in units for record in u.records]
         )
         pairs = (  # [(count key, examples)], summed over the placed and the ranked
-            (placed[COUNTS_TAG], ranked | 'CountRanked' >> beam.Map(place.count_units))
+            (placed[place.COUNTS], ranked | 'CountRanked' >> beam.Map(place.count_units))
             | 'MergeCounts' >> beam.Flatten()
             | 'Pairs' >> beam.FlatMap(lambda c: c)
             | 'SumCounts' >> beam.CombinePerKey(sum)
@@ -292,7 +286,7 @@ class StratifiedSplit(beam.PTransform):
         pinning = None
         if previous is not None:
             pinning = beam.pvalue.AsSingleton(plans | 'Pinned' >> beam.Map(pinning_report, names))
-        outputs[COUNTS_KEY], outputs[REPORT_KEY] = strategy.report(
+        outputs[SplitOutputs.COUNTS], outputs[SplitOutputs.REPORT] = strategy.report(
             pairs, assign, config, bins, pinning
         )
         return outputs

@@ -8,6 +8,7 @@ import tensorflow as tf
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example, write_records
+from tfx_balance.core import records as records_module
 from tfx_balance.core.records import (
     ReadRecordBatches,
     feature_names,
@@ -34,22 +35,31 @@ def test_read_file_batches_reads_uncompressed_files_by_name(tmp_path):
     assert [r for b in read_file_batches(path) for r in b] == records
 
 
-def test_read_file_batches_fails_on_a_gzip_file_cut_anywhere(tmp_path):
+@pytest.mark.parametrize('reader', ['record iterator', 'tf.data'])
+def test_read_file_batches_fails_on_a_gzip_file_cut_anywhere(tmp_path, monkeypatch, reader):
     # tf.data's reader alone ends quietly at about one cut in twenty (where the cut stream ends
-    # between two records): every cut of 200 must raise, naming the file.
+    # between two records): every cut of 200 must raise, naming the file. A file this small is
+    # read by the record iterator; over SMALL_FILE_BYTES (here 0), by tf.data (every 10th cut).
+    if reader == 'tf.data':
+        monkeypatch.setattr(records_module, 'SMALL_FILE_BYTES', 0)
     path = str(tmp_path / 'part-0.gz')
     write_records(path, [example(label=i, x=float(i)) for i in range(2000)])
     data = open(path, 'rb').read()
     cuts = range(20, len(data), len(data) // 200)
     assert len(cuts) >= 200
-    for cut in cuts:
+    for cut in cuts[:: 10 if reader == 'tf.data' else 1]:
         with open(path, 'wb') as f:
             f.write(data[:cut])
         with pytest.raises(tf.errors.DataLossError, match='part-0.gz|truncated record'):
             list(read_file_batches(path))
 
 
-def test_read_file_batches_reads_every_member_of_a_concatenated_gzip_file(tmp_path):
+@pytest.mark.parametrize('reader', ['record iterator', 'tf.data'])
+def test_read_file_batches_reads_every_member_of_a_concatenated_gzip_file(
+    tmp_path, monkeypatch, reader
+):
+    if reader == 'tf.data':
+        monkeypatch.setattr(records_module, 'SMALL_FILE_BYTES', 0)
     records = [example(label=i % 3, x=float(i)) for i in range(300)]
     write_records(str(tmp_path / 'a.gz'), records[:100])
     write_records(str(tmp_path / 'b.gz'), records[100:])

@@ -43,7 +43,10 @@ import apache_beam as beam
 from tfx_balance.core.errors import DataError
 
 DEFAULT_BATCH_SIZE = 1024
-
+# A file up to this size (as stored) is read by TensorFlow's record iterator, not a tf.data
+# pipeline: building one costs tens of milliseconds a file (more on a loaded machine), more than
+# reading such a file takes (see ``record_batches``).
+SMALL_FILE_BYTES = 4 << 20
 
 GZIP_MAGIC = b'\x1f\x8b'
 # A TFRecord's framing: its length (RECORD_LENGTH, 8 bytes), the length's checksum (4), the record,
@@ -118,11 +121,8 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
         # (Beam's, TFXIO's) cannot read it, and tf.data would read an empty file as no records.
         what = 'it is empty' if tf.io.gfile.stat(path).length == 0 else 'its data is not gzip'
         raise tf.errors.DataLossError(None, None, f'{path}: it is named *.gz but {what}')
-    dataset = tf.data.TFRecordDataset(path, compression_type=compression, buffer_size=1 << 20)
     framed = 0  # bytes of records with their TFRecord framing: the uncompressed size
-    # prefetch: the next batch is read and decompressed by TF's threads while this one is used.
-    for batch in dataset.batch(batch_size).prefetch(1).as_numpy_iterator():
-        records = batch.tolist()
+    for records in record_batches(path, compression, batch_size):
         framed += sum(map(len, records)) + FRAMING * len(records)
         yield records
     if compression == 'GZIP' and _gzip_recorded_size(path) != framed % (1 << 32):
@@ -134,6 +134,34 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
             raise tf.errors.DataLossError(
                 None, None, f'{path}: the records read hold {framed} of its {size} bytes'
             )
+
+
+def record_batches(path: str, compression: str, batch_size: int) -> Iterator[List[bytes]]:
+    """The records of ``path`` in lists of at most ``batch_size``, each record's checksums checked
+    in C++ (``read_file_batches`` adds the checks of the file as a whole). A file larger than
+    ``SMALL_FILE_BYTES`` is read by ``tf.data``, the next batch read and decompressed by TF's
+    threads while this one is used; a smaller one (a span's key records, a test's split) by
+    TensorFlow's record iterator, the reader TFDV reads its own outputs with, without the
+    set-up of a ``tf.data`` pipeline: a window of spans reads a few small files per span."""
+    import itertools
+
+    import tensorflow as tf
+
+    if tf.io.gfile.stat(path).length > SMALL_FILE_BYTES:
+        dataset = tf.data.TFRecordDataset(path, compression_type=compression, buffer_size=1 << 20)
+        for batch in dataset.batch(batch_size).prefetch(1).as_numpy_iterator():
+            yield batch.tolist()
+        return
+    options = tf.io.TFRecordOptions(compression_type=compression)
+    records = tf.compat.v1.io.tf_record_iterator(path, options)
+    try:
+        while True:
+            batch = list(itertools.islice(records, batch_size))
+            if not batch:
+                return
+            yield batch
+    except tf.errors.OpError as e:  # its messages do not name the file
+        raise tf.errors.DataLossError(None, None, f'{path}: {e.message}') from e
 
 
 def read_named_file_batches(

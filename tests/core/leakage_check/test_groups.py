@@ -90,3 +90,12 @@ def test_a_bad_group_id_is_a_data_error_naming_the_example_and_split(bad, found)
     assert isinstance(error, DataError)
     assert found in str(error) and "group_feature 'user'" in str(error)
     assert f"(fingerprint {example_fingerprint(bad)}) in split 'test'" in str(error)
+
+
+def test_ids_that_share_a_crc32_are_two_groups_and_a_shared_id_is_one():
+    # b'plumless' and b'buckeroo' have one crc32, which a bucket compares ids by first
+    train = [example(user=u, x=float(i), split='train') for i, u in enumerate(['plumless', 'u1'])]
+    evals = [example(user=u, x=float(i), split='eval') for i, u in enumerate(['buckeroo', 'u1'])]
+    groups = run([('train', train), ('eval', evals)], GROUPED)['groups_across_splits']
+    assert groups['groups'] == 1
+    assert [(p['splits'], p['ids']) for p in groups['pairs']] == [(['train', 'eval'], ['u1'])]

@@ -25,6 +25,7 @@ import zlib
 from typing import List, Mapping, Sequence
 
 import apache_beam as beam
+import numpy as np
 
 from tfx_balance.core.groups import group_name, read_group_ids
 from tfx_balance.core.labels import example_fingerprint
@@ -134,31 +135,44 @@ def pairs_by_bucket(pairs: Sequence[tuple], num_buckets: int) -> List[tuple]:
 
 
 class GroupsPerBucket(beam.CombineFn):
-    """One bucket's ``(group, source)`` pairs -> ``[(group, [sources])]`` of its groups in two
-    or more splits (``split_of``: each source's split; None: a source is a split)."""
+    """One bucket's batches of ``(group, source)`` pairs -> ``[(group, [sources])]`` of its groups
+    in two or more splits (``split_of``: each source's split; None: a source is a split).
+
+    The batches are kept as they come and pooled once, in ``extract_output``: each pair's id is
+    compared by its crc32 first (numpy, as the content keys are), and only the pairs whose crc32
+    is in two or more splits are grouped by id, so the few ids that share a crc32 are still told
+    apart. A window's earlier spans add many groups of one span and split each; none of them
+    costs a Python set."""
 
     def __init__(self, split_of: Mapping[str, str] | None = None):
         self._split_of = split_of
 
     def create_accumulator(self):
-        return {}
+        return []
 
     def add_input(self, acc, pairs):
-        for group, source in pairs:
-            acc.setdefault(group, set()).add(source)
+        acc.append(pairs)
         return acc
 
     def merge_accumulators(self, accs):
-        accs = list(accs)
-        for other in accs[1:]:
-            for group, sources in other.items():
-                accs[0].setdefault(group, set()).update(sources)
-        return accs[0]
+        return [pairs for acc in accs for pairs in acc]
 
     def extract_output(self, acc):
+        pairs = [pair for batch in acc for pair in batch]
+        split_of, number = self._split_of or {}, {}
+        split = [number.setdefault(split_of.get(s, s), len(number)) for _, s in pairs]
+        crc = np.array([zlib.crc32(group) for group, _ in pairs], np.int64)
+        n = max(1, len(number))
+        rows = np.unique(crc * n + np.array(split, np.int64))  # distinct (crc32, split)
+        crcs, splits = np.unique(rows // n, return_counts=True)
+        suspect = crcs[splits > 1]  # the crc32s in two or more splits
+        found = {}
+        for at in np.flatnonzero(np.isin(crc, suspect)).tolist():
+            group, source = pairs[at]
+            found.setdefault(group, set()).add(source)
         crossing = [
             (group, sorted(sources))
-            for group, sources in acc.items()
+            for group, sources in found.items()
             if len(sources) > 1 and in_two_or_more_splits((group, sources), self._split_of)
         ]
         return sorted(crossing)

@@ -115,3 +115,24 @@ def test_first_record_names_a_file_cut_inside_its_first_record(tmp_path):
     path.write_bytes(whole)  # TFRecords, not gzipped
     with pytest.raises(tf.errors.DataLossError, match='part-0.gz: Not a gzipped file'):
         first_record(str(path))
+
+
+def test_a_small_file_is_read_without_tensorflows_deprecation_notice(tmp_path):
+    """The record iterator that reads small files is deprecated in TF 1 terms; its notice (once
+    per process, so checked in a fresh one) must not reach a user's log."""
+    import os
+    import subprocess
+    import sys
+
+    path = str(tmp_path / 'small.gz')
+    write_records(path, [example(x=i) for i in range(3)])
+    script = (
+        'from tfx_balance.core.records import read_file_batches\n'
+        f'print(sum(len(b) for b in read_file_batches({path!r})))\n'
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+    done = subprocess.run(
+        [sys.executable, '-c', script], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ['3']
+    assert 'tf_record_iterator' not in done.stderr, done.stderr

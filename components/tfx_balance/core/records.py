@@ -153,6 +153,7 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
             yield batch.tolist()
         return
     options = tf.io.TFRecordOptions(compression_type=compression)
+    _quiet_iterator_deprecation(tf)
     records = tf.compat.v1.io.tf_record_iterator(path, options)
     try:
         while True:
@@ -162,6 +163,23 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
             yield batch
     except tf.errors.OpError as e:  # its messages do not name the file
         raise tf.errors.DataLossError(None, None, f'{path}: {e.message}') from e
+
+
+class _IteratorDeprecation:
+    """A filter of TensorFlow's logger that drops the one deprecation notice of
+    ``tf_record_iterator`` (it suggests ``tf.data``, which ``record_batches`` uses for large
+    files): a user's run should not print a warning about our choice of reader."""
+
+    NOTICE = 'tf_record_iterator (from tensorflow.python.lib.io.tf_record) is deprecated'
+
+    def filter(self, record) -> bool:
+        return self.NOTICE not in record.getMessage()
+
+
+def _quiet_iterator_deprecation(tf) -> None:
+    logger = tf.get_logger()
+    if not any(isinstance(f, _IteratorDeprecation) for f in logger.filters):
+        logger.addFilter(_IteratorDeprecation())
 
 
 def read_named_file_batches(

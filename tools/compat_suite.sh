@@ -145,7 +145,7 @@ make_venv() {
     uv pip install --quiet --python "$ENV_VENV/bin/python" "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
   else
     "$PY" -m venv "$ENV_VENV"
-    "$ENV_VENV/bin/python" -m pip install --quiet "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
+    "$ENV_VENV/bin/python" -m pip install --quiet --no-compile "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
   fi || unavailable "installing tfx==$TFX_VERSION $COMPAT_WITH into a Python $PYVER venv failed"
   "$ENV_VENV/bin/python" -m pip freeze --all >"$ENV_VENV/base-freeze.txt"
   echo "$SPEC" >"$ENV_VENV/spec.txt"
@@ -188,7 +188,7 @@ make_root() {
   start=$(date +%s)
   # The requirements are arguments, never shell text ('pytest<9.2').
   enter /bin/bash -c 'rm -rf /venv && python3 -m venv /venv && /venv/bin/python -m pip install \
-    --quiet "$@" && /venv/bin/python -m pip freeze --all >/venv/base-freeze.txt' pip-install $SPEC \
+    --quiet --no-compile "$@" && /venv/bin/python -m pip freeze --all >/venv/base-freeze.txt' pip-install $SPEC \
     || unavailable "pip install $SPEC failed in the Debian 13 root"
   echo "$SPEC" >"$ROOTFS/venv/spec.txt"
   say "pip install $SPEC: $(seconds "$start")"

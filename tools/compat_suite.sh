@@ -9,6 +9,9 @@
 #      machine's Debian mirror (needs root; debootstrap is apt-get installed when missing), entered
 #      with chroot. /proc and /dev are bind-mounted while it is used and always unmounted (trap).
 #    Both are cached under .compat/ (git-ignored): the first run takes ~3.5 min, later ones reuse it.
+#    pip installs without compiling to bytecode (--no-compile: compiling its 20,000 files took 86 s
+#    of CPU, more than half of the install's): the tests compile what they import, once, into the
+#    cached environment (tools/compat_inside.sh).
 # 2. The tfx-balance wheel (uv build) is pip-installed WITH its dependencies; the run fails if that
 #    changed tfx, tensorflow, apache-beam or protobuf (tools/compat_inside.sh).
 # 3. pytest runs the tests listed in tests/compat_suite.txt against the installed wheel, in

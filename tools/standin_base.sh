@@ -72,8 +72,8 @@ rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
 # less its tests, pip (TFX runs it to install module wheels), and every module that importing the
 # names below loads: the steps' entrypoints and TFX executors, Beam's runners and workers, kfp, and
 # the few modules the kfp-local steps import only while running (found with docker diff). About
-# 9,800 of the 22,500 files, about 95 s of CPU instead of 138 s for all of /usr/local/lib/python3.10,
-# whose other files no step imports (tests, examples, unused APIs). Imported as root with bytecode
+# 9,800 of the 22,500 files, about 95 s of CPU instead of 138 s for all of
+# /usr/local/lib/python3.10, whose other files no step imports (tests, examples, unused APIs). Imported as root with bytecode
 # writing on, in the root, so the files name their /usr/local paths; TF_USE_LEGACY_KERAS=1 as in
 # docker/Dockerfile, so that TensorFlow loads tf_keras as in a step.
 BYTECODE_IMPORTS=(

@@ -66,16 +66,17 @@ uv pip install --quiet --python "$PY310" --prefix "$ROOTFS/usr/local" --no-deps 
 echo "standin-base: locked dependencies $(( $(date +%s) - start ))s"
 rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
 
-# Bytecode, as pip leaves it in the real base (uv and the copy above leave none): the image runs as
-# user 10001 with PYTHONDONTWRITEBYTECODE=1, so a module without it is compiled from source at each
-# import, in each step (a step's imports: 95 s instead of 15 s here). Compiled: the standard library
-# less its tests, pip (TFX runs it to install module wheels), and every module that importing the
-# names below loads: the steps' entrypoints and TFX executors, Beam's runners and workers, kfp, and
-# the few modules the kfp-local steps import only while running (found with docker diff). About
-# 9,800 of the 22,500 files, about 95 s of CPU instead of 138 s for all of
-# /usr/local/lib/python3.10, whose other files no step imports (tests, examples, unused APIs). Imported as root with bytecode
-# writing on, in the root, so the files name their /usr/local paths; TF_USE_LEGACY_KERAS=1 as in
-# docker/Dockerfile, so that TensorFlow loads tf_keras as in a step.
+# Bytecode, as pip leaves it in the real base (uv and the copy above leave none): the image runs
+# as user 10001 with PYTHONDONTWRITEBYTECODE=1, so a module without it is compiled from source at
+# each import, in each step (a step's imports: 95 s instead of 15 s here). Compiled: the standard
+# library less its tests, pip (TFX runs it to install module wheels), and every module that
+# importing the names below loads: the steps' entrypoints and TFX executors, Beam's runners and
+# workers, kfp, and the few modules the kfp-local steps import only while running (found with
+# docker diff). About 9,800 of the 22,500 files, about 95 s of CPU instead of 138 s for all of
+# /usr/local/lib/python3.10, whose other files no step imports (tests, examples, unused APIs).
+# Imported as root with bytecode writing on, in the root, so the files name their /usr/local
+# paths; TF_USE_LEGACY_KERAS=1 as in docker/Dockerfile, so that TensorFlow loads tf_keras as in a
+# step.
 BYTECODE_IMPORTS=(
   tensorflow tf_keras keras tfx.v1
   tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor

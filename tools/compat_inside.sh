@@ -34,7 +34,7 @@ install() {  # install <venv> <wheel>
   echo "compat: Python $("$PY" -c 'import platform; print(platform.python_version())'), fresh" \
     "$(for p in $GUARDED; do printf '%s %s, ' "$p" "$(version_of "$p" /tmp/compat-before.txt)"; done)"
   start=$(date +%s)
-  "$PY" -m pip install --quiet "$wheel[kfp]"
+  "$PY" -m pip install --quiet --no-compile "$wheel[kfp]"
   echo "compat: pip install $(basename "$wheel")[kfp] (with its dependencies): $(( $(date +%s) - start ))s"
   freeze >/tmp/compat-after.txt
   echo "compat: what the install changed (< before, > after):"
@@ -58,8 +58,11 @@ run_tests() {  # run_tests <sources> <workers> [pytest arguments...]
   mapfile -t SUITE < <(grep -v '^\s*\(#\|$\)' tests/compat_suite.txt)
   tfx="$("$PY" -c 'from importlib.metadata import version; print(version("tfx"))')"
   start=$(date +%s)
-  PYTHONDONTWRITEBYTECODE=1 "$PY" -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup \
-    "$@" "${SUITE[@]}" || status=$?
+  # Bytecode writing on, whatever the caller's environment says: pip installed with --no-compile,
+  # so the first run compiles what the tests import, into the cached environment, and later runs
+  # reuse it (the sources' __pycache__ goes with the next --prepare's fresh copy).
+  env -u PYTHONDONTWRITEBYTECODE "$PY" -m pytest -q -p no:cacheprovider -n "$workers" \
+    --dist loadgroup "$@" "${SUITE[@]}" || status=$?
   echo "compat: pytest of tests/compat_suite.txt on TFX $tfx in $workers processes:" \
     "$(( $(date +%s) - start ))s, exit $status"
   exit $status

@@ -9,6 +9,9 @@
 #      machine's Debian mirror (needs root; debootstrap is apt-get installed when missing), entered
 #      with chroot. /proc and /dev are bind-mounted while it is used and always unmounted (trap).
 #    Both are cached under .compat/ (git-ignored): the first run takes ~3.5 min, later ones reuse it.
+#    pip installs without compiling to bytecode (--no-compile: compiling its 20,000 files took 86 s
+#    of CPU, more than half of the install's): the tests compile what they import, once, into the
+#    cached environment (tools/compat_inside.sh).
 # 2. The tfx-balance wheel (uv build) is pip-installed WITH its dependencies; the run fails if that
 #    changed tfx, tensorflow, apache-beam or protobuf (tools/compat_inside.sh).
 # 3. pytest runs the tests listed in tests/compat_suite.txt against the installed wheel, in
@@ -145,7 +148,7 @@ make_venv() {
     uv pip install --quiet --python "$ENV_VENV/bin/python" "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
   else
     "$PY" -m venv "$ENV_VENV"
-    "$ENV_VENV/bin/python" -m pip install --quiet "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
+    "$ENV_VENV/bin/python" -m pip install --quiet --no-compile "tfx==$TFX_VERSION" $COMPAT_WITH $TEST_TOOLS
   fi || unavailable "installing tfx==$TFX_VERSION $COMPAT_WITH into a Python $PYVER venv failed"
   "$ENV_VENV/bin/python" -m pip freeze --all >"$ENV_VENV/base-freeze.txt"
   echo "$SPEC" >"$ENV_VENV/spec.txt"
@@ -188,7 +191,7 @@ make_root() {
   start=$(date +%s)
   # The requirements are arguments, never shell text ('pytest<9.2').
   enter /bin/bash -c 'rm -rf /venv && python3 -m venv /venv && /venv/bin/python -m pip install \
-    --quiet "$@" && /venv/bin/python -m pip freeze --all >/venv/base-freeze.txt' pip-install $SPEC \
+    --quiet --no-compile "$@" && /venv/bin/python -m pip freeze --all >/venv/base-freeze.txt' pip-install $SPEC \
     || unavailable "pip install $SPEC failed in the Debian 13 root"
   echo "$SPEC" >"$ROOTFS/venv/spec.txt"
   say "pip install $SPEC: $(seconds "$start")"

@@ -52,6 +52,9 @@ SHUFFLE = 10_000
 FIT_CLASSES = 1_000
 FIT_STEPS = 150
 FIT_WARM = 20
+# A smoke run (``run(smoke=True)``): one class count of 4,000 examples, which the fit reuses
+# (one layout), 1 run.
+SMOKE_CLASSES, SMOKE_TOTAL = 10, 4_000
 
 
 def batch_size_for(classes: int) -> int:
@@ -285,9 +288,9 @@ def run(
 ) -> dict:
     """Measures every class count (data under ``work_dir/classes``); returns ``{'classes': [...],
     'fit': ..., 'markdown': ...}``."""
-    total = 4_000 if smoke else TOTAL
+    total = SMOKE_TOTAL if smoke else TOTAL
     runs = 1 if smoke else runs
-    counts = (10, 100) if smoke else classes
+    counts = (SMOKE_CLASSES,) if smoke else classes
     results = [
         measure_classes(
             workload(k, total),
@@ -298,7 +301,7 @@ def run(
         )
         for k in counts
     ]
-    fit_classes, fit_steps = (100, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
+    fit_classes, fit_steps = (SMOKE_CLASSES, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
     fit = measure_fit(workload(fit_classes, total), runs, fit_steps, work_dir) if fit else None
     return {
         'name': 'classes',

@@ -30,7 +30,12 @@ def run(args, results: dict) -> dict:
     job = harness.Job(
         'classes',
         'benchmarks.classes.jobs:run',
-        {'smoke': args.smoke, 'runs': args.classes_runs, 'streamed_max': args.classes_streamed_max},
+        {
+            'smoke': args.smoke,
+            'runs': args.classes_runs,
+            'streamed_max': args.classes_streamed_max,
+            'work_dir': args.work_dir,
+        },
     )
     result = harness.run_isolated(job)[0] if args.isolated else harness.run_inprocess(job)
     return {'classes': result}

@@ -3,9 +3,9 @@
 One data set per class count, all of the same total size (``TOTAL`` examples of 20 floats and an
 int64 label, Zipf-like class sizes ``n_k ~ 1 / (k + 1)``, at least one example per class), written
 as ``FILES`` gzipped files with the classes interleaved at random (the plain reads' input) and
-laid out per class by ``BalancedLayout`` (balanced_dataset's input), once, under
-``benchmarks/_work/classes/``. Per class count, runs alternating between the methods (forward
-then reverse order):
+laid out per class by ``BalancedLayout`` (balanced_dataset's input), once, under ``classes/`` of
+the run's work folder (``--work-dir``, by default ``benchmarks/_work/``). Per class count, runs
+alternating between the methods (forward then reverse order):
 
 - time to first batch: building the dataset and taking its first batch (eagerly);
 - steady rate: examples/s of about ``STEADY_EXAMPLES`` examples (``steady_batches``: 150
@@ -41,7 +41,7 @@ from benchmarks.dataset import (
 )
 from benchmarks.dataset.workloads import LABEL, Workload, zipf_counts  # noqa: E402
 
-WORK = os.path.join(common.WORK_DIR, 'classes')
+FOLDER = 'classes'  # of the work folder
 TOTAL = 200_000
 CLASSES = (10, 100, 1_000, 10_000)
 FILES = 4
@@ -52,6 +52,9 @@ SHUFFLE = 10_000
 FIT_CLASSES = 1_000
 FIT_STEPS = 150
 FIT_WARM = 20
+# A smoke run (``run(smoke=True)``): one class count of 4,000 examples, which the fit reuses
+# (one layout), 1 run.
+SMOKE_CLASSES, SMOKE_TOTAL = 10, 4_000
 
 
 def batch_size_for(classes: int) -> int:
@@ -75,9 +78,10 @@ def workload(classes: int, total: int = TOTAL) -> Workload:
     )
 
 
-def prepare(w: Workload) -> tuple:
-    """Generates and lays out ``w`` once under ``WORK``; returns (raw files, laid-out pattern)."""
-    return workloads.prepare(w, WORK)
+def prepare(w: Workload, work_dir: str) -> tuple:
+    """Generates and lays out ``w`` once under ``work_dir/classes``; returns (raw files,
+    laid-out pattern)."""
+    return workloads.prepare(w, work_dir, FOLDER)
 
 
 def plain_shuffled(files, w: Workload):
@@ -143,8 +147,10 @@ def streamed(pattern, w: Workload):
     return balanced_dataset(pattern, LABEL, w.batch, schema=schema, seed=0, memory_budget=0)
 
 
-def measure_classes(w: Workload, runs: int, batches: int, streamed_max: int) -> dict:
-    raw_files, pattern = prepare(w)
+def measure_classes(
+    w: Workload, runs: int, batches: int, streamed_max: int, work_dir: str = common.WORK_DIR
+) -> dict:
+    raw_files, pattern = prepare(w, work_dir)
     cases = {
         PLAIN: lambda: reads.plain_wide_parse(raw_files, w),
         PLAIN_SHUFFLED: lambda: plain_shuffled(raw_files, w),
@@ -187,11 +193,11 @@ def measure_classes(w: Workload, runs: int, batches: int, streamed_max: int) -> 
     }
 
 
-def measure_fit(w: Workload, runs: int, steps: int) -> dict:
+def measure_fit(w: Workload, runs: int, steps: int, work_dir: str = common.WORK_DIR) -> dict:
     """``model.fit`` steps/s of one softmax layer, fed by balanced_dataset vs the shuffled read."""
     import tf_keras as keras
 
-    raw_files, pattern = prepare(w)
+    raw_files, pattern = prepare(w, work_dir)
     inputs = {PLAIN_SHUFFLED: plain_shuffled(raw_files, w), BALANCED: reads.balanced(pattern, w)}
     models = {}
     for name in inputs:
@@ -278,22 +284,25 @@ def run(
     classes=CLASSES,
     streamed_max: int = STREAMED_MAX_CLASSES,
     fit: bool = True,
+    work_dir: str = common.WORK_DIR,
 ) -> dict:
-    """Measures every class count; returns ``{'classes': [...], 'fit': ..., 'markdown': ...}``."""
-    total = 4_000 if smoke else TOTAL
+    """Measures every class count (data under ``work_dir/classes``); returns ``{'classes': [...],
+    'fit': ..., 'markdown': ...}``."""
+    total = SMOKE_TOTAL if smoke else TOTAL
     runs = 1 if smoke else runs
-    counts = (10, 100) if smoke else classes
+    counts = (SMOKE_CLASSES,) if smoke else classes
     results = [
         measure_classes(
             workload(k, total),
             runs,
             CHUNK if smoke else steady_batches(batch_size_for(k)),
             streamed_max,
+            work_dir,
         )
         for k in counts
     ]
-    fit_classes, fit_steps = (100, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
-    fit = measure_fit(workload(fit_classes, total), runs, fit_steps) if fit else None
+    fit_classes, fit_steps = (SMOKE_CLASSES, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
+    fit = measure_fit(workload(fit_classes, total), runs, fit_steps, work_dir) if fit else None
     return {
         'name': 'classes',
         'smoke': smoke,

@@ -66,9 +66,9 @@ def job(
     then the multi-label reads and training."""
     from benchmarks.dataset import multilabel_input, reads, training
 
-    dataset = reads.run(smoke, dataset_runs, recipe_runs)
+    dataset = reads.run(smoke, dataset_runs, recipe_runs, work_dir)
     best = {w['workload']: w['best_plain'] for w in dataset['workloads']}
-    fit = training.run(smoke, training_runs, best)
+    fit = training.run(smoke, training_runs, best, work_dir)
     if multilabel_n:
         multilabel = multilabel_input.run(
             smoke, multilabel_runs, multilabel_runs, multilabel_n, work_dir

@@ -23,6 +23,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
+from benchmarks.common import WORK_DIR  # noqa: E402
 from benchmarks.dataset.workloads import (  # noqa: E402
     LABEL,
     TABULAR,
@@ -221,12 +222,14 @@ def result_row(method, rates) -> dict:
     }
 
 
-def measure_workload(workload: Workload, runs: int, batches: int | None = None) -> dict:
+def measure_workload(
+    workload: Workload, runs: int, batches: int | None = None, work_dir: str = WORK_DIR
+) -> dict:
     """The plain reads and balanced_dataset over one pass of ``workload`` each run (the
     parallel-reads recipe bounded to ``PARALLEL_READS_SECONDS``), alternating run by run, in
     forward then reverse order (so a drift of the machine's speed hits all alike); the best plain
     read is the baseline."""
-    raw_files, pattern = prepare(workload)
+    raw_files, pattern = prepare(workload, work_dir)
     batches = batches or workload.total // workload.batch
     cases = {name: (lambda f=f: f(raw_files, workload)) for name, f in PLAIN_READS.items()}
     cases['balanced_dataset'] = lambda: balanced(pattern, workload)
@@ -256,9 +259,11 @@ def measure_workload(workload: Workload, runs: int, batches: int | None = None) 
     }
 
 
-def measure_recipes(workload: Workload, runs: int, batches: int, seconds: float) -> list:
+def measure_recipes(
+    workload: Workload, runs: int, batches: int, seconds: float, work_dir: str = WORK_DIR
+) -> list:
     """The usual tf.data balancing recipes, bounded runs, rates relative to the best plain read."""
-    raw_files, _ = prepare(workload)
+    raw_files, _ = prepare(workload, work_dir)
     rows = []
     for name, recipe in SLOW_RECIPES.items():
         rates = [
@@ -319,8 +324,11 @@ def _markdown(results: list, recipes: list, fast_runs: int, runs: int, bound: tu
     return '\n'.join(lines)
 
 
-def run(smoke: bool = False, runs: int = FAST_RUNS, recipe_runs: int = RUNS) -> dict:
-    """Runs the benchmark on every workload; returns ``{'workloads': [...], 'markdown': ...}``."""
+def run(
+    smoke: bool = False, runs: int = FAST_RUNS, recipe_runs: int = RUNS, work_dir: str = WORK_DIR
+) -> dict:
+    """Runs the benchmark on every workload (generated and laid out under ``work_dir``);
+    returns ``{'workloads': [...], 'markdown': ...}``."""
     import tensorflow as tf
 
     tf.get_logger().setLevel('ERROR')  # rejection_resample logs its rejection rate per batch
@@ -328,8 +336,8 @@ def run(smoke: bool = False, runs: int = FAST_RUNS, recipe_runs: int = RUNS) -> 
     fast_runs = 1 if smoke else runs
     slow_runs = 1 if smoke else recipe_runs
     bound = (1, 5.0) if smoke else (SLOW_BATCHES, SLOW_SECONDS)
-    results = [measure_workload(w, fast_runs, 20 if smoke else None) for w in workloads]
-    recipes = measure_recipes(workloads[0], slow_runs, *bound)
+    results = [measure_workload(w, fast_runs, 20 if smoke else None, work_dir) for w in workloads]
+    recipes = measure_recipes(workloads[0], slow_runs, *bound, work_dir)
     return {
         'name': 'balanced_dataset',
         'smoke': smoke,

@@ -28,6 +28,7 @@ import time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 
+from benchmarks.common import WORK_DIR  # noqa: E402
 from benchmarks.dataset import reads  # noqa: E402
 from benchmarks.dataset.workloads import DIGITS, TAXI, WORKLOADS, Workload, prepare  # noqa: E402
 from benchmarks.dataset.workloads import smoke as smoke_of  # noqa: E402
@@ -117,8 +118,14 @@ def timed_fits(inputs: dict, model_and_dataset, steps: int, runs: int, what: str
     }
 
 
-def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int | None = None):
-    raw_files, pattern = prepare(workload)
+def measure_workload(
+    workload: Workload,
+    plain_name: str,
+    runs: int,
+    steps: int | None = None,
+    work_dir: str = WORK_DIR,
+):
+    raw_files, pattern = prepare(workload, work_dir)
     steps = steps or workload.total // workload.batch
     plain_read = reads.PLAIN_READS[plain_name]
     inputs = {
@@ -143,14 +150,23 @@ def measure_workload(workload: Workload, plain_name: str, runs: int, steps: int 
     }
 
 
-def run(smoke: bool = False, runs: int = RUNS, best_plain: dict | None = None) -> dict:
+def run(
+    smoke: bool = False,
+    runs: int = RUNS,
+    best_plain: dict | None = None,
+    work_dir: str = WORK_DIR,
+) -> dict:
     """``best_plain``: ``{workload name: plain read name}`` from the balanced_dataset benchmark
-    (default: the one-reader, 10-batch parse)."""
+    (default: the one-reader, 10-batch parse); the workloads are under ``work_dir``."""
     workloads = [smoke_of(w) for w in WORKLOADS] if smoke else list(WORKLOADS)
     default = 'plain read: one reader, parse 10 batches at once'
     results = [
         measure_workload(
-            w, (best_plain or {}).get(w.name, default), 1 if smoke else runs, 30 if smoke else None
+            w,
+            (best_plain or {}).get(w.name, default),
+            1 if smoke else runs,
+            30 if smoke else None,
+            work_dir,
         )
         for w in workloads
     ]

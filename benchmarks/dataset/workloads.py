@@ -1,5 +1,6 @@
 """The tf.data workloads of the balanced_dataset and training benchmarks, generated and laid out
-once per size in ``benchmarks/_work/balanced_dataset/`` (git-ignored).
+once per size in ``balanced_dataset/`` of the run's work folder (``--work-dir``, by default
+``benchmarks/_work/``, git-ignored).
 
 Each workload is gzipped ``tf.train.Example``s with a geometric class distribution (50% of the
 examples in the head class down to 0.1% in the tail), written as 10 files with the classes
@@ -27,7 +28,7 @@ import time
 
 from benchmarks.common import WORK_DIR
 
-WORK = os.path.join(WORK_DIR, 'balanced_dataset')
+FOLDER = 'balanced_dataset'  # of the work folder
 SHARDS = 10
 LABEL = 'label'
 
@@ -224,10 +225,10 @@ def _lay_out(raw_dir: str, root: str) -> None:
         )
 
 
-def prepare(workload: Workload, work: str = WORK) -> tuple:
-    """Generates and lays out the workload once under ``work``; returns (raw files, laid-out file
-    pattern)."""
-    base = os.path.join(work, f'{workload.name}-n{workload.total}')
+def prepare(workload: Workload, work_dir: str = WORK_DIR, folder: str = FOLDER) -> tuple:
+    """Generates and lays out the workload once under ``work_dir/folder``; returns (raw files,
+    laid-out file pattern)."""
+    base = os.path.join(work_dir, folder, f'{workload.name}-n{workload.total}')
     raw_dir, root = os.path.join(base, 'raw'), os.path.join(base, 'balanced')
     done = os.path.join(base, 'DONE')
     if not os.path.exists(done):

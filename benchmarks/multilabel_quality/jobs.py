@@ -26,7 +26,6 @@ import argparse
 import glob
 import json
 import os
-import tempfile
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
@@ -173,9 +172,10 @@ def _records(x, y) -> list:
     ]
 
 
-def lay_out(x, y, policy: str, root: str) -> list:
-    """Lays ``(x, y)`` out as ``BalancedInputGen(multi_label='multi_hot', policy=...)`` does;
-    returns the files to give ``balanced_dataset``."""
+def lay_out(x, y, policies, root: str) -> dict:
+    """Lays ``(x, y)`` out as ``BalancedInputGen(multi_label='multi_hot', policy=...)`` does,
+    once per policy of ``policies`` (into ``root/<policy>``, all from one Beam pipeline); returns
+    ``{policy: the files to give balanced_dataset}``."""
     import apache_beam as beam
 
     from tfx_balance.core.balanced_input_gen import (
@@ -185,23 +185,28 @@ def lay_out(x, y, policy: str, root: str) -> list:
         plans_to_json,
     )
 
-    config = LayoutConfig('y', multi_label='multi_hot', policy=policy).validate()
-    os.makedirs(root, exist_ok=True)
-
-    def write_plan(plans):
-        with open(os.path.join(root, PLAN_FILE), 'w') as f:
+    def write_plan(plans, folder):
+        with open(os.path.join(folder, PLAN_FILE), 'w') as f:
             json.dump(plans_to_json(plans), f)
 
+    folders = {policy: os.path.join(root, policy) for policy in policies}
     with beam.Pipeline(argv=['--direct_num_workers=1']) as p:
-        _ = (
-            p
-            | beam.Create(_records(x, y))
-            | BalancedLayout(os.path.join(root, 'Split-train'), 'train', config=config)
-            | beam.combiners.ToList()
-            | beam.Map(write_plan)
-        )
-    assert glob.glob(os.path.join(root, 'Split-train', '*.gz'))
-    return [os.path.join(root, 'Split-train', '*')]
+        records = p | beam.Create(_records(x, y))
+        for policy, folder in folders.items():
+            os.makedirs(folder, exist_ok=True)
+            config = LayoutConfig('y', multi_label='multi_hot', policy=policy).validate()
+            _ = (
+                records
+                | f'Layout[{policy}]'
+                >> BalancedLayout(os.path.join(folder, 'Split-train'), 'train', config=config)
+                | f'Plans[{policy}]' >> beam.combiners.ToList()
+                | f'WritePlan[{policy}]' >> beam.Map(write_plan, folder)
+            )
+    for folder in folders.values():
+        assert glob.glob(os.path.join(folder, 'Split-train', '*.gz'))
+    return {
+        policy: [os.path.join(folder, 'Split-train', '*')] for policy, folder in folders.items()
+    }
 
 
 def _model(dims: int, labels: int, seed: int):
@@ -298,17 +303,27 @@ def goals(summary: dict) -> list:
     return out
 
 
-def quality(seeds: int, steps: int, sizes: dict | None = None, log=print) -> dict:
-    """Trains and scores every method on every dataset; ``{dataset: summary + goals}``."""
+def quality(
+    seeds: int,
+    steps: int,
+    sizes: dict | None = None,
+    log=print,
+    work_dir=None,
+    datasets=qdata.DATASETS,
+) -> dict:
+    """Trains and scores every method on each of ``datasets`` (their layouts in
+    ``work_dir/out``); ``{dataset: summary + goals}``."""
     import tensorflow as tf
+
+    from benchmarks import common
 
     tf.get_logger().setLevel('ERROR')
     out = {}
-    for name in qdata.DATASETS:
+    for name in datasets:
         x, y = qdata.dataset(name, (sizes or {}).get(name))
         split = qdata.train_test(x, y)
-        root = tempfile.mkdtemp(prefix=f'quality-{name}-')
-        files = {p: lay_out(split[0], split[1], p, os.path.join(root, p)) for p in POLICIES}
+        root = common.fresh_dir(work_dir or common.WORK_DIR, f'multilabel-quality-{name}')
+        files = lay_out(split[0], split[1], POLICIES, root)
         runs = {m: [] for m in METHODS}
         for seed in range(seeds):
             for method in METHODS:
@@ -329,13 +344,15 @@ def run(smoke=False, seeds=SEEDS, steps=STEPS, work_dir=None, log=print, speed_n
 
     work_dir = work_dir or common.WORK_DIR
     seeds, steps = (1, 20) if smoke else (seeds, steps)
-    sizes = {'digits': 300, 'hierarchy': 500} if smoke else None
+    # A smoke run trains on the digits tiles only: the same training and scoring code as on the
+    # hierarchy, whose generator tests/benchmarks/test_multilabel_quality.py checks.
+    sizes = {'digits': 300} if smoke else None
     result = {'name': 'multilabel_quality', 'smoke': smoke, 'seeds': seeds, 'steps': steps}
     result['batch'] = BATCH
     result['coverage'], result['bounds'] = coverage(work_dir, 2_000 if smoke else 100_000)
     small = (speed_n or 2_000, 1, 30) if smoke else (SPEED_N, SPEED_RUNS, None)  # n, runs, steps
     result['speed'] = speed(small[0], small[1], work_dir, small[2])
-    result['quality'] = quality(seeds, steps, sizes, log)
+    result['quality'] = quality(seeds, steps, sizes, log, work_dir, tuple(sizes or qdata.DATASETS))
     return result
 
 

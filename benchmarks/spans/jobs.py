@@ -171,11 +171,12 @@ def stability(users: int, spans: int, work_dir: str, seed: int = 0) -> dict:
     for i, records in enumerate(generated):
         placed, pairs, _ = split_span(records, previous, key=f'pinned-{i}')
         placements['pinned'].append(placed)
+        if i < spans:  # the first span has no earlier one: its pinned split is the unpinned one
+            alone = split_span(records, key=f'unpinned-{i}')[0] if previous else placed
+            placements['unpinned'].append(alone)
+            placements['tfx_hash'].append(tfx_hash_split(records))
         path = os.path.join(out_dir, f'span-{i}', 'assignments-00000-of-00001.gz')
         previous.append(((i, 0), write_assignments(path, pairs)))
-        if i < spans:
-            placements['unpinned'].append(split_span(records, key=f'unpinned-{i}')[0])
-            placements['tfx_hash'].append(tfx_hash_split(records))
     kept = generated[:spans]
     return {
         'users': users,

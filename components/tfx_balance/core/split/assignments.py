@@ -212,6 +212,26 @@ def PinUnits(units, previous):  # noqa: N802
     )
 
 
+def pinned_groups(units):
+    """``(group, split)`` of each group among ``units`` (a batch of the plan pass's) that earlier
+    spans pinned: ``stratified.input_batches`` sends them into the placement pass's grouping of
+    examples by group, where ``group_members`` takes them back out."""
+    return [(u.group, u.pinned) for u in units if u.group is not None and u.pinned is not None]
+
+
+def group_members(members) -> tuple:
+    """A group's ``(entries, pinned)`` of the values grouped under its id: its examples' entries
+    (``key_by_group``'s tuples), and the split earlier spans pinned it to (the one int among
+    them, from ``pinned_groups``) or None."""
+    entries, pinned = [], None
+    for member in members:
+        if isinstance(member, int):
+            pinned = member
+        else:
+            entries.append(member)
+    return entries, pinned
+
+
 def _hashes(units):
     return np.fromiter((unit.hash for unit in units), dtype=np.uint64, count=len(units))
 

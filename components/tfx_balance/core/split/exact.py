@@ -47,6 +47,7 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.assignments import group_members
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
@@ -71,6 +72,7 @@ class Unit(NamedTuple):
     # (label_names): the first example of each label value of an input batch
     named: tuple = ()
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
+    group: bytes | None = None  # its group id (group_feature); None for an example
 
     @property
     def stratum(self):
@@ -160,8 +162,8 @@ class ToUnits:
         frequent label; ties to the first class in sort order), its hash is that of the least
         seed key of its members, and its records are in the order of their bytes, so the unit
         does not depend on the members' order."""
-        _, members = item
-        members = list(members)
+        group, members = item
+        members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
         if with_records:
             members.sort(key=lambda m: m[2])
@@ -178,6 +180,8 @@ class ToUnits:
             tuple(m[2] for m in members) if with_records else (),
             tuple(m[0] for m in members) if with_records else (),
             tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
+            pinned,
+            group,
         )
 
 

@@ -73,7 +73,7 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.assignments import encode_assignments
+from tfx_balance.core.split.assignments import encode_assignments, group_members
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
@@ -98,6 +98,7 @@ class LabelSetUnit(NamedTuple):
     width: tuple | None = None  # (multi-hot length, example fingerprint)
     kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
+    group: bytes | None = None  # its group id (group_feature); None for an example
 
     def examples(self):
         """``(record, label set)`` of each of the unit's examples."""
@@ -170,8 +171,8 @@ class LabelSetUnits:
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
         its members' label sets, its records in the order of their bytes."""
-        _, members = item
-        members = list(members)
+        group, members = item
+        members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
         if with_records:
             members.sort(key=lambda m: m[2])
@@ -186,6 +187,8 @@ class LabelSetUnits:
             tuple(m[0] for m in members) if with_records else (),
             min(widths) if widths else None,
             tuple(sorted(entry for m in members for entry in m[4])),
+            pinned,
+            group,
         )
 
 

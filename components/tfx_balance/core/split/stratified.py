@@ -76,7 +76,7 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches
-from tfx_balance.core.split.assignments import PinUnits
+from tfx_balance.core.split.assignments import PinUnits, pinned_groups
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.label_bins import bin_edges
@@ -98,6 +98,7 @@ def input_batches(
     edges=None,
     previous=None,
     records=True,
+    pinned=None,
 ):
     """Reads the input (``source()``) as batches: lists of serialized examples, or ``(where,
     list)`` pairs (``records.named_batch``). With ``group_feature``, as lists of group units
@@ -106,7 +107,13 @@ def input_batches(
     assignments: ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units
     (examples or groups), each joined by its hash with ``previous`` (``assignments.PinUnits``:
     a recurring unit is pinned to its earlier split). Units carry their examples' records unless
-    ``records`` is False (the plan pass: what is grouped and joined is then small)."""
+    ``records`` is False (the plan pass: what is grouped and joined is then small).
+
+    ``pinned``, for groups in the placement pass: ``(group, split)`` of the groups the plan pass
+    found pinned (``assignments.pinned_groups``), used instead of ``previous``. They join the
+    grouping of examples by group, so each record is shuffled once: a group's hash, the key its
+    pin is found by, is known only once all its examples are together (that of the least seed
+    key among them: ``groups.py``), which the plan pass's small grouping already did."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> fixed_batches()
@@ -118,14 +125,17 @@ def input_batches(
             to_units.example_units, *given, records=records
         )
     else:
+        keyed = read | f'KeyByGroup{stage}' >> beam.FlatMap(
+            to_units.key_by_group, group_feature, *given, records=records
+        )
+        if pinned is not None:  # each pinned group's split, grouped with its examples
+            keyed = (keyed, pinned) | f'WithPinned{stage}' >> beam.Flatten()
         units = (
-            read
-            | f'KeyByGroup{stage}'
-            >> beam.FlatMap(to_units.key_by_group, group_feature, *given, records=records)
+            keyed
             | f'GroupByGroup{stage}' >> beam.GroupByKey()
             | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
         )
-    if previous is not None:
+    if previous is not None and pinned is None:
         units = units | f'Pin{stage}' >> PinUnits(previous)
     return units | f'BatchUnits{stage}' >> fixed_batches()
 
@@ -238,7 +248,7 @@ class StratifiedSplit(beam.PTransform):
         )
         given = () if edges is None else (edges,)
 
-        def read(stage, records):
+        def read(stage, records, pinned=None):
             return input_batches(
                 pipeline,
                 source,
@@ -249,12 +259,16 @@ class StratifiedSplit(beam.PTransform):
                 edges,
                 previous,
                 records,
+                pinned,
             )
 
         plan_units = read('ForPlan', records=False)  # the plan counts units: no records
         plans = strategy.plans(plan_units, to_units, config, bits, previous is not None, edges)
         plans_side = beam.pvalue.AsSingleton(plans)
-        assign = read('ForAssign', records=True)
+        pinned = None
+        if previous is not None and config.group_feature is not None:
+            pinned = plan_units | 'PinnedGroups' >> beam.FlatMap(pinned_groups)
+        assign = read('ForAssign', records=True, pinned=pinned)
         place = strategy.place_units(to_units, bits, len(names), self._assignments)
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
             place.BOUNDARY,

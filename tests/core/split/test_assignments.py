@@ -18,6 +18,7 @@ from tests.support.multilabel import records as multilabel_records
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import example_key, seeded_hash
 from tfx_balance.core.records import ReadRecordBatches
+from tfx_balance.core.split import assignments
 from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
     JOIN_BUCKETS,
@@ -28,10 +29,16 @@ from tfx_balance.core.split.assignments import (
     encode_assignments,
     header,
     latest,
+    pinned_groups,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.report import format_label_set_report, format_report
-from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.stratified import (
+    STRATEGIES,
+    SplitOutputs,
+    StratifiedSplit,
+    input_batches,
+)
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 NAMES = list(SPLITS)
@@ -180,6 +187,65 @@ def test_pinned_split_is_the_same_for_any_input_order_and_batching(tmp_path):
     assert a[0] == b[0]
     assert sorted(a[1]) == sorted(b[1])
     assert a[2] == b[2]
+
+
+def _by_record(units):
+    return {(r, u.stratum, u.hash, u.pinned) for u in units for r in u.records}
+
+
+@pytest.mark.parametrize('multi_label', [None, 'ids'])
+def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
+    tmp_path, monkeypatch, multi_label
+):
+    # The placement pass groups each record once (with the groups the plan pass found pinned);
+    # the join of grouped units by key bucket (PinUnits, the plan pass's) gives the same units.
+    # Two join buckets: each holds many groups. Group 7 is int64 7 and bytes b'7' in both spans
+    # (one group, keyed by its least seed key, the bytes one); user 1 changes class.
+    monkeypatch.setattr(assignments, 'JOIN_BUCKETS', 2)
+    spans = user_spans(spans=2, seed=6)
+    mixed = [example(label='ok', user=7, x=-1.0), example(label='ok', user='7', x=-2.0)]
+    spans = [
+        records + mixed + [example(label='ok', user=7, x=-3.0 - i)]
+        for i, records in enumerate(spans)
+    ]
+    config = StratifiedSplitConfig(
+        'label', splits=SPLITS, group_feature='user', seed=4, multi_label=multi_label
+    ).validate()
+    first, pairs, _ = run_span(spans[0], key='first', config=config)
+    previous = [((0, 0), write_assignments(tmp_path / 'span-0.gz', pairs))]
+    to_units = STRATEGIES[multi_label].units(config, True)
+    with beam.Pipeline() as p:
+        before = p | ReadAssignments(previous)
+
+        def read(stage, records, pinned=None):
+            source = lambda: beam.Create(spans[1], reshuffle=False)  # noqa: E731
+            return input_batches(
+                p, source, False, stage, to_units, 'user', None, before, records, pinned
+            )
+
+        plan = read('Plan', records=False)
+        pinned = plan | 'Pinned' >> beam.FlatMap(pinned_groups)
+        for stage, units in (('Two', read('Two', True)), ('One', read('One', True, pinned))):
+            _ = (
+                units
+                | f'Flat{stage}' >> beam.FlatMap(lambda batch: batch)
+                | f'All{stage}' >> beam.combiners.ToList()
+                | f'Keep{stage}' >> beam.Map(lambda us, s=stage: _keep(_by_record(us), s))
+            )
+    two, one = _COLLECTED.pop('Two'), _COLLECTED.pop('One')
+    assert one == two
+    assert len(one) == len(spans[1])
+    placed = split_of(first)
+    by_record = {r: pin for r, _, _, pin in one}
+    recurring = [
+        r for r in spans[1] if any(feature(r, 'user') == feature(q, 'user') for q in placed)
+    ]
+    assert len(recurring) > 100
+    for record in recurring:  # pinned to the split of its group's examples in span 0
+        user = feature(record, 'user')
+        earlier = {NAMES.index(n) for q, n in placed.items() if feature(q, 'user') == user}
+        assert {by_record[record]} == earlier
+    assert by_record[mixed[0]] == by_record[mixed[1]] is not None
 
 
 # --- duplicate examples over spans (no groups): exact counts, deviation when not possible -------

@@ -21,7 +21,12 @@ keeps state, as data:
   combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
   in the driver): units in batches are split by bucket, and each bucket's units are looked up
-  in its table (``np.searchsorted``). A unit found there is *pinned* to its earlier split; the
+  in its table (``np.searchsorted``). Examples are joined so in both reads of the input; groups
+  in the plan pass only (their units carry no records there), whose pinned groups
+  (``pinned_groups``: group id and split) then join the placement pass's grouping of examples by
+  group id (``stratified.input_batches``), so that pass shuffles each record once: a group's key
+  is the hash of its least seed key (``groups.py``), known only once its examples are
+  together. A unit found there is *pinned* to its earlier split; the
   rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
   bin or label set, counted from this span's data) as close to the rule as the pinned units
   allow (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
@@ -30,8 +35,10 @@ keeps state, as data:
 
 Memory per bucket, on any runner: 1/256 of the window's distinct keys (14 bytes each while
 combined, at most twice the bucket's keys or ``PENDING`` entries; 10 bytes after) and 1/256 of
-a read's units with their examples (Beam's ``CoGroupByKey`` lists a key's values), plus one
-batch of ``UNITS_PER_BATCH`` units being split.
+a read's units (Beam's ``CoGroupByKey`` lists a key's values): with their examples when the
+units are examples, without (the plan pass's groups) when they are groups, plus one batch of
+``UNITS_PER_BATCH`` units being split. The placement pass's groups take the memory of
+``group_feature`` alone: one group's examples and its pinned split.
 
 Membership stays a pure function of the seed, the data and the earlier assignments: the same on
 any runner, input order, sharding or retry. A recurring group whose class changed stays in its
@@ -197,9 +204,10 @@ def _bucketed(rank: int, entries):
 
 @beam.ptransform_fn
 def PinUnits(units, previous):  # noqa: N802
-    """``units`` (examples or groups), each with ``pinned`` set to its split in ``previous``
-    (``ReadAssignments``) when its hash is found there. A join by bucket: the units, in
-    batches, are split by bucket and meet the bucket's sorted keys (``CoGroupByKey``)."""
+    """``units`` (examples, or the plan pass's groups), each with ``pinned`` set to its split
+    in ``previous`` (``ReadAssignments``) when its hash is found there. A join by bucket: the
+    units, in batches, are split by bucket and meet the bucket's sorted keys
+    (``CoGroupByKey``)."""
     chunks = (
         units
         | 'BatchUnits' >> fixed_batches(UNITS_PER_BATCH)

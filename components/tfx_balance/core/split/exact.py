@@ -161,7 +161,8 @@ class ToUnits:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (most
         frequent label; ties to the first class in sort order), its hash is that of the least
         seed key of its members, and its records are in the order of their bytes, so the unit
-        does not depend on the members' order."""
+        does not depend on the members' order. It is pinned to the split among the members, if
+        any (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none

@@ -170,7 +170,8 @@ class LabelSetUnits:
 
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
-        its members' label sets, its records in the order of their bytes."""
+        its members' label sets, its records in the order of their bytes; pinned to the split
+        among the members, if any (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none

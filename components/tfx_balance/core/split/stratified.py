@@ -48,7 +48,9 @@ example straight to its split's output and counts what it placed. Per example, t
 about one extra fast read, one content key and one hash more than a plain hash split.
 
 With ``group_feature``, the unit is a group instead of an example: examples are grouped by the
-group value (a shuffle; memory per worker bounded by the largest group), each group counts for its
+group value (a shuffle; memory per worker bounded by the largest group; with earlier spans'
+assignments, the placement pass's groups meet the splits the plan pass found them pinned to in
+the same shuffle: ``input_batches``), each group counts for its
 *dominant class* (its most frequent label; ties to the first class in sort order), and groups are
 ordered by the seeded hash of the group value and assigned by the rank of their first example.
 Guarantee: all examples of a group land in the same split; for each class, a split's count of

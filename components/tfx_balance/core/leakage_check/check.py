@@ -58,7 +58,12 @@ from tfx_balance.core.leakage_check.counts import (
     count_batch,
     count_bucket,
 )
-from tfx_balance.core.leakage_check.groups import GroupPairs, SummariseGroups, source_ranks
+from tfx_balance.core.leakage_check.groups import (
+    GroupPairs,
+    SummariseGroups,
+    pair_arrays,
+    source_ranks,
+)
 from tfx_balance.core.leakage_check.index import GROUPS_PER_RECORD, encode_groups, encode_keys
 from tfx_balance.core.leakage_check.report import leakage_report
 from tfx_balance.core.records import fixed_batches
@@ -230,20 +235,25 @@ def sources_by_key(pairs, rank: dict) -> dict:
     return {key: sorted(sources, key=rank.get) for key, sources in found.items()}
 
 
-def indexed_batch(item, index_of: dict):
-    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch."""
+def indexed_batch(item, index_of: dict) -> list:
+    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch, or
+    none when its source is not one of the checked ones."""
     source, keys, synthetic = item
-    return index_of[source], keys, synthetic, source
+    return [(index_of[source], keys, synthetic, source)] if source in index_of else []
 
 
-def checked_source(item, index_of: dict) -> bool:
-    """Whether an index's ``(source, keys, synthetic)`` is of one of the checked sources."""
-    return item[0] in index_of
-
-
-def checked_pairs(pairs, index_of: dict) -> list:
-    """The ``(group, source)`` pairs of a batch of an index's that are of checked sources."""
-    return [pair for pair in pairs if pair[1] in index_of]
+def indexed_groups(item, number: dict) -> list:
+    """An index's group record, ``(sources, ids, split indexes)`` (``index.ReadKeyIndex``), as a
+    batch of arrays (``groups.pair_arrays``) of its pairs of checked sources (``number``: each
+    checked source's number), or none when it has none."""
+    sources, ids, splits = item
+    numbers = np.array([number.get(source, -1) for source in sources], np.int32)[splits]
+    kept = numbers >= 0
+    if kept.all():
+        return [(ids, numbers)]
+    if not kept.any():
+        return []
+    return [([ids[at] for at in np.flatnonzero(kept).tolist()], numbers[kept])]
 
 
 class WithIndex(NamedTuple):
@@ -296,11 +306,7 @@ class FindLeakage(beam.PTransform):
         read = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
         keyed = read
         if self._previous is not None:
-            indexed = (
-                self._previous[0]
-                | 'CheckedIndexSplits' >> beam.Filter(checked_source, index_of)
-                | 'IndexBatches' >> beam.Map(indexed_batch, index_of)
-            )
+            indexed = self._previous[0] | 'IndexBatches' >> beam.FlatMap(indexed_batch, index_of)
             keyed = (read, indexed) | 'WithIndexes' >> beam.Flatten()
         tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
         buckets = (
@@ -316,19 +322,18 @@ class FindLeakage(beam.PTransform):
         )
         groups = sources = pair_batches = None
         if self._config.group_feature is not None:
+            ranks = source_ranks(self._splits, split_of)
             pair_batches = (
                 batches
                 | 'FindGroups' >> GroupPairs(self._config.group_feature)
                 | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
             )
-            every_batch = pair_batches
+            every_batch = pair_batches | 'GroupArrays' >> beam.Map(pair_arrays, ranks)
             if self._previous is not None and self._previous[1] is not None:
-                earlier = self._previous[1] | 'CheckedIndexGroups' >> beam.Map(
-                    checked_pairs, index_of
-                )
-                every_batch = (pair_batches, earlier) | 'WithIndexGroups' >> beam.Flatten()
+                earlier = self._previous[1] | 'EarlierGroups' >> beam.FlatMap(indexed_groups, ranks)
+                every_batch = (every_batch, earlier) | 'WithIndexGroups' >> beam.Flatten()
             found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
-                self._splits, limit, self._split_of, self._num_buckets
+                self._splits, limit, sorted(ranks, key=ranks.get), self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
         if self._split_of:

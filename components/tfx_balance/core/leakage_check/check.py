@@ -7,11 +7,13 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
    computed in C++ a batch at a time, leaving out the provenance features so that an original
    BalancedAugmenter marked ``is_synthetic = 0`` keys as its unmarked copy elsewhere) and its
    synthetic flags (``provenance_feature == 1``, decoded a batch at a time).
-2. ``ByKeyHash`` + ``FindDuplicates``: keys are grouped by bucket (``key % num_buckets``) as numpy
-   arrays, and each bucket is sorted once (``counts.count_bucket``). Every occurrence of a
-   key is in one bucket, so a worker holds one bucket's keys (8 bytes per example; the number
-   of buckets grows with the input, ``config.bucket_count``) and what leaves it is counts
-   and at most ``max_examples`` keys per finding: bounded by the findings, not by the data.
+2. ``ByKeyHash`` + ``FindDuplicates``: keys (and synthetic flags) are grouped by bucket
+   (``key % num_buckets``) as numpy arrays, and each bucket is sorted once
+   (``counts.count_bucket``). Every occurrence of a key is in one bucket, so a worker holds one
+   bucket's keys (9 bytes per example; the number of buckets grows with the input,
+   ``config.bucket_count``) and what leaves it is counts and at most ``max_examples`` keys per
+   finding (duplicates, synthetic examples outside training): bounded by the findings, not by
+   the data.
 3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
    ``LeakageCounts``, then ``Report`` (``report.leakage_report``).
 4. With ``group_feature``, ``FindGroups`` (``groups``): the groups found in two or more
@@ -19,9 +21,10 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
 
 Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
 of one span (e.g. ``'eval of span 3'``), and ``split_of`` maps each source to its split: every
-count is over the splits pooled by name, as for one artifact, and ``LocateKeys`` finds the
-sources of the examples the report lists (a pass over the keys already computed, keeping those
-among the listed ones), so the report and the error name the spans of each finding.
+count is over the splits pooled by name, as for one artifact, and each bucket finds the sources
+of the keys it lists (``counts.locate_bucket``: every occurrence of a key is in its bucket, so
+no other pass over the keys is needed), so the report and the error name the spans of each
+finding.
 
 With earlier spans' key indexes (``previous``: ``index.ReadKeyIndex``), their ``(source, keys,
 synthetic flags)`` join the keyed batches after ``KeyBatches`` and their group pairs join the
@@ -57,6 +60,7 @@ from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
     count_batch,
     count_bucket,
+    locate_bucket,
 )
 from tfx_balance.core.leakage_check.groups import (
     GroupPairs,
@@ -160,25 +164,32 @@ def key_batch(
     return index_of[source], keys, synthetic, source
 
 
-def tally_batch(batch, num_splits: int, outside: frozenset, limit: int) -> LeakageCounts:
+def tally_batch(batch, num_splits: int) -> LeakageCounts:
     split, keys, synthetic, _ = batch
-    return count_batch(split, keys, synthetic, num_splits, split in outside, limit)
+    return count_batch(split, keys, synthetic, num_splits)
 
 
-def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
-    """``(bucket, (split index, keys))`` for each bucket the batch's keys fall in."""
-    split, keys, _, _ = batch
+def bucket_pieces(batch, num_buckets: int, number: dict) -> List[tuple]:
+    """``(bucket, (split index, keys, synthetic flags, source number))`` for each bucket the
+    batch's keys fall in (``number``: each source's number, ``groups.source_ranks``)."""
+    split, keys, synthetic, source = batch
     if num_buckets == 1:
-        return [(0, (split, keys))]
-    return [(bucket, (split, keys[at])) for bucket, at in key_buckets(keys, num_buckets)]
+        return [(0, (split, keys, synthetic, number[source]))]
+    return [
+        (bucket, (split, keys[at], synthetic[at], number[source]))
+        for bucket, at in key_buckets(keys, num_buckets)
+    ]
 
 
 class _BucketKeys(beam.CombineFn):
-    """Collects one bucket's ``(split index, keys)`` pieces (concatenated per split when
-    compacted), then counts its duplicates (``counts.count_bucket``)."""
+    """Collects one bucket's pieces (``bucket_pieces``; concatenated per source when
+    compacted), then counts its duplicates and samples its synthetic examples of the splits
+    ``outside`` training (``counts.count_bucket``) and, with ``locate`` (over a window of spans),
+    finds the sources of the keys listed (``counts.locate_bucket``)."""
 
-    def __init__(self, num_splits: int, limit: int):
+    def __init__(self, num_splits: int, limit: int, outside: frozenset, locate: bool):
         self._num_splits, self._limit = num_splits, limit
+        self._outside, self._locate = outside, locate
 
     def create_accumulator(self):
         return []
@@ -191,13 +202,20 @@ class _BucketKeys(beam.CombineFn):
         return [piece for accumulator in accumulators for piece in accumulator]
 
     def compact(self, accumulator):
-        by_split = {}
-        for split, split_keys in accumulator:
-            by_split.setdefault(split, []).append(split_keys)
-        return [(split, np.concatenate(parts)) for split, parts in sorted(by_split.items())]
+        by_source = {}
+        for split, split_keys, synthetic, source in accumulator:
+            by_source.setdefault((split, source), []).append((split_keys, synthetic))
+        return [
+            (split, np.concatenate([k for k, _ in parts]), np.concatenate([f for _, f in parts]),
+             source)
+            for (split, source), parts in sorted(by_source.items())
+        ]  # fmt: skip
 
     def extract_output(self, accumulator):
-        return count_bucket(accumulator, self._num_splits, self._limit)
+        counts = count_bucket(accumulator, self._num_splits, self._limit, self._outside)
+        if self._locate:
+            counts.located = locate_bucket(accumulator, counts)
+        return counts
 
 
 class _MergeLeakCounts(beam.CombineFn):
@@ -218,21 +236,6 @@ class _MergeLeakCounts(beam.CombineFn):
 
     def extract_output(self, accumulator):
         return accumulator
-
-
-def locate_keys(batch, counts: LeakageCounts) -> List[Tuple[int, str]]:
-    """``(key, source)`` of the batch's keys that the report lists (``counts.listed_keys``)."""
-    _, keys, _, source = batch
-    found = np.unique(keys[np.isin(keys, counts.listed_keys())])
-    return [(key, source) for key in found.tolist()]
-
-
-def sources_by_key(pairs, rank: dict) -> dict:
-    """``(key, source)`` pairs -> ``{key: sources}``, sources in ``rank`` order."""
-    found = {}
-    for key, source in pairs:
-        found.setdefault(key, set()).add(source)
-    return {key: sorted(sources, key=rank.get) for key, sources in found.items()}
 
 
 def indexed_batch(item, index_of: dict) -> list:
@@ -303,16 +306,19 @@ class FindLeakage(beam.PTransform):
         split_of = self._split_of or {split: split for split in self._splits}
         index_of = {source: self._splits.index(split) for source, split in split_of.items()}
         outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
+        ranks = source_ranks(self._splits, split_of)  # each source's number
+        names = sorted(ranks, key=ranks.get)
         read = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
         keyed = read
         if self._previous is not None:
             indexed = self._previous[0] | 'IndexBatches' >> beam.FlatMap(indexed_batch, index_of)
             keyed = (read, indexed) | 'WithIndexes' >> beam.Flatten()
-        tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
+        tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n)
         buckets = (
             keyed
-            | 'ByKeyHash' >> beam.FlatMap(bucket_pieces, self._num_buckets)
-            | 'FindDuplicates' >> beam.CombinePerKey(_BucketKeys(n, limit))
+            | 'ByKeyHash' >> beam.FlatMap(bucket_pieces, self._num_buckets, ranks)
+            | 'FindDuplicates'
+            >> beam.CombinePerKey(_BucketKeys(n, limit, outside, self._split_of is not None))
             | 'BucketCounts' >> beam.Values()
         )
         counts = (
@@ -320,9 +326,8 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = sources = pair_batches = None
+        groups = pair_batches = None
         if self._config.group_feature is not None:
-            ranks = source_ranks(self._splits, split_of)
             pair_batches = (
                 batches
                 | 'FindGroups' >> GroupPairs(self._config.group_feature)
@@ -333,20 +338,16 @@ class FindLeakage(beam.PTransform):
                 earlier = self._previous[1] | 'EarlierGroups' >> beam.FlatMap(indexed_groups, ranks)
                 every_batch = (every_batch, earlier) | 'WithIndexGroups' >> beam.Flatten()
             found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
-                self._splits, limit, sorted(ranks, key=ranks.get), self._split_of, self._num_buckets
+                self._splits, limit, names, self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
-        if self._split_of:
-            located = (
-                keyed
-                | 'LocateKeys' >> beam.FlatMap(locate_keys, beam.pvalue.AsSingleton(counts))
-                | 'DistinctSources' >> beam.Distinct()
-                | 'SourcesByKey' >> beam.combiners.ToList()
-                | 'AsDict' >> beam.Map(sources_by_key, source_ranks(self._splits, split_of))
-            )
-            sources = beam.pvalue.AsSingleton(located)
         report = counts | 'Report' >> beam.Map(
-            leakage_report, self._splits, self._training, self._config, groups, sources
+            leakage_report,
+            self._splits,
+            self._training,
+            self._config,
+            groups,
+            names if self._split_of else None,
         )
         if self._position is None:
             return report

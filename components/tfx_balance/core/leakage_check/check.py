@@ -55,6 +55,7 @@ import numpy as np
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, key_buckets
+from tfx_balance.core.labels import decode_feature
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
@@ -112,16 +113,13 @@ def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.nda
     synthetic = np.zeros(len(records), bool)
     if not any(feature_key(feature) in record for record in records):
         return synthetic
-    spec = {feature: tf.io.RaggedFeature(tf.int64, row_splits_dtype=tf.int64)}
-    try:
-        parsed = tf.io.parse_example(list(records), spec)[feature]
-        lengths = np.diff(parsed.row_splits.numpy())
-        values = parsed.flat_values.numpy()
-    except (tf.errors.InvalidArgumentError, ValueError):
-        lengths = values = None
-    if lengths is not None and (lengths <= 1).all() and np.isin(values, (0, 1)).all():
-        synthetic[lengths == 1] = values == 1
-        return synthetic
+    decoded = decode_feature(list(records), feature, tf.int64)
+    if decoded is not None:
+        values, row_splits = decoded
+        lengths = np.diff(row_splits)
+        if (lengths <= 1).all() and np.isin(values, (0, 1)).all():
+            synthetic[lengths == 1] = values == 1
+            return synthetic
     # Not one 0/1 int64 per example: read record by record, naming the first one at fault.
     return np.array([_is_synthetic(record, feature, split) for record in records], bool)
 

@@ -288,3 +288,45 @@ def test_a_key_index_pooled_with_today_s_batches_counts_as_the_window_of_example
         seen_in[fp][:2] == ['train of span 1', 'eval of span 2']
         for fp in train_eval['fingerprints']
     )
+
+
+@pytest.mark.parametrize('num_buckets', [1, 4])
+def test_over_a_window_the_listed_synthetic_examples_are_named_by_every_span_they_are_in(
+    num_buckets,
+):
+    # Eight synthetic examples in eval of span 2, the first three also in train of span 1 as
+    # originals; max_examples 3 keeps the three least keys of all buckets, and seen_in names
+    # where each of those is, found in its own bucket.
+    made = [
+        MARKS.copy(example(label=1, x=[float(i), 0.5], name=f'made {i}'), 'feed') for i in range(8)
+    ]
+    config = LeakageConfig(max_examples=3, allow_synthetic_outside=True).validate()
+    split_of = {'train of span 1': 'train', 'eval of span 2': 'eval'}
+    named = [
+        ('train of span 1', [MARKS.original(r) for r in made[:3]] + originals(5)),
+        ('eval of span 2', made[:4]),
+        ('eval of span 2', made[4:]),
+    ]
+    folder = tempfile.mkdtemp(prefix='leakage_located_')
+    with beam.Pipeline() as p:
+        found = (
+            p
+            | beam.Create(named, reshuffle=False)
+            | FindLeakage(['train', 'eval'], config, num_buckets, split_of)
+        )
+        _ = found | WriteJson(os.path.join(folder, 'report.json'))
+    report = read_json(os.path.join(folder, 'report.json'))
+    listed = report['synthetic_outside_training']['per_split']['eval']
+    assert listed['examples'] == 8
+    from tfx_balance.core.hashing import example_keys
+    from tfx_balance.core.leakage_check.check import key_array, leakage_fingerprints
+
+    fingerprints = {fp: i for i, fp in enumerate(leakage_fingerprints(made))}
+    keys = key_array(example_keys(made, ignore_features=('is_synthetic', 'source_fingerprint')))
+    least = [leakage_fingerprints(made)[i] for i in np.argsort(keys)[:3]]
+    assert listed['fingerprints'] == least
+    shared = set(report['duplicates_across_splits']['pairs'][0]['fingerprints'])
+    assert report['seen_in'] == {
+        fp: ['train of span 1', 'eval of span 2'] if fingerprints[fp] < 3 else ['eval of span 2']
+        for fp in sorted(set(least) | shared)
+    }

@@ -7,11 +7,13 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
    computed in C++ a batch at a time, leaving out the provenance features so that an original
    BalancedAugmenter marked ``is_synthetic = 0`` keys as its unmarked copy elsewhere) and its
    synthetic flags (``provenance_feature == 1``, decoded a batch at a time).
-2. ``ByKeyHash`` + ``FindDuplicates``: keys are grouped by bucket (``key % num_buckets``) as numpy
-   arrays, and each bucket is sorted once (``counts.count_bucket``). Every occurrence of a
-   key is in one bucket, so a worker holds one bucket's keys (8 bytes per example; the number
-   of buckets grows with the input, ``config.bucket_count``) and what leaves it is counts
-   and at most ``max_examples`` keys per finding: bounded by the findings, not by the data.
+2. ``ByKeyHash`` + ``FindDuplicates``: keys (and synthetic flags) are grouped by bucket
+   (``key % num_buckets``) as numpy arrays, and each bucket is sorted once
+   (``counts.count_bucket``). Every occurrence of a key is in one bucket, so a worker holds one
+   bucket's keys (9 bytes per example; the number of buckets grows with the input,
+   ``config.bucket_count``) and what leaves it is counts and at most ``max_examples`` keys per
+   finding (duplicates, synthetic examples outside training): bounded by the findings, not by
+   the data.
 3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
    ``LeakageCounts``, then ``Report`` (``report.leakage_report``).
 4. With ``group_feature``, ``FindGroups`` (``groups``): the groups found in two or more
@@ -19,9 +21,10 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
 
 Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
 of one span (e.g. ``'eval of span 3'``), and ``split_of`` maps each source to its split: every
-count is over the splits pooled by name, as for one artifact, and ``LocateKeys`` finds the
-sources of the examples the report lists (a pass over the keys already computed, keeping those
-among the listed ones), so the report and the error name the spans of each finding.
+count is over the splits pooled by name, as for one artifact, and each bucket finds the sources
+of the keys it lists (``counts.locate_bucket``: every occurrence of a key is in its bucket, so
+no other pass over the keys is needed), so the report and the error name the spans of each
+finding.
 
 With earlier spans' key indexes (``previous``: ``index.ReadKeyIndex``), their ``(source, keys,
 synthetic flags)`` join the keyed batches after ``KeyBatches`` and their group pairs join the
@@ -52,13 +55,20 @@ import numpy as np
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, fingerprint, key_buckets
+from tfx_balance.core.labels import decode_feature
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
     count_batch,
     count_bucket,
+    locate_bucket,
 )
-from tfx_balance.core.leakage_check.groups import GroupPairs, SummariseGroups, source_ranks
+from tfx_balance.core.leakage_check.groups import (
+    GroupPairs,
+    SummariseGroups,
+    pair_arrays,
+    source_ranks,
+)
 from tfx_balance.core.leakage_check.index import GROUPS_PER_RECORD, encode_groups, encode_keys
 from tfx_balance.core.leakage_check.report import leakage_report
 from tfx_balance.core.records import fixed_batches
@@ -103,16 +113,13 @@ def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.nda
     synthetic = np.zeros(len(records), bool)
     if not any(feature_key(feature) in record for record in records):
         return synthetic
-    spec = {feature: tf.io.RaggedFeature(tf.int64, row_splits_dtype=tf.int64)}
-    try:
-        parsed = tf.io.parse_example(list(records), spec)[feature]
-        lengths = np.diff(parsed.row_splits.numpy())
-        values = parsed.flat_values.numpy()
-    except (tf.errors.InvalidArgumentError, ValueError):
-        lengths = values = None
-    if lengths is not None and (lengths <= 1).all() and np.isin(values, (0, 1)).all():
-        synthetic[lengths == 1] = values == 1
-        return synthetic
+    decoded = decode_feature(list(records), feature, tf.int64)
+    if decoded is not None:
+        values, row_splits = decoded
+        lengths = np.diff(row_splits)
+        if (lengths <= 1).all() and np.isin(values, (0, 1)).all():
+            synthetic[lengths == 1] = values == 1
+            return synthetic
     # Not one 0/1 int64 per example: read record by record, naming the first one at fault.
     return np.array([_is_synthetic(record, feature, split) for record in records], bool)
 
@@ -155,25 +162,32 @@ def key_batch(
     return index_of[source], keys, synthetic, source
 
 
-def tally_batch(batch, num_splits: int, outside: frozenset, limit: int) -> LeakageCounts:
+def tally_batch(batch, num_splits: int) -> LeakageCounts:
     split, keys, synthetic, _ = batch
-    return count_batch(split, keys, synthetic, num_splits, split in outside, limit)
+    return count_batch(split, keys, synthetic, num_splits)
 
 
-def bucket_pieces(batch, num_buckets: int) -> List[tuple]:
-    """``(bucket, (split index, keys))`` for each bucket the batch's keys fall in."""
-    split, keys, _, _ = batch
+def bucket_pieces(batch, num_buckets: int, number: dict) -> List[tuple]:
+    """``(bucket, (split index, keys, synthetic flags, source number))`` for each bucket the
+    batch's keys fall in (``number``: each source's number, ``groups.source_ranks``)."""
+    split, keys, synthetic, source = batch
     if num_buckets == 1:
-        return [(0, (split, keys))]
-    return [(bucket, (split, keys[at])) for bucket, at in key_buckets(keys, num_buckets)]
+        return [(0, (split, keys, synthetic, number[source]))]
+    return [
+        (bucket, (split, keys[at], synthetic[at], number[source]))
+        for bucket, at in key_buckets(keys, num_buckets)
+    ]
 
 
 class _BucketKeys(beam.CombineFn):
-    """Collects one bucket's ``(split index, keys)`` pieces (concatenated per split when
-    compacted), then counts its duplicates (``counts.count_bucket``)."""
+    """Collects one bucket's pieces (``bucket_pieces``; concatenated per source when
+    compacted), then counts its duplicates and samples its synthetic examples of the splits
+    ``outside`` training (``counts.count_bucket``) and, with ``locate`` (over a window of spans),
+    finds the sources of the keys listed (``counts.locate_bucket``)."""
 
-    def __init__(self, num_splits: int, limit: int):
+    def __init__(self, num_splits: int, limit: int, outside: frozenset, locate: bool):
         self._num_splits, self._limit = num_splits, limit
+        self._outside, self._locate = outside, locate
 
     def create_accumulator(self):
         return []
@@ -186,13 +200,20 @@ class _BucketKeys(beam.CombineFn):
         return [piece for accumulator in accumulators for piece in accumulator]
 
     def compact(self, accumulator):
-        by_split = {}
-        for split, split_keys in accumulator:
-            by_split.setdefault(split, []).append(split_keys)
-        return [(split, np.concatenate(parts)) for split, parts in sorted(by_split.items())]
+        by_source = {}
+        for split, split_keys, synthetic, source in accumulator:
+            by_source.setdefault((split, source), []).append((split_keys, synthetic))
+        return [
+            (split, np.concatenate([k for k, _ in parts]), np.concatenate([f for _, f in parts]),
+             source)
+            for (split, source), parts in sorted(by_source.items())
+        ]  # fmt: skip
 
     def extract_output(self, accumulator):
-        return count_bucket(accumulator, self._num_splits, self._limit)
+        counts = count_bucket(accumulator, self._num_splits, self._limit, self._outside)
+        if self._locate:
+            counts.located = locate_bucket(accumulator, counts)
+        return counts
 
 
 class _MergeLeakCounts(beam.CombineFn):
@@ -215,35 +236,25 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator
 
 
-def locate_keys(batch, counts: LeakageCounts) -> List[Tuple[int, str]]:
-    """``(key, source)`` of the batch's keys that the report lists (``counts.listed_keys``)."""
-    _, keys, _, source = batch
-    found = np.unique(keys[np.isin(keys, counts.listed_keys())])
-    return [(key, source) for key in found.tolist()]
-
-
-def sources_by_key(pairs, rank: dict) -> dict:
-    """``(key, source)`` pairs -> ``{key: sources}``, sources in ``rank`` order."""
-    found = {}
-    for key, source in pairs:
-        found.setdefault(key, set()).add(source)
-    return {key: sorted(sources, key=rank.get) for key, sources in found.items()}
-
-
-def indexed_batch(item, index_of: dict):
-    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch."""
+def indexed_batch(item, index_of: dict) -> list:
+    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch, or
+    none when its source is not one of the checked ones."""
     source, keys, synthetic = item
-    return index_of[source], keys, synthetic, source
+    return [(index_of[source], keys, synthetic, source)] if source in index_of else []
 
 
-def checked_source(item, index_of: dict) -> bool:
-    """Whether an index's ``(source, keys, synthetic)`` is of one of the checked sources."""
-    return item[0] in index_of
-
-
-def checked_pairs(pairs, index_of: dict) -> list:
-    """The ``(group, source)`` pairs of a batch of an index's that are of checked sources."""
-    return [pair for pair in pairs if pair[1] in index_of]
+def indexed_groups(item, number: dict) -> list:
+    """An index's group record, ``(sources, ids, split indexes)`` (``index.ReadKeyIndex``), as a
+    batch of arrays (``groups.pair_arrays``) of its pairs of checked sources (``number``: each
+    checked source's number), or none when it has none."""
+    sources, ids, splits = item
+    numbers = np.array([number.get(source, -1) for source in sources], np.int32)[splits]
+    kept = numbers >= 0
+    if kept.all():
+        return [(ids, numbers)]
+    if not kept.any():
+        return []
+    return [([ids[at] for at in np.flatnonzero(kept).tolist()], numbers[kept])]
 
 
 class WithIndex(NamedTuple):
@@ -293,20 +304,19 @@ class FindLeakage(beam.PTransform):
         split_of = self._split_of or {split: split for split in self._splits}
         index_of = {source: self._splits.index(split) for source, split in split_of.items()}
         outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
+        ranks = source_ranks(self._splits, split_of)  # each source's number
+        names = sorted(ranks, key=ranks.get)
         read = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
         keyed = read
         if self._previous is not None:
-            indexed = (
-                self._previous[0]
-                | 'CheckedIndexSplits' >> beam.Filter(checked_source, index_of)
-                | 'IndexBatches' >> beam.Map(indexed_batch, index_of)
-            )
+            indexed = self._previous[0] | 'IndexBatches' >> beam.FlatMap(indexed_batch, index_of)
             keyed = (read, indexed) | 'WithIndexes' >> beam.Flatten()
-        tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n, outside, limit)
+        tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n)
         buckets = (
             keyed
-            | 'ByKeyHash' >> beam.FlatMap(bucket_pieces, self._num_buckets)
-            | 'FindDuplicates' >> beam.CombinePerKey(_BucketKeys(n, limit))
+            | 'ByKeyHash' >> beam.FlatMap(bucket_pieces, self._num_buckets, ranks)
+            | 'FindDuplicates'
+            >> beam.CombinePerKey(_BucketKeys(n, limit, outside, self._split_of is not None))
             | 'BucketCounts' >> beam.Values()
         )
         counts = (
@@ -314,34 +324,28 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = sources = pair_batches = None
+        groups = pair_batches = None
         if self._config.group_feature is not None:
             pair_batches = (
                 batches
                 | 'FindGroups' >> GroupPairs(self._config.group_feature)
                 | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
             )
-            every_batch = pair_batches
+            every_batch = pair_batches | 'GroupArrays' >> beam.Map(pair_arrays, ranks)
             if self._previous is not None and self._previous[1] is not None:
-                earlier = self._previous[1] | 'CheckedIndexGroups' >> beam.Map(
-                    checked_pairs, index_of
-                )
-                every_batch = (pair_batches, earlier) | 'WithIndexGroups' >> beam.Flatten()
+                earlier = self._previous[1] | 'EarlierGroups' >> beam.FlatMap(indexed_groups, ranks)
+                every_batch = (every_batch, earlier) | 'WithIndexGroups' >> beam.Flatten()
             found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
-                self._splits, limit, self._split_of, self._num_buckets
+                self._splits, limit, names, self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
-        if self._split_of:
-            located = (
-                keyed
-                | 'LocateKeys' >> beam.FlatMap(locate_keys, beam.pvalue.AsSingleton(counts))
-                | 'DistinctSources' >> beam.Distinct()
-                | 'SourcesByKey' >> beam.combiners.ToList()
-                | 'AsDict' >> beam.Map(sources_by_key, source_ranks(self._splits, split_of))
-            )
-            sources = beam.pvalue.AsSingleton(located)
         report = counts | 'Report' >> beam.Map(
-            leakage_report, self._splits, self._training, self._config, groups, sources
+            leakage_report,
+            self._splits,
+            self._training,
+            self._config,
+            groups,
+            names if self._split_of else None,
         )
         if self._position is None:
             return report

@@ -42,6 +42,8 @@ class LeakageCounts:
       split ``j`` whose key is also in another split.
     - ``pair_keys[a, b]`` (a < b): keys seen in both; ``pair_examples[a, b]``: examples of ``a``
       with one of those keys (``[b, a]``: of ``b``); ``pair_samples[(a, b)]``: smallest keys.
+    - ``located``: over a window of spans, ``{key: source numbers}`` of the keys listed
+      (``locate_bucket``), found in the key's bucket, where every occurrence of it is.
     """
 
     def __init__(self, num_splits: int):
@@ -58,6 +60,7 @@ class LeakageCounts:
         self.pair_keys = np.zeros((n, n), np.int64)
         self.pair_examples = np.zeros((n, n), np.int64)
         self.pair_samples: Dict[Tuple[int, int], List[int]] = {}
+        self.located: Dict[int, Tuple[int, ...]] = {}
 
     def merge(self, other: LeakageCounts, limit: int) -> LeakageCounts:
         """Adds ``other`` into this one (keeping the ``limit`` smallest keys); returns self."""
@@ -81,6 +84,10 @@ class LeakageCounts:
             )
         for pair, keys in other.pair_samples.items():
             self.pair_samples[pair] = merge_samples(self.pair_samples.get(pair, ()), keys, limit)
+        if other.located:  # a key is in one bucket: its sources come whole, from one counts
+            self.located.update(other.located)
+            listed = set(self.listed_keys().tolist())
+            self.located = {key: at for key, at in self.located.items() if key in listed}
         return self
 
     def listed_keys(self) -> np.ndarray:
@@ -90,34 +97,38 @@ class LeakageCounts:
 
 
 def count_batch(
-    split: int,
-    keys: np.ndarray,
-    synthetic: np.ndarray,
-    num_splits: int,
-    keep_synthetic: bool,
-    limit: int,
+    split: int, keys: np.ndarray, synthetic: np.ndarray, num_splits: int
 ) -> LeakageCounts:
-    """The counts of one batch of split ``split``: its examples and synthetic examples (and the
-    smallest keys of the latter if ``keep_synthetic``, i.e. outside the training splits)."""
+    """The counts of one batch of split ``split``: its examples and synthetic examples (the
+    synthetic ones listed are sampled per bucket, ``count_bucket``, beside where they are)."""
     counts = LeakageCounts(num_splits)
     counts.examples[split] = len(keys)
     counts.synthetic[split] = int(np.count_nonzero(synthetic))
-    if keep_synthetic and counts.synthetic[split]:
-        counts.synthetic_samples[split] = np.unique(keys[synthetic])[:limit].tolist()
     return counts
 
 
 def count_bucket(
-    pieces: Sequence[Tuple[int, np.ndarray]], num_splits: int, max_examples: int
+    pieces: Sequence[tuple],
+    num_splits: int,
+    max_examples: int,
+    outside: frozenset = frozenset(),
 ) -> LeakageCounts:
-    """Duplicate counts of one bucket of keys, ``pieces`` being ``(split index, keys)``. Every
-    occurrence of a key must be in this bucket (buckets are chosen by key)."""
+    """Duplicate counts of one bucket of keys, ``pieces`` being ``(split index, keys)``, or
+    ``(split index, keys, synthetic flags, ...)`` to sample the synthetic examples of the
+    splits in ``outside`` (outside training: the smallest keys of a split over every bucket are
+    among each bucket's smallest). Every occurrence of a key must be in this bucket (buckets are
+    chosen by key)."""
     counts = LeakageCounts(num_splits)
-    pieces = [(split, keys) for split, keys in pieces if len(keys)]
+    pieces = [piece for piece in pieces if len(piece[1])]
     if not pieces:
         return counts
-    keys = np.concatenate([keys for _, keys in pieces])
-    splits = np.concatenate([np.full(len(keys), split, np.int64) for split, keys in pieces])
+    keys = np.concatenate([piece[1] for piece in pieces])
+    splits = np.concatenate([np.full(len(piece[1]), piece[0], np.int64) for piece in pieces])
+    if outside and all(len(piece) > 2 for piece in pieces):
+        synthetic = np.concatenate([piece[2] for piece in pieces])
+        for j in sorted(outside):
+            found = np.unique(keys[synthetic & (splits == j)])[:max_examples]
+            counts.synthetic_samples[j] = found.tolist()
     order = np.lexsort((splits, keys))
     keys, splits = keys[order], splits[order]
     # One row per distinct (key, split): pk, ps, and how often it occurs, pc.
@@ -129,6 +140,27 @@ def count_bucket(
     _count_within(counts, pk, ps, pc, max_examples)
     _count_across(counts, pk, ps, pc, max_examples)
     return counts
+
+
+def locate_bucket(pieces: Sequence[tuple], counts: LeakageCounts) -> Dict[int, Tuple[int, ...]]:
+    """``{key: source numbers, ascending}`` of the keys of one bucket its ``counts`` list
+    (``count_bucket``'s), ``pieces`` being ``(split index, keys, synthetic flags, source
+    number)``. Every occurrence of a key is in its bucket, so no other pass over the keys is
+    needed to name where a listed example is.
+
+    >>> import numpy as np
+    >>> pieces = [(0, np.array([5, 7], np.uint64), np.array([False, True]), 0),
+    ...           (1, np.array([5], np.uint64), np.array([False]), 2)]
+    >>> counts = count_bucket(pieces, num_splits=2, max_examples=10, outside=frozenset([0]))
+    >>> locate_bucket(pieces, counts)
+    {5: (0, 2), 7: (0,)}
+    """
+    listed = counts.listed_keys()
+    found = {}
+    for _, keys, _, source in pieces:
+        for key in np.unique(keys[np.isin(keys, listed)]).tolist():
+            found.setdefault(key, set()).add(source)
+    return {key: tuple(sorted(numbers)) for key, numbers in sorted(found.items())}
 
 
 def _count_within(counts, pk, ps, pc, limit) -> None:

@@ -4,12 +4,16 @@ is as StratifiedSplitter's (``groups.read_group_id``: int64 ``123``, bytes
 passes, and one that lets a patient's examples into train and test does not.
 
 Per batch, the distinct ``(group, source)`` pairs (a batch's source is its split, or over a
-window of spans, one split of one span: ``split_of`` maps it to its split); in batches, split by
-bucket (``zlib.crc32`` of the id modulo the buckets: every pair of a group in one bucket) and
-combined per bucket into each group's sources (``GroupsPerBucket``: a worker holds one bucket's
-pairs, and no Beam element is one pair); the groups found in two or more splits counted per
-split and per pair of splits, with the ``max_examples`` least ids of each pair (the same report
-for any bundling). Over a window, ``seen_in`` names the sources of each id listed.
+window of spans, one split of one span: ``split_of`` maps it to its split); in batches of arrays,
+``(ids, sources)`` (``pair_arrays``: the group ids, and each one's source as its number, its
+rank in ``source_ranks``), split by bucket (``zlib.crc32`` of the id modulo the buckets: every
+pair of a group in one bucket) and combined per bucket into each group's sources
+(``GroupsPerBucket``: a worker holds one bucket's pairs, and no Beam element is one pair); the
+groups found in two or more splits counted per split and per pair of splits, with the
+``max_examples`` least ids of each pair (the same report for any bundling). Over a window,
+``seen_in`` names the sources of each id listed. An earlier span's key index holds its pairs in
+this form already (``index.read_index``), so a window's earlier groups cost no Python object
+per pair until a group's crc32 is found in two splits.
 
 Example:
     >>> summary = GroupSummary(['train', 'test'], max_examples=5)
@@ -124,68 +128,90 @@ def GroupPairs(batches, group_feature: str):  # noqa: N802
     )
 
 
-def pairs_by_bucket(pairs: Sequence[tuple], num_buckets: int) -> List[tuple]:
-    """``(bucket, pairs)`` for each bucket of a batch of ``(group, source)`` pairs."""
+def pair_arrays(pairs: Sequence[tuple], number: Mapping[str, int]) -> tuple:
+    """Distinct ``(group, source)`` pairs as a batch of arrays, ``(ids, sources)``: the ids (a
+    list of bytes) and each one's source number (``number``: ``source_ranks``), int32.
+
+    >>> pair_arrays([(b'u1', 'eval'), (b'u2', 'train')], {'train': 0, 'eval': 1})
+    ([b'u1', b'u2'], array([1, 0], dtype=int32))
+    """
+    return [group for group, _ in pairs], np.array([number[s] for _, s in pairs], np.int32)
+
+
+def pairs_by_bucket(batch: tuple, num_buckets: int) -> List[tuple]:
+    """``(bucket, (ids, sources))`` for each bucket of a batch of arrays (``pair_arrays``)."""
     if num_buckets == 1:
-        return [(0, list(pairs))]
-    found = {}
-    for pair in pairs:
-        found.setdefault(zlib.crc32(pair[0]) % num_buckets, []).append(pair)
-    return sorted(found.items())
+        return [(0, batch)]
+    ids, sources = batch
+    buckets = np.array([zlib.crc32(group) for group in ids], np.int64) % num_buckets
+    found = []
+    for bucket in np.unique(buckets).tolist():
+        at = np.flatnonzero(buckets == bucket)
+        found.append((bucket, ([ids[i] for i in at.tolist()], sources[at])))
+    return found
 
 
 class GroupsPerBucket(beam.CombineFn):
-    """One bucket's batches of ``(group, source)`` pairs -> ``[(group, [sources])]`` of its groups
-    in two or more splits (``split_of``: each source's split; None: a source is a split).
+    """One bucket's batches of arrays (``pair_arrays``) -> ``[(group, [sources])]`` of its groups
+    in two or more splits (``sources``: the source of each number; ``split_of``: each source's
+    split; None: a source is a split).
 
     The batches are kept as they come and pooled once, in ``extract_output``: each pair's id is
     compared by its crc32 first (numpy, as the content keys are), and only the pairs whose crc32
     is in two or more splits are grouped by id, so the few ids that share a crc32 are still told
     apart. A window's earlier spans add many groups of one span and split each; none of them
-    costs a Python set."""
+    costs a Python set or tuple."""
 
-    def __init__(self, split_of: Mapping[str, str] | None = None):
-        self._split_of = split_of
+    def __init__(self, sources: Sequence[str], split_of: Mapping[str, str] | None = None):
+        self._sources, self._split_of = list(sources), split_of
+        split_of, number = split_of or {}, {}
+        # each source number's split number
+        self._split = np.array(
+            [number.setdefault(split_of.get(s, s), len(number)) for s in self._sources], np.int64
+        )
 
     def create_accumulator(self):
         return []
 
-    def add_input(self, acc, pairs):
-        acc.append(pairs)
+    def add_input(self, acc, batch):
+        acc.append(batch)
         return acc
 
     def merge_accumulators(self, accs):
-        return [pairs for acc in accs for pairs in acc]
+        return [batch for acc in accs for batch in acc]
 
     def extract_output(self, acc):
-        pairs = [pair for batch in acc for pair in batch]
-        split_of, number = self._split_of or {}, {}
-        split = [number.setdefault(split_of.get(s, s), len(number)) for _, s in pairs]
-        crc = np.array([zlib.crc32(group) for group, _ in pairs], np.int64)
-        n = max(1, len(number))
-        rows = np.unique(crc * n + np.array(split, np.int64))  # distinct (crc32, split)
+        if not acc:
+            return []
+        ids = [group for batch_ids, _ in acc for group in batch_ids]
+        sources = np.concatenate([batch_sources for _, batch_sources in acc])
+        split = self._split[sources]
+        crc = np.array([zlib.crc32(group) for group in ids], np.int64)
+        n = max(1, len(self._split))
+        rows = np.unique(crc * n + split)  # distinct (crc32, split)
         crcs, splits = np.unique(rows // n, return_counts=True)
         suspect = crcs[splits > 1]  # the crc32s in two or more splits
         found = {}
         for at in np.flatnonzero(np.isin(crc, suspect)).tolist():
-            group, source = pairs[at]
-            found.setdefault(group, set()).add(source)
+            found.setdefault(ids[at], set()).add(self._sources[sources[at]])
         crossing = [
-            (group, sorted(sources))
-            for group, sources in found.items()
-            if len(sources) > 1 and in_two_or_more_splits((group, sources), self._split_of)
+            (group, sorted(names))
+            for group, names in found.items()
+            if len(names) > 1 and in_two_or_more_splits((group, names), self._split_of)
         ]
         return sorted(crossing)
 
 
 @beam.ptransform_fn
-def SummariseGroups(pair_batches, splits, max_examples, split_of=None, num_buckets=1):  # noqa: N802
-    """Batches (lists) of distinct ``(group, source)`` pairs -> one ``groups_across_splits``
-    dict (module doc)."""
+def SummariseGroups(  # noqa: N802
+    batches, splits, max_examples, sources, split_of=None, num_buckets=1
+):
+    """Batches of arrays of distinct ``(group, source)`` pairs (``pair_arrays``; ``sources``: the
+    source of each number) -> one ``groups_across_splits`` dict (module doc)."""
     return (
-        pair_batches
+        batches
         | 'ByGroupHash' >> beam.FlatMap(pairs_by_bucket, num_buckets)
-        | 'GroupsPerBucket' >> beam.CombinePerKey(GroupsPerBucket(split_of))
+        | 'GroupsPerBucket' >> beam.CombinePerKey(GroupsPerBucket(sources, split_of))
         | 'Crossing' >> beam.Values()
         | 'InTwoOrMore' >> beam.FlatMap(unbatch)
         | 'Summarise' >> beam.CombineGlobally(GroupSummary(splits, max_examples, split_of))

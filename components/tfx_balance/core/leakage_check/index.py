@@ -12,9 +12,10 @@ the group feature).
 A later run is given the indexes of earlier spans (``previous_key_index``, a Resolver's window)
 and only its own span's examples. ``ReadKeyIndex`` reads the indexes back as the check's own
 per-batch form, ``(source, keys, synthetic flags)`` with ``source`` e.g. ``'train of span 3'``,
-and the group pairs as ``(group id, source)``: ``FindLeakage`` pools them with the keys and
-groups of today's examples, so every count, fingerprint and span named in the report is the one
-the check over the window of Examples gives (the earlier spans' examples as they were checked).
+and the group pairs of each batch of records as arrays, ``(sources, ids, split indexes)``, in
+one stage that reads every index's files: ``FindLeakage`` pools them with the keys and groups of
+today's examples, so every count, fingerprint and span named in the report is the one the check
+over the window of Examples gives (the earlier spans' examples as they were checked).
 Today's examples are read; the earlier spans cost 10 bytes per example (and their group ids).
 
 Example:
@@ -23,8 +24,8 @@ Example:
     >>> sources = ('train of span 2', 'eval of span 2')
     >>> [(s, k.tolist(), f.tolist()) for s, k, f in index_batches(sources, entries)]
     [('train of span 2', [9], [True]), ('eval of span 2', [7], [False])]
-    >>> decode_groups(sources, encode_groups([(b'u1', 'eval of span 2')], {'eval of span 2': 1}))
-    [(b'u1', 'eval of span 2')]
+    >>> decode_groups([encode_groups([(b'u1', 'eval of span 2')], {'eval of span 2': 1})])
+    ([b'u1'], array([1]))
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from typing import Iterator, List, Mapping, Sequence, Tuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.key_records import ReadKeyRecords, encode_entries, header_differences
+from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.key_records import encode_entries, header_differences, read_entries
 from tfx_balance.core.records import read_file_batches
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
@@ -43,6 +44,7 @@ KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
 INDEX_FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group records, the header
 GROUPS_PER_RECORD = 4096  # distinct (group, split) pairs per group record
 GROUP, SPLIT = 'group', 'split'  # the group records' features
+GROUPS_OUTPUT = 'groups'  # ReadIndexes' output of group records
 MAX_SPLITS = 256  # split indexes are one byte
 
 
@@ -119,44 +121,50 @@ def encode_groups(pairs: Sequence[Tuple[bytes, str]], position: Mapping[str, int
     return record.SerializeToString()
 
 
-def decode_groups(sources: Sequence[str], record: bytes) -> List[Tuple[bytes, str]]:
-    """The ``(group id, source)`` pairs of a group record (``encode_groups``)."""
-    from tensorflow.core.example import example_pb2
-
-    features = example_pb2.Example.FromString(record).features.feature
-    groups, splits = features[GROUP].bytes_list.value, features[SPLIT].int64_list.value
-    return [(group, sources[j]) for group, j in zip(groups, splits)]
-
-
-def read_groups(source) -> Iterator[List[Tuple[bytes, str]]]:
-    """The ``(group id, source)`` pairs of the group records of ``source``, a ``(sources, file
-    pattern)`` pair of one index, a list per record."""
+def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
+    """The pairs of group records (``encode_groups``) as arrays, ``(group ids, split indexes)``
+    (indexes into the header's splits), decoded in C++ a batch of records at a time
+    (``labels.decode_feature``). Raises ``DataError`` for records that are not group records."""
     import tensorflow as tf
 
-    sources, pattern = source
-    for path in sorted(tf.io.gfile.glob(pattern)):
+    from tfx_balance.core.labels import decode_feature
+
+    groups = decode_feature(list(records), GROUP, tf.string)
+    splits = decode_feature(list(records), SPLIT, tf.int64)
+    if groups is None or splits is None or len(groups[0]) != len(splits[0]):
+        raise DataError(
+            f"a key index's group records hold no '{GROUP}' bytes and '{SPLIT}' int64 values of "
+            'one length: give previous_key_index the anomalies of LeakageCheck runs of this '
+            'version, or rerun the check of the earlier spans.'
+        )
+    return groups[0].tolist(), splits[0]
+
+
+def read_index(index: tuple) -> Iterator:
+    """What one earlier span's index holds, ``index`` being ``(sources, keys pattern, groups
+    pattern or None)``: ``(source, keys, synthetic flags)`` per split of each batch of key
+    records (``index_batches``), then, tagged ``GROUPS_OUTPUT``, ``(sources, group ids, split
+    indexes)`` per batch of group records (``decode_groups``)."""
+    import tensorflow as tf
+
+    sources, keys_pattern, groups_pattern = index
+    for _, entries in read_entries((sources, keys_pattern), KEY_RECORD):
+        yield from index_batches(sources, entries)
+    for path in sorted(tf.io.gfile.glob(groups_pattern)) if groups_pattern else ():
         for batch in read_file_batches(path):
-            for record in batch:
-                yield decode_groups(sources, record)
+            yield beam.pvalue.TaggedOutput(GROUPS_OUTPUT, (sources, *decode_groups(batch)))
 
 
 @beam.ptransform_fn
 def ReadKeyIndex(pipeline, indexes: Sequence[tuple]):  # noqa: N802
     """``(keyed, groups)`` of ``indexes``: ``[(sources, keys pattern, groups pattern or None)]``,
-    one per earlier span (``sources``: the source name of each split index of its header).
-    ``keyed``: ``(source, keys, synthetic flags)`` per split of each batch of records;
-    ``groups``: lists of ``(group id, source)`` pairs (None when no index has groups)."""
-    keyed = (
+    one per earlier span (``sources``: the source name of each split index of its header), read
+    in one stage (``read_index``). ``keyed``: ``(source, keys, synthetic flags)`` per split of
+    each batch of records; ``groups``: ``(sources, group ids, split indexes)`` per batch of
+    group records (None when no index has groups)."""
+    read = (
         pipeline
-        | 'ReadKeys' >> ReadKeyRecords([(tuple(s), keys) for s, keys, _ in indexes], KEY_RECORD)
-        | 'ByIndexSplit' >> beam.FlatMapTuple(index_batches)
+        | 'Indexes' >> beam.Create([(tuple(s), k, g) for s, k, g in indexes], reshuffle=False)
+        | 'ReadIndexes' >> beam.FlatMap(read_index).with_outputs(GROUPS_OUTPUT, main='keyed')
     )
-    with_groups = [(tuple(s), groups) for s, _, groups in indexes if groups]
-    if not with_groups:
-        return keyed, None
-    groups = (
-        pipeline
-        | 'GroupSources' >> beam.Create(with_groups, reshuffle=False)
-        | 'ReadGroups' >> beam.FlatMap(read_groups)
-    )
-    return keyed, groups
+    return read.keyed, (read[GROUPS_OUTPUT] if any(g for _, _, g in indexes) else None)

@@ -33,13 +33,14 @@ def leakage_report(
     training_splits: Sequence[str],
     config: LeakageConfig,
     groups: dict | None = None,
-    sources: dict | None = None,
+    source_names: Sequence[str] | None = None,
 ) -> dict:
     """The report of ``counts`` over ``splits``; ``passed`` is False if a finding that is not
     allowed was made (with ``config.group_feature``, ``groups``, the groups in two or more
     splits, ``groups``, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
     ``max_examples`` keys of each finding), so a rerun writes the same report. Over a window of
-    spans, ``sources`` maps each listed key to the splits of spans it is in (its ``seen_in``)."""
+    spans, ``source_names`` names the source numbers of ``counts.located``: the splits of spans
+    each listed key is in (its ``seen_in``)."""
     splits = list(splits)
     pairs = []
     for a in range(len(splits)):
@@ -99,9 +100,10 @@ def leakage_report(
         report['group_feature'] = config.group_feature
         none = {'groups': 0, 'per_split': {s: 0 for s in splits}, 'pairs': []}
         report['groups_across_splits'] = groups or none
-    if sources is not None:  # a window of spans: where each listed example is
-        keys = sorted(sources)
-        report['seen_in'] = dict(zip(_fingerprints(keys), (sources[k] for k in keys)))
+    if source_names is not None:  # a window of spans: where each listed example is
+        keys = counts.listed_keys().tolist()
+        where = [[source_names[j] for j in counts.located[key]] for key in keys]
+        report['seen_in'] = dict(zip(_fingerprints(keys), where))
     return report
 
 

@@ -39,7 +39,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import example_fingerprint, float_name, read_labels
+from tfx_balance.core.labels import decode_feature, example_fingerprint, float_name, read_labels
 from tfx_balance.core.records import named_batch
 
 MAX_BUCKETS = 65536
@@ -137,13 +137,11 @@ def read_label_values(records, label_feature: str, where: str = '') -> np.ndarra
     first = _value_of(records[0], label_feature, where)  # raises the exact error if bad
     values = None
     for dtype in (tf.float32, tf.int64):
-        spec = {label_feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
-        try:
-            parsed = tf.io.parse_example(records, spec)[label_feature]
-        except (tf.errors.InvalidArgumentError, ValueError):
+        decoded = decode_feature(records, label_feature, dtype)
+        if decoded is None:
             continue
-        flat = parsed.flat_values.numpy()
-        if len(flat) == len(records) and (np.diff(parsed.row_splits.numpy()) == 1).all():
+        flat, row_splits = decoded
+        if len(flat) == len(records) and (np.diff(row_splits) == 1).all():
             values = flat.astype(np.float64)
         break
     if values is None or values[0] != first and not np.isnan(first):

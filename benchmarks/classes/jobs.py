@@ -37,6 +37,7 @@ os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
 from benchmarks import common  # noqa: E402
 from benchmarks.dataset import (
     reads,  # noqa: E402
+    training,  # noqa: E402
     workloads,  # noqa: E402
 )
 from benchmarks.dataset.workloads import LABEL, Workload, zipf_counts  # noqa: E402
@@ -51,7 +52,6 @@ CHUNK = 10  # batches per graph-mode call of the consumer
 SHUFFLE = 10_000
 FIT_CLASSES = 1_000
 FIT_STEPS = 150
-FIT_WARM = 20
 # A smoke run (``run(smoke=True)``): one class count of 4,000 examples, which the fit reuses
 # (one layout), 1 run.
 SMOKE_CLASSES, SMOKE_TOTAL = 10, 4_000
@@ -193,44 +193,26 @@ def measure_classes(
     }
 
 
-def measure_fit(w: Workload, runs: int, steps: int, work_dir: str = common.WORK_DIR) -> dict:
-    """``model.fit`` steps/s of one softmax layer, fed by balanced_dataset vs the shuffled read."""
-    import tf_keras as keras
-
+def measure_fit(
+    w: Workload, runs: int, steps: int, work_dir: str = common.WORK_DIR, warm_up: bool = True
+) -> dict:
+    """``model.fit`` steps/s of one softmax layer, fed by balanced_dataset vs the shuffled read
+    (``benchmarks.dataset.training.timed_fits``: timed from step ``WARM_STEPS``)."""
     raw_files, pattern = prepare(w, work_dir)
-    inputs = {PLAIN_SHUFFLED: plain_shuffled(raw_files, w), BALANCED: reads.balanced(pattern, w)}
-    models = {}
-    for name in inputs:
-        keras.utils.set_random_seed(0)
-        features = {n: keras.layers.Input(shape=(1,), name=n) for n, _ in w.floats}
-        out = keras.layers.Dense(w.classes, activation='softmax')(
-            keras.layers.Concatenate()(list(features.values()))
-        )
-        models[name] = keras.Model(features, out)
-        models[name].compile(optimizer='adam', loss='sparse_categorical_crossentropy')
-        models[name].fit(inputs[name], steps_per_epoch=2 * FIT_WARM, epochs=1, verbose=0)
-    seconds = {name: [] for name in inputs}
-    for run in range(runs):
-        for name in reads.alternate(list(inputs), run):
-            marks = {}
-
-            class Clock(keras.callbacks.Callback):
-                def on_train_batch_end(self, batch, logs=None, marks=marks):
-                    if batch + 1 in (FIT_WARM, steps):
-                        marks[batch + 1] = time.perf_counter()
-
-            models[name].fit(
-                inputs[name], steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[Clock()]
-            )
-            seconds[name].append(marks[steps] - marks[FIT_WARM])
-            print(f'{w.name} fit on {name}: {(steps - FIT_WARM) / seconds[name][-1]:.1f} steps/s')
-    rates = {name: [(steps - FIT_WARM) / s for s in ss] for name, ss in seconds.items()}
+    inputs = {
+        PLAIN_SHUFFLED: lambda: plain_shuffled(raw_files, w),
+        BALANCED: lambda: reads.balanced(pattern, w),
+    }
+    rows = training.timed_fits(
+        inputs, lambda make: (training.one_softmax_layer(w), make()), steps, runs, w.name, warm_up
+    )
+    steps_per_s = {name: row['steps_per_s'] for name, row in rows.items()}
     return {
         'classes': w.classes,
         'batch_size': w.batch,
-        'steps_per_s': {name: statistics.median(r) for name, r in rates.items()},
-        'runs_steps_per_s': rates,
-        'ratio': statistics.median(rates[BALANCED]) / statistics.median(rates[PLAIN_SHUFFLED]),
+        'steps_per_s': steps_per_s,
+        'runs_steps_per_s': {name: row['runs_steps_per_s'] for name, row in rows.items()},
+        'ratio': steps_per_s[BALANCED] / steps_per_s[PLAIN_SHUFFLED],
         'runs': runs,
     }
 
@@ -301,8 +283,11 @@ def run(
         )
         for k in counts
     ]
-    fit_classes, fit_steps = (SMOKE_CLASSES, FIT_WARM + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
-    fit = measure_fit(workload(fit_classes, total), runs, fit_steps, work_dir) if fit else None
+    fit_classes, fit_steps = (
+        (SMOKE_CLASSES, training.WARM_STEPS + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
+    )
+    fit_workload = workload(fit_classes, total)
+    fit = measure_fit(fit_workload, runs, fit_steps, work_dir, warm_up=not smoke) if fit else None
     return {
         'name': 'classes',
         'smoke': smoke,

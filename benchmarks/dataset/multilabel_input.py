@@ -211,7 +211,7 @@ def _sigmoid_model():
 
 
 def measure_training(
-    n: int, plain_name: str, runs: int, work_dir: str, steps=None, policy=POLICY
+    n: int, plain_name: str, runs: int, work_dir: str, steps=None, policy=POLICY, warm_up=True
 ) -> dict:
     workload = MultiLabelWorkload(n)
     raw, pattern = prepare(n, policy, work_dir)
@@ -221,7 +221,7 @@ def measure_training(
         'balanced_dataset': lambda: balanced(pattern, workload),
     }
     rows = training.timed_fits(
-        inputs, lambda make: (_sigmoid_model(), make()), steps, runs, 'multi-label'
+        inputs, lambda make: (_sigmoid_model(), make()), steps, runs, 'multi-label', warm_up
     )
     return {
         'workload': 'multi-label',
@@ -293,7 +293,9 @@ def run(
     result['reads'] = measure_reads(n, runs, work_dir)
     best = result['reads']['best_plain']
     steps = 30 if smoke else None
-    result['training'] = measure_training(n, best, training_runs, work_dir, steps)
+    result['training'] = measure_training(
+        n, best, training_runs, work_dir, steps, warm_up=not smoke
+    )
     ratios = {
         policy: next(
             r['ratio_vs_best_plain']

@@ -37,7 +37,8 @@ RUNS = 5
 MODELS = {'tabular': 'one softmax layer', 'digits': 'digits trainer', 'taxi': 'taxi trainer'}
 
 
-def _tiny_model(workload: Workload):
+def one_softmax_layer(workload: Workload):
+    """The tabular model: one softmax layer over the workload's float features."""
     import tf_keras as keras
 
     keras.utils.set_random_seed(0)
@@ -66,7 +67,7 @@ def _model_and_features(workload: Workload):
             return {k: tf.squeeze(features[k], -1) for k in trainer.FEATURE_KEYS}, label
 
         return trainer.build_model(0), squeeze
-    return _tiny_model(workload), lambda f, y: (f, y)
+    return one_softmax_layer(workload), lambda f, y: (f, y)
 
 
 WARM_STEPS = 20  # steps of each fit before the clock starts (the input's first windows)
@@ -89,10 +90,14 @@ def _fit_seconds(model, dataset, steps: int) -> float:
     return marks[steps] - marks[WARM_STEPS]
 
 
-def timed_fits(inputs: dict, model_and_dataset, steps: int, runs: int, what: str) -> dict:
+def timed_fits(
+    inputs: dict, model_and_dataset, steps: int, runs: int, what: str, warm_up: bool = True
+) -> dict:
     """``{input name: {'steps_per_s': median, 'runs_steps_per_s': [...]}}``: per input (name ->
     dataset maker), ``model_and_dataset(maker)`` gives a model and its dataset, warmed up with
     one fit; then ``runs`` rounds of one timed fit of ``steps`` each, in alternating order.
+    Smoke runs pass ``warm_up=False``: each model's one fit then also traces it (before its
+    clock starts at step ``WARM_STEPS``).
 
     Example::
 
@@ -102,9 +107,9 @@ def timed_fits(inputs: dict, model_and_dataset, steps: int, runs: int, what: str
     models, datasets, seconds = {}, {}, {name: [] for name in inputs}
     for name, make in inputs.items():
         models[name], datasets[name] = model_and_dataset(make)
-        # warm-up: tracing, and the first fit's slower steps (the first timed fit of a model
-        # ran up to 30% slower after a 40-step warm-up)
-        _fit_seconds(models[name], datasets[name], max(2 * WARM_STEPS, steps // 4))
+        if warm_up:  # tracing, and the first fit's slower steps (the first timed fit of a model
+            # ran up to 30% slower after a 40-step warm-up)
+            _fit_seconds(models[name], datasets[name], max(2 * WARM_STEPS, steps // 4))
     for run in range(runs):
         for name in reads.alternate(list(inputs), run):
             seconds[name].append(_fit_seconds(models[name], datasets[name], steps))
@@ -124,6 +129,7 @@ def measure_workload(
     runs: int,
     steps: int | None = None,
     work_dir: str = WORK_DIR,
+    warm_up: bool = True,
 ):
     raw_files, pattern = prepare(workload, work_dir)
     steps = steps or workload.total // workload.batch
@@ -137,7 +143,7 @@ def measure_workload(
         model, features = _model_and_features(workload)
         return model, make().map(features)
 
-    rows = timed_fits(inputs, model_and_dataset, steps, runs, workload.name)
+    rows = timed_fits(inputs, model_and_dataset, steps, runs, workload.name, warm_up)
     return {
         'workload': workload.name,
         'model': MODELS[workload.name],
@@ -167,6 +173,7 @@ def run(
             1 if smoke else runs,
             30 if smoke else None,
             work_dir,
+            warm_up=not smoke,
         )
         for w in workloads
     ]

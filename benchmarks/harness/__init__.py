@@ -105,6 +105,28 @@ def shared_tfx_sdist():
         dependency_utils.build_ephemeral_package = build
 
 
+@contextlib.contextmanager
+def tf_keras_not_converted():
+    """Within it, AutoGraph leaves tf_keras's own code as it is, as it leaves Keras's.
+
+    TensorFlow 2.16's AutoGraph rules (``tensorflow/python/autograph/core/config.py``) list
+    ``DoNotConvert('keras')`` but not ``tf_keras``, the Keras 2 package that
+    ``TF_USE_LEGACY_KERAS=1`` selects: the first ``model.fit`` of a process converts the whole of
+    tf_keras's training step (layers, losses, optimizer), 46 s for a two-layer model on these
+    machines against 2.3 s with this rule; later fits reuse the conversions. Smoke runs only
+    (``benchmarks.run``): a default or full run keeps TensorFlow's rules, and its first fit of each
+    model is an untimed warm-up anyway. The rules are TensorFlow's again on leaving.
+    """
+    from tensorflow.python.autograph.core import config, config_lib
+
+    rules = config.CONVERSION_RULES
+    config.CONVERSION_RULES = (config_lib.DoNotConvert('tf_keras'),) + rules
+    try:
+        yield
+    finally:
+        config.CONVERSION_RULES = rules
+
+
 def run_inprocess(job: Job) -> dict:
     """Runs ``job`` in this process (no peak memory figure), sharing one TFX sdist build with
     the other in-process jobs (``shared_tfx_sdist``)."""

@@ -14,14 +14,14 @@ def conversion_rules(monkeypatch):
 
 def test_keras_2_training_code_is_left_unconverted_once_asked(conversion_rules):
     from tensorflow.python.autograph.impl import conversion
-    from tf_keras.src.engine import training
 
+    training = pytest.importorskip('tf_keras.src.engine.training')  # Keras 2, where installed
     from tfx_balance import skip_autograph_of_keras
 
-    before = len(conversion_rules.CONVERSION_RULES)
     skip_autograph_of_keras()
-    skip_autograph_of_keras()  # a second call adds nothing
-    assert len(conversion_rules.CONVERSION_RULES) == before + 1
+    skip_autograph_of_keras()  # a second call adds nothing (nor where TensorFlow lists it already)
+    rules = [str(r) for r in conversion_rules.CONVERSION_RULES]
+    assert rules.count('DoNotConvert rule for tf_keras') == 1
     assert conversion.is_allowlisted(training.Model.train_step)
     assert conversion.is_allowlisted(training.Model.make_train_function)
     # The user's own functions are still converted.

@@ -49,9 +49,9 @@ def skip_autograph_of_keras() -> None:
         from tensorflow.python.autograph.core import config
     except ImportError:
         return
-
+    rules = getattr(config, 'CONVERSION_RULES', None)
+    if rules is None:
+        return
     rule = config.DoNotConvert('tf_keras')
-    if not any(
-        isinstance(r, config.DoNotConvert) and str(r) == str(rule) for r in config.CONVERSION_RULES
-    ):
-        config.CONVERSION_RULES = (*config.CONVERSION_RULES, rule)
+    if not any(isinstance(r, config.DoNotConvert) and str(r) == str(rule) for r in rules):
+        config.CONVERSION_RULES = (*rules, rule)

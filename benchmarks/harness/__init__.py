@@ -107,7 +107,8 @@ def shared_tfx_sdist():
 
 @contextlib.contextmanager
 def tf_keras_not_converted():
-    """Within it, AutoGraph leaves tf_keras's own code as it is, as it leaves Keras's.
+    """Within it, AutoGraph leaves tf_keras's own code as it is, as it leaves Keras's
+    (``tfx_balance.skip_autograph_of_keras``, which the sample trainer modules call).
 
     TensorFlow 2.16's AutoGraph rules (``tensorflow/python/autograph/core/config.py``) list
     ``DoNotConvert('keras')`` but not ``tf_keras``, the Keras 2 package that
@@ -117,10 +118,12 @@ def tf_keras_not_converted():
     (``benchmarks.run``): a default or full run keeps TensorFlow's rules, and its first fit of each
     model is an untimed warm-up anyway. The rules are TensorFlow's again on leaving.
     """
-    from tensorflow.python.autograph.core import config, config_lib
+    from tensorflow.python.autograph.core import config
+
+    from tfx_balance import skip_autograph_of_keras
 
     rules = config.CONVERSION_RULES
-    config.CONVERSION_RULES = (config_lib.DoNotConvert('tf_keras'),) + rules
+    skip_autograph_of_keras()
     try:
         yield
     finally:

@@ -15,7 +15,7 @@ _LAZY = {
     'prior_correction': 'tfx_balance.core.balanced_input_gen',
     'with_prior_correction': 'tfx_balance.core.balanced_input_gen',
     'save_serving_model': 'tfx_balance.core.balanced_input_gen.serving',
-    'skip_autograph_of_keras': 'tfx_balance.core.balanced_input_gen.serving',
+    'skip_autograph_of_keras': 'tfx_balance.core.autograph',
     'CalibrationGate': 'tfx_balance.metrics',
     'StratifiedSplitter': 'tfx_balance.stratified_splitter.component',
     'SplitAssignments': 'tfx_balance.stratified_splitter.component',

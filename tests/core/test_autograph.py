@@ -1,4 +1,4 @@
-"""core/balanced_input_gen/serving.py: skip_autograph_of_keras."""
+"""core/autograph.py: skip_autograph_of_keras."""
 
 import pytest
 

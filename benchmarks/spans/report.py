@@ -126,9 +126,11 @@ def _time_why(sc: dict, w: str) -> str:
         f'{alone / floor:.2f}x the floor (the plan pass groups labels and group keys only; the '
         'placement pass shuffles each record by group); the '
         f'{sc["window"]} earlier spans add {(sc[w]["seconds"] - alone) / floor:.2f}x of the floor: '
-        'their assignments are read and merged into one sorted table per key bucket, and each of '
-        'the two passes joins its units with it by bucket (PinUnits), the placement pass with '
-        'their records'
+        'their assignments are read and merged into one sorted table per key bucket, the plan pass '
+        'joins its groups (labels and keys, no records) with it by bucket (PinUnits), and the '
+        "placement pass's examples meet their group's pinned split in their one grouping by group; "
+        f'most of it comes with the first earlier span ({sc["window_1"]["seconds"] / floor:.2f}x '
+        'the floor with 1), not with the length of the window'
     )
 
 

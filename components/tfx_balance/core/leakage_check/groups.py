@@ -32,6 +32,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.groups import group_name, read_group_ids
+from tfx_balance.core.hashing import key_buckets
 from tfx_balance.core.labels import example_fingerprint
 from tfx_balance.core.records import unbatch
 
@@ -143,12 +144,11 @@ def pairs_by_bucket(batch: tuple, num_buckets: int) -> List[tuple]:
     if num_buckets == 1:
         return [(0, batch)]
     ids, sources = batch
-    buckets = np.array([zlib.crc32(group) for group in ids], np.int64) % num_buckets
-    found = []
-    for bucket in np.unique(buckets).tolist():
-        at = np.flatnonzero(buckets == bucket)
-        found.append((bucket, ([ids[i] for i in at.tolist()], sources[at])))
-    return found
+    crc = np.array([zlib.crc32(group) for group in ids], np.uint64)
+    return [
+        (bucket, ([ids[i] for i in at.tolist()], sources[at]))
+        for bucket, at in key_buckets(crc, num_buckets)
+    ]
 
 
 class GroupsPerBucket(beam.CombineFn):

@@ -1,13 +1,17 @@
-"""'smote' in BalancedAugment (core/balanced_augmenter/smote.py): partners among the k nearest same-class
-neighbours (scikit-learn's sets), copies on the segment, SMOTE-NC modes, the sample above
-``exact_limit``, and the errors."""
+"""'smote' (core/balanced_augmenter/smote.py): neighbours exact, equal to scikit-learn's NearestNeighbors;
+in BalancedAugment, partners among the k nearest same-class neighbours (scikit-learn's sets),
+copies on the segment, SMOTE-NC modes, the sample above ``exact_limit``, and the errors; with
+variant='borderline-1', the sources are exactly the examples imbalanced-learn's BorderlineSMOTE
+finds in danger, counts exact, partners SMOTE's."""
 
 import collections
+import re
 
 import apache_beam as beam
 import numpy as np
 import pytest
 import tensorflow as tf
+from imblearn.over_sampling import BorderlineSMOTE
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from tensorflow.core.example import example_pb2
@@ -16,6 +20,7 @@ from tests.core.balanced_augmenter.test_config import assert_documented
 from tests.core.balanced_augmenter.test_transform import WINE
 from tfx_balance.core.balanced_augmenter import RECORDS, AugmentConfig, BalancedAugment
 from tfx_balance.core.balanced_augmenter.profile import _RESERVOIR_SALT
+from tfx_balance.core.balanced_augmenter.smote import NeighbourIndex, in_danger
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 
@@ -249,3 +254,144 @@ def test_a_grown_class_smaller_than_k_plus_one_is_a_data_error_naming_it():
     assert "class '2' has 7 example(s); augmentation='smote' with k=7 needs at least" in message
     assert "Set augmentation_options 'k' below 7" in message
     assert any(__import__('re').search(p, message) for p in documented_errors()), message
+
+
+def _sklearn_sets(X, k):
+    """Each row's k nearest other rows (scikit-learn, exact), as sets of positions."""
+    found = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)
+    return [set(row[row != i][:k].tolist()) for i, row in enumerate(found)]
+
+
+def _sets(index, X, k, codes=None):
+    fps = [f'{i:016x}' for i in range(len(X))]  # as the tests name rows: the source is excluded
+    got = index.neighbours(X, codes if codes is not None else [None] * len(X), k, exclude=fps)
+    return [set(index.rows[g].tolist()) for g in got]
+
+
+def test_neighbour_sets_equal_scikit_learns_on_the_features_as_given_and_standardised():
+    rng = np.random.default_rng(0)
+    # Columns on very different scales, so standardising changes the neighbours.
+    X = rng.normal(size=(300, 6)) * np.array([1, 10, 100, 0.1, 5, 1000])
+    fps = [f'{i:016x}' for i in range(len(X))]
+    for k in (1, 5, 12):
+        assert _sets(NeighbourIndex(fps, X), X, k) == _sklearn_sets(X, k)
+        standard = NeighbourIndex(fps, X, scale='standard')
+        assert _sets(standard, X, k) == _sklearn_sets(StandardScaler().fit_transform(X), k)
+    assert _sets(NeighbourIndex(fps, X), X, 5) != _sets(
+        NeighbourIndex(fps, X, scale='standard'), X, 5
+    )
+
+
+def test_neighbours_are_nearest_first_and_do_not_depend_on_how_sources_are_batched():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 4))
+    fps = [f'{i:016x}' for i in range(len(X))]
+    index = NeighbourIndex(fps, X)
+    together = index.neighbours(X, [None] * 500, 5, exclude=fps)
+    one_by_one = [index.neighbours(X[i : i + 1], [None], 5, exclude=fps[i : i + 1])[0]
+                  for i in range(500)]  # fmt: skip
+    assert all(np.array_equal(a, b) for a, b in zip(together, one_by_one))
+    for i, found in enumerate(together):
+        distances = ((X[found] - X[i]) ** 2).sum(axis=1)
+        assert (np.diff(distances) >= 0).all()
+
+
+def test_smote_nc_distance_adds_the_median_std_squared_per_differing_category():
+    """imbalanced-learn's SMOTENC distance: one-hot columns worth median_std / sqrt(2) each."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 3)) * np.array([1.0, 2.0, 0.5])
+    codes = rng.integers(0, 3, size=(200, 2))
+    fps = [f'{i:016x}' for i in range(len(X))]
+    index = NeighbourIndex(fps, X, codes)
+    median = np.median(X.std(axis=0))
+    assert index.median_std == median
+    onehot = np.concatenate([np.eye(3)[codes[:, c]] for c in range(2)], axis=1)
+    encoded = np.concatenate([X, onehot * median / np.sqrt(2)], axis=1)
+    assert _sets(index, X, 5, codes.tolist()) == _sklearn_sets(encoded, 5)
+
+
+def test_non_finite_examples_are_never_neighbours_and_a_nan_source_ignores_that_column():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 3))
+    X[7, 1], X[8, 0] = np.nan, np.inf
+    fps = [f'{i:016x}' for i in range(len(X))]
+    index = NeighbourIndex(fps, X)
+    assert len(index) == 58
+    found = _sets(index, X, 5)
+    assert all({7, 8}.isdisjoint(s) for s in found)
+    # Source 7 (NaN in column 1): its neighbours by columns 0 and 2 only.
+    finite = np.delete(np.arange(60), [7, 8])
+    d = ((X[finite][:, [0, 2]] - X[7, [0, 2]]) ** 2).sum(axis=1)
+    assert found[7] == set(finite[np.argsort(d)[:5]].tolist())
+
+
+def test_duplicates_of_the_source_are_excluded_and_fewer_eligible_give_fewer_neighbours():
+    X = np.array([[0.0], [0.0], [1.0], [3.0]])
+    index = NeighbourIndex(['a', 'a', 'b', 'c'], X)
+    got = index.neighbours(X[:1], [None], 5, exclude=['a'])[0]
+    assert [index.fingerprints[i] for i in got] == ['b', 'c']
+
+
+def _blobs():
+    """Two overlapping 2-d blobs: class 0 (60 examples) around 0, class 1 (15) around 1.5."""
+    rng = np.random.default_rng(7)
+    X = np.vstack([rng.normal(0.0, 1.0, (60, 2)), rng.normal(1.5, 1.0, (15, 2))])
+    X = X.astype(np.float32).astype(np.float64)  # the values the examples hold
+    y = np.array([0] * 60 + [1] * 15)
+    records = []
+    for x, label in zip(X, y):
+        ex = example_pb2.Example()
+        ex.features.feature['x'].float_list.value[:] = x.tolist()
+        ex.features.feature['label'].int64_list.value[:] = [int(label)]
+        records.append(ex.SerializeToString())
+    return X, y, records
+
+
+def test_borderline_sources_are_imbalanced_learns_examples_in_danger(tmp_path):
+    X, y, records = _blobs()
+    fps = [fingerprint(key) for key in example_keys(records)]
+    sampler = BorderlineSMOTE(k_neighbors=3, m_neighbors=6, kind='borderline-1', random_state=0)
+    sampler.fit_resample(X, y)
+    danger = {fps[i] for i in sampler.in_danger_indices[1]}
+    assert 2 <= len(danger) < 15  # the case tests a real restriction
+    options = {'k': 3, 'variant': 'borderline-1', 'm': 6}
+    out = _runs(tmp_path, {'b1': (records, dict(augmentation='smote', options=options, seed=2))})
+    synthetic = _synthetic(out['b1'])
+    assert len(synthetic) == 45 and len(out['b1']) == 120
+    copies = collections.Counter(source for _, source, _ in synthetic)
+    assert set(copies) == danger
+    assert set(copies.values()) <= {45 // len(danger), -(-45 // len(danger))}
+    originals = _originals(records)
+    members = {
+        fp: ex
+        for fp, ex in originals.items()
+        if ex.features.feature['label'].int64_list.value[0] == 1
+    }
+    _check_partners_and_segments(out['b1'], originals, _sklearn_neighbours(members, 3))
+
+
+def test_danger_rule_and_variant_options():
+    assert [in_danger(other, 6) for other in range(7)] == [False] * 3 + [True] * 3 + [False]
+    for options, message in (
+        ({'variant': 'adasyn'}, "'variant' must be None .* or 'borderline-1', got 'adasyn'"),
+        ({'variant': 'borderline-1', 'm': 0}, "augmentation_options 'm' must be an int >= 1"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            AugmentConfig('label', augmentation='smote', options=options).validate()
+
+
+def test_a_grown_class_above_exact_limit_is_a_documented_data_error_for_borderline():
+    from tests.support.errors import documented_errors
+    from tfx_balance.core.balanced_augmenter.smote import danger_sources
+    from tfx_balance.core.balanced_augmenter.plan import AUGMENT, ClassRebalance
+    from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
+    from tfx_balance.core.errors import DataError
+
+    classes = {b'rare': ClassRebalance(b'rare', 20, 30, 30, AUGMENT)}
+    options = SmoteOptions.from_dict({'variant': 'borderline-1', 'exact_limit': 10, 'k': 3})
+    with pytest.raises(DataError) as info:
+        danger_sources({b'rare': []}, classes, options, "split 'train'")
+    message = str(info.value)
+    assert "split 'train', class 'rare' has 20 examples" in message
+    assert "Raise augmentation_options 'exact_limit' above 19" in message
+    assert any(re.search(p, message) for p in documented_errors()), message

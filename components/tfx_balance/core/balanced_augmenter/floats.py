@@ -1,7 +1,7 @@
 """'numeric' and 'interpolate': the augmentations of an example's float features.
 
 Both take the source example, its class's float statistics and a ``numpy`` Generator seeded from
-the seed and the source fingerprint (see ``tfx_balance.core.balanced_augmenter.transform`` for which);
+the seed and the source fingerprint (see ``generate`` for which);
 they never use any other randomness. Integer and bytes features are copied.
 
 - ``'numeric'``: every float feature ``x`` becomes ``x + N(0, 1) * noise_scale * std``, with
@@ -15,13 +15,25 @@ they never use any other randomness. Integer and bytes features are copied.
   ``x + u * (partner - x)`` (features whose length differs from the partner's are copied),
   clipped to the class's ``[min, max]``. ``interpolate`` makes one copy;
   ``interpolate_copies`` makes all the copies of a source from one template, exactly as
-  ``interpolate`` on a copy of the source, serialized deterministically, would.
+  ``interpolate`` on a copy of the source, serialized deterministically, would;
+  ``interpolate_many`` makes those of many sources ('interpolate' and 'smote') byte for byte as
+  ``interpolate_copies`` one source at a time, but the sources that share a layout (the same
+  float features with the same lengths at the same offsets of a template of the same size, the
+  same class statistics, the same partner-fingerprint slot: in practice every source of a class
+  of a fixed schema) together: one ``(copies, values)`` interpolation, one scatter of the new
+  float bytes and one of the partner fingerprints into a ``(copies, template size)`` byte matrix.
+  A source with 9 copies costs a parse into a template and a few list appends, not a dozen numpy
+  calls.
 
 Non-finite values (NaN, +inf, -inf; rule: docs/balanced_augmenter.md, "Non-finite floats"): the
 class's statistics are those of its finite values (``float_stats``),
 and a non-finite value is never jittered, interpolated or clipped: it stays as it is (same bits)
 in its own example's copies. In 'interpolate', a value whose partner value is non-finite is the
 source's own. So no copy gets a non-finite value its source did not hold at that place.
+
+Example:
+    >>> list(interpolate_many([]))
+    []
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ DEFAULT_NOISE_SCALE = 0.1
 # Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
 _STEP_VALUES = 1 << 18
 _STEP_BYTES = 1 << 24
+STEP_COPIES = 1 << 16  # 'interpolate' and 'smote' copies made in one step (memory)
 FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
 
 
@@ -206,6 +219,20 @@ def record_layout(source) -> _Layout:
     return _Layout(template, features, values, written, None if slot is None else slot + shift)
 
 
+def _value_offsets(features) -> np.ndarray:
+    """The byte offset of each float value of ``features`` (``_Layout.features`` rows, in order:
+    ``(offset of the feature's first value, count, stats)``) in its template."""
+    count = [n for _, n, _ in features]
+    first = np.repeat([offset for offset, _, _ in features], count)
+    return first + 4 * (np.arange(len(first)) - np.repeat(np.cumsum(count) - count, count))
+
+
+def _per_value(features, field: str, dtype=np.float64) -> np.ndarray:
+    """The class statistic ``field`` ('min', 'max', 'std') of each float value of ``features``."""
+    count = [n for _, n, _ in features]
+    return np.repeat(np.array([getattr(s, field) for _, _, s in features], dtype), count)
+
+
 def jitter_copies(
     sources: Iterable[JitterSource], noise_scale: float = DEFAULT_NOISE_SCALE
 ) -> Iterator[bytes]:
@@ -252,13 +279,8 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
         x = np.array(list(values), np.float32)
         # Per value of x: its byte offset in its template, and its feature's class statistics.
         features = [f for layout in layouts for f in layout.features]
-        count = np.array([n for _, n, _ in features])
-        first = np.repeat([offset for offset, _, _ in features], count)
-        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
-        std, lo, hi = (
-            np.repeat([getattr(s, field) for _, _, s in features], count)
-            for field in ('std', 'min', 'max')
-        )
+        positions = _value_offsets(features)
+        std, lo, hi = (_per_value(features, field) for field in ('std', 'min', 'max'))
         noise = np.concatenate([z for _, _, z in pieces if z is not None])
         # Element e: value i (of x) in copy j (output record) of piece p, in the noise's order.
         elements = m * copies
@@ -301,10 +323,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
     if layout.values:
         x = np.array(layout.values, np.float32)
         count = [n for _, n, _ in layout.features]
-        lo, hi = (
-            np.repeat(np.array([getattr(s, f) for _, _, s in layout.features], np.float32), count)
-            for f in ('min', 'max')
-        )
+        lo, hi = (_per_value(layout.features, f, np.float32) for f in ('min', 'max'))
         cache = {} if source.aligned is None else source.aligned
         shape = (tuple(layout.names), tuple(count))
         aligned = {}
@@ -325,8 +344,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
             x0 = x
         gap = np.array([u for _, u in draws], np.float32)[:, None]
         new = np.where(mask, np.clip(x0 + gap * (partner - x0), lo, hi), x).astype('<f4')
-        first = np.repeat([offset for offset, _, _ in layout.features], count)
-        positions = first + 4 * (np.arange(x.size) - np.repeat(np.cumsum(count) - count, count))
+        positions = _value_offsets(layout.features)
         at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
         np.frombuffer(buffer, np.uint8)[at.reshape(-1)] = new.view(np.uint8).reshape(-1)
     if layout.slot is not None:
@@ -355,3 +373,118 @@ def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: in
         mask &= finite
         values[~finite] = 0
     return values, mask
+
+
+def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
+    """'interpolate' and 'smote': the copies of each source in turn, as ``interpolate_copies``
+    makes them one by one (see module doc).
+
+    Every source must give its ``draws`` (copy ``j``'s ``(partner index, u)``). Memory: the
+    copies are made in steps of about ``STEP_COPIES`` (or one source's, if more)."""
+    step, pending = [], 0
+    for source in sources:
+        if not source.draws:
+            continue
+        if step and pending + len(source.draws) > STEP_COPIES:
+            yield from _step(step)
+            step, pending = [], 0
+        step.append(source)
+        pending += len(source.draws)
+    if step:
+        yield from _step(step)
+
+
+def _step(sources) -> Iterator[bytes]:
+    """The copies of a list of sources (see ``interpolate_many``)."""
+    groups, order = {}, []  # layout key -> _LayoutGroup; per source: (group, first row, copies)
+    for source in sources:
+        layout = record_layout(source)
+        if not layout.values:  # no float value to move: the one-source path is as fast
+            order.append((None, list(interpolate_copies(source)), 0))
+            continue
+        key = (
+            tuple(layout.names),
+            tuple((offset, n) for offset, n, _ in layout.features),
+            len(layout.template),
+            layout.slot,
+            id(source.stats),
+        )
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _LayoutGroup(layout)
+        order.append((group, group.add(source, layout), len(source.draws)))
+    for group in groups.values():
+        group.run()
+    for group, first, copies in order:
+        if group is None:
+            yield from first
+        else:
+            yield from group.records[first : first + copies]
+
+
+class _LayoutGroup:
+    """The sources of one layout: their templates, values and draws, then their copies."""
+
+    def __init__(self, layout):
+        self.size = len(layout.template)
+        self.slot = layout.slot
+        count = [n for _, n, _ in layout.features]
+        self.lo, self.hi = (_per_value(layout.features, f, np.float32) for f in ('min', 'max'))
+        width = int(sum(count))
+        self.positions = _value_offsets(layout.features)
+        self.shape = (tuple(layout.names), tuple(count))
+        self.width = width
+        self.templates, self.copies, self.values = [], [], []
+        self.partner_rows, self.gaps, self.fingerprints = [], [], []
+        self.partners, self.partner_index = [], {}  # unique aligned partners of the group
+        self.rows = 0
+        self.records = None
+
+    def add(self, source: InterpolateSource, layout) -> int:
+        """Adds a source's copies; returns the row of its first copy."""
+        first = self.rows
+        draws = source.draws
+        self.templates.append(layout.template)
+        self.copies.append(len(draws))
+        self.values.append(layout.values)
+        cache = {} if source.aligned is None else source.aligned
+        for k, u in draws:
+            partner = source.partners[k]
+            index = self.partner_index.get(id(partner))
+            if index is None:
+                key = (id(partner), self.shape)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = aligned_partner(layout, partner, self.width)
+                index = self.partner_index[id(partner)] = len(self.partners)
+                self.partners.append((partner, found))  # keeps the partner alive: ids stay
+            self.partner_rows.append(index)
+            self.gaps.append(u)
+        if self.slot is not None:
+            names = source.partner_fingerprints
+            self.fingerprints.extend(names[k].encode() for k, _ in draws)
+        self.rows += len(draws)
+        return first
+
+    def run(self) -> None:
+        """Makes every copy of the group (``records``, in the order added)."""
+        copies = np.array(self.copies)
+        source_of = np.repeat(np.arange(len(copies)), copies)
+        x = np.array(self.values, np.float32).reshape(len(copies), self.width)[source_of]
+        finite = np.isfinite(x)
+        x0 = np.where(finite, x, np.float32(0))
+        partner = np.stack([values for _, (values, _) in self.partners])[self.partner_rows]
+        mask = np.stack([mask for _, (_, mask) in self.partners])[self.partner_rows] & finite
+        gap = np.array(self.gaps, np.float32)[:, None]
+        new = np.where(mask, np.clip(x0 + gap * (partner - x0), self.lo, self.hi), x)
+        buffer = np.frombuffer(
+            bytearray(b''.join(t * n for t, n in zip(self.templates, self.copies))), np.uint8
+        ).reshape(self.rows, self.size)
+        at = (self.positions[:, None] + np.arange(4)).reshape(-1)
+        buffer[:, at] = new.astype('<f4').view(np.uint8).reshape(self.rows, -1)
+        if self.slot is not None:
+            names = np.frombuffer(b''.join(self.fingerprints), np.uint8)
+            buffer[:, self.slot : self.slot + FINGERPRINT_BYTES] = names.reshape(self.rows, -1)
+        data = buffer.tobytes()
+        size = self.size
+        self.records = [data[i * size : (i + 1) * size] for i in range(self.rows)]

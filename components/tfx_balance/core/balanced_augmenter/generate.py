@@ -25,7 +25,6 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter import floats, image, smote
 from tfx_balance.core.balanced_augmenter.config import AugmentConfig
-from tfx_balance.core.balanced_augmenter.interpolate_batch import interpolate_many
 from tfx_balance.core.balanced_augmenter.plan import RebalancePlan
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.user_fn import UserFnSource
@@ -78,7 +77,7 @@ class AugmentSources(beam.DoFn):
         yield from self._smote.copies(sources, plan)
 
     def _interpolated(self, sources, plan: RebalancePlan):  # all the sources' copies together
-        yield from interpolate_many(self._interpolate_source(s, plan) for s in sources)
+        yield from floats.interpolate_many(self._interpolate_source(s, plan) for s in sources)
 
     def _augmented(self, sources, plan: RebalancePlan):
         for source in sources:

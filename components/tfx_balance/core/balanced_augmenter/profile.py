@@ -18,7 +18,7 @@ runs the sample holds the records as they are; only the sampled ones are parsed,
 With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
 originals per class, with their categorical features
 (``smote.pack_categoricals``): a class that fits is there whole, and
-its neighbours are exact (``knn``); only the classes that get copies
+its neighbours are exact (``smote.NeighbourIndex``); only the classes that get copies
 are kept in the plan.
 """
 
@@ -31,9 +31,8 @@ import apache_beam as beam
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core.balanced_augmenter import borderline, float_stats, plan, smote
+from tfx_balance.core.balanced_augmenter import float_stats, plan, smote
 from tfx_balance.core.balanced_augmenter.config import AugmentConfig
-from tfx_balance.core.balanced_augmenter.float_scan import scan_floats
 from tfx_balance.core.balanced_augmenter.floats import pack_floats
 from tfx_balance.core.balanced_augmenter.image import encoded_image
 from tfx_balance.core.balanced_augmenter.targets import resolve_targets
@@ -67,7 +66,7 @@ class Profile(beam.DoFn):
     """Per batch of serialized examples: one partial profile per class (see ``ProfileFn``).
 
     An example is parsed only when its image is needed, when its float values could not be read
-    by template (``float_scan``), or when its bytes may hold
+    by template (``float_stats.scan_floats``), or when its bytes may hold
     ``provenance_feature``.
     """
 
@@ -129,9 +128,9 @@ class Profile(beam.DoFn):
 
 def _scanned_floats(records, labels, floats: dict) -> list:
     """Adds the float values of the records read by template
-    (``float_scan.scan_floats``) to ``floats`` (``(class,
+    (``float_stats.scan_floats``) to ``floats`` (``(class,
     feature) -> [float32 arrays]``); returns the positions of the others."""
-    found, unread = scan_floats(records)
+    found, unread = float_stats.scan_floats(records)
     if found:
         classes = {}
         codes = np.array([classes.setdefault(label, len(classes)) for label in labels])
@@ -214,7 +213,7 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
         smote.check_class_sizes(classes, options, config.where)
         if options.variant == 'borderline-1':
             reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}
-            sources = borderline.danger_sources(reservoirs, classes, options, config.where)
+            sources = smote.danger_sources(reservoirs, classes, options, config.where)
         # Only the classes that get copies need their examples on the workers.
         sampled = {c: r for c, r in sampled.items() if classes[c].generated}
         reservoirs = {label: _packed(r, config, options) for label, r in sampled.items()}

@@ -1,21 +1,56 @@
-"""'smote': SMOTE and SMOTE-NC (Chawla et al. 2002; imbalanced-learn's ``SMOTE``/``SMOTENC``).
+"""'smote': SMOTE, SMOTE-NC and Borderline-SMOTE 1, one algorithm from options to copies.
 
-Copy ``j`` of a source is made with the Generator ``example_rng(seed, fingerprint, j)``: it
-draws the partner uniformly among the source's ``k`` nearest same-class neighbours
-(``knn``, nearest first), then ``u ~ U(0, 1)``; every float feature
-becomes ``x + u * (partner - x)`` (one ``u`` for all, clipped to the class's ``[min, max]``,
-written as 'interpolate' writes, ``floats.interpolate_copies``).
-Each categorical feature (SMOTE-NC) takes the value most frequent among the ``k`` neighbours;
-a tie is broken by the copy's Generator (drawn after ``u``, feature by feature in name order).
-Other int64 and bytes features are copied from the source.
+(Chawla et al. 2002, Han et al. 2005; imbalanced-learn's ``SMOTE``, ``SMOTENC`` and
+``BorderlineSMOTE(kind='borderline-1')``.) Rules: docs/balanced_augmenter.md. Read top to bottom:
 
-The class's examples come from the profile pass: all of them when the class has at most
-``exact_limit`` examples (exact kNN), else its seeded bottom-``exact_limit`` sample (the
-approximation: neighbours are the nearest within that sample). Rules: docs/balanced_augmenter.md.
+1. **Options** (``SmoteOptions``): ``k``, ``scale``, ``categorical_features``, ``exact_limit``,
+   ``variant``, ``m``.
+2. **The class's examples** come from the profile pass (``profile``): all of them when the class
+   has at most ``exact_limit`` examples (exact kNN), else its seeded bottom-``exact_limit`` sample
+   (the approximation: neighbours are the nearest within that sample). ``SmoteClass`` holds one
+   class's sample as a ``NeighbourIndex``: its columns are the float values of the class's most
+   common float layout (feature names and lengths, ties: the smallest), as given or standardised
+   (``scale='standard'``: divided by each column's standard deviation, ddof 0; a constant column
+   is left as is). SMOTE-NC: each categorical feature whose value (the whole value list) differs
+   from the source's adds ``median_std ** 2`` to the squared distance, ``median_std`` being the
+   median of the columns' standard deviations (on the scale the distance uses), as
+   imbalanced-learn's ``SMOTENC`` does.
+3. **Neighbours** (``NeighbourIndex.neighbours``) are exact brute force: candidate distances by
+   the dot-product expansion (one matrix product, chunked), then every candidate within a
+   rounding bound of the ``k``-th is re-measured as a plain sum of squared differences in
+   float64, and the ``k`` smallest are kept, ties by position in the class's sample. The result
+   does not depend on BLAS rounding, batching or the order of sources. Non-finite floats (rule:
+   docs/balanced_augmenter.md, "Non-finite floats"): an example with a NaN, +inf or -inf value in
+   a column (or lacking a column) is never a neighbour; as a source, its distances are computed
+   over its finite columns only.
+4. **Sources**: every original of a grown class, or with ``variant='borderline-1'`` only the
+   ones **in danger** (``danger_sources``): among its ``m`` nearest neighbours in the whole split
+   (every class; the example itself and its duplicates excluded), at least half but not all are
+   of another class (``m/2 <= other < m``). The class's ``t - n`` new examples are spread over
+   them, ``floor`` or ``ceil`` each, the extra ones to the lowest-ranked (seeded hash, then bytes,
+   as for every class). A class with no example in danger is grown from all its examples (plain
+   SMOTE; imbalanced-learn would generate nothing for it, and the counts here are exact). A
+   larger class is represented by its seeded sample of ``exact_limit``, which makes it look
+   sparser than it is (documented approximation); a grown class itself must fit ``exact_limit``
+   (its examples are ranked in one group, ``WHOLE_CLASS``).
+5. **Copies** (``SmoteGenerator``): copy ``j`` of a source is made with the Generator
+   ``example_rng(seed, fingerprint, j)``: it draws the partner uniformly among the source's ``k``
+   nearest same-class neighbours (nearest first), then ``u ~ U(0, 1)``; every float feature
+   becomes ``x + u * (partner - x)`` (one ``u`` for all, clipped to the class's ``[min, max]``,
+   written as 'interpolate' writes, ``floats.interpolate_many``). Each categorical feature
+   (SMOTE-NC) takes the value most frequent among the ``k`` neighbours; a tie is broken by the
+   copy's Generator (drawn after ``u``, feature by feature in name order). Other int64 and bytes
+   features are copied from the source.
 
 Example:
     >>> SmoteOptions.from_dict({'k': 3}).k
     3
+    >>> index = NeighbourIndex(['a', 'b', 'c'], np.array([[0.0], [1.0], [3.0]]))
+    >>> found = index.neighbours(np.array([[0.0]]), [None], 2, exclude=['a'])  # source 'a'
+    >>> [index.fingerprints[i] for i in found[0]]
+    ['b', 'c']
+    >>> in_danger(other=6, m=10), in_danger(other=10, m=10), in_danger(other=4, m=10)
+    (True, False, False)
 """
 
 from __future__ import annotations
@@ -23,14 +58,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import numbers
-from typing import Mapping
+from typing import List, Mapping, Sequence
 
 import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter import floats
-from tfx_balance.core.balanced_augmenter.interpolate_batch import interpolate_many
-from tfx_balance.core.balanced_augmenter.knn import SCALES, NeighbourIndex
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_rng
 from tfx_balance.core.labels import class_name
@@ -41,6 +74,10 @@ SMOTE_OPTIONS = ('k', 'scale', 'categorical_features', 'exact_limit', 'variant',
 VARIANTS = ('borderline-1',)
 DEFAULT_M = 10
 _CATEGORICAL_KINDS = ('int64_list', 'bytes_list')
+SCALES = ('none', 'standard')
+_CHUNK = 1 << 22  # distance-matrix elements per step (memory bound: 32 MiB of float64)
+_EPS = np.finfo(np.float64).eps
+WHOLE_CLASS = -1  # the "bucket" under which a borderline class's originals are ranked together
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,12 +98,12 @@ class SmoteOptions:
             raise ConfigError(
                 f"unknown 'smote' option(s) {unknown}; known: {', '.join(SMOTE_OPTIONS)}."
             )
-        k = options.get('k', DEFAULT_K)
-        if not _is_int(k) or k < 1:
-            raise ConfigError(
-                f"augmentation_options 'k' must be an int >= 1, got {k!r} (the number of nearest "
-                f'same-class neighbours a partner is drawn from; default {DEFAULT_K}).'
-            )
+        k = _count_option(
+            options,
+            'k',
+            DEFAULT_K,
+            'the number of nearest same-class neighbours a partner is drawn from',
+        )
         scale = options.get('scale', 'none')
         if scale not in SCALES:
             raise ConfigError(
@@ -93,18 +130,28 @@ class SmoteOptions:
                 f"augmentation_options 'variant' must be None (SMOTE) or 'borderline-1', got "
                 f'{variant!r}.'
             )
-        m = options.get('m', DEFAULT_M)
-        if not _is_int(m) or m < 1:
-            raise ConfigError(
-                f"augmentation_options 'm' must be an int >= 1, got {m!r} (borderline-1: the "
-                f'neighbours of any class that decide which examples are in danger; default '
-                f'{DEFAULT_M}).'
-            )
+        m = _count_option(
+            options,
+            'm',
+            DEFAULT_M,
+            'borderline-1: the neighbours of any class that decide which examples are in danger',
+        )
         return cls(int(k), scale, names, int(limit), variant, int(m))
 
 
 def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _count_option(options: Mapping, name: str, default: int, meaning: str) -> int:
+    """The option ``name`` (an int >= 1), or the ``ConfigError`` saying what it counts."""
+    value = options.get(name, default)
+    if not _is_int(value) or value < 1:
+        raise ConfigError(
+            f"augmentation_options '{name}' must be an int >= 1, got {value!r} ({meaning}; "
+            f'default {default}).'
+        )
+    return value
 
 
 def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
@@ -172,6 +219,102 @@ def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
             )
 
 
+class NeighbourIndex:
+    """The eligible examples of a class as a float64 matrix, ready for exact kNN queries.
+
+    Args:
+      fingerprints: the examples' fingerprints, in the class's sample order.
+      values: ``(n, d)`` float values (NaN where missing or not finite).
+      codes: optional ``(n, c)`` int categorical codes (equal codes, equal values).
+      scale: 'none' (the features as given, imbalanced-learn's default) or 'standard'.
+    """
+
+    def __init__(
+        self,
+        fingerprints: Sequence[str],
+        values: np.ndarray,
+        codes: np.ndarray | None = None,
+        scale: str = 'none',
+    ):
+        values = np.asarray(values, np.float64).reshape(len(fingerprints), -1)
+        self.eligible = np.isfinite(values).all(axis=1)
+        rows = np.flatnonzero(self.eligible)
+        self.rows = rows  # positions (in the sample) of the eligible examples
+        self.fingerprints = [fingerprints[i] for i in rows]
+        matrix = values[rows]
+        std = matrix.std(axis=0) if len(rows) else np.zeros(values.shape[1])
+        self.scale = np.where(std > 0, std, 1.0) if scale == 'standard' else np.ones_like(std)
+        self.matrix = matrix / self.scale
+        self.norms = np.einsum('ij,ij->i', self.matrix, self.matrix)
+        scaled_std = std / self.scale
+        self.median_std = float(np.median(scaled_std)) if scaled_std.size else 0.0
+        self.codes = None if codes is None else np.asarray(codes, np.int64)[rows]
+        self._positions = {}
+        for i, fp in enumerate(self.fingerprints):
+            self._positions.setdefault(fp, []).append(i)
+
+    def __len__(self) -> int:
+        return len(self.fingerprints)
+
+    def neighbours(self, sources: np.ndarray, source_codes: list, k: int, exclude=()) -> List:
+        """The positions (in ``fingerprints``) of the ``k`` nearest eligible examples of each
+        row of ``sources`` (``(b, d)``, raw values), nearest first; fewer when fewer are eligible.
+
+        ``source_codes``: each source's categorical codes (None without categorical features);
+        ``exclude``: per source, a fingerprint never taken (the source itself and its duplicates).
+        """
+        sources = np.asarray(sources, np.float64).reshape(len(source_codes), -1) / self.scale
+        n = len(self)
+        out = []
+        step = max(1, _CHUNK // max(n, 1))
+        for start in range(0, len(sources), step):
+            block = sources[start : start + step]
+            finite = np.isfinite(block)
+            x0 = np.where(finite, block, 0.0)
+            # Columns a source lacks are ignored: zero them in the candidates' norms too.
+            if finite.all():
+                norms = self.norms[None, :]
+            else:
+                norms = (finite.astype(np.float64)) @ (self.matrix**2).T
+            approx = norms - 2.0 * (x0 @ self.matrix.T) + np.einsum('ij,ij->i', x0, x0)[:, None]
+            bound = np.einsum('ij,ij->i', x0, x0)[:, None] + self.norms.max(initial=0.0)
+            tolerance = 8.0 * (self.matrix.shape[1] + 2) * _EPS * bound
+            for i in range(len(block)):
+                s = start + i
+                excluded = exclude[s] if len(exclude) else None
+                found = self._nearest(approx[i], tolerance[i, 0], x0[i], finite[i], s,
+                                      source_codes, k, excluded)  # fmt: skip
+                out.append(found)
+        return out
+
+    def _mismatch(self, code_row, idx=None) -> np.ndarray:
+        codes = self.codes if idx is None else self.codes[idx]
+        return (codes != np.asarray(code_row, np.int64)[None, :]).sum(axis=1)
+
+    def _nearest(self, approx, tolerance, x, finite, s, source_codes, k, excluded):
+        n = len(self)
+        penalty = 0.0
+        code_row = source_codes[s]
+        if code_row is not None and self.codes is not None and self.codes.shape[1]:
+            penalty = self.median_std**2
+            approx = approx + penalty * self._mismatch(code_row)
+        usable = np.ones(n, bool)
+        if excluded is not None:
+            usable[self._positions.get(excluded, [])] = False
+        count = min(k, int(usable.sum()))
+        if count == 0:
+            return np.zeros(0, np.int64)
+        masked = np.where(usable, approx, np.inf)
+        kth = np.partition(masked, count - 1)[count - 1]
+        candidates = np.flatnonzero(usable & (masked <= kth + 2 * tolerance))
+        diff = self.matrix[candidates][:, finite] - x[finite]
+        exact = np.einsum('ij,ij->i', diff, diff)
+        if penalty:
+            exact = exact + penalty * self._mismatch(code_row, candidates)
+        order = np.lexsort((candidates, exact))[:count]
+        return candidates[order]
+
+
 class SmoteClass:
     """One class's sample as a ``NeighbourIndex``, with its float layout and categorical codes."""
 
@@ -231,6 +374,52 @@ class SmoteClass:
         return {name: row[end - n : end] for name, n, end in zip(self.names, self.counts, ends)}
 
 
+def in_danger(other: int, m: int) -> bool:
+    """Borderline-SMOTE's rule: half or more, but not all, of the ``m`` neighbours are others."""
+    return m / 2 <= other < m
+
+
+def danger_sources(reservoirs, classes, options: SmoteOptions, where: str) -> dict:
+    """``{class: frozenset of fingerprints in danger}`` for each grown class that has some.
+
+    ``reservoirs``: every class's profile sample ``[(fingerprint, payload)]``; ``classes``: the
+    plan's ``ClassRebalance`` per class.
+    """
+    out = {}
+    for label in sorted(classes, key=class_name):
+        rebalance = classes[label]
+        if not rebalance.generated:
+            continue
+        if rebalance.n > options.exact_limit:
+            raise DataError(
+                f"{where}, class {class_name(label)!r} has {rebalance.n} examples; 'smote' with "
+                f"variant='borderline-1' needs every class it grows within exact_limit "
+                f"({options.exact_limit}). Raise augmentation_options 'exact_limit' above "
+                f'{rebalance.n - 1}, or drop the variant.'
+            )
+        own = SmoteClass(reservoirs[label], options)
+        fps, rows, same = [], [], []
+        for other_label, entries in reservoirs.items():
+            for fp, payload in entries:
+                fps.append(fp)
+                rows.append(own.vector(floats.unpack_floats(payload[0]))[own.keep])
+                same.append(other_label == label)
+        everyone = NeighbourIndex(fps, np.array(rows).reshape(len(fps), -1), scale=options.scale)
+        same = np.array(same)[everyone.rows]
+        members = [i for i, fp in enumerate(own.fingerprints) if own.index.eligible[i]]
+        vectors = own.raw[members][:, own.keep]
+        member_fps = [own.fingerprints[i] for i in members]
+        found = everyone.neighbours(vectors, [None] * len(members), options.m, exclude=member_fps)
+        danger = frozenset(
+            fp
+            for fp, near in zip(member_fps, found)
+            if len(near) == options.m and in_danger(int((~same[near]).sum()), options.m)
+        )
+        if danger:
+            out[label] = danger
+    return out
+
+
 class SmoteGenerator:
     """Makes the 'smote' copies of lists of sources ``(record, label, copies, fingerprint)``,
     keeping one ``SmoteClass`` per class of the current plan."""
@@ -281,7 +470,7 @@ class SmoteGenerator:
             for (_, _, copies, fp), example, nearest in zip(sources, examples, found)
             for job in self._source_copies(cls, plan, label, example, fp, copies, nearest)
         )
-        yield from interpolate_many(jobs)  # all the sources' copies computed together
+        yield from floats.interpolate_many(jobs)  # all the sources' copies computed together
 
     def _source_copies(self, cls, plan, label, example, fp, copies, nearest):
         """The ``InterpolateSource`` of each categorical

@@ -30,7 +30,6 @@ from typing import Callable
 
 import apache_beam as beam
 
-from tfx_balance.core.balanced_augmenter.borderline import WHOLE_CLASS
 from tfx_balance.core.balanced_augmenter.config import AugmentConfig
 from tfx_balance.core.balanced_augmenter.generate import AugmentImages, AugmentSources, copy_jobs
 from tfx_balance.core.balanced_augmenter.plan import (
@@ -42,6 +41,7 @@ from tfx_balance.core.balanced_augmenter.plan import (
 )
 from tfx_balance.core.balanced_augmenter.profile import Profile, ProfileFn, build_plan
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
+from tfx_balance.core.balanced_augmenter.smote import WHOLE_CLASS
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_labels

@@ -382,9 +382,8 @@ def test_danger_rule_and_variant_options():
 
 def test_a_grown_class_above_exact_limit_is_a_documented_data_error_for_borderline():
     from tests.support.errors import documented_errors
-    from tfx_balance.core.balanced_augmenter.smote import danger_sources
     from tfx_balance.core.balanced_augmenter.plan import AUGMENT, ClassRebalance
-    from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
+    from tfx_balance.core.balanced_augmenter.smote import SmoteOptions, danger_sources
     from tfx_balance.core.errors import DataError
 
     classes = {b'rare': ClassRebalance(b'rare', 20, 30, 30, AUGMENT)}

@@ -3,16 +3,16 @@
 Pure logic (TFDV + protos + Beam, no TFX), in three steps (rules:
 docs/class_distribution_validator.md). One label per example is the case of a label set of size
 one: the same code reads, counts and checks both; where they truly differ (class shares that add
-up to 1 vs per-label prevalence) the difference is one small strategy of ``forms.py``, chosen by
-``multi_label`` in one table (``forms.LABEL_FORMS``).
+up to 1 vs per-label prevalence) the difference is one small strategy, chosen by
+``multi_label`` in one table (``checks.LABEL_FORMS``).
 
 1. ``counts.py``: a split's exact counts from its statistics: per-class
    (``label_distribution`` -> ``LabelDistribution``), or per-label for a multi-label
    ``'ids'`` feature (``prevalence_from_statistics`` -> ``LabelPrevalence``), or a
-   ``DataError`` when TFDV's summary lost them; ``example_counts.py``: the same
-   ``LabelPrevalence`` counted from the examples with Beam (``CountLabels``; the path of
-   ``'multi_hot'``). ``schema.py``: ``label_schema`` and ``label_stats_options`` make
-   StatisticsGen keep an int label's exact counts.
+   ``DataError`` when TFDV's summary lost them; a window of statistics pooled by split
+   (``pool``). ``example_counts.py``: the same ``LabelPrevalence`` counted from the examples
+   with Beam (``CountLabels``; the path of ``'multi_hot'``). ``schema.py``: ``label_schema``
+   and ``label_stats_options`` make StatisticsGen keep an int label's exact counts.
 2. ``checks.py``: ``check_distributions`` / ``run_checks`` compare the splits (and,
    given a baseline such as the previous span's statistics, each split with the baseline's:
    ``baseline.py``, with ``suggest_max_drift_distance`` for per-split thresholds)
@@ -29,9 +29,13 @@ from tfx_balance.core.class_distribution_validator.baseline import (
     suggest_max_drift_distance,
 )
 from tfx_balance.core.class_distribution_validator.checks import (
+    LABEL_FORMS,
+    TOP_CLASSES,
     check_distributions,
+    linf,
     run_checks,
     run_multilabel_checks,
+    shares,
 )
 from tfx_balance.core.class_distribution_validator.config import (
     MULTI_LABEL_MODES,
@@ -47,6 +51,7 @@ from tfx_balance.core.class_distribution_validator.counts import (
     LabelPrevalence,
     check_label_types,
     label_distribution,
+    pool,
     prevalence_from_statistics,
 )
 from tfx_balance.core.class_distribution_validator.drift import (
@@ -62,12 +67,6 @@ from tfx_balance.core.class_distribution_validator.example_counts import (
     merge_counts,
     save_counts,
     to_prevalence,
-)
-from tfx_balance.core.class_distribution_validator.forms import (
-    LABEL_FORMS,
-    TOP_CLASSES,
-    linf,
-    shares,
 )
 from tfx_balance.core.class_distribution_validator.presence import (
     SplitterCounts,
@@ -98,7 +97,6 @@ from tfx_balance.core.class_distribution_validator.schema import (
     label_stats_options,
     schema_label_info,
 )
-from tfx_balance.core.class_distribution_validator.window import pool
 
 __all__ = [
     'CARDINALITY_DISTANCE',

@@ -6,7 +6,9 @@ feature (``prevalence_from_statistics`` -> ``LabelPrevalence``, examples carryin
 label, whose shares are prevalences) is read from the same string statistics by the same code
 (``_string_counts``). The two differ only in what they require of the examples: exactly one
 label each, or any number (the examples with none then counted when the statistics tell).
-Counting from the examples instead is ``example_counts.py``. Rules:
+Counting from the examples instead is ``example_counts.py``. A window of statistics artifacts
+(e.g. a Resolver's rolling window of spans) is read as one: each artifact's counts read as
+usual, then pooled by split name (``pool``), none recomputed. Rules:
 docs/class_distribution_validator.md.
 
 Sources, in order:
@@ -34,7 +36,7 @@ rank histogram).
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Sequence
 
 import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -378,3 +380,37 @@ def check_label_types(distributions: Mapping[str, LabelDistribution], label_feat
             f"{', '.join(repr(s) for s in kinds['bytes'])}; 1 and b'1' would be different "
             'classes with the same name. Give the label one type in every split.'
         )
+
+
+def pool(windows: Sequence[Mapping[str, LabelDistribution]]) -> Dict[str, LabelDistribution]:
+    """One ``{split: counts}`` from several (e.g. one per span of a rolling window): the counts
+    of the splits of one name added up, splits in order of first appearance. Works for
+    LabelDistribution and LabelPrevalence alike (a prevalence's examples with no label stay
+    unknown, None, when one part does not know them).
+
+    Example:
+        >>> a = {'train': LabelDistribution('train', {0: 90, 1: 10}, 'top_values')}
+        >>> b = {'train': LabelDistribution('train', {0: 80, 1: 20}, 'top_values'),
+        ...      'eval': LabelDistribution('eval', {0: 9, 1: 1}, 'top_values')}
+        >>> {s: d.counts for s, d in pool([a, b]).items()}
+        {'train': {0: 170, 1: 30}, 'eval': {0: 9, 1: 1}}
+    """
+    pooled: Dict[str, LabelDistribution] = {}
+    for window in windows:
+        for split, dist in window.items():
+            pooled[split] = dist if split not in pooled else _add(pooled[split], dist)
+    return pooled
+
+
+def _add(a, b):
+    counts = {c: a.counts.get(c, 0) + b.counts.get(c, 0) for c in {**a.counts, **b.counts}}
+    changes = {'counts': sorted_counts(counts)}
+    if a.source != b.source:
+        changes['source'] = 'pooled'  # parts read from different statistics fields
+    if isinstance(a, LabelPrevalence):
+        changes.update(
+            examples=a.examples + b.examples,
+            label_values=a.label_values + b.label_values,
+            unlabeled=None if None in (a.unlabeled, b.unlabeled) else a.unlabeled + b.unlabeled,
+        )
+    return dataclasses.replace(a, **changes)

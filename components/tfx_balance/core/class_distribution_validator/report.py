@@ -24,7 +24,7 @@ MISSING_CLASS = 'missing_class'
 TARGET_DISTANCE = 'target_distance'
 # A note, not a violation: a class of fewer examples than splits, absent where the rule puts none.
 UNAVOIDABLE_MISSING_CLASS = 'unavoidable_missing_class'
-# Multi-label features (label sets: forms.LabelPrevalences).
+# Multi-label features (label sets: checks.LabelPrevalences).
 PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'

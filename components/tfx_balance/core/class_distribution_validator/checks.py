@@ -45,7 +45,7 @@ from __future__ import annotations
 import itertools
 from typing import Dict, List, Mapping, Sequence, Tuple
 
-from tfx_balance.core.class_distribution_validator import drift
+from tfx_balance.core.class_distribution_validator import drift, report
 from tfx_balance.core.class_distribution_validator.baseline import check_baseline
 from tfx_balance.core.class_distribution_validator.config import UNIFORM, ValidatorConfig
 from tfx_balance.core.class_distribution_validator.counts import (
@@ -66,19 +66,7 @@ from tfx_balance.core.class_distribution_validator.presence import (
     unavoidable_absences,
     within_bound,
 )
-from tfx_balance.core.class_distribution_validator.report import (
-    CARDINALITY_DISTANCE,
-    MIN_PREVALENCE,
-    MISSING_CLASS,
-    PREVALENCE_DIFFERENCE,
-    PREVALENCE_DISTANCE,
-    SPLIT_DISTANCE,
-    TARGET_DISTANCE,
-    UNAVOIDABLE_MISSING_CLASS,
-    Finding,
-    Report,
-    above,
-)
+from tfx_balance.core.class_distribution_validator.report import Finding, Report, above
 from tfx_balance.core.errors import UnknownSplitError
 from tfx_balance.core.labels import (
     ClassValue,
@@ -220,7 +208,7 @@ def run_multilabel_checks(
     config: ValidatorConfig,
     expected_labels: Sequence[ClassValue] = (),
 ) -> Report:
-    """``run_checks`` of a label set (``config.multi_label`` set), kept for its old callers.
+    """``run_checks`` under a second public name, for a label set (``config.multi_label`` set).
 
     Example:
         report = run_multilabel_checks(prevalences, config)  # the same as run_checks(...)
@@ -276,7 +264,7 @@ def _missing_class_findings(distributions, checked, classes, label_feature, spli
         where = f'in split(s) {listed} but' if present else 'in the schema domain but'
         findings.append(
             Finding(
-                MISSING_CLASS,
+                report.MISSING_CLASS,
                 tuple(checked),
                 f"class '{name}' of label '{label_feature}' is {where} missing from "
                 f'split(s) {_names(absent)}.',
@@ -298,7 +286,7 @@ def _unavoidable_note(name, label_feature, total, splits, listed, unavoidable, s
         else f'{total} example(s) in groups of up to {slack + 1} (split_counts.json)'
     )
     return Finding(
-        UNAVOIDABLE_MISSING_CLASS,
+        report.UNAVOIDABLE_MISSING_CLASS,
         tuple(unavoidable),
         f"class '{name}' of label '{label_feature}' has {why}: it is in split(s) {listed} and "
         f"missing from split(s) {_names(unavoidable)}, to which StratifiedSplitter's rule (the "
@@ -419,7 +407,7 @@ def _distance_findings(
         shown = above(linf_value, limit)
         findings.append(
             Finding(
-                SPLIT_DISTANCE,
+                report.SPLIT_DISTANCE,
                 pair,
                 f'the L-infinity distance between {what} is {shown}, above max_split_distance '
                 f'{limit:g}; largest share differences: {text}.{beyond}',
@@ -436,7 +424,7 @@ def _distance_findings(
         loosen = 'raise the jensen_shannon_divergence threshold of the label in the schema'
         findings.append(
             Finding(
-                SPLIT_DISTANCE,
+                report.SPLIT_DISTANCE,
                 pair,
                 f'the Jensen-Shannon divergence between {what} is {above(jsd, jsd_threshold)}, '
                 f"above the schema's threshold {jsd_threshold:g}.",
@@ -517,7 +505,7 @@ def _target_distances(distributions, classes, config: ValidatorConfig):
             label = "'uniform'" if target == UNIFORM else 'the given target shares'
             findings.append(
                 Finding(
-                    TARGET_DISTANCE,
+                    report.TARGET_DISTANCE,
                     (split,),
                     f"split '{split}' is {above(distance, config.target_tolerance)} "
                     f'(L-infinity) away from its target {label} of {len(wanted)} classes, above '
@@ -570,7 +558,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
     fix = _STRATIFY.format(mode=config.multi_label)
     measures = (  # kind, value, its argument, what is measured (up to the value), details, classes
         (
-            PREVALENCE_DISTANCE,
+            report.PREVALENCE_DISTANCE,
             distance,
             'max_split_distance',
             f'the largest label prevalence difference of {what} is ',
@@ -578,7 +566,7 @@ def _pair(pa: LabelPrevalence, pb: LabelPrevalence, config: ValidatorConfig):
             names,
         ),
         (
-            CARDINALITY_DISTANCE,
+            report.CARDINALITY_DISTANCE,
             cardinality,
             'max_cardinality_difference',
             f'the label cardinality (mean labels per example) of {what} is '
@@ -631,7 +619,7 @@ def _prevalence_differences(prevalences, compared, labels, config) -> List[Findi
             name, shown = class_name(label), above(difference, limit)
             findings.append(
                 Finding(
-                    PREVALENCE_DIFFERENCE,
+                    report.PREVALENCE_DIFFERENCE,
                     (reference.split, split),
                     f"label '{name}' of multi-label feature '{config.label_feature}' has "
                     f"prevalence {_describe(p, label)} in split '{split}' and "
@@ -659,7 +647,7 @@ def _min_prevalence(prevalences, compared, labels, config) -> List[Finding]:
             name = class_name(label)
             findings.append(
                 Finding(
-                    MIN_PREVALENCE,
+                    report.MIN_PREVALENCE,
                     (split,),
                     f"label '{name}' of multi-label feature '{config.label_feature}' has "
                     f"prevalence {_describe(p, label)} in split '{split}', below min_prevalence "

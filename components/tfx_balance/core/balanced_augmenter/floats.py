@@ -310,51 +310,14 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
     ``SerializeToString(deterministic=True)`` would, and ``partner_feature`` (when set; a bytes
     feature of ``extra``) holding ``partner_fingerprints[k]``. With ``draws``, copy ``j`` takes
     ``(k, u) = draws[j]`` instead. The source is parsed into a template once; the new float
-    values of all its copies are computed at once and written into copies of it.
+    values of all its copies are computed at once and written into copies of it (as
+    ``interpolate_many`` makes the copies of many sources).
     """
-    layout = record_layout(source)
     draws = source.draws
     if draws is None:
         draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
-    if not draws:
-        return
-    size, copies = len(layout.template), len(draws)
-    buffer = bytearray(layout.template * copies)
-    if layout.values:
-        x = np.array(layout.values, np.float32)
-        count = [n for _, n, _ in layout.features]
-        lo, hi = (_per_value(layout.features, f, np.float32) for f in ('min', 'max'))
-        cache = {} if source.aligned is None else source.aligned
-        shape = (tuple(layout.names), tuple(count))
-        aligned = {}
-        for k, _ in draws:
-            if k not in aligned:
-                key = (id(source.partners[k]), shape)
-                found = cache.get(key)
-                if found is None:
-                    found = cache[key] = aligned_partner(layout, source.partners[k], x.size)
-                aligned[k] = found
-        partner = np.stack([aligned[k][0] for k, _ in draws])
-        mask = np.stack([aligned[k][1] for k, _ in draws])
-        finite = np.isfinite(x)
-        if not finite.all():  # a non-finite value of the source stays as it is
-            mask &= finite
-            x0 = np.where(finite, x, np.float32(0))
-        else:
-            x0 = x
-        gap = np.array([u for _, u in draws], np.float32)[:, None]
-        new = np.where(mask, np.clip(x0 + gap * (partner - x0), lo, hi), x).astype('<f4')
-        positions = _value_offsets(layout.features)
-        at = (np.arange(copies)[:, None] * size + positions)[..., None] + np.arange(4)
-        np.frombuffer(buffer, np.uint8)[at.reshape(-1)] = new.view(np.uint8).reshape(-1)
-    if layout.slot is not None:
-        names = [source.partner_fingerprints[k].encode() for k, _ in draws]
-        for j, fp in enumerate(names):
-            start = j * size + layout.slot
-            buffer[start : start + FINGERPRINT_BYTES] = fp
-    data = bytes(buffer)
-    for j in range(copies):
-        yield data[j * size : (j + 1) * size]
+    if draws:
+        yield from _step([source._replace(draws=draws)])
 
 
 def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
@@ -399,9 +362,6 @@ def _step(sources) -> Iterator[bytes]:
     groups, order = {}, []  # layout key -> _LayoutGroup; per source: (group, first row, copies)
     for source in sources:
         layout = record_layout(source)
-        if not layout.values:  # no float value to move: the one-source path is as fast
-            order.append((None, list(interpolate_copies(source)), 0))
-            continue
         key = (
             tuple(layout.names),
             tuple((offset, n) for offset, n, _ in layout.features),
@@ -416,10 +376,7 @@ def _step(sources) -> Iterator[bytes]:
     for group in groups.values():
         group.run()
     for group, first, copies in order:
-        if group is None:
-            yield from first
-        else:
-            yield from group.records[first : first + copies]
+        yield from group.records[first : first + copies]
 
 
 class _LayoutGroup:
@@ -468,20 +425,21 @@ class _LayoutGroup:
 
     def run(self) -> None:
         """Makes every copy of the group (``records``, in the order added)."""
-        copies = np.array(self.copies)
-        source_of = np.repeat(np.arange(len(copies)), copies)
-        x = np.array(self.values, np.float32).reshape(len(copies), self.width)[source_of]
-        finite = np.isfinite(x)
-        x0 = np.where(finite, x, np.float32(0))
-        partner = np.stack([values for _, (values, _) in self.partners])[self.partner_rows]
-        mask = np.stack([mask for _, (_, mask) in self.partners])[self.partner_rows] & finite
-        gap = np.array(self.gaps, np.float32)[:, None]
-        new = np.where(mask, np.clip(x0 + gap * (partner - x0), self.lo, self.hi), x)
         buffer = np.frombuffer(
             bytearray(b''.join(t * n for t, n in zip(self.templates, self.copies))), np.uint8
         ).reshape(self.rows, self.size)
-        at = (self.positions[:, None] + np.arange(4)).reshape(-1)
-        buffer[:, at] = new.astype('<f4').view(np.uint8).reshape(self.rows, -1)
+        if self.width:  # else no float value to move: copies of the source itself
+            copies = np.array(self.copies)
+            source_of = np.repeat(np.arange(len(copies)), copies)
+            x = np.array(self.values, np.float32).reshape(len(copies), self.width)[source_of]
+            finite = np.isfinite(x)
+            x0 = np.where(finite, x, np.float32(0))
+            partner = np.stack([values for _, (values, _) in self.partners])[self.partner_rows]
+            mask = np.stack([mask for _, (_, mask) in self.partners])[self.partner_rows] & finite
+            gap = np.array(self.gaps, np.float32)[:, None]
+            new = np.where(mask, np.clip(x0 + gap * (partner - x0), self.lo, self.hi), x)
+            at = (self.positions[:, None] + np.arange(4)).reshape(-1)
+            buffer[:, at] = new.astype('<f4').view(np.uint8).reshape(self.rows, -1)
         if self.slot is not None:
             names = np.frombuffer(b''.join(self.fingerprints), np.uint8)
             buffer[:, self.slot : self.slot + FINGERPRINT_BYTES] = names.reshape(self.rows, -1)

@@ -63,23 +63,23 @@ class AugmentSources(beam.DoFn):
     def process(self, sources, plan: RebalancePlan):
         return getattr(self, self._config.mode.generator)(sources, plan)
 
-    def _copies(self, sources, plan: RebalancePlan):
+    def copies(self, sources, plan: RebalancePlan):
         for record, _, copies, fp in sources:
             marked = self._provenance.copy(record, fp)
             for _ in range(copies):
                 yield marked
 
-    def _jittered(self, sources, plan: RebalancePlan):
+    def jittered(self, sources, plan: RebalancePlan):
         scale = float(self._config.options.get('noise_scale', floats.DEFAULT_NOISE_SCALE))
         yield from floats.jitter_copies((self._jitter_source(s, plan) for s in sources), scale)
 
-    def _smote_copies(self, sources, plan: RebalancePlan):
+    def smote_copies(self, sources, plan: RebalancePlan):
         yield from self._smote.copies(sources, plan)
 
-    def _interpolated(self, sources, plan: RebalancePlan):  # all the sources' copies together
+    def interpolated(self, sources, plan: RebalancePlan):  # all the sources' copies together
         yield from floats.interpolate_many(self._interpolate_source(s, plan) for s in sources)
 
-    def _augmented(self, sources, plan: RebalancePlan):
+    def augmented(self, sources, plan: RebalancePlan):
         for source in sources:
             yield from self._augment_each(source, plan)
 

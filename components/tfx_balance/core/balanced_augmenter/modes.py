@@ -55,15 +55,13 @@ class Mode:
 
 
 AUGMENTATION_MODES = (
-    Mode('copy', '_copies'),
+    Mode('copy', 'copies'),
     Mode('image', None, images=True, check_options=ImageOptions.from_dict),
-    Mode('numeric', '_jittered', stats=True, check_options=_numeric_options),
-    Mode('interpolate', '_interpolated', stats=True, reservoir=True),
-    Mode(
-        'smote', '_smote_copies', stats=True, reservoir=True, check_options=SmoteOptions.from_dict
-    ),
+    Mode('numeric', 'jittered', stats=True, check_options=_numeric_options),
+    Mode('interpolate', 'interpolated', stats=True, reservoir=True),
+    Mode('smote', 'smote_copies', stats=True, reservoir=True, check_options=SmoteOptions.from_dict),
 )
-MODES = {mode.name: mode for mode in (*AUGMENTATION_MODES, Mode(USER_FN, '_augmented'))}
+MODES = {mode.name: mode for mode in (*AUGMENTATION_MODES, Mode(USER_FN, 'augmented'))}
 AUGMENTATIONS = tuple(mode.name for mode in AUGMENTATION_MODES)  # the `augmentation` values
 
 

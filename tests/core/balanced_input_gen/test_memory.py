@@ -127,6 +127,20 @@ def test_slot_sampler_passes_are_permutations_and_depend_on_the_seed():
     assert (got == draws(0)).all() and not (got == draws(1)).all()
 
 
+def test_a_group_drawing_only_the_start_of_each_pass_selects_the_same_examples(monkeypatch):
+    # Two first groups reach only the start of the first passes of classes of 400 and 96
+    # (selected, not sorted); the rest draws every class, the class of 2 too (sorted whole).
+    first = np.asarray([0, 1, 0, 0, 1, 0] * 2)
+    rest = np.asarray([0, 1, 2, 0, 1, 0, 0, 1] * 300)
+
+    def draws(prefix_passes):
+        monkeypatch.setattr(memory, 'PREFIX_PASSES', prefix_passes)
+        sampler = memory.SlotSampler([400, 96, 2], ['a', 'b', 'c'], 7)
+        return np.concatenate([sampler.take(first), sampler.take(first[:6]), sampler.take(rest)])
+
+    assert (draws(64) == draws(0)).all()
+
+
 def test_loaded_records_are_the_tfrecord_readers_bytes_in_plan_order(tmp_path):
     import tensorflow as tf
 

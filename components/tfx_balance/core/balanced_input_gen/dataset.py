@@ -18,7 +18,11 @@ from tfx_balance.core.balanced_input_gen.memory import DEFAULT_MEMORY_BUDGET
 from tfx_balance.core.balanced_input_gen.plan import LayoutPlan, MultiLabelLayoutPlan
 from tfx_balance.core.balanced_input_gen.plan_io import groups_to_read, located_plans
 from tfx_balance.core.balanced_input_gen.schedule import batches_to_cover, resolve_weights
-from tfx_balance.core.balanced_input_gen.streams import DEFAULT_SHUFFLE_BUFFER, record_groups
+from tfx_balance.core.balanced_input_gen.streams import (
+    DEFAULT_SHUFFLE_BUFFER,
+    batches_of,
+    record_groups,
+)
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.records import feature_names, first_record
 
@@ -192,14 +196,7 @@ def balanced_dataset(
     classes, weights, multi = groups_to_read(located_plans(file_pattern_or_list), weights)
     to_label = multi_hot_fn(multi) if multi else None
     groups, grouped = record_groups(
-        file_pattern_or_list,
-        batch_size,
-        weights,
-        seed,
-        shuffle_buffer,
-        label_feature,
-        memory_budget,
-        classes,
+        classes, batch_size, weights, seed, shuffle_buffer, label_feature, memory_budget
     )
     if isinstance(provenance_features, str):
         provenance_features = (provenance_features,)
@@ -239,8 +236,11 @@ def balanced_dataset(
         parsed = groups.map(to_pair, num_parallel_calls=autotune)
         if all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(parsed.element_spec)):
             return parsed.rebatch(batch_size, drop_remainder=True).prefetch(autotune)
-        groups = groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
-    return groups.map(to_pair, num_parallel_calls=autotune).prefetch(autotune)
+    return (
+        batches_of(groups, grouped, batch_size)
+        .map(to_pair, num_parallel_calls=autotune)
+        .prefetch(autotune)
+    )
 
 
 def label_spec(plan: MultiLabelLayoutPlan):

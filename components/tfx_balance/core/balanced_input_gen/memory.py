@@ -28,6 +28,7 @@ import collections
 import concurrent.futures
 import itertools
 import os
+import struct
 import zlib
 from typing import Sequence
 
@@ -44,6 +45,10 @@ PER_EXAMPLE_OVERHEAD = 48
 # Examples placed per step (whole batches; at least one batch), and batches of the first step.
 GROUP_EXAMPLES = 16384
 FIRST_GROUP_BATCHES = 1
+# A group that draws at most this many passes, each only within its first eighth, selects those
+# starts instead of sorting the whole passes: the first batch does not wait for every class to be
+# sorted (the sort comes with the next group).
+PREFIX_PASSES = 64
 # Bytes each streamed class file's reader reads ahead (tf.data's default is 256 KiB).
 READ_BUFFER = 1 << 20
 # Files decompressed at once while loading.
@@ -161,20 +166,26 @@ def _inflate(path: str) -> bytes:
 
 def _cut_records(data: bytes, path: str, records: list) -> None:
     """Appends the records of the decompressed TFRecord file ``data`` to ``records``. Framing:
-    8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record."""
+    8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record. This loop runs once
+    per example of every sampled class before the first batch, so it does only what it must: a
+    record cut short by the end of the data is found once, after the walk."""
     pos, end = 0, len(data)
     length_of = RECORD_LENGTH.unpack_from
     append = records.append
-    while pos < end:
-        n = length_of(data, pos)[0] if pos + FRAMING <= end else end
-        if pos + FRAMING + n > end:
-            raise DataError(
-                f'class file {path} is not a whole TFRecord file: the record at byte {pos} of '
-                f'its {end} decompressed bytes runs past its end, so the layout is damaged. '
-                'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
-            )
-        append(data[pos + 12 : pos + 12 + n])
-        pos += FRAMING + n
+    start = 12
+    try:
+        while pos < end:
+            start = pos + 12
+            pos = start + 4 + length_of(data, pos)[0]
+            append(data[start : pos - 4])
+    except struct.error:  # fewer than 8 bytes left for a length
+        pos = end + 1
+    if pos != end:
+        raise DataError(
+            f'class file {path} is not a whole TFRecord file: the record at byte {start - 12} of '
+            f'its {end} decompressed bytes runs past its end, so the layout is damaged. '
+            'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
+        )
 
 
 def split_names(files: Sequence[str]) -> str:
@@ -225,6 +236,21 @@ class SlotSampler:
         keys = mix(base[segment] + j.astype(np.uint64))
         return start, segment, j, j[np.lexsort((keys, segment))]
 
+    def _prefixes(self, classes: np.ndarray, passes: np.ndarray, reach: np.ndarray):
+        """The first ``reach[u]`` positions of the permutation of ``(classes[u], passes[u])``,
+        concatenated, as ``(start, perms)``: the same positions as ``_passes`` gives, found by a
+        selection (``argpartition``, then a sort of the few keys at most the largest selected,
+        ties by position as in ``_passes``) instead of a sort of the whole class."""
+        start = np.cumsum(reach) - reach
+        base = mix(mix(self.salts[classes] + passes.astype(np.uint64)))
+        perms = []
+        for u, m in enumerate(reach):
+            keys = mix(base[u] + np.arange(self.counts[classes[u]], dtype=np.uint64))
+            kth = keys[np.argpartition(keys, m - 1)[m - 1]]
+            chosen = np.flatnonzero(keys <= kth)
+            perms.append(chosen[np.lexsort((chosen, keys[chosen]))][:m])
+        return start, np.concatenate(perms)
+
     def take(self, slots: np.ndarray) -> np.ndarray:
         """The record index of every slot (``slots[s]`` the class of slot ``s``)."""
         order = np.argsort(slots, kind='stable')
@@ -242,14 +268,22 @@ class SlotSampler:
         if new.any():
             pair = cls[new] * (1 << 40) + p[new]
             pairs, which = np.unique(pair, return_inverse=True)
+            which = which.ravel()
             classes, passes = pairs >> 40, pairs & ((1 << 40) - 1)
-            start, segment, at, perms = self._passes(classes, passes)
-            index[new] = perms[start[which.ravel()] + j[new]]
-            # Keep each class's latest pass (np.unique sorts: the last pair of a class).
-            last = np.r_[classes[1:] != classes[:-1], True]
-            keep = last[segment]
-            self.perm[self.offsets[classes[segment[keep]]] + at[keep]] = perms[keep]
-            self.current[classes[last]] = passes[last]
+            reach = np.zeros(pairs.size, dtype=np.int64)
+            np.maximum.at(reach, which, j[new] + 1)
+            if pairs.size <= PREFIX_PASSES and np.all(reach * 8 <= self.counts[classes]):
+                # Only the start of each pass is drawn (the first batch): select it, keep none.
+                start, perms = self._prefixes(classes, passes, reach)
+                index[new] = perms[start[which] + j[new]]
+            else:
+                start, segment, at, perms = self._passes(classes, passes)
+                index[new] = perms[start[which] + j[new]]
+                # Keep each class's latest pass (np.unique sorts: the last pair of a class).
+                last = np.r_[classes[1:] != classes[:-1], True]
+                keep = last[segment]
+                self.perm[self.offsets[classes[segment[keep]]] + at[keep]] = perms[keep]
+                self.current[classes[last]] = passes[last]
         out = np.empty(cls.size, dtype=np.int64)
         out[order] = self.offsets[cls] + index
         return out

@@ -22,6 +22,7 @@ from tfx_balance.core.balanced_input_gen.memory import (
 )
 from tfx_balance.core.balanced_input_gen.plan import COMPONENT
 from tfx_balance.core.balanced_input_gen.plan_io import (
+    MergedClasses,
     check_layout,
     groups_to_read,
     load_plans,
@@ -134,41 +135,37 @@ def balanced_records(
     (``schedule.schedule_period``), whose slots are then
     computed batch by batch in Python.
     """
+    classes, weights, _ = groups_to_read(load_plans(file_pattern_or_list), weights)
+    groups, grouped = record_groups(
+        classes, batch_size, weights, seed, shuffle_buffer, label_feature, memory_budget
+    )
+    return batches_of(groups, grouped, batch_size)
+
+
+def batches_of(groups, grouped: bool, batch_size: int):
+    """The batches (``tf.string [B]``) of ``record_groups``' dataset: its groups of whole
+    batches cut into batches when ``grouped``, else the dataset as it is."""
     import tensorflow as tf
 
-    groups, grouped = record_groups(
-        file_pattern_or_list,
-        batch_size,
-        weights,
-        seed,
-        shuffle_buffer,
-        label_feature,
-        memory_budget,
-    )
     if not grouped:
         return groups
     return groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
 
 
 def record_groups(
-    file_pattern_or_list,
-    batch_size,
-    weights,
-    seed,
-    shuffle_buffer,
-    label_feature,
-    memory_budget=DEFAULT_MEMORY_BUDGET,
-    classes=None,
+    classes: MergedClasses,
+    batch_size: int,
+    weights: Mapping | None,
+    seed: int,
+    shuffle_buffer: int,
+    label_feature: str | None,
+    memory_budget: int,
 ):
-    """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
-    else batches (``tf.string [B]``). ``classes``: ``classes_of(file_pattern_or_list)`` if the
-    caller has it already (the plan is then read once; for a multi-label layout the caller then
-    passes the groups and their weights). A multi-label layout's groups are drawn at their
-    draws per epoch (``weights``: ``{label: w}``)."""
+    """``(dataset, grouped)`` of the ``classes`` (``plan_io.groups_to_read``: for a multi-label
+    layout its groups, with their draws per epoch as ``weights``): groups of whole batches
+    (``tf.string [n * B]``) when ``grouped``, else batches (``tf.string [B]``)."""
     import tensorflow as tf
 
-    if classes is None:  # a multi-label layout's groups are weighted by their draws
-        classes, weights, _ = groups_to_read(load_plans(file_pattern_or_list), weights)
     if label_feature is not None and label_feature != classes.label_feature:
         raise ConfigError(
             f"label_feature '{label_feature}' differs from the label the files were laid out "

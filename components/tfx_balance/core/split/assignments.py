@@ -30,7 +30,7 @@ keeps state, as data:
   hash of its least seed key (``groups.py``), known only once its examples are together. They
   are flattened with that pass's input batches, before its examples are keyed by group
   (``key_by_group_or_pinned``): the DirectRunner writes a Flatten's elements out and reads them
-  back, which costs little per batch and about as much as the grouping itself per example. A
+  back, which costs little a batch at a time, and 2-3 s per 300,000 keyed examples. A
   unit found there is *pinned* to its earlier split; the
   rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
   bin or label set, counted from this span's data) as close to the rule as the pinned units

@@ -111,12 +111,12 @@ def input_batches(
     a recurring unit is pinned to its earlier split). Units carry their examples' records unless
     ``records`` is False (the plan pass: what is grouped and joined is then small).
 
-    ``pinned``, for groups in the placement pass: ``(group, split)`` of the groups the plan pass
+    ``pinned``, for groups in the placement pass: ``{group: split}`` of the groups the plan pass
     found pinned (``assignments.pinned_groups``), used instead of ``previous``. They join the
     grouping of examples by group (read with the input's batches:
-    ``assignments.key_by_group_or_pinned``), so each record is shuffled once: a group's hash, the key its
-    pin is found by, is known only once all its examples are together (that of the least seed
-    key among them: ``groups.py``), which the plan pass's small grouping already did."""
+    ``assignments.key_by_group_or_pinned``), so each record is shuffled once: a group's hash, the
+    key its pin is found by, is known only once all its examples are together (that of the least
+    seed key among them: ``groups.py``), which the plan pass's small grouping already did."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> fixed_batches()

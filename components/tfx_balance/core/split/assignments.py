@@ -20,13 +20,18 @@ keeps state, as data:
   ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and
   combined once, and both reads of the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
-  in the driver): units in batches are split by bucket, and each bucket's units are looked up
-  in its table (``np.searchsorted``). Examples are joined so in both reads of the input; groups
-  in the plan pass only (their units carry no records there), whose pinned groups
-  (``pinned_groups``: group id and split) then join the placement pass's grouping of examples by
-  group id (``stratified.input_batches``), so that pass shuffles each record once: a group's key
-  is the hash of its least seed key (``groups.py``), known only once its examples are
-  together. A unit found there is *pinned* to its earlier split; the
+  in the driver): units in batches are split by bucket and travel as columns (their hashes as
+  numpy, their other fields as tuples, which Beam's coder encodes natively where it would
+  pickle each unit), and each bucket's units are looked up in its table (``np.searchsorted``).
+  Examples are joined so in both reads of the input; groups in the plan pass only (their units
+  carry no records there), whose pinned groups (``pinned_groups``: ``{group id: split}`` per
+  batch) then join the placement pass's grouping of examples by group id
+  (``stratified.input_batches``), so that pass shuffles each record once: a group's key is the
+  hash of its least seed key (``groups.py``), known only once its examples are together. They
+  are flattened with that pass's input batches, before its examples are keyed by group
+  (``key_by_group_or_pinned``): the DirectRunner writes a Flatten's elements out and reads them
+  back, which costs little a batch at a time, and 2-3 s per 300,000 keyed examples. A
+  unit found there is *pinned* to its earlier split; the
   rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
   bin or label set, counted from this span's data) as close to the rule as the pinned units
   allow (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
@@ -38,7 +43,9 @@ combined, at most twice the bucket's keys or ``PENDING`` entries; 10 bytes after
 a read's units (Beam's ``CoGroupByKey`` lists a key's values): with their examples when the
 units are examples, without (the plan pass's groups) when they are groups, plus one batch of
 ``UNITS_PER_BATCH`` units being split. The placement pass's groups take the memory of
-``group_feature`` alone: one group's examples and its pinned split.
+``group_feature`` alone: one group's examples and its pinned split (a dict of the pinned groups of
+one plan batch, at most ``records.DEFAULT_BATCH_SIZE`` of them, travels as one element with the
+input's batches).
 
 Membership stays a pure function of the seed, the data and the earlier assignments: the same on
 any runner, input order, sharding or retry. A recurring group whose class changed stays in its
@@ -220,11 +227,25 @@ def PinUnits(units, previous):  # noqa: N802
     )
 
 
-def pinned_groups(units):
-    """``(group, split)`` of each group among ``units`` (a batch of the plan pass's) that earlier
-    spans pinned: ``stratified.input_batches`` sends them into the placement pass's grouping of
-    examples by group, where ``group_members`` takes them back out."""
-    return [(u.group, u.pinned) for u in units if u.group is not None and u.pinned is not None]
+def pinned_groups(units) -> list:
+    """``{group: split}`` of the groups among ``units`` (a batch of the plan pass's) that earlier
+    spans pinned, as one element (none when none is): ``stratified.input_batches`` reads these
+    with the input's batches into the placement pass's grouping of examples by group
+    (``key_by_group_or_pinned``), where ``group_members`` takes them back out."""
+    found = {u.group: u.pinned for u in units if u.group is not None and u.pinned is not None}
+    return [found] if found else []
+
+
+def key_by_group_or_pinned(batch, key_by_group, *args, **kwargs):
+    """The ``(group, value)`` pairs of one element of the placement pass's input: an input
+    batch's examples, ``key_by_group(batch, *args, **kwargs)`` (the form's), or a dict of
+    ``pinned_groups``' ``(group, split)``. Both arrive in one PCollection, flattened a batch at a
+    time, so that their grouping by group is fused with this step: a Flatten of the examples
+    one by one is materialized by the DirectRunner (every record encoded and decoded once more).
+    """
+    if isinstance(batch, dict):
+        return list(batch.items())
+    return key_by_group(batch, *args, **kwargs)
 
 
 def group_members(members) -> tuple:
@@ -245,21 +266,32 @@ def _hashes(units):
 
 
 def _units_by_bucket(units):
-    for bucket, at in key_buckets(_hashes(units), JOIN_BUCKETS):
-        yield bucket, [units[i] for i in at.tolist()]
+    """``(bucket, (unit type, hashes, columns))`` per bucket of a batch of units: their hashes
+    as numpy and their other fields as columns, which the join's coder encodes natively (it
+    pickles a named tuple, about 4x slower; a hash of 2**63 or more too)."""
+    kind, hashes = type(units[0]), _hashes(units)
+    at_hash = kind._fields.index('hash')
+    for bucket, at in key_buckets(hashes, JOIN_BUCKETS):
+        columns = list(zip(*(units[i] for i in at.tolist())))
+        columns[at_hash] = None  # shipped as numpy
+        yield bucket, (kind, hashes[at], tuple(columns))
 
 
 def _pin(item):
+    """The units of one bucket, each with ``pinned`` set to its split in the bucket's table when
+    its hash is found there (``np.searchsorted``), rebuilt from ``_units_by_bucket``'s columns."""
     _, joined = item
     tables = list(joined[PREVIOUS])
-    if not tables:
-        for chunk in joined[UNITS]:
-            yield from chunk
-        return
-    keys, splits = tables[0]  # one per bucket (LatestAssignments), keys sorted, not empty
-    for chunk in joined[UNITS]:
-        hashes = _hashes(chunk)
-        at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
-        found = (keys[at] == hashes).tolist()
-        for unit, hit, split in zip(chunk, found, splits[at].tolist()):
-            yield unit._replace(pinned=split) if hit else unit
+    for kind, hashes, columns in joined[UNITS]:
+        columns = list(columns)
+        columns[kind._fields.index('hash')] = hashes.tolist()
+        if tables:
+            keys, splits = tables[0]  # one per bucket (LatestAssignments), keys sorted, not empty
+            at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+            found = (keys[at] == hashes).tolist()
+            at_pinned = kind._fields.index('pinned')
+            columns[at_pinned] = [
+                split if hit else pinned
+                for hit, split, pinned in zip(found, splits[at].tolist(), columns[at_pinned])
+            ]
+        yield from map(kind, *columns)

@@ -78,7 +78,7 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches
-from tfx_balance.core.split.assignments import PinUnits, pinned_groups
+from tfx_balance.core.split.assignments import PinUnits, key_by_group_or_pinned, pinned_groups
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.label_bins import bin_edges
@@ -111,11 +111,12 @@ def input_batches(
     a recurring unit is pinned to its earlier split). Units carry their examples' records unless
     ``records`` is False (the plan pass: what is grouped and joined is then small).
 
-    ``pinned``, for groups in the placement pass: ``(group, split)`` of the groups the plan pass
+    ``pinned``, for groups in the placement pass: ``{group: split}`` of the groups the plan pass
     found pinned (``assignments.pinned_groups``), used instead of ``previous``. They join the
-    grouping of examples by group, so each record is shuffled once: a group's hash, the key its
-    pin is found by, is known only once all its examples are together (that of the least seed
-    key among them: ``groups.py``), which the plan pass's small grouping already did."""
+    grouping of examples by group (read with the input's batches:
+    ``assignments.key_by_group_or_pinned``), so each record is shuffled once: a group's hash, the
+    key its pin is found by, is known only once all its examples are together (that of the least
+    seed key among them: ``groups.py``), which the plan pass's small grouping already did."""
     read = pipeline | f'Read{stage}' >> source()
     if not batched:
         read = read | f'Batch{stage}' >> fixed_batches()
@@ -127,11 +128,11 @@ def input_batches(
             to_units.example_units, *given, records=records
         )
     else:
-        keyed = read | f'KeyByGroup{stage}' >> beam.FlatMap(
-            to_units.key_by_group, group_feature, *given, records=records
-        )
         if pinned is not None:  # each pinned group's split, grouped with its examples
-            keyed = (keyed, pinned) | f'WithPinned{stage}' >> beam.Flatten()
+            read = (read, pinned) | f'WithPinned{stage}' >> beam.Flatten()
+        keyed = read | f'KeyByGroup{stage}' >> beam.FlatMap(
+            key_by_group_or_pinned, to_units.key_by_group, group_feature, *given, records=records
+        )
         units = (
             keyed
             | f'GroupByGroup{stage}' >> beam.GroupByKey()

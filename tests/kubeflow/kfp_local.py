@@ -11,10 +11,16 @@ local folder mounted at the same path in every container; the executor output fi
 ``/tmp/kfp_outputs/output_metadata.json``, as in a KFP pod. Output URIs are
 ``<pipeline_root>/<task>/<key>/1`` (the LocalDagRunner layout, so one reader serves both runs).
 
-The same pipeline runs under LocalDagRunner meanwhile, in its own process; then it compares: split counts, augmented counts
-and validator verdicts identical, each model's macro recall within ``RECALL_TOLERANCE``.
+The same pipeline runs under LocalDagRunner meanwhile, in its own process; then it compares: split
+counts, augmented counts and validator verdicts identical, each model's macro recall within
+``RECALL_TOLERANCE``. ``--local-run ROOT`` takes a finished LocalDagRunner run instead, that of
+``make demo`` (``python -m pipelines.digits.run_local --root ROOT``: the same pipeline with the
+same arguments, default steps and seed 0): the tasks read its data (``ROOT/data``, copied into
+the work folder) and are compared with its ``summary.json`` (the tests run the demo once for
+both).
 
 Usage: python -m tests.kubeflow.kfp_local [--work runs/kfp-local] [--image TAG] [--no-build]
+       [--local-run ROOT]
 """
 
 from __future__ import annotations
@@ -218,6 +224,45 @@ def compare(kfp: dict, local: dict) -> list:
     return problems
 
 
+def start_local_run(work: str):
+    """Writes the data into ``<work>/data`` and starts the LocalDagRunner run reading it, in its
+    own process, beside the tasks; returns a function that waits for it and returns its summary
+    (None when it failed, after printing the end of its log)."""
+    from pipelines.digits import dataset
+
+    dataset.write_imbalanced_digits(os.path.join(work, 'data'), seed=0)
+    log_path = os.path.join(work, 'local.log')
+    with open(log_path, 'w') as log:
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'tests.kubeflow.kfp_local', '--work', work, '--local-only'],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def summary():
+        if process.wait() != 0:
+            with open(log_path) as f:
+                print(f.read()[-5000:], file=sys.stderr)
+            return None
+        with open(os.path.join(work, LOCAL_SUMMARY)) as f:
+            return json.load(f)
+
+    return summary
+
+
+def finished_local_run(root: str, work: str):
+    """``make demo``'s finished run in ``root``: its data is copied into ``<work>/data``, so that
+    the tasks read the examples it read; returns a function that returns its summary."""
+    shutil.copytree(os.path.join(root, 'data'), os.path.join(work, 'data'))
+
+    def summary():
+        with open(os.path.join(root, 'summary.json')) as f:
+            return json.load(f)
+
+    return summary
+
+
 def run_local(work: str) -> dict:
     """The same pipeline under LocalDagRunner (reading ``<work>/data``); returns its summary."""
     from pipelines.common import local
@@ -238,6 +283,12 @@ def main(argv=None) -> int:
     parser.add_argument('--work', default=os.path.join(ROOT, 'runs', 'kfp-local'))
     parser.add_argument('--image', default=IMAGE)
     parser.add_argument('--no-build', action='store_true', help='use --image as it is')
+    parser.add_argument(
+        '--local-run',
+        metavar='ROOT',
+        help='compare with this finished run of make demo (python -m pipelines.digits.run_local '
+        '--root ROOT; its data is used) instead of running the pipeline locally as well',
+    )
     parser.add_argument('--local-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     work = os.path.abspath(args.work)
@@ -256,21 +307,16 @@ def main(argv=None) -> int:
         print(f'kfp-local: image {args.image} built in {build_image(args.image):.0f}s', flush=True)
 
     from pipelines.common import summary
-    from pipelines.digits import dataset
     from pipelines.digits.pipeline import LABEL, PIPELINE_NAME
     from pipelines.digits.run_kubeflow import create_pipeline_for_kubeflow
     from tfx_balance import kubeflow
 
     started = time.time()
     data_root = os.path.join(work, 'data')
-    dataset.write_imbalanced_digits(data_root, seed=0)
-    with open(os.path.join(work, 'local.log'), 'w') as log:
-        local_run = subprocess.Popen(
-            [sys.executable, '-m', 'tests.kubeflow.kfp_local', '--work', work, '--local-only'],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    if args.local_run:
+        local_summary_of = finished_local_run(os.path.abspath(args.local_run), work)
+    else:
+        local_summary_of = start_local_run(work)
     compiled_dir = os.path.join(work, 'compiled')
     pipeline_root = os.path.join(work, 'pipeline_root')
     pipeline = kubeflow.pipeline_from_factory(
@@ -291,13 +337,10 @@ def main(argv=None) -> int:
     kfp_summary = summary.collect(
         pipeline_root, title='kfp-local', description='', label_feature=LABEL
     )
-    if local_run.wait() != 0:
-        with open(os.path.join(work, 'local.log')) as f:
-            print(f.read()[-5000:], file=sys.stderr)
+    local_summary = local_summary_of()
+    if local_summary is None:
         print('kfp-local: the LocalDagRunner run failed', file=sys.stderr)
         return 1
-    with open(os.path.join(work, LOCAL_SUMMARY)) as f:
-        local_summary = json.load(f)
     with open(os.path.join(work, 'summaries.json'), 'w') as f:
         json.dump({'kfp': kfp_summary, 'local': local_summary}, f, indent=2)
     problems = compare(kfp_summary, local_summary)

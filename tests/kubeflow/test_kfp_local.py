@@ -1,6 +1,7 @@
 """``make kfp-local`` (tests/kubeflow/kfp_local.py): every task of the compiled digits pipeline runs
 in the image and gives the LocalDagRunner's results. Needs Docker (fails without it in CI)."""
 
+import filecmp
 import json
 import os
 import subprocess
@@ -9,7 +10,9 @@ import sys
 import pytest
 import yaml
 
+from pipelines.digits.dataset import FILE_NAME
 from tests.kubeflow import kfp_local
+from tests.support.samples import summary_of
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +35,12 @@ def test_task_order_puts_every_task_after_its_upstream_tasks():
         kfp_local.task_order(spec)
 
 
-def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(image, tmp_path):
+def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(
+    image, digits_demo_run, tmp_path
+):
+    """The local run compared with is the digits demo's (tests/pipelines/test_digits_e2e.py
+    checks it): the same pipeline and arguments, and its data is what the tasks read."""
+    demo_root, _ = digits_demo_run
     work = tmp_path / 'kfp-local'
     out = subprocess.run(
         [
@@ -44,6 +52,8 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(image, tm
             '--no-build',
             '--image',
             image,
+            '--local-run',
+            demo_root,
         ],
         capture_output=True,
         text=True,
@@ -66,5 +76,7 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(image, tm
     assert 'Nonempty beam arg sdk_container_image already includes dependency' in splitter_log
     with open(work / 'summaries.json') as f:
         summaries = json.load(f)
+    assert summaries['local'] == summary_of(demo_root)
+    assert filecmp.cmp(work / 'data' / FILE_NAME, os.path.join(demo_root, 'data', FILE_NAME), False)
     assert summaries['kfp']['stages'] == summaries['local']['stages']
     assert [v['passed'] for v in summaries['kfp']['validators']] == [True, True]

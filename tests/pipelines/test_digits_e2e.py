@@ -7,43 +7,35 @@ import pytest
 from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SAMPLE, SPLITS
 from tests.pipelines.test_report import check_rendered
-from tests.support.samples import check_calibration, run_cli, summary_of
+from tests.support.samples import check_calibration, summary_of
 from tfx_balance.core.split.allocation import allocate
 
-pytestmark = pytest.mark.e2e
+# The group of tests/kubeflow: test_kfp_local.py compares the image's run with this module's
+# digits run (digits_demo_run, a session fixture), and one worker then runs it once.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group('kubeflow')]
 # Replaying training on this pipeline's artifacts for seeds 0-2 gave balanced macro recall
 # 0.860-0.892 at 200 steps; the run's baseline had 0.735. 0.05 leaves room for run-to-run noise.
 MIN_GAIN = 0.05
 
 
 @pytest.fixture(scope='module')
-def demo_run(tmp_path_factory):
-    """The demo's CLI run: (root, the finished process)."""
-    base = tmp_path_factory.mktemp('digits')
-    (base / 'tmp').mkdir()
-    return str(base / 'run'), run_cli(
-        'pipelines.digits.run_local', str(base / 'run'), tmp_dir=str(base / 'tmp')
-    )
-
-
-@pytest.fixture(scope='module')
-def demo(demo_run):
-    root, proc = demo_run
+def demo(digits_demo_run):
+    root, proc = digits_demo_run
     return root, proc.stdout, summary_of(root)
 
 
-def test_a_successful_demo_prints_no_traceback(demo_run):
+def test_a_successful_demo_prints_no_traceback(digits_demo_run):
     """Quiet by default: no traceback, not even Python's 'Exception ignored' at exit (printed
     when a ``tf.function`` was freed after TensorFlow's modules had been torn down)."""
-    _, proc = demo_run
+    _, proc = digits_demo_run
     output = proc.stdout + proc.stderr
     assert 'Traceback' not in output and 'Exception ignored' not in output, output[-3000:]
 
 
-def test_the_demo_leaves_no_sdist_of_tfx_in_the_temporary_folder(demo_run):
+def test_the_demo_leaves_no_sdist_of_tfx_in_the_temporary_folder(digits_demo_run):
     """No Beam args: TFX builds no sdist of itself per Beam component (42 MB each in /tmp, never
     removed). The temporary folder does hold what the run must build: its module files' wheels."""
-    root, _ = demo_run
+    root, _ = digits_demo_run
     tmp = os.path.join(os.path.dirname(root), 'tmp')
     folders = [os.path.join(tmp, d) for d in os.listdir(tmp)]
     assert [d for d in folders if os.path.isdir(os.path.join(d, 'build', 'tfx'))] == []

@@ -140,19 +140,20 @@ def pair_arrays(pairs: Sequence[tuple], number: Mapping[str, int]) -> tuple:
 
 
 def pairs_by_bucket(batch: tuple, num_buckets: int) -> List[tuple]:
-    """``(bucket, (ids, sources))`` for each bucket of a batch of arrays (``pair_arrays``)."""
-    if num_buckets == 1:
-        return [(0, batch)]
+    """``(bucket, (ids, sources, crcs))`` for each bucket of a batch of arrays (``pair_arrays``):
+    each id's crc32 (int64) picks its bucket and travels with it, for ``GroupsPerBucket``."""
     ids, sources = batch
-    crc = np.array([zlib.crc32(group) for group in ids], np.uint64)
+    crc = np.array([zlib.crc32(group) for group in ids], np.int64)
+    if num_buckets == 1:
+        return [(0, (ids, sources, crc))]
     return [
-        (bucket, ([ids[i] for i in at.tolist()], sources[at]))
-        for bucket, at in key_buckets(crc, num_buckets)
+        (bucket, ([ids[i] for i in at.tolist()], sources[at], crc[at]))
+        for bucket, at in key_buckets(crc.astype(np.uint64), num_buckets)
     ]
 
 
 class GroupsPerBucket(beam.CombineFn):
-    """One bucket's batches of arrays (``pair_arrays``) -> ``[(group, [sources])]`` of its groups
+    """One bucket's batches of arrays (``pairs_by_bucket``) -> ``[(group, [sources])]`` of its groups
     in two or more splits (``sources``: the source of each number; ``split_of``: each source's
     split; None: a source is a split).
 
@@ -183,10 +184,10 @@ class GroupsPerBucket(beam.CombineFn):
     def extract_output(self, acc):
         if not acc:
             return []
-        ids = [group for batch_ids, _ in acc for group in batch_ids]
-        sources = np.concatenate([batch_sources for _, batch_sources in acc])
+        ids = [group for batch_ids, _, _ in acc for group in batch_ids]
+        sources = np.concatenate([batch_sources for _, batch_sources, _ in acc])
+        crc = np.concatenate([batch_crcs for _, _, batch_crcs in acc])
         split = self._split[sources]
-        crc = np.array([zlib.crc32(group) for group in ids], np.int64)
         n = max(1, len(self._split))
         rows = np.unique(crc * n + split)  # distinct (crc32, split)
         crcs, splits = np.unique(rows // n, return_counts=True)

@@ -37,7 +37,8 @@ from tfx_balance.core.split.stratified import (
     STRATEGIES,
     SplitOutputs,
     StratifiedSplit,
-    input_batches,
+    input_units,
+    read_batches,
 )
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -219,9 +220,8 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
 
         def read(stage, records, pinned=None):
             source = lambda: beam.Create(spans[1], reshuffle=False)  # noqa: E731
-            return input_batches(
-                p, source, False, stage, to_units, 'user', None, before, records, pinned
-            )
+            batches = read_batches(p, source, False, stage)
+            return input_units(batches, stage, to_units, 'user', None, before, records, pinned)
 
         plan = read('Plan', records=False)
         pinned = plan | 'Pinned' >> beam.FlatMap(pinned_groups)

@@ -18,15 +18,15 @@ keeps state, as data:
   and splits them by *bucket* (``hashing.key_buckets``: the key modulo ``JOIN_BUCKETS``);
   ``LatestAssignments`` keeps one split per key, the latest span's (then the least split index:
   ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and
-  combined once, and both reads of the input join with it.
+  combined once, and both passes over the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
   in the driver): units in batches are split by bucket and travel as columns (their hashes as
   numpy, their other fields as tuples, which Beam's coder encodes natively where it would
   pickle each unit), and each bucket's units are looked up in its table (``np.searchsorted``).
-  Examples are joined so in both reads of the input; groups in the plan pass only (their units
+  Examples are joined so in both passes; groups in the plan pass only (their units
   carry no records there), whose pinned groups (``pinned_groups``: ``{group id: split}`` per
   batch) then join the placement pass's grouping of examples by group id
-  (``stratified.input_batches``), so that pass shuffles each record once: a group's key is the
+  (``stratified.input_units``), so that pass shuffles each record once: a group's key is the
   hash of its least seed key (``groups.py``), known only once its examples are together. They
   are flattened with that pass's input batches, before its examples are keyed by group
   (``key_by_group_or_pinned``): the DirectRunner writes a Flatten's elements out and reads them
@@ -229,7 +229,7 @@ def PinUnits(units, previous):  # noqa: N802
 
 def pinned_groups(units) -> list:
     """``{group: split}`` of the groups among ``units`` (a batch of the plan pass's) that earlier
-    spans pinned, as one element (none when none is): ``stratified.input_batches`` reads these
+    spans pinned, as one element (none when none is): ``stratified.input_units`` flattens these
     with the input's batches into the placement pass's grouping of examples by group
     (``key_by_group_or_pinned``), where ``group_members`` takes them back out."""
     found = {u.group: u.pinned for u in units if u.group is not None and u.pinned is not None}

@@ -4,7 +4,7 @@
    per example (labels decoded a batch at a time, ``label_bins.read_classes``), or with
    ``group_feature`` one per group (``groups.read_group_ids``, the rule LeakageCheck shares,
    decoded a batch at a time too), which counts for its *dominant class* (most frequent label;
-   ties to the first class in sort order). ``stratified.input_batches`` reads, groups and pins
+   ties to the first class in sort order). ``stratified.input_units`` groups and pins
    them.
 1. **Histogram pass and plan.** ``PlanClasses``, one combine: ``PlanClasses.histogram`` counts
    a batch's units per class and hash bucket (a group counts its size; in this pass units carry
@@ -140,7 +140,7 @@ class ToUnits:
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name))`` per example of an input batch
-        (``stratified.input_batches`` groups them): ``record`` is None with ``records=False``,
+        (``stratified.input_units`` groups them): ``record`` is None with ``records=False``,
         ``name`` None unless the example names its label (``label_names``)."""
         where, batch_records = named_batch(batch)
         labels = read_classes(batch_records, self._label_feature, where, edges)

@@ -1,6 +1,6 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
-The same two reads as every split (``StratifiedSplit``),
+The same two passes as every split (``StratifiedSplit``),
 with a *stratum*, the example's label set (``tfx_balance.core.label_sets``), in place of
 the class:
 
@@ -151,7 +151,7 @@ class LabelSetUnits:
 
     def key_by_group(self, batch, group_feature: str, records: bool = True):
         """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
-        (``stratified.input_batches`` groups them; ``record`` is None with ``records=False``)."""
+        (``stratified.input_units`` groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = named_batch(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, example_keys(batch_records))

@@ -9,8 +9,8 @@ the exact per-class rule (``exact.ExactStrategy``, described here) or iterative 
 of label sets (``strata.IterativeStrategy``). Each has the same members:
 
 - ``units``: how an input batch becomes units, ``(config, grouped)`` (``exact.ToUnits``,
-  ``strata.LabelSetUnits``; ``input_batches`` reads the input, and with groups or earlier spans
-  makes the units); a unit's ``ranks`` is what it takes in its stratum's hash order;
+  ``strata.LabelSetUnits``; ``read_batches`` reads the input, and ``input_units`` with groups or
+  earlier spans makes the units); a unit's ``ranks`` is what it takes in its stratum's hash order;
 - ``plans(batches, to_units, ...)``: the histogram pass and the plan (a single element;
   ``exact.PlanClasses``);
 - ``place_units``: the assignment pass's DoFn, ``placement.PlaceUnits`` or a subclass, whose
@@ -23,7 +23,7 @@ A form holds no state: ``expand`` passes it the run's arguments.
 Where each unit goes, once its stratum's counts are known (placed, boundary buckets ranked and
 counted), is ``placement.py``'s, the same for both forms.
 
-Design (two reads of the input, nothing per class held in memory):
+Design (two passes over the input, nothing per class held in memory):
 
 1. **Histogram pass.** Each example gets a 64-bit seeded hash of its content key
    (``hashing.example_keys``: the same for every serialization of the same
@@ -42,20 +42,26 @@ Design (two reads of the input, nothing per class held in memory):
    runners, input order, sharding, batching and retries.
 
 Both passes work on batches of serialized examples (``tfx_balance.core.records``;
-``input_batches``): labels are
+``read_batches``): labels are
 decoded a batch at a time in C++ (only the label feature), and one DoFn per batch sends every
-example straight to its split's output and counts what it placed. Per example, the splitter costs
-about one extra fast read, one content key and one hash more than a plain hash split.
+example straight to its split's output and counts what it placed. Without ``group_feature`` each
+pass reads the input itself (so does the label bin edges' sketch): the assignment pass then
+streams it from its own read, where one read shared with the histogram pass would be held until
+the plan is known, the whole input in memory on the in-process runner. Per example, the splitter
+costs about one extra fast read, one content key and one hash more than a plain hash split.
 
 With ``group_feature``, the unit is a group instead of an example: examples are grouped by the
 group value (a shuffle; memory per worker bounded by the largest group; with earlier spans'
 assignments, the placement pass's groups meet the splits the plan pass found them pinned to in
-the same shuffle: ``input_batches``), each group counts for its
+the same shuffle: ``input_units``), each group counts for its
 *dominant class* (its most frequent label; ties to the first class in sort order), and groups are
 ordered by the seeded hash of the group value and assigned by the rank of their first example.
 Guarantee: all examples of a group land in the same split; for each class, a split's count of
 examples whose group has that dominant class differs from the rule's count by less than the size
-of the largest such group (by zero when all groups have one example).
+of the largest such group (by zero when all groups have one example). Both passes (and the bin
+edges' sketch) then share one read of the input: the assignment pass shuffles its records anyway,
+so one read stage writes both groupings side by side (the plan pass's labels and seed keys, the
+assignment pass's records), and nothing is held beyond those shuffles.
 
 Example (outside TFX):
     >>> import apache_beam as beam
@@ -90,10 +96,17 @@ from tfx_balance.core.split.strata import IterativeStrategy
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
 
 
-def input_batches(
-    pipeline,
-    source,
-    batched,
+def read_batches(pipeline, source, batched, stage=''):
+    """Reads the input (``source()``) as batches: lists of serialized examples, or ``(where,
+    list)`` pairs (``records.named_batch``)."""
+    read = pipeline | f'Read{stage}' >> source()
+    if not batched:
+        read = read | f'Batch{stage}' >> fixed_batches()
+    return read
+
+
+def input_units(
+    batches,
     stage,
     to_units=None,
     group_feature=None,
@@ -102,35 +115,32 @@ def input_batches(
     records=True,
     pinned=None,
 ):
-    """Reads the input (``source()``) as batches: lists of serialized examples, or ``(where,
-    list)`` pairs (``records.named_batch``). With ``group_feature``, as lists of group units
-    (``to_units``' ``key_by_group`` and ``group_to_unit``, the form's; ``edges``: the bin edges,
-    or a side input of them, when the classes are label bins). With ``previous`` (earlier spans'
-    assignments: ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units
-    (examples or groups), each joined by its hash with ``previous`` (``assignments.PinUnits``:
-    a recurring unit is pinned to its earlier split). Units carry their examples' records unless
-    ``records`` is False (the plan pass: what is grouped and joined is then small).
+    """The input ``batches`` (``read_batches``') as a pass reads them: as they are, or with
+    ``group_feature`` as lists of group units (``to_units``' ``key_by_group`` and
+    ``group_to_unit``, the form's; ``edges``: the bin edges, or a side input of them, when the
+    classes are label bins). With ``previous`` (earlier spans' assignments:
+    ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units (examples or
+    groups), each joined by its hash with ``previous`` (``assignments.PinUnits``: a recurring
+    unit is pinned to its earlier split). Units carry their examples' records unless ``records``
+    is False (the plan pass: what is grouped and joined is then small).
 
     ``pinned``, for groups in the placement pass: ``{group: split}`` of the groups the plan pass
     found pinned (``assignments.pinned_groups``), used instead of ``previous``. They join the
-    grouping of examples by group (read with the input's batches:
+    grouping of examples by group (flattened with the input's batches:
     ``assignments.key_by_group_or_pinned``), so each record is shuffled once: a group's hash, the
     key its pin is found by, is known only once all its examples are together (that of the least
     seed key among them: ``groups.py``), which the plan pass's small grouping already did."""
-    read = pipeline | f'Read{stage}' >> source()
-    if not batched:
-        read = read | f'Batch{stage}' >> fixed_batches()
     if group_feature is None and previous is None:
-        return read
+        return batches
     given = () if edges is None else (edges,)
     if group_feature is None:
-        units = read | f'ToUnits{stage}' >> beam.FlatMap(
+        units = batches | f'ToUnits{stage}' >> beam.FlatMap(
             to_units.example_units, *given, records=records
         )
     else:
         if pinned is not None:  # each pinned group's split, grouped with its examples
-            read = (read, pinned) | f'WithPinned{stage}' >> beam.Flatten()
-        keyed = read | f'KeyByGroup{stage}' >> beam.FlatMap(
+            batches = (batches, pinned) | f'WithPinned{stage}' >> beam.Flatten()
+        keyed = batches | f'KeyByGroup{stage}' >> beam.FlatMap(
             key_by_group_or_pinned, to_units.key_by_group, group_feature, *given, records=records
         )
         units = (
@@ -196,9 +206,10 @@ class StratifiedSplit(beam.PTransform):
     example (exact per-class counts), or label ids / a multi-hot vector (every label stratified
     at once; ``.counts`` is then the per-label report).
 
-    Apply to a pipeline (``PBegin``). Give one source, a callable called twice (three times with
-    ``label_bins``, whose edges take a read of the label) that returns a new PTransform reading
-    the input each time (the reads keep memory bounded):
+    Apply to a pipeline (``PBegin``). Give one source, a callable that returns a new PTransform
+    reading the input each time it is called: twice (three times with ``label_bins``, whose
+    edges take a read of the label), so that the assignment pass streams the input; once with
+    ``group_feature``, whose passes share one read (module docstring):
     ``batches_source`` yields lists of serialized examples (e.g.
     ``ReadRecordBatches``, the fast path), or ``(where, list)``
     pairs whose ``where`` (e.g. ``"split 'train'"``) errors name; ``records_source`` yields
@@ -245,17 +256,21 @@ class StratifiedSplit(beam.PTransform):
         names = list(config.splits)
         # with groups, or earlier spans to join by key, the input is read as units
         to_units = strategy.units(config, config.group_feature is not None or previous is not None)
-        source, batched = self._source, self._batched
-        bins, edges = bin_edges(
-            config, lambda stage: input_batches(pipeline, source, batched, stage)
-        )
+        source, batched, grouped = self._source, self._batched, config.group_feature is not None
+        # With groups, the passes (and the label bin edges) share one read: the placement pass's
+        # grouping holds the records anyway. Without, each pass reads the input, so that the
+        # placement pass streams it (nothing is held in memory).
+        shared = read_batches(pipeline, source, batched) if grouped else None
+
+        def batches(stage):
+            return shared if grouped else read_batches(pipeline, source, batched, stage)
+
+        bins, edges = bin_edges(config, batches)
         given = () if edges is None else (edges,)
 
         def read(stage, records, pinned=None):
-            return input_batches(
-                pipeline,
-                source,
-                batched,
+            return input_units(
+                batches(stage),
                 stage,
                 to_units,
                 config.group_feature,

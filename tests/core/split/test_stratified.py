@@ -12,7 +12,14 @@ from tests.support.examples import reordered
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.stratified import (
+    STRATEGIES,
+    SplitOutputs,
+    StratifiedSplit,
+    bucket_units,
+    group_buckets,
+)
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
@@ -185,6 +192,32 @@ def test_group_feature_keeps_groups_together_and_counts_close():
         assert_that(tagged | beam.Flatten(), check, label='GroupsTogether')
 
     run_split(records, group_feature='user', checks=[same_split_per_group])
+
+
+@pytest.mark.parametrize('multi_label', [None, 'ids'])
+def test_plan_pass_buckets_of_groups_give_the_units_of_one_grouping_per_group(multi_label):
+    # group_buckets/bucket_units (the plan pass's grouping) against a plain grouping by group id,
+    # over two batches that share groups: the same units, whatever bucket a group falls in.
+    config = StratifiedSplitConfig(
+        'label', splits=SPLITS, group_feature='user', seed=3, multi_label=multi_label
+    ).validate()
+    to_units = STRATEGIES[multi_label].units(config, True)
+    label = (lambda i: i % 3) if multi_label else (lambda i: 'ab'[i % 2])
+    batches = [
+        [make_example(label(i), i, group=f'u{i % 23}') for i in range(start, start + 60)]
+        for start in (0, 60)
+    ]
+    by_group = collections.defaultdict(list)
+    by_bucket = collections.defaultdict(list)
+    for batch in batches:
+        for group, entry in to_units.key_by_group(batch, 'user', records=False):
+            by_group[group].append(entry)
+        for bucket, chunk in group_buckets(batch, to_units.key_by_group, 'user', records=False):
+            by_bucket[bucket].append(chunk)
+    expected = sorted(map(to_units.group_to_unit, by_group.items()), key=repr)
+    units = [u for item in by_bucket.items() for u in bucket_units(item, to_units.group_to_unit)]
+    assert len(by_bucket) > 1
+    assert sorted(units, key=repr) == expected
 
 
 def test_group_report_names_each_class_largest_group_and_its_mixed_examples():

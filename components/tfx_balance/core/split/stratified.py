@@ -51,9 +51,10 @@ the plan is known, the whole input in memory on the in-process runner. Per examp
 costs about one extra fast read, one content key and one hash more than a plain hash split.
 
 With ``group_feature``, the unit is a group instead of an example: examples are grouped by the
-group value (a shuffle; memory per worker bounded by the largest group; with earlier spans'
-assignments, the placement pass's groups meet the splits the plan pass found them pinned to in
-the same shuffle: ``input_units``), each group counts for its
+group value (a shuffle; in the placement pass memory per worker is bounded by the largest group;
+the plan pass, whose entries are labels and seed keys, groups them per bucket of group ids:
+``group_buckets``; with earlier spans' assignments, the placement pass's groups meet the splits
+the plan pass found them pinned to in the same shuffle: ``input_units``), each group counts for its
 *dominant class* (its most frequent label; ties to the first class in sort order), and groups are
 ordered by the seeded hash of the group value and assigned by the rank of their first example.
 Guarantee: all examples of a group land in the same split; for each class, a split's count of
@@ -61,7 +62,9 @@ examples whose group has that dominant class differs from the rule's count by le
 of the largest such group (by zero when all groups have one example). Both passes (and the bin
 edges' sketch) then share one read of the input: the assignment pass shuffles its records anyway,
 so one read stage writes both groupings side by side (the plan pass's labels and seed keys, the
-assignment pass's records), and nothing is held beyond those shuffles.
+assignment pass's records). Where the assignment pass's grouping must wait (for the groups pinned
+by earlier spans, which join it through a ``Flatten``; for computed bin edges, a side input), the
+in-process runner writes the read batches out and reads them back instead, a batch at a time.
 
 Example (outside TFX):
     >>> import apache_beam as beam
@@ -77,6 +80,7 @@ Example (outside TFX):
 
 from __future__ import annotations
 
+import zlib
 from typing import Callable, Dict
 
 import apache_beam as beam
@@ -94,6 +98,8 @@ from tfx_balance.core.split.strata import IterativeStrategy
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
+# buckets of group ids the plan pass groups its small entries in (group_buckets)
+GROUP_BUCKETS = 128
 
 
 def read_batches(pipeline, source, batched, stage=''):
@@ -140,17 +146,62 @@ def input_units(
     else:
         if pinned is not None:  # each pinned group's split, grouped with its examples
             batches = (batches, pinned) | f'WithPinned{stage}' >> beam.Flatten()
-        keyed = batches | f'KeyByGroup{stage}' >> beam.FlatMap(
-            key_by_group_or_pinned, to_units.key_by_group, group_feature, *given, records=records
-        )
-        units = (
-            keyed
-            | f'GroupByGroup{stage}' >> beam.GroupByKey()
-            | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
-        )
+        if records:
+            keyed = batches | f'KeyByGroup{stage}' >> beam.FlatMap(
+                key_by_group_or_pinned, to_units.key_by_group, group_feature, *given
+            )
+            units = (
+                keyed
+                | f'GroupByGroup{stage}' >> beam.GroupByKey()
+                | f'GroupToUnit{stage}' >> beam.Map(to_units.group_to_unit)
+            )
+        else:
+            keyed = batches | f'KeyByGroupBucket{stage}' >> beam.FlatMap(
+                group_buckets, to_units.key_by_group, group_feature, *given, records=False
+            )
+            units = (
+                keyed
+                | f'GroupByGroupBucket{stage}' >> beam.GroupByKey()
+                | f'GroupToUnits{stage}' >> beam.FlatMap(bucket_units, to_units.group_to_unit)
+            )
     if previous is not None and pinned is None:
         units = units | f'Pin{stage}' >> PinUnits(previous)
     return units | f'BatchUnits{stage}' >> fixed_batches()
+
+
+def group_buckets(batch, key_by_group, *args, **kwargs) -> list:
+    """The plan pass's ``key_by_group`` entries of an input batch (the form's), as one element
+    per bucket of group ids (``zlib.crc32`` of the id modulo ``GROUP_BUCKETS``): ``(bucket,
+    (groups, columns))``, the ids and the entries' fields as columns. The runner's cost is per
+    element, and these entries are small: one element per (batch, bucket) instead of one per
+    example. The price is memory: ``bucket_units`` holds one bucket's entries at a time, about
+    ``n / GROUP_BUCKETS`` of them (7,800 per million examples), where one group at a time would
+    be the largest group; the placement pass, whose entries carry records, groups one group at a
+    time."""
+    chunks = {}
+    for group, entry in key_by_group(batch, *args, **kwargs):
+        bucket = zlib.crc32(group) % GROUP_BUCKETS
+        chunk = chunks.get(bucket)
+        if chunk is None:
+            chunk = chunks[bucket] = ([], [])
+        chunk[0].append(group)
+        chunk[1].append(entry)
+    return [(b, (groups, tuple(zip(*entries)))) for b, (groups, entries) in chunks.items()]
+
+
+def bucket_units(item, group_to_unit) -> list:
+    """The units (``group_to_unit``, the form's) of the groups of one grouped bucket of
+    ``group_buckets``' chunks."""
+    _, chunks = item
+    members = {}
+    for groups, columns in chunks:
+        for group, entry in zip(groups, zip(*columns)):
+            found = members.get(group)
+            if found is None:
+                members[group] = [entry]
+            else:
+                found.append(entry)
+    return [group_to_unit(item) for item in members.items()]
 
 
 class SplitOutputs:

@@ -103,8 +103,9 @@ def _splitter_assignment(order, size):
                 boundary[key].append(member)
             elif value.tag == placement.PlaceUnits.COUNTS:
                 counted.update(dict(value.value))
-            else:
-                split_of[value.value] = tags.index(value.tag)
+            else:  # a batch's list of records of one split
+                for record in value.value:
+                    split_of[record] = tags.index(value.tag)
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():

@@ -25,15 +25,21 @@ RECORD_FILE_PREFIX = 'data_tfrecord'
 
 
 @beam.ptransform_fn
-def WriteRecords(records, output_dir: str, prefix: str = RECORD_FILE_PREFIX):  # noqa: N802
-    """Writes serialized records as gzipped TFRecord shards ``<output_dir>/<prefix>-*.gz``.
+def WriteRecords(  # noqa: N802
+    records, output_dir: str, prefix: str = RECORD_FILE_PREFIX, batched: bool = False
+):
+    """Writes serialized records (with ``batched``, lists of them) as gzipped TFRecord shards
+    ``<output_dir>/<prefix>-*.gz``.
 
     The files and bytes of ``beam.io.WriteToTFRecord``, through
     ``TFRecordFileSink``: a failed write leaves no temp file
     open (``output_guard`` closes those a failure elsewhere in the job left open).
     """
     sink = TFRecordFileSink(
-        os.path.join(output_dir, prefix), '.gz', beam.io.filesystem.CompressionTypes.GZIP
+        os.path.join(output_dir, prefix),
+        '.gz',
+        beam.io.filesystem.CompressionTypes.GZIP,
+        batched=batched,
     )
     return records | 'WriteTFRecord' >> beam.io.Write(sink)
 

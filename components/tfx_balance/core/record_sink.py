@@ -46,10 +46,14 @@ _OPEN_LOCK = threading.Lock()
 class TFRecordFileSink(tfrecordio._TFRecordSink):
     """The sink of ``beam.io.WriteToTFRecord(prefix, file_name_suffix=..., compression_type=...)``
     (same files, same bytes) that never leaves a temp file open after a failure (module doc).
-    Write with ``records | beam.io.Write(TFRecordFileSink(prefix, '.gz', CompressionTypes.GZIP))``.
+    Write with ``records | beam.io.Write(TFRecordFileSink(prefix, '.gz', CompressionTypes.GZIP))``;
+    with ``batched=True`` each element is a list of records, written in order.
     """
 
-    def __init__(self, file_path_prefix: str, file_name_suffix: str, compression_type):
+    def __init__(
+        self, file_path_prefix: str, file_name_suffix: str, compression_type, batched=False
+    ):
+        self.batched = batched  # each element is a list of records (write_record)
         super().__init__(
             file_path_prefix,
             beam.coders.BytesCoder(),
@@ -72,6 +76,15 @@ class TFRecordFileSink(tfrecordio._TFRecordSink):
         with _OPEN_LOCK:
             _OPEN_FILES[handle] = (temp_path, raw)
         return handle
+
+    def write_record(self, file_handle, value):
+        # With ``batched``, an element is a list of records: Beam's per-element work (a windowed
+        # value, the side-input arguments of its write DoFn) is paid once per list.
+        if self.batched:
+            for record in value:
+                self.write_encoded_record(file_handle, record)
+        else:
+            self.write_encoded_record(file_handle, value)
 
     def write_encoded_record(self, file_handle, value):
         try:

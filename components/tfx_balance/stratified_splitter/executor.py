@@ -107,6 +107,7 @@ class Executor(ExamplesExecutor):
             _ = records | f'Write[{name}]' >> artifacts.WriteRecords(
                 artifacts.output_split_dir(output, name),
                 prefix=f'{artifacts.RECORD_FILE_PREFIX}-whole',
+                batched=True,
             )
         _ = result.ranked | 'WriteRanked' >> artifacts.WriteSmallSplits(
             output, list(config.splits), prefix=f'{artifacts.RECORD_FILE_PREFIX}-ranked'

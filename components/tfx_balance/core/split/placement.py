@@ -108,8 +108,9 @@ class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
     examples it placed.
 
-    Outputs, by tag (the class attributes; the one place they are spelt): the serialized
-    examples of split ``i`` on ``tags[i]``; boundary units keyed by ``(stratum, bucket)`` on
+    Outputs, by tag (the class attributes; the one place they are spelt): per batch, the list
+    of serialized examples it sends to split ``i`` on ``tags[i]`` (one element per list, not per
+    example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum, bucket)`` on
     ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on ``COUNTS``
     (``count_units``); with ``assignments``, per batch one record of its units' ``(hash,
     split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
@@ -136,7 +137,7 @@ class PlaceUnits(beam.DoFn):
         return self.place_units(self.to_units(batch, *edges), plans)
 
     def place_units(self, units, plans):
-        placed = []
+        placed, records = [], {}
         for unit in units:
             if unit.pinned is not None:  # earlier spans put it there
                 split = unit.pinned
@@ -152,9 +153,10 @@ class PlaceUnits(beam.DoFn):
                         continue
                     split = plan.ranking.segment_of_bucket(bucket)
             placed.append((split, unit))
-            tag = self.tags[split]
-            for record in unit.records:
-                yield beam.pvalue.TaggedOutput(tag, record)
+            records.setdefault(split, []).extend(unit.records)
+        for split, part in records.items():
+            if part:
+                yield beam.pvalue.TaggedOutput(self.tags[split], part)
         counts = self.count_units(placed)
         if counts:
             yield beam.pvalue.TaggedOutput(self.COUNTS, counts)

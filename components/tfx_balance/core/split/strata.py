@@ -514,6 +514,7 @@ class PlaceLabelSetUnits(PlaceUnits):
         c = self.to_units.columns(batch)
         tags, shift = self.tags, 64 - self.bucket_bits
         per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
+        placed = {}  # split -> its records of this batch, output as one list
         assigned = [] if self.assignments else None
         for i, (labels, record) in enumerate(zip(c.sets, c.records)):
             plan = plans[labels]
@@ -527,9 +528,11 @@ class PlaceLabelSetUnits(PlaceUnits):
                 split = plan.ranking.segment_of_bucket(bucket)
             if assigned is not None:
                 assigned.append((c.hashes[i], split))
-            yield beam.pvalue.TaggedOutput(tags[split], record)
+            placed.setdefault(split, []).append(record)
             key = split, labels
             per_set[key] = per_set.get(key, 0) + 1
+        for split, part in placed.items():
+            yield beam.pvalue.TaggedOutput(tags[split], part)
         counts = {}
         for (split, labels), n in per_set.items():
             count_label_set(counts, split, labels, n)

@@ -208,7 +208,8 @@ class SplitOutputs:
     """Outputs of ``StratifiedSplit``.
 
     - ``whole[split]``: the serialized examples of a split that came from whole hash buckets:
-      nearly all of them, straight from the assignment pass (write it as it streams).
+      nearly all of them, straight from the assignment pass, as one list per input batch (write
+      it as it streams: ``artifacts.WriteRecords(..., batched=True)``).
     - ``ranked``: ``(split, serialized example)`` pairs of the examples placed by rank in
       boundary buckets: at most ``#splits - 1`` of the 65,536 buckets per class, so small enough
       to group per split in one worker (see ``artifacts.WriteSmallSplits``).
@@ -247,7 +248,8 @@ class SplitOutputs:
                 ranked = self.ranked | f'Ranked[{split}]' >> beam.FlatMap(
                     lambda pair, s=split: [pair[1]] if pair[0] == s else []
                 )
-                self._merged[split] = (whole, ranked) | f'Merge[{split}]' >> beam.Flatten()
+                each = whole | f'Whole[{split}]' >> beam.FlatMap(lambda part: part)
+                self._merged[split] = (each, ranked) | f'Merge[{split}]' >> beam.Flatten()
         return self._merged
 
 

@@ -80,11 +80,10 @@ class TFRecordFileSink(tfrecordio._TFRecordSink):
     def write_record(self, file_handle, value):
         # With ``batched``, an element is a list of records: Beam's per-element work (a windowed
         # value, the side-input arguments of its write DoFn) is paid once per list.
-        if self.batched:
-            for record in value:
-                self.write_encoded_record(file_handle, record)
-        else:
-            self.write_encoded_record(file_handle, value)
+        if not self.batched:
+            return super().write_record(file_handle, value)
+        for record in value:
+            super().write_record(file_handle, record)
 
     def write_encoded_record(self, file_handle, value):
         try:

@@ -7,8 +7,8 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the Stratified
 - ``config.py``: ``StratifiedSplitConfig``, the checked arguments (splits, folds, holdout, groups,
   label bins, multi-label form).
 - ``stratified.py``: ``StratifiedSplit``, one transform for both label forms: read (as examples,
-  groups or pinned units: ``read_batches``, ``input_units``), plan, place, rank, count, report; the form's
-  strategy is chosen in one table, ``STRATEGIES``.
+  groups or pinned units: ``read_batches``, ``input_units``), plan, place, rank, count, report;
+  the form's strategy is chosen in one table, ``STRATEGIES``.
 - ``exact.py``: one label per example: its units (an example, or a group counting for its
   dominant class) counted per class and hash bucket, each class planned by the exact rule of
   ``allocation.py`` (largest remainder, presence for classes smaller than the number of splits;

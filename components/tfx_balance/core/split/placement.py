@@ -110,8 +110,8 @@ class PlaceUnits(beam.DoFn):
 
     Outputs, by tag (the class attributes; the one place they are spelt): per batch, the list
     of serialized examples it sends to split ``i`` on ``tags[i]`` (one element per list, not per
-    example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum, bucket)`` on
-    ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on ``COUNTS``
+    example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum,
+    bucket)`` on ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on ``COUNTS``
     (``count_units``); with ``assignments``, per batch one record of its units' ``(hash,
     split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
     ``ClassSplitPlan``, or the index of the one split it goes to whole.
@@ -155,8 +155,7 @@ class PlaceUnits(beam.DoFn):
             placed.append((split, unit))
             records.setdefault(split, []).extend(unit.records)
         for split, part in records.items():
-            if part:
-                yield beam.pvalue.TaggedOutput(self.tags[split], part)
+            yield beam.pvalue.TaggedOutput(self.tags[split], part)
         counts = self.count_units(placed)
         if counts:
             yield beam.pvalue.TaggedOutput(self.COUNTS, counts)

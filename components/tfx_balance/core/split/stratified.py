@@ -307,9 +307,9 @@ class StratifiedSplit(beam.PTransform):
         config, previous, bits = self._config, self._previous, self._bucket_bits
         strategy = STRATEGIES[config.multi_label]
         names = list(config.splits)
-        # with groups, or earlier spans to join by key, the input is read as units
-        to_units = strategy.units(config, config.group_feature is not None or previous is not None)
         source, batched, grouped = self._source, self._batched, config.group_feature is not None
+        # with groups, or earlier spans to join by key, the input is read as units
+        to_units = strategy.units(config, grouped or previous is not None)
         # With groups, the passes (and the label bin edges) share one read: the placement pass's
         # grouping holds the records anyway. Without, each pass reads the input, so that the
         # placement pass streams it (nothing is held in memory).
@@ -337,7 +337,7 @@ class StratifiedSplit(beam.PTransform):
         plans = strategy.plans(plan_units, to_units, config, bits, previous is not None, edges)
         plans_side = beam.pvalue.AsSingleton(plans)
         pinned = None
-        if previous is not None and config.group_feature is not None:
+        if previous is not None and grouped:
             pinned = plan_units | 'PinnedGroups' >> beam.FlatMap(pinned_groups)
         assign = read('ForAssign', records=True, pinned=pinned)
         place = strategy.place_units(to_units, bits, len(names), self._assignments)

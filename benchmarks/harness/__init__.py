@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import importlib
 import json
 import os
@@ -234,7 +235,10 @@ def summarize(job: Job, runs: List[dict]) -> dict:
 
 
 def timed(fn: Callable[[], object]) -> float:
-    """Wall seconds of ``fn()``; records the RSS just before it (imports done) as the baseline."""
+    """Wall seconds of ``fn()``; records the RSS just before it (imports done) as the baseline.
+    Python's garbage is collected first, so that a run does not pay for the cycles an earlier
+    job or repeat of the same process left (several jobs share a process, ``run_shared``)."""
+    gc.collect()
     _BASELINE['rss_mb'] = rss_mb()
     started = time.perf_counter()
     fn()

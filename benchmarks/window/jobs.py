@@ -444,5 +444,5 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'index_n': ('leakage_job', {'span_dirs': [today], 'first_span': window,
                                     'out_dir': leakage_out, 'index_dirs': wl['key_indexes'],
                                     'first_index_span': 0}),
-    }, isolated)  # fmt: skip
+    }, isolated, repeats=5)  # fmt: skip
     return out

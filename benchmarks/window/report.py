@@ -117,7 +117,8 @@ def render(results: dict) -> list:
         f'loaded; then {batch:,} examples in fixed batches) and `with_prior_correction` on a '
         "two-class serving signature. Each component's jobs run in one fresh process after a "
         "warm-up run of its first job, the window's after the single span's (peak RSS is reset "
-        'before each, so a figure of the window is an upper bound).',
+        'before each, so a figure of the window is an upper bound); each job but the layouts '
+        'runs 5 times (medians), Python garbage collected before each run.',
         '',
     ]
     table = []

@@ -31,6 +31,31 @@ def test_writes_the_files_and_bytes_of_write_to_tfrecord(tmp_path):
     assert list(_files(ours)) == ['data-00000-of-00001.gz']
 
 
+def test_batched_lists_write_the_bytes_of_write_to_tfrecord(tmp_path):
+    ours, beams = tmp_path / 'ours', tmp_path / 'beams'
+    lists = [RECORDS[i : i + 64] for i in range(0, len(RECORDS), 64)]
+    with beam.Pipeline() as p:
+        _ = (
+            p
+            | 'Lists' >> beam.Create([lists])  # one element: the lists stay in order
+            | 'Each' >> beam.FlatMap(lambda parts: parts)
+            | 'Ours'
+            >> beam.io.Write(
+                TFRecordFileSink(str(ours / 'data'), '.gz', CompressionTypes.GZIP, batched=True)
+            )
+        )
+        _ = (
+            p
+            | 'Records' >> beam.Create([RECORDS])
+            | 'EachRecord' >> beam.FlatMap(lambda records: records)
+            | 'Beams'
+            >> beam.io.WriteToTFRecord(
+                str(beams / 'data'), file_name_suffix='.gz', compression_type=CompressionTypes.GZIP
+            )
+        )
+    assert _files(ours) == _files(beams)
+
+
 def _fail_at(record):
     if record == RECORDS[300]:
         raise ValueError('a stage fused with the write failed')

@@ -140,7 +140,7 @@ def assert_exact_over_the_union(files):
     from tensorflow_metadata.proto.v0 import schema_pb2
 
     from tfx_balance import balanced_dataset
-    from tfx_balance.core.balanced_input_gen.plan_io import classes_of
+    from tfx_balance.core.balanced_input_gen.merge import classes_of
 
     classes = classes_of(files)
     assert dict(zip(classes.names, classes.counts)) == UNION

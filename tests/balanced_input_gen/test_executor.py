@@ -138,7 +138,7 @@ def test_the_augmenters_own_output_gives_the_data_counts_whatever_its_provenance
     from tfx_balance.balanced_augmenter.executor import Executor as AugmenterExecutor
     from tfx_balance.balanced_input_gen.executor import Executor
     from tfx_balance.core.balanced_input_gen import prior_correction
-    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+    from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 
     counts = {'Cash': 27, 'Card': 168, 'Dispute': 5}
     records = [
@@ -175,7 +175,7 @@ def test_the_augmenters_own_output_gives_the_data_counts_whatever_its_provenance
 
 
 def test_augmented_examples_record_the_data_counts_before_augmentation(tmp_path):
-    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+    from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 
     augmented = make_examples_artifact(str(tmp_path / 'augmented'), {'train': TRAIN})
     with open(os.path.join(augmented.uri, keys.REBALANCE_PLAN_FILE), 'w') as f:

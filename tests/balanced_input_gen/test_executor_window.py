@@ -64,7 +64,7 @@ def run_window(tmp_path, window, augmented=None, executor=None, **props):
 def test_a_window_is_laid_out_as_the_union_of_its_spans_with_one_plan_of_the_union(tmp_path):
     from tfx.types import artifact_utils
 
-    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+    from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 
     output = run_window(tmp_path, span_window(tmp_path, SPANS))
     ((_, plan),) = load_plans(os.path.join(output.uri, 'Split-train', '*'))
@@ -86,7 +86,7 @@ def test_a_window_is_laid_out_as_the_union_of_its_spans_with_one_plan_of_the_uni
 
 
 def test_the_data_counts_of_a_window_of_augmenter_outputs_are_summed(tmp_path):
-    from tfx_balance.core.balanced_input_gen.plan_io import load_plans
+    from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 
     augmented = span_window(tmp_path, {s: {'train': []} for s in SPANS}, name='augmented')
     inputs = {1: {'Cash': 60, 'No Charge': 2, 'Dispute': 1}, 2: {'Cash': 50}, 3: {'Cash': 70}}

@@ -16,7 +16,8 @@ from tfx_balance.core.balanced_input_gen import (
     LayoutPlan,
     plans_to_json,
 )
-from tfx_balance.core.balanced_input_gen.plan_io import plan_from_json, plan_summary, summed_counts
+from tfx_balance.core.balanced_input_gen.merge import summed_counts
+from tfx_balance.core.balanced_input_gen.plan_file import plan_from_json, plan_summary
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table

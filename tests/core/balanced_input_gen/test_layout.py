@@ -65,7 +65,7 @@ def test_a_window_of_spans_laid_out_as_one_plans_the_union_as_the_per_span_plans
 
     from tests.core.balanced_input_gen.support import SCHEMA, make_records
     from tests.support.examples import example
-    from tfx_balance.core.balanced_input_gen.plan_io import classes_of
+    from tfx_balance.core.balanced_input_gen.merge import classes_of
 
     span_1 = make_records({0: 30, 1: 10, 2: 4})  # class 3 only in span 2
     span_2 = [

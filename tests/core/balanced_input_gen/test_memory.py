@@ -9,7 +9,7 @@ import pytest
 from tests.core.balanced_input_gen.support import SCHEMA, batches, lay_out
 from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.balanced_input_gen import memory
+from tfx_balance.core.balanced_input_gen import memory, merge
 from tfx_balance.core.balanced_input_gen.schedule import batch_order
 from tfx_balance.core.errors import DataError
 
@@ -78,7 +78,7 @@ def test_streamed_and_in_memory_paths_give_the_same_composition(laid_out):
 
 
 def test_classes_larger_than_the_budget_are_streamed_with_the_same_rule(laid_out):
-    classes = bi.plan_io.classes_of(laid_out)
+    classes = merge.classes_of(laid_out)
     assert memory.load_classes(classes, [0, 1, 2, 3], 1000) is None  # 62 examples: ~5 kB
     ds = bi.balanced_dataset(laid_out, 'label', batch_size=8, schema=SCHEMA, memory_budget=1000)
     for _, labels in batches(ds, 20):
@@ -86,7 +86,7 @@ def test_classes_larger_than_the_budget_are_streamed_with_the_same_rule(laid_out
 
 
 def test_load_classes_reads_only_the_sampled_classes(laid_out):
-    classes = bi.plan_io.classes_of(laid_out)
+    classes = merge.classes_of(laid_out)
     records = memory.load_classes(classes, [2, 3], 1 << 20)
     assert records.shape == (6,)
 
@@ -148,7 +148,7 @@ def test_loaded_records_are_the_tfrecord_readers_bytes_in_plan_order(tmp_path):
     counts = {k: 1 + (k * 5) % 23 for k in range(12)}
     records = [example(x=float(k * 100 + i), label=k) for k, n in counts.items() for i in range(n)]
     split_dir = lay_out(str(tmp_path), records, per_shard=1)
-    classes = bi.plan_io.classes_of(os.path.join(split_dir, '*'))
+    classes = merge.classes_of(os.path.join(split_dir, '*'))
     active = [k for k in counts if k not in (1, 2)]  # not every class
     files = [f for k in active for f in classes.files[k]]
     per_file = [[r.numpy() for r in tf.data.TFRecordDataset(f, 'GZIP')] for f in files]
@@ -231,7 +231,7 @@ def test_loaded_records_are_exact_where_their_content_looks_like_framing(tmp_pat
         for path, records in zip(paths[name], shards):
             write_records(path, records)
     counts = tuple(sum(map(len, shards)) for shards in files.values())
-    classes = bi.plan_io.MergedClasses('label', ('a', 'b'), counts, tuple(paths.values()))
+    classes = merge.MergedClasses('label', ('a', 'b'), counts, tuple(paths.values()))
 
     def read(names):
         return [

@@ -1,4 +1,4 @@
-"""LayoutPlan (core/balanced_input_gen/plan.py): counts, weights, bias, file names, locating plans."""
+"""LayoutPlan (core/balanced_input_gen/plan.py): counts, weights, bias, file names."""
 
 import json
 import math
@@ -7,8 +7,8 @@ import os
 import pytest
 import tensorflow as tf
 
-from tests.core.balanced_input_gen.support import RECORDS, SCHEMA, lay_out, read_file
-from tests.support.examples import example, write_records
+from tests.core.balanced_input_gen.support import lay_out, read_file
+from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
 from tfx_balance.core.errors import DataError
 
@@ -56,20 +56,6 @@ def test_string_classes_get_file_safe_names(tmp_path):
         (2, 1, 1),
         'bytes',
     )
-
-
-def test_files_without_a_plan_name_balanced_input_gen(tmp_path):
-    write_records(str(tmp_path / 'Split-train' / 'data.gz'), RECORDS)
-    with pytest.raises(DataError, match='no balance plan found.*Add BalancedInputGen'):
-        bi.balanced_dataset(str(tmp_path / 'Split-train' / '*'), 'label', 8, schema=SCHEMA)
-    with pytest.raises(DataError, match='no balance plan found'):
-        bi.steps_per_epoch([str(tmp_path / 'Split-train' / '*')], 8)
-
-
-def test_a_split_that_was_passed_through_is_named(laid_out):
-    eval_dir = os.path.join(os.path.dirname(os.path.dirname(laid_out)), 'Split-eval', '*')
-    with pytest.raises(DataError, match="split 'eval'.*was not laid out.*laid-out splits: train"):
-        bi.balanced_dataset(eval_dir, 'label', 8, schema=SCHEMA)
 
 
 def test_classes_whose_safe_names_meet_still_get_their_own_files(tmp_path):

@@ -6,13 +6,15 @@ Two halves that meet in a small JSON *layout plan* (``balance_plan.json``):
    set of gzipped TFRecord shards per class, in a seeded-hash order, and returns the split's
    ``LayoutPlan`` (``plan.py``: classes, counts, files, class weights ``n / (K * n_c)``
    and output-bias initialiser ``log(n_c / n)``), written by the caller with
-   ``plans_to_json`` (``plan_io.py``). Its arguments are a ``LayoutConfig``
+   ``plans_to_json`` (``plan_file.py``). Its arguments are a ``LayoutConfig``
    (``config.py``).
 2. **Reading (tf.data).** ``balanced_dataset`` (``dataset.py``) finds the plan next to the
-   files (``plan_io.py``) and checks the files against it. If the sampled classes fit ``memory_budget`` (256 MiB
-   by default) it reads them once and samples them in memory (``memory.py``: cost independent
-   of the number of classes); otherwise it builds one shuffled, repeating stream per class
-   (``streams.py``). Both follow a precomputed schedule (``schedule.py``): per batch, class ``k`` gets
+   files (``plan_file.py``), merges the plans of the splits read into the classes to sample
+   (``merge.py``) and checks the files against them. If the sampled classes fit
+   ``memory_budget`` (256 MiB by default) it reads them once and samples them in memory
+   (``memory.py``: cost independent of the number of classes); otherwise it builds one shuffled,
+   repeating stream per class (``streams.py``). Both follow a precomputed schedule
+   (``schedule.py``): per batch, class ``k`` gets
    ``floor(B * p_k)`` or ``ceil(B * p_k)`` examples (``p_k`` its weight share), and over the
    schedule's period exactly ``B * p_k`` per batch on average. With uniform weights and ``K``
    dividing ``B`` every batch holds exactly ``B / K`` examples of each class.
@@ -58,7 +60,7 @@ from tfx_balance.core.balanced_input_gen.plan import (
     safe_class_name,
     shard_file_name,
 )
-from tfx_balance.core.balanced_input_gen.plan_io import load_plans, plans_to_json
+from tfx_balance.core.balanced_input_gen.plan_file import load_plans, plans_to_json
 from tfx_balance.core.balanced_input_gen.policies import POLICIES
 from tfx_balance.core.balanced_input_gen.prior import (
     PriorCorrection,

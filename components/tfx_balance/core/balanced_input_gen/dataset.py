@@ -3,7 +3,7 @@
 Parses the batches of ``streams.balanced_records`` with a
 schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; ``steps_per_epoch`` says
 after how many batches every sampled class has been seen once in full. A label-set layout
-(``multi_label``) is read the same way, its groups as the classes (``plan_io.groups_to_read``
+(``multi_label``) is read the same way, its groups as the classes (``merge.groups_to_read``
 chooses the groups and their weights); its label is returned multi-hot (``multi_hot_fn``, in
 the order of ``label_names``).
 Rules: docs/balanced_input_gen.md.
@@ -15,8 +15,9 @@ from typing import Mapping, Sequence
 
 from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen.memory import DEFAULT_MEMORY_BUDGET
+from tfx_balance.core.balanced_input_gen.merge import groups_to_read
 from tfx_balance.core.balanced_input_gen.plan import LayoutPlan, MultiLabelLayoutPlan
-from tfx_balance.core.balanced_input_gen.plan_io import groups_to_read, located_plans
+from tfx_balance.core.balanced_input_gen.plan_file import located_plans
 from tfx_balance.core.balanced_input_gen.schedule import batches_to_cover, resolve_weights
 from tfx_balance.core.balanced_input_gen.streams import (
     DEFAULT_SHUFFLE_BUFFER,

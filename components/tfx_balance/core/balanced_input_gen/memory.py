@@ -16,7 +16,7 @@ pass), a new permutation every pass. Permutations are a pure function of ``(seed
 pass)``: sort by a 64-bit mixing hash (splitmix64) of ``(seed, class, pass, position)``. Rules:
 docs/balanced_input_gen.md.
 
-Example (``classes`` from ``plan_io.classes_of``)::
+Example (``classes`` from ``merge.classes_of``)::
 
     records = load_classes(classes, active=[0, 1, 2], budget=256 << 20)  # None if too large
     groups = memory_groups(records, classes, active, shares, batch_size=64, seed=0)

@@ -10,7 +10,7 @@ group its label counts and draws per epoch from the policy (``policies.py``), an
 within which every example is read (``epochs_to_read_all``; null where a group is not drawn).
 
 ``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
-artifact root (``plan_io.plans_to_json``); ``plan_io.load_plans`` finds it again from the files
+artifact root (``plan_file.plans_to_json``); ``plan_file.load_plans`` finds it again from the files
 a Trainer is given. Rules: docs/balanced_input_gen.md.
 
 Example:

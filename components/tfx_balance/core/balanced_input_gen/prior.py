@@ -43,18 +43,14 @@ import os
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
+from tfx_balance.core.balanced_input_gen.merge import check_layout, groups_to_read, summed_counts
 from tfx_balance.core.balanced_input_gen.plan import (
     COMPONENT,
     PLAN_FILE,
     LayoutPlan,
     MultiLabelLayoutPlan,
 )
-from tfx_balance.core.balanced_input_gen.plan_io import (
-    check_layout,
-    groups_to_read,
-    located_plans,
-    summed_counts,
-)
+from tfx_balance.core.balanced_input_gen.plan_file import located_plans
 from tfx_balance.core.balanced_input_gen.schedule import weight_shares
 from tfx_balance.core.calibration import SIGMOID, SOFTMAX, checked_labels
 from tfx_balance.core.errors import ConfigError, DataError

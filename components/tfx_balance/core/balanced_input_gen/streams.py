@@ -20,13 +20,9 @@ from tfx_balance.core.balanced_input_gen.memory import (
     load_classes,
     memory_groups,
 )
+from tfx_balance.core.balanced_input_gen.merge import MergedClasses, check_layout, groups_to_read
 from tfx_balance.core.balanced_input_gen.plan import COMPONENT
-from tfx_balance.core.balanced_input_gen.plan_io import (
-    MergedClasses,
-    check_layout,
-    groups_to_read,
-    load_plans,
-)
+from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 from tfx_balance.core.balanced_input_gen.schedule import (
     batch_order,
     batch_rows,
@@ -161,7 +157,7 @@ def record_groups(
     label_feature: str | None,
     memory_budget: int,
 ):
-    """``(dataset, grouped)`` of the ``classes`` (``plan_io.groups_to_read``: for a multi-label
+    """``(dataset, grouped)`` of the ``classes`` (``merge.groups_to_read``: for a multi-label
     layout its groups, with their draws per epoch as ``weights``): groups of whole batches
     (``tf.string [n * B]``) when ``grouped``, else batches (``tf.string [B]``)."""
     import tensorflow as tf

@@ -1,0 +1,148 @@
+"""``balance_plan.json``: the file BalancedInputGen writes next to a split's class files.
+
+Written (``plans_to_json``: every laid-out split's plan, with the data's counts before
+augmentation where known), found again from the files a Trainer is given (``load_plans``: a
+pattern ``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``), and
+logged as a table (``plan_summary``). ``merge.groups_to_read`` turns the plans found into what
+a reader samples. Rules: docs/balanced_input_gen.md.
+
+Example::
+
+    located = load_plans('/pipeline/BalancedInputGen/examples/7/Split-train/*')
+    ((split_dir, plan),) = located  # e.g. ('.../Split-train', LayoutPlan(split='train', ...))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Dict, List, Mapping, Sequence, Tuple, Union
+
+from tfx_balance.core.balanced_input_gen.plan import (
+    COMPONENT,
+    PLAN_FILE,
+    PLAN_FORMAT_VERSION,
+    LayoutPlan,
+    MultiLabelLayoutPlan,
+)
+from tfx_balance.core.errors import ConfigError, DataError
+
+
+def plans_to_json(
+    plans: Sequence[LayoutPlan],
+    passthrough_splits: Sequence[str] = (),
+    data_counts: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict:
+    """The content of ``balance_plan.json``: every laid-out split's plan; ``data_counts``
+    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split."""
+    data_counts = data_counts or {}
+    plans = [
+        dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
+        if p.split in data_counts
+        else p
+        for p in plans
+    ]
+    return {
+        'format_version': PLAN_FORMAT_VERSION,
+        'written_by': COMPONENT,
+        'splits': {p.split: p.to_json() for p in sorted(plans, key=lambda p: p.split)},
+        'passthrough_splits': list(passthrough_splits),
+    }
+
+
+def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
+    """The plan of one split of ``balance_plan.json``: a label-set plan where it has a
+    ``multi_label`` section, else a per-class plan."""
+    kind = MultiLabelLayoutPlan if 'multi_label' in obj else LayoutPlan
+    return kind.from_json(split, obj)
+
+
+def plan_summary(plan: MultiLabelLayoutPlan) -> str:
+    """The table the executor logs: per label its count, data and stream frequency; per group
+    its examples, draws per epoch and repeat (draws per example per epoch)."""
+    freq = plan.expected_frequencies()
+    lines = [
+        f"split '{plan.split}': {plan.total} examples, policy {plan.policy!r}"
+        + (f' (t={plan.repeat_threshold:g})' if plan.policy == 'repeat_factor' else '')
+        + f', {sum(plan.draws)} draws per epoch, '
+        + (
+            f'every example read within {plan.epochs_to_read_all()} epoch(s)'
+            if plan.epochs_to_read_all()
+            else f'{sum(1 for d in plan.draws if d <= 0)} group(s) not drawn'
+        ),
+        f'{"label":<24} {"count":>9} {"data freq":>10} {"stream freq":>12}',
+    ]
+    for name, count, f in zip(plan.labels, plan.label_counts, freq):
+        lines.append(f'{name[:24]:<24} {count:>9} {count / plan.total:>10.4f} {f:>12.4f}')
+    lines.append(f'{"group (rarest label)":<24} {"examples":>9} {"draws":>10} {"repeat":>12}')
+    for name, count, d in zip(plan.classes, plan.counts, plan.draws):
+        shown = (name or '(no label)')[:24]
+        lines.append(f'{shown:<24} {count:>9} {d:>10} {d / count:>12.3f}')
+    return '\n'.join(lines)
+
+
+def _no_plan_error(split_dir: str, plan_path: str) -> DataError:
+    return DataError(
+        f'no balance plan found for files in {split_dir}: expected {plan_path}. '
+        f'balanced_dataset reads splits laid out per class by the {COMPONENT} component. Add '
+        f"{COMPONENT}(examples=..., label_feature=..., splits=['train']) before the Trainer and "
+        f"pass its outputs['examples'] to the Trainer (or to balanced_dataset)."
+    )
+
+
+def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[str, LayoutPlan]]:
+    """Returns ``(split_dir, plan)`` for every split folder named by the patterns.
+
+    A pattern is ``<artifact uri>/Split-<name>/*`` (as in ``fn_args.train_files``), a split
+    folder, or a file inside one; the plan is read from ``<artifact uri>/balance_plan.json``.
+    """
+    import tensorflow as tf
+
+    patterns = [file_pattern_or_list] if isinstance(file_pattern_or_list, str) else None
+    patterns = patterns or list(file_pattern_or_list)
+    if not patterns:
+        raise ConfigError('file_pattern_or_list is empty; pass e.g. fn_args.train_files.')
+    split_dirs: List[str] = []
+    for pattern in patterns:
+        pattern = str(pattern).rstrip('/')
+        split_dir = pattern if tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
+        if split_dir not in split_dirs:
+            split_dirs.append(split_dir)
+    result = []
+    cache: Dict[str, dict] = {}
+    for split_dir in split_dirs:
+        root, folder = os.path.split(split_dir)
+        plan_path = os.path.join(root, PLAN_FILE)
+        if not folder.startswith('Split-') or not tf.io.gfile.exists(plan_path):
+            raise _no_plan_error(split_dir, plan_path)
+        if plan_path not in cache:
+            with tf.io.gfile.GFile(plan_path) as f:
+                cache[plan_path] = json.load(f)
+        doc = cache[plan_path]
+        split = folder[len('Split-') :]
+        if split not in doc.get('splits', {}):
+            laid_out = ', '.join(doc.get('splits', {})) or '(none)'
+            raise DataError(
+                f"split '{split}' ({split_dir}) was not laid out per class by {COMPONENT} (it "
+                f'was passed through unchanged); laid-out splits: {laid_out}. Add '
+                f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
+            )
+        result.append((split_dir, plan_from_json(split, doc['splits'][split])))
+    return result
+
+
+def located_plans(plan_or_files) -> list:
+    """``[(split_dir, plan)]`` as given, or of the files named by patterns."""
+    if isinstance(plan_or_files, LayoutPlan):
+        raise ConfigError(
+            'pass the plan together with its split folder as [(split_dir, plan)], or the files.'
+        )
+    if (
+        isinstance(plan_or_files, (list, tuple))
+        and plan_or_files
+        and all(isinstance(p, tuple) and len(p) == 2 for p in plan_or_files)
+        and all(isinstance(p[1], LayoutPlan) for p in plan_or_files)
+    ):
+        return list(plan_or_files)
+    return load_plans(plan_or_files)

@@ -110,7 +110,7 @@ def load_classes(classes, active: Sequence[int], budget: int):
                 _cut_records(data, path, records)
     if len(records) != expected:
         raise DataError(
-            f'the class files of split(s) {split_names(files)} hold {len(records)} examples of '
+            f'the class files of split(s) {split_folders(files)} hold {len(records)} examples of '
             f'the sampled classes, but the balance plan says {expected}: the layout is damaged. '
             'Re-run BalancedInputGen (with caching off for that run) to write the split again.'
         )
@@ -188,7 +188,7 @@ def _cut_records(data: bytes, path: str, records: list) -> None:
         )
 
 
-def split_names(files: Sequence[str]) -> str:
+def split_folders(files: Sequence[str]) -> str:
     """The split folders of ``files``, e.g. ``'Split-train'``, comma separated."""
     return ', '.join(sorted({os.path.basename(os.path.dirname(f)) for f in files}))
 

@@ -9,12 +9,20 @@ span's, ``PreviousSpanStrategy``) and StratifiedSplitter (8:1:1, ``group_feature
 earlier spans' ``assignments`` from a Resolver: a company keeps its split in every span)
 -> LeakageCheck over the last ``WINDOW`` spans (no company or trip in two splits: this span's
 examples with the key indexes of the earlier runs' LeakageCheck, ``PreviousSpanStrategy``)
--> Transform and BalancedInputGen over the window -> Trainer (``balanced_dataset`` over the
-window; warm-started from the latest blessed model) -> Evaluator (this span's ``test`` split,
-against the latest blessed model) -> Pusher.
+-> Transform (its analyzers over the window's splits, ``materialize=False``) and BalancedInputGen
+(this span's ``train`` split, raw: each span is laid out once, by its own run) -> Trainer
+(``examples``: the window's layouts from the 'layout_window' Resolver; ``balanced_dataset``
+merges their plans when it reads them and applies the Transform graph to the raw examples;
+warm-started from the latest blessed model) -> Evaluator (this span's ``test`` split, against
+the latest blessed model) -> Pusher.
 
-The Trainer starts only after the drift check and LeakageCheck passed: a span whose class mix
-shifted stops its run before training (the run script records the verdict and goes on to the next
+A run's cost does not grow with the window, except for Transform's analysis: BalancedInputGen
+reads one span, the Trainer reads the window's layouts as they are, and Transform writes no
+examples (its vocabularies and scales are of the window, as in TFX's periodic design).
+
+Transform, BalancedInputGen and so the Trainer start only after the drift check and LeakageCheck
+passed: a span whose class mix shifted stops its run before training and is never laid out, so
+no later window trains on it (the run script records the verdict and goes on to the next
 span). The Trainer and Transform modules are the taxi sample's (``pipelines/taxi``).
 
 **The drift threshold, from the data.** The drift check reads the whole span (ExampleGen's one
@@ -27,9 +35,9 @@ nothing about the data. Between two consecutive real spans a class share moves b
 **On Kubeflow Pipelines** (``kubeflow_v2=True``, ``run_kubeflow.py``) TFX's V2 compiler compiles
 only LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the earlier
 assignments are the previous run's only (a company absent from that span may move), the drift
-baseline is the newest statistics before this run's, and there is no window (LeakageCheck,
-Transform, BalancedInputGen and the Trainer read this span; the Trainer still goes on from the
-latest blessed model). docs/continuous_training.md, "Kubeflow Pipelines", says why.
+baseline is the newest statistics before this run's, and there is no window (LeakageCheck and
+Transform read this span, the Trainer this run's layout; it still goes on from the latest
+blessed model). docs/continuous_training.md, "Kubeflow Pipelines", says why.
 """
 
 from __future__ import annotations
@@ -60,7 +68,7 @@ from tfx_balance.metrics import CalibrationGate
 PIPELINE_NAME = 'tfx-balance-periodic'
 DATA_ROOT = os.path.join(taxi.REPO, 'runs', 'periodic', 'data')
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
-WINDOW = 3  # spans the Trainer (and LeakageCheck) read
+WINDOW = 3  # spans the Trainer (their layouts), Transform and LeakageCheck read
 ASSIGNMENT_SPANS = 7  # earlier spans whose assignments the splitter keeps (the whole demo)
 TRAIN_STEPS = 300  # per run: the model goes on from the latest one
 MAX_DRIFT_DISTANCE = 0.1  # module docstring: twice the largest real move, a third of the shift
@@ -82,10 +90,10 @@ SAMPLE = Sample(
 )
 
 
-def last_spans(producer, num_spans: int):
-    """A Resolver of the last ``num_spans`` spans of ``producer``'s ``examples``
-    (``SpanRangeStrategy``), resolved after ``producer`` ran in this run, so that the window ends
-    with this run's span."""
+def last_spans(producer, num_spans: int, resolver_id: str):
+    """A Resolver (id ``resolver_id``) of the last ``num_spans`` spans of ``producer``'s
+    ``examples`` (``SpanRangeStrategy``), resolved after ``producer`` ran in this run, so that the
+    window ends with this run's span."""
     window = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
         config={
@@ -98,7 +106,7 @@ def last_spans(producer, num_spans: int):
             producer_component_id=producer.id,
             output_key='examples',
         ),
-    ).with_id('examples_window')
+    ).with_id(resolver_id)
     window.add_upstream_node(producer)
     return window
 
@@ -130,7 +138,7 @@ def create_pipeline(
       metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
       serving_dir: Pusher destination (default ``<root>/serving``).
       pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
-      window: spans the Trainer and LeakageCheck read.
+      window: spans the Trainer (their layouts), Transform and LeakageCheck read.
       kubeflow_v2: build for TFX's Kubeflow V2 compiler, which compiles only two Resolver
         strategies, LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the
         earlier assignments and the drift baseline are the latest artifacts, and the Trainer
@@ -198,11 +206,6 @@ def create_pipeline(
         group_feature=GROUP,
         seed=seed,
     )
-    if kubeflow_v2:
-        examples_window, window_examples = None, splitter.outputs['examples']
-    else:
-        examples_window = last_spans(splitter, window)
-        window_examples = examples_window.outputs['examples']
     if kubeflow_v2 or window == 1:
         earlier_checks, key_indexes = None, None
     else:  # the key indexes of the window's earlier spans, in their LeakageCheck anomalies
@@ -221,22 +224,40 @@ def create_pipeline(
         group_feature=GROUP,
         previous_key_index=key_indexes,
     )
+    # Transform analyzes the window of splits (its vocabularies and scales are the window's) and
+    # writes no examples: the Trainer applies its graph to the raw layouts (balanced_dataset).
+    # BalancedInputGen lays out this span only; the Trainer reads the window of the layouts, so
+    # each span is laid out once, by its own run. Both wait for the checks: a span they stopped
+    # is never laid out, and no later window trains on it.
+    if kubeflow_v2:
+        examples_window, layout_window = None, None
+        transform_examples = splitter.outputs['examples']
+    else:
+        examples_window = last_spans(splitter, window, 'examples_window')
+        transform_examples = examples_window.outputs['examples']
     transform = tfx.components.Transform(
-        examples=window_examples,
+        examples=transform_examples,
         schema=schema.outputs['schema'],
         module_file=os.path.join(SAMPLE.module_dir, 'preprocessing.py'),
+        materialize=False,
         # No TFDV statistics of the window before and after the transform: StatisticsGen has the
         # span's, and nothing here reads Transform's (they were a fifth of its CPU time).
         disable_statistics=True,
     )
-    transform.add_upstream_node(drift_check)
-    transform.add_upstream_node(leakage)
     layout = BalancedInputGen(
-        examples=transform.outputs['transformed_examples'],
+        examples=splitter.outputs['examples'],
         label_feature=LABEL,
         splits=['train'],
         seed=seed,
     )
+    for checked in (transform, layout):
+        checked.add_upstream_node(drift_check)
+        checked.add_upstream_node(leakage)
+    if kubeflow_v2:
+        trainer_examples = layout.outputs['examples']
+    else:
+        layout_window = last_spans(layout, window, 'layout_window')
+        trainer_examples = layout_window.outputs['examples']
     latest_blessed = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(
@@ -249,7 +270,7 @@ def create_pipeline(
     trainer = sample_trainer(
         SAMPLE,
         'Trainer',
-        layout.outputs['examples'],
+        trainer_examples,
         'balanced',
         schema=schema,
         train_steps=train_steps,
@@ -278,11 +299,12 @@ def create_pipeline(
             drift_check,
             earlier,
             splitter,
-            *([examples_window] if examples_window else []),
             *([earlier_checks] if earlier_checks else []),
             leakage,
+            *([examples_window] if examples_window else []),
             transform,
             layout,
+            *([layout_window] if layout_window else []),
             latest_blessed,
             trainer,
             evaluator,

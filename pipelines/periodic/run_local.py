@@ -4,7 +4,8 @@ MLMD, each after its span's data arrived; prints a line per run and the closing 
 Usage: python -m pipelines.periodic.run_local [--root runs/periodic] [--spans 7]
        [--train-steps 300] [--seed 0] [--verbose]
 
-Per run the table shows the span, the window of spans the Trainer read, the span's class counts
+Per run the table shows the span, the window of spans LeakageCheck read, the span BalancedInputGen
+laid out and the spans whose layouts the Trainer read (each from MLMD), the span's class counts
 per split, the companies (and trips) found in more than one split over every span so far (0: the
 splitter's assignments keep them), the drift verdict and the blessing. Span 7 is shifted on
 purpose (``pipelines.periodic.spans``): the drift check stops its run before training.
@@ -113,6 +114,7 @@ def run(
             error = e
         inputs = run_inputs(metadata_path, before)
         leakage = inputs.get('LeakageCheck', {})  # this span, and the earlier key indexes
+        layout, trainer = inputs.get('BalancedInputGen', {}), inputs.get('Trainer', {})
         split_dir = _newest_dir(pipeline_root, 'StratifiedSplitter', 'examples', before)
         if split_dir:
             groups_so_far.append(split_groups(split_dir))
@@ -123,11 +125,14 @@ def run(
                 'window': _window(
                     [*leakage.get('input_examples', []), *leakage.get('previous_key_index', [])]
                 ),
+                # One span laid out per run, and the window of those layouts at the Trainer.
+                'laid_out': _window(layout.get('input_examples', [])),
+                'trainer_window': _window(trainer.get('examples', [])),
                 'class_counts': _class_counts(split_dir) if split_dir else {},
                 'groups_in_two_splits': span_data.groups_in_more_than_one_split(groups_so_far),
                 'drift': _drift_verdict(pipeline_root, before, error),
                 'trained': _newest_dir(pipeline_root, 'Trainer', 'model', before) is not None,
-                'warm_start': bool(inputs.get('Trainer', {}).get('base_model')),
+                'warm_start': bool(trainer.get('base_model')),
                 'blessed': bool(blessing and os.path.exists(os.path.join(blessing, 'BLESSED'))),
                 'pushed': _pushed(serving_dir) != pushed_before,
                 'stopped': local_error(error),
@@ -216,13 +221,23 @@ def _drift_verdict(pipeline_root: str, before: int, error) -> str:
     )
 
 
+def _spans(spans: list, none: str) -> str:
+    """'span 2', 'spans 1, 2', or ``none``."""
+    if not spans:
+        return none
+    return f'span{"s" if len(spans) > 1 else ""} {", ".join(str(s) for s in spans)}'
+
+
 def format_run(r: dict) -> str:
     counts = ', '.join(
         f'{name} {"/".join(str(n) for n in by_split.values())}'
         for name, by_split in sorted(r['class_counts'].items())
     )
     return (
-        f'span {r["span"]}: window {r["window"] or "not read"}, train/eval/test {counts}, '
+        f'span {r["span"]}: LeakageCheck over {_spans(r["window"], "no span")}, '
+        f'laid out {_spans(r["laid_out"], "nothing")}, '
+        f'Trainer read the layouts of {_spans(r["trainer_window"], "no span")}, '
+        f'train/eval/test {counts}, '
         f'groups in two splits so far {len(r["groups_in_two_splits"])}, drift {r["drift"]}, '
         f'trained {"yes (warm start)" if r["warm_start"] else "yes" if r["trained"] else "no"}, '
         f'blessed {"yes" if r["blessed"] else "no"}, pushed {"yes" if r["pushed"] else "no"}'

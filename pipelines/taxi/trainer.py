@@ -4,7 +4,9 @@
 
 - ``'balanced'``: ``tfx_balance.balanced_dataset`` over BalancedInputGen's per-class layout of the
   transformed (augmented) training split: every batch holds exactly ``batch_size / 7`` examples of
-  each payment type.
+  each payment type. The periodic sample lays out each span's raw training split instead, and
+  gives a window of those layouts: ``balanced_dataset`` merges their plans and sends the raw
+  examples through the Transform layer (they lack the transformed features).
 - ``'plain'`` (the baseline): the unbalanced raw training split read with the Trainer's
   ``data_accessor``, transformed with the same Transform graph, shuffled with the same seed.
 

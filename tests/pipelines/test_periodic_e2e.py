@@ -1,6 +1,9 @@
 """The periodic sample (`make demo-periodic`) end to end under LocalDagRunner, through its CLI:
 three runs in one MLMD, one per new span of taxi trips, the third span shifted on purpose."""
 
+import glob
+import os
+
 import pytest
 
 from tests.support.samples import run_cli, summary_of
@@ -9,9 +12,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
+def root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('periodic') / 'run')
     run_cli('pipelines.periodic.run_local', root, '--spans', '3', '--shifted-span', '3')
+    return root
+
+
+@pytest.fixture(scope='module')
+def runs(root):
     return summary_of(root)
 
 
@@ -42,3 +50,29 @@ def test_the_shifted_span_is_stopped_by_the_drift_check_before_training(runs):
     assert third['drift'] == 'STOPPED (drift)'
     assert not third['trained'] and not third['pushed']
     assert third['stopped'].startswith('ClassDistributionError: ')
+
+
+def test_each_run_lays_out_its_own_span_and_the_trainer_reads_the_window_of_layouts(runs):
+    # Issue 51: a span is laid out once, by its own run; the stopped run lays out nothing (its
+    # BalancedInputGen waits for the checks), so no later window trains on the shifted span.
+    assert [r['laid_out'] for r in runs] == [[1], [2], []]
+    assert [r['trainer_window'] for r in runs] == [[1], [1, 2], []]
+
+
+def test_the_prior_correction_of_the_window_counts_the_raw_classes_at_their_score_positions(
+    root, runs
+):
+    from pipelines.taxi.preprocessing import CLASSES
+    from tfx_balance import prior_correction
+
+    layouts = sorted(
+        glob.glob(os.path.join(root, 'pipeline_root', 'BalancedInputGen', 'examples', '*')),
+        key=lambda path: int(os.path.basename(path)),
+    )
+    assert len(layouts) == 2  # spans 1 and 2: the window of the second run's Trainer
+    files = [os.path.join(path, 'Split-train', '*') for path in layouts]
+    correction = prior_correction(files, class_names=list(CLASSES))
+    train = [
+        sum(r['class_counts'].get(name, {}).get('train', 0) for r in runs[:2]) for name in CLASSES
+    ]
+    assert correction.data_frequencies == pytest.approx([n / sum(train) for n in train])

@@ -141,8 +141,9 @@ def create_pipeline(
       window: spans the Trainer (their layouts), Transform and LeakageCheck read.
       kubeflow_v2: build for TFX's Kubeflow V2 compiler, which compiles only two Resolver
         strategies, LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the
-        earlier assignments and the drift baseline are the latest artifacts, and the Trainer
-        reads this span only (``window`` is ignored; see the module docstring).
+        earlier assignments and the drift baseline are the latest artifacts, Transform reads
+        this span and the Trainer this run's layout (``window`` is ignored; see the module
+        docstring).
     """
     example_gen = tfx.components.CsvExampleGen(
         input_base=data_root or DATA_ROOT,
@@ -229,14 +230,9 @@ def create_pipeline(
     # BalancedInputGen lays out this span only; the Trainer reads the window of the layouts, so
     # each span is laid out once, by its own run. Both wait for the checks: a span they stopped
     # is never laid out, and no later window trains on it.
-    if kubeflow_v2:
-        examples_window, layout_window = None, None
-        transform_examples = splitter.outputs['examples']
-    else:
-        examples_window = last_spans(splitter, window, 'examples_window')
-        transform_examples = examples_window.outputs['examples']
+    examples_window = None if kubeflow_v2 else last_spans(splitter, window, 'examples_window')
     transform = tfx.components.Transform(
-        examples=transform_examples,
+        examples=(splitter if kubeflow_v2 else examples_window).outputs['examples'],
         schema=schema.outputs['schema'],
         module_file=os.path.join(SAMPLE.module_dir, 'preprocessing.py'),
         materialize=False,
@@ -253,11 +249,7 @@ def create_pipeline(
     for checked in (transform, layout):
         checked.add_upstream_node(drift_check)
         checked.add_upstream_node(leakage)
-    if kubeflow_v2:
-        trainer_examples = layout.outputs['examples']
-    else:
-        layout_window = last_spans(layout, window, 'layout_window')
-        trainer_examples = layout_window.outputs['examples']
+    layout_window = None if kubeflow_v2 else last_spans(layout, window, 'layout_window')
     latest_blessed = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(
@@ -270,7 +262,7 @@ def create_pipeline(
     trainer = sample_trainer(
         SAMPLE,
         'Trainer',
-        trainer_examples,
+        (layout if kubeflow_v2 else layout_window).outputs['examples'],
         'balanced',
         schema=schema,
         train_steps=train_steps,

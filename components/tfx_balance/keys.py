@@ -115,3 +115,6 @@ CALIBRATION_BINS = 'bins'
 # rebalance_plan.json gives the training split's class counts before augmentation ('data_counts').
 AUGMENTED_EXAMPLES_KEY = 'augmented_examples'
 DATA_COUNTS = 'data_counts'
+# balance_plan.json: whether the laid-out examples carry BalancedAugmenter's provenance feature,
+# found once by BalancedInputGen as it writes them (with_prior_correction reads it per span).
+AUGMENTER_MARKED = 'augmenter_marked'

@@ -99,9 +99,8 @@ def test_augmented_examples_without_the_datas_counts_are_refused(spans, tmp_path
     with pytest.raises(DataError) as info:
         with_prior_correction(signatures, os.path.join(split_dir, '*'))
     message = str(info.value)
-    assert f"split 'train' ({split_dir}) went through BalancedAugmenter: {split_dir}/class-" in (
-        message
-    )
+    found = f"went through BalancedAugmenter: an example in {split_dir} carries its 'is_synthetic'"
+    assert f"split 'train' ({split_dir}) {found}" in message
     assert "carries its 'is_synthetic' feature" in message
     assert 'records no data_counts' in message and 'augmented_examples=' in message
     assert documented(message)
@@ -109,6 +108,44 @@ def test_augmented_examples_without_the_datas_counts_are_refused(spans, tmp_path
     files = with_data_counts(spans, tmp_path, {'0': 100, '1': 80, '2': 20})
     q = served(with_prior_correction(signatures, files))
     np.testing.assert_allclose(q, [0.5, 0.4, 0.1], atol=1e-6)
+
+
+def copy_span(spans, tmp_path, name, marked=True):
+    """A copy of span ``name``; with ``marked=False`` its plan drops ``augmenter_marked``, as a
+    plan written before BalancedInputGen recorded it. Returns its split folder."""
+    root = tmp_path / name
+    shutil.copytree(str(spans / name), str(root))
+    if not marked:
+        path = root / bi.PLAN_FILE
+        plan = json.loads(path.read_text())
+        for split in plan['splits'].values():
+            del split[keys.AUGMENTER_MARKED]
+        path.write_text(json.dumps(plan))
+    return str(root / 'Split-train')
+
+
+def test_the_layout_records_the_augmenters_mark_and_the_correction_reads_no_class_file(
+    spans, tmp_path
+):
+    # Issue 51: a daily run read the first example of every class file of every span in the
+    # window; BalancedInputGen now finds it once, as it writes the files.
+    ((_, plain),) = bi.load_plans(str(spans / 'plain' / 'Split-train' / '*'))
+    ((_, augmented),) = bi.load_plans(str(spans / 'augmented' / 'Split-train' / '*'))
+    assert (plain.augmenter_marked, augmented.augmenter_marked) == (False, True)
+    split_dir = copy_span(spans, tmp_path, 'plain')
+    for name in os.listdir(split_dir):  # class files no reader can read: none is read
+        with open(os.path.join(split_dir, name), 'wb') as f:
+            f.write(b'not a gzipped TFRecord')
+    correction = bi.prior_correction(os.path.join(split_dir, '*'))
+    assert correction.data_frequencies == pytest.approx((30 / 36, 6 / 36))
+    # A plan that does not record it (written before): the class files' first examples tell.
+    old = copy_span(spans, tmp_path, 'augmented', marked=False)
+    with pytest.raises(DataError, match=f'went through BalancedAugmenter: {old}/class-'):
+        bi.prior_correction(os.path.join(old, '*'))
+    old = copy_span(spans, tmp_path / 'old', 'plain', marked=False)
+    assert bi.prior_correction(os.path.join(old, '*')).data_frequencies == pytest.approx(
+        (30 / 36, 6 / 36)
+    )
 
 
 def test_a_window_of_spans_is_merged_as_balanced_dataset_merges_it(spans, tmp_path):
@@ -269,7 +306,7 @@ def test_a_label_set_layout_of_augmented_examples_is_refused(tmp_path):
     message = str(marked.value)
     assert message.startswith(
         f"split 'train' ({split_dir}) is a multi-label layout of examples that went through "
-        f'BalancedAugmenter: {split_dir}/class-'
+        f'BalancedAugmenter: an example in {split_dir} carries'
     )
     assert "carries its 'is_synthetic' feature" in message and documented(message)
     assert 'without augmented_examples' in message

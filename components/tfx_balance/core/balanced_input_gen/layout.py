@@ -18,10 +18,12 @@ retry or re-run of the components upstream. Rules: docs/balanced_input_gen.md.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 
 import apache_beam as beam
 
+from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.config import LayoutConfig
 from tfx_balance.core.balanced_input_gen.plan import (
@@ -40,7 +42,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     sorted_classes,
 )
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, feature_names, write_records_file
 
 META = 'meta'
 
@@ -189,7 +191,11 @@ class _RouteToShard(beam.DoFn):
 
 
 class _WriteShard(beam.DoFn):
-    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``, as a gzipped TFRecord."""
+    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``, as a gzipped TFRecord; yields
+    ``(group, (examples written, marked))``, ``marked`` telling whether the first example of
+    the group's first file carries BalancedAugmenter's provenance feature (it marks every example
+    of a split it rebalances): found once here, so that ``with_prior_correction`` reads it from
+    the plan instead of from the files in every Trainer run."""
 
     def __init__(self, split_dir: str):
         self._split_dir = split_dir
@@ -199,18 +205,30 @@ class _WriteShard(beam.DoFn):
         rows = sorted(m for m in members if m is not None)
         path = os.path.join(self._split_dir, plan.files[index][shard])
         write_records_file(path, (record for _, record in rows))
-        yield index, len(rows)
+        first = rows[0][1] if rows and shard == 0 else None
+        marked = first is not None and keys.DEFAULT_PROVENANCE_FEATURE in feature_names(first)
+        yield index, (len(rows), marked)
+
+
+def _sum_written(values) -> tuple:
+    """``(examples, marked)`` of a group's shards: the examples summed, marked if one is."""
+    values = list(values)
+    return sum(n for n, _ in values), any(marked for _, marked in values)
 
 
 def _check_written(written, plan):
+    """The plan, once every group's examples written are its counts, with ``augmenter_marked``
+    (``_WriteShard``)."""
     got = dict(written)
     for i, name in enumerate(plan.classes):
-        if got.get(i, 0) != plan.counts[i]:
+        n = got.get(i, (0, False))[0]
+        if n != plan.counts[i]:
             raise DataError(
-                f"wrote {got.get(i, 0)} examples of class '{name}' in split '{plan.split}', "
+                f"wrote {n} examples of class '{name}' in split '{plan.split}', "
                 f'but counted {plan.counts[i]}; the input changed while it was read. Re-run.'
             )
-    return plan
+    marked = any(marked for _, marked in got.values())
+    return dataclasses.replace(plan, augmenter_marked=marked)
 
 
 class BalancedLayout(beam.PTransform):
@@ -290,7 +308,7 @@ class BalancedLayout(beam.PTransform):
             | 'WithMarkers' >> beam.Flatten()
             | 'GroupShard' >> beam.GroupByKey()
             | 'WriteShard' >> beam.ParDo(_WriteShard(self._split_dir), plan_side)
-            | 'WrittenPerGroup' >> beam.CombinePerKey(sum)
+            | 'WrittenPerGroup' >> beam.CombinePerKey(_sum_written)
             | 'AllWritten' >> beam.combiners.ToList()
         )
         return written | 'CheckWritten' >> beam.Map(_check_written, plan_side)

@@ -63,6 +63,10 @@ class LayoutPlan:
       data_counts: ``((class, count), ...)``: the split's class counts before BalancedAugmenter
         (from its ``rebalance_plan.json``, classes by their raw value), when BalancedInputGen was
         given ``augmented_examples``; empty otherwise (the laid-out counts are the data's).
+      augmenter_marked: whether the laid-out examples carry BalancedAugmenter's provenance
+        feature (the first example of each group's first file, read as it is written): then
+        the laid-out counts are the augmenter's, not the data's. None: not recorded (a plan
+        read from a file written before this was), found from the files when needed.
     """
 
     split: str
@@ -75,6 +79,7 @@ class LayoutPlan:
     class_weights: Tuple[float, ...]
     output_bias: Tuple[float, ...]
     data_counts: Tuple[Tuple[str, int], ...] = ()
+    augmenter_marked: bool | None = None
 
     @property
     def total(self) -> int:
@@ -104,6 +109,8 @@ class LayoutPlan:
         }
         if self.data_counts:
             out[keys.DATA_COUNTS] = dict(self.data_counts)
+        if self.augmenter_marked is not None:
+            out[keys.AUGMENTER_MARKED] = self.augmenter_marked
         return out
 
     @classmethod
@@ -120,6 +127,7 @@ class LayoutPlan:
             class_weights=tuple(float(r['class_weight']) for r in rows),
             output_bias=tuple(float(r['output_bias']) for r in rows),
             data_counts=tuple((k, int(v)) for k, v in obj.get(keys.DATA_COUNTS, {}).items()),
+            augmenter_marked=obj.get(keys.AUGMENTER_MARKED),
         )
 
 

@@ -417,9 +417,14 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
 
 
 def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
-    """A laid-out file whose first example carries BalancedAugmenter's provenance feature, or
-    None. The augmenter marks every example of a split it rebalances (originals 0, synthetic 1),
-    so the first example of each group's first file tells; one small read per group."""
+    """A laid-out file whose first example carries BalancedAugmenter's provenance feature (``'an
+    example in <split folder>'`` when the plan records that one does), or None. The augmenter marks every
+    example of a split it rebalances (originals 0, synthetic 1), so the first example of each
+    group's first file tells: BalancedInputGen records it in the plan as it writes them
+    (``augmenter_marked``); a plan that does not (written before it did) is answered by one
+    small read per group."""
+    if plan.augmenter_marked is not None:
+        return f'an example in {split_dir}' if plan.augmenter_marked else None
     for files in plan.files:
         path = os.path.join(split_dir, files[0]) if files else None
         record = first_record(path) if path else None

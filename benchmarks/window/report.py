@@ -251,10 +251,10 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
     if component == 'with_prior_correction':
         return (
             f'+{added * 1000:.1f} ms on {one["seconds"] * 1000:.1f} ms: per span it reads the '
-            "layout's balance_plan.json and, as these layouts (not augmented) record no "
-            "data_counts, the first example of each class file to check for BalancedAugmenter's "
-            'mark (core.records.first_record); the per-span layouts are merged at read time, '
-            'none is laid out again'
+            "layout's balance_plan.json (its counts and augmenter_marked, which BalancedInputGen "
+            'wrote as it laid the span out: no class file is opened); the per-span layouts are '
+            'merged at read time, none is laid out again; the time at window 1 is mostly the '
+            'serving signature wrapped once'
         )
     return f'+{added:.2f} s on {one["seconds"]:.2f} s'
 

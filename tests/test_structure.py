@@ -145,6 +145,9 @@ NAMEDTUPLE_API = {'_replace', '_asdict', '_fields', '_make', '_field_defaults'}
 PRIVATE_ALLOWED = {
     # Beam has no public TFRecord file sink to subclass; ours only adds closing temp files.
     ('tfx_balance.core.record_sink', 'tfrecordio._TFRecordSink'),
+    # ... and frames a list of records with Beam's own masked crc32c, so the bytes stay Beam's.
+    ('tfx_balance.core.record_sink', 'tfrecordio._TFRecordUtil'),
+    ('tfx_balance.core.record_sink', '<expr>._masked_crc32c'),
     # CPython's documented frame access: the warning's stacklevel counts the caller's frames.
     ('tfx_balance.core.deprecation', 'sys._getframe'),
     # a private method of the config's own class, on its checked copy (dataclasses.replace)

@@ -361,6 +361,6 @@ def test_input_gen_routes_and_writes_every_example_the_same_way_in_any_order(tmp
     for i, order in enumerate(_orders(members)):
         split_dir = tmp_path / str(i)
         written = list(layout._WriteShard(str(split_dir)).process((key, order), plan))
-        assert written == [(0, len(members))]
+        assert written == [(0, (len(members), False))]  # shard 1: the mark is read on shard 0
         contents.append((split_dir / plan.files[0][1]).read_bytes())
     assert contents[0] == contents[1] == contents[2]

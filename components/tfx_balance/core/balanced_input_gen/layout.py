@@ -23,10 +23,10 @@ import os
 
 import apache_beam as beam
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.config import LayoutConfig
 from tfx_balance.core.balanced_input_gen.plan import (
+    carries_augmenter_mark,
     empty_split_error,
     make_multilabel_plan,
     make_plan,
@@ -42,7 +42,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     sorted_classes,
 )
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, feature_names, write_records_file
+from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
 
 META = 'meta'
 
@@ -205,8 +205,7 @@ class _WriteShard(beam.DoFn):
         rows = sorted(m for m in members if m is not None)
         path = os.path.join(self._split_dir, plan.files[index][shard])
         write_records_file(path, (record for _, record in rows))
-        first = rows[0][1] if rows and shard == 0 else None
-        marked = first is not None and keys.DEFAULT_PROVENANCE_FEATURE in feature_names(first)
+        marked = bool(rows) and shard == 0 and carries_augmenter_mark(rows[0][1])
         yield index, (len(rows), marked)
 
 

@@ -39,6 +39,7 @@ from tfx_balance.core.labels import (
     class_name,
     sorted_classes,
 )
+from tfx_balance.core.records import feature_names
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1
@@ -129,6 +130,13 @@ class LayoutPlan:
             data_counts=tuple((k, int(v)) for k, v in obj.get(keys.DATA_COUNTS, {}).items()),
             augmenter_marked=obj.get(keys.AUGMENTER_MARKED),
         )
+
+
+def carries_augmenter_mark(record: bytes) -> bool:
+    """Whether a laid-out example carries BalancedAugmenter's provenance feature (by its default
+    name). The augmenter marks every example of a split it rebalances (originals 0, synthetic
+    1), so the first example of each group's first file tells ``LayoutPlan.augmenter_marked``."""
+    return keys.DEFAULT_PROVENANCE_FEATURE in feature_names(record)
 
 
 def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:

@@ -49,12 +49,13 @@ from tfx_balance.core.balanced_input_gen.plan import (
     PLAN_FILE,
     LayoutPlan,
     MultiLabelLayoutPlan,
+    carries_augmenter_mark,
 )
 from tfx_balance.core.balanced_input_gen.plan_file import located_plans
 from tfx_balance.core.balanced_input_gen.schedule import weight_shares
 from tfx_balance.core.calibration import SIGMOID, SOFTMAX, checked_labels
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.records import feature_names, first_record
+from tfx_balance.core.records import first_record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -417,10 +418,9 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
 
 
 def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
-    """A laid-out file whose first example carries BalancedAugmenter's provenance feature (``'an
-    example in <split folder>'`` when the plan records that one does), or None. The augmenter marks every
-    example of a split it rebalances (originals 0, synthetic 1), so the first example of each
-    group's first file tells: BalancedInputGen records it in the plan as it writes them
+    """A laid-out file whose first example carries BalancedAugmenter's provenance feature
+    (``carries_augmenter_mark``; ``'an example in <split folder>'`` when the plan records that
+    one does), or None. BalancedInputGen records it in the plan as it writes the files
     (``augmenter_marked``); a plan that does not (written before it did) is answered by one
     small read per group."""
     if plan.augmenter_marked is not None:
@@ -428,7 +428,7 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
     for files in plan.files:
         path = os.path.join(split_dir, files[0]) if files else None
         record = first_record(path) if path else None
-        if record is not None and keys.DEFAULT_PROVENANCE_FEATURE in feature_names(record):
+        if record is not None and carries_augmenter_mark(record):
             return path
     return None
 

@@ -111,9 +111,9 @@ class PlaceUnits(beam.DoFn):
     Outputs, by tag (the class attributes; the one place they are spelt): per batch, the list
     of serialized examples it sends to split ``i`` on ``tags[i]`` (one element per list, not per
     example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum,
-    bucket)`` on ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on ``COUNTS``
-    (``count_units``); with ``assignments``, per batch one record of its units' ``(hash,
-    split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
+    bucket)`` on ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on
+    ``COUNTS`` (``count_units``); with ``assignments``, per batch one record of its units'
+    ``(hash, split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
     ``ClassSplitPlan``, or the index of the one split it goes to whole.
 
     ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,

@@ -87,7 +87,7 @@ import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
-from tfx_balance.core.records import fixed_batches
+from tfx_balance.core.records import fixed_batches, unbatch
 from tfx_balance.core.split.assignments import PinUnits, key_by_group_or_pinned, pinned_groups
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
@@ -248,7 +248,7 @@ class SplitOutputs:
                 ranked = self.ranked | f'Ranked[{split}]' >> beam.FlatMap(
                     lambda pair, s=split: [pair[1]] if pair[0] == s else []
                 )
-                each = whole | f'Whole[{split}]' >> beam.FlatMap(lambda part: part)
+                each = whole | f'Whole[{split}]' >> beam.FlatMap(unbatch)
                 self._merged[split] = (each, ranked) | f'Merge[{split}]' >> beam.Flatten()
         return self._merged
 

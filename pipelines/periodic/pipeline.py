@@ -9,21 +9,22 @@ span's, ``PreviousSpanStrategy``) and StratifiedSplitter (8:1:1, ``group_feature
 earlier spans' ``assignments`` from a Resolver: a company keeps its split in every span)
 -> LeakageCheck over the last ``WINDOW`` spans (no company or trip in two splits: this span's
 examples with the key indexes of the earlier runs' LeakageCheck, ``PreviousSpanStrategy``)
--> Transform (its analyzers over the window's splits, ``materialize=False``) and BalancedInputGen
-(this span's ``train`` split, raw: each span is laid out once, by its own run) -> Trainer
-(``examples``: the window's layouts from the 'layout_window' Resolver; ``balanced_dataset``
-merges their plans when it reads them and applies the Transform graph to the raw examples;
-warm-started from the latest blessed model) -> Evaluator (this span's ``test`` split, against
-the latest blessed model) -> Pusher.
+-> BalancedInputGen (this span's ``train`` split, raw: each span is laid out once, by its own
+run) -> Transform (its analyzers over the ``train`` splits of the window's layouts, from the
+'layout_window' Resolver; ``materialize=False``) and Trainer (``examples``: the same window of
+layouts; ``balanced_dataset`` merges their plans when it reads them and applies the Transform
+graph to the raw examples; warm-started from the latest blessed model) -> Evaluator (this
+span's ``test`` split, against the latest blessed model) -> Pusher.
 
 A run's cost does not grow with the window, except for Transform's analysis: BalancedInputGen
 reads one span, the Trainer reads the window's layouts as they are, and Transform writes no
 examples (its vocabularies and scales are of the window, as in TFX's periodic design).
 
-Transform, BalancedInputGen and so the Trainer start only after the drift check and LeakageCheck
-passed: a span whose class mix shifted stops its run before training and is never laid out, so
-no later window trains on it (the run script records the verdict and goes on to the next
-span). The Trainer and Transform modules are the taxi sample's (``pipelines/taxi``).
+BalancedInputGen, and so Transform and the Trainer, start only after the drift check and
+LeakageCheck passed: a span whose class mix shifted stops its run before training and is never
+laid out, so no later window analyzes or trains on it (the run script records the verdict and
+goes on to the next span). The Trainer and Transform modules are the taxi sample's
+(``pipelines/taxi``).
 
 **The drift threshold, from the data.** The drift check reads the whole span (ExampleGen's one
 split), not the splits: with whole companies pinned to a split, a small split's class mix follows
@@ -35,8 +36,8 @@ nothing about the data. Between two consecutive real spans a class share moves b
 **On Kubeflow Pipelines** (``kubeflow_v2=True``, ``run_kubeflow.py``) TFX's V2 compiler compiles
 only LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the earlier
 assignments are the previous run's only (a company absent from that span may move), the drift
-baseline is the newest statistics before this run's, and there is no window (LeakageCheck and
-Transform read this span, the Trainer this run's layout; it still goes on from the latest
+baseline is the newest statistics before this run's, and there is no window (LeakageCheck reads
+this span, Transform and the Trainer this run's layout; it still goes on from the latest
 blessed model). docs/continuous_training.md, "Kubeflow Pipelines", says why.
 """
 
@@ -141,9 +142,8 @@ def create_pipeline(
       window: spans the Trainer (their layouts), Transform and LeakageCheck read.
       kubeflow_v2: build for TFX's Kubeflow V2 compiler, which compiles only two Resolver
         strategies, LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the
-        earlier assignments and the drift baseline are the latest artifacts, Transform reads
-        this span and the Trainer this run's layout (``window`` is ignored; see the module
-        docstring).
+        earlier assignments and the drift baseline are the latest artifacts, Transform and the
+        Trainer read this run's layout (``window`` is ignored; see the module docstring).
     """
     example_gen = tfx.components.CsvExampleGen(
         input_base=data_root or DATA_ROOT,
@@ -225,14 +225,23 @@ def create_pipeline(
         group_feature=GROUP,
         previous_key_index=key_indexes,
     )
-    # Transform analyzes the window of splits (its vocabularies and scales are the window's) and
-    # writes no examples: the Trainer applies its graph to the raw layouts (balanced_dataset).
-    # BalancedInputGen lays out this span only; the Trainer reads the window of the layouts, so
-    # each span is laid out once, by its own run. Both wait for the checks: a span they stopped
-    # is never laid out, and no later window trains on it.
-    examples_window = None if kubeflow_v2 else last_spans(splitter, window, 'examples_window')
+    # BalancedInputGen lays out this span only, after the checks: a span they stopped is never
+    # laid out. Transform and the Trainer read the window of the layouts, so each span is laid
+    # out once, by its own run, and no later window analyzes or trains on a stopped span.
+    layout = BalancedInputGen(
+        examples=splitter.outputs['examples'],
+        label_feature=LABEL,
+        splits=['train'],
+        seed=seed,
+    )
+    layout.add_upstream_node(drift_check)
+    layout.add_upstream_node(leakage)
+    layout_window = None if kubeflow_v2 else last_spans(layout, window, 'layout_window')
+    # Transform analyzes the window's train splits as laid out (the raw examples, grouped by
+    # class), so its vocabularies and scales are the window's, and writes no examples: the
+    # Trainer applies its graph to the raw layouts (balanced_dataset).
     transform = tfx.components.Transform(
-        examples=(splitter if kubeflow_v2 else examples_window).outputs['examples'],
+        examples=(layout if kubeflow_v2 else layout_window).outputs['examples'],
         schema=schema.outputs['schema'],
         module_file=os.path.join(SAMPLE.module_dir, 'preprocessing.py'),
         materialize=False,
@@ -240,16 +249,6 @@ def create_pipeline(
         # span's, and nothing here reads Transform's (they were a fifth of its CPU time).
         disable_statistics=True,
     )
-    layout = BalancedInputGen(
-        examples=splitter.outputs['examples'],
-        label_feature=LABEL,
-        splits=['train'],
-        seed=seed,
-    )
-    for checked in (transform, layout):
-        checked.add_upstream_node(drift_check)
-        checked.add_upstream_node(leakage)
-    layout_window = None if kubeflow_v2 else last_spans(layout, window, 'layout_window')
     latest_blessed = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(
@@ -293,10 +292,9 @@ def create_pipeline(
             splitter,
             *([earlier_checks] if earlier_checks else []),
             leakage,
-            *([examples_window] if examples_window else []),
-            transform,
             layout,
             *([layout_window] if layout_window else []),
+            transform,
             latest_blessed,
             trainer,
             evaluator,

@@ -115,6 +115,7 @@ def run(
         inputs = run_inputs(metadata_path, before)
         leakage = inputs.get('LeakageCheck', {})  # this span, and the earlier key indexes
         layout, trainer = inputs.get('BalancedInputGen', {}), inputs.get('Trainer', {})
+        transform = inputs.get('Transform', {})
         split_dir = _newest_dir(pipeline_root, 'StratifiedSplitter', 'examples', before)
         if split_dir:
             groups_so_far.append(split_groups(split_dir))
@@ -125,8 +126,10 @@ def run(
                 'window': _window(
                     [*leakage.get('input_examples', []), *leakage.get('previous_key_index', [])]
                 ),
-                # One span laid out per run, and the window of those layouts at the Trainer.
+                # One span laid out per run, and the window of those layouts at Transform and
+                # the Trainer.
                 'laid_out': _window(layout.get('input_examples', [])),
+                'transform_window': _window(transform.get('examples', [])),
                 'trainer_window': _window(trainer.get('examples', [])),
                 'class_counts': _class_counts(split_dir) if split_dir else {},
                 'groups_in_two_splits': span_data.groups_in_more_than_one_split(groups_so_far),
@@ -236,6 +239,7 @@ def format_run(r: dict) -> str:
     return (
         f'span {r["span"]}: LeakageCheck over {_spans(r["window"], "no span")}, '
         f'laid out {_spans(r["laid_out"], "nothing")}, '
+        f'Transform analyzed the layouts of {_spans(r["transform_window"], "no span")}, '
         f'Trainer read the layouts of {_spans(r["trainer_window"], "no span")}, '
         f'train/eval/test {counts}, '
         f'groups in two splits so far {len(r["groups_in_two_splits"])}, drift {r["drift"]}, '

@@ -52,10 +52,12 @@ def test_the_shifted_span_is_stopped_by_the_drift_check_before_training(runs):
     assert third['stopped'].startswith('ClassDistributionError: ')
 
 
-def test_each_run_lays_out_its_own_span_and_the_trainer_reads_the_window_of_layouts(runs):
+def test_each_run_lays_out_its_own_span_and_transform_and_the_trainer_read_the_layouts(runs):
     # Issue 51: a span is laid out once, by its own run; the stopped run lays out nothing (its
-    # BalancedInputGen waits for the checks), so no later window trains on the shifted span.
+    # BalancedInputGen waits for the checks), so no later window analyzes or trains on the
+    # shifted span: Transform and the Trainer read the window of layouts.
     assert [r['laid_out'] for r in runs] == [[1], [2], []]
+    assert [r['transform_window'] for r in runs] == [[1], [1, 2], []]
     assert [r['trainer_window'] for r in runs] == [[1], [1, 2], []]
 
 

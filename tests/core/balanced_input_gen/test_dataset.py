@@ -3,6 +3,7 @@
 import collections
 import os
 import re
+import shutil
 
 import apache_beam as beam
 import numpy as np
@@ -234,3 +235,10 @@ def test_a_deleted_class_file_is_named_when_the_dataset_is_built(tmp_path):
     assert message.startswith(f"class '2' is missing file {gone}: 1 of its 1 files listed in ")
     assert f'{tmp_path}/{bi.PLAN_FILE}' in message and 'Re-run BalancedInputGen' in message
     assert any(re.search(p, message) for p in documented_errors()), message
+
+
+def test_a_deleted_split_folder_is_named_when_the_dataset_is_built(tmp_path):
+    split_dir = lay_out(str(tmp_path), RECORDS)
+    shutil.rmtree(split_dir)  # balance_plan.json, beside it, is still there
+    with pytest.raises(DataError, match=f"class '0' is missing file {split_dir}/class-"):
+        bi.balanced_dataset(os.path.join(split_dir, '*'), 'label', batch_size=8, schema=SCHEMA)

@@ -153,8 +153,9 @@ def summed_counts(per_split: Iterable[Iterable[Tuple[str, int]]]) -> Dict[str, i
 def check_layout(classes: MergedClasses) -> None:
     """Raises a ``DataError`` naming the class and file if a file in the plan is missing.
 
-    Cheap: one listing per split folder, no file is opened. Called when a dataset is built, so a
-    damaged layout fails there, not with TensorFlow's ``NotFoundError`` in the middle of training.
+    Cheap: one listing per split folder (one round trip to GCS or S3), no file is opened. Called
+    when a dataset is built, so a damaged layout fails there, not with TensorFlow's
+    ``NotFoundError`` in the middle of training.
     """
     import tensorflow as tf
 
@@ -163,7 +164,10 @@ def check_layout(classes: MergedClasses) -> None:
         for path in files:
             folder, base = os.path.split(path)
             if folder not in listed:
-                present = tf.io.gfile.listdir(folder) if tf.io.gfile.isdir(folder) else []
+                try:
+                    present = tf.io.gfile.listdir(folder)
+                except tf.errors.NotFoundError:  # the split folder itself is gone
+                    present = []
                 listed[folder] = {f.rstrip('/') for f in present}
             if base not in listed[folder]:
                 missing = [f for f in files if os.path.basename(f) not in listed[folder]]

@@ -106,7 +106,12 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     split_dirs: List[str] = []
     for pattern in patterns:
         pattern = str(pattern).rstrip('/')
-        split_dir = pattern if tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
+        # A glob (fn_args.train_files' '<split folder>/*') names files: no call to the file
+        # system here, which costs a round trip per span of a window on GCS or S3.
+        is_glob = any(c in os.path.basename(pattern) for c in '*?[')
+        split_dir = (
+            pattern if not is_glob and tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
+        )
         if split_dir not in split_dirs:
             split_dirs.append(split_dir)
     result = []
@@ -114,11 +119,14 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     for split_dir in split_dirs:
         root, folder = os.path.split(split_dir)
         plan_path = os.path.join(root, PLAN_FILE)
-        if not folder.startswith('Split-') or not tf.io.gfile.exists(plan_path):
+        if not folder.startswith('Split-'):
             raise _no_plan_error(split_dir, plan_path)
         if plan_path not in cache:
-            with tf.io.gfile.GFile(plan_path) as f:
-                cache[plan_path] = json.load(f)
+            try:  # opened, not first checked: one round trip to GCS or S3, not two
+                with tf.io.gfile.GFile(plan_path) as f:
+                    cache[plan_path] = json.load(f)
+            except tf.errors.NotFoundError:
+                raise _no_plan_error(split_dir, plan_path) from None
         doc = cache[plan_path]
         split = folder[len('Split-') :]
         if split not in doc.get('splits', {}):

@@ -160,10 +160,17 @@ def run_isolated(job: Job, repeats: int = 1, timeout: float = 3600) -> List[dict
     return run_shared([job], repeats, timeout)[0]
 
 
-def run_shared(jobs: List[Job], repeats=1, timeout: float = 3600) -> List[List[dict]]:
+def run_shared(
+    jobs: List[Job], repeats=1, timeout: float = 3600, interleave: bool = False
+) -> List[List[dict]]:
     """Runs each of ``jobs`` ``repeats`` times (an int, or one per job), job after job, in one
     fresh Python process (the imports are paid once for all); returns each job's runs. Peak RSS
-    is reset before each run, but memory kept by an earlier job counts in a later one's."""
+    is reset before each run, but memory kept by an earlier job counts in a later one's.
+
+    ``interleave``: in rounds instead (every job once, in order, then again), so that a machine
+    slowing down or speeding up during the runs moves every job's median alike: for jobs of a few
+    milliseconds compared with each other. Only the first round's peak RSS is free of the memory
+    later jobs kept."""
     repeats = [repeats] * len(jobs) if isinstance(repeats, int) else list(repeats)
     names = ', '.join(job.name for job in jobs)
     with tempfile.TemporaryDirectory(prefix='bench-job-') as tmp:
@@ -171,7 +178,7 @@ def run_shared(jobs: List[Job], repeats=1, timeout: float = 3600) -> List[List[d
         out = os.path.join(tmp, 'result.json')
         with open(spec, 'w') as f:
             specs = [dataclasses.asdict(job) for job in jobs]
-            json.dump({'jobs': specs, 'out': out, 'repeats': repeats}, f)
+            json.dump({'jobs': specs, 'out': out, 'repeats': repeats, 'interleave': interleave}, f)
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
         # The job's temporary files (TFX builds an sdist of itself there for every executor
@@ -288,16 +295,16 @@ def main(argv: List[str]) -> int:
     """The fresh process of ``run_shared``: runs the jobs of the spec file ``argv[1]``."""
     with open(argv[1]) as f:
         spec = json.load(f)
-    results = []
-    for job_spec, repeats in zip(spec['jobs'], spec['repeats']):
-        job = Job(**job_spec)
-        runs = []
-        for _ in range(repeats):
-            _reset_peak_rss()
-            result = _call(job)
-            result['peak_rss_mb'] = peak_rss_mb()
-            runs.append(result)
-        results.append(runs)
+    jobs = [Job(**job_spec) for job_spec in spec['jobs']]
+    order = [(i, r) for i, n in enumerate(spec['repeats']) for r in range(n)]  # job after job
+    if spec.get('interleave'):
+        order.sort(key=lambda job_round: job_round[1])  # round after round
+    results = [[] for _ in jobs]
+    for i, _ in order:
+        _reset_peak_rss()
+        result = _call(jobs[i])
+        result['peak_rss_mb'] = peak_rss_mb()
+        results[i].append(result)
     with open(spec['out'], 'w') as f:
         json.dump(results, f)
     return 0

@@ -362,21 +362,25 @@ def leakage_job(
 
 
 def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> dict:
-    """Runs ``jobs`` (``{kind: (function, params)}``) in order, ``repeats`` times each (medians),
-    in one fresh process after a warm-up run of the first job, or in this one (smoke: no
-    warm-up): ``{kind: summary}``. Peak RSS is reset before each run, but memory an earlier job
-    kept counts in a later one's, so the window's jobs run after the single span's (their
-    figure is an upper bound)."""
+    """Runs ``jobs`` (``{kind: (function, params)}``) ``repeats`` rounds of every job in order
+    (medians; a machine's drift during the runs moves every job alike), in one fresh process
+    after a warm-up run of the first job, or once each in this one (smoke: no warm-up):
+    ``{kind: summary}``. Peak RSS is that of the first round: reset before each run, but memory
+    an earlier job kept counts in a later one's, so the window's jobs run after the single
+    span's (their figure is an upper bound)."""
     listed = [harness.Job(f'window-{name}-{kind}', f'{__name__}:{function}', params)
               for kind, (function, params) in jobs.items()]  # fmt: skip
     if isolated:
         warm = harness.Job(listed[0].name + '-warmup', listed[0].function, listed[0].params)
-        runs = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed))[1:]
+        runs = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed), interleave=True)[
+            1:
+        ]
     else:
         runs = [[harness.run_inprocess(job)] for job in listed]
     out = {}
     for kind, job, r in zip(jobs, listed, runs):
         out[kind] = harness.summarize(job, r)
+        out[kind]['peak_rss_mb'] = r[0]['peak_rss_mb']
         for key in ('first_batch_seconds', 'batches_seconds'):  # medians too, not the last run's
             if key in out[kind]:
                 out[kind][key] = harness.median_of(r, key)
@@ -422,7 +426,7 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'prior_1': ('prior_job', {'layout_dirs': layouts[-1:]}),
         'prior_per_span': ('prior_job', {'layout_dirs': layouts}),
         'prior_as_one': ('prior_job', {'layout_dirs': [whole]}),
-    }, isolated, repeats=5)  # fmt: skip
+    }, isolated, repeats=9)  # fmt: skip
     common.log(f'  ClassDistributionValidator: 1 and {window} statistics and baselines')
     stats = [(d, s) for s, d in enumerate(spans)]
     validator_out = os.path.join(out_dir, 'validator')
@@ -433,7 +437,7 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
                                          'out_dir': validator_out}),
         'window_n': ('validator_job', {'statistics': stats[1:], 'baseline': stats[:-1],
                                        'out_dir': validator_out}),
-    }, isolated, repeats=5)  # fmt: skip
+    }, isolated, repeats=15)  # fmt: skip
     common.log(f"  LeakageCheck: 1 and {window} spans, and today's with {window} key indexes")
     leakage_out = os.path.join(out_dir, 'leakage')
     out['leakage'] = _measure_group('leakage', {
@@ -444,5 +448,5 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'index_n': ('leakage_job', {'span_dirs': [today], 'first_span': window,
                                     'out_dir': leakage_out, 'index_dirs': wl['key_indexes'],
                                     'first_index_span': 0}),
-    }, isolated, repeats=5)  # fmt: skip
+    }, isolated, repeats=7)  # fmt: skip
     return out

@@ -27,6 +27,18 @@ def _seconds(value):
 _INDEX_RECIPE = "today's span and the key indexes of {n} earlier spans (group_feature user)"
 
 
+def _rounds(w: dict) -> str:
+    """'9 rounds of the Trainer side's jobs, ...': the rounds each group of jobs ran."""
+    groups = (('trainer', 'read_1', "the Trainer side's jobs"),
+              ('validator', 'window_1', "the validator's"),
+              ('leakage', 'window_1', "LeakageCheck's"))  # fmt: skip
+    return ', '.join(
+        f'{w[g][job].get("repeats", 1)} rounds of {what}'
+        for g, job, what in groups
+        if job in w.get(g, {})
+    )
+
+
 def _ratio(many, one):
     return many / one if many is not None and one else None
 
@@ -116,9 +128,10 @@ def render(results: dict) -> list:
         '`balanced_dataset(train_files, ...)` (time to the first batch: plans read, classes '
         f'loaded; then {batch:,} examples in fixed batches) and `with_prior_correction` on a '
         "two-class serving signature. Each component's jobs run in one fresh process after a "
-        "warm-up run of its first job, the window's after the single span's (peak RSS is reset "
-        'before each, so a figure of the window is an upper bound); each job but the layouts '
-        'runs 5 times (medians), Python garbage collected before each run.',
+        "warm-up run of its first job, in rounds (each job once, the window's after the single "
+        "span's, then again: a drift of the machine's speed moves them alike; medians of "
+        f'{_rounds(w)}), Python garbage collected before each run; peak RSS is the first '
+        "round's (reset before each run, so a figure of the window is an upper bound).",
         '',
     ]
     table = []

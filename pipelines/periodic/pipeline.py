@@ -69,7 +69,7 @@ from tfx_balance.metrics import CalibrationGate
 PIPELINE_NAME = 'tfx-balance-periodic'
 DATA_ROOT = os.path.join(taxi.REPO, 'runs', 'periodic', 'data')
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
-WINDOW = 3  # spans the Trainer (their layouts), Transform and LeakageCheck read
+WINDOW = 3  # spans Transform and the Trainer (their layouts) and LeakageCheck read
 ASSIGNMENT_SPANS = 7  # earlier spans whose assignments the splitter keeps (the whole demo)
 TRAIN_STEPS = 300  # per run: the model goes on from the latest one
 MAX_DRIFT_DISTANCE = 0.1  # module docstring: twice the largest real move, a third of the shift
@@ -139,7 +139,7 @@ def create_pipeline(
       metadata_path: SQLite MLMD file (LocalDagRunner); None for orchestrators that bring MLMD.
       serving_dir: Pusher destination (default ``<root>/serving``).
       pipeline_name: only ``[a-z0-9-]`` (Kubeflow).
-      window: spans the Trainer (their layouts), Transform and LeakageCheck read.
+      window: spans Transform and the Trainer (their layouts) and LeakageCheck read.
       kubeflow_v2: build for TFX's Kubeflow V2 compiler, which compiles only two Resolver
         strategies, LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the
         earlier assignments and the drift baseline are the latest artifacts, Transform and the

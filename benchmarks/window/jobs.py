@@ -372,9 +372,8 @@ def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> d
               for kind, (function, params) in jobs.items()]  # fmt: skip
     if isolated:
         warm = harness.Job(listed[0].name + '-warmup', listed[0].function, listed[0].params)
-        runs = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed), interleave=True)[
-            1:
-        ]
+        every = harness.run_shared([warm] + listed, [1] + [repeats] * len(listed), interleave=True)
+        runs = every[1:]  # the warm-up's run is not kept
     else:
         runs = [[harness.run_inprocess(job)] for job in listed]
     out = {}

@@ -21,13 +21,12 @@ from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
     LeakageError,
-    ReadKeyIndex,
     bucket_count,
     error_message,
+    read_source,
     to_markdown,
 )
 from tfx_balance.core.leakage_check import index as key_index
-from tfx_balance.core.records import read_named_file_batches
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -89,16 +88,14 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             with artifacts.checked_beam_pipeline(
                 self._make_beam_pipeline, window, splits
             ) as pipeline:
-                indexes = None
-                if inputs.indexes:
-                    indexes = pipeline | 'PreviousKeyIndex' >> ReadKeyIndex(inputs.indexes)
+                # today's files and the earlier key indexes, read in one stage (read_source)
                 found = (
                     pipeline
-                    | 'Files' >> beam.Create(files)
-                    | 'SpreadFiles' >> beam.Reshuffle()
-                    | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
+                    | 'Inputs' >> beam.Create(files + inputs.indexes)
+                    | 'SpreadInputs' >> beam.Reshuffle()
+                    | 'ReadBatches' >> beam.FlatMap(read_source)
                     | 'FindLeakage'
-                    >> FindLeakage(splits, config, buckets, split_of, indexes, position)
+                    >> FindLeakage(splits, config, buckets, split_of, index_position=position)
                 )
                 report = found if position is None else found.report
                 _ = report | 'WriteReport' >> artifacts.WriteJson(json_path)
@@ -147,7 +144,7 @@ class _Inputs(NamedTuple):
     files: list  # (source, file) of the examples read
     own_splits: List[str]  # the splits of the examples read (a key index of them numbers these)
     own_of: dict  # source -> split, of the examples read
-    indexes: list  # (sources, keys pattern, groups pattern or None) per earlier key index
+    indexes: list  # an index.KeyIndex per earlier key index
     index_names: List[str]  # the earlier indexes' names ('span 3')
     index_keys: int  # about how many keys they hold
 
@@ -175,7 +172,7 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
                 if requested is None or split in requested:
                     splits += [] if split in splits else [split]
                     split_of[source] = split
-            indexes.append((sources, pattern, groups))
+            indexes.append(key_index.KeyIndex(tuple(sources), pattern, groups))
             index_names.append(where)
             index_keys += found_keys
             continue

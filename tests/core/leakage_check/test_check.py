@@ -234,6 +234,7 @@ def test_a_key_index_pooled_with_today_s_batches_counts_as_the_window_of_example
     # span 1: the planted train split; span 2 (today): eval and test. The window of Examples
     # reads both; the index recipe reads span 2 and span 1's key index, written by its own run.
     from tfx_balance.core.leakage_check import ReadKeyIndex
+    from tfx_balance.core.leakage_check.index import KeyIndex
 
     data, _ = planted()
     config = LeakageConfig().validate()
@@ -269,12 +270,12 @@ def test_a_key_index_pooled_with_today_s_batches_counts_as_the_window_of_example
                     | FindLeakage(SPLITS, config, 3, split_of)
                 )
             else:
-                sources = [(['train of span 1'], os.path.join(folder, 'keys-*.gz'), None)]
-                previous = p | ReadKeyIndex(sources)
+                index = KeyIndex(('train of span 1',), os.path.join(folder, 'keys-*.gz'), None)
+                earlier = p | 'Earlier' >> ReadKeyIndex([index])
                 found = (
-                    p
-                    | beam.Create(today, reshuffle=False)
-                    | FindLeakage(SPLITS, config, 3, split_of, previous)
+                    (p | beam.Create(today, reshuffle=False), earlier)
+                    | beam.Flatten()
+                    | FindLeakage(SPLITS, config, 3, split_of)
                 )
             _ = found | WriteJson(path)
         reports[mode] = read_json(path)

@@ -4,9 +4,9 @@ Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the LeakageChe
 (rules: docs/leakage_check.md):
 
 - ``config.py``: ``LeakageConfig``, the checked arguments, and ``bucket_count``.
-- ``check.py``: ``FindLeakage``, the streaming Beam transform from record batches to the
-  report.
-- ``index.py``: the key index, a span's keys as data for later runs (``ReadKeyIndex``).
+- ``check.py``: ``FindLeakage``, the streaming Beam transform from record batches (and
+  earlier spans' key indexes, ``read_source``) to the report.
+- ``index.py``: the key index, a span's keys as data for later runs (``read_index``).
 - ``counts.py``: ``LeakageCounts``, exact mergeable counts, and the per-bucket count.
 - ``report.py``: the report (JSON-ready dict, markdown) and ``LeakageError``.
 """
@@ -16,6 +16,7 @@ from tfx_balance.core.leakage_check.check import (
     WithIndex,
     key_array,
     leakage_fingerprints,
+    read_source,
     read_synthetic,
 )
 from tfx_balance.core.leakage_check.config import (
@@ -48,6 +49,7 @@ __all__ = [
     'key_array',
     'leakage_fingerprints',
     'leakage_report',
+    'read_source',
     'read_synthetic',
     'to_markdown',
 ]

@@ -16,8 +16,9 @@ From ``(split, [serialized tf.Example])`` batches (e.g.
    the data.
 3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
    ``LeakageCounts``, then ``Report`` (``report.leakage_report``).
-4. With ``group_feature``, ``FindGroups`` (``groups``): the groups found in two or more
-   splits, read by the splitter's rule of what a group is, for the report.
+4. With ``group_feature``, ``GroupArrays`` + ``GroupsAcrossSplits`` (``groups``): the groups
+   found in two or more splits, read by the splitter's rule of what a group is, for the
+   report.
 
 Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
 of one span (e.g. ``'eval of span 3'``), and ``split_of`` maps each source to its split: every
@@ -26,10 +27,14 @@ of the keys it lists (``counts.locate_bucket``: every occurrence of a key is in 
 no other pass over the keys is needed), so the report and the error name the spans of each
 finding.
 
-With earlier spans' key indexes (``previous``: ``index.ReadKeyIndex``), their ``(source, keys,
-synthetic flags)`` join the keyed batches after ``KeyBatches`` and their group pairs join the
-groups: counted, located and reported as if their examples had been read. ``index_position``
-also returns this run's own index (``WithIndex``): the keys and groups it computed, as records.
+Earlier spans' key indexes come as batches of the same stream (``index.read_index``):
+``(source, IndexedKeys)`` join the keyed batches in ``KeyBatches`` and ``(None, IndexedGroups)``
+the batches of group pairs in ``GroupArrays``, counted, located and reported as if their
+examples had been read. ``read_source`` reads either kind of input, a file of examples or an
+index, so the executor reads both in one stage and no ``Flatten`` joins them (the in-process
+runner writes out and reads back every multi-input ``Flatten``). ``index_position`` also
+returns this run's own index (``WithIndex``): the keys and groups of today's examples, as
+records.
 
 Example:
     >>> import apache_beam as beam
@@ -47,7 +52,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import List, Mapping, NamedTuple, Sequence, Tuple
+from typing import Iterator, List, Mapping, NamedTuple, Sequence
 
 import apache_beam as beam
 import numpy as np
@@ -64,14 +69,22 @@ from tfx_balance.core.leakage_check.counts import (
     locate_bucket,
 )
 from tfx_balance.core.leakage_check.groups import (
-    GroupPairs,
     SummariseGroups,
+    batch_groups,
     pair_arrays,
     source_ranks,
 )
-from tfx_balance.core.leakage_check.index import GROUPS_PER_RECORD, encode_groups, encode_keys
+from tfx_balance.core.leakage_check.index import (
+    GROUPS_PER_RECORD,
+    IndexedGroups,
+    IndexedKeys,
+    KeyIndex,
+    encode_groups,
+    encode_keys,
+    read_index,
+)
 from tfx_balance.core.leakage_check.report import leakage_report
-from tfx_balance.core.records import fixed_batches
+from tfx_balance.core.records import fixed_batches, read_named_file_batches, unbatch
 from tfx_balance.core.wire import feature_key
 
 
@@ -150,16 +163,29 @@ def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
     )
 
 
-def key_batch(
-    item, index_of: dict, config: LeakageConfig
-) -> Tuple[int, np.ndarray, np.ndarray, str]:
-    """``(source, records)`` -> ``(split index, content keys, synthetic flags, source)``
-    (``index_of`` maps a source to the index of its split)."""
-    source, records = item
+def read_source(item) -> Iterator[tuple]:
+    """The batches of one input of the check: ``(source, records)`` of a file of examples given
+    as ``(source, path)``, or the ``(source, batch)`` items of an earlier span's key index given
+    as an ``index.KeyIndex`` (``index.read_index``)."""
+    if isinstance(item, KeyIndex):
+        return read_index(item)
+    return read_named_file_batches(*item)
+
+
+def keyed_batches(item, index_of: dict, config: LeakageConfig) -> list:
+    """``(source, batch)`` -> ``[(split index, content keys, synthetic flags, source)]``
+    (``index_of`` maps a source to the index of its split): the keys of a batch of records, or
+    those an earlier span's index holds (none when its source is not one of the checked ones,
+    nor for a batch of its groups)."""
+    source, batch = item
+    if isinstance(batch, IndexedKeys):
+        return [(index_of[source], *batch, source)] if source in index_of else []
+    if isinstance(batch, IndexedGroups):
+        return []
     ignore = (config.provenance_feature, config.source_feature)
-    keys = key_array(example_keys(records, ignore_features=ignore))
-    synthetic = read_synthetic(records, config.provenance_feature, source)
-    return index_of[source], keys, synthetic, source
+    keys = key_array(example_keys(batch, ignore_features=ignore))
+    synthetic = read_synthetic(batch, config.provenance_feature, source)
+    return [(index_of[source], keys, synthetic, source)]
 
 
 def tally_batch(batch, num_splits: int) -> LeakageCounts:
@@ -236,25 +262,29 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator
 
 
-def indexed_batch(item, index_of: dict) -> list:
-    """An index's ``(source, keys, synthetic)`` (``index.ReadKeyIndex``) as a keyed batch, or
-    none when its source is not one of the checked ones."""
-    source, keys, synthetic = item
-    return [(index_of[source], keys, synthetic, source)] if source in index_of else []
+PAIRS_OUTPUT = 'pairs'  # group_arrays' output: a batch of records' distinct (group, source) pairs
 
 
-def indexed_groups(item, number: dict) -> list:
-    """An index's group record, ``(sources, ids, split indexes)`` (``index.ReadKeyIndex``), as a
-    batch of arrays (``groups.pair_arrays``) of its pairs of checked sources (``number``: each
-    checked source's number), or none when it has none."""
-    sources, ids, splits = item
-    numbers = np.array([number.get(source, -1) for source in sources], np.int32)[splits]
-    kept = numbers >= 0
-    if kept.all():
-        return [(ids, numbers)]
-    if not kept.any():
-        return []
-    return [([ids[at] for at in np.flatnonzero(kept).tolist()], numbers[kept])]
+def group_arrays(item, group_feature: str, number: dict) -> Iterator:
+    """``(source, batch)`` -> batches of arrays of its ``(group, source)`` pairs
+    (``groups.pair_arrays``; ``number``: each checked source's number), leaving out the pairs
+    of sources not checked: a batch of records' distinct pairs (also yielded as they are,
+    tagged ``PAIRS_OUTPUT``, for this run's key index), or those of a batch of an earlier
+    span's groups; nothing for a batch of its keys."""
+    source, batch = item
+    if isinstance(batch, IndexedKeys):
+        return
+    if isinstance(batch, IndexedGroups):
+        numbers = np.array([number.get(s, -1) for s in batch.sources], np.int32)[batch.splits]
+        kept = numbers >= 0
+        if kept.all():
+            yield batch.ids, numbers
+        elif kept.any():
+            yield [batch.ids[at] for at in np.flatnonzero(kept).tolist()], numbers[kept]
+        return
+    pairs = batch_groups(item, group_feature)
+    yield beam.pvalue.TaggedOutput(PAIRS_OUTPUT, pairs)
+    yield pair_arrays(pairs, number)
 
 
 class WithIndex(NamedTuple):
@@ -267,18 +297,19 @@ class WithIndex(NamedTuple):
 
 
 class FindLeakage(beam.PTransform):
-    """``(source, records)`` batches -> one report dict (``report.leakage_report``).
+    """``(source, batch)`` items (``read_source``'s) -> one report dict
+    (``report.leakage_report``).
 
     ``splits``: the checked splits, in report order; ``num_buckets``: key buckets
     (``config.bucket_count`` of the input's size); ``split_of``: over a window of spans,
     each source's split (``{'train of span 2': 'train', ...}``); None: each batch's source is
     its split, one of ``splits``.
 
-    ``previous``: earlier spans' key indexes (``index.ReadKeyIndex``'s ``(keyed, groups)``),
-    pooled with the batches as if their examples were read (their sources in ``split_of``;
+    A batch is a list of records, or an earlier span's ``IndexedKeys`` or ``IndexedGroups``
+    (``index.read_index``), pooled as if its examples were read (its sources in ``split_of``;
     sources not there are left out). ``index_position``: write this run's key index, the
-    batches' sources at these split indexes (``index.header``): the transform then returns
-    ``WithIndex`` (report, key records, group records) instead of the report.
+    record batches' sources at these split indexes (``index.header``): the transform then
+    returns ``WithIndex`` (report, key records, group records) instead of the report.
     """
 
     def __init__(
@@ -287,7 +318,6 @@ class FindLeakage(beam.PTransform):
         config: LeakageConfig,
         num_buckets: int = 1,
         split_of: Mapping[str, str] | None = None,
-        previous: tuple | None = None,
         index_position: Mapping[str, int] | None = None,
     ):
         super().__init__()
@@ -296,7 +326,6 @@ class FindLeakage(beam.PTransform):
         self._training = config.resolve_training_splits(self._splits)
         self._num_buckets = num_buckets
         self._split_of = dict(split_of) if split_of else None
-        self._previous = previous
         self._position = dict(index_position) if index_position is not None else None
 
     def expand(self, batches):
@@ -306,11 +335,7 @@ class FindLeakage(beam.PTransform):
         outside = frozenset(j for j, s in enumerate(self._splits) if s not in self._training)
         ranks = source_ranks(self._splits, split_of)  # each source's number
         names = sorted(ranks, key=ranks.get)
-        read = batches | 'KeyBatches' >> beam.Map(key_batch, index_of, self._config)
-        keyed = read
-        if self._previous is not None:
-            indexed = self._previous[0] | 'IndexBatches' >> beam.FlatMap(indexed_batch, index_of)
-            keyed = (read, indexed) | 'WithIndexes' >> beam.Flatten()
+        keyed = batches | 'KeyBatches' >> beam.FlatMap(keyed_batches, index_of, self._config)
         tallies = keyed | 'TallyBatches' >> beam.Map(tally_batch, n)
         buckets = (
             keyed
@@ -324,18 +349,13 @@ class FindLeakage(beam.PTransform):
             | 'AllCounts' >> beam.Flatten()
             | 'MergeCounts' >> beam.CombineGlobally(_MergeLeakCounts(n, limit))
         )
-        groups = pair_batches = None
+        groups = pairs = None
         if self._config.group_feature is not None:
-            pair_batches = (
-                batches
-                | 'FindGroups' >> GroupPairs(self._config.group_feature)
-                | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
-            )
-            every_batch = pair_batches | 'GroupArrays' >> beam.Map(pair_arrays, ranks)
-            if self._previous is not None and self._previous[1] is not None:
-                earlier = self._previous[1] | 'EarlierGroups' >> beam.FlatMap(indexed_groups, ranks)
-                every_batch = (every_batch, earlier) | 'WithIndexGroups' >> beam.Flatten()
-            found = every_batch | 'GroupsAcrossSplits' >> SummariseGroups(
+            arrays = batches | 'GroupArrays' >> beam.FlatMap(
+                group_arrays, self._config.group_feature, ranks
+            ).with_outputs(PAIRS_OUTPUT, main='arrays')
+            pairs = arrays[PAIRS_OUTPUT]
+            found = arrays.arrays | 'GroupsAcrossSplits' >> SummariseGroups(
                 self._splits, limit, names, self._split_of, self._num_buckets
             )
             groups = beam.pvalue.AsSingleton(found)
@@ -349,8 +369,14 @@ class FindLeakage(beam.PTransform):
         )
         if self._position is None:
             return report
-        key_records = read | 'IndexKeys' >> beam.Map(encode_keys, self._position)
+        key_records = keyed | 'IndexKeys' >> beam.FlatMap(encode_keys, self._position)
         group_records = None
-        if pair_batches is not None:
-            group_records = pair_batches | 'IndexGroups' >> beam.Map(encode_groups, self._position)
+        if pairs is not None:  # the span's distinct pairs, GROUPS_PER_RECORD a record
+            group_records = (
+                pairs
+                | 'EachPair' >> beam.FlatMap(unbatch)
+                | 'DistinctPairs' >> beam.Distinct()
+                | 'BatchGroups' >> fixed_batches(GROUPS_PER_RECORD)
+                | 'IndexGroups' >> beam.Map(encode_groups, self._position)
+            )
         return WithIndex(report, key_records, group_records)

@@ -4,16 +4,16 @@ is as StratifiedSplitter's (``groups.read_group_id``: int64 ``123``, bytes
 passes, and one that lets a patient's examples into train and test does not.
 
 Per batch, the distinct ``(group, source)`` pairs (a batch's source is its split, or over a
-window of spans, one split of one span: ``split_of`` maps it to its split); in batches of arrays,
-``(ids, sources)`` (``pair_arrays``: the group ids, and each one's source as its number, its
-rank in ``source_ranks``), split by bucket (``zlib.crc32`` of the id modulo the buckets: every
-pair of a group in one bucket) and combined per bucket into each group's sources
-(``GroupsPerBucket``: a worker holds one bucket's pairs, and no Beam element is one pair); the
-groups found in two or more splits counted per split and per pair of splits, with the
-``max_examples`` least ids of each pair (the same report for any bundling). Over a window,
-``seen_in`` names the sources of each id listed. An earlier span's key index holds its pairs in
-this form already (``index.read_index``), so a window's earlier groups cost no Python object
-per pair until a group's crc32 is found in two splits.
+window of spans, one split of one span: ``split_of`` maps it to its split) as arrays, ``(ids,
+sources)`` (``pair_arrays``: the group ids, and each one's source as its number, its rank in
+``source_ranks``), split by bucket (``zlib.crc32`` of the id modulo the buckets: every pair of a
+group in one bucket) and combined per bucket into each group's sources (``GroupsPerBucket``: a
+worker holds one bucket's pairs, and no Beam element is one pair; a pair found in several
+batches counts once); the groups found in two or more splits counted per split and per pair of
+splits, with the ``max_examples`` least ids of each pair (the same report for any bundling).
+Over a window, ``seen_in`` names the sources of each id listed. An earlier span's key index
+holds its pairs in this form already (``index.read_index``), so a window's earlier groups cost
+no Python object per pair until a group's crc32 is found in two splits.
 
 Example:
     >>> summary = GroupSummary(['train', 'test'], max_examples=5)
@@ -117,16 +117,6 @@ class GroupSummary(beam.CombineFn):
             listed = sorted({entry for _, ids in acc['pairs'].values() for entry in ids})
             found['seen_in'] = {group_name(group): list(sources) for group, sources in listed}
         return found
-
-
-@beam.ptransform_fn
-def GroupPairs(batches, group_feature: str):  # noqa: N802
-    """``(source, records)`` batches -> the distinct ``(group, source)`` pairs."""
-    return (
-        batches
-        | 'GroupPairs' >> beam.FlatMap(batch_groups, group_feature)
-        | 'DistinctPairs' >> beam.Distinct()
-    )
 
 
 def pair_arrays(pairs: Sequence[tuple], number: Mapping[str, int]) -> tuple:

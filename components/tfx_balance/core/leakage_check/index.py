@@ -10,13 +10,15 @@ int64); and a ``header`` (the split names the records index, the features the ke
 the group feature).
 
 A later run is given the indexes of earlier spans (``previous_key_index``, a Resolver's window)
-and only its own span's examples. ``ReadKeyIndex`` reads the indexes back as the check's own
-per-batch form, ``(source, keys, synthetic flags)`` with ``source`` e.g. ``'train of span 3'``,
-and the group pairs of each batch of records as arrays, ``(sources, ids, split indexes)``, in
-one stage that reads every index's files: ``FindLeakage`` pools them with the keys and groups of
-today's examples, so every count, fingerprint and span named in the report is the one the check
-over the window of Examples gives (the earlier spans' examples as they were checked).
-Today's examples are read; the earlier spans cost 10 bytes per example (and their group ids).
+and only its own span's examples. ``read_index`` reads an index (a ``KeyIndex``: its sources,
+its key files, its group files) as batches of the form the check reads examples in,
+``(source, batch)``: ``IndexedKeys`` per split of each batch of key records, with ``source``
+e.g. ``'train of span 3'``, and ``IndexedGroups`` per batch of group records, as arrays. The
+executor reads the indexes in the same stage as today's files, so that ``FindLeakage`` pools
+them with the keys and groups of today's examples in one stream: every count, fingerprint and
+span named in the report is the one the check over the window of Examples gives (the earlier
+spans' examples as they were checked). Today's examples are read; the earlier spans cost 10
+bytes per example (and their group ids).
 
 Example:
     >>> import numpy as np
@@ -30,7 +32,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Iterator, List, Mapping, Sequence, Tuple
+from typing import Iterator, List, Mapping, NamedTuple, Sequence, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -44,7 +46,6 @@ KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
 INDEX_FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group records, the header
 GROUPS_PER_RECORD = 4096  # distinct (group, split) pairs per group record
 GROUP, SPLIT = 'group', 'split'  # the group records' features
-GROUPS_OUTPUT = 'groups'  # ReadIndexes' output of group records
 MAX_SPLITS = 256  # split indexes are one byte
 
 
@@ -87,13 +88,16 @@ def check_split_count(splits: Sequence[str]) -> None:
         )
 
 
-def encode_keys(batch, position: Mapping[str, int]) -> bytes:
+def encode_keys(batch, position: Mapping[str, int]) -> List[bytes]:
     """One keyed batch of the check (``(split index, keys, synthetic, source)``) as an index
-    record; ``position``: each source's index in the header's splits."""
+    record, or none when its source is not one of this run's (an earlier span's, read from its
+    index); ``position``: each of this run's sources' index in the header's splits."""
     _, keys, synthetic, source = batch
+    if source not in position:
+        return []
     entries = np.empty(len(keys), KEY_RECORD)
     entries['key'], entries['split'], entries['synthetic'] = keys, position[source], synthetic
-    return encode_entries(entries, KEY_RECORD)
+    return [encode_entries(entries, KEY_RECORD)]
 
 
 def index_batches(sources: Sequence[str], entries: np.ndarray) -> List[tuple]:
@@ -140,31 +144,54 @@ def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
     return groups[0].tolist(), splits[0]
 
 
-def read_index(index: tuple) -> Iterator:
-    """What one earlier span's index holds, ``index`` being ``(sources, keys pattern, groups
-    pattern or None)``: ``(source, keys, synthetic flags)`` per split of each batch of key
-    records (``index_batches``), then, tagged ``GROUPS_OUTPUT``, ``(sources, group ids, split
-    indexes)`` per batch of group records (``decode_groups``)."""
+class KeyIndex(NamedTuple):
+    """An earlier span's key index to read: the source name of each split index of its header
+    (e.g. ``'train of span 3'``), the pattern of its key files, of its group files (None without
+    groups)."""
+
+    sources: Tuple[str, ...]
+    keys: str
+    groups: str | None
+
+
+class IndexedKeys(NamedTuple):
+    """A batch of an earlier span's examples of one split, as its index holds them."""
+
+    keys: np.ndarray  # uint64 content keys
+    synthetic: np.ndarray  # bool
+
+
+class IndexedGroups(NamedTuple):
+    """A batch of an earlier span's distinct (group, split) pairs (``decode_groups``)."""
+
+    sources: Tuple[str, ...]  # the source of each split index
+    ids: List[bytes]
+    splits: np.ndarray  # each pair's split index
+
+
+def read_index(index: KeyIndex) -> Iterator[tuple]:
+    """What one earlier span's index holds, as ``(source, batch)`` items beside the ``(source,
+    records)`` batches of today's examples: ``(source, IndexedKeys)`` per split of each batch of
+    key records (``index_batches``), then ``(None, IndexedGroups)`` per batch of group records
+    (its pairs name their sources)."""
     import tensorflow as tf
 
-    sources, keys_pattern, groups_pattern = index
-    for _, entries in read_entries((sources, keys_pattern), KEY_RECORD):
-        yield from index_batches(sources, entries)
-    for path in sorted(tf.io.gfile.glob(groups_pattern)) if groups_pattern else ():
+    for _, entries in read_entries((index.sources, index.keys), KEY_RECORD):
+        for source, keys, synthetic in index_batches(index.sources, entries):
+            yield source, IndexedKeys(keys, synthetic)
+    for path in sorted(tf.io.gfile.glob(index.groups)) if index.groups else ():
         for batch in read_file_batches(path):
-            yield beam.pvalue.TaggedOutput(GROUPS_OUTPUT, (sources, *decode_groups(batch)))
+            yield None, IndexedGroups(index.sources, *decode_groups(batch))
 
 
 @beam.ptransform_fn
-def ReadKeyIndex(pipeline, indexes: Sequence[tuple]):  # noqa: N802
-    """``(keyed, groups)`` of ``indexes``: ``[(sources, keys pattern, groups pattern or None)]``,
-    one per earlier span (``sources``: the source name of each split index of its header), read
-    in one stage (``read_index``). ``keyed``: ``(source, keys, synthetic flags)`` per split of
-    each batch of records; ``groups``: ``(sources, group ids, split indexes)`` per batch of
-    group records (None when no index has groups)."""
-    read = (
+def ReadKeyIndex(pipeline, indexes: Sequence[KeyIndex]):  # noqa: N802
+    """The ``(source, batch)`` items of ``indexes`` (``read_index``), one per earlier span, read
+    in one stage: flatten them with today's ``(source, records)`` batches into ``FindLeakage``.
+    (LeakageCheck's executor reads them in the stage that reads today's files instead, which
+    spares the in-process runner a materialized ``Flatten``.)"""
+    return (
         pipeline
-        | 'Indexes' >> beam.Create([(tuple(s), k, g) for s, k, g in indexes], reshuffle=False)
-        | 'ReadIndexes' >> beam.FlatMap(read_index).with_outputs(GROUPS_OUTPUT, main='keyed')
+        | 'Indexes' >> beam.Create([KeyIndex(*index) for index in indexes], reshuffle=False)
+        | 'ReadIndexes' >> beam.FlatMap(read_index)
     )
-    return read.keyed, (read[GROUPS_OUTPUT] if any(g for _, _, g in indexes) else None)

@@ -20,6 +20,7 @@ from typing import Dict, List
 
 import tensorflow as tf
 from tfx.components.statistics_gen import stats_artifact_utils
+from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.core import records
@@ -29,6 +30,7 @@ from tfx_balance.core.class_distribution_validator import (
     LabelPrevalence,
     SplitterCounts,
     ValidatorConfig,
+    label_statistics,
     load_counts,
     save_counts,
     to_prevalence,
@@ -55,7 +57,7 @@ def distributions(
             raise ConfigError(MULTI_HOT_NEEDS_EXAMPLES.format(feature=config.label_feature))
         return {
             split: form.from_statistics(
-                stats_artifact_utils.load_statistics(stats_artifact, split).proto(),
+                _label_statistics(stats_artifact, split, config.label_feature),
                 config.label_feature,
                 split,
             )
@@ -73,7 +75,7 @@ def distributions(
     with tmp_dir() as folder:
         counted = _count(examples, splits, config, make_pipeline, folder)
     for split in splits:
-        stats = stats_artifact_utils.load_statistics(stats_artifact, split).proto().datasets[0]
+        stats = _label_statistics(stats_artifact, split, config.label_feature).datasets[0]
         if int(stats.num_examples) != counted[split].examples:
             raise DataError(
                 f"split '{split}' has {counted[split].examples} examples in the examples given "
@@ -132,6 +134,20 @@ MULTI_HOT_NEEDS_EXAMPLES = (
     "ClassDistributionValidator(statistics=..., examples=splitter.outputs['examples'], "
     "label_feature='{feature}', multi_label='multi_hot')."
 )
+
+
+def _label_statistics(stats_artifact, split: str, label_feature: str):
+    """One split's statistics with only the label's (``label_statistics``: the file's other
+    features are not parsed); TFX's loader reads statistics older than ``FeatureStats.pb``."""
+    split_dir = artifact_utils.get_split_uri([stats_artifact], split)
+    try:
+        with tf.io.gfile.GFile(
+            os.path.join(split_dir, stats_artifact_utils.BINARY_PB_BASENAME), 'rb'
+        ) as f:
+            serialized = f.read()
+    except tf.errors.NotFoundError:
+        return stats_artifact_utils.load_statistics(stats_artifact, split).proto()
+    return label_statistics(serialized, label_feature)
 
 
 def _count(examples, splits, config, make_pipeline, tmp_dir) -> Dict[str, LabelPrevalence]:

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 import tfx
+from google.protobuf.message import DecodeError
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tfx_balance.core import class_distribution_validator as lc
@@ -162,6 +163,35 @@ def test_statistics_list_as_statistics_gen_writes_it_is_accepted(taxi):
     stats_list.datasets.add(name='slice')
     with pytest.raises(DataError, match="split 'train' hold 2 datasets"):
         lc.label_distribution(stats_list, 'payment_type', 'train')
+
+
+def test_label_statistics_parses_only_the_label_and_keeps_every_count(taxi):
+    stats_list = _stats(taxi)
+    stats_list.datasets[0].features.add().path.step.extend(['nested', 'label'])
+    serialized = stats_list.SerializeToString()
+    kept = lc.label_statistics(serialized, 'payment_type')
+    full, only = stats_list.datasets[0], kept.datasets[0]
+    assert (only.name, only.num_examples) == (full.name, full.num_examples) == ('', 15002)
+    assert [(f.name, list(f.path.step)) for f in only.features] == [
+        (f.name, list(f.path.step)) for f in full.features
+    ]
+    assert [f.WhichOneof('stats') for f in only.features] == ['string_stats', None, None]
+    assert full.features[1].WhichOneof('stats') == 'num_stats'  # fare's, not parsed
+    label = next(f for f in only.features if f.path.step == ['payment_type'])
+    assert label == next(f for f in full.features if f.path.step == ['payment_type'])
+    assert lc.label_distribution(kept, 'payment_type', 'train') == lc.label_distribution(
+        stats_list, 'payment_type', 'train'
+    )
+    nested = lc.label_statistics(serialized, 'nested.label').datasets[0].features
+    assert [f.path.step for f in nested if f.path.step == ['fare']][0] == ['fare']
+    with pytest.raises(DataError, match=r"'payment' not found.*features present: fare, "):
+        lc.label_distribution(lc.label_statistics(serialized, 'payment'), 'payment', 'train')
+
+
+def test_label_statistics_of_bytes_that_are_no_statistics_raise_protobufs_error(taxi):
+    serialized = _stats(taxi.iloc[:100]).SerializeToString()
+    with pytest.raises(DecodeError):
+        lc.label_statistics(serialized[:-3], 'payment_type')
 
 
 def test_missing_label_names_split_and_features():

@@ -51,6 +51,7 @@ from tfx_balance.core.class_distribution_validator.counts import (
     LabelPrevalence,
     check_label_types,
     label_distribution,
+    label_statistics,
     pool,
     prevalence_from_statistics,
 )
@@ -131,6 +132,7 @@ __all__ = [
     'comparator_schema',
     'count_labels',
     'label_distribution',
+    'label_statistics',
     'label_schema',
     'jensen_shannon',
     'label_stats_options',

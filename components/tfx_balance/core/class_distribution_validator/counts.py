@@ -170,6 +170,105 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
     )
 
 
+def label_statistics(serialized: bytes, label_feature: str):
+    """A split's ``DatasetFeatureStatisticsList`` parsed from its bytes (StatisticsGen's
+    ``FeatureStats.pb``) keeping only what the validator reads: each dataset's name and example
+    counts, every feature's name, and the statistics of ``label_feature`` alone.
+
+    Why: the other features' statistics (histograms, top values) are nearly all of the file, a
+    few kB to megabytes per split, and a window or baseline of spans reads one file per split
+    per span. The bytes are walked field by field (the protobuf wire format) and one much
+    smaller message is parsed, so a read costs the same whatever the data's other features.
+    Bytes that are not a valid message are parsed whole, so protobuf's error is the one raised.
+
+    Example::
+
+        with open('Split-train/FeatureStats.pb', 'rb') as f:
+            stats = label_statistics(f.read(), 'label')
+        label_distribution(stats, 'label', 'train')
+    """
+    statistics = statistics_pb2.DatasetFeatureStatisticsList
+    try:
+        kept = b''.join(
+            _length_delimited(_DATASETS, _label_dataset(serialized, value, end, label_feature))
+            if number == _DATASETS
+            else serialized[start:end]
+            for number, start, value, end in _fields(serialized, 0, len(serialized))
+        )
+    except (IndexError, ValueError):  # not a valid message: protobuf's parse says why
+        return statistics.FromString(serialized)
+    return statistics.FromString(kept)
+
+
+# Field numbers of statistics.proto: DatasetFeatureStatisticsList.datasets,
+# DatasetFeatureStatistics.features and .cross_features, FeatureNameStatistics.name and .path.
+_DATASETS, _FEATURES, _CROSS_FEATURES, _NAME, _PATH = 1, 3, 5, 1, 8
+
+
+def _label_dataset(data: bytes, start: int, end: int, label_feature: str) -> bytes:
+    """One serialized dataset of ``data[start:end]`` with only the label's statistics: the
+    other features keep their name (or path) only; cross-feature statistics go."""
+    kept = []
+    for number, begin, value, stop in _fields(data, start, end):
+        if number == _FEATURES:
+            name = b''.join(
+                data[b:e] for n, b, _, e in _fields(data, value, stop) if n in (_NAME, _PATH)
+            )
+            parsed = statistics_pb2.FeatureNameStatistics.FromString(name)
+            if _feature_name(parsed) != label_feature:
+                kept.append(_length_delimited(_FEATURES, name))
+                continue
+        elif number == _CROSS_FEATURES:
+            continue
+        kept.append(data[begin:stop])
+    return b''.join(kept)
+
+
+def _fields(data: bytes, start: int, end: int):
+    """``(field number, start, value start, end)`` of each field of the message in
+    ``data[start:end]``; a ``ValueError`` for a wire type no statistics field has."""
+    pos = start
+    while pos < end:
+        tag, value = _varint(data, pos)
+        kind = tag & 7
+        if kind == 0:
+            stop = _varint(data, value)[1]
+        elif kind == 2:
+            size, value = _varint(data, value)
+            stop = value + size
+        elif kind in (1, 5):
+            stop = value + (8 if kind == 1 else 4)
+        else:
+            raise ValueError(f'wire type {kind}')
+        if stop > end:
+            raise ValueError('truncated field')
+        yield tag >> 3, pos, value, stop
+        pos = stop
+
+
+def _varint(data: bytes, pos: int):
+    """The varint at ``data[pos]`` and the position after it."""
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        result |= (byte & 0x7F) << shift
+        pos += 1
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+
+
+def _length_delimited(number: int, payload: bytes) -> bytes:
+    """Field ``number`` holding ``payload``, serialized."""
+    head = bytearray()
+    for value in (number << 3 | 2, len(payload)):
+        while value > 0x7F:
+            head.append(value & 0x7F | 0x80)
+            value >>= 7
+        head.append(value)
+    return bytes(head) + payload
+
+
 def _unlabeled(common) -> int | None:
     """Examples with no label value, when the statistics determine it exactly."""
     non_missing, values = int(common.num_non_missing), int(common.tot_num_values)

@@ -43,7 +43,7 @@ import os
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance import keys
-from tfx_balance.core.balanced_input_gen.merge import check_layout, groups_to_read, summed_counts
+from tfx_balance.core.balanced_input_gen.merge import groups_to_read, summed_counts
 from tfx_balance.core.balanced_input_gen.plan import (
     COMPONENT,
     PLAN_FILE,
@@ -275,7 +275,9 @@ def prior_correction(
     The plans are read and merged as ``balanced_dataset`` reads them, and ``weights`` is checked
     and turned into the stream's shares by the same code, so the trained frequencies are the
     stream's: several splits or spans (e.g. a window of BalancedInputGen outputs) are merged
-    class by class, their data counts summed the same way.
+    class by class, their data counts summed the same way. Only the plans are read, one small
+    file per span (no listing of the laid-out files: ``balanced_dataset`` checks them when it
+    builds the dataset).
 
     Args:
       train_files: the files given to ``balanced_dataset`` (e.g. ``fn_args.train_files``); the
@@ -298,14 +300,13 @@ def prior_correction(
       ConfigError: ``weights`` that ``balanced_dataset`` refuses too (a class not in the data,
         a negative, NaN or non-number weight, all zero); repeated ``class_names``, or a
         ``num_classes`` below them.
-      DataError: no plan, a missing laid-out file, a class without a score position, or
-        augmented examples without the data's counts (data_counts, below).
+      DataError: no plan, a class without a score position, or augmented examples without the
+        data's counts (data_counts, below).
     """
     check_score_order(class_names, num_classes)
     located = located_plans(train_files)
     classes, group_weights, multi = groups_to_read(located, weights)
     shares = weight_shares(group_weights, classes.names)
-    check_layout(classes)
     if multi is not None:
         return _multi_label(located, multi, shares, class_names, num_classes)
     return _single_label(located, classes, shares, class_names, num_classes)

@@ -67,9 +67,16 @@ def read_entries(source, dtype: np.dtype):
     import tensorflow as tf
 
     tag, pattern = source
-    for path in sorted(tf.io.gfile.glob(pattern)):
+    for entries in file_entries(sorted(tf.io.gfile.glob(pattern)), dtype):
+        yield tag, entries
+
+
+def file_entries(paths: Sequence[str], dtype: np.dtype):
+    """The entries of the files ``paths``, in order: a structured array of ``dtype`` per batch
+    of up to ``RECORDS_PER_DECODE`` records."""
+    for path in paths:
         for batch in read_file_batches(path, RECORDS_PER_DECODE):
-            yield tag, decode_entries(batch, dtype)
+            yield decode_entries(batch, dtype)
 
 
 @beam.ptransform_fn

@@ -166,13 +166,15 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
     is_index = {id(index) for index in previous}
     for where, artifact in artifacts.oldest_first(window + previous):
         if id(artifact) in is_index:
-            index_splits, pattern, groups, found_keys = _key_index_of(artifact, where, config)
+            index_splits, key_files, group_files, found_keys = _key_index_of(
+                artifact, where, config
+            )
             sources = [f'{split} of {where}' for split in index_splits]
             for source, split in zip(sources, index_splits):
                 if requested is None or split in requested:
                     splits += [] if split in splits else [split]
                     split_of[source] = split
-            indexes.append(key_index.KeyIndex(tuple(sources), pattern, groups))
+            indexes.append(key_index.KeyIndex(tuple(sources), key_files, group_files))
             index_names.append(where)
             index_keys += found_keys
             continue
@@ -186,9 +188,9 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
 
 
 def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
-    """``(splits, keys pattern, groups pattern or None, about how many keys)`` of the key index
-    in an earlier run's anomalies (``where``: its name, e.g. ``'span 3'``), once its header says
-    it was written with this run's features (``index.check_header``)."""
+    """``(splits, key files, group files, about how many keys)`` of the key index in an earlier
+    run's anomalies (``where``: its name, e.g. ``'span 3'``), once its header says it was
+    written with this run's features (``index.check_header``)."""
     header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
     if not tf.io.gfile.exists(header):
         raise ConfigError(
@@ -199,11 +201,15 @@ def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
         )
     found = artifacts.read_json(header)
     key_index.check_header(found, config, where)
-    pattern = os.path.join(artifact.uri, f'{keys.KEY_INDEX_KEYS_PREFIX}-*.gz')
-    groups = os.path.join(artifact.uri, f'{keys.KEY_INDEX_GROUPS_PREFIX}-*.gz')
-    groups = groups if config.group_feature and tf.io.gfile.glob(groups) else None
-    stored = sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
-    return found['splits'], pattern, groups, stored // key_index.KEY_RECORD.itemsize
+    key_files = _files(artifact, keys.KEY_INDEX_KEYS_PREFIX)
+    group_files = _files(artifact, keys.KEY_INDEX_GROUPS_PREFIX) if config.group_feature else ()
+    stored = sum(tf.io.gfile.stat(path).length for path in key_files)
+    return found['splits'], key_files, group_files, stored // key_index.KEY_RECORD.itemsize
+
+
+def _files(artifact, prefix: str) -> tuple:
+    """The files ``<prefix>-*.gz`` of an earlier run's key index, sorted."""
+    return tuple(sorted(tf.io.gfile.glob(os.path.join(artifact.uri, f'{prefix}-*.gz'))))
 
 
 def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:

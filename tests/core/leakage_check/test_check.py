@@ -11,6 +11,7 @@ import tempfile
 import apache_beam as beam
 import numpy as np
 import pytest
+import tensorflow as tf
 from apache_beam.testing.util import assert_that
 from tensorflow.core.example import example_pb2
 
@@ -270,7 +271,8 @@ def test_a_key_index_pooled_with_today_s_batches_counts_as_the_window_of_example
                     | FindLeakage(SPLITS, config, 3, split_of)
                 )
             else:
-                index = KeyIndex(('train of span 1',), os.path.join(folder, 'keys-*.gz'), None)
+                key_files = tuple(sorted(tf.io.gfile.glob(os.path.join(folder, 'keys-*.gz'))))
+                index = KeyIndex(('train of span 1',), key_files)
                 earlier = p | 'Earlier' >> ReadKeyIndex([index])
                 found = (
                     (p | beam.Create(today, reshuffle=False), earlier)

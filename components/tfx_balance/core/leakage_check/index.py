@@ -38,7 +38,7 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.key_records import encode_entries, header_differences, read_entries
+from tfx_balance.core.key_records import encode_entries, file_entries, header_differences
 from tfx_balance.core.records import read_file_batches
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
@@ -146,12 +146,12 @@ def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
 
 class KeyIndex(NamedTuple):
     """An earlier span's key index to read: the source name of each split index of its header
-    (e.g. ``'train of span 3'``), the pattern of its key files, of its group files (None without
-    groups)."""
+    (e.g. ``'train of span 3'``), its key files and its group files (none without groups), as
+    the caller listed them (one listing per index per run, where it checks the index)."""
 
     sources: Tuple[str, ...]
-    keys: str
-    groups: str | None
+    keys: Tuple[str, ...]
+    groups: Tuple[str, ...] = ()
 
 
 class IndexedKeys(NamedTuple):
@@ -174,12 +174,10 @@ def read_index(index: KeyIndex) -> Iterator[tuple]:
     records)`` batches of today's examples: ``(source, IndexedKeys)`` per split of each batch of
     key records (``index_batches``), then ``(None, IndexedGroups)`` per batch of group records
     (its pairs name their sources)."""
-    import tensorflow as tf
-
-    for _, entries in read_entries((index.sources, index.keys), KEY_RECORD):
+    for entries in file_entries(index.keys, KEY_RECORD):
         for source, keys, synthetic in index_batches(index.sources, entries):
             yield source, IndexedKeys(keys, synthetic)
-    for path in sorted(tf.io.gfile.glob(index.groups)) if index.groups else ():
+    for path in index.groups:
         for batch in read_file_batches(path):
             yield None, IndexedGroups(index.sources, *decode_groups(batch))
 

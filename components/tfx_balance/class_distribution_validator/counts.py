@@ -14,7 +14,6 @@ error, not a silent mix.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Dict, List
 
@@ -84,17 +83,6 @@ def distributions(
                 'were computed from (the same component output as StatisticsGen reads).'
             )
     return counted
-
-
-def prevalences(stats_artifact, examples, splits, config, make_pipeline, tmp_dir: str):
-    """``distributions`` with ``tmp_dir`` a folder: the name of ``multilabel.prevalences``.
-
-    Example::
-
-        prevalences(stats, examples, ['train'], config, make_pipeline, '/tmp/counts')
-    """
-    folder = lambda: contextlib.nullcontext(tmp_dir)  # noqa: E731
-    return distributions(stats_artifact, examples, splits, config, make_pipeline, folder)
 
 
 def splitter_counts(examples, distributions, label_feature: str) -> SplitterCounts | None:

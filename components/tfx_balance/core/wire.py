@@ -1,4 +1,6 @@
-"""Serialized ``tf.train.Example`` records built from their protobuf wire-format parts.
+"""Serialized ``tf.train.Example`` records built from their protobuf wire-format parts, and the
+fields of any serialized message walked without parsing it (``fields``: a reader parses only
+the part it needs, e.g. one feature's statistics of many).
 
 A record is one ``features`` field (field 1) holding the map ``feature`` of ``name -> Feature``
 entries; entries can be appended to it, or written in key order as protobuf's deterministic
@@ -17,7 +19,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from typing import Iterable, List
+from typing import Iterable, List, Tuple
 
 from tensorflow.core.example import feature_pb2
 
@@ -33,6 +35,44 @@ def varint(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def read_varint(data: bytes, pos: int) -> Tuple[int, int]:
+    """The varint at ``data[pos]`` and the position after it (an ``IndexError`` past the end)."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+LENGTH_DELIMITED = 2  # the wire type of bytes, strings and messages
+
+
+def fields(data: bytes, start: int, end: int):
+    """``(field number, wire type, field start, value start, end)`` of each field of the
+    message in ``data[start:end]``; a ``ValueError`` for a group (no proto we read has one) or
+    a field that runs past ``end``."""
+    pos = start
+    while pos < end:
+        tag, value = read_varint(data, pos)
+        kind = tag & 7
+        if kind == 0:
+            stop = read_varint(data, value)[1]
+        elif kind == LENGTH_DELIMITED:
+            size, value = read_varint(data, value)
+            stop = value + size
+        elif kind in (1, 5):
+            stop = value + (8 if kind == 1 else 4)
+        else:
+            raise ValueError(f'wire type {kind}')
+        if stop > end:
+            raise ValueError('truncated field')
+        yield tag >> 3, kind, pos, value, stop
+        pos = stop
 
 
 def delimited(tag: bytes, payload: bytes) -> bytes:
@@ -65,17 +105,13 @@ def add_entries(record: bytes, entries: bytes) -> bytes | None:
     unless the record is exactly one ``features`` field (what every serializer writes)."""
     if record[:1] != ENTRY_TAG:
         return None
-    length, shift, pos = 0, 0, 1
-    while pos < len(record) and pos <= 10:
-        byte = record[pos]
-        length |= (byte & 0x7F) << shift
-        shift += 7
-        pos += 1
-        if byte < 0x80:
-            if pos + length != len(record):
-                return None
-            return ENTRY_TAG + varint(length + len(entries)) + record[pos:] + entries
-    return None
+    try:
+        length, pos = read_varint(record, 1)
+    except IndexError:
+        return None
+    if pos + length != len(record):
+        return None
+    return ENTRY_TAG + varint(length + len(entries)) + record[pos:] + entries
 
 
 @functools.cache

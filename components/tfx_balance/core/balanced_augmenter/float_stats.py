@@ -40,33 +40,18 @@ from typing import List, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from tfx_balance.core.wire import LENGTH_DELIMITED, fields
+
 MAX_TEMPLATES = 4  # per record length; the records matching none are parsed by the caller
-
-
-def _varint(data: bytes, at: int) -> Tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
 
 
 def _fields(data: bytes, start: int, end: int):
     """``(field number, payload start, payload end)`` of the length-delimited fields in
     ``data[start:end]``; raises ``ValueError`` on any other wire type."""
-    at = start
-    while at < end:
-        tag, at = _varint(data, at)
-        if tag & 7 != 2:
+    for number, kind, _, value, stop in fields(data, start, end):
+        if kind != LENGTH_DELIMITED:
             raise ValueError('not length-delimited')
-        size, at = _varint(data, at)
-        if at + size > end:
-            raise ValueError('truncated')
-        yield tag >> 3, at, at + size
-        at += size
+        yield number, value, stop
 
 
 def float_offsets(record: bytes) -> List[Tuple[str, int, int]] | None:

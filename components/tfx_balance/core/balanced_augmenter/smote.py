@@ -67,6 +67,7 @@ from tfx_balance.core.balanced_augmenter import floats
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_rng
 from tfx_balance.core.labels import class_name
+from tfx_balance.core.records import feature_names
 
 DEFAULT_K = 5
 DEFAULT_EXACT_LIMIT = 10_000
@@ -189,7 +190,7 @@ def check_categorical_features(options: SmoteOptions, profiles, where: str) -> N
         fix = 'leave float features out of it, or store the categories as int64 or bytes upstream'
     else:
         present = sorted(
-            {n for p in profiles.values() for r in p['res'][:20] for n in _feature_names(r[2])}
+            {n for p in profiles.values() for r in p['res'][:20] for n in feature_names(r[2])}
         )
         problem = (
             f'names feature(s) {missing} that no example of it has (features present: '
@@ -199,10 +200,6 @@ def check_categorical_features(options: SmoteOptions, profiles, where: str) -> N
     raise DataError(
         f"{where}: augmentation_options 'categorical_features' {problem}. To fix: {fix}."
     )
-
-
-def _feature_names(record: bytes):
-    return example_pb2.Example.FromString(record).features.feature.keys()
 
 
 def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:

@@ -43,6 +43,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import ClassValue, empty_label_error, sorted_classes
+from tfx_balance.core.wire import LENGTH_DELIMITED, delimited, fields, varint
 
 MAX_MOMENT_CLASSES = 4  # numeric int labels: most consecutive values solvable exactly
 EXACT_FLOAT_INT = 2**53  # float64 holds every integer below this exactly
@@ -190,10 +191,10 @@ def label_statistics(serialized: bytes, label_feature: str):
     statistics = statistics_pb2.DatasetFeatureStatisticsList
     try:
         kept = b''.join(
-            _length_delimited(_DATASETS, _label_dataset(serialized, value, end, label_feature))
+            _field(_DATASETS, _label_dataset(serialized, value, end, label_feature))
             if number == _DATASETS
             else serialized[start:end]
-            for number, start, value, end in _fields(serialized, 0, len(serialized))
+            for number, _, start, value, end in fields(serialized, 0, len(serialized))
         )
     except (IndexError, ValueError):  # not a valid message: protobuf's parse says why
         return statistics.FromString(serialized)
@@ -209,14 +210,14 @@ def _label_dataset(data: bytes, start: int, end: int, label_feature: str) -> byt
     """One serialized dataset of ``data[start:end]`` with only the label's statistics: the
     other features keep their name (or path) only; cross-feature statistics go."""
     kept = []
-    for number, begin, value, stop in _fields(data, start, end):
+    for number, _, begin, value, stop in fields(data, start, end):
         if number == _FEATURES:
             name = b''.join(
-                data[b:e] for n, b, _, e in _fields(data, value, stop) if n in (_NAME, _PATH)
+                data[b:e] for n, _, b, _, e in fields(data, value, stop) if n in (_NAME, _PATH)
             )
             parsed = statistics_pb2.FeatureNameStatistics.FromString(name)
             if _feature_name(parsed) != label_feature:
-                kept.append(_length_delimited(_FEATURES, name))
+                kept.append(_field(_FEATURES, name))
                 continue
         elif number == _CROSS_FEATURES:
             continue
@@ -224,49 +225,9 @@ def _label_dataset(data: bytes, start: int, end: int, label_feature: str) -> byt
     return b''.join(kept)
 
 
-def _fields(data: bytes, start: int, end: int):
-    """``(field number, start, value start, end)`` of each field of the message in
-    ``data[start:end]``; a ``ValueError`` for a wire type no statistics field has."""
-    pos = start
-    while pos < end:
-        tag, value = _varint(data, pos)
-        kind = tag & 7
-        if kind == 0:
-            stop = _varint(data, value)[1]
-        elif kind == 2:
-            size, value = _varint(data, value)
-            stop = value + size
-        elif kind in (1, 5):
-            stop = value + (8 if kind == 1 else 4)
-        else:
-            raise ValueError(f'wire type {kind}')
-        if stop > end:
-            raise ValueError('truncated field')
-        yield tag >> 3, pos, value, stop
-        pos = stop
-
-
-def _varint(data: bytes, pos: int):
-    """The varint at ``data[pos]`` and the position after it."""
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        result |= (byte & 0x7F) << shift
-        pos += 1
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _length_delimited(number: int, payload: bytes) -> bytes:
-    """Field ``number`` holding ``payload``, serialized."""
-    head = bytearray()
-    for value in (number << 3 | 2, len(payload)):
-        while value > 0x7F:
-            head.append(value & 0x7F | 0x80)
-            value >>= 7
-        head.append(value)
-    return bytes(head) + payload
+def _field(number: int, payload: bytes) -> bytes:
+    """Field ``number`` holding the message ``payload``, serialized."""
+    return delimited(varint(number << 3 | LENGTH_DELIMITED), payload)
 
 
 def _unlabeled(common) -> int | None:

@@ -4,8 +4,8 @@ the part it needs, e.g. one feature's statistics of many).
 
 A record is one ``features`` field (field 1) holding the map ``feature`` of ``name -> Feature``
 entries; entries can be appended to it, or written in key order as protobuf's deterministic
-serialization does (``key_order``: the order depends on the protobuf runtime). Building records this way is exact and much cheaper than parsing and
-re-serializing a ``tf.train.Example``.
+serialization does (``key_order``: the order depends on the protobuf runtime). Building records
+this way is exact and much cheaper than parsing and re-serializing a ``tf.train.Example``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2

@@ -29,7 +29,7 @@ import warnings
 from typing import IO, Iterator
 
 from tfx_balance.core.deprecation import PACKAGE_DIR, TfxBalanceDeprecationWarning
-from tfx_balance.core.errors import TfxBalanceError
+from tfx_balance.core.errors import find_balance_error
 
 # Where third-party code lives: records and warnings raised from there are the noise.
 _THIRD_PARTY_DIRS = (os.sep + 'site-packages' + os.sep, os.sep + 'dist-packages' + os.sep)
@@ -196,13 +196,9 @@ def error_message(error: BaseException) -> str:
     """The message to show for an exception out of a pipeline run: the tfx-balance error in its
     chain (Beam and TFX wrap it; its message names the argument, feature, class or split at
     fault) as ``<ErrorType>: <message>``, else ``<ExceptionType>: <message>`` of ``error``."""
-    seen = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, TfxBalanceError):
-            return f'{type(current).__name__}: {_unwrapped(str(current))}'
-        current = current.__cause__ or current.__context__
+    found = find_balance_error(error)
+    if found is not None:
+        return f'{type(found).__name__}: {_unwrapped(str(found))}'
     return f'{type(error).__name__}: {error}'
 
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfx_balance.artifacts.integrity import explain_read_failure
-from tfx_balance.core.errors import TfxBalanceError
+from tfx_balance.core.errors import TfxBalanceError, find_balance_error
 from tfx_balance.core.record_sink import close_abandoned_files
 
 
@@ -45,11 +45,9 @@ def output_guard(*outputs):
 
 def unwrap_error(error: Exception) -> Exception:
     """Returns the tfx-balance error inside a Beam-wrapped exception, else ``error`` itself."""
-    seen = error
-    while seen is not None:
-        if isinstance(seen, TfxBalanceError):
-            return type(seen)(str(seen).split('\n')[0].split(" [while running '")[0])
-        seen = seen.__cause__ or seen.__context__
+    found = find_balance_error(error)
+    if found is not None:
+        return type(found)(str(found).split('\n')[0].split(" [while running '")[0])
     message = str(error)
     for cls in TfxBalanceError.__subclasses__():
         marker = f'{cls.__name__}: '

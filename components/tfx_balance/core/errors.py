@@ -4,6 +4,8 @@ Every error says what was found, what was expected, and how to fix it. They deri
 ``ValueError`` so callers that already catch bad-input errors keep working.
 """
 
+from __future__ import annotations
+
 
 class TfxBalanceError(ValueError):
     """Base class of all tfx-balance errors."""
@@ -20,3 +22,16 @@ class DataError(TfxBalanceError):
 class UnknownSplitError(ConfigError, DataError):
     """An argument names a split the data does not have: an argument error found only once the
     data's splits are read (so catching either ConfigError or DataError catches it)."""
+
+
+def find_balance_error(error: BaseException) -> TfxBalanceError | None:
+    """The first tfx-balance error in ``error``'s chain of causes and contexts (Beam and TFX
+    wrap the errors raised in a pipeline), or None."""
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TfxBalanceError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None

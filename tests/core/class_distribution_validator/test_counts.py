@@ -167,24 +167,26 @@ def test_statistics_list_as_statistics_gen_writes_it_is_accepted(taxi):
 
 def test_label_statistics_parses_only_the_label_and_keeps_every_count(taxi):
     stats_list = _stats(taxi)
-    stats_list.datasets[0].features.add().path.step.extend(['nested', 'label'])
+    full = stats_list.datasets[0]
+    full.features.add(name='named').string_stats.CopyFrom(full.features[0].string_stats)
+    full.features.add().path.step.extend(['nested', 'label'])
+    full.features.add().path.step.append('dotted.label')
     serialized = stats_list.SerializeToString()
     kept = lc.label_statistics(serialized, 'payment_type')
-    full, only = stats_list.datasets[0], kept.datasets[0]
+    only = kept.datasets[0]
     assert (only.name, only.num_examples) == (full.name, full.num_examples) == ('', 15002)
-    assert [(f.name, list(f.path.step)) for f in only.features] == [
-        (f.name, list(f.path.step)) for f in full.features
-    ]
-    assert [f.WhichOneof('stats') for f in only.features] == ['string_stats', None, None]
-    assert full.features[1].WhichOneof('stats') == 'num_stats'  # fare's, not parsed
-    label = next(f for f in only.features if f.path.step == ['payment_type'])
-    assert label == next(f for f in full.features if f.path.step == ['payment_type'])
+    assert list(only.features) == [full.features[0]]  # fare's numeric statistics not parsed
+    assert full.features[0].path.step == ['payment_type']
     assert lc.label_distribution(kept, 'payment_type', 'train') == lc.label_distribution(
         stats_list, 'payment_type', 'train'
     )
-    nested = lc.label_statistics(serialized, 'nested.label').datasets[0].features
-    assert [f.path.step for f in nested if f.path.step == ['fare']][0] == ['fare']
-    with pytest.raises(DataError, match=r"'payment' not found.*features present: fare, "):
+    # a feature named by its name field, or by a path of several steps or of one dotted step
+    assert list(lc.label_statistics(serialized, 'named').datasets[0].features) == [full.features[2]]
+    for dotted, position in (('nested.label', 3), ('dotted.label', 4)):
+        features = lc.label_statistics(serialized, dotted).datasets[0].features
+        assert list(features) == [full.features[position]]
+    # no such label: the bytes are parsed whole, so the error lists every feature
+    with pytest.raises(DataError, match=r"'payment' not found.*features present: dotted.label, "):
         lc.label_distribution(lc.label_statistics(serialized, 'payment'), 'payment', 'train')
 
 

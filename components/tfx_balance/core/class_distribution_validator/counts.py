@@ -174,13 +174,16 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
 def label_statistics(serialized: bytes, label_feature: str):
     """A split's ``DatasetFeatureStatisticsList`` parsed from its bytes (StatisticsGen's
     ``FeatureStats.pb``) keeping only what the validator reads: each dataset's name and example
-    counts, every feature's name, and the statistics of ``label_feature`` alone.
+    counts and the statistics of ``label_feature``; the other features are skipped unparsed.
 
     Why: the other features' statistics (histograms, top values) are nearly all of the file, a
     few kB to megabytes per split, and a window or baseline of spans reads one file per split
-    per span. The bytes are walked field by field (the protobuf wire format) and one much
-    smaller message is parsed, so a read costs the same whatever the data's other features.
-    Bytes that are not a valid message are parsed whole, so protobuf's error is the one raised.
+    per span. The bytes are walked field by field (the protobuf wire format): a feature is kept
+    when its serialized name (its first field) or path (its last) is the label's, and one much
+    smaller message is parsed. Where that finds no label (e.g. a path written elsewhere in the
+    feature) the bytes are parsed whole, so a missing label is reported with every feature's
+    name; bytes that are not a valid message are parsed whole too, so protobuf's error is the
+    one raised.
 
     Example::
 
@@ -189,35 +192,51 @@ def label_statistics(serialized: bytes, label_feature: str):
         label_distribution(stats, 'label', 'train')
     """
     statistics = statistics_pb2.DatasetFeatureStatisticsList
+    name, paths = _name_fields(label_feature)
     try:
         kept = b''.join(
-            _field(_DATASETS, _label_dataset(serialized, value, end, label_feature))
+            _field(_DATASETS, _label_dataset(serialized, value, end, name, paths))
             if number == _DATASETS
             else serialized[start:end]
             for number, _, start, value, end in fields(serialized, 0, len(serialized))
         )
     except (IndexError, ValueError):  # not a valid message: protobuf's parse says why
         return statistics.FromString(serialized)
-    return statistics.FromString(kept)
+    parsed = statistics.FromString(kept)
+    if all(
+        any(_feature_name(f) == label_feature for f in dataset.features)
+        for dataset in parsed.datasets
+    ):
+        return parsed
+    return statistics.FromString(serialized)
 
 
 # Field numbers of statistics.proto: DatasetFeatureStatisticsList.datasets,
-# DatasetFeatureStatistics.features and .cross_features, FeatureNameStatistics.name and .path.
-_DATASETS, _FEATURES, _CROSS_FEATURES, _NAME, _PATH = 1, 3, 5, 1, 8
+# DatasetFeatureStatistics.features and .cross_features, FeatureNameStatistics.name and .path,
+# Path.step.
+_DATASETS, _FEATURES, _CROSS_FEATURES, _NAME, _PATH, _STEP = 1, 3, 5, 1, 8, 1
 
 
-def _label_dataset(data: bytes, start: int, end: int, label_feature: str) -> bytes:
-    """One serialized dataset of ``data[start:end]`` with only the label's statistics: the
-    other features keep their name (or path) only; cross-feature statistics go."""
+def _name_fields(label_feature: str) -> tuple:
+    """The serialized ``name`` field of a feature named ``label_feature``, and the ``path``
+    fields that ``_feature_name`` reads as it (its steps split at dots, or one step)."""
+    steps = [label_feature.split('.'), [label_feature]]
+    paths = {
+        _field(_PATH, b''.join(_field(_STEP, step.encode()) for step in path)) for path in steps
+    }
+    return _field(_NAME, label_feature.encode()), tuple(paths)
+
+
+def _label_dataset(data: bytes, start: int, end: int, name: bytes, paths: tuple) -> bytes:
+    """One serialized dataset of ``data[start:end]`` with only the features that start with the
+    label's ``name`` field or end with one of its ``paths`` (protobuf writes fields in number
+    order: name is 1, path 8); cross-feature statistics go."""
     kept = []
     for number, _, begin, value, stop in fields(data, start, end):
         if number == _FEATURES:
-            name = b''.join(
-                data[b:e] for n, _, b, _, e in fields(data, value, stop) if n in (_NAME, _PATH)
-            )
-            parsed = statistics_pb2.FeatureNameStatistics.FromString(name)
-            if _feature_name(parsed) != label_feature:
-                kept.append(_field(_FEATURES, name))
+            if not data.startswith(name, value, stop) and not any(
+                data.endswith(path, value, stop) for path in paths
+            ):
                 continue
         elif number == _CROSS_FEATURES:
             continue
@@ -226,7 +245,7 @@ def _label_dataset(data: bytes, start: int, end: int, label_feature: str) -> byt
 
 
 def _field(number: int, payload: bytes) -> bytes:
-    """Field ``number`` holding the message ``payload``, serialized."""
+    """Field ``number`` holding ``payload`` (bytes, a string or a message), serialized."""
     return delimited(varint(number << 3 | LENGTH_DELIMITED), payload)
 
 

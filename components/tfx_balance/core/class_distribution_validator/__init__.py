@@ -6,7 +6,8 @@ one: the same code reads, counts and checks both; where they truly differ (class
 up to 1 vs per-label prevalence) the difference is one small strategy, chosen by
 ``multi_label`` in one table (``checks.LABEL_FORMS``).
 
-1. ``counts.py``: a split's exact counts from its statistics: per-class
+1. ``counts.py``: a split's exact counts from its statistics (``label_statistics`` parses
+   only the label's from a split's file): per-class
    (``label_distribution`` -> ``LabelDistribution``), or per-label for a multi-label
    ``'ids'`` feature (``prevalence_from_statistics`` -> ``LabelPrevalence``), or a
    ``DataError`` when TFDV's summary lost them; a window of statistics pooled by split

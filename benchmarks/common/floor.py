@@ -1,8 +1,9 @@
 """The I/O floor: the least a Beam split can do, the yardstick of every Beam section.
 
-``floor_job`` reads a workload with the same TFXIO raw-record read as the executors
-(``artifacts.ReadSplits``), partitions it by a seeded hash of each record's bytes
-(``beam.Partition``) and writes the splits with the same gzip write (``artifacts.WriteRecords``).
+``floor_job`` reads a workload with TFX's raw-record read through tfx_bsl's TFXIO
+(``artifacts.ReadSplits``; the executors read with ``records.read_file_batches``), partitions
+it by a seeded hash of each record's bytes (``beam.Partition``) and writes the splits with the
+same gzip write as the executors (``artifacts.WriteRecords``).
 The splitter, augmenter, multilabel and smote_speed sections time their executors against it on
 the same input; ``common.multilabel_data`` uses its hash as the random split.
 

@@ -7,9 +7,9 @@ TFRecords:
   ``Examples`` artifact pointing at the workload (what a pipeline user gets: two reads of the
   split's files with the C++ tf.data reader, batched label decoding, exact stratified split, the
   same gzip write as the floor, ``split_counts.json``).
-- ``floor``: the I/O floor, the least a Beam split can do: the same TFXIO raw-record read
-  (``artifacts.ReadSplits``), a ``beam.Partition`` by a seeded hash of each record's bytes and
-  the same gzip write (``artifacts.WriteRecords``).
+- ``floor``: the I/O floor, the least a Beam split can do: TFX's raw-record read through
+  tfx_bsl's TFXIO (``artifacts.ReadSplits``), a ``beam.Partition`` by a seeded hash of each
+  record's bytes and the same gzip write (``artifacts.WriteRecords``).
 - ``tfx_hash``: TFX's own ImportExampleGen split, built from TFX's functions: its reader
   (``ReadFromTFRecord``), its ``_PartitionFn`` (SHA-256 of the record into hash buckets 8/1/1)
   and its ``WriteSplit`` (which reshuffles before writing).

@@ -3,8 +3,7 @@
 Every component reads its input with ``records.read_file_batches``, which
 checks each record's checksum, a gzip file's recorded size (and, if it differs, the whole
 stream) and that a ``*.gz`` file is gzip: a damaged file fails the job, and
-``explain_read_failure`` then names it. (A separate full zlib pass over every input file,
-``VerifyInputFiles``, caught nothing more and cost a second decompression of the input.)
+``explain_read_failure`` then names it, so no separate pass over the input checks it first.
 """
 
 from __future__ import annotations

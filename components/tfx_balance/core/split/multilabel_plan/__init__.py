@@ -3,7 +3,7 @@
 Multi-label data is split with the single-label machinery, *strata* in place of classes: a
 stratum is a label set (``()``, no label, is one), and its units (examples, or groups) are ordered
 by seeded hash and cut at per-split counts exactly as a class is
-(tfx_balance.core.split.plans.ClassSplitPlan). ``plan_counts``, the one entry point, chooses
+(tfx_balance.core.split.placement.ClassSplitPlan). ``plan_counts``, the one entry point, chooses
 those counts from the aggregate ``{label set: units}`` table alone (with groups, also each label
 set's examples), so the plan is a pure function of the data's label sets and the weights (never
 of order, sharding, runner or retries; no randomness):

@@ -5,11 +5,12 @@ resolvers work over our outputs. One tiny LocalDagRunner run: ImportExampleGen (
 ``{VERSION}`` in its input pattern) -> StratifiedSplitter -> BalancedAugmenter ->
 BalancedInputGen, and a SpanRangeStrategy Resolver over the splitter's output.
 
-Issue 51 item 3, windows of spans: two runs before it ingest spans 5 and 6 (ImportExampleGen with
-a static range, and one BalancedInputGen per span); the third run's Resolvers give a window of
-the last 3 spans to a BalancedInputGen (laid out as their union) and a window of the per-span
-layouts, as a Trainer would get it, and ``balanced_dataset`` over either is exact over the
-union."""
+Issue 51 item 3, windows of spans: the runs before it ingest spans 5 and 6, and span 6 again (a
+re-run; ImportExampleGen with a static range, and one BalancedInputGen per run); the last run's
+Resolvers (``PreviousSpanStrategy``, the newest artifact of each of the last 3 spans) give a
+window of the last 3 spans to a BalancedInputGen (laid out as their union) and a window of the
+per-span layouts, as a Trainer would get it, and ``balanced_dataset`` over either is exact over
+the union. TFX's ``SpanRangeStrategy`` over the same layouts hands over span 6 twice."""
 
 import os
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.e2e
 
 SPAN, VERSION = 7, 2
 EARLIER = {5: {'a': 8, 'b': 3, 'c': 2}, 6: {'a': 6, 'b': 2}}  # spans of the runs before
+RUNS_BEFORE = [5, 6, 6]  # span 6 ingested and laid out again by a re-run
 SPLITS = ['train', 'eval']  # ImportExampleGen's default output: 'all' hashed 2:1
 UNION = {'a': 45 + 8 + 6, 'b': 15 + 3 + 2, 'c': 2}  # the window of spans 5-7
 
@@ -40,15 +42,28 @@ def example_gen(data: str, span: int | None = None):
     )
 
 
-def last_3_spans(producer, resolver_id: str):
-    """A Resolver of the last 3 spans of ``producer``'s examples, resolved after it ran."""
+def last_3_spans(producer, resolver_id: str, span_range: bool = False):
+    """A Resolver of the last 3 spans of ``producer``'s examples, resolved after it ran: the
+    newest artifact of each (``PreviousSpanStrategy``, the recipe), or every artifact whose span
+    is in the range (TFX's ``SpanRangeStrategy``, ``span_range``)."""
     from tfx import v1 as tfx
 
+    from tfx_balance import PreviousSpanStrategy
+
+    if span_range:
+        strategy, config = (
+            tfx.dsl.experimental.SpanRangeStrategy,
+            {
+                'range_config': tfx.proto.RangeConfig(
+                    rolling_range=tfx.proto.RollingRange(num_spans=3)
+                )
+            },
+        )
+    else:
+        strategy, config = PreviousSpanStrategy, {'num_spans': 3, 'skip_newest': False}
     window = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
-        config={
-            'range_config': tfx.proto.RangeConfig(rolling_range=tfx.proto.RollingRange(num_spans=3))
-        },
+        strategy_class=strategy,
+        config=config,
         examples=tfx.dsl.Channel(
             type=tfx.types.standard_artifacts.Examples, producer_component_id=producer.id
         ),
@@ -79,7 +94,7 @@ def run(tmp_path_factory):
             examples=gen.outputs['examples'], label_feature='label', splits=SPLITS
         ).with_id('span_layout')
 
-    for span in EARLIER:  # the daily runs before: spans 5 and 6
+    for span in RUNS_BEFORE:  # the daily runs before: spans 5 and 6, and 6 again (a re-run)
         gen = example_gen(data, span)
         run_local('span-version', root, [gen, span_layout(gen)])
     records = [example(x=float(i), label='a' if i % 4 else 'b') for i in range(60)]
@@ -105,7 +120,11 @@ def run(tmp_path_factory):
     ).with_id('window_layout')
     today = span_layout(gen)
     layouts = last_3_spans(today, 'last_3_layouts')  # what the Trainer would get
-    components = [gen, splitter, augmenter, layout, resolver, spans, window_layout, today, layouts]
+    span_range = last_3_spans(today, 'span_range_layouts', span_range=True)
+    components = [
+        *(gen, splitter, augmenter, layout, resolver, spans, window_layout, today, layouts),
+        span_range,
+    ]
     return run_local('span-version', root, components)
 
 
@@ -185,3 +204,23 @@ def test_a_window_of_per_span_layouts_is_exact_over_the_union_when_read(run):
     assert sorted(a.custom_properties['span'].int_value for a in layouts) == [5, 6, SPAN]
     files = [os.path.join(a.uri, f'Split-{s}', '*') for a in layouts for s in SPLITS]
     assert_exact_over_the_union(files)
+
+
+def test_a_span_laid_out_twice_is_in_the_recipes_window_once_by_its_newest_layout(run):
+    """The re-run of span 6 wrote a second layout of it: PreviousSpanStrategy's window holds the
+    newer one only (the test above: exact over the union); SpanRangeStrategy's holds both, and a
+    Trainer reading it would read span 6 twice."""
+    artifacts = run.mlmd_artifacts()
+    span_6 = sorted(
+        a.id
+        for uri, a in artifacts.items()
+        if '/span_layout/' in uri and a.custom_properties['span'].int_value == 6
+    )
+    assert len(span_6) == 2
+    layouts = resolved(run, 'last_3_layouts')
+    window = {a.custom_properties['span'].int_value: a.id for a in layouts}
+    assert len(layouts) == 3 and window == {5: window[5], 6: span_6[-1], SPAN: window[SPAN]}
+    spans = sorted(
+        a.custom_properties['span'].int_value for a in resolved(run, 'span_range_layouts')
+    )
+    assert spans == [5, 6, 6, SPAN]

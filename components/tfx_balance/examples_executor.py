@@ -100,6 +100,7 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.EXAMPLES_KEY])
         artifacts.require_tf_example(window, self.COMPONENT)
         artifacts.check_same_splits(window, self.COMPONENT)
+        artifacts.warn_repeated_spans(window, self.COMPONENT, 'examples')
         config = self.decode_config(exec_properties)
         read = self.read_splits(window[0], config)  # every artifact has these splits
         for split in read:

@@ -92,16 +92,14 @@ SAMPLE = Sample(
 
 
 def last_spans(producer, num_spans: int, resolver_id: str):
-    """A Resolver (id ``resolver_id``) of the last ``num_spans`` spans of ``producer``'s
-    ``examples`` (``SpanRangeStrategy``), resolved after ``producer`` ran in this run, so that the
-    window ends with this run's span."""
+    """A Resolver (id ``resolver_id``) of the newest ``examples`` of each of the last
+    ``num_spans`` spans of ``producer`` (``PreviousSpanStrategy``, ``skip_newest=False``),
+    resolved after ``producer`` ran in this run, so that the window ends with this run's span. A
+    span laid out twice (a re-run) is in the window once, by its newest layout: TFX's
+    SpanRangeStrategy would hand over both, and the Trainer would read the span twice."""
     window = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
-        config={
-            'range_config': tfx.proto.RangeConfig(
-                rolling_range=tfx.proto.RollingRange(num_spans=num_spans)
-            )
-        },
+        strategy_class=PreviousSpanStrategy,
+        config={'num_spans': num_spans, 'skip_newest': False},
         examples=tfx.dsl.Channel(
             type=tfx.types.standard_artifacts.Examples,
             producer_component_id=producer.id,

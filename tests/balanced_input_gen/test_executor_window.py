@@ -85,6 +85,34 @@ def test_a_window_is_laid_out_as_the_union_of_its_spans_with_one_plan_of_the_uni
     assert output.get_int_custom_property('span') == output.span == 3  # the latest span
 
 
+def test_a_span_the_window_holds_twice_is_read_twice_and_named_in_a_warning(tmp_path, caplog):
+    """A re-run's second artifact of span 2 (SpanRangeStrategy hands over both): each artifact is
+    laid out, and the log names the span and the Resolver that keeps the newest of each."""
+    import logging
+
+    rerun = span_window(tmp_path, {2: SPANS[2]}, name='rerun')
+    with caplog.at_level(logging.WARNING):
+        output = run_window(tmp_path, span_window(tmp_path, SPANS) + rerun)
+    expected = [r for span in (*SPANS.values(), SPANS[2]) for r in span['train']]
+    assert sorted(read_split(output.uri, 'train')) == sorted(expected)  # span 2 twice
+    (warning,) = [r.getMessage() for r in caplog.records if 'more than once' in r.getMessage()]
+    assert warning.startswith(
+        'BalancedInputGen: examples holds span 2 more than once (span 3, span 2 (input 1), '
+        'span 1, span 2 (input 3))'
+    )
+    assert "PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False})" in warning
+
+
+def test_a_window_of_runs_without_spans_logs_no_repeated_span(tmp_path, caplog):
+    """Data without spans: every run's artifact has span 0, a window of runs, not a re-run."""
+    import logging
+
+    window = span_window(tmp_path, {0: SPANS[1]}) + span_window(tmp_path, {0: SPANS[3]}, 'again')
+    with caplog.at_level(logging.WARNING):
+        run_window(tmp_path, window)
+    assert not [r for r in caplog.records if 'more than once' in r.getMessage()]
+
+
 def test_the_data_counts_of_a_window_of_augmenter_outputs_are_summed(tmp_path):
     from tfx_balance.core.balanced_input_gen.plan_file import load_plans
 

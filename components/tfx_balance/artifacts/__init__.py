@@ -28,6 +28,7 @@ from tfx_balance.artifacts.spans import (
     require_single,
     source_names,
     span_of,
+    warn_repeated_spans,
 )
 from tfx_balance.artifacts.splits import (
     check_split_files,
@@ -76,6 +77,7 @@ __all__ = [
     'resolve_splits',
     'source_names',
     'span_of',
+    'warn_repeated_spans',
     'split_file_pattern',
     'split_names',
     'unwrap_error',

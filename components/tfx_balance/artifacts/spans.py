@@ -20,6 +20,7 @@ import collections
 import re
 from typing import List, Tuple
 
+from absl import logging
 from tfx.components.example_gen import utils as example_gen_utils
 from tfx.types import artifact_utils
 
@@ -81,6 +82,34 @@ def source_names(window) -> List[str]:
         else f'span {span}'
         for i, span in enumerate(spans)
     ]
+
+
+def warn_repeated_spans(window, component: str, argument: str) -> None:
+    """Logs a warning naming every span that ``window`` (given as ``argument``) holds more than
+    once, when it holds at least two spans: a span ingested or laid out again (a re-run) is read
+    once per artifact, so it counts twice. TFX's SpanRangeStrategy hands over every artifact of
+    a span; ``PreviousSpanStrategy`` with ``skip_newest=False`` keeps the newest of each. A
+    window whose artifacts all have one span (data without spans: span 0 every run) is a window
+    of runs, and nothing is logged.
+
+    Example (in an executor)::
+
+        warn_repeated_spans(input_dict['input_examples'], 'BalancedInputGen', 'examples')
+    """
+    spans = collections.Counter(span_of(artifact) for artifact in as_window(window))
+    repeated = sorted(s for s, n in spans.items() if s is not None and n > 1)
+    if not repeated or len(spans) < 2:
+        return
+    logging.warning(
+        '%s: %s holds %s more than once (%s): each artifact is read, so the span counts once per '
+        'artifact. If a span was ingested or laid out again (a re-run), resolve the window with '
+        "tfx_balance.PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False}), which "
+        'keeps the newest artifact of each span; SpanRangeStrategy hands over all of them.',
+        component,
+        argument,
+        ', '.join(f'span {s}' for s in repeated),
+        ', '.join(source_names(window)),
+    )
 
 
 def message_names(window) -> List[str]:

@@ -60,8 +60,11 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         balanced = BalancedInputGen(examples=..., label_feature='tags', multi_label='ids',
                                     policy='repeat_factor', repeat_threshold=0.1)
 
-    Over a window of spans (several Examples artifacts, e.g. a Resolver with SpanRangeStrategy;
-    every one with the same splits), each laid-out split is the union of every span's split,
+    Over a window of spans (several Examples artifacts, e.g. a Resolver with
+    ``PreviousSpanStrategy``, ``config={'num_spans': 3, 'skip_newest': False}``, the newest
+    artifact of each span; every one with the same splits; a span given twice, as TFX's
+    SpanRangeStrategy gives a re-run span, is laid out twice and named in a logged warning),
+    each laid-out split is the union of every span's split,
     laid out as one: each example of each span once, one plan of the union, so
     ``balanced_dataset`` is exact over the window. A passed-through split holds every span's
     files, and the output takes the latest span's span and version. Each run lays the whole

@@ -24,10 +24,13 @@ Example:
     ).with_id('previous_span_statistics')
     previous.add_upstream_node(statistics_gen)  # this run's span is then the newest
 
-With ``skip_newest=False`` it gives the newest artifact of each of the last ``num_spans`` spans,
-for a Resolver that runs before the component writing this run's artifact: every span found is
-then an earlier run's (StratifiedSplitter's ``previous_assignments``, docs/stratified_splitter.md;
-a re-run of a span finds the span's own earlier artifact, which is what it should keep).
+With ``skip_newest=False`` it gives the newest artifact of each of the last ``num_spans`` spans.
+Resolved before the component writing this run's artifact, every span found is an earlier
+run's (StratifiedSplitter's ``previous_assignments``, docs/stratified_splitter.md; a re-run of a
+span finds the span's own earlier artifact, which is what it should keep). Resolved after it
+(``add_upstream_node``), it is a rolling window ending with this run's span: the Trainer's
+window of BalancedInputGen layouts (docs/continuous_training.md), where a span laid out again by
+a re-run counts once, by its newest layout, while TFX's SpanRangeStrategy hands over both.
 """
 
 from __future__ import annotations

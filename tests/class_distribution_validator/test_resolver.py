@@ -48,3 +48,10 @@ def test_skip_newest_false_gives_the_last_spans_before_the_run_that_writes_this_
     assert _resolve(unspanned, num_spans=2, skip_newest=False) == [(0, 3), (0, 2)]
     with pytest.raises(ValueError, match='skip_newest must be True or False'):
         _resolve(artifacts, skip_newest='no')
+
+
+def test_a_rolling_window_skips_a_span_without_an_artifact_and_keeps_its_size():
+    # The Trainer's window of layouts, resolved after this run's (span 8): span 7 was stopped
+    # before BalancedInputGen, so it has no layout, and the window is the 3 spans that have one.
+    layouts = [_stats(s, 10 * s, s) for s in (4, 5, 6, 8)]
+    assert _resolve(layouts, num_spans=3, skip_newest=False) == [(8, 8), (6, 6), (5, 5)]

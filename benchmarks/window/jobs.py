@@ -115,7 +115,7 @@ def paths(root: str, window: int) -> dict:
 
 
 def _layout(span_dirs: list, out_dir: str, first_span: int) -> int:
-    """The BalancedInputGen executor on ``span_dirs`` (newest first, as SpanRangeStrategy
+    """The BalancedInputGen executor on ``span_dirs`` (newest first, as the recipe's Resolver
     gives them); returns the examples it laid out."""
     from tfx_balance import keys
     from tfx_balance.balanced_input_gen.executor import Executor

@@ -122,7 +122,8 @@ def render(results: dict) -> list:
         f"the window's {n - 1} earlier spans laid out once each by BalancedInputGen (what earlier "
         "runs of the per-span recipe left; today's layout is the measured run's). Window 1: "
         f"today's span; window {n}: the last {n} spans, newest "
-        'first as SpanRangeStrategy hands them over. Each component runs as a daily run runs '
+        "first as the recipe's Resolvers (PreviousSpanStrategy) hand them over. Each component runs "
+        'as a daily run runs '
         'it, by its recipe in docs/continuous_training.md: the executors (`Executor().Do` on '
         'artifacts made in Python, in-process DirectRunner) and, on the Trainer side, '
         '`balanced_dataset(train_files, ...)` (time to the first batch: plans read, classes '

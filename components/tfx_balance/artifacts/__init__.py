@@ -77,9 +77,9 @@ __all__ = [
     'resolve_splits',
     'source_names',
     'span_of',
-    'warn_repeated_spans',
     'split_file_pattern',
     'split_names',
     'unwrap_error',
+    'warn_repeated_spans',
     'write_json',
 ]

@@ -220,7 +220,26 @@ def test_a_span_laid_out_twice_is_in_the_recipes_window_once_by_its_newest_layou
     layouts = resolved(run, 'last_3_layouts')
     window = {a.custom_properties['span'].int_value: a.id for a in layouts}
     assert len(layouts) == 3 and window == {5: window[5], 6: span_6[-1], SPAN: window[SPAN]}
-    spans = sorted(
-        a.custom_properties['span'].int_value for a in resolved(run, 'span_range_layouts')
-    )
-    assert spans == [5, 6, 6, SPAN]
+    span_range = resolved(run, 'span_range_layouts')
+    assert sorted(a.custom_properties['span'].int_value for a in span_range) == [5, 6, 6, SPAN]
+
+
+def test_a_trainer_reading_a_window_that_holds_a_span_twice_is_warned(run, caplog):
+    """What balanced_dataset logs when given SpanRangeStrategy's window: each layout records
+    its span in balance_plan.json, and the two layouts of span 6 are named."""
+    import logging
+
+    from tfx_balance import steps_per_epoch
+
+    layouts = resolved(run, 'span_range_layouts')
+    files = [os.path.join(a.uri, f'Split-{s}', '*') for a in layouts for s in SPLITS]
+    with caplog.at_level(logging.WARNING):
+        steps_per_epoch(files, 6)
+    (warning,) = [r.getMessage() for r in caplog.records if 'more than once' in r.getMessage()]
+    span_6 = sorted(a.uri for a in layouts if a.custom_properties['span'].int_value == 6)
+    assert f'(span 6 in {", ".join(span_6)})' in warning
+    with caplog.at_level(logging.WARNING):
+        steps_per_epoch(
+            [os.path.join(a.uri, 'Split-train', '*') for a in resolved(run, 'last_3_layouts')], 6
+        )
+    assert len([r for r in caplog.records if 'more than once' in r.getMessage()]) == 1

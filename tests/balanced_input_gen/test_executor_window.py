@@ -83,6 +83,8 @@ def test_a_window_is_laid_out_as_the_union_of_its_spans_with_one_plan_of_the_uni
     assert label_counts(read_split(output.uri, 'eval'), 'label') == {'Cash': 5, 'No Charge': 1}
     assert artifact_utils.decode_split_names(output.split_names) == ['train', 'eval']
     assert output.get_int_custom_property('span') == output.span == 3  # the latest span
+    with open(os.path.join(output.uri, keys.BALANCE_PLAN_FILE)) as f:
+        assert json.load(f)['spans'] == [1, 2, 3]  # what a Trainer's window of layouts checks
 
 
 def test_a_span_the_window_holds_twice_is_read_twice_and_named_in_a_warning(tmp_path, caplog):
@@ -101,6 +103,8 @@ def test_a_span_the_window_holds_twice_is_read_twice_and_named_in_a_warning(tmp_
         'span 1, span 2 (input 3))'
     )
     assert "PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False})" in warning
+    with open(os.path.join(output.uri, keys.BALANCE_PLAN_FILE)) as f:
+        assert json.load(f)['spans'] == [1, 2, 2, 3]
 
 
 def test_a_window_of_runs_without_spans_logs_no_repeated_span(tmp_path, caplog):

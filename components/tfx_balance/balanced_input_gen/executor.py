@@ -114,7 +114,8 @@ class Executor(ExamplesExecutor):
                 f'{sorted(self._data_counts)}); pass the BalancedAugmenter output the laid-out '
                 'splits were derived from, or leave augmented_examples out.'
             )
-        return self.report_of_parts(plans, plans_to_json, passthrough, self._data_counts)
+        spans = [s for s in map(artifacts.span_of, examples) if s is not None]
+        return self.report_of_parts(plans, plans_to_json, passthrough, self._data_counts, spans)
 
     def summary(self, report, config) -> str:
         return plan_table(report)

@@ -22,3 +22,55 @@ def test_a_split_that_was_passed_through_is_named(laid_out):
     eval_dir = os.path.join(os.path.dirname(os.path.dirname(laid_out)), 'Split-eval', '*')
     with pytest.raises(DataError, match="split 'eval'.*was not laid out.*laid-out splits: train"):
         bi.balanced_dataset(eval_dir, 'label', 8, schema=SCHEMA)
+
+
+def _layouts_of_spans(laid_out, tmp_path, spans):
+    """Copies of the ``laid_out`` layout, each with ``spans`` recorded in its plan as
+    BalancedInputGen records its input's spans (None: a plan written before it recorded them)."""
+    import json
+    import shutil
+
+    source = os.path.dirname(os.path.dirname(laid_out))
+    files = []
+    for i, recorded in enumerate(spans):
+        root = str(tmp_path / f'layout-{i}')
+        shutil.copytree(source, root)
+        path = os.path.join(root, bi.PLAN_FILE)
+        with open(path) as f:
+            doc = json.load(f)
+        assert 'spans' not in doc  # plans_to_json without spans records none
+        if recorded is not None:
+            doc['spans'] = recorded
+        with open(path, 'w') as f:
+            json.dump(doc, f)
+        files.append(os.path.join(root, 'Split-train', '*'))
+    return files
+
+
+def test_a_span_two_layouts_hold_is_named_in_one_warning(laid_out, tmp_path, caplog):
+    """A Trainer's SpanRangeStrategy window after a re-run: span 6 laid out twice."""
+    import logging
+
+    files = _layouts_of_spans(laid_out, tmp_path, [[5], [6], [6]])
+    with caplog.at_level(logging.WARNING):
+        assert len(bi.load_plans(files)) == 3  # both are read, as given
+        bi.steps_per_epoch(files, 8)  # read again: the warning is not repeated
+    (warning,) = [r.getMessage() for r in caplog.records if 'more than once' in r.getMessage()]
+    first, second = (str(tmp_path / f'layout-{i}') for i in (1, 2))
+    assert warning.startswith(
+        f'the layouts read hold span 6 more than once (span 6 in {first}, {second}): each '
+        'layout is read, so the span counts once per layout.'
+    )
+    assert "PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False})" in warning
+
+
+def test_layouts_without_spans_or_of_distinct_spans_log_no_repeated_span(
+    laid_out, tmp_path, caplog
+):
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        bi.load_plans(_layouts_of_spans(laid_out, tmp_path / 'a', [[0], [0]]))  # no spans: runs
+        bi.load_plans(_layouts_of_spans(laid_out, tmp_path / 'b', [None, None]))  # older plans
+        bi.load_plans(_layouts_of_spans(laid_out, tmp_path / 'c', [[5], [6, 7]]))
+    assert not [r for r in caplog.records if 'more than once' in r.getMessage()]

@@ -1,9 +1,10 @@
 """``balance_plan.json``: the file BalancedInputGen writes next to a split's class files.
 
 Written (``plans_to_json``: every laid-out split's plan, with the data's counts before
-augmentation where known), found again from the files a Trainer is given (``load_plans``: a
-pattern ``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``), and
-logged as a table (``plan_summary``). ``merge.groups_to_read`` turns the plans found into what
+augmentation where known, and the spans laid out), found again from the files a Trainer is given
+(``load_plans``: a pattern ``<artifact uri>/Split-<name>/*`` names
+``<artifact uri>/balance_plan.json``; a warning names a span that two of the layouts read hold),
+and logged as a table (``plan_summary``). ``merge.groups_to_read`` turns the plans found into what
 a reader samples. Rules: docs/balanced_input_gen.md.
 
 Example::
@@ -14,8 +15,10 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
+import logging
 import os
 from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
@@ -33,9 +36,12 @@ def plans_to_json(
     plans: Sequence[LayoutPlan],
     passthrough_splits: Sequence[str] = (),
     data_counts: Mapping[str, Mapping[str, int]] | None = None,
+    spans: Sequence[int] = (),
 ) -> dict:
     """The content of ``balance_plan.json``: every laid-out split's plan; ``data_counts``
-    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split."""
+    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split;
+    ``spans``: the spans of the input artifacts (one, or a window's), recorded when known, so a
+    Trainer's window of layouts can tell when two of them hold one span."""
     data_counts = data_counts or {}
     plans = [
         dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
@@ -48,6 +54,7 @@ def plans_to_json(
         'written_by': COMPONENT,
         'splits': {p.split: p.to_json() for p in sorted(plans, key=lambda p: p.split)},
         'passthrough_splits': list(passthrough_splits),
+        **({'spans': sorted(spans)} if spans else {}),
     }
 
 
@@ -137,7 +144,36 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
                 f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
             )
         result.append((split_dir, plan_from_json(split, doc['splits'][split])))
+    _warn_repeated_spans(cache)
     return result
+
+
+_log = logging.getLogger(__name__)
+_warned = set()  # the repeats already logged in this process (a Trainer reads the plans often)
+
+
+def _warn_repeated_spans(docs: Mapping[str, dict]) -> None:
+    """Logs once a warning naming each span that two or more of the layouts read (``docs``:
+    ``{plan path: balance_plan.json}``) hold, when they hold at least two spans (layouts that all
+    have one span, data without spans, are a window of runs): each layout is read, so such a
+    span, laid out again by a re-run, counts once per layout."""
+    holders = collections.defaultdict(list)
+    for path, doc in docs.items():
+        for span in doc.get('spans', ()):
+            holders[span].append(os.path.dirname(path))
+    repeated = {span: sorted(roots) for span, roots in sorted(holders.items()) if len(roots) > 1}
+    key = tuple((span, tuple(roots)) for span, roots in repeated.items())
+    if not repeated or len(holders) < 2 or key in _warned:
+        return
+    _warned.add(key)
+    _log.warning(
+        'the layouts read hold %s more than once (%s): each layout is read, so the span counts '
+        "once per layout. If a span was laid out again (a re-run), resolve the Trainer's window "
+        "with tfx_balance.PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False}), "
+        'which keeps the newest layout of each span; SpanRangeStrategy hands over all of them.',
+        ', '.join(f'span {span}' for span in repeated),
+        '; '.join(f'span {span} in {", ".join(roots)}' for span, roots in repeated.items()),
+    )
 
 
 def located_plans(plan_or_files) -> list:

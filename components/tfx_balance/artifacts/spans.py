@@ -25,6 +25,7 @@ from tfx.components.example_gen import utils as example_gen_utils
 from tfx.types import artifact_utils
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.spans import REPEATED_SPAN_FIX, repeated_spans
 
 # TFX's names, in its example_gen utils (which ExampleGen's driver and SpanRangeStrategy use).
 SPAN_AND_VERSION = (example_gen_utils.SPAN_PROPERTY_NAME, example_gen_utils.VERSION_PROPERTY_NAME)
@@ -86,29 +87,27 @@ def source_names(window) -> List[str]:
 
 def warn_repeated_spans(window, component: str, argument: str) -> None:
     """Logs a warning naming every span that ``window`` (given as ``argument``) holds more than
-    once, when it holds at least two spans: a span ingested or laid out again (a re-run) is read
-    once per artifact, so it counts twice. TFX's SpanRangeStrategy hands over every artifact of
-    a span; ``PreviousSpanStrategy`` with ``skip_newest=False`` keeps the newest of each. A
-    window whose artifacts all have one span (data without spans: span 0 every run) is a window
-    of runs, and nothing is logged.
+    once (``core.spans.repeated_spans``: a span a re-run wrote again counts once per artifact;
+    nothing for a window of runs without spans).
 
     Example (in an executor)::
 
         warn_repeated_spans(input_dict['input_examples'], 'BalancedInputGen', 'examples')
     """
-    spans = collections.Counter(span_of(artifact) for artifact in as_window(window))
-    repeated = sorted(s for s, n in spans.items() if s is not None and n > 1)
-    if not repeated or len(spans) < 2:
+    window = as_window(window)
+    repeated = repeated_spans(
+        (name, [span_of(artifact)]) for name, artifact in zip(source_names(window), window)
+    )
+    if not repeated:
         return
     logging.warning(
         '%s: %s holds %s more than once (%s): each artifact is read, so the span counts once per '
-        'artifact. If a span was ingested or laid out again (a re-run), resolve the window with '
-        "tfx_balance.PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False}), which "
-        'keeps the newest artifact of each span; SpanRangeStrategy hands over all of them.',
+        'artifact. %s',
         component,
         argument,
         ', '.join(f'span {s}' for s in repeated),
         ', '.join(source_names(window)),
+        REPEATED_SPAN_FIX.format(unit='artifact'),
     )
 
 

@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import json
 import logging
@@ -30,6 +29,7 @@ from tfx_balance.core.balanced_input_gen.plan import (
     MultiLabelLayoutPlan,
 )
 from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.spans import REPEATED_SPAN_FIX, repeated_spans
 
 
 def plans_to_json(
@@ -154,25 +154,21 @@ _warned = set()  # the repeats already logged in this process (a Trainer reads t
 
 def _warn_repeated_spans(docs: Mapping[str, dict]) -> None:
     """Logs once a warning naming each span that two or more of the layouts read (``docs``:
-    ``{plan path: balance_plan.json}``) hold, when they hold at least two spans (layouts that all
-    have one span, data without spans, are a window of runs): each layout is read, so such a
-    span, laid out again by a re-run, counts once per layout."""
-    holders = collections.defaultdict(list)
-    for path, doc in docs.items():
-        for span in doc.get('spans', ()):
-            holders[span].append(os.path.dirname(path))
-    repeated = {span: sorted(roots) for span, roots in sorted(holders.items()) if len(roots) > 1}
-    key = tuple((span, tuple(roots)) for span, roots in repeated.items())
-    if not repeated or len(holders) < 2 or key in _warned:
+    ``{plan path: balance_plan.json}``) hold (``core.spans.repeated_spans``: a span a re-run
+    laid out again counts once per layout; nothing for layouts of data without spans)."""
+    repeated = repeated_spans(
+        (os.path.dirname(path), doc.get('spans', ())) for path, doc in docs.items()
+    )
+    key = tuple((span, tuple(sorted(roots))) for span, roots in repeated.items())
+    if not repeated or key in _warned:
         return
     _warned.add(key)
     _log.warning(
         'the layouts read hold %s more than once (%s): each layout is read, so the span counts '
-        "once per layout. If a span was laid out again (a re-run), resolve the Trainer's window "
-        "with tfx_balance.PreviousSpanStrategy (config={'num_spans': N, 'skip_newest': False}), "
-        'which keeps the newest layout of each span; SpanRangeStrategy hands over all of them.',
-        ', '.join(f'span {span}' for span in repeated),
-        '; '.join(f'span {span} in {", ".join(roots)}' for span, roots in repeated.items()),
+        'once per layout. %s',
+        ', '.join(f'span {span}' for span, _ in key),
+        '; '.join(f'span {span} in {", ".join(roots)}' for span, roots in key),
+        REPEATED_SPAN_FIX.format(unit='layout'),
     )
 
 

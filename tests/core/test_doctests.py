@@ -30,7 +30,9 @@ def doctests(name: str) -> list:
 
 @pytest.mark.parametrize('name', core_modules())
 def test_docstring_examples_run(name):
-    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    # verbose=False: by default doctest turns verbose when '-v' is in sys.argv (pytest -v), and
+    # then writes every passing example to ``out``, which this test reads as failures.
+    runner = doctest.DocTestRunner(optionflags=FLAGS, verbose=False)
     failures = []
     for test in doctests(name):
         result = runner.run(test, out=failures.append)

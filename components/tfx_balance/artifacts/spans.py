@@ -95,9 +95,8 @@ def warn_repeated_spans(window, component: str, argument: str) -> None:
         warn_repeated_spans(input_dict['input_examples'], 'BalancedInputGen', 'examples')
     """
     window = as_window(window)
-    repeated = repeated_spans(
-        (name, [span_of(artifact)]) for name, artifact in zip(source_names(window), window)
-    )
+    names = source_names(window)
+    repeated = repeated_spans((name, [span_of(a)]) for name, a in zip(names, window))
     if not repeated:
         return
     logging.warning(
@@ -106,7 +105,7 @@ def warn_repeated_spans(window, component: str, argument: str) -> None:
         component,
         argument,
         ', '.join(f'span {s}' for s in repeated),
-        ', '.join(source_names(window)),
+        ', '.join(names),
         REPEATED_SPAN_FIX.format(unit='artifact'),
     )
 

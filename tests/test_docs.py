@@ -131,6 +131,53 @@ def test_argument_tables_are_what_the_configs_declare():
     }, found
 
 
+# "section 11, `multilabel_hard`", "Section 14 (`window`", "(`multilabel_hard/`, section 11":
+# a number of benchmarks/RESULTS.md beside the key its heading gives it.
+SECTION_REFERENCE = re.compile(
+    r'[Ss]ection (?P<number>\d+),? \(?`(?P<key>\w+)/?`|`(?P<key2>\w+)/?`,? section (?P<number2>\d+)'
+)
+
+
+def section_references(text):
+    """``(number, key)`` of every reference of ``text`` that names a section and its key."""
+    return [
+        (int(m.group('number') or m.group('number2')), m.group('key') or m.group('key2'))
+        for m in SECTION_REFERENCE.finditer(text)
+    ]
+
+
+def test_section_references_name_the_sections_of_results_md():
+    # Sections are renumbered when one is added; a reference that gives the key can be checked.
+    numbered = {
+        key: int(n)
+        for n, key in re.findall(r'^## (\d+)\. (\w+):', read('benchmarks/RESULTS.md'), re.M)
+    }
+    files = PAGES + [
+        os.path.relpath(p, ROOT)
+        for folder in ('components', 'benchmarks', 'pipelines')
+        for p in glob.glob(os.path.join(ROOT, folder, '**', '*.py'), recursive=True)
+    ]
+    checked = 0
+    for path in files:
+        for number, key in section_references(read(path)):
+            if key in numbered:
+                checked += 1
+                assert numbered[key] == number, (
+                    f'{path} calls `{key}` section {number} of benchmarks/RESULTS.md; it is '
+                    f'section {numbered[key]}'
+                )
+    assert checked >= 10, checked
+
+
+def test_the_section_reference_check_finds_a_wrong_number():
+    text = 'section 10, `multilabel_hard`; Section 14 (`window`); (`multilabel_hard/`, section 11'
+    assert section_references(text) == [
+        (10, 'multilabel_hard'),
+        (14, 'window'),
+        (11, 'multilabel_hard'),
+    ]
+
+
 @pytest.mark.parametrize('page', PAGES)
 def test_relative_links_point_at_files_and_headings(page):
     for match in LINK.finditer(read(page)):

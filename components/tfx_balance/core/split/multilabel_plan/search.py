@@ -28,8 +28,9 @@ from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.multilabel_plan.program import Program
 
 # cost of an empty (label, split) of a label with at least #splits units; with groups lower (a
-# group moved to fill a pair drags its other labels and 1-12 examples along: measured in
-# benchmarks/RESULTS.md section 10, 10 there costs LD 1.8x iterstrat's at 30k examples)
+# group moved to fill a pair drags its other labels and 1-12 examples along: on the
+# hierarchy_groups shape of benchmarks/RESULTS.md section 11, `multilabel_hard`, 10 cost LD 1.8x
+# iterstrat's at 30k examples)
 PRESENCE = 10.0
 PRESENCE_GROUPS = 5.0
 SIZE_WEIGHT = 20.0  # weight of the split sizes' term
@@ -42,8 +43,8 @@ PARTNER_UNITS = 20  # partner swaps: labels of at most this many units are the s
 PARTNER_ROUNDS = 10
 FILL_WIDTH = 8  # chains: in-moves tried per empty pair (least cost first)
 # chains: empty pairs tried per pass (rarest labels first): 5,000 labels on 2,000 examples leave
-# 2,339 that no plan can all fill (benchmarks/RESULTS.md section 10); each try is a pass over
-# the table
+# 2,339 that no plan can all fill (benchmarks/RESULTS.md section 11, `multilabel_hard`); each try
+# is a pass over the table
 MAX_TRIES = 64
 FILL_BAND = 0.025  # with groups: a chain keeps every split within 2.5% of its share (goal: 3%)
 EXACT_STRATA = 4096  # the exact step: tables of at most this many label sets are all free

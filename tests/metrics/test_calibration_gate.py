@@ -1,6 +1,7 @@
 """The calibration gate under LocalDagRunner: TFX's Evaluator with
 ``balanced_eval_config(calibration=CalibrationGate(...))`` on served models with the two outputs
-``probabilities`` and ``balanced_probabilities`` (``tfx_balance.with_probabilities``).
+``probabilities`` and ``balanced_probabilities`` (``with_probabilities`` of
+``tfx_balance.core.balanced_input_gen.prior``, which ``tfx_balance.with_prior_correction`` calls).
 
 All three models share one network (softmax(10 x) over 3 classes: every decision right), so the
 macro recall of ``balanced_probabilities`` ties and the recall gate (no worse than the baseline)

@@ -2,7 +2,7 @@
 
 Each field carries the argument's type and default (the dataclass's), its doc and how it travels
 as a TFX exec property (its ``Wire``); the config's ``validate()`` holds its checks. From the
-fields derive the ComponentSpec's ``PARAMETERS`` (``tfx_balance.spec.execution_parameters``),
+fields derive the ComponentSpec's ``PARAMETERS`` (``tfx_balance.parameters.execution_parameters``),
 the exec-property encoding (``to_exec_properties``) and decoding (``from_exec_properties``), the
 component's ``Args:`` doc and the docs' argument table (``argument_table``). Adding an argument
 is one field, its check, and the code that uses it.

@@ -14,6 +14,9 @@ spans ``0..window-1`` the baseline before it, and the key indexes of today's rec
 
 Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness`` expects):
 
+- ``augmenter_job``: the BalancedAugmenter executor on today's span ('copy', every class of
+  ``train`` to the largest): the component takes one span (a window is a ``ConfigError``), so its
+  daily run is the same whatever the window;
 - ``layout_job``: the BalancedInputGen executor on today's span (the per-span recipe, any
   window) or on the whole window laid out as one;
 - ``read_job``: ``balanced_dataset`` over the train files of 1 or ``window`` layouts (each
@@ -178,6 +181,29 @@ def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> 
 
 
 # --- the measured jobs -------------------------------------------------------------------------
+
+
+def augmenter_job(span_dir: str, out_dir: str, span: int) -> dict:
+    """The BalancedAugmenter executor on one span's Examples: its ``train`` split raised to the
+    largest class by copies (the examples are marked as synthetic, as every daily run does)."""
+    from tfx_balance import keys
+    from tfx_balance.balanced_augmenter.executor import Executor
+    from tfx_balance.core.balanced_augmenter import AugmentConfig
+
+    examples = _examples(span_dir, span)
+    output = common.examples_artifact(common.reset_dir(out_dir), [])
+    config = AugmentConfig(data.LABEL, splits=['train'], augmentation='copy', seed=SEED)
+    props = config.validate().to_exec_properties()
+    seconds = harness.timed(
+        lambda: Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
+        )
+    )
+    return {'seconds': seconds, 'examples_written': _records(out_dir, 'train')}
+
+
+def _records(root: str, split: str) -> int:
+    return common.count_records(os.path.join(root, f'Split-{split}', '*'))
 
 
 def layout_job(span_dirs: list, out_dir: str, first_span: int) -> dict:
@@ -407,6 +433,11 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
         'window': window,
         'examples': wl['examples'],
     }
+    common.log("  BalancedAugmenter: today's span")
+    out['augmenter'] = _measure_group('augmenter', {
+        'per_span': ('augmenter_job', {'span_dir': today, 'span': window,
+                                       'out_dir': os.path.join(out_dir, 'augmented-today')}),
+    }, isolated)  # fmt: skip
     common.log(f"  BalancedInputGen: today's span, and {window} spans laid out as one")
     out['layout'] = _measure_group('layout', {
         'per_span': ('layout_job', {'span_dirs': [today], 'out_dir': layouts[-1],

@@ -53,6 +53,16 @@ def _splitter(results: dict, window: int):
     return scale['window_1'], many, scale['n']
 
 
+def _augmenter(w: dict) -> list:
+    """BalancedAugmenter's row: one span, the same run whatever the window (none in results
+    written before it was measured)."""
+    if 'augmenter' not in w:
+        return []
+    one = w['augmenter']['per_span']
+    return [('BalancedAugmenter', "one span: today's span (a window is refused)", one, one,
+             'seconds')]  # fmt: skip
+
+
 def rows_of(results: dict) -> list:
     """``[(component, recipe, one, many, seconds key)]``: each row's two summaries, window 1
     and window N (``one is many``: the same run serves both windows)."""
@@ -66,6 +76,7 @@ def rows_of(results: dict) -> list:
         rows.append(('StratifiedSplitter', f'previous_assignments of {n} earlier spans vs 1 '
                      f'(section 13, {cited[2]:,} examples per span)', cited[0], cited[1],
                      'seconds'))  # fmt: skip
+    rows += _augmenter(w)
     rows += [
         ('BalancedInputGen', "each span laid out once: today's span", layout['per_span'],
          layout['per_span'], 'seconds'),
@@ -184,6 +195,7 @@ def _judged(results: dict) -> list:
     cited = _splitter(results, n)
     rows = [('StratifiedSplitter', f'{n} spans of previous_assignments', *cited[:2], 'seconds')
             ] if cited else []  # fmt: skip
+    rows += _augmenter(w)
     rows += [
         ('BalancedInputGen', "each span laid out once: today's span", w['layout']['per_span'],
          w['layout']['per_span'], 'seconds'),

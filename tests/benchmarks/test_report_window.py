@@ -17,6 +17,7 @@ def _results(with_spans=True):
         'window': 7,
         'examples': [{'train': 800, 'eval': 200}] * 8,
         'laid_out': [800] * 7,
+        'augmenter': {'per_span': _job(2.0, 850)},
         'layout': {'per_span': _job(10.0, 900), 'as_one': _job(50.0, 1_100)},
         'trainer': {
             'read_1': _job(1.5, 700, **read),
@@ -54,6 +55,7 @@ def test_each_component_is_judged_on_its_documented_recipe():
             report.goals(_results())}  # fmt: skip
     assert list(rows) == [
         'StratifiedSplitter',
+        'BalancedAugmenter',
         'BalancedInputGen',
         'balanced_dataset',
         'with_prior_correction',
@@ -71,6 +73,12 @@ def test_each_component_is_judged_on_its_documented_recipe():
         "joined with the span's units by bucket in Beam (+18.5 s over 1 span)"
     )
     assert rows['BalancedInputGen'][1:3] == (
+        "1.00x (the same run: today's span, whatever the window)",
+        True,
+    )
+    assert rows['BalancedAugmenter'][:3] == (
+        'BalancedAugmenter: a daily run with a window of 7 spans <= 1.2x one with a window of 1, '
+        "time and peak RSS (one span: today's span (a window is refused))",
         "1.00x (the same run: today's span, whatever the window)",
         True,
     )
@@ -120,9 +128,16 @@ def test_results_without_the_key_index_judge_leakage_check_on_the_window_of_exam
     )
 
 
+def test_results_written_before_the_augmenter_was_measured_have_no_augmenter_row():
+    results = _results()
+    del results['window']['augmenter']
+    assert 'BalancedAugmenter' not in [g.split(':')[0] for g, *_ in report.goals(results)]
+    assert 'BalancedAugmenter' not in '\n'.join(report.render(results))
+
+
 def test_without_the_spans_section_the_splitter_is_left_out_and_the_table_renders():
     results = _results(with_spans=False)
-    assert [g.split(':')[0] for g, *_ in report.goals(results)][0] == 'BalancedInputGen'
+    assert [g.split(':')[0] for g, *_ in report.goals(results)][0] == 'BalancedAugmenter'
     text = '\n'.join(report.render(results))
     assert (
         "| LeakageCheck | today's span and the key indexes of 7 earlier spans (group_feature "
@@ -135,6 +150,10 @@ def test_without_the_spans_section_the_splitter_is_left_out_and_the_table_render
     assert (
         "| BalancedInputGen | each span laid out once: today's span | 10.00 | (the same run) |"
         in (text)
+    )
+    assert (
+        "| BalancedAugmenter | one span: today's span (a window is refused) | 2.00 | (the same "
+        'run) | 1.00x | 850 | (the same run) | 1.00x |' in text
     )
     assert 'StratifiedSplitter' not in text
     assert (

@@ -114,6 +114,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '## 14. window: A daily run of each component with a window of 1 span and of 7',
         '| LeakageCheck | a SpanRangeStrategy window of 2 spans (group_feature user) |',
         '| balanced_dataset | 2 per-span layouts merged at read time: first batch |',
+        "| BalancedAugmenter | one span: today's span (a window is refused) |",
         '| BalancedInputGen: a daily run with a window of 2 spans <= 1.2x one with a window of 1, '
         "time and peak RSS (each span laid out once: today's span) | 1.00x (the same run: "
         "today's span, whatever the window) | met |",

@@ -169,7 +169,7 @@ def test_section_references_name_the_sections_of_results_md():
     assert checked >= 10, checked
 
 
-def test_the_section_reference_check_finds_a_wrong_number():
+def test_the_section_reference_pattern_reads_each_form():
     text = 'section 10, `multilabel_hard`; Section 14 (`window`); (`multilabel_hard/`, section 11'
     assert section_references(text) == [
         (10, 'multilabel_hard'),

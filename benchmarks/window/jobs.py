@@ -199,11 +199,8 @@ def augmenter_job(span_dir: str, out_dir: str, span: int) -> dict:
             {keys.INPUT_EXAMPLES_KEY: [examples]}, {keys.EXAMPLES_KEY: [output]}, props
         )
     )
-    return {'seconds': seconds, 'examples_written': _records(out_dir, 'train')}
-
-
-def _records(root: str, split: str) -> int:
-    return common.count_records(os.path.join(root, f'Split-{split}', '*'))
+    written = common.count_records(os.path.join(out_dir, 'Split-train', '*'))
+    return {'seconds': seconds, 'examples_written': written}
 
 
 def layout_job(span_dirs: list, out_dir: str, first_span: int) -> dict:

@@ -26,6 +26,13 @@ PAGES = sorted(
         for p in glob.glob(os.path.join(ROOT, 'pipelines', '*', 'README.md'))
     ]
 )
+# The Python sources whose docstrings and comments are prose too: the package's, samples' and
+# benchmarks' modules.
+SOURCES = sorted(
+    os.path.relpath(p, ROOT)
+    for folder in ('components', 'benchmarks', 'pipelines')
+    for p in glob.glob(os.path.join(ROOT, folder, '**', '*.py'), recursive=True)
+)
 BLOCK = re.compile(
     r'(?:<!-- readme-test: skip \((?P<why>[^)]+)\) -->\s*|<!-- docs-test: file (?P<file>[\w.-]+) -->\s*)?'
     r'```python\n(?P<code>.*?)```',
@@ -152,13 +159,8 @@ def test_section_references_name_the_sections_of_results_md():
         key: int(n)
         for n, key in re.findall(r'^## (\d+)\. (\w+):', read('benchmarks/RESULTS.md'), re.M)
     }
-    files = PAGES + [
-        os.path.relpath(p, ROOT)
-        for folder in ('components', 'benchmarks', 'pipelines')
-        for p in glob.glob(os.path.join(ROOT, folder, '**', '*.py'), recursive=True)
-    ]
     checked = 0
-    for path in files:
+    for path in PAGES + SOURCES:
         for number, key in section_references(read(path)):
             if key in numbered:
                 checked += 1
@@ -215,10 +217,7 @@ def test_dotted_names_in_the_pages_and_docstrings_exist():
     assert artifact_types
     unreleased = read('CHANGELOG.md').split(f'\n## {tfx_balance.__version__}')[0]
     texts = {'CHANGELOG.md (Unreleased)': unreleased}
-    texts.update({page: read(page) for page in PAGES})
-    for folder in ('components', 'pipelines', 'benchmarks'):
-        for path in glob.glob(os.path.join(ROOT, folder, '**', '*.py'), recursive=True):
-            texts[os.path.relpath(path, ROOT)] = read(os.path.relpath(path, ROOT))
+    texts.update({path: read(path) for path in PAGES + SOURCES})
     missing = {path: missing_names(text, artifact_types) for path, text in texts.items()}
     assert not {path: names for path, names in missing.items() if names}
 

@@ -20,12 +20,20 @@ gets ``floor`` or ``ceil`` of ``B / K`` per batch, which every balanced batch is
 ``model.fit`` steps/s at 1,000 classes (one softmax layer over the 20 features) compares the two
 inputs the same way.
 
+A window of spans (issue 51), at 1,000 and 10,000 classes: the same examples written as
+``WINDOW_SPANS`` files, one a span, each laid out on its own (its own class files and plan, as
+BalancedInputGen lays out each span once in a daily run); balanced_dataset reads the list of the
+spans' patterns, as a Trainer reads ``fn_args.train_files`` of a window, and merges their plans
+at read time. The same measures, every batch checked over the union of the spans' classes; the
+plain reads read the spans' files.
+
 Run: ``python -m benchmarks.classes.jobs [--smoke] [--runs N]``; ``run(smoke)`` returns a dict.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import math
 import os
 import statistics
@@ -51,6 +59,8 @@ STEADY_EXAMPLES = 150 * 1024  # examples of the steady-rate window, whatever the
 CHUNK = 10  # batches per graph-mode call of the consumer
 SHUFFLE = 10_000
 FIT_CLASSES = 1_000
+WINDOW_SPANS = 7
+WINDOW_CLASSES = (1_000, 10_000)  # the class counts measured over a window too
 FIT_STEPS = 150
 # A smoke run (``run(smoke=True)``): one class count of 4,000 examples, which the fit reuses
 # (one layout), 1 run.
@@ -78,10 +88,10 @@ def workload(classes: int, total: int = TOTAL) -> Workload:
     )
 
 
-def prepare(w: Workload, work_dir: str) -> tuple:
+def prepare(w: Workload, work_dir: str, spans: int = 1) -> tuple:
     """Generates and lays out ``w`` once under ``work_dir/classes``; returns (raw files,
-    laid-out pattern)."""
-    return workloads.prepare(w, work_dir, FOLDER)
+    laid-out pattern: with ``spans`` > 1 one per span, each span laid out on its own)."""
+    return workloads.prepare(w, work_dir, FOLDER, spans)
 
 
 def plain_shuffled(files, w: Workload):
@@ -148,9 +158,15 @@ def streamed(pattern, w: Workload):
 
 
 def measure_classes(
-    w: Workload, runs: int, batches: int, streamed_max: int, work_dir: str = common.WORK_DIR
+    w: Workload,
+    runs: int,
+    batches: int,
+    streamed_max: int,
+    work_dir: str = common.WORK_DIR,
+    spans: int = 1,
 ) -> dict:
-    raw_files, pattern = prepare(w, work_dir)
+    """Every method on ``w``; ``spans`` > 1: over a window of spans, each laid out on its own."""
+    raw_files, pattern = prepare(w, work_dir, spans)
     cases = {
         PLAIN: lambda: reads.plain_wide_parse(raw_files, w),
         PLAIN_SHUFFLED: lambda: plain_shuffled(raw_files, w),
@@ -159,12 +175,13 @@ def measure_classes(
     if w.classes <= streamed_max:
         cases[STREAMED] = lambda: streamed(pattern, w)
     got = {name: [] for name in cases}
+    title = w.name + (f' ({spans} spans)' if spans > 1 else '')
     for run in range(runs):
         for name in reads.alternate(list(cases), run):
             got[name].append(measure(cases[name], w, batches, name in (BALANCED, STREAMED)))
             r = got[name][-1]
             print(
-                f'{w.name} {name}: first batch {r["first_s"]:.2f} s, {r["rate"]:,.0f} ex/s, '
+                f'{title} {name}: first batch {r["first_s"]:.2f} s, {r["rate"]:,.0f} ex/s, '
                 f'RSS +{r["rss_growth_mib"]:.0f} MiB',
                 flush=True,
             )
@@ -181,6 +198,8 @@ def measure_classes(
     ours = rows[BALANCED]
     return {
         'classes': w.classes,
+        'spans': spans,
+        'layout_files': sum(len(glob.glob(p)) for p in (pattern if spans > 1 else [pattern])),
         'examples': w.total,
         'batch_size': w.batch,
         'smallest_class': zipf_counts(w.total, w.classes)[-1],
@@ -221,17 +240,8 @@ def _spread(values) -> str:
     return f'{min(values):,.0f}-{max(values):,.0f}'
 
 
-def _markdown(results: list, fit: dict | None) -> str:
+def _table(results: list) -> list:
     lines = [
-        f'{results[0]["examples"]:,} examples of 20 floats per class count, Zipf-like class sizes '
-        f'(`n_k ~ 1/(k+1)`), {FILES} gzipped input files for the plain reads, the '
-        'BalancedInputGen layout for balanced_dataset. First batch: building the dataset and '
-        f'taking one batch. Steady: {steady_batches(1024)} batches of 1,024 (at 10,240: '
-        f'{steady_batches(10240)}) after a warm-up, consumed in graph '
-        f'mode ({CHUNK} per `tf.function` call). Median of {results[0]["runs"]} alternating runs '
-        '(spread in brackets); every balanced batch checked (`floor`/`ceil` of B/K per class). '
-        'RSS growth: of the process over one run (largest of the runs).',
-        '',
         '| classes | batch | method | first batch (s) | steady examples/s | vs best plain '
         '| RSS growth |',
         '|---:|---:|---|---:|---:|---:|---:|',
@@ -246,6 +256,22 @@ def _markdown(results: list, fit: dict | None) -> str:
                 f'| {row["rate"]:,.0f} ({_spread(row["runs_rate"])}) '
                 f'| {row["rate"] / best["rate"]:.2f}x | {row["rss_growth_mib"]:.0f} MiB |'
             )
+    return lines
+
+
+def _markdown(results: list, fit: dict | None, window: list = ()) -> str:
+    lines = [
+        f'{results[0]["examples"]:,} examples of 20 floats per class count, Zipf-like class sizes '
+        f'(`n_k ~ 1/(k+1)`), {FILES} gzipped input files for the plain reads, the '
+        'BalancedInputGen layout for balanced_dataset. First batch: building the dataset and '
+        f'taking one batch. Steady: {steady_batches(1024)} batches of 1,024 (at 10,240: '
+        f'{steady_batches(10240)}) after a warm-up, consumed in graph '
+        f'mode ({CHUNK} per `tf.function` call). Median of {results[0]["runs"]} alternating runs '
+        '(spread in brackets); every balanced batch checked (`floor`/`ceil` of B/K per class). '
+        'RSS growth: of the process over one run (largest of the runs).',
+        '',
+        *_table(results),
+    ]
     if fit:
         rates = fit['runs_steps_per_s']
         lines += [
@@ -257,6 +283,20 @@ def _markdown(results: list, fit: dict | None) -> str:
             f'{max(rates[PLAIN_SHUFFLED]):.1f}): {fit["ratio"]:.2f}x, median of {fit["runs"]} '
             'alternating runs.',
         ]
+    if window:
+        files = ', '.join(f'{r["classes"]:,} classes: {r["layout_files"]:,}' for r in window)
+        lines += [
+            '',
+            f'Over a window of {window[0]["spans"]} spans (issue 51): the same examples as '
+            f'{window[0]["spans"]} files, one a span, each laid out on its own (its own class '
+            'files and plan, as BalancedInputGen lays out each span once in a daily run); '
+            "balanced_dataset reads the spans' patterns as a Trainer reads `fn_args.train_files` "
+            'of a window, merging their plans at read time, and every batch is checked over the '
+            f"union of the spans' classes; the plain reads read the spans' files. Class files "
+            f'of the window: {files}.',
+            '',
+            *_table(window),
+        ]
     return '\n'.join(lines)
 
 
@@ -267,9 +307,11 @@ def run(
     streamed_max: int = STREAMED_MAX_CLASSES,
     fit: bool = True,
     work_dir: str = common.WORK_DIR,
+    window_classes=WINDOW_CLASSES,
 ) -> dict:
-    """Measures every class count (data under ``work_dir/classes``); returns ``{'classes': [...],
-    'fit': ..., 'markdown': ...}``."""
+    """Measures every class count (data under ``work_dir/classes``), and those of
+    ``window_classes`` over a window of ``WINDOW_SPANS`` spans too (a smoke run: its one);
+    returns ``{'classes': [...], 'fit': ..., 'window': [...], 'markdown': ...}``."""
     total = SMOKE_TOTAL if smoke else TOTAL
     runs = 1 if smoke else runs
     counts = (SMOKE_CLASSES,) if smoke else classes
@@ -288,13 +330,25 @@ def run(
     )
     fit_workload = workload(fit_classes, total)
     fit = measure_fit(fit_workload, runs, fit_steps, work_dir, warm_up=not smoke) if fit else None
+    window = [
+        measure_classes(
+            workload(k, total),
+            runs,
+            CHUNK if smoke else steady_batches(batch_size_for(k)),
+            streamed_max,
+            work_dir,
+            WINDOW_SPANS,
+        )
+        for k in (counts if smoke else [k for k in counts if k in window_classes])
+    ]
     return {
         'name': 'classes',
         'smoke': smoke,
         'classes': results,
         'fit': fit,
+        'window': window,
         'balanced_batches_checked': True,  # measure() asserted it batch by batch
-        'markdown': _markdown(results, fit),
+        'markdown': _markdown(results, fit, window),
     }
 
 

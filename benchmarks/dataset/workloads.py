@@ -202,7 +202,9 @@ def _generate(workload: Workload, raw_dir: str) -> None:
                 writer.write(record)
 
 
-def _lay_out(raw_dir: str, root: str) -> None:
+def _lay_out(files: list, root: str) -> None:
+    """Lays ``files`` out per class under ``root`` as BalancedInputGen does one split: the
+    class files in ``Split-train/`` and the plan at the root."""
     import apache_beam as beam
 
     from tfx_balance.core.balanced_input_gen import PLAN_FILE, BalancedLayout, plans_to_json
@@ -217,7 +219,7 @@ def _lay_out(raw_dir: str, root: str) -> None:
             p
             # As BalancedInputGen's executor reads a split: tf.data's C++ reader, file by file
             # (Beam's ReadFromTFRecord checks every record's CRC in Python, without python-snappy).
-            | ReadRecordBatches(glob.glob(os.path.join(raw_dir, '*.gz')))
+            | ReadRecordBatches(files)
             | beam.FlatMap(unbatch)
             | BalancedLayout(os.path.join(root, 'Split-train'), 'train', LABEL, seed=0)
             | beam.combiners.ToList()
@@ -225,11 +227,23 @@ def _lay_out(raw_dir: str, root: str) -> None:
         )
 
 
-def prepare(workload: Workload, work_dir: str = WORK_DIR, folder: str = FOLDER) -> tuple:
+def prepare(
+    workload: Workload, work_dir: str = WORK_DIR, folder: str = FOLDER, spans: int = 1
+) -> tuple:
     """Generates and lays out the workload once under ``work_dir/folder``; returns (raw files,
-    laid-out file pattern)."""
-    base = os.path.join(work_dir, folder, f'{workload.name}-n{workload.total}')
+    laid-out file pattern).
+
+    ``spans`` > 1: a window of spans, as a daily run per span leaves it. The same examples are
+    written as ``spans`` files, one a span, and each is laid out on its own (its own class
+    files and plan, as BalancedInputGen lays out each span once); the pattern is then a list,
+    one per span, as ``fn_args.train_files`` of a window.
+    """
+    suffix = f'-spans{spans}' if spans > 1 else ''
+    base = os.path.join(work_dir, folder, f'{workload.name}-n{workload.total}{suffix}')
     raw_dir, root = os.path.join(base, 'raw'), os.path.join(base, 'balanced')
+    if spans > 1:
+        workload = dataclasses.replace(workload, shards=spans)
+    roots = [os.path.join(root, f'span-{s}') for s in range(spans)] if spans > 1 else [root]
     done = os.path.join(base, 'DONE')
     if not os.path.exists(done):
         shutil.rmtree(base, ignore_errors=True)
@@ -237,7 +251,15 @@ def prepare(workload: Workload, work_dir: str = WORK_DIR, folder: str = FOLDER) 
         _generate(workload, raw_dir)
         print(f'{workload.name}: generated {workload.total} examples in {time.time() - t:.1f} s')
         t = time.time()
-        _lay_out(raw_dir, root)
-        print(f'{workload.name}: laid out per class (BalancedLayout) in {time.time() - t:.1f} s')
+        files = sorted(glob.glob(os.path.join(raw_dir, '*.gz')))
+        for span_files, span_root in zip([[f] for f in files] if spans > 1 else [files], roots):
+            _lay_out(span_files, span_root)
+        print(
+            f'{workload.name}: laid out per class (BalancedLayout) in {time.time() - t:.1f} s'
+            + (f', each of {spans} spans on its own' if spans > 1 else '')
+        )
         open(done, 'w').close()
-    return sorted(glob.glob(os.path.join(raw_dir, '*.gz'))), os.path.join(root, 'Split-train', '*')
+    patterns = [os.path.join(r, 'Split-train', '*') for r in roots]
+    return sorted(glob.glob(os.path.join(raw_dir, '*.gz'))), (
+        patterns if spans > 1 else patterns[0]
+    )

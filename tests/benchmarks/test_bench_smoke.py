@@ -86,6 +86,7 @@ def test_smoke_run_writes_results_and_chart(tmp_path):
         '### Scaling curve',
         '## 3. dataset: balanced_dataset',
         '## 4. classes: balanced_dataset as the number of classes grows',
+        'Over a window of 7 spans (issue 51): the same examples as 7 files, one a span',
         'not measured: run `make demo` first',
         '## 6. multilabel: Multi-label StratifiedSplitter vs iterstrat and a random split',
         "| Multi-label split LD and max relative deviation <= 2.0x iterstrat's, 0 missing pairs "

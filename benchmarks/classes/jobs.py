@@ -315,30 +315,19 @@ def run(
     total = SMOKE_TOTAL if smoke else TOTAL
     runs = 1 if smoke else runs
     counts = (SMOKE_CLASSES,) if smoke else classes
-    results = [
-        measure_classes(
-            workload(k, total),
-            runs,
-            CHUNK if smoke else steady_batches(batch_size_for(k)),
-            streamed_max,
-            work_dir,
-        )
-        for k in counts
-    ]
+
+    def measured(k: int, spans: int = 1) -> dict:
+        batches = CHUNK if smoke else steady_batches(batch_size_for(k))
+        return measure_classes(workload(k, total), runs, batches, streamed_max, work_dir, spans)
+
+    results = [measured(k) for k in counts]
     fit_classes, fit_steps = (
         (SMOKE_CLASSES, training.WARM_STEPS + 5) if smoke else (FIT_CLASSES, FIT_STEPS)
     )
     fit_workload = workload(fit_classes, total)
     fit = measure_fit(fit_workload, runs, fit_steps, work_dir, warm_up=not smoke) if fit else None
     window = [
-        measure_classes(
-            workload(k, total),
-            runs,
-            CHUNK if smoke else steady_batches(batch_size_for(k)),
-            streamed_max,
-            work_dir,
-            WINDOW_SPANS,
-        )
+        measured(k, WINDOW_SPANS)
         for k in (counts if smoke else [k for k in counts if k in window_classes])
     ]
     return {

@@ -7,7 +7,7 @@ __version__ = '0.2.0'
 
 _LAZY = {
     'ClassDistributionValidator': 'tfx_balance.class_distribution_validator.component',
-    'PreviousSpanStrategy': 'tfx_balance.class_distribution_validator.resolver',
+    'PreviousSpanStrategy': 'tfx_balance.resolvers',
     'BalancedInputGen': 'tfx_balance.balanced_input_gen.component',
     'balanced_dataset': 'tfx_balance.core.balanced_input_gen',
     'steps_per_epoch': 'tfx_balance.core.balanced_input_gen',

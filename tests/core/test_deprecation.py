@@ -1,7 +1,7 @@
-"""core/deprecation: the 0.1.0 names that moved import until 0.3.0, as the same objects, with a
-DeprecationWarning that names the new home and points at the user's line however the user reaches
-it (so Python's default filters show it); ``logs.quiet()`` keeps them visible while it hides
-third-party deprecations; names no release had are gone (issues 52, 53)."""
+"""core/deprecation: the 0.1.0 names that moved import until 0.3.0 (0.2.0's until 0.4.0), as the
+same objects, with a DeprecationWarning that names the new home and points at the user's line
+however the user reaches it (so Python's default filters show it); ``logs.quiet()`` keeps them
+visible while it hides third-party deprecations; names no release had are gone (issues 52, 53)."""
 
 import importlib
 import os
@@ -107,6 +107,29 @@ def test_two_functions_whose_module_stayed_keep_their_0_1_0_import():
     with pytest.warns(DeprecationWarning, match='use tfx_balance.metrics.names.validate_classes'):
         from tfx_balance.metrics.counts import validate_classes as old_validate_classes
     assert old_read_labels is read_labels and old_validate_classes is validate_classes
+
+
+def test_previous_span_strategy_keeps_its_0_2_0_path_until_0_4_0_for_compiled_pipelines():
+    """A pipeline compiled with 0.2.0 names the strategy's class path in its IR; TFX finds the
+    class by that path when the Resolver runs."""
+    from tfx.dsl.input_resolution.ops import ops
+
+    from tfx_balance.resolvers import PreviousSpanStrategy
+
+    old = 'tfx_balance.class_distribution_validator.resolver'
+    sys.modules.pop(old, None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        found = ops.get_by_class_path(f'{old}.PreviousSpanStrategy')
+    assert found is PreviousSpanStrategy
+    (warning,) = [w for w in caught if issubclass(w.category, TfxBalanceDeprecationWarning)]
+    assert str(warning.message) == (
+        f'{old} is deprecated since 0.3.0 and removed in 0.4.0: use tfx_balance.resolvers.'
+    )
+    import tfx_balance
+
+    assert tfx_balance.PreviousSpanStrategy is PreviousSpanStrategy
+    assert PreviousSpanStrategy.__module__ == 'tfx_balance.resolvers'  # what compiles now
 
 
 @pytest.mark.parametrize(

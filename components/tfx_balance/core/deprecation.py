@@ -1,10 +1,12 @@
-"""tfx-balance's deprecations: the 0.1.0 names that moved, shown at the user's line.
+"""tfx-balance's deprecations: the names a release had that moved, shown at the user's line.
 
-Only names that a release had are kept, each until 0.3.0: 0.1.0's modules
-``core.stratified_split``, ``core.split_config`` (``SplitConfig``, now
+Only names that a release had are kept, each for one release more (``SCHEDULE``). Until 0.3.0,
+0.1.0's modules ``core.stratified_split``, ``core.split_config`` (``SplitConfig``, now
 ``StratifiedSplitConfig``), ``core.allocation`` and its packages ``core.augment``,
 ``core.balanced_input`` and ``core.class_distribution`` are small alias modules beside this one;
-``core.records.read_labels`` and ``metrics.counts.validate_classes`` are module attributes. Each
+``core.records.read_labels`` and ``metrics.counts.validate_classes`` are module attributes. Until
+0.4.0, 0.2.0's ``class_distribution_validator.resolver`` (``PreviousSpanStrategy``, now in
+``tfx_balance.resolvers``) is an alias module, which pipelines compiled with 0.2.0 name. Each
 calls ``warn_moved``.
 
 ``warn_deprecated`` attributes the warning to the first frame outside tfx-balance (and outside
@@ -28,7 +30,8 @@ import os
 import sys
 import warnings
 
-REMOVED_IN = '0.3.0'
+# The release that had a name -> (the release deprecating it, the release removing it).
+SCHEDULE = {'0.1.0': ('0.2.0', '0.3.0'), '0.2.0': ('0.3.0', '0.4.0')}
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tfx_balance/
 # Python's import machinery, between an import statement (or importlib.import_module) and an
 # alias module's code.
@@ -39,9 +42,11 @@ class TfxBalanceDeprecationWarning(DeprecationWarning):
     """A deprecation of tfx-balance (a ``DeprecationWarning``: every filter of those applies)."""
 
 
-def warn_moved(old: str, new: str) -> None:
-    """Warns that the 0.1.0 name ``old`` is deprecated, naming ``new`` and the version removing it."""
-    warn_deprecated(f'{old} is deprecated since 0.2.0 and removed in {REMOVED_IN}: use {new}.')
+def warn_moved(old: str, new: str, had_in: str = '0.1.0') -> None:
+    """Warns that the name ``old``, which release ``had_in`` had, is deprecated, naming ``new``
+    and the version removing it (``SCHEDULE``)."""
+    since, removed = SCHEDULE[had_in]
+    warn_deprecated(f'{old} is deprecated since {since} and removed in {removed}: use {new}.')
 
 
 def warn_deprecated(message: str) -> None:

@@ -307,10 +307,9 @@ def run(
     streamed_max: int = STREAMED_MAX_CLASSES,
     fit: bool = True,
     work_dir: str = common.WORK_DIR,
-    window_classes=WINDOW_CLASSES,
 ) -> dict:
     """Measures every class count (data under ``work_dir/classes``), and those of
-    ``window_classes`` over a window of ``WINDOW_SPANS`` spans too (a smoke run: its one);
+    ``WINDOW_CLASSES`` over a window of ``WINDOW_SPANS`` spans too (a smoke run: its one);
     returns ``{'classes': [...], 'fit': ..., 'window': [...], 'markdown': ...}``."""
     total = SMOKE_TOTAL if smoke else TOTAL
     runs = 1 if smoke else runs
@@ -328,7 +327,7 @@ def run(
     fit = measure_fit(fit_workload, runs, fit_steps, work_dir, warm_up=not smoke) if fit else None
     window = [
         measured(k, WINDOW_SPANS)
-        for k in (counts if smoke else [k for k in counts if k in window_classes])
+        for k in (counts if smoke else [k for k in counts if k in WINDOW_CLASSES])
     ]
     return {
         'name': 'classes',

@@ -173,6 +173,7 @@ def main(argv=None) -> int:
             'commit': commit,
             'command': command,
             'total_seconds': results['total_seconds'],
+            'sections': measured,  # the default set of this run (harness/report.py)
         }
     results = stored.merge(stored.load(args.out), stored.roundtrip(results), measured)
     from benchmarks.harness import report

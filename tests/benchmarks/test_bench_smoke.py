@@ -426,3 +426,39 @@ def test_a_section_measured_at_other_sizes_is_not_added_to_the_bench_length():
         "sizes (--set), so the sections' own times are not added up"
     )
     assert met
+
+
+def test_sections_added_to_the_default_set_after_the_whole_run_leave_its_length_unmeasured():
+    """A whole run records its sections; one that lacks sections of today's default set says
+    which and is no measure of today's set, unless the sections' own times add up to one."""
+    names = sections.default_sections(full=False)
+    whole = {
+        'started': '2026-11-24T01:00:00+00:00',
+        'commit': 'abc1234',
+        'total_seconds': 2400,
+        'command': 'python -m benchmarks.run',
+        'sections': names[:-1],
+    }
+    provenance = {
+        name: {'commit': 'abc1234', 'command': whole['command'], 'seconds': 300, 'mode': 'default'}
+        for name in names[:-1]
+    }
+    provenance[names[-1]] = {'commit': 'def5678', 'command': '--set', 'mode': 'custom'}
+    ((_, measured, met, _),) = report.bench_time_goals(
+        {'whole_run': whole, 'provenance': provenance}
+    )
+    assert measured == (
+        f'40.0 min (run of 2026-11-24 at abc1234); added to the default set since: {names[-1]}; '
+        f"{names[-1]} at non-default sizes (--set), so the sections' own times are not added up: "
+        'a whole run of the default set is due'
+    )
+    assert met is None
+    provenance[names[-1]] = {'commit': 'def5678', 'command': '--sections', 'seconds': 300}
+    ((_, measured, met, _),) = report.bench_time_goals(
+        {'whole_run': whole, 'provenance': provenance}
+    )
+    assert measured == (
+        f'40.0 min (run of 2026-11-24 at abc1234); added to the default set since: {names[-1]}; '
+        f"the sections' own times now add up to {len(names) * 5:.1f} min"
+    )
+    assert met == (len(names) * 5 <= report.BENCH_MINUTES_GOAL)

@@ -10,11 +10,12 @@ SpanRangeStrategy reads the span from a custom property, where StatisticsGen doe
 LatestArtifactStrategy resolved before this run's StatisticsGen gives the newest earlier run's
 statistics, which after a failed run is this same span's: a re-run would compare the span with
 itself and pass. For the baseline, this strategy is resolved after this run's StatisticsGen
-and skips the newest span, whatever the runs before were; data without spans (every artifact span 0) gets the artifact
-before this run's. A statistics artifact's span is that of the Examples its StatisticsGen read,
-found through MLMD's lineage: TFX 1.16's ExampleGen writes the span only as a custom property,
-which StatisticsGen does not copy (its statistics of ExampleGen's output all say span 0), so the
-recipe works on ExampleGen's output as on StratifiedSplitter's.
+and skips the newest span, whatever the runs before were; data without spans (every artifact
+span 0) gets the artifact before this run's. A statistics artifact's span is that of the
+Examples its StatisticsGen read, found through MLMD's lineage: TFX 1.16's ExampleGen writes the
+span only as a custom property, which StatisticsGen does not copy (its statistics of
+ExampleGen's output all say span 0), so the recipe works on ExampleGen's output as on
+StratifiedSplitter's.
 
 Example:
     previous = tfx.dsl.Resolver(

@@ -1,6 +1,6 @@
-"""The window section's goals (issue 51: a window of 7 spans <= 1.2x a window of 1), from given
-results: which row each component is judged on, the splitter cited from the spans section, and
-why a miss is a miss."""
+"""The window section's goals (a window of 7 spans <= 1.2x a window of 1; a few-ms component: each
+span adds <= 1 ms; the first batch: section 4's window goals), from given results: which row each
+component is judged on, the splitter cited from the spans section, and why a miss is a miss."""
 
 from benchmarks.window import report
 
@@ -85,12 +85,13 @@ def test_each_component_is_judged_on_its_documented_recipe():
     read = [(g, m, met) for g, m, met, _ in report.goals(_results()) if 'balanced_dataset' in g]
     assert read == [
         (
-            'balanced_dataset: a daily run with a window of 7 spans <= 1.2x one with a window of 1, '
-            'time and peak RSS (7 per-span layouts: first batch, time against a plain read of the '
-            'same files)',
-            'time 5.00x against the plain read (2.00x its time at window 1, 10.00x at window 7; '
-            'raw 6.00x: 0.50 -> 3.00 s, the plain read 0.25 -> 0.30 s), peak RSS 1.14x',
-            False,
+            "balanced_dataset: first batch over a window of 7 spans within section 4's window "
+            'goals for the time to first batch, peak RSS <= 1.2x a window of 1 (7 per-span '
+            'layouts: first batch, time against a plain read of the same files)',
+            'section 4 not measured; here time 5.00x against the plain read (2.00x its time at '
+            'window 1, 10.00x at window 7; raw 6.00x: 0.50 -> 3.00 s, the plain read 0.25 -> '
+            '0.30 s), peak RSS 1.14x',
+            None,
         ),
         (
             'balanced_dataset: a daily run with a window of 7 spans <= 1.2x one with a window of 1, '
@@ -107,13 +108,38 @@ def test_each_component_is_judged_on_its_documented_recipe():
         'paid up front at about 520.8 us per example laid out (the plain read: 16666.7 us per '
         'example read, in its fixed batches)' in why
     )  # 2.5 s / 4,800
-    assert rows['with_prior_correction'][1:] == ('time 1.10x, peak RSS 1.00x', True, '')
-    assert rows['ClassDistributionValidator'][1:3] == ('time 1.15x, peak RSS 1.00x', True)
+    # 20 ms -> 23 ms over 6 more spans: 0.5 ms each, within 1 ms, whatever the ratio (1.15x)
+    assert rows['with_prior_correction'][:3] == (
+        'with_prior_correction: each span of a window of 7 adds <= 1 ms to a daily run, peak RSS '
+        '<= 1.2x a window of 1 (7 per-span layouts)',
+        '+3.33 ms per span (200.0 -> 220.0 ms, time 1.10x), peak RSS 1.00x',
+        False,
+    )
+    assert rows['ClassDistributionValidator'][1:3] == (
+        '+0.50 ms per span (20.0 -> 23.0 ms, time 1.15x), peak RSS 1.00x',
+        True,
+    )
     goal, measured, met, why = rows['LeakageCheck']
     assert goal.endswith(
         "(today's span and the key indexes of 7 earlier spans (group_feature user))"
     )
     assert (measured, met, why) == ('time 1.10x, peak RSS 1.02x', True, '')
+
+
+def test_the_first_batch_over_a_window_is_judged_by_section_4s_window_goals():
+    results = _results()
+    window = {'classes': 1_000, 'spans': 7, 'best_plain': 'plain', 'rate_ratio': 1.5}
+    window['rows'] = {
+        'balanced_dataset': {'first_s': 0.69, 'runs_rate': [2.0], 'runs_first_s': [0.69]},
+        'plain': {'first_s': 0.1, 'runs_rate': [1.0]},
+    }
+    results['classes'] = {'window': [window]}
+    (first,) = [g for g in report.goals(results) if 'first batch' in g[0]]
+    assert first[1].startswith('1,000 classes: 0.69 s (limit 1.30 s); here time 5.00x')
+    assert first[2] is True  # 1.30 s = 3x the plain read's 0.1 s + 1 s
+    window['rows']['balanced_dataset']['first_s'] = 1.4
+    (first,) = [g for g in report.goals(results) if 'first batch' in g[0]]
+    assert first[1].startswith('1,000 classes: 1.40 s (limit 1.30 s)') and first[2] is False
 
 
 def test_results_without_the_key_index_judge_leakage_check_on_the_window_of_examples():

@@ -32,7 +32,7 @@ from tfx_balance.core.split.multilabel_plan.program import Program
 # hierarchy_groups shape of benchmarks/RESULTS.md section 11, `multilabel_hard`, 10 cost LD 1.8x
 # iterstrat's at 30k examples)
 PRESENCE = 10.0
-PRESENCE_GROUPS = 5.0
+PRESENCE_GROUPS = 5.0  # PRESENCE when group_feature is set (the comment above)
 SIZE_WEIGHT = 20.0  # weight of the split sizes' term
 SIZE_BAND = 0.01  # with groups: sizes within 1% of their share (in examples) cost nothing
 HARD_BAND = 0.015  # with groups: the final repair brings every split within 1.5%
@@ -40,7 +40,7 @@ MAX_PASSES = 30  # local search and swaps: at most this many passes / rounds
 BULK = 32  # a stratum of more units is inserted at once (numpy), fewer one by one
 SWAP_WIDTH = 24  # swaps: candidates per direction and pair of splits
 PARTNER_UNITS = 20  # partner swaps: labels of at most this many units are the shared label
-PARTNER_ROUNDS = 10
+PARTNER_ROUNDS = 10  # partner swaps: rounds while one lowers the cost (bounds the step's time)
 FILL_WIDTH = 8  # chains: in-moves tried per empty pair (least cost first)
 # chains: empty pairs tried per pass (rarest labels first): 5,000 labels on 2,000 examples leave
 # 2,339 that no plan can all fill (benchmarks/RESULTS.md section 11, `multilabel_hard`); each try
@@ -49,12 +49,14 @@ MAX_TRIES = 64
 FILL_BAND = 0.025  # with groups: a chain keeps every split within 2.5% of its share (goal: 3%)
 EXACT_STRATA = 4096  # the exact step: tables of at most this many label sets are all free
 RARE_UNITS = 20  # the exact step: labels of at most this many units around a pair are freed
-RINGS = 2
-FILLERS = 256
+RINGS = 2  # the exact step: rings of rare labels' strata freed around an empty pair
+FILLERS = 256  # the exact step: frequent-label strata freed to trade split sizes with
+# the exact step: the objective's gain per pair filled, large against its chi-square terms so
+# that the program fills pairs first (a missing pair is a goal, not a weight)
 FILL_GAIN = 1000.0
 NEAR = 3  # the exact step's chi-square is exact within this of the current count
 BLOCK = 16384  # strata per block of a pass over the table (bounds its temporaries)
-EPS = 1e-9
+EPS = 1e-9  # floor of a target (no division by 0) and least cost change counted as a gain
 
 _log = logging.getLogger(__name__)
 

@@ -238,3 +238,29 @@ def test_a_window_names_each_artifact_by_its_span_and_takes_the_latest_span_and_
     assert latest(window) is window[2]  # span 3, version 1
     no_spans = [artifact(), artifact()]
     assert latest(no_spans) is no_spans[0]  # none has a span: the first
+
+
+def test_a_window_of_one_span_twice_is_warned_unless_it_is_span_0(caplog):
+    """Issue 73: span 6 laid out twice and nothing else counts twice; span 0 in every artifact
+    is a window of runs of data without spans."""
+    import logging
+
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.artifacts import warn_repeated_spans
+
+    def window(span):
+        artifacts = [standard_artifacts.Examples(), standard_artifacts.Examples()]
+        for a in artifacts:
+            a.set_int_custom_property('span', span)
+        return artifacts
+
+    with caplog.at_level(logging.WARNING):
+        warn_repeated_spans(window(0), 'BalancedInputGen', 'examples')
+        assert not [r for r in caplog.records if 'more than once' in r.getMessage()]
+        warn_repeated_spans(window(6), 'BalancedInputGen', 'examples')
+    (warning,) = [r.getMessage() for r in caplog.records if 'more than once' in r.getMessage()]
+    assert warning.startswith(
+        'BalancedInputGen: examples holds span 6 more than once (span 6 (input 0), span 6 '
+        '(input 1)): each artifact is read, so the span counts once per artifact.'
+    )

@@ -2,14 +2,19 @@
 
 TFX checks a channel against its ``ComponentSpec`` key (``input_examples``), which is not the
 argument the user passed (``examples``); ``check_channel`` runs the same check first and
-names the argument.
+names the argument. A channel a ``PreviousSpanStrategy`` Resolver feeds has that Resolver's
+config checked too, where the pipeline is built: TFX builds the strategy only when the Resolver
+runs.
 """
 
 from __future__ import annotations
 
+from tfx.dsl.components.common import resolver
 from tfx.types import channel
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.spans import WindowConfig
+from tfx_balance.resolvers import PreviousSpanStrategy
 
 _EXAMPLES = {
     'Examples': "example_gen.outputs['examples']",
@@ -20,7 +25,8 @@ _EXAMPLES = {
 
 def check_channel(spec_class, key: str, argument: str, value) -> None:
     """Raises ``ConfigError`` unless ``value`` fits ``spec_class.INPUTS[key]`` (None fits an
-    optional input); the message names the constructor ``argument`` and the expected type."""
+    optional input) and the config of a ``PreviousSpanStrategy`` Resolver feeding it is right;
+    the message names the constructor ``argument`` and what is expected."""
     parameter = spec_class.INPUTS[key]
     if value is None and parameter.optional:
         return
@@ -37,6 +43,22 @@ def check_channel(spec_class, key: str, argument: str, value) -> None:
             f'{argument} must be a channel of {expected} artifacts, e.g. {argument}={example}; '
             f'got {found}.'
         ) from e
+    _check_window_config(argument, value)
+
+
+def _check_window_config(argument: str, value) -> None:
+    """``WindowConfig``'s check of the config of the ``PreviousSpanStrategy`` Resolver whose
+    output ``value`` is, if it is one (TFX itself checks it only when the Resolver runs)."""
+    producer = getattr(value, 'producer_component', None)
+    if not isinstance(producer, resolver.Resolver):
+        return
+    properties = producer.exec_properties
+    strategy = properties.get(resolver.RESOLVER_STRATEGY_CLASS)
+    if isinstance(strategy, type) and issubclass(strategy, PreviousSpanStrategy):
+        WindowConfig.from_config(
+            properties[resolver.RESOLVER_CONFIG],
+            where=f'Resolver {producer.id!r} ({strategy.__name__}, given as {argument})',
+        )
 
 
 def check_distinct_channels(argument: str, values) -> None:

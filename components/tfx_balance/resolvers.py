@@ -47,22 +47,38 @@ from tfx.dsl.components.common import resolver
 from tfx.types import artifact_utils
 
 from tfx_balance.artifacts.spans import span_of
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.spans import WindowConfig
+
+
+class ResolverConfigError(BaseException):
+    """A Resolver's config, refused where the Resolver runs (its cause: the ``ConfigError``).
+
+    A BaseException, not an Exception, as pytest's outcome exceptions are, so that the run stops:
+    TFX 1.16 turns any Exception a strategy raises into a logged, failed Resolver execution
+    (``inputs_utils.resolve_input_artifacts`` wraps it, ``resolver_node_handler`` logs it), and
+    the run goes on, each input the Resolver feeds resolving to nothing."""
 
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
     """For each input, the newest artifact of each of the ``num_spans`` spans before the newest
-    span; when every artifact has the newest span (data without spans: span 0 each run), the
+    span; when every artifact has span 0 (data without spans: span 0 each run), the
     ``num_spans`` artifacts before the newest one, newest first. None on the first run: an
     empty list, so an optional input stays empty. ``skip_newest=False``: the newest span (or
-    artifact) counts as one of the ``num_spans`` (module doc)."""
+    artifact) counts as one of the ``num_spans`` (module doc).
 
-    def __init__(self, num_spans: int = 1, skip_newest: bool = True):
-        if isinstance(num_spans, bool) or not isinstance(num_spans, int) or num_spans < 1:
-            raise ValueError(f'num_spans must be an int >= 1, got {num_spans!r}.')
-        if not isinstance(skip_newest, bool):
-            raise ValueError(f'skip_newest must be True or False, got {skip_newest!r}.')
-        self._num_spans = num_spans
-        self._skip = int(skip_newest)  # artifacts (or spans) left out at the newest end
+    Its config (``core.spans.WindowConfig``: ``num_spans``, ``skip_newest``) is checked where
+    the pipeline is built, when the Resolver feeds one of our components (``channels``), and
+    here, where the Resolver runs: a bad one raises ``ResolverConfigError``, which stops the run.
+    """
+
+    def __init__(self, **config):
+        try:
+            checked = WindowConfig.from_config(config)
+        except ConfigError as error:
+            raise ResolverConfigError(str(error)) from error
+        self._num_spans = checked.num_spans
+        self._skip = int(checked.skip_newest)  # artifacts (or spans) left out at the newest end
 
     def resolve_artifacts(
         self, store, input_dict: Dict[str, List[types.Artifact]]
@@ -83,9 +99,10 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
         )
         if not ordered:
             return []
-        if span(ordered[0]) == span(ordered[-1]):  # one span only: the artifacts before this run's
+        if span(ordered[0]) == span(ordered[-1]) == 0:  # runs without spans: the runs before
             kept = ordered[: len(ordered) - self._skip]
-            return kept[len(kept) - self._num_spans :][::-1]
+            return kept[max(len(kept) - self._num_spans, 0) :][::-1]  # fewer: all of them
+        # One span run twice (span 6, then its re-run) is one span: its newest artifact.
         newest = {span(a): a for a in ordered}  # the last of each span is its newest
         spans = sorted(newest, reverse=True)[self._skip : self._skip + self._num_spans]
         return [newest[s] for s in spans]

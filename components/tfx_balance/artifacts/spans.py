@@ -87,8 +87,9 @@ def source_names(window) -> List[str]:
 
 def warn_repeated_spans(window, component: str, argument: str) -> None:
     """Logs a warning naming every span that ``window`` (given as ``argument``) holds more than
-    once (``core.spans.repeated_spans``: a span a re-run wrote again counts once per artifact;
-    nothing for a window of runs without spans).
+    once (``core.spans.repeated_spans``: a span a re-run wrote again counts once per artifact,
+    one span twice and nothing else too; nothing when every artifact has span 0 or none, a
+    window of runs of data without spans).
 
     Example (in an executor)::
 

@@ -1,42 +1,153 @@
-"""A window of spans that holds one span more than once: which spans, and what to do instead.
+"""A window of spans: the config of a Resolver's window, and which spans it holds more than once.
 
 A window is several sources read as one: a Resolver's Examples artifacts, or the layouts a
-Trainer is given. TFX's SpanRangeStrategy hands over every artifact whose span is in its range,
-so a span written again by a re-run is read once per artifact and counts twice;
-``tfx_balance.PreviousSpanStrategy`` keeps the newest artifact of each span. Sources that all hold
-one span are a window of runs of data without spans (span 0 every run), not a re-run. The
-callers (``artifacts.warn_repeated_spans``, ``balanced_input_gen.plan_file.load_plans``) log
-what this finds.
+Trainer is given. ``WindowConfig`` is the config of ``tfx_balance.PreviousSpanStrategy``'s
+window, checked in one place, where the pipeline is built and where the Resolver runs. TFX's
+SpanRangeStrategy hands over every artifact whose span is in its range, so a span written again
+by a re-run is read once per artifact and counts twice; ``tfx_balance.PreviousSpanStrategy``
+keeps the newest artifact of each span. Sources that all hold span 0 (or no span) are a window of
+runs of data without spans, not a re-run; sources that all hold one other span are that span
+read twice. The callers (``artifacts.warn_repeated_spans``,
+``balanced_input_gen.plan_file.load_plans``) log what ``repeated_spans`` finds.
 
 Example:
     >>> repeated_spans([('span 5', [5]), ('span 6 (input 1)', [6]), ('span 6 (input 2)', [6])])
     {6: ['span 6 (input 1)', 'span 6 (input 2)']}
     >>> repeated_spans([('input 0', [0]), ('input 1', [0])])  # a window of runs without spans
     {}
+    >>> repeated_spans([('input 0', [6]), ('input 1', [6])])  # span 6 laid out twice
+    {6: ['input 0', 'input 1']}
+    >>> WindowConfig.from_config({'num_spans': 3, 'skip_newest': False})
+    WindowConfig(num_spans=3, skip_newest=False)
+    >>> WindowConfig.from_config({'num_span': 3})
+    Traceback (most recent call last):
+    ...
+    tfx_balance.core.errors.ConfigError: PreviousSpanStrategy config has key 'num_span' (value ...
 """
 
 from __future__ import annotations
 
 import collections
-from typing import Dict, Iterable, List, Sequence, Tuple
+import dataclasses
+import difflib
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
+
+from tfx_balance.core.arguments import Arguments, argument
+from tfx_balance.core.errors import ConfigError
 
 REPEATED_SPAN_FIX = (
     'If a span was ingested or laid out again (a re-run), resolve the window with '
     "tfx_balance.PreviousSpanStrategy (config={{'num_spans': N, 'skip_newest': False}}), which "
     'keeps the newest {unit} of each span; SpanRangeStrategy hands over all of them.'
 )
+STRATEGY = 'PreviousSpanStrategy'
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowConfig(Arguments):
+    """The ``config`` of a ``tfx.dsl.Resolver`` with ``tfx_balance.PreviousSpanStrategy``."""
+
+    num_spans: int = argument(1, doc='an int >= 1: how many spans the window holds.', wire=None)
+    skip_newest: bool = argument(
+        True,
+        doc='True or False: whether the newest span is left out (True: the spans before this '
+        "run's, resolved after it; False: a window ending with the newest span).",
+        wire=None,
+    )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], where: str = STRATEGY) -> WindowConfig:
+        """The checked config of the Resolver ``config`` (a ``ConfigError`` naming the key, the
+        value found, what is expected and the config to write; ``where`` names the Resolver)."""
+        if not isinstance(config, Mapping):
+            raise ConfigError(
+                f'{where} config is {config!r} ({type(config).__name__}); expected a dict of '
+                f"{cls._keys()}. Fix the Resolver's config, e.g. config={{'num_spans': 2}}."
+            )
+        names = [f.name for f in cls.declared()]
+        for key, value in config.items():
+            if key not in names:
+                close = difflib.get_close_matches(str(key), names, n=1)
+                fixed = {
+                    (close[0] if k == key else k): v for k, v in config.items() if close or k != key
+                }
+                raise ConfigError(
+                    f'{where} config has key {key!r} (value {value!r}), which it does not take; '
+                    f'its keys: {cls._keys()}. '
+                    + (f'Did you mean {close[0]!r}? ' if close else '')
+                    + f"Fix the Resolver's config: config={cls._ordered(fixed)!r}."
+                )
+        return cls(**config).validate(where, config)
+
+    def validate(self, where: str = STRATEGY, config: Mapping[str, Any] | None = None):
+        """This config, checked (``from_config``); ``config``: the mapping it was given as."""
+        config = dataclasses.asdict(self) if config is None else config
+        n = self.num_spans
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            more = (
+                ' (to read no earlier span, leave the Resolver out: the input it feeds is optional)'
+                if isinstance(n, int) and not isinstance(n, bool)
+                else ''
+            )
+            raise self._refused(where, config, 'num_spans', _as_count(n), more)
+        if not isinstance(self.skip_newest, bool):
+            raise self._refused(where, config, 'skip_newest', _as_bool(self.skip_newest))
+        return self
+
+    @classmethod
+    def _keys(cls) -> str:
+        """Each key, what it takes and its default, for a message."""
+        return ', '.join(
+            f'{f.name} ({f.metadata["doc"].split(":")[0]}, default {f.default!r})'
+            for f in cls.declared()
+        )
+
+    @classmethod
+    def _ordered(cls, config: Mapping[str, Any]) -> dict:
+        """``config`` with its keys in declaration order, others last (TFX hands the strategy its
+        config in key order): the same fix where the pipeline is built and where it runs."""
+        names = [f.name for f in cls.declared()]
+        order = {name: i for i, name in enumerate(names)}
+        return {k: config[k] for k in sorted(config, key=lambda k: order.get(k, len(names)))}
+
+    @classmethod
+    def _refused(cls, where, config, key, fixed, more='') -> ConfigError:
+        """The error of ``config[key]``: what it is, what the key takes (its doc), and
+        ``config`` with ``fixed`` in its place."""
+        value = config[key]
+        (doc,) = [f.metadata['doc'] for f in cls.declared() if f.name == key]
+        return ConfigError(
+            f'{where} config[{key!r}] is {value!r} ({type(value).__name__}); expected '
+            f"{doc.rstrip('.')}. Fix the Resolver's config: "
+            f'config={cls._ordered({**config, key: fixed})!r}'
+            f'{more}.'
+        )
+
+
+def _as_count(value) -> int:
+    """The count a mistyped ``num_spans`` most likely meant (``'2'``, ``2.0``: 2), at least 1."""
+    try:
+        n = int(float(value)) if isinstance(value, (str, float)) else int(value)
+    except (TypeError, ValueError):
+        n = 1
+    return max(n, 1)
+
+
+def _as_bool(value) -> bool:
+    """The flag a mistyped ``skip_newest`` most likely meant (``'false'``, ``0``: False)."""
+    return str(value).strip().lower() not in ('false', 'no', '0', 'none', '')
 
 
 def repeated_spans(sources: Iterable[Tuple[str, Sequence[int | None]]]) -> Dict[int, List[str]]:
     """``{span: the names of the sources holding it}`` (spans ascending, names in the given
-    order) of every span that two or more of ``sources`` (``(name, spans)``) hold, when they hold
-    at least two spans between them; a source whose span is unknown (None) counts as one more
-    span, never as a repeat."""
+    order) of every span that two or more of ``sources`` (``(name, spans)``) hold, unless every
+    span they hold is 0 or unknown (None): a window of runs of data without spans. A source
+    whose span is unknown counts as one more span, never as a repeat."""
     holders = collections.defaultdict(list)
     for name, spans in sources:
         for span in spans:
             holders[span].append(name)
-    if len(holders) < 2:
+    if set(holders) <= {0, None}:
         return {}
     return {
         span: holders[span]

@@ -74,3 +74,19 @@ def test_layouts_without_spans_or_of_distinct_spans_log_no_repeated_span(
         bi.load_plans(_layouts_of_spans(laid_out, tmp_path / 'b', [None, None]))  # older plans
         bi.load_plans(_layouts_of_spans(laid_out, tmp_path / 'c', [[5], [6, 7]]))
     assert not [r for r in caplog.records if 'more than once' in r.getMessage()]
+
+
+def test_one_span_laid_out_twice_and_nothing_else_is_named_in_a_warning(laid_out, tmp_path, caplog):
+    """Issue 73: a window of span 6 twice is a re-run read twice; only span 0 (data without
+    spans) in every layout is a window of runs."""
+    import logging
+
+    files = _layouts_of_spans(laid_out, tmp_path, [[6], [6]])
+    with caplog.at_level(logging.WARNING):
+        bi.load_plans(files)
+    (warning,) = [r.getMessage() for r in caplog.records if 'more than once' in r.getMessage()]
+    first, second = (str(tmp_path / f'layout-{i}') for i in (0, 1))
+    assert warning.startswith(
+        f'the layouts read hold span 6 more than once (span 6 in {first}, {second}): each '
+        'layout is read, so the span counts once per layout.'
+    )

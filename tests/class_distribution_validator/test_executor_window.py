@@ -55,20 +55,32 @@ def _run(tmp_path, window, baseline, **props):
         return json.load(f), anomalies
 
 
-def test_a_window_of_spans_is_pooled_by_split_and_compared_with_the_baseline(tmp_path):
+def test_a_window_of_spans_is_pooled_by_split_and_compared_with_the_baseline(tmp_path, caplog):
+    import logging
+
     root = str(tmp_path / 'stats')
     window = [
         _statistics(root, 2, {'train': {'ok': 95, 'fraud': 5}, 'eval': {'ok': 19, 'fraud': 1}}),
         _statistics(root, 3, {'train': {'ok': 93, 'fraud': 7}, 'eval': {'ok': 18, 'fraud': 2}}),
     ]
     baseline = [_statistics(root, 1, {'train': {'ok': 94, 'fraud': 6}})]
-    summary, anomalies = _run(tmp_path, window, baseline)
+    with caplog.at_level(logging.WARNING):
+        summary, anomalies = _run(tmp_path, window, baseline)
     assert summary['passed']
     assert summary['counts'] == {
         'fraud': {'train': 12, 'eval': 3},
         'ok': {'train': 188, 'eval': 37},
     }
     assert list(summary['baseline_drift']) == ['train']  # eval: no baseline split of its name
+    # ... which the report says (issue 73), in the JSON and the markdown, not a violation
+    ((note,),) = [[n for n in summary['notes'] if n['kind'] == 'split_not_compared']]
+    assert note['splits'] == ['eval']
+    assert note['description'] == (
+        "split 'eval' was not compared with the baseline: the baseline statistics have no split "
+        "'eval' (baseline splits: train), so its drift is not checked."
+    )
+    with open(os.path.join(anomalies.uri, keys.CLASS_DISTRIBUTION_MARKDOWN_FILE)) as f:
+        assert f'- **split_not_compared** (eval): {note["description"]}' in f.read()
     assert summary['baseline_drift']['train']['classes']['fraud'] == {
         'baseline': 6,
         'baseline_share': 0.06,

@@ -145,13 +145,52 @@ def test_a_class_that_appears_or_vanishes_is_named(spans):
 
 def test_the_baseline_needs_a_split_in_common_and_one_label_per_example(spans):
     config = cd.ValidatorConfig('label').validate()
-    with pytest.raises(DataError, match="baseline statistics have split\\(s\\) 'eval' and the"):
+    with pytest.raises(DataError) as raised:
         cd.run_checks(
             _dist(spans['quiet']), config, baseline=_dist(spans['previous'], split='eval')
         )
+    assert str(raised.value) == (
+        "the baseline statistics have split(s) 'eval' and the statistics split(s) 'train': none "
+        'in common, so no split can be compared with its baseline. Give baseline_statistics '
+        'from the same pipeline step as statistics (the same splits, an earlier span).'
+    )
     ids = cd.ValidatorConfig('label', multi_label='ids').validate()
     with pytest.raises(ConfigError, match="multi_label='ids' has per-label prevalences"):
         ids.check_baseline()
+
+
+def test_a_split_only_one_side_has_is_named_in_a_note_and_a_warning(spans, caplog):
+    """Issue 73: today's 'test' against a baseline without one is said, not skipped silently;
+    so is a baseline split that today lacks. Neither fails the check."""
+    import logging
+
+    config = cd.ValidatorConfig('label').validate()
+    today = {**_dist(spans['quiet']), **_dist(spans['quiet'], split='test')}
+    before = {**_dist(spans['previous']), **_dist(spans['previous'], split='eval')}
+    with caplog.at_level(logging.WARNING):
+        report = cd.run_checks(today, config, baseline=before)
+    assert report.passed and list(report.drift) == ['train']
+    assert [(n.kind, n.splits) for n in report.notes] == [
+        (cd.SPLIT_NOT_COMPARED, ('test',)),
+        (cd.SPLIT_NOT_COMPARED, ('eval',)),
+    ]
+    test, eval_ = report.notes
+    assert test.description == (
+        "split 'test' was not compared with the baseline: the baseline statistics have no split "
+        "'test' (baseline splits: train, eval), so its drift is not checked."
+    )
+    assert eval_.description == (
+        "the baseline's split 'eval' was not compared: the statistics have no split 'eval' "
+        '(splits: train, test).'
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f'ClassDistributionValidator: {n.description} {n.fix}' for n in report.notes
+    ]
+    assert report.to_json()['notes'][0]['kind'] == 'split_not_compared'
+    assert f'- **split_not_compared** (test): {test.description} {test.fix}' in (
+        report.to_markdown()
+    )
 
 
 @pytest.mark.parametrize(

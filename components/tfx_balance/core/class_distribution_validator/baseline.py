@@ -8,9 +8,10 @@ reported per class (baseline share, current share, difference, and the sampling 
 difference: drift.sampling_noise). A measure above its split's threshold (``max_drift_distance``,
 ``max_drift_divergence``: one number, or one per split) is a violation; the noise is information
 only. A class that appeared (absent from the baseline) or vanished (absent now) is named, in the
-violation or, within the thresholds, in a note. suggest_max_drift_distance gives per split the
-threshold chance alone seldom reaches (docs/class_distribution_validator.md, "Choosing the
-thresholds per split").
+violation or, within the thresholds, in a note. A split only one side has is not compared: a
+note names it and a warning is logged (no split in common is a DataError).
+suggest_max_drift_distance gives per split the threshold chance alone seldom reaches
+(docs/class_distribution_validator.md, "Choosing the thresholds per split").
 
 Example:
     >>> from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
@@ -28,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Dict, List, Mapping, Tuple
 
@@ -41,6 +43,7 @@ from tfx_balance.core.class_distribution_validator.report import (
     CLASSES_CHANGED,
     DRIFT_DISTANCE,
     DRIFT_DIVERGENCE,
+    SPLIT_NOT_COMPARED,
     Finding,
     above,
 )
@@ -54,6 +57,8 @@ _REPORT_ONLY_DIVERGENCE = 1.0
 # largest chance move: 3 alarms on about 1 split in 370 per class by chance alone, 4 on about
 # 1 in 16,000 (more when examples come in clusters).
 NOISE_MULTIPLE = 4.0
+
+_log = logging.getLogger(__name__)
 
 
 def check_baseline(
@@ -72,7 +77,9 @@ def check_baseline(
             'from the same pipeline step as statistics (the same splits, an earlier span).'
         )
     label = config.label_feature
-    results, findings, notes = {}, [], []
+    results, findings, notes = {}, [], _not_compared(distributions, baseline)
+    for note in notes:
+        _log.warning('ClassDistributionValidator: %s %s', note.description, note.fix)
     for split in splits:
         previous, current = baseline[split], distributions[split]
         if not previous.total or not current.total:
@@ -110,6 +117,40 @@ def check_baseline(
         if not found and (appeared or vanished):
             notes.append(_changed_note(split, appeared, vanished, label))
     return results, findings, notes
+
+
+def _not_compared(
+    distributions: Mapping[str, LabelDistribution], baseline: Mapping[str, LabelDistribution]
+) -> List[Finding]:
+    """A note per split of the statistics the baseline has not, and per split of the baseline
+    the statistics have not: neither is compared, and the report says so."""
+    today, before = ', '.join(distributions), ', '.join(baseline)
+    notes = [
+        Finding(
+            SPLIT_NOT_COMPARED,
+            (split,),
+            f"split '{split}' was not compared with the baseline: the baseline statistics have "
+            f"no split '{split}' (baseline splits: {before}), so its drift is not checked.",
+            'Nothing to fix if the split is new (the next span compares it); otherwise give '
+            'baseline_statistics from the StatisticsGen of statistics (the same splits, an '
+            'earlier span).',
+        )
+        for split in distributions
+        if split not in baseline
+    ]
+    notes += [
+        Finding(
+            SPLIT_NOT_COMPARED,
+            (split,),
+            f"the baseline's split '{split}' was not compared: the statistics have no split "
+            f"'{split}' (splits: {today}).",
+            'Nothing to fix if the split was dropped on purpose; otherwise check the splits of '
+            "this span's ExampleGen or StratifiedSplitter.",
+        )
+        for split in baseline
+        if split not in distributions
+    ]
+    return notes
 
 
 def _noise(c, previous: LabelDistribution, current: LabelDistribution) -> float:

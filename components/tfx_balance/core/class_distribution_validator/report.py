@@ -30,13 +30,14 @@ CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
 MIN_PREVALENCE = 'min_prevalence'
 # A split against the same split of the baseline statistics (``baseline.py``); a note when
-# classes appeared or vanished within the thresholds.
+# classes appeared or vanished within the thresholds, and one per split only one side has.
 DRIFT_DISTANCE = 'drift_distance'
 DRIFT_DIVERGENCE = 'drift_divergence'
 CLASSES_CHANGED = 'classes_changed'
+SPLIT_NOT_COMPARED = 'split_not_compared'
 # A note: a split-vs-split difference within StratifiedSplitter's documented bound (presence.py).
 WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
-NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, WITHIN_SPLITTER_BOUND)
+NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, SPLIT_NOT_COMPARED, WITHIN_SPLITTER_BOUND)
 
 _REASON_TYPES = {
     SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,

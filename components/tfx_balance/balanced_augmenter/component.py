@@ -31,25 +31,12 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         augmenter = BalancedAugmenter(
             examples=splitter.outputs['examples'],
             label_feature='label',
-            target='max',            # 'max' | 'mean' | int N | {class: count}
-            undersample=False,       # True: classes above their target are reduced to it
-            augmentation='image',    # 'copy' | 'image' | 'numeric' | 'interpolate' | 'smote'
-            image_feature='image',   # for 'image': the bytes feature holding PNG/JPEG data
-            splits=['train'],        # other splits are passed through byte-for-byte
-            seed=0,
+            target='max',          # 'max' | 'mean' | int N | {class: count}
+            augmentation='smote',  # 'copy' | 'image' | 'numeric' | 'interpolate' | 'smote'
         )
         trainer = Trainer(examples=augmenter.outputs['examples'], ...)
 
-    Every class of each split in ``splits`` ends with exactly its target count (``'max'``: the
-    largest class's count; ``'mean'``: the mean count rounded half up; ``N``; or a dict of
-    per-class counts, unnamed classes unchanged). Classes above their target are only reduced
-    with ``undersample=True`` (keeping the originals with the lowest seeded hash). Each original
-    is the source of ``floor(k/n)`` or ``ceil(k/n)`` of a class's ``k`` generated examples.
-    Every output example of those splits has the int64 feature ``provenance_feature`` (0 for
-    originals, 1 for generated); generated ones also have ``source_feature``, the 16-hex-digit
-    fingerprint of their source's serialized bytes. All randomness is a function of ``(seed,
-    source fingerprint, copy index)``. The plan (per class: input, target, generated, dropped,
-    output) is logged and written to ``rebalance_plan.json`` in the output artifact.
+    Rules (counts, provenance, augmentations, the plan): docs/balanced_augmenter.md.
 
     Outputs:
       examples: Examples artifact with every input split (rebalanced or passed through).
@@ -96,9 +83,6 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
 
 
 def _can_package_user_modules() -> bool:
-    """TFX packages module files as wheels and installs them with pip at run time.
-
-    Environments without pip (e.g. uv-created virtualenvs) cannot install the wheel; there the
-    executor imports ``module_file`` directly (a local or GCS path readable by the executor).
-    """
+    """Whether TFX can package ``module_file`` as a wheel (installed with pip at run time); without
+    pip the executor imports the file from its path."""
     return udf_utils.should_package_user_modules() and (importlib.util.find_spec('pip') is not None)

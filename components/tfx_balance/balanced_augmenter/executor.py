@@ -46,14 +46,10 @@ class Executor(ExamplesExecutor):
     """Rebalances the chosen splits to exact per-class counts; copies the other splits.
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload); each rebalanced
-        split is read file by file, in batches, with tf.data's C++ reader
-        (artifacts.ReadSplitBatches).
-      output_dict['examples']: one Examples artifact with every input split: the rebalanced
-        ones as gzipped TFRecords in ``Split-<name>/``, the others copied byte-for-byte; and
-        ``rebalance_plan.json`` (per split and class: input, target, generated, dropped, output).
-      exec_properties: AugmentConfig's arguments (core/balanced_augmenter/config.py), as its
-        ``to_exec_properties`` writes them.
+      input_dict['input_examples']: one Examples artifact (tf.Example payload).
+      output_dict['examples']: one Examples artifact with every input split (rebalanced ones as
+        gzipped TFRecords in ``Split-<name>/``) and ``rebalance_plan.json``.
+      exec_properties: ``AugmentConfig.to_exec_properties``' form.
     """
 
     COMPONENT = 'BalancedAugmenter'

@@ -1,7 +1,5 @@
 """AugmentConfig: the arguments of BalancedAugmenter, checked once, and their exec-property form.
 
-Rules of each argument: docs/balanced_augmenter.md.
-
 Example:
     >>> config = AugmentConfig('label', target={b'\\xff': 10}, augmentation='numeric').validate()
     >>> AugmentConfig.from_exec_properties(config.to_exec_properties()) == config
@@ -34,13 +32,8 @@ DEFAULT_RESERVOIR_SIZE = 1000
 
 @dataclasses.dataclass(frozen=True)
 class AugmentConfig(Arguments):
-    """Arguments of BalancedAugmenter and ``BalancedAugment``.
-
-    ``module_file``/``module_path`` name the user module defining ``augment_fn`` (the component's
-    form); ``augment_fn`` is the loaded function, which the transform calls. ``splits`` is the
-    component's; ``reservoir_size``, ``bucket_bits`` (of the hash ranking, see
-    ``ranking``) and ``where`` (the split, in messages) the transform's.
-    """
+    """Arguments of BalancedAugmenter and ``BalancedAugment`` (docs/balanced_augmenter.md);
+    ``augment_fn``: the loaded function of ``module_file``; ``where``: the split, in messages."""
 
     label_feature: str = argument(
         doc='the int64 or bytes feature holding the class label.', wire=STR
@@ -166,8 +159,7 @@ class AugmentConfig(Arguments):
 
     @property
     def uses_user_fn(self) -> bool:
-        """Whether a user ``augment_fn`` (loaded, or to load from a module) replaces
-        ``augmentation``."""
+        """Whether a user ``augment_fn`` (loaded or in a module) replaces ``augmentation``."""
         return self.augment_fn is not None or bool(self.module_file or self.module_path)
 
     @property
@@ -193,8 +185,7 @@ class AugmentConfig(Arguments):
 
     @property
     def sample_size(self) -> int:
-        """Examples per class the profile pass keeps: 'smote''s ``exact_limit``, else
-        ``reservoir_size``."""
+        """Examples per class the profile pass samples ('smote': ``exact_limit``)."""
         if self.uses_smote:
             return SmoteOptions.from_dict(self.options).exact_limit
         return self.reservoir_size
@@ -225,11 +216,8 @@ class AugmentConfig(Arguments):
         props: Mapping,
         load_augment_fn: Callable[[str | None, str | None], Callable] | None = None,
     ) -> AugmentConfig:
-        """Decodes and validates ``to_exec_properties``' form.
-
-        ``load_augment_fn(module_file, module_path)`` loads the user ``augment_fn`` when a module
-        is set (the TFX layer supplies it; core does not import TFX).
-        """
+        """Decodes and validates ``to_exec_properties``' form; ``load_augment_fn(module_file,
+        module_path)`` (the TFX layer's) loads the user ``augment_fn`` when a module is set."""
         module_file = props.get(keys.MODULE_FILE_KEY) or None
         module_path = props.get(keys.MODULE_PATH_KEY) or None
         augment_fn = None

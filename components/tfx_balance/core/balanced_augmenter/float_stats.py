@@ -1,24 +1,8 @@
 """A class's float statistics (min, max, standard deviation), read from batches of serialized records.
 
-The profile pass reads every float value of a split once, here, in two steps:
-
-1. ``scan_floats`` reads a batch's float values without parsing each record. Records of one
-   length are compared, as a ``(records, length)`` byte matrix, with a template (the first of
-   them not yet read): a record equal to it on every byte but the float values has its
-   structure, so its values are the float32 bytes at the template's value offsets. Only the
-   template is walked (wire format); a record that matches no template (up to ``MAX_TEMPLATES``
-   per length), or a template the walk does not take (unpacked floats, a duplicated feature name,
-   a ``Feature`` with two kinds, unknown fields), is left to the caller to parse.
-2. ``stats_row`` / ``merge_stats`` / ``feature_stats`` make exact per-class statistics of them.
-   They are statistics of the **finite** values only: NaN, +inf and -inf are counted (per feature
-   and class, in ``FeatureStats`` and in the warning of ``nonfinite_warning``) and left out, so
-   one example's NaN never makes its class's statistics NaN (rule: docs/balanced_augmenter.md,
-   "Non-finite floats"). A feature with no finite value in a class has no statistics.
-
-Sums of float32 values are kept exactly, as integers in units of 2**-149 (every float32 is a
-whole multiple of it; squares in units of 2**-298). Integer addition is associative, so the
-per-class standard deviation, and the 'numeric' jitter scaled by it, are the same for any input
-order, bundling or runner (float sums differ in the last bits when merged in another order).
+``scan_floats`` reads float values by template, without parsing; ``stats_row``, ``merge_stats``
+and ``feature_stats`` make exact statistics of the finite values (docs/balanced_augmenter.md,
+"Non-finite floats" and "Design").
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -46,8 +30,8 @@ MAX_TEMPLATES = 4  # per record length; the records matching none are parsed by 
 
 
 def _fields(data: bytes, start: int, end: int):
-    """``(field number, payload start, payload end)`` of the length-delimited fields in
-    ``data[start:end]``; raises ``ValueError`` on any other wire type."""
+    """``(number, payload start, end)`` of each field of ``data[start:end]``; ``ValueError``
+    unless all are length-delimited."""
     for number, kind, _, value, stop in fields(data, start, end):
         if kind != LENGTH_DELIMITED:
             raise ValueError('not length-delimited')
@@ -56,7 +40,7 @@ def _fields(data: bytes, start: int, end: int):
 
 def float_offsets(record: bytes) -> List[Tuple[str, int, int]] | None:
     """``[(name, offset of the first value, count)]`` of the record's non-empty float features,
-    or None where the record is not the plain layout this module reads."""
+    or None where the record is not the plain layout this module reads (e.g. unpacked floats)."""
     names, out = set(), []
     try:
         top = list(_fields(record, 0, len(record)))
@@ -92,8 +76,8 @@ def float_offsets(record: bytes) -> List[Tuple[str, int, int]] | None:
 
 
 def scan_floats(records: Sequence[bytes]) -> tuple:
-    """``([(name, record positions, float32 values (rows, count))], positions not read)``: the
-    float features of the records read by template (a name can come once per template)."""
+    """``([(name, record positions, float32 values (rows, count))], positions not read)``; a
+    name can come once per template (up to ``MAX_TEMPLATES`` per record length)."""
     by_length = {}
     for i, record in enumerate(records):
         by_length.setdefault(len(record), []).append(i)
@@ -129,8 +113,8 @@ _LOOP_MAX = 32  # up to this many values a Python loop is faster than the vector
 
 @dataclasses.dataclass(frozen=True)
 class FeatureStats:
-    """Range and spread of one float feature over all finite values of a class, and the number
-    of its values that are NaN, +inf and -inf (left out of ``min``, ``max`` and ``std``)."""
+    """Range and spread of one float feature over the finite values of a class, and how many of
+    its values are NaN, +inf and -inf."""
 
     min: float
     max: float
@@ -174,8 +158,7 @@ def _exact_sums(values: np.ndarray):
 
 def stats_row(values: np.ndarray) -> list:
     """``[count, exact sum, exact sum of squares, min, max, NaNs, +infs, -infs]`` of a float32
-    array: count, sums, min and max of its finite values (``inf, -inf`` for min and max when it
-    has none), and the number of each non-finite value."""
+    array, the first five of its finite values (min and max ``inf, -inf`` when none)."""
     nan = posinf = neginf = 0
     finite = np.isfinite(values)
     if not finite.all():
@@ -205,8 +188,7 @@ def merge_stats(a: list, b: list) -> list:
 
 
 def feature_stats(row: list) -> FeatureStats | None:
-    """The ``FeatureStats`` of a row (see ``stats_row``); None if it has no finite
-    value."""
+    """The ``FeatureStats`` of a ``stats_row`` row; None if it has no finite value."""
     count, total, squares, lo, hi, nan, posinf, neginf = row
     if not count:
         return None
@@ -217,8 +199,8 @@ def feature_stats(row: list) -> FeatureStats | None:
 
 
 def nonfinite_warning(rows: Mapping[str, list], where: str) -> str | None:
-    """The warning about the non-finite values of one class (``where``: the class and split),
-    from its ``{feature: row}`` (see ``stats_row``), or None if every value is finite."""
+    """The warning about the non-finite values in one class's ``{feature: stats_row}``, or None
+    if every value is finite."""
     parts = []
     for name in sorted(rows):
         count, _, _, _, _, *bad = rows[name]

@@ -1,39 +1,8 @@
-"""'numeric' and 'interpolate': the augmentations of an example's float features.
+"""'numeric' and 'interpolate' (rules: docs/balanced_augmenter.md, "Augmentations").
 
-Both take the source example, its class's float statistics and a ``numpy`` Generator seeded from
-the seed and the source fingerprint (see ``generate`` for which);
-they never use any other randomness. Integer and bytes features are copied.
-
-- ``'numeric'``: every float feature ``x`` becomes ``x + N(0, 1) * noise_scale * std``, with
-  ``std`` the feature's standard deviation over all values of the class, clipped to the class's
-  ``[min, max]`` of that feature. ``jitter`` makes one copy; ``jitter_copies`` makes all
-  the copies of a source at once (vectorised, written straight to serialized records from a
-  template, see ``tfx_balance.core.wire``), exactly as successive ``jitter`` calls with one
-  Generator would.
-- ``'interpolate'`` (SMOTE-style): a partner is drawn from the class's reservoir,
-  ``u ~ U(0, 1)`` once per new example, and every float feature becomes
-  ``x + u * (partner - x)`` (features whose length differs from the partner's are copied),
-  clipped to the class's ``[min, max]``. ``interpolate`` makes one copy;
-  ``interpolate_copies`` makes all the copies of a source from one template, exactly as
-  ``interpolate`` on a copy of the source, serialized deterministically, would;
-  ``interpolate_many`` makes those of many sources ('interpolate' and 'smote') byte for byte as
-  ``interpolate_copies`` one source at a time, but the sources that share a layout (the same
-  float features with the same lengths at the same offsets of a template of the same size, the
-  same class statistics, the same partner-fingerprint slot: in practice every source of a class
-  of a fixed schema) together: one ``(copies, values)`` interpolation, one scatter of the new
-  float bytes and one of the partner fingerprints into a ``(copies, template size)`` byte matrix.
-  A source with 9 copies costs a parse into a template and a few list appends, not a dozen numpy
-  calls.
-
-Non-finite values (NaN, +inf, -inf; rule: docs/balanced_augmenter.md, "Non-finite floats"): the
-class's statistics are those of its finite values (``float_stats``),
-and a non-finite value is never jittered, interpolated or clipped: it stays as it is (same bits)
-in its own example's copies. In 'interpolate', a value whose partner value is non-finite is the
-source's own. So no copy gets a non-finite value its source did not hold at that place.
-
-Example:
-    >>> list(interpolate_many([]))
-    []
+``jitter`` and ``interpolate`` are the rules on one parsed example; ``jitter_copies`` and
+``interpolate_many`` make the same copies byte for byte from a serialized template of each source
+(``record_layout``), vectorised over many sources (docs page, "Design").
 """
 
 from __future__ import annotations
@@ -69,8 +38,7 @@ def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
 
 def pack_floats(example: example_pb2.Example) -> tuple:
     """The example's non-empty float features as ``(names, counts, float32 bytes)``, names in
-    order: the form the interpolation reservoir keeps, which Beam's coder encodes natively (a dict
-    of numpy arrays is pickled array by array, which cost most of an 'interpolate' job)."""
+    order: the reservoir's form, which Beam's coder encodes natively (not array by array)."""
     features = example.features.feature
     names, counts, data = [], [], array.array('f')
     for name in sorted(features):
@@ -102,7 +70,7 @@ def jitter(
     rng: np.random.Generator,
     noise_scale: float = DEFAULT_NOISE_SCALE,
 ) -> None:
-    """'numeric': Gaussian jitter of float features, in place (see module doc)."""
+    """'numeric': Gaussian jitter of the float features, in place."""
     for name, values in sorted(float_features(example).items()):
         s = stats.get(name)
         if s is None:
@@ -118,7 +86,7 @@ def interpolate(
     stats: Mapping[str, FeatureStats],
     rng: np.random.Generator,
 ) -> None:
-    """'interpolate': moves float features towards ``partner``'s, in place (see module doc)."""
+    """'interpolate': moves the float features towards ``partner``'s, in place."""
     gap = rng.random()
     for name, values in sorted(float_features(example).items()):
         other = partner.get(name)
@@ -132,10 +100,8 @@ def interpolate(
 
 
 class JitterSource(NamedTuple):
-    """One source of 'numeric' copies: the parsed example, its class's float statistics, the
-    Generator of its noise, the number of copies, and ``extra`` features to set on every copy
-    (name -> serialized ``Feature``, e.g. from
-    ``Provenance.synthetic_features``)."""
+    """One source of 'numeric' copies; ``extra``: features set on every copy (name -> serialized
+    ``Feature``, as ``Provenance.synthetic_features`` gives)."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
@@ -145,10 +111,8 @@ class JitterSource(NamedTuple):
 
 
 class InterpolateSource(NamedTuple):
-    """One source of 'interpolate' copies: the parsed example, its class's float statistics, the
-    partners to draw from (``{feature: float32 array}`` each), one Generator per copy (copy ``j``
-    draws its partner index, then its ``u``), and ``extra`` features as in
-    ``JitterSource``."""
+    """One source of 'interpolate' copies: ``partners`` to draw from (``{feature: float32
+    array}`` each), one Generator per copy (it draws the partner index, then ``u``)."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
@@ -166,9 +130,8 @@ class InterpolateSource(NamedTuple):
 
 
 class _Layout(NamedTuple):
-    """A source's copy as a serialized template, its float features with statistics (written
-    per copy) in name order, their names, and their values; and where the partner fingerprint
-    goes (offset of its 16 bytes in template, or None)."""
+    """A source's copy as a serialized template, with the float features written per copy and
+    the offset of the partner fingerprint's 16 bytes (or None)."""
 
     template: bytes
     features: List[tuple]  # (offset of the feature's first value in template, count, stats)
@@ -220,8 +183,7 @@ def record_layout(source) -> _Layout:
 
 
 def _value_offsets(features) -> np.ndarray:
-    """The byte offset of each float value of ``features`` (``_Layout.features`` rows, in order:
-    ``(offset of the feature's first value, count, stats)``) in its template."""
+    """The byte offset in its template of each float value of ``_Layout.features`` rows."""
     count = [n for _, n, _ in features]
     first = np.repeat([offset for offset, _, _ in features], count)
     return first + 4 * (np.arange(len(first)) - np.repeat(np.cumsum(count) - count, count))
@@ -236,16 +198,8 @@ def _per_value(features, field: str, dtype=np.float64) -> np.ndarray:
 def jitter_copies(
     sources: Iterable[JitterSource], noise_scale: float = DEFAULT_NOISE_SCALE
 ) -> Iterator[bytes]:
-    """'numeric': yields the serialized copies of each source in turn (copy 0, 1, ...).
-
-    Copy ``j`` of a source is exactly what the ``j``-th of successive calls ``jitter(copy of
-    source.example, source.stats, source.rng, noise_scale)`` gives (normals ``j*m .. (j+1)*m - 1``
-    of the source's Generator, ``m`` the number of float values it jitters), with the ``extra``
-    features set, serialized as ``SerializeToString(deterministic=True)`` would. It depends
-    neither on the number of copies nor on the other sources. Each source is parsed into a
-    serialized template once; the noise, clipping and writing of the new float values run
-    vectorised over many copies of many sources at a time.
-    """
+    """'numeric': the serialized copies of each source in turn; copy ``j`` is the ``j``-th of
+    successive ``jitter`` calls with the source's Generator, with ``extra`` set."""
     step, step_values, step_bytes = [], 0, 0
     for source in sources:
         layout = record_layout(source)
@@ -302,17 +256,9 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
 
 
 def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
-    """'interpolate': yields the serialized copies of one source (copy 0, 1, ...).
-
-    Copy ``j`` is exactly ``interpolate(copy of source.example, source.partners[k],
-    source.stats, rng)`` with ``rng = source.rngs[j]`` and ``k = rng.integers(len(partners))``
-    drawn first, with the ``extra`` features set, serialized as
-    ``SerializeToString(deterministic=True)`` would, and ``partner_feature`` (when set; a bytes
-    feature of ``extra``) holding ``partner_fingerprints[k]``. With ``draws``, copy ``j`` takes
-    ``(k, u) = draws[j]`` instead. The source is parsed into a template once; the new float
-    values of all its copies are computed at once and written into copies of it (as
-    ``interpolate_many`` makes the copies of many sources).
-    """
+    """'interpolate': the serialized copies of one source; copy ``j`` is ``interpolate`` towards
+    ``partners[k]`` (``k`` drawn from ``rngs[j]``, or ``(k, u) = draws[j]``), with ``extra``
+    set and ``partner_feature`` holding ``partner_fingerprints[k]``."""
     draws = source.draws
     if draws is None:
         draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
@@ -321,8 +267,7 @@ def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
 
 
 def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: int):
-    """The partner's values laid out as the source's float values (``size`` of them; 0 where the
-    partner lacks a feature, its length differs or the value is not finite), and where they are."""
+    """The partner's values laid out as the source's ``size`` float values, and the usable ones."""
     values, mask = np.zeros(size, np.float32), np.zeros(size, bool)
     start = 0
     for name, (_, n, _) in zip(layout.names, layout.features):
@@ -340,10 +285,7 @@ def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: in
 
 def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
     """'interpolate' and 'smote': the copies of each source in turn, as ``interpolate_copies``
-    makes them one by one (see module doc).
-
-    Every source must give its ``draws`` (copy ``j``'s ``(partner index, u)``). Memory: the
-    copies are made in steps of about ``STEP_COPIES`` (or one source's, if more)."""
+    makes them; every source gives its ``draws``. Made in steps of about ``STEP_COPIES``."""
     step, pending = [], 0
     for source in sources:
         if not source.draws:

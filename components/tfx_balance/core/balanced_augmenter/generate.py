@@ -1,21 +1,7 @@
 """Generation of synthetic copies: copy ``j`` of source ``s`` is a pure function of ``(seed, s, j)``.
 
-Whatever the number of copies, the batching, the input order or the runner
-(``fingerprint(s)`` is that of the source's content key):
-
-- ``'copy'``: the source itself;
-- ``'numeric'``: the noise of copy ``j`` is the normals ``j*m .. (j+1)*m - 1`` of the source's
-  Generator ``example_rng(seed, fingerprint(s))``, ``m`` being the number of float values it
-  jitters (copy 0 draws exactly what ``example_rng(seed, fingerprint(s), 0)`` gives); the copies
-  of many sources are jittered together, in vectorised steps;
-- ``'interpolate'``, ``'smote'`` (``smote``), ``'image'`` and a
-  user ``augment_fn``: made with the Generator ``example_rng(seed, fingerprint(s), j)``. Image
-  augmentation runs on batches of jobs ``(record, label, fingerprint, j)`` so the TF ops are
-  vectorised.
-
-Every synthetic example carries ``provenance_feature = 1`` and ``source_feature``, the source's
-fingerprint, and 'interpolate' and 'smote' copies ``partner_feature``, their partner's
-(``provenance``).
+Rules: docs/balanced_augmenter.md, "Augmentations". ``AugmentSources`` makes every mode's
+copies but 'image''s (``AugmentImages``, from batches of ``copy_jobs``).
 """
 
 from __future__ import annotations
@@ -41,16 +27,8 @@ def copy_jobs(sources):
 
 
 class AugmentSources(beam.DoFn):
-    """'copy', 'numeric', 'interpolate' and user augment_fn: every copy of each source of a list
-    of ``(record, label, copies, fingerprint)``, made from one parse of the source.
-
-    'copy' appends the provenance features to the source's bytes. 'numeric' jitters all the copies
-    of the list in vectorised steps (``floats.jitter_copies``), the
-    noise of a source's copies coming from its Generator ``example_rng(seed, fingerprint)``.
-    'interpolate' (from a template, ``floats.interpolate_copies``)
-    and ``augment_fn`` make copy ``j`` with ``example_rng(seed, fingerprint, j)``.
-    A copy is the same whatever list (batch) its source arrives in.
-    """
+    """Every mode but 'image': every copy of each source of a list of ``(record, label, copies,
+    fingerprint)``, made from one parse of the source, the same whatever list it arrives in."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -121,10 +99,8 @@ class AugmentSources(beam.DoFn):
         )
 
     def _reservoir(self, plan: RebalancePlan, label) -> tuple:
-        """``({fingerprint: positions}, [float features], {}, [fingerprints])`` of a class's
-        reservoir, unpacked
-        once per plan (side input) and class; the dict keeps the partners laid out as sources
-        (``InterpolateSource``)."""
+        """``({fingerprint: positions}, [float features], {aligned partners}, [fingerprints])``
+        of a class's reservoir, unpacked once per plan and class."""
         if self._plan is not plan:
             self._plan, self._reservoirs = plan, {}
         found = self._reservoirs.get(label)

@@ -1,22 +1,9 @@
 """Seeded image augmentation of encoded PNG/JPEG images, vectorised with TensorFlow ops.
 
-Each synthetic image gets its parameters from a ``numpy`` Generator seeded by
-``(seed, source fingerprint, copy index)`` (``draw_params``); the TF ops that apply them are
-deterministic, so no ``tf.random`` state is involved. ``augment_images`` decodes a batch,
-groups images of equal size, format and channel count, and applies to each group at once:
-
-- a horizontal flip (probability 1/2, when ``flip`` is on),
-- a rotation about the centre (uniform in ``±max_rotation_degrees``) and a shift (uniform in
-  ``±max_shift_fraction`` of the width/height), as one bilinear projective transform with
-  reflected borders,
-- contrast jitter (factor uniform in ``1 ± contrast``, around each channel's mean) and brightness
-  jitter (``± brightness × 255`` added),
-
-then clips to ``[0, 255]``, rounds, and re-encodes in the input's format (PNG stays PNG,
-JPEG stays JPEG at quality 95), size and channel count (grayscale, RGB or RGBA; 8-bit only).
+Rules: docs/balanced_augmenter.md, "Augmentations". ``draw_params`` draws one image's parameters
+from its seeded Generator; ``augment_images`` applies them, one TF call per size and format.
 
 Example:
-    >>> import numpy as np
     >>> png = encode(np.zeros((8, 8, 1), np.uint8), 'png')
     >>> params = draw_params(np.random.default_rng(0), ImageOptions())
     >>> out = augment_images([png], [params])
@@ -39,7 +26,7 @@ from tfx_balance.core.errors import ConfigError, DataError
 
 @dataclasses.dataclass(frozen=True)
 class ImageOptions:
-    """Ranges of the random image transforms (see module docstring)."""
+    """Ranges of the random image transforms."""
 
     flip: bool = True
     max_rotation_degrees: float = 10.0
@@ -75,8 +62,7 @@ class ImageOptions:
 
 
 def check_finite_option(name: str, value, default: float) -> None:
-    """Raises ``ConfigError`` unless ``augmentation_options[name]`` is a finite number >= 0 (a NaN
-    or infinite range would make every augmented value NaN)."""
+    """Raises ``ConfigError`` unless ``augmentation_options[name]`` is a finite number >= 0."""
     number = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not number or not math.isfinite(value) or value < 0:
         raise ConfigError(
@@ -103,10 +89,8 @@ _KINDS = {
 
 
 def encoded_image(example: example_pb2.Example, image_feature: str, where: str) -> bytes:
-    """The PNG or JPEG bytes of ``image_feature`` of ``example`` (``where``: the source example).
-
-    Raises ``DataError`` saying what the feature holds unless it is one PNG or JPEG image.
-    """
+    """The PNG or JPEG bytes of ``image_feature``; a ``DataError`` saying what the feature holds
+    unless it is one PNG or JPEG image (``where``: the source example)."""
     feature = example.features.feature.get(image_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = getattr(feature, kind).value if kind else []
@@ -213,10 +197,8 @@ def transform_batch(images: np.ndarray, params: Sequence[dict]) -> np.ndarray:
 def augment_images(
     encoded: Sequence[bytes], params: Sequence[dict], decoded: Sequence | None = None
 ) -> List[bytes]:
-    """Augments encoded images; returns them re-encoded in their own format, size and channels.
-
-    ``decoded`` may give already decoded arrays (same order) to skip decoding.
-    """
+    """Augments encoded images (``decoded``: their arrays, if already decoded); returns them
+    re-encoded in their own format, size and channels."""
     images = list(decoded) if decoded is not None else [decode(b) for b in encoded]
     groups = {}
     for i, (data, image) in enumerate(zip(encoded, images)):

@@ -1,8 +1,5 @@
-"""BalancedAugmenter's augmentations, one table: what each needs from the profile pass, how its
-``augmentation_options`` are checked, and which generator makes its copies.
-
-``AUGMENTATIONS`` is the one place a mode is described; the config, the profile pass and the
-generators read it (``config.mode``), so a new mode is one row here and one generator.
+"""BalancedAugmenter's augmentations, one table (``MODES``): a new mode is one row here and one
+generator.
 
 Example:
     >>> MODES['smote'].reservoir, MODES['copy'].stats
@@ -37,14 +34,9 @@ def _numeric_options(options: Mapping) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Mode:
-    """One augmentation.
-
-    ``stats``: float statistics per class (profile pass); ``reservoir``: a seeded sample of each
-    class's originals (partners, neighbours); ``images``: decodes ``image_feature``;
-    ``check_options``: checks ``augmentation_options`` (None: it reads none);
-    ``generator``: the method of ``AugmentSources`` that makes a list of
-    sources' copies (None: ``AugmentImages`` makes them from jobs).
-    """
+    """One augmentation: ``generator``, the ``AugmentSources`` method making its copies (None:
+    ``AugmentImages``); whether the profile pass makes float ``stats``, a ``reservoir`` sample, or
+    decodes ``images``; ``check_options`` (None: it reads no ``augmentation_options``)."""
 
     name: str
     generator: str | None

@@ -1,14 +1,7 @@
 """The rebalance plan of one split: per class, which originals are kept, dropped or copied.
 
-Every original gets a 64-bit seeded hash of its content key
-(``hashing.example_keys``), and the class's originals are ranked by
-``(hash, bytes)``. With ``k`` examples to generate for ``n`` originals, every original is the
-source of ``q = k // n`` synthetic copies and the ``k % n`` lowest-ranked ones of one more, so
-each original is the source of ``floor(k/n)`` or ``ceil(k/n)``. With undersampling, the ``t``
-lowest-ranked originals are kept. Both selections are "the ``m`` lowest ranks", one cut at rank
-``m`` of ``ranking``'s bucket histogram ranking, computed exactly while
-streaming: only the one bucket straddling rank ``m`` (about ``n / 65536`` examples) is grouped and
-sorted.
+Rule: docs/balanced_augmenter.md, "Which originals": each selection is "the ``m`` lowest-ranked",
+one cut of the class's hash-bucket ranking (``tfx_balance.core.ranking``).
 
 Example:
     >>> plan_rebalance(0, n=4, target=10, undersample=False, histogram={0: 4}).copies_per_source
@@ -38,20 +31,9 @@ UNDERSAMPLE = 'undersample'  # the `select` lowest-ranked originals kept, the re
 
 @dataclasses.dataclass(frozen=True)
 class ClassRebalance:
-    """What happens to one class.
-
-    Attributes:
-      label: the class value (int or bytes).
-      n: originals in the input.
-      target: the requested count.
-      output: examples in the output (originals kept + generated).
-      mode: KEEP, AUGMENT or UNDERSAMPLE.
-      copies_per_source: ``floor(generated / n)`` (AUGMENT), else 0.
-      select: number of lowest-ranked originals selected: with AUGMENT those are the sources of
-        one extra copy; with UNDERSAMPLE those are kept.
-      ranking: the class's bucket ranking cut at ``select`` (None with KEEP): its boundary
-        bucket, if any, is the one bucket whose originals are ranked one by one.
-    """
+    """What happens to one class of ``n`` originals: ``output`` examples, by ``mode``; the
+    ``select`` lowest-ranked (``ranking``, None with KEEP) are the sources of one extra copy
+    (AUGMENT) or the ones kept (UNDERSAMPLE)."""
 
     label: object
     n: int
@@ -107,12 +89,8 @@ def plan_rebalance(
 
 @dataclasses.dataclass(frozen=True)
 class RebalancePlan(CacheAware):
-    """Per-class rebalances, float statistics and interpolation reservoirs of one split.
-
-    As a Beam side input it is measured for Beam's cache by ``get_referents_for_cache``:
-    the reservoirs (up to ``exact_limit`` entries per class for 'smote') count by their size,
-    without a walk over each of their objects (which cost about a second per load).
-    """
+    """Per-class rebalances, float statistics and reservoirs of one split (a Beam side input,
+    whose reservoirs Beam's cache measures by size: ``get_referents_for_cache``)."""
 
     classes: Dict[object, ClassRebalance]
     stats: Dict[object, Dict[str, FeatureStats]]
@@ -126,8 +104,7 @@ class RebalancePlan(CacheAware):
         return {class_name(c): self.classes[c].row() for c in sorted_classes(self.classes)}
 
     def get_referents_for_cache(self) -> list:
-        """What Beam's side-input cache measures: everything but the reservoirs' entries, which
-        count as one object of about their size (``_Size``)."""
+        """What Beam's side-input cache measures: the reservoirs as one ``_Size``."""
         return [self.classes, self.stats, self.sources, _Size(_reservoir_bytes(self.reservoirs))]
 
 
@@ -163,12 +140,8 @@ def split_rows(rows, split: str) -> tuple:
 
 
 def plan_document(splits_plans, config) -> dict:
-    """The ``rebalance_plan.json`` document: the settings of ``config`` (an ``AugmentConfig``) and
-    the plan rows of each split (``splits_plans``: ``(split, rows)`` pairs, any order).
-
-    It and ``split_rows`` run on Beam workers, so they live here (a multi-processing worker
-    imports no TFX to run them), not in the executor.
-    """
+    """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows
+    (``splits_plans``: ``(split, rows)`` pairs). Runs on Beam workers, so it imports no TFX."""
     document = {
         'label_feature': config.label_feature,
         'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too

@@ -1,25 +1,8 @@
-"""Profile pass: per-class counts, hash-bucket histograms, float statistics and reservoirs.
+"""Profile pass: per class, the count, hash-bucket histogram, float statistics and sample.
 
-Per batch of serialized examples, the labels are decoded in C++ (only the label feature, see
-``labels.read_labels``), and per class a partial profile is made: the
-count, the 65,536-bucket histogram of each example's seeded hash (a hash of its content key,
-``hashing.example_keys``, the same however the example's feature map was
-serialized) and, when the augmentation needs them, the per-feature statistics of float features
-(``float_stats``) and the interpolation reservoir. A combiner merges
-the partial profiles per class exactly; ``build_plan`` makes them one
-``RebalancePlan``.
-
-The interpolation reservoir (``augmentation='interpolate'``) holds, per class, the float features
-of at most ``reservoir_size`` (default 1,000) originals: those with the smallest seeded hash (a
-bottom-k sample, the same for any input order or sharding). Partners are drawn from it, so memory
-is bounded by ``classes x reservoir_size x example size`` whatever the class size. While the pass
-runs the sample holds the records as they are; only the sampled ones are parsed, and packed
-(``floats.pack_floats``), in ``build_plan``.
-With ``augmentation='smote'`` the same sample holds up to ``exact_limit`` (default 10,000)
-originals per class, with their categorical features
-(``smote.pack_categoricals``): a class that fits is there whole, and
-its neighbours are exact (``smote.NeighbourIndex``); only the classes that get copies
-are kept in the plan.
+``Profile`` makes partial profiles per batch, ``ProfileFn`` merges them exactly, ``build_plan``
+makes the ``RebalancePlan``. The sample: a seeded bottom-k of the class's originals
+(``AugmentConfig.sample_size``), parsed only in ``build_plan``.
 """
 
 from __future__ import annotations
@@ -63,12 +46,9 @@ def _bottom(entries, k: int) -> list:
 
 
 class Profile(beam.DoFn):
-    """Per batch of serialized examples: one partial profile per class (see ``ProfileFn``).
-
-    An example is parsed only when its image is needed, when its float values could not be read
-    by template (``float_stats.scan_floats``), or when its bytes may hold
-    ``provenance_feature``.
-    """
+    """Per batch of serialized examples, one partial profile per class. An example is parsed only
+    for its image, for floats ``float_stats.scan_floats`` cannot read, or if it may hold
+    ``provenance_feature``."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -127,9 +107,8 @@ class Profile(beam.DoFn):
 
 
 def _scanned_floats(records, labels, floats: dict) -> list:
-    """Adds the float values of the records read by template
-    (``float_stats.scan_floats``) to ``floats`` (``(class,
-    feature) -> [float32 arrays]``); returns the positions of the others."""
+    """Adds the float values read by template to ``floats`` (``(class, feature) -> [float32
+    arrays]``); returns the positions of the records not read."""
     found, unread = float_stats.scan_floats(records)
     if found:
         classes = {}
@@ -144,11 +123,7 @@ def _scanned_floats(records, labels, floats: dict) -> list:
 
 
 class ProfileFn(MergeInputs):
-    """Per class: count, hash-bucket histogram, float stats, bottom-k reservoir.
-
-    Inputs are partial profiles (of a batch, from ``Profile``); every part merges exactly,
-    so the result does not depend on batching or combine order.
-    """
+    """Merges a class's partial profiles exactly, whatever the batching or combine order."""
 
     def __init__(self, reservoir_size: int):
         self._k = reservoir_size
@@ -177,8 +152,7 @@ class ProfileFn(MergeInputs):
 
 
 def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
-    """The ``RebalancePlan`` of
-    ``[(class, profile accumulator)]``."""
+    """The ``RebalancePlan`` of ``[(class, profile accumulator)]``."""
     profiles = dict(profiles)
     if not profiles:
         raise DataError(
@@ -223,10 +197,8 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
 
 
 def _packed(entries, config: AugmentConfig, options=None) -> list:
-    """A class's reservoir as the plan keeps it, ``[(fingerprint, payload)]``, from the profile's
-    ``[(rank, fingerprint, record)]``: the payload is the record's float features
-    (``floats.pack_floats``) and, for 'smote' (``options``), its
-    categorical ones. Only the sampled records are parsed, once the sample is known."""
+    """A class's sample as the plan keeps it, ``[(fingerprint, payload)]``: the payload is the
+    record's packed float features and, for 'smote' (``options``), its categorical ones."""
     out = []
     for _, fp, record in entries:
         example = example_pb2.Example.FromString(record)
@@ -239,9 +211,8 @@ def _packed(entries, config: AugmentConfig, options=None) -> list:
 
 
 def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
-    """``{feature: FeatureStats}`` of one class from its stats rows: statistics of the finite
-    values, none for a feature without any (its values are copied as is). Logs the class's
-    non-finite values once (see ``float_stats.nonfinite_warning``)."""
+    """``{feature: FeatureStats}`` of one class's stats rows (none for a feature with no finite
+    value); logs the class's non-finite values once."""
     where = f'{config.where}, class {class_name(label)!r}'
     message = float_stats.nonfinite_warning(rows, where)
     if message:

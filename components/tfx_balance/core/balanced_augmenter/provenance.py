@@ -1,9 +1,5 @@
 """Provenance features: ``provenance_feature`` (0 original, 1 synthetic), ``source_feature`` and,
-on 'interpolate' and 'smote' copies, ``partner_feature`` (the partner's fingerprint).
-
-Originals are never altered beyond the provenance feature: it is appended to their serialized
-``Features`` (``Provenance``, built from wire-format parts, see
-``tfx_balance.core.wire``), so every original feature keeps even its bytes.
+on 'interpolate' and 'smote' copies, ``partner_feature`` (rules: docs/balanced_augmenter.md).
 """
 
 from __future__ import annotations
@@ -36,13 +32,8 @@ def set_provenance(
 
 
 class Provenance:
-    """Adds the provenance features to serialized records, as ``set_provenance`` does.
-
-    The features are appended to the record's ``Features``: parsed, the result is the input example
-    plus ``provenance_feature`` (and ``source_feature`` on synthetic ones), and every input feature
-    keeps its serialized bytes. A record that already has one of the two names, or that is not one
-    ``features`` field, is parsed and re-serialized with ``set_provenance`` instead.
-    """
+    """Adds the provenance features as ``set_provenance`` does, appended to the serialized
+    ``Features`` so every input feature keeps its bytes."""
 
     def __init__(
         self, provenance_feature: str, source_feature: str, partner_feature: str | None = None
@@ -83,12 +74,8 @@ class Provenance:
     def synthetic_features(
         self, source_fingerprint: str, partner: bool = False
     ) -> Dict[str, bytes]:
-        """The provenance features of a synthetic example: name -> serialized ``Feature``.
-
-        With ``partner`` (and a ``partner_feature``), also ``partner_feature`` holding 16 zero
-        digits: a placeholder each copy overwrites with its partner's fingerprint
-        (``floats.interpolate_copies``).
-        """
+        """The provenance features of a synthetic example: name -> serialized ``Feature``; with
+        ``partner``, also ``partner_feature``, a 16-digit placeholder each copy overwrites."""
         features = {
             self._names[0]: self._one,
             self._names[1]: bytes_feature(source_fingerprint.encode()),

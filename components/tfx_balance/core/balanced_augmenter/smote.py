@@ -1,46 +1,8 @@
 """'smote': SMOTE, SMOTE-NC and Borderline-SMOTE 1, one algorithm from options to copies.
 
-(Chawla et al. 2002, Han et al. 2005; imbalanced-learn's ``SMOTE``, ``SMOTENC`` and
-``BorderlineSMOTE(kind='borderline-1')``.) Rules: docs/balanced_augmenter.md. Read top to bottom:
-
-1. **Options** (``SmoteOptions``): ``k``, ``scale``, ``categorical_features``, ``exact_limit``,
-   ``variant``, ``m``.
-2. **The class's examples** come from the profile pass (``profile``): all of them when the class
-   has at most ``exact_limit`` examples (exact kNN), else its seeded bottom-``exact_limit`` sample
-   (the approximation: neighbours are the nearest within that sample). ``SmoteClass`` holds one
-   class's sample as a ``NeighbourIndex``: its columns are the float values of the class's most
-   common float layout (feature names and lengths, ties: the smallest), as given or standardised
-   (``scale='standard'``: divided by each column's standard deviation, ddof 0; a constant column
-   is left as is). SMOTE-NC: each categorical feature whose value (the whole value list) differs
-   from the source's adds ``median_std ** 2`` to the squared distance, ``median_std`` being the
-   median of the columns' standard deviations (on the scale the distance uses), as
-   imbalanced-learn's ``SMOTENC`` does.
-3. **Neighbours** (``NeighbourIndex.neighbours``) are exact brute force: candidate distances by
-   the dot-product expansion (one matrix product, chunked), then every candidate within a
-   rounding bound of the ``k``-th is re-measured as a plain sum of squared differences in
-   float64, and the ``k`` smallest are kept, ties by position in the class's sample. The result
-   does not depend on BLAS rounding, batching or the order of sources. Non-finite floats (rule:
-   docs/balanced_augmenter.md, "Non-finite floats"): an example with a NaN, +inf or -inf value in
-   a column (or lacking a column) is never a neighbour; as a source, its distances are computed
-   over its finite columns only.
-4. **Sources**: every original of a grown class, or with ``variant='borderline-1'`` only the
-   ones **in danger** (``danger_sources``): among its ``m`` nearest neighbours in the whole split
-   (every class; the example itself and its duplicates excluded), at least half but not all are
-   of another class (``m/2 <= other < m``). The class's ``t - n`` new examples are spread over
-   them, ``floor`` or ``ceil`` each, the extra ones to the lowest-ranked (seeded hash, then bytes,
-   as for every class). A class with no example in danger is grown from all its examples (plain
-   SMOTE; imbalanced-learn would generate nothing for it, and the counts here are exact). A
-   larger class is represented by its seeded sample of ``exact_limit``, which makes it look
-   sparser than it is (documented approximation); a grown class itself must fit ``exact_limit``
-   (its examples are ranked in one group, ``WHOLE_CLASS``).
-5. **Copies** (``SmoteGenerator``): copy ``j`` of a source is made with the Generator
-   ``example_rng(seed, fingerprint, j)``: it draws the partner uniformly among the source's ``k``
-   nearest same-class neighbours (nearest first), then ``u ~ U(0, 1)``; every float feature
-   becomes ``x + u * (partner - x)`` (one ``u`` for all, clipped to the class's ``[min, max]``,
-   written as 'interpolate' writes, ``floats.interpolate_many``). Each categorical feature
-   (SMOTE-NC) takes the value most frequent among the ``k`` neighbours; a tie is broken by the
-   copy's Generator (drawn after ``u``, feature by feature in name order). Other int64 and bytes
-   features are copied from the source.
+Rules: docs/balanced_augmenter.md, "SMOTE". Read top to bottom: ``SmoteOptions``; ``SmoteClass``
+(a class's sample as a ``NeighbourIndex``: exact kNN); ``danger_sources`` (borderline-1);
+``SmoteGenerator`` (the copies).
 
 Example:
     >>> SmoteOptions.from_dict({'k': 3}).k
@@ -170,11 +132,8 @@ def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
 
 
 def check_categorical_features(options: SmoteOptions, profiles, where: str) -> None:
-    """A ``DataError`` if ``categorical_features`` names a float feature (it would be
-    interpolated, giving values no example has) or a feature no example of the split has (a
-    misspelling would silently make SMOTE-NC plain SMOTE). ``profiles``: the profile pass's, per
-    class (``'stats'``: its float features; ``'seen'``: the named features some example may have;
-    ``'res'``: sampled records, to list the features present)."""
+    """A ``DataError`` if ``categorical_features`` names a float feature or a feature no example
+    of the split has (``profiles``: the profile pass's, per class)."""
     names = options.categorical_features or ()
     floats = {n for p in profiles.values() for n in p['stats']}
     seen = set().union(*(p['seen'] for p in profiles.values()))
@@ -217,14 +176,9 @@ def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
 
 
 class NeighbourIndex:
-    """The eligible examples of a class as a float64 matrix, ready for exact kNN queries.
-
-    Args:
-      fingerprints: the examples' fingerprints, in the class's sample order.
-      values: ``(n, d)`` float values (NaN where missing or not finite).
-      codes: optional ``(n, c)`` int categorical codes (equal codes, equal values).
-      scale: 'none' (the features as given, imbalanced-learn's default) or 'standard'.
-    """
+    """The eligible (all-finite) rows of ``values`` (``(n, d)``, one per fingerprint, in sample
+    order) as a float64 matrix for exact kNN queries; ``codes``: optional ``(n, c)`` categorical
+    codes; ``scale='standard'`` divides each column by its std (ddof 0; a constant one as is)."""
 
     def __init__(
         self,
@@ -254,12 +208,8 @@ class NeighbourIndex:
         return len(self.fingerprints)
 
     def neighbours(self, sources: np.ndarray, source_codes: list, k: int, exclude=()) -> List:
-        """The positions (in ``fingerprints``) of the ``k`` nearest eligible examples of each
-        row of ``sources`` (``(b, d)``, raw values), nearest first; fewer when fewer are eligible.
-
-        ``source_codes``: each source's categorical codes (None without categorical features);
-        ``exclude``: per source, a fingerprint never taken (the source itself and its duplicates).
-        """
+        """Per row of ``sources`` (raw values), the positions of its ``k`` nearest eligible
+        examples, nearest first; ``exclude``: per source, a fingerprint never taken."""
         sources = np.asarray(sources, np.float64).reshape(len(source_codes), -1) / self.scale
         n = len(self)
         out = []
@@ -313,7 +263,8 @@ class NeighbourIndex:
 
 
 class SmoteClass:
-    """One class's sample as a ``NeighbourIndex``, with its float layout and categorical codes."""
+    """One class's sample as a ``NeighbourIndex`` over its most common float layout (ties: the
+    smallest), with its categorical codes."""
 
     def __init__(self, entries, options: SmoteOptions):
         self.fingerprints = [fp for fp, _ in entries]
@@ -377,11 +328,8 @@ def in_danger(other: int, m: int) -> bool:
 
 
 def danger_sources(reservoirs, classes, options: SmoteOptions, where: str) -> dict:
-    """``{class: frozenset of fingerprints in danger}`` for each grown class that has some.
-
-    ``reservoirs``: every class's profile sample ``[(fingerprint, payload)]``; ``classes``: the
-    plan's ``ClassRebalance`` per class.
-    """
+    """``{class: frozenset of fingerprints in danger}`` for each grown class that has some, from
+    every class's profile sample ``reservoirs`` and the plan's ``classes``."""
     out = {}
     for label in sorted(classes, key=class_name):
         rebalance = classes[label]
@@ -418,8 +366,7 @@ def danger_sources(reservoirs, classes, options: SmoteOptions, where: str) -> di
 
 
 class SmoteGenerator:
-    """Makes the 'smote' copies of lists of sources ``(record, label, copies, fingerprint)``,
-    keeping one ``SmoteClass`` per class of the current plan."""
+    """The 'smote' copies of lists of sources ``(record, label, copies, fingerprint)``."""
 
     def __init__(self, config, provenance):
         self._config = config
@@ -470,8 +417,7 @@ class SmoteGenerator:
         yield from floats.interpolate_many(jobs)  # all the sources' copies computed together
 
     def _source_copies(self, cls, plan, label, example, fp, copies, nearest):
-        """The ``InterpolateSource`` of each categorical
-        choice of one source's copies (one without categorical features)."""
+        """One ``InterpolateSource`` per categorical choice of one source's copies."""
         seed = self._config.seed
         groups = collections.defaultdict(list)  # categorical choice -> [(partner, u)]
         neighbour_codes = cls.index.codes[nearest] if len(nearest) else None
@@ -513,8 +459,7 @@ class SmoteGenerator:
 
 
 def _modes(codes: np.ndarray, rng: np.random.Generator) -> tuple:
-    """Per categorical feature (column of ``codes``, the neighbours' codes), its most frequent
-    code; a tie is broken by ``rng`` among the tied codes in increasing order."""
+    """Per column of the neighbours' ``codes``, its most frequent code (ties: drawn by ``rng``)."""
     choice = []
     for column in codes.T:
         values, counts = np.unique(column, return_counts=True)
@@ -525,8 +470,7 @@ def _modes(codes: np.ndarray, rng: np.random.Generator) -> tuple:
 
 
 def _with_categoricals(example, cls: SmoteClass, choice: tuple):
-    """The source with each categorical feature set to its chosen value (removed where the chosen
-    value is the feature's absence)."""
+    """The source with each categorical feature set (or removed) as ``choice`` says."""
     if not choice:
         return example
     out = example_pb2.Example()

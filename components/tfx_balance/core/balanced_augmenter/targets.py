@@ -1,18 +1,6 @@
-"""The ``target`` argument of BalancedAugmenter: checking it, and per-class target counts.
+"""The ``target`` argument of BalancedAugmenter: checking it, its JSON form, per-class counts.
 
-Targets:
-
-- ``'max'``: every class gets the largest class's count.
-- ``'mean'``: every class gets the mean class count, rounded half up
-  (``floor(total / classes + 1/2)``, computed exactly on integers).
-- ``N`` (int >= 0): every class gets ``N``.
-- ``{class: N}``: the named classes get ``N``; classes not named keep their count. A class is
-  named by its value (int or bytes) or its string form (``3`` and ``'3'`` name the same int
-  class, ``'Cash'`` and ``b'Cash'`` the same bytes class); a class that is not in the data is an
-  error.
-
-A class of ``n`` examples with target ``t`` ends with ``t`` examples when ``t > n`` (``t - n``
-generated), ``t`` when ``t < n`` and ``undersample`` is on (``n - t`` dropped), and ``n`` otherwise.
+Rules: docs/balanced_augmenter.md, "Counts: exactly the target".
 
 Example:
     >>> resolve_targets({0: 10, 1: 4, 2: 1}, 'max')
@@ -41,11 +29,8 @@ _USAGE = "Use target='max', 'mean', an int count, or a dict {class: count}."
 
 
 def validate_target(target):
-    """Checks a ``target`` argument; returns it normalised ('max', 'mean', int or dict).
-
-    Raises ``ConfigError`` naming ``target`` for unknown strings, negative or non-integer counts,
-    empty dicts, and class names that are not an int, str or bytes.
-    """
+    """Checks a ``target`` argument; returns it normalised ('max', 'mean', int or dict), or raises
+    ``ConfigError`` (unknown string, negative or non-integer count, empty dict, bad class name)."""
 
     def count(value, what):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -123,11 +108,8 @@ def _decode_class(key):
 
 
 def resolve_targets(counts: Mapping, target) -> Dict:
-    """Returns the requested ``{class: target count}`` for the input ``{class: count}`` and a
-    valid ``target``.
-
-    Raises ``DataError`` if a dict target names a class that is not in ``counts``.
-    """
+    """The ``{class: target count}`` of the input ``{class: count}`` and a valid ``target``; a
+    ``DataError`` if a dict target names a class not in ``counts``."""
     classes = sorted_classes(counts)
     if not classes:
         return {}

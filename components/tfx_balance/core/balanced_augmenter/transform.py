@@ -1,17 +1,10 @@
 """BalancedAugment: exact, seeded rebalancing of one split's serialized ``tf.train.Example``s.
 
-The transform reads the records twice (the source is called twice), works on batches of
-serialized records, and never holds a split in memory:
+Two passes over the input, in batches: the profile pass (``profile``) makes the split's
+``RebalancePlan`` (a side input); the generation pass keeps (marked) or drops each original and
+routes the sources of copies to ``generate``.
 
-1. **Profile pass** (``profile``): per-class counts, hash-bucket
-   histograms and, when needed, float statistics and reservoirs, merged into one
-   ``RebalancePlan`` (a side input).
-2. **Generation pass**: each original is kept (with ``is_synthetic = 0`` added) or dropped, and
-   is the source of ``floor(k/n)`` or ``ceil(k/n)`` synthetic examples, following the plan
-   exactly (routing here; the copies in ``generate``). All the
-   copies of a source are made from one parse of it.
-
-Example (outside TFX):
+Example (outside TFX; ``ReadRecordBatches`` is in ``tfx_balance.core.records``):
     >>> import apache_beam as beam
     >>> with beam.Pipeline() as p:  # doctest: +SKIP
     ...     out = p | BalancedAugment(
@@ -19,9 +12,6 @@ Example (outside TFX):
     ...         label_feature='label', target='max', augmentation='copy', seed=0)
     ...     out['records'] | beam.io.WriteToTFRecord('balanced/train')
     ...     out['plan'] | beam.Map(print)  # {class_name: {input, target, generated, ...}}
-
-(``ReadRecordBatches`` is in ``tfx_balance.core.records``; a ``records_source`` such as
-``lambda: beam.io.ReadFromTFRecord('train/*.gz')`` works too, at the speed of Beam's reader.)
 """
 
 from __future__ import annotations
@@ -69,9 +59,8 @@ def _decide(rebalance: ClassRebalance, record: bytes, selected: bool):
 
 
 class _Decisions(beam.DoFn):
-    """Emits decisions: each kept original, marked (main output), and the sources of copies as
-    one list of ``(record, label, copies, fingerprint)`` per input element (output
-    ``'sources'``)."""
+    """Emits each kept original, marked, and (output ``'sources'``) one list of sources
+    ``(record, label, copies, fingerprint)`` per input element."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -86,8 +75,8 @@ class _Decisions(beam.DoFn):
 
 
 class Route(_Decisions):
-    """Per batch: keeps, drops or makes a source of copies of each original (see _Decisions);
-    an original in its class's boundary bucket goes to output ``'boundary'``, to be ranked."""
+    """Per batch, decides each original; one in its class's boundary bucket goes to output
+    ``'boundary'``, to be ranked."""
 
     def process(self, records, plan: RebalancePlan):
         config = self._config
@@ -129,8 +118,7 @@ class RankBoundary(_Decisions):
             yield beam.pvalue.TaggedOutput(SOURCES, sources)
 
     def _danger_sources(self, label, members, danger, rebalance):
-        """Borderline-1: every original kept; the class's copies spread over the ones in
-        ``danger``, ``floor`` or ``ceil`` each, the extra ones to the lowest-ranked."""
+        """Borderline-1: every original kept, the class's copies spread over those in danger."""
         fps = [fingerprint(key) for _, _, key in members]
         count = sum(fp in danger for fp in fps)
         per_source, extra = divmod(rebalance.generated, count)
@@ -147,21 +135,11 @@ class RankBoundary(_Decisions):
 
 
 class BalancedAugment(beam.PTransform):
-    """Rebalances one split's examples to exact per-class targets (see module docstring).
-
-    Apply to a pipeline (``PBegin``). Give one source, a callable called twice that returns a new
-    PTransform reading the input each time: ``batches_source`` yields lists of serialized
-    examples (e.g. ``ReadRecordBatches``, the fast path),
-    ``records_source`` yields serialized examples one by one (batched here). Returns a dict with
-    ``'records'`` (serialized output examples) and ``'plan'`` (a single element:
-    ``{class_name: {input, target, generated, dropped, output}}``).
-
-    Args:
-      records_source: callable returning a PTransform that reads the serialized examples.
-      config: a validated ``AugmentConfig`` (or pass its fields as keyword arguments,
-        which are validated here).
-      batches_source: callable returning a PTransform that reads lists of serialized examples.
-    """
+    """Rebalances one split; returns ``{'records': serialized examples, 'plan': one element
+    {class_name: {input, target, generated, dropped, output}}}``. Give ``config`` (validated) or
+    its fields as keyword arguments, and exactly one source: ``records_source`` or
+    ``batches_source``, a callable returning a new PTransform that reads the serialized examples
+    (or lists of them), called once per pass."""
 
     def __init__(
         self,

@@ -1,17 +1,7 @@
 """A user ``augment_fn`` (from ``module_file``): calling it on an example, and checking its result.
 
-``augment_fn(features: dict[str, np.ndarray], rng) -> dict[str, np.ndarray]`` gets every feature
-as an array (int64, float32, or object array of bytes) and a Generator seeded from
-``(seed, source fingerprint, copy index)``, and must return the same feature names, with integer,
-float and bytes/str arrays for int64, float and bytes features, and the same label.
-
-``apply_user_fn`` is the rule: one call, its checks, and the new ``tf.train.Example``.
-``UserFnSource`` makes the copies of one source by that rule, faster: the source is parsed
-and converted to arrays once, and when a result keeps every feature's name, type and length, its
-record is written from the source's serialized features with only the changed values re-encoded
-(as ``'numeric'`` does, see ``tfx_balance.core.wire``); any other result (a feature of another
-length, new int64 or bytes values, a wrong result) goes through ``apply_user_fn``'s checks and
-build. Both give the same bytes.
+Contract: docs/balanced_augmenter.md, "Your own augmentation". ``UserFnSource`` makes the
+copies of one source, byte for byte as the rule ``apply_user_fn`` would, from one parse of it.
 """
 
 from __future__ import annotations
@@ -32,8 +22,7 @@ _F4 = np.dtype('<f4')  # float values on the wire
 
 
 def to_arrays(example: example_pb2.Example) -> Dict[str, np.ndarray]:
-    """Every feature as an array: int64, float32, or an object array of ``bytes``, in name order
-    (a parsed example's own order changes from parse to parse)."""
+    """Every feature as an int64, float32 or object (``bytes``) array, in name order."""
     out = {}
     features = example.features.feature
     for name in sorted(features):
@@ -86,8 +75,7 @@ def _checked_example(
     label_feature: str,
     where: str,
 ) -> example_pb2.Example:
-    """The new example of a ``result`` of ``augment_fn`` on ``example`` (as ``features``),
-    checked as ``apply_user_fn`` says."""
+    """The new example of ``augment_fn``'s ``result``, checked as ``apply_user_fn`` says."""
     if not isinstance(result, Mapping):
         raise DataError(
             f'augment_fn returned {type(result).__name__} on {where}; it must return a dict '
@@ -144,21 +132,14 @@ def _to_feature(value, kind: str, name: str, where: str) -> feature_pb2.Feature:
 
 @functools.lru_cache(maxsize=4096)
 def _float_head(name: str, count: int) -> bytes:
-    """The serialized entry of float feature ``name`` with ``count`` values, up to the values
-    (packed ``float32``, which end it)."""
+    """The serialized entry of float feature ``name`` with ``count`` values, up to the values."""
     values = bytes(4 * count)
     return feature_entry(name, delimited(VALUE_TAG, delimited(ENTRY_TAG, values)))[: -len(values)]
 
 
 class UserFnSource:
-    """The copies of one source made by a user ``augment_fn``, as serialized records with the
-    provenance features of a synthetic example from source ``fingerprint``.
-
-    ``copy(fn, rng)`` gives exactly ``provenance.synthetic(apply_user_fn(fn, example, rng,
-    label_feature, where), fingerprint)`` (same call, checks, errors and bytes), faster (see the
-    module doc): the source is parsed to arrays once, and the record of a result that keeps every
-    feature's type and length is the source's serialized features with the changed ones
-    re-encoded.
+    """The copies of one source by a user ``augment_fn``: ``copy(fn, rng)`` gives exactly
+    ``provenance.synthetic(apply_user_fn(fn, example, rng, label_feature, where), fingerprint)``.
 
     Example:
         >>> example = example_pb2.Example()
@@ -214,7 +195,7 @@ class UserFnSource:
             self._layout.append((name, kind, values.size, key, entry, head))
 
     def copy(self, fn: Callable, rng: np.random.Generator) -> bytes:
-        """The serialized copy that ``fn`` makes with ``rng`` (see the class doc)."""
+        """The serialized copy that ``fn`` makes with ``rng``."""
         result = _call(fn, self._features, rng, self._where)
         if self._fast and type(result) is dict and result.keys() == self._names:
             try:
@@ -227,8 +208,7 @@ class UserFnSource:
         return self._provenance.synthetic(example, self._fingerprint)
 
     def _record(self, result: dict) -> bytes | None:
-        """The record of ``result`` from the source's entries, or None where only the rule's
-        path can tell (a wrong type, a changed label, a NaN)."""
+        """The record of ``result`` from the source's entries, or None: the rule's path decides."""
         parts, changed = [], []
         for name, kind, count, key, entry, head in self._layout:
             if kind is None:  # a provenance feature

@@ -260,7 +260,7 @@ def scale_workload(n: int, groups: int, window: int, work_dir: str, seed: int = 
     import tensorflow as tf
 
     from tfx_balance import keys
-    from tfx_balance.core.hashing import seeded_hash
+    from tfx_balance.core.groups import group_key
     from tfx_balance.core.split.assignments import FORMAT
 
     one_off = max(0, round((n - _recurring_examples(groups)) / ((1 + data.MOST) / 2)))
@@ -286,9 +286,7 @@ def scale_workload(n: int, groups: int, window: int, work_dir: str, seed: int = 
         present = np.flatnonzero(rng.random(groups) < data.PRESENT).tolist()
         names = [b'u%d' % u for u in present] + [b's%d-%d' % (-1 - j, u) for u in range(one_off)]
         split = rng.choice(len(NAMES), size=len(names), p=weights).tolist()
-        pairs = [
-            (seeded_hash(SEED, f'bytes_list:{name!r}'.encode()), s) for name, s in zip(names, split)
-        ]
+        pairs = [(group_key(SEED, name), s) for name, s in zip(names, split)]  # FORMAT's keys
         write_assignments(
             os.path.join(out, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz'), pairs
         )

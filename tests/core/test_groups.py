@@ -6,7 +6,8 @@ import pytest
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_id, read_group_ids
+from tfx_balance.core.groups import group_key, read_group_id, read_group_ids
+from tfx_balance.core.hashing import seeded_hash
 
 
 def group_of(value) -> bytes:
@@ -119,3 +120,15 @@ def test_a_batch_raises_the_error_of_its_first_bad_example_with_the_same_text(ba
         errors.append(str(info.value))
     assert errors[0] == errors[1]
     assert problem in errors[0] and "in an example (example 1) in split 'eval'." in errors[0]
+
+
+def test_a_groups_key_across_spans_is_of_its_id_whatever_its_type_and_never_a_seed_keys_hash():
+    # issue 73, case 1: int64 7 in span 1, bytes b'7' or float 7.0 in span 2 is one group, so
+    # one key (its hash, of the seed key, stays as it was: one-shot splits do not change)
+    ids = [
+        read_group_id(example_pb2.Example.FromString(record_of(v)), 'user') for v in (7, '7', 7.0)
+    ]
+    assert len({group_key(3, group) for group, _ in ids}) == 1
+    assert len({seed_key for _, seed_key in ids}) == 3
+    assert group_key(3, b'7') != group_key(4, b'7')  # seeded
+    assert group_key(3, b'7') not in {seeded_hash(3, seed_key) for _, seed_key in ids}

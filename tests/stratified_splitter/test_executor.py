@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.support.errors import documented_errors
-from tests.support.examples import example, make_examples_artifact, new_output
+from tests.support.examples import example, make_examples_artifact, new_output, write_records
 from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
 
@@ -223,7 +223,7 @@ def test_assignments_written_with_the_span_pin_recurring_users_in_the_next_span(
     assert assignments1.get_int_custom_property('span') == 1
     with open(os.path.join(assignments1.uri, keys.ASSIGNMENTS_FILE)) as f:
         assert json.load(f) == {
-            'format': 1,
+            'format': 2,  # a group keyed by its id (groups.group_key)
             'seed': 0,
             'splits': ['train', 'eval', 'test'],
             'group_feature': 'user',
@@ -246,3 +246,91 @@ def test_assignments_of_another_seed_are_a_config_error_naming_the_span(tmp_path
     )
     assert os.listdir(tmp_path / 'span2' / 'out') == []
     assert any(re.search(p, str(raised.value)) for p in documented_errors()), str(raised.value)
+
+
+def _copy_assignments(tmp_path, assignments, name):
+    """A copy of an assignments artifact (span and all), to damage or rewrite."""
+    import shutil
+
+    from tfx_balance.stratified_splitter.component import SplitAssignments
+
+    copy = SplitAssignments()
+    copy.uri = str(tmp_path / name)
+    shutil.copytree(assignments.uri, copy.uri)
+    copy.set_int_custom_property('span', assignments.get_int_custom_property('span'))
+    return copy
+
+
+def _assignment_files(artifact):
+    import glob
+
+    return sorted(glob.glob(os.path.join(artifact.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')))
+
+
+def test_damaged_earlier_assignments_are_a_data_error_naming_the_file_and_leave_no_output(
+    tmp_path,
+):
+    # issue 73, case 3: the header read by the driver, the records by the Beam job; either way
+    # a DataError naming the file and the fix, and neither output holds anything
+    records = [example(label='a' if u % 4 else 'b', user=f'u{u}', x=1.0) for u in range(40)]
+    _, assignments1 = _run_span(tmp_path, 'span1', records, span=1)
+    truncated = _copy_assignments(tmp_path, assignments1, 'truncated')
+    (path,) = _assignment_files(truncated)
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[: len(data) // 2])
+    no_seed = _copy_assignments(tmp_path, assignments1, 'no_seed')
+    header = os.path.join(no_seed.uri, keys.ASSIGNMENTS_FILE)
+    with open(header) as f:
+        found = json.load(f)
+    del found['seed']
+    with open(header, 'w') as f:
+        json.dump(found, f)
+    for name, damaged, at, problem in (
+        ('a', truncated, path, r'cannot be read \(.+\)'),
+        ('b', no_seed, header, re.escape('lacks the field(s) seed')),
+    ):
+        with pytest.raises(DataError) as raised:
+            _run_span(tmp_path, name, records, previous=[damaged], span=2)
+        message = str(raised.value)
+        assert message.startswith(f'previous_assignments is damaged: {at} '), message
+        assert re.search(problem, message), message
+        assert message.endswith(
+            'Re-run the span that wrote it, or leave that span out of the window of '
+            'previous_assignments (its Resolver).'
+        )
+        assert os.listdir(tmp_path / name / 'out') == []
+        assert os.listdir(tmp_path / name / 'assignments') == []  # no header, no records
+
+
+def test_grouped_assignments_of_format_1_as_0_2_0_wrote_them_still_pin_their_users(tmp_path):
+    from tfx_balance.core.hashing import seeded_hash
+    from tfx_balance.core.split.assignments import encode_assignments
+
+    span1 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=1.0) for u in range(60)]
+    span2 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=2.0) for u in range(30, 90)]
+    out1, assignments1 = _run_span(tmp_path, 'span1', span1, span=1)
+    before = _users_by_split(out1)
+    # 0.2.0 keyed a group by the seeded hash of its least seed key (its id as its kind spells it)
+    old = _copy_assignments(tmp_path, assignments1, 'format1')
+    for path in _assignment_files(old):
+        os.remove(path)
+    names = ['train', 'eval', 'test']
+    pairs = [
+        (seeded_hash(0, b'bytes_list:' + repr(u).encode()), names.index(s))
+        for u, s in before.items()
+    ]
+    write_records(
+        os.path.join(old.uri, 'assignments-00000-of-00001.gz'), [encode_assignments(pairs)]
+    )
+    header = os.path.join(old.uri, keys.ASSIGNMENTS_FILE)
+    with open(header) as f:
+        found = json.load(f)
+    with open(header, 'w') as f:
+        json.dump({**found, 'format': 1}, f)
+    out2, _ = _run_span(tmp_path, 'span2', span2, previous=[old], span=2)
+    now = _users_by_split(out2)
+    recurring = [u for u in now if u in before]
+    assert len(recurring) == 30
+    assert {u: now[u] for u in recurring} == {u: before[u] for u in recurring}

@@ -7,7 +7,11 @@ resolves nothing; on the second, every user seen in span 1 stays in its span-1 s
 LeakageCheck's daily recipe (issue 51, item 3) rides along: each run checks its span's splitter
 output with the key indexes of the earlier runs (``previous_key_index``, PreviousSpanStrategy
 over its own ``key_index``), and passes; a second check of crafted pre-split spans (user u1 in
-train of span 1 and in eval of span 2) fails the second run, naming both spans."""
+train of span 1 and in eval of span 2) fails the second run, naming both spans.
+
+Users whose id changes type between the spans (issue 73, case 1): int64 in span 1, bytes or float
+in span 2, keep their split, and LeakageCheck over the window agrees. A third run, whose earlier
+assignments are damaged (case 3), fails with a DataError naming the file, and publishes nothing."""
 
 import collections
 import json
@@ -21,16 +25,32 @@ from tests.support.examples import example, write_records
 
 pytestmark = pytest.mark.e2e
 
-# span -> its users; users 40-79 recur. 10% fraud users, 2-3 examples each.
+# span -> its users ('u0'...); users 40-79 recur. 10% fraud users, 2-3 examples each.
 SPANS = {1: range(0, 80), 2: range(40, 120)}
+# Users in both spans whose id is int64 in span 1; in span 2, 1000-1019 are bytes (b'1000'),
+# 1020-1039 floats (1020.0) and 1040-1059 still int64 (the controls).
+TYPED = range(1000, 1060)
+
+
+def _stored(user, span):
+    """How span ``span`` stores typed user ``user``'s id."""
+    if span == 1 or user >= 1040:
+        return user
+    return str(user) if user < 1020 else float(user)
 
 
 def _records(span):
+    users = [(f'u{user}', user) for user in SPANS[span]]
+    users += [(_stored(user, span), user) for user in TYPED]
     return [
-        example(label='fraud' if user % 10 == 0 else 'ok', user=f'u{user}', x=float(span * 10 + j))
-        for user in SPANS[span]
-        for j in range(2 + user % 2)
+        example(label='fraud' if n % 10 == 0 else 'ok', user=stored, x=float(span * 10 + j))
+        for stored, n in users
+        for j in range(2 + n % 2)
     ]
+
+
+def _number(user: str) -> int:
+    return int(user.removeprefix('u'))
 
 
 # crafted spans, split upstream: u1 is in train of span 1 and in eval of span 2
@@ -132,12 +152,15 @@ def runs():
 
 
 def _users(out):
+    """{group id: split} of a splitter output (an id as LeakageCheck reads it, whatever its
+    type: ``groups.read_group_id``)."""
     from tensorflow.core.example import example_pb2
 
     from tests.support.artifacts import read_split
+    from tfx_balance.core.groups import read_group_id
 
     return {
-        example_pb2.Example.FromString(r).features.feature['user'].bytes_list.value[0].decode(): s
+        read_group_id(example_pb2.Example.FromString(r), 'user')[0].decode(): s
         for s in ('train', 'eval', 'test')
         for r in read_split(out, s)
     }
@@ -152,13 +175,15 @@ def test_every_recurring_user_keeps_its_split_of_the_earlier_span(runs):
     (_, out1, _), (_, out2, _) = runs[1], runs[2]
     first, second = _users(out1), _users(out2)
     recurring = sorted(set(first) & set(second))
-    assert len(recurring) == 40
-    assert {u: second[u] for u in recurring} == {u: first[u] for u in recurring}
+    assert len(recurring) == 40 + len(TYPED)  # a typed user is one group in both spans
+    moved = [u for u in recurring if second[u] != first[u]]
+    assert moved == []  # of which 20 are now bytes, 20 floats
     assert 'pinned' not in _report(out1)
     pinned = _report(out2)['pinned']['pinned']
     per_class = collections.Counter()
     for u in recurring:
-        per_class['fraud' if int(u[1:]) % 10 == 0 else 'ok', first[u]] += 2 + int(u[1:]) % 2
+        n = _number(u)
+        per_class['fraud' if n % 10 == 0 else 'ok', first[u]] += 2 + n % 2
     assert {(c, s): n for c, row in pinned.items() for s, n in row.items() if n} == per_class
 
 
@@ -176,7 +201,7 @@ def test_the_assignments_carry_their_span_and_one_record_per_user(runs):
             for r in tf.data.TFRecordDataset(files, compression_type='GZIP')
             for pair in decode_assignments(r.numpy())
         ]
-        assert len(pairs) == len(SPANS[span]) == len({key for key, _ in pairs})
+        assert len(pairs) == len(SPANS[span]) + len(TYPED) == len({key for key, _ in pairs})
 
 
 def test_leakage_check_with_the_earlier_key_indexes_passes_the_split_and_fails_a_crossing(runs):
@@ -192,3 +217,44 @@ def test_leakage_check_with_the_earlier_key_indexes_passes_the_split_and_fails_a
     message = str(run2.error)
     assert "1 group(s) of group_feature 'user' have examples in two or more splits" in message
     assert "'u1' in train of span 1 and eval of span 2" in message
+
+
+@pytest.fixture(scope='module')
+def damaged(runs):
+    """A third run, after span 2's assignments file was cut in half (then restored)."""
+    import glob
+
+    from tests.support.local_dag import run_local
+    from tfx_balance.core.errors import DataError
+
+    root = runs[1][0].root
+    data_dir = os.path.join(root, 'data')
+    write_records(os.path.join(data_dir, 'span-3', 'part-0.gz'), _records(2))
+    (path,) = glob.glob(os.path.join(runs[2][2], 'assignments-*.gz'))
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        with open(path, 'wb') as f:
+            f.write(data[: len(data) // 2])
+        run = run_local('splitter-spans-e2e', root, _components(data_dir), raises=DataError)
+    finally:
+        with open(path, 'wb') as f:
+            f.write(data)
+    return run, path
+
+
+def test_damaged_earlier_assignments_fail_the_run_naming_the_file_and_publish_nothing(damaged):
+    run, path = damaged
+    message = str(run.error)
+    assert message.startswith(f'previous_assignments is damaged: {path} cannot be read ('), message
+    assert message.endswith(
+        'Re-run the span that wrote it, or leave that span out of the window of '
+        'previous_assignments (its Resolver).'
+    )
+    import glob
+
+    live = {uri for uri, a in run.mlmd_artifacts().items() if a.state == a.LIVE}
+    for key in ('examples', 'assignments'):
+        folders = glob.glob(os.path.join(run.pipeline_root, 'StratifiedSplitter', key, '*'))
+        assert len([f for f in folders if f in live]) == 2  # the runs of spans 1 and 2 only
+        assert [os.listdir(f) for f in folders if f not in live] in ([], [[]])  # none written

@@ -20,7 +20,11 @@ examples): examples are grouped by ``group``; the group's
 seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
 least among its examples', so a group whose examples agree on the kind hashes as before (a
 float's seed key is the repr of its stored value, ``float_list:0.30000001192092896``: the hash,
-and so the split, of a group of float ids stays what it was).
+and so the split, of a group of float ids stays what it was). That hash orders groups within a
+span. Across spans a group is named by ``group_key``, the seeded hash of ``group`` alone: a group
+whose id is int64 ``7`` in one span and bytes ``b'7'`` or float ``7.0`` in the next keeps its
+split (StratifiedSplitter's assignments, core/split/assignments.py), as LeakageCheck, which
+compares ``group``, expects.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -38,6 +42,8 @@ Example:
     b'0.3'
     >>> read_group_ids([user('int64_list', 7).SerializeToString()], 'user')  # a batch, in C++
     [(b'7', b'int64_list:7')]
+    >>> group_key(0, b'7') == group_key(0, read_group_id(user('float_list', 7.0), 'user')[0])
+    True
 """
 
 from __future__ import annotations
@@ -48,11 +54,15 @@ from typing import Tuple
 import numpy as np
 
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import seeded_hash
 from tfx_balance.core.labels import decode_feature, float_name
 
 FLOAT_EXACT_LIMIT = 2**24  # float32 holds every integer up to this exactly
 # a group id's kind: the tf.train.Feature field holding it (spelt so in seed keys)
 INT64, BYTES, FLOAT = 'int64_list', 'bytes_list', 'float_list'
+# What group_key puts before the id it hashes. No seed key (``<kind>:...``, whose hashes keyed
+# groups in assignments of format 1) starts so: a group's two keys never meet.
+GROUP_KEY_PREFIX = b'group:'
 
 
 def read_group_id(
@@ -140,6 +150,14 @@ def _group_id(kind: str, value, group_feature: str, describe, where: str) -> Tup
         'Store group ids as int64 or bytes (string) upstream, e.g. in ExampleGen or a '
         'preprocessing step.'
     )
+
+
+def group_key(seed: int, group: bytes) -> int:
+    """The key a group is known by across spans: the seeded hash of its id, ``group`` (of
+    ``read_group_id``: one spelling for every kind), so that a group whose id changes type
+    between spans is still found. StratifiedSplitter writes and pins its assignments by it
+    (``Unit.key``)."""
+    return seeded_hash(seed, GROUP_KEY_PREFIX + group)
 
 
 def group_name(group: bytes) -> str:

@@ -17,6 +17,7 @@ from tfx.utils import io_utils, writer_utils
 from tfx_balance import artifacts, keys
 from tfx_balance.class_distribution_validator.executor import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.key_records import read_header
 from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
@@ -199,7 +200,7 @@ def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
             "(a Resolver's Channel with producer_component_id of the LeakageCheck and "
             "output_key 'anomalies')."
         )
-    found = artifacts.read_json(header)
+    found = read_header(header, key_index.INDEX_HEADER_FIELDS, keys.PREVIOUS_KEY_INDEX_KEY)
     key_index.check_header(found, config, where)
     key_files = _files(artifact, keys.KEY_INDEX_KEYS_PREFIX)
     group_files = _files(artifact, keys.KEY_INDEX_GROUPS_PREFIX) if config.group_feature else ()

@@ -8,6 +8,7 @@ import apache_beam as beam
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
+from tfx_balance.core.key_records import read_header
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -46,7 +47,7 @@ class Executor(ExamplesExecutor):
         bins, groups or previous assignments, structured: ``report``).
       output_dict['assignments']: one SplitAssignments artifact: this span's units and their
         splits, and ``assignments.json``; the input's span and version (a direct call without
-        it writes none).
+        it writes none). Like ``examples``, left empty by a failed run.
       exec_properties: StratifiedSplitConfig's arguments (core/split/config.py), as its
         ``to_exec_properties`` writes them.
     """
@@ -60,7 +61,9 @@ class Executor(ExamplesExecutor):
         self._previous = list(input_dict.get(keys.PREVIOUS_ASSIGNMENTS_KEY) or [])
         out = output_dict.get(keys.ASSIGNMENTS_KEY)  # always under TFX; a direct call may omit it
         self._assignments = artifact_utils.get_single_instance(out) if out else None
-        super().Do(input_dict, output_dict, exec_properties)
+        # the header is written before the job runs: a failure must take it away too
+        with artifacts.output_guard(*([self._assignments] if out else [])):
+            super().Do(input_dict, output_dict, exec_properties)
 
     def decode_config(self, exec_properties) -> StratifiedSplitConfig:
         return StratifiedSplitConfig.from_exec_properties(exec_properties)
@@ -124,18 +127,22 @@ class Executor(ExamplesExecutor):
         return result.report
 
     def _read_previous(self, pipeline, config):
-        """The earlier spans' assignments (``assignments.ReadAssignments``: per key, the
-        latest span's split), after checking each was written with this run's seed, splits and
-        groups; None without any."""
+        """The earlier spans' assignments (``assignments.read_previous``: per key, the latest
+        span's split), after checking each was written with this run's seed, splits and groups
+        (a damaged header or record file is a ``DataError`` naming it); None without any."""
         sources = []
         for order, (name, previous) in enumerate(artifacts.oldest_first(self._previous)):
-            found = artifacts.read_json(os.path.join(previous.uri, keys.ASSIGNMENTS_FILE))
+            found = read_header(
+                os.path.join(previous.uri, keys.ASSIGNMENTS_FILE),
+                assignments.HEADER_FIELDS,
+                keys.PREVIOUS_ASSIGNMENTS_KEY,
+            )
             assignments.check_header(found, config, name)
             pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
-            sources.append((order, pattern))
+            sources.append((order, pattern, assignments.keyed_by(found)))
         if not sources:
             return None
-        return pipeline | 'PreviousAssignments' >> assignments.ReadAssignments(sources)
+        return assignments.read_previous(pipeline, sources)
 
     def summary(self, report, config) -> str:
         return STRATEGIES[config.multi_label].format_report(report, list(config.splits))

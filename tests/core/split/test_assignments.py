@@ -6,6 +6,7 @@ back as the component does (``ReadAssignments``).
 
 import collections
 import random
+import re
 
 import apache_beam as beam
 import numpy as np
@@ -16,20 +17,25 @@ from tests.support.examples import example, write_records
 from tests.support.multilabel import label_matrix, tag_sets
 from tests.support.multilabel import records as multilabel_records
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.groups import group_key, read_group_id
 from tfx_balance.core.hashing import example_key, seeded_hash
 from tfx_balance.core.records import ReadRecordBatches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
+    HASH,
     JOIN_BUCKETS,
+    KEY,
     LatestPerBucket,
     ReadAssignments,
     check_header,
     decode_assignments,
     encode_assignments,
     header,
+    keyed_by,
     latest,
     pinned_groups,
+    read_previous,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.report import format_label_set_report, format_report
@@ -53,7 +59,8 @@ def _keep(value, key):
 def run_span(source, previous=(), key='run', **kwargs):
     """One span's split: ``({split: sorted records}, [(unit key, split)], report)``.
     ``source``: records (a list), or a callable giving a batches source; ``previous``:
-    ``[(order, assignments file)]``."""
+    ``[(order, assignments file)]`` (read by ``ReadAssignments``, keyed by ``Unit.key``), or
+    ``[(order, assignments file, keyed_by)]`` (read by ``read_previous``)."""
     kwargs.setdefault('label_feature', 'label')
     kwargs.setdefault('splits', None if 'folds' in kwargs else SPLITS)
     if callable(source):
@@ -61,7 +68,10 @@ def run_span(source, previous=(), key='run', **kwargs):
     else:
         kwargs['records_source'] = lambda: beam.Create(source, reshuffle=False)
     with beam.Pipeline() as p:
-        before = p | ReadAssignments(list(previous)) if previous else None
+        if previous and len(previous[0]) == 3:
+            before = read_previous(p, list(previous))
+        else:
+            before = p | ReadAssignments(list(previous)) if previous else None
         out = SplitOutputs(p | StratifiedSplit(previous=before, assignments=True, **kwargs))
         names = list(out.whole)
         for name in names:
@@ -201,7 +211,7 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
     # The placement pass groups each record once (with the groups the plan pass found pinned);
     # the join of grouped units by key bucket (PinUnits, the plan pass's) gives the same units.
     # Two join buckets: each holds many groups. Group 7 is int64 7 and bytes b'7' in both spans
-    # (one group, keyed by its least seed key, the bytes one); user 1 changes class.
+    # (one group, keyed by its id: groups.group_key); user 1 changes class.
     monkeypatch.setattr(assignments, 'JOIN_BUCKETS', 2)
     spans = user_spans(spans=2, seed=6)
     mixed = [example(label='ok', user=7, x=-1.0), example(label='ok', user='7', x=-2.0)]
@@ -216,7 +226,7 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
     previous = [((0, 0), write_assignments(tmp_path / 'span-0.gz', pairs))]
     to_units = STRATEGIES[multi_label].units(config, True)
     with beam.Pipeline() as p:
-        before = p | ReadAssignments(previous)
+        before = assignments.Previous(p | ReadAssignments(previous))
 
         def read(stage, records, pinned=None):
             source = lambda: beam.Create(spans[1], reshuffle=False)  # noqa: E731
@@ -406,6 +416,22 @@ def test_assignments_of_another_seed_or_splits_are_a_config_error_naming_the_spa
     assert 'leave previous_assignments unset' in message
 
 
+def test_grouped_assignments_are_format_2_and_the_format_1_of_0_2_0_is_still_read():
+    grouped = StratifiedSplitConfig('label', seed=1, group_feature='user').validate()
+    ungrouped = StratifiedSplitConfig('label', seed=1).validate()
+    assert header(grouped)['format'] == 2 and header(ungrouped)['format'] == 1
+    old = {**header(grouped), 'format': 1}  # as 0.2.0 wrote it
+    check_header(old, grouped, 'span 1')
+    assert keyed_by(old) == HASH  # its groups are keyed by their ordering hash
+    assert keyed_by(header(grouped)) == keyed_by(header(ungrouped)) == KEY
+    for found, config, differ in (
+        ({**header(grouped), 'format': 3}, grouped, 'format 3 (this run: 2)'),
+        ({**header(ungrouped), 'format': 2}, ungrouped, 'format 2 (this run: 1)'),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(differ)):
+            check_header(found, config, 'span 2')
+
+
 # --- reading a window back: the latest split per key, by bucket --------------------------------
 
 
@@ -476,3 +502,83 @@ def test_the_latest_rule_is_the_same_for_any_partition_of_the_entries():
     assert _COLLECTED.pop('combined') == expected
     keys, _, splits = latest(*columns(entries))
     assert dict(zip(keys.tolist(), splits.tolist())) == expected
+
+
+# --- a group id whose type changes between spans (issue 73, case 1) ---------------------------
+
+
+def typed_user_spans(multi_label=None):
+    """Span 0: users 0-159 as int64 ids, 1-3 examples each (10% fraud). Span 1: the same users,
+    0-59 now bytes (``b'7'``), 60-119 float (``7.0``), 120-159 still int64 (the controls), and
+    new users 200-259."""
+    rng = random.Random(11)
+
+    def records(user, stored, span):
+        label = (
+            ([0] if user % 10 == 0 else [1, 2])
+            if multi_label
+            else ('fraud' if user % 10 == 0 else 'ok')
+        )
+        key = 'tags' if multi_label else 'label'
+        return [
+            example(**{key: label}, user=stored, x=float(span * 1000 + i))
+            for i in range(rng.randint(1, 3))
+        ]
+
+    span0 = [r for u in range(160) for r in records(u, u, 0)]
+    kinds = [str(u) if u < 60 else float(u) if u < 120 else u for u in range(160)]
+    span1 = [r for u, stored in enumerate(kinds) for r in records(u, stored, 1)]
+    span1 += [r for u in range(200, 260) for r in records(u, u, 1)]
+    return span0, span1
+
+
+def group_of(record):
+    return read_group_id(example_pb2.Example.FromString(record), 'user')[0]
+
+
+@pytest.mark.parametrize('multi_label', [None, 'ids'])
+def test_a_group_whose_id_changes_type_between_spans_keeps_its_split(tmp_path, multi_label):
+    span0, span1 = typed_user_spans(multi_label)
+    label = 'tags' if multi_label else 'label'
+    args = dict(group_feature='user', label_feature=label, multi_label=multi_label, seed=3)
+    first, pairs, _ = run_span(span0, key='t0', **args)
+    previous = [((0, 0), write_assignments(tmp_path / 'span-0.gz', pairs))]
+    splits, _, report = run_span(span1, previous, key='t1', **args)
+    before = {group_of(r): name for r, name in split_of(first).items()}
+    now = {group_of(r): name for r, name in split_of(splits).items()}
+    recurring = sorted(set(before) & set(now))
+    assert len(recurring) == 160
+    moved = [g for g in recurring if now[g] != before[g]]
+    assert moved == []  # 0 of 160: 60 now bytes, 60 now float, 40 controls
+    pinned = report['pinned']['pinned']
+    assert sum(n for row in pinned.values() for n in row.values()) > 0
+
+
+def ordering_hash(seed, user: str) -> int:
+    """A bytes user's key in grouped assignments of format 1 (0.2.0): the seeded hash of its
+    seed key, its id as its kind spells it."""
+    return seeded_hash(seed, f'bytes_list:{user.encode()!r}'.encode())
+
+
+def test_format_1_grouped_history_still_pins_its_groups_and_a_later_format_2_span_wins(tmp_path):
+    span0, span1 = user_spans(spans=2, seed=8)
+    first, _, _ = run_span(span0, key='f0', group_feature='user', seed=5)
+    placed = {feature(r, 'user'): NAMES.index(name) for r, name in split_of(first).items()}
+    old = write_assignments(  # as 0.2.0 wrote span 0: each group keyed by its ordering hash
+        tmp_path / 'span-0.gz', [(ordering_hash(5, u), s) for u, s in placed.items()]
+    )
+    recurring = sorted(set(placed) & {feature(r, 'user') for r in span1})
+    moved = recurring[:5]  # put elsewhere by a later span of format 2 (a span re-split)
+    newer = write_assignments(
+        tmp_path / 'span-1.gz', [(group_key(5, u.encode()), (placed[u] + 1) % 3) for u in moved]
+    )
+    previous = [((0, 0), old, HASH), ((1, 0), newer, KEY)]
+    splits, pairs, _ = run_span(span1, previous, key='f1', group_feature='user', seed=5)
+    now = {feature(r, 'user'): NAMES.index(name) for r, name in split_of(splits).items()}
+    assert len(recurring) > 100
+    assert {u: now[u] for u in recurring if u not in moved} == {
+        u: placed[u] for u in recurring if u not in moved
+    }
+    assert [now[u] for u in moved] == [(placed[u] + 1) % 3 for u in moved]
+    # written as format 2: each group by its id's key
+    assert sorted(pairs) == sorted((group_key(5, u.encode()), s) for u, s in now.items())

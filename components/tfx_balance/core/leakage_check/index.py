@@ -38,8 +38,14 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.key_records import encode_entries, file_entries, header_differences
-from tfx_balance.core.records import read_file_batches
+from tfx_balance.core.key_records import (
+    damaged_file_error,
+    encode_entries,
+    file_entries,
+    file_records,
+    header_differences,
+)
+from tfx_balance.keys import PREVIOUS_KEY_INDEX_KEY
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
 KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
@@ -47,6 +53,7 @@ INDEX_FORMAT = 1  # the header's 'format': the version of KEY_RECORD, the group 
 GROUPS_PER_RECORD = 4096  # distinct (group, split) pairs per group record
 GROUP, SPLIT = 'group', 'split'  # the group records' features
 MAX_SPLITS = 256  # split indexes are one byte
+INDEX_HEADER_FIELDS = ('format', 'splits', 'provenance_feature', 'source_feature', 'group_feature')
 
 
 def header(config, splits: Sequence[str]) -> dict:
@@ -173,13 +180,20 @@ def read_index(index: KeyIndex) -> Iterator[tuple]:
     """What one earlier span's index holds, as ``(source, batch)`` items beside the ``(source,
     records)`` batches of today's examples: ``(source, IndexedKeys)`` per split of each batch of
     key records (``index_batches``), then ``(None, IndexedGroups)`` per batch of group records
-    (its pairs name their sources)."""
-    for entries in file_entries(index.keys, KEY_RECORD):
+    (its pairs name their sources). A damaged file is a ``DataError`` naming it
+    (``key_records.damaged_file_error``)."""
+    for entries in file_entries(index.keys, KEY_RECORD, PREVIOUS_KEY_INDEX_KEY):
         for source, keys, synthetic in index_batches(index.sources, entries):
             yield source, IndexedKeys(keys, synthetic)
     for path in index.groups:
-        for batch in read_file_batches(path):
-            yield None, IndexedGroups(index.sources, *decode_groups(batch))
+        for batch in file_records(path, PREVIOUS_KEY_INDEX_KEY):
+            try:
+                found = decode_groups(batch)
+            except DataError:
+                raise damaged_file_error(
+                    PREVIOUS_KEY_INDEX_KEY, path, 'holds records that are not group records'
+                ) from None
+            yield None, IndexedGroups(index.sources, *found)
 
 
 @beam.ptransform_fn

@@ -7,30 +7,40 @@ another split. A stateless hash cut cannot be both exact and stable across spans
 keeps state, as data:
 
 - **Written.** Every run writes its span's *assignments*: per unit (a group, or an example) its
-  seeded 64-bit hash (the key its label form's units are ordered by: ``exact.ToUnits``,
-  ``strata.LabelSetUnits``; of the group id, or of the example's content key) and its split
-  index, ``RECORD``-packed (10 bytes), the entries of one input batch in one record of gzipped
-  TFRecords (``encode_assignments``: one element per batch, not per unit, through the pipeline
-  and the writer; core/key_records.py), with a ``header`` (seed, split names, group feature)
-  beside them. One span's units only, so a window of the last N spans bounds what is read back.
-- **Read back.** ``previous`` is a window of such artifacts (a Resolver's). ``ReadAssignments``
-  decodes them a batch of records at a time (``key_records.ReadKeyRecords``) into numpy columns
+  64-bit *key* (``Unit.key``: an example's seeded hash of its content key, the hash examples are
+  ordered by; a group's ``groups.group_key``, the seeded hash of its id, one spelling for every
+  type of the id, so a group stored as int64 ``7`` in one span and bytes ``b'7'`` in the next is
+  found) and its split index, ``RECORD``-packed (10 bytes), the entries of one input batch in
+  one record of gzipped TFRecords (``encode_assignments``: one element per batch, not per unit,
+  through the pipeline and the writer; core/key_records.py), with a ``header`` (format, seed,
+  split names, group feature) beside them: ``format`` 2 with groups (0.2.0's grouped
+  assignments, ``format`` 1, keyed a group by its ordering hash, of its least seed key:
+  ``keyed_by``). One span's units only, so a window of the last N spans bounds what is read
+  back.
+- **Read back.** ``previous`` is a window of such artifacts (a Resolver's), their headers read
+  and checked (``key_records.read_header``, ``check_header``; a damaged file is a
+  ``DataError`` naming it) and their records read by ``read_previous``: a ``Previous`` of the
+  spans keyed by ``Unit.key`` and of those (format 1, grouped) keyed by ``Unit.hash``.
+  ``ReadAssignments`` decodes each a batch of records at a time (``key_records.ReadKeyRecords``)
+  into numpy columns
   and splits them by *bucket* (``hashing.key_buckets``: the key modulo ``JOIN_BUCKETS``);
   ``LatestAssignments`` keeps one split per key, the latest span's (then the least split index:
   ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and
   combined once, and both passes over the input join with it.
 - **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
-  in the driver): units in batches are split by bucket and travel as columns (their hashes as
-  numpy, their other fields as tuples, which Beam's coder encodes natively where it would
+  in the driver): units in batches are split by bucket and travel as columns (their hashes and
+  keys as numpy, their other fields as tuples, which Beam's coder encodes natively where it would
   pickle each unit), and each bucket's units are looked up in its table (``np.searchsorted``).
   Examples are joined so in both passes; groups in the plan pass only (their units
   carry no records there), whose pinned groups (``pinned_groups``: ``{group id: split}`` per
   batch) then join the placement pass's grouping of examples by group id
-  (``stratified.input_units``), so that pass shuffles each record once: a group's key is the
-  hash of its least seed key (``groups.py``), known only once its examples are together. They
+  (``stratified.input_units``), so that pass shuffles each record once (a format-1 group's key
+  is the hash of its least seed key, known only once its examples are together). They
   are flattened with that pass's input batches, before its examples are keyed by group
   (``key_by_group_or_pinned``): the DirectRunner writes a Flatten's elements out and reads them
   back, which costs little a batch at a time, and 2-3 s per 300,000 keyed examples. A
+  window with format-1 spans is joined twice, by ``Unit.hash`` with those and then by
+  ``Unit.key`` with the others, so that a format-2 span (written later) wins. A
   unit found there is *pinned* to its earlier split; the
   rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
   bin or label set, counted from this span's data) as close to the rule as the pinned units
@@ -63,6 +73,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import apache_beam as beam
 import numpy as np
 
@@ -75,10 +87,17 @@ from tfx_balance.core.key_records import (
     header_differences,
 )
 from tfx_balance.core.records import fixed_batches
+from tfx_balance.keys import PREVIOUS_ASSIGNMENTS_KEY
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
-FORMAT = 1  # the header's 'format': the version of RECORD and of the header's fields
+# The header's 'format': the version of RECORD, of the header's fields and of a unit's key. 2: a
+# group is keyed by its id (groups.group_key); 1 (0.2.0): by its ordering hash. An example's key
+# is the same in both, so ungrouped assignments stay format 1, readable by 0.2.0.
+FORMAT, EXAMPLES_FORMAT = 2, 1
+HEADER_FIELDS = ('format', 'seed', 'splits', 'group_feature')  # every header has them all
+# A Unit's fields a span's keys are (keyed_by): its key, or a format-1 group's ordering hash.
+KEY, HASH = 'key', 'hash'
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
 # The join's buckets (hashing.key_buckets: a unit key modulo 256). A bucket holds about 1/256
 # of the window's distinct keys and of a read's units.
@@ -101,7 +120,7 @@ def header(config) -> dict:
     """What a run's assignments mean (written beside them, checked by ``check_header`` before
     they are read back): the seed and unit kind give the keys, the split names the indexes."""
     return {
-        'format': FORMAT,
+        'format': FORMAT if config.group_feature is not None else EXAMPLES_FORMAT,
         'seed': config.seed,
         'splits': list(config.splits),
         'group_feature': config.group_feature,
@@ -111,9 +130,14 @@ def header(config) -> dict:
 def check_header(found: dict, config, where: str) -> None:
     """Raises ``ConfigError`` when the assignments of ``where`` (e.g. ``'span 3'``) were written
     by a split other than ``config``'s: another seed or group feature (other keys) or other
-    split names (other indexes)."""
+    split names (other indexes), or in a format this version does not read (0.2.0's grouped
+    format 1 it reads: ``keyed_by``). ``found``: a header with every ``HEADER_FIELDS``
+    (``key_records.read_header``)."""
     expected = header(config)
-    differ = header_differences(found, expected, ('format', 'seed', 'group_feature', 'splits'))
+    names = ['seed', 'group_feature', 'splits']
+    if found['format'] not in (expected['format'], EXAMPLES_FORMAT):
+        names.insert(0, 'format')
+    differ = header_differences(found, expected, names)
     if differ:
         raise ConfigError(
             f'previous_assignments of {where} were written by another split: '
@@ -122,6 +146,34 @@ def check_header(found: dict, config, where: str) -> None:
             'previous_assignments unset (or narrow its Resolver window to spans written with '
             'these arguments) to start afresh.'
         )
+
+
+def keyed_by(found: dict) -> str:
+    """The ``Unit`` field the keys of assignments with header ``found`` are: ``HASH``, a group's
+    ordering hash, in grouped assignments of format 1 (as 0.2.0 wrote them); else ``KEY``."""
+    return HASH if found['format'] == 1 and found['group_feature'] is not None else KEY
+
+
+class Previous(NamedTuple):
+    """Earlier spans' assignments as ``PinUnits`` joins them (``read_previous``): ``keyed``, the
+    tables (``ReadAssignments``') of the spans keyed by ``Unit.key``; ``hashed``, of those keyed
+    by ``Unit.hash`` (0.2.0's grouped ones). None for a kind the window has none of."""
+
+    keyed: beam.PCollection | None
+    hashed: beam.PCollection | None = None
+
+
+def read_previous(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY) -> Previous:
+    """The ``Previous`` of ``sources``: ``[(order, file pattern, keyed_by)]``, one per earlier
+    span (``order``, e.g. ``(span, version)``: the latest wins where two spans of one kind
+    disagree; a ``KEY`` span wins over a ``HASH`` one, which 0.2.0 wrote before it). ``what``
+    names them in errors (``ReadAssignments``)."""
+    tables = {}
+    for by in (KEY, HASH):
+        mine = [(order, pattern) for order, pattern, kind in sources if kind == by]
+        if mine:
+            tables[by] = pipeline | f'Read[{by}]' >> ReadAssignments(mine, what)
+    return Previous(tables.get(KEY), tables.get(HASH))
 
 
 def latest(keys, orders, splits) -> tuple:
@@ -187,15 +239,16 @@ def LatestAssignments(chunks):  # noqa: N802
 
 
 @beam.ptransform_fn
-def ReadAssignments(pipeline, sources):  # noqa: N802
+def ReadAssignments(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY):  # noqa: N802
     """The window's assignments as ``PinUnits`` takes them: ``(bucket, (keys, splits))``, one
     per bucket of keys found (``LatestAssignments``), of ``sources``: ``[(order, file
     pattern)]``, one per earlier span (its assignments' TFRecords; ``order``, e.g. ``(span,
-    version)``, decides which span wins when two disagree)."""
+    version)``, decides which span wins when two disagree). A damaged file is a ``DataError``
+    naming it (``key_records.ReadKeyRecords``; ``what``: what the message calls them)."""
     ranks = {order: rank for rank, order in enumerate(sorted({order for order, _ in sources}))}
     return (
         pipeline
-        | 'ReadAssignments' >> ReadKeyRecords([(ranks[o], p) for o, p in sources], RECORD)
+        | 'ReadAssignments' >> ReadKeyRecords([(ranks[o], p) for o, p in sources], RECORD, what)
         | 'ByBucket' >> beam.FlatMapTuple(_bucketed)
         | 'Latest' >> LatestAssignments()
     )
@@ -210,20 +263,30 @@ def _bucketed(rank: int, entries):
 
 
 @beam.ptransform_fn
-def PinUnits(units, previous):  # noqa: N802
+def PinUnits(units, previous: Previous):  # noqa: N802
     """``units`` (examples, or the plan pass's groups), each with ``pinned`` set to its split
-    in ``previous`` (``ReadAssignments``) when its hash is found there. A join by bucket: the
-    units, in batches, are split by bucket and meet the bucket's sorted keys
-    (``CoGroupByKey``)."""
+    in ``previous`` (a ``Previous``) when its key is found there: by ``Unit.hash`` in
+    ``previous.hashed``, then by ``Unit.key`` in ``previous.keyed``, which wins."""
+    for by, table in ((HASH, previous.hashed), (KEY, previous.keyed)):
+        if table is not None:
+            units = units | f'Join[{by}]' >> _JoinBy(table, by)
+    return units
+
+
+@beam.ptransform_fn
+def _JoinBy(units, table, by: str):  # noqa: N802
+    """``units``, each with ``pinned`` set to its split in ``table`` (``ReadAssignments``) when
+    its field ``by`` is found there. A join by bucket: the units, in batches, are split by
+    bucket and meet the bucket's sorted keys (``CoGroupByKey``)."""
     chunks = (
         units
         | 'BatchUnits' >> fixed_batches(UNITS_PER_BATCH)
-        | 'UnitsByBucket' >> beam.FlatMap(_units_by_bucket)
+        | 'UnitsByBucket' >> beam.FlatMap(_units_by_bucket, by)
     )
     return (
-        {UNITS: chunks, PREVIOUS: previous}
+        {UNITS: chunks, PREVIOUS: table}
         | 'JoinPrevious' >> beam.CoGroupByKey()
-        | 'PinUnit' >> beam.FlatMap(_pin)
+        | 'PinUnit' >> beam.FlatMap(_pin, by)
     )
 
 
@@ -261,34 +324,39 @@ def group_members(members) -> tuple:
     return entries, pinned
 
 
-def _hashes(units):
-    return np.fromiter((unit.hash for unit in units), dtype=np.uint64, count=len(units))
+def _column(units, field: str):
+    return np.fromiter((getattr(u, field) for u in units), dtype=np.uint64, count=len(units))
 
 
-def _units_by_bucket(units):
-    """``(bucket, (unit type, hashes, columns))`` per bucket of a batch of units: their hashes
-    as numpy and their other fields as columns, which the join's coder encodes natively (it
-    pickles a named tuple, about 4x slower; a hash of 2**63 or more too)."""
-    kind, hashes = type(units[0]), _hashes(units)
-    at_hash = kind._fields.index('hash')
-    for bucket, at in key_buckets(hashes, JOIN_BUCKETS):
+def _units_by_bucket(units, by: str):
+    """``(bucket, (unit type, hashes, keys, columns))`` per bucket (of their field ``by``) of a
+    batch of units: their hashes and keys as numpy and their other fields as columns, which the
+    join's coder encodes natively (it pickles a named tuple, about 4x slower; a hash of 2**63 or
+    more too)."""
+    kind, hashes, keys = type(units[0]), _column(units, HASH), _column(units, KEY)
+    wide = kind._fields.index(HASH), kind._fields.index(KEY)
+    for bucket, at in key_buckets(hashes if by == HASH else keys, JOIN_BUCKETS):
         columns = list(zip(*(units[i] for i in at.tolist())))
-        columns[at_hash] = None  # shipped as numpy
-        yield bucket, (kind, hashes[at], tuple(columns))
+        for i in wide:
+            columns[i] = None  # shipped as numpy
+        yield bucket, (kind, hashes[at], keys[at], tuple(columns))
 
 
-def _pin(item):
+def _pin(item, by: str):
     """The units of one bucket, each with ``pinned`` set to its split in the bucket's table when
-    its hash is found there (``np.searchsorted``), rebuilt from ``_units_by_bucket``'s columns."""
+    its field ``by`` is found there (``np.searchsorted``), rebuilt from ``_units_by_bucket``'s
+    columns."""
     _, joined = item
     tables = list(joined[PREVIOUS])
-    for kind, hashes, columns in joined[UNITS]:
+    for kind, hashes, keys, columns in joined[UNITS]:
         columns = list(columns)
-        columns[kind._fields.index('hash')] = hashes.tolist()
+        columns[kind._fields.index(HASH)] = hashes.tolist()
+        columns[kind._fields.index(KEY)] = keys.tolist()
         if tables:
-            keys, splits = tables[0]  # one per bucket (LatestAssignments), keys sorted, not empty
-            at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
-            found = (keys[at] == hashes).tolist()
+            found_keys, splits = tables[0]  # one per bucket (LatestAssignments), sorted, not empty
+            wanted = hashes if by == HASH else keys
+            at = np.minimum(np.searchsorted(found_keys, wanted), len(found_keys) - 1)
+            found = (found_keys[at] == wanted).tolist()
             at_pinned = kind._fields.index('pinned')
             columns[at_pinned] = [
                 split if hit else pinned

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import apache_beam as beam
 
 from tfx_balance.core.combine import MergeInputs
-from tfx_balance.core.groups import read_group_ids
+from tfx_balance.core.groups import group_key, read_group_ids
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.labels import (
     check_distinct_names,
@@ -73,6 +73,9 @@ class Unit(NamedTuple):
     named: tuple = ()
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
     group: bytes | None = None  # its group id (group_feature); None for an example
+    # the key its assignment is written and pinned by (assignments.py): an example's hash, a
+    # group's groups.group_key (its hash is of its seed keys, which spell the id's type)
+    key: int | None = None
 
     @property
     def stratum(self):
@@ -134,6 +137,7 @@ class ToUnits:
                 (batch_records[i],) if records else (),
                 (label,) if records else (),
                 ((label, names[i]),) if i in names else (),
+                key=hashes[i],
             )
             for i, label in enumerate(labels)
         ]
@@ -160,9 +164,9 @@ class ToUnits:
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (most
         frequent label; ties to the first class in sort order), its hash is that of the least
-        seed key of its members, and its records are in the order of their bytes, so the unit
-        does not depend on the members' order. It is pinned to the split among the members, if
-        any (``assignments.group_members``)."""
+        seed key of its members (its key, that of its id: ``groups.group_key``), and its records
+        are in the order of their bytes, so the unit does not depend on the members' order. It
+        is pinned to the split among the members, if any (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -183,6 +187,7 @@ class ToUnits:
             tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
             pinned,
             group,
+            group_key(self._seed, group),
         )
 
 

@@ -113,7 +113,7 @@ class PlaceUnits(beam.DoFn):
     example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum,
     bucket)`` on ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on
     ``COUNTS`` (``count_units``); with ``assignments``, per batch one record of its units'
-    ``(hash, split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
+    ``(key, split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
     ``ClassSplitPlan``, or the index of the one split it goes to whole.
 
     ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,
@@ -131,7 +131,7 @@ class PlaceUnits(beam.DoFn):
         self.to_units = to_units
         self.bucket_bits = bucket_bits
         self.tags = [self.SPLIT_TAG.format(i) for i in range(num_splits)]
-        self.assignments = assignments  # also output units' (hash, split) on ASSIGNMENTS
+        self.assignments = assignments  # also output units' (key, split) on ASSIGNMENTS
 
     def process(self, batch, plans, *edges):
         return self.place_units(self.to_units(batch, *edges), plans)
@@ -175,9 +175,9 @@ class PlaceUnits(beam.DoFn):
     @staticmethod
     def assignments_record(placed) -> bytes:
         """``(split, unit)`` pairs (a batch's placed units, or a boundary bucket's ranked ones)
-        as one assignments record of their ``(hash, split)``
-        (``assignments.encode_assignments``)."""
-        return encode_assignments((unit.hash, split) for split, unit in placed)
+        as one assignments record of their ``(key, split)`` (``assignments.encode_assignments``;
+        a unit's key: an example's hash, a group's ``groups.group_key``)."""
+        return encode_assignments((unit.key, split) for split, unit in placed)
 
 
 def rank_boundary(item, plans) -> list:

@@ -60,7 +60,7 @@ import numpy as np
 
 from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_ids
+from tfx_balance.core.groups import group_key, read_group_ids
 from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
 from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
@@ -99,6 +99,7 @@ class LabelSetUnit(NamedTuple):
     kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
     group: bytes | None = None  # its group id (group_feature); None for an example
+    key: int | None = None  # the key its assignment is written and pinned by (exact.Unit's)
 
     def examples(self):
         """``(record, label set)`` of each of the unit's examples."""
@@ -190,6 +191,7 @@ class LabelSetUnits:
             tuple(sorted(entry for m in members for entry in m[4])),
             pinned,
             group,
+            group_key(self.seed, group),
         )
 
 
@@ -205,6 +207,7 @@ def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> LabelSetUn
         (labels,) if records else (),
         columns.width,
         columns.kinds.get(i, ()),
+        key=columns.hashes[i],
     )
 
 
@@ -527,7 +530,7 @@ class PlaceLabelSetUnits(PlaceUnits):
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
             if assigned is not None:
-                assigned.append((c.hashes[i], split))
+                assigned.append((c.hashes[i], split))  # an example's key is its hash
             placed.setdefault(split, []).append(record)
             key = split, labels
             per_set[key] = per_set.get(key, 0) + 1

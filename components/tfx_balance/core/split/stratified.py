@@ -88,7 +88,12 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches, unbatch
-from tfx_balance.core.split.assignments import PinUnits, key_by_group_or_pinned, pinned_groups
+from tfx_balance.core.split.assignments import (
+    PinUnits,
+    Previous,
+    key_by_group_or_pinned,
+    pinned_groups,
+)
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.label_bins import bin_edges
@@ -124,18 +129,19 @@ def input_units(
     """The input ``batches`` (``read_batches``') as a pass reads them: as they are, or with
     ``group_feature`` as lists of group units (``to_units``' ``key_by_group`` and
     ``group_to_unit``, the form's; ``edges``: the bin edges, or a side input of them, when the
-    classes are label bins). With ``previous`` (earlier spans' assignments:
-    ``assignments.ReadAssignments``' sorted tables per key bucket), as lists of units (examples or
-    groups), each joined by its hash with ``previous`` (``assignments.PinUnits``: a recurring
-    unit is pinned to its earlier split). Units carry their examples' records unless ``records``
-    is False (the plan pass: what is grouped and joined is then small).
+    classes are label bins). With ``previous`` (earlier spans' assignments: an
+    ``assignments.Previous`` of ``ReadAssignments``' sorted tables per key bucket), as lists of
+    units (examples or groups), each joined by its key with ``previous``
+    (``assignments.PinUnits``: a recurring unit is pinned to its earlier split). Units carry
+    their examples' records unless ``records`` is False (the plan pass: what is grouped and
+    joined is then small).
 
     ``pinned``, for groups in the placement pass: ``{group: split}`` of the groups the plan pass
     found pinned (``assignments.pinned_groups``), used instead of ``previous``. They join the
     grouping of examples by group (flattened with the input's batches:
-    ``assignments.key_by_group_or_pinned``), so each record is shuffled once: a group's hash, the
-    key its pin is found by, is known only once all its examples are together (that of the least
-    seed key among them: ``groups.py``), which the plan pass's small grouping already did."""
+    ``assignments.key_by_group_or_pinned``), so each record is shuffled once and each group is
+    joined with ``previous`` once, in the plan pass's small grouping (where a group written by
+    0.2.0 is found by its hash, known only once all its examples are together)."""
     if group_feature is None and previous is None:
         return batches
     given = () if edges is None else (edges,)
@@ -277,8 +283,9 @@ class StratifiedSplit(beam.PTransform):
 
     Across spans (``assignments.py``): ``assignments=True`` also outputs the ``(unit key, split
     index)`` of every unit (``SplitOutputs.assignments``), to write; ``previous``, earlier
-    spans' assignments as ``assignments.ReadAssignments`` reads them (one table of keys and
-    splits per key bucket), pins the units found there to their earlier split.
+    spans' assignments as ``assignments.read_previous`` reads them (an ``assignments.Previous``),
+    or as ``assignments.ReadAssignments`` does (one table of keys and splits per key bucket,
+    keyed by ``Unit.key``), pins the units found there to their earlier split.
     Without ``previous`` the split is exactly the one it would be without either argument.
     """
 
@@ -288,7 +295,7 @@ class StratifiedSplit(beam.PTransform):
         config: StratifiedSplitConfig | None = None,
         batches_source: Callable[[], beam.PTransform] | None = None,
         bucket_bits: int = BUCKET_BITS,
-        previous: beam.PCollection | None = None,
+        previous: Previous | beam.PCollection | None = None,
         assignments: bool = False,
         **kwargs,
     ):
@@ -301,6 +308,8 @@ class StratifiedSplit(beam.PTransform):
         self._config = config if config is not None else StratifiedSplitConfig(**kwargs).validate()
         self._source = batches_source or records_source
         self._batched = batches_source is not None
+        if isinstance(previous, beam.PCollection):  # ReadAssignments' tables: keyed by Unit.key
+            previous = Previous(previous)
         self._previous, self._assignments = previous, assignments
 
     def expand(self, pipeline):

@@ -1,7 +1,5 @@
 """``cross_validation``: k Trainer + Evaluator pairs over a folded Examples artifact, a Trainer on
-all the folds, and the CrossValidationAggregate that blesses it on the cross-validated estimate.
-
-Rules and a full example: docs/cross_validation.md.
+all the folds, and the CrossValidationAggregate that blesses it. Rules: docs/cross_validation.md.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ class CrossValidation:
 
     @property
     def components(self) -> list:
-        """Every component, in dependency order."""
         final = [self.final_trainer] if self.final_trainer is not None else []
         return [
             *self.trainers,
@@ -45,7 +42,6 @@ class CrossValidation:
 
     @property
     def blessing(self):
-        """The aggregate's ModelBlessing channel: the Pusher's ``model_blessing``."""
         return self.aggregate.outputs['blessing']
 
 
@@ -129,19 +125,15 @@ def cross_validation(
     final_model: bool = True,
     id_prefix: str = '',
 ) -> CrossValidation:
-    """Builds k-fold cross-validation over the fold splits of ``examples``.
+    """Builds k-fold cross-validation over the fold splits of ``examples``: a ``CrossValidation``.
 
-    For fold i of k: ``Trainer(**trainer_kwargs)`` with ``TrainArgs.splits`` = the other folds and
-    ``EvalArgs.splits`` = fold i, and an ``Evaluator`` of that model (and of the baseline's fold-i
-    model, if any) on fold i (``example_splits=[fold i]``) with ``eval_config``. Then a Trainer
-    on all the folds (the model to ship), and a ``CrossValidationAggregate`` of the k
-    evaluations that blesses it only if the cross-validated estimate meets the thresholds.
+    For fold i: a Trainer on the other folds, and an Evaluator of its model (and of the baseline's
+    fold-i model) on fold i; then a Trainer on all the folds (the model to ship) and a
+    ``CrossValidationAggregate`` that blesses it on the cross-validated estimate.
 
     Example::
 
-        splitter = StratifiedSplitter(  # 5 equal stratified folds
-            examples=..., label_feature='label', splits={f'fold-{i}': 1 for i in range(5)}
-        )
+        splitter = StratifiedSplitter(examples=..., label_feature='label', folds=5)
         cv = tfx_balance.cross_validation(
             examples=splitter.outputs['examples'],
             trainer_kwargs={  # what you give tfx.components.Trainer, minus examples
@@ -154,40 +146,9 @@ def cross_validation(
         pusher = tfx.components.Pusher(model=cv.model, model_blessing=cv.blessing, ...)
         pipeline = tfx.dsl.Pipeline(components=[..., splitter, *cv.components, pusher], ...)
 
-    Args:
-      examples: channel of an Examples artifact with the fold splits (e.g. StratifiedSplitter
-        with equal weights on ``fold-0 .. fold-<k-1>``); other splits (e.g. a held-out
-        ``test``) are not used.
-      trainer_kwargs: ``tfx.components.Trainer`` arguments but ``examples``; ``train_args`` /
-        ``eval_args`` without ``splits`` (cross_validation sets them). The Trainer's
-        ``eval_files`` are the held-out fold: report on them, but do not select the model on
-        them (early stopping on them would leak the fold into its estimate).
-      eval_config: the folds' ``tfma.EvalConfig`` (e.g. ``balanced_eval_config``); with a
-        baseline it has one ``is_baseline`` ModelSpec. Its thresholds are the gate's, applied
-        to the cross-validated estimate, unless ``thresholds`` is given.
-      folds: the number of folds k (splits ``fold-0 .. fold-<k-1>``) or the fold split names.
-      baseline_trainer_kwargs: Trainer arguments of a baseline trained on the same folds; each
-        fold's Evaluator then compares the two models on the same held-out fold.
-      eval_examples: the Examples the Evaluators read (default: ``examples``), with the same
-        fold splits: when ``examples`` were augmented or laid out for training (BalancedAugmenter,
-        Transform, BalancedInputGen keep the split names), evaluate on the untouched folds.
-      baseline_examples: the Examples the baseline Trainers read (default: ``examples``), e.g.
-        the untouched folds for a baseline trained on the unbalanced data.
-      evaluator_kwargs: more ``tfx.components.Evaluator`` arguments (e.g. ``schema``).
-      thresholds: ``{metric: {kind: bound}}`` (see ``CrossValidationAggregate``); default: the
-        EvalConfig's.
-      gate_on: ``'mean'`` (compare the mean over the folds) or ``'interval'`` (the end of its
-        95% interval on the threshold's side).
-      final_model: whether to train the model to ship on all the folds (``cv.model``).
-      id_prefix: prefix of the component ids (``TrainerFold0``, ``BaselineTrainerFold0``,
-        ``EvaluatorFold0``, ..., ``FinalTrainer``, ``CrossValidationAggregate``), e.g. to
-        cross-validate two set-ups in one pipeline.
-
-    Returns:
-      A ``CrossValidation``: its ``components`` go into the pipeline.
-
-    Raises:
-      ConfigError: an argument is invalid (the message names it).
+    The arguments are tabled in docs/cross_validation.md, "What it builds"; a bad one is a
+    ``ConfigError`` naming it. A fold Trainer's ``eval_files`` are its held-out fold: report on
+    them, never select the model on them.
     """
     from tfx import v1 as tfx
 

@@ -1,4 +1,4 @@
-"""Compile a TFX pipeline for Kubeflow Pipelines (KFP v2) with ``KubeflowV2DagRunner``.
+r"""Compile a TFX pipeline for Kubeflow Pipelines (KFP v2) with ``KubeflowV2DagRunner``.
 
 From Python (needs the ``kfp`` extra)::
 
@@ -7,18 +7,11 @@ From Python (needs the ``kfp`` extra)::
 
 From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=None, ...)``::
 
-    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.2.0 \\
+    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.2.0 \
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
-Outputs, in the output folder:
-  ``pipeline.yaml``  bare PipelineSpec, schemaVersion 2.1.0: upload it to open-source KFP.
-  ``pipeline.json``  the same spec as a Vertex AI PipelineJob.
-
-User module files (``module_file=`` of Transform, Trainer, ...) are packaged as wheels under
-``<pipeline_root>/_wheels`` when the pipeline is compiled, and the pods install them from there:
-the pipeline root must be a place both this machine and the pods can reach (gs://, s3://,
-minio://). Input data the pods read (``input_base``, schema files) must be on such storage too, or
-inside the image. Guide: docs/kubeflow.md.
+It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The
+pipeline root and input data must be where the pods can read them. Guide: docs/kubeflow.md.
 
 CLI settings (flag, else environment variable, else default):
   --image          TFX_BALANCE_IMAGE          required: the image every step runs in
@@ -125,16 +118,10 @@ def _has_flag(beam_args: Sequence[str], flag: str) -> bool:
 
 
 def complete_beam_args(beam_args: Sequence[str], image: str) -> List[str]:
-    """Beam args with our image as the SDK worker image.
+    """Beam args with our image as the SDK worker image, unless set (docs/kubeflow.md, section 4).
 
-    ``--sdk_container_image=<image>`` is added unless set. Dataflow runs it as the worker image;
-    TFX reads it as "dependencies are in the image" and then skips building an sdist of itself
-    for every Beam step (``tfx.utils.dependency_utils.make_beam_dependency_flags``: about 42 MB
-    and 1.6 s a step). For the DirectRunner the flag is true as it stands (its workers run in the
-    step's pod, from this image) and only that skip follows; empty DirectRunner args stay empty
-    (TFX builds nothing for them) and args naming another dependency flag stay as given. For
-    Flink/Spark/portable runners with ``--environment_type=DOCKER`` and no
-    ``--environment_config``, the image is added there too.
+    Empty DirectRunner args, or ones naming another dependency flag, stay as given; Docker
+    Flink/Spark/portable runners also get ``--environment_config=<image>``.
     """
     args = list(beam_args)
     runner = _runner(args)
@@ -158,8 +145,7 @@ def complete_beam_args(beam_args: Sequence[str], image: str) -> List[str]:
 
 
 def _use_image_for_beam_workers(pipeline, image: str) -> None:
-    """``complete_beam_args`` on each Beam step's args (the pipeline's were copied into each step
-    when the pipeline was built, followed by the step's own ``with_beam_pipeline_args``)."""
+    """``complete_beam_args`` on each Beam step's own copy of the args."""
     for component in pipeline.components:
         executor_spec = getattr(component, 'executor_spec', None)
         if getattr(executor_spec, 'beam_pipeline_args', None) is not None:
@@ -222,17 +208,11 @@ def _compile_one(pipeline, *, image: str, output_dir: str, filename: str) -> str
 
 
 def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
-    """Compiles ``pipeline`` to ``<output_dir>/pipeline.yaml`` and ``pipeline.json``.
+    """Compiles ``pipeline`` (named ``[a-z0-9][a-z0-9-]{0,127}``) to ``<output_dir>/pipeline.yaml``
+    and ``pipeline.json``, with ``image`` for every step and remote Beam worker.
 
-    Args:
-      pipeline: a ``tfx.dsl.Pipeline`` whose name matches ``[a-z0-9][a-z0-9-]{0,127}``. Its
-        pipeline root is where module-file wheels are written now and where the steps write at
-        run time (a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``).
-        Its Beam args get ``image`` as the worker image for non-Direct runners
-        (``complete_beam_args``). Compiling changes the pipeline (module files become wheels).
-      output_dir: where the files go (created if missing).
-      image: the container image of every step and of remote Beam workers (build it from
-        docker/Dockerfile and push it where your cluster pulls from).
+    Module files become wheels under the pipeline root, written now (so compiling changes the
+    pipeline); a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``.
     """
     if not image:
         raise ValueError(
@@ -272,12 +252,8 @@ def pipeline_from_factory(
     beam_args: Sequence[str] | None = None,
     data_root: str | None = None,
 ):
-    """A fresh pipeline from ``factory(root, beam_args=..., [data_root=...])`` for Kubeflow.
-
-    ``root`` is ``output_dir`` (factories put local things such as the unused MLMD sqlite path
-    there); the pipeline's name (if ``name`` is given) and root are then replaced by ``name`` and
-    ``pipeline_root`` (default ``<output_dir>/pipeline_root``). ``beam_args`` default:
-    ``DEFAULT_BEAM_ARGS``.
+    """``factory(output_dir, beam_args=..., [data_root=...])`` with its name and root set for
+    Kubeflow.
     """
     if name is not None:
         check_pipeline_name(name)

@@ -1,7 +1,6 @@
 """Opt-in console output for pipeline runners: tfx-balance's own summaries without TFX/TF noise.
 
-Nothing here runs on import: the components never change logging, warnings or the environment by
-themselves. A runner script calls ``quiet`` first (before importing ``tfx`` or
+Nothing runs on import. A runner script calls ``quiet`` first (before importing ``tfx`` or
 ``tensorflow``), and ``error_message`` on a failed run::
 
     from tfx_balance import logs
@@ -12,9 +11,6 @@ themselves. A runner script calls ``quiet`` first (before importing ``tfx`` or
         tfx.orchestration.LocalDagRunner().run(create_pipeline())
     except Exception as error:
         raise SystemExit(logs.error_message(error))  # the component's own message, once
-
-``capture_output`` also sends what bypasses Python logging (TensorFlow's C++ log, the setup.py
-output of module-file wheel builds, uncaught tracebacks) to a file for the duration of a block.
 """
 
 from __future__ import annotations
@@ -41,9 +37,7 @@ _NOISY_MODULES = (
 
 
 class OwnRecords(logging.Filter):
-    """Passes tfx-balance's records at ``level`` or above, the records of the user's own code as
-    the loggers allow, and third-party records (TFX, TensorFlow, Beam, ...) only at
-    ``others_level`` or above."""
+    """Passes tfx-balance's records at ``level``, the user's, and others at ``others_level``."""
 
     def __init__(self, level: int = logging.INFO, others_level: int = logging.CRITICAL):
         super().__init__()
@@ -83,17 +77,9 @@ class _MessageOnly(logging.Formatter):
 def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.Handler:
     """Shows tfx-balance's own log (per-class tables, verdicts) and hides TFX/TF/Beam noise.
 
-    - TensorFlow's C++ log is limited to fatal messages (``TF_CPP_MIN_LOG_LEVEL=3``; effective
-      only if TensorFlow is not imported yet, and inherited by Beam worker processes);
-    - ``FutureWarning``/``DeprecationWarning`` and third-party ``UserWarning`` are ignored, here
-      and in worker processes (``PYTHONWARNINGS``), except tfx-balance's own deprecations
-      (``TfxBalanceDeprecationWarning``, shown at your line): a name you use is going away;
-    - a handler on the root logger prints tfx-balance's records at ``level`` or above and the
-      records of your own code, and drops third-party records below CRITICAL; handlers already
-      on the root logger get the same filter.
-
-    It also calls ``release_at_exit``. Returns the handler it added (remove it from the root
-    logger to undo the logging part).
+    Silences TensorFlow's C++ log (if TensorFlow is not imported yet) and third-party warnings, here
+    and in workers, but not ``TfxBalanceDeprecationWarning``; calls ``release_at_exit``. Returns the
+    root logger handler it added.
     """
     release_at_exit()
     os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'
@@ -132,13 +118,8 @@ _release_registered = []
 
 
 def release_at_exit() -> None:
-    """Registers (once) an exit handler that drops the TensorFlow graphs libraries keep in module
-    globals, while TensorFlow is still intact.
-
-    Kept to interpreter shutdown, such a graph (its reference cycles) is collected only after
-    TensorFlow's modules are torn down, and TensorFlow prints ``Exception ignored in: <function
-    AtomicFunction.__del__ ...> TypeError: 'NoneType' object is not subscriptable``. In-process
-    Transform and Evaluator components (LocalDagRunner) leave such graphs behind.
+    """Registers (once) an exit handler dropping the TensorFlow graphs libraries keep in module
+    globals, before TensorFlow is torn down.
     """
     if not _release_registered:
         _release_registered.append(True)
@@ -171,9 +152,9 @@ def _console() -> IO[str]:
 
 @contextlib.contextmanager
 def capture_output(path: str) -> Iterator[str]:
-    """Sends everything written to stdout and stderr (file descriptors 1 and 2, so also C++ logs
-    and subprocesses) to ``path`` inside the block; the handler of ``quiet`` keeps writing to
-    the console. Yields ``path``."""
+    """Sends stdout and stderr (file descriptors 1 and 2: also C++ logs and subprocesses) to
+    ``path`` inside the block; ``quiet``'s handler keeps writing to the console. Yields ``path``.
+    """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -193,9 +174,7 @@ def capture_output(path: str) -> Iterator[str]:
 
 
 def error_message(error: BaseException) -> str:
-    """The message to show for an exception out of a pipeline run: the tfx-balance error in its
-    chain (Beam and TFX wrap it; its message names the argument, feature, class or split at
-    fault) as ``<ErrorType>: <message>``, else ``<ExceptionType>: <message>`` of ``error``."""
+    """``<ErrorType>: <message>`` of the tfx-balance error in ``error``'s chain, else of ``error``."""
     found = find_balance_error(error)
     if found is not None:
         return f'{type(found).__name__}: {_unwrapped(str(found))}'

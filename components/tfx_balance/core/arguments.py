@@ -1,11 +1,8 @@
 """A component's arguments, each declared once: a field of its config dataclass.
 
-Each field carries the argument's type and default (the dataclass's), its doc and how it travels
-as a TFX exec property (its ``Wire``); the config's ``validate()`` holds its checks. From the
-fields derive the ComponentSpec's ``PARAMETERS`` (``tfx_balance.parameters.execution_parameters``),
-the exec-property encoding (``to_exec_properties``) and decoding (``from_exec_properties``), the
-component's ``Args:`` doc and the docs' argument table (``argument_table``). Adding an argument
-is one field, its check, and the code that uses it.
+A field carries the argument's type, default, doc and ``Wire`` (how it travels as a TFX exec
+property); the config's ``validate()`` holds its checks. The ComponentSpec's ``PARAMETERS``,
+the exec-property codec, the component's ``Args:`` doc and the docs' table derive from the fields.
 
 Example:
     >>> @dataclasses.dataclass(frozen=True)
@@ -42,9 +39,7 @@ def _same(value):
 
 @dataclasses.dataclass(frozen=True)
 class Wire:
-    """How an argument travels as an exec property: the property's type (what TFX's
-    ``ExecutionParameter`` holds: str, int or float), and the functions from the validated value
-    to the property and back (the config's ``validate()`` then puts it in canonical form)."""
+    """How an argument travels as an exec property: its type, and the codec of the value."""
 
     type: type
     encode: Callable[[Any], Any] = _same
@@ -52,8 +47,7 @@ class Wire:
 
 
 def _from_json(value):
-    """A JSON property's value; a number as it is: an argument that became a mapping (e.g. a
-    threshold per split) was a FLOAT property in pipelines built before, and still decodes."""
+    """A JSON property's value; a number as it is (an older FLOAT property)."""
     return value if isinstance(value, (int, float)) else json.loads(value)
 
 
@@ -76,19 +70,12 @@ def argument(
     constructor: bool = True,
     default_factory=dataclasses.MISSING,
 ) -> Any:
-    """A config field that is a component argument.
+    """A config field that is a component argument: its ``default`` (none: required), its ``doc``,
+    and its ``wire`` (None: not an exec property).
 
-    Args:
-      default: its default (none, nor ``default_factory``: a required argument).
-      doc: one sentence or a few for the component's ``Args:`` and the docs' table.
-      wire: how it travels as an exec property; None for an argument that does not.
-      written: ``config -> bool``: whether the property is written (default: when the value is
-        not None). A property written only where it applies keeps the exec properties, and so
-        TFX's cache key, of a pipeline that does not use it.
-      name: the argument's (and property's) name where it is not the field's.
-      constructor: False for a property the component's constructor does not take (TFX sets
-        it, e.g. the ``module_path`` of a packaged module file).
-      default_factory: as ``dataclasses.field``'s.
+    ``written(config)`` says whether the property is written (default: when not None; writing it
+    only where it applies keeps other pipelines' TFX cache keys); ``name`` is the argument's name
+    where it is not the field's; ``constructor=False``: a property TFX sets, not the constructor.
     """
     metadata = {
         'doc': doc,
@@ -101,43 +88,39 @@ def argument(
 
 
 def argument_name(field: dataclasses.Field) -> str:
-    """The name of the argument (and of its exec property) ``field`` declares."""
     return field.metadata['name'] or field.name
 
 
 def is_required(field: dataclasses.Field) -> bool:
-    """Whether the argument ``field`` declares has no default."""
     return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 def is_written(config, field: dataclasses.Field) -> bool:
-    """Whether ``config``'s property of ``field`` is written: by the field's ``written`` rule,
-    else when its value is not None."""
+    """Whether the property of ``field`` is written: its ``written`` rule, else not None."""
     rule = field.metadata['written']
     return rule(config) if rule else getattr(config, field.name) is not None
 
 
 class Arguments:
-    """Mixin of a frozen config dataclass whose fields are ``argument``s (see the module doc).
+    """Mixin of a frozen config dataclass whose fields are ``argument``s.
 
-    The subclass defines ``validate()`` (returns the config in canonical form, raises
-    ``ConfigError`` naming the argument at fault).
+    The subclass defines ``validate()``: the config in canonical form, or a ``ConfigError``.
     """
 
     @classmethod
     def declared(cls) -> List[dataclasses.Field]:
-        """The argument fields, in declaration order."""
         return [f for f in dataclasses.fields(cls) if 'doc' in f.metadata]
 
     @classmethod
     def constructor_arguments(cls) -> List[dataclasses.Field]:
-        """The argument fields the component's constructor takes, in its order."""
+        """The argument fields the constructor takes, in order."""
         return [f for f in cls.declared() if f.metadata['constructor']]
 
     @classmethod
     def from_call(cls, values: Mapping[str, Any], **fields):
-        """The config of a component's call: ``values`` (e.g. its ``locals()``) by argument
-        name; ``fields`` sets others (or converts one) by field name."""
+        """The config of a component's call (``values``: its ``locals()``); ``fields`` by field
+        name.
+        """
         given = {
             f.name: values[argument_name(f)]
             for f in cls.constructor_arguments()
@@ -146,8 +129,7 @@ class Arguments:
         return cls(**{**given, **fields})
 
     def to_exec_properties(self) -> dict:
-        """The exec-property values (call on a validated config): each written argument under
-        its own name, encoded by its ``Wire``."""
+        """Each written argument's exec property, encoded by its ``Wire``."""
         props = {}
         for field in self.declared():
             wire = field.metadata['wire']
@@ -157,9 +139,9 @@ class Arguments:
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, Any], **values):
-        """The validated config ``to_exec_properties`` wrote (a property not written, or empty,
-        takes the field's default); ``values`` gives arguments that do not travel as
-        properties."""
+        """The validated config ``to_exec_properties`` wrote; ``values`` gives arguments not in
+        properties.
+        """
         decoded = dict(values)
         for field in cls.declared():
             wire = field.metadata['wire']
@@ -177,8 +159,7 @@ class Arguments:
 
     @classmethod
     def argument_docs(cls, indent: str = '') -> str:
-        """``name: doc`` per argument, continuation lines indented by two more spaces: the
-        component's ``Args:`` entries (after its channel arguments)."""
+        """``name: doc`` per argument: the component's ``Args:`` entries."""
         lines = []
         for field in cls.constructor_arguments():
             text = textwrap.wrap(
@@ -191,7 +172,7 @@ class Arguments:
 
     @classmethod
     def argument_table(cls) -> str:
-        """The docs' Markdown table of the arguments: name, default, what it does."""
+        """The docs' Markdown table of the arguments."""
         rows = ['| argument | default | what it does |', '|---|---|---|']
         for field in cls.constructor_arguments():
             if is_required(field):

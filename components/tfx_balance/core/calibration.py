@@ -1,15 +1,7 @@
 """Calibration of predicted probabilities: log loss, expected calibration error, reliability bins.
 
-One accumulator (``CalibrationCounts``) serves the TFMA metrics
-(``tfx_balance.metrics.calibration``) and the benchmarks (``log_loss_and_ece``), so both
-compute the same figures:
-
-- single-label (softmax scores, one class id per example): log loss ``-log p[label]``; top-label
-  ECE: examples binned by their highest score (``bins`` equal-width bins of ``[0, 1]``), ECE =
-  sum over bins of ``weight share * |mean top score - accuracy|``;
-- multi-label (sigmoid scores, a 0/1 label per label): every (example, label) pair is one binary
-  prediction: log loss is the mean binary cross-entropy, ECE bins the scores ``p`` against the
-  share of positive pairs.
+One accumulator (``CalibrationCounts``) serves the TFMA metrics and the benchmarks: top-label ECE of
+softmax scores, or every (example, label) pair of sigmoid scores as one binary prediction.
 
 Example:
     >>> counts = CalibrationCounts(bins=2)
@@ -38,14 +30,11 @@ SIGMOID = 'sigmoid'
 
 
 def checked_labels(scores, labels, kind: str, what: str = 'labels') -> np.ndarray:
-    """``labels`` as the form ``kind`` needs, checked against the ``[n, k]`` ``scores``: softmax
-    ``[n]`` int class ids in ``0 .. k-1``, sigmoid ``[n, k]`` 0/1. The one check of a label form
-    (fit_temperature, the prior correction's refit, log_loss_and_ece); a wrong
-    form is a ``ConfigError`` naming ``what`` and the form expected, not a NumPy error later.
+    """``labels`` checked against the ``[n, k]`` ``scores``: softmax ``[n]`` class ids, sigmoid
+    ``[n, k]`` 0/1; else a ``ConfigError``.
 
-    Example:
-        >>> checked_labels([[0.9, 0.1], [0.2, 0.8]], [0, 1], SOFTMAX).tolist()
-        [0, 1]
+    >>> checked_labels([[0.9, 0.1], [0.2, 0.8]], [0, 1], SOFTMAX).tolist()
+    [0, 1]
     """
     s, y = np.asarray(scores), np.asarray(labels)
     if s.ndim != 2:
@@ -70,12 +59,10 @@ def checked_labels(scores, labels, kind: str, what: str = 'labels') -> np.ndarra
 
 
 def validate_bins(bins, owner: str) -> int:
-    """``bins`` as an int >= 1, else a ``ConfigError`` naming ``owner``'s argument: the one check
-    of the ECE metrics' ``bins`` and of ``CalibrationGate(bins=...)``.
+    """``bins`` as an int >= 1, else a ``ConfigError`` naming ``owner``'s argument.
 
-    Example:
-        >>> validate_bins(np.int64(10), 'CalibrationGate')
-        10
+    >>> validate_bins(np.int64(10), 'CalibrationGate')
+    10
     """
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral) or bins < 1:
         raise ConfigError(
@@ -146,8 +133,7 @@ class CalibrationCounts:
 
 
 def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[float, float]:
-    """``(log loss, ECE)`` of ``[n, k]`` softmax scores and ``[n]`` int labels, or of ``[n, L]``
-    sigmoid scores and an ``[n, L]`` 0/1 label matrix (module docstring)."""
+    """``(log loss, ECE)`` of softmax scores and ``[n]`` labels, or sigmoid scores and 0/1 labels."""
     counts = CalibrationCounts(bins)
     kind = SOFTMAX if np.ndim(labels) == 1 else SIGMOID
     labels = checked_labels(probabilities, labels, kind)
@@ -160,17 +146,14 @@ def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[f
 
 
 def fit_temperature(log_scores, labels, iterations: int = 50) -> float:
-    """The temperature ``T`` minimising the log loss of ``softmax(log_scores / T)`` against the
-    ``[n]`` int ``labels`` (one scalar; Newton's method on ``1 / T``, where the log loss is
-    convex; deterministic). ``1 / T`` is clipped to ``[0.25, 4]``; ``T = 1`` when every example
-    has the same label (no information).
+    """The temperature ``T`` minimising the log loss of ``softmax(log_scores / T)``.
 
-    Example (two classes, every example scored ``[0.2, 0.8]``, 70% of them class 1: the best
-    temperature turns 0.8 into 0.7):
-        >>> import numpy as np
-        >>> t = fit_temperature(np.log([[0.2, 0.8]] * 10), [1] * 7 + [0] * 3)
-        >>> round(t, 4), round(1 / (1 + 4 ** (-1 / t)), 4)
-        (1.6361, 0.7)
+    Newton's method on ``1 / T`` (clipped to ``[0.25, 4]``); 1 when every label is the same.
+
+    >>> import numpy as np
+    >>> t = fit_temperature(np.log([[0.2, 0.8]] * 10), [1] * 7 + [0] * 3)
+    >>> round(t, 4), round(1 / (1 + 4 ** (-1 / t)), 4)  # 0.8 becomes 0.7, the share of class 1
+    (1.6361, 0.7)
     """
     z = np.asarray(log_scores, dtype=np.float64)
     y = checked_labels(z, labels, SOFTMAX)

@@ -1,33 +1,20 @@
-"""Seeded, platform-independent hashing and per-example random generators.
+r"""Seeded, platform-independent hashing and per-example random generators.
 
-Every random choice in tfx-balance is a pure function of ``(seed, example fingerprint, index)``:
-never of the order in which Beam delivers elements, of bundle boundaries, or of retries. These
-helpers are the only source of randomness in the package.
-
-An example is identified by its **content key** (``example_keys``), not by its serialized
-bytes. Protobuf writes the entries of a map (a ``tf.train.Example``'s ``feature`` map) in an
-order that changes from process to process, so TFX's ExampleGen writes the same example as
-different bytes in every run; a hash of the bytes would give another split, another sample and
-other augmentations each time the pipeline re-runs. The content key is the same for every
-serialization of the same features, so all of these depend on the data only.
+Every random choice in tfx-balance is a pure function of ``(seed, example fingerprint, index)``,
+never of Beam's element order, bundles or retries. An example is identified by its content key, the
+same for every serialization of its features (docs/stratified_splitter.md).
 
 Example:
-    >>> fp = fingerprint(b'serialized example')
-    >>> seeded_hash(0, b'serialized example') == seeded_hash(0, b'serialized example')
-    True
     >>> from tensorflow.core.example import example_pb2
     >>> a, b = example_pb2.Example(), example_pb2.Example()
     >>> a.features.feature['a'].int64_list.value.append(1)
     >>> b.features.feature['b'].float_list.value.append(0.5)
     >>> entry = lambda ex: ex.SerializeToString()[2:]  # a one-feature example's map entry
-    >>> example = lambda body: b'\\n' + bytes([len(body)]) + body  # an Example of these entries
+    >>> example = lambda body: b'\n' + bytes([len(body)]) + body  # an Example of these entries
     >>> a_then_b, b_then_a = example(entry(a) + entry(b)), example(entry(b) + entry(a))
     >>> a_then_b == b_then_a  # the same example, written in two orders
     False
     >>> example_keys([a_then_b, b_then_a]) == [example_key(b_then_a)] * 2
-    True
-    >>> rng = example_rng(seed=0, fingerprint=fp, index=1)
-    >>> 0.0 <= rng.random() < 1.0
     True
 """
 
@@ -51,22 +38,20 @@ def _seed_bytes(seed: int) -> bytes:
 
 
 def seeded_hash(seed: int, data: bytes) -> int:
-    """Returns a 64-bit unsigned hash of ``data`` that changes with ``seed``."""
+    """A 64-bit unsigned hash of ``data`` that changes with ``seed``."""
     digest = hashlib.blake2b(data, digest_size=8, key=_seed_bytes(seed)).digest()
     return int.from_bytes(digest, 'big')
 
 
 def seeded_hashes(seed: int, items: Sequence[bytes]) -> List[int]:
-    """``seeded_hash`` of each of ``items`` (the same values; one call for a batch)."""
+    """``seeded_hash`` of each of ``items``, in one call."""
     key, blake2b, from_bytes = _seed_bytes(seed), hashlib.blake2b, int.from_bytes
     return [from_bytes(blake2b(d, digest_size=8, key=key).digest(), 'big') for d in items]
 
 
 def key_buckets(keys: np.ndarray, num_buckets: int):
-    """``(bucket, indexes)`` per bucket found in ``keys`` (numpy uint64 hashes; a key's bucket
-    is ``key % num_buckets``): buckets ascending, each one's indexes in input order. Batches of
-    keys split this way meet per bucket in a combine or a join (LeakageCheck's duplicates,
-    StratifiedSplitter's earlier spans), a bucket's share of the keys at a time.
+    """``(bucket, indexes)`` per bucket (``key % num_buckets``) of uint64 ``keys``, buckets
+    ascending.
 
     Example:
         >>> [(b, at.tolist()) for b, at in key_buckets(np.array([5, 2, 7, 4], np.uint64), 2)]
@@ -79,32 +64,23 @@ def key_buckets(keys: np.ndarray, num_buckets: int):
 
 
 def fingerprint(record: bytes) -> str:
-    """Returns a stable, seed-independent hex fingerprint (16 chars) of a serialized record."""
+    """A stable, seed-independent hex fingerprint (16 chars) of a serialized record."""
     return hashlib.blake2b(record, digest_size=8).hexdigest()
 
 
 def example_rng(seed: int, fingerprint: str, index: int = 0) -> np.random.Generator:
-    """Returns a ``numpy`` Generator seeded from ``(seed, fingerprint, index)`` only."""
+    """A numpy Generator seeded from ``(seed, fingerprint, index)`` only."""
     key = f'{int(seed)}:{fingerprint}:{int(index)}'.encode()
     words = np.frombuffer(hashlib.blake2b(key, digest_size=16).digest(), dtype='<u4')
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words.tolist())))
 
 
 def example_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) -> List[bytes]:
-    """Returns the content key (8 bytes) of each serialized ``tf.train.Example`` in ``records``.
+    """The content key (8 bytes) of each serialized ``tf.train.Example`` in ``records``.
 
-    The key is the sum modulo 2**64 of the FarmHash64 fingerprints (``tf.fingerprint``, the same
-    on every platform) of the example's ``feature`` map entries, each entry being the serialized
-    ``(name, Feature)`` pair. It does not depend on the order in which the entries were written,
-    so every serialization of the same features has the same key, and a record's key does not
-    depend on the other records of the batch. Records are decoded in C++ a batch at a time (~5 µs
-    per 20-feature example). A record with more than its one ``features`` field (written in
-    pieces, which protobuf merges, or with unknown fields) is keyed as its deterministic
-    serialization; a record that is not a ``tf.train.Example`` keys as its own bytes.
-
-    ``ignore_features``: feature names left out of the key (their entries are not summed), so
-    an example keys as it would without them, e.g. BalancedAugmenter's provenance features
-    (``LeakageCheck`` matches an original marked ``is_synthetic = 0`` with its unmarked copy).
+    The sum modulo 2**64 of ``tf.fingerprint`` of the example's serialized feature map entries, so
+    independent of their order. A record that is not a plain ``tf.train.Example`` keys as its
+    deterministic serialization, or its bytes. ``ignore_features`` are left out of the key.
     """
     import tensorflow as tf
 
@@ -124,7 +100,7 @@ def example_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) 
 
 
 def example_key(record: bytes) -> bytes:
-    """The content key of one serialized example (see ``example_keys``, faster on a batch)."""
+    """The content key of one serialized example (``example_keys`` on a batch)."""
     return example_keys([record])[0]
 
 
@@ -132,8 +108,7 @@ _KEY_STRUCT = struct.Struct('>Q')
 
 
 def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
-    """The key of a record ``example_keys`` cannot read in one piece: that of its
-    deterministic serialization, or its own bytes if it is not a ``tf.train.Example``."""
+    """The key of a record ``example_keys`` cannot read in one piece (see there)."""
     import tensorflow as tf
     from google.protobuf.message import DecodeError
     from tensorflow.core.example import example_pb2
@@ -151,9 +126,7 @@ def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
 
 
 def _release_sums_fn() -> None:
-    """Drops the cached ``tf.function`` while TensorFlow is still intact (an ``atexit`` handler):
-    left to interpreter shutdown, its graph would be freed after TensorFlow's modules are torn
-    down, and Python would print ``Exception ignored in: AtomicFunction.__del__``."""
+    """Drops the cached ``tf.function`` at exit while TensorFlow is intact (no ``__del__`` error)."""
     _fingerprint_sums_fn.cache_clear()
     gc.collect()
 

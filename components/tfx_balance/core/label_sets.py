@@ -1,27 +1,8 @@
 """Reading the label sets of serialized ``tf.train.Example`` records (multi-label data).
 
-As for single labels (``labels.read_labels``), only the label feature of a whole batch is decoded
-in C++ (``labels.decode_feature``), and a batch that breaks a rule is re-read record by
-record to raise the ``DataError`` naming the first bad example, so results and errors are exactly
-those of the per-record path.
-
-``read_label_sets`` reads a label *set* per example. Single-label data is the case of sets of
-size one (form ``'single'``, read by ``labels.read_labels``); the two multi-label forms
-(``multi_label=``):
-
-- ``'ids'``: the label feature lists the example's labels, 0..n int64 ids or non-empty bytes
-  names; no value (or no feature) means no label. A label listed twice in one example is a
-  ``DataError`` (it is almost always an upstream bug, and counting it once would hide it).
-- ``'multi_hot'``: the label feature is an int64 vector of 0/1 of the same length in every
-  example; label ``i`` (named ``'i'`` in reports) is present where position ``i`` is 1. A vector
-  of all zeros means no label. A missing feature, another type, an entry other than 0 or 1, or
-  vectors of different lengths are ``DataError`` naming the example(s).
-
-A label set is a tuple of label values (``int`` or ``bytes``) in the canonical class order
-(``labels.sorted_classes``); ``()`` is "no label". As for single labels, a
-label that is int64 in some examples and bytes in others is rejected
-(``labels.check_label_kinds``): within a batch here, across batches by the
-caller, from ``LabelSets.kinds`` and ``LabelSets.width``.
+A label set is a sorted tuple of labels; ``()`` is "no label". ``multi_label='ids'`` lists the
+labels (each once), ``'multi_hot'`` is a 0/1 int64 vector of one length in every example, and
+``'single'`` is single-label data as sets of size one.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -33,8 +14,6 @@ Example:
     [(2, 7), ()]
     >>> read_label_sets([ex([0, 1, 1]), ex([0, 0, 0])], 'tags', 'multi_hot').sets
     [(1, 2), ()]
-    >>> read_label_sets([ex([3]), ex([1])], 'tags', 'single').sets
-    [(3,), (1,)]
 """
 
 from __future__ import annotations
@@ -62,15 +41,8 @@ SINGLE = 'single'  # one class per example: label sets of size one
 
 
 class LabelSets(NamedTuple):
-    """The label sets of a batch, and what the caller needs to check them across batches.
-
-    Attributes:
-      sets: one sorted tuple of labels per example (``()``: no label).
-      kinds: ``{label value: index in the batch}`` of the first labelled example of each kind
-        (int64, bytes), for ``labels.check_label_kinds`` across batches.
-      width: ``(length, index in the batch)`` of the batch's multi-hot vectors (None for ids).
-    Indices, not fingerprints: the caller names the example with the content key it computes
-    anyway (``hashing.fingerprint(example_keys(records)[i])``, the example's fingerprint).
+    """The label sets of a batch (``sets``), and for checks across batches the batch index of the
+    first example of each label kind (``kinds``) and the multi-hot width (``width``).
     """
 
     sets: List[tuple]
@@ -79,25 +51,21 @@ class LabelSets(NamedTuple):
 
 
 def check_form(form) -> str:
-    """``form`` if it is a multi-label form (``'ids'``, ``'multi_hot'``), else a ``ConfigError``."""
+    """``form`` if it is ``'ids'`` or ``'multi_hot'``, else a ``ConfigError``."""
     if form not in FORMS:
         raise ConfigError(f"multi_label must be 'ids' or 'multi_hot' here, got {form!r}.")
     return form
 
 
 def label_name(label) -> str:
-    """The name of a label in reports: its class name; a multi-hot position as its number."""
+    """The name of a label in reports (a multi-hot position as its number)."""
     return class_name(label)
 
 
 def read_label_sets(
     records: Sequence[bytes], label_feature: str, form: str, where: str = ''
 ) -> LabelSets:
-    """The ``LabelSets`` of serialized examples (see the module docstring for the rules).
-
-    Decodes only the label feature, a batch at a time in C++; a batch that breaks a rule is
-    re-read record by record to raise the ``DataError`` that names the first bad example.
-    """
+    """The ``LabelSets`` of serialized examples (rules: module docstring)."""
     if form == SINGLE:
         labels = read_labels(records, label_feature, where)
         return LabelSets([(label,) for label in labels], {labels[0]: 0} if labels else {}, None)
@@ -117,8 +85,7 @@ def read_label_sets(
 
 
 def _decode(records, label_feature: str, form: str):
-    """``(sets, width)`` decoded with ``tf.io.parse_example``, or None if any record breaks a
-    rule (or the batch mixes types): the caller then names it record by record."""
+    """``(sets, width)`` decoded in C++, or None if any record breaks a rule."""
     import numpy as np
     import tensorflow as tf
 
@@ -157,7 +124,7 @@ def _decode(records, label_feature: str, form: str):
 
 
 def _ascending_rows(values, splits) -> bool:
-    """Whether every row of a ragged int64 batch is strictly ascending (so sorted, no repeat)."""
+    """Whether every row of a ragged int64 batch is strictly ascending (sorted, no repeat)."""
     import numpy as np
 
     if len(values) < 2:
@@ -169,7 +136,6 @@ def _ascending_rows(values, splits) -> bool:
 
 
 def _slices(values: list, bounds: list) -> List[tuple]:
-    """``values[bounds[i]:bounds[i + 1]]`` as a tuple, per row."""
     return [tuple(values[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
@@ -190,8 +156,7 @@ def _read_one_by_one(records, label_feature: str, form: str, where: str) -> Labe
 
 
 def label_set_of_record(record: bytes, label_feature: str, form: str, where: str = ''):
-    """``(label set, vector length)`` of one serialized example, or the ``DataError`` naming it
-    (its fingerprint, and ``where``, e.g. ``"split 'train'"``). The length is None for ids."""
+    """``(label set, vector length or None)`` of one example, or the ``DataError`` naming it."""
     example = example_pb2.Example.FromString(record)
     in_where = f' in {where}' if where else ''
     head = f"label_feature '{label_feature}' (multi_label={form!r}){in_where}"
@@ -248,8 +213,7 @@ def label_set_of_record(record: bytes, label_feature: str, form: str, where: str
 
 
 def check_widths(widths, label_feature: str, where: str = '') -> None:
-    """Raises the ``DataError`` for multi-hot vectors of different lengths. ``widths`` holds
-    ``(length, example fingerprint)`` pairs (one per batch, or per example)."""
+    """Raises the ``DataError`` for multi-hot vectors of different lengths."""
     distinct = {}
     for length, name in sorted(widths):
         distinct.setdefault(length, name)

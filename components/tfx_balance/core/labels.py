@@ -1,29 +1,17 @@
-"""Reading the class label of serialized ``tf.train.Example`` records and naming classes.
+"""Reading the class label of serialized ``tf.train.Example`` records, and naming classes.
 
-Labels may be int64 or bytes features with exactly one value, of one type in every example (a
-mix is a ``DataError``: ``check_label_kinds``). ``read_label`` reads one record's;
-``read_labels``, the reader of every component, a batch's: parsing a whole ``tf.train.Example``
-with protobuf to read one feature costs ~45 µs, so only the label feature of the batch is decoded
-with ``tf.io.parse_example`` (~2.5 µs per record, ``decode_feature``, which label sets and
-group ids are read by too: ``label_sets.py``, ``groups.py``), and a batch that breaks a rule is
-re-read record by record to raise the ``DataError`` naming the first bad example, so results and
-errors are exactly those of the per-record path. A class is represented in Python as ``int`` or
-``bytes``; in JSON and logs as its string form (bytes decoded as UTF-8, with backslash escapes
-for invalid bytes). A float read as an id or a name (a group id, a label bin's edge) is spelt
-by float_name, the one rule for it.
+A label is one int64 or bytes value, of one type in every example. ``read_labels``, the reader of
+every component, decodes only the label feature of a batch; a class is ``int`` or ``bytes`` in
+Python and its ``class_name`` in JSON and logs.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['label'].int64_list.value.append(3)
-    >>> read_label(ex.SerializeToString(), 'label')
-    3
     >>> read_labels([ex.SerializeToString()] * 2, 'label')
     [3, 3]
     >>> class_name(b'Cash')
     'Cash'
-    >>> float_name(0.30000001192092896)  # the float32 nearest 0.3, as a tf.Example stores 0.3
-    '0.3'
 """
 
 from __future__ import annotations
@@ -48,8 +36,7 @@ def _feature_names(example: example_pb2.Example, limit: int = 12) -> str:
 def label_of_example(
     example: example_pb2.Example, label_feature: str, where: str = '', record: bytes = b''
 ) -> ClassValue:
-    """Returns the single label value of a parsed example, or raises ``DataError`` naming
-    ``where`` (e.g. ``"split 'train'"``) and, given its serialized ``record``, its fingerprint."""
+    """The label of a parsed example, or a ``DataError`` naming ``where`` and the example."""
     try:
         return _label_value(example, label_feature, where, '')
     except DataError:
@@ -95,9 +82,7 @@ def _label_value(example, label_feature: str, where: str, found: str) -> ClassVa
 
 
 def empty_label_error(label_feature: str, where: str, found: str, multi_label=None) -> DataError:
-    """The ``DataError`` for an empty bytes label, the one every component raises (reading
-    examples, or TFDV statistics): ``found`` says where it was (``'an example (example
-    fingerprint ...)'``, ``'3 example(s), by its statistics'``), ``multi_label`` the form."""
+    """The ``DataError`` for an empty bytes label, the one every component raises."""
     where_text = f' in {where}' if where else ''
     form = f' (multi_label={multi_label!r})' if multi_label else ''
     fix = (
@@ -111,18 +96,13 @@ def empty_label_error(label_feature: str, where: str, found: str, multi_label=No
 
 
 def read_label(record: bytes, label_feature: str, where: str = '') -> ClassValue:
-    """Parses a serialized ``tf.train.Example`` and returns its label (see module doc)."""
+    """The label of one serialized ``tf.train.Example``."""
     example = example_pb2.Example.FromString(record)
     return label_of_example(example, label_feature, where, record)
 
 
 def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -> List[ClassValue]:
-    """Returns the label (``int`` or ``bytes``) of every serialized example in ``records``.
-
-    The same values and errors as ``[read_label(r, label_feature, where) for r in records]``,
-    about 18x faster: the label feature alone is decoded for the whole batch in C++. A batch of
-    int64 and bytes labels raises ``labels.check_label_kinds``' error.
-    """
+    """The label of every serialized example: the values and errors of ``read_label`` per record."""
     if not len(records):
         return []
     # The first record fixes the dtype to decode (and raises the exact error if it is bad).
@@ -140,8 +120,7 @@ def read_labels(records: Sequence[bytes], label_feature: str, where: str = '') -
 
 
 def _decode_single(records, label_feature: str, is_bytes: bool):
-    """Labels decoded in C++, or None unless every record has exactly one label value of the
-    kind (and, for bytes, a non-empty one)."""
+    """Labels decoded in C++, or None unless every record has one valid label."""
     import tensorflow as tf
 
     parsed = decode_feature(records, label_feature, tf.string if is_bytes else tf.int64)
@@ -157,9 +136,9 @@ def _decode_single(records, label_feature: str, is_bytes: bool):
 
 
 def decode_feature(records: Sequence[bytes], feature: str, dtype):
-    """``(values, row splits)`` of one feature (a label, label sets, a group id) of every record,
-    decoded in C++ as ``dtype``; None if a record holds another type (or is not a
-    ``tf.train.Example``)."""
+    """``(values, row splits)`` of one feature of every record, decoded in C++; None if one does not
+    decode as ``dtype``.
+    """
     import tensorflow as tf
 
     spec = {feature: tf.io.RaggedFeature(dtype, row_splits_dtype=tf.int64)}
@@ -171,8 +150,7 @@ def decode_feature(records: Sequence[bytes], feature: str, dtype):
 
 
 def example_fingerprint(record: bytes) -> str:
-    """The fingerprint errors name an example by (as BalancedAugmenter's ``source_feature``):
-    that of its content key, the same whichever order its features were serialized in."""
+    """The fingerprint errors name an example by: its content key's (feature order ignored)."""
     return hashing.fingerprint(hashing.example_key(record))
 
 
@@ -184,12 +162,7 @@ def label_kind(value: ClassValue) -> str:
 def check_label_kinds(
     fingerprints: Mapping[ClassValue, str], label_feature: str, where: str = ''
 ) -> None:
-    """Raises the ``DataError`` for a label that is int64 in some examples and bytes in others.
-
-    ``fingerprints`` maps each class value seen to the fingerprint of one example of it (see
-    ``example_fingerprint``). ``1`` and ``b'1'`` would be two classes with one name in every
-    report, so every component rejects the mix, with this one message, before writing anything.
-    """
+    """Raises the ``DataError`` for a label that is int64 in some examples and bytes in others."""
     by_kind = {}
     for value in sorted_classes(fingerprints):
         by_kind.setdefault(label_kind(value), value)
@@ -209,12 +182,7 @@ def check_label_kinds(
 def check_distinct_names(
     classes: Iterable[ClassValue], label_feature: str, where: str = ''
 ) -> None:
-    """Raises the ``DataError`` for two classes with the same name (``class_name``).
-
-    Reports, plans and TFDV statistics key classes by name, and a label that is not valid UTF-8
-    is named with backslash escapes, so ``b'\\xff'`` and the text ``\\xff`` would share one row.
-    Every component rejects that, with this one message, before writing anything.
-    """
+    r"""Raises the ``DataError`` for two classes with one ``class_name`` (``b'\xff'``, ``'\xff'``)."""
     seen = {}
     for c in sorted_classes(classes):
         other = seen.setdefault(class_name(c), c)
@@ -229,18 +197,15 @@ def check_distinct_names(
 
 
 def class_name(value: ClassValue) -> str:
-    """Returns the display/JSON name of a class value."""
+    """The display/JSON name of a class value (bytes as UTF-8, backslash-escaped)."""
     if isinstance(value, bytes):
         return value.decode('utf-8', errors='backslashreplace')
     return str(value)
 
 
 def float_name(value: float) -> str:
-    """The name of a float read as an id or a name: the shortest decimal that reads back as the
-    same float32 (a tf.Example float is a float32: 0.3 is stored as 0.30000001192092896, named
-    '0.3'), written as Python writes that decimal, without a trailing '.0' (so float 123.0 is
-    '123', as int64 123 is); a float32 cannot hold (a float64 bin edge) by its own shortest
-    decimal. -0.0 is '0'.
+    """The name of a float read as an id or a name: the shortest decimal that reads back as the same
+    float32 (else the float64's own), without a trailing '.0'; -0.0 is '0'.
 
     >>> [float_name(v) for v in (0.30000001192092896, 2000.300048828125, 123.0, 5e-05, -0.0)]
     ['0.3', '2000.3', '123', '5e-05', '0']
@@ -262,15 +227,12 @@ def class_sort_key(value: ClassValue):
 
 
 def sorted_classes(values: Iterable[ClassValue]) -> list:
-    """Returns class values in the canonical order used in plans, logs and JSON."""
+    """Class values in the canonical order of plans, logs and JSON."""
     return sorted(set(values), key=class_sort_key)
 
 
 def parse_class_name(name: object, known: Iterable[ClassValue]) -> ClassValue:
-    """Maps a user-given class (int, str or bytes) to the matching known class value.
-
-    Raises ``DataError`` naming the known classes if nothing matches.
-    """
+    """The known class value matching a user-given class (int, str or bytes); else ``DataError``."""
     known = list(known)
     for value in known:
         if value == name or class_name(value) == (
@@ -285,7 +247,7 @@ def parse_class_name(name: object, known: Iterable[ClassValue]) -> ClassValue:
 
 
 def format_count_table(rows: dict, columns: list, title: str = 'class') -> str:
-    """Formats ``{class_name: {column: count}}`` as a fixed-width text table with a total row."""
+    """``{class_name: {column: count}}`` as a fixed-width text table with totals."""
     names = list(rows)
     width = max([len(title), len('total')] + [len(n) for n in names])
     col_w = {c: max(len(c), 7) for c in columns}

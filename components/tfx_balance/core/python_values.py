@@ -1,10 +1,4 @@
-"""Arguments as the Python values they are: numpy scalars as Python numbers, and the JSON of
-exec properties.
-
-A config computed with numpy hands the components ``np.int64`` counts, ``np.float32`` scales and
-``np.bool_`` flags. Each config's ``validate()`` first turns them into the Python numbers they are
-(``on_python_values``), so every check sees an int, float or bool, and ``to_json``, the
-one encoder of exec-property JSON, writes any that reach it the same way.
+"""Arguments as the Python values they are: numpy scalars as Python numbers, and exec-property JSON.
 
 Example:
     >>> import numpy as np
@@ -25,9 +19,9 @@ import numpy as np
 
 
 def python_value(value):
-    """``value`` with every numpy scalar (also inside dicts, lists and tuples) as its Python
-    number, bool, str or bytes (``.item()``), and numpy arrays as lists; ``value`` itself when
-    it holds none."""
+    """``value`` with numpy scalars (also nested) as Python values and arrays as lists; ``value``
+    itself when it holds none.
+    """
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -46,8 +40,7 @@ def python_value(value):
 
 
 def with_python_values(config):
-    """The dataclass ``config`` with ``python_value`` of every field (``config`` itself when
-    no field holds a numpy value)."""
+    """The dataclass ``config`` with ``python_value`` of every field."""
     changed = {}
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
@@ -58,8 +51,7 @@ def with_python_values(config):
 
 
 def on_python_values(validate):
-    """Decorates a config's ``validate()``: it checks (and returns) ``with_python_values`` of
-    the config, so ``np.int64(3)`` passes where ``3`` does and is ``3`` from then on."""
+    """Decorates a config's ``validate()`` to check ``with_python_values`` of it."""
 
     @functools.wraps(validate)
     def checked(config):

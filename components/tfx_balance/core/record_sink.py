@@ -1,21 +1,8 @@
 """Beam's TFRecord sink, with no temp file left open by a failed job (``TFRecordFileSink``).
 
-Beam's ``WriteImpl`` (behind ``beam.io.WriteToTFRecord``) opens one temp file per bundle in
-``_WriteBundleDoFn.process`` and closes it only in ``finish_bundle``. When a write fails
-(``No space left on device``), or any stage fused with the write raises, the temp file stays
-open: the writer holding it is kept alive by the failed job's traceback (which a notebook keeps
-as its last exception, and ``pytest.raises`` as its ``ExceptionInfo``) and by reference cycles
-until the garbage collector finds them. Removing the failed output then frees no space, and a
-rerun in the same process can find the disk still full.
-
-``TFRecordFileSink`` writes the same bytes as ``WriteToTFRecord``'s sink, closes a temp
-file itself when writing or closing it fails, and registers the temp files it has open in this
-process, so that ``close_abandoned_files`` can close those a job failing elsewhere left open
-(the executors' ``output_guard`` does, before it removes the output). It subclasses Beam's
-``tfrecordio._TFRecordSink`` (Beam 2.59; its ``open``/``write_encoded_record``/``close`` are
-the ``FileBasedSink`` API) so that the record framing stays Beam's own.
-
-It is pickled to the workers, so it lives in ``core/`` (a worker imports no TFX to run it).
+Beam's ``WriteToTFRecord`` keeps a failed bundle's temp file open, and so its disk space held.
+``TFRecordFileSink`` writes the same bytes, closes a temp file whose write fails, and registers its
+open files for ``close_abandoned_files`` (called by the executors' ``output_guard``).
 
 Example:
     >>> import apache_beam as beam
@@ -45,10 +32,8 @@ _OPEN_LOCK = threading.Lock()
 
 
 class TFRecordFileSink(tfrecordio._TFRecordSink):
-    """The sink of ``beam.io.WriteToTFRecord(prefix, file_name_suffix=..., compression_type=...)``
-    (same files, same bytes) that never leaves a temp file open after a failure (module doc).
-    Write with ``records | beam.io.Write(TFRecordFileSink(prefix, '.gz', CompressionTypes.GZIP))``;
-    with ``batched=True`` each element is a list of records, written in order.
+    """``WriteToTFRecord``'s sink (same bytes) that never leaves a temp file open after a failure;
+    with ``batched=True`` each element is a list of records.
     """
 
     def __init__(
@@ -110,10 +95,7 @@ class TFRecordFileSink(tfrecordio._TFRecordSink):
 
 
 def frame_records(records) -> bytes:
-    """``records`` (bytes) framed as TFRecords, one after the other: each as Beam's
-    ``_TFRecordUtil.write_record`` writes it (its length, the length's masked crc32c, the record,
-    the record's masked crc32c, with Beam's crc32c function). The crc of a length is computed
-    once per distinct length (records of a batch are mostly a few lengths).
+    """``records`` (bytes) framed as TFRecords, exactly as Beam's ``_TFRecordUtil.write_record``.
 
     >>> import io
     >>> one = io.BytesIO()
@@ -137,9 +119,7 @@ def frame_records(records) -> bytes:
 
 
 def _abandon(handle) -> None:
-    """Closes the raw file under ``handle`` without writing out what the compressor still holds
-    (the temp file is discarded). A buffer that fails to flush (the disk is full) does not keep
-    the file open: Python's buffered writer closes its file all the same."""
+    """Closes the raw file under ``handle`` without flushing the compressor."""
     with _OPEN_LOCK:
         entry = _OPEN_FILES.pop(handle, None)
     if entry is not None:
@@ -150,11 +130,8 @@ def _abandon(handle) -> None:
 
 
 def close_abandoned_files(folder: str) -> List[str]:
-    """Closes every temp file under ``folder`` that a ``TFRecordFileSink`` of this process
-    still has open, and returns their paths, sorted.
-
-    Call it once a Beam job writing under ``folder`` has failed, never while one runs: an
-    in-process runner leaves open the temp files of the bundles that failed.
+    """Closes (and returns, sorted) the temp files under ``folder`` this process's sinks still have
+    open. Call it after a Beam job writing there failed, never while one runs.
     """
     prefix = folder.rstrip('/') + '/'
     with _OPEN_LOCK:

@@ -1,11 +1,5 @@
-"""Serialized ``tf.train.Example`` records built from their protobuf wire-format parts, and the
-fields of any serialized message walked without parsing it (``fields``: a reader parses only
-the part it needs, e.g. one feature's statistics of many).
-
-A record is one ``features`` field (field 1) holding the map ``feature`` of ``name -> Feature``
-entries; entries can be appended to it, or written in key order as protobuf's deterministic
-serialization does (``key_order``: the order depends on the protobuf runtime). Building records
-this way is exact and much cheaper than parsing and re-serializing a ``tf.train.Example``.
+"""Serialized ``tf.train.Example`` records built from protobuf wire-format parts (no parsing), and
+the fields of a serialized message walked without parsing it (``fields``).
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -53,9 +47,7 @@ LENGTH_DELIMITED = 2  # the wire type of bytes, strings and messages
 
 
 def fields(data: bytes, start: int, end: int):
-    """``(field number, wire type, field start, value start, end)`` of each field of the
-    message in ``data[start:end]``; a ``ValueError`` for a group (no proto we read has one) or
-    a field that runs past ``end``."""
+    """``(number, wire type, field start, value start, end)`` per field of ``data[start:end]``."""
     pos = start
     while pos < end:
         tag, value = read_varint(data, pos)
@@ -101,8 +93,7 @@ def bytes_feature(value: bytes) -> bytes:
 
 
 def add_entries(record: bytes, entries: bytes) -> bytes | None:
-    """``record`` with the serialized feature ``entries`` appended to its ``Features``, or None
-    unless the record is exactly one ``features`` field (what every serializer writes)."""
+    """``record`` with ``entries`` appended; None unless it is exactly one ``features`` field."""
     if record[:1] != ENTRY_TAG:
         return None
     try:
@@ -116,9 +107,7 @@ def add_entries(record: bytes, entries: bytes) -> bytes | None:
 
 @functools.cache
 def _longer_key_first() -> bool:
-    """Whether this protobuf runtime's deterministic serialization writes a map key after the
-    longer keys it begins: upb (protobuf 4.21+, e.g. 6.x with TFX 1.21) writes 'ab' before 'a';
-    the C++ and Python runtimes of protobuf 3.x (TFX 1.16) write 'a' before 'ab'."""
+    """Whether deterministic serialization writes map key 'ab' before 'a' (upb does)."""
     features = feature_pb2.Features()
     for name in ('a', 'ab'):
         features.feature[name].int64_list.value.append(1)
@@ -127,9 +116,7 @@ def _longer_key_first() -> bool:
 
 
 def key_order(names: Iterable[str]) -> List[str]:
-    """Feature ``names`` in the order protobuf's deterministic serialization writes their
-    entries: by the bytes of their UTF-8 keys, where a key that begins a longer one comes first
-    or last as ``_longer_key_first`` finds for the runtime in use.
+    """Feature ``names`` in the order protobuf's deterministic serialization writes them.
 
     Example:
         >>> key_order(['s', 'source', 'a']) in (['a', 's', 'source'], ['a', 'source', 's'])

@@ -1,6 +1,6 @@
 """CrossValidationAggregate: per metric, the mean, std and 95% interval over k fold evaluations,
-and a ModelBlessing for the model trained on all folds when the cross-validated estimate meets
-the thresholds."""
+and a ModelBlessing when the cross-validated estimate meets the thresholds.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from tfx_balance.parameters import documented, execution_parameters
 
 
 class CrossValidationResult(artifact.Artifact):
-    """``cross_validation.json`` and ``cross_validation.html``: every metric of every fold, with
-    its mean, std and 95% interval over the folds, and the gate's checks."""
+    """``cross_validation.json`` and ``.html``: fold metrics, statistics, gate checks."""
 
     TYPE_NAME = 'tfx_balance.CrossValidationResult'
 
@@ -60,16 +59,9 @@ class CrossValidationAggregate(base_component.BaseComponent):
             push_destination=...,
         )
 
-    Per metric of the folds' overall slice (every numeric TFMA metric: ``macro_recall``,
-    ``recall/<class>``, ``balanced_accuracy``, ...), for the candidate model, the baseline model
-    (when the fold Evaluators have one) and their difference on each fold, it computes the mean,
-    the sample standard deviation (ddof=1) and the 95% Student-t interval of the mean over the
-    folds (rules: docs/cross_validation.md), logs them and writes them to ``cross_validation``.
-
-    The gate: ``blessing`` is BLESSED (custom property ``blessed`` = 1, what TFX's Pusher reads)
-    only if every threshold holds for the cross-validated estimate: with ``gate_on='mean'`` the
-    mean over the folds, with ``'interval'`` the end of the 95% interval on the threshold's
-    side. Without thresholds it is NOT_BLESSED.
+    For every numeric metric of the overall slice, of the candidate, the baseline and their
+    difference, it logs and writes the statistics; ``blessing`` is BLESSED only if every threshold
+    holds (NOT_BLESSED without thresholds). Rules: docs/cross_validation.md.
     """
 
     SPEC_CLASS = CrossValidationAggregateSpec

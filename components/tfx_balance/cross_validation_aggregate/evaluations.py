@@ -1,9 +1,5 @@
-"""Reading the k fold evaluations (TFMA output of TFX's Evaluator) into plain metric dicts, and the
-gate's thresholds from their EvalConfig.
-
-Only the overall slice is read (the whole held-out fold). A metric's name is TFMA's, prefixed by
-its output name (``'<output>/<name>'``) for multi-output models and suffixed with its sub key
-(``'<name>@classId:2'``) and ``' (weighted)'`` for example-weighted keys.
+"""Reading the k fold evaluations (TFX Evaluator outputs) into metric dicts, and the gate's
+thresholds from their EvalConfig. Only the overall slice is read.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from tfx_balance.core.errors import ConfigError, DataError
 
 @dataclasses.dataclass(frozen=True)
 class FoldMetrics:
-    """One fold's evaluation: the model names and the numeric metrics of the overall slice."""
+    """One fold's evaluation: the model names and the overall slice's numeric metrics."""
 
     candidate_name: str
     baseline_name: str | None
@@ -27,7 +23,7 @@ class FoldMetrics:
 
 
 def metric_name(key) -> str:
-    """The display name of a TFMA ``MetricKey`` (see the module docstring)."""
+    """The display name of a TFMA ``MetricKey`` (with its output, sub key and weighting)."""
     from google.protobuf import text_format
 
     name = f'{key.output_name}/{key.name}' if key.output_name else key.name
@@ -53,8 +49,7 @@ def _model_names(eval_config, uri: str, fold: str):
 
 
 def read_fold(uri: str, fold: str) -> FoldMetrics:
-    """The metrics of the overall slice of the TFMA output at ``uri`` (the evaluation of
-    ``fold``). Raises ``DataError`` when ``uri`` holds no TFMA evaluation."""
+    """The overall slice's metrics of the TFMA output at ``uri``; ``DataError`` if it holds none."""
     import tensorflow_model_analysis as tfma
     from tensorflow_model_analysis.writers import eval_config_writer
 
@@ -89,7 +84,7 @@ def read_fold(uri: str, fold: str) -> FoldMetrics:
 
 
 def _threshold_kinds(name: str, threshold) -> Dict[str, float]:
-    """``{kind: bound}`` of a TFMA ``MetricThreshold`` (see core/cross_validation/estimates.py)."""
+    """``{kind: bound}`` of a TFMA ``MetricThreshold``."""
     from tensorflow_model_analysis.proto import config_pb2
 
     out = {}
@@ -114,8 +109,7 @@ def _threshold_kinds(name: str, threshold) -> Dict[str, float]:
 
 
 def eval_config_thresholds(eval_config) -> Dict[str, Dict[str, float]]:
-    """``{metric: {kind: bound}}`` from the overall-slice thresholds of an EvalConfig (what the
-    gate applies when CrossValidationAggregate gets no ``thresholds``)."""
+    """``{metric: {kind: bound}}`` from an EvalConfig's overall-slice thresholds (the default gate)."""
     from tensorflow_model_analysis.metrics import metric_specs
 
     found = {}
@@ -138,9 +132,9 @@ def eval_config_thresholds(eval_config) -> Dict[str, Dict[str, float]]:
 
 
 def folds_thresholds(per_fold, folds) -> Dict[str, Dict[str, float]]:
-    """The thresholds of the folds' EvalConfigs (``eval_config_thresholds``), which must be
-    the same in every fold: the gate applies one set to the cross-validated estimate, and taking
-    one fold's would silently drop another's. Raises ``DataError`` naming the folds and metrics."""
+    """The thresholds of the folds' EvalConfigs, which must be the same in every fold (else a
+    ``DataError``).
+    """
     found = [eval_config_thresholds(f.eval_config) for f in per_fold]
     for fold, other in zip(folds[1:], found[1:]):
         if other != found[0]:

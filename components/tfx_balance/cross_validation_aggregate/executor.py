@@ -1,5 +1,4 @@
-"""CrossValidationAggregate executor: reads the k fold evaluations, writes the aggregate and the
-blessing."""
+"""CrossValidationAggregate executor: the aggregate of the k fold evaluations, and the blessing."""
 
 from __future__ import annotations
 
@@ -29,16 +28,11 @@ class Executor(base_executor.BaseExecutor):
     """Aggregates the k fold evaluations and gates the model on the cross-validated estimate.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['fold_evaluation_<i>']: the ModelEvaluation (TFMA output) of fold i, for i in
-        0 .. k-1, in the order of ``folds``.
-      input_dict['model']: optional Model the blessing is about (the model trained on all folds).
-      output_dict['cross_validation']: receives ``cross_validation.json`` and
-        ``cross_validation.html`` (per metric and model: the value of each fold, mean, std and
-        95% interval; the differences candidate - baseline; the gate's checks).
-      output_dict['blessing']: ModelBlessing with ``BLESSED`` or ``NOT_BLESSED`` and the custom
-        property ``blessed`` = 1 or 0 (what TFX's Pusher reads), plus ``current_model``.
-      exec_properties: CrossValidationConfig's arguments (core/cross_validation/config.py), as its
-        ``to_exec_properties`` writes them.
+      input_dict['fold_evaluation_<i>']: fold i's ModelEvaluation, for i in 0 .. k-1.
+      input_dict['model']: optional Model the blessing is about (trained on all folds).
+      output_dict['cross_validation']: receives ``cross_validation.json`` and ``.html``.
+      output_dict['blessing']: ModelBlessing, as TFX's Evaluator writes it.
+      exec_properties: CrossValidationConfig's, as its ``to_exec_properties`` writes them.
     """
 
     def Do(  # noqa: N802 (TFX API)
@@ -106,7 +100,7 @@ class Executor(base_executor.BaseExecutor):
 
 
 def _write_blessing(blessing: types.Artifact, blessed: bool, models) -> None:
-    """A ModelBlessing as TFX's Evaluator writes it (its Pusher reads ``blessed`` == 1)."""
+    """A ModelBlessing as TFX's Evaluator writes it."""
     name = constants.BLESSED_FILE_NAME if blessed else constants.NOT_BLESSED_FILE_NAME
     io_utils.write_string_file(os.path.join(blessing.uri, name), '')
     blessing.set_int_custom_property(

@@ -1,12 +1,7 @@
-"""TFMA metrics that see the rare classes, and an EvalConfig that gates a model on them.
+"""TFMA metrics that see the rare classes, and ``balanced_eval_config`` to gate a model on them.
 
-Use the metrics in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall',
-module='tfx_balance.metrics')`` (also ``MultiClassBalancedAccuracy``, ``PerClassRecall``,
-``MinClassRecall``; for multi-label models ``PerLabelRecall``, ``PerLabelPrecision``,
-``PerLabelF1``, ``MacroLabelRecall``, ``MacroLabelF1``, ``MinLabelRecall``; calibration: ``ExpectedCalibrationError``,
-``LogLoss``), or build a whole gate with ``balanced_eval_config`` (``multi_label='multi_hot'``
-for multi-label models, ``calibration=CalibrationGate(...)`` to gate the calibrated output too).
-Rules and examples: docs/balanced_model_gate.md.
+Use a metric in any EvalConfig as ``tfma.MetricConfig(class_name='MacroRecall',
+module='tfx_balance.metrics')``. Metrics, rules and examples: docs/balanced_model_gate.md.
 """
 
 from tfx_balance.metrics.calibration import CalibrationGate, ExpectedCalibrationError, LogLoss

@@ -1,19 +1,5 @@
-"""TFMA calibration metrics and the calibration gate of ``balanced_eval_config``.
-
-``ExpectedCalibrationError`` (key ``'expected_calibration_error'``, plus
-``'expected_calibration_error/bins'``: the reliability diagram as a JSON string, per bin
-``[weight share, mean confidence, accuracy]``) and ``LogLoss`` (key ``'log_loss'``) read softmax
-scores and class labels (top-label ECE), or with ``multi_label='multi_hot'`` sigmoid scores and a
-multi-hot label (every (example, label) pair one binary prediction); definitions in
-``tfx_balance.core.calibration``. Use them in any EvalConfig::
-
-    tfma.MetricConfig(class_name='ExpectedCalibrationError', module='tfx_balance.metrics',
-                      config='"classes": ["cat", "dog"], "bins": 15')
-
-``CalibrationGate`` makes ``balanced_eval_config`` evaluate a served model's two outputs:
-the recall gate on ``balanced_probabilities`` (the decision of the balanced model) and these
-metrics, with upper bounds, on ``probabilities`` (the scores corrected to the data's class
-frequencies). Rules and examples: docs/balanced_model_gate.md.
+"""TFMA calibration metrics (definitions: ``tfx_balance.core.calibration``), and the calibration
+gate of ``balanced_eval_config``. Rules: docs/balanced_model_gate.md#calibration-gate.
 """
 
 from __future__ import annotations
@@ -125,20 +111,13 @@ class _CalibrationMetric(metric_types.Metric):
 
 
 class ExpectedCalibrationError(_CalibrationMetric):
-    """Expected calibration error over ``bins`` equal-width confidence bins (module docstring).
-
-    Args: ``classes`` / ``num_classes`` as ``MacroRecall``; ``multi_label``; ``bins`` (15);
-    ``name``.
-    """
+    """Expected calibration error over ``bins`` equal-width bins (and its diagram)."""
 
     KEY = keys.EXPECTED_CALIBRATION_ERROR
 
 
 class LogLoss(_CalibrationMetric):
-    """Mean negative log-likelihood of the label (binary cross-entropy per label, multi-label).
-
-    Args: as ``ExpectedCalibrationError``.
-    """
+    """Mean negative log-likelihood of the label (binary cross-entropy per label, multi-label)."""
 
     KEY = keys.LOG_LOSS
 
@@ -149,28 +128,16 @@ _BOUNDS = ('max_ece', 'max_log_loss', 'max_ece_increase', 'max_log_loss_increase
 
 @dataclasses.dataclass(frozen=True)
 class CalibrationGate:
-    """What ``balanced_eval_config(calibration=CalibrationGate(...))`` adds.
+    """Upper bounds on the ECE and log loss of ``output_name`` (and on their increase over the
+    baseline), for ``balanced_eval_config(calibration=...)``; recall reads ``decision_output_name``.
 
-    Attributes:
-      max_ece: bless only if the ECE of ``probabilities`` is at most this.
-      max_log_loss: bless only if its log loss is at most this.
-      max_ece_increase: bless only if its ECE exceeds the baseline model's by at most this.
-      max_log_loss_increase: bless only if its log loss exceeds the baseline's by at most this.
-      bins: ECE bins.
-      output_name: the output the calibration metrics read.
-      decision_output_name: the output the recall metrics (and ``metrics``) read.
-      calibration_plot: also add TFMA's ``CalibrationPlot`` on ``output_name`` (``bins``
-        buckets; no threshold), in its own spec with ``micro_average``: every (example, class)
-        pair, or (example, label) pair for multi-label, is one binary prediction, as the
-        multi-label ECE. TFMA turns a class id into a one-hot row itself, so single-label
-        labels must be int class ids (``num_classes=``, or int ``classes``); the Evaluator
-        writes the plot to its ``plots`` files (``tfma.load_plots``). Off by default.
+    ``calibration_plot=True`` also adds TFMA's ``CalibrationPlot``; single-label labels must then
+    be int class ids (``num_classes=``).
 
     Example::
 
         balanced_eval_config('label', num_classes=3, baseline_model_name='baseline',
-                             calibration=CalibrationGate(max_ece_increase=0.01,
-                                                         calibration_plot=True))
+                             calibration=CalibrationGate(max_ece_increase=0.01))
     """
 
     max_ece: float | None = None
@@ -183,8 +150,7 @@ class CalibrationGate:
     calibration_plot: bool = False
 
     def __post_init__(self):
-        """Checks every field when the gate is made (not in the Evaluator, after training):
-        ``ConfigError`` naming the field; numpy scalars become the Python numbers they are."""
+        """Checks every field (``ConfigError``); numpy scalars become Python numbers."""
         for field in dataclasses.fields(self):
             object.__setattr__(self, field.name, python_value(getattr(self, field.name)))
         for name in _BOUNDS:
@@ -213,8 +179,7 @@ class CalibrationGate:
             )
 
     def metrics_specs(self, specs: Sequence, args: str, has_baseline: bool) -> List:
-        """``specs`` (the recall gate) on ``decision_output_name`` plus one spec of the
-        calibration metrics, with their thresholds, on ``output_name``."""
+        """``specs`` on the decision output, plus the calibration metrics' spec."""
         increases = self.max_ece_increase, self.max_log_loss_increase
         if not has_baseline and any(v is not None for v in increases):
             raise ConfigError(

@@ -1,14 +1,5 @@
-"""The TFMA plumbing shared by every ``tfx_balance.metrics`` metric: one Beam combiner base that
-counts a model's examples into a counts object, the combiner and private counts computation of an
-index from ``counts.py`` (its ``new_counts()`` and ``add()`` are the single-label or multi-label
-strategy), and the derived computation that turns those counts into a metric's keys plus a
-diagnostic key.
-
-Example (what the recall metrics do)::
-
-    counts = index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
-    derived_computations(counts, summarize, derive, 'macro_recall', 'classes_absent',
-                         '_macro_recall_from_class_counts', '', '', False)
+"""The TFMA plumbing shared by every ``tfx_balance.metrics`` metric: a Beam combiner counting as an
+index of ``counts.py`` says, and a derived computation from counts to the metric's keys.
 """
 
 from __future__ import annotations
@@ -23,12 +14,7 @@ from tfx_balance.core.errors import ConfigError
 
 
 class CountsCombiner(beam.CombineFn):
-    """Counts one model's (and output's) examples into the accumulator of a subclass.
-
-    A subclass defines ``create_accumulator()`` (an object with ``merge(other)``) and
-    ``count(accumulator, label, prediction, weight)``; ``SQUEEZE`` is passed on to TFMA's
-    ``to_label_prediction_example_weight`` (None: TFMA's default).
-    """
+    """Counts one model's examples; a subclass defines ``create_accumulator()`` and ``count``."""
 
     SQUEEZE: bool | None = None
 
@@ -79,9 +65,7 @@ def counts_computation(
     output_name: str,
     example_weighted: bool,
 ) -> metric_types.MetricComputation:
-    """The (private, shared) computation of one model's and output's counts, keyed by
-    ``private_name`` and ``arguments``: metrics with the same arguments reuse it, as TFMA
-    de-duplicates computations by key."""
+    """The private counts computation of one model and output, shared by key."""
     key = metric_types.MetricKey(
         name=metric_util.generate_private_name_from_arguments(private_name, **arguments),
         model_name=model_name,
@@ -96,8 +80,7 @@ def counts_computation(
 
 
 class _IndexCombiner(CountsCombiner):
-    """Counts one model's (and output's) examples as its index says: into the index's
-    ``new_counts()``, with ``index.add(counts, label, prediction, weight)``."""
+    """Counts into the index's ``new_counts()`` with ``index.add``."""
 
     def __init__(self, key, eval_config, example_weighted: bool, index):
         super().__init__(key, eval_config, example_weighted, index)
@@ -117,14 +100,7 @@ def index_counts_computation(
     output_name: str,
     example_weighted: bool,
 ) -> metric_types.MetricComputation:
-    """The (private, shared) computation of one model's and output's counts, as ``index`` counts
-    them; metrics with the same index arguments reuse it, as TFMA de-duplicates computations by
-    key.
-
-    Example::
-
-        index_counts_computation(ClassIndex(None, 3), eval_config, '', '', False)
-    """
+    """``counts_computation`` of ``index``: its private name and arguments."""
     return counts_computation(
         index.PRIVATE_NAME,
         index.arguments(),
@@ -148,9 +124,9 @@ def derived_computations(
     output_name: str,
     example_weighted: bool,
 ) -> metric_types.MetricComputations:
-    """``counts`` plus one derived computation: ``summarize(counts value)`` returns
-    ``(scores, diagnostic names)``, ``derive(scores, name)`` returns ``{key name: value}``, and
-    the key ``<name>/<diagnostic>`` holds the diagnostic names, comma-separated."""
+    """``counts`` plus one derived computation: ``derive(summarize(counts))`` and the diagnostic key
+    ``<name>/<diagnostic>``.
+    """
     counts_key = counts.keys[0]
 
     def key(key_name: str) -> metric_types.MetricKey:
@@ -174,7 +150,7 @@ def derived_computations(
 
 
 def mean(values) -> float:
-    """The mean of ``values``; NaN when there are none (no class or label to average over)."""
+    """The mean of ``values``; NaN when there are none."""
     values = list(values)
     return sum(values) / len(values) if values else float('nan')
 
@@ -193,18 +169,9 @@ def counts_metric_fn(
     diagnostic: str,
     source: str,
 ) -> Callable[..., metric_types.MetricComputations]:
-    """A TFMA create-computations function (one model and output per call) of a counts metric,
-    single- or multi-label as its index says: ``index_of(arguments)`` takes the index's own
-    arguments out of the metric's (``classes`` / ``num_classes``, or ``labels`` / ``num_labels``
-    / ``threshold``) and returns the index; the shared counts computation of that index plus one
-    derived computation, ``summarize(counts, names)`` -> ``(scores, diagnostic names)`` and
-    ``derive(scores, name, **the other arguments)`` -> ``{key name: value}``.
-
-    Example::
-
-        create = counts_metric_fn(
-            lambda a: ClassIndex(a.pop('classes', None), a.pop('num_classes', None)),
-            class_recalls, _macro_recall, keys.CLASSES_ABSENT, 'class_counts')
+    """A TFMA create-computations function of a counts metric: ``index_of(arguments)`` takes the
+    index's arguments out of the metric's; ``summarize`` and ``derive`` as in
+    ``derived_computations``.
     """
 
     def create(

@@ -1,22 +1,7 @@
-"""The counts every ``tfx_balance.metrics`` metric is derived from, from TFMA's standard inputs:
-one TFMA combiner, counting into one of two strategies chosen by the metric's index.
-
-- Single-label (``ClassIndex`` into ``ConfusionCounts``): weight per (actual class,
-  predicted class). The predicted class of an example is the class with the highest score (argmax
-  of the model's multi-class score output, or of the scores under the ModelSpec's
-  ``prediction_key``); a prediction that is itself a class (an int id or a class name) is taken as
-  is, and a single float score is a binary classifier's score of class 1 (class 1 when above 0.5).
-  Labels are class ids, or class names looked up in ``classes``.
-- Multi-label (``LabelIndex`` into ``LabelCounts``): an example's label is a multi-hot
-  vector ``[L]`` (1 for each label the example has, 0 elsewhere; int or float); its prediction is
-  ``[L]`` sigmoid scores, and label i is predicted where score i >= ``threshold`` (default 0.5).
-  Per label the combiner sums the weight of the examples that have it (positives), that are
-  predicted with it (predicted) and both (hits). A label vector or score vector of another length,
-  a label entry other than 0/1 or a NaN score is a ``DataError``.
-
-In both, a NaN or infinite label or example weight is a ``DataError`` (it would make a recall,
-and every average over classes or labels, NaN). The checks of the names (``classes`` /
-``labels``) live in ``tfx_balance.metrics.names``. Rules: docs/balanced_model_gate.md.
+"""The counts every ``tfx_balance.metrics`` metric is derived from, by one of two strategies:
+``ClassIndex`` into ``ConfusionCounts`` (single-label) or ``LabelIndex`` into ``LabelCounts``
+(multi-label). A NaN or infinite label or weight is a ``DataError``. Rules:
+docs/balanced_model_gate.md.
 
 Example::
 
@@ -59,8 +44,7 @@ def _check_weight(weight: float, example: str, whose: str) -> None:
 
 
 class ConfusionCounts:
-    """Weight per (actual class id, predicted class id), and the length of the score vectors
-    seen (0 when predictions were class ids)."""
+    """Weight per (actual class id, predicted class id); ``num_scores``: score vector length."""
 
     def __init__(self):
         self.cells: Dict[Tuple[int, int], float] = {}
@@ -92,13 +76,8 @@ class ConfusionCounts:
 
 
 class ClassIndex(NameIndex):
-    """Maps labels and predictions to class ids, and class ids to names; counts an example into
-    a ``ConfusionCounts`` (the single-label strategy).
-
-    Args:
-      classes: class names in the order of the model's scores (class id = position), or None.
-      num_classes: number of classes (names '0', '1', ...) when ``classes`` is None (default:
-        the longer of the score vector and the largest id seen).
+    """The single-label strategy: class ids of labels and predictions (argmax of the scores; one
+    float score is a binary model's score of class 1), counted into ``ConfusionCounts``.
     """
 
     KIND, PRIVATE_NAME, SQUEEZE = CLASSES, '_class_confusion_counts', None
@@ -122,7 +101,7 @@ class ClassIndex(NameIndex):
         counts.add(actual, predicted, weight)
 
     def name(self, class_id: int) -> str:
-        """Name of class ``class_id``: its entry in ``classes``, else the id as a string."""
+        """Name of ``class_id``: its entry in ``classes``, else the id as a string."""
         if self.classes is not None and 0 <= class_id < len(self.classes):
             return self.classes[class_id]
         return str(class_id)
@@ -156,7 +135,7 @@ class ClassIndex(NameIndex):
         return int(number)
 
     def label_id(self, label: np.ndarray) -> int:
-        """Class id of an example's label (a class id, a class name, or a one-hot vector)."""
+        """Class id of a label (a class id, a class name, or a one-hot vector)."""
         flat = np.asarray(label).reshape(-1)
         if flat.size == 0:
             raise DataError(
@@ -178,8 +157,7 @@ class ClassIndex(NameIndex):
         return self._id_of(flat[0], 'label')
 
     def predicted_id(self, prediction: np.ndarray, counts: ConfusionCounts) -> int:
-        """Class id of an example's prediction (argmax of scores, or the class it names); records
-        the length of score vectors in ``counts`` and checks that it does not change."""
+        """Class id of a prediction; records the score vector length in ``counts``."""
         flat = np.asarray(prediction).reshape(-1)
         if flat.size == 0:
             raise DataError(
@@ -212,9 +190,7 @@ class ClassIndex(NameIndex):
 
 
 def class_recalls(counts: ConfusionCounts, names: Sequence[str]) -> Tuple[Dict[str, float], list]:
-    """``({class name: recall}, [names of absent classes])``: recall = weight of the class's
-    examples predicted as the class / weight of the class's examples, for the classes with
-    examples; the others are absent."""
+    """``({class name: recall}, [absent class names])``; a class without examples is absent."""
     totals, hits = counts.totals(), counts.hits()
     recall = {
         name: hits.get(i, 0.0) / totals[i] for i, name in enumerate(names) if totals.get(i, 0.0)
@@ -223,8 +199,7 @@ def class_recalls(counts: ConfusionCounts, names: Sequence[str]) -> Tuple[Dict[s
 
 
 class LabelCounts:
-    """Weight per label of the examples that have it (``positives``), that are predicted with it
-    (``predicted``) and both (``hits``); ``size`` is the label vector length seen (0: none)."""
+    """Weight per label of ``positives``, ``predicted`` and ``hits``; ``size``: vector length."""
 
     def __init__(self):
         self.size = 0
@@ -253,15 +228,7 @@ class LabelCounts:
 
 
 class LabelIndex(NameIndex):
-    """Checks an example's multi-hot label and scores, and counts them into ``LabelCounts``
-    (the multi-label strategy).
-
-    Args:
-      labels: label names in the order of the multi-hot vector, or None.
-      num_labels: number of labels (names '0', '1', ...) when ``labels`` is None; with neither,
-        the length of the first label vector counted.
-      threshold: label i is predicted where score i >= threshold.
-    """
+    """The multi-label strategy: checks multi-hot labels and scores into ``LabelCounts``."""
 
     KIND, PRIVATE_NAME, SQUEEZE = LABELS, '_multi_label_counts', False
 
@@ -337,13 +304,9 @@ class LabelIndex(NameIndex):
 
 
 def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]:
-    """``{'recall': {label: value}, 'precision': ..., 'f1': ..., 'labels_absent': [labels],
-    'labels_never_predicted': [labels]}``.
-
-    recall and f1 cover the labels with positive examples (weight > 0); the others are
-    ``labels_absent``. precision covers every label: hits / predicted, 0 for a label never
-    predicted (scikit-learn's ``zero_division=0``), listed in ``labels_never_predicted``.
-    f1 = 2 hits / (2 hits + false positives + false negatives)."""
+    """Per-label ``recall``, ``precision`` (0 if never predicted) and ``f1``, and the labels absent
+    and never predicted.
+    """
     recall, precision, f1 = {}, {}, {}
     for i, name in enumerate(names):
         if i >= counts.size:
@@ -370,8 +333,7 @@ label_counts_computation = index_counts_computation  # its name in multilabel_co
 def confusion_counts_computation(
     index: ClassIndex, classes, num_classes, eval_config, model_name, output_name, example_weighted
 ) -> metric_types.MetricComputation:
-    """``index_counts_computation`` of a ``ClassIndex`` (``classes`` and ``num_classes``
-    are the index's own; kept for this function's callers)."""
+    """``index_counts_computation`` of ``index``; the other arguments are unused."""
     return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)
 
 

@@ -1,15 +1,10 @@
 """``balanced_eval_config``: a TFMA EvalConfig that gates a model on the classes that matter.
 
-It computes the four ``tfx_balance.metrics`` metrics (six multi-label ones with
-``multi_label='multi_hot'``) and puts ordinary TFMA ``MetricThreshold``s on them, so the Evaluator's
+Ordinary TFMA ``MetricThreshold``s on the ``tfx_balance.metrics`` metrics, so the Evaluator's
 blessing, the Pusher and ``tfma.load_validation_result`` work unchanged::
 
-    from tfx_balance import balanced_eval_config
     config = balanced_eval_config('label', num_classes=10, min_macro_recall=0.8,
                                   min_improvement=0.02, baseline_model_name='baseline')
-    tags = balanced_eval_config('tags', multi_label='multi_hot', labels=['cat', 'dog', 'owl'],
-                                min_macro_f1=0.6, min_f1_improvement=0.0,
-                                baseline_model_name='baseline')
     evaluator = tfx.components.Evaluator(examples=..., model=..., baseline_model=...,
                                          eval_config=config)
 
@@ -90,61 +85,11 @@ def balanced_eval_config(
     min_f1_improvement: float | None = None,
     calibration: CalibrationGate | None = None,
 ) -> tfma.EvalConfig:
-    """Returns an EvalConfig computing ``macro_recall``, ``balanced_accuracy``,
-    ``recall/<class>`` and ``min_class_recall``, with the requested gates as thresholds.
+    """Returns an EvalConfig computing the balanced metrics, with the requested gates as thresholds.
 
-    With ``multi_label='multi_hot'`` (a multi-hot label and sigmoid scores per example) it computes
-    ``macro_label_recall``, ``macro_label_f1``, ``recall/<label>``, ``precision/<label>``,
-    ``f1/<label>`` and ``min_label_recall`` instead; ``min_macro_recall`` and ``min_improvement``
-    then gate ``macro_label_recall``, ``min_label_recall`` gates ``min_label_recall``, and
-    ``min_macro_f1`` and ``min_f1_improvement`` gate ``macro_label_f1``. Gate a multi-label model
-    on macro F1: a model that predicts every label on every example has recall 1.0 for every
-    label, so a recall gate alone blesses it (docs/balanced_model_gate.md#multi-label-models).
-
-    Args:
-      label_key: the label feature (int class ids, or class names listed in ``classes``): the
-        feature the components call ``label_feature``; named ``label_key`` here as in the
-        ``tfma.ModelSpec`` it fills (as TFMA sees it, after ``preprocessing_function_names``).
-      classes: class names in the order of the model's scores (needed for string labels).
-      num_classes: number of classes for int labels 0 .. n-1 (instead of ``classes``).
-      min_macro_recall: bless only if ``macro_recall`` >= this (value threshold).
-      min_class_recall: bless only if every class present has recall >= this
-        (a value threshold on ``min_class_recall``).
-      min_improvement: bless only if ``macro_recall`` beats the baseline model's by at least this
-        (a change threshold; 0 means "no worse"; needs ``baseline_model_name``).
-      baseline_model_name: name of the baseline's ModelSpec (``is_baseline=True``): the model
-        passed to TFX's Evaluator as ``baseline_model``.
-      slicing_specs: slices to compute (default: the whole data set). Thresholds apply to every
-        slice computed.
-      model_name: the candidate's ModelSpec name (default ``'candidate'`` with a baseline, else
-        ``''``).
-      prediction_key: the key of the scores (or predicted class) in the model's output dict, or
-        the feature holding them when the examples already carry predictions (no model).
-      example_weight_key: feature holding example weights (default: unweighted).
-      signature_name: model signature TFMA calls (default: TFMA's choice).
-      preprocessing_function_names: model signatures that turn raw examples into features
-        and labels (e.g. ``['transform_features']``).
-      metrics: further ``tfma.MetricConfig``s to compute alongside (e.g. accuracy, to compare).
-      multi_label: None (one label per example, default) or ``'multi_hot'`` for a multi-label
-        model (a 0/1 label vector as TFMA sees it; not with ``classes``, ``num_classes``,
-        ``min_class_recall``): the components' spelling. ``'ids'`` is a ``ConfigError`` (the
-        metrics read multi-hot vectors: convert ids in a preprocessing function). ``True`` /
-        ``False`` still mean ``'multi_hot'`` / None, with a ``DeprecationWarning``.
-      labels: multi-label only: label names in the order of the multi-hot vector and scores.
-      num_labels: multi-label only: number of labels (names '0' .. 'n-1') instead of ``labels``.
-      threshold: multi-label only: label i is predicted where score i >= threshold (default 0.5).
-      min_label_recall: multi-label only: bless only if every label with positive examples has
-        recall >= this (a value threshold on ``min_label_recall``).
-      min_macro_f1: multi-label only: bless only if ``macro_label_f1`` (mean F1 over the labels
-        with positive examples, at ``threshold``) >= this.
-      min_f1_improvement: multi-label only: bless only if ``macro_label_f1`` beats the baseline
-        model's by at least this (0: "no worse"; needs ``baseline_model_name``).
-      calibration: a ``CalibrationGate``: the recall
-        metrics read the model's ``balanced_probabilities`` output, and ECE and log loss of its
-        ``probabilities`` output are computed and gated (upper bounds, increase over baseline).
-
-    Raises:
-      ConfigError: an argument is invalid (the message names it).
+    With ``multi_label='multi_hot'`` it computes the multi-label metrics; gate those models on
+    ``min_macro_f1`` (a model predicting every label has recall 1.0). The arguments are tabled in
+    docs/balanced_model_gate.md#balanced_eval_config. Raises ``ConfigError`` naming a bad argument.
 
     Example::
 
@@ -221,9 +166,7 @@ def balanced_eval_config(
 
 @dataclasses.dataclass(frozen=True)
 class _LabelKind:
-    """The metrics of one kind of model: (class name, gate) pairs, gate 'macro' (min_macro_recall
-    and min_improvement on ``macro_metric``), 'min' (min_class_recall / min_label_recall), 'f1'
-    (min_macro_f1 and min_f1_improvement; multi-label) or None (not gated)."""
+    """The metrics of one kind of model: (class name, gate) pairs, gate 'macro'/'min'/'f1'/None."""
 
     multi_label: bool
     metric_gates: tuple
@@ -231,8 +174,7 @@ class _LabelKind:
     macro_metric: str
 
     def metrics(self, arguments: str, gates: dict) -> list:
-        """The MetricConfigs of this kind, with ``arguments`` (JSON) and their ``gates``
-        (``{gate name: tfma.MetricThreshold or None}``)."""
+        """The MetricConfigs of this kind, with ``arguments`` (JSON) and ``gates``."""
         gates = {**gates, None: None}
         configs = []
         for class_name, gate in self.metric_gates:
@@ -292,13 +234,11 @@ _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}
 
 
 def _label_kind(multi_label) -> _LabelKind:
-    """The kind of model ``multi_label`` names (``names.multi_label_form``)."""
     return _LABEL_KINDS[multi_label_form(multi_label, 'balanced_eval_config')]
 
 
 def _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold) -> str:
-    """The metrics' config (JSON), checked: ``classes`` / ``num_classes`` for single-label
-    models, ``labels`` / ``num_labels`` / ``threshold`` for multi-label ones (None left out)."""
+    """The metrics' config (JSON), checked; None values left out."""
     classes, num_classes = validate_classes(classes, num_classes)
     labels, num_labels = validate_labels(labels, num_labels)
     threshold = validate_threshold(threshold)
@@ -321,8 +261,7 @@ def _value_gate(lower_bound: float | None) -> tfma.MetricThreshold | None:
 
 
 def _gates(metric: str, minimum, improvement, baseline_model_name) -> tfma.MetricThreshold | None:
-    """The gate of ``metric``: a value threshold and a change threshold over the baseline (which
-    must then be named); ``minimum`` and ``improvement`` are (argument name, value) pairs."""
+    """The gate of ``metric``: a value threshold, and a change threshold over the baseline."""
     (min_arg, min_value), (improvement_arg, min_improvement) = minimum, improvement
     min_improvement = _fraction(improvement_arg, min_improvement, low=-1.0)
     if min_improvement is not None and baseline_model_name is None:
@@ -344,8 +283,7 @@ def _gates(metric: str, minimum, improvement, baseline_model_name) -> tfma.Metri
 
 
 def _model_specs(label_key, model_name, baseline_model_name, **fields) -> list:
-    """The candidate's ModelSpec, and the baseline's (``is_baseline``) when it is named; both
-    read ``label_key`` and the same ``fields``."""
+    """The candidate's ModelSpec, and the baseline's (``is_baseline``) when named."""
     if baseline_model_name is not None:
         _string('baseline_model_name', baseline_model_name, allow_empty=False)
     if model_name is None:

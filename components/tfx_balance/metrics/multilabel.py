@@ -1,20 +1,10 @@
-"""TFMA metrics for multi-label models (a multi-hot label ``[L]`` and ``[L]`` sigmoid scores per
-example; label i is predicted where score i >= ``threshold``, default 0.5): per-label recall and
-precision and F1, the macro recall and macro F1 over labels, and the minimum label recall.
-
-Recall of label i = (weight of the examples with label i predicted with it) / (weight of the
-examples with label i). A label never predicted has recall 0. A label with no positive example in
-the evaluation data has no recall (nor F1): it is left out of ``macro_label_recall``,
-``macro_label_f1`` and ``min_label_recall`` and listed under the metric's diagnostic key
-``'<metric name>/labels_absent'`` (a string, empty when every label has a positive example).
-Precision is reported for every label; a label never predicted has precision 0 (scikit-learn's
-``zero_division=0``) and is listed under ``'precision/labels_never_predicted'``. Use them in any
-EvalConfig::
+"""TFMA metrics for multi-label models (a multi-hot label and sigmoid scores per example):
+per-label recall, precision and F1, macro recall, macro F1 and the minimum label recall::
 
     tfma.MetricConfig(class_name='MacroLabelRecall', module='tfx_balance.metrics',
                       config='{"labels": ["cat", "dog", "owl"], "threshold": 0.5}')
 
-Rules and examples: docs/balanced_model_gate.md#multi-label-models.
+Rules: docs/balanced_model_gate.md#multi-label-models.
 """
 
 from __future__ import annotations
@@ -62,8 +52,7 @@ def _label_scores(diagnostic: str):
 
 
 class _LabelMetric(metric_types.Metric):
-    """Base of the metrics below: checks ``labels`` / ``num_labels`` / ``threshold``
-    (``ConfigError`` naming the argument)."""
+    """Base of the metrics below: checks ``labels``, ``num_labels``, ``threshold``."""
 
     DERIVE: Derive
     DIAGNOSTIC = keys.LABELS_ABSENT
@@ -91,10 +80,9 @@ class PerLabelRecall(_LabelMetric):
 
     Args:
       labels: label names in the order of the multi-hot vector and of the scores.
-      num_labels: number of labels (names '0' .. 'n-1') instead of ``labels`` (default: the
-        length of the label vectors).
+      num_labels: number of labels (names '0' .. 'n-1') instead of ``labels``.
       threshold: label i is predicted where score i >= threshold (default 0.5).
-      name: the key prefix (default ``'recall'``).
+      name: the key prefix.
     """
 
     DERIVE = staticmethod(functools.partial(_per_label, 'recall'))
@@ -104,12 +92,7 @@ class PerLabelRecall(_LabelMetric):
 
 
 class PerLabelPrecision(_LabelMetric):
-    """Precision of every label, under keys ``'precision/<label>'``: 0 for a label never
-    predicted (scikit-learn's ``zero_division=0``), and those labels listed under
-    ``'precision/labels_never_predicted'``.
-
-    Args: as ``PerLabelRecall`` (``name`` default ``'precision'``).
-    """
+    """Precision of every label (``'precision/<label>'``), 0 if never predicted."""
 
     DERIVE = staticmethod(functools.partial(_per_label, 'precision'))
     DIAGNOSTIC = keys.LABELS_NEVER_PREDICTED
@@ -119,17 +102,7 @@ class PerLabelPrecision(_LabelMetric):
 
 
 class PerLabelF1(_LabelMetric):
-    """F1 of each label with positive examples, under keys ``'f1/<label>'``: 2 hits / (positives
-    + predicted), from the same per-label counts as recall and precision (scikit-learn's
-    ``f1_score(..., average=None, zero_division=0)``; 0 for a label never predicted).
-
-    Args: as ``PerLabelRecall`` (``name`` default ``'f1'``).
-
-    Example::
-
-        tfma.MetricConfig(class_name='PerLabelF1', module='tfx_balance.metrics',
-                          config='{"labels": ["cat", "dog", "owl"]}')
-    """
+    """F1 of each label with positive examples (``'f1/<label>'``)."""
 
     DERIVE = staticmethod(functools.partial(_per_label, 'f1'))
 
@@ -138,10 +111,7 @@ class PerLabelF1(_LabelMetric):
 
 
 class MacroLabelRecall(_LabelMetric):
-    """Mean recall over the labels with positive examples (key ``'macro_label_recall'``).
-
-    Args: as ``PerLabelRecall``.
-    """
+    """Mean recall over the labels with positive examples (``'macro_label_recall'``)."""
 
     DERIVE = staticmethod(_macro_label_recall)
 
@@ -150,15 +120,7 @@ class MacroLabelRecall(_LabelMetric):
 
 
 class MacroLabelF1(_LabelMetric):
-    """Mean F1 over the labels with positive examples (key ``'macro_label_f1'``): scikit-learn's
-    ``f1_score(y_true, y_pred, average='macro', labels=<those label indices>, zero_division=0)``.
-    Unlike macro recall it cannot be raised by predicting more labels: a model that predicts
-    every label on every example has recall 1 but F1 2p / (1 + p) for a label on a share p of the
-    examples (0.18 for p = 0.1), so gate multi-label models on it (``balanced_eval_config(...,
-    min_macro_f1=...)``).
-
-    Args: as ``PerLabelRecall``.
-    """
+    """Mean F1 over the labels with positive examples: the gate for multi-label models."""
 
     DERIVE = staticmethod(_macro_label_f1)
 
@@ -167,11 +129,7 @@ class MacroLabelF1(_LabelMetric):
 
 
 class MinLabelRecall(_LabelMetric):
-    """The lowest recall of any label with positive examples (key ``'min_label_recall'``): a gate
-    on it means "every label at least this".
-
-    Args: as ``PerLabelRecall``.
-    """
+    """The lowest recall of any label with positive examples (``'min_label_recall'``)."""
 
     DERIVE = staticmethod(_min_label_recall)
 

@@ -1,15 +1,5 @@
-"""The names a metric reports under, written once for classes and labels: the check of the
-``classes`` / ``num_classes`` (single-label) or ``labels`` / ``num_labels`` (multi-label)
-arguments, and the index base that turns them into names by position.
-
-The two cases differ only in a ``NameKind`` (the argument names, the least count and the
-words of the messages): ``CLASSES`` and ``LABELS``.
-
-Example::
-
-    validate_classes(['cat', 'dog'], None)  # (['cat', 'dog'], None)
-    validate_labels(None, 3)  # (None, 3)
-    validate_threshold(None)  # 0.5
+"""The names a metric reports under, for classes and labels alike (a ``NameKind`` each): the
+checks of ``classes`` / ``num_classes`` and ``labels`` / ``num_labels``, and ``NameIndex``.
 """
 
 from __future__ import annotations
@@ -25,8 +15,7 @@ DEFAULT_THRESHOLD = 0.5
 
 @dataclasses.dataclass(frozen=True)
 class NameKind:
-    """What differs between class names and label names: the words, the two argument names,
-    the least number of names, what the order of the names follows, and the messages' hints."""
+    """What differs between class and label names: argument names, least count, messages."""
 
     singular: str  # 'class' / 'label'
     names: str  # 'classes' / 'labels'
@@ -64,13 +53,7 @@ LABELS = NameKind(
 
 
 def validate_names(kind: NameKind, names, count) -> Tuple[List[str] | None, int | None]:
-    """Checks a names / count argument pair of ``kind``; returns them as (list or None, int or
-    None). Raises ``ConfigError`` naming the argument.
-
-    Example::
-
-        validate_names(LABELS, ['cat'], None)  # (['cat'], None)
-    """
+    """Checks a names / count argument pair of ``kind`` (``ConfigError`` naming it)."""
     if names is not None and count is not None:
         raise ConfigError(
             f'{kind.names} ({names!r}) and {kind.count} ({count!r}) are both set; give one: '
@@ -104,29 +87,19 @@ def validate_names(kind: NameKind, names, count) -> Tuple[List[str] | None, int 
 
 
 def validate_classes(classes, num_classes) -> Tuple[List[str] | None, int | None]:
-    """Checks the ``classes`` / ``num_classes`` arguments (2 or more classes).
-
-    Example::
-
-        validate_classes(None, 3)  # (None, 3)
-    """
+    """Checks the ``classes`` / ``num_classes`` arguments (2 or more classes)."""
     return validate_names(CLASSES, classes, num_classes)
 
 
 def validate_labels(labels, num_labels) -> Tuple[List[str] | None, int | None]:
-    """Checks the ``labels`` / ``num_labels`` arguments (1 or more labels).
-
-    Example::
-
-        validate_labels(['cat', 'dog'], None)  # (['cat', 'dog'], None)
-    """
+    """Checks the ``labels`` / ``num_labels`` arguments (1 or more labels)."""
     return validate_names(LABELS, labels, num_labels)
 
 
 def multi_label_form(multi_label, caller: str):
-    """``None`` or ``'multi_hot'``: how the Evaluator's metrics see a label, spelt as the
-    components spell ``multi_label``; True/False, ``'ids'`` and anything else are a
-    ``ConfigError`` naming the spelling to write.
+    """``None`` or ``'multi_hot'``, as the components spell ``multi_label``.
+
+    True/False, ``'ids'`` and anything else are a ``ConfigError`` naming the spelling to write.
 
     Example:
         >>> multi_label_form('multi_hot', 'LogLoss')
@@ -154,12 +127,7 @@ def multi_label_form(multi_label, caller: str):
 
 
 def validate_threshold(threshold) -> float:
-    """``threshold`` as a float in (0, 1) (None: 0.5); else ``ConfigError`` naming it.
-
-    Example::
-
-        validate_threshold(0.3)  # 0.3
-    """
+    """``threshold`` as a float in (0, 1) (None: 0.5); else ``ConfigError``."""
     if threshold is None:
         return DEFAULT_THRESHOLD
     if (
@@ -175,15 +143,7 @@ def validate_threshold(threshold) -> float:
 
 
 class NameIndex:
-    """Names by position: the given names (``classes`` / ``labels``), else '0' .. 'n-1' for a
-    count (``num_classes`` / ``num_labels``), else as many as the counts saw.
-
-    Subclasses set ``KIND`` and say how many positions the counts saw (``_seen(counts)``).
-
-    Args:
-      names: the names in the order of the scores (position = id), or None.
-      count: the number of names when ``names`` is None (or None: from the data).
-    """
+    """Names by position: the given names, else '0' .. 'n-1' for a count or for what the counts saw."""
 
     KIND: NameKind = CLASSES
 
@@ -193,15 +153,14 @@ class NameIndex:
 
     @classmethod
     def from_arguments(cls, arguments: dict) -> NameIndex:
-        """The index of a metric's ``arguments``; takes its own (names, count) out of them."""
+        """The index of a metric's ``arguments``; takes its own out of them."""
         return cls(arguments.pop(cls.KIND.names, None), arguments.pop(cls.KIND.count, None))
 
     def _seen(self, counts) -> int:
         raise NotImplementedError
 
     def names(self, counts) -> List[str]:
-        """Names of all positions: the given names, or '0' .. 'n-1' (n: the count given, else
-        what the counts saw)."""
+        """Names of all positions."""
         if self.given is not None:
             return list(self.given)
         return [str(i) for i in range(self.size or self._seen(counts))]
@@ -215,7 +174,7 @@ class NameIndex:
         return f'no {self.KIND.names} or {self.KIND.count} given'
 
     def arguments(self) -> dict:
-        """The names / count arguments, as the counts computation is keyed by."""
+        """The names / count arguments the counts computation is keyed by."""
         return {
             self.KIND.names: self.given,
             self.KIND.count: None if self.given is not None else self.size,

@@ -1,16 +1,9 @@
-"""TFMA metrics that see the rare classes: per-class recall of argmax predictions, their macro
-average (= balanced accuracy) and their minimum.
-
-Recall of class k = (weight of class-k examples predicted as k) / (weight of class-k examples). A
-class never predicted has recall 0. A class absent from the evaluation data (no examples in the
-slice) has no recall: it is left out of every average and listed under the metric's diagnostic key
-``'<metric name>/classes_absent'`` (a string, empty when every class is present). Use them in any
-EvalConfig::
+"""TFMA metrics that see the rare classes: per-class recall, its macro average and its minimum::
 
     tfma.MetricConfig(class_name='MacroRecall', module='tfx_balance.metrics',
                       config='"classes": ["cat", "dog"]')
 
-Rules and examples: docs/balanced_model_gate.md.
+Rules (a class never predicted, a class absent): docs/balanced_model_gate.md.
 """
 
 from __future__ import annotations
@@ -52,7 +45,7 @@ def _balanced_accuracy(recall: Dict[str, float], name: str, adjusted: bool) -> d
 
 
 class _RecallMetric(metric_types.Metric):
-    """Base of the metrics below: checks ``classes`` / ``num_classes`` (``ConfigError``)."""
+    """Base of the metrics below: checks ``classes`` / ``num_classes``."""
 
     DERIVE: Callable
 
@@ -78,8 +71,7 @@ class MacroRecall(_RecallMetric):
 
     Args:
       classes: class names in the order of the model's scores; needed for string labels.
-      num_classes: number of classes when the labels are ids 0 .. n-1 (default: the length of
-        the score vector).
+      num_classes: number of classes for ids 0 .. n-1 (default: the score vector's length).
       name: metric name (key).
     """
 
@@ -90,16 +82,9 @@ class MacroRecall(_RecallMetric):
 
 
 class MultiClassBalancedAccuracy(_RecallMetric):
-    """Balanced accuracy (key ``'balanced_accuracy'``): scikit-learn's ``balanced_accuracy_score``,
-    the mean recall over the classes present in the data (so equal to ``MacroRecall``);
-    ``adjusted=True`` rescales it so that chance (1 / classes present) scores 0 and perfect 1.
+    """scikit-learn's ``balanced_accuracy_score`` (``'balanced_accuracy'``), plus ``adjusted``.
 
-    Not named ``BalancedAccuracy``: TFMA resolves a ``MetricConfig.class_name`` in its own
-    registry before it looks at ``module``, and registers a binary ``BalancedAccuracy``, so
-    ``MetricConfig(class_name='BalancedAccuracy', module='tfx_balance.metrics')`` would silently
-    compute TFMA's metric.
-
-    Args: as ``MacroRecall``, plus ``adjusted``.
+    Not ``BalancedAccuracy``: TFMA would find its own binary metric of that name first.
     """
 
     DERIVE = staticmethod(_balanced_accuracy)
@@ -117,10 +102,7 @@ class MultiClassBalancedAccuracy(_RecallMetric):
 
 
 class PerClassRecall(_RecallMetric):
-    """Recall of each class present in the evaluation data, under keys ``'recall/<class>'``.
-
-    Args: as ``MacroRecall`` (``name`` is the key prefix, default ``'recall'``).
-    """
+    """Recall of each class present, under keys ``'recall/<class>'`` (``name``: the prefix)."""
 
     DERIVE = staticmethod(_per_class_recall)
 
@@ -129,11 +111,7 @@ class PerClassRecall(_RecallMetric):
 
 
 class MinClassRecall(_RecallMetric):
-    """The lowest recall of any class present in the evaluation data (key
-    ``'min_class_recall'``): a gate on it means "every class at least this".
-
-    Args: as ``MacroRecall``.
-    """
+    """The lowest recall of any class present (key ``'min_class_recall'``)."""
 
     DERIVE = staticmethod(_min_class_recall)
 

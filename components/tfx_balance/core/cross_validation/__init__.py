@@ -1,14 +1,6 @@
-"""Cross-validation, in one place: the folds, each metric's estimate over them, the gate, the
-report, and CrossValidationAggregate's config.
-
-Pure logic (no TFX), behind StratifiedSplitter's ``folds``, ``tfx_balance.cross_validation`` and
-CrossValidationAggregate (rules: docs/cross_validation.md):
-
-- ``folds.py``: the fold names and the one fold limit (``MAX_FOLDS``), ``holdout`` and the
-  folds as weighted splits (``fold_weights``), and the folds a fold's model trains on.
-- ``estimates.py``: ``aggregate`` (mean, std, 95% interval per metric) and ``gate``.
-- ``report.py``: ``CrossValidationReport`` (JSON, console table, HTML).
-- ``config.py``: ``CrossValidationConfig``, CrossValidationAggregate's checked arguments.
+"""Cross-validation's pure logic (no TFX): folds (``folds.py``), each metric's estimate over them
+and the gate (``estimates.py``), the report (``report.py``) and CrossValidationAggregate's
+checked arguments (``config.py``). Rules: docs/cross_validation.md.
 """
 
 from tfx_balance.core.cross_validation.config import CrossValidationConfig

@@ -1,5 +1,4 @@
-"""CrossValidationConfig: the arguments of CrossValidationAggregate, checked once when the
-pipeline is built, and their exec-property form (as every other component's Config).
+"""CrossValidationConfig: CrossValidationAggregate's arguments, checked when the pipeline is built.
 
 Example:
     >>> config = CrossValidationConfig(folds=3, thresholds={'macro_recall': {'lower_bound': 0.5}})
@@ -23,7 +22,7 @@ from tfx_balance.core.python_values import on_python_values
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidationConfig(Arguments):
-    """Arguments of CrossValidationAggregate, each declared once (``core/arguments.py``)."""
+    """Arguments of CrossValidationAggregate (``core/arguments.py``)."""
 
     folds: int | Sequence[str] | None = argument(
         None,
@@ -49,7 +48,7 @@ class CrossValidationConfig(Arguments):
 
     @on_python_values
     def validate(self) -> CrossValidationConfig:
-        """The config in canonical form (fold names as a tuple); raises ``ConfigError``."""
+        """The config in canonical form; raises ``ConfigError``."""
         parse_thresholds(self.thresholds)
         thresholds = self.thresholds
         if thresholds is not None:  # plain dicts, as JSON gives them back
@@ -63,5 +62,5 @@ class CrossValidationConfig(Arguments):
 
     @property
     def parsed_thresholds(self) -> Tuple:
-        """The thresholds as ``Threshold`` objects (empty when None)."""
+        """The thresholds as ``Threshold`` objects."""
         return parse_thresholds(self.thresholds)

@@ -1,19 +1,7 @@
-"""Each metric's estimate over the k folds, and the gate on it.
+"""Each metric's estimate over the k folds (mean, sample std, 95% Student-t interval), and the gate.
 
-Pure logic (no TFX). ``CrossValidationAggregate`` reads the k TFMA evaluations into plain
-``{metric: value}`` dicts and calls ``aggregate`` and ``gate``.
-
-Statistics of a metric, over the n folds where it has a finite value (a class absent from a fold
-has no ``recall/<class>`` there, so n can be below k):
-
-- ``mean``: the arithmetic mean of the n fold values;
-- ``std``: the sample standard deviation (ddof=1: divided by n - 1); None for n < 2;
-- ``interval``: the two-sided 95% Student-t interval of the mean over the folds,
-  ``mean -/+ t(0.975, n - 1) * std / sqrt(n)``; None for n < 2.
-
-The folds' models share most of their training data, so the k estimates are not independent and
-no unbiased estimator of the variance of a k-fold mean exists (Bengio & Grandvalet, 2004): the
-t-interval is the usual approximation, and reads best as "how far apart the folds are".
+Over the n folds where a metric has a finite value (n can be below k). The statistics and why
+the interval is only an approximation: docs/cross_validation.md, "The statistics".
 
 >>> e = estimate([0.5, 0.6, 0.7])
 >>> round(e.mean, 3), round(e.std, 3), round(e.low, 3), round(e.high, 3)
@@ -39,8 +27,7 @@ THRESHOLD_KINDS = ('lower_bound', 'upper_bound', 'min_change', 'max_change')
 
 @dataclasses.dataclass(frozen=True)
 class Estimate:
-    """One metric over the folds: its value per fold (None where the fold has none) and the
-    statistics of the module docstring."""
+    """One metric over the folds: its value per fold (None where absent) and statistics."""
 
     values: Tuple[float | None, ...]
     n: int
@@ -83,7 +70,7 @@ def estimate(values: Sequence[float | None], confidence: float = CONFIDENCE) -> 
 
 
 def aggregate(per_fold: Sequence[Mapping[str, float | None]]) -> Dict[str, Estimate]:
-    """``{metric: Estimate}`` over the folds, for every metric any fold has (sorted by name)."""
+    """``{metric: Estimate}`` for every metric any fold has, sorted by name."""
     names = sorted({name for fold in per_fold for name in fold})
     return {name: estimate([fold.get(name) for fold in per_fold]) for name in names}
 
@@ -107,9 +94,7 @@ class Threshold:
 
 
 def parse_thresholds(thresholds: Mapping | None) -> Tuple[Threshold, ...]:
-    """Checks ``{metric: {kind: bound}}`` (kinds: ``THRESHOLD_KINDS``), e.g.
-    ``{'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}``; returns the thresholds
-    sorted by metric and kind. Raises ``ConfigError`` naming the entry at fault."""
+    """The checked ``{metric: {kind: bound}}`` as sorted ``Threshold``s (``ConfigError``)."""
     if thresholds is None:
         return ()
     example = "e.g. {'macro_recall': {'lower_bound': 0.4, 'min_change': 0.05}}"
@@ -198,13 +183,8 @@ def gate(
 ) -> GateResult:
     """Checks every threshold against the cross-validated estimate; blessed iff all pass.
 
-    ``gate_on='mean'`` compares the mean over the folds; ``'interval'`` the end of the 95%
-    interval that must clear the threshold (the lower end for a lower bound or ``min_change``,
-    the upper end for an upper bound or ``max_change``), which fails when fewer than 2 folds have
-    the metric. Change thresholds use ``differences``: candidate - baseline on each fold.
-
-    Raises ``DataError`` when a threshold names a metric no fold has, or a change threshold has
-    no baseline to compare with.
+    Change thresholds use ``differences``. Raises ``DataError`` for a metric no fold has, or a
+    change threshold without a baseline.
     """
     check_gate_on(gate_on)
     checks = []

@@ -1,24 +1,13 @@
-"""Stratified k folds as weighted splits: ``folds=k`` (and ``holdout``) of StratifiedSplitter.
+"""Stratified k folds as weighted splits: StratifiedSplitter's ``folds=k`` and ``holdout``.
 
-``folds=k`` names the splits ``fold-0 .. fold-<k-1>``. ``holdout={'test': 0.1}`` first gives each
-held-out split its fraction of every class (by weight), and the k folds share the rest equally.
-The folds are ordinary weighted splits, listed after the held-out splits, so the exact rule of
-``allocation`` applies unchanged: a held-out split of fraction ``h`` has
-weight ``h`` and each fold ``(1 - sum(h)) / k``, taken exactly from the decimals written (``0.1``
-is 1/10), and scaled to the smallest integer weights with the same ratios, which is what the
-component records in its ``splits`` property.
+Held-out splits get their fraction of every class and the k folds share the rest equally, as the
+smallest integer weights of the exact fractions written.
 
 Example:
-    >>> fold_weights(5)
-    {'fold-0': 1, 'fold-1': 1, 'fold-2': 1, 'fold-3': 1, 'fold-4': 1}
     >>> fold_weights(3, {'test': 0.25})
     {'test': 1, 'fold-0': 1, 'fold-1': 1, 'fold-2': 1}
     >>> fold_weights(5, {'test': 0.1})
     {'test': 5, 'fold-0': 9, 'fold-1': 9, 'fold-2': 9, 'fold-3': 9, 'fold-4': 9}
-
-The fold names and the one fold limit live here: StratifiedSplitter's ``folds``,
-``tfx_balance.cross_validation`` and CrossValidationAggregate (one input per fold) read both from
-this module.
 """
 
 from __future__ import annotations
@@ -41,8 +30,6 @@ _SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
 
 def fold_names(folds) -> List[str]:
     """The fold split names: ``fold-0 .. fold-<k-1>`` for an int ``folds``, or the given names.
-
-    Raises ``ConfigError`` for fewer than 2 folds, more than ``MAX_FOLDS``, or bad names.
 
     >>> fold_names(3)
     ['fold-0', 'fold-1', 'fold-2']
@@ -70,7 +57,6 @@ def fold_names(folds) -> List[str]:
 
 
 def validate_folds(folds: object) -> int:
-    """The number of folds ``folds`` (an int from 2 to ``MAX_FOLDS``), or ``ConfigError``."""
     if isinstance(folds, bool) or not isinstance(folds, numbers.Integral):
         raise ConfigError(f'folds must be an integer >= 2 (the number of folds), got {folds!r}.')
     if not 2 <= folds <= MAX_FOLDS:
@@ -82,16 +68,12 @@ def validate_folds(folds: object) -> int:
 
 
 def training_folds(folds: Sequence[str], held_out: str) -> List[str]:
-    """The folds a fold's model trains on: every fold but ``held_out``.
-
-    >>> training_folds(fold_names(3), 'fold-1')
-    ['fold-0', 'fold-2']
-    """
+    """The folds a fold's model trains on: every fold but ``held_out``."""
     return [f for f in folds if f != held_out]
 
 
 def validate_holdout(holdout: object, folds: int) -> dict:
-    """Checks ``holdout`` (``{split name: fraction in (0, 1)}``, fractions summing below 1)."""
+    """Checks ``holdout``: ``{split: fraction in (0, 1)}``, summing below 1."""
     if isinstance(holdout, (list, tuple)):
         holdout = validate_split_weights(holdout)  # pairs: same shape checks as splits
     if not isinstance(holdout, Mapping) or not holdout:

@@ -1,18 +1,6 @@
-"""The cross-validation result as JSON, a console table and a self-contained HTML page.
+"""The cross-validation result as JSON (``cross_validation.json``), a console table and HTML.
 
-``CrossValidationReport`` holds what ``CrossValidationAggregate`` found: the folds, each
-model's ``Estimate`` per metric, the per-fold differences
-candidate - baseline, and the gate's verdict. The JSON is what the artifact's
-``cross_validation.json`` holds::
-
-    {"folds": [...], "statistics": {...},
-     "models": {"candidate": {"name": ..., "metrics": {metric: estimate}},
-                "baseline": {"name": ..., "metrics": {...}} or null},
-     "differences": {metric: estimate},   # candidate - baseline, fold by fold
-     "gate": {"blessed": ..., "gate_on": ..., "checks": [...]}}
-
-where an estimate is ``{"values": [per fold, null where absent], "n", "mean", "std",
-"interval": [low, high] or null}``.
+JSON layout: docs/cross_validation.md, "Outputs".
 
 >>> from tfx_balance.core.cross_validation import aggregate, gate
 >>> folds = [{'macro_recall': 0.5}, {'macro_recall': 0.7}]
@@ -51,7 +39,7 @@ def _interval(est: Estimate) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidationReport:
-    """What the aggregate found (see the module docstring)."""
+    """What CrossValidationAggregate found: each model's estimates, differences, gate."""
 
     folds: List[str]
     candidate_name: str
@@ -79,7 +67,7 @@ class CrossValidationReport:
         }
 
     def sections(self) -> Dict[str, Mapping[str, Estimate]]:
-        """``{title: {metric: estimate}}`` of the tables shown: each model, then differences."""
+        """``{title: {metric: estimate}}``: each model, then differences."""
         out = {self.candidate_name or 'model': self.candidate}
         if self.baseline is not None:
             out[self.baseline_name] = self.baseline
@@ -87,7 +75,7 @@ class CrossValidationReport:
         return out
 
     def table(self, estimates: Mapping[str, Estimate] | None = None) -> str:
-        """A text table of ``estimates`` (default: the candidate's): one row per metric."""
+        """A text table of ``estimates`` (default: the candidate's)."""
         estimates = self.candidate if estimates is None else estimates
         width = max([len('metric'), *map(len, estimates)]) + 2
         head = f'{"metric":<{width}}' + ''.join(f'{f:>8}' for f in self.folds)
@@ -109,7 +97,7 @@ class CrossValidationReport:
         return '\n'.join(parts)
 
     def html(self) -> str:
-        """A self-contained HTML page (no scripts, no external files) of ``text``."""
+        """A self-contained HTML page of ``text``."""
         esc = html.escape
         rows = []
         for title, estimates in self.sections().items():

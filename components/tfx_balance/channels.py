@@ -1,11 +1,5 @@
-"""The components' channel arguments: a wrong artifact type is a ConfigError naming the argument.
-
-TFX checks a channel against its ``ComponentSpec`` key (``input_examples``), which is not the
-argument the user passed (``examples``); ``check_channel`` runs the same check first and
-names the argument. A channel a ``PreviousSpanStrategy`` Resolver feeds has that Resolver's
-config checked too, where the pipeline is built: TFX builds the strategy only when the Resolver
-runs.
-"""
+"""The components' channel arguments: a wrong artifact type is a ConfigError naming the argument
+(TFX names the spec key), and a PreviousSpanStrategy Resolver's config is checked at build time."""
 
 from __future__ import annotations
 
@@ -25,8 +19,7 @@ _EXAMPLES = {
 
 def check_channel(spec_class, key: str, argument: str, value) -> None:
     """Raises ``ConfigError`` unless ``value`` fits ``spec_class.INPUTS[key]`` (None fits an
-    optional input) and the config of a ``PreviousSpanStrategy`` Resolver feeding it is right;
-    the message names the constructor ``argument`` and what is expected."""
+    optional input) and a ``PreviousSpanStrategy`` Resolver feeding it has a valid config."""
     parameter = spec_class.INPUTS[key]
     if value is None and parameter.optional:
         return
@@ -47,8 +40,7 @@ def check_channel(spec_class, key: str, argument: str, value) -> None:
 
 
 def _check_window_config(argument: str, value) -> None:
-    """``WindowConfig``'s check of the config of the ``PreviousSpanStrategy`` Resolver whose
-    output ``value`` is, if it is one (TFX itself checks it only when the Resolver runs)."""
+    """``WindowConfig``'s check of the PreviousSpanStrategy Resolver producing ``value``, if any."""
     producer = getattr(value, 'producer_component', None)
     if not isinstance(producer, resolver.Resolver):
         return
@@ -62,8 +54,7 @@ def _check_window_config(argument: str, value) -> None:
 
 
 def check_distinct_channels(argument: str, values) -> None:
-    """Raises ``ConfigError`` when the list ``argument`` holds one channel twice (the same output
-    of the same component): each entry must be its own input, e.g. one fold's evaluation."""
+    """Raises ``ConfigError`` when the list ``argument`` holds one channel (one output) twice."""
     first = {}
     for i, value in enumerate(values):
         producer = getattr(value, 'producer_component_id', None)

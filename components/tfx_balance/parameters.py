@@ -1,5 +1,4 @@
-"""The TFX side of the components' arguments (``core/arguments.py``): the ComponentSpec's
-``PARAMETERS`` and the constructor's ``Args:`` doc, derived from the config's fields.
+"""The ComponentSpec ``PARAMETERS`` and the ``Args:`` doc of a component, from its config's fields.
 
 Example:
     >>> from tfx_balance.core.leakage_check import LeakageConfig
@@ -17,8 +16,7 @@ ARGUMENTS_MARKER = '{arguments}'
 
 
 def execution_parameters(config_class) -> dict:
-    """``{argument: ExecutionParameter}`` of every argument of ``config_class`` that travels as
-    an exec property; optional unless the argument is required."""
+    """``{argument: ExecutionParameter}`` of the config's exec-property arguments."""
     return {
         argument_name(field): ExecutionParameter(
             type=field.metadata['wire'].type,
@@ -30,9 +28,8 @@ def execution_parameters(config_class) -> dict:
 
 
 def documented(config_class):
-    """Decorates a component's ``__init__``: the line ``{arguments}`` of its docstring becomes
-    the ``Args:`` entries of ``config_class``'s arguments (``Arguments.argument_docs``), indented
-    as that line is."""
+    """Decorates a component's ``__init__``: its docstring's ``{arguments}`` line becomes the
+    ``Args:`` entries of ``config_class`` (``Arguments.argument_docs``), at that line's indent."""
 
     def decorate(init):
         lines = []

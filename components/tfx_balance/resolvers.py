@@ -1,23 +1,9 @@
 """PreviousSpanStrategy: a Resolver strategy giving each run its window of earlier spans.
 
-Periodic training runs a pipeline per new span of data, and each of our components that looks
-back reads earlier spans' artifacts through this one strategy (docs/continuous_training.md):
-ClassDistributionValidator's ``baseline_statistics`` (the span before this run's),
-StratifiedSplitter's ``previous_assignments``, LeakageCheck's ``previous_key_index`` and the
-Trainer's window of BalancedInputGen layouts. TFX's own span tools do not fit every one of them:
-the span ops of rolling_range need a ``version`` property, which ExampleStatistics has not, and
-SpanRangeStrategy reads the span from a custom property, where StatisticsGen does not write it.
-LatestArtifactStrategy resolved before this run's StatisticsGen gives the newest earlier run's
-statistics, which after a failed run is this same span's: a re-run would compare the span with
-itself and pass. For the baseline, this strategy is resolved after this run's StatisticsGen
-and skips the newest span, whatever the runs before were; data without spans (every artifact
-span 0) gets the artifact before this run's. A statistics artifact's span is that of the
-Examples its StatisticsGen read, found through MLMD's lineage: TFX 1.16's ExampleGen writes the
-span only as a custom property, which StatisticsGen does not copy (its statistics of
-ExampleGen's output all say span 0), so the recipe works on ExampleGen's output as on
-StratifiedSplitter's.
+Every component of ours that looks back at earlier spans reads them through it. Recipes, and
+why TFX's own span strategies do not fit: docs/continuous_training.md.
 
-Example:
+Example (the span before this run's, as the drift check's baseline):
     previous = tfx.dsl.Resolver(
         strategy_class=PreviousSpanStrategy,
         statistics=tfx.dsl.Channel(
@@ -26,15 +12,7 @@ Example:
             output_key='statistics',
         ),
     ).with_id('previous_span_statistics')
-    previous.add_upstream_node(statistics_gen)  # this run's span is then the newest
-
-With ``skip_newest=False`` it gives the newest artifact of each of the last ``num_spans`` spans.
-Resolved before the component writing this run's artifact, every span found is an earlier
-run's (StratifiedSplitter's ``previous_assignments``, docs/stratified_splitter.md; a re-run of a
-span finds the span's own earlier artifact, which is what it should keep). Resolved after it
-(``add_upstream_node``), it is a rolling window ending with this run's span: the Trainer's
-window of BalancedInputGen layouts (docs/continuous_training.md), where a span laid out again by
-a re-run counts once, by its newest layout, while TFX's SpanRangeStrategy hands over both.
+    previous.add_upstream_node(statistics_gen)  # this run's span is then the newest: skipped
 """
 
 from __future__ import annotations
@@ -52,25 +30,17 @@ from tfx_balance.core.spans import WindowConfig
 
 
 class ResolverConfigError(BaseException):
-    """A Resolver's config, refused where the Resolver runs (its cause: the ``ConfigError``).
-
-    A BaseException, not an Exception, as pytest's outcome exceptions are, so that the run stops:
-    TFX 1.16 turns any Exception a strategy raises into a logged, failed Resolver execution
-    (``inputs_utils.resolve_input_artifacts`` wraps it, ``resolver_node_handler`` logs it), and
-    the run goes on, each input the Resolver feeds resolving to nothing."""
+    """A Resolver's config, refused where the Resolver runs (its cause: the ``ConfigError``). A
+    BaseException, so that the run stops: TFX 1.16 turns any Exception a strategy raises into a
+    logged, failed Resolver execution, and the run goes on with the inputs it feeds empty."""
 
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
     """For each input, the newest artifact of each of the ``num_spans`` spans before the newest
-    span; when every artifact has span 0 (data without spans: span 0 each run), the
-    ``num_spans`` artifacts before the newest one, newest first. None on the first run: an
-    empty list, so an optional input stays empty. ``skip_newest=False``: the newest span (or
-    artifact) counts as one of the ``num_spans`` (module doc).
-
-    Its config (``core.spans.WindowConfig``: ``num_spans``, ``skip_newest``) is checked where
-    the pipeline is built, when the Resolver feeds one of our components (``channels``), and
-    here, where the Resolver runs: a bad one raises ``ResolverConfigError``, which stops the run.
-    """
+    span; when every artifact has span 0 (data without spans), the ``num_spans`` artifacts before
+    the newest, newest first. ``skip_newest=False`` counts the newest span (or artifact) in. An
+    empty list on the first run. A bad config (``core.spans.WindowConfig``) raises
+    ``ResolverConfigError``."""
 
     def __init__(self, **config):
         try:
@@ -109,9 +79,9 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
 
 
 def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
-    """``{artifact id: span}`` of each of ``artifacts`` whose producing execution read artifacts
-    with a span (the largest of theirs: the custom property ExampleGen writes, else the
-    property), from MLMD's events; the others are left out (their own ``span`` then counts)."""
+    """``{artifact id: span}`` from MLMD's lineage: the largest span of the artifacts each one's
+    producing execution read (TFX 1.16's StatisticsGen does not copy the span ExampleGen writes);
+    artifacts whose producer read none with a span are left out."""
     from ml_metadata.proto import metadata_store_pb2
 
     ids = [a.id for a in artifacts if a.id]

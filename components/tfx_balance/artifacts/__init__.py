@@ -1,15 +1,7 @@
-"""Reading and writing ``Examples`` artifacts the TFX way, shared by every executor.
-
-- ``splits.py``: split names and folders of an artifact (or of a window of them), finishing an
-  output artifact (``split_names``, payload format, span, version) and passing a split through
-  unchanged.
-- ``spans.py``: an artifact's span and version, and a window of spans (a Resolver's list of
-  artifacts): each artifact's name in messages, the latest, the splits they share.
-- ``read.py``: input splits as serialized records, through ``tfx_bsl`` TFXIO or in batches.
-- ``write.py``: gzipped TFRecords in ``Split-<name>/`` and the JSON reports beside them.
-- ``integrity.py``: a read failure names the input file at fault.
-- ``guard.py``: a failed executor leaves no output and raises the tfx-balance error alone.
-"""
+"""Reading and writing ``Examples`` artifacts the TFX way, shared by every executor: split names
+and folders (``splits.py``), span, version and windows of spans (``spans.py``), reading
+(``read.py``) and writing (``write.py``) records, naming a damaged input file
+(``integrity.py``), and leaving no output after a failure (``guard.py``)."""
 
 from tfx_balance.artifacts.guard import checked_beam_pipeline, output_guard, unwrap_error
 from tfx_balance.artifacts.integrity import explain_read_failure, find_unreadable_file

@@ -16,12 +16,7 @@ from tfx_balance.core.record_sink import close_abandoned_files
 
 @contextlib.contextmanager
 def output_guard(*outputs):
-    """Removes the contents of the outputs' folders if the wrapped block raises.
-
-    Temp files the failed Beam job left open under an output are closed first
-    (``record_sink.close_abandoned_files``): removing a file that is still
-    open frees no disk space until the process exits.
-    """
+    """Empties the outputs' folders if the block raises (closing files a failed job left open)."""
     try:
         yield
     except BaseException:
@@ -59,14 +54,9 @@ def unwrap_error(error: Exception) -> Exception:
 
 @contextlib.contextmanager
 def checked_beam_pipeline(make_pipeline, examples, splits: Sequence[str]):
-    """Yields the executor's Beam pipeline (``make_pipeline()``, run on exit) over ``splits`` of
-    ``examples``. A failure is re-raised as the tfx-balance error that caused it, alone (Beam's
-    wrapping and worker traceback are logged at DEBUG level only), or as a ``DataError`` naming
-    the input file when an unreadable file is the cause (the readers of
-    ``tfx_balance.core.records`` fail on a damaged file; ``explain_read_failure``).
-
-    Use it inside ``output_guard``, so that a failed job leaves no output behind.
-    """
+    """Yields ``make_pipeline()`` (run on exit) over ``splits`` of ``examples``; a failure is
+    re-raised as the tfx-balance error that caused it, alone, or as a ``DataError`` naming an
+    unreadable input file (``explain_read_failure``). Use it inside ``output_guard``."""
     try:
         with make_pipeline() as pipeline:
             yield pipeline

@@ -1,10 +1,5 @@
-"""Naming the input file at fault when a job fails to read it.
-
-Every component reads its input with ``records.read_file_batches``, which
-checks each record's checksum, a gzip file's recorded size (and, if it differs, the whole
-stream) and that a ``*.gz`` file is gzip: a damaged file fails the job, and
-``explain_read_failure`` then names it, so no separate pass over the input checks it first.
-"""
+"""Naming the input file at fault when a job fails to read it: the readers
+(``records.read_file_batches``) fail on a damaged file, and ``explain_read_failure`` names it."""
 
 from __future__ import annotations
 
@@ -20,9 +15,7 @@ __all__ = ['explain_read_failure', 'find_unreadable_file']
 
 
 def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
-    """Reads every file of ``splits`` and returns ``(split, path, error)`` for the first one that
-    is not a readable TFRecord file, or None. Used only after a failure, to name the file.
-    """
+    """``(split, path, error)`` of the first unreadable file of ``splits``, or None."""
     for split in splits:
         for path in sorted(tf.io.gfile.glob(split_file_pattern(examples, split))):
             try:  # read_file_batches also catches a gzip stream cut between two records
@@ -35,8 +28,7 @@ def find_unreadable_file(examples, splits: Sequence[str]) -> tuple | None:
 
 
 def explain_read_failure(error: Exception, examples, splits: Sequence[str]) -> Exception:
-    """Turns a low-level read failure into a ``DataError`` naming the corrupt file, if any;
-    ``examples`` is one artifact or a list of them (LeakageCheck over a window of spans)."""
+    """A ``DataError`` naming the corrupt file of ``examples`` (one or a list), else ``error``."""
     for artifact in examples if isinstance(examples, (list, tuple)) else [examples]:
         found = find_unreadable_file(artifact, splits)
         if found is not None:

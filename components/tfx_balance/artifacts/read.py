@@ -15,8 +15,7 @@ RAW_RECORD_COLUMN = '__tfx_balance_raw_record__'
 
 
 def make_records_source(examples, split: str, telemetry: str):
-    """Returns a PTransform reading ``split`` of ``examples`` (one artifact or a window of them)
-    as serialized records through TFXIO."""
+    """A PTransform reading ``split`` of ``examples`` (an artifact or a window) through TFXIO."""
     tfxio = tfxio_utils.get_split_tfxio(
         examples=as_window(examples),
         split=split,
@@ -28,30 +27,24 @@ def make_records_source(examples, split: str, telemetry: str):
 
 
 def names_tell_compression(files: Sequence[str]) -> bool:
-    """True if every file is gzipped exactly when its name ends in ``.gz``: then readers that
-    choose compression by name (Beam's ``AUTO``, behind TFXIO) read them right."""
+    """True if every file is gzipped exactly when its name ends in ``.gz``, as TFXIO assumes."""
     return all(path.endswith('.gz') == (records.compression_of(path) == 'GZIP') for path in files)
 
 
 @beam.ptransform_fn
 def ReadSplitBatches(pipeline, examples, splits: Sequence[str]):  # noqa: N802
-    """Reads and merges the given splits as lists of serialized records, file by file, with
-    tf.data's C++ reader (``ReadRecordBatches``): the fast path
-    for components that process records in batches (about 4 µs per record against about 25 µs
-    for Beam's ``ReadFromTFRecord`` behind ``ReadSplits``).
-    """
+    """Reads the given splits as lists of serialized records with tf.data's C++ reader
+    (``records.ReadRecordBatches``), cheaper per record than ``ReadSplits``' Beam reader
+    (benchmarks/RESULTS.md, section 1, `splitter`)."""
     files = [path for split in splits for path in check_split_files(examples, split)]
     return pipeline | 'ReadBatches' >> records.ReadRecordBatches(files)
 
 
 @beam.ptransform_fn
 def ReadSplits(pipeline, examples, splits: Sequence[str], telemetry: str):  # noqa: N802
-    """Reads and merges the given splits of an Examples artifact (or of a window of them) as
-    serialized records.
-
-    Through TFXIO, unless a file's name misstates its compression (a gzipped file not named
-    ``*.gz``): that split is read with the batch reader, which detects compression from the data.
-    """
+    """Reads and merges the given splits of ``examples`` (an artifact or a window) as serialized
+    records, through TFXIO; a split whose file names misstate their compression is read with the
+    batch reader, which detects it from the data."""
     parts = []
     for split in splits:
         files = check_split_files(examples, split)

@@ -1,17 +1,15 @@
 """An artifact's span and version, and a window of spans (e.g. a Resolver's) read as one input.
 
-An executor's ``input_dict`` holds a list of artifacts: one, or several when a Resolver (e.g.
-TFX's ``SpanRangeStrategy``) hands over a window of spans. Every function here takes that list;
-one artifact is a window of one. An artifact of a window is named by its span in messages and
-reports (``'span 3'``; ``'input <i>'`` without a span; ``'span 3 (input <i>)'`` when two
-artifacts of the window have one span), so an error says which span is at fault.
+Each function takes an executor's list of artifacts (one artifact is a window of one). An
+artifact is named in messages by its span (``'span 3'``; ``'input <i>'`` without one,
+``'span 3 (input <i>)'`` when two share it), so an error says which span is at fault.
 
 Example::
 
     window = input_dict['input_examples']
     for name, examples in oldest_first(window):
         ...  # 'span 1', then 'span 2', ...
-    copy_span_and_version(latest(window), output)  # the output is the window's latest span
+    copy_span_and_version(latest(window), output)
 """
 
 from __future__ import annotations
@@ -32,8 +30,7 @@ SPAN_AND_VERSION = (example_gen_utils.SPAN_PROPERTY_NAME, example_gen_utils.VERS
 
 
 def span_or_version(artifact, name: str) -> int | None:
-    """``artifact``'s span or version (``name``): the custom property TFX 1.16's ExampleGen
-    records (an int, or a string in older TFX), else the property of that name, else None."""
+    """``artifact``'s span or version (``name``): custom property, else property, else None."""
     if artifact.has_custom_property(name):
         value = artifact.get_custom_property(name)
         return int(value) if value not in (None, '') else None
@@ -43,11 +40,9 @@ def span_or_version(artifact, name: str) -> int | None:
 
 
 def copy_span_and_version(source, output) -> None:
-    """Gives ``output`` (an artifact derived from ``source``: one artifact, or a window whose
-    ``latest`` it takes) the span and version ``source`` has, both as the custom property (what
-    ExampleGen writes and SpanRangeStrategy reads) and as the property where ``output``'s type
-    declares one (what StatisticsGen and the rolling-range resolver ops read), so TFX's span
-    resolvers work over our outputs."""
+    """Gives ``output`` the span and version of ``source`` (a window: its ``latest``), as custom
+    properties (what ExampleGen writes, SpanRangeStrategy reads) and as properties where the type
+    declares them (what StatisticsGen and the rolling-range ops read)."""
     source = latest(source)
     for name in SPAN_AND_VERSION:
         value = span_or_version(source, name)
@@ -69,9 +64,7 @@ def as_window(examples) -> list:
 
 
 def source_names(window) -> List[str]:
-    """The name of each artifact of ``window`` in messages, in the window's order: ``'span <s>'``,
-    ``'span <s> (input <i>)'`` when several artifacts have span ``s``, ``'input <i>'`` without a
-    span."""
+    """The name of each artifact of ``window`` in messages (module doc), in the window's order."""
     window = as_window(window)
     spans = [span_of(examples) for examples in window]
     repeated = {s for s, n in collections.Counter(spans).items() if n > 1}
@@ -86,15 +79,7 @@ def source_names(window) -> List[str]:
 
 
 def warn_repeated_spans(window, component: str, argument: str) -> None:
-    """Logs a warning naming every span that ``window`` (given as ``argument``) holds more than
-    once (``core.spans.repeated_spans``: a span a re-run wrote again counts once per artifact,
-    one span twice and nothing else too; nothing when every artifact has span 0 or none, a
-    window of runs of data without spans).
-
-    Example (in an executor)::
-
-        warn_repeated_spans(input_dict['input_examples'], 'BalancedInputGen', 'examples')
-    """
+    """Logs a warning naming each span ``window`` holds more than once (``repeated_spans``)."""
     window = as_window(window)
     names = source_names(window)
     repeated = repeated_spans((name, [span_of(a)]) for name, a in zip(names, window))
@@ -123,8 +108,7 @@ def file_prefix(name: str) -> str:
 
 
 def oldest_first(window) -> List[Tuple[str, object]]:
-    """``(name, artifact)`` of every artifact of ``window``, oldest span first (artifacts without
-    a span last, in the window's order)."""
+    """``(name, artifact)`` of ``window``, oldest span first (artifacts without a span last)."""
     window = as_window(window)
     names, spans = source_names(window), [span_of(examples) for examples in window]
     order = sorted(range(len(window)), key=lambda i: (spans[i] is None, spans[i] or 0, i))
@@ -132,9 +116,7 @@ def oldest_first(window) -> List[Tuple[str, object]]:
 
 
 def latest(window):
-    """The artifact of ``window`` with the latest span (then the latest version; the first of
-    the window when none has a span): an output derived from the window takes its span and
-    version."""
+    """The artifact of ``window`` with the latest span, then version (else the first)."""
     window = as_window(window)
 
     def key(artifact):
@@ -148,8 +130,7 @@ def latest(window):
 
 
 def check_same_splits(window, component: str) -> List[str]:
-    """The split names every artifact of ``window`` has; raises ``ConfigError`` naming the spans
-    and splits when they differ (as TFX's Transform requires of a window)."""
+    """The split names every artifact of ``window`` has; a ``ConfigError`` when they differ."""
     window = as_window(window)
     names = source_names(window)
     per_artifact = [list(artifact_utils.decode_split_names(a.split_names)) for a in window]
@@ -179,9 +160,7 @@ def check_same_splits(window, component: str) -> List[str]:
 
 
 def require_single(window, component: str, argument: str = 'examples', fix: str = ''):
-    """The one artifact of ``window``; a ``ConfigError`` naming the component and the spans when
-    a Resolver gave it several (a window of spans) and it reads one (``fix``: what to do instead;
-    default: give it one span and window its output further down)."""
+    """The one artifact of ``window``, or a ``ConfigError`` naming its spans and ``fix``."""
     window = as_window(window)
     if len(window) == 1:
         return window[0]

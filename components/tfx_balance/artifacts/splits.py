@@ -1,8 +1,4 @@
-"""Split names and folders of ``Examples`` artifacts, and finishing an output artifact.
-
-Where a function takes ``examples``, it is one artifact or a window of them (a list, e.g. a
-Resolver's window of spans; ``spans.py``): a window's split is the same split of every artifact,
-and a message names the span at fault."""
+"""Split names and folders of ``Examples`` artifacts (one, or a window), and finishing an output."""
 
 from __future__ import annotations
 
@@ -69,8 +65,7 @@ def split_file_pattern(examples, split: str) -> str:
 
 
 def check_split_files(examples, split: str) -> List[str]:
-    """Returns the split's files (of every artifact of a window, in its order); raises
-    ``DataError`` naming the split (and the span) if an artifact has none."""
+    """The split's files (a window's: every artifact's), or a ``DataError`` naming the split."""
     window = as_window(examples)
     names = message_names(window)
     files = []
@@ -92,8 +87,7 @@ def output_split_dir(output, split: str) -> str:
 
 
 def copy_split(examples, split: str, output) -> None:
-    """Copies a split's files unchanged (byte-for-byte) into the output artifact; over a window,
-    every artifact's, each file's name prefixed with its span's (``span-3-data_tfrecord-...``)."""
+    """Copies a split's files unchanged into ``output`` (a window's prefixed ``span-3-...``)."""
     window = as_window(examples)
     prefixes = [file_prefix(name) for name in source_names(window)] if len(window) > 1 else ['']
     dst_dir = output_split_dir(output, split)
@@ -107,8 +101,7 @@ def copy_split(examples, split: str, output) -> None:
 
 
 def finish_examples(examples, output, splits: Iterable[str]) -> None:
-    """Sets split names and propagates payload format, span and version onto ``output`` (from a
-    window: its latest span's; ``require_tf_example`` has checked every payload format)."""
+    """Sets ``output``'s split names, payload format, span and version (a window's: its latest)."""
     output.split_names = artifact_utils.encode_split_names(list(splits))
     payload = examples_utils.get_payload_format(as_window(examples)[0])
     examples_utils.set_payload_format(output, payload)

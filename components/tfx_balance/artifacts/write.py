@@ -28,13 +28,8 @@ RECORD_FILE_PREFIX = 'data_tfrecord'
 def WriteRecords(  # noqa: N802
     records, output_dir: str, prefix: str = RECORD_FILE_PREFIX, batched: bool = False
 ):
-    """Writes serialized records (with ``batched``, lists of them) as gzipped TFRecord shards
-    ``<output_dir>/<prefix>-*.gz``.
-
-    The files and bytes of ``beam.io.WriteToTFRecord``, through
-    ``TFRecordFileSink``: a failed write leaves no temp file
-    open (``output_guard`` closes those a failure elsewhere in the job left open).
-    """
+    """Writes serialized records (``batched``: lists of them) as gzipped TFRecord shards
+    ``<output_dir>/<prefix>-*.gz`` through ``TFRecordFileSink``, which leaves no temp file open."""
     sink = TFRecordFileSink(
         os.path.join(output_dir, prefix),
         '.gz',
@@ -46,14 +41,9 @@ def WriteRecords(  # noqa: N802
 
 @beam.ptransform_fn
 def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa: N802
-    """Writes a small PCollection of ``(split, serialized record)`` pairs as one gzipped TFRecord
-    file per split that has any, ``<output>/Split-<split>/<prefix>-00000-of-00001.gz``.
-
-    Each split's records are grouped in one worker and written sorted, through a temporary file
-    renamed into place: a retry rewrites the same bytes, and a failure leaves no partial file. One
-    stage instead of one ``WriteRecords`` (about five stages) per split; for large parts use
-    ``WriteRecords``.
-    """
+    """Writes a small PCollection of ``(split, serialized record)`` as one gzipped TFRecord file per
+    split, ``<output>/Split-<split>/<prefix>-00000-of-00001.gz``: grouped in one worker, sorted,
+    renamed into place (a retry rewrites the same bytes). For large parts, ``WriteRecords``."""
     dirs = {split: output_split_dir(output, split) for split in splits}
     return (
         pairs

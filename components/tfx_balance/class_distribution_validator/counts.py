@@ -1,15 +1,8 @@
-"""Each split's label counts for ClassDistributionValidator, for every label form, in one path.
+"""Each split's label counts for ClassDistributionValidator, from its statistics or its examples.
 
-The label form (``multi_label``, ``class_distribution_validator.LABEL_FORMS``) says
-where the counts come from. From each split's TFDV statistics by default: per-class counts of one
-label per example (``class_distribution_validator.label_distribution``), per-label
-prevalence of ``'ids'`` (``class_distribution_validator.prevalence_from_statistics``).
-For a label set with ``examples`` (and always for ``'multi_hot'``, which TFDV has no per-position
-statistics for): counted from the examples in one Beam job, each split's files read in batches
-and only the label decoded, one bounded label -> count table per split
-(``CountLabels``); each split's example count must
-equal the statistics' ``num_examples``, so statistics and examples of different data are an
-error, not a silent mix.
+The label form (``LABEL_FORMS[multi_label]``) says where from: each split's TFDV statistics by
+default; for a label set given ``examples`` (always for ``'multi_hot'``), counted from the
+examples in one Beam job, each split's count checked against the statistics' ``num_examples``.
 """
 
 from __future__ import annotations
@@ -42,14 +35,7 @@ from tfx_balance.core.split.report import GROUPS, counts_of, group_slack
 def distributions(
     stats_artifact, examples, splits: List[str], config: ValidatorConfig, make_pipeline, tmp_dir
 ):
-    """``{split: LabelDistribution or LabelPrevalence}``: from the statistics, or counted from
-    ``examples`` (see module doc). ``tmp_dir()`` gives a context holding a temporary folder, opened
-    only when the examples are counted.
-
-    Example (in an executor)::
-
-        counted = distributions(stats, None, ['train', 'eval'], config, make_pipeline, tmp_dir)
-    """
+    """``{split: LabelDistribution or LabelPrevalence}``; ``tmp_dir()`` only to count examples."""
     form = LABEL_FORMS[config.multi_label]
     if examples is None or not form.counts_examples:
         if form.from_statistics is None:
@@ -87,12 +73,7 @@ def distributions(
 
 def splitter_counts(examples, distributions, label_feature: str) -> SplitterCounts | None:
     """What StratifiedSplitter's ``split_counts.json`` at the root of ``examples`` says (None
-    when the examples have none: not its output); its counts must be the statistics' counts.
-
-    Example (in an executor)::
-
-        splitter = splitter_counts(examples, {'train': ..., 'eval': ...}, 'label')
-    """
+    without one: not its output); a ``DataError`` when its counts are not the statistics'."""
     path = os.path.join(examples.uri, keys.SPLIT_COUNTS_FILE)
     if not tf.io.gfile.exists(path):
         return None
@@ -125,8 +106,7 @@ MULTI_HOT_NEEDS_EXAMPLES = (
 
 
 def _label_statistics(stats_artifact, split: str, label_feature: str):
-    """One split's statistics with only the label's (``label_statistics``: the file's other
-    features are not parsed); TFX's loader reads statistics older than ``FeatureStats.pb``."""
+    """One split's label statistics; TFX's loader reads those written before ``FeatureStats.pb``."""
     split_dir = artifact_utils.get_split_uri([stats_artifact], split)
     try:
         with tf.io.gfile.GFile(

@@ -32,27 +32,19 @@ BLESSED_PROPERTY = 'blessed'
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
-    """Checks the label distributions of the splits of an ExampleStatistics artifact.
+    """Checks the label distributions of the splits of ExampleStatistics artifacts.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['statistics']: ExampleStatistics artifacts (from StatisticsGen): one, or several
-        (a Resolver's window of spans), whose counts are pooled by split name.
-      input_dict['schema']: optional Schema artifact; the label's domain lists classes every
-        checked split must have, and its jensen_shannon_divergence comparator is applied.
-      input_dict['input_examples']: optional Examples artifact (the data of the statistics);
-        with ``multi_label`` the labels are counted from it in a Beam job (required for
-        'multi_hot'; for 'ids' it gives exact counts of examples with no label); with one label
-        per example, StratifiedSplitter's split_counts.json at its root (its counts must be the
-        statistics') makes the differences its documented bound allows notes, not violations.
-      input_dict['baseline_statistics']: optional ExampleStatistics artifacts (e.g. the previous
-        span's, resolved from MLMD; pooled like statistics); none (a first run) checks nothing
-        against a baseline.
-      output_dict['anomalies']: one ExampleAnomalies artifact; receives
-        ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies) per split, ``class_distribution.json``
-        and ``class_distribution.md`` (with the notes, which are not violations); custom
-        property ``blessed`` = {split: 1 or 0}.
-      exec_properties: ValidatorConfig's arguments (core/class_distribution_validator/config.py), as its
-        ``to_exec_properties`` writes them.
+      input_dict['statistics']: ExampleStatistics, one or a window (pooled by split name).
+      input_dict['schema']: optional Schema: the label's domain and Jensen-Shannon comparator.
+      input_dict['input_examples']: optional Examples the statistics were computed from: with
+        ``multi_label`` the labels are counted from it; with one label per example, a
+        StratifiedSplitter ``split_counts.json`` at its root applies the splitter's bound.
+      input_dict['baseline_statistics']: optional ExampleStatistics (e.g. the previous span's,
+        pooled like statistics); none (a first run): no baseline check.
+      output_dict['anomalies']: ExampleAnomalies: ``Split-<name>/SchemaDiff.pb`` per split,
+        ``class_distribution.json`` and ``.md``, custom property ``blessed`` {split: 1 or 0}.
+      exec_properties: ``ValidatorConfig``'s arguments, as its ``to_exec_properties`` writes them.
     """
 
     def Do(  # noqa: N802 (TFX API)
@@ -149,8 +141,7 @@ def _schema_info(input_dict, label_feature: str):
 
 
 def _write_output(report: Report, output, splits: List[str], statistics) -> None:
-    """Writes the per-split Anomalies and the JSON/markdown summaries; sets ``blessed`` (and the
-    span and version of ``statistics``, over a window its latest span's)."""
+    """Writes the per-split Anomalies and the summaries; sets ``blessed``, span and version."""
     with artifacts.output_guard(output):
         blessed = {}
         for split in splits:

@@ -1,7 +1,5 @@
-"""Deprecated: the 0.2.0 home of ``PreviousSpanStrategy`` (removed in 0.4.0), now
-``tfx_balance.resolvers``: the strategy gives every component its window of earlier spans, not
-only this validator its baseline. Kept so that a pipeline compiled with 0.2.0, whose IR names
-this module, still runs."""
+"""Deprecated home of ``PreviousSpanStrategy`` (0.2.0; removed in 0.4.0): ``tfx_balance.resolvers``.
+Kept so that a pipeline compiled with 0.2.0, whose IR names this module, still runs."""
 
 from tfx_balance.core.deprecation import warn_moved
 from tfx_balance.resolvers import PreviousSpanStrategy

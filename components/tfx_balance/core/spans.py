@@ -1,24 +1,14 @@
-"""A window of spans: the config of a Resolver's window, and which spans it holds more than once.
+"""A window of spans: the config of PreviousSpanStrategy's window, and the spans it holds twice.
 
-A window is several sources read as one: a Resolver's Examples artifacts, or the layouts a
-Trainer is given. ``WindowConfig`` is the config of ``tfx_balance.PreviousSpanStrategy``'s
-window, checked in one place, where the pipeline is built and where the Resolver runs. TFX's
-SpanRangeStrategy hands over every artifact whose span is in its range, so a span written again
-by a re-run is read once per artifact and counts twice; ``tfx_balance.PreviousSpanStrategy``
-keeps the newest artifact of each span. Sources that all hold span 0 (or no span) are a window of
-runs of data without spans, not a re-run; sources that all hold one other span are that span
-read twice. The callers (``artifacts.warn_repeated_spans``,
-``balanced_input_gen.plan_file.load_plans``) log what ``repeated_spans`` finds.
+``WindowConfig`` is ``tfx_balance.PreviousSpanStrategy``'s config, checked where the pipeline
+is built and where the Resolver runs. ``repeated_spans`` finds the spans a window holds more
+than once (a re-run's span through SpanRangeStrategy), for its callers to log.
 
 Example:
     >>> repeated_spans([('span 5', [5]), ('span 6 (input 1)', [6]), ('span 6 (input 2)', [6])])
     {6: ['span 6 (input 1)', 'span 6 (input 2)']}
     >>> repeated_spans([('input 0', [0]), ('input 1', [0])])  # a window of runs without spans
     {}
-    >>> repeated_spans([('input 0', [6]), ('input 1', [6])])  # span 6 laid out twice
-    {6: ['input 0', 'input 1']}
-    >>> WindowConfig.from_config({'num_spans': 3, 'skip_newest': False})
-    WindowConfig(num_spans=3, skip_newest=False)
     >>> WindowConfig.from_config({'num_span': 3})
     Traceback (most recent call last):
     ...
@@ -57,8 +47,7 @@ class WindowConfig(Arguments):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], where: str = STRATEGY) -> WindowConfig:
-        """The checked config of the Resolver ``config`` (a ``ConfigError`` naming the key, the
-        value found, what is expected and the config to write; ``where`` names the Resolver)."""
+        """The checked Resolver ``config``, or a ``ConfigError`` saying what to write instead."""
         if not isinstance(config, Mapping):
             raise ConfigError(
                 f'{where} config is {config!r} ({type(config).__name__}); expected a dict of '
@@ -104,16 +93,15 @@ class WindowConfig(Arguments):
 
     @classmethod
     def _ordered(cls, config: Mapping[str, Any]) -> dict:
-        """``config`` with its keys in declaration order, others last (TFX hands the strategy its
-        config in key order): the same fix where the pipeline is built and where it runs."""
+        """``config``'s keys in declaration order, others last: the same fix where the pipeline is
+        built and where it runs (TFX hands the strategy its config in key order)."""
         names = [f.name for f in cls.declared()]
         order = {name: i for i, name in enumerate(names)}
         return {k: config[k] for k in sorted(config, key=lambda k: order.get(k, len(names)))}
 
     @classmethod
     def _refused(cls, where, config, key, fixed, more='') -> ConfigError:
-        """The error of ``config[key]``: what it is, what the key takes (its doc), and
-        ``config`` with ``fixed`` in its place."""
+        """The error of ``config[key]``: what it is and takes, and the config with ``fixed``."""
         value = config[key]
         (doc,) = [f.metadata['doc'] for f in cls.declared() if f.name == key]
         return ConfigError(
@@ -139,10 +127,9 @@ def _as_bool(value) -> bool:
 
 
 def repeated_spans(sources: Iterable[Tuple[str, Sequence[int | None]]]) -> Dict[int, List[str]]:
-    """``{span: the names of the sources holding it}`` (spans ascending, names in the given
-    order) of every span that two or more of ``sources`` (``(name, spans)``) hold, unless every
-    span they hold is 0 or unknown (None): a window of runs of data without spans. A source
-    whose span is unknown counts as one more span, never as a repeat."""
+    """``{span: names of the sources holding it}`` of every span two or more ``(name, spans)``
+    sources hold; none when every span is 0 or unknown (runs of data without spans). An unknown
+    span (None) is never a repeat."""
     holders = collections.defaultdict(list)
     for name, spans in sources:
         for span in spans:

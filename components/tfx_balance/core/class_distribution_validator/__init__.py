@@ -1,28 +1,8 @@
 """Label distributions from TFDV statistics, and the checks of ClassDistributionValidator.
 
-Pure logic (TFDV + protos + Beam, no TFX), in three steps (rules:
-docs/class_distribution_validator.md). One label per example is the case of a label set of size
-one: the same code reads, counts and checks both; where they truly differ (class shares that add
-up to 1 vs per-label prevalence) the difference is one small strategy, chosen by
-``multi_label`` in one table (``checks.LABEL_FORMS``).
-
-1. ``counts.py``: a split's exact counts from its statistics (``label_statistics`` parses
-   only the label's from a split's file): per-class
-   (``label_distribution`` -> ``LabelDistribution``), or per-label for a multi-label
-   ``'ids'`` feature (``prevalence_from_statistics`` -> ``LabelPrevalence``), or a
-   ``DataError`` when TFDV's summary lost them; a window of statistics pooled by split
-   (``pool``). ``example_counts.py``: the same ``LabelPrevalence`` counted from the examples
-   with Beam (``CountLabels``; the path of ``'multi_hot'``). ``schema.py``: ``label_schema``
-   and ``label_stats_options`` make StatisticsGen keep an int label's exact counts.
-2. ``checks.py``: ``check_distributions`` / ``run_checks`` compare the splits (and,
-   given a baseline such as the previous span's statistics, each split with the baseline's:
-   ``baseline.py``, with ``suggest_max_drift_distance`` for per-split thresholds)
-   (L-infinity measured by TFDV in ``drift.py``, or per-label prevalence), report missing
-   classes, and check targets, as configured by ``ValidatorConfig`` (``config.py``). A class
-   absent from a split to which StratifiedSplitter's rule gives none of it is a note, not a
-   violation (``presence.py``).
-3. ``report.py``: ``Report`` turns the findings into TFDV ``Anomalies``, JSON, markdown,
-   and the message of ``ClassDistributionError``.
+Pure logic (no TFX): a split's exact counts from its statistics (``counts.py``) or examples
+(``example_counts.py``), the checks (``checks.run_checks``), the report (``report.py``).
+Rules and design: docs/class_distribution_validator.md.
 """
 
 from tfx_balance.core.class_distribution_validator.baseline import (

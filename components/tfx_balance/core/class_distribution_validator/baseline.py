@@ -1,17 +1,9 @@
 """Class-distribution drift: each split against the same split of a baseline (e.g. the last span).
 
-Periodic training runs a pipeline per new span of data; a baseline is an earlier span's
-statistics (the validator's ``baseline_statistics``, resolved from MLMD). Each split the current
-statistics and the baseline both have is measured by TFDV's drift comparators on the label
-(drift.measure: L-infinity, as TFDV's ``infinity_norm``, and Jensen-Shannon), and
-reported per class (baseline share, current share, difference, and the sampling noise of the
-difference: drift.sampling_noise). A measure above its split's threshold (``max_drift_distance``,
-``max_drift_divergence``: one number, or one per split) is a violation; the noise is information
-only. A class that appeared (absent from the baseline) or vanished (absent now) is named, in the
-violation or, within the thresholds, in a note. A split only one side has is not compared: a
-note names it and a warning is logged (no split in common is a DataError).
-suggest_max_drift_distance gives per split the threshold chance alone seldom reaches
-(docs/class_distribution_validator.md, "Choosing the thresholds per split").
+Each split both sides have is measured by TFDV's comparators (``drift.measure``) and tabled
+per class with the sampling noise of the difference (information only); a measure above its split's
+threshold is a violation. A split only one side has is not compared: a note names it and a
+warning is logged (no split in common is a DataError). Rules: docs/class_distribution_validator.md.
 
 Example:
     >>> from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
@@ -21,8 +13,8 @@ Example:
     >>> drift, findings, notes = check_baseline(current, previous, ValidatorConfig('label'))
     >>> round(drift['train']['linf'], 3), [f.kind for f in findings]
     (0.047, ['drift_distance'])
-    >>> drift['train']['classes']['fraud']
-    {'baseline': 54, 'baseline_share': 0.054, 'current': 101, 'current_share': 0.101, 'difference': 0.047, 'noise': 0.011958}
+    >>> drift['train']['classes']['fraud']['noise']
+    0.011958
     >>> suggest_max_drift_distance(previous)  # 4 x the noise of a 5.4% share, 1,000 vs 1,000
     {'train': 0.041}
 """
@@ -66,8 +58,7 @@ def check_baseline(
     baseline: Mapping[str, LabelDistribution],
     config: ValidatorConfig,
 ) -> Tuple[Dict[str, dict], List[Finding], List[Finding]]:
-    """``(drift, findings, notes)``: per split in both, its measures and per-class table, and the
-    findings and notes of the comparison (module doc)."""
+    """``(drift, findings, notes)``: per split in both, its measures and per-class table."""
     splits = [s for s in distributions if s in baseline]
     if not splits:
         raise DataError(
@@ -122,8 +113,7 @@ def check_baseline(
 def _not_compared(
     distributions: Mapping[str, LabelDistribution], baseline: Mapping[str, LabelDistribution]
 ) -> List[Finding]:
-    """A note per split of the statistics the baseline has not, and per split of the baseline
-    the statistics have not: neither is compared, and the report says so."""
+    """A note per split only one side (the statistics or the baseline) has: it is not compared."""
     today, before = ', '.join(distributions), ', '.join(baseline)
     notes = [
         Finding(
@@ -154,8 +144,7 @@ def _not_compared(
 
 
 def _noise(c, previous: LabelDistribution, current: LabelDistribution) -> float:
-    """The sampling noise of class c's share difference (drift.sampling_noise), at its share
-    in both spans pooled (what the shares would be, were nothing shifted)."""
+    """The sampling noise of class c's share difference, at its share in both spans pooled."""
     pooled = (previous.counts.get(c, 0) + current.counts.get(c, 0)) / (
         previous.total + current.total
     )
@@ -167,15 +156,9 @@ def suggest_max_drift_distance(
     multiple: float = NOISE_MULTIPLE,
     at_least: float = DEFAULT_MAX_DRIFT_DISTANCE,
 ) -> Dict[str, float]:
-    """{split: threshold} for max_drift_distance, from the baseline's splits (e.g. the last
-    span's, or a window's pooled): multiple times the largest sampling noise of a class's share
-    in the split (drift.sampling_noise, the next span's split taken as large as this one),
-    rounded up to 3 decimals, and never below at_least (a large split measures small moves
-    exactly, but whether one matters is the user's call). Splits without examples are left out.
-
-    Example:
-        config = ValidatorConfig('label', max_drift_distance=suggest_max_drift_distance(last))
-    """
+    """``{split: max_drift_distance}`` from the baseline's splits: ``multiple`` times the largest
+    sampling noise of a class's share (the next span's split as large as this one), rounded up to 3
+    decimals, at least ``at_least``. Splits without examples are left out."""
     result = {}
     for split, dist in baseline.items():
         if not dist.total:
@@ -188,8 +171,7 @@ def suggest_max_drift_distance(
 
 
 def _findings(split: str, measured: dict, label: str) -> List[Finding]:
-    """The violations of one split's measures (check_baseline's entry of the split) against its
-    thresholds."""
+    """The violations of one split's measures against its thresholds."""
     table = measured['classes']
     moved = sorted(table, key=lambda name: -abs(table[name]['difference']))
     top = [name for name in moved if table[name]['difference']][:3]

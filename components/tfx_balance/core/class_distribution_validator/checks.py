@@ -1,31 +1,9 @@
-"""The checks of ClassDistributionValidator, one path for one label per example and label sets.
+"""The checks of ClassDistributionValidator: splits against each other, targets, a baseline.
 
-``run_checks`` compares the splits named by ``compare_splits`` pairwise, reports classes (or
-labels) absent from a checked split, and checks each split against its targets. Every finding
-carries the fix that fits it. A class absent from a split to which StratifiedSplitter's rule
-gives none of it (``presence.py``: fewer examples than splits) is a note, not a finding.
-Rules: docs/class_distribution_validator.md.
-
-One label per example is the case of a label set of size one: the splits checked, the missing
-classes and the report are this one code (and the validator's executor); what truly differs is
-the label **form**, one small strategy chosen by ``config.multi_label`` in one table
-(``LABEL_FORMS``):
-
-- one label per example has class **shares** that add up to 1 (``ClassShares``): two splits are
-  measured by TFDV's L-infinity (and Jensen-Shannon) comparator, cross-checked with the exact
-  counts (``drift.py``), and a split can be held to target shares (``targets``);
-- a label set has per-label **prevalences** that do not (``LabelPrevalences``): two splits are
-  measured by the largest prevalence difference and the label cardinality, and each label can be
-  held to ``max_prevalence_difference`` from the reference split (the first compared split) and
-  to ``min_prevalence``.
-
-Each form has ``from_statistics`` (the reader of one split's statistics, ``counts.py``; None
-when the statistics hold no per-label counts and the examples must be counted),
-``counts_examples`` (whether given examples are counted, ``example_counts.py``),
-``schema_domain`` (whether a schema's label domain names expected classes),
-``measure(config, classes, compared, jsd_threshold)``, giving the function that measures one
-pair of splits (``(values, findings)``), and ``per_split(distributions, compared, classes,
-config)``, giving ``(target_distances, findings)``.
+``run_checks`` compares the splits of ``compare_splits`` pairwise, reports classes absent from
+a checked split, and checks splits against targets; each finding carries its fix. What differs
+between one label per example and a label set is one strategy per ``multi_label`` value, in
+``LABEL_FORMS``.
 
 Example (a label set; ``LabelDistribution`` values and ``targets`` for one label per example):
     >>> from tfx_balance.core.class_distribution_validator.counts import LabelPrevalence
@@ -120,17 +98,13 @@ def run_checks(
     baseline: Mapping[str, LabelDistribution] | None = None,
     splitter: SplitterCounts | None = None,
 ) -> Report:
-    """Runs every check on the splits' distributions (in the given split order).
+    """Runs every check on ``distributions`` (``{split: LabelDistribution}``, or ``LabelPrevalence``
+    with ``multi_label``) under a validated ``config``.
 
-    ``config`` is a validated ``ValidatorConfig``; ``distributions`` hold a
-    ``LabelDistribution`` per split, or with ``multi_label`` a
-    ``LabelPrevalence``. ``expected_classes`` (e.g. the label domain of a schema)
-    are classes every checked split must have even if no split has them. ``jsd_threshold`` adds
-    TFDV's Jensen-Shannon comparator between compared splits (one label per example).
-    ``baseline`` (``{split: LabelDistribution}`` of e.g. the previous span) checks each split
-    against the same split of the baseline (``baseline.py``); None: no such check.
-    ``splitter`` (read from StratifiedSplitter's ``split_counts.json``) says the splits are its
-    output: a difference or absence its documented bound allows is a note (``presence.py``).
+    ``expected_classes`` (a schema's label domain) must be in every checked split;
+    ``jsd_threshold`` adds TFDV's Jensen-Shannon comparator between splits; ``baseline`` (e.g. the
+    previous span's) compares each split with its namesake (``baseline.py``); ``splitter`` (from
+    ``split_counts.json``) turns what StratifiedSplitter's documented bound allows into notes.
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -182,8 +156,7 @@ def run_checks(
 
 
 def _bound(distributions, classes, splitter: SplitterCounts | None):
-    """``bound(class, a, b)``: the largest share difference StratifiedSplitter's documented
-    bound allows between splits ``a`` and ``b``; None when the splits are not known to be its."""
+    """``bound(class, a, b)`` of StratifiedSplitter's bound; None without ``splitter``."""
     if splitter is None:
         return None
     sizes = {s: d.total for s, d in distributions.items()}
@@ -193,8 +166,7 @@ def _bound(distributions, classes, splitter: SplitterCounts | None):
 
 
 def _spread(classes, splitter: SplitterCounts) -> int:
-    """How far StratifiedSplitter's split sizes may be off its weights, in examples: a class's
-    count is within one of the rule's (its rounding) or within its group slack."""
+    """How far the split sizes may be off the splitter's weights: one per class, plus its slack."""
     return len(classes) + sum(splitter.slack.values())
 
 
@@ -208,17 +180,12 @@ def run_multilabel_checks(
     config: ValidatorConfig,
     expected_labels: Sequence[ClassValue] = (),
 ) -> Report:
-    """``run_checks`` under a second public name, for a label set (``config.multi_label`` set).
-
-    Example:
-        report = run_multilabel_checks(prevalences, config)  # the same as run_checks(...)
-    """
+    """``run_checks`` under a second public name, for a label set."""
     return run_checks(prevalences, config, expected_labels)
 
 
 def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
-    """Every split an argument names (config.named_splits) is a split of the statistics:
-    here, where the splits are first known, so a typo fails the first run, baseline or not."""
+    """Each split an argument names must be in the statistics (a typo fails the first run)."""
     for argument, named in config.named_splits().items():
         unknown = [s for s in named if s not in splits]
         if unknown:
@@ -230,10 +197,7 @@ def _check_named_splits(config: ValidatorConfig, splits: List[str]) -> None:
 
 
 def _missing_class_findings(distributions, checked, classes, label_feature, splitter=None):
-    """``(findings, notes)``: a finding per class that some checked split lacks although the
-    splitter's rule would give it an example there (classes from any split or schema), and a note
-    per class that checked splits lack because the rule gives them none (``presence.py``; with
-    ``splitter``'s groups, at most the largest group - 1)."""
+    """``(findings, notes)`` of absent classes: a note where the rule gives a split none."""
     findings, notes = [], []
     splits = list(distributions)
     sizes = {s: distributions[s].total for s in splits}
@@ -379,8 +343,10 @@ class LabelPrevalences:
         return {}, findings
 
 
-# One row per value of multi_label. A multi-hot vector has no per-position statistics, and its
-# schema domain is its values (0/1), not its label positions.
+# One row per value of multi_label. A form has from_statistics (None: the examples must be
+# counted), counts_examples, schema_domain (whether a schema's domain names labels: a multi-hot
+# vector's is its 0/1 values), measure(...) -> pair(a, b) -> (values, findings), and
+# per_split(...) -> (target_distances, findings).
 LABEL_FORMS = {
     None: ClassShares(),
     'ids': LabelPrevalences(prevalence_from_statistics, schema_domain=True),
@@ -398,8 +364,7 @@ def _measure_pair(da: LabelDistribution, db: LabelDistribution, schema, label_fe
 def _distance_findings(
     pair, values, text, compared, config, jsd_threshold, splitter: bool = False, beyond=''
 ) -> List[Finding]:
-    """The L-infinity and Jensen-Shannon findings of one measured pair of splits (``splitter``:
-    the splits are StratifiedSplitter's, and ``beyond`` says which classes exceed its bound)."""
+    """The L-infinity and Jensen-Shannon findings of one measured pair of splits."""
     what = f"the '{config.label_feature}' distributions of splits '{pair[0]}' and '{pair[1]}'"
     findings = []
     linf_value, limit = values['linf'], config.max_split_distance
@@ -438,9 +403,7 @@ def _distance_findings(
 
 
 def _bounded_findings(da, db, values, text, compared, config, jsd_threshold, bound):
-    """The findings of a pair of StratifiedSplitter's splits: a class whose share difference is
-    within the splitter's documented bound (``bound(class, a, b)``) is a note
-    (presence.within_bound); the L-infinity finding stays when some class is beyond it."""
+    """Findings of StratifiedSplitter's splits: classes within its bound are a note."""
     limit, pair = config.max_split_distance, (da.split, db.split)
     over, within = split_by_bound(da, db, limit, bound)
     beyond = f" Beyond StratifiedSplitter's documented bound: {described(over)}." if over else ''
@@ -454,8 +417,7 @@ def _bounded_findings(da, db, values, text, compared, config, jsd_threshold, bou
 def _split_fix(
     pair: Tuple[str, str], compared, config: ValidatorConfig, loosen: str, splitter: bool = False
 ) -> str:
-    """The fix of a split-vs-split distance: it depends on whether a split has its own target,
-    and on whether the splits are known to be StratifiedSplitter's (``splitter``)."""
+    """The fix of a split-vs-split distance, by the splits' targets and maker."""
     targeted = [s for s in pair if s in config.targets]
     if targeted:
         rest = [s for s in compared if s not in config.targets]

@@ -1,7 +1,4 @@
-"""ValidatorConfig: the checked arguments of ClassDistributionValidator, and their exec properties.
-
-Rules: docs/class_distribution_validator.md.
-"""
+"""ValidatorConfig: ClassDistributionValidator's checked arguments and their exec properties."""
 
 from __future__ import annotations
 
@@ -35,11 +32,7 @@ PerSplit = Union[float, Mapping[str, float]]  # one value for every split, or {s
 
 @dataclasses.dataclass(frozen=True)
 class ValidatorConfig(Arguments):
-    """Arguments of ClassDistributionValidator, each declared once (``core/arguments.py``).
-
-    ``validate`` returns the config in canonical form (targets keyed by class name, shares as
-    floats, compare_splits a tuple).
-    """
+    """Arguments of ClassDistributionValidator, each declared once (``core/arguments.py``)."""
 
     label_feature: str = argument(
         doc='the int64 or string feature holding the class label.', wire=STR
@@ -120,8 +113,7 @@ class ValidatorConfig(Arguments):
     )
 
     def drift_thresholds(self, split: str) -> Tuple[float, float | None]:
-        """(max_drift_distance, max_drift_divergence) of split (call on a validated config):
-        the number, or the mapping's entry (the argument's default when it names none)."""
+        """``(max_drift_distance, max_drift_divergence)`` of ``split`` (a validated config)."""
         return tuple(
             value.get(split, default) if isinstance(value, Mapping) else value
             for value, default in (
@@ -131,8 +123,7 @@ class ValidatorConfig(Arguments):
         )
 
     def named_splits(self) -> Dict[str, Tuple[str, ...]]:
-        """{argument: the split names it gives} of the arguments that name splits (each must be
-        a split of the statistics, checked where the statistics are read: checks.run_checks)."""
+        """``{argument: split names}`` of the arguments naming splits (checked by run_checks)."""
         named = {'targets': tuple(self.targets or ()), 'compare_splits': self.compare_splits or ()}
         for name in ('max_drift_distance', 'max_drift_divergence'):
             value = getattr(self, name)
@@ -200,8 +191,7 @@ class ValidatorConfig(Arguments):
 
 
 def validate_per_label(name: str, value) -> PerLabel | None:
-    """Checks a per-label argument: None, a number in [0, 1], or a non-empty
-    ``{label: number in [0, 1]}`` (labels matched by their string form); returns it canonical."""
+    """Checks a per-label argument (a share, or ``{label: share}``); returns it canonical."""
     if value is None:
         return None
     if isinstance(value, Mapping):
@@ -218,12 +208,7 @@ def validate_per_label(name: str, value) -> PerLabel | None:
 
 
 def per_split(name: str, value, check) -> PerSplit:
-    """Checks a per-split threshold: one number, or a non-empty {split name: number}, each number
-    checked by check(what, number); returns it canonical (floats, a dict).
-
-    Example:
-        per_split('max_drift_distance', {'eval': 0.07}, _distance)  # {'eval': 0.07}
-    """
+    """Checks a per-split threshold (a number, or ``{split: number}``) with ``check``."""
     if not isinstance(value, Mapping):
         return check(name, value)
     if not value:
@@ -243,8 +228,7 @@ def per_split(name: str, value, check) -> PerSplit:
 
 
 def _non_negative(what: str, value, alternative: str = '') -> float:
-    """A distance or tolerance: a number >= 0 (``alternative``: the other form the argument
-    takes, named in the error)."""
+    """A number >= 0 (``alternative``: the argument's other form, for the error)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ConfigError(f'{what} must be a number >= 0{alternative}, got {value!r}.')
     return float(value)

@@ -1,36 +1,9 @@
 """A label's exact counts in one split's TFDV statistics, for both label forms, or a DataError.
 
-One label per example (``label_distribution`` -> ``LabelDistribution``, per-class
-counts whose shares add up to 1) is the case of a label set of size one; a multi-label ``'ids'``
-feature (``prevalence_from_statistics`` -> ``LabelPrevalence``, examples carrying each
-label, whose shares are prevalences) is read from the same string statistics by the same code
-(``_string_counts``). The two differ only in what they require of the examples: exactly one
-label each, or any number (the examples with none then counted when the statistics tell).
-Counting from the examples instead is ``example_counts.py``. A window of statistics artifacts
-(e.g. a Resolver's rolling window of spans) is read as one: each artifact's counts read as
-usual, then pooled by split name (``pool``), none recomputed. Rules:
-docs/class_distribution_validator.md.
-
-Sources, in order:
-
-- string labels, and int labels StatisticsGen treated as categorical (a schema with
-  ``int_domain { is_categorical: true }`` on the label, e.g. from ``schema.label_schema``
-  or ``schema.label_stats_options``): ``string_stats.rank_histogram`` (or
-  ``top_values``), used only when its counts add up to the label's value count, so a truncated
-  histogram is an error. For a label set these count value **occurrences**, which are the
-  examples carrying each label when no example lists a label twice (StatisticsGen cannot tell;
-  ``example_counts.count_labels`` can); the split's ``num_examples`` and the feature's
-  ``tot_num_values`` give the cardinality exactly, and the examples with no label are
-  ``num_missing`` plus the empty lists, exact when no example has an empty list or none has two
-  labels, else unknown (``None``);
-- one int label summarized as numeric: the counts solved exactly from exact fields (count,
-  mean, std_dev, num_zeros, min, max) when they determine them, else an error.
-
-TFDV summaries that lose classes are refused, never counted: the ``__BYTES_VALUE__`` bucket
-(every non-UTF-8 value), the ``__LARGE_BYTES__`` bucket (values over 1,024 bytes in sketch-based
-top-k), missing labels and multi-valued labels (one label per example), and int values too large
-for float64 moments. Example weights are ignored: the counts are of examples (TFDV's unweighted
-rank histogram).
+``label_distribution`` reads one label per example (``LabelDistribution``), and
+``prevalence_from_statistics`` a multi-label ``'ids'`` feature (``LabelPrevalence``), with the
+same code; ``pool`` adds up a window by split name. Summaries that lose classes are refused,
+never counted ("Labels TFDV cannot count" in docs/class_distribution_validator.md).
 """
 
 from __future__ import annotations
@@ -69,12 +42,7 @@ class LabelDistribution:
 
 @dataclasses.dataclass(frozen=True)
 class LabelPrevalence:
-    """Exact per-label example counts of a multi-label feature in one split.
-
-    Quacks like ``LabelDistribution`` (``counts``, ``total``, ``share``) so the checks and
-    the report treat both alike; ``total`` is the number of examples, so ``share`` is the
-    prevalence.
-    """
+    """Per-label example counts of a multi-label feature in one split (``share``: prevalence)."""
 
     split: str
     counts: Dict[ClassValue, int]  # examples carrying each label (sorted, only counts > 0)
@@ -97,11 +65,7 @@ class LabelPrevalence:
 
 
 def label_distribution(stats, label_feature: str, split: str) -> LabelDistribution:
-    """Returns the exact label counts of one split's statistics (see module doc), or raises.
-
-    ``stats`` is a ``DatasetFeatureStatistics`` or a ``DatasetFeatureStatisticsList`` with one
-    (unsliced) dataset, as StatisticsGen writes per split.
-    """
+    """The exact label counts of one split's (unsliced) statistics, or a ``DataError``."""
     feature = _find_feature(_single_dataset(stats, split), label_feature, split)
     kind = feature.WhichOneof('stats')
     is_int = feature.type == statistics_pb2.FeatureNameStatistics.INT
@@ -125,10 +89,7 @@ def label_distribution(stats, label_feature: str, split: str) -> LabelDistributi
 def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPrevalence:
     """The prevalence of a multi-label ``'ids'`` feature from one split's TFDV statistics.
 
-    ``stats`` is a ``DatasetFeatureStatistics`` (or a list holding one dataset).
-
-    Example (``label_stats_options('tags')`` for int ids)::
-
+    Example (int ids need ``label_stats_options('tags')``)::
         stats = tfdv.generate_statistics_from_tfrecord('train.tfrecord')
         prevalence_from_statistics(stats, 'tags', 'train').share(b'cat')  # e.g. 0.25
     """
@@ -172,24 +133,13 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
 
 
 def label_statistics(serialized: bytes, label_feature: str):
-    """A split's ``DatasetFeatureStatisticsList`` parsed from its bytes (StatisticsGen's
-    ``FeatureStats.pb``) keeping only what the validator reads: each dataset's name and example
-    counts and the statistics of ``label_feature``; the other features are skipped unparsed.
-
-    Why: the other features' statistics (histograms, top values) are nearly all of the file, a
-    few kB to megabytes per split, and a window or baseline of spans reads one file per split
-    per span. The bytes are walked field by field (the protobuf wire format): a feature is kept
-    when its serialized name (its first field) or path (its last) is the label's, and one much
-    smaller message is parsed. Where that finds no label (e.g. a path written elsewhere in the
-    feature) the bytes are parsed whole, so a missing label is reported with every feature's
-    name; bytes that are not a valid message are parsed whole too, so protobuf's error is the
-    one raised.
+    """A split's ``DatasetFeatureStatisticsList`` from its ``FeatureStats.pb`` bytes, with only each
+    dataset's counts and the statistics of ``label_feature`` (the others skipped unparsed); parsed
+    whole where that finds no label, or the bytes are not valid, so the error names every feature.
 
     Example::
-
         with open('Split-train/FeatureStats.pb', 'rb') as f:
-            stats = label_statistics(f.read(), 'label')
-        label_distribution(stats, 'label', 'train')
+            label_distribution(label_statistics(f.read(), 'label'), 'label', 'train')
     """
     statistics = statistics_pb2.DatasetFeatureStatisticsList
     name, paths = _name_fields(label_feature)
@@ -218,8 +168,7 @@ _DATASETS, _FEATURES, _CROSS_FEATURES, _NAME, _PATH, _STEP = 1, 3, 5, 1, 8, 1
 
 
 def _name_fields(label_feature: str) -> tuple:
-    """The serialized ``name`` field of a feature named ``label_feature``, and the ``path``
-    fields that ``_feature_name`` reads as it (its steps split at dots, or one step)."""
+    """The serialized ``name`` and ``path`` fields a feature named ``label_feature`` may have."""
     steps = [label_feature.split('.'), [label_feature]]
     paths = {
         _field(_PATH, b''.join(_field(_STEP, step.encode()) for step in path)) for path in steps
@@ -228,9 +177,7 @@ def _name_fields(label_feature: str) -> tuple:
 
 
 def _label_dataset(data: bytes, start: int, end: int, name: bytes, paths: tuple) -> bytes:
-    """One serialized dataset of ``data[start:end]`` with only the features that start with the
-    label's ``name`` field or end with one of its ``paths`` (protobuf writes fields in number
-    order: name is 1, path 8); cross-feature statistics go."""
+    """The serialized dataset ``data[start:end]`` with only the label's features."""
     kept = []
     for number, _, begin, value, stop in fields(data, start, end):
         if number == _FEATURES:
@@ -340,8 +287,7 @@ def _check_no_merged_values(string_stats, names: List[str], label_feature: str, 
 
 
 def check_no_empty_name(candidates, label_feature: str, split: str, multi_label=None) -> None:
-    """Refuses an empty label name in the statistics, as every component refuses it in the
-    examples (``labels.empty_label_error``)."""
+    """Refuses an empty label name in the statistics (``labels.empty_label_error``)."""
     for _, pairs in candidates:
         for name, count in pairs:
             if name == '':
@@ -350,9 +296,7 @@ def check_no_empty_name(candidates, label_feature: str, split: str, multi_label=
 
 
 def _string_counts(string_stats, is_int: bool, label_feature: str, split: str, multi_label=None):
-    """``(source, counts, total, covered)`` of the string statistics of a label (one per example)
-    or label set (``multi_label='ids'``): the first of the rank histogram and the top values that
-    covers every value (``source`` None when neither does); merged and empty names refused."""
+    """``(source, counts, total, covered)`` of the first candidate covering every value."""
     total = _value_count(string_stats.common_stats)
     candidates = [
         (
@@ -462,10 +406,8 @@ def check_label_types(distributions: Mapping[str, LabelDistribution], label_feat
 
 
 def pool(windows: Sequence[Mapping[str, LabelDistribution]]) -> Dict[str, LabelDistribution]:
-    """One ``{split: counts}`` from several (e.g. one per span of a rolling window): the counts
-    of the splits of one name added up, splits in order of first appearance. Works for
-    LabelDistribution and LabelPrevalence alike (a prevalence's examples with no label stay
-    unknown, None, when one part does not know them).
+    """Adds up several ``{split: counts}`` (e.g. a window of spans) by split name, splits in order
+    of first appearance; a ``LabelPrevalence``'s unlabeled examples stay None if a part lacks them.
 
     Example:
         >>> a = {'train': LabelDistribution('train', {0: 90, 1: 10}, 'top_values')}

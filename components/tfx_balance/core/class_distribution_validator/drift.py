@@ -1,13 +1,7 @@
-"""TFDV's own drift comparators (L-infinity, Jensen-Shannon) on two label distributions' exact counts.
+"""TFDV's drift comparators (L-infinity, Jensen-Shannon) on two label distributions' exact counts.
 
-The two distributions are two splits of one span (``max_split_distance``), or one split and the
-same split of a baseline, e.g. the previous span's statistics (``max_drift_distance``,
-``max_drift_divergence``). measure runs TFDV's comparators on label-only statistics built from
-the exact counts, with the label as a string feature in a label-only schema, so TFDV's comparator
-always sees a categorical feature (it reports 0 for an int feature that is not marked
-categorical), and checks both values against the exact counts: the largest share difference, and
-jensen_shannon, computed as TFDV's anomalies/metrics.cc does for a categorical feature (shares
-of each side's own total, log base 2, capped at 1).
+``measure`` runs them on label-only statistics built from the exact counts (the label a string
+feature, so TFDV always sees it as categorical) and checks both values against the counts.
 
 Example:
     >>> round(jensen_shannon({0: 946, 1: 54}, {0: 899, 1: 101}), 6)  # a doubled minority share
@@ -35,9 +29,8 @@ JENSEN_SHANNON = 'JENSEN_SHANNON_DIVERGENCE'
 
 
 def jensen_shannon(a: Mapping[ClassValue, int], b: Mapping[ClassValue, int]) -> float:
-    """TFDV's Jensen-Shannon divergence of two categorical count maps: the mean of the
-    Kullback-Leibler divergences (log base 2) of each distribution from their average, capped at
-    1.0 as TFDV caps it. Classes absent from one map count 0 there."""
+    """TFDV's Jensen-Shannon divergence of two count maps, as its anomalies/metrics.cc computes it
+    for a categorical feature (log base 2, capped at 1.0); a class absent from one map counts 0."""
     a_total, b_total = sum(a.values()), sum(b.values())
     kl_sum = 0.0
     for c in sorted_classes(list(a) + list(b)):
@@ -48,10 +41,8 @@ def jensen_shannon(a: Mapping[ClassValue, int], b: Mapping[ClassValue, int]) -> 
 
 
 def sampling_noise(share: float, n: int, n_baseline: int) -> float:
-    """One standard deviation of the difference between two shares of a class whose true share
-    is p = share, measured on n and n_baseline examples drawn independently:
-    sqrt(p (1 - p) (1/n + 1/n_baseline)). What chance alone moves the class's share by between
-    two quiet spans (more when examples come in clusters, e.g. several per user)."""
+    """One standard deviation of the difference of two shares of true share ``share``, on ``n`` and
+    ``n_baseline`` independent examples: sqrt(p (1 - p) (1/n + 1/n_baseline))."""
     return math.sqrt(share * (1 - share) * (1 / n + 1 / n_baseline))
 
 
@@ -62,9 +53,8 @@ def measure(
     label_feature: str,
     what: str,
 ) -> Dict[str, float]:
-    """TFDV's ``{'linf': .., 'jensen_shannon_divergence': ..}`` of two distributions, each checked
-    against the exact counts (a ``DataError`` when they disagree). ``what`` names the two in
-    that error (e.g. "splits 'train' and 'eval'")."""
+    """TFDV's ``{'linf', 'jensen_shannon_divergence'}`` of two distributions, or a ``DataError``
+    when they disagree with the exact counts (``what`` names the two)."""
     measured = tfdv_split_drift(previous, current, schema, label_feature)
     ours = {
         L_INFTY: max(

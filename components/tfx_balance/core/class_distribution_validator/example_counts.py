@@ -1,16 +1,6 @@
-"""A label's exact counts in one split, counted from the serialized examples with Beam.
-
-For the label forms StatisticsGen cannot count exactly (``multi_label='multi_hot'``: TFDV has no
-per-position statistics of a vector), and for exact counts of the examples with no label
-(``'ids'``). Labels are read by the one label reader of every component
-(``label_sets.read_label_sets``), one pass, streaming: a bounded
-label -> count table per batch (``count_labels``), merged (``merge_counts``,
-``CountLabels``) and turned into the same ``LabelPrevalence`` that
-``counts.prevalence_from_statistics`` gives (``to_prevalence``). A label's
-**prevalence** in a split is the share of the split's examples that carry it; the **label
-cardinality** is the mean number of labels per example (examples with no label count as 0).
-Rules: docs/class_distribution_validator.md#multi-label.
-"""
+"""A label's exact counts in one split, counted from the serialized examples with Beam: for
+``multi_label='multi_hot'`` (TFDV has no per-position statistics) and the unlabeled examples of
+``'ids'``. One streaming pass: ``count_labels`` per batch, ``merge_counts``, ``to_prevalence``."""
 
 from __future__ import annotations
 
@@ -33,17 +23,9 @@ from tfx_balance.core.labels import (
 def count_labels(
     records: Sequence[bytes], label_feature: str, multi_label: str, where: str
 ) -> dict:
-    """Counts of one batch of serialized examples: ``{'examples', 'label_values', 'unlabeled',
-    'counts': {label: examples}, 'width', 'first', 'kinds': {kind: (fingerprint, label)}}``
-    (merge batches with ``merge_counts``). ``where`` names the split in errors (e.g.
-    ``"split 'train'"``).
-
-    Labels are read by ``label_sets.read_label_sets``, the one
-    reader of every multi-label component, so its rules (and errors) are the splitter's and
-    BalancedInputGen's: ``'ids'``: an empty name, a float feature or a label listed twice in one
-    example is a ``DataError``; ``'multi_hot'``: entries must be 0 or 1 and every vector of the
-    split the same length >= 1 (``merge_counts`` checks it across batches); an all-zero
-    vector is no label.
+    """Counts one batch of serialized examples (a dict; merge batches with ``merge_counts``);
+    ``where`` names the split in errors. Refuses what ``label_sets.read_label_sets`` refuses; an
+    all-zero multi-hot vector is no label.
 
     Example:
         >>> from tensorflow.core.example import example_pb2
@@ -71,9 +53,7 @@ def count_labels(
 
 
 def merge_counts(parts: Iterable[dict], label_feature: str, where: str) -> dict:
-    """Merges the counts of batches (``count_labels``); checks one width and one kind, with
-    the errors of every component (``label_sets.check_widths``,
-    ``labels.check_label_kinds``)."""
+    """Merges batch counts, checking one vector width and one label kind across them."""
     merged = {'examples': 0, 'label_values': 0, 'unlabeled': 0, 'width': None, 'first': None}
     merged['kinds'] = {}
     counts: Dict[ClassValue, int] = {}
@@ -129,18 +109,9 @@ def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
 
 
 class CountLabels(beam.PTransform):
-    """Counts the labels of a split's batches of serialized examples into one merged dict.
-
-    Apply to a PCollection of record lists (e.g. ``
-    ReadRecordBatches``); the output holds one dict (``merge_counts``; an empty split gives
-    zero counts); ``to_prevalence`` turns it into a ``LabelPrevalence``.
-
-    Example::
-
-        with beam.Pipeline() as p:
-            counts = (p | ReadRecordBatches(files)
-                        | CountLabels('tags', 'multi_hot', "split 'train'"))
-    """
+    """Counts the labels of a PCollection of record lists into one merged dict (``merge_counts``; an
+    empty split gives zero counts), e.g. ``ReadRecordBatches(files) | CountLabels('tags',
+    'multi_hot', "split 'train'")``."""
 
     def __init__(self, label_feature: str, multi_label: str, where: str):
         super().__init__()
@@ -156,8 +127,7 @@ class CountLabels(beam.PTransform):
 
 
 def save_counts(counts: dict, path: str) -> str:
-    """Writes one split's merged counts to ``path`` (pickle; labels stay int or bytes), so the
-    executor reads them back after its Beam job: ``beam.Map(save_counts, path)``."""
+    """Writes merged counts to ``path`` (pickle: labels stay int or bytes), for the executor."""
     import pickle
 
     import tensorflow as tf

@@ -1,36 +1,14 @@
 """What StratifiedSplitter's rule makes unavoidable: absences, and share differences between splits.
 
-A class with ``n`` examples and more than ``n`` splits cannot be in every split. StratifiedSplitter's
-presence rule (``tfx_balance.core.split.allocation.allocate``) puts such a class in its ``n``
-largest-weight splits only. The validator sees per-split label counts, not the splitter's
-weights, so it takes each split's number of examples as its weight and applies the same rule to
-the class's total over all splits:
-
-- a split the rule gives none of the class lacks it **unavoidably** (a note, not a violation);
-- a split the rule gives at least one example lacks it **avoidably** (a violation: the rule
-  would have put an example there).
-
-The split sizes stand in for the weights well for splits made by a split method (their sizes
-are the weights' shares, up to rounding); a rebalanced split (BalancedAugmenter's output) has
-another size, so check it with ``targets`` and leave it out of ``compare_splits``.
-
-Splits made by StratifiedSplitter (the validator's ``examples`` is its output, with its
-``split_counts.json``: ``SplitterCounts``) are also held to its documented bound instead of
-the bare threshold: per class, a split's count is the rule's (the floor or ceiling of its exact
-share, or the presence step's) give or take the slack of ``group_feature`` (largest group - 1,
-plus the class's examples in groups that mix classes)
-(``rule_range``), and a share difference between two splits up to what those ranges allow
-(``share_bound``) is the splitter working as documented, a note rather than a violation.
+With the split sizes as its weights, the splitter's own rule (``allocation.allocate``) says
+which splits may lack a class (a note, not a violation) and, for StratifiedSplitter's output
+(``SplitterCounts``), how far two splits' shares may differ (``rule_range``, ``share_bound``).
 
 Example:
-    >>> rule_allocation({'train': 11999, 'eval': 1502, 'test': 1501}, 1)
-    {'train': 1, 'eval': 0, 'test': 0}
     >>> rule_allocation({'train': 11999, 'eval': 1502, 'test': 1501}, 2)
     {'train': 1, 'eval': 1, 'test': 0}
     >>> unavoidable_absences({'train': 11999, 'eval': 1502, 'test': 1501}, 1, ['eval', 'test'])
     ['eval', 'test']
-    >>> unavoidable_absences({'train': 10000, 'eval': 5002}, 1, ['train'])  # rule: in 'train'
-    []
     >>> sizes = {'train': 800, 'eval': 100, 'test': 100}
     >>> rule_range(sizes, 54)  # exact shares 43.2, 5.4, 5.4
     {'train': (43, 44), 'eval': (5, 6), 'test': (5, 6)}
@@ -56,18 +34,15 @@ from tfx_balance.core.split.allocation import allocate
 
 @dataclasses.dataclass(frozen=True)
 class SplitterCounts:
-    """What StratifiedSplitter's ``split_counts.json`` tells the validator about its splits:
-    that they are its output, and per class the slack its documented bound allows with
-    ``group_feature`` (largest group - 1, plus the class's examples in mixed groups:
-    tfx_balance.core.split.report.group_slack; 0, or a class it does not name: the exact rule)."""
+    """What ``split_counts.json`` says: the splits are StratifiedSplitter's, and per class the
+    slack of its bound with ``group_feature`` (``split.report.group_slack``; else 0)."""
 
     slack: Mapping[ClassValue, int] = dataclasses.field(default_factory=dict)
     group_feature: str | None = None
 
 
 def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:
-    """``{split: count}`` that StratifiedSplitter's rule gives a class of ``n`` examples, with
-    the split sizes (examples per split, in split order) as the weights."""
+    """``{split: count}`` the rule gives a class of ``n`` examples, the split sizes as weights."""
     if n <= 0 or not any(split_sizes.values()):
         return dict.fromkeys(split_sizes, 0)
     return dict(zip(split_sizes, allocate(n, list(split_sizes.values()))))
@@ -76,9 +51,8 @@ def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:
 def unavoidable_absences(
     split_sizes: Mapping[str, int], n: int, absent: Sequence[str], slack: int = 0
 ) -> List[str]:
-    """The splits of ``absent`` (lacking a class of ``n`` examples in all) to which the rule
-    gives none of it (at most ``slack``, the largest group - 1, with groups): their absence is
-    unavoidable. A class with no example at all is never unavoidably absent (the data lacks it)."""
+    """The splits of ``absent`` to which the rule gives none of a class of ``n`` examples (at most
+    ``slack``, with groups); a class with no example at all is never unavoidably absent."""
     if n <= 0:
         return []
     allocation = rule_allocation(split_sizes, n)
@@ -88,13 +62,10 @@ def unavoidable_absences(
 def rule_range(
     split_sizes: Mapping[str, int], n: int, slack: int = 0, spread: int = 0
 ) -> Dict[str, Tuple[int, int]]:
-    """``{split: (fewest, most)}`` examples of a class of ``n`` that StratifiedSplitter's
-    documented bound allows in each split: the floor and ceiling of its exact share (the split
-    sizes as the weights) and the rule's own count, widened by ``slack`` (with ``group_feature``:
-    SplitterCounts) and by what the sizes may be off the weights: each split's size is the sum of
-    its classes' counts, each within one (the rounding) or its slack of the rule's, so ``spread``
-    (the number of classes plus every class's slack) examples in all, ``n / total`` of them this
-    class's. Within ``[0, n]``."""
+    """``{split: (fewest, most)}`` examples of a class of ``n`` that StratifiedSplitter's bound
+    allows per split: the floor and ceiling of its exact share (split sizes as weights) and the
+    rule's count, widened by ``slack`` and by this class's part (``n / total``) of ``spread``, the
+    examples the sizes may be off the weights (classes plus every class's slack). Within [0, n]."""
     total = sum(split_sizes.values())
     rule = rule_allocation(split_sizes, n)
     widen = slack + (math.ceil(Fraction(n * spread, total)) if total else 0)
@@ -109,8 +80,7 @@ def rule_range(
 def share_bound(
     split_sizes: Mapping[str, int], n: int, a: str, b: str, slack: int = 0, spread: int = 0
 ) -> float:
-    """The largest difference between a class's shares of splits ``a`` and ``b`` that
-    ``rule_range`` allows (the splits' sizes as they are)."""
+    """The largest share difference between splits ``a`` and ``b`` that ``rule_range`` allows."""
     ranges = rule_range(split_sizes, n, slack, spread)
     (low_a, high_a), (low_b, high_b) = ranges[a], ranges[b]
     size_a, size_b = split_sizes[a], split_sizes[b]
@@ -120,9 +90,8 @@ def share_bound(
 
 
 def split_by_bound(da, db, limit: float, bound) -> Tuple[list, list]:
-    """``(over, within)``: ``(class name, share difference, bound)`` of the classes of two splits
-    whose difference is beyond ``max(limit, bound(class, a, b))``, and of those above ``limit``
-    but within the bound; largest differences first (a float's last digits are no difference)."""
+    """``(over, within)``: ``(class name, share difference, bound)`` of the classes beyond
+    ``max(limit, bound)``, and of those above ``limit`` but within the bound; largest first."""
     rows = []
     for c in sorted_classes(list(da.counts) + list(db.counts)):
         difference = abs(da.share(c) - db.share(c))

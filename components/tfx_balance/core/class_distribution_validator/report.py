@@ -1,10 +1,5 @@
 """What ClassDistributionValidator found: findings, and the report as JSON, markdown, Anomalies.
-
-``Report`` turns the findings into TFDV ``Anomalies`` protos (one per split), a JSON
-summary, a markdown summary, and the message of ``ClassDistributionError``. Its notes
-(absences StratifiedSplitter's rule makes unavoidable) are in the JSON and markdown summaries
-only: they are not violations, so they neither fail the check nor unbless a split.
-"""
+Notes are in the JSON and markdown only: they neither fail the check nor unbless a split."""
 
 from __future__ import annotations
 
@@ -77,8 +72,7 @@ class ClassDistributionError(DataError):
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    """One violation (or note); ``splits`` are the splits it concerns (its Anomalies go to each;
-    a note's splits are those that lack the class)."""
+    """One violation or note; ``splits`` are the splits it concerns (its Anomalies go to each)."""
 
     kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS),
     # or for a multi-label feature PREVALENCE_DISTANCE | CARDINALITY_DISTANCE | ... | MISSING_CLASS
@@ -107,13 +101,7 @@ class Finding:
 
 @dataclasses.dataclass
 class Report:
-    """Everything the validator measured and found; serializable and printable.
-
-    For a multi-label feature (``multi_label`` set) ``distributions`` hold
-    ``LabelPrevalence`` values: counts are examples carrying each label,
-    shares are prevalences, and each split's examples, cardinality and examples with no label are
-    reported too.
-    """
+    """Everything the validator measured and found (``multi_label``: ``LabelPrevalence`` values)."""
 
     label_feature: str
     distributions: Dict[str, LabelDistribution]
@@ -274,8 +262,7 @@ class Report:
         return lines
 
     def drift_table(self, split: str) -> str:
-        """The per-class table of one split against its baseline (markdown); its noise column is
-        one standard deviation of the difference by chance alone (drift.sampling_noise)."""
+        """The markdown per-class table of one split against its baseline, with its noise column."""
         d = self.drift[split]
         jsd = d['jensen_shannon_divergence']
         lines = [

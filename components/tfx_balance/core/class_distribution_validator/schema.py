@@ -1,9 +1,4 @@
-"""The label's schema for ClassDistributionValidator: what StatisticsGen needs, what it names.
-
-``label_schema`` / ``label_stats_options`` make StatisticsGen keep an int label's exact
-per-class counts; ``schema_label_info`` reads the classes a schema's label domain expects and
-its Jensen-Shannon threshold. Rules: docs/class_distribution_validator.md.
-"""
+"""The label's schema: what StatisticsGen needs for exact int counts, and what a schema expects."""
 
 from __future__ import annotations
 
@@ -19,11 +14,7 @@ MAX_DOMAIN_CLASSES = 100_000  # largest int_domain min..max range read as expect
 
 
 def label_schema(label_feature: str, is_int: bool = True) -> schema_pb2.Schema:
-    """A schema holding only ``label_feature``, marked categorical when ``is_int``.
-
-    Give it to StatisticsGen through ``label_stats_options``, or write it with
-    ``tfdv.write_schema_text`` for ``ImportSchemaGen``.
-    """
+    """A schema holding only ``label_feature``, marked categorical when ``is_int``."""
     schema = schema_pb2.Schema()
     feature = schema.feature.add(name=label_feature)
     if is_int:
@@ -44,10 +35,8 @@ def label_stats_options(label_feature: str, **kwargs) -> tfdv.StatsOptions:
 
 
 def schema_label_info(schema: schema_pb2.Schema, label_feature: str):
-    """``(expected_classes, jsd_threshold)`` from a schema's label feature (or ``((), None)``).
-
-    Expected classes come from a string domain or a categorical int domain with min and max.
-    """
+    """``(expected_classes, jsd_threshold)`` of a schema's label (``((), None)`` without one):
+    classes from a string domain, or a categorical int domain with min and max."""
     for feature in schema.feature:
         if feature.name == label_feature:
             jsd = None

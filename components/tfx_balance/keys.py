@@ -27,6 +27,10 @@ ASSIGNMENT_RECORDS_PREFIX = 'assignments'  # <uri>/assignments-*.gz
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
+# The checks' ExampleAnomalies (ClassDistributionValidator, LeakageCheck): per split the file
+# ExampleValidator writes, and the custom property that says whether the data passed.
+SCHEMA_DIFF_FILE = 'SchemaDiff.pb'
+BLESSED_PROPERTY = 'blessed'
 
 # BalancedInputGen.
 EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'

@@ -26,9 +26,7 @@ from tfx_balance.core.class_distribution_validator import (
     schema_label_info,
 )
 from tfx_balance.core.errors import ConfigError
-
-SCHEMA_DIFF_FILE = 'SchemaDiff.pb'  # the file name ExampleValidator writes per split
-BLESSED_PROPERTY = 'blessed'
+from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):

@@ -15,7 +15,6 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.class_distribution_validator.executor import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.key_records import read_header
 from tfx_balance.core.leakage_check import (
@@ -28,26 +27,20 @@ from tfx_balance.core.leakage_check import (
     to_markdown,
 )
 from tfx_balance.core.leakage_check import index as key_index
+from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
     """Counts examples shared by splits and synthetic examples outside the training splits.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
-        window of spans, e.g. from a Resolver): their splits are pooled by name, and the report
-        names the span (custom property or property span) of each listed finding.
-      input_dict['previous_key_index']: optional ExampleAnomalies of earlier LeakageCheck runs (a
-        Resolver's window), each holding its span's key index (core/leakage_check/index.py):
-        their keys and groups are pooled with the examples' as if their examples were read (an
-        index of an input span is left out).
-      output_dict['anomalies']: one ExampleAnomalies artifact; receives ``leakage.json``,
-        ``leakage.md``, ``Split-<name>/SchemaDiff.pb`` (TFDV Anomalies, dataset-level reasons)
-        per checked split, the custom property ``blessed`` = {split: 1 or 0}, and, of one
-        Examples artifact, the key index of the examples read (``keys-*.gz``, ``groups-*.gz``,
-        ``key_index.json``).
-      exec_properties: LeakageConfig's arguments (core/leakage_check/config.py), as its
-        ``to_exec_properties`` writes them.
+      input_dict['input_examples']: one Examples artifact, or several (a window of spans),
+        their splits pooled by name.
+      input_dict['previous_key_index']: optional ExampleAnomalies of earlier runs, whose key
+        indexes are pooled as if their examples were read (an input span's is left out).
+      output_dict['anomalies']: ExampleAnomalies: ``leakage.json``, ``leakage.md``, per-split
+        ``SchemaDiff.pb``, ``blessed`` and, of one Examples artifact, its key index.
+      exec_properties: ``LeakageConfig.to_exec_properties()``.
     """
 
     COMPONENT = 'LeakageCheck'
@@ -111,8 +104,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
 
 def _write_index(found, output, config, own_splits: List[str]) -> None:
-    """This run's key index (``index.py``) in its anomalies artifact: the key records, the group
-    records (with group_feature) and the header."""
+    """This run's key index in its anomalies artifact: key records, group records, header."""
     _ = found.keys | 'WriteKeyIndex' >> artifacts.WriteRecords(
         output.uri, prefix=keys.KEY_INDEX_KEYS_PREFIX
     )
@@ -126,8 +118,7 @@ def _write_index(found, output, config, own_splits: List[str]) -> None:
 
 
 def _earlier_indexes(window: list, previous: list) -> list:
-    """The key indexes of ``previous`` of spans other than the input's: a re-run of a span
-    finds its own earlier index, whose keys are the ones it reads again."""
+    """The indexes of ``previous`` of spans other than the input's (a re-run reads its span)."""
     spans = {artifacts.span_of(examples) for examples in window}
     kept = [index for index in previous if artifacts.span_of(index) not in spans]
     if len(kept) < len(previous):
@@ -151,11 +142,8 @@ class _Inputs(NamedTuple):
 
 
 def _window_files(window: list, previous: list, config: LeakageConfig) -> _Inputs:
-    """What is read. One artifact and no key index: its splits (``config.splits``, default all),
-    each its own source. Several artifacts (a window of spans) or earlier key indexes: the splits
-    pooled by name (``config.splits``, each in every artifact; default every split of any), a
-    source per split of each artifact or index, ``'<split> of span <span>'`` (of ``input <i>``
-    for an artifact without a span), and ``split_of`` mapping it to its split."""
+    """What is read: one artifact's splits, each its own source; or the splits of a window and of
+    key indexes pooled by name, a source per split of each (``'<split> of span <span>'``)."""
     requested = config.splits
     if len(window) == 1 and not previous:
         (examples,) = window
@@ -189,9 +177,7 @@ def _window_files(window: list, previous: list, config: LeakageConfig) -> _Input
 
 
 def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
-    """``(splits, key files, group files, about how many keys)`` of the key index in an earlier
-    run's anomalies (``where``: its name, e.g. ``'span 3'``), once its header says it was
-    written with this run's features (``index.check_header``)."""
+    """``(splits, key files, group files, about how many keys)`` of an earlier run's key index."""
     header = os.path.join(artifact.uri, keys.KEY_INDEX_FILE)
     if not tf.io.gfile.exists(header):
         raise ConfigError(
@@ -214,8 +200,7 @@ def _files(artifact, prefix: str) -> tuple:
 
 
 def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
-    """The dataset-level anomalies of ``split``: shared examples, synthetic examples outside
-    training (allowed findings included; they are findings all the same)."""
+    """The dataset-level anomalies of ``split``, allowed findings included."""
     anomalies = anomalies_pb2.Anomalies()
     info = anomalies.dataset_anomaly_info
     shared = report['duplicates_across_splits']['per_split'][split]
@@ -253,8 +238,7 @@ def split_anomalies(report: dict, split: str) -> anomalies_pb2.Anomalies:
 
 
 def _write_output(report: dict, markdown: str, output, splits: List[str], window: list) -> None:
-    """Writes the markdown summary and the per-split Anomalies; sets ``blessed`` (and ``span``,
-    the input's, or over a window of spans the latest)."""
+    """Writes ``leakage.md`` and the per-split Anomalies; sets ``blessed``, span and version."""
     blessed = {}
     for split in splits:
         anomalies = split_anomalies(report, split)

@@ -1,14 +1,6 @@
-"""The leakage check: examples in two splits, and synthetic examples outside training.
-
-Pure logic (Beam + numpy + TensorFlow's decoders, no TFX), behind the LeakageCheck component
-(rules: docs/leakage_check.md):
-
-- ``config.py``: ``LeakageConfig``, the checked arguments, and ``bucket_count``.
-- ``check.py``: ``FindLeakage``, the streaming Beam transform from record batches (and
-  earlier spans' key indexes, ``read_source``) to the report.
-- ``index.py``: the key index, a span's keys as data for later runs (``read_index``).
-- ``counts.py``: ``LeakageCounts``, exact mergeable counts, and the per-bucket count.
-- ``report.py``: the report (JSON-ready dict, markdown) and ``LeakageError``.
+"""The leakage check behind LeakageCheck, without TFX: ``FindLeakage`` (check.py), its
+``LeakageConfig`` (config.py), the counts, groups, key index and report. Rules:
+docs/leakage_check.md.
 """
 
 from tfx_balance.core.leakage_check.check import (

@@ -1,52 +1,18 @@
-"""FindLeakage: the streaming Beam transform behind LeakageCheck.
+"""FindLeakage: the streaming Beam transform behind LeakageCheck (design: docs/leakage_check.md).
 
-From ``(split, [serialized tf.Example])`` batches (e.g.
-``records.read_named_file_batches`` with the split name as ``where``):
+Its steps, from ``(source, batch)`` items (``read_source``) to one report dict:
 
-1. ``KeyBatches``: each batch's content keys (``hashing.example_keys``,
-   computed in C++ a batch at a time, leaving out the provenance features so that an original
-   BalancedAugmenter marked ``is_synthetic = 0`` keys as its unmarked copy elsewhere) and its
-   synthetic flags (``provenance_feature == 1``, decoded a batch at a time).
-2. ``ByKeyHash`` + ``FindDuplicates``: keys (and synthetic flags) are grouped by bucket
-   (``key % num_buckets``) as numpy arrays, and each bucket is sorted once
-   (``counts.count_bucket``). Every occurrence of a key is in one bucket, so a worker holds one
-   bucket's keys (9 bytes per example; the number of buckets grows with the input,
-   ``config.bucket_count``) and what leaves it is counts and at most ``max_examples`` keys per
-   finding (duplicates, synthetic examples outside training): bounded by the findings, not by
-   the data.
-3. ``MergeCounts``: the per-batch and per-bucket counts merged into one
-   ``LeakageCounts``, then ``Report`` (``report.leakage_report``).
-4. With ``group_feature``, ``GroupArrays`` + ``GroupsAcrossSplits`` (``groups``): the groups
-   found in two or more splits, read by the splitter's rule of what a group is, for the
-   report.
-
-Over a window of spans (several Examples artifacts), a batch's ``split`` is its source, one split
-of one span (e.g. ``'eval of span 3'``), and ``split_of`` maps each source to its split: every
-count is over the splits pooled by name, as for one artifact, and each bucket finds the sources
-of the keys it lists (``counts.locate_bucket``: every occurrence of a key is in its bucket, so
-no other pass over the keys is needed), so the report and the error name the spans of each
-finding.
-
-Earlier spans' key indexes come as batches of the same stream (``index.read_index``):
-``(source, IndexedKeys)`` join the keyed batches in ``KeyBatches`` and ``(None, IndexedGroups)``
-the batches of group pairs in ``GroupArrays``, counted, located and reported as if their
-examples had been read. ``read_source`` reads either kind of input, a file of examples or an
-index, so the executor reads both in one stage and no ``Flatten`` joins them (the in-process
-runner writes out and reads back every multi-input ``Flatten``). ``index_position`` also
-returns this run's own index (``WithIndex``): the keys and groups of today's examples, as
-records.
+1. ``KeyBatches``: each batch's content keys (provenance features left out) and synthetic flags.
+2. ``ByKeyHash`` + ``FindDuplicates``: keys grouped by ``key % num_buckets``, each bucket counted.
+3. ``MergeCounts`` + ``Report``: the counts merged, then ``report.leakage_report``.
+4. With ``group_feature``: ``GroupArrays`` + ``GroupsAcrossSplits`` (``groups``).
 
 Example:
     >>> import apache_beam as beam
-    >>> from tfx_balance.core.records import read_named_file_batches
     >>> files = [('train', 'data/train-0.gz'), ('eval', 'data/eval-0.gz')]
     >>> with beam.Pipeline() as p:  # doctest: +SKIP
-    ...     report = (
-    ...         p
-    ...         | beam.Create(files)
-    ...         | beam.FlatMapTuple(read_named_file_batches)
-    ...         | FindLeakage(['train', 'eval'], LeakageConfig().validate())
-    ...     )
+    ...     report = p | beam.Create(files) | beam.FlatMap(read_source) | FindLeakage(
+    ...         ['train', 'eval'], LeakageConfig().validate())
 """
 
 from __future__ import annotations
@@ -89,8 +55,7 @@ from tfx_balance.core.wire import feature_key
 
 
 def key_array(keys: Sequence[bytes]) -> np.ndarray:
-    """Content keys (8 bytes each, big-endian) as a ``uint64`` array; a longer key (a record
-    that is not a tf.Example keys as its own bytes) is hashed to 8 bytes first."""
+    """Content keys as a ``uint64`` array (a key not of 8 bytes is hashed to 8 first)."""
     if all(len(key) == 8 for key in keys):
         return np.frombuffer(b''.join(keys), '>u8').astype(np.uint64)
     short = [key if len(key) == 8 else hashlib.blake2b(key, digest_size=8).digest() for key in keys]
@@ -102,8 +67,7 @@ def leakage_fingerprints(
     provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
 ) -> List[str]:
-    """The fingerprint the leakage report names each record by: that of its content key without
-    the two provenance features (for an unmarked example, its ``example_fingerprint``).
+    """The report's fingerprint of each record: its content key's, provenance features left out.
 
     >>> from tfx_balance.core.labels import example_fingerprint
     >>> from tensorflow.core.example import example_pb2
@@ -119,8 +83,8 @@ def leakage_fingerprints(
 
 
 def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.ndarray:
-    """Whether each record's ``feature`` is 1 (synthetic); a record without it is an original.
-    Any value other than one int64 0 or 1 raises ``DataError`` naming the example and split."""
+    """Whether each record's ``feature`` is 1 (missing: an original); a value other than one
+    int64 0 or 1 raises ``DataError`` naming the example."""
     import tensorflow as tf
 
     synthetic = np.zeros(len(records), bool)
@@ -164,19 +128,14 @@ def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
 
 
 def read_source(item) -> Iterator[tuple]:
-    """The batches of one input of the check: ``(source, records)`` of a file of examples given
-    as ``(source, path)``, or the ``(source, batch)`` items of an earlier span's key index given
-    as an ``index.KeyIndex`` (``index.read_index``)."""
+    """The ``(source, batch)`` items of a ``(source, path)`` file or an ``index.KeyIndex``."""
     if isinstance(item, KeyIndex):
         return read_index(item)
     return read_named_file_batches(*item)
 
 
 def keyed_batches(item, index_of: dict, config: LeakageConfig) -> list:
-    """``(source, batch)`` -> ``[(split index, content keys, synthetic flags, source)]``
-    (``index_of`` maps a source to the index of its split): the keys of a batch of records, or
-    those an earlier span's index holds (none when its source is not one of the checked ones,
-    nor for a batch of its groups)."""
+    """``(source, batch)`` -> ``[(split index, content keys, synthetic flags, source)]``."""
     source, batch = item
     if isinstance(batch, IndexedKeys):
         return [(index_of[source], *batch, source)] if source in index_of else []
@@ -194,8 +153,7 @@ def tally_batch(batch, num_splits: int) -> LeakageCounts:
 
 
 def bucket_pieces(batch, num_buckets: int, number: dict) -> List[tuple]:
-    """``(bucket, (split index, keys, synthetic flags, source number))`` for each bucket the
-    batch's keys fall in (``number``: each source's number, ``groups.source_ranks``)."""
+    """``(bucket, (split index, keys, synthetic flags, source number))`` per bucket of a batch."""
     split, keys, synthetic, source = batch
     if num_buckets == 1:
         return [(0, (split, keys, synthetic, number[source]))]
@@ -206,10 +164,7 @@ def bucket_pieces(batch, num_buckets: int, number: dict) -> List[tuple]:
 
 
 class _BucketKeys(beam.CombineFn):
-    """Collects one bucket's pieces (``bucket_pieces``; concatenated per source when
-    compacted), then counts its duplicates and samples its synthetic examples of the splits
-    ``outside`` training (``counts.count_bucket``) and, with ``locate`` (over a window of spans),
-    finds the sources of the keys listed (``counts.locate_bucket``)."""
+    """One bucket's pieces -> its ``LeakageCounts`` (with ``locate``: ``counts.located`` too)."""
 
     def __init__(self, num_splits: int, limit: int, outside: frozenset, locate: bool):
         self._num_splits, self._limit = num_splits, limit
@@ -266,11 +221,8 @@ PAIRS_OUTPUT = 'pairs'  # group_arrays' output: a batch of records' distinct (gr
 
 
 def group_arrays(item, group_feature: str, number: dict) -> Iterator:
-    """``(source, batch)`` -> batches of arrays of its ``(group, source)`` pairs
-    (``groups.pair_arrays``; ``number``: each checked source's number), leaving out the pairs
-    of sources not checked: a batch of records' distinct pairs (also yielded as they are,
-    tagged ``PAIRS_OUTPUT``, for this run's key index), or those of a batch of an earlier
-    span's groups; nothing for a batch of its keys."""
+    """``(source, batch)`` -> its checked ``(group, source)`` pairs as arrays; a batch of records'
+    pairs also as they are, tagged ``PAIRS_OUTPUT``, for this run's key index."""
     source, batch = item
     if isinstance(batch, IndexedKeys):
         return
@@ -288,8 +240,7 @@ def group_arrays(item, group_feature: str, number: dict) -> Iterator:
 
 
 class WithIndex(NamedTuple):
-    """``FindLeakage``'s outputs when it writes a key index (``index_position``): the report,
-    the index's key records and its group records (None without ``group_feature``)."""
+    """``FindLeakage``'s outputs with ``index_position``: report, key and group records."""
 
     report: beam.PCollection
     keys: beam.PCollection
@@ -297,20 +248,10 @@ class WithIndex(NamedTuple):
 
 
 class FindLeakage(beam.PTransform):
-    """``(source, batch)`` items (``read_source``'s) -> one report dict
-    (``report.leakage_report``).
-
-    ``splits``: the checked splits, in report order; ``num_buckets``: key buckets
-    (``config.bucket_count`` of the input's size); ``split_of``: over a window of spans,
-    each source's split (``{'train of span 2': 'train', ...}``); None: each batch's source is
-    its split, one of ``splits``.
-
-    A batch is a list of records, or an earlier span's ``IndexedKeys`` or ``IndexedGroups``
-    (``index.read_index``), pooled as if its examples were read (its sources in ``split_of``;
-    sources not there are left out). ``index_position``: write this run's key index, the
-    record batches' sources at these split indexes (``index.header``): the transform then
-    returns ``WithIndex`` (report, key records, group records) instead of the report.
-    """
+    """``(source, batch)`` items (``read_source``'s) -> one report dict, or with
+    ``index_position`` (this run's sources' split indexes in its key index) a ``WithIndex``.
+    ``split_of``: over a window of spans, each source's split (``{'train of span 2': 'train'}``;
+    others are left out); None: a source is its split."""
 
     def __init__(
         self,

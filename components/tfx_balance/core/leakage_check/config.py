@@ -1,6 +1,4 @@
-"""LeakageConfig: the arguments of LeakageCheck, checked once, and their exec-property form.
-
-Rules of each argument: docs/leakage_check.md.
+"""LeakageConfig: LeakageCheck's arguments, checked once, and their exec-property form.
 
 Example:
     >>> config = LeakageConfig(training_splits=['train'], allow_duplicates=True).validate()
@@ -27,8 +25,8 @@ from tfx_balance.core.split.allocation import validate_split_list
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')
 DEFAULT_MAX_EXAMPLES = 10
-# Key buckets: one per this many bytes of (compressed) input, at most MAX_KEY_BUCKETS (see
-# ``bucket_count``).
+# Key buckets (``bucket_count``) bound a worker's memory, which holds one bucket's keys (9 bytes
+# an example): one bucket per this many bytes of (compressed) input, a bound chosen, not timed.
 BUCKET_INPUT_BYTES = 32 << 20
 BUCKET_INDEX_KEYS = 1 << 22  # and one per this many keys of earlier spans' key indexes
 MAX_KEY_BUCKETS = 1024
@@ -124,8 +122,8 @@ class LeakageConfig(Arguments):
         return dataclasses.replace(self, splits=splits, training_splits=training)
 
     def resolve_training_splits(self, splits: Sequence[str]) -> Tuple[str, ...]:
-        """The training splits among ``splits`` (the splits read); raises ``ConfigError`` if
-        ``training_splits`` names a split that is not read."""
+        """The training splits among ``splits`` (those read); raises ``ConfigError`` if
+        ``training_splits`` names a split not read."""
         if self.training_splits is None:
             return tuple(
                 s
@@ -143,10 +141,8 @@ class LeakageConfig(Arguments):
 
 
 def bucket_count(input_bytes: int, index_keys: int = 0) -> int:
-    """The number of key buckets for ``input_bytes`` of input files and ``index_keys`` keys of
-    earlier spans' key indexes: one per ``BUCKET_INPUT_BYTES`` and one per ``BUCKET_INDEX_KEYS``
-    (at least 1, at most ``MAX_KEY_BUCKETS``), so that one bucket holds the keys (9 bytes each)
-    of at most ~32 MiB of input (or ~36 MiB of indexed keys) up to 32 GiB of input.
+    """Key buckets for ``input_bytes`` of input files and ``index_keys`` indexed keys: one per
+    ``BUCKET_INPUT_BYTES`` plus one per ``BUCKET_INDEX_KEYS``, from 1 to ``MAX_KEY_BUCKETS``.
 
     >>> bucket_count(0), bucket_count(100 << 20), bucket_count(1 << 50), bucket_count(0, 5 << 20)
     (1, 4, 1024, 2)

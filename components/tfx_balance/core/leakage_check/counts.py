@@ -1,21 +1,13 @@
-"""What the leakage check counts, in mergeable pieces: ``LeakageCounts`` and how a bucket of
-content keys is turned into them (``count_bucket``).
-
-Every number is exact and every listed example is one of the ``max_examples`` smallest content
-keys of its finding, so the merged counts do not depend on how Beam bundled, ordered or retried
-the work. Keys are the 64-bit content keys of ``hashing.example_keys``
-(as unsigned ints); the report names an example by ``hashing.fingerprint``
-of its key, the fingerprint every error and BalancedAugmenter's ``source_fingerprint`` use.
+"""What the leakage check counts: ``LeakageCounts``, exact and mergeable whatever Beam's bundling
+(listed keys are the ``max_examples`` smallest of each finding), and ``count_bucket``.
 
 Example:
     >>> import numpy as np
     >>> keys = np.array([5, 7, 7, 9, 5], dtype=np.uint64)
     >>> splits = [(0, keys[:3]), (1, keys[3:])]  # split 0 holds 5, 7, 7; split 1 holds 9, 5
     >>> counts = count_bucket(splits, num_splits=2, max_examples=10)
-    >>> int(counts.cross_keys), counts.cross_examples.tolist(), counts.within_extra.tolist()
-    (1, [1, 1], [1, 0])
-    >>> counts.pair_samples[(0, 1)]
-    [5]
+    >>> int(counts.cross_keys), counts.within_extra.tolist(), counts.pair_samples[(0, 1)]
+    (1, [1, 0], [5])
 """
 
 from __future__ import annotations
@@ -31,19 +23,15 @@ def merge_samples(a: Sequence[int], b: Sequence[int], limit: int) -> List[int]:
 
 
 class LeakageCounts:
-    """Counts over some of the examples, per split (indexes into the checked splits).
+    """Counts over some of the examples; ``j``, ``a``, ``b`` index the checked splits.
 
-    - ``examples``, ``synthetic``: examples and synthetic examples per split;
-      ``synthetic_samples[j]``: smallest keys of synthetic examples of split ``j`` (kept for
-      splits outside training only).
-    - ``within_keys``, ``within_extra``: per split, the content keys seen more than once in that
-      split and the examples beyond the first of each; ``within_samples[j]``: smallest such keys.
-    - ``cross_keys``: content keys seen in two or more splits; ``cross_examples[j]``: examples of
-      split ``j`` whose key is also in another split.
-    - ``pair_keys[a, b]`` (a < b): keys seen in both; ``pair_examples[a, b]``: examples of ``a``
-      with one of those keys (``[b, a]``: of ``b``); ``pair_samples[(a, b)]``: smallest keys.
-    - ``located``: over a window of spans, ``{key: source numbers}`` of the keys listed
-      (``locate_bucket``), found in the key's bucket, where every occurrence of it is.
+    - ``examples``, ``synthetic`` per split; ``synthetic_samples[j]``: smallest keys of synthetic
+      examples (outside training only). ``within_keys``, ``within_extra``: keys seen more than
+      once in a split, and copies beyond the first; ``within_samples[j]``: smallest such keys.
+    - ``cross_keys``: keys in two or more splits; ``cross_examples[j]``: examples of ``j`` with one.
+    - ``pair_keys[a, b]`` (a < b): keys in both; ``pair_examples[a, b]``: examples of ``a`` with
+      one (``[b, a]``: of ``b``); ``pair_samples[(a, b)]``: smallest keys.
+    - ``located``: over a window of spans, ``{key: source numbers}`` of the listed keys.
     """
 
     def __init__(self, num_splits: int):
@@ -99,8 +87,7 @@ class LeakageCounts:
 def count_batch(
     split: int, keys: np.ndarray, synthetic: np.ndarray, num_splits: int
 ) -> LeakageCounts:
-    """The counts of one batch of split ``split``: its examples and synthetic examples (the
-    synthetic ones listed are sampled per bucket, ``count_bucket``, beside where they are)."""
+    """The examples and synthetic examples of one batch of split ``split``."""
     counts = LeakageCounts(num_splits)
     counts.examples[split] = len(keys)
     counts.synthetic[split] = int(np.count_nonzero(synthetic))
@@ -113,11 +100,9 @@ def count_bucket(
     max_examples: int,
     outside: frozenset = frozenset(),
 ) -> LeakageCounts:
-    """Duplicate counts of one bucket of keys, ``pieces`` being ``(split index, keys)``, or
-    ``(split index, keys, synthetic flags, ...)`` to sample the synthetic examples of the
-    splits in ``outside`` (outside training: the smallest keys of a split over every bucket are
-    among each bucket's smallest). Every occurrence of a key must be in this bucket (buckets are
-    chosen by key)."""
+    """Counts of one bucket, which holds every occurrence of its keys; ``pieces``: ``(split index,
+    keys)``, or ``(split index, keys, synthetic flags, ...)`` to also list the smallest synthetic
+    keys of the splits in ``outside``."""
     counts = LeakageCounts(num_splits)
     pieces = [piece for piece in pieces if len(piece[1])]
     if not pieces:
@@ -143,18 +128,8 @@ def count_bucket(
 
 
 def locate_bucket(pieces: Sequence[tuple], counts: LeakageCounts) -> Dict[int, Tuple[int, ...]]:
-    """``{key: source numbers, ascending}`` of the keys of one bucket its ``counts`` list
-    (``count_bucket``'s), ``pieces`` being ``(split index, keys, synthetic flags, source
-    number)``. Every occurrence of a key is in its bucket, so no other pass over the keys is
-    needed to name where a listed example is.
-
-    >>> import numpy as np
-    >>> pieces = [(0, np.array([5, 7], np.uint64), np.array([False, True]), 0),
-    ...           (1, np.array([5], np.uint64), np.array([False]), 2)]
-    >>> counts = count_bucket(pieces, num_splits=2, max_examples=10, outside=frozenset([0]))
-    >>> locate_bucket(pieces, counts)
-    {5: (0, 2), 7: (0,)}
-    """
+    """``{key: source numbers, ascending}`` of the keys the bucket's ``counts`` list, ``pieces``
+    being ``(split index, keys, synthetic flags, source number)``."""
     listed = counts.listed_keys()
     found = {}
     for _, keys, _, source in pieces:

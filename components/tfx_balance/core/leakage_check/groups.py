@@ -1,19 +1,8 @@
-"""Groups in two or more splits (LeakageCheck's ``group_feature``): the same rule of what a group
-is as StratifiedSplitter's (``groups.read_group_id``: int64 ``123``, bytes
-``b'123'`` and float ``123.0`` are one group), so that a split the splitter made with groups
-passes, and one that lets a patient's examples into train and test does not.
+"""Groups in two or more splits (``group_feature``), by StratifiedSplitter's rule of a group.
 
-Per batch, the distinct ``(group, source)`` pairs (a batch's source is its split, or over a
-window of spans, one split of one span: ``split_of`` maps it to its split) as arrays, ``(ids,
-sources)`` (``pair_arrays``: the group ids, and each one's source as its number, its rank in
-``source_ranks``), split by bucket (``zlib.crc32`` of the id modulo the buckets: every pair of a
-group in one bucket) and combined per bucket into each group's sources (``GroupsPerBucket``: a
-worker holds one bucket's pairs, and no Beam element is one pair; a pair found in several
-batches counts once); the groups found in two or more splits counted per split and per pair of
-splits, with the ``max_examples`` least ids of each pair (the same report for any bundling).
-Over a window, ``seen_in`` names the sources of each id listed. An earlier span's key index
-holds its pairs in this form already (``index.read_index``), so a window's earlier groups cost
-no Python object per pair until a group's crc32 is found in two splits.
+``SummariseGroups``: each batch's distinct ``(group, source)`` pairs (``pair_arrays``), bucketed
+by the id's crc32 (``pairs_by_bucket``), each bucket's groups in two splits (``GroupsPerBucket``),
+counted per split and pair of splits with the least ids (``GroupSummary``).
 
 Example:
     >>> summary = GroupSummary(['train', 'test'], max_examples=5)
@@ -50,8 +39,7 @@ def batch_groups(item, group_feature: str) -> List[tuple]:
 
 
 def source_ranks(splits: Sequence[str], split_of: Mapping[str, str]) -> dict:
-    """``{source: rank}``: sources in the order of their splits, then in the order given (a
-    window's spans oldest first), the order the report names them in."""
+    """``{source: rank}``: by split, then in the order given (the order the report names them)."""
     order = sorted(split_of, key=lambda s: splits.index(split_of[s]))
     return {source: rank for rank, source in enumerate(order)}
 
@@ -62,8 +50,7 @@ def in_two_or_more_splits(item, split_of: Mapping[str, str] | None) -> bool:
 
 
 class GroupSummary(beam.CombineFn):
-    """``(group, [sources])`` of the groups in two or more splits -> the report's
-    ``groups_across_splits`` entry (see the module docstring)."""
+    """``(group, [sources])`` of groups in two splits -> the report's ``groups_across_splits``."""
 
     def __init__(
         self, splits: Sequence[str], max_examples: int, split_of: Mapping[str, str] | None = None
@@ -120,18 +107,12 @@ class GroupSummary(beam.CombineFn):
 
 
 def pair_arrays(pairs: Sequence[tuple], number: Mapping[str, int]) -> tuple:
-    """Distinct ``(group, source)`` pairs as a batch of arrays, ``(ids, sources)``: the ids (a
-    list of bytes) and each one's source number (``number``: ``source_ranks``), int32.
-
-    >>> pair_arrays([(b'u1', 'eval'), (b'u2', 'train')], {'train': 0, 'eval': 1})
-    ([b'u1', b'u2'], array([1, 0], dtype=int32))
-    """
+    """Distinct ``(group, source)`` pairs as ``(ids, source numbers)``."""
     return [group for group, _ in pairs], np.array([number[s] for _, s in pairs], np.int32)
 
 
 def pairs_by_bucket(batch: tuple, num_buckets: int) -> List[tuple]:
-    """``(bucket, (ids, sources, crcs))`` for each bucket of a batch of arrays (``pair_arrays``):
-    each id's crc32 (int64) picks its bucket and travels with it, for ``GroupsPerBucket``."""
+    """``(bucket, (ids, sources, crcs))`` per bucket (by crc32) of a ``pair_arrays`` batch."""
     ids, sources = batch
     crc = np.array([zlib.crc32(group) for group in ids], np.int64)
     if num_buckets == 1:
@@ -143,15 +124,8 @@ def pairs_by_bucket(batch: tuple, num_buckets: int) -> List[tuple]:
 
 
 class GroupsPerBucket(beam.CombineFn):
-    """One bucket's batches of arrays (``pairs_by_bucket``) -> ``[(group, [sources])]`` of its groups
-    in two or more splits (``sources``: the source of each number; ``split_of``: each source's
-    split; None: a source is a split).
-
-    The batches are kept as they come and pooled once, in ``extract_output``: each pair's id is
-    compared by its crc32 first (numpy, as the content keys are), and only the pairs whose crc32
-    is in two or more splits are grouped by id, so the few ids that share a crc32 are still told
-    apart. A window's earlier spans add many groups of one span and split each; none of them
-    costs a Python set or tuple."""
+    """One bucket's ``pairs_by_bucket`` batches -> ``[(group, [sources])]`` of its groups in two
+    or more splits; only ids whose crc32 is in two splits are compared by id."""
 
     def __init__(self, sources: Sequence[str], split_of: Mapping[str, str] | None = None):
         self._sources, self._split_of = list(sources), split_of
@@ -197,8 +171,7 @@ class GroupsPerBucket(beam.CombineFn):
 def SummariseGroups(  # noqa: N802
     batches, splits, max_examples, sources, split_of=None, num_buckets=1
 ):
-    """Batches of arrays of distinct ``(group, source)`` pairs (``pair_arrays``; ``sources``: the
-    source of each number) -> one ``groups_across_splits`` dict (module doc)."""
+    """``pair_arrays`` batches -> one ``groups_across_splits`` dict."""
     return (
         batches
         | 'ByGroupHash' >> beam.FlatMap(pairs_by_bucket, num_buckets)

@@ -1,24 +1,8 @@
-"""LeakageCheck's key index: what a later run needs of one span's checked splits, as data.
+"""LeakageCheck's key index: one span's checked examples as data, for later runs' windows.
 
-A daily check over a window of spans must not read every span's examples every day. Each run
-writes its span's *key index* into its ``anomalies`` output, beside the report: per example its
-content key (the key the check computed anyway), its split and its synthetic flag,
-``KEY_RECORD``-packed (10 bytes), the entries of one input batch in one gzipped TFRecord
-(``core/key_records.py``); with ``group_feature``, each distinct (group id, split) of the span,
-``GROUPS_PER_RECORD`` of them in one ``tf.train.Example`` record (``group``: bytes, ``split``:
-int64); and a ``header`` (the split names the records index, the features the keys leave out,
-the group feature).
-
-A later run is given the indexes of earlier spans (``previous_key_index``, a Resolver's window)
-and only its own span's examples. ``read_index`` reads an index (a ``KeyIndex``: its sources,
-its key files, its group files) as batches of the form the check reads examples in,
-``(source, batch)``: ``IndexedKeys`` per split of each batch of key records, with ``source``
-e.g. ``'train of span 3'``, and ``IndexedGroups`` per batch of group records, as arrays. The
-executor reads the indexes in the same stage as today's files, so that ``FindLeakage`` pools
-them with the keys and groups of today's examples in one stream: every count, fingerprint and
-span named in the report is the one the check over the window of Examples gives (the earlier
-spans' examples as they were checked). Today's examples are read; the earlier spans cost 10
-bytes per example (and their group ids).
+A run writes per example its content key, split and synthetic flag (``KEY_RECORD``), with
+``group_feature`` the span's distinct (group id, split) pairs, and a ``header``; a later run's
+``read_index`` turns them into ``(source, batch)`` items for ``FindLeakage``.
 
 Example:
     >>> import numpy as np
@@ -57,9 +41,7 @@ INDEX_HEADER_FIELDS = ('format', 'splits', 'provenance_feature', 'source_feature
 
 
 def header(config, splits: Sequence[str]) -> dict:
-    """What an index means (written beside it, checked by ``check_header`` when read back): the
-    names of its split indexes, and the features the content keys leave out (other ones give
-    other keys) and the groups are read from."""
+    """What an index means: its split names, and the features its keys and groups depend on."""
     return {
         'format': INDEX_FORMAT,
         'splits': list(splits),
@@ -70,9 +52,7 @@ def header(config, splits: Sequence[str]) -> dict:
 
 
 def check_header(found: dict, config, where: str) -> None:
-    """Raises ``ConfigError`` when the index of ``where`` (e.g. ``'span 3'``) was written by a
-    check whose keys or groups are not this one's (format, provenance or source feature, group
-    feature)."""
+    """Raises ``ConfigError`` if ``where``'s index has another format or features than config."""
     expected = header(config, found.get('splits', []))
     names = ('format', 'provenance_feature', 'source_feature', 'group_feature')
     differ = header_differences(found, expected, names)
@@ -96,9 +76,7 @@ def check_split_count(splits: Sequence[str]) -> None:
 
 
 def encode_keys(batch, position: Mapping[str, int]) -> List[bytes]:
-    """One keyed batch of the check (``(split index, keys, synthetic, source)``) as an index
-    record, or none when its source is not one of this run's (an earlier span's, read from its
-    index); ``position``: each of this run's sources' index in the header's splits."""
+    """One keyed batch as an index record; none for a source not in ``position`` (this run's)."""
     _, keys, synthetic, source = batch
     if source not in position:
         return []
@@ -108,8 +86,7 @@ def encode_keys(batch, position: Mapping[str, int]) -> List[bytes]:
 
 
 def index_batches(sources: Sequence[str], entries: np.ndarray) -> List[tuple]:
-    """``(source, keys, synthetic flags)`` per split found in ``entries`` (a batch of an index's
-    ``KEY_RECORD`` entries; ``sources``: the source name of each of its split indexes)."""
+    """``(source, keys, synthetic flags)`` per split of a batch of ``KEY_RECORD`` entries."""
     splits = entries['split']
     return [
         (
@@ -133,9 +110,7 @@ def encode_groups(pairs: Sequence[Tuple[bytes, str]], position: Mapping[str, int
 
 
 def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
-    """The pairs of group records (``encode_groups``) as arrays, ``(group ids, split indexes)``
-    (indexes into the header's splits), decoded in C++ a batch of records at a time
-    (``labels.decode_feature``). Raises ``DataError`` for records that are not group records."""
+    """Group records as ``(group ids, split indexes)``; ``DataError`` for other records."""
     import tensorflow as tf
 
     from tfx_balance.core.labels import decode_feature
@@ -152,9 +127,7 @@ def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
 
 
 class KeyIndex(NamedTuple):
-    """An earlier span's key index to read: the source name of each split index of its header
-    (e.g. ``'train of span 3'``), its key files and its group files (none without groups), as
-    the caller listed them (one listing per index per run, where it checks the index)."""
+    """An earlier span's key index: each split index's source (``'train of span 3'``), its files."""
 
     sources: Tuple[str, ...]
     keys: Tuple[str, ...]
@@ -177,11 +150,8 @@ class IndexedGroups(NamedTuple):
 
 
 def read_index(index: KeyIndex) -> Iterator[tuple]:
-    """What one earlier span's index holds, as ``(source, batch)`` items beside the ``(source,
-    records)`` batches of today's examples: ``(source, IndexedKeys)`` per split of each batch of
-    key records (``index_batches``), then ``(None, IndexedGroups)`` per batch of group records
-    (its pairs name their sources). A damaged file is a ``DataError`` naming it
-    (``key_records.damaged_file_error``)."""
+    """An index as ``(source, IndexedKeys)``, then ``(None, IndexedGroups)`` items; a damaged
+    file raises ``DataError`` naming it."""
     for entries in file_entries(index.keys, KEY_RECORD, PREVIOUS_KEY_INDEX_KEY):
         for source, keys, synthetic in index_batches(index.sources, entries):
             yield source, IndexedKeys(keys, synthetic)
@@ -198,10 +168,7 @@ def read_index(index: KeyIndex) -> Iterator[tuple]:
 
 @beam.ptransform_fn
 def ReadKeyIndex(pipeline, indexes: Sequence[KeyIndex]):  # noqa: N802
-    """The ``(source, batch)`` items of ``indexes`` (``read_index``), one per earlier span, read
-    in one stage: flatten them with today's ``(source, records)`` batches into ``FindLeakage``.
-    (LeakageCheck's executor reads them in the stage that reads today's files instead, which
-    spares the in-process runner a materialized ``Flatten``.)"""
+    """The ``(source, batch)`` items of ``indexes``, to flatten with today's for ``FindLeakage``."""
     return (
         pipeline
         | 'Indexes' >> beam.Create([KeyIndex(*index) for index in indexes], reshuffle=False)

@@ -35,12 +35,9 @@ def leakage_report(
     groups: dict | None = None,
     source_names: Sequence[str] | None = None,
 ) -> dict:
-    """The report of ``counts`` over ``splits``; ``passed`` is False if a finding that is not
-    allowed was made (with ``config.group_feature``, ``groups``, the groups in two or more
-    splits, ``groups``, are one whatever else is allowed). Fingerprints are listed in the order of their keys (the smallest
-    ``max_examples`` keys of each finding), so a rerun writes the same report. Over a window of
-    spans, ``source_names`` names the source numbers of ``counts.located``: the splits of spans
-    each listed key is in (its ``seen_in``)."""
+    """The report of ``counts`` over ``splits``. ``passed`` is False for a finding not allowed;
+    groups in two or more splits (``groups``, from ``GroupSummary``) are never allowed. Over a
+    window of spans, ``source_names`` names ``counts.located``'s source numbers (``seen_in``)."""
     splits = list(splits)
     pairs = []
     for a in range(len(splits)):

@@ -23,6 +23,7 @@ from tfx_balance.core.balanced_input_gen.streams import (
     DEFAULT_SHUFFLE_BUFFER,
     batches_of,
     record_groups,
+    replica_groups,
 )
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.records import feature_names, first_record
@@ -146,6 +147,7 @@ def balanced_dataset(
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
     provenance_features: Sequence[str] = PROVENANCE_FEATURES,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    input_context=None,
 ):
     """Endless ``(features, label)`` batches with an exact, deterministic class balance.
 
@@ -187,10 +189,18 @@ def balanced_dataset(
         memory and sampled from there (start-up and per-batch cost independent of the number of
         classes, a full reshuffle of every class every pass); otherwise, or with ``0``, each
         class is streamed from its files with a ``shuffle_buffer`` window shuffle.
+      input_context: the ``tf.distribute.InputContext`` that
+        ``strategy.distribute_datasets_from_function`` passes to its function. ``batch_size`` is
+        then the global batch (divisible by ``num_replicas_in_sync``), and the dataset gives this
+        input pipeline's per-replica batches of every global batch, in replica order: the
+        batches of one step, over all replicas and workers, are exactly one global batch. Do
+        not ``shard`` it. Not needed with ``strategy.experimental_distribute_dataset`` or
+        ``model.fit`` under a strategy's scope (they split the global batches themselves).
 
     Returns:
       A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
-      ``batch_size`` examples; use ``steps_per_epoch`` for Keras ``steps_per_epoch``.
+      ``batch_size`` examples (``batch_size / num_replicas_in_sync`` with ``input_context``); use
+      ``steps_per_epoch`` for Keras ``steps_per_epoch``.
     """
     import tensorflow as tf
 
@@ -199,6 +209,9 @@ def balanced_dataset(
     groups, grouped = record_groups(
         classes, batch_size, weights, seed, shuffle_buffer, label_feature, memory_budget
     )
+    if input_context is not None:
+        groups, batch_size = replica_groups(groups, batch_size, input_context)
+        grouped = True
     if isinstance(provenance_features, str):
         provenance_features = (provenance_features,)
     provenance = tuple(provenance_features or ())
@@ -233,15 +246,43 @@ def balanced_dataset(
     autotune = tf.data.AUTOTUNE
     if grouped:
         # Parse whole groups of batches at once, then cut them into batches (dense features
-        # only: rebatch slices tensors; sparse or ragged features are parsed batch by batch).
+        # only: the cut reshapes tensors; sparse or ragged features are parsed batch by batch).
         parsed = groups.map(to_pair, num_parallel_calls=autotune)
         if all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(parsed.element_spec)):
-            return parsed.rebatch(batch_size, drop_remainder=True).prefetch(autotune)
-    return (
-        batches_of(groups, grouped, batch_size)
-        .map(to_pair, num_parallel_calls=autotune)
-        .prefetch(autotune)
-    )
+            return _distributable(_cut_into_batches(parsed, batch_size).prefetch(autotune))
+    batches = batches_of(groups, grouped, batch_size).map(to_pair, num_parallel_calls=autotune)
+    return _distributable(batches.prefetch(autotune))
+
+
+def _cut_into_batches(parsed, batch_size: int):
+    """Groups of whole batches cut into batches by a reshape and ``unbatch``, not ``rebatch``:
+    tf.distribute's DATA sharding turns the ``rebatch`` at the end of a pipeline into its own
+    per-replica split, which would pass whole groups through (see ``_distributable``)."""
+    import tensorflow as tf
+
+    def split(tensor):
+        shape = tf.concat([[-1, batch_size], tf.shape(tensor)[1:]], axis=0)
+        batches = tf.reshape(tensor, shape)
+        batches.set_shape([None, batch_size, *tensor.shape[1:]])
+        return batches
+
+    return parsed.map(lambda *pair: tf.nest.map_structure(split, pair)).unbatch()
+
+
+def _distributable(dataset):
+    """``dataset`` with tf.distribute's auto-shard policy set to ``DATA``.
+
+    ``experimental_distribute_dataset`` (and ``model.fit`` under a strategy's scope) shards a
+    dataset per worker. ``FILE`` sharding (the first try of the default ``AUTO``) would give each
+    worker some of every class's files, and so other class counts; ``DATA`` sharding gives every
+    worker the same global batches, split per replica (``rebatch``) and then sharded by worker,
+    so the batches of one step are together exactly one global batch.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
 
 
 def label_spec(plan: MultiLabelLayoutPlan):

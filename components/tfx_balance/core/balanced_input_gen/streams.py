@@ -148,6 +148,46 @@ def batches_of(groups, grouped: bool, batch_size: int):
     return groups.map(lambda g: tf.reshape(g, [-1, batch_size])).unbatch()
 
 
+def replica_groups(groups, batch_size: int, input_context):
+    """``(dataset, per_replica)``: this input pipeline's part of every global batch of
+    ``record_groups``' dataset (``batch_size`` examples each), as groups of whole per-replica
+    batches (``tf.string [n * per_replica]``), replica after replica.
+
+    ``input_context`` is a ``tf.distribute.InputContext``: ``num_replicas_in_sync`` replicas
+    take ``per_replica = batch_size / num_replicas_in_sync`` examples each of every global batch,
+    and pipeline ``i`` of ``num_input_pipelines`` serves replicas ``i * R, ..., (i + 1) * R - 1``
+    (``R`` replicas per pipeline), so one step's batches, over all replicas, are exactly one
+    global batch. Every pipeline builds the same global batches (same seed) and keeps its slice.
+    """
+    import tensorflow as tf
+
+    replicas = input_context.num_replicas_in_sync
+    pipelines = input_context.num_input_pipelines
+    if batch_size % replicas:
+        raise ConfigError(
+            f'batch_size {batch_size} (the global batch, with input_context) is not divisible '
+            f'by the {replicas} replicas in sync, so the replicas cannot share every batch '
+            f'equally; pass a multiple of {replicas}, e.g. '
+            f'{(batch_size // replicas + 1) * replicas}.'
+        )
+    if replicas % pipelines:
+        raise ConfigError(
+            f'input_context has {pipelines} input pipelines for {replicas} replicas in sync; '
+            'balanced_dataset splits every global batch between the replicas, so every pipeline '
+            'must serve the same whole number of them (as MirroredStrategy, '
+            'MultiWorkerMirroredStrategy and TPUStrategy do); pass the input_context the '
+            'strategy gave, or none.'
+        )
+    per_replica = batch_size // replicas
+    width = per_replica * (replicas // pipelines)
+    start = input_context.input_pipeline_id * width
+
+    def keep(group):
+        return tf.reshape(tf.reshape(group, [-1, batch_size])[:, start : start + width], [-1])
+
+    return groups.map(keep), per_replica
+
+
 def record_groups(
     classes: MergedClasses,
     batch_size: int,

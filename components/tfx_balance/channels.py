@@ -7,8 +7,6 @@ from tfx.dsl.components.common import resolver
 from tfx.types import channel
 
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.spans import WindowConfig
-from tfx_balance.resolvers import PreviousSpanStrategy
 
 _EXAMPLES = {
     'Examples': "example_gen.outputs['examples']",
@@ -40,14 +38,16 @@ def check_channel(spec_class, key: str, argument: str, value) -> None:
 
 
 def _check_window_config(argument: str, value) -> None:
-    """``WindowConfig``'s check of the PreviousSpanStrategy Resolver producing ``value``, if any."""
+    """The config check of the Resolver producing ``value``, if its strategy declares one
+    (``CONFIG``, e.g. ``PreviousSpanStrategy``'s ``core.spans.WindowConfig``)."""
     producer = getattr(value, 'producer_component', None)
     if not isinstance(producer, resolver.Resolver):
         return
     properties = producer.exec_properties
     strategy = properties.get(resolver.RESOLVER_STRATEGY_CLASS)
-    if isinstance(strategy, type) and issubclass(strategy, PreviousSpanStrategy):
-        WindowConfig.from_config(
+    config = getattr(strategy, 'CONFIG', None)
+    if isinstance(strategy, type) and config is not None:
+        config.from_config(
             properties[resolver.RESOLVER_CONFIG],
             where=f'Resolver {producer.id!r} ({strategy.__name__}, given as {argument})',
         )

@@ -42,9 +42,11 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
     empty list on the first run. A bad config (``core.spans.WindowConfig``) raises
     ``ResolverConfigError``."""
 
+    CONFIG = WindowConfig  # its config, checked here and where the pipeline is built (channels)
+
     def __init__(self, **config):
         try:
-            checked = WindowConfig.from_config(config)
+            checked = self.CONFIG.from_config(config)
         except ConfigError as error:
             raise ResolverConfigError(str(error)) from error
         self._num_spans = checked.num_spans

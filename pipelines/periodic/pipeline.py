@@ -33,7 +33,8 @@ nothing about the data. Between two consecutive real spans a class share moves b
 (Credit Card, span 4 to 5); the shift made on purpose in span 7 moves it by 0.29.
 ``MAX_DRIFT_DISTANCE`` (0.1) stops the shift, not the trend: about twice the largest real move.
 
-**On Kubeflow Pipelines** (``kubeflow_v2=True``, ``run_kubeflow.py``) TFX's V2 compiler compiles
+**On Vertex AI Pipelines** (``kubeflow_v2=True``, ``run_kubeflow.py``; open-source Kubeflow
+Pipelines 2 runs neither Resolvers nor ExampleGen's span driver) TFX's V2 compiler compiles
 only LatestArtifactStrategy (one artifact) and LatestBlessedModelStrategy: the earlier
 assignments are the previous run's only (a company absent from that span may move), the drift
 baseline is the newest statistics before this run's, and there is no window (LeakageCheck reads

@@ -10,8 +10,9 @@ every run (a recurring run, or one started when a span lands). Write the spans t
 
 Built with ``kubeflow_v2=True``: TFX's Kubeflow V2 compiler compiles two Resolver strategies only
 (LatestArtifactStrategy with one artifact, LatestBlessedModelStrategy), so the earlier
-assignments and the drift baseline are the latest ones and the Trainer reads this span only
-(pipelines/periodic/README.md).
+assignments and the drift baseline are the latest ones and the Trainer reads this span only.
+For Vertex AI Pipelines: open-source Kubeflow Pipelines 2 runs no Resolver task and no
+ExampleGen span driver (pipelines/periodic/README.md).
 """
 
 import functools

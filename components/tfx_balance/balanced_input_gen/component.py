@@ -45,45 +45,13 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             fn_args.train_files, label_feature='label', batch_size=64,
             data_accessor=fn_args.data_accessor, schema=schema, seed=0)
 
-    Each split in ``splits`` is written as gzipped TFRecord shards
-    ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` (any TFX component still reads
-    the split as a whole); the other splits are copied unchanged. ``balance_plan.json`` in the
-    artifact folder records per split the classes, counts, files per class, the class weights
-    ``n / (K * n_c)`` and the output-bias initialiser ``log(n_c / n)``. Shard membership and order
-    are a seeded hash of each example's content: the same on any runner, input order, retry or
-    re-run of the components upstream.
-
-    Multi-label (``multi_label='ids'`` or ``'multi_hot'``): each split is laid out per group
-    (the example's rarest label) and ``balanced_dataset`` returns a dense int64 multi-hot label in
-    the order of ``tfx_balance.label_names(files)``::
-
-        balanced = BalancedInputGen(examples=..., label_feature='tags', multi_label='ids',
-                                    policy='repeat_factor', repeat_threshold=0.1)
-
-    Over a window of spans (several Examples artifacts, e.g. a Resolver with
-    ``PreviousSpanStrategy``, ``config={'num_spans': 3, 'skip_newest': False}``, the newest
-    artifact of each span; every one with the same splits; a span given twice, as TFX's
-    SpanRangeStrategy gives a re-run span, is laid out twice and named in a logged warning),
-    each laid-out split is the union of every span's split,
-    laid out as one: each example of each span once, one plan of the union, so
-    ``balanced_dataset`` is exact over the window. A passed-through split holds every span's
-    files, and the output takes the latest span's span and version. Each run lays the whole
-    window out again; for a daily cost that does not grow with the window, lay out each span
-    once (one BalancedInputGen on the run's span) and give the Trainer a Resolver's window of
-    those outputs (``balanced_dataset`` merges their plans): docs/balanced_input_gen.md.
-
-    When ``examples`` were derived from a BalancedAugmenter's output (e.g. through Transform),
-    pass that output as ``augmented_examples``: its ``rebalance_plan.json`` gives each laid-out
-    split's class counts before augmentation, recorded as ``data_counts`` in ``balance_plan.json``
-    for ``tfx_balance.prior_correction`` (the served model's ``probabilities``). Examples that
-    are the augmenter's own output (no Transform between) give them without it::
-
-        balanced = BalancedInputGen(examples=transform.outputs['transformed_examples'],
-                                    augmented_examples=augmenter.outputs['examples'],
-                                    label_feature='label')
+    Each split in ``splits`` is written as shards
+    ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` with ``balance_plan.json`` at the
+    artifact root; other splits are copied; a window of spans is laid out as their union. What is
+    written: docs/balanced_input_gen.md.
 
     Outputs:
-      examples: Examples artifact with every input split; ``splits`` laid out per class; the
+      examples: Examples artifact with every input split, ``splits`` laid out per class, and the
         span and version of the input (of a window, its latest span's).
     """
 
@@ -106,11 +74,10 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
           window of spans (a Resolver's), laid out as their union.
-        augmented_examples: optional BalancedAugmenter output ``examples`` were derived from;
-          its class counts before augmentation are recorded as the data's (``data_counts``).
-          Over a window: the augmenter outputs of the same spans, their counts summed.
-          Per-class layouts only (a ConfigError with multi_label: the augmenter counts its own
-          single label, not label sets).
+        augmented_examples: optional BalancedAugmenter output that ``examples`` were derived from
+          (e.g. through Transform): its class counts before augmentation are recorded as
+          ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed).
+          Not with ``multi_label``.
         {arguments}
         """
         config = LayoutConfig.from_call(locals()).validate()

@@ -1,10 +1,5 @@
 """``LayoutConfig``: the arguments of BalancedInputGen, validated once and carried as is.
 
-The component builds it from its arguments and validates it when the pipeline is built, passes
-``LayoutConfig.to_exec_properties`` to its spec, and the executor decodes it once with
-``LayoutConfig.from_exec_properties``; ``
-BalancedLayout`` takes it as is.
-
 Example:
     >>> config = LayoutConfig('label', splits=['train'], seed=3).validate()
     >>> props = config.to_exec_properties()
@@ -39,11 +34,8 @@ def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class LayoutConfig(Arguments):
-    """Arguments of BalancedInputGen, each declared once (``core/arguments.py``).
-
-    ``splits`` may be given as one name or any sequence of names; ``validate`` returns a config
-    holding them as a tuple, and ``examples_per_shard=None`` as the default (50,000).
-    """
+    """Arguments of BalancedInputGen, each declared once (``core/arguments.py``); ``validate``
+    returns them normalised (``splits`` a tuple, defaults filled in)."""
 
     label_feature: str = argument(
         doc='the int64 or bytes feature holding the class label.', wire=STR

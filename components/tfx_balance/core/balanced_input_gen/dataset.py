@@ -1,12 +1,9 @@
-"""Endless ``(features, label)`` batches with an exact class balance (``balanced_dataset``).
+"""``balanced_dataset``: endless ``(features, label)`` batches with an exact class balance.
 
-Parses the batches of ``streams.balanced_records`` with a
-schema, a ``tf_transform_output`` or the Trainer's ``data_accessor``; ``steps_per_epoch`` says
-after how many batches every sampled class has been seen once in full. A label-set layout
-(``multi_label``) is read the same way, its groups as the classes (``merge.groups_to_read``
-chooses the groups and their weights); its label is returned multi-hot (``multi_hot_fn``, in
-the order of ``label_names``).
-Rules: docs/balanced_input_gen.md.
+Parses the batches of ``streams.record_groups`` with a schema, a ``tf_transform_output`` or
+the Trainer's ``data_accessor``; a multi-label layout's label is returned multi-hot in the order
+of ``label_names``. ``steps_per_epoch`` says after how many batches every sampled class was seen
+once. Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -36,14 +33,9 @@ PROVENANCE_FEATURES = (
 
 
 def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = None) -> int:
-    """Batches after which every sampled class has been seen once in full.
-
-    With uniform weights that is the largest class (``ceil(n_max / (B / K))`` when ``K | B``);
-    with ``weights``, the class that needs the most batches at its share. For a multi-label
-    layout: batches until every drawn group was seen once in full (``weights``: ``{label: w}``). ``plan_or_files`` is
-    what ``balanced_dataset`` takes (e.g. ``fn_args.train_files``), a ``LayoutPlan``, or
-    ``[(split_dir, plan)]``.
-    """
+    """Batches after which every sampled class (multi-label: every drawn group) was seen once in
+    full; with uniform weights, the largest class. ``plan_or_files``: what ``balanced_dataset``
+    takes, a ``LayoutPlan`` or ``[(split_dir, plan)]``; ``weights`` as ``balanced_dataset``'s."""
     if isinstance(plan_or_files, LayoutPlan):
         located = [('', plan_or_files)]  # the plan's own (relative) files: only counts matter
     else:
@@ -65,15 +57,9 @@ def _feature_spec_of(schema) -> dict:
 
 
 def provenance_spec(schema, names: Sequence[str]) -> dict:
-    """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED``.
-
-    SchemaGen deprecates BalancedAugmenter's provenance features when a split it reads lacks them
-    (eval and test are not rebalanced), and a deprecated feature has no parse spec. Each one is
-    parsed as ``[1]`` dense values of its schema type with a zero default (``0``, ``0.0`` or
-    ``b''``) where an example lacks it: ``is_synthetic`` 0 for originals and ``source_fingerprint``
-    ``b''`` where there is no source. A feature with more than one value per example is parsed as
-    a ``tf.SparseTensor``.
-    """
+    """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED`` (SchemaGen does
+    when eval/test lack BalancedAugmenter's features): ``[1]`` dense with a zero default (``0``,
+    ``0.0``, ``b''``), or a ``tf.SparseTensor`` where a feature has more than one value."""
     import tensorflow as tf
     from tensorflow_metadata.proto.v0 import schema_pb2
 
@@ -153,54 +139,36 @@ def balanced_dataset(
 
     Args:
       file_pattern_or_list: files of splits laid out by ``BalancedInputGen``, e.g.
-        ``fn_args.train_files`` (``[<uri>/Split-train/*]``); the plan is read from
-        ``<uri>/balance_plan.json``.
+        ``fn_args.train_files``; the plan is read from ``balance_plan.json`` next to them.
       label_feature: the label the split was laid out by (checked against the plan).
-      batch_size: examples per batch ``B``. With ``weights=None`` it must be >= the number of
-        classes ``K``; with ``K | B`` each batch holds exactly ``B / K`` examples per class.
-      data_accessor: ``fn_args.data_accessor`` inside the Trainer (optional). Its decode function
-        is used when the payload has a data view; otherwise examples are parsed with ``schema``,
-        as its ``tf_dataset_factory`` does for tf.Examples.
-      schema: ``tensorflow_metadata`` Schema of the examples as stored.
-      tf_transform_output: a ``tft.TFTransformOutput``. If the examples are raw (they lack the
-        transformed features) they are parsed with ``schema`` or the raw schema and sent through
-        ``transform_features_layer()``; if they are already transformed they are parsed with the
-        transformed feature spec.
-      weights: ``None`` for uniform, or ``{class: weight}`` (class by name, int or bytes);
-        classes left out get weight 0. Per batch, class ``k`` gets ``floor`` or ``ceil`` of
-        ``B * w_k / sum(w)`` examples, following a fixed schedule. Multi-label layouts
-        (``BalancedInputGen(multi_label=...)``): ``None`` draws the groups as the plan says;
-        ``{label: weight}`` aims the ``'label_balanced'`` rule at those relative label
-        frequencies. The label is then a dense int64 multi-hot ``[B, L]`` in the order of
-        ``balanced_input_gen.label_names``.
+      batch_size: examples per batch ``B`` (with ``input_context``, the global batch); with
+        ``weights=None`` at least the number of classes ``K``, and with ``K | B`` every batch holds
+        exactly ``B / K`` examples of each class.
+      data_accessor, schema, tf_transform_output: how to parse the examples: the accessor's decode
+        function for a data view, else the Schema of the examples as stored; raw examples are sent
+        through the ``tft.TFTransformOutput``'s transform, transformed ones parsed by its spec.
+      weights: None (uniform) or ``{class: weight}`` (by name, int or bytes; classes left out get
+        0): class ``k`` gets ``floor`` or ``ceil`` of ``B * w_k / sum(w)`` per batch. Multi-label:
+        ``{label: weight}`` aims ``'label_balanced'`` at those label frequencies, and the label is a
+        dense int64 multi-hot ``[B, L]`` in the order of ``label_names``.
       seed: seed of the per-class shuffles (same seed, same stream).
-      label_key: feature popped as the label after parsing/transforming (default
-        ``label_feature``; set it when the transform renames the label).
-      shuffle_buffer: per-class shuffle buffer of streamed classes (a class smaller than it is
-        fully shuffled; classes held in memory are always fully shuffled).
-      provenance_features: BalancedAugmenter's provenance features (its ``provenance_feature``,
-        ``source_feature`` and ``partner_feature``), parsed even where the schema marks them ``DEPRECATED``, as
-        SchemaGen does when eval/test lack them (see ``provenance_spec``), and carried past
-        ``tf_transform_output``'s transform like the label. Pass ``()`` to parse exactly what
-        the schema keeps. Drop them before the model (``features.pop('is_synthetic')``) unless
-        it should see them.
-      memory_budget: bytes of serialized examples (plus 48 per example) that may be held in
-        memory (default 256 MiB). If every sampled class fits, the classes are read once into
-        memory and sampled from there (start-up and per-batch cost independent of the number of
-        classes, a full reshuffle of every class every pass); otherwise, or with ``0``, each
-        class is streamed from its files with a ``shuffle_buffer`` window shuffle.
-      input_context: the ``tf.distribute.InputContext`` that
-        ``strategy.distribute_datasets_from_function`` passes to its function. ``batch_size`` is
-        then the global batch (divisible by ``num_replicas_in_sync``), and the dataset gives this
-        input pipeline's per-replica batches of every global batch, in replica order: the
-        batches of one step, over all replicas and workers, are exactly one global batch. Do
-        not ``shard`` it. Not needed with ``strategy.experimental_distribute_dataset`` or
-        ``model.fit`` under a strategy's scope (they split the global batches themselves).
+      label_key: the feature popped as the label (default ``label_feature``; set it when the
+        transform renames the label).
+      shuffle_buffer: per-class shuffle window of streamed classes.
+      provenance_features: BalancedAugmenter's provenance features, parsed even where the schema
+        deprecates them (``provenance_spec``); ``()`` parses exactly what the schema keeps.
+      memory_budget: bytes (serialized size plus 48 per example) the sampled classes may take in
+        memory (default 256 MiB); if they do not fit, or with ``0``, they are streamed instead.
+      input_context: the ``tf.distribute.InputContext`` of
+        ``strategy.distribute_datasets_from_function``: ``batch_size`` is then the global batch
+        (divisible by ``num_replicas_in_sync``) and the dataset gives this input pipeline's
+        per-replica batches of every global batch, replica after replica, so one step's batches
+        over all replicas and workers are one global batch. Do not ``shard`` it. Not needed with
+        ``experimental_distribute_dataset`` or ``model.fit`` under a strategy's scope.
 
     Returns:
-      A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of exactly
-      ``batch_size`` examples (``batch_size / num_replicas_in_sync`` with ``input_context``); use
-      ``steps_per_epoch`` for Keras ``steps_per_epoch``.
+      A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of ``batch_size``
+      examples (``batch_size / num_replicas_in_sync`` with ``input_context``).
     """
     import tensorflow as tf
 
@@ -255,9 +223,8 @@ def balanced_dataset(
 
 
 def _cut_into_batches(parsed, batch_size: int):
-    """Groups of whole batches cut into batches by a reshape and ``unbatch``, not ``rebatch``:
-    tf.distribute's DATA sharding turns the ``rebatch`` at the end of a pipeline into its own
-    per-replica split, which would pass whole groups through (see ``_distributable``)."""
+    """Groups of whole batches cut into batches by a reshape and ``unbatch``: tf.distribute's DATA
+    sharding would take a ``rebatch`` here for its own per-replica split."""
     import tensorflow as tf
 
     def split(tensor):
@@ -270,13 +237,8 @@ def _cut_into_batches(parsed, batch_size: int):
 
 
 def _distributable(dataset):
-    """``dataset`` with tf.distribute's auto-shard policy set to ``DATA``.
-
-    ``experimental_distribute_dataset`` (and ``model.fit`` under a strategy's scope) shards a
-    dataset per worker. ``FILE`` sharding (the first try of the default ``AUTO``) would give each
-    worker some of every class's files, and so other class counts; ``DATA`` sharding gives every
-    worker the same global batches, split per replica (``rebatch``) and then sharded by worker,
-    so the batches of one step are together exactly one global batch.
+    """``dataset`` with tf.distribute's auto-shard policy ``DATA``: every worker builds the same
+    global batches and keeps its replicas' part (``FILE`` sharding would split each class's files).
     """
     import tensorflow as tf
 
@@ -331,14 +293,8 @@ def multi_hot_fn(plan: MultiLabelLayoutPlan):
 
 
 def label_names(files_or_plan) -> list:
-    """The label order of the label ``balanced_dataset`` returns for these files.
-
-    Multi-label layouts: position ``i`` of the multi-hot label is ``label_names(...)[i]``
-    (canonical label order; ``'0' .. 'L-1'`` for ``'multi_hot'``). Single-label layouts: the
-    class names, in the order of the class index. Takes what ``balanced_dataset`` takes (e.g.
-    ``fn_args.train_files``), a plan, or ``[(split_dir, plan)]``.
-
-    Example::
+    """The names of the positions of the label ``balanced_dataset`` returns: a multi-label layout's
+    labels (``'0' .. 'L-1'`` for ``'multi_hot'``), else the classes by index. Example::
 
         names = label_names(fn_args.train_files)  # e.g. ['cat', 'dog', 'fish']
     """

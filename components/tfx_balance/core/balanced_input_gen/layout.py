@@ -1,18 +1,10 @@
 """Beam transform that writes a split as per-group gzipped TFRecord shards (``BalancedLayout``).
 
-One path for both label kinds: every example has a *label set* (one label per example is a set
-of size one; ``multi_label`` sets: both read with
-``label_sets.read_label_sets``), labels are counted, and
-each example goes to the group of its rarest label (lowest count; ties by the canonical label
-order; no label: the last group), so with one label per example a group is a class. The two
-kinds differ only in how labels are read and how the plan is made from the counts: one small
-reader each (``READERS``), chosen in one place (``reader_of``).
-
-Groups are written as ``Split-<name>/class-<index>-<safe name>-<shard>-of-<shards>.gz``, the
-index the position in the plan. Which shard an example goes to and its position inside the shard
-follow a seeded hash of its content key (``hashing.example_keys``), so the
-files hold the same examples in the same order for the same seed on any runner, input order,
-retry or re-run of the components upstream. Rules: docs/balanced_input_gen.md.
+Every example has a label set (one label is a set of size one) and goes to the group of its
+rarest label, so with one label a group is a class; the two label kinds differ only in their
+reader (``READERS``). An example's shard and position follow a seeded hash of its content key,
+so the files are the same for the same seed on any runner, input order or retry.
+Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -63,8 +55,8 @@ class _OneLabel:
 
     @staticmethod
     def plan(groups: dict, stats, meta: list, split: str, config):
-        """The plan from ``{class: (count, label counts, (hash, record) sampled)}``; the sample
-        (smallest hash: content only, not arrival order) names an example in errors."""
+        """The plan from ``{class: (count, label counts, (hash, record) sample)}``; the sample names
+        an example in errors."""
         return make_plan(
             split,
             config.label_feature,
@@ -80,8 +72,8 @@ class _LabelSets:
 
     @staticmethod
     def read(records, config, where):
-        """``(label set, (hash, record))`` per record; per batch, ``meta`` outputs of the label
-        kinds and multi-hot width with an example fingerprint (checked across batches)."""
+        """``(label set, (hash, record))`` per record, and ``META`` outputs of the label kinds and
+        multi-hot width, each with an example fingerprint."""
         read = read_label_sets(records, config.label_feature, config.multi_label, where)
         for label, i in read.kinds.items():
             yield beam.pvalue.TaggedOutput(META, ('kind', label, example_fingerprint(records[i])))
@@ -162,8 +154,7 @@ class _CountLabels(beam.CombineFn):
 
 
 class _Group(beam.DoFn):
-    """Keys each example by its group: its rarest label (count, then canonical order), or None
-    without a label. The rarity order is computed once per side input, not per example."""
+    """Keys each example by its group: its rarest label (count, then canonical order), or None."""
 
     def __init__(self):
         self._stats, self._rank = None, None
@@ -191,11 +182,8 @@ class _RouteToShard(beam.DoFn):
 
 
 class _WriteShard(beam.DoFn):
-    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``, as a gzipped TFRecord; yields
-    ``(group, (examples written, marked))``, ``marked`` telling whether the first example of
-    the group's first file carries BalancedAugmenter's provenance feature (it marks every example
-    of a split it rebalances): found once here, so that ``with_prior_correction`` reads it from
-    the plan instead of from the files in every Trainer run."""
+    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``; yields ``(group, (examples
+    written, marked))``, ``marked`` if the group's first example carries the augmenter's mark."""
 
     def __init__(self, split_dir: str):
         self._split_dir = split_dir
@@ -216,8 +204,7 @@ def _sum_written(values) -> tuple:
 
 
 def _check_written(written, plan):
-    """The plan, once every group's examples written are its counts, with ``augmenter_marked``
-    (``_WriteShard``)."""
+    """The plan with ``augmenter_marked``, once every group's written count is its planned count."""
     got = dict(written)
     for i, name in enumerate(plan.classes):
         n = got.get(i, (0, False))[0]
@@ -231,18 +218,11 @@ def _check_written(written, plan):
 
 
 class BalancedLayout(beam.PTransform):
-    """Writes a split's examples as per-group (per-class) gzipped TFRecord shards into
-    ``split_dir``.
+    """Writes a split's examples as per-group gzipped TFRecord shards into ``split_dir``.
 
-    Apply to a PCollection of serialized ``tf.train.Example`` records. Returns a single-element
-    PCollection holding the split's plan (a
-    ``LayoutPlan``, or a ``MultiLabelLayoutPlan``
-    with ``multi_label``); it is produced only after every shard has been written and checked
-    against the counts.
-
-    Takes either a validated ``LayoutConfig`` (``BalancedLayout(split_dir, split,
-    config=config)``, as the executor does) or the arguments one by one, which are validated
-    here (``BalancedLayout(split_dir, split, 'label', seed=0)``).
+    Apply to serialized ``tf.train.Example`` records; returns a one-element PCollection holding the
+    split's ``LayoutPlan`` (``MultiLabelLayoutPlan`` with ``multi_label``), once every shard is
+    written and checked. Takes a validated ``LayoutConfig``, or the arguments one by one.
 
     Example::
 

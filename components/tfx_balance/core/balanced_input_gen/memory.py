@@ -1,19 +1,8 @@
 """Balanced batches from classes held in memory: one read, one gather per group of batches.
 
-When the classes being sampled fit in ``memory_budget`` bytes (default 256 MiB of serialized
-examples), ``load_classes`` reads them once (every file decompressed whole, several at a
-time, and cut into records in Python: no dataset per class, no ``tf.data`` step per record),
-and ``memory_groups`` samples them: for every group of batches, ``SlotSampler`` (numpy,
-vectorised over all classes) says which example goes in each slot, and one ``tf.gather`` fills
-the group (the first batch is a group of its own, so it comes sooner). So the start-up cost is
-one read of the data and the per-batch cost is that of the batch, whatever the number of
-classes ``K``.
-
-Rules (the same as the streamed path of ``streams``): the
-batches follow the schedule of ``schedule`` row by row; each
-class is read in passes, every pass a permutation of all its examples (each example once per
-pass), a new permutation every pass. Permutations are a pure function of ``(seed, class name,
-pass)``: sort by a 64-bit mixing hash (splitmix64) of ``(seed, class, pass, position)``. Rules:
+``load_classes`` reads the sampled classes once into one ``tf.string`` tensor when they fit
+``memory_budget``; ``memory_groups`` samples them, ``SlotSampler`` (numpy) placing an example in
+every slot of a group of batches and one ``tf.gather`` filling it. Design:
 docs/balanced_input_gen.md.
 
 Example (``classes`` from ``merge.classes_of``)::
@@ -68,17 +57,9 @@ def mix(x: np.ndarray) -> np.ndarray:
 
 
 def load_classes(classes, active: Sequence[int], budget: int):
-    """The serialized examples of the ``active`` classes as one ``tf.string`` tensor, class
-    after class (each class's shards in plan order, each shard in file order), or ``None`` if
-    they take more than ``budget`` bytes (counted as serialized size + ``PER_EXAMPLE_OVERHEAD``).
-
-    Each file is read whole and decompressed with ``zlib`` (``LOAD_THREADS`` files at a time:
-    zlib runs outside Python's lock), its TFRecord framing walked once (an 8-byte length per
-    record) and its records cut out, and one ``tf.constant`` makes the tensor: no ``tf.data``
-    step per record and no dataset per file. The read stops at the first file that shows the
-    classes cannot fit. The framing is checked against each file's size and the number of
-    examples against the plan; gzip's CRC covers the content.
-    """
+    """The serialized examples of the ``active`` classes as one ``tf.string`` tensor in plan
+    order, or None once they exceed ``budget`` bytes (serialized size plus ``PER_EXAMPLE_OVERHEAD``
+    each); a damaged file, or a count other than the plan's, is a ``DataError``."""
     import tensorflow as tf
 
     files = [f for k in active for f in classes.files[k]]
@@ -118,8 +99,7 @@ def load_classes(classes, active: Sequence[int], budget: int):
 
 
 def _file_groups(classes, active: Sequence[int]) -> list:
-    """The files of the ``active`` classes in plan order, in groups of about ``LOAD_RECORDS``
-    records (by the plan's counts): one decompression task per group, not per small file."""
+    """The ``active`` classes' files in plan order, in groups of about ``LOAD_RECORDS`` records."""
     groups, group, size = [], [], 0
     for k in active:
         per_file = classes.counts[k] / max(1, len(classes.files[k]))
@@ -165,10 +145,7 @@ def _inflate(path: str) -> bytes:
 
 
 def _cut_records(data: bytes, path: str, records: list) -> None:
-    """Appends the records of the decompressed TFRecord file ``data`` to ``records``. Framing:
-    8-byte length, 4-byte CRC of it, the record, 4-byte CRC of the record. This loop runs once
-    per example of every sampled class before the first batch, so it does only what it must: a
-    record cut short by the end of the data is found once, after the walk."""
+    """Appends the records of the decompressed TFRecord ``data`` to ``records``."""
     pos, end = 0, len(data)
     length_of = RECORD_LENGTH.unpack_from
     append = records.append
@@ -194,9 +171,7 @@ def split_folders(files: Sequence[str]) -> str:
 
 
 def batch_slots(row: np.ndarray) -> np.ndarray:
-    """The class of every slot of one batch with ``row[k]`` examples of class ``k``: each class
-    spread evenly (slot ``i`` of class ``k`` at ``(i + 0.5) / row[k]``, ties by class), the same
-    order as ``schedule.batch_order``, vectorised."""
+    """The class of every slot of one batch: ``schedule.batch_order``, vectorised."""
     row = np.asarray(row, dtype=np.int64)
     ks = np.repeat(np.arange(row.size), row)
     starts = np.cumsum(row) - row
@@ -205,14 +180,8 @@ def batch_slots(row: np.ndarray) -> np.ndarray:
 
 
 class SlotSampler:
-    """Which example fills each slot, group after group of batches (numpy state, no tf).
-
-    ``counts[k]`` examples of class ``k`` lie at ``offsets[k] ...`` in the loaded records.
-    Class ``k`` is read as an endless sequence of passes; pass ``p`` is the permutation of its
-    examples sorted by ``mix(mix(salt_k + p) + j)`` (``salt_k`` from the seed and the class
-    name). The current pass of every class is kept (``counts.sum()`` integers), so each
-    permutation is computed once, for all classes that start a pass in a group at once.
-    """
+    """Which example fills each slot, group after group of batches: pass ``p`` of class ``k`` is
+    its examples sorted by ``mix(mix(salt_k + p) + j)``; the current pass of each class is kept."""
 
     def __init__(self, counts, names, seed: int):
         self.counts = np.asarray(counts, dtype=np.int64)
@@ -225,9 +194,7 @@ class SlotSampler:
         self.taken = np.zeros(self.counts.size, dtype=np.int64)  # examples drawn so far
 
     def _passes(self, classes: np.ndarray, passes: np.ndarray):
-        """The permutations of ``(classes[u], passes[u])`` concatenated, as ``(start, segment,
-        j, perms)``: element ``x`` is position ``j[x]`` of permutation ``segment[x]``, which
-        starts at ``start[segment[x]]``."""
+        """The permutations of ``(classes[u], passes[u])`` as ``(start, segment, j, perms)``."""
         sizes = self.counts[classes]
         start = np.cumsum(sizes) - sizes
         segment = np.repeat(np.arange(classes.size), sizes)
@@ -237,10 +204,7 @@ class SlotSampler:
         return start, segment, j, j[np.lexsort((keys, segment))]
 
     def _prefixes(self, classes: np.ndarray, passes: np.ndarray, reach: np.ndarray):
-        """The first ``reach[u]`` positions of the permutation of ``(classes[u], passes[u])``,
-        concatenated, as ``(start, perms)``: the same positions as ``_passes`` gives, found by a
-        selection (``argpartition``, then a sort of the few keys at most the largest selected,
-        ties by position as in ``_passes``) instead of a sort of the whole class."""
+        """The first ``reach[u]`` positions of the ``_passes`` permutations, by ``argpartition``."""
         start = np.cumsum(reach) - reach
         base = mix(mix(self.salts[classes] + passes.astype(np.uint64)))
         perms = []

@@ -1,17 +1,10 @@
 """What a reader samples: the plans of the splits read together, merged into classes.
 
-``groups_to_read`` is the one place the two layouts differ on reading. Per-class plans of several
-splits (e.g. a window of spans) are merged class by class (``classes_of``: counts summed, files
-joined, classes in label order), with the user's ``{class: weight}``; a label-set plan
-(``multi_label``) is read one split at a time, its groups read as classes at their draws per epoch
-(``group_weights``). ``check_layout`` checks that every file the merged classes name is there.
-``balanced_dataset``, ``balanced_records``, ``steps_per_epoch`` and the prior correction all read
-through here, so they see the same classes. Rules: docs/balanced_input_gen.md.
-
-Example::
+``groups_to_read`` is the one place the two layouts differ on reading: per-class plans of
+several splits (e.g. a window of spans) are merged class by class; a label-set plan is read one
+split at a time, its groups as classes at their draws per epoch. Example::
 
     classes = classes_of(fn_args.train_files)  # e.g. a window of spans: their classes merged
-    check_layout(classes)  # every file of every class is there
 """
 
 from __future__ import annotations
@@ -42,15 +35,8 @@ class MergedClasses:
 
 
 def groups_to_read(located, weights: Mapping | None = None) -> tuple:
-    """``(classes, weights, label-set plan or None)``: the one place the two layouts differ on
-    reading. Per-class plans are merged over the splits, with the user's ``{class: weight}``;
-    a label-set plan's groups are read as classes at their draws per epoch (``weights``:
-    ``{label: relative frequency}``, see ``draws_to_read``).
-
-    Example::
-
-        classes, weights, multi = groups_to_read(load_plans(fn_args.train_files))
-    """
+    """``(classes, weights, label-set plan or None)`` of the located plans; for a label-set plan the
+    weights are its groups' draws per epoch (``draws_to_read``)."""
     multi = multilabel_of(located)
     if multi is None:
         return classes_of(located), weights, None
@@ -135,13 +121,9 @@ def _merge(located: Sequence[Tuple[str, LayoutPlan]]) -> MergedClasses:
 
 
 def summed_counts(per_split: Iterable[Iterable[Tuple[str, int]]]) -> Dict[str, int]:
-    """``{class: count}`` summed class by class over the ``(class, count)`` rows of several
-    splits (classes in the order first seen): how plans read together are merged, for the
-    laid-out counts (``balanced_dataset``) and for the data's (the prior correction) alike.
-
-    Example:
-        >>> summed_counts([[('a', 3), ('b', 1)], [('b', 2), ('c', 5)]])
-        {'a': 3, 'b': 3, 'c': 5}
+    """``{class: count}`` summed over several splits' ``(class, count)`` rows (first seen first):
+    >>> summed_counts([[('a', 3), ('b', 1)], [('b', 2), ('c', 5)]])
+    {'a': 3, 'b': 3, 'c': 5}
     """
     counts: Dict[str, int] = {}
     for rows in per_split:
@@ -151,12 +133,8 @@ def summed_counts(per_split: Iterable[Iterable[Tuple[str, int]]]) -> Dict[str, i
 
 
 def check_layout(classes: MergedClasses) -> None:
-    """Raises a ``DataError`` naming the class and file if a file in the plan is missing.
-
-    Cheap: one listing per split folder (one round trip to GCS or S3), no file is opened. Called
-    when a dataset is built, so a damaged layout fails there, not with TensorFlow's
-    ``NotFoundError`` in the middle of training.
-    """
+    """Raises a ``DataError`` naming the class and file if a file in the plan is missing (one
+    listing per split folder), when the dataset is built rather than in the middle of training."""
     import tensorflow as tf
 
     listed: Dict[str, set] = {}

@@ -1,17 +1,5 @@
-"""The layout plan of a split: its groups, counts, shard files, class weights and output bias.
-
-A split is laid out per *group* of examples. With one label per example a group is a class (a
-label set of size one); with label sets (``multi_label``) it is the examples whose rarest label
-is the group's label, plus the no-label group ``''`` (shown as ``(no label)``). Both plans are
-built by ``groups_of_plan``; a ``MultiLabelLayoutPlan`` adds a ``multi_label`` section
-to its split in ``balance_plan.json``: the label order (the positions of the multi-hot label
-``balanced_dataset`` returns), per label its count and expected frequency in the stream, per
-group its label counts and draws per epoch from the policy (``policies.py``), and the epochs
-within which every example is read (``epochs_to_read_all``; null where a group is not drawn).
-
-``BalancedInputGen`` writes one plan per laid-out split into ``balance_plan.json`` at the
-artifact root (``plan_file.plans_to_json``); ``plan_file.load_plans`` finds it again from the files
-a Trainer is given. Rules: docs/balanced_input_gen.md.
+"""The layout plan of a split: its groups (classes, or rarest labels with ``multi_label``), their
+counts and shard files, class weights and output bias, as written in ``balance_plan.json``.
 
 Example:
     >>> plan = make_multilabel_plan(
@@ -49,26 +37,12 @@ DEFAULT_EXAMPLES_PER_SHARD = 50_000
 
 @dataclasses.dataclass(frozen=True)
 class LayoutPlan:
-    """How one split was laid out per class (read back by ``balanced_dataset``).
-
-    Attributes:
-      split: split name, e.g. ``'train'``.
-      label_feature: the feature the classes were read from.
-      label_type: ``'int64'`` or ``'bytes'``.
-      seed: seed of the layout hash.
-      classes: class names in canonical order (the class index is the position).
-      counts: examples per class.
-      files: per class, its shard file names relative to the split folder.
-      class_weights: ``n / (K * n_c)`` per class (Keras ``class_weight`` values).
-      output_bias: ``log(n_c / n)`` per class (initial bias of a softmax/sigmoid output).
-      data_counts: ``((class, count), ...)``: the split's class counts before BalancedAugmenter
-        (from its ``rebalance_plan.json``, classes by their raw value), when BalancedInputGen was
-        given ``augmented_examples``; empty otherwise (the laid-out counts are the data's).
-      augmenter_marked: whether the laid-out examples carry BalancedAugmenter's provenance
-        feature (the first example of each group's first file, read as it is written): then
-        the laid-out counts are the augmenter's, not the data's. None: not recorded (a plan
-        read from a file written before this was), found from the files when needed.
-    """
+    """How one split was laid out per class (read back by ``balanced_dataset``): per class in
+    canonical order (its index is its position) its name, count, shard files (relative to the
+    split folder), ``class_weights`` ``n / (K * n_c)`` and ``output_bias`` ``log(n_c / n)``.
+    ``data_counts``: the ``(class, count)`` rows before BalancedAugmenter, when known;
+    ``augmenter_marked``: whether the examples carry the augmenter's provenance feature (None: not
+    recorded)."""
 
     split: str
     label_feature: str
@@ -133,9 +107,7 @@ class LayoutPlan:
 
 
 def carries_augmenter_mark(record: bytes) -> bool:
-    """Whether a laid-out example carries BalancedAugmenter's provenance feature (by its default
-    name). The augmenter marks every example of a split it rebalances (originals 0, synthetic
-    1), so the first example of each group's first file tells ``LayoutPlan.augmenter_marked``."""
+    """Whether a laid-out example carries BalancedAugmenter's provenance feature (default name)."""
     return keys.DEFAULT_PROVENANCE_FEATURE in feature_names(record)
 
 
@@ -148,11 +120,7 @@ def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tu
 
 
 def safe_class_name(name: str, limit: int = 40) -> str:
-    """A file-name-safe form of a class name (letters, digits, ``_`` and ``.``).
-
-    Several classes may share a safe form (``'a b'`` and ``'a/b'``); shard names stay unique
-    because they start with the class index (``shard_file_name``).
-    """
+    """A file-name-safe form of a class name (shard names stay unique: they start with an index)."""
     safe = re.sub(r'[^A-Za-z0-9_.]+', '_', name).strip('.')[:limit]
     return safe or '_'
 
@@ -163,13 +131,9 @@ def shard_file_name(index: int, name: str, shard: int, shards: int) -> str:
 
 
 def groups_of_plan(names, counts, examples_per_shard: int, file_names=None) -> dict:
-    """The per-group fields of a plan (a class is the group of its one label): ``classes``,
-    ``counts``, shard ``files`` (about ``examples_per_shard`` examples each, named by
-    ``file_names``, default ``names``), ``class_weights`` and ``output_bias``.
-
-    Example:
-        >>> groups_of_plan(('a', 'b'), (3, 1), 2)['files'][1]
-        ('class-00001-b-00000-of-00001.gz',)
+    """The per-group fields of a plan, shards of about ``examples_per_shard`` examples each:
+    >>> groups_of_plan(('a', 'b'), (3, 1), 2)['files'][1]
+    ('class-00001-b-00000-of-00001.gz',)
     """
     counts = tuple(int(c) for c in counts)
     file_names = names if file_names is None else file_names
@@ -222,23 +186,15 @@ def make_plan(
 
 
 def _epochs_to_read(count: int, draws: int) -> int | None:
-    """Epochs within which a group of ``count`` examples drawn ``draws`` times per epoch is read
-    whole (it is read in passes): ``ceil(count / draws)``; None if it is not drawn."""
+    """``ceil(count / draws)``: epochs to read a group whole; None if it is not drawn."""
     return -(-count // draws) if draws > 0 else None
 
 
 @dataclasses.dataclass(frozen=True)
 class MultiLabelLayoutPlan(LayoutPlan):
-    """A ``LayoutPlan`` per group, plus the multi-label plan of the stream.
-
-    Attributes (besides the groups as ``classes``, ``counts`` and ``files``):
-      form: ``'ids'`` or ``'multi_hot'``.
-      labels: label names in canonical order (multi-hot: ``'0' .. 'L-1'``, every position).
-      label_counts: examples carrying each label.
-      policy, repeat_threshold: the policy and ``t`` (``repeat_factor``) that gave ``draws``.
-      group_label_counts: per group, ``{label index: examples of the group carrying it}``.
-      draws: per group, draws per epoch ``D_g`` (the reader's group weights).
-    """
+    """A ``LayoutPlan`` of the groups, plus the labels (canonical order), their counts, the policy
+    that gave each group's ``draws`` per epoch, and per group ``(label index, examples carrying
+    it)`` pairs (``group_label_counts``)."""
 
     form: str = 'ids'
     labels: Tuple[str, ...] = ()
@@ -268,8 +224,7 @@ class MultiLabelLayoutPlan(LayoutPlan):
         )
 
     def epochs_to_read_all(self) -> int | None:
-        """Epochs (``sum(D)`` draws each) within which every example is read at least once:
-        ``max_g ceil(n_g / D_g)`` (each group is read in passes); None if a group is not drawn."""
+        """Epochs to read every example, ``max_g ceil(n_g / D_g)``; None if a group is not drawn."""
         per_group = [_epochs_to_read(c, d) for c, d in zip(self.counts, self.draws)]
         return None if None in per_group else max(per_group)
 
@@ -343,11 +298,8 @@ def make_multilabel_plan(
     threshold: float = policies.DEFAULT_REPEAT_THRESHOLD,
     examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
 ) -> MultiLabelLayoutPlan:
-    """The plan from the canonical label values and, per example or per group, label sets.
-
-    ``group_rows`` is either a list of label-index tuples, one per example (small data, tests),
-    or ``{group label index (-1: none): (count, {label index: count})}`` as the layout counts it.
-    """
+    """The plan from the label values and ``group_rows``: one label-index tuple per example, or
+    ``{group label index (-1: none): (count, {label index: count})}`` as the layout counts them."""
     if not isinstance(group_rows, Mapping):
         label_counts = [0] * len(label_values)
         for labels in group_rows:

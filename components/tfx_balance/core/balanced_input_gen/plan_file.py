@@ -1,16 +1,8 @@
-"""``balance_plan.json``: the file BalancedInputGen writes next to a split's class files.
+"""``balance_plan.json``: written by ``plans_to_json``, found from a Trainer's files by
+``load_plans`` (``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``)
+and logged as a table by ``plan_summary``. Example::
 
-Written (``plans_to_json``: every laid-out split's plan, with the data's counts before
-augmentation where known, and the spans laid out), found again from the files a Trainer is given
-(``load_plans``: a pattern ``<artifact uri>/Split-<name>/*`` names
-``<artifact uri>/balance_plan.json``; a warning names a span that two of the layouts read hold),
-and logged as a table (``plan_summary``). ``merge.groups_to_read`` turns the plans found into what
-a reader samples. Rules: docs/balanced_input_gen.md.
-
-Example::
-
-    located = load_plans('/pipeline/BalancedInputGen/examples/7/Split-train/*')
-    ((split_dir, plan),) = located  # e.g. ('.../Split-train', LayoutPlan(split='train', ...))
+    ((split_dir, plan),) = load_plans('/pipeline/BalancedInputGen/examples/7/Split-train/*')
 """
 
 from __future__ import annotations
@@ -38,10 +30,8 @@ def plans_to_json(
     data_counts: Mapping[str, Mapping[str, int]] | None = None,
     spans: Sequence[int] = (),
 ) -> dict:
-    """The content of ``balance_plan.json``: every laid-out split's plan; ``data_counts``
-    (``{split: {class: count}}``, the splits' counts before augmentation) is recorded per split;
-    ``spans``: the spans of the input artifacts (one, or a window's), recorded when known, so a
-    Trainer's window of layouts can tell when two of them hold one span."""
+    """The content of ``balance_plan.json``: every laid-out split's plan, with its ``data_counts``
+    (``{split: {class: count}}``, before augmentation) and the input's ``spans`` where known."""
     data_counts = data_counts or {}
     plans = [
         dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
@@ -99,11 +89,8 @@ def _no_plan_error(split_dir: str, plan_path: str) -> DataError:
 
 
 def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[str, LayoutPlan]]:
-    """Returns ``(split_dir, plan)`` for every split folder named by the patterns.
-
-    A pattern is ``<artifact uri>/Split-<name>/*`` (as in ``fn_args.train_files``), a split
-    folder, or a file inside one; the plan is read from ``<artifact uri>/balance_plan.json``.
-    """
+    """``(split_dir, plan)`` of every split folder the patterns name: a split folder, a file in one,
+    or ``<artifact uri>/Split-<name>/*`` (as ``fn_args.train_files``)."""
     import tensorflow as tf
 
     patterns = [file_pattern_or_list] if isinstance(file_pattern_or_list, str) else None
@@ -153,9 +140,8 @@ _warned = set()  # the repeats already logged in this process (a Trainer reads t
 
 
 def _warn_repeated_spans(docs: Mapping[str, dict]) -> None:
-    """Logs once a warning naming each span that two or more of the layouts read (``docs``:
-    ``{plan path: balance_plan.json}``) hold (``core.spans.repeated_spans``: a span a re-run
-    laid out again counts once per layout; nothing for layouts of data without spans)."""
+    """Logs once a warning naming each span that two or more of the layouts read hold
+    (``core.spans.repeated_spans``)."""
     repeated = repeated_spans(
         (os.path.dirname(path), doc.get('spans', ())) for path, doc in docs.items()
     )

@@ -1,39 +1,8 @@
 """Group draws of a label-set stream: the policies of ``RULES`` (one table, by name).
 
-A multi-label split is laid out per *group*: an example's group is its rarest label (lowest
-count in the split; ties by the canonical label order), and examples without a label form their
-own group (the last). A policy gives each group ``g`` an integer number of draws per epoch
-``D_g``; the reader draws group ``g`` at the exact share ``D_g / E`` (``E = sum D``) and reads it
-in passes (every example once per pass), so after ``j`` draws of group ``g`` each of its ``n_g``
-examples was drawn ``floor(j / n_g)`` or ``ceil(j / n_g)`` times.
-
-- ``'repeat_factor'`` (LVIS; Detectron2's ``RepeatFactorTrainingSampler``): a group of label
-  ``l`` has ``r_g = max(1, sqrt(t / f_l))``, ``f_l`` the share of examples carrying ``l``; the
-  no-label group has ``r = 1``. ``D_g = round(n_g * r_g)``: per epoch each example of the group
-  is drawn ``floor(D_g / n_g)`` or ``ceil(D_g / n_g)`` times (``r_g`` rounded to ``1 / n_g``).
-- ``'label_balanced'``: the epoch is ``n`` draws; the no-label group keeps its share of the data
-  and the labelled groups share the rest so that every label gets the same expected frequency
-  ``c`` in the stream where co-occurrence allows. Labels in rarity order (rarest first), group
-  ``h`` gets ``w_h = max(0, target_h * c - sum_{g rarer} w_g * a_g(h))`` (``a_g(h)`` the share of
-  group ``g``'s examples carrying label ``h``): a triangular system, as group ``g`` only holds
-  labels at least as common as its own. Guarantee: every label that is the rarest label of some
-  example gets frequency exactly ``c`` unless its co-occurrence with rarer labels alone exceeds
-  ``c`` (its group is then not drawn at all, ``w_h = 0``); a label that never is an example's
-  rarest label (it only occurs with rarer ones) has no group, so its frequency is whatever its
-  co-occurrence gives. ``expected_frequency`` in the plan says what every label gets. This is
-  the equal-frequency point of the triangular system, not the largest possible minimum frequency
-  (favouring groups that carry several labels could raise the minimum, unequally).
-
-- ``'floored_label_balanced'`` (the default): an epoch is ``n`` draws. Every labelled group
-  first gets a floor ``F_g = ceil(n_g / E)`` (``E = EPOCHS_TO_READ_ALL = 3``), so every example
-  is read within ``E`` epochs, and the no-label group keeps its ``n_0``. The rest of the epoch
-  goes by the triangular rule above, started from what the floors already give every label, to
-  the goal ``max(c, 0.55 * f_l)`` per label (``f_l`` its data frequency), ``c`` the largest
-  common frequency the rest can pay for (found by bisection, deterministic). Guarantees: every
-  group drawn (``D_g >= F_g``); every label at least about ``MIN_LIFT = 0.5`` times its data
-  frequency (aimed at 0.55 so whole draws keep 0.5); the labels that are some example's rarest
-  label lifted to a common ``c`` as far as co-occurrence allows. If keeping every label at
-  0.55x already needs more than the rest, the rest goes at the groups' natural shares.
+An example's group is its rarest label (no label: the last group); a policy gives each group its
+draws per epoch ``D_g``. The policies, their guarantees and limits: docs/balanced_input_gen.md,
+"Multi-label splits".
 
 Example:
     >>> counts = [[6, 0], [0, 2]]  # group of label 'a': 6 examples; of 'b': 2 (no co-occurrence)
@@ -227,13 +196,9 @@ def group_draws(
     threshold: float = DEFAULT_REPEAT_THRESHOLD,
     targets: Sequence[float] | None = None,
 ) -> list:
-    """Draws per epoch ``D_g`` of every group by the policy's rule in ``RULES`` (see the
-    module docstring for the rules).
-
-    ``group_label_counts[g][l]``: examples of group ``g`` carrying label ``l``; ``group_labels[g]``
-    the label index of group ``g`` (-1: the no-label group); ``targets``: relative target
-    frequency per label for ``'label_balanced'`` (default all 1).
-    """
+    """Draws per epoch ``D_g`` of every group by ``RULES[policy]``. ``group_labels[g]``: the label
+    index of group ``g`` (-1: no label); ``group_label_counts[g][l]``: its examples carrying label
+    ``l``; ``targets``: relative label frequencies of the label-balanced rules (default all 1)."""
     rule = RULES[policy]
     return rule(group_sizes, group_labels, group_label_counts, label_counts, n, threshold, targets)
 

@@ -1,38 +1,12 @@
-"""Prior correction: probabilities of a model trained on balanced input, re-weighted to the data's.
+"""Prior correction: a balanced model's scores re-weighted to the data's class frequencies.
 
-A model trained on balanced batches learns the class frequencies of its batches (the *trained*
-frequencies), not the data's. Its score for class ``k`` is then too high for rare classes by about
-``trained_k / data_k``. The correction (Saerens et al. 2002; Dal Pozzolo et al. 2015) multiplies
-each probability by ``r_k = data_k / trained_k`` and renormalises (softmax, one class per example),
-or multiplies each label's odds by ``(d / (1 - d)) / (t / (1 - t))`` (sigmoid, one probability per
-label, multi-label):
-
-    softmax:  q_k = p_k r_k / sum_j p_j r_j
-    sigmoid:  q_l = p_l c_l / (p_l c_l + 1 - p_l)
-
-In the served graph it is 3 ops (softmax: multiply, sum, divide) or 4 (sigmoid); a refit adds a
-few more (log, temperature or Platt scaling). ``prior_correction`` reads both frequency vectors
-from the ``balance_plan.json`` next to the Trainer's files, reading and merging the plans and
-checking ``weights`` with ``balanced_dataset``'s own code (``groups_to_read``, ``weight_shares``),
-so several spans read together are merged the same way:
-
-- single-label: *trained* = the class shares of ``balanced_dataset``'s batches (uniform by
-  default, or ``weights``); *data* = the training split's class counts before BalancedAugmenter
-  (``data_counts`` in the plan, recorded from the augmenter's ``rebalance_plan.json`` when
-  BalancedInputGen is given ``augmented_examples`` or lays out the augmenter's own output), else
-  the laid-out split's own counts, which are refused where the examples went through the
-  augmenter (data_counts, below).
-- multi-label: *trained* = each label's expected frequency in the balanced stream (with
-  ``weights``, the stream those weights give); *data* = the share of the split's examples
-  carrying the label (refused after an augmenter, which never counts label sets). Labels are
-  placed at their score positions as classes are (``class_names``, default the plan's order).
+``prior_correction`` reads the data's and the trained frequencies from the ``balance_plan.json``
+next to the Trainer's files; ``with_prior_correction`` serves the corrected and the balanced
+scores. Rules: docs/balanced_input_gen.md ("probabilities and balanced_probabilities").
 
 Example::
 
-    correction = prior_correction(fn_args.train_files)
-    correction.apply_numpy([[0.5, 0.5]])     # the same op as the served graph, in NumPy
-
-Rules: docs/balanced_input_gen.md ("probabilities and balanced_probabilities").
+    prior_correction(fn_args.train_files).apply_numpy([[0.5, 0.5]])  # as the served graph does
 """
 
 from __future__ import annotations
@@ -60,11 +34,8 @@ from tfx_balance.core.records import first_record
 
 @dataclasses.dataclass(frozen=True)
 class PriorCorrection:
-    """Per score position: the data's and the trained frequency (``kind`` softmax or sigmoid).
-
-    A position with a zero frequency on either side (a class the plan never saw) keeps its score
-    (factor 1).
-    """
+    """Per score position, the data's and the trained frequency (``kind`` softmax or sigmoid); a
+    position with a zero frequency keeps its score."""
 
     kind: str
     data_frequencies: Tuple[float, ...]
@@ -105,28 +76,13 @@ class PriorCorrection:
         return tuple(out)
 
     def refit(self, scores, labels, iterations: int = 25, ridge: float = 1.0) -> PriorCorrection:
-        """This correction, refitted on held-out data: one temperature (softmax), or Platt
-        scaling per label (sigmoid).
+        """This correction refitted on the model's ``scores`` on the eval split (never test).
 
-        Softmax: ``scores`` are the model's own ``[n, k]`` probabilities on the eval split
-        (never test), ``labels`` its ``[n]`` int class ids; the temperature ``T`` minimises the
-        log loss of ``softmax((log p + log factors) / T)``
-        (``tfx_balance.core.calibration.fit_temperature``; ``ridge`` is not used). Example::
-
-            correction.refit(eval_scores, eval_labels).temperature   # e.g. 1.3
-
-        Sigmoid: Platt scaling per label:
-        ``(a_l, b_l)`` minimise the log loss of ``sigmoid(a_l z + b_l)`` (``z`` the corrected
-        log-odds) plus ``ridge * ((a_l - 1)^2 + b_l^2)`` (Newton's method); ``a`` is clipped to
-        ``[0.25, 4]``, ``b`` to ``[-3, 3]``; a label without a positive or a negative example is
-        left as it is. ``scores`` are the model's own ``[n, L]`` scores on the eval split (never
-        test), ``labels`` its ``[n, L]`` 0/1 labels. Labels of another form (e.g. one-hot rows
-        for softmax) are a ``ConfigError`` naming the form expected
-        (tfx_balance.core.calibration.checked_labels).
-
-        Why: the balanced stream draws whole examples by their rarest label, so it also changes
-        how often a label appears beside rarer ones; the per-label prior ratio is exact for the
-        marginal only.
+        Softmax, ``[n]`` int ``labels``: one temperature
+        (``tfx_balance.core.calibration.fit_temperature``; ``ridge`` unused). Sigmoid, ``[n, L]``
+        0/1 ``labels``: Platt scaling per label of the corrected log-odds, regularised by ``ridge``
+        towards ``(1, 0)``, slope clipped to ``[0.25, 4]`` and shift to ``[-3, 3]``; a label without
+        positives or negatives is left alone. Other label forms are a ``ConfigError``.
         """
         import numpy as np
 
@@ -270,38 +226,22 @@ def prior_correction(
     class_names: Sequence[str] | None = None,
     num_classes: int | None = None,
 ) -> PriorCorrection:
-    """The correction of a model trained with ``balanced_dataset(train_files, ...)``.
-
-    The plans are read and merged as ``balanced_dataset`` reads them, and ``weights`` is checked
-    and turned into the stream's shares by the same code, so the trained frequencies are the
-    stream's: several splits or spans (e.g. a window of BalancedInputGen outputs) are merged
-    class by class, their data counts summed the same way. Only the plans are read, one small
-    file per span (no listing of the laid-out files: ``balanced_dataset`` checks them when it
-    builds the dataset).
+    """The correction of a model trained with ``balanced_dataset(train_files, ...)``: the plans are
+    read and merged, and ``weights`` checked, by ``balanced_dataset``'s own code.
 
     Args:
-      train_files: the files given to ``balanced_dataset`` (e.g. ``fn_args.train_files``); the
-        plans are read from ``balance_plan.json`` next to them.
-      weights: the ``weights`` given to ``balanced_dataset`` (default: uniform classes; a
-        multi-label layout: ``{label: weight}``).
-      class_names: class names in the order of the model's scores, when the data's counts
-        (recorded before a Transform) name classes by their raw value and the model scores
-        class ids (e.g. ``['Cash', 'Credit Card', ...]``). Default: class ``k`` is score ``k``.
-        Multi-label: the labels in the order of the model's scores (default: the plan's,
-        ``label_names(train_files)``, the order of ``balanced_dataset``'s multi-hot label).
-      num_classes: number of scores (default: ``len(class_names)`` or the plan's classes or
-        labels); a score no class or label maps to keeps its value.
+      train_files, weights: as given to ``balanced_dataset`` (multi-label: ``{label: weight}``).
+      class_names: class (multi-label: label) names in the order of the model's scores, when the
+        data's counts name classes by raw value and the model scores ids (e.g. ``['Cash', ...]``).
+        Default: class ``k`` is score ``k``; multi-label, ``label_names(train_files)``.
+      num_classes: number of scores (default ``len(class_names)`` or the plan's); a score no class
+        maps to keeps its value.
 
-    Example::
+    Example: ``prior_correction(fn_args.train_files, weights={'Cash': 1, 'Dispute': 4})``.
 
-        correction = prior_correction(fn_args.train_files, weights={'Cash': 1, 'Dispute': 4})
-
-    Raises:
-      ConfigError: ``weights`` that ``balanced_dataset`` refuses too (a class not in the data,
-        a negative, NaN or non-number weight, all zero); repeated ``class_names``, or a
-        ``num_classes`` below them.
-      DataError: no plan, a class without a score position, or augmented examples without the
-        data's counts (data_counts, below).
+    Raises ``ConfigError`` for what ``balanced_dataset`` refuses, repeated ``class_names`` or too
+    small a ``num_classes``; ``DataError`` for no plan, a class without a score position, or
+    augmented examples without ``data_counts``.
     """
     check_score_order(class_names, num_classes)
     located = located_plans(train_files)
@@ -323,22 +263,15 @@ def with_prior_correction(
     refit_on: Tuple | None = None,
 ) -> dict:
     """The one call in ``run_fn``: ``signatures`` with ``signature_name`` wrapped to output
-    ``probabilities`` (corrected to the data's class frequencies) and ``balanced_probabilities``
-    (the model's own scores).
+    ``probabilities`` (corrected) and ``balanced_probabilities`` (the model's own scores).
 
-    ``train_files`` (and ``weights``, ``class_names``, ``num_classes``) as
-    ``prior_correction``; None for a model trained on the data as it comes (a baseline): both
-    outputs are then its own scores, so every model of a pipeline serves the same outputs.
-    ``refit_on``: optional ``(scores, labels)`` of the model on the eval split (never test): the
-    correction is then refitted on them (``PriorCorrection.refit``: one temperature for
-    softmax with ``[n]`` int labels, Platt scaling per label for sigmoid with ``[n, L]`` labels);
-    a ``ConfigError`` with ``train_files=None`` (a baseline has no correction to refit).
-
-    Example (``run_fn``)::
+    Other arguments as ``prior_correction``; ``train_files=None`` (a baseline) serves its own scores
+    as both. ``refit_on``: the model's ``(scores, labels)`` on the eval split, to refit the
+    correction on (``PriorCorrection.refit``; a ``ConfigError`` with ``train_files=None``).
+    Example::
 
         signatures = with_prior_correction(
             {'serving_default': serve}, fn_args.train_files if balanced else None)
-        model.save(fn_args.serving_model_dir, signatures=signatures)
     """
     correction = None
     if refit_on is not None:
@@ -356,13 +289,9 @@ def with_probabilities(
     correction: PriorCorrection | None,
     signature_name: str = 'serving_default',
 ) -> dict:
-    """``signatures`` with ``signature_name`` wrapped to output both ``probabilities`` (the
-    scores corrected by ``correction``; None: unchanged) and ``balanced_probabilities`` (the
-    model's own scores).
-
-    The wrapped signature must return one tensor of scores (a dict with one entry, e.g.
-    ``{'outputs': model(...)}``). The other signatures are returned unchanged.
-    """
+    """``signatures`` with ``signature_name`` wrapped to output ``probabilities`` (corrected by
+    ``correction``; None: unchanged) and ``balanced_probabilities``; it must return one tensor (or a
+    one-entry dict)."""
     import tensorflow as tf
 
     if signature_name not in signatures:
@@ -419,11 +348,9 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
 
 
 def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
-    """A laid-out file whose first example carries BalancedAugmenter's provenance feature
-    (``carries_augmenter_mark``; ``'an example in <split folder>'`` when the plan records that
-    one does), or None. BalancedInputGen records it in the plan as it writes the files
-    (``augmenter_marked``); a plan that does not (written before it did) is answered by one
-    small read per group."""
+    """A laid-out file whose first example carries BalancedAugmenter's provenance feature, or None:
+    from the plan's ``augmenter_marked`` when recorded, else by reading each group's first example.
+    """
     if plan.augmenter_marked is not None:
         return f'an example in {split_dir}' if plan.augmenter_marked else None
     for files in plan.files:
@@ -435,20 +362,10 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
 
 
 def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]:
-    """``((class, count), ...)`` of the split's data: the plan's ``data_counts`` (the counts
-    before BalancedAugmenter), else the laid-out counts when the examples were not augmented.
-    A label-set plan (``MultiLabelLayoutPlan``): ``((label, examples carrying it), ...)``, the
-    laid-out ones, which are the data's only when the examples were not augmented.
-
-    Raises:
-      DataError: the laid-out examples went through BalancedAugmenter (they carry its
-        provenance feature) and the plan records no ``data_counts``, so its counts are the
-        augmenter's output (synthetic examples, undersampling), not the data's. Counting the
-        non-synthetic examples is not exact either (the augmenter may undersample), so the fix
-        is to record the counts. A label-set plan of augmented examples, or one that records
-        ``data_counts`` (the augmenter's counts of its own single label, not of the label
-        sets), is refused too: nothing records the data's label frequencies there.
-    """
+    """``((class, count), ...)`` of the split's data: the plan's ``data_counts``, else the laid-out
+    counts (multi-label: ``(label, examples carrying it)``). A ``DataError`` if a per-class plan of
+    augmented examples has no ``data_counts``, or a multi-label plan is of augmented examples or has
+    ``data_counts``."""
     multi = isinstance(plan, MultiLabelLayoutPlan)
     if plan.data_counts and not multi:
         return plan.data_counts
@@ -484,9 +401,8 @@ def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]
 
 
 def check_refit_on(refit_on, train_files) -> None:
-    """``refit_on``: a ``(scores, labels)`` pair, given with the ``train_files`` of the correction
-    it refits (a baseline, ``train_files=None``, has no correction to refit: it would silently
-    serve its unrefitted scores). The labels' form is checked by ``refit`` (checked_labels)."""
+    """``refit_on`` is a ``(scores, labels)`` pair, given with ``train_files`` (a baseline has no
+    correction to refit); the labels' form is checked by ``refit``."""
     pair = isinstance(refit_on, (tuple, list)) and len(refit_on) == 2
     if not pair:
         raise ConfigError(
@@ -502,8 +418,8 @@ def check_refit_on(refit_on, train_files) -> None:
 
 
 def check_score_order(class_names, num_classes) -> None:
-    """``class_names``: distinct names (a list, not one string); ``num_classes``: an int >= 1,
-    at least ``len(class_names)``. A repeated name would give two classes one score."""
+    """``class_names``: distinct names (a list, not one string); ``num_classes``: an int >= 1 and
+    >= ``len(class_names)``."""
     if class_names is not None:
         names = list(class_names) if not isinstance(class_names, (str, bytes)) else None
         repeated = sorted({n for n in names if names.count(n) > 1}) if names else []

@@ -1,16 +1,6 @@
-"""The batch schedule: each class's exact share of a batch and the per-batch class counts.
-
-``resolve_weights`` turns ``weights`` into exact shares ``p_k`` (no positive weight ever
-becomes zero); ``batch_rows`` gives, batch after batch, how many examples each class
-contributes: ``floor(B * p_k)`` or ``ceil(B * p_k)``, the extra examples of a batch going to the
-classes whose received extras lag furthest behind their share (ties: lower class index). Every
-class stays within about one example of ``j * B * p_k`` after ``j`` batches, so its long-run
-share is exactly ``p_k``. When that rule repeats after at most ``MAX_PERIOD_BATCHES`` batches
-(``schedule_period``, e.g. uniform weights or weights such as ``{a: 1, b: 2}``),
-``batch_schedule`` returns one period and readers repeat it; otherwise (e.g. one class at
-``1e-7`` of the others) readers follow ``batch_rows`` without end. ``batch_order``
-spreads a batch's classes over its slots. Plain numpy and ``fractions``; no tf.data here.
-Rules: docs/balanced_input_gen.md.
+"""The batch schedule: each class's exact share ``p_k`` of a batch (``resolve_weights``) and its
+``floor`` or ``ceil`` of ``B * p_k`` examples in every batch (``batch_rows``; one period of it,
+``batch_schedule``). The rule: docs/balanced_input_gen.md, "How batches are composed".
 
 Example:
     >>> shares = resolve_weights({'a': 1, 'b': 3}, ['a', 'b'], batch_size=2)
@@ -37,14 +27,8 @@ MAX_SCHEDULE_LENGTH = 2_000_000
 
 
 def exact_weight(value) -> Fraction:
-    """The exact value of a weight: the simplest fraction a float stands for, others as they are.
-
-    A float is read as the fraction with the smallest denominator that rounds to the same float
-    (``0.1`` is ``1/10``, ``1 / 3e6`` is ``1/3000000``, ``4e-7`` is ``1/2500000``), so decimal and
-    inverse-frequency weights give short schedule periods; ints, ``Fraction`` and ``Decimal`` are
-    exact already (a numpy float is read in its own precision: ``np.float32(0.1)`` is ``1/10``).
-    A positive weight always gives a positive fraction.
-    """
+    """A weight as a ``Fraction``: a float as the simplest fraction that rounds to it (``0.1`` is
+    ``1/10``; a numpy float in its own precision), so a positive weight stays positive."""
     if isinstance(value, bool):
         raise TypeError(value)
     if isinstance(value, numbers.Integral):
@@ -98,12 +82,9 @@ def resolve_weights(
 
 
 def weight_shares(weights: Mapping | None, classes: Sequence[str]) -> Tuple[Fraction, ...]:
-    """Each class's exact long-run share of the stream from ``weights`` (None: uniform; classes
-    left out: 0), checked by ``checked_weights``.
-
-    Example:
-        >>> weight_shares({'a': 1, 'b': 3}, ['a', 'b', 'c'])
-        (Fraction(1, 4), Fraction(3, 4), Fraction(0, 1))
+    """Each class's exact share of the stream (None: uniform; classes left out: 0):
+    >>> weight_shares({'a': 1, 'b': 3}, ['a', 'b', 'c'])
+    (Fraction(1, 4), Fraction(3, 4), Fraction(0, 1))
     """
     if weights is None:
         return tuple(Fraction(1, len(classes)) for _ in classes)
@@ -116,13 +97,8 @@ _PLURAL = {'class': 'classes', 'label': 'labels'}
 
 
 def checked_weights(weights, names: Sequence[str], what: str = 'class') -> Dict[str, Fraction]:
-    """``{name: exact weight}`` of a ``weights`` argument (``{class: weight}``, or with
-    ``what='label'`` a label-set layout's ``{label: weight}``), keys matched to ``names`` by
-    their string form. The one check of a ``weights`` argument: ``balanced_dataset``,
-    ``steps_per_epoch`` and the prior correction read theirs here (through ``weight_shares`` or
-    ``policies.label_targets``), so a wrong one fails the same way in each.
-
-    Example:
+    """``{name: exact weight}``: the one check of every ``weights`` argument (``what``: ``'class'``
+    or ``'label'``), keys matched to ``names`` by their string form:
         >>> checked_weights({3: 2, b'4': 0.5}, ['3', '4'], 'label')
         {'3': Fraction(2, 1), '4': Fraction(1, 2)}
     """
@@ -175,24 +151,16 @@ def _rule(shares: Sequence[Fraction], batch_size: int):
 
 
 def schedule_period(shares: Sequence[Fraction], batch_size: int) -> int | None:
-    """Batches after which the schedule repeats, or ``None`` if that is too long to keep.
-
-    The period is the least common denominator of the fractional parts of ``B * p_k``; it is
-    kept when it is at most ``MAX_PERIOD_BATCHES`` batches and ``MAX_SCHEDULE_LENGTH`` examples.
-    """
+    """Batches after which the schedule repeats (the lcm of the denominators of ``frac(B * p_k)``),
+    or None above ``MAX_PERIOD_BATCHES`` batches or ``MAX_SCHEDULE_LENGTH`` examples."""
     period = _rule(shares, batch_size)[2]
     cap = max(1, min(MAX_PERIOD_BATCHES, MAX_SCHEDULE_LENGTH // batch_size))
     return period if period <= cap else None
 
 
 def batch_rows(shares: Sequence[Fraction], batch_size: int) -> Iterator[np.ndarray]:
-    """Yields the per-batch class counts (``int64 [K]``) of the schedule, without end.
-
-    Class ``k`` gets ``floor(B * p_k)`` examples plus, in a fraction ``f_k`` of the batches
-    (``f_k`` the fractional part of ``B * p_k``), one extra; the extras of batch ``j`` go to the
-    classes whose received extras lag furthest behind ``j * f_k`` (ties: lower class index).
-    Exact integer arithmetic: a share of ``1e-12`` is honoured as exactly as one of ``1/2``.
-    """
+    """The class counts (``int64 [K]``) of every batch, without end: ``floor(B * p_k)``, plus one
+    for the classes whose extras lag furthest behind ``j * frac(B * p_k)`` (ties: lower index)."""
     base, scaled, denominator, extras = _rule(shares, batch_size)
     given = [0] * len(shares)
     candidates = [k for k, f in enumerate(scaled) if f > 0]
@@ -210,12 +178,8 @@ def batch_rows(shares: Sequence[Fraction], batch_size: int) -> Iterator[np.ndarr
 def batch_schedule(
     shares: Sequence[Fraction], batch_size: int, batches: int | None = None
 ) -> np.ndarray:
-    """The first ``batches`` rows of ``batch_rows`` as an ``int64 [L, K]`` array.
-
-    By default one period (``schedule_period``), over which every class gets exactly
-    ``L * B * p_k`` examples; a ``ConfigError`` naming ``weights`` if the period is too long to
-    keep (pass ``batches``, or read ``batch_rows``).
-    """
+    """The first ``batches`` rows of ``batch_rows`` (default: one period) as ``int64 [L, K]``; a
+    ``ConfigError`` if the period is too long to keep."""
     if batches is None:
         batches = schedule_period(shares, batch_size)
         if batches is None:
@@ -231,9 +195,8 @@ def batch_schedule(
 
 
 def batch_order(counts: Sequence[int]) -> list:
-    """The class of every slot of one batch with ``counts[k]`` examples of class ``k``, each
-    class spread evenly over the batch (slot ``i`` of class ``k`` at ``(i + 0.5) / counts[k]``).
-    """
+    """The class of every slot of one batch, each class spread evenly (slot ``i`` of class ``k`` at
+    ``(i + 0.5) / counts[k]``)."""
     slots = [((i + 0.5) / c, k) for k, c in enumerate(counts) for i in range(int(c))]
     return [k for _, k in sorted(slots)]
 
@@ -244,12 +207,8 @@ def choice_sequence(schedule: np.ndarray) -> np.ndarray:
 
 
 def batches_to_cover(shares: Sequence[Fraction], batch_size: int, counts: Sequence[int]) -> int:
-    """Batches after which every class with a positive share has had ``counts[k]`` examples.
-
-    Exact for a kept period (whole periods, then the batch within one) and, without one, by
-    following ``batch_rows`` for up to ``MAX_PERIOD_BATCHES * 100`` batches; beyond that the
-    expected number ``ceil(n_k / (B * p_k))``, which the schedule meets within one example.
-    """
+    """Batches after which every class with a positive share has had ``counts[k]`` examples (without
+    a kept period, beyond ``MAX_PERIOD_BATCHES * 100`` expected batches: that expected number)."""
     period = schedule_period(shares, batch_size)
     active = [k for k, p in enumerate(shares) if p > 0]
     if period is not None:

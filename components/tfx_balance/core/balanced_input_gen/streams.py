@@ -1,10 +1,9 @@
-"""Batches of serialized examples with the balanced schedule (tf.data, ``balanced_records``).
+"""Batches of serialized examples with the balanced schedule (tf.data).
 
-One shuffled, endlessly repeating stream per class (``class_chunks``: each example read once
-per pass over its class) is interleaved by the repeating schedule of
-``schedule``. Classes that fit the memory
-budget are sampled in memory instead (``memory``). Parsing is
-left to ``dataset``. Rules: docs/balanced_input_gen.md.
+``record_groups`` samples the classes in memory (``memory``) when they fit, else interleaves one
+shuffled, repeating stream per class (``class_chunks``) by the schedule; ``replica_groups``
+keeps an input pipeline's part of every global batch. Parsing is left to ``dataset``.
+Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -52,18 +51,9 @@ def _stream_seed(seed: int, name: str, what: str) -> int:
 
 
 def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
-    """A shuffled, endlessly repeating stream of one class's serialized examples, in chunks.
-
-    The shards hold the class in seeded-hash order. Each pass visits the shards in a seeded
-    order, cuts the records into windows of ``min(count, shuffle_buffer)``, shuffles the order of
-    the windows with a seeded buffer of ``WINDOW_SHUFFLE_BUFFER`` windows (so a large class is
-    never held in memory whole) and permutes each window with a stateless seeded shuffle (seeded
-    by the window's running index, so every pass has a new order). Each pass reads every example exactly
-    once before the next pass starts; a class no larger than ``shuffle_buffer`` is fully
-    reshuffled every pass (and, if it is one file of at most ``MAX_CACHED_BYTES``, read from
-    disk only once). Elements are ``tf.string`` vectors (windows); work is per window,
-    not per example, which keeps this as fast as a plain read.
-    """
+    """A shuffled, endlessly repeating stream of one class's serialized examples, in windows of
+    ``min(count, shuffle_buffer)``: each pass visits the shards in a seeded order, shuffles the
+    window order (``WINDOW_SHUFFLE_BUFFER``) and each window, and reads every example once."""
     import tensorflow as tf
 
     paths = tf.data.Dataset.from_tensor_slices(list(files))
@@ -95,11 +85,8 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
 
 
 def _slot_index(schedule: np.ndarray, repeats: int = 1) -> np.ndarray:
-    """Where each slot of ``repeats`` schedule periods finds its example.
-
-    The examples come as ``concat([class 0 x repeats periods], [class 1 ...], ...)``; slot ``s``
-    of period ``p`` takes the next unused example of its class from period ``p``'s share.
-    """
+    """Where each slot of ``repeats`` schedule periods finds its example among the examples of
+    class 0 for all periods, then of class 1, and so on."""
     totals = schedule.sum(axis=0)
     offsets = np.concatenate([[0], np.cumsum(totals * repeats)[:-1]])
     sequence = choice_sequence(schedule)
@@ -121,16 +108,8 @@ def balanced_records(
     label_feature: str | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ):
-    """Batches of serialized examples with the balanced schedule (a ``tf.string [B]`` dataset).
-
-    Each class stream is rebatched to the class's examples per group of schedule periods (about
-    ``VECTOR_GROUP`` examples); the streams are zipped and one gather per group places every
-    example in its batch slot (no per-example dataset steps). Periods longer than
-    ``MAX_VECTOR_PERIOD`` examples fall back to ``choose_from_datasets`` over the example
-    streams, with the same result; so does a schedule without a kept period
-    (``schedule.schedule_period``), whose slots are then
-    computed batch by batch in Python.
-    """
+    """Batches of serialized examples (``tf.string [B]``) of the files, with the balanced schedule
+    (``record_groups`` cut into batches)."""
     classes, weights, _ = groups_to_read(load_plans(file_pattern_or_list), weights)
     groups, grouped = record_groups(
         classes, batch_size, weights, seed, shuffle_buffer, label_feature, memory_budget
@@ -139,8 +118,7 @@ def balanced_records(
 
 
 def batches_of(groups, grouped: bool, batch_size: int):
-    """The batches (``tf.string [B]``) of ``record_groups``' dataset: its groups of whole
-    batches cut into batches when ``grouped``, else the dataset as it is."""
+    """The batches (``tf.string [B]``) of ``record_groups``' dataset."""
     import tensorflow as tf
 
     if not grouped:
@@ -150,14 +128,8 @@ def batches_of(groups, grouped: bool, batch_size: int):
 
 def replica_groups(groups, batch_size: int, input_context):
     """``(dataset, per_replica)``: this input pipeline's part of every global batch of
-    ``record_groups``' dataset (``batch_size`` examples each), as groups of whole per-replica
-    batches (``tf.string [n * per_replica]``), replica after replica.
-
-    ``input_context`` is a ``tf.distribute.InputContext``: ``num_replicas_in_sync`` replicas
-    take ``per_replica = batch_size / num_replicas_in_sync`` examples each of every global batch,
-    and pipeline ``i`` of ``num_input_pipelines`` serves replicas ``i * R, ..., (i + 1) * R - 1``
-    (``R`` replicas per pipeline), so one step's batches, over all replicas, are exactly one
-    global batch. Every pipeline builds the same global batches (same seed) and keeps its slice.
+    ``record_groups``' dataset, as groups of per-replica batches, replica after replica (pipeline
+    ``i`` serves replicas ``i * R`` to ``(i + 1) * R - 1``); a ``ConfigError`` if they don't divide.
     """
     import tensorflow as tf
 

@@ -7,11 +7,13 @@ every tfx-balance Beam component shares, and a subclass supplies only its transf
    decoded once from the execution properties (``ExamplesExecutor.decode_config``); a window of
    several input artifacts (a Resolver's window of spans) where the subclass reads one
    (``WINDOW``), every artifact with the same splits;
+   the subclass's own inputs and outputs decoded once too (``ExamplesExecutor.decode_inputs``);
+   everything decoded travels as one ``Run`` to the hooks below, never on ``self``;
 2. the splits it reads (``ExamplesExecutor.read_splits``), each checked for files, and the
    splits it passes through unchanged (default: every other input split);
 3. one Beam job (``artifacts.checked_beam_pipeline``: errors raised as the
    tfx-balance error alone, a damaged input file named) inside
-   ``artifacts.output_guard`` (a failure leaves no output);
+   ``artifacts.output_guard`` over every output artifact (a failure leaves no output);
 4. the subclass's ``ExamplesExecutor.expand``, which writes the output splits and returns a
    PCollection of one report dict, written as ``REPORT_FILE`` at the artifact root;
 5. passed-through splits copied byte-for-byte, ``split_names``, payload format, span and version
@@ -21,7 +23,7 @@ every tfx-balance Beam component shares, and a subclass supplies only its transf
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, NamedTuple
 
 import apache_beam as beam
 from absl import logging
@@ -30,6 +32,17 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
+
+
+class Run(NamedTuple):
+    """What ``ExamplesExecutor.Do`` decoded, handed to ``describe`` and ``expand``."""
+
+    examples: Any  # the input Examples artifact (with ``WINDOW``, the list of them)
+    output: types.Artifact  # the output Examples artifact
+    config: Any  # decode_config's result
+    read: List[str]  # the input splits the Beam job reads
+    passthrough: List[str]  # the input splits copied unchanged
+    inputs: Any  # decode_inputs' result (the subclass's other inputs and outputs)
 
 
 class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
@@ -53,6 +66,11 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         """The component's config, decoded (and validated) once from the properties."""
         raise NotImplementedError
 
+    def decode_inputs(self, input_dict, output_dict, config) -> Any:
+        """The subclass's inputs and outputs besides ``input_examples``/``examples``, decoded
+        (and checked) once; ``Run.inputs`` (default: None)."""
+        return None
+
     def read_splits(self, examples, config) -> List[str]:
         """The input splits the Beam job reads (default: the config's ``splits``)."""
         return artifacts.resolve_splits(examples, list(config.splits), 'splits')
@@ -65,13 +83,12 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         """The output artifact's ``split_names`` (default: the input's)."""
         return artifacts.split_names(examples)
 
-    def describe(self, config, read: List[str], passthrough: List[str]) -> str:
+    def describe(self, run: Run) -> str:
         """One line logged before the job starts."""
-        return f'reading split(s) {read}; passing through {passthrough or "nothing"}.'
+        return f'reading split(s) {run.read}; passing through {run.passthrough or "nothing"}.'
 
-    def expand(self, pipeline, examples, output, config, read: List[str], passthrough):
-        """Adds the component's stages; returns a PCollection of one report dict. ``examples``
-        is the input artifact (with ``WINDOW``, the list of them)."""
+    def expand(self, pipeline, run: Run):
+        """Adds the component's stages; returns a PCollection of one report dict."""
         raise NotImplementedError
 
     @staticmethod
@@ -102,18 +119,21 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         artifacts.check_same_splits(window, self.COMPONENT)
         artifacts.warn_repeated_spans(window, self.COMPONENT, 'examples')
         config = self.decode_config(exec_properties)
+        inputs = self.decode_inputs(input_dict, output_dict, config)
         read = self.read_splits(window[0], config)  # every artifact has these splits
         for split in read:
             artifacts.check_split_files(window, split)
         passthrough = self.passthrough_splits(window[0], config, read)
+        run = Run(examples, output, config, read, passthrough, inputs)
         report_path = os.path.join(output.uri, self.REPORT_FILE)
+        outputs = [artifact for artifact_list in output_dict.values() for artifact in artifact_list]
 
-        logging.info('%s: %s', self.COMPONENT, self.describe(config, read, passthrough))
-        with artifacts.output_guard(output):
+        logging.info('%s: %s', self.COMPONENT, self.describe(run))
+        with artifacts.output_guard(*outputs):
             with artifacts.checked_beam_pipeline(
                 self._make_beam_pipeline, window, read
             ) as pipeline:
-                report = self.expand(pipeline, examples, output, config, read, passthrough)
+                report = self.expand(pipeline, run)
                 _ = report | 'WriteReport' >> artifacts.WriteJson(report_path)
             for split in passthrough:
                 artifacts.copy_split(window, split, output)

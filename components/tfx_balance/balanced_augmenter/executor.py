@@ -58,7 +58,8 @@ class Executor(ExamplesExecutor):
     def decode_config(self, exec_properties):
         return AugmentConfig.from_exec_properties(exec_properties, load_augment_fn)
 
-    def describe(self, config, read, passthrough):
+    def describe(self, run):
+        config, read, passthrough = run.config, run.read, run.passthrough
         return (
             f'rebalancing split(s) {read} (label {config.label_feature!r}, target '
             f'{config.target}, undersample {config.undersample}, augmentation '
@@ -66,7 +67,8 @@ class Executor(ExamplesExecutor):
             f'passing through {passthrough or "nothing"}.'
         )
 
-    def expand(self, pipeline, examples, output, config, read, passthrough):
+    def expand(self, pipeline, run):
+        examples, output, config, read = run.examples, run.output, run.config, run.read
         plans = []
         for split in read:
             result = pipeline | f'Balance[{split}]' >> BalancedAugment(

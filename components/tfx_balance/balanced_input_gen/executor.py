@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict
+from typing import Dict, NamedTuple
 
 import apache_beam as beam
 
@@ -40,6 +40,13 @@ def plan_table(doc: dict) -> str:
     return format_count_table(rows, splits)
 
 
+class DataCounts(NamedTuple):
+    """Per laid-out split, its class counts before augmentation (``data_counts_of``)."""
+
+    counts: Dict[str, Dict[str, int]]
+    given: bool  # augmented_examples was given: every laid-out split must have its counts
+
+
 class Executor(ExamplesExecutor):
     """Lays the chosen splits out per class and writes ``balance_plan.json``.
 
@@ -66,23 +73,19 @@ class Executor(ExamplesExecutor):
     REPORT_FILE = PLAN_FILE
     WINDOW = True
 
-    _data_counts: Dict[str, Dict[str, int]] = {}
-    _augmented_given = False
-
-    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
+    def decode_inputs(self, input_dict, output_dict, config) -> DataCounts:
         examples = input_dict[keys.INPUT_EXAMPLES_KEY]
         given = input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
-        self._augmented_given = bool(given)
-        label_feature = self.decode_config(exec_properties).label_feature
-        self._data_counts = data_counts_of(
-            given or augmenter_outputs(examples, label_feature), examples
+        counts = data_counts_of(
+            given or augmenter_outputs(examples, config.label_feature), examples
         )
-        super().Do(input_dict, output_dict, exec_properties)
+        return DataCounts(counts, given=bool(given))
 
     def decode_config(self, exec_properties) -> LayoutConfig:
         return LayoutConfig.from_exec_properties(exec_properties)
 
-    def describe(self, config, read, passthrough):
+    def describe(self, run):
+        config, read, passthrough = run.config, run.read, run.passthrough
         if config.multi_label:
             return (
                 f'laying out split(s) {read} per group (rarest label) by multi-label '
@@ -96,7 +99,9 @@ class Executor(ExamplesExecutor):
             f'through {passthrough or "nothing"}.'
         )
 
-    def expand(self, pipeline, examples, output, config, read, passthrough):
+    def expand(self, pipeline, run):
+        examples, output, config, read = run.examples, run.output, run.config, run.read
+        data_counts = run.inputs.counts
         plans = [
             pipeline
             | f'Read[{split}]' >> artifacts.ReadSplitBatches(examples, [split])
@@ -105,17 +110,15 @@ class Executor(ExamplesExecutor):
             >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read
         ]
-        missing = [
-            split for split in read if self._augmented_given and split not in self._data_counts
-        ]
+        missing = [split for split in read if run.inputs.given and split not in data_counts]
         if missing:
             raise DataError(
                 f'augmented_examples has no rebalance plan of split(s) {missing} (it has '
-                f'{sorted(self._data_counts)}); pass the BalancedAugmenter output the laid-out '
+                f'{sorted(data_counts)}); pass the BalancedAugmenter output the laid-out '
                 'splits were derived from, or leave augmented_examples out.'
             )
         spans = [s for s in map(artifacts.span_of, examples) if s is not None]
-        return self.report_of_parts(plans, plans_to_json, passthrough, self._data_counts, spans)
+        return self.report_of_parts(plans, plans_to_json, run.passthrough, data_counts, spans)
 
     def summary(self, report, config) -> str:
         return plan_table(report)

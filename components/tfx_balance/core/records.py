@@ -1,22 +1,17 @@
 """Fast batched reading of serialized ``tf.train.Example`` records and of their labels.
 
-Two per-record costs dominate a Python Beam job over ``tf.Example`` files, and both have a batched
-C++ replacement here (figures per record, 20 float features, on the 2-core benchmark machine):
+Per-record Python costs dominate a Beam job over ``tf.Example`` files; both have a batched C++
+replacement here (figures: benchmarks/RESULTS.md, section 1, `splitter`):
 
-- **Reading.** Beam's ``ReadFromTFRecord`` (behind TFXIO's ``RawRecordBeamSource``) frames and
-  checksums every record in Python (~25 µs). ``read_file_batches`` reads a file with
-  ``tf.data``'s C++ reader (~4 µs), the reader TFXIO's own ``RecordBatches`` and
-  ``TensorFlowDataset`` use, and yields lists of serialized records.
-- **The label.** Parsing a whole ``tf.train.Example`` with protobuf to read one feature costs
-  ~45 µs. ``labels.read_labels`` decodes only the label feature of a whole
-  batch with ``tf.io.parse_example`` (~2.5 µs).
+- **Reading.** ``read_file_batches`` reads a file with ``tf.data``'s C++ reader (the one TFXIO's
+  ``RecordBatches`` uses) and yields lists of serialized records, where Beam's
+  ``ReadFromTFRecord`` frames and checksums every record in Python.
+- **The label.** ``labels.read_labels`` decodes only the label feature of a whole batch with
+  ``tf.io.parse_example``, where protobuf would parse every example whole.
 
-Functions run on workers: every function a component's Beam job runs per file or per element
-(``read_named_file_batches``, ``write_split_file``, ``unbatch``) is defined here,
-not as a lambda in an executor or ``tfx_balance.artifacts``: a
-``multi_processing`` DirectRunner worker imports the module of each function it unpickles, and
-those modules import TFX (about 7 s per worker). Workers import Beam, TensorFlow (the reader and
-label decoding run per element) and ``core/``, once per worker process.
+Functions run on workers (``read_named_file_batches``, ``write_split_file``, ``unbatch``) are
+defined here, not as lambdas in an executor: a ``multi_processing`` DirectRunner worker imports
+the module of each function it unpickles, and those modules import TFX.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -25,10 +20,8 @@ Example:
     >>> ex.features.feature['label'].int64_list.value.append(3)
     >>> read_labels([ex.SerializeToString()] * 2, 'label')
     [3, 3]
-    >>> import apache_beam as beam
-    >>> with beam.Pipeline() as p:  # doctest: +SKIP
-    ...     batches = p | ReadRecordBatches(['data/part-0.gz', 'data/part-1.gz'])
-    ...     labels = batches | beam.FlatMap(read_labels, 'label')
+    >>> named_batch([b'x'])
+    RecordBatch(where='', records=[b'x'])
 """
 
 from __future__ import annotations
@@ -36,7 +29,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from typing import Iterator, List, Sequence
+from typing import Iterator, List, NamedTuple, Sequence
 
 import apache_beam as beam
 
@@ -44,8 +37,7 @@ from tfx_balance.core.errors import DataError
 
 DEFAULT_BATCH_SIZE = 1024
 # A file up to this size (as stored) is read by TensorFlow's record iterator, not a tf.data
-# pipeline: building one costs tens of milliseconds a file (more on a loaded machine), more than
-# reading such a file takes (see ``record_batches``).
+# pipeline, whose set-up per file costs more than reading such a file takes (``record_batches``).
 SMALL_FILE_BYTES = 4 << 20
 
 GZIP_MAGIC = b'\x1f\x8b'
@@ -70,7 +62,7 @@ def compression_of(path: str) -> str:
 def first_record(path: str) -> bytes | None:
     """The first record of a gzipped TFRecord file, or None when it has none: one small read
     through ``tf.io.gfile`` (any filesystem TensorFlow reads), without building a ``tf.data``
-    pipeline (whose set-up costs tens of milliseconds a file). Used to peek at a file's
+    pipeline (a set-up cost per file). Used to peek at a file's
     features; the record's checksums are not verified (``read_file_batches`` reads whole files).
 
     Raises ``tf.errors.DataLossError`` naming the file when the first record is cut short or
@@ -169,12 +161,19 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
         raise tf.errors.DataLossError(None, None, f'{path}: {e.message}') from e
 
 
+class RecordBatch(NamedTuple):
+    """A batch of serialized records of one input split; errors about an example name
+    ``where`` it came from (e.g. ``"split 'train'"``; ``''`` when unknown)."""
+
+    where: str
+    records: List[bytes]
+
+
 def read_named_file_batches(
     where: str, path: str, batch_size: int = DEFAULT_BATCH_SIZE
-) -> Iterator[tuple]:
-    """``read_file_batches`` of ``path`` as ``(where, batch)`` pairs, so that errors about an
-    example can name where it came from (e.g. ``"split 'train'"``)."""
-    return ((where, batch) for batch in read_file_batches(path, batch_size))
+) -> Iterator[RecordBatch]:
+    """``read_file_batches`` of ``path`` as ``RecordBatch``es from ``where``."""
+    return (RecordBatch(where, batch) for batch in read_file_batches(path, batch_size))
 
 
 def _gzip_recorded_size(path: str) -> int:
@@ -259,11 +258,11 @@ def _close_after_failure(writer) -> None:
             pass
 
 
-def named_batch(batch) -> tuple:
-    """``(where, records)`` of an input batch: a list of serialized records, or a ``(where,
-    list)`` pair (``read_named_file_batches``) whose ``where`` (e.g. ``"split 'train'"``) errors
-    name (``''`` for a bare list)."""
-    return batch if isinstance(batch, tuple) else ('', batch)
+def named_batch(batch) -> RecordBatch:
+    """An input batch as a ``RecordBatch``. A source may yield ``RecordBatch``es (or ``(where,
+    list)`` pairs) or bare lists of records, which name no ``where``: the one place the two are
+    told apart, where a batch is turned into units."""
+    return RecordBatch(*batch) if isinstance(batch, tuple) else RecordBatch('', batch)
 
 
 def fixed_batches(size: int = DEFAULT_BATCH_SIZE) -> beam.PTransform:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import List, NamedTuple
 
 import apache_beam as beam
+from tfx import types
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
@@ -35,6 +37,33 @@ def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
     )
 
 
+class SplitterInputs(NamedTuple):
+    """The splitter's inputs besides the examples, as ``decode_inputs`` decodes them."""
+
+    previous: List[types.Artifact]  # previous_assignments: earlier spans' SplitAssignments
+    # the assignments output: always under TFX, None in a direct call without it
+    assignments: types.Artifact | None
+
+
+def read_previous(pipeline, previous_assignments, config):
+    """The earlier spans' assignments (``assignments.read_previous``: per key, the latest
+    span's split), after checking each was written with this run's seed, splits and groups
+    (a damaged header or record file is a ``DataError`` naming it); None without any."""
+    sources = []
+    for order, (name, previous) in enumerate(artifacts.oldest_first(previous_assignments)):
+        found = read_header(
+            os.path.join(previous.uri, keys.ASSIGNMENTS_FILE),
+            assignments.HEADER_FIELDS,
+            keys.PREVIOUS_ASSIGNMENTS_KEY,
+        )
+        assignments.check_header(found, config, name)
+        pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
+        sources.append((order, pattern, assignments.keyed_by(found)))
+    if not sources:
+        return None
+    return assignments.read_previous(pipeline, sources)
+
+
 class Executor(ExamplesExecutor):
     """Splits examples into named splits with exact per-class counts.
 
@@ -54,16 +83,13 @@ class Executor(ExamplesExecutor):
 
     COMPONENT = 'StratifiedSplitter'
     REPORT_FILE = keys.SPLIT_COUNTS_FILE
-    _previous = ()  # input_dict's previous_assignments (set by Do)
-    _assignments = None  # output_dict's assignments (set by Do)
 
-    def Do(self, input_dict, output_dict, exec_properties) -> None:  # noqa: N802 (TFX API)
-        self._previous = list(input_dict.get(keys.PREVIOUS_ASSIGNMENTS_KEY) or [])
-        out = output_dict.get(keys.ASSIGNMENTS_KEY)  # always under TFX; a direct call may omit it
-        self._assignments = artifact_utils.get_single_instance(out) if out else None
-        # the header is written before the job runs: a failure must take it away too
-        with artifacts.output_guard(*([self._assignments] if out else [])):
-            super().Do(input_dict, output_dict, exec_properties)
+    def decode_inputs(self, input_dict, output_dict, config) -> SplitterInputs:
+        out = output_dict.get(keys.ASSIGNMENTS_KEY)
+        return SplitterInputs(
+            previous=list(input_dict.get(keys.PREVIOUS_ASSIGNMENTS_KEY) or []),
+            assignments=artifact_utils.get_single_instance(out) if out else None,
+        )
 
     def decode_config(self, exec_properties) -> StratifiedSplitConfig:
         return StratifiedSplitConfig.from_exec_properties(exec_properties)
@@ -77,31 +103,33 @@ class Executor(ExamplesExecutor):
     def output_splits(self, examples, config, read):
         return list(config.splits)
 
-    def describe(self, config, read, passthrough):
+    def describe(self, run):
+        config, previous = run.config, run.inputs.previous
         group = f', group_feature {config.group_feature!r}' if config.group_feature else ''
         if config.folds is not None:
             group += f', {config.folds} folds, holdout {config.holdout or {}}'
         if config.binned:
             group += f', label bins {config.label_bins or list(config.label_bin_edges)}'
         group += f', multi_label {config.multi_label!r}' if config.multi_label else ''
-        if self._previous:
-            names = ', '.join(name for name, _ in artifacts.oldest_first(self._previous))
+        if previous:
+            names = ', '.join(name for name, _ in artifacts.oldest_first(previous))
             group += f', units of {names} pinned'
         return (
-            f'reading split(s) {read}, label {config.label_feature!r}, splits '
+            f'reading split(s) {run.read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
         )
 
-    def expand(self, pipeline, examples, output, config, read, passthrough):
-        previous = self._read_previous(pipeline, config)
+    def expand(self, pipeline, run):
+        examples, output, config, out = run.examples, run.output, run.config, run.inputs.assignments
+        previous = read_previous(pipeline, run.inputs.previous, config)
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'
             >> StratifiedSplit(
-                batches_source=lambda: ReadNamedSplitBatches(examples, read),
+                batches_source=lambda: ReadNamedSplitBatches(examples, run.read),
                 config=config,
                 previous=previous,
-                assignments=self._assignments is not None,
+                assignments=out is not None,
             )
         )
         # The large part streams into Beam's sharded writer; the small ranked part is written
@@ -115,7 +143,6 @@ class Executor(ExamplesExecutor):
         _ = result.ranked | 'WriteRanked' >> artifacts.WriteSmallSplits(
             output, list(config.splits), prefix=f'{artifacts.RECORD_FILE_PREFIX}-ranked'
         )
-        out = self._assignments
         if out is not None:
             _ = result.assignments | 'WriteAssignments' >> artifacts.WriteRecords(
                 out.uri, prefix=keys.ASSIGNMENT_RECORDS_PREFIX
@@ -125,24 +152,6 @@ class Executor(ExamplesExecutor):
             )
             artifacts.copy_span_and_version(examples, out)
         return result.report
-
-    def _read_previous(self, pipeline, config):
-        """The earlier spans' assignments (``assignments.read_previous``: per key, the latest
-        span's split), after checking each was written with this run's seed, splits and groups
-        (a damaged header or record file is a ``DataError`` naming it); None without any."""
-        sources = []
-        for order, (name, previous) in enumerate(artifacts.oldest_first(self._previous)):
-            found = read_header(
-                os.path.join(previous.uri, keys.ASSIGNMENTS_FILE),
-                assignments.HEADER_FIELDS,
-                keys.PREVIOUS_ASSIGNMENTS_KEY,
-            )
-            assignments.check_header(found, config, name)
-            pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
-            sources.append((order, pattern, assignments.keyed_by(found)))
-        if not sources:
-            return None
-        return assignments.read_previous(pipeline, sources)
 
     def summary(self, report, config) -> str:
         return STRATEGIES[config.multi_label].format_report(report, list(config.splits))

@@ -19,14 +19,15 @@ from tests.support.multilabel import records as multilabel_records
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.groups import group_key, read_group_id
 from tfx_balance.core.hashing import example_key, seeded_hash
-from tfx_balance.core.records import ReadRecordBatches
+from tfx_balance.core.records import ReadRecordBatches, fixed_batches
 from tfx_balance.core.split import assignments
-from tfx_balance.core.split.allocation import allocate, fresh_counts
+from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.assignments import (
     HASH,
     JOIN_BUCKETS,
     KEY,
     LatestPerBucket,
+    PinUnits,
     ReadAssignments,
     check_header,
     decode_assignments,
@@ -34,16 +35,17 @@ from tfx_balance.core.split.assignments import (
     header,
     keyed_by,
     latest,
-    pinned_groups,
     read_previous,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.pinning import fresh_counts, pinned_groups
 from tfx_balance.core.split.report import format_label_set_report, format_report
 from tfx_balance.core.split.stratified import (
     STRATEGIES,
+    GroupBucketUnits,
+    GroupUnits,
     SplitOutputs,
     StratifiedSplit,
-    input_units,
     read_batches,
 )
 
@@ -231,7 +233,13 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
         def read(stage, records, pinned=None):
             source = lambda: beam.Create(spans[1], reshuffle=False)  # noqa: E731
             batches = read_batches(p, source, False, stage)
-            return input_units(batches, stage, to_units, 'user', None, before, records, pinned)
+            if records:
+                units = batches | f'Units{stage}' >> GroupUnits(to_units, 'user', None, pinned)
+            else:
+                units = batches | f'Units{stage}' >> GroupBucketUnits(to_units, 'user', None)
+            if pinned is None:
+                units = units | f'Pin{stage}' >> PinUnits(before)
+            return units | f'BatchUnits{stage}' >> fixed_batches()
 
         plan = read('Plan', records=False)
         pinned = plan | 'Pinned' >> beam.FlatMap(pinned_groups)

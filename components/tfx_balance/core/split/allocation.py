@@ -136,32 +136,6 @@ def allocate(n: int, weights: Sequence[float]) -> list:
     return counts
 
 
-def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list:
-    """The counts per split of a stratum's ``fresh`` units when ``pinned[i]`` of its units are
-    already held by split ``i`` (earlier spans' assignments) and ``rule`` is what the whole
-    stratum (pinned + fresh) gets by itself.
-
-    Each split's deficit is ``max(0, rule[i] - pinned[i])``. The deficits add up to ``fresh``
-    exactly when no split holds more pinned units than its rule count: the fresh units fill them
-    and the stratum ends at the rule's counts. Otherwise (a split over its count: it gets none)
-    the fresh units are apportioned over the deficits by ``allocate``, the deficits as weights,
-    and the stratum ends as close to the rule as the pinned units allow.
-
-    >>> fresh_counts([8, 1, 1], [3, 0, 1], 6)  # the deficits (5, 1, 0) add up to 6: exact
-    [5, 1, 0]
-    >>> fresh_counts([8, 1, 1], [0, 3, 0], 7)  # 2 too many in eval: 7 over deficits (8, 0, 1)
-    [6, 0, 1]
-    """
-    deficits = [max(0, r - p) for r, p in zip(rule, pinned)]
-    open_splits = [i for i, d in enumerate(deficits) if d]
-    counts = [0] * len(rule)
-    if not fresh or not open_splits:
-        return counts
-    for i, n in zip(open_splits, allocate(fresh, [deficits[i] for i in open_splits])):
-        counts[i] = n
-    return counts
-
-
 def boundaries(counts: Sequence[int]) -> list:
     """Cumulative end ranks: split ``i`` takes class ranks ``[ends[i-1], ends[i])``."""
     ends, total = [], 0

@@ -1,66 +1,20 @@
 """Splits that never change across spans: earlier spans' assignments, written and read back.
 
-A split of one span is a pure function of the seed and the data. Over several spans that is not
-enough: a user (``group_feature``) or a duplicate example seen in span 1 comes back in span 2,
-where its class has other members and other counts, so the exact per-class cut can put it in
-another split. A stateless hash cut cannot be both exact and stable across spans, so the splitter
-keeps state, as data:
+A unit (an example, or a group) seen in an earlier span keeps its split. Steps:
 
-- **Written.** Every run writes its span's *assignments*: per unit (a group, or an example) its
-  64-bit *key* (``Unit.key``: an example's seeded hash of its content key, the hash examples are
-  ordered by; a group's ``groups.group_key``, the seeded hash of its id, one spelling for every
-  type of the id, so a group stored as int64 ``7`` in one span and bytes ``b'7'`` in the next is
-  found) and its split index, ``RECORD``-packed (10 bytes), the entries of one input batch in
-  one record of gzipped TFRecords (``encode_assignments``: one element per batch, not per unit,
-  through the pipeline and the writer; core/key_records.py), with a ``header`` (format, seed,
-  split names, group feature) beside them: ``format`` 2 with groups (0.2.0's grouped
-  assignments, ``format`` 1, keyed a group by its ordering hash, of its least seed key:
-  ``keyed_by``). One span's units only, so a window of the last N spans bounds what is read
-  back.
-- **Read back.** ``previous`` is a window of such artifacts (a Resolver's), their headers read
-  and checked (``key_records.read_header``, ``check_header``; a damaged file is a
-  ``DataError`` naming it) and their records read by ``read_previous``: a ``Previous`` of the
-  spans keyed by ``Unit.key`` and of those (format 1, grouped) keyed by ``Unit.hash``.
-  ``ReadAssignments`` decodes each a batch of records at a time (``key_records.ReadKeyRecords``)
-  into numpy columns
-  and splits them by *bucket* (``hashing.key_buckets``: the key modulo ``JOIN_BUCKETS``);
-  ``LatestAssignments`` keeps one split per key, the latest span's (then the least split index:
-  ``latest``), by a combine per bucket: one sorted table of keys per bucket. It is read and
-  combined once, and both passes over the input join with it.
-- **Pinned.** ``PinUnits`` joins the units with it by bucket (``CoGroupByKey``, never a table
-  in the driver): units in batches are split by bucket and travel as columns (their hashes and
-  keys as numpy, their other fields as tuples, which Beam's coder encodes natively where it would
-  pickle each unit), and each bucket's units are looked up in its table (``np.searchsorted``).
-  Examples are joined so in both passes; groups in the plan pass only (their units
-  carry no records there), whose pinned groups (``pinned_groups``: ``{group id: split}`` per
-  batch) then join the placement pass's grouping of examples by group id
-  (``stratified.input_units``), so that pass shuffles each record once (a format-1 group's key
-  is the hash of its least seed key, known only once its examples are together). They
-  are flattened with that pass's input batches, before its examples are keyed by group
-  (``key_by_group_or_pinned``): the DirectRunner writes a Flatten's elements out and reads them
-  back, which costs little a batch at a time, and 2-3 s per 300,000 keyed examples. A
-  window with format-1 spans is joined twice, by ``Unit.hash`` with those and then by
-  ``Unit.key`` with the others, so that a format-2 span (written later) wins. A
-  unit found there is *pinned* to its earlier split; the
-  rest are *fresh* and placed by the exact machinery at counts that bring each stratum (class,
-  bin or label set, counted from this span's data) as close to the rule as the pinned units
-  allow (``allocation.fresh_counts``; exact when no split holds more pinned units than its rule
-  count). ``report.pinning_report`` says per class how many were pinned and by how much a
-  split's count differs from the rule's.
+1. **Written.** Each run writes its span's ``(unit key, split index)`` pairs (``RECORD``, 10
+   bytes; ``encode_assignments``, one record per input batch) and a ``header`` (format, seed,
+   split names, group feature). A unit's key is ``Unit.key``: an example's seeded hash, a group's
+   ``groups.group_key`` (0.2.0's grouped format 1 keyed a group by its ordering hash:
+   ``keyed_by``).
+2. **Read back.** ``check_header``, then ``read_previous``: per bucket of keys
+   (``JOIN_BUCKETS``), one sorted table holding each key's latest split (``ReadAssignments``,
+   ``latest``).
+3. **Joined.** ``PinUnits`` sets each unit's ``pinned`` to its earlier split, by bucket
+   (``CoGroupByKey``). What a pinned unit then does is ``pinning.py``'s.
 
-Memory per bucket, on any runner: 1/256 of the window's distinct keys (14 bytes each while
-combined, at most twice the bucket's keys or ``PENDING`` entries; 10 bytes after) and 1/256 of
-a read's units (Beam's ``CoGroupByKey`` lists a key's values): with their examples when the
-units are examples, without (the plan pass's groups) when they are groups, plus one batch of
-``UNITS_PER_BATCH`` units being split. The placement pass's groups take the memory of
-``group_feature`` alone: one group's examples and its pinned split (a dict of the pinned groups of
-one plan batch, at most ``records.DEFAULT_BATCH_SIZE`` of them, travels as one element with the
-input's batches).
-
-Membership stays a pure function of the seed, the data and the earlier assignments: the same on
-any runner, input order, sharding or retry. A recurring group whose class changed stays in its
-split and counts for its new class. Keys are 64-bit hashes: two different units share one with
-probability about ``units**2 / 2**65`` (1e-8 at 600k units).
+Design (memory, coders, why groups are joined in the plan pass only):
+docs/stratified_splitter.md, "Design".
 
 Example:
     >>> decode_assignments(encode_assignments([(2**64 - 1, 2), (7, 0)]))
@@ -99,10 +53,12 @@ HEADER_FIELDS = ('format', 'seed', 'splits', 'group_feature')  # every header ha
 # A Unit's fields a span's keys are (keyed_by): its key, or a format-1 group's ordering hash.
 KEY, HASH = 'key', 'hash'
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
-# The join's buckets (hashing.key_buckets: a unit key modulo 256). A bucket holds about 1/256
-# of the window's distinct keys and of a read's units.
+# The join's buckets (hashing.key_buckets: a unit key modulo 256): a bucket holds about 1/256 of
+# the window's distinct keys and of a read's units (memory per worker). The tuning constants
+# below bound memory and per-element cost of the join; the window runs of benchmarks/RESULTS.md
+# (section 13, `spans`) run with them.
 JOIN_BUCKETS = 256
-UNITS_PER_BATCH = 8192  # units split by bucket at once
+UNITS_PER_BATCH = 8192  # units split by bucket at once: one batch's columns in memory
 PENDING = 65536  # entries a bucket's combine gathers before merging them (LatestPerBucket)
 
 
@@ -129,10 +85,8 @@ def header(config) -> dict:
 
 def check_header(found: dict, config, where: str) -> None:
     """Raises ``ConfigError`` when the assignments of ``where`` (e.g. ``'span 3'``) were written
-    by a split other than ``config``'s: another seed or group feature (other keys) or other
-    split names (other indexes), or in a format this version does not read (0.2.0's grouped
-    format 1 it reads: ``keyed_by``). ``found``: a header with every ``HEADER_FIELDS``
-    (``key_records.read_header``)."""
+    with another seed, group feature or split names, or in a format this version does not read.
+    ``found``: a header with every ``HEADER_FIELDS`` (``key_records.read_header``)."""
     expected = header(config)
     names = ['seed', 'group_feature', 'splits']
     if found['format'] not in (expected['format'], EXAMPLES_FORMAT):
@@ -155,9 +109,8 @@ def keyed_by(found: dict) -> str:
 
 
 class Previous(NamedTuple):
-    """Earlier spans' assignments as ``PinUnits`` joins them (``read_previous``): ``keyed``, the
-    tables (``ReadAssignments``') of the spans keyed by ``Unit.key``; ``hashed``, of those keyed
-    by ``Unit.hash`` (0.2.0's grouped ones). None for a kind the window has none of."""
+    """Earlier spans' assignments as ``PinUnits`` joins them: ``keyed`` (tables keyed by
+    ``Unit.key``) and ``hashed`` (0.2.0's grouped ones, keyed by ``Unit.hash``); None if none."""
 
     keyed: beam.PCollection | None
     hashed: beam.PCollection | None = None
@@ -165,9 +118,8 @@ class Previous(NamedTuple):
 
 def read_previous(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY) -> Previous:
     """The ``Previous`` of ``sources``: ``[(order, file pattern, keyed_by)]``, one per earlier
-    span (``order``, e.g. ``(span, version)``: the latest wins where two spans of one kind
-    disagree; a ``KEY`` span wins over a ``HASH`` one, which 0.2.0 wrote before it). ``what``
-    names them in errors (``ReadAssignments``)."""
+    span; the latest ``order`` (e.g. ``(span, version)``) wins, and a ``KEY`` span over a ``HASH``
+    one. ``what`` names them in errors."""
     tables = {}
     for by in (KEY, HASH):
         mine = [(order, pattern) for order, pattern, kind in sources if kind == by]
@@ -177,10 +129,9 @@ def read_previous(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY) -> Pr
 
 
 def latest(keys, orders, splits) -> tuple:
-    """Of ``(key, order, split)`` columns (numpy arrays), one entry per key: that of the latest
-    ``order`` (the rank of e.g. ``(span, version)``), then of the least split index. Keys come
-    out sorted. Applied to any partition of the entries and again to the results, it gives the
-    same: a combine."""
+    """Of ``(key, order, split)`` numpy columns, one entry per key, keys sorted: that of the
+    latest ``order``, then of the least split. Applied to parts and again to the results, it gives
+    the same (a combine)."""
     first = np.lexsort((splits, -orders.astype(np.int64), keys))
     keys, orders, splits = keys[first], orders[first], splits[first]
     new = np.ones(len(keys), dtype=bool)
@@ -189,10 +140,8 @@ def latest(keys, orders, splits) -> tuple:
 
 
 class LatestPerBucket(beam.CombineFn):
-    """One bucket's ``(keys, orders, splits)`` chunks -> ``(keys, splits)``: the ``latest``
-    entry per key, keys sorted. Pending chunks are merged by ``latest`` once they hold more
-    entries than ``pending`` and than twice what was merged before, so an accumulator holds at
-    most about twice the bucket's distinct keys (or ``pending`` entries)."""
+    """One bucket's ``(keys, orders, splits)`` chunks -> ``(keys, splits)`` by ``latest``. Chunks
+    are merged once they hold more than ``pending`` entries and twice what was merged before."""
 
     def __init__(self, pending: int = PENDING):
         super().__init__()
@@ -240,11 +189,9 @@ def LatestAssignments(chunks):  # noqa: N802
 
 @beam.ptransform_fn
 def ReadAssignments(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY):  # noqa: N802
-    """The window's assignments as ``PinUnits`` takes them: ``(bucket, (keys, splits))``, one
-    per bucket of keys found (``LatestAssignments``), of ``sources``: ``[(order, file
-    pattern)]``, one per earlier span (its assignments' TFRecords; ``order``, e.g. ``(span,
-    version)``, decides which span wins when two disagree). A damaged file is a ``DataError``
-    naming it (``key_records.ReadKeyRecords``; ``what``: what the message calls them)."""
+    """The window's assignments as ``PinUnits`` takes them: ``(bucket, (keys, splits))`` per bucket
+    of keys, from ``sources``: ``[(order, file pattern)]`` of the earlier spans (a damaged file is a
+    ``DataError`` naming it; ``what``: what the message calls them)."""
     ranks = {order: rank for rank, order in enumerate(sorted({order for order, _ in sources}))}
     return (
         pipeline
@@ -290,40 +237,6 @@ def _JoinBy(units, table, by: str):  # noqa: N802
     )
 
 
-def pinned_groups(units) -> list:
-    """``{group: split}`` of the groups among ``units`` (a batch of the plan pass's) that earlier
-    spans pinned, as one element (none when none is): ``stratified.input_units`` flattens these
-    with the input's batches into the placement pass's grouping of examples by group
-    (``key_by_group_or_pinned``), where ``group_members`` takes them back out."""
-    found = {u.group: u.pinned for u in units if u.group is not None and u.pinned is not None}
-    return [found] if found else []
-
-
-def key_by_group_or_pinned(batch, key_by_group, *args, **kwargs):
-    """The ``(group, value)`` pairs of one element of the placement pass's input: an input
-    batch's examples, ``key_by_group(batch, *args, **kwargs)`` (the form's), or a dict of
-    ``pinned_groups``' ``(group, split)``. Both arrive in one PCollection, flattened a batch at a
-    time, so that their grouping by group is fused with this step: a Flatten of the examples
-    one by one is materialized by the DirectRunner (every record encoded and decoded once more).
-    """
-    if isinstance(batch, dict):
-        return list(batch.items())
-    return key_by_group(batch, *args, **kwargs)
-
-
-def group_members(members) -> tuple:
-    """A group's ``(entries, pinned)`` of the values grouped under its id: its examples' entries
-    (``key_by_group``'s tuples), and the split earlier spans pinned it to (the one int among
-    them, from ``pinned_groups``) or None."""
-    entries, pinned = [], None
-    for member in members:
-        if isinstance(member, int):
-            pinned = member
-        else:
-            entries.append(member)
-    return entries, pinned
-
-
 def _column(units, field: str):
     return np.fromiter((getattr(u, field) for u in units), dtype=np.uint64, count=len(units))
 
@@ -331,8 +244,7 @@ def _column(units, field: str):
 def _units_by_bucket(units, by: str):
     """``(bucket, (unit type, hashes, keys, columns))`` per bucket (of their field ``by``) of a
     batch of units: their hashes and keys as numpy and their other fields as columns, which the
-    join's coder encodes natively (it pickles a named tuple, about 4x slower; a hash of 2**63 or
-    more too)."""
+    join's coder encodes natively (it would pickle a named tuple, and a hash of 2**63 or more)."""
     kind, hashes, keys = type(units[0]), _column(units, HASH), _column(units, KEY)
     wide = kind._fields.index(HASH), kind._fields.index(KEY)
     for bucket, at in key_buckets(hashes if by == HASH else keys, JOIN_BUCKETS):
@@ -343,9 +255,8 @@ def _units_by_bucket(units, by: str):
 
 
 def _pin(item, by: str):
-    """The units of one bucket, each with ``pinned`` set to its split in the bucket's table when
-    its field ``by`` is found there (``np.searchsorted``), rebuilt from ``_units_by_bucket``'s
-    columns."""
+    """The units of one bucket, rebuilt from ``_units_by_bucket``'s columns, each pinned to its
+    split in the bucket's table when its field ``by`` is found there."""
     _, joined = item
     tables = list(joined[PREVIOUS])
     for kind, hashes, keys, columns in joined[UNITS]:

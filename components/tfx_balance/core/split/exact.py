@@ -1,22 +1,12 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
-0. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, each counting for its class: one
-   per example (labels decoded a batch at a time, ``label_bins.read_classes``), or with
-   ``group_feature`` one per group (``groups.read_group_ids``, the rule LeakageCheck shares,
-   decoded a batch at a time too), which counts for its *dominant class* (most frequent label;
-   ties to the first class in sort order). ``stratified.input_units`` groups and pins
-   them.
-1. **Histogram pass and plan.** ``PlanClasses``, one combine: ``PlanClasses.histogram`` counts
-   a batch's units per class and hash bucket (a group counts its size; in this pass units carry
-   no records), keeping one example fingerprint per label value so that a label that is int64
-   in some examples and bytes in others is rejected, with both examples named
-   (``labels.check_label_kinds``); the merged counts give per class its count per split
-   (``allocation.allocate``) and its ``ClassSplitPlan`` (``placement.cut``): ordering the
-   class's units by hash, split ``i`` takes ranks ``[start_i, end_i)``, and only the (at most
-   ``#splits - 1``) boundary buckets that straddle a cut need ranking.
-
-With ``label_bins`` or ``label_bin_edges`` the classes are quantile bins of a numeric label
-(``label_bins.py``). The rest of the pipeline is ``stratified.StratifiedSplit``'s.
+1. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, one per example (its class:
+   ``label_bins.read_classes``), or with ``group_feature`` one per group, counting for its
+   dominant class (most frequent label; ties to the first class in sort order).
+2. **Histogram pass and plan.** ``PlanClasses``, one combine: units counted per class and hash
+   bucket, each class's counts by ``allocation.allocate``, cut by ``placement.cut``.
+3. The rest (placement, ranking, report) is ``stratified.StratifiedSplit``'s, with this
+   strategy's ``PlaceUnits`` and ``report``.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -47,9 +37,16 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.assignments import group_members
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
+from tfx_balance.core.split.pinning import (
+    count_pinned,
+    group_members,
+    held,
+    merge_pinned,
+    pinned_units,
+    whole_units,
+)
 from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.report import (
     class_table,
@@ -94,10 +91,9 @@ class Unit(NamedTuple):
 
 
 def label_names(records, labels, where: str, keys=None) -> dict:
-    """``{index: name}`` of the first example of each label value of a batch of serialized
-    examples: its name in errors, the fingerprint of its content key (``hashing.example_keys``:
-    ``labels.example_fingerprint``'s) and `` in where``. ``PlanClasses`` keeps one per label value
-    for the label kind check. ``keys``: the batch's content keys, if already computed."""
+    """``{index: name}`` of the first example of each label value of a batch: its content key's
+    fingerprint and `` in where``, for the label kind check (``PlanClasses``). ``keys``: the
+    batch's content keys, if already computed."""
     first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
     at = list(first.values())
     found = [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
@@ -108,11 +104,7 @@ def label_names(records, labels, where: str, keys=None) -> dict:
 class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments).
-
-    Units are made where they are used (not passed between stages, where Beam would pickle each).
-    With ``records=False`` (the plan pass, which counts units) a unit carries no records: a
-    group's examples are shuffled as their labels and seed keys only.
-    """
+    With ``records=False`` (the plan pass) a unit carries no records."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool):
         self._label_feature = config.label_feature
@@ -144,7 +136,7 @@ class ToUnits:
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name))`` per example of an input batch
-        (``stratified.input_units`` groups them): ``record`` is None with ``records=False``,
+        (``stratified.GroupUnits`` groups them): ``record`` is None with ``records=False``,
         ``name`` None unless the example names its label (``label_names``)."""
         where, batch_records = named_batch(batch)
         labels = read_classes(batch_records, self._label_feature, where, edges)
@@ -162,11 +154,9 @@ class ToUnits:
             yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
 
     def group_to_unit(self, item) -> Unit:
-        """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (most
-        frequent label; ties to the first class in sort order), its hash is that of the least
-        seed key of its members (its key, that of its id: ``groups.group_key``), and its records
-        are in the order of their bytes, so the unit does not depend on the members' order. It
-        is pinned to the split among the members, if any (``assignments.group_members``)."""
+        """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class, its hash
+        is that of its members' least seed key, its records are in byte order (so it does not depend
+        on the members' order), and it is pinned if a member says so (``pinning.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -194,17 +184,9 @@ class ToUnits:
 class PlanClasses(MergeInputs):
     """The histogram pass and the plan of the exact rule, as one combine.
 
-    ``histogram(batch)`` counts one input batch's units per class and hash bucket (a group
-    counts its size); the combine merges those into ``(buckets, examples, pinned)``:
-    ``{class: {bucket: units}}``; ``{label: 'fingerprint[ in where]'}`` of one example per label
-    value (each example's own label: with groups, not only the classes units count for; of the
-    first example of the label in each input batch, the units' ``named``, the one with the least
-    fingerprint), so that a label that is int64 in some examples and bytes in others is rejected
-    with both examples named (``labels.check_label_kinds``); and ``{class: {split: units}}`` of
-    the units pinned by earlier spans (not in ``buckets``). Its output is ``{class:
-    ClassSplitPlan}``: each class's counts by ``allocation.allocate``, cut by
-    ``placement.cut``.
-    """
+    ``histogram(batch)`` counts a batch's units per class and hash bucket (a group counts its
+    size), keeps one named example per label value (``labels.check_label_kinds``) and counts
+    pinned units apart (``pinning.count_pinned``). The output is ``{class: ClassSplitPlan}``."""
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
@@ -216,8 +198,7 @@ class PlanClasses(MergeInputs):
         buckets, examples, pinned = {}, {}, {}
         for unit in self.to_units(batch, edges):
             if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
-                per_split = pinned.setdefault(unit.label, {})
-                per_split[unit.pinned] = per_split.get(unit.pinned, 0) + unit.size
+                count_pinned(pinned, unit.label, unit.pinned, unit.size)
             else:
                 hist = buckets.get(unit.label)
                 if hist is None:
@@ -234,11 +215,11 @@ class PlanClasses(MergeInputs):
         return {}, {}, {}
 
     def add_input(self, acc, item):
-        for mine, theirs in ((acc[0], item[0]), (acc[2], item[2])):
-            for label, hist in theirs.items():
-                merged = mine.setdefault(label, {})
-                for key, size in hist.items():
-                    merged[key] = merged.get(key, 0) + size
+        for label, hist in item[0].items():
+            merged = acc[0].setdefault(label, {})
+            for bucket, size in hist.items():
+                merged[bucket] = merged.get(bucket, 0) + size
+        merge_pinned(acc[2], item[2])
         examples = acc[1]
         for label, example in item[1].items():
             if label not in examples or example < examples[label]:
@@ -251,32 +232,24 @@ class PlanClasses(MergeInputs):
         units cut."""
         buckets, examples, pinned = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
-        for label, per_split in pinned.items():
-            totals[label] = totals.get(label, 0) + sum(per_split.values())
+        if self.pinning:  # the rule applies to a class whole, its pinned units included
+            totals = whole_units(totals, pinned_units(pinned))
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
         check_distinct_names(totals, self.label_feature)
         counts = {label: allocate(n, self.weights) for label, n in totals.items()}  # the rule
-        bits, splits = self.bucket_bits, range(len(self.weights))
+        bits, num_splits = self.bucket_bits, len(self.weights)
         if not self.pinning:
             return {label: cut(counts[label], hist, bits) for label, hist in buckets.items()}
         return {
-            label: cut(
-                counts[label],
-                buckets.get(label, {}),
-                bits,
-                tuple(pinned.get(label, {}).get(i, 0) for i in splits),
-            )
+            label: cut(counts[label], buckets.get(label, {}), bits, held(pinned, label, num_splits))
             for label in totals
         }
 
 
 class ExactStrategy:
-    """One label per example (or a label bin): each class split by the exact rule.
-
-    A label form (``stratified.STRATEGIES``): its units, plans, placing DoFn (whose ``count`` is
-    the count key) and report; it holds no state, the run's arguments are passed.
-    """
+    """One label per example (or a label bin): each class split by the exact rule. A label form
+    (``stratified.STRATEGIES``): its units, plans, placing DoFn and report; it holds no state."""
 
     units = ToUnits  # (config, grouped): an input batch's units
     place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
@@ -295,10 +268,9 @@ class ExactStrategy:
 
     @staticmethod
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
-        """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs``
-        (``report.class_table``) and what ``split_counts.json`` holds (``report.split_report``;
-        with groups, the ``units``' ``report.group_terms``; ``pinning``: a side input of
-        ``report.pinning_report``'s, or None)."""
+        """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs`` and what
+        ``split_counts.json`` holds (``report.split_report``; ``pinning``: a side input of
+        ``pinning.pinning_report``'s, or None)."""
         counts = pairs | 'CountsTable' >> beam.Map(class_table, list(config.splits))
         groups = None
         if config.group_feature is not None:

@@ -1,24 +1,15 @@
 """Continuous targets: a float or int64 label stratified by bins (``label_bins`` of the splitter).
 
 Each example's class is the index of its label's bin. With edges ``e_1 < ... < e_m``, bin 0 holds
-values ``< e_1``, bin ``i`` holds ``[e_i, e_{i+1})`` and bin ``m`` values ``>= e_m``: an edge is a
-value, so equal values always share a bin. Every label must be one finite number (float labels
-are float32 in a ``tf.train.Example``, int64 labels are compared as float64, exact up to 2**53):
-NaN and +/-inf are a ``DataError`` naming the example.
+values ``< e_1``, bin ``i`` holds ``[e_i, e_{i+1})`` and bin ``m`` values ``>= e_m``: equal
+values always share a bin. A label must be one finite number (NaN and +/-inf are a
+``DataError`` naming the example).
 
-``label_bins=N`` computes the edges in the pipeline, from one extra read of the label alone:
-the edge ``j`` (``j = 1 .. N-1``) is the label value at rank ``floor(j * n / N)`` of the ``n``
-sorted labels, so bin ``j - 1`` ends where ``j / N`` of the examples are below. Edges that repeat
-(ties across a quantile) or equal the smallest value are dropped, so there may be fewer than ``N``
-bins, and a bin holding a tied value may be larger than ``n / N``. ``QuantileSketch``
-counts labels per value, exactly while there are at most ``MAX_BUCKETS`` distinct values; beyond,
-it merges neighbouring values (dropping the ``s`` low bits of an order-preserving 64-bit key)
-until at most ``MAX_BUCKETS`` buckets remain, each keeping its count and smallest value. An edge
-is then the smallest label in the bucket holding its rank: a real label value, equal to the exact
-quantile in sign, exponent and the top ``52 - s`` mantissa bits (relative difference below
-``2**(s - 52)``). The result (``exact``, ``coarsened_bits`` = s) depends only on the multiset of
-labels: not on input order, sharding, bundling or retries (unlike Beam's
-``ApproximateQuantiles``, whose result changes with the order elements arrive in).
+``label_bins=N`` computes the edges from one extra read of the label: edge ``j`` is the label at
+rank ``floor(j * n / N)`` of the sorted labels (repeated edges dropped, so there may be fewer
+bins). ``QuantileSketch`` counts labels per value, exactly up to ``MAX_BUCKETS`` distinct values
+and beyond by merging neighbouring values (``coarsened_bits``); the edges depend only on the
+multiset of labels, never on order, sharding or retries. The rules: docs/stratified_splitter.md.
 
 Example:
     >>> edges = quantile_edges(QuantileSketch.of([5.0, 1.0, 2.0, 2.0, 9.0, 7.0]), 3)
@@ -257,10 +248,8 @@ def quantile_edges(sketch: QuantileSketch, bins: int) -> BinEdges:
 
 
 def bin_edges(config, read) -> tuple:
-    """``(bins, edges)`` of a split's ``config``: the ``BinEdges`` its report states and the
-    edges its stages take (both side inputs when computed from the data by ``label_bins``, from
-    a read of the label alone: ``read(stage)``, the input's batches); ``(None, None)`` when the
-    classes are not bins."""
+    """``(bins, edges)``: the ``BinEdges`` the report states and the edges the stages take (side
+    inputs when computed from ``read(stage)``, the input's batches); ``(None, None)`` without bins."""
     if config.label_bin_edges is not None:
         return BinEdges(config.label_bin_edges), config.label_bin_edges
     if config.label_bins is None:

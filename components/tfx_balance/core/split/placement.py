@@ -1,28 +1,16 @@
 """Where each unit goes: a stratum's counts per split, cut into hash-bucket ranges.
 
-A *stratum* is what a unit counts for: its class (one label per example) or its label set
-(``multi_label``). Once the plan gives a stratum's counts per split, its units are ordered by
-their seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i, end_i)``:
+A *stratum* is what a unit counts for: its class, or its label set (``multi_label``). Its units
+are ordered by seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
+end_i)``:
 
-1. ``cut`` turns the counts and the stratum's bucket histogram into a
-   ``ClassSplitPlan``, whose ranking (``tfx_balance.core.ranking``) knows which split
-   each whole bucket falls in and which (at most ``#splits - 1``) *boundary buckets* straddle a
-   cut;
-2. ``PlaceUnits`` sends a unit in a whole bucket straight to its split's output, and a unit in
-   a boundary bucket to its ``BOUNDARY`` output, keyed by ``(stratum, bucket)``, and counts what
-   it placed (``PlaceUnits.count_units``);
-3. ``rank_boundary`` orders one boundary bucket's units by ``(hash, bytes)`` and places each by
-   its rank.
+1. ``cut`` turns the counts and the stratum's bucket histogram into a ``ClassSplitPlan``: each
+   whole bucket's split, and the (at most ``#splits - 1``) *boundary buckets* that straddle a cut;
+2. ``PlaceUnits`` sends a unit in a whole bucket to its split, one in a boundary bucket to
+   ``BOUNDARY``, and counts what it placed;
+3. ``rank_boundary`` orders a boundary bucket's units by ``(hash, bytes)`` and places each by rank.
 
-A unit *pinned* by earlier spans' assignments (``assignments.py``: its ``pinned`` is a split
-index) goes to that split and is not ranked: ``cut`` with ``pinned`` cuts the stratum's *fresh*
-units only, at the counts that bring the whole stratum to its rule's
-(``allocation.fresh_counts``).
-
-Membership is thus a pure function of the seed, the examples' content and the plan: the same on
-any runner, input order, sharding, batching or retry. Both label forms use these functions; a
-form gives only its units (with ``ranks``: what a unit takes in its stratum's order) and its
-count key (``PlaceUnits.count``).
+Both label forms use these; a pinned unit (``pinning.py``) goes to its split, unranked.
 
 Example:
     >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
@@ -41,6 +29,7 @@ from tfx_balance.core.errors import DataError
 from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.assignments import encode_assignments
+from tfx_balance.core.split.pinning import fresh_counts
 from tfx_balance.core.split.report import count_class
 
 
@@ -48,15 +37,9 @@ from tfx_balance.core.split.report import count_class
 class ClassSplitPlan:
     """Where one stratum's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
 
-    Attributes:
-      n: units (for a class, examples or summed group sizes) of the stratum.
-      counts: target count per split, in split order.
-      ranking: the stratum's ``BucketRanking``, cut at the first rank of every split after the
-        first.
-      rule, pinned: with earlier spans' assignments, the whole stratum's rule counts and the
-        units pinned in each split (``counts``, ``n`` and ``ranking`` are then the fresh
-        units'); None without.
-    """
+    ``n`` units, ``counts`` per split, ``ranking`` (a ``BucketRanking`` cut at each split's first
+    rank). With earlier spans' assignments, ``rule`` (the whole stratum's counts) and ``pinned``
+    (units pinned per split); ``n``, ``counts`` and ``ranking`` are then the fresh units'."""
 
     n: int
     counts: tuple
@@ -75,18 +58,16 @@ class ClassSplitPlan:
 def cut(
     counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
 ) -> ClassSplitPlan:
-    """The ``ClassSplitPlan`` of a stratum whose rule gives ``counts`` per split, from its
-    ``histogram`` (bucket -> units): cut at ``counts``, or, with ``pinned`` (units per split
-    already held there by earlier spans; the histogram then holds the fresh units only), at the
-    fresh units' ``allocation.fresh_counts``.
+    """The ``ClassSplitPlan`` of a stratum whose rule gives ``counts``, from its ``histogram``
+    (bucket -> units). With ``pinned`` (units per split kept by earlier spans; the histogram holds
+    the fresh units) the cut is at ``pinning.fresh_counts``.
 
     >>> plan = cut((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
     >>> plan.counts, plan.rule, plan.pinned
-    ((5, 1, 0), (8, 1, 1), (3, 0, 1))
-    """
+    ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
     rule = tuple(counts)
     if pinned is not None:
-        counts = allocation.fresh_counts(rule, pinned, sum(histogram.values()))
+        counts = fresh_counts(rule, pinned, sum(histogram.values()))
     cuts = allocation.boundaries(counts)[:-1]
     ranking = rank_buckets(histogram, cuts, bucket_bits)
     if pinned is None:
@@ -108,21 +89,11 @@ class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
     examples it placed.
 
-    Outputs, by tag (the class attributes; the one place they are spelt): per batch, the list
-    of serialized examples it sends to split ``i`` on ``tags[i]`` (one element per list, not per
-    example: Beam's per-element work is paid per batch); boundary units keyed by ``(stratum,
-    bucket)`` on ``BOUNDARY``; per batch, ``[(key, count)]`` pairs of the examples it placed on
-    ``COUNTS`` (``count_units``); with ``assignments``, per batch one record of its units'
-    ``(key, split)`` on ``ASSIGNMENTS`` (``assignments_record``). A plan is a stratum's
-    ``ClassSplitPlan``, or the index of the one split it goes to whole.
-
-    ``to_units`` turns an input batch into units (the form's: ``exact.ToUnits``,
-    ``strata.LabelSetUnits``). ``count(counts, split, label)`` counts one placed example under
-    its count key (``report.count_class``: ``(split, class)``); a label form whose key differs
-    subclasses this and overrides ``count`` (and, for speed, ``process``), as
-    ``strata.PlaceLabelSetUnits`` does. Side inputs of ``process``: the plans, then the label bin
-    edges when the classes are bins.
-    """
+    Outputs by tag: per batch, the records of split ``i`` on ``tags[i]`` (one element per batch);
+    boundary units keyed by ``(stratum, bucket)`` on ``BOUNDARY``; ``[(count key, count)]`` on
+    ``COUNTS``; with ``assignments``, a record of ``(key, split)`` pairs on ``ASSIGNMENTS``.
+    ``to_units`` is the form's; a form whose count key differs overrides ``count`` (as
+    ``strata.PlaceLabelSetUnits``). Side inputs: the plans, then the bin edges if any."""
 
     SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
     count = staticmethod(count_class)
@@ -181,11 +152,9 @@ class PlaceUnits(beam.DoFn):
 
 
 def rank_boundary(item, plans) -> list:
-    """``(split index, unit)`` of the units of one grouped boundary bucket ``((stratum,
-    bucket), units)``: ordered by ``(hash, serialized examples)`` from the bucket's first rank,
-    each placed by the rank of its first example on the stratum's plan in ``plans`` (a
-    ``{stratum: ClassSplitPlan}`` mapping); a unit takes ``unit.ranks`` ranks (a group its size
-    when a class's plan counts examples, 1 when a stratum's plan counts units)."""
+    """``(split index, unit)`` of one grouped boundary bucket ``((stratum, bucket), units)``:
+    ordered by ``(hash, records)`` from the bucket's first rank, each placed by the rank of its
+    first example (a unit takes ``unit.ranks`` ranks)."""
     (stratum, bucket), units = item
     ranking = plans[stratum].ranking
     rank, ranked = ranking.boundary[bucket], []

@@ -1,16 +1,13 @@
 """How close a multi-label split is to its target shares: LD, missing pairs, max relative deviation.
 
-The three measures the multi-label splitter documents, tests and benchmarks itself by (against a
-random split and iterative-stratification), computed from counts only:
+The measures the multi-label splitter is tested and benchmarked by, from counts only:
 
 - **LD** (label distribution, Sechidis et al. 2011): mean over labels of the mean over splits of
-  ``|p_s / (1 - p_s) - p / (1 - p)|``, where ``p_s`` is the share of split ``s``'s examples that
-  carry the label and ``p`` the share over all examples. An odds term where a share is 1 is 0 when
-  both shares are 1 and infinite otherwise.
-- **Missing pairs**: ``(label, split)`` pairs with no example where the label has at least as many
-  examples as there are splits.
-- **Max relative deviation**: max over labels with at least ``min_examples`` (100) examples and
-  over splits of ``|count / expected - 1|``, ``expected = n_label * weight / sum(weights)``.
+  ``|p_s / (1 - p_s) - p / (1 - p)|`` (``p_s``: the label's share of split ``s``, ``p``: overall).
+- **Missing pairs**: ``(label, split)`` pairs with no example, of labels with at least as many
+  examples as splits.
+- **Max relative deviation**: over labels with at least ``min_examples`` examples and splits,
+  ``|count / expected - 1|``, ``expected = n_label * weight / sum(weights)``.
 
 Example:
     >>> q = split_quality(
@@ -54,14 +51,8 @@ def split_quality(
     weights: Mapping[str, float],
     min_examples: int = DEFAULT_MIN_EXAMPLES,
 ) -> SplitQuality:
-    """LD, missing pairs and max relative deviation of a split (see the module docstring).
-
-    Args:
-      label_counts: per split, the number of examples carrying each label (absent = 0).
-      split_sizes: per split, its number of examples (with or without labels).
-      weights: per split, its weight (the target share is weight / sum of weights).
-      min_examples: labels with fewer examples are left out of the max relative deviation.
-    """
+    """LD, missing pairs and max relative deviation of a split (module docstring), from per
+    split ``label_counts`` (examples carrying each label), ``split_sizes`` and ``weights``."""
     splits = list(weights)
     total_weight = float(sum(weights.values()))
     total = sum(split_sizes[s] for s in splits)

@@ -1,21 +1,11 @@
 """What StratifiedSplitter writes to ``split_counts.json`` and logs.
 
-One label per example: ordinary splits keep the plain table ``{class: {split: count}}``. With
-``folds``, label bins or ``group_feature`` the report is structured, so that they are explicit::
-
-    {"counts": {class or bin index: {split: count}},
-     "folds": ["fold-0", ...], "holdout": {"test": 0.1},           # with folds
-     "label_bins": {"label_feature": ..., "edges": [...], "bins": ["< 2", "[2, 7)", ">= 7"],
-                    "requested_bins": N or null, "exact": true, "coarsened_bits": 0},  # with bins
-     "groups": {"group_feature": "user", "largest_group": {class: examples},
-                "mixed": {class: examples}},                        # with group_feature
-     "pinned": {"pinned": {class: {split: n}}, "deviation": {class: {split: d}},
-                "exact": true}}                      # with previous_assignments
-
-``counts_of`` reads the table from either form. Multi-label splits
-(``label_set_report``) write per split its examples, per label its count and share, the
-examples with no label and the label cardinality, and with earlier spans' assignments the same
-``"pinned"`` entry, per label (``pinning_report``).
+One label per example: the plain table ``{class: {split: count}}``; with ``folds``, label bins,
+``group_feature`` or earlier spans' assignments, a structured report: ``{"counts": table}``
+plus ``"folds"``/``"holdout"``, ``"label_bins"``, ``"groups"`` and ``"pinned"`` entries
+(``split_report``; their fields: docs/stratified_splitter.md). ``counts_of`` reads the table
+from either form. Multi-label splits: per split its examples, per label its count and share,
+the examples with no label and the label cardinality (``label_set_report``).
 
 Example:
     >>> counts_of({'a': {'train': 8, 'eval': 1}})
@@ -30,6 +20,7 @@ from tfx_balance.core.cross_validation.folds import fold_names
 from tfx_balance.core.labels import class_name, format_count_table, sorted_classes
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
+from tfx_balance.core.split.pinning import PINNED, pinning_lines
 
 COUNTS = 'counts'
 FOLDS = 'folds'
@@ -41,13 +32,6 @@ LABEL_BINS = 'label_bins'
 # groups that mix it with another class (of it in another class's groups, or of another class in
 # its groups), which can move its label count further.
 GROUPS = 'groups'
-# With earlier spans' assignments (assignments.py): {'pinned': {class: {split: n}}, 'deviation':
-# {class: {split: d}}, 'exact': bool}: per class the units pinned in each split (examples, or
-# label-set units), and, for classes the pinned units kept from the rule's counts, a split's
-# planned count minus the rule's (pinned units are never moved, so a split already over its
-# count stays over it).
-PINNED = 'pinned'
-DEVIATION = 'deviation'
 LARGEST_GROUP = 'largest_group'
 MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
@@ -99,31 +83,6 @@ def counts_of(report: dict) -> dict:
     return report[COUNTS] if is_structured(report) else report
 
 
-def pinning_report(plans, split_names) -> dict:
-    """The ``PINNED`` entry of a report from the plans (a ``{stratum: ClassSplitPlan or split
-    index}`` mapping): per label (a class stratum is its label; a label-set stratum, a tuple,
-    counts for each of its labels), the pinned units per split, and where they kept the plan
-    from the rule's counts, the planned count minus the rule's per split
-    (``ClassSplitPlan.rule``, ``pinned``; summed over strata)."""
-    pinned, deviation = {}, {}
-    for stratum, plan in plans.items():
-        if isinstance(plan, int) or plan.pinned is None:
-            continue
-        off = [p + c - r for p, c, r in zip(plan.pinned, plan.counts, plan.rule)]
-        for label in stratum if isinstance(stratum, tuple) else (stratum,):
-            for table, row in ((pinned, plan.pinned), (deviation, off)):
-                sums = table.setdefault(label, [0] * len(split_names))
-                for i, n in enumerate(row):
-                    sums[i] += n
-    named = lambda table: {  # noqa: E731
-        class_name(label): dict(zip(split_names, table[label]))
-        for label in sorted_classes(table)
-        if any(table[label])
-    }
-    off = named(deviation)
-    return {PINNED: named(pinned), DEVIATION: off, 'exact': not off}
-
-
 def split_report(
     table: dict,
     config: StratifiedSplitConfig,
@@ -131,9 +90,8 @@ def split_report(
     groups=None,
     pinning=None,
 ) -> dict:
-    """The report of a run: ``table`` as is, or structured with folds, bins, groups and what
-    earlier spans pinned (``groups``: the merged ``group_terms``; ``pinning``:
-    ``pinning_report``'s; module doc)."""
+    """The report of a run: ``table`` as is, or structured with folds, bins, groups (the merged
+    ``group_terms``) and what earlier spans pinned (``pinning.pinning_report``'s)."""
     if not config.structured_report and pinning is None:
         return table
     report = {}
@@ -200,22 +158,6 @@ def format_report(report: dict, splits) -> str:
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
     return '\n'.join(lines + pinning_lines(report))
-
-
-def pinning_lines(report: dict, what: str = 'examples') -> list:
-    """The logged lines of a report's ``PINNED`` entry: how many ``what`` earlier spans pinned,
-    and, where they kept a class from the rule, by how much per split."""
-    pinning = report.get(PINNED)
-    if not isinstance(pinning, dict) or PINNED not in pinning:
-        return []
-    units = sum(n for row in pinning[PINNED].values() for n in row.values())
-    if pinning['exact']:
-        return [f"pinned by earlier spans: {units} {what}; every class at the rule's counts"]
-    off = '; '.join(
-        f'{label} ' + ', '.join(f'{split} {d:+d}' for split, d in row.items() if d)
-        for label, row in pinning[DEVIATION].items()
-    )
-    return [f'pinned by earlier spans: {units} {what}; off the rule (planned - rule): {off}']
 
 
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:

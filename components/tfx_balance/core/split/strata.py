@@ -1,34 +1,17 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
-The same two passes as every split (``StratifiedSplit``),
-with a *stratum*, the example's label set (``tfx_balance.core.label_sets``), in place of
-the class:
+The same passes as every split (``stratified.StratifiedSplit``), with a *stratum*, the
+example's label set (``tfx_balance.core.label_sets``), in place of the class:
 
-0. **Units.** ``LabelSetUnits`` turns an input batch into ``LabelSetUnit``s, each counting for
-   its label set; an ungrouped batch is read as ``ExampleColumns`` (label sets and seeded
-   hashes, one entry per example) rather than as one unit object per example. With
-   ``group_feature`` a unit is a group (``groups.read_group_ids``) and its stratum the union of
+1. **Units.** ``LabelSetUnits``: an ungrouped batch as ``ExampleColumns`` (no object per
+   example); with ``group_feature`` one ``LabelSetUnit`` per group, its stratum the union of
    its examples' label sets.
-1. **Histogram pass.** ``label_set_histograms`` counts a batch's units per stratum and hash
-   bucket (a group counts once) and keeps the least fingerprint of an example of each label type
-   (int64, bytes) and of each multi-hot length, for the checks across batches. A stratum's
-   histogram is stored compactly (``_add``): most label sets have one example.
-2. **Plan.** ``multilabel_plan.plan_counts``, a pure function of the
-   ``{stratum: units}`` table (with groups, also ``{stratum: examples}``), gives units per split
-   of every stratum (one objective: labels near their shares, split sizes kept, the
-   heaviest-split rule); a stratum that goes whole to one split is that split's
-   index, any other its ``ClassSplitPlan``
-   (``placement.cut``).
-3. **Assignment pass.** As for classes: whole buckets stream to their split, the boundary buckets
-   are ranked by ``(hash, bytes)``. Membership is a pure function of seed and content.
-
-Memory: the plan holds one entry per distinct label set (measured in docs/stratified_splitter.md,
-"Multi-label"), and per stratum of ``m`` units its units' buckets, 4 bytes each, in an array
-(an int for ``m = 1``). That table is built where it is used: each bundle merges its batches'
-histograms (``BundleHistograms``), and the global combine
-turns the merged histograms into the plans in its ``extract_output``, so only the packed plans
-(one bytes blob) go on to the assignment pass. Per example, both passes work on a batch's columns
-(label sets, seeded hashes), without an object per example.
+2. **Histogram pass.** ``label_set_histograms`` counts units per stratum and hash bucket
+   (compactly: ``_add``), merged per bundle (``BundleHistograms``).
+3. **Plan.** ``multilabel_plan.plan_counts`` gives each stratum its units per split; a stratum
+   that goes whole to one split is that split's index, any other a ``ClassSplitPlan``, all
+   packed in one blob (``PackedPlans``).
+4. **Assignment pass.** ``PlaceLabelSetUnits``, on a batch's columns.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -38,8 +21,6 @@ Example:
     >>> LabelSetUnits(config, grouped=False).columns(
     ...     [tagged.SerializeToString(), b'']).sets
     [(1, 3), ()]
-    >>> PackedPlans({(1,): 0}).get()
-    {(1,): 0}
     >>> buckets = {}
     >>> for bucket in (5, 5, 9):
     ...     _add(buckets, (1, 3), bucket, 1)
@@ -73,9 +54,17 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.assignments import encode_assignments, group_members
+from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
+from tfx_balance.core.split.pinning import (
+    count_pinned,
+    group_members,
+    held,
+    merge_pinned,
+    pinned_units,
+    whole_units,
+)
 from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.report import (
     PINNED,
@@ -152,7 +141,7 @@ class LabelSetUnits:
 
     def key_by_group(self, batch, group_feature: str, records: bool = True):
         """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
-        (``stratified.input_units`` groups them; ``record`` is None with ``records=False``)."""
+        (``stratified.GroupUnits`` groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = named_batch(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, example_keys(batch_records))
@@ -172,7 +161,7 @@ class LabelSetUnits:
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
         its members' label sets, its records in the order of their bytes; pinned to the split
-        among the members, if any (``assignments.group_members``)."""
+        among the members, if any (``pinning.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -238,10 +227,8 @@ class LabelSetHistograms(NamedTuple):
 
 
 def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
-    """Adds ``size`` units in ``bucket`` to a stratum's histogram. Most label sets have one
-    example, so a histogram of one unit is stored as its bucket alone (an int); any other as the
-    buckets of its units, one entry each, in an ``array`` (4 bytes a unit, no object per bucket:
-    at 1M examples a dict per stratum held ~1M int objects)."""
+    """Adds ``size`` units in ``bucket`` to a stratum's histogram: one unit's as its bucket
+    alone (an int; most label sets have one example), more as an ``array`` of buckets."""
     hist = buckets.get(stratum)
     if hist is None:
         if size == 1:
@@ -263,7 +250,7 @@ def histogram(hist) -> Dict[int, int]:
 
 class StratumUnits(Mapping):
     """``{stratum: units}`` of a ``{stratum: histogram}`` table (see ``_add``), as a view:
-    at 1M examples a copy is a second dict of ~260k entries at the plan's peak."""
+    a copy would be a second table at the plan's peak."""
 
     def __init__(self, buckets: Dict[tuple, object]):
         self._buckets = buckets
@@ -307,8 +294,7 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
     buckets, kinds, widths, examples, sizes, pinned = {}, {}, {}, 0, {}, {}
     for unit in units:
         if unit.pinned is not None:  # counted in its split, not ranked
-            per_split = pinned.setdefault(unit.stratum, {})
-            per_split[unit.pinned] = per_split.get(unit.pinned, 0) + 1
+            count_pinned(pinned, unit.stratum, unit.pinned, 1)
         else:  # a unit (example or group) counts once: groups are planned as units
             _add(buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1)
         examples += unit.size
@@ -347,10 +333,7 @@ class MergeLabelSetHistograms(MergeInputs):
         sizes = acc.stratum_examples
         for stratum, size in item.stratum_examples.items():
             sizes[stratum] = sizes.get(stratum, 0) + size
-        for stratum, per_split in item.pinned.items():
-            mine = acc.pinned.setdefault(stratum, {})
-            for split, n in per_split.items():
-                mine[split] = mine.get(split, 0) + n
+        merge_pinned(acc.pinned, item.pinned)
         return acc._replace(examples=acc.examples + item.examples)
 
 
@@ -358,13 +341,8 @@ _MERGE = MergeLabelSetHistograms()
 
 
 class BundleHistograms(beam.DoFn):
-    """The ``LabelSetHistograms`` of a bundle's batches, merged as they come and emitted
-    once, pickled, at the end of the bundle. One element per bundle, not per batch, goes on to the
-    global merge: per-batch histograms (one entry per label set of the batch) would be held by
-    the runner between the stages, a memory that grows with the data.
-
-    Deterministic: a merge of counts and least fingerprints does not depend on the bundling.
-    """
+    """The ``LabelSetHistograms`` of a bundle's batches, merged as they come and emitted once,
+    pickled, at the end of the bundle (per-batch histograms would be held between the stages)."""
 
     def __init__(self, to_units, bucket_bits: int):
         self._to_units, self._bucket_bits = to_units, bucket_bits
@@ -387,13 +365,7 @@ class BundleHistograms(beam.DoFn):
 
 class PackedPlans(Mapping):
     """The plans (``{stratum: split index or ClassSplitPlan}``) as one pickled blob, read as a
-    mapping (``placement.rank_boundary`` and ``report.pinning_report`` read the plans so).
-
-    A side input holding one entry per distinct label set (hundreds of thousands) is slow to
-    handle object by object: Beam's side-input cache measures a value's deep size by walking
-    every object it references, on each use. A blob has no references; each process unpickles it
-    once (``get``, cached by the blob's digest).
-    """
+    mapping; each process unpickles it once (``get``). Why: docs/stratified_splitter.md, "Design"."""
 
     def __init__(self, plans: dict):
         self.blob = pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL)
@@ -436,10 +408,7 @@ def build_plans(
     pinned = histograms.pinned
     strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     if pinning:  # a stratum's whole units; strata only pinned units hold included
-        whole = {stratum: sum(per_split.values()) for stratum, per_split in pinned.items()}
-        for stratum, units in strata.items():
-            whole[stratum] = whole.get(stratum, 0) + units
-        strata = whole
+        strata = whole_units(pinned_units(pinned), strata)
     if not any(stratum for stratum in strata):
         raise DataError(
             f"label_feature '{feature}' (multi_label={config.multi_label!r}) holds no label in "
@@ -453,12 +422,11 @@ def build_plans(
     for stratum, counts in plans.items():
         if pinning:  # a plan always, for the report of what was pinned
             hist = histograms.buckets.get(stratum)
-            held = pinned.get(stratum, {})
             plans[stratum] = cut(
                 counts,
                 {} if hist is None else histogram(hist),
                 bucket_bits,
-                tuple(held.get(i, 0) for i in range(len(weights))),
+                held(pinned, stratum, len(weights)),
             )
             continue
         used = [i for i, c in enumerate(counts) if c]
@@ -470,12 +438,8 @@ def build_plans(
 
 
 class _MergeAndPlan(beam.CombineFn):
-    """Merges the bundles' histograms and returns their ``build_plans`` (the combine's
-    output): the histograms, one entry per label set, never leave the stage that merges them (a
-    combine's output crosses to the next stage through a side input, copied and measured object
-    by object). Each bundle's histograms come pickled (``BundleHistograms``): the combine's
-    steps move a list of blobs (no copy of the table per step, one compact encoding between its
-    stages), and only ``extract_output`` unpickles and merges them, one at a time."""
+    """Merges the bundles' pickled histograms and returns their ``build_plans``, in
+    ``extract_output``: the table, one entry per label set, never leaves this stage."""
 
     def __init__(self, weights, bucket_bits: int, config: StratifiedSplitConfig, pinning=False):
         self._weights, self._bucket_bits, self._config = weights, bucket_bits, config
@@ -546,10 +510,8 @@ class PlaceLabelSetUnits(PlaceUnits):
 
 
 class IterativeStrategy:
-    """A set of labels per example (``multi_label``): strata planned by ``plan_counts``.
-
-    A label form (``stratified.STRATEGIES``), with the members ``exact.ExactStrategy`` has.
-    """
+    """A set of labels per example (``multi_label``): strata planned by ``plan_counts``. A label
+    form (``stratified.STRATEGIES``), with the members ``exact.ExactStrategy`` has."""
 
     units = LabelSetUnits  # (config, grouped): an input batch's units
     place_units = PlaceLabelSetUnits  # the assignment pass's DoFn, on a batch's columns
@@ -569,7 +531,7 @@ class IterativeStrategy:
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
         """``(counts, report)``: the per-label report of the summed count ``pairs``
         (``report.label_set_report``), and it with what earlier spans pinned (``pinning``, a side
-        input of ``report.pinning_report``'s, or None). It says nothing of groups."""
+        input of ``pinning.pinning_report``'s, or None). It says nothing of groups."""
         names = list(config.splits)
         counts = pairs | 'CountsTable' >> beam.Map(label_set_report, names, config.multi_label)
         return counts, counts | 'Report' >> beam.Map(_with_pinned, pinning)

@@ -96,3 +96,17 @@ def test_the_plan_logs_how_many_partner_swaps_it_made(caplog):
     lines = [r.getMessage() for r in caplog.records if 'partner swaps' in r.getMessage()]
     assert lines  # one per call that traded (the plan calls partner swaps up to twice)
     assert all(line.startswith('multi-label plan: ') and int(line.split()[2]) > 0 for line in lines)
+
+
+def test_two_units_of_a_rare_label_trade_splits_to_move_a_frequent_label():
+    # label 5: one unit in train, on (0, 5), one in eval, on (5,); label 0 sits 5:2 for a share
+    # of 3.5:3.5. Moving either unit alone would empty a pair of label 5; trading them moves one
+    # unit of label 0 and leaves label 5 where it was.
+    search = PlanSearch({(0,): 6, (0, 5): 1, (5,): 1}, [1, 1], [4, 4], None)
+    search.counts[:] = [[4, 2], [1, 0], [0, 1]]  # (0,), (0, 5), (5,) per split
+    search.label_counts[:] = [[5, 2], [1, 1]]
+    search.sizes[:] = [5, 3]
+    search.split_units[:] = [5, 3]
+    assert search.partner_swaps() == 1
+    assert search.counts.tolist() == [[4, 2], [0, 1], [1, 0]]
+    assert search.label_counts.tolist() == [[4, 3], [1, 1]]

@@ -217,6 +217,22 @@ def test_a_chain_fills_a_pair_that_one_unit_moves_and_swaps_leave_empty():
     assert totals[2] == [3, 1, 0]
 
 
+def test_one_chain_moves_a_unit_of_the_label_in_and_another_out():
+    # label 5 has 5 units; one-unit moves and swaps leave it at [4, 0, 1]; one chain moves a
+    # unit of (0, 3, 5, 7) from train to eval and one of (0,) back
+    strata = {(0,): 2, (4,): 1, (0, 3, 5, 7): 2, (0, 4): 1, (1, 2, 6): 2, (2, 3, 7): 2}
+    strata.update({(5,): 3, (7,): 1})
+    search = PlanSearch(strata, [8, 1, 1], [11, 2, 1], None)
+    search.greedy()
+    search.local_search()
+    search.repair_sizes()
+    search.swaps()
+    search.repair_sizes()
+    assert search.label_counts[5].tolist() == [4, 0, 1]
+    assert search.fill_chains(np.zeros(3)) == 1
+    assert search.label_counts[5].tolist() == [3, 1, 1]
+
+
 # Groups whose size repair cycled for ever (found by comparing plans on random tables): each
 # move fitted below one split's band and took another below its own, back and forth.
 CYCLING_TABLE = {

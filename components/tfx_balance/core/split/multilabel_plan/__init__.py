@@ -1,28 +1,14 @@
 """The multi-label split plan: how many units of each label set go to each split.
 
-Multi-label data is split with the single-label machinery, *strata* in place of classes: a
-stratum is a label set (``()``, no label, is one), and its units (examples, or groups) are ordered
-by seeded hash and cut at per-split counts exactly as a class is
-(tfx_balance.core.split.placement.ClassSplitPlan). ``plan_counts``, the one entry point, chooses
-those counts from the aggregate ``{label set: units}`` table alone (with groups, also each label
-set's examples), so the plan is a pure function of the data's label sets and the weights (never
-of order, sharding, runner or retries; no randomness):
+A stratum is a label set (``()``, no label, is one); its units are cut at per-split counts as a
+class is (``placement.ClassSplitPlan``). ``plan_counts``, the one entry point, chooses those
+counts from the ``{label set: units}`` table alone (with groups, also each set's examples), so
+the plan is a pure function of the data's label sets and the weights:
 
-- **The empty set** is split by the single-label rule
-  (tfx_balance.core.split.allocation.allocate) as its own class; the labelled units fill the
-  rest of each split's ``allocate`` share (in examples, with groups).
-- **The labelled sets** go to one search, ``PlanSearch`` (search.py), which lowers one
-  objective (the chi-square of every label's count per split to its share, a cost per empty
-  (label, split) pair of a label with at least as many units as splits, and the split sizes'
-  distance to theirs) under two hard constraints: the heaviest-split rule (a stratum carrying a
-  label with fewer units than splits goes only to the splits that label's ``allocate`` gives a
-  unit) and the split sizes (exact without groups, within 1.5% in examples with them). Its
-  class docstring lists its steps in the order they run; read it top to bottom.
-- **Helpers with no access to the search's state**: program.py, the integer program the last
-  step states (scipy's HiGHS).
-
-Every unit is in exactly one split; the tests and ``make bench`` measure the labels' deviation
-(LD, missing pairs, max relative deviation: tfx_balance.core.split.quality).
+1. the empty set is split by the single-label rule (``allocation.allocate``) as its own class;
+2. the labelled sets go to one search, ``PlanSearch`` (search.py: its steps are its methods, in
+   the order they run), under two hard constraints: the heaviest-split rule and the split sizes;
+3. program.py states the search's last, exact step as an integer program (scipy's HiGHS).
 
 Example:
     >>> plan = plan_counts({(0,): 50, (0, 1): 30, (1,): 20, (): 10}, [8, 1, 1])
@@ -47,10 +33,8 @@ def plan_counts(
     weights: Sequence[float],
     examples: Mapping[tuple, int] | None = None,
 ) -> Dict[tuple, tuple]:
-    """Units per split of each label set (see the module docstring for the rule).
-
-    ``examples`` (``{label set: examples of its units}``, with groups) counts the split sizes in
-    examples: the histogram pass keeps it beside the units.
+    """Units per split of each label set (the module's rule). ``examples`` (``{label set:
+    examples of its units}``, with groups) counts the split sizes in examples.
 
     Example:
         >>> plan_counts({(0,): 4, (0, 1): 2, (1,): 2}, [1, 1])

@@ -72,40 +72,26 @@ class PlanSearch:
     """The multi-label plan's search over the aggregate table; its steps, in the order
     ``run`` takes them:
 
-    1. ``greedy``: strata from their rarest label, each unit to the allowed split of least
-       added cost.
+    1. ``greedy``: strata from their rarest label, each unit to the allowed split of least cost.
     2. ``local_search``: one-unit moves between splits that lower the cost.
-    3. ``repair_sizes``: the sizes' hard repair (exact without groups, within
-       ``HARD_BAND`` with them).
+    3. ``repair_sizes``: the sizes' hard repair (exact without groups, within ``HARD_BAND``).
     4. ``swaps``: pairs of one-unit moves, ``a -> b`` and back, that keep the sizes.
-    5. ``partner_swaps``: two units sharing a rare label trade splits (that label's counts
-       stay); where any did, local search, swaps, partner swaps and the sizes' repair again.
-    6. ``fill_pairs``: each (label, split) pair still empty, of a label with at least as
-       many units as splits, filled by the cheapest chain (a unit in, a unit out); the pairs
-       chains leave go to ``fill_exact``, an integer program over their neighbourhood.
-       ``forced_empty`` counts the pairs no plan can fill (the log line).
+    5. ``partner_swaps``: two units sharing a rare label trade splits; then steps 2-5 again.
+    6. ``fill_pairs``: each still empty (label, split) pair of a label with at least as many
+       units as splits, by chains (``fill_chains``), then an integer program (``fill_exact``).
 
-    The cost the steps lower (every step but filling takes only moves that lower it):
+    The cost (every step but filling takes only moves that lower it):
 
     ``sum over labels l, splits s of (c_ls - t_ls)^2 / t_ls``
-    ``+ PRESENCE x (empty (l, s) of labels with n_l >= #splits)`` (``PRESENCE_GROUPS`` with
-    groups)
+    ``+ PRESENCE x (empty (l, s) of labels with n_l >= #splits)`` (``PRESENCE_GROUPS`` with groups)
     ``+ SIZE_WEIGHT x sum_s max(0, |z_s - T_s| - band_s)^2 / T_s``
     ``+ SIZE_WEIGHT x sum_s (u_s - U_s)^2 / U_s`` (with groups only)
 
-    The state, with the letter each has in that formula and in the numeric loops' locals:
-
-    - per stratum (label set, sorted by its labels' class order so nothing depends on the
-      table's order): ``sets``, its labels (CSR: ``label_ids[starts[j]:ends[j]]``), ``units``
-      (m), ``unit_examples`` (e: examples per unit, 1 without groups), ``allowed`` splits (the
-      heaviest-split rule) and ``counts`` (strata x splits, the plan);
-    - per label: ``label_units`` (n), ``targets`` (t = n x share), ``everywhere`` (n >= #splits:
-      a unit in every split is the goal) and ``label_counts`` (c, labels x splits);
-    - per split: ``shares`` (r), ``sizes`` (z, labelled units, in examples with groups),
-      ``target_sizes`` (T), ``band`` (0 without groups, ``SIZE_BAND x T`` with them: inside it
-      the sizes cost nothing and free the labels), ``split_units`` (u, units: with groups, the
-      groups, as LD counts a label's share of a split's units) and ``target_units`` (U).
-    ``k`` is the number of splits.
+    State (its letter in the formula): per stratum, sorted by class order, ``sets`` (labels in
+    CSR: ``label_ids[starts[j]:ends[j]]``), ``units`` (m), ``unit_examples`` (e), ``allowed``
+    splits and ``counts`` (the plan); per label ``label_units`` (n), ``targets`` (t),
+    ``everywhere`` (n >= k) and ``label_counts`` (c); per split ``shares``, ``sizes`` (z),
+    ``target_sizes`` (T), ``band``, ``split_units`` (u) and ``target_units`` (U); ``k`` splits.
     """
 
     def __init__(
@@ -363,12 +349,9 @@ class PlanSearch:
 
     # -- 4. swaps -------------------------------------------------------------------------------
     def swaps(self) -> int:
-        """Pairs of one-unit moves, ``x`` from split ``a`` to ``b`` and ``y`` back (the sizes
-        stay, in units): what single moves cannot do once the sizes are exact (e.g. fill a
-        missing pair). Per pair of splits, the ``SWAP_WIDTH`` best candidates each way by the
-        labels' cost, tried in order of their sum, each swap checked exactly on the current
-        state and undone if it does not lower the cost; rounds while one does (at most
-        ``MAX_PASSES``). Returns the number of swaps."""
+        """Pairs of one-unit moves, ``x`` from split ``a`` to ``b`` and ``y`` back (sizes stay):
+        per pair of splits the ``SWAP_WIDTH`` best candidates each way, each checked exactly and
+        undone unless it lowers the cost; rounds while one does. Returns the number of swaps."""
         swaps = 0
         for _ in range(MAX_PASSES):
             terms = self._label_terms()  # estimates for the round
@@ -413,28 +396,11 @@ class PlanSearch:
 
     # -- 5. partner swaps -----------------------------------------------------------------------
     def partner_swaps(self) -> int:
-        """Two units of the same rare label (at most ``PARTNER_UNITS`` units) in different
-        splits trade places: that label's counts stay, only their other labels move. With many
-        rare labels nearly every unit carries one with a single unit in its split, so a one-unit
-        move or a swap would empty that pair and the frequent labels on those units could not be
-        steered (measured, 5,000 labels on 20,000 examples: the most frequent label held 439
-        examples in eval where its share is 594). Every such pair, best first by the sum of the
-        two one-unit moves' estimated costs, checked exactly (``swap_delta``) on the current
-        state and kept if it lowers the cost; rounds while one does (at most
-        ``PARTNER_ROUNDS``). Returns the number of trades.
-
-        Example (label 5 has one unit in train, on (0, 5), and one in eval, on (5,); label 0
-        sits 5:2 where its share is 3.5:3.5; moving either unit alone would empty a pair of
-        label 5, trading them moves one unit of label 0 and leaves label 5 where it was):
-            >>> search = PlanSearch({(0,): 6, (0, 5): 1, (5,): 1}, [1, 1], [4, 4], None)
-            >>> search.counts[:] = [[4, 2], [1, 0], [0, 1]]  # (0,), (0, 5), (5,) per split
-            >>> search.label_counts[:] = [[5, 2], [1, 1]]
-            >>> search.sizes[:] = [5, 3]; search.split_units[:] = [5, 3]
-            >>> search.partner_swaps()
-            1
-            >>> search.counts.tolist(), search.label_counts.tolist()
-            ([[4, 2], [0, 1], [1, 0]], [[4, 3], [1, 1]])
-        """
+        """Two units of the same rare label (at most ``PARTNER_UNITS`` units) in different splits
+        trade places: that label's counts stay, only their other labels move, which a one-unit move
+        cannot do without emptying a pair (many rare labels: benchmarks/RESULTS.md section 11,
+        `multilabel_hard`). Best first, checked exactly (``swap_delta``); rounds while one lowers the
+        cost (at most ``PARTNER_ROUNDS``). Returns the number of trades."""
         k, counts, allowed = self.k, self.counts, self.allowed
         _, strata_of = self.label_index
         rare = (self.label_units >= 2) & (self.label_units <= PARTNER_UNITS)
@@ -474,38 +440,12 @@ class PlanSearch:
     # -- 6. filling the empty pairs: chains, then the exact program -----------------------------
     def fill_pairs(self) -> int:
         """Fill the empty (label, split) pairs of labels with at least as many units as splits;
-        returns the number filled. One-unit moves and swaps only take a step that lowers the
-        cost; once the sizes are held, filling a pair needs two moves at once: a unit of the
-        label into the empty split and a unit back out of it (and a group drags its other
-        labels and examples along). Per empty pair (rarest label first, then split order):
-
-        - **in**: a unit of a stratum carrying the label, from a split ``a`` to the empty split
-          ``s`` (allowed there by the rule, emptying no other pair); the ``FILL_WIDTH`` such
-          moves of least cost are tried;
-        - **out**: after it, a unit of any stratum from ``s`` back to ``a`` (without groups:
-          the sizes stay exact), or with groups to any split that keeps every split within
-          ``FILL_BAND`` (or no further off than it was); it empties no pair (the one just
-          filled included) and is allowed by the rule. With groups the unit in alone also
-          does, if it keeps every split in that band.
-
-        The chain of least total cost (the exact change) is taken, even if it raises the cost
-        (a missing pair is a goal, not a weight); each fills one pair and empties none, so the
-        step ends; at most ``MAX_TRIES`` pairs are tried per pass. The pairs chains leave go to
-        ``fill_exact``.
-
-        Example (label 5 has 5 units; one-unit moves and swaps leave it at ``[4, 0, 1]``, the
-        chain moves a unit of ``(0, 3, 5, 7)`` from train to eval and one of ``(0,)`` back):
-            >>> strata = {(0,): 2, (4,): 1, (0, 3, 5, 7): 2, (0, 4): 1, (1, 2, 6): 2,
-            ...           (2, 3, 7): 2, (5,): 3, (7,): 1}
-            >>> search = PlanSearch(strata, [8, 1, 1], [11, 2, 1], None)
-            >>> search.greedy()
-            >>> _ = search.local_search(), search.repair_sizes(), search.swaps()
-            >>> _ = search.repair_sizes()
-            >>> search.label_counts[5].tolist()  # labels 0-7: label i is row i
-            [4, 0, 1]
-            >>> search.fill_chains(np.zeros(3)), search.label_counts[5].tolist()
-            (1, [3, 1, 1])
-        """
+        returns the number filled. Once the sizes are held, filling a pair takes two moves at once:
+        a chain (``fill_chains``; rarest label first, at most ``MAX_TRIES`` pairs a pass) moves a unit
+        of the label into the empty split (the ``FILL_WIDTH`` cheapest tried) and a unit back out
+        (sizes exact without groups, within ``FILL_BAND`` with them), emptying no pair. The chain of
+        least total cost is taken even if it raises the cost (a missing pair is a goal). The pairs
+        chains leave go to ``fill_exact``."""
         if not self.everywhere.any():
             return 0
         tolerance = FILL_BAND * self.target_sizes if self.grouped else np.zeros(self.k)
@@ -605,28 +545,17 @@ class PlanSearch:
         return out
 
     def fill_exact(self, band) -> int:
-        """Fill the empty pairs the program can; returns the number filled. Chains move two
-        units at a time; a pair that needs three or more moves at once (a group into test, a
-        group of another label out, a third unit refilling what that one left) stays empty
-        after them. This solves, exactly (scipy's ``milp``, HiGHS: ``program.Program``),
-        which of the *free* strata's units go where:
+        """Fill the empty pairs that need three or more moves at once; returns the number filled.
+        An integer program (``program.Program``, HiGHS) decides where the *free* strata's units go:
 
-        - **free strata** (``_neighbourhood``): every stratum when the table has at most
-          ``EXACT_STRATA`` of them (small data: the whole plan is open); otherwise the strata
-          of the labels with an empty pair (rarest first), ``RINGS`` rings of the strata of the
-          rare labels (at most ``RARE_UNITS`` units) on them, and ``FILLERS`` strata of
-          frequent labels only (most units first) to trade sizes with;
-        - **constraints**: each stratum keeps its units; the heaviest-split rule; no pair that
-          holds a unit is emptied; the split sizes stay exact (with groups: every split within
-          ``band`` in examples, the chains' ``FILL_BAND`` or no further off than it was);
-        - **objective**: ``FILL_GAIN`` per pair filled (a missing pair is a goal, not a
-          weight), plus the chi-square of every label on a free stratum (piecewise linear,
-          exact at the integer counts near the current one) and, with groups, the split sizes'
-          terms (examples beyond ``SIZE_BAND``, groups off their share).
+        - free strata (``_neighbourhood``): all of them up to ``EXACT_STRATA``; else those of the
+          labels with an empty pair, ``RINGS`` rings of rare labels' strata around them and
+          ``FILLERS`` frequent-label strata to trade sizes with;
+        - constraints: units kept, the heaviest-split rule, no held pair emptied, sizes as the chains;
+        - objective: ``FILL_GAIN`` per pair filled plus the labels' chi-square (and sizes' terms).
 
-        The plan takes the solution only if it fills a pair and empties none. The program is a
-        function of the table alone (arrays in the search's order, HiGHS deterministic, a node
-        limit and no time limit), so the plan stays one for the data and the weights."""
+        The plan takes the solution only if it fills a pair and empties none; the program is a
+        function of the table alone (deterministic, a node limit, no time limit)."""
         empty = self._empty_pairs()
         before = int(empty.sum())
         if not before:
@@ -748,16 +677,9 @@ class PlanSearch:
         return int(empty.sum() - still.sum())
 
     def forced_empty(self) -> int:
-        """The (label, split) pairs of labels with ``>= #splits`` units that no plan can fill:
-        per label, the splits its units cannot all reach at once under the heaviest-split rule
-        (a matching of its units to the splits each may go to). A function of the table alone.
-
-        Example (label 2 has 3 units, two of them beside a one-unit label: train only; so it
-        misses a split whatever the plan):
-            >>> strata = {(0, 2): 1, (1, 2): 1, (2,): 1, (4,): 17}
-            >>> PlanSearch(strata, [8, 1, 1], [16, 2, 2], None).forced_empty()
-            1
-        """
+        """The (label, split) pairs of labels with ``>= #splits`` units that no plan can fill: per
+        label, the splits its units cannot all reach at once under the heaviest-split rule (a matching
+        of its units to the splits each may go to). A function of the table alone."""
         k = self.k
         owner, strata_of = self.label_index
         reach = np.zeros((len(self.label_units), k))
@@ -804,12 +726,10 @@ class PlanSearch:
         return rem, add
 
     def swap_delta(self, x: int, a: int, y: int, b: int) -> float:
-        """The exact cost change of moving one unit of stratum ``x`` from split ``a`` to ``b``
-        and one of ``y`` from ``b`` to ``a``: only the labels on one of the two strata change
-        count, and with groups the two splits' sizes in examples (their numbers of units do
-        not). Each label's term is that of ``_label_terms`` (one unit more / fewer), in
-        plain Python: a scalar twin kept for speed, as the strata carry a few labels and
-        NumPy's per-call cost would dominate (the partner swaps check thousands of trades)."""
+        """The exact cost change of moving one unit of stratum ``x`` from ``a`` to ``b`` and one of
+        ``y`` back: ``_label_terms``' terms for the labels on either stratum (and, with groups, the
+        sizes), in plain Python (a scalar twin: strata carry few labels, NumPy's per-call cost would
+        dominate)."""
         on_x, on_y = set(self._rows(x).tolist()), set(self._rows(y).tolist())
         c, t, big, presence = self.label_counts, self.targets, self.everywhere, self.presence
         delta = 0.0

@@ -19,7 +19,7 @@ from tfx_balance.artifacts.spans import (
     source_names,
 )
 from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.split.allocation import validate_split_list
+from tfx_balance.core.split_names import validate_split_list
 
 
 def split_names(examples) -> List[str]:

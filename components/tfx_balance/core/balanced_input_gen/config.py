@@ -21,7 +21,7 @@ from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.plan import DEFAULT_EXAMPLES_PER_SHARD
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split.allocation import validate_split_list
+from tfx_balance.core.split_names import validate_split_list
 
 
 def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:

@@ -18,7 +18,7 @@ from tfx_balance.core.arguments import (
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split.allocation import validate_split_list
+from tfx_balance.core.split_names import validate_split_list
 
 UNIFORM = 'uniform'
 MULTI_LABEL_MODES = keys.MULTI_LABEL_FORMS  # the values of multi_label besides None

@@ -20,7 +20,7 @@ from tfx_balance.core.arguments import BOOL, INT, JSON, STR, Arguments, argument
 from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split.allocation import validate_split_list
+from tfx_balance.core.split_names import validate_split_list
 
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')

@@ -25,11 +25,12 @@ import numbers
 from typing import Mapping, Sequence
 
 from tfx_balance import keys
+from tfx_balance.core import split_names
 from tfx_balance.core.arguments import INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.python_values import on_python_values, to_json
-from tfx_balance.core.split import allocation, label_bins
+from tfx_balance.core.split import label_bins
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
@@ -143,7 +144,7 @@ class StratifiedSplitConfig(Arguments):
                     "splits use splits={'train': 8, 'eval': 1, 'test': 1} alone."
                 )
             splits = DEFAULT_SPLITS if self.splits is None else self.splits
-            return {'splits': allocation.validate_split_weights(splits)}
+            return {'splits': split_names.validate_split_weights(splits)}
         k = folds.validate_folds(self.folds)
         holdout = folds.validate_holdout(self.holdout, k) if self.holdout is not None else None
         weights = folds.fold_weights(k, holdout)
@@ -175,4 +176,4 @@ def _feature_name(argument: str, value) -> None:
 def _input_splits(value) -> tuple | None:
     if value is None:
         return None
-    return allocation.validate_split_list(value, 'input_splits')
+    return split_names.validate_split_list(value, 'input_splits')

@@ -7,10 +7,9 @@ when attributed to ``__main__``.
 
 Example::
 
-    from tfx_balance.core.split_config import SplitConfig
-    # TfxBalanceDeprecationWarning (at this line): tfx_balance.core.split_config.SplitConfig is
-    # deprecated since 0.2.0 and removed in 0.3.0: use
-    # tfx_balance.core.split.config.StratifiedSplitConfig.
+    from tfx_balance.class_distribution_validator.resolver import PreviousSpanStrategy
+    # TfxBalanceDeprecationWarning (at this line): tfx_balance.class_distribution_validator.
+    # resolver is deprecated since 0.3.0 and removed in 0.4.0: use tfx_balance.resolvers.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import sys
 import warnings
 
 # The release that had a name -> (the release deprecating it, the release removing it).
-SCHEDULE = {'0.1.0': ('0.2.0', '0.3.0'), '0.2.0': ('0.3.0', '0.4.0')}
+SCHEDULE = {'0.2.0': ('0.3.0', '0.4.0')}  # 0.1.0's names were removed in 0.3.0
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tfx_balance/
 # Python's import machinery, between an import statement (or importlib.import_module) and an
 # alias module's code.
@@ -32,7 +31,7 @@ class TfxBalanceDeprecationWarning(DeprecationWarning):
     """A deprecation of tfx-balance (a ``DeprecationWarning``: every filter of those applies)."""
 
 
-def warn_moved(old: str, new: str, had_in: str = '0.1.0') -> None:
+def warn_moved(old: str, new: str, had_in: str = '0.2.0') -> None:
     """Warns that ``old`` (a name of release ``had_in``) is deprecated, naming ``new``."""
     since, removed = SCHEDULE[had_in]
     warn_deprecated(f'{old} is deprecated since {since} and removed in {removed}: use {new}.')

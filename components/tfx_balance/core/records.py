@@ -306,14 +306,3 @@ class ReadRecordBatches(beam.PTransform):
             | 'SpreadFiles' >> beam.Reshuffle()
             | 'ReadBatches' >> beam.FlatMap(read_file_batches, self._batch_size)
         )
-
-
-def __getattr__(name):
-    if name == 'read_labels':  # its 0.1.0 home
-        from tfx_balance.core.deprecation import warn_moved
-
-        warn_moved(f'{__name__}.{name}', f'tfx_balance.core.labels.{name}')
-        from tfx_balance.core import labels
-
-        return labels.read_labels
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

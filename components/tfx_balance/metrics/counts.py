@@ -335,14 +335,3 @@ def confusion_counts_computation(
 ) -> metric_types.MetricComputation:
     """``index_counts_computation`` of ``index``; the other arguments are unused."""
     return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)
-
-
-def __getattr__(name):
-    if name == 'validate_classes':  # its 0.1.0 home
-        from tfx_balance.core.deprecation import warn_moved
-
-        warn_moved(f'{__name__}.{name}', f'tfx_balance.metrics.names.{name}')
-        from tfx_balance.metrics import names
-
-        return names.validate_classes
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

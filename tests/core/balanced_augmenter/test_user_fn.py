@@ -1,4 +1,4 @@
-"""core.augment.user_fn: a user augment_fn's copies, checks and errors.
+"""core.balanced_augmenter.user_fn: a user augment_fn's copies, checks and errors.
 
 ``UserFnSource.copy`` (one parse per source, changed values patched into the source's serialized
 features) must give exactly what the rule, ``apply_user_fn`` then ``Provenance.synthetic``, gives:

@@ -1,23 +1,16 @@
 """The base of the three Beam executors: Examples in, one core transform, Examples out.
 
-As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor`` runs the part
+As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor.Do`` runs what
 every tfx-balance Beam component shares, and a subclass supplies only its transform:
 
-1. the input and output ``Examples`` artifacts, the tf.Example payload check, the config
-   decoded once from the execution properties (``ExamplesExecutor.decode_config``); a window of
-   several input artifacts (a Resolver's window of spans) where the subclass reads one
-   (``WINDOW``), every artifact with the same splits;
-   the subclass's own inputs and outputs decoded once too (``ExamplesExecutor.decode_inputs``);
-   everything decoded travels as one ``Run`` to the hooks below, never on ``self``;
-2. the splits it reads (``ExamplesExecutor.read_splits``), each checked for files, and the
-   splits it passes through unchanged (default: every other input split);
-3. one Beam job (``artifacts.checked_beam_pipeline``: errors raised as the
-   tfx-balance error alone, a damaged input file named) inside
-   ``artifacts.output_guard`` over every output artifact (a failure leaves no output);
-4. the subclass's ``ExamplesExecutor.expand``, which writes the output splits and returns a
-   PCollection of one report dict, written as ``REPORT_FILE`` at the artifact root;
-5. passed-through splits copied byte-for-byte, ``split_names``, payload format, span and version
-   set on the output, and the report's per-class table logged (``ExamplesExecutor.summary``).
+1. check the artifacts; decode the config (``decode_config``) and the subclass's other inputs
+   (``decode_inputs``) once, into one ``Run`` handed to the hooks, never kept on ``self``;
+2. choose the splits read (``read_splits``) and passed through (``passthrough_splits``);
+3. run one Beam job (``artifacts.checked_beam_pipeline``) inside ``artifacts.output_guard``
+   (a failure leaves no output): the subclass's ``expand`` writes the splits and returns one
+   report, written as ``REPORT_FILE``;
+4. copy the passed-through splits, set split names, payload format, span and version, and log
+   the report's table (``summary``).
 """
 
 from __future__ import annotations
@@ -50,9 +43,8 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
 
     Do(input_dict, output_dict, exec_properties):
       input_dict['input_examples']: one Examples artifact (tf.Example payload); with ``WINDOW``,
-        one or several (a window of spans, every one with the same splits), read as one: the
-        split hooks see the first artifact, ``expand`` the list, a passed-through split is every
-        artifact's files, and the output takes the latest span's span and version.
+        a window of spans with the same splits, read as one (``expand`` sees the list; the
+        output takes the latest span's span and version).
       output_dict['examples']: one Examples artifact: the splits ``expand`` writes, the
         passed-through splits copied unchanged, and ``REPORT_FILE`` at its root.
       exec_properties: decoded by the subclass's ``decode_config``.

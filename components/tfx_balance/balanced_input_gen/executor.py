@@ -51,22 +51,18 @@ class Executor(ExamplesExecutor):
     """Lays the chosen splits out per class and writes ``balance_plan.json``.
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
-      input_dict['input_examples']: one Examples artifact (tf.Example payload), or several (a
-        window of spans, e.g. from a Resolver; every one with the same splits): each laid-out
-        split is read file by file with tf.data's C++ reader (artifacts.ReadSplitBatches), over
-        a window the union of every span's split, laid out as one (one plan of the union).
-      output_dict['examples']: one Examples artifact; every input split, the ``splits`` ones as
+      input_dict['input_examples']: one Examples artifact (tf.Example payload), or a window of
+        spans with the same splits, whose union is laid out as one.
+      output_dict['examples']: one Examples artifact; the ``splits`` ones as
         ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` gzipped TFRecords, the
-        others copied unchanged (over a window, every span's files, ``span-<s>-`` prefixed);
-        plus ``balance_plan.json`` at the artifact root; span and version of the input (of a
-        window, its latest span's).
+        others copied unchanged (over a window, ``span-<s>-`` prefixed), ``balance_plan.json``
+        at the root; the (latest) input's span and version.
       exec_properties: LayoutConfig's arguments (core/balanced_input_gen/config.py), as its
         ``to_exec_properties`` writes them.
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
-        derived from (over a window, the augmenter outputs of the same spans); per laid-out
-        split, the 'input' counts of its rebalance_plan.json (summed over the window) are
-        recorded as the split's data_counts. Without it, an input that is itself the
-        augmenter's output (augmenter_outputs) gives them.
+        derived from (over a window, the same spans'): its rebalance_plan.json's 'input' counts
+        are each laid-out split's data_counts (without it, those of an input that is the
+        augmenter's output: augmenter_outputs).
     """
 
     COMPONENT = COMPONENT

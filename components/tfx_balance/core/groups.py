@@ -1,30 +1,12 @@
 """Group ids (``group_feature``): the one rule StratifiedSplitter (splits and folds) and
 LeakageCheck read them by, so that both agree on what a group is.
 
-An example's group id is the one value of its ``group_feature``. **The same id is one group
-whatever the feature's type**: int64 ``123``, bytes ``b'123'`` and float ``123.0`` are one group
-(ids from sources that were unioned, or a pandas column of ints turned to floats by a missing
-value, keep their people together). A float is the id its shortest decimal spells
-(float_name in core/labels.py): the shortest decimal that reads back as the same
-float32, a tf.Example float, so float ``0.3`` (stored as 0.30000001192092896) and bytes
-``b'0.3'`` are one group, as are ``2000.3`` and ``b'2000.3'``, and ``5e-05`` and ``b'5e-05'``
-(Python's spelling). Otherwise ids compare as they are: bytes ``b'0123'`` and ``b'u1'`` are ids
-of their own. float32 keeps about 7 significant digits, so a float id with more (``123456.789``,
-stored as 123456.7890625) is the id of its float32 (``'123456.79'``): store such ids as bytes.
-Refused with a ``DataError`` naming the example: no value or several values, a NaN or infinite
-float, and an integral float beyond 2**24, which float32 (a tf.Example float) cannot hold exactly
-(16777217 is stored as 16777216.0: two ids would silently become one).
-
-``read_group_id`` gives ``(group, seed key)`` (``read_group_ids``, those of a batch of serialized
-examples): examples are grouped by ``group``; the group's
-seeded hash is taken of its ``seed key``, the id as its kind spells it (``int64_list:123``), the
-least among its examples', so a group whose examples agree on the kind hashes as before (a
-float's seed key is the repr of its stored value, ``float_list:0.30000001192092896``: the hash,
-and so the split, of a group of float ids stays what it was). That hash orders groups within a
-span. Across spans a group is named by ``group_key``, the seeded hash of ``group`` alone: a group
-whose id is int64 ``7`` in one span and bytes ``b'7'`` or float ``7.0`` in the next keeps its
-split (StratifiedSplitter's assignments, core/split/assignments.py), as LeakageCheck, which
-compares ``group``, expects.
+An example's group id is the one value of its ``group_feature``; the same id is one group
+whatever its type (int64 ``123``, bytes ``b'123'``, float ``123.0``; a float is the id its
+shortest decimal spells). ``read_group_id`` gives ``(group, seed key)``: examples are grouped
+by ``group``, the group's hash within a span is of its least ``seed key`` (the id as its kind
+spells it), and across spans a group is named by ``group_key`` (the seeded hash of ``group``).
+The rules and the ids refused: docs/stratified_splitter.md, "`group_feature`".
 
 Example:
     >>> from tensorflow.core.example import example_pb2

@@ -1,20 +1,11 @@
 """Per-span state kept as data: 64-bit keys with a small int or two each, in fixed-size binary
 records, written once per span and read back as numpy by later runs.
 
-Two components keep such state so that a daily run over a window of spans reads the earlier
-spans' keys, not their examples:
-
-- StratifiedSplitter's assignments (core/split/assignments.py): each unit's key and split.
-- LeakageCheck's key index (core/leakage_check/index.py): each example's content key, split
-  and synthetic flag.
-
-A record is a numpy structured array (a dtype of fixed-size, big-endian fields, the first a
-64-bit ``key``) as bytes: the entries of one batch in one gzipped TFRecord, so a writer and a
-reader handle one element per batch, never one per key. ``ReadKeyRecords`` reads files of them
-back as numpy arrays, a batch of records decoded at once, and ``read_header`` the JSON header
-written beside them. They are the one reader of such files: a damaged one (missing, truncated,
-empty, not JSON, a record of the wrong length) is a ``DataError`` naming the file, what is wrong
-and the fix (``damaged_file_error``).
+StratifiedSplitter's assignments (core/split/assignments.py) and LeakageCheck's key index
+(core/leakage_check/index.py) keep them, so that a run over a window of spans reads the earlier
+spans' keys, not their examples. A record is a numpy structured array (first field a 64-bit
+``key``) as bytes, one per batch; ``ReadKeyRecords`` and ``read_header`` are the one reader, and
+a damaged file is a ``DataError`` naming it (``damaged_file_error``).
 
 Example:
     >>> import numpy as np

@@ -1,17 +1,10 @@
 """Fast batched reading of serialized ``tf.train.Example`` records and of their labels.
 
-Per-record Python costs dominate a Beam job over ``tf.Example`` files; both have a batched C++
-replacement here (figures: benchmarks/RESULTS.md, section 1, `splitter`):
-
-- **Reading.** ``read_file_batches`` reads a file with ``tf.data``'s C++ reader (the one TFXIO's
-  ``RecordBatches`` uses) and yields lists of serialized records, where Beam's
-  ``ReadFromTFRecord`` frames and checksums every record in Python.
-- **The label.** ``labels.read_labels`` decodes only the label feature of a whole batch with
-  ``tf.io.parse_example``, where protobuf would parse every example whole.
-
-Functions run on workers (``read_named_file_batches``, ``write_split_file``, ``unbatch``) are
-defined here, not as lambdas in an executor: a ``multi_processing`` DirectRunner worker imports
-the module of each function it unpickles, and those modules import TFX.
+``read_file_batches`` reads a file with ``tf.data``'s C++ reader (the one TFXIO uses) as lists
+of serialized records, and ``labels.read_labels`` decodes only the label of a whole batch, where
+per-record Python would dominate a Beam job (benchmarks/RESULTS.md, section 1, `splitter`).
+Functions run on workers are defined here, not in an executor: a ``multi_processing`` worker
+imports the module of each function it unpickles, and executors import TFX.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -48,11 +41,7 @@ FRAMING = 16
 
 
 def compression_of(path: str) -> str:
-    """``'GZIP'`` if the file starts with the gzip magic bytes, else ``''`` (plain TFRecords).
-
-    Compression is read from the file's first bytes, not guessed from its name: a gzipped file
-    whose name does not end in ``.gz`` is still read as gzip.
-    """
+    """``'GZIP'`` if the file starts with the gzip magic bytes (whatever its name), else ``''``."""
     import tensorflow as tf
 
     with tf.io.gfile.GFile(path, 'rb') as f:
@@ -60,14 +49,9 @@ def compression_of(path: str) -> str:
 
 
 def first_record(path: str) -> bytes | None:
-    """The first record of a gzipped TFRecord file, or None when it has none: one small read
-    through ``tf.io.gfile`` (any filesystem TensorFlow reads), without building a ``tf.data``
-    pipeline (a set-up cost per file). Used to peek at a file's
-    features; the record's checksums are not verified (``read_file_batches`` reads whole files).
-
-    Raises ``tf.errors.DataLossError`` naming the file when the first record is cut short or
-    the file is not gzip.
-    """
+    """The first record of a gzipped TFRecord file (checksums not verified), or None when it
+    has none: one small read, no ``tf.data`` set-up. A record cut short or a file that is not
+    gzip is a ``tf.errors.DataLossError`` naming the file."""
     import gzip
 
     import tensorflow as tf
@@ -95,16 +79,9 @@ def feature_names(record: bytes) -> set:
 
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
     """Yields the serialized records of one TFRecord file, in file order, in lists of at most
-    ``batch_size``. Compression is detected from the file's first bytes (``compression_of``).
-    A truncated or corrupt file, or a ``*.gz`` file that is not gzip (e.g. empty), raises
-    ``tf.errors.DataLossError`` naming the file.
-
-    ``tf.data``'s reader checks every record's checksum but can end quietly where a truncated gzip
-    stream ends (for about one cut in twenty), so a gzip file's records are also checked against
-    the stream's recorded size (its last 4 bytes, one small read); only if they differ is the file
-    decompressed again (``gzip_uncompressed_size``) to tell a truncated file from one of
-    several gzip members.
-    """
+    ``batch_size``; a truncated or corrupt file, or a ``*.gz`` file that is not gzip, raises
+    ``tf.errors.DataLossError`` naming the file. ``tf.data`` can end quietly where a truncated
+    gzip stream ends, so the records are also checked against the stream's recorded size."""
     import tensorflow as tf
 
     compression = compression_of(path)
@@ -129,12 +106,9 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
 
 
 def record_batches(path: str, compression: str, batch_size: int) -> Iterator[List[bytes]]:
-    """The records of ``path`` in lists of at most ``batch_size``, each record's checksums checked
-    in C++ (``read_file_batches`` adds the checks of the file as a whole). A file larger than
-    ``SMALL_FILE_BYTES`` is read by ``tf.data``, the next batch read and decompressed by TF's
-    threads while this one is used; a smaller one (a span's key records, a test's split) by
-    TensorFlow's record iterator, the reader TFDV reads its own outputs with, without the
-    set-up of a ``tf.data`` pipeline: a window of spans reads a few small files per span."""
+    """The records of ``path`` in lists of at most ``batch_size``, checksums checked in C++: a
+    file larger than ``SMALL_FILE_BYTES`` by ``tf.data`` (prefetching), a smaller one by TF's
+    record iterator, without a ``tf.data`` pipeline's set-up cost per file."""
     import itertools
 
     import tensorflow as tf

@@ -50,23 +50,17 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         )
         statistics_gen = StatisticsGen(examples=splitter.outputs['examples'])
 
-    For a class of ``n`` examples and split weights ``w_s`` (``r_s = w_s / sum(w)``), split ``s``
-    gets ``floor(n * r_s)`` examples, the leftovers go one each to the splits with the largest
-    fractional parts (ties: the split listed earlier), and then the ``min(n, #splits)`` heaviest
-    splits (ties: listed earlier) each take one example from the fullest split if they have none.
-    Which examples go where is a seeded hash of each example's content (not of its bytes, which
-    protobuf may write in another feature order in another run): identical for the same seed on
-    any runner, input order, retry or re-run of the ExampleGen upstream. Counts are logged and
-    written to ``split_counts.json`` in the output artifact.
+    Each class's counts follow one exact rule (docs/stratified_splitter.md, "The rule"); which
+    examples go where is a seeded hash of each example's content, the same on any runner, input
+    order or retry. Counts are logged and written to ``split_counts.json``.
 
     Cross-validation folds and continuous targets (docs/stratified_splitter.md)::
 
         StratifiedSplitter(examples=..., label_feature='fare', folds=5,
                            holdout={'test': 0.1}, label_bins=10)
 
-    Splits that never change across spans (docs/stratified_splitter.md, "Across spans"): hand
-    the splitter earlier runs' assignments and a group (or a duplicate example) seen before
-    stays in its split, while each class keeps the rule as closely as the recurring units allow::
+    Splits that never change across spans (docs/stratified_splitter.md, "Across spans"): a unit
+    seen in earlier runs' assignments keeps its split::
 
         previous = tfx.dsl.Resolver(
             strategy_class=PreviousSpanStrategy,

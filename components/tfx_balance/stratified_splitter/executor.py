@@ -121,7 +121,9 @@ class Executor(ExamplesExecutor):
 
     def expand(self, pipeline, run):
         examples, output, config, out = run.examples, run.output, run.config, run.inputs.assignments
-        previous = read_previous(pipeline, run.inputs.previous, config)
+        previous = (
+            read_previous(pipeline, run.inputs.previous, config) if run.inputs.previous else None
+        )
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'

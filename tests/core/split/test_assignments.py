@@ -46,7 +46,6 @@ from tfx_balance.core.split.stratified import (
     GroupUnits,
     SplitOutputs,
     StratifiedSplit,
-    read_batches,
 )
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -231,8 +230,11 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
         before = assignments.Previous(p | ReadAssignments(previous))
 
         def read(stage, records, pinned=None):
-            source = lambda: beam.Create(spans[1], reshuffle=False)  # noqa: E731
-            batches = read_batches(p, source, False, stage)
+            batches = (
+                p
+                | f'Read{stage}' >> beam.Create(spans[1], reshuffle=False)
+                | f'Batch{stage}' >> fixed_batches()
+            )
             if records:
                 units = batches | f'Units{stage}' >> GroupUnits(to_units, 'user', None, pinned)
             else:

@@ -1,20 +1,10 @@
 """Splits that never change across spans: earlier spans' assignments, written and read back.
 
-A unit (an example, or a group) seen in an earlier span keeps its split. Steps:
-
-1. **Written.** Each run writes its span's ``(unit key, split index)`` pairs (``RECORD``, 10
-   bytes; ``encode_assignments``, one record per input batch) and a ``header`` (format, seed,
-   split names, group feature). A unit's key is ``Unit.key``: an example's seeded hash, a group's
-   ``groups.group_key`` (0.2.0's grouped format 1 keyed a group by its ordering hash:
-   ``keyed_by``).
-2. **Read back.** ``check_header``, then ``read_previous``: per bucket of keys
-   (``JOIN_BUCKETS``), one sorted table holding each key's latest split (``ReadAssignments``,
-   ``latest``).
-3. **Joined.** ``PinUnits`` sets each unit's ``pinned`` to its earlier split, by bucket
-   (``CoGroupByKey``). What a pinned unit then does is ``pinning.py``'s.
-
-Design (memory, coders, why groups are joined in the plan pass only):
-docs/stratified_splitter.md, "Design".
+A unit (an example, or a group) seen in an earlier span keeps its split: each run writes its
+``(unit key, split index)`` pairs (``encode_assignments``) and a ``header``; a later run checks
+the header (``check_header``), reads each key's latest split per bucket of keys
+(``read_previous``) and joins it to its units (``PinUnits``); ``pinning.py`` says what a pinned
+unit does. Design: docs/stratified_splitter.md, "Design".
 
 Example:
     >>> decode_assignments(encode_assignments([(2**64 - 1, 2), (7, 0)]))

@@ -1,12 +1,9 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
-1. **Units.** ``ToUnits`` turns an input batch into ``Unit``s, one per example (its class:
-   ``label_bins.read_classes``), or with ``group_feature`` one per group, counting for its
-   dominant class (most frequent label; ties to the first class in sort order).
-2. **Histogram pass and plan.** ``PlanClasses``, one combine: units counted per class and hash
-   bucket, each class's counts by ``allocation.allocate``, cut by ``placement.cut``.
-3. The rest (placement, ranking, report) is ``stratified.StratifiedSplit``'s, with this
-   strategy's ``PlaceUnits`` and ``report``.
+1. ``ToUnits``: an input batch's ``Unit``s, one per example (its class: its label, or with
+   label bins its bin), or with ``group_feature`` one per group, counting for its dominant class.
+2. ``PlanClasses``, one combine: units counted per class and hash bucket, each class's counts
+   by ``allocation.allocate``, cut by ``placement.cut``.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -33,6 +30,7 @@ from tfx_balance.core.labels import (
     class_name,
     class_sort_key,
     example_fingerprint,
+    read_labels,
 )
 from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
@@ -91,9 +89,8 @@ class Unit(NamedTuple):
 
 
 def label_names(records, labels, where: str, keys=None) -> dict:
-    """``{index: name}`` of the first example of each label value of a batch: its content key's
-    fingerprint and `` in where``, for the label kind check (``PlanClasses``). ``keys``: the
-    batch's content keys, if already computed."""
+    """``{index: name}`` of the first example of each label value of a batch (its fingerprint
+    and `` in where``), for the label kind check. ``keys``: the batch's content keys, if known."""
     first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
     at = list(first.values())
     found = [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
@@ -103,8 +100,7 @@ def label_names(records, labels, where: str, keys=None) -> dict:
 
 class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already units
-    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments).
-    With ``records=False`` (the plan pass) a unit carries no records."""
+    (``grouped``: by ``group_feature``, or joined with earlier spans' assignments)."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool):
         self._label_feature = config.label_feature
@@ -114,10 +110,16 @@ class ToUnits:
     def __call__(self, batch, edges=None) -> list:
         return batch if self.grouped else self.example_units(batch, edges)
 
+    def classes(self, records, where: str, edges) -> list:
+        """The class of each example: its label; with bin ``edges`` (label bins), its bin."""
+        if edges is None:  # StratifiedSplit.expand chose: no bins
+            return read_labels(records, self._label_feature, where)
+        return read_classes(records, self._label_feature, where, edges)
+
     def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
         where, batch_records = named_batch(batch)
-        labels = read_classes(batch_records, self._label_feature, where, edges)
+        labels = self.classes(batch_records, where, edges)
         keys = example_keys(batch_records)
         names = label_names(batch_records, labels, where, keys)
         hashes = seeded_hashes(self._seed, keys)
@@ -135,11 +137,10 @@ class ToUnits:
         ]
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
-        """``(group, (label, seed key, record, name))`` per example of an input batch
-        (``stratified.GroupUnits`` groups them): ``record`` is None with ``records=False``,
-        ``name`` None unless the example names its label (``label_names``)."""
+        """``(group, (label, seed key, record, name))`` per example of an input batch: ``record``
+        None with ``records=False``, ``name`` None unless it names its label (``label_names``)."""
         where, batch_records = named_batch(batch)
-        labels = read_classes(batch_records, self._label_feature, where, edges)
+        labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
             batch_records,
             group_feature,
@@ -154,9 +155,9 @@ class ToUnits:
             yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
 
     def group_to_unit(self, item) -> Unit:
-        """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class, its hash
-        is that of its members' least seed key, its records are in byte order (so it does not depend
-        on the members' order), and it is pinned if a member says so (``pinning.group_members``)."""
+        """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (ties:
+        the first in sort order), its hash is its members' least seed key's, its records are in
+        byte order, and it is pinned if a member says so (``pinning.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -182,11 +183,9 @@ class ToUnits:
 
 
 class PlanClasses(MergeInputs):
-    """The histogram pass and the plan of the exact rule, as one combine.
-
-    ``histogram(batch)`` counts a batch's units per class and hash bucket (a group counts its
-    size), keeps one named example per label value (``labels.check_label_kinds``) and counts
-    pinned units apart (``pinning.count_pinned``). The output is ``{class: ClassSplitPlan}``."""
+    """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
+    counts a batch's units per class and hash bucket, one named example per label value and the
+    pinned units apart; the output is ``{class: ClassSplitPlan}``."""
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
@@ -227,9 +226,8 @@ class PlanClasses(MergeInputs):
         return acc
 
     def extract_output(self, acc) -> dict:
-        """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``
-        (earlier spans' assignments), each class counted whole (pinned + fresh) and its fresh
-        units cut."""
+        """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``, each
+        class counted whole (pinned + fresh) and its fresh units cut."""
         buckets, examples, pinned = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
         if self.pinning:  # the rule applies to a class whole, its pinned units included
@@ -248,8 +246,8 @@ class PlanClasses(MergeInputs):
 
 
 class ExactStrategy:
-    """One label per example (or a label bin): each class split by the exact rule. A label form
-    (``stratified.STRATEGIES``): its units, plans, placing DoFn and report; it holds no state."""
+    """One label per example (or a label bin), each class split by the exact rule: a label form
+    of ``stratified.STRATEGIES``."""
 
     units = ToUnits  # (config, grouped): an input batch's units
     place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
@@ -268,9 +266,8 @@ class ExactStrategy:
 
     @staticmethod
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
-        """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs`` and what
-        ``split_counts.json`` holds (``report.split_report``; ``pinning``: a side input of
-        ``pinning.pinning_report``'s, or None)."""
+        """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs`` and
+        ``split_counts.json``'s content (``pinning``: ``pinning.pinning_report``'s side input)."""
         counts = pairs | 'CountsTable' >> beam.Map(class_table, list(config.splits))
         groups = None
         if config.group_feature is not None:

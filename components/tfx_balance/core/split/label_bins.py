@@ -5,11 +5,8 @@ values ``< e_1``, bin ``i`` holds ``[e_i, e_{i+1})`` and bin ``m`` values ``>= e
 values always share a bin. A label must be one finite number (NaN and +/-inf are a
 ``DataError`` naming the example).
 
-``label_bins=N`` computes the edges from one extra read of the label: edge ``j`` is the label at
-rank ``floor(j * n / N)`` of the sorted labels (repeated edges dropped, so there may be fewer
-bins). ``QuantileSketch`` counts labels per value, exactly up to ``MAX_BUCKETS`` distinct values
-and beyond by merging neighbouring values (``coarsened_bits``); the edges depend only on the
-multiset of labels, never on order, sharding or retries. The rules: docs/stratified_splitter.md.
+``label_bins=N`` computes the edges from one extra read (``bin_edges``, ``QuantileSketch``:
+exact up to ``MAX_BUCKETS`` distinct values); the rules: docs/stratified_splitter.md.
 
 Example:
     >>> edges = quantile_edges(QuantileSketch.of([5.0, 1.0, 2.0, 2.0, 9.0, 7.0]), 3)

@@ -1,15 +1,10 @@
 """Units kept from earlier spans (pinned), and how they bend the split rule.
 
 A unit found in an earlier span's assignments (``assignments.PinUnits``) keeps that split. Both
-label forms (``exact.py``, ``strata.py``) call this module, beside the rule it bends
-(``allocation.allocate``):
-
-1. the histogram pass counts pinned units per split, apart from the fresh units it ranks
-   (``count_pinned``, ``merge_pinned``);
-2. the plan applies the rule to the whole stratum (``whole_units``) and gives the fresh units
-   what each split still lacks (``fresh_counts``, in ``placement.cut``);
-3. the placement pass gives a group its pinned split (``PinnedGroups``, ``group_members``);
-4. the report says what was pinned and how far the plan is from the rule (``pinning_report``).
+label forms call this module: the histogram pass counts pinned units apart (``count_pinned``),
+the plan applies the rule to the whole stratum (``whole_units``) and gives the fresh units what
+each split still lacks (``fresh_counts``), the placement pass gives a group its pinned split
+(``PinnedGroups``), and the report says what was pinned (``pinning_report``).
 
 Example:
     >>> fresh_counts([8, 1, 1], [3, 0, 1], 6)  # the deficits (5, 1, 0) add up to 6: exact

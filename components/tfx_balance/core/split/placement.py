@@ -1,16 +1,9 @@
 """Where each unit goes: a stratum's counts per split, cut into hash-bucket ranges.
 
-A *stratum* is what a unit counts for: its class, or its label set (``multi_label``). Its units
-are ordered by seeded hash (ties: by their bytes) and split ``i`` takes ranks ``[start_i,
-end_i)``:
-
-1. ``cut`` turns the counts and the stratum's bucket histogram into a ``ClassSplitPlan``: each
-   whole bucket's split, and the (at most ``#splits - 1``) *boundary buckets* that straddle a cut;
-2. ``PlaceUnits`` sends a unit in a whole bucket to its split, one in a boundary bucket to
-   ``BOUNDARY``, and counts what it placed;
-3. ``rank_boundary`` orders a boundary bucket's units by ``(hash, bytes)`` and places each by rank.
-
-Both label forms use these; a pinned unit (``pinning.py``) goes to its split, unranked.
+A stratum (a class, or a label set) has its units ordered by seeded hash and split ``i`` takes
+ranks ``[start_i, end_i)``: ``cut`` makes its ``ClassSplitPlan`` (whole buckets' splits and the
+boundary buckets straddling a cut), ``PlaceUnits`` sends each unit to its split or to ranking,
+and ``rank_boundary`` places a boundary bucket's units by rank. Both label forms use these.
 
 Example:
     >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
@@ -30,7 +23,6 @@ from tfx_balance.core.ranking import BUCKET_BITS, BucketRanking, bucket_of, rank
 from tfx_balance.core.split import allocation
 from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.pinning import fresh_counts
-from tfx_balance.core.split.report import count_class
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,16 +79,17 @@ def check_not_empty(found: bool) -> None:
 
 class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
-    examples it placed.
-
-    Outputs by tag: per batch, the records of split ``i`` on ``tags[i]`` (one element per batch);
-    boundary units keyed by ``(stratum, bucket)`` on ``BOUNDARY``; ``[(count key, count)]`` on
-    ``COUNTS``; with ``assignments``, a record of ``(key, split)`` pairs on ``ASSIGNMENTS``.
-    ``to_units`` is the form's; a form whose count key differs overrides ``count`` (as
-    ``strata.PlaceLabelSetUnits``). Side inputs: the plans, then the bin edges if any."""
+    examples it placed. Outputs: per batch, split ``i``'s records on ``tags[i]``; boundary units
+    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; ``[(count key, count)]`` on ``COUNTS``; with
+    ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the plans, then
+    the bin edges if any."""
 
     SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
-    count = staticmethod(count_class)
+
+    @staticmethod
+    def count(counts: dict, split: int, label) -> None:
+        """Counts one example of class ``label`` placed in ``split``: key ``(split, label)``."""
+        counts[split, label] = counts.get((split, label), 0) + 1
 
     def __init__(self, to_units, bucket_bits: int, num_splits: int, assignments: bool = False):
         self.to_units = to_units

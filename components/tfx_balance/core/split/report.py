@@ -125,11 +125,6 @@ def split_report(
     return report
 
 
-def count_class(counts: dict, split: int, label) -> None:
-    """Counts one example of class ``label`` placed in ``split``: key ``(split, label)``."""
-    counts[split, label] = counts.get((split, label), 0) + 1
-
-
 def class_table(pairs, split_names) -> dict:
     """Turns summed ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
     by_class = {}

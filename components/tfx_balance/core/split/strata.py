@@ -1,17 +1,9 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
-The same passes as every split (``stratified.StratifiedSplit``), with a *stratum*, the
-example's label set (``tfx_balance.core.label_sets``), in place of the class:
-
-1. **Units.** ``LabelSetUnits``: an ungrouped batch as ``ExampleColumns`` (no object per
-   example); with ``group_feature`` one ``LabelSetUnit`` per group, its stratum the union of
-   its examples' label sets.
-2. **Histogram pass.** ``label_set_histograms`` counts units per stratum and hash bucket
-   (compactly: ``_add``), merged per bundle (``BundleHistograms``).
-3. **Plan.** ``multilabel_plan.plan_counts`` gives each stratum its units per split; a stratum
-   that goes whole to one split is that split's index, any other a ``ClassSplitPlan``, all
-   packed in one blob (``PackedPlans``).
-4. **Assignment pass.** ``PlaceLabelSetUnits``, on a batch's columns.
+``stratified.StratifiedSplit``'s passes with the example's label set as the stratum:
+``LabelSetUnits`` (a batch as ``ExampleColumns``, or one ``LabelSetUnit`` per group), the
+histograms (``label_set_histograms``, ``BundleHistograms``), the plan
+(``multilabel_plan.plan_counts``, packed as ``PackedPlans``), ``PlaceLabelSetUnits``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2

@@ -1,18 +1,10 @@
 """Exact, streaming stratified split of serialized ``tf.train.Example`` records (Beam).
 
-``StratifiedSplit`` serves both label forms and reads top to bottom in stage order:
-
-1. read the input as ``records.RecordBatch``es (``read_batches``), and as units where groups or
-   earlier spans' assignments need them (``ExampleUnits``, ``GroupUnits``, ``GroupBucketUnits``,
-   then ``assignments.PinUnits``);
-2. the label bin edges, when the classes are bins (``label_bins.bin_edges``);
-3. the histogram pass and the plan (the form's ``plans``);
-4. the assignment pass: place (the form's ``place_units``), rank the boundary buckets
-   (``placement.rank_boundary``), count;
-5. the report (the form's ``report``; ``pinning.pinning_report`` with earlier spans).
-
-The form (``exact.ExactStrategy`` or ``strata.IterativeStrategy``) is chosen once, from
-``config.multi_label``, in ``STRATEGIES``. Design: docs/stratified_splitter.md, "Design".
+``StratifiedSplit.expand`` reads top to bottom in stage order: read the input (as units
+where groups or earlier spans need them: ``ExampleUnits``, ``GroupUnits``, ``GroupBucketUnits``);
+bin edges, only with label bins; the histogram pass and plan; place, rank the boundary buckets,
+count; report. The label form is chosen once, in ``STRATEGIES``; the design:
+docs/stratified_splitter.md, "Design".
 
 Example (outside TFX):
     >>> STRATEGIES[None].__name__, STRATEGIES['ids'].__name__
@@ -34,10 +26,10 @@ import apache_beam as beam
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches, unbatch
+from tfx_balance.core.split import label_bins
 from tfx_balance.core.split.assignments import PinUnits, Previous
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
-from tfx_balance.core.split.label_bins import bin_edges
 from tfx_balance.core.split.pinning import key_by_group_or_pinned, pinned_groups, pinning_report
 from tfx_balance.core.split.placement import rank_boundary
 from tfx_balance.core.split.strata import IterativeStrategy
@@ -46,34 +38,22 @@ from tfx_balance.core.split.strata import IterativeStrategy
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
 # Buckets of group ids the plan pass groups its small entries in (group_buckets): fewer, larger
 # elements (the runner's cost is per element) against one bucket's entries held at a time
-# (about n / GROUP_BUCKETS). The grouped runs of benchmarks/RESULTS.md (section 13, `spans`)
-# run with it.
+# (about n / GROUP_BUCKETS); measured in benchmarks/RESULTS.md (section 13, `spans`).
 GROUP_BUCKETS = 128
-
-
-def read_batches(pipeline, source, batched, stage=''):
-    """The input (``source()``) as batches of serialized examples (``RecordBatch``es or lists;
-    ``records.named_batch``), batched here when the source yields records one by one."""
-    read = pipeline | f'Read{stage}' >> source()
-    if not batched:
-        read = read | f'Batch{stage}' >> fixed_batches()
-    return read
 
 
 @beam.ptransform_fn
 def ExampleUnits(batches, to_units, edges=None, records=True):  # noqa: N802
     """Input batches -> units, one per example (the form's ``example_units``), to be joined
-    with earlier spans' assignments. ``edges``: the bin edges (or their side input), or None;
-    ``records=False`` (the plan pass) drops the records."""
+    with earlier spans' assignments; ``records=False`` (the plan pass) drops the records."""
     given = () if edges is None else (edges,)
     return batches | 'ToUnits' >> beam.FlatMap(to_units.example_units, *given, records=records)
 
 
 @beam.ptransform_fn
 def GroupUnits(batches, to_units, group_feature, edges=None, pinned=None):  # noqa: N802
-    """Input batches -> the placement pass's units, one per group, with their records (the
-    form's ``key_by_group`` and ``group_to_unit``). ``pinned``: the plan pass's
-    ``pinning.PinnedGroups``, grouped with the examples of their group, or None."""
+    """Input batches -> the placement pass's units, one per group, with their records.
+    ``pinned``: the plan pass's ``pinning.PinnedGroups``, grouped with their group, or None."""
     given = () if edges is None else (edges,)
     if pinned is not None:
         batches = (batches, pinned) | 'WithPinned' >> beam.Flatten()
@@ -101,8 +81,8 @@ def GroupBucketUnits(batches, to_units, group_feature, edges=None):  # noqa: N80
 
 
 def group_buckets(batch, key_by_group, *args, **kwargs) -> list:
-    """The form's ``key_by_group`` entries of an input batch as one element per bucket of group
-    ids (``zlib.crc32`` of the id modulo ``GROUP_BUCKETS``): ``(bucket, (groups, columns))``."""
+    """The form's ``key_by_group`` entries of a batch as ``(bucket, (groups, columns))``, one
+    element per bucket of group ids (``zlib.crc32`` of the id modulo ``GROUP_BUCKETS``)."""
     chunks = {}
     for group, entry in key_by_group(batch, *args, **kwargs):
         bucket = zlib.crc32(group) % GROUP_BUCKETS
@@ -115,8 +95,7 @@ def group_buckets(batch, key_by_group, *args, **kwargs) -> list:
 
 
 def bucket_units(item, group_to_unit) -> list:
-    """The units (``group_to_unit``, the form's) of the groups of one grouped bucket of
-    ``group_buckets``' chunks."""
+    """The units (``group_to_unit``) of the groups of one grouped bucket of chunks."""
     _, chunks = item
     members = {}
     for groups, columns in chunks:
@@ -130,17 +109,11 @@ def bucket_units(item, group_to_unit) -> list:
 
 
 class SplitOutputs:
-    """Outputs of ``StratifiedSplit``.
-
-    - ``whole[split]``: the split's examples from whole hash buckets (nearly all), one list per
-      input batch: write them as they stream (``artifacts.WriteRecords(..., batched=True)``).
-    - ``ranked``: ``(split, serialized example)`` of the examples ranked in boundary buckets
-      (few; ``artifacts.WriteSmallSplits``).
-    - ``records[split]``: both merged, for small data and tests (a ``Flatten``: not at scale).
-    - ``counts``: one ``{class: {split: count}}``; ``report``: what ``split_counts.json`` holds.
-    - ``assignments``: with ``assignments=True``, records of ``(unit key, split index)`` pairs
-      (``assignments.encode_assignments``); else None.
-    """
+    """Outputs of ``StratifiedSplit``: ``whole[split]``, the split's examples of whole hash
+    buckets (nearly all), one list per input batch; ``ranked``, ``(split, example)`` of the few
+    ranked in boundary buckets; ``records[split]``, both merged (a ``Flatten``: for small data
+    and tests); ``counts`` (``{class: {split: count}}``); ``report`` (``split_counts.json``);
+    ``assignments``, records of ``(unit key, split index)`` (with ``assignments=True``)."""
 
     # The keys of StratifiedSplit's output dict (it writes them, __init__ reads them): a split's
     # whole part is under WHOLE + its name.
@@ -172,18 +145,16 @@ class SplitOutputs:
 
 
 class StratifiedSplit(beam.PTransform):
-    """Splits examples into named splits, stratified by their labels (``config.multi_label``:
-    one label per example, exact per-class counts; or label sets, every label at once).
+    """Splits examples into named splits, stratified by their labels (one label per example:
+    exact per-class counts; ``config.multi_label``: label sets, every label at once).
 
-    Apply to a pipeline. Give one source, a callable returning a new reading PTransform each
-    call (each pass reads the input; with ``group_feature`` the passes share one read):
+    Apply to a pipeline. Give one source, a callable returning a new reading PTransform:
     ``batches_source`` yields ``RecordBatch``es or lists of serialized examples,
-    ``records_source`` serialized examples one by one. ``config``: a ``StratifiedSplitConfig``
-    (or its fields as keyword arguments). ``bucket_bits``: the histogram resolution (tests use
-    small values). ``previous``: earlier spans' assignments (``assignments.read_previous``'s
-    ``Previous``, or ``ReadAssignments``' tables), whose units keep their split;
-    ``assignments=True`` also outputs this span's. Returns a dict of PCollections: wrap it in
-    ``SplitOutputs``.
+    ``records_source`` examples one by one. ``config``: a ``StratifiedSplitConfig`` (or its
+    fields as keyword arguments); ``bucket_bits``: the histogram resolution; ``previous``:
+    earlier spans' assignments (``assignments.Previous``, or ``ReadAssignments``' tables),
+    whose units keep their split; ``assignments=True`` also outputs this span's. Returns a dict
+    of PCollections: wrap it in ``SplitOutputs``.
     """
 
     def __init__(
@@ -219,12 +190,18 @@ class StratifiedSplit(beam.PTransform):
         # With groups, the passes (and the label bin edges) share one read: the placement pass's
         # grouping holds the records anyway. Without, each pass reads the input, so that the
         # placement pass streams it (nothing is held in memory).
-        shared = read_batches(pipeline, source, batched) if grouped else None
+
+        def read_batches(stage=''):
+            read = pipeline | f'Read{stage}' >> source()
+            return read if batched else read | f'Batch{stage}' >> fixed_batches()
+
+        shared = read_batches() if grouped else None
 
         def batches(stage):
-            return shared if grouped else read_batches(pipeline, source, batched, stage)
+            return shared if grouped else read_batches(stage)
 
-        bins, edges = bin_edges(config, batches)
+        # bins or not, chosen here: without bins a class is the label itself (edges None)
+        bins, edges = label_bins.bin_edges(config, batches) if config.binned else (None, None)
         given = () if edges is None else (edges,)
 
         def read(stage, records, pinned=None):

@@ -69,7 +69,7 @@ def read_group_id(
 
 def read_group_ids(records, group_feature: str, describe=lambda i: '', where: str = '') -> list:
     """``(group, seed key)`` of every serialized example of ``records``: the values and errors of
-    ``read_group_id`` of each (``describe(i)`` says which example ``i`` is),.
+    ``read_group_id`` of each (``describe(i)`` says which example ``i`` is).
     The group feature of the whole batch is decoded in C++ (``labels.decode_feature``); a batch
     whose examples do not all hold one value of one kind is read example by example (ids of
     several kinds are one rule, but not one decoding), so the error is the first bad example's.

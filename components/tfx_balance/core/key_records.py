@@ -48,10 +48,11 @@ def read_header(path: str, fields: Sequence[str], what: str) -> dict:
     ``fields``, or ``damaged_file_error`` (``what``: the input it belongs to)."""
     import tensorflow as tf
 
-    if not tf.io.gfile.exists(path):
-        raise damaged_file_error(what, path, 'is missing')
-    with tf.io.gfile.GFile(path, 'rb') as f:
-        text = f.read()
+    try:  # one file-system call: on GCS or S3 each is a round trip, for every span of a window
+        with tf.io.gfile.GFile(path, 'rb') as f:
+            text = f.read()
+    except tf.errors.NotFoundError:
+        raise damaged_file_error(what, path, 'is missing') from None
     try:
         found = json.loads(text)
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError

@@ -134,13 +134,14 @@ def test_a_bad_config_stops_the_resolver_naming_the_key_the_value_and_the_fix(co
     assert isinstance(find_balance_error(raised.value), ConfigError)
 
 
-def _resolver(config, resolver_id='previous_assignments'):
+def _resolver(config, resolver_id='previous_assignments', strategy=None):
+    """A Resolver of the splitter's assignments (``strategy``: PreviousSpanStrategy if None)."""
     from tfx import v1 as tfx
 
     from tfx_balance import PreviousSpanStrategy, SplitAssignments
 
     return tfx.dsl.Resolver(
-        strategy_class=PreviousSpanStrategy,
+        strategy_class=strategy or PreviousSpanStrategy,
         config=config,
         assignments=tfx.dsl.Channel(
             type=SplitAssignments,
@@ -242,7 +243,7 @@ class RaisingStrategy(resolver.ResolverStrategy):
 def _components(data_dir, strategy, config):
     from tfx import v1 as tfx
 
-    from tfx_balance import SplitAssignments, StratifiedSplitter
+    from tfx_balance import StratifiedSplitter
 
     gen = tfx.components.ImportExampleGen(
         input_base=data_dir,
@@ -250,15 +251,7 @@ def _components(data_dir, strategy, config):
             splits=[tfx.proto.Input.Split(name='all', pattern='span-{SPAN}/*')]
         ),
     )
-    previous = tfx.dsl.Resolver(
-        strategy_class=strategy,
-        config=config,
-        assignments=tfx.dsl.Channel(
-            type=SplitAssignments,
-            producer_component_id='StratifiedSplitter',
-            output_key='assignments',
-        ),
-    ).with_id('previous_assignments')
+    previous = _resolver(config, strategy=strategy)
     splitter = StratifiedSplitter(
         examples=gen.outputs['examples'],
         label_feature='label',

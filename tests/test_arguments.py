@@ -24,15 +24,15 @@ from tfx_balance.core.split.config import StratifiedSplitConfig
 
 # (component, its config, the constructor's channel arguments)
 COMPONENTS = [
-    (StratifiedSplitter, StratifiedSplitConfig, ['examples', 'previous_assignments']),
-    (LeakageCheck, LeakageConfig, ['examples', 'previous_key_index']),
+    (StratifiedSplitter, StratifiedSplitConfig, ['examples', 'previous_assignments', 'history']),
+    (LeakageCheck, LeakageConfig, ['examples', 'previous_key_index', 'history']),
     (BalancedAugmenter, AugmentConfig, ['examples']),
-    (BalancedInputGen, LayoutConfig, ['examples', 'augmented_examples']),
+    (BalancedInputGen, LayoutConfig, ['examples', 'augmented_examples', 'history']),
     (CrossValidationAggregate, CrossValidationConfig, ['evaluations', 'model']),
     (
         ClassDistributionValidator,
         ValidatorConfig,
-        ['statistics', 'schema', 'examples', 'baseline_statistics'],
+        ['statistics', 'schema', 'examples', 'baseline_statistics', 'history'],
     ),
 ]
 

@@ -25,6 +25,10 @@ PREVIOUS_ASSIGNMENTS_KEY = 'previous_assignments'
 ASSIGNMENTS_FILE = 'assignments.json'  # what the records mean (seed, splits, group_feature)
 ASSIGNMENT_RECORDS_PREFIX = 'assignments'  # <uri>/assignments-*.gz
 
+# A periodic pipeline's history (tfx_balance.periodic): LookBack's pinned SpanHistory, an optional
+# input of the components that read earlier spans, and CommitSpan's inputs.
+HISTORY_KEY = 'history'
+
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
 # The checks' ExampleAnomalies (ClassDistributionValidator, LeakageCheck): per split the file

@@ -10,6 +10,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
+from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
@@ -27,6 +28,7 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         keys.BASELINE_STATISTICS_KEY: ChannelParameter(
             type=standard_artifacts.ExampleStatistics, optional=True
         ),
+        keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
     OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
@@ -79,6 +81,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
         baseline_statistics: types.BaseChannel | None = None,
         max_drift_distance: float | Mapping[str, float] = 0.02,
         max_drift_divergence: float | Mapping[str, float] | None = None,
+        history: types.BaseChannel | None = None,
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``;
@@ -91,6 +94,8 @@ class ClassDistributionValidator(base_component.BaseComponent):
         baseline_statistics: optional ExampleStatistics channel, e.g. the previous span's; each
           split is compared with the baseline's of the same name (none resolved on the first run: no
           comparison). One label per example only.
+        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
+          the statistics of the history's last accepted span before this one, in place of baseline_statistics.
         {arguments}"""
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
@@ -101,8 +106,9 @@ class ClassDistributionValidator(base_component.BaseComponent):
             'baseline_statistics',
             baseline_statistics,
         )
+        check_channel(ClassDistributionValidatorSpec, keys.HISTORY_KEY, 'history', history)
         config = ValidatorConfig.from_call(locals()).validate()
-        if baseline_statistics is not None:
+        if baseline_statistics is not None or history is not None:
             config.check_baseline()
         if multi_label == 'multi_hot' and examples is None:
             raise ConfigError(MULTI_HOT_NEEDS_EXAMPLES.format(feature=label_feature))
@@ -110,6 +116,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
             **config.to_exec_properties(),
             statistics=statistics,
             baseline_statistics=baseline_statistics,
+            history=history,
             schema=schema,
             input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),

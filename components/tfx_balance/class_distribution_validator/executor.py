@@ -11,10 +11,11 @@ from absl import logging
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.proto.orchestration import execution_result_pb2
-from tfx.types import artifact_utils
+from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
+from tfx_balance.artifacts.history import earlier_inputs
 from tfx_balance.class_distribution_validator import counts
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
@@ -68,9 +69,17 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 'statistics artifact with examples=, or leave examples unset to pool the window '
                 "from its statistics (multi_label='ids' and one label per example)."
             )
+        # The span's from the examples: StatisticsGen copies only the declared span, which
+        # ExampleGen's drivers leave at 0 (they write the custom property).
+        baseline = earlier_inputs(
+            input_dict,
+            keys.BASELINE_STATISTICS_KEY,
+            'statistics',
+            standard_artifacts.ExampleStatistics,
+            examples or window,
+        )
         distributions = self._read(window, examples, config)
         splits = list(distributions)
-        baseline = input_dict.get(keys.BASELINE_STATISTICS_KEY) or []
         splitter = None
         if examples and config.multi_label is None:  # StratifiedSplitter's output: its bound
             example = _one_examples(examples)

@@ -10,6 +10,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
+from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.channels import check_channel
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
 from tfx_balance.leakage_check import executor
@@ -25,6 +26,7 @@ class LeakageCheckSpec(ComponentSpec):
         keys.PREVIOUS_KEY_INDEX_KEY: ChannelParameter(
             type=standard_artifacts.ExampleAnomalies, optional=True
         ),
+        keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
     OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
@@ -63,12 +65,15 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         max_examples: int = DEFAULT_MAX_EXAMPLES,
         group_feature: str | None = None,
         previous_key_index: types.BaseChannel | None = None,
+        history: types.BaseChannel | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
         previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
           Resolver's window), whose key indexes are pooled with ``examples`` by split name.
+        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
+          the key indexes of the window's earlier spans, in place of previous_key_index.
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -77,11 +82,13 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         check_channel(
             LeakageCheckSpec, keys.PREVIOUS_KEY_INDEX_KEY, 'previous_key_index', previous_key_index
         )
+        check_channel(LeakageCheckSpec, keys.HISTORY_KEY, 'history', history)
         config = LeakageConfig.from_call(locals()).validate()
         spec = LeakageCheckSpec(
             **config.to_exec_properties(),
             input_examples=examples,
             previous_key_index=previous_key_index,
+            history=history,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
         )
         super().__init__(spec=spec)

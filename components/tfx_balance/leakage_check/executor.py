@@ -11,10 +11,11 @@ from absl import logging
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
-from tfx.types import artifact_utils
+from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
 from tfx_balance import artifacts, keys
+from tfx_balance.artifacts.history import earlier_inputs
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.key_records import read_header
 from tfx_balance.core.leakage_check import (
@@ -57,7 +58,14 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         for examples in window:
             artifacts.require_tf_example(examples, self.COMPONENT)
-        previous = _earlier_indexes(window, input_dict.get(keys.PREVIOUS_KEY_INDEX_KEY) or [])
+        earlier = earlier_inputs(
+            input_dict,
+            keys.PREVIOUS_KEY_INDEX_KEY,
+            'key_index',
+            standard_artifacts.ExampleAnomalies,
+            window,
+        )
+        previous = _earlier_indexes(window, earlier)
         inputs = _window_files(window, previous, config)
         splits, split_of, files = inputs.splits, inputs.split_of, inputs.files
         training = config.resolve_training_splits(splits)

@@ -6,24 +6,15 @@ from typing import Mapping, Sequence
 
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
-from tfx.types import artifact, standard_artifacts
+from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
+from tfx_balance.artifacts.history import SpanHistory, SplitAssignments
 from tfx_balance.channels import check_channel
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.parameters import documented, execution_parameters
 from tfx_balance.stratified_splitter import executor
-
-
-class SplitAssignments(artifact.Artifact):
-    """Every unit's split in one span: ``assignments-*.gz`` (gzipped TFRecords of the unit's
-    64-bit key and split index) and ``assignments.json`` (seed, splits, group_feature); the span
-    and version of the Examples split, as custom properties. Handed back as
-    ``previous_assignments``."""
-
-    TYPE_NAME = 'tfx_balance.SplitAssignments'  # span, version: custom properties, as
-    # ExampleGen writes them (declared properties of a custom type fail Kubeflow's compiler)
 
 
 class StratifiedSplitterSpec(ComponentSpec):
@@ -31,6 +22,7 @@ class StratifiedSplitterSpec(ComponentSpec):
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.PREVIOUS_ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments, optional=True),
+        keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -97,12 +89,15 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         label_bin_edges: Sequence[float] | None = None,
         multi_label: str | None = None,
         previous_assignments: types.BaseChannel | None = None,
+        history: types.BaseChannel | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         {arguments}
         previous_assignments: optional SplitAssignments channel: earlier spans' assignments
           (a Resolver's window); a unit found there keeps its split (the latest span's).
+        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
+          the assignments of the history's last ``horizon`` spans, in place of previous_assignments.
 
         Raises:
           ConfigError: an argument is invalid (the message names it), when the pipeline is built.
@@ -114,11 +109,13 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             'previous_assignments',
             previous_assignments,
         )
+        check_channel(StratifiedSplitterSpec, keys.HISTORY_KEY, 'history', history)
         config = StratifiedSplitConfig.from_call(locals()).validate()
         spec = StratifiedSplitterSpec(
             **config.to_exec_properties(),
             input_examples=examples,
             previous_assignments=previous_assignments,
+            history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
             assignments=types.Channel(type=SplitAssignments),
         )

@@ -10,6 +10,7 @@ from tfx import types
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
+from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
 from tfx_balance.core.key_records import read_header
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split import assignments
@@ -87,7 +88,13 @@ class Executor(ExamplesExecutor):
     def decode_inputs(self, input_dict, output_dict, config) -> SplitterInputs:
         out = output_dict.get(keys.ASSIGNMENTS_KEY)
         return SplitterInputs(
-            previous=list(input_dict.get(keys.PREVIOUS_ASSIGNMENTS_KEY) or []),
+            previous=earlier_inputs(
+                input_dict,
+                keys.PREVIOUS_ASSIGNMENTS_KEY,
+                'assignments',
+                SplitAssignments,
+                input_dict[keys.INPUT_EXAMPLES_KEY],
+            ),
             assignments=artifact_utils.get_single_instance(out) if out else None,
         )
 

@@ -1,0 +1,1 @@
+"""CommitSpan: add a run's accepted span to its periodic pipeline's history."""

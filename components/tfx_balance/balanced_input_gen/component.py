@@ -10,6 +10,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
+from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_input_gen import LayoutConfig
@@ -24,6 +25,7 @@ class BalancedInputGenSpec(ComponentSpec):
         keys.AUGMENTED_EXAMPLES_KEY: ChannelParameter(
             type=standard_artifacts.Examples, optional=True
         ),
+        keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
     OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
@@ -70,6 +72,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         policy: str | None = None,
         repeat_threshold: float | None = None,
         augmented_examples: types.BaseChannel | None = None,
+        history: types.BaseChannel | None = None,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
@@ -78,6 +81,9 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           (e.g. through Transform): its class counts before augmentation are recorded as
           ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed).
           Not with ``multi_label``.
+        history: a SpanHistory channel (LookBack's, wired by tfx_balance.periodic): the plan also
+          names the layouts of the window's earlier spans. ``examples`` is then one span. Not
+          with ``multi_label``.
         {arguments}
         """
         config = LayoutConfig.from_call(locals()).validate()
@@ -89,6 +95,8 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
                 f"'{config.label_feature}', so the prior correction could not use them. Leave "
                 'augmented_examples out and lay out the examples before the augmenter.'
             )
+        if config.multi_label and history is not None:
+            raise executor.multi_label_history_error(config.multi_label)
         check_channel(BalancedInputGenSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(
             BalancedInputGenSpec,
@@ -96,10 +104,12 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             'augmented_examples',
             augmented_examples,
         )
+        check_channel(BalancedInputGenSpec, keys.HISTORY_KEY, 'history', history)
         spec = BalancedInputGenSpec(
             **config.to_exec_properties(),
             input_examples=examples,
             augmented_examples=augmented_examples,
+            history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
         )
         super().__init__(spec=spec)

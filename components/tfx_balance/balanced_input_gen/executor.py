@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from typing import Dict, NamedTuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import apache_beam as beam
+from absl import logging
+from tfx.types import standard_artifacts
 
 from tfx_balance import artifacts, keys
+from tfx_balance.artifacts.history import pinned_history
 from tfx_balance.core.balanced_input_gen import (
     COMPONENT,
     PLAN_FILE,
@@ -41,10 +46,12 @@ def plan_table(doc: dict) -> str:
 
 
 class DataCounts(NamedTuple):
-    """Per laid-out split, its class counts before augmentation (``data_counts_of``)."""
+    """Per laid-out split, its class counts before augmentation (``data_counts_of``), and the
+    earlier layouts of the training window (``window_layouts``)."""
 
     counts: Dict[str, Dict[str, int]]
     given: bool  # augmented_examples was given: every laid-out split must have its counts
+    window: Tuple[str, ...] = ()  # the earlier spans' layout URIs, oldest first
 
 
 class Executor(ExamplesExecutor):
@@ -63,6 +70,9 @@ class Executor(ExamplesExecutor):
         derived from (over a window, the same spans'): its rebalance_plan.json's 'input' counts
         are each laid-out split's data_counts (without it, those of an input that is the
         augmenter's output: augmenter_outputs).
+      input_dict['history'] (optional): LookBack's SpanHistory; the input is then one span, and
+        balance_plan.json's ``window`` names the layouts of the training window's earlier spans
+        (``window_layouts``), read with this one by ``load_plans``.
     """
 
     COMPONENT = COMPONENT
@@ -75,7 +85,10 @@ class Executor(ExamplesExecutor):
         counts = data_counts_of(
             given or augmenter_outputs(examples, config.label_feature), examples
         )
-        return DataCounts(counts, given=bool(given))
+        if config.multi_label and input_dict.get(keys.HISTORY_KEY):
+            raise multi_label_history_error(config.multi_label)
+        window = window_layouts(input_dict, self.read_splits(examples[0], config))
+        return DataCounts(counts, given=bool(given), window=window)
 
     def decode_config(self, exec_properties) -> LayoutConfig:
         return LayoutConfig.from_exec_properties(exec_properties)
@@ -114,10 +127,78 @@ class Executor(ExamplesExecutor):
                 'splits were derived from, or leave augmented_examples out.'
             )
         spans = [s for s in map(artifacts.span_of, examples) if s is not None]
-        return self.report_of_parts(plans, plans_to_json, run.passthrough, data_counts, spans)
+        return self.report_of_parts(
+            plans, plans_to_json, run.passthrough, data_counts, spans, run.inputs.window
+        )
 
     def summary(self, report, config) -> str:
         return plan_table(report)
+
+
+def multi_label_history_error(multi_label: str) -> ConfigError:
+    return ConfigError(
+        f'history applies to a per-class layout only, not with multi_label={multi_label!r}: a '
+        'multi-label layout is read one split at a time (its groups and draws are planned per '
+        'split), so the layouts of a window cannot be read together. Leave history out: the '
+        "Trainer then reads this span's layout alone (to train on a window, give examples the "
+        'window of spans, laid out as one).'
+    )
+
+
+def window_layouts(input_dict, laid_out: List[str]) -> Tuple[str, ...]:
+    """The URIs of the layouts of the training window's earlier spans, oldest first, that the
+    ``history`` input names for the input's span (none without a history), after checking each
+    laid out the splits ``laid_out``."""
+    import tensorflow as tf
+
+    pinned = pinned_history(input_dict.get(keys.HISTORY_KEY))
+    if pinned is None:
+        return ()
+    examples = artifacts.require_single(
+        input_dict[keys.INPUT_EXAMPLES_KEY],
+        COMPONENT,
+        fix=(
+            "With a history, BalancedInputGen lays out the run's span and names the earlier "
+            "spans' layouts in its plan: give it the ExampleGen output of the run, without a "
+            'Resolver.'
+        ),
+    )
+    span = artifacts.span_of(examples)
+    window = pinned.artifacts('layout', standard_artifacts.Examples, span)
+    records = [r for r in pinned.records('layout', span) if r.layout]
+    for layout, record in zip(window, records):
+        earlier = artifacts.span_of(layout)
+        path = os.path.join(layout.uri, PLAN_FILE)
+        if not tf.io.gfile.exists(path):
+            raise DataError(
+                f'The history at {pinned.index.root} names {layout.uri} as the layout of span '
+                f'{earlier}, but it has no {PLAN_FILE}. BalancedInputGen outputs of the spans in '
+                'the training window must be kept; re-run that span to lay it out again.'
+            )
+        with tf.io.gfile.GFile(path, 'rb') as f:
+            text = f.read()
+        if record.layout_sha256 and hashlib.sha256(text).hexdigest() != record.layout_sha256:
+            raise DataError(
+                f'The layout of span {earlier} in the training window ({layout.uri}) is not the '
+                f'one the history recorded: its {PLAN_FILE} changed since that span was '
+                'committed. Re-run that span to lay it out again.'
+            )
+        found = sorted(json.loads(text).get('splits', {}))
+        if found != sorted(laid_out):
+            raise DataError(
+                f'The layout of span {earlier} in the training window ({layout.uri}) has '
+                f'laid-out split(s) {", ".join(found) or "(none)"}, but span {span} lays out '
+                f'{", ".join(sorted(laid_out))}: the window is read split by split. Lay out the '
+                'same splits in every span (BalancedInputGen splits), or re-run span '
+                f'{earlier} with these.'
+            )
+    logging.info(
+        '%s: the training window of span %s reads the layouts of earlier span(s) %s with it',
+        COMPONENT,
+        span,
+        ', '.join(str(artifacts.span_of(layout)) for layout in window) or '(none)',
+    )
+    return tuple(layout.uri for layout in window)
 
 
 def augmenter_outputs(examples, label_feature: str) -> list:

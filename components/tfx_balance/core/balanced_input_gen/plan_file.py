@@ -1,6 +1,7 @@
 """``balance_plan.json``: written by ``plans_to_json``, found from a Trainer's files by
-``load_plans`` (``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``)
-and logged as a table by ``plan_summary``. Example::
+``load_plans`` (``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``;
+a plan with a ``window`` names the layouts of earlier spans read with it) and logged as a table
+by ``plan_summary``. Example::
 
     ((split_dir, plan),) = load_plans('/pipeline/BalancedInputGen/examples/7/Split-train/*')
 """
@@ -29,9 +30,11 @@ def plans_to_json(
     passthrough_splits: Sequence[str] = (),
     data_counts: Mapping[str, Mapping[str, int]] | None = None,
     spans: Sequence[int] = (),
+    window: Sequence[str] = (),
 ) -> dict:
     """The content of ``balance_plan.json``: every laid-out split's plan, with its ``data_counts``
-    (``{split: {class: count}}``, before augmentation) and the input's ``spans`` where known."""
+    (``{split: {class: count}}``, before augmentation), the input's ``spans`` where known and the
+    ``window``: the URIs of earlier spans' layouts read before this one, oldest first."""
     data_counts = data_counts or {}
     plans = [
         dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
@@ -45,6 +48,7 @@ def plans_to_json(
         'splits': {p.split: p.to_json() for p in sorted(plans, key=lambda p: p.split)},
         'passthrough_splits': list(passthrough_splits),
         **({'spans': sorted(spans)} if spans else {}),
+        **({'window': list(window)} if window else {}),
     }
 
 
@@ -88,9 +92,43 @@ def _no_plan_error(split_dir: str, plan_path: str) -> DataError:
     )
 
 
+def _window_layout_gone(uri: str, plan_path: str) -> DataError:
+    return DataError(
+        f'{plan_path} names {uri} as the layout of an earlier span of its training window, but '
+        f'{os.path.join(uri, PLAN_FILE)} is gone. {COMPONENT} outputs of the spans in the '
+        'training window must be kept; re-run that span to lay it out again, then this one.'
+    )
+
+
+def _read_plan_file(cache: Dict[str, dict], plan_path: str) -> dict | None:
+    """The document at ``plan_path`` (read once per call of ``load_plans``), None if absent."""
+    import tensorflow as tf
+
+    if plan_path not in cache:
+        try:  # opened, not first checked: one round trip to GCS or S3, not two
+            with tf.io.gfile.GFile(plan_path) as f:
+                cache[plan_path] = json.load(f)
+        except tf.errors.NotFoundError:
+            return None
+    return cache[plan_path]
+
+
+def _split_plan(split_dir: str, split: str, doc: Mapping) -> LayoutPlan:
+    if split not in doc.get('splits', {}):
+        laid_out = ', '.join(doc.get('splits', {})) or '(none)'
+        raise DataError(
+            f"split '{split}' ({split_dir}) was not laid out per class by {COMPONENT} (it "
+            f'was passed through unchanged); laid-out splits: {laid_out}. Add '
+            f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
+        )
+    return plan_from_json(split, doc['splits'][split])
+
+
 def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[str, LayoutPlan]]:
     """``(split_dir, plan)`` of every split folder the patterns name: a split folder, a file in one,
-    or ``<artifact uri>/Split-<name>/*`` (as ``fn_args.train_files``)."""
+    or ``<artifact uri>/Split-<name>/*`` (as ``fn_args.train_files``). A layout whose plan has a
+    ``window`` is read after the same split of each layout it names, oldest first (one level: a
+    named layout's own ``window`` is not followed), as if they were given before it."""
     import tensorflow as tf
 
     patterns = [file_pattern_or_list] if isinstance(file_pattern_or_list, str) else None
@@ -109,28 +147,28 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
         if split_dir not in split_dirs:
             split_dirs.append(split_dir)
     result = []
+    read: set = set()
     cache: Dict[str, dict] = {}
     for split_dir in split_dirs:
         root, folder = os.path.split(split_dir)
         plan_path = os.path.join(root, PLAN_FILE)
         if not folder.startswith('Split-'):
             raise _no_plan_error(split_dir, plan_path)
-        if plan_path not in cache:
-            try:  # opened, not first checked: one round trip to GCS or S3, not two
-                with tf.io.gfile.GFile(plan_path) as f:
-                    cache[plan_path] = json.load(f)
-            except tf.errors.NotFoundError:
-                raise _no_plan_error(split_dir, plan_path) from None
-        doc = cache[plan_path]
+        doc = _read_plan_file(cache, plan_path)
+        if doc is None:
+            raise _no_plan_error(split_dir, plan_path)
         split = folder[len('Split-') :]
-        if split not in doc.get('splits', {}):
-            laid_out = ', '.join(doc.get('splits', {})) or '(none)'
-            raise DataError(
-                f"split '{split}' ({split_dir}) was not laid out per class by {COMPONENT} (it "
-                f'was passed through unchanged); laid-out splits: {laid_out}. Add '
-                f"'{split}' to {COMPONENT}(splits=[...]) or read another split."
-            )
-        result.append((split_dir, plan_from_json(split, doc['splits'][split])))
+        located = []
+        for uri in (str(u).rstrip('/') for u in doc.get('window', ())):
+            earlier = _read_plan_file(cache, os.path.join(uri, PLAN_FILE))
+            if earlier is None:
+                raise _window_layout_gone(uri, plan_path)
+            located.append((os.path.join(uri, folder), earlier))
+        located.append((split_dir, doc))
+        for where, found in located:
+            if where not in read:  # a layout given and also named by a window: read once
+                read.add(where)
+                result.append((where, _split_plan(where, split, found)))
     _warn_repeated_spans(cache)
     return result
 

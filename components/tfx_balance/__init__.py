@@ -26,6 +26,17 @@ _LAZY = {
     'label_stats_options': 'tfx_balance.core.class_distribution_validator',
     'cross_validation': 'tfx_balance.cross_validation_pipeline',
     'CrossValidationAggregate': 'tfx_balance.cross_validation_aggregate.component',
+    'periodic': 'tfx_balance.periodic_pipeline',
+    'LookBack': 'tfx_balance.look_back.component',
+    'CommitSpan': 'tfx_balance.commit_span.component',
+    'SpanHistory': 'tfx_balance.artifacts.history',
+    'ConcurrentRunError': 'tfx_balance.core.history',
+}
+
+
+# 0.2.0's names, deprecated for what replaces them: name -> what to use.
+_DEPRECATED = {
+    'PreviousSpanStrategy': 'tfx_balance.periodic (no Resolver; docs/continuous_training.md)'
 }
 
 
@@ -33,6 +44,10 @@ def __getattr__(name):
     if name in _LAZY:
         import importlib
 
+        if name in _DEPRECATED:
+            from tfx_balance.core.deprecation import warn_moved
+
+            warn_moved(f'tfx_balance.{name}', _DEPRECATED[name])
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 

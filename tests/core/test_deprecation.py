@@ -103,3 +103,18 @@ def test_0_1_0_module_attributes_are_gone():
     from tfx_balance.metrics import counts
 
     assert not hasattr(records, 'read_labels') and not hasattr(counts, 'validate_classes')
+
+
+def test_previous_span_strategy_is_deprecated_for_periodic_at_the_users_line():
+    import tfx_balance
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        strategy = tfx_balance.PreviousSpanStrategy
+    assert strategy.__name__ == 'PreviousSpanStrategy'
+    (warning,) = [w for w in caught if issubclass(w.category, TfxBalanceDeprecationWarning)]
+    assert str(warning.message).startswith(
+        'tfx_balance.PreviousSpanStrategy is deprecated since 0.3.0 and removed in 0.4.0: use '
+        'tfx_balance.periodic'
+    )
+    assert warning.filename == __file__

@@ -1,0 +1,145 @@
+"""``tfx_balance.periodic``: a one-shot pipeline's components made into a periodic pipeline that
+runs the same on LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
+
+It adds LookBack (first: pins the history, copies the latest blessed model) and CommitSpan
+(last: commits the span once every task succeeded), and gives the history to the components
+that read earlier spans:
+
+- StratifiedSplitter: the assignments of the last ``horizon`` spans (units keep their split);
+- ClassDistributionValidator over the statistics of the splitter's input (the drift check): the
+  last accepted span's statistics, which CommitSpan records;
+- LeakageCheck and BalancedInputGen: the window's earlier key indexes and layouts;
+- Trainer and Evaluator: the latest blessed model (base_model, baseline_model).
+
+ExampleGen, Trainer and Evaluator get executors that also run where no driver ran
+(``tfx_executors``). docs/continuous_training.md.
+
+Example::
+
+    components = [example_gen, statistics_gen, drift_check, splitter, leakage, layout,
+                  trainer, evaluator, pusher]
+    pipeline = tfx.dsl.Pipeline(
+        pipeline_name='taxi',
+        pipeline_root=root,
+        components=tfx_balance.periodic(
+            components, history_root='gs://bucket/history/taxi', pipeline_name='taxi'
+        ),
+        enable_cache=False,
+    )
+"""
+
+from __future__ import annotations
+
+from typing import List, Sequence
+
+from tfx.dsl.components.common import resolver
+
+from tfx_balance import keys, tfx_executors
+from tfx_balance.balanced_input_gen.component import BalancedInputGen
+from tfx_balance.class_distribution_validator.component import ClassDistributionValidator
+from tfx_balance.commit_span.component import CommitSpan
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW
+from tfx_balance.leakage_check.component import LeakageCheck
+from tfx_balance.look_back.component import LookBack
+from tfx_balance.stratified_splitter.component import StratifiedSplitter
+
+LOOK_BACK_ID = 'LookBack'
+COMMIT_ID = 'CommitSpan'
+IDENTITY = ('label_feature', 'splits', 'seed', 'group_feature')  # the splitter's
+
+
+def periodic(
+    components: Sequence,
+    history_root: str,
+    pipeline_name: str,
+    horizon: int = DEFAULT_HORIZON,
+    window: int = DEFAULT_WINDOW,
+) -> List:
+    """``components`` with LookBack first and CommitSpan last, wired to the history at
+    ``history_root`` (one folder per pipeline; never delete under it).
+
+    Args:
+      components: a one-shot pipeline's components, with exactly one StratifiedSplitter and no
+        Resolver.
+      history_root: the history's folder (local, mounted, gs:// or s3://).
+      pipeline_name: the pipeline's name, recorded in the history (another pipeline's history is
+        refused).
+      horizon: spans whose units keep their split.
+      window: spans LeakageCheck and the training window read, this run's included.
+
+    Raises:
+      ConfigError: a Resolver among ``components``, or not exactly one StratifiedSplitter.
+    """
+    components = list(components)
+    resolvers = [c.id for c in components if isinstance(c, resolver.Resolver)]
+    if resolvers:
+        raise ConfigError(
+            f'periodic(): the history replaces Resolvers, which Kubeflow Pipelines does not run; '
+            f'remove {", ".join(resolvers)} from the components (and the inputs they feed).'
+        )
+    splitters = [c for c in components if isinstance(c, StratifiedSplitter)]
+    if len(splitters) != 1:
+        raise ConfigError(
+            f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
+            f'history keeps); found {len(splitters)}.'
+        )
+    (splitter,) = splitters
+    identity = {'pipeline': pipeline_name}
+    identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    look_back = LookBack(
+        history_root=history_root, identity=identity, horizon=horizon, window=window
+    ).with_id(LOOK_BACK_ID)
+    history, model = look_back.outputs[keys.HISTORY_KEY], look_back.outputs[keys.MODEL_KEY]
+    committed = {keys.ASSIGNMENTS_KEY: splitter.outputs[keys.ASSIGNMENTS_KEY]}
+    span_examples = splitter.inputs[keys.INPUT_EXAMPLES_KEY]
+    for component in components:
+        tfx_executors.use_in(component)
+        if isinstance(component, (StratifiedSplitter, LeakageCheck)) or _per_class(component):
+            _wire(component, keys.HISTORY_KEY, history)
+        if isinstance(component, LeakageCheck):
+            committed['key_index'] = component.outputs[keys.ANOMALIES_KEY]
+        if isinstance(component, BalancedInputGen):
+            committed['layout'] = component.outputs[keys.EXAMPLES_KEY]
+        if isinstance(component, ClassDistributionValidator) and _of_examples(
+            component.inputs[keys.STATISTICS_KEY], span_examples
+        ):
+            _wire(component, keys.HISTORY_KEY, history)
+            _wire(component, keys.INPUT_EXAMPLES_KEY, span_examples)  # its span
+            committed[keys.STATISTICS_KEY] = component.inputs[keys.STATISTICS_KEY]
+        if type(component).__name__ == 'Trainer':
+            _wire(component, 'base_model', model)
+            committed[keys.MODEL_KEY] = component.outputs[keys.MODEL_KEY]
+        if type(component).__name__ == 'Evaluator':
+            _wire(component, 'baseline_model', model)
+            committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
+    commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
+    for component in components:
+        commit.add_upstream_node(component)  # a failed or stopped run commits nothing
+    return [look_back, *components, commit]
+
+
+def _per_class(component) -> bool:
+    """A per-class BalancedInputGen (a multi-label layout is read one span at a time: its
+    Trainer reads this span's layout only, as docs/continuous_training.md says)."""
+    return isinstance(component, BalancedInputGen) and not component.exec_properties.get(
+        keys.MULTI_LABEL_KEY
+    )
+
+
+def _wire(component, key: str, channel) -> None:
+    """Gives ``component`` the input ``key`` unless the pipeline already gave one."""
+    if component.inputs.get(key) is not None:
+        return
+    component.spec.INPUTS[key].type_check(key, channel)
+    component.spec.inputs[key] = channel
+
+
+def _of_examples(statistics, examples) -> bool:
+    """Whether ``statistics`` are a StatisticsGen's of the channel ``examples``."""
+    producer = getattr(statistics, 'producer_component', None)
+    source = getattr(producer, 'inputs', {}).get('examples')
+    return source is not None and (
+        getattr(source, 'producer_component_id', None),
+        getattr(source, 'output_key', None),
+    ) == (examples.producer_component_id, examples.output_key)

@@ -1,0 +1,83 @@
+"""tfx_balance.periodic: a one-shot pipeline's components wired to a history, without Resolvers
+(the runs themselves: tests/pipelines/test_periodic_e2e.py and tests/kubeflow/test_kfp_local.py)."""
+
+import json
+
+import pytest
+from tfx import v1 as tfx
+
+from pipelines.periodic.pipeline import create_pipeline
+from tfx_balance import periodic
+from tfx_balance.core.errors import ConfigError
+
+
+@pytest.fixture(scope='module')
+def components(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('periodic'))
+    return {c.id: c for c in create_pipeline(root, metadata_path=f'{root}/m.db').components}
+
+
+def _source(channel):
+    return channel.producer_component_id, channel.output_key
+
+
+def test_the_components_that_look_back_read_lookbacks_history(components):
+    readers = {
+        name
+        for name, c in components.items()
+        if c.inputs.get('history') is not None and name != 'CommitSpan'
+    }
+    assert readers == {'StratifiedSplitter', 'DriftCheck', 'LeakageCheck', 'BalancedInputGen'}
+    for name in readers:
+        assert _source(components[name].inputs['history']) == ('LookBack', 'history')
+    # The drift check takes its span from the examples its statistics are of.
+    assert _source(components['DriftCheck'].inputs['input_examples']) == (
+        'CsvExampleGen',
+        'examples',
+    )
+    assert _source(components['Trainer'].inputs['base_model']) == ('LookBack', 'model')
+    assert _source(components['Evaluator'].inputs['baseline_model']) == ('LookBack', 'model')
+
+
+def test_commitspan_records_each_output_and_runs_after_every_other_component(components):
+    commit = components['CommitSpan']
+    assert {key: _source(channel) for key, channel in commit.inputs.items()} == {
+        'history': ('LookBack', 'history'),
+        'assignments': ('StratifiedSplitter', 'assignments'),
+        'statistics': ('StatisticsGen', 'statistics'),
+        'key_index': ('LeakageCheck', 'anomalies'),
+        'layout': ('BalancedInputGen', 'examples'),
+        'model': ('Trainer', 'model'),
+        'blessing': ('Evaluator', 'blessing'),
+    }
+    assert {c.id for c in commit.upstream_nodes} == set(components) - {'CommitSpan'}
+
+
+def test_the_history_belongs_to_the_pipeline_and_its_split(components):
+    properties = components['LookBack'].exec_properties
+    assert json.loads(properties['identity']) == {
+        'group_feature': 'company',
+        'label_feature': 'payment_type',
+        'pipeline': 'tfx-balance-periodic',
+        'seed': 0,
+        'splits': '[["train", 8], ["eval", 1], ["test", 1]]',
+    }
+    assert (properties['horizon'], properties['window']) == (7, 3)
+    assert properties['history_root'].endswith('/history')
+
+
+def test_the_standard_executors_become_ours(components):
+    for name in ('CsvExampleGen', 'Trainer', 'Evaluator'):
+        executor = components[name].executor_spec.executor_class
+        assert executor.__module__ == 'tfx_balance.tfx_executors', name
+
+
+def test_a_resolver_or_no_single_splitter_is_refused(components):
+    resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+    ).with_id('latest_model')
+    with pytest.raises(ConfigError, match='the history replaces Resolvers.*remove latest_model'):
+        periodic([resolver], history_root='/h', pipeline_name='p')
+    with pytest.raises(ConfigError, match='exactly one StratifiedSplitter.*found 0'):
+        periodic([components['Transform']], history_root='/h', pipeline_name='p')

@@ -21,7 +21,7 @@ BASE_IMAGE ?=
 
 .PHONY: help install test-deps demo demo-taxi demo-taxi-cv demo-multilabel demo-periodic test test-compat lint format bench \
 	bench-smoke dist \
-	clean image kfp-local
+	clean image kfp-local kfp-local-periodic
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
@@ -31,6 +31,7 @@ help:
 	@echo "make test-compat - the compatibility suite on TFX 1.21 (Python 3.13; a cached Debian 13 root where glibc < 2.39)"
 	@echo "make image  - build docker/Dockerfile with your Docker daemon (IMAGE=..., BASE_IMAGE=...)"
 	@echo "make kfp-local - run every task of the compiled digits pipeline in the image (Docker)"
+	@echo "make kfp-local-periodic - the compiled periodic sample's tasks, span after span (Docker)"
 	@echo "make dist   - build the wheel and sdist into dist/ (uv build)"
 	@echo "make lint | format | bench | bench-smoke | clean"
 
@@ -115,6 +116,11 @@ image:
 # Needs a running Docker daemon; builds a local stand-in base if the real one cannot be pulled.
 kfp-local: install
 	$(PY) -m tests.kubeflow.kfp_local
+
+# The periodic sample compiled for Kubeflow: its tasks run in the image for spans 1-7 (span 3
+# twice, span 7 shifted and stopped) and are compared span by span with LocalDagRunner's runs.
+kfp-local-periodic: install
+	$(PY) -m tests.kubeflow.kfp_local --periodic 7 --rerun 3 --work runs/kfp-local-periodic
 
 # An egg-info left by an earlier build would add the files it lists to the sdist: removed first.
 dist: install

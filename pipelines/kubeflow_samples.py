@@ -26,8 +26,8 @@ def image_path(repo_relative: str) -> str:
 
 
 def kubeflow_factory(create_pipeline: Callable, schema: str, module: str) -> Callable:
-    """The Kubeflow factory ``create_pipeline_for_kubeflow(root, beam_args=None, data_root=None)``
-    of a sample's ``create_pipeline``, with the schema read from the component image
+    """The Kubeflow factory ``create_pipeline_for_kubeflow(root, beam_args=None, data_root=None,
+    **options)`` of a sample's ``create_pipeline`` (``options``: its other arguments), with the schema read from the component image
     (``schema`` is repository-relative). ``module`` is the run script's ``__name__`` (the
     factory's ``__module__``, which ``tfx_balance.kubeflow`` names the output folder after).
 
@@ -38,12 +38,13 @@ def kubeflow_factory(create_pipeline: Callable, schema: str, module: str) -> Cal
         )
     """
 
-    def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None):
+    def create_pipeline_for_kubeflow(root, beam_args=None, data_root=None, **options):
         return create_pipeline(
             root,
             data_root=data_root,
             schema_file=image_path(schema),
             beam_args=beam_args,
+            **options,
         )
 
     create_pipeline_for_kubeflow.__module__ = module

@@ -251,9 +251,11 @@ def pipeline_from_factory(
     pipeline_root: str | None = None,
     beam_args: Sequence[str] | None = None,
     data_root: str | None = None,
+    **options,
 ):
-    """``factory(output_dir, beam_args=..., [data_root=...])`` with its name and root set for
-    Kubeflow.
+    """``factory(output_dir, beam_args=..., [data_root=...], [pipeline_root=...], **options)``
+    with its name and root set for Kubeflow. A factory with a ``pipeline_root`` parameter gets
+    the pipeline root the tasks will write to (e.g. to keep a periodic history beside it).
     """
     if name is not None:
         check_pipeline_name(name)
@@ -266,14 +268,15 @@ def pipeline_from_factory(
             )
         kwargs['data_root'] = data_root
     local_root = os.path.abspath(output_dir)
+    pipeline_root = pipeline_root or os.path.join(local_root, 'pipeline_root')
+    if 'pipeline_root' in inspect.signature(factory).parameters:
+        kwargs['pipeline_root'] = pipeline_root
     beam_args = list(DEFAULT_BEAM_ARGS if beam_args is None else beam_args)
-    pipeline = factory(local_root, beam_args=beam_args, **kwargs)
+    pipeline = factory(local_root, beam_args=beam_args, **kwargs, **options)
     if name is not None:  # KubeflowV2DagRunner reads pipeline_info; keep the attribute in step.
         pipeline.pipeline_info.pipeline_name = name
         pipeline.pipeline_name = name
-    pipeline.pipeline_info.pipeline_root = pipeline_root or os.path.join(
-        local_root, 'pipeline_root'
-    )
+    pipeline.pipeline_info.pipeline_root = pipeline_root
     return pipeline
 
 

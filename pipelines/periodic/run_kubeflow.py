@@ -8,22 +8,26 @@ The span is chosen the way TFX's periodic pipelines choose it: ExampleGen reads 
 every run (a recurring run, or one started when a span lands). Write the spans there with
 ``pipelines.periodic.spans.write_span``. The schema is read from the component image.
 
-Built with ``kubeflow_v2=True``: TFX's Kubeflow V2 compiler compiles two Resolver strategies only
-(LatestArtifactStrategy with one artifact, LatestBlessedModelStrategy), so the earlier
-assignments and the drift baseline are the latest ones and the Trainer reads this span only.
-For Vertex AI Pipelines: open-source Kubeflow Pipelines 2 runs no Resolver task and no
-ExampleGen span driver (pipelines/periodic/README.md).
+The pipeline has no Resolver: LookBack reads the earlier spans from the history under
+``<pipeline root>/history`` (``tfx_balance.periodic``), so the same spec runs on open-source
+Kubeflow Pipelines 2 and on Vertex AI. Start runs one at a time, with caching off.
 """
 
-import functools
+import posixpath
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.periodic.pipeline import PIPELINE_NAME, create_pipeline
 from tfx_balance import kubeflow
 
-create_pipeline_for_kubeflow = kubeflow_factory(
-    functools.partial(create_pipeline, kubeflow_v2=True), 'schemas/taxi.pbtxt', __name__
-)
+_create_pipeline = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
+
+
+def create_pipeline_for_kubeflow(root, pipeline_root, beam_args=None, data_root=None, **options):
+    """The Kubeflow factory: the history under ``<pipeline_root>/history``."""
+    history_root = posixpath.join(pipeline_root, 'history')
+    return _create_pipeline(
+        root, beam_args=beam_args, data_root=data_root, history_root=history_root, **options
+    )
 
 
 if __name__ == '__main__':

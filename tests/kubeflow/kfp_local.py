@@ -29,6 +29,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,9 +93,9 @@ def container_of(spec: dict, task: str) -> dict:
     return spec['deploymentSpec']['executors'][label]['container']
 
 
-def executor_input(spec: dict, task: str, produced: dict, pipeline_root: str) -> dict:
+def executor_input(spec: dict, task: str, produced: dict, output_root: str) -> dict:
     """The ExecutorInput of ``task``. ``produced[(task, key)]`` is the RuntimeArtifact (dict) an
-    upstream executor reported in its ExecutorOutput."""
+    upstream executor reported in its ExecutorOutput; outputs go under ``output_root``."""
     node = spec['root']['dag']['tasks'][task]
     component = component_of(spec, task)
     parameters = {}
@@ -114,7 +115,7 @@ def executor_input(spec: dict, task: str, produced: dict, pipeline_root: str) ->
                 {
                     'name': f'{task}.{key}',
                     'type': definition['artifactType'],
-                    'uri': os.path.join(pipeline_root, task, key, '1'),
+                    'uri': os.path.join(output_root, task, key, '1'),
                 }
             ]
         }
@@ -129,12 +130,28 @@ def executor_input(spec: dict, task: str, produced: dict, pipeline_root: str) ->
     }
 
 
-def run_task(spec: dict, task: str, work: str, invocation: dict) -> tuple:
-    """``docker run`` of the task's command and args; returns (its ExecutorOutput dict, seconds)."""
+class TaskFailed(RuntimeError):
+    """A task's container exited with an error; ``error`` is the error line of its log."""
+
+    def __init__(self, message: str, error: str):
+        super().__init__(message)
+        self.error = error
+
+
+def error_line(log: str) -> str:
+    """The last ``SomeError: message`` of a task's log (to the first blank line), without the
+    module path."""
+    found = re.findall(r'^(?:[\w.]+\.)?(\w+(?:Error|Exception): .*(?:\n.+)*)', log, re.M)
+    return found[-1] if found else log.strip().splitlines()[-1] if log.strip() else ''
+
+
+def run_task(spec: dict, task: str, work: str, invocation: dict, run: str = '') -> tuple:
+    """``docker run`` of the task's command and args; returns (its ExecutorOutput dict, seconds).
+    ``run`` names the run's folder of logs and executor outputs (periodic runs)."""
     started = time.time()
     container = container_of(spec, task)
     args = [json.dumps(invocation) if arg == PLACEHOLDER else arg for arg in container['args']]
-    outputs_dir = os.path.join(work, 'kfp_outputs', task)
+    outputs_dir = os.path.join(work, 'kfp_outputs', run, task)
     os.makedirs(outputs_dir, exist_ok=True)
     os.chmod(outputs_dir, 0o777)
     command = container['command']
@@ -154,49 +171,77 @@ def run_task(spec: dict, task: str, work: str, invocation: dict) -> tuple:
         *command[1:],
         *args,
     ]
-    log_path = os.path.join(work, 'logs', f'{task}.log')
+    log_path = os.path.join(work, 'logs', run, f'{task}.log')
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, 'w') as log:
         done = subprocess.run(docker, stdout=log, stderr=subprocess.STDOUT)
     if done.returncode != 0:
         with open(log_path) as f:
-            tail = f.read()[-4000:]
-        raise RuntimeError(f'task {task} failed in the image (exit {done.returncode}):\n{tail}')
+            log = f.read()
+        raise TaskFailed(
+            f'task {task} failed in the image (exit {done.returncode}):\n{log[-4000:]}',
+            error_line(log),
+        )
     with open(os.path.join(outputs_dir, 'output_metadata.json')) as f:
         return json.load(f), time.time() - started
 
 
-def run_kfp(spec: dict, work: str, pipeline_root: str, parallel: int = PARALLEL_TASKS) -> list:
+def run_kfp(
+    spec: dict,
+    work: str,
+    output_root: str,
+    parallel: int = PARALLEL_TASKS,
+    run: str = '',
+    produced: dict | None = None,
+) -> list:
     """Runs every task, each once all its upstream tasks are done, up to ``parallel`` at a time
-    (KFP also runs independent tasks at once); returns the task names in the order they ended."""
+    (KFP also runs independent tasks at once); returns the task names in the order they ended.
+    A failed task raises ``TaskFailed`` once the running tasks ended, unless ``run`` is given
+    (a periodic run): then, as KFP does, its downstream tasks are skipped, the others run, and
+    ``produced`` (filled with ``{(task, key): artifact}``) says what ran; the failures are in
+    ``produced['failed']``."""
     tasks = spec['root']['dag']['tasks']
     task_order(spec)  # no cycles
-    produced, order, running = {}, [], {}
+    produced = {} if produced is None else produced
+    failed, order, running = {}, [], {}
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-        while len(order) < len(tasks):
-            started = set(order) | set(running.values())
+        while True:
+            started = set(order) | set(running.values()) | set(failed)
+            blocked = {t for t in tasks if set(tasks[t].get('dependentTasks', [])) & set(failed)}
             ready = [
                 name
                 for name in task_order(spec)
-                if name not in started and set(tasks[name].get('dependentTasks', [])) <= set(order)
+                if name not in started | blocked
+                and set(tasks[name].get('dependentTasks', [])) <= set(order)
             ]
             for task in ready[: parallel - len(running)]:
-                invocation = executor_input(spec, task, produced, pipeline_root)
-                running[pool.submit(run_task, spec, task, work, invocation)] = task
+                invocation = executor_input(spec, task, produced, output_root)
+                running[pool.submit(run_task, spec, task, work, invocation, run)] = task
+            if not running:
+                break
             finished, _ = concurrent.futures.wait(
                 running, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in finished:
                 task = running.pop(future)
-                result, seconds = future.result()
+                try:
+                    result, seconds = future.result()
+                except TaskFailed as e:
+                    if not run:
+                        raise
+                    failed[task] = e.error
+                    print(f'kfp-local: {run} {task} failed: {e.error[:300]}', flush=True)
+                    continue
                 for key, artifact_list in result.get('artifacts', {}).items():
                     (artifact,) = artifact_list['artifacts']
                     produced[(task, key)] = artifact
                 order.append(task)
                 print(
-                    f'kfp-local: [{len(order)}/{len(tasks)}] {task} ran in the image ({seconds:.0f}s)',
+                    f'kfp-local: {run + " " if run else ""}[{len(order)}/{len(tasks)}] {task} '
+                    f'ran in the image ({seconds:.0f}s)',
                     flush=True,
                 )
+    produced['failed'] = failed
     return order
 
 
@@ -278,6 +323,104 @@ def run_local(work: str) -> dict:
     )
 
 
+PERIODIC_COMPARED = (
+    'span',
+    'generation',
+    'committed',
+    'pinned',
+    'window',
+    'laid_out',
+    'trainer_window',
+    'class_counts',
+    'split_groups',
+    'groups_in_two_splits',
+    'drift',
+    'trained',
+)
+
+
+def span_schedule(spans: int, rerun: list) -> list:
+    """The spans run, in order: 1..``spans``, each of ``rerun`` twice in a row."""
+    return [s for n in range(1, spans + 1) for s in [n] * (2 if n in rerun else 1)]
+
+
+def start_local_periodic(work: str, spans: int, shifted: int, rerun: list, training: bool):
+    """The periodic sample's LocalDagRunner run of the same spans (``run_local``), in its own
+    process beside the tasks; returns a function that waits for it and returns its summaries."""
+    root = os.path.join(work, 'local')
+    command = [sys.executable, '-m', 'pipelines.periodic.run_local', '--root', root]
+    command += ['--spans', str(spans), '--shifted-span', str(shifted)]
+    command += [arg for span in rerun for arg in ('--rerun', str(span))]
+    command += [] if training else ['--no-training']
+    log_path = os.path.join(work, 'local.log')
+    with open(log_path, 'w') as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+    def summaries():
+        if process.wait() != 0:
+            with open(log_path) as f:
+                print(f.read()[-5000:], file=sys.stderr)
+            return None
+        with open(os.path.join(root, 'summary.json')) as f:
+            return json.load(f)
+
+    return summaries
+
+
+def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, training: bool):
+    """The periodic sample compiled for Kubeflow, its tasks run span after span in the image
+    (each run's outputs under ``pipeline_root/run-<n>/``, one history under
+    ``pipeline_root/history``); returns ``(kfp summaries, local summaries)``."""
+    from pipelines.periodic import report
+    from pipelines.periodic import spans as span_data
+    from pipelines.periodic.pipeline import PIPELINE_NAME
+    from pipelines.periodic.run_kubeflow import create_pipeline_for_kubeflow
+    from tfx_balance import kubeflow
+
+    local_summaries = start_local_periodic(work, spans, shifted, rerun, training)
+    data_root, pipeline_root = os.path.join(work, 'data'), os.path.join(work, 'pipeline_root')
+    compiled_dir = os.path.join(work, 'compiled')
+    pipeline = kubeflow.pipeline_from_factory(
+        create_pipeline_for_kubeflow,
+        output_dir=compiled_dir,
+        name=PIPELINE_NAME,
+        pipeline_root=pipeline_root,
+        beam_args=BEAM_ARGS,
+        data_root=data_root,
+        training=training,
+    )
+    compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=image)
+    with open(compiled.yaml_path) as f:
+        spec = yaml.safe_load(f)
+    summaries, groups = [], {}
+    for n, span in enumerate(span_schedule(spans, rerun), 1):
+        span_data.write_span(span, data_root, shifted)
+        os.makedirs(pipeline_root, exist_ok=True)
+        for path, _dirs, _files in os.walk(work):  # the image's user (uid 10001) writes there
+            os.chmod(path, 0o777)
+        produced, run = {}, f'run-{n}'
+        run_kfp(spec, work, os.path.join(pipeline_root, run), run=run, produced=produced)
+        failed = produced.pop('failed')
+        outputs = {key: artifact['uri'] for key, artifact in produced.items()}
+        stopped = next(iter(failed.values()), None)
+        summary = report.span_summary(span, outputs, stopped, groups)
+        summaries.append(summary)
+        print(f'kfp-local: {run}: {report.format_run(summary)}', flush=True)
+    return summaries, local_summaries()
+
+
+def compare_periodic(kfp: list, local: list) -> list:
+    """Differences of the compared fields, run by run (empty: identical)."""
+    if len(kfp) != len(local):
+        return [f'{len(kfp)} runs in the image, {len(local)} under LocalDagRunner']
+    problems = []
+    for a, b in zip(kfp, local):
+        for key in PERIODIC_COMPARED:
+            if a.get(key) != b.get(key):
+                problems.append(f'span {a["span"]} {key}: kfp {a.get(key)} vs local {b.get(key)}')
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--work', default=os.path.join(ROOT, 'runs', 'kfp-local'))
@@ -289,6 +432,15 @@ def main(argv=None) -> int:
         help='compare with this finished run of make demo (python -m pipelines.digits.run_local '
         '--root ROOT; its data is used) instead of running the pipeline locally as well',
     )
+    parser.add_argument(
+        '--periodic',
+        type=int,
+        metavar='SPANS',
+        help='run the periodic sample for spans 1..SPANS instead of the digits sample',
+    )
+    parser.add_argument('--shifted-span', type=int, default=None, help='with --periodic')
+    parser.add_argument('--rerun', type=int, action='append', default=[], help='with --periodic')
+    parser.add_argument('--no-training', dest='training', action='store_false')
     parser.add_argument('--local-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     work = os.path.abspath(args.work)
@@ -305,6 +457,8 @@ def main(argv=None) -> int:
     os.makedirs(work)
     if not args.no_build:
         print(f'kfp-local: image {args.image} built in {build_image(args.image):.0f}s', flush=True)
+    if args.periodic:
+        return main_periodic(work, args)
 
     from pipelines.common import summary
     from pipelines.digits.pipeline import LABEL, PIPELINE_NAME
@@ -352,6 +506,28 @@ def main(argv=None) -> int:
     print(
         f'kfp-local: {len(order)}/{len(spec["root"]["dag"]["tasks"])} tasks ran in the image; '
         'outputs match the local run'
+    )
+    return 0
+
+
+def main_periodic(work: str, args) -> int:
+    from pipelines.periodic import spans as span_data
+
+    shifted = span_data.SHIFTED_SPAN if args.shifted_span is None else args.shifted_span
+    started = time.time()
+    kfp, local = run_periodic(work, args.image, args.periodic, shifted, args.rerun, args.training)
+    if local is None:
+        print('kfp-local: the LocalDagRunner run failed', file=sys.stderr)
+        return 1
+    with open(os.path.join(work, 'summaries.json'), 'w') as f:
+        json.dump({'kfp': kfp, 'local': local}, f, indent=1)
+    problems = compare_periodic(kfp, local)
+    if problems:
+        print('kfp-local: the periodic runs differ from the local ones:', *problems, sep='\n  ')
+        return 1
+    print(
+        f'kfp-local: {len(kfp)} periodic runs in the image ({time.time() - started:.0f}s): '
+        f'{", ".join(PERIODIC_COMPARED)} identical to the LocalDagRunner runs'
     )
     return 0
 

@@ -80,3 +80,37 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(
     assert filecmp.cmp(work / 'data' / FILE_NAME, os.path.join(demo_root, 'data', FILE_NAME), False)
     assert summaries['kfp']['stages'] == summaries['local']['stages']
     assert [v['passed'] for v in summaries['kfp']['validators']] == [True, True]
+
+
+def test_periodic_runs_of_the_compiled_spec_match_the_local_runs_span_by_span(image, tmp_path):
+    """Issue 75: the periodic sample without its training tail, compiled for Kubeflow (no
+    Resolver), run in the image for a first span, a stopped one (span 2, shifted), a pinned one
+    and a re-run of it, against the same runs under LocalDagRunner."""
+    work = tmp_path / 'kfp-local-periodic'
+    argv = ['--work', str(work), '--no-build', '--image', image, '--periodic', '3']
+    argv += ['--shifted-span', '2', '--rerun', '3', '--no-training']
+    out = subprocess.run(
+        [sys.executable, '-m', 'tests.kubeflow.kfp_local', *argv], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+    assert 'identical to the LocalDagRunner runs' in out.stdout
+    with open(work / 'compiled' / 'pipeline.yaml') as f:
+        executors = yaml.safe_load(f)['deploymentSpec']['executors']
+    assert all(set(executor) == {'container'} for executor in executors.values())
+    with open(work / 'summaries.json') as f:
+        runs = json.load(f)['kfp']
+    assert [r['span'] for r in runs] == [1, 2, 3, 3]
+    assert [r['drift'].split(' (')[0] for r in runs] == ['pass', 'STOPPED', 'pass', 'pass']
+    # The stopped span changed nothing later runs read: the next run pins generation 1, span 1.
+    assert [r['committed'] for r in runs] == [1, None, 2, 3]
+    assert [r['generation'] for r in runs] == [0, 1, 1, 2]
+    assert [r['pinned'] for r in runs] == [[], [1], [1], [1, 3]]
+    assert [r['window'] for r in runs] == [[1], [1, 2], [1, 3], [1, 3]]
+    assert [r['laid_out'] for r in runs] == [[1], [], [3], [3]]
+    # The re-run keeps every unit where the first run of span 3 put it, and counts once.
+    assert runs[3]['split_groups'] == runs[2]['split_groups']
+    assert all(r['groups_in_two_splits'] == [] for r in runs)
+    index = work / 'pipeline_root' / 'history' / 'index'
+    assert sorted(os.listdir(index)) == [f'g-0000000{g}.json' for g in (1, 2, 3)]
+    with open(index / 'g-00000003.json') as f:
+        assert [record['span'] for record in json.load(f)['spans']] == [1, 3]

@@ -1,5 +1,6 @@
 """The periodic sample (`make demo-periodic`) end to end under LocalDagRunner, through its CLI:
-three runs in one MLMD, one per new span of taxi trips, the third span shifted on purpose."""
+three runs in one MLMD and one history, one per new span of taxi trips, the third span shifted on
+purpose."""
 
 import glob
 import os
@@ -52,18 +53,24 @@ def test_the_shifted_span_is_stopped_by_the_drift_check_before_training(runs):
     assert third['stopped'].startswith('ClassDistributionError: ')
 
 
-def test_each_run_lays_out_its_own_span_and_transform_and_the_trainer_read_the_layouts(runs):
+def test_each_run_lays_out_its_own_span_and_the_trainer_reads_the_window_of_layouts(runs):
     # Issue 51: a span is laid out once, by its own run; the stopped run lays out nothing (its
-    # BalancedInputGen waits for the checks), so no later window analyzes or trains on the
-    # shifted span: Transform and the Trainer read the window of layouts.
+    # BalancedInputGen waits for the checks), so no later window trains on the shifted span.
     assert [r['laid_out'] for r in runs] == [[1], [2], []]
-    assert [r['transform_window'] for r in runs] == [[1], [1, 2], []]
     assert [r['trainer_window'] for r in runs] == [[1], [1, 2], []]
 
 
-def test_the_prior_correction_of_the_window_counts_the_raw_classes_at_their_score_positions(
+def test_each_accepted_span_is_committed_and_the_stopped_one_is_not(runs):
+    # Issue 75: LookBack pins the newest generation; CommitSpan runs after every other task.
+    assert [r['generation'] for r in runs] == [0, 1, 2]
+    assert [r['committed'] for r in runs] == [1, 2, None]
+    assert [r['pinned'] for r in runs] == [[], [1], [1, 2]]
+
+
+def test_the_prior_correction_of_the_window_layout_counts_the_window_at_their_score_positions(
     root, runs
 ):
+    # The second run's layout names the first's in its plan: its files alone are the window.
     from pipelines.taxi.preprocessing import CLASSES
     from tfx_balance import prior_correction
 
@@ -71,9 +78,10 @@ def test_the_prior_correction_of_the_window_counts_the_raw_classes_at_their_scor
         glob.glob(os.path.join(root, 'pipeline_root', 'BalancedInputGen', 'examples', '*')),
         key=lambda path: int(os.path.basename(path)),
     )
-    assert len(layouts) == 2  # spans 1 and 2: the window of the second run's Trainer
-    files = [os.path.join(path, 'Split-train', '*') for path in layouts]
-    correction = prior_correction(files, class_names=list(CLASSES))
+    assert len(layouts) == 2  # spans 1 and 2
+    correction = prior_correction(
+        [os.path.join(layouts[1], 'Split-train', '*')], class_names=list(CLASSES)
+    )
     train = [
         sum(r['class_counts'].get(name, {}).get('train', 0) for r in runs[:2]) for name in CLASSES
     ]

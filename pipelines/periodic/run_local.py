@@ -1,14 +1,16 @@
 """Runs the periodic sample under LocalDagRunner (``make demo-periodic``): one run per span, in one
-MLMD, each after its span's data arrived; prints a line per run and the closing table.
+MLMD and one history, each after its span's data arrived; prints a line per run and the table.
 
 Usage: python -m pipelines.periodic.run_local [--root runs/periodic] [--spans 7]
-       [--train-steps 300] [--seed 0] [--verbose]
+       [--train-steps 300] [--seed 0] [--shifted-span 7] [--rerun SPAN] [--no-training]
+       [--verbose]
 
-Per run the table shows the span, the window of spans LeakageCheck read, the span BalancedInputGen
-laid out and the spans whose layouts the Trainer read (each from MLMD), the span's class counts
-per split, the companies (and trips) found in more than one split over every span so far (0: the
-splitter's assignments keep them), the drift verdict and the blessing. Span 7 is shifted on
-purpose (``pipelines.periodic.spans``): the drift check stops its run before training.
+Per run (``pipelines.periodic.report``, from the run's outputs): the history generation LookBack
+pinned, the spans whose units were pinned, the window LeakageCheck and the Trainer read, the
+span's class counts per split, the companies (and trips) found in more than one split over the
+committed spans (0: the splitter's assignments keep them), the drift verdict, the training and
+blessing, and the generation CommitSpan created. Span 7 is shifted on purpose
+(``pipelines.periodic.spans``): the drift check stops its run before training.
 """
 
 from __future__ import annotations

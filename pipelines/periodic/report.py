@@ -90,7 +90,9 @@ def span_summary(span: int, outputs: dict, stopped: str | None, groups: dict) ->
         'groups_in_two_splits': span_data.groups_in_more_than_one_split(list(groups.values())),
         'drift': drift_verdict(outputs.get(('DriftCheck', 'anomalies')), stopped),
         'trained': trainer is not None,
-        'warm_start': bool(trainer and model_dir and os.listdir(model_dir)),
+        'warm_start': bool(
+            trainer and model_dir and os.path.isdir(model_dir) and os.listdir(model_dir)
+        ),
         'blessed': bool(blessing and os.path.exists(os.path.join(blessing, 'BLESSED'))),
         'stopped': stopped.split('\n', 1)[0] if stopped else None,
     }

@@ -364,6 +364,7 @@ def start_local_periodic(work: str, spans: int, shifted: int, rerun: list, train
         with open(os.path.join(root, 'summary.json')) as f:
             return json.load(f)
 
+    summaries.stop = process.kill  # when the tasks' side fails first
     return summaries
 
 
@@ -371,8 +372,6 @@ def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, t
     """The periodic sample compiled for Kubeflow, its tasks run span after span in the image
     (each run's outputs under ``pipeline_root/run-<n>/``, one history under
     ``pipeline_root/history``); returns ``(kfp summaries, local summaries)``."""
-    from pipelines.periodic import report
-    from pipelines.periodic import spans as span_data
     from pipelines.periodic.pipeline import PIPELINE_NAME
     from pipelines.periodic.run_kubeflow import create_pipeline_for_kubeflow
     from tfx_balance import kubeflow
@@ -392,6 +391,19 @@ def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, t
     compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=image)
     with open(compiled.yaml_path) as f:
         spec = yaml.safe_load(f)
+    try:
+        summaries = _run_spans(spec, work, data_root, pipeline_root, spans, shifted, rerun)
+    except BaseException:
+        local_summaries.stop()
+        raise
+    return summaries, local_summaries()
+
+
+def _run_spans(spec, work, data_root, pipeline_root, spans, shifted, rerun) -> list:
+    """Each span's data written as it arrives, then the spec's tasks of its run."""
+    from pipelines.periodic import report
+    from pipelines.periodic import spans as span_data
+
     summaries, groups = [], {}
     for n, span in enumerate(span_schedule(spans, rerun), 1):
         span_data.write_span(span, data_root, shifted)
@@ -406,7 +418,7 @@ def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, t
         summary = report.span_summary(span, outputs, stopped, groups)
         summaries.append(summary)
         print(f'kfp-local: {run}: {report.format_run(summary)}', flush=True)
-    return summaries, local_summaries()
+    return summaries
 
 
 def compare_periodic(kfp: list, local: list) -> list:

@@ -534,6 +534,14 @@ def main_periodic(work: str, args) -> int:
     with open(os.path.join(work, 'summaries.json'), 'w') as f:
         json.dump({'kfp': kfp, 'local': local}, f, indent=1)
     problems = compare_periodic(kfp, local)
+    for n, (a, b) in enumerate(zip(kfp, local), 1):
+        same = [key for key in PERIODIC_COMPARED if a.get(key) == b.get(key)]
+        print(
+            f'kfp-local: run-{n}, span {a["span"]}: {len(same)}/{len(PERIODIC_COMPARED)} identical '
+            f'(generation {a["generation"]} -> {a["committed"] or "nothing"}, window '
+            f'{a["window"]}, drift {a["drift"].split(" (")[0]}); blessed kfp '
+            f'{a.get("blessed")} local {b.get("blessed")}'
+        )
     if problems:
         print('kfp-local: the periodic runs differ from the local ones:', *problems, sep='\n  ')
         return 1

@@ -39,7 +39,9 @@ def test_the_components_that_look_back_read_lookbacks_history(components):
     assert _source(components['Evaluator'].inputs['baseline_model']) == ('LookBack', 'model')
 
 
-def test_commitspan_records_each_output_and_runs_after_every_other_component(components):
+def test_commitspan_records_each_output_and_runs_after_every_other_component_but_pushers(
+    components,
+):
     commit = components['CommitSpan']
     assert {key: _source(channel) for key, channel in commit.inputs.items()} == {
         'history': ('LookBack', 'history'),
@@ -50,7 +52,8 @@ def test_commitspan_records_each_output_and_runs_after_every_other_component(com
         'model': ('Trainer', 'model'),
         'blessing': ('Evaluator', 'blessing'),
     }
-    assert {c.id for c in commit.upstream_nodes} == set(components) - {'CommitSpan'}
+    assert {c.id for c in commit.upstream_nodes} == set(components) - {'CommitSpan', 'Pusher'}
+    assert 'CommitSpan' in {c.id for c in components['Pusher'].upstream_nodes}
 
 
 def test_the_history_belongs_to_the_pipeline_and_its_split(components):

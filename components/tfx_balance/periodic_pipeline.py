@@ -2,8 +2,8 @@
 runs the same on LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
 
 It adds LookBack (first: pins the history, copies the latest blessed model) and CommitSpan
-(last: commits the span once every task succeeded), and gives the history to the components
-that read earlier spans:
+(commits the span once every other task succeeded; a Pusher waits for it), and gives the
+history to the components that read earlier spans:
 
 - StratifiedSplitter: the assignments of the last ``horizon`` spans (units keep their split);
 - ClassDistributionValidator over the statistics of the splitter's input (the drift check): the
@@ -56,8 +56,9 @@ def periodic(
     horizon: int = DEFAULT_HORIZON,
     window: int = DEFAULT_WINDOW,
 ) -> List:
-    """``components`` with LookBack first and CommitSpan last, wired to the history at
-    ``history_root`` (one folder per pipeline; never delete under it).
+    """``components`` with LookBack first and CommitSpan after every other component but the
+    Pushers (which wait for it), wired to the history at ``history_root`` (one folder per
+    pipeline; never delete under it).
 
     Args:
       components: a one-shot pipeline's components, with exactly one StratifiedSplitter and no
@@ -115,7 +116,10 @@ def periodic(
             committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
     commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
     for component in components:
-        commit.add_upstream_node(component)  # a failed or stopped run commits nothing
+        if type(component).__name__ == 'Pusher':
+            component.add_upstream_node(commit)  # a run refused at its commit pushes nothing
+        else:
+            commit.add_upstream_node(component)  # a failed or stopped run commits nothing
     return [look_back, *components, commit]
 
 

@@ -330,7 +330,8 @@ def test_the_periodic_pipeline_compiles_to_container_tasks_only(compiled):
     executors = spec['deploymentSpec']['executors']
     assert all(set(e) == {'container'} for e in executors.values())
     tasks = spec['root']['dag']['tasks']
-    assert set(tasks['CommitSpan']['dependentTasks']) == set(tasks) - {'CommitSpan'}
+    assert set(tasks['CommitSpan']['dependentTasks']) == set(tasks) - {'CommitSpan', 'Pusher'}
+    assert 'CommitSpan' in tasks['Pusher']['dependentTasks']  # a refused run pushes nothing
     assert 'dependentTasks' not in tasks['LookBack']
     paths = {
         name: executors[name + '_executor']['container']['args']

@@ -2,9 +2,12 @@
 of 7 (issue 51's goal: <= 1.2x, for each of our components), by the recipes of
 docs/continuous_training.md.
 
-Files: ``jobs.py`` (the workload of daily spans and the executor and core jobs), ``report.py``
-(its goals and RESULTS.md section). The StratifiedSplitter's window (previous_assignments) is
-measured by the spans section's scale job, and cited here. Run it alone::
+Files: ``jobs.py`` (the workload of daily spans and the executor and core jobs, and
+``history_job``: what tfx_balance.periodic's history adds to a daily run, LookBack, the
+components' reads of the pinned history and CommitSpan, with 0 and ``window - 1`` earlier spans
+committed), ``report.py`` (its goals and RESULTS.md section). The StratifiedSplitter's window
+(previous_assignments) is measured by the spans section's scale job, and cited here. Run it
+alone::
 
     python -m benchmarks.run --sections window
 """

@@ -10,7 +10,12 @@ the window's earlier spans laid out once each by the BalancedInputGen executor (
 per-span recipe's earlier runs left; today's layout is the measured ``layout_job``'s output, read
 by the Trainer side as in a daily run); each earlier span's LeakageCheck key index, by the
 executor on that span alone. Span ``window`` is today's; spans ``1..window`` are the window;
-spans ``0..window-1`` the baseline before it, and the key indexes of today's recipe.
+spans ``0..window-1`` the baseline before it, and the key indexes of today's recipe. For the
+periodic wiring's history (``history_inputs``, added to a workload written before it): each
+span's SplitAssignments as the StratifiedSplitter writes them (group_feature 'user': a unit per
+user, its ``groups.group_key`` and the index of its hash split, several pairs per gzipped record,
+``assignments.json`` beside them), and today's key index and layout (what today's LeakageCheck
+and BalancedInputGen hand to CommitSpan).
 
 Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness`` expects):
 
@@ -29,7 +34,15 @@ Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness
 - ``leakage_job``: the LeakageCheck executor (group_feature 'user') on 1 or ``window`` spans
   of Examples, or on today's span with the key indexes of the ``window`` spans before it (the
   recommended recipe; the workload writes each earlier span's index once, as its own daily run
-  did). Every job writes today's key index, as the component does.
+  did). Every job writes today's key index, as the component does;
+- ``history_job``: the periodic wiring's own work in one daily run (tfx_balance.periodic), with
+  a history holding the ``window - 1`` spans before today's (committed beforehand by
+  ``history.commit``, not timed; none at window 1): LookBack's executor (pins the index; no
+  blessed model), the history reads of the components wired to it (the splitter's
+  assignments, the validator's baseline statistics, LeakageCheck's key indexes: the executors'
+  ``earlier_inputs``; BalancedInputGen's ``window_layouts``), and CommitSpan's executor
+  committing today's assignments, statistics, key index and layout. Each run commits into a
+  history of its own, written afresh before it, so every run does the same work.
 """
 
 from __future__ import annotations
@@ -152,6 +165,54 @@ def _key_indexes(span_dirs: list, index_dirs: list) -> None:
         _leakage([span_dir], span, index_dir)
 
 
+def history_paths(root: str, window: int) -> dict:
+    """The history's inputs (``history_inputs``): each span's assignments, and today's key
+    index and layout (the earlier spans' are ``paths``')."""
+    return {
+        'assignments': [os.path.join(root, f'assignments-{s}') for s in range(window + 1)],
+        'today_key_index': os.path.join(root, f'leakage-{window}'),
+        'today_layout': os.path.join(root, f'layout-{window}'),
+    }
+
+
+def _write_assignments(span_dir: str, out_dir: str) -> None:
+    """The span's SplitAssignments as the StratifiedSplitter writes them with group_feature
+    'user' (``assignments.header``, format 2): each user's ``group_key`` and the index of its
+    split (the workload's hash split, which is what the splitter would keep), 1,000 pairs per
+    gzipped record."""
+    import tensorflow as tf
+
+    from benchmarks.spans.jobs import write_assignments
+    from tfx_balance import keys
+    from tfx_balance.core.groups import group_key
+    from tfx_balance.core.split.assignments import FORMAT
+
+    files = tf.io.gfile.glob(os.path.join(span_dir, 'Split-*', '*.gz'))
+    users = {_user_and_x(r.numpy())[0] for r in tf.data.TFRecordDataset(files, 'GZIP')}
+    pairs = [(group_key(SEED, u), SPLITS.index(_split_of(u))) for u in sorted(users)]
+    common.reset_dir(out_dir)
+    write_assignments(
+        os.path.join(out_dir, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz'), pairs
+    )
+    header = {'format': FORMAT, 'seed': SEED, 'splits': list(SPLITS), 'group_feature': data.GROUP}
+    with open(os.path.join(out_dir, keys.ASSIGNMENTS_FILE), 'w') as f:
+        json.dump(header, f)
+
+
+def history_inputs(out: dict) -> bool:
+    """Adds ``history_paths`` to the workload ``out`` and writes them (module doc), unless it
+    has them; True when it wrote them."""
+    if 'assignments' in out:
+        return False
+    window, spans = out['window'], out['spans']
+    out.update(history_paths(out['root'], window))
+    for span_dir, assignments in zip(spans, out['assignments']):
+        _write_assignments(span_dir, assignments)
+    _leakage([spans[-1]], window, out['today_key_index'])
+    _layout([spans[-1]], out['today_layout'], window)
+    return True
+
+
 def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> dict:
     """Writes the workload (module doc) once per arguments; returns its ``paths`` and counts."""
     root = os.path.join(work_dir, 'window', f'n{n}-g{groups}-w{window}')
@@ -159,12 +220,13 @@ def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> 
     if os.path.exists(done):
         with open(done) as f:
             out = json.load(f)
-        if 'key_indexes' in out:
-            return out
-        out.update(paths(root, window))  # a workload written before the key index: add them
-        _key_indexes(out['spans'][:-1], out['key_indexes'])
-        with open(done, 'w') as f:
-            json.dump(out, f)
+        added = 'key_indexes' not in out
+        if added:  # a workload written before the key index: add them
+            out.update(paths(root, window))
+            _key_indexes(out['spans'][:-1], out['key_indexes'])
+        if history_inputs(out) or added:  # or before the history's inputs
+            with open(done, 'w') as f:
+                json.dump(out, f)
         return out
     recurring = groups * data.PRESENT * (1 + data.MOST) / 2
     one_off = max(0, round((n - recurring) / ((1 + data.MOST) / 2)))
@@ -175,6 +237,7 @@ def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> 
     out['laid_out'] = [_layout([out['spans'][s]], out['layouts'][s - 1], s)
                        for s in range(1, window)]  # fmt: skip
     _key_indexes(out['spans'][:-1], out['key_indexes'])
+    history_inputs(out)
     with open(done, 'w') as f:
         json.dump(out, f)
     return out
@@ -381,7 +444,140 @@ def leakage_job(
     }
 
 
+# The history's identity, as tfx_balance.periodic writes it from the splitter's arguments.
+IDENTITY = {'pipeline': 'window-bench', 'label_feature': data.LABEL, 'splits': list(SPLITS),
+            'seed': SEED, 'group_feature': data.GROUP}  # fmt: skip
+
+
+def _history_artifact(uri: str):
+    from tfx_balance.artifacts.history import SpanHistory
+
+    found = SpanHistory()
+    found.uri = common.reset_dir(uri)
+    return found
+
+
+def _with_span(artifact, uri: str, span: int):
+    artifact.uri = uri
+    artifact.set_int_custom_property('span', span)
+    artifact.set_int_custom_property('version', 0)
+    return artifact
+
+
+def _seed_history(root: str, wl: dict, earlier: list, keep: int) -> None:
+    """A new history at ``root`` holding the spans ``earlier`` (oldest first), each committed
+    by ``history.commit`` as its daily run's CommitSpan did: its assignments, key index and
+    statistics copied, its layout (the workload's, laid out by its own run) pointed to."""
+    from tfx_balance.commit_span.executor import plan_sha256
+    from tfx_balance.core import history
+
+    common.reset_dir(root)
+    index = history.read_index(root, IDENTITY)
+    for span in earlier:
+        layout = wl['layouts'][span - 1]  # the workload lays out spans 1..window-1
+        record = history.Record(
+            span=span, run=f'span-{span}', layout=layout, layout_sha256=plan_sha256(layout)
+        )
+        outputs = {
+            'assignments': wl['assignments'][span],
+            'key_index': wl['key_indexes'][span],
+            'statistics': wl['spans'][span] + '-statistics',
+        }
+        index = history.commit(index, record, outputs, keep)
+
+
+def _daily_history(props: dict, today: dict, outputs: dict, parts: dict):
+    """One daily run's history work (``history_job``), as a function to time (its modules
+    imported first, not timed): LookBack (exec properties ``props``), the components' reads of
+    the pinned history, CommitSpan, on ``today``'s artifacts into the ``outputs`` artifacts
+    (their folders made by the orchestrator: not timed); each part's seconds into ``parts``, the
+    earlier spans each component was given into ``parts['read']``."""
+    from tfx.types import standard_artifacts
+
+    from tfx_balance import keys
+    from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
+    from tfx_balance.balanced_input_gen.executor import window_layouts
+    from tfx_balance.commit_span.executor import Executor as CommitSpan
+    from tfx_balance.look_back.executor import Executor as LookBack
+
+    pinned, model, committed = (outputs[k] for k in ('pinned', 'model', 'committed'))
+    examples = [today['examples']]
+
+    def run() -> None:
+        started = time.perf_counter()
+        LookBack().Do({}, {keys.HISTORY_KEY: [pinned], keys.MODEL_KEY: [model]}, props)
+        parts['look_back_seconds'] = time.perf_counter() - started
+        started = time.perf_counter()
+        given = {keys.INPUT_EXAMPLES_KEY: examples, keys.HISTORY_KEY: [pinned]}
+        read = {  # each component's call, as its executor makes it
+            'assignments': earlier_inputs(given, keys.PREVIOUS_ASSIGNMENTS_KEY, 'assignments',
+                                          SplitAssignments, examples),
+            'statistics': earlier_inputs(given, keys.BASELINE_STATISTICS_KEY, 'statistics',
+                                         standard_artifacts.ExampleStatistics, examples),
+            'key_index': earlier_inputs(given, keys.PREVIOUS_KEY_INDEX_KEY, 'key_index',
+                                        standard_artifacts.ExampleAnomalies, examples),
+            'layout': window_layouts(given, ['train']),
+        }  # fmt: skip
+        parts['read_seconds'] = time.perf_counter() - started
+        started = time.perf_counter()
+        CommitSpan().Do(
+            {
+                keys.HISTORY_KEY: [pinned],
+                keys.ASSIGNMENTS_KEY: [today['assignments']],
+                keys.STATISTICS_KEY: [today['statistics']],
+                'key_index': [today['key_index']],
+                'layout': [today['layout']],
+            },
+            {'committed': [committed]},
+            {},
+        )
+        parts['commit_seconds'] = time.perf_counter() - started
+        parts['read'] = {name: len(found) for name, found in read.items()}
+
+    return run
+
+
+def history_job(root: str, spans: int, window: int, out_dir: str) -> dict:
+    """The periodic wiring's work in today's daily run (span ``spans`` of the workload at
+    ``root``, whose window is ``spans``; module doc) with a window of ``window`` spans (LookBack's
+    ``window`` and ``horizon``): the history holds the ``window - 1`` spans before today's,
+    committed afresh before the timed run (not timed), into ``out_dir/history``."""
+    from tfx.types import standard_artifacts
+
+    from tfx_balance.artifacts.history import SplitAssignments
+    from tfx_balance.core.history import HistoryConfig
+
+    wl = {'window': spans, **paths(root, spans), **history_paths(root, spans)}
+    earlier = list(range(spans - window + 1, spans))
+    history_root = os.path.join(out_dir, 'history')
+    _seed_history(history_root, wl, earlier, keep=window)
+    today = {
+        'examples': _examples(wl['spans'][-1], spans),
+        'assignments': _with_span(SplitAssignments(), wl['assignments'][-1], spans),
+        'statistics': _statistics(wl['spans'][-1], spans),
+        'key_index': _key_index(wl['today_key_index'], spans),
+        'layout': _with_span(standard_artifacts.Examples(), wl['today_layout'], spans),
+    }
+    model = standard_artifacts.Model()
+    model.uri = common.reset_dir(os.path.join(out_dir, 'model'))
+    outputs = {
+        'pinned': _history_artifact(os.path.join(out_dir, 'look_back')),
+        'model': model,
+        'committed': _history_artifact(os.path.join(out_dir, 'committed')),
+    }
+    config = HistoryConfig(history_root, IDENTITY, horizon=window, window=window)
+    props = config.validate().to_exec_properties()
+    parts = {}
+    seconds = harness.timed(_daily_history(props, today, outputs, parts))
+    return {'seconds': seconds, 'examples_written': 0, 'earlier_spans': len(earlier), **parts}
+
+
 # --- one run of the section ---------------------------------------------------------------------
+
+
+# The parts of a job's run reported beside its seconds (the medians of its runs).
+_PARTS = ('first_batch_seconds', 'batches_seconds', 'look_back_seconds', 'read_seconds',
+          'commit_seconds')  # fmt: skip
 
 
 def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> dict:
@@ -403,7 +599,7 @@ def _measure_group(name: str, jobs: dict, isolated: bool, repeats: int = 1) -> d
     for kind, job, r in zip(jobs, listed, runs):
         out[kind] = harness.summarize(job, r)
         out[kind]['peak_rss_mb'] = r[0]['peak_rss_mb']
-        for key in ('first_batch_seconds', 'batches_seconds'):  # medians too, not the last run's
+        for key in _PARTS:  # medians too, not the last run's
             if key in out[kind]:
                 out[kind][key] = harness.median_of(r, key)
     return out
@@ -476,4 +672,17 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
                                     'out_dir': leakage_out, 'index_dirs': wl['key_indexes'],
                                     'first_index_span': 0}),
     }, isolated, repeats=7)  # fmt: skip
+    common.log(f'  LookBack, the history reads and CommitSpan: 0 and {window - 1} earlier spans')
+    out['history'] = measure_history(wl, os.path.join(out_dir, 'history'), isolated)
     return out
+
+
+def measure_history(wl: dict, out_dir: str, isolated: bool, repeats: int = 15) -> dict:
+    """The 'history' group: ``history_job`` with a window of 1 (a history without earlier
+    spans: today's only) and of the workload's window (its ``window - 1`` earlier spans), as
+    many rounds as the validator's (jobs of a few ms)."""
+    job = {'root': wl['root'], 'spans': wl['window']}
+    return _measure_group('history', {
+        'window_1': ('history_job', {**job, 'window': 1, 'out_dir': out_dir}),
+        'window_n': ('history_job', {**job, 'window': wl['window'], 'out_dir': out_dir}),
+    }, isolated, repeats=repeats)  # fmt: skip

@@ -35,14 +35,10 @@ from typing import List, Sequence
 from tfx.dsl.components.common import resolver
 
 from tfx_balance import keys, tfx_executors
-from tfx_balance.balanced_input_gen.component import BalancedInputGen
-from tfx_balance.class_distribution_validator.component import ClassDistributionValidator
 from tfx_balance.commit_span.component import CommitSpan
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW
-from tfx_balance.leakage_check.component import LeakageCheck
 from tfx_balance.look_back.component import LookBack
-from tfx_balance.stratified_splitter.component import StratifiedSplitter
 
 LOOK_BACK_ID = 'LookBack'
 COMMIT_ID = 'CommitSpan'
@@ -79,7 +75,7 @@ def periodic(
             f'periodic(): the history replaces Resolvers, which Kubeflow Pipelines does not run; '
             f'remove {", ".join(resolvers)} from the components (and the inputs they feed).'
         )
-    splitters = [c for c in components if isinstance(c, StratifiedSplitter)]
+    splitters = [c for c in components if _is(c, 'StratifiedSplitter')]
     if len(splitters) != 1:
         raise ConfigError(
             f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
@@ -96,37 +92,43 @@ def periodic(
     span_examples = splitter.inputs[keys.INPUT_EXAMPLES_KEY]
     for component in components:
         tfx_executors.use_in(component)
-        if isinstance(component, (StratifiedSplitter, LeakageCheck)) or _per_class(component):
+        if _is(component, 'StratifiedSplitter', 'LeakageCheck') or _per_class(component):
             _wire(component, keys.HISTORY_KEY, history)
-        if isinstance(component, LeakageCheck):
+        if _is(component, 'LeakageCheck'):
             committed['key_index'] = component.outputs[keys.ANOMALIES_KEY]
-        if isinstance(component, BalancedInputGen):
+        if _is(component, 'BalancedInputGen'):
             committed['layout'] = component.outputs[keys.EXAMPLES_KEY]
-        if isinstance(component, ClassDistributionValidator) and _of_examples(
+        if _is(component, 'ClassDistributionValidator') and _of_examples(
             component.inputs[keys.STATISTICS_KEY], span_examples
         ):
             _wire(component, keys.HISTORY_KEY, history)
             _wire(component, keys.INPUT_EXAMPLES_KEY, span_examples)  # its span
             committed[keys.STATISTICS_KEY] = component.inputs[keys.STATISTICS_KEY]
-        if type(component).__name__ == 'Trainer':
+        if _is(component, 'Trainer'):
             _wire(component, 'base_model', model)
             committed[keys.MODEL_KEY] = component.outputs[keys.MODEL_KEY]
-        if type(component).__name__ == 'Evaluator':
+        if _is(component, 'Evaluator'):
             _wire(component, 'baseline_model', model)
             committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
     commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
     for component in components:
-        if type(component).__name__ == 'Pusher':
+        if _is(component, 'Pusher'):
             component.add_upstream_node(commit)  # a run refused at its commit pushes nothing
         else:
             commit.add_upstream_node(component)  # a failed or stopped run commits nothing
     return [look_back, *components, commit]
 
 
+def _is(component, *names: str) -> bool:
+    """Whether ``component`` is one of the components (or a subclass of one) named ``names``:
+    ours and TFX's, by name, so that this module imports none of them."""
+    return any(cls.__name__ in names for cls in type(component).__mro__)
+
+
 def _per_class(component) -> bool:
     """A per-class BalancedInputGen (a multi-label layout is read one span at a time: its
     Trainer reads this span's layout only, as docs/continuous_training.md says)."""
-    return isinstance(component, BalancedInputGen) and not component.exec_properties.get(
+    return _is(component, 'BalancedInputGen') and not component.exec_properties.get(
         keys.MULTI_LABEL_KEY
     )
 

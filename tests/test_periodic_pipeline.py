@@ -84,3 +84,23 @@ def test_a_resolver_or_no_single_splitter_is_refused(components):
         periodic([resolver], history_root='/h', pipeline_name='p')
     with pytest.raises(ConfigError, match='exactly one StratifiedSplitter.*found 0'):
         periodic([components['Transform']], history_root='/h', pipeline_name='p')
+
+
+def test_only_the_served_models_trainer_and_evaluator_get_the_latest_blessed_model(tmp_path):
+    # The digits sample trains a baseline beside the balanced model; the Pusher's is the one
+    # warm-started, compared with the latest blessed model and kept in the history.
+    from pipelines.digits.pipeline import create_pipeline as digits_pipeline
+
+    root = str(tmp_path)
+    components = digits_pipeline(root, metadata_path=f'{root}/m.db').components
+    wired = {c.id: c for c in periodic(components, history_root='/h', pipeline_name='digits')}
+    trainers = [i for i, c in wired.items() if type(c).__name__ == 'Trainer']
+    assert len(trainers) == 2
+    warm = [i for i in trainers if wired[i].inputs.get('base_model') is not None]
+    pusher_model = wired['Pusher'].inputs['model'].producer_component_id
+    assert warm == [pusher_model]
+    commit = wired['CommitSpan'].inputs
+    assert _source(commit['model']) == (pusher_model, 'model')
+    blessing = wired['Pusher'].inputs['model_blessing'].producer_component_id
+    assert _source(commit['blessing']) == (blessing, 'blessing')
+    assert wired[blessing].inputs.get('baseline_model') is not None

@@ -9,7 +9,8 @@ history to the components that read earlier spans:
 - ClassDistributionValidator over the statistics of the splitter's input (the drift check): the
   last accepted span's statistics, which CommitSpan records;
 - LeakageCheck and BalancedInputGen: the window's earlier key indexes and layouts;
-- Trainer and Evaluator: the latest blessed model (base_model, baseline_model).
+- the Trainer and the Evaluator of the served model (the Pusher's; else the only ones): the
+  latest blessed model (base_model, baseline_model).
 
 ExampleGen, Trainer and Evaluator get executors that also run where no driver ran
 (``tfx_executors``). docs/continuous_training.md.
@@ -90,6 +91,7 @@ def periodic(
     history, model = look_back.outputs[keys.HISTORY_KEY], look_back.outputs[keys.MODEL_KEY]
     committed = {keys.ASSIGNMENTS_KEY: splitter.outputs[keys.ASSIGNMENTS_KEY]}
     span_examples = splitter.inputs[keys.INPUT_EXAMPLES_KEY]
+    trainer, evaluator = _served(components)
     for component in components:
         tfx_executors.use_in(component)
         if _is(component, 'StratifiedSplitter', 'LeakageCheck') or _per_class(component):
@@ -104,10 +106,10 @@ def periodic(
             _wire(component, keys.HISTORY_KEY, history)
             _wire(component, keys.INPUT_EXAMPLES_KEY, span_examples)  # its span
             committed[keys.STATISTICS_KEY] = component.inputs[keys.STATISTICS_KEY]
-        if _is(component, 'Trainer'):
+        if component is trainer:
             _wire(component, 'base_model', model)
             committed[keys.MODEL_KEY] = component.outputs[keys.MODEL_KEY]
-        if _is(component, 'Evaluator'):
+        if component is evaluator:
             _wire(component, 'baseline_model', model)
             committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
     commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
@@ -117,6 +119,26 @@ def periodic(
         else:
             commit.add_upstream_node(component)  # a failed or stopped run commits nothing
     return [look_back, *components, commit]
+
+
+def _served(components) -> tuple:
+    """The Trainer whose model is served and the Evaluator that blesses it: those feeding the
+    Pusher, else the only Trainer and Evaluator; (None, None) when that says nothing (e.g. a
+    second, baseline Trainer and no Pusher). Their model is the one the history keeps."""
+    by_id = {c.id: c for c in components}
+    pushers = [c for c in components if _is(c, 'Pusher')]
+    if len(pushers) == 1:
+        model, blessing = (pushers[0].inputs.get(k) for k in ('model', 'model_blessing'))
+        return tuple(
+            by_id.get(getattr(channel, 'producer_component_id', None)) if channel else None
+            for channel in (model, blessing)
+        )
+    trainers = [c for c in components if _is(c, 'Trainer')]
+    evaluators = [c for c in components if _is(c, 'Evaluator')]
+    return (
+        trainers[0] if len(trainers) == 1 else None,
+        evaluators[0] if len(evaluators) == 1 else None,
+    )
 
 
 def _is(component, *names: str) -> bool:

@@ -186,6 +186,27 @@ def run_task(spec: dict, task: str, work: str, invocation: dict, run: str = '') 
         return json.load(f), time.time() - started
 
 
+def compile_spec(work: str, factory, name: str, image: str, **options) -> dict:
+    """The spec of ``factory``'s pipeline compiled for Kubeflow into ``<work>/compiled``, its
+    pipeline root ``<work>/pipeline_root`` and its data ``<work>/data`` (``options``: the
+    factory's other arguments)."""
+    from tfx_balance import kubeflow
+
+    compiled_dir = os.path.join(work, 'compiled')
+    pipeline = kubeflow.pipeline_from_factory(
+        factory,
+        output_dir=compiled_dir,
+        name=name,
+        pipeline_root=os.path.join(work, 'pipeline_root'),
+        beam_args=BEAM_ARGS,
+        data_root=os.path.join(work, 'data'),
+        **options,
+    )
+    compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=image)
+    with open(compiled.yaml_path) as f:
+        return yaml.safe_load(f)
+
+
 def run_kfp(
     spec: dict,
     work: str,
@@ -374,23 +395,10 @@ def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, t
     ``pipeline_root/history``); returns ``(kfp summaries, local summaries)``."""
     from pipelines.periodic.pipeline import PIPELINE_NAME
     from pipelines.periodic.run_kubeflow import create_pipeline_for_kubeflow
-    from tfx_balance import kubeflow
 
     local_summaries = start_local_periodic(work, spans, shifted, rerun, training)
     data_root, pipeline_root = os.path.join(work, 'data'), os.path.join(work, 'pipeline_root')
-    compiled_dir = os.path.join(work, 'compiled')
-    pipeline = kubeflow.pipeline_from_factory(
-        create_pipeline_for_kubeflow,
-        output_dir=compiled_dir,
-        name=PIPELINE_NAME,
-        pipeline_root=pipeline_root,
-        beam_args=BEAM_ARGS,
-        data_root=data_root,
-        training=training,
-    )
-    compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=image)
-    with open(compiled.yaml_path) as f:
-        spec = yaml.safe_load(f)
+    spec = compile_spec(work, create_pipeline_for_kubeflow, PIPELINE_NAME, image, training=training)
     try:
         summaries = _run_spans(spec, work, data_root, pipeline_root, spans, shifted, rerun)
     except BaseException:
@@ -475,27 +483,14 @@ def main(argv=None) -> int:
     from pipelines.common import summary
     from pipelines.digits.pipeline import LABEL, PIPELINE_NAME
     from pipelines.digits.run_kubeflow import create_pipeline_for_kubeflow
-    from tfx_balance import kubeflow
 
     started = time.time()
-    data_root = os.path.join(work, 'data')
     if args.local_run:
         local_summary_of = finished_local_run(os.path.abspath(args.local_run), work)
     else:
         local_summary_of = start_local_run(work)
-    compiled_dir = os.path.join(work, 'compiled')
     pipeline_root = os.path.join(work, 'pipeline_root')
-    pipeline = kubeflow.pipeline_from_factory(
-        create_pipeline_for_kubeflow,
-        output_dir=compiled_dir,
-        name=PIPELINE_NAME,
-        pipeline_root=pipeline_root,
-        beam_args=BEAM_ARGS,
-        data_root=data_root,
-    )
-    compiled = kubeflow.compile_pipeline(pipeline, compiled_dir, image=args.image)
-    with open(compiled.yaml_path) as f:
-        spec = yaml.safe_load(f)
+    spec = compile_spec(work, create_pipeline_for_kubeflow, PIPELINE_NAME, args.image)
     for path, _dirs, _files in os.walk(work):  # the image's user (uid 10001) writes under the mount
         os.chmod(path, 0o777)
 

@@ -168,15 +168,15 @@ def window_layouts(input_dict, laid_out: List[str]) -> Tuple[str, ...]:
     records = [r for r in pinned.records('layout', span) if r.layout]
     for layout, record in zip(window, records):
         earlier = artifacts.span_of(layout)
-        path = os.path.join(layout.uri, PLAN_FILE)
-        if not tf.io.gfile.exists(path):
+        try:  # opened, not first checked: one round trip to GCS or S3 per span, not two
+            with tf.io.gfile.GFile(os.path.join(layout.uri, PLAN_FILE), 'rb') as f:
+                text = f.read()
+        except tf.errors.NotFoundError:
             raise DataError(
                 f'The history at {pinned.index.root} names {layout.uri} as the layout of span '
                 f'{earlier}, but it has no {PLAN_FILE}. BalancedInputGen outputs of the spans in '
                 'the training window must be kept; re-run that span to lay it out again.'
-            )
-        with tf.io.gfile.GFile(path, 'rb') as f:
-            text = f.read()
+            ) from None
         if record.layout_sha256 and hashlib.sha256(text).hexdigest() != record.layout_sha256:
             raise DataError(
                 f'The layout of span {earlier} in the training window ({layout.uri}) is not the '

@@ -297,23 +297,28 @@ def start_local_run(work: str):
     from pipelines.digits import dataset
 
     dataset.write_imbalanced_digits(os.path.join(work, 'data'), seed=0)
+    command = [sys.executable, '-m', 'tests.kubeflow.kfp_local', '--work', work, '--local-only']
+    return start_beside(work, command, os.path.join(work, LOCAL_SUMMARY))
+
+
+def start_beside(work: str, command: list, summary_path: str):
+    """Starts ``command`` (a LocalDagRunner run) in its own process, its log in
+    ``<work>/local.log``; returns a function that waits for it and returns the JSON at
+    ``summary_path`` (None when it failed, after printing the end of its log), whose ``stop``
+    kills it (when the tasks' side fails first)."""
     log_path = os.path.join(work, 'local.log')
     with open(log_path, 'w') as log:
-        process = subprocess.Popen(
-            [sys.executable, '-m', 'tests.kubeflow.kfp_local', '--work', work, '--local-only'],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
     def summary():
         if process.wait() != 0:
             with open(log_path) as f:
                 print(f.read()[-5000:], file=sys.stderr)
             return None
-        with open(os.path.join(work, LOCAL_SUMMARY)) as f:
+        with open(summary_path) as f:
             return json.load(f)
 
+    summary.stop = process.kill
     return summary
 
 
@@ -373,20 +378,7 @@ def start_local_periodic(work: str, spans: int, shifted: int, rerun: list, train
     command += ['--spans', str(spans), '--shifted-span', str(shifted)]
     command += [arg for span in rerun for arg in ('--rerun', str(span))]
     command += [] if training else ['--no-training']
-    log_path = os.path.join(work, 'local.log')
-    with open(log_path, 'w') as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-    def summaries():
-        if process.wait() != 0:
-            with open(log_path) as f:
-                print(f.read()[-5000:], file=sys.stderr)
-            return None
-        with open(os.path.join(root, 'summary.json')) as f:
-            return json.load(f)
-
-    summaries.stop = process.kill  # when the tasks' side fails first
-    return summaries
+    return start_beside(work, command, os.path.join(root, 'summary.json'))
 
 
 def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, training: bool):

@@ -28,10 +28,9 @@ from tfx_balance.core.balanced_augmenter.targets import resolve_targets
 from tfx_balance.core.balanced_input_gen import layout
 from tfx_balance.core.balanced_input_gen import plan as layout_plan
 from tfx_balance.core.balanced_input_gen.config import LayoutConfig
-from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import bucket_of, example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_label
-from tfx_balance.core.ranking import bucket_of
-from tfx_balance.core.split import exact, placement
+from tfx_balance.core.split import allocation, exact
 from tfx_balance.core.split.config import StratifiedSplitConfig
 
 SEED = 5
@@ -90,18 +89,18 @@ def _splitter_assignment(order, size):
         for label, hist in buckets.items():
             histograms[label].update(hist)
     plans = {
-        c: placement.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
+        c: allocation.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
         for c, h in histograms.items()
     }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
-    place = lambda: placement.PlaceUnits(to_units, BITS, 3)  # noqa: E731
+    place = lambda: allocation.PlaceUnits(to_units, BITS, 3)  # noqa: E731
     tags = place().tags
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
-            if value.tag == placement.PlaceUnits.BOUNDARY:
+            if value.tag == allocation.PlaceUnits.BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
-            elif value.tag == placement.PlaceUnits.COUNTS:
+            elif value.tag == allocation.PlaceUnits.COUNTS:
                 counted.update(dict(value.value))
             else:  # a batch's list of records of one split
                 for record in value.value:
@@ -109,7 +108,7 @@ def _splitter_assignment(order, size):
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():
-        for split, unit in placement.rank_boundary((key, members), plans):
+        for split, unit in allocation.rank_boundary((key, members), plans):
             split_of[unit.records[0]] = split
     return split_of
 

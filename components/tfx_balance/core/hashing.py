@@ -1,8 +1,13 @@
-r"""Seeded, platform-independent hashing and per-example random generators.
+r"""Seeded hashes: an example's content key, its seeded hash, and the order they rank it in.
 
 Every random choice in tfx-balance is a pure function of ``(seed, example fingerprint, index)``,
 never of Beam's element order, bundles or retries. An example is identified by its content key, the
 same for every serialization of its features (docs/stratified_splitter.md).
+
+The splitter and the augmenter cut a class's hash-ordered units at given ranks without sorting
+it: a unit's bucket is the top ``bucket_bits`` bits of its hash (``bucket_of``); from the class's
+histogram (bucket -> units), ``rank_buckets`` finds each whole bucket's segment and the boundary
+buckets that straddle a cut, whose few units are sorted and counted from the bucket's first rank.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -16,16 +21,21 @@ Example:
     False
     >>> example_keys([a_then_b, b_then_a]) == [example_key(b_then_a)] * 2
     True
+    >>> r = rank_buckets({4: 2, 7: 1, 9: 2}, cuts=[1, 3])  # ranks 0-1, 2 and 3-4, cut at 1 and 3
+    >>> r.boundary, r.segment_of_bucket(7), r.segment_of_bucket(9)  # bucket 4 straddles cut 1
+    ({4: 0}, 1, 2)
 """
 
 from __future__ import annotations
 
 import atexit
+import bisect
+import dataclasses
 import functools
 import gc
 import hashlib
 import struct
-from typing import List, Sequence
+from typing import List, Mapping, Sequence
 
 import numpy as np
 
@@ -61,6 +71,58 @@ def key_buckets(keys: np.ndarray, num_buckets: int):
     order = np.argsort(buckets, kind='stable')
     found, starts = np.unique(buckets[order], return_index=True)
     return list(zip(found.tolist(), np.split(order, starts[1:])))
+
+
+BUCKET_BITS = 16  # 65,536 buckets: a histogram holds at most min(n, 65536) integers per class
+
+
+def bucket_of(hash64: int, bucket_bits: int = BUCKET_BITS) -> int:
+    """The bucket of a 64-bit hash: its top ``bucket_bits`` bits."""
+    return hash64 >> (64 - bucket_bits)
+
+
+@dataclasses.dataclass(frozen=True)
+class BucketRanking:
+    """Where one class's hash-ordered ranks fall: the sorted ``cuts``, per cut the first bucket at
+    or after it (``first_buckets``), and the first rank of each bucket straddling a cut
+    (``boundary``).
+    """
+
+    cuts: tuple
+    first_buckets: tuple
+    boundary: Mapping[int, int]
+
+    def segment_of_bucket(self, bucket: int) -> int:
+        """Segment of every unit of a bucket that is not a boundary bucket."""
+        return bisect.bisect_right(self.first_buckets, bucket)
+
+    def segment_of_rank(self, rank: int) -> int:
+        """Segment of the unit at ``rank``."""
+        return bisect.bisect_right(self.cuts, rank)
+
+
+def rank_buckets(
+    histogram: Mapping[int, int], cuts: Sequence[int], bucket_bits: int = BUCKET_BITS
+) -> BucketRanking:
+    """The ``BucketRanking`` of a class from its histogram and sorted cuts (repeats allowed)."""
+    cuts = tuple(int(c) for c in cuts)
+    if any(a > b for a, b in zip(cuts, cuts[1:])):
+        raise ValueError(f'cuts must be sorted in increasing order, got {list(cuts)}')
+    first_buckets = [1 << bucket_bits] * len(cuts)
+    boundary = {}
+    found = 0  # cuts whose first bucket is known: they are <= the current bucket's first rank
+    lo = 0
+    for bucket in sorted(histogram):
+        while found < len(cuts) and cuts[found] <= lo:
+            first_buckets[found] = bucket
+            found += 1
+        if found == len(cuts):  # every cut lies at or before this bucket: nothing straddles
+            break
+        hi = lo + histogram[bucket]
+        if cuts[found] < hi:  # the next cut lies strictly inside [lo, hi)
+            boundary[bucket] = lo
+        lo = hi
+    return BucketRanking(cuts, tuple(first_buckets), boundary)
 
 
 def fingerprint(record: bytes) -> str:

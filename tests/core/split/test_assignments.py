@@ -21,7 +21,7 @@ from tfx_balance.core.groups import group_key, read_group_id
 from tfx_balance.core.hashing import example_key, seeded_hash
 from tfx_balance.core.records import ReadRecordBatches, fixed_batches
 from tfx_balance.core.split import assignments
-from tfx_balance.core.split.allocation import allocate
+from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (
     HASH,
     JOIN_BUCKETS,
@@ -35,10 +35,10 @@ from tfx_balance.core.split.assignments import (
     header,
     keyed_by,
     latest,
+    pinned_groups,
     read_previous,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.pinning import fresh_counts, pinned_groups
 from tfx_balance.core.split.report import format_label_set_report, format_report
 from tfx_balance.core.split.stratified import (
     STRATEGIES,

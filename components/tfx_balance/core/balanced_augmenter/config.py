@@ -22,9 +22,9 @@ from tfx_balance.core.balanced_augmenter.targets import (
     validate_target,
 )
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import BUCKET_BITS
 from tfx_balance.core.labels import class_name
 from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.ranking import BUCKET_BITS
 from tfx_balance.core.split_names import validate_split_list
 
 DEFAULT_RESERVOIR_SIZE = 1000

@@ -7,6 +7,7 @@ makes the ``RebalancePlan``. The sample: a seeded bottom-k of the class's origin
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 
@@ -19,11 +20,9 @@ from tfx_balance.core.balanced_augmenter.config import AugmentConfig
 from tfx_balance.core.balanced_augmenter.floats import pack_floats
 from tfx_balance.core.balanced_augmenter.image import encoded_image
 from tfx_balance.core.balanced_augmenter.targets import resolve_targets
-from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import bucket_of, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name, read_labels
-from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.wire import feature_key
 
 _RESERVOIR_SALT = b'tfx_balance.reservoir:'
@@ -122,7 +121,7 @@ def _scanned_floats(records, labels, floats: dict) -> list:
     return unread
 
 
-class ProfileFn(MergeInputs):
+class ProfileFn(beam.CombineFn):
     """Merges a class's partial profiles exactly, whatever the batching or combine order."""
 
     def __init__(self, reservoir_size: int):
@@ -130,6 +129,9 @@ class ProfileFn(MergeInputs):
 
     def create_accumulator(self):
         return _new_profile()
+
+    def merge_accumulators(self, accs):  # an accumulator has the form of a partial profile
+        return functools.reduce(self.add_input, accs)
 
     def add_input(self, acc, profile):
         acc['n'] += profile['n']

@@ -33,9 +33,8 @@ from tfx_balance.core.balanced_augmenter.profile import Profile, ProfileFn, buil
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.smote import WHOLE_CLASS
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.hashing import bucket_of, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.labels import read_labels
-from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import DEFAULT_BATCH_SIZE
 
 IMAGE_BATCH_SIZE = 64

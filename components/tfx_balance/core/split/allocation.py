@@ -1,29 +1,36 @@
-"""Exact per-class split allocation: the rule StratifiedSplitter follows.
+"""Where each unit goes: the exact rule's counts per split, cut into hash-bucket ranges.
 
-For a class with ``n`` examples and splits ``s`` with weights ``w_s`` (``r_s = w_s / sum(w)``):
+The rule, for a class (or label set) of ``n`` units and splits of weights ``w_s``:
 
-1. ``q_s = floor(n * r_s)``; the ``n - sum(q_s)`` leftover examples go one each to the splits with
-   the largest fractional parts ``n * r_s - q_s`` (ties: the split listed earlier).
-2. Presence: let ``m = min(n, number of splits)``. The ``m`` splits with the largest weights (ties:
-   listed earlier) must each hold at least one example: visiting them in that order, any with zero
-   takes one from the split that currently holds the most of that class (ties: listed earlier).
+1. ``q_s = floor(n * w_s / sum(w))``, in exact fractions; the leftover units go one each to the
+   splits with the largest fractional parts (ties: the split listed earlier).
+2. Presence: the ``min(n, #splits)`` heaviest splits (ties: listed earlier) each hold at least one
+   unit, taken from the split holding the most (ties: listed earlier).
 
-Fractions are computed exactly with ``fractions.Fraction``, so the result never depends on
-floating-point rounding.
+Its units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)``: ``cut`` makes the
+stratum's ``ClassSplitPlan`` (units kept by earlier spans fill their split first:
+``fresh_counts``), ``PlaceUnits`` sends each unit to its split or, in a bucket straddling a cut,
+to ``rank_boundary``. Both label forms use these.
 
 Example:
-    >>> allocate(81, [8, 1, 1])
-    [65, 8, 8]
-    >>> allocate(1, [8, 1, 1])
-    [1, 0, 0]
-    >>> allocate(2, [8, 1, 1])
-    [1, 1, 0]
+    >>> allocate(81, [8, 1, 1]), allocate(2, [8, 1, 1])
+    ([65, 8, 8], [1, 1, 0])
+    >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
+    >>> plan.n, plan.ranking.boundary  # bucket 1 holds ranks 7-9: it straddles the cut at 8
+    (10, {1: 7})
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
-from typing import Sequence
+from typing import Mapping, Sequence
+
+import apache_beam as beam
+
+from tfx_balance.core.errors import DataError
+from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
+from tfx_balance.core.split.assignments import encode_assignments
 
 # The split argument checks live below every component area; kept importable from here, their
 # 0.1.0 home.
@@ -67,3 +74,153 @@ def boundaries(counts: Sequence[int]) -> list:
         total += c
         ends.append(total)
     return ends
+
+
+def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list:
+    """Counts per split of a stratum's ``fresh`` units when ``pinned[i]`` units are already in
+    split ``i`` and ``rule`` is the whole stratum's: each split's deficit ``max(0, rule[i] -
+    pinned[i])``, apportioned by ``allocate`` when a split holds more than its rule count.
+
+    >>> fresh_counts([8, 1, 1], [0, 3, 0], 7)  # 2 too many in eval: 7 over deficits (8, 0, 1)
+    [6, 0, 1]
+    """
+    deficits = [max(0, r - p) for r, p in zip(rule, pinned)]
+    open_splits = [i for i, d in enumerate(deficits) if d]
+    counts = [0] * len(rule)
+    if not fresh or not open_splits:
+        return counts
+    for i, n in zip(open_splits, allocate(fresh, [deficits[i] for i in open_splits])):
+        counts[i] = n
+    return counts
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassSplitPlan:
+    """Where one stratum's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
+
+    ``n`` units, ``counts`` per split, ``ranking`` (a ``BucketRanking`` cut at each split's first
+    rank). With earlier spans' assignments, ``rule`` (the whole stratum's counts) and ``pinned``
+    (units pinned per split); ``n``, ``counts`` and ``ranking`` are then the fresh units'."""
+
+    n: int
+    counts: tuple
+    ranking: BucketRanking
+    rule: tuple | None = None
+    pinned: tuple | None = None
+
+    @classmethod
+    def from_histogram(
+        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
+    ) -> ClassSplitPlan:
+        """The plan of one class from its bucket histogram (bucket -> units), by the exact rule."""
+        return cut(allocate(sum(histogram.values()), weights), histogram, bucket_bits)
+
+
+def cut(
+    counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
+) -> ClassSplitPlan:
+    """The ``ClassSplitPlan`` of a stratum whose rule gives ``counts``, from its ``histogram``
+    (bucket -> units). With ``pinned`` (units per split kept by earlier spans; the histogram holds
+    the fresh units) the cut is at ``fresh_counts``.
+
+    >>> plan = cut((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
+    >>> plan.counts, plan.rule, plan.pinned
+    ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
+    rule = tuple(counts)
+    if pinned is not None:
+        counts = fresh_counts(rule, pinned, sum(histogram.values()))
+    cuts = boundaries(counts)[:-1]
+    ranking = rank_buckets(histogram, cuts, bucket_bits)
+    if pinned is None:
+        return ClassSplitPlan(sum(counts), rule, ranking)
+    return ClassSplitPlan(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
+
+
+def check_not_empty(found: bool) -> None:
+    """Raises the ``DataError`` for an input without examples (``found``: the histogram pass
+    found one), before any plan is cut (either label form)."""
+    if not found:
+        raise DataError(
+            'the input has no examples; StratifiedSplitter needs at least one labelled '
+            'example. Check the input artifact and input_splits.'
+        )
+
+
+class PlaceUnits(beam.DoFn):
+    """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
+    examples it placed. Outputs: per batch, split ``i``'s records on ``tags[i]``; boundary units
+    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; ``[(count key, count)]`` on ``COUNTS``; with
+    ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the plans, then
+    the bin edges if any."""
+
+    SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
+
+    @staticmethod
+    def count(counts: dict, split: int, label) -> None:
+        """Counts one example of class ``label`` placed in ``split``: key ``(split, label)``."""
+        counts[split, label] = counts.get((split, label), 0) + 1
+
+    def __init__(self, to_units, bucket_bits: int, num_splits: int, assignments: bool = False):
+        self.to_units = to_units
+        self.bucket_bits = bucket_bits
+        self.tags = [self.SPLIT_TAG.format(i) for i in range(num_splits)]
+        self.assignments = assignments  # also output units' (key, split) on ASSIGNMENTS
+
+    def process(self, batch, plans, *edges):
+        return self.place_units(self.to_units(batch, *edges), plans)
+
+    def place_units(self, units, plans):
+        placed, records = [], {}
+        for unit in units:
+            if unit.pinned is not None:  # earlier spans put it there
+                split = unit.pinned
+            else:
+                plan = plans[unit.stratum]
+                if type(plan) is int:
+                    split = plan
+                else:
+                    bucket = bucket_of(unit.hash, self.bucket_bits)
+                    if bucket in plan.ranking.boundary:
+                        key = (unit.stratum, bucket)
+                        yield beam.pvalue.TaggedOutput(self.BOUNDARY, (key, unit))
+                        continue
+                    split = plan.ranking.segment_of_bucket(bucket)
+            placed.append((split, unit))
+            records.setdefault(split, []).extend(unit.records)
+        for split, part in records.items():
+            yield beam.pvalue.TaggedOutput(self.tags[split], part)
+        counts = self.count_units(placed)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, counts)
+        if self.assignments and placed:
+            yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, self.assignments_record(placed))
+
+    @classmethod
+    def count_units(cls, placed) -> list:
+        """The ``[(key, count)]`` pairs of the examples of ``(split, unit)`` pairs (a batch's
+        placed units, or a boundary bucket's ranked ones), by ``count``."""
+        counts = {}
+        for split, unit in placed:
+            for _, label in unit.examples():
+                cls.count(counts, split, label)
+        return list(counts.items())
+
+    @staticmethod
+    def assignments_record(placed) -> bytes:
+        """``(split, unit)`` pairs (a batch's placed units, or a boundary bucket's ranked ones)
+        as one assignments record of their ``(key, split)`` (``assignments.encode_assignments``;
+        a unit's key: an example's hash, a group's ``groups.group_key``)."""
+        return encode_assignments((unit.key, split) for split, unit in placed)
+
+
+def rank_boundary(item, plans) -> list:
+    """``(split index, unit)`` of one grouped boundary bucket ``((stratum, bucket), units)``:
+    ordered by ``(hash, records)`` from the bucket's first rank, each placed by the rank of its
+    first example (a unit takes ``unit.ranks`` ranks)."""
+    (stratum, bucket), units = item
+    ranking = plans[stratum].ranking
+    rank, ranked = ranking.boundary[bucket], []
+    for unit in sorted(units, key=lambda u: (u.hash, u.records)):
+        ranked.append((ranking.segment_of_rank(rank), unit))
+        rank += unit.ranks
+    return ranked

@@ -3,7 +3,7 @@
 1. ``ToUnits``: an input batch's ``Unit``s, one per example (its class: its label, or with
    label bins its bin), or with ``group_feature`` one per group, counting for its dominant class.
 2. ``PlanClasses``, one combine: units counted per class and hash bucket, each class's counts
-   by ``allocation.allocate``, cut by ``placement.cut``.
+   by ``allocation.allocate``, cut by ``allocation.cut``.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -17,13 +17,19 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import apache_beam as beam
 
-from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
+from tfx_balance.core.hashing import (
+    bucket_of,
+    example_keys,
+    fingerprint,
+    seeded_hash,
+    seeded_hashes,
+)
 from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -32,12 +38,9 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     read_labels,
 )
-from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.allocation import allocate
-from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.label_bins import read_classes
-from tfx_balance.core.split.pinning import (
+from tfx_balance.core.split.allocation import PlaceUnits, allocate, check_not_empty, cut
+from tfx_balance.core.split.assignments import (
     count_pinned,
     group_members,
     held,
@@ -45,7 +48,8 @@ from tfx_balance.core.split.pinning import (
     pinned_units,
     whole_units,
 )
-from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.report import (
     class_table,
     format_report,
@@ -157,7 +161,7 @@ class ToUnits:
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (ties:
         the first in sort order), its hash is its members' least seed key's, its records are in
-        byte order, and it is pinned if a member says so (``pinning.group_members``)."""
+        byte order, and it is pinned if a member says so (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -182,7 +186,7 @@ class ToUnits:
         )
 
 
-class PlanClasses(MergeInputs):
+class PlanClasses(beam.CombineFn):
     """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
     counts a batch's units per class and hash bucket, one named example per label value and the
     pinned units apart; the output is ``{class: ClassSplitPlan}``."""
@@ -212,6 +216,9 @@ class PlanClasses(MergeInputs):
 
     def create_accumulator(self):
         return {}, {}, {}
+
+    def merge_accumulators(self, accs):  # an accumulator has the form of an input
+        return functools.reduce(self.add_input, accs)
 
     def add_input(self, acc, item):
         for label, hist in item[0].items():
@@ -267,7 +274,7 @@ class ExactStrategy:
     @staticmethod
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
         """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs`` and
-        ``split_counts.json``'s content (``pinning``: ``pinning.pinning_report``'s side input)."""
+        ``split_counts.json``'s content (``pinning``: ``assignments.pinning_report``'s side input)."""
         counts = pairs | 'CountsTable' >> beam.Map(class_table, list(config.splits))
         groups = None
         if config.group_feature is not None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from tfx_balance.core.cross_validation.folds import fold_names
 from tfx_balance.core.labels import class_name, format_count_table, sorted_classes
+from tfx_balance.core.split.assignments import PINNED, pinning_lines
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
-from tfx_balance.core.split.pinning import PINNED, pinning_lines
 
 COUNTS = 'counts'
 FOLDS = 'folds'
@@ -91,7 +91,7 @@ def split_report(
     pinning=None,
 ) -> dict:
     """The report of a run: ``table`` as is, or structured with folds, bins, groups (the merged
-    ``group_terms``) and what earlier spans pinned (``pinning.pinning_report``'s)."""
+    ``group_terms``) and what earlier spans pinned (``assignments.pinning_report``'s)."""
     if not config.structured_report and pinning is None:
         return table
     report = {}

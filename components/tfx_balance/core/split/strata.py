@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from array import array
@@ -31,10 +32,15 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.combine import MergeInputs
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash, seeded_hashes
+from tfx_balance.core.hashing import (
+    bucket_of,
+    example_keys,
+    fingerprint,
+    seeded_hash,
+    seeded_hashes,
+)
 from tfx_balance.core.label_sets import check_widths, read_label_sets
 from tfx_balance.core.labels import (
     check_distinct_names,
@@ -44,20 +50,19 @@ from tfx_balance.core.labels import (
     label_kind,
     sorted_classes,
 )
-from tfx_balance.core.ranking import bucket_of
 from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.assignments import encode_assignments
-from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.multilabel_plan import plan_counts
-from tfx_balance.core.split.pinning import (
+from tfx_balance.core.split.allocation import PlaceUnits, check_not_empty, cut
+from tfx_balance.core.split.assignments import (
     count_pinned,
+    encode_assignments,
     group_members,
     held,
     merge_pinned,
     pinned_units,
     whole_units,
 )
-from tfx_balance.core.split.placement import PlaceUnits, check_not_empty, cut
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.report import (
     PINNED,
     count_label_set,
@@ -153,7 +158,7 @@ class LabelSetUnits:
     def group_to_unit(self, item) -> LabelSetUnit:
         """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
         its members' label sets, its records in the order of their bytes; pinned to the split
-        among the members, if any (``pinning.group_members``)."""
+        among the members, if any (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
@@ -299,9 +304,15 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
     return LabelSetHistograms(buckets, kinds, widths, examples, sizes, pinned)
 
 
-class MergeLabelSetHistograms(MergeInputs):
+class MergeLabelSetHistograms(beam.CombineFn):
     def create_accumulator(self):
         return LabelSetHistograms({}, {}, {}, 0, {}, {})
+
+    def merge_accumulators(self, accs):  # an accumulator has the form of an input
+        return functools.reduce(self.add_input, accs)
+
+    def extract_output(self, acc):
+        return acc
 
     def add_input(self, acc, item):
         buckets = acc.buckets
@@ -392,7 +403,7 @@ def build_plans(
 ):
     """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches. With ``pinning`` (earlier spans' assignments), each stratum is planned
-    whole (pinned + fresh units) and its fresh units cut (``placement.cut`` with ``pinned``)."""
+    whole (pinned + fresh units) and its fresh units cut (``allocation.cut`` with ``pinned``)."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
     check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
@@ -459,7 +470,7 @@ class _MergeAndPlan(beam.CombineFn):
 
 
 class PlaceLabelSetUnits(PlaceUnits):
-    """Places each unit by its stratum's plan (``placement.PlaceUnits``) and counts it per label
+    """Places each unit by its stratum's plan (``allocation.PlaceUnits``) and counts it per label
     (``report.count_label_set``); an ungrouped batch is placed from its columns, without a unit
     object per example."""
 
@@ -523,7 +534,7 @@ class IterativeStrategy:
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
         """``(counts, report)``: the per-label report of the summed count ``pairs``
         (``report.label_set_report``), and it with what earlier spans pinned (``pinning``, a side
-        input of ``pinning.pinning_report``'s, or None). It says nothing of groups."""
+        input of ``assignments.pinning_report``'s, or None). It says nothing of groups."""
         names = list(config.splits)
         counts = pairs | 'CountsTable' >> beam.Map(label_set_report, names, config.multi_label)
         return counts, counts | 'Report' >> beam.Map(_with_pinned, pinning)

@@ -24,14 +24,19 @@ from typing import Callable, Dict
 import apache_beam as beam
 
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.ranking import BUCKET_BITS
+from tfx_balance.core.hashing import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches, unbatch
 from tfx_balance.core.split import label_bins
-from tfx_balance.core.split.assignments import PinUnits, Previous
+from tfx_balance.core.split.allocation import rank_boundary
+from tfx_balance.core.split.assignments import (
+    PinUnits,
+    Previous,
+    key_by_group_or_pinned,
+    pinned_groups,
+    pinning_report,
+)
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
-from tfx_balance.core.split.pinning import key_by_group_or_pinned, pinned_groups, pinning_report
-from tfx_balance.core.split.placement import rank_boundary
 from tfx_balance.core.split.strata import IterativeStrategy
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
@@ -53,7 +58,7 @@ def ExampleUnits(batches, to_units, edges=None, records=True):  # noqa: N802
 @beam.ptransform_fn
 def GroupUnits(batches, to_units, group_feature, edges=None, pinned=None):  # noqa: N802
     """Input batches -> the placement pass's units, one per group, with their records.
-    ``pinned``: the plan pass's ``pinning.PinnedGroups``, grouped with their group, or None."""
+    ``pinned``: the plan pass's ``assignments.PinnedGroups``, grouped with their group, or None."""
     given = () if edges is None else (edges,)
     if pinned is not None:
         batches = (batches, pinned) | 'WithPinned' >> beam.Flatten()

@@ -3,8 +3,8 @@
 As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor.Do`` runs what
 every tfx-balance Beam component shares, and a subclass supplies only its transform:
 
-1. check the artifacts; decode the config (``decode_config``) and the subclass's other inputs
-   (``decode_inputs``) once, into one ``Run`` handed to the hooks, never kept on ``self``;
+1. check the artifacts and decode the config (``decode_config``) once, into one ``Run`` handed
+   to the hooks, never kept on ``self``;
 2. choose the splits read (``read_splits``) and passed through (``passthrough_splits``);
 3. run one Beam job (``artifacts.checked_beam_pipeline``) inside ``artifacts.output_guard``
    (a failure leaves no output): the subclass's ``expand`` writes the splits and returns one
@@ -35,7 +35,8 @@ class Run(NamedTuple):
     config: Any  # decode_config's result
     read: List[str]  # the input splits the Beam job reads
     passthrough: List[str]  # the input splits copied unchanged
-    inputs: Any  # decode_inputs' result (the subclass's other inputs and outputs)
+    input_dict: Dict[str, List[types.Artifact]]  # Do's, for a subclass's other inputs
+    output_dict: Dict[str, List[types.Artifact]]  # Do's, for a subclass's other outputs
 
 
 class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
@@ -58,11 +59,6 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         """The component's config, decoded (and validated) once from the properties."""
         raise NotImplementedError
 
-    def decode_inputs(self, input_dict, output_dict, config) -> Any:
-        """The subclass's inputs and outputs besides ``input_examples``/``examples``, decoded
-        (and checked) once; ``Run.inputs`` (default: None)."""
-        return None
-
     def read_splits(self, examples, config) -> List[str]:
         """The input splits the Beam job reads (default: the config's ``splits``)."""
         return artifacts.resolve_splits(examples, list(config.splits), 'splits')
@@ -80,7 +76,8 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         return f'reading split(s) {run.read}; passing through {run.passthrough or "nothing"}.'
 
     def expand(self, pipeline, run: Run):
-        """Adds the component's stages; returns a PCollection of one report dict."""
+        """Reads the subclass's other inputs (``run.input_dict``) and adds the component's
+        stages; returns a PCollection of one report dict."""
         raise NotImplementedError
 
     @staticmethod
@@ -111,12 +108,11 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         artifacts.check_same_splits(window, self.COMPONENT)
         artifacts.warn_repeated_spans(window, self.COMPONENT, 'examples')
         config = self.decode_config(exec_properties)
-        inputs = self.decode_inputs(input_dict, output_dict, config)
         read = self.read_splits(window[0], config)  # every artifact has these splits
         for split in read:
             artifacts.check_split_files(window, split)
         passthrough = self.passthrough_splits(window[0], config, read)
-        run = Run(examples, output, config, read, passthrough, inputs)
+        run = Run(examples, output, config, read, passthrough, input_dict, output_dict)
         report_path = os.path.join(output.uri, self.REPORT_FILE)
         outputs = [artifact for artifact_list in output_dict.values() for artifact in artifact_list]
 

@@ -10,7 +10,13 @@ import tensorflow as tf
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example, map_entries, reordered
-from tfx_balance.core.hashing import BUCKET_BITS, bucket_of, example_key, example_keys, rank_buckets
+from tfx_balance.core.hashing import (
+    BUCKET_BITS,
+    BucketRanking,
+    bucket_of,
+    example_key,
+    example_keys,
+)
 
 RECORDS = [
     example(label=i % 3, x=[float(i), 0.5 * i], name=f'row {i}', tags=list(range(i % 4)))
@@ -98,7 +104,7 @@ def brute_force(histogram, cuts):
 
 
 def check_against_brute_force(histogram, cuts, bucket_bits):
-    ranking = rank_buckets(histogram, cuts, bucket_bits)
+    ranking = BucketRanking.of(histogram, cuts, bucket_bits)
     segments, first_rank = brute_force(histogram, cuts)
     expected_boundary = {b: first_rank[b] for b, s in segments.items() if len(s) > 1}
     assert ranking.boundary == expected_boundary
@@ -127,31 +133,31 @@ def test_segments_and_boundary_buckets_match_ranking_unit_by_unit(bucket_bits):
 def test_one_cut_selects_the_lowest_ranks():
     # The augmenter's case: ranks below `select` are segment 0 (selected), the rest segment 1.
     histogram = {1: 2, 7: 1, 9: 2}  # ranks 0-1, 2, 3-4
-    assert rank_buckets(histogram, [3]).boundary == {}
-    assert [rank_buckets(histogram, [3]).segment_of_bucket(b) for b in (1, 7, 9)] == [0, 0, 1]
-    straddled = rank_buckets(histogram, [4])
+    assert BucketRanking.of(histogram, [3]).boundary == {}
+    assert [BucketRanking.of(histogram, [3]).segment_of_bucket(b) for b in (1, 7, 9)] == [0, 0, 1]
+    straddled = BucketRanking.of(histogram, [4])
     assert straddled.boundary == {9: 3}
     assert [straddled.segment_of_rank(r) for r in (3, 4)] == [0, 1]
-    assert [rank_buckets(histogram, [0]).segment_of_bucket(b) for b in (1, 7, 9)] == [1, 1, 1]
-    assert [rank_buckets(histogram, [5]).segment_of_bucket(b) for b in (1, 7, 9)] == [0, 0, 0]
+    assert [BucketRanking.of(histogram, [0]).segment_of_bucket(b) for b in (1, 7, 9)] == [1, 1, 1]
+    assert [BucketRanking.of(histogram, [5]).segment_of_bucket(b) for b in (1, 7, 9)] == [0, 0, 0]
 
 
 def test_repeated_cuts_leave_empty_segments_that_no_bucket_falls_in():
-    ranking = rank_buckets({3: 1, 5: 4}, [1, 1, 3])  # segments [0,1) [1,1) [1,3) [3,5)
+    ranking = BucketRanking.of({3: 1, 5: 4}, [1, 1, 3])  # segments [0,1) [1,1) [1,3) [3,5)
     assert ranking.segment_of_bucket(3) == 0
     assert ranking.boundary == {5: 1}
     assert [ranking.segment_of_rank(r) for r in range(1, 5)] == [2, 2, 3, 3]
 
 
 def test_no_cut_puts_everything_in_one_segment_and_empty_histogram_is_empty():
-    assert rank_buckets({2: 3, 8: 1}, []).segment_of_bucket(8) == 0
-    empty = rank_buckets({}, [0, 0])
+    assert BucketRanking.of({2: 3, 8: 1}, []).segment_of_bucket(8) == 0
+    empty = BucketRanking.of({}, [0, 0])
     assert empty.boundary == {} and empty.first_buckets == (1 << BUCKET_BITS,) * 2
 
 
 def test_unsorted_cuts_are_rejected():
     with pytest.raises(ValueError, match='sorted'):
-        rank_buckets({0: 3}, [2, 1])
+        BucketRanking.of({0: 3}, [2, 1])
 
 
 def test_bucket_is_the_top_bits_of_the_64_bit_hash():

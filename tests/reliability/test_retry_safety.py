@@ -108,7 +108,7 @@ def _splitter_assignment(order, size):
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():
-        for split, unit in allocation.rank_boundary((key, members), plans):
+        for split, unit in allocation.PlaceUnits.rank_boundary((key, members), plans):
             split_of[unit.records[0]] = split
     return split_of
 

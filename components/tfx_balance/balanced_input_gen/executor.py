@@ -79,15 +79,18 @@ class Executor(ExamplesExecutor):
     REPORT_FILE = PLAN_FILE
     WINDOW = True
 
-    def decode_inputs(self, input_dict, output_dict, config) -> DataCounts:
-        examples = input_dict[keys.INPUT_EXAMPLES_KEY]
+    @staticmethod
+    def read_counts(run) -> DataCounts:
+        """The class counts before augmentation and the window's earlier layouts, from the
+        inputs besides ``input_examples``."""
+        examples, config, input_dict = run.examples, run.config, run.input_dict
         given = input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
         counts = data_counts_of(
             given or augmenter_outputs(examples, config.label_feature), examples
         )
         if config.multi_label and input_dict.get(keys.HISTORY_KEY):
             raise multi_label_history_error(config.multi_label)
-        window = window_layouts(input_dict, self.read_splits(examples[0], config))
+        window = window_layouts(input_dict, run.read)
         return DataCounts(counts, given=bool(given), window=window)
 
     def decode_config(self, exec_properties) -> LayoutConfig:
@@ -110,7 +113,8 @@ class Executor(ExamplesExecutor):
 
     def expand(self, pipeline, run):
         examples, output, config, read = run.examples, run.output, run.config, run.read
-        data_counts = run.inputs.counts
+        inputs = self.read_counts(run)
+        data_counts = inputs.counts
         plans = [
             pipeline
             | f'Read[{split}]' >> artifacts.ReadSplitBatches(examples, [split])
@@ -119,7 +123,7 @@ class Executor(ExamplesExecutor):
             >> BalancedLayout(artifacts.output_split_dir(output, split), split, config=config)
             for split in read
         ]
-        missing = [split for split in read if run.inputs.given and split not in data_counts]
+        missing = [split for split in read if inputs.given and split not in data_counts]
         if missing:
             raise DataError(
                 f'augmented_examples has no rebalance plan of split(s) {missing} (it has '
@@ -128,7 +132,7 @@ class Executor(ExamplesExecutor):
             )
         spans = [s for s in map(artifacts.span_of, examples) if s is not None]
         return self.report_of_parts(
-            plans, plans_to_json, run.passthrough, data_counts, spans, run.inputs.window
+            plans, plans_to_json, run.passthrough, data_counts, spans, inputs.window
         )
 
     def summary(self, report, config) -> str:

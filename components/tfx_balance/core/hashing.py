@@ -6,7 +6,7 @@ same for every serialization of its features (docs/stratified_splitter.md).
 
 The splitter and the augmenter cut a class's hash-ordered units at given ranks without sorting
 it: a unit's bucket is the top ``bucket_bits`` bits of its hash (``bucket_of``); from the class's
-histogram (bucket -> units), ``rank_buckets`` finds each whole bucket's segment and the boundary
+histogram (bucket -> units), ``BucketRanking.of`` finds each whole bucket's segment and the boundary
 buckets that straddle a cut, whose few units are sorted and counted from the bucket's first rank.
 
 Example:
@@ -21,7 +21,7 @@ Example:
     False
     >>> example_keys([a_then_b, b_then_a]) == [example_key(b_then_a)] * 2
     True
-    >>> r = rank_buckets({4: 2, 7: 1, 9: 2}, cuts=[1, 3])  # ranks 0-1, 2 and 3-4, cut at 1 and 3
+    >>> r = BucketRanking.of({4: 2, 7: 1, 9: 2}, cuts=[1, 3])  # ranks 0-1, 2 and 3-4, cut at 1 and 3
     >>> r.boundary, r.segment_of_bucket(7), r.segment_of_bucket(9)  # bucket 4 straddles cut 1
     ({4: 0}, 1, 2)
 """
@@ -100,29 +100,29 @@ class BucketRanking:
         """Segment of the unit at ``rank``."""
         return bisect.bisect_right(self.cuts, rank)
 
-
-def rank_buckets(
-    histogram: Mapping[int, int], cuts: Sequence[int], bucket_bits: int = BUCKET_BITS
-) -> BucketRanking:
-    """The ``BucketRanking`` of a class from its histogram and sorted cuts (repeats allowed)."""
-    cuts = tuple(int(c) for c in cuts)
-    if any(a > b for a, b in zip(cuts, cuts[1:])):
-        raise ValueError(f'cuts must be sorted in increasing order, got {list(cuts)}')
-    first_buckets = [1 << bucket_bits] * len(cuts)
-    boundary = {}
-    found = 0  # cuts whose first bucket is known: they are <= the current bucket's first rank
-    lo = 0
-    for bucket in sorted(histogram):
-        while found < len(cuts) and cuts[found] <= lo:
-            first_buckets[found] = bucket
-            found += 1
-        if found == len(cuts):  # every cut lies at or before this bucket: nothing straddles
-            break
-        hi = lo + histogram[bucket]
-        if cuts[found] < hi:  # the next cut lies strictly inside [lo, hi)
-            boundary[bucket] = lo
-        lo = hi
-    return BucketRanking(cuts, tuple(first_buckets), boundary)
+    @classmethod
+    def of(
+        cls, histogram: Mapping[int, int], cuts: Sequence[int], bucket_bits: int = BUCKET_BITS
+    ) -> BucketRanking:
+        """The ``BucketRanking`` of a class from its histogram and sorted cuts (repeats allowed)."""
+        cuts = tuple(int(c) for c in cuts)
+        if any(a > b for a, b in zip(cuts, cuts[1:])):
+            raise ValueError(f'cuts must be sorted in increasing order, got {list(cuts)}')
+        first_buckets = [1 << bucket_bits] * len(cuts)
+        boundary = {}
+        found = 0  # cuts whose first bucket is known: they are <= the current bucket's first rank
+        lo = 0
+        for bucket in sorted(histogram):
+            while found < len(cuts) and cuts[found] <= lo:
+                first_buckets[found] = bucket
+                found += 1
+            if found == len(cuts):  # every cut lies at or before this bucket: nothing straddles
+                break
+            hi = lo + histogram[bucket]
+            if cuts[found] < hi:  # the next cut lies strictly inside [lo, hi)
+                boundary[bucket] = lo
+            lo = hi
+        return cls(cuts, tuple(first_buckets), boundary)
 
 
 def fingerprint(record: bytes) -> str:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import List, NamedTuple
 
 import apache_beam as beam
-from tfx import types
+from absl import logging
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
@@ -36,14 +35,6 @@ def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
         | 'SpreadFiles' >> beam.Reshuffle()
         | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
     )
-
-
-class SplitterInputs(NamedTuple):
-    """The splitter's inputs besides the examples, as ``decode_inputs`` decodes them."""
-
-    previous: List[types.Artifact]  # previous_assignments: earlier spans' SplitAssignments
-    # the assignments output: always under TFX, None in a direct call without it
-    assignments: types.Artifact | None
 
 
 def read_previous(pipeline, previous_assignments, config):
@@ -85,19 +76,6 @@ class Executor(ExamplesExecutor):
     COMPONENT = 'StratifiedSplitter'
     REPORT_FILE = keys.SPLIT_COUNTS_FILE
 
-    def decode_inputs(self, input_dict, output_dict, config) -> SplitterInputs:
-        out = output_dict.get(keys.ASSIGNMENTS_KEY)
-        return SplitterInputs(
-            previous=earlier_inputs(
-                input_dict,
-                keys.PREVIOUS_ASSIGNMENTS_KEY,
-                'assignments',
-                SplitAssignments,
-                input_dict[keys.INPUT_EXAMPLES_KEY],
-            ),
-            assignments=artifact_utils.get_single_instance(out) if out else None,
-        )
-
     def decode_config(self, exec_properties) -> StratifiedSplitConfig:
         return StratifiedSplitConfig.from_exec_properties(exec_properties)
 
@@ -111,26 +89,30 @@ class Executor(ExamplesExecutor):
         return list(config.splits)
 
     def describe(self, run):
-        config, previous = run.config, run.inputs.previous
+        config = run.config
         group = f', group_feature {config.group_feature!r}' if config.group_feature else ''
         if config.folds is not None:
             group += f', {config.folds} folds, holdout {config.holdout or {}}'
         if config.binned:
             group += f', label bins {config.label_bins or list(config.label_bin_edges)}'
         group += f', multi_label {config.multi_label!r}' if config.multi_label else ''
-        if previous:
-            names = ', '.join(name for name, _ in artifacts.oldest_first(previous))
-            group += f', units of {names} pinned'
         return (
             f'reading split(s) {run.read}, label {config.label_feature!r}, splits '
             f'{dict(config.splits)}, seed {config.seed}{group}.'
         )
 
     def expand(self, pipeline, run):
-        examples, output, config, out = run.examples, run.output, run.config, run.inputs.assignments
-        previous = (
-            read_previous(pipeline, run.inputs.previous, config) if run.inputs.previous else None
+        examples, output, config = run.examples, run.output, run.config
+        earlier = earlier_inputs(  # the Resolver's window, or the history's
+            run.input_dict, keys.PREVIOUS_ASSIGNMENTS_KEY, 'assignments', SplitAssignments, examples
         )
+        previous = None
+        if earlier:
+            names = ', '.join(name for name, _ in artifacts.oldest_first(earlier))
+            logging.info('%s: units of %s pinned.', self.COMPONENT, names)
+            previous = read_previous(pipeline, earlier, config)
+        out = run.output_dict.get(keys.ASSIGNMENTS_KEY)  # always under TFX
+        out = artifact_utils.get_single_instance(out) if out else None
         result = SplitOutputs(
             pipeline
             | 'StratifiedSplit'

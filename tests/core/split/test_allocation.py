@@ -9,10 +9,10 @@ from tests.support.examples import example
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
+    PlaceUnits,
     allocate,
     boundaries,
     cut,
-    rank_boundary,
     validate_split_weights,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -153,8 +153,8 @@ def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_b
     assert plan.ranking.boundary == {0: 0}
     single = ToUnits(StratifiedSplitConfig('label', seed=3), grouped=False)(records)
     sets = LabelSetUnits(StratifiedSplitConfig('label', seed=3, multi_label='ids'), False)(records)
-    by_class = rank_boundary(((1, 0), single), {1: plan})
-    by_set = rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}))
+    by_class = PlaceUnits.rank_boundary(((1, 0), single), {1: plan})
+    by_set = PlaceUnits.rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}))
     in_rank_order = [u.records[0] for u in sorted(single, key=lambda u: (u.hash, u.records))]
     assert [(split, unit.records[0]) for split, unit in by_class] == list(
         zip([0] * 8 + [1, 2], in_rank_order)

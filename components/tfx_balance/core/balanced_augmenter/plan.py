@@ -18,7 +18,7 @@ from apache_beam.runners.worker.statecache import CacheAware
 
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
 from tfx_balance.core.balanced_augmenter.targets import encode_target, output_count
-from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking, rank_buckets
+from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking
 from tfx_balance.core.labels import class_name, sorted_classes
 
 PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
@@ -83,7 +83,7 @@ def plan_rebalance(
         mode, per_source, select = AUGMENT, generated // n, generated % n
     else:
         mode, per_source, select = UNDERSAMPLE, 0, output
-    ranking = rank_buckets(histogram, [select], bucket_bits)
+    ranking = BucketRanking.of(histogram, [select], bucket_bits)
     return ClassRebalance(label, n, target, output, mode, per_source, select, ranking)
 
 

@@ -10,7 +10,7 @@ The rule, for a class (or label set) of ``n`` units and splits of weights ``w_s`
 Its units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)``: ``cut`` makes the
 stratum's ``ClassSplitPlan`` (units kept by earlier spans fill their split first:
 ``fresh_counts``), ``PlaceUnits`` sends each unit to its split or, in a bucket straddling a cut,
-to ``rank_boundary``. Both label forms use these.
+to ``PlaceUnits.rank_boundary``. Both label forms use these.
 
 Example:
     >>> allocate(81, [8, 1, 1]), allocate(2, [8, 1, 1])
@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking, bucket_of, rank_buckets
+from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking, bucket_of
 from tfx_balance.core.split.assignments import encode_assignments
 
 # The split argument checks live below every component area; kept importable from here, their
@@ -130,7 +130,7 @@ def cut(
     if pinned is not None:
         counts = fresh_counts(rule, pinned, sum(histogram.values()))
     cuts = boundaries(counts)[:-1]
-    ranking = rank_buckets(histogram, cuts, bucket_bits)
+    ranking = BucketRanking.of(histogram, cuts, bucket_bits)
     if pinned is None:
         return ClassSplitPlan(sum(counts), rule, ranking)
     return ClassSplitPlan(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
@@ -212,15 +212,15 @@ class PlaceUnits(beam.DoFn):
         a unit's key: an example's hash, a group's ``groups.group_key``)."""
         return encode_assignments((unit.key, split) for split, unit in placed)
 
-
-def rank_boundary(item, plans) -> list:
-    """``(split index, unit)`` of one grouped boundary bucket ``((stratum, bucket), units)``:
-    ordered by ``(hash, records)`` from the bucket's first rank, each placed by the rank of its
-    first example (a unit takes ``unit.ranks`` ranks)."""
-    (stratum, bucket), units = item
-    ranking = plans[stratum].ranking
-    rank, ranked = ranking.boundary[bucket], []
-    for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-        ranked.append((ranking.segment_of_rank(rank), unit))
-        rank += unit.ranks
-    return ranked
+    @staticmethod
+    def rank_boundary(item, plans) -> list:
+        """``(split index, unit)`` of one grouped boundary bucket ``((stratum, bucket), units)``:
+        ordered by ``(hash, records)`` from the bucket's first rank, each placed by the rank of its
+        first example (a unit takes ``unit.ranks`` ranks)."""
+        (stratum, bucket), units = item
+        ranking = plans[stratum].ranking
+        rank, ranked = ranking.boundary[bucket], []
+        for unit in sorted(units, key=lambda u: (u.hash, u.records)):
+            ranked.append((ranking.segment_of_rank(rank), unit))
+            rank += unit.ranks
+        return ranked

@@ -68,7 +68,7 @@ class Unit(NamedTuple):
     records: tuple  # serialized examples (none in the plan pass: ToUnits' records=False)
     labels: tuple  # their labels
     # (label, example name) of its examples that name their label for the label kind check
-    # (label_names): the first example of each label value of an input batch
+    # (first_names): the first example of each label value of an input batch
     named: tuple = ()
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
     group: bytes | None = None  # its group id (group_feature); None for an example
@@ -92,16 +92,6 @@ class Unit(NamedTuple):
         return zip(self.records, self.labels)
 
 
-def label_names(records, labels, where: str, keys=None) -> dict:
-    """``{index: name}`` of the first example of each label value of a batch (its fingerprint
-    and `` in where``), for the label kind check. ``keys``: the batch's content keys, if known."""
-    first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
-    at = list(first.values())
-    found = [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
-    in_where = f' in {where}' if where else ''
-    return {i: fingerprint(key) + in_where for i, key in zip(at, found)}
-
-
 class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: by ``group_feature``, or joined with earlier spans' assignments)."""
@@ -114,6 +104,18 @@ class ToUnits:
     def __call__(self, batch, edges=None) -> list:
         return batch if self.grouped else self.example_units(batch, edges)
 
+    @staticmethod
+    def first_names(records, labels, where: str, keys=None) -> dict:
+        """``{index: name}`` of the first example of each label value of a batch (its fingerprint
+        and `` in where``), for the label kind check. ``keys``: the batch's content keys, if known."""
+        first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
+        at = list(first.values())
+        found = (
+            [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
+        )
+        in_where = f' in {where}' if where else ''
+        return {i: fingerprint(key) + in_where for i, key in zip(at, found)}
+
     def classes(self, records, where: str, edges) -> list:
         """The class of each example: its label; with bin ``edges`` (label bins), its bin."""
         if edges is None:  # StratifiedSplit.expand chose: no bins
@@ -125,7 +127,7 @@ class ToUnits:
         where, batch_records = named_batch(batch)
         labels = self.classes(batch_records, where, edges)
         keys = example_keys(batch_records)
-        names = label_names(batch_records, labels, where, keys)
+        names = self.first_names(batch_records, labels, where, keys)
         hashes = seeded_hashes(self._seed, keys)
         return [
             Unit(
@@ -142,7 +144,7 @@ class ToUnits:
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name))`` per example of an input batch: ``record``
-        None with ``records=False``, ``name`` None unless it names its label (``label_names``)."""
+        None with ``records=False``, ``name`` None unless it names its label (``first_names``)."""
         where, batch_records = named_batch(batch)
         labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
@@ -154,7 +156,7 @@ class ToUnits:
             ),
             where,
         )
-        names = label_names(batch_records, labels, where)
+        names = self.first_names(batch_records, labels, where)
         for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
             yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
 

@@ -27,7 +27,6 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import BUCKET_BITS
 from tfx_balance.core.records import fixed_batches, unbatch
 from tfx_balance.core.split import label_bins
-from tfx_balance.core.split.allocation import rank_boundary
 from tfx_balance.core.split.assignments import (
     PinUnits,
     Previous,
@@ -242,7 +241,7 @@ class StratifiedSplit(beam.PTransform):
         ranked = (  # per boundary bucket, its [(split, unit)] in rank order
             placed[place.BOUNDARY]
             | 'GroupBoundaryBucket' >> beam.GroupByKey()
-            | 'RankBoundaryBucket' >> beam.Map(rank_boundary, plans_side)
+            | 'RankBoundaryBucket' >> beam.Map(place.rank_boundary, plans_side)
         )
         if self._assignments:
             outputs[SplitOutputs.ASSIGNMENTS] = (

@@ -5,7 +5,7 @@ A unit (an example, or a group) seen in an earlier span keeps its split: each ru
 ``(unit key, split index)`` pairs (``encode_assignments``) and a ``header``; a later run checks
 the header (``check_header``), reads each key's latest split per bucket of keys
 (``read_previous``) and joins it to its units (``PinUnits``). Both label forms then count pinned
-units apart (``count_pinned``), apply the rule to the whole stratum (``whole_units``; the fresh
+units apart (``PinnedCounts``), apply the rule to the whole stratum (``whole_units``; the fresh
 units fill what each split lacks: ``allocation.fresh_counts``), give a group its pinned split
 (``PinnedGroups``), and report what was pinned (``pinning_report``). Design:
 docs/stratified_splitter.md, "Design".
@@ -280,39 +280,46 @@ PINNED = 'pinned'
 DEVIATION = 'deviation'
 
 
-def count_pinned(pinned: dict, stratum, split: int, units: int) -> None:
-    """Adds ``units`` pinned to ``split`` to ``pinned``: ``{stratum: {split: units}}``."""
-    per_split = pinned.setdefault(stratum, {})
-    per_split[split] = per_split.get(split, 0) + units
+class PinnedCounts(dict):
+    """The units earlier spans pinned, per stratum and split: ``{stratum: {split: units}}``.
+    A histogram pass counts them apart from the fresh units (they are not ranked).
 
+    >>> pinned = PinnedCounts()
+    >>> pinned.add('a', 0, 3); pinned.add('a', 2, 1)
+    >>> pinned.totals(), pinned.held('a', 3), pinned.held('b', 3)
+    ({'a': 4}, (3, 0, 1), (0, 0, 0))
+    """
 
-def merge_pinned(into: dict, other: dict) -> dict:
-    """``into`` with ``other``'s pinned units added (both ``{stratum: {split: units}}``)."""
-    for stratum, per_split in other.items():
-        for split, units in per_split.items():
-            count_pinned(into, stratum, split, units)
-    return into
+    def add(self, stratum, split: int, units: int) -> None:
+        """Counts ``units`` of ``stratum`` pinned to ``split``."""
+        per_split = self.setdefault(stratum, {})
+        per_split[split] = per_split.get(split, 0) + units
+
+    def merge(self, other: Mapping) -> PinnedCounts:
+        """Adds ``other``'s pinned units (the same form) to these; returns self."""
+        for stratum, per_split in other.items():
+            for split, units in per_split.items():
+                self.add(stratum, split, units)
+        return self
+
+    def totals(self) -> dict:
+        """``{stratum: units}`` pinned, over all splits."""
+        return {stratum: sum(per_split.values()) for stratum, per_split in self.items()}
+
+    def held(self, stratum, num_splits: int) -> tuple:
+        """The units of ``stratum`` pinned in each split, in split order."""
+        per_split = self.get(stratum, {})
+        return tuple(per_split.get(i, 0) for i in range(num_splits))
 
 
 def whole_units(*tables: Mapping) -> dict:
     """``{stratum: units}`` summed over ``tables`` (strata in first-seen order): the rule
-    applies to a stratum whole, its fresh and its pinned units (``pinned_units``) together."""
+    applies to a stratum whole, its fresh and its pinned units (``PinnedCounts.totals``) together."""
     whole = {}
     for table in tables:
         for stratum, units in table.items():
             whole[stratum] = whole.get(stratum, 0) + units
     return whole
-
-
-def pinned_units(pinned: dict) -> dict:
-    """``{stratum: units}`` of ``{stratum: {split: units}}``."""
-    return {stratum: sum(per_split.values()) for stratum, per_split in pinned.items()}
-
-
-def held(pinned: dict, stratum, num_splits: int) -> tuple:
-    """The units of ``stratum`` pinned in each split, in split order."""
-    per_split = pinned.get(stratum, {})
-    return tuple(per_split.get(i, 0) for i in range(num_splits))
 
 
 class PinnedGroups(NamedTuple):

@@ -40,14 +40,7 @@ from tfx_balance.core.labels import (
 )
 from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import PlaceUnits, allocate, check_not_empty, cut
-from tfx_balance.core.split.assignments import (
-    count_pinned,
-    group_members,
-    held,
-    merge_pinned,
-    pinned_units,
-    whole_units,
-)
+from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.report import (
@@ -200,10 +193,10 @@ class PlanClasses(beam.CombineFn):
     def histogram(self, batch, edges=None) -> tuple:
         """The ``(buckets, examples, pinned)`` of one input batch."""
         bucket_bits = self.bucket_bits
-        buckets, examples, pinned = {}, {}, {}
+        buckets, examples, pinned = {}, {}, PinnedCounts()
         for unit in self.to_units(batch, edges):
             if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
-                count_pinned(pinned, unit.label, unit.pinned, unit.size)
+                pinned.add(unit.label, unit.pinned, unit.size)
             else:
                 hist = buckets.get(unit.label)
                 if hist is None:
@@ -217,7 +210,7 @@ class PlanClasses(beam.CombineFn):
         return buckets, examples, pinned
 
     def create_accumulator(self):
-        return {}, {}, {}
+        return {}, {}, PinnedCounts()
 
     def merge_accumulators(self, accs):  # an accumulator has the form of an input
         return functools.reduce(self.add_input, accs)
@@ -227,7 +220,7 @@ class PlanClasses(beam.CombineFn):
             merged = acc[0].setdefault(label, {})
             for bucket, size in hist.items():
                 merged[bucket] = merged.get(bucket, 0) + size
-        merge_pinned(acc[2], item[2])
+        acc[2].merge(item[2])
         examples = acc[1]
         for label, example in item[1].items():
             if label not in examples or example < examples[label]:
@@ -240,7 +233,7 @@ class PlanClasses(beam.CombineFn):
         buckets, examples, pinned = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
         if self.pinning:  # the rule applies to a class whole, its pinned units included
-            totals = whole_units(totals, pinned_units(pinned))
+            totals = whole_units(totals, pinned.totals())
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
         check_distinct_names(totals, self.label_feature)
@@ -249,7 +242,7 @@ class PlanClasses(beam.CombineFn):
         if not self.pinning:
             return {label: cut(counts[label], hist, bits) for label, hist in buckets.items()}
         return {
-            label: cut(counts[label], buckets.get(label, {}), bits, held(pinned, label, num_splits))
+            label: cut(counts[label], buckets.get(label, {}), bits, pinned.held(label, num_splits))
             for label in totals
         }
 

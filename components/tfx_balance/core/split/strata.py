@@ -53,12 +53,9 @@ from tfx_balance.core.labels import (
 from tfx_balance.core.records import named_batch
 from tfx_balance.core.split.allocation import PlaceUnits, check_not_empty, cut
 from tfx_balance.core.split.assignments import (
-    count_pinned,
+    PinnedCounts,
     encode_assignments,
     group_members,
-    held,
-    merge_pinned,
-    pinned_units,
     whole_units,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -219,8 +216,7 @@ class LabelSetHistograms(NamedTuple):
     # with groups, {stratum: examples of its units} (the plan counts split sizes in examples);
     # empty without groups, where a stratum's examples are its units
     stratum_examples: Dict[tuple, int]
-    # {stratum: {split: units}} pinned by earlier spans (not in buckets; with pinning only)
-    pinned: Dict[tuple, Dict[int, int]]
+    pinned: PinnedCounts  # units pinned by earlier spans (not in buckets; with pinning only)
 
 
 def _add(buckets: dict, stratum: tuple, bucket: int, size: int) -> None:
@@ -284,14 +280,14 @@ def label_set_histograms(batch, to_units, bucket_bits: int) -> LabelSetHistogram
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
     widths = {c.width[0]: c.width[1]} if c.width is not None else {}
-    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {}, {})
+    return LabelSetHistograms(buckets, kinds, widths, len(c.records), {}, PinnedCounts())
 
 
 def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
-    buckets, kinds, widths, examples, sizes, pinned = {}, {}, {}, 0, {}, {}
+    buckets, kinds, widths, examples, sizes, pinned = {}, {}, {}, 0, {}, PinnedCounts()
     for unit in units:
         if unit.pinned is not None:  # counted in its split, not ranked
-            count_pinned(pinned, unit.stratum, unit.pinned, 1)
+            pinned.add(unit.stratum, unit.pinned, 1)
         else:  # a unit (example or group) counts once: groups are planned as units
             _add(buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1)
         examples += unit.size
@@ -306,7 +302,7 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
 
 class MergeLabelSetHistograms(beam.CombineFn):
     def create_accumulator(self):
-        return LabelSetHistograms({}, {}, {}, 0, {}, {})
+        return LabelSetHistograms({}, {}, {}, 0, {}, PinnedCounts())
 
     def merge_accumulators(self, accs):  # an accumulator has the form of an input
         return functools.reduce(self.add_input, accs)
@@ -336,7 +332,7 @@ class MergeLabelSetHistograms(beam.CombineFn):
         sizes = acc.stratum_examples
         for stratum, size in item.stratum_examples.items():
             sizes[stratum] = sizes.get(stratum, 0) + size
-        merge_pinned(acc.pinned, item.pinned)
+        acc.pinned.merge(item.pinned)
         return acc._replace(examples=acc.examples + item.examples)
 
 
@@ -411,7 +407,7 @@ def build_plans(
     pinned = histograms.pinned
     strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     if pinning:  # a stratum's whole units; strata only pinned units hold included
-        strata = whole_units(pinned_units(pinned), strata)
+        strata = whole_units(pinned.totals(), strata)
     if not any(stratum for stratum in strata):
         raise DataError(
             f"label_feature '{feature}' (multi_label={config.multi_label!r}) holds no label in "
@@ -429,7 +425,7 @@ def build_plans(
                 counts,
                 {} if hist is None else histogram(hist),
                 bucket_bits,
-                held(pinned, stratum, len(weights)),
+                pinned.held(stratum, len(weights)),
             )
             continue
         used = [i for i, c in enumerate(counts) if c]

@@ -40,7 +40,7 @@ def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
 def read_previous(pipeline, previous_assignments, config):
     """The earlier spans' assignments (``assignments.read_previous``: per key, the latest
     span's split), after checking each was written with this run's seed, splits and groups
-    (a damaged header or record file is a ``DataError`` naming it); None without any."""
+    (a damaged header or record file is a ``DataError`` naming it)."""
     sources = []
     for order, (name, previous) in enumerate(artifacts.oldest_first(previous_assignments)):
         found = read_header(
@@ -51,8 +51,6 @@ def read_previous(pipeline, previous_assignments, config):
         assignments.check_header(found, config, name)
         pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
         sources.append((order, pattern, assignments.keyed_by(found)))
-    if not sources:
-        return None
     return assignments.read_previous(pipeline, sources)
 
 
@@ -63,6 +61,8 @@ class Executor(ExamplesExecutor):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
       input_dict['previous_assignments']: optional SplitAssignments of earlier spans (a
         Resolver's window): their units keep their split (core/split/assignments.py).
+      input_dict['history']: optional SpanHistory (LookBack's): the same window, taken from the
+        history by this span (``artifacts.history.earlier_inputs``), in place of a Resolver's.
       output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
         TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds, label
         bins, groups or previous assignments, structured: ``report``).

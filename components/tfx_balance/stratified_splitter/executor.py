@@ -10,7 +10,6 @@ from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
 from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
-from tfx_balance.core.key_records import read_header
 from tfx_balance.core.records import read_named_file_batches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -35,23 +34,6 @@ def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
         | 'SpreadFiles' >> beam.Reshuffle()
         | 'ReadBatches' >> beam.FlatMapTuple(read_named_file_batches)
     )
-
-
-def read_previous(pipeline, previous_assignments, config):
-    """The earlier spans' assignments (``assignments.read_previous``: per key, the latest
-    span's split), after checking each was written with this run's seed, splits and groups
-    (a damaged header or record file is a ``DataError`` naming it)."""
-    sources = []
-    for order, (name, previous) in enumerate(artifacts.oldest_first(previous_assignments)):
-        found = read_header(
-            os.path.join(previous.uri, keys.ASSIGNMENTS_FILE),
-            assignments.HEADER_FIELDS,
-            keys.PREVIOUS_ASSIGNMENTS_KEY,
-        )
-        assignments.check_header(found, config, name)
-        pattern = os.path.join(previous.uri, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-*.gz')
-        sources.append((order, pattern, assignments.keyed_by(found)))
-    return assignments.read_previous(pipeline, sources)
 
 
 class Executor(ExamplesExecutor):
@@ -108,9 +90,10 @@ class Executor(ExamplesExecutor):
         )
         previous = None
         if earlier:
-            names = ', '.join(name for name, _ in artifacts.oldest_first(earlier))
+            spans = [(name, artifact.uri) for name, artifact in artifacts.oldest_first(earlier)]
+            names = ', '.join(name for name, _ in spans)
             logging.info('%s: units of %s pinned.', self.COMPONENT, names)
-            previous = read_previous(pipeline, earlier, config)
+            previous = assignments.read_window(pipeline, spans, config)
         out = run.output_dict.get(keys.ASSIGNMENTS_KEY)  # always under TFX
         out = artifact_utils.get_single_instance(out) if out else None
         result = SplitOutputs(

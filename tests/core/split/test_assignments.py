@@ -5,6 +5,7 @@ back as the component does (``ReadAssignments``).
 """
 
 import collections
+import json
 import random
 import re
 
@@ -37,6 +38,7 @@ from tfx_balance.core.split.assignments import (
     latest,
     pinned_groups,
     read_previous,
+    read_window,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.report import format_label_set_report, format_report
@@ -440,6 +442,30 @@ def test_grouped_assignments_are_format_2_and_the_format_1_of_0_2_0_is_still_rea
     ):
         with pytest.raises(ConfigError, match=re.escape(differ)):
             check_header(found, config, 'span 2')
+
+
+def test_read_window_checks_each_spans_header_and_the_newest_span_wins(tmp_path):
+    config = StratifiedSplitConfig('label', seed=0).validate()
+    spans = []
+    for name, pairs in (('span 1', [(7, 2), (9, 0)]), ('span 2', [(7, 1)])):
+        folder = tmp_path / name.replace(' ', '-')
+        folder.mkdir()
+        write_assignments(folder / 'assignments-00000-of-00001.gz', pairs)
+        (folder / 'assignments.json').write_text(json.dumps(header(config)))
+        spans.append((name, str(folder)))
+    with beam.Pipeline() as p:
+        previous = read_window(p, spans, config)  # oldest first: span 2's split of key 7 wins
+        _ = (
+            previous.keyed
+            | beam.FlatMap(lambda item: zip(item[1][0].tolist(), item[1][1].tolist()))
+            | beam.combiners.ToList()
+            | beam.Map(_keep, 'window')
+        )
+    assert sorted(_COLLECTED.pop('window')) == [(7, 1), (9, 0)]
+    assert previous.hashed is None  # no format-1 grouped span
+    other = StratifiedSplitConfig('label', seed=1).validate()
+    with pytest.raises(ConfigError, match='previous_assignments of span 2 were written by another'):
+        read_window(beam.Pipeline(), spans[1:], other)
 
 
 # --- reading a window back: the latest split per key, by bucket --------------------------------

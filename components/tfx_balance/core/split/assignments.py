@@ -3,8 +3,8 @@ and the units they pin.
 
 A unit (an example, or a group) seen in an earlier span keeps its split: each run writes its
 ``(unit key, split index)`` pairs (``encode_assignments``) and a ``header``; a later run checks
-the header (``check_header``), reads each key's latest split per bucket of keys
-(``read_previous``) and joins it to its units (``PinUnits``). Both label forms then count pinned
+the header (``read_window``, ``check_header``), reads each key's latest split per bucket of
+keys (``read_previous``) and joins it to its units (``PinUnits``). Both label forms then count pinned
 units apart (``PinnedCounts``), apply the rule to the whole stratum (``whole_units``; the fresh
 units fill what each split lacks: ``allocation.fresh_counts``), give a group its pinned split
 (``PinnedGroups``), and report what was pinned (``pinning_report``). Design:
@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from typing import Dict, Mapping, NamedTuple
 
 import apache_beam as beam
@@ -33,10 +34,15 @@ from tfx_balance.core.key_records import (
     decode_entries,
     encode_entries,
     header_differences,
+    read_header,
 )
 from tfx_balance.core.labels import class_name, sorted_classes
 from tfx_balance.core.records import fixed_batches
-from tfx_balance.keys import PREVIOUS_ASSIGNMENTS_KEY
+from tfx_balance.keys import (
+    ASSIGNMENT_RECORDS_PREFIX,
+    ASSIGNMENTS_FILE,
+    PREVIOUS_ASSIGNMENTS_KEY,
+)
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
@@ -109,6 +115,21 @@ class Previous(NamedTuple):
 
     keyed: beam.PCollection | None
     hashed: beam.PCollection | None = None
+
+
+def read_window(pipeline, spans, config) -> Previous:
+    """The ``Previous`` of earlier spans' assignments, ``[(name, folder)]`` oldest first, after
+    checking each header against this run's ``config`` (seed, splits, groups; a damaged header
+    or record file is a ``DataError`` naming it)."""
+    sources = []
+    for order, (name, folder) in enumerate(spans):
+        found = read_header(
+            os.path.join(folder, ASSIGNMENTS_FILE), HEADER_FIELDS, PREVIOUS_ASSIGNMENTS_KEY
+        )
+        check_header(found, config, name)
+        pattern = os.path.join(folder, f'{ASSIGNMENT_RECORDS_PREFIX}-*.gz')
+        sources.append((order, pattern, keyed_by(found)))
+    return read_previous(pipeline, sources)
 
 
 def read_previous(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY) -> Previous:

@@ -89,7 +89,7 @@ def _splitter_assignment(order, size):
         for label, hist in buckets.items():
             histograms[label].update(hist)
     plans = {
-        c: allocation.ClassSplitPlan.from_histogram(h, [8, 1, 1], BITS)
+        c: allocation.ClassSplitPlan.of(allocation.allocate(sum(h.values()), [8, 1, 1]), h, BITS)
         for c, h in histograms.items()
     }
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()

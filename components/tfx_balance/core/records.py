@@ -13,7 +13,7 @@ Example:
     >>> ex.features.feature['label'].int64_list.value.append(3)
     >>> read_labels([ex.SerializeToString()] * 2, 'label')
     [3, 3]
-    >>> named_batch([b'x'])
+    >>> RecordBatch.of([b'x'])
     RecordBatch(where='', records=[b'x'])
 """
 
@@ -142,6 +142,13 @@ class RecordBatch(NamedTuple):
     where: str
     records: List[bytes]
 
+    @classmethod
+    def of(cls, batch) -> RecordBatch:
+        """An input batch as a ``RecordBatch``. A source may yield ``RecordBatch``es (or
+        ``(where, list)`` pairs) or bare lists of records, which name no ``where``: the one place
+        the two are told apart, where a batch is turned into units."""
+        return cls(*batch) if isinstance(batch, tuple) else cls('', batch)
+
 
 def read_named_file_batches(
     where: str, path: str, batch_size: int = DEFAULT_BATCH_SIZE
@@ -230,13 +237,6 @@ def _close_after_failure(writer) -> None:
             return
         except tf.errors.OpError:
             pass
-
-
-def named_batch(batch) -> RecordBatch:
-    """An input batch as a ``RecordBatch``. A source may yield ``RecordBatch``es (or ``(where,
-    list)`` pairs) or bare lists of records, which name no ``where``: the one place the two are
-    told apart, where a batch is turned into units."""
-    return RecordBatch(*batch) if isinstance(batch, tuple) else RecordBatch('', batch)
 
 
 def fixed_batches(size: int = DEFAULT_BATCH_SIZE) -> beam.PTransform:

@@ -7,12 +7,12 @@ import pytest
 
 from tests.support.examples import example
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.hashing import BucketRanking
 from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
     PlaceUnits,
     allocate,
     boundaries,
-    cut,
     validate_split_weights,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -116,10 +116,12 @@ def test_invalid_split_weights_and_names_are_rejected_with_a_fix(splits, fragmen
     assert fragment in str(info.value)
 
 
-def test_a_cut_of_the_rule_counts_is_the_class_plan():
-    histogram = {0: 5, 3: 4, 7: 11}
-    counts = allocate(20, [8, 1, 1])
-    assert cut(counts, histogram, 3) == ClassSplitPlan.from_histogram(histogram, [8, 1, 1], 3)
+def test_a_plan_cuts_the_rule_counts_at_the_ranks_of_its_buckets():
+    histogram = {0: 5, 3: 4, 7: 11}  # ranks 0-4, 5-8 and 9-19
+    plan = ClassSplitPlan.of(allocate(20, [8, 1, 1]), histogram, 3)
+    assert (plan.n, plan.counts, plan.rule, plan.pinned) == (20, (16, 2, 2), None, None)
+    # both cuts (16, 18) fall in bucket 7, which starts at rank 9; no bucket starts after them
+    assert plan.ranking == BucketRanking((16, 18), (8, 8), {7: 9})
 
 
 def test_both_count_rules_take_the_same_table_shape():
@@ -149,7 +151,7 @@ def test_the_label_form_chooses_the_strategy_in_one_table():
 
 def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_bytes():
     records = [example(label=1, x=float(i)) for i in range(10)]
-    plan = cut((8, 1, 1), {0: 10}, bucket_bits=0)  # one bucket, straddling both cuts
+    plan = ClassSplitPlan.of((8, 1, 1), {0: 10}, bucket_bits=0)  # one bucket, straddling both cuts
     assert plan.ranking.boundary == {0: 0}
     single = ToUnits(StratifiedSplitConfig('label', seed=3), grouped=False)(records)
     sets = LabelSetUnits(StratifiedSplitConfig('label', seed=3, multi_label='ids'), False)(records)

@@ -7,15 +7,15 @@ The rule, for a class (or label set) of ``n`` units and splits of weights ``w_s`
 2. Presence: the ``min(n, #splits)`` heaviest splits (ties: listed earlier) each hold at least one
    unit, taken from the split holding the most (ties: listed earlier).
 
-Its units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)``: ``cut`` makes the
-stratum's ``ClassSplitPlan`` (units kept by earlier spans fill their split first:
-``fresh_counts``), ``PlaceUnits`` sends each unit to its split or, in a bucket straddling a cut,
-to ``PlaceUnits.rank_boundary``. Both label forms use these.
+Its units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)``:
+``ClassSplitPlan.of`` cuts the stratum's hash order there (units kept by earlier spans fill
+their split first: ``fresh_counts``), ``PlaceUnits`` sends each unit to its split or, in a
+bucket straddling a cut, to ``PlaceUnits.rank_boundary``. Both label forms use these.
 
 Example:
     >>> allocate(81, [8, 1, 1]), allocate(2, [8, 1, 1])
     ([65, 8, 8], [1, 1, 0])
-    >>> plan = cut((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # 7 units in bucket 0, 3 in bucket 1
+    >>> plan = ClassSplitPlan.of((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # buckets of 7 and 3
     >>> plan.n, plan.ranking.boundary  # bucket 1 holds ranks 7-9: it straddles the cut at 8
     (10, {1: 7})
 """
@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking, bucket_of
+from tfx_balance.core.hashing import BucketRanking, bucket_of
 from tfx_balance.core.split.assignments import encode_assignments
 
 # The split argument checks live below every component area; kept importable from here, their
@@ -109,31 +109,24 @@ class ClassSplitPlan:
     pinned: tuple | None = None
 
     @classmethod
-    def from_histogram(
-        cls, histogram: Mapping[int, int], weights, bucket_bits: int = BUCKET_BITS
+    def of(
+        cls, counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
     ) -> ClassSplitPlan:
-        """The plan of one class from its bucket histogram (bucket -> units), by the exact rule."""
-        return cut(allocate(sum(histogram.values()), weights), histogram, bucket_bits)
+        """The plan of a stratum whose rule gives ``counts``, from its ``histogram`` (bucket ->
+        units). With ``pinned`` (units per split kept by earlier spans; the histogram holds the
+        fresh units) the cut is at ``fresh_counts``.
 
-
-def cut(
-    counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
-) -> ClassSplitPlan:
-    """The ``ClassSplitPlan`` of a stratum whose rule gives ``counts``, from its ``histogram``
-    (bucket -> units). With ``pinned`` (units per split kept by earlier spans; the histogram holds
-    the fresh units) the cut is at ``fresh_counts``.
-
-    >>> plan = cut((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
-    >>> plan.counts, plan.rule, plan.pinned
-    ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
-    rule = tuple(counts)
-    if pinned is not None:
-        counts = fresh_counts(rule, pinned, sum(histogram.values()))
-    cuts = boundaries(counts)[:-1]
-    ranking = BucketRanking.of(histogram, cuts, bucket_bits)
-    if pinned is None:
-        return ClassSplitPlan(sum(counts), rule, ranking)
-    return ClassSplitPlan(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
+        >>> plan = ClassSplitPlan.of((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
+        >>> plan.counts, plan.rule, plan.pinned
+        ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
+        rule = tuple(counts)
+        if pinned is not None:
+            counts = fresh_counts(rule, pinned, sum(histogram.values()))
+        cuts = boundaries(counts)[:-1]
+        ranking = BucketRanking.of(histogram, cuts, bucket_bits)
+        if pinned is None:
+            return cls(sum(counts), rule, ranking)
+        return cls(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
 
 
 def check_not_empty(found: bool) -> None:

@@ -3,7 +3,7 @@
 1. ``ToUnits``: an input batch's ``Unit``s, one per example (its class: its label, or with
    label bins its bin), or with ``group_feature`` one per group, counting for its dominant class.
 2. ``PlanClasses``, one combine: units counted per class and hash bucket, each class's counts
-   by ``allocation.allocate``, cut by ``allocation.cut``.
+   by ``allocation.allocate``, cut by ``ClassSplitPlan.of``.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -38,8 +38,13 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     read_labels,
 )
-from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.allocation import PlaceUnits, allocate, check_not_empty, cut
+from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.split.allocation import (
+    ClassSplitPlan,
+    PlaceUnits,
+    allocate,
+    check_not_empty,
+)
 from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
@@ -117,7 +122,7 @@ class ToUnits:
 
     def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
-        where, batch_records = named_batch(batch)
+        where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
         keys = example_keys(batch_records)
         names = self.first_names(batch_records, labels, where, keys)
@@ -138,7 +143,7 @@ class ToUnits:
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name))`` per example of an input batch: ``record``
         None with ``records=False``, ``name`` None unless it names its label (``first_names``)."""
-        where, batch_records = named_batch(batch)
+        where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
             batch_records,
@@ -240,9 +245,14 @@ class PlanClasses(beam.CombineFn):
         counts = {label: allocate(n, self.weights) for label, n in totals.items()}  # the rule
         bits, num_splits = self.bucket_bits, len(self.weights)
         if not self.pinning:
-            return {label: cut(counts[label], hist, bits) for label, hist in buckets.items()}
+            return {
+                label: ClassSplitPlan.of(counts[label], hist, bits)
+                for label, hist in buckets.items()
+            }
         return {
-            label: cut(counts[label], buckets.get(label, {}), bits, pinned.held(label, num_splits))
+            label: ClassSplitPlan.of(
+                counts[label], buckets.get(label, {}), bits, pinned.held(label, num_splits)
+            )
             for label in totals
         }
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.labels import decode_feature, example_fingerprint, float_name, read_labels
-from tfx_balance.core.records import named_batch
+from tfx_balance.core.records import RecordBatch
 
 MAX_BUCKETS = 65536
 MAX_BINS = 1000
@@ -262,8 +262,8 @@ def bin_edges(config, read) -> tuple:
 
 
 def _batch_values(batch, label_feature: str) -> np.ndarray:
-    """The numeric labels of one input batch (``records.named_batch``)."""
-    where, records = named_batch(batch)
+    """The numeric labels of one input batch (``records.RecordBatch.of``)."""
+    where, records = RecordBatch.of(batch)
     return read_label_values(records, label_feature, where)
 
 

@@ -50,8 +50,8 @@ from tfx_balance.core.labels import (
     label_kind,
     sorted_classes,
 )
-from tfx_balance.core.records import named_batch
-from tfx_balance.core.split.allocation import PlaceUnits, check_not_empty, cut
+from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.split.allocation import ClassSplitPlan, PlaceUnits, check_not_empty
 from tfx_balance.core.split.assignments import (
     PinnedCounts,
     encode_assignments,
@@ -116,7 +116,7 @@ class LabelSetUnits:
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
-        where, records = named_batch(batch)
+        where, records = RecordBatch.of(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
         keys = example_keys(records)
         width, kinds = _named_checks(read, keys)
@@ -136,7 +136,7 @@ class LabelSetUnits:
     def key_by_group(self, batch, group_feature: str, records: bool = True):
         """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
         (``stratified.GroupUnits`` groups them; ``record`` is None with ``records=False``)."""
-        where, batch_records = named_batch(batch)
+        where, batch_records = RecordBatch.of(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, example_keys(batch_records))
         ids = read_group_ids(
@@ -399,7 +399,7 @@ def build_plans(
 ):
     """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches. With ``pinning`` (earlier spans' assignments), each stratum is planned
-    whole (pinned + fresh units) and its fresh units cut (``allocation.cut`` with ``pinned``)."""
+    whole (pinned + fresh units) and its fresh units cut (``ClassSplitPlan.of`` with ``pinned``)."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
     check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
@@ -421,7 +421,7 @@ def build_plans(
     for stratum, counts in plans.items():
         if pinning:  # a plan always, for the report of what was pinned
             hist = histograms.buckets.get(stratum)
-            plans[stratum] = cut(
+            plans[stratum] = ClassSplitPlan.of(
                 counts,
                 {} if hist is None else histogram(hist),
                 bucket_bits,
@@ -432,7 +432,9 @@ def build_plans(
         if len(used) == 1:
             plans[stratum] = used[0]
             continue
-        plans[stratum] = cut(counts, histogram(histograms.buckets[stratum]), bucket_bits)
+        plans[stratum] = ClassSplitPlan.of(
+            counts, histogram(histograms.buckets[stratum]), bucket_bits
+        )
     return PackedPlans(plans)
 
 

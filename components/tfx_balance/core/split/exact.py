@@ -242,18 +242,15 @@ class PlanClasses(beam.CombineFn):
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
         check_distinct_names(totals, self.label_feature)
-        counts = {label: allocate(n, self.weights) for label, n in totals.items()}  # the rule
-        bits, num_splits = self.bucket_bits, len(self.weights)
-        if not self.pinning:
-            return {
-                label: ClassSplitPlan.of(counts[label], hist, bits)
-                for label, hist in buckets.items()
-            }
-        return {
+        num_splits = len(self.weights)
+        return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
-                counts[label], buckets.get(label, {}), bits, pinned.held(label, num_splits)
+                allocate(n, self.weights),  # the rule
+                buckets.get(label, {}),
+                self.bucket_bits,
+                pinned.held(label, num_splits) if self.pinning else None,
             )
-            for label in totals
+            for label, n in totals.items()
         }
 
 

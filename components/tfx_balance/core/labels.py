@@ -154,6 +154,13 @@ def example_fingerprint(record: bytes) -> str:
     return hashing.fingerprint(hashing.example_key(record))
 
 
+def unlabelled_keys(records, label_feature: str) -> list:
+    """The content keys (``hashing.example_keys``) of ``records`` without ``label_feature``: what
+    ranks an example in StratifiedSplitter and names it across spans, whatever the label's
+    spelling, type or correction."""
+    return hashing.example_keys(records, ignore_features=(label_feature,))
+
+
 def label_kind(value: ClassValue) -> str:
     """``'int64'`` or ``'bytes'``: the feature type a label value was read from."""
     return 'bytes' if isinstance(value, bytes) else 'int64'

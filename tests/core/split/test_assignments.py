@@ -17,6 +17,7 @@ from tensorflow.core.example import example_pb2
 from tests.support.examples import example, write_records
 from tests.support.multilabel import label_matrix, tag_sets
 from tests.support.multilabel import records as multilabel_records
+from tests.support.rule import assert_exact_both_ways, unit_hashes
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.groups import group_key, read_group_id
 from tfx_balance.core.hashing import example_key, seeded_hash
@@ -27,6 +28,7 @@ from tfx_balance.core.split.assignments import (
     HASH,
     JOIN_BUCKETS,
     KEY,
+    LEGACY,
     LatestPerBucket,
     PinUnits,
     ReadAssignments,
@@ -41,6 +43,7 @@ from tfx_balance.core.split.assignments import (
     read_window,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.exact import class_counts
 from tfx_balance.core.split.report import format_label_set_report, format_report
 from tfx_balance.core.split.stratified import (
     STRATEGIES,
@@ -174,11 +177,12 @@ def test_recurring_groups_stay_in_their_first_split_over_every_later_span(tmp_pa
                     expected[feature(record, 'label')][name] += 1
             assert report['pinned']['pinned'] == expected
             for label, off in report['pinned']['deviation'].items():
-                # the deviation is the plan's: counts differ from the rule by it, and by less
-                # than a boundary group (3 examples)
-                rule = allocate(sum(report['counts'][label].values()), list(SPLITS.values()))
-                for j, name in enumerate(NAMES):
-                    assert abs(report['counts'][label][name] - rule[j] - off[name]) < 3
+                # the deviation is the plan's: counts differ from the rule (within 1 of the
+                # class's share) by it, and by less than a boundary group (3 examples)
+                n = sum(report['counts'][label].values())
+                for name, w in SPLITS.items():
+                    share = n * w / sum(SPLITS.values())
+                    assert abs(report['counts'][label][name] - share - off[name]) < 3 + 1
         for record, name in placed.items():
             first_split.setdefault(feature(record, 'user'), name)
         assert len(pairs) == len({feature(r, 'user') for r in placed})  # one key per group
@@ -274,7 +278,10 @@ def test_placement_pass_pins_each_group_as_the_join_by_key_bucket_did(
 
 
 def labelled(n, label, start=0):
-    return [example(label=label, x=float(start + i)) for i in range(n)]
+    """``n`` examples of ``label``, their inputs distinct from every other label's (an example's
+    identity leaves its label out)."""
+    offset = 10_000 * ord(label[0])
+    return [example(label=label, x=float(offset + start + i)) for i in range(n)]
 
 
 def test_duplicates_keep_their_split_and_every_class_keeps_the_exact_rule(tmp_path):
@@ -287,10 +294,20 @@ def test_duplicates_keep_their_split_and_every_class_keeps_the_exact_rule(tmp_pa
     splits, _, report = run_span(span1, [((0, 0), path)], key='span1', seed=2)
     before, now = split_of(span0_splits), split_of(splits)
     assert [now[r] for r in again] == [before[r] for r in again]  # 0 of 60 moved
-    # Exact: per class, the rule's counts of the whole span (pinned + fresh).
-    for label in ('a', 'b'):
-        n = sum(1 for r in span1 if feature(r, 'label') == label)
-        assert list(report['counts'][label].values()) == allocate(n, [8, 1, 1])
+    # Exact: the rule's table of the whole span (pinned + fresh), which takes the pinned units
+    # where the shares allow it (here everywhere), exact both ways.
+    labels = [feature(r, 'label') for r in span1]
+    held = {
+        label: tuple(sum(1 for r in again if feature(r, 'label') == label and before[r] == s)
+                     for s in NAMES)
+        for label in ('a', 'b')
+    }  # fmt: skip
+    totals = collections.Counter(labels)
+    hashes = unit_hashes(span1, 2)
+    least = {c: min(h for h, label in zip(hashes, labels) if label == c) for c in totals}
+    rule = class_counts(dict(totals), least, [8, 1, 1], held)
+    assert {label: list(report['counts'][label].values()) for label in ('a', 'b')} == rule
+    assert_exact_both_ways(report['counts'], SPLITS)
     assert report['pinned']['exact'] is True and report['pinned']['deviation'] == {}
     assert format_report(report, NAMES).endswith(
         f"pinned by earlier spans: {len(again)} examples; every class at the rule's counts"
@@ -299,14 +316,11 @@ def test_duplicates_keep_their_split_and_every_class_keeps_the_exact_rule(tmp_pa
     for label in ('a', 'b'):
         fresh = sorted(
             (r for r in span1 if feature(r, 'label') == label and r not in set(again)),
-            key=lambda r: (seeded_hash(2, example_key(r)), r),
+            key=lambda r: (unit_hashes([r], 2)[0], r),
         )
-        pinned = [
-            sum(1 for r in again if feature(r, 'label') == label and before[r] == s) for s in NAMES
-        ]
-        n = len(fresh) + sum(pinned)
+        pinned = held[label]
         start = 0
-        for name, count in zip(NAMES, fresh_counts(allocate(n, [8, 1, 1]), pinned, len(fresh))):
+        for name, count in zip(NAMES, fresh_counts(rule[label], pinned, len(fresh))):
             assert all(now[r] == name for r in fresh[start : start + count])
             start += count
 
@@ -316,7 +330,7 @@ def test_pinned_units_over_a_splits_count_are_reported_and_the_latest_span_wins(
     # had put them in 'test': the latest span wins, 'eval' is 2 over and cannot give them back.
     b = labelled(5, 'b')
     span = labelled(40, 'a', start=100) + b
-    keys = [seeded_hash(0, example_key(r)) for r in b[:3]]
+    keys = unit_hashes(b[:3], 0)
     older = write_assignments(tmp_path / 'span-1.gz', [(k, 2) for k in keys])
     newer = write_assignments(tmp_path / 'span-2.gz', [(k, 1) for k in keys])
     splits, pairs, report = run_span(span, [((2, 0), newer), ((1, 0), older)])
@@ -334,7 +348,7 @@ def test_pinned_units_over_a_splits_count_are_reported_and_the_latest_span_wins(
         'pinned by earlier spans: 3 examples; off the rule (planned - rule): b train -2, eval +2'
     )
     assert sorted(pairs) == sorted(
-        (seeded_hash(0, example_key(r)), NAMES.index(now[r])) for r in span
+        (h, NAMES.index(now[r])) for h, r in zip(unit_hashes(span, 0), span)
     )
 
 
@@ -359,7 +373,7 @@ def test_without_previous_assignments_the_split_is_unchanged():
     assert 'pinned' not in report and set(report) == {'a', 'b', 'c'}
     placed = split_of(with_pairs)
     assert sorted(pairs) == sorted(
-        (seeded_hash(4, example_key(r)), NAMES.index(placed[r])) for r in records
+        (h, NAMES.index(placed[r])) for h, r in zip(unit_hashes(records, 4), records)
     )
 
 
@@ -388,7 +402,8 @@ def test_label_bins_pin_by_example_and_count_the_bin_of_this_span(tmp_path):
         0 if v < 10 else 1 if v < 30 else 2 for v in (feature(r, 'label') for r in span1)
     )
     for b, n in sizes.items():
-        assert list(report['counts'][str(b)].values()) == allocate(n, [8, 1, 1])
+        assert sum(report['counts'][str(b)].values()) == n
+    assert_exact_both_ways(report['counts'], SPLITS)
 
 
 def test_multi_label_duplicates_keep_their_split(tmp_path):
@@ -428,20 +443,39 @@ def test_assignments_of_another_seed_or_splits_are_a_config_error_naming_the_spa
     assert 'leave previous_assignments unset' in message
 
 
-def test_grouped_assignments_are_format_2_and_the_format_1_of_0_2_0_is_still_read():
+def test_assignments_formats_3_and_2_are_written_and_the_format_1_of_0_2_0_is_still_read():
     grouped = StratifiedSplitConfig('label', seed=1, group_feature='user').validate()
     ungrouped = StratifiedSplitConfig('label', seed=1).validate()
-    assert header(grouped)['format'] == 2 and header(ungrouped)['format'] == 1
-    old = {**header(grouped), 'format': 1}  # as 0.2.0 wrote it
-    check_header(old, grouped, 'span 1')
-    assert keyed_by(old) == HASH  # its groups are keyed by their ordering hash
+    assert header(grouped)['format'] == 2 and header(ungrouped)['format'] == 3
+    for config, by in ((grouped, HASH), (ungrouped, LEGACY)):
+        old = {**header(config), 'format': 1}  # as 0.2.0 wrote it
+        check_header(old, config, 'span 1')
+        assert keyed_by(old) == by  # groups by their ordering hash, examples with their label
     assert keyed_by(header(grouped)) == keyed_by(header(ungrouped)) == KEY
     for found, config, differ in (
         ({**header(grouped), 'format': 3}, grouped, 'format 3 (this run: 2)'),
-        ({**header(ungrouped), 'format': 2}, ungrouped, 'format 2 (this run: 1)'),
+        ({**header(ungrouped), 'format': 2}, ungrouped, 'format 2 (this run: 3)'),
     ):
         with pytest.raises(ConfigError, match=re.escape(differ)):
             check_header(found, config, 'span 2')
+
+
+def test_example_assignments_of_format_1_keyed_with_the_label_still_pin_their_examples(tmp_path):
+    # 0.2.0 (and 0.3.0 before the label left the key) wrote an example's key with its label: a
+    # window of such a span pins the same examples by that key (Unit.legacy), and this span's
+    # own assignments are keyed without the label.
+    span0 = labelled(90, 'a') + labelled(12, 'b')
+    old = {r: NAMES[i % 3] for i, r in enumerate(span0)}  # any split, as an old run chose
+    with_label = [(seeded_hash(5, example_key(r)), NAMES.index(old[r])) for r in span0]
+    path = write_assignments(tmp_path / 'span-0.gz', with_label)
+    span1 = labelled(50, 'a', start=500) + span0[:30] + span0[-6:]
+    splits, pairs, report = run_span(span1, [((0, 0), path, LEGACY)], key='legacy', seed=5)
+    now = split_of(splits)
+    assert all(now[r] == old[r] for r in span0[:30] + span0[-6:])
+    assert sum(report['pinned']['pinned']['a'].values()) == 30
+    assert sorted(pairs) == sorted(
+        (h, NAMES.index(now[r])) for h, r in zip(unit_hashes(span1, 5), span1)
+    )
 
 
 def test_read_window_checks_each_spans_header_and_the_newest_span_wins(tmp_path):

@@ -10,9 +10,9 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example
+from tests.support.rule import assert_exact_both_ways, rule_table
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.hashing import example_key, fingerprint
-from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import (
     QuantileSketch,
@@ -176,8 +176,11 @@ def test_label_bins_stratify_a_skewed_target_by_the_rule_in_splits_and_folds(fol
     edges = rank_rule_edges(values, 5)
     per_bin = np.bincount(bin_of(values, edges)).tolist()
     assert per_bin == [200] * 5
-    weights = list(config.splits.values())
-    counts = {str(b): dict(zip(config.splits, allocate(n, weights))) for b, n in enumerate(per_bin)}
+    table = rule_table(
+        records, bin_of(values, edges).tolist(), config.splits.values(), seed=2, label_feature='y'
+    )
+    counts = {str(b): dict(zip(config.splits, table[b])) for b in range(len(per_bin))}
+    assert_exact_both_ways(counts, config.splits)
     bins = {
         'label_feature': 'y', 'edges': list(edges), 'bins': bin_names(edges),
         'requested_bins': 5, 'exact': True, 'coarsened_bits': 0,
@@ -202,7 +205,8 @@ def test_given_edges_keep_empty_bins_in_the_report():
     config = StratifiedSplitConfig(
         'y', splits={'a': 1, 'b': 1}, label_bin_edges=[1, 3, 5]
     ).validate()  # fmt: skip
-    counts = {'0': {'a': 1, 'b': 0}, '1': {'a': 2, 'b': 1}, '2': {'a': 0, 'b': 0}}
+    # 6 examples in two equal splits: 3 each (bin 1's 3 give 'b' the one bin 0 gives 'a')
+    counts = {'0': {'a': 1, 'b': 0}, '1': {'a': 1, 'b': 2}, '2': {'a': 0, 'b': 0}}
     counts['3'] = {'a': 1, 'b': 1}
     bins = {
         'label_feature': 'y', 'edges': [1.0, 3.0, 5.0], 'bins': ['< 1', '[1, 3)', '[3, 5)', '>= 5'],

@@ -13,6 +13,7 @@ from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_keys, seeded_hash
+from tfx_balance.core.labels import unlabelled_keys
 from tfx_balance.core.split.allocation import allocate, boundaries
 from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
 from tfx_balance.core.split.report import NO_LABEL
@@ -63,7 +64,7 @@ def reference(recs, form='ids', seed=0):
     for record, labels in zip(recs, tag_sets(recs, form)):
         by_set[labels].append(record)
     plan = plan_counts({s: len(rs) for s, rs in by_set.items()}, list(SPLITS.values()))
-    keys = dict(zip(recs, example_keys(recs)))
+    keys = dict(zip(recs, unlabelled_keys(recs, 'tags')))  # ranked by the inputs alone
     out = {name: [] for name in NAMES}
     for labels, members in by_set.items():
         members.sort(key=lambda r: (seeded_hash(seed, keys[r]), r))

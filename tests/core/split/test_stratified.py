@@ -13,6 +13,7 @@ from tfx_balance.core.errors import DataError
 from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.exact import class_counts
 from tfx_balance.core.split.stratified import (
     STRATEGIES,
     SplitOutputs,
@@ -42,19 +43,37 @@ def dataset(sizes):
 
 
 def reference_split(records, labels, splits, seed):
-    """Independent statement of the contract: per class, hash order, cut at allocate()."""
+    """Independent statement of the contract: per class, the hash order of the examples' inputs
+    without the label, cut at the counts of the rule's table (``class_counts``)."""
     by_class = collections.defaultdict(list)
     for record, label in zip(records, labels):
         by_class[label].append(record)
     out = {name: [] for name in splits}
-    keys = dict(zip(records, example_keys(records)))
+    keys = dict(zip(records, example_keys(records, ignore_features=('label',))))
+    rank = lambda r: (seeded_hash(seed, keys[r]), r)  # noqa: E731
     for members in by_class.values():
-        members.sort(key=lambda r: (seeded_hash(seed, keys[r]), r))
+        members.sort(key=rank)
+    totals = {label: len(members) for label, members in by_class.items()}
+    least = {label: rank(members[0])[0] for label, members in by_class.items()}
+    table = class_counts(totals, least, list(splits.values()))
+    for label, members in by_class.items():
         start = 0
-        for name, count in zip(splits, allocate(len(members), list(splits.values()))):
+        for name, count in zip(splits, table[label]):
             out[name].extend(members[start : start + count])
             start += count
     return out
+
+
+def rule_counts(sizes, splits=SPLITS, seed=0):
+    """``{class: {split: count}}`` of the rule for a ``dataset(sizes)``, from ``reference_split``."""
+    records = dataset(sizes)
+    labels = [label for label, n in sizes.items() for _ in range(n)]
+    expected = reference_split(records, labels, splits, seed)
+    of = dict(zip(records, labels))
+    return {
+        label: {name: sum(of[r] == label for r in expected[name]) for name in splits}
+        for label in sorted(sizes)
+    }
 
 
 def run_split(records, seed=0, splits=SPLITS, bucket_bits=16, checks=None, **kwargs):
@@ -91,14 +110,7 @@ def test_membership_is_the_seeded_hash_rank_cut_at_the_rule(seed, bucket_bits):
             assert_that(out.records[name], equal_to(expected[name]), label=f'Check[{name}]')
         assert_that(
             out.counts,
-            equal_to(
-                [
-                    {
-                        name: dict(zip(SPLITS, allocate(n, [8, 1, 1])))
-                        for name, n in sorted(SIZES.items())
-                    }
-                ]
-            ),
+            equal_to([rule_counts(SIZES, seed=seed)]),
             label='CheckCounts',
         )
 

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from fractions import Fraction
 from typing import Mapping, Sequence
 
@@ -43,28 +44,140 @@ from tfx_balance.core.split_names import (  # noqa: F401
 
 
 def allocate(n: int, weights: Sequence[float]) -> list:
-    """Returns the number of examples of a class of size ``n`` that each split receives."""
+    """The rule's counts per split of one class of ``n`` units: ``allocate_classes`` of that class
+    alone (its split totals are its own)."""
     if n < 0:
         raise ValueError(f'class size must be >= 0, got {n}')
+    return allocate_classes([n], weights)[0]
+
+
+def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) -> list:
+    """The rule's counts per split of every class at once (the module's rule): one row per class
+    of ``sizes``, whose order breaks ties (``exact.class_order``: by size, then content, never by
+    the labels' names). ``held``: per class, the units earlier spans keep in each split; a row
+    takes them as its counts where its shares allow it (``fresh_counts`` bends the rest).
+
+    >>> allocate_classes([10, 10, 10], [1, 1, 1, 1])  # 30 units in 4 splits: 8, 8, 7, 7
+    [[3, 3, 2, 2], [2, 2, 3, 3], [3, 3, 2, 2]]
+    """
     if not weights:
         raise ValueError('at least one split weight is required')
-    exact = [Fraction(w) for w in weights]
-    total = sum(exact)
-    shares = [n * w / total for w in exact]
-    counts = [int(s) for s in shares]  # floor: shares are non-negative
-    leftover = n - sum(counts)
-    by_fraction = sorted(range(len(weights)), key=lambda i: (-(shares[i] - counts[i]), i))
-    for i in by_fraction[:leftover]:
-        counts[i] += 1
+    if any(n < 0 for n in sizes):
+        raise ValueError(f'class sizes must be >= 0, got {min(sizes)}')
+    fractions = [Fraction(w) for w in weights]
+    scale = math.lcm(*(f.denominator for f in fractions))
+    whole = [int(f * scale) for f in fractions]  # integer weights of the same ratios
+    rows = [_Row.of(n, whole, None if held is None else held[c]) for c, n in enumerate(sizes)]
+    table = _Rounding(rows, len(whole))
+    total, denominator = sum(sizes), sum(whole)
+    base = [sum(row.low[s] for row in rows) for s in range(len(whole))]
+    floors = [total * w // denominator for w in whole]
+    ceilings = [f + (total * w % denominator > 0) for f, w in zip(floors, whole)]
+    for bound in (floors, ceilings, [total] * len(whole)):  # the last: what presence forces
+        table.fill([max(0, b - used) for b, used in zip(bound, base)])
+    return [[lo + up for lo, up in zip(row.low, row.up)] for row in rows]
 
-    m = min(n, len(weights))
-    by_weight = sorted(range(len(weights)), key=lambda i: (-exact[i], i))
-    for i in by_weight[:m]:
-        if counts[i] == 0:
-            donor = min(range(len(counts)), key=lambda j: (-counts[j], j))
-            counts[donor] -= 1
-            counts[i] += 1
-    return counts
+
+class _Row:
+    """One class's row of ``allocate_classes``: its counts lie in ``[low, low + 1]`` where
+    ``open``, else at ``low``; ``ups`` of them take the ``+ 1``, by ``preference`` (the largest
+    fraction of a share first, then the split listed earlier)."""
+
+    def __init__(self, low: list, open_splits: list, ups: int):
+        self.low, self.open, self.ups = low, open_splits, ups
+        self.up = [0] * len(low)
+
+    @classmethod
+    def of(cls, n: int, whole: Sequence[int], held=None) -> _Row:
+        """The bounds of a class of ``n`` units over integer weights ``whole``: each share's
+        floor and ceiling; presence fixes a unit in each of the ``min(n, splits)`` heaviest
+        splits, taken from the split holding the most (ties: listed earlier); ``held`` lifts a
+        floor to the units kept there when the row can take them all."""
+        denominator, splits = sum(whole), range(len(whole))
+        low = [n * w // denominator for w in whole]
+        rest = [n * w % denominator for w in whole]  # a share's fraction, times the denominator
+        fixed = [r == 0 for r in rest]
+        for s in sorted(splits, key=lambda s: (-whole[s], s))[: min(n, len(whole))]:
+            if low[s] == 0:
+                low[s], fixed[s] = 1, True
+        while sum(low) > n:
+            donor = min(splits, key=lambda s: (-low[s], s))
+            low[donor] -= 1
+            fixed[donor] = True
+        if held is not None:
+            lifted = [lo if f else max(lo, min(h, lo + 1)) for lo, f, h in zip(low, fixed, held)]
+            if sum(lifted) <= n:
+                fixed = [f or h > lo for f, lo, h in zip(fixed, low, held)]
+                low = lifted
+        open_splits = sorted((s for s in splits if not fixed[s]), key=lambda s: (-rest[s], s))
+        return cls(low, open_splits, n - sum(low))
+
+
+class _Rounding:
+    """The ``+ 1``s of ``allocate_classes``' rows as a flow: each row places its ``ups`` in its
+    open splits, a split takes at most its ``caps``; ``fill`` places them greedily by the rows'
+    preference, then moves earlier ones along augmenting paths (a max flow: every up that can be
+    placed under the caps is)."""
+
+    def __init__(self, rows: list, num_splits: int):
+        self.rows = rows
+        self.used = [0] * num_splits
+        self.holders = [{} for _ in range(num_splits)]  # split -> rows with an up there (ordered)
+
+    def fill(self, caps: list) -> None:
+        used = self.used  # the most constrained rows first, each to the emptiest splits
+        for c in sorted(range(len(self.rows)), key=lambda c: len(self.rows[c].open)):
+            row = self.rows[c]
+            if row.ups:
+                free = [s for s in row.open if not row.up[s] and used[s] < caps[s]]
+                free.sort(key=lambda s: used[s] - caps[s])  # stable: the row's preference next
+                for s in free[: row.ups]:
+                    self._move(c, None, s)
+        progress = True
+        while progress:
+            progress = False
+            for c, row in enumerate(self.rows):
+                while row.ups and self._augment(c, caps):
+                    progress = True
+
+    def _move(self, c: int, source, target: int) -> None:
+        """Row ``c``'s up moves from split ``source`` (None: a new one) to ``target``."""
+        row = self.rows[c]
+        if source is None:
+            row.ups -= 1
+        else:
+            row.up[source] = 0
+            self.used[source] -= 1
+            del self.holders[source][c]
+        row.up[target] = 1
+        self.used[target] += 1
+        self.holders[target][c] = None
+
+    def _augment(self, start: int, caps: list) -> bool:
+        """Places one more up of row ``start`` along a shortest augmenting path, if any."""
+        rows, parent, seen = self.rows, {}, set()
+        frontier = [s for s in rows[start].open if not rows[start].up[s]]
+        for s in frontier:
+            parent[s] = (None, start)
+        while frontier:
+            following = []
+            for s in frontier:
+                if self.used[s] < caps[s]:
+                    while s is not None:  # back along the path: each row moves its up forward
+                        source, c = parent[s]
+                        self._move(c, source, s)
+                        s = source
+                    return True
+                for c in list(self.holders[s]):
+                    if c in seen:
+                        continue
+                    seen.add(c)
+                    for t in rows[c].open:
+                        if not rows[c].up[t] and t not in parent:
+                            parent[t] = (s, c)
+                            following.append(t)
+            frontier = following
+        return False
 
 
 def boundaries(counts: Sequence[int]) -> list:

@@ -46,13 +46,15 @@ from tfx_balance.keys import (
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
-# The header's 'format': the version of RECORD, of the header's fields and of a unit's key. 2: a
-# group is keyed by its id (groups.group_key); 1 (0.2.0): by its ordering hash. An example's key
-# is the same in both, so ungrouped assignments stay format 1, readable by 0.2.0.
-FORMAT, EXAMPLES_FORMAT = 2, 1
+# The header's 'format': the version of RECORD, of the header's fields and of a unit's key. 3: an
+# example is keyed by its content without the label (labels.unlabelled_keys); 2: a group by its
+# id (groups.group_key); 1 (0.2.0, and examples until 0.3.0): an example by its content with the
+# label, a group by its ordering hash. Every one stays readable.
+FORMAT, EXAMPLES_FORMAT, LEGACY_FORMAT = 2, 3, 1
 HEADER_FIELDS = ('format', 'seed', 'splits', 'group_feature')  # every header has them all
-# A Unit's fields a span's keys are (keyed_by): its key, or a format-1 group's ordering hash.
-KEY, HASH = 'key', 'hash'
+# A Unit's fields a span's keys are (keyed_by): its key, a format-1 group's ordering hash, or a
+# format-1 example's key with the label.
+KEY, HASH, LEGACY = 'key', 'hash', 'legacy'
 UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
 # The join's buckets (hashing.key_buckets: a unit key modulo 256): a bucket holds about 1/256 of
 # the window's distinct keys and of a read's units (memory per worker). The tuning constants
@@ -90,7 +92,7 @@ def check_header(found: dict, config, where: str) -> None:
     ``found``: a header with every ``HEADER_FIELDS`` (``key_records.read_header``)."""
     expected = header(config)
     names = ['seed', 'group_feature', 'splits']
-    if found['format'] not in (expected['format'], EXAMPLES_FORMAT):
+    if found['format'] not in (expected['format'], LEGACY_FORMAT):
         names.insert(0, 'format')
     differ = header_differences(found, expected, names)
     if differ:
@@ -104,17 +106,22 @@ def check_header(found: dict, config, where: str) -> None:
 
 
 def keyed_by(found: dict) -> str:
-    """The ``Unit`` field the keys of assignments with header ``found`` are: ``HASH``, a group's
-    ordering hash, in grouped assignments of format 1 (as 0.2.0 wrote them); else ``KEY``."""
-    return HASH if found['format'] == 1 and found['group_feature'] is not None else KEY
+    """The ``Unit`` field the keys of assignments with header ``found`` are: in format 1,
+    ``HASH`` (a group's ordering hash) or ``LEGACY`` (an example's key with its label); else
+    ``KEY``."""
+    if found['format'] != LEGACY_FORMAT:
+        return KEY
+    return HASH if found['group_feature'] is not None else LEGACY
 
 
 class Previous(NamedTuple):
     """Earlier spans' assignments as ``PinUnits`` joins them: ``keyed`` (tables keyed by
-    ``Unit.key``) and ``hashed`` (0.2.0's grouped ones, keyed by ``Unit.hash``); None if none."""
+    ``Unit.key``), ``hashed`` (0.2.0's grouped ones, by ``Unit.hash``) and ``legacy`` (examples
+    of format 1, by ``Unit.legacy``); None if none."""
 
     keyed: beam.PCollection | None
     hashed: beam.PCollection | None = None
+    legacy: beam.PCollection | None = None
 
 
 def read_window(pipeline, spans, config) -> Previous:
@@ -134,14 +141,14 @@ def read_window(pipeline, spans, config) -> Previous:
 
 def read_previous(pipeline, sources, what: str = PREVIOUS_ASSIGNMENTS_KEY) -> Previous:
     """The ``Previous`` of ``sources``: ``[(order, file pattern, keyed_by)]``, one per earlier
-    span; the latest ``order`` (e.g. ``(span, version)``) wins, and a ``KEY`` span over a ``HASH``
+    span; the latest ``order`` (e.g. ``(span, version)``) wins, and a ``KEY`` span over a format-1
     one. ``what`` names them in errors."""
     tables = {}
-    for by in (KEY, HASH):
+    for by in (KEY, HASH, LEGACY):
         mine = [(order, pattern) for order, pattern, kind in sources if kind == by]
         if mine:
             tables[by] = pipeline | f'Read[{by}]' >> ReadAssignments(mine, what)
-    return Previous(tables.get(KEY), tables.get(HASH))
+    return Previous(tables.get(KEY), tables.get(HASH), tables.get(LEGACY))
 
 
 def latest(keys, orders, splits) -> tuple:
@@ -229,8 +236,10 @@ def _bucketed(rank: int, entries):
 def PinUnits(units, previous: Previous):  # noqa: N802
     """``units`` (examples, or the plan pass's groups), each with ``pinned`` set to its split
     in ``previous`` (a ``Previous``) when its key is found there: by ``Unit.hash`` in
-    ``previous.hashed``, then by ``Unit.key`` in ``previous.keyed``, which wins."""
-    for by, table in ((HASH, previous.hashed), (KEY, previous.keyed)):
+    ``previous.hashed``, by ``Unit.legacy`` in ``previous.legacy``, then by ``Unit.key`` in
+    ``previous.keyed``, which wins."""
+    joins = ((HASH, previous.hashed), (LEGACY, previous.legacy), (KEY, previous.keyed))
+    for by, table in joins:
         if table is not None:
             units = units | f'Join[{by}]' >> _JoinBy(table, by)
     return units
@@ -253,21 +262,26 @@ def _JoinBy(units, table, by: str):  # noqa: N802
     )
 
 
+WIDE = (HASH, KEY, LEGACY)  # a unit's 64-bit fields (LEGACY only where it is computed)
+
+
 def _column(units, field: str):
     return np.fromiter((getattr(u, field) for u in units), dtype=np.uint64, count=len(units))
 
 
 def _units_by_bucket(units, by: str):
-    """``(bucket, (unit type, hashes, keys, columns))`` per bucket (of their field ``by``) of a
-    batch of units: their hashes and keys as numpy and their other fields as columns, which the
-    join's coder encodes natively (it would pickle a named tuple, and a hash of 2**63 or more)."""
-    kind, hashes, keys = type(units[0]), _column(units, HASH), _column(units, KEY)
-    wide = kind._fields.index(HASH), kind._fields.index(KEY)
-    for bucket, at in key_buckets(hashes if by == HASH else keys, JOIN_BUCKETS):
+    """``(bucket, (unit type, wide, columns))`` per bucket (of their field ``by``) of a batch of
+    units: their 64-bit fields (``WIDE``) as numpy, ``{field: array}``, and their other fields as
+    columns, which the join's coder encodes natively (it would pickle a named tuple, and a hash of
+    2**63 or more)."""
+    kind = type(units[0])
+    fields = [f for f in WIDE if getattr(units[0], f) is not None]
+    wide = {f: _column(units, f) for f in fields}
+    for bucket, at in key_buckets(wide[by], JOIN_BUCKETS):
         columns = list(zip(*(units[i] for i in at.tolist())))
-        for i in wide:
-            columns[i] = None  # shipped as numpy
-        yield bucket, (kind, hashes[at], keys[at], tuple(columns))
+        for f in fields:
+            columns[kind._fields.index(f)] = None  # shipped as numpy
+        yield bucket, (kind, {f: w[at] for f, w in wide.items()}, tuple(columns))
 
 
 def _pin(item, by: str):
@@ -275,13 +289,13 @@ def _pin(item, by: str):
     split in the bucket's table when its field ``by`` is found there."""
     _, joined = item
     tables = list(joined[PREVIOUS])
-    for kind, hashes, keys, columns in joined[UNITS]:
+    for kind, wide, columns in joined[UNITS]:
         columns = list(columns)
-        columns[kind._fields.index(HASH)] = hashes.tolist()
-        columns[kind._fields.index(KEY)] = keys.tolist()
+        for field, values in wide.items():
+            columns[kind._fields.index(field)] = values.tolist()
         if tables:
             found_keys, splits = tables[0]  # one per bucket (LatestAssignments), sorted, not empty
-            wanted = hashes if by == HASH else keys
+            wanted = wide[by]
             at = np.minimum(np.searchsorted(found_keys, wanted), len(found_keys) - 1)
             found = (found_keys[at] == wanted).tolist()
             at_pinned = kind._fields.index('pinned')

@@ -2,8 +2,8 @@
 
 1. ``ToUnits``: an input batch's ``Unit``s, one per example (its class: its label, or with
    label bins its bin), or with ``group_feature`` one per group, counting for its dominant class.
-2. ``PlanClasses``, one combine: units counted per class and hash bucket, each class's counts
-   by ``allocation.allocate``, cut by ``ClassSplitPlan.of``.
+2. ``PlanClasses``, one combine: units counted per class and hash bucket, every class's counts
+   by ``allocation.allocate_classes`` (``class_counts``), cut by ``ClassSplitPlan.of``.
 
 Example:
     >>> from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -37,12 +37,13 @@ from tfx_balance.core.labels import (
     class_sort_key,
     example_fingerprint,
     read_labels,
+    unlabelled_keys,
 )
 from tfx_balance.core.records import RecordBatch
 from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
     PlaceUnits,
-    allocate,
+    allocate_classes,
     check_not_empty,
 )
 from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
@@ -73,6 +74,9 @@ class Unit(NamedTuple):
     # the key its assignment is written and pinned by (assignments.py): an example's hash, a
     # group's groups.group_key (its hash is of its seed keys, which spell the id's type)
     key: int | None = None
+    # an example's key as assignments of format 1 wrote it (its label included), only where the
+    # window holds some (assignments.LEGACY)
+    legacy: int | None = None
 
     @property
     def stratum(self):
@@ -94,23 +98,22 @@ class ToUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: by ``group_feature``, or joined with earlier spans' assignments)."""
 
-    def __init__(self, config: StratifiedSplitConfig, grouped: bool):
+    def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self._label_feature = config.label_feature
         self._seed = config.seed
         self.grouped = grouped
+        self.legacy = legacy  # also key examples as format-1 assignments did (Unit.legacy)
 
     def __call__(self, batch, edges=None) -> list:
         return batch if self.grouped else self.example_units(batch, edges)
 
     @staticmethod
-    def first_names(records, labels, where: str, keys=None) -> dict:
+    def first_names(records, labels, where: str) -> dict:
         """``{index: name}`` of the first example of each label value of a batch (its fingerprint
-        and `` in where``), for the label kind check. ``keys``: the batch's content keys, if known."""
+        and `` in where``), for the label kind check."""
         first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
         at = list(first.values())
-        found = (
-            [keys[i] for i in at] if keys is not None else example_keys([records[i] for i in at])
-        )
+        found = example_keys([records[i] for i in at])
         in_where = f' in {where}' if where else ''
         return {i: fingerprint(key) + in_where for i, key in zip(at, found)}
 
@@ -124,9 +127,9 @@ class ToUnits:
         """One ``Unit`` per example of an input batch."""
         where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
-        keys = example_keys(batch_records)
-        names = self.first_names(batch_records, labels, where, keys)
-        hashes = seeded_hashes(self._seed, keys)
+        names = self.first_names(batch_records, labels, where)
+        hashes = seeded_hashes(self._seed, unlabelled_keys(batch_records, self._label_feature))
+        legacy = seeded_hashes(self._seed, example_keys(batch_records)) if self.legacy else None
         return [
             Unit(
                 label,
@@ -136,6 +139,7 @@ class ToUnits:
                 (label,) if records else (),
                 ((label, names[i]),) if i in names else (),
                 key=hashes[i],
+                legacy=None if legacy is None else legacy[i],
             )
             for i, label in enumerate(labels)
         ]
@@ -188,18 +192,21 @@ class ToUnits:
 
 class PlanClasses(beam.CombineFn):
     """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
-    counts a batch's units per class and hash bucket, one named example per label value and the
-    pinned units apart; the output is ``{class: ClassSplitPlan}``."""
+    counts a batch's units per class and hash bucket, one named example per label value, the
+    pinned units apart, and each class's least unit hash (``class_counts``); the output is
+    ``{class: ClassSplitPlan}``."""
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
         self.label_feature, self.pinning = label_feature, pinning
 
     def histogram(self, batch, edges=None) -> tuple:
-        """The ``(buckets, examples, pinned)`` of one input batch."""
+        """The ``(buckets, examples, pinned, least)`` of one input batch."""
         bucket_bits = self.bucket_bits
-        buckets, examples, pinned = {}, {}, PinnedCounts()
+        buckets, examples, pinned, least = {}, {}, PinnedCounts(), {}
         for unit in self.to_units(batch, edges):
+            if unit.hash < least.get(unit.label, _NO_HASH):
+                least[unit.label] = unit.hash
             if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
                 pinned.add(unit.label, unit.pinned, unit.size)
             else:
@@ -212,10 +219,10 @@ class PlanClasses(beam.CombineFn):
             for label, name in unit.named:
                 if label not in examples or name < examples[label]:
                     examples[label] = name
-        return buckets, examples, pinned
+        return buckets, examples, pinned, least
 
     def create_accumulator(self):
-        return {}, {}, PinnedCounts()
+        return {}, {}, PinnedCounts(), {}
 
     def merge_accumulators(self, accs):  # an accumulator has the form of an input
         return functools.reduce(self.add_input, accs)
@@ -230,28 +237,55 @@ class PlanClasses(beam.CombineFn):
         for label, example in item[1].items():
             if label not in examples or example < examples[label]:
                 examples[label] = example
+        least = acc[3]
+        for label, h in item[3].items():
+            if h < least.get(label, _NO_HASH):
+                least[label] = h
         return acc
 
     def extract_output(self, acc) -> dict:
         """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``, each
         class counted whole (pinned + fresh) and its fresh units cut."""
-        buckets, examples, pinned = acc
+        buckets, examples, pinned, least = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
         if self.pinning:  # the rule applies to a class whole, its pinned units included
             totals = whole_units(totals, pinned.totals())
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
         check_distinct_names(totals, self.label_feature)
-        num_splits = len(self.weights)
+        held = None
+        if self.pinning:
+            held = {label: pinned.held(label, len(self.weights)) for label in totals}
+        rule = class_counts(totals, least, self.weights, held)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
-                allocate(n, self.weights),  # the rule
+                counts,
                 buckets.get(label, {}),
                 self.bucket_bits,
-                pinned.held(label, num_splits) if self.pinning else None,
+                held[label] if self.pinning else None,
             )
-            for label, n in totals.items()
+            for label, counts in rule.items()
         }
+
+
+_NO_HASH = 1 << 64  # above every unit hash
+
+
+def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -> dict:
+    """The rule's ``{class: counts per split}`` of classes of ``totals`` units
+    (``allocation.allocate_classes``; ``held``: ``{class: units kept per split}``). Its ties are
+    broken by size, then by each class's ``least`` unit hash (of the examples' inputs without the
+    label), so that renaming or retyping the labels changes no count; by the labels' order only
+    between classes whose least units are the same inputs.
+
+    >>> class_counts({'a': 10, 'b': 10, 'c': 10}, {'a': 5, 'b': 3, 'c': 9}, [1, 1, 1, 1])
+    {'b': [3, 3, 2, 2], 'a': [2, 2, 3, 3], 'c': [3, 3, 2, 2]}
+    """
+    order = sorted(totals, key=lambda c: (-totals[c], least.get(c, _NO_HASH), class_sort_key(c)))
+    rows = allocate_classes(
+        [totals[c] for c in order], weights, None if held is None else [held[c] for c in order]
+    )
+    return dict(zip(order, rows))
 
 
 class ExactStrategy:

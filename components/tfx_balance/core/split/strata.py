@@ -49,6 +49,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     label_kind,
     sorted_classes,
+    unlabelled_keys,
 )
 from tfx_balance.core.records import RecordBatch
 from tfx_balance.core.split.allocation import ClassSplitPlan, PlaceUnits, check_not_empty
@@ -83,6 +84,7 @@ class LabelSetUnit(NamedTuple):
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
     group: bytes | None = None  # its group id (group_feature); None for an example
     key: int | None = None  # the key its assignment is written and pinned by (exact.Unit's)
+    legacy: int | None = None  # its key in assignments of format 1 (exact.Unit's)
 
     def examples(self):
         """``(record, label set)`` of each of the unit's examples."""
@@ -102,6 +104,7 @@ class ExampleColumns(NamedTuple):
     records: list
     sets: list  # each example's label set
     hashes: list  # each example's seeded hash
+    legacy: list | None  # each example's format-1 key (LabelSetUnits.legacy), or None
     width: tuple | None  # (multi-hot length, example fingerprint)
     kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
 
@@ -110,19 +113,18 @@ class LabelSetUnits:
     """Turns an input batch into units: one per example, unless the input is already units
     (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments)."""
 
-    def __init__(self, config: StratifiedSplitConfig, grouped: bool):
+    def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self.label_feature, self.form = config.label_feature, config.multi_label
-        self.seed, self.grouped = config.seed, grouped
+        self.seed, self.grouped, self.legacy = config.seed, grouped, legacy
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = RecordBatch.of(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
-        keys = example_keys(records)
-        width, kinds = _named_checks(read, keys)
-        return ExampleColumns(
-            where, records, read.sets, seeded_hashes(self.seed, keys), width, kinds
-        )
+        width, kinds = _named_checks(read, records)
+        hashes = seeded_hashes(self.seed, unlabelled_keys(records, self.label_feature))
+        legacy = seeded_hashes(self.seed, example_keys(records)) if self.legacy else None
+        return ExampleColumns(where, records, read.sets, hashes, legacy, width, kinds)
 
     def __call__(self, batch) -> list:
         return batch if self.grouped else self.example_units(batch)
@@ -138,7 +140,7 @@ class LabelSetUnits:
         (``stratified.GroupUnits`` groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
-        width, kinds = _named_checks(read, example_keys(batch_records))
+        width, kinds = _named_checks(read, batch_records)
         ids = read_group_ids(
             batch_records,
             group_feature,
@@ -191,12 +193,15 @@ def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> LabelSetUn
         columns.width,
         columns.kinds.get(i, ()),
         key=columns.hashes[i],
+        legacy=None if columns.legacy is None else columns.legacy[i],
     )
 
 
-def _named_checks(read, keys) -> tuple:
+def _named_checks(read, records) -> tuple:
     """``(width, {index: kinds entry})`` of a batch's ``LabelSets``, examples named by the
     fingerprint of their content key (that of ``labels.example_fingerprint``)."""
+    named = sorted({*read.kinds.values(), *([read.width[1]] if read.width else [])})
+    keys = dict(zip(named, example_keys([records[i] for i in named])))
     width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
     kinds = {
         i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()

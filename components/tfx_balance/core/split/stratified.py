@@ -190,7 +190,8 @@ class StratifiedSplit(beam.PTransform):
         names = list(config.splits)
         source, batched, grouped = self._source, self._batched, config.group_feature is not None
         # with groups, or earlier spans to join by key, the input is read as units
-        to_units = strategy.units(config, grouped or previous is not None)
+        legacy = previous is not None and previous.legacy is not None  # format-1 examples
+        to_units = strategy.units(config, grouped or previous is not None, legacy)
         # With groups, the passes (and the label bin edges) share one read: the placement pass's
         # grouping holds the records anyway. Without, each pass reads the input, so that the
         # placement pass streams it (nothing is held in memory).

@@ -1,0 +1,42 @@
+"""Test helpers: the split rule stated from the data (an oracle), and its two properties.
+
+``rule_table`` gives the counts StratifiedSplitter must produce for a set of examples, from
+their classes and the seeded hashes of their inputs without the label (``exact.class_counts``);
+``assert_exact_both_ways`` checks a ``{class: {split: count}}`` table against the rule's two
+promises: every class within 1 of its share in every split, every split within 1 of its share.
+"""
+
+from fractions import Fraction
+
+from tfx_balance.core.hashing import seeded_hashes
+from tfx_balance.core.labels import unlabelled_keys
+from tfx_balance.core.split.exact import class_counts
+
+
+def unit_hashes(records, seed: int, label_feature: str = 'label') -> list:
+    """The seeded hash each example is ranked by: of its inputs, the label left out."""
+    return seeded_hashes(seed, unlabelled_keys(list(records), label_feature))
+
+
+def rule_table(records, labels, weights, seed: int, label_feature: str = 'label') -> dict:
+    """``{class: [count per split]}`` of the rule for ``records`` of classes ``labels``."""
+    totals, least = {}, {}
+    for label, h in zip(labels, unit_hashes(records, seed, label_feature)):
+        totals[label] = totals.get(label, 0) + 1
+        least[label] = min(h, least.get(label, h))
+    return class_counts(totals, least, list(weights))
+
+
+def assert_exact_both_ways(table: dict, weights: dict) -> None:
+    """Every count within 1 of its class's share, every split's total within 1 of its share
+    (``table``: ``{class: {split: count}}``, ``weights``: ``{split: weight}``)."""
+    total_weight = sum(Fraction(w) for w in weights.values())
+    share = {s: Fraction(w) / total_weight for s, w in weights.items()}
+    for label, row in table.items():
+        n = sum(row.values())
+        for s in weights:
+            assert abs(row.get(s, 0) - n * share[s]) < 1, (label, s, row, n * share[s])
+    grand = sum(sum(row.values()) for row in table.values())
+    for s in weights:
+        total = sum(row.get(s, 0) for row in table.values())
+        assert abs(total - grand * share[s]) < 1, (s, total, float(grand * share[s]))

@@ -299,6 +299,7 @@ def test_key_indexes_give_the_report_of_the_window_of_examples_byte_for_byte(tmp
         'provenance_feature': 'is_synthetic',
         'source_feature': 'source_fingerprint',
         'group_feature': 'user',
+        'label_feature': None,
     }
 
 

@@ -63,6 +63,7 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
         source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         max_examples: int = DEFAULT_MAX_EXAMPLES,
+        label_feature: str | None = None,
         group_feature: str | None = None,
         previous_key_index: types.BaseChannel | None = None,
         history: types.BaseChannel | None = None,

@@ -8,7 +8,14 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from tests.core.split.test_stratified import SIZES, dataset, make_example, reference_split
+from tests.core.split.test_stratified import (
+    SIZES,
+    dataset,
+    make_example,
+    reference_split,
+    rule_counts,
+)
+from tests.support.rule import assert_exact_both_ways
 from tfx_balance.core.cross_validation.folds import fold_names, fold_weights
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -31,8 +38,9 @@ def test_fold_weights_are_the_holdout_fraction_then_equal_folds_as_integers():
     assert all(allocate(n, weights) == allocate(n, EXACT) for n in range(300))
 
 
-def test_a_class_smaller_than_the_folds_is_in_the_first_folds_only():
-    # The rule's presence step: a class of n < k examples is in fold-0 .. fold-(n-1).
+def test_a_class_smaller_than_the_folds_alone_is_in_the_first_folds_only():
+    # The rule's presence step: a class of n < k examples is in n folds; alone, fold-0 ..
+    # fold-(n-1) (among other classes the rounding chooses which, to keep the folds' sizes).
     assert allocate(3, [1] * 5) == [1, 1, 1, 0, 0]
     # With a 10% holdout the heavier folds come first: test gets one from n = 6 on.
     assert allocate(3, EXACT) == [0, 1, 1, 1, 0, 0]
@@ -41,7 +49,9 @@ def test_a_class_smaller_than_the_folds_is_in_the_first_folds_only():
 
 
 @pytest.mark.parametrize('holdout', [None, {'test': 0.1}, {'test': 0.3}, {'a': 0.2, 'b': 0.25}])
-def test_within_a_class_folds_differ_by_at_most_one_and_earlier_folds_are_never_smaller(holdout):
+def test_within_a_class_alone_folds_differ_by_at_most_one_and_earlier_ones_are_never_smaller(
+    holdout,
+):
     weights = fold_weights(5, holdout)
     for n in range(400):
         folds = allocate(n, list(weights.values()))[len(holdout or {}) :]
@@ -68,10 +78,12 @@ def test_folds_have_the_rule_counts_exact_membership_and_partition_the_input():
     records = dataset(SIZES)
     labels = [label for label, n in SIZES.items() for _ in range(n)]
     expected = reference_split(records, labels, dict(zip(SPLITS, EXACT)), seed=4)
-    counts = {name: dict(zip(SPLITS, allocate(n, EXACT))) for name, n in sorted(SIZES.items())}
-    # Cash 300: test 30, folds 54 each; Prcard 1: fold-0 only.
+    counts = rule_counts(SIZES, dict(zip(SPLITS, EXACT)), seed=4)
+    # Cash 300: test 30, folds 54 each; Prcard 1: one fold; every fold 78 or 79 examples.
     assert counts['Cash'] == dict(zip(SPLITS, [30, 54, 54, 54, 54, 54]))
-    assert counts['Prcard'] == dict(zip(SPLITS, [0, 1, 0, 0, 0, 0]))
+    assert sum(counts['Prcard'].values()) == 1 and counts['Prcard']['test'] == 0
+    assert_exact_both_ways(counts, dict(zip(SPLITS, EXACT)))
+    assert sorted(sum(row[s] for row in counts.values()) for s in FOLDS) == [78, 79, 79, 79, 79]
 
     def check(out):
         for name in SPLITS:

@@ -333,3 +333,23 @@ def test_over_a_window_the_listed_synthetic_examples_are_named_by_every_span_the
         fp: ['train of span 1', 'eval of span 2'] if fingerprints[fp] < 3 else ['eval of span 2']
         for fp in sorted(set(least) | shared)
     }
+
+
+def test_label_feature_finds_the_same_inputs_in_two_splits_whatever_their_labels():
+    # A chargeback relabels rows 0-2 of train in eval: by default (the label is part of the key)
+    # they are other examples; with label_feature they are the same inputs, in two splits.
+    train = originals(30)
+    relabelled = []
+    for record in train[:3]:
+        ex = example_pb2.Example.FromString(record)
+        ex.features.feature['label'].int64_list.value[:] = [7]
+        relabelled.append(ex.SerializeToString())
+    data = {'train': train, 'eval': originals(5, 100) + relabelled, 'test': originals(4, 200)}
+    items = [(s, data[s]) for s in SPLITS]
+    plain = run(items, LeakageConfig(allow_duplicates=True).validate())
+    assert plain['duplicates_across_splits']['keys'] == 0
+    unlabelled = LeakageConfig(allow_duplicates=True, label_feature='label').validate()
+    found = run(items, unlabelled)
+    assert found['duplicates_across_splits']['keys'] == 3
+    assert found['duplicates_across_splits']['per_split'] == {'train': 3, 'eval': 3, 'test': 0}
+    assert found['label_feature'] == 'label' and plain['label_feature'] is None

@@ -66,8 +66,10 @@ def leakage_fingerprints(
     records: Sequence[bytes],
     provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
+    label_feature: str | None = None,
 ) -> List[str]:
-    """The report's fingerprint of each record: its content key's, provenance features left out.
+    """The report's fingerprint of each record: its content key's, provenance features (and
+    ``label_feature``, when LeakageCheck was given it) left out.
 
     >>> from tfx_balance.core.labels import example_fingerprint
     >>> from tensorflow.core.example import example_pb2
@@ -78,7 +80,8 @@ def leakage_fingerprints(
     >>> leakage_fingerprints([plain, ex.SerializeToString()]) == [example_fingerprint(plain)] * 2
     True
     """
-    keys = example_keys(records, ignore_features=(provenance_feature, source_feature))
+    label = () if label_feature is None else (label_feature,)
+    keys = example_keys(records, ignore_features=(provenance_feature, source_feature, *label))
     return [fingerprint(int(key).to_bytes(8, 'big')) for key in key_array(keys).tolist()]
 
 
@@ -141,8 +144,7 @@ def keyed_batches(item, index_of: dict, config: LeakageConfig) -> list:
         return [(index_of[source], *batch, source)] if source in index_of else []
     if isinstance(batch, IndexedGroups):
         return []
-    ignore = (config.provenance_feature, config.source_feature)
-    keys = key_array(example_keys(batch, ignore_features=ignore))
+    keys = key_array(example_keys(batch, ignore_features=config.ignored_features))
     synthetic = read_synthetic(batch, config.provenance_feature, source)
     return [(index_of[source], keys, synthetic, source)]
 

@@ -67,6 +67,14 @@ class LeakageConfig(Arguments):
     max_examples: int = argument(
         DEFAULT_MAX_EXAMPLES, doc='fingerprints listed per finding in the report.', wire=INT
     )
+    label_feature: str | None = argument(
+        None,
+        doc='the label feature, left out of the content key: the same inputs in two splits are '
+        'found whatever their labels (as StratifiedSplitter identifies examples). Default: the '
+        'label is part of the key, since identical inputs with different labels are common in '
+        'some data (several annotators, a label corrected later).',
+        wire=STR,
+    )
     group_feature: str | None = argument(
         None,
         doc="the feature holding a group id (as StratifiedSplitter's argument of that name): a "
@@ -113,6 +121,18 @@ class LeakageConfig(Arguments):
                 f'group_feature {group!r} is a provenance feature of BalancedAugmenter; name the '
                 'feature that holds the group id (e.g. a user or patient id).'
             )
+        label = self.label_feature
+        if label is not None and (not isinstance(label, str) or not label):
+            raise ConfigError(
+                f'label_feature must be a non-empty feature name (a string) or None, got '
+                f"{label!r}; e.g. label_feature='label' to find the same inputs whatever their "
+                'labels.'
+            )
+        if label is not None and label in (self.provenance_feature, self.source_feature):
+            raise ConfigError(
+                f'label_feature {label!r} is a provenance feature of BalancedAugmenter; name the '
+                'feature that holds the label.'
+            )
         count = self.max_examples
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ConfigError(
@@ -120,6 +140,13 @@ class LeakageConfig(Arguments):
                 f'{count!r}; e.g. max_examples=10.'
             )
         return dataclasses.replace(self, splits=splits, training_splits=training)
+
+    @property
+    def ignored_features(self) -> Tuple[str, ...]:
+        """The features left out of an example's content key: the provenance features, and
+        ``label_feature`` when given."""
+        label = () if self.label_feature is None else (self.label_feature,)
+        return (self.provenance_feature, self.source_feature, *label)
 
     def resolve_training_splits(self, splits: Sequence[str]) -> Tuple[str, ...]:
         """The training splits among ``splits`` (those read); raises ``ConfigError`` if

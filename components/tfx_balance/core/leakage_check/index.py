@@ -48,13 +48,14 @@ def header(config, splits: Sequence[str]) -> dict:
         'provenance_feature': config.provenance_feature,
         'source_feature': config.source_feature,
         'group_feature': config.group_feature,
+        'label_feature': config.label_feature,  # absent from indexes before 0.3.0: None
     }
 
 
 def check_header(found: dict, config, where: str) -> None:
     """Raises ``ConfigError`` if ``where``'s index has another format or features than config."""
     expected = header(config, found.get('splits', []))
-    names = ('format', 'provenance_feature', 'source_feature', 'group_feature')
+    names = ('format', 'provenance_feature', 'source_feature', 'group_feature', 'label_feature')
     differ = header_differences(found, expected, names)
     if differ:
         raise ConfigError(

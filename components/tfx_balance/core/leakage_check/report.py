@@ -91,6 +91,7 @@ def leakage_report(
         'allow_duplicates': config.allow_duplicates,
         'allow_synthetic_outside': config.allow_synthetic_outside,
         'provenance_feature': config.provenance_feature,
+        'label_feature': config.label_feature,
         'max_examples': config.max_examples,
     }
     if config.group_feature is not None:

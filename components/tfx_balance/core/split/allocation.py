@@ -67,50 +67,65 @@ def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) 
     fractions = [Fraction(w) for w in weights]
     scale = math.lcm(*(f.denominator for f in fractions))
     whole = [int(f * scale) for f in fractions]  # integer weights of the same ratios
-    rows = [_Row.of(n, whole, None if held is None else held[c]) for c, n in enumerate(sizes)]
-    table = _Rounding(rows, len(whole))
+    classes = [_bounds(n, whole, None if held is None else held[c]) for c, n in enumerate(sizes)]
+    table = _Rounding([row for _, rows in classes for row in rows], len(whole))
     total, denominator = sum(sizes), sum(whole)
-    base = [sum(row.low[s] for row in rows) for s in range(len(whole))]
+    base = [sum(low[s] for low, _ in classes) for s in range(len(whole))]
     floors = [total * w // denominator for w in whole]
     ceilings = [f + (total * w % denominator > 0) for f, w in zip(floors, whole)]
     for bound in (floors, ceilings, [total] * len(whole)):  # the last: what presence forces
         table.fill([max(0, b - used) for b, used in zip(bound, base)])
-    return [[lo + up for lo, up in zip(row.low, row.up)] for row in rows]
+    return [
+        [lo + sum(row.up.get(s, 0) for row in rows) for s, lo in enumerate(low)]
+        for low, rows in classes
+    ]
 
 
 class _Row:
-    """One class's row of ``allocate_classes``: its counts lie in ``[low, low + 1]`` where
-    ``open``, else at ``low``; ``ups`` of them take the ``+ 1``, by ``preference`` (the largest
-    fraction of a share first, then the split listed earlier)."""
+    """A row of the rounding: ``ups`` of its ``open`` splits take a ``+ 1``, by preference (the
+    order of ``open``: the largest fraction of a share first, then the split listed earlier)."""
 
-    def __init__(self, low: list, open_splits: list, ups: int):
-        self.low, self.open, self.ups = low, open_splits, ups
-        self.up = [0] * len(low)
+    def __init__(self, open_splits: list, ups: int):
+        self.open, self.ups = open_splits, ups
+        self.up = {s: 0 for s in open_splits}
 
-    @classmethod
-    def of(cls, n: int, whole: Sequence[int], held=None) -> _Row:
-        """The bounds of a class of ``n`` units over integer weights ``whole``: each share's
-        floor and ceiling; presence fixes a unit in each of the ``min(n, splits)`` heaviest
-        splits, taken from the split holding the most (ties: listed earlier); ``held`` lifts a
-        floor to the units kept there when the row can take them all."""
-        denominator, splits = sum(whole), range(len(whole))
-        low = [n * w // denominator for w in whole]
-        rest = [n * w % denominator for w in whole]  # a share's fraction, times the denominator
-        fixed = [r == 0 for r in rest]
-        for s in sorted(splits, key=lambda s: (-whole[s], s))[: min(n, len(whole))]:
-            if low[s] == 0:
-                low[s], fixed[s] = 1, True
-        while sum(low) > n:
-            donor = min(splits, key=lambda s: (-low[s], s))
-            low[donor] -= 1
-            fixed[donor] = True
-        if held is not None:
-            lifted = [lo if f else max(lo, min(h, lo + 1)) for lo, f, h in zip(low, fixed, held)]
-            if sum(lifted) <= n:
-                fixed = [f or h > lo for f, lo, h in zip(fixed, low, held)]
-                low = lifted
-        open_splits = sorted((s for s in splits if not fixed[s]), key=lambda s: (-rest[s], s))
-        return cls(low, open_splits, n - sum(low))
+
+def _bounds(n: int, whole: Sequence[int], held=None) -> tuple:
+    """``(low, rows)`` of a class of ``n`` units over integer weights ``whole``: its counts are
+    ``low`` plus its rows' ups (each share's floor, or its ceiling where a row takes the ``+ 1``).
+    Presence: the class is in ``min(n, splits)`` splits, the heaviest (among splits of equal
+    weight, the rounding chooses: a first row places its ups there); a forced unit is taken from
+    the split holding the most (ties: listed earlier). ``held`` lifts a floor to the units kept
+    there when the class can take them all."""
+    denominator, splits = sum(whole), range(len(whole))
+    low = [n * w // denominator for w in whole]
+    rest = [n * w % denominator for w in whole]  # a share's fraction, times the denominator
+    fixed = [r == 0 for r in rest]
+    m = min(n, len(whole))
+    edge = sorted(whole, reverse=True)[m - 1] if m else None  # the m-th heaviest weight
+    for s in splits:
+        if m and whole[s] > edge and low[s] == 0:
+            low[s], fixed[s] = 1, True
+    tied = [s for s in splits if m and whole[s] == edge]
+    need = max(0, m - sum(1 for s in splits if m and whole[s] > edge))
+    need = max(0, need - sum(1 for s in tied if low[s]))
+    while sum(low) + need > n:
+        donor = min(splits, key=lambda s: (-low[s], s))
+        low[donor] -= 1
+        fixed[donor] = True
+    if held is not None:
+        lifted = [lo if f else max(lo, min(h, lo + 1)) for lo, f, h in zip(low, fixed, held)]
+        still = max(0, need - sum(1 for s in tied if lifted[s] and not low[s]))
+        if sum(lifted) + still <= n:
+            fixed = [f or h > lo for f, lo, h in zip(fixed, low, held)]
+            low, need = lifted, still
+    open_splits = sorted((s for s in splits if not fixed[s]), key=lambda s: (-rest[s], s))
+    ups = n - sum(low)
+    if not need:
+        return low, [_Row(open_splits, ups)]
+    reserved = [s for s in open_splits if s in tied and not low[s]]
+    free = [s for s in open_splits if s not in reserved]
+    return low, [_Row(reserved, need), _Row(free, ups - need)]
 
 
 class _Rounding:
@@ -180,6 +195,48 @@ class _Rounding:
         return False
 
 
+def place_groups(groups: Sequence[tuple], weights: Sequence[float]) -> list:
+    """The split of each of ``groups``, ``(size, {class: examples})`` largest first: each goes
+    where it brings every class's count and the split's size closest to the rule's table of these
+    groups (``allocate_classes``; squared distances, a class's and the size's divided by their
+    totals), ties to the smaller split, then the one listed earlier; while as many groups are left
+    as splits are empty, a group goes to an empty split (no split is left empty).
+
+    >>> place_groups([(408, {0: 408}), (201, {0: 201}), (198, {0: 198}), (193, {0: 193}),
+    ...               (100, {0: 100})], [1, 1, 1, 1, 1])
+    [0, 1, 2, 3, 4]
+    >>> place_groups([(6, {'a': 6}), (2, {'a': 2}), (2, {'a': 2}), (2, {'a': 2})], [1, 1])
+    [0, 1, 1, 1]
+    """
+    totals = {}
+    for _, classes in groups:
+        for c, n in classes.items():
+            totals[c] = totals.get(c, 0) + n
+    order = sorted(totals, key=lambda c: -totals[c])  # tie order is immaterial: targets only
+    rows = dict(zip(order, allocate_classes([totals[c] for c in order], weights)))
+    target = [sum(row[s] for row in rows.values()) for s in range(len(weights))]
+    size, count = [0] * len(weights), {c: [0] * len(weights) for c in totals}
+    scale = max(1, sum(target))
+
+    def cost(s, m, classes):
+        grown = ((size[s] + m - target[s]) ** 2 - (size[s] - target[s]) ** 2) / scale
+        for c, n in classes.items():
+            x, t = count[c][s], rows[c][s]
+            grown += ((x + n - t) ** 2 - (x - t) ** 2) / totals[c]
+        return grown
+
+    placed = []
+    for left, (m, classes) in zip(range(len(groups), 0, -1), groups):
+        empty = [s for s in range(len(weights)) if not size[s] and target[s]]
+        choices = empty if empty and left <= len(empty) else range(len(weights))
+        s = min(choices, key=lambda s: (cost(s, m, classes), size[s], s))
+        size[s] += m
+        for c, n in classes.items():
+            count[c][s] += n
+        placed.append(s)
+    return placed
+
+
 def boundaries(counts: Sequence[int]) -> list:
     """Cumulative end ranks: split ``i`` takes class ranks ``[ends[i-1], ends[i])``."""
     ends, total = [], 0
@@ -213,33 +270,52 @@ class ClassSplitPlan:
 
     ``n`` units, ``counts`` per split, ``ranking`` (a ``BucketRanking`` cut at each split's first
     rank). With earlier spans' assignments, ``rule`` (the whole stratum's counts) and ``pinned``
-    (units pinned per split); ``n``, ``counts`` and ``ranking`` are then the fresh units'."""
+    (units pinned per split); with groups placed one by one (``place_groups``), ``listed`` (group
+    -> split) and ``placed`` (their units per split); ``n``, ``counts`` and ``ranking`` are then
+    the other units'."""
 
     n: int
     counts: tuple
     ranking: BucketRanking
     rule: tuple | None = None
     pinned: tuple | None = None
+    listed: Mapping = dataclasses.field(default_factory=dict)
+    placed: tuple | None = None
 
     @classmethod
     def of(
-        cls, counts: Sequence[int], histogram: Mapping[int, int], bucket_bits: int, pinned=None
+        cls,
+        counts: Sequence[int],
+        histogram: Mapping[int, int],
+        bucket_bits: int,
+        pinned=None,
+        listed: Mapping | None = None,
+        placed=None,
     ) -> ClassSplitPlan:
         """The plan of a stratum whose rule gives ``counts``, from its ``histogram`` (bucket ->
-        units). With ``pinned`` (units per split kept by earlier spans; the histogram holds the
-        fresh units) the cut is at ``fresh_counts``.
+        units). With ``pinned`` (units per split kept by earlier spans) or ``placed`` (units per
+        split of the ``listed`` groups), which the histogram does not hold, the cut is at
+        ``fresh_counts``.
 
         >>> plan = ClassSplitPlan.of((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
         >>> plan.counts, plan.rule, plan.pinned
         ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
         rule = tuple(counts)
-        if pinned is not None:
-            counts = fresh_counts(rule, pinned, sum(histogram.values()))
-        cuts = boundaries(counts)[:-1]
-        ranking = BucketRanking.of(histogram, cuts, bucket_bits)
-        if pinned is None:
-            return cls(sum(counts), rule, ranking)
-        return cls(sum(counts), tuple(counts), ranking, rule, tuple(pinned))
+        if pinned is None and placed is None:
+            cuts = boundaries(counts)[:-1]
+            return cls(sum(counts), rule, BucketRanking.of(histogram, cuts, bucket_bits))
+        held = [a + b for a, b in zip(pinned or [0] * len(rule), placed or [0] * len(rule))]
+        counts = fresh_counts(rule, held, sum(histogram.values()))
+        ranking = BucketRanking.of(histogram, boundaries(counts)[:-1], bucket_bits)
+        return cls(
+            sum(counts),
+            tuple(counts),
+            ranking,
+            rule,
+            None if pinned is None else tuple(pinned),
+            dict(listed or {}),
+            None if placed is None else tuple(placed),
+        )
 
 
 def check_not_empty(found: bool) -> None:
@@ -284,6 +360,8 @@ class PlaceUnits(beam.DoFn):
                 plan = plans[unit.stratum]
                 if type(plan) is int:
                     split = plan
+                elif unit.group in plan.listed:  # a large group, placed by the plan
+                    split = plan.listed[unit.group]
                 else:
                     bucket = bucket_of(unit.hash, self.bucket_bits)
                     if bucket in plan.ranking.boundary:
@@ -322,11 +400,11 @@ class PlaceUnits(beam.DoFn):
     def rank_boundary(item, plans) -> list:
         """``(split index, unit)`` of one grouped boundary bucket ``((stratum, bucket), units)``:
         ordered by ``(hash, records)`` from the bucket's first rank, each placed by the rank of its
-        first example (a unit takes ``unit.ranks`` ranks)."""
+        middle example (a unit takes ``unit.ranks`` ranks: most of a group is in its split)."""
         (stratum, bucket), units = item
         ranking = plans[stratum].ranking
         rank, ranked = ranking.boundary[bucket], []
         for unit in sorted(units, key=lambda u: (u.hash, u.records)):
-            ranked.append((ranking.segment_of_rank(rank), unit))
+            ranked.append((ranking.segment_of_rank(rank + (unit.ranks - 1) // 2), unit))
             rank += unit.ranks
         return ranked

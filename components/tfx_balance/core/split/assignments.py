@@ -397,7 +397,8 @@ def pinning_report(plans, split_names) -> dict:
     for stratum, plan in plans.items():
         if isinstance(plan, int) or plan.pinned is None:
             continue
-        off = [p + c - r for p, c, r in zip(plan.pinned, plan.counts, plan.rule)]
+        placed = plan.placed or [0] * len(plan.rule)
+        off = [p + q + c - r for p, q, c, r in zip(plan.pinned, placed, plan.counts, plan.rule)]
         for label in stratum if isinstance(stratum, tuple) else (stratum,):
             for table, row in ((pinned, plan.pinned), (deviation, off)):
                 sums = table.setdefault(label, [0] * len(split_names))

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import functools
 from typing import NamedTuple
 
@@ -45,6 +46,7 @@ from tfx_balance.core.split.allocation import (
     PlaceUnits,
     allocate_classes,
     check_not_empty,
+    place_groups,
 )
 from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -182,7 +184,7 @@ class ToUnits:
             seeded_hash(self._seed, min(m[1] for m in members)),
             len(members),
             tuple(m[2] for m in members) if with_records else (),
-            tuple(m[0] for m in members) if with_records else (),
+            tuple(m[0] for m in members),
             tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
             pinned,
             group,
@@ -200,10 +202,19 @@ class PlanClasses(beam.CombineFn):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
         self.label_feature, self.pinning = label_feature, pinning
 
+    @staticmethod
+    def largest(groups: list) -> list:
+        """The ``LISTED_GROUPS`` largest of ``(size, hash, group, class, labels)`` entries."""
+        if len(groups) > LISTED_GROUPS:
+            groups.sort(key=lambda g: (-g[0], g[1]))
+            del groups[LISTED_GROUPS:]
+        return groups
+
     def histogram(self, batch, edges=None) -> tuple:
-        """The ``(buckets, examples, pinned, least)`` of one input batch."""
+        """The ``(buckets, examples, pinned, least, groups)`` of one input batch (``groups``: its
+        ``largest`` groups, not pinned)."""
         bucket_bits = self.bucket_bits
-        buckets, examples, pinned, least = {}, {}, PinnedCounts(), {}
+        buckets, examples, pinned, least, groups = {}, {}, PinnedCounts(), {}, []
         for unit in self.to_units(batch, edges):
             if unit.hash < least.get(unit.label, _NO_HASH):
                 least[unit.label] = unit.hash
@@ -215,14 +226,16 @@ class PlanClasses(beam.CombineFn):
                     hist = buckets[unit.label] = {}
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
+                if unit.group is not None:
+                    groups.append((unit.size, unit.hash, unit.group, unit.label, unit.labels))
             # a group may hold labels other than the class it counts for
             for label, name in unit.named:
                 if label not in examples or name < examples[label]:
                     examples[label] = name
-        return buckets, examples, pinned, least
+        return buckets, examples, pinned, least, self.largest(groups)
 
     def create_accumulator(self):
-        return {}, {}, PinnedCounts(), {}
+        return {}, {}, PinnedCounts(), {}, []
 
     def merge_accumulators(self, accs):  # an accumulator has the form of an input
         return functools.reduce(self.add_input, accs)
@@ -241,12 +254,14 @@ class PlanClasses(beam.CombineFn):
         for label, h in item[3].items():
             if h < least.get(label, _NO_HASH):
                 least[label] = h
+        acc[4].extend(item[4])
+        self.largest(acc[4])
         return acc
 
     def extract_output(self, acc) -> dict:
         """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``, each
         class counted whole (pinned + fresh) and its fresh units cut."""
-        buckets, examples, pinned, least = acc
+        buckets, examples, pinned, least, groups = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
         if self.pinning:  # the rule applies to a class whole, its pinned units included
             totals = whole_units(totals, pinned.totals())
@@ -257,18 +272,41 @@ class PlanClasses(beam.CombineFn):
         if self.pinning:
             held = {label: pinned.held(label, len(self.weights)) for label in totals}
         rule = class_counts(totals, least, self.weights, held)
+        listed, placed = self.place_largest(groups, buckets)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
                 counts,
                 buckets.get(label, {}),
                 self.bucket_bits,
                 held[label] if self.pinning else None,
+                listed.get(label),
+                placed.get(label),
             )
             for label, counts in rule.items()
         }
 
+    def place_largest(self, groups: list, buckets: dict) -> tuple:
+        """``({class: {group: split}}, {class: [examples per split]})`` of the ``largest``
+        groups, placed one by one (``allocation.place_groups``) and taken out of ``buckets``."""
+        listed, placed = {}, {}
+        groups = sorted(groups, key=lambda g: (-g[0], g[1]))
+        classes = [collections.Counter(labels) for _, _, _, _, labels in groups]
+        splits = place_groups([(g[0], c) for g, c in zip(groups, classes)], self.weights)
+        for (size, h, group, label, _), split in zip(groups, splits):
+            listed.setdefault(label, {})[group] = split
+            placed.setdefault(label, [0] * len(self.weights))[split] += size
+            hist, bucket = buckets[label], bucket_of(h, self.bucket_bits)
+            hist[bucket] -= size
+            if not hist[bucket]:
+                del hist[bucket]
+        return listed, placed
+
 
 _NO_HASH = 1 << 64  # above every unit hash
+# The largest groups a grouped plan places one by one (allocation.place_groups), held in the plan
+# (a side input of the placement pass): every group of a data set with at most this many, so no
+# split is empty while there are groups for it; the others fill the rest in hash order.
+LISTED_GROUPS = 4096
 
 
 def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -> dict:

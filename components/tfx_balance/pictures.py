@@ -34,6 +34,13 @@ ARGUMENT_DOC = (
 )
 
 
+# The schema title of the artifacts the Kubeflow Pipelines and Vertex AI run pages draw as HTML
+# (KFP's frontend reads the artifact's URI as the page); tfx_balance.kubeflow compiles
+# HtmlReport outputs with it.
+HTML_SCHEMA_TITLE = 'system.HTML'
+HTML_SCHEMA_VERSION = '0.0.1'
+
+
 class HtmlReport(value_artifact.ValueArtifact):
     """A component's report as one self-contained HTML page; the artifact's URI is the file."""
 

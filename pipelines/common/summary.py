@@ -95,7 +95,8 @@ def component_pictures(pipeline_root: str) -> dict:
     found = []
     for output in glob.glob(os.path.join(pipeline_root, '*', keys.HTML_REPORT_KEY)):
         newest = latest_artifact_dir(os.path.dirname(output), '', keys.HTML_REPORT_KEY)
-        files = [f for f in glob.glob(os.path.join(newest or '', '*')) if os.path.isfile(f)]
+        # The URI is the file (Kubeflow), or LocalDagRunner's folder holding it
+        files = [newest] if newest and os.path.isfile(newest) else glob.glob(f'{newest}/*')
         if files:
             with open(files[0]) as f:
                 page = f.read()

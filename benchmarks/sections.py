@@ -35,6 +35,7 @@ from benchmarks import (
     multilabel,
     multilabel_hard,
     multilabel_quality,
+    pictures,
     smote_quality,
     smote_speed,
     spans,
@@ -60,6 +61,7 @@ SECTIONS = {
         multilabel_quality,
         spans,
         window,
+        pictures,
     )
 }
 # Full runs only: taxi_cv (about 2.5 min quiet, no goal); calibration (three sample pipelines and

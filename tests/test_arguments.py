@@ -13,6 +13,7 @@ from tfx_balance import (
     CrossValidationAggregate,
     LeakageCheck,
     StratifiedSplitter,
+    pictures,
 )
 from tfx_balance.core.arguments import argument_name
 from tfx_balance.core.balanced_augmenter import AugmentConfig
@@ -41,6 +42,9 @@ COMPONENTS = [
 def test_signature_is_the_channels_and_the_configs_arguments(component, config, channels):
     params = list(inspect.signature(component.__init__).parameters.values())[1:]
     assert [p.name for p in params if p.name in channels] == channels
+    # the switch of the picture output, last, on by default (tfx_balance.pictures)
+    assert (params[-1].name, params[-1].default) == (pictures.ARGUMENT, True)
+    params = params[:-1]
     arguments = [p for p in params if p.name not in channels]
     fields = config.constructor_arguments()
     assert [p.name for p in arguments] == [argument_name(f) for f in fields]
@@ -58,7 +62,8 @@ def test_spec_parameters_and_args_doc_come_from_the_config(component, config, ch
     wired = [argument_name(f) for f in config.declared() if f.metadata['wire'] is not None]
     assert list(component.SPEC_CLASS.PARAMETERS) == wired
     doc = component.__init__.__doc__
-    assert '{arguments}' not in doc
+    assert '{arguments}' not in doc and '{html_report}' not in doc
+    assert f'\n        {pictures.ARGUMENT_DOC}' in doc
     for field in config.constructor_arguments():
         assert f'\n        {argument_name(field)}: ' in doc, field.name
 

@@ -1,7 +1,11 @@
 """tfx-balance: TFX components for class-imbalanced classification data.
 
-Components are imported lazily, so ``import tfx_balance.core`` stays free of TFX imports.
+Components are imported lazily, so ``import tfx_balance.core`` stays free of TFX imports. Where
+TFX is already imported (a notebook), importing tfx_balance registers the pictures of our
+reports with ``InteractiveContext.show`` (``tfx_balance.pictures``); importing a component does too.
 """
+
+import sys
 
 __version__ = '0.2.0'
 
@@ -31,6 +35,9 @@ _LAZY = {
     'CommitSpan': 'tfx_balance.commit_span.component',
     'SpanHistory': 'tfx_balance.artifacts.history',
     'ConcurrentRunError': 'tfx_balance.core.history',
+    # Kubeflow's container imports an artifact class by its TYPE_NAME, 'tfx_balance.HtmlReport'.
+    'HtmlReport': 'tfx_balance.pictures',
+    'show': 'tfx_balance.pictures',
 }
 
 
@@ -54,3 +61,7 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(list(globals()) + list(_LAZY))
+
+
+if 'tfx.types' in sys.modules:  # TFX is loaded: registering the pictures costs nothing more
+    import tfx_balance.pictures  # noqa: E402, F401

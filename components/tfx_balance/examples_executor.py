@@ -24,7 +24,7 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from tfx_balance import artifacts, keys
+from tfx_balance import artifacts, keys, pictures
 
 
 class Run(NamedTuple):
@@ -128,4 +128,5 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
             splits = self.output_splits(window[0], config, read)
             artifacts.finish_examples(window, output, splits)
             report = artifacts.read_json(report_path)
+            pictures.write(output_dict, self.REPORT_FILE, report)
         logging.info('%s per-class counts:\n%s', self.COMPONENT, self.summary(report, config))

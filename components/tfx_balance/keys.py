@@ -29,6 +29,9 @@ ASSIGNMENT_RECORDS_PREFIX = 'assignments'  # <uri>/assignments-*.gz
 # input of the components that read earlier spans, and CommitSpan's inputs.
 HISTORY_KEY = 'history'
 
+# Every component that writes a report: its optional picture of the report (an HtmlReport).
+HTML_REPORT_KEY = 'html_report'
+
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
 # The checks' ExampleAnomalies (ClassDistributionValidator, LeakageCheck): per split the file

@@ -11,7 +11,9 @@ From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
 It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The
-pipeline root and input data must be where the pods can read them. Guide: docs/kubeflow.md.
+pipeline root and input data must be where the pods can read them. The components'
+``html_report`` outputs are compiled as ``system.HTML`` artifacts, which both UIs draw in the
+run's page (``show_html_reports``). Guide: docs/kubeflow.md.
 
 CLI settings (flag, else environment variable, else default):
   --image          TFX_BALANCE_IMAGE          required: the image every step runs in
@@ -58,6 +60,9 @@ DATA_ROOT_ENV = 'TFX_BALANCE_DATA_ROOT'
 YAML_FILENAME = 'pipeline.yaml'
 JSON_FILENAME = 'pipeline.json'
 SCHEMA_VERSION = '2.1.0'
+# TFX's container entrypoint, and ours for the tasks with an html_report (kubeflow_executor.py).
+TFX_ENTRYPOINT = 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor'
+HTML_REPORT_ENTRYPOINT = 'tfx_balance.kubeflow_executor'
 # What KubeflowV2DagRunner accepts as a pipeline name (LocalDagRunner also accepts '_').
 PIPELINE_NAME_PATTERN = re.compile(r'[a-z0-9][a-z0-9-]{0,127}')
 # Storage the KFP v2 launcher can map (it writes artifacts under /gcs, /s3, /minio in the pod).
@@ -179,18 +184,63 @@ def _warn_local_paths(pipeline, pipeline_root: str) -> None:
                 )
 
 
-def _set_default_pipeline_root(yaml_path: str, pipeline_root: str) -> None:
-    """Adds ``defaultPipelineRoot`` to a bare PipelineSpec YAML, keeping TFX's header comments."""
+def show_html_reports(spec: dict) -> List[str]:
+    """Gives every ``HtmlReport`` output of ``spec`` (a PipelineSpec dict) the schema title the
+    KFP and Vertex AI UIs draw, ``system.HTML`` (TFX's compiler writes the type name as the
+    title of an ``instanceSchema``), and runs its task with ``HTML_REPORT_ENTRYPOINT``, which
+    maps that title to the class for TFX's entrypoint. Returns the components changed."""
+    import yaml
+
+    from tfx_balance.pictures import HTML_SCHEMA_TITLE, HTML_SCHEMA_VERSION, HtmlReport
+
+    changed = []
+    for name, component in spec.get('components', {}).items():
+        outputs = component.get('outputDefinitions', {}).get('artifacts', {})
+        for output in outputs.values():
+            schema = output.get('artifactType', {}).get('instanceSchema')
+            if schema and yaml.safe_load(schema).get('title') == HtmlReport.TYPE_NAME:
+                output['artifactType'] = {
+                    'schemaTitle': HTML_SCHEMA_TITLE,
+                    'schemaVersion': HTML_SCHEMA_VERSION,
+                }
+                if name not in changed:
+                    changed.append(name)
+        if name in changed:
+            executor = spec['deploymentSpec']['executors'][component['executorLabel']]
+            container = executor['container']
+            container['command'] = [
+                HTML_REPORT_ENTRYPOINT if part == TFX_ENTRYPOINT else part
+                for part in container['command']
+            ]
+    return changed
+
+
+def _finish_yaml(yaml_path: str, pipeline_root: str | None) -> None:
+    """``show_html_reports`` on a bare PipelineSpec YAML, and its ``defaultPipelineRoot`` if
+    given, keeping TFX's header comments."""
     import yaml
 
     with open(yaml_path) as f:
         text = f.read()
     header = ''.join(line for line in text.splitlines(keepends=True) if line.startswith('#'))
     spec = yaml.safe_load(text)
-    spec['defaultPipelineRoot'] = pipeline_root
+    show_html_reports(spec)
+    if pipeline_root is not None:
+        spec['defaultPipelineRoot'] = pipeline_root
     with open(yaml_path, 'w') as f:
         f.write(header)
         yaml.safe_dump(spec, f, sort_keys=True)
+
+
+def _finish_json(json_path: str) -> None:
+    """``show_html_reports`` on a Vertex AI PipelineJob JSON."""
+    import json
+
+    with open(json_path) as f:
+        job = json.load(f)
+    show_html_reports(job['pipelineSpec'])
+    with open(json_path, 'w') as f:
+        json.dump(job, f, indent=2, sort_keys=True)
 
 
 def _compile_one(pipeline, *, image: str, output_dir: str, filename: str) -> str:
@@ -212,7 +262,8 @@ def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
     and ``pipeline.json``, with ``image`` for every step and remote Beam worker.
 
     Module files become wheels under the pipeline root, written now (so compiling changes the
-    pipeline); a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``.
+    pipeline); a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``; the
+    ``html_report`` outputs become ``system.HTML`` artifacts (``show_html_reports``).
     """
     if not image:
         raise ValueError(
@@ -226,10 +277,10 @@ def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
     _warn_local_paths(pipeline, pipeline_root)
     os.makedirs(output_dir, exist_ok=True)
     yaml_path = _compile_one(pipeline, image=image, output_dir=output_dir, filename=YAML_FILENAME)
-    if is_remote(pipeline_root):
-        _set_default_pipeline_root(yaml_path, pipeline_root)
+    _finish_yaml(yaml_path, pipeline_root if is_remote(pipeline_root) else None)
     # The second run reuses the wheels the first one built (module_path is already resolved).
     json_path = _compile_one(pipeline, image=image, output_dir=output_dir, filename=JSON_FILENAME)
+    _finish_json(json_path)
     _log.info('Compiled %s: %s and %s', name, yaml_path, json_path)
     beam_args = complete_beam_args(pipeline.beam_pipeline_args or [], image)
     return Compiled(yaml_path, json_path, pipeline, image, pipeline_root, beam_args)

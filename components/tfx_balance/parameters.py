@@ -13,6 +13,7 @@ from tfx.types.component_spec import ExecutionParameter
 from tfx_balance.core.arguments import argument_name, is_required
 
 ARGUMENTS_MARKER = '{arguments}'
+HTML_REPORT_MARKER = '{html_report}'  # the html_report argument's doc (tfx_balance.pictures)
 
 
 def execution_parameters(config_class) -> dict:
@@ -29,14 +30,18 @@ def execution_parameters(config_class) -> dict:
 
 def documented(config_class):
     """Decorates a component's ``__init__``: its docstring's ``{arguments}`` line becomes the
-    ``Args:`` entries of ``config_class`` (``Arguments.argument_docs``), at that line's indent."""
+    ``Args:`` entries of ``config_class`` (``Arguments.argument_docs``), and its ``{html_report}``
+    line the ``html_report`` argument's entry, at that line's indent."""
+    from tfx_balance.pictures import ARGUMENT_DOC
 
     def decorate(init):
         lines = []
         for line in (init.__doc__ or '').splitlines():
+            indent = line[: len(line) - len(line.lstrip())]
             if line.strip() == ARGUMENTS_MARKER:
-                indent = line[: len(line) - len(line.lstrip())]
                 lines.append(config_class.argument_docs(indent))
+            elif line.strip() == HTML_REPORT_MARKER:
+                lines.append(indent + ARGUMENT_DOC)
             else:
                 lines.append(line)
         init.__doc__ = '\n'.join(lines)

@@ -14,8 +14,9 @@ import json
 import math
 
 from tfx_balance import keys
+from tfx_balance.core.pictures.charts import PALETTE
 
-COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759']
+COLOURS = PALETTE[:4]
 
 
 def calibration_of(evaluation_dir: str, models) -> dict:

@@ -1,7 +1,8 @@
 """A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
 recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
-external files), the calibration of the served probabilities (a reliability diagram), plus the
-validators' verdicts and the model gate's verdict. A multi-label
+external files) with the package's charts (``tfx_balance.core.pictures``), each component's
+picture (what its ``html_report`` output holds), the calibration of the served probabilities (a
+reliability diagram), plus the validators' verdicts and the model gate's verdict. A multi-label
 summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first), with
 precision and F1 per label beside recall (and macro F1 beside macro recall).
 
@@ -11,100 +12,10 @@ The input is the summary dict built by ``pipelines.common.summary``.
 from __future__ import annotations
 
 import html
-import math
 
 from pipelines.common.calibration_report import calibration_section
-
-PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1']
-LEGEND_ROW = 18  # px per row of legend entries
-LEGEND_FONT = 12
-
-
-def _text_width(text: str, font_size: int = LEGEND_FONT) -> int:
-    """A generous estimate of the rendered width of ``text`` in a sans-serif font (0.62 em per
-    character; real text is narrower except for runs of capitals like 'MW')."""
-    return math.ceil(len(text) * font_size * 0.62)
-
-
-def _legend_layout(names, left: float, right: float) -> list:
-    """``(x, row)`` of each legend entry (a swatch, then the name): left to right, starting a new
-    row where an entry would cross ``right``, so every name is drawn inside the chart."""
-    positions, x, row = [], left, 0
-    for name in names:
-        entry = 16 + _text_width(name) + 20  # swatch + gap, text, space before the next entry
-        if x > left and x + entry - 20 > right:
-            x, row = left, row + 1
-        positions.append((x, row))
-        x += entry
-    return positions
-
-
-def _bar_chart(
-    chart_id: str,
-    title: str,
-    categories: list,
-    series: dict,
-    log_scale: bool = False,
-    value_format: str = '{:g}',
-    y_max: float | None = None,
-) -> str:
-    """Grouped vertical bar chart as an <svg> element; one group per category, and a legend
-    naming every series (wrapped onto as many rows as it needs)."""
-    width, left, bottom, top, plot_h = max(520, 60 + len(categories) * 70), 50, 70, 30, 200
-    legend = _legend_layout(series, left, width - 10)
-    rows = 1 + max((row for _, row in legend), default=0)
-    height = top + plot_h + bottom + (rows - 1) * LEGEND_ROW
-    plot_w = width - left - 10
-    values = [v for s in series.values() for v in s]
-    vmax = y_max if y_max is not None else max([1] + values)
-
-    def scale(v):
-        if v <= 0:
-            return 0.0
-        if log_scale:
-            return plot_h * math.log10(1 + v) / math.log10(1 + vmax)
-        return plot_h * v / vmax
-
-    group_w = plot_w / max(1, len(categories))
-    bar_w = group_w * 0.8 / max(1, len(series))
-    parts = [
-        f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
-        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
-        'stroke="#333"/>',
-    ]
-    for si, (name, vals) in enumerate(series.items()):
-        color = PALETTE[si % len(PALETTE)]
-        for ci, value in enumerate(vals):
-            h = scale(value)
-            x = left + ci * group_w + group_w * 0.1 + si * bar_w
-            y = top + plot_h - h
-            label = value_format.format(value)
-            parts.append(
-                f'<rect class="bar" data-series="{html.escape(name)}" '
-                f'data-category="{html.escape(str(categories[ci]))}" data-value="{value}" '
-                f'x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.95:.1f}" height="{h:.1f}" '
-                f'fill="{color}"><title>{html.escape(name)} / '
-                f'{html.escape(str(categories[ci]))}: {label}</title></rect>'
-            )
-        lx, row = legend[si]
-        ly = top + plot_h + 52 + row * LEGEND_ROW
-        parts.append(
-            f'<g class="legend-item"><rect x="{lx}" y="{ly}" width="12" height="12" '
-            f'fill="{color}"/><text class="legend" x="{lx + 16}" y="{ly + 10}" '
-            f'font-size="{LEGEND_FONT}">{html.escape(name)}</text></g>'
-        )
-    for ci, cat in enumerate(categories):
-        x = left + ci * group_w + group_w / 2
-        parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
-            f'{html.escape(str(cat))}</text>'
-        )
-    scale_note = 'log scale' if log_scale else f'0 .. {value_format.format(vmax)}'
-    parts.append(f'<text x="4" y="{top + 10}" font-size="10" fill="#666">{scale_note}</text>')
-    parts.append('</svg>')
-    return '\n'.join(parts)
+from tfx_balance.core.pictures.charts import bar_chart as _bar_chart
+from tfx_balance.core.pictures.charts import table as _table
 
 
 def unit(summary: dict) -> str:
@@ -160,18 +71,6 @@ def score_table(summary: dict) -> dict:
     }
 
 
-def _table(headers, rows, groups=()) -> str:
-    """An HTML table; ``groups``: (title, columns) spanning the columns after the first."""
-    head = ''.join(f'<th>{html.escape(str(h))}</th>' for h in headers)
-    if groups:
-        spans = ''.join(f'<th colspan="{n}">{html.escape(str(g))}</th>' for g, n in groups)
-        head = f'<th></th>{spans}</tr><tr>{head}'
-    body = ''.join(
-        '<tr>' + ''.join(f'<td>{html.escape(str(c))}</td>' for c in row) + '</tr>' for row in rows
-    )
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
 def _gate_section(summary: dict) -> str:
     """The Evaluator's gate on the balanced model (blessed or not, each threshold) and why accuracy
     alone would have chosen wrong; empty when the summary has no gate."""
@@ -202,6 +101,15 @@ def _gate_section(summary: dict) -> str:
             f'<p id="accuracy-verdict">{html.escape(summary.get("accuracy_verdict", ""))}</p>'
         )
     return section
+
+
+def _pictures_section(summary: dict) -> str:
+    """Each component's picture (``summary['pictures']``: ``{component id: HTML fragment}``)."""
+    pictures = summary.get('pictures') or {}
+    if not pictures:
+        return ''
+    parts = [f'<section id="picture-{html.escape(c)}">{p}</section>' for c, p in pictures.items()]
+    return '<h2>What each component reported</h2>\n' + '\n'.join(parts)
 
 
 def render_report(summary: dict) -> str:
@@ -278,5 +186,6 @@ td:first-child {{ text-align: left; }}
 {recall_table}
 {calibration_section(summary)}
 {gate_section}
+{_pictures_section(summary)}
 </body></html>
 """

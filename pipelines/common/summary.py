@@ -13,6 +13,7 @@ import os
 from pipelines.common.calibration_report import calibration_lines, calibration_of
 from pipelines.common.report import render_report, score_table, unit
 from tfx_balance import keys
+from tfx_balance.core.pictures.charts import fragment_of
 from tfx_balance.core.split.report import counts_of
 
 # ModelSpec names of the two models the Evaluator compares (pipelines/common/pipeline.py).
@@ -86,6 +87,23 @@ def augmented_counts(plan: dict) -> dict:
         split: {name: int(row['output']) for name, row in per_class.items()}
         for split, per_class in plan.get('splits', {}).items()
     }
+
+
+def component_pictures(pipeline_root: str) -> dict:
+    """``{component id: its picture}`` (an HTML fragment): the newest ``html_report`` of every
+    component that has one, in the order they ran."""
+    found = []
+    for output in glob.glob(os.path.join(pipeline_root, '*', keys.HTML_REPORT_KEY)):
+        newest = latest_artifact_dir(os.path.dirname(output), '', keys.HTML_REPORT_KEY)
+        # The URI is the file (Kubeflow), or LocalDagRunner's folder holding it
+        files = [newest] if newest and os.path.isfile(newest) else glob.glob(f'{newest}/*')
+        if files:
+            with open(files[0]) as f:
+                page = f.read()
+            found.append(
+                (int(os.path.basename(newest)), os.path.basename(os.path.dirname(output)), page)
+            )
+    return {component: fragment_of(page) for _, component, page in sorted(found)}
 
 
 def validator_verdicts(pipeline_root: str, component_ids) -> list:
@@ -269,6 +287,7 @@ def collect(
         'classes': classes,
         'stages': stages,
         'validators': validator_verdicts(pipeline_root, ['StratifiedCheck', 'BalancedCheck']),
+        'pictures': component_pictures(pipeline_root),
         'recall': recall_per_class(metrics, classes),
         # Macro recall over the classes (labels) present in the test split (the gated metric).
         'macro_recall': {m: metrics[(m, False, macro)] for m in MODELS},

@@ -59,5 +59,6 @@ def test_the_default_run_leaves_out_the_full_only_sections():
         'smote_speed',
         'spans',
         'window',
+        'pictures',
     ]
     assert sections.default_sections(full=True) == list(sections.SECTIONS)

@@ -7,7 +7,7 @@ import yaml
 
 from pipelines.kubeflow_samples import KUBEFLOW_PIPELINES
 from tests.kubeflow import module_pipeline
-from tfx_balance import kubeflow
+from tfx_balance import keys, kubeflow
 
 # Not the default image: the tests prove the image setting reaches every step.
 TEST_IMAGE = 'registry.example.com/team/tfx-balance:test'
@@ -40,6 +40,15 @@ def executors(spec: dict) -> dict:
     """The executors that run a container (our image); a Resolver's executor is an MLMD query
     the KFP backend runs itself (``resolvers``)."""
     return {k: e for k, e in spec['deploymentSpec']['executors'].items() if 'container' in e}
+
+
+def html_report_executors(spec: dict) -> set:
+    """The executor labels of the components with an ``html_report`` output."""
+    return {
+        component['executorLabel']
+        for component in spec['components'].values()
+        if keys.HTML_REPORT_KEY in component.get('outputDefinitions', {}).get('artifacts', {})
+    }
 
 
 def resolvers(spec: dict) -> dict:

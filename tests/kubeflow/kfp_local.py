@@ -45,6 +45,7 @@ OUTPUT_METADATA_DIR = '/tmp/kfp_outputs'  # where the KFP v2 launcher has the ex
 BEAM_ARGS = ['--direct_num_workers=1']  # in-process DirectRunner in each step (2-core machines)
 PARALLEL_TASKS = 2  # independent tasks run at once, as KFP runs them
 LOCAL_SUMMARY = 'local_summary.json'
+HTML_REPORTS = 'html_reports'  # <work>/html_reports/<task>.html: the tasks' system.HTML artifacts
 
 
 def docker_problem() -> str | None:
@@ -264,6 +265,24 @@ def run_kfp(
                 )
     produced['failed'] = failed
     return order
+
+
+def collect_html_reports(spec: dict, pipeline_root: str, work: str) -> dict:
+    """``{task: path}``: each task's ``html_report`` (the system.HTML artifact the KFP and Vertex
+    AI run pages draw; its URI is the page) copied to ``<work>/html_reports/<task>.html``."""
+    from tfx_balance import keys
+
+    found = {}
+    for task in spec['root']['dag']['tasks']:
+        outputs = component_of(spec, task).get('outputDefinitions', {}).get('artifacts', {})
+        if keys.HTML_REPORT_KEY not in outputs:
+            continue
+        source = os.path.join(pipeline_root, task, keys.HTML_REPORT_KEY, '1')
+        if os.path.isfile(source):
+            found[task] = os.path.join(work, HTML_REPORTS, f'{task}.html')
+            os.makedirs(os.path.dirname(found[task]), exist_ok=True)
+            shutil.copyfile(source, found[task])
+    return found
 
 
 def comparable(summary: dict) -> dict:
@@ -487,6 +506,8 @@ def main(argv=None) -> int:
         os.chmod(path, 0o777)
 
     order = run_kfp(spec, work, pipeline_root)
+    pictures = collect_html_reports(spec, pipeline_root, work)
+    print(f'kfp-local: {len(pictures)} HTML reports in {os.path.join(work, HTML_REPORTS)}')
     kfp_summary = summary.collect(
         pipeline_root, title='kfp-local', description='', label_feature=LABEL
     )

@@ -21,10 +21,11 @@ from tests.kubeflow.conftest import (
     TEST_IMAGE,
     constants,
     executors,
+    html_report_executors,
     load_yaml,
     wheels_dir,
 )
-from tfx_balance import kubeflow
+from tfx_balance import keys, kubeflow
 
 
 @pytest.mark.parametrize('name', NAMES)
@@ -67,11 +68,13 @@ def test_every_executor_runs_our_image_with_the_tfx_entrypoint(compiled, name):
     for label, executor in executors(spec).items():
         container = executor['container']
         assert container['image'] == TEST_IMAGE, label
-        assert container['command'] == [
-            'python',
-            '-m',
-            'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor',
-        ]
+        # tasks with an html_report output: our entrypoint, which knows system.HTML
+        entrypoint = (
+            kubeflow.HTML_REPORT_ENTRYPOINT
+            if label in html_report_executors(spec)
+            else kubeflow.TFX_ENTRYPOINT
+        )
+        assert container['command'] == ['python', '-m', entrypoint], label
         # Beam steps: the default Beam args, and the image that tells TFX not to build its
         # sdist in each step. The others get the pipeline's args as given (and ignore them).
         image = [f'--sdk_container_image={TEST_IMAGE}'] if label in beam_steps else []
@@ -340,3 +343,55 @@ def test_the_periodic_pipeline_compiles_to_container_tasks_only(compiled):
     for name, args in paths.items():
         class_path = args[args.index('--executor_class_path') + 1]
         assert class_path == f'tfx_balance.tfx_executors.{name}Executor', name
+
+
+# The tasks of ours that write a report, in the digits and periodic samples.
+PICTURED = {
+    'tfx-balance-digits': {
+        'StratifiedSplitter',
+        'StratifiedCheck',
+        'BalancedAugmenter',
+        'BalancedCheck',
+        'BalancedInputGen',
+    },
+    'tfx-balance-periodic': {
+        'StratifiedSplitter',
+        'DriftCheck',
+        'LeakageCheck',
+        'BalancedInputGen',
+    },
+}
+
+
+@pytest.mark.parametrize('name', sorted(PICTURED))
+def test_each_report_is_a_system_html_artifact_in_the_yaml_and_the_vertex_json(compiled, name):
+    result, spec = compiled[name]
+    with open(result.json_path) as f:
+        vertex = json.load(f)['pipelineSpec']
+    for compiled_spec in (spec, vertex):
+        tasks = compiled_spec['root']['dag']['tasks']
+        pictured = set()
+        for task, node in tasks.items():
+            component = compiled_spec['components'][node['componentRef']['name']]
+            outputs = component.get('outputDefinitions', {}).get('artifacts', {})
+            if keys.HTML_REPORT_KEY in outputs:
+                pictured.add(task)
+                assert outputs[keys.HTML_REPORT_KEY]['artifactType'] == {
+                    'schemaTitle': 'system.HTML',
+                    'schemaVersion': '0.0.1',
+                }
+            for key, output in outputs.items():  # no other output became an HTML artifact
+                if key != keys.HTML_REPORT_KEY:
+                    assert 'instanceSchema' in output['artifactType'], (task, key)
+        assert PICTURED[name] <= pictured, PICTURED[name] - pictured
+
+
+def test_a_component_told_not_to_draw_has_no_html_report_output():
+    from tfx.types import channel_utils, standard_artifacts
+
+    from tfx_balance import StratifiedSplitter
+
+    examples = channel_utils.as_channel([standard_artifacts.Examples()])
+    on = StratifiedSplitter(examples=examples, label_feature='label')
+    off = StratifiedSplitter(examples=examples, label_feature='label', html_report=False)
+    assert keys.HTML_REPORT_KEY in on.outputs and keys.HTML_REPORT_KEY not in off.outputs

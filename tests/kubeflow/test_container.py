@@ -156,12 +156,17 @@ def test_stratified_splitter_runs_through_the_container_entrypoint(local_run, tm
     invocation = executor_input(spec, 'StratifiedSplitter', {'input_examples': upstream}, task_root)
     json_format.ParseDict(invocation, pipeline_spec_pb2.ExecutorInput())  # strict
     args = [json.dumps(invocation) if arg == '{{$}}' else arg for arg in container['args']]
-    assert container['command'] == ['python', '-m', ENTRYPOINT]
+    # its html_report is a system.HTML artifact: our entrypoint maps the title to HtmlReport
+    assert container['command'] == ['python', '-m', kubeflow.HTML_REPORT_ENTRYPOINT]
+    assert invocation['outputs']['artifacts']['html_report']['artifacts'][0]['type'] == {
+        'schemaTitle': 'system.HTML',
+        'schemaVersion': '0.0.1',
+    }
 
     workdir = tmp_path / 'empty_workdir'
     workdir.mkdir()
     out = subprocess.run(
-        [sys.executable, '-m', ENTRYPOINT, *args],
+        [sys.executable, '-m', kubeflow.HTML_REPORT_ENTRYPOINT, *args],
         cwd=workdir,
         env=pod_env(),
         capture_output=True,
@@ -194,4 +199,12 @@ def test_stratified_splitter_runs_through_the_container_entrypoint(local_run, tm
     metadata = json_format.MessageToDict(artifact.metadata)
     assert json.loads(metadata['split_names']) == SPLITS
     assert metadata['payload_format'] == 'FORMAT_TF_EXAMPLE'
+    # The picture is the file at the html_report URI, which is what KFP's UI reads and draws.
+    (picture,) = executor_output.artifacts['html_report'].artifacts
+    assert picture.uri == os.path.join(task_root, 'html_report')
+    with open(picture.uri) as f:
+        page = f.read()
+    for cls, per_split in EXPECTED.items():
+        for split, n in per_split.items():
+            assert f'data-series="{split}" data-category="{cls}" data-value="{n}"' in page
     assert os.listdir(workdir) == []  # nothing written to the working directory

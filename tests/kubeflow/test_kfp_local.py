@@ -80,6 +80,38 @@ def test_every_digits_task_runs_in_the_image_and_matches_the_local_run(
     assert filecmp.cmp(work / 'data' / FILE_NAME, os.path.join(demo_root, 'data', FILE_NAME), False)
     assert summaries['kfp']['stages'] == summaries['local']['stages']
     assert [v['passed'] for v in summaries['kfp']['validators']] == [True, True]
+    check_html_reports(work, tasks)
+
+
+def check_html_reports(work, tasks):
+    """Each system.HTML artifact the tasks wrote, as the KFP run page draws it (the file at the
+    artifact's URI), opened in headless Chromium: the splitter's shows every class with its
+    counts, as its split_counts.json has them; every other shows bars; a screenshot each."""
+    from tests.support.browser import color_pixels, render
+    from tfx_balance.core.pictures.charts import PALETTE
+
+    pictures = sorted(os.listdir(work / kfp_local.HTML_REPORTS))
+    expected = {'StratifiedSplitter', 'StratifiedCheck', 'BalancedAugmenter', 'BalancedCheck'}
+    assert expected | {'BalancedInputGen'} <= {p[: -len('.html')] for p in pictures}
+    blue = tuple(int(PALETTE[0][i : i + 2], 16) for i in (1, 3, 5))
+    for name in pictures:
+        path = work / kfp_local.HTML_REPORTS / name
+        dom = render(str(path), str(path.with_suffix('.png')), width=1000, height=1600)
+        assert 'data-picture=' in dom and 'class="bar"' in dom, name
+        assert color_pixels(str(path.with_suffix('.png')), blue) > 100, name
+        if name == 'StratifiedSplitter.html':
+            with open(
+                work
+                / 'pipeline_root'
+                / 'StratifiedSplitter'
+                / 'examples'
+                / '1'
+                / 'split_counts.json'
+            ) as f:
+                counts = json.load(f)
+            for cls, per_split in counts.items():
+                for split, n in per_split.items():
+                    assert f'data-series="{split}" data-category="{cls}" data-value="{n}"' in dom
 
 
 def test_periodic_runs_of_the_compiled_spec_match_the_local_runs_span_by_span(image, tmp_path):

@@ -16,7 +16,8 @@ from tfx_balance.core.record_sink import close_abandoned_files
 
 @contextlib.contextmanager
 def output_guard(*outputs):
-    """Empties the outputs' folders if the block raises (closing files a failed job left open)."""
+    """Empties the outputs' folders (removes a value artifact's file) if the block raises (closing
+    files a failed job left open)."""
     try:
         yield
     except BaseException:
@@ -27,7 +28,9 @@ def output_guard(*outputs):
                 logging.info(
                     'Closed %d temp file(s) the failed job left open under %s.', len(closed), uri
                 )
-            if tf.io.gfile.exists(uri):
+            if tf.io.gfile.exists(uri) and not tf.io.gfile.isdir(uri):
+                tf.io.gfile.remove(uri)  # a value artifact (an HtmlReport): the URI is the file
+            elif tf.io.gfile.exists(uri):
                 for child in tf.io.gfile.listdir(uri):
                     path = os.path.join(uri, child)
                     if tf.io.gfile.isdir(path):

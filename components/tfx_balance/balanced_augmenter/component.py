@@ -11,7 +11,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.balanced_augmenter import executor
 from tfx_balance.channels import check_channel
 from tfx_balance.core.balanced_augmenter import AugmentConfig
@@ -21,7 +21,10 @@ from tfx_balance.parameters import documented, execution_parameters
 class BalancedAugmenterSpec(ComponentSpec):
     PARAMETERS = execution_parameters(AugmentConfig)
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
-    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    OUTPUTS = {
+        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        **pictures.SPEC_OUTPUTS,
+    }
 
 
 class BalancedAugmenter(base_beam_component.BaseBeamComponent):
@@ -61,10 +64,12 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         augmentation_options: Mapping | None = None,
         partner_feature: str = keys.DEFAULT_PARTNER_FEATURE,
+        html_report: bool = True,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from StratifiedSplitter.
         {arguments}
+        {html_report}
         """
         config = AugmentConfig.from_call(
             locals(), options=dict(augmentation_options or {})
@@ -74,6 +79,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
+            **pictures.output_channels(html_report),
         )
         super().__init__(spec=spec)
         if module_file and _can_package_user_modules():

@@ -9,7 +9,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.channels import check_channel
@@ -27,7 +27,10 @@ class BalancedInputGenSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+    OUTPUTS = {
+        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        **pictures.SPEC_OUTPUTS,
+    }
 
 
 class BalancedInputGen(base_beam_component.BaseBeamComponent):
@@ -73,6 +76,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         repeat_threshold: float | None = None,
         augmented_examples: types.BaseChannel | None = None,
         history: types.BaseChannel | None = None,
+        html_report: bool = True,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
@@ -85,6 +89,7 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           names the layouts of the window's earlier spans. ``examples`` is then one span. Not
           with ``multi_label``.
         {arguments}
+        {html_report}
         """
         config = LayoutConfig.from_call(locals()).validate()
         if config.multi_label and augmented_examples is not None:
@@ -111,5 +116,6 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             augmented_examples=augmented_examples,
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
+            **pictures.output_channels(html_report),
         )
         super().__init__(spec=spec)

@@ -9,7 +9,7 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.channels import check_channel
 from tfx_balance.class_distribution_validator import executor
@@ -30,7 +30,10 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
+    OUTPUTS = {
+        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
+        **pictures.SPEC_OUTPUTS,
+    }
 
 
 class ClassDistributionValidator(base_component.BaseComponent):
@@ -82,6 +85,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
         max_drift_distance: float | Mapping[str, float] = 0.02,
         max_drift_divergence: float | Mapping[str, float] | None = None,
         history: types.BaseChannel | None = None,
+        html_report: bool = True,
     ):
         """Args:
         statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``;
@@ -96,7 +100,8 @@ class ClassDistributionValidator(base_component.BaseComponent):
           comparison). One label per example only.
         history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
           the statistics of the history's last accepted span before this one, in place of baseline_statistics.
-        {arguments}"""
+        {arguments}
+        {html_report}"""
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
         check_channel(ClassDistributionValidatorSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
@@ -120,5 +125,6 @@ class ClassDistributionValidator(base_component.BaseComponent):
             schema=schema,
             input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
+            **pictures.output_channels(html_report),
         )
         super().__init__(spec=spec)

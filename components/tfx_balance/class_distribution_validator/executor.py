@@ -14,7 +14,7 @@ from tfx.proto.orchestration import execution_result_pb2
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys
+from tfx_balance import artifacts, keys, pictures
 from tfx_balance.artifacts.history import earlier_inputs
 from tfx_balance.class_distribution_validator import counts
 from tfx_balance.core.class_distribution_validator import (
@@ -97,6 +97,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
         _write_output(report, output, splits, window)
+        pictures.write(output_dict, keys.CLASS_DISTRIBUTION_JSON_FILE, report.to_json())
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '

@@ -11,7 +11,7 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.channels import check_channel, check_distinct_channels
 from tfx_balance.core.cross_validation import MAX_FOLDS, CrossValidationConfig
 from tfx_balance.core.errors import ConfigError
@@ -40,6 +40,7 @@ class CrossValidationAggregateSpec(ComponentSpec):
     OUTPUTS = {
         keys.CROSS_VALIDATION_KEY: ChannelParameter(type=CrossValidationResult),
         keys.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
+        **pictures.SPEC_OUTPUTS,
     }
 
 
@@ -75,11 +76,13 @@ class CrossValidationAggregate(base_component.BaseComponent):
         folds: Sequence[str] | None = None,
         thresholds: Mapping[str, Mapping[str, float]] | None = None,
         gate_on: str = 'mean',
+        html_report: bool = True,
     ):
         """Args:
         evaluations: the ``outputs['evaluation']`` of the k fold Evaluators, fold 0 first.
         model: the Model the blessing is about (trained on all the folds); optional.
         {arguments}
+        {html_report}
         """
         if isinstance(evaluations, (str, bytes)) or not isinstance(evaluations, Sequence):
             raise ConfigError(
@@ -108,6 +111,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
             model=model,
             cross_validation=types.Channel(type=CrossValidationResult),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),
+            **pictures.output_channels(html_report),
             **inputs,
         )
         super().__init__(spec=spec)

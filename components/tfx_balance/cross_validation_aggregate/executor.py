@@ -12,7 +12,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from tfx_balance import artifacts, keys
+from tfx_balance import artifacts, keys, pictures
 from tfx_balance.core.cross_validation import (
     CrossValidationConfig,
     CrossValidationReport,
@@ -21,6 +21,7 @@ from tfx_balance.core.cross_validation import (
     parse_thresholds,
 )
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.pictures import picture_page
 from tfx_balance.cross_validation_aggregate.evaluations import folds_thresholds, read_fold
 
 
@@ -90,12 +91,15 @@ class Executor(base_executor.BaseExecutor):
         output = artifact_utils.get_single_instance(output_dict[keys.CROSS_VALIDATION_KEY])
         blessing = artifact_utils.get_single_instance(output_dict[keys.BLESSING_KEY])
         with artifacts.output_guard(output, blessing):
+            document = report.to_json()
             artifacts.write_json(
-                os.path.join(output.uri, keys.CROSS_VALIDATION_JSON_FILE), report.to_json()
+                os.path.join(output.uri, keys.CROSS_VALIDATION_JSON_FILE), document
             )
             io_utils.write_string_file(
-                os.path.join(output.uri, keys.CROSS_VALIDATION_HTML_FILE), report.html()
+                os.path.join(output.uri, keys.CROSS_VALIDATION_HTML_FILE),
+                picture_page(keys.CROSS_VALIDATION_JSON_FILE, document),
             )
+            pictures.write(output_dict, keys.CROSS_VALIDATION_JSON_FILE, document)
             _write_blessing(blessing, result.blessed, input_dict.get(keys.MODEL_KEY))
 
 

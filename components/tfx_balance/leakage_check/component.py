@@ -9,7 +9,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.channels import check_channel
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
@@ -28,7 +28,10 @@ class LeakageCheckSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
+    OUTPUTS = {
+        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
+        **pictures.SPEC_OUTPUTS,
+    }
 
 
 class LeakageCheck(base_beam_component.BaseBeamComponent):
@@ -67,10 +70,12 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         group_feature: str | None = None,
         previous_key_index: types.BaseChannel | None = None,
         history: types.BaseChannel | None = None,
+        html_report: bool = True,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
+        {html_report}
         previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
           Resolver's window), whose key indexes are pooled with ``examples`` by split name.
         history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
@@ -91,5 +96,6 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             previous_key_index=previous_key_index,
             history=history,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
+            **pictures.output_channels(html_report),
         )
         super().__init__(spec=spec)

@@ -14,7 +14,7 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys
+from tfx_balance import artifacts, keys, pictures
 from tfx_balance.artifacts.history import earlier_inputs
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.key_records import read_header
@@ -104,6 +104,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 if position is not None:
                     _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
+            pictures.write(output_dict, keys.LEAKAGE_JSON_FILE, report)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
             if not report['passed']:

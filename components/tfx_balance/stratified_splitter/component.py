@@ -9,7 +9,7 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
+from tfx_balance import keys, pictures
 from tfx_balance.artifacts.history import SpanHistory, SplitAssignments
 from tfx_balance.channels import check_channel
 from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -27,6 +27,7 @@ class StratifiedSplitterSpec(ComponentSpec):
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments),
+        **pictures.SPEC_OUTPUTS,
     }
 
 
@@ -90,10 +91,12 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         multi_label: str | None = None,
         previous_assignments: types.BaseChannel | None = None,
         history: types.BaseChannel | None = None,
+        html_report: bool = True,
     ):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         {arguments}
+        {html_report}
         previous_assignments: optional SplitAssignments channel: earlier spans' assignments
           (a Resolver's window); a unit found there keeps its split (the latest span's).
         history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
@@ -118,5 +121,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
             assignments=types.Channel(type=SplitAssignments),
+            **pictures.output_channels(html_report),
         )
         super().__init__(spec=spec)

@@ -1,4 +1,5 @@
-"""The cross-validation result as JSON (``cross_validation.json``), a console table and HTML.
+"""The cross-validation result as JSON (``cross_validation.json``) and a console table (its
+picture: ``tfx_balance.core.pictures``).
 
 JSON layout: docs/cross_validation.md, "Outputs".
 
@@ -14,7 +15,6 @@ macro_recall    0.5000  0.7000  0.6000  0.1414  [-0.6706, 1.8706]
 from __future__ import annotations
 
 import dataclasses
-import html
 from typing import Dict, List, Mapping
 
 from tfx_balance.core.cross_validation.estimates import CONFIDENCE, Estimate, GateResult
@@ -95,36 +95,3 @@ class CrossValidationReport:
             parts += ['', f'[{title}]', self.table(estimates)]
         parts += ['', f'Gate ({self.gate.gate_on}): {self.gate.message()}']
         return '\n'.join(parts)
-
-    def html(self) -> str:
-        """A self-contained HTML page of ``text``."""
-        esc = html.escape
-        rows = []
-        for title, estimates in self.sections().items():
-            head = ''.join(f'<th>{esc(f)}</th>' for f in self.folds)
-            rows.append(f'<h2>{esc(title)}</h2><table><tr><th>metric</th>{head}')
-            rows.append(f'<th>mean</th><th>std</th><th>{CONFIDENCE:.0%} interval</th></tr>')
-            for metric, est in estimates.items():
-                cells = ''.join(f'<td>{_number(v)}</td>' for v in est.values)
-                rows.append(
-                    f'<tr><td>{esc(metric)}</td>{cells}<td><b>{_number(est.mean)}</b></td>'
-                    f'<td>{_number(est.std)}</td><td>{_interval(est)}</td></tr>'
-                )
-            rows.append('</table>')
-        verdict = 'BLESSED' if self.gate.blessed else 'NOT BLESSED'
-        checks = ''.join(
-            f'<li class="{"pass" if c.passed else "fail"}">{esc(c.line())}</li>'
-            for c in self.gate.checks
-        )
-        notes = ''.join(f'<li>{esc(k)}: {esc(v)}</li>' for k, v in STATISTICS.items())
-        return (
-            '<!DOCTYPE html><html><head><meta charset="utf-8">'
-            '<title>Cross-validation</title><style>body{font-family:sans-serif;margin:2em}'
-            'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;'
-            'text-align:right}td:first-child{text-align:left}.pass{color:#2a7a2a}'
-            '.fail{color:#b22}</style></head><body>'
-            f'<h1>Cross-validation over {len(self.folds)} folds</h1>'
-            f'<p>Gate on the {esc(self.gate.gate_on)}: <b>{verdict}</b></p>'
-            f'<ul>{checks or "<li>no thresholds</li>"}</ul>{"".join(rows)}'
-            f'<h2>Statistics</h2><ul>{notes}</ul></body></html>\n'
-        )

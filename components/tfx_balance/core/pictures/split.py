@@ -1,0 +1,121 @@
+"""StratifiedSplitter's picture, from its ``split_counts.json``: per class (label, bin), each
+split's count, with the rule's count marked where earlier spans' pinned units moved it, and the
+pinned units in the table; folds are splits, drawn side by side."""
+
+from __future__ import annotations
+
+from tfx_balance.core.pictures import charts
+
+
+def _table_of(report: dict) -> tuple:
+    """``(row names, splits, {split: [count per row]}, what a row is)``."""
+    from tfx_balance.core.split.report import LABEL_BINS, NO_LABEL, counts_of, is_structured
+
+    if 'multi_label' in report:
+        per_label = dict(report['labels'])
+        per_label[NO_LABEL] = report[NO_LABEL]
+        splits = list(report['examples'])
+        rows = list(per_label)
+        return rows, splits, {s: [per_label[r][s]['count'] for r in rows] for s in splits}, 'label'
+    table = counts_of(report)
+    rows = list(table)
+    splits = list(next(iter(table.values()), {}))
+    what = 'class'
+    names = rows
+    if is_structured(report) and LABEL_BINS in report:
+        bins = report[LABEL_BINS]['bins']
+        names = [f'{r}: {bins[int(r)]}' for r in rows]
+        what = 'bin'
+    return names, splits, {s: [table[r].get(s, 0) for r in rows] for s in splits}, what
+
+
+def draw(report: dict) -> list:
+    # The report's module imports Beam; imported when drawing, so that importing the pictures
+    # (every component does) costs nothing more.
+    from tfx_balance.core.split.assignments import DEVIATION, PINNED
+    from tfx_balance.core.split.report import (
+        FOLDS,
+        GROUPS,
+        HOLDOUT,
+        counts_of,
+        group_slack,
+        is_structured,
+    )
+
+    rows, splits, series, what = _table_of(report)
+    pinning = report.get(PINNED) if isinstance(report.get(PINNED), dict) else None
+    keys = list(counts_of(report)) if 'multi_label' not in report else rows
+    marks, parts = None, []
+    totals = {s: sum(series[s]) for s in splits}
+    everything = sum(totals.values())
+    shares = ', '.join(
+        f'{s} {totals[s]:,} ({totals[s] / everything:.1%})' if everything else f'{s} 0'
+        for s in splits
+    )
+    noun = {'class': 'classes', 'label': 'labels', 'bin': 'bins'}[what]
+    parts.append(f'<p>{len(rows):,} {noun} into {charts.esc(shares)}.</p>')
+    if is_structured(report) and FOLDS in report:
+        held = report.get(HOLDOUT) or {}
+        parts.append(
+            f'<p>{len(report[FOLDS])} folds side by side'
+            + (f', held out first: {charts.esc(", ".join(held))}' if held else '')
+            + '.</p>'
+        )
+    pinned = (pinning or {}).get(PINNED, {})
+    deviation = (pinning or {}).get(DEVIATION, {})
+    if pinning is not None:
+        units = sum(n for row in pinned.values() for n in row.values())
+        if pinning.get('exact', not deviation):
+            text = f"{units:,} units pinned by earlier spans; every {what} at the rule's counts."
+        else:
+            text = (
+                f"{units:,} units pinned by earlier spans; the ticks mark the rule's count where "
+                'the pinned units moved a split off it.'
+            )
+        parts.append(f'<p>{charts.esc(text)}</p>')
+        if deviation:
+            marks = {
+                s: [
+                    series[s][i] - deviation[k][s]
+                    if k in deviation and deviation[k].get(s)
+                    else None
+                    for i, k in enumerate(keys)
+                ]
+                for s in splits
+            }
+    slack = group_slack(report)
+    if slack:
+        group = report[GROUPS]['group_feature']
+        parts.append(
+            f'<p>Grouped by {charts.esc(group)}: a split may differ from the rule by up to a '
+            "group per class (the table's last column).</p>"
+        )
+    parts.append(
+        charts.bar_rows(
+            'split-counts',
+            f'Examples per {what} and split',
+            rows,
+            series,
+            marks=marks,
+            mark_name="rule's count",
+        )
+    )
+    headers = [what, *splits]
+    if pinned:
+        headers += [f'pinned {s}' for s in splits]
+    if deviation:
+        headers += [f"rule's {s}" for s in splits]
+    if slack:
+        headers.append('group slack')
+    body = []
+    for i, (name, key) in enumerate(zip(rows, keys)):
+        row = [name, *(f'{series[s][i]:,}' for s in splits)]
+        if pinned:
+            row += [pinned.get(key, {}).get(s, 0) for s in splits]
+        if deviation:
+            row += [series[s][i] - deviation.get(key, {}).get(s, 0) for s in splits]
+        if slack:
+            row.append(slack.get(key, 0))
+        body.append(row)
+    parts.append(charts.table_beside(headers, body))
+    return parts

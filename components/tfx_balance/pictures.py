@@ -1,0 +1,123 @@
+"""The pictures of the components' reports where TFX users look: each component's optional
+``html_report`` output (an ``HtmlReport``, on by default), drawn in the Kubeflow Pipelines and
+Vertex AI run page (``tfx_balance.kubeflow`` compiles it as a ``system.HTML`` artifact), by
+``InteractiveContext.show()`` (registered when this module is imported: every component imports
+it), and in any notebook by ``tfx_balance.show``::
+
+    import tfx_balance
+    tfx_balance.show(splitter.outputs['html_report'])   # or an artifact, or a URI
+    tfx_balance.show('/runs/root/StratifiedSplitter/examples/12')  # a folder with a report
+
+The drawing is ``tfx_balance.core.pictures``'s (docs/pictures.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from tfx import types
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils, value_artifact
+from tfx.types.component_spec import ChannelParameter
+
+from tfx_balance import keys
+from tfx_balance.core.pictures import PICTURES, picture_page
+from tfx_balance.core.pictures.charts import fragment_of
+
+# The argument every component that writes a report takes, and its doc (parameters.documented).
+ARGUMENT = keys.HTML_REPORT_KEY
+ARGUMENT_DOC = (
+    f'{ARGUMENT}: whether to output the report as a picture, an ``HtmlReport`` artifact (one '
+    'HTML file; Kubeflow Pipelines and Vertex AI draw it in the run page; '
+    '``tfx_balance.show`` in a notebook). Default True.'
+)
+
+
+# The schema title of the artifacts the Kubeflow Pipelines and Vertex AI run pages draw as HTML
+# (KFP's frontend reads the artifact's URI as the page); tfx_balance.kubeflow compiles
+# HtmlReport outputs with it.
+HTML_SCHEMA_TITLE = 'system.HTML'
+HTML_SCHEMA_VERSION = '0.0.1'
+
+
+class HtmlReport(value_artifact.ValueArtifact):
+    """A component's report as one self-contained HTML page; the artifact's URI is the file."""
+
+    TYPE_NAME = 'tfx_balance.HtmlReport'
+
+    def encode(self, value: str) -> bytes:
+        return value.encode('utf-8')
+
+    def decode(self, serialized_value: bytes) -> str:
+        return serialized_value.decode('utf-8')
+
+
+# The ComponentSpec OUTPUTS entry of the components that take ARGUMENT.
+SPEC_OUTPUTS = {keys.HTML_REPORT_KEY: ChannelParameter(type=HtmlReport, optional=True)}
+
+
+def output_channels(html_report: bool) -> dict:
+    """The ComponentSpec arguments of the ``html_report`` output: a channel, or none (off)."""
+    return {keys.HTML_REPORT_KEY: types.Channel(type=HtmlReport) if html_report else None}
+
+
+def write(output_dict, report_file: str, report: dict) -> None:
+    """Draws ``report`` (the JSON ``report_file`` holds) into the ``html_report`` output, if the
+    component has it (an executor's last step: the drawing costs milliseconds)."""
+    outputs = output_dict.get(keys.HTML_REPORT_KEY)
+    if outputs:
+        artifact_utils.get_single_instance(outputs).write(picture_page(report_file, report))
+
+
+def _page_of(item) -> str:
+    """The HTML page of an HtmlReport (artifact or file URI), or drawn from the report JSON in an
+    artifact folder (e.g. StratifiedSplitter's ``examples``)."""
+    uri = getattr(item, 'uri', item)
+    if not isinstance(uri, str):
+        raise TypeError(f'expected an artifact, a channel or a URI, got {item!r}'[:300])
+    if fileio.isdir(uri):
+        found = [name for name in PICTURES if fileio.exists(os.path.join(uri, name))]
+        if not found:
+            raise ValueError(
+                f'{uri} holds none of the reports a picture is drawn from ({sorted(PICTURES)}); '
+                "pass a component's html_report output or the folder of its report."
+            )
+        with fileio.open(os.path.join(uri, found[0]), 'r') as f:
+            return picture_page(found[0], json.load(f))
+    with fileio.open(uri, 'rb') as f:
+        return f.read().decode('utf-8')
+
+
+def pictures_of(item) -> list:
+    """The HTML pages ``item`` shows: an artifact or a URI, or a channel's (resolved) artifacts."""
+    if isinstance(item, types.BaseChannel):
+        return [_page_of(artifact) for artifact in item.get()]
+    return [_page_of(item)]
+
+
+def show(item) -> None:
+    """Draws the picture of ``item`` in a notebook: an ``html_report`` channel (after
+    ``InteractiveContext.run``), an HtmlReport artifact, its file's URI, or the folder of a
+    component's report (e.g. StratifiedSplitter's examples: drawn from ``split_counts.json``)."""
+    from IPython.display import HTML, display
+
+    for page in pictures_of(item):
+        display(HTML(fragment_of(page)))
+
+
+def _register_visualization() -> None:
+    """``InteractiveContext.show(channel)`` draws our HtmlReport artifacts; TFX's own types keep
+    their visualizations (the registry is keyed by type name)."""
+    from tfx.orchestration.experimental.interactive import visualizations
+
+    class HtmlReportVisualization(visualizations.ArtifactVisualization):
+        ARTIFACT_TYPE = HtmlReport
+
+        def display(self, artifact) -> None:
+            show(artifact)
+
+    visualizations.get_registry().register(HtmlReportVisualization)
+
+
+_register_visualization()

@@ -1,0 +1,161 @@
+"""Every component report draws a picture that names its classes and counts, stays readable from
+2 classes to 1,000 (the rarest drawn, every class in the table), is self-contained and small."""
+
+import re
+
+import pytest
+
+from benchmarks.pictures.reports import class_counts, example_reports
+from tfx_balance import keys
+from tfx_balance.core.pictures import PICTURES, charts, picture, picture_page
+
+# A picture of 1,000 classes stays below this (the full table is most of it).
+MAX_BYTES_1000 = 200_000
+
+
+def _drawn_rows(html):
+    return re.findall(r'<text class="row"[^>]*>([^<]*)</text>', html)
+
+
+@pytest.mark.parametrize('classes', [2, 1000])
+@pytest.mark.parametrize('report_file', sorted(PICTURES))
+def test_every_report_draws_a_self_contained_small_page(report_file, classes):
+    html = picture_page(report_file, example_reports(classes)[report_file])
+    assert html.startswith('<!DOCTYPE html>') and html.rstrip().endswith('</html>')
+    assert '<script' not in html and not re.search(r'(src|href|url)\s*[=(]\s*"?(https?:)?//', html)
+    assert f'data-picture="{report_file[:-5]}"' in html
+    assert 'class="bar"' in html
+    assert len(html.encode()) < MAX_BYTES_1000
+
+
+@pytest.mark.parametrize(
+    'report_file',
+    [
+        keys.SPLIT_COUNTS_FILE,
+        keys.REBALANCE_PLAN_FILE,
+        keys.CLASS_DISTRIBUTION_JSON_FILE,
+        keys.BALANCE_PLAN_FILE,
+    ],
+)
+def test_a_thousand_classes_draw_the_rarest_and_the_largest_and_table_every_class(report_file):
+    counts = class_counts(1000)
+    html = picture(report_file, example_reports(1000)[report_file])
+    drawn = _drawn_rows(html)
+    assert len(drawn) == charts.MAX_ROWS
+    rarest = min(counts, key=lambda c: (counts[c], c))
+    assert 'class-0000' in drawn and rarest in drawn  # the largest and the rarest are seen
+    assert 'rows between (every row is in the table)' in html
+    for name in counts:  # every class is in the table beside
+        assert f'<td>{name}</td>' in html
+    assert 'log scale' in html  # 4,000 down to 1 on one axis
+
+
+def test_two_classes_draw_every_class_with_its_counts():
+    report = example_reports(2)[keys.SPLIT_COUNTS_FILE]
+    html = picture(keys.SPLIT_COUNTS_FILE, report)
+    assert _drawn_rows(html) == ['class-0000', 'class-0001']
+    for name, row in report.items():
+        for split, count in row.items():
+            assert f'data-series="{split}" data-category="{name}" data-value="{count}"' in html
+    assert '<details class="values" open>' in html  # the table is open beside the bars
+
+
+def test_the_split_marks_the_rules_count_where_pinned_units_moved_a_split():
+    report = {
+        'counts': {'a': {'train': 9, 'eval': 1}, 'b': {'train': 3, 'eval': 2}},
+        'pinned': {
+            'pinned': {'b': {'train': 1, 'eval': 2}},
+            'deviation': {'b': {'train': -1, 'eval': 1}},
+            'exact': False,
+        },
+    }
+    html = picture(keys.SPLIT_COUNTS_FILE, report)
+    assert html.count('class="mark"') == 2  # b's train and eval, at the rule's 4 and 1
+    assert 'rule&#x27;s count' in html and '3 units pinned by earlier spans' in html
+    assert '<td>b</td><td>3</td><td>2</td><td>1</td><td>2</td><td>4</td><td>1</td>' in html
+
+
+def test_folds_are_drawn_side_by_side():
+    report = {
+        'counts': {'0': {'test': 2, 'fold-0': 3, 'fold-1': 3}},
+        'folds': ['fold-0', 'fold-1'],
+        'holdout': {'test': 0.25},
+    }
+    html = picture(keys.SPLIT_COUNTS_FILE, report)
+    assert '2 folds side by side, held out first: test' in html
+    assert html.count('class="bar"') == 3
+
+
+def test_the_augmenter_shows_each_class_before_and_after_originals_and_synthetic():
+    plan = example_reports(2)[keys.REBALANCE_PLAN_FILE]
+    html = picture(keys.REBALANCE_PLAN_FILE, plan)
+    for name, row in plan['splits']['train'].items():
+        assert f'data-series="before" data-category="{name}" data-value="{row["input"]}"' in html
+        assert f'data-series="after: synthetic" data-category="{name}" ' in html
+    assert html.count('class="mark"') == 2  # the target of each class
+
+
+def test_a_failing_validator_says_what_failed_and_by_how_much():
+    html = picture(
+        keys.CLASS_DISTRIBUTION_JSON_FILE,
+        example_reports(2, failing=True)[keys.CLASS_DISTRIBUTION_JSON_FILE],
+    )
+    assert '<span class="fail">FAIL</span>' in html
+    assert '<td>split_distance</td><td>train, eval</td><td>0.0310</td><td>0.0200</td>' in html
+
+
+def test_the_validator_draws_the_drift_against_the_last_span():
+    report = example_reports(2)[keys.CLASS_DISTRIBUTION_JSON_FILE]
+    report['baseline_drift'] = {
+        'train': {
+            'linf': 0.05,
+            'max_drift_distance': 0.02,
+            'classes': {
+                'class-0000': {'baseline_share': 0.9, 'current_share': 0.85},
+                'class-0001': {'baseline_share': 0.1, 'current_share': 0.15},
+            },
+        }
+    }
+    html = picture(keys.CLASS_DISTRIBUTION_JSON_FILE, report)
+    assert 'id="drift-train"' in html and '<td>train vs last span</td><td>0.0500</td>' in html
+
+
+def test_leakage_says_plainly_when_the_splits_share_nothing_and_names_what_they_share():
+    clean = picture(keys.LEAKAGE_JSON_FILE, example_reports(2)[keys.LEAKAGE_JSON_FILE])
+    assert 'No example is in two splits (3 pair(s) of splits checked)' in clean
+    leaking = picture(
+        keys.LEAKAGE_JSON_FILE, example_reports(2, failing=True)[keys.LEAKAGE_JSON_FILE]
+    )
+    assert '<span class="fail">FAIL</span> 1 example key(s) are in two or more splits' in leaking
+    assert '<td>train &amp; test</td><td>1</td>' in leaking and '8733504583cbd8cc' in leaking
+
+
+def test_the_input_plan_shows_the_batch_share_and_how_often_each_example_is_read():
+    plan = {
+        'splits': {
+            'train': {
+                'classes': [{'class': 'a', 'count': 90}, {'class': 'b', 'count': 9}],
+                'data_counts': {'a': 90, 'b': 9},
+            }
+        },
+        'passthrough_splits': ['eval'],
+    }
+    html = picture(keys.BALANCE_PLAN_FILE, plan)
+    assert 'each batch holds 1/2 of each class' in html
+    # b's examples are read 10 times in an epoch that reads a's once
+    assert '<td>b</td><td>9</td><td>9</td><td>50.0%</td><td>10.00</td>' in html
+    assert 'Passed through unchanged: eval.' in html
+
+
+def test_cross_validation_draws_each_fold_and_the_mean_with_its_interval():
+    report = example_reports(2)[keys.CROSS_VALIDATION_JSON_FILE]
+    html = picture(keys.CROSS_VALIDATION_JSON_FILE, report)
+    assert html.count('class="interval"') == 2  # one per metric, on the mean's bar
+    for fold in ('fold-0', 'fold-1', 'fold-2', 'mean'):
+        assert f'data-series="{fold}"' in html
+    assert '[0.6513, 0.7753]' in html
+
+
+def test_an_unknown_report_names_the_ones_with_a_picture():
+    with pytest.raises(ValueError, match='split_counts.json'):
+        picture('metrics.json', {})

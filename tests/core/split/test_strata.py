@@ -224,3 +224,18 @@ def test_report_totals_are_checked_inside_the_pipeline(matrix):
             )
         ],
     )
+
+
+def test_members_do_not_depend_on_the_labels_names_or_order(matrix):
+    # Renaming the labels (a permutation of the columns) or spelling them as strings moves no
+    # example: the search orders labels by their units' inputs, not by their names.
+    def rows_per_split(recs):
+        got = {}
+        run_split(lambda: beam.Create(recs), [lambda out: collect(out, got)], kept_into=[got])
+        row = {r: i for i, r in enumerate(recs)}
+        return {name: sorted(row[r] for r in got[name]) for name in NAMES}
+
+    base = rows_per_split(records(matrix[:900]))
+    permuted = matrix[:900][:, np.random.default_rng(4).permutation(matrix.shape[1])]
+    assert rows_per_split(records(permuted)) == base
+    assert rows_per_split(records(matrix[:900], names=True)) == base

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import pickle
@@ -46,6 +47,7 @@ from tfx_balance.core.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
+    class_sort_key,
     example_fingerprint,
     label_kind,
     sorted_classes,
@@ -246,6 +248,30 @@ def histogram(hist) -> Dict[int, int]:
     return dict(zip(buckets.tolist(), units.tolist()))
 
 
+_UNSEEN = b'\xff' * 8  # the digest key of a label with pinned units only
+
+
+def label_ranks(buckets: Dict[tuple, object], strata) -> dict:
+    """``{label: sort key}`` of every label of ``strata`` that renaming or retyping the labels
+    does not change: the digest of the sorted ``buckets`` of the units carrying the label (of
+    their inputs' hashes, the labels left out), then the label's class order (only between
+    labels carried by the same inputs, or by pinned units alone)."""
+    parts = collections.defaultdict(list)
+    for stratum, hist in buckets.items():
+        units = np.array([hist], np.uint32) if type(hist) is int else np.frombuffer(hist, np.uint32)
+        for label in stratum:
+            parts[label].append(units)
+    ranks = {}
+    for label in {label for stratum in strata for label in stratum}:
+        arrays = parts.get(label)
+        digest = _UNSEEN
+        if arrays:
+            digest = hashlib.blake2b(np.sort(np.concatenate(arrays)).tobytes(), digest_size=8)
+            digest = digest.digest()
+        ranks[label] = (digest, class_sort_key(label))
+    return ranks
+
+
 class StratumUnits(Mapping):
     """``{stratum: units}`` of a ``{stratum: histogram}`` table (see ``_add``), as a view:
     a copy would be a second table at the plan's peak."""
@@ -422,7 +448,8 @@ def build_plans(
     check_distinct_names({label for stratum in strata for label in stratum}, feature)
     grouped = config.group_feature is not None  # split sizes in examples (groups' sizes vary)
     examples = histograms.stratum_examples if grouped else None
-    plans = plan_counts(strata, weights, examples)  # {stratum: counts}; replaced by plans below
+    rank = label_ranks(histograms.buckets, strata)
+    plans = plan_counts(strata, weights, examples, rank)  # {stratum: counts}; replaced below
     for stratum, counts in plans.items():
         if pinning:  # a plan always, for the report of what was pinned
             hist = histograms.buckets.get(stratum)

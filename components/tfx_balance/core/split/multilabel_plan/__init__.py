@@ -32,15 +32,17 @@ def plan_counts(
     strata: Mapping[tuple, int],
     weights: Sequence[float],
     examples: Mapping[tuple, int] | None = None,
+    rank: Mapping | None = None,
 ) -> Dict[tuple, tuple]:
     """Units per split of each label set (the module's rule). ``examples`` (``{label set:
-    examples of its units}``, with groups) counts the split sizes in examples.
+    examples of its units}``, with groups) counts the split sizes in examples; ``rank``
+    (``{label: sort key}``) orders the labels where the search breaks ties (default: by name).
 
     Example:
         >>> plan_counts({(0,): 4, (0, 1): 2, (1,): 2}, [1, 1])
         {(0,): (2, 2), (0, 1): (1, 1), (1,): (1, 1)}
     """
-    plan, search = plan_search(strata, weights, examples)
+    plan, search = plan_search(strata, weights, examples, rank)
     if search is None:
         return plan
     search.run()
@@ -55,6 +57,7 @@ def plan_search(
     strata: Mapping[tuple, int],
     weights: Sequence[float],
     examples: Mapping[tuple, int] | None = None,
+    rank: Mapping | None = None,
 ) -> Tuple[Dict[tuple, tuple], PlanSearch | None]:
     """``plan_counts``' start: the plan of the unlabelled units (``allocate``, their one rule),
     and the ``PlanSearch`` of the labelled ones with its target sizes, not yet run (None when
@@ -70,7 +73,7 @@ def plan_search(
     total = sum(strata.values())
     target = target_sizes(total, empty, weights, examples, strata)
     units = target_sizes(total, empty, weights, None, strata)  # with groups: groups per split
-    return plan, PlanSearch(labelled, weights, target, examples, units)
+    return plan, PlanSearch(labelled, weights, target, examples, units, rank)
 
 
 def target_sizes(

@@ -95,11 +95,20 @@ class PlanSearch:
     """
 
     def __init__(
-        self, strata: Mapping[tuple, int], weights, target_sizes, examples, target_units=None
+        self,
+        strata: Mapping[tuple, int],
+        weights,
+        target_sizes,
+        examples,
+        target_units=None,
+        rank: Mapping | None = None,
     ):
         k = self.k = len(weights)
         self.shares = np.array([w / sum(weights) for w in weights], dtype=float)
-        labels = sorted({label for s in strata for label in s}, key=class_sort_key)
+        # the labels' order (ties of the search): ``rank``'s key of each (strata.label_ranks, which
+        # a label's name does not change), else the class order
+        order_key = class_sort_key if rank is None else lambda label: rank[label]
+        labels = sorted({label for s in strata for label in s}, key=order_key)
         index = {label: i for i, label in enumerate(labels)}
         sets = list(strata)
         ids = [tuple(sorted(map(index.__getitem__, s))) for s in sets]

@@ -652,3 +652,22 @@ def test_format_1_grouped_history_still_pins_its_groups_and_a_later_format_2_spa
     assert [now[u] for u in moved] == [(placed[u] + 1) % 3 for u in moved]
     # written as format 2: each group by its id's key
     assert sorted(pairs) == sorted((group_key(5, u.encode()), s) for u, s in now.items())
+
+
+def test_an_example_whose_label_is_corrected_later_keeps_its_split(tmp_path):
+    # A chargeback turns 'ok' into 'fraud' a span later: the same inputs, so the same unit (its
+    # key leaves the label out), pinned to the split span 0 gave it.
+    span0 = labelled(200, 'o') + labelled(20, 'f')
+    first, pairs, _ = run_span(span0, key='c0', seed=3)
+    path = write_assignments(tmp_path / 'span-0.gz', pairs)
+    corrected = [
+        example(
+            label='f', x=example_pb2.Example.FromString(r).features.feature['x'].float_list.value[0]
+        )
+        for r in span0[:25]
+    ]
+    span1 = labelled(100, 'o', start=5000) + corrected
+    splits, _, report = run_span(span1, [((0, 0), path)], key='c1', seed=3)
+    before, now = split_of(first), split_of(splits)
+    assert [now[c] for c in corrected] == [before[r] for r in span0[:25]]
+    assert sum(report['pinned']['pinned']['f'].values()) == 25

@@ -19,6 +19,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from tests.support.examples import example
 from tests.support.rule import assert_exact_both_ways
+from tfx_balance.core.split import exact
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 _SPLITS = {}  # row -> split, filled by the in-process runner
@@ -247,3 +248,16 @@ def test_a_thousand_rare_classes_stay_exact_both_ways_and_fill_every_fold():
     counts = table(y, names)
     assert_exact_both_ways(counts, {f'fold-{j}': 1 for j in range(5)})
     assert all(len(+row) == min(sum(row.values()), 5) for row in counts.values())
+
+
+@pytest.mark.parametrize('listed', [4096, 8], ids=['placed-one-by-one', 'ranked'])
+def test_groups_of_tied_classes_do_not_depend_on_the_labels_names(listed, monkeypatch):
+    # Groups of two examples of two classes: the class a group counts for is the one of its
+    # least inputs, not the least label, so renaming the labels moves no group (all groups
+    # placed one by one, or all but 8 ranked by hash within their class).
+    monkeypatch.setattr(exact, 'LISTED_GROUPS', listed)
+    y = [i % 3 for i in range(300)]
+    groups = np.arange(300) // 2
+    base = split_rows(y, groups, folds=4)
+    assert split_rows([(v + 1) % 3 for v in y], groups, folds=4) == base
+    assert split_rows([f'c{v}' for v in y], groups, folds=4) == base

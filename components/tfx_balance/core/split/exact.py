@@ -147,8 +147,9 @@ class ToUnits:
         ]
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
-        """``(group, (label, seed key, record, name))`` per example of an input batch: ``record``
-        None with ``records=False``, ``name`` None unless it names its label (``first_names``)."""
+        """``(group, (label, seed key, record, name, key))`` per example of an input batch:
+        ``record`` None with ``records=False``, ``name`` None unless it names its label
+        (``first_names``), ``key`` its content key without the label (``unlabelled_keys``)."""
         where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
@@ -161,24 +162,29 @@ class ToUnits:
             where,
         )
         names = self.first_names(batch_records, labels, where)
+        keys = unlabelled_keys(batch_records, self._label_feature)
         for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
-            yield group, (label, seed_key, batch_records[i] if records else None, names.get(i))
+            record = batch_records[i] if records else None
+            yield group, (label, seed_key, record, names.get(i), keys[i])
 
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (ties:
-        the first in sort order), its hash is its members' least seed key's, its records are in
-        byte order, and it is pinned if a member says so (``assignments.group_members``)."""
+        the class of the least content key, the label left out), its hash is its members' least
+        seed key's, its records are in byte order, and it is pinned if a member says so
+        (``assignments.group_members``)."""
         group, members = item
         members, pinned = group_members(members)
         with_records = members[0][2] is not None  # the members of a pass all carry one, or none
         if with_records:
             members.sort(key=lambda m: m[2])
-        counts, named = {}, {}
-        for label, _, _, name in members:
+        counts, named, least = {}, {}, {}
+        for label, _, _, name, key in members:
             counts[label] = counts.get(label, 0) + 1
             if name is not None and (label not in named or name < named[label]):
                 named[label] = name
-        dominant = min(counts, key=lambda c: (-counts[c], class_sort_key(c)))
+            if label not in least or key < least[label]:
+                least[label] = key
+        dominant = min(counts, key=lambda c: (-counts[c], least[c], class_sort_key(c)))
         return Unit(
             dominant,
             seeded_hash(self._seed, min(m[1] for m in members)),

@@ -7,8 +7,8 @@ import pytest
 from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SAMPLE, SPLITS
 from tests.pipelines.test_report import check_rendered
+from tests.support.rule import assert_exact_both_ways
 from tests.support.samples import check_calibration, summary_of
-from tfx_balance.core.split.allocation import allocate
 
 # The group of tests/kubeflow: test_kfp_local.py compares the image's run with this module's
 # digits run (digits_demo_run, a session fixture), and one worker then runs it once.
@@ -51,10 +51,9 @@ def test_counts_at_every_stage_follow_the_rules(demo):
     kept = labels[dataset.kept_indices(labels)]
     stages = summary['stages']
     assert stages['input'] == {str(k): int((kept == k).sum()) for k in range(10)}
-    for cls, n in stages['input'].items():
-        per_split = dict(zip(SPLITS, allocate(n, list(SPLITS.values()))))
-        for split, count in per_split.items():
-            assert stages[split][cls] == count, (cls, split)
+    table = {cls: {split: stages[split][cls] for split in SPLITS} for cls in stages['input']}
+    assert {cls: sum(row.values()) for cls, row in table.items()} == stages['input']
+    assert_exact_both_ways(table, SPLITS)  # the rule: every class and every split within 1
     largest = max(stages['train'].values())
     assert stages['train (augmented)'] == {cls: largest for cls in stages['train']}
 

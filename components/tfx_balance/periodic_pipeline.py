@@ -1,7 +1,8 @@
 """``tfx_balance.periodic``: a one-shot pipeline's components made into a periodic pipeline that
 runs the same on LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
 
-It adds LookBack (first: pins the history, copies the latest blessed model) and CommitSpan
+It adds LookBack (before every other task: checks the history's folder, pins the history,
+copies the latest blessed model) and CommitSpan
 (commits the span once every other task succeeded; a Pusher waits for it), and gives the
 history to the components that read earlier spans:
 
@@ -64,10 +65,12 @@ def periodic(
       pipeline_name: the pipeline's name, recorded in the history (another pipeline's history is
         refused).
       horizon: spans whose units keep their split.
-      window: spans LeakageCheck and the training window read, this run's included.
+      window: spans LeakageCheck and the training window read, this run's included; at most
+        ``horizon``.
 
     Raises:
-      ConfigError: a Resolver among ``components``, or not exactly one StratifiedSplitter.
+      ConfigError: a Resolver among ``components``, not exactly one StratifiedSplitter, or a
+        ``window`` larger than ``horizon``.
     """
     components = list(components)
     resolvers = [c.id for c in components if isinstance(c, resolver.Resolver)]
@@ -114,6 +117,7 @@ def periodic(
             committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
     commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
     for component in components:
+        component.add_upstream_node(look_back)  # first, and first to fail (a bad history_root)
         if _is(component, 'Pusher'):
             component.add_upstream_node(commit)  # a run refused at its commit pushes nothing
         else:

@@ -23,10 +23,10 @@ def _outputs(tmp_path, span, **names):
     return found
 
 
-def _commit(root, tmp_path, span, pinned=None, **names):
+def _commit(root, tmp_path, span, pinned=None, keep=3, **names):
     pinned = pinned or history.read_index(root, IDENTITY)
     record = history.Record(span=span, run=history.new_run(span))
-    return history.commit(pinned, record, _outputs(tmp_path, span, **names), keep=3)
+    return history.commit(pinned, record, _outputs(tmp_path, span, **names), keep=keep)
 
 
 def test_a_root_without_an_index_is_an_empty_history(tmp_path):
@@ -142,6 +142,18 @@ def test_the_config_checks_its_arguments():
         history.HistoryConfig(history_root='/h', identity=IDENTITY, window=0).validate()
     with pytest.raises(ConfigError, match='history_root must name a folder'):
         history.HistoryConfig(history_root=' ', identity=IDENTITY).validate()
+    with pytest.raises(ConfigError, match=r'window 8 is larger than horizon 7.*window=7\)'):
+        history.HistoryConfig(history_root='/h', identity=IDENTITY, window=8).validate()
+
+
+def test_a_history_root_that_is_not_a_writable_folder_is_refused_by_name(tmp_path):
+    history.check_root(str(tmp_path / 'new'))
+    assert os.listdir(tmp_path / 'new') == ['index']  # created, the probe removed
+    (tmp_path / 'file').write_text('')
+    with pytest.raises(ConfigError, match=r'history_root .*file is a file, not a folder'):
+        history.check_root(str(tmp_path / 'file'))
+    with pytest.raises(ConfigError, match=r'history_root .*file/h is not a writable folder'):
+        history.check_root(str(tmp_path / 'file' / 'h'))
 
 
 def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
@@ -157,6 +169,9 @@ def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
     for call in (
         lambda: _commit(root, tmp_path, 3, pinned=pinned, assignments=1),
         lambda: history.read_index(root, {**IDENTITY, 'seed': 1}),
+        lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json')),
+        lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json', 'h')),
+        lambda: history.HistoryConfig(history_root=root, identity=IDENTITY, window=9).validate(),
         lambda: history.records_named(
             pinned, [dataclasses.replace(pinned.records[0], assignments='runs/gone')], 'assignments'
         ),

@@ -70,7 +70,8 @@ class HistoryConfig(Arguments):
     )
     window: int = argument(
         DEFAULT_WINDOW,
-        doc='an int >= 1: the spans LeakageCheck and the training window read, this one included.',
+        doc='an int from 1 to horizon: the spans LeakageCheck and the training window read, '
+        'this one included.',
         wire=INT,
     )
 
@@ -84,6 +85,12 @@ class HistoryConfig(Arguments):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f'{name} must be an int >= 1; got {value!r}.')
+        if self.window > self.horizon:
+            raise ConfigError(
+                f'window {self.window} is larger than horizon {self.horizon}: LeakageCheck and '
+                f'the Trainer would read spans whose units were free to move. Give window <= '
+                f'horizon (e.g. horizon={self.window}, or window={self.horizon}).'
+            )
         if not isinstance(self.identity, Mapping):
             raise ConfigError(f'identity must be a mapping; got {self.identity!r}.')
         return dataclasses.replace(self, identity=dict(self.identity))
@@ -219,6 +226,24 @@ def _join(root: str, *parts: str) -> str:
 
 def _index_path(root: str, generation: int) -> str:
     return _join(root, INDEX_DIR, f'g-{generation:08d}.json')
+
+
+def check_root(root: str) -> None:
+    """Creates ``root``'s index folder where missing; a ``ConfigError`` naming ``root`` when it
+    is not a folder this run can write (a file, or no permission): checked before any work."""
+    import tensorflow as tf
+
+    fix = 'Give history_root a folder this pipeline may write (it is created where missing).'
+    if tf.io.gfile.exists(root) and not tf.io.gfile.isdir(root):
+        raise ConfigError(f'history_root {root} is a file, not a folder. {fix}')
+    probe = _join(root, INDEX_DIR, f'.probe-{uuid.uuid4().hex}')
+    try:
+        tf.io.gfile.makedirs(_join(root, INDEX_DIR))
+        with tf.io.gfile.GFile(probe, 'w') as f:
+            f.write('')
+        tf.io.gfile.remove(probe)
+    except (tf.errors.OpError, OSError) as e:
+        raise ConfigError(f'history_root {root} is not a writable folder ({e}). {fix}') from None
 
 
 def read_index(root: str, identity: Mapping | None = None) -> HistoryIndex:

@@ -71,6 +71,33 @@ def test_two_runs_from_one_generation_cannot_both_commit(tmp_path):
         _commit(root, tmp_path, 3, pinned=pinned, assignments=1)
     index = history.read_index(root, IDENTITY)
     assert (index.generation, [r.span for r in index.records]) == (2, [1, 2])
+    assert set(os.listdir(os.path.join(root, 'runs'))) == history.named_runs(root)  # no span 3
+
+
+def test_a_commit_that_fails_leaves_no_folder_the_history_does_not_name(tmp_path, monkeypatch):
+    root = str(tmp_path / 'history')
+    _commit(root, tmp_path, 1, assignments=1)
+
+    def full(path, text):
+        raise OSError('No space left on device')
+
+    monkeypatch.setattr(history, 'create_exclusively', full)
+    with pytest.raises(OSError, match='No space left'):
+        _commit(root, tmp_path, 2, assignments=1, key_index=1)
+    assert len(os.listdir(os.path.join(root, 'runs'))) == 1
+    assert set(os.listdir(os.path.join(root, 'runs'))) == history.named_runs(root)
+
+
+def test_the_clean_up_removes_old_folders_no_generation_names_only(tmp_path):
+    root = str(tmp_path / 'history')
+    _commit(root, tmp_path, 1, assignments=1)
+    runs = os.path.join(root, 'runs')
+    (named,) = os.listdir(runs)
+    killed, running = 'span-2-20200101T000000-0000abcd', history.new_run(3)
+    for name in (killed, running, 'mine'):
+        os.makedirs(os.path.join(runs, name, 'assignments'))
+    assert history.remove_unnamed_runs(root) == [killed]
+    assert sorted(os.listdir(runs)) == sorted([named, running, 'mine'])
 
 
 def test_only_the_newest_spans_are_kept_and_the_latest_blessed_model(tmp_path):

@@ -299,29 +299,90 @@ def commit(
 ) -> HistoryIndex:
     """Copies ``outputs`` (``COPIED`` name -> folder, or None) under ``runs/<record.run>/`` and
     creates the next generation with ``record`` in it; ``ConcurrentRunError`` when a run
-    committed since ``pinned`` was read."""
-    copied = {}
-    for name, source in outputs.items():
-        if name not in COPIED:
-            raise ValueError(f'{name!r} is not one of {COPIED}')
-        if source is None:
-            continue
-        relative = posixpath.join(RUNS_DIR, record.run, name)
-        copy_tree(source, _join(pinned.root, relative))
-        copied[name] = relative
-    index = pinned.replace(dataclasses.replace(record, **copied), keep)
-    path = _index_path(pinned.root, index.generation)
-    if not create_exclusively(path, json.dumps(index.to_json(), indent=1) + '\n'):
-        raise ConcurrentRunError(
-            f'Another run committed generation {index.generation} of the history at '
-            f'{pinned.root} while this run (span {record.span}) ran from generation '
-            f'{pinned.generation}: this span is not committed. Runs of one periodic pipeline '
-            'must not overlap: re-run this span once the other run ended.'
-        )
+    committed since ``pinned`` was read. A commit that fails removes its copies: nothing is
+    left under ``runs/`` that no generation names."""
+    import tensorflow as tf
+
+    unknown = sorted(set(outputs) - set(COPIED))
+    if unknown:
+        raise ValueError(f'{unknown} are not among {COPIED}')
+    folder = _join(pinned.root, RUNS_DIR, record.run)
+    try:
+        copied = {}
+        for name, source in outputs.items():
+            if source is not None:
+                relative = posixpath.join(RUNS_DIR, record.run, name)
+                copy_tree(source, _join(pinned.root, relative))
+                copied[name] = relative
+        index = pinned.replace(dataclasses.replace(record, **copied), keep)
+        path = _index_path(pinned.root, index.generation)
+        if not create_exclusively(path, json.dumps(index.to_json(), indent=1) + '\n'):
+            raise ConcurrentRunError(
+                f'Another run committed generation {index.generation} of the history at '
+                f'{pinned.root} while this run (span {record.span}) ran from generation '
+                f'{pinned.generation}: this span is not committed. Runs of one periodic '
+                'pipeline must not overlap: re-run this span once the other run ended.'
+            )
+    except BaseException:
+        if tf.io.gfile.exists(folder):  # its own folder (the run's name is unique)
+            tf.io.gfile.rmtree(folder)
+        raise
     logging.info(
         'history %s: generation %d commits span %d', pinned.root, index.generation, record.span
     )
     return index
+
+
+def named_runs(root: str) -> set:
+    """The ``runs/`` folders some generation of the index under ``root`` names."""
+    import tensorflow as tf
+
+    folder, named = _join(root, INDEX_DIR), set()
+    for name in tf.io.gfile.listdir(folder) if tf.io.gfile.isdir(folder) else []:
+        name = name.rstrip('/')
+        if name.startswith('g-') and name.endswith('.json'):
+            path = _join(folder, name)
+            with tf.io.gfile.GFile(path) as f:
+                index = HistoryIndex.from_json(root, json.loads(f.read()), path)
+            for record in index.records:
+                named.update(
+                    p.split('/')[1] for p in (getattr(record, c) for c in COPIED) if p is not None
+                )
+    return named
+
+
+def remove_unnamed_runs(
+    root: str, older_than: datetime.timedelta = datetime.timedelta(days=1)
+) -> List[str]:
+    """Removes the folders under ``root``'s ``runs/`` that no generation names and whose run
+    started more than ``older_than`` ago (a commit whose process was killed mid-copy; a failed
+    commit removes its own); returns their names. A running commit's folder is named only once
+    it committed: keep ``older_than`` longer than a run."""
+    import tensorflow as tf
+
+    folder = _join(root, RUNS_DIR)
+    names = (
+        [n.rstrip('/') for n in tf.io.gfile.listdir(folder)] if tf.io.gfile.isdir(folder) else []
+    )
+    named, now = named_runs(root), datetime.datetime.now(datetime.timezone.utc)
+    removed = []
+    for name in sorted(set(names) - named):
+        started = _run_started(name)
+        if started is not None and now - started > older_than:
+            tf.io.gfile.rmtree(_join(folder, name))
+            removed.append(name)
+    return removed
+
+
+def _run_started(name: str) -> datetime.datetime | None:
+    """When the run ``name`` (``new_run``'s ``span-<s>-<UTC time>-<id>``) started; None for a
+    folder not named so (never removed)."""
+    parts = name.split('-')
+    try:
+        stamp = datetime.datetime.strptime(parts[2], '%Y%m%dT%H%M%S')
+    except (IndexError, ValueError):
+        return None
+    return stamp.replace(tzinfo=datetime.timezone.utc)
 
 
 def create_exclusively(path: str, text: str) -> bool:

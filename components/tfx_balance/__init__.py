@@ -31,6 +31,7 @@ _LAZY = {
     'CommitSpan': 'tfx_balance.commit_span.component',
     'SpanHistory': 'tfx_balance.artifacts.history',
     'ConcurrentRunError': 'tfx_balance.core.history',
+    'SpanNotKeptError': 'tfx_balance.core.history',
 }
 
 

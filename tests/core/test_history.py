@@ -113,6 +113,37 @@ def test_only_the_newest_spans_are_kept_and_the_latest_blessed_model(tmp_path):
     assert [r.span for r in index.records] == [4, 5, 6] and index.latest_model().span == 6
 
 
+def test_a_late_or_rerun_span_reads_the_spans_on_both_sides_of_it(tmp_path):
+    root = str(tmp_path / 'history')
+    for span in (1, 2, 4, 5, 6):
+        _commit(root, tmp_path, span, keep=7, assignments=1)
+    index = history.read_index(root, IDENTITY)
+    assert [r.span for r in index.around(3, 2)] == [1, 2, 4, 5]
+    assert [r.span for r in index.around(5, 1, including=True)] == [4, 5, 6]
+    assert [r.span for r in index.around(7, 2)] == [5, 6]  # the newest span: before only
+
+
+def test_a_generation_never_drops_its_span_and_records_what_it_dropped(tmp_path):
+    root = str(tmp_path / 'history')
+    for span in (1, 2, 3, 4, 5):
+        _commit(root, tmp_path, span, assignments=1)
+    index = history.read_index(root, IDENTITY)  # keep=3
+    assert ([r.span for r in index.records], index.dropped_through) == ([3, 4, 5], 2)
+    index.check_kept(6, 3)  # the next span: its 3 spans before are kept
+    index.check_kept(3, 3)  # a re-run of a kept span: its own record holds its units
+    for span in (1, 4.5):  # an old span, a late one whose horizon reaches span 2
+        with pytest.raises(history.SpanNotKeptError, match='dropped the spans up to 2'):
+            index.check_kept(span, 3)
+    index.check_kept(4.5, 1)
+    _commit(root, tmp_path, 3, pinned=index, assignments=1)  # re-run: still kept
+    index = history.read_index(root, IDENTITY)
+    assert [r.span for r in index.records] == [3, 4, 5]
+    # Were an old span committed (a caller that skipped the check), it stays named.
+    _commit(root, tmp_path, 1, pinned=index, assignments=1)
+    index = history.read_index(root, IDENTITY)
+    assert ([r.span for r in index.records], index.dropped_through) == ([1, 3, 4, 5], 2)
+
+
 def test_a_history_of_another_pipeline_or_split_is_refused_naming_what_differs(tmp_path):
     root = str(tmp_path / 'history')
     _commit(root, tmp_path, 1, assignments=1)
@@ -196,6 +227,7 @@ def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
     for call in (
         lambda: _commit(root, tmp_path, 3, pinned=pinned, assignments=1),
         lambda: history.read_index(root, {**IDENTITY, 'seed': 1}),
+        lambda: dataclasses.replace(pinned, dropped_through=0).check_kept(0, 3),
         lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json')),
         lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json', 'h')),
         lambda: history.HistoryConfig(history_root=root, identity=IDENTITY, window=9).validate(),

@@ -1,9 +1,10 @@
 """A periodic pipeline's history: what the accepted spans left for later runs, under a root the
 user names (a local or mounted folder, ``gs://``, ``s3://``), read and written only here.
 
-Steps: a run's first task pins the newest index (``read_index``), each component takes its window
-of that index by its input span (``HistoryIndex.before``, ``latest_model``), and the run's last
-task copies its small outputs under ``runs/<run>/`` and creates the next index (``commit``).
+Steps: a run's first task pins the newest index (``read_index``), each component takes its
+window of that index by its input span (``HistoryIndex.around``: the spans on both sides;
+``before``; ``latest_model``), and the run's last task copies its small outputs under
+``runs/<run>/`` and creates the next index (``commit``).
 A stopped or failed run creates no index, so nothing later runs read changes. Two runs that
 pinned the same index cannot both commit: the index file is created exclusively, the second gets
 ``ConcurrentRunError``. The layout::
@@ -100,6 +101,11 @@ class ConcurrentRunError(TfxBalanceError):
     """Another run of the pipeline committed to the history after this run started."""
 
 
+class SpanNotKeptError(TfxBalanceError):
+    """A span whose horizon reaches spans the history no longer keeps: its units could not all
+    keep their split, so it is not split again."""
+
+
 def _json_field(field: str, value) -> dict:
     return {field: value} if value is not None else {}
 
@@ -147,6 +153,7 @@ class HistoryIndex:
     generation: int
     identity: Dict
     records: Tuple[Record, ...] = ()
+    dropped_through: int | None = None  # the newest span a generation dropped (None: none)
 
     @classmethod
     def empty(cls, root: str, identity: Mapping) -> HistoryIndex:
@@ -162,6 +169,30 @@ class HistoryIndex:
         own = [r for r in self.records if r.span == span] if including else []
         return earlier + own
 
+    def around(self, span: int, count: int, including: bool = False) -> List[Record]:
+        """``before``, and the records of the ``count`` oldest spans after ``span`` (a late or
+        re-run span: those later runs split and checked without it), oldest first."""
+        later = [r for r in self.records if r.span > span][:count] if count > 0 else []
+        return self.before(span, count, including) + later
+
+    def check_kept(self, span: int, horizon: int) -> None:
+        """A ``SpanNotKeptError`` when ``span`` has no record and its ``horizon`` spans before
+        it reach spans this history dropped: a unit seen there could not keep its split."""
+        if self.dropped_through is None or self.record(span) is not None:
+            return
+        kept = [r.span for r in self.records if self.dropped_through < r.span < span]
+        if len(kept) >= horizon:
+            return
+        raise SpanNotKeptError(
+            f'Span {span} is older than the history at {self.root} keeps: it dropped the spans '
+            f'up to {self.dropped_through} (it keeps the newest max(horizon, window) spans), and '
+            f'span {span} has no record, so its horizon of {horizon} spans reaches spans whose '
+            f'units it no longer knows; splitting span {span} could move them. Span {span} is '
+            'not split nor committed. Leave it as it was committed (its earlier outputs stay in '
+            'the pipeline root), or, to split spans this old later, give the pipeline a larger '
+            'horizon before they leave the history.'
+        )
+
     def latest_model(self) -> Record | None:
         """The record of the newest blessed model (by the generation that committed it)."""
         blessed = [r for r in self.records if r.model]
@@ -169,15 +200,22 @@ class HistoryIndex:
 
     def replace(self, record: Record, keep: int | None = None) -> HistoryIndex:
         """The next generation: ``record`` in place of its span's (a re-run replaces it), and
-        only the records of the ``keep`` newest spans (and the latest model's)."""
+        only the records of the ``keep`` newest spans, the latest model's and ``record``'s (a
+        generation never drops the span it commits)."""
         record = dataclasses.replace(record, generation=self.generation + 1)
         records = sorted(
             [r for r in self.records if r.span != record.span] + [record], key=lambda r: r.span
         )
+        dropped = self.dropped_through
         if isinstance(keep, int):
             model = HistoryIndex(self.root, 0, {}, tuple(records)).latest_model()
-            records = [r for r in records[:-keep] if r is model] + records[-keep:]
-        return dataclasses.replace(self, generation=self.generation + 1, records=tuple(records))
+            older = records[:-keep]
+            records = [r for r in older if r is model or r is record] + records[-keep:]
+            gone = [r.span for r in older if r not in records]
+            dropped = max(gone + ([dropped] if dropped is not None else []), default=None)
+        return dataclasses.replace(
+            self, generation=self.generation + 1, records=tuple(records), dropped_through=dropped
+        )
 
     def to_json(self) -> dict:
         return {
@@ -185,6 +223,7 @@ class HistoryIndex:
             'generation': self.generation,
             'identity': self.identity,
             'spans': [r.to_json() for r in self.records],
+            **_json_field('dropped_through', self.dropped_through),
         }
 
     @classmethod
@@ -196,7 +235,14 @@ class HistoryIndex:
         twice = sorted({s for s in spans if spans.count(s) > 1})
         if twice:
             raise history_damaged(where, f'names span {", ".join(map(str, twice))} twice')
-        return cls(root, int(value['generation']), dict(value['identity']), records)
+        dropped = value.get('dropped_through')
+        return cls(
+            root,
+            int(value['generation']),
+            dict(value['identity']),
+            records,
+            None if dropped is None else int(dropped),
+        )
 
     def check_identity(self, identity: Mapping) -> None:
         """A ``ConfigError`` naming each setting that differs from the history's."""

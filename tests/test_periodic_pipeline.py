@@ -83,7 +83,7 @@ def test_the_history_belongs_to_the_pipeline_and_its_split(components):
 
 
 def test_the_standard_executors_become_ours(components):
-    for name in ('CsvExampleGen', 'Trainer', 'Evaluator'):
+    for name in ('CsvExampleGen', 'Trainer', 'Evaluator', 'Transform'):
         executor = components[name].executor_spec.executor_class
         assert executor.__module__ == 'tfx_balance.tfx_executors', name
 

@@ -13,8 +13,9 @@ history to the components that read earlier spans:
 - the Trainer and the Evaluator of the served model (the Pusher's; else the only ones): the
   latest blessed model (base_model, baseline_model).
 
-ExampleGen, Trainer and Evaluator get executors that also run where no driver ran
-(``tfx_executors``). docs/continuous_training.md.
+ExampleGen, Trainer and Evaluator get executors that also run where no driver ran, and
+Transform one whose analysis reads the training window's layouts (``tfx_executors``).
+docs/continuous_training.md.
 
 Example::
 

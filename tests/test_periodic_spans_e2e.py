@@ -62,14 +62,14 @@ def _components(data_dir, span, history_root):
     )
 
 
-def _split_of_users(out):
+def _split_of_users(out, splits=SPLITS):
     from tensorflow.core.example import example_pb2
 
     from tests.support.artifacts import read_split
 
     return {
         example_pb2.Example.FromString(r).features.feature['user'].bytes_list.value[0].decode(): s
-        for s in SPLITS
+        for s in splits
         for r in read_split(out, s)
     }
 
@@ -169,3 +169,64 @@ def test_a_history_root_that_is_a_file_stops_the_run_before_example_gen(tmp_path
     )
     assert 'is a file, not a folder' in str(run.error)
     assert not os.path.exists(os.path.join(run.pipeline_root, 'ImportExampleGen'))
+
+
+def _hash_split_gen(data_dir, span):
+    """TFX's ImportExampleGen with its own hash split (2:1, a user's examples kept together by
+    ``partition_feature_name``): how a running pipeline split before it moved over."""
+    from tfx import v1 as tfx
+
+    return tfx.components.ImportExampleGen(
+        input_base=data_dir,
+        input_config=tfx.proto.Input(
+            splits=[tfx.proto.Input.Split(name='all', pattern='span-{SPAN}/*')]
+        ),
+        output_config=tfx.proto.Output(
+            split_config=tfx.proto.SplitConfig(
+                splits=[
+                    tfx.proto.SplitConfig.Split(name='train', hash_buckets=2),
+                    tfx.proto.SplitConfig.Split(name='eval', hash_buckets=1),
+                ],
+                partition_feature_name='user',
+            )
+        ),
+        range_config=tfx.proto.RangeConfig(
+            static_range=tfx.proto.StaticRange(start_span_number=span, end_span_number=span)
+        ),
+    )
+
+
+def test_a_pipeline_moved_over_from_tfx_hash_split_keeps_every_user_where_it_was(tmp_path):
+    from tfx.orchestration import metadata
+
+    from tests.support.local_dag import run_local
+    from tfx_balance import seed_history
+    from tfx_balance.core import history
+    from tfx_balance.history_seed import outputs_by_span
+
+    data_dir, history_root = str(tmp_path / 'data'), str(tmp_path / 'history')
+    old_split = {}
+    for span in (1, 2, 3):
+        write_records(os.path.join(data_dir, f'span-{span}', 'part-0.gz'), _records(span))
+        run = run_local('hash-split', str(tmp_path / 'old'), [_hash_split_gen(data_dir, span)])
+        old_split.update(_split_of_users(run.output('ImportExampleGen'), ('train', 'eval')))
+    mlmd = metadata.sqlite_metadata_connection_config(run.metadata_path)
+    before = outputs_by_span(mlmd, 'hash-split', 'ImportExampleGen', 'examples')
+    assert sorted(before) == [1, 2, 3]
+    write_records(os.path.join(data_dir, 'span-4', 'part-0.gz'), _records(4))
+    components = _components(data_dir, 4, history_root)  # periodic(): LookBack, ..., CommitSpan
+    index = seed_history(
+        [c for c in components if type(c).__name__ == 'StratifiedSplitter'],
+        history_root,
+        'periodic-spans-e2e',
+        spans=before,
+        horizon=HORIZON,
+        window=WINDOW,
+    )
+    assert [r.span for r in index.records] == [1, 2, 3]
+    run = run_local('periodic-spans-e2e', str(tmp_path / 'new'), components)
+    after = _split_of_users(run.output('StratifiedSplitter'))
+    recurring = sorted(set(after) & set(old_split))
+    assert len(recurring) == 60  # users 90-149, in spans 2, 3 and 4
+    assert [u for u in recurring if after[u] != old_split[u]] == []
+    assert [r.span for r in history.read_index(history_root).records] == [1, 2, 3, 4]

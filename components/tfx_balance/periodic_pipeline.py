@@ -80,15 +80,8 @@ def periodic(
             f'periodic(): the history replaces Resolvers, which Kubeflow Pipelines does not run; '
             f'remove {", ".join(resolvers)} from the components (and the inputs they feed).'
         )
-    splitters = [c for c in components if _is(c, 'StratifiedSplitter')]
-    if len(splitters) != 1:
-        raise ConfigError(
-            f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
-            f'history keeps); found {len(splitters)}.'
-        )
-    (splitter,) = splitters
-    identity = {'pipeline': pipeline_name}
-    identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    splitter = the_splitter(components)
+    identity = identity_of(splitter, pipeline_name)
     look_back = LookBack(
         history_root=history_root, identity=identity, horizon=horizon, window=window
     ).with_id(LOOK_BACK_ID)
@@ -124,6 +117,23 @@ def periodic(
         else:
             commit.add_upstream_node(component)  # a failed or stopped run commits nothing
     return [look_back, *components, commit]
+
+
+def identity_of(splitter, pipeline_name: str) -> dict:
+    """What the history belongs to: the pipeline and the splitter's ``IDENTITY``."""
+    identity = {'pipeline': pipeline_name}
+    identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    return identity
+
+
+def the_splitter(components):
+    splitters = [c for c in components if _is(c, 'StratifiedSplitter')]
+    if len(splitters) != 1:
+        raise ConfigError(
+            f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
+            f'history keeps); found {len(splitters)}.'
+        )
+    return splitters[0]
 
 
 def _served(components) -> tuple:

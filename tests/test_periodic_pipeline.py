@@ -56,6 +56,19 @@ def test_commitspan_records_each_output_and_runs_after_every_other_component_but
     assert 'CommitSpan' in {c.id for c in components['Pusher'].upstream_nodes}
 
 
+def test_lookback_runs_before_every_other_component(components):
+    # It checks history_root first: a bad one fails the run before ExampleGen ingests anything.
+    for name, component in components.items():
+        if name != 'LookBack':
+            assert 'LookBack' in {c.id for c in component.upstream_nodes}, name
+
+
+def test_a_window_larger_than_the_horizon_is_refused_when_the_pipeline_is_built(components):
+    splitter = components['StratifiedSplitter']
+    with pytest.raises(ConfigError, match='window 8 is larger than horizon 7'):
+        periodic([splitter], history_root='/h', pipeline_name='p', horizon=7, window=8)
+
+
 def test_the_history_belongs_to_the_pipeline_and_its_split(components):
     properties = components['LookBack'].exec_properties
     assert json.loads(properties['identity']) == {
@@ -70,7 +83,7 @@ def test_the_history_belongs_to_the_pipeline_and_its_split(components):
 
 
 def test_the_standard_executors_become_ours(components):
-    for name in ('CsvExampleGen', 'Trainer', 'Evaluator'):
+    for name in ('CsvExampleGen', 'Trainer', 'Evaluator', 'Transform'):
         executor = components[name].executor_spec.executor_class
         assert executor.__module__ == 'tfx_balance.tfx_executors', name
 

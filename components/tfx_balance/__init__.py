@@ -31,10 +31,12 @@ _LAZY = {
     'cross_validation': 'tfx_balance.cross_validation_pipeline',
     'CrossValidationAggregate': 'tfx_balance.cross_validation_aggregate.component',
     'periodic': 'tfx_balance.periodic_pipeline',
+    'seed_history': 'tfx_balance.history_seed',
     'LookBack': 'tfx_balance.look_back.component',
     'CommitSpan': 'tfx_balance.commit_span.component',
     'SpanHistory': 'tfx_balance.artifacts.history',
     'ConcurrentRunError': 'tfx_balance.core.history',
+    'SpanNotKeptError': 'tfx_balance.core.history',
     # Kubeflow's container imports an artifact class by its TYPE_NAME, 'tfx_balance.HtmlReport'.
     'HtmlReport': 'tfx_balance.pictures',
     'show': 'tfx_balance.pictures',

@@ -1,7 +1,8 @@
 """``tfx_balance.periodic``: a one-shot pipeline's components made into a periodic pipeline that
 runs the same on LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
 
-It adds LookBack (first: pins the history, copies the latest blessed model) and CommitSpan
+It adds LookBack (before every other task: checks the history's folder, pins the history,
+copies the latest blessed model) and CommitSpan
 (commits the span once every other task succeeded; a Pusher waits for it), and gives the
 history to the components that read earlier spans:
 
@@ -12,8 +13,9 @@ history to the components that read earlier spans:
 - the Trainer and the Evaluator of the served model (the Pusher's; else the only ones): the
   latest blessed model (base_model, baseline_model).
 
-ExampleGen, Trainer and Evaluator get executors that also run where no driver ran
-(``tfx_executors``). docs/continuous_training.md.
+ExampleGen, Trainer and Evaluator get executors that also run where no driver ran, and
+Transform one whose analysis reads the training window's layouts (``tfx_executors``).
+docs/continuous_training.md.
 
 Example::
 
@@ -64,10 +66,12 @@ def periodic(
       pipeline_name: the pipeline's name, recorded in the history (another pipeline's history is
         refused).
       horizon: spans whose units keep their split.
-      window: spans LeakageCheck and the training window read, this run's included.
+      window: spans LeakageCheck and the training window read, this run's included; at most
+        ``horizon``.
 
     Raises:
-      ConfigError: a Resolver among ``components``, or not exactly one StratifiedSplitter.
+      ConfigError: a Resolver among ``components``, not exactly one StratifiedSplitter, or a
+        ``window`` larger than ``horizon``.
     """
     components = list(components)
     resolvers = [c.id for c in components if isinstance(c, resolver.Resolver)]
@@ -76,15 +80,8 @@ def periodic(
             f'periodic(): the history replaces Resolvers, which Kubeflow Pipelines does not run; '
             f'remove {", ".join(resolvers)} from the components (and the inputs they feed).'
         )
-    splitters = [c for c in components if _is(c, 'StratifiedSplitter')]
-    if len(splitters) != 1:
-        raise ConfigError(
-            f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
-            f'history keeps); found {len(splitters)}.'
-        )
-    (splitter,) = splitters
-    identity = {'pipeline': pipeline_name}
-    identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    splitter = the_splitter(components)
+    identity = identity_of(splitter, pipeline_name)
     look_back = LookBack(
         history_root=history_root, identity=identity, horizon=horizon, window=window
     ).with_id(LOOK_BACK_ID)
@@ -114,11 +111,29 @@ def periodic(
             committed[keys.BLESSING_KEY] = component.outputs[keys.BLESSING_KEY]
     commit = CommitSpan(history=history, **committed).with_id(COMMIT_ID)
     for component in components:
+        component.add_upstream_node(look_back)  # first, and first to fail (a bad history_root)
         if _is(component, 'Pusher'):
             component.add_upstream_node(commit)  # a run refused at its commit pushes nothing
         else:
             commit.add_upstream_node(component)  # a failed or stopped run commits nothing
     return [look_back, *components, commit]
+
+
+def identity_of(splitter, pipeline_name: str) -> dict:
+    """What the history belongs to: the pipeline and the splitter's ``IDENTITY``."""
+    identity = {'pipeline': pipeline_name}
+    identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    return identity
+
+
+def the_splitter(components):
+    splitters = [c for c in components if _is(c, 'StratifiedSplitter')]
+    if len(splitters) != 1:
+        raise ConfigError(
+            f'periodic() needs exactly one StratifiedSplitter (its assignments are what the '
+            f'history keeps); found {len(splitters)}.'
+        )
+    return splitters[0]
 
 
 def _served(components) -> tuple:

@@ -10,6 +10,9 @@ is also missing: LookBack's Model output is an empty folder then. So:
   properties, as the driver does). A resolved config (LocalDagRunner, Vertex) is left as is.
 - ``TrainerExecutor``, ``EvaluatorExecutor``: run without ``base_model`` / ``baseline_model``
   when that Model folder holds no file.
+- ``TransformExecutor``: without ``materialize``, analyzes the training window of a
+  BalancedInputGen layout whose plan names earlier spans' layouts (as the Trainer reads them,
+  in place).
 
 Example::
 
@@ -22,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List
 
 from absl import logging
@@ -33,6 +37,7 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.csv_example_gen import executor as csv_executor
 from tfx.components.example_gen.import_example_gen import executor as import_executor
 from tfx.components.trainer import executor as trainer_executor
+from tfx.components.transform import executor as transform_executor
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2, range_config_pb2
 from tfx.types import standard_component_specs as keys
@@ -169,12 +174,74 @@ class EvaluatorExecutor(evaluator_executor.Executor):
         return super().Do(input_dict, output_dict, exec_properties)
 
 
+def window_examples(examples: List[types.Artifact]) -> List[types.Artifact]:
+    """``examples`` with each BalancedInputGen layout preceded by the earlier layouts its plan
+    names (its training window, as ``balanced_dataset`` reads it): Examples artifacts of their
+    URIs, in place, with the layout's payload and file format."""
+    from tfx.types import artifact_utils, standard_artifacts
+
+    from tfx_balance.core.balanced_input_gen.plan_file import window_split_dirs
+
+    found = []
+    for artifact in examples:
+        splits = artifact_utils.decode_split_names(artifact.split_names)
+        window = {
+            os.path.dirname(split_dir): None
+            for split in splits
+            for split_dir in window_split_dirs(os.path.join(artifact.uri, f'Split-{split}'))
+        }
+        for uri in (u for u in window if u != artifact.uri.rstrip('/')):
+            earlier = standard_artifacts.Examples()
+            earlier.uri = uri
+            earlier.split_names = artifact_utils.encode_split_names(
+                sorted(
+                    n.rstrip('/')[len('Split-') :]
+                    for n in fileio.listdir(uri)
+                    if n.startswith('Split-')
+                )
+            )
+            for name in ('payload_format', 'file_format'):
+                if artifact.has_custom_property(name):
+                    earlier.set_string_custom_property(name, artifact.get_custom_property(name))
+            found.append(earlier)
+        found.append(artifact)
+    return found
+
+
+class TransformExecutor(transform_executor.Executor):
+    """Transform's executor: without ``materialize``, it analyzes a layout's training window (the
+    layouts its plan names, where they are: nothing copied), as the Trainer reads it. With
+    ``materialize`` it would write the window's transformed examples too: it analyzes the run's
+    examples only, and says so."""
+
+    def Do(  # noqa: N802 (TFX API)
+        self, input_dict: ArtifactDict, output_dict: ArtifactDict, exec_properties: Dict[str, Any]
+    ) -> None:
+        examples = input_dict[keys.EXAMPLES_KEY]
+        window = window_examples(examples)
+        if len(window) > len(examples):
+            if output_dict.get(keys.TRANSFORMED_EXAMPLES_KEY):
+                logging.warning(
+                    'Transform: materialize=True writes every input transformed, so it analyzes '
+                    "this run's layout only, not its training window (%s); give Transform "
+                    'materialize=False (balanced_dataset reads the raw layouts).',
+                    [a.uri for a in window[:-1]],
+                )
+            else:
+                logging.info(
+                    'Transform: analyzing the training window %s.', [a.uri for a in window]
+                )
+                input_dict = {**input_dict, keys.EXAMPLES_KEY: window}
+        return super().Do(input_dict, output_dict, exec_properties)
+
+
 # TFX's executor class -> ours (use_in swaps only these exact classes).
 OURS = {
     csv_executor.Executor: CsvExampleGenExecutor,
     import_executor.Executor: ImportExampleGenExecutor,
     trainer_executor.GenericExecutor: TrainerExecutor,
     evaluator_executor.Executor: EvaluatorExecutor,
+    transform_executor.Executor: TransformExecutor,
 }
 
 

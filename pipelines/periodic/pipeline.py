@@ -10,7 +10,7 @@ LookBack (pins the history under ``history_root``, copies the latest blessed mod
 span's) and StratifiedSplitter (8:1:1, ``group_feature`` company; a company keeps its split over
 the last ``ASSIGNMENT_SPANS`` spans) -> LeakageCheck (this span with the window's earlier key
 indexes) -> BalancedInputGen (this span's ``train`` split; its plan names the window's earlier
-layouts) -> Transform (``materialize=False``: it analyzes this span's layout) and Trainer (the
+layouts) -> Transform (``materialize=False``: it analyzes the window's layouts) and Trainer (the
 window, through ``balanced_dataset``; warm-started from the latest blessed model) -> Evaluator
 (this span's ``test`` split, against the latest blessed model) -> Pusher -> CommitSpan.
 

@@ -80,8 +80,8 @@ def span_summary(span: int, outputs: dict, stopped: str | None, groups: dict) ->
         'span': span,
         'generation': pinned.index.generation if pinned else None,
         'committed': committed['index']['generation'] if committed else None,
-        'window': earlier('key_index') + [span] if split_dir else [],
-        'pinned': earlier('assignments'),
+        'window': sorted(earlier('key_index') + [span]) if split_dir else [],
+        'pinned': earlier('assignments') if split_dir else [],  # none: refused (SpanNotKeptError)
         'laid_out': [span] if layout else [],
         'trainer_window': earlier('layout') + [span] if trainer else [],
         'class_counts': counts['counts'] if counts else {},

@@ -2,7 +2,8 @@
 MLMD and one history, each after its span's data arrived; prints a line per run and the table.
 
 Usage: python -m pipelines.periodic.run_local [--root runs/periodic] [--spans 7]
-       [--train-steps 300] [--seed 0] [--shifted-span 7] [--rerun SPAN] [--no-training]
+       [--train-steps 300] [--seed 0] [--shifted-span 7] [--rerun SPAN] [--late SPAN]
+       [--again SPAN] [--no-training]
        [--verbose]
 
 Per run (``pipelines.periodic.report``, from the run's outputs): the history generation LookBack
@@ -61,9 +62,12 @@ def run(
     shifted_span: int | None = span_data.SHIFTED_SPAN,
     rerun: Sequence[int] = (),
     training: bool = True,
+    late: Sequence[int] = (),
+    again: Sequence[int] = (),
 ) -> list:
     """Runs spans 1..``spans`` in ``root`` (``shifted_span``: the span whose class mix is shifted
     on purpose, None for none; ``rerun``: spans run a second time right after their first run;
+    ``late``: spans run after all the others; ``again``: spans run again at the end;
     ``training``: False leaves out Transform, the Trainer, the Evaluator and the Pusher); returns
     one summary dict per run (``pipelines.periodic.report``)."""
     from tfx import v1 as tfx
@@ -75,8 +79,8 @@ def run(
     serving_dir = os.path.join(root, 'serving')
     metadata_path = os.path.join(root, 'metadata.db')
     runs, groups_so_far = [], {}
-    for span in [s for n in range(1, spans + 1) for s in [n] * (2 if n in rerun else 1)]:
-        span_data.write_span(span, data_root, shifted_span)  # the new span arrives
+    for span in span_data.schedule(spans, rerun, late, again):
+        span_data.arrive(span, data_root, shifted_span)  # the span's data, the newest
         before = _last_execution(metadata_path)
         pushed_before = _pushed(serving_dir)
         started, error = time.time(), None
@@ -144,6 +148,21 @@ def main() -> None:
         help='a span to run twice in a row (its second run replaces the first in the history)',
     )
     parser.add_argument(
+        '--late',
+        type=int,
+        action='append',
+        default=[],
+        help="a span run after all the others (it arrives late: its users keep the later spans' "
+        'splits)',
+    )
+    parser.add_argument(
+        '--again',
+        type=int,
+        action='append',
+        default=[],
+        help='a span run again at the end, after later spans (an old re-run)',
+    )
+    parser.add_argument(
         '--no-training',
         dest='training',
         action='store_false',
@@ -162,6 +181,8 @@ def main() -> None:
             args.shifted_span or None,
             args.rerun,
             args.training,
+            args.late,
+            args.again,
         )
     with open(os.path.join(args.root, 'summary.json'), 'w') as f:
         json.dump(runs, f, indent=1, default=sorted)

@@ -88,6 +88,38 @@ def write_span(n: int, folder: str, shifted_span: int | None = SHIFTED_SPAN) -> 
     return path
 
 
+def schedule(spans: int, rerun=(), late=(), again=()) -> List[int]:
+    """The spans run, in order: 1..``spans`` but the ``late`` ones, each of ``rerun`` twice in a
+    row; then each of ``late`` (a span that arrives after later ones), then each of ``again``
+    (an old span re-run after later ones)."""
+    order = [
+        s for n in range(1, spans + 1) if n not in late for s in [n] * (2 if n in rerun else 1)
+    ]
+    return order + list(late) + list(again)
+
+
+def schedule_args(rerun=(), late=(), again=()) -> List[str]:
+    """``schedule``'s arguments as ``run_local``'s command line takes them."""
+    named = (('--rerun', rerun), ('--late', late), ('--again', again))
+    return [arg for flag, spans in named for span in spans for arg in (flag, str(span))]
+
+
+def arrive(n: int, folder: str, shifted_span: int | None = SHIFTED_SPAN) -> str:
+    """Span ``n``'s data as its run's ExampleGen sees it, which ingests the newest span: its
+    folder written (``write_span``) and those of later spans removed (a late span or an old
+    re-run; each is written back when its own run comes). Returns the file's path."""
+    import shutil
+
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        if (
+            name.startswith('span-')
+            and name[len('span-') :].isdigit()
+            and int(name[len('span-') :]) > n
+        ):
+            shutil.rmtree(os.path.join(folder, name))
+    return write_span(n, folder, shifted_span)
+
+
 def span_counts(shifted_span: int | None = None) -> Dict[int, Dict[str, int]]:
     """``{span: {class: trips}}`` of every span (by default without the shift)."""
     return {

@@ -23,10 +23,10 @@ def _outputs(tmp_path, span, **names):
     return found
 
 
-def _commit(root, tmp_path, span, pinned=None, **names):
+def _commit(root, tmp_path, span, pinned=None, keep=3, **names):
     pinned = pinned or history.read_index(root, IDENTITY)
     record = history.Record(span=span, run=history.new_run(span))
-    return history.commit(pinned, record, _outputs(tmp_path, span, **names), keep=3)
+    return history.commit(pinned, record, _outputs(tmp_path, span, **names), keep=keep)
 
 
 def test_a_root_without_an_index_is_an_empty_history(tmp_path):
@@ -71,6 +71,33 @@ def test_two_runs_from_one_generation_cannot_both_commit(tmp_path):
         _commit(root, tmp_path, 3, pinned=pinned, assignments=1)
     index = history.read_index(root, IDENTITY)
     assert (index.generation, [r.span for r in index.records]) == (2, [1, 2])
+    assert set(os.listdir(os.path.join(root, 'runs'))) == history.named_runs(root)  # no span 3
+
+
+def test_a_commit_that_fails_leaves_no_folder_the_history_does_not_name(tmp_path, monkeypatch):
+    root = str(tmp_path / 'history')
+    _commit(root, tmp_path, 1, assignments=1)
+
+    def full(path, text):
+        raise OSError('No space left on device')
+
+    monkeypatch.setattr(history, 'create_exclusively', full)
+    with pytest.raises(OSError, match='No space left'):
+        _commit(root, tmp_path, 2, assignments=1, key_index=1)
+    assert len(os.listdir(os.path.join(root, 'runs'))) == 1
+    assert set(os.listdir(os.path.join(root, 'runs'))) == history.named_runs(root)
+
+
+def test_the_clean_up_removes_old_folders_no_generation_names_only(tmp_path):
+    root = str(tmp_path / 'history')
+    _commit(root, tmp_path, 1, assignments=1)
+    runs = os.path.join(root, 'runs')
+    (named,) = os.listdir(runs)
+    killed, running = 'span-2-20200101T000000-0000abcd', history.new_run(3)
+    for name in (killed, running, 'mine'):
+        os.makedirs(os.path.join(runs, name, 'assignments'))
+    assert history.remove_unnamed_runs(root) == [killed]
+    assert sorted(os.listdir(runs)) == sorted([named, running, 'mine'])
 
 
 def test_only_the_newest_spans_are_kept_and_the_latest_blessed_model(tmp_path):
@@ -84,6 +111,37 @@ def test_only_the_newest_spans_are_kept_and_the_latest_blessed_model(tmp_path):
     _commit(root, tmp_path, 6, assignments=1, model=1)
     index = history.read_index(root, IDENTITY)
     assert [r.span for r in index.records] == [4, 5, 6] and index.latest_model().span == 6
+
+
+def test_a_late_or_rerun_span_reads_the_spans_on_both_sides_of_it(tmp_path):
+    root = str(tmp_path / 'history')
+    for span in (1, 2, 4, 5, 6):
+        _commit(root, tmp_path, span, keep=7, assignments=1)
+    index = history.read_index(root, IDENTITY)
+    assert [r.span for r in index.around(3, 2)] == [1, 2, 4, 5]
+    assert [r.span for r in index.around(5, 1, including=True)] == [4, 5, 6]
+    assert [r.span for r in index.around(7, 2)] == [5, 6]  # the newest span: before only
+
+
+def test_a_generation_never_drops_its_span_and_records_what_it_dropped(tmp_path):
+    root = str(tmp_path / 'history')
+    for span in (1, 2, 3, 4, 5):
+        _commit(root, tmp_path, span, assignments=1)
+    index = history.read_index(root, IDENTITY)  # keep=3
+    assert ([r.span for r in index.records], index.dropped_through) == ([3, 4, 5], 2)
+    index.check_kept(6, 3)  # the next span: its 3 spans before are kept
+    index.check_kept(3, 3)  # a re-run of a kept span: its own record holds its units
+    for span in (1, 4.5):  # an old span, a late one whose horizon reaches span 2
+        with pytest.raises(history.SpanNotKeptError, match='dropped the spans up to 2'):
+            index.check_kept(span, 3)
+    index.check_kept(4.5, 1)
+    _commit(root, tmp_path, 3, pinned=index, assignments=1)  # re-run: still kept
+    index = history.read_index(root, IDENTITY)
+    assert [r.span for r in index.records] == [3, 4, 5]
+    # Were an old span committed (a caller that skipped the check), it stays named.
+    _commit(root, tmp_path, 1, pinned=index, assignments=1)
+    index = history.read_index(root, IDENTITY)
+    assert ([r.span for r in index.records], index.dropped_through) == ([1, 3, 4, 5], 2)
 
 
 def test_a_history_of_another_pipeline_or_split_is_refused_naming_what_differs(tmp_path):
@@ -142,6 +200,18 @@ def test_the_config_checks_its_arguments():
         history.HistoryConfig(history_root='/h', identity=IDENTITY, window=0).validate()
     with pytest.raises(ConfigError, match='history_root must name a folder'):
         history.HistoryConfig(history_root=' ', identity=IDENTITY).validate()
+    with pytest.raises(ConfigError, match=r'window 8 is larger than horizon 7.*window=7\)'):
+        history.HistoryConfig(history_root='/h', identity=IDENTITY, window=8).validate()
+
+
+def test_a_history_root_that_is_not_a_writable_folder_is_refused_by_name(tmp_path):
+    history.check_root(str(tmp_path / 'new'))
+    assert os.listdir(tmp_path / 'new') == ['index']  # created, the probe removed
+    (tmp_path / 'file').write_text('')
+    with pytest.raises(ConfigError, match=r'history_root .*file is a file, not a folder'):
+        history.check_root(str(tmp_path / 'file'))
+    with pytest.raises(ConfigError, match=r'history_root .*file/h is not a writable folder'):
+        history.check_root(str(tmp_path / 'file' / 'h'))
 
 
 def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
@@ -157,6 +227,10 @@ def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
     for call in (
         lambda: _commit(root, tmp_path, 3, pinned=pinned, assignments=1),
         lambda: history.read_index(root, {**IDENTITY, 'seed': 1}),
+        lambda: dataclasses.replace(pinned, dropped_through=0).check_kept(0, 3),
+        lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json')),
+        lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json', 'h')),
+        lambda: history.HistoryConfig(history_root=root, identity=IDENTITY, window=9).validate(),
         lambda: history.records_named(
             pinned, [dataclasses.replace(pinned.records[0], assignments='runs/gone')], 'assignments'
         ),

@@ -384,23 +384,21 @@ PERIODIC_COMPARED = (
 )
 
 
-def span_schedule(spans: int, rerun: list) -> list:
-    """The spans run, in order: 1..``spans``, each of ``rerun`` twice in a row."""
-    return [s for n in range(1, spans + 1) for s in [n] * (2 if n in rerun else 1)]
-
-
-def start_local_periodic(work: str, spans: int, shifted: int, rerun: list, training: bool):
-    """The periodic sample's LocalDagRunner run of the same spans (``run_local``), in its own
+def start_local_periodic(work: str, spans: int, shifted: int, rerun: dict, training: bool):
+    """The periodic sample's LocalDagRunner run of the same spans (``run_local``; ``rerun``:
+    ``spans.schedule``'s ``rerun``, ``late`` and ``again``), in its own
     process beside the tasks; returns a function that waits for it and returns its summaries."""
+    from pipelines.periodic import spans as span_data
+
     root = os.path.join(work, 'local')
     command = [sys.executable, '-m', 'pipelines.periodic.run_local', '--root', root]
     command += ['--spans', str(spans), '--shifted-span', str(shifted)]
-    command += [arg for span in rerun for arg in ('--rerun', str(span))]
+    command += span_data.schedule_args(**rerun)
     command += [] if training else ['--no-training']
     return start_beside(work, command, os.path.join(root, 'summary.json'))
 
 
-def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: list, training: bool):
+def run_periodic(work: str, image: str, spans: int, shifted: int, rerun: dict, training: bool):
     """The periodic sample compiled for Kubeflow, its tasks run span after span in the image
     (each run's outputs under ``pipeline_root/run-<n>/``, one history under
     ``pipeline_root/history``); returns ``(kfp summaries, local summaries)``."""
@@ -424,8 +422,8 @@ def _run_spans(spec, work, data_root, pipeline_root, spans, shifted, rerun) -> l
     from pipelines.periodic import spans as span_data
 
     summaries, groups = [], {}
-    for n, span in enumerate(span_schedule(spans, rerun), 1):
-        span_data.write_span(span, data_root, shifted)
+    for n, span in enumerate(span_data.schedule(spans, **rerun), 1):
+        span_data.arrive(span, data_root, shifted)
         os.makedirs(pipeline_root, exist_ok=True)
         for path, _dirs, _files in os.walk(work):  # the image's user (uid 10001) writes there
             os.chmod(path, 0o777)
@@ -471,6 +469,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument('--shifted-span', type=int, default=None, help='with --periodic')
     parser.add_argument('--rerun', type=int, action='append', default=[], help='with --periodic')
+    parser.add_argument('--late', type=int, action='append', default=[], help='with --periodic')
+    parser.add_argument('--again', type=int, action='append', default=[], help='with --periodic')
     parser.add_argument('--no-training', dest='training', action='store_false')
     parser.add_argument('--local-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -535,7 +535,8 @@ def main_periodic(work: str, args) -> int:
 
     shifted = span_data.SHIFTED_SPAN if args.shifted_span is None else args.shifted_span
     started = time.time()
-    kfp, local = run_periodic(work, args.image, args.periodic, shifted, args.rerun, args.training)
+    rerun = {'rerun': args.rerun, 'late': args.late, 'again': args.again}
+    kfp, local = run_periodic(work, args.image, args.periodic, shifted, rerun, args.training)
     if local is None:
         print('kfp-local: the LocalDagRunner run failed', file=sys.stderr)
         return 1

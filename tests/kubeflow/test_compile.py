@@ -336,9 +336,11 @@ def test_the_periodic_pipeline_compiles_to_container_tasks_only(compiled):
     assert set(tasks['CommitSpan']['dependentTasks']) == set(tasks) - {'CommitSpan', 'Pusher'}
     assert 'CommitSpan' in tasks['Pusher']['dependentTasks']  # a refused run pushes nothing
     assert 'dependentTasks' not in tasks['LookBack']
+    for name in set(tasks) - {'LookBack'}:  # first, and first to fail (issue 82)
+        assert 'LookBack' in tasks[name]['dependentTasks'], name
     paths = {
         name: executors[name + '_executor']['container']['args']
-        for name in ('CsvExampleGen', 'Trainer', 'Evaluator')
+        for name in ('CsvExampleGen', 'Trainer', 'Evaluator', 'Transform')
     }
     for name, args in paths.items():
         class_path = args[args.index('--executor_class_path') + 1]

@@ -53,14 +53,21 @@ class PinnedHistory:
     window: int  # spans LeakageCheck and the training window read (this run's among them)
 
     def records(self, output: str, span: int) -> List[history.Record]:
-        """The earlier spans whose ``output`` this run reads: the ``horizon`` before ``span``
-        and ``span``'s own earlier run for assignments, the span before it for statistics (the
-        last accepted), the ``window - 1`` before it for key indexes and layouts."""
+        """The other spans whose ``output`` this run reads. The units' splits and the check of
+        them take the spans around ``span``, before and after it (a late or re-run span meets
+        the later spans that ran without it): assignments of the ``horizon`` spans on each side
+        and ``span``'s own earlier run (a ``SpanNotKeptError`` where the history no longer
+        keeps what that needs), key indexes of the ``window - 1`` on each side. Training looks
+        back only: layouts of the ``window - 1`` spans before ``span``, statistics of the span
+        before it (the last accepted)."""
         if output == 'assignments':
-            return self.index.before(span, self.horizon, including=True)
+            self.index.check_kept(span, self.horizon)
+            return self.index.around(span, self.horizon, including=True)
+        if output == 'key_index':
+            return self.index.around(span, self.window - 1)
         if output == 'statistics':
             return self.index.before(span, 1)
-        if output in ('key_index', 'layout'):
+        if output == 'layout':
             return self.index.before(span, self.window - 1)
         raise ValueError(f'no window of {output!r}')
 

@@ -1,9 +1,10 @@
 """A periodic pipeline's history: what the accepted spans left for later runs, under a root the
 user names (a local or mounted folder, ``gs://``, ``s3://``), read and written only here.
 
-Steps: a run's first task pins the newest index (``read_index``), each component takes its window
-of that index by its input span (``HistoryIndex.before``, ``latest_model``), and the run's last
-task copies its small outputs under ``runs/<run>/`` and creates the next index (``commit``).
+Steps: a run's first task pins the newest index (``read_index``), each component takes its
+window of that index by its input span (``HistoryIndex.around``: the spans on both sides;
+``before``; ``latest_model``), and the run's last task copies its small outputs under
+``runs/<run>/`` and creates the next index (``commit``).
 A stopped or failed run creates no index, so nothing later runs read changes. Two runs that
 pinned the same index cannot both commit: the index file is created exclusively, the second gets
 ``ConcurrentRunError``. The layout::
@@ -70,7 +71,8 @@ class HistoryConfig(Arguments):
     )
     window: int = argument(
         DEFAULT_WINDOW,
-        doc='an int >= 1: the spans LeakageCheck and the training window read, this one included.',
+        doc='an int from 1 to horizon: the spans LeakageCheck and the training window read, '
+        'this one included.',
         wire=INT,
     )
 
@@ -84,6 +86,12 @@ class HistoryConfig(Arguments):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f'{name} must be an int >= 1; got {value!r}.')
+        if self.window > self.horizon:
+            raise ConfigError(
+                f'window {self.window} is larger than horizon {self.horizon}: LeakageCheck and '
+                f'the Trainer would read spans whose units were free to move. Give window <= '
+                f'horizon (e.g. horizon={self.window}, or window={self.horizon}).'
+            )
         if not isinstance(self.identity, Mapping):
             raise ConfigError(f'identity must be a mapping; got {self.identity!r}.')
         return dataclasses.replace(self, identity=dict(self.identity))
@@ -91,6 +99,11 @@ class HistoryConfig(Arguments):
 
 class ConcurrentRunError(TfxBalanceError):
     """Another run of the pipeline committed to the history after this run started."""
+
+
+class SpanNotKeptError(TfxBalanceError):
+    """A span whose horizon reaches spans the history no longer keeps: its units could not all
+    keep their split, so it is not split again."""
 
 
 def _json_field(field: str, value) -> dict:
@@ -140,6 +153,7 @@ class HistoryIndex:
     generation: int
     identity: Dict
     records: Tuple[Record, ...] = ()
+    dropped_through: int | None = None  # the newest span a generation dropped (None: none)
 
     @classmethod
     def empty(cls, root: str, identity: Mapping) -> HistoryIndex:
@@ -155,6 +169,30 @@ class HistoryIndex:
         own = [r for r in self.records if r.span == span] if including else []
         return earlier + own
 
+    def around(self, span: int, count: int, including: bool = False) -> List[Record]:
+        """``before``, and the records of the ``count`` oldest spans after ``span`` (a late or
+        re-run span: those later runs split and checked without it), oldest first."""
+        later = [r for r in self.records if r.span > span][:count] if count > 0 else []
+        return self.before(span, count, including) + later
+
+    def check_kept(self, span: int, horizon: int) -> None:
+        """A ``SpanNotKeptError`` when ``span`` has no record and its ``horizon`` spans before
+        it reach spans this history dropped: a unit seen there could not keep its split."""
+        if self.dropped_through is None or self.record(span) is not None:
+            return
+        kept = [r.span for r in self.records if self.dropped_through < r.span < span]
+        if len(kept) >= horizon:
+            return
+        raise SpanNotKeptError(
+            f'Span {span} is older than the history at {self.root} keeps: it dropped the spans '
+            f'up to {self.dropped_through} (it keeps the newest max(horizon, window) spans), and '
+            f'span {span} has no record, so its horizon of {horizon} spans reaches spans whose '
+            f'units it no longer knows; splitting span {span} could move them. Span {span} is '
+            'not split nor committed. Leave it as it was committed (its earlier outputs stay in '
+            'the pipeline root), or, to split spans this old later, give the pipeline a larger '
+            'horizon before they leave the history.'
+        )
+
     def latest_model(self) -> Record | None:
         """The record of the newest blessed model (by the generation that committed it)."""
         blessed = [r for r in self.records if r.model]
@@ -162,15 +200,22 @@ class HistoryIndex:
 
     def replace(self, record: Record, keep: int | None = None) -> HistoryIndex:
         """The next generation: ``record`` in place of its span's (a re-run replaces it), and
-        only the records of the ``keep`` newest spans (and the latest model's)."""
+        only the records of the ``keep`` newest spans, the latest model's and ``record``'s (a
+        generation never drops the span it commits)."""
         record = dataclasses.replace(record, generation=self.generation + 1)
         records = sorted(
             [r for r in self.records if r.span != record.span] + [record], key=lambda r: r.span
         )
+        dropped = self.dropped_through
         if isinstance(keep, int):
             model = HistoryIndex(self.root, 0, {}, tuple(records)).latest_model()
-            records = [r for r in records[:-keep] if r is model] + records[-keep:]
-        return dataclasses.replace(self, generation=self.generation + 1, records=tuple(records))
+            older = records[:-keep]
+            records = [r for r in older if r is model or r is record] + records[-keep:]
+            gone = [r.span for r in older if r not in records]
+            dropped = max(gone + ([dropped] if dropped is not None else []), default=None)
+        return dataclasses.replace(
+            self, generation=self.generation + 1, records=tuple(records), dropped_through=dropped
+        )
 
     def to_json(self) -> dict:
         return {
@@ -178,6 +223,7 @@ class HistoryIndex:
             'generation': self.generation,
             'identity': self.identity,
             'spans': [r.to_json() for r in self.records],
+            **_json_field('dropped_through', self.dropped_through),
         }
 
     @classmethod
@@ -189,7 +235,14 @@ class HistoryIndex:
         twice = sorted({s for s in spans if spans.count(s) > 1})
         if twice:
             raise history_damaged(where, f'names span {", ".join(map(str, twice))} twice')
-        return cls(root, int(value['generation']), dict(value['identity']), records)
+        dropped = value.get('dropped_through')
+        return cls(
+            root,
+            int(value['generation']),
+            dict(value['identity']),
+            records,
+            None if dropped is None else int(dropped),
+        )
 
     def check_identity(self, identity: Mapping) -> None:
         """A ``ConfigError`` naming each setting that differs from the history's."""
@@ -219,6 +272,24 @@ def _join(root: str, *parts: str) -> str:
 
 def _index_path(root: str, generation: int) -> str:
     return _join(root, INDEX_DIR, f'g-{generation:08d}.json')
+
+
+def check_root(root: str) -> None:
+    """Creates ``root``'s index folder where missing; a ``ConfigError`` naming ``root`` when it
+    is not a folder this run can write (a file, or no permission): checked before any work."""
+    import tensorflow as tf
+
+    fix = 'Give history_root a folder this pipeline may write (it is created where missing).'
+    if tf.io.gfile.exists(root) and not tf.io.gfile.isdir(root):
+        raise ConfigError(f'history_root {root} is a file, not a folder. {fix}')
+    probe = _join(root, INDEX_DIR, f'.probe-{uuid.uuid4().hex}')
+    try:
+        tf.io.gfile.makedirs(_join(root, INDEX_DIR))
+        with tf.io.gfile.GFile(probe, 'w') as f:
+            f.write('')
+        tf.io.gfile.remove(probe)
+    except (tf.errors.OpError, OSError) as e:
+        raise ConfigError(f'history_root {root} is not a writable folder ({e}). {fix}') from None
 
 
 def read_index(root: str, identity: Mapping | None = None) -> HistoryIndex:
@@ -274,29 +345,90 @@ def commit(
 ) -> HistoryIndex:
     """Copies ``outputs`` (``COPIED`` name -> folder, or None) under ``runs/<record.run>/`` and
     creates the next generation with ``record`` in it; ``ConcurrentRunError`` when a run
-    committed since ``pinned`` was read."""
-    copied = {}
-    for name, source in outputs.items():
-        if name not in COPIED:
-            raise ValueError(f'{name!r} is not one of {COPIED}')
-        if source is None:
-            continue
-        relative = posixpath.join(RUNS_DIR, record.run, name)
-        copy_tree(source, _join(pinned.root, relative))
-        copied[name] = relative
-    index = pinned.replace(dataclasses.replace(record, **copied), keep)
-    path = _index_path(pinned.root, index.generation)
-    if not create_exclusively(path, json.dumps(index.to_json(), indent=1) + '\n'):
-        raise ConcurrentRunError(
-            f'Another run committed generation {index.generation} of the history at '
-            f'{pinned.root} while this run (span {record.span}) ran from generation '
-            f'{pinned.generation}: this span is not committed. Runs of one periodic pipeline '
-            'must not overlap: re-run this span once the other run ended.'
-        )
+    committed since ``pinned`` was read. A commit that fails removes its copies: nothing is
+    left under ``runs/`` that no generation names."""
+    import tensorflow as tf
+
+    unknown = sorted(set(outputs) - set(COPIED))
+    if unknown:
+        raise ValueError(f'{unknown} are not among {COPIED}')
+    folder = _join(pinned.root, RUNS_DIR, record.run)
+    try:
+        copied = {}
+        for name, source in outputs.items():
+            if source is not None:
+                relative = posixpath.join(RUNS_DIR, record.run, name)
+                copy_tree(source, _join(pinned.root, relative))
+                copied[name] = relative
+        index = pinned.replace(dataclasses.replace(record, **copied), keep)
+        path = _index_path(pinned.root, index.generation)
+        if not create_exclusively(path, json.dumps(index.to_json(), indent=1) + '\n'):
+            raise ConcurrentRunError(
+                f'Another run committed generation {index.generation} of the history at '
+                f'{pinned.root} while this run (span {record.span}) ran from generation '
+                f'{pinned.generation}: this span is not committed. Runs of one periodic '
+                'pipeline must not overlap: re-run this span once the other run ended.'
+            )
+    except BaseException:
+        if tf.io.gfile.exists(folder):  # its own folder (the run's name is unique)
+            tf.io.gfile.rmtree(folder)
+        raise
     logging.info(
         'history %s: generation %d commits span %d', pinned.root, index.generation, record.span
     )
     return index
+
+
+def named_runs(root: str) -> set:
+    """The ``runs/`` folders some generation of the index under ``root`` names."""
+    import tensorflow as tf
+
+    folder, named = _join(root, INDEX_DIR), set()
+    for name in tf.io.gfile.listdir(folder) if tf.io.gfile.isdir(folder) else []:
+        name = name.rstrip('/')
+        if name.startswith('g-') and name.endswith('.json'):
+            path = _join(folder, name)
+            with tf.io.gfile.GFile(path) as f:
+                index = HistoryIndex.from_json(root, json.loads(f.read()), path)
+            for record in index.records:
+                named.update(
+                    p.split('/')[1] for p in (getattr(record, c) for c in COPIED) if p is not None
+                )
+    return named
+
+
+def remove_unnamed_runs(
+    root: str, older_than: datetime.timedelta = datetime.timedelta(days=1)
+) -> List[str]:
+    """Removes the folders under ``root``'s ``runs/`` that no generation names and whose run
+    started more than ``older_than`` ago (a commit whose process was killed mid-copy; a failed
+    commit removes its own); returns their names. A running commit's folder is named only once
+    it committed: keep ``older_than`` longer than a run."""
+    import tensorflow as tf
+
+    folder = _join(root, RUNS_DIR)
+    names = (
+        [n.rstrip('/') for n in tf.io.gfile.listdir(folder)] if tf.io.gfile.isdir(folder) else []
+    )
+    named, now = named_runs(root), datetime.datetime.now(datetime.timezone.utc)
+    removed = []
+    for name in sorted(set(names) - named):
+        started = _run_started(name)
+        if started is not None and now - started > older_than:
+            tf.io.gfile.rmtree(_join(folder, name))
+            removed.append(name)
+    return removed
+
+
+def _run_started(name: str) -> datetime.datetime | None:
+    """When the run ``name`` (``new_run``'s ``span-<s>-<UTC time>-<id>``) started; None for a
+    folder not named so (never removed)."""
+    parts = name.split('-')
+    try:
+        stamp = datetime.datetime.strptime(parts[2], '%Y%m%dT%H%M%S')
+    except (IndexError, ValueError):
+        return None
+    return stamp.replace(tzinfo=datetime.timezone.utc)
 
 
 def create_exclusively(path: str, text: str) -> bool:

@@ -28,6 +28,7 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: Dict[str, Any],
     ) -> None:
         config = history.HistoryConfig.from_exec_properties(exec_properties)
+        history.check_root(config.history_root)  # before any other task runs
         index = history.read_index(config.history_root, config.identity)
         pinned = PinnedHistory(index, config.horizon, config.window)
         write_pinned(artifact_utils.get_single_instance(output_dict[keys.HISTORY_KEY]), pinned)

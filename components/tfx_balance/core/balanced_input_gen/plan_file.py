@@ -173,6 +173,26 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     return result
 
 
+def window_split_dirs(split_dir: str) -> List[str]:
+    """The same split folder of each layout that ``split_dir``'s plan names in its ``window``
+    (oldest first), then ``split_dir``: the window as ``balanced_dataset`` reads it, for a reader
+    of whole folders (Transform's analysis). Only ``split_dir`` where it is not a laid-out split
+    of a layout with a window (any other Examples, a passed-through split)."""
+    root, folder = os.path.split(split_dir.rstrip('/'))
+    plan_path = os.path.join(root, PLAN_FILE)
+    doc = _read_plan_file({}, plan_path) if folder.startswith('Split-') else None
+    if not doc or folder[len('Split-') :] not in doc.get('splits', {}):
+        return [split_dir]
+    cache: Dict[str, dict] = {plan_path: doc}
+    earlier = []
+    for uri in (str(u).rstrip('/') for u in doc.get('window', ())):
+        if _read_plan_file(cache, os.path.join(uri, PLAN_FILE)) is None:
+            raise _window_layout_gone(uri, plan_path)
+        earlier.append(os.path.join(uri, folder))
+    _warn_repeated_spans(cache)
+    return earlier + [split_dir]
+
+
 _log = logging.getLogger(__name__)
 _warned = set()  # the repeats already logged in this process (a Trainer reads the plans often)
 

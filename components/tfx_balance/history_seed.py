@@ -1,0 +1,192 @@
+"""Moving a running pipeline over to ``tfx_balance.periodic``: ``seed_history`` starts its
+history from what the pipeline already has (each earlier span's split Examples, of any splitter;
+its statistics, key indexes, layouts and latest blessed model), so that every unit keeps the
+split it had and the first run under ``periodic()`` is like any later one. ``outputs_by_span``
+and ``latest_blessed_model`` find those in the MLMD of the runs so far (the Resolver recipe's,
+or any LocalDagRunner pipeline's). docs/continuous_training.md, "Moving a running pipeline over".
+
+Example::
+
+    mlmd = tfx.orchestration.metadata.sqlite_metadata_connection_config('/pipeline/metadata.db')
+    seed_history(
+        components,  # those given to periodic()
+        history_root,
+        'taxi',
+        spans=outputs_by_span(mlmd, 'taxi', 'CsvExampleGen', 'examples'),  # TFX's hash split
+        model=latest_blessed_model(mlmd, 'taxi'),
+    )
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Dict, Mapping, Sequence
+
+from absl import logging
+from tfx.dsl.io import fileio
+
+from tfx_balance.core import history as span_history
+from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW
+from tfx_balance.periodic_pipeline import identity_of, the_splitter
+
+
+def seed_history(
+    components: Sequence,
+    history_root: str,
+    pipeline_name: str,
+    spans: Mapping[int, str],
+    statistics: Mapping[int, str] | None = None,
+    key_indexes: Mapping[int, str] | None = None,
+    layouts: Mapping[int, str] | None = None,
+    model: str | None = None,
+    horizon: int = DEFAULT_HORIZON,
+    window: int = DEFAULT_WINDOW,
+) -> span_history.HistoryIndex:
+    """Starts the history at ``history_root`` from what a running pipeline already has, so that
+    its first run under ``periodic(components, ...)`` is like any later one: each of ``spans``'
+    units keeps the split it had. Call it once, before that first run, with the arguments given
+    to ``periodic``; each span is committed in span order (``horizon`` and ``window`` decide what
+    the history keeps, as in a run).
+
+    Example (a pipeline that split with TFX's hash split; its ExampleGen outputs per span)::
+
+        seed_history(components, root, 'taxi', spans={1: '/pr/CsvExampleGen/examples/4', ...})
+
+    Args:
+      components: the components given to ``periodic`` (its StratifiedSplitter says how units are
+        keyed: ``group_feature``, ``seed``, ``splits``, whose names the old splits must have).
+      history_root, pipeline_name, horizon, window: as given to ``periodic``.
+      spans: span -> the split Examples of that span (any splitter's output, e.g. TFX's hash
+        split's ``train``/``eval``, or the Resolver recipe's StratifiedSplitter output).
+      statistics: span -> the drift check's statistics of that span (StatisticsGen's output);
+        the newest is the first run's baseline.
+      key_indexes: span -> LeakageCheck's ``anomalies`` of that span (its key index).
+      layouts: span -> BalancedInputGen's output of that span (pointed to, not copied).
+      model: the latest blessed model's folder (a Trainer's ``model``): the first run's
+        ``base_model`` and ``baseline_model``.
+
+    Raises:
+      ConfigError: the history already has spans, or a span's splits are not the splitter's.
+    """
+    from tfx_balance.commit_span.executor import plan_sha256
+    from tfx_balance.core.history_seed import write_assignments
+    from tfx_balance.core.split.config import StratifiedSplitConfig
+
+    splitter = the_splitter(list(components))
+    config = StratifiedSplitConfig.from_exec_properties(splitter.exec_properties)
+    span_history.HistoryConfig(history_root, {}, horizon, window).validate()
+    span_history.check_root(history_root)
+    index = span_history.read_index(history_root, identity_of(splitter, pipeline_name))
+    if index.records:
+        raise ConfigError(
+            f'seed_history: the history at {history_root} already has spans '
+            f'{[r.span for r in index.records]}; a history is seeded once, before its first run. '
+            'Give a new history_root.'
+        )
+    index = span_history.HistoryIndex.empty(history_root, identity_of(splitter, pipeline_name))
+    newest = max(spans)
+    for span in sorted(spans):
+        with tempfile.TemporaryDirectory() as assignments:
+            uri = spans[span]
+            split_dirs = {
+                name[len('Split-') :]: os.path.join(uri, name)
+                for name in (n.rstrip('/') for n in fileio.listdir(uri))
+                if name.startswith('Split-')
+            }
+            report = write_assignments(split_dirs, config, assignments)
+            layout = (layouts or {}).get(span)
+            record = span_history.Record(
+                span=span,
+                run=span_history.new_run(span),
+                layout=layout,
+                layout_sha256=plan_sha256(layout) if layout else None,
+            )
+            outputs = {
+                'assignments': assignments,
+                'statistics': (statistics or {}).get(span),
+                'key_index': (key_indexes or {}).get(span),
+                'model': model if span == newest else None,
+            }
+            index = span_history.commit(index, record, outputs, keep=max(horizon, window))
+        logging.info(
+            'seed_history: span %d from %s: %d units (%d in several splits: kept where most of '
+            'their examples were).',
+            span,
+            uri,
+            report['units'],
+            report['in_several_splits'],
+        )
+    return index
+
+
+def outputs_by_span(
+    metadata_config, pipeline_name: str, node_id: str, output_key: str
+) -> Dict[int, str]:
+    """``{span: uri}`` of the newest live output ``output_key`` of component ``node_id`` of
+    ``pipeline_name`` per span, in the MLMD that ``metadata_config`` (a
+    ``ConnectionConfig``) connects to: e.g. the splitter's ``examples``, StatisticsGen's
+    ``statistics``, LeakageCheck's ``anomalies``, BalancedInputGen's ``examples``."""
+    from ml_metadata.proto import metadata_store_pb2
+    from tfx.orchestration import metadata
+
+    found = {}
+    with metadata.Metadata(metadata_config) as m:
+        context = m.store.get_context_by_type_and_name('node', f'{pipeline_name}.{node_id}')
+        if context is None:
+            raise ConfigError(
+                f'outputs_by_span: the MLMD has no component {node_id!r} of pipeline '
+                f'{pipeline_name!r}; give the pipeline name and component id of its runs.'
+            )
+        artifacts = {a.id: a for a in m.store.get_artifacts_by_context(context.id)}
+        events = m.store.get_events_by_artifact_ids(list(artifacts))
+        outputs = {
+            e.artifact_id
+            for e in events
+            if e.type == metadata_store_pb2.Event.OUTPUT
+            and e.path.steps
+            and e.path.steps[0].key == output_key
+        }
+        newest = {}
+        for artifact in (artifacts[i] for i in sorted(outputs)):
+            span = _span(artifact)
+            if artifact.state != metadata_store_pb2.Artifact.LIVE or span is None:
+                continue
+            order = (artifact.create_time_since_epoch, artifact.id)
+            if span not in newest or order > newest[span][0]:
+                newest[span] = (order, artifact.uri)
+        found = {span: uri for span, (_, uri) in sorted(newest.items())}
+    return found
+
+
+def latest_blessed_model(
+    metadata_config, pipeline_name: str, evaluator_id: str = 'Evaluator'
+) -> str | None:
+    """The folder of the model ``evaluator_id`` blessed last (as ``LatestBlessedModelStrategy``
+    picks it: its blessing's ``current_model_id``), or None when none was blessed."""
+    from tfx.orchestration import metadata
+
+    with metadata.Metadata(metadata_config) as m:
+        context = m.store.get_context_by_type_and_name('node', f'{pipeline_name}.{evaluator_id}')
+        if context is None:
+            return None
+        blessed = [
+            a
+            for a in m.store.get_artifacts_by_context(context.id)
+            if 'blessed' in a.custom_properties and a.custom_properties['blessed'].int_value == 1
+        ]
+        if not blessed:
+            return None
+        newest = max(blessed, key=lambda a: (a.create_time_since_epoch, a.id))
+        (model,) = m.store.get_artifacts_by_id(
+            [newest.custom_properties['current_model_id'].int_value]
+        )
+        return model.uri
+
+
+def _span(artifact) -> int | None:
+    for properties in (artifact.custom_properties, artifact.properties):
+        if 'span' in properties:
+            return int(properties['span'].int_value)
+    return None

@@ -16,8 +16,8 @@ from tfx_balance.core.record_sink import close_abandoned_files
 
 @contextlib.contextmanager
 def output_guard(*outputs):
-    """Empties the outputs' folders (removes a value artifact's file) if the block raises (closing
-    files a failed job left open)."""
+    """Empties the outputs' folders (a value artifact's file) if the block raises (closing files
+    a failed job left open)."""
     try:
         yield
     except BaseException:
@@ -29,7 +29,11 @@ def output_guard(*outputs):
                     'Closed %d temp file(s) the failed job left open under %s.', len(closed), uri
                 )
             if tf.io.gfile.exists(uri) and not tf.io.gfile.isdir(uri):
-                tf.io.gfile.remove(uri)  # a value artifact (an HtmlReport): the URI is the file
+                # A value artifact (an HtmlReport): the URI is the file. It is emptied, not
+                # removed: TFX's launcher removes every output after a failure, and raises
+                # NotFoundError for a value artifact without its file, hiding this error.
+                with tf.io.gfile.GFile(uri, 'wb'):
+                    pass
             elif tf.io.gfile.exists(uri):
                 for child in tf.io.gfile.listdir(uri):
                     path = os.path.join(uri, child)

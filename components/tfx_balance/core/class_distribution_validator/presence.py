@@ -51,12 +51,23 @@ def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:
 def unavoidable_absences(
     split_sizes: Mapping[str, int], n: int, absent: Sequence[str], slack: int = 0
 ) -> List[str]:
-    """The splits of ``absent`` to which the rule gives none of a class of ``n`` examples (at most
-    ``slack``, with groups); a class with no example at all is never unavoidably absent."""
+    """The splits of ``absent`` that the rule may leave without a class of ``n`` examples (with
+    groups, those it gives at most ``slack``); a class with no example at all is never
+    unavoidably absent. The rule puts a class in its ``min(n, splits)`` heaviest splits, choosing
+    among splits of equal weight, whose sizes may differ by one: while the class lacks no more
+    splits than that leaves, a split may lack it if as many other splits are at most one smaller."""
     if n <= 0:
         return []
-    allocation = rule_allocation(split_sizes, n)
-    return [s for s in absent if allocation[s] <= slack]
+    present = min(n, len(split_sizes))
+    if slack or len(absent) > len(split_sizes) - present:
+        allocation = rule_allocation(split_sizes, n)
+        return [s for s in absent if allocation[s] <= slack]
+    return [
+        s
+        for s in absent
+        if sum(1 for t, size in split_sizes.items() if t != s and size >= split_sizes[s] - 1)
+        >= present
+    ]
 
 
 def rule_range(

@@ -1,11 +1,13 @@
 """Where each unit goes: the exact rule's counts per split, cut into hash-bucket ranges.
 
-The rule, for a class (or label set) of ``n`` units and splits of weights ``w_s``:
+The rule, for classes of ``n_c`` units (``N`` in all) and splits of weights ``w_s``, as one table
+(``allocate_classes``; docs/stratified_splitter.md, "The rule"):
 
-1. ``q_s = floor(n * w_s / sum(w))``, in exact fractions; the leftover units go one each to the
-   splits with the largest fractional parts (ties: the split listed earlier).
-2. Presence: the ``min(n, #splits)`` heaviest splits (ties: listed earlier) each hold at least one
-   unit, taken from the split holding the most (ties: listed earlier).
+1. class ``c`` puts ``n_c * w_s / sum(w)`` units in split ``s``, rounded down or up;
+2. split ``s`` holds ``N * w_s / sum(w)`` units, rounded down or up (both at once: a max flow
+   chooses which classes round up where);
+3. presence: a class is in the ``min(n_c, #splits)`` heaviest splits (the flow chooses among
+   equal ones); a forced unit is taken from the split holding the most (ties: listed earlier).
 
 Its units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)``:
 ``ClassSplitPlan.of`` cuts the stratum's hash order there (units kept by earlier spans fill
@@ -53,7 +55,7 @@ def allocate(n: int, weights: Sequence[float]) -> list:
 
 def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) -> list:
     """The rule's counts per split of every class at once (the module's rule): one row per class
-    of ``sizes``, whose order breaks ties (``exact.class_order``: by size, then content, never by
+    of ``sizes``, whose order breaks ties (``exact.class_counts``: by size, then content, never by
     the labels' names). ``held``: per class, the units earlier spans keep in each split; a row
     takes them as its counts where its shares allow it (``fresh_counts`` bends the rest).
 

@@ -124,7 +124,7 @@ def test_component_checks_its_arguments(kwargs, fragment):
         BalancedInputGen(**args)
     component = BalancedInputGen(examples=examples, label_feature='label')
     assert component.exec_properties[keys.SPLITS_KEY] == json.dumps(['train'])
-    assert set(component.outputs) == {keys.EXAMPLES_KEY}
+    assert set(component.outputs) == {keys.EXAMPLES_KEY, keys.HTML_REPORT_KEY}  # and its picture
 
 
 def test_the_augmenters_own_output_gives_the_data_counts_whatever_its_provenance_name(tmp_path):

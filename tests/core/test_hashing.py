@@ -166,3 +166,25 @@ def test_bucket_is_the_top_bits_of_the_64_bit_hash():
     assert bucket_of(h, 4) == 0xA
     assert bucket_of(h, 0) == 0
     assert bucket_of((1 << 64) - 1) == (1 << BUCKET_BITS) - 1
+
+
+def test_ignored_features_key_as_the_example_without_them():
+    # labels.unlabelled_keys: leaving 'label' out equals keying the example without it, beside a
+    # feature whose name extends it and one whose name is longer than 127 bytes (a 2-byte
+    # varint length in the entry).
+    long_name = 'n' * 200
+    records, without = [], []
+    for i in range(20):
+        features = {'label': i % 3, 'labels': [1, 2], 'x': float(i), long_name: b'v%d' % i}
+        records.append(example(**features))
+        del features['label']
+        without.append(example(**features))
+    assert example_keys(records, ignore_features=('label',)) == example_keys(without)
+    keyed = example_keys(records, ignore_features=(long_name, 'labels'))
+    bare = []
+    for record in records:
+        ex = example_pb2.Example.FromString(record)
+        del ex.features.feature[long_name]
+        del ex.features.feature['labels']
+        bare.append(ex.SerializeToString())
+    assert keyed == example_keys(bare)

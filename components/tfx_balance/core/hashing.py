@@ -187,6 +187,18 @@ def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
     return _KEY_STRUCT.pack(sums.numpy().tolist()[0])
 
 
+def _entry_prefix(name: str) -> bytes:
+    """The bytes a serialized feature map entry of feature ``name`` begins with: its key field
+    (tag 1, length-delimited), as protobuf writes it."""
+    key = name.encode()
+    length, size = b'', len(key)
+    while True:  # the length as a varint
+        byte, size = size & 0x7F, size >> 7
+        length += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            return b'\n' + length + key
+
+
 def _release_sums_fn() -> None:
     """Drops the cached ``tf.function`` at exit while TensorFlow is intact (no ``__del__`` error)."""
     _fingerprint_sums_fn.cache_clear()
@@ -218,12 +230,12 @@ def _fingerprint_sums_fn(ignore: tuple = ()):
         prints = tf.reshape(prints, tf.shape(entries))
         # decode_proto pads each row to the batch's largest map: padding counts as 0.
         present = tf.sequence_mask(sizes[:, 0], tf.shape(entries)[1])
-        if ignore:  # leave out the entries of the ignored features (by their decoded name)
-            _, (names,) = tf.io.decode_proto(
-                tf.reshape(entries, [-1]), 'tensorflow.Features.FeatureEntry', ['key'], [tf.string]
-            )
-            names = tf.concat([names, tf.fill([tf.size(names), 1], '')], axis=1)[:, 0]
-            ignored = tf.reduce_any(tf.equal(names[:, None], tf.constant(list(ignore))), axis=1)
+        if ignore:  # leave out the entries of the ignored features: those their name begins
+            flat = tf.reshape(entries, [-1])  # (a map entry's key is its field 1: written first)
+            ignored = tf.zeros_like(flat, dtype=tf.bool)
+            for prefix in map(_entry_prefix, ignore):
+                found = tf.equal(tf.strings.substr(flat, 0, len(prefix)), prefix)
+                ignored = tf.logical_or(ignored, found)
             present = tf.logical_and(present, ~tf.reshape(ignored, tf.shape(entries)))
         total = tf.reduce_sum(tf.where(present, prints, tf.zeros_like(prints)), axis=1)
         return total, simple

@@ -264,3 +264,29 @@ def test_a_window_of_one_span_twice_is_warned_unless_it_is_span_0(caplog):
         'BalancedInputGen: examples holds span 6 more than once (span 6 (input 0), span 6 '
         '(input 1)): each artifact is read, so the span counts once per artifact.'
     )
+
+
+def test_every_artifact_type_of_ours_imports_by_its_type_name():
+    # Kubeflow's container entrypoint imports an artifact class from its TYPE_NAME
+    # ('tfx_balance.<Class>'): each must be an attribute of the package.
+    import importlib
+
+    from tfx.types import artifact
+
+    import tfx_balance
+
+    for name in ('CrossValidationAggregate', 'LookBack', 'StratifiedSplitter', 'show'):
+        getattr(tfx_balance, name)  # imports the modules defining our artifact types
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {
+        c.TYPE_NAME for c in subclasses(artifact.Artifact) if c.__module__.startswith('tfx_balance')
+    }
+    assert {'tfx_balance.CrossValidationResult', 'tfx_balance.HtmlReport'} <= ours
+    for type_name in ours:
+        module, _, name = type_name.rpartition('.')
+        assert getattr(importlib.import_module(module), name).TYPE_NAME == type_name

@@ -37,8 +37,9 @@ _LAZY = {
     'SpanHistory': 'tfx_balance.artifacts.history',
     'ConcurrentRunError': 'tfx_balance.core.history',
     'SpanNotKeptError': 'tfx_balance.core.history',
-    # Kubeflow's container imports an artifact class by its TYPE_NAME, 'tfx_balance.HtmlReport'.
+    # Kubeflow's container imports an artifact class by its TYPE_NAME ('tfx_balance.<name>').
     'HtmlReport': 'tfx_balance.pictures',
+    'CrossValidationResult': 'tfx_balance.cross_validation_aggregate.component',
     'show': 'tfx_balance.pictures',
 }
 

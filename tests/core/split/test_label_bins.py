@@ -205,8 +205,8 @@ def test_given_edges_keep_empty_bins_in_the_report():
     config = StratifiedSplitConfig(
         'y', splits={'a': 1, 'b': 1}, label_bin_edges=[1, 3, 5]
     ).validate()  # fmt: skip
-    # 6 examples in two equal splits: 3 each (bin 1's 3 give 'b' the one bin 0 gives 'a')
-    counts = {'0': {'a': 1, 'b': 0}, '1': {'a': 1, 'b': 2}, '2': {'a': 0, 'b': 0}}
+    # 6 examples in two equal splits: 3 each (bin 0's one example in 'b', so bin 1's extra in 'a')
+    counts = {'0': {'a': 0, 'b': 1}, '1': {'a': 2, 'b': 1}, '2': {'a': 0, 'b': 0}}
     counts['3'] = {'a': 1, 'b': 1}
     bins = {
         'label_feature': 'y', 'edges': [1.0, 3.0, 5.0], 'bins': ['< 1', '[1, 3)', '[3, 5)', '>= 5'],

@@ -12,11 +12,13 @@ from tests.support.errors import documented_errors
 from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
 from tfx_balance.core.errors import DataError
+from tfx_balance.core.groups import read_group_id
 from tfx_balance.core.hashing import example_keys, seeded_hash
 from tfx_balance.core.labels import unlabelled_keys
 from tfx_balance.core.split.allocation import allocate, boundaries
 from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
 from tfx_balance.core.split.report import NO_LABEL
+from tfx_balance.core.split.strata import label_ranks
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
 
 SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -58,13 +60,22 @@ def collect(out, into):
     _ = out.counts | 'KeepReport' >> beam.Map(_keep, id(into), 'report')
 
 
-def reference(recs, form='ids', seed=0):
-    """Independent statement of the contract: per label set, hash order cut at the plan."""
+def reference(recs, form='ids', seed=0, bucket_bits=16):
+    """Independent statement of the contract: per label set, hash order cut at the plan (its
+    labels ordered by their units' hash buckets, of ``bucket_bits``: ``strata.label_ranks``)."""
     by_set = collections.defaultdict(list)
     for record, labels in zip(recs, tag_sets(recs, form)):
         by_set[labels].append(record)
-    plan = plan_counts({s: len(rs) for s, rs in by_set.items()}, list(SPLITS.values()))
     keys = dict(zip(recs, unlabelled_keys(recs, 'tags')))  # ranked by the inputs alone
+    buckets = {  # the labels' order: their units' hash buckets, not their names (label_ranks)
+        labels: np.array(
+            [seeded_hash(seed, keys[r]) >> (64 - bucket_bits) for r in members], np.uint32
+        )
+        for labels, members in by_set.items()
+    }
+    strata = {s: len(rs) for s, rs in by_set.items()}
+    rank = label_ranks(buckets, strata)
+    plan = plan_counts(strata, list(SPLITS.values()), rank=rank)
     out = {name: [] for name in NAMES}
     for labels, members in by_set.items():
         members.sort(key=lambda r: (seeded_hash(seed, keys[r]), r))
@@ -91,7 +102,7 @@ def test_membership_is_the_label_sets_hash_order_cut_at_the_plan(matrix, bucket_
         kept_into=[got],
         bucket_bits=bucket_bits,
     )
-    expected = reference(recs)
+    expected = reference(recs, bucket_bits=bucket_bits)
     for name in NAMES:
         assert collections.Counter(got[name]) == collections.Counter(expected[name]), name
     assert collections.Counter(r for n in NAMES for r in got[n]) == collections.Counter(recs)
@@ -169,13 +180,19 @@ def test_groups_never_cross_splits_and_every_label_stays_present(matrix):
     assert sum(len(got[n]) for n in NAMES) == len(recs) and len(split_of) == 400
     # Groups are the units: per label, the groups carrying it per split are the plan's counts
     # for the groups' label sets (the union of their examples' labels).
-    union = collections.defaultdict(set)
+    union, seed_keys = collections.defaultdict(set), {}
     for record, labels in zip(recs, tag_sets(recs)):
-        user = example_pb2.Example.FromString(record).features.feature['user']
-        union[user.bytes_list.value[0]].update(labels)
+        example = example_pb2.Example.FromString(record)
+        user, seed_key = read_group_id(example, 'user')
+        union[user].update(labels)
+        seed_keys[user] = min(seed_key, seed_keys.get(user, seed_key))
     strata = collections.Counter(tuple(sorted(u)) for u in union.values())
     examples = {s: 3 * m for s, m in strata.items()}  # the split sizes count examples
-    expected = label_split_counts(plan_counts(strata, list(SPLITS.values()), examples))
+    buckets = collections.defaultdict(list)  # a group's hash: its least seed key's
+    for user, labels in union.items():
+        buckets[tuple(sorted(labels))].append(seeded_hash(0, seed_keys[user]) >> 48)
+    rank = label_ranks({s: np.array(b, np.uint32) for s, b in buckets.items()}, strata)
+    expected = label_split_counts(plan_counts(strata, list(SPLITS.values()), examples, rank))
     measured = collections.defaultdict(lambda: [0, 0, 0])
     for user, labels in union.items():
         for label in labels:

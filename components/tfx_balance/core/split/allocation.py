@@ -197,12 +197,13 @@ class _Rounding:
         return False
 
 
-def place_groups(groups: Sequence[tuple], weights: Sequence[float]) -> list:
+def place_groups(groups: Sequence[tuple], weights: Sequence[float], held=None) -> list:
     """The split of each of ``groups``, ``(size, {class: examples})`` largest first: each goes
     where it brings every class's count and the split's size closest to the rule's table of these
-    groups (``allocate_classes``; squared distances, a class's and the size's divided by their
-    totals), ties to the smaller split, then the one listed earlier; while as many groups are left
-    as splits are empty, a group goes to an empty split (no split is left empty).
+    groups and of the examples ``held`` (``{class: examples per split}``, kept by earlier spans)
+    (``allocate_classes``; squared distances, a class's and the size's divided by their totals),
+    ties to the smaller split, then the one listed earlier; while as many groups are left as
+    splits are empty, a group goes to an empty split (no split is left empty).
 
     >>> place_groups([(408, {0: 408}), (201, {0: 201}), (198, {0: 198}), (193, {0: 193}),
     ...               (100, {0: 100})], [1, 1, 1, 1, 1])
@@ -210,14 +211,16 @@ def place_groups(groups: Sequence[tuple], weights: Sequence[float]) -> list:
     >>> place_groups([(6, {'a': 6}), (2, {'a': 2}), (2, {'a': 2}), (2, {'a': 2})], [1, 1])
     [0, 1, 1, 1]
     """
-    totals = {}
+    held = held or {}
+    totals = {c: sum(row) for c, row in held.items()}
     for _, classes in groups:
         for c, n in classes.items():
             totals[c] = totals.get(c, 0) + n
     order = sorted(totals, key=lambda c: -totals[c])  # tie order is immaterial: targets only
     rows = dict(zip(order, allocate_classes([totals[c] for c in order], weights)))
     target = [sum(row[s] for row in rows.values()) for s in range(len(weights))]
-    size, count = [0] * len(weights), {c: [0] * len(weights) for c in totals}
+    count = {c: list(held.get(c, [0] * len(weights))) for c in totals}
+    size = [sum(row[s] for row in count.values()) for s in range(len(weights))]
     scale = max(1, sum(target))
 
     def cost(s, m, classes):

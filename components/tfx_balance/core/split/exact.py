@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import functools
+from fractions import Fraction
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -212,7 +213,7 @@ class PlanClasses(beam.CombineFn):
     def largest(groups: list) -> list:
         """The ``LISTED_GROUPS`` largest of ``(size, hash, group, class, labels)`` entries."""
         if len(groups) > LISTED_GROUPS:
-            groups.sort(key=lambda g: (-g[0], g[1]))
+            groups.sort(key=_largest)
             del groups[LISTED_GROUPS:]
         return groups
 
@@ -278,7 +279,7 @@ class PlanClasses(beam.CombineFn):
         if self.pinning:
             held = {label: pinned.held(label, len(self.weights)) for label in totals}
         rule = class_counts(totals, least, self.weights, held)
-        listed, placed = self.place_largest(groups, buckets)
+        listed, placed = self.place_largest(groups, buckets, sum(totals.values()), held)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
                 counts,
@@ -291,13 +292,21 @@ class PlanClasses(beam.CombineFn):
             for label, counts in rule.items()
         }
 
-    def place_largest(self, groups: list, buckets: dict) -> tuple:
-        """``({class: {group: split}}, {class: [examples per split]})`` of the ``largest``
-        groups, placed one by one (``allocation.place_groups``) and taken out of ``buckets``."""
+    def place_largest(self, groups: list, buckets: dict, examples: int, held=None) -> tuple:
+        """``({class: {group: split}}, {class: [examples per split]})`` of the groups placed one
+        by one (all of them where there are at most ``FEW_GROUPS`` per split; else the ``largest``
+        of at least ``1 / LISTED_SHARE`` of the smallest split's share of the ``examples``), by
+        ``allocation.place_groups`` beside the ``held`` units of earlier spans, and taken out of
+        ``buckets``."""
         listed, placed = {}, {}
-        groups = sorted(groups, key=lambda g: (-g[0], g[1]))
+        if len(groups) > FEW_GROUPS * len(self.weights):
+            smallest = Fraction(examples) * min(map(Fraction, self.weights))
+            smallest /= sum(map(Fraction, self.weights))
+            groups = [g for g in groups if g[0] * LISTED_SHARE >= smallest]
+        groups = sorted(groups, key=_largest)
         classes = [collections.Counter(labels) for _, _, _, _, labels in groups]
-        splits = place_groups([(g[0], c) for g, c in zip(groups, classes)], self.weights)
+        kept = {c: list(row) for c, row in (held or {}).items() if any(row)}
+        splits = place_groups([(g[0], c) for g, c in zip(groups, classes)], self.weights, kept)
         for (size, h, group, label, _), split in zip(groups, splits):
             listed.setdefault(label, {})[group] = split
             placed.setdefault(label, [0] * len(self.weights))[split] += size
@@ -309,10 +318,21 @@ class PlanClasses(beam.CombineFn):
 
 
 _NO_HASH = 1 << 64  # above every unit hash
-# The largest groups a grouped plan places one by one (allocation.place_groups), held in the plan
-# (a side input of the placement pass): every group of a data set with at most this many, so no
-# split is empty while there are groups for it; the others fill the rest in hash order.
+# The groups a grouped plan places one by one (allocation.place_groups), held in the plan (a side
+# input of the placement pass), so that no split is empty while there are groups for it and a few
+# large groups fill the splits evenly: every group where there are at most FEW_GROUPS per split;
+# else at most LISTED_GROUPS, the largest, each of at least 1 / LISTED_SHARE of the smallest
+# split's share of the examples. The others fill the rest in hash order, which keeps a recurring
+# group's split from span to span where no history pins it (a plan of all 1,500 users of
+# benchmarks/RESULTS.md section 13's spans moved 1,187 of them; hash order, 66).
+FEW_GROUPS = 16
 LISTED_GROUPS = 4096
+LISTED_SHARE = 8
+
+
+def _largest(group: tuple):
+    """Sort key of ``(size, hash, ...)`` group entries: the largest first, then by hash."""
+    return -group[0], group[1]
 
 
 def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -> dict:

@@ -67,7 +67,11 @@ def write(output_dict, report_file: str, report: dict) -> None:
     component has it (an executor's last step: the drawing costs milliseconds)."""
     outputs = output_dict.get(keys.HTML_REPORT_KEY)
     if outputs:
-        artifact_utils.get_single_instance(outputs).write(picture_page(report_file, report))
+        artifact = artifact_utils.get_single_instance(outputs)
+        # Its URI is the file. LocalDagRunner makes its folder; Kubeflow's container entrypoint
+        # does not (a local path there has none until something writes one).
+        fileio.makedirs(os.path.dirname(artifact.uri))
+        artifact.write(picture_page(report_file, report))
 
 
 def _page_of(item) -> str:

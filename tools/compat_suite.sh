@@ -84,11 +84,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The sources the tests need (the tests, the samples, schemas, pytest's settings), never the
-# package itself: the tests import tfx_balance from the installed wheel.
+# The sources the tests need (the tests, the samples, schemas, pytest's settings, the benchmarks'
+# example reports that the picture tests draw), never the package itself: the tests import
+# tfx_balance from the installed wheel.
 copy_sources() {  # copy_sources <dest>
   rm -rf "$1" && mkdir -p "$1"
-  tar -C "$REPO" --exclude='__pycache__' -c tests pipelines schemas docs README.md pyproject.toml | tar -C "$1" -x
+  tar -C "$REPO" --exclude='__pycache__' --exclude='benchmarks/_work' --exclude='benchmarks/*.json' \
+    --exclude='benchmarks/*.png' -c tests pipelines schemas docs benchmarks README.md pyproject.toml |
+    tar -C "$1" -x
 }
 
 # Which environment, and where its parts are: the venv (ENV_VENV) and the staged wheel, sources and

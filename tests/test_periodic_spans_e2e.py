@@ -4,7 +4,10 @@ window 2: the history keeps 4 spans) run for spans 1, 2, 4, 5, then span 3 late,
 re-run of a kept span), and span 1 again, older than the history keeps: refused by name. Users
 recur over 3 consecutive spans; every user's split is read back from each run's output.
 
-A history_root that is a file stops the run in LookBack, before ExampleGen ingests anything."""
+A history_root that is a file stops the run in LookBack, before ExampleGen ingests anything.
+Pipelines moved over with ``seed_history``: from TFX's hash split (no user moves), and from the
+Resolver recipe (no user moves; the first run's drift check, LeakageCheck and layout read the
+recipe's statistics, key index and layout of the span before)."""
 
 import collections
 import os
@@ -35,12 +38,10 @@ def _records(span):
     ]
 
 
-def _components(data_dir, span, history_root):
+def _gen(data_dir, span):
     from tfx import v1 as tfx
 
-    from tfx_balance import LeakageCheck, StratifiedSplitter, periodic
-
-    gen = tfx.components.ImportExampleGen(
+    return tfx.components.ImportExampleGen(
         input_base=data_dir,
         input_config=tfx.proto.Input(
             splits=[tfx.proto.Input.Split(name='all', pattern='span-{SPAN}/*')]
@@ -49,12 +50,40 @@ def _components(data_dir, span, history_root):
             static_range=tfx.proto.StaticRange(start_span_number=span, end_span_number=span)
         ),
     )
+
+
+def _components(data_dir, span, history_root, drift_and_layout=False):
+    """The pipeline of the schedule under ``periodic()``; ``drift_and_layout``: with
+    StatisticsGen, a drift check and BalancedInputGen too (what a run reads of the history:
+    statistics and layouts)."""
+    from tfx import v1 as tfx
+
+    from tfx_balance import (
+        BalancedInputGen,
+        ClassDistributionValidator,
+        LeakageCheck,
+        StratifiedSplitter,
+        periodic,
+    )
+
+    gen = _gen(data_dir, span)
     splitter = StratifiedSplitter(
         examples=gen.outputs['examples'], label_feature='label', splits=SPLITS, group_feature='user'
     )
     leakage = LeakageCheck(examples=splitter.outputs['examples'], group_feature='user')
+    components = [gen, splitter, leakage]
+    if drift_and_layout:
+        statistics = tfx.components.StatisticsGen(examples=gen.outputs['examples'])
+        drift = ClassDistributionValidator(
+            statistics=statistics.outputs['statistics'],
+            label_feature='label',
+            compare_splits=[],
+            max_drift_distance=1.0,
+        ).with_id('DriftCheck')
+        layout = BalancedInputGen(examples=splitter.outputs['examples'], label_feature='label')
+        components += [statistics, drift, layout]
     return periodic(
-        [gen, splitter, leakage],
+        components,
         history_root=history_root,
         pipeline_name='periodic-spans-e2e',
         horizon=HORIZON,
@@ -230,3 +259,104 @@ def test_a_pipeline_moved_over_from_tfx_hash_split_keeps_every_user_where_it_was
     assert len(recurring) == 60  # users 90-149, in spans 2, 3 and 4
     assert [u for u in recurring if after[u] != old_split[u]] == []
     assert [r.span for r in history.read_index(history_root).records] == [1, 2, 3, 4]
+
+
+def _recipe_components(data_dir, span):
+    """The Resolver recipe (0.2.0's, deprecated): the splitter keeps the splits of its own earlier
+    assignments, LeakageCheck reads its own earlier key indexes (PreviousSpanStrategy), and the
+    span's statistics and layout are written for the next runs' Resolvers."""
+    from tfx import v1 as tfx
+
+    from tfx_balance import (
+        BalancedInputGen,
+        LeakageCheck,
+        PreviousSpanStrategy,
+        SplitAssignments,
+        StratifiedSplitter,
+    )
+
+    def previous(artifact_type, producer, key):
+        return tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy,
+            config={'num_spans': HORIZON, 'skip_newest': False},
+            **{key: tfx.dsl.Channel(artifact_type, producer_component_id=producer, output_key=key)},
+        ).with_id(f'previous_{key}')
+
+    gen = _gen(data_dir, span)
+    assignments = previous(SplitAssignments, 'StratifiedSplitter', 'assignments')
+    splitter = StratifiedSplitter(
+        examples=gen.outputs['examples'],
+        label_feature='label',
+        splits=SPLITS,
+        group_feature='user',
+        previous_assignments=assignments.outputs['assignments'],
+    )
+    indexes = previous(tfx.types.standard_artifacts.ExampleAnomalies, 'LeakageCheck', 'anomalies')
+    leakage = LeakageCheck(
+        examples=splitter.outputs['examples'],
+        group_feature='user',
+        previous_key_index=indexes.outputs['anomalies'],
+    )
+    statistics = tfx.components.StatisticsGen(examples=gen.outputs['examples'])
+    layout = BalancedInputGen(examples=splitter.outputs['examples'], label_feature='label')
+    return [gen, assignments, splitter, indexes, leakage, statistics, layout]
+
+
+def test_a_pipeline_moved_over_from_the_resolver_recipe_reads_what_the_recipe_wrote(tmp_path):
+    import json
+
+    from tfx.orchestration import metadata
+
+    from tests.support.artifacts import label_counts
+    from tests.support.local_dag import run_local
+    from tfx_balance import seed_history
+    from tfx_balance.history_seed import outputs_by_span
+
+    data_dir, history_root = str(tmp_path / 'data'), str(tmp_path / 'history')
+    old_split = {}
+    for span in (1, 2):
+        write_records(os.path.join(data_dir, f'span-{span}', 'part-0.gz'), _records(span))
+        run = run_local('recipe', str(tmp_path / 'old'), _recipe_components(data_dir, span))
+        old_split.update(_split_of_users(run.output('StratifiedSplitter')))
+    mlmd = metadata.sqlite_metadata_connection_config(run.metadata_path)
+    recipe = {
+        name: outputs_by_span(mlmd, 'recipe', component, key)
+        for name, component, key in [
+            ('spans', 'StratifiedSplitter', 'examples'),
+            ('statistics', 'StatisticsGen', 'statistics'),
+            ('key_indexes', 'LeakageCheck', 'anomalies'),
+            ('layouts', 'BalancedInputGen', 'examples'),
+        ]
+    }
+    assert {name: sorted(found) for name, found in recipe.items()} == dict.fromkeys(recipe, [1, 2])
+    write_records(os.path.join(data_dir, 'span-3', 'part-0.gz'), _records(3))
+    components = _components(data_dir, 3, history_root, drift_and_layout=True)
+    splitter = [c for c in components if type(c).__name__ == 'StratifiedSplitter']
+    seed_history(
+        splitter, history_root, 'periodic-spans-e2e', **recipe, horizon=HORIZON, window=WINDOW
+    )
+    run = run_local('periodic-spans-e2e', str(tmp_path / 'new'), components)
+
+    after = _split_of_users(run.output('StratifiedSplitter'))
+    recurring = sorted(set(after) & set(old_split))
+    assert len(recurring) == 60  # users 60-119, in spans 1 or 2 and in 3
+    assert [u for u in recurring if after[u] != old_split[u]] == []
+    # Each component read the recipe's span-2 output (window 2: this span and the one before).
+    with open(os.path.join(run.output('BalancedInputGen'), 'balance_plan.json')) as f:
+        assert json.load(f)['window'] == [recipe['layouts'][2]]
+    drift = _json(run.output('DriftCheck', 'anomalies'), 'class_distribution.json')
+    baseline = collections.Counter()
+    for split in drift['baseline_drift'].values():
+        baseline.update({c: n['baseline'] for c, n in split['classes'].items()})
+    assert baseline == {'fraud': 20, 'ok': 115} == label_counts(_records(2), 'label')
+    leakage = _json(run.output('LeakageCheck', 'anomalies'), 'leakage.json')
+    assert leakage['passed'] and sum(leakage['examples'].values()) == len(_records(2) + _records(3))
+    sources = {source.split(' of ')[1] for found in leakage['seen_in'].values() for source in found}
+    assert sources == {'span 2', 'span 3'}
+
+
+def _json(folder, name):
+    import json
+
+    with open(os.path.join(folder, name)) as f:
+        return json.load(f)

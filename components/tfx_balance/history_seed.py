@@ -127,11 +127,15 @@ def outputs_by_span(
     """``{span: uri}`` of the newest live output ``output_key`` of component ``node_id`` of
     ``pipeline_name`` per span, in the MLMD that ``metadata_config`` (a
     ``ConnectionConfig``) connects to: e.g. the splitter's ``examples``, StatisticsGen's
-    ``statistics``, LeakageCheck's ``anomalies``, BalancedInputGen's ``examples``."""
+    ``statistics``, LeakageCheck's ``anomalies``, BalancedInputGen's ``examples``.
+
+    An output's span is its own ``span`` custom property (ExampleGen's and ours set it), else the
+    span of the inputs it was made from: TFX's ExampleGen records its span as a custom property,
+    which StatisticsGen does not copy (its statistics carry span 0), so statistics take their
+    Examples' span."""
     from ml_metadata.proto import metadata_store_pb2
     from tfx.orchestration import metadata
 
-    found = {}
     with metadata.Metadata(metadata_config) as m:
         context = m.store.get_context_by_type_and_name('node', f'{pipeline_name}.{node_id}')
         if context is None:
@@ -140,24 +144,23 @@ def outputs_by_span(
                 f'{pipeline_name!r}; give the pipeline name and component id of its runs.'
             )
         artifacts = {a.id: a for a in m.store.get_artifacts_by_context(context.id)}
-        events = m.store.get_events_by_artifact_ids(list(artifacts))
-        outputs = {
-            e.artifact_id
-            for e in events
+        made_by = {
+            e.artifact_id: e.execution_id
+            for e in m.store.get_events_by_artifact_ids(list(artifacts))
             if e.type == metadata_store_pb2.Event.OUTPUT
             and e.path.steps
             and e.path.steps[0].key == output_key
         }
+        input_spans = _input_spans(m.store, set(made_by.values()))
         newest = {}
-        for artifact in (artifacts[i] for i in sorted(outputs)):
-            span = _span(artifact)
+        for artifact in (artifacts[i] for i in sorted(made_by)):
+            span = _span(artifact, input_spans.get(made_by[artifact.id]))
             if artifact.state != metadata_store_pb2.Artifact.LIVE or span is None:
                 continue
             order = (artifact.create_time_since_epoch, artifact.id)
             if span not in newest or order > newest[span][0]:
                 newest[span] = (order, artifact.uri)
-        found = {span: uri for span, (_, uri) in sorted(newest.items())}
-    return found
+    return {span: uri for span, (_, uri) in sorted(newest.items())}
 
 
 def latest_blessed_model(
@@ -185,8 +188,31 @@ def latest_blessed_model(
         return model.uri
 
 
-def _span(artifact) -> int | None:
-    for properties in (artifact.custom_properties, artifact.properties):
-        if 'span' in properties:
-            return int(properties['span'].int_value)
+def _span(artifact, input_span: int | None = None) -> int | None:
+    """``artifact``'s span (``outputs_by_span``): its ``span`` custom property, else
+    ``input_span``, else its ``span`` property; None without any."""
+    if 'span' in artifact.custom_properties:
+        return int(artifact.custom_properties['span'].int_value)
+    if input_span is not None:
+        return input_span
+    if 'span' in artifact.properties:
+        return int(artifact.properties['span'].int_value)
     return None
+
+
+def _input_spans(store, execution_ids: set) -> Dict[int, int]:
+    """``{execution id: span}`` of the executions among ``execution_ids`` whose input artifacts
+    with a span have one span (``_span``)."""
+    from ml_metadata.proto import metadata_store_pb2
+
+    events = [
+        e
+        for e in store.get_events_by_execution_ids(list(execution_ids))
+        if e.type == metadata_store_pb2.Event.INPUT
+    ]
+    inputs = {a.id: _span(a) for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+    spans: Dict[int, set] = {}
+    for e in events:
+        if inputs.get(e.artifact_id) is not None:
+            spans.setdefault(e.execution_id, set()).add(inputs[e.artifact_id])
+    return {execution: found.pop() for execution, found in spans.items() if len(found) == 1}

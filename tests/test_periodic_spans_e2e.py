@@ -6,8 +6,8 @@ recur over 3 consecutive spans; every user's split is read back from each run's 
 
 A history_root that is a file stops the run in LookBack, before ExampleGen ingests anything.
 Pipelines moved over with ``seed_history``: from TFX's hash split (no user moves), and from the
-Resolver recipe (no user moves; the first run's drift check, LeakageCheck and layout read the
-recipe's statistics, key index and layout of the span before)."""
+Resolver recipe (no user moves; LookBack hands its model over; the drift check, LeakageCheck and
+layout read the recipe's statistics, key index and layout of the span before)."""
 
 import collections
 import os
@@ -329,11 +329,20 @@ def test_a_pipeline_moved_over_from_the_resolver_recipe_reads_what_the_recipe_wr
         ]
     }
     assert {name: sorted(found) for name, found in recipe.items()} == dict.fromkeys(recipe, [1, 2])
+    model = tmp_path / 'blessed' / 'Format-Serving' / 'saved_model.pb'  # a Trainer's model folder
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b'the blessed model')
     write_records(os.path.join(data_dir, 'span-3', 'part-0.gz'), _records(3))
     components = _components(data_dir, 3, history_root, drift_and_layout=True)
     splitter = [c for c in components if type(c).__name__ == 'StratifiedSplitter']
     seed_history(
-        splitter, history_root, 'periodic-spans-e2e', **recipe, horizon=HORIZON, window=WINDOW
+        splitter,
+        history_root,
+        'periodic-spans-e2e',
+        **recipe,
+        model=str(tmp_path / 'blessed'),
+        horizon=HORIZON,
+        window=WINDOW,
     )
     run = run_local('periodic-spans-e2e', str(tmp_path / 'new'), components)
 
@@ -341,6 +350,10 @@ def test_a_pipeline_moved_over_from_the_resolver_recipe_reads_what_the_recipe_wr
     recurring = sorted(set(after) & set(old_split))
     assert len(recurring) == 60  # users 60-119, in spans 1 or 2 and in 3
     assert [u for u in recurring if after[u] != old_split[u]] == []
+    # LookBack hands the seeded model over (the Trainer's base_model, the Evaluator's baseline).
+    copied = os.path.join(run.output('LookBack', 'model'), 'Format-Serving', 'saved_model.pb')
+    with open(copied, 'rb') as f:
+        assert f.read() == b'the blessed model'
     # Each component read the recipe's span-2 output (window 2: this span and the one before).
     with open(os.path.join(run.output('BalancedInputGen'), 'balance_plan.json')) as f:
         assert json.load(f)['window'] == [recipe['layouts'][2]]

@@ -12,6 +12,7 @@ from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
     PlaceUnits,
     allocate,
+    allocate_classes,
     boundaries,
     validate_split_weights,
 )
@@ -76,6 +77,13 @@ def test_presence_donor_is_the_fullest_split_ties_to_earlier():
 
 def test_zero_examples_allocates_nothing():
     assert allocate(0, [8, 1, 1]) == [0, 0, 0]
+
+
+def test_a_negative_class_size_is_refused_by_the_table_and_by_one_class():
+    with pytest.raises(ValueError, match='class sizes must be >= 0, got -1'):
+        allocate(-1, [8, 1, 1])
+    with pytest.raises(ValueError, match='class sizes must be >= 0, got -2'):
+        allocate_classes([3, -2, -1], [1, 1])
 
 
 @pytest.mark.parametrize('weights', [[8, 1, 1], [1, 1], [0.7, 0.2, 0.1], [3, 1, 1, 1, 2], [1]])

@@ -48,8 +48,6 @@ from tfx_balance.core.split_names import (  # noqa: F401
 def allocate(n: int, weights: Sequence[float]) -> list:
     """The rule's counts per split of one class of ``n`` units: ``allocate_classes`` of that class
     alone (its split totals are its own)."""
-    if n < 0:
-        raise ValueError(f'class size must be >= 0, got {n}')
     return allocate_classes([n], weights)[0]
 
 

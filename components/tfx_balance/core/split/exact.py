@@ -253,14 +253,10 @@ class PlanClasses(beam.CombineFn):
             for bucket, size in hist.items():
                 merged[bucket] = merged.get(bucket, 0) + size
         acc[2].merge(item[2])
-        examples = acc[1]
-        for label, example in item[1].items():
-            if label not in examples or example < examples[label]:
-                examples[label] = example
-        least = acc[3]
-        for label, h in item[3].items():
-            if h < least.get(label, _NO_HASH):
-                least[label] = h
+        for kept, found in ((acc[1], item[1]), (acc[3], item[3])):  # named examples, least hashes
+            for label, value in found.items():
+                if label not in kept or value < kept[label]:
+                    kept[label] = value
         acc[4].extend(item[4])
         self.largest(acc[4])
         return acc

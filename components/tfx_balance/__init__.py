@@ -7,7 +7,7 @@ reports with ``InteractiveContext.show`` (``tfx_balance.pictures``); importing a
 
 import sys
 
-__version__ = '0.2.0'
+__version__ = '0.3.0.dev0'
 
 _LAZY = {
     'ClassDistributionValidator': 'tfx_balance.class_distribution_validator.component',

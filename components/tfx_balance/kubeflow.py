@@ -3,11 +3,11 @@ r"""Compile a TFX pipeline for Kubeflow Pipelines (KFP v2) with ``KubeflowV2DagR
 From Python (needs the ``kfp`` extra)::
 
     from tfx_balance import kubeflow
-    kubeflow.compile_pipeline(my_pipeline, 'build/kfp', image='ghcr.io/me/tfx-balance:0.2.0')
+    kubeflow.compile_pipeline(my_pipeline, 'build/kfp', image='ghcr.io/me/tfx-balance:0.3.0.dev0')
 
 From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=None, ...)``::
 
-    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.2.0 \
+    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.3.0.dev0 \
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
 It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The
@@ -268,7 +268,7 @@ def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
     if not image:
         raise ValueError(
             'image is required: the container image every Kubeflow step runs in, e.g. '
-            "image='ghcr.io/<org>/tfx-balance:0.2.0' built from docker/Dockerfile "
+            "image='ghcr.io/<org>/tfx-balance:0.3.0.dev0' built from docker/Dockerfile "
             f'(the CLI: --image or ${IMAGE_ENV}).'
         )
     name = check_pipeline_name(pipeline.pipeline_info.pipeline_name)

@@ -9,7 +9,7 @@ import re
 from tfx_balance import __version__
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QUOTED = re.compile(r'tfx[-_]balance[-:](\d+\.\d+\.\d+\w*)')
+QUOTED = re.compile(r'tfx[-_]balance[-:](\d+\.\d+\.\d+(?:\.dev\d+)?)')
 
 
 try:
@@ -31,7 +31,7 @@ def test_pyproject_reads_the_version_from_the_package():
     assert pyproject['tool']['setuptools']['dynamic']['version'] == {
         'attr': 'tfx_balance.__version__'
     }
-    assert re.fullmatch(r'\d+\.\d+\.\d+', __version__)
+    assert re.fullmatch(r'\d+\.\d+\.\d+(\.dev\d+)?', __version__)  # main: the next, .dev0
 
 
 def test_makefile_takes_the_version_from_the_package():

@@ -115,12 +115,13 @@ def check_html_reports(work, tasks):
 
 
 def test_periodic_runs_of_the_compiled_spec_match_the_local_runs_span_by_span(image, tmp_path):
-    """Issue 75: the periodic sample without its training tail, compiled for Kubeflow (no
-    Resolver), run in the image for a first span, a stopped one (span 2, shifted), a pinned one
-    and a re-run of it, against the same runs under LocalDagRunner."""
+    """Issues 75 and 82: the periodic sample without its training tail, compiled for Kubeflow (no
+    Resolver), run in the image for a first span, a stopped one (span 2, shifted), span 4 and a
+    re-run of it, span 3 late and span 1 again, against the same runs under LocalDagRunner."""
     work = tmp_path / 'kfp-local-periodic'
-    argv = ['--work', str(work), '--no-build', '--image', image, '--periodic', '3']
-    argv += ['--shifted-span', '2', '--rerun', '3', '--no-training']
+    argv = ['--work', str(work), '--no-build', '--image', image, '--periodic', '4']
+    argv += ['--shifted-span', '2', '--rerun', '4', '--late', '3', '--again', '1']
+    argv += ['--no-training']
     out = subprocess.run(
         [sys.executable, '-m', 'tests.kubeflow.kfp_local', *argv], capture_output=True, text=True
     )
@@ -131,18 +132,20 @@ def test_periodic_runs_of_the_compiled_spec_match_the_local_runs_span_by_span(im
     assert all(set(executor) == {'container'} for executor in executors.values())
     with open(work / 'summaries.json') as f:
         runs = json.load(f)['kfp']
-    assert [r['span'] for r in runs] == [1, 2, 3, 3]
-    assert [r['drift'].split(' (')[0] for r in runs] == ['pass', 'STOPPED', 'pass', 'pass']
+    assert [r['span'] for r in runs] == [1, 2, 4, 4, 3, 1]
+    assert [r['drift'].split(' (')[0] for r in runs] == ['pass', 'STOPPED'] + ['pass'] * 4
     # The stopped span changed nothing later runs read: the next run pins generation 1, span 1.
-    assert [r['committed'] for r in runs] == [1, None, 2, 3]
-    assert [r['generation'] for r in runs] == [0, 1, 1, 2]
-    assert [r['pinned'] for r in runs] == [[], [1], [1], [1, 3]]
-    assert [r['window'] for r in runs] == [[1], [1, 2], [1, 3], [1, 3]]
-    assert [r['laid_out'] for r in runs] == [[1], [], [3], [3]]
-    # The re-run keeps every unit where the first run of span 3 put it, and counts once.
+    assert [r['committed'] for r in runs] == [1, None, 2, 3, 4, 5]
+    assert [r['generation'] for r in runs] == [0, 1, 1, 2, 3, 4]
+    # A late span and an old re-run pin the spans after them too; LeakageCheck reads both sides.
+    assert [r['pinned'] for r in runs] == [[], [1], [1], [1, 4], [1, 4], [1, 3, 4]]
+    assert [r['window'] for r in runs] == [[1], [1, 2], [1, 4], [1, 4], [1, 3, 4], [1, 3, 4]]
+    assert [r['laid_out'] for r in runs] == [[1], [], [4], [4], [3], [1]]
+    # A re-run keeps every unit where the first run of its span put it, and counts once.
     assert runs[3]['split_groups'] == runs[2]['split_groups']
+    assert runs[5]['split_groups'] == runs[0]['split_groups']
     assert all(r['groups_in_two_splits'] == [] for r in runs)
     index = work / 'pipeline_root' / 'history' / 'index'
-    assert sorted(os.listdir(index)) == [f'g-0000000{g}.json' for g in (1, 2, 3)]
-    with open(index / 'g-00000003.json') as f:
-        assert [record['span'] for record in json.load(f)['spans']] == [1, 3]
+    assert sorted(os.listdir(index)) == [f'g-0000000{g}.json' for g in (1, 2, 3, 4, 5)]
+    with open(index / 'g-00000005.json') as f:
+        assert [record['span'] for record in json.load(f)['spans']] == [1, 3, 4]

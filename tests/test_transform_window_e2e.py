@@ -12,6 +12,7 @@ import tempfile
 import pytest
 
 from tests.support.examples import example, write_records
+from tests.test_transform_window import PREPROCESSING, SCHEMA  # a vocabulary of 'token'
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +22,6 @@ TOKENS = {
     2: {'b': 5, 'c': 3, 'a': 1},
     3: {'c': 7, 'd': 3},
 }
-PREPROCESSING = """
-import tensorflow_transform as tft
-
-
-def preprocessing_fn(inputs):
-    return {'token_id': tft.compute_and_apply_vocabulary(inputs['token'], vocab_filename='tokens')}
-"""
-SCHEMA = """
-feature { name: "token" type: BYTES presence { min_fraction: 1.0 } shape { dim { size: 1 } } }
-feature { name: "label" type: BYTES presence { min_fraction: 1.0 } shape { dim { size: 1 } } }
-"""
 
 
 def _records(span):

@@ -187,18 +187,6 @@ def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
     return _KEY_STRUCT.pack(sums.numpy().tolist()[0])
 
 
-def _entry_prefix(name: str) -> bytes:
-    """The bytes a serialized feature map entry of feature ``name`` begins with: its key field
-    (tag 1, length-delimited), as protobuf writes it."""
-    key = name.encode()
-    length, size = b'', len(key)
-    while True:  # the length as a varint
-        byte, size = size & 0x7F, size >> 7
-        length += bytes([byte | (0x80 if size else 0)])
-        if not size:
-            return b'\n' + length + key
-
-
 def _release_sums_fn() -> None:
     """Drops the cached ``tf.function`` at exit while TensorFlow is intact (no ``__del__`` error)."""
     _fingerprint_sums_fn.cache_clear()
@@ -208,6 +196,8 @@ def _release_sums_fn() -> None:
 @functools.lru_cache(maxsize=4)
 def _fingerprint_sums_fn(ignore: tuple = ()):
     import tensorflow as tf
+
+    from tfx_balance.core.wire import feature_key  # imports TensorFlow, as this function does
 
     atexit.register(_release_sums_fn)
 
@@ -233,7 +223,7 @@ def _fingerprint_sums_fn(ignore: tuple = ()):
         if ignore:  # leave out the entries of the ignored features: those their name begins
             flat = tf.reshape(entries, [-1])  # (a map entry's key is its field 1: written first)
             ignored = tf.zeros_like(flat, dtype=tf.bool)
-            for prefix in map(_entry_prefix, ignore):
+            for prefix in map(feature_key, ignore):
                 found = tf.equal(tf.strings.substr(flat, 0, len(prefix)), prefix)
                 ignored = tf.logical_or(ignored, found)
             present = tf.logical_and(present, ~tf.reshape(ignored, tf.shape(entries)))

@@ -7,7 +7,8 @@ From Python (needs the ``kfp`` extra)::
 
 From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=None, ...)``::
 
-    python -m tfx_balance.kubeflow my_module:create_pipeline --image ghcr.io/me/tfx-balance:0.3.0.dev0 \
+    python -m tfx_balance.kubeflow my_module:create_pipeline \
+        --image ghcr.io/me/tfx-balance:0.3.0.dev0 \
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
 It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The

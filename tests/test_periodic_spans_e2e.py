@@ -303,11 +303,9 @@ def _recipe_components(data_dir, span):
 
 
 def test_a_pipeline_moved_over_from_the_resolver_recipe_reads_what_the_recipe_wrote(tmp_path):
-    import json
-
     from tfx.orchestration import metadata
 
-    from tests.support.artifacts import label_counts
+    from tests.support.artifacts import label_counts, read_json
     from tests.support.local_dag import run_local
     from tfx_balance import seed_history
     from tfx_balance.history_seed import outputs_by_span
@@ -355,21 +353,16 @@ def test_a_pipeline_moved_over_from_the_resolver_recipe_reads_what_the_recipe_wr
     with open(copied, 'rb') as f:
         assert f.read() == b'the blessed model'
     # Each component read the recipe's span-2 output (window 2: this span and the one before).
-    with open(os.path.join(run.output('BalancedInputGen'), 'balance_plan.json')) as f:
-        assert json.load(f)['window'] == [recipe['layouts'][2]]
-    drift = _json(run.output('DriftCheck', 'anomalies'), 'class_distribution.json')
+    plan = read_json(os.path.join(run.output('BalancedInputGen'), 'balance_plan.json'))
+    assert plan['window'] == [recipe['layouts'][2]]
+    drift = read_json(
+        os.path.join(run.output('DriftCheck', 'anomalies'), 'class_distribution.json')
+    )
     baseline = collections.Counter()
     for split in drift['baseline_drift'].values():
         baseline.update({c: n['baseline'] for c, n in split['classes'].items()})
     assert baseline == {'fraud': 20, 'ok': 115} == label_counts(_records(2), 'label')
-    leakage = _json(run.output('LeakageCheck', 'anomalies'), 'leakage.json')
+    leakage = read_json(os.path.join(run.output('LeakageCheck', 'anomalies'), 'leakage.json'))
     assert leakage['passed'] and sum(leakage['examples'].values()) == len(_records(2) + _records(3))
     sources = {source.split(' of ')[1] for found in leakage['seen_in'].values() for source in found}
     assert sources == {'span 2', 'span 3'}
-
-
-def _json(folder, name):
-    import json
-
-    with open(os.path.join(folder, name)) as f:
-        return json.load(f)

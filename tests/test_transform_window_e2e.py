@@ -125,7 +125,7 @@ def vocabularies():
 
     root = tempfile.mkdtemp(prefix='transform_window_e2e_')
     periodic_root, one_shot_root = os.path.join(root, 'periodic'), os.path.join(root, 'one-shot')
-    train, trains = [], {}
+    trains = {}
     for span in (1, 2, 3):
         write_records(
             os.path.join(periodic_root, 'data', f'span-{span}', 'part-0.gz'), _records(span)
@@ -133,10 +133,9 @@ def vocabularies():
         run = run_local(
             'transform-window-e2e', periodic_root, _periodic_components(periodic_root, span)
         )
-        records = list(read_split(run.output('StratifiedSplitter'), 'train'))
-        trains[span] = records
-        train += records
+        trains[span] = read_split(run.output('StratifiedSplitter'), 'train')
     window = _vocabulary(run)
+    train = [record for records in trains.values() for record in records]
     one_shot = run_local(
         'transform-window-e2e-one-shot', one_shot_root, _one_shot_components(one_shot_root, train)
     )
@@ -145,16 +144,10 @@ def vocabularies():
 
 
 def test_each_span_keeps_eight_of_every_ten_examples_of_a_token_in_train(vocabularies):
-    from tensorflow.core.example import example_pb2
+    from tests.support.artifacts import label_counts
 
     for span, records in vocabularies['train'].items():
-        tokens = [
-            example_pb2.Example.FromString(r).features.feature['token'].bytes_list.value[0].decode()
-            for r in records
-        ]
-        assert {t: tokens.count(t) for t in set(tokens)} == {
-            t: 8 * count for t, count in TOKENS[span].items()
-        }
+        assert label_counts(records, 'token') == {t: 8 * n for t, n in TOKENS[span].items()}
 
 
 def test_span_3s_transform_analyzes_the_window_like_the_three_spans_laid_out_as_one(vocabularies):

@@ -301,7 +301,7 @@ class PlanClasses(beam.CombineFn):
             groups = [g for g in groups if g[0] * LISTED_SHARE >= smallest]
         groups = sorted(groups, key=_largest)
         classes = [collections.Counter(labels) for _, _, _, _, labels in groups]
-        kept = {c: list(row) for c, row in (held or {}).items() if any(row)}
+        kept = {c: row for c, row in (held or {}).items() if any(row)}  # place_groups copies
         splits = place_groups([(g[0], c) for g, c in zip(groups, classes)], self.weights, kept)
         for (size, h, group, label, _), split in zip(groups, splits):
             listed.setdefault(label, {})[group] = split

@@ -44,10 +44,24 @@ def test_a_thousand_classes_draw_the_rarest_and_the_largest_and_table_every_clas
     assert len(drawn) == charts.MAX_ROWS
     rarest = min(counts, key=lambda c: (counts[c], c))
     assert 'class-0000' in drawn and rarest in drawn  # the largest and the rarest are seen
-    assert 'rows between (every row is in the table)' in html
+    assert 'rows not drawn here (every row is in the table)' in html
+    gaps = [int(n.replace(',', '')) for n in re.findall(r'\.\.\. ([\d,]+) rows not drawn', html)]
+    assert sum(gaps) + len(drawn) == 1000  # every row not drawn is counted once, the last too
+    assert f'{1000 - len(drawn):,} of 1,000 rows not drawn' in html
     for name in counts:  # every class is in the table beside
         assert f'<td>{name}</td>' in html
     assert 'log scale' in html  # 4,000 down to 1 on one axis
+
+
+def test_rows_not_drawn_after_the_last_drawn_row_are_counted_too():
+    totals = [5, 1, 1, 9, 9, 2, 9, 9]  # drawn: the 2 rarest (1, 2) and the 2 largest (6, 7)
+    svg = charts.bar_rows('c', 't', [f'r{i}' for i in range(8)], {'n': totals}, max_rows=4)
+    assert _drawn_rows(svg) == ['r1', 'r2', 'r6', 'r7']
+    gaps = re.findall(r'\.\.\. (\d+) rows not drawn here', svg)
+    assert gaps == ['1', '3']  # r0 before the first drawn row; r3-r5 between
+    svg = charts.bar_rows('c', 't', [f'r{i}' for i in range(8)], {'n': totals[::-1]}, max_rows=4)
+    assert re.findall(r'\.\.\. (\d+) rows not drawn here', svg) == ['3', '1']  # after the last
+    assert '4 of 8 rows not drawn' in svg
 
 
 def test_two_classes_draw_every_class_with_its_counts():

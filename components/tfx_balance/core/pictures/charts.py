@@ -105,6 +105,13 @@ def shown_rows(totals: Sequence[float], max_rows: int = MAX_ROWS) -> list:
     return sorted(by_size[:half] + by_size[-half:])
 
 
+def _gaps(shown: Sequence[int], count: int) -> dict:
+    """``{row index: rows not drawn just before it}`` of the ``shown`` rows of ``count`` (the
+    index ``count`` for those after the last drawn row)."""
+    edges = [-1, *shown, count]
+    return {b: b - a - 1 for a, b in zip(edges, edges[1:]) if b - a > 1}
+
+
 def bar_rows(
     chart_id: str,
     title: str,
@@ -143,7 +150,8 @@ def bar_rows(
     legend, legend_h = _legend(legend_names, legend_colors, left, width - 10, 26)
     top = 26 + legend_h + 6
     group_h = len(names) * (BAR + 1) + 7
-    gap_rows = sum(1 for a, b in zip(shown, shown[1:]) if b != a + 1)
+    gaps = _gaps(shown, len(rows))
+    gap_rows = len(gaps)
     height = top + group_h * len(shown) + gap_rows * 18 + 22
     scale = _scale(vmax, plot_w, log_scale)
     x0 = left + label_w
@@ -154,14 +162,15 @@ def bar_rows(
         *legend,
     ]
     y = top
-    for k, i in enumerate(shown):
-        if k and i != shown[k - 1] + 1:
-            hidden = i - shown[k - 1] - 1
+    for i in shown + [len(rows)]:
+        if i in gaps:
             parts.append(
                 f'<text class="gap" x="{x0}" y="{y + 12}" font-size="11" fill="#666">'
-                f'... {hidden:,} rows between (every row is in the table)</text>'
+                f'... {gaps[i]:,} rows not drawn here (every row is in the table)</text>'
             )
             y += 18
+        if i == len(rows):
+            break
         parts.append(
             f'<text class="row" x="{x0 - 6}" y="{y + group_h / 2 + 1:.1f}" font-size="11" '
             f'text-anchor="end">{esc(rows[i])}</text>'
@@ -198,6 +207,8 @@ def bar_rows(
         f'<line x1="{x0}" y1="{top - 3}" x2="{x0}" y2="{y}" stroke="#333" stroke-width="1"/>'
     )
     note = 'log scale' if log_scale else f'0 .. {value_format.format(vmax)}'
+    if len(shown) < len(rows):
+        note += f'; {len(rows) - len(shown):,} of {len(rows):,} rows not drawn'
     parts.append(f'<text x="{x0}" y="{y + 14}" font-size="10" fill="#666">{note}</text></svg>')
     return ''.join(parts)
 

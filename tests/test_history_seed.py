@@ -1,9 +1,13 @@
-"""tfx_balance.history_seed's MLMD readers on a small MLMD written here (the LocalDagRunner run
-that seeds a history from TFX's hash split: tests/test_periodic_spans_e2e.py)."""
+"""tfx_balance.history_seed: its MLMD readers on a small MLMD written here, and ``seed_history``
+all or nothing on split Examples folders written here (the LocalDagRunner runs that seed a
+history from TFX's hash split and the Resolver recipe: tests/test_periodic_spans_e2e.py)."""
+
+import os
+import re
 
 import pytest
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.errors import ConfigError, DataError
 
 
 @pytest.fixture
@@ -47,3 +51,124 @@ def test_a_component_the_mlmd_does_not_have_is_refused_by_name(mlmd):
 
     with pytest.raises(ConfigError, match="no component 'Splitter' of pipeline 'p'"):
         outputs_by_span(mlmd, 'p', 'Splitter', 'examples')
+
+
+# seed_history is all or nothing (issue 87): every refused call leaves the history empty, and
+# the same call, once its input is fixed, seeds it.
+SPLITS = {'train': 8, 'eval': 2}
+
+
+def _splitter():
+    from tfx import v1 as tfx
+
+    from tfx_balance import StratifiedSplitter
+
+    examples = tfx.dsl.Channel(type=tfx.types.standard_artifacts.Examples)
+    return StratifiedSplitter(
+        examples=examples, label_feature='label', splits=SPLITS, group_feature='user'
+    )
+
+
+def _span(tmp_path, span, splits=('train', 'eval'), users=3):
+    """A span's split Examples folder (``Split-<name>/`` of users ``u<span>-<i>``)."""
+    from tests.support.examples import example, write_records
+
+    folder = tmp_path / f'examples-{span}'
+    for n, name in enumerate(splits):
+        write_records(
+            str(folder / f'Split-{name}' / 'data.gz'),
+            [example(user=f'u{span}-{n}-{i}', label='a') for i in range(users)],
+        )
+    return str(folder)
+
+
+def _seed(root, spans, **kwargs):
+    from tfx_balance import seed_history
+
+    return seed_history([_splitter()], root, 'p', spans=spans, horizon=2, window=1, **kwargs)
+
+
+def _assert_empty(root):
+    """The history at ``root`` as before the call: no generation, no run's folder."""
+    from tfx_balance.core import history
+
+    assert history.read_index(root).generation == 0
+    for folder in (os.path.join(root, 'index'), os.path.join(root, 'runs')):
+        assert not os.path.isdir(folder) or os.listdir(folder) == []
+
+
+def test_a_refused_span_leaves_the_history_empty_and_the_same_call_then_seeds_it(tmp_path):
+    root = str(tmp_path / 'history')
+    spans = {1: _span(tmp_path, 1), 2: _span(tmp_path, 2, splits=('train', 'validation'))}
+    with pytest.raises(ConfigError) as raised:
+        _seed(root, spans)
+    assert f'seed_history: span 2 ({spans[2]})' in str(raised.value)
+    assert "split(s) ['validation']" in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    _assert_empty(root)
+    os.rename(os.path.join(spans[2], 'Split-validation'), os.path.join(spans[2], 'Split-eval'))
+    index = _seed(root, spans)
+    assert (index.generation, [r.span for r in index.records]) == (2, [1, 2])
+
+
+def test_a_commit_that_fails_midway_removes_every_generation_it_made(tmp_path):
+    """Span 3's statistics hold a file that cannot be read (a dangling link): spans 1 and 2 are
+    committed first, then taken back with their copies."""
+    root = str(tmp_path / 'history')
+    spans = {s: _span(tmp_path, s) for s in (1, 2, 3)}
+    statistics = {}
+    for s in spans:
+        folder = tmp_path / f'statistics-{s}' / 'Split-train'
+        folder.mkdir(parents=True)
+        (folder / 'FeatureStats.pb').write_bytes(b'stats')
+        statistics[s] = str(folder.parent)
+    broken = os.path.join(statistics[3], 'Split-train', 'gone.pb')
+    os.symlink(str(tmp_path / 'nowhere'), broken)
+    with pytest.raises(Exception, match='nowhere|gone.pb'):
+        _seed(root, spans, statistics=statistics)
+    _assert_empty(root)
+    os.remove(broken)
+    index = _seed(root, spans, statistics=statistics)
+    assert [r.span for r in index.records] == [1, 2, 3]
+    assert index.generation == 3
+
+
+@pytest.mark.parametrize(
+    'case, error, message',
+    [
+        ('no spans', ConfigError, 'seed_history: spans is empty'),
+        ('missing folder', DataError, 'the examples of span 2, {missing}, is not a folder'),
+        ('no Split folder', DataError, "span 2's folder {bare} has no Split-<name> folder"),
+        ('no example', DataError, 'seed_history: span 2 ({empty}) has no example'),
+        ('statistics of another span', ConfigError, 'statistics has span(s) [5]'),
+        ('a layout that is not one', DataError, '{bare} has no balance_plan.json'),
+        ('a missing model', DataError, 'the model of span 2, {missing}, is not a folder'),
+    ],
+)
+def test_each_bad_input_is_named_with_its_span_and_path_and_nothing_is_written(
+    tmp_path, case, error, message
+):
+    from tests.support.errors import documented_errors
+
+    root = str(tmp_path / 'history')
+    paths = {
+        'missing': str(tmp_path / 'missing'),
+        'bare': str(tmp_path / 'bare'),
+        'empty': _span(tmp_path, 9, users=0),
+    }
+    os.makedirs(paths['bare'])
+    spans = {1: _span(tmp_path, 1), 2: _span(tmp_path, 2)}
+    kwargs = {
+        'no spans': {'spans': {}},
+        'missing folder': {'spans': {**spans, 2: paths['missing']}},
+        'no Split folder': {'spans': {**spans, 2: paths['bare']}},
+        'no example': {'spans': {**spans, 2: paths['empty']}},
+        'statistics of another span': {'statistics': {5: paths['bare']}},
+        'a layout that is not one': {'layouts': {2: paths['bare']}},
+        'a missing model': {'model': paths['missing']},
+    }[case]
+    with pytest.raises(error) as raised:
+        _seed(root, **{'spans': spans, **kwargs})
+    assert message.format(**paths) in str(raised.value)
+    assert any(re.search(p, str(raised.value)) for p in documented_errors()), raised.value
+    _assert_empty(root)

@@ -1,8 +1,9 @@
-"""tfx_balance.periodic when spans do not come in order (issue 82), under LocalDagRunner: one
-history, one MLMD, a small pipeline (ImportExampleGen, StratifiedSplitter, LeakageCheck; horizon 4,
-window 2: the history keeps 4 spans) run for spans 1, 2, 4, 5, then span 3 late, span 2 again (a
-re-run of a kept span), and span 1 again, older than the history keeps: refused by name. Users
-recur over 3 consecutive spans; every user's split is read back from each run's output.
+"""tfx_balance.periodic when spans do not come in order (issues 82 and 87), under LocalDagRunner:
+one history, one MLMD, a small pipeline (ImportExampleGen, StratifiedSplitter, LeakageCheck;
+horizon 3, window 2, lateness 2: the history keeps 5 spans) run for spans 1-5, 7 and 8 (the
+history has dropped spans 1 and 2), then span 6 late by two spans, span 4 again (a re-run of the
+oldest kept span), and span 1 again, older than the history keeps: refused by name. Users recur
+over 3 consecutive spans; every user's split is read back from each run's output.
 
 A history_root that is a file stops the run in LookBack, before ExampleGen ingests anything.
 Pipelines moved over with ``seed_history``: from TFX's hash split (no user moves), and from the
@@ -20,9 +21,11 @@ from tests.support.examples import example, write_records
 
 pytestmark = pytest.mark.e2e
 
-HORIZON, WINDOW = 4, 2
+HORIZON, WINDOW, LATENESS = 3, 2, 2
 SPLITS = {'train': 6, 'eval': 2, 'test': 2}
-SCHEDULE = (1, 2, 4, 5, 3, 2, 1)  # span 3 late; span 2 re-run (kept); span 1 re-run (dropped)
+# Span 6 late after 7 and 8 (spans 1 and 2 dropped by then); span 4 re-run (the oldest kept);
+# span 1 re-run (dropped).
+SCHEDULE = (1, 2, 3, 4, 5, 7, 8, 6, 4, 1)
 
 
 def _users(span):
@@ -88,6 +91,7 @@ def _components(data_dir, span, history_root, drift_and_layout=False):
         pipeline_name='periodic-spans-e2e',
         horizon=HORIZON,
         window=WINDOW,
+        lateness=LATENESS,
     )
 
 
@@ -141,17 +145,24 @@ def test_every_run_of_the_schedule_but_the_old_rerun_is_accepted_and_committed(r
     assert [(span, error is None) for span, error, _, _ in done] == [
         (s, s != 1 or n == 0) for n, s in enumerate(SCHEDULE)
     ]
-    assert [generation for *_, generation in done] == [1, 2, 3, 4, 5, 6, 6]
+    assert [generation for *_, generation in done] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]
 
 
-def test_a_late_span_keeps_the_split_the_later_spans_gave_its_users(runs):
-    _, _, done = runs
+def test_a_late_span_in_steady_state_keeps_the_split_the_later_spans_gave_its_users(runs):
+    from tfx_balance.core import history
+
+    _, history_root, done = runs
     accepted = _accepted(done)
-    late = dict(accepted[4:5])[3]
-    later = {u: s for span, users in accepted[:4] if span > 3 for u, s in users.items()}
+    late = dict(accepted[7:8])[6]
+    later = {u: s for span, users in accepted[:7] if span > 6 for u, s in users.items()}
+    earlier = {u: s for span, users in accepted[:7] if span < 6 for u, s in users.items()}
     shared = sorted(set(late) & set(later))
-    assert len(shared) == 60  # spans 4 and 5 ran without span 3
+    assert len(shared) == 60  # spans 7 and 8 ran without span 6
     assert [u for u in shared if late[u] != later[u]] == []
+    assert len(set(late) & set(earlier)) == 60  # spans 4 and 5, kept beside it
+    assert [u for u in set(late) & set(earlier) if late[u] != earlier[u]] == []
+    # The history had dropped spans 1 and 2 when span 6 came: the steady state.
+    assert history.spans_kept(HORIZON, WINDOW, LATENESS) == 5
 
 
 def test_no_user_is_in_two_splits_over_all_the_runs(runs):
@@ -164,9 +175,9 @@ def test_no_user_is_in_two_splits_over_all_the_runs(runs):
     assert {u: s for u, s in splits.items() if len(s) > 1} == {}
 
 
-def test_a_rerun_of_a_kept_span_keeps_every_user_where_its_first_run_put_it(runs):
+def test_a_rerun_of_the_oldest_kept_span_keeps_every_user_where_its_first_run_put_it(runs):
     _, _, done = runs
-    first, again = [users for span, users in _accepted(done) if span == 2]
+    first, again = [users for span, users in _accepted(done) if span == 4]
     assert again == first
 
 
@@ -177,9 +188,10 @@ def test_a_span_older_than_the_history_keeps_is_refused_by_name_and_commits_noth
     span, error, _, generation = done[-1]
     assert span == 1 and isinstance(error, history.SpanNotKeptError)
     assert 'Span 1 is older than the history' in str(error)
-    assert 'dropped the spans up to 1' in str(error)
+    assert 'at least 6 accepted spans are newer than it' in str(error)
+    assert 'lateness=6 or more' in str(error)
     index = history.read_index(history_root)
-    assert (index.generation, [r.span for r in index.records]) == (generation, [2, 3, 4, 5])
+    assert (index.generation, [r.span for r in index.records]) == (generation, [4, 5, 6, 7, 8])
     assert set(os.listdir(os.path.join(history_root, 'runs'))) == history.named_runs(history_root)
 
 

@@ -468,7 +468,6 @@ def _seed_history(root: str, wl: dict, earlier: list, keep: int) -> None:
     """A new history at ``root`` holding the spans ``earlier`` (oldest first), each committed
     by ``history.commit`` as its daily run's CommitSpan did: its assignments, key index and
     statistics copied, its layout (the workload's, laid out by its own run) pointed to."""
-    from tfx_balance.commit_span.executor import plan_sha256
     from tfx_balance.core import history
 
     common.reset_dir(root)
@@ -476,7 +475,10 @@ def _seed_history(root: str, wl: dict, earlier: list, keep: int) -> None:
     for span in earlier:
         layout = wl['layouts'][span - 1]  # the workload lays out spans 1..window-1
         record = history.Record(
-            span=span, run=f'span-{span}', layout=layout, layout_sha256=plan_sha256(layout)
+            span=span,
+            run=f'span-{span}',
+            layout=layout,
+            layout_sha256=history.layout_sha256(layout),
         )
         outputs = {
             'assignments': wl['assignments'][span],

@@ -26,9 +26,10 @@ from typing import Dict, Mapping, Sequence
 from absl import logging
 from tfx.dsl.io import fileio
 
+from tfx_balance.artifacts.splits import split_folders
 from tfx_balance.core import history as span_history
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW
+from tfx_balance.core.errors import ConfigError, DataError, TfxBalanceError
+from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_LATENESS, DEFAULT_WINDOW
 from tfx_balance.periodic_pipeline import identity_of, the_splitter
 
 
@@ -43,12 +44,13 @@ def seed_history(
     model: str | None = None,
     horizon: int = DEFAULT_HORIZON,
     window: int = DEFAULT_WINDOW,
+    lateness: int = DEFAULT_LATENESS,
 ) -> span_history.HistoryIndex:
     """Starts the history at ``history_root`` from what a running pipeline already has, so that
     its first run under ``periodic(components, ...)`` is like any later one: each of ``spans``'
     units keeps the split it had. Call it once, before that first run, with the arguments given
-    to ``periodic``; each span is committed in span order (``horizon`` and ``window`` decide what
-    the history keeps, as in a run).
+    to ``periodic``. All or nothing: every span is read and checked before anything is written,
+    and a failure leaves the history as it was, so the same call can be made again.
 
     Example (a pipeline that split with TFX's hash split; its ExampleGen outputs per span)::
 
@@ -57,7 +59,7 @@ def seed_history(
     Args:
       components: the components given to ``periodic`` (its StratifiedSplitter says how units are
         keyed: ``group_feature``, ``seed``, ``splits``, whose names the old splits must have).
-      history_root, pipeline_name, horizon, window: as given to ``periodic``.
+      history_root, pipeline_name, horizon, window, lateness: as given to ``periodic``.
       spans: span -> the split Examples of that span (any splitter's output, e.g. TFX's hash
         split's ``train``/``eval``, or the Resolver recipe's StratifiedSplitter output).
       statistics: span -> the drift check's statistics of that span (StatisticsGen's output);
@@ -68,57 +70,109 @@ def seed_history(
         ``base_model`` and ``baseline_model``.
 
     Raises:
-      ConfigError: the history already has spans, or a span's splits are not the splitter's.
+      ConfigError: the history already has spans, ``spans`` is empty, an optional mapping names
+        a span ``spans`` has not, or a span's splits are not the splitter's.
+      DataError: a folder that is missing, has no ``Split-<name>`` folder or no example (naming
+        the span and the path).
     """
-    from tfx_balance.commit_span.executor import plan_sha256
     from tfx_balance.core.history_seed import write_assignments
     from tfx_balance.core.split.config import StratifiedSplitConfig
 
     splitter = the_splitter(list(components))
     config = StratifiedSplitConfig.from_exec_properties(splitter.exec_properties)
-    span_history.HistoryConfig(history_root, {}, horizon, window).validate()
+    span_history.HistoryConfig(history_root, {}, horizon, window, lateness).validate()
+    outputs = _checked_outputs(spans, statistics, key_indexes, layouts, model)
+    identity = identity_of(splitter, pipeline_name)
     span_history.check_root(history_root)
-    index = span_history.read_index(history_root, identity_of(splitter, pipeline_name))
-    if index.records:
+    found = span_history.read_index(history_root, identity)
+    if found.records:
         raise ConfigError(
             f'seed_history: the history at {history_root} already has spans '
-            f'{[r.span for r in index.records]}; a history is seeded once, before its first run. '
-            'Give a new history_root.'
+            f'{[r.span for r in found.records]}; a history is '
+            'seeded once, before its first run. Give a new history_root.'
         )
-    index = span_history.HistoryIndex.empty(history_root, identity_of(splitter, pipeline_name))
-    newest = max(spans)
-    for span in sorted(spans):
-        with tempfile.TemporaryDirectory() as assignments:
-            uri = spans[span]
-            split_dirs = {
-                name[len('Split-') :]: os.path.join(uri, name)
-                for name in (n.rstrip('/') for n in fileio.listdir(uri))
-                if name.startswith('Split-')
-            }
-            report = write_assignments(split_dirs, config, assignments)
-            layout = (layouts or {}).get(span)
+    with tempfile.TemporaryDirectory() as staged:
+        entries = []
+        for span in sorted(spans):  # every span read before anything is committed
+            assignments = os.path.join(staged, str(span))
+            try:
+                report = write_assignments(split_folders(spans[span]), config, assignments)
+            except TfxBalanceError as e:
+                raise type(e)(f'seed_history: span {span} ({spans[span]}): {e}') from None
+            if not report['units']:
+                raise DataError(
+                    f'seed_history: span {span} ({spans[span]}) has no example in its Split-* '
+                    'folders: nothing of it could be pinned. Give the folder of its split '
+                    'Examples, or leave the span out.'
+                )
+            logging.info(
+                'seed_history: span %d from %s: %d units (%d in several splits: kept where most '
+                'of their examples were).',
+                span,
+                spans[span],
+                report['units'],
+                report['in_several_splits'],
+            )
+            layout = outputs[span].pop('layout')  # pointed to, not copied
             record = span_history.Record(
                 span=span,
                 run=span_history.new_run(span),
                 layout=layout,
-                layout_sha256=plan_sha256(layout) if layout else None,
+                layout_sha256=span_history.layout_sha256(layout) if layout else None,
             )
-            outputs = {
-                'assignments': assignments,
-                'statistics': (statistics or {}).get(span),
-                'key_index': (key_indexes or {}).get(span),
-                'model': model if span == newest else None,
-            }
-            index = span_history.commit(index, record, outputs, keep=max(horizon, window))
-        logging.info(
-            'seed_history: span %d from %s: %d units (%d in several splits: kept where most of '
-            'their examples were).',
-            span,
-            uri,
-            report['units'],
-            report['in_several_splits'],
+            entries.append((record, {'assignments': assignments, **outputs[span]}))
+        return span_history.commit_all(
+            span_history.HistoryIndex.empty(history_root, identity),
+            entries,
+            keep=span_history.spans_kept(horizon, window, lateness),
         )
-    return index
+
+
+def _checked_outputs(spans, statistics, key_indexes, layouts, model) -> Dict[int, dict]:
+    """``{span: {'statistics', 'key_index', 'model': folder or None, 'layout': uri or None}}``
+    of ``seed_history``'s arguments, each folder checked to exist (the model goes with the
+    newest span); errors name the argument, the span and the path."""
+    if not spans:
+        raise ConfigError(
+            'seed_history: spans is empty. outputs_by_span returns {} for a component with no '
+            'live output in the MLMD: check the pipeline name and the component id of its runs, '
+            'or give {span: folder of its split Examples}.'
+        )
+    given = {'statistics': statistics, 'key_indexes': key_indexes, 'layouts': layouts}
+    for name, found in given.items():
+        extra = sorted(set(found or {}) - set(spans))
+        if extra:
+            raise ConfigError(
+                f'seed_history: {name} has span(s) {extra}, which spans has not ({sorted(spans)}): '
+                'each seeded span needs its split Examples. Add them to spans, or leave those '
+                f'out of {name}.'
+            )
+    newest = max(spans)
+    outputs = {}
+    for span in sorted(spans):
+        found = {
+            'examples': spans[span],
+            'statistics': (statistics or {}).get(span),
+            'key_index': (key_indexes or {}).get(span),
+            'layout': (layouts or {}).get(span),
+            'model': model if span == newest else None,
+        }
+        for name, path in found.items():
+            if path is not None and not fileio.isdir(path):
+                raise DataError(
+                    f'seed_history: the {name} of span {span}, {path}, is not a folder (missing, '
+                    'or a file). Give the output folder of that span (outputs_by_span finds them '
+                    'in the MLMD).'
+                )
+        if not split_folders(spans[span]):
+            raise DataError(
+                f"seed_history: span {span}'s folder {spans[span]} has no Split-<name> folder: "
+                "it is not a split Examples artifact. Give ExampleGen's or a splitter's examples "
+                'output of that span.'
+            )
+        del found['examples']
+        outputs[span] = found
+    return outputs
 
 
 def outputs_by_span(

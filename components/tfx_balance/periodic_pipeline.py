@@ -40,7 +40,7 @@ from tfx.dsl.components.common import resolver
 from tfx_balance import keys, tfx_executors
 from tfx_balance.commit_span.component import CommitSpan
 from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW
+from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_LATENESS, DEFAULT_WINDOW
 from tfx_balance.look_back.component import LookBack
 
 LOOK_BACK_ID = 'LookBack'
@@ -54,6 +54,7 @@ def periodic(
     pipeline_name: str,
     horizon: int = DEFAULT_HORIZON,
     window: int = DEFAULT_WINDOW,
+    lateness: int = DEFAULT_LATENESS,
 ) -> List:
     """``components`` with LookBack first and CommitSpan after every other component but the
     Pushers (which wait for it), wired to the history at ``history_root`` (one folder per
@@ -68,6 +69,8 @@ def periodic(
       horizon: spans whose units keep their split.
       window: spans LeakageCheck and the training window read, this run's included; at most
         ``horizon``.
+      lateness: how late a span may arrive and still be split: at most that many accepted spans
+        newer than it. The history keeps ``max(horizon, window) + lateness`` spans.
 
     Raises:
       ConfigError: a Resolver among ``components``, not exactly one StratifiedSplitter, or a
@@ -83,7 +86,11 @@ def periodic(
     splitter = the_splitter(components)
     identity = identity_of(splitter, pipeline_name)
     look_back = LookBack(
-        history_root=history_root, identity=identity, horizon=horizon, window=window
+        history_root=history_root,
+        identity=identity,
+        horizon=horizon,
+        window=window,
+        lateness=lateness,
     ).with_id(LOOK_BACK_ID)
     history, model = look_back.outputs[keys.HISTORY_KEY], look_back.outputs[keys.MODEL_KEY]
     committed = {keys.ASSIGNMENTS_KEY: splitter.outputs[keys.ASSIGNMENTS_KEY]}

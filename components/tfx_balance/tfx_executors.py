@@ -180,6 +180,7 @@ def window_examples(examples: List[types.Artifact]) -> List[types.Artifact]:
     URIs, in place, with the layout's payload and file format."""
     from tfx.types import artifact_utils, standard_artifacts
 
+    from tfx_balance.artifacts.splits import split_folders
     from tfx_balance.core.balanced_input_gen.plan_file import window_split_dirs
 
     found = []
@@ -193,13 +194,7 @@ def window_examples(examples: List[types.Artifact]) -> List[types.Artifact]:
         for uri in (u for u in window if u != artifact.uri.rstrip('/')):
             earlier = standard_artifacts.Examples()
             earlier.uri = uri
-            earlier.split_names = artifact_utils.encode_split_names(
-                sorted(
-                    n.rstrip('/')[len('Split-') :]
-                    for n in fileio.listdir(uri)
-                    if n.startswith('Split-')
-                )
-            )
+            earlier.split_names = artifact_utils.encode_split_names(list(split_folders(uri)))
             for name in ('payload_format', 'file_format'):
                 if artifact.has_custom_property(name):
                     earlier.set_string_custom_property(name, artifact.get_custom_property(name))

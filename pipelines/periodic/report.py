@@ -64,7 +64,7 @@ def span_summary(span: int, outputs: dict, stopped: str | None, groups: dict) ->
     pinned = None
     if found:
         index = HistoryIndex.from_json(found['root'], found['index'], 'history.json')
-        pinned = PinnedHistory(index, found['horizon'], found['window'])
+        pinned = PinnedHistory(index, found['horizon'], found['window'], found['lateness'])
     split_dir = outputs.get(('StratifiedSplitter', 'examples'))
     committed = _json(outputs.get(('CommitSpan', 'committed')), 'history.json')
     placed = split_groups(split_dir) if split_dir else {}

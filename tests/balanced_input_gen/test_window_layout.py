@@ -61,7 +61,7 @@ def span_history(root, layouts: dict, window: int = 3):
     artifact = SpanHistory()
     artifact.uri = str(root / f'history-{len(layouts)}')
     os.makedirs(artifact.uri, exist_ok=True)
-    write_pinned(artifact, PinnedHistory(index, horizon=window, window=window))
+    write_pinned(artifact, PinnedHistory(index, horizon=window, window=window, lateness=0))
     return artifact
 
 

@@ -129,12 +129,12 @@ def test_a_generation_never_drops_its_span_and_records_what_it_dropped(tmp_path)
         _commit(root, tmp_path, span, assignments=1)
     index = history.read_index(root, IDENTITY)  # keep=3
     assert ([r.span for r in index.records], index.dropped_through) == ([3, 4, 5], 2)
-    index.check_kept(6, 3)  # the next span: its 3 spans before are kept
-    index.check_kept(3, 3)  # a re-run of a kept span: its own record holds its units
+    index.check_kept(6, 3, 0)  # the next span: its 3 spans before are kept
+    index.check_kept(3, 3, 0)  # a re-run of a kept span: its own record holds its units
     for span in (1, 4.5):  # an old span, a late one whose horizon reaches span 2
         with pytest.raises(history.SpanNotKeptError, match='dropped the spans up to 2'):
-            index.check_kept(span, 3)
-    index.check_kept(4.5, 1)
+            index.check_kept(span, 3, 0)
+    index.check_kept(4.5, 1, 0)
     _commit(root, tmp_path, 3, pinned=index, assignments=1)  # re-run: still kept
     index = history.read_index(root, IDENTITY)
     assert [r.span for r in index.records] == [3, 4, 5]
@@ -214,6 +214,38 @@ def test_a_history_root_that_is_not_a_writable_folder_is_refused_by_name(tmp_pat
         history.check_root(str(tmp_path / 'file' / 'h'))
 
 
+def test_a_late_span_is_kept_at_any_age_up_to_the_lateness_and_refused_with_what_keeps_it(
+    tmp_path,
+):
+    horizon, lateness = 3, 2
+    keep = history.spans_kept(horizon, 2, lateness)
+    assert keep == 5
+    root = str(tmp_path / 'history')
+    for span in (1, 2, 3, 4, 5, 7, 8, 9):  # span 6 is late: 3 newer spans ran without it
+        _commit(root, tmp_path, span, keep=keep, assignments=1)
+    index = history.read_index(root, IDENTITY)
+    assert ([r.span for r in index.records], index.dropped_through) == ([4, 5, 7, 8, 9], 3)
+    with pytest.raises(history.SpanNotKeptError) as raised:  # late by 3, lateness 2
+        index.check_kept(6, horizon, lateness)
+    assert '3 accepted spans are newer than it' in str(raised.value)
+    assert 'lateness=3 or more' in str(raised.value)
+    with pytest.raises(history.SpanNotKeptError) as raised:  # dropped: spans 2, 3 newer too
+        index.check_kept(1, horizon, lateness)
+    assert 'at least 6 accepted spans' in str(raised.value) and 'lateness=6' in str(raised.value)
+
+    root = str(tmp_path / 'steady')  # a hundred spans, span 98 two days late
+    pinned = None
+    for span in [s for s in range(1, 101) if s != 98]:
+        pinned = _commit(root, tmp_path, span, pinned=pinned, keep=keep, assignments=1)
+    assert [r.span for r in pinned.records] == [95, 96, 97, 99, 100]
+    pinned.check_kept(98, horizon, lateness)  # late by 2: 95, 96, 97 before it are kept
+    assert [r.span for r in pinned.around(98, horizon)] == [95, 96, 97, 99, 100]
+    with pytest.raises(history.SpanNotKeptError, match='lateness=6 or more'):
+        pinned.check_kept(93, horizon, lateness)  # its record was dropped, as was span 94
+    pinned = _commit(root, tmp_path, 98, pinned=pinned, keep=keep, assignments=1)
+    assert [r.span for r in pinned.records] == [96, 97, 98, 99, 100]
+
+
 def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
     import re
 
@@ -227,7 +259,7 @@ def test_every_error_of_the_history_is_in_the_troubleshooting_table(tmp_path):
     for call in (
         lambda: _commit(root, tmp_path, 3, pinned=pinned, assignments=1),
         lambda: history.read_index(root, {**IDENTITY, 'seed': 1}),
-        lambda: dataclasses.replace(pinned, dropped_through=0).check_kept(0, 3),
+        lambda: dataclasses.replace(pinned, dropped_through=0).check_kept(0, 3, 0),
         lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json')),
         lambda: history.check_root(os.path.join(root, 'index', 'g-00000001.json', 'h')),
         lambda: history.HistoryConfig(history_root=root, identity=IDENTITY, window=9).validate(),

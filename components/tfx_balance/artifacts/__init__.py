@@ -30,6 +30,7 @@ from tfx_balance.artifacts.splits import (
     require_tf_example,
     resolve_splits,
     split_file_pattern,
+    split_folders,
     split_names,
 )
 from tfx_balance.artifacts.write import (
@@ -70,6 +71,7 @@ __all__ = [
     'source_names',
     'span_of',
     'split_file_pattern',
+    'split_folders',
     'split_names',
     'unwrap_error',
     'warn_repeated_spans',

@@ -20,6 +20,7 @@ from tfx.types import artifact, artifact_utils
 
 from tfx_balance import keys
 from tfx_balance.artifacts import spans
+from tfx_balance.artifacts.splits import split_folders
 from tfx_balance.core import history
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.json_files import read_json, write_json
@@ -51,6 +52,12 @@ class PinnedHistory:
     index: history.HistoryIndex
     horizon: int  # spans whose assignments the splitter keeps
     window: int  # spans LeakageCheck and the training window read (this run's among them)
+    lateness: int  # how many newer spans a late span may follow (what the history keeps)
+
+    @property
+    def keep(self) -> int:
+        """How many of the newest spans a commit keeps (``history.spans_kept``)."""
+        return history.spans_kept(self.horizon, self.window, self.lateness)
 
     def records(self, output: str, span: int) -> List[history.Record]:
         """The other spans whose ``output`` this run reads. The units' splits and the check of
@@ -61,7 +68,7 @@ class PinnedHistory:
         back only: layouts of the ``window - 1`` spans before ``span``, statistics of the span
         before it (the last accepted)."""
         if output == 'assignments':
-            self.index.check_kept(span, self.horizon)
+            self.index.check_kept(span, self.horizon, self.lateness)
             return self.index.around(span, self.horizon, including=True)
         if output == 'key_index':
             return self.index.around(span, self.window - 1)
@@ -91,19 +98,9 @@ class PinnedHistory:
             if 'span' in declared:
                 value.span = record_span
             if 'split_names' in declared:
-                value.split_names = artifact_utils.encode_split_names(_split_folders(uri))
+                value.split_names = artifact_utils.encode_split_names(list(split_folders(uri)))
             found.append(value)
         return found
-
-
-def _split_folders(uri: str) -> List[str]:
-    import tensorflow as tf
-
-    return sorted(
-        name.rstrip('/')[len('Split-') :]
-        for name in tf.io.gfile.listdir(uri)
-        if name.startswith('Split-')
-    )
 
 
 def write_pinned(output, pinned: PinnedHistory) -> None:
@@ -113,6 +110,7 @@ def write_pinned(output, pinned: PinnedHistory) -> None:
             'root': pinned.index.root,
             'horizon': pinned.horizon,
             'window': pinned.window,
+            'lateness': pinned.lateness,
             'index': pinned.index.to_json(),
         },
     )
@@ -126,7 +124,7 @@ def pinned_history(value) -> PinnedHistory | None:
     path = os.path.join(artifact_utils.get_single_instance(list(value)).uri, HISTORY_FILE)
     found = read_json(path)
     index = history.HistoryIndex.from_json(found['root'], found['index'], path)
-    return PinnedHistory(index, int(found['horizon']), int(found['window']))
+    return PinnedHistory(index, int(found['horizon']), int(found['window']), int(found['lateness']))
 
 
 def earlier_inputs(input_dict, key: str, output: str, artifact_type, this_span) -> list:

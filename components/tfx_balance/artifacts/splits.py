@@ -1,9 +1,10 @@
-"""Split names and folders of ``Examples`` artifacts (one, or a window), and finishing an output."""
+"""Split names and folders of ``Examples`` artifacts (one, or a window, or a folder), and finishing
+an output."""
 
 from __future__ import annotations
 
 import os
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 import tensorflow as tf
 from absl import logging
@@ -79,6 +80,13 @@ def check_split_files(examples, split: str) -> List[str]:
             )
         files += found
     return files
+
+
+def split_folders(uri: str) -> Dict[str, str]:
+    """``{split name: folder}`` of the ``Split-<name>`` folders in the artifact folder ``uri``
+    (what TFX writes, whatever ``split_names`` says), sorted by name."""
+    names = sorted(n.rstrip('/') for n in tf.io.gfile.listdir(uri) if n.startswith('Split-'))
+    return {name[len('Split-') :]: os.path.join(uri, name) for name in names}
 
 
 def output_split_dir(output, split: str) -> str:

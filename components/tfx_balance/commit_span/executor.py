@@ -3,8 +3,7 @@ generation of its index (core/history.py ``commit``)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
+import dataclasses
 from typing import Any, Dict, List
 
 from absl import logging
@@ -13,7 +12,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
 from tfx_balance import artifacts, keys
-from tfx_balance.artifacts.history import PinnedHistory, pinned_history, write_pinned
+from tfx_balance.artifacts.history import pinned_history, write_pinned
 from tfx_balance.core import history
 from tfx_balance.core.errors import ConfigError
 
@@ -28,13 +27,6 @@ def _single(input_dict, key: str):
 
 def _blessed(blessing) -> bool:
     return blessing is not None and blessing.get_int_custom_property(keys.BLESSED_PROPERTY) == 1
-
-
-def plan_sha256(layout_uri: str) -> str:
-    import tensorflow as tf
-
-    with tf.io.gfile.GFile(os.path.join(layout_uri, keys.BALANCE_PLAN_FILE), 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 class Executor(base_executor.BaseExecutor):
@@ -70,7 +62,7 @@ class Executor(base_executor.BaseExecutor):
             span=span,
             run=history.new_run(span),
             layout=layout.uri if layout else None,
-            layout_sha256=plan_sha256(layout.uri) if layout else None,
+            layout_sha256=history.layout_sha256(layout.uri) if layout else None,
         )
         index = history.commit(
             pinned.index,
@@ -81,11 +73,11 @@ class Executor(base_executor.BaseExecutor):
                 'key_index': key_index.uri if key_index else None,
                 'model': model.uri if model is not None and blessed else None,
             },
-            keep=max(pinned.horizon, pinned.window),
+            keep=pinned.keep,
         )
         write_pinned(
             artifact_utils.get_single_instance(output_dict['committed']),
-            PinnedHistory(index, pinned.horizon, pinned.window),
+            dataclasses.replace(pinned, index=index),
         )
         logging.info(
             'CommitSpan: span %d committed as generation %d of %s (%s).',

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import json
 import os
 import posixpath
@@ -34,6 +35,7 @@ from absl import logging
 
 from tfx_balance.core.arguments import INT, SORTED_JSON, STR, Arguments, argument
 from tfx_balance.core.errors import ConfigError, DataError, TfxBalanceError
+from tfx_balance.keys import BALANCE_PLAN_FILE
 
 FORMAT = 1
 INDEX_DIR = 'index'
@@ -49,6 +51,14 @@ IDENTITY_FIX = (
 
 DEFAULT_HORIZON = 7
 DEFAULT_WINDOW = 3
+# A week of daily spans: a partner's file for Saturday that arrives on Monday is late by 2.
+DEFAULT_LATENESS = 7
+
+
+def spans_kept(horizon: int, window: int, lateness: int) -> int:
+    """How many of the newest spans the history keeps: a span late by up to ``lateness`` (that
+    many accepted spans newer than it) still finds the ``horizon`` spans before it."""
+    return max(horizon, window) + lateness
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +85,12 @@ class HistoryConfig(Arguments):
         'this one included.',
         wire=INT,
     )
+    lateness: int = argument(
+        DEFAULT_LATENESS,
+        doc='an int >= 0: how late a span may arrive, as the number of accepted spans newer '
+        'than it; the history keeps horizon + lateness spans so that its units keep their split.',
+        wire=INT,
+    )
 
     def validate(self) -> HistoryConfig:
         if not isinstance(self.history_root, str) or not self.history_root.strip():
@@ -82,10 +98,10 @@ class HistoryConfig(Arguments):
                 f'history_root must name a folder (e.g. gs://bucket/history/my-pipeline); got '
                 f'{self.history_root!r}.'
             )
-        for name in ('horizon', 'window'):
+        for name, least in (('horizon', 1), ('window', 1), ('lateness', 0)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f'{name} must be an int >= 1; got {value!r}.')
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigError(f'{name} must be an int >= {least}; got {value!r}.')
         if self.window > self.horizon:
             raise ConfigError(
                 f'window {self.window} is larger than horizon {self.horizon}: LeakageCheck and '
@@ -175,22 +191,28 @@ class HistoryIndex:
         later = [r for r in self.records if r.span > span][:count] if count > 0 else []
         return self.before(span, count, including) + later
 
-    def check_kept(self, span: int, horizon: int) -> None:
+    def check_kept(self, span: int, horizon: int, lateness: int) -> None:
         """A ``SpanNotKeptError`` when ``span`` has no record and its ``horizon`` spans before
-        it reach spans this history dropped: a unit seen there could not keep its split."""
+        it reach spans this history dropped: a unit seen there could not keep its split. A span
+        late by at most ``lateness`` (the history keeps ``spans_kept``) always passes."""
         if self.dropped_through is None or self.record(span) is not None:
             return
         kept = [r.span for r in self.records if self.dropped_through < r.span < span]
         if len(kept) >= horizon:
             return
+        newer = sum(r.span > span for r in self.records)  # every newer span, unless one was
+        exact = span >= self.dropped_through  # dropped: then at least one more
+        late = f'{newer}' if exact else f'at least {newer + 1}'
         raise SpanNotKeptError(
-            f'Span {span} is older than the history at {self.root} keeps: it dropped the spans '
-            f'up to {self.dropped_through} (it keeps the newest max(horizon, window) spans), and '
-            f'span {span} has no record, so its horizon of {horizon} spans reaches spans whose '
-            f'units it no longer knows; splitting span {span} could move them. Span {span} is '
-            'not split nor committed. Leave it as it was committed (its earlier outputs stay in '
-            'the pipeline root), or, to split spans this old later, give the pipeline a larger '
-            'horizon before they leave the history.'
+            f'Span {span} is older than the history at {self.root} keeps: {late} accepted spans '
+            f'are newer than it, and the history keeps the newest max(horizon, window) + '
+            f'lateness spans (lateness {lateness}), so it dropped the spans up to '
+            f'{self.dropped_through}; span {span} has no record, and its horizon of {horizon} '
+            f'spans reaches spans whose units it no longer knows: splitting it could move them. '
+            f'Span {span} is not split nor committed. Leave it as it was committed (its earlier '
+            'outputs stay in the pipeline root), or, for spans this late, give periodic() '
+            f'lateness={newer if exact else newer + 1} or more (the '
+            'history then keeps them; it takes effect for spans that have not left it yet).'
         )
 
     def latest_model(self) -> Record | None:
@@ -268,6 +290,22 @@ class HistoryIndex:
 
 def _join(root: str, *parts: str) -> str:
     return (posixpath.join if '://' in root else os.path.join)(root, *parts)
+
+
+def layout_sha256(layout: str) -> str:
+    """The SHA-256 of the ``balance_plan.json`` of BalancedInputGen's output ``layout`` (a
+    record's ``layout_sha256``: a layout changed after its span was committed is found), or a
+    ``DataError`` naming the folder when it has none."""
+    import tensorflow as tf
+
+    path = _join(layout, BALANCE_PLAN_FILE)
+    if not tf.io.gfile.exists(path):
+        raise DataError(
+            f'{layout} has no {BALANCE_PLAN_FILE}: it is not a BalancedInputGen output. Give '
+            "BalancedInputGen's examples output of that span."
+        )
+    with tf.io.gfile.GFile(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def _index_path(root: str, generation: int) -> str:
@@ -376,6 +414,31 @@ def commit(
     logging.info(
         'history %s: generation %d commits span %d', pinned.root, index.generation, record.span
     )
+    return index
+
+
+def commit_all(
+    pinned: HistoryIndex,
+    entries: Sequence[Tuple[Record, Mapping[str, str | None]]],
+    keep: int,
+) -> HistoryIndex:
+    """``commit`` of each ``(record, outputs)`` in order, all or nothing: when one fails, the
+    generations this call created and their ``runs/`` folders are removed, newest first, so the
+    history is as ``pinned`` was and the same call can be made again."""
+    import tensorflow as tf
+
+    index, created = pinned, []
+    try:
+        for record, outputs in entries:
+            index = commit(index, record, outputs, keep)
+            created.append(index)
+    except BaseException:
+        for done in reversed(created):
+            tf.io.gfile.remove(_index_path(done.root, done.generation))
+            run = next(r.run for r in done.records if r.generation == done.generation)
+            if tf.io.gfile.exists(_join(done.root, RUNS_DIR, run)):
+                tf.io.gfile.rmtree(_join(done.root, RUNS_DIR, run))
+        raise
     return index
 
 

@@ -11,7 +11,12 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance import keys
 from tfx_balance.artifacts.history import SpanHistory
-from tfx_balance.core.history import DEFAULT_HORIZON, DEFAULT_WINDOW, HistoryConfig
+from tfx_balance.core.history import (
+    DEFAULT_HORIZON,
+    DEFAULT_LATENESS,
+    DEFAULT_WINDOW,
+    HistoryConfig,
+)
 from tfx_balance.look_back import executor
 from tfx_balance.parameters import documented, execution_parameters
 
@@ -49,6 +54,7 @@ class LookBack(base_component.BaseComponent):
         identity: Mapping,
         horizon: int = DEFAULT_HORIZON,
         window: int = DEFAULT_WINDOW,
+        lateness: int = DEFAULT_LATENESS,
     ):
         """Args:
         {arguments}

@@ -30,7 +30,7 @@ class Executor(base_executor.BaseExecutor):
         config = history.HistoryConfig.from_exec_properties(exec_properties)
         history.check_root(config.history_root)  # before any other task runs
         index = history.read_index(config.history_root, config.identity)
-        pinned = PinnedHistory(index, config.horizon, config.window)
+        pinned = PinnedHistory(index, config.horizon, config.window, config.lateness)
         write_pinned(artifact_utils.get_single_instance(output_dict[keys.HISTORY_KEY]), pinned)
         model = index.latest_model()
         if model is not None:

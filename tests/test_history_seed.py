@@ -172,3 +172,19 @@ def test_each_bad_input_is_named_with_its_span_and_path_and_nothing_is_written(
     assert message.format(**paths) in str(raised.value)
     assert any(re.search(p, str(raised.value)) for p in documented_errors()), raised.value
     _assert_empty(root)
+
+
+def test_an_mlmd_file_that_does_not_exist_is_named_and_not_created(tmp_path):
+    from tfx.orchestration import metadata
+
+    from tfx_balance.history_seed import latest_blessed_model, outputs_by_span
+
+    path = str(tmp_path / 'metadata.db')
+    config = metadata.sqlite_metadata_connection_config(path)
+    for call in (
+        lambda: outputs_by_span(config, 'p', 'Splitter', 'examples'),
+        lambda: latest_blessed_model(config, 'p'),
+    ):
+        with pytest.raises(ConfigError, match=f'the MLMD {path} does not exist'):
+            call()
+    assert not os.path.exists(path)

@@ -190,6 +190,7 @@ def outputs_by_span(
     from ml_metadata.proto import metadata_store_pb2
     from tfx.orchestration import metadata
 
+    _check_mlmd(metadata_config, 'outputs_by_span')
     with metadata.Metadata(metadata_config) as m:
         context = m.store.get_context_by_type_and_name('node', f'{pipeline_name}.{node_id}')
         if context is None:
@@ -224,6 +225,7 @@ def latest_blessed_model(
     picks it: its blessing's ``current_model_id``), or None when none was blessed."""
     from tfx.orchestration import metadata
 
+    _check_mlmd(metadata_config, 'latest_blessed_model')
     with metadata.Metadata(metadata_config) as m:
         context = m.store.get_context_by_type_and_name('node', f'{pipeline_name}.{evaluator_id}')
         if context is None:
@@ -240,6 +242,18 @@ def latest_blessed_model(
             [newest.custom_properties['current_model_id'].int_value]
         )
         return model.uri
+
+
+def _check_mlmd(metadata_config, caller: str) -> None:
+    """A ``ConfigError`` naming the file when ``metadata_config`` is a SQLite MLMD that does not
+    exist (MLMD would create an empty one there, and nothing would be found)."""
+    if metadata_config.HasField('sqlite'):
+        path = metadata_config.sqlite.filename_uri
+        if not fileio.exists(path):
+            raise ConfigError(
+                f'{caller}: the MLMD {path} does not exist. Give the metadata.db of the runs '
+                "so far (LocalDagRunner's metadata_connection_config)."
+            )
 
 
 def _span(artifact, input_span: int | None = None) -> int | None:

@@ -98,6 +98,8 @@ def test_the_clean_up_removes_old_folders_no_generation_names_only(tmp_path):
         os.makedirs(os.path.join(runs, name, 'assignments'))
     assert history.remove_unnamed_runs(root) == [killed]
     assert sorted(os.listdir(runs)) == sorted([named, running, 'mine'])
+    with pytest.raises(ConfigError, match=f'{tmp_path} is not a history'):
+        history.remove_unnamed_runs(str(tmp_path))  # a slip: the folder above the history
 
 
 def test_only_the_newest_spans_are_kept_and_the_latest_blessed_model(tmp_path):

@@ -466,9 +466,15 @@ def remove_unnamed_runs(
     """Removes the folders under ``root``'s ``runs/`` that no generation names and whose run
     started more than ``older_than`` ago (a commit whose process was killed mid-copy; a failed
     commit removes its own); returns their names. A running commit's folder is named only once
-    it committed: keep ``older_than`` longer than a run."""
+    it committed: keep ``older_than`` longer than a run. A ``ConfigError`` when ``root`` is not a
+    history."""
     import tensorflow as tf
 
+    if not tf.io.gfile.isdir(_join(root, INDEX_DIR)):
+        raise ConfigError(
+            f'remove_unnamed_runs: {root} is not a history (it has no {INDEX_DIR}/ folder). Give '
+            'the history_root given to periodic().'
+        )
     folder = _join(root, RUNS_DIR)
     names = (
         [n.rstrip('/') for n in tf.io.gfile.listdir(folder)] if tf.io.gfile.isdir(folder) else []

@@ -42,7 +42,9 @@ Jobs (each returns ``seconds`` and ``examples_written``, as ``benchmarks/harness
   assignments, the validator's baseline statistics, LeakageCheck's key indexes: the executors'
   ``earlier_inputs``; BalancedInputGen's ``window_layouts``), and CommitSpan's executor
   committing today's assignments, statistics, key index and layout. Each run commits into a
-  history of its own, written afresh before it, so every run does the same work.
+  history of its own, written afresh before it, so every run does the same work. With
+  ``lateness``, the history also keeps that many spans older than the window (the steady state
+  of ``periodic(lateness=...)``: what a late span needs), which no in-order run reads.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ import zlib
 
 from benchmarks import common, harness
 from benchmarks.spans import data
+from tfx_balance.core.history import DEFAULT_LATENESS as LATENESS  # the history's third job
 
 SPLITS = ('train', 'eval')
 TRAIN_SHARE = 8  # of 10 hash buckets of the user
@@ -467,16 +470,18 @@ def _with_span(artifact, uri: str, span: int):
 def _seed_history(root: str, wl: dict, earlier: list, keep: int) -> None:
     """A new history at ``root`` holding the spans ``earlier`` (oldest first), each committed
     by ``history.commit`` as its daily run's CommitSpan did: its assignments, key index and
-    statistics copied, its layout (the workload's, laid out by its own run) pointed to."""
+    statistics copied, its layout (the workload's, laid out by its own run) pointed to. Spans
+    before the workload's first (kept for lateness) get span 1's outputs."""
     from tfx_balance.core import history
 
     common.reset_dir(root)
     index = history.read_index(root, IDENTITY)
-    for span in earlier:
+    for number in earlier:
+        span = max(1, number)
         layout = wl['layouts'][span - 1]  # the workload lays out spans 1..window-1
         record = history.Record(
-            span=span,
-            run=f'span-{span}',
+            span=number,
+            run=f'span-{number}',
             layout=layout,
             layout_sha256=history.layout_sha256(layout),
         )
@@ -539,20 +544,21 @@ def _daily_history(props: dict, today: dict, outputs: dict, parts: dict):
     return run
 
 
-def history_job(root: str, spans: int, window: int, out_dir: str) -> dict:
+def history_job(root: str, spans: int, window: int, out_dir: str, lateness: int = 0) -> dict:
     """The periodic wiring's work in today's daily run (span ``spans`` of the workload at
     ``root``, whose window is ``spans``; module doc) with a window of ``window`` spans (LookBack's
-    ``window`` and ``horizon``): the history holds the ``window - 1`` spans before today's,
-    committed afresh before the timed run (not timed), into ``out_dir/history``."""
+    ``window`` and ``horizon``) and ``lateness``: the history holds the ``window - 1`` spans
+    before today's and ``lateness`` older ones, committed afresh before the timed run (not
+    timed), into ``out_dir/history``."""
     from tfx.types import standard_artifacts
 
     from tfx_balance.artifacts.history import SplitAssignments
-    from tfx_balance.core.history import HistoryConfig
+    from tfx_balance.core.history import HistoryConfig, spans_kept
 
     wl = {'window': spans, **paths(root, spans), **history_paths(root, spans)}
-    earlier = list(range(spans - window + 1, spans))
+    earlier = list(range(spans - window + 1 - lateness, spans))
     history_root = os.path.join(out_dir, 'history')
-    _seed_history(history_root, wl, earlier, keep=window)
+    _seed_history(history_root, wl, earlier, keep=spans_kept(window, window, lateness))
     today = {
         'examples': _examples(wl['spans'][-1], spans),
         'assignments': _with_span(SplitAssignments(), wl['assignments'][-1], spans),
@@ -567,7 +573,7 @@ def history_job(root: str, spans: int, window: int, out_dir: str) -> dict:
         'model': model,
         'committed': _history_artifact(os.path.join(out_dir, 'committed')),
     }
-    config = HistoryConfig(history_root, IDENTITY, horizon=window, window=window)
+    config = HistoryConfig(history_root, IDENTITY, window, window, lateness)
     props = config.validate().to_exec_properties()
     parts = {}
     seconds = harness.timed(_daily_history(props, today, outputs, parts))
@@ -681,10 +687,12 @@ def measure(n, groups, window, batch_size, batches, isolated, work_dir) -> dict:
 
 def measure_history(wl: dict, out_dir: str, isolated: bool, repeats: int = 15) -> dict:
     """The 'history' group: ``history_job`` with a window of 1 (a history without earlier
-    spans: today's only) and of the workload's window (its ``window - 1`` earlier spans), as
-    many rounds as the validator's (jobs of a few ms)."""
-    job = {'root': wl['root'], 'spans': wl['window']}
+    spans: today's only), of the workload's window (its ``window - 1`` earlier spans), and of
+    that window kept with ``periodic()``'s default lateness (``LATENESS`` more spans), as many
+    rounds as the validator's (jobs of a few ms)."""
+    job = {'root': wl['root'], 'spans': wl['window'], 'out_dir': out_dir}
     return _measure_group('history', {
-        'window_1': ('history_job', {**job, 'window': 1, 'out_dir': out_dir}),
-        'window_n': ('history_job', {**job, 'window': wl['window'], 'out_dir': out_dir}),
+        'window_1': ('history_job', {**job, 'window': 1}),
+        'window_n': ('history_job', {**job, 'window': wl['window']}),
+        'late_n': ('history_job', {**job, 'window': wl['window'], 'lateness': LATENESS}),
     }, isolated, repeats=repeats)  # fmt: skip

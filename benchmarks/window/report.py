@@ -18,7 +18,9 @@ GOAL = 1.2  # a window of N spans costs <= GOAL x a window of 1, in time and in 
 PER_SPAN_MS = 1.0
 # tfx_balance.periodic's own work in a daily run (jobs.history_job): judged per earlier span.
 HISTORY = 'LookBack + CommitSpan'
-_PER_SPAN = ('with_prior_correction', 'ClassDistributionValidator', HISTORY)
+# The same with the spans periodic()'s lateness keeps for a late span (issue 87): per kept span.
+HISTORY_LATE = 'LookBack + CommitSpan, late window'
+_PER_SPAN = ('with_prior_correction', 'ClassDistributionValidator', HISTORY, HISTORY_LATE)
 # The history job's parts: (what, seconds key).
 _HISTORY_PARTS = (('LookBack', 'look_back_seconds'), ('the reads', 'read_seconds'),
                   ('CommitSpan', 'commit_seconds'))  # fmt: skip
@@ -86,8 +88,14 @@ def _history(w: dict) -> list:
     """The periodic wiring's row (``HISTORY``): its two summaries, or None for both in results
     written before it was measured (rendered 'not measured', not judged)."""
     found = w.get('history') or {}
-    one, many = found.get('window_1'), found.get('window_n')
-    return [(HISTORY, _history_recipe(w['window']), one, many, 'seconds')]
+    one, many, late = (found.get(k) for k in ('window_1', 'window_n', 'late_n'))
+    rows = [(HISTORY, _history_recipe(w['window']), one, many, 'seconds')]
+    if late:  # results written before issue 87 have no late window
+        kept = late['earlier_spans'] - many['earlier_spans']
+        rows.append((HISTORY_LATE, f'the same with {kept} more spans kept for late spans '
+                     f'(lateness {kept}: {late["earlier_spans"]} earlier spans in the history), '
+                     f'against window {w["window"]}', many, late, 'seconds'))  # fmt: skip
+    return rows
 
 
 def rows_of(results: dict) -> list:
@@ -244,7 +252,17 @@ def _history_text(w: dict) -> str:
     if not one or not many:
         return f'{what} {missing_note("window")}.'
     parts = _history_parts(one, many)
-    return what + (f' Its parts (medians): {parts}.' if parts else '')
+    text = what + (f' Its parts (medians): {parts}.' if parts else '')
+    late = found.get('late_n')
+    if late:
+        kept = late['earlier_spans'] - many['earlier_spans']
+        text += (
+            f' {HISTORY_LATE}: the same run at window {n} where the history also keeps the {kept} '
+            f"spans before the window that `periodic()`'s default lateness ({kept}) keeps for a "
+            'span that arrives late (the steady state of a pipeline that has run longer than '
+            f'horizon + lateness spans), judged per kept span; parts {_history_parts(many, late)}.'
+        )
+    return text
 
 
 def _judged(results: dict) -> list:
@@ -341,6 +359,12 @@ def _why(component: str, one: dict, many: dict, w: dict) -> str:
             "each earlier span's copy it is given exists (one file-system call per span; "
             "BalancedInputGen also reads and hashes each layout's balance_plan.json), and "
             f'CommitSpan writes an index one record longer ({_history_parts(one, many)})'
+        )
+    if component == HISTORY_LATE:
+        return (
+            'LookBack reads and CommitSpan writes an index one record longer per kept span; no '
+            'component reads the spans kept for late spans in a run in span order '
+            f'({_history_parts(one, many)})'
         )
     if component == 'with_prior_correction':
         return (

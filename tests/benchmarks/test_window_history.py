@@ -20,7 +20,7 @@ def workload(tmp_path_factory):
 
 def test_the_history_job_runs_both_windows_with_their_earlier_spans(workload, tmp_path):
     out = jobs.measure_history(workload, str(tmp_path / 'history'), isolated=False)
-    assert sorted(out) == ['window_1', 'window_n']
+    assert sorted(out) == ['late_n', 'window_1', 'window_n']
     one, many = out['window_1'], out['window_n']
     assert (one['earlier_spans'], many['earlier_spans']) == (0, SPANS - 1)
     assert one['read'] == {'assignments': 0, 'statistics': 0, 'key_index': 0, 'layout': 0}
@@ -30,11 +30,14 @@ def test_the_history_job_runs_both_windows_with_their_earlier_spans(workload, tm
         assert summary['seconds'] > 0 and summary['examples_written'] == 0
         parts = [summary[k] for k in ('look_back_seconds', 'read_seconds', 'commit_seconds')]
         assert all(p > 0 for p in parts) and sum(parts) <= summary['seconds']
-    # the last run (window N) committed today's span after the 2 it found
+    late = out['late_n']  # window N kept with lateness: 7 older spans; the splitter's horizon
+    assert late['earlier_spans'] == SPANS - 1 + jobs.LATENESS  # (= window) now finds all 3
+    assert late['read'] == {**many['read'], 'assignments': SPANS}
+    # the last run (window N, lateness 7) committed today's span after the 9 it found
     with open(tmp_path / 'history' / 'committed' / 'history.json') as f:
         committed = json.load(f)['index']
-    assert committed['generation'] == SPANS
-    assert [r['span'] for r in committed['spans']] == [1, 2, 3]
+    assert committed['generation'] == SPANS + jobs.LATENESS
+    assert [r['span'] for r in committed['spans']] == list(range(1 - jobs.LATENESS, 4))
     today = committed['spans'][-1]
     assert today['layout'] == workload['today_layout'] and today['model'] is None
     for name in ('assignments', 'key_index', 'statistics'):
@@ -127,3 +130,20 @@ def test_results_without_the_history_render_it_not_measured_and_do_not_judge_it(
     assert text.endswith(
         'Not measured: run `python -m benchmarks.run --sections window` (or the whole set).'
     )
+
+
+def test_the_late_window_is_its_own_row_judged_per_kept_span():
+    results = _with_history()
+    parts = {'look_back_seconds': 0.0006, 'read_seconds': 0.0011, 'commit_seconds': 0.0019}
+    results['window']['history']['late_n'] = _job(0.0043, 600, earlier_spans=13, **parts)
+    goals = {g.split(':')[0]: (m, met) for g, m, met, _ in report.goals(results)}
+    assert goals[report.HISTORY_LATE] == (
+        '+0.10 ms per span (3.6 -> 4.3 ms, time 1.19x), peak RSS 1.00x',
+        True,
+    )
+    text = '\n'.join(report.render(results))
+    assert (
+        '| LookBack + CommitSpan, late window | the same with 7 more spans kept for late spans '
+        '(lateness 7: 13 earlier spans in the history), against window 7 | 0.004 | 0.004 |' in text
+    )
+    assert 'judged per kept span; parts LookBack 0.50 -> 0.60 ms' in text

@@ -200,8 +200,10 @@ class HistoryIndex:
         kept = [r.span for r in self.records if self.dropped_through < r.span < span]
         if len(kept) >= horizon:
             return
-        newer = sum(r.span > span for r in self.records)  # every newer span, unless one was
-        exact = span >= self.dropped_through  # dropped: then at least one more
+        # The kept spans newer than it: all of its newer spans, unless a newer one was dropped
+        # (it is older than dropped_through), and then at least one more.
+        newer = sum(r.span > span for r in self.records)
+        exact = span >= self.dropped_through
         late = f'{newer}' if exact else f'at least {newer + 1}'
         raise SpanNotKeptError(
             f'Span {span} is older than the history at {self.root} keeps: {late} accepted spans '

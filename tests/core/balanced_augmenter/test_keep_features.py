@@ -1,11 +1,14 @@
 """keep_features: every synthetic example copies them from its source, whatever the augmentation."""
 
+import re
+
 import apache_beam as beam
 import numpy as np
 import pytest
 import tensorflow as tf
 from tensorflow.core.example import example_pb2
 
+from tests.support.errors import documented_errors
 from tfx_balance.core.balanced_augmenter import RECORDS, AugmentConfig, BalancedAugment
 from tfx_balance.core.errors import ConfigError
 
@@ -97,5 +100,9 @@ def test_keep_features_that_cannot_be_kept_are_config_errors():
             options={'categorical_features': ['zone']},
             keep_features=['zone'],
         ).validate()
+    for keep in ('tips', ['label']):  # each message is a row of docs/troubleshooting.md
+        with pytest.raises(ConfigError) as raised:
+            AugmentConfig('label', augmentation='numeric', keep_features=keep).validate()
+        assert any(re.search(p, str(raised.value)) for p in documented_errors())
     config = AugmentConfig('label', augmentation='numeric', keep_features=['tips', 'tips'])
     assert config.validate().keep_features == ('tips',)

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 
+from tests.support.errors import documented_errors
 from tfx_balance.core.balanced_input_gen.relabelled import check_classes_kept, moved_examples
 from tfx_balance.core.errors import DataError
 
@@ -30,6 +33,7 @@ def test_a_relabelled_split_is_an_error_naming_the_count_the_cause_and_the_fix()
     assert "augmentation='numeric' changed" in message
     assert "outputs['tips_xf'] = inputs['big_tipper']" in message
     assert 'keep_features' in message and 'docs/template_path.md' in message
+    assert any(re.search(p, message) for p in documented_errors())  # docs/troubleshooting.md
 
 
 def test_examples_added_or_dropped_in_between_are_an_error_too():

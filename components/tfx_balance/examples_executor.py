@@ -10,7 +10,7 @@ every tfx-balance Beam component shares, and a subclass supplies only its transf
    (a failure leaves no output): the subclass's ``expand`` writes the splits and returns one
    report, written as ``REPORT_FILE``;
 4. copy the passed-through splits, set split names, payload format, span and version, and log
-   the report's table (``summary``).
+   the report's table (``summary``), after a last look at the report (``check_report``).
 """
 
 from __future__ import annotations
@@ -94,6 +94,10 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         """The per-class table of ``report``, logged when the component has finished."""
         raise NotImplementedError
 
+    def check_report(self, run: Run, report) -> None:
+        """Raises if the written ``report`` shows a problem only the whole output reveals (the
+        output is then removed); default: none."""
+
     def Do(  # noqa: N802 (TFX API)
         self,
         input_dict: Dict[str, List[types.Artifact]],
@@ -128,5 +132,6 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
             splits = self.output_splits(window[0], config, read)
             artifacts.finish_examples(window, output, splits)
             report = artifacts.read_json(report_path)
+            self.check_report(run, report)
             pictures.write(output_dict, self.REPORT_FILE, report)
         logging.info('%s per-class counts:\n%s', self.COMPONENT, self.summary(report, config))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 
+from absl import logging
 from tfx import types
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, value_artifact
@@ -25,6 +26,7 @@ from tfx_balance import keys
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.pictures import PICTURES, picture_page
 from tfx_balance.core.pictures.charts import fragment_of
+from tfx_balance.run_pictures import browser_file
 
 # The argument every component that writes a report takes, and its doc (parameters.documented).
 ARGUMENT = keys.HTML_REPORT_KEY
@@ -65,14 +67,20 @@ def output_channels(html_report: bool) -> dict:
 
 def write(output_dict, report_file: str, report: dict) -> None:
     """Draws ``report`` (the JSON ``report_file`` holds) into the ``html_report`` output, if the
-    component has it (an executor's last step: the drawing costs milliseconds)."""
+    component has it (an executor's last step: the drawing costs milliseconds), and logs the path
+    a browser opens (``tfx_balance.run_pictures.browser_file``)."""
     outputs = output_dict.get(keys.HTML_REPORT_KEY)
     if outputs:
         artifact = artifact_utils.get_single_instance(outputs)
         # Its URI is the file. LocalDagRunner makes its folder; Kubeflow's container entrypoint
         # does not (a local path there has none until something writes one).
         fileio.makedirs(os.path.dirname(artifact.uri))
-        artifact.write(picture_page(report_file, report))
+        page = picture_page(report_file, report)
+        artifact.write(page)
+        # LocalDagRunner's `value` file shows as text in a browser: a report.html beside it.
+        logging.info(
+            '%s; open in a browser: %s', PICTURES[report_file][1], browser_file(artifact.uri, page)
+        )
 
 
 # What show() takes, said in each of its errors.

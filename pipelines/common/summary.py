@@ -130,18 +130,9 @@ def validator_verdicts(pipeline_root: str, component_ids) -> list:
 def evaluation_metrics(pipeline_root: str) -> dict:
     """``{(model name, is_diff, metric name): value}`` of the whole test split, from the
     Evaluator's TFMA output (numbers only)."""
-    import tensorflow_model_analysis as tfma
+    from tfx_balance.metrics.verdict import overall_metrics  # imports TFMA: not at module level
 
-    out_dir = latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation')
-    values = {}
-    for per_slice in tfma.load_metrics(out_dir):
-        if per_slice.slice_key.single_slice_keys:
-            continue
-        for entry in per_slice.metric_keys_and_values:
-            if entry.value.WhichOneof('type') == 'double_value':
-                key = (entry.key.model_name, entry.key.is_diff, entry.key.name)
-                values[key] = entry.value.double_value.value
-    return values
+    return overall_metrics(latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'))
 
 
 def recall_per_class(
@@ -161,57 +152,16 @@ def recall_per_class(
 
 
 def gate_verdict(pipeline_root: str) -> dict:
-    """The Evaluator's gate on the balanced model: ``{'blessed': bool, 'checks': [{'metric',
-    'rule', 'value', 'passed'}]}``, from its EvalConfig thresholds, metrics and validation
-    result (what ``tfma.load_validation_result`` says)."""
-    import tensorflow_model_analysis as tfma
-    from tensorflow_model_analysis.metrics import metric_specs
+    """The Evaluator's gate on the balanced model: ``{'blessed': bool, 'validation_ok': bool,
+    'checks': [{'metric', 'rule', 'value', 'passed'}]}`` (``tfx_balance.metrics.verdict``, which
+    draws it beside the components' pictures in users' pipelines too)."""
+    from tfx_balance.metrics.verdict import gate_verdict as read_verdict  # imports TFMA
 
-    out_dir = latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation')
-    blessing = latest_artifact_dir(pipeline_root, 'Evaluator', 'blessing')
-    config = tfma.load_eval_result(out_dir, model_name=BALANCED_MODEL).config
-    validation = tfma.load_validation_result(out_dir)
-    failed = {
-        (f.metric_key.name, f.metric_key.is_diff)
-        for per_slice in validation.metric_validations_per_slice
-        for f in per_slice.failures
-    }
-    metrics = evaluation_metrics(pipeline_root)
-    checks = []
-    for spec in config.metrics_specs:
-        for metric in spec.metrics:
-            if not metric.HasField('threshold'):
-                continue
-            name = metric_specs.metric_instance(metric).name
-            threshold = metric.threshold
-            if threshold.HasField('value_threshold'):
-                value = threshold.value_threshold
-                upper = value.HasField('upper_bound')
-                bound = value.upper_bound.value if upper else value.lower_bound.value
-                checks.append(
-                    {
-                        'metric': name,
-                        'rule': f'{"<=" if upper else ">="} {bound:g}',
-                        'value': metrics.get((BALANCED_MODEL, False, name)),
-                        'passed': (name, False) not in failed,
-                    }
-                )
-            if threshold.HasField('change_threshold'):
-                gain = threshold.change_threshold.absolute.value
-                lower = threshold.change_threshold.direction == tfma.MetricDirection.LOWER_IS_BETTER
-                checks.append(
-                    {
-                        'metric': name,
-                        'rule': f'- {BASELINE_MODEL} {"<=" if lower else ">="} {gain:+g}',
-                        'value': metrics.get((BALANCED_MODEL, True, name)),
-                        'passed': (name, True) not in failed,
-                    }
-                )
-    return {
-        'blessed': os.path.exists(os.path.join(blessing, 'BLESSED')),
-        'validation_ok': bool(validation.validation_ok),
-        'checks': checks,
-    }
+    verdict = read_verdict(
+        latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'),
+        latest_artifact_dir(pipeline_root, 'Evaluator', 'blessing'),
+    )
+    return {key: verdict[key] for key in ('blessed', 'validation_ok', 'checks')}
 
 
 def largest_recall_gain(recall: dict) -> str | None:

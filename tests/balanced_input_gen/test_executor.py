@@ -193,3 +193,33 @@ def test_augmented_examples_record_the_data_counts_before_augmentation(tmp_path)
     ((_, plan),) = load_plans(os.path.join(output.uri, 'Split-train', '*'))
     assert plan.counts == (9, 3)  # laid out as augmented
     assert dict(plan.data_counts) == {'Cash': 90, 'No Charge': 3}  # the data before it
+
+
+def test_classes_that_changed_after_the_augmenter_stop_the_layout_and_leave_no_output(tmp_path):
+    # Issue 88: the augmenter wrote 8 + 4; what reaches BalancedInputGen (after a Transform that
+    # recomputed the label from perturbed features) holds 9 + 3.
+    augmented = make_examples_artifact(str(tmp_path / 'augmented'), {'train': TRAIN})
+    with open(os.path.join(augmented.uri, keys.REBALANCE_PLAN_FILE), 'w') as f:
+        rows = {'Cash': {'input': 8, 'output': 8}, 'No Charge': {'input': 2, 'output': 4}}
+        doc = {'label_feature': 'raw', 'augmentation': 'numeric', 'splits': {'train': rows}}
+        json.dump(doc, f)
+    from tfx_balance.balanced_input_gen.executor import Executor
+
+    examples = make_examples_artifact(str(tmp_path / 'in'), {'train': TRAIN})
+    output = new_output(str(tmp_path / 'out'))
+    with pytest.raises(DataError) as raised:
+        Executor().Do(
+            {keys.INPUT_EXAMPLES_KEY: [examples], keys.AUGMENTED_EXAMPLES_KEY: [augmented]},
+            {keys.EXAMPLES_KEY: [output]},
+            {
+                keys.LABEL_FEATURE_KEY: 'label',
+                keys.SPLITS_KEY: json.dumps(['train']),
+                keys.SEED_KEY: 0,
+            },
+        )
+    assert str(raised.value).startswith(
+        "BalancedInputGen laid out split 'train' by 'label' as {Cash: 9, No Charge: 3}, but the "
+        'BalancedAugmenter output it was derived from (augmented_examples) wrote '
+        "{Cash: 8, No Charge: 4} by 'raw': at least 1 example(s) changed class between them."
+    )
+    assert not os.path.exists(output.uri) or os.listdir(output.uri) == []

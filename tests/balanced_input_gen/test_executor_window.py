@@ -122,10 +122,15 @@ def test_the_data_counts_of_a_window_of_augmenter_outputs_are_summed(tmp_path):
 
     augmented = span_window(tmp_path, {s: {'train': []} for s in SPANS}, name='augmented')
     inputs = {1: {'Cash': 60, 'No Charge': 2, 'Dispute': 1}, 2: {'Cash': 50}, 3: {'Cash': 70}}
+    # What each span's augmenter wrote: the window's laid-out classes (6+5+7, 2+3, 1).
+    outputs = {1: {'Cash': 6, 'No Charge': 2, 'Dispute': 1}, 2: {'Cash': 5}, 3: {'Cash': 7}}
+    outputs[3]['No Charge'] = 3
     for artifact in augmented:
-        rows = {
-            c: {'input': n} for c, n in inputs[artifact.get_int_custom_property('span')].items()
-        }
+        span = artifact.get_int_custom_property('span')
+        rows = {c: {'input': n, 'output': outputs[span].get(c, 0)} for c, n in inputs[span].items()}
+        rows.update(
+            {c: {'input': 0, 'output': n} for c, n in outputs[span].items() if c not in rows}
+        )
         with open(os.path.join(artifact.uri, keys.REBALANCE_PLAN_FILE), 'w') as f:
             json.dump({'splits': {'train': rows}}, f)
     output = run_window(tmp_path, span_window(tmp_path, SPANS), augmented=augmented)

@@ -1,12 +1,15 @@
 """The digits sample pipeline (`make demo`) end to end under LocalDagRunner, through its CLI."""
 
+import glob
 import os
+import re
 
 import pytest
 
 from pipelines.digits import dataset
 from pipelines.digits.pipeline import MIN_IMPROVEMENT, MIN_MACRO_RECALL, SAMPLE, SPLITS
 from tests.pipelines.test_report import check_rendered
+from tests.support.browser import render
 from tests.support.rule import assert_exact_both_ways
 from tests.support.samples import check_calibration, summary_of
 
@@ -118,3 +121,16 @@ def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo)
     # Issue 42: without the prior correction the taxi model's probabilities were 21-40x too high
     # for the rare classes (ECE 0.057, log loss 0.496 vs the baseline's 0.007 / 0.141).
     check_calibration(*demo, SAMPLE.calibration)
+
+
+def test_the_log_names_a_page_per_picture_that_a_browser_renders(digits_demo_run, tmp_path):
+    # Issue 88: LocalDagRunner's HtmlReport is a file named `value`, shown as text by a browser.
+    root, proc = digits_demo_run
+    logged = re.findall(r'^(.+); open in a browser: (\S+)$', proc.stderr + proc.stdout, re.M)
+    values = glob.glob(os.path.join(root, 'pipeline_root', '*', 'html_report', '*', 'value'))
+    assert len(values) >= 5  # splitter, augmenter, both validators, input gen, ...
+    beside = [os.path.join(os.path.dirname(v), 'report.html') for v in values]
+    assert sorted(path for _, path in logged) == sorted(os.path.abspath(p) for p in beside)
+    splitter = [path for title, path in logged if title.startswith('StratifiedSplitter')]
+    dom = render(splitter[0], str(tmp_path / 'picture.png'))
+    assert 'data-picture="split_counts"' in dom and '<svg' in dom  # drawn as HTML, not text

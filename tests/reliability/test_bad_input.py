@@ -61,7 +61,7 @@ NOT_FOUND = ("label_feature 'label' not found in an example", 'Set label_feature
 LABEL_CASES = {
     'missing-some': (GOOD + [example(x=1.0)], *NOT_FOUND),
     'missing-all': ([example(x=float(i)) for i in range(4)], *NOT_FOUND),
-    'float': (GOOD + [example(label=1.5)], "'label'.* is a float feature", 'Convert the label'),
+    'float': (GOOD + [example(label=1.5)], "'label'.* is a float feature", 'label_bins=N'),
     'multi-valued': (
         GOOD + [example(label=['a', 'b'])],
         "'label'.* has 2 values",

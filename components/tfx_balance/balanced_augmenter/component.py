@@ -63,6 +63,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         provenance_feature: str = keys.DEFAULT_PROVENANCE_FEATURE,
         source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
         augmentation_options: Mapping | None = None,
+        keep_features: Sequence[str] = (),
         partner_feature: str = keys.DEFAULT_PARTNER_FEATURE,
         html_report: bool = True,
     ):

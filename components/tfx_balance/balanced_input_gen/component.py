@@ -83,8 +83,10 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
           window of spans (a Resolver's), laid out as their union.
         augmented_examples: optional BalancedAugmenter output that ``examples`` were derived from
           (e.g. through Transform): its class counts before augmentation are recorded as
-          ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed).
-          Not with ``multi_label``.
+          ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed),
+          and the classes laid out must be the ones it wrote (a ``DataError`` names how many
+          examples changed class, e.g. a label recomputed in Transform from features the
+          augmenter perturbed: docs/template_path.md). Not with ``multi_label``.
         history: a SpanHistory channel (LookBack's, wired by tfx_balance.periodic): the plan also
           names the layouts of the window's earlier spans. ``examples`` is then one span. Not
           with ``multi_label``.

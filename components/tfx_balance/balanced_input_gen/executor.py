@@ -23,6 +23,7 @@ from tfx_balance.core.balanced_input_gen import (
 )
 from tfx_balance.core.balanced_input_gen.merge import summed_counts
 from tfx_balance.core.balanced_input_gen.plan_file import plan_from_json, plan_summary
+from tfx_balance.core.balanced_input_gen.relabelled import check_classes_kept
 from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.json_files import read_json
 from tfx_balance.core.labels import format_count_table
@@ -138,6 +139,21 @@ class Executor(ExamplesExecutor):
     def summary(self, report, config) -> str:
         return plan_table(report)
 
+    def check_report(self, run, report) -> None:
+        """After a Transform, the classes laid out must be the ones the augmenter wrote
+        (``augmented_examples``): no example may have changed class in between."""
+        given = run.input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
+        if not given or run.config.multi_label:
+            return
+        written = data_counts_of(given, run.examples, field='output')
+        augmenter = read_json(os.path.join(given[0].uri, keys.REBALANCE_PLAN_FILE))
+        for split, doc in report['splits'].items():
+            if split not in written:
+                continue
+            plan = LayoutPlan.from_json(split, doc)
+            laid_out = dict(zip(plan.classes, plan.counts))
+            check_classes_kept(split, written[split], laid_out, run.config.label_feature, augmenter)
+
 
 def multi_label_history_error(multi_label: str) -> ConfigError:
     return ConfigError(
@@ -220,10 +236,11 @@ def augmenter_outputs(examples, label_feature: str) -> list:
     return list(examples)
 
 
-def data_counts_of(augmented, window=()) -> Dict[str, Dict[str, int]]:
+def data_counts_of(augmented, window=(), field: str = 'input') -> Dict[str, Dict[str, int]]:
     """``{split: {class: count before augmentation}}`` from the ``rebalance_plan.json`` of a
-    BalancedAugmenter output, summed over a window of them (``{}`` without one). Over a window,
-    the augmenter outputs must be of the spans of the examples' ``window``."""
+    BalancedAugmenter output, summed over a window of them (``{}`` without one); with
+    ``field='output'``, the counts after it. Over a window, the augmenter outputs must be of the
+    spans of the examples' ``window``."""
     if not augmented:
         return {}
     import tensorflow as tf
@@ -263,7 +280,7 @@ def data_counts_of(augmented, window=()) -> Dict[str, Dict[str, int]]:
             )
     return {
         split: summed_counts(
-            ((name, row['input']) for name, row in plan[split].items()) for plan in per_artifact
+            ((name, row[field]) for name, row in plan[split].items()) for plan in per_artifact
         )
         for split in splits
     }

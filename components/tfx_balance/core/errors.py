@@ -10,6 +10,12 @@ from __future__ import annotations
 class TfxBalanceError(ValueError):
     """Base class of all tfx-balance errors."""
 
+    # Beam (apache_beam.runners.common, DoFnRunner._reraise_augmented) logs an error raised in a
+    # DoFn with its traceback, then raises a copy with the step's name appended, unless the error
+    # is tagged as naming its step already. Ours name their own place (split, class, example):
+    # tagged, one is raised once, as it is, and its message shows once in a traceback.
+    _tagged_with_step = True
+
 
 class ConfigError(TfxBalanceError):
     """A component or function argument is invalid (raised before any data is read)."""

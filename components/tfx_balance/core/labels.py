@@ -33,6 +33,15 @@ def _feature_names(example: example_pb2.Example, limit: int = 12) -> str:
     return shown + (', ...' if len(names) > limit else '') if names else '(none)'
 
 
+# What to do about a float label, in every component's error.
+FLOAT_LABEL_FIX = (
+    'A continuous target: StratifiedSplitter stratifies it by quantile bins with label_bins=N '
+    '(or label_bin_edges), docs/stratified_splitter.md#label_bins-continuous-targets. Class ids '
+    'stored as floats: convert the label to an integer or string class id before this component '
+    '(e.g. in ExampleGen or a preprocessing step).'
+)
+
+
 def label_of_example(
     example: example_pb2.Example, label_feature: str, where: str = '', record: bytes = b''
 ) -> ClassValue:
@@ -42,8 +51,10 @@ def label_of_example(
     except DataError:
         if not record:
             raise
-        found = f' (example fingerprint {example_fingerprint(record)})'  # only for the error
-        return _label_value(example, label_feature, where, found)
+    # Outside the handler: the error with the fingerprint is raised alone, not chained to the
+    # same message without it.
+    found = f' (example fingerprint {example_fingerprint(record)})'  # only for the error
+    return _label_value(example, label_feature, where, found)
 
 
 def _label_value(example, label_feature: str, where: str, found: str) -> ClassValue:
@@ -64,8 +75,7 @@ def _label_value(example, label_feature: str, where: str, found: str) -> ClassVa
     elif kind == 'float_list':
         raise DataError(
             f"label_feature '{label_feature}'{where_text} is a float feature; class labels must "
-            f'be int64 or bytes (string){found}. Convert the label to an integer or string '
-            'class id before this component (e.g. in ExampleGen or a preprocessing step).'
+            f'be int64 or bytes (string){found}. {FLOAT_LABEL_FIX}'
         )
     else:
         values = []

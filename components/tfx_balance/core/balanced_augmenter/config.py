@@ -89,6 +89,14 @@ class AugmentConfig(Arguments):
         name=keys.AUGMENTATION_OPTIONS_KEY,
         default_factory=dict,
     )
+    keep_features: Tuple[str, ...] = argument(
+        (),
+        doc='features every synthetic example copies from its source as they are, never '
+        "perturbed by 'numeric', 'interpolate', 'smote' or an ``augment_fn`` (e.g. those a "
+        'label computed later, in Transform, is made from: docs/template_path.md).',
+        wire=JSON,
+        written=lambda config: bool(config.keep_features),
+    )
     partner_feature: str = argument(
         keys.DEFAULT_PARTNER_FEATURE,
         doc="bytes feature with the partner's fingerprint ('interpolate' and 'smote' copies only).",
@@ -138,6 +146,7 @@ class AugmentConfig(Arguments):
                 f'{what} takes no augmentation_options, got '
                 f'{sorted(self.options)}; only {readers} read them (docs/balanced_augmenter.md).'
             )
+        keep = self._checked_keep_features()
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f'seed must be an int, got {self.seed!r}.')
         if self.reservoir_size < 1:
@@ -150,12 +159,42 @@ class AugmentConfig(Arguments):
             undersample=bool(self.undersample),
             seed=int(self.seed),
             options=dict(self.options),
+            keep_features=keep,
         )
         if all(
             getattr(self, k) == v and type(getattr(self, k)) is type(v) for k, v in normal.items()
         ):
             return self
         return dataclasses.replace(self, **normal)
+
+    def _checked_keep_features(self) -> tuple:
+        """``keep_features`` as a tuple, or the ``ConfigError`` of a name it cannot keep."""
+        names = self.keep_features
+        if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
+            raise ConfigError(
+                f'keep_features must be a list of feature names, got {names!r}; e.g. '
+                "keep_features=['tips', 'fare']."
+            )
+        reserved = sorted(set(names) & set(self.reserved_features))
+        if reserved:
+            raise ConfigError(
+                f'keep_features names {reserved}: the label and provenance features are never '
+                'augmented anyway; leave them out.'
+            )
+        if self.mode.images and self.image_feature in names:
+            raise ConfigError(
+                f"keep_features names image_feature '{self.image_feature}', the only feature "
+                "augmentation='image' changes; leave it out, or augment with 'copy'."
+            )
+        categorical = set(self.options.get('categorical_features') or ()) if self.uses_smote else ()
+        both = sorted(set(names) & set(categorical))
+        if both:
+            raise ConfigError(
+                f"keep_features and augmentation_options 'categorical_features' both name "
+                f'{both}: SMOTE-NC draws a categorical feature from the neighbours; a kept one is '
+                'copied from the source. Name each feature in one of them.'
+            )
+        return tuple(dict.fromkeys(names))
 
     @property
     def uses_user_fn(self) -> bool:

@@ -120,7 +120,9 @@ class AugmentSources(beam.DoFn):
         record, label, copies, fp = source
         example = example_pb2.Example.FromString(record)
         where = config.describe_source(fp, label)
-        made = UserFnSource(example, config.label_feature, where, self._provenance, fp)
+        made = UserFnSource(
+            example, config.label_feature, where, self._provenance, fp, config.keep_features
+        )
         for copy_index in range(copies):
             yield made.copy(config.augment_fn, example_rng(config.seed, fp, copy_index))
 

@@ -152,6 +152,8 @@ def plan_document(splits_plans, config) -> dict:
         'source_feature': config.source_feature,
         'splits': dict(sorted(splits_plans)),
     }
+    if config.keep_features:
+        document['keep_features'] = list(config.keep_features)
     if config.needs_reservoir:  # 'interpolate' and 'smote' record each copy's partner
         document['partner_feature'] = config.partner_feature
     return document

@@ -206,7 +206,8 @@ def _packed(entries, config: AugmentConfig, options=None) -> list:
         example = example_pb2.Example.FromString(record)
         payload = pack_floats(example)
         if options is not None:
-            names, excluded = options.categorical_features, config.reserved_features
+            names = options.categorical_features
+            excluded = (*config.reserved_features, *config.keep_features)
             payload = (payload, smote.pack_categoricals(example, names, excluded))
         out.append((fp, payload))
     return out
@@ -220,4 +221,6 @@ def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
     if message:
         _log.warning(message)
     stats = {name: float_stats.feature_stats(row) for name, row in rows.items()}
-    return {name: s for name, s in stats.items() if s is not None}
+    # A feature without statistics is copied from the source: how keep_features are kept.
+    keep = set(config.keep_features)
+    return {name: s for name, s in stats.items() if s is not None and name not in keep}

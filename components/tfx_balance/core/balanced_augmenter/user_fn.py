@@ -46,26 +46,32 @@ def apply_user_fn(
     rng: np.random.Generator,
     label_feature: str,
     where: str,
+    keep=(),
 ) -> example_pb2.Example:
-    """Runs a user ``augment_fn`` on ``example``; returns the new example.
+    """Runs a user ``augment_fn`` on ``example``; returns the new example (with the source's
+    values of the ``keep`` features).
 
     Raises ``DataError`` naming ``where`` (the source example) if the function raises, returns
     something other than a dict of the same features, changes a feature's type, or the label.
     """
     features = to_arrays(example)
-    result = _call(fn, features, rng, where)
+    result = _call(fn, features, rng, where, keep)
     return _checked_example(example, features, result, label_feature, where)
 
 
-def _call(fn: Callable, features: Mapping[str, np.ndarray], rng, where: str):
-    """``fn`` on a copy of ``features`` (the user may change the arrays in place)."""
+def _call(fn: Callable, features: Mapping[str, np.ndarray], rng, where: str, keep=()):
+    """``fn`` on a copy of ``features`` (the user may change the arrays in place), with the
+    source's values of the ``keep`` features (``keep_features``) in its result."""
     try:
-        return fn({k: v.copy() for k, v in features.items()}, rng)
+        result = fn({k: v.copy() for k, v in features.items()}, rng)
     except Exception as e:  # user code: report which example it failed on
         raise DataError(
             f'augment_fn raised {type(e).__name__}: {e} on {where}. Fix augment_fn in the '
             'module_file for this example.'
         ) from e
+    if keep and type(result) is dict:
+        result.update({name: features[name] for name in keep if name in result})
+    return result
 
 
 def _checked_example(
@@ -162,8 +168,10 @@ class UserFnSource:
         where: str,
         provenance: Provenance,
         fingerprint: str,
+        keep=(),
     ):
         self._example, self._label, self._where = example, label_feature, where
+        self._keep = tuple(keep)
         self._provenance, self._fingerprint = provenance, fingerprint
         self._features = features = to_arrays(example)
         self._names = frozenset(features)
@@ -196,7 +204,7 @@ class UserFnSource:
 
     def copy(self, fn: Callable, rng: np.random.Generator) -> bytes:
         """The serialized copy that ``fn`` makes with ``rng``."""
-        result = _call(fn, self._features, rng, self._where)
+        result = _call(fn, self._features, rng, self._where, self._keep)
         if self._fast and type(result) is dict and result.keys() == self._names:
             try:
                 record = self._record(result)

@@ -15,7 +15,12 @@ import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, empty_label_error, sorted_classes
+from tfx_balance.core.labels import (
+    FLOAT_LABEL_FIX,
+    ClassValue,
+    empty_label_error,
+    sorted_classes,
+)
 from tfx_balance.core.wire import LENGTH_DELIMITED, delimited, fields, varint
 
 MAX_MOMENT_CLASSES = 4  # numeric int labels: most consecutive values solvable exactly
@@ -72,8 +77,7 @@ def label_distribution(stats, label_feature: str, split: str) -> LabelDistributi
     if feature.type == statistics_pb2.FeatureNameStatistics.FLOAT:
         raise DataError(
             f"label_feature '{label_feature}' is a float feature in split '{split}'; class "
-            'labels must be int64 or bytes (string). Convert the label to an integer or string '
-            'class id upstream (e.g. in ExampleGen or a preprocessing step).'
+            f'labels must be int64 or bytes (string). {FLOAT_LABEL_FIX}'
         )
     if kind == 'string_stats':
         return _from_string_stats(feature.string_stats, is_int, label_feature, split)

@@ -101,6 +101,13 @@ MACRO_LABEL_F1 = 'macro_label_f1'
 MIN_LABEL_RECALL = 'min_label_recall'
 LABELS_ABSENT = 'labels_absent'
 LABELS_NEVER_PREDICTED = 'labels_never_predicted'
+# Confidence bounds (tfx_balance.metrics.intervals): '<metric>_lower_95' / '<metric>_upper_95' of
+# each metric above, and of the paired improvement over the baseline, whose keys
+# '<bound>/examples_per_class_needed' and '<bound>/verdict' say whether the data can decide.
+MACRO_RECALL_IMPROVEMENT = 'macro_recall_improvement'
+MACRO_LABEL_RECALL_IMPROVEMENT = 'macro_label_recall_improvement'
+EXAMPLES_PER_CLASS_NEEDED = 'examples_per_class_needed'
+VERDICT = 'verdict'
 
 # CrossValidationAggregate: one input per fold (fold_evaluation_0, ...), the final model, and the
 # aggregate and blessing outputs.

@@ -70,27 +70,39 @@ def recall_interval(hits: float, total: float, confidence: float) -> Interval:
     >>> [round(b, 3) for b in recall_interval(3, 3, 0.95)]
     [0.292, 1.0]
     """
-    if total <= 0:
+    hits, total = np.asarray(hits, float), np.asarray(total, float)
+    if (total <= 0).any():
         raise ValueError('a class without examples has no recall interval')
     tail = (1 - confidence) / 2
-    lower = stats.beta.ppf(tail, hits, total - hits + 1) if hits > 0 else 0.0
-    upper = stats.beta.ppf(1 - tail, hits + 1, total - hits) if hits < total else 1.0
-    return Interval(float(lower), float(upper))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        lower = np.where(hits > 0, stats.beta.ppf(tail, hits, total - hits + 1), 0.0)
+        upper = np.where(hits < total, stats.beta.ppf(1 - tail, hits + 1, total - hits), 1.0)
+    if lower.ndim == 0:
+        return Interval(float(lower), float(upper))
+    return Interval(lower, upper)
 
 
 def macro_interval(hits: Sequence[float], totals: Sequence[float], confidence: float) -> Interval:
-    """Adjusted Wald interval of the mean of ``hits[c] / totals[c]`` over the classes given.
+    """Adjusted Wald interval of the mean of ``hits[c] / totals[c]`` over the classes given (the
+    last axis; leading axes are independent evaluations).
 
     Each class gets ``2 / K`` pseudo-hits out of ``4 / K`` pseudo-examples (K classes), which keeps
     the interval honest when a small class is all right or all wrong.
     """
     hits, totals = np.asarray(hits, float), np.asarray(totals, float)
-    classes = len(totals)
+    classes = totals.shape[-1]
     adjusted_totals = totals + 4 / classes
     p = (hits + 2 / classes) / adjusted_totals
-    centre = p.mean()
-    half = z_value(confidence) * math.sqrt((p * (1 - p) / adjusted_totals).sum()) / classes
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    centre = p.mean(axis=-1)
+    half = z_value(confidence) * np.sqrt((p * (1 - p) / adjusted_totals).sum(axis=-1)) / classes
+    return _clipped(centre, half, 0.0, 1.0)
+
+
+def _clipped(centre, half, low: float, high: float) -> Interval:
+    lower, upper = np.maximum(low, centre - half), np.minimum(high, centre + half)
+    if np.ndim(lower) == 0:
+        return Interval(float(lower), float(upper))
+    return Interval(lower, upper)
 
 
 def _paired_rates(only_candidate, only_baseline, totals):
@@ -98,7 +110,7 @@ def _paired_rates(only_candidate, only_baseline, totals):
     only_candidate = np.asarray(only_candidate, float)
     only_baseline = np.asarray(only_baseline, float)
     totals = np.asarray(totals, float)
-    pseudo = 2 / len(totals)  # Bonett-Price's one per cell, shared over the K classes
+    pseudo = 2 / totals.shape[-1]  # Bonett-Price's one per cell, shared over the K classes
     adjusted_totals = totals + 2 * pseudo
     return (
         (only_candidate + pseudo) / adjusted_totals,
@@ -121,14 +133,15 @@ def paired_improvement_interval(
     """Interval of macro recall(candidate) - macro recall(baseline) on the same examples.
 
     ``only_candidate[c]``: examples of class c the candidate gets right and the baseline wrong;
-    ``only_baseline[c]`` the reverse; ``totals[c]`` the examples of class c.
+    ``only_baseline[c]`` the reverse; ``totals[c]`` the examples of class c (the last axis; leading
+    axes are independent evaluations). Each discordant cell of each class gets ``2 / K``
+    pseudo-examples.
     """
     gain, loss, adjusted_totals = _paired_rates(only_candidate, only_baseline, totals)
-    classes = len(adjusted_totals)
-    centre = (gain - loss).mean()
-    variance = (_paired_variances(gain, loss) / adjusted_totals).sum() / classes**2
-    half = z_value(confidence) * math.sqrt(variance)
-    return Interval(max(-1.0, centre - half), min(1.0, centre + half))
+    classes = adjusted_totals.shape[-1]
+    centre = (gain - loss).mean(axis=-1)
+    variance = (_paired_variances(gain, loss) / adjusted_totals).sum(axis=-1) / classes**2
+    return _clipped(centre, z_value(confidence) * np.sqrt(variance), -1.0, 1.0)
 
 
 def examples_needed(
@@ -159,8 +172,7 @@ def min_recall_interval(
     lowest true recall is below its own bound at most (1 - confidence) / 2 of the time), and the
     lowest upper bound at confidence 1 - (1 - confidence) / K (Bonferroni over K classes).
     """
-    classes = len(totals)
-    lower = min(recall_interval(h, n, confidence).lower for h, n in zip(hits, totals))
-    wide = 1 - (1 - confidence) / classes
-    upper = min(recall_interval(h, n, wide).upper for h, n in zip(hits, totals))
-    return Interval(lower, upper)
+    classes = np.shape(totals)[-1]
+    lower = recall_interval(hits, totals, confidence).lower
+    upper = recall_interval(hits, totals, 1 - (1 - confidence) / classes).upper
+    return Interval(float(np.min(lower)), float(np.min(upper)))

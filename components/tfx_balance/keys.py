@@ -128,6 +128,7 @@ METRICS_MODULE = 'tfx_balance.metrics'
 # ('<ece name>/bins', a JSON string: per bin [weight, mean confidence, accuracy]).
 EXPECTED_CALIBRATION_ERROR = 'expected_calibration_error'
 LOG_LOSS = 'log_loss'
+LOG_LOSS_INCREASE = 'log_loss_increase'  # its paired bounds: log_loss_increase_upper_95, ...
 CALIBRATION_BINS = 'bins'
 # BalancedInputGen: the BalancedAugmenter output its input was derived from (optional); its
 # rebalance_plan.json gives the training split's class counts before augmentation ('data_counts').

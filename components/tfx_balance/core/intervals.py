@@ -176,3 +176,20 @@ def min_recall_interval(
     lower = recall_interval(hits, totals, confidence).lower
     upper = recall_interval(hits, totals, 1 - (1 - confidence) / classes).upper
     return Interval(float(np.min(lower)), float(np.min(upper)))
+
+
+def mean_difference_interval(
+    weight: float, total: float, total_of_squares: float, confidence: float
+) -> Interval:
+    """Student-t interval of the mean of per-example paired differences (e.g. of log loss),
+    from their count ``weight``, sum and sum of squares.
+
+    >>> [round(b, 3) for b in mean_difference_interval(4, 0.4, 0.1, 0.95)]
+    [-0.125, 0.325]
+    """
+    if weight < 2:
+        return Interval(-math.inf, math.inf)
+    mean = total / weight
+    variance = max(0.0, (total_of_squares - weight * mean**2) / (weight - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, weight - 1) * math.sqrt(variance / weight)
+    return Interval(mean - half, mean + half)

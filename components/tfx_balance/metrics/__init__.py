@@ -7,6 +7,7 @@ module='tfx_balance.metrics')``. Metrics, rules and examples: docs/balanced_mode
 from tfx_balance.metrics.calibration import CalibrationGate, ExpectedCalibrationError, LogLoss
 from tfx_balance.metrics.eval_config import balanced_eval_config
 from tfx_balance.metrics.intervals import (
+    LogLossIncreaseInterval,
     MacroLabelRecallImprovementInterval,
     MacroLabelRecallInterval,
     MacroRecallImprovementInterval,
@@ -46,6 +47,7 @@ __all__ = [
     'PerLabelF1',
     'PerLabelPrecision',
     'PerLabelRecall',
+    'LogLossIncreaseInterval',
     'MacroLabelRecallImprovementInterval',
     'MacroLabelRecallInterval',
     'MacroRecallImprovementInterval',

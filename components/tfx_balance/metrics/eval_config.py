@@ -136,13 +136,9 @@ def balanced_eval_config(
     if confidence is None:
         computed = kind.metrics(arguments, gates)
     else:
+        confidence = validate_confidence(confidence)
         computed = kind.metrics(arguments, {**gates, 'macro': None, 'min': None})
-        computed += kind.interval_metrics(
-            arguments,
-            validate_confidence(confidence),
-            gates,
-            bool(baseline_model_name),
-        )
+        computed += kind.interval_metrics(arguments, confidence, gates, bool(baseline_model_name))
     extra = _list_of(
         'metrics',
         metrics,
@@ -156,7 +152,7 @@ def balanced_eval_config(
                 f'calibration must be a CalibrationGate, got {calibration!r}; e.g. '
                 'calibration=CalibrationGate(max_ece=0.05).'
             )
-        specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name))
+        specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name), confidence)
     return tfma.EvalConfig(
         model_specs=_model_specs(
             label_key,

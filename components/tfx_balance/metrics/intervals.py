@@ -20,6 +20,7 @@ from tensorflow_model_analysis.utils import model_util
 
 from tfx_balance import keys
 from tfx_balance.core import intervals
+from tfx_balance.core.calibration import CalibrationCounts
 from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.intervals import Interval
 from tfx_balance.metrics.computations import (
@@ -29,7 +30,12 @@ from tfx_balance.metrics.computations import (
     derived_computations,
 )
 from tfx_balance.metrics.counts import ClassIndex, LabelIndex
-from tfx_balance.metrics.names import validate_classes, validate_labels, validate_threshold
+from tfx_balance.metrics.names import (
+    multi_label_form,
+    validate_classes,
+    validate_labels,
+    validate_threshold,
+)
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_RESOLUTION = 0.02  # the improvement to resolve when the gate asks for none
@@ -336,9 +342,10 @@ def verdict(
     )
 
 
-def _without_baseline(name, upper_name, model_name, output_name, example_weighted):
+def _without_baseline(name, other_name, model_name, output_name, example_weighted, bound=math.inf):
     """No baseline ModelSpec (TFX's Evaluator drops it on a first run, without a baseline model):
-    like TFMA's change thresholds, the improvement gate passes, and its verdict says why.
+    like TFMA's change thresholds, the gate on the comparison passes (the bounds are ``bound``),
+    and the verdict says why.
     """
 
     def key(key_name: str) -> metric_types.MetricKey:
@@ -353,8 +360,8 @@ def _without_baseline(name, upper_name, model_name, output_name, example_weighte
 
     def result(_) -> dict:
         return {
-            key(name): math.inf,
-            key(upper_name): math.inf,
+            key(name): bound,
+            key(other_name): bound,
             verdict_key: 'no baseline model: nothing to improve on (a first run), not gated',
         }
 
@@ -524,4 +531,131 @@ class MacroLabelRecallImprovementInterval(_ImprovementInterval):
             labels=labels,
             num_labels=num_labels,
             threshold=threshold,
+        )
+
+
+# -- the paired comparison of log loss (the calibration gate) ------------------------------------
+
+
+class PairedLoss:
+    """Weight, and weighted sums of the per-example log loss increase (candidate - baseline) and
+    of its square."""
+
+    def __init__(self):
+        self.weight = 0.0
+        self.total = 0.0
+        self.total_of_squares = 0.0
+
+    def merge(self, other: PairedLoss) -> None:
+        self.weight += other.weight
+        self.total += other.total
+        self.total_of_squares += other.total_of_squares
+
+
+class _PairedLossCombiner(_PairedCombiner):
+    """Adds each example's log loss increase of the candidate over the baseline."""
+
+    def create_accumulator(self) -> PairedLoss:
+        return PairedLoss()
+
+    def _loss(self, label, scores) -> float:
+        one = CalibrationCounts(bins=1)
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        if self._index['multi_label']:
+            one.add_sigmoid(scores, np.asarray(label).reshape(-1))
+        else:
+            one.add_softmax(scores, self._index['index'].label_id(label))
+        return one.log_loss()
+
+    def add_input(self, accumulator: PairedLoss, element):
+        label, candidate, weight = self._inputs(element, self._key.model_name)
+        _, baseline, _ = self._inputs(element, self._index['baseline'])
+        weight = float(np.asarray(weight).reshape(-1)[0])
+        increase = self._loss(label, candidate) - self._loss(label, baseline)
+        if math.isfinite(weight) and math.isfinite(increase):  # as the calibration metrics
+            accumulator.weight += weight
+            accumulator.total += weight * increase
+            accumulator.total_of_squares += weight * increase**2
+        return accumulator
+
+
+class LogLossIncreaseInterval(metric_types.Metric):
+    """Bounds of log loss(candidate) - log loss(baseline), paired on the same examples (a
+    Student-t interval of the per-example increases): ``log_loss_increase_lower_95``,
+    ``log_loss_increase_upper_95`` (its name: ``CalibrationGate`` gates this) and ``.../estimate``.
+    Needs a baseline ModelSpec; without one (a first run) the bounds are -inf, not gated.
+    """
+
+    def __init__(
+        self,
+        classes=None,
+        num_classes=None,
+        multi_label=None,
+        confidence=DEFAULT_CONFIDENCE,
+        name: str = '',
+        lower_name: str = '',
+    ):
+        classes, num_classes = validate_classes(classes, num_classes)
+        multi_label = multi_label_form(multi_label, 'LogLossIncreaseInterval')
+        confidence = intervals.validate_confidence(confidence)
+        index = {'index': ClassIndex(classes, num_classes), 'multi_label': multi_label}
+
+        def create(
+            name,
+            lower_name,
+            confidence,
+            eval_config=None,
+            model_name='',
+            output_name='',
+            example_weighted=False,
+            **_,
+        ):
+            baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
+            if baseline is None:
+                return _without_baseline(
+                    name, lower_name, model_name, output_name, example_weighted, -math.inf
+                )
+            if model_name == baseline.name:
+                return []
+            counts = counts_computation(
+                '_paired_log_loss',
+                {'classes': classes, 'num_classes': num_classes, 'multi': multi_label},
+                _PairedLossCombiner,
+                {**index, 'baseline': baseline.name},
+                eval_config,
+                model_name,
+                output_name,
+                example_weighted,
+            )
+
+            def summarize(paired: PairedLoss):
+                interval = intervals.mean_difference_interval(
+                    paired.weight, paired.total, paired.total_of_squares, confidence
+                )
+                estimate = paired.total / paired.weight if paired.weight else math.nan
+                values = {lower_name: interval.lower, name: interval.upper}
+                values[f'{name}/estimate'] = estimate
+                return values, [f'{paired.weight:g} examples']
+
+            return derived_computations(
+                counts,
+                summarize,
+                lambda values, _: values,
+                name,
+                keys.VERDICT,
+                f'_{name}_from_paired_log_loss',
+                model_name,
+                output_name,
+                example_weighted,
+            )
+
+        metric = keys.LOG_LOSS_INCREASE
+        super().__init__(
+            metric_util.merge_per_key_computations(create),
+            classes=classes,
+            num_classes=num_classes,
+            multi_label=multi_label,
+            confidence=confidence,
+            lower_name=lower_name or bound_name(metric, 'lower', confidence),
+            name=name or bound_name(metric, 'upper', confidence),
         )

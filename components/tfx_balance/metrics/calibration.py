@@ -183,8 +183,9 @@ class CalibrationGate:
     ) -> List:
         """``specs`` on the decision output, plus the calibration metrics' spec. With
         ``confidence`` (``balanced_eval_config``'s) and a baseline, ``max_log_loss_increase``
-        bounds the upper confidence bound of the paired log loss increase instead of its point
-        estimate (``LogLossIncreaseInterval``).
+        bounds the lower confidence bound of the paired log loss increase instead of its point
+        estimate (``LogLossIncreaseInterval``): a candidate is refused when the data show its log
+        loss worse than the baseline's by more than the bound, not on noise.
         """
         increases = self.max_ece_increase, self.max_log_loss_increase
         if not has_baseline and any(v is not None for v in increases):

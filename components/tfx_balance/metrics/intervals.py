@@ -581,9 +581,10 @@ class _PairedLossCombiner(_PairedCombiner):
 
 class LogLossIncreaseInterval(metric_types.Metric):
     """Bounds of log loss(candidate) - log loss(baseline), paired on the same examples (a
-    Student-t interval of the per-example increases): ``log_loss_increase_lower_95``,
-    ``log_loss_increase_upper_95`` (its name: ``CalibrationGate`` gates this) and ``.../estimate``.
-    Needs a baseline ModelSpec; without one (a first run) the bounds are -inf, not gated.
+    Student-t interval of the per-example increases): ``log_loss_increase_lower_95`` (its name:
+    ``CalibrationGate`` refuses a candidate whose increase is shown to exceed its bound),
+    ``log_loss_increase_upper_95`` and ``.../estimate``. Needs a baseline ModelSpec; without one
+    (a first run) the bounds are -inf, not gated.
     """
 
     def __init__(
@@ -593,7 +594,7 @@ class LogLossIncreaseInterval(metric_types.Metric):
         multi_label=None,
         confidence=DEFAULT_CONFIDENCE,
         name: str = '',
-        lower_name: str = '',
+        upper_name: str = '',
     ):
         classes, num_classes = validate_classes(classes, num_classes)
         multi_label = multi_label_form(multi_label, 'LogLossIncreaseInterval')
@@ -602,7 +603,7 @@ class LogLossIncreaseInterval(metric_types.Metric):
 
         def create(
             name,
-            lower_name,
+            upper_name,
             confidence,
             eval_config=None,
             model_name='',
@@ -613,7 +614,7 @@ class LogLossIncreaseInterval(metric_types.Metric):
             baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
             if baseline is None:
                 return _without_baseline(
-                    name, lower_name, model_name, output_name, example_weighted, -math.inf
+                    name, upper_name, model_name, output_name, example_weighted, -math.inf
                 )
             if model_name == baseline.name:
                 return []
@@ -633,7 +634,7 @@ class LogLossIncreaseInterval(metric_types.Metric):
                     paired.weight, paired.total, paired.total_of_squares, confidence
                 )
                 estimate = paired.total / paired.weight if paired.weight else math.nan
-                values = {lower_name: interval.lower, name: interval.upper}
+                values = {name: interval.lower, upper_name: interval.upper}
                 values[f'{name}/estimate'] = estimate
                 return values, [f'{paired.weight:g} examples']
 
@@ -656,6 +657,6 @@ class LogLossIncreaseInterval(metric_types.Metric):
             num_classes=num_classes,
             multi_label=multi_label,
             confidence=confidence,
-            lower_name=lower_name or bound_name(metric, 'lower', confidence),
-            name=name or bound_name(metric, 'upper', confidence),
+            upper_name=upper_name or bound_name(metric, 'upper', confidence),
+            name=name or bound_name(metric, 'lower', confidence),
         )

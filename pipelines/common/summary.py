@@ -270,13 +270,19 @@ def interval_summary(pipeline_root: str, metrics: dict, classes, macro: str) -> 
 def interval_lines(summary: dict) -> list:
     """The improvement's interval and what it says, as text lines (console and HTML report)."""
     intervals = summary.get('intervals') or {}
+    lines = []
+    macro = {m: b for m, b in (intervals.get('macro_recall') or {}).items() if b}
+    if macro:
+        shown = '; '.join(f'{m} [{low:.3f}, {high:.3f}]' for m, (low, high) in macro.items())
+        lines.append(f'  macro recall, {intervals["confidence"]}% intervals: {shown}')
     improvement = intervals.get('improvement')
-    if not improvement:
-        return []
-    return [
-        f'  paired improvement {improvement["estimate"]:+.3f}, {intervals["confidence"]}% interval '
-        f'[{improvement["lower"]:+.3f}, {improvement["upper"]:+.3f}]: {improvement["verdict"]}'
-    ]
+    if improvement:
+        lines.append(
+            f'  paired improvement {improvement["estimate"]:+.3f}, {intervals["confidence"]}% '
+            f'interval [{improvement["lower"]:+.3f}, {improvement["upper"]:+.3f}]: '
+            f'{improvement["verdict"]}'
+        )
+    return lines
 
 
 def largest_recall_gain(recall: dict) -> str | None:

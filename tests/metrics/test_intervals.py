@@ -119,9 +119,8 @@ def run_combiner(combiner, elements):
 def test_paired_counts_of_single_label_models():
     from tfx_balance.metrics import MacroRecallImprovementInterval
 
-    combiner, derived = paired_combiner(
-        MacroRecallImprovementInterval(num_classes=3, min_improvement=0.05)
-    )
+    # No num_classes: the names are the ids the scores and labels show.
+    combiner, derived = paired_combiner(MacroRecallImprovementInterval(min_improvement=0.05))
     rng = np.random.default_rng(1)
     labels = np.repeat([0, 1, 2], [30, 10, 4])
     candidate = np.where(rng.random(labels.size) < 0.9, labels, (labels + 1) % 3)

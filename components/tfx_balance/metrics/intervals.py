@@ -399,7 +399,8 @@ def _create_improvement(
     resolution = resolution_of(min_improvement)
 
     def summarize(paired: PairedCounts):
-        names = index.names(paired)
+        seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
+        names = index.given or [str(i) for i in range(index.size or seen)]
         values = _improvement(paired, names, name, confidence, upper_name, resolution)
         smallest = min((v for v in paired.totals.values() if v), default=0.0)
         text = verdict(

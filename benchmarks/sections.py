@@ -32,6 +32,7 @@ from benchmarks import (
     classes,
     dataset,
     demo,
+    gate_intervals,
     multilabel,
     multilabel_hard,
     multilabel_quality,
@@ -62,13 +63,15 @@ SECTIONS = {
         spans,
         window,
         pictures,
+        gate_intervals,
     )
 }
 # Full runs only: taxi_cv (about 2.5 min quiet, no goal); calibration (three sample pipelines and
 # 18 models retrained, about 15 min); multilabel_hard (iterstrat on 5,000 labels, about 5 min at
 # 5k examples; 20k did not finish in 20 min on a loaded machine, so beyond 5k examples only our
 # plan runs on that shape; the hierarchy shapes at 1M: hierarchy_groups 96 s with iterstrat);
-# multilabel_quality (40 small models, about 10 min).
+# multilabel_quality (40 small models, about 10 min); gate_intervals (the taxi sample, then six
+# Evaluator runs, about 8 min).
 
 
 def default_sections(full: bool) -> list:

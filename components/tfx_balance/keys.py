@@ -101,6 +101,13 @@ MACRO_LABEL_F1 = 'macro_label_f1'
 MIN_LABEL_RECALL = 'min_label_recall'
 LABELS_ABSENT = 'labels_absent'
 LABELS_NEVER_PREDICTED = 'labels_never_predicted'
+# Confidence bounds (tfx_balance.metrics.intervals): '<metric>_lower_95' / '<metric>_upper_95' of
+# each metric above, and of the paired improvement over the baseline, whose keys
+# '<bound>/examples_per_class_needed' and '<bound>/verdict' say whether the data can decide.
+MACRO_RECALL_IMPROVEMENT = 'macro_recall_improvement'
+MACRO_LABEL_RECALL_IMPROVEMENT = 'macro_label_recall_improvement'
+EXAMPLES_PER_CLASS_NEEDED = 'examples_per_class_needed'
+VERDICT = 'verdict'
 
 # CrossValidationAggregate: one input per fold (fold_evaluation_0, ...), the final model, and the
 # aggregate and blessing outputs.
@@ -121,6 +128,7 @@ METRICS_MODULE = 'tfx_balance.metrics'
 # ('<ece name>/bins', a JSON string: per bin [weight, mean confidence, accuracy]).
 EXPECTED_CALIBRATION_ERROR = 'expected_calibration_error'
 LOG_LOSS = 'log_loss'
+LOG_LOSS_INCREASE = 'log_loss_increase'  # its paired bounds: log_loss_increase_upper_95, ...
 CALIBRATION_BINS = 'bins'
 # BalancedInputGen: the BalancedAugmenter output its input was derived from (optional); its
 # rebalance_plan.json gives the training split's class counts before augmentation ('data_counts').

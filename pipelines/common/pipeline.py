@@ -62,6 +62,8 @@ class Sample:
       calibration: the calibration gate on the served ``probabilities`` (the balanced model's
         scores corrected to the data's class frequencies); its recall gate reads
         ``balanced_probabilities``.
+      confidence: None (gate on point estimates) or e.g. 0.95: the gates apply to confidence
+        bounds (``balanced_eval_config(confidence=...)``, docs/balanced_model_gate.md#intervals).
     """
 
     label: str
@@ -80,6 +82,7 @@ class Sample:
     calibration: CalibrationGate = CalibrationGate(
         max_ece_increase=0.01, max_log_loss_increase=0.02
     )
+    confidence: float | None = None
 
 
 def eval_config(sample: Sample) -> tfma.EvalConfig:
@@ -100,6 +103,7 @@ def eval_config(sample: Sample) -> tfma.EvalConfig:
         signature_name='serving_default',
         preprocessing_function_names=list(sample.preprocessing_function_names),
         calibration=sample.calibration,
+        confidence=sample.confidence,
     )
     if sample.multi_label:
         # The Evaluator sees the model's label as a 0/1 vector (after Transform), whatever form

@@ -93,6 +93,10 @@ def _gate_section(summary: dict) -> str:
     section = (
         f'<h2>Model gate</h2>\n<p id="gate-verdict"><b>Balanced model {verdict}</b></p>\n{checks}'
     )
+    improvement = (summary.get('intervals') or {}).get('improvement')
+    if improvement:
+        section += f'\n<p id="improvement-interval">{html.escape(_interval_text(summary))}</p>'
+
     accuracy = summary.get('accuracy')
     if accuracy:  # single-label samples: what accuracy alone would have chosen
         accuracy_row = ''.join(f' {html.escape(m)} {v:.3f};' for m, v in accuracy.items())
@@ -101,6 +105,17 @@ def _gate_section(summary: dict) -> str:
             f'<p id="accuracy-verdict">{html.escape(summary.get("accuracy_verdict", ""))}</p>'
         )
     return section
+
+
+def _interval_text(summary: dict) -> str:
+    """The paired improvement with its interval and verdict, in one sentence."""
+    intervals = summary['intervals']
+    improvement = intervals['improvement']
+    return (
+        f'Paired improvement over the baseline: {improvement["estimate"]:+.3f}, '
+        f'{intervals["confidence"]}% interval [{improvement["lower"]:+.3f}, '
+        f'{improvement["upper"]:+.3f}]; {improvement["verdict"]}.'
+    )
 
 
 def _pictures_section(summary: dict) -> str:
@@ -129,16 +144,22 @@ def render_report(summary: dict) -> str:
     )
     recall = summary.get('recall') or {}
 
+    intervals = summary.get('intervals') or {}
+
     def score_chart(key: str, title: str) -> str:
-        """Bars of both models' ``summary[key]`` per class (label), 0 .. 1."""
+        """Bars of both models' ``summary[key]`` per class (label), 0 .. 1, with their confidence
+        intervals where the Evaluator computed them."""
         scores = summary.get(key) or {}
+        bounds = intervals.get(key) or {}
+        confidence = f' ({intervals["confidence"]}% intervals)' if bounds else ''
         return _bar_chart(
             f'{key}-chart',
-            f'Per-{kind} {title} on the test split',
+            f'Per-{kind} {title} on the test split{confidence}',
             classes,
             {model: [per.get(c, 0.0) for c in classes] for model, per in scores.items()},
             value_format='{:.2f}',
             y_max=1.0,
+            intervals={m: [per.get(c) for c in classes] for m, per in bounds.items()},
         )
 
     recall_chart = score_chart('recall', 'recall')

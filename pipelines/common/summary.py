@@ -164,6 +164,77 @@ def gate_verdict(pipeline_root: str) -> dict:
     return {key: verdict[key] for key in ('blessed', 'validation_ok', 'checks')}
 
 
+def interval_summary(pipeline_root: str, metrics: dict, classes, macro: str) -> dict | None:
+    """The confidence bounds the Evaluator computed (``balanced_eval_config(confidence=...)``):
+    ``{'confidence': '95', 'recall': {model: {class: [low, high]}}, 'macro_recall': {model:
+    [low, high]}, 'improvement': {'lower', 'upper', 'estimate', 'examples_per_class_needed',
+    'verdict'}}``; None when it computed none."""
+    import re
+
+    import tensorflow_model_analysis as tfma
+
+    found = [re.fullmatch(f'{macro}_lower_(.+)', name) for (_, _, name) in metrics]
+    suffixes = sorted({m.group(1) for m in found if m})
+    if not suffixes:
+        return None
+    suffix = suffixes[0]
+
+    def bounds(model, name, tail=''):
+        key = [(model, False, f'{name}_{bound}_{suffix}{tail}') for bound in ('lower', 'upper')]
+        return [metrics[k] for k in key] if all(k in metrics for k in key) else None
+
+    out = {
+        'confidence': suffix,
+        'recall': {
+            m: {
+                c: bounds(m, f'{keys.PER_CLASS_RECALL}', f'/{c}')
+                for c in classes
+                if bounds(m, f'{keys.PER_CLASS_RECALL}', f'/{c}')
+            }
+            for m in MODELS
+        },
+        'macro_recall': {m: bounds(m, macro) for m in MODELS},
+    }
+    lower = f'{macro}_improvement_lower_{suffix}'
+    if (BALANCED_MODEL, False, lower) in metrics:
+        out_dir = latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation')
+        verdict = ''
+        for per_slice in tfma.load_metrics(out_dir):
+            for entry in per_slice.metric_keys_and_values:
+                if not per_slice.slice_key.single_slice_keys and entry.key.name == (
+                    f'{lower}/{keys.VERDICT}'
+                ):
+                    verdict = entry.value.bytes_value.decode()
+        out['improvement'] = {
+            'lower': metrics[(BALANCED_MODEL, False, lower)],
+            'upper': metrics[(BALANCED_MODEL, False, f'{macro}_improvement_upper_{suffix}')],
+            'estimate': metrics.get((BALANCED_MODEL, False, f'{lower}/estimate')),
+            'examples_per_class_needed': metrics.get(
+                (BALANCED_MODEL, False, f'{lower}/{keys.EXAMPLES_PER_CLASS_NEEDED}')
+            ),
+            'verdict': verdict,
+        }
+    return out
+
+
+def interval_lines(summary: dict) -> list:
+    """The improvement's interval and what it says, as text lines (console and HTML report)."""
+    intervals = summary.get('intervals') or {}
+    lines = []
+    macro = {m: b for m, b in (intervals.get('macro_recall') or {}).items() if b}
+    if macro:
+        shown = '; '.join(f'{m} [{low:.3f}, {high:.3f}]' for m, (low, high) in macro.items())
+        lines.append(f'  macro recall, {intervals["confidence"]}% intervals: {shown}')
+    improvement = intervals.get('improvement')
+    if improvement:
+        lines.append(
+            f'  paired improvement {improvement["estimate"]:+.3f}, {intervals["confidence"]}% '
+            f'interval [{improvement["lower"]:+.3f}, {improvement["upper"]:+.3f}]: '
+            f'{improvement["verdict"]}'
+        )
+    return lines
+
+
 def largest_recall_gain(recall: dict) -> str | None:
     """The class whose recall (to 3 decimals, as printed) the balanced model raises most above
     the baseline's (ties: the class listed first), or None when it raises none: a class both
@@ -242,6 +313,7 @@ def collect(
         # Macro recall over the classes (labels) present in the test split (the gated metric).
         'macro_recall': {m: metrics[(m, False, macro)] for m in MODELS},
         'gate': gate_verdict(pipeline_root),
+        'intervals': interval_summary(pipeline_root, metrics, classes, macro),
         'calibration': calibration_of(
             latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'), MODELS
         ),
@@ -277,6 +349,7 @@ def gate_lines(summary: dict) -> list:
         value = 'n/a' if check['value'] is None else f'{check["value"]:.3f}'
         mark = 'PASS' if check['passed'] else 'FAIL'
         lines.append(f'  {check["metric"]} {check["rule"]}: {value}  {mark}')
+    lines += interval_lines(summary)
     if summary.get('accuracy_verdict'):
         lines.append(summary['accuracy_verdict'])
     return lines

@@ -67,20 +67,26 @@ BATCH_SIZE = 70  # a multiple of the 7 classes: exactly 10 of each per balanced 
 # the baseline 0.33 (it only ever predicts Cash and Credit Card).
 MIN_MACRO_RECALL = 0.4
 MIN_IMPROVEMENT = 0.05
+# The gates apply to 95% confidence bounds. The test split holds 1 to 8 examples of the four rare
+# classes present, so the macro recall's interval is about +-0.2 wide: the lower bounds cannot
+# clear 0.4 or +0.05, the gate refuses, and the verdict says how many examples per class the split
+# would need (docs/balanced_model_gate.md#how-many-examples-a-rare-class-needs). That is the
+# sample's honest answer: its test split cannot tell these models apart; the point estimates
+# (0.457 vs 0.323 on 0.3.0's split) are in the report beside their intervals.
+CONFIDENCE = 0.95
 # The calibration gate: the served probabilities' ECE at most the baseline's + 0.02 (the other
-# samples: + 0.01), log loss + 0.03 (the other samples: + 0.02). Log loss is noisy here too: on the
-# split before 0.3.0's rule it was the baseline's + 0.014 to + 0.017 (benchmarks/RESULTS.md,
-# section 10), on 0.3.0's split + 0.025 (0.169 vs 0.144; macro recall 0.457 vs 0.323), which a
-# + 0.02 bound refused. The top-label ECE on 1,501 test examples, nearly all Cash or
-# Credit Card, is a noisy measure: over training seeds 0-2 on one run's artifacts the baseline's
-# was 0.003-0.010 and the balanced model's 0.013-0.016, so a + 0.01 bound refused the balanced
-# model by the baseline's luck alone (it did on CI's machine: its training differs in the last
-# bits). A refit on the eval split (a temperature, or per-class biases) left the test ECE at
-# 0.013-0.016.
-CALIBRATION = CalibrationGate(max_ece_increase=0.02, max_log_loss_increase=0.03)
+# samples: + 0.01), log loss + 0.02 as in the other samples, on the lower bound of the paired
+# increase: 0.3.0's split measured + 0.025 (0.169 vs 0.144), which the point estimate refused;
+# with the interval, the model is refused only if the data show the increase to exceed + 0.02. The
+# top-label ECE (a point estimate: it has no per-example form to pair) on 1,501 test examples,
+# nearly all Cash or Credit Card, is a noisy measure: over training seeds 0-2 on one run's
+# artifacts the baseline's was 0.003-0.010 and the balanced model's 0.013-0.016, so a + 0.01 bound
+# refused the balanced model by the baseline's luck alone. A refit on the eval split (a
+# temperature, or per-class biases) left the test ECE at 0.013-0.016.
+CALIBRATION = CalibrationGate(max_ece_increase=0.02, max_log_loss_increase=0.02)
 
 
-def sample(train_target: int = TRAIN_TARGET) -> Sample:
+def sample(train_target: int = TRAIN_TARGET, confidence: float | None = CONFIDENCE) -> Sample:
     return Sample(
         label=LABEL,
         splits=SPLITS,
@@ -93,6 +99,7 @@ def sample(train_target: int = TRAIN_TARGET) -> Sample:
         min_macro_recall=MIN_MACRO_RECALL,
         min_improvement=MIN_IMPROVEMENT,
         calibration=CALIBRATION,
+        confidence=confidence,
     )
 
 

@@ -8,6 +8,10 @@ macro recall of ``balanced_probabilities`` ties and the recall gate (no worse th
 passes for both candidates. The calibrated candidate's ``probabilities`` are its own scores; the
 miscalibrated one's are re-weighted towards the rare class 2 (factors 0.001 : 0.001 : 998), so its ECE
 and log loss are far above the baseline's: it is not blessed and its Pusher ships nothing.
+
+With ``confidence=0.95`` the log loss bound applies to the lower bound of the paired increase over
+the baseline (``log_loss_increase_lower_95``: the increase the data show): 0 for the calibrated
+twin of the baseline, far above 0.02 for the miscalibrated one.
 """
 
 import glob
@@ -69,14 +73,29 @@ def run(tmp_path_factory):
         baseline_model_name='baseline',
         calibration=CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.02),
     )
+    interval_config = balanced_eval_config(
+        'label',
+        num_classes=3,
+        signature_name='serving_default',
+        baseline_model_name='baseline',
+        calibration=CalibrationGate(max_ece_increase=0.01, max_log_loss_increase=0.02),
+        confidence=0.95,
+    )
     components = [example_gen, *imported.values()]
     for name in ('calibrated', 'miscalibrated'):
-        evaluator = tfx.components.Evaluator(
-            examples=example_gen.outputs['examples'],
-            model=imported[name].outputs['result'],
-            baseline_model=imported['baseline'].outputs['result'],
-            eval_config=config,
-        ).with_id(f'Evaluator-{name}')
+        for evaluator_id, eval_config in (
+            ('Evaluator', config),
+            ('IntervalEvaluator', interval_config),
+        ):
+            components.append(
+                tfx.components.Evaluator(
+                    examples=example_gen.outputs['examples'],
+                    model=imported[name].outputs['result'],
+                    baseline_model=imported['baseline'].outputs['result'],
+                    eval_config=eval_config,
+                ).with_id(f'{evaluator_id}-{name}')
+            )
+        evaluator = components[-2]
         pusher = tfx.components.Pusher(
             model=imported[name].outputs['result'],
             model_blessing=evaluator.outputs['blessing'],
@@ -123,3 +142,19 @@ def test_miscalibrated_candidate_is_not_blessed_on_calibration_alone(run):
     blessing = output(run, 'Evaluator-miscalibrated', 'blessing')
     assert os.path.exists(os.path.join(blessing, 'NOT_BLESSED'))
     assert not os.path.exists(os.path.join(run, 'serving', 'miscalibrated'))
+
+
+def test_interval_gate_bounds_the_paired_log_loss_increase(run):
+    import tensorflow_model_analysis as tfma
+
+    calibrated = output(run, 'IntervalEvaluator-calibrated', 'evaluation')
+    assert failures(calibrated) == set()
+    values = dict(tfma.load_eval_result(calibrated, model_name='candidate').slicing_metrics)[()]
+    increase = values[keys.PROBABILITIES]['']
+    assert increase['log_loss_increase_lower_95']['doubleValue'] == 0.0  # the baseline's twin
+    assert increase['log_loss_increase_upper_95']['doubleValue'] == 0.0
+    miscalibrated = output(run, 'IntervalEvaluator-miscalibrated', 'evaluation')
+    assert failures(miscalibrated) == {
+        (keys.PROBABILITIES, keys.EXPECTED_CALIBRATION_ERROR),
+        (keys.PROBABILITIES, 'log_loss_increase_lower_95'),
+    }

@@ -212,3 +212,70 @@ def test_label_ids_are_a_config_error_naming_the_multi_hot_way():
     with pytest.raises(ConfigError, match='Convert the label ids to a multi-hot vector') as info:
         balanced_eval_config('tags', multi_label='ids', num_labels=3)
     assert any(re.search(p, str(info.value)) for p in documented_errors())
+
+
+def test_confidence_moves_the_recall_gates_onto_lower_bounds():
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    config = balanced_eval_config(
+        'label',
+        num_classes=10,
+        min_macro_recall=0.8,
+        min_class_recall=0.3,
+        min_improvement=0.02,
+        baseline_model_name='baseline',
+        confidence=0.95,
+    )
+    found = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
+    gates = {key.name: threshold.lower_bound.value for key, ((_, threshold),) in found.items()}
+    assert gates == pytest.approx(
+        {
+            'macro_recall_lower_95': 0.8,
+            'min_class_recall_lower_95': 0.3,
+            'macro_recall_improvement_lower_95': 0.02,
+        }
+    )
+    (spec,) = config.metrics_specs
+    paired = {m.class_name: json.loads(m.config) for m in spec.metrics}
+    assert paired['MacroRecallImprovementInterval'] == {
+        'num_classes': 10,
+        'confidence': 0.95,
+        'min_improvement': 0.02,
+    }
+    assert {'MacroRecall', 'PerClassRecallInterval', 'MultiClassBalancedAccuracyInterval'} <= set(
+        paired
+    )
+
+
+def test_without_confidence_the_config_is_what_it_was():
+    arguments = dict(
+        num_classes=4, min_macro_recall=0.5, min_improvement=0.02, baseline_model_name='b'
+    )
+    plain = balanced_eval_config('label', **arguments)
+    assert plain.SerializeToString() == (
+        balanced_eval_config('label', **arguments, confidence=None).SerializeToString()
+    )
+    (spec,) = plain.metrics_specs
+    assert not any('Interval' in m.class_name for m in spec.metrics)
+
+
+def test_multi_label_confidence_gates_label_recall_bounds():
+    config = balanced_eval_config(
+        'tags',
+        multi_label='multi_hot',
+        num_labels=3,
+        min_label_recall=0.2,
+        min_macro_f1=0.5,
+        confidence=0.9,
+    )
+    gates, _ = thresholds(config)
+    assert set(gates) == {'MinLabelRecallInterval', 'MacroLabelF1'}
+    (spec,) = config.metrics_specs
+    (bound,) = [m for m in spec.metrics if m.class_name == 'MinLabelRecallInterval']
+    assert json.loads(bound.config)['confidence'] == 0.9
+
+
+@pytest.mark.parametrize('bad', [1.5, 0.3, '0.95', True])
+def test_confidence_out_of_range_is_a_config_error(bad):
+    with pytest.raises(ConfigError, match=re.escape('confidence must be a number in (0.5, 1)')):
+        balanced_eval_config('label', num_classes=3, confidence=bad)

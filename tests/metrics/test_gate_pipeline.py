@@ -5,8 +5,14 @@ The baseline never predicts the rare class 2: its own gate (macro recall and min
 does not bless it and its Pusher ships nothing. The balanced model passes the absolute gate and
 beats the baseline (the Evaluator's baseline_model) by more than ``min_improvement``: it is blessed
 and pushed.
+
+With ``confidence=0.95`` the same gates apply to lower bounds. ImportExampleGen's default 2:1 hash
+split leaves 4 examples of the rare class in 'eval': the paired improvement's interval, about
+[+0.05, +0.45] around +1/3, clears +0.02 (IntervalEvaluator) but not +0.1
+(StrictIntervalEvaluator), which the point estimate would; its verdict says the data cannot decide.
 """
 
+import base64
 import glob
 import os
 
@@ -18,6 +24,7 @@ from tests.support.examples import example
 
 pytestmark = pytest.mark.e2e
 COUNTS = {0: 60, 1: 30, 2: 10}  # class 2 is rare
+INTERVAL_GATES = {'IntervalEvaluator': 0.02, 'StrictIntervalEvaluator': 0.1}  # min_improvement
 
 
 def write_data(folder):
@@ -99,6 +106,23 @@ def run(tmp_path_factory):
         ),
     )
 
+    interval_evaluators = [
+        tfx.components.Evaluator(
+            examples=example_gen.outputs['examples'],
+            model=imported['balanced'].outputs['result'],
+            baseline_model=imported['baseline'].outputs['result'],
+            eval_config=balanced_eval_config(
+                **gate,
+                min_macro_recall=0.8,
+                min_class_recall=0.3,
+                min_improvement=improvement,
+                baseline_model_name='baseline',
+                confidence=0.95,
+            ),
+        ).with_id(component_id)
+        for component_id, improvement in INTERVAL_GATES.items()
+    ]
+
     def pusher(model, blessing, name):
         return tfx.components.Pusher(
             model=model,
@@ -115,6 +139,7 @@ def run(tmp_path_factory):
         *imported.values(),
         baseline_evaluator,
         evaluator,
+        *interval_evaluators,
         pusher(
             imported['baseline'].outputs['result'],
             baseline_evaluator.outputs['blessing'],
@@ -170,3 +195,64 @@ def test_balanced_model_is_blessed_and_pushed(run):
     assert baseline['macro_recall'] == pytest.approx(2 / 3)
     (version,) = os.listdir(os.path.join(run, 'serving', 'balanced'))
     assert os.path.exists(os.path.join(run, 'serving', 'balanced', version, 'saved_model.pb'))
+
+
+def failures(evaluation):
+    import tensorflow_model_analysis as tfma
+
+    validation = tfma.load_validation_result(evaluation)
+    found = {
+        m.metric_key.name: m.metric_value.double_value.value
+        for per_slice in validation.metric_validations_per_slice
+        for m in per_slice.failures
+    }
+    return validation.validation_ok, found
+
+
+def test_interval_gate_blesses_a_gain_its_lower_bound_clears(run):
+    evaluation = output(run, 'IntervalEvaluator', 'evaluation')
+    assert os.path.exists(os.path.join(output(run, 'IntervalEvaluator', 'blessing'), 'BLESSED'))
+    assert failures(evaluation) == (True, {})
+    values = metrics(evaluation, 'candidate')
+    assert 0.02 < values['macro_recall_improvement_lower_95'] < 0.1
+    assert values['macro_recall_improvement_upper_95'] > 1 / 3
+    assert values['macro_recall_improvement_lower_95/estimate'] == pytest.approx(1 / 3)
+    # Every class right: each recall's lower bound is Clopper-Pearson's (alpha/2)^(1/n).
+    counts = eval_counts(run)
+    assert counts[2] == 4 and sum(counts.values()) < sum(COUNTS.values())
+    for cls, count in counts.items():
+        assert values[f'recall_lower_95/{cls}'] == pytest.approx(0.025 ** (1 / count))
+        assert values[f'recall_upper_95/{cls}'] == 1.0
+    assert values['min_class_recall_lower_95'] == pytest.approx(0.025 ** (1 / 4))
+    assert 0.8 < values['macro_recall_lower_95'] < values['macro_recall_upper_95'] <= 1.0
+    assert 'macro_recall_improvement_lower_95' not in metrics(evaluation, 'baseline')
+
+
+def test_interval_gate_refuses_a_gain_only_its_point_estimate_clears(run):
+    import tensorflow_model_analysis as tfma
+
+    evaluation = output(run, 'StrictIntervalEvaluator', 'evaluation')
+    blessing = output(run, 'StrictIntervalEvaluator', 'blessing')
+    assert os.path.exists(os.path.join(blessing, 'NOT_BLESSED'))
+    ok, failed = failures(evaluation)
+    assert not ok and set(failed) == {'macro_recall_improvement_lower_95'}
+    assert failed['macro_recall_improvement_lower_95'] < 0.1
+    result = tfma.load_eval_result(evaluation, model_name='candidate')
+    diagnostics = dict(result.slicing_metrics)[()]['']['']
+    verdict = diagnostics['macro_recall_improvement_lower_95/verdict']['bytesValue']
+    assert base64.b64decode(verdict).decode().startswith('undecided: the interval [+0.05')
+    needed = diagnostics['macro_recall_improvement_lower_95/examples_per_class_needed']
+    assert needed['doubleValue'] > 4
+
+
+def eval_counts(root) -> dict:
+    """Examples per class in ImportExampleGen's 'eval' split."""
+    counts = {}
+    for path in glob.glob(
+        os.path.join(output(root, 'ImportExampleGen', 'examples'), 'Split-eval', '*')
+    ):
+        for record in tf.data.TFRecordDataset(path, compression_type='GZIP'):
+            parsed = tf.train.Example.FromString(record.numpy())
+            label = parsed.features.feature['label'].int64_list.value[0]
+            counts[label] = counts.get(label, 0) + 1
+    return counts

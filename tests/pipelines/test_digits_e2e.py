@@ -80,13 +80,21 @@ def test_gate_blesses_the_balanced_model_on_macro_recall(demo):
     _, stdout, summary = demo
     gate, macro = summary['gate'], summary['macro_recall']
     assert gate['blessed'] and gate['validation_ok']
+    # The gates are on 95% confidence bounds (CONFIDENCE): the lower bounds clear them.
     assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks'][:2]] == [
-        ('macro_recall', f'>= {MIN_MACRO_RECALL:g}', True),
-        ('macro_recall', f'- baseline >= {MIN_IMPROVEMENT:+g}', True),
+        ('macro_recall_lower_95', f'>= {MIN_MACRO_RECALL:g}', True),
+        ('macro_recall_improvement_lower_95', f'>= {MIN_IMPROVEMENT:g}', True),
     ]  # then the calibration checks (test_served_probabilities_are_calibrated_...)
-    assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
-    assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
+    intervals = summary['intervals']
+    low, high = intervals['macro_recall']['balanced']
+    assert gate['checks'][0]['value'] == low and low < macro['balanced'] <= high
+    improvement = intervals['improvement']
+    assert improvement['estimate'] == pytest.approx(macro['balanced'] - macro['baseline'])
+    assert gate['checks'][1]['value'] == improvement['lower'] < improvement['estimate']
+    assert improvement['verdict'].startswith('improved: the lower bound')
+    assert set(intervals['recall']['balanced']) == set(summary['classes'])
     assert 'Model gate (Evaluator -> Pusher): balanced model BLESSED, pushed' in stdout
+    assert 'paired improvement +' in stdout
     assert summary['accuracy_verdict'].startswith('Accuracy ')
     assert summary['accuracy_verdict'] in stdout
 
@@ -115,6 +123,11 @@ def test_pusher_pushed_the_balanced_model(demo):
 def test_report_renders_with_charts(demo, tmp_path):
     root, _, summary = demo
     check_rendered(os.path.join(root, 'report.html'), str(tmp_path / 'report.png'), summary)
+    with open(os.path.join(root, 'report.html')) as f:
+        report = f.read()
+    # Every class's recall is drawn with its interval, for both models.
+    assert report.count('<line class="interval"') == 2 * len(summary['classes'])
+    assert 'id="improvement-interval"' in report
 
 
 def test_served_probabilities_are_calibrated_and_shown_beside_macro_recall(demo):

@@ -163,3 +163,32 @@ def test_a_validator_note_is_shown_as_a_pass_with_the_note_not_a_violation(tmp_p
     assert '<th>notes (not violations)</th>' in html
     assert '<td>StratifiedCheck</td><td>PASS</td><td>-</td><td>class &#x27;Prcard&#x27;' in html
     assert 'VIOLATION' not in html
+
+
+def test_intervals_are_printed_and_drawn_beside_the_gate():
+    result = summary_with({'balanced': 0.90, 'baseline': 0.95})
+    classes = result['classes']
+    result['intervals'] = {
+        'confidence': '95',
+        'recall': {m: {c: [0.1, 0.9] for c in classes} for m in ('balanced', 'baseline')},
+        'macro_recall': {'balanced': [0.62, 0.91], 'baseline': [0.55, 0.88]},
+        'improvement': {
+            'lower': -0.07,
+            'upper': 0.17,
+            'estimate': 0.05,
+            'examples_per_class_needed': 240.0,
+            'verdict': 'undecided: the interval [-0.070, +0.170] holds +0.02; about 240 examples',
+        },
+    }
+    lines = run_summary.gate_lines(result)
+    assert (
+        '  macro recall, 95% intervals: balanced [0.620, 0.910]; baseline [0.550, 0.880]' in lines
+    )
+    assert (
+        '  paired improvement +0.050, 95% interval [-0.070, +0.170]: undecided: the interval '
+        '[-0.070, +0.170] holds +0.02; about 240 examples'
+    ) in lines
+    html = render_report(result)
+    assert html.count('<line class="interval"') == 2 * len(classes)
+    assert 'Per-class recall on the test split (95% intervals)' in html
+    assert '<p id="improvement-interval">Paired improvement over the baseline: +0.050' in html

@@ -10,7 +10,14 @@ import sys
 import pytest
 
 from pipelines.common import summary as run_summary
-from pipelines.taxi.pipeline import CALIBRATION, DATA_DIR, SCHEMA_FILE, SPLITS, TRAIN_TARGET
+from pipelines.taxi.pipeline import (
+    CALIBRATION,
+    DATA_DIR,
+    MIN_IMPROVEMENT,
+    SCHEMA_FILE,
+    SPLITS,
+    TRAIN_TARGET,
+)
 from pipelines.taxi.preprocessing import CLASSES
 from tests.pipelines.test_report import check_rendered
 from tests.support.rule import assert_exact_both_ways
@@ -129,8 +136,22 @@ def test_both_models_are_evaluated_on_the_test_split(demo):
         in (summary['accuracy_verdict'])
     )
     assert summary['accuracy_verdict'] in stdout
-    versions = os.listdir(os.path.join(root, 'serving'))
-    assert len(versions) == 1
+
+
+@pytest.mark.e2e
+def test_the_interval_gate_says_the_test_split_cannot_decide(demo):
+    """Four of the six classes in test have 1 to 8 examples: the paired improvement's 95% interval
+    holds MIN_IMPROVEMENT whatever the point estimate, so the gate refuses and says how many
+    examples per class would decide (pipelines/taxi/pipeline.py, CONFIDENCE)."""
+    root, stdout, summary = demo
+    gate, improvement = summary['gate'], summary['intervals']['improvement']
+    assert not gate['blessed'] and not os.path.exists(os.path.join(root, 'serving'))
+    failed = {c['metric'] for c in gate['checks'] if not c['passed']}
+    assert 'macro_recall_improvement_lower_95' in failed
+    assert improvement['lower'] < MIN_IMPROVEMENT < improvement['upper']
+    assert improvement['verdict'].startswith('undecided: ')
+    assert improvement['examples_per_class_needed'] > 8
+    assert 'examples of every class would narrow it' in stdout
 
 
 @pytest.mark.e2e

@@ -44,10 +44,19 @@ def check_calibration(root: str, stdout: str, summary: dict, gate) -> None:
         'expected_calibration_error': gate.max_ece_increase,
         'log_loss': gate.max_log_loss_increase,
     }
+    expected = [(key, f'- baseline <= {bound:+g}', True) for key, bound in bounds.items()]
+    intervals = summary.get('intervals')
+    if intervals:  # confidence=: the log loss bound is on the paired increase's lower bound
+        bounds.pop('log_loss')
+        expected[1] = (
+            f'log_loss_increase_lower_{intervals["confidence"]}',
+            f'<= {gate.max_log_loss_increase:g}',
+            True,
+        )
     for key, bound in bounds.items():
         assert calibration['balanced'][key] <= calibration['baseline'][key] + bound, key
     rules = [(c['metric'], c['rule'], c['passed']) for c in summary['gate']['checks']][2:]
-    assert rules == [(key, f'- baseline <= {bound:+g}', True) for key, bound in bounds.items()]
+    assert rules == expected
     assert "Calibration of the served 'probabilities'" in stdout
     with open(os.path.join(root, 'report.html')) as f:
         assert '<svg id="reliability-chart"' in f.read()

@@ -6,6 +6,18 @@ module='tfx_balance.metrics')``. Metrics, rules and examples: docs/balanced_mode
 
 from tfx_balance.metrics.calibration import CalibrationGate, ExpectedCalibrationError, LogLoss
 from tfx_balance.metrics.eval_config import balanced_eval_config
+from tfx_balance.metrics.intervals import (
+    LogLossIncreaseInterval,
+    MacroLabelRecallImprovementInterval,
+    MacroLabelRecallInterval,
+    MacroRecallImprovementInterval,
+    MacroRecallInterval,
+    MinClassRecallInterval,
+    MinLabelRecallInterval,
+    MultiClassBalancedAccuracyInterval,
+    PerClassRecallInterval,
+    PerLabelRecallInterval,
+)
 from tfx_balance.metrics.multilabel import (
     MacroLabelF1,
     MacroLabelRecall,
@@ -35,5 +47,15 @@ __all__ = [
     'PerLabelF1',
     'PerLabelPrecision',
     'PerLabelRecall',
+    'LogLossIncreaseInterval',
+    'MacroLabelRecallImprovementInterval',
+    'MacroLabelRecallInterval',
+    'MacroRecallImprovementInterval',
+    'MacroRecallInterval',
+    'MinClassRecallInterval',
+    'MinLabelRecallInterval',
+    'MultiClassBalancedAccuracyInterval',
+    'PerClassRecallInterval',
+    'PerLabelRecallInterval',
     'balanced_eval_config',
 ]

@@ -178,8 +178,15 @@ class CalibrationGate:
                 f'{self.calibration_plot!r}.'
             )
 
-    def metrics_specs(self, specs: Sequence, args: str, has_baseline: bool) -> List:
-        """``specs`` on the decision output, plus the calibration metrics' spec."""
+    def metrics_specs(
+        self, specs: Sequence, args: str, has_baseline: bool, confidence: float | None = None
+    ) -> List:
+        """``specs`` on the decision output, plus the calibration metrics' spec. With
+        ``confidence`` (``balanced_eval_config``'s) and a baseline, ``max_log_loss_increase``
+        bounds the lower confidence bound of the paired log loss increase instead of its point
+        estimate (``LogLossIncreaseInterval``): a candidate is refused when the data show its log
+        loss worse than the baseline's by more than the bound, not on noise.
+        """
         increases = self.max_ece_increase, self.max_log_loss_increase
         if not has_baseline and any(v is not None for v in increases):
             raise ConfigError(
@@ -205,13 +212,27 @@ class CalibrationGate:
 
         for spec in specs:
             spec.output_names[:] = [self.decision_output_name]
+        paired = confidence is not None and has_baseline
         calibration = tfma.MetricsSpec(
             metrics=[
                 metric('ExpectedCalibrationError', self.max_ece, self.max_ece_increase),
-                metric('LogLoss', self.max_log_loss, self.max_log_loss_increase),
+                metric(
+                    'LogLoss', self.max_log_loss, None if paired else self.max_log_loss_increase
+                ),
             ],
             output_names=[self.output_name],
         )
+        if paired:
+            increase = tfma.MetricConfig(
+                class_name='LogLossIncreaseInterval',
+                module=METRICS_MODULE,
+                config=json.dumps(
+                    {k: v for k, v in config.items() if k != 'bins'} | {'confidence': confidence}
+                ),
+            )
+            if self.max_log_loss_increase is not None:
+                increase.threshold.value_threshold.upper_bound.value = self.max_log_loss_increase
+            calibration.metrics.append(increase)
         if not self.calibration_plot:
             return [*specs, calibration]
         return [*specs, calibration, self._plot_spec(config)]

@@ -21,6 +21,7 @@ from typing import Sequence
 import tensorflow_model_analysis as tfma
 
 from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.intervals import validate_confidence
 from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.calibration import CalibrationGate
 from tfx_balance.metrics.names import (
@@ -84,12 +85,18 @@ def balanced_eval_config(
     min_macro_f1: float | None = None,
     min_f1_improvement: float | None = None,
     calibration: CalibrationGate | None = None,
+    confidence: float | None = None,
 ) -> tfma.EvalConfig:
     """Returns an EvalConfig computing the balanced metrics, with the requested gates as thresholds.
 
     With ``multi_label='multi_hot'`` it computes the multi-label metrics; gate those models on
     ``min_macro_f1`` (a model predicting every label has recall 1.0). The arguments are tabled in
     docs/balanced_model_gate.md#balanced_eval_config. Raises ``ConfigError`` naming a bad argument.
+
+    With ``confidence`` (e.g. 0.95) the recall gates apply to confidence bounds instead of point
+    estimates: the lower bound of macro recall, of the lowest class recall and of the paired
+    improvement over the baseline must clear ``min_macro_recall``, ``min_class_recall`` and
+    ``min_improvement`` (docs/balanced_model_gate.md#intervals).
 
     Example::
 
@@ -111,24 +118,27 @@ def balanced_eval_config(
     )
     arguments = _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold)
     min_recall = min_label_recall if kind.multi_label else min_class_recall
-    computed = kind.metrics(
-        arguments,
-        {
-            'macro': _gates(
-                kind.macro_metric,
-                ('min_macro_recall', min_macro_recall),
-                ('min_improvement', min_improvement),
-                baseline_model_name,
-            ),
-            'min': _value_gate(_fraction(kind.min_recall_arg, min_recall)),
-            'f1': _gates(
-                'macro_label_f1',
-                ('min_macro_f1', min_macro_f1),
-                ('min_f1_improvement', min_f1_improvement),
-                baseline_model_name,
-            ),
-        },
-    )
+    gates = {
+        'macro': _gates(
+            kind.macro_metric,
+            ('min_macro_recall', min_macro_recall),
+            ('min_improvement', min_improvement),
+            baseline_model_name,
+        ),
+        'min': _value_gate(_fraction(kind.min_recall_arg, min_recall)),
+        'f1': _gates(
+            'macro_label_f1',
+            ('min_macro_f1', min_macro_f1),
+            ('min_f1_improvement', min_f1_improvement),
+            baseline_model_name,
+        ),
+    }
+    if confidence is None:
+        computed = kind.metrics(arguments, gates)
+    else:
+        confidence = validate_confidence(confidence)
+        computed = kind.metrics(arguments, {**gates, 'macro': None, 'min': None})
+        computed += kind.interval_metrics(arguments, confidence, gates, bool(baseline_model_name))
     extra = _list_of(
         'metrics',
         metrics,
@@ -142,7 +152,7 @@ def balanced_eval_config(
                 f'calibration must be a CalibrationGate, got {calibration!r}; e.g. '
                 'calibration=CalibrationGate(max_ece=0.05).'
             )
-        specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name))
+        specs = calibration.metrics_specs(specs, arguments, bool(baseline_model_name), confidence)
     return tfma.EvalConfig(
         model_specs=_model_specs(
             label_key,
@@ -172,6 +182,8 @@ class _LabelKind:
     metric_gates: tuple
     min_recall_arg: str
     macro_metric: str
+    interval_gates: tuple  # the bound metrics (class name, gate) with confidence=
+    improvement_metric: str  # the paired improvement's bound metric
 
     def metrics(self, arguments: str, gates: dict) -> list:
         """The MetricConfigs of this kind, with ``arguments`` (JSON) and ``gates``."""
@@ -184,6 +196,44 @@ class _LabelKind:
             if gates[gate] is not None:
                 config.threshold.CopyFrom(gates[gate])
             configs.append(config)
+        return configs
+
+    def interval_metrics(
+        self, arguments: str, confidence: float, gates: dict, has_baseline: bool
+    ) -> list:
+        """The bound metrics of this kind at ``confidence``; the recall gates move onto their
+        lower bounds (a change threshold becomes a value threshold on the paired improvement's).
+        """
+        config = {**json.loads(arguments), 'confidence': confidence}
+        macro_gate = gates['macro']
+        improvement, min_improvement = None, 0.0
+        if macro_gate is not None and macro_gate.HasField('change_threshold'):
+            min_improvement = macro_gate.change_threshold.absolute.value
+            improvement = _value_gate(min_improvement)
+            macro_gate = tfma.MetricThreshold(value_threshold=macro_gate.value_threshold)
+        if macro_gate is not None and not macro_gate.HasField('value_threshold'):
+            macro_gate = None
+        interval_gates = {'macro': macro_gate, 'min': gates['min'], None: None}
+        configs = []
+        for class_name, gate in self.interval_gates:
+            configs.append(
+                tfma.MetricConfig(
+                    class_name=class_name, module=METRICS_MODULE, config=json.dumps(config)
+                )
+            )
+            if interval_gates[gate] is not None:
+                configs[-1].threshold.CopyFrom(interval_gates[gate])
+        if has_baseline:
+            paired = {**config, 'min_improvement': min_improvement}
+            configs.append(
+                tfma.MetricConfig(
+                    class_name=self.improvement_metric,
+                    module=METRICS_MODULE,
+                    config=json.dumps(paired),
+                )
+            )
+            if improvement is not None:
+                configs[-1].threshold.CopyFrom(improvement)
         return configs
 
     def check_not_other(self, single_label_args: dict, multi_label_args: dict) -> None:
@@ -215,6 +265,13 @@ _SINGLE_LABEL = _LabelKind(
     ),
     'min_class_recall',
     'macro_recall',
+    (
+        ('MacroRecallInterval', 'macro'),
+        ('MultiClassBalancedAccuracyInterval', None),
+        ('PerClassRecallInterval', None),
+        ('MinClassRecallInterval', 'min'),
+    ),
+    'MacroRecallImprovementInterval',
 )
 _MULTI_LABEL = _LabelKind(
     True,
@@ -228,6 +285,12 @@ _MULTI_LABEL = _LabelKind(
     ),
     'min_label_recall',
     'macro_label_recall',
+    (
+        ('MacroLabelRecallInterval', 'macro'),
+        ('PerLabelRecallInterval', None),
+        ('MinLabelRecallInterval', 'min'),
+    ),
+    'MacroLabelRecallImprovementInterval',
 )
 # multi_label (the components' spelling) -> the kind of model; 'ids' is refused in _label_kind.
 _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}

@@ -221,9 +221,12 @@ def bar_chart(
     log_scale: bool = False,
     value_format: str = '{:g}',
     y_max: float | None = None,
+    intervals: dict | None = None,
 ) -> str:
     """Grouped vertical bar chart as an <svg> element; one group per category, and a legend
-    naming every series (wrapped onto as many rows as it needs). For a few categories."""
+    naming every series (wrapped onto as many rows as it needs). For a few categories.
+    ``intervals``: per series a ``(low, high)`` or None per category, drawn as a line across
+    its bar (e.g. a confidence interval)."""
     width, left, bottom, top, plot_h = max(520, 60 + len(categories) * 70), 50, 70, 30, 200
     legend = legend_layout(series, left, width - 10)
     rows = 1 + max((row for _, row in legend), default=0)
@@ -255,6 +258,15 @@ def bar_chart(
                 f'fill="{color}"><title>{esc(name)} / '
                 f'{esc(categories[ci])}: {label}</title></rect>'
             )
+            interval = (intervals or {}).get(name)
+            if interval is not None and interval[ci] is not None:
+                low, high = (top + plot_h - scale(v) for v in interval[ci])
+                cx = x + bar_w * 0.95 / 2
+                parts.append(
+                    f'<line class="interval" data-series="{esc(name)}" '
+                    f'data-category="{esc(categories[ci])}" x1="{cx:.1f}" y1="{low:.1f}" '
+                    f'x2="{cx:.1f}" y2="{high:.1f}" stroke="{MARK_COLOR}" stroke-width="1.5"/>'
+                )
         lx, row = legend[si]
         ly = top + plot_h + 52 + row * LEGEND_ROW
         parts.append(

@@ -240,7 +240,7 @@ def f1_interval(
     right or all wrong. The labels' errors are taken as independent.
 
     >>> [round(b, 3) for b in f1_interval([8, 2], [10, 4], [9, 2], 0.95)]
-    [0.533, 0.927]
+    [0.502, 0.933]
     """
     hits, positives, predicted = (np.asarray(a, float) for a in (hits, positives, predicted))
     labels = positives.shape[-1]

@@ -21,7 +21,7 @@ from tensorflow_model_analysis.utils import model_util
 from tfx_balance import keys
 from tfx_balance.core import intervals
 from tfx_balance.core.calibration import CalibrationCounts
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.intervals import Interval
 from tfx_balance.metrics.computations import (
     CountsCombiner,
@@ -257,7 +257,14 @@ class PairedCounts:
         if not len(self.label_cells):
             self.label_cells = other.label_cells.copy()
         elif len(other.label_cells):
-            self.label_cells += other.label_cells  # sizes checked as the examples were counted
+            if other.label_cells.shape != self.label_cells.shape:
+                raise DataError(
+                    f'label vectors of {len(self.label_cells)} and of {len(other.label_cells)} '
+                    'entries in the same evaluation; every multi-hot label (and score vector) '
+                    'must have one entry per label. Set labels=[...] or num_labels= to say which '
+                    'length is right, and fix the data.'
+                )
+            self.label_cells += other.label_cells
 
     def arrays(self, size: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         def array(table):

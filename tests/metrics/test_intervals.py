@@ -263,3 +263,29 @@ def test_paired_f1_cells_of_multi_label_models():
 
     # The smallest label has 2 positive examples; the verdict speaks of labels.
     assert values[f'{name}/verdict'] == verdict(expected, 0.01, needed, 2, 0.02, 'label')
+
+
+def test_recall_and_f1_improvements_share_one_paired_count():
+    from tfx_balance.metrics import (
+        MacroLabelF1ImprovementInterval,
+        MacroLabelRecallImprovementInterval,
+    )
+
+    recall, _ = paired_combiner(MacroLabelRecallImprovementInterval(num_labels=3))
+    f1, _ = paired_combiner(MacroLabelF1ImprovementInterval(num_labels=3))
+    assert recall._key == f1._key  # TFMA computes a computation key once
+
+
+def test_paired_cells_of_two_label_lengths_do_not_merge():
+    from tfx_balance.core.errors import DataError
+    from tfx_balance.metrics import MacroLabelF1ImprovementInterval
+
+    combiner, _ = paired_combiner(MacroLabelF1ImprovementInterval())
+    three = combiner.add_input(
+        combiner.create_accumulator(), standard_inputs([1, 0, 1], [0.9] * 3, [0.1] * 3)
+    )
+    two = combiner.add_input(
+        combiner.create_accumulator(), standard_inputs([1, 0], [0.9] * 2, [0.1] * 2)
+    )
+    with pytest.raises(DataError, match='label vectors of 3 and of 2 entries'):
+        combiner.merge_accumulators([three, two])

@@ -3,8 +3,9 @@
 Per class recall: Clopper-Pearson's exact interval. Macro recall (and balanced accuracy): the adjusted Wald
 interval of a mean of independent proportions (Price and Bonett 2004). The improvement of a
 candidate over a baseline on the same examples: per class, the paired counts "only the candidate
-right" and "only the baseline right", combined the same way (Bonett and Price 2012). Method,
-assumptions and coverage: docs/balanced_model_gate.md#intervals.
+right" and "only the baseline right", combined the same way (Bonett and Price 2012). Macro F1
+of multi-label models and its paired improvement: the delta method on each example's influence
+on its labels' F1. Method, assumptions and coverage: docs/balanced_model_gate.md#intervals.
 
 Example::
 

@@ -106,6 +106,7 @@ LABELS_NEVER_PREDICTED = 'labels_never_predicted'
 # '<bound>/examples_per_class_needed' and '<bound>/verdict' say whether the data can decide.
 MACRO_RECALL_IMPROVEMENT = 'macro_recall_improvement'
 MACRO_LABEL_RECALL_IMPROVEMENT = 'macro_label_recall_improvement'
+MACRO_LABEL_F1_IMPROVEMENT = 'macro_label_f1_improvement'
 EXAMPLES_PER_CLASS_NEEDED = 'examples_per_class_needed'
 VERDICT = 'verdict'
 

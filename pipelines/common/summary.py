@@ -164,11 +164,14 @@ def gate_verdict(pipeline_root: str) -> dict:
     return {key: verdict[key] for key in ('blessed', 'validation_ok', 'checks')}
 
 
-def interval_summary(pipeline_root: str, metrics: dict, classes, macro: str) -> dict | None:
+def interval_summary(
+    pipeline_root: str, metrics: dict, classes, macro: str, name: str = 'macro recall'
+) -> dict | None:
     """The confidence bounds the Evaluator computed (``balanced_eval_config(confidence=...)``):
-    ``{'confidence': '95', 'recall': {model: {class: [low, high]}}, 'macro_recall': {model:
-    [low, high]}, 'improvement': {'lower', 'upper', 'estimate', 'examples_per_class_needed',
-    'verdict'}}``; None when it computed none."""
+    ``{'confidence': '95', 'name': name, 'recall': {model: {class: [low, high]}}, 'macro_recall':
+    {model: [low, high]}, 'improvement': {'lower', 'upper', 'estimate',
+    'examples_per_class_needed', 'verdict'}}``, 'macro_recall' and 'improvement' of the gated
+    metric ``macro`` (its ``name`` in the summary's words); None when it computed none."""
     import re
 
     import tensorflow_model_analysis as tfma
@@ -185,6 +188,7 @@ def interval_summary(pipeline_root: str, metrics: dict, classes, macro: str) -> 
 
     out = {
         'confidence': suffix,
+        'name': name,
         'recall': {
             m: {
                 c: bounds(m, f'{keys.PER_CLASS_RECALL}', f'/{c}')
@@ -224,7 +228,8 @@ def interval_lines(summary: dict) -> list:
     macro = {m: b for m, b in (intervals.get('macro_recall') or {}).items() if b}
     if macro:
         shown = '; '.join(f'{m} [{low:.3f}, {high:.3f}]' for m, (low, high) in macro.items())
-        lines.append(f'  macro recall, {intervals["confidence"]}% intervals: {shown}')
+        name = intervals.get('name', 'macro recall')
+        lines.append(f'  {name}, {intervals["confidence"]}% intervals: {shown}')
     improvement = intervals.get('improvement')
     if improvement:
         lines.append(
@@ -313,7 +318,14 @@ def collect(
         # Macro recall over the classes (labels) present in the test split (the gated metric).
         'macro_recall': {m: metrics[(m, False, macro)] for m in MODELS},
         'gate': gate_verdict(pipeline_root),
-        'intervals': interval_summary(pipeline_root, metrics, classes, macro),
+        # Multi-label samples gate macro F1: its bounds and paired improvement.
+        'intervals': interval_summary(
+            pipeline_root,
+            metrics,
+            classes,
+            keys.MACRO_LABEL_F1 if multi_label else macro,
+            'macro F1' if multi_label else 'macro recall',
+        ),
         'calibration': calibration_of(
             latest_artifact_dir(pipeline_root, 'Evaluator', 'evaluation'), MODELS
         ),

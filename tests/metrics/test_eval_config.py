@@ -259,7 +259,7 @@ def test_without_confidence_the_config_is_what_it_was():
     assert not any('Interval' in m.class_name for m in spec.metrics)
 
 
-def test_multi_label_confidence_gates_label_recall_bounds():
+def test_multi_label_confidence_gates_label_recall_and_f1_bounds():
     config = balanced_eval_config(
         'tags',
         multi_label='multi_hot',
@@ -269,7 +269,8 @@ def test_multi_label_confidence_gates_label_recall_bounds():
         confidence=0.9,
     )
     gates, _ = thresholds(config)
-    assert set(gates) == {'MinLabelRecallInterval', 'MacroLabelF1'}
+    assert set(gates) == {'MinLabelRecallInterval', 'MacroLabelF1Interval'}
+    assert gates['MacroLabelF1Interval'].value_threshold.lower_bound.value == 0.5
     (spec,) = config.metrics_specs
     (bound,) = [m for m in spec.metrics if m.class_name == 'MinLabelRecallInterval']
     assert json.loads(bound.config)['confidence'] == 0.9
@@ -279,3 +280,37 @@ def test_multi_label_confidence_gates_label_recall_bounds():
 def test_confidence_out_of_range_is_a_config_error(bad):
     with pytest.raises(ConfigError, match=re.escape('confidence must be a number in (0.5, 1)')):
         balanced_eval_config('label', num_classes=3, confidence=bad)
+
+
+def test_confidence_moves_the_f1_gates_onto_the_f1_bounds():
+    from tensorflow_model_analysis.metrics import metric_specs
+
+    config = balanced_eval_config(
+        'tags',
+        multi_label='multi_hot',
+        num_labels=10,
+        min_macro_f1=0.62,
+        min_f1_improvement=0.01,
+        baseline_model_name='baseline',
+        confidence=0.95,
+    )
+    found = metric_specs.metric_thresholds_from_metrics_specs(config.metrics_specs, config)
+    gates = {
+        (key.name, key.is_diff): threshold.lower_bound.value
+        for key, ((_, threshold),) in found.items()
+    }
+    assert gates == pytest.approx(
+        {
+            ('macro_label_f1_lower_95', False): 0.62,
+            ('macro_label_f1_improvement_lower_95', False): 0.01,
+        }
+    )
+    (spec,) = config.metrics_specs
+    paired = {m.class_name: json.loads(m.config) for m in spec.metrics}
+    assert paired['MacroLabelF1ImprovementInterval'] == {
+        'num_labels': 10,
+        'threshold': 0.5,
+        'confidence': 0.95,
+        'min_improvement': 0.01,
+    }
+    assert paired['MacroLabelRecallImprovementInterval']['min_improvement'] == 0.0  # not gated

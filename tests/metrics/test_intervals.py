@@ -170,3 +170,122 @@ def test_without_a_baseline_spec_the_improvement_is_not_gated():
     values = {k.name: v for k, v in computation.result({}).items()}
     assert values['macro_recall_improvement_lower_95'] == np.inf
     assert values['macro_recall_improvement_lower_95/verdict'].startswith('no baseline model')
+
+
+LABEL_POSITIVES = [30, 8, 2, 0]  # of 60 examples; label 3 has no positive example
+
+
+def label_data(seed=0):
+    """Multi-hot labels with LABEL_POSITIVES, and sigmoid scores of a model that finds a
+    positive label 80% of the time and predicts a negative one 5% of the time."""
+    rng = np.random.default_rng(seed)
+    labels = np.zeros((60, len(LABEL_POSITIVES)), dtype=np.int64)
+    for k, count in enumerate(LABEL_POSITIVES):
+        labels[rng.choice(60, count, replace=False), k] = 1
+    predicted = np.where(
+        labels == 1, rng.random(labels.shape) < 0.8, rng.random(labels.shape) < 0.05
+    )
+    return labels, predicted, np.where(predicted, 0.8, 0.2).astype(np.float32)
+
+
+def test_macro_f1_bounds_are_the_core_interval_of_the_label_counts(tmp_path_factory):
+    import tensorflow_model_analysis as tfma
+
+    labels, predicted, scores = label_data()
+    config = {'num_labels': len(LABEL_POSITIVES)}
+    out = tfma_runs.evaluate(
+        tmp_path_factory,
+        'f1-intervals',
+        tfma_runs.weighted_eval_config(
+            [
+                tfma.MetricConfig(
+                    class_name=name, module='tfx_balance.metrics', config=json.dumps(options)
+                )
+                for name, options in (
+                    ('MacroLabelF1Interval', {**config, 'confidence': 0.95}),
+                    ('MacroLabelF1', config),
+                )
+            ]
+        ),
+        [row.tolist() for row in labels],
+        list(scores),
+        np.ones(len(labels)),
+    )
+    got = {
+        name: v
+        for (_, weighted, _, name), v in tfma_runs.metric_values(out).items()
+        if not weighted
+    }
+    present = [0, 1, 2]
+    hits = (labels & predicted)[:, present].sum(axis=0)
+    expected = intervals.f1_interval(
+        hits, labels[:, present].sum(axis=0), predicted[:, present].sum(axis=0), 0.95
+    )
+    assert (got['macro_label_f1_lower_95'], got['macro_label_f1_upper_95']) == pytest.approx(
+        expected
+    )
+    assert got['macro_label_f1_lower_95'] < got['macro_label_f1'] < got['macro_label_f1_upper_95']
+    assert got['macro_label_f1_lower_95/labels_absent'] == '3'
+
+
+def test_paired_f1_cells_of_multi_label_models():
+    from tfx_balance.metrics import MacroLabelF1ImprovementInterval
+
+    combiner, derived = paired_combiner(
+        MacroLabelF1ImprovementInterval(num_labels=len(LABEL_POSITIVES), min_improvement=0.01)
+    )
+    labels, candidate, _ = label_data(0)
+    _, baseline, _ = label_data(1)  # the same labels, other predictions
+    elements = [
+        standard_inputs(y, np.where(c, 0.9, 0.1), np.where(b, 0.9, 0.1))
+        for y, c, b in zip(labels, candidate, baseline)
+    ]
+    out = run_combiner(combiner, elements)
+    (counts,) = out.values()
+    cells = np.zeros((len(LABEL_POSITIVES), 2, 2, 2))
+    for y, c, b in zip(labels, candidate.astype(int), baseline.astype(int)):
+        for k in range(len(LABEL_POSITIVES)):
+            cells[k, y[k], c[k], b[k]] += 1
+    assert counts.label_cells.tolist() == cells.tolist()
+    values = {k.name: v for d in derived for k, v in d.result(out).items()}
+    expected = intervals.paired_f1_improvement_interval(cells[:3], 0.95)
+    name = 'macro_label_f1_improvement_lower_95'
+    assert (values[name], values['macro_label_f1_improvement_upper_95']) == pytest.approx(expected)
+
+    def macro_f1(predicted):
+        hits = (labels & predicted)[:, :3].sum(0)
+        return np.mean(2 * hits / (labels[:, :3].sum(0) + predicted[:, :3].sum(0)))
+
+    assert values[f'{name}/estimate'] == pytest.approx(macro_f1(candidate) - macro_f1(baseline))
+    needed = intervals.f1_examples_needed(cells[:3], 0.95, 0.02)
+    assert values[f'{name}/examples_per_class_needed'] == needed
+    from tfx_balance.metrics.intervals import verdict
+
+    # The smallest label has 2 positive examples; the verdict speaks of labels.
+    assert values[f'{name}/verdict'] == verdict(expected, 0.01, needed, 2, 0.02, 'label')
+
+
+def test_recall_and_f1_improvements_share_one_paired_count():
+    from tfx_balance.metrics import (
+        MacroLabelF1ImprovementInterval,
+        MacroLabelRecallImprovementInterval,
+    )
+
+    recall, _ = paired_combiner(MacroLabelRecallImprovementInterval(num_labels=3))
+    f1, _ = paired_combiner(MacroLabelF1ImprovementInterval(num_labels=3))
+    assert recall._key == f1._key  # TFMA computes a computation key once
+
+
+def test_paired_cells_of_two_label_lengths_do_not_merge():
+    from tfx_balance.core.errors import DataError
+    from tfx_balance.metrics import MacroLabelF1ImprovementInterval
+
+    combiner, _ = paired_combiner(MacroLabelF1ImprovementInterval())
+    three = combiner.add_input(
+        combiner.create_accumulator(), standard_inputs([1, 0, 1], [0.9] * 3, [0.1] * 3)
+    )
+    two = combiner.add_input(
+        combiner.create_accumulator(), standard_inputs([1, 0], [0.9] * 2, [0.1] * 2)
+    )
+    with pytest.raises(DataError, match='label vectors of 3 and of 2 entries'):
+        combiner.merge_accumulators([three, two])

@@ -136,12 +136,18 @@ def test_gate_blesses_the_balanced_model_on_macro_f1_over_the_labels(demo):
     gate, macro = summary['gate'], summary['macro_f1']
     assert gate['blessed'] and gate['validation_ok']
     assert [(c['metric'], c['rule'], c['passed']) for c in gate['checks'][:2]] == [
-        ('macro_label_f1', f'>= {MIN_MACRO_F1:g}', True),
-        ('macro_label_f1', f'- baseline >= {MIN_F1_IMPROVEMENT:+g}', True),
+        ('macro_label_f1_lower_95', f'>= {MIN_MACRO_F1:g}', True),
+        ('macro_label_f1_improvement_lower_95', f'>= {MIN_F1_IMPROVEMENT:g}', True),
     ]  # then the calibration checks (test_served_probabilities_are_calibrated_...)
-    assert 'macro_label_recall' not in {c['metric'] for c in gate['checks']}
-    assert gate['checks'][0]['value'] == pytest.approx(macro['balanced'])
-    assert gate['checks'][1]['value'] == pytest.approx(macro['balanced'] - macro['baseline'])
+    assert not any(c['metric'].startswith('macro_label_recall') for c in gate['checks'])
+    intervals = summary['intervals']
+    low, high = intervals['macro_recall']['balanced']  # the bounds of the gated macro F1
+    assert gate['checks'][0]['value'] == low and low < macro['balanced'] <= high
+    improvement = intervals['improvement']
+    assert improvement['estimate'] == pytest.approx(macro['balanced'] - macro['baseline'])
+    assert gate['checks'][1]['value'] == improvement['lower'] < improvement['estimate']
+    assert improvement['verdict'].startswith('improved')
+    assert 'macro F1, 95% intervals: balanced [' in stdout
     assert 'Model gate (Evaluator -> Pusher): balanced model BLESSED, pushed' in stdout
     (version,) = os.listdir(os.path.join(root, 'serving'))
     assert os.path.exists(os.path.join(root, 'serving', version, 'saved_model.pb'))

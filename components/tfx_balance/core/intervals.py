@@ -3,8 +3,9 @@
 Per class recall: Clopper-Pearson's exact interval. Macro recall (and balanced accuracy): the adjusted Wald
 interval of a mean of independent proportions (Price and Bonett 2004). The improvement of a
 candidate over a baseline on the same examples: per class, the paired counts "only the candidate
-right" and "only the baseline right", combined the same way (Bonett and Price 2012). Method,
-assumptions and coverage: docs/balanced_model_gate.md#intervals.
+right" and "only the baseline right", combined the same way (Bonett and Price 2012). Macro F1
+of multi-label models and its paired improvement: the delta method on each example's influence
+on its labels' F1. Method, assumptions and coverage: docs/balanced_model_gate.md#intervals.
 
 Example::
 
@@ -193,3 +194,110 @@ def mean_difference_interval(
     variance = max(0.0, (total_of_squares - weight * mean**2) / (weight - 1))
     half = stats.t.ppf(0.5 + confidence / 2, weight - 1) * math.sqrt(variance / weight)
     return Interval(mean - half, mean + half)
+
+
+# -- F1 of a label, and its paired difference: the delta method on per-example influences ---------
+#
+# F1 = 2 TP / S with S = 2 TP + FP + FN = positives + predicted. Linearised, one example more
+# moves F1 by its influence (2 hit - F1 (positive + predicted)) / S: (2 - F1) / S for a true
+# positive, -F1 / S for a false positive or negative, 0 for a true negative. The variance of F1
+# is that of the sum of the influences; of a paired difference, that of the sum of the
+# differences of the two models' influences on the same examples. A label's positives are fixed
+# in number (a stratified split), so their influences vary about their mean; its negatives are
+# taken as many (their mean term, of order FP / negatives, is left out: slightly conservative).
+
+
+def _f1_and_influences(cells: np.ndarray, positive, predicted):
+    """Per label the F1 of a model predicting ``predicted`` in each cell of ``cells`` (trailing
+    axes: positive, then the models' predictions), and each cell's influence on it."""
+    axes = tuple(range(-np.ndim(positive), 0))
+    size = (cells * (positive + predicted)).sum(axis=axes)
+    f1 = 2 * (cells * positive * predicted).sum(axis=axes) / size
+    expand = (...,) + (None,) * len(axes)
+    return f1, (2 * positive * predicted - f1[expand] * (positive + predicted)) / size[expand]
+
+
+def _sum_variance(cells: np.ndarray, influence: np.ndarray, cell_axes: int) -> np.ndarray:
+    """Per label the variance of the sum of ``influence`` over its examples (see above); the last
+    ``cell_axes`` axes are the cells', the first of them positive."""
+    axes = tuple(range(-cell_axes, 0))
+    positives = np.take(cells, 1, axis=axes[0])
+    of_positives = (positives * np.take(influence, 1, axis=axes[0])).sum(axis=axes[1:])
+    squares = (cells * influence**2).sum(axis=axes)
+    return squares - of_positives**2 / np.maximum(positives.sum(axis=axes[1:]), 1e-12)
+
+
+def f1_interval(
+    hits: Sequence[float],
+    positives: Sequence[float],
+    predicted: Sequence[float],
+    confidence: float,
+) -> Interval:
+    """Delta-method interval of the mean F1 over the labels given (the last axis; leading axes are
+    independent evaluations), each label's F1 ``2 hits / (positives + predicted)``.
+
+    Each label's true positives, false positives and false negatives get ``1 / K``
+    pseudo-examples each (K labels), which keeps the interval honest when a rare label is all
+    right or all wrong. The labels' errors are taken as independent.
+
+    >>> [round(b, 3) for b in f1_interval([8, 2], [10, 4], [9, 2], 0.95)]
+    [0.502, 0.933]
+    """
+    hits, positives, predicted = (np.asarray(a, float) for a in (hits, positives, predicted))
+    labels = positives.shape[-1]
+    # cells[..., label, positive, predicted]; the true negatives do not move F1.
+    cells = (
+        np.stack(
+            [
+                np.stack([np.zeros_like(hits), predicted - hits], axis=-1),
+                np.stack([positives - hits, hits], axis=-1),
+            ],
+            axis=-2,
+        )
+        + np.array([[0, 1], [1, 1]]) / labels
+    )
+    positive, model = np.arange(2).reshape(2, 1), np.arange(2).reshape(1, 2)
+    f1, influence = _f1_and_influences(cells, positive, model)
+    half = z_value(confidence) * np.sqrt(_sum_variance(cells, influence, 2).sum(axis=-1)) / labels
+    return _clipped(f1.mean(axis=-1), half, 0.0, 1.0)
+
+
+def _paired_f1(cells: Sequence[float]):
+    """Per label the F1 difference (candidate - baseline) and its variance, from the cells with
+    ``1 / K`` pseudo-examples in each cell where the models disagree."""
+    cells = np.asarray(cells, float)
+    disagree = np.zeros((2, 2, 2))
+    disagree[:, 1, 0] = disagree[:, 0, 1] = 1 / cells.shape[-4]
+    cells = cells + disagree
+    positive = np.arange(2).reshape(2, 1, 1)
+    f1_candidate, candidate = _f1_and_influences(cells, positive, np.arange(2).reshape(1, 2, 1))
+    f1_baseline, baseline = _f1_and_influences(cells, positive, np.arange(2).reshape(1, 1, 2))
+    return f1_candidate - f1_baseline, _sum_variance(cells, candidate - baseline, 3)
+
+
+def paired_f1_improvement_interval(cells: Sequence[float], confidence: float) -> Interval:
+    """Interval of macro F1(candidate) - macro F1(baseline) on the same examples.
+
+    ``cells[..., label, positive, candidate, baseline]``: per label the weight of the examples
+    with (1) or without (0) the label that the candidate and the baseline predict with it (1) or
+    not (0); the cell of the negatives neither predicts is not read. Leading axes are independent
+    evaluations. Each cell where the models disagree gets ``1 / K`` pseudo-examples (K labels).
+    The labels' errors are taken as independent.
+    """
+    difference, variance = _paired_f1(cells)
+    labels = difference.shape[-1]
+    half = z_value(confidence) * np.sqrt(variance.sum(axis=-1)) / labels
+    return _clipped(difference.mean(axis=-1), half, -1.0, 1.0)
+
+
+def f1_examples_needed(cells: Sequence[float], confidence: float, resolution: float) -> int:
+    """Positive examples per label for the F1 improvement's interval to be at most ``resolution``
+    wide on each side, every label's negatives and the models' error rates as seen (a label's
+    variance shrinks as 1 / its positives).
+    """
+    cells = np.asarray(cells, float)
+    _, variance = _paired_f1(cells)
+    positives = cells[..., 1, :, :].sum(axis=(-2, -1))
+    labels = positives.shape[-1]
+    per_example = (variance * positives).sum() / labels**2
+    return int(math.ceil(z_value(confidence) ** 2 * per_example / resolution**2))

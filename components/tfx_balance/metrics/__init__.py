@@ -8,6 +8,8 @@ from tfx_balance.metrics.calibration import CalibrationGate, ExpectedCalibration
 from tfx_balance.metrics.eval_config import balanced_eval_config
 from tfx_balance.metrics.intervals import (
     LogLossIncreaseInterval,
+    MacroLabelF1ImprovementInterval,
+    MacroLabelF1Interval,
     MacroLabelRecallImprovementInterval,
     MacroLabelRecallInterval,
     MacroRecallImprovementInterval,
@@ -48,6 +50,8 @@ __all__ = [
     'PerLabelPrecision',
     'PerLabelRecall',
     'LogLossIncreaseInterval',
+    'MacroLabelF1ImprovementInterval',
+    'MacroLabelF1Interval',
     'MacroLabelRecallImprovementInterval',
     'MacroLabelRecallInterval',
     'MacroRecallImprovementInterval',

@@ -93,10 +93,11 @@ def balanced_eval_config(
     ``min_macro_f1`` (a model predicting every label has recall 1.0). The arguments are tabled in
     docs/balanced_model_gate.md#balanced_eval_config. Raises ``ConfigError`` naming a bad argument.
 
-    With ``confidence`` (e.g. 0.95) the recall gates apply to confidence bounds instead of point
-    estimates: the lower bound of macro recall, of the lowest class recall and of the paired
-    improvement over the baseline must clear ``min_macro_recall``, ``min_class_recall`` and
-    ``min_improvement`` (docs/balanced_model_gate.md#intervals).
+    With ``confidence`` (e.g. 0.95) the gates apply to confidence bounds instead of point
+    estimates: the lower bound of macro recall, of the lowest class recall, of macro F1 and of the
+    paired improvements over the baseline must clear ``min_macro_recall``, ``min_class_recall``,
+    ``min_macro_f1``, ``min_improvement`` and ``min_f1_improvement``
+    (docs/balanced_model_gate.md#intervals).
 
     Example::
 
@@ -137,7 +138,7 @@ def balanced_eval_config(
         computed = kind.metrics(arguments, gates)
     else:
         confidence = validate_confidence(confidence)
-        computed = kind.metrics(arguments, {**gates, 'macro': None, 'min': None})
+        computed = kind.metrics(arguments, {**gates, 'macro': None, 'min': None, 'f1': None})
         computed += kind.interval_metrics(arguments, confidence, gates, bool(baseline_model_name))
     extra = _list_of(
         'metrics',
@@ -183,7 +184,7 @@ class _LabelKind:
     min_recall_arg: str
     macro_metric: str
     interval_gates: tuple  # the bound metrics (class name, gate) with confidence=
-    improvement_metric: str  # the paired improvement's bound metric
+    improvement_metrics: tuple  # the paired improvements' bound metrics (class name, gate)
 
     def metrics(self, arguments: str, gates: dict) -> list:
         """The MetricConfigs of this kind, with ``arguments`` (JSON) and ``gates``."""
@@ -201,19 +202,18 @@ class _LabelKind:
     def interval_metrics(
         self, arguments: str, confidence: float, gates: dict, has_baseline: bool
     ) -> list:
-        """The bound metrics of this kind at ``confidence``; the recall gates move onto their
-        lower bounds (a change threshold becomes a value threshold on the paired improvement's).
+        """The bound metrics of this kind at ``confidence``; the gates move onto their lower
+        bounds (a change threshold becomes a value threshold on the paired improvement's).
         """
         config = {**json.loads(arguments), 'confidence': confidence}
-        macro_gate = gates['macro']
-        improvement, min_improvement = None, 0.0
-        if macro_gate is not None and macro_gate.HasField('change_threshold'):
-            min_improvement = macro_gate.change_threshold.absolute.value
-            improvement = _value_gate(min_improvement)
-            macro_gate = tfma.MetricThreshold(value_threshold=macro_gate.value_threshold)
-        if macro_gate is not None and not macro_gate.HasField('value_threshold'):
-            macro_gate = None
-        interval_gates = {'macro': macro_gate, 'min': gates['min'], None: None}
+        value_gates, improvement_gates = {None: None}, {}
+        for gate in ('macro', 'min', 'f1'):
+            threshold = gates.get(gate)
+            value_gates[gate] = improvement_gates[gate] = None
+            if threshold is not None and threshold.HasField('value_threshold'):
+                value_gates[gate] = tfma.MetricThreshold(value_threshold=threshold.value_threshold)
+            if threshold is not None and threshold.HasField('change_threshold'):
+                improvement_gates[gate] = threshold.change_threshold.absolute.value
         configs = []
         for class_name, gate in self.interval_gates:
             configs.append(
@@ -221,19 +221,18 @@ class _LabelKind:
                     class_name=class_name, module=METRICS_MODULE, config=json.dumps(config)
                 )
             )
-            if interval_gates[gate] is not None:
-                configs[-1].threshold.CopyFrom(interval_gates[gate])
-        if has_baseline:
-            paired = {**config, 'min_improvement': min_improvement}
+            if value_gates[gate] is not None:
+                configs[-1].threshold.CopyFrom(value_gates[gate])
+        for class_name, gate in self.improvement_metrics if has_baseline else ():
+            min_improvement = improvement_gates[gate]
+            paired = {**config, 'min_improvement': min_improvement or 0.0}
             configs.append(
                 tfma.MetricConfig(
-                    class_name=self.improvement_metric,
-                    module=METRICS_MODULE,
-                    config=json.dumps(paired),
+                    class_name=class_name, module=METRICS_MODULE, config=json.dumps(paired)
                 )
             )
-            if improvement is not None:
-                configs[-1].threshold.CopyFrom(improvement)
+            if min_improvement is not None:
+                configs[-1].threshold.CopyFrom(_value_gate(min_improvement))
         return configs
 
     def check_not_other(self, single_label_args: dict, multi_label_args: dict) -> None:
@@ -271,7 +270,7 @@ _SINGLE_LABEL = _LabelKind(
         ('PerClassRecallInterval', None),
         ('MinClassRecallInterval', 'min'),
     ),
-    'MacroRecallImprovementInterval',
+    (('MacroRecallImprovementInterval', 'macro'),),
 )
 _MULTI_LABEL = _LabelKind(
     True,
@@ -287,10 +286,14 @@ _MULTI_LABEL = _LabelKind(
     'macro_label_recall',
     (
         ('MacroLabelRecallInterval', 'macro'),
+        ('MacroLabelF1Interval', 'f1'),
         ('PerLabelRecallInterval', None),
         ('MinLabelRecallInterval', 'min'),
     ),
-    'MacroLabelRecallImprovementInterval',
+    (
+        ('MacroLabelRecallImprovementInterval', 'macro'),
+        ('MacroLabelF1ImprovementInterval', 'f1'),
+    ),
 )
 # multi_label (the components' spelling) -> the kind of model; 'ids' is refused in _label_kind.
 _LABEL_KINDS = {None: _SINGLE_LABEL, 'multi_hot': _MULTI_LABEL}

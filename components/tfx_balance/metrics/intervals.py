@@ -12,7 +12,7 @@ counts: ``tfx_balance.core.intervals``. Rules: docs/balanced_model_gate.md#inter
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
@@ -21,7 +21,7 @@ from tensorflow_model_analysis.utils import model_util
 from tfx_balance import keys
 from tfx_balance.core import intervals
 from tfx_balance.core.calibration import CalibrationCounts
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.errors import ConfigError, DataError
 from tfx_balance.core.intervals import Interval
 from tfx_balance.metrics.computations import (
     CountsCombiner,
@@ -50,14 +50,16 @@ def bound_name(metric: str, bound: str, confidence: float) -> str:
 
 
 class Tally:
-    """Per class (or label) of the evaluation data: examples, and right predictions."""
+    """Per class (or label) of the evaluation data: examples, right predictions and (labels)
+    predictions."""
 
-    def __init__(self, names: List[str], hits, totals):
+    def __init__(self, names: List[str], hits, totals, predicted=None):
         present = np.asarray(totals, float) > 0
         self.names = [n for n, p in zip(names, present) if p]
         self.absent = [n for n, p in zip(names, present) if not p]
         self.hits = np.asarray(hits, float)[present]
         self.totals = np.asarray(totals, float)[present]
+        self.predicted = None if predicted is None else np.asarray(predicted, float)[present]
 
 
 def _class_tally(counts, names) -> Tuple[Tally, List[str]]:
@@ -72,10 +74,10 @@ def _class_tally(counts, names) -> Tuple[Tally, List[str]]:
 
 def _label_tally(counts, names) -> Tuple[Tally, List[str]]:
     size = len(names)
-    padded = np.zeros(size)
-    hits, totals = padded.copy(), padded.copy()
+    hits, totals, predicted = np.zeros(size), np.zeros(size), np.zeros(size)
     hits[: counts.size], totals[: counts.size] = counts.hits[:size], counts.positives[:size]
-    tally = Tally(names, hits, totals)
+    predicted[: counts.size] = counts.predicted[:size]
+    tally = Tally(names, hits, totals, predicted)
     return tally, tally.absent
 
 
@@ -91,6 +93,13 @@ def _macro(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> 
     if not tally.names:
         return _nan_bounds(name, upper_name)
     return _bounds(intervals.macro_interval(tally.hits, tally.totals, confidence), name, upper_name)
+
+
+def _macro_f1(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
+    if not tally.names:
+        return _nan_bounds(name, upper_name)
+    interval = intervals.f1_interval(tally.hits, tally.totals, tally.predicted, confidence)
+    return _bounds(interval, name, upper_name)
 
 
 def _balanced_accuracy(tally, name, confidence, upper_name, adjusted=False, **_) -> dict:
@@ -198,6 +207,12 @@ class MacroLabelRecallInterval(_LabelIntervalMetric):
     METRIC = keys.MACRO_LABEL_RECALL
 
 
+class MacroLabelF1Interval(_LabelIntervalMetric):
+    """Bounds of macro label F1 (multi-label): ``macro_label_f1_lower_95``, ``..._upper_95``."""
+
+    METRIC, DERIVE = keys.MACRO_LABEL_F1, staticmethod(_macro_f1)
+
+
 class PerLabelRecallInterval(_LabelIntervalMetric):
     """Bounds of each label's recall (multi-label): ``recall_lower_95/<label>``, ..."""
 
@@ -216,6 +231,9 @@ class MinLabelRecallInterval(_LabelIntervalMetric):
 class PairedCounts:
     """Per class (or label) weight of the examples, of those only the candidate gets right and of
     those only the baseline gets right; ``num_scores``/``size`` as ``ConfusionCounts``/``LabelCounts``.
+    Multi-label, ``label_cells[label, positive, candidate, baseline]`` too: the weight of the
+    examples with (1) or without (0) the label that each model predicts with it (1) or not (0),
+    the cells F1 is paired on.
     """
 
     def __init__(self):
@@ -224,6 +242,7 @@ class PairedCounts:
         self.only_baseline: Dict[int, float] = {}
         self.num_scores = 0
         self.size = 0
+        self.label_cells = np.zeros((0, 2, 2, 2))
 
     def add(self, position: int, field: str, weight: float) -> None:
         table = getattr(self, field)
@@ -235,6 +254,17 @@ class PairedCounts:
                 self.add(position, field, weight)
         self.num_scores = self.num_scores or other.num_scores
         self.size = self.size or other.size
+        if not len(self.label_cells):
+            self.label_cells = other.label_cells.copy()
+        elif len(other.label_cells):
+            if other.label_cells.shape != self.label_cells.shape:
+                raise DataError(
+                    f'label vectors of {len(self.label_cells)} and of {len(other.label_cells)} '
+                    'entries in the same evaluation; every multi-hot label (and score vector) '
+                    'must have one entry per label. Set labels=[...] or num_labels= to say which '
+                    'length is right, and fix the data.'
+                )
+            self.label_cells += other.label_cells
 
     def arrays(self, size: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         def array(table):
@@ -289,29 +319,68 @@ class _PairedCombiner(CountsCombiner):
                 accumulator.add(int(position), 'only_candidate', weight)
             elif theirs and not ours:
                 accumulator.add(int(position), 'only_baseline', weight)
+        if isinstance(index, LabelIndex):
+            positive = (np.asarray(label).reshape(-1) == 1).astype(int)
+            ours, theirs = (
+                (np.asarray(p).reshape(-1) >= index.threshold).astype(int)
+                for p in (candidate, baseline)
+            )
+            if not len(accumulator.label_cells):
+                accumulator.label_cells = np.zeros((positive.size, 2, 2, 2))
+            accumulator.label_cells[np.arange(positive.size), positive, ours, theirs] += weight
         return accumulator
 
 
-def _improvement(counts: PairedCounts, names, name, confidence, upper_name, resolution) -> dict:
-    only_candidate, only_baseline, totals = counts.arrays(len(names))
+class Change(NamedTuple):
+    """The paired change of a metric: its interval, point estimate and the examples per class
+    (label) that would resolve it."""
+
+    interval: Interval
+    estimate: float
+    needed: int
+
+
+def recall_change(counts: PairedCounts, size: int, confidence, resolution) -> Change | None:
+    """Macro recall(candidate) - macro recall(baseline) over the classes present; None if none."""
+    only_candidate, only_baseline, totals = counts.arrays(size)
     present = totals > 0
     if not present.any():
-        return {**_nan_bounds(name, upper_name), f'{name}/estimate': float('nan')}
+        return None
     only_candidate, only_baseline, totals = (
         only_candidate[present],
         only_baseline[present],
         totals[present],
     )
-    interval = intervals.paired_improvement_interval(
-        only_candidate, only_baseline, totals, confidence
+    return Change(
+        intervals.paired_improvement_interval(only_candidate, only_baseline, totals, confidence),
+        float(((only_candidate - only_baseline) / totals).mean()),
+        intervals.examples_needed(only_candidate, only_baseline, totals, confidence, resolution),
     )
-    needed = intervals.examples_needed(
-        only_candidate, only_baseline, totals, confidence, resolution
+
+
+def f1_change(counts: PairedCounts, size: int, confidence, resolution) -> Change | None:
+    """Macro F1(candidate) - macro F1(baseline) over the labels with a positive example."""
+    cells = counts.label_cells[:size]
+    positives = cells[:, 1].sum(axis=(-2, -1))
+    if not (positives > 0).any():
+        return None
+    cells, positives = cells[positives > 0], positives[positives > 0]
+    candidate = 2 * cells[:, 1, 1, :].sum(-1) / (positives + cells[:, :, 1, :].sum((-2, -1)))
+    baseline = 2 * cells[:, 1, :, 1].sum(-1) / (positives + cells[:, :, :, 1].sum((-2, -1)))
+    return Change(
+        intervals.paired_f1_improvement_interval(cells, confidence),
+        float((candidate - baseline).mean()),
+        intervals.f1_examples_needed(cells, confidence, resolution),
     )
+
+
+def _improvement(change: Change | None, name: str, upper_name: str) -> dict:
+    if change is None:
+        return {**_nan_bounds(name, upper_name), f'{name}/estimate': float('nan')}
     return {
-        **_bounds(interval, name, upper_name),
-        f'{name}/estimate': float(((only_candidate - only_baseline) / totals).mean()),
-        f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}': float(needed),
+        **_bounds(change.interval, name, upper_name),
+        f'{name}/estimate': change.estimate,
+        f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}': float(change.needed),
     }
 
 
@@ -321,7 +390,12 @@ def resolution_of(min_improvement: float) -> float:
 
 
 def verdict(
-    interval: Interval, min_improvement: float, needed: float, smallest: float, resolution: float
+    interval: Interval,
+    min_improvement: float,
+    needed: float,
+    smallest: float,
+    resolution: float,
+    unit: str = 'class',
 ) -> str:
     """What the improvement's interval says about ``min_improvement``, in words (``.../verdict``).
 
@@ -337,8 +411,8 @@ def verdict(
         return f'not improved: the upper bound {upper:+.3f} is below {min_improvement:+g}'
     return (
         f'undecided: the interval [{lower:+.3f}, {upper:+.3f}] holds {min_improvement:+g}; about '
-        f'{int(needed)} examples of every class would narrow it to +-{resolution:g} (the smallest '
-        f'class has {smallest:g})'
+        f'{int(needed)} examples of every {unit} would narrow it to +-{resolution:g} (the '
+        f'smallest {unit} has {smallest:g})'
     )
 
 
@@ -372,6 +446,7 @@ def _without_baseline(name, other_name, model_name, output_name, example_weighte
 def _create_improvement(
     name: str,
     index,
+    change_of,
     confidence: float,
     upper_name: str,
     min_improvement: float,
@@ -400,8 +475,8 @@ def _create_improvement(
 
     def summarize(paired: PairedCounts):
         seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
-        names = index.given or [str(i) for i in range(index.size or seen)]
-        values = _improvement(paired, names, name, confidence, upper_name, resolution)
+        size = len(index.given or []) or index.size or seen
+        values = _improvement(change_of(paired, size, confidence, resolution), name, upper_name)
         smallest = min((v for v in paired.totals.values() if v), default=0.0)
         text = verdict(
             Interval(values[name], values[upper_name]),
@@ -409,6 +484,7 @@ def _create_improvement(
             values.get(f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}', 0.0),
             smallest,
             resolution,
+            index.KIND.singular,
         )
         return values, [text]
 
@@ -427,6 +503,7 @@ def _create_improvement(
 
 class _ImprovementInterval(metric_types.Metric):
     METRIC = ''
+    CHANGE = staticmethod(recall_change)  # counts -> Change: what is compared
 
     def __init__(self, index, confidence, min_improvement, name, upper_name, **arguments):
         confidence = intervals.validate_confidence(confidence)
@@ -436,7 +513,7 @@ class _ImprovementInterval(metric_types.Metric):
                 f'min_improvement must be a number in [-1, 1], got {min_improvement!r}; it is '
                 'the improvement the gate asks for, e.g. 0.02.'
             )
-        metric = type(self).METRIC
+        metric, change_of = type(self).METRIC, type(self).CHANGE
 
         def create(
             name,
@@ -452,6 +529,7 @@ class _ImprovementInterval(metric_types.Metric):
             return _create_improvement(
                 name,
                 index,
+                change_of,
                 confidence,
                 upper_name,
                 min_improvement,
@@ -533,6 +611,16 @@ class MacroLabelRecallImprovementInterval(_ImprovementInterval):
             num_labels=num_labels,
             threshold=threshold,
         )
+
+
+class MacroLabelF1ImprovementInterval(MacroLabelRecallImprovementInterval):
+    """Bounds of macro label F1(candidate) - macro label F1(baseline), paired on the same
+    examples (multi-label models): ``macro_label_f1_improvement_lower_95`` (gate this),
+    ``..._upper_95``, ``.../estimate``, ``.../examples_per_class_needed`` (positive examples per
+    label) and ``.../verdict``. Arguments as ``MacroLabelRecallImprovementInterval``.
+    """
+
+    METRIC, CHANGE = keys.MACRO_LABEL_F1_IMPROVEMENT, staticmethod(f1_change)
 
 
 # -- the paired comparison of log loss (the calibration gate) ------------------------------------

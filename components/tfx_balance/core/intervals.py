@@ -185,7 +185,7 @@ def mean_difference_interval(
     """Student-t interval of the mean of per-example paired differences (e.g. of log loss),
     from their count ``weight``, sum and sum of squares.
 
-    >>> [round(b, 3) for b in mean_difference_interval(4, 0.4, 0.1, 0.95)]
+    >>> [round(float(b), 3) for b in mean_difference_interval(4, 0.4, 0.1, 0.95)]
     [-0.125, 0.325]
     """
     if weight < 2:
@@ -240,7 +240,7 @@ def f1_interval(
     pseudo-examples each (K labels), which keeps the interval honest when a rare label is all
     right or all wrong. The labels' errors are taken as independent.
 
-    >>> [round(b, 3) for b in f1_interval([8, 2], [10, 4], [9, 2], 0.95)]
+    >>> [round(float(b), 3) for b in f1_interval([8, 2], [10, 4], [9, 2], 0.95)]
     [0.502, 0.933]
     """
     hits, positives, predicted = (np.asarray(a, float) for a in (hits, positives, predicted))

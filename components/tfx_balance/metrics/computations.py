@@ -55,6 +55,18 @@ class CountsCombiner(beam.CombineFn):
         return {self._key: accumulator}
 
 
+def metric_key(
+    name: str, model_name: str, output_name: str, example_weighted: bool
+) -> metric_types.MetricKey:
+    """The key TFMA files the value ``name`` of one model and output under."""
+    return metric_types.MetricKey(
+        name=name,
+        model_name=model_name,
+        output_name=output_name,
+        example_weighted=example_weighted,
+    )
+
+
 def counts_computation(
     private_name: str,
     arguments: dict,
@@ -66,11 +78,11 @@ def counts_computation(
     example_weighted: bool,
 ) -> metric_types.MetricComputation:
     """The private counts computation of one model and output, shared by key."""
-    key = metric_types.MetricKey(
-        name=metric_util.generate_private_name_from_arguments(private_name, **arguments),
-        model_name=model_name,
-        output_name=output_name,
-        example_weighted=example_weighted,
+    key = metric_key(
+        metric_util.generate_private_name_from_arguments(private_name, **arguments),
+        model_name,
+        output_name,
+        example_weighted,
     )
     return metric_types.MetricComputation(
         keys=[key],
@@ -130,12 +142,7 @@ def derived_computations(
     counts_key = counts.keys[0]
 
     def key(key_name: str) -> metric_types.MetricKey:
-        return metric_types.MetricKey(
-            name=key_name,
-            model_name=model_name,
-            output_name=output_name,
-            example_weighted=example_weighted,
-        )
+        return metric_key(key_name, model_name, output_name, example_weighted)
 
     diagnostic_key = key(f'{name}/{diagnostic}')
 

@@ -28,6 +28,7 @@ from tfx_balance.metrics.computations import (
     counts_computation,
     counts_metric_fn,
     derived_computations,
+    metric_key,
 )
 from tfx_balance.metrics.counts import ClassIndex, LabelIndex
 from tfx_balance.metrics.names import (
@@ -423,12 +424,7 @@ def _without_baseline(name, other_name, model_name, output_name, example_weighte
     """
 
     def key(key_name: str) -> metric_types.MetricKey:
-        return metric_types.MetricKey(
-            name=key_name,
-            model_name=model_name,
-            output_name=output_name,
-            example_weighted=example_weighted,
-        )
+        return metric_key(key_name, model_name, output_name, example_weighted)
 
     verdict_key = key(f'{name}/{keys.VERDICT}')
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import glob
-import html
 import os
 import sys
 
 from tfx_balance import keys
+from tfx_balance.core.pictures import charts
 
 # What a browser opens: written beside LocalDagRunner's `value` file.
 BROWSER_FILE = 'report.html'
@@ -53,7 +53,6 @@ def run_pictures(pipeline_root: str) -> list:
     """``[(component id, HTML fragment)]``: the newest picture of every component under
     ``pipeline_root`` in the order they ran, then the Evaluator's gate verdict if it ran."""
     from tfx_balance.core.pictures import gate
-    from tfx_balance.core.pictures.charts import fragment_of
 
     found = []
     for output in glob.glob(os.path.join(pipeline_root, '*', keys.HTML_REPORT_KEY)):
@@ -63,7 +62,7 @@ def run_pictures(pipeline_root: str) -> list:
             with open(page_file) as f:
                 page = f.read()
             component = os.path.basename(os.path.dirname(output))
-            found.append((int(os.path.basename(newest)), component, fragment_of(page)))
+            found.append((int(os.path.basename(newest)), component, charts.fragment_of(page)))
     pictures = [(component, fragment) for _, component, fragment in sorted(found)]
     for evaluation in sorted(glob.glob(os.path.join(pipeline_root, '*', 'evaluation'))):
         newest = _newest(evaluation)
@@ -89,13 +88,11 @@ def run_page(pipeline_root: str, path: str | None = None) -> str:
         )
     title = f'Pictures of {os.path.basename(os.path.normpath(pipeline_root))}'
     sections = '\n'.join(
-        f'<section id="{html.escape(c)}"><h2>{html.escape(c)}</h2>{f}</section>'
-        for c, f in pictures
+        f'<section id="{charts.esc(c)}"><h2>{charts.esc(c)}</h2>{f}</section>' for c, f in pictures
     )
-    page = (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
-        f'{html.escape(title)}</title></head><body style="margin:16px;font-family:sans-serif">'
-        f'<h1>{html.escape(title)}</h1>\n{sections}\n</body></html>\n'
+    page = charts.page(
+        f'<div style="font-family:sans-serif"><h1>{charts.esc(title)}</h1>\n{sections}\n</div>',
+        title,
     )
     path = path or os.path.join(pipeline_root, RUN_PAGE)
     with open(path, 'w') as f:

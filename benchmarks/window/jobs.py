@@ -188,7 +188,7 @@ def _write_assignments(span_dir: str, out_dir: str) -> None:
     from benchmarks.spans.jobs import write_assignments
     from tfx_balance import keys
     from tfx_balance.core.groups import group_key
-    from tfx_balance.core.split.assignments import FORMAT
+    from tfx_balance.core.split.assignments import GROUPS_FORMAT
 
     files = tf.io.gfile.glob(os.path.join(span_dir, 'Split-*', '*.gz'))
     users = {_user_and_x(r.numpy())[0] for r in tf.data.TFRecordDataset(files, 'GZIP')}
@@ -197,7 +197,12 @@ def _write_assignments(span_dir: str, out_dir: str) -> None:
     write_assignments(
         os.path.join(out_dir, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz'), pairs
     )
-    header = {'format': FORMAT, 'seed': SEED, 'splits': list(SPLITS), 'group_feature': data.GROUP}
+    header = {
+        'format': GROUPS_FORMAT,
+        'seed': SEED,
+        'splits': list(SPLITS),
+        'group_feature': data.GROUP,
+    }
     with open(os.path.join(out_dir, keys.ASSIGNMENTS_FILE), 'w') as f:
         json.dump(header, f)
 

@@ -75,7 +75,7 @@ def seed_history(
       DataError: a folder that is missing, has no ``Split-<name>`` folder or no example (naming
         the span and the path).
     """
-    from tfx_balance.core.history_seed import write_assignments
+    from tfx_balance.core.split.assignments import write_assignments
     from tfx_balance.core.split.config import StratifiedSplitConfig
 
     splitter = the_splitter(list(components))

@@ -28,7 +28,7 @@ from tests.support.examples import example, write_records
 from tests.support.multilabel import label_matrix
 from tests.support.multilabel import records as multilabel_records
 from tfx_balance.core import history_seed
-from tfx_balance.core.json_files import write_json
+from tfx_balance.core.common.json_files import write_json
 from tfx_balance.core.split.assignments import (
     decode_assignments,
     encode_assignments,

@@ -221,7 +221,7 @@ def test_dotted_names_in_the_pages_and_docstrings_exist():
 
 
 def test_the_dotted_name_check_finds_a_missing_name():
-    text = 'tfx_balance.parameters.execution_parameters, tfx_balance.spec.execution_parameters'
+    text = 'tfx_balance.base.parameters.execution_parameters, tfx_balance.spec.execution_parameters'
     assert missing_names(text) == ['tfx_balance.spec.execution_parameters']
 
 

@@ -9,7 +9,7 @@ is read from the component image (docker/Dockerfile copies schemas/ there).
 
 from pipelines.digits.pipeline import PIPELINE_NAME, create_pipeline
 from pipelines.kubeflow_samples import kubeflow_factory
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/digits.pbtxt', __name__)
 

@@ -17,7 +17,7 @@ import posixpath
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.periodic.pipeline import PIPELINE_NAME, create_pipeline
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 _create_pipeline = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 

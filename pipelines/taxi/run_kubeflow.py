@@ -11,7 +11,7 @@ schemas/ there).
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.taxi.pipeline import PIPELINE_NAME, create_pipeline
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 

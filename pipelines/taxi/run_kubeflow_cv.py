@@ -7,7 +7,7 @@ Usage: python -m pipelines.taxi.run_kubeflow_cv --image IMAGE [--pipeline-root g
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.taxi.cv_pipeline import PIPELINE_NAME, create_pipeline
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 

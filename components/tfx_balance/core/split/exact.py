@@ -24,9 +24,9 @@ from typing import NamedTuple
 
 import apache_beam as beam
 
-from tfx_balance.core.groups import read_group_ids
-from tfx_balance.core.hashing import bucket_of, fingerprint, seeded_hash
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.groups import read_group_ids
+from tfx_balance.core.common.hashing import bucket_of, fingerprint, seeded_hash
+from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
@@ -34,7 +34,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     read_labels,
 )
-from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
     PlaceUnits,

@@ -26,9 +26,14 @@ import numbers
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import decode_feature, example_fingerprint, float_name, read_labels
-from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.labels import (
+    decode_feature,
+    example_fingerprint,
+    float_name,
+    read_labels,
+)
+from tfx_balance.core.common.records import RecordBatch
 
 MAX_BUCKETS = 65536
 MAX_BINS = 1000

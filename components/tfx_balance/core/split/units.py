@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Iterable, List, NamedTuple, Protocol, Sequence
 
-from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import content_keys, seeded_hashes
+from tfx_balance.core.common.groups import group_key, read_group_ids
+from tfx_balance.core.common.hashing import content_keys, seeded_hashes
 
 
 class Unit(NamedTuple):

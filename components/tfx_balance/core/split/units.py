@@ -11,7 +11,7 @@ Example:
     >>> e = example_pb2.Example()
     >>> e.features.feature['label'].int64_list.value.append(3)
     >>> keys = read_example_keys([e.SerializeToString()], 'label', seed=0)
-    >>> keys.keys == unit_keys(0, [example_pb2.Example().SerializeToString()])  # label left out
+    >>> keys.unlabelled == content_keys([b''])[0]  # the label left out: an empty example's key
     True
     >>> read_unit_keys([e.SerializeToString()], StratifiedSplitConfig('label')) == keys.keys
     True

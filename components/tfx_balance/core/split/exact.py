@@ -42,7 +42,12 @@ from tfx_balance.core.split.allocation import (
     check_not_empty,
     place_groups,
 )
-from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
+from tfx_balance.core.split.assignments import (
+    PinnedCounts,
+    encode_assignments,
+    group_members,
+    whole_units,
+)
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.report import (
@@ -53,6 +58,32 @@ from tfx_balance.core.split.report import (
     split_report,
 )
 from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
+
+
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns, one entry per example."""
+
+    records: list
+    labels: list  # each example's class
+    hashes: list  # each example's unit key, its hash in its class
+    legacy: list | None  # each example's format-1 key, or None
+    names: dict  # {index: name}: ToUnits.first_names
+
+
+def unit_of(c: ExampleColumns, i: int, records: bool = True) -> Unit:
+    """The ``Unit`` of example ``i`` of a batch's columns (no record with ``records=False``)."""
+    label, h = c.labels[i], c.hashes[i]
+    return Unit(
+        label,
+        h,
+        1,
+        1,
+        (c.records[i],) if records else (),
+        (label,) if records else (),
+        ((label, c.names[i]),) if i in c.names else (),
+        key=h,
+        legacy=None if c.legacy is None else c.legacy[i],
+    )
 
 
 class ToUnits:
@@ -81,27 +112,20 @@ class ToUnits:
             return read_labels(records, self._label_feature, where)
         return read_classes(records, self._label_feature, where, edges)
 
+    def columns(self, batch, edges=None) -> ExampleColumns:
+        """An ungrouped batch's examples as ``ExampleColumns``, without a unit object each."""
+        where, records = RecordBatch.of(batch)
+        labels = self.classes(records, where, edges)
+        hashes, _, content = read_example_keys(records, self._label_feature, self._seed)
+        legacy = unit_keys(self._seed, content) if self.legacy else None
+        return ExampleColumns(
+            records, labels, hashes, legacy, self.first_names(content, labels, where)
+        )
+
     def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
-        where, batch_records = RecordBatch.of(batch)
-        labels = self.classes(batch_records, where, edges)
-        hashes, _, content = read_example_keys(batch_records, self._label_feature, self._seed)
-        names = self.first_names(content, labels, where)
-        legacy = unit_keys(self._seed, content) if self.legacy else None
-        return [
-            Unit(
-                label,
-                hashes[i],
-                1,
-                1,
-                (batch_records[i],) if records else (),
-                (label,) if records else (),
-                ((label, names[i]),) if i in names else (),
-                key=hashes[i],
-                legacy=None if legacy is None else legacy[i],
-            )
-            for i, label in enumerate(labels)
-        ]
+        c = self.columns(batch, edges)
+        return [unit_of(c, i, records) for i in range(len(c.records))]
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name, key))`` per example of an input batch:
@@ -197,6 +221,20 @@ class PlanClasses(beam.CombineFn):
         bucket_bits = self.bucket_bits
         found = self.create_accumulator()
         buckets, examples, pinned, least, groups = found
+        if not self.to_units.grouped:  # columns: no unit object per example
+            c = self.to_units.columns(batch, edges)
+            shift = 64 - bucket_bits
+            for label, h in zip(c.labels, c.hashes):
+                if h < least.get(label, _NO_HASH):
+                    least[label] = h
+                hist = buckets.get(label)
+                if hist is None:
+                    hist = buckets[label] = {}
+                bucket = h >> shift
+                hist[bucket] = hist.get(bucket, 0) + 1
+            for i, name in c.names.items():
+                examples[c.labels[i]] = name  # one first example per label
+            return found
         for unit in self.to_units(batch, edges):
             label = unit.stratum
             if unit.hash < least.get(label, _NO_HASH):
@@ -325,12 +363,41 @@ def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -
     return dict(zip(order, rows))
 
 
+class PlaceExamples(PlaceUnits):
+    """``allocation.PlaceUnits``; an ungrouped batch is placed from its columns, without a unit
+    object per example."""
+
+    def process(self, batch, plans, *edges):
+        if self.to_units.grouped:
+            yield from self.place_units(self.to_units(batch, *edges), plans)
+            return
+        c = self.to_units.columns(batch, *edges)
+        shift = 64 - self.bucket_bits
+        records, counts, assigned = {}, {}, []
+        for i, (label, h) in enumerate(zip(c.labels, c.hashes)):
+            ranking = plans[label].ranking
+            bucket = h >> shift
+            if bucket in ranking.boundary:
+                yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((label, bucket), unit_of(c, i)))
+                continue
+            split = ranking.segment_of_bucket(bucket)
+            records.setdefault(split, []).append(c.records[i])
+            counts[split, label] = counts.get((split, label), 0) + 1
+            assigned.append((h, split))  # an example's key is its hash
+        for split, part in records.items():
+            yield beam.pvalue.TaggedOutput(self.tags[split], part)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+        if self.assignments and assigned:
+            yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, encode_assignments(assigned))
+
+
 class ExactStrategy:
     """One label per example (or a label bin), each class split by the exact rule: a label form
     of ``stratified.STRATEGIES``."""
 
     units = ToUnits  # (config, grouped): an input batch's units
-    place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
+    place_units = PlaceExamples  # the assignment pass's DoFn; its count key is (split, class)
     format_report = staticmethod(format_report)
 
     @staticmethod

@@ -87,7 +87,7 @@ def unit_of(c: ExampleColumns, i: int, records: bool = True) -> Unit:
 
 
 class ToUnits:
-    """The ``units.LabelForm`` of one class per example (its label, or its label bin)."""
+    """A label form (``units``): one class per example, its label or its label bin."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self._label_feature = config.label_feature

@@ -80,7 +80,7 @@ class ExampleColumns(NamedTuple):
 
 
 class LabelSetUnits:
-    """The ``units.LabelForm`` of label sets (``multi_label``)."""
+    """A label form (``units``): a label set per example (``multi_label``)."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self.label_feature, self.form = config.label_feature, config.multi_label

@@ -1,9 +1,11 @@
 """The unit of assignment (one example, or one group of examples) and the key it is known by.
 
-Each label form (``LabelForm``: ``exact.ToUnits`` for a class per example or label bins,
-``strata.LabelSetUnits`` for label sets) turns input batches into ``Unit``s. A unit's ``key``
-names it in assignments across spans (``unit_keys``): a group by its id, an example by its
-content without the label. ``read_unit_keys`` is what ``seed_history`` writes.
+A label form (``exact.ToUnits``: a class per example, or label bins; ``strata.LabelSetUnits``:
+label sets) turns input batches into ``Unit``s by the same members: ``grouped`` (its input is
+already units), ``__call__(batch, *edges)``, ``example_units``, ``key_by_group`` and
+``group_to_unit``. A unit's ``key`` names it in assignments across spans (``unit_keys``): a group
+by its id, an example by its content without the label. ``seed_history`` writes
+``read_unit_keys``.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -19,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Iterable, List, NamedTuple, Protocol, Sequence
+from typing import NamedTuple, Sequence
 
 from tfx_balance.core.common.groups import group_key, read_group_ids
 from tfx_balance.core.common.hashing import content_keys, seeded_hashes
@@ -34,7 +36,9 @@ class Unit(NamedTuple):
     ranks: int  # the ranks it takes in that order: its examples (exact), or 1 (label sets)
     records: tuple  # its serialized examples (none in the plan pass)
     labels: tuple  # each example's class or label set
-    checks: tuple = ()  # what the form's checks across batches read (see LabelForm)
+    # what the form's checks across batches read: ((class, example name),) for one class per
+    # example; (width, ((kind, example name, label),)) for label sets
+    checks: tuple = ()
     pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
     group: bytes | None = None  # its group id (group_feature); None for an example
     key: int | None = None  # what assignments name it by (unit_keys)
@@ -43,22 +47,6 @@ class Unit(NamedTuple):
     def examples(self):
         """``(record, label)`` of each of its examples."""
         return zip(self.records, self.labels)
-
-
-class LabelForm(Protocol):
-    """How a label form turns input batches into ``Unit``s. ``grouped``: its input is already
-    units (by ``group_feature``, or joined with earlier spans' assignments). ``Unit.checks``:
-    exact, ``((class, example name),)``; label sets, ``(width, ((kind, name, label),))``."""
-
-    grouped: bool
-
-    def __call__(self, batch, *edges) -> list: ...
-
-    def example_units(self, batch, *edges, records: bool = True) -> List[Unit]: ...
-
-    def key_by_group(self, batch, group_feature: str, *edges, records: bool = True) -> Iterable: ...
-
-    def group_to_unit(self, item) -> Unit: ...
 
 
 def unit_keys(seed: int, content: Sequence[bytes] = (), groups: Sequence[bytes] | None = None):

@@ -2,7 +2,8 @@
 and the units they pin.
 
 A unit (an example, or a group) seen in an earlier span keeps its split: each run writes its
-``(unit key, split index)`` pairs (``encode_assignments``) and a ``header``; a later run checks
+``(unit key, split index)`` pairs (``encode_assignments``; ``write_assignments`` from any
+splitter's split Examples, for ``seed_history``) and a ``header``; a later run checks
 the header (``read_window``, ``check_header``), reads each key's latest split per bucket of
 keys (``read_previous``) and joins it to its units (``PinUnits``). Both label forms then count pinned
 units apart (``PinnedCounts``), apply the rule to the whole stratum (``whole_units``; the fresh

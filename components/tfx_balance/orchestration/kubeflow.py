@@ -124,11 +124,8 @@ def _has_flag(beam_args: Sequence[str], flag: str) -> bool:
 
 
 def complete_beam_args(beam_args: Sequence[str], image: str) -> List[str]:
-    """Beam args with our image as the SDK worker image, unless set (docs/kubeflow.md, section 4).
-
-    Empty DirectRunner args, or ones naming another dependency flag, stay as given; Docker
-    Flink/Spark/portable runners also get ``--environment_config=<image>``.
-    """
+    """Beam args with our image as the SDK worker image, unless set (docs/kubeflow.md, section 4);
+    empty DirectRunner args or ones naming a dependency flag stay as given."""
     args = list(beam_args)
     runner = _runner(args)
     if runner in ('', 'directrunner') and (
@@ -186,10 +183,9 @@ def _warn_local_paths(pipeline, pipeline_root: str) -> None:
 
 
 def show_html_reports(spec: dict) -> List[str]:
-    """Gives every ``HtmlReport`` output of ``spec`` (a PipelineSpec dict) the schema title the
-    KFP and Vertex AI UIs draw, ``system.HTML`` (TFX's compiler writes the type name as the
-    title of an ``instanceSchema``), and runs its task with ``HTML_REPORT_ENTRYPOINT``, which
-    maps that title to the class for TFX's entrypoint. Returns the components changed."""
+    """Gives every ``HtmlReport`` output of the PipelineSpec dict ``spec`` the ``system.HTML``
+    schema title the KFP and Vertex AI UIs draw, and runs its task with
+    ``HTML_REPORT_ENTRYPOINT``. Returns the components changed."""
     import yaml
 
     from tfx_balance.base.html_report import HTML_SCHEMA_TITLE, HTML_SCHEMA_VERSION, HtmlReport
@@ -259,13 +255,9 @@ def _compile_one(pipeline, *, image: str, output_dir: str, filename: str) -> str
 
 
 def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
-    """Compiles ``pipeline`` (named ``[a-z0-9][a-z0-9-]{0,127}``) to ``<output_dir>/pipeline.yaml``
-    and ``pipeline.json``, with ``image`` for every step and remote Beam worker.
-
-    Module files become wheels under the pipeline root, written now (so compiling changes the
-    pipeline); a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``; the
-    ``html_report`` outputs become ``system.HTML`` artifacts (``show_html_reports``).
-    """
+    """Compiles ``pipeline`` to ``<output_dir>/pipeline.yaml`` and ``pipeline.json``, with
+    ``image`` for every step and remote Beam worker. Module files become wheels under the
+    pipeline root, written now; a remote root becomes the spec's ``defaultPipelineRoot``."""
     if not image:
         raise ValueError(
             'image is required: the container image every Kubeflow step runs in, e.g. '
@@ -305,10 +297,8 @@ def pipeline_from_factory(
     data_root: str | None = None,
     **options,
 ):
-    """``factory(output_dir, beam_args=..., [data_root=...], [pipeline_root=...], **options)``
-    with its name and root set for Kubeflow. A factory with a ``pipeline_root`` parameter gets
-    the pipeline root the tasks will write to (e.g. to keep a periodic history beside it).
-    """
+    """``factory(output_dir, beam_args=..., **options)`` with its name and root set for Kubeflow;
+    ``data_root`` and ``pipeline_root`` are passed to a factory with such a parameter."""
     if name is not None:
         check_pipeline_name(name)
     kwargs = {}

@@ -102,10 +102,8 @@ def is_written(config, field: dataclasses.Field) -> bool:
 
 
 class Arguments:
-    """Mixin of a frozen config dataclass whose fields are ``argument``s.
-
-    The subclass defines ``validate()``: the config in canonical form, or a ``ConfigError``.
-    """
+    """Mixin of a frozen config dataclass of ``argument`` fields; a subclass defines
+    ``validate()``: the config in canonical form, or a ``ConfigError``."""
 
     @classmethod
     def declared(cls) -> List[dataclasses.Field]:
@@ -118,9 +116,7 @@ class Arguments:
 
     @classmethod
     def from_call(cls, values: Mapping[str, Any], **fields):
-        """The config of a component's call (``values``: its ``locals()``); ``fields`` by field
-        name.
-        """
+        """The config of a component's call (``values``: its ``locals()``; ``fields`` by name)."""
         given = {
             f.name: values[argument_name(f)]
             for f in cls.constructor_arguments()
@@ -139,9 +135,7 @@ class Arguments:
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, Any], **values):
-        """The validated config ``to_exec_properties`` wrote; ``values`` gives arguments not in
-        properties.
-        """
+        """The validated config ``to_exec_properties`` wrote; ``values``: arguments not in it."""
         decoded = dict(values)
         for field in cls.declared():
             wire = field.metadata['wire']

@@ -1,12 +1,10 @@
-"""Group ids (``group_feature``): the one rule StratifiedSplitter (splits and folds) and
-LeakageCheck read them by, so that both agree on what a group is.
+"""Group ids (``group_feature``), read by one rule for StratifiedSplitter and LeakageCheck.
 
-An example's group id is the one value of its ``group_feature``; the same id is one group
-whatever its type (int64 ``123``, bytes ``b'123'``, float ``123.0``; a float is the id its
-shortest decimal spells). ``read_group_id`` gives ``(group, seed key)``: examples are grouped
-by ``group``, the group's hash within a span is of its least ``seed key`` (the id as its kind
-spells it), and across spans a group is named by ``group_key`` (the seeded hash of ``group``).
-The rules and the ids refused: docs/stratified_splitter.md, "`group_feature`".
+An example's group id is the one value of its ``group_feature``, the same group whatever its
+type (int64 ``123``, bytes ``b'123'``, float ``123.0``). ``read_group_id`` gives ``(group, seed
+key)``: examples are grouped by ``group``, a group's hash within a span is of its least ``seed
+key``, and across spans a group is named by ``group_key``. docs/stratified_splitter.md,
+"`group_feature`".
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -145,3 +143,15 @@ def group_key(seed: int, group: bytes) -> int:
 def group_name(group: bytes) -> str:
     """A group id as reports and errors show it."""
     return group.decode('utf-8', errors='backslashreplace')
+
+    """The key a group is known by across spans: the seeded hash of its id ``group``, one
+    spelling for every kind, so a group whose id changes type between spans is still found."""
+    """``(group, seed key)`` of one ``value`` of ``kind``, or the ``DataError`` of a float that
+    names no group."""
+    """``(kind, values)`` of a batch with one value of one kind each, decoded in C++; else None."""
+    """``read_group_id`` of every serialized example of ``records`` (``describe(i)`` says which
+    example ``i`` is), decoded in C++ where the batch holds one value of one kind each, else
+    example by example.
+    """
+    """``(group, seed key)`` of a parsed ``tf.train.Example``, or the ``DataError`` naming
+    ``group_feature``, the example (``describe()``, called only for an error) and ``where``."""

@@ -64,10 +64,8 @@ class TFRecordFileSink(tfrecordio._TFRecordSink):
         return handle
 
     def write_record(self, file_handle, value):
-        # With ``batched``, an element is a list of records: Beam's per-element work (a windowed
-        # value, the side-input arguments of its write DoFn) is paid once per list, and so is
-        # the write to the compressor: the list's records are framed as Beam frames one
-        # (``frame_records``) and written at once.
+        # With ``batched``, an element is a list of records, framed as Beam frames one and
+        # written at once: Beam's per-element cost is paid once per list.
         if not self.batched:
             return super().write_record(file_handle, value)
         framed = frame_records([self.coder.encode(record) for record in value])

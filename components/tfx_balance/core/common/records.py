@@ -1,10 +1,9 @@
 """Fast batched reading of serialized ``tf.train.Example`` records and of their labels.
 
-``read_file_batches`` reads a file with ``tf.data``'s C++ reader (the one TFXIO uses) as lists
-of serialized records, and ``labels.read_labels`` decodes only the label of a whole batch, where
-per-record Python would dominate a Beam job (benchmarks/RESULTS.md, section 1, `splitter`).
-Functions run on workers are defined here, not in an executor: a ``multi_processing`` worker
-imports the module of each function it unpickles, and executors import TFX.
+``read_file_batches`` reads a file with ``tf.data``'s C++ reader as lists of records, and
+``labels.read_labels`` decodes a whole batch's labels (benchmarks/RESULTS.md, section 1).
+Functions run on workers live here, not in an executor: a worker imports each function's
+module, and executors import TFX.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -119,10 +118,7 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
             yield batch.tolist()
         return
     options = tf.io.TFRecordOptions(compression_type=compression)
-    # The iterator's TF 1 name logs a deprecation notice once per process (it points to tf.data,
-    # used above for large files). The function under the notice's wrapper (``__wrapped__``, the
-    # functools convention TF's decorators follow) reads the same way without it, and without
-    # changing the process's logging, which the components leave alone (``tfx_balance.orchestration.logs``).
+    # The unwrapped TF 1 iterator: the same reader, without its deprecation notice in the log.
     iterator = tf.compat.v1.io.tf_record_iterator
     records = getattr(iterator, '__wrapped__', iterator)(path, options)
     try:
@@ -144,9 +140,7 @@ class RecordBatch(NamedTuple):
 
     @classmethod
     def of(cls, batch) -> RecordBatch:
-        """An input batch as a ``RecordBatch``. A source may yield ``RecordBatch``es (or
-        ``(where, list)`` pairs) or bare lists of records, which name no ``where``: the one place
-        the two are told apart, where a batch is turned into units."""
+        """An input batch (a ``RecordBatch``, a ``(where, list)`` pair or a bare list)."""
         return cls(*batch) if isinstance(batch, tuple) else cls('', batch)
 
 
@@ -171,10 +165,8 @@ def _gzip_recorded_size(path: str) -> int:
 
 
 def gzip_uncompressed_size(path: str) -> int:
-    """Decompresses the gzip file ``path`` (any number of members) to its end and returns its
-    uncompressed size. Raises ``EOFError`` if the stream ends early (a truncated file) and
-    ``zlib.error`` if it is corrupt (zlib checks each member's CRC).
-    """
+    """The uncompressed size of the gzip file ``path`` (any number of members); ``EOFError``
+    when truncated, ``zlib.error`` when corrupt."""
     import tensorflow as tf
 
     size = 0
@@ -226,9 +218,8 @@ def write_records_file(path: str, records) -> None:
 
 
 def _close_after_failure(writer) -> None:
-    """Closes a ``tf.io.TFRecordWriter`` whose write or close failed. Its ``close()`` stops at the
-    first error (``No space left on device`` flushing the compressor) and leaves the file open,
-    held by the writer, which the failure's traceback keeps alive; a second call closes it."""
+    """Closes a ``tf.io.TFRecordWriter`` whose write or close failed: its first ``close()`` stops
+    at the error (e.g. disk full) and leaves the file open; a second call closes it."""
     import tensorflow as tf
 
     for _ in range(2):
@@ -260,12 +251,8 @@ def write_split_file(item, dirs: dict, prefix: str) -> str:
 
 
 class ReadRecordBatches(beam.PTransform):
-    """Reads TFRecord ``files`` as lists of serialized records (see ``read_file_batches``).
-
-    Apply to a pipeline (``PBegin``). The files are spread over the workers (a ``Reshuffle`` of
-    their names); each is read whole by one worker, as Beam reads a gzip file (gzip streams
-    cannot be split). Records keep their order within a file; batches of different files may
-    arrive in any order.
+    """Reads TFRecord ``files`` (from ``PBegin``) as lists of serialized records, one worker per
+    file (gzip cannot be split); records keep their order within a file.
     """
 
     def __init__(self, files: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE):

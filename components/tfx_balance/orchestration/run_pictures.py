@@ -6,6 +6,7 @@ component of a pipeline root, with the Evaluator's gate verdict, into one page::
     # -> tfx_pipeline_output/my-pipeline/pictures.html: open it in a browser
 
 On Kubeflow Pipelines and Vertex AI the run page draws the artifact itself (docs/pictures.md).
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """An artifact's span and version, and a window of spans (e.g. a Resolver's) read as one input.
 
-Each function takes an executor's list of artifacts (one artifact is a window of one). An
-artifact is named in messages by its span (``'span 3'``; ``'input <i>'`` without one,
-``'span 3 (input <i>)'`` when two share it), so an error says which span is at fault.
+An artifact is named in messages by its span (``'span 3'``; ``'input <i>'`` without one,
+``'span 3 (input <i>)'`` when two share it).
 
 Example::
 
@@ -41,8 +40,7 @@ def span_or_version(artifact, name: str) -> int | None:
 
 def copy_span_and_version(source, output) -> None:
     """Gives ``output`` the span and version of ``source`` (a window: its ``latest``), as custom
-    properties (what ExampleGen writes, SpanRangeStrategy reads) and as properties where the type
-    declares them (what StatisticsGen and the rolling-range ops read)."""
+    properties and as properties where the type declares them."""
     source = latest(source)
     for name in SPAN_AND_VERSION:
         value = span_or_version(source, name)

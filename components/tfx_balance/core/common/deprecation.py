@@ -56,8 +56,7 @@ MOVED_MODULES = {
         )
     },
 }
-# Python's import machinery, between an import statement (or importlib.import_module) and an
-# alias module's code.
+# Python's import machinery, between an import statement and an alias module's code.
 _IMPORT_MACHINERY = ('<frozen importlib', os.path.dirname(importlib.__file__) + os.sep)
 
 
@@ -101,8 +100,7 @@ def moved_to(name: str) -> str | None:
 
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports a moved module's old path as its new home, warning at the user's line; also runs
-    it with ``python -m <old path>``."""
+    """Imports a moved module's old path as its new home (also ``python -m <old path>``)."""
 
     def find_spec(self, name, path=None, target=None):
         return importlib.util.spec_from_loader(name, self) if moved_to(name) else None

@@ -135,17 +135,11 @@ def check_same_splits(window, component: str) -> List[str]:
     first = per_artifact[0]
     for name, splits in zip(names[1:], per_artifact[1:]):
         if set(splits) != set(first):
-            missing = [s for s in first if s not in splits]
-            extra = [s for s in splits if s not in first]
+            missing = ', '.join(repr(s) for s in first if s not in splits)
+            extra = ', '.join(repr(s) for s in splits if s not in first)
             detail = '; '.join(
-                part
-                for part in (
-                    f'{name} has no split {", ".join(map(repr, missing))}' if missing else '',
-                    f'{name} has split {", ".join(map(repr, extra))} that {names[0]} has not'
-                    if extra
-                    else '',
-                )
-                if part
+                ([f'{name} has no split {missing}'] if missing else [])
+                + ([f'{name} has split {extra} that {names[0]} has not'] if extra else [])
             )
             raise ConfigError(
                 f'{component} reads a window of {len(window)} Examples artifacts '

@@ -1,8 +1,8 @@
 """A component's arguments, each declared once: a field of its config dataclass.
 
-A field carries the argument's type, default, doc and ``Wire`` (how it travels as a TFX exec
-property); the config's ``validate()`` holds its checks. The ComponentSpec's ``PARAMETERS``,
-the exec-property codec, the component's ``Args:`` doc and the docs' table derive from the fields.
+A field carries the argument's type, default, doc and ``Wire`` (its exec-property codec);
+``validate()`` holds the checks. The spec's ``PARAMETERS``, the codec, the ``Args:`` doc and the
+docs' table derive from the fields.
 
 Example:
     >>> @dataclasses.dataclass(frozen=True)
@@ -70,12 +70,10 @@ def argument(
     constructor: bool = True,
     default_factory=dataclasses.MISSING,
 ) -> Any:
-    """A config field that is a component argument: its ``default`` (none: required), its ``doc``,
-    and its ``wire`` (None: not an exec property).
-
-    ``written(config)`` says whether the property is written (default: when not None; writing it
-    only where it applies keeps other pipelines' TFX cache keys); ``name`` is the argument's name
-    where it is not the field's; ``constructor=False``: a property TFX sets, not the constructor.
+    """A config field that is a component argument: its ``default`` (none: required), ``doc``
+    and ``wire`` (None: not an exec property). ``written(config)``: whether the property is
+    written (default: when not None, so other pipelines keep their TFX cache keys); ``name``: the
+    argument's name, where not the field's; ``constructor=False``: a property TFX sets.
     """
     metadata = {
         'doc': doc,

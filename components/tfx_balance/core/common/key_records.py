@@ -27,8 +27,7 @@ RECORDS_PER_DECODE = 64  # records decoded at once by ReadKeyRecords
 
 
 def damaged_file_error(what: str, path: str, problem: str) -> DataError:
-    """The ``DataError`` of a damaged file of an earlier run's state: ``what`` names the input
-    (e.g. ``'previous_assignments'``), ``problem`` what is wrong with the file at ``path``.
+    """The ``DataError`` of a damaged file of earlier state: ``what`` names the input.
 
     >>> error = damaged_file_error('previous_assignments', '/a/assignments.json', 'is missing')
     >>> str(error).split('. ')[0]
@@ -41,8 +40,8 @@ def damaged_file_error(what: str, path: str, problem: str) -> DataError:
 
 
 def read_header(path: str, fields: Sequence[str], what: str) -> dict:
-    """The JSON header written beside earlier records at ``path``, a dict with every one of
-    ``fields``, or ``damaged_file_error`` (``what``: the input it belongs to)."""
+    """The JSON header at ``path`` (a dict with every one of ``fields``), or
+    ``damaged_file_error``."""
     import tensorflow as tf
 
     try:  # one file-system call: on GCS or S3 each is a round trip, for every span of a window
@@ -89,9 +88,8 @@ def decode_entries(records: Sequence[bytes], dtype: np.dtype) -> np.ndarray:
 
 
 def read_entries(source, dtype: np.dtype, what: str):
-    """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of the files of
-    ``source``, a ``(tag, file pattern)`` pair (``file_entries``); a pattern matching no file
-    is ``damaged_file_error``."""
+    """``(tag, entries)`` per batch of the files of ``source``, a ``(tag, file pattern)`` pair;
+    a pattern matching no file is ``damaged_file_error``."""
     import tensorflow as tf
 
     tag, pattern = source

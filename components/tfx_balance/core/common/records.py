@@ -48,9 +48,8 @@ def compression_of(path: str) -> str:
 
 
 def first_record(path: str) -> bytes | None:
-    """The first record of a gzipped TFRecord file (checksums not verified), or None when it
-    has none: one small read, no ``tf.data`` set-up. A record cut short or a file that is not
-    gzip is a ``tf.errors.DataLossError`` naming the file."""
+    """The first record of a gzipped TFRecord file (checksums not verified; no ``tf.data``
+    set-up), or None; a ``tf.errors.DataLossError`` naming a damaged file."""
     import gzip
 
     import tensorflow as tf
@@ -77,10 +76,9 @@ def feature_names(record: bytes) -> set:
 
 
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
-    """Yields the serialized records of one TFRecord file, in file order, in lists of at most
-    ``batch_size``; a truncated or corrupt file, or a ``*.gz`` file that is not gzip, raises
-    ``tf.errors.DataLossError`` naming the file. ``tf.data`` can end quietly where a truncated
-    gzip stream ends, so the records are also checked against the stream's recorded size."""
+    """Yields the records of one TFRecord file, in order, in lists of at most ``batch_size``; a
+    damaged file raises ``tf.errors.DataLossError`` naming it. ``tf.data`` ends quietly at a cut
+    gzip stream, so the records are also checked against the stream's recorded size."""
     import tensorflow as tf
 
     compression = compression_of(path)
@@ -105,9 +103,8 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
 
 
 def record_batches(path: str, compression: str, batch_size: int) -> Iterator[List[bytes]]:
-    """The records of ``path`` in lists of at most ``batch_size``, checksums checked in C++: a
-    file larger than ``SMALL_FILE_BYTES`` by ``tf.data`` (prefetching), a smaller one by TF's
-    record iterator, without a ``tf.data`` pipeline's set-up cost per file."""
+    """The records of ``path`` in lists of at most ``batch_size``, checksums checked in C++: by
+    ``tf.data`` above ``SMALL_FILE_BYTES``, else by TF's record iterator (no set-up cost)."""
     import itertools
 
     import tensorflow as tf
@@ -132,8 +129,7 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
 
 
 class RecordBatch(NamedTuple):
-    """A batch of serialized records of one input split; errors about an example name
-    ``where`` it came from (e.g. ``"split 'train'"``; ``''`` when unknown)."""
+    """Serialized records of one input split; errors name ``where`` (e.g. ``"split 'train'"``)."""
 
     where: str
     records: List[bytes]
@@ -197,9 +193,8 @@ def unreadable_file_error(path: str, split: str, detail: str, finding: str) -> D
 
 
 def write_records_file(path: str, records) -> None:
-    """Writes ``records`` (in the given order) as one gzipped TFRecord file at ``path``, through a
-    temporary file renamed into place: a failure leaves no partial file, a retry the same bytes.
-    """
+    """Writes ``records`` in order as one gzipped TFRecord file at ``path``, through a temporary
+    file renamed into place: a failure leaves no partial file, a retry the same bytes."""
     import tensorflow as tf
 
     tf.io.gfile.makedirs(os.path.dirname(path))
@@ -231,8 +226,7 @@ def _close_after_failure(writer) -> None:
 
 
 def fixed_batches(size: int = DEFAULT_BATCH_SIZE) -> beam.PTransform:
-    """Lists of ``size`` elements (the last of a bundle shorter): Beam's ``BatchElements`` held
-    at one size, not at the sizes it tunes by timing."""
+    """Lists of ``size`` elements (the last of a bundle shorter), not sizes tuned by timing."""
     return beam.BatchElements(min_batch_size=size, max_batch_size=size)
 
 
@@ -242,8 +236,7 @@ def unbatch(batch: List[bytes]) -> List[bytes]:
 
 
 def write_split_file(item, dirs: dict, prefix: str) -> str:
-    """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``
-    (``write_records_file``); returns the path. Used by ``artifacts.WriteSmallSplits``."""
+    """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``."""
     split, split_records = item
     path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
     write_records_file(path, sorted(split_records))

@@ -132,8 +132,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     split_dirs: List[str] = []
     for pattern in patterns:
         pattern = str(pattern).rstrip('/')
-        # A glob (fn_args.train_files' '<split folder>/*') names files: no call to the file
-        # system here, which costs a round trip per span of a window on GCS or S3.
+        # A glob names files: no file system call (a round trip per span on GCS or S3).
         is_glob = any(c in os.path.basename(pattern) for c in '*?[')
         split_dir = (
             pattern if not is_glob and tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
@@ -146,9 +145,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     for split_dir in split_dirs:
         root, folder = os.path.split(split_dir)
         plan_path = os.path.join(root, PLAN_FILE)
-        if not folder.startswith('Split-'):
-            raise _no_plan_error(split_dir, plan_path)
-        doc = _read_plan_file(cache, plan_path)
+        doc = _read_plan_file(cache, plan_path) if folder.startswith('Split-') else None
         if doc is None:
             raise _no_plan_error(split_dir, plan_path)
         split = folder[len('Split-') :]

@@ -46,17 +46,6 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
     return batches_to_cover(shares, batch_size, classes.counts)
 
 
-def _peek_feature_names(files: Sequence[str]) -> set:
-    record = first_record(files[0]) if files else None
-    return set() if record is None else feature_names(record)
-
-
-def _feature_spec_of(schema) -> dict:
-    from tensorflow_transform.tf_metadata import schema_utils
-
-    return schema_utils.schema_as_feature_spec(schema).feature_spec
-
-
 def provenance_spec(schema, names: Sequence[str]) -> dict:
     """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED``: ``[1]`` dense
     with a zero default, or sparse where a feature has more than one value."""
@@ -87,10 +76,14 @@ def _decoder(classes, schema, tf_transform_output, data_accessor, provenance, la
 
     transform = False
     if schema is not None:
-        spec = {**_feature_spec_of(schema), **provenance_spec(schema, provenance)}
+        from tensorflow_transform.tf_metadata import schema_utils
+
+        spec = schema_utils.schema_as_feature_spec(schema).feature_spec
+        spec = {**spec, **provenance_spec(schema, provenance)}
         transform = tf_transform_output is not None
     elif tf_transform_output is not None:
-        present = _peek_feature_names(next(f for f in classes.files if f))
+        record = first_record(next(f for f in classes.files if f)[0])
+        present = set() if record is None else feature_names(record)
         transformed_spec = tf_transform_output.transformed_feature_spec()
         if set(transformed_spec) <= present:
             spec = transformed_spec

@@ -28,18 +28,15 @@ from tfx_balance.core.hashing import seeded_hash
 from tfx_balance.core.records import FRAMING, RECORD_LENGTH
 
 DEFAULT_MEMORY_BUDGET = 256 << 20
-# Bytes counted per example on top of its serialized size (a tf.string element and its index).
-PER_EXAMPLE_OVERHEAD = 48
+PER_EXAMPLE_OVERHEAD = 48  # bytes counted per example on top of its serialized size
 # Examples placed per step (whole batches; at least one batch), and batches of the first step.
 GROUP_EXAMPLES = 16384
 FIRST_GROUP_BATCHES = 1
 # A group drawing at most this many passes, each within its first eighth, selects those starts
 # instead of sorting whole passes, so the first batch comes sooner.
 PREFIX_PASSES = 64
-# Bytes each streamed class file's reader reads ahead (tf.data's default is 256 KiB).
-READ_BUFFER = 1 << 20
-# Files decompressed at once while loading.
-LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))
+READ_BUFFER = 1 << 20  # bytes each streamed class file's reader reads ahead
+LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))  # files decompressed at once while loading
 LOAD_RECORDS = 4096  # records (by the plan) per decompression task
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads (and checks) a gzip header and trailer
 

@@ -95,19 +95,14 @@ class PriorCorrection:
         slopes, biases = [], []
         for col in range(y.shape[1]):
             a, b = 1.0, 0.0
-            if 0 < y[:, col].sum() < len(y):
+            zc, yc, d = z[:, col], y[:, col], 2 * ridge
+            if 0 < yc.sum() < len(y):
                 for _ in range(iterations):
-                    p = 1 / (1 + np.exp(-(a * z[:, col] + b)))
-                    r, w = p - y[:, col], p * (1 - p)
-                    grad = np.array(
-                        [(r * z[:, col]).sum() + 2 * ridge * (a - 1), r.sum() + 2 * ridge * b]
-                    )
-                    hess = np.array(
-                        [
-                            [(w * z[:, col] ** 2).sum() + 2 * ridge, (w * z[:, col]).sum()],
-                            [(w * z[:, col]).sum(), w.sum() + 2 * ridge],
-                        ]
-                    )
+                    p = 1 / (1 + np.exp(-(a * zc + b)))
+                    r, w = p - yc, p * (1 - p)
+                    grad = np.array([(r * zc).sum() + d * (a - 1), r.sum() + d * b])
+                    wz = (w * zc).sum()
+                    hess = np.array([[(w * zc**2).sum() + d, wz], [wz, w.sum() + d]])
                     a, b = np.array([a, b]) - np.linalg.solve(hess, grad)
                 a, b = float(np.clip(a, 0.25, 4.0)), float(np.clip(b, -3.0, 3.0))
             slopes.append(a)

@@ -32,14 +32,10 @@ from tfx_balance.core.errors import ConfigError
 from tfx_balance.core.hashing import seeded_hash
 
 DEFAULT_SHUFFLE_BUFFER = 10_000
-# Above this many examples per schedule period, batches are assembled example by example.
-MAX_VECTOR_PERIOD = 1 << 16
-# Examples assembled per step of the vectorised path.
-VECTOR_GROUP = 4096
-# A class held in one window of one file of at most this many bytes is read once and kept.
-MAX_CACHED_BYTES = 16 << 20
-# Windows of a class held by the shuffle of window order.
-WINDOW_SHUFFLE_BUFFER = 4
+MAX_VECTOR_PERIOD = 1 << 16  # examples per period above which batches are built one by one
+VECTOR_GROUP = 4096  # examples assembled per step of the vectorised path
+MAX_CACHED_BYTES = 16 << 20  # a class in one window of one file this small is read once, kept
+WINDOW_SHUFFLE_BUFFER = 4  # windows of a class held by the shuffle of window order
 
 
 def _stream_seed(seed: int, name: str, what: str) -> int:

@@ -17,12 +17,10 @@ import math
 from typing import Dict, Sequence, Tuple
 
 import numpy as np
-from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance import keys
 from tfx_balance.core.errors import DataError
 from tfx_balance.core.labels import float_name
-from tfx_balance.metrics.computations import index_counts_computation
 from tfx_balance.metrics.names import (
     CLASSES,
     DEFAULT_THRESHOLD,
@@ -325,13 +323,3 @@ def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]
         keys.LABELS_ABSENT: [name for name in names if name not in recall],
         keys.LABELS_NEVER_PREDICTED: never,
     }
-
-
-label_counts_computation = index_counts_computation  # its name in multilabel_counts
-
-
-def confusion_counts_computation(
-    index: ClassIndex, classes, num_classes, eval_config, model_name, output_name, example_weighted
-) -> metric_types.MetricComputation:
-    """``index_counts_computation`` of ``index``; the other arguments are unused."""
-    return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)

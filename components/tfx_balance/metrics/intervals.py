@@ -417,80 +417,61 @@ def verdict(
     )
 
 
-def _without_baseline(name, other_name, model_name, output_name, example_weighted, bound=math.inf):
-    """No baseline ModelSpec (TFX's Evaluator drops it on a first run, without a baseline model):
-    like TFMA's change thresholds, the gate on the comparison passes (the bounds are ``bound``),
-    and the verdict says why.
-    """
-
-    def key(key_name: str) -> metric_types.MetricKey:
-        return metric_key(key_name, model_name, output_name, example_weighted)
-
-    verdict_key = key(f'{name}/{keys.VERDICT}')
-
-    def result(_) -> dict:
-        return {
-            key(name): bound,
-            key(other_name): bound,
-            verdict_key: 'no baseline model: nothing to improve on (a first run), not gated',
-        }
-
-    result.__name__ = f'_{name}_without_baseline'
-    return [metric_types.DerivedMetricComputation(keys=[verdict_key], result=result)]
-
-
-def _create_improvement(
-    name: str,
+def _paired_computations(
+    name,
+    upper_name,
+    counts_name,
+    arguments,
+    combiner,
     index,
-    change_of,
-    confidence: float,
-    upper_name: str,
-    min_improvement: float,
-    eval_config=None,
-    model_name: str = '',
-    output_name: str = '',
-    example_weighted: bool = False,
+    summarize,
+    bound,
+    eval_config,
+    model_name,
+    output_name,
+    example_weighted,
 ) -> metric_types.MetricComputations:
+    """Paired counts of the candidate and the baseline model, summarized into the metric's keys.
+
+    Without a baseline ModelSpec (TFX's Evaluator drops it on a first run), like TFMA's change
+    thresholds, the gate passes: the bounds are ``bound`` and the verdict says why.
+    """
     baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
     if baseline is None:
-        return _without_baseline(name, upper_name, model_name, output_name, example_weighted)
+
+        def key(key_name: str) -> metric_types.MetricKey:
+            return metric_key(key_name, model_name, output_name, example_weighted)
+
+        verdict_key = key(f'{name}/{keys.VERDICT}')
+
+        def result(_) -> dict:
+            return {
+                key(name): bound,
+                key(upper_name): bound,
+                verdict_key: 'no baseline model: nothing to improve on (a first run), not gated',
+            }
+
+        result.__name__ = f'_{name}_without_baseline'
+        return [metric_types.DerivedMetricComputation(keys=[verdict_key], result=result)]
     if model_name == baseline.name:
-        return []  # the improvement is the candidate's; the validator skips the baseline's keys
+        return []  # the comparison is the candidate's; the validator skips the baseline's keys
     counts = counts_computation(
-        '_paired_counts',
-        {**index.arguments(), 'baseline': baseline.name},
-        _PairedCombiner,
-        {'index': index, 'baseline': baseline.name},
+        counts_name,
+        arguments(baseline.name),
+        combiner,
+        {**index, 'baseline': baseline.name},
         eval_config,
         model_name,
         output_name,
         example_weighted,
     )
-
-    resolution = resolution_of(min_improvement)
-
-    def summarize(paired: PairedCounts):
-        seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
-        size = len(index.given or []) or index.size or seen
-        values = _improvement(change_of(paired, size, confidence, resolution), name, upper_name)
-        smallest = min((v for v in paired.totals.values() if v), default=0.0)
-        text = verdict(
-            Interval(values[name], values[upper_name]),
-            min_improvement,
-            values.get(f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}', 0.0),
-            smallest,
-            resolution,
-            index.KIND.singular,
-        )
-        return values, [text]
-
     return derived_computations(
         counts,
         summarize,
         lambda values, _: values,
         name,
         keys.VERDICT,
-        f'_{name}_from_paired_counts',
+        f'_{name}_from{counts_name}',
         model_name,
         output_name,
         example_weighted,
@@ -522,13 +503,33 @@ class _ImprovementInterval(metric_types.Metric):
             example_weighted=False,
             **_,
         ):
-            return _create_improvement(
+            resolution = resolution_of(min_improvement)
+
+            def summarize(paired: PairedCounts):
+                seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
+                size = len(index.given or []) or index.size or seen
+                change = change_of(paired, size, confidence, resolution)
+                values = _improvement(change, name, upper_name)
+                smallest = min((v for v in paired.totals.values() if v), default=0.0)
+                text = verdict(
+                    Interval(values[name], values[upper_name]),
+                    min_improvement,
+                    values.get(f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}', 0.0),
+                    smallest,
+                    resolution,
+                    index.KIND.singular,
+                )
+                return values, [text]
+
+            return _paired_computations(
                 name,
-                index,
-                change_of,
-                confidence,
                 upper_name,
-                min_improvement,
+                '_paired_counts',
+                lambda baseline: {**index.arguments(), 'baseline': baseline},
+                _PairedCombiner,
+                {'index': index},
+                summarize,
+                math.inf,
                 eval_config,
                 model_name,
                 output_name,
@@ -696,24 +697,6 @@ class LogLossIncreaseInterval(metric_types.Metric):
             example_weighted=False,
             **_,
         ):
-            baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
-            if baseline is None:
-                return _without_baseline(
-                    name, upper_name, model_name, output_name, example_weighted, -math.inf
-                )
-            if model_name == baseline.name:
-                return []
-            counts = counts_computation(
-                '_paired_log_loss',
-                {'classes': classes, 'num_classes': num_classes, 'multi': multi_label},
-                _PairedLossCombiner,
-                {**index, 'baseline': baseline.name},
-                eval_config,
-                model_name,
-                output_name,
-                example_weighted,
-            )
-
             def summarize(paired: PairedLoss):
                 interval = intervals.mean_difference_interval(
                     paired.weight, paired.total, paired.total_of_squares, confidence
@@ -723,13 +706,16 @@ class LogLossIncreaseInterval(metric_types.Metric):
                 values[f'{name}/estimate'] = estimate
                 return values, [f'{paired.weight:g} examples']
 
-            return derived_computations(
-                counts,
-                summarize,
-                lambda values, _: values,
+            return _paired_computations(
                 name,
-                keys.VERDICT,
-                f'_{name}_from_paired_log_loss',
+                upper_name,
+                '_paired_log_loss',
+                lambda _: {'classes': classes, 'num_classes': num_classes, 'multi': multi_label},
+                _PairedLossCombiner,
+                index,
+                summarize,
+                -math.inf,
+                eval_config,
                 model_name,
                 output_name,
                 example_weighted,

@@ -74,9 +74,7 @@ class ConfusionCounts:
 
 
 class ClassIndex(NameIndex):
-    """The single-label strategy: class ids of labels and predictions (argmax of the scores; one
-    float score is a binary model's score of class 1), counted into ``ConfusionCounts``.
-    """
+    """Single-label: class ids (argmax; one score is class 1's) into ``ConfusionCounts``."""
 
     KIND, PRIVATE_NAME, SQUEEZE = CLASSES, '_class_confusion_counts', None
 
@@ -302,9 +300,7 @@ class LabelIndex(NameIndex):
 
 
 def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]:
-    """Per-label ``recall``, ``precision`` (0 if never predicted) and ``f1``, and the labels absent
-    and never predicted.
-    """
+    """Per-label ``recall``, ``precision`` (0 if never predicted), ``f1``; absent labels."""
     recall, precision, f1 = {}, {}, {}
     for i, name in enumerate(names):
         if i >= counts.size:

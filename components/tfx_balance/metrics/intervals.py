@@ -4,9 +4,9 @@
     tfma.MetricConfig(class_name='MacroRecallImprovementInterval', module='tfx_balance.metrics',
                       config='{"num_classes": 10, "confidence": 0.95}')
 
-emits ``macro_recall_improvement_lower_95`` (its name: the key a threshold gates), ``..._upper_95``,
-the paired estimate and the examples per class the data would need. The maths, pure numpy on
-counts: ``tfx_balance.core.intervals``. Rules: docs/balanced_model_gate.md#intervals.
+emits ``macro_recall_improvement_lower_95`` (the gated key), ``..._upper_95``, the estimate and
+the examples per class needed. The maths: ``tfx_balance.core.intervals``. Rules:
+docs/balanced_model_gate.md#intervals.
 """
 
 from __future__ import annotations
@@ -90,17 +90,24 @@ def _nan_bounds(name: str, upper_name: str) -> Dict[str, float]:
     return {name: float('nan'), upper_name: float('nan')}
 
 
-def _macro(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    return _bounds(intervals.macro_interval(tally.hits, tally.totals, confidence), name, upper_name)
+def _of_tally(interval_of):
+    """A DERIVE of the interval ``interval_of(tally, confidence)``; NaN bounds with no class."""
+
+    def derive(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
+        if not tally.names:
+            return _nan_bounds(name, upper_name)
+        return _bounds(interval_of(tally, confidence), name, upper_name)
+
+    return derive
 
 
-def _macro_f1(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    interval = intervals.f1_interval(tally.hits, tally.totals, tally.predicted, confidence)
-    return _bounds(interval, name, upper_name)
+_macro = _of_tally(lambda t, confidence: intervals.macro_interval(t.hits, t.totals, confidence))
+_macro_f1 = _of_tally(
+    lambda t, confidence: intervals.f1_interval(t.hits, t.totals, t.predicted, confidence)
+)
+_minimum = _of_tally(
+    lambda t, confidence: intervals.min_recall_interval(t.hits, t.totals, confidence)
+)
 
 
 def _balanced_accuracy(tally, name, confidence, upper_name, adjusted=False, **_) -> dict:
@@ -109,13 +116,6 @@ def _balanced_accuracy(tally, name, confidence, upper_name, adjusted=False, **_)
         chance = 1.0 / len(tally.names)
         bounds = {k: (v - chance) / (1.0 - chance) for k, v in bounds.items()}
     return bounds
-
-
-def _minimum(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    interval = intervals.min_recall_interval(tally.hits, tally.totals, confidence)
-    return _bounds(interval, name, upper_name)
 
 
 def _per_class(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
@@ -230,11 +230,8 @@ class MinLabelRecallInterval(_LabelIntervalMetric):
 
 
 class PairedCounts:
-    """Per class (or label) weight of the examples, of those only the candidate gets right and of
-    those only the baseline gets right; ``num_scores``/``size`` as ``ConfusionCounts``/``LabelCounts``.
-    Multi-label, ``label_cells[label, positive, candidate, baseline]`` too: the weight of the
-    examples with (1) or without (0) the label that each model predicts with it (1) or not (0),
-    the cells F1 is paired on.
+    """Per class (label): weight of examples, of those only the candidate or only the baseline
+    gets right; ``label_cells[label, positive, candidate, baseline]`` (0/1 each) pair F1.
     """
 
     def __init__(self):
@@ -471,10 +468,7 @@ def _paired_computations(
         lambda values, _: values,
         name,
         keys.VERDICT,
-        f'_{name}_from{counts_name}',
-        model_name,
-        output_name,
-        example_weighted,
+        counts_name[1:],
     )
 
 
@@ -611,11 +605,8 @@ class MacroLabelRecallImprovementInterval(_ImprovementInterval):
 
 
 class MacroLabelF1ImprovementInterval(MacroLabelRecallImprovementInterval):
-    """Bounds of macro label F1(candidate) - macro label F1(baseline), paired on the same
-    examples (multi-label models): ``macro_label_f1_improvement_lower_95`` (gate this),
-    ``..._upper_95``, ``.../estimate``, ``.../examples_per_class_needed`` (positive examples per
-    label) and ``.../verdict``. Arguments as ``MacroLabelRecallImprovementInterval``.
-    """
+    """``MacroRecallImprovementInterval`` of macro label F1: ``macro_label_f1_improvement_lower_95``
+    etc.; arguments as ``MacroLabelRecallImprovementInterval``."""
 
     METRIC, CHANGE = keys.MACRO_LABEL_F1_IMPROVEMENT, staticmethod(f1_change)
 
@@ -666,11 +657,9 @@ class _PairedLossCombiner(_PairedCombiner):
 
 
 class LogLossIncreaseInterval(metric_types.Metric):
-    """Bounds of log loss(candidate) - log loss(baseline), paired on the same examples (a
-    Student-t interval of the per-example increases): ``log_loss_increase_lower_95`` (its name:
-    ``CalibrationGate`` refuses a candidate whose increase is shown to exceed its bound),
-    ``log_loss_increase_upper_95`` and ``.../estimate``. Needs a baseline ModelSpec; without one
-    (a first run) the bounds are -inf, not gated.
+    """Student-t bounds of log loss(candidate) - log loss(baseline) on the same examples:
+    ``log_loss_increase_lower_95`` (gated by ``CalibrationGate``), ``..._upper_95``,
+    ``.../estimate``. Without a baseline ModelSpec the bounds are -inf.
     """
 
     def __init__(

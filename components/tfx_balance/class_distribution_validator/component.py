@@ -49,17 +49,10 @@ class ClassDistributionValidator(base_component.BaseComponent):
         )
         trainer.add_upstream_node(check)  # nothing trains on badly split data
 
-    From each split's TFDV statistics it reads the exact per-class counts of ``label_feature``
-    (int labels: ``stats_options=tfx_balance.label_stats_options('label')``) and reports pairs of
-    ``compare_splits`` farther apart than ``max_split_distance`` (TFDV's L-infinity), classes
-    missing from a checked split (a note where StratifiedSplitter's rule puts none), splits farther
-    from their ``targets`` than ``target_tolerance``, and splits that drifted from
-    ``baseline_statistics``. ``multi_label`` checks label prevalences. Recipes (after
-    BalancedAugmenter, multi-label, drift between spans): docs/class_distribution_validator.md.
-
-    Outputs: ``anomalies`` (ExampleAnomalies, laid out like ExampleValidator's, plus
-    ``class_distribution.json`` and ``.md``). With ``fail_on_violation=True`` (default) a violation
-    raises ``ClassDistributionError``, failing the component so nothing downstream runs.
+    Int labels need ``stats_options=tfx_balance.label_stats_options('label')``. The checks and
+    recipes: docs/class_distribution_validator.md. Output ``anomalies``: ExampleAnomalies as
+    ExampleValidator lays them out, plus ``class_distribution.json`` and ``.md``; a violation
+    raises ``ClassDistributionError`` unless ``fail_on_violation=False``.
     """
 
     SPEC_CLASS = ClassDistributionValidatorSpec

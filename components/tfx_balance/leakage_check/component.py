@@ -42,14 +42,9 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         leakage = LeakageCheck(examples=augmenter.outputs['examples'])
         trainer.add_upstream_node(leakage)  # nothing trains on leaking splits
 
-    What counts, and the recipe across spans (``previous_key_index``): docs/leakage_check.md.
-
-    Outputs:
-      anomalies: ExampleAnomalies with ``leakage.json``, ``leakage.md``, a TFDV ``Anomalies``
-        per split, the custom property ``blessed`` (split -> 1/0) and, from one Examples
-        artifact, its key index for later runs' ``previous_key_index``.
-
-    A finding not allowed raises ``LeakageError``, so nothing downstream runs.
+    What counts, and across spans: docs/leakage_check.md. Output ``anomalies``: ``leakage.json``,
+    ``leakage.md``, an ``Anomalies`` and ``blessed`` per split, and the key index of one Examples
+    artifact. A finding not allowed raises ``LeakageError``.
     """
 
     SPEC_CLASS = LeakageCheckSpec

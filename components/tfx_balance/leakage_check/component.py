@@ -71,13 +71,13 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
         {html_report}
-        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
-          Resolver's window), whose key indexes are pooled with ``examples`` by split name.
-        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
-          the key indexes of the window's earlier spans, in place of previous_key_index.
+        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies``, whose
+          key indexes are pooled with ``examples`` by split name.
+        history: optional SpanHistory channel (``tfx_balance.periodic``): the window's earlier
+          key indexes, in place of previous_key_index.
 
         Raises:
-          ConfigError: an argument is invalid (the message names it), when the pipeline is built.
+          ConfigError: an invalid argument, named, when the pipeline is built.
         """
         check_channel(LeakageCheckSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(

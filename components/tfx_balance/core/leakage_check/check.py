@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Iterator, List, Mapping, NamedTuple, Sequence
 
@@ -208,10 +209,9 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator.merge(counts, self._limit)
 
     def merge_accumulators(self, accumulators):
-        accumulators = list(accumulators)
-        for other in accumulators[1:]:
-            accumulators[0].merge(other, self._limit)
-        return accumulators[0]
+        return functools.reduce(
+            lambda merged, other: merged.merge(other, self._limit), accumulators
+        )
 
     def extract_output(self, accumulator):
         return accumulator

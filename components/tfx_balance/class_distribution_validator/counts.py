@@ -1,9 +1,5 @@
-"""Each split's label counts for ClassDistributionValidator, from its statistics or its examples.
-
-The label form (``LABEL_FORMS[multi_label]``) says where from: each split's TFDV statistics by
-default; for a label set given ``examples`` (always for ``'multi_hot'``), counted from the
-examples in one Beam job, each split's count checked against the statistics' ``num_examples``.
-"""
+"""Each split's label counts for ClassDistributionValidator: from its TFDV statistics, or for a
+label set given ``examples`` (always ``'multi_hot'``) counted from them in one Beam job."""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ import tensorflow as tf
 from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.types import artifact_utils
 
-from tfx_balance import artifacts, keys
-from tfx_balance.core import records
+from tfx_balance.base import artifacts
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
     CountLabels,
@@ -27,8 +22,9 @@ from tfx_balance.core.class_distribution_validator import (
     save_counts,
     to_prevalence,
 )
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import class_name
+from tfx_balance.core.common import keys, records
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.labels import class_name
 from tfx_balance.core.split.report import GROUPS, counts_of, group_slack
 
 

@@ -14,8 +14,8 @@ from tfx.proto.orchestration import execution_result_pb2
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys, pictures
-from tfx_balance.artifacts.history import earlier_inputs
+from tfx_balance.base import artifacts, html_report
+from tfx_balance.base.artifacts.history import earlier_inputs
 from tfx_balance.class_distribution_validator import counts
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
@@ -26,8 +26,9 @@ from tfx_balance.core.class_distribution_validator import (
     run_checks,
     schema_label_info,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -36,11 +37,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     Do(input_dict, output_dict, exec_properties):
       input_dict['statistics']: ExampleStatistics, one or a window (pooled by split name).
       input_dict['schema']: optional Schema: the label's domain and Jensen-Shannon comparator.
-      input_dict['input_examples']: optional Examples the statistics were computed from: with
-        ``multi_label`` the labels are counted from it; with one label per example, a
-        StratifiedSplitter ``split_counts.json`` at its root applies the splitter's bound.
-      input_dict['baseline_statistics']: optional ExampleStatistics (e.g. the previous span's,
-        pooled like statistics); none (a first run): no baseline check.
+      input_dict['input_examples']: optional Examples the statistics are of: labels counted
+        from it with ``multi_label``; its ``split_counts.json`` applies the splitter's bound.
+      input_dict['baseline_statistics']: optional ExampleStatistics, pooled like statistics.
       output_dict['anomalies']: ExampleAnomalies: ``Split-<name>/SchemaDiff.pb`` per split,
         ``class_distribution.json`` and ``.md``, custom property ``blessed`` {split: 1 or 0}.
       exec_properties: ``ValidatorConfig``'s arguments, as its ``to_exec_properties`` writes them.
@@ -57,8 +56,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         window = input_dict[keys.STATISTICS_KEY]
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
-        # One label per example (class distributions) or label sets (per-label prevalence): the
-        # same path, the form's differences in one table row.
         if not LABEL_FORMS[config.multi_label].schema_domain:
             expected_classes = ()
         examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)
@@ -97,7 +94,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
         _write_output(report, output, splits, window)
-        pictures.write(output_dict, keys.CLASS_DISTRIBUTION_JSON_FILE, report.to_json())
+        html_report.write(output_dict, keys.CLASS_DISTRIBUTION_JSON_FILE, report.to_json())
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '

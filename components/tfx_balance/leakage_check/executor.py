@@ -14,10 +14,12 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys, pictures
-from tfx_balance.artifacts.history import earlier_inputs
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.key_records import read_header
+from tfx_balance.base import artifacts, html_report
+from tfx_balance.base.artifacts.history import earlier_inputs
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.key_records import read_header
+from tfx_balance.core.common.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
@@ -28,17 +30,15 @@ from tfx_balance.core.leakage_check import (
     to_markdown,
 )
 from tfx_balance.core.leakage_check import index as key_index
-from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
     """Counts examples shared by splits and synthetic examples outside the training splits.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact, or several (a window of spans),
-        their splits pooled by name.
+      input_dict['input_examples']: Examples (a window of spans: splits pooled by name).
       input_dict['previous_key_index']: optional ExampleAnomalies of earlier runs, whose key
-        indexes are pooled as if their examples were read (an input span's is left out).
+        indexes are pooled in (an input span's left out).
       output_dict['anomalies']: ExampleAnomalies: ``leakage.json``, ``leakage.md``, per-split
         ``SchemaDiff.pb``, ``blessed`` and, of one Examples artifact, its key index.
       exec_properties: ``LeakageConfig.to_exec_properties()``.
@@ -104,7 +104,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 if position is not None:
                     _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
-            pictures.write(output_dict, keys.LEAKAGE_JSON_FILE, report)
+            html_report.write(output_dict, keys.LEAKAGE_JSON_FILE, report)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
             if not report['passed']:
@@ -204,7 +204,6 @@ def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
 
 
 def _files(artifact, prefix: str) -> tuple:
-    """The files ``<prefix>-*.gz`` of an earlier run's key index, sorted."""
     return tuple(sorted(tf.io.gfile.glob(os.path.join(artifact.uri, f'{prefix}-*.gz'))))
 
 

@@ -8,7 +8,7 @@ import dataclasses
 import numbers
 from typing import List, Sequence, Tuple
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -160,7 +160,6 @@ class NameIndex:
         raise NotImplementedError
 
     def names(self, counts) -> List[str]:
-        """Names of all positions."""
         if self.given is not None:
             return list(self.given)
         return [str(i) for i in range(self.size or self._seen(counts))]

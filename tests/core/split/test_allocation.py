@@ -6,8 +6,8 @@ import itertools
 import pytest
 
 from tests.support.examples import example
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import BucketRanking
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import BucketRanking
 from tfx_balance.core.split.allocation import (
     ClassSplitPlan,
     PlaceUnits,

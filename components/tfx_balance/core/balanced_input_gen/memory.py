@@ -23,9 +23,9 @@ from typing import Sequence
 import numpy as np
 
 from tfx_balance.core.balanced_input_gen.schedule import batch_rows
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import seeded_hash
-from tfx_balance.core.records import FRAMING, RECORD_LENGTH
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import seeded_hash
+from tfx_balance.core.common.records import FRAMING, RECORD_LENGTH
 
 DEFAULT_MEMORY_BUDGET = 256 << 20
 PER_EXAMPLE_OVERHEAD = 48  # bytes counted per example on top of its serialized size

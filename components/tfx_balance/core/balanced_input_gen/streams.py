@@ -28,8 +28,8 @@ from tfx_balance.core.balanced_input_gen.schedule import (
     resolve_weights,
     schedule_period,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import seeded_hash
 
 DEFAULT_SHUFFLE_BUFFER = 10_000
 MAX_VECTOR_PERIOD = 1 << 16  # examples per period above which batches are built one by one

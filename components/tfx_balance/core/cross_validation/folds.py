@@ -18,8 +18,8 @@ import re
 from fractions import Fraction
 from typing import List, Mapping, Sequence
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.split_names import validate_split_weights
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.split_names import validate_split_weights
 
 FOLD_PREFIX = 'fold-'
 # Each fold is a Beam output, a Split- folder and an input of CrossValidationAggregate.

@@ -17,16 +17,19 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Iterator, List, Mapping, NamedTuple, Sequence
 
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance import keys
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint, key_buckets
-from tfx_balance.core.labels import decode_feature
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_keys, fingerprint, key_buckets
+from tfx_balance.core.common.labels import decode_feature
+from tfx_balance.core.common.records import fixed_batches, read_named_file_batches, unbatch
+from tfx_balance.core.common.wire import feature_key
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
@@ -50,8 +53,6 @@ from tfx_balance.core.leakage_check.index import (
     read_index,
 )
 from tfx_balance.core.leakage_check.report import leakage_report
-from tfx_balance.core.records import fixed_batches, read_named_file_batches, unbatch
-from tfx_balance.core.wire import feature_key
 
 
 def key_array(keys: Sequence[bytes]) -> np.ndarray:
@@ -68,10 +69,9 @@ def leakage_fingerprints(
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
     label_feature: str | None = None,
 ) -> List[str]:
-    """The report's fingerprint of each record: its content key's, provenance features (and
-    ``label_feature``, when LeakageCheck was given it) left out.
+    """The report's fingerprint of each record's content, provenance features left out.
 
-    >>> from tfx_balance.core.labels import example_fingerprint
+    >>> from tfx_balance.core.common.labels import example_fingerprint
     >>> from tensorflow.core.example import example_pb2
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['x'].float_list.value.append(0.5)
@@ -86,8 +86,7 @@ def leakage_fingerprints(
 
 
 def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.ndarray:
-    """Whether each record's ``feature`` is 1 (missing: an original); a value other than one
-    int64 0 or 1 raises ``DataError`` naming the example."""
+    """Whether each record's int64 ``feature`` is 1 (missing: 0); else ``DataError``."""
     import tensorflow as tf
 
     synthetic = np.zeros(len(records), bool)
@@ -108,7 +107,7 @@ def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
     from google.protobuf.message import DecodeError
     from tensorflow.core.example import example_pb2
 
-    from tfx_balance.core.labels import example_fingerprint
+    from tfx_balance.core.common.labels import example_fingerprint
 
     try:
         found = example_pb2.Example.FromString(record).features.feature
@@ -210,10 +209,9 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator.merge(counts, self._limit)
 
     def merge_accumulators(self, accumulators):
-        accumulators = list(accumulators)
-        for other in accumulators[1:]:
-            accumulators[0].merge(other, self._limit)
-        return accumulators[0]
+        return functools.reduce(
+            lambda merged, other: merged.merge(other, self._limit), accumulators
+        )
 
     def extract_output(self, accumulator):
         return accumulator
@@ -250,10 +248,10 @@ class WithIndex(NamedTuple):
 
 
 class FindLeakage(beam.PTransform):
-    """``(source, batch)`` items (``read_source``'s) -> one report dict, or with
-    ``index_position`` (this run's sources' split indexes in its key index) a ``WithIndex``.
-    ``split_of``: over a window of spans, each source's split (``{'train of span 2': 'train'}``;
-    others are left out); None: a source is its split."""
+    """``(source, batch)`` items -> one report dict (``WithIndex`` with ``index_position``).
+
+    ``split_of`` maps a window's sources to splits (``{'train of span 2': 'train'}``).
+    """
 
     def __init__(
         self,

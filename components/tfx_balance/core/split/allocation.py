@@ -31,18 +31,18 @@ from typing import Mapping, Sequence
 
 import apache_beam as beam
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import BucketRanking, bucket_of
-from tfx_balance.core.split.assignments import encode_assignments
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import BucketRanking, bucket_of
 
 # The split argument checks live below every component area; kept importable from here, their
 # 0.1.0 home.
-from tfx_balance.core.split_names import (  # noqa: F401
+from tfx_balance.core.common.split_names import (  # noqa: F401
     SPLIT_NAME_PATTERN,
     validate_split_list,
     validate_split_name,
     validate_split_weights,
 )
+from tfx_balance.core.split.assignments import encode_assignments
 
 
 def allocate(n: int, weights: Sequence[float]) -> list:

@@ -89,8 +89,7 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         raise NotImplementedError
 
     def check_report(self, run: Run, report) -> None:
-        """Raises if the written ``report`` shows a problem only the whole output reveals (the
-        output is then removed); default: none."""
+        """Raises if the written ``report`` shows a problem only the whole output reveals."""
 
     def Do(  # noqa: N802 (TFX API)
         self,

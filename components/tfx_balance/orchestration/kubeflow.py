@@ -11,10 +11,8 @@ From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=
         --image ghcr.io/me/tfx-balance:0.3.0.dev0 \
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
-It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The
-pipeline root and input data must be where the pods can read them. The components'
-``html_report`` outputs are compiled as ``system.HTML`` artifacts, which both UIs draw in the
-run's page (``show_html_reports``). Guide: docs/kubeflow.md.
+It writes ``pipeline.yaml`` (KFP) and ``pipeline.json`` (a Vertex AI PipelineJob); the pipeline
+root and input data must be where the pods can read them. Guide: docs/kubeflow.md.
 
 CLI settings (flag, else environment variable, else default):
   --image          TFX_BALANCE_IMAGE          required: the image every step runs in
@@ -158,7 +156,7 @@ def _use_image_for_beam_workers(pipeline, image: str) -> None:
 
 
 def _warn_local_paths(pipeline, pipeline_root: str) -> None:
-    """Warns about paths a pod cannot read (a local pipeline root or local input paths)."""
+    """Warns about local paths (pipeline root, inputs) a pod cannot read."""
     if not is_remote(pipeline_root):
         _log.warning(
             'Pipeline root %r is not on gs://, s3:// or minio://: pipeline.yaml gets no '

@@ -53,18 +53,8 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         StratifiedSplitter(examples=..., label_feature='fare', folds=5,
                            holdout={'test': 0.1}, label_bins=10)
 
-    Splits that never change across spans (docs/stratified_splitter.md, "Across spans"): a unit
-    seen in earlier runs' assignments keeps its split::
-
-        previous = tfx.dsl.Resolver(
-            strategy_class=PreviousSpanStrategy,
-            config={'num_spans': 7, 'skip_newest': False},
-            assignments=tfx.dsl.Channel(type=SplitAssignments,
-                                        producer_component_id='StratifiedSplitter',
-                                        output_key='assignments'),
-        ).with_id('previous_assignments')
-        StratifiedSplitter(examples=..., label_feature='label', group_feature='user',
-                           previous_assignments=previous.outputs['assignments'])
+    Splits that never change across spans: ``tfx_balance.periodic`` gives it the assignments of
+    earlier spans, whose units keep their split (docs/stratified_splitter.md, "Across spans").
 
     Outputs:
       examples: Examples artifact with one ``Split-<name>`` per entry of ``splits`` (with

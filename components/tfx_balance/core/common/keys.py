@@ -42,7 +42,6 @@ BLESSED_PROPERTY = 'blessed'
 # BalancedInputGen.
 EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'
 BALANCE_PLAN_FILE = 'balance_plan.json'
-# BalancedInputGen with multi_label: the group policy and the repeat-factor threshold t.
 
 # BalancedAugmenter.
 TARGET_KEY = 'target'

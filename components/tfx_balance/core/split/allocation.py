@@ -8,8 +8,7 @@ ways at once (a controlled rounding; docs/stratified_splitter.md, "The rule"):
 3. presence: a class is in its ``min(n_c, #splits)`` heaviest splits; a unit forced there is
    taken from the split holding the most of the class (ties: listed earlier).
 
-Which classes round up where is a max flow (``_Rounding``). ``placement.py`` cuts the counts
-into hash ranks.
+Which classes round up where is a max flow (``_Rounding``); ``placement.py`` uses the counts.
 
 Example:
     >>> allocate(81, [8, 1, 1]), allocate(2, [8, 1, 1])
@@ -18,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import math
 from fractions import Fraction
 from typing import Sequence
@@ -46,15 +46,14 @@ def allocate(n: int, weights: Sequence[float]) -> list:
 def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) -> list:
     """The rule's counts per split of every class at once.
 
-    Each class's counts start at the floors of its shares (``_floors``); its ``+ 1``s then go
-    where the split totals allow, in three passes of one max flow: up to each split's floor of
-    ``N * w_s / sum(w)``, then up to its ceiling, then anywhere (the units presence forces).
+    Each class starts at the floors of its shares (``_floors``); its ``+ 1``s then go, as one
+    max flow, up to each split's floor of ``N * w_s / sum(w)`` (floor pass), then up to its
+    ceiling (ceiling pass), then anywhere (the presence pass: units presence forces).
 
     Args:
-      sizes: units per class. Their order breaks ties (``exact.class_counts``: by size, then
-        content, never by the labels' names).
+      sizes: units per class; their order breaks ties (``exact.class_counts``).
       weights: per split, positive; ints, floats or fractions, taken exactly.
-      held: per class, the units earlier spans keep per split, or None. A class takes them as
+      held: per class, the units earlier spans keep per split, or None: a class takes them as
         its floors where its shares allow it.
 
     Returns:
@@ -223,11 +222,9 @@ class _Rounding:
 
 
 def __getattr__(name):
-    if name in _MOVED:
-        import importlib
+    if name not in _MOVED:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    from tfx_balance.core.deprecation import warn_moved
 
-        from tfx_balance.core.deprecation import warn_moved
-
-        warn_moved(f'{__name__}.{name}', f'{_MOVED[name]}.{name}')
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    warn_moved(f'{__name__}.{name}', f'{_MOVED[name]}.{name}')
+    return getattr(importlib.import_module(_MOVED[name]), name)

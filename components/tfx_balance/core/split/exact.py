@@ -212,7 +212,7 @@ class PlanClasses(beam.CombineFn):
 
     @staticmethod
     def largest(groups: list) -> list:
-        """The ``LISTED_GROUPS`` largest of ``GroupEntry``s."""
+        """The ``LISTED_GROUPS`` largest of group units (not pinned)."""
         if len(groups) > LISTED_GROUPS:
             groups.sort(key=_largest)
             del groups[LISTED_GROUPS:]
@@ -235,9 +235,7 @@ class PlanClasses(beam.CombineFn):
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
                 if unit.group is not None:
-                    groups.append(
-                        GroupEntry(unit.size, unit.hash, unit.group, unit.label, unit.labels)
-                    )
+                    groups.append(unit)
             # a group may hold labels other than the class it counts for
             for label, name in unit.named:
                 if label not in examples or name < examples[label]:
@@ -329,18 +327,8 @@ LISTED_GROUPS = 4096
 LISTED_SHARE = 8
 
 
-class GroupEntry(NamedTuple):
-    """A group of the plan pass that may be placed one by one (``place_largest``)."""
-
-    size: int
-    hash: int
-    group: bytes
-    label: object  # the class it counts for
-    labels: tuple  # its examples' labels
-
-
-def _largest(group: GroupEntry):
-    """Sort key of group entries: the largest first, then by hash."""
+def _largest(group: Unit):
+    """Sort key of group units: the largest first, then by hash."""
     return -group.size, group.hash
 
 

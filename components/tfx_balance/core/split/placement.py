@@ -1,11 +1,9 @@
-"""Where each unit goes: a class's counts cut into hash ranks, and the DoFn that sends units.
+"""Where each unit goes, for both label forms: a stratum's units in seeded hash order, split
+``i`` takes ranks ``[start_i, end_i)`` of its rule counts (``allocation.py``).
 
-A class's units ordered by seeded hash, split ``i`` takes ranks ``[start_i, end_i)`` of its rule
-counts (``allocation.py``). ``ClassSplitPlan.of`` cuts the class's hash-bucket histogram there
-(units kept by earlier spans fill their split first: ``allocation.fresh_counts``);
-``PlaceUnits`` sends each unit to its split or, in a bucket straddling a cut, to
-``PlaceUnits.rank_boundary``. Few or large groups are placed one by one (``place_groups``).
-Both label forms use these.
+``ClassSplitPlan.of`` cuts the stratum's hash-bucket histogram there; ``PlaceUnits`` sends each
+unit to its split or, in a bucket straddling a cut, to ``PlaceUnits.rank_boundary``. Few or
+large groups are placed one by one (``place_groups``).
 
 Example:
     >>> plan = ClassSplitPlan.of((8, 1, 1), {0: 7, 1: 3}, bucket_bits=1)  # buckets of 7 and 3
@@ -65,11 +63,11 @@ def place_groups(groups: Sequence[Group], weights: Sequence[float], held=None) -
 
     def cost(s: int, group: Group) -> float:
         """How much farther from the targets split ``s`` gets with ``group``."""
-        grown = (size[s] + group.size - target_size[s]) ** 2 - (size[s] - target_size[s]) ** 2
-        grown /= scale
+        d = size[s] - target_size[s]
+        grown = ((d + group.size) ** 2 - d**2) / scale
         for c, n in group.classes.items():
-            x, t = count[c][s], target[c][s]
-            grown += ((x + n - t) ** 2 - (x - t) ** 2) / totals[c]
+            d = count[c][s] - target[c][s]
+            grown += ((d + n) ** 2 - d**2) / totals[c]
         return grown
 
     placed = []
@@ -85,11 +83,7 @@ def place_groups(groups: Sequence[Group], weights: Sequence[float], held=None) -
 
 
 def boundaries(counts: Sequence[int]) -> list:
-    """Cumulative end ranks: split ``i`` takes ranks ``[ends[i-1], ends[i])``.
-
-    >>> boundaries([3, 0, 2])
-    [3, 3, 5]
-    """
+    """Cumulative end ranks: split ``i`` takes ranks ``[ends[i-1], ends[i])``."""
     return list(itertools.accumulate(counts))
 
 
@@ -129,27 +123,20 @@ class ClassSplitPlan:
         >>> plan = ClassSplitPlan.of((8, 1, 1), {0: 6}, 16, pinned=(3, 0, 1))
         >>> plan.counts, plan.rule, plan.pinned
         ((5, 1, 0), (8, 1, 1), (3, 0, 1))"""
-        rule = tuple(counts)
-        if pinned is None and placed is None:
-            cuts = boundaries(counts)[:-1]
-            return cls(sum(counts), rule, BucketRanking.of(histogram, cuts, bucket_bits))
-        held = [a + b for a, b in zip(pinned or [0] * len(rule), placed or [0] * len(rule))]
-        counts = fresh_counts(rule, held, sum(histogram.values()))
+        rule, fresh = tuple(counts), pinned is not None or placed is not None
+        if fresh:
+            zeros = [0] * len(rule)
+            held = [a + b for a, b in zip(pinned or zeros, placed or zeros)]
+            counts = fresh_counts(rule, held, sum(histogram.values()))
         ranking = BucketRanking.of(histogram, boundaries(counts)[:-1], bucket_bits)
-        return cls(
-            sum(counts),
-            tuple(counts),
-            ranking,
-            rule,
-            None if pinned is None else tuple(pinned),
-            dict(listed or {}),
-            None if placed is None else tuple(placed),
-        )
+        if not fresh:
+            return cls(sum(counts), rule, ranking)
+        pinned, placed = (None if v is None else tuple(v) for v in (pinned, placed))
+        return cls(sum(counts), tuple(counts), ranking, rule, pinned, dict(listed or {}), placed)
 
 
 def check_not_empty(found: bool) -> None:
-    """Raises the ``DataError`` for an input without examples (``found``: the histogram pass
-    found one), before any plan is cut (either label form)."""
+    """Raises the ``DataError`` of an input without examples, before any plan is cut."""
     if not found:
         raise DataError(
             'the input has no examples; StratifiedSplitter needs at least one labelled '

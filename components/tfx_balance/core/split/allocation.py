@@ -8,8 +8,6 @@ ways at once (a controlled rounding; docs/stratified_splitter.md, "The rule"):
 3. presence: a class is in its ``min(n_c, #splits)`` heaviest splits; a unit forced there is
    taken from the split holding the most of the class (ties: listed earlier).
 
-Which classes round up where is a max flow (``_Rounding``); ``placement.py`` uses the counts.
-
 Example:
     >>> allocate(81, [8, 1, 1]), allocate(2, [8, 1, 1])
     ([65, 8, 8], [1, 1, 0])
@@ -114,12 +112,9 @@ class _Row:
 
 def _floors(n: int, w: Sequence[int], held=None) -> tuple:
     """``(floors, rows)`` of a class of ``n`` units over integer weights ``w``: its counts are
-    ``floors`` plus one per ``+ 1`` its ``rows`` place.
-
-    A closed split takes no ``+ 1``: its share is whole, or presence or ``held`` set its count.
-    Presence: the ``present = min(n, #splits)`` heaviest splits get a unit. Those heavier than
-    the ``cutoff`` weight get it as a floor; among those at the cutoff, ``owed`` more are still
-    needed, placed by a first row. A forced unit comes from the fullest split.
+    ``floors`` plus the ``+ 1``s its ``rows`` place. A closed split takes no ``+ 1`` (a whole
+    share, or a count set by presence or ``held``). Presence: the ``min(n, #splits)`` heaviest
+    splits get a unit, as a floor if heavier than the ``cutoff``, else ``owed`` by a first row.
 
     >>> _floors(4, [8, 1, 1])[0]  # shares 3.2, 0.4, 0.4: one unit each for eval and test
     [2, 0, 0]

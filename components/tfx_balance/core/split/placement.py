@@ -33,13 +33,10 @@ class Group(NamedTuple):
 
 
 def place_groups(groups: Sequence[Group], weights: Sequence[float], held=None) -> list:
-    """The split of each of ``groups`` (largest first), placed one by one.
-
-    Each goes where it brings every class's count and the split's size closest to the rule's
-    table (``allocate_classes``) of these groups and the examples ``held`` (``{class: examples
-    per split}``, kept by earlier spans): squared distances, divided by the class's or the
-    size's total. Ties: the smaller split, then the one listed earlier. While as many groups are
-    left as splits are empty, a group goes to an empty split.
+    """The split of each of ``groups`` (largest first): the one whose class counts and size
+    come closest (squared, over their totals) to ``allocate_classes`` of these groups and the
+    examples ``held`` (``{class: examples per split}``); ties: the smaller split, then the
+    earlier. While as many groups are left as splits are empty, one goes to an empty split.
 
     >>> place_groups([Group(408, {0: 408}), Group(201, {0: 201}), Group(198, {0: 198}),
     ...               Group(193, {0: 193}), Group(100, {0: 100})], [1, 1, 1, 1, 1])

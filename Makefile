@@ -115,13 +115,13 @@ image:
 
 # Needs a running Docker daemon; builds a local stand-in base if the real one cannot be pulled.
 kfp-local: install
-	$(PY) -m tests.kubeflow.kfp_local
+	$(PY) -m tests.orchestration.kubeflow.kfp_local
 
 # The periodic sample compiled for Kubeflow: its tasks run in the image for spans 1-7 (span 3
 # twice, span 5 late after 6 and 7, span 2 again at the end, span 7 shifted and stopped) and are
 # compared span by span with LocalDagRunner's runs.
 kfp-local-periodic: install
-	$(PY) -m tests.kubeflow.kfp_local --periodic 7 --rerun 3 --late 5 --again 2 \
+	$(PY) -m tests.orchestration.kubeflow.kfp_local --periodic 7 --rerun 3 --late 5 --again 2 \
 		--work runs/kfp-local-periodic
 
 # An egg-info left by an earlier build would add the files it lists to the sdist: removed first.

@@ -1,8 +1,8 @@
 """The sample pipelines compiled for Kubeflow, and where the image keeps this repository's files.
 
-Each sample has a thin ``pipelines/<name>/run_kubeflow.py`` around ``tfx_balance.kubeflow.main``
+Each sample has a thin ``pipelines/<name>/run_kubeflow.py`` around ``tfx_balance.orchestration.kubeflow.main``
 (its factory made by ``kubeflow_factory``) and one line in ``KUBEFLOW_PIPELINES``
-(tests/kubeflow compiles and checks every entry).
+(tests/orchestration/kubeflow compiles and checks every entry).
 """
 
 from typing import Callable, Dict
@@ -29,7 +29,7 @@ def kubeflow_factory(create_pipeline: Callable, schema: str, module: str) -> Cal
     """The Kubeflow factory ``create_pipeline_for_kubeflow(root, beam_args=None, data_root=None,
     **options)`` of a sample's ``create_pipeline`` (``options``: its other arguments), with the schema read from the component image
     (``schema`` is repository-relative). ``module`` is the run script's ``__name__`` (the
-    factory's ``__module__``, which ``tfx_balance.kubeflow`` names the output folder after).
+    factory's ``__module__``, which ``tfx_balance.orchestration.kubeflow`` names the output folder after).
 
     Example (a sample's ``run_kubeflow.py``)::
 

@@ -19,11 +19,11 @@ if ROOT not in sys.path:
 def pytest_collection_modifyitems(items):
     """``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): each
     test module is one group, so its module fixtures (a LocalDagRunner run shared by its tests)
-    run once, and tests/kubeflow is one group, so the image and the compiled specs its session
+    run once, and tests/orchestration/kubeflow is one group, so the image and the compiled specs its session
     fixtures build are built once. A module that shares a session fixture with another group
     joins that group by naming it, ``pytestmark = pytest.mark.xdist_group('kubeflow')``, as
     tests/pipelines/test_digits_e2e.py does for the digits run (``digits_demo_run``), which
-    tests/kubeflow/test_kfp_local.py compares the image's run with. ``tryfirst``: xdist's own
+    tests/orchestration/kubeflow/test_kfp_local.py compares the image's run with. ``tryfirst``: xdist's own
     hook reads the ``xdist_group`` markers into the test ids (``@group``) and runs before a
     conftest's hook otherwise."""
     for item in items:
@@ -69,7 +69,7 @@ def digits_demo_run(tmp_path_factory):
     """``make demo``: the digits sample's CLI run (``python -m pipelines.digits.run_local``, its
     default steps and seed 0) in a subprocess, with ``TMPDIR`` set to a folder of its own
     (``tmp/`` beside ``run/``); returns (its root, the finished process). Run once per session:
-    tests/pipelines/test_digits_e2e.py checks it, and tests/kubeflow/test_kfp_local.py runs the
+    tests/pipelines/test_digits_e2e.py checks it, and tests/orchestration/kubeflow/test_kfp_local.py runs the
     same pipeline on the same data in the image and compares with it (both in the group
     ``kubeflow``, so one worker runs it once)."""
     from tests.support.samples import run_cli

@@ -24,7 +24,7 @@ import tensorflow as tf
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example, write_records
-from tfx_balance.core.hashing import example_keys
+from tfx_balance.core.common.hashing import example_keys
 
 pytestmark = pytest.mark.e2e
 

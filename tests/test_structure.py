@@ -9,7 +9,10 @@ Static checks over the source (the AST, nothing is imported):
 - the import graph of the package, the sample pipelines and the benchmarks has no cycle, counting
   imports inside functions too (a package's ``__init__`` re-exporting its own submodules does
   not count);
-- docstrings name things plainly (``name``), with no Sphinx role.
+- docstrings name things plainly (``name``), with no Sphinx role;
+- the package's top shows its architecture (README.md's Development section): a folder per
+  component, ``base/``, ``metrics/``, ``orchestration/`` and ``core/``, each layer importing only
+  the layers below it (``LAYERS``), and ``core/common/`` nothing else of ``core``.
 """
 
 import ast
@@ -144,12 +147,12 @@ NAMEDTUPLE_API = {'_replace', '_asdict', '_fields', '_make', '_field_defaults'}
 # Reaches into private names outside the multi-label planner (issue 52), each with its reason.
 PRIVATE_ALLOWED = {
     # Beam has no public TFRecord file sink to subclass; ours only adds closing temp files.
-    ('tfx_balance.core.record_sink', 'tfrecordio._TFRecordSink'),
+    ('tfx_balance.core.common.record_sink', 'tfrecordio._TFRecordSink'),
     # ... and frames a list of records with Beam's own masked crc32c, so the bytes stay Beam's.
-    ('tfx_balance.core.record_sink', 'tfrecordio._TFRecordUtil'),
-    ('tfx_balance.core.record_sink', '<expr>._masked_crc32c'),
+    ('tfx_balance.core.common.record_sink', 'tfrecordio._TFRecordUtil'),
+    ('tfx_balance.core.common.record_sink', '<expr>._masked_crc32c'),
     # CPython's documented frame access: the warning's stacklevel counts the caller's frames.
-    ('tfx_balance.core.deprecation', 'sys._getframe'),
+    ('tfx_balance.core.common.deprecation', 'sys._getframe'),
     # a private method of the config's own class, on its checked copy (dataclasses.replace)
     ('tfx_balance.core.class_distribution_validator.config', '<expr>._check_multi_label'),
 }
@@ -274,3 +277,66 @@ def test_docstrings_use_plain_names_not_sphinx_roles():
 def test_the_sphinx_role_check_finds_a_role():
     assert SPHINX_ROLE.search('see :func:`~tfx_balance.core.split.allocation.allocate`')
     assert not SPHINX_ROLE.search('see ``allocation.allocate``')
+
+
+# The package's layers, bottom up (README.md, Development): a module imports only its own layer
+# and those below. Component folders are every other folder at the top.
+LAYERS = ('core', 'base metrics', 'components', 'orchestration', '__init__')
+COMPONENT_FILES = {'component.py', 'executor.py'}
+
+
+def _top_folders():
+    top = os.path.join(PACKAGE_ROOT, 'tfx_balance')
+    return {
+        n for n in os.listdir(top) if os.path.isdir(os.path.join(top, n)) and n != '__pycache__'
+    }
+
+
+def _layer(module: str) -> int:
+    parts = module.split('.')
+    top = parts[1] if len(parts) > 1 else '__init__'
+    for i, names in enumerate(LAYERS):
+        if top in names.split():
+            return i
+    return LAYERS.index('components')
+
+
+def test_the_top_of_the_package_shows_components_base_metrics_orchestration_and_core():
+    top = os.path.join(PACKAGE_ROOT, 'tfx_balance')
+    files = {n for n in os.listdir(top) if os.path.isfile(os.path.join(top, n))}
+    assert files == {'__init__.py', 'py.typed'}
+    components = _top_folders() - {'base', 'core', 'metrics', 'orchestration'}
+    assert len(components) == 8
+    for name in components:
+        assert COMPONENT_FILES <= set(os.listdir(os.path.join(top, name))), name
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    up = []
+    for module, path in PACKAGE.items():
+        for imported in _imports(module, path):
+            if imported.startswith('tfx_balance') and _layer(imported) > _layer(module):
+                if not module.startswith(imported + '.'):
+                    up.append((module, imported))
+    assert up == []
+
+
+def test_core_common_imports_nothing_else_of_core():
+    found = [
+        (module, imported)
+        for module, path in PACKAGE.items()
+        if module.startswith('tfx_balance.core.common')
+        for imported in _imports(module, path)
+        if imported.startswith('tfx_balance.')
+        and not imported.startswith('tfx_balance.core.common')
+    ]
+    assert found == []
+
+
+def test_the_layer_check_finds_an_import_up():
+    assert _layer('tfx_balance.core.split.exact') < _layer('tfx_balance.base.artifacts')
+    assert _layer('tfx_balance.base.channels') == _layer('tfx_balance.metrics.recall')
+    assert _layer('tfx_balance.leakage_check.executor') < _layer(
+        'tfx_balance.orchestration.periodic'
+    )
+    assert _layer('tfx_balance.orchestration.kubeflow') < _layer('tfx_balance')

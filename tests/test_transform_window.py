@@ -83,7 +83,7 @@ def test_transform_analyzes_the_window_a_layout_names_like_the_spans_laid_out_as
 ):
     from tfx.components.transform import executor as tfx_transform
 
-    from tfx_balance.tfx_executors import TransformExecutor
+    from tfx_balance.orchestration.tfx_executors import TransformExecutor
 
     window = _vocabulary(TransformExecutor, layouts['window'], tmp_path, 'window')
     as_one = _vocabulary(tfx_transform.Executor, layouts['as_one'], tmp_path, 'as_one')
@@ -93,7 +93,7 @@ def test_transform_analyzes_the_window_a_layout_names_like_the_spans_laid_out_as
 def test_the_window_is_the_layouts_the_plan_names_then_its_own(layouts):
     from tfx.types import artifact_utils, standard_artifacts
 
-    from tfx_balance.tfx_executors import window_examples
+    from tfx_balance.orchestration.tfx_executors import window_examples
 
     examples = standard_artifacts.Examples()
     examples.uri = layouts['window']

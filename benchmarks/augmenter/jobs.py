@@ -33,7 +33,7 @@ def augmenter_job(
     data_dir: str, out_dir: str, beam_args: list, augmentation: str, verify: bool = True
 ) -> dict:
     """Rebalances the workload's train split to the head class with ``augmentation``."""
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
 
     common.reset_dir(out_dir)
     examples = common.examples_artifact(data_dir)

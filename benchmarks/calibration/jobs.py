@@ -132,8 +132,8 @@ def macro_recall(scores, labels) -> float:
 def evaluate(model_dir: str, serialized, labels) -> dict:
     import tensorflow as tf
 
-    from tfx_balance import keys
     from tfx_balance.core.calibration import log_loss_and_ece
+    from tfx_balance.core.common import keys
 
     loaded = tf.saved_model.load(model_dir)
     serve = loaded.signatures['serving_default']

@@ -86,7 +86,7 @@ def _template():
     """
     from tensorflow.core.example import feature_pb2
 
-    from tfx_balance.core.wire import add_entries, feature_entry
+    from tfx_balance.core.common.wire import add_entries, feature_entry
 
     one_float = feature_pb2.Feature(float_list=feature_pb2.FloatList(value=[0.0]))
     one_int = feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=[0]))
@@ -246,7 +246,7 @@ def count_records(pattern: str) -> int:
     record took ~55 s for 1M records, more than the job it checks."""
     import tensorflow as tf
 
-    from tfx_balance.core.records import read_file_batches
+    from tfx_balance.core.common.records import read_file_batches
 
     return sum(
         len(batch)

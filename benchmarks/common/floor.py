@@ -45,7 +45,7 @@ def workload_size(data_dir: str) -> int:
 
 
 def floor_partition(record: bytes, num_partitions: int, ends=(8, 9, 10)) -> int:
-    from tfx_balance.core.hashing import seeded_hash
+    from tfx_balance.core.common.hashing import seeded_hash
 
     bucket = seeded_hash(SEED, record) % ends[-1]
     return next(i for i, end in enumerate(ends) if bucket < end)
@@ -64,7 +64,7 @@ def floor_job(
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from tfx_balance import artifacts
+    from tfx_balance.base import artifacts
 
     common.reset_dir(out_dir)
     examples = common.examples_artifact(data_dir)

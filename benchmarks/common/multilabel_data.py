@@ -83,7 +83,7 @@ def _template(values: int):
     of ``values`` one-byte values, which end the record."""
     from tensorflow.core.example import feature_pb2
 
-    from tfx_balance.core.wire import add_entries, feature_entry
+    from tfx_balance.core.common.wire import add_entries, feature_entry
 
     one_float = feature_pb2.Feature(float_list=feature_pb2.FloatList(value=[0.0]))
     body, offsets = b'', []

@@ -84,7 +84,7 @@ def prepare(n: int, policy: str, work_dir: str = common.WORK_DIR) -> tuple:
         LayoutConfig,
         plans_to_json,
     )
-    from tfx_balance.core.records import ReadRecordBatches, unbatch
+    from tfx_balance.core.common.records import ReadRecordBatches, unbatch
 
     data = multilabel_data.workload('correlated', 'multi_hot', n, work_dir=work_dir)
     raw = sorted(glob.glob(os.path.join(data, f'Split-{common.SPLIT}', '*.gz')))

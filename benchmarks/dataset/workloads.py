@@ -148,7 +148,7 @@ def encode_examples(floats: dict, ints: dict) -> list:
     """
     import numpy as np
 
-    from tfx_balance.core.wire import ENTRY_TAG, delimited, feature_entry
+    from tfx_balance.core.common.wire import ENTRY_TAG, delimited, feature_entry
 
     n = len(next(iter({**floats, **ints}.values())))
     int_lengths = {name: _varint_length(v) for name, v in ints.items()}
@@ -208,7 +208,7 @@ def _lay_out(files: list, root: str) -> None:
     import apache_beam as beam
 
     from tfx_balance.core.balanced_input_gen import PLAN_FILE, BalancedLayout, plans_to_json
-    from tfx_balance.core.records import ReadRecordBatches, unbatch
+    from tfx_balance.core.common.records import ReadRecordBatches, unbatch
 
     def write_plan(plans):
         with open(os.path.join(root, PLAN_FILE), 'w') as f:

@@ -59,7 +59,7 @@ def count_output(out_dir: str, encoding: str) -> dict:
     records: ``{'label_counts': {split: [100 counts]}, 'split_sizes': {split: n}}``."""
     import tensorflow as tf
 
-    from tfx_balance.core.records import read_file_batches
+    from tfx_balance.core.common.records import read_file_batches
 
     counts, sizes = {}, {}
     for name in SPLIT_NAMES:

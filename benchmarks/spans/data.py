@@ -8,7 +8,7 @@ share, the drift table's shifted span). ``one_off`` adds users seen on one span 
 job: 1M examples per span around 100k recurring users). Everything is drawn from one seeded
 numpy generator, so a (seed, arguments) pair always gives the same bytes.
 
-Examples are encoded straight into the tf.Example wire format (``core/wire.py``): a million take
+Examples are encoded straight into the tf.Example wire format (``core/common/wire.py``): a million take
 seconds, not minutes of protobuf building.
 
 Example::
@@ -33,7 +33,7 @@ LATE = 0.02  # share of a span's examples delivered again in the next span
 
 
 def _float_feature(value: float) -> bytes:
-    from tfx_balance.core.wire import VALUE_TAG, delimited
+    from tfx_balance.core.common.wire import VALUE_TAG, delimited
 
     return delimited(VALUE_TAG, b'\n\x04' + struct.pack('<f', value))  # FloatList, packed
 
@@ -42,13 +42,13 @@ class Encoder:
     """Serialized tf.Examples ``{label, user, x}`` from precomputed feature entries."""
 
     def __init__(self):
-        from tfx_balance.core.wire import bytes_feature, feature_entry
+        from tfx_balance.core.common.wire import bytes_feature, feature_entry
 
         self._entry, self._bytes = feature_entry, bytes_feature
         self._labels = {c: feature_entry(LABEL, bytes_feature(c)) for c in (FRAUD, OK)}
 
     def __call__(self, label: bytes, user: bytes, x: float) -> bytes:
-        from tfx_balance.core.wire import add_entries
+        from tfx_balance.core.common.wire import add_entries
 
         body = (
             self._labels[label]

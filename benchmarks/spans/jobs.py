@@ -259,8 +259,8 @@ def scale_workload(n: int, groups: int, window: int, work_dir: str, seed: int = 
     import numpy as np
     import tensorflow as tf
 
-    from tfx_balance import keys
-    from tfx_balance.core.groups import group_key
+    from tfx_balance.core.common import keys
+    from tfx_balance.core.common.groups import group_key
     from tfx_balance.core.split.assignments import FORMAT
 
     one_off = max(0, round((n - _recurring_examples(groups)) / ((1 + data.MOST) / 2)))
@@ -301,7 +301,7 @@ def splitter_job(data_dir: str, out_dir: str, beam_args: list, earlier: list) ->
     folders, oldest first) as previous_assignments, writing its own assignments."""
     from tfx.dsl.components.base import base_beam_executor
 
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
     from tfx_balance.core.split.config import StratifiedSplitConfig
     from tfx_balance.stratified_splitter.component import SplitAssignments
     from tfx_balance.stratified_splitter.executor import Executor

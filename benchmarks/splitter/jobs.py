@@ -57,7 +57,7 @@ def splitter_job(
     set (the multi-label section)."""
     from tfx.dsl.components.base import base_beam_executor
 
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
     from tfx_balance.core.split.config import StratifiedSplitConfig
     from tfx_balance.stratified_splitter.executor import Executor
 

@@ -35,7 +35,7 @@ def leakage_job(data_dir: str, out_dir: str, beam_args: list, verify: bool = Tru
     from tfx.dsl.components.base import base_beam_executor
     from tfx.types import standard_artifacts
 
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
     from tfx_balance.core.leakage_check import LeakageConfig
     from tfx_balance.leakage_check.executor import Executor
 

@@ -136,9 +136,9 @@ def paths(root: str, window: int) -> dict:
 def _layout(span_dirs: list, out_dir: str, first_span: int) -> int:
     """The BalancedInputGen executor on ``span_dirs`` (newest first, as the recipe's Resolver
     gives them); returns the examples it laid out."""
-    from tfx_balance import keys
     from tfx_balance.balanced_input_gen.executor import Executor
     from tfx_balance.core.balanced_input_gen import LayoutConfig
+    from tfx_balance.core.common import keys
 
     window = [_examples(d, first_span + i) for i, d in enumerate(span_dirs)][::-1]
     output = common.examples_artifact(common.reset_dir(out_dir), [])
@@ -186,8 +186,8 @@ def _write_assignments(span_dir: str, out_dir: str) -> None:
     import tensorflow as tf
 
     from benchmarks.spans.jobs import write_assignments
-    from tfx_balance import keys
-    from tfx_balance.core.groups import group_key
+    from tfx_balance.core.common import keys
+    from tfx_balance.core.common.groups import group_key
     from tfx_balance.core.split.assignments import FORMAT
 
     files = tf.io.gfile.glob(os.path.join(span_dir, 'Split-*', '*.gz'))
@@ -252,9 +252,9 @@ def workload(n: int, groups: int, window: int, work_dir: str, seed: int = 0) -> 
 def augmenter_job(span_dir: str, out_dir: str, span: int) -> dict:
     """The BalancedAugmenter executor on one span's Examples: its ``train`` split raised to the
     largest class by copies (the examples are marked as synthetic, as every daily run does)."""
-    from tfx_balance import keys
     from tfx_balance.balanced_augmenter.executor import Executor
     from tfx_balance.core.balanced_augmenter import AugmentConfig
+    from tfx_balance.core.common import keys
 
     examples = _examples(span_dir, span)
     output = common.examples_artifact(common.reset_dir(out_dir), [])
@@ -387,9 +387,9 @@ def validator_job(statistics: list, baseline: list, out_dir: str) -> dict:
     its findings recorded, not raised (the cost is the same)."""
     from tfx.types import standard_artifacts
 
-    from tfx_balance import keys
     from tfx_balance.class_distribution_validator.executor import Executor
     from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
+    from tfx_balance.core.common import keys
 
     anomalies = standard_artifacts.ExampleAnomalies()
     anomalies.uri = common.reset_dir(out_dir)
@@ -417,7 +417,7 @@ def _leakage(span_dirs, first_span, out_dir, index_dirs=(), first_index_span=0):
     index of ``span_dirs``, go to ``out_dir``."""
     from tfx.types import standard_artifacts
 
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
     from tfx_balance.core.leakage_check import LeakageConfig
     from tfx_balance.leakage_check.executor import Executor
 
@@ -453,7 +453,7 @@ IDENTITY = {'pipeline': 'window-bench', 'label_feature': data.LABEL, 'splits': l
 
 
 def _history_artifact(uri: str):
-    from tfx_balance.artifacts.history import SpanHistory
+    from tfx_balance.base.artifacts.history import SpanHistory
 
     found = SpanHistory()
     found.uri = common.reset_dir(uri)
@@ -501,10 +501,10 @@ def _daily_history(props: dict, today: dict, outputs: dict, parts: dict):
     earlier spans each component was given into ``parts['read']``."""
     from tfx.types import standard_artifacts
 
-    from tfx_balance import keys
-    from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
     from tfx_balance.balanced_input_gen.executor import window_layouts
+    from tfx_balance.base.artifacts.history import SplitAssignments, earlier_inputs
     from tfx_balance.commit_span.executor import Executor as CommitSpan
+    from tfx_balance.core.common import keys
     from tfx_balance.look_back.executor import Executor as LookBack
 
     pinned, model, committed = (outputs[k] for k in ('pinned', 'model', 'committed'))
@@ -552,7 +552,7 @@ def history_job(root: str, spans: int, window: int, out_dir: str, lateness: int 
     timed), into ``out_dir/history``."""
     from tfx.types import standard_artifacts
 
-    from tfx_balance.artifacts.history import SplitAssignments
+    from tfx_balance.base.artifacts.history import SplitAssignments
     from tfx_balance.core.history import HistoryConfig, spans_kept
 
     wl = {'window': spans, **paths(root, spans), **history_paths(root, spans)}

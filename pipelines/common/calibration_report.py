@@ -13,7 +13,7 @@ import html
 import json
 import math
 
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures.charts import PALETTE
 
 COLOURS = PALETTE[:4]

@@ -9,7 +9,7 @@ import os
 import shutil
 
 from pipelines.common.summary import latest_artifact_dir
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 AGGREGATE = 'CrossValidationAggregate'
 METRICS = (keys.MACRO_RECALL, 'sparse_categorical_accuracy')

@@ -18,7 +18,7 @@ import time
 from typing import Callable, Iterator
 
 from pipelines.common import summary as run_summary
-from tfx_balance import logs
+from tfx_balance.orchestration import logs
 
 LOG_FILE = 'run.log'
 

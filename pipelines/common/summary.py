@@ -12,7 +12,7 @@ import os
 
 from pipelines.common.calibration_report import calibration_lines, calibration_of
 from pipelines.common.report import render_report, score_table, unit
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures.charts import fragment_of
 from tfx_balance.core.split.report import counts_of
 
@@ -368,7 +368,7 @@ def gate_lines(summary: dict) -> list:
 
 
 def format_summary(summary: dict) -> str:
-    from tfx_balance.core.labels import format_count_table
+    from tfx_balance.core.common.labels import format_count_table
 
     stages = summary['stages']
     rows = {c: {s: stages[s].get(c, 0) for s in stages} for c in summary['classes']}

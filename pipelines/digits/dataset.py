@@ -27,7 +27,7 @@ from typing import Dict
 
 import numpy as np
 
-from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.common.hashing import seeded_hash
 
 FILE_NAME = 'data.tfrecord.gz'
 IMAGE_FEATURE = 'image'

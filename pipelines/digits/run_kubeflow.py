@@ -1,4 +1,4 @@
-"""Compiles the digits pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+"""Compiles the digits pipeline for Kubeflow Pipelines (flags: see tfx_balance/orchestration/kubeflow.py).
 
 Usage: python -m pipelines.digits.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/digits-data]
@@ -9,7 +9,7 @@ is read from the component image (docker/Dockerfile copies schemas/ there).
 
 from pipelines.digits.pipeline import PIPELINE_NAME, create_pipeline
 from pipelines.kubeflow_samples import kubeflow_factory
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/digits.pbtxt', __name__)
 

@@ -106,7 +106,7 @@ def create_pipeline(
       window: spans LeakageCheck and the Trainer read, this run's included.
       history_root: the history's folder (default ``<root>/history``); never delete under it.
       training: False leaves out Transform, the Trainer, the Evaluator and the Pusher (the
-        checks, the split and the layouts only: tests/kubeflow/test_kfp_local.py).
+        checks, the split and the layouts only: tests/orchestration/kubeflow/test_kfp_local.py).
     """
     example_gen = tfx.components.CsvExampleGen(
         input_base=data_root or DATA_ROOT,

@@ -1,10 +1,10 @@
 """One line per run of the periodic sample, from the run's outputs: the same on LocalDagRunner
-(``run_local``) and on the compiled Kubeflow spec (``tests.kubeflow.kfp_local --periodic``).
+(``run_local``) and on the compiled Kubeflow spec (``tests.orchestration.kubeflow.kfp_local --periodic``).
 
 ``span_summary(span, outputs, stopped, groups)`` reads the folders a run wrote (``outputs``:
 ``{(component id, output key): folder}``, ``OUTPUTS``) and says what each component read: the
 history generation LookBack pinned, the window of spans LeakageCheck and the Trainer read
-(``tfx_balance.artifacts.history.PinnedHistory.records``, as the components take them), the
+(``tfx_balance.base.artifacts.history.PinnedHistory.records``, as the components take them), the
 split counts, the companies in two splits over every span so far, the drift verdict, whether the
 run trained (warm-started), was blessed and committed its span.
 """
@@ -57,7 +57,7 @@ def span_summary(span: int, outputs: dict, stopped: str | None, groups: dict) ->
     """The run's summary (module doc). ``stopped``: the error that stopped the run (its message),
     or None; ``groups``: ``{span: {split: [group ids]}}`` of the committed spans so far, updated
     here (a re-run replaces its span's)."""
-    from tfx_balance.artifacts.history import PinnedHistory
+    from tfx_balance.base.artifacts.history import PinnedHistory
     from tfx_balance.core.history import HistoryIndex
 
     found = _json(outputs.get(('LookBack', 'history')), 'history.json')

@@ -1,4 +1,4 @@
-"""Compiles the periodic pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+"""Compiles the periodic pipeline for Kubeflow Pipelines (flags: see tfx_balance/orchestration/kubeflow.py).
 
 Usage: python -m pipelines.periodic.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/taxi-spans]
@@ -17,7 +17,7 @@ import posixpath
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.periodic.pipeline import PIPELINE_NAME, create_pipeline
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 _create_pipeline = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 

@@ -121,7 +121,7 @@ def _pushed(serving_dir: str) -> list:
 def local_error(error) -> str | None:
     if error is None:
         return None
-    from tfx_balance import logs
+    from tfx_balance.orchestration import logs
 
     return logs.error_message(error).split('\n\n', 1)[0]
 

@@ -1,4 +1,4 @@
-"""Compiles the taxi pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+"""Compiles the taxi pipeline for Kubeflow Pipelines (flags: see tfx_balance/orchestration/kubeflow.py).
 
 Usage: python -m pipelines.taxi.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/taxi-data]
@@ -11,7 +11,7 @@ schemas/ there).
 
 from pipelines.kubeflow_samples import kubeflow_factory
 from pipelines.taxi.pipeline import PIPELINE_NAME, create_pipeline
-from tfx_balance import kubeflow
+from tfx_balance.orchestration import kubeflow
 
 create_pipeline_for_kubeflow = kubeflow_factory(create_pipeline, 'schemas/taxi.pbtxt', __name__)
 

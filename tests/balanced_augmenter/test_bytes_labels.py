@@ -14,7 +14,7 @@ import tensorflow as tf
 from tensorflow.core.example import example_pb2
 
 from tests.support.artifacts import latest_artifact_dir, read_json, read_split
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 # Three classes: two labels that are not valid UTF-8 (one Latin-1), one that is.
 FFFE, LATIN1, OK = b'\xff\xfe', b'caf\xe9', b'ok'

@@ -15,8 +15,8 @@ import tensorflow as tf
 from tensorflow.core.example import example_pb2
 
 from pipelines.digits import write_imbalanced_digits
-from tfx_balance import keys
-from tfx_balance.core.hashing import example_keys, fingerprint
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.hashing import example_keys, fingerprint
 
 TESTDATA = os.path.join(os.path.dirname(__file__), 'testdata')
 

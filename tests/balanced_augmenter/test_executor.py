@@ -14,11 +14,11 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_artifacts
 
 from tests.support.examples import example, make_examples_artifact
-from tfx_balance import keys
 from tfx_balance.balanced_augmenter.component import BalancedAugmenter
 from tfx_balance.balanced_augmenter.executor import Executor
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.hashing import example_keys, fingerprint
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.hashing import example_keys, fingerprint
 
 TESTDATA = os.path.join(os.path.dirname(__file__), 'testdata')
 

@@ -13,10 +13,10 @@ from tfx.types import standard_artifacts
 
 from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example, make_examples_artifact
-from tfx_balance import keys
 from tfx_balance.balanced_augmenter.component import BalancedAugmenter
 from tfx_balance.balanced_augmenter.executor import Executor
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 
 
 def _records():

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from tests.support.examples import example, make_examples_artifact, new_output
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 TRAIN = [example(label=name, x=float(i)) for i, name in enumerate(['Cash'] * 9 + ['No Charge'] * 3)]
 EVAL = [example(label='Cash', x=100.0), example(label='Dispute', x=101.0)]

@@ -10,8 +10,8 @@ import pytest
 from tests.support.artifacts import label_counts, read_split
 from tests.support.errors import documented_errors
 from tests.support.examples import example, make_examples_artifact, new_output
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def records(span: int, counts: dict) -> list:

@@ -9,8 +9,8 @@ import pytest
 from tests.balanced_input_gen.test_executor import run_executor
 from tests.support.errors import documented_errors
 from tests.support.examples import example
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 # 'b' on 2 examples (always with 'a'), 'a' on 8, 2 without a label.
 TRAIN = [example(tags=['a', 'b'], x=0.0), example(tags=['b', 'a'], x=1.0)]

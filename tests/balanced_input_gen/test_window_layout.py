@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from tests.support.examples import example, make_examples_artifact, new_output
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 # Two daily spans, ids apart (x = span * 1000 + class * 100 + i); 'Dispute' in span 1 only.
 COUNTS = {
@@ -52,7 +52,7 @@ def span_examples(root, span: int | None, splits=None):
 
 def span_history(root, layouts: dict, window: int = 3):
     """A SpanHistory as LookBack pins it: an index with a record per ``{span: layout uri}``."""
-    from tfx_balance.artifacts.history import PinnedHistory, SpanHistory, write_pinned
+    from tfx_balance.base.artifacts.history import PinnedHistory, SpanHistory, write_pinned
     from tfx_balance.core.history import HistoryIndex, Record
 
     index = HistoryIndex.empty(str(root / 'history-root'), {})
@@ -197,7 +197,7 @@ def test_the_component_takes_a_history_channel():
     from tfx.types import channel_utils, standard_artifacts
 
     from tfx_balance import BalancedInputGen
-    from tfx_balance.artifacts.history import SpanHistory
+    from tfx_balance.base.artifacts.history import SpanHistory
 
     examples = channel_utils.as_channel([standard_artifacts.Examples()])
     history = channel_utils.as_channel([SpanHistory()])

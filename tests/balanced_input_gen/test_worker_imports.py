@@ -11,7 +11,7 @@ from tests.support.worker_imports import (
     package_modules_outside_core,
     top_level,
 )
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 
 def test_the_worker_imports_core_but_no_tfx_nor_tfx_bsl(tmp_path):

@@ -11,7 +11,7 @@ from tensorflow.core.example import example_pb2
 
 from benchmarks.common import floor
 from benchmarks.common import multilabel_data as data
-from tfx_balance.core.records import read_file_batches
+from tfx_balance.core.common.records import read_file_batches
 
 
 def _records(path):

@@ -47,7 +47,7 @@ def test_the_history_job_runs_both_windows_with_their_earlier_spans(workload, tm
 def test_the_assignments_are_the_splitters_and_a_workload_without_them_gets_them(workload):
     import tensorflow as tf
 
-    from tfx_balance.core.groups import group_key
+    from tfx_balance.core.common.groups import group_key
     from tfx_balance.core.split.assignments import FORMAT, decode_assignments
 
     today = workload['assignments'][-1]

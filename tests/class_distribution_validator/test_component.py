@@ -2,8 +2,8 @@
 
 import pytest
 
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 def _statistics():

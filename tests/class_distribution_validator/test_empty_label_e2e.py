@@ -31,7 +31,7 @@ def _run(root, name, make):
     from tfx import v1 as tfx
 
     from tests.support.local_dag import run_local
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
 
     gen = tfx.components.ImportExampleGen(
         input_base=os.path.join(root, 'data'),

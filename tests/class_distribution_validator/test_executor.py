@@ -12,9 +12,9 @@ import os
 import pytest
 from tensorflow_data_validation.utils import anomalies_util
 
-from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import SCHEMA_DIFF_FILE, Executor
 from tfx_balance.core.class_distribution_validator import ClassDistributionError
+from tfx_balance.core.common import keys
 
 SPLITS = ('train', 'eval', 'test')
 # 8:1:1 as StratifiedSplitter splits it: the one Prcard is in train only.

@@ -8,9 +8,9 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 from tests.core.class_distribution_validator.label_set_data import label_sets, records, statistics
 from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example, make_examples_artifact
-from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import Executor
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 SETS = label_sets(20, {0: 16, 2: 6}, unlabeled=4)
 GOOD = records(SETS, feature='hot', mode='multi_hot', width=3)

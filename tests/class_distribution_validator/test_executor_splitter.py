@@ -11,10 +11,10 @@ import os
 
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import Executor
 from tfx_balance.core.class_distribution_validator import ClassDistributionError
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 
 SPLITS = ('train', 'eval', 'test')
 # 5:3:2 of 100 examples as the rule splits them: 'fraud' (2 examples) goes to train and eval
@@ -111,7 +111,7 @@ def test_counts_that_are_not_the_statistics_are_refused(tmp_path):
 
 def test_a_window_of_examples_with_one_statistics_artifact_is_refused_by_name(tmp_path):
     # issue 51: TFX alone said 'expected list length of one but got 2'
-    from tfx_balance.core.errors import ConfigError
+    from tfx_balance.core.common.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:
         _run(tmp_path, _table(), examples_given=2)

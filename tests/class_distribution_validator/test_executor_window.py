@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.class_distribution_validator.executor import Executor
 from tfx_balance.core.class_distribution_validator import ClassDistributionError
+from tfx_balance.core.common import keys
 
 
 def _statistics(root, span, counts):

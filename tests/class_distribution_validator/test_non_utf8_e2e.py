@@ -96,7 +96,7 @@ def test_hex_encoded_labels_give_the_true_distance(run):
 
 
 def test_non_utf8_labels_fail_the_pipeline_with_a_data_error_saying_why(run):
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
 
     root, error = run
     assert error is not None

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tfx_balance.core import history
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 IDENTITY = {'pipeline': 'p', 'label_feature': 'y', 'splits': '[["train", 8]]', 'seed': 0}
 

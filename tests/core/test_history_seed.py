@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.examples import example, write_records
 from tfx_balance.core import history_seed
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.split.config import StratifiedSplitConfig
 
 
@@ -36,7 +36,7 @@ def _written(folder):
 
 
 def test_each_group_gets_the_split_holding_most_of_its_examples_by_the_splitters_key(tmp_path):
-    from tfx_balance.core.groups import group_key, read_group_ids
+    from tfx_balance.core.common.groups import group_key, read_group_ids
 
     config = _config(group_feature='user')
     split_dirs = _split_dirs(

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tfx_balance.core import intervals
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 # The digits sample's test split, examples per digit (pipelines/digits/README.md).
 DIGITS_TEST = np.array([36, 30, 25, 21, 17, 14, 12, 10, 8, 6])

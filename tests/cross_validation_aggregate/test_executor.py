@@ -9,8 +9,8 @@ import re
 import pytest
 
 from tests.metrics.tfma_runs import run, write_examples
-from tfx_balance import keys
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 
 # (label, predicted class) per fold; class 2 has no example in fold-1.
 FOLDS = {

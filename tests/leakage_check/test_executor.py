@@ -10,9 +10,9 @@ import pytest
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from tests.support.examples import example, make_examples_artifact
-from tfx_balance import keys
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.leakage_check import LeakageConfig, LeakageError, leakage_fingerprints
 
 MARKS = Provenance('is_synthetic', 'source_fingerprint')

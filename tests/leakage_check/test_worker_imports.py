@@ -9,7 +9,7 @@ from tests.support.worker_imports import (
     top_level,
     worker_modules,
 )
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.core.leakage_check import LeakageConfig
 
 

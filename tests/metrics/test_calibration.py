@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.metrics import tfma_runs
-from tfx_balance import keys
 from tfx_balance.core.calibration import CalibrationCounts, log_loss_and_ece
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 def values(tmp_path_factory, name, metrics, labels, predictions, weights):

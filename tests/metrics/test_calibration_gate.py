@@ -22,7 +22,7 @@ import pytest
 import tensorflow as tf
 
 from tests.metrics.test_gate_pipeline import import_data_and_models, write_data
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.metrics import tfma_runs
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 def plots_of(output_path: str) -> dict:

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 from tfx_balance.metrics.counts import ClassIndex, ConfusionCounts, class_recalls
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tfx_balance import balanced_eval_config
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 
 def thresholds(config):

@@ -277,7 +277,7 @@ def test_recall_and_f1_improvements_share_one_paired_count():
 
 
 def test_paired_cells_of_two_label_lengths_do_not_merge():
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
     from tfx_balance.metrics import MacroLabelF1ImprovementInterval
 
     combiner, _ = paired_combiner(MacroLabelF1ImprovementInterval())

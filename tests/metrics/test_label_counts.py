@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.metrics.test_counts import assert_documented
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 from tfx_balance.metrics.counts import LabelCounts, LabelIndex, label_scores
 from tfx_balance.metrics.names import validate_labels, validate_threshold
 

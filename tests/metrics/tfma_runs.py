@@ -80,7 +80,7 @@ def data_error_of(exception):
     """The one ``DataError`` in ``exception``'s chain of causes: TFMA wraps a combiner's error in
     a RuntimeError ('add_input failed on ...'), ours is its cause (printed in the traceback as
     'The above exception was the direct cause ...')."""
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
 
     chain = []
     while exception is not None:

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 pytestmark = pytest.mark.e2e
 

@@ -9,11 +9,11 @@ import pytest
 
 from tests.support.errors import documented_errors
 from tests.support.examples import example, write_records
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def _pages(item):
-    from tfx_balance.pictures import pictures_of
+    from tfx_balance.base.notebook import pictures_of
 
     return pictures_of(item)
 
@@ -57,8 +57,8 @@ def test_a_data_file_a_missing_path_an_emptied_report_and_a_bare_folder_are_name
 
 
 def test_a_report_file_and_a_report_folder_are_drawn(tmp_path):
-    from tfx_balance import keys
-    from tfx_balance.core.json_files import write_json
+    from tfx_balance.core.common import keys
+    from tfx_balance.core.common.json_files import write_json
     from tfx_balance.core.pictures import picture_page
 
     report = {'a': {'train': 8, 'eval': 2}, 'b': {'train': 4, 'eval': 1}}

@@ -13,7 +13,7 @@ from tests.support.browser import render
 from tests.support.rule import assert_exact_both_ways
 from tests.support.samples import check_calibration, summary_of
 
-# The group of tests/kubeflow: test_kfp_local.py compares the image's run with this module's
+# The group of tests/orchestration/kubeflow: test_kfp_local.py compares the image's run with this module's
 # digits run (digits_demo_run, a session fixture), and one worker then runs it once.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group('kubeflow')]
 # Replaying training on this pipeline's artifacts for seeds 0-2 gave balanced macro recall

@@ -139,8 +139,8 @@ def test_report_with_a_gate_renders_in_a_browser(tmp_path):
 
 def test_a_validator_note_is_shown_as_a_pass_with_the_note_not_a_violation(tmp_path):
     from tests.support.taxi import EXPECTED_SPLIT_COUNTS
-    from tfx_balance import keys
     from tfx_balance.core import class_distribution_validator as cd
+    from tfx_balance.core.common import keys
 
     dists = {
         s: cd.LabelDistribution(s, {c: n[s] for c, n in EXPECTED_SPLIT_COUNTS.items() if n[s]}, '')

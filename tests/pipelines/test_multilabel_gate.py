@@ -23,7 +23,7 @@ OLD_MIN_MACRO_RECALL, OLD_MIN_IMPROVEMENT = 0.66, 0.03  # the sample's gate befo
 def save_constant_model(path: str, score: float) -> str:
     """A model serving serialized tf.Examples that scores every one of the 10 labels ``score``
     (both outputs the sample's gate reads: the decision and the served probabilities)."""
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
 
     class Constant(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name='examples')])

@@ -190,7 +190,7 @@ def test_the_log_names_a_page_per_picture_and_the_run_page_draws_them_with_the_g
     ]
     root = os.path.join(folder, 'tfx_pipeline_output', PIPELINE)
     page = subprocess.run(
-        [sys.executable, '-m', 'tfx_balance.run_pictures', root],
+        [sys.executable, '-m', 'tfx_balance.orchestration.run_pictures', root],
         check=True,
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ import json
 import os
 
 from tests.support.examples import example, make_examples_artifact, new_output, write_records
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 SPLITTER, AUGMENTER, INPUT_GEN = 'StratifiedSplitter', 'BalancedAugmenter', 'BalancedInputGen'
 BEAM_COMPONENTS = (SPLITTER, AUGMENTER, INPUT_GEN)

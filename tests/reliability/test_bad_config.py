@@ -12,8 +12,8 @@ import pytest
 from tests.reliability.runners import AUGMENTER, GOOD, INPUT_GEN, SPLITTER, run_on_records
 from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 # --- Split weights and names (checked before any data is read). ---------------------------------
 

@@ -52,8 +52,8 @@ from tests.reliability.runners import (
 from tests.support.artifacts import label_counts, read_json, read_split
 from tests.support.errors import assert_fails_cleanly
 from tests.support.examples import example, make_examples_artifact, write_records
-from tfx_balance import keys
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 
 # --- Label problems: splitter, augmenter, input gen. --------------------------------------------
 

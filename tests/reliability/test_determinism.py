@@ -19,7 +19,7 @@ import pytest
 from tests.reliability.runners import AUGMENTER, INPUT_GEN, run, sharded_artifact
 from tests.support.artifacts import read_json
 from tests.support.examples import example
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 MULTI_PROCESSING = ['--direct_running_mode=multi_processing', '--direct_num_workers=2']
 SEED = 3

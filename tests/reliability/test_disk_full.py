@@ -23,7 +23,7 @@ from tests.reliability.runners import AUGMENTER, INPUT_GEN, SPLITTER, run
 from tests.support.artifacts import read_split
 from tests.support.examples import example, make_examples_artifact
 from tests.support.open_files import open_files_under
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 MIB = 1 << 20
 # ~2 MiB of incompressible examples in two equal classes (the augmenter then copies them all).

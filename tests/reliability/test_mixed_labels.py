@@ -15,8 +15,8 @@ import pytest
 from tests.support.errors import documented_errors
 from tests.support.examples import example, write_records
 from tests.support.local_dag import LocalRun, run_local
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_key, fingerprint
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_key, fingerprint
 
 pytestmark = pytest.mark.e2e
 

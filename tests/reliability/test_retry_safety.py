@@ -28,8 +28,14 @@ from tfx_balance.core.balanced_augmenter.targets import resolve_targets
 from tfx_balance.core.balanced_input_gen import layout
 from tfx_balance.core.balanced_input_gen import plan as layout_plan
 from tfx_balance.core.balanced_input_gen.config import LayoutConfig
-from tfx_balance.core.hashing import bucket_of, example_key, example_keys, fingerprint, seeded_hash
-from tfx_balance.core.labels import read_label
+from tfx_balance.core.common.hashing import (
+    bucket_of,
+    example_key,
+    example_keys,
+    fingerprint,
+    seeded_hash,
+)
+from tfx_balance.core.common.labels import read_label
 from tfx_balance.core.split import exact, placement
 from tfx_balance.core.split.config import StratifiedSplitConfig
 

@@ -3,8 +3,9 @@
 import pytest
 from tfx.types import channel_utils, standard_artifacts
 
-from tfx_balance import StratifiedSplitter, keys
-from tfx_balance.core.errors import ConfigError
+from tfx_balance import StratifiedSplitter
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 EXAMPLES = channel_utils.as_channel([standard_artifacts.Examples()])
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.support.errors import documented_errors
 from tests.support.examples import example, make_examples_artifact, new_output, write_records
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def run_executor(tmp_path, splits_in, **props):
@@ -305,7 +305,7 @@ def test_damaged_earlier_assignments_are_a_data_error_naming_the_file_and_leave_
 
 
 def test_grouped_assignments_of_format_1_as_0_2_0_wrote_them_still_pin_their_users(tmp_path):
-    from tfx_balance.core.hashing import seeded_hash
+    from tfx_balance.core.common.hashing import seeded_hash
     from tfx_balance.core.split.assignments import encode_assignments
 
     span1 = [example(label='a' if u % 10 else 'b', user=f'u{u}', x=1.0) for u in range(60)]

@@ -89,7 +89,7 @@ def _output(root, component_id):
 
 
 def _keys(splits):
-    from tfx_balance.core.hashing import example_keys
+    from tfx_balance.core.common.hashing import example_keys
 
     return {s: collections.Counter(example_keys(rs)) for s, rs in splits.items()}
 

@@ -157,7 +157,7 @@ def _users(out):
     from tensorflow.core.example import example_pb2
 
     from tests.support.artifacts import read_split
-    from tfx_balance.core.groups import read_group_id
+    from tfx_balance.core.common.groups import read_group_id
 
     return {
         read_group_id(example_pb2.Example.FromString(r), 'user')[0].decode(): s
@@ -225,7 +225,7 @@ def damaged(runs):
     import glob
 
     from tests.support.local_dag import run_local
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
 
     root = runs[1][0].root
     data_dir = os.path.join(root, 'data')

@@ -2,7 +2,7 @@
 
 Each ``--direct_running_mode=multi_processing`` worker is a fresh process that imports what the
 pickled functions of the job need. Functions defined in modules that import TFX (the executor,
-``tfx_balance.artifacts``) made every worker import TFX, TFX-BSL and TFDV (about 7 s of the
+``tfx_balance.base.artifacts``) made every worker import TFX, TFX-BSL and TFDV (about 7 s of the
 ~30 s a worker spends importing on the 2-core machine) before its first bundle. TensorFlow is
 imported on purpose: the tf.data reader and the batched label decoding run per element.
 """
@@ -16,7 +16,7 @@ from tests.support.worker_imports import (
     package_modules_outside_core,
     top_level,
 )
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 
 
 def test_the_worker_imports_core_and_tensorflow_but_no_tfx(tmp_path):

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tfx_balance.core.errors import TfxBalanceError
+from tfx_balance.core.common.errors import TfxBalanceError
 
 TROUBLESHOOTING = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'docs', 'troubleshooting.md'

@@ -5,7 +5,7 @@ import os
 import tensorflow as tf
 from tensorflow.core.example import example_pb2, feature_pb2
 
-from tfx_balance.core.wire import add_entries, feature_entry
+from tfx_balance.core.common.wire import add_entries, feature_entry
 
 EMPTY_EXAMPLE = b'\n\x00'  # an Example with an empty feature map, as one 'features' field
 

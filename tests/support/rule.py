@@ -9,8 +9,8 @@ promises: every class within 1 of its share in every split, every split within 1
 import math
 from fractions import Fraction
 
-from tfx_balance.core.hashing import seeded_hashes
-from tfx_balance.core.labels import unlabelled_keys
+from tfx_balance.core.common.hashing import seeded_hashes
+from tfx_balance.core.common.labels import unlabelled_keys
 from tfx_balance.core.split.exact import class_counts
 
 

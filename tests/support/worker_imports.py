@@ -95,7 +95,7 @@ def worker_modules(executor_cls, input_dict, output_dict, exec_properties) -> se
 def job_modules(executor_cls, tmp_path, records, exec_properties) -> set:
     """``worker_modules`` of ``executor_cls`` run on a ``train`` split of ``records``."""
     from tests.support.examples import make_examples_artifact, new_output
-    from tfx_balance import keys
+    from tfx_balance.core.common import keys
 
     examples = make_examples_artifact(str(tmp_path / 'in'), {'train': records})
     return worker_modules(
@@ -120,5 +120,5 @@ TFX_FAMILY = {
 
 def package_modules_outside_core(modules) -> set:
     """The tfx-balance modules in ``modules`` that are not in ``core/`` (nor ``keys``)."""
-    allowed = ('tfx_balance.core', 'tfx_balance.keys')
+    allowed = ('tfx_balance.core', 'tfx_balance.core.common.keys')
     return {m for m in modules if m.startswith('tfx_balance.') and not m.startswith(allowed)}

@@ -11,11 +11,12 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
 from tfx_balance.balanced_augmenter import executor
-from tfx_balance.channels import check_channel
+from tfx_balance.base.channels import check_channel
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.balanced_augmenter import AugmentConfig
-from tfx_balance.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
 
 
 class BalancedAugmenterSpec(ComponentSpec):
@@ -23,7 +24,7 @@ class BalancedAugmenterSpec(ComponentSpec):
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -80,7 +81,7 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
         )
         super().__init__(spec=spec)
         if module_file and _can_package_user_modules():

@@ -7,7 +7,8 @@ import dataclasses
 import apache_beam as beam
 from tfx.components.util import udf_utils
 
-from tfx_balance import artifacts, keys
+from tfx_balance.base import artifacts
+from tfx_balance.base.examples_executor import ExamplesExecutor
 from tfx_balance.core.balanced_augmenter import (
     PLAN,
     PLAN_COLUMNS,
@@ -16,9 +17,9 @@ from tfx_balance.core.balanced_augmenter import (
     BalancedAugment,
 )
 from tfx_balance.core.balanced_augmenter.plan import plan_document, split_rows
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.labels import format_count_table
-from tfx_balance.examples_executor import ExamplesExecutor
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.labels import format_count_table
 
 
 def load_augment_fn(module_file: str | None, module_path: str | None):

@@ -9,13 +9,14 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
-from tfx_balance.artifacts.history import SpanHistory
 from tfx_balance.balanced_input_gen import executor
-from tfx_balance.channels import check_channel
+from tfx_balance.base.artifacts.history import SpanHistory
+from tfx_balance.base.channels import check_channel
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.balanced_input_gen import LayoutConfig
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 class BalancedInputGenSpec(ComponentSpec):
@@ -29,7 +30,7 @@ class BalancedInputGenSpec(ComponentSpec):
     }
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -118,6 +119,6 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             augmented_examples=augmented_examples,
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
         )
         super().__init__(spec=spec)

@@ -11,8 +11,9 @@ import apache_beam as beam
 from absl import logging
 from tfx.types import standard_artifacts
 
-from tfx_balance import artifacts, keys
-from tfx_balance.artifacts.history import pinned_history
+from tfx_balance.base import artifacts
+from tfx_balance.base.artifacts.history import pinned_history
+from tfx_balance.base.examples_executor import ExamplesExecutor
 from tfx_balance.core.balanced_input_gen import (
     COMPONENT,
     PLAN_FILE,
@@ -24,11 +25,11 @@ from tfx_balance.core.balanced_input_gen import (
 from tfx_balance.core.balanced_input_gen.merge import summed_counts
 from tfx_balance.core.balanced_input_gen.plan_file import plan_from_json, plan_summary
 from tfx_balance.core.balanced_input_gen.relabelled import check_classes_kept
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.json_files import read_json
-from tfx_balance.core.labels import format_count_table
-from tfx_balance.core.records import unbatch
-from tfx_balance.examples_executor import ExamplesExecutor
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.json_files import read_json
+from tfx_balance.core.common.labels import format_count_table
+from tfx_balance.core.common.records import unbatch
 
 
 def plan_table(doc: dict) -> str:

@@ -9,14 +9,15 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
-from tfx_balance.artifacts.history import SpanHistory
-from tfx_balance.channels import check_channel
+from tfx_balance.base.artifacts.history import SpanHistory
+from tfx_balance.base.channels import check_channel
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
 from tfx_balance.core.class_distribution_validator import ValidatorConfig
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 class ClassDistributionValidatorSpec(ComponentSpec):
@@ -32,7 +33,7 @@ class ClassDistributionValidatorSpec(ComponentSpec):
     }
     OUTPUTS = {
         keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -125,6 +126,6 @@ class ClassDistributionValidator(base_component.BaseComponent):
             schema=schema,
             input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
         )
         super().__init__(spec=spec)

@@ -14,8 +14,7 @@ import tensorflow as tf
 from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.types import artifact_utils
 
-from tfx_balance import artifacts, keys
-from tfx_balance.core import records
+from tfx_balance.base import artifacts
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
     CountLabels,
@@ -27,8 +26,9 @@ from tfx_balance.core.class_distribution_validator import (
     save_counts,
     to_prevalence,
 )
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.labels import class_name
+from tfx_balance.core.common import keys, records
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.labels import class_name
 from tfx_balance.core.split.report import GROUPS, counts_of, group_slack
 
 

@@ -14,8 +14,8 @@ from tfx.proto.orchestration import execution_result_pb2
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys, pictures
-from tfx_balance.artifacts.history import earlier_inputs
+from tfx_balance.base import artifacts, html_report
+from tfx_balance.base.artifacts.history import earlier_inputs
 from tfx_balance.class_distribution_validator import counts
 from tfx_balance.core.class_distribution_validator import (
     LABEL_FORMS,
@@ -26,8 +26,9 @@ from tfx_balance.core.class_distribution_validator import (
     run_checks,
     schema_label_info,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -97,7 +98,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         if config.fail_on_violation and not report.passed:
             raise ClassDistributionError(report.error_message())
         _write_output(report, output, splits, window)
-        pictures.write(output_dict, keys.CLASS_DISTRIBUTION_JSON_FILE, report.to_json())
+        html_report.write(output_dict, keys.CLASS_DISTRIBUTION_JSON_FILE, report.to_json())
         if not report.passed:
             logging.warning(
                 'ClassDistributionValidator found %d violation(s) (fail_on_violation=False, '

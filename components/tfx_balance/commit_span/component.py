@@ -7,10 +7,10 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
-from tfx_balance.artifacts.history import SpanHistory, SplitAssignments
-from tfx_balance.channels import check_channel
+from tfx_balance.base.artifacts.history import SpanHistory, SplitAssignments
+from tfx_balance.base.channels import check_channel
 from tfx_balance.commit_span import executor
+from tfx_balance.core.common import keys
 
 COMMITTED_KEY = 'committed'
 

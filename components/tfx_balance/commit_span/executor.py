@@ -11,10 +11,11 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from tfx_balance import artifacts, keys
-from tfx_balance.artifacts.history import pinned_history, write_pinned
+from tfx_balance.base import artifacts
+from tfx_balance.base.artifacts.history import pinned_history, write_pinned
 from tfx_balance.core import history
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 KEY_INDEX_KEY = 'key_index'
 LAYOUT_KEY = 'layout'

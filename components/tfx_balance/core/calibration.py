@@ -19,7 +19,7 @@ from typing import List, Tuple
 
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 DEFAULT_BINS = 15
 _EPSILON = 1e-7  # scores are clipped to [eps, 1 - eps] before the log

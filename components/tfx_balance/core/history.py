@@ -33,9 +33,9 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 from absl import logging
 
-from tfx_balance.core.arguments import INT, SORTED_JSON, STR, Arguments, argument
-from tfx_balance.core.errors import ConfigError, DataError, TfxBalanceError
-from tfx_balance.keys import BALANCE_PLAN_FILE
+from tfx_balance.core.common.arguments import INT, SORTED_JSON, STR, Arguments, argument
+from tfx_balance.core.common.errors import ConfigError, DataError, TfxBalanceError
+from tfx_balance.core.common.keys import BALANCE_PLAN_FILE
 
 FORMAT = 1
 INDEX_DIR = 'index'

@@ -22,13 +22,13 @@ import collections
 import os
 from typing import Dict, Mapping
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import seeded_hashes
-from tfx_balance.core.json_files import write_json
-from tfx_balance.core.labels import unlabelled_keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.groups import group_key, read_group_ids
+from tfx_balance.core.common.hashing import seeded_hashes
+from tfx_balance.core.common.json_files import write_json
+from tfx_balance.core.common.keys import ASSIGNMENT_RECORDS_PREFIX, ASSIGNMENTS_FILE
+from tfx_balance.core.common.labels import unlabelled_keys
 from tfx_balance.core.split.assignments import encode_assignments, header
-from tfx_balance.keys import ASSIGNMENT_RECORDS_PREFIX, ASSIGNMENTS_FILE
 
 BATCH = 8192  # examples keyed at once
 PAIRS_PER_RECORD = 65536  # (unit key, split) pairs per written record: 640 KB

@@ -22,7 +22,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from scipy import stats
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 
 class Interval(NamedTuple):

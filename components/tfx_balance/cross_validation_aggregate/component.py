@@ -11,12 +11,13 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
-from tfx_balance.channels import check_channel, check_distinct_channels
+from tfx_balance.base.channels import check_channel, check_distinct_channels
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.cross_validation import MAX_FOLDS, CrossValidationConfig
-from tfx_balance.core.errors import ConfigError
 from tfx_balance.cross_validation_aggregate import executor
-from tfx_balance.parameters import documented, execution_parameters
 
 
 class CrossValidationResult(artifact.Artifact):
@@ -40,7 +41,7 @@ class CrossValidationAggregateSpec(ComponentSpec):
     OUTPUTS = {
         keys.CROSS_VALIDATION_KEY: ChannelParameter(type=CrossValidationResult),
         keys.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -111,7 +112,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
             model=model,
             cross_validation=types.Channel(type=CrossValidationResult),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
             **inputs,
         )
         super().__init__(spec=spec)

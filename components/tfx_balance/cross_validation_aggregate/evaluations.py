@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict
 
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,9 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from tfx_balance import artifacts, keys, pictures
+from tfx_balance.base import artifacts, html_report
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.cross_validation import (
     CrossValidationConfig,
     CrossValidationReport,
@@ -20,7 +22,6 @@ from tfx_balance.core.cross_validation import (
     gate,
     parse_thresholds,
 )
-from tfx_balance.core.errors import DataError
 from tfx_balance.core.pictures import picture_page
 from tfx_balance.cross_validation_aggregate.evaluations import folds_thresholds, read_fold
 
@@ -99,7 +100,7 @@ class Executor(base_executor.BaseExecutor):
                 os.path.join(output.uri, keys.CROSS_VALIDATION_HTML_FILE),
                 picture_page(keys.CROSS_VALIDATION_JSON_FILE, document),
             )
-            pictures.write(output_dict, keys.CROSS_VALIDATION_JSON_FILE, document)
+            html_report.write(output_dict, keys.CROSS_VALIDATION_JSON_FILE, document)
             _write_blessing(blessing, result.blessed, input_dict.get(keys.MODEL_KEY))
 
 

@@ -9,12 +9,13 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
-from tfx_balance.artifacts.history import SpanHistory
-from tfx_balance.channels import check_channel
+from tfx_balance.base.artifacts.history import SpanHistory
+from tfx_balance.base.channels import check_channel
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
 from tfx_balance.leakage_check import executor
-from tfx_balance.parameters import documented, execution_parameters
 
 
 class LeakageCheckSpec(ComponentSpec):
@@ -30,7 +31,7 @@ class LeakageCheckSpec(ComponentSpec):
     }
     OUTPUTS = {
         keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -96,6 +97,6 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             previous_key_index=previous_key_index,
             history=history,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
         )
         super().__init__(spec=spec)

@@ -14,10 +14,12 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils, writer_utils
 
-from tfx_balance import artifacts, keys, pictures
-from tfx_balance.artifacts.history import earlier_inputs
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.key_records import read_header
+from tfx_balance.base import artifacts, html_report
+from tfx_balance.base.artifacts.history import earlier_inputs
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.key_records import read_header
+from tfx_balance.core.common.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 from tfx_balance.core.leakage_check import (
     FindLeakage,
     LeakageConfig,
@@ -28,7 +30,6 @@ from tfx_balance.core.leakage_check import (
     to_markdown,
 )
 from tfx_balance.core.leakage_check import index as key_index
-from tfx_balance.keys import BLESSED_PROPERTY, SCHEMA_DIFF_FILE
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -104,7 +105,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 if position is not None:
                     _write_index(found, output, config, inputs.own_splits)
             report = artifacts.read_json(json_path)
-            pictures.write(output_dict, keys.LEAKAGE_JSON_FILE, report)
+            html_report.write(output_dict, keys.LEAKAGE_JSON_FILE, report)
             markdown = to_markdown(report)
             logging.info('%s report:\n%s', self.COMPONENT, markdown)
             if not report['passed']:

@@ -9,8 +9,9 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys
-from tfx_balance.artifacts.history import SpanHistory
+from tfx_balance.base.artifacts.history import SpanHistory
+from tfx_balance.base.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
 from tfx_balance.core.history import (
     DEFAULT_HORIZON,
     DEFAULT_LATENESS,
@@ -18,7 +19,6 @@ from tfx_balance.core.history import (
     HistoryConfig,
 )
 from tfx_balance.look_back import executor
-from tfx_balance.parameters import documented, execution_parameters
 
 
 class LookBackSpec(ComponentSpec):

@@ -9,9 +9,9 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from tfx_balance import keys
-from tfx_balance.artifacts.history import PinnedHistory, write_pinned
+from tfx_balance.base.artifacts.history import PinnedHistory, write_pinned
 from tfx_balance.core import history
+from tfx_balance.core.common import keys
 
 
 class Executor(base_executor.BaseExecutor):

@@ -14,11 +14,11 @@ import numpy as np
 import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 
-from tfx_balance import keys
 from tfx_balance.core.calibration import DEFAULT_BINS, CalibrationCounts, validate_bins
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import python_value
-from tfx_balance.keys import METRICS_MODULE
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.keys import METRICS_MODULE
+from tfx_balance.core.common.python_values import python_value
 from tfx_balance.metrics.computations import (
     CountsCombiner,
     counts_computation,

@@ -19,9 +19,9 @@ from typing import Dict, Sequence, Tuple
 import numpy as np
 from tensorflow_model_analysis.metrics import metric_types
 
-from tfx_balance import keys
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import float_name
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import float_name
 from tfx_balance.metrics.computations import index_counts_computation
 from tfx_balance.metrics.names import (
     CLASSES,

@@ -20,9 +20,9 @@ from typing import Sequence
 
 import tensorflow_model_analysis as tfma
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.keys import METRICS_MODULE
 from tfx_balance.core.intervals import validate_confidence
-from tfx_balance.keys import METRICS_MODULE
 from tfx_balance.metrics.calibration import CalibrationGate
 from tfx_balance.metrics.names import (
     multi_label_form,

@@ -18,10 +18,10 @@ import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 from tensorflow_model_analysis.utils import model_util
 
-from tfx_balance import keys
 from tfx_balance.core import intervals
 from tfx_balance.core.calibration import CalibrationCounts
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 from tfx_balance.core.intervals import Interval
 from tfx_balance.metrics.computations import (
     CountsCombiner,

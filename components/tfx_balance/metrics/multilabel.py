@@ -14,7 +14,7 @@ from typing import Callable, Dict
 
 from tensorflow_model_analysis.metrics import metric_types
 
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.metrics.computations import check_metric_name, counts_metric_fn, mean
 from tfx_balance.metrics.counts import LabelIndex, label_scores
 from tfx_balance.metrics.names import validate_labels, validate_threshold

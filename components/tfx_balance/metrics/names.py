@@ -8,7 +8,7 @@ import dataclasses
 import numbers
 from typing import List, Sequence, Tuple
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 DEFAULT_THRESHOLD = 0.5
 

@@ -1,6 +1,6 @@
 """The Evaluator's gate verdict, read back from its outputs: blessed or not, and each threshold of
 its EvalConfig with the candidate model's value (what ``tfma.load_validation_result`` says, by
-metric). Drawn beside the components' pictures (``tfx_balance.run_pictures``) and in the samples'
+metric). Drawn beside the components' pictures (``tfx_balance.orchestration.run_pictures``) and in the samples'
 reports.
 
 Example::

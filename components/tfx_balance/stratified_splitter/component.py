@@ -9,11 +9,12 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
-from tfx_balance import keys, pictures
-from tfx_balance.artifacts.history import SpanHistory, SplitAssignments
-from tfx_balance.channels import check_channel
+from tfx_balance.base.artifacts.history import SpanHistory, SplitAssignments
+from tfx_balance.base.channels import check_channel
+from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.parameters import documented, execution_parameters
+from tfx_balance.core.common import keys
 from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.parameters import documented, execution_parameters
 from tfx_balance.stratified_splitter import executor
 
 
@@ -27,7 +28,7 @@ class StratifiedSplitterSpec(ComponentSpec):
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments),
-        **pictures.SPEC_OUTPUTS,
+        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -121,6 +122,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
             assignments=types.Channel(type=SplitAssignments),
-            **pictures.output_channels(html_report),
+            **html_report_channel(html_report),
         )
         super().__init__(spec=spec)

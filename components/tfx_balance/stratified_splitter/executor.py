@@ -8,13 +8,14 @@ import apache_beam as beam
 from absl import logging
 from tfx.types import artifact_utils
 
-from tfx_balance import artifacts, keys
-from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
-from tfx_balance.core.records import read_named_file_batches
+from tfx_balance.base import artifacts
+from tfx_balance.base.artifacts.history import SplitAssignments, earlier_inputs
+from tfx_balance.base.examples_executor import ExamplesExecutor
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.records import read_named_file_batches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.stratified import STRATEGIES, SplitOutputs, StratifiedSplit
-from tfx_balance.examples_executor import ExamplesExecutor
 
 
 @beam.ptransform_fn

@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_augmenter import AugmentConfig, BalancedAugment
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 def _mirror(features, rng):

@@ -8,7 +8,7 @@ from tensorflow.core.example import example_pb2
 from tfx_balance.core.balanced_augmenter import floats
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
 from tfx_balance.core.balanced_augmenter.provenance import Provenance, set_provenance
-from tfx_balance.core.hashing import example_rng, fingerprint
+from tfx_balance.core.common.hashing import example_rng, fingerprint
 
 
 def odd_example():

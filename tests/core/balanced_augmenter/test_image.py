@@ -12,7 +12,7 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter import RECORDS, BalancedAugment
 from tfx_balance.core.balanced_augmenter import image as image_augment
-from tfx_balance.core.hashing import example_rng
+from tfx_balance.core.common.hashing import example_rng
 
 _KEEP = [i for i in range(40) if i < 10 or load_digits().target[i] < 5]  # 5..9: one image each
 DIGITS = np.clip(load_digits().images[_KEEP] * 16, 0, 255).astype(np.uint8)[..., None]
@@ -83,7 +83,7 @@ def test_image_augmentation_in_beam_balances_and_changes_images():
         got = collections.Counter()
         changed = 0
         sources = {}
-        from tfx_balance.core.hashing import example_keys, fingerprint
+        from tfx_balance.core.common.hashing import example_keys, fingerprint
 
         for r, key in zip(records, example_keys(records)):
             sources[fingerprint(key)] = example_pb2.Example.FromString(r)

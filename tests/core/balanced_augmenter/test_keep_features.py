@@ -10,7 +10,7 @@ from tensorflow.core.example import example_pb2
 
 from tests.support.errors import documented_errors
 from tfx_balance.core.balanced_augmenter import RECORDS, AugmentConfig, BalancedAugment
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 
 def _records():

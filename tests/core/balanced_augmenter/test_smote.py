@@ -21,8 +21,8 @@ from tests.core.balanced_augmenter.test_transform import WINE
 from tfx_balance.core.balanced_augmenter import RECORDS, AugmentConfig, BalancedAugment
 from tfx_balance.core.balanced_augmenter.profile import _RESERVOIR_SALT
 from tfx_balance.core.balanced_augmenter.smote import NeighbourIndex, in_danger
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import example_keys, fingerprint, seeded_hash
 
 
 def _runs(tmp_path, cases):
@@ -384,7 +384,7 @@ def test_a_grown_class_above_exact_limit_is_a_documented_data_error_for_borderli
     from tests.support.errors import documented_errors
     from tfx_balance.core.balanced_augmenter.plan import AUGMENT, ClassRebalance
     from tfx_balance.core.balanced_augmenter.smote import SmoteOptions, danger_sources
-    from tfx_balance.core.errors import DataError
+    from tfx_balance.core.common.errors import DataError
 
     classes = {b'rare': ClassRebalance(b'rare', 20, 30, 30, AUGMENT)}
     options = SmoteOptions.from_dict({'variant': 'borderline-1', 'exact_limit': 10, 'k': 3})

@@ -9,7 +9,7 @@ from tfx_balance.core.balanced_augmenter.targets import (
     resolve_targets,
     validate_target,
 )
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 COUNTS = {0: 10, 1: 4, 2: 1}
 

@@ -19,7 +19,7 @@ from tests.core.balanced_augmenter.support import (
 )
 from tests.support.examples import reordered
 from tfx_balance.core.balanced_augmenter import PLAN, RECORDS, BalancedAugment
-from tfx_balance.core.hashing import example_keys, fingerprint, seeded_hash
+from tfx_balance.core.common.hashing import example_keys, fingerprint, seeded_hash
 
 
 def _run(records, **kwargs):

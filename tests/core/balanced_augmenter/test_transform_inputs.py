@@ -10,7 +10,7 @@ from tensorflow.core.example import example_pb2
 
 from tests.core.balanced_augmenter.support import WINE, class_counts, parse
 from tfx_balance.core.balanced_augmenter import RECORDS, BalancedAugment
-from tfx_balance.core.hashing import example_keys, fingerprint
+from tfx_balance.core.common.hashing import example_keys, fingerprint
 
 
 def _failing(records, **kwargs):
@@ -36,7 +36,7 @@ def test_input_with_the_provenance_feature_is_a_data_error():
 
 
 def test_invalid_configuration_is_rejected_before_running():
-    from tfx_balance.core.errors import ConfigError
+    from tfx_balance.core.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match='cannot be negative'):
         BalancedAugment(lambda: None, label_feature='label', target=-3)

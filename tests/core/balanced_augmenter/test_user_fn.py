@@ -13,9 +13,9 @@ from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.user_fn import UserFnSource, apply_user_fn
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_rng, fingerprint
-from tfx_balance.core.wire import key_order
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_rng, fingerprint
+from tfx_balance.core.common.wire import key_order
 
 PROVENANCE = Provenance('is_synthetic', 'source_fingerprint')
 WHERE = "source example f00d of class '1' in split 'train'"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import LayoutConfig
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 def test_round_trip_through_exec_properties():

@@ -22,7 +22,7 @@ from tests.core.balanced_input_gen.support import (
 )
 from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def test_uniform_batches_hold_exactly_b_over_k_of_each_class(laid_out):

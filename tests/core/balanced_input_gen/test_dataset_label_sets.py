@@ -20,7 +20,7 @@ from tests.core.balanced_input_gen.label_set_support import (
 )
 from tests.support.errors import documented_errors
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 B = 32
 

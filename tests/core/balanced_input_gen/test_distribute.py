@@ -16,7 +16,7 @@ import tensorflow as tf
 from tests.core.balanced_input_gen.distribute_runs import BATCH, BUDGETS, STEPS, WEIGHTS
 from tests.core.balanced_input_gen.support import SCHEMA
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 PLANNED = [4, 4, 4, 8]  # WEIGHTS of a batch of 20

@@ -9,7 +9,7 @@ import tensorflow as tf
 from tests.core.balanced_input_gen.support import COUNTS, RECORDS, lay_out, read_file
 from tests.support.examples import reordered
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.hashing import example_keys
+from tfx_balance.core.common.hashing import example_keys
 
 
 def test_layout_writes_one_shard_set_per_class_with_the_planned_names(laid_out):

@@ -11,7 +11,7 @@ from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
 from tfx_balance.core.balanced_input_gen import memory, merge
 from tfx_balance.core.balanced_input_gen.schedule import batch_order
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 K = 1000
 # Class 0 has a single example; the others 1 to 9 (4,989 examples in all).

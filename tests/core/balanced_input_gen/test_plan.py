@@ -10,7 +10,7 @@ import tensorflow as tf
 from tests.core.balanced_input_gen.support import lay_out, read_file
 from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 
 def test_plan_has_counts_class_weights_and_output_bias(laid_out):

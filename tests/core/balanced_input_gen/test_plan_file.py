@@ -7,7 +7,7 @@ import pytest
 from tests.core.balanced_input_gen.support import RECORDS, SCHEMA
 from tests.support.examples import write_records
 from tfx_balance.core import balanced_input_gen as bi
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 
 def test_files_without_a_plan_name_balanced_input_gen(tmp_path):

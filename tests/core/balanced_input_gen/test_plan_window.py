@@ -10,7 +10,7 @@ from tests.core.balanced_input_gen.support import SCHEMA, batches, lay_out
 from tests.support.examples import example
 from tfx_balance.core import balanced_input_gen as bi
 from tfx_balance.core.balanced_input_gen.merge import classes_of
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 # Per span, examples per class with ids apart (x = class * 1000 + span * 100 + i); class 3 only
 # in span 3, class 2 not in span 2.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tfx_balance.core.balanced_input_gen import policies
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 
 def test_repeat_factor_is_the_lvis_rule_on_the_rarest_label_rounded_per_group():

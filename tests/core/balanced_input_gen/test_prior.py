@@ -6,7 +6,6 @@ import os
 import numpy as np
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import make_plan, plans_to_json
 from tfx_balance.core.balanced_input_gen.plan import make_multilabel_plan
 from tfx_balance.core.balanced_input_gen.prior import (
@@ -15,7 +14,8 @@ from tfx_balance.core.balanced_input_gen.prior import (
     with_prior_correction,
 )
 from tfx_balance.core.calibration import log_loss_and_ece
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
 
 
 def write_plan(root, plan, data_counts=None):

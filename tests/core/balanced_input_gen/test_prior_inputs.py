@@ -13,11 +13,11 @@ import pytest
 from tests.core.balanced_input_gen.support import SCHEMA, lay_out
 from tests.support.errors import documented_errors
 from tests.support.examples import example
-from tfx_balance import keys
 from tfx_balance.core import balanced_input_gen as bi
 from tfx_balance.core.balanced_input_gen.plan import make_multilabel_plan
 from tfx_balance.core.balanced_input_gen.prior import with_prior_correction
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 from .test_prior import write_plan
 

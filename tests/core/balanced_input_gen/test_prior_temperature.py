@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import make_plan
 from tfx_balance.core.balanced_input_gen.prior import PriorCorrection, with_prior_correction
 from tfx_balance.core.calibration import fit_temperature, log_loss_and_ece
+from tfx_balance.core.common import keys
 
 from .test_prior import write_plan
 

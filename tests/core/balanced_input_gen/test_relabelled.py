@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.errors import documented_errors
 from tfx_balance.core.balanced_input_gen.relabelled import check_classes_kept, moved_examples
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 
 def test_moved_examples_are_each_class_shortfall_summed():

@@ -8,7 +8,7 @@ import pytest
 
 from tfx_balance.core import balanced_input_gen as bi
 from tfx_balance.core.balanced_input_gen import schedule
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 
 def _shares(weights, batch_size):

@@ -9,7 +9,7 @@ import pytest
 import tensorflow_data_validation as tfdv
 
 from tfx_balance.core import class_distribution_validator as cd
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def _stats(counts):

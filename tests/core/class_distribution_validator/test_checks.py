@@ -7,7 +7,7 @@ import tensorflow_data_validation as tfdv
 
 from tests.support.taxi import EXPECTED_SPLIT_COUNTS, SPLITS
 from tfx_balance.core import class_distribution_validator as cd
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 def _d(split, counts, source='test'):

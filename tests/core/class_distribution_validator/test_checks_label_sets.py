@@ -13,7 +13,6 @@ from tests.core.class_distribution_validator.label_set_data import (
     records,
     statistics,
 )
-from tfx_balance import keys
 from tfx_balance.core.class_distribution_validator import (
     CARDINALITY_DISTANCE,
     MIN_PREVALENCE,
@@ -25,7 +24,8 @@ from tfx_balance.core.class_distribution_validator import (
     prevalence_from_statistics,
     run_multilabel_checks,
 )
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 @pytest.fixture(scope='module')

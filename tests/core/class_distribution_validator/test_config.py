@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from tfx_balance import keys
 from tfx_balance.core.class_distribution_validator import ValidatorConfig, validate_targets
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 
 
 @pytest.mark.parametrize(

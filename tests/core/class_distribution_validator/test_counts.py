@@ -12,7 +12,7 @@ from google.protobuf.message import DecodeError
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tfx_balance.core import class_distribution_validator as lc
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 TAXI_CSV = os.path.join(
     os.path.dirname(tfx.__file__), 'examples/chicago_taxi_pipeline/data/simple/data.csv'

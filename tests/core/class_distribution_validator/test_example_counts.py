@@ -20,9 +20,9 @@ from tfx_balance.core.class_distribution_validator import (
     prevalence_from_statistics,
     to_prevalence,
 )
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.label_sets import read_label_sets
-from tfx_balance.core.labels import example_fingerprint
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.label_sets import read_label_sets
+from tfx_balance.core.common.labels import example_fingerprint
 
 
 def test_bytes_label_lists_give_exact_prevalence_cardinality_and_unlabeled(tmp_path):

@@ -3,8 +3,8 @@ of the splitter (one fold_names, one limit), and a round trip through the exec p
 
 import pytest
 
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.cross_validation import MAX_FOLDS, CrossValidationConfig
-from tfx_balance.core.errors import ConfigError
 
 
 def test_validate_canonicalises_and_round_trips_through_exec_properties():

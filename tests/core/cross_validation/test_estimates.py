@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+from tfx_balance.core.common.errors import ConfigError, DataError
 from tfx_balance.core.cross_validation import (
     Threshold,
     aggregate,
@@ -17,7 +18,6 @@ from tfx_balance.core.cross_validation import (
     t_quantile,
     training_folds,
 )
-from tfx_balance.core.errors import ConfigError, DataError
 
 # Student's t quantiles t(0.975, df) from the published table (e.g. NIST/SEMATECH 1.3.6.7.2).
 T_975 = {1: 12.706, 2: 4.303, 4: 2.776, 9: 2.262, 30: 2.042}

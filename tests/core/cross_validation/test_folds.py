@@ -193,7 +193,7 @@ def test_fold_arguments_are_config_errors_naming_the_argument(kwargs, message):
     import re
 
     from tests.support.errors import documented_errors
-    from tfx_balance.core.errors import ConfigError
+    from tfx_balance.core.common.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:
         StratifiedSplitConfig('label', **kwargs).validate()

@@ -17,9 +17,9 @@ from tensorflow.core.example import example_pb2
 
 from tests.support.examples import example, reordered
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.json_files import WriteJson, read_json
-from tfx_balance.core.labels import example_fingerprint
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.json_files import WriteJson, read_json
+from tfx_balance.core.common.labels import example_fingerprint
 from tfx_balance.core.leakage_check import FindLeakage, LeakageConfig, to_markdown
 
 SPLITS = ['train', 'eval', 'test']
@@ -222,7 +222,7 @@ def test_a_provenance_feature_that_is_not_0_or_1_is_a_data_error_naming_the_spli
         match="provenance_feature 'is_synthetic' of example .* in split 'eval' is a bytes feature",
     ) as info:
         run(items, LeakageConfig().validate())
-    from tfx_balance.artifacts import unwrap_error  # the executor's view of the Beam failure
+    from tfx_balance.base.artifacts import unwrap_error  # the executor's view of the Beam failure
 
     error = unwrap_error(info.value)
     assert isinstance(error, DataError)
@@ -321,7 +321,7 @@ def test_over_a_window_the_listed_synthetic_examples_are_named_by_every_span_the
     report = read_json(os.path.join(folder, 'report.json'))
     listed = report['synthetic_outside_training']['per_split']['eval']
     assert listed['examples'] == 8
-    from tfx_balance.core.hashing import example_keys
+    from tfx_balance.core.common.hashing import example_keys
     from tfx_balance.core.leakage_check.check import key_array, leakage_fingerprints
 
     fingerprints = {fp: i for i, fp in enumerate(leakage_fingerprints(made))}

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.leakage_check import LeakageConfig, bucket_count
 
 

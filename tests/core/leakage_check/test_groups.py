@@ -1,13 +1,13 @@
 """LeakageCheck's groups in two or more splits (``group_feature``), in real Beam pipelines: a user
 whose id is int64 in train and bytes or float in test is one group across splits (the splitter's
-rule, core/groups.py), counted exactly, named in the report and in the error; clean groups pass;
+rule, core/common/groups.py), counted exactly, named in the report and in the error; clean groups pass;
 a missing or NaN id is a DataError naming the example and split."""
 
 import pytest
 
 from tests.core.leakage_check.test_check import run
 from tests.support.examples import example
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.leakage_check import LeakageConfig, error_message, to_markdown
 
 GROUPED = LeakageConfig(group_feature='user').validate()
@@ -81,8 +81,8 @@ def test_without_group_feature_the_report_has_no_group_entry():
     ids=['missing', 'nan', 'inexact-float'],
 )
 def test_a_bad_group_id_is_a_data_error_naming_the_example_and_split(bad, found):
-    from tfx_balance.artifacts import unwrap_error  # the executor's view of the Beam failure
-    from tfx_balance.core.labels import example_fingerprint
+    from tfx_balance.base.artifacts import unwrap_error  # the executor's view of the Beam failure
+    from tfx_balance.core.common.labels import example_fingerprint
 
     with pytest.raises(Exception) as raised:
         run([('train', rows([1], 'train')), ('test', [bad])], GROUPED)

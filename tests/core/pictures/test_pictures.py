@@ -6,7 +6,7 @@ import re
 import pytest
 
 from benchmarks.pictures.reports import class_counts, example_reports
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import PICTURES, charts, picture, picture_page
 
 # A picture of 1,000 classes stays below this (the full table is most of it).

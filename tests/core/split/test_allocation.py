@@ -5,14 +5,14 @@ import itertools
 
 import pytest
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.split_names import validate_split_weights
 from tfx_balance.core.split.allocation import allocate, allocate_classes
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy, ToUnits
 from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits
 from tfx_balance.core.split.stratified import STRATEGIES
-from tfx_balance.core.split_names import validate_split_weights
 
 TAXI = {
     'Cash': 9909,
@@ -138,14 +138,16 @@ def test_the_label_form_chooses_the_strategy_in_one_table():
 
 
 def test_the_0_2_0_names_that_moved_out_warn_and_still_work():
-    from tfx_balance.core import split_names
-    from tfx_balance.core.deprecation import TfxBalanceDeprecationWarning
+    from tfx_balance.core.common import split_names
+    from tfx_balance.core.common.deprecation import TfxBalanceDeprecationWarning
     from tfx_balance.core.split import allocation, placement
 
     moved = 'core.split.allocation.boundaries is deprecated since 0.3.0 and removed in 0.4.0'
     with pytest.warns(TfxBalanceDeprecationWarning, match=moved):
         assert allocation.boundaries is placement.boundaries
-    with pytest.warns(TfxBalanceDeprecationWarning, match='use tfx_balance.core.split_names'):
+    with pytest.warns(
+        TfxBalanceDeprecationWarning, match='use tfx_balance.core.common.split_names'
+    ):
         assert allocation.validate_split_weights is split_names.validate_split_weights
     with pytest.raises(AttributeError):
         allocation.place_groups  # noqa: B018  (no release had it here)

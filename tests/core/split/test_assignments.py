@@ -18,10 +18,10 @@ from tests.support.examples import example, write_records
 from tests.support.multilabel import label_matrix, tag_sets
 from tests.support.multilabel import records as multilabel_records
 from tests.support.rule import assert_exact_both_ways, unit_hashes
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.groups import group_key, read_group_id
-from tfx_balance.core.hashing import example_key, seeded_hash
-from tfx_balance.core.records import ReadRecordBatches, fixed_batches
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.groups import group_key, read_group_id
+from tfx_balance.core.common.hashing import example_key, seeded_hash
+from tfx_balance.core.common.records import ReadRecordBatches, fixed_batches
 from tfx_balance.core.split import assignments
 from tfx_balance.core.split.allocation import allocate, fresh_counts
 from tfx_balance.core.split.assignments import (

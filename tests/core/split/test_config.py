@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from tfx_balance import keys
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.split.config import DEFAULT_SPLITS, StratifiedSplitConfig
 
 

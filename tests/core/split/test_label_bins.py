@@ -11,8 +11,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from tests.support.examples import example
 from tests.support.rule import assert_exact_both_ways, rule_table
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.hashing import example_key, fingerprint
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.hashing import example_key, fingerprint
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import (
     QuantileSketch,

@@ -2,7 +2,7 @@
 hash then bytes, the same for both label forms."""
 
 from tests.support.examples import example
-from tfx_balance.core.hashing import BucketRanking
+from tfx_balance.core.common.hashing import BucketRanking
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ToUnits

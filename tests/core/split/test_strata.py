@@ -11,10 +11,10 @@ from apache_beam.testing.util import assert_that, equal_to
 from tests.support.errors import documented_errors
 from tests.support.examples import example, reordered
 from tests.support.multilabel import label_matrix, per_label, records, tag_sets
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import read_group_id
-from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.labels import unlabelled_keys
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.groups import read_group_id
+from tfx_balance.core.common.hashing import example_keys, seeded_hash
+from tfx_balance.core.common.labels import unlabelled_keys
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
 from tfx_balance.core.split.placement import boundaries

@@ -9,8 +9,8 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 from tensorflow.core.example import example_pb2
 
 from tests.support.examples import reordered
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_key, example_keys, fingerprint, seeded_hash
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_key, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import class_counts
@@ -314,7 +314,7 @@ def _collect_splits(key, **kwargs):
 @pytest.mark.parametrize('group_feature', [None, 'user'], ids=['examples', 'groups'])
 def test_batches_from_files_give_the_same_split_as_records(tmp_path, group_feature):
     from tests.support.examples import write_records
-    from tfx_balance.core.records import ReadRecordBatches
+    from tfx_balance.core.common.records import ReadRecordBatches
 
     records = [
         make_example(label, i, group=f'user{i % 23}')

@@ -8,7 +8,7 @@ int classes, numeric features), runs
   -> ClassDistributionValidator -> BalancedInputGen
 
 under LocalDagRunner, reads the balanced train split with ``balanced_dataset``, compiles the
-pipeline for Kubeflow with ``tfx_balance.kubeflow.compile_pipeline`` and prints what it found as
+pipeline for Kubeflow with ``tfx_balance.orchestration.kubeflow.compile_pipeline`` and prints what it found as
 one JSON line starting with ``RESULT ``.
 """
 
@@ -22,7 +22,7 @@ import sys
 
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')  # TFX 1.16 needs Keras 2, before TF loads
 
-from tfx_balance import logs  # noqa: E402 (imports no TensorFlow)
+from tfx_balance.orchestration import logs  # noqa: E402 (imports no TensorFlow)
 
 logs.quiet()  # tfx-balance's own summaries; no TF/TFX/Beam noise; before TF is imported
 
@@ -40,7 +40,7 @@ from tfx_balance import (  # noqa: E402
     balanced_dataset,
     label_stats_options,
 )
-from tfx_balance.kubeflow import compile_pipeline  # noqa: E402
+from tfx_balance.orchestration.kubeflow import compile_pipeline  # noqa: E402
 
 CLASS_COUNTS = {0: 1000, 1: 600, 2: 300, 3: 100}
 LABEL = 'label'

@@ -12,8 +12,6 @@ import dataclasses
 import numbers
 from typing import Callable, Mapping, Tuple
 
-from tfx_balance import keys
-from tfx_balance.core.arguments import BOOL, INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.balanced_augmenter.modes import MODES, USER_FN, Mode, mode_of
 from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
 from tfx_balance.core.balanced_augmenter.targets import (
@@ -21,11 +19,13 @@ from tfx_balance.core.balanced_augmenter.targets import (
     encode_target,
     validate_target,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import BUCKET_BITS
-from tfx_balance.core.labels import class_name
-from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split_names import validate_split_list
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.arguments import BOOL, INT, JSON, STR, Arguments, Wire, argument
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import BUCKET_BITS
+from tfx_balance.core.common.labels import class_name
+from tfx_balance.core.common.python_values import on_python_values
+from tfx_balance.core.common.split_names import validate_split_list
 
 DEFAULT_RESERVOIR_SIZE = 1000
 

@@ -24,7 +24,7 @@ from typing import List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from tfx_balance.core.wire import LENGTH_DELIMITED, fields
+from tfx_balance.core.common.wire import LENGTH_DELIMITED, fields
 
 MAX_TEMPLATES = 4  # per record length; the records matching none are parsed by the caller
 

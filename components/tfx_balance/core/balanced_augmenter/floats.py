@@ -17,14 +17,14 @@ import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
-from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
+from tfx_balance.core.common.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
 
 DEFAULT_NOISE_SCALE = 0.1
 # Bounds of one vectorised 'numeric' step (memory): jittered values, and bytes of copies.
 _STEP_VALUES = 1 << 18
 _STEP_BYTES = 1 << 24
 STEP_COPIES = 1 << 16  # 'interpolate' and 'smote' copies made in one step (memory)
-FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.hashing.fingerprint)
+FINGERPRINT_BYTES = 16  # a fingerprint's hex digits (tfx_balance.core.common.hashing.fingerprint)
 
 
 def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:

@@ -14,8 +14,8 @@ from tfx_balance.core.balanced_augmenter.config import AugmentConfig
 from tfx_balance.core.balanced_augmenter.plan import RebalancePlan
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.user_fn import UserFnSource
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_rng
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_rng
 
 
 def copy_jobs(sources):

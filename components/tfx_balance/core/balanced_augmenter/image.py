@@ -21,7 +21,7 @@ from typing import List, Mapping, Sequence
 import numpy as np
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass(frozen=True)

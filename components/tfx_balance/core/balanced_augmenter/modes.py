@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 from tfx_balance.core.balanced_augmenter.floats import DEFAULT_NOISE_SCALE
 from tfx_balance.core.balanced_augmenter.image import ImageOptions, check_finite_option
 from tfx_balance.core.balanced_augmenter.smote import SmoteOptions
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 NUMERIC_OPTIONS = ('noise_scale',)
 USER_FN = 'augment_fn'  # the mode of a user augment_fn, which replaces `augmentation`

@@ -1,7 +1,7 @@
 """The rebalance plan of one split: per class, which originals are kept, dropped or copied.
 
 Rule: docs/balanced_augmenter.md, "Which originals": each selection is "the ``m`` lowest-ranked",
-one cut of the class's hash-bucket ranking (``tfx_balance.core.hashing``).
+one cut of the class's hash-bucket ranking (``tfx_balance.core.common.hashing``).
 
 Example:
     >>> plan_rebalance(0, n=4, target=10, undersample=False, histogram={0: 4}).copies_per_source
@@ -18,8 +18,8 @@ from apache_beam.runners.worker.statecache import CacheAware
 
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
 from tfx_balance.core.balanced_augmenter.targets import encode_target, output_count
-from tfx_balance.core.hashing import BUCKET_BITS, BucketRanking
-from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.common.hashing import BUCKET_BITS, BucketRanking
+from tfx_balance.core.common.labels import class_name, sorted_classes
 
 PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
 

@@ -20,10 +20,15 @@ from tfx_balance.core.balanced_augmenter.config import AugmentConfig
 from tfx_balance.core.balanced_augmenter.floats import pack_floats
 from tfx_balance.core.balanced_augmenter.image import encoded_image
 from tfx_balance.core.balanced_augmenter.targets import resolve_targets
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import bucket_of, example_keys, fingerprint, seeded_hash
-from tfx_balance.core.labels import check_distinct_names, check_label_kinds, class_name, read_labels
-from tfx_balance.core.wire import feature_key
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import bucket_of, example_keys, fingerprint, seeded_hash
+from tfx_balance.core.common.labels import (
+    check_distinct_names,
+    check_label_kinds,
+    class_name,
+    read_labels,
+)
+from tfx_balance.core.common.wire import feature_key
 
 _RESERVOIR_SALT = b'tfx_balance.reservoir:'
 _log = logging.getLogger(__name__)

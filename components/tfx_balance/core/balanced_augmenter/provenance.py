@@ -8,7 +8,7 @@ from typing import Dict
 
 from tensorflow.core.example import example_pb2
 
-from tfx_balance.core.wire import (
+from tfx_balance.core.common.wire import (
     add_entries,
     bytes_feature,
     feature_entry,

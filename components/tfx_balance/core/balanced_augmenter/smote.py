@@ -26,10 +26,10 @@ import numpy as np
 from tensorflow.core.example import example_pb2
 
 from tfx_balance.core.balanced_augmenter import floats
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.hashing import example_rng
-from tfx_balance.core.labels import class_name
-from tfx_balance.core.records import feature_names
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.hashing import example_rng
+from tfx_balance.core.common.labels import class_name
+from tfx_balance.core.common.records import feature_names
 
 DEFAULT_K = 5
 DEFAULT_EXACT_LIMIT = 10_000

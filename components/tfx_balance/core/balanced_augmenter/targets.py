@@ -19,9 +19,9 @@ import base64
 import json
 from typing import Dict, Mapping
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.labels import parse_class_name, sorted_classes
-from tfx_balance.core.python_values import to_json
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.labels import parse_class_name, sorted_classes
+from tfx_balance.core.common.python_values import to_json
 
 TARGET_KINDS = ('max', 'mean')
 _BYTES = 'base64'  # JSON form of a bytes class: {"base64": "<standard base64>"}

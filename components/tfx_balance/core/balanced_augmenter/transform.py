@@ -4,7 +4,7 @@ Two passes over the input, in batches: the profile pass (``profile``) makes the 
 ``RebalancePlan`` (a side input); the generation pass keeps (marked) or drops each original and
 routes the sources of copies to ``generate``.
 
-Example (outside TFX; ``ReadRecordBatches`` is in ``tfx_balance.core.records``):
+Example (outside TFX; ``ReadRecordBatches`` is in ``tfx_balance.core.common.records``):
     >>> import apache_beam as beam
     >>> with beam.Pipeline() as p:  # doctest: +SKIP
     ...     out = p | BalancedAugment(
@@ -32,10 +32,10 @@ from tfx_balance.core.balanced_augmenter.plan import (
 from tfx_balance.core.balanced_augmenter.profile import Profile, ProfileFn, build_plan
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
 from tfx_balance.core.balanced_augmenter.smote import WHOLE_CLASS
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import bucket_of, example_keys, fingerprint, seeded_hash
-from tfx_balance.core.labels import read_labels
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import bucket_of, example_keys, fingerprint, seeded_hash
+from tfx_balance.core.common.labels import read_labels
+from tfx_balance.core.common.records import DEFAULT_BATCH_SIZE
 
 IMAGE_BATCH_SIZE = 64
 RECORDS = 'records'

@@ -13,8 +13,8 @@ import numpy as np
 from tensorflow.core.example import example_pb2, feature_pb2
 
 from tfx_balance.core.balanced_augmenter.provenance import Provenance
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.wire import ENTRY_TAG, VALUE_TAG, delimited, feature_entry, key_order
 
 _FLOAT, _INT64, _BYTES = 'float_list', 'int64_list', 'bytes_list'
 _EXPECTED = {_INT64: 'integer', _FLOAT: 'float', _BYTES: 'bytes/str'}

@@ -15,13 +15,13 @@ import dataclasses
 import numbers
 from typing import Any, Sequence
 
-from tfx_balance import keys
-from tfx_balance.core.arguments import FLOAT, INT, JSON, STR, Arguments, argument
 from tfx_balance.core.balanced_input_gen import policies
 from tfx_balance.core.balanced_input_gen.plan import DEFAULT_EXAMPLES_PER_SHARD
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split_names import validate_split_list
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.arguments import FLOAT, INT, JSON, STR, Arguments, argument
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.python_values import on_python_values
+from tfx_balance.core.common.split_names import validate_split_list
 
 
 def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:
@@ -34,7 +34,7 @@ def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class LayoutConfig(Arguments):
-    """Arguments of BalancedInputGen, each declared once (``core/arguments.py``); ``validate``
+    """Arguments of BalancedInputGen, each declared once (``core/common/arguments.py``); ``validate``
     returns them normalised (``splits`` a tuple, defaults filled in)."""
 
     label_feature: str = argument(

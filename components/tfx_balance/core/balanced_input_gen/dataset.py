@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen.memory import DEFAULT_MEMORY_BUDGET
 from tfx_balance.core.balanced_input_gen.merge import groups_to_read
 from tfx_balance.core.balanced_input_gen.plan import LayoutPlan, MultiLabelLayoutPlan
@@ -22,8 +21,9 @@ from tfx_balance.core.balanced_input_gen.streams import (
     record_groups,
     replica_groups,
 )
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.records import feature_names, first_record
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.records import feature_names, first_record
 
 PROVENANCE_FEATURES = (
     keys.DEFAULT_PROVENANCE_FEATURE,

@@ -23,10 +23,10 @@ from tfx_balance.core.balanced_input_gen.plan import (
     make_multilabel_plan,
     make_plan,
 )
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, seeded_hash
-from tfx_balance.core.label_sets import SINGLE, check_widths, read_label_sets
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_keys, seeded_hash
+from tfx_balance.core.common.label_sets import SINGLE, check_widths, read_label_sets
+from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
@@ -34,7 +34,7 @@ from tfx_balance.core.labels import (
     example_fingerprint,
     sorted_classes,
 )
-from tfx_balance.core.records import DEFAULT_BATCH_SIZE, write_records_file
+from tfx_balance.core.common.records import DEFAULT_BATCH_SIZE, write_records_file
 
 META = 'meta'
 

@@ -24,9 +24,9 @@ from typing import Sequence
 import numpy as np
 
 from tfx_balance.core.balanced_input_gen.schedule import batch_rows
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import seeded_hash
-from tfx_balance.core.records import FRAMING, RECORD_LENGTH
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import seeded_hash
+from tfx_balance.core.common.records import FRAMING, RECORD_LENGTH
 
 DEFAULT_MEMORY_BUDGET = 256 << 20
 # Bytes counted per example on top of its serialized size (a tf.string element and its index).

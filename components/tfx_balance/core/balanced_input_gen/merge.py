@@ -21,7 +21,7 @@ from tfx_balance.core.balanced_input_gen.plan import (
     MultiLabelLayoutPlan,
 )
 from tfx_balance.core.balanced_input_gen.plan_file import located_plans
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,16 +18,16 @@ import math
 import re
 from typing import Dict, Mapping, Sequence, Tuple
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen import policies
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import (
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
     sorted_classes,
 )
-from tfx_balance.core.records import feature_names
+from tfx_balance.core.common.records import feature_names
 
 PLAN_FILE = keys.BALANCE_PLAN_FILE
 PLAN_FORMAT_VERSION = 1

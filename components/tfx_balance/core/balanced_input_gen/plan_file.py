@@ -21,8 +21,8 @@ from tfx_balance.core.balanced_input_gen.plan import (
     LayoutPlan,
     MultiLabelLayoutPlan,
 )
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.spans import REPEATED_SPAN_FIX, repeated_spans
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.spans import REPEATED_SPAN_FIX, repeated_spans
 
 
 def plans_to_json(

@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from tfx_balance.core.balanced_input_gen.schedule import checked_weights
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 DEFAULT_POLICY = 'floored_label_balanced'
 EPOCHS_TO_READ_ALL = 3  # 'floored_label_balanced' reads every example within this many epochs

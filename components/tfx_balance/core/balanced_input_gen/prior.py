@@ -16,7 +16,6 @@ import logging
 import os
 from typing import Mapping, Sequence, Tuple
 
-from tfx_balance import keys
 from tfx_balance.core.balanced_input_gen.merge import groups_to_read, summed_counts
 from tfx_balance.core.balanced_input_gen.plan import (
     COMPONENT,
@@ -28,8 +27,9 @@ from tfx_balance.core.balanced_input_gen.plan import (
 from tfx_balance.core.balanced_input_gen.plan_file import located_plans
 from tfx_balance.core.balanced_input_gen.schedule import weight_shares
 from tfx_balance.core.calibration import SIGMOID, SOFTMAX, checked_labels
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.records import first_record
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.records import first_record
 
 
 @dataclasses.dataclass(frozen=True)

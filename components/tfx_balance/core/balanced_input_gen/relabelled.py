@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from tfx_balance.core.errors import DataError
+from tfx_balance.core.common.errors import DataError
 
 # The page that shows how to keep the label of a pipeline whose label is made in Transform.
 RECIPE = 'docs/template_path.md'

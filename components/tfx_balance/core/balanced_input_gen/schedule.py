@@ -19,7 +19,7 @@ from typing import Dict, Iterator, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError
+from tfx_balance.core.common.errors import ConfigError
 
 # Longest schedule period (in batches) and choice sequence (in examples) kept in memory.
 MAX_PERIOD_BATCHES = 10_000

@@ -30,8 +30,8 @@ from tfx_balance.core.balanced_input_gen.schedule import (
     resolve_weights,
     schedule_period,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import seeded_hash
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import seeded_hash
 
 DEFAULT_SHUFFLE_BUFFER = 10_000
 # Above this many examples per schedule period, batches are assembled example by example.

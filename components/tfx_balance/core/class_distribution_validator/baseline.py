@@ -39,8 +39,8 @@ from tfx_balance.core.class_distribution_validator.report import (
     Finding,
     above,
 )
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import class_name, sorted_classes
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import class_name, sorted_classes
 
 # TFDV computes the Jensen-Shannon divergence only for a feature whose schema has a threshold:
 # without max_drift_divergence the comparator gets the largest one, so the value is reported.

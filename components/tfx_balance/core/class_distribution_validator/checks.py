@@ -45,8 +45,8 @@ from tfx_balance.core.class_distribution_validator.presence import (
     within_bound,
 )
 from tfx_balance.core.class_distribution_validator.report import Finding, Report, above
-from tfx_balance.core.errors import UnknownSplitError
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.errors import UnknownSplitError
+from tfx_balance.core.common.labels import (
     ClassValue,
     check_distinct_names,
     class_name,

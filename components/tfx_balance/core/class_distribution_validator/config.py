@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, Mapping, Tuple, Union
 
-from tfx_balance import keys
-from tfx_balance.core.arguments import (
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.arguments import (
     BOOL,
     FLOAT,
     JSON,
@@ -15,10 +15,10 @@ from tfx_balance.core.arguments import (
     Arguments,
     argument,
 )
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.labels import class_name
-from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split_names import validate_split_list
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.labels import class_name
+from tfx_balance.core.common.python_values import on_python_values
+from tfx_balance.core.common.split_names import validate_split_list
 
 UNIFORM = 'uniform'
 MULTI_LABEL_MODES = keys.MULTI_LABEL_FORMS  # the values of multi_label besides None
@@ -32,7 +32,7 @@ PerSplit = Union[float, Mapping[str, float]]  # one value for every split, or {s
 
 @dataclasses.dataclass(frozen=True)
 class ValidatorConfig(Arguments):
-    """Arguments of ClassDistributionValidator, each declared once (``core/arguments.py``)."""
+    """Arguments of ClassDistributionValidator, each declared once (``core/common/arguments.py``)."""
 
     label_feature: str = argument(
         doc='the int64 or string feature holding the class label.', wire=STR

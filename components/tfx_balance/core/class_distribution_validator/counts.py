@@ -14,14 +14,14 @@ from typing import Dict, List, Mapping, Sequence
 import numpy as np
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import (
     FLOAT_LABEL_FIX,
     ClassValue,
     empty_label_error,
     sorted_classes,
 )
-from tfx_balance.core.wire import LENGTH_DELIMITED, delimited, fields, varint
+from tfx_balance.core.common.wire import LENGTH_DELIMITED, delimited, fields, varint
 
 MAX_MOMENT_CLASSES = 4  # numeric int labels: most consecutive values solvable exactly
 EXACT_FLOAT_INT = 2**53  # float64 holds every integer below this exactly

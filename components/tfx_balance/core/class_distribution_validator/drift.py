@@ -21,8 +21,8 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, class_name, sorted_classes
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import ClassValue, class_name, sorted_classes
 
 L_INFTY = 'L_INFTY'  # TFDV's names of its drift measurements (anomalies_pb2.DriftSkewInfo)
 JENSEN_SHANNON = 'JENSEN_SHANNON_DIVERGENCE'

@@ -11,8 +11,8 @@ from typing import Dict, Iterable, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.class_distribution_validator.counts import LabelPrevalence, sorted_counts
-from tfx_balance.core.label_sets import check_widths, read_label_sets
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.label_sets import check_widths, read_label_sets
+from tfx_balance.core.common.labels import (
     ClassValue,
     check_label_kinds,
     example_fingerprint,

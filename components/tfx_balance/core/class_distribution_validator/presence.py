@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 from tfx_balance.core.class_distribution_validator.report import WITHIN_SPLITTER_BOUND, Finding
-from tfx_balance.core.labels import ClassValue, class_name, sorted_classes
+from tfx_balance.core.common.labels import ClassValue, class_name, sorted_classes
 from tfx_balance.core.split.allocation import allocate
 
 

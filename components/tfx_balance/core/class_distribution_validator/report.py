@@ -11,8 +11,8 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx_balance.core.class_distribution_validator.config import Target
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
 from tfx_balance.core.class_distribution_validator.drift import comparator_schema
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue, class_name, format_count_table
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import ClassValue, class_name, format_count_table
 
 SPLIT_DISTANCE = 'split_distance'
 MISSING_CLASS = 'missing_class'

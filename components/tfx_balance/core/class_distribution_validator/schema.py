@@ -7,8 +7,8 @@ from typing import List
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.labels import ClassValue
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.labels import ClassValue
 
 MAX_DOMAIN_CLASSES = 100_000  # largest int_domain min..max range read as expected classes
 

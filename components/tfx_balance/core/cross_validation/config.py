@@ -14,15 +14,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Mapping, Sequence, Tuple
 
-from tfx_balance.core.arguments import JSON, SORTED_JSON, STR, Arguments, argument
+from tfx_balance.core.common.arguments import JSON, SORTED_JSON, STR, Arguments, argument
+from tfx_balance.core.common.python_values import on_python_values
 from tfx_balance.core.cross_validation.estimates import check_gate_on, parse_thresholds
 from tfx_balance.core.cross_validation.folds import fold_names
-from tfx_balance.core.python_values import on_python_values
 
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidationConfig(Arguments):
-    """Arguments of CrossValidationAggregate (``core/arguments.py``)."""
+    """Arguments of CrossValidationAggregate (``core/common/arguments.py``)."""
 
     folds: int | Sequence[str] | None = argument(
         None,

@@ -16,7 +16,7 @@ import numbers
 import statistics
 from typing import Dict, Mapping, Sequence, Tuple
 
-from tfx_balance.core.errors import ConfigError, DataError
+from tfx_balance.core.common.errors import ConfigError, DataError
 
 CONFIDENCE = 0.95
 GATE_ON = ('mean', 'interval')

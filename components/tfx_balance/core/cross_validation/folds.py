@@ -18,8 +18,8 @@ import re
 from fractions import Fraction
 from typing import List, Mapping, Sequence
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.split_names import validate_split_weights
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.split_names import validate_split_weights
 
 FOLD_PREFIX = 'fold-'
 # The one limit: each fold is a Beam output and a Split- folder of the splitter, and an input of

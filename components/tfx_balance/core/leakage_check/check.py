@@ -23,10 +23,12 @@ from typing import Iterator, List, Mapping, NamedTuple, Sequence
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance import keys
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import example_keys, fingerprint, key_buckets
-from tfx_balance.core.labels import decode_feature
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import example_keys, fingerprint, key_buckets
+from tfx_balance.core.common.labels import decode_feature
+from tfx_balance.core.common.records import fixed_batches, read_named_file_batches, unbatch
+from tfx_balance.core.common.wire import feature_key
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import (
     LeakageCounts,
@@ -50,8 +52,6 @@ from tfx_balance.core.leakage_check.index import (
     read_index,
 )
 from tfx_balance.core.leakage_check.report import leakage_report
-from tfx_balance.core.records import fixed_batches, read_named_file_batches, unbatch
-from tfx_balance.core.wire import feature_key
 
 
 def key_array(keys: Sequence[bytes]) -> np.ndarray:
@@ -71,7 +71,7 @@ def leakage_fingerprints(
     """The report's fingerprint of each record: its content key's, provenance features (and
     ``label_feature``, when LeakageCheck was given it) left out.
 
-    >>> from tfx_balance.core.labels import example_fingerprint
+    >>> from tfx_balance.core.common.labels import example_fingerprint
     >>> from tensorflow.core.example import example_pb2
     >>> ex = example_pb2.Example()
     >>> ex.features.feature['x'].float_list.value.append(0.5)
@@ -108,7 +108,7 @@ def _is_synthetic(record: bytes, feature: str, split: str) -> bool:
     from google.protobuf.message import DecodeError
     from tensorflow.core.example import example_pb2
 
-    from tfx_balance.core.labels import example_fingerprint
+    from tfx_balance.core.common.labels import example_fingerprint
 
     try:
         found = example_pb2.Example.FromString(record).features.feature

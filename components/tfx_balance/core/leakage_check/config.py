@@ -15,12 +15,12 @@ import fnmatch
 import math
 from typing import Sequence, Tuple
 
-from tfx_balance import keys
-from tfx_balance.core.arguments import BOOL, INT, JSON, STR, Arguments, argument
+from tfx_balance.core.common import keys
+from tfx_balance.core.common.arguments import BOOL, INT, JSON, STR, Arguments, argument
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.python_values import on_python_values
+from tfx_balance.core.common.split_names import validate_split_list
 from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import on_python_values
-from tfx_balance.core.split_names import validate_split_list
 
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')
@@ -34,7 +34,7 @@ MAX_KEY_BUCKETS = 1024
 
 @dataclasses.dataclass(frozen=True)
 class LeakageConfig(Arguments):
-    """Arguments of LeakageCheck, each declared once (``core/arguments.py``)."""
+    """Arguments of LeakageCheck, each declared once (``core/common/arguments.py``)."""
 
     training_splits: Tuple[str, ...] | None = argument(
         None,
@@ -78,7 +78,7 @@ class LeakageConfig(Arguments):
     group_feature: str | None = argument(
         None,
         doc="the feature holding a group id (as StratifiedSplitter's argument of that name): a "
-        'group with examples in two or more splits fails the check (core/groups.py says what a '
+        'group with examples in two or more splits fails the check (core/common/groups.py says what a '
         'group is).',
         wire=STR,
     )

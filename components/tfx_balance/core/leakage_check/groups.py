@@ -20,10 +20,10 @@ from typing import List, Mapping, Sequence
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.groups import group_name, read_group_ids
-from tfx_balance.core.hashing import key_buckets
-from tfx_balance.core.labels import example_fingerprint
-from tfx_balance.core.records import unbatch
+from tfx_balance.core.common.groups import group_name, read_group_ids
+from tfx_balance.core.common.hashing import key_buckets
+from tfx_balance.core.common.labels import example_fingerprint
+from tfx_balance.core.common.records import unbatch
 
 
 def batch_groups(item, group_feature: str) -> List[tuple]:

@@ -21,15 +21,15 @@ from typing import Iterator, List, Mapping, NamedTuple, Sequence, Tuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError, DataError
-from tfx_balance.core.key_records import (
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.key_records import (
     damaged_file_error,
     encode_entries,
     file_entries,
     file_records,
     header_differences,
 )
-from tfx_balance.keys import PREVIOUS_KEY_INDEX_KEY
+from tfx_balance.core.common.keys import PREVIOUS_KEY_INDEX_KEY
 
 # content key, split index (into the header's splits), synthetic (1) or not (0): 10 bytes
 KEY_RECORD = np.dtype([('key', '>u8'), ('split', 'u1'), ('synthetic', 'u1')])
@@ -114,7 +114,7 @@ def decode_groups(records: Sequence[bytes]) -> Tuple[List[bytes], np.ndarray]:
     """Group records as ``(group ids, split indexes)``; ``DataError`` for other records."""
     import tensorflow as tf
 
-    from tfx_balance.core.labels import decode_feature
+    from tfx_balance.core.common.labels import decode_feature
 
     groups = decode_feature(list(records), GROUP, tf.string)
     splits = decode_feature(list(records), SPLIT, tf.int64)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import List, Sequence
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import fingerprint
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import fingerprint
 from tfx_balance.core.leakage_check.config import LeakageConfig
 from tfx_balance.core.leakage_check.counts import LeakageCounts
 

@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from tfx_balance import keys
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import (
     augmenter,
     charts,

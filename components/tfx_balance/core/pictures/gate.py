@@ -1,6 +1,6 @@
 """The Evaluator's gate verdict drawn as the components' reports are: blessed or not, and each
 threshold with the candidate's value, from ``tfx_balance.metrics.verdict.gate_verdict``'s dict.
-Not a component's report (the Evaluator is TFX's): ``tfx_balance.run_pictures`` draws it beside
+Not a component's report (the Evaluator is TFX's): ``tfx_balance.orchestration.run_pictures`` draws it beside
 them.
 
 Example:

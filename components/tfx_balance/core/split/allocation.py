@@ -23,10 +23,10 @@ from typing import Sequence
 # 0.2.0 names of this module that live elsewhere now: name -> its module.
 _MOVED = {
     'boundaries': 'tfx_balance.core.split.placement',
-    'SPLIT_NAME_PATTERN': 'tfx_balance.core.split_names',
-    'validate_split_list': 'tfx_balance.core.split_names',
-    'validate_split_name': 'tfx_balance.core.split_names',
-    'validate_split_weights': 'tfx_balance.core.split_names',
+    'SPLIT_NAME_PATTERN': 'tfx_balance.core.common.split_names',
+    'validate_split_list': 'tfx_balance.core.common.split_names',
+    'validate_split_name': 'tfx_balance.core.common.split_names',
+    'validate_split_weights': 'tfx_balance.core.common.split_names',
 }
 
 
@@ -219,7 +219,7 @@ class _Rounding:
 def __getattr__(name):
     if name not in _MOVED:
         raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    from tfx_balance.core.deprecation import warn_moved
+    from tfx_balance.core.common.deprecation import warn_moved
 
     warn_moved(f'{__name__}.{name}', f'{_MOVED[name]}.{name}')
     return getattr(importlib.import_module(_MOVED[name]), name)

@@ -27,22 +27,22 @@ from typing import Dict, Mapping, NamedTuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import key_buckets
-from tfx_balance.core.key_records import (
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import key_buckets
+from tfx_balance.core.common.key_records import (
     ReadKeyRecords,
     decode_entries,
     encode_entries,
     header_differences,
     read_header,
 )
-from tfx_balance.core.labels import class_name, sorted_classes
-from tfx_balance.core.records import fixed_batches
-from tfx_balance.keys import (
+from tfx_balance.core.common.keys import (
     ASSIGNMENT_RECORDS_PREFIX,
     ASSIGNMENTS_FILE,
     PREVIOUS_ASSIGNMENTS_KEY,
 )
+from tfx_balance.core.common.labels import class_name, sorted_classes
+from tfx_balance.core.common.records import fixed_batches
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])

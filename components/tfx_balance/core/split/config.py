@@ -14,7 +14,7 @@ Example:
     >>> StratifiedSplitConfig('label', splits=['train', 'eval']).validate()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tfx_balance.core.errors.ConfigError: splits must be ...
+    tfx_balance.core.common.errors.ConfigError: splits must be ...
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ import json
 import numbers
 from typing import Mapping, Sequence
 
-from tfx_balance import keys
-from tfx_balance.core import split_names
-from tfx_balance.core.arguments import INT, JSON, STR, Arguments, Wire, argument
+from tfx_balance.core.common import keys, split_names
+from tfx_balance.core.common.arguments import INT, JSON, STR, Arguments, Wire, argument
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.python_values import on_python_values, to_json
 from tfx_balance.core.cross_validation import folds
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.python_values import on_python_values, to_json
 from tfx_balance.core.split import label_bins
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
@@ -45,7 +44,7 @@ PAIRS = Wire(
 
 @dataclasses.dataclass(frozen=True)
 class StratifiedSplitConfig(Arguments):
-    """Arguments of StratifiedSplitter, each declared once (``core/arguments.py``; rules:
+    """Arguments of StratifiedSplitter, each declared once (``core/common/arguments.py``; rules:
     docs/stratified_splitter.md). ``validate()`` gives ``splits`` as a dict (the folds' weights
     with ``folds``) and ``input_splits`` as a tuple."""
 

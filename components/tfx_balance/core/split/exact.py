@@ -24,15 +24,15 @@ from typing import NamedTuple
 
 import apache_beam as beam
 
-from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import (
+from tfx_balance.core.common.groups import group_key, read_group_ids
+from tfx_balance.core.common.hashing import (
     bucket_of,
     example_keys,
     fingerprint,
     seeded_hash,
     seeded_hashes,
 )
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
@@ -41,7 +41,7 @@ from tfx_balance.core.labels import (
     read_labels,
     unlabelled_keys,
 )
-from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.allocation import allocate_classes
 from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
 from tfx_balance.core.split.config import StratifiedSplitConfig

@@ -19,8 +19,8 @@ from typing import Mapping, NamedTuple, Sequence
 
 import apache_beam as beam
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.hashing import BucketRanking, bucket_of
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.hashing import BucketRanking, bucket_of
 from tfx_balance.core.split.allocation import allocate_classes, fresh_counts
 from tfx_balance.core.split.assignments import encode_assignments
 

@@ -33,17 +33,17 @@ from typing import Dict, NamedTuple
 import apache_beam as beam
 import numpy as np
 
-from tfx_balance.core.errors import DataError
-from tfx_balance.core.groups import group_key, read_group_ids
-from tfx_balance.core.hashing import (
+from tfx_balance.core.common.errors import DataError
+from tfx_balance.core.common.groups import group_key, read_group_ids
+from tfx_balance.core.common.hashing import (
     bucket_of,
     example_keys,
     fingerprint,
     seeded_hash,
     seeded_hashes,
 )
-from tfx_balance.core.label_sets import check_widths, read_label_sets
-from tfx_balance.core.labels import (
+from tfx_balance.core.common.label_sets import check_widths, read_label_sets
+from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
@@ -53,7 +53,7 @@ from tfx_balance.core.labels import (
     sorted_classes,
     unlabelled_keys,
 )
-from tfx_balance.core.records import RecordBatch
+from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.assignments import (
     PinnedCounts,
     encode_assignments,

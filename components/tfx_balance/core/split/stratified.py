@@ -23,9 +23,9 @@ from typing import Callable, Dict
 
 import apache_beam as beam
 
-from tfx_balance.core.errors import ConfigError
-from tfx_balance.core.hashing import BUCKET_BITS
-from tfx_balance.core.records import fixed_batches, unbatch
+from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.hashing import BUCKET_BITS
+from tfx_balance.core.common.records import fixed_batches, unbatch
 from tfx_balance.core.split import label_bins
 from tfx_balance.core.split.assignments import (
     PinUnits,

@@ -23,7 +23,7 @@ from typing import Mapping
 
 import numpy as np
 
-from tfx_balance.core.labels import class_sort_key
+from tfx_balance.core.common.labels import class_sort_key
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.multilabel_plan.program import Program
 

@@ -42,16 +42,17 @@ from tfx_balance.core.common.labels import (
     unlabelled_keys,
 )
 from tfx_balance.core.common.records import RecordBatch
-from tfx_balance.core.split.allocation import (
-    ClassSplitPlan,
-    PlaceUnits,
-    allocate_classes,
-    check_not_empty,
-    place_groups,
-)
+from tfx_balance.core.split.allocation import allocate_classes
 from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
+from tfx_balance.core.split.placement import (
+    ClassSplitPlan,
+    Group,
+    PlaceUnits,
+    check_not_empty,
+    place_groups,
+)
 from tfx_balance.core.split.report import (
     class_table,
     format_report,
@@ -211,7 +212,7 @@ class PlanClasses(beam.CombineFn):
 
     @staticmethod
     def largest(groups: list) -> list:
-        """The ``LISTED_GROUPS`` largest of ``(size, hash, group, class, labels)`` entries."""
+        """The ``LISTED_GROUPS`` largest of group units (not pinned)."""
         if len(groups) > LISTED_GROUPS:
             groups.sort(key=_largest)
             del groups[LISTED_GROUPS:]
@@ -234,7 +235,7 @@ class PlanClasses(beam.CombineFn):
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
                 if unit.group is not None:
-                    groups.append((unit.size, unit.hash, unit.group, unit.label, unit.labels))
+                    groups.append(unit)
             # a group may hold labels other than the class it counts for
             for label, name in unit.named:
                 if label not in examples or name < examples[label]:
@@ -292,29 +293,29 @@ class PlanClasses(beam.CombineFn):
         """``({class: {group: split}}, {class: [examples per split]})`` of the groups placed one
         by one (all of them where there are at most ``FEW_GROUPS`` per split; else the ``largest``
         of at least ``1 / LISTED_SHARE`` of the smallest split's share of the ``examples``), by
-        ``allocation.place_groups`` beside the ``held`` units of earlier spans, and taken out of
+        ``placement.place_groups`` beside the ``held`` units of earlier spans, and taken out of
         ``buckets``."""
         listed, placed = {}, {}
         if len(groups) > FEW_GROUPS * len(self.weights):
             smallest = Fraction(examples) * min(map(Fraction, self.weights))
             smallest /= sum(map(Fraction, self.weights))
-            groups = [g for g in groups if g[0] * LISTED_SHARE >= smallest]
+            groups = [g for g in groups if g.size * LISTED_SHARE >= smallest]
         groups = sorted(groups, key=_largest)
-        classes = [collections.Counter(labels) for _, _, _, _, labels in groups]
         kept = {c: row for c, row in (held or {}).items() if any(row)}  # place_groups copies
-        splits = place_groups([(g[0], c) for g, c in zip(groups, classes)], self.weights, kept)
-        for (size, h, group, label, _), split in zip(groups, splits):
-            listed.setdefault(label, {})[group] = split
-            placed.setdefault(label, [0] * len(self.weights))[split] += size
-            hist, bucket = buckets[label], bucket_of(h, self.bucket_bits)
-            hist[bucket] -= size
+        entries = [Group(g.size, collections.Counter(g.labels)) for g in groups]
+        splits = place_groups(entries, self.weights, kept)
+        for g, split in zip(groups, splits):
+            listed.setdefault(g.label, {})[g.group] = split
+            placed.setdefault(g.label, [0] * len(self.weights))[split] += g.size
+            hist, bucket = buckets[g.label], bucket_of(g.hash, self.bucket_bits)
+            hist[bucket] -= g.size
             if not hist[bucket]:
                 del hist[bucket]
         return listed, placed
 
 
 _NO_HASH = 1 << 64  # above every unit hash
-# The groups a grouped plan places one by one (allocation.place_groups), held in the plan (a side
+# The groups a grouped plan places one by one (placement.place_groups), held in the plan (a side
 # input of the placement pass), so that no split is empty while there are groups for it and a few
 # large groups fill the splits evenly: every group where there are at most FEW_GROUPS per split;
 # else at most LISTED_GROUPS, the largest, each of at least 1 / LISTED_SHARE of the smallest
@@ -326,9 +327,9 @@ LISTED_GROUPS = 4096
 LISTED_SHARE = 8
 
 
-def _largest(group: tuple):
-    """Sort key of ``(size, hash, ...)`` group entries: the largest first, then by hash."""
-    return -group[0], group[1]
+def _largest(group: Unit):
+    """Sort key of group units: the largest first, then by hash."""
+    return -group.size, group.hash
 
 
 def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -> dict:

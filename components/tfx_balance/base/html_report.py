@@ -16,7 +16,6 @@ from tfx.types import artifact_utils, value_artifact
 from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.core.common import keys
-from tfx_balance.core.pictures import PICTURES, picture_page
 
 # The argument every component that writes a report takes, and its doc (parameters.documented).
 ARGUMENT = keys.HTML_REPORT_KEY
@@ -61,6 +60,8 @@ def write(output_dict, report_file: str, report: dict) -> None:
     a browser opens (``browser_file``)."""
     outputs = output_dict.get(keys.HTML_REPORT_KEY)
     if outputs:
+        from tfx_balance.core.pictures import PICTURES, picture_page  # the drawing, only here
+
         artifact = artifact_utils.get_single_instance(outputs)
         # Its URI is the file. LocalDagRunner makes its folder; Kubeflow's container entrypoint
         # does not (a local path there has none until something writes one).
@@ -83,8 +84,6 @@ VALUE_FILE = 'value'
 def browser_file(uri: str, page: str) -> str:
     """The path a browser opens as the picture of the HtmlReport at ``uri``, whose content is
     ``page``: ``report.html`` written beside a LocalDagRunner ``value`` file, else ``uri``."""
-    from tfx.dsl.io import fileio
-
     if os.path.basename(uri) != VALUE_FILE:
         return uri
     path = os.path.join(os.path.dirname(uri), BROWSER_FILE)

@@ -178,7 +178,8 @@ def bar_chart(
                 parts.append(
                     f'<line class="interval" data-series="{charts.esc(name)}" '
                     f'data-category="{charts.esc(categories[ci])}" x1="{cx:.1f}" y1="{low:.1f}" '
-                    f'x2="{cx:.1f}" y2="{high:.1f}" stroke="{charts.MARK_COLOR}" stroke-width="1.5"/>'
+                    f'x2="{cx:.1f}" y2="{high:.1f}" stroke="{charts.MARK_COLOR}" '
+                    'stroke-width="1.5"/>'
                 )
         lx, row = legend[si]
         ly = top + plot_h + 52 + row * charts.LEGEND_ROW

@@ -81,12 +81,10 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         )
         super().__init__(spec=spec)
         if module_file and _can_package_user_modules():
-            # As TFX's Trainer/Transform: the module file becomes a wheel under the pipeline
-            # root and the executor receives `module_path` instead.
+            # As TFX's Trainer: the module file becomes a wheel, the executor gets `module_path`.
             udf_utils.add_user_module_dependency(self, keys.MODULE_FILE_KEY, keys.MODULE_PATH_KEY)
 
 
 def _can_package_user_modules() -> bool:
-    """Whether TFX can package ``module_file`` as a wheel (installed with pip at run time); without
-    pip the executor imports the file from its path."""
+    """Whether TFX can package ``module_file`` as a wheel (pip installs it at run time)."""
     return udf_utils.should_package_user_modules() and (importlib.util.find_spec('pip') is not None)

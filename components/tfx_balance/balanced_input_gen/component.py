@@ -48,14 +48,11 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             fn_args.train_files, label_feature='label', batch_size=64,
             data_accessor=fn_args.data_accessor, schema=schema, seed=0)
 
-    Each split in ``splits`` is written as shards
-    ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` with ``balance_plan.json`` at the
-    artifact root; other splits are copied; a window of spans is laid out as their union. What is
-    written: docs/balanced_input_gen.md.
+    Each split in ``splits`` is written as per-class shards with ``balance_plan.json`` at the
+    artifact root; other splits are copied. What is written: docs/balanced_input_gen.md.
 
     Outputs:
-      examples: Examples artifact with every input split, ``splits`` laid out per class, and the
-        span and version of the input (of a window, its latest span's).
+      examples: Examples artifact with every input split, ``splits`` laid out per class.
     """
 
     SPEC_CLASS = BalancedInputGenSpec
@@ -80,14 +77,10 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
           window of spans (a Resolver's), laid out as their union.
         augmented_examples: optional BalancedAugmenter output that ``examples`` were derived from
-          (e.g. through Transform): its class counts before augmentation are recorded as
-          ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed),
-          and the classes laid out must be the ones it wrote (a ``DataError`` names how many
-          examples changed class, e.g. a label recomputed in Transform from features the
-          augmenter perturbed: docs/template_path.md). Not with ``multi_label``.
-        history: a SpanHistory channel (LookBack's, wired by tfx_balance.periodic): the plan also
-          names the layouts of the window's earlier spans. ``examples`` is then one span. Not
-          with ``multi_label``.
+          (e.g. through Transform): its counts before augmentation go to the prior correction, and
+          the classes laid out must be the ones it wrote. Not with ``multi_label``.
+        history: a SpanHistory channel (LookBack's): the plan also names the layouts of the
+          window's earlier spans. Not with ``multi_label``.
         {arguments}
         """
         config = LayoutConfig.from_call(locals()).validate()

@@ -1,6 +1,5 @@
 """CrossValidationAggregate: per metric, the mean, std and 95% interval over k fold evaluations,
-and a ModelBlessing when the cross-validated estimate meets the thresholds.
-"""
+and a ModelBlessing when the estimate meets the thresholds."""
 
 from __future__ import annotations
 
@@ -60,9 +59,8 @@ class CrossValidationAggregate(base_component.BaseComponent):
             push_destination=...,
         )
 
-    For every numeric metric of the overall slice, of the candidate, the baseline and their
-    difference, it logs and writes the statistics; ``blessing`` is BLESSED only if every threshold
-    holds (NOT_BLESSED without thresholds). Rules: docs/cross_validation.md.
+    ``blessing`` is BLESSED only if every threshold holds (NOT_BLESSED without thresholds).
+    Rules: docs/cross_validation.md.
     """
 
     SPEC_CLASS = CrossValidationAggregateSpec

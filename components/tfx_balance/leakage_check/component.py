@@ -40,14 +40,9 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         leakage = LeakageCheck(examples=augmenter.outputs['examples'])
         trainer.add_upstream_node(leakage)  # nothing trains on leaking splits
 
-    What counts, and the recipe across spans (``previous_key_index``): docs/leakage_check.md.
-
-    Outputs:
-      anomalies: ExampleAnomalies with ``leakage.json``, ``leakage.md``, a TFDV ``Anomalies``
-        per split, the custom property ``blessed`` (split -> 1/0) and, from one Examples
-        artifact, its key index for later runs' ``previous_key_index``.
-
-    A finding not allowed raises ``LeakageError``, so nothing downstream runs.
+    What counts, and across spans: docs/leakage_check.md. Output ``anomalies``: ``leakage.json``,
+    ``leakage.md``, an ``Anomalies`` and ``blessed`` per split, and the key index of one Examples
+    artifact. A finding not allowed raises ``LeakageError``.
     """
 
     SPEC_CLASS = LeakageCheckSpec
@@ -73,13 +68,13 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
-        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
-          Resolver's window), whose key indexes are pooled with ``examples`` by split name.
-        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
-          the key indexes of the window's earlier spans, in place of previous_key_index.
+        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies``, whose
+          key indexes are pooled with ``examples`` by split name.
+        history: optional SpanHistory channel (``tfx_balance.periodic``): the window's earlier
+          key indexes, in place of previous_key_index.
 
         Raises:
-          ConfigError: an argument is invalid (the message names it), when the pipeline is built.
+          ConfigError: an invalid argument, named, when the pipeline is built.
         """
         check_channel(LeakageCheckSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(

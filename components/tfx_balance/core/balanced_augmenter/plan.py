@@ -35,9 +35,8 @@ UNDERSAMPLE = 'undersample'  # the `select` lowest-ranked originals kept, the re
 
 @dataclasses.dataclass(frozen=True)
 class ClassRebalance:
-    """What happens to one class of ``n`` originals: ``output`` examples, by ``mode``; the
-    ``select`` lowest-ranked (``ranking``, None with KEEP) are the sources of one extra copy
-    (AUGMENT) or the ones kept (UNDERSAMPLE)."""
+    """One class of ``n`` originals gives ``output`` examples, by ``mode``; the ``select``
+    lowest-ranked are the sources of one extra copy (AUGMENT) or the ones kept (UNDERSAMPLE)."""
 
     label: object
     n: int
@@ -61,13 +60,8 @@ class ClassRebalance:
         return self.ranking.segment_of_bucket(bucket) == 0
 
     def row(self) -> dict:
-        return {
-            PLAN_INPUT: self.n,
-            PLAN_TARGET: self.target,
-            PLAN_GENERATED: self.generated,
-            PLAN_DROPPED: self.dropped,
-            PLAN_OUTPUT: self.output,
-        }
+        values = (self.n, self.target, self.generated, self.dropped, self.output)
+        return dict(zip(PLAN_COLUMNS, values))
 
 
 def plan_rebalance(
@@ -93,14 +87,13 @@ def plan_rebalance(
 
 @dataclasses.dataclass(frozen=True)
 class RebalancePlan(CacheAware):
-    """Per-class rebalances, float statistics and reservoirs of one split (a Beam side input,
-    whose reservoirs Beam's cache measures by size: ``get_referents_for_cache``)."""
+    """Per-class rebalances, float statistics and reservoirs of one split (a Beam side input)."""
 
     classes: Dict[object, ClassRebalance]
     stats: Dict[object, Dict[str, FeatureStats]]
     # class -> [(fingerprint, float features as floats.pack_floats gives them)]
     reservoirs: Dict[object, List[tuple]]
-    # class -> fingerprints of its only sources ('smote' borderline-1: the examples in danger)
+    # class -> fingerprints of its only sources ('smote' borderline-1)
     sources: Dict[object, frozenset] = dataclasses.field(default_factory=dict)
 
     def rows(self) -> dict:
@@ -144,8 +137,7 @@ def split_rows(rows, split: str) -> tuple:
 
 
 def plan_document(splits_plans, config) -> dict:
-    """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows
-    (``splits_plans``: ``(split, rows)`` pairs). Runs on Beam workers, so it imports no TFX."""
+    """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows."""
     document = {
         'label_feature': config.label_feature,
         keys.TARGET_KEY: json.loads(encode_target(config.target)),  # lossless: bytes classes too
@@ -158,6 +150,6 @@ def plan_document(splits_plans, config) -> dict:
     }
     if config.keep_features:
         document['keep_features'] = list(config.keep_features)
-    if config.needs_reservoir:  # 'interpolate' and 'smote' record each copy's partner
+    if config.mode.reservoir:  # 'interpolate' and 'smote' record each copy's partner
         document['partner_feature'] = config.partner_feature
     return document

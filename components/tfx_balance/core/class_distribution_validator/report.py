@@ -25,8 +25,7 @@ PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
 MIN_PREVALENCE = 'min_prevalence'
-# A split against the same split of the baseline statistics (``baseline.py``); a note when
-# classes appeared or vanished within the thresholds, and one per split only one side has.
+# A split against its baseline (``baseline.py``); the last two are notes.
 DRIFT_DISTANCE = 'drift_distance'
 DRIFT_DIVERGENCE = 'drift_divergence'
 CLASSES_CHANGED = 'classes_changed'
@@ -52,27 +51,21 @@ FINDING_DISTANCE = 'distance'
 FINDING_THRESHOLD = 'threshold'
 FINDING_DESCRIPTION = 'description'
 
-_REASON_TYPES = {
-    SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    TARGET_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    MISSING_CLASS: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    PREVALENCE_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    CARDINALITY_DISTANCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    PREVALENCE_DIFFERENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    MIN_PREVALENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    DRIFT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    DRIFT_DIVERGENCE: anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
-}
-_SHORT = {
-    SPLIT_DISTANCE: 'High Linfty distance between splits',
-    TARGET_DISTANCE: 'High Linfty distance to the target distribution',
-    MISSING_CLASS: 'Class missing from a split',
-    PREVALENCE_DISTANCE: 'High label prevalence distance between splits',
-    CARDINALITY_DISTANCE: 'High label cardinality difference between splits',
-    PREVALENCE_DIFFERENCE: 'Label prevalence far from the reference split',
-    MIN_PREVALENCE: 'Label prevalence below its minimum',
-    DRIFT_DISTANCE: 'High Linfty distance to the baseline',
-    DRIFT_DIVERGENCE: 'High Jensen-Shannon divergence to the baseline',
+_L_INFTY = anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH
+_CUSTOM = anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION
+_REASONS = {  # kind -> the Anomalies reason's type and short description
+    SPLIT_DISTANCE: (_L_INFTY, 'High Linfty distance between splits'),
+    TARGET_DISTANCE: (_L_INFTY, 'High Linfty distance to the target distribution'),
+    MISSING_CLASS: (_CUSTOM, 'Class missing from a split'),
+    PREVALENCE_DISTANCE: (_L_INFTY, 'High label prevalence distance between splits'),
+    CARDINALITY_DISTANCE: (_CUSTOM, 'High label cardinality difference between splits'),
+    PREVALENCE_DIFFERENCE: (_CUSTOM, 'Label prevalence far from the reference split'),
+    MIN_PREVALENCE: (_CUSTOM, 'Label prevalence below its minimum'),
+    DRIFT_DISTANCE: (_L_INFTY, 'High Linfty distance to the baseline'),
+    DRIFT_DIVERGENCE: (
+        anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+        'High Jensen-Shannon divergence to the baseline',
+    ),
 }
 
 
@@ -92,8 +85,7 @@ class ClassDistributionError(DataError):
 class Finding:
     """One violation or note; ``splits`` are the splits it concerns (its Anomalies go to each)."""
 
-    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS),
-    # or for a multi-label feature PREVALENCE_DISTANCE | CARDINALITY_DISTANCE | ... | MISSING_CLASS
+    kind: str  # one of the kinds above
     splits: Tuple[str, ...]
     description: str
     fix: str
@@ -370,8 +362,7 @@ class Report:
         info.severity = anomalies_pb2.AnomalyInfo.ERROR
         for f in findings:
             reason = info.reason.add()
-            reason.type = _REASON_TYPES[f.kind]
-            reason.short_description = _SHORT[f.kind]
+            reason.type, reason.short_description = _REASONS[f.kind]
             reason.description = f'{f.description} Fix: {f.fix}'
         info.short_description = (
             info.reason[0].short_description if len(findings) == 1 else 'Multiple errors'

@@ -1,5 +1,5 @@
 """String keys of component inputs and outputs, files and metrics. An execution property is named
-by the config field that declares it (core/arguments.py); the property keys below are those
+by the config field that declares it (core/common/arguments.py); the property keys below are those
 0.1.0 had, kept for code that reads them."""
 
 # Channels.

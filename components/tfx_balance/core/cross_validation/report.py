@@ -1,7 +1,5 @@
-"""The cross-validation result as JSON (``cross_validation.json``) and a console table (its
-picture: ``tfx_balance.core.pictures``).
-
-JSON layout: docs/cross_validation.md, "Outputs".
+"""The cross-validation result as JSON (``cross_validation.json``; docs/cross_validation.md,
+"Outputs") and a console table.
 
 >>> from tfx_balance.core.cross_validation import aggregate, gate
 >>> folds = [{'macro_recall': 0.5}, {'macro_recall': 0.7}]

@@ -49,9 +49,8 @@ def leakage_report(
     groups: dict | None = None,
     source_names: Sequence[str] | None = None,
 ) -> dict:
-    """The report of ``counts`` over ``splits``. ``passed`` is False for a finding not allowed;
-    groups in two or more splits (``groups``, from ``GroupSummary``) are never allowed. Over a
-    window of spans, ``source_names`` names ``counts.located``'s source numbers (``seen_in``)."""
+    """The report of ``counts``; groups in two splits never pass. ``source_names``: a window's
+    source numbers, for ``seen_in``."""
     splits = list(splits)
     pairs = []
     for a in range(len(splits)):

@@ -7,19 +7,19 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.balanced_input_gen import LayoutConfig
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
 
 
-class BalancedInputGenSpec(ComponentSpec):
+class BalancedInputGenSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(LayoutConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -28,10 +28,7 @@ class BalancedInputGenSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
 class BalancedInputGen(base_beam_component.BaseBeamComponent):
@@ -85,7 +82,6 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         history: a SpanHistory channel (LookBack's): the plan also names the layouts of the
           window's earlier spans. Not with ``multi_label``.
         {arguments}
-        {html_report}
         """
         config = LayoutConfig.from_call(locals()).validate()
         if config.multi_label and augmented_examples is not None:
@@ -112,6 +108,6 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             augmented_examples=augmented_examples,
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

@@ -7,11 +7,11 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
@@ -20,7 +20,7 @@ from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
 
 
-class ClassDistributionValidatorSpec(ComponentSpec):
+class ClassDistributionValidatorSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(ValidatorConfig)
     INPUTS = {
         keys.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
@@ -31,10 +31,7 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
 
 class ClassDistributionValidator(base_component.BaseComponent):
@@ -91,8 +88,7 @@ class ClassDistributionValidator(base_component.BaseComponent):
           split compared with its namesake. One label per example only.
         history: optional SpanHistory channel (``tfx_balance.periodic``): the last accepted
           span's statistics, in place of baseline_statistics.
-        {arguments}
-        {html_report}"""
+        {arguments}"""
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
         check_channel(ClassDistributionValidatorSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
@@ -116,6 +112,6 @@ class ClassDistributionValidator(base_component.BaseComponent):
             schema=schema,
             input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

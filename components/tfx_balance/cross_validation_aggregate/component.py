@@ -8,10 +8,10 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.channels import check_channel, check_distinct_channels
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
@@ -25,7 +25,7 @@ class CrossValidationResult(artifact.Artifact):
     TYPE_NAME = 'tfx_balance.CrossValidationResult'
 
 
-class CrossValidationAggregateSpec(ComponentSpec):
+class CrossValidationAggregateSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(CrossValidationConfig)
     # One input per fold (Kubeflow compiles single channels only, and the key names the fold).
     INPUTS = {
@@ -40,7 +40,6 @@ class CrossValidationAggregateSpec(ComponentSpec):
     OUTPUTS = {
         keys.CROSS_VALIDATION_KEY: ChannelParameter(type=CrossValidationResult),
         keys.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
-        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -81,7 +80,6 @@ class CrossValidationAggregate(base_component.BaseComponent):
         evaluations: the ``outputs['evaluation']`` of the k fold Evaluators, fold 0 first.
         model: the Model the blessing is about (trained on all the folds); optional.
         {arguments}
-        {html_report}
         """
         if isinstance(evaluations, (str, bytes)) or not isinstance(evaluations, Sequence):
             raise ConfigError(
@@ -110,7 +108,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
             model=model,
             cross_validation=types.Channel(type=CrossValidationResult),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),
-            **html_report_channel(html_report),
+            html_report=html_report,
             **inputs,
         )
         super().__init__(spec=spec)

@@ -7,18 +7,18 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
 from tfx_balance.leakage_check import executor
 
 
-class LeakageCheckSpec(ComponentSpec):
+class LeakageCheckSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(LeakageConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -29,10 +29,7 @@ class LeakageCheckSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
 
 class LeakageCheck(base_beam_component.BaseBeamComponent):
@@ -71,7 +68,6 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
-        {html_report}
         previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies``, whose
           key indexes are pooled with ``examples`` by split name.
         history: optional SpanHistory channel (``tfx_balance.periodic``): the window's earlier
@@ -92,6 +88,6 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             previous_key_index=previous_key_index,
             history=history,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

@@ -7,18 +7,18 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory, SplitAssignments
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.stratified_splitter import executor
 
 
-class StratifiedSplitterSpec(ComponentSpec):
+class StratifiedSplitterSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(StratifiedSplitConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -28,7 +28,6 @@ class StratifiedSplitterSpec(ComponentSpec):
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments),
-        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -87,7 +86,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         {arguments}
-        {html_report}
         previous_assignments: optional SplitAssignments channel: earlier spans' assignments
           (a Resolver's window); a unit found there keeps its split (the latest span's).
         history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
@@ -112,6 +110,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
             assignments=types.Channel(type=SplitAssignments),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

@@ -18,10 +18,14 @@ from apache_beam.runners.worker.statecache import CacheAware
 
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
 from tfx_balance.core.balanced_augmenter.targets import encode_target, output_count
+from tfx_balance.core.common import keys
 from tfx_balance.core.common.hashing import BUCKET_BITS, BucketRanking
 from tfx_balance.core.common.labels import class_name, sorted_classes
 
-PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
+# A class's row in rebalance_plan.json (its picture reads them: core/pictures/augmenter.py).
+PLAN_INPUT, PLAN_TARGET, PLAN_GENERATED = 'input', 'target', 'generated'
+PLAN_DROPPED, PLAN_OUTPUT = 'dropped', 'output'
+PLAN_COLUMNS = [PLAN_INPUT, PLAN_TARGET, PLAN_GENERATED, PLAN_DROPPED, PLAN_OUTPUT]
 
 # Modes of a class in a plan.
 KEEP = 'keep'  # unchanged: every original kept, nothing generated
@@ -136,13 +140,13 @@ def plan_document(splits_plans, config) -> dict:
     """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows."""
     document = {
         'label_feature': config.label_feature,
-        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
-        'undersample': config.undersample,
-        'augmentation': config.augmentation_name,
+        keys.TARGET_KEY: json.loads(encode_target(config.target)),  # lossless: bytes classes too
+        keys.UNDERSAMPLE_KEY: config.undersample,
+        keys.AUGMENTATION_KEY: config.augmentation_name,
         'seed': config.seed,
-        'provenance_feature': config.provenance_feature,
+        keys.PROVENANCE_FEATURE_KEY: config.provenance_feature,
         'source_feature': config.source_feature,
-        'splits': dict(sorted(splits_plans)),
+        keys.SPLITS_KEY: dict(sorted(splits_plans)),
     }
     if config.keep_features:
         document['keep_features'] = list(config.keep_features)

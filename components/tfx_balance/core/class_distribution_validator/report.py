@@ -11,6 +11,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx_balance.core.class_distribution_validator.config import Target
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
 from tfx_balance.core.class_distribution_validator.drift import comparator_schema
+from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.labels import ClassValue, class_name, format_count_table
 
@@ -32,6 +33,23 @@ SPLIT_NOT_COMPARED = 'split_not_compared'
 # A note: a split-vs-split difference within StratifiedSplitter's documented bound (presence.py).
 WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
 NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, SPLIT_NOT_COMPARED, WITHIN_SPLITTER_BOUND)
+
+# class_distribution.json's entries besides the arguments it repeats (keys.*_KEY), and a
+# finding's (Finding.to_json): what its picture reads (core/pictures/validator.py).
+CLASS_COUNTS = 'counts'
+SHARES = 'shares'
+TOTALS = 'totals'
+SPLIT_DISTANCES = 'split_distances'
+TARGET_DISTANCES = 'target_distances'
+FINDINGS = 'findings'
+NOTES = 'notes'
+BASELINE_DRIFT = 'baseline_drift'
+FINDING_KIND = 'kind'
+FINDING_SPLITS = 'splits'
+FINDING_CLASSES = 'classes'
+FINDING_DISTANCE = 'distance'
+FINDING_THRESHOLD = 'threshold'
+FINDING_DESCRIPTION = 'description'
 
 _L_INFTY = anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH
 _CUSTOM = anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION
@@ -81,12 +99,12 @@ class Finding:
 
     def to_json(self) -> dict:
         return {
-            'kind': self.kind,
-            'splits': list(self.splits),
-            'classes': list(self.classes),
-            'distance': self.distance,
-            'threshold': self.threshold,
-            'description': self.description,
+            FINDING_KIND: self.kind,
+            FINDING_SPLITS: list(self.splits),
+            FINDING_CLASSES: list(self.classes),
+            FINDING_DISTANCE: self.distance,
+            FINDING_THRESHOLD: self.threshold,
+            FINDING_DESCRIPTION: self.description,
             'fix': self.fix,
         }
 
@@ -139,9 +157,9 @@ class Report:
     def to_json(self) -> dict:
         result = self._json()
         if self.drift:
-            result['baseline_drift'] = self.drift
+            result[BASELINE_DRIFT] = self.drift
         if self.multi_label:
-            result['multi_label'] = self.multi_label
+            result[keys.MULTI_LABEL_KEY] = self.multi_label
             result['max_cardinality_difference'] = self.max_cardinality_difference
             result['per_split'] = {
                 s: {
@@ -156,21 +174,22 @@ class Report:
 
     def _json(self) -> dict:
         return {
-            'label_feature': self.label_feature,
-            'passed': self.passed,
-            'max_split_distance': self.max_split_distance,
-            'target_tolerance': self.target_tolerance,
-            'targets': self.targets,
-            'counts': self._counts(),
-            'shares': self.share_table(),
-            'totals': {s: d.total for s, d in self.distributions.items()},
+            keys.LABEL_FEATURE_KEY: self.label_feature,
+            keys.PASSED: self.passed,
+            keys.MAX_SPLIT_DISTANCE_KEY: self.max_split_distance,
+            keys.TARGET_TOLERANCE_KEY: self.target_tolerance,
+            keys.TARGETS_KEY: self.targets,
+            CLASS_COUNTS: self._counts(),
+            SHARES: self.share_table(),
+            TOTALS: {s: d.total for s, d in self.distributions.items()},
             'sources': {s: d.source for s, d in self.distributions.items()},
-            'split_distances': [
-                {'splits': [a, b], **values} for (a, b), values in self.split_distances.items()
+            SPLIT_DISTANCES: [
+                {keys.SPLITS_KEY: [a, b], **values}
+                for (a, b), values in self.split_distances.items()
             ],
-            'target_distances': self.target_distances,
-            'findings': [f.to_json() for f in self.findings],
-            'notes': [n.to_json() for n in self.notes],
+            TARGET_DISTANCES: self.target_distances,
+            FINDINGS: [f.to_json() for f in self.findings],
+            NOTES: [n.to_json() for n in self.notes],
         }
 
     def to_markdown(self) -> str:

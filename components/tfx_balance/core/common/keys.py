@@ -31,6 +31,7 @@ HISTORY_KEY = 'history'
 
 # Every component that writes a report: its optional picture of the report (an HtmlReport).
 HTML_REPORT_KEY = 'html_report'
+PASSED = 'passed'  # the checks' reports (class_distribution.json, leakage.json): whether it passed
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'

@@ -16,11 +16,20 @@ import statistics
 from typing import Dict, Mapping, Sequence, Tuple
 
 from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.keys import BLESSED_PROPERTY
 
 CONFIDENCE = 0.95
 GATE_ON = ('mean', 'interval')
 # lower_bound/upper_bound bound the candidate's metric; min_change/max_change candidate - baseline.
 THRESHOLD_KINDS = ('lower_bound', 'upper_bound', 'min_change', 'max_change')
+# cross_validation.json's entries of an estimate (Estimate.to_json) and of the gate
+# (GateResult.to_json; a check's are Check's fields): what its picture reads.
+FOLD_VALUES = 'values'
+ESTIMATE_MEAN = 'mean'
+ESTIMATE_STD = 'std'
+ESTIMATE_INTERVAL = 'interval'
+GATE_ON_ENTRY = 'gate_on'
+GATE_CHECKS = 'checks'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +46,11 @@ class Estimate:
     def to_json(self) -> dict:
         interval = None if self.low is None else [self.low, self.high]
         return {
-            'values': list(self.values),
+            FOLD_VALUES: list(self.values),
             'n': self.n,
-            'mean': self.mean,
-            'std': self.std,
-            'interval': interval,
+            ESTIMATE_MEAN: self.mean,
+            ESTIMATE_STD: self.std,
+            ESTIMATE_INTERVAL: interval,
         }
 
 
@@ -155,9 +164,9 @@ class GateResult:
 
     def to_json(self) -> dict:
         return {
-            'blessed': self.blessed,
-            'gate_on': self.gate_on,
-            'checks': [dataclasses.asdict(c) for c in self.checks],
+            BLESSED_PROPERTY: self.blessed,
+            GATE_ON_ENTRY: self.gate_on,
+            GATE_CHECKS: [dataclasses.asdict(c) for c in self.checks],
         }
 
 

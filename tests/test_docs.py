@@ -115,7 +115,7 @@ def test_every_component_page_has_a_runnable_example():
 
 
 def test_argument_tables_are_what_the_configs_declare():
-    # Each component's arguments are declared once (core/arguments.py); its page's table is
+    # Each component's arguments are declared once (core/common/arguments.py); its page's table is
     # generated from the declaration by tools/argument_tables.py.
     from tools import argument_tables
 

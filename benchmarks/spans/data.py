@@ -8,7 +8,7 @@ share, the drift table's shifted span). ``one_off`` adds users seen on one span 
 job: 1M examples per span around 100k recurring users). Everything is drawn from one seeded
 numpy generator, so a (seed, arguments) pair always gives the same bytes.
 
-Examples are encoded straight into the tf.Example wire format (``core/wire.py``): a million take
+Examples are encoded straight into the tf.Example wire format (``core/common/wire.py``): a million take
 seconds, not minutes of protobuf building.
 
 Example::

@@ -1,7 +1,7 @@
 """A self-contained HTML report of a sample-pipeline run: class counts per stage and per-class
-recall of the balanced model vs the baseline, drawn as inline SVG bar charts (no scripts, no
-external files) with the package's charts (``tfx_balance.core.pictures``), each component's
-picture (what its ``html_report`` output holds), the calibration of the served probabilities (a
+recall of the balanced model vs the baseline, drawn as inline SVG bar charts (``bar_chart``; no
+scripts, no external files), each component's picture (what its ``html_report`` output holds,
+drawn by ``tfx_balance.core.pictures``), the calibration of the served probabilities (a
 reliability diagram), plus the validators' verdicts and the model gate's verdict. A multi-label
 summary (``'multi_label': True``) is drawn per label, in its order (the rarest label first), with
 precision and F1 per label beside recall (and macro F1 beside macro recall).
@@ -14,8 +14,7 @@ from __future__ import annotations
 import html
 
 from pipelines.common.calibration_report import calibration_section
-from tfx_balance.core.pictures.charts import bar_chart as _bar_chart
-from tfx_balance.core.pictures.charts import table as _table
+from tfx_balance.core.pictures import charts
 
 
 def unit(summary: dict) -> str:
@@ -78,7 +77,7 @@ def _gate_section(summary: dict) -> str:
     if not gate:
         return ''
     verdict = 'BLESSED: the Pusher shipped it' if gate['blessed'] else 'NOT BLESSED: not pushed'
-    checks = _table(
+    checks = charts.table(
         ['metric', 'rule (balanced model)', 'value', 'verdict'],
         [
             (
@@ -127,6 +126,80 @@ def _pictures_section(summary: dict) -> str:
     return '<h2>What each component reported</h2>\n' + '\n'.join(parts)
 
 
+def bar_chart(
+    chart_id: str,
+    title: str,
+    categories: list,
+    series: dict,
+    log_scale: bool = False,
+    value_format: str = '{:g}',
+    y_max: float | None = None,
+    intervals: dict | None = None,
+) -> str:
+    """Grouped vertical bar chart as an <svg> element; one group per category, and a legend
+    naming every series (wrapped onto as many rows as it needs). For a few categories.
+    ``intervals``: per series a ``(low, high)`` or None per category, drawn as a line across
+    its bar (e.g. a confidence interval)."""
+    width, left, bottom, top, plot_h = max(520, 60 + len(categories) * 70), 50, 70, 30, 200
+    legend = charts.legend_layout(series, left, width - 10)
+    rows = 1 + max((row for _, row in legend), default=0)
+    height = top + plot_h + bottom + (rows - 1) * charts.LEGEND_ROW
+    plot_w = width - left - 10
+    values = [v for s in series.values() for v in s]
+    vmax = y_max if y_max is not None else max([1] + values)
+    scale = charts.axis_scale(vmax, plot_h, log_scale)
+    group_w = plot_w / max(1, len(categories))
+    bar_w = group_w * 0.8 / max(1, len(series))
+    parts = [
+        f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{width}" height="{height}" role="img" aria-label="{charts.esc(title)}">',
+        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{charts.esc(title)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
+        'stroke="#333"/>',
+    ]
+    for si, (name, vals) in enumerate(series.items()):
+        color = charts.PALETTE[si % len(charts.PALETTE)]
+        for ci, value in enumerate(vals):
+            h = scale(value)
+            x = left + ci * group_w + group_w * 0.1 + si * bar_w
+            y = top + plot_h - h
+            label = value_format.format(value)
+            parts.append(
+                f'<rect class="bar" data-series="{charts.esc(name)}" '
+                f'data-category="{charts.esc(categories[ci])}" data-value="{value}" '
+                f'x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.95:.1f}" height="{h:.1f}" '
+                f'fill="{color}"><title>{charts.esc(name)} / '
+                f'{charts.esc(categories[ci])}: {label}</title></rect>'
+            )
+            interval = (intervals or {}).get(name)
+            if interval is not None and interval[ci] is not None:
+                low, high = (top + plot_h - scale(v) for v in interval[ci])
+                cx = x + bar_w * 0.95 / 2
+                parts.append(
+                    f'<line class="interval" data-series="{charts.esc(name)}" '
+                    f'data-category="{charts.esc(categories[ci])}" x1="{cx:.1f}" y1="{low:.1f}" '
+                    f'x2="{cx:.1f}" y2="{high:.1f}" stroke="{charts.MARK_COLOR}" '
+                    'stroke-width="1.5"/>'
+                )
+        lx, row = legend[si]
+        ly = top + plot_h + 52 + row * charts.LEGEND_ROW
+        parts.append(
+            f'<g class="legend-item"><rect x="{lx}" y="{ly}" width="12" height="12" '
+            f'fill="{color}"/><text class="legend" x="{lx + 16}" y="{ly + 10}" '
+            f'font-size="{charts.LEGEND_FONT}">{charts.esc(name)}</text></g>'
+        )
+    for ci, cat in enumerate(categories):
+        x = left + ci * group_w + group_w / 2
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
+            f'{charts.esc(cat)}</text>'
+        )
+    scale_note = 'log scale' if log_scale else f'0 .. {value_format.format(vmax)}'
+    parts.append(f'<text x="4" y="{top + 10}" font-size="10" fill="#666">{scale_note}</text>')
+    parts.append('</svg>')
+    return '\n'.join(parts)
+
+
 def render_report(summary: dict) -> str:
     """Returns the report as one HTML document (string)."""
     classes = summary['classes']
@@ -134,7 +207,7 @@ def render_report(summary: dict) -> str:
     kind = unit(summary)
     counts = [v for stage in stages.values() for v in stage.values()]
     log_scale = bool(counts) and max(counts) > 50 * max(1, min(c for c in counts if c > 0))
-    counts_chart = _bar_chart(
+    counts_chart = bar_chart(
         'counts-chart',
         f'Examples per {kind} at each stage',
         classes,
@@ -152,7 +225,7 @@ def render_report(summary: dict) -> str:
         scores = summary.get(key) or {}
         bounds = intervals.get(key) or {}
         confidence = f' ({intervals["confidence"]}% intervals)' if bounds else ''
-        return _bar_chart(
+        return bar_chart(
             f'{key}-chart',
             f'Per-{kind} {title} on the test split{confidence}',
             classes,
@@ -164,7 +237,7 @@ def render_report(summary: dict) -> str:
 
     recall_chart = score_chart('recall', 'recall')
     f1_chart = score_chart('f1', 'F1') if summary.get('f1') else ''
-    verdicts = _table(
+    verdicts = charts.table(
         ['check', 'verdict', 'findings', 'notes (not violations)'],
         [
             (
@@ -176,11 +249,11 @@ def render_report(summary: dict) -> str:
             for v in summary.get('validators', [])
         ],
     )
-    counts_table = _table(
+    counts_table = charts.table(
         [kind] + list(stages), [[c] + [stages[s].get(c, 0) for s in stages] for c in classes]
     )
     table = score_table(summary) if recall else None
-    recall_table = _table(table['headers'], table['rows'], table['groups']) if table else ''
+    recall_table = charts.table(table['headers'], table['rows'], table['groups']) if table else ''
     gate_section = _gate_section(summary)
     title = html.escape(summary.get('title', 'tfx-balance run'))
     return f"""<!DOCTYPE html>

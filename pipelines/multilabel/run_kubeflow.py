@@ -1,4 +1,4 @@
-"""Compiles the multi-label pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+"""Compiles the multi-label pipeline for Kubeflow Pipelines (flags: see tfx_balance/orchestration/kubeflow.py).
 
 Usage: python -m pipelines.multilabel.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/multilabel-data]

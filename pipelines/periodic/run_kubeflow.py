@@ -1,4 +1,4 @@
-"""Compiles the periodic pipeline for Kubeflow Pipelines (flags: see tfx_balance/kubeflow.py).
+"""Compiles the periodic pipeline for Kubeflow Pipelines (flags: see tfx_balance/orchestration/kubeflow.py).
 
 Usage: python -m pipelines.periodic.run_kubeflow --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/taxi-spans]

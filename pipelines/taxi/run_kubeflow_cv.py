@@ -1,5 +1,5 @@
 """Compiles the cross-validated taxi pipeline for Kubeflow Pipelines (flags: see
-tfx_balance/kubeflow.py; data and schema as in ``pipelines/taxi/run_kubeflow.py``).
+tfx_balance/orchestration/kubeflow.py; data and schema as in ``pipelines/taxi/run_kubeflow.py``).
 
 Usage: python -m pipelines.taxi.run_kubeflow_cv --image IMAGE [--pipeline-root gs://...]
        [--data-root gs://bucket/taxi-data]

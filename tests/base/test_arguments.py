@@ -1,4 +1,4 @@
-"""Each component's arguments are declared once, in its config (core/arguments.py): the
+"""Each component's arguments are declared once, in its config (core/common/arguments.py): the
 constructor's signature, its spec's parameters and its Args doc follow the config's fields."""
 
 import dataclasses

@@ -84,13 +84,11 @@ def test_non_finite_example_weight_is_a_data_error_naming_weight_and_class(weigh
     import tensorflow_model_analysis as tfma
     from tensorflow_model_analysis.metrics import metric_types
 
-    from tfx_balance.metrics.counts import confusion_counts_computation
+    from tfx_balance.metrics.computations import index_counts_computation
 
     classes = ['cat', 'dog']
     config = tfma.EvalConfig(model_specs=[tfma.ModelSpec(example_weight_key='w')])
-    combiner = confusion_counts_computation(
-        ClassIndex(classes, None), classes, None, config, '', '', True
-    ).combiner
+    combiner = index_counts_computation(ClassIndex(classes, None), config, '', '', True).combiner
     counts = combiner.create_accumulator()
 
     def example(label, weight):

@@ -36,7 +36,7 @@ from tfx_balance.core.common.hashing import (
     seeded_hash,
 )
 from tfx_balance.core.common.labels import read_label
-from tfx_balance.core.split import allocation, exact
+from tfx_balance.core.split import exact, placement
 from tfx_balance.core.split.config import StratifiedSplitConfig
 
 SEED = 5
@@ -95,14 +95,14 @@ def _splitter_assignment(order, size):
         accumulator = plan.add_input(accumulator, plan.histogram(batch))
     plans = plan.extract_output(accumulator)
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
-    place = lambda: allocation.PlaceUnits(to_units, BITS, 3)  # noqa: E731
+    place = lambda: placement.PlaceUnits(to_units, BITS, 3)  # noqa: E731
     tags = place().tags
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:
-            if value.tag == allocation.PlaceUnits.BOUNDARY:
+            if value.tag == placement.PlaceUnits.BOUNDARY:
                 key, member = value.value
                 boundary[key].append(member)
-            elif value.tag == allocation.PlaceUnits.COUNTS:
+            elif value.tag == placement.PlaceUnits.COUNTS:
                 counted.update(dict(value.value))
             else:  # a batch's list of records of one split
                 for record in value.value:
@@ -110,7 +110,7 @@ def _splitter_assignment(order, size):
     # Counts are of exactly the examples placed.
     assert counted == collections.Counter((s, read_label(r, 'label')) for r, s in split_of.items())
     for key, members in boundary.items():
-        for split, unit in allocation.PlaceUnits.rank_boundary((key, members), plans):
+        for split, unit in placement.PlaceUnits.rank_boundary((key, members), plans):
             split_of[unit.records[0]] = split
     return split_of
 

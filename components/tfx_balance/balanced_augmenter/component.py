@@ -9,23 +9,20 @@ from tfx import types
 from tfx.components.util import udf_utils
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.balanced_augmenter import executor
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.balanced_augmenter import AugmentConfig
 from tfx_balance.core.common import keys
 
 
-class BalancedAugmenterSpec(ComponentSpec):
+class BalancedAugmenterSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(AugmentConfig)
     INPUTS = {keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
-    OUTPUTS = {
-        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
 class BalancedAugmenter(base_beam_component.BaseBeamComponent):
@@ -71,7 +68,6 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from StratifiedSplitter.
         {arguments}
-        {html_report}
         """
         config = AugmentConfig.from_call(
             locals(), options=dict(augmentation_options or {})
@@ -81,16 +77,14 @@ class BalancedAugmenter(base_beam_component.BaseBeamComponent):
             **config.to_exec_properties(),
             input_examples=examples,
             examples=types.Channel(type=standard_artifacts.Examples),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)
         if module_file and _can_package_user_modules():
-            # As TFX's Trainer/Transform: the module file becomes a wheel under the pipeline
-            # root and the executor receives `module_path` instead.
+            # As TFX's Trainer: the module file becomes a wheel, the executor gets `module_path`.
             udf_utils.add_user_module_dependency(self, keys.MODULE_FILE_KEY, keys.MODULE_PATH_KEY)
 
 
 def _can_package_user_modules() -> bool:
-    """Whether TFX can package ``module_file`` as a wheel (installed with pip at run time); without
-    pip the executor imports the file from its path."""
+    """Whether TFX can package ``module_file`` as a wheel (pip installs it at run time)."""
     return udf_utils.should_package_user_modules() and (importlib.util.find_spec('pip') is not None)

@@ -7,19 +7,19 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.balanced_input_gen import executor
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.balanced_input_gen import LayoutConfig
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
 
 
-class BalancedInputGenSpec(ComponentSpec):
+class BalancedInputGenSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(LayoutConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -28,10 +28,7 @@ class BalancedInputGenSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
 class BalancedInputGen(base_beam_component.BaseBeamComponent):
@@ -51,14 +48,11 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             fn_args.train_files, label_feature='label', batch_size=64,
             data_accessor=fn_args.data_accessor, schema=schema, seed=0)
 
-    Each split in ``splits`` is written as shards
-    ``Split-<name>/class-<index>-<name>-<shard>-of-<shards>.gz`` with ``balance_plan.json`` at the
-    artifact root; other splits are copied; a window of spans is laid out as their union. What is
-    written: docs/balanced_input_gen.md.
+    Each split in ``splits`` is written as per-class shards with ``balance_plan.json`` at the
+    artifact root; other splits are copied. What is written: docs/balanced_input_gen.md.
 
     Outputs:
-      examples: Examples artifact with every input split, ``splits`` laid out per class, and the
-        span and version of the input (of a window, its latest span's).
+      examples: Examples artifact with every input split, ``splits`` laid out per class.
     """
 
     SPEC_CLASS = BalancedInputGenSpec
@@ -83,16 +77,11 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
         examples: Examples channel (tf.Example payload), raw or transformed; one artifact or a
           window of spans (a Resolver's), laid out as their union.
         augmented_examples: optional BalancedAugmenter output that ``examples`` were derived from
-          (e.g. through Transform): its class counts before augmentation are recorded as
-          ``data_counts`` for the prior correction (over a window: the same spans' outputs, summed),
-          and the classes laid out must be the ones it wrote (a ``DataError`` names how many
-          examples changed class, e.g. a label recomputed in Transform from features the
-          augmenter perturbed: docs/template_path.md). Not with ``multi_label``.
-        history: a SpanHistory channel (LookBack's, wired by tfx_balance.periodic): the plan also
-          names the layouts of the window's earlier spans. ``examples`` is then one span. Not
-          with ``multi_label``.
+          (e.g. through Transform): its counts before augmentation go to the prior correction, and
+          the classes laid out must be the ones it wrote. Not with ``multi_label``.
+        history: a SpanHistory channel (LookBack's): the plan also names the layouts of the
+          window's earlier spans. Not with ``multi_label``.
         {arguments}
-        {html_report}
         """
         config = LayoutConfig.from_call(locals()).validate()
         if config.multi_label and augmented_examples is not None:
@@ -119,6 +108,6 @@ class BalancedInputGen(base_beam_component.BaseBeamComponent):
             augmented_examples=augmented_examples,
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

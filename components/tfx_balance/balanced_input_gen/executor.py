@@ -33,8 +33,7 @@ from tfx_balance.core.common.records import unbatch
 
 
 def plan_table(doc: dict) -> str:
-    """The per-class count table of every laid-out split in a ``balance_plan.json`` document
-    (multi-label splits: per label and per group, ``plan_summary``)."""
+    """The count table of every laid-out split in a ``balance_plan.json`` document."""
     multi = [s for s, obj in doc['splits'].items() if 'multi_label' in obj]
     if multi:
         return '\n\n'.join(plan_summary(plan_from_json(s, doc['splits'][s])) for s in multi)
@@ -48,8 +47,7 @@ def plan_table(doc: dict) -> str:
 
 
 class DataCounts(NamedTuple):
-    """Per laid-out split, its class counts before augmentation (``data_counts_of``), and the
-    earlier layouts of the training window (``window_layouts``)."""
+    """Per laid-out split, its class counts before augmentation; the window's earlier layouts."""
 
     counts: Dict[str, Dict[str, int]]
     given: bool  # augmented_examples was given: every laid-out split must have its counts
@@ -69,12 +67,9 @@ class Executor(ExamplesExecutor):
       exec_properties: LayoutConfig's arguments (core/balanced_input_gen/config.py), as its
         ``to_exec_properties`` writes them.
       input_dict['augmented_examples'] (optional): the BalancedAugmenter output the input was
-        derived from (over a window, the same spans'): its rebalance_plan.json's 'input' counts
-        are each laid-out split's data_counts (without it, those of an input that is the
-        augmenter's output: augmenter_outputs).
-      input_dict['history'] (optional): LookBack's SpanHistory; the input is then one span, and
-        balance_plan.json's ``window`` names the layouts of the training window's earlier spans
-        (``window_layouts``), read with this one by ``load_plans``.
+        derived from: its rebalance_plan.json's 'input' counts are the splits' data_counts.
+      input_dict['history'] (optional): LookBack's SpanHistory; balance_plan.json's ``window``
+        then names the layouts of the training window's earlier spans.
     """
 
     COMPONENT = COMPONENT
@@ -83,8 +78,7 @@ class Executor(ExamplesExecutor):
 
     @staticmethod
     def read_counts(run) -> DataCounts:
-        """The class counts before augmentation and the window's earlier layouts, from the
-        inputs besides ``input_examples``."""
+        """The class counts before augmentation and the window's earlier layouts."""
         examples, config, input_dict = run.examples, run.config, run.input_dict
         given = input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
         counts = data_counts_of(
@@ -141,8 +135,7 @@ class Executor(ExamplesExecutor):
         return plan_table(report)
 
     def check_report(self, run, report) -> None:
-        """After a Transform, the classes laid out must be the ones the augmenter wrote
-        (``augmented_examples``): no example may have changed class in between."""
+        """The classes laid out must be the ones the augmenter wrote (``augmented_examples``)."""
         given = run.input_dict.get(keys.AUGMENTED_EXAMPLES_KEY) or []
         if not given or run.config.multi_label:
             return
@@ -167,9 +160,8 @@ def multi_label_history_error(multi_label: str) -> ConfigError:
 
 
 def window_layouts(input_dict, laid_out: List[str]) -> Tuple[str, ...]:
-    """The URIs of the layouts of the training window's earlier spans, oldest first, that the
-    ``history`` input names for the input's span (none without a history), after checking each
-    laid out the splits ``laid_out``."""
+    """The URIs of the layouts of the training window's earlier spans (by ``history``), oldest
+    first, each checked to have laid out the splits ``laid_out``."""
     import tensorflow as tf
 
     pinned = pinned_history(input_dict.get(keys.HISTORY_KEY))
@@ -223,11 +215,8 @@ def window_layouts(input_dict, laid_out: List[str]) -> Tuple[str, ...]:
 
 
 def augmenter_outputs(examples, label_feature: str) -> list:
-    """``examples`` when every one is a BalancedAugmenter output rebalanced by ``label_feature``
-    (its ``rebalance_plan.json`` says so), else ``[]``. Examples laid out straight from the
-    augmenter give their counts before augmentation without ``augmented_examples``, exactly (the
-    same classes by their raw value), whatever its ``provenance_feature`` is called; after a
-    Transform only ``augmented_examples`` can tell."""
+    """``examples`` when every one is a BalancedAugmenter output rebalanced by ``label_feature``,
+    else ``[]``: such examples give their counts before augmentation themselves."""
     import tensorflow as tf
 
     for artifact in examples:
@@ -238,10 +227,8 @@ def augmenter_outputs(examples, label_feature: str) -> list:
 
 
 def data_counts_of(augmented, window=(), field: str = 'input') -> Dict[str, Dict[str, int]]:
-    """``{split: {class: count before augmentation}}`` from the ``rebalance_plan.json`` of a
-    BalancedAugmenter output, summed over a window of them (``{}`` without one); with
-    ``field='output'``, the counts after it. Over a window, the augmenter outputs must be of the
-    spans of the examples' ``window``."""
+    """``{split: {class: count before augmentation}}`` from BalancedAugmenter outputs'
+    ``rebalance_plan.json``, summed over the spans of ``window``; ``field='output'``: after it."""
     if not augmented:
         return {}
     import tensorflow as tf

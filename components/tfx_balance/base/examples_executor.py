@@ -1,16 +1,9 @@
-"""The base of the three Beam executors: Examples in, one core transform, Examples out.
+"""The base of the Beam executors: Examples in, one core transform, Examples out.
 
-As TFX's ``BaseExampleGenExecutor`` does for ExampleGens, ``ExamplesExecutor.Do`` runs what
-every tfx-balance Beam component shares, and a subclass supplies only its transform:
-
-1. check the artifacts and decode the config (``decode_config``) once, into one ``Run`` handed
-   to the hooks, never kept on ``self``;
-2. choose the splits read (``read_splits``) and passed through (``passthrough_splits``);
-3. run one Beam job (``artifacts.checked_beam_pipeline``) inside ``artifacts.output_guard``
-   (a failure leaves no output): the subclass's ``expand`` writes the splits and returns one
-   report, written as ``REPORT_FILE``;
-4. copy the passed-through splits, set split names, payload format, span and version, and log
-   the report's table (``summary``), after a last look at the report (``check_report``).
+As TFX's ``BaseExampleGenExecutor`` does, ``ExamplesExecutor.Do`` runs what they share and a
+subclass supplies its config (``decode_config``), the splits read and passed through, and its
+transform (``expand``, which returns one report written as ``REPORT_FILE``). The Beam job runs
+inside ``artifacts.output_guard``: a failure leaves no output.
 """
 
 from __future__ import annotations
@@ -96,8 +89,7 @@ class ExamplesExecutor(base_beam_executor.BaseBeamExecutor):
         raise NotImplementedError
 
     def check_report(self, run: Run, report) -> None:
-        """Raises if the written ``report`` shows a problem only the whole output reveals (the
-        output is then removed); default: none."""
+        """Raises if the written ``report`` shows a problem only the whole output reveals."""
 
     def Do(  # noqa: N802 (TFX API)
         self,

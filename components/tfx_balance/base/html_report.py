@@ -1,8 +1,9 @@
 """The ``html_report`` output every component that writes a report has: the ``HtmlReport``
-artifact type (one self-contained HTML page), its ComponentSpec output and argument, and the
-executor's write. The Kubeflow Pipelines and Vertex AI run pages draw it
-(``tfx_balance.orchestration.kubeflow``), a notebook shows it (``tfx_balance.show``), and the
-drawing is ``tfx_balance.core.pictures``'s (docs/pictures.md).
+artifact type (one self-contained HTML page), the spec base that declares the output and takes
+the argument (``HtmlReportSpec``), the argument's doc, and the executor's write. The Kubeflow
+Pipelines and Vertex AI run pages draw it (``tfx_balance.orchestration.kubeflow``), a notebook
+shows it (``tfx_balance.show``), and the drawing is ``tfx_balance.core.pictures``'s
+(docs/pictures.md).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from absl import logging
 from tfx import types
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils, value_artifact
-from tfx.types.component_spec import ChannelParameter
+from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_balance.core.common import keys
-from tfx_balance.core.pictures import PICTURES, picture_page
 
 # The argument every component that writes a report takes, and its doc (parameters.documented).
 ARGUMENT = keys.HTML_REPORT_KEY
@@ -46,13 +46,24 @@ class HtmlReport(value_artifact.ValueArtifact):
         return serialized_value.decode('utf-8')
 
 
-# The ComponentSpec OUTPUTS entry of the components that take ARGUMENT.
-HTML_REPORT_OUTPUT = {keys.HTML_REPORT_KEY: ChannelParameter(type=HtmlReport, optional=True)}
+class HtmlReportSpec(ComponentSpec, validate=False):
+    """The spec of a component with a picture of its report: its ``OUTPUTS`` get the optional
+    ``html_report`` output, and it takes the constructor's ``html_report`` switch (True: a
+    channel; False: none)::
 
+        class LeakageCheckSpec(HtmlReportSpec):
+            OUTPUTS = {'anomalies': ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
-def html_report_channel(html_report: bool) -> dict:
-    """The ComponentSpec arguments of the ``html_report`` output: a channel, or none (off)."""
-    return {keys.HTML_REPORT_KEY: types.Channel(type=HtmlReport) if html_report else None}
+        LeakageCheckSpec(..., html_report=html_report)
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        cls.OUTPUTS = {**cls.OUTPUTS, ARGUMENT: ChannelParameter(type=HtmlReport, optional=True)}
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, html_report: bool = True, **kwargs):
+        channel = types.Channel(type=HtmlReport) if html_report else None
+        super().__init__(**kwargs, html_report=channel)
 
 
 def write(output_dict, report_file: str, report: dict) -> None:
@@ -61,6 +72,8 @@ def write(output_dict, report_file: str, report: dict) -> None:
     a browser opens (``browser_file``)."""
     outputs = output_dict.get(keys.HTML_REPORT_KEY)
     if outputs:
+        from tfx_balance.core.pictures import PICTURES, picture_page  # the drawing, only here
+
         artifact = artifact_utils.get_single_instance(outputs)
         # Its URI is the file. LocalDagRunner makes its folder; Kubeflow's container entrypoint
         # does not (a local path there has none until something writes one).
@@ -83,8 +96,6 @@ VALUE_FILE = 'value'
 def browser_file(uri: str, page: str) -> str:
     """The path a browser opens as the picture of the HtmlReport at ``uri``, whose content is
     ``page``: ``report.html`` written beside a LocalDagRunner ``value`` file, else ``uri``."""
-    from tfx.dsl.io import fileio
-
     if os.path.basename(uri) != VALUE_FILE:
         return uri
     path = os.path.join(os.path.dirname(uri), BROWSER_FILE)

@@ -8,14 +8,13 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+
 from tfx.types.component_spec import ExecutionParameter
 
 from tfx_balance.core.common.arguments import argument_name, is_required
 
 ARGUMENTS_MARKER = '{arguments}'
-HTML_REPORT_MARKER = (
-    '{html_report}'  # the html_report argument's doc (tfx_balance.base.html_report)
-)
 
 
 def execution_parameters(config_class) -> dict:
@@ -32,18 +31,18 @@ def execution_parameters(config_class) -> dict:
 
 def documented(config_class):
     """Decorates a component's ``__init__``: its docstring's ``{arguments}`` line becomes the
-    ``Args:`` entries of ``config_class`` (``Arguments.argument_docs``), and its ``{html_report}``
-    line the ``html_report`` argument's entry, at that line's indent."""
-    from tfx_balance.base.html_report import ARGUMENT_DOC
+    ``Args:`` entries of ``config_class`` (``Arguments.argument_docs``), then the ``html_report``
+    argument's entry if ``__init__`` takes it, at that line's indent."""
+    from tfx_balance.base.html_report import ARGUMENT, ARGUMENT_DOC
 
     def decorate(init):
         lines = []
+        html_report = ARGUMENT in inspect.signature(init).parameters
         for line in (init.__doc__ or '').splitlines():
             indent = line[: len(line) - len(line.lstrip())]
             if line.strip() == ARGUMENTS_MARKER:
                 lines.append(config_class.argument_docs(indent))
-            elif line.strip() == HTML_REPORT_MARKER:
-                lines.append(indent + ARGUMENT_DOC)
+                lines += [indent + ARGUMENT_DOC] if html_report else []
             else:
                 lines.append(line)
         init.__doc__ = '\n'.join(lines)

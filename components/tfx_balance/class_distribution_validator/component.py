@@ -7,11 +7,11 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.class_distribution_validator import executor
 from tfx_balance.class_distribution_validator.counts import MULTI_HOT_NEEDS_EXAMPLES
@@ -20,7 +20,7 @@ from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
 
 
-class ClassDistributionValidatorSpec(ComponentSpec):
+class ClassDistributionValidatorSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(ValidatorConfig)
     INPUTS = {
         keys.STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
@@ -31,10 +31,7 @@ class ClassDistributionValidatorSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
 
 class ClassDistributionValidator(base_component.BaseComponent):
@@ -50,17 +47,10 @@ class ClassDistributionValidator(base_component.BaseComponent):
         )
         trainer.add_upstream_node(check)  # nothing trains on badly split data
 
-    From each split's TFDV statistics it reads the exact per-class counts of ``label_feature``
-    (int labels: ``stats_options=tfx_balance.label_stats_options('label')``) and reports pairs of
-    ``compare_splits`` farther apart than ``max_split_distance`` (TFDV's L-infinity), classes
-    missing from a checked split (a note where StratifiedSplitter's rule puts none), splits farther
-    from their ``targets`` than ``target_tolerance``, and splits that drifted from
-    ``baseline_statistics``. ``multi_label`` checks label prevalences. Recipes (after
-    BalancedAugmenter, multi-label, drift between spans): docs/class_distribution_validator.md.
-
-    Outputs: ``anomalies`` (ExampleAnomalies, laid out like ExampleValidator's, plus
-    ``class_distribution.json`` and ``.md``). With ``fail_on_violation=True`` (default) a violation
-    raises ``ClassDistributionError``, failing the component so nothing downstream runs.
+    Int labels need ``stats_options=tfx_balance.label_stats_options('label')``. The checks and
+    recipes: docs/class_distribution_validator.md. Output ``anomalies``: ExampleAnomalies as
+    ExampleValidator lays them out, plus ``class_distribution.json`` and ``.md``; a violation
+    raises ``ClassDistributionError`` unless ``fail_on_violation=False``.
     """
 
     SPEC_CLASS = ClassDistributionValidatorSpec
@@ -89,20 +79,16 @@ class ClassDistributionValidator(base_component.BaseComponent):
         html_report: bool = True,
     ):
         """Args:
-        statistics: ExampleStatistics channel, e.g. ``StatisticsGen(...).outputs['statistics']``;
-          several artifacts (a Resolver's window of spans) are pooled by split name.
-        schema: optional Schema channel; the label's domain adds classes every split must have, and
-          its ``jensen_shannon_divergence`` drift comparator applies between splits.
-        examples: optional Examples channel the statistics were computed from; with ``multi_label``
-          the labels are counted from it (required for 'multi_hot'); as StratifiedSplitter's output,
-          its split_counts.json makes what the splitter's documented bound allows notes.
-        baseline_statistics: optional ExampleStatistics channel, e.g. the previous span's; each
-          split is compared with the baseline's of the same name (none resolved on the first run: no
-          comparison). One label per example only.
-        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
-          the statistics of the history's last accepted span before this one, in place of baseline_statistics.
-        {arguments}
-        {html_report}"""
+        statistics: ExampleStatistics channel; a window of spans is pooled by split name.
+        schema: optional Schema channel: the label's domain (classes every split must have) and
+          its ``jensen_shannon_divergence`` drift comparator.
+        examples: optional Examples channel the statistics are of: counts ``multi_label`` labels
+          (needed for 'multi_hot'); StratifiedSplitter's output applies its documented bound.
+        baseline_statistics: optional ExampleStatistics channel (e.g. the previous span's), each
+          split compared with its namesake. One label per example only.
+        history: optional SpanHistory channel (``tfx_balance.periodic``): the last accepted
+          span's statistics, in place of baseline_statistics.
+        {arguments}"""
         check_channel(ClassDistributionValidatorSpec, keys.STATISTICS_KEY, 'statistics', statistics)
         check_channel(ClassDistributionValidatorSpec, keys.SCHEMA_KEY, 'schema', schema)
         check_channel(ClassDistributionValidatorSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
@@ -126,6 +112,6 @@ class ClassDistributionValidator(base_component.BaseComponent):
             schema=schema,
             input_examples=examples,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

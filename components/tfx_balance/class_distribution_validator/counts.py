@@ -1,9 +1,5 @@
-"""Each split's label counts for ClassDistributionValidator, from its statistics or its examples.
-
-The label form (``LABEL_FORMS[multi_label]``) says where from: each split's TFDV statistics by
-default; for a label set given ``examples`` (always for ``'multi_hot'``), counted from the
-examples in one Beam job, each split's count checked against the statistics' ``num_examples``.
-"""
+"""Each split's label counts for ClassDistributionValidator: from its TFDV statistics, or for a
+label set given ``examples`` (always ``'multi_hot'``) counted from them in one Beam job."""
 
 from __future__ import annotations
 

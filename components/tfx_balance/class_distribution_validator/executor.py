@@ -37,11 +37,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     Do(input_dict, output_dict, exec_properties):
       input_dict['statistics']: ExampleStatistics, one or a window (pooled by split name).
       input_dict['schema']: optional Schema: the label's domain and Jensen-Shannon comparator.
-      input_dict['input_examples']: optional Examples the statistics were computed from: with
-        ``multi_label`` the labels are counted from it; with one label per example, a
-        StratifiedSplitter ``split_counts.json`` at its root applies the splitter's bound.
-      input_dict['baseline_statistics']: optional ExampleStatistics (e.g. the previous span's,
-        pooled like statistics); none (a first run): no baseline check.
+      input_dict['input_examples']: optional Examples the statistics are of: labels counted
+        from it with ``multi_label``; its ``split_counts.json`` applies the splitter's bound.
+      input_dict['baseline_statistics']: optional ExampleStatistics, pooled like statistics.
       output_dict['anomalies']: ExampleAnomalies: ``Split-<name>/SchemaDiff.pb`` per split,
         ``class_distribution.json`` and ``.md``, custom property ``blessed`` {split: 1 or 0}.
       exec_properties: ``ValidatorConfig``'s arguments, as its ``to_exec_properties`` writes them.
@@ -58,8 +56,6 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         window = input_dict[keys.STATISTICS_KEY]
         output = artifact_utils.get_single_instance(output_dict[keys.ANOMALIES_KEY])
         expected_classes, jsd_threshold = _schema_info(input_dict, config.label_feature)
-        # One label per example (class distributions) or label sets (per-label prevalence): the
-        # same path, the form's differences in one table row.
         if not LABEL_FORMS[config.multi_label].schema_domain:
             expected_classes = ()
         examples = input_dict.get(keys.INPUT_EXAMPLES_KEY)

@@ -124,12 +124,10 @@ class CalibrationCounts:
     def reliability(self) -> List[Tuple[float, float, float]]:
         """Per bin ``(weight share, mean confidence, accuracy)`` (NaN means for an empty bin)."""
         total = self.weight.sum() or 1.0
-        rows = []
-        for w, c, a in zip(self.weight, self.confidence, self.correct):
-            rows.append(
-                (float(w / total), float(c / w) if w else math.nan, float(a / w) if w else math.nan)
-            )
-        return rows
+        return [
+            (float(w / total), float(c / w) if w else math.nan, float(a / w) if w else math.nan)
+            for w, c, a in zip(self.weight, self.confidence, self.correct)
+        ]
 
 
 def log_loss_and_ece(probabilities, labels, bins: int = DEFAULT_BINS) -> Tuple[float, float]:

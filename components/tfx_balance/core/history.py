@@ -1,13 +1,11 @@
 """A periodic pipeline's history: what the accepted spans left for later runs, under a root the
 user names (a local or mounted folder, ``gs://``, ``s3://``), read and written only here.
 
-Steps: a run's first task pins the newest index (``read_index``), each component takes its
-window of that index by its input span (``HistoryIndex.around``: the spans on both sides;
-``before``; ``latest_model``), and the run's last task copies its small outputs under
-``runs/<run>/`` and creates the next index (``commit``).
-A stopped or failed run creates no index, so nothing later runs read changes. Two runs that
-pinned the same index cannot both commit: the index file is created exclusively, the second gets
-``ConcurrentRunError``. The layout::
+A run's first task pins the newest index (``read_index``), each component takes its window of
+it by its input span (``HistoryIndex.around``, ``before``, ``latest_model``), and the last task
+copies the run's small outputs under ``runs/<run>/`` and creates the next index (``commit``; a
+failed run creates none), exclusively: of two runs that pinned one index, the second gets
+``ConcurrentRunError``::
 
     <root>/index/g-<N>.json   generation N: the identity and one record per accepted span
     <root>/runs/<run>/        a run's copies: assignments/, key_index/, statistics/, model/
@@ -40,8 +38,7 @@ from tfx_balance.core.common.keys import BALANCE_PLAN_FILE
 FORMAT = 1
 INDEX_DIR = 'index'
 RUNS_DIR = 'runs'
-# The outputs a run copies into the history (small: per-key records and statistics) and the
-# model, copied only when blessed. Layouts stay where BalancedInputGen wrote them (pointed to).
+# The outputs a run copies into the history (the model only when blessed); layouts are pointed to.
 COPIED = ('assignments', 'key_index', 'statistics', 'model')
 IDENTITY_FIX = (
     'A history belongs to one pipeline and one split of its units: give this pipeline its own '
@@ -193,8 +190,7 @@ class HistoryIndex:
 
     def check_kept(self, span: int, horizon: int, lateness: int) -> None:
         """A ``SpanNotKeptError`` when ``span`` has no record and its ``horizon`` spans before
-        it reach spans this history dropped: a unit seen there could not keep its split. A span
-        late by at most ``lateness`` (the history keeps ``spans_kept``) always passes."""
+        it reach spans this history dropped (a span late by at most ``lateness`` passes)."""
         if self.dropped_through is None or self.record(span) is not None:
             return
         kept = [r.span for r in self.records if self.dropped_through < r.span < span]
@@ -223,9 +219,8 @@ class HistoryIndex:
         return max(blessed, key=lambda r: r.generation) if blessed else None
 
     def replace(self, record: Record, keep: int | None = None) -> HistoryIndex:
-        """The next generation: ``record`` in place of its span's (a re-run replaces it), and
-        only the records of the ``keep`` newest spans, the latest model's and ``record``'s (a
-        generation never drops the span it commits)."""
+        """The next generation: ``record`` in place of its span's, and only the records of the
+        ``keep`` newest spans, the latest model's and ``record``'s."""
         record = dataclasses.replace(record, generation=self.generation + 1)
         records = sorted(
             [r for r in self.records if r.span != record.span] + [record], key=lambda r: r.span
@@ -295,9 +290,8 @@ def _join(root: str, *parts: str) -> str:
 
 
 def layout_sha256(layout: str) -> str:
-    """The SHA-256 of the ``balance_plan.json`` of BalancedInputGen's output ``layout`` (a
-    record's ``layout_sha256``: a layout changed after its span was committed is found), or a
-    ``DataError`` naming the folder when it has none."""
+    """The SHA-256 of the ``balance_plan.json`` of BalancedInputGen's output ``layout`` (to find
+    a layout changed after its commit), or a ``DataError`` naming the folder without one."""
     import tensorflow as tf
 
     path = _join(layout, BALANCE_PLAN_FILE)
@@ -384,9 +378,8 @@ def commit(
     pinned: HistoryIndex, record: Record, outputs: Mapping[str, str | None], keep: int
 ) -> HistoryIndex:
     """Copies ``outputs`` (``COPIED`` name -> folder, or None) under ``runs/<record.run>/`` and
-    creates the next generation with ``record`` in it; ``ConcurrentRunError`` when a run
-    committed since ``pinned`` was read. A commit that fails removes its copies: nothing is
-    left under ``runs/`` that no generation names."""
+    creates the next generation with ``record``; ``ConcurrentRunError`` when a run committed
+    since ``pinned`` was read. A failed commit removes its copies."""
     import tensorflow as tf
 
     unknown = sorted(set(outputs) - set(COPIED))
@@ -424,9 +417,8 @@ def commit_all(
     entries: Sequence[Tuple[Record, Mapping[str, str | None]]],
     keep: int,
 ) -> HistoryIndex:
-    """``commit`` of each ``(record, outputs)`` in order, all or nothing: when one fails, the
-    generations this call created and their ``runs/`` folders are removed, newest first, so the
-    history is as ``pinned`` was and the same call can be made again."""
+    """``commit`` of each ``(record, outputs)`` in order, all or nothing: a failure removes the
+    generations and ``runs/`` folders this call created, so the call can be made again."""
     import tensorflow as tf
 
     index, created = pinned, []
@@ -465,11 +457,9 @@ def named_runs(root: str) -> set:
 def remove_unnamed_runs(
     root: str, older_than: datetime.timedelta = datetime.timedelta(days=1)
 ) -> List[str]:
-    """Removes the folders under ``root``'s ``runs/`` that no generation names and whose run
-    started more than ``older_than`` ago (a commit whose process was killed mid-copy; a failed
-    commit removes its own); returns their names. A running commit's folder is named only once
-    it committed: keep ``older_than`` longer than a run. A ``ConfigError`` when ``root`` is not a
-    history."""
+    """Removes the ``runs/`` folders under ``root`` that no generation names and whose run
+    started more than ``older_than`` ago (a commit killed mid-copy); returns their names. Keep
+    ``older_than`` longer than a run. A ``ConfigError`` when ``root`` is not a history."""
     import tensorflow as tf
 
     if not tf.io.gfile.isdir(_join(root, INDEX_DIR)):

@@ -38,11 +38,8 @@ def validate_confidence(confidence) -> float:
     >>> validate_confidence(0.95)
     0.95
     """
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
-        raise ConfigError(
-            f'confidence must be a number in (0.5, 1), e.g. 0.95; got {confidence!r}.'
-        )
-    if not 0.5 < confidence < 1:
+    number = not isinstance(confidence, bool) and isinstance(confidence, (int, float))
+    if not number or not 0.5 < confidence < 1:
         raise ConfigError(
             f'confidence must be a number in (0.5, 1), e.g. 0.95; got {confidence!r}.'
         )

@@ -1,6 +1,5 @@
 """CrossValidationAggregate: per metric, the mean, std and 95% interval over k fold evaluations,
-and a ModelBlessing when the cross-validated estimate meets the thresholds.
-"""
+and a ModelBlessing when the estimate meets the thresholds."""
 
 from __future__ import annotations
 
@@ -9,10 +8,10 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.channels import check_channel, check_distinct_channels
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import ConfigError
@@ -26,7 +25,7 @@ class CrossValidationResult(artifact.Artifact):
     TYPE_NAME = 'tfx_balance.CrossValidationResult'
 
 
-class CrossValidationAggregateSpec(ComponentSpec):
+class CrossValidationAggregateSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(CrossValidationConfig)
     # One input per fold (Kubeflow compiles single channels only, and the key names the fold).
     INPUTS = {
@@ -41,7 +40,6 @@ class CrossValidationAggregateSpec(ComponentSpec):
     OUTPUTS = {
         keys.CROSS_VALIDATION_KEY: ChannelParameter(type=CrossValidationResult),
         keys.BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
-        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -61,9 +59,8 @@ class CrossValidationAggregate(base_component.BaseComponent):
             push_destination=...,
         )
 
-    For every numeric metric of the overall slice, of the candidate, the baseline and their
-    difference, it logs and writes the statistics; ``blessing`` is BLESSED only if every threshold
-    holds (NOT_BLESSED without thresholds). Rules: docs/cross_validation.md.
+    ``blessing`` is BLESSED only if every threshold holds (NOT_BLESSED without thresholds).
+    Rules: docs/cross_validation.md.
     """
 
     SPEC_CLASS = CrossValidationAggregateSpec
@@ -83,7 +80,6 @@ class CrossValidationAggregate(base_component.BaseComponent):
         evaluations: the ``outputs['evaluation']`` of the k fold Evaluators, fold 0 first.
         model: the Model the blessing is about (trained on all the folds); optional.
         {arguments}
-        {html_report}
         """
         if isinstance(evaluations, (str, bytes)) or not isinstance(evaluations, Sequence):
             raise ConfigError(
@@ -112,7 +108,7 @@ class CrossValidationAggregate(base_component.BaseComponent):
             model=model,
             cross_validation=types.Channel(type=CrossValidationResult),
             blessing=types.Channel(type=standard_artifacts.ModelBlessing),
-            **html_report_channel(html_report),
+            html_report=html_report,
             **inputs,
         )
         super().__init__(spec=spec)

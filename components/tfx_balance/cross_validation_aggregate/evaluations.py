@@ -1,6 +1,4 @@
-"""Reading the k fold evaluations (TFX Evaluator outputs) into metric dicts, and the gate's
-thresholds from their EvalConfig. Only the overall slice is read.
-"""
+"""The overall slice's metrics of the k fold evaluations, and the thresholds of their EvalConfig."""
 
 from __future__ import annotations
 
@@ -132,9 +130,7 @@ def eval_config_thresholds(eval_config) -> Dict[str, Dict[str, float]]:
 
 
 def folds_thresholds(per_fold, folds) -> Dict[str, Dict[str, float]]:
-    """The thresholds of the folds' EvalConfigs, which must be the same in every fold (else a
-    ``DataError``).
-    """
+    """The thresholds of the folds' EvalConfigs, which must be the same in every fold."""
     found = [eval_config_thresholds(f.eval_config) for f in per_fold]
     for fold, other in zip(folds[1:], found[1:]):
         if other != found[0]:

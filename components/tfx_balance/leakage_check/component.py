@@ -7,18 +7,18 @@ from typing import Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.leakage_check import DEFAULT_MAX_EXAMPLES, LeakageConfig
 from tfx_balance.leakage_check import executor
 
 
-class LeakageCheckSpec(ComponentSpec):
+class LeakageCheckSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(LeakageConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -29,10 +29,7 @@ class LeakageCheckSpec(ComponentSpec):
         ),
         keys.HISTORY_KEY: ChannelParameter(type=SpanHistory, optional=True),
     }
-    OUTPUTS = {
-        keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        **HTML_REPORT_OUTPUT,
-    }
+    OUTPUTS = {keys.ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies)}
 
 
 class LeakageCheck(base_beam_component.BaseBeamComponent):
@@ -43,14 +40,9 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         leakage = LeakageCheck(examples=augmenter.outputs['examples'])
         trainer.add_upstream_node(leakage)  # nothing trains on leaking splits
 
-    What counts, and the recipe across spans (``previous_key_index``): docs/leakage_check.md.
-
-    Outputs:
-      anomalies: ExampleAnomalies with ``leakage.json``, ``leakage.md``, a TFDV ``Anomalies``
-        per split, the custom property ``blessed`` (split -> 1/0) and, from one Examples
-        artifact, its key index for later runs' ``previous_key_index``.
-
-    A finding not allowed raises ``LeakageError``, so nothing downstream runs.
+    What counts, and across spans: docs/leakage_check.md. Output ``anomalies``: ``leakage.json``,
+    ``leakage.md``, an ``Anomalies`` and ``blessed`` per split, and the key index of one Examples
+    artifact. A finding not allowed raises ``LeakageError``.
     """
 
     SPEC_CLASS = LeakageCheckSpec
@@ -76,14 +68,13 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), or a Resolver's window of spans.
         {arguments}
-        {html_report}
-        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies`` (a
-          Resolver's window), whose key indexes are pooled with ``examples`` by split name.
-        history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
-          the key indexes of the window's earlier spans, in place of previous_key_index.
+        previous_key_index: optional channel of earlier LeakageCheck runs' ``anomalies``, whose
+          key indexes are pooled with ``examples`` by split name.
+        history: optional SpanHistory channel (``tfx_balance.periodic``): the window's earlier
+          key indexes, in place of previous_key_index.
 
         Raises:
-          ConfigError: an argument is invalid (the message names it), when the pipeline is built.
+          ConfigError: an invalid argument, named, when the pipeline is built.
         """
         check_channel(LeakageCheckSpec, keys.INPUT_EXAMPLES_KEY, 'examples', examples)
         check_channel(
@@ -97,6 +88,6 @@ class LeakageCheck(base_beam_component.BaseBeamComponent):
             previous_key_index=previous_key_index,
             history=history,
             anomalies=types.Channel(type=standard_artifacts.ExampleAnomalies),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

@@ -36,10 +36,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
     """Counts examples shared by splits and synthetic examples outside the training splits.
 
     Do(input_dict, output_dict, exec_properties):
-      input_dict['input_examples']: one Examples artifact, or several (a window of spans),
-        their splits pooled by name.
+      input_dict['input_examples']: Examples (a window of spans: splits pooled by name).
       input_dict['previous_key_index']: optional ExampleAnomalies of earlier runs, whose key
-        indexes are pooled as if their examples were read (an input span's is left out).
+        indexes are pooled in (an input span's left out).
       output_dict['anomalies']: ExampleAnomalies: ``leakage.json``, ``leakage.md``, per-split
         ``SchemaDiff.pb``, ``blessed`` and, of one Examples artifact, its key index.
       exec_properties: ``LeakageConfig.to_exec_properties()``.
@@ -205,7 +204,6 @@ def _key_index_of(artifact, where: str, config: LeakageConfig) -> tuple:
 
 
 def _files(artifact, prefix: str) -> tuple:
-    """The files ``<prefix>-*.gz`` of an earlier run's key index, sorted."""
     return tuple(sorted(tf.io.gfile.glob(os.path.join(artifact.uri, f'{prefix}-*.gz'))))
 
 

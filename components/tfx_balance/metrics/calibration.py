@@ -29,8 +29,6 @@ from tfx_balance.metrics.names import multi_label_form, validate_classes
 
 
 class _CalibrationCombiner(CountsCombiner):
-    """Adds each example's scores and label to a ``CalibrationCounts``."""
-
     SQUEEZE = False
 
     def create_accumulator(self) -> CalibrationCounts:
@@ -83,10 +81,7 @@ def _create(
         derive,
         name,
         keys.CALIBRATION_BINS,
-        f'_{name}_from_calibration_counts',
-        model_name,
-        output_name,
-        example_weighted,
+        'calibration_counts',
     )
 
 
@@ -182,10 +177,8 @@ class CalibrationGate:
         self, specs: Sequence, args: str, has_baseline: bool, confidence: float | None = None
     ) -> List:
         """``specs`` on the decision output, plus the calibration metrics' spec. With
-        ``confidence`` (``balanced_eval_config``'s) and a baseline, ``max_log_loss_increase``
-        bounds the lower confidence bound of the paired log loss increase instead of its point
-        estimate (``LogLossIncreaseInterval``): a candidate is refused when the data show its log
-        loss worse than the baseline's by more than the bound, not on noise.
+        ``confidence`` and a baseline, ``max_log_loss_increase`` gates the lower bound of
+        ``LogLossIncreaseInterval`` (not its estimate), so noise does not refuse a candidate.
         """
         increases = self.max_ece_increase, self.max_log_loss_increase
         if not has_baseline and any(v is not None for v in increases):
@@ -199,9 +192,9 @@ class CalibrationGate:
         config.pop('labels', None), config.pop('num_labels', None), config.pop('threshold', None)
         config['bins'] = self.bins
 
-        def metric(class_name, upper, increase):
+        def metric(class_name, upper, increase, arguments=config):
             out = tfma.MetricConfig(
-                class_name=class_name, module=METRICS_MODULE, config=json.dumps(config)
+                class_name=class_name, module=METRICS_MODULE, config=json.dumps(arguments)
             )
             if upper is not None:
                 out.threshold.value_threshold.upper_bound.value = upper
@@ -223,16 +216,10 @@ class CalibrationGate:
             output_names=[self.output_name],
         )
         if paired:
-            increase = tfma.MetricConfig(
-                class_name='LogLossIncreaseInterval',
-                module=METRICS_MODULE,
-                config=json.dumps(
-                    {k: v for k, v in config.items() if k != 'bins'} | {'confidence': confidence}
-                ),
+            interval = {k: v for k, v in config.items() if k != 'bins'} | {'confidence': confidence}
+            calibration.metrics.append(
+                metric('LogLossIncreaseInterval', self.max_log_loss_increase, None, interval)
             )
-            if self.max_log_loss_increase is not None:
-                increase.threshold.value_threshold.upper_bound.value = self.max_log_loss_increase
-            calibration.metrics.append(increase)
         if not self.calibration_plot:
             return [*specs, calibration]
         return [*specs, calibration, self._plot_spec(config)]

@@ -92,8 +92,6 @@ def counts_computation(
 
 
 class _IndexCombiner(CountsCombiner):
-    """Counts into the index's ``new_counts()`` with ``index.add``."""
-
     def __init__(self, key, eval_config, example_weighted: bool, index):
         super().__init__(key, eval_config, example_weighted, index)
         self.SQUEEZE = index.SQUEEZE
@@ -131,18 +129,16 @@ def derived_computations(
     derive: Callable[[object, str], Dict[str, object]],
     name: str,
     diagnostic: str,
-    result_name: str,
-    model_name: str,
-    output_name: str,
-    example_weighted: bool,
+    source: str,
 ) -> metric_types.MetricComputations:
-    """``counts`` plus one derived computation: ``derive(summarize(counts))`` and the diagnostic key
-    ``<name>/<diagnostic>``.
-    """
+    """``counts`` and a computation of ``derive(summarize(counts))`` and ``<name>/<diagnostic>``,
+    keyed like ``counts`` (model, output, weighting)."""
     counts_key = counts.keys[0]
 
     def key(key_name: str) -> metric_types.MetricKey:
-        return metric_key(key_name, model_name, output_name, example_weighted)
+        return metric_key(
+            key_name, counts_key.model_name, counts_key.output_name, counts_key.example_weighted
+        )
 
     diagnostic_key = key(f'{name}/{diagnostic}')
 
@@ -152,7 +148,7 @@ def derived_computations(
         values[diagnostic_key] = ', '.join(names)
         return values
 
-    result.__name__ = result_name
+    result.__name__ = f'_{name}_from_{source}'
     return [counts, metric_types.DerivedMetricComputation(keys=[diagnostic_key], result=result)]
 
 
@@ -176,10 +172,7 @@ def counts_metric_fn(
     diagnostic: str,
     source: str,
 ) -> Callable[..., metric_types.MetricComputations]:
-    """A TFMA create-computations function of a counts metric: ``index_of(arguments)`` takes the
-    index's arguments out of the metric's; ``summarize`` and ``derive`` as in
-    ``derived_computations``.
-    """
+    """A counts metric's TFMA create function; ``index_of`` pops the index's arguments."""
 
     def create(
         name: str,
@@ -196,10 +189,7 @@ def counts_metric_fn(
             lambda scores, metric_name: derive(scores, metric_name, **arguments),
             name,
             diagnostic,
-            f'_{name}_from_{source}',
-            model_name,
-            output_name,
-            example_weighted,
+            source,
         )
 
     return metric_util.merge_per_key_computations(create)

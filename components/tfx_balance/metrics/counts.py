@@ -17,12 +17,10 @@ import math
 from typing import Dict, Sequence, Tuple
 
 import numpy as np
-from tensorflow_model_analysis.metrics import metric_types
 
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.labels import float_name
-from tfx_balance.metrics.computations import index_counts_computation
 from tfx_balance.metrics.names import (
     CLASSES,
     DEFAULT_THRESHOLD,
@@ -76,9 +74,7 @@ class ConfusionCounts:
 
 
 class ClassIndex(NameIndex):
-    """The single-label strategy: class ids of labels and predictions (argmax of the scores; one
-    float score is a binary model's score of class 1), counted into ``ConfusionCounts``.
-    """
+    """Single-label: class ids (argmax; one score is class 1's) into ``ConfusionCounts``."""
 
     KIND, PRIVATE_NAME, SQUEEZE = CLASSES, '_class_confusion_counts', None
 
@@ -304,9 +300,7 @@ class LabelIndex(NameIndex):
 
 
 def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]:
-    """Per-label ``recall``, ``precision`` (0 if never predicted) and ``f1``, and the labels absent
-    and never predicted.
-    """
+    """Per-label ``recall``, ``precision`` (0 if never predicted), ``f1``; absent labels."""
     recall, precision, f1 = {}, {}, {}
     for i, name in enumerate(names):
         if i >= counts.size:
@@ -325,13 +319,3 @@ def label_scores(counts: LabelCounts, names: Sequence[str]) -> Dict[str, object]
         keys.LABELS_ABSENT: [name for name in names if name not in recall],
         keys.LABELS_NEVER_PREDICTED: never,
     }
-
-
-label_counts_computation = index_counts_computation  # its name in multilabel_counts
-
-
-def confusion_counts_computation(
-    index: ClassIndex, classes, num_classes, eval_config, model_name, output_name, example_weighted
-) -> metric_types.MetricComputation:
-    """``index_counts_computation`` of ``index``; the other arguments are unused."""
-    return index_counts_computation(index, eval_config, model_name, output_name, example_weighted)

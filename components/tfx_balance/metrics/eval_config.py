@@ -188,23 +188,12 @@ class _LabelKind:
 
     def metrics(self, arguments: str, gates: dict) -> list:
         """The MetricConfigs of this kind, with ``arguments`` (JSON) and ``gates``."""
-        gates = {**gates, None: None}
-        configs = []
-        for class_name, gate in self.metric_gates:
-            config = tfma.MetricConfig(
-                class_name=class_name, module=METRICS_MODULE, config=arguments
-            )
-            if gates[gate] is not None:
-                config.threshold.CopyFrom(gates[gate])
-            configs.append(config)
-        return configs
+        return [_metric(name, arguments, gates.get(gate)) for name, gate in self.metric_gates]
 
     def interval_metrics(
         self, arguments: str, confidence: float, gates: dict, has_baseline: bool
     ) -> list:
-        """The bound metrics of this kind at ``confidence``; the gates move onto their lower
-        bounds (a change threshold becomes a value threshold on the paired improvement's).
-        """
+        """The bound metrics at ``confidence``, the gates moved onto their lower bounds."""
         config = {**json.loads(arguments), 'confidence': confidence}
         value_gates, improvement_gates = {None: None}, {}
         for gate in ('macro', 'min', 'f1'):
@@ -214,25 +203,12 @@ class _LabelKind:
                 value_gates[gate] = tfma.MetricThreshold(value_threshold=threshold.value_threshold)
             if threshold is not None and threshold.HasField('change_threshold'):
                 improvement_gates[gate] = threshold.change_threshold.absolute.value
-        configs = []
-        for class_name, gate in self.interval_gates:
-            configs.append(
-                tfma.MetricConfig(
-                    class_name=class_name, module=METRICS_MODULE, config=json.dumps(config)
-                )
-            )
-            if value_gates[gate] is not None:
-                configs[-1].threshold.CopyFrom(value_gates[gate])
-        for class_name, gate in self.improvement_metrics if has_baseline else ():
+        bounds = json.dumps(config)
+        configs = [_metric(name, bounds, value_gates[gate]) for name, gate in self.interval_gates]
+        for name, gate in self.improvement_metrics if has_baseline else ():
             min_improvement = improvement_gates[gate]
-            paired = {**config, 'min_improvement': min_improvement or 0.0}
-            configs.append(
-                tfma.MetricConfig(
-                    class_name=class_name, module=METRICS_MODULE, config=json.dumps(paired)
-                )
-            )
-            if min_improvement is not None:
-                configs[-1].threshold.CopyFrom(_value_gate(min_improvement))
+            paired = json.dumps({**config, 'min_improvement': min_improvement or 0.0})
+            configs.append(_metric(name, paired, _value_gate(min_improvement)))
         return configs
 
     def check_not_other(self, single_label_args: dict, multi_label_args: dict) -> None:
@@ -316,6 +292,13 @@ def _metric_arguments(kind, classes, num_classes, labels, num_labels, threshold)
 
 
 # -- which thresholds ----------------------------------------------------------------------------
+
+
+def _metric(class_name: str, config: str, gate) -> tfma.MetricConfig:
+    metric = tfma.MetricConfig(class_name=class_name, module=METRICS_MODULE, config=config)
+    if gate is not None:
+        metric.threshold.CopyFrom(gate)
+    return metric
 
 
 def _value_gate(lower_bound: float | None) -> tfma.MetricThreshold | None:

@@ -4,9 +4,9 @@
     tfma.MetricConfig(class_name='MacroRecallImprovementInterval', module='tfx_balance.metrics',
                       config='{"num_classes": 10, "confidence": 0.95}')
 
-emits ``macro_recall_improvement_lower_95`` (its name: the key a threshold gates), ``..._upper_95``,
-the paired estimate and the examples per class the data would need. The maths, pure numpy on
-counts: ``tfx_balance.core.intervals``. Rules: docs/balanced_model_gate.md#intervals.
+emits ``macro_recall_improvement_lower_95`` (the gated key), ``..._upper_95``, the estimate and
+the examples per class needed. The maths: ``tfx_balance.core.intervals``. Rules:
+docs/balanced_model_gate.md#intervals.
 """
 
 from __future__ import annotations
@@ -90,17 +90,24 @@ def _nan_bounds(name: str, upper_name: str) -> Dict[str, float]:
     return {name: float('nan'), upper_name: float('nan')}
 
 
-def _macro(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    return _bounds(intervals.macro_interval(tally.hits, tally.totals, confidence), name, upper_name)
+def _of_tally(interval_of):
+    """A DERIVE of the interval ``interval_of(tally, confidence)``; NaN bounds with no class."""
+
+    def derive(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
+        if not tally.names:
+            return _nan_bounds(name, upper_name)
+        return _bounds(interval_of(tally, confidence), name, upper_name)
+
+    return derive
 
 
-def _macro_f1(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    interval = intervals.f1_interval(tally.hits, tally.totals, tally.predicted, confidence)
-    return _bounds(interval, name, upper_name)
+_macro = _of_tally(lambda t, confidence: intervals.macro_interval(t.hits, t.totals, confidence))
+_macro_f1 = _of_tally(
+    lambda t, confidence: intervals.f1_interval(t.hits, t.totals, t.predicted, confidence)
+)
+_minimum = _of_tally(
+    lambda t, confidence: intervals.min_recall_interval(t.hits, t.totals, confidence)
+)
 
 
 def _balanced_accuracy(tally, name, confidence, upper_name, adjusted=False, **_) -> dict:
@@ -109,13 +116,6 @@ def _balanced_accuracy(tally, name, confidence, upper_name, adjusted=False, **_)
         chance = 1.0 / len(tally.names)
         bounds = {k: (v - chance) / (1.0 - chance) for k, v in bounds.items()}
     return bounds
-
-
-def _minimum(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
-    if not tally.names:
-        return _nan_bounds(name, upper_name)
-    interval = intervals.min_recall_interval(tally.hits, tally.totals, confidence)
-    return _bounds(interval, name, upper_name)
 
 
 def _per_class(tally: Tally, name: str, confidence: float, upper_name: str, **_) -> dict:
@@ -230,11 +230,8 @@ class MinLabelRecallInterval(_LabelIntervalMetric):
 
 
 class PairedCounts:
-    """Per class (or label) weight of the examples, of those only the candidate gets right and of
-    those only the baseline gets right; ``num_scores``/``size`` as ``ConfusionCounts``/``LabelCounts``.
-    Multi-label, ``label_cells[label, positive, candidate, baseline]`` too: the weight of the
-    examples with (1) or without (0) the label that each model predicts with it (1) or not (0),
-    the cells F1 is paired on.
+    """Per class (label): weight of examples, of those only the candidate or only the baseline
+    gets right; ``label_cells[label, positive, candidate, baseline]`` (0/1 each) pair F1.
     """
 
     def __init__(self):
@@ -417,83 +414,61 @@ def verdict(
     )
 
 
-def _without_baseline(name, other_name, model_name, output_name, example_weighted, bound=math.inf):
-    """No baseline ModelSpec (TFX's Evaluator drops it on a first run, without a baseline model):
-    like TFMA's change thresholds, the gate on the comparison passes (the bounds are ``bound``),
-    and the verdict says why.
-    """
-
-    def key(key_name: str) -> metric_types.MetricKey:
-        return metric_key(key_name, model_name, output_name, example_weighted)
-
-    verdict_key = key(f'{name}/{keys.VERDICT}')
-
-    def result(_) -> dict:
-        return {
-            key(name): bound,
-            key(other_name): bound,
-            verdict_key: 'no baseline model: nothing to improve on (a first run), not gated',
-        }
-
-    result.__name__ = f'_{name}_without_baseline'
-    return [metric_types.DerivedMetricComputation(keys=[verdict_key], result=result)]
-
-
-def _create_improvement(
-    name: str,
+def _paired_computations(
+    name,
+    upper_name,
+    counts_name,
+    arguments,
+    combiner,
     index,
-    change_of,
-    confidence: float,
-    upper_name: str,
-    min_improvement: float,
-    eval_config=None,
-    model_name: str = '',
-    output_name: str = '',
-    example_weighted: bool = False,
+    summarize,
+    bound,
+    eval_config,
+    model_name,
+    output_name,
+    example_weighted,
 ) -> metric_types.MetricComputations:
+    """Paired counts of the candidate and the baseline model, summarized into the metric's keys.
+
+    Without a baseline ModelSpec (TFX's Evaluator drops it on a first run), like TFMA's change
+    thresholds, the gate passes: the bounds are ``bound`` and the verdict says why.
+    """
     baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
     if baseline is None:
-        return _without_baseline(name, upper_name, model_name, output_name, example_weighted)
+
+        def key(key_name: str) -> metric_types.MetricKey:
+            return metric_key(key_name, model_name, output_name, example_weighted)
+
+        verdict_key = key(f'{name}/{keys.VERDICT}')
+
+        def result(_) -> dict:
+            return {
+                key(name): bound,
+                key(upper_name): bound,
+                verdict_key: 'no baseline model: nothing to improve on (a first run), not gated',
+            }
+
+        result.__name__ = f'_{name}_without_baseline'
+        return [metric_types.DerivedMetricComputation(keys=[verdict_key], result=result)]
     if model_name == baseline.name:
-        return []  # the improvement is the candidate's; the validator skips the baseline's keys
+        return []  # the comparison is the candidate's; the validator skips the baseline's keys
     counts = counts_computation(
-        '_paired_counts',
-        {**index.arguments(), 'baseline': baseline.name},
-        _PairedCombiner,
-        {'index': index, 'baseline': baseline.name},
+        counts_name,
+        arguments(baseline.name),
+        combiner,
+        {**index, 'baseline': baseline.name},
         eval_config,
         model_name,
         output_name,
         example_weighted,
     )
-
-    resolution = resolution_of(min_improvement)
-
-    def summarize(paired: PairedCounts):
-        seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
-        size = len(index.given or []) or index.size or seen
-        values = _improvement(change_of(paired, size, confidence, resolution), name, upper_name)
-        smallest = min((v for v in paired.totals.values() if v), default=0.0)
-        text = verdict(
-            Interval(values[name], values[upper_name]),
-            min_improvement,
-            values.get(f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}', 0.0),
-            smallest,
-            resolution,
-            index.KIND.singular,
-        )
-        return values, [text]
-
     return derived_computations(
         counts,
         summarize,
         lambda values, _: values,
         name,
         keys.VERDICT,
-        f'_{name}_from_paired_counts',
-        model_name,
-        output_name,
-        example_weighted,
+        counts_name[1:],
     )
 
 
@@ -522,13 +497,33 @@ class _ImprovementInterval(metric_types.Metric):
             example_weighted=False,
             **_,
         ):
-            return _create_improvement(
+            resolution = resolution_of(min_improvement)
+
+            def summarize(paired: PairedCounts):
+                seen = max([paired.num_scores, paired.size, *(i + 1 for i in paired.totals)])
+                size = len(index.given or []) or index.size or seen
+                change = change_of(paired, size, confidence, resolution)
+                values = _improvement(change, name, upper_name)
+                smallest = min((v for v in paired.totals.values() if v), default=0.0)
+                text = verdict(
+                    Interval(values[name], values[upper_name]),
+                    min_improvement,
+                    values.get(f'{name}/{keys.EXAMPLES_PER_CLASS_NEEDED}', 0.0),
+                    smallest,
+                    resolution,
+                    index.KIND.singular,
+                )
+                return values, [text]
+
+            return _paired_computations(
                 name,
-                index,
-                change_of,
-                confidence,
                 upper_name,
-                min_improvement,
+                '_paired_counts',
+                lambda baseline: {**index.arguments(), 'baseline': baseline},
+                _PairedCombiner,
+                {'index': index},
+                summarize,
+                math.inf,
                 eval_config,
                 model_name,
                 output_name,
@@ -610,11 +605,8 @@ class MacroLabelRecallImprovementInterval(_ImprovementInterval):
 
 
 class MacroLabelF1ImprovementInterval(MacroLabelRecallImprovementInterval):
-    """Bounds of macro label F1(candidate) - macro label F1(baseline), paired on the same
-    examples (multi-label models): ``macro_label_f1_improvement_lower_95`` (gate this),
-    ``..._upper_95``, ``.../estimate``, ``.../examples_per_class_needed`` (positive examples per
-    label) and ``.../verdict``. Arguments as ``MacroLabelRecallImprovementInterval``.
-    """
+    """``MacroRecallImprovementInterval`` of macro label F1: ``macro_label_f1_improvement_lower_95``
+    etc.; arguments as ``MacroLabelRecallImprovementInterval``."""
 
     METRIC, CHANGE = keys.MACRO_LABEL_F1_IMPROVEMENT, staticmethod(f1_change)
 
@@ -665,11 +657,9 @@ class _PairedLossCombiner(_PairedCombiner):
 
 
 class LogLossIncreaseInterval(metric_types.Metric):
-    """Bounds of log loss(candidate) - log loss(baseline), paired on the same examples (a
-    Student-t interval of the per-example increases): ``log_loss_increase_lower_95`` (its name:
-    ``CalibrationGate`` refuses a candidate whose increase is shown to exceed its bound),
-    ``log_loss_increase_upper_95`` and ``.../estimate``. Needs a baseline ModelSpec; without one
-    (a first run) the bounds are -inf, not gated.
+    """Student-t bounds of log loss(candidate) - log loss(baseline) on the same examples:
+    ``log_loss_increase_lower_95`` (gated by ``CalibrationGate``), ``..._upper_95``,
+    ``.../estimate``. Without a baseline ModelSpec the bounds are -inf.
     """
 
     def __init__(
@@ -696,24 +686,6 @@ class LogLossIncreaseInterval(metric_types.Metric):
             example_weighted=False,
             **_,
         ):
-            baseline = model_util.get_baseline_model_spec(eval_config) if eval_config else None
-            if baseline is None:
-                return _without_baseline(
-                    name, upper_name, model_name, output_name, example_weighted, -math.inf
-                )
-            if model_name == baseline.name:
-                return []
-            counts = counts_computation(
-                '_paired_log_loss',
-                {'classes': classes, 'num_classes': num_classes, 'multi': multi_label},
-                _PairedLossCombiner,
-                {**index, 'baseline': baseline.name},
-                eval_config,
-                model_name,
-                output_name,
-                example_weighted,
-            )
-
             def summarize(paired: PairedLoss):
                 interval = intervals.mean_difference_interval(
                     paired.weight, paired.total, paired.total_of_squares, confidence
@@ -723,13 +695,16 @@ class LogLossIncreaseInterval(metric_types.Metric):
                 values[f'{name}/estimate'] = estimate
                 return values, [f'{paired.weight:g} examples']
 
-            return derived_computations(
-                counts,
-                summarize,
-                lambda values, _: values,
+            return _paired_computations(
                 name,
-                keys.VERDICT,
-                f'_{name}_from_paired_log_loss',
+                upper_name,
+                '_paired_log_loss',
+                lambda _: {'classes': classes, 'num_classes': num_classes, 'multi': multi_label},
+                _PairedLossCombiner,
+                index,
+                summarize,
+                -math.inf,
+                eval_config,
                 model_name,
                 output_name,
                 example_weighted,

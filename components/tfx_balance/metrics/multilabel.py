@@ -10,7 +10,7 @@ Rules: docs/balanced_model_gate.md#multi-label-models.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Dict
+from typing import Callable
 
 from tensorflow_model_analysis.metrics import metric_types
 
@@ -18,9 +18,6 @@ from tfx_balance.core.common import keys
 from tfx_balance.metrics.computations import check_metric_name, counts_metric_fn, mean
 from tfx_balance.metrics.counts import LabelIndex, label_scores
 from tfx_balance.metrics.names import validate_labels, validate_threshold
-
-# derive(scores, name) -> {key name: value}; scores is label_scores()'s dict.
-Derive = Callable[[Dict[str, object], str], Dict[str, float]]
 
 
 def _per_label(score, scores, name):
@@ -54,7 +51,7 @@ def _label_scores(diagnostic: str):
 class _LabelMetric(metric_types.Metric):
     """Base of the metrics below: checks ``labels``, ``num_labels``, ``threshold``."""
 
-    DERIVE: Derive
+    DERIVE: Callable  # (label_scores() dict, name) -> {key name: value}
     DIAGNOSTIC = keys.LABELS_ABSENT
 
     def __init__(self, labels=None, num_labels=None, threshold=None, name: str = ''):

@@ -160,7 +160,6 @@ class NameIndex:
         raise NotImplementedError
 
     def names(self, counts) -> List[str]:
-        """Names of all positions."""
         if self.given is not None:
             return list(self.given)
         return [str(i) for i in range(self.size or self._seen(counts))]

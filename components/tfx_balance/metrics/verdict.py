@@ -1,7 +1,5 @@
 """The Evaluator's gate verdict, read back from its outputs: blessed or not, and each threshold of
-its EvalConfig with the candidate model's value (what ``tfma.load_validation_result`` says, by
-metric). Drawn beside the components' pictures (``tfx_balance.orchestration.run_pictures``) and in the samples'
-reports.
+its EvalConfig with the candidate model's value.
 
 Example::
 
@@ -19,9 +17,8 @@ BASELINE = 'baseline'
 
 
 def gate_verdict(evaluation_uri: str, blessing_uri: str | None = None) -> dict:
-    """``{'model', 'blessed', 'validation_ok', 'checks': [{'metric', 'rule', 'value', 'passed'}]}``
-    of the Evaluator output ``evaluation_uri`` (its ``blessing`` output's ``BLESSED`` file decides
-    ``blessed``; without it, the validation result). ``model``: the candidate's ModelSpec name."""
+    """``{'model', 'blessed', 'validation_ok', 'checks': [...]}`` of an Evaluator output
+    (``blessed``: its blessing's ``BLESSED`` file, else the validation result)."""
     import tensorflow_model_analysis as tfma
     from tensorflow_model_analysis.metrics import metric_specs
 
@@ -36,6 +33,16 @@ def gate_verdict(evaluation_uri: str, blessing_uri: str | None = None) -> dict:
         for f in per_slice.failures
     }
     values = overall_metrics(evaluation_uri)
+
+    def check(name: str, rule: str, is_diff: bool) -> dict:
+        value = values.get((model, is_diff, name))
+        return {
+            'metric': name,
+            'rule': rule,
+            'value': value,
+            'passed': (name, is_diff) not in failed,
+        }
+
     checks = []
     for spec in config.metrics_specs:
         for metric in spec.metrics:
@@ -47,25 +54,12 @@ def gate_verdict(evaluation_uri: str, blessing_uri: str | None = None) -> dict:
                 value = threshold.value_threshold
                 upper = value.HasField('upper_bound')
                 bound = value.upper_bound.value if upper else value.lower_bound.value
-                checks.append(
-                    {
-                        'metric': name,
-                        'rule': f'{"<=" if upper else ">="} {bound:g}',
-                        'value': values.get((model, False, name)),
-                        'passed': (name, False) not in failed,
-                    }
-                )
+                checks.append(check(name, f'{"<=" if upper else ">="} {bound:g}', False))
             if threshold.HasField('change_threshold'):
                 gain = threshold.change_threshold.absolute.value
                 lower = threshold.change_threshold.direction == tfma.MetricDirection.LOWER_IS_BETTER
-                checks.append(
-                    {
-                        'metric': name,
-                        'rule': f'- {baseline} {"<=" if lower else ">="} {gain:+g}',
-                        'value': values.get((model, True, name)),
-                        'passed': (name, True) not in failed,
-                    }
-                )
+                rule = f'- {baseline} {"<=" if lower else ">="} {gain:+g}'
+                checks.append(check(name, rule, True))
     if blessing_uri is not None:
         blessed = os.path.exists(os.path.join(blessing_uri, 'BLESSED'))
     else:

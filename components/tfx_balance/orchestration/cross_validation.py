@@ -27,13 +27,7 @@ class CrossValidation:
     @property
     def components(self) -> list:
         final = [self.final_trainer] if self.final_trainer is not None else []
-        return [
-            *self.trainers,
-            *self.baseline_trainers,
-            *final,
-            *self.evaluators,
-            self.aggregate,
-        ]
+        return [*self.trainers, *self.baseline_trainers, *final, *self.evaluators, self.aggregate]
 
     @property
     def model(self):
@@ -64,6 +58,14 @@ def _args(proto_class, given, name: str, splits: Sequence[str]):
     return args
 
 
+def _refuse_ours(kwargs: Mapping, argument: str, ours: Sequence[str]) -> None:
+    clash = [k for k in ours if k in kwargs]
+    if clash:
+        raise ConfigError(
+            f'{argument} sets {clash}, which cross_validation sets for every fold; drop it.'
+        )
+
+
 def _trainer(kwargs: Mapping, argument: str, examples, train_splits, eval_splits, component_id):
     from tfx import v1 as tfx
 
@@ -73,11 +75,7 @@ def _trainer(kwargs: Mapping, argument: str, examples, train_splits, eval_splits
             "{'module_file': 'trainer.py', 'train_args': tfx.proto.TrainArgs(num_steps=100)}, "
             f'got {kwargs!r}.'[:300]
         )
-    clash = [k for k in _SET_BY_US if k in kwargs]
-    if clash:
-        raise ConfigError(
-            f'{argument} sets {clash}, which cross_validation sets for every fold; drop it.'
-        )
+    _refuse_ours(kwargs, argument, _SET_BY_US)
     kwargs = dict(kwargs)
     train_args = _args(
         tfx.proto.TrainArgs, kwargs.pop('train_args', None), 'train_args', train_splits
@@ -146,9 +144,8 @@ def cross_validation(
         pusher = tfx.components.Pusher(model=cv.model, model_blessing=cv.blessing, ...)
         pipeline = tfx.dsl.Pipeline(components=[..., splitter, *cv.components, pusher], ...)
 
-    The arguments are tabled in docs/cross_validation.md, "What it builds"; a bad one is a
-    ``ConfigError`` naming it. A fold Trainer's ``eval_files`` are its held-out fold: report on
-    them, never select the model on them.
+    Arguments: docs/cross_validation.md, "What it builds"; a bad one is a ``ConfigError``. A
+    fold Trainer's ``eval_files`` are its held-out fold: report on them, never select on them.
     """
     from tfx import v1 as tfx
 
@@ -161,12 +158,11 @@ def cross_validation(
     if thresholds is None:  # the EvalConfig's, read now so that a problem shows at build time
         thresholds = eval_config_thresholds(eval_config)
     evaluator_kwargs = dict(evaluator_kwargs or {})
-    clash = [k for k in ('examples', 'model', 'baseline_model', 'example_splits', 'eval_config')]
-    clash = [k for k in clash if k in evaluator_kwargs]
-    if clash:
-        raise ConfigError(
-            f'evaluator_kwargs sets {clash}, which cross_validation sets for every fold; drop it.'
-        )
+    _refuse_ours(
+        evaluator_kwargs,
+        'evaluator_kwargs',
+        ('examples', 'model', 'baseline_model', 'example_splits', 'eval_config'),
+    )
     trainers, baselines, evaluators = [], [], []
     for i, fold in enumerate(names):
         train = training_folds(names, fold)

@@ -1,9 +1,7 @@
-"""Moving a running pipeline over to ``tfx_balance.periodic``: ``seed_history`` starts its
-history from what the pipeline already has (each earlier span's split Examples, of any splitter;
-its statistics, key indexes, layouts and latest blessed model), so that every unit keeps the
-split it had and the first run under ``periodic()`` is like any later one. ``outputs_by_span``
-and ``latest_blessed_model`` find those in the MLMD of the runs so far (the Resolver recipe's,
-or any LocalDagRunner pipeline's). docs/continuous_training.md, "Moving a running pipeline over".
+"""``seed_history``: starts a ``tfx_balance.periodic`` history from a running pipeline's earlier
+spans (split Examples of any splitter, statistics, key indexes, layouts, latest blessed model),
+so that every unit keeps its split. ``outputs_by_span`` and ``latest_blessed_model`` find those
+in the MLMD. docs/continuous_training.md, "Moving a running pipeline over".
 
 Example::
 
@@ -46,34 +44,27 @@ def seed_history(
     window: int = DEFAULT_WINDOW,
     lateness: int = DEFAULT_LATENESS,
 ) -> span_history.HistoryIndex:
-    """Starts the history at ``history_root`` from what a running pipeline already has, so that
-    its first run under ``periodic(components, ...)`` is like any later one: each of ``spans``'
-    units keeps the split it had. Call it once, before that first run, with the arguments given
-    to ``periodic``. All or nothing: every span is read and checked before anything is written,
-    and a failure leaves the history as it was, so the same call can be made again.
+    """Starts the history at ``history_root`` from a running pipeline's outputs, so that each
+    of ``spans``' units keeps its split under ``periodic(components, ...)``. Call it once, before
+    the first periodic run. All or nothing: a failure leaves the history as it was.
 
-    Example (a pipeline that split with TFX's hash split; its ExampleGen outputs per span)::
+    Example (a pipeline that split with TFX's hash split)::
 
         seed_history(components, root, 'taxi', spans={1: '/pr/CsvExampleGen/examples/4', ...})
 
     Args:
-      components: the components given to ``periodic`` (its StratifiedSplitter says how units are
-        keyed: ``group_feature``, ``seed``, ``splits``, whose names the old splits must have).
+      components: those given to ``periodic``; its StratifiedSplitter says how units are keyed.
       history_root, pipeline_name, horizon, window, lateness: as given to ``periodic``.
-      spans: span -> the split Examples of that span (any splitter's output, e.g. TFX's hash
-        split's ``train``/``eval``, or the Resolver recipe's StratifiedSplitter output).
-      statistics: span -> the drift check's statistics of that span (StatisticsGen's output);
-        the newest is the first run's baseline.
-      key_indexes: span -> LeakageCheck's ``anomalies`` of that span (its key index).
-      layouts: span -> BalancedInputGen's output of that span (pointed to, not copied).
-      model: the latest blessed model's folder (a Trainer's ``model``): the first run's
-        ``base_model`` and ``baseline_model``.
+      spans: span -> that span's split Examples, of any splitter.
+      statistics: span -> StatisticsGen's output; the newest is the first run's baseline.
+      key_indexes: span -> LeakageCheck's ``anomalies`` (its key index).
+      layouts: span -> BalancedInputGen's output (pointed to, not copied).
+      model: the latest blessed model's folder: the first run's base and baseline model.
 
     Raises:
       ConfigError: the history already has spans, ``spans`` is empty, an optional mapping names
-        a span ``spans`` has not, or a span's splits are not the splitter's.
-      DataError: a folder that is missing, has no ``Split-<name>`` folder or no example (naming
-        the span and the path).
+        a span not in ``spans``, or a span's splits are not the splitter's.
+      DataError: a folder missing, without ``Split-<name>`` folders or without examples.
     """
     from tfx_balance.core.split.assignments import write_assignments
     from tfx_balance.core.split.config import StratifiedSplitConfig
@@ -129,9 +120,7 @@ def seed_history(
 
 
 def _checked_outputs(spans, statistics, key_indexes, layouts, model) -> Dict[int, dict]:
-    """``{span: {'statistics', 'key_index', 'model': folder or None, 'layout': uri or None}}``
-    of ``seed_history``'s arguments, each folder checked to exist (the model goes with the
-    newest span); errors name the argument, the span and the path."""
+    """Per span, the optional output folders (the model with the newest span), each checked."""
     if not spans:
         raise ConfigError(
             'seed_history: spans is empty. outputs_by_span returns {} for a component with no '
@@ -178,15 +167,10 @@ def _checked_outputs(spans, statistics, key_indexes, layouts, model) -> Dict[int
 def outputs_by_span(
     metadata_config, pipeline_name: str, node_id: str, output_key: str
 ) -> Dict[int, str]:
-    """``{span: uri}`` of the newest live output ``output_key`` of component ``node_id`` of
-    ``pipeline_name`` per span, in the MLMD that ``metadata_config`` (a
-    ``ConnectionConfig``) connects to: e.g. the splitter's ``examples``, StatisticsGen's
-    ``statistics``, LeakageCheck's ``anomalies``, BalancedInputGen's ``examples``.
-
-    An output's span is its own ``span`` custom property (ExampleGen's and ours set it), else the
-    span of the inputs it was made from: TFX's ExampleGen records its span as a custom property,
-    which StatisticsGen does not copy (its statistics carry span 0), so statistics take their
-    Examples' span."""
+    """``{span: uri}`` of the newest live output ``output_key`` of ``node_id`` per span, in the
+    MLMD ``metadata_config`` connects to (e.g. the splitter's ``examples``, StatisticsGen's
+    ``statistics``). An output's span is its ``span`` custom property, else its inputs' span:
+    StatisticsGen does not copy ExampleGen's, so statistics take their Examples' span."""
     from ml_metadata.proto import metadata_store_pb2
     from tfx.orchestration import metadata
 
@@ -245,8 +229,7 @@ def latest_blessed_model(
 
 
 def _check_mlmd(metadata_config, caller: str) -> None:
-    """A ``ConfigError`` naming the file when ``metadata_config`` is a SQLite MLMD that does not
-    exist (MLMD would create an empty one there, and nothing would be found)."""
+    """A ``ConfigError`` when a SQLite MLMD file is missing (MLMD would create an empty one)."""
     if metadata_config.HasField('sqlite'):
         path = metadata_config.sqlite.filename_uri
         if not fileio.exists(path):
@@ -257,8 +240,7 @@ def _check_mlmd(metadata_config, caller: str) -> None:
 
 
 def _span(artifact, input_span: int | None = None) -> int | None:
-    """``artifact``'s span (``outputs_by_span``): its ``span`` custom property, else
-    ``input_span``, else its ``span`` property; None without any."""
+    """Its ``span`` custom property, else ``input_span``, else its ``span`` property, else None."""
     if 'span' in artifact.custom_properties:
         return int(artifact.custom_properties['span'].int_value)
     if input_span is not None:
@@ -269,8 +251,7 @@ def _span(artifact, input_span: int | None = None) -> int | None:
 
 
 def _input_spans(store, execution_ids: set) -> Dict[int, int]:
-    """``{execution id: span}`` of the executions among ``execution_ids`` whose input artifacts
-    with a span have one span (``_span``)."""
+    """``{execution id: span}`` of the executions whose inputs with a span share one."""
     from ml_metadata.proto import metadata_store_pb2
 
     events = [

@@ -11,10 +11,8 @@ From a shell, for a module's pipeline factory ``create_pipeline(root, beam_args=
         --image ghcr.io/me/tfx-balance:0.3.0.dev0 \
         --output-dir build/kfp --pipeline-root gs://bucket/root
 
-It writes ``pipeline.yaml`` (for KFP) and ``pipeline.json`` (a Vertex AI PipelineJob). The
-pipeline root and input data must be where the pods can read them. The components'
-``html_report`` outputs are compiled as ``system.HTML`` artifacts, which both UIs draw in the
-run's page (``show_html_reports``). Guide: docs/kubeflow.md.
+It writes ``pipeline.yaml`` (KFP) and ``pipeline.json`` (a Vertex AI PipelineJob); the pipeline
+root and input data must be where the pods can read them. Guide: docs/kubeflow.md.
 
 CLI settings (flag, else environment variable, else default):
   --image          TFX_BALANCE_IMAGE          required: the image every step runs in
@@ -124,11 +122,8 @@ def _has_flag(beam_args: Sequence[str], flag: str) -> bool:
 
 
 def complete_beam_args(beam_args: Sequence[str], image: str) -> List[str]:
-    """Beam args with our image as the SDK worker image, unless set (docs/kubeflow.md, section 4).
-
-    Empty DirectRunner args, or ones naming another dependency flag, stay as given; Docker
-    Flink/Spark/portable runners also get ``--environment_config=<image>``.
-    """
+    """Beam args with our image as the SDK worker image, unless set (docs/kubeflow.md, section 4);
+    empty DirectRunner args or ones naming a dependency flag stay as given."""
     args = list(beam_args)
     runner = _runner(args)
     if runner in ('', 'directrunner') and (
@@ -161,7 +156,7 @@ def _use_image_for_beam_workers(pipeline, image: str) -> None:
 
 
 def _warn_local_paths(pipeline, pipeline_root: str) -> None:
-    """Warns about paths a pod cannot read (a local pipeline root or local input paths)."""
+    """Warns about local paths (pipeline root, inputs) a pod cannot read."""
     if not is_remote(pipeline_root):
         _log.warning(
             'Pipeline root %r is not on gs://, s3:// or minio://: pipeline.yaml gets no '
@@ -186,10 +181,9 @@ def _warn_local_paths(pipeline, pipeline_root: str) -> None:
 
 
 def show_html_reports(spec: dict) -> List[str]:
-    """Gives every ``HtmlReport`` output of ``spec`` (a PipelineSpec dict) the schema title the
-    KFP and Vertex AI UIs draw, ``system.HTML`` (TFX's compiler writes the type name as the
-    title of an ``instanceSchema``), and runs its task with ``HTML_REPORT_ENTRYPOINT``, which
-    maps that title to the class for TFX's entrypoint. Returns the components changed."""
+    """Gives every ``HtmlReport`` output of the PipelineSpec dict ``spec`` the ``system.HTML``
+    schema title the KFP and Vertex AI UIs draw, and runs its task with
+    ``HTML_REPORT_ENTRYPOINT``. Returns the components changed."""
     import yaml
 
     from tfx_balance.base.html_report import HTML_SCHEMA_TITLE, HTML_SCHEMA_VERSION, HtmlReport
@@ -259,13 +253,9 @@ def _compile_one(pipeline, *, image: str, output_dir: str, filename: str) -> str
 
 
 def compile_pipeline(pipeline, output_dir: str, *, image: str) -> Compiled:
-    """Compiles ``pipeline`` (named ``[a-z0-9][a-z0-9-]{0,127}``) to ``<output_dir>/pipeline.yaml``
-    and ``pipeline.json``, with ``image`` for every step and remote Beam worker.
-
-    Module files become wheels under the pipeline root, written now (so compiling changes the
-    pipeline); a gs://, s3:// or minio:// root becomes the spec's ``defaultPipelineRoot``; the
-    ``html_report`` outputs become ``system.HTML`` artifacts (``show_html_reports``).
-    """
+    """Compiles ``pipeline`` to ``<output_dir>/pipeline.yaml`` and ``pipeline.json``, with
+    ``image`` for every step and remote Beam worker. Module files become wheels under the
+    pipeline root, written now; a remote root becomes the spec's ``defaultPipelineRoot``."""
     if not image:
         raise ValueError(
             'image is required: the container image every Kubeflow step runs in, e.g. '
@@ -305,10 +295,8 @@ def pipeline_from_factory(
     data_root: str | None = None,
     **options,
 ):
-    """``factory(output_dir, beam_args=..., [data_root=...], [pipeline_root=...], **options)``
-    with its name and root set for Kubeflow. A factory with a ``pipeline_root`` parameter gets
-    the pipeline root the tasks will write to (e.g. to keep a periodic history beside it).
-    """
+    """``factory(output_dir, beam_args=..., **options)`` with its name and root set for Kubeflow;
+    ``data_root`` and ``pipeline_root`` are passed to a factory with such a parameter."""
     if name is not None:
         check_pipeline_name(name)
     kwargs = {}

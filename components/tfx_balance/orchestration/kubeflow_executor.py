@@ -1,10 +1,6 @@
 """The container entrypoint of the Kubeflow tasks that output an ``HtmlReport``: TFX's
-(``kubeflow_v2_run_executor``, same arguments), which also knows the ``system.HTML`` schema title.
-
-TFX's entrypoint imports each artifact's class by its schema title; ``tfx_balance.orchestration.kubeflow``
-compiles the ``html_report`` outputs with the title Kubeflow Pipelines and Vertex AI draw,
-``system.HTML``, which names no module, so it is mapped to ``HtmlReport`` here, before TFX reads
-the task's artifacts. Usage (what the compiled spec runs)::
+``kubeflow_v2_run_executor`` (same arguments), which also maps the ``system.HTML`` schema title
+the KFP and Vertex AI UIs draw (``orchestration.kubeflow``) to ``HtmlReport``::
 
     python -m tfx_balance.orchestration.kubeflow_executor --executor_class_path ... --json_serialized_invocation_args ...
 """

@@ -75,12 +75,8 @@ class _MessageOnly(logging.Formatter):
 
 
 def quiet(level: int = logging.INFO, stream: IO[str] | None = None) -> logging.Handler:
-    """Shows tfx-balance's own log (per-class tables, verdicts) and hides TFX/TF/Beam noise.
-
-    Silences TensorFlow's C++ log (if TensorFlow is not imported yet) and third-party warnings, here
-    and in workers, but not ``TfxBalanceDeprecationWarning``; calls ``release_at_exit``. Returns the
-    root logger handler it added.
-    """
+    """Shows tfx-balance's own log and hides TFX/TF/Beam noise: TF's C++ log and third-party
+    warnings (not ``TfxBalanceDeprecationWarning``), here and in workers. Returns the handler."""
     release_at_exit()
     os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'
     os.environ['PYTHONWARNINGS'] = ','.join(
@@ -118,9 +114,7 @@ _release_registered = []
 
 
 def release_at_exit() -> None:
-    """Registers (once) an exit handler dropping the TensorFlow graphs libraries keep in module
-    globals, before TensorFlow is torn down.
-    """
+    """Registers (once) an exit handler dropping the TF graphs libraries keep in globals."""
     if not _release_registered:
         _release_registered.append(True)
         atexit.register(_release_held_graphs)
@@ -152,9 +146,8 @@ def _console() -> IO[str]:
 
 @contextlib.contextmanager
 def capture_output(path: str) -> Iterator[str]:
-    """Sends stdout and stderr (file descriptors 1 and 2: also C++ logs and subprocesses) to
-    ``path`` inside the block; ``quiet``'s handler keeps writing to the console. Yields ``path``.
-    """
+    """Sends file descriptors 1 and 2 (also C++ logs and subprocesses) to ``path`` inside the
+    block, while ``quiet``'s handler keeps writing to the console. Yields ``path``."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,21 +1,12 @@
-"""``tfx_balance.periodic``: a one-shot pipeline's components made into a periodic pipeline that
-runs the same on LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
+"""``tfx_balance.periodic``: a one-shot pipeline's components made periodic, the same on
+LocalDagRunner, Kubeflow Pipelines 2 and Vertex AI (no Resolver).
 
-It adds LookBack (before every other task: checks the history's folder, pins the history,
-copies the latest blessed model) and CommitSpan
-(commits the span once every other task succeeded; a Pusher waits for it), and gives the
-history to the components that read earlier spans:
-
-- StratifiedSplitter: the assignments of the last ``horizon`` spans (units keep their split);
-- ClassDistributionValidator over the statistics of the splitter's input (the drift check): the
-  last accepted span's statistics, which CommitSpan records;
-- LeakageCheck and BalancedInputGen: the window's earlier key indexes and layouts;
-- the Trainer and the Evaluator of the served model (the Pusher's; else the only ones): the
-  latest blessed model (base_model, baseline_model).
-
-ExampleGen, Trainer and Evaluator get executors that also run where no driver ran, and
-Transform one whose analysis reads the training window's layouts (``tfx_executors``).
-docs/continuous_training.md.
+LookBack runs first (pins the history, copies the latest blessed model); CommitSpan commits the
+span once every other task succeeded (a Pusher waits for it). The history goes to the splitter
+(the last ``horizon`` spans' assignments), the drift check (the last span's statistics),
+LeakageCheck and BalancedInputGen (the window's key indexes and layouts), and the served
+Trainer and Evaluator (the latest blessed model). ExampleGen, Trainer, Evaluator and Transform
+get ``tfx_executors``' executors. docs/continuous_training.md.
 
 Example::
 
@@ -57,9 +48,8 @@ def periodic(
     window: int = DEFAULT_WINDOW,
     lateness: int = DEFAULT_LATENESS,
 ) -> List:
-    """``components`` with LookBack first and CommitSpan after every other component but the
-    Pushers (which wait for it), wired to the history at ``history_root`` (one folder per
-    pipeline; never delete under it).
+    """``components`` with LookBack first and CommitSpan after all but the Pushers (which wait
+    for it), wired to the history at ``history_root`` (one folder per pipeline).
 
     Args:
       components: a one-shot pipeline's components, with exactly one StratifiedSplitter and no
@@ -145,9 +135,8 @@ def the_splitter(components):
 
 
 def _served(components) -> tuple:
-    """The Trainer whose model is served and the Evaluator that blesses it: those feeding the
-    Pusher, else the only Trainer and Evaluator; (None, None) when that says nothing (e.g. a
-    second, baseline Trainer and no Pusher). Their model is the one the history keeps."""
+    """The served Trainer and Evaluator: those feeding the Pusher, else the only ones; None for
+    either when that says nothing. Their model is the one the history keeps."""
     by_id = {c.id: c for c in components}
     pushers = [c for c in components if _is(c, 'Pusher')]
     if len(pushers) == 1:
@@ -165,14 +154,12 @@ def _served(components) -> tuple:
 
 
 def _is(component, *names: str) -> bool:
-    """Whether ``component`` is one of the components (or a subclass of one) named ``names``:
-    ours and TFX's, by name, so that this module imports none of them."""
+    """Whether ``component`` is (a subclass of) one named ``names``; by name, importing none."""
     return any(cls.__name__ in names for cls in type(component).__mro__)
 
 
 def _per_class(component) -> bool:
-    """A per-class BalancedInputGen (a multi-label layout is read one span at a time: its
-    Trainer reads this span's layout only, as docs/continuous_training.md says)."""
+    """A per-class BalancedInputGen (a multi-label layout is read one span at a time)."""
     return _is(component, 'BalancedInputGen') and not component.exec_properties.get(
         keys.MULTI_LABEL_KEY
     )

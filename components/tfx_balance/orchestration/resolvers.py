@@ -1,7 +1,6 @@
 """PreviousSpanStrategy: a Resolver strategy giving each run its window of earlier spans.
 
-Every component of ours that looks back at earlier spans reads them through it. Recipes, and
-why TFX's own span strategies do not fit: docs/continuous_training.md.
+Recipes, and why TFX's own span strategies do not fit: docs/continuous_training.md.
 
 Example (the span before this run's, as the drift check's baseline):
     previous = tfx.dsl.Resolver(
@@ -30,17 +29,14 @@ from tfx_balance.core.common.spans import WindowConfig
 
 
 class ResolverConfigError(BaseException):
-    """A Resolver's config, refused where the Resolver runs (its cause: the ``ConfigError``). A
-    BaseException, so that the run stops: TFX 1.16 turns any Exception a strategy raises into a
-    logged, failed Resolver execution, and the run goes on with the inputs it feeds empty."""
+    """A Resolver's config refused where it runs. A BaseException: TFX 1.16 turns a strategy's
+    Exception into a failed Resolver and the run would go on with empty inputs."""
 
 
 class PreviousSpanStrategy(resolver.ResolverStrategy):
     """For each input, the newest artifact of each of the ``num_spans`` spans before the newest
-    span; when every artifact has span 0 (data without spans), the ``num_spans`` artifacts before
-    the newest, newest first. ``skip_newest=False`` counts the newest span (or artifact) in. An
-    empty list on the first run. A bad config (``core.spans.WindowConfig``) raises
-    ``ResolverConfigError``."""
+    (without spans: the ``num_spans`` artifacts before the newest, newest first);
+    ``skip_newest=False`` counts the newest in. A bad config raises ``ResolverConfigError``."""
 
     CONFIG = WindowConfig  # its config, checked here and where the pipeline is built (channels)
 
@@ -81,9 +77,8 @@ class PreviousSpanStrategy(resolver.ResolverStrategy):
 
 
 def input_spans(store, artifacts: List[types.Artifact]) -> Dict[int, int]:
-    """``{artifact id: span}`` from MLMD's lineage: the largest span of the artifacts each one's
-    producing execution read (TFX 1.16's StatisticsGen does not copy the span ExampleGen writes);
-    artifacts whose producer read none with a span are left out."""
+    """``{artifact id: span}`` from MLMD's lineage: the largest span its producer read (TFX
+    1.16's StatisticsGen does not copy ExampleGen's span); others are left out."""
     from ml_metadata.proto import metadata_store_pb2
 
     ids = [a.id for a in artifacts if a.id]

@@ -1,14 +1,11 @@
-"""A run's pictures where the user is. LocalDagRunner stores an ``HtmlReport`` as a file named
-``value`` (TFX's value-artifact layout), which a browser shows as text: each component also writes
-``report.html`` beside it and logs that path when it finishes. ``run_page`` gathers the newest
-picture of every component of a pipeline root into one page, with the Evaluator's gate verdict
-(``tfx_balance.metrics.verdict``), and prints its path::
+"""A run's pictures on one page. LocalDagRunner stores an ``HtmlReport`` as a file named
+``value``, which a browser shows as text; ``run_page`` gathers the newest picture of every
+component of a pipeline root, with the Evaluator's gate verdict, into one page::
 
     python -m tfx_balance.orchestration.run_pictures tfx_pipeline_output/my-pipeline
     # -> tfx_pipeline_output/my-pipeline/pictures.html: open it in a browser
 
-On Kubeflow Pipelines and Vertex AI the artifact's URI is the page the run page draws: nothing
-is written beside it (docs/pictures.md).
+On Kubeflow Pipelines and Vertex AI the run page draws the artifact itself (docs/pictures.md).
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
 """TFX's own executors, made to run where no driver ran and on a first run without a model.
 
-Open-source Kubeflow Pipelines never runs the span driver that TFX's Kubeflow V2 compiler puts
-in a lifecycle hook of file-based ExampleGens (Vertex AI runs it). A periodic run's first model
-is also missing: LookBack's Model output is an empty folder then. So:
+Open-source Kubeflow Pipelines never runs the span driver of file-based ExampleGens (Vertex AI
+does), and a periodic run's first LookBack Model is an empty folder. So:
 
-- ``CsvExampleGenExecutor``, ``ImportExampleGenExecutor``: when the ``input_config`` still has
-  ``{SPAN}``, ``{VERSION}`` or date placeholders, resolve them as TFX's ``FileBasedDriver`` does
-  and set ``span``, ``version`` and ``input_fingerprint`` on the output Examples (custom
-  properties, as the driver does). A resolved config (LocalDagRunner, Vertex) is left as is.
-- ``TrainerExecutor``, ``EvaluatorExecutor``: run without ``base_model`` / ``baseline_model``
-  when that Model folder holds no file.
-- ``TransformExecutor``: without ``materialize``, analyzes the training window of a
-  BalancedInputGen layout whose plan names earlier spans' layouts (as the Trainer reads them,
-  in place).
+- ``CsvExampleGenExecutor``, ``ImportExampleGenExecutor`` resolve ``{SPAN}``, ``{VERSION}`` and
+  date placeholders left in ``input_config`` as TFX's ``FileBasedDriver`` does, and set span,
+  version and input_fingerprint on the output Examples.
+- ``TrainerExecutor``, ``EvaluatorExecutor`` run without an empty ``base_model`` /
+  ``baseline_model``.
+- ``TransformExecutor``, without ``materialize``, analyzes a layout's training window.
 
 Example::
 
@@ -59,8 +55,7 @@ def _input_config(value) -> example_gen_pb2.Input | None:
 
 
 def has_placeholders(input_config) -> bool:
-    """Whether a split pattern of ``input_config`` (JSON or proto) still has a span, version or
-    date placeholder, i.e. no driver resolved it."""
+    """Whether a split pattern of ``input_config`` still has a span, version or date placeholder."""
     config = _input_config(input_config)
     return config is not None and any(
         any(example_gen_utils.verify_split_pattern_specs(split)) for split in config.splits
@@ -103,9 +98,8 @@ def resolve_spans(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class ResolveSpansMixin:
-    """First base of a file-based ExampleGen executor: its ``Do`` first resolves the input patterns
-    (``resolve_spans``) and marks the output Examples with span, version and input_fingerprint
-    (TFX's ``driver.update_output_artifact``: custom properties)."""
+    """First base of a file-based ExampleGen executor: resolves the input patterns
+    (``resolve_spans``) and marks the output Examples as TFX's driver does."""
 
     def Do(  # noqa: N802 (TFX API)
         self, input_dict: ArtifactDict, output_dict: ArtifactDict, exec_properties: Dict[str, Any]
@@ -127,8 +121,7 @@ class ImportExampleGenExecutor(ResolveSpansMixin, import_executor.Executor):
 
 
 def holds_model(model: types.Artifact) -> bool:
-    """Whether ``model``'s folder holds any file (LookBack's Model is empty before a model was
-    blessed; TFX would read ``Format-Serving`` under it)."""
+    """Whether ``model``'s folder holds any file (LookBack's Model is empty before a blessing)."""
     if not model.uri or not fileio.exists(model.uri):
         return False
     return any(files for _, _, files in fileio.walk(model.uri))
@@ -204,10 +197,8 @@ def window_examples(examples: List[types.Artifact]) -> List[types.Artifact]:
 
 
 class TransformExecutor(transform_executor.Executor):
-    """Transform's executor: without ``materialize``, it analyzes a layout's training window (the
-    layouts its plan names, where they are: nothing copied), as the Trainer reads it. With
-    ``materialize`` it would write the window's transformed examples too: it analyzes the run's
-    examples only, and says so."""
+    """Transform's executor: without ``materialize``, it analyzes a layout's training window in
+    place, as the Trainer reads it; with it, the run's examples only, with a warning."""
 
     def Do(  # noqa: N802 (TFX API)
         self, input_dict: ArtifactDict, output_dict: ArtifactDict, exec_properties: Dict[str, Any]
@@ -241,12 +232,9 @@ OURS = {
 
 
 def use_in(component) -> bool:
-    """Makes ``component`` run the matching executor of this module (``OURS``), keeping its
-    executor spec's kind and settings (e.g. a Beam spec's ``beam_pipeline_args``).
-
-    Returns True when it runs one of ours (now or already), False when it is left unchanged.
-    Raises ConfigError for a file-based ExampleGen whose executor we do not know and whose
-    ``input_config`` has placeholders: no driver resolves them on Kubeflow Pipelines.
+    """Makes ``component`` run the matching executor of ``OURS``, keeping its executor spec's
+    settings. Returns whether it runs one of ours; raises ConfigError for an unknown file-based
+    ExampleGen executor with input placeholders (no driver resolves them on KFP).
     """
     spec = getattr(component, 'executor_spec', None)
     executor_class = getattr(spec, 'executor_class', None)

@@ -7,18 +7,18 @@ from typing import Mapping, Sequence
 from tfx import types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec
+from tfx.types.component_spec import ChannelParameter
 
 from tfx_balance.base.artifacts.history import SpanHistory, SplitAssignments
 from tfx_balance.base.channels import check_channel
-from tfx_balance.base.html_report import HTML_REPORT_OUTPUT, html_report_channel
+from tfx_balance.base.html_report import HtmlReportSpec
 from tfx_balance.base.parameters import documented, execution_parameters
 from tfx_balance.core.common import keys
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.stratified_splitter import executor
 
 
-class StratifiedSplitterSpec(ComponentSpec):
+class StratifiedSplitterSpec(HtmlReportSpec):
     PARAMETERS = execution_parameters(StratifiedSplitConfig)
     INPUTS = {
         keys.INPUT_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
@@ -28,7 +28,6 @@ class StratifiedSplitterSpec(ComponentSpec):
     OUTPUTS = {
         keys.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
         keys.ASSIGNMENTS_KEY: ChannelParameter(type=SplitAssignments),
-        **HTML_REPORT_OUTPUT,
     }
 
 
@@ -53,18 +52,8 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         StratifiedSplitter(examples=..., label_feature='fare', folds=5,
                            holdout={'test': 0.1}, label_bins=10)
 
-    Splits that never change across spans (docs/stratified_splitter.md, "Across spans"): a unit
-    seen in earlier runs' assignments keeps its split::
-
-        previous = tfx.dsl.Resolver(
-            strategy_class=PreviousSpanStrategy,
-            config={'num_spans': 7, 'skip_newest': False},
-            assignments=tfx.dsl.Channel(type=SplitAssignments,
-                                        producer_component_id='StratifiedSplitter',
-                                        output_key='assignments'),
-        ).with_id('previous_assignments')
-        StratifiedSplitter(examples=..., label_feature='label', group_feature='user',
-                           previous_assignments=previous.outputs['assignments'])
+    Splits that never change across spans: ``tfx_balance.periodic`` gives it the assignments of
+    earlier spans, whose units keep their split (docs/stratified_splitter.md, "Across spans").
 
     Outputs:
       examples: Examples artifact with one ``Split-<name>`` per entry of ``splits`` (with
@@ -97,7 +86,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         """Args:
         examples: Examples channel (tf.Example payload), e.g. from an ExampleGen.
         {arguments}
-        {html_report}
         previous_assignments: optional SplitAssignments channel: earlier spans' assignments
           (a Resolver's window); a unit found there keeps its split (the latest span's).
         history: optional SpanHistory channel (LookBack's, wired by ``tfx_balance.periodic``):
@@ -122,6 +110,6 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
             history=history,
             examples=types.Channel(type=standard_artifacts.Examples),
             assignments=types.Channel(type=SplitAssignments),
-            **html_report_channel(html_report),
+            html_report=html_report,
         )
         super().__init__(spec=spec)

@@ -20,10 +20,8 @@ from tfx_balance.core.split.stratified import STRATEGIES, SplitOutputs, Stratifi
 
 @beam.ptransform_fn
 def ReadNamedSplitBatches(pipeline, examples, splits):  # noqa: N802
-    """Reads ``splits`` of ``examples`` as ``("split '<name>'", serialized records)`` batches
-    (``records.read_named_file_batches``, files spread over the workers), so
-    that data errors name the split an example came from. Every function this job runs on a worker
-    is in ``core/``: a multi-processing worker imports no TFX (only Beam and TensorFlow)."""
+    """Reads ``splits`` of ``examples`` as ``("split '<name>'", records)`` batches, files spread
+    over the workers, so that data errors name the split; every worker function is in ``core/``."""
     files = [
         (f"split '{split}'", path)
         for split in splits
@@ -42,18 +40,14 @@ class Executor(ExamplesExecutor):
 
     Do(input_dict, output_dict, exec_properties) (see ``ExamplesExecutor``):
       input_dict['input_examples']: one Examples artifact (tf.Example payload).
-      input_dict['previous_assignments']: optional SplitAssignments of earlier spans (a
-        Resolver's window): their units keep their split (core/split/assignments.py).
-      input_dict['history']: optional SpanHistory (LookBack's): the same window, taken from the
-        history by this span (``artifacts.history.earlier_inputs``), in place of a Resolver's.
-      output_dict['examples']: one Examples artifact; receives ``Split-<name>/`` gzipped
-        TFRecords for every split in ``splits`` and ``split_counts.json`` (with folds, label
-        bins, groups or previous assignments, structured: ``report``).
-      output_dict['assignments']: one SplitAssignments artifact: this span's units and their
-        splits, and ``assignments.json``; the input's span and version (a direct call without
-        it writes none). Like ``examples``, left empty by a failed run.
-      exec_properties: StratifiedSplitConfig's arguments (core/split/config.py), as its
-        ``to_exec_properties`` writes them.
+      input_dict['previous_assignments']: optional SplitAssignments of earlier spans, or
+        input_dict['history']: LookBack's SpanHistory, whose window is taken by this span: their
+        units keep their split (core/split/assignments.py).
+      output_dict['examples']: ``Split-<name>/`` gzipped TFRecords per split in ``splits``, and
+        ``split_counts.json``.
+      output_dict['assignments']: this span's units and their splits, ``assignments.json``, and
+        the input's span and version.
+      exec_properties: StratifiedSplitConfig's (core/split/config.py).
     """
 
     COMPONENT = 'StratifiedSplitter'

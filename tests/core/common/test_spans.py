@@ -1,4 +1,4 @@
-"""A window's repeated spans and a window's config (core/spans.py)."""
+"""A window's repeated spans and a window's config (core/common/spans.py)."""
 
 import pytest
 

@@ -1,6 +1,6 @@
 """LeakageCheck's groups in two or more splits (``group_feature``), in real Beam pipelines: a user
 whose id is int64 in train and bytes or float in test is one group across splits (the splitter's
-rule, core/groups.py), counted exactly, named in the report and in the error; clean groups pass;
+rule, core/common/groups.py), counted exactly, named in the report and in the error; clean groups pass;
 a missing or NaN id is a DataError naming the example and split."""
 
 import pytest

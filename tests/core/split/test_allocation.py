@@ -1,25 +1,17 @@
-"""The per-class allocation rule of StratifiedSplitter, pinned down on exact numbers; the plan
-shape and placement both label forms share, the form chosen in one place."""
+"""The per-class allocation rule of StratifiedSplitter, pinned down on exact numbers; the table
+shape both label forms share, the form chosen in one place."""
 
 import itertools
 
 import pytest
 
-from tests.support.examples import example
 from tfx_balance.core.common.errors import ConfigError
-from tfx_balance.core.common.hashing import BucketRanking
-from tfx_balance.core.split.allocation import (
-    ClassSplitPlan,
-    PlaceUnits,
-    allocate,
-    allocate_classes,
-    boundaries,
-    validate_split_weights,
-)
+from tfx_balance.core.common.split_names import validate_split_weights
+from tfx_balance.core.split.allocation import allocate, allocate_classes
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy, ToUnits
 from tfx_balance.core.split.multilabel_plan import plan_counts
-from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits, PackedPlans
+from tfx_balance.core.split.strata import IterativeStrategy, LabelSetUnits
 from tfx_balance.core.split.stratified import STRATEGIES
 
 TAXI = {
@@ -101,10 +93,6 @@ def test_float_weights_are_normalised_exactly():
     assert allocate(100, [0.8, 0.1, 0.1]) == allocate(100, [8, 1, 1]) == [80, 10, 10]
 
 
-def test_boundaries_are_cumulative_ends():
-    assert boundaries([3, 0, 2]) == [3, 3, 5]
-
-
 @pytest.mark.parametrize(
     'splits, fragment',
     [
@@ -122,14 +110,6 @@ def test_invalid_split_weights_and_names_are_rejected_with_a_fix(splits, fragmen
     with pytest.raises(ConfigError, match=None) as info:
         validate_split_weights(splits)
     assert fragment in str(info.value)
-
-
-def test_a_plan_cuts_the_rule_counts_at_the_ranks_of_its_buckets():
-    histogram = {0: 5, 3: 4, 7: 11}  # ranks 0-4, 5-8 and 9-19
-    plan = ClassSplitPlan.of(allocate(20, [8, 1, 1]), histogram, 3)
-    assert (plan.n, plan.counts, plan.rule, plan.pinned) == (20, (16, 2, 2), None, None)
-    # both cuts (16, 18) fall in bucket 7, which starts at rank 9; no bucket starts after them
-    assert plan.ranking == BucketRanking((16, 18), (8, 8), {7: 9})
 
 
 def test_both_count_rules_take_the_same_table_shape():
@@ -157,18 +137,17 @@ def test_the_label_form_chooses_the_strategy_in_one_table():
         )
 
 
-def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_bytes():
-    records = [example(label=1, x=float(i)) for i in range(10)]
-    plan = ClassSplitPlan.of((8, 1, 1), {0: 10}, bucket_bits=0)  # one bucket, straddling both cuts
-    assert plan.ranking.boundary == {0: 0}
-    single = ToUnits(StratifiedSplitConfig('label', seed=3), grouped=False)(records)
-    sets = LabelSetUnits(StratifiedSplitConfig('label', seed=3, multi_label='ids'), False)(records)
-    by_class = PlaceUnits.rank_boundary(((1, 0), single), {1: plan})
-    by_set = PlaceUnits.rank_boundary((((1,), 0), sets), PackedPlans({(1,): plan}))
-    in_rank_order = [u.records[0] for u in sorted(single, key=lambda u: (u.hash, u.records))]
-    assert [(split, unit.records[0]) for split, unit in by_class] == list(
-        zip([0] * 8 + [1, 2], in_rank_order)
-    )
-    assert [(s, u.records) for s, u in by_set] == [(s, u.records) for s, u in by_class]
-    assert {unit.stratum for _, unit in by_class} == {1}
-    assert {unit.stratum for _, unit in by_set} == {(1,)}
+def test_the_0_2_0_names_that_moved_out_warn_and_still_work():
+    from tfx_balance.core.common import split_names
+    from tfx_balance.core.common.deprecation import TfxBalanceDeprecationWarning
+    from tfx_balance.core.split import allocation, placement
+
+    moved = 'core.split.allocation.boundaries is deprecated since 0.3.0 and removed in 0.4.0'
+    with pytest.warns(TfxBalanceDeprecationWarning, match=moved):
+        assert allocation.boundaries is placement.boundaries
+    with pytest.warns(
+        TfxBalanceDeprecationWarning, match='use tfx_balance.core.common.split_names'
+    ):
+        assert allocation.validate_split_weights is split_names.validate_split_weights
+    with pytest.raises(AttributeError):
+        allocation.place_groups  # noqa: B018  (no release had it here)

@@ -15,8 +15,9 @@ from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.groups import read_group_id
 from tfx_balance.core.common.hashing import example_keys, seeded_hash
 from tfx_balance.core.common.labels import unlabelled_keys
-from tfx_balance.core.split.allocation import allocate, boundaries
+from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.multilabel_plan import label_split_counts, plan_counts
+from tfx_balance.core.split.placement import boundaries
 from tfx_balance.core.split.report import NO_LABEL
 from tfx_balance.core.split.strata import label_ranks
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit

@@ -1,7 +1,6 @@
-"""Reading and writing ``Examples`` artifacts the TFX way, shared by every executor: split names
-and folders (``splits.py``), span, version and windows of spans (``spans.py``), reading
-(``read.py``) and writing (``write.py``) records, naming a damaged input file
-(``integrity.py``), and leaving no output after a failure (``guard.py``)."""
+"""Reading and writing ``Examples`` artifacts the TFX way, shared by every executor: split
+folders, spans and windows, reading and writing records, naming a damaged input file, and
+leaving no output after a failure (``guard.py``)."""
 
 from tfx_balance.base.artifacts.guard import checked_beam_pipeline, output_guard, unwrap_error
 from tfx_balance.base.artifacts.integrity import explain_read_failure, find_unreadable_file
@@ -33,14 +32,8 @@ from tfx_balance.base.artifacts.splits import (
     split_folders,
     split_names,
 )
-from tfx_balance.base.artifacts.write import (
-    RECORD_FILE_PREFIX,
-    WriteJson,
-    WriteRecords,
-    WriteSmallSplits,
-    read_json,
-    write_json,
-)
+from tfx_balance.base.artifacts.write import RECORD_FILE_PREFIX, WriteRecords, WriteSmallSplits
+from tfx_balance.core.common.json_files import WriteJson, read_json, write_json
 
 __all__ = [
     'RAW_RECORD_COLUMN',

@@ -1,7 +1,6 @@
 """What a run leaves for later runs, as TFX artifacts: the splitter's ``SplitAssignments``, and
-the periodic pipeline's history (core/history.py): the ``SpanHistory`` that LookBack pins at
-the start of a run, and the earlier spans' outputs it names, made into the
-artifacts each component already reads from a Resolver's window.
+the periodic history's ``SpanHistory`` (core/history.py) that LookBack pins, whose earlier
+spans' outputs become the artifacts each component would get from a Resolver's window.
 
 Example (in an executor; without a ``history`` input, the Resolver's window as given)::
 
@@ -29,10 +28,8 @@ HISTORY_FILE = 'history.json'
 
 
 class SplitAssignments(artifact.Artifact):
-    """Every unit's split in one span: ``assignments-*.gz`` (gzipped TFRecords of the unit's
-    64-bit key and split index) and ``assignments.json`` (seed, splits, group_feature); the span
-    and version of the Examples split, as custom properties. Handed back as
-    ``previous_assignments``."""
+    """Every unit's split in one span: ``assignments-*.gz`` (key and split index) and
+    ``assignments.json``; span and version as custom properties."""
 
     TYPE_NAME = 'tfx_balance.SplitAssignments'  # span, version: custom properties, as
     # ExampleGen writes them (declared properties of a custom type fail Kubeflow's compiler)
@@ -60,13 +57,11 @@ class PinnedHistory:
         return history.spans_kept(self.horizon, self.window, self.lateness)
 
     def records(self, output: str, span: int) -> List[history.Record]:
-        """The other spans whose ``output`` this run reads. The units' splits and the check of
-        them take the spans around ``span``, before and after it (a late or re-run span meets
-        the later spans that ran without it): assignments of the ``horizon`` spans on each side
-        and ``span``'s own earlier run (a ``SpanNotKeptError`` where the history no longer
-        keeps what that needs), key indexes of the ``window - 1`` on each side. Training looks
-        back only: layouts of the ``window - 1`` spans before ``span``, statistics of the span
-        before it (the last accepted)."""
+        """The other spans whose ``output`` this run reads: for the units' splits and their
+        check, the spans on both sides of ``span`` (a late or re-run span meets later spans
+        that ran without it): assignments of ``horizon`` spans and ``span``'s own earlier run,
+        key indexes of ``window - 1``. Training looks back only: layouts of ``window - 1``
+        spans, statistics of the last accepted span."""
         if output == 'assignments':
             self.index.check_kept(span, self.horizon, self.lateness)
             return self.index.around(span, self.horizon, including=True)
@@ -117,8 +112,7 @@ def write_pinned(output, pinned: PinnedHistory) -> None:
 
 
 def pinned_history(value) -> PinnedHistory | None:
-    """The ``PinnedHistory`` of an executor's ``history`` input (a list of one SpanHistory), or
-    None when the input is absent."""
+    """The ``PinnedHistory`` of an executor's ``history`` input, or None when it is absent."""
     if not value:
         return None
     path = os.path.join(artifact_utils.get_single_instance(list(value)).uri, HISTORY_FILE)
@@ -128,9 +122,8 @@ def pinned_history(value) -> PinnedHistory | None:
 
 
 def earlier_inputs(input_dict, key: str, output: str, artifact_type, this_span) -> list:
-    """``input_dict[key]`` (a Resolver's window), or, in a run with a ``history`` input, the
-    history's ``output`` of the earlier spans ``PinnedHistory.records`` names for the span of
-    ``this_span`` (the component's input artifacts), as ``artifact_type`` artifacts."""
+    """``input_dict[key]`` (a Resolver's window), or, with a ``history`` input, the history's
+    ``output`` of the spans ``PinnedHistory.records`` names for ``this_span``'s span."""
     given = list(input_dict.get(key) or [])
     pinned = pinned_history(input_dict.get(keys.HISTORY_KEY))
     if pinned is None:

@@ -1,8 +1,7 @@
 """An artifact's span and version, and a window of spans (e.g. a Resolver's) read as one input.
 
-Each function takes an executor's list of artifacts (one artifact is a window of one). An
-artifact is named in messages by its span (``'span 3'``; ``'input <i>'`` without one,
-``'span 3 (input <i>)'`` when two share it), so an error says which span is at fault.
+An artifact is named in messages by its span (``'span 3'``; ``'input <i>'`` without one,
+``'span 3 (input <i>)'`` when two share it).
 
 Example::
 
@@ -41,8 +40,7 @@ def span_or_version(artifact, name: str) -> int | None:
 
 def copy_span_and_version(source, output) -> None:
     """Gives ``output`` the span and version of ``source`` (a window: its ``latest``), as custom
-    properties (what ExampleGen writes, SpanRangeStrategy reads) and as properties where the type
-    declares them (what StatisticsGen and the rolling-range ops read)."""
+    properties and as properties where the type declares them."""
     source = latest(source)
     for name in SPAN_AND_VERSION:
         value = span_or_version(source, name)
@@ -137,17 +135,11 @@ def check_same_splits(window, component: str) -> List[str]:
     first = per_artifact[0]
     for name, splits in zip(names[1:], per_artifact[1:]):
         if set(splits) != set(first):
-            missing = [s for s in first if s not in splits]
-            extra = [s for s in splits if s not in first]
+            missing = ', '.join(repr(s) for s in first if s not in splits)
+            extra = ', '.join(repr(s) for s in splits if s not in first)
             detail = '; '.join(
-                part
-                for part in (
-                    f'{name} has no split {", ".join(map(repr, missing))}' if missing else '',
-                    f'{name} has split {", ".join(map(repr, extra))} that {names[0]} has not'
-                    if extra
-                    else '',
-                )
-                if part
+                ([f'{name} has no split {missing}'] if missing else [])
+                + ([f'{name} has split {extra} that {names[0]} has not'] if extra else [])
             )
             raise ConfigError(
                 f'{component} reads a window of {len(window)} Examples artifacts '

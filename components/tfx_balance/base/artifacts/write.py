@@ -1,4 +1,4 @@
-"""Writing output splits as gzipped TFRecords in ``Split-<name>/``, and JSON reports."""
+"""Writing output splits as gzipped TFRecords in ``Split-<name>/``."""
 
 from __future__ import annotations
 
@@ -9,17 +9,7 @@ import apache_beam as beam
 
 from tfx_balance.base.artifacts.splits import output_split_dir
 from tfx_balance.core.common import records
-from tfx_balance.core.common.json_files import WriteJson, read_json, write_json
 from tfx_balance.core.common.record_sink import TFRecordFileSink
-
-__all__ = [
-    'RECORD_FILE_PREFIX',
-    'WriteJson',
-    'WriteRecords',
-    'WriteSmallSplits',
-    'read_json',
-    'write_json',
-]
 
 RECORD_FILE_PREFIX = 'data_tfrecord'
 
@@ -41,9 +31,8 @@ def WriteRecords(  # noqa: N802
 
 @beam.ptransform_fn
 def WriteSmallSplits(pairs, output, splits: Sequence[str], prefix: str):  # noqa: N802
-    """Writes a small PCollection of ``(split, serialized record)`` as one gzipped TFRecord file per
-    split, ``<output>/Split-<split>/<prefix>-00000-of-00001.gz``: grouped in one worker, sorted,
-    renamed into place (a retry rewrites the same bytes). For large parts, ``WriteRecords``."""
+    """Writes a small PCollection of ``(split, serialized record)`` as one sorted gzipped
+    TFRecord file per split (``records.write_split_file``); for large parts, ``WriteRecords``."""
     dirs = {split: output_split_dir(output, split) for split in splits}
     return (
         pairs

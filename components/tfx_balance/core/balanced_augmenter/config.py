@@ -117,8 +117,7 @@ class AugmentConfig(Arguments):
 
     @on_python_values
     def validate(self) -> AugmentConfig:
-        """Returns the config, ``target`` and ``splits`` normalised; every problem is a
-        ``ConfigError`` naming the argument."""
+        """The config normalised; every problem is a ``ConfigError`` naming the argument."""
         target = validate_target(self.target)
         splits = validate_split_list(self.splits)
         mode = self.mode  # ConfigError for an unknown augmentation
@@ -207,16 +206,8 @@ class AugmentConfig(Arguments):
         return mode_of(self.augmentation, self.uses_user_fn)
 
     @property
-    def uses_images(self) -> bool:
-        return self.mode.images
-
-    @property
     def needs_stats(self) -> bool:
         return self.mode.stats
-
-    @property
-    def needs_reservoir(self) -> bool:
-        return self.mode.reservoir
 
     @property
     def uses_smote(self) -> bool:
@@ -255,8 +246,8 @@ class AugmentConfig(Arguments):
         props: Mapping,
         load_augment_fn: Callable[[str | None, str | None], Callable] | None = None,
     ) -> AugmentConfig:
-        """Decodes and validates ``to_exec_properties``' form; ``load_augment_fn(module_file,
-        module_path)`` (the TFX layer's) loads the user ``augment_fn`` when a module is set."""
+        """The config of ``to_exec_properties``' form; ``load_augment_fn(module_file,
+        module_path)`` loads the user ``augment_fn``."""
         module_file = props.get(keys.MODULE_FILE_KEY) or None
         module_path = props.get(keys.MODULE_PATH_KEY) or None
         augment_fn = None

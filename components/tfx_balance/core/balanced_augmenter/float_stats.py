@@ -1,8 +1,7 @@
-"""A class's float statistics (min, max, standard deviation), read from batches of serialized records.
+"""A class's float statistics (min, max, standard deviation) from batches of serialized records.
 
 ``scan_floats`` reads float values by template, without parsing; ``stats_row``, ``merge_stats``
-and ``feature_stats`` make exact statistics of the finite values (docs/balanced_augmenter.md,
-"Non-finite floats" and "Design").
+and ``feature_stats`` make exact statistics of the finite values (docs/balanced_augmenter.md).
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -40,7 +39,7 @@ def _fields(data: bytes, start: int, end: int):
 
 def float_offsets(record: bytes) -> List[Tuple[str, int, int]] | None:
     """``[(name, offset of the first value, count)]`` of the record's non-empty float features,
-    or None where the record is not the plain layout this module reads (e.g. unpacked floats)."""
+    or None if the record is not in the plain layout."""
     names, out = set(), []
     try:
         top = list(_fields(record, 0, len(record)))
@@ -76,8 +75,7 @@ def float_offsets(record: bytes) -> List[Tuple[str, int, int]] | None:
 
 
 def scan_floats(records: Sequence[bytes]) -> tuple:
-    """``([(name, record positions, float32 values (rows, count))], positions not read)``; a
-    name can come once per template (up to ``MAX_TEMPLATES`` per record length)."""
+    """``([(name, record positions, float32 values (rows, count))], positions not read)``."""
     by_length = {}
     for i, record in enumerate(records):
         by_length.setdefault(len(record), []).append(i)
@@ -113,8 +111,7 @@ _LOOP_MAX = 32  # up to this many values a Python loop is faster than the vector
 
 @dataclasses.dataclass(frozen=True)
 class FeatureStats:
-    """Range and spread of one float feature over the finite values of a class, and how many of
-    its values are NaN, +inf and -inf."""
+    """Range and spread of one float feature over a class's finite values; non-finite counts."""
 
     min: float
     max: float
@@ -125,7 +122,6 @@ class FeatureStats:
 
     @property
     def nonfinite(self) -> int:
-        """How many of the class's values of the feature are NaN, +inf or -inf."""
         return self.nan + self.posinf + self.neginf
 
 
@@ -158,7 +154,7 @@ def _exact_sums(values: np.ndarray):
 
 def stats_row(values: np.ndarray) -> list:
     """``[count, exact sum, exact sum of squares, min, max, NaNs, +infs, -infs]`` of a float32
-    array, the first five of its finite values (min and max ``inf, -inf`` when none)."""
+    array, the first five of its finite values."""
     nan = posinf = neginf = 0
     finite = np.isfinite(values)
     if not finite.all():
@@ -175,16 +171,8 @@ def stats_row(values: np.ndarray) -> list:
 
 def merge_stats(a: list, b: list) -> list:
     """The row of two parts' values (see ``stats_row``)."""
-    return [
-        a[0] + b[0],
-        a[1] + b[1],
-        a[2] + b[2],
-        min(a[3], b[3]),
-        max(a[4], b[4]),
-        a[5] + b[5],
-        a[6] + b[6],
-        a[7] + b[7],
-    ]
+    sums = [x + y for x, y in zip(a, b)]
+    return sums[:3] + [min(a[3], b[3]), max(a[4], b[4])] + sums[5:]
 
 
 def feature_stats(row: list) -> FeatureStats | None:
@@ -199,8 +187,7 @@ def feature_stats(row: list) -> FeatureStats | None:
 
 
 def nonfinite_warning(rows: Mapping[str, list], where: str) -> str | None:
-    """The warning about the non-finite values in one class's ``{feature: stats_row}``, or None
-    if every value is finite."""
+    """The warning about the non-finite values in one class's ``{feature: stats_row}``, or None."""
     parts = []
     for name in sorted(rows):
         count, _, _, _, _, *bad = rows[name]

@@ -1,8 +1,7 @@
 """'numeric' and 'interpolate' (rules: docs/balanced_augmenter.md, "Augmentations").
 
 ``jitter`` and ``interpolate`` are the rules on one parsed example; ``jitter_copies`` and
-``interpolate_many`` make the same copies byte for byte from a serialized template of each source
-(``record_layout``), vectorised over many sources (docs page, "Design").
+``interpolate_many`` make the same copies byte for byte from serialized templates, vectorised.
 """
 
 from __future__ import annotations
@@ -37,8 +36,7 @@ def float_features(example: example_pb2.Example) -> Dict[str, np.ndarray]:
 
 
 def pack_floats(example: example_pb2.Example) -> tuple:
-    """The example's non-empty float features as ``(names, counts, float32 bytes)``, names in
-    order: the reservoir's form, which Beam's coder encodes natively (not array by array)."""
+    """The example's non-empty float features as ``(names, counts, float32 bytes)``, by name."""
     features = example.features.feature
     names, counts, data = [], [], array.array('f')
     for name in sorted(features):
@@ -100,8 +98,7 @@ def interpolate(
 
 
 class JitterSource(NamedTuple):
-    """One source of 'numeric' copies; ``extra``: features set on every copy (name -> serialized
-    ``Feature``, as ``Provenance.synthetic_features`` gives)."""
+    """One source of 'numeric' copies; ``extra``: serialized features set on every copy."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
@@ -111,27 +108,22 @@ class JitterSource(NamedTuple):
 
 
 class InterpolateSource(NamedTuple):
-    """One source of 'interpolate' copies: ``partners`` to draw from (``{feature: float32
-    array}`` each), one Generator per copy (it draws the partner index, then ``u``)."""
+    """One source of 'interpolate' copies: ``partners`` to draw from, one Generator per copy."""
 
     example: example_pb2.Example
     stats: Mapping[str, FeatureStats]
     partners: Sequence[Mapping[str, np.ndarray]]
     rngs: Sequence[np.random.Generator]
     extra: Mapping[str, bytes]
-    # Partners laid out as a source's float features, kept across the sources of a class
-    # (keyed by the partner's id and the layout), when the caller gives a dict that outlives them.
-    aligned: dict | None = None
-    # Copy j's (partner index, u), drawn by the caller ('smote'); None: drawn from rngs[j].
-    draws: Sequence[tuple] | None = None
-    # The bytes feature of ``extra`` (16 bytes) that gets each copy's partner fingerprint.
+    aligned: dict | None = None  # a cache of aligned partners across a class's sources
+    draws: Sequence[tuple] | None = None  # copy j's (partner index, u); None: from rngs[j]
+    # The feature of ``extra`` that gets each copy's partner fingerprint.
     partner_feature: str | None = None
     partner_fingerprints: Sequence[str] | None = None
 
 
 class _Layout(NamedTuple):
-    """A source's copy as a serialized template, with the float features written per copy and
-    the offset of the partner fingerprint's 16 bytes (or None)."""
+    """A source's copy as a serialized template, its float features and partner slot offsets."""
 
     template: bytes
     features: List[tuple]  # (offset of the feature's first value in template, count, stats)
@@ -198,8 +190,7 @@ def _per_value(features, field: str, dtype=np.float64) -> np.ndarray:
 def jitter_copies(
     sources: Iterable[JitterSource], noise_scale: float = DEFAULT_NOISE_SCALE
 ) -> Iterator[bytes]:
-    """'numeric': the serialized copies of each source in turn; copy ``j`` is the ``j``-th of
-    successive ``jitter`` calls with the source's Generator, with ``extra`` set."""
+    """'numeric': the serialized copies of each source in turn, as ``jitter`` makes them."""
     step, step_values, step_bytes = [], 0, 0
     for source in sources:
         layout = record_layout(source)
@@ -256,9 +247,7 @@ def _jitter_step(pieces, noise_scale: float) -> Iterator[bytes]:
 
 
 def interpolate_copies(source: InterpolateSource) -> Iterator[bytes]:
-    """'interpolate': the serialized copies of one source; copy ``j`` is ``interpolate`` towards
-    ``partners[k]`` (``k`` drawn from ``rngs[j]``, or ``(k, u) = draws[j]``), with ``extra``
-    set and ``partner_feature`` holding ``partner_fingerprints[k]``."""
+    """'interpolate': the serialized copies of one source, as ``interpolate`` makes them."""
     draws = source.draws
     if draws is None:
         draws = [(int(rng.integers(len(source.partners))), rng.random()) for rng in source.rngs]
@@ -284,8 +273,7 @@ def aligned_partner(layout: _Layout, partner: Mapping[str, np.ndarray], size: in
 
 
 def interpolate_many(sources: Iterable[InterpolateSource]) -> Iterator[bytes]:
-    """'interpolate' and 'smote': the copies of each source in turn, as ``interpolate_copies``
-    makes them; every source gives its ``draws``. Made in steps of about ``STEP_COPIES``."""
+    """'interpolate' and 'smote': the copies of each source (with ``draws``) in turn."""
     step, pending = [], 0
     for source in sources:
         if not source.draws:

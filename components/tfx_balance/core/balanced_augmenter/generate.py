@@ -1,4 +1,4 @@
-"""Generation of synthetic copies: copy ``j`` of source ``s`` is a pure function of ``(seed, s, j)``.
+"""Generation of synthetic copies: copy ``j`` of source ``s`` is a function of ``(seed, s, j)``.
 
 Rules: docs/balanced_augmenter.md, "Augmentations". ``AugmentSources`` makes every mode's
 copies but 'image''s (``AugmentImages``, from batches of ``copy_jobs``).
@@ -19,16 +19,14 @@ from tfx_balance.core.common.hashing import example_rng
 
 
 def copy_jobs(sources):
-    """The ``(record, label, fingerprint, copy index)`` of every copy of each source of a list of
-    ``(record, label, copies, fingerprint)``."""
+    """The ``(record, label, fingerprint, copy index)`` of every copy of each source."""
     for record, label, copies, fp in sources:
         for j in range(copies):
             yield record, label, fp, j
 
 
 class AugmentSources(beam.DoFn):
-    """Every mode but 'image': every copy of each source of a list of ``(record, label, copies,
-    fingerprint)``, made from one parse of the source, the same whatever list it arrives in."""
+    """Every mode but 'image': the copies of each ``(record, label, copies, fingerprint)``."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -99,8 +97,7 @@ class AugmentSources(beam.DoFn):
         )
 
     def _reservoir(self, plan: RebalancePlan, label) -> tuple:
-        """``({fingerprint: positions}, [float features], {aligned partners}, [fingerprints])``
-        of a class's reservoir, unpacked once per plan and class."""
+        """``({fingerprint: positions}, [floats], {aligned partners}, [fingerprints])``."""
         if self._plan is not plan:
             self._plan, self._reservoirs = plan, {}
         found = self._reservoirs.get(label)
@@ -128,8 +125,7 @@ class AugmentSources(beam.DoFn):
 
 
 class AugmentImages(beam.DoFn):
-    """'image': augments a batch of jobs (``copy_jobs``) with one vectorised TF call per
-    image size."""
+    """'image': augments a batch of ``copy_jobs``, one TF call per image size."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config

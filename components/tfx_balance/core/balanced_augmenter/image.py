@@ -89,8 +89,7 @@ _KINDS = {
 
 
 def encoded_image(example: example_pb2.Example, image_feature: str, where: str) -> bytes:
-    """The PNG or JPEG bytes of ``image_feature``; a ``DataError`` saying what the feature holds
-    unless it is one PNG or JPEG image (``where``: the source example)."""
+    """The PNG or JPEG bytes of ``image_feature``, else a ``DataError`` naming ``where``."""
     feature = example.features.feature.get(image_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = getattr(feature, kind).value if kind else []
@@ -139,18 +138,8 @@ def _transform_row(params: dict, height: int, width: int) -> List[float]:
     cos, sin = math.cos(theta), math.sin(theta)
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
     tx, ty = params['shift_x'] * width, params['shift_y'] * height
-    # input = R^-1 (output - c - t) + c
-    ox, oy = cx + tx, cy + ty
-    return [
-        cos,
-        sin,
-        cx - cos * ox - sin * oy,
-        -sin,
-        cos,
-        cy + sin * ox - cos * oy,
-        0.0,
-        0.0,
-    ]
+    ox, oy = cx + tx, cy + ty  # input = R^-1 (output - c - t) + c
+    return [cos, sin, cx - cos * ox - sin * oy, -sin, cos, cy + sin * ox - cos * oy, 0.0, 0.0]
 
 
 def decode(data: bytes):
@@ -197,8 +186,7 @@ def transform_batch(images: np.ndarray, params: Sequence[dict]) -> np.ndarray:
 def augment_images(
     encoded: Sequence[bytes], params: Sequence[dict], decoded: Sequence | None = None
 ) -> List[bytes]:
-    """Augments encoded images (``decoded``: their arrays, if already decoded); returns them
-    re-encoded in their own format, size and channels."""
+    """Augments encoded images (``decoded``: their arrays, if already decoded), re-encoded."""
     images = list(decoded) if decoded is not None else [decode(b) for b in encoded]
     groups = {}
     for i, (data, image) in enumerate(zip(encoded, images)):

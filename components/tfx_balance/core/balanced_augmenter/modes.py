@@ -34,9 +34,8 @@ def _numeric_options(options: Mapping) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Mode:
-    """One augmentation: ``generator``, the ``AugmentSources`` method making its copies (None:
-    ``AugmentImages``); whether the profile pass makes float ``stats``, a ``reservoir`` sample, or
-    decodes ``images``; ``check_options`` (None: it reads no ``augmentation_options``)."""
+    """One augmentation: the ``AugmentSources`` method making its copies, what the profile pass
+    makes for it, and its options' check (None: it reads no ``augmentation_options``)."""
 
     name: str
     generator: str | None
@@ -58,8 +57,7 @@ AUGMENTATIONS = tuple(mode.name for mode in AUGMENTATION_MODES)  # the `augmenta
 
 
 def mode_of(augmentation: str, user_fn: bool) -> Mode:
-    """The ``Mode`` of an ``augmentation`` (a user ``augment_fn`` replaces it), or the
-    ``ConfigError`` naming the supported ones."""
+    """The ``Mode`` of an ``augmentation`` (a user ``augment_fn`` replaces it)."""
     if user_fn:
         return MODES[USER_FN]
     if augmentation not in AUGMENTATIONS:

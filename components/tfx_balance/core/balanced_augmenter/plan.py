@@ -18,10 +18,14 @@ from apache_beam.runners.worker.statecache import CacheAware
 
 from tfx_balance.core.balanced_augmenter.float_stats import FeatureStats
 from tfx_balance.core.balanced_augmenter.targets import encode_target, output_count
+from tfx_balance.core.common import keys
 from tfx_balance.core.common.hashing import BUCKET_BITS, BucketRanking
 from tfx_balance.core.common.labels import class_name, sorted_classes
 
-PLAN_COLUMNS = ['input', 'target', 'generated', 'dropped', 'output']
+# A class's row in rebalance_plan.json (its picture reads them: core/pictures/augmenter.py).
+PLAN_INPUT, PLAN_TARGET, PLAN_GENERATED = 'input', 'target', 'generated'
+PLAN_DROPPED, PLAN_OUTPUT = 'dropped', 'output'
+PLAN_COLUMNS = [PLAN_INPUT, PLAN_TARGET, PLAN_GENERATED, PLAN_DROPPED, PLAN_OUTPUT]
 
 # Modes of a class in a plan.
 KEEP = 'keep'  # unchanged: every original kept, nothing generated
@@ -31,9 +35,8 @@ UNDERSAMPLE = 'undersample'  # the `select` lowest-ranked originals kept, the re
 
 @dataclasses.dataclass(frozen=True)
 class ClassRebalance:
-    """What happens to one class of ``n`` originals: ``output`` examples, by ``mode``; the
-    ``select`` lowest-ranked (``ranking``, None with KEEP) are the sources of one extra copy
-    (AUGMENT) or the ones kept (UNDERSAMPLE)."""
+    """One class of ``n`` originals gives ``output`` examples, by ``mode``; the ``select``
+    lowest-ranked are the sources of one extra copy (AUGMENT) or the ones kept (UNDERSAMPLE)."""
 
     label: object
     n: int
@@ -57,13 +60,8 @@ class ClassRebalance:
         return self.ranking.segment_of_bucket(bucket) == 0
 
     def row(self) -> dict:
-        return {
-            'input': self.n,
-            'target': self.target,
-            'generated': self.generated,
-            'dropped': self.dropped,
-            'output': self.output,
-        }
+        values = (self.n, self.target, self.generated, self.dropped, self.output)
+        return dict(zip(PLAN_COLUMNS, values))
 
 
 def plan_rebalance(
@@ -89,14 +87,13 @@ def plan_rebalance(
 
 @dataclasses.dataclass(frozen=True)
 class RebalancePlan(CacheAware):
-    """Per-class rebalances, float statistics and reservoirs of one split (a Beam side input,
-    whose reservoirs Beam's cache measures by size: ``get_referents_for_cache``)."""
+    """Per-class rebalances, float statistics and reservoirs of one split (a Beam side input)."""
 
     classes: Dict[object, ClassRebalance]
     stats: Dict[object, Dict[str, FeatureStats]]
     # class -> [(fingerprint, float features as floats.pack_floats gives them)]
     reservoirs: Dict[object, List[tuple]]
-    # class -> fingerprints of its only sources ('smote' borderline-1: the examples in danger)
+    # class -> fingerprints of its only sources ('smote' borderline-1)
     sources: Dict[object, frozenset] = dataclasses.field(default_factory=dict)
 
     def rows(self) -> dict:
@@ -140,20 +137,19 @@ def split_rows(rows, split: str) -> tuple:
 
 
 def plan_document(splits_plans, config) -> dict:
-    """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows
-    (``splits_plans``: ``(split, rows)`` pairs). Runs on Beam workers, so it imports no TFX."""
+    """The ``rebalance_plan.json`` document: ``config``'s settings and each split's plan rows."""
     document = {
         'label_feature': config.label_feature,
-        'target': json.loads(encode_target(config.target)),  # lossless: bytes classes too
-        'undersample': config.undersample,
-        'augmentation': config.augmentation_name,
+        keys.TARGET_KEY: json.loads(encode_target(config.target)),  # lossless: bytes classes too
+        keys.UNDERSAMPLE_KEY: config.undersample,
+        keys.AUGMENTATION_KEY: config.augmentation_name,
         'seed': config.seed,
-        'provenance_feature': config.provenance_feature,
+        keys.PROVENANCE_FEATURE_KEY: config.provenance_feature,
         'source_feature': config.source_feature,
-        'splits': dict(sorted(splits_plans)),
+        keys.SPLITS_KEY: dict(sorted(splits_plans)),
     }
     if config.keep_features:
         document['keep_features'] = list(config.keep_features)
-    if config.needs_reservoir:  # 'interpolate' and 'smote' record each copy's partner
+    if config.mode.reservoir:  # 'interpolate' and 'smote' record each copy's partner
         document['partner_feature'] = config.partner_feature
     return document

@@ -50,9 +50,8 @@ def _bottom(entries, k: int) -> list:
 
 
 class Profile(beam.DoFn):
-    """Per batch of serialized examples, one partial profile per class. An example is parsed only
-    for its image, for floats ``float_stats.scan_floats`` cannot read, or if it may hold
-    ``provenance_feature``."""
+    """Per batch of serialized examples, one partial profile per class (parsing only the
+    examples it must)."""
 
     def __init__(self, config: AugmentConfig):
         self._config = config
@@ -71,7 +70,7 @@ class Profile(beam.DoFn):
             unread = set(_scanned_floats(records, labels, floats))
         for i, (record, label, key) in enumerate(zip(records, labels, example_keys(records))):
             example = None
-            if config.uses_images or i in unread or self._provenance_key in record:
+            if config.mode.images or i in unread or self._provenance_key in record:
                 example = example_pb2.Example.FromString(record)
                 if config.provenance_feature in example.features.feature:
                     raise DataError(
@@ -87,7 +86,7 @@ class Profile(beam.DoFn):
             profile['key'] = _min_key(profile['key'], key)
             bucket = bucket_of(seeded_hash(config.seed, key), config.bucket_bits)
             profile['hist'][bucket] = profile['hist'].get(bucket, 0) + 1
-            if config.uses_images:
+            if config.mode.images:
                 where = config.describe_source(fingerprint(key), label)
                 encoded_image(example, config.image_feature, where)
             if i in unread:
@@ -96,7 +95,7 @@ class Profile(beam.DoFn):
                     values = features[name].float_list.value  # empty unless a float feature
                     if values:
                         floats.setdefault((label, name), []).append(np.array(values, np.float32))
-            if config.needs_reservoir:  # the record itself: packed once sampled (build_plan)
+            if config.mode.reservoir:  # the record itself: packed once sampled (build_plan)
                 rank = seeded_hash(config.seed, _RESERVOIR_SALT + key)
                 profile['res'].append((rank, fingerprint(key), record))
         for (label, name), parts in floats.items():  # rows are exact whatever the order
@@ -111,8 +110,7 @@ class Profile(beam.DoFn):
 
 
 def _scanned_floats(records, labels, floats: dict) -> list:
-    """Adds the float values read by template to ``floats`` (``(class, feature) -> [float32
-    arrays]``); returns the positions of the records not read."""
+    """Adds the float values read by template to ``floats``; returns the positions not read."""
     found, unread = float_stats.scan_floats(records)
     if found:
         classes = {}
@@ -204,8 +202,8 @@ def build_plan(profiles, config: AugmentConfig) -> plan.RebalancePlan:
 
 
 def _packed(entries, config: AugmentConfig, options=None) -> list:
-    """A class's sample as the plan keeps it, ``[(fingerprint, payload)]``: the payload is the
-    record's packed float features and, for 'smote' (``options``), its categorical ones."""
+    """A class's sample as the plan keeps it: ``[(fingerprint, packed floats (and, 'smote',
+    categoricals))]``."""
     out = []
     for _, fp, record in entries:
         example = example_pb2.Example.FromString(record)
@@ -219,8 +217,7 @@ def _packed(entries, config: AugmentConfig, options=None) -> list:
 
 
 def _class_stats(label, rows: dict, config: AugmentConfig) -> dict:
-    """``{feature: FeatureStats}`` of one class's stats rows (none for a feature with no finite
-    value); logs the class's non-finite values once."""
+    """``{feature: FeatureStats}`` of one class's stats rows; logs its non-finite values once."""
     where = f'{config.where}, class {class_name(label)!r}'
     message = float_stats.nonfinite_warning(rows, where)
     if message:

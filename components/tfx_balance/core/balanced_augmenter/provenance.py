@@ -32,8 +32,7 @@ def set_provenance(
 
 
 class Provenance:
-    """Adds the provenance features as ``set_provenance`` does, appended to the serialized
-    ``Features`` so every input feature keeps its bytes."""
+    """Adds the provenance features to serialized examples, every input feature's bytes kept."""
 
     def __init__(
         self, provenance_feature: str, source_feature: str, partner_feature: str | None = None
@@ -74,8 +73,7 @@ class Provenance:
     def synthetic_features(
         self, source_fingerprint: str, partner: bool = False
     ) -> Dict[str, bytes]:
-        """The provenance features of a synthetic example: name -> serialized ``Feature``; with
-        ``partner``, also ``partner_feature``, a 16-digit placeholder each copy overwrites."""
+        """The provenance features of a synthetic example (``partner``: with a placeholder)."""
         features = {
             self._names[0]: self._one,
             self._names[1]: bytes_feature(source_fingerprint.encode()),

@@ -1,8 +1,7 @@
 """'smote': SMOTE, SMOTE-NC and Borderline-SMOTE 1, one algorithm from options to copies.
 
-Rules: docs/balanced_augmenter.md, "SMOTE". Read top to bottom: ``SmoteOptions``; ``SmoteClass``
-(a class's sample as a ``NeighbourIndex``: exact kNN); ``danger_sources`` (borderline-1);
-``SmoteGenerator`` (the copies).
+Rules: docs/balanced_augmenter.md, "SMOTE". Top to bottom: ``SmoteOptions``, ``SmoteClass``
+(exact kNN), ``danger_sources`` (borderline-1), ``SmoteGenerator`` (the copies).
 
 Example:
     >>> SmoteOptions.from_dict({'k': 3}).k
@@ -118,8 +117,8 @@ def _count_option(options: Mapping, name: str, default: int, meaning: str) -> in
 
 
 def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
-    """``((name, serialized Feature), ...)`` in name order: the features ``names`` (or, None, every
-    int64/bytes feature not in ``excluded``) that the example has."""
+    """``((name, serialized Feature), ...)`` of the features ``names`` (None: every int64/bytes
+    feature not in ``excluded``) that the example has, in name order."""
     features = example.features.feature
     if names is None:
         names = (
@@ -132,8 +131,7 @@ def pack_categoricals(example: example_pb2.Example, names, excluded) -> tuple:
 
 
 def check_categorical_features(options: SmoteOptions, profiles, where: str) -> None:
-    """A ``DataError`` if ``categorical_features`` names a float feature or a feature no example
-    of the split has (``profiles``: the profile pass's, per class)."""
+    """A ``DataError`` if ``categorical_features`` names a float or absent feature."""
     names = options.categorical_features or ()
     floats = {n for p in profiles.values() for n in p['stats']}
     seen = set().union(*(p['seen'] for p in profiles.values()))
@@ -176,9 +174,8 @@ def check_class_sizes(classes, options: SmoteOptions, where: str) -> None:
 
 
 class NeighbourIndex:
-    """The eligible (all-finite) rows of ``values`` (``(n, d)``, one per fingerprint, in sample
-    order) as a float64 matrix for exact kNN queries; ``codes``: optional ``(n, c)`` categorical
-    codes; ``scale='standard'`` divides each column by its std (ddof 0; a constant one as is)."""
+    """The all-finite rows of ``values`` (``(n, d)``, one per fingerprint) for exact kNN
+    queries; ``codes``: optional ``(n, c)`` categorical codes; ``scale='standard'``: by std."""
 
     def __init__(
         self,
@@ -263,8 +260,7 @@ class NeighbourIndex:
 
 
 class SmoteClass:
-    """One class's sample as a ``NeighbourIndex`` over its most common float layout (ties: the
-    smallest), with its categorical codes."""
+    """One class's sample as a ``NeighbourIndex`` over its most common float layout."""
 
     def __init__(self, entries, options: SmoteOptions):
         self.fingerprints = [fp for fp, _ in entries]
@@ -282,8 +278,7 @@ class SmoteClass:
         self.decoded = [[] for _ in self.categorical]  # per feature: code -> serialized value
         codes = np.array([self.code_row(c, add=True) for c in cats], np.int64)
         codes = codes.reshape(len(entries), len(self.categorical))
-        # A column without any finite value in the class (e.g. a feature all NaN there) is no
-        # column of the distance; any other non-finite value makes its example ineligible.
+        # A column without a finite value in the class is left out of the distance.
         self.keep = np.isfinite(rows).any(axis=0)
         self.index = NeighbourIndex(self.fingerprints, rows[:, self.keep], codes, options.scale)
         self.rows = {fp: i for i, fp in reversed(list(enumerate(self.fingerprints)))}
@@ -328,8 +323,7 @@ def in_danger(other: int, m: int) -> bool:
 
 
 def danger_sources(reservoirs, classes, options: SmoteOptions, where: str) -> dict:
-    """``{class: frozenset of fingerprints in danger}`` for each grown class that has some, from
-    every class's profile sample ``reservoirs`` and the plan's ``classes``."""
+    """``{class: frozenset of fingerprints in danger}`` for each grown class that has some."""
     out = {}
     for label in sorted(classes, key=class_name):
         rebalance = classes[label]
@@ -429,8 +423,7 @@ class SmoteGenerator:
             else:  # no eligible neighbour: the copy is the source itself
                 draw, choice = (0, 0.0), ()
             groups[choice].append(draw)
-        # The class's cache of aligned partners is keyed by id(): only for the class's partner
-        # dicts, which live as long as the class; a temporary one's id could be reused later.
+        # The cache is keyed by id(): only for partners that live as long as the class.
         aligned = cls.aligned
         if len(nearest):
             partners = [self._partner(cls, int(p)) for p in nearest]

@@ -29,8 +29,7 @@ _USAGE = "Use target='max', 'mean', an int count, or a dict {class: count}."
 
 
 def validate_target(target):
-    """Checks a ``target`` argument; returns it normalised ('max', 'mean', int or dict), or raises
-    ``ConfigError`` (unknown string, negative or non-integer count, empty dict, bad class name)."""
+    """A ``target`` argument checked and normalised ('max', 'mean', int or dict)."""
 
     def count(value, what):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -71,8 +70,7 @@ def validate_target(target):
 
 
 def encode_target(target) -> str:
-    """The JSON exec-property form of a valid ``target``: a string, an int, or a list of
-    ``[class, count]`` pairs, a bytes class written ``{"base64": ...}`` (lossless)."""
+    """The JSON exec-property form of a valid ``target`` (a dict as ``[class, count]`` pairs)."""
     if isinstance(target, Mapping):
         return to_json([[_encode_class(k), v] for k, v in target.items()])
     return to_json(target)
@@ -108,8 +106,7 @@ def _decode_class(key):
 
 
 def resolve_targets(counts: Mapping, target) -> Dict:
-    """The ``{class: target count}`` of the input ``{class: count}`` and a valid ``target``; a
-    ``DataError`` if a dict target names a class not in ``counts``."""
+    """The ``{class: target count}`` of the input ``{class: count}`` and a valid ``target``."""
     classes = sorted_classes(counts)
     if not classes:
         return {}

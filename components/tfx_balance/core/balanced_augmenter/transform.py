@@ -74,8 +74,7 @@ class _Decisions(beam.DoFn):
 
 
 class Route(_Decisions):
-    """Per batch, decides each original; one in its class's boundary bucket goes to output
-    ``'boundary'``, to be ranked."""
+    """Decides each original of a batch; one in a boundary bucket goes to ``'boundary'``."""
 
     def process(self, records, plan: RebalancePlan):
         config = self._config
@@ -135,10 +134,9 @@ class RankBoundary(_Decisions):
 
 class BalancedAugment(beam.PTransform):
     """Rebalances one split; returns ``{'records': serialized examples, 'plan': one element
-    {class_name: {input, target, generated, dropped, output}}}``. Give ``config`` (validated) or
-    its fields as keyword arguments, and exactly one source: ``records_source`` or
-    ``batches_source``, a callable returning a new PTransform that reads the serialized examples
-    (or lists of them), called once per pass."""
+    {class_name: {input, target, generated, dropped, output}}}``. Give ``config`` or its fields,
+    and one of ``records_source`` or ``batches_source``: a callable returning a new reading
+    PTransform, called once per pass."""
 
     def __init__(
         self,
@@ -191,7 +189,7 @@ class BalancedAugment(beam.PTransform):
             >> beam.ParDo(RankBoundary(config), plan_side).with_outputs(SOURCES, main=ORIGINALS)
         )
         sources = (routed[SOURCES], ranked[SOURCES]) | 'Sources' >> beam.Flatten()
-        if config.uses_images:
+        if config.mode.images:
             synthetic = (
                 sources
                 | 'CopyJobs' >> beam.FlatMap(copy_jobs)

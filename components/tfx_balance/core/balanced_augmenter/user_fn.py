@@ -49,19 +49,14 @@ def apply_user_fn(
     keep=(),
 ) -> example_pb2.Example:
     """Runs a user ``augment_fn`` on ``example``; returns the new example (with the source's
-    values of the ``keep`` features).
-
-    Raises ``DataError`` naming ``where`` (the source example) if the function raises, returns
-    something other than a dict of the same features, changes a feature's type, or the label.
-    """
+    ``keep`` features). A ``DataError`` naming ``where`` if the result is not a valid copy."""
     features = to_arrays(example)
     result = _call(fn, features, rng, where, keep)
     return _checked_example(example, features, result, label_feature, where)
 
 
 def _call(fn: Callable, features: Mapping[str, np.ndarray], rng, where: str, keep=()):
-    """``fn`` on a copy of ``features`` (the user may change the arrays in place), with the
-    source's values of the ``keep`` features (``keep_features``) in its result."""
+    """``fn`` on a copy of ``features``, with the source's ``keep`` features in its result."""
     try:
         result = fn({k: v.copy() for k, v in features.items()}, rng)
     except Exception as e:  # user code: report which example it failed on

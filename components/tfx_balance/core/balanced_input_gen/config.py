@@ -34,7 +34,7 @@ def _whole_number(value: Any, arg: str, minimum: int | None = None) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class LayoutConfig(Arguments):
-    """Arguments of BalancedInputGen, each declared once (``core/arguments.py``); ``validate``
+    """Arguments of BalancedInputGen, each declared once (``core/common/arguments.py``); ``validate``
     returns them normalised (``splits`` a tuple, defaults filled in)."""
 
     label_feature: str = argument(

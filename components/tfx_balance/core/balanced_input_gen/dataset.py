@@ -33,9 +33,10 @@ PROVENANCE_FEATURES = (
 
 
 def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = None) -> int:
-    """Batches after which every sampled class (multi-label: every drawn group) was seen once in
-    full; with uniform weights, the largest class. ``plan_or_files``: what ``balanced_dataset``
-    takes, a ``LayoutPlan`` or ``[(split_dir, plan)]``; ``weights`` as ``balanced_dataset``'s."""
+    """Batches after which every sampled class (multi-label: drawn group) was seen once in full.
+
+    ``plan_or_files``: a ``LayoutPlan`` or the files ``balanced_dataset`` takes; ``weights`` as its.
+    """
     if isinstance(plan_or_files, LayoutPlan):
         located = [('', plan_or_files)]  # the plan's own (relative) files: only counts matter
     else:
@@ -45,21 +46,9 @@ def steps_per_epoch(plan_or_files, batch_size: int, weights: Mapping | None = No
     return batches_to_cover(shares, batch_size, classes.counts)
 
 
-def _peek_feature_names(files: Sequence[str]) -> set:
-    record = first_record(files[0]) if files else None
-    return set() if record is None else feature_names(record)
-
-
-def _feature_spec_of(schema) -> dict:
-    from tensorflow_transform.tf_metadata import schema_utils
-
-    return schema_utils.schema_as_feature_spec(schema).feature_spec
-
-
 def provenance_spec(schema, names: Sequence[str]) -> dict:
-    """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED`` (SchemaGen does
-    when eval/test lack BalancedAugmenter's features): ``[1]`` dense with a zero default (``0``,
-    ``0.0``, ``b''``), or a ``tf.SparseTensor`` where a feature has more than one value."""
+    """Parse specs of the features in ``names`` that ``schema`` marks ``DEPRECATED``: ``[1]`` dense
+    with a zero default, or sparse where a feature has more than one value."""
     import tensorflow as tf
     from tensorflow_metadata.proto.v0 import schema_pb2
 
@@ -87,10 +76,14 @@ def _decoder(classes, schema, tf_transform_output, data_accessor, provenance, la
 
     transform = False
     if schema is not None:
-        spec = {**_feature_spec_of(schema), **provenance_spec(schema, provenance)}
+        from tensorflow_transform.tf_metadata import schema_utils
+
+        spec = schema_utils.schema_as_feature_spec(schema).feature_spec
+        spec = {**spec, **provenance_spec(schema, provenance)}
         transform = tf_transform_output is not None
     elif tf_transform_output is not None:
-        present = _peek_feature_names(next(f for f in classes.files if f))
+        record = first_record(next(f for f in classes.files if f)[0])
+        present = set() if record is None else feature_names(record)
         transformed_spec = tf_transform_output.transformed_feature_spec()
         if set(transformed_spec) <= present:
             spec = transformed_spec
@@ -142,29 +135,24 @@ def balanced_dataset(
         ``fn_args.train_files``; the plan is read from ``balance_plan.json`` next to them.
       label_feature: the label the split was laid out by (checked against the plan).
       batch_size: examples per batch ``B`` (with ``input_context``, the global batch); with
-        ``weights=None`` at least the number of classes ``K``, and with ``K | B`` every batch holds
+        ``weights=None`` at least the number of classes ``K``; with ``K | B`` every batch holds
         exactly ``B / K`` examples of each class.
-      data_accessor, schema, tf_transform_output: how to parse the examples: the accessor's decode
-        function for a data view, else the Schema of the examples as stored; raw examples are sent
-        through the ``tft.TFTransformOutput``'s transform, transformed ones parsed by its spec.
-      weights: None (uniform) or ``{class: weight}`` (by name, int or bytes; classes left out get
-        0): class ``k`` gets ``floor`` or ``ceil`` of ``B * w_k / sum(w)`` per batch. Multi-label:
-        ``{label: weight}`` aims ``'label_balanced'`` at those label frequencies, and the label is a
-        dense int64 multi-hot ``[B, L]`` in the order of ``label_names``.
+      data_accessor, schema, tf_transform_output: how to parse the examples (a data view's decode
+        function, else the stored examples' Schema); raw examples go through the transform.
+      weights: None (uniform) or ``{class: weight}`` (classes left out get 0): class ``k`` gets
+        ``floor`` or ``ceil`` of ``B * w_k / sum(w)`` per batch. Multi-label: ``{label: weight}``
+        aims at those label frequencies; the label is int64 multi-hot ``[B, L]``.
       seed: seed of the per-class shuffles (same seed, same stream).
       label_key: the feature popped as the label (default ``label_feature``; set it when the
         transform renames the label).
       shuffle_buffer: per-class shuffle window of streamed classes.
-      provenance_features: BalancedAugmenter's provenance features, parsed even where the schema
-        deprecates them (``provenance_spec``); ``()`` parses exactly what the schema keeps.
-      memory_budget: bytes (serialized size plus 48 per example) the sampled classes may take in
-        memory (default 256 MiB); if they do not fit, or with ``0``, they are streamed instead.
+      provenance_features: BalancedAugmenter's features, parsed even where the schema deprecates
+        them; ``()`` parses exactly what the schema keeps.
+      memory_budget: bytes the sampled classes may take in memory (default 256 MiB); beyond it, or
+        with ``0``, they are streamed.
       input_context: the ``tf.distribute.InputContext`` of
-        ``strategy.distribute_datasets_from_function``: ``batch_size`` is then the global batch
-        (divisible by ``num_replicas_in_sync``) and the dataset gives this input pipeline's
-        per-replica batches of every global batch, replica after replica, so one step's batches
-        over all replicas and workers are one global batch. Do not ``shard`` it. Not needed with
-        ``experimental_distribute_dataset`` or ``model.fit`` under a strategy's scope.
+        ``strategy.distribute_datasets_from_function``: ``batch_size`` is then the global batch and
+        the dataset gives this pipeline's per-replica batches of it. Do not ``shard`` it.
 
     Returns:
       A repeating ``tf.data.Dataset`` of ``(features dict, label)`` batches of ``batch_size``
@@ -213,8 +201,7 @@ def balanced_dataset(
 
     autotune = tf.data.AUTOTUNE
     if grouped:
-        # Parse whole groups of batches at once, then cut them into batches (dense features
-        # only: the cut reshapes tensors; sparse or ragged features are parsed batch by batch).
+        # Parse groups of batches at once, then cut them (dense features only).
         parsed = groups.map(to_pair, num_parallel_calls=autotune)
         if all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(parsed.element_spec)):
             return _distributable(_cut_into_batches(parsed, batch_size).prefetch(autotune))
@@ -223,8 +210,7 @@ def balanced_dataset(
 
 
 def _cut_into_batches(parsed, batch_size: int):
-    """Groups of whole batches cut into batches by a reshape and ``unbatch``: tf.distribute's DATA
-    sharding would take a ``rebatch`` here for its own per-replica split."""
+    """Groups of whole batches cut into batches by a reshape and ``unbatch``."""
     import tensorflow as tf
 
     def split(tensor):
@@ -237,9 +223,7 @@ def _cut_into_batches(parsed, batch_size: int):
 
 
 def _distributable(dataset):
-    """``dataset`` with tf.distribute's auto-shard policy ``DATA``: every worker builds the same
-    global batches and keeps its replicas' part (``FILE`` sharding would split each class's files).
-    """
+    """``dataset`` with auto-shard policy ``DATA`` (``FILE`` would split each class's files)."""
     import tensorflow as tf
 
     options = tf.data.Options()
@@ -293,10 +277,9 @@ def multi_hot_fn(plan: MultiLabelLayoutPlan):
 
 
 def label_names(files_or_plan) -> list:
-    """The names of the positions of the label ``balanced_dataset`` returns: a multi-label layout's
-    labels (``'0' .. 'L-1'`` for ``'multi_hot'``), else the classes by index. Example::
+    """The names of the positions of the label ``balanced_dataset`` returns. Example::
 
-        names = label_names(fn_args.train_files)  # e.g. ['cat', 'dog', 'fish']
+    names = label_names(fn_args.train_files)  # e.g. ['cat', 'dog', 'fish']
     """
     if isinstance(files_or_plan, MultiLabelLayoutPlan):
         return list(files_or_plan.labels)

@@ -1,9 +1,8 @@
 """Beam transform that writes a split as per-group gzipped TFRecord shards (``BalancedLayout``).
 
-Every example has a label set (one label is a set of size one) and goes to the group of its
-rarest label, so with one label a group is a class; the two label kinds differ only in their
-reader (``READERS``). An example's shard and position follow a seeded hash of its content key,
-so the files are the same for the same seed on any runner, input order or retry.
+Every example goes to the group of its rarest label (with one label, its class); the label
+kinds differ only in their reader (``READERS``). An example's shard and position follow a seeded
+hash of its content, so the files are the same for the same seed on any runner or input order.
 Rules: docs/balanced_input_gen.md.
 """
 
@@ -55,8 +54,7 @@ class _OneLabel:
 
     @staticmethod
     def plan(groups: dict, stats, meta: list, split: str, config):
-        """The plan from ``{class: (count, label counts, (hash, record) sample)}``; the sample names
-        an example in errors."""
+        """The plan from ``{class: (count, label counts, (hash, record) sample)}``."""
         return make_plan(
             split,
             config.label_feature,
@@ -72,8 +70,7 @@ class _LabelSets:
 
     @staticmethod
     def read(records, config, where):
-        """``(label set, (hash, record))`` per record, and ``META`` outputs of the label kinds and
-        multi-hot width, each with an example fingerprint."""
+        """``(label set, (hash, record))`` per record; the label kinds and width go to ``META``."""
         read = read_label_sets(records, config.label_feature, config.multi_label, where)
         for label, i in read.kinds.items():
             yield beam.pvalue.TaggedOutput(META, ('kind', label, example_fingerprint(records[i])))
@@ -121,11 +118,6 @@ class _LabelSets:
 
 # How labels are read and planned, by LayoutConfig.multi_label.
 READERS = {None: _OneLabel, 'ids': _LabelSets, 'multi_hot': _LabelSets}
-
-
-def reader_of(config: LayoutConfig):
-    """The reader of ``config``'s label kind (``READERS``)."""
-    return READERS[config.multi_label]
 
 
 class _CountLabels(beam.CombineFn):
@@ -182,8 +174,8 @@ class _RouteToShard(beam.DoFn):
 
 
 class _WriteShard(beam.DoFn):
-    """Writes one ``(group, shard)``, sorted by ``(hash, bytes)``; yields ``(group, (examples
-    written, marked))``, ``marked`` if the group's first example carries the augmenter's mark."""
+    """Writes one ``(group, shard)`` sorted by ``(hash, bytes)``; yields ``(group, (written,
+    marked))``, marked if its first example carries the augmenter's mark."""
 
     def __init__(self, split_dir: str):
         self._split_dir = split_dir
@@ -220,9 +212,8 @@ def _check_written(written, plan):
 class BalancedLayout(beam.PTransform):
     """Writes a split's examples as per-group gzipped TFRecord shards into ``split_dir``.
 
-    Apply to serialized ``tf.train.Example`` records; returns a one-element PCollection holding the
-    split's ``LayoutPlan`` (``MultiLabelLayoutPlan`` with ``multi_label``), once every shard is
-    written and checked. Takes a validated ``LayoutConfig``, or the arguments one by one.
+    Apply to serialized ``tf.train.Example`` records; returns a one-element PCollection of the
+    split's ``LayoutPlan``, once every shard is written and checked.
 
     Example::
 
@@ -253,7 +244,7 @@ class BalancedLayout(beam.PTransform):
 
     def expand(self, records):
         split, config = self._split, self._config
-        reader = reader_of(config)
+        reader = READERS[config.multi_label]
         outputs = (
             records
             | 'Batch' >> beam.BatchElements(min_batch_size=1, max_batch_size=DEFAULT_BATCH_SIZE)

@@ -1,9 +1,8 @@
 """Balanced batches from classes held in memory: one read, one gather per group of batches.
 
-``load_classes`` reads the sampled classes once into one ``tf.string`` tensor when they fit
-``memory_budget``; ``memory_groups`` samples them, ``SlotSampler`` (numpy) placing an example in
-every slot of a group of batches and one ``tf.gather`` filling it. Design:
-docs/balanced_input_gen.md.
+``load_classes`` reads the sampled classes into one ``tf.string`` tensor when they fit
+``memory_budget``; ``memory_groups`` samples them (``SlotSampler`` picks, ``tf.gather`` fills).
+Design: docs/balanced_input_gen.md.
 
 Example (``classes`` from ``merge.classes_of``)::
 
@@ -29,19 +28,15 @@ from tfx_balance.core.common.hashing import seeded_hash
 from tfx_balance.core.common.records import FRAMING, RECORD_LENGTH
 
 DEFAULT_MEMORY_BUDGET = 256 << 20
-# Bytes counted per example on top of its serialized size (a tf.string element and its index).
-PER_EXAMPLE_OVERHEAD = 48
+PER_EXAMPLE_OVERHEAD = 48  # bytes counted per example on top of its serialized size
 # Examples placed per step (whole batches; at least one batch), and batches of the first step.
 GROUP_EXAMPLES = 16384
 FIRST_GROUP_BATCHES = 1
-# A group that draws at most this many passes, each only within its first eighth, selects those
-# starts instead of sorting the whole passes: the first batch does not wait for every class to be
-# sorted (the sort comes with the next group).
+# A group drawing at most this many passes, each within its first eighth, selects those starts
+# instead of sorting whole passes, so the first batch comes sooner.
 PREFIX_PASSES = 64
-# Bytes each streamed class file's reader reads ahead (tf.data's default is 256 KiB).
-READ_BUFFER = 1 << 20
-# Files decompressed at once while loading.
-LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))
+READ_BUFFER = 1 << 20  # bytes each streamed class file's reader reads ahead
+LOAD_THREADS = max(2, min(8, os.cpu_count() or 2))  # files decompressed at once while loading
 LOAD_RECORDS = 4096  # records (by the plan) per decompression task
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib reads (and checks) a gzip header and trailer
 
@@ -58,21 +53,19 @@ def mix(x: np.ndarray) -> np.ndarray:
 
 def load_classes(classes, active: Sequence[int], budget: int):
     """The serialized examples of the ``active`` classes as one ``tf.string`` tensor in plan
-    order, or None once they exceed ``budget`` bytes (serialized size plus ``PER_EXAMPLE_OVERHEAD``
-    each); a damaged file, or a count other than the plan's, is a ``DataError``."""
+    order, or None once they exceed ``budget`` bytes."""
     import tensorflow as tf
 
     files = [f for k in active for f in classes.files[k]]
     expected = sum(classes.counts[k] for k in active)
     if not files or expected * PER_EXAMPLE_OVERHEAD > budget:
         return None
-    # A file decompresses to its records plus FRAMING bytes per record, so the classes fit if
-    # the decompressed total is at most this (exact once every file is read).
+    # The decompressed files hold FRAMING bytes per record on top of the records.
     allowance = budget - (PER_EXAMPLE_OVERHEAD - FRAMING) * expected
     groups = _file_groups(classes, active)
     records, left = [], allowance
     with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
-        # At most LOAD_THREADS + 1 groups read ahead: memory stays bounded if the budget stops us.
+        # At most LOAD_THREADS + 1 groups read ahead.
         pending = collections.deque(
             (g, pool.submit(_inflate_all, g)) for g in groups[: LOAD_THREADS + 1]
         )
@@ -121,12 +114,8 @@ def _inflate(path: str) -> bytes:
     import tensorflow as tf
 
     try:
-        if '://' in path:
-            with tf.io.gfile.GFile(path, 'rb') as f:
-                data = f.read()
-        else:
-            with open(path, 'rb') as f:
-                data = f.read()
+        with (tf.io.gfile.GFile if '://' in path else open)(path, 'rb') as f:
+            data = f.read()
         parts = []
         while True:
             member = zlib.decompressobj(GZIP_WBITS)
@@ -180,8 +169,8 @@ def batch_slots(row: np.ndarray) -> np.ndarray:
 
 
 class SlotSampler:
-    """Which example fills each slot, group after group of batches: pass ``p`` of class ``k`` is
-    its examples sorted by ``mix(mix(salt_k + p) + j)``; the current pass of each class is kept."""
+    """Which example fills each slot: pass ``p`` of class ``k`` is its examples sorted by
+    ``mix(mix(salt_k + p) + j)``; the current pass of each class is kept."""
 
     def __init__(self, counts, names, seed: int):
         self.counts = np.asarray(counts, dtype=np.int64)
@@ -254,8 +243,7 @@ class SlotSampler:
 
 
 def memory_groups(records, classes, active, shares, batch_size: int, seed: int):
-    """Groups of whole batches (``tf.string [G * B]``) sampled from ``records``
-    (``load_classes`` of ``active``), following the schedule of ``shares`` batch by batch."""
+    """Groups of whole batches (``tf.string [G * B]``) of ``records``, by ``shares``."""
     import tensorflow as tf
 
     per_group = max(1, GROUP_EXAMPLES // batch_size)

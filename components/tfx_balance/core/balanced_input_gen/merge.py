@@ -1,8 +1,7 @@
 """What a reader samples: the plans of the splits read together, merged into classes.
 
-``groups_to_read`` is the one place the two layouts differ on reading: per-class plans of
-several splits (e.g. a window of spans) are merged class by class; a label-set plan is read one
-split at a time, its groups as classes at their draws per epoch. Example::
+``groups_to_read``: per-class plans of several splits are merged class by class; a label-set
+plan is read one split at a time, its groups as classes at their draws per epoch. Example::
 
     classes = classes_of(fn_args.train_files)  # e.g. a window of spans: their classes merged
 """
@@ -35,8 +34,7 @@ class MergedClasses:
 
 
 def groups_to_read(located, weights: Mapping | None = None) -> tuple:
-    """``(classes, weights, label-set plan or None)`` of the located plans; for a label-set plan the
-    weights are its groups' draws per epoch (``draws_to_read``)."""
+    """``(classes, weights, label-set plan or None)`` of the located plans."""
     multi = multilabel_of(located)
     if multi is None:
         return classes_of(located), weights, None
@@ -75,9 +73,7 @@ def group_weights(plan: MultiLabelLayoutPlan, weights: Mapping | None = None) ->
 
 
 def draws_to_read(plan: MultiLabelLayoutPlan, weights: Mapping | None = None) -> list:
-    """Draws per epoch of every group: the plan's, or the ``'label_balanced'`` rule aimed at
-    ``weights`` (``{label: relative frequency}``, labels left out: 0; the no-label group keeps
-    its share of the data)."""
+    """Draws per epoch of every group: the plan's, or ``'label_balanced'`` aimed at ``weights``."""
     if weights is None:
         return list(plan.draws)
     targets = policies.label_targets(weights, list(plan.labels))
@@ -133,8 +129,7 @@ def summed_counts(per_split: Iterable[Iterable[Tuple[str, int]]]) -> Dict[str, i
 
 
 def check_layout(classes: MergedClasses) -> None:
-    """Raises a ``DataError`` naming the class and file if a file in the plan is missing (one
-    listing per split folder), when the dataset is built rather than in the middle of training."""
+    """Raises a ``DataError`` naming the class and file if a file in the plan is missing."""
     import tensorflow as tf
 
     listed: Dict[str, set] = {}

@@ -37,12 +37,9 @@ DEFAULT_EXAMPLES_PER_SHARD = 50_000
 
 @dataclasses.dataclass(frozen=True)
 class LayoutPlan:
-    """How one split was laid out per class (read back by ``balanced_dataset``): per class in
-    canonical order (its index is its position) its name, count, shard files (relative to the
-    split folder), ``class_weights`` ``n / (K * n_c)`` and ``output_bias`` ``log(n_c / n)``.
-    ``data_counts``: the ``(class, count)`` rows before BalancedAugmenter, when known;
-    ``augmenter_marked``: whether the examples carry the augmenter's provenance feature (None: not
-    recorded)."""
+    """How one split was laid out: per class (by index) its name, count, shard files,
+    ``class_weights`` ``n / (K * n_c)`` and ``output_bias`` ``log(n_c / n)``; ``data_counts``
+    before BalancedAugmenter when known; ``augmenter_marked`` (None: not recorded)."""
 
     split: str
     label_feature: str
@@ -120,7 +117,7 @@ def class_weights_and_bias(counts: Sequence[int]) -> Tuple[Tuple[float, ...], Tu
 
 
 def safe_class_name(name: str, limit: int = 40) -> str:
-    """A file-name-safe form of a class name (shard names stay unique: they start with an index)."""
+    """A file-name-safe form of a class name."""
     safe = re.sub(r'[^A-Za-z0-9_.]+', '_', name).strip('.')[:limit]
     return safe or '_'
 
@@ -131,7 +128,7 @@ def shard_file_name(index: int, name: str, shard: int, shards: int) -> str:
 
 
 def groups_of_plan(names, counts, examples_per_shard: int, file_names=None) -> dict:
-    """The per-group fields of a plan, shards of about ``examples_per_shard`` examples each:
+    """The per-group fields of a plan, shards of ``examples_per_shard`` examples at most:
     >>> groups_of_plan(('a', 'b'), (3, 1), 2)['files'][1]
     ('class-00001-b-00000-of-00001.gz',)
     """
@@ -164,8 +161,7 @@ def make_plan(
     examples_per_shard: int = DEFAULT_EXAMPLES_PER_SHARD,
     fingerprints: Mapping | None = None,
 ) -> LayoutPlan:
-    """Builds the plan of a split from ``{class value: count}`` (values int or bytes);
-    ``fingerprints`` (``{class value: fingerprint of one example}``) name examples in errors."""
+    """The plan of a split from ``{class: count}``; ``fingerprints`` name examples in errors."""
     if not class_counts:
         raise empty_split_error(split)
     if fingerprints is None:
@@ -192,9 +188,8 @@ def _epochs_to_read(count: int, draws: int) -> int | None:
 
 @dataclasses.dataclass(frozen=True)
 class MultiLabelLayoutPlan(LayoutPlan):
-    """A ``LayoutPlan`` of the groups, plus the labels (canonical order), their counts, the policy
-    that gave each group's ``draws`` per epoch, and per group ``(label index, examples carrying
-    it)`` pairs (``group_label_counts``)."""
+    """A ``LayoutPlan`` of the groups, plus the labels, their counts, the policy, each group's
+    ``draws`` per epoch and ``(label index, count)`` pairs."""
 
     form: str = 'ids'
     labels: Tuple[str, ...] = ()
@@ -210,15 +205,10 @@ class MultiLabelLayoutPlan(LayoutPlan):
         return [self.labels.index(g) if g != policies.NO_LABEL_GROUP else -1 for g in self.classes]
 
     def dense_group_label_counts(self) -> list:
-        rows = [[0] * len(self.labels) for _ in self.classes]
-        for row, pairs in zip(rows, self.group_label_counts):
-            for label, count in pairs:
-                row[label] = count
-        return rows
+        return _dense(self.group_label_counts, len(self.labels))
 
     def expected_frequencies(self, draws: Sequence[int] | None = None) -> list:
-        """The share of the stream's examples carrying each label (for ``draws``, default the
-        plan's)."""
+        """The share of the stream's examples carrying each label (default: the plan's draws)."""
         return policies.expected_frequencies(
             self.draws if draws is None else draws, self.counts, self.dense_group_label_counts()
         )
@@ -287,6 +277,15 @@ class MultiLabelLayoutPlan(LayoutPlan):
         )
 
 
+def _dense(pairs, width: int) -> list:
+    """Per group, ``(label index, count)`` pairs as a row of ``width`` counts."""
+    rows = [[0] * width for _ in pairs]
+    for row, group in zip(rows, pairs):
+        for label, count in group:
+            row[label] = count
+    return rows
+
+
 def make_multilabel_plan(
     split: str,
     label_feature: str,
@@ -324,10 +323,7 @@ def make_multilabel_plan(
     pairs = tuple(
         tuple(sorted((int(i), int(c)) for i, c in group_rows[g][1].items())) for g in order
     )
-    dense = [[0] * len(names) for _ in order]
-    for row, p in zip(dense, pairs):
-        for i, c in p:
-            row[i] = c
+    dense = _dense(pairs, len(names))
     n = int(sum(counts))
     draws = policies.group_draws(policy, counts, order, dense, label_counts, n, threshold)
     return MultiLabelLayoutPlan(

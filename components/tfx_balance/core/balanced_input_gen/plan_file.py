@@ -1,7 +1,5 @@
 """``balance_plan.json``: written by ``plans_to_json``, found from a Trainer's files by
-``load_plans`` (``<artifact uri>/Split-<name>/*`` names ``<artifact uri>/balance_plan.json``;
-a plan with a ``window`` names the layouts of earlier spans read with it) and logged as a table
-by ``plan_summary``. Example::
+``load_plans``, logged by ``plan_summary``. Example::
 
     ((split_dir, plan),) = load_plans('/pipeline/BalancedInputGen/examples/7/Split-train/*')
 """
@@ -32,9 +30,9 @@ def plans_to_json(
     spans: Sequence[int] = (),
     window: Sequence[str] = (),
 ) -> dict:
-    """The content of ``balance_plan.json``: every laid-out split's plan, with its ``data_counts``
-    (``{split: {class: count}}``, before augmentation), the input's ``spans`` where known and the
-    ``window``: the URIs of earlier spans' layouts read before this one, oldest first."""
+    """The content of ``balance_plan.json``: every laid-out split's plan with its ``data_counts``
+    (``{split: {class: count}}``), the input's ``spans`` and the earlier layouts' URIs (``window``).
+    """
     data_counts = data_counts or {}
     plans = [
         dataclasses.replace(p, data_counts=tuple(sorted(data_counts[p.split].items())))
@@ -53,15 +51,13 @@ def plans_to_json(
 
 
 def plan_from_json(split: str, obj: Mapping) -> LayoutPlan:
-    """The plan of one split of ``balance_plan.json``: a label-set plan where it has a
-    ``multi_label`` section, else a per-class plan."""
+    """The plan of one split of ``balance_plan.json``."""
     kind = MultiLabelLayoutPlan if 'multi_label' in obj else LayoutPlan
     return kind.from_json(split, obj)
 
 
 def plan_summary(plan: MultiLabelLayoutPlan) -> str:
-    """The table the executor logs: per label its count, data and stream frequency; per group
-    its examples, draws per epoch and repeat (draws per example per epoch)."""
+    """The table the executor logs: per label its frequencies, per group its draws per epoch."""
     freq = plan.expected_frequencies()
     lines = [
         f"split '{plan.split}': {plan.total} examples, policy {plan.policy!r}"
@@ -125,10 +121,8 @@ def _split_plan(split_dir: str, split: str, doc: Mapping) -> LayoutPlan:
 
 
 def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[str, LayoutPlan]]:
-    """``(split_dir, plan)`` of every split folder the patterns name: a split folder, a file in one,
-    or ``<artifact uri>/Split-<name>/*`` (as ``fn_args.train_files``). A layout whose plan has a
-    ``window`` is read after the same split of each layout it names, oldest first (one level: a
-    named layout's own ``window`` is not followed), as if they were given before it."""
+    """``(split_dir, plan)`` of every split folder the patterns name (as ``fn_args.train_files``),
+    each after the same split of the layouts its ``window`` names, oldest first."""
     import tensorflow as tf
 
     patterns = [file_pattern_or_list] if isinstance(file_pattern_or_list, str) else None
@@ -138,8 +132,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     split_dirs: List[str] = []
     for pattern in patterns:
         pattern = str(pattern).rstrip('/')
-        # A glob (fn_args.train_files' '<split folder>/*') names files: no call to the file
-        # system here, which costs a round trip per span of a window on GCS or S3.
+        # A glob names files: no file system call (a round trip per span on GCS or S3).
         is_glob = any(c in os.path.basename(pattern) for c in '*?[')
         split_dir = (
             pattern if not is_glob and tf.io.gfile.isdir(pattern) else os.path.dirname(pattern)
@@ -152,9 +145,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
     for split_dir in split_dirs:
         root, folder = os.path.split(split_dir)
         plan_path = os.path.join(root, PLAN_FILE)
-        if not folder.startswith('Split-'):
-            raise _no_plan_error(split_dir, plan_path)
-        doc = _read_plan_file(cache, plan_path)
+        doc = _read_plan_file(cache, plan_path) if folder.startswith('Split-') else None
         if doc is None:
             raise _no_plan_error(split_dir, plan_path)
         split = folder[len('Split-') :]
@@ -174,10 +165,7 @@ def load_plans(file_pattern_or_list: Union[str, Sequence[str]]) -> List[Tuple[st
 
 
 def window_split_dirs(split_dir: str) -> List[str]:
-    """The same split folder of each layout that ``split_dir``'s plan names in its ``window``
-    (oldest first), then ``split_dir``: the window as ``balanced_dataset`` reads it, for a reader
-    of whole folders (Transform's analysis). Only ``split_dir`` where it is not a laid-out split
-    of a layout with a window (any other Examples, a passed-through split)."""
+    """The split folders of ``split_dir``'s window, oldest first, then ``split_dir`` itself."""
     root, folder = os.path.split(split_dir.rstrip('/'))
     plan_path = os.path.join(root, PLAN_FILE)
     doc = _read_plan_file({}, plan_path) if folder.startswith('Split-') else None
@@ -198,8 +186,7 @@ _warned = set()  # the repeats already logged in this process (a Trainer reads t
 
 
 def _warn_repeated_spans(docs: Mapping[str, dict]) -> None:
-    """Logs once a warning naming each span that two or more of the layouts read hold
-    (``core.spans.repeated_spans``)."""
+    """Logs once a warning naming each span that two or more of the layouts read hold."""
     repeated = repeated_spans(
         (os.path.dirname(path), doc.get('spans', ())) for path, doc in docs.items()
     )

@@ -1,8 +1,7 @@
 """Group draws of a label-set stream: the policies of ``RULES`` (one table, by name).
 
 An example's group is its rarest label (no label: the last group); a policy gives each group its
-draws per epoch ``D_g``. The policies, their guarantees and limits: docs/balanced_input_gen.md,
-"Multi-label splits".
+draws per epoch ``D_g``. Guarantees and limits: docs/balanced_input_gen.md, "Multi-label splits".
 
 Example:
     >>> counts = [[6, 0], [0, 2]]  # group of label 'a': 6 examples; of 'b': 2 (no co-occurrence)
@@ -98,8 +97,7 @@ def _rarest_first(group_labels, label_counts) -> list:
 
 
 def _fill(group_labels, share, order, goal, received) -> np.ndarray:
-    """The triangular rule: in ``order``, labelled group ``h`` gets
-    ``max(0, goal_h - received_h)``, ``received`` the frequency every label has so far."""
+    """In ``order``, labelled group ``h`` gets ``max(0, goal_h - received_h)``."""
     received = np.array(received, dtype=np.float64)
     weight = np.zeros(len(group_labels))
     for g in order:
@@ -176,8 +174,7 @@ def _floored_label_balanced(
     return draws
 
 
-# The policies, by name: each gives the draws per epoch of every group from
-# (group sizes, group labels, group label counts, n, threshold t, label targets).
+# The policies, by name: each gives the draws per epoch of every group.
 RULES = {
     'floored_label_balanced': _floored_label_balanced,
     'label_balanced': _label_balanced,
@@ -196,9 +193,8 @@ def group_draws(
     threshold: float = DEFAULT_REPEAT_THRESHOLD,
     targets: Sequence[float] | None = None,
 ) -> list:
-    """Draws per epoch ``D_g`` of every group by ``RULES[policy]``. ``group_labels[g]``: the label
-    index of group ``g`` (-1: no label); ``group_label_counts[g][l]``: its examples carrying label
-    ``l``; ``targets``: relative label frequencies of the label-balanced rules (default all 1)."""
+    """Draws per epoch ``D_g`` of every group. ``group_labels[g]``: its label index (-1: none);
+    ``targets``: relative label frequencies (default all 1)."""
     rule = RULES[policy]
     return rule(group_sizes, group_labels, group_label_counts, label_counts, n, threshold, targets)
 
@@ -206,13 +202,10 @@ def group_draws(
 def expected_frequencies(draws, group_sizes, group_label_counts) -> list:
     """Share of the stream's examples carrying each label: ``sum_g D_g / E * a_g(l)``."""
     d = np.asarray(draws, dtype=np.float64)
-    share = np.asarray(group_label_counts, dtype=np.float64)
-    share = share / np.asarray(group_sizes, dtype=np.float64)[:, None]
-    return (d @ share / d.sum()).tolist()
+    return (d @ _label_shares(group_sizes, group_label_counts) / d.sum()).tolist()
 
 
 def label_targets(weights: Mapping, labels: Sequence[str]) -> list:
-    """Relative target frequency per label from ``{label: weight}`` (labels left out: 0),
-    checked as every ``weights`` argument is (``schedule.checked_weights``)."""
+    """Relative target frequency per label from ``{label: weight}`` (labels left out: 0)."""
     checked = checked_weights(weights, list(labels), 'label')
     return [float(checked.get(name, 0)) for name in labels]

@@ -34,18 +34,14 @@ from tfx_balance.core.common.records import first_record
 
 @dataclasses.dataclass(frozen=True)
 class PriorCorrection:
-    """Per score position, the data's and the trained frequency (``kind`` softmax or sigmoid); a
-    position with a zero frequency keeps its score."""
+    """Per score, the data's and the trained frequency; a zero frequency keeps its score."""
 
     kind: str
     data_frequencies: Tuple[float, ...]
     trained_frequencies: Tuple[float, ...]
-    # Per label, Platt scaling fitted on the eval split by ``refit`` (sigmoid only): the
-    # corrected log-odds z become ``refit_slopes[l] * z + refit_biases[l]``.
+    # Set by ``refit``: Platt scaling per label (sigmoid), one temperature (softmax).
     refit_slopes: Tuple[float, ...] = ()
     refit_biases: Tuple[float, ...] = ()
-    # One temperature fitted on the eval split by ``refit`` (softmax only): the served
-    # probabilities become ``softmax((log p + log factors) / temperature)``; 1.0: not refitted.
     temperature: float = 1.0
 
     def __post_init__(self):
@@ -76,13 +72,10 @@ class PriorCorrection:
         return tuple(out)
 
     def refit(self, scores, labels, iterations: int = 25, ridge: float = 1.0) -> PriorCorrection:
-        """This correction refitted on the model's ``scores`` on the eval split (never test).
+        """This correction refitted on the model's ``scores`` and ``labels`` on the eval split.
 
-        Softmax, ``[n]`` int ``labels``: one temperature
-        (``tfx_balance.core.calibration.fit_temperature``; ``ridge`` unused). Sigmoid, ``[n, L]``
-        0/1 ``labels``: Platt scaling per label of the corrected log-odds, regularised by ``ridge``
-        towards ``(1, 0)``, slope clipped to ``[0.25, 4]`` and shift to ``[-3, 3]``; a label without
-        positives or negatives is left alone. Other label forms are a ``ConfigError``.
+        Softmax (``[n]`` int labels): one temperature. Sigmoid (``[n, L]`` 0/1 labels): Platt
+        scaling per label, ridge towards ``(1, 0)``, slope in ``[0.25, 4]``, shift in ``[-3, 3]``.
         """
         import numpy as np
 
@@ -102,19 +95,14 @@ class PriorCorrection:
         slopes, biases = [], []
         for col in range(y.shape[1]):
             a, b = 1.0, 0.0
-            if 0 < y[:, col].sum() < len(y):
+            zc, yc, d = z[:, col], y[:, col], 2 * ridge
+            if 0 < yc.sum() < len(y):
                 for _ in range(iterations):
-                    p = 1 / (1 + np.exp(-(a * z[:, col] + b)))
-                    r, w = p - y[:, col], p * (1 - p)
-                    grad = np.array(
-                        [(r * z[:, col]).sum() + 2 * ridge * (a - 1), r.sum() + 2 * ridge * b]
-                    )
-                    hess = np.array(
-                        [
-                            [(w * z[:, col] ** 2).sum() + 2 * ridge, (w * z[:, col]).sum()],
-                            [(w * z[:, col]).sum(), w.sum() + 2 * ridge],
-                        ]
-                    )
+                    p = 1 / (1 + np.exp(-(a * zc + b)))
+                    r, w = p - yc, p * (1 - p)
+                    grad = np.array([(r * zc).sum() + d * (a - 1), r.sum() + d * b])
+                    wz = (w * zc).sum()
+                    hess = np.array([[(w * zc**2).sum() + d, wz], [wz, w.sum() + d]])
                     a, b = np.array([a, b]) - np.linalg.solve(hess, grad)
                 a, b = float(np.clip(a, 0.25, 4.0)), float(np.clip(b, -3.0, 3.0))
             slopes.append(a)
@@ -149,8 +137,7 @@ class PriorCorrection:
         if self.temperature != 1.0:
             z = tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)) + tf.math.log(factors)
             return tf.nn.softmax(z / tf.constant(self.temperature, dtype=p.dtype), axis=-1)
-        # 3 ops (softmax: Mul, Sum, DivNoNan) or 4 (sigmoid: Mul, Sub, AddV2, DivNoNan). Every
-        # factor is > 0, so a denominator is 0 only for a row of zero scores, which stays 0.
+        # Factors are > 0: a denominator is 0 only for a row of zero scores, which stays 0.
         scaled = p * factors
         if self.kind == SOFTMAX:
             return tf.math.divide_no_nan(scaled, tf.reduce_sum(scaled, axis=-1, keepdims=True))
@@ -193,7 +180,7 @@ def _normalised(values: Sequence[float]) -> Tuple[float, ...]:
 
 
 def _by_score(rows, class_names, size: int, what: str) -> list:
-    """The values of ``(name, value)`` rows, each at its score position (``score_position``)."""
+    """The values of ``(name, value)`` rows, each at its score position."""
     out = [0.0] * size
     for name, value in rows:
         out[score_position(name, class_names, size, what)] += float(value)
@@ -226,22 +213,16 @@ def prior_correction(
     class_names: Sequence[str] | None = None,
     num_classes: int | None = None,
 ) -> PriorCorrection:
-    """The correction of a model trained with ``balanced_dataset(train_files, ...)``: the plans are
-    read and merged, and ``weights`` checked, by ``balanced_dataset``'s own code.
+    """The correction of a model trained with ``balanced_dataset(train_files, ...)``.
 
     Args:
       train_files, weights: as given to ``balanced_dataset`` (multi-label: ``{label: weight}``).
-      class_names: class (multi-label: label) names in the order of the model's scores, when the
-        data's counts name classes by raw value and the model scores ids (e.g. ``['Cash', ...]``).
-        Default: class ``k`` is score ``k``; multi-label, ``label_names(train_files)``.
+      class_names: class (multi-label: label) names in the order of the model's scores. Default:
+        class ``k`` is score ``k``; multi-label, ``label_names(train_files)``.
       num_classes: number of scores (default ``len(class_names)`` or the plan's); a score no class
         maps to keeps its value.
 
     Example: ``prior_correction(fn_args.train_files, weights={'Cash': 1, 'Dispute': 4})``.
-
-    Raises ``ConfigError`` for what ``balanced_dataset`` refuses, repeated ``class_names`` or too
-    small a ``num_classes``; ``DataError`` for no plan, a class without a score position, or
-    augmented examples without ``data_counts``.
     """
     check_score_order(class_names, num_classes)
     located = located_plans(train_files)
@@ -262,13 +243,11 @@ def with_prior_correction(
     signature_name: str = 'serving_default',
     refit_on: Tuple | None = None,
 ) -> dict:
-    """The one call in ``run_fn``: ``signatures`` with ``signature_name`` wrapped to output
-    ``probabilities`` (corrected) and ``balanced_probabilities`` (the model's own scores).
+    """``signatures`` with ``signature_name`` wrapped to output ``probabilities`` (corrected) and
+    ``balanced_probabilities`` (the model's own scores).
 
     Other arguments as ``prior_correction``; ``train_files=None`` (a baseline) serves its own scores
-    as both. ``refit_on``: the model's ``(scores, labels)`` on the eval split, to refit the
-    correction on (``PriorCorrection.refit``; a ``ConfigError`` with ``train_files=None``).
-    Example::
+    as both. ``refit_on``: the model's ``(scores, labels)`` on the eval split to refit on. Example::
 
         signatures = with_prior_correction(
             {'serving_default': serve}, fn_args.train_files if balanced else None)
@@ -289,9 +268,7 @@ def with_probabilities(
     correction: PriorCorrection | None,
     signature_name: str = 'serving_default',
 ) -> dict:
-    """``signatures`` with ``signature_name`` wrapped to output ``probabilities`` (corrected by
-    ``correction``; None: unchanged) and ``balanced_probabilities``; it must return one tensor (or a
-    one-entry dict)."""
+    """``with_prior_correction`` with a given ``correction`` (None: scores unchanged)."""
     import tensorflow as tf
 
     if signature_name not in signatures:
@@ -326,9 +303,6 @@ def with_probabilities(
     return {**signatures, signature_name: served}
 
 
-# --- the data side: each split's class counts in the data, and each class's score position ---
-
-
 def score_position(name: str, class_names: Sequence[str] | None, size: int, what: str) -> int:
     """The score position of class ``name``: its index in ``class_names``, else its int id."""
     if class_names is not None and name in class_names:
@@ -348,9 +322,7 @@ def score_position(name: str, class_names: Sequence[str] | None, size: int, what
 
 
 def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
-    """A laid-out file whose first example carries BalancedAugmenter's provenance feature, or None:
-    from the plan's ``augmenter_marked`` when recorded, else by reading each group's first example.
-    """
+    """Where the split shows BalancedAugmenter's provenance feature, or None."""
     if plan.augmenter_marked is not None:
         return f'an example in {split_dir}' if plan.augmenter_marked else None
     for files in plan.files:
@@ -362,10 +334,7 @@ def _first_marked_file(split_dir: str, plan: LayoutPlan) -> str | None:
 
 
 def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]:
-    """``((class, count), ...)`` of the split's data: the plan's ``data_counts``, else the laid-out
-    counts (multi-label: ``(label, examples carrying it)``). A ``DataError`` if a per-class plan of
-    augmented examples has no ``data_counts``, or a multi-label plan is of augmented examples or has
-    ``data_counts``."""
+    """``((class, count), ...)`` of the split's data before augmentation (or per label)."""
     multi = isinstance(plan, MultiLabelLayoutPlan)
     if plan.data_counts and not multi:
         return plan.data_counts
@@ -401,8 +370,7 @@ def data_counts(split_dir: str, plan: LayoutPlan) -> Tuple[Tuple[str, int], ...]
 
 
 def check_refit_on(refit_on, train_files) -> None:
-    """``refit_on`` is a ``(scores, labels)`` pair, given with ``train_files`` (a baseline has no
-    correction to refit); the labels' form is checked by ``refit``."""
+    """``refit_on`` is a ``(scores, labels)`` pair, given with ``train_files``."""
     pair = isinstance(refit_on, (tuple, list)) and len(refit_on) == 2
     if not pair:
         raise ConfigError(
@@ -418,8 +386,7 @@ def check_refit_on(refit_on, train_files) -> None:
 
 
 def check_score_order(class_names, num_classes) -> None:
-    """``class_names``: distinct names (a list, not one string); ``num_classes``: an int >= 1 and
-    >= ``len(class_names)``."""
+    """``class_names`` are distinct; ``num_classes`` is an int >= ``len(class_names)``, 1."""
     if class_names is not None:
         names = list(class_names) if not isinstance(class_names, (str, bytes)) else None
         repeated = sorted({n for n in names if names.count(n) > 1}) if names else []

@@ -1,10 +1,8 @@
 """No silent relabelling: the classes BalancedInputGen lays out are the ones its upstream
 BalancedAugmenter wrote, by count.
 
-Between the two (Transform, usually) nothing may change an example's class. When a label is
-computed in Transform from features the augmenter perturbs ('numeric', 'interpolate', 'smote', an
-``augment_fn``), synthetic examples can land in another class: the augmenter balanced one label,
-the Trainer reads another. ``check_classes_kept`` compares the two sets of per-class counts.
+A label computed in Transform from features the augmenter perturbs can move synthetic examples
+to another class; ``check_classes_kept`` compares the two sets of per-class counts.
 
 Example:
     >>> moved_examples({'0': 9296, '1': 9296}, {'0': 9853, '1': 8739})
@@ -24,10 +22,8 @@ RECIPE = 'docs/template_path.md'
 
 
 def moved_examples(written: Mapping[str, int], laid_out: Mapping[str, int]) -> int:
-    """The fewest examples that changed class between ``written`` (the augmenter's per-class
-    output counts) and ``laid_out`` (the classes read later). Classes are matched by name when
-    both have the same names, else by size (a Transform may rename classes, e.g. a vocabulary):
-    each class's shortfall against its match, summed."""
+    """The fewest examples that changed class between ``written`` and ``laid_out`` counts; classes
+    are matched by name, else by size (a Transform may rename them)."""
     if set(written) == set(laid_out):
         pairs = [(written[c], laid_out[c]) for c in written]
     else:
@@ -45,9 +41,8 @@ def check_classes_kept(
     label_feature: str,
     augmenter: Mapping,
 ) -> None:
-    """Raises a ``DataError`` if split ``split`` laid out by ``label_feature`` (``laid_out``: per
-    class) does not hold the classes the augmenter wrote (``written``: its rebalance plan's
-    'output' counts; ``augmenter``: that ``rebalance_plan.json`` document).
+    """Raises a ``DataError`` if ``laid_out`` does not hold the classes the augmenter wrote
+    (``written``; ``augmenter``: its ``rebalance_plan.json``).
 
     >>> check_classes_kept('train', {'0': 4, '1': 4}, {'0': 4, '1': 4}, 'label', {})
     """

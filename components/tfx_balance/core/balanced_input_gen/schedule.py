@@ -27,8 +27,7 @@ MAX_SCHEDULE_LENGTH = 2_000_000
 
 
 def exact_weight(value) -> Fraction:
-    """A weight as a ``Fraction``: a float as the simplest fraction that rounds to it (``0.1`` is
-    ``1/10``; a numpy float in its own precision), so a positive weight stays positive."""
+    """A weight as a ``Fraction``; a float as the simplest fraction rounding to it (0.1: 1/10)."""
     if isinstance(value, bool):
         raise TypeError(value)
     if isinstance(value, numbers.Integral):
@@ -64,12 +63,10 @@ def _class_key(key) -> str:
 def resolve_weights(
     weights: Mapping | None, classes: Sequence[str], batch_size: int
 ) -> Tuple[Fraction, ...]:
-    """Returns each class's exact share of a batch (zero for classes left out of ``weights``):
-    weight_shares, after checking ``batch_size`` against them."""
+    """``weight_shares``, after checking ``batch_size`` against them."""
     k = len(classes)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
-    if batch_size < 1:
+    integral = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
+    if not integral or batch_size < 1:
         raise ConfigError(f'batch_size must be a positive integer, got {batch_size!r}.')
     if weights is None and batch_size < k:
         raise ConfigError(
@@ -97,10 +94,9 @@ _PLURAL = {'class': 'classes', 'label': 'labels'}
 
 
 def checked_weights(weights, names: Sequence[str], what: str = 'class') -> Dict[str, Fraction]:
-    """``{name: exact weight}``: the one check of every ``weights`` argument (``what``: ``'class'``
-    or ``'label'``), keys matched to ``names`` by their string form:
-        >>> checked_weights({3: 2, b'4': 0.5}, ['3', '4'], 'label')
-        {'3': Fraction(2, 1), '4': Fraction(1, 2)}
+    """``{name: exact weight}``, keys matched to ``names`` by their string form:
+    >>> checked_weights({3: 2, b'4': 0.5}, ['3', '4'], 'label')
+    {'3': Fraction(2, 1), '4': Fraction(1, 2)}
     """
     plural = _PLURAL[what]
     if not isinstance(weights, Mapping) or not weights:
@@ -151,8 +147,7 @@ def _rule(shares: Sequence[Fraction], batch_size: int):
 
 
 def schedule_period(shares: Sequence[Fraction], batch_size: int) -> int | None:
-    """Batches after which the schedule repeats (the lcm of the denominators of ``frac(B * p_k)``),
-    or None above ``MAX_PERIOD_BATCHES`` batches or ``MAX_SCHEDULE_LENGTH`` examples."""
+    """Batches after which the schedule repeats, or None if too long to keep."""
     period = _rule(shares, batch_size)[2]
     cap = max(1, min(MAX_PERIOD_BATCHES, MAX_SCHEDULE_LENGTH // batch_size))
     return period if period <= cap else None
@@ -178,8 +173,7 @@ def batch_rows(shares: Sequence[Fraction], batch_size: int) -> Iterator[np.ndarr
 def batch_schedule(
     shares: Sequence[Fraction], batch_size: int, batches: int | None = None
 ) -> np.ndarray:
-    """The first ``batches`` rows of ``batch_rows`` (default: one period) as ``int64 [L, K]``; a
-    ``ConfigError`` if the period is too long to keep."""
+    """The first ``batches`` rows of ``batch_rows`` (default: one period) as ``int64 [L, K]``."""
     if batches is None:
         batches = schedule_period(shares, batch_size)
         if batches is None:
@@ -195,8 +189,7 @@ def batch_schedule(
 
 
 def batch_order(counts: Sequence[int]) -> list:
-    """The class of every slot of one batch, each class spread evenly (slot ``i`` of class ``k`` at
-    ``(i + 0.5) / counts[k]``)."""
+    """The class of every slot of one batch, each class spread evenly."""
     slots = [((i + 0.5) / c, k) for k, c in enumerate(counts) for i in range(int(c))]
     return [k for _, k in sorted(slots)]
 
@@ -207,8 +200,7 @@ def choice_sequence(schedule: np.ndarray) -> np.ndarray:
 
 
 def batches_to_cover(shares: Sequence[Fraction], batch_size: int, counts: Sequence[int]) -> int:
-    """Batches after which every class with a positive share has had ``counts[k]`` examples (without
-    a kept period, beyond ``MAX_PERIOD_BATCHES * 100`` expected batches: that expected number)."""
+    """Batches after which every class with a positive share has had ``counts[k]`` examples."""
     period = schedule_period(shares, batch_size)
     active = [k for k, p in enumerate(shares) if p > 0]
     if period is not None:

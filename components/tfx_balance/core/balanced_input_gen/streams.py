@@ -1,9 +1,7 @@
 """Batches of serialized examples with the balanced schedule (tf.data).
 
-``record_groups`` samples the classes in memory (``memory``) when they fit, else interleaves one
-shuffled, repeating stream per class (``class_chunks``) by the schedule; ``replica_groups``
-keeps an input pipeline's part of every global batch. Parsing is left to ``dataset``.
-Rules: docs/balanced_input_gen.md.
+``record_groups`` samples the classes in memory when they fit, else interleaves one shuffled,
+repeating stream per class by the schedule. Rules: docs/balanced_input_gen.md.
 """
 
 from __future__ import annotations
@@ -34,16 +32,10 @@ from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.common.hashing import seeded_hash
 
 DEFAULT_SHUFFLE_BUFFER = 10_000
-# Above this many examples per schedule period, batches are assembled example by example.
-MAX_VECTOR_PERIOD = 1 << 16
-# Examples assembled per step of the vectorised path.
-VECTOR_GROUP = 4096
-# A class held in one window of one file of at most this many (compressed) bytes is read once
-# and kept in memory.
-MAX_CACHED_BYTES = 16 << 20
-# Windows of a class held by the shuffle of window order: memory per class stays bounded (about
-# this many windows plus one being read) whatever the class size.
-WINDOW_SHUFFLE_BUFFER = 4
+MAX_VECTOR_PERIOD = 1 << 16  # examples per period above which batches are built one by one
+VECTOR_GROUP = 4096  # examples assembled per step of the vectorised path
+MAX_CACHED_BYTES = 16 << 20  # a class in one window of one file this small is read once, kept
+WINDOW_SHUFFLE_BUFFER = 4  # windows of a class held by the shuffle of window order
 
 
 def _stream_seed(seed: int, name: str, what: str) -> int:
@@ -52,8 +44,7 @@ def _stream_seed(seed: int, name: str, what: str) -> int:
 
 def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle_buffer: int):
     """A shuffled, endlessly repeating stream of one class's serialized examples, in windows of
-    ``min(count, shuffle_buffer)``: each pass visits the shards in a seeded order, shuffles the
-    window order (``WINDOW_SHUFFLE_BUFFER``) and each window, and reads every example once."""
+    ``min(count, shuffle_buffer)``; each pass reads every example once."""
     import tensorflow as tf
 
     paths = tf.data.Dataset.from_tensor_slices(list(files))
@@ -72,21 +63,18 @@ def class_chunks(files: Sequence[str], count: int, seed: int, name: str, shuffle
             reshuffle_each_iteration=True,
         )
     elif len(files) == 1 and tf.io.gfile.stat(files[0]).length <= MAX_CACHED_BYTES:
-        # One window from one file is the same every pass: keep it instead of decompressing the
-        # file again for every pass (a minority class is read many times per pass of the data).
+        # One window from one file is the same every pass: keep it.
         windows = windows.cache()
     example_seed = tf.constant(_stream_seed(seed, name, 'examples'), tf.int64)
 
     def permute(index, chunk):
         return tf.random.experimental.stateless_shuffle(chunk, seed=tf.stack([example_seed, index]))
 
-    # Prefetch: the next window is read in the background while this one is consumed.
     return windows.repeat().enumerate().map(permute).prefetch(1)
 
 
 def _slot_index(schedule: np.ndarray, repeats: int = 1) -> np.ndarray:
-    """Where each slot of ``repeats`` schedule periods finds its example among the examples of
-    class 0 for all periods, then of class 1, and so on."""
+    """Per slot of ``repeats`` periods, its example's index among all periods' examples by class."""
     totals = schedule.sum(axis=0)
     offsets = np.concatenate([[0], np.cumsum(totals * repeats)[:-1]])
     sequence = choice_sequence(schedule)
@@ -108,8 +96,7 @@ def balanced_records(
     label_feature: str | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ):
-    """Batches of serialized examples (``tf.string [B]``) of the files, with the balanced schedule
-    (``record_groups`` cut into batches)."""
+    """Batches of serialized examples (``tf.string [B]``) of the files by the balanced schedule."""
     classes, weights, _ = groups_to_read(load_plans(file_pattern_or_list), weights)
     groups, grouped = record_groups(
         classes, batch_size, weights, seed, shuffle_buffer, label_feature, memory_budget
@@ -127,10 +114,8 @@ def batches_of(groups, grouped: bool, batch_size: int):
 
 
 def replica_groups(groups, batch_size: int, input_context):
-    """``(dataset, per_replica)``: this input pipeline's part of every global batch of
-    ``record_groups``' dataset, as groups of per-replica batches, replica after replica (pipeline
-    ``i`` serves replicas ``i * R`` to ``(i + 1) * R - 1``); a ``ConfigError`` if they don't divide.
-    """
+    """``(dataset, per_replica)``: this input pipeline's part of every global batch, as groups of
+    per-replica batches, replica after replica."""
     import tensorflow as tf
 
     replicas = input_context.num_replicas_in_sync
@@ -169,9 +154,8 @@ def record_groups(
     label_feature: str | None,
     memory_budget: int,
 ):
-    """``(dataset, grouped)`` of the ``classes`` (``merge.groups_to_read``: for a multi-label
-    layout its groups, with their draws per epoch as ``weights``): groups of whole batches
-    (``tf.string [n * B]``) when ``grouped``, else batches (``tf.string [B]``)."""
+    """``(dataset, grouped)``: groups of whole batches (``tf.string [n * B]``) when ``grouped``,
+    else batches (``tf.string [B]``)."""
     import tensorflow as tf
 
     if label_feature is not None and label_feature != classes.label_feature:
@@ -195,12 +179,10 @@ def record_groups(
         for k in active
     ]
     if period is not None and period * batch_size <= MAX_VECTOR_PERIOD:
-        # Assemble several periods at once so per-step overheads are paid per ~4k examples.
+        # Several periods at once; slot s takes example index[s], example c goes to inverse[c].
         schedule = batch_schedule(active_shares, batch_size)
-        totals = schedule.sum(axis=0)  # every class > 0: a period holds L * B * p_k examples
+        totals = schedule.sum(axis=0)
         repeats = max(1, VECTOR_GROUP // (period * batch_size))
-        # Where each class's examples go in the group: slot s takes example index[s] of the
-        # classes' examples concatenated, so example c goes to slot inverse[c].
         index = _slot_index(schedule, repeats)
         inverse = np.empty_like(index)
         inverse[index] = np.arange(index.size)

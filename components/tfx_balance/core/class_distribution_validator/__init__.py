@@ -11,7 +11,6 @@ from tfx_balance.core.class_distribution_validator.baseline import (
 )
 from tfx_balance.core.class_distribution_validator.checks import (
     LABEL_FORMS,
-    TOP_CLASSES,
     check_distributions,
     linf,
     run_checks,
@@ -19,15 +18,12 @@ from tfx_balance.core.class_distribution_validator.checks import (
     shares,
 )
 from tfx_balance.core.class_distribution_validator.config import (
-    MULTI_LABEL_MODES,
     UNIFORM,
     Target,
     ValidatorConfig,
-    validate_compare_splits,
     validate_targets,
 )
 from tfx_balance.core.class_distribution_validator.counts import (
-    MAX_MOMENT_CLASSES,
     LabelDistribution,
     LabelPrevalence,
     check_label_types,
@@ -40,7 +36,6 @@ from tfx_balance.core.class_distribution_validator.drift import (
     comparator_schema,
     jensen_shannon,
     sampling_noise,
-    tfdv_split_drift,
 )
 from tfx_balance.core.class_distribution_validator.example_counts import (
     CountLabels,
@@ -87,16 +82,13 @@ __all__ = [
     'DRIFT_DISTANCE',
     'DRIFT_DIVERGENCE',
     'LABEL_FORMS',
-    'MAX_MOMENT_CLASSES',
     'MIN_PREVALENCE',
     'MISSING_CLASS',
-    'MULTI_LABEL_MODES',
     'PREVALENCE_DIFFERENCE',
     'PREVALENCE_DISTANCE',
     'SPLIT_DISTANCE',
     'SPLIT_NOT_COMPARED',
     'TARGET_DISTANCE',
-    'TOP_CLASSES',
     'UNAVOIDABLE_MISSING_CLASS',
     'UNIFORM',
     'WITHIN_SPLITTER_BOUND',
@@ -134,9 +126,7 @@ __all__ = [
     'share_bound',
     'shares',
     'suggest_max_drift_distance',
-    'tfdv_split_drift',
     'to_prevalence',
     'unavoidable_absences',
-    'validate_compare_splits',
     'validate_targets',
 ]

@@ -45,9 +45,8 @@ from tfx_balance.core.common.labels import class_name, sorted_classes
 # TFDV computes the Jensen-Shannon divergence only for a feature whose schema has a threshold:
 # without max_drift_divergence the comparator gets the largest one, so the value is reported.
 _REPORT_ONLY_DIVERGENCE = 1.0
-# Standard deviations of sampling noise a threshold should leave between it and a quiet span's
-# largest chance move: 3 alarms on about 1 split in 370 per class by chance alone, 4 on about
-# 1 in 16,000 (more when examples come in clusters).
+# Standard deviations of noise a threshold should leave: 3 alarms by chance on about 1 split in
+# 370 per class, 4 on about 1 in 16,000.
 NOISE_MULTIPLE = 4.0
 
 _log = logging.getLogger(__name__)
@@ -156,9 +155,8 @@ def suggest_max_drift_distance(
     multiple: float = NOISE_MULTIPLE,
     at_least: float = DEFAULT_MAX_DRIFT_DISTANCE,
 ) -> Dict[str, float]:
-    """``{split: max_drift_distance}`` from the baseline's splits: ``multiple`` times the largest
-    sampling noise of a class's share (the next span's split as large as this one), rounded up to 3
-    decimals, at least ``at_least``. Splits without examples are left out."""
+    """``{split: max_drift_distance}``: ``multiple`` times the largest sampling noise of a class
+    share, rounded up to 3 decimals, at least ``at_least``; empty splits left out."""
     result = {}
     for split, dist in baseline.items():
         if not dist.total:

@@ -98,13 +98,13 @@ def run_checks(
     baseline: Mapping[str, LabelDistribution] | None = None,
     splitter: SplitterCounts | None = None,
 ) -> Report:
-    """Runs every check on ``distributions`` (``{split: LabelDistribution}``, or ``LabelPrevalence``
-    with ``multi_label``) under a validated ``config``.
+    """Runs every check on ``{split: LabelDistribution}`` (or ``LabelPrevalence``).
 
-    ``expected_classes`` (a schema's label domain) must be in every checked split;
-    ``jsd_threshold`` adds TFDV's Jensen-Shannon comparator between splits; ``baseline`` (e.g. the
-    previous span's) compares each split with its namesake (``baseline.py``); ``splitter`` (from
-    ``split_counts.json``) turns what StratifiedSplitter's documented bound allows into notes.
+    Args:
+      expected_classes: a schema's label domain; every checked split must have them.
+      jsd_threshold: TFDV's Jensen-Shannon threshold between splits, if any.
+      baseline: distributions each split is compared with by name (``baseline.py``).
+      splitter: from ``split_counts.json``; what the splitter's bound allows becomes a note.
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -133,7 +133,8 @@ def run_checks(
     drift = {}
     if baseline is not None:
         config.check_baseline()
-        check_label_types({**distributions, **_named_baseline(baseline)}, config.label_feature)
+        named = {f'baseline {split}': dist for split, dist in baseline.items()}
+        check_label_types({**distributions, **named}, config.label_feature)
         drift, drifted, changed = check_baseline(distributions, baseline, config)
         found, notes = found + drifted, notes + changed
     return Report(
@@ -168,11 +169,6 @@ def _bound(distributions, classes, splitter: SplitterCounts | None):
 def _spread(classes, splitter: SplitterCounts) -> int:
     """How far the split sizes may be off the splitter's weights: one per class, plus its slack."""
     return len(classes) + sum(splitter.slack.values())
-
-
-def _named_baseline(baseline: Mapping[str, LabelDistribution]) -> dict:
-    """The baseline's splits under names that say so (in a label-type error)."""
-    return {f'baseline {split}': dist for split, dist in baseline.items()}
 
 
 def run_multilabel_checks(
@@ -211,9 +207,8 @@ def _missing_class_findings(distributions, checked, classes, label_feature, spli
         listed = ', '.join(f"'{s}' ({distributions[s].counts[c]})" for s in present)
         slack = splitter.slack.get(c, 0) if splitter else 0
         if splitter is not None and splitter.group_feature:
-            # With groups the split sizes are off the splitter's weights by up to the spread, so
-            # the sizes cannot say which split the rule gave a small class's few examples: an
-            # absence is unavoidable wherever the documented bound allows a count of 0.
+            # With groups the sizes are off the weights: absent is unavoidable where the bound
+            # allows 0.
             ranges = rule_range(sizes, total, slack, _spread(classes, splitter))
             unavoidable = [s for s in absent if ranges[s][0] == 0]
         else:
@@ -343,10 +338,8 @@ class LabelPrevalences:
         return {}, findings
 
 
-# One row per value of multi_label. A form has from_statistics (None: the examples must be
-# counted), counts_examples, schema_domain (whether a schema's domain names labels: a multi-hot
-# vector's is its 0/1 values), measure(...) -> pair(a, b) -> (values, findings), and
-# per_split(...) -> (target_distances, findings).
+# multi_label -> its form: from_statistics (None: count the examples), counts_examples,
+# schema_domain, measure(...) -> pair(a, b) -> (values, findings), per_split(...).
 LABEL_FORMS = {
     None: ClassShares(),
     'ids': LabelPrevalences(prevalence_from_statistics, schema_domain=True),

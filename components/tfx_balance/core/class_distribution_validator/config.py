@@ -32,7 +32,7 @@ PerSplit = Union[float, Mapping[str, float]]  # one value for every split, or {s
 
 @dataclasses.dataclass(frozen=True)
 class ValidatorConfig(Arguments):
-    """Arguments of ClassDistributionValidator, each declared once (``core/arguments.py``)."""
+    """Arguments of ClassDistributionValidator, each declared once (``core/common/arguments.py``)."""
 
     label_feature: str = argument(
         doc='the int64 or string feature holding the class label.', wire=STR

@@ -1,9 +1,8 @@
 """A label's exact counts in one split's TFDV statistics, for both label forms, or a DataError.
 
-``label_distribution`` reads one label per example (``LabelDistribution``), and
-``prevalence_from_statistics`` a multi-label ``'ids'`` feature (``LabelPrevalence``), with the
-same code; ``pool`` adds up a window by split name. Summaries that lose classes are refused,
-never counted ("Labels TFDV cannot count" in docs/class_distribution_validator.md).
+``label_distribution``: one label per example; ``prevalence_from_statistics``: an ``'ids'``
+label set; ``pool``: a window by split name. Summaries that lose classes are refused
+("Labels TFDV cannot count" in docs/class_distribution_validator.md).
 """
 
 from __future__ import annotations
@@ -137,9 +136,8 @@ def prevalence_from_statistics(stats, label_feature: str, split: str) -> LabelPr
 
 
 def label_statistics(serialized: bytes, label_feature: str):
-    """A split's ``DatasetFeatureStatisticsList`` from its ``FeatureStats.pb`` bytes, with only each
-    dataset's counts and the statistics of ``label_feature`` (the others skipped unparsed); parsed
-    whole where that finds no label, or the bytes are not valid, so the error names every feature.
+    """A split's statistics from ``FeatureStats.pb`` bytes, parsing only ``label_feature``'s
+    (all of it when the label is not found, so that the error names every feature).
 
     Example::
         with open('Split-train/FeatureStats.pb', 'rb') as f:

@@ -109,9 +109,8 @@ def to_prevalence(counts: dict, split: str) -> LabelPrevalence:
 
 
 class CountLabels(beam.PTransform):
-    """Counts the labels of a PCollection of record lists into one merged dict (``merge_counts``; an
-    empty split gives zero counts), e.g. ``ReadRecordBatches(files) | CountLabels('tags',
-    'multi_hot', "split 'train'")``."""
+    """Record lists -> one merged counts dict, e.g.
+    ``ReadRecordBatches(files) | CountLabels('tags', 'multi_hot', "split 'train'")``."""
 
     def __init__(self, label_feature: str, multi_label: str, where: str):
         super().__init__()
@@ -138,7 +137,6 @@ def save_counts(counts: dict, path: str) -> str:
 
 
 def load_counts(path: str) -> dict:
-    """The counts ``save_counts`` wrote."""
     import pickle
 
     import tensorflow as tf

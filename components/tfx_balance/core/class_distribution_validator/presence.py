@@ -34,8 +34,7 @@ from tfx_balance.core.split.allocation import allocate
 
 @dataclasses.dataclass(frozen=True)
 class SplitterCounts:
-    """What ``split_counts.json`` says: the splits are StratifiedSplitter's, and per class the
-    slack of its bound with ``group_feature`` (``split.report.group_slack``; else 0)."""
+    """From ``split_counts.json``: per class, the slack of the bound with ``group_feature``."""
 
     slack: Mapping[ClassValue, int] = dataclasses.field(default_factory=dict)
     group_feature: str | None = None
@@ -51,11 +50,10 @@ def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:
 def unavoidable_absences(
     split_sizes: Mapping[str, int], n: int, absent: Sequence[str], slack: int = 0
 ) -> List[str]:
-    """The splits of ``absent`` that the rule may leave without a class of ``n`` examples (with
-    groups, those it gives at most ``slack``); a class with no example at all is never
-    unavoidably absent. The rule puts a class in its ``min(n, splits)`` heaviest splits, choosing
-    among splits of equal weight, whose sizes may differ by one: while the class lacks no more
-    splits than that leaves, a split may lack it if as many other splits are at most one smaller."""
+    """The splits of ``absent`` the rule may give none of a class of ``n`` (at most ``slack``).
+
+    The rule fills the ``min(n, splits)`` heaviest splits; sizes one apart count as tied.
+    """
     if n <= 0:
         return []
     present = min(n, len(split_sizes))
@@ -73,10 +71,11 @@ def unavoidable_absences(
 def rule_range(
     split_sizes: Mapping[str, int], n: int, slack: int = 0, spread: int = 0
 ) -> Dict[str, Tuple[int, int]]:
-    """``{split: (fewest, most)}`` examples of a class of ``n`` that StratifiedSplitter's bound
-    allows per split: the floor and ceiling of its exact share (split sizes as weights) and the
-    rule's count, widened by ``slack`` and by this class's part (``n / total``) of ``spread``, the
-    examples the sizes may be off the weights (classes plus every class's slack). Within [0, n]."""
+    """``{split: (fewest, most)}`` examples of a class of ``n`` that the splitter's bound allows.
+
+    Floor and ceiling of the exact share and the rule's count, widened by ``slack`` and by the
+    class's part ``n / total`` of ``spread`` (how far sizes may be off the weights); in [0, n].
+    """
     total = sum(split_sizes.values())
     rule = rule_allocation(split_sizes, n)
     widen = slack + (math.ceil(Fraction(n * spread, total)) if total else 0)
@@ -101,8 +100,8 @@ def share_bound(
 
 
 def split_by_bound(da, db, limit: float, bound) -> Tuple[list, list]:
-    """``(over, within)``: ``(class name, share difference, bound)`` of the classes beyond
-    ``max(limit, bound)``, and of those above ``limit`` but within the bound; largest first."""
+    """``(over, within)`` rows ``(class, difference, bound)`` beyond the bound, and above
+    ``limit`` but within it; largest first."""
     rows = []
     for c in sorted_classes(list(da.counts) + list(db.counts)):
         difference = abs(da.share(c) - db.share(c))

@@ -11,6 +11,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx_balance.core.class_distribution_validator.config import Target
 from tfx_balance.core.class_distribution_validator.counts import LabelDistribution
 from tfx_balance.core.class_distribution_validator.drift import comparator_schema
+from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.labels import ClassValue, class_name, format_count_table
 
@@ -24,8 +25,7 @@ PREVALENCE_DISTANCE = 'prevalence_distance'
 CARDINALITY_DISTANCE = 'cardinality_distance'
 PREVALENCE_DIFFERENCE = 'prevalence_difference'
 MIN_PREVALENCE = 'min_prevalence'
-# A split against the same split of the baseline statistics (``baseline.py``); a note when
-# classes appeared or vanished within the thresholds, and one per split only one side has.
+# A split against its baseline (``baseline.py``); the last two are notes.
 DRIFT_DISTANCE = 'drift_distance'
 DRIFT_DIVERGENCE = 'drift_divergence'
 CLASSES_CHANGED = 'classes_changed'
@@ -34,27 +34,38 @@ SPLIT_NOT_COMPARED = 'split_not_compared'
 WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
 NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, SPLIT_NOT_COMPARED, WITHIN_SPLITTER_BOUND)
 
-_REASON_TYPES = {
-    SPLIT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    TARGET_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    MISSING_CLASS: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    PREVALENCE_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    CARDINALITY_DISTANCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    PREVALENCE_DIFFERENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    MIN_PREVALENCE: anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION,
-    DRIFT_DISTANCE: anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
-    DRIFT_DIVERGENCE: anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
-}
-_SHORT = {
-    SPLIT_DISTANCE: 'High Linfty distance between splits',
-    TARGET_DISTANCE: 'High Linfty distance to the target distribution',
-    MISSING_CLASS: 'Class missing from a split',
-    PREVALENCE_DISTANCE: 'High label prevalence distance between splits',
-    CARDINALITY_DISTANCE: 'High label cardinality difference between splits',
-    PREVALENCE_DIFFERENCE: 'Label prevalence far from the reference split',
-    MIN_PREVALENCE: 'Label prevalence below its minimum',
-    DRIFT_DISTANCE: 'High Linfty distance to the baseline',
-    DRIFT_DIVERGENCE: 'High Jensen-Shannon divergence to the baseline',
+# class_distribution.json's entries besides the arguments it repeats (keys.*_KEY), and a
+# finding's (Finding.to_json): what its picture reads (core/pictures/validator.py).
+CLASS_COUNTS = 'counts'
+SHARES = 'shares'
+TOTALS = 'totals'
+SPLIT_DISTANCES = 'split_distances'
+TARGET_DISTANCES = 'target_distances'
+FINDINGS = 'findings'
+NOTES = 'notes'
+BASELINE_DRIFT = 'baseline_drift'
+FINDING_KIND = 'kind'
+FINDING_SPLITS = 'splits'
+FINDING_CLASSES = 'classes'
+FINDING_DISTANCE = 'distance'
+FINDING_THRESHOLD = 'threshold'
+FINDING_DESCRIPTION = 'description'
+
+_L_INFTY = anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH
+_CUSTOM = anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION
+_REASONS = {  # kind -> the Anomalies reason's type and short description
+    SPLIT_DISTANCE: (_L_INFTY, 'High Linfty distance between splits'),
+    TARGET_DISTANCE: (_L_INFTY, 'High Linfty distance to the target distribution'),
+    MISSING_CLASS: (_CUSTOM, 'Class missing from a split'),
+    PREVALENCE_DISTANCE: (_L_INFTY, 'High label prevalence distance between splits'),
+    CARDINALITY_DISTANCE: (_CUSTOM, 'High label cardinality difference between splits'),
+    PREVALENCE_DIFFERENCE: (_CUSTOM, 'Label prevalence far from the reference split'),
+    MIN_PREVALENCE: (_CUSTOM, 'Label prevalence below its minimum'),
+    DRIFT_DISTANCE: (_L_INFTY, 'High Linfty distance to the baseline'),
+    DRIFT_DIVERGENCE: (
+        anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+        'High Jensen-Shannon divergence to the baseline',
+    ),
 }
 
 
@@ -74,8 +85,7 @@ class ClassDistributionError(DataError):
 class Finding:
     """One violation or note; ``splits`` are the splits it concerns (its Anomalies go to each)."""
 
-    kind: str  # SPLIT_DISTANCE | MISSING_CLASS | TARGET_DISTANCE (| UNAVOIDABLE_MISSING_CLASS),
-    # or for a multi-label feature PREVALENCE_DISTANCE | CARDINALITY_DISTANCE | ... | MISSING_CLASS
+    kind: str  # one of the kinds above
     splits: Tuple[str, ...]
     description: str
     fix: str
@@ -89,12 +99,12 @@ class Finding:
 
     def to_json(self) -> dict:
         return {
-            'kind': self.kind,
-            'splits': list(self.splits),
-            'classes': list(self.classes),
-            'distance': self.distance,
-            'threshold': self.threshold,
-            'description': self.description,
+            FINDING_KIND: self.kind,
+            FINDING_SPLITS: list(self.splits),
+            FINDING_CLASSES: list(self.classes),
+            FINDING_DISTANCE: self.distance,
+            FINDING_THRESHOLD: self.threshold,
+            FINDING_DESCRIPTION: self.description,
             'fix': self.fix,
         }
 
@@ -147,9 +157,9 @@ class Report:
     def to_json(self) -> dict:
         result = self._json()
         if self.drift:
-            result['baseline_drift'] = self.drift
+            result[BASELINE_DRIFT] = self.drift
         if self.multi_label:
-            result['multi_label'] = self.multi_label
+            result[keys.MULTI_LABEL_KEY] = self.multi_label
             result['max_cardinality_difference'] = self.max_cardinality_difference
             result['per_split'] = {
                 s: {
@@ -164,21 +174,22 @@ class Report:
 
     def _json(self) -> dict:
         return {
-            'label_feature': self.label_feature,
-            'passed': self.passed,
-            'max_split_distance': self.max_split_distance,
-            'target_tolerance': self.target_tolerance,
-            'targets': self.targets,
-            'counts': self._counts(),
-            'shares': self.share_table(),
-            'totals': {s: d.total for s, d in self.distributions.items()},
+            keys.LABEL_FEATURE_KEY: self.label_feature,
+            keys.PASSED: self.passed,
+            keys.MAX_SPLIT_DISTANCE_KEY: self.max_split_distance,
+            keys.TARGET_TOLERANCE_KEY: self.target_tolerance,
+            keys.TARGETS_KEY: self.targets,
+            CLASS_COUNTS: self._counts(),
+            SHARES: self.share_table(),
+            TOTALS: {s: d.total for s, d in self.distributions.items()},
             'sources': {s: d.source for s, d in self.distributions.items()},
-            'split_distances': [
-                {'splits': [a, b], **values} for (a, b), values in self.split_distances.items()
+            SPLIT_DISTANCES: [
+                {keys.SPLITS_KEY: [a, b], **values}
+                for (a, b), values in self.split_distances.items()
             ],
-            'target_distances': self.target_distances,
-            'findings': [f.to_json() for f in self.findings],
-            'notes': [n.to_json() for n in self.notes],
+            TARGET_DISTANCES: self.target_distances,
+            FINDINGS: [f.to_json() for f in self.findings],
+            NOTES: [n.to_json() for n in self.notes],
         }
 
     def to_markdown(self) -> str:
@@ -351,8 +362,7 @@ class Report:
         info.severity = anomalies_pb2.AnomalyInfo.ERROR
         for f in findings:
             reason = info.reason.add()
-            reason.type = _REASON_TYPES[f.kind]
-            reason.short_description = _SHORT[f.kind]
+            reason.type, reason.short_description = _REASONS[f.kind]
             reason.description = f'{f.description} Fix: {f.fix}'
         info.short_description = (
             info.reason[0].short_description if len(findings) == 1 else 'Multiple errors'

@@ -1,8 +1,8 @@
 """A component's arguments, each declared once: a field of its config dataclass.
 
-A field carries the argument's type, default, doc and ``Wire`` (how it travels as a TFX exec
-property); the config's ``validate()`` holds its checks. The ComponentSpec's ``PARAMETERS``,
-the exec-property codec, the component's ``Args:`` doc and the docs' table derive from the fields.
+A field carries the argument's type, default, doc and ``Wire`` (its exec-property codec);
+``validate()`` holds the checks. The spec's ``PARAMETERS``, the codec, the ``Args:`` doc and the
+docs' table derive from the fields.
 
 Example:
     >>> @dataclasses.dataclass(frozen=True)
@@ -70,12 +70,10 @@ def argument(
     constructor: bool = True,
     default_factory=dataclasses.MISSING,
 ) -> Any:
-    """A config field that is a component argument: its ``default`` (none: required), its ``doc``,
-    and its ``wire`` (None: not an exec property).
-
-    ``written(config)`` says whether the property is written (default: when not None; writing it
-    only where it applies keeps other pipelines' TFX cache keys); ``name`` is the argument's name
-    where it is not the field's; ``constructor=False``: a property TFX sets, not the constructor.
+    """A config field that is a component argument: its ``default`` (none: required), ``doc``
+    and ``wire`` (None: not an exec property). ``written(config)``: whether the property is
+    written (default: when not None, so other pipelines keep their TFX cache keys); ``name``: the
+    argument's name, where not the field's; ``constructor=False``: a property TFX sets.
     """
     metadata = {
         'doc': doc,
@@ -102,10 +100,8 @@ def is_written(config, field: dataclasses.Field) -> bool:
 
 
 class Arguments:
-    """Mixin of a frozen config dataclass whose fields are ``argument``s.
-
-    The subclass defines ``validate()``: the config in canonical form, or a ``ConfigError``.
-    """
+    """Mixin of a frozen config dataclass of ``argument`` fields; a subclass defines
+    ``validate()``: the config in canonical form, or a ``ConfigError``."""
 
     @classmethod
     def declared(cls) -> List[dataclasses.Field]:
@@ -118,9 +114,7 @@ class Arguments:
 
     @classmethod
     def from_call(cls, values: Mapping[str, Any], **fields):
-        """The config of a component's call (``values``: its ``locals()``); ``fields`` by field
-        name.
-        """
+        """The config of a component's call (``values``: its ``locals()``; ``fields`` by name)."""
         given = {
             f.name: values[argument_name(f)]
             for f in cls.constructor_arguments()
@@ -139,9 +133,7 @@ class Arguments:
 
     @classmethod
     def from_exec_properties(cls, props: Mapping[str, Any], **values):
-        """The validated config ``to_exec_properties`` wrote; ``values`` gives arguments not in
-        properties.
-        """
+        """The validated config ``to_exec_properties`` wrote; ``values``: arguments not in it."""
         decoded = dict(values)
         for field in cls.declared():
             wire = field.metadata['wire']

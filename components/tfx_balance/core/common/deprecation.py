@@ -1,12 +1,9 @@
 """tfx-balance's deprecations: the names a release had that moved, shown at the user's line.
 
-A moved name is kept one release more (``SCHEDULE``), as an alias module or a module
-attribute that calls ``warn_moved``. ``warn_deprecated`` attributes the warning to the first
-frame outside tfx-balance, because Python's default filters show a ``DeprecationWarning`` only
-when attributed to ``__main__``.
-
-A module that moved is an entry of ``MOVED_MODULES``: its old path imports the module at its
-new home, with the warning (``alias_moved_modules``, installed by ``import tfx_balance``).
+A moved name is kept one release more (``SCHEDULE``), as an alias module (``MOVED_MODULES``,
+installed by ``import tfx_balance``) or a module attribute that calls ``warn_moved``. The warning
+is attributed to the first frame outside tfx-balance: Python's default filters show a
+``DeprecationWarning`` only when attributed to ``__main__``.
 
 Example::
 
@@ -59,8 +56,7 @@ MOVED_MODULES = {
         )
     },
 }
-# Python's import machinery, between an import statement (or importlib.import_module) and an
-# alias module's code.
+# Python's import machinery, between an import statement and an alias module's code.
 _IMPORT_MACHINERY = ('<frozen importlib', os.path.dirname(importlib.__file__) + os.sep)
 
 
@@ -75,9 +71,8 @@ def warn_moved(old: str, new: str, had_in: str = '0.2.0') -> None:
 
 
 def warn_deprecated(message: str) -> None:
-    """Warns ``message`` as a ``TfxBalanceDeprecationWarning`` at the user's line (the first outside
-    tfx-balance and the import machinery, found here rather than counted as a stacklevel).
-    """
+    """Warns ``message`` as a ``TfxBalanceDeprecationWarning`` at the user's line (the first
+    frame outside tfx-balance and the import machinery)."""
     frame = sys._getframe(1)
     while frame.f_back is not None and _internal(frame.f_code.co_filename):
         frame = frame.f_back
@@ -105,8 +100,7 @@ def moved_to(name: str) -> str | None:
 
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports a moved module's old path as its new home, warning at the user's line; also runs
-    it with ``python -m <old path>``."""
+    """Imports a moved module's old path as its new home (also ``python -m <old path>``)."""
 
     def find_spec(self, name, path=None, target=None):
         return importlib.util.spec_from_loader(name, self) if moved_to(name) else None

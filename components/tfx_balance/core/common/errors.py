@@ -10,10 +10,8 @@ from __future__ import annotations
 class TfxBalanceError(ValueError):
     """Base class of all tfx-balance errors."""
 
-    # Beam (apache_beam.runners.common, DoFnRunner._reraise_augmented) logs an error raised in a
-    # DoFn with its traceback, then raises a copy with the step's name appended, unless the error
-    # is tagged as naming its step already. Ours name their own place (split, class, example):
-    # tagged, one is raised once, as it is, and its message shows once in a traceback.
+    # Beam's DoFnRunner._reraise_augmented re-raises an untagged error with the step's name
+    # appended; ours name their own place (split, class, example), so they are raised as they are.
     _tagged_with_step = True
 
 
@@ -26,13 +24,11 @@ class DataError(TfxBalanceError):
 
 
 class UnknownSplitError(ConfigError, DataError):
-    """An argument names a split the data does not have: an argument error found only once the
-    data's splits are read (so catching either ConfigError or DataError catches it)."""
+    """An argument names a split the data does not have (found once the data is read)."""
 
 
 def find_balance_error(error: BaseException) -> TfxBalanceError | None:
-    """The first tfx-balance error in ``error``'s chain of causes and contexts (Beam and TFX
-    wrap the errors raised in a pipeline), or None."""
+    """The first tfx-balance error in ``error``'s chain of causes and contexts, or None."""
     seen = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:

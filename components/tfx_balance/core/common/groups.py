@@ -1,12 +1,10 @@
-"""Group ids (``group_feature``): the one rule StratifiedSplitter (splits and folds) and
-LeakageCheck read them by, so that both agree on what a group is.
+"""Group ids (``group_feature``), read by one rule for StratifiedSplitter and LeakageCheck.
 
-An example's group id is the one value of its ``group_feature``; the same id is one group
-whatever its type (int64 ``123``, bytes ``b'123'``, float ``123.0``; a float is the id its
-shortest decimal spells). ``read_group_id`` gives ``(group, seed key)``: examples are grouped
-by ``group``, the group's hash within a span is of its least ``seed key`` (the id as its kind
-spells it), and across spans a group is named by ``group_key`` (the seeded hash of ``group``).
-The rules and the ids refused: docs/stratified_splitter.md, "`group_feature`".
+An example's group id is the one value of its ``group_feature``, the same group whatever its
+type (int64 ``123``, bytes ``b'123'``, float ``123.0``). ``read_group_id`` gives ``(group, seed
+key)``: examples are grouped by ``group``, a group's hash within a span is of its least ``seed
+key``, and across spans a group is named by ``group_key``. docs/stratified_splitter.md,
+"`group_feature`".
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -50,10 +48,8 @@ GROUP_KEY_PREFIX = b'group:'
 def read_group_id(
     example, group_feature: str, describe=lambda: '', where: str = ''
 ) -> Tuple[bytes, bytes]:
-    """``(group, seed key)`` of a parsed ``tf.train.Example`` (see the module docstring), or the
-    ``DataError`` naming ``group_feature`` and the example: ``describe()`` says which (e.g.
-    ``"(fingerprint 0a1b...) of class 'x'"``), called only for an error, and ``where`` where it
-    was read (e.g. ``"split 'train'"``)."""
+    """``(group, seed key)`` of a parsed ``tf.train.Example``, or the ``DataError`` naming
+    ``group_feature``, the example (``describe()``, called only for an error) and ``where``."""
     feature = example.features.feature.get(group_feature)
     kind = feature.WhichOneof('kind') if feature is not None else None
     values = list(getattr(feature, kind).value) if kind else []
@@ -68,11 +64,9 @@ def read_group_id(
 
 
 def read_group_ids(records, group_feature: str, describe=lambda i: '', where: str = '') -> list:
-    """``(group, seed key)`` of every serialized example of ``records``: the values and errors of
-    ``read_group_id`` of each (``describe(i)`` says which example ``i`` is).
-    The group feature of the whole batch is decoded in C++ (``labels.decode_feature``); a batch
-    whose examples do not all hold one value of one kind is read example by example (ids of
-    several kinds are one rule, but not one decoding), so the error is the first bad example's.
+    """``read_group_id`` of every serialized example of ``records`` (``describe(i)`` says which
+    example ``i`` is), decoded in C++ where the batch holds one value of one kind each, else
+    example by example.
     """
     if not len(records):
         return []
@@ -94,8 +88,7 @@ def read_group_ids(records, group_feature: str, describe=lambda i: '', where: st
 
 
 def _decode_ids(records, group_feature: str):
-    """``(kind, values)`` of a batch whose examples each hold one value of one kind, decoded in
-    C++; else None."""
+    """``(kind, values)`` of a batch with one value of one kind each, decoded in C++; else None."""
     import tensorflow as tf
 
     for kind, dtype in ((BYTES, tf.string), (INT64, tf.int64), (FLOAT, tf.float32)):
@@ -109,9 +102,8 @@ def _decode_ids(records, group_feature: str):
 
 
 def _group_id(kind: str, value, group_feature: str, describe, where: str) -> Tuple[bytes, bytes]:
-    """``(group, seed key)`` of a group feature's one ``value``, of ``kind`` (its ``Feature``
-    field: ``INT64``, ``BYTES`` or ``FLOAT``), or the ``DataError`` of a float that names no
-    group."""
+    """``(group, seed key)`` of one ``value`` of ``kind``, or the ``DataError`` of a float that
+    names no group."""
     seed_key = f'{kind}:{value!r}'.encode()
     if kind == INT64:
         return str(value).encode(), seed_key
@@ -135,10 +127,8 @@ def _group_id(kind: str, value, group_feature: str, describe, where: str) -> Tup
 
 
 def group_key(seed: int, group: bytes) -> int:
-    """The key a group is known by across spans: the seeded hash of its id, ``group`` (of
-    ``read_group_id``: one spelling for every kind), so that a group whose id changes type
-    between spans is still found. StratifiedSplitter writes and pins its assignments by it
-    (``Unit.key``)."""
+    """The key a group is known by across spans: the seeded hash of its id ``group``, one
+    spelling for every kind, so a group whose id changes type between spans is still found."""
     return seeded_hash(seed, GROUP_KEY_PREFIX + group)
 
 

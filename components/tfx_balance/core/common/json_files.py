@@ -1,8 +1,7 @@
 """Writing and reading the JSON reports the components write beside their outputs.
 
-Paths go through ``tf.io.gfile`` (local, GCS, ...). ``WriteJson`` writes from a Beam worker;
-it lives in ``core/`` (no TFX import) so that a multi-processing worker unpickling it imports
-neither TFX nor the executors.
+Paths go through ``tf.io.gfile``. ``WriteJson`` runs on Beam workers, so it lives in ``core/``
+(no TFX import).
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """Per-span state kept as data: 64-bit keys with a small int or two each, in fixed-size binary
-records, written once per span and read back as numpy by later runs.
-
-StratifiedSplitter's assignments (core/split/assignments.py) and LeakageCheck's key index
-(core/leakage_check/index.py) keep them, so that a run over a window of spans reads the earlier
-spans' keys, not their examples. A record is a numpy structured array (first field a 64-bit
-``key``) as bytes, one per batch; ``ReadKeyRecords`` and ``read_header`` are the one reader, and
-a damaged file is a ``DataError`` naming it (``damaged_file_error``).
+records written once per span and read back as numpy by later runs (the splitter's assignments,
+LeakageCheck's key index). A record is a numpy structured array (first field a 64-bit ``key``)
+as bytes; ``ReadKeyRecords`` and ``read_header`` are the one reader, and a damaged file is a
+``DataError`` naming it (``damaged_file_error``).
 
 Example:
     >>> import numpy as np
@@ -30,8 +27,7 @@ RECORDS_PER_DECODE = 64  # records decoded at once by ReadKeyRecords
 
 
 def damaged_file_error(what: str, path: str, problem: str) -> DataError:
-    """The ``DataError`` of a damaged file of an earlier run's state: ``what`` names the input
-    (e.g. ``'previous_assignments'``), ``problem`` what is wrong with the file at ``path``.
+    """The ``DataError`` of a damaged file of earlier state: ``what`` names the input.
 
     >>> error = damaged_file_error('previous_assignments', '/a/assignments.json', 'is missing')
     >>> str(error).split('. ')[0]
@@ -44,8 +40,8 @@ def damaged_file_error(what: str, path: str, problem: str) -> DataError:
 
 
 def read_header(path: str, fields: Sequence[str], what: str) -> dict:
-    """The JSON header written beside earlier records at ``path``, a dict with every one of
-    ``fields``, or ``damaged_file_error`` (``what``: the input it belongs to)."""
+    """The JSON header at ``path`` (a dict with every one of ``fields``), or
+    ``damaged_file_error``."""
     import tensorflow as tf
 
     try:  # one file-system call: on GCS or S3 each is a round trip, for every span of a window
@@ -66,9 +62,8 @@ def read_header(path: str, fields: Sequence[str], what: str) -> dict:
 
 
 def header_differences(found: dict, expected: dict, names: Sequence[str]) -> list:
-    """``'<name> <found> (this run: <expected>)'`` for each of ``names`` where the header
-    written beside earlier records (``found``) differs from this run's (``expected``): what
-    makes their keys or indexes mean something else.
+    """``'<name> <found> (this run: <expected>)'`` for each of ``names`` where the earlier
+    header ``found`` differs from this run's.
 
     >>> header_differences({'format': 1, 'seed': 3}, {'format': 1, 'seed': 0}, ['format', 'seed'])
     ['seed 3 (this run: 0)']
@@ -93,9 +88,8 @@ def decode_entries(records: Sequence[bytes], dtype: np.dtype) -> np.ndarray:
 
 
 def read_entries(source, dtype: np.dtype, what: str):
-    """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of the files of
-    ``source``, a ``(tag, file pattern)`` pair (``file_entries``); a pattern matching no file
-    is ``damaged_file_error``."""
+    """``(tag, entries)`` per batch of the files of ``source``, a ``(tag, file pattern)`` pair;
+    a pattern matching no file is ``damaged_file_error``."""
     import tensorflow as tf
 
     tag, pattern = source
@@ -107,9 +101,8 @@ def read_entries(source, dtype: np.dtype, what: str):
 
 
 def file_entries(paths: Sequence[str], dtype: np.dtype, what: str):
-    """The entries of the files ``paths``, in order: a structured array of ``dtype`` per batch
-    of up to ``RECORDS_PER_DECODE`` records (``file_records``). A record whose length is not a
-    multiple of an entry's is ``damaged_file_error``."""
+    """A structured array of ``dtype`` per batch of up to ``RECORDS_PER_DECODE`` records of
+    ``paths``, in order; a record of the wrong length is ``damaged_file_error``."""
     for path in paths:
         for batch in file_records(path, what, RECORDS_PER_DECODE):
             wrong = [len(record) for record in batch if len(record) % dtype.itemsize]
@@ -126,9 +119,8 @@ def file_entries(paths: Sequence[str], dtype: np.dtype, what: str):
 def file_records(
     path: str, what: str, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[List[bytes]]:
-    """The records of one file of earlier records, in lists of at most ``batch_size``
-    (``records.read_file_batches``, which checks every record and the file's gzip stream); a
-    file it cannot read (truncated, empty, not gzip) is ``damaged_file_error``."""
+    """The records of one file of earlier records (``read_file_batches``); a file it cannot
+    read is ``damaged_file_error``."""
     import tensorflow as tf
 
     try:
@@ -142,11 +134,9 @@ def file_records(
 def ReadKeyRecords(  # noqa: N802
     pipeline, sources: Sequence[Tuple[object, str]], dtype: np.dtype, what: str
 ):
-    """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of ``sources``:
-    ``[(tag, file pattern)]``, e.g. one per earlier span (its tag: what the caller needs to know
-    of the span's entries: an order, a name). ``entries``: a structured array of ``dtype``. One
-    stage for every source, not a read per source (key records are small: 10 bytes a key).
-    ``what``: the input they are, named by the ``DataError`` of a damaged file."""
+    """``(tag, entries)`` per batch of up to ``RECORDS_PER_DECODE`` records of ``sources``,
+    ``[(tag, file pattern)]`` (e.g. one per earlier span), in one stage; ``entries`` is a
+    structured array of ``dtype``; ``what`` names the input in a damaged file's error."""
     return (
         pipeline
         | 'Sources' >> beam.Create(list(sources), reshuffle=False)

@@ -1,5 +1,5 @@
 """String keys of component inputs and outputs, files and metrics. An execution property is named
-by the config field that declares it (core/arguments.py); the property keys below are those
+by the config field that declares it (core/common/arguments.py); the property keys below are those
 0.1.0 had, kept for code that reads them."""
 
 # Channels.
@@ -31,6 +31,7 @@ HISTORY_KEY = 'history'
 
 # Every component that writes a report: its optional picture of the report (an HtmlReport).
 HTML_REPORT_KEY = 'html_report'
+PASSED = 'passed'  # the checks' reports (class_distribution.json, leakage.json): whether it passed
 
 # Files written inside output artifacts.
 SPLIT_COUNTS_FILE = 'split_counts.json'
@@ -42,7 +43,6 @@ BLESSED_PROPERTY = 'blessed'
 # BalancedInputGen.
 EXAMPLES_PER_SHARD_KEY = 'examples_per_shard'
 BALANCE_PLAN_FILE = 'balance_plan.json'
-# BalancedInputGen with multi_label: the group policy and the repeat-factor threshold t.
 
 # BalancedAugmenter.
 TARGET_KEY = 'target'

@@ -57,11 +57,6 @@ def check_form(form) -> str:
     return form
 
 
-def label_name(label) -> str:
-    """The name of a label in reports (a multi-hot position as its number)."""
-    return class_name(label)
-
-
 def read_label_sets(
     records: Sequence[bytes], label_feature: str, form: str, where: str = ''
 ) -> LabelSets:

@@ -19,9 +19,7 @@ import numpy as np
 
 
 def python_value(value):
-    """``value`` with numpy scalars (also nested) as Python values and arrays as lists; ``value``
-    itself when it holds none.
-    """
+    """``value`` with numpy scalars (also nested) as Python values and arrays as lists."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

@@ -32,9 +32,8 @@ _OPEN_LOCK = threading.Lock()
 
 
 class TFRecordFileSink(tfrecordio._TFRecordSink):
-    """``WriteToTFRecord``'s sink (same bytes) that never leaves a temp file open after a failure;
-    with ``batched=True`` each element is a list of records.
-    """
+    """``WriteToTFRecord``'s sink (same bytes), with no temp file left open after a failure;
+    with ``batched=True`` each element is a list of records."""
 
     def __init__(
         self, file_path_prefix: str, file_name_suffix: str, compression_type, batched=False
@@ -64,10 +63,8 @@ class TFRecordFileSink(tfrecordio._TFRecordSink):
         return handle
 
     def write_record(self, file_handle, value):
-        # With ``batched``, an element is a list of records: Beam's per-element work (a windowed
-        # value, the side-input arguments of its write DoFn) is paid once per list, and so is
-        # the write to the compressor: the list's records are framed as Beam frames one
-        # (``frame_records``) and written at once.
+        # With ``batched``, an element is a list of records, framed as Beam frames one and
+        # written at once: Beam's per-element cost is paid once per list.
         if not self.batched:
             return super().write_record(file_handle, value)
         framed = frame_records([self.coder.encode(record) for record in value])
@@ -130,9 +127,8 @@ def _abandon(handle) -> None:
 
 
 def close_abandoned_files(folder: str) -> List[str]:
-    """Closes (and returns, sorted) the temp files under ``folder`` this process's sinks still have
-    open. Call it after a Beam job writing there failed, never while one runs.
-    """
+    """Closes and returns (sorted) the temp files under ``folder`` this process's sinks still
+    have open: after a Beam job writing there failed, never while one runs."""
     prefix = folder.rstrip('/') + '/'
     with _OPEN_LOCK:
         found = [(h, path) for h, (path, _) in list(_OPEN_FILES.items()) if path.startswith(prefix)]

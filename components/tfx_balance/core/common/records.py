@@ -1,10 +1,9 @@
 """Fast batched reading of serialized ``tf.train.Example`` records and of their labels.
 
-``read_file_batches`` reads a file with ``tf.data``'s C++ reader (the one TFXIO uses) as lists
-of serialized records, and ``labels.read_labels`` decodes only the label of a whole batch, where
-per-record Python would dominate a Beam job (benchmarks/RESULTS.md, section 1, `splitter`).
-Functions run on workers are defined here, not in an executor: a ``multi_processing`` worker
-imports the module of each function it unpickles, and executors import TFX.
+``read_file_batches`` reads a file with ``tf.data``'s C++ reader as lists of records, and
+``labels.read_labels`` decodes a whole batch's labels (benchmarks/RESULTS.md, section 1).
+Functions run on workers live here, not in an executor: a worker imports each function's
+module, and executors import TFX.
 
 Example:
     >>> from tensorflow.core.example import example_pb2
@@ -49,9 +48,8 @@ def compression_of(path: str) -> str:
 
 
 def first_record(path: str) -> bytes | None:
-    """The first record of a gzipped TFRecord file (checksums not verified), or None when it
-    has none: one small read, no ``tf.data`` set-up. A record cut short or a file that is not
-    gzip is a ``tf.errors.DataLossError`` naming the file."""
+    """The first record of a gzipped TFRecord file (checksums not verified; no ``tf.data``
+    set-up), or None; a ``tf.errors.DataLossError`` naming a damaged file."""
     import gzip
 
     import tensorflow as tf
@@ -78,10 +76,9 @@ def feature_names(record: bytes) -> set:
 
 
 def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[List[bytes]]:
-    """Yields the serialized records of one TFRecord file, in file order, in lists of at most
-    ``batch_size``; a truncated or corrupt file, or a ``*.gz`` file that is not gzip, raises
-    ``tf.errors.DataLossError`` naming the file. ``tf.data`` can end quietly where a truncated
-    gzip stream ends, so the records are also checked against the stream's recorded size."""
+    """Yields the records of one TFRecord file, in order, in lists of at most ``batch_size``; a
+    damaged file raises ``tf.errors.DataLossError`` naming it. ``tf.data`` ends quietly at a cut
+    gzip stream, so the records are also checked against the stream's recorded size."""
     import tensorflow as tf
 
     compression = compression_of(path)
@@ -106,9 +103,8 @@ def read_file_batches(path: str, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterat
 
 
 def record_batches(path: str, compression: str, batch_size: int) -> Iterator[List[bytes]]:
-    """The records of ``path`` in lists of at most ``batch_size``, checksums checked in C++: a
-    file larger than ``SMALL_FILE_BYTES`` by ``tf.data`` (prefetching), a smaller one by TF's
-    record iterator, without a ``tf.data`` pipeline's set-up cost per file."""
+    """The records of ``path`` in lists of at most ``batch_size``, checksums checked in C++: by
+    ``tf.data`` above ``SMALL_FILE_BYTES``, else by TF's record iterator (no set-up cost)."""
     import itertools
 
     import tensorflow as tf
@@ -119,10 +115,7 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
             yield batch.tolist()
         return
     options = tf.io.TFRecordOptions(compression_type=compression)
-    # The iterator's TF 1 name logs a deprecation notice once per process (it points to tf.data,
-    # used above for large files). The function under the notice's wrapper (``__wrapped__``, the
-    # functools convention TF's decorators follow) reads the same way without it, and without
-    # changing the process's logging, which the components leave alone (``tfx_balance.orchestration.logs``).
+    # The unwrapped TF 1 iterator: the same reader, without its deprecation notice in the log.
     iterator = tf.compat.v1.io.tf_record_iterator
     records = getattr(iterator, '__wrapped__', iterator)(path, options)
     try:
@@ -136,17 +129,14 @@ def record_batches(path: str, compression: str, batch_size: int) -> Iterator[Lis
 
 
 class RecordBatch(NamedTuple):
-    """A batch of serialized records of one input split; errors about an example name
-    ``where`` it came from (e.g. ``"split 'train'"``; ``''`` when unknown)."""
+    """Serialized records of one input split; errors name ``where`` (e.g. ``"split 'train'"``)."""
 
     where: str
     records: List[bytes]
 
     @classmethod
     def of(cls, batch) -> RecordBatch:
-        """An input batch as a ``RecordBatch``. A source may yield ``RecordBatch``es (or
-        ``(where, list)`` pairs) or bare lists of records, which name no ``where``: the one place
-        the two are told apart, where a batch is turned into units."""
+        """An input batch (a ``RecordBatch``, a ``(where, list)`` pair or a bare list)."""
         return cls(*batch) if isinstance(batch, tuple) else cls('', batch)
 
 
@@ -171,10 +161,8 @@ def _gzip_recorded_size(path: str) -> int:
 
 
 def gzip_uncompressed_size(path: str) -> int:
-    """Decompresses the gzip file ``path`` (any number of members) to its end and returns its
-    uncompressed size. Raises ``EOFError`` if the stream ends early (a truncated file) and
-    ``zlib.error`` if it is corrupt (zlib checks each member's CRC).
-    """
+    """The uncompressed size of the gzip file ``path`` (any number of members); ``EOFError``
+    when truncated, ``zlib.error`` when corrupt."""
     import tensorflow as tf
 
     size = 0
@@ -205,9 +193,8 @@ def unreadable_file_error(path: str, split: str, detail: str, finding: str) -> D
 
 
 def write_records_file(path: str, records) -> None:
-    """Writes ``records`` (in the given order) as one gzipped TFRecord file at ``path``, through a
-    temporary file renamed into place: a failure leaves no partial file, a retry the same bytes.
-    """
+    """Writes ``records`` in order as one gzipped TFRecord file at ``path``, through a temporary
+    file renamed into place: a failure leaves no partial file, a retry the same bytes."""
     import tensorflow as tf
 
     tf.io.gfile.makedirs(os.path.dirname(path))
@@ -226,9 +213,8 @@ def write_records_file(path: str, records) -> None:
 
 
 def _close_after_failure(writer) -> None:
-    """Closes a ``tf.io.TFRecordWriter`` whose write or close failed. Its ``close()`` stops at the
-    first error (``No space left on device`` flushing the compressor) and leaves the file open,
-    held by the writer, which the failure's traceback keeps alive; a second call closes it."""
+    """Closes a ``tf.io.TFRecordWriter`` whose write or close failed: its first ``close()`` stops
+    at the error (e.g. disk full) and leaves the file open; a second call closes it."""
     import tensorflow as tf
 
     for _ in range(2):
@@ -240,8 +226,7 @@ def _close_after_failure(writer) -> None:
 
 
 def fixed_batches(size: int = DEFAULT_BATCH_SIZE) -> beam.PTransform:
-    """Lists of ``size`` elements (the last of a bundle shorter): Beam's ``BatchElements`` held
-    at one size, not at the sizes it tunes by timing."""
+    """Lists of ``size`` elements (the last of a bundle shorter), not sizes tuned by timing."""
     return beam.BatchElements(min_batch_size=size, max_batch_size=size)
 
 
@@ -251,8 +236,7 @@ def unbatch(batch: List[bytes]) -> List[bytes]:
 
 
 def write_split_file(item, dirs: dict, prefix: str) -> str:
-    """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``
-    (``write_records_file``); returns the path. Used by ``artifacts.WriteSmallSplits``."""
+    """Writes ``(split, records)`` sorted as ``<dirs[split]>/<prefix>-00000-of-00001.gz``."""
     split, split_records = item
     path = os.path.join(dirs[split], f'{prefix}-00000-of-00001.gz')
     write_records_file(path, sorted(split_records))
@@ -260,12 +244,8 @@ def write_split_file(item, dirs: dict, prefix: str) -> str:
 
 
 class ReadRecordBatches(beam.PTransform):
-    """Reads TFRecord ``files`` as lists of serialized records (see ``read_file_batches``).
-
-    Apply to a pipeline (``PBegin``). The files are spread over the workers (a ``Reshuffle`` of
-    their names); each is read whole by one worker, as Beam reads a gzip file (gzip streams
-    cannot be split). Records keep their order within a file; batches of different files may
-    arrive in any order.
+    """Reads TFRecord ``files`` (from ``PBegin``) as lists of serialized records, one worker per
+    file (gzip cannot be split); records keep their order within a file.
     """
 
     def __init__(self, files: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE):

@@ -1,8 +1,7 @@
 """A window of spans: the config of PreviousSpanStrategy's window, and the spans it holds twice.
 
-``WindowConfig`` is ``tfx_balance.PreviousSpanStrategy``'s config, checked where the pipeline
-is built and where the Resolver runs. ``repeated_spans`` finds the spans a window holds more
-than once (a re-run's span through SpanRangeStrategy), for its callers to log.
+``WindowConfig`` is checked where the pipeline is built and where the Resolver runs;
+``repeated_spans`` finds the spans a window holds more than once (a re-run's span).
 
 Example:
     >>> repeated_spans([('span 5', [5]), ('span 6 (input 1)', [6]), ('span 6 (input 2)', [6])])
@@ -93,8 +92,8 @@ class WindowConfig(Arguments):
 
     @classmethod
     def _ordered(cls, config: Mapping[str, Any]) -> dict:
-        """``config``'s keys in declaration order, others last: the same fix where the pipeline is
-        built and where it runs (TFX hands the strategy its config in key order)."""
+        """``config``'s keys in declaration order, others last (TFX hands the strategy its
+        config in key order)."""
         names = [f.name for f in cls.declared()]
         order = {name: i for i, name in enumerate(names)}
         return {k: config[k] for k in sorted(config, key=lambda k: order.get(k, len(names)))}
@@ -127,9 +126,8 @@ def _as_bool(value) -> bool:
 
 
 def repeated_spans(sources: Iterable[Tuple[str, Sequence[int | None]]]) -> Dict[int, List[str]]:
-    """``{span: names of the sources holding it}`` of every span two or more ``(name, spans)``
-    sources hold; none when every span is 0 or unknown (runs of data without spans). An unknown
-    span (None) is never a repeat."""
+    """``{span: names of the sources holding it}`` of every known span two or more ``(name,
+    spans)`` sources hold; none when every span is 0 or unknown (data without spans)."""
     holders = collections.defaultdict(list)
     for name, spans in sources:
         for span in spans:

@@ -26,11 +26,8 @@ _SPLITS_FORMS = (
 
 
 def validate_split_weights(splits: Mapping[str, float]) -> dict:
-    """Checks split names and weights; returns them as an ordered ``{name: weight}`` dict.
-
-    Accepts a mapping or a list of ``(name, weight)`` pairs. Raises ``ConfigError`` for any other
-    shape, empty splits, invalid or duplicate names, or non-positive weights.
-    """
+    """A mapping or list of ``(name, weight)`` pairs, checked, as an ordered ``{name: weight}``
+    dict; else a ``ConfigError``."""
     if isinstance(splits, (list, tuple)):
         if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in splits):
             names_only = splits and all(isinstance(p, str) for p in splits)

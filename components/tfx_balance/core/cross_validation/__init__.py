@@ -1,6 +1,5 @@
-"""Cross-validation's pure logic (no TFX): folds (``folds.py``), each metric's estimate over them
-and the gate (``estimates.py``), the report (``report.py``) and CrossValidationAggregate's
-checked arguments (``config.py``). Rules: docs/cross_validation.md.
+"""Cross-validation's pure logic (no TFX): folds, each metric's estimate and the gate, the report
+and CrossValidationAggregate's arguments. Rules: docs/cross_validation.md.
 """
 
 from tfx_balance.core.cross_validation.config import CrossValidationConfig

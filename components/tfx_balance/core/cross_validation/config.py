@@ -22,7 +22,7 @@ from tfx_balance.core.cross_validation.folds import fold_names
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidationConfig(Arguments):
-    """Arguments of CrossValidationAggregate (``core/arguments.py``)."""
+    """Arguments of CrossValidationAggregate (``core/common/arguments.py``)."""
 
     folds: int | Sequence[str] | None = argument(
         None,

@@ -1,7 +1,6 @@
 """Each metric's estimate over the k folds (mean, sample std, 95% Student-t interval), and the gate.
 
-Over the n folds where a metric has a finite value (n can be below k). The statistics and why
-the interval is only an approximation: docs/cross_validation.md, "The statistics".
+Over the n folds where a metric has a finite value (docs/cross_validation.md, "The statistics").
 
 >>> e = estimate([0.5, 0.6, 0.7])
 >>> round(e.mean, 3), round(e.std, 3), round(e.low, 3), round(e.high, 3)
@@ -17,12 +16,20 @@ import statistics
 from typing import Dict, Mapping, Sequence, Tuple
 
 from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.keys import BLESSED_PROPERTY
 
 CONFIDENCE = 0.95
 GATE_ON = ('mean', 'interval')
-# Threshold kinds: lower_bound/upper_bound bound the candidate's metric; min_change/max_change
-# bound candidate - baseline, per fold on the same held-out fold (TFMA's diff metrics).
+# lower_bound/upper_bound bound the candidate's metric; min_change/max_change candidate - baseline.
 THRESHOLD_KINDS = ('lower_bound', 'upper_bound', 'min_change', 'max_change')
+# cross_validation.json's entries of an estimate (Estimate.to_json) and of the gate
+# (GateResult.to_json; a check's are Check's fields): what its picture reads.
+FOLD_VALUES = 'values'
+ESTIMATE_MEAN = 'mean'
+ESTIMATE_STD = 'std'
+ESTIMATE_INTERVAL = 'interval'
+GATE_ON_ENTRY = 'gate_on'
+GATE_CHECKS = 'checks'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,11 +46,11 @@ class Estimate:
     def to_json(self) -> dict:
         interval = None if self.low is None else [self.low, self.high]
         return {
-            'values': list(self.values),
+            FOLD_VALUES: list(self.values),
             'n': self.n,
-            'mean': self.mean,
-            'std': self.std,
-            'interval': interval,
+            ESTIMATE_MEAN: self.mean,
+            ESTIMATE_STD: self.std,
+            ESTIMATE_INTERVAL: interval,
         }
 
 
@@ -113,11 +120,8 @@ def parse_thresholds(thresholds: Mapping | None) -> Tuple[Threshold, ...]:
                     f'thresholds[{metric!r}] has unknown kind {kind!r}; kinds are '
                     f'{", ".join(THRESHOLD_KINDS)}; {example}.'
                 )
-            if (
-                isinstance(bound, bool)
-                or not isinstance(bound, numbers.Real)
-                or not math.isfinite(bound)
-            ):
+            number = isinstance(bound, numbers.Real) and not isinstance(bound, bool)
+            if not number or not math.isfinite(bound):
                 raise ConfigError(
                     f'thresholds[{metric!r}][{kind!r}] must be a finite number, got {bound!r}.'
                 )
@@ -160,9 +164,9 @@ class GateResult:
 
     def to_json(self) -> dict:
         return {
-            'blessed': self.blessed,
-            'gate_on': self.gate_on,
-            'checks': [dataclasses.asdict(c) for c in self.checks],
+            BLESSED_PROPERTY: self.blessed,
+            GATE_ON_ENTRY: self.gate_on,
+            GATE_CHECKS: [dataclasses.asdict(c) for c in self.checks],
         }
 
 
@@ -181,11 +185,8 @@ def gate(
     thresholds: Sequence[Threshold],
     gate_on: str = 'mean',
 ) -> GateResult:
-    """Checks every threshold against the cross-validated estimate; blessed iff all pass.
-
-    Change thresholds use ``differences``. Raises ``DataError`` for a metric no fold has, or a
-    change threshold without a baseline.
-    """
+    """Checks every threshold against the cross-validated estimate (change thresholds against
+    ``differences``); blessed iff all pass."""
     check_gate_on(gate_on)
     checks = []
     for threshold in thresholds:

@@ -22,8 +22,7 @@ from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.common.split_names import validate_split_weights
 
 FOLD_PREFIX = 'fold-'
-# The one limit: each fold is a Beam output and a Split- folder of the splitter, and an input of
-# CrossValidationAggregate (one input per fold).
+# Each fold is a Beam output, a Split- folder and an input of CrossValidationAggregate.
 MAX_FOLDS = 100
 _SPLIT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
 

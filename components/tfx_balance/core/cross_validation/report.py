@@ -1,7 +1,5 @@
-"""The cross-validation result as JSON (``cross_validation.json``) and a console table (its
-picture: ``tfx_balance.core.pictures``).
-
-JSON layout: docs/cross_validation.md, "Outputs".
+"""The cross-validation result as JSON (``cross_validation.json``; docs/cross_validation.md,
+"Outputs") and a console table.
 
 >>> from tfx_balance.core.cross_validation import aggregate, gate
 >>> folds = [{'macro_recall': 0.5}, {'macro_recall': 0.7}]
@@ -17,12 +15,28 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Mapping
 
-from tfx_balance.core.cross_validation.estimates import CONFIDENCE, Estimate, GateResult
+from tfx_balance.core.cross_validation.estimates import (
+    CONFIDENCE,
+    ESTIMATE_INTERVAL,
+    ESTIMATE_MEAN,
+    ESTIMATE_STD,
+    Estimate,
+    GateResult,
+)
+
+# cross_validation.json's entries (CrossValidationReport.to_json) and a model's: what its picture
+# reads (core/pictures/cross_validation.py).
+CV_FOLDS = 'folds'
+CV_MODELS = 'models'
+CV_DIFFERENCES = 'differences'
+CV_GATE = 'gate'
+MODEL_NAME = 'name'
+MODEL_METRICS = 'metrics'
 
 STATISTICS = {
-    'mean': 'arithmetic mean over the folds that have the metric',
-    'std': 'sample standard deviation over those folds (ddof=1)',
-    'interval': (
+    ESTIMATE_MEAN: 'arithmetic mean over the folds that have the metric',
+    ESTIMATE_STD: 'sample standard deviation over those folds (ddof=1)',
+    ESTIMATE_INTERVAL: (
         f'{CONFIDENCE:.0%} Student-t interval of the mean over the n folds: '
         'mean -/+ t(0.975, n-1) * std / sqrt(n)'
     ),
@@ -51,19 +65,19 @@ class CrossValidationReport:
 
     def to_json(self) -> dict:
         def model(name, estimates):
-            return {'name': name, 'metrics': {m: e.to_json() for m, e in estimates.items()}}
+            return {MODEL_NAME: name, MODEL_METRICS: {m: e.to_json() for m, e in estimates.items()}}
 
         return {
-            'folds': self.folds,
+            CV_FOLDS: self.folds,
             'statistics': STATISTICS,
-            'models': {
+            CV_MODELS: {
                 'candidate': model(self.candidate_name, self.candidate),
                 'baseline': (
                     None if self.baseline is None else model(self.baseline_name, self.baseline)
                 ),
             },
-            'differences': {m: e.to_json() for m, e in self.differences.items()},
-            'gate': self.gate.to_json(),
+            CV_DIFFERENCES: {m: e.to_json() for m, e in self.differences.items()},
+            CV_GATE: self.gate.to_json(),
         }
 
     def sections(self) -> Dict[str, Mapping[str, Estimate]]:

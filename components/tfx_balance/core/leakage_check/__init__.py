@@ -5,19 +5,16 @@ docs/leakage_check.md.
 
 from tfx_balance.core.leakage_check.check import (
     FindLeakage,
-    WithIndex,
     key_array,
     leakage_fingerprints,
     read_source,
-    read_synthetic,
 )
 from tfx_balance.core.leakage_check.config import (
     DEFAULT_MAX_EXAMPLES,
-    DEFAULT_TRAINING_PATTERNS,
     LeakageConfig,
     bucket_count,
 )
-from tfx_balance.core.leakage_check.counts import LeakageCounts, count_bucket
+from tfx_balance.core.leakage_check.counts import LeakageCounts
 from tfx_balance.core.leakage_check.index import ReadKeyIndex
 from tfx_balance.core.leakage_check.report import (
     LeakageError,
@@ -28,20 +25,16 @@ from tfx_balance.core.leakage_check.report import (
 
 __all__ = [
     'DEFAULT_MAX_EXAMPLES',
-    'DEFAULT_TRAINING_PATTERNS',
     'FindLeakage',
     'LeakageConfig',
     'LeakageCounts',
     'LeakageError',
     'ReadKeyIndex',
-    'WithIndex',
     'bucket_count',
-    'count_bucket',
     'error_message',
     'key_array',
     'leakage_fingerprints',
     'leakage_report',
     'read_source',
-    'read_synthetic',
     'to_markdown',
 ]

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Iterator, List, Mapping, NamedTuple, Sequence
 
@@ -68,8 +69,7 @@ def leakage_fingerprints(
     source_feature: str = keys.DEFAULT_SOURCE_FEATURE,
     label_feature: str | None = None,
 ) -> List[str]:
-    """The report's fingerprint of each record: its content key's, provenance features (and
-    ``label_feature``, when LeakageCheck was given it) left out.
+    """The report's fingerprint of each record's content, provenance features left out.
 
     >>> from tfx_balance.core.common.labels import example_fingerprint
     >>> from tensorflow.core.example import example_pb2
@@ -86,8 +86,7 @@ def leakage_fingerprints(
 
 
 def read_synthetic(records: Sequence[bytes], feature: str, split: str) -> np.ndarray:
-    """Whether each record's ``feature`` is 1 (missing: an original); a value other than one
-    int64 0 or 1 raises ``DataError`` naming the example."""
+    """Whether each record's int64 ``feature`` is 1 (missing: 0); else ``DataError``."""
     import tensorflow as tf
 
     synthetic = np.zeros(len(records), bool)
@@ -210,10 +209,9 @@ class _MergeLeakCounts(beam.CombineFn):
         return accumulator.merge(counts, self._limit)
 
     def merge_accumulators(self, accumulators):
-        accumulators = list(accumulators)
-        for other in accumulators[1:]:
-            accumulators[0].merge(other, self._limit)
-        return accumulators[0]
+        return functools.reduce(
+            lambda merged, other: merged.merge(other, self._limit), accumulators
+        )
 
     def extract_output(self, accumulator):
         return accumulator
@@ -250,10 +248,10 @@ class WithIndex(NamedTuple):
 
 
 class FindLeakage(beam.PTransform):
-    """``(source, batch)`` items (``read_source``'s) -> one report dict, or with
-    ``index_position`` (this run's sources' split indexes in its key index) a ``WithIndex``.
-    ``split_of``: over a window of spans, each source's split (``{'train of span 2': 'train'}``;
-    others are left out); None: a source is its split."""
+    """``(source, batch)`` items -> one report dict (``WithIndex`` with ``index_position``).
+
+    ``split_of`` maps a window's sources to splits (``{'train of span 2': 'train'}``).
+    """
 
     def __init__(
         self,

@@ -34,7 +34,7 @@ MAX_KEY_BUCKETS = 1024
 
 @dataclasses.dataclass(frozen=True)
 class LeakageConfig(Arguments):
-    """Arguments of LeakageCheck, each declared once (``core/arguments.py``)."""
+    """Arguments of LeakageCheck, each declared once (``core/common/arguments.py``)."""
 
     training_splits: Tuple[str, ...] | None = argument(
         None,
@@ -78,7 +78,7 @@ class LeakageConfig(Arguments):
     group_feature: str | None = argument(
         None,
         doc="the feature holding a group id (as StratifiedSplitter's argument of that name): a "
-        'group with examples in two or more splits fails the check (core/groups.py says what a '
+        'group with examples in two or more splits fails the check (core/common/groups.py says what a '
         'group is).',
         wire=STR,
     )

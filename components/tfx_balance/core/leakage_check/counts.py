@@ -18,7 +18,6 @@ import numpy as np
 
 
 def merge_samples(a: Sequence[int], b: Sequence[int], limit: int) -> List[int]:
-    """The ``limit`` smallest keys of ``a`` and ``b`` (without repeats), ascending."""
     return sorted(set(a) | set(b))[:limit]
 
 
@@ -52,24 +51,16 @@ class LeakageCounts:
 
     def merge(self, other: LeakageCounts, limit: int) -> LeakageCounts:
         """Adds ``other`` into this one (keeping the ``limit`` smallest keys); returns self."""
-        for name in (
-            'examples',
-            'synthetic',
-            'within_keys',
-            'within_extra',
-            'cross_examples',
-            'pair_keys',
-            'pair_examples',
-        ):
+        sums = 'examples synthetic within_keys within_extra cross_examples pair_keys pair_examples'
+        for name in sums.split():
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cross_keys += other.cross_keys
-        for j in range(self.num_splits):
-            self.synthetic_samples[j] = merge_samples(
-                self.synthetic_samples[j], other.synthetic_samples[j], limit
-            )
-            self.within_samples[j] = merge_samples(
-                self.within_samples[j], other.within_samples[j], limit
-            )
+        for samples, others in (
+            (self.synthetic_samples, other.synthetic_samples),
+            (self.within_samples, other.within_samples),
+        ):
+            for j in range(self.num_splits):
+                samples[j] = merge_samples(samples[j], others[j], limit)
         for pair, keys in other.pair_samples.items():
             self.pair_samples[pair] = merge_samples(self.pair_samples.get(pair, ()), keys, limit)
         if other.located:  # a key is in one bucket: its sources come whole, from one counts
@@ -87,7 +78,6 @@ class LeakageCounts:
 def count_batch(
     split: int, keys: np.ndarray, synthetic: np.ndarray, num_splits: int
 ) -> LeakageCounts:
-    """The examples and synthetic examples of one batch of split ``split``."""
     counts = LeakageCounts(num_splits)
     counts.examples[split] = len(keys)
     counts.synthetic[split] = int(np.count_nonzero(synthetic))
@@ -100,9 +90,8 @@ def count_bucket(
     max_examples: int,
     outside: frozenset = frozenset(),
 ) -> LeakageCounts:
-    """Counts of one bucket, which holds every occurrence of its keys; ``pieces``: ``(split index,
-    keys)``, or ``(split index, keys, synthetic flags, ...)`` to also list the smallest synthetic
-    keys of the splits in ``outside``."""
+    """Counts of one bucket (every occurrence of its keys) from ``(split, keys[, synthetic,
+    ...])`` pieces; synthetic keys listed for the splits in ``outside``."""
     counts = LeakageCounts(num_splits)
     pieces = [piece for piece in pieces if len(piece[1])]
     if not pieces:

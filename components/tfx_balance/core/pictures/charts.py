@@ -84,7 +84,9 @@ def wants_log_scale(values) -> bool:
     return bool(positive) and max(positive) > LOG_SCALE_RATIO * min(positive)
 
 
-def _scale(vmax: float, length: float, log_scale: bool):
+def axis_scale(vmax: float, length: float, log_scale: bool):
+    """The length of a value's bar on an axis of ``length`` up to ``vmax`` (log or linear)."""
+
     def scale(v):
         if not v or v <= 0:
             return 0.0
@@ -153,7 +155,7 @@ def bar_rows(
     gaps = _gaps(shown, len(rows))
     gap_rows = len(gaps)
     height = top + group_h * len(shown) + gap_rows * 18 + 22
-    scale = _scale(vmax, plot_w, log_scale)
+    scale = axis_scale(vmax, plot_w, log_scale)
     x0 = left + label_w
     parts = [
         f'<svg id="{esc(chart_id)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
@@ -211,79 +213,6 @@ def bar_rows(
         note += f'; {len(rows) - len(shown):,} of {len(rows):,} rows not drawn'
     parts.append(f'<text x="{x0}" y="{y + 14}" font-size="10" fill="#666">{note}</text></svg>')
     return ''.join(parts)
-
-
-def bar_chart(
-    chart_id: str,
-    title: str,
-    categories: list,
-    series: dict,
-    log_scale: bool = False,
-    value_format: str = '{:g}',
-    y_max: float | None = None,
-    intervals: dict | None = None,
-) -> str:
-    """Grouped vertical bar chart as an <svg> element; one group per category, and a legend
-    naming every series (wrapped onto as many rows as it needs). For a few categories.
-    ``intervals``: per series a ``(low, high)`` or None per category, drawn as a line across
-    its bar (e.g. a confidence interval)."""
-    width, left, bottom, top, plot_h = max(520, 60 + len(categories) * 70), 50, 70, 30, 200
-    legend = legend_layout(series, left, width - 10)
-    rows = 1 + max((row for _, row in legend), default=0)
-    height = top + plot_h + bottom + (rows - 1) * LEGEND_ROW
-    plot_w = width - left - 10
-    values = [v for s in series.values() for v in s]
-    vmax = y_max if y_max is not None else max([1] + values)
-    scale = _scale(vmax, plot_h, log_scale)
-    group_w = plot_w / max(1, len(categories))
-    bar_w = group_w * 0.8 / max(1, len(series))
-    parts = [
-        f'<svg id="{chart_id}" class="chart" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" role="img" aria-label="{esc(title)}">',
-        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
-        'stroke="#333"/>',
-    ]
-    for si, (name, vals) in enumerate(series.items()):
-        color = PALETTE[si % len(PALETTE)]
-        for ci, value in enumerate(vals):
-            h = scale(value)
-            x = left + ci * group_w + group_w * 0.1 + si * bar_w
-            y = top + plot_h - h
-            label = value_format.format(value)
-            parts.append(
-                f'<rect class="bar" data-series="{esc(name)}" '
-                f'data-category="{esc(categories[ci])}" data-value="{value}" '
-                f'x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.95:.1f}" height="{h:.1f}" '
-                f'fill="{color}"><title>{esc(name)} / '
-                f'{esc(categories[ci])}: {label}</title></rect>'
-            )
-            interval = (intervals or {}).get(name)
-            if interval is not None and interval[ci] is not None:
-                low, high = (top + plot_h - scale(v) for v in interval[ci])
-                cx = x + bar_w * 0.95 / 2
-                parts.append(
-                    f'<line class="interval" data-series="{esc(name)}" '
-                    f'data-category="{esc(categories[ci])}" x1="{cx:.1f}" y1="{low:.1f}" '
-                    f'x2="{cx:.1f}" y2="{high:.1f}" stroke="{MARK_COLOR}" stroke-width="1.5"/>'
-                )
-        lx, row = legend[si]
-        ly = top + plot_h + 52 + row * LEGEND_ROW
-        parts.append(
-            f'<g class="legend-item"><rect x="{lx}" y="{ly}" width="12" height="12" '
-            f'fill="{color}"/><text class="legend" x="{lx + 16}" y="{ly + 10}" '
-            f'font-size="{LEGEND_FONT}">{esc(name)}</text></g>'
-        )
-    for ci, cat in enumerate(categories):
-        x = left + ci * group_w + group_w / 2
-        parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
-            f'{esc(cat)}</text>'
-        )
-    scale_note = 'log scale' if log_scale else f'0 .. {value_format.format(vmax)}'
-    parts.append(f'<text x="4" y="{top + 10}" font-size="10" fill="#666">{scale_note}</text>')
-    parts.append('</svg>')
-    return '\n'.join(parts)
 
 
 def table(headers, rows, groups=(), css_class: str = '') -> str:

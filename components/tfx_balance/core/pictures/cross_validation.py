@@ -3,6 +3,7 @@ fold's value and the mean with its 95% interval, per model, and the gate's verdi
 
 from __future__ import annotations
 
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import charts
 
 MEAN = 'mean'
@@ -13,11 +14,16 @@ def _number(value) -> str:
 
 
 def _model(chart_id: str, title: str, folds, metrics: dict) -> list:
+    from tfx_balance.core.cross_validation import estimates as e
+
     names = list(metrics)
-    series = {f: [metrics[m]['values'][i] for m in names] for i, f in enumerate(folds)}
-    series[MEAN] = [metrics[m]['mean'] for m in names]
+    series = {f: [metrics[m][e.FOLD_VALUES][i] for m in names] for i, f in enumerate(folds)}
+    series[MEAN] = [metrics[m][e.ESTIMATE_MEAN] for m in names]
     intervals = {
-        MEAN: [tuple(metrics[m]['interval']) if metrics[m].get('interval') else None for m in names]
+        MEAN: [
+            tuple(metrics[m][e.ESTIMATE_INTERVAL]) if metrics[m].get(e.ESTIMATE_INTERVAL) else None
+            for m in names
+        ]
     }
     values = [abs(v) for s in series.values() for v in s if v is not None]
     return [
@@ -36,11 +42,11 @@ def _model(chart_id: str, title: str, folds, metrics: dict) -> list:
             [
                 [
                     m,
-                    *(_number(v) for v in metrics[m]['values']),
-                    _number(metrics[m]['mean']),
-                    _number(metrics[m]['std']),
-                    '[{}, {}]'.format(*map(_number, metrics[m]['interval']))
-                    if metrics[m].get('interval')
+                    *(_number(v) for v in metrics[m][e.FOLD_VALUES]),
+                    _number(metrics[m][e.ESTIMATE_MEAN]),
+                    _number(metrics[m][e.ESTIMATE_STD]),
+                    '[{}, {}]'.format(*map(_number, metrics[m][e.ESTIMATE_INTERVAL]))
+                    if metrics[m].get(e.ESTIMATE_INTERVAL)
                     else 'n/a',
                 ]
                 for m in names
@@ -50,14 +56,22 @@ def _model(chart_id: str, title: str, folds, metrics: dict) -> list:
 
 
 def draw(report: dict) -> list:
-    folds = list(report.get('folds') or [])
-    gate = report.get('gate') or {}
-    checks = gate.get('checks') or []
+    # The report's keys; its package imports numpy, imported when drawing (as split.py does).
+    from tfx_balance.core.cross_validation import estimates as e
+    from tfx_balance.core.cross_validation import report as r
+
+    folds = list(report.get(r.CV_FOLDS) or [])
+    gate = report.get(r.CV_GATE) or {}
+    checks = gate.get(e.GATE_CHECKS) or []
     parts = [
         charts.verdict(
-            bool(gate.get('blessed')),
-            f'{len(folds)} folds; the gate on the {gate.get("gate_on", "mean")} '
-            + ('blessed the model.' if gate.get('blessed') else 'did not bless the model.')
+            bool(gate.get(keys.BLESSED_PROPERTY)),
+            f'{len(folds)} folds; the gate on the {gate.get(e.GATE_ON_ENTRY, e.ESTIMATE_MEAN)} '
+            + (
+                'blessed the model.'
+                if gate.get(keys.BLESSED_PROPERTY)
+                else 'did not bless the model.'
+            )
             + ('' if checks else ' (no thresholds)'),
         )
     ]
@@ -77,10 +91,10 @@ def draw(report: dict) -> list:
                 ],
             )
         )
-    for role, model in (report.get('models') or {}).items():
+    for role, model in (report.get(r.CV_MODELS) or {}).items():
         if model:
-            name = model.get('name') or role
-            parts += _model(f'cv-{role}', f'{name} ({role})', folds, model['metrics'])
-    if report.get('differences'):
-        parts += _model('cv-differences', 'candidate - baseline', folds, report['differences'])
+            name = model.get(r.MODEL_NAME) or role
+            parts += _model(f'cv-{role}', f'{name} ({role})', folds, model[r.MODEL_METRICS])
+    if report.get(r.CV_DIFFERENCES):
+        parts += _model('cv-differences', 'candidate - baseline', folds, report[r.CV_DIFFERENCES])
     return parts

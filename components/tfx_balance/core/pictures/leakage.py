@@ -3,17 +3,21 @@ examples, and each pair of splits with what they share (usually nothing, said in
 
 from __future__ import annotations
 
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import charts
 
 
 def draw(report: dict) -> list:
-    splits = list(report.get('splits') or [])
-    duplicates = report.get('duplicates_across_splits') or {}
-    pairs = duplicates.get('pairs') or []
-    outside = report.get('synthetic_outside_training') or {}
-    shared = duplicates.get('keys', 0)
-    passed = bool(report.get('passed'))
-    if not shared and not outside.get('examples'):
+    # The report's keys; its package imports Beam, imported when drawing (as split.py does).
+    from tfx_balance.core.leakage_check import report as r
+
+    splits = list(report.get(keys.SPLITS_KEY) or [])
+    duplicates = report.get(r.DUPLICATES_ACROSS_SPLITS) or {}
+    pairs = duplicates.get(r.LEAKED_PAIRS) or []
+    outside = report.get(r.SYNTHETIC_OUTSIDE_TRAINING) or {}
+    shared = duplicates.get(r.SHARED_KEYS, 0)
+    passed = bool(report.get(keys.PASSED))
+    if not shared and not outside.get(r.EXAMPLES):
         line = (
             f'No example is in two splits ({len(pairs)} pair(s) of splits checked), and no '
             'synthetic example is outside the training split(s).'
@@ -21,12 +25,12 @@ def draw(report: dict) -> list:
     else:
         line = (
             f'{shared:,} example key(s) are in two or more splits; '
-            f'{outside.get("examples", 0):,} synthetic example(s) are outside the training '
+            f'{outside.get(r.EXAMPLES, 0):,} synthetic example(s) are outside the training '
             'split(s)' + ('' if passed else ': the run stops here.')
         )
     parts = [charts.verdict(passed, line)]
-    examples = report.get('examples') or {}
-    synthetic = report.get('synthetic') or {}
+    examples = report.get(r.EXAMPLES) or {}
+    synthetic = report.get(r.SYNTHETIC) or {}
     parts.append(
         charts.bar_rows(
             'leakage-splits',
@@ -40,27 +44,27 @@ def draw(report: dict) -> list:
     )
     rows = [
         [
-            ' & '.join(p['splits']),
-            f'{p["keys"]:,}',
-            ', '.join(f'{s} {n:,}' for s, n in p['examples'].items()),
-            ', '.join(p.get('fingerprints') or []) or '-',
+            ' & '.join(p[keys.SPLITS_KEY]),
+            f'{p[r.SHARED_KEYS]:,}',
+            ', '.join(f'{s} {n:,}' for s, n in p[r.EXAMPLES].items()),
+            ', '.join(p.get(r.FINGERPRINTS) or []) or '-',
         ]
         for p in pairs
     ]
-    for split, entry in (outside.get('per_split') or {}).items():
+    for split, entry in (outside.get(r.PER_SPLIT) or {}).items():
         rows.append(
             [
                 f'synthetic in {split}',
                 '-',
-                f'{entry.get("examples", 0):,}',
-                ', '.join(entry.get('fingerprints') or []) or '-',
+                f'{entry.get(r.EXAMPLES, 0):,}',
+                ', '.join(entry.get(r.FINGERPRINTS) or []) or '-',
             ]
         )
     parts.append(charts.table(['splits', 'shared keys', 'examples', 'fingerprints (first)'], rows))
-    within = report.get('duplicates_within_splits') or {}
+    within = report.get(r.DUPLICATES_WITHIN_SPLITS) or {}
     if within:
         text = '; '.join(
-            f'{s}: {e.get("extra_examples", 0):,} repeats of {e.get("keys", 0):,} examples'
+            f'{s}: {e.get(r.EXTRA_EXAMPLES, 0):,} repeats of {e.get(r.SHARED_KEYS, 0):,} examples'
             for s, e in within.items()
         )
         parts.append(f'<p>Within a split (allowed; synthetic copies): {charts.esc(text)}.</p>')

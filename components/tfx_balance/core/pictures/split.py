@@ -4,27 +4,33 @@ pinned units in the table; folds are splits, drawn side by side."""
 
 from __future__ import annotations
 
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import charts
 
 
 def _table_of(report: dict) -> tuple:
     """``(row names, splits, {split: [count per row]}, what a row is)``."""
-    from tfx_balance.core.split.report import LABEL_BINS, NO_LABEL, counts_of, is_structured
+    from tfx_balance.core.split import report as r
 
-    if 'multi_label' in report:
-        per_label = dict(report['labels'])
-        per_label[NO_LABEL] = report[NO_LABEL]
-        splits = list(report['examples'])
+    if keys.MULTI_LABEL_KEY in report:
+        per_label = dict(report[r.LABEL_SET_LABELS])
+        per_label[r.NO_LABEL] = report[r.NO_LABEL]
+        splits = list(report[r.LABEL_SET_EXAMPLES])
         rows = list(per_label)
-        return rows, splits, {s: [per_label[r][s]['count'] for r in rows] for s in splits}, 'label'
-    table = counts_of(report)
+        return (
+            rows,
+            splits,
+            {s: [per_label[n][s][r.LABEL_COUNT] for n in rows] for s in splits},
+            'label',
+        )
+    table = r.counts_of(report)
     rows = list(table)
     splits = list(next(iter(table.values()), {}))
     what = 'class'
     names = rows
-    if is_structured(report) and LABEL_BINS in report:
-        bins = report[LABEL_BINS]['bins']
-        names = [f'{r}: {bins[int(r)]}' for r in rows]
+    if r.is_structured(report) and r.LABEL_BINS in report:
+        bins = report[r.LABEL_BINS][r.BIN_NAMES]
+        names = [f'{n}: {bins[int(n)]}' for n in rows]
         what = 'bin'
     return names, splits, {s: [table[r].get(s, 0) for r in rows] for s in splits}, what
 
@@ -32,7 +38,7 @@ def _table_of(report: dict) -> tuple:
 def draw(report: dict) -> list:
     # The report's module imports Beam; imported when drawing, so that importing the pictures
     # (every component does) costs nothing more.
-    from tfx_balance.core.split.assignments import DEVIATION, PINNED
+    from tfx_balance.core.split.assignments import DEVIATION, PINNED, PINNING_EXACT
     from tfx_balance.core.split.report import (
         FOLDS,
         GROUPS,
@@ -44,7 +50,7 @@ def draw(report: dict) -> list:
 
     rows, splits, series, what = _table_of(report)
     pinning = report.get(PINNED) if isinstance(report.get(PINNED), dict) else None
-    keys = list(counts_of(report)) if 'multi_label' not in report else rows
+    row_keys = list(counts_of(report)) if keys.MULTI_LABEL_KEY not in report else rows
     marks, parts = None, []
     totals = {s: sum(series[s]) for s in splits}
     everything = sum(totals.values())
@@ -65,7 +71,7 @@ def draw(report: dict) -> list:
     deviation = (pinning or {}).get(DEVIATION, {})
     if pinning is not None:
         units = sum(n for row in pinned.values() for n in row.values())
-        if pinning.get('exact', not deviation):
+        if pinning.get(PINNING_EXACT, not deviation):
             text = f"{units:,} units pinned by earlier spans; every {what} at the rule's counts."
         else:
             text = (
@@ -79,13 +85,13 @@ def draw(report: dict) -> list:
                     series[s][i] - deviation[k][s]
                     if k in deviation and deviation[k].get(s)
                     else None
-                    for i, k in enumerate(keys)
+                    for i, k in enumerate(row_keys)
                 ]
                 for s in splits
             }
     slack = group_slack(report)
     if slack:
-        group = report[GROUPS]['group_feature']
+        group = report[GROUPS][keys.GROUP_FEATURE_KEY]
         parts.append(
             f'<p>Grouped by {charts.esc(group)}: a split may differ from the rule by up to a '
             "group per class (the table's last column).</p>"
@@ -108,7 +114,7 @@ def draw(report: dict) -> list:
     if slack:
         headers.append('group slack')
     body = []
-    for i, (name, key) in enumerate(zip(rows, keys)):
+    for i, (name, key) in enumerate(zip(rows, row_keys)):
         row = [name, *(f'{series[s][i]:,}' for s in splits)]
         if pinned:
             row += [pinned.get(key, {}).get(s, 0) for s in splits]

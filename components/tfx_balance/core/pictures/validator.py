@@ -4,6 +4,7 @@ to the targets and to the last span (drift), and every finding with its distance
 
 from __future__ import annotations
 
+from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import charts
 
 
@@ -13,12 +14,15 @@ def _number(value) -> str:
 
 def _target_marks(report: dict, rows, splits) -> dict:
     """Per split with a target, each class's target share (``None`` where it has none)."""
+    from tfx_balance.core.class_distribution_validator import report as r
+    from tfx_balance.core.class_distribution_validator.config import UNIFORM
+
     marks = {}
-    for split, entry in (report.get('target_distances') or {}).items():
+    for split, entry in (report.get(r.TARGET_DISTANCES) or {}).items():
         target = entry.get('target')
         if split not in splits:
             continue
-        if target == 'uniform':
+        if target == UNIFORM:
             marks[split] = [1.0 / len(rows)] * len(rows) if rows else []
         elif isinstance(target, dict):
             marks[split] = [target.get(r) for r in rows]
@@ -26,15 +30,18 @@ def _target_marks(report: dict, rows, splits) -> dict:
 
 
 def draw(report: dict) -> list:
-    shares = report.get('shares') or {}
+    # The report's keys; its package imports TFDV, imported when drawing (as split.py does).
+    from tfx_balance.core.class_distribution_validator import report as r
+
+    shares = report.get(r.SHARES) or {}
     rows = list(shares)
-    splits = list(report.get('totals') or next(iter(shares.values()), {}))
-    passed = bool(report.get('passed'))
-    findings = report.get('findings') or []
+    splits = list(report.get(r.TOTALS) or next(iter(shares.values()), {}))
+    passed = bool(report.get(keys.PASSED))
+    findings = report.get(r.FINDINGS) or []
     parts = [
         charts.verdict(
             passed,
-            f'{report.get("label_feature")}: '
+            f'{report.get(keys.LABEL_FEATURE_KEY)}: '
             + (
                 'every check passed.'
                 if passed
@@ -49,12 +56,12 @@ def draw(report: dict) -> list:
                 ['check', 'splits', 'distance', 'threshold', 'classes', 'finding'],
                 [
                     [
-                        f.get('kind'),
-                        ', '.join(f.get('splits') or []),
-                        _number(f.get('distance')),
-                        _number(f.get('threshold')),
-                        ', '.join(str(c) for c in (f.get('classes') or [])[:5]),
-                        f.get('description', ''),
+                        f.get(r.FINDING_KIND),
+                        ', '.join(f.get(r.FINDING_SPLITS) or []),
+                        _number(f.get(r.FINDING_DISTANCE)),
+                        _number(f.get(r.FINDING_THRESHOLD)),
+                        ', '.join(str(c) for c in (f.get(r.FINDING_CLASSES) or [])[:5]),
+                        f.get(r.FINDING_DESCRIPTION, ''),
                     ]
                     for f in findings
                 ],
@@ -62,7 +69,7 @@ def draw(report: dict) -> list:
             )
         )
     marks = _target_marks(report, rows, splits)
-    what = 'label' if report.get('multi_label') else 'class'
+    what = 'label' if report.get(keys.MULTI_LABEL_KEY) else 'class'
     parts.append(
         charts.bar_rows(
             'class-shares',
@@ -75,7 +82,7 @@ def draw(report: dict) -> list:
             mark_name='target share',
         )
     )
-    counts = report.get('counts') or {}
+    counts = report.get(r.CLASS_COUNTS) or {}
     parts.append(
         charts.table_beside(
             [what, *(f'{s} count' for s in splits), *(f'{s} share' for s in splits)],
@@ -87,18 +94,20 @@ def draw(report: dict) -> list:
         )
     )
     distances = []
-    limit = report.get('max_split_distance')
-    for entry in report.get('split_distances') or []:
-        distances.append([' vs '.join(entry['splits']), _number(entry.get('linf')), _number(limit)])
-    for split, entry in (report.get('target_distances') or {}).items():
+    limit = report.get(keys.MAX_SPLIT_DISTANCE_KEY)
+    for entry in report.get(r.SPLIT_DISTANCES) or []:
+        distances.append(
+            [' vs '.join(entry[keys.SPLITS_KEY]), _number(entry.get('linf')), _number(limit)]
+        )
+    for split, entry in (report.get(r.TARGET_DISTANCES) or {}).items():
         distances.append(
             [
                 f'{split} vs target',
                 _number(entry.get('linf')),
-                _number(report.get('target_tolerance')),
+                _number(report.get(keys.TARGET_TOLERANCE_KEY)),
             ]
         )
-    for split, entry in (report.get('baseline_drift') or {}).items():
+    for split, entry in (report.get(r.BASELINE_DRIFT) or {}).items():
         distances.append(
             [
                 f'{split} vs last span',
@@ -109,7 +118,7 @@ def draw(report: dict) -> list:
     if distances:
         parts.append('<h4>Distances (L-infinity of the shares)</h4>')
         parts.append(charts.table(['compared', 'distance', 'threshold'], distances))
-    for split, entry in (report.get('baseline_drift') or {}).items():
+    for split, entry in (report.get(r.BASELINE_DRIFT) or {}).items():
         table = entry.get('classes') or {}
         names = list(table)
         parts.append(
@@ -124,8 +133,8 @@ def draw(report: dict) -> list:
                 value_format='{:.1%}',
             )
         )
-    notes = report.get('notes') or []
+    notes = report.get(r.NOTES) or []
     if notes:
-        items = ''.join(f'<li>{charts.esc(n.get("description", ""))}</li>' for n in notes)
+        items = ''.join(f'<li>{charts.esc(n.get(r.FINDING_DESCRIPTION, ""))}</li>' for n in notes)
         parts.append(f'<h4>Notes (not violations)</h4><ul>{items}</ul>')
     return parts

@@ -3,6 +3,6 @@ docs/stratified_splitter.md. One example's way, in reading order:
 
 ``config.py`` (the arguments), ``stratified.py`` (``StratifiedSplit``: read, plan, place, rank,
 count, report), ``exact.py`` (one label) or ``strata.py`` (label sets, ``multilabel_plan/``),
-``allocation.py`` (the rule, and where each unit goes), ``report.py``; ``assignments.py`` only
-with earlier spans, ``label_bins.py`` only with label bins.
+``placement.py`` (where each unit goes), ``allocation.py`` (the rule, pure Python),
+``report.py``; ``assignments.py`` only with earlier spans, ``label_bins.py`` only with bins.
 """

@@ -352,6 +352,7 @@ def _pin(item, by: str):
 # count stays over it).
 PINNED = 'pinned'
 DEVIATION = 'deviation'
+PINNING_EXACT = 'exact'
 
 
 class PinnedCounts(dict):
@@ -449,7 +450,7 @@ def pinning_report(plans, split_names) -> dict:
         if any(table[label])
     }
     off = named(deviation)
-    return {PINNED: named(pinned), DEVIATION: off, 'exact': not off}
+    return {PINNED: named(pinned), DEVIATION: off, PINNING_EXACT: not off}
 
 
 def pinning_lines(report: dict, what: str = 'examples') -> list:
@@ -458,7 +459,7 @@ def pinning_lines(report: dict, what: str = 'examples') -> list:
     if not isinstance(pinning, dict) or PINNED not in pinning:
         return []
     units = sum(n for row in pinning[PINNED].values() for n in row.values())
-    if pinning['exact']:
+    if pinning[PINNING_EXACT]:
         return [f"pinned by earlier spans: {units} {what}; every class at the rule's counts"]
     off = '; '.join(
         f'{label} ' + ', '.join(f'{split} {d:+d}' for split, d in row.items() if d)

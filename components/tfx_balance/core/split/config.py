@@ -44,7 +44,7 @@ PAIRS = Wire(
 
 @dataclasses.dataclass(frozen=True)
 class StratifiedSplitConfig(Arguments):
-    """Arguments of StratifiedSplitter, each declared once (``core/arguments.py``; rules:
+    """Arguments of StratifiedSplitter, each declared once (``core/common/arguments.py``; rules:
     docs/stratified_splitter.md). ``validate()`` gives ``splits`` as a dict (the folds' weights
     with ``folds``) and ``input_splits`` as a tuple."""
 

@@ -35,13 +35,7 @@ from tfx_balance.core.common.labels import (
     read_labels,
 )
 from tfx_balance.core.common.records import RecordBatch
-from tfx_balance.core.split.allocation import (
-    ClassSplitPlan,
-    PlaceUnits,
-    allocate_classes,
-    check_not_empty,
-    place_groups,
-)
+from tfx_balance.core.split.allocation import allocate_classes
 from tfx_balance.core.split.assignments import (
     PinnedCounts,
     encode_assignments,
@@ -50,6 +44,13 @@ from tfx_balance.core.split.assignments import (
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
+from tfx_balance.core.split.placement import (
+    ClassSplitPlan,
+    Group,
+    PlaceUnits,
+    check_not_empty,
+    place_groups,
+)
 from tfx_balance.core.split.report import (
     class_table,
     format_report,
@@ -180,16 +181,6 @@ class ToUnits:
         )
 
 
-class GroupEntry(NamedTuple):
-    """A group the plan may place one by one (``PlanClasses.place_largest``)."""
-
-    size: int
-    hash: int
-    group: bytes
-    label: object  # the class it counts for
-    labels: tuple  # its examples' classes
-
-
 class ClassHistograms(NamedTuple):
     """What ``PlanClasses`` counts of a batch, and its accumulator (the same form)."""
 
@@ -197,7 +188,7 @@ class ClassHistograms(NamedTuple):
     examples: dict  # {label: name of one example}, for the label kind check
     pinned: PinnedCounts
     least: dict  # {class: least unit hash}
-    groups: list  # the largest GroupEntry's, not pinned
+    groups: list  # the largest group units, not pinned
 
 
 class PlanClasses(beam.CombineFn):
@@ -210,7 +201,7 @@ class PlanClasses(beam.CombineFn):
 
     @staticmethod
     def largest(groups: list) -> list:
-        """The ``LISTED_GROUPS`` largest ``GroupEntry``'s of ``groups``."""
+        """The ``LISTED_GROUPS`` largest of group units (not pinned)."""
         if len(groups) > LISTED_GROUPS:
             groups.sort(key=_largest)
             del groups[LISTED_GROUPS:]
@@ -248,7 +239,7 @@ class PlanClasses(beam.CombineFn):
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
                 if unit.group is not None:
-                    groups.append(GroupEntry(unit.size, unit.hash, unit.group, label, unit.labels))
+                    groups.append(unit)
             # a group may hold labels other than the class it counts for
             for label, name in unit.checks:
                 if label not in examples or name < examples[label]:
@@ -307,7 +298,7 @@ class PlanClasses(beam.CombineFn):
         """``({class: {group: split}}, {class: [examples per split]})`` of the groups placed one
         by one (all of them where there are at most ``FEW_GROUPS`` per split; else the ``largest``
         of at least ``1 / LISTED_SHARE`` of the smallest split's share of the ``examples``), by
-        ``allocation.place_groups`` beside the ``held`` units of earlier spans, and taken out of
+        ``placement.place_groups`` beside the ``held`` units of earlier spans, and taken out of
         ``buckets``."""
         listed, placed = {}, {}
         if len(groups) > FEW_GROUPS * len(self.weights):
@@ -315,13 +306,13 @@ class PlanClasses(beam.CombineFn):
             smallest /= sum(map(Fraction, self.weights))
             groups = [g for g in groups if g.size * LISTED_SHARE >= smallest]
         groups = sorted(groups, key=_largest)
-        classes = [collections.Counter(g.labels) for g in groups]
         kept = {c: row for c, row in (held or {}).items() if any(row)}  # place_groups copies
-        splits = place_groups([(g.size, c) for g, c in zip(groups, classes)], self.weights, kept)
+        entries = [Group(g.size, collections.Counter(g.labels)) for g in groups]
+        splits = place_groups(entries, self.weights, kept)
         for g, split in zip(groups, splits):
-            listed.setdefault(g.label, {})[g.group] = split
-            placed.setdefault(g.label, [0] * len(self.weights))[split] += g.size
-            hist, bucket = buckets[g.label], bucket_of(g.hash, self.bucket_bits)
+            listed.setdefault(g.stratum, {})[g.group] = split
+            placed.setdefault(g.stratum, [0] * len(self.weights))[split] += g.size
+            hist, bucket = buckets[g.stratum], bucket_of(g.hash, self.bucket_bits)
             hist[bucket] -= g.size
             if not hist[bucket]:
                 del hist[bucket]
@@ -329,7 +320,7 @@ class PlanClasses(beam.CombineFn):
 
 
 _NO_HASH = 1 << 64  # above every unit hash
-# The groups a grouped plan places one by one (allocation.place_groups), held in the plan (a side
+# The groups a grouped plan places one by one (placement.place_groups), held in the plan (a side
 # input of the placement pass), so that no split is empty while there are groups for it and a few
 # large groups fill the splits evenly: every group where there are at most FEW_GROUPS per split;
 # else at most LISTED_GROUPS, the largest, each of at least 1 / LISTED_SHARE of the smallest
@@ -341,8 +332,8 @@ LISTED_GROUPS = 4096
 LISTED_SHARE = 8
 
 
-def _largest(group: GroupEntry):
-    """Sort key of ``GroupEntry``'s: the largest first, then by hash."""
+def _largest(group: Unit):
+    """Sort key of group units: the largest first, then by hash."""
     return -group.size, group.hash
 
 

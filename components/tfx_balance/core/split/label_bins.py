@@ -287,7 +287,7 @@ def read_classes(records, label_feature: str, where: str, edges=None) -> list:
 
 def bin_names(edges) -> list:
     """Readable ranges of the bins: ``'< e1'``, ``'[e1, e2)'``, ..., ``'>= em'``, each edge
-    named as every float read as a name is (float_name in core/labels.py: an edge
+    named as every float read as a name is (float_name in core/common/labels.py: an edge
     taken from float labels, 0.30000001192092896, is ``'0.3'``)."""
     if not edges:
         return ['all']

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+from tfx_balance.core.common.keys import GROUP_FEATURE_KEY, MULTI_LABEL_KEY
 from tfx_balance.core.common.labels import class_name, format_count_table, sorted_classes
 from tfx_balance.core.cross_validation.folds import fold_names
 from tfx_balance.core.split.assignments import PINNED, pinning_lines
@@ -35,6 +36,12 @@ GROUPS = 'groups'
 LARGEST_GROUP = 'largest_group'
 MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
+BIN_NAMES = 'bins'  # the LABEL_BINS entry's name of each bin (its range)
+# A multi-label split_counts.json (label_set_report): per split its examples, per label (and
+# NO_LABEL) per split its count and share.
+LABEL_SET_EXAMPLES = 'examples'
+LABEL_SET_LABELS = 'labels'
+LABEL_COUNT = 'count'
 # the kinds of a multi-label count key ``(split, kind, label)``
 EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
 
@@ -102,7 +109,7 @@ def split_report(
         report[LABEL_BINS] = {
             'label_feature': config.label_feature,
             'edges': list(bins.edges),
-            'bins': names,
+            BIN_NAMES: names,
             'requested_bins': config.label_bins,
             'exact': bins.exact,
             'coarsened_bits': bins.coarsened_bits,
@@ -111,7 +118,7 @@ def split_report(
     if config.group_feature is not None:
         terms = groups or {}
         report[GROUPS] = {
-            'group_feature': config.group_feature,
+            GROUP_FEATURE_KEY: config.group_feature,
             **{
                 kind: {c: terms[(kind, c)] for c in table if (kind, c) in terms}
                 for kind in (LARGEST_GROUP, MIXED)
@@ -144,7 +151,7 @@ def format_report(report: dict, splits) -> str:
     lines = []
     if binned:
         bins = report[LABEL_BINS]
-        names = bins['bins']
+        names = bins[BIN_NAMES]
         table = {f'{i}: {names[int(i)]}': row for i, row in table.items()}
         exact = 'exact' if bins['exact'] else f'coarsened by {bins["coarsened_bits"]} bits'
         lines.append(f'label bins of {bins["label_feature"]!r}: edges {bins["edges"]} ({exact})')
@@ -178,7 +185,7 @@ def label_set_report(pairs, split_names, form: str) -> dict:
     def row(kind, label):
         return {
             name: {
-                'count': counts.get((i, kind, label), 0),
+                LABEL_COUNT: counts.get((i, kind, label), 0),
                 'share': round(counts.get((i, kind, label), 0) / sizes[i], 6) if sizes[i] else 0.0,
             }
             for i, name in enumerate(split_names)
@@ -189,9 +196,9 @@ def label_set_report(pairs, split_names, form: str) -> dict:
         sum(counts.get((i, LABEL_KIND, label), 0) for label in labels) for i in range(len(sizes))
     ]
     return {
-        'multi_label': form,
-        'examples': dict(zip(split_names, sizes)),
-        'labels': per_label,
+        MULTI_LABEL_KEY: form,
+        LABEL_SET_EXAMPLES: dict(zip(split_names, sizes)),
+        LABEL_SET_LABELS: per_label,
         NO_LABEL: row(NO_LABEL_KIND, None),
         'label_cardinality': {
             name: round(values[i] / sizes[i], 6) if sizes[i] else 0.0
@@ -202,14 +209,14 @@ def label_set_report(pairs, split_names, form: str) -> dict:
 
 def format_label_set_report(report: dict, split_names) -> str:
     """The logged table of a multi-label report: count and share per label and split."""
-    rows = [(name, report['labels'][name]) for name in report['labels']]
+    rows = [(name, report[LABEL_SET_LABELS][name]) for name in report[LABEL_SET_LABELS]]
     rows.append((NO_LABEL, report[NO_LABEL]))
     width = max([len('label'), len('examples')] + [len(name) for name, _ in rows])
     cols = {s: max(len(s), 16) for s in split_names}
     header = f'{"label":<{width}}  ' + '  '.join(f'{s:>{cols[s]}}' for s in split_names)
     lines = [header, '-' * len(header)]
     for name, cells in rows:
-        text = [f'{cells[s]["count"]} ({cells[s]["share"]:.2%})' for s in split_names]
+        text = [f'{cells[s][LABEL_COUNT]} ({cells[s]["share"]:.2%})' for s in split_names]
         lines.append(
             f'{name:<{width}}  ' + '  '.join(f'{t:>{cols[s]}}' for t, s in zip(text, split_names))
         )

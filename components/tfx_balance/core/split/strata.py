@@ -47,7 +47,6 @@ from tfx_balance.core.common.labels import (
     sorted_classes,
 )
 from tfx_balance.core.common.records import RecordBatch
-from tfx_balance.core.split.allocation import ClassSplitPlan, PlaceUnits, check_not_empty
 from tfx_balance.core.split.assignments import (
     PinnedCounts,
     encode_assignments,
@@ -56,6 +55,7 @@ from tfx_balance.core.split.assignments import (
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.multilabel_plan import plan_counts
+from tfx_balance.core.split.placement import ClassSplitPlan, PlaceUnits, check_not_empty
 from tfx_balance.core.split.report import (
     PINNED,
     count_label_set,
@@ -468,7 +468,7 @@ class _MergeAndPlan(beam.CombineFn):
 
 
 class PlaceLabelSetUnits(PlaceUnits):
-    """Places each unit by its stratum's plan (``allocation.PlaceUnits``) and counts it per label
+    """Places each unit by its stratum's plan (``placement.PlaceUnits``) and counts it per label
     (``report.count_label_set``); an ungrouped batch is placed from its columns, without a unit
     object per example."""
 

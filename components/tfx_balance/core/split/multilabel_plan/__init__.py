@@ -1,7 +1,7 @@
 """The multi-label split plan: how many units of each label set go to each split.
 
 A stratum is a label set (``()``, no label, is one); its units are cut at per-split counts as a
-class is (``allocation.ClassSplitPlan``). ``plan_counts``, the one entry point, chooses those
+class is (``placement.ClassSplitPlan``). ``plan_counts``, the one entry point, chooses those
 counts from the ``{label set: units}`` table alone (with groups, also each set's examples), so
 the plan is a pure function of the data's label sets and the weights:
 

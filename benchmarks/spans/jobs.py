@@ -261,7 +261,7 @@ def scale_workload(n: int, groups: int, window: int, work_dir: str, seed: int = 
 
     from tfx_balance.core.common import keys
     from tfx_balance.core.common.groups import group_key
-    from tfx_balance.core.split.assignments import FORMAT
+    from tfx_balance.core.split.assignments import GROUPS_FORMAT
 
     one_off = max(0, round((n - _recurring_examples(groups)) / ((1 + data.MOST) / 2)))
     root = os.path.join(work_dir, 'spans', f'scale-n{n}-g{groups}-w{window}')
@@ -280,13 +280,15 @@ def scale_workload(n: int, groups: int, window: int, work_dir: str, seed: int = 
     with open(os.path.join(data_dir, 'workload.json'), 'w') as f:
         json.dump({'n': len(records), 'groups': groups, 'one_off_users': one_off}, f)
     rng = np.random.default_rng(seed)
-    header = {'format': FORMAT, 'seed': SEED, 'splits': NAMES, 'group_feature': data.GROUP}
+    header = {'format': GROUPS_FORMAT, 'seed': SEED, 'splits': NAMES, 'group_feature': data.GROUP}
     weights = np.array(list(SPLITS.values()), dtype=float) / sum(SPLITS.values())
     for j, out in enumerate(earlier):
         present = np.flatnonzero(rng.random(groups) < data.PRESENT).tolist()
         names = [b'u%d' % u for u in present] + [b's%d-%d' % (-1 - j, u) for u in range(one_off)]
         split = rng.choice(len(NAMES), size=len(names), p=weights).tolist()
-        pairs = [(group_key(SEED, name), s) for name, s in zip(names, split)]  # FORMAT's keys
+        pairs = [
+            (group_key(SEED, name), s) for name, s in zip(names, split)
+        ]  # GROUPS_FORMAT's keys
         write_assignments(
             os.path.join(out, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz'), pairs
         )

@@ -188,7 +188,7 @@ def _write_assignments(span_dir: str, out_dir: str) -> None:
     from benchmarks.spans.jobs import write_assignments
     from tfx_balance.core.common import keys
     from tfx_balance.core.common.groups import group_key
-    from tfx_balance.core.split.assignments import FORMAT
+    from tfx_balance.core.split.assignments import GROUPS_FORMAT
 
     files = tf.io.gfile.glob(os.path.join(span_dir, 'Split-*', '*.gz'))
     users = {_user_and_x(r.numpy())[0] for r in tf.data.TFRecordDataset(files, 'GZIP')}
@@ -197,7 +197,12 @@ def _write_assignments(span_dir: str, out_dir: str) -> None:
     write_assignments(
         os.path.join(out_dir, f'{keys.ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz'), pairs
     )
-    header = {'format': FORMAT, 'seed': SEED, 'splits': list(SPLITS), 'group_feature': data.GROUP}
+    header = {
+        'format': GROUPS_FORMAT,
+        'seed': SEED,
+        'splits': list(SPLITS),
+        'group_feature': data.GROUP,
+    }
     with open(os.path.join(out_dir, keys.ASSIGNMENTS_FILE), 'w') as f:
         json.dump(header, f)
 
@@ -453,7 +458,7 @@ IDENTITY = {'pipeline': 'window-bench', 'label_feature': data.LABEL, 'splits': l
 
 
 def _history_artifact(uri: str):
-    from tfx_balance.base.artifacts.history import SpanHistory
+    from tfx_balance.artifacts.history import SpanHistory
 
     found = SpanHistory()
     found.uri = common.reset_dir(uri)
@@ -501,8 +506,8 @@ def _daily_history(props: dict, today: dict, outputs: dict, parts: dict):
     earlier spans each component was given into ``parts['read']``."""
     from tfx.types import standard_artifacts
 
+    from tfx_balance.artifacts.history import SplitAssignments, earlier_inputs
     from tfx_balance.balanced_input_gen.executor import window_layouts
-    from tfx_balance.base.artifacts.history import SplitAssignments, earlier_inputs
     from tfx_balance.commit_span.executor import Executor as CommitSpan
     from tfx_balance.core.common import keys
     from tfx_balance.look_back.executor import Executor as LookBack
@@ -552,7 +557,7 @@ def history_job(root: str, spans: int, window: int, out_dir: str, lateness: int 
     timed), into ``out_dir/history``."""
     from tfx.types import standard_artifacts
 
-    from tfx_balance.base.artifacts.history import SplitAssignments
+    from tfx_balance.artifacts.history import SplitAssignments
     from tfx_balance.core.history import HistoryConfig, spans_kept
 
     wl = {'window': spans, **paths(root, spans), **history_paths(root, spans)}

@@ -48,12 +48,12 @@ def test_the_assignments_are_the_splitters_and_a_workload_without_them_gets_them
     import tensorflow as tf
 
     from tfx_balance.core.common.groups import group_key
-    from tfx_balance.core.split.assignments import FORMAT, decode_assignments
+    from tfx_balance.core.split.assignments import GROUPS_FORMAT, decode_assignments
 
     today = workload['assignments'][-1]
     with open(os.path.join(today, 'assignments.json')) as f:
         header = json.load(f)
-    assert header == {'format': FORMAT, 'seed': 0, 'splits': ['train', 'eval'],
+    assert header == {'format': GROUPS_FORMAT, 'seed': 0, 'splits': ['train', 'eval'],
                       'group_feature': 'user'}  # fmt: skip
     records = tf.data.TFRecordDataset(tf.io.gfile.glob(os.path.join(today, '*.gz')), 'GZIP')
     pairs = sorted(p for r in records for p in decode_assignments(r.numpy()))

@@ -66,7 +66,7 @@ def seed_history(
         a span not in ``spans``, or a span's splits are not the splitter's.
       DataError: a folder missing, without ``Split-<name>`` folders or without examples.
     """
-    from tfx_balance.core.history_seed import write_assignments
+    from tfx_balance.core.split.assignments import write_assignments
     from tfx_balance.core.split.config import StratifiedSplitConfig
 
     splitter = the_splitter(list(components))

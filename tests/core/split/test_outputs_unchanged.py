@@ -1,4 +1,4 @@
-"""StratifiedSplit and ``history_seed.write_assignments`` write the same outputs as the recorded
+"""StratifiedSplit and ``assignments.write_assignments`` write the same outputs as the recorded
 version, for the same input and seed, for every label form (issue 89: a restructuring with the
 behaviour unchanged).
 
@@ -27,13 +27,13 @@ from tensorflow.core.example import example_pb2
 from tests.support.examples import example, write_records
 from tests.support.multilabel import label_matrix
 from tests.support.multilabel import records as multilabel_records
-from tfx_balance.core import history_seed
 from tfx_balance.core.common.json_files import write_json
 from tfx_balance.core.split.assignments import (
     decode_assignments,
     encode_assignments,
     header,
     read_window,
+    write_assignments,
 )
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit
@@ -179,7 +179,7 @@ def _seeded(tmp_path, records, **kwargs):
         dirs[name] = str(tmp_path / f'Split-{name}')
         write_records(os.path.join(dirs[name], 'data.gz'), sorted(members))
     out = str(tmp_path / 'seeded')
-    report = history_seed.write_assignments(dirs, config, out)
+    report = write_assignments(dirs, config, out)
     (path,) = tf.io.gfile.glob(os.path.join(out, 'assignments-*.gz'))
     written = [bytes(r.numpy()) for r in tf.data.TFRecordDataset(path, compression_type='GZIP')]
     with open(os.path.join(out, 'assignments.json')) as f:

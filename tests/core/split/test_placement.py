@@ -35,5 +35,5 @@ def test_one_rank_boundary_ranks_a_boundary_bucket_of_either_form_by_hash_then_b
         zip([0] * 8 + [1, 2], in_rank_order)
     )
     assert [(s, u.records) for s, u in by_set] == [(s, u.records) for s, u in by_class]
-    assert {unit.label for _, unit in by_class} == {1}
+    assert {unit.stratum for _, unit in by_class} == {1}
     assert {unit.stratum for _, unit in by_set} == {(1,)}

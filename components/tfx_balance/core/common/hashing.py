@@ -144,21 +144,32 @@ def example_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) 
     independent of their order. A record that is not a plain ``tf.train.Example`` keys as its
     deterministic serialization, or its bytes. ``ignore_features`` are left out of the key.
     """
+    return content_keys(records, ignore_features)[0]
+
+
+def content_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) -> tuple:
+    """``(without, whole)``: the ``example_keys`` of ``records`` without ``ignore_features`` and
+    with every feature, from one decoding."""
     import tensorflow as tf
 
     if not len(records):
-        return []
+        return [], []
     ignore = tuple(sorted(set(ignore_features)))
     try:
-        sums, simple = _fingerprint_sums_fn(ignore)(tf.constant(records, tf.string))
+        sums, whole, simple = _fingerprint_sums_fn(ignore)(tf.constant(records, tf.string))
     except tf.errors.OpError:  # some record does not decode: key them one by one
         if len(records) == 1:
-            return [_merged_key(records[0], ignore)]
-        return [key for record in records for key in example_keys([record], ignore)]
-    keys = [_KEY_STRUCT.pack(s) for s in sums.numpy().tolist()]
+            return [_merged_key(records[0], ignore)], [_merged_key(records[0])]
+        pairs = [content_keys([record], ignore) for record in records]
+        return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
+    pack = _KEY_STRUCT.pack
+    keys = [pack(s) for s in sums.numpy().tolist()]
+    wholes = keys if not ignore else [pack(s) for s in whole.numpy().tolist()]
     for i in np.flatnonzero(~simple.numpy()).tolist():
         keys[i] = _merged_key(records[i], ignore)
-    return keys
+        if ignore:
+            wholes[i] = _merged_key(records[i])
+    return keys, wholes
 
 
 def example_key(record: bytes) -> bytes:
@@ -181,7 +192,7 @@ def _merged_key(record: bytes, ignore: tuple = ()) -> bytes:
             if name in example.features.feature:
                 del example.features.feature[name]
         canonical = example.SerializeToString(deterministic=True)
-        sums, _ = _fingerprint_sums_fn(ignore)(tf.constant([canonical], tf.string))
+        sums, _, _ = _fingerprint_sums_fn(ignore)(tf.constant([canonical], tf.string))
     except (DecodeError, tf.errors.OpError):
         return bytes(record)
     return _KEY_STRUCT.pack(sums.numpy().tolist()[0])
@@ -222,14 +233,17 @@ def _fingerprint_sums_fn(ignore: tuple = ()):
         prints = tf.reshape(prints, tf.shape(entries))
         # decode_proto pads each row to the batch's largest map: padding counts as 0.
         present = tf.sequence_mask(sizes[:, 0], tf.shape(entries)[1])
-        if ignore:  # leave out the entries of the ignored features: those their name begins
-            flat = tf.reshape(entries, [-1])  # (a map entry's key is its field 1: written first)
-            ignored = tf.zeros_like(flat, dtype=tf.bool)
-            for prefix in map(feature_key, ignore):
-                found = tf.equal(tf.strings.substr(flat, 0, len(prefix)), prefix)
-                ignored = tf.logical_or(ignored, found)
-            present = tf.logical_and(present, ~tf.reshape(ignored, tf.shape(entries)))
-        total = tf.reduce_sum(tf.where(present, prints, tf.zeros_like(prints)), axis=1)
-        return total, simple
+        zeros = tf.zeros_like(prints)
+        whole = tf.reduce_sum(tf.where(present, prints, zeros), axis=1)
+        if not ignore:
+            return whole, whole, simple
+        # leave out the entries of the ignored features: those their name begins
+        flat = tf.reshape(entries, [-1])  # (a map entry's key is its field 1: written first)
+        ignored = tf.zeros_like(flat, dtype=tf.bool)
+        for prefix in map(feature_key, ignore):
+            found = tf.equal(tf.strings.substr(flat, 0, len(prefix)), prefix)
+            ignored = tf.logical_or(ignored, found)
+        present = tf.logical_and(present, ~tf.reshape(ignored, tf.shape(entries)))
+        return tf.reduce_sum(tf.where(present, prints, zeros), axis=1), whole, simple
 
     return sums

@@ -2,7 +2,8 @@
 and the units they pin.
 
 A unit (an example, or a group) seen in an earlier span keeps its split: each run writes its
-``(unit key, split index)`` pairs (``encode_assignments``) and a ``header``; a later run checks
+``(unit key, split index)`` pairs (``encode_assignments``; ``write_assignments`` from any
+splitter's split Examples, for ``seed_history``) and a ``header``; a later run checks
 the header (``read_window``, ``check_header``), reads each key's latest split per bucket of
 keys (``read_previous``) and joins it to its units (``PinUnits``). Both label forms then count pinned
 units apart (``PinnedCounts``), apply the rule to the whole stratum (``whole_units``; the fresh
@@ -21,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import os
 from typing import Dict, Mapping, NamedTuple
 
@@ -29,6 +31,7 @@ import numpy as np
 
 from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.common.hashing import key_buckets
+from tfx_balance.core.common.json_files import write_json
 from tfx_balance.core.common.key_records import (
     ReadKeyRecords,
     decode_entries,
@@ -43,14 +46,15 @@ from tfx_balance.core.common.keys import (
 )
 from tfx_balance.core.common.labels import class_name, sorted_classes
 from tfx_balance.core.common.records import fixed_batches
+from tfx_balance.core.split.units import Unit, read_unit_keys
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
 RECORD = np.dtype([('key', '>u8'), ('split', '>u2')])
-# The header's 'format': the version of RECORD, of the header's fields and of a unit's key. 3: an
-# example is keyed by its content without the label (labels.unlabelled_keys); 2: a group by its
-# id (groups.group_key); 1 (0.2.0, and examples until 0.3.0): an example by its content with the
-# label, a group by its ordering hash. Every one stays readable.
-FORMAT, EXAMPLES_FORMAT, LEGACY_FORMAT = 2, 3, 1
+# The header's 'format': the version of RECORD, of the header's fields and of a unit's key
+# (units.unit_keys). Every one stays readable.
+GROUPS_FORMAT = 2  # a group keyed by its id (groups.group_key)
+EXAMPLES_FORMAT = 3  # an example keyed by its content without the label
+LEGACY_FORMAT = 1  # 0.2.0, and examples until 0.3.0: content with the label; a group's hash
 HEADER_FIELDS = ('format', 'seed', 'splits', 'group_feature')  # every header has them all
 # A Unit's fields a span's keys are (keyed_by): its key, a format-1 group's ordering hash, or a
 # format-1 example's key with the label.
@@ -63,6 +67,7 @@ UNITS, PREVIOUS = 'units', 'previous'  # PinUnits' join tags
 JOIN_BUCKETS = 256
 UNITS_PER_BATCH = 8192  # units split by bucket at once: one batch's columns in memory
 PENDING = 65536  # entries a bucket's combine gathers before merging them (LatestPerBucket)
+PAIRS_PER_RECORD = 65536  # (unit key, split) pairs per record write_assignments writes: 640 KB
 
 
 def encode_assignments(pairs) -> bytes:
@@ -75,11 +80,52 @@ def decode_assignments(record: bytes) -> list:
     return decode_entries([record], RECORD).tolist()
 
 
+def write_assignments(split_dirs: Mapping[str, str], config, output_dir: str) -> Dict[str, int]:
+    """Writes the assignments of split Examples written by any splitter (``split_dirs``: split
+    name -> its folder of gzipped TFRecords) to ``output_dir``, keyed as the splitter of
+    ``config`` keys them (``units.read_unit_keys``): what ``seed_history`` seeds a history with.
+    A unit in several splits keeps the one holding most of its examples (ties: the first in
+    ``config.splits``). Returns ``{'units': n, 'in_several_splits': m}``.
+
+    Example::
+
+        write_assignments({'train': '.../Split-train', 'eval': '.../Split-eval'}, config, out)
+    """
+    import tensorflow as tf
+
+    names = list(config.splits)
+    unknown = sorted(set(split_dirs) - set(names))
+    if unknown:
+        raise ConfigError(
+            f'the split Examples have split(s) {unknown}, which the StratifiedSplitter does not '
+            f'have (its splits: {names}): a unit keeps its split only by name. Give the '
+            'splitter splits of the same names.'
+        )
+    seen = collections.defaultdict(collections.Counter)  # unit key -> {split index: examples}
+    for name, folder in split_dirs.items():
+        files = tf.io.gfile.glob(os.path.join(folder, '*'))
+        dataset = tf.data.TFRecordDataset(files, compression_type='GZIP').batch(UNITS_PER_BATCH)
+        for batch in dataset.as_numpy_iterator():
+            for key in read_unit_keys(list(batch), config):
+                seen[key][names.index(name)] += 1
+    pairs = sorted(
+        (key, min(counts, key=lambda split: (-counts[split], split)))
+        for key, counts in seen.items()
+    )
+    tf.io.gfile.makedirs(output_dir)
+    path = os.path.join(output_dir, f'{ASSIGNMENT_RECORDS_PREFIX}-00000-of-00001.gz')
+    with tf.io.TFRecordWriter(path, options='GZIP') as writer:
+        for start in range(0, len(pairs), PAIRS_PER_RECORD):
+            writer.write(encode_assignments(pairs[start : start + PAIRS_PER_RECORD]))
+    write_json(os.path.join(output_dir, ASSIGNMENTS_FILE), header(config))
+    return {'units': len(pairs), 'in_several_splits': sum(len(c) > 1 for c in seen.values())}
+
+
 def header(config) -> dict:
     """What a run's assignments mean (written beside them, checked by ``check_header`` before
     they are read back): the seed and unit kind give the keys, the split names the indexes."""
     return {
-        'format': FORMAT if config.group_feature is not None else EXAMPLES_FORMAT,
+        'format': GROUPS_FORMAT if config.group_feature is not None else EXAMPLES_FORMAT,
         'seed': config.seed,
         'splits': list(config.splits),
         'group_feature': config.group_feature,
@@ -265,45 +311,38 @@ def _JoinBy(units, table, by: str):  # noqa: N802
 WIDE = (HASH, KEY, LEGACY)  # a unit's 64-bit fields (LEGACY only where it is computed)
 
 
-def _column(units, field: str):
-    return np.fromiter((getattr(u, field) for u in units), dtype=np.uint64, count=len(units))
-
-
 def _units_by_bucket(units, by: str):
-    """``(bucket, (unit type, wide, columns))`` per bucket (of their field ``by``) of a batch of
-    units: their 64-bit fields (``WIDE``) as numpy, ``{field: array}``, and their other fields as
-    columns, which the join's coder encodes natively (it would pickle a named tuple, and a hash of
-    2**63 or more)."""
-    kind = type(units[0])
+    """``(bucket, (wide, columns))`` per bucket (of their field ``by``) of a batch of units:
+    their 64-bit fields (``WIDE``) as numpy, ``{field: array}``, and the others as
+    ``{field: column}``, which the join's coder encodes natively (it would pickle a ``Unit``, and
+    a hash of 2**63 or more)."""
     fields = [f for f in WIDE if getattr(units[0], f) is not None]
-    wide = {f: _column(units, f) for f in fields}
+    wide = {f: np.fromiter((getattr(u, f) for u in units), np.uint64, len(units)) for f in fields}
     for bucket, at in key_buckets(wide[by], JOIN_BUCKETS):
-        columns = list(zip(*(units[i] for i in at.tolist())))
+        columns = dict(zip(Unit._fields, zip(*(units[i] for i in at.tolist()))))
         for f in fields:
-            columns[kind._fields.index(f)] = None  # shipped as numpy
-        yield bucket, (kind, {f: w[at] for f, w in wide.items()}, tuple(columns))
+            del columns[f]  # shipped as numpy
+        yield bucket, ({f: w[at] for f, w in wide.items()}, columns)
 
 
 def _pin(item, by: str):
-    """The units of one bucket, rebuilt from ``_units_by_bucket``'s columns, each pinned to its
-    split in the bucket's table when its field ``by`` is found there."""
+    """The ``Unit``s of one bucket, rebuilt from ``_units_by_bucket``'s columns, each pinned to
+    its split in the bucket's table when its field ``by`` is found there."""
     _, joined = item
     tables = list(joined[PREVIOUS])
-    for kind, wide, columns in joined[UNITS]:
-        columns = list(columns)
+    for wide, columns in joined[UNITS]:
         for field, values in wide.items():
-            columns[kind._fields.index(field)] = values.tolist()
+            columns[field] = values.tolist()
         if tables:
             found_keys, splits = tables[0]  # one per bucket (LatestAssignments), sorted, not empty
             wanted = wide[by]
             at = np.minimum(np.searchsorted(found_keys, wanted), len(found_keys) - 1)
             found = (found_keys[at] == wanted).tolist()
-            at_pinned = kind._fields.index('pinned')
-            columns[at_pinned] = [
+            columns['pinned'] = [
                 split if hit else pinned
-                for hit, split, pinned in zip(found, splits[at].tolist(), columns[at_pinned])
+                for hit, split, pinned in zip(found, splits[at].tolist(), columns['pinned'])
             ]
-        yield from map(kind, *columns)
+        yield from map(Unit, *(columns[f] for f in Unit._fields))
 
 
 # A report's entry with earlier spans' assignments: {'pinned': {class: {split: n}}, 'deviation':

@@ -1,6 +1,6 @@
 """The exact per-class strategy: one label per example, each class cut at its rule's counts.
 
-1. ``ToUnits``: an input batch's ``Unit``s, one per example (its class: its label, or with
+1. ``ToUnits``: an input batch's ``units.Unit``s, one per example (its class: its label, or with
    label bins its bin), or with ``group_feature`` one per group, counting for its dominant class.
 2. ``PlanClasses``, one combine: units counted per class and hash bucket, every class's counts
    by ``allocation.allocate_classes`` (``class_counts``), cut by ``ClassSplitPlan.of``.
@@ -11,7 +11,7 @@ Example:
     >>> from tensorflow.core.example import example_pb2
     >>> labelled = example_pb2.Example()
     >>> labelled.features.feature['label'].int64_list.value.append(3)
-    >>> [(unit.label, unit.size, unit.ranks) for unit in to_units([labelled.SerializeToString()])]
+    >>> [(u.stratum, u.size, u.ranks) for u in to_units([labelled.SerializeToString()])]
     [(3, 1, 1)]
 """
 
@@ -24,14 +24,8 @@ from typing import NamedTuple
 
 import apache_beam as beam
 
-from tfx_balance.core.common.groups import group_key, read_group_ids
-from tfx_balance.core.common.hashing import (
-    bucket_of,
-    example_keys,
-    fingerprint,
-    seeded_hash,
-    seeded_hashes,
-)
+from tfx_balance.core.common.groups import read_group_ids
+from tfx_balance.core.common.hashing import bucket_of, fingerprint, seeded_hash
 from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
@@ -39,11 +33,15 @@ from tfx_balance.core.common.labels import (
     class_sort_key,
     example_fingerprint,
     read_labels,
-    unlabelled_keys,
 )
 from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.allocation import allocate_classes
-from tfx_balance.core.split.assignments import PinnedCounts, group_members, whole_units
+from tfx_balance.core.split.assignments import (
+    PinnedCounts,
+    encode_assignments,
+    group_members,
+    whole_units,
+)
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import read_classes
 from tfx_balance.core.split.placement import (
@@ -60,47 +58,37 @@ from tfx_balance.core.split.report import (
     merge_group_terms,
     split_report,
 )
+from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
 
 
-class Unit(NamedTuple):
-    """A unit of assignment: one example, or one group of examples."""
+class ExampleColumns(NamedTuple):
+    """An ungrouped batch as columns, one entry per example."""
 
-    label: object  # class the unit counts for
-    hash: int
-    size: int
-    records: tuple  # serialized examples (none in the plan pass: ToUnits' records=False)
-    labels: tuple  # their labels
-    # (label, example name) of its examples that name their label for the label kind check
-    # (first_names): the first example of each label value of an input batch
-    named: tuple = ()
-    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
-    group: bytes | None = None  # its group id (group_feature); None for an example
-    # the key its assignment is written and pinned by (assignments.py): an example's hash, a
-    # group's groups.group_key (its hash is of its seed keys, which spell the id's type)
-    key: int | None = None
-    # an example's key as assignments of format 1 wrote it (its label included), only where the
-    # window holds some (assignments.LEGACY)
-    legacy: int | None = None
+    records: list
+    labels: list  # each example's class
+    hashes: list  # each example's unit key, its hash in its class
+    legacy: list | None  # each example's format-1 key, or None
+    names: dict  # {index: name}: ToUnits.first_names
 
-    @property
-    def stratum(self):
-        """What the unit counts for in the plan: its class."""
-        return self.label
 
-    @property
-    def ranks(self) -> int:
-        """The ranks the unit takes in its class's order: a class's plan counts examples, so a
-        group takes as many as it has examples."""
-        return self.size
-
-    def examples(self):
-        """``(record, label)`` of each of the unit's examples."""
-        return zip(self.records, self.labels)
+def unit_of(c: ExampleColumns, i: int, records: bool = True) -> Unit:
+    """The ``Unit`` of example ``i`` of a batch's columns (no record with ``records=False``)."""
+    label, h = c.labels[i], c.hashes[i]
+    return Unit(
+        label,
+        h,
+        1,
+        1,
+        (c.records[i],) if records else (),
+        (label,) if records else (),
+        ((label, c.names[i]),) if i in c.names else (),
+        key=h,
+        legacy=None if c.legacy is None else c.legacy[i],
+    )
 
 
 class ToUnits:
-    """Turns an input batch into units: one per example, unless the input is already units
-    (``grouped``: by ``group_feature``, or joined with earlier spans' assignments)."""
+    """A label form (``units``): one class per example, its label or its label bin."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self._label_feature = config.label_feature
@@ -112,14 +100,12 @@ class ToUnits:
         return batch if self.grouped else self.example_units(batch, edges)
 
     @staticmethod
-    def first_names(records, labels, where: str) -> dict:
-        """``{index: name}`` of the first example of each label value of a batch (its fingerprint
-        and `` in where``), for the label kind check."""
+    def first_names(content, labels, where: str) -> dict:
+        """``{index: name}`` of the first example of each label value of a batch (the
+        fingerprint of its ``content`` key and `` in where``), for the label kind check."""
         first = dict(zip(reversed(labels), range(len(labels) - 1, -1, -1)))  # label -> first index
-        at = list(first.values())
-        found = example_keys([records[i] for i in at])
         in_where = f' in {where}' if where else ''
-        return {i: fingerprint(key) + in_where for i, key in zip(at, found)}
+        return {i: fingerprint(content[i]) + in_where for i in first.values()}
 
     def classes(self, records, where: str, edges) -> list:
         """The class of each example: its label; with bin ``edges`` (label bins), its bin."""
@@ -127,31 +113,25 @@ class ToUnits:
             return read_labels(records, self._label_feature, where)
         return read_classes(records, self._label_feature, where, edges)
 
+    def columns(self, batch, edges=None) -> ExampleColumns:
+        """An ungrouped batch's examples as ``ExampleColumns``, without a unit object each."""
+        where, records = RecordBatch.of(batch)
+        labels = self.classes(records, where, edges)
+        hashes, _, content = read_example_keys(records, self._label_feature, self._seed)
+        legacy = unit_keys(self._seed, content) if self.legacy else None
+        return ExampleColumns(
+            records, labels, hashes, legacy, self.first_names(content, labels, where)
+        )
+
     def example_units(self, batch, edges=None, records: bool = True) -> list:
         """One ``Unit`` per example of an input batch."""
-        where, batch_records = RecordBatch.of(batch)
-        labels = self.classes(batch_records, where, edges)
-        names = self.first_names(batch_records, labels, where)
-        hashes = seeded_hashes(self._seed, unlabelled_keys(batch_records, self._label_feature))
-        legacy = seeded_hashes(self._seed, example_keys(batch_records)) if self.legacy else None
-        return [
-            Unit(
-                label,
-                hashes[i],
-                1,
-                (batch_records[i],) if records else (),
-                (label,) if records else (),
-                ((label, names[i]),) if i in names else (),
-                key=hashes[i],
-                legacy=None if legacy is None else legacy[i],
-            )
-            for i, label in enumerate(labels)
-        ]
+        c = self.columns(batch, edges)
+        return [unit_of(c, i, records) for i in range(len(c.records))]
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
         """``(group, (label, seed key, record, name, key))`` per example of an input batch:
         ``record`` None with ``records=False``, ``name`` None unless it names its label
-        (``first_names``), ``key`` its content key without the label (``unlabelled_keys``)."""
+        (``first_names``), ``key`` its content key without the label."""
         where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
@@ -163,8 +143,8 @@ class ToUnits:
             ),
             where,
         )
-        names = self.first_names(batch_records, labels, where)
-        keys = unlabelled_keys(batch_records, self._label_feature)
+        _, keys, content = read_example_keys(batch_records, self._label_feature, self._seed)
+        names = self.first_names(content, labels, where)
         for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
             record = batch_records[i] if records else None
             yield group, (label, seed_key, record, names.get(i), keys[i])
@@ -191,20 +171,29 @@ class ToUnits:
             dominant,
             seeded_hash(self._seed, min(m[1] for m in members)),
             len(members),
+            len(members),  # a class's plan counts examples
             tuple(m[2] for m in members) if with_records else (),
             tuple(m[0] for m in members),
             tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
             pinned,
             group,
-            group_key(self._seed, group),
+            unit_keys(self._seed, groups=(group,))[0],
         )
+
+
+class ClassHistograms(NamedTuple):
+    """What ``PlanClasses`` counts of a batch, and its accumulator (the same form)."""
+
+    buckets: dict  # {class: {bucket: examples}}, pinned units left out
+    examples: dict  # {label: name of one example}, for the label kind check
+    pinned: PinnedCounts
+    least: dict  # {class: least unit hash}
+    groups: list  # the largest group units, not pinned
 
 
 class PlanClasses(beam.CombineFn):
     """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
-    counts a batch's units per class and hash bucket, one named example per label value, the
-    pinned units apart, and each class's least unit hash (``class_counts``); the output is
-    ``{class: ClassSplitPlan}``."""
+    counts a batch's units (``ClassHistograms``); the output is ``{class: ClassSplitPlan}``."""
 
     def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
@@ -218,48 +207,64 @@ class PlanClasses(beam.CombineFn):
             del groups[LISTED_GROUPS:]
         return groups
 
-    def histogram(self, batch, edges=None) -> tuple:
-        """The ``(buckets, examples, pinned, least, groups)`` of one input batch (``groups``: its
-        ``largest`` groups, not pinned)."""
+    def histogram(self, batch, edges=None) -> ClassHistograms:
+        """The ``ClassHistograms`` of one input batch."""
         bucket_bits = self.bucket_bits
-        buckets, examples, pinned, least, groups = {}, {}, PinnedCounts(), {}, []
-        for unit in self.to_units(batch, edges):
-            if unit.hash < least.get(unit.label, _NO_HASH):
-                least[unit.label] = unit.hash
-            if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
-                pinned.add(unit.label, unit.pinned, unit.size)
-            else:
-                hist = buckets.get(unit.label)
+        found = self.create_accumulator()
+        buckets, examples, pinned, least, groups = found
+        if not self.to_units.grouped:  # columns: no unit object per example
+            c = self.to_units.columns(batch, edges)
+            shift = 64 - bucket_bits
+            for label, h in zip(c.labels, c.hashes):
+                if h < least.get(label, _NO_HASH):
+                    least[label] = h
+                hist = buckets.get(label)
                 if hist is None:
-                    hist = buckets[unit.label] = {}
+                    hist = buckets[label] = {}
+                bucket = h >> shift
+                hist[bucket] = hist.get(bucket, 0) + 1
+            for i, name in c.names.items():
+                examples[c.labels[i]] = name  # one first example per label
+            return found
+        for unit in self.to_units(batch, edges):
+            label = unit.stratum
+            if unit.hash < least.get(label, _NO_HASH):
+                least[label] = unit.hash
+            if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
+                pinned.add(label, unit.pinned, unit.size)
+            else:
+                hist = buckets.get(label)
+                if hist is None:
+                    hist = buckets[label] = {}
                 bucket = bucket_of(unit.hash, bucket_bits)
                 hist[bucket] = hist.get(bucket, 0) + unit.size
                 if unit.group is not None:
                     groups.append(unit)
             # a group may hold labels other than the class it counts for
-            for label, name in unit.named:
+            for label, name in unit.checks:
                 if label not in examples or name < examples[label]:
                     examples[label] = name
-        return buckets, examples, pinned, least, self.largest(groups)
+        self.largest(groups)
+        return found
 
-    def create_accumulator(self):
-        return {}, {}, PinnedCounts(), {}, []
+    def create_accumulator(self) -> ClassHistograms:
+        return ClassHistograms({}, {}, PinnedCounts(), {}, [])
 
-    def merge_accumulators(self, accs):  # an accumulator has the form of an input
+    def merge_accumulators(self, accs):
         return functools.reduce(self.add_input, accs)
 
-    def add_input(self, acc, item):
-        for label, hist in item[0].items():
-            merged = acc[0].setdefault(label, {})
+    def add_input(self, acc: ClassHistograms, item: ClassHistograms) -> ClassHistograms:
+        for label, hist in item.buckets.items():
+            merged = acc.buckets.setdefault(label, {})
             for bucket, size in hist.items():
                 merged[bucket] = merged.get(bucket, 0) + size
-        acc[2].merge(item[2])
-        for kept, found in ((acc[1], item[1]), (acc[3], item[3])):  # named examples, least hashes
+        acc.pinned.merge(item.pinned)
+        for kept, found in ((acc.examples, item.examples), (acc.least, item.least)):
             for label, value in found.items():
                 if label not in kept or value < kept[label]:
                     kept[label] = value
-        acc[4].extend(item[4])
-        self.largest(acc[4])
+        acc.groups.extend(item.groups)
+        self.largest(acc.groups)
         return acc
 
     def extract_output(self, acc) -> dict:
@@ -305,9 +310,9 @@ class PlanClasses(beam.CombineFn):
         entries = [Group(g.size, collections.Counter(g.labels)) for g in groups]
         splits = place_groups(entries, self.weights, kept)
         for g, split in zip(groups, splits):
-            listed.setdefault(g.label, {})[g.group] = split
-            placed.setdefault(g.label, [0] * len(self.weights))[split] += g.size
-            hist, bucket = buckets[g.label], bucket_of(g.hash, self.bucket_bits)
+            listed.setdefault(g.stratum, {})[g.group] = split
+            placed.setdefault(g.stratum, [0] * len(self.weights))[split] += g.size
+            hist, bucket = buckets[g.stratum], bucket_of(g.hash, self.bucket_bits)
             hist[bucket] -= g.size
             if not hist[bucket]:
                 del hist[bucket]
@@ -349,12 +354,41 @@ def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -
     return dict(zip(order, rows))
 
 
+class PlaceExamples(PlaceUnits):
+    """``allocation.PlaceUnits``; an ungrouped batch is placed from its columns, without a unit
+    object per example."""
+
+    def process(self, batch, plans, *edges):
+        if self.to_units.grouped:
+            yield from self.place_units(self.to_units(batch, *edges), plans)
+            return
+        c = self.to_units.columns(batch, *edges)
+        shift = 64 - self.bucket_bits
+        records, counts, assigned = {}, {}, []
+        for i, (label, h) in enumerate(zip(c.labels, c.hashes)):
+            ranking = plans[label].ranking
+            bucket = h >> shift
+            if bucket in ranking.boundary:
+                yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((label, bucket), unit_of(c, i)))
+                continue
+            split = ranking.segment_of_bucket(bucket)
+            records.setdefault(split, []).append(c.records[i])
+            counts[split, label] = counts.get((split, label), 0) + 1
+            assigned.append((h, split))  # an example's key is its hash
+        for split, part in records.items():
+            yield beam.pvalue.TaggedOutput(self.tags[split], part)
+        if counts:
+            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+        if self.assignments and assigned:
+            yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, encode_assignments(assigned))
+
+
 class ExactStrategy:
     """One label per example (or a label bin), each class split by the exact rule: a label form
     of ``stratified.STRATEGIES``."""
 
     units = ToUnits  # (config, grouped): an input batch's units
-    place_units = PlaceUnits  # the assignment pass's DoFn; its count key is (split, class)
+    place_units = PlaceExamples  # the assignment pass's DoFn; its count key is (split, class)
     format_report = staticmethod(format_report)
 
     @staticmethod

@@ -66,11 +66,11 @@ def group_terms(units) -> dict:
     batches by ``merge_group_terms`` (largest by max, mixed by sum)."""
     terms = {}
     for unit in units:
-        dominant = class_name(unit.label)
+        dominant = class_name(unit.stratum)
         key = (LARGEST_GROUP, dominant)
         terms[key] = max(terms.get(key, 0), unit.size)
         for label in unit.labels:
-            if label != unit.label:
+            if label != unit.stratum:
                 for name in (class_name(label), dominant):
                     terms[(MIXED, name)] = terms.get((MIXED, name), 0) + 1
     return terms

@@ -1,7 +1,7 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
 ``stratified.StratifiedSplit``'s passes with the example's label set as the stratum:
-``LabelSetUnits`` (a batch as ``ExampleColumns``, or one ``LabelSetUnit`` per group), the
+``LabelSetUnits`` (a batch as ``ExampleColumns``, or one ``units.Unit`` per group), the
 histograms (``label_set_histograms``, ``BundleHistograms``), the plan
 (``multilabel_plan.plan_counts``, packed as ``PackedPlans``), ``PlaceLabelSetUnits``.
 
@@ -34,14 +34,8 @@ import apache_beam as beam
 import numpy as np
 
 from tfx_balance.core.common.errors import DataError
-from tfx_balance.core.common.groups import group_key, read_group_ids
-from tfx_balance.core.common.hashing import (
-    bucket_of,
-    example_keys,
-    fingerprint,
-    seeded_hash,
-    seeded_hashes,
-)
+from tfx_balance.core.common.groups import read_group_ids
+from tfx_balance.core.common.hashing import bucket_of, example_keys, fingerprint, seeded_hash
 from tfx_balance.core.common.label_sets import check_widths, read_label_sets
 from tfx_balance.core.common.labels import (
     check_distinct_names,
@@ -51,7 +45,6 @@ from tfx_balance.core.common.labels import (
     example_fingerprint,
     label_kind,
     sorted_classes,
-    unlabelled_keys,
 )
 from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.assignments import (
@@ -69,34 +62,9 @@ from tfx_balance.core.split.report import (
     format_label_set_report,
     label_set_report,
 )
+from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
 
 BUCKETS_TYPE = 'I'  # array type of a stratum's buckets (unsigned, 4 bytes; bucket_bits <= 32)
-
-
-class LabelSetUnit(NamedTuple):
-    """A unit of assignment: one example, or one group; ``stratum`` is its label set."""
-
-    stratum: tuple
-    hash: int
-    size: int
-    records: tuple
-    sets: tuple  # each record's label set
-    width: tuple | None = None  # (multi-hot length, example fingerprint)
-    kinds: tuple = ()  # (kind, example fingerprint, label): the first of each kind in a batch
-    pinned: int | None = None  # the split earlier spans put it in (assignments.PinUnits)
-    group: bytes | None = None  # its group id (group_feature); None for an example
-    key: int | None = None  # the key its assignment is written and pinned by (exact.Unit's)
-    legacy: int | None = None  # its key in assignments of format 1 (exact.Unit's)
-
-    def examples(self):
-        """``(record, label set)`` of each of the unit's examples."""
-        return zip(self.records, self.sets)
-
-    @property
-    def ranks(self) -> int:
-        """The ranks the unit takes in its stratum's order: 1 (a stratum's plan counts units,
-        and a group is one)."""
-        return 1
 
 
 class ExampleColumns(NamedTuple):
@@ -112,8 +80,7 @@ class ExampleColumns(NamedTuple):
 
 
 class LabelSetUnits:
-    """Turns an input batch into units: one per example, unless the input is already units
-    (``grouped``: grouped by ``group_feature``, or joined with earlier spans' assignments)."""
+    """A label form (``units``): a label set per example (``multi_label``)."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self.label_feature, self.form = config.label_feature, config.multi_label
@@ -123,16 +90,16 @@ class LabelSetUnits:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = RecordBatch.of(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
-        width, kinds = _named_checks(read, records)
-        hashes = seeded_hashes(self.seed, unlabelled_keys(records, self.label_feature))
-        legacy = seeded_hashes(self.seed, example_keys(records)) if self.legacy else None
+        hashes, _, content = read_example_keys(records, self.label_feature, self.seed)
+        width, kinds = _named_checks(read, lambda at: [content[i] for i in at])
+        legacy = unit_keys(self.seed, content) if self.legacy else None
         return ExampleColumns(where, records, read.sets, hashes, legacy, width, kinds)
 
     def __call__(self, batch) -> list:
         return batch if self.grouped else self.example_units(batch)
 
     def example_units(self, batch, records: bool = True) -> list:
-        """One ``LabelSetUnit`` per example of an input batch (without its record with
+        """One ``Unit`` per example of an input batch (without its record with
         ``records=False``: the plan pass counts units)."""
         c = self.columns(batch)
         return [unit_of(c, i, records) for i in range(len(c.records))]
@@ -142,7 +109,7 @@ class LabelSetUnits:
         (``stratified.GroupUnits`` groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
-        width, kinds = _named_checks(read, batch_records)
+        width, kinds = _named_checks(read, lambda at: example_keys([batch_records[i] for i in at]))
         ids = read_group_ids(
             batch_records,
             group_feature,
@@ -156,8 +123,8 @@ class LabelSetUnits:
             record = batch_records[i] if records else None
             yield group, (labels, seed_key, record, width, kinds.get(i, ()))
 
-    def group_to_unit(self, item) -> LabelSetUnit:
-        """The ``LabelSetUnit`` of a group, ``(group, members)``: its stratum is the union of
+    def group_to_unit(self, item) -> Unit:
+        """The ``Unit`` of a group, ``(group, members)``: its stratum is the union of
         its members' label sets, its records in the order of their bytes; pinned to the split
         among the members, if any (``assignments.group_members``)."""
         group, members = item
@@ -168,42 +135,42 @@ class LabelSetUnits:
         widths = [m[3] for m in members if m[3] is not None]
         check_widths(widths, self.label_feature)
         stratum = tuple(sorted_classes(label for m in members for label in m[0]))
-        return LabelSetUnit(
+        return Unit(
             stratum,
             seeded_hash(self.seed, min(m[1] for m in members)),
             len(members),
+            1,  # a stratum's plan counts units
             tuple(m[2] for m in members) if with_records else (),
             tuple(m[0] for m in members) if with_records else (),
-            min(widths) if widths else None,
-            tuple(sorted(entry for m in members for entry in m[4])),
+            (min(widths) if widths else None, tuple(sorted(e for m in members for e in m[4]))),
             pinned,
             group,
-            group_key(self.seed, group),
+            unit_keys(self.seed, groups=(group,))[0],
         )
 
 
-def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> LabelSetUnit:
-    """The ``LabelSetUnit`` of example ``i`` of a batch's columns (without its record with
+def unit_of(columns: ExampleColumns, i: int, records: bool = True) -> Unit:
+    """The ``Unit`` of example ``i`` of a batch's columns (without its record with
     ``records=False``)."""
     labels = columns.sets[i]
-    return LabelSetUnit(
+    return Unit(
         labels,
         columns.hashes[i],
         1,
+        1,
         (columns.records[i],) if records else (),
         (labels,) if records else (),
-        columns.width,
-        columns.kinds.get(i, ()),
+        (columns.width, columns.kinds.get(i, ())),
         key=columns.hashes[i],
         legacy=None if columns.legacy is None else columns.legacy[i],
     )
 
 
-def _named_checks(read, records) -> tuple:
+def _named_checks(read, content_of) -> tuple:
     """``(width, {index: kinds entry})`` of a batch's ``LabelSets``, examples named by the
-    fingerprint of their content key (that of ``labels.example_fingerprint``)."""
+    fingerprint of their content key (``content_of(indexes)``: those of the examples)."""
     named = sorted({*read.kinds.values(), *([read.width[1]] if read.width else [])})
-    keys = dict(zip(named, example_keys([records[i] for i in named])))
+    keys = dict(zip(named, content_of(named)))
     width = (read.width[0], fingerprint(keys[read.width[1]])) if read.width else None
     kinds = {
         i: ((label_kind(label), fingerprint(keys[i]), label),) for label, i in read.kinds.items()
@@ -323,9 +290,10 @@ def _unit_histograms(units, bucket_bits: int) -> LabelSetHistograms:
             _add(buckets, unit.stratum, bucket_of(unit.hash, bucket_bits), 1)
         examples += unit.size
         sizes[unit.stratum] = sizes.get(unit.stratum, 0) + unit.size
-        if unit.width is not None and unit.width[0] not in widths:
-            widths[unit.width[0]] = unit.width[1]
-        for kind, name, label in unit.kinds:
+        width, unit_kinds = unit.checks
+        if width is not None and width[0] not in widths:
+            widths[width[0]] = width[1]
+        for kind, name, label in unit_kinds:
             if kind not in kinds or name < kinds[kind][0]:
                 kinds[kind] = (name, label)
     return LabelSetHistograms(buckets, kinds, widths, examples, sizes, pinned)

@@ -1,4 +1,4 @@
-"""core/history_seed.py: a span's assignments from its split Examples, keyed as the splitter
+"""assignments.write_assignments: a span's assignments from its split Examples, keyed as the splitter
 keys them, so that a seeded history pins every unit where it was."""
 
 import os
@@ -6,8 +6,8 @@ import os
 import pytest
 
 from tests.support.examples import example, write_records
-from tfx_balance.core import history_seed
 from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.split.assignments import write_assignments
 from tfx_balance.core.split.config import StratifiedSplitConfig
 
 
@@ -42,7 +42,7 @@ def test_each_group_gets_the_split_holding_most_of_its_examples_by_the_splitters
     split_dirs = _split_dirs(
         tmp_path, {'train': ['u1', 'u1', 'u2', 'u3'], 'eval': ['u2', 'u3', 'u3']}
     )
-    report = history_seed.write_assignments(split_dirs, config, str(tmp_path / 'out'))
+    report = write_assignments(split_dirs, config, str(tmp_path / 'out'))
     assert report == {'units': 3, 'in_several_splits': 2}
     keys = {
         u: group_key(0, group)
@@ -59,4 +59,35 @@ def test_split_names_the_splitter_does_not_have_are_refused_by_name(tmp_path):
     with pytest.raises(
         ConfigError, match=r"split\(s\) \['validation'\].*its splits: \['train', 'eval'\]"
     ):
-        history_seed.write_assignments(split_dirs, _config(), str(tmp_path / 'out'))
+        write_assignments(split_dirs, _config(), str(tmp_path / 'out'))
+
+
+FORMS = {  # label form -> (config arguments, label of example i)
+    'single': ({}, lambda i: ['a', 'b', 'c'][i % 3]),
+    'bins': ({'label_bins': 3}, lambda i: float(i % 7)),
+    'ids': ({'multi_label': 'ids'}, lambda i: [t for t in range(4) if (i >> t) & 1]),
+    'multi_hot': ({'multi_label': 'multi_hot'}, lambda i: [(i >> t) & 1 for t in range(4)]),
+}
+
+
+@pytest.mark.parametrize('grouped', [False, True], ids=['examples', 'groups'])
+@pytest.mark.parametrize('form', list(FORMS))
+def test_written_keys_are_the_keys_the_splitter_writes(tmp_path, form, grouped):
+    # One key function (units.unit_keys) for both: if they differ, a seeded history pins nothing.
+    from tests.core.split.test_assignments import run_span
+
+    kwargs, label = FORMS[form]
+    if grouped:
+        kwargs = {**kwargs, 'group_feature': 'user'}
+    records = [
+        example(y=label(i), x=float(i), **({'user': i % 13} if grouped else {})) for i in range(60)
+    ]
+    config = _config(seed=7, **kwargs)
+    splits, pairs, _ = run_span(records, key=f'{form}-{grouped}', config=config)
+    split_dirs = {}
+    for name, split_records in splits.items():
+        split_dirs[name] = str(tmp_path / f'Split-{name}')
+        write_records(os.path.join(split_dirs[name], 'data.gz'), split_records)
+    report = write_assignments(split_dirs, config, str(tmp_path / 'out'))
+    assert report == {'units': 13 if grouped else 60, 'in_several_splits': 0}
+    assert _written(str(tmp_path / 'out')) == dict(pairs)

@@ -56,7 +56,7 @@ def floor_job(
 ) -> dict:
     """The I/O floor: TFXIO raw read -> Partition by hash -> gzip write of 3 splits (of the
     six splits of ``folds=5, holdout={'test': 0.1}`` with ``mode='folds'``)."""
-    from tfx_balance.core.cross_validation.folds import fold_weights
+    from tfx_balance.core.common.folds import fold_weights
     from tfx_balance.core.split.placement import boundaries
 
     splits = tuple(fold_weights(FOLDS, HOLDOUT).items()) if mode == 'folds' else SPLITS

@@ -35,7 +35,7 @@ from pipelines.taxi.pipeline import (
     sample,
 )
 from tfx_balance import BalancedAugmenter, BalancedInputGen, StratifiedSplitter, cross_validation
-from tfx_balance.core.cross_validation.folds import fold_names
+from tfx_balance.core.common.folds import fold_names
 
 PIPELINE_NAME = 'tfx-balance-taxi-cv'
 FOLDS = 3  # a third of the trips per fold: Pcard's 3 trips give one to each fold

@@ -32,6 +32,7 @@ MOVED_MODULES = {
     'tfx_balance.artifacts': 'tfx_balance.base.artifacts',
     'tfx_balance.channels': 'tfx_balance.base.channels',
     'tfx_balance.class_distribution_validator.resolver': 'tfx_balance.orchestration.resolvers',
+    'tfx_balance.core.cross_validation.folds': 'tfx_balance.core.common.folds',
     'tfx_balance.cross_validation_pipeline': 'tfx_balance.orchestration.cross_validation',
     'tfx_balance.examples_executor': 'tfx_balance.base.examples_executor',
     'tfx_balance.keys': 'tfx_balance.core.common.keys',

@@ -2,6 +2,15 @@
 and CrossValidationAggregate's arguments. Rules: docs/cross_validation.md.
 """
 
+from tfx_balance.core.common.folds import (
+    FOLD_PREFIX,
+    MAX_FOLDS,
+    fold_names,
+    fold_weights,
+    training_folds,
+    validate_folds,
+    validate_holdout,
+)
 from tfx_balance.core.cross_validation.config import CrossValidationConfig
 from tfx_balance.core.cross_validation.estimates import (
     CONFIDENCE,
@@ -17,15 +26,6 @@ from tfx_balance.core.cross_validation.estimates import (
     gate,
     parse_thresholds,
     t_quantile,
-)
-from tfx_balance.core.cross_validation.folds import (
-    FOLD_PREFIX,
-    MAX_FOLDS,
-    fold_names,
-    fold_weights,
-    training_folds,
-    validate_folds,
-    validate_holdout,
 )
 from tfx_balance.core.cross_validation.report import CrossValidationReport
 

@@ -15,9 +15,9 @@ import dataclasses
 from typing import Mapping, Sequence, Tuple
 
 from tfx_balance.core.common.arguments import JSON, SORTED_JSON, STR, Arguments, argument
+from tfx_balance.core.common.folds import fold_names
 from tfx_balance.core.common.python_values import on_python_values
 from tfx_balance.core.cross_validation.estimates import check_gate_on, parse_thresholds
-from tfx_balance.core.cross_validation.folds import fold_names
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Sequence, Tuple
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.arguments import BOOL, INT, JSON, STR, Arguments, argument
 from tfx_balance.core.common.errors import ConfigError
+from tfx_balance.core.common.folds import FOLD_PREFIX
 from tfx_balance.core.common.python_values import on_python_values
 from tfx_balance.core.common.split_names import validate_split_list
-from tfx_balance.core.cross_validation.folds import FOLD_PREFIX
 
 # The splits that count as training data when ``training_splits`` is not given.
 DEFAULT_TRAINING_PATTERNS = ('train', f'{FOLD_PREFIX}*')

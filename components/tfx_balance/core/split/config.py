@@ -24,11 +24,10 @@ import json
 import numbers
 from typing import Mapping, Sequence
 
-from tfx_balance.core.common import keys, split_names
+from tfx_balance.core.common import folds, keys, split_names
 from tfx_balance.core.common.arguments import INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.common.python_values import on_python_values, to_json
-from tfx_balance.core.cross_validation import folds
 from tfx_balance.core.split import label_bins
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}

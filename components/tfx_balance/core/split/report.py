@@ -16,9 +16,9 @@ Example:
 
 from __future__ import annotations
 
+from tfx_balance.core.common.folds import fold_names
 from tfx_balance.core.common.keys import GROUP_FEATURE_KEY, MULTI_LABEL_KEY
 from tfx_balance.core.common.labels import class_name, format_count_table, sorted_classes
-from tfx_balance.core.cross_validation.folds import fold_names
 from tfx_balance.core.split.assignments import PINNED, pinning_lines
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names

@@ -1,4 +1,4 @@
-"""core/cross_validation/folds.py and StratifiedSplit with folds: exact per-class counts by the rule (checked against
+"""core/common/folds.py and StratifiedSplit with folds: exact per-class counts by the rule (checked against
 allocate() on the exact fractions), a partition, groups never crossing folds, determinism."""
 
 import collections
@@ -16,7 +16,7 @@ from tests.core.split.test_stratified import (
     rule_counts,
 )
 from tests.support.rule import assert_exact_both_ways
-from tfx_balance.core.cross_validation.folds import fold_names, fold_weights
+from tfx_balance.core.common.folds import fold_names, fold_weights
 from tfx_balance.core.split.allocation import allocate
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.stratified import SplitOutputs, StratifiedSplit

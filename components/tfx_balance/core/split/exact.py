@@ -61,7 +61,7 @@ from tfx_balance.core.split.report import (
 from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
 
 
-class ExampleColumns(NamedTuple):
+class ClassColumns(NamedTuple):
     """An ungrouped batch as columns, one entry per example."""
 
     records: list
@@ -71,7 +71,7 @@ class ExampleColumns(NamedTuple):
     names: dict  # {index: name}: ToUnits.first_names
 
 
-def unit_of(c: ExampleColumns, i: int, records: bool = True) -> Unit:
+def unit_of(c: ClassColumns, i: int, records: bool = True) -> Unit:
     """The ``Unit`` of example ``i`` of a batch's columns (no record with ``records=False``)."""
     label, h = c.labels[i], c.hashes[i]
     return Unit(
@@ -85,6 +85,16 @@ def unit_of(c: ExampleColumns, i: int, records: bool = True) -> Unit:
         key=h,
         legacy=None if c.legacy is None else c.legacy[i],
     )
+
+
+class ExampleMember(NamedTuple):
+    """A grouped example, as ``ToUnits.key_by_group`` sends it (a plain tuple on the wire)."""
+
+    label: object
+    seed_key: bytes  # its group's seeded hash is the least of its members'
+    record: bytes | None  # None in the plan pass
+    name: str | None  # names its label (``first_names``), or None
+    key: bytes  # its content key without the label
 
 
 class ToUnits:
@@ -113,13 +123,13 @@ class ToUnits:
             return read_labels(records, self._label_feature, where)
         return read_classes(records, self._label_feature, where, edges)
 
-    def columns(self, batch, edges=None) -> ExampleColumns:
-        """An ungrouped batch's examples as ``ExampleColumns``, without a unit object each."""
+    def columns(self, batch, edges=None) -> ClassColumns:
+        """An ungrouped batch's examples as ``ClassColumns``, without a unit object each."""
         where, records = RecordBatch.of(batch)
         labels = self.classes(records, where, edges)
         hashes, _, content = read_example_keys(records, self._label_feature, self._seed)
         legacy = unit_keys(self._seed, content) if self.legacy else None
-        return ExampleColumns(
+        return ClassColumns(
             records, labels, hashes, legacy, self.first_names(content, labels, where)
         )
 
@@ -129,9 +139,8 @@ class ToUnits:
         return [unit_of(c, i, records) for i in range(len(c.records))]
 
     def key_by_group(self, batch, group_feature: str, edges=None, records: bool = True):
-        """``(group, (label, seed key, record, name, key))`` per example of an input batch:
-        ``record`` None with ``records=False``, ``name`` None unless it names its label
-        (``first_names``), ``key`` its content key without the label."""
+        """``(group, ExampleMember fields)`` per example of an input batch (``record`` None
+        with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
         labels = self.classes(batch_records, where, edges)
         ids = read_group_ids(
@@ -154,11 +163,12 @@ class ToUnits:
         the class of the least content key, the label left out), its hash is its members' least
         seed key's, its records are in byte order, and it is pinned if a member says so
         (``assignments.group_members``)."""
-        group, members = item
-        members, pinned = group_members(members)
-        with_records = members[0][2] is not None  # the members of a pass all carry one, or none
+        group, entries = item
+        entries, pinned = group_members(entries)
+        members = [ExampleMember._make(entry) for entry in entries]
+        with_records = members[0].record is not None  # a pass's members all carry one, or none
         if with_records:
-            members.sort(key=lambda m: m[2])
+            members.sort(key=lambda m: m.record)
         counts, named, least = {}, {}, {}
         for label, _, _, name, key in members:
             counts[label] = counts.get(label, 0) + 1
@@ -169,11 +179,11 @@ class ToUnits:
         dominant = min(counts, key=lambda c: (-counts[c], least[c], class_sort_key(c)))
         return Unit(
             dominant,
-            seeded_hash(self._seed, min(m[1] for m in members)),
+            seeded_hash(self._seed, min(m.seed_key for m in members)),
             len(members),
             len(members),  # a class's plan counts examples
-            tuple(m[2] for m in members) if with_records else (),
-            tuple(m[0] for m in members),
+            tuple(m.record for m in members) if with_records else (),
+            tuple(m.label for m in members),
             tuple(sorted(named.items(), key=lambda item: class_sort_key(item[0]))),
             pinned,
             group,

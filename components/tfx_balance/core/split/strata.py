@@ -79,6 +79,17 @@ class ExampleColumns(NamedTuple):
     kinds: Dict[int, tuple]  # {index: ((kind, example fingerprint, label),)}
 
 
+class LabelSetMember(NamedTuple):
+    """A grouped example, as ``LabelSetUnits.key_by_group`` sends it (a plain tuple on the
+    wire)."""
+
+    labels: tuple  # its label set
+    seed_key: bytes  # its group's seeded hash is the least of its members'
+    record: bytes | None  # None in the plan pass
+    width: int | None  # its multi-hot vector's length, or None
+    kinds: tuple  # its entries for the label kind check
+
+
 class LabelSetUnits:
     """A label form (``units``): a label set per example (``multi_label``)."""
 
@@ -105,8 +116,8 @@ class LabelSetUnits:
         return [unit_of(c, i, records) for i in range(len(c.records))]
 
     def key_by_group(self, batch, group_feature: str, records: bool = True):
-        """``(group, (label set, seed key, record, width, kinds))`` per example of a batch
-        (``stratified.GroupUnits`` groups them; ``record`` is None with ``records=False``)."""
+        """``(group, LabelSetMember fields)`` per example of a batch (``stratified.GroupUnits``
+        groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
         read = read_label_sets(batch_records, self.label_feature, self.form, where)
         width, kinds = _named_checks(read, lambda at: example_keys([batch_records[i] for i in at]))
@@ -127,22 +138,24 @@ class LabelSetUnits:
         """The ``Unit`` of a group, ``(group, members)``: its stratum is the union of
         its members' label sets, its records in the order of their bytes; pinned to the split
         among the members, if any (``assignments.group_members``)."""
-        group, members = item
-        members, pinned = group_members(members)
-        with_records = members[0][2] is not None  # the members of a pass all carry one, or none
+        group, entries = item
+        entries, pinned = group_members(entries)
+        members = [LabelSetMember._make(entry) for entry in entries]
+        with_records = members[0].record is not None  # a pass's members all carry one, or none
         if with_records:
-            members.sort(key=lambda m: m[2])
-        widths = [m[3] for m in members if m[3] is not None]
+            members.sort(key=lambda m: m.record)
+        widths = [m.width for m in members if m.width is not None]
         check_widths(widths, self.label_feature)
-        stratum = tuple(sorted_classes(label for m in members for label in m[0]))
+        stratum = tuple(sorted_classes(label for m in members for label in m.labels))
+        kinds = tuple(sorted(e for m in members for e in m.kinds))
         return Unit(
             stratum,
-            seeded_hash(self.seed, min(m[1] for m in members)),
+            seeded_hash(self.seed, min(m.seed_key for m in members)),
             len(members),
             1,  # a stratum's plan counts units
-            tuple(m[2] for m in members) if with_records else (),
-            tuple(m[0] for m in members) if with_records else (),
-            (min(widths) if widths else None, tuple(sorted(e for m in members for e in m[4]))),
+            tuple(m.record for m in members) if with_records else (),
+            tuple(m.labels for m in members) if with_records else (),
+            (min(widths) if widths else None, kinds),
             pinned,
             group,
             unit_keys(self.seed, groups=(group,))[0],

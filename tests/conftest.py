@@ -15,22 +15,25 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+KUBEFLOW_TESTS = os.path.join('tests', 'orchestration', 'kubeflow')
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): each
     test module is one group, so its module fixtures (a LocalDagRunner run shared by its tests)
-    run once, and tests/orchestration/kubeflow is one group, so the image and the compiled specs its session
-    fixtures build are built once. A module that shares a session fixture with another group
-    joins that group by naming it, ``pytestmark = pytest.mark.xdist_group('kubeflow')``, as
-    tests/pipelines/test_digits_e2e.py does for the digits run (``digits_demo_run``), which
-    tests/orchestration/kubeflow/test_kfp_local.py compares the image's run with. ``tryfirst``: xdist's own
-    hook reads the ``xdist_group`` markers into the test ids (``@group``) and runs before a
-    conftest's hook otherwise."""
+    run once, and tests/orchestration/kubeflow is one group, so the image and the compiled specs
+    its session fixtures build are built once. A module that shares a session fixture with
+    another group joins that group by naming it, ``pytestmark =
+    pytest.mark.xdist_group('kubeflow')``, as tests/pipelines/test_digits_e2e.py does for the
+    digits run (``digits_demo_run``), which tests/orchestration/kubeflow/test_kfp_local.py
+    compares the image's run with. ``tryfirst``: xdist's own hook reads the ``xdist_group``
+    markers into the test ids (``@group``) and runs before a conftest's hook otherwise."""
     for item in items:
         if item.get_closest_marker('xdist_group') is not None:
             continue
         path = os.path.relpath(str(item.path), ROOT)
-        group = 'kubeflow' if path.startswith(os.path.join('tests', 'kubeflow')) else path
+        group = 'kubeflow' if path.startswith(KUBEFLOW_TESTS) else path
         item.add_marker(pytest.mark.xdist_group(group))
 
 

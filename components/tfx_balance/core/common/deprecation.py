@@ -65,10 +65,15 @@ class TfxBalanceDeprecationWarning(DeprecationWarning):
     """A deprecation of tfx-balance (a ``DeprecationWarning``: every filter of those applies)."""
 
 
-def warn_moved(old: str, new: str, had_in: str = '0.2.0') -> None:
-    """Warns that ``old`` (a name of release ``had_in``) is deprecated, naming ``new``."""
+def moved_message(old: str, new: str, had_in: str = '0.2.0') -> str:
+    """The deprecation of ``old`` (a name of release ``had_in``), naming ``new``."""
     since, removed = SCHEDULE[had_in]
-    warn_deprecated(f'{old} is deprecated since {since} and removed in {removed}: use {new}.')
+    return f'{old} is deprecated since {since} and removed in {removed}: use {new}.'
+
+
+def warn_moved(old: str, new: str, had_in: str = '0.2.0') -> None:
+    """Warns ``moved_message`` at the user's line."""
+    warn_deprecated(moved_message(old, new, had_in))
 
 
 def warn_deprecated(message: str) -> None:
@@ -116,8 +121,7 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def get_code(self, name):  # python -m <old path>: the warning is the command's own
         new = moved_to(name)
-        since, removed = SCHEDULE['0.2.0']
-        message = f'{name} is deprecated since {since} and removed in {removed}: use {new}.'
+        message = moved_message(name, new)
         warnings.warn_explicit(message, TfxBalanceDeprecationWarning, name, 0, module='__main__')
         return importlib.util.find_spec(new).loader.get_code(new)
 

@@ -67,7 +67,7 @@ class HistoryConfig(Arguments):
         wire=STR,
     )
     identity: Mapping = argument(
-        doc='what the history belongs to (pipeline, label_feature, splits, seed, group_feature); '
+        doc='what the history belongs to (pipeline, label_feature, splits, seed, group_feature, stratify_features); '
         'tfx_balance.periodic writes it from the splitter.',
         wire=SORTED_JSON,
     )

@@ -37,7 +37,8 @@ from tfx_balance.orchestration import tfx_executors
 
 LOOK_BACK_ID = 'LookBack'
 COMMIT_ID = 'CommitSpan'
-IDENTITY = ('label_feature', 'splits', 'seed', 'group_feature')  # the splitter's
+# the splitter's arguments a history belongs to
+IDENTITY = ('label_feature', 'splits', 'seed', 'group_feature', 'stratify_features')
 
 
 def periodic(

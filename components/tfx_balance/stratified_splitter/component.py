@@ -79,6 +79,7 @@ class StratifiedSplitter(base_beam_component.BaseBeamComponent):
         label_bins: int | None = None,
         label_bin_edges: Sequence[float] | None = None,
         multi_label: str | None = None,
+        stratify_features: Sequence[str] | None = None,
         previous_assignments: types.BaseChannel | None = None,
         history: types.BaseChannel | None = None,
         html_report: bool = True,

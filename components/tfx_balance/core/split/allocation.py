@@ -66,9 +66,7 @@ def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) 
         raise ValueError('at least one split weight is required')
     if any(n < 0 for n in sizes):
         raise ValueError(f'class sizes must be >= 0, got {min(sizes)}')
-    ratios = [Fraction(w) for w in weights]
-    scale = math.lcm(*(r.denominator for r in ratios))
-    w = [int(r * scale) for r in ratios]  # integer weights of the same ratios
+    w = _integer_weights(weights)
     k, total, w_sum = len(w), sum(sizes), sum(w)
     classes = [_floors(n, w, None if held is None else held[c]) for c, n in enumerate(sizes)]
     rounding = _Rounding([row for _, rows in classes for row in rows], k)
@@ -81,6 +79,242 @@ def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) 
         [f + sum(row.up.get(s, 0) for row in rows) for s, f in enumerate(floors)]
         for floors, rows in classes
     ]
+
+
+def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held=None) -> list:
+    """The rule's counts per split of the strata of one class (``stratify_features``), whose
+    counts per split are ``counts`` (its row of ``allocate_classes``).
+
+    Stratum ``v`` of ``n_v`` units puts ``floor`` or ``ceil`` of ``n_v * w_s / sum(w)`` units in
+    split ``s``, and the strata's counts sum to ``counts`` in every split: a controlled rounding
+    of the class's table, which exists whenever ``counts`` is itself one (each split the floor or
+    ceiling of the class's share; only presence or ``held`` can make it another). Each stratum
+    starts at its floors, and its ``+ 1``s (the largest fractional part first: a stratum of one
+    unit goes to the heaviest split with room) are placed as one max flow under the room
+    ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
+    the report shows the deviation.
+
+    Args:
+      sizes: units per stratum; their order breaks ties (``exact.class_counts``).
+      weights: per split, positive.
+      counts: the class's units per split; ``sum(counts) == sum(sizes)``.
+      held: per stratum, the units earlier spans keep per split, or None.
+
+    Returns:
+      One row per stratum: its units per split, summing to its size.
+
+    >>> allocate_strata([3, 3, 1, 1], [1, 1], [4, 4])  # 1.5 each: one stratum of 1 each way
+    [[2, 1], [1, 2], [1, 0], [0, 1]]
+    >>> allocate_strata([1] * 5, [8, 1, 1], [3, 1, 1])  # strata of one: train first, then room
+    [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    """
+    if sum(sizes) != sum(counts):
+        raise ValueError(f'the strata hold {sum(sizes)} units, the class {sum(counts)}')
+    w = _integer_weights(weights)
+    w_sum, splits = sum(w), range(len(w))
+    floors = [[n * w_s // w_sum for w_s in w] for n in sizes]
+    remainder = [[n * w_s % w_sum for w_s in w] for n in sizes]
+    closed = [[r == 0 for r in row] for row in remainder]
+    if held is not None:  # a kept unit above the floor takes the stratum's + 1 there
+        for v, n in enumerate(sizes):
+            raised = [
+                f if c else max(f, min(h, f + 1)) for f, c, h in zip(floors[v], closed[v], held[v])
+            ]
+            if sum(raised) <= n:
+                closed[v] = [c or h > f for c, f, h in zip(closed[v], floors[v], held[v])]
+                floors[v] = raised
+    for s in splits:  # floors above the class's count (presence took from it): the largest give
+        over = sum(row[s] for row in floors) - counts[s]
+        while over > 0:
+            v = min(range(len(sizes)), key=lambda v: (-floors[v][s], v))
+            floors[v][s] -= 1
+            closed[v][s] = True
+            over -= 1
+    rows = [
+        _Row(
+            sorted((s for s in splits if not closed[v][s]), key=lambda s: (-remainder[v][s], s)),
+            n - sum(floors[v]),
+        )
+        for v, n in enumerate(sizes)
+    ]
+    room = [c - sum(row[s] for row in floors) for s, c in enumerate(counts)]
+    _Rounding(rows, len(w)).fill(room)
+    result = [[f + row.up.get(s, 0) for s, f in enumerate(fl)] for fl, row in zip(floors, rows)]
+    left = [c - sum(r[s] for r in result) for s, c in enumerate(counts)]
+    for v, row in enumerate(rows):  # no rounding within counts: the rest where room is left
+        while row.ups:
+            s = max(splits, key=lambda s: (left[s], -s))
+            result[v][s] += 1
+            left[s] -= 1
+            row.ups -= 1
+    return result
+
+
+def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=None) -> tuple:
+    """``(class rows, strata rows)``: each class's counts per split (``allocate_classes`` of
+    the classes' sizes, ``held`` summed per class) and its strata's (``allocate_strata``), for
+    ``strata[c]``, the sizes of class ``c``'s strata (``held[c]``: theirs kept per split).
+
+    Every stratum is within 1 of its share in every split, every class and every split too: the
+    strata nest in the classes, so such a table exists (a flow with bounds on a laminar family).
+    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them;
+    where a class's strata do not, every row is taken from one bounded flow (``_nested_rounding``)
+    that keeps presence where it can.
+
+    >>> rows, strata = allocate_classes_and_strata([[20, 2]], [2, 1, 1, 2, 2])
+    >>> rows, strata  # in [6, 2, 2, 6, 6], 20's 2.5 in eval and test cannot both round down
+    ([[6, 3, 3, 5, 5]], [[[5, 3, 2, 5, 5], [1, 0, 1, 0, 0]]])
+    """
+    class_held = None
+    if held is not None:
+        class_held = [[sum(col) for col in zip(*rows)] for rows in held]
+    class_rows = allocate_classes([sum(sizes) for sizes in strata], weights, class_held)
+    strata_rows = [
+        allocate_strata(sizes, weights, row, None if held is None else held[c])
+        for c, (sizes, row) in enumerate(zip(strata, class_rows))
+    ]
+    if all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows)):
+        return class_rows, strata_rows
+    found = _nested_rounding(strata, weights, presence=True)
+    if found is None:
+        found = _nested_rounding(strata, weights, presence=False)
+    strata_rows = found
+    class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
+    return class_rows, strata_rows
+
+
+def _within_shares(sizes, weights, rows) -> bool:
+    """Whether each row of ``rows`` is the floor or ceiling of its size's shares."""
+    w = _integer_weights(weights)
+    w_sum = sum(w)
+    return all(
+        n * w_s // w_sum <= x <= -(-n * w_s // w_sum)
+        for n, row in zip(sizes, rows)
+        for w_s, x in zip(w, row)
+    )
+
+
+def _nested_rounding(strata, weights, presence: bool):
+    """Every stratum's counts per split from one flow with bounds: each stratum, class and split
+    within the floor and ceiling of its share (with ``presence``, also each class in its
+    ``min(n_c, #splits)`` heaviest splits); the + 1s go where the remainder is largest first.
+    None if no such table exists (only with ``presence``)."""
+    w = _integer_weights(weights)
+    w_sum, k = sum(w), len(w)
+    splits = range(k)
+
+    def bounds(n):
+        return [n * w_s // w_sum for w_s in w], [-(-n * w_s // w_sum) for w_s in w]
+
+    heaviest = sorted(splits, key=lambda s: (-w[s], s))
+    flow = _BoundedFlow()
+    source, sink = flow.node(), flow.node()
+    split_nodes = [flow.node() for _ in splits]
+    total = sum(sum(sizes) for sizes in strata)
+    low, high = bounds(total)
+    edges = []  # (class, stratum, split, edge)
+    base = [0] * k
+    for c, sizes in enumerate(strata):
+        class_low, class_high = bounds(sum(sizes))
+        if presence:
+            for s in heaviest[: min(sum(sizes), k)]:
+                class_low[s] = max(class_low[s], 1)
+        class_nodes = [flow.node() for _ in splits]
+        floors_c = [0] * k
+        for v, n in enumerate(sizes):
+            floors, ceils = bounds(n)
+            node = flow.node()
+            ups = n - sum(floors)
+            flow.edge(source, node, ups, ups)
+            order = sorted(splits, key=lambda s: (-(n * w[s] % w_sum), s))
+            for s in order:
+                if ceils[s] > floors[s]:
+                    edges.append((c, v, s, flow.edge(node, class_nodes[s], 0, 1)))
+            for s in splits:
+                floors_c[s] += floors[s]
+        for s in splits:
+            lo, hi = class_low[s] - floors_c[s], class_high[s] - floors_c[s]
+            if hi < 0 or hi < lo:
+                return None
+            flow.edge(class_nodes[s], split_nodes[s], max(0, lo), hi)
+            base[s] += floors_c[s]
+    for s in splits:
+        if high[s] - base[s] < 0:
+            return None
+        flow.edge(split_nodes[s], sink, max(0, low[s] - base[s]), high[s] - base[s])
+    if not flow.feasible(source, sink):
+        return None
+    rows = [[[n * w_s // w_sum for w_s in w] for n in sizes] for sizes in strata]
+    for c, v, s, edge in edges:
+        rows[c][v][s] += flow.flow(edge)
+    return rows
+
+
+class _BoundedFlow:
+    """An integer flow with a lower and an upper bound per edge: ``feasible`` finds one (the
+    usual reduction to a max flow from a super source), by augmenting paths in edge order."""
+
+    def __init__(self):
+        self.adjacent = []  # node -> [edge index]
+        self.to, self.cap, self.low = [], [], []
+
+    def node(self) -> int:
+        self.adjacent.append([])
+        return len(self.adjacent) - 1
+
+    def edge(self, a: int, b: int, low: int, high: int) -> int:
+        index = len(self.to)
+        for u, v, c in ((a, b, high - low), (b, a, 0)):
+            self.adjacent[u].append(len(self.to))
+            self.to.append(v)
+            self.cap.append(c)
+            self.low.append(low if u == a else 0)
+        return index
+
+    def flow(self, edge: int) -> int:
+        return self.low[edge] + self.cap[edge ^ 1]
+
+    def feasible(self, source: int, sink: int) -> bool:
+        excess = [0] * len(self.adjacent)
+        for e in range(0, len(self.to), 2):
+            a, b = self.to[e + 1], self.to[e]
+            excess[b] += self.low[e]
+            excess[a] -= self.low[e]
+        self.edge(sink, source, 0, 1 << 60)
+        s, t = self.node(), self.node()
+        need = 0
+        for v, x in enumerate(excess):
+            if x > 0:
+                self.edge(s, v, 0, x)
+                need += x
+            elif x < 0:
+                self.edge(v, t, 0, -x)
+        return self._max_flow(s, t) == need
+
+    def _max_flow(self, s: int, t: int) -> int:
+        total = 0
+        while True:
+            parent = {s: None}
+            queue = [s]
+            for u in queue:
+                for e in self.adjacent[u]:
+                    v = self.to[e]
+                    if self.cap[e] > 0 and v not in parent:
+                        parent[v] = e
+                        queue.append(v)
+                if t in parent:
+                    break
+            if t not in parent:
+                return total
+            path, v = [], t
+            while parent[v] is not None:
+                path.append(parent[v])
+                v = self.to[parent[v] ^ 1]
+            push = min(self.cap[e] for e in path)
+            for e in path:
+                self.cap[e] -= push
+                self.cap[e ^ 1] += push
+            total += push
 
 
 def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list:
@@ -99,6 +333,13 @@ def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list
     for s, n in zip(short, allocate(fresh, [deficits[s] for s in short])):
         counts[s] = n
     return counts
+
+
+def _integer_weights(weights: Sequence[float]) -> list:
+    """Integer weights of the same ratios (ints, floats or fractions, taken exactly)."""
+    ratios = [Fraction(w) for w in weights]
+    scale = math.lcm(*(r.denominator for r in ratios))
+    return [int(r * scale) for r in ratios]
 
 
 class _Row:

@@ -46,6 +46,7 @@ from tfx_balance.core.common.keys import (
 )
 from tfx_balance.core.common.labels import class_name, sorted_classes
 from tfx_balance.core.common.records import fixed_batches
+from tfx_balance.core.split.stratify_features import Stratum
 from tfx_balance.core.split.units import Unit, read_unit_keys
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
@@ -439,7 +440,11 @@ def pinning_report(plans, split_names) -> dict:
             continue
         placed = plan.placed or [0] * len(plan.rule)
         off = [p + q + c - r for p, q, c, r in zip(plan.pinned, placed, plan.counts, plan.rule)]
-        for label in stratum if isinstance(stratum, tuple) else (stratum,):
+        if isinstance(stratum, Stratum):  # stratify_features: its class
+            labels = (stratum.label,)
+        else:  # a label set's labels, or a class
+            labels = stratum if isinstance(stratum, tuple) else (stratum,)
+        for label in labels:
             for table, row in ((pinned, plan.pinned), (deviation, off)):
                 sums = table.setdefault(label, [0] * len(split_names))
                 for i, n in enumerate(row):

@@ -28,7 +28,7 @@ from tfx_balance.core.common import folds, keys, split_names
 from tfx_balance.core.common.arguments import INT, JSON, STR, Arguments, Wire, argument
 from tfx_balance.core.common.errors import ConfigError
 from tfx_balance.core.common.python_values import on_python_values, to_json
-from tfx_balance.core.split import label_bins
+from tfx_balance.core.split import label_bins, stratify_features
 
 DEFAULT_SPLITS = {'train': 8, 'eval': 1, 'test': 1}
 
@@ -98,6 +98,14 @@ class StratifiedSplitConfig(Arguments):
         '"Multi-label").',
         wire=STR,
     )
+    stratify_features: Sequence[str] | None = argument(
+        None,
+        doc="categorical features to stratify on beside the label, e.g. ``['site']``: every class "
+        'x value stratum within 1 of its share in every split (docs/stratified_splitter.md, '
+        '"Strata beyond the label").',
+        wire=JSON,
+        written=lambda config: bool(config.stratify_features),
+    )
 
     @on_python_values
     def validate(self) -> StratifiedSplitConfig:
@@ -124,8 +132,12 @@ class StratifiedSplitConfig(Arguments):
                 f'label_bins/label_bin_edges bin one numeric label; multi_label={self.multi_label!r} '
                 'has a set of labels per example. Use one of them (folds work with both).'
             )
+        features = stratify_features.validate_features(
+            self.stratify_features, self.label_feature, self.group_feature
+        )
         return dataclasses.replace(
             self,
+            stratify_features=features,
             seed=int(self.seed),
             input_splits=_input_splits(self.input_splits),
             label_bins=bins,
@@ -159,7 +171,12 @@ class StratifiedSplitConfig(Arguments):
         """Whether ``split_counts.json`` is ``{'counts': ..., 'folds'/'label_bins'/'groups':
         ...}`` (with folds, bins or groups) rather than the plain ``{class: {split: count}}``
         table."""
-        return self.folds is not None or self.binned or self.group_feature is not None
+        return (
+            self.folds is not None
+            or self.binned
+            or self.group_feature is not None
+            or self.stratify_features is not None
+        )
 
     @property
     def binned(self) -> bool:

@@ -35,7 +35,7 @@ from tfx_balance.core.common.labels import (
     read_labels,
 )
 from tfx_balance.core.common.records import RecordBatch
-from tfx_balance.core.split.allocation import allocate_classes
+from tfx_balance.core.split.allocation import allocate_classes, allocate_classes_and_strata
 from tfx_balance.core.split.assignments import (
     PinnedCounts,
     encode_assignments,
@@ -57,8 +57,16 @@ from tfx_balance.core.split.report import (
     group_terms,
     merge_group_terms,
     split_report,
+    strata_report,
 )
-from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
+from tfx_balance.core.split.stratify_features import (
+    Stratum,
+    check_values,
+    class_of,
+    read_values,
+    stratum_sort_key,
+)
+from tfx_balance.core.split.units import ExampleKeys, Unit, read_example_keys, unit_keys
 
 
 class ClassColumns(NamedTuple):
@@ -66,6 +74,7 @@ class ClassColumns(NamedTuple):
 
     records: list
     labels: list  # each example's class
+    strata: list  # what each example counts for: its class, or its Stratum (stratify_features)
     hashes: list  # each example's unit key, its hash in its class
     legacy: list | None  # each example's format-1 key, or None
     names: dict  # {index: name}: ToUnits.first_names
@@ -73,15 +82,15 @@ class ClassColumns(NamedTuple):
 
 def unit_of(c: ClassColumns, i: int, records: bool = True) -> Unit:
     """The ``Unit`` of example ``i`` of a batch's columns (no record with ``records=False``)."""
-    label, h = c.labels[i], c.hashes[i]
+    stratum, h = c.strata[i], c.hashes[i]
     return Unit(
-        label,
+        stratum,
         h,
         1,
         1,
         (c.records[i],) if records else (),
-        (label,) if records else (),
-        ((label, c.names[i]),) if i in c.names else (),
+        (stratum,) if records else (),
+        ((c.labels[i], c.names[i]),) if i in c.names else (),
         key=h,
         legacy=None if c.legacy is None else c.legacy[i],
     )
@@ -90,7 +99,7 @@ def unit_of(c: ClassColumns, i: int, records: bool = True) -> Unit:
 class ExampleMember(NamedTuple):
     """A grouped example, as ``ToUnits.key_by_group`` sends it (a plain tuple on the wire)."""
 
-    label: object
+    label: object  # its class, or its Stratum (stratify_features)
     seed_key: bytes  # its group's seeded hash is the least of its members'
     record: bytes | None  # None in the plan pass
     name: str | None  # names its label (``first_names``), or None
@@ -102,6 +111,7 @@ class ToUnits:
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self._label_feature = config.label_feature
+        self._features = config.stratify_features
         self._seed = config.seed
         self.grouped = grouped
         self.legacy = legacy  # also key examples as format-1 assignments did (Unit.legacy)
@@ -123,14 +133,31 @@ class ToUnits:
             return read_labels(records, self._label_feature, where)
         return read_classes(records, self._label_feature, where, edges)
 
+    def strata(self, records, labels, where: str) -> list:
+        """What each example counts for: its class, or with ``stratify_features`` its
+        ``Stratum`` (its class and its values)."""
+        if not self._features:
+            return labels
+        values = read_values(records, self._features, where)
+        return [Stratum(label, v) for label, v in zip(labels, values)]
+
+    def keys(self, records) -> ExampleKeys:
+        """The batch's ``units.ExampleKeys`` (the label and the stratify features left out)."""
+        return read_example_keys(records, self._label_feature, self._seed, self._features)
+
     def columns(self, batch, edges=None) -> ClassColumns:
         """An ungrouped batch's examples as ``ClassColumns``, without a unit object each."""
         where, records = RecordBatch.of(batch)
         labels = self.classes(records, where, edges)
-        hashes, _, content = read_example_keys(records, self._label_feature, self._seed)
+        hashes, _, content = self.keys(records)
         legacy = unit_keys(self._seed, content) if self.legacy else None
         return ClassColumns(
-            records, labels, hashes, legacy, self.first_names(content, labels, where)
+            records,
+            labels,
+            self.strata(records, labels, where),
+            hashes,
+            legacy,
+            self.first_names(content, labels, where),
         )
 
     def example_units(self, batch, edges=None, records: bool = True) -> list:
@@ -152,15 +179,17 @@ class ToUnits:
             ),
             where,
         )
-        _, keys, content = read_example_keys(batch_records, self._label_feature, self._seed)
+        _, keys, content = self.keys(batch_records)
         names = self.first_names(content, labels, where)
-        for i, ((group, seed_key), label) in enumerate(zip(ids, labels)):
+        strata = self.strata(batch_records, labels, where)
+        for i, ((group, seed_key), label) in enumerate(zip(ids, strata)):
             record = batch_records[i] if records else None
             yield group, (label, seed_key, record, names.get(i), keys[i])
 
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: it counts for its dominant class (ties:
-        the class of the least content key, the label left out), its hash is its members' least
+        the class of the least content key, the label left out) and, with stratify features,
+        for that class's dominant stratum in it (``dominant``); its hash is its members' least
         seed key's, its records are in byte order, and it is pinned if a member says so
         (``assignments.group_members``)."""
         group, entries = item
@@ -170,15 +199,15 @@ class ToUnits:
         if with_records:
             members.sort(key=lambda m: m.record)
         counts, named, least = {}, {}, {}
-        for label, _, _, name, key in members:
-            counts[label] = counts.get(label, 0) + 1
+        for stratum, _, _, name, key in members:
+            counts[stratum] = counts.get(stratum, 0) + 1
+            label = class_of(stratum)
             if name is not None and (label not in named or name < named[label]):
                 named[label] = name
-            if label not in least or key < least[label]:
-                least[label] = key
-        dominant = min(counts, key=lambda c: (-counts[c], least[c], class_sort_key(c)))
+            if stratum not in least or key < least[stratum]:
+                least[stratum] = key
         return Unit(
-            dominant,
+            dominant(counts, least),
             seeded_hash(self._seed, min(m.seed_key for m in members)),
             len(members),
             len(members),  # a class's plan counts examples
@@ -189,6 +218,33 @@ class ToUnits:
             group,
             unit_keys(self._seed, groups=(group,))[0],
         )
+
+
+def dominant(counts: dict, least: dict):
+    """The stratum a group counts for, of its members' ``counts`` per stratum (``least``: the
+    least content key of each): its most frequent class (ties: the class of the least key), then
+    that class's most frequent stratum (the same ties). Without stratify features a stratum is a
+    class.
+
+    >>> dominant({Stratum(0, ('a',)): 2, Stratum(0, ('b',)): 2, Stratum(1, ('a',)): 3},
+    ...          {Stratum(0, ('a',)): b'2', Stratum(0, ('b',)): b'1', Stratum(1, ('a',)): b'0'})
+    Stratum(label=0, values=('b',))
+    """
+    per_class, least_class = {}, {}
+    for stratum, n in counts.items():
+        label = class_of(stratum)
+        per_class[label] = per_class.get(label, 0) + n
+        if label not in least_class or least[stratum] < least_class[label]:
+            least_class[label] = least[stratum]
+    label = min(per_class, key=lambda c: (-per_class[c], least_class[c], class_sort_key(c)))
+    return min(
+        (s for s in counts if class_of(s) == label),
+        key=lambda s: (-counts[s], least[s], _sort_key(s)),
+    )
+
+
+def _sort_key(stratum):
+    return stratum_sort_key(stratum) if isinstance(stratum, Stratum) else class_sort_key(stratum)
 
 
 class ClassHistograms(NamedTuple):
@@ -205,9 +261,12 @@ class PlanClasses(beam.CombineFn):
     """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
     counts a batch's units (``ClassHistograms``); the output is ``{class: ClassSplitPlan}``."""
 
-    def __init__(self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False):
+    def __init__(
+        self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False, features=None
+    ):
         self.to_units, self.weights, self.bucket_bits = to_units, weights, bucket_bits
         self.label_feature, self.pinning = label_feature, pinning
+        self.features = features  # stratify_features: plans per Stratum
 
     @staticmethod
     def largest(groups: list) -> list:
@@ -225,7 +284,7 @@ class PlanClasses(beam.CombineFn):
         if not self.to_units.grouped:  # columns: no unit object per example
             c = self.to_units.columns(batch, edges)
             shift = 64 - bucket_bits
-            for label, h in zip(c.labels, c.hashes):
+            for label, h in zip(c.strata, c.hashes):
                 if h < least.get(label, _NO_HASH):
                     least[label] = h
                 hist = buckets.get(label)
@@ -282,15 +341,20 @@ class PlanClasses(beam.CombineFn):
         class counted whole (pinned + fresh) and its fresh units cut."""
         buckets, examples, pinned, least, groups = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
-        if self.pinning:  # the rule applies to a class whole, its pinned units included
+        if self.pinning:  # the rule applies to a stratum whole, its pinned units included
             totals = whole_units(totals, pinned.totals())
         check_not_empty(bool(totals))
         check_label_kinds(examples, self.label_feature)
-        check_distinct_names(totals, self.label_feature)
+        check_distinct_names({class_of(s) for s in totals}, self.label_feature)
         held = None
         if self.pinning:
             held = {label: pinned.held(label, len(self.weights)) for label in totals}
-        rule = class_counts(totals, least, self.weights, held)
+        if self.features:
+            smallest = sum(totals.values()) * min(map(Fraction, self.weights))
+            check_values(totals, self.features, float(smallest / sum(map(Fraction, self.weights))))
+            rule = strata_counts(totals, least, self.weights, held)
+        else:
+            rule = class_counts(totals, least, self.weights, held)
         listed, placed = self.place_largest(groups, buckets, sum(totals.values()), held)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
@@ -364,6 +428,38 @@ def class_counts(totals: dict, least: dict, weights, held: dict | None = None) -
     return dict(zip(order, rows))
 
 
+def strata_counts(totals: dict, least: dict, weights, held: dict | None = None) -> dict:
+    """The rule's ``{Stratum: counts per split}`` of strata of ``totals`` units
+    (``allocation.allocate_classes_and_strata``): classes in ``class_counts``' order, each
+    class's strata by size, then least unit hash, then their values' order.
+
+    >>> strata_counts({Stratum(0, ('a',)): 3, Stratum(0, ('b',)): 1, Stratum(1, ('a',)): 2},
+    ...               {}, [1, 1])
+    {Stratum(label=0, values=('a',)): [2, 1], Stratum(label=0, values=('b',)): [0, 1], \
+Stratum(label=1, values=('a',)): [1, 1]}
+    """
+    by_class, class_least = {}, {}
+    for stratum in totals:
+        by_class.setdefault(stratum.label, []).append(stratum)
+        h = least.get(stratum, _NO_HASH)
+        class_least[stratum.label] = min(class_least.get(stratum.label, _NO_HASH), h)
+    class_totals = {c: sum(totals[s] for s in strata) for c, strata in by_class.items()}
+    order = sorted(by_class, key=lambda c: (-class_totals[c], class_least[c], class_sort_key(c)))
+    strata = [
+        sorted(
+            by_class[c],
+            key=lambda s: (-totals[s], least.get(s, _NO_HASH), stratum_sort_key(s)),
+        )
+        for c in order
+    ]
+    _, rows = allocate_classes_and_strata(
+        [[totals[s] for s in row] for row in strata],
+        weights,
+        None if held is None else [[held[s] for s in row] for row in strata],
+    )
+    return {s: counts for row, counts in zip(strata, rows) for s, counts in zip(row, counts)}
+
+
 class PlaceExamples(PlaceUnits):
     """``allocation.PlaceUnits``; an ungrouped batch is placed from its columns, without a unit
     object per example."""
@@ -375,7 +471,7 @@ class PlaceExamples(PlaceUnits):
         c = self.to_units.columns(batch, *edges)
         shift = 64 - self.bucket_bits
         records, counts, assigned = {}, {}, []
-        for i, (label, h) in enumerate(zip(c.labels, c.hashes)):
+        for i, (label, h) in enumerate(zip(c.strata, c.hashes)):
             ranking = plans[label].ranking
             bucket = h >> shift
             if bucket in ranking.boundary:
@@ -405,7 +501,9 @@ class ExactStrategy:
     def plans(batches, to_units, config: StratifiedSplitConfig, bucket_bits: int, pinning, edges):
         """The histogram pass and the plan (``PlanClasses``): one ``{class: ClassSplitPlan}``."""
         weights = list(config.splits.values())
-        plan = PlanClasses(to_units, weights, bucket_bits, config.label_feature, pinning)
+        plan = PlanClasses(
+            to_units, weights, bucket_bits, config.label_feature, pinning, config.stratify_features
+        )
         return (
             batches
             | 'BatchHistogram' >> beam.Map(plan.histogram, edges)
@@ -424,4 +522,10 @@ class ExactStrategy:
                 | 'GroupTerms' >> beam.Map(group_terms)
                 | 'MergeGroupTerms' >> beam.CombineGlobally(merge_group_terms)
             )
-        return counts, counts | 'Report' >> beam.Map(split_report, config, bins, groups, pinning)
+        strata = None
+        if config.stratify_features:
+            strata = beam.pvalue.AsSingleton(
+                pairs | 'StrataReport' >> beam.Map(strata_report, config, bins)
+            )
+        report = counts | 'Report' >> beam.Map(split_report, config, bins, groups, pinning, strata)
+        return counts, report

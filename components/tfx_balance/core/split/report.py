@@ -22,6 +22,13 @@ from tfx_balance.core.common.labels import class_name, format_count_table, sorte
 from tfx_balance.core.split.assignments import PINNED, pinning_lines
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
+from tfx_balance.core.split.stratify_features import (
+    MISSING,
+    class_of,
+    stratum_sort_key,
+    value_name,
+    value_sort_key,
+)
 
 COUNTS = 'counts'
 FOLDS = 'folds'
@@ -37,6 +44,22 @@ LARGEST_GROUP = 'largest_group'
 MIXED = 'mixed'
 NO_LABEL = '(no label)'  # the row of examples without a label in split_counts.json and logs
 BIN_NAMES = 'bins'  # the LABEL_BINS entry's name of each bin (its range)
+# With stratify_features: {'features': [names], 'strata': [{'class', 'values', 'counts'}] (each
+# class x values stratum's examples per split; a value None is the missing one), 'values':
+# {feature: {value: {split: examples}}} (across classes), 'largest_deviation': {'stratum':
+# {'class', 'values', 'split', 'deviation'}, 'values': {feature: {'value', 'split',
+# 'deviation'}}}: the largest |examples - share| of a stratum, and of each feature's values, in a
+# split (shares: the split's weight of the stratum's or value's examples).
+STRATA = 'strata'
+STRATA_FEATURES = 'features'
+STRATA_ROWS = 'strata'
+STRATA_VALUES = 'values'
+STRATUM_CLASS = 'class'
+STRATUM_COUNTS = 'counts'
+LARGEST_DEVIATION = 'largest_deviation'
+DEVIATION_SPLIT = 'split'
+DEVIATION = 'deviation'
+DEVIATION_VALUE = 'value'
 # A multi-label split_counts.json (label_set_report): per split its examples, per label (and
 # NO_LABEL) per split its count and share.
 LABEL_SET_EXAMPLES = 'examples'
@@ -48,7 +71,7 @@ EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
 
 def is_structured(report: dict) -> bool:
     return isinstance(report.get(COUNTS), dict) and any(
-        key in report for key in (FOLDS, LABEL_BINS, GROUPS, PINNED)
+        key in report for key in (FOLDS, LABEL_BINS, GROUPS, PINNED, STRATA)
     )
 
 
@@ -66,11 +89,12 @@ def group_terms(units) -> dict:
     batches by ``merge_group_terms`` (largest by max, mixed by sum)."""
     terms = {}
     for unit in units:
-        dominant = class_name(unit.stratum)
+        counted = class_of(unit.stratum)
+        dominant = class_name(counted)
         key = (LARGEST_GROUP, dominant)
         terms[key] = max(terms.get(key, 0), unit.size)
-        for label in unit.labels:
-            if label != unit.stratum:
+        for label in map(class_of, unit.labels):
+            if label != counted:
                 for name in (class_name(label), dominant):
                     terms[(MIXED, name)] = terms.get((MIXED, name), 0) + 1
     return terms
@@ -96,9 +120,11 @@ def split_report(
     bins: BinEdges | None = None,
     groups=None,
     pinning=None,
+    strata=None,
 ) -> dict:
     """The report of a run: ``table`` as is, or structured with folds, bins, groups (the merged
-    ``group_terms``) and what earlier spans pinned (``assignments.pinning_report``'s)."""
+    ``group_terms``), what earlier spans pinned (``assignments.pinning_report``'s) and the
+    strata of ``stratify_features`` (``strata_report``'s)."""
     if not config.structured_report and pinning is None:
         return table
     report = {}
@@ -129,18 +155,120 @@ def split_report(
         report[HOLDOUT] = dict(config.holdout or {})
     if pinning is not None:
         report[PINNED] = pinning
+    if strata is not None:
+        report[STRATA] = strata
     return report
 
 
 def class_table(pairs, split_names) -> dict:
     """Turns summed ``((split_index, label), count)`` pairs into ``{class_name: {split: count}}``."""
     by_class = {}
-    for (index, label), count in pairs:
-        by_class.setdefault(label, {})[split_names[index]] = count
+    for (index, stratum), count in pairs:
+        row = by_class.setdefault(class_of(stratum), {})
+        row[split_names[index]] = row.get(split_names[index], 0) + count
     return {
         class_name(label): {s: by_class[label].get(s, 0) for s in split_names}
         for label in sorted_classes(by_class)
     }
+
+
+def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = None) -> dict:
+    """The ``STRATA`` entry of a report from the summed ``((split index, Stratum), examples)``
+    count ``pairs`` (a class named as in ``counts``: with bins, its bin index)."""
+    names, features = list(config.splits), list(config.stratify_features)
+    weights = list(config.splits.values())
+    total_weight = sum(weights)
+    rows, by_value = {}, [{} for _ in features]
+    for (index, stratum), n in pairs:
+        row = rows.setdefault(stratum, [0] * len(names))
+        row[index] += n
+        for f, value in enumerate(stratum.values):
+            counts = by_value[f].setdefault(value, [0] * len(names))
+            counts[index] += n
+
+    def worst(table):
+        """``(deviation, key, split index)`` of the largest |examples - share| in ``table``."""
+        found = (0.0, None, 0)
+        for key in table:
+            row = table[key]
+            n = sum(row)
+            for i, x in enumerate(row):
+                d = abs(x - n * weights[i] / total_weight)
+                if d > found[0] + 1e-12:
+                    found = (d, key, i)
+        return found
+
+    def label_name(label):
+        return str(label) if bins is not None else class_name(label)
+
+    ordered = sorted(rows, key=stratum_sort_key)
+    deviation, at, split = worst({s: rows[s] for s in ordered})
+    largest = {
+        'stratum': {
+            STRATUM_CLASS: label_name(at.label) if at else None,
+            STRATA_VALUES: [None if v is None else value_name(v) for v in at.values] if at else [],
+            DEVIATION_SPLIT: names[split],
+            DEVIATION: round(deviation, 6),
+        },
+        STRATA_VALUES: {},
+    }
+    for f, feature in enumerate(features):
+        values = sorted(by_value[f], key=value_sort_key)
+        d, value, i = worst({v: by_value[f][v] for v in values})
+        largest[STRATA_VALUES][feature] = {
+            DEVIATION_VALUE: value_name(value) if d else None,
+            DEVIATION_SPLIT: names[i],
+            DEVIATION: round(d, 6),
+        }
+    return {
+        STRATA_FEATURES: features,
+        STRATA_ROWS: [
+            {
+                STRATUM_CLASS: label_name(s.label),
+                STRATA_VALUES: [None if v is None else value_name(v) for v in s.values],
+                STRATUM_COUNTS: dict(zip(names, rows[s])),
+            }
+            for s in ordered
+        ],
+        STRATA_VALUES: {
+            feature: {
+                value_name(v): dict(zip(names, by_value[f][v]))
+                for v in sorted(by_value[f], key=value_sort_key)
+            }
+            for f, feature in enumerate(features)
+        },
+        LARGEST_DEVIATION: largest,
+    }
+
+
+def strata_lines(report: dict) -> list:
+    """The logged lines of a report's ``STRATA`` entry."""
+    strata = report.get(STRATA) if is_structured(report) else None
+    if not strata:
+        return []
+    values = ', '.join(
+        f'{feature} ({len(strata[STRATA_VALUES][feature])} values)'
+        for feature in strata[STRATA_FEATURES]
+    )
+    worst = strata[LARGEST_DEVIATION]['stratum']
+    where = ''
+    if worst[STRATUM_CLASS] is not None:
+        named = ', '.join(
+            f'{f}={MISSING if v is None else repr(v)}'
+            for f, v in zip(strata[STRATA_FEATURES], worst[STRATA_VALUES])
+        )
+        where = f' ({worst[STRATUM_CLASS]} | {named} in {worst[DEVIATION_SPLIT]})'
+    lines = [
+        f'strata: {len(strata[STRATA_ROWS])} (class x {values}); largest deviation from a '
+        f'share: {worst[DEVIATION]:.3f} examples{where}'
+    ]
+    for feature, found in strata[LARGEST_DEVIATION][STRATA_VALUES].items():
+        if found[DEVIATION_VALUE] is not None:
+            lines.append(
+                f'  {feature}: largest deviation {found[DEVIATION]:.3f} examples '
+                f'({found[DEVIATION_VALUE]!r} in {found[DEVIATION_SPLIT]})'
+            )
+    return lines
 
 
 def format_report(report: dict, splits) -> str:
@@ -159,7 +287,7 @@ def format_report(report: dict, splits) -> str:
         held = report[HOLDOUT]
         lines.append(f'{len(report[FOLDS])} folds' + (f', held out first: {held}' if held else ''))
     lines.append(format_count_table(table, list(splits), 'bin' if binned else 'class'))
-    return '\n'.join(lines + pinning_lines(report))
+    return '\n'.join(lines + strata_lines(report) + pinning_lines(report))
 
 
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:

@@ -30,12 +30,12 @@ from tfx_balance.core.common.hashing import content_keys, seeded_hashes
 class Unit(NamedTuple):
     """A unit of assignment: one example, or one group of examples."""
 
-    stratum: object  # what the plan counts it for: its class, or its label set
+    stratum: object  # what the plan counts it for: its class, its label set, or its Stratum
     hash: int  # its place in its stratum's order (seeded)
     size: int  # its examples
     ranks: int  # the ranks it takes in that order: its examples (exact), or 1 (label sets)
     records: tuple  # its serialized examples (none in the plan pass)
-    labels: tuple  # each example's class or label set
+    labels: tuple  # each example's class or label set (its Stratum with stratify_features)
     # what the form's checks across batches read: ((class, example name),) for one class per
     # example; (width, ((kind, example name, label),)) for label sets
     checks: tuple = ()
@@ -66,15 +66,18 @@ class ExampleKeys(NamedTuple):
     content: list  # each example's content key, the label included (names it; format-1 keys)
 
 
-def read_example_keys(records, label_feature: str, seed: int) -> ExampleKeys:
-    """The ``ExampleKeys`` of serialized examples."""
-    without, whole = content_keys(records, (label_feature,))
+def read_example_keys(records, label_feature: str, seed: int, features=None) -> ExampleKeys:
+    """The ``ExampleKeys`` of serialized examples; the ``stratify_features`` ``features`` are
+    left out with the label (a unit's key does not depend on how its stratum is spelt)."""
+    without, whole = content_keys(records, (label_feature, *(features or ())))
     return ExampleKeys(unit_keys(seed, without), without, whole)
 
 
 def read_unit_keys(records, config) -> list:
     """The key the splitter of ``config`` writes each serialized example's unit by."""
     if config.group_feature is None:
-        return read_example_keys(records, config.label_feature, config.seed).keys
+        return read_example_keys(
+            records, config.label_feature, config.seed, config.stratify_features
+        ).keys
     ids = read_group_ids(records, config.group_feature)
     return unit_keys(config.seed, groups=[group for group, _ in ids])

@@ -1,0 +1,159 @@
+"""Strata beyond the label: ``stratify_features`` (a site, a source, a language) crossed with
+the class.
+
+An example's stratum is ``Stratum(class, values)``: its class and its value of each stratify
+feature (one int64 or bytes value, or none: ``None``, the class's "missing" stratum). The rule
+splits each class as before, then its strata within the class's counts
+(``allocation.allocate_strata``). A feature with more values than the smallest split has
+examples is refused (``check_values``): it is an id, not a stratum.
+
+Example:
+    >>> from tensorflow.core.example import example_pb2
+    >>> e = example_pb2.Example()
+    >>> e.features.feature['site'].bytes_list.value.append(b'Oslo')
+    >>> read_values([e.SerializeToString(), example_pb2.Example().SerializeToString()], ('site',))
+    [(b'Oslo',), (None,)]
+    >>> stratum_name(Stratum(1, (b'Oslo', None)), ('site', 'lang'))
+    "1 | site='Oslo', lang=(missing)"
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from tfx_balance.core.common.errors import ConfigError, DataError
+from tfx_balance.core.common.labels import (
+    class_name,
+    class_sort_key,
+    decode_feature,
+    example_fingerprint,
+)
+
+MISSING = '(missing)'  # the name of an example's stratum without a value of a feature
+
+
+class Stratum(NamedTuple):
+    """What an example counts for with ``stratify_features``: its class and feature values."""
+
+    label: object  # its class (its label, or its label bin)
+    values: tuple  # its value of each stratify feature (int or bytes), or None where missing
+
+
+def class_of(stratum):
+    """The class of a stratum key: a ``Stratum``'s label, else the key itself (a class)."""
+    return stratum.label if isinstance(stratum, Stratum) else stratum
+
+
+def value_name(value) -> str:
+    """A feature value's name in reports: ``class_name``, or ``MISSING``."""
+    return MISSING if value is None else class_name(value)
+
+
+def value_sort_key(value):
+    """Missing first, then ``class_sort_key`` order."""
+    return (0,) if value is None else (1, class_sort_key(value))
+
+
+def stratum_sort_key(stratum: Stratum):
+    return class_sort_key(stratum.label), tuple(value_sort_key(v) for v in stratum.values)
+
+
+def stratum_name(stratum: Stratum, features: Sequence[str]) -> str:
+    """``"<class> | feature='value', ..."``: a stratum in logs and errors."""
+    values = ', '.join(
+        f'{f}={MISSING}' if v is None else f'{f}={value_name(v)!r}'
+        for f, v in zip(features, stratum.values)
+    )
+    return f'{class_name(stratum.label)} | {values}'
+
+
+def validate_features(features, label_feature: str, group_feature=None) -> tuple | None:
+    """``stratify_features`` as a tuple of distinct names (None or empty: None); a
+    ``ConfigError`` names the bad one."""
+    if features is None:
+        return None
+    if isinstance(features, (str, bytes)) or not hasattr(features, '__iter__'):
+        raise ConfigError(
+            "stratify_features must be a list of feature names, e.g. stratify_features=['site'], "
+            f'got {features!r}.'
+        )
+    names = tuple(features)
+    if not names:
+        return None
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(
+                f'stratify_features must hold non-empty feature names (strings), got {name!r}.'
+            )
+    taken = {label_feature: 'label_feature', group_feature: 'group_feature'}
+    for name in names:
+        if name in taken:
+            raise ConfigError(
+                f'stratify_features names {name!r}, which is the {taken[name]}; the class is '
+                'always a stratum: list only the other features to stratify on.'
+            )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f'stratify_features names {repeated[0]!r} more than once: {list(names)}.')
+    return names
+
+
+def read_values(records: Sequence[bytes], features: Sequence[str], where: str = '') -> list:
+    """Each serialized example's ``values`` tuple: per feature its one int64 or bytes value, or
+    None without one. A float feature, or one with several values, is a ``DataError``."""
+    columns = [_read_feature(records, f, where) for f in features]
+    return list(zip(*columns)) if columns else [() for _ in records]
+
+
+def _read_feature(records, feature: str, where: str) -> list:
+    import tensorflow as tf
+
+    for dtype in (tf.int64, tf.string):
+        parsed = decode_feature(records, feature, dtype)
+        if parsed is None:
+            continue
+        values, splits = parsed
+        sizes = np.diff(splits)
+        if (sizes > 1).any():
+            i = int(np.flatnonzero(sizes > 1)[0])
+            raise DataError(
+                f"stratify_features: feature '{feature}'{_in(where)} has {sizes[i]} values in "
+                f'example {example_fingerprint(records[i])}; a stratify feature holds one value '
+                'per example (or none: the "missing" stratum). Pick one value upstream, or '
+                'stratify on a multi-label form instead.'
+            )
+        if len(values) == len(records):
+            found = values.tolist()
+        else:
+            found, present = [None] * len(records), np.flatnonzero(sizes == 1).tolist()
+            for i, v in zip(present, values.tolist()):
+                found[i] = v
+        return found
+    raise DataError(
+        f"stratify_features: feature '{feature}'{_in(where)} is not int64 or bytes in every "
+        'example (a float feature, or one feature of two types). Strata need categorical '
+        'values: bin a float feature upstream (e.g. in Transform, tft.bucketize) into an int64 '
+        'feature, and stratify on that.'
+    )
+
+
+def _in(where: str) -> str:
+    return f' in {where}' if where else ''
+
+
+def check_values(strata, features: Sequence[str], smallest_split: float) -> None:
+    """Raises the ``DataError`` of a feature with more values than ``smallest_split`` (the
+    smallest split's share of the examples): such a feature is an id (every value a stratum of
+    about one example), which no split can keep the mix of. Strata are ``Stratum`` keys."""
+    for i, feature in enumerate(features):
+        values = {s.values[i] for s in strata} - {None}
+        if len(values) > max(1.0, smallest_split):
+            raise DataError(
+                f"stratify_features: feature '{feature}' has {len(values)} values, more than the "
+                f'{smallest_split:.0f} examples the smallest split holds, so no split can keep each '
+                "value's class mix (it looks like an id). To keep examples with the same value "
+                f"together, use group_feature='{feature}'; to stratify on it, coarsen it upstream "
+                '(e.g. a region for a city), or leave it out.'
+            )

@@ -150,7 +150,9 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
     return result
 
 
-def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=None) -> tuple:
+def allocate_classes_and_strata(
+    strata: Sequence[Sequence[int]], weights, held=None, values=None
+) -> tuple:
     """``(class rows, strata rows)``: each class's counts per split (``allocate_classes`` of
     the classes' sizes, ``held`` summed per class) and its strata's (``allocate_strata``), for
     ``strata[c]``, the sizes of class ``c``'s strata (``held[c]``: theirs kept per split).
@@ -159,7 +161,9 @@ def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=N
     strata nest in the classes, so such a table exists (a flow with bounds on a laminar family).
     ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them;
     where a class's strata do not, every row is taken from one bounded flow (``_nested_rounding``)
-    that keeps presence where it can.
+    that keeps presence where it can. With ``values`` (``values[c][v]``: the feature values of
+    class ``c``'s stratum ``v``, one per feature), each value's total over classes is then brought
+    as close to its share as these bounds allow (``_balance_values``).
 
     >>> rows, strata = allocate_classes_and_strata([[20, 2]], [2, 1, 1, 2, 2])
     >>> rows, strata  # in [6, 2, 2, 6, 6], 20's 2.5 in eval and test cannot both round down
@@ -173,14 +177,88 @@ def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=N
         allocate_strata(sizes, weights, row, None if held is None else held[c])
         for c, (sizes, row) in enumerate(zip(strata, class_rows))
     ]
-    if all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows)):
-        return class_rows, strata_rows
-    found = _nested_rounding(strata, weights, presence=True)
-    if found is None:
-        found = _nested_rounding(strata, weights, presence=False)
-    strata_rows = found
-    class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
+    if not all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows)):
+        found = _nested_rounding(strata, weights, presence=True)
+        if found is None:
+            found = _nested_rounding(strata, weights, presence=False)
+        strata_rows = found
+        class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
+    if values is not None:
+        _balance_values(strata, strata_rows, weights, values, held)
     return class_rows, strata_rows
+
+
+def _balance_values(strata, rows, weights, values, held=None) -> None:
+    """Swaps ``+ 1``s between two strata of one class (a unit of one moves from split ``s`` to
+    ``t``, one of the other from ``t`` to ``s``: every class's and split's count stays) while that
+    brings the feature values' totals closer to their shares (the sum of squared ``examples -
+    share`` over values and splits falls), every stratum staying at its floor or ceiling and at
+    least at what ``held`` keeps. ``rows``: ``allocate_classes_and_strata``'s, changed in place.
+
+    >>> rows = [[[32, 4, 4], [20, 3, 2], [2, 0, 1]], [[4, 1, 0], [2, 0, 0], [0, 0, 1]]]
+    >>> sites = [('A',), ('B',), ('C',)]  # of both classes: site C held 2 of 4 in test
+    >>> _balance_values([[40, 25, 3], [5, 2, 1]], rows, [8, 1, 1], [sites, sites]); rows[0]
+    [[32, 4, 4], [20, 2, 3], [2, 1, 0]]
+    """
+    w = _integer_weights(weights)
+    w_sum, k = sum(w), len(w)
+    deviation = {}  # (feature, value) -> per split, (examples - share) * w_sum
+    for c, sizes in enumerate(strata):
+        for v, n in enumerate(sizes):
+            for key in enumerate(values[c][v]):
+                d = deviation.setdefault(key, [0] * k)
+                for s in range(k):
+                    d[s] += rows[c][v][s] * w_sum - n * w[s]
+
+    def movable(c, v, s, t) -> bool:  # a unit of stratum v of class c from s to t
+        n, row = strata[c][v], rows[c][v]
+        least = max(n * w[s] // w_sum, held[c][v][s] if held is not None else 0)
+        return row[s] - 1 >= least and row[t] + 1 <= -(-n * w[t] // w_sum)
+
+    def change(moves) -> int:  # the objective's change of ((c, v, s, t), ...)
+        delta = {}
+        for c, v, s, t in moves:
+            for key in enumerate(values[c][v]):
+                d = delta.setdefault(key, [0] * k)
+                d[s] -= w_sum
+                d[t] += w_sum
+        return sum(
+            (dev[s] + dd) ** 2 - dev[s] ** 2
+            for key, dd_row in delta.items()
+            for dev in (deviation[key],)
+            for s, dd in enumerate(dd_row)
+            if dd
+        )
+
+    improved = True
+    while improved:
+        improved = False
+        for c, sizes in enumerate(strata):
+            if len(sizes) < 2:
+                continue
+            for s in range(k):
+                for t in range(k):
+                    if s == t:
+                        continue
+                    out = [v for v in range(len(sizes)) if movable(c, v, s, t)]
+                    back = [v for v in range(len(sizes)) if movable(c, v, t, s)]
+                    if not out or not back:
+                        continue
+                    out = sorted(out, key=lambda v: change([(c, v, s, t)]))[:3]
+                    back = sorted(back, key=lambda v: change([(c, v, t, s)]))[:3]
+                    pairs = [(a, b) for a in out for b in back if a != b]
+                    if not pairs:
+                        continue
+                    a, b = min(pairs, key=lambda p: change([(c, p[0], s, t), (c, p[1], t, s)]))
+                    if change([(c, a, s, t), (c, b, t, s)]) >= 0:
+                        continue
+                    for v, source, target in ((a, s, t), (b, t, s)):
+                        rows[c][v][source] -= 1
+                        rows[c][v][target] += 1
+                        for key in enumerate(values[c][v]):
+                            deviation[key][source] -= w_sum
+                            deviation[key][target] += w_sum
+                    improved = True
 
 
 def _within_shares(sizes, weights, rows) -> bool:

@@ -456,6 +456,7 @@ Stratum(label=1, values=('a',)): [1, 1]}
         [[totals[s] for s in row] for row in strata],
         weights,
         None if held is None else [[held[s] for s in row] for row in strata],
+        [[s.values for s in row] for row in strata],
     )
     return {s: counts for row, counts in zip(strata, rows) for s, counts in zip(row, counts)}
 

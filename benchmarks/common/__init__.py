@@ -78,11 +78,12 @@ def shuffled_labels(n: int, seed: int) -> np.ndarray:
 FLOAT_NAMES = [f'f{i:02d}' for i in range(NUM_FLOATS)]
 
 
-def _template():
-    """Returns (template bytes, float offsets, label offset) of one encoded Example.
+def _template(site: bool = False):
+    """Returns (template bytes, float offsets, label offset, site offset) of one encoded Example.
 
     Map entries are written with the package's wire helpers (``feature_entry``, ``add_entries``),
-    in FLOAT_NAMES order then the label, so the placeholders sit at fixed offsets.
+    in FLOAT_NAMES order then the label (then ``SITE_FEATURE`` with ``site``), so the
+    placeholders sit at fixed offsets.
     """
     from tensorflow.core.example import feature_pb2
 
@@ -98,33 +99,58 @@ def _template():
     entry = feature_entry(LABEL_FEATURE, one_int.SerializeToString())
     label_offset = len(body) + len(entry) - 1  # a label < 128 is one varint byte
     body += entry
+    site_offset = None
+    if site:
+        entry = feature_entry(SITE_FEATURE, one_int.SerializeToString())
+        site_offset = len(body) + len(entry) - 1  # a site < 128 is one varint byte
+        body += entry
     record = add_entries(b'\n\x00', body)  # an Example with an empty feature map, + entries
     head = len(record) - len(body)
-    return record, [o + head for o in float_offsets], label_offset + head
+    site_offset = None if site_offset is None else site_offset + head
+    return record, [o + head for o in float_offsets], label_offset + head, site_offset
 
 
-def encode_tabular(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Encodes rows of float32 ``features [n, 20]`` and ``labels [n]`` as ``uint8 [n, L]``."""
-    template, float_offsets, label_offset = _template()
+def encode_tabular(features: np.ndarray, labels: np.ndarray, sites=None) -> np.ndarray:
+    """Encodes rows of float32 ``features [n, 20]`` and ``labels [n]`` (and int ``sites [n]``
+    < 128) as ``uint8 [n, L]``."""
+    template, float_offsets, label_offset, site_offset = _template(sites is not None)
     n = len(labels)
     out = np.tile(np.frombuffer(template, dtype=np.uint8), (n, 1))
     raw = features.astype('<f4').view(np.uint8).reshape(n, NUM_FLOATS, 4)
     for i, offset in enumerate(float_offsets):
         out[:, offset : offset + 4] = raw[:, i, :]
     out[:, label_offset] = labels.astype(np.uint8)
+    if sites is not None:
+        out[:, site_offset] = sites.astype(np.uint8)
     return out
 
 
-def tabular_records(n: int, seed: int = 0):
-    """Yields ``n`` serialized tf.Examples (20 floats whose means depend on the label)."""
+# The tabular workload with sites: an int64 SITE_FEATURE of NUM_SITES values, their sizes falling
+# as 1 / (rank + 1), the rarer classes twice as frequent at the odd sites: what
+# stratify_features=['site'] stratifies on (the splitter section's strata job).
+SITE_FEATURE, NUM_SITES = 'site', 30
+
+
+def tabular_records(n: int, seed: int = 0, sites: bool = False):
+    """Yields ``n`` serialized tf.Examples (20 floats whose means depend on the label; with
+    ``sites``, a ``SITE_FEATURE``)."""
     labels = shuffled_labels(n, seed)
     rng = np.random.default_rng(seed + 1)
+    site_rng = np.random.default_rng(seed + 2)
+    weights = 1.0 / np.arange(1, NUM_SITES + 1)
+    odd = np.where(np.arange(NUM_SITES) % 2 == 1, 2.0, 1.0)
     chunk = 50_000
     for start in range(0, n, chunk):
         lab = labels[start : start + chunk]
         x = rng.normal(size=(len(lab), NUM_FLOATS)).astype(np.float32)
         x += (lab[:, None] * 0.25).astype(np.float32)
-        for row in encode_tabular(x, lab):
+        site = None
+        if sites:
+            common, rare = weights / weights.sum(), weights * odd / (weights * odd).sum()
+            p = np.where((lab >= NUM_CLASSES // 2)[:, None], rare, common)
+            u = site_rng.random(len(lab))[:, None]
+            site = (u > np.cumsum(p, axis=1)).sum(axis=1).clip(0, NUM_SITES - 1)
+        for row in encode_tabular(x, lab, site):
             yield row.tobytes()
 
 
@@ -217,8 +243,13 @@ def _workload(kind: str, n: int, seed: int, work_dir: str, records_fn) -> str:
     return path
 
 
-def tabular_workload(n: int, seed: int = 0, work_dir: str = WORK_DIR) -> str:
-    """Folder of an Examples artifact holding the tabular workload of ``n`` examples."""
+def tabular_workload(n: int, seed: int = 0, work_dir: str = WORK_DIR, sites: bool = False) -> str:
+    """Folder of an Examples artifact holding the tabular workload of ``n`` examples (with
+    ``sites``, its records also hold ``SITE_FEATURE``)."""
+    if sites:
+        return _workload(
+            'tabular-sites', n, seed, work_dir, lambda n, seed: tabular_records(n, seed, True)
+        )
     return _workload('tabular', n, seed, work_dir, tabular_records)
 
 

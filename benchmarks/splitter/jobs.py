@@ -22,6 +22,13 @@ Issue 26 adds three jobs on the same workload:
   the extra read that computes the quantile edges, and classes that are bins; its cost is its
   time vs ``splitter``'s.
 
+Issue 90 adds two jobs on the workload with an int64 ``site`` of 30 values
+(``common.tabular_workload(sites=True)``):
+
+- ``splitter_sites``: the executor, 8:1:1 stratified on the label alone.
+- ``splitter_strata``: the same with ``stratify_features=['site']``; its cost is its time and peak
+  RSS vs ``splitter_sites``'.
+
 Each is measured in a fresh process (wall time of the Beam job, peak RSS of the process).
 """
 
@@ -52,7 +59,8 @@ def splitter_job(
     label_feature: str = common.LABEL_FEATURE,
     multi_label: str | None = None,
 ) -> dict:
-    """Runs the StratifiedSplitter executor once (``mode``: 'splits', 'folds' or 'bins');
+    """Runs the StratifiedSplitter executor once (``mode``: 'splits', 'folds', 'bins' or
+    'strata': ``stratify_features=[SITE_FEATURE]``);
     returns its wall time. ``multi_label`` (``'ids'`` or ``'multi_hot'``) is passed only when
     set (the multi-label section)."""
     from tfx.dsl.components.base import base_beam_executor
@@ -80,6 +88,11 @@ def splitter_job(
     elif mode == 'bins':
         config = StratifiedSplitConfig(
             BINS_FEATURE, splits=dict(SPLITS), label_bins=BINS, seed=SEED
+        )
+        props.update(config.validate().to_exec_properties())
+    elif mode == 'strata':
+        config = StratifiedSplitConfig(
+            label_feature, splits=dict(SPLITS), seed=SEED, stratify_features=[common.SITE_FEATURE]
         )
         props.update(config.validate().to_exec_properties())
     if multi_label is not None:
@@ -140,9 +153,17 @@ JOBS = {
     'splitter_folds': 'benchmarks.splitter.jobs:splitter_job',
     'floor_folds': 'benchmarks.common.floor:floor_job',
     'splitter_bins': 'benchmarks.splitter.jobs:splitter_job',
+    'splitter_sites': 'benchmarks.splitter.jobs:splitter_job',
+    'splitter_strata': 'benchmarks.splitter.jobs:splitter_job',
 }
-MODES = {'splitter_folds': 'folds', 'floor_folds': 'folds', 'splitter_bins': 'bins'}
+MODES = {
+    'splitter_folds': 'folds',
+    'floor_folds': 'folds',
+    'splitter_bins': 'bins',
+    'splitter_strata': 'strata',
+}
 FOLD_KINDS = ('floor_folds', 'splitter_folds', 'splitter_bins')  # issue 26, at every size
+SITE_KINDS = ('splitter_sites', 'splitter_strata')  # issue 90, on the workload with sites
 
 
 def job(kind: str, n: int, data_dir: str, work_dir: str, multi: bool = False) -> harness.Job:
@@ -182,7 +203,7 @@ def run(
     def measured(kind, n, multi=False):
         key = (kind, n, multi)
         if key not in cache:
-            data_dir = common.tabular_workload(n, work_dir=work_dir)
+            data_dir = common.tabular_workload(n, work_dir=work_dir, sites=kind in SITE_KINDS)
             spec = job(kind, n, data_dir, work_dir, multi)
             cache[key] = harness.measure(spec, repeats_of(n), isolated)
             _clean(work_dir, spec.name)
@@ -192,7 +213,7 @@ def run(
         kinds = ['floor', 'splitter', 'leakage']
         if tfx_hash_max is None or n <= tfx_hash_max:
             kinds.append('tfx_hash')
-        kinds += FOLD_KINDS
+        kinds += FOLD_KINDS + SITE_KINDS
         common.log(f'{" vs ".join(kinds)} at {n:,} examples')
         results['compare'][n] = {k: measured(k, n) for k in kinds}
     common.log('StratifiedSplitter scaling curve')

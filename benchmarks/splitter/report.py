@@ -23,6 +23,8 @@ from benchmarks.harness.format import (
 SPLIT_TIME_GOAL = 1.3  # splitter wall time <= 1.3x the floor
 LEAKAGE_TIME_GOAL = 1.5  # LeakageCheck wall time <= 1.5x the floor (issue 26)
 FOLDS_TIME_GOAL = 1.3  # splitter folds=5 (+ test) <= 1.3x the floor writing the same splits
+# issue 90: stratify_features at 1M <= 1.1x the time of the same split without it, memory flat
+STRATA_TIME_GOAL, STRATA_MEMORY_GOAL, STRATA_GOAL_SIZE = 1.1, 1.1, 1_000_000
 SPLIT_MEMORY_GOAL = 1.2  # peak RSS at the largest size <= 1.2x that at the smallest
 
 SPLIT_TIME_WHY = (
@@ -47,6 +49,13 @@ SPLIT_MEMORY_WHY = (
     'Peak RSS includes the fixed cost of TensorFlow, TFX and Beam in the process; the split '
     'itself keeps only per-class 65,536-bucket histograms and boundary buckets in memory.'
 )
+
+
+def strata_cost(row: dict) -> tuple:
+    """``(time, peak RSS)`` of ``splitter_strata`` over ``splitter_sites`` (issue 90)."""
+    strata, plain = row['splitter_strata'], row['splitter_sites']
+    rss = (strata.get('peak_rss_mb') or 0) / (plain.get('peak_rss_mb') or 1)
+    return strata['seconds'] / plain['seconds'], rss
 
 
 def goals(results: dict) -> list:
@@ -75,6 +84,19 @@ def goals(results: dict) -> list:
                     f'{ratio:.2f}x',
                     ratio <= FOLDS_TIME_GOAL,
                     '' if ratio <= FOLDS_TIME_GOAL else SPLIT_TIME_WHY,
+                )
+            )
+    for n, row in sorted(compare.items(), key=lambda kv: int(kv[0])):
+        if 'splitter_strata' in row and int(n) >= STRATA_GOAL_SIZE:
+            time_ratio, rss_ratio = strata_cost(row)
+            met = time_ratio <= STRATA_TIME_GOAL and rss_ratio <= STRATA_MEMORY_GOAL
+            goals.append(
+                (
+                    f"stratify_features=['site'] <= {STRATA_TIME_GOAL}x the time of the same split "
+                    f'without it, peak RSS <= {STRATA_MEMORY_GOAL}x ({size_label(n)})',
+                    f'{time_ratio:.2f}x time, {rss_ratio:.2f}x RSS',
+                    met,
+                    '',
                 )
             )
     for n, row in sorted(compare.items(), key=lambda kv: int(kv[0])):
@@ -140,6 +162,8 @@ LABELS = {
     'floor_folds': 'I/O floor writing the 6 splits of folds=5 + 10% test',
     'splitter_folds': "StratifiedSplitter folds=5, holdout={'test': 0.1} (6 splits)",
     'splitter_bins': 'StratifiedSplitter 8:1:1, label_bins=10 on float f00 (+1 read)',
+    'splitter_sites': 'StratifiedSplitter 8:1:1 on the workload with an int64 site (30 values)',
+    'splitter_strata': "the same with stratify_features=['site'] (300 strata)",
 }
 
 
@@ -176,7 +200,20 @@ def render_compare(results: dict) -> list:
                 job_row(LABELS['splitter_folds'], row['splitter_folds'], row['floor_folds']),
                 job_row(LABELS['splitter_bins'], row['splitter_bins'], row['floor']),
             ]
+        if 'splitter_strata' in row:  # issue 90: vs the same split without the feature
+            rows += [
+                job_row(LABELS['splitter_sites'], row['splitter_sites'], row['floor']),
+                job_row(LABELS['splitter_strata'], row['splitter_strata'], row['floor']),
+            ]
         lines += markdown_table(JOB_HEADER, rows) + ['']
+        if 'splitter_strata' in row:
+            time_ratio, rss_ratio = strata_cost(row)
+            rss = f'{rss_ratio:.2f}x its peak RSS' if rss_ratio else 'peak RSS not measured'
+            lines += [
+                f"stratify_features=['site'] costs {time_ratio:.2f}x the time of the same split "
+                f'without it, and {rss}.',
+                '',
+            ]
         if 'splitter_bins' in row:
             cost = row['splitter_bins']['seconds'] / row['splitter']['seconds']
             lines += [

@@ -63,7 +63,9 @@ from tfx_balance.core.split.stratify_features import (
     Stratum,
     check_values,
     class_of,
+    plain,
     read_values,
+    strata_pairs,
     stratum_sort_key,
 )
 from tfx_balance.core.split.units import ExampleKeys, Unit, read_example_keys, unit_keys
@@ -476,7 +478,8 @@ class PlaceExamples(PlaceUnits):
             ranking = plans[label].ranking
             bucket = h >> shift
             if bucket in ranking.boundary:
-                yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((label, bucket), unit_of(c, i)))
+                boundary = ((plain(label), bucket), unit_of(c, i))
+                yield beam.pvalue.TaggedOutput(self.BOUNDARY, boundary)
                 continue
             split = ranking.segment_of_bucket(bucket)
             records.setdefault(split, []).append(c.records[i])
@@ -515,6 +518,8 @@ class ExactStrategy:
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
         """``(counts, report)``: ``{class: {split: count}}`` of the summed count ``pairs`` and
         ``split_counts.json``'s content (``pinning``: ``assignments.pinning_report``'s side input)."""
+        if config.stratify_features:  # summed by plain keys (stratified.plain_counts)
+            pairs = pairs | 'StrataPairs' >> beam.Map(strata_pairs)
         counts = pairs | 'CountsTable' >> beam.Map(class_table, list(config.splits))
         groups = None
         if config.group_feature is not None:

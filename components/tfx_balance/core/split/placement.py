@@ -23,6 +23,7 @@ from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.hashing import BucketRanking, bucket_of
 from tfx_balance.core.split.allocation import allocate_classes, fresh_counts
 from tfx_balance.core.split.assignments import encode_assignments
+from tfx_balance.core.split.stratify_features import plain
 
 
 class Group(NamedTuple):
@@ -178,7 +179,7 @@ class PlaceUnits(beam.DoFn):
                 else:
                     bucket = bucket_of(unit.hash, self.bucket_bits)
                     if bucket in plan.ranking.boundary:
-                        key = (unit.stratum, bucket)
+                        key = (plain(unit.stratum), bucket)
                         yield beam.pvalue.TaggedOutput(self.BOUNDARY, (key, unit))
                         continue
                     split = plan.ranking.segment_of_bucket(bucket)

@@ -37,6 +37,7 @@ from tfx_balance.core.split.assignments import (
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.exact import ExactStrategy
 from tfx_balance.core.split.strata import IterativeStrategy
+from tfx_balance.core.split.stratify_features import plain_counts
 
 # config.multi_label -> the strategy of that label form (the one place a form is chosen)
 STRATEGIES = {None: ExactStrategy, 'ids': IterativeStrategy, 'multi_hot': IterativeStrategy}
@@ -255,7 +256,7 @@ class StratifiedSplit(beam.PTransform):
         pairs = (  # [(count key, examples)], summed over the placed and the ranked
             (placed[place.COUNTS], ranked | 'CountRanked' >> beam.Map(place.count_units))
             | 'MergeCounts' >> beam.Flatten()
-            | 'Pairs' >> beam.FlatMap(lambda c: c)
+            | 'Pairs' >> beam.FlatMap(plain_counts)
             | 'SumCounts' >> beam.CombinePerKey(sum)
             | 'CountsToList' >> beam.combiners.ToList()
         )

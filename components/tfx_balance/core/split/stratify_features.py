@@ -46,6 +46,22 @@ def class_of(stratum):
     return stratum.label if isinstance(stratum, Stratum) else stratum
 
 
+def plain(stratum):
+    """A stratum key as Beam groups it: a ``Stratum`` as a plain tuple (equal, and the same
+    hash, as a plan key), which Beam's deterministic coder encodes without a fallback."""
+    return tuple(stratum) if isinstance(stratum, Stratum) else stratum
+
+
+def plain_counts(pairs) -> list:
+    """Count pairs ``(key, n)`` with each ``Stratum`` in the key ``plain`` (to sum per key)."""
+    return [(tuple(plain(part) for part in key), n) for key, n in pairs]
+
+
+def strata_pairs(pairs) -> list:
+    """The ``((split index, Stratum), n)`` of ``plain_counts``' summed exact-form pairs."""
+    return [((index, Stratum(*stratum)), n) for (index, stratum), n in pairs]
+
+
 def value_name(value) -> str:
     """A feature value's name in reports: ``class_name``, or ``MISSING``."""
     return MISSING if value is None else class_name(value)

@@ -159,9 +159,11 @@ def allocate_classes_and_strata(
 
     Every stratum is within 1 of its share in every split, every class and every split too: the
     strata nest in the classes, so such a table exists (a flow with bounds on a laminar family).
-    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them;
-    where a class's strata do not, every row is taken from one bounded flow (``_nested_rounding``)
-    that keeps presence where it can. With ``values`` (``values[c][v]``: the feature values of
+    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them, and
+    always where presence or ``held`` moved a row off its shares (its strata then follow it as
+    closely as they can: a stratum may be off by more than 1 there); where another class's strata
+    do not fit, the rows of all such classes are taken from one bounded flow
+    (``_nested_rounding``) that keeps presence where it can. With ``values`` (``values[c][v]``: the feature values of
     class ``c``'s stratum ``v``, one per feature), each value's total over classes is then brought
     as close to its share as these bounds allow (``_balance_values``).
 
@@ -177,12 +179,18 @@ def allocate_classes_and_strata(
         allocate_strata(sizes, weights, row, None if held is None else held[c])
         for c, (sizes, row) in enumerate(zip(strata, class_rows))
     ]
-    if not all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows)):
-        found = _nested_rounding(strata, weights, presence=True)
+    # A class whose row presence or held moved off its shares keeps it: its strata follow it as
+    # closely as they can. The others, if one's strata do not fit its row, are rounded again
+    # together (the split totals of their sum within 1 too).
+    free = [c for c, (sizes, row) in enumerate(zip(strata, class_rows))
+            if _within_shares([sum(sizes)], weights, [row])]  # fmt: skip
+    if any(not _within_shares(strata[c], weights, strata_rows[c]) for c in free):
+        found = _nested_rounding([strata[c] for c in free], weights, presence=True)
         if found is None:
-            found = _nested_rounding(strata, weights, presence=False)
-        strata_rows = found
-        class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
+            found = _nested_rounding([strata[c] for c in free], weights, presence=False)
+        for c, rows in zip(free, found):
+            strata_rows[c] = rows
+            class_rows[c] = [sum(col) for col in zip(*rows)]
     if values is not None:
         _balance_values(strata, strata_rows, weights, values, held)
     return class_rows, strata_rows

@@ -1,74 +1,12 @@
 """Tests of tfx_balance.core.class_distribution_validator.strata: each stratify feature value's
 class mix across splits, from StratifiedSplitter's strata (its own allocation builds them)."""
 
-import json
-import random
-
 import pytest
 
+from tests.core.class_distribution_validator.strata_data import counted, move, sizes, split
 from tfx_balance.core import class_distribution_validator as cd
 from tfx_balance.core.class_distribution_validator import report as r
-from tfx_balance.core.split.allocation import allocate_classes_and_strata
-from tfx_balance.core.split.config import StratifiedSplitConfig
-from tfx_balance.core.split.report import strata_report
-from tfx_balance.core.split.stratify_features import MISSING, Stratum
-
-SPLITS = {'train': 8, 'eval': 1, 'test': 1}
-
-
-def _split(sizes, features=('site',), splits=SPLITS):
-    """``(distributions, SplitterCounts)`` of the splitter's allocation of ``{Stratum: n}``."""
-    config = StratifiedSplitConfig(
-        'label', splits=list(splits.items()), stratify_features=list(features)
-    ).validate()
-    classes = sorted({s.label for s in sizes})
-    strata = [[s for s in sorted(sizes) if s.label == c] for c in classes]
-    _, rows = allocate_classes_and_strata(
-        [[sizes[s] for s in row] for row in strata], list(splits.values())
-    )
-    pairs = [
-        ((i, stratum), n)
-        for row, counts in zip(strata, rows)
-        for stratum, per_split in zip(row, counts)
-        for i, n in enumerate(per_split)
-        if n
-    ]
-    return _counted(strata_report(pairs, config), splits)
-
-
-def _counted(strata, splits=SPLITS):
-    dists = {s: {} for s in splits}
-    for row in strata['strata']:
-        label = int(row['class'])
-        for s, n in row['counts'].items():
-            if n:
-                dists[s][label] = dists[s].get(label, 0) + n
-    distributions = {s: cd.LabelDistribution(s, counts, 'test') for s, counts in dists.items()}
-    return distributions, cd.SplitterCounts(strata=strata)
-
-
-def _sizes(values: int, classes: int, seed: int = 0, smallest=None) -> dict:
-    rng = random.Random(seed)
-    sizes = {
-        Stratum(c, (f'v{v:02d}'.encode(),)): rng.randrange(1, 60) * (c + 1)
-        for v in range(values)
-        for c in range(classes)
-    }
-    if smallest:  # one value of ``smallest`` examples in all
-        for c in range(classes):
-            sizes[Stratum(c, (b'v00',))] = 1 if c < smallest else 0
-        sizes = {s: n for s, n in sizes.items() if n}
-    return sizes
-
-
-def _move(strata, value, label, source, target, n):
-    """``strata`` with ``n`` examples of (``label``, ``value``) moved from split ``source``."""
-    moved = json.loads(json.dumps(strata))
-    for row in moved['strata']:
-        if row['class'] == label and row['values'] == [value]:
-            row['counts'][source] -= n
-            row['counts'][target] += n
-    return moved
+from tfx_balance.core.split.stratify_features import MISSING
 
 
 @pytest.mark.parametrize(
@@ -77,7 +15,7 @@ def _move(strata, value, label, source, target, n):
     ids=['12 countries x 2', '9 hospitals x 5, one of 3 rows', '30 languages x 3', 'one row'],
 )
 def test_the_splitters_own_strata_are_never_a_violation(values, classes, smallest):
-    distributions, splitter = _split(_sizes(values, classes, smallest=smallest))
+    distributions, splitter = split(sizes(values, classes, smallest=smallest))
     report = cd.run_checks(distributions, cd.ValidatorConfig('label').validate(), splitter=splitter)
     assert report.passed, report.error_message()
     entry = report.to_json()[r.STRATA]
@@ -86,15 +24,15 @@ def test_the_splitters_own_strata_are_never_a_violation(values, classes, smalles
     assert [n.kind for n in report.notes if 'site' in n.description] == [cd.WITHIN_SPLITTER_BOUND]
 
 
-def test_a_value_whose_class_went_to_train_is_a_violation_naming_feature_value_class_split():
-    distributions, splitter = _split(_sizes(9, 5, smallest=3))
+def test_a_value_whose_class_went_to_train_is_a_violation_naming_feature_value_classsplit():
+    distributions, splitter = split(sizes(9, 5, smallest=3))
     cell = next(
         row for row in splitter.strata['strata'] if row['values'] == ['v04'] and row['class'] == '2'
     )
     moved_n = cell['counts']['eval']
     assert moved_n >= 2
-    moved = _move(splitter.strata, 'v04', '2', 'eval', 'train', moved_n)
-    distributions, splitter = _counted(moved)
+    moved = move(splitter.strata, 'v04', '2', 'eval', 'train', moved_n)
+    distributions, splitter = counted(moved)
     report = cd.run_checks(distributions, cd.ValidatorConfig('label').validate(), splitter=splitter)
     strata_findings = [f for f in report.findings if f.kind == cd.STRATUM_DISTANCE]
     assert [(f.splits, f.classes) for f in strata_findings] == [(('eval',), ('2',))]
@@ -128,9 +66,9 @@ def test_a_difference_within_the_bound_is_a_note_and_beyond_it_a_violation():
             {'class': '1', 'values': ['b'], 'counts': {'train': 152, 'eval': 19, 'test': 19}},
         ],
     }
-    sizes = {'train': 800, 'eval': 100, 'test': 100}
+    split_sizes = {'train': 800, 'eval': 100, 'test': 100}
     config = cd.ValidatorConfig('label').validate()
-    entry, findings, notes = cd.check_strata(strata, sizes, config)
+    entry, findings, notes = cd.check_strata(strata, split_sizes, config)
     assert findings == []
     (note,) = notes
     assert note.kind == cd.WITHIN_SPLITTER_BOUND and note.splits == ('eval', 'test', 'train')
@@ -152,8 +90,8 @@ def test_a_difference_within_the_bound_is_a_note_and_beyond_it_a_violation():
         'beyond_bound': False,
     }
     # Both of site a's class '1' in eval: 2 is beyond eval's 0-1.
-    moved = _move(strata, 'a', '1', 'train', 'eval', 2)
-    _, findings, notes = cd.check_strata(moved, sizes, config)
+    moved = move(strata, 'a', '1', 'train', 'eval', 2)
+    _, findings, notes = cd.check_strata(moved, split_sizes, config)
     assert [(f.kind, f.splits, f.classes) for f in findings] == [
         (cd.STRATUM_DISTANCE, ('train',), ('1',)),
         (cd.STRATUM_DISTANCE, ('eval',), ('1',)),
@@ -162,7 +100,7 @@ def test_a_difference_within_the_bound_is_a_note_and_beyond_it_a_violation():
     assert "'1' 0 (range 1-2)" in findings[0].description
     # the same counts below max_split_distance: nothing reported
     loose = cd.ValidatorConfig('label', max_split_distance=0.9).validate()
-    assert cd.check_strata(moved, sizes, loose)[1:] == ([], [])
+    assert cd.check_strata(moved, split_sizes, loose)[1:] == ([], [])
 
 
 def test_group_slack_widens_the_bound():
@@ -173,10 +111,10 @@ def test_group_slack_widens_the_bound():
             {'class': '1', 'values': ['a'], 'counts': {'train': 0, 'eval': 20}},
         ],
     }
-    sizes = {'train': 80, 'eval': 20}
+    split_sizes = {'train': 80, 'eval': 20}
     config = cd.ValidatorConfig('label').validate()
-    assert len(cd.check_strata(strata, sizes, config)[1]) == 2
-    wide = cd.check_strata(strata, sizes, config, slack={'0': 20, '1': 20})
+    assert len(cd.check_strata(strata, split_sizes, config)[1]) == 2
+    wide = cd.check_strata(strata, split_sizes, config, slack={'0': 20, '1': 20})
     assert wide[1] == [] and len(wide[2]) == 1
 
 
@@ -204,10 +142,10 @@ def test_several_features_sum_strata_per_value_and_name_the_missing_value():
 
 
 def test_without_strata_the_report_has_no_strata_entry():
-    distributions, _ = _split(_sizes(3, 2))
+    distributions, _ = split(sizes(3, 2))
     report = cd.run_checks(distributions, cd.ValidatorConfig('label').validate())
     assert r.STRATA not in report.to_json() and '| stratify feature |' not in report.to_markdown()
     with_strata = cd.run_checks(
-        distributions, cd.ValidatorConfig('label').validate(), splitter=_split(_sizes(3, 2))[1]
+        distributions, cd.ValidatorConfig('label').validate(), splitter=split(sizes(3, 2))[1]
     )
     assert '| stratify feature | values |' in with_strata.to_markdown()

@@ -194,9 +194,9 @@ def _note(feature: str, within, config: ValidatorConfig) -> Finding:
     return Finding(
         WITHIN_SPLITTER_BOUND,
         tuple(dict.fromkeys(w[3] for w in within)),
-        f'the class mix of {len(within)} (value, split) pair(s) of stratify feature '
-        f"'{feature}' is above max_split_distance {config.max_split_distance:g} away from the "
-        f"value's mix over all splits, but every count is within StratifiedSplitter's "
+        f"in {len(within)} (value, split) pair(s) of stratify feature '{feature}', the value's "
+        f'class mix in the split is more than max_split_distance {config.max_split_distance:g} '
+        "from its mix over all splits, but every count is within StratifiedSplitter's "
         f'documented bound (each stratum within 1 of its share): {named}{more}. Not a '
         'violation: these values have too few examples for their splits to match closer.',
         'nothing to fix in the splitter; for an evaluation that says more about a small '

@@ -188,7 +188,11 @@ def test_the_splitters_strata_are_checked_and_a_value_beyond_the_bound_named(tmp
     split = {('ok', 'a'): (25, 15, 10), ('ok', 'b'): (24, 14, 10), ('fraud', 'a'): (1, 1, 0)}
     summary = _run(tmp_path / 'rule', _strata(split))
     assert summary['passed']
-    assert summary['strata']['values']['site']['a']['ok'] == {'train': 25, 'eval': 15, 'test': 10}
+    assert summary['strata']['values']['site']['a']['classes']['ok'] == {
+        'train': 25,
+        'eval': 15,
+        'test': 10,
+    }
     assert summary['strata']['largest_deviation']['site']['beyond_bound'] is False
 
     # The same class counts, but 10 of site a's 'ok' examples in train instead of eval.

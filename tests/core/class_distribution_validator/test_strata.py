@@ -78,7 +78,11 @@ def test_a_difference_within_the_bound_is_a_note_and_beyond_it_a_violation():
         'eval': 0.2,
         'test': 0.2,
     }
-    assert entry[r.STRATA_MIX]['site']['b']['1'] == {'train': 152, 'eval': 19, 'test': 19}
+    assert entry[r.STRATA_MIX]['site']['b'][r.STRATA_CLASSES]['1'] == {
+        'train': 152,
+        'eval': 19,
+        'test': 19,
+    }
     worst = entry[r.STRATA_LARGEST]['site']
     assert worst == {
         'value': 'a',

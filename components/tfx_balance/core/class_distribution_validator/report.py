@@ -55,12 +55,13 @@ FINDING_DISTANCE = 'distance'
 FINDING_THRESHOLD = 'threshold'
 FINDING_DESCRIPTION = 'description'
 # With StratifiedSplitter's strata (strata.py): {'features': [names], 'values': {feature: {value:
-# {class: {split: examples}, 'distance': {split: L-infinity from the value's overall mix}}}},
+# {'classes': {class: {split: examples}}, 'distance': {split: L-infinity from its overall mix}}}},
 # 'largest_deviation': {feature: {'value', 'class', 'split', 'distance', 'counts' (the class's
 # examples there), 'range' ([fewest, most] the bound allows), 'beyond_bound'}}}.
 STRATA = 'strata'
 STRATA_FEATURES = 'features'
 STRATA_MIX = 'values'
+STRATA_CLASSES = 'classes'
 STRATA_DISTANCE = 'distance'
 STRATA_LARGEST = 'largest_deviation'
 STRATUM_RANGE = 'range'

@@ -34,11 +34,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 from tfx_balance.core.class_distribution_validator.config import ValidatorConfig
 from tfx_balance.core.class_distribution_validator.presence import rule_range
 from tfx_balance.core.class_distribution_validator.report import (
+    STRATA_CLASSES,
     STRATA_DISTANCE,
     STRATA_FEATURES,
     STRATA_LARGEST,
@@ -84,6 +85,19 @@ def _strata_per_cell(strata: Mapping) -> Dict[Tuple[str, str, str], int]:
     return cells
 
 
+class Deviation(NamedTuple):
+    """A value's class mix in a split: its distance from the value's mix over all splits, and
+    the class named (furthest off, or furthest off among those beyond the bound)."""
+
+    distance: float
+    value: str
+    label: str  # the class
+    split: str
+    count: int  # the class's examples of the value in the split
+    here: int  # the value's examples in the split
+    span: Tuple[int, int]  # the class's (fewest, most) there by the splitter's bound
+
+
 def check_strata(
     strata: Mapping,
     sizes: Mapping[str, int],
@@ -103,9 +117,9 @@ def check_strata(
 
     Returns:
       ``entry``: ``class_distribution.json``'s ``"strata"``: per feature value its class counts
-      per split, its distance per split, and per feature the largest deviation (value, class,
-      split, distance, count, the bound's range, whether beyond it: one beyond the bound comes
-      first, then the largest distance); ``findings``: a ``stratum_distance`` per
+      per split and its distance per split, and per feature the largest deviation (value,
+      class, split, distance, count, the bound's range, whether beyond it: one beyond the bound
+      comes first, then the largest distance); ``findings``: a ``stratum_distance`` per
       (feature, value, split) above ``max_split_distance`` and beyond the bound, naming the
       class furthest off; ``notes``: per feature, the values above it but within the bound.
     """
@@ -119,43 +133,60 @@ def check_strata(
         worst, within = None, []
         for value, classes in values.items():
             total = sum(sum(row.values()) for row in classes.values())
+            ranges = {  # each class's (fewest, most) per split: a stratum's, or a sum's
+                label: rule_range(
+                    sizes,
+                    sum(row.values()),
+                    slack.get(label, 0) + per_cell[(feature, value, label)] - 1,
+                    spread,
+                )
+                for label, row in classes.items()
+            }
             distances = {}
             for split in compared:
                 here = sum(row.get(split, 0) for row in classes.values())
-                if not here or not total:
+                if not here:
                     continue
-                off = []  # (distance, class, count, range) of each class
-                for label, row in classes.items():
-                    n = sum(row.values())
-                    d = abs(row.get(split, 0) / here - n / total)
-                    widen = slack.get(label, 0) + per_cell[(feature, value, label)] - 1
-                    span = rule_range(sizes, n, widen, spread)[split]
-                    off.append((d, label, row.get(split, 0), span))
-                d, label, count, span = max(off, key=lambda o: round(o[0], 12))
-                distances[split] = round(d, 6)
-                beyond = [o for o in off if not o[3][0] <= o[2] <= o[3][1]]
+                off = [
+                    Deviation(
+                        abs(row.get(split, 0) / here - sum(row.values()) / total),
+                        value,
+                        label,
+                        split,
+                        row.get(split, 0),
+                        here,
+                        ranges[label][split],
+                    )
+                    for label, row in classes.items()
+                ]
+                found = max(off, key=lambda o: round(o.distance, 12))
+                distances[split] = round(found.distance, 6)
+                beyond = [o for o in off if not o.span[0] <= o.count <= o.span[1]]
                 if beyond:  # name the class furthest off among those beyond the bound
-                    _, label, count, span = max(beyond, key=lambda o: round(o[0], 12))
-                found = (d, value, label, split, count, here, span)
-                rank = (bool(beyond), round(d, 12))  # beyond the bound first, then by distance
+                    named = max(beyond, key=lambda o: round(o.distance, 12))
+                    found = named._replace(distance=found.distance)
+                rank = (bool(beyond), round(found.distance, 12))  # beyond the bound first
                 if worst is None or rank > worst[0]:
                     worst = (rank, found)
-                if d <= limit + 1e-12:
+                if found.distance <= limit + 1e-12:
                     continue
                 if beyond:
                     findings.append(_violation(feature, found, total, beyond, config))
                 else:
                     within.append(found)
-            entry[STRATA_MIX][feature][value] = {**classes, STRATA_DISTANCE: distances}
+            entry[STRATA_MIX][feature][value] = {
+                STRATA_CLASSES: classes,
+                STRATA_DISTANCE: distances,
+            }
         if worst is not None:
-            (beyond, _), (d, value, label, split, count, here, span) = worst
+            (beyond, _), found = worst
             entry[STRATA_LARGEST][feature] = {
-                split_report.DEVIATION_VALUE: value,
-                split_report.STRATUM_CLASS: label,
-                split_report.DEVIATION_SPLIT: split,
-                STRATA_DISTANCE: round(d, 6),
-                split_report.STRATUM_COUNTS: count,
-                STRATUM_RANGE: list(span),
+                split_report.DEVIATION_VALUE: found.value,
+                split_report.STRATUM_CLASS: found.label,
+                split_report.DEVIATION_SPLIT: found.split,
+                STRATA_DISTANCE: round(found.distance, 6),
+                split_report.STRATUM_COUNTS: found.count,
+                STRATUM_RANGE: list(found.span),
                 STRATUM_BEYOND: beyond,
             }
         if within:
@@ -163,37 +194,38 @@ def check_strata(
     return entry, findings, notes
 
 
-def _violation(feature: str, found, total: int, beyond, config: ValidatorConfig) -> Finding:
-    d, value, label, split, count, here, span = found
-    out = ', '.join(f"'{c}' {n} (range {lo}-{hi})" for _, c, n, (lo, hi) in beyond)
-    shown = above(d, config.max_split_distance)
+def _violation(feature: str, found: Deviation, total: int, beyond, config) -> Finding:
+    out = ', '.join(f"'{o.label}' {o.count} (range {o.span[0]}-{o.span[1]})" for o in beyond)
+    shown = above(found.distance, config.max_split_distance)
+    value, label, split = found.value, found.label, found.split
     return Finding(
         STRATUM_DISTANCE,
         (split,),
         f"the class mix of {feature}={value!r} ({total} examples) in split '{split}' is "
         f'{shown} (L-infinity) away from its class mix over all splits, above '
         f"max_split_distance {config.max_split_distance:g}: class '{label}' of label "
-        f"'{config.label_feature}' has {count} of its {here} examples there. Beyond "
+        f"'{config.label_feature}' has {found.count} of its {found.here} examples there. Beyond "
         f"StratifiedSplitter's documented bound (each stratum within 1 of its share): {out}.",
         'check that the statistics are of the StratifiedSplitter output given as examples=, as '
         'it wrote it (nothing filtered or resampled in between); with group_feature, use '
         f'smaller groups; or raise max_split_distance above {shown} if this is acceptable.',
-        distance=d,
+        distance=found.distance,
         threshold=config.max_split_distance,
         classes=(label,),
     )
 
 
-def _note(feature: str, within, config: ValidatorConfig) -> Finding:
-    within = sorted(within, key=lambda w: -round(w[0], 12))
+def _note(feature: str, within: List[Deviation], config: ValidatorConfig) -> Finding:
+    within = sorted(within, key=lambda w: -round(w.distance, 12))
     named = ', '.join(
-        f"{feature}={value!r} in '{split}' {d:.4f} (class '{label}': {count} of {here})"
-        for d, value, label, split, count, here, _ in within[:NOTED_VALUES]
+        f"{feature}={w.value!r} in '{w.split}' {w.distance:.4f} (class '{w.label}': {w.count} "
+        f'of {w.here})'
+        for w in within[:NOTED_VALUES]
     )
     more = f' and {len(within) - NOTED_VALUES} more' if len(within) > NOTED_VALUES else ''
     return Finding(
         WITHIN_SPLITTER_BOUND,
-        tuple(dict.fromkeys(w[3] for w in within)),
+        tuple(dict.fromkeys(w.split for w in within)),
         f"in {len(within)} (value, split) pair(s) of stratify feature '{feature}', the value's "
         f'class mix in the split is more than max_split_distance {config.max_split_distance:g} '
         "from its mix over all splits, but every count is within StratifiedSplitter's "
@@ -201,7 +233,7 @@ def _note(feature: str, within, config: ValidatorConfig) -> Finding:
         'violation: these values have too few examples for their splits to match closer.',
         'nothing to fix in the splitter; for an evaluation that says more about a small '
         'value, give the small split a larger weight or collect more of its examples.',
-        distance=within[0][0],
+        distance=within[0].distance,
         threshold=config.max_split_distance,
-        classes=tuple(dict.fromkeys(w[2] for w in within[:NOTED_VALUES])),
+        classes=tuple(dict.fromkeys(w.label for w in within[:NOTED_VALUES])),
     )

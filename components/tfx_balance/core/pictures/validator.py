@@ -171,8 +171,7 @@ def _strata(entry: dict, splits, limit) -> list:
         )
     mixes = {
         feature: {
-            value: {k: row for k, row in classes.items() if k != r.STRATA_DISTANCE}
-            for value, classes in entry[r.STRATA_MIX][feature].items()
+            value: cell[r.STRATA_CLASSES] for value, cell in entry[r.STRATA_MIX][feature].items()
         }
         for feature in features
     }

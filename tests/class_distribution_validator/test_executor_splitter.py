@@ -163,3 +163,48 @@ def test_with_groups_a_small_class_may_miss_a_split_the_sizes_alone_would_give_i
     # Without groups the sizes are the weights' up to rounding: the same absence is a finding.
     with pytest.raises(ClassDistributionError, match="class 'rare' of label 'label' is in"):
         _run(tmp_path / 'plain', _table(skewed), skewed)
+
+
+def _strata(cells):
+    """split_counts.json with stratify_features=['site'], as StratifiedSplitter writes it from
+    ``{(class, site): (train, eval, test)}``."""
+    from tfx_balance.core.split.config import StratifiedSplitConfig
+    from tfx_balance.core.split.report import strata_report
+    from tfx_balance.core.split.stratify_features import Stratum
+
+    config = StratifiedSplitConfig(
+        'label', splits=[('train', 5), ('eval', 3), ('test', 2)], stratify_features=['site']
+    ).validate()
+    pairs = [
+        ((i, Stratum(label.encode(), (site.encode(),))), n)
+        for (label, site), row in cells.items()
+        for i, n in enumerate(row)
+    ]
+    return {'counts': _table(), 'strata': strata_report(pairs, config)}
+
+
+def test_the_splitters_strata_are_checked_and_a_value_beyond_the_bound_named(tmp_path):
+    # COUNTS' classes by site, as the rule splits them: site a 52 examples, site b 48
+    split = {('ok', 'a'): (25, 15, 10), ('ok', 'b'): (24, 14, 10), ('fraud', 'a'): (1, 1, 0)}
+    summary = _run(tmp_path / 'rule', _strata(split))
+    assert summary['passed']
+    assert summary['strata']['values']['site']['a']['classes']['ok'] == {
+        'train': 25,
+        'eval': 15,
+        'test': 10,
+    }
+    assert summary['strata']['largest_deviation']['site']['beyond_bound'] is False
+
+    # The same class counts, but 10 of site a's 'ok' examples in train instead of eval.
+    moved = {('ok', 'a'): (35, 5, 10), ('ok', 'b'): (14, 24, 10), ('fraud', 'a'): (1, 1, 0)}
+    with pytest.raises(ClassDistributionError) as info:
+        _run(tmp_path / 'moved', _strata(moved))
+    message = str(info.value)
+    assert (
+        "the class mix of site='a' (52 examples) in split 'eval' is 0.1282 (L-infinity) away "
+        "from its class mix over all splits, above max_split_distance 0.02: class 'ok' of label "
+        "'label' has 5 of its 6 examples there." in message
+    )
+    # site b has one class: its mix is 100% 'ok' in every split, whatever its counts; site a's
+    # train mix (35 'ok' of 36) is 0.0107 off, under the threshold
+    assert 'failed with 1 finding(s)' in message and "site='b'" not in message

@@ -25,7 +25,7 @@ from tfx_balance.core.class_distribution_validator import (
 from tfx_balance.core.common import keys, records
 from tfx_balance.core.common.errors import ConfigError, DataError
 from tfx_balance.core.common.labels import class_name
-from tfx_balance.core.split.report import GROUPS, counts_of, group_slack
+from tfx_balance.core.split.report import GROUPS, STRATA, counts_of, group_slack, is_structured
 
 
 def distributions(
@@ -90,6 +90,7 @@ def splitter_counts(examples, distributions, label_feature: str) -> SplitterCoun
     return SplitterCounts(
         slack={classes[name]: n for name, n in slack.items() if name in classes and n},
         group_feature=report.get(GROUPS, {}).get('group_feature'),
+        strata=report.get(STRATA) if is_structured(report) else None,
     )
 
 

@@ -6,8 +6,13 @@ import re
 import pytest
 
 from benchmarks.pictures.reports import class_counts, example_reports
+from tests.core.class_distribution_validator import strata_data
+from tfx_balance.core import class_distribution_validator as cd
+from tfx_balance.core.class_distribution_validator import report as cd_report
+from tfx_balance.core.class_distribution_validator.strata import class_mix
 from tfx_balance.core.common import keys
-from tfx_balance.core.pictures import PICTURES, charts, picture, picture_page
+from tfx_balance.core.pictures import PICTURES, charts, picture, picture_page, strata
+from tfx_balance.core.split.report import COUNTS, LARGEST_DEVIATION, LARGEST_STRATUM, STRATA
 
 # A picture of 1,000 classes stays below this (the full table is most of it).
 MAX_BYTES_1000 = 200_000
@@ -173,3 +178,87 @@ def test_cross_validation_draws_each_fold_and_the_mean_with_its_interval():
 def test_an_unknown_report_names_the_ones_with_a_picture():
     with pytest.raises(ValueError, match='split_counts.json'):
         picture('metrics.json', {})
+
+
+def _stratified(values: int = 12, classes: int = 2):
+    """A split_counts.json with strata (the splitter's own allocation), its distributions and
+    SplitterCounts: value v00 the smallest, v01 the largest."""
+    distributions, splitter = strata_data.split(strata_data.sizes(values, classes, smallest=1))
+    table = {
+        str(c): {s: d.counts.get(c, 0) for s, d in distributions.items()} for c in range(classes)
+    }
+    return {COUNTS: table, STRATA: splitter.strata}, distributions, splitter
+
+
+def _values_drawn(html, feature='site'):
+    return sorted({row.split(' | ')[0] for row in _drawn_rows(html) if row.startswith(feature)})
+
+
+def test_the_split_shows_the_largest_values_class_mix_and_the_worst_deviations():
+    report, _, _ = _stratified()
+    html = picture(keys.SPLIT_COUNTS_FILE, report)
+    mix = class_mix(report[STRATA])['site']
+    largest = sorted(mix, key=lambda v: -sum(sum(r.values()) for r in mix[v].values()))[:8]
+    assert len(largest) == strata.TOP_VALUES and 'v00' not in largest  # v00: 1 example
+    assert _values_drawn(html) == sorted(f'site={v}' for v in largest)
+    assert 'Class mix of the 8 largest of 12 values of site, per split' in html
+    assert len(report[STRATA]['strata']) == 23  # v00 has 1 example: one of 2 classes
+    assert '23 strata: class x site (12 values)' in html
+    assert '<td>v00</td>' in html  # every value is in the table beside
+    worst = report[STRATA][LARGEST_DEVIATION]
+    stratum = worst[LARGEST_STRATUM]
+    assert (
+        f'<td>a stratum</td><td>{stratum["class"]} | site={stratum["values"][0]}</td>'
+        f'<td>{stratum["split"]}</td><td>{stratum["deviation"]:.3f}</td>'
+    ) in html
+    value = worst['values']['site']
+    assert (
+        f'<td>a value of site</td><td>site={value["value"]}</td><td>{value["split"]}</td>'
+        f'<td>{value["deviation"]:.3f}</td>'
+    ) in html
+    # a tick at each value's class mix over all splits, on each split's bar
+    assert html.count('class="mark"') == 3 * 2 * strata.TOP_VALUES
+
+
+def test_the_validator_shows_the_strata_and_the_value_beyond_the_bound():
+    report, distributions, splitter = _stratified(9, 5)
+    cell = next(
+        r for r in splitter.strata['strata'] if r['values'] == ['v04'] and r['class'] == '2'
+    )
+    moved = strata_data.move(splitter.strata, 'v04', '2', 'eval', 'train', cell['counts']['eval'])
+    distributions, splitter = strata_data.counted(moved)
+    checked = cd.run_checks(
+        distributions, cd.ValidatorConfig('label').validate(), splitter=splitter
+    )
+    html = picture(keys.CLASS_DISTRIBUTION_JSON_FILE, checked.to_json())
+    assert '<span class="fail">FAIL</span>' in html
+    assert '<td>stratum_distance</td><td>eval</td>' in html  # the finding, in the findings table
+    worst = checked.to_json()[cd_report.STRATA][cd_report.STRATA_LARGEST]['site']
+    assert (
+        f'<td>site</td><td>v04</td><td>2</td><td>eval</td><td>{worst["distance"]:.4f}</td>'
+        f'<td>0.0200</td><td>0</td>'
+    ) in html and '<td>beyond</td>' in html
+    assert 'Class mix of the 8 largest of 9 values of site, per split' in html
+    assert 'site=v04 | 2' in _drawn_rows(html)
+
+
+@pytest.mark.parametrize('report_file', [keys.SPLIT_COUNTS_FILE, keys.CLASS_DISTRIBUTION_JSON_FILE])
+def test_a_report_without_strata_draws_as_before_and_the_strata_only_add_parts(report_file):
+    report, distributions, splitter = _stratified()
+    if report_file == keys.CLASS_DISTRIBUTION_JSON_FILE:
+        config = cd.ValidatorConfig('label').validate()
+        report = cd.run_checks(distributions, config, splitter=splitter).to_json()
+        notes = report.pop(cd_report.NOTES)  # the strata's note: drawn in both pictures
+        without = {k: v for k, v in report.items() if k != cd_report.STRATA}
+        without[cd_report.NOTES] = report[cd_report.NOTES] = notes
+        draw = PICTURES[report_file][0]
+        plain, stratified = draw(without), draw(report)
+        assert stratified[: len(plain) - 1] == plain[:-1] and stratified[-1] == plain[-1]
+    else:
+        without = report[COUNTS]  # without strata: the plain table
+        draw = PICTURES[report_file][0]
+        plain, stratified = draw(without), draw(report)
+        assert stratified[: len(plain)] == plain
+    added = ''.join(p for p in stratified if p not in plain)
+    assert '<h4>Strata</h4>' in added and 'id="strata-site"' in added
+    assert 'Strata' not in ''.join(plain) and 'strata-' not in ''.join(plain)

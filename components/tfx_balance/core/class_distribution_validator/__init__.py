@@ -63,6 +63,7 @@ from tfx_balance.core.class_distribution_validator.report import (
     PREVALENCE_DISTANCE,
     SPLIT_DISTANCE,
     SPLIT_NOT_COMPARED,
+    STRATUM_DISTANCE,
     TARGET_DISTANCE,
     UNAVOIDABLE_MISSING_CLASS,
     WITHIN_SPLITTER_BOUND,
@@ -75,6 +76,7 @@ from tfx_balance.core.class_distribution_validator.schema import (
     label_stats_options,
     schema_label_info,
 )
+from tfx_balance.core.class_distribution_validator.strata import check_strata, class_mix
 
 __all__ = [
     'CARDINALITY_DISTANCE',
@@ -88,6 +90,7 @@ __all__ = [
     'PREVALENCE_DISTANCE',
     'SPLIT_DISTANCE',
     'SPLIT_NOT_COMPARED',
+    'STRATUM_DISTANCE',
     'TARGET_DISTANCE',
     'UNAVOIDABLE_MISSING_CLASS',
     'UNIFORM',
@@ -104,6 +107,8 @@ __all__ = [
     'check_baseline',
     'check_distributions',
     'check_label_types',
+    'check_strata',
+    'class_mix',
     'comparator_schema',
     'count_labels',
     'label_distribution',

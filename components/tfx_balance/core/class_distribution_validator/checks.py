@@ -45,6 +45,7 @@ from tfx_balance.core.class_distribution_validator.presence import (
     within_bound,
 )
 from tfx_balance.core.class_distribution_validator.report import Finding, Report, above
+from tfx_balance.core.class_distribution_validator.strata import check_strata
 from tfx_balance.core.common.errors import UnknownSplitError
 from tfx_balance.core.common.labels import (
     ClassValue,
@@ -105,6 +106,8 @@ def run_checks(
       jsd_threshold: TFDV's Jensen-Shannon threshold between splits, if any.
       baseline: distributions each split is compared with by name (``baseline.py``).
       splitter: from ``split_counts.json``; what the splitter's bound allows becomes a note.
+        With its strata (``stratify_features``), each value's class mix is checked too
+        (``strata.check_strata``).
     """
     form = LABEL_FORMS[config.multi_label]
     splits = list(distributions)
@@ -130,6 +133,17 @@ def run_checks(
         findings += [f for f in found if not f.is_note]
         notes += [f for f in found if f.is_note]
     target_distances, found = form.per_split(distributions, compared, classes, config)
+    strata = {}
+    if splitter is not None and splitter.strata:
+        strata, violations, noted = check_strata(
+            splitter.strata,
+            {s: d.total for s, d in distributions.items()},
+            config,
+            compared,
+            {class_name(c): n for c, n in splitter.slack.items()},
+            _spread(classes, splitter),
+        )
+        found, notes = found + violations, notes + noted
     drift = {}
     if baseline is not None:
         config.check_baseline()
@@ -153,6 +167,7 @@ def run_checks(
         if config.multi_label
         else None,
         drift=drift,
+        strata=strata,
     )
 
 

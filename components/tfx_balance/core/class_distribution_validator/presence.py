@@ -34,10 +34,12 @@ from tfx_balance.core.split.allocation import allocate
 
 @dataclasses.dataclass(frozen=True)
 class SplitterCounts:
-    """From ``split_counts.json``: per class, the slack of the bound with ``group_feature``."""
+    """From ``split_counts.json``: per class, the slack of the bound with ``group_feature``;
+    with ``stratify_features``, its ``"strata"`` entry (checked by ``strata.check_strata``)."""
 
     slack: Mapping[ClassValue, int] = dataclasses.field(default_factory=dict)
     group_feature: str | None = None
+    strata: Mapping | None = None
 
 
 def rule_allocation(split_sizes: Mapping[str, int], n: int) -> Dict[str, int]:

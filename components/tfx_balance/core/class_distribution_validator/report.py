@@ -14,6 +14,7 @@ from tfx_balance.core.class_distribution_validator.drift import comparator_schem
 from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.labels import ClassValue, class_name, format_count_table
+from tfx_balance.core.split import report as split_report
 
 SPLIT_DISTANCE = 'split_distance'
 MISSING_CLASS = 'missing_class'
@@ -32,6 +33,9 @@ CLASSES_CHANGED = 'classes_changed'
 SPLIT_NOT_COMPARED = 'split_not_compared'
 # A note: a split-vs-split difference within StratifiedSplitter's documented bound (presence.py).
 WITHIN_SPLITTER_BOUND = 'within_splitter_bound'
+# A split's class mix within a stratify feature's value, beyond StratifiedSplitter's bound
+# (strata.py; within it: a WITHIN_SPLITTER_BOUND note).
+STRATUM_DISTANCE = 'stratum_distance'
 NOTE_KINDS = (UNAVOIDABLE_MISSING_CLASS, CLASSES_CHANGED, SPLIT_NOT_COMPARED, WITHIN_SPLITTER_BOUND)
 
 # class_distribution.json's entries besides the arguments it repeats (keys.*_KEY), and a
@@ -50,12 +54,25 @@ FINDING_CLASSES = 'classes'
 FINDING_DISTANCE = 'distance'
 FINDING_THRESHOLD = 'threshold'
 FINDING_DESCRIPTION = 'description'
+# With StratifiedSplitter's strata (strata.py): {'features': [names], 'values': {feature: {value:
+# {'classes': {class: {split: examples}}, 'distance': {split: L-infinity from its overall mix}}}},
+# 'largest_deviation': {feature: {'value', 'class', 'split', 'distance', 'counts' (the class's
+# examples there), 'range' ([fewest, most] the bound allows), 'beyond_bound'}}}.
+STRATA = 'strata'
+STRATA_FEATURES = 'features'
+STRATA_MIX = 'values'
+STRATA_CLASSES = 'classes'
+STRATA_DISTANCE = 'distance'
+STRATA_LARGEST = 'largest_deviation'
+STRATUM_RANGE = 'range'
+STRATUM_BEYOND = 'beyond_bound'
 
 _L_INFTY = anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH
 _CUSTOM = anomalies_pb2.AnomalyInfo.CUSTOM_VALIDATION
 _REASONS = {  # kind -> the Anomalies reason's type and short description
     SPLIT_DISTANCE: (_L_INFTY, 'High Linfty distance between splits'),
     TARGET_DISTANCE: (_L_INFTY, 'High Linfty distance to the target distribution'),
+    STRATUM_DISTANCE: (_L_INFTY, "High Linfty distance of a value's class mix between splits"),
     MISSING_CLASS: (_CUSTOM, 'Class missing from a split'),
     PREVALENCE_DISTANCE: (_L_INFTY, 'High label prevalence distance between splits'),
     CARDINALITY_DISTANCE: (_CUSTOM, 'High label cardinality difference between splits'),
@@ -126,6 +143,7 @@ class Report:
     multi_label: str | None = None
     max_cardinality_difference: float | None = None
     drift: Dict[str, dict] = dataclasses.field(default_factory=dict)  # vs a baseline, per split
+    strata: dict = dataclasses.field(default_factory=dict)  # strata.check_strata's entry
 
     @property
     def passed(self) -> bool:
@@ -158,6 +176,8 @@ class Report:
         result = self._json()
         if self.drift:
             result[BASELINE_DRIFT] = self.drift
+        if self.strata:
+            result[STRATA] = self.strata
         if self.multi_label:
             result[keys.MULTI_LABEL_KEY] = self.multi_label
             result['max_cardinality_difference'] = self.max_cardinality_difference
@@ -215,7 +235,7 @@ class Report:
                 f'target_tolerance {self.target_tolerance:g}.',
                 '',
             ]
-        lines += self._markdown_counts() + self._markdown_distances()
+        lines += self._markdown_counts() + self._markdown_distances() + self._markdown_strata()
         if self.drift:
             lines += ['', '## Drift from the baseline', '']
             for split in self.drift:
@@ -270,6 +290,31 @@ class Report:
                 target = v['target'] if isinstance(v['target'], str) else 'custom'
                 top = ', '.join(v['top_classes'])
                 lines.append(f'| {split} | {target} | {v["linf"]:.4f} | {top} |')
+        return lines
+
+    def _markdown_strata(self) -> List[str]:
+        """Per stratify feature: its values, and the largest distance of a value's class mix."""
+        if not self.strata:
+            return []
+        lines = [
+            '',
+            '| stratify feature | values | largest distance of a class mix | where | class count '
+            "| bound's range |",
+            '|---|---:|---:|---|---:|---:|',
+        ]
+        for feature in self.strata[STRATA_FEATURES]:
+            values = len(self.strata[STRATA_MIX][feature])
+            worst = self.strata[STRATA_LARGEST].get(feature)
+            if worst is None:
+                lines.append(f'| {feature} | {values} | | | | |')
+                continue
+            low, high = worst[STRATUM_RANGE]
+            value, label = worst[split_report.DEVIATION_VALUE], worst[split_report.STRATUM_CLASS]
+            lines.append(
+                f'| {feature} | {values} | {worst[STRATA_DISTANCE]:.4f} | {feature}={value!r}, '
+                f"class '{label}', split '{worst[split_report.DEVIATION_SPLIT]}' | "
+                f'{worst[split_report.STRATUM_COUNTS]} | {low}-{high} |'
+            )
         return lines
 
     def drift_table(self, split: str) -> str:

@@ -1,11 +1,12 @@
 """StratifiedSplitter's picture, from its ``split_counts.json``: per class (label, bin), each
 split's count, with the rule's count marked where earlier spans' pinned units moved it, and the
-pinned units in the table; folds are splits, drawn side by side."""
+pinned units in the table; folds are splits, drawn side by side; with ``stratify_features``, the
+largest values' class mix per split and the largest deviations from a share (``strata.py``)."""
 
 from __future__ import annotations
 
 from tfx_balance.core.common import keys
-from tfx_balance.core.pictures import charts
+from tfx_balance.core.pictures import charts, strata
 
 
 def _table_of(report: dict) -> tuple:
@@ -43,6 +44,7 @@ def draw(report: dict) -> list:
         FOLDS,
         GROUPS,
         HOLDOUT,
+        STRATA,
         counts_of,
         group_slack,
         is_structured,
@@ -124,4 +126,43 @@ def draw(report: dict) -> list:
             row.append(slack.get(key, 0))
         body.append(row)
     parts.append(charts.table_beside(headers, body))
+    entry = report.get(STRATA) if is_structured(report) else None
+    if entry:
+        parts += _strata(entry, splits)
     return parts
+
+
+def _strata(entry: dict, splits) -> list:
+    """The ``STRATA`` entry's part: its largest deviations, and each feature's largest values."""
+    from tfx_balance.core.class_distribution_validator.strata import class_mix
+    from tfx_balance.core.split import report as r
+    from tfx_balance.core.split.stratify_features import MISSING
+
+    features = entry[r.STRATA_FEATURES]
+    largest = entry[r.LARGEST_DEVIATION]
+    worst = largest[r.LARGEST_STRATUM]
+    rows = []
+    if worst[r.STRATUM_CLASS] is not None:
+        values = ', '.join(
+            f'{f}={MISSING if v is None else v}' for f, v in zip(features, worst[r.STRATA_VALUES])
+        )
+        where = f'{worst[r.STRATUM_CLASS]} | {values}'
+        rows.append(['a stratum', where, worst[r.DEVIATION_SPLIT], f'{worst[r.DEVIATION]:.3f}'])
+    for feature in features:
+        found = largest[r.STRATA_VALUES].get(feature) or {}
+        if found.get(r.DEVIATION_VALUE) is not None:
+            rows.append(
+                [
+                    f'a value of {feature}',
+                    f'{feature}={found[r.DEVIATION_VALUE]}',
+                    found[r.DEVIATION_SPLIT],
+                    f'{found[r.DEVIATION]:.3f}',
+                ]
+            )
+    counted = ', '.join(f'{f} ({len(entry[r.STRATA_VALUES][f]):,} values)' for f in features)
+    intro = (
+        f'{len(entry[r.STRATA_ROWS]):,} strata: class x {counted}. The largest deviations of a '
+        "stratum's and of a value's examples in a split from its share:"
+    )
+    headers = ['largest deviation of', 'where', 'split', 'examples off the share']
+    return strata.strata_parts(features, class_mix(entry), splits, intro, (headers, rows))

@@ -1,11 +1,13 @@
 """ClassDistributionValidator's picture, from its ``class_distribution.json``: each split's
 class shares side by side (against its target where it has one), the distances between splits,
-to the targets and to the last span (drift), and every finding with its distance and threshold."""
+to the targets and to the last span (drift), and every finding with its distance and threshold;
+with StratifiedSplitter's strata, each stratify feature's largest deviation and its largest
+values' class mix per split (``strata.py``)."""
 
 from __future__ import annotations
 
 from tfx_balance.core.common import keys
-from tfx_balance.core.pictures import charts
+from tfx_balance.core.pictures import charts, strata
 
 
 def _number(value) -> str:
@@ -133,8 +135,62 @@ def draw(report: dict) -> list:
                 value_format='{:.1%}',
             )
         )
+    if report.get(r.STRATA):
+        parts += _strata(report[r.STRATA], splits, report.get(keys.MAX_SPLIT_DISTANCE_KEY))
     notes = report.get(r.NOTES) or []
     if notes:
         items = ''.join(f'<li>{charts.esc(n.get(r.FINDING_DESCRIPTION, ""))}</li>' for n in notes)
         parts.append(f'<h4>Notes (not violations)</h4><ul>{items}</ul>')
     return parts
+
+
+def _strata(entry: dict, splits, limit) -> list:
+    """The ``STRATA`` entry's part: per feature its largest deviation, and its largest values."""
+    from tfx_balance.core.class_distribution_validator import report as r
+    from tfx_balance.core.split import report as split_report
+
+    features = entry[r.STRATA_FEATURES]
+    rows = []
+    for feature in features:
+        worst = entry[r.STRATA_LARGEST].get(feature)
+        if worst is None:
+            continue
+        low, high = worst[r.STRATUM_RANGE]
+        rows.append(
+            [
+                feature,
+                worst[split_report.DEVIATION_VALUE],
+                worst[split_report.STRATUM_CLASS],
+                worst[split_report.DEVIATION_SPLIT],
+                _number(worst[r.STRATA_DISTANCE]),
+                _number(limit),
+                f'{worst[split_report.STRATUM_COUNTS]:,}',
+                f'{low:,}-{high:,}',
+                'beyond' if worst[r.STRATUM_BEYOND] else 'within',
+            ]
+        )
+    mixes = {
+        feature: {
+            value: cell[r.STRATA_CLASSES] for value, cell in entry[r.STRATA_MIX][feature].items()
+        }
+        for feature in features
+    }
+    counted = ', '.join(f'{f} ({len(mixes[f]):,} values)' for f in features)
+    intro = (
+        f"Each value's class mix in a split against its mix over all splits (L-infinity), for "
+        f"{counted}: beyond StratifiedSplitter's bound (each stratum within 1 of its share) and "
+        'above max_split_distance it is a violation, within the bound a note. The largest '
+        'deviation of each feature:'
+    )
+    headers = [
+        'stratify feature',
+        'value',
+        'class',
+        'split',
+        'distance',
+        'threshold',
+        'class count',
+        "bound's range",
+        'bound',
+    ]
+    return strata.strata_parts(features, mixes, splits, intro, (headers, rows))

@@ -57,6 +57,7 @@ STRATA_VALUES = 'values'
 STRATUM_CLASS = 'class'
 STRATUM_COUNTS = 'counts'
 LARGEST_DEVIATION = 'largest_deviation'
+LARGEST_STRATUM = 'stratum'  # the LARGEST_DEVIATION entry of a stratum (its values: STRATA_VALUES)
 DEVIATION_SPLIT = 'split'
 DEVIATION = 'deviation'
 DEVIATION_VALUE = 'value'
@@ -204,7 +205,7 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
     ordered = sorted(rows, key=stratum_sort_key)
     deviation, at, split = worst({s: rows[s] for s in ordered})
     largest = {
-        'stratum': {
+        LARGEST_STRATUM: {
             STRATUM_CLASS: label_name(at.label) if at else None,
             STRATA_VALUES: [None if v is None else value_name(v) for v in at.values] if at else [],
             DEVIATION_SPLIT: names[split],
@@ -250,7 +251,7 @@ def strata_lines(report: dict) -> list:
         f'{feature} ({len(strata[STRATA_VALUES][feature])} values)'
         for feature in strata[STRATA_FEATURES]
     )
-    worst = strata[LARGEST_DEVIATION]['stratum']
+    worst = strata[LARGEST_DEVIATION][LARGEST_STRATUM]
     where = ''
     if worst[STRATUM_CLASS] is not None:
         named = ', '.join(

@@ -19,13 +19,14 @@ VERSION := $(shell sed -n "s/^__version__ = '\(.*\)'/\1/p" components/tfx_balanc
 IMAGE ?= tfx-balance:$(VERSION)
 BASE_IMAGE ?=
 
-.PHONY: help install test-deps demo demo-taxi demo-taxi-cv demo-multilabel demo-periodic test test-compat lint format bench \
+.PHONY: help install test-deps demo demo-taxi demo-taxi-cv taxi-strata demo-multilabel demo-periodic test test-compat lint format bench \
 	bench-smoke dist \
 	clean image kfp-local kfp-local-periodic
 
 help:
 	@echo "make demo   - create .venv (Python 3.10 + uv), install, run the main sample pipeline"
 	@echo "make demo-taxi | demo-taxi-cv | demo-multilabel | demo-periodic - the other sample pipelines"
+	@echo "make taxi-strata - the taxi trips split by label, then by label x company: each company's mix per split"
 	@echo "make test   - create .venv if needed, lint, run every test (unit + e2e) on TFX 1.16, then test-compat"
 	@echo "              (whose environment is prepared in the background meanwhile)"
 	@echo "make test-compat - the compatibility suite on TFX 1.21 (Python 3.13; a cached Debian 13 root where glibc < 2.39)"
@@ -53,6 +54,10 @@ demo-taxi: install
 
 demo-taxi-cv: install
 	$(PY) -m pipelines.taxi.run_local_cv --root runs/taxi-cv
+
+# Not a pipeline: the core split twice on the taxi examples (pipelines/taxi/README.md#stratifying-by-company).
+taxi-strata: install
+	$(PY) -m pipelines.taxi.strata
 
 demo-multilabel: install
 	$(PY) -m pipelines.multilabel.run_local --root runs/multilabel

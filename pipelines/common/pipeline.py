@@ -64,6 +64,8 @@ class Sample:
         ``balanced_probabilities``.
       confidence: None (gate on point estimates) or e.g. 0.95: the gates apply to confidence
         bounds (``balanced_eval_config(confidence=...)``, docs/balanced_model_gate.md#intervals).
+      stratify_features: StratifiedSplitter's ``stratify_features`` (empty: the label alone),
+        e.g. ``('company',)``: every class x value stratum within 1 of its share in every split.
     """
 
     label: str
@@ -83,6 +85,7 @@ class Sample:
         max_ece_increase=0.01, max_log_loss_increase=0.02
     )
     confidence: float | None = None
+    stratify_features: Sequence[str] = ()
 
 
 def eval_config(sample: Sample) -> tfma.EvalConfig:
@@ -269,14 +272,19 @@ def train_gate_and_assemble(
 def validated_splits(example_gen, sample: Sample, schema_file: str, seed: int) -> tuple:
     """StratifiedSplitter, ImportSchemaGen, StatisticsGen, ExampleValidator and the
     'StratifiedCheck' ClassDistributionValidator (are the splits stratified?), in that order;
-    multi-label (``sample.multi_label``) where the sample's label is."""
+    multi-label (``sample.multi_label``) where the sample's label is, stratified on
+    ``sample.stratify_features`` too where it names any."""
     multi_label = {'multi_label': sample.multi_label} if sample.multi_label else {}
+    strata = (
+        {'stratify_features': list(sample.stratify_features)} if sample.stratify_features else {}
+    )
     splitter = StratifiedSplitter(
         examples=example_gen.outputs['examples'],
         label_feature=sample.label,
         splits=sample.splits,
         seed=seed,
         **multi_label,
+        **strata,
     )
     schema = tfx.components.ImportSchemaGen(schema_file=schema_file)
     statistics = tfx.components.StatisticsGen(

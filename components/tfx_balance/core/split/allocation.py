@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 from fractions import Fraction
 from typing import Sequence
@@ -89,9 +90,10 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
     split ``s``, and the strata's counts sum to ``counts`` in every split: a controlled rounding
     of the class's table, which exists whenever ``counts`` is itself one (each split the floor or
     ceiling of the class's share; only presence or ``held`` can make it another). Each stratum
-    starts at its floors, and its ``+ 1``s (the largest fractional part first: a stratum of one
-    unit goes to the heaviest split with room) are placed as one max flow under the room
-    ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
+    starts at its floors; the ``+ 1``s go to the largest fractional parts first, across the
+    class's strata (``_Rounding.fill_by_level``: with two splits, the least largest |count -
+    share| the class's counts allow; a stratum of one unit goes to the heaviest split with room),
+    the rest as one max flow under the room ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
     the report shows the deviation.
 
     Args:
@@ -138,7 +140,9 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
         for v, n in enumerate(sizes)
     ]
     room = [c - sum(row[s] for row in floors) for s, c in enumerate(counts)]
-    _Rounding(rows, len(w)).fill(room)
+    rounding = _Rounding(rows, len(w))
+    rounding.fill_by_level(remainder, room)
+    rounding.fill(room)
     result = [[f + row.up.get(s, 0) for s, f in enumerate(fl)] for fl, row in zip(floors, rows)]
     left = [c - sum(r[s] for r in result) for s, c in enumerate(counts)]
     for v, row in enumerate(rows):  # no rounding within counts: the rest where room is left
@@ -416,6 +420,27 @@ class _Rounding:
             for c, row in enumerate(self.rows):
                 while row.ups and self._augment(c, caps):
                     progress = True
+
+    def fill_by_level(self, remainder: list, caps: list) -> None:
+        """Places the rows' ``+ 1``s greedily (as ``fill``'s first pass does), the largest
+        fractional parts (``remainder[c][s]``) across all rows first: a row rounds up where it is
+        nearest its next unit before another row rounds up where it is further, so that the
+        largest |count - share| is as small as the caps allow (``fill`` places the rest)."""
+        pairs = sorted(
+            ((remainder[c][s], c, s) for c, row in enumerate(self.rows) for s in row.open),
+            key=lambda pair: -pair[0],
+        )
+        used = self.used
+        for _, level in itertools.groupby(pairs, key=lambda pair: pair[0]):
+            at_level = {}
+            for _, c, s in level:
+                at_level.setdefault(c, []).append(s)
+            for c in sorted(at_level, key=lambda c: len(self.rows[c].open)):
+                row = self.rows[c]
+                free = [s for s in at_level[c] if not row.up[s] and used[s] < caps[s]]
+                free.sort(key=lambda s: used[s] - caps[s])
+                for s in free[: row.ups]:
+                    self._move(c, None, s)
 
     def _move(self, c: int, source, target: int) -> None:
         """Row ``c``'s ``+ 1`` moves from split ``source`` (None: a new one) to ``target``."""

@@ -161,9 +161,10 @@ def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=N
 
     Every stratum is within 1 of its share in every split, every class and every split too: the
     strata nest in the classes, so such a table exists (a flow with bounds on a laminar family).
-    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them;
-    where a class's strata do not, every row is taken from one bounded flow (``_nested_rounding``)
-    that keeps presence where it can.
+    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them and
+    keep what earlier spans hold (``held``, up to each stratum's ceiling: else its fresh units
+    could not make up its other splits); where they do not, every row is taken from one bounded
+    flow (``_nested_rounding``) that keeps presence, and ``held``, where it can.
 
     >>> rows, strata = allocate_classes_and_strata([[20, 2]], [2, 1, 1, 2, 2])
     >>> rows, strata  # in [6, 2, 2, 6, 6], 20's 2.5 in eval and test cannot both round down
@@ -177,14 +178,34 @@ def allocate_classes_and_strata(strata: Sequence[Sequence[int]], weights, held=N
         allocate_strata(sizes, weights, row, None if held is None else held[c])
         for c, (sizes, row) in enumerate(zip(strata, class_rows))
     ]
-    if all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows)):
+    fit = all(_within_shares(sizes, weights, rows) for sizes, rows in zip(strata, strata_rows))
+    if fit and (held is None or _keeps_held(strata, weights, strata_rows, held)):
         return class_rows, strata_rows
-    found = _nested_rounding(strata, weights, presence=True)
+    found = None
+    if held is not None:  # a stratum below what it keeps: its fresh units could not make up
+        found = _nested_rounding(strata, weights, presence=True, held=held)  # its other splits
+    if found is None and fit:
+        return class_rows, strata_rows
+    if found is None:
+        found = _nested_rounding(strata, weights, presence=True)
     if found is None:
         found = _nested_rounding(strata, weights, presence=False)
     strata_rows = found
     class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
     return class_rows, strata_rows
+
+
+def _keeps_held(strata, weights, strata_rows, held) -> bool:
+    """Whether every stratum's row holds its ``held`` units in each split where its ceiling
+    can (a split keeping more than the ceiling is over whatever the row)."""
+    w = _integer_weights(weights)
+    w_sum = sum(w)
+    return all(
+        x >= min(h, -(-n * w_s // w_sum))
+        for sizes, rows, kept in zip(strata, strata_rows, held)
+        for n, row, h_row in zip(sizes, rows, kept)
+        for w_s, x, h in zip(w, row, h_row)
+    )
 
 
 def _within_shares(sizes, weights, rows) -> bool:
@@ -198,11 +219,12 @@ def _within_shares(sizes, weights, rows) -> bool:
     )
 
 
-def _nested_rounding(strata, weights, presence: bool):
+def _nested_rounding(strata, weights, presence: bool, held=None):
     """Every stratum's counts per split from one flow with bounds: each stratum, class and split
     within the floor and ceiling of its share (with ``presence``, also each class in its
-    ``min(n_c, #splits)`` heaviest splits); the + 1s go where the remainder is largest first.
-    None if no such table exists (only with ``presence``)."""
+    ``min(n_c, #splits)`` heaviest splits; with ``held``, each stratum at its ceiling where it
+    keeps more than its floor); the + 1s go where the remainder is largest first. None if no
+    such table exists (only with ``presence`` or ``held``)."""
     w = _integer_weights(weights)
     w_sum, k = sum(w), len(w)
     splits = range(k)
@@ -233,7 +255,8 @@ def _nested_rounding(strata, weights, presence: bool):
             order = sorted(splits, key=lambda s: (-(n * w[s] % w_sum), s))
             for s in order:
                 if ceils[s] > floors[s]:
-                    edges.append((c, v, s, flow.edge(node, class_nodes[s], 0, 1)))
+                    kept = held is not None and held[c][v][s] > floors[s]
+                    edges.append((c, v, s, flow.edge(node, class_nodes[s], int(kept), 1)))
             for s in splits:
                 floors_c[s] += floors[s]
         for s in splits:

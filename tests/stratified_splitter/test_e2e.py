@@ -24,12 +24,13 @@ def run(tmp_path_factory):
 
     example_gen = tfx.components.CsvExampleGen(input_base=DATA_DIR)
 
-    def splitter(component_id, seed):
+    def splitter(component_id, seed, **kwargs):
         return StratifiedSplitter(
             examples=example_gen.outputs['examples'],
             label_feature='payment_type',
             splits={'train': 8, 'eval': 1, 'test': 1},
             seed=seed,
+            **kwargs,
         ).with_id(component_id)
 
     multi = splitter('seed0_multiprocessing', 0).with_beam_pipeline_args(
@@ -41,6 +42,7 @@ def run(tmp_path_factory):
         splitter('seed0_again', 0),
         splitter('seed1', 1),
         multi,
+        splitter('by_company', 0, stratify_features=['company']),
     ]
     root = str(tmp_path_factory.mktemp('splitter_e2e'))
     return run_local('splitter-e2e', root, components).pipeline_root
@@ -115,3 +117,40 @@ def test_multiprocessing_runner_gives_the_same_membership(run):
     _, multi = _splits(run, 'seed0_multiprocessing')
     for s in SPLITS:
         assert collections.Counter(a[s]) == collections.Counter(multi[s])
+
+
+def test_stratify_features_keep_each_company_x_class_stratum_within_1_of_its_share(run):
+    """Issue 90 through TFX: the argument reaches the executor, the class and split counts are
+    the rule's as without it, every company x payment_type stratum is within 1 of its share, and
+    the report says so."""
+    from tests.support.artifacts import read_json
+
+    out, splits = _splits(run, 'by_company')
+    report = read_json(os.path.join(out, 'split_counts.json'))
+    assert report['counts'] == EXPECTED  # classes and splits: the rule's, as without strata
+    strata = report['strata']
+    assert strata['features'] == ['company']
+    found = collections.Counter()
+    for s, records in splits.items():
+        for record in records:
+            example = _example(record)
+            company = example.features.feature['company'].bytes_list.value
+            label = example.features.feature['payment_type'].bytes_list.value[0].decode()
+            found[label, company[0].decode() if company else None, s] += 1
+    rows = {(row['class'], row['values'][0]): row['counts'] for row in strata['strata']}
+    assert {(c, v, s): n for (c, v), row in rows.items() for s, n in row.items() if n} == dict(
+        found
+    )
+    weights = {'train': 0.8, 'eval': 0.1, 'test': 0.1}
+    for (c, v), row in rows.items():
+        n = sum(row.values())
+        for s, count in row.items():
+            assert abs(count - n * weights[s]) < 1, (c, v, s, count, n)
+    assert strata['largest_deviation']['stratum']['deviation'] < 1
+    assert len(strata['values']['company']) > 10  # the taxi CSV's companies, and the missing one
+
+
+def _example(record):
+    from tensorflow.core.example import example_pb2
+
+    return example_pb2.Example.FromString(record)

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 from fractions import Fraction
 from typing import Sequence
@@ -89,9 +90,10 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
     split ``s``, and the strata's counts sum to ``counts`` in every split: a controlled rounding
     of the class's table, which exists whenever ``counts`` is itself one (each split the floor or
     ceiling of the class's share; only presence or ``held`` can make it another). Each stratum
-    starts at its floors, and its ``+ 1``s (the largest fractional part first: a stratum of one
-    unit goes to the heaviest split with room) are placed as one max flow under the room
-    ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
+    starts at its floors; the ``+ 1``s go to the largest fractional parts first, across the
+    class's strata (``_Rounding.fill_by_level``: with two splits, the least largest |count -
+    share| the class's counts allow; a stratum of one unit goes to the heaviest split with room),
+    the rest as one max flow under the room ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
     the report shows the deviation.
 
     Args:
@@ -138,7 +140,9 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
         for v, n in enumerate(sizes)
     ]
     room = [c - sum(row[s] for row in floors) for s, c in enumerate(counts)]
-    _Rounding(rows, len(w)).fill(room)
+    rounding = _Rounding(rows, len(w))
+    rounding.fill_by_level(remainder, room)
+    rounding.fill(room)
     result = [[f + row.up.get(s, 0) for s, f in enumerate(fl)] for fl, row in zip(floors, rows)]
     left = [c - sum(r[s] for r in result) for s, c in enumerate(counts)]
     for v, row in enumerate(rows):  # no rounding within counts: the rest where room is left
@@ -159,13 +163,15 @@ def allocate_classes_and_strata(
 
     Every stratum is within 1 of its share in every split, every class and every split too: the
     strata nest in the classes, so such a table exists (a flow with bounds on a laminar family).
-    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them, and
-    always where presence or ``held`` moved a row off its shares (its strata then follow it as
-    closely as they can: a stratum may be off by more than 1 there); where another class's strata
-    do not fit, the rows of all such classes are taken from one bounded flow
-    (``_nested_rounding``) that keeps presence where it can. With ``values`` (``values[c][v]``: the feature values of
-    class ``c``'s stratum ``v``, one per feature), each value's total over classes is then brought
-    as close to its share as these bounds allow (``_balance_values``).
+    ``allocate_classes``' rows (presence, ``held``) are kept where the strata fit in them and
+    keep what earlier spans hold (``held``, up to each stratum's ceiling: else its fresh units
+    could not make up its other splits), and always where presence or ``held`` moved a row off
+    its shares (its strata then follow it as closely as they can: a stratum may be off by more
+    than 1 there). Where another class's strata do not fit, the rows of all such classes are
+    taken from one bounded flow (``_nested_rounding``) that keeps presence, and ``held``, where
+    it can. With ``values`` (``values[c][v]``: the feature values of class ``c``'s stratum ``v``,
+    one per feature), each value's total over classes is then brought as close to its share as
+    these bounds allow (``_balance_values``).
 
     >>> rows, strata = allocate_classes_and_strata([[20, 2]], [2, 1, 1, 2, 2])
     >>> rows, strata  # in [6, 2, 2, 6, 6], 20's 2.5 in eval and test cannot both round down
@@ -184,13 +190,20 @@ def allocate_classes_and_strata(
     # together (the split totals of their sum within 1 too).
     free = [c for c, (sizes, row) in enumerate(zip(strata, class_rows))
             if _within_shares([sum(sizes)], weights, [row])]  # fmt: skip
-    if any(not _within_shares(strata[c], weights, strata_rows[c]) for c in free):
-        found = _nested_rounding([strata[c] for c in free], weights, presence=True)
+    sizes, kept = [strata[c] for c in free], None if held is None else [held[c] for c in free]
+    rows = [strata_rows[c] for c in free]
+    fit = all(_within_shares(n, weights, r) for n, r in zip(sizes, rows))
+    found = None
+    if held is not None and not _keeps_held(sizes, weights, rows, kept):
+        # a stratum below what it keeps: its fresh units could not make up its other splits
+        found = _nested_rounding(sizes, weights, presence=True, held=kept)
+    if found is None and not fit:
+        found = _nested_rounding(sizes, weights, presence=True)
         if found is None:
-            found = _nested_rounding([strata[c] for c in free], weights, presence=False)
-        for c, rows in zip(free, found):
-            strata_rows[c] = rows
-            class_rows[c] = [sum(col) for col in zip(*rows)]
+            found = _nested_rounding(sizes, weights, presence=False)
+    for c, rows in zip(free, found or ()):
+        strata_rows[c] = rows
+        class_rows[c] = [sum(col) for col in zip(*rows)]
     if values is not None:
         _balance_values(strata, strata_rows, weights, values, held)
     return class_rows, strata_rows
@@ -269,6 +282,19 @@ def _balance_values(strata, rows, weights, values, held=None) -> None:
                     improved = True
 
 
+def _keeps_held(strata, weights, strata_rows, held) -> bool:
+    """Whether every stratum's row holds its ``held`` units in each split where its ceiling
+    can (a split keeping more than the ceiling is over whatever the row)."""
+    w = _integer_weights(weights)
+    w_sum = sum(w)
+    return all(
+        x >= min(h, -(-n * w_s // w_sum))
+        for sizes, rows, kept in zip(strata, strata_rows, held)
+        for n, row, h_row in zip(sizes, rows, kept)
+        for w_s, x, h in zip(w, row, h_row)
+    )
+
+
 def _within_shares(sizes, weights, rows) -> bool:
     """Whether each row of ``rows`` is the floor or ceiling of its size's shares."""
     w = _integer_weights(weights)
@@ -280,11 +306,12 @@ def _within_shares(sizes, weights, rows) -> bool:
     )
 
 
-def _nested_rounding(strata, weights, presence: bool):
+def _nested_rounding(strata, weights, presence: bool, held=None):
     """Every stratum's counts per split from one flow with bounds: each stratum, class and split
     within the floor and ceiling of its share (with ``presence``, also each class in its
-    ``min(n_c, #splits)`` heaviest splits); the + 1s go where the remainder is largest first.
-    None if no such table exists (only with ``presence``)."""
+    ``min(n_c, #splits)`` heaviest splits; with ``held``, each stratum at its ceiling where it
+    keeps more than its floor); the + 1s go where the remainder is largest first. None if no
+    such table exists (only with ``presence`` or ``held``)."""
     w = _integer_weights(weights)
     w_sum, k = sum(w), len(w)
     splits = range(k)
@@ -315,7 +342,8 @@ def _nested_rounding(strata, weights, presence: bool):
             order = sorted(splits, key=lambda s: (-(n * w[s] % w_sum), s))
             for s in order:
                 if ceils[s] > floors[s]:
-                    edges.append((c, v, s, flow.edge(node, class_nodes[s], 0, 1)))
+                    kept = held is not None and held[c][v][s] > floors[s]
+                    edges.append((c, v, s, flow.edge(node, class_nodes[s], int(kept), 1)))
             for s in splits:
                 floors_c[s] += floors[s]
         for s in splits:
@@ -502,6 +530,27 @@ class _Rounding:
             for c, row in enumerate(self.rows):
                 while row.ups and self._augment(c, caps):
                     progress = True
+
+    def fill_by_level(self, remainder: list, caps: list) -> None:
+        """Places the rows' ``+ 1``s greedily (as ``fill``'s first pass does), the largest
+        fractional parts (``remainder[c][s]``) across all rows first: a row rounds up where it is
+        nearest its next unit before another row rounds up where it is further, so that the
+        largest |count - share| is as small as the caps allow (``fill`` places the rest)."""
+        pairs = sorted(
+            ((remainder[c][s], c, s) for c, row in enumerate(self.rows) for s in row.open),
+            key=lambda pair: -pair[0],
+        )
+        used = self.used
+        for _, level in itertools.groupby(pairs, key=lambda pair: pair[0]):
+            at_level = {}
+            for _, c, s in level:
+                at_level.setdefault(c, []).append(s)
+            for c in sorted(at_level, key=lambda c: len(self.rows[c].open)):
+                row = self.rows[c]
+                free = [s for s in at_level[c] if not row.up[s] and used[s] < caps[s]]
+                free.sort(key=lambda s: used[s] - caps[s])
+                for s in free[: row.ups]:
+                    self._move(c, None, s)
 
     def _move(self, c: int, source, target: int) -> None:
         """Row ``c``'s ``+ 1`` moves from split ``source`` (None: a new one) to ``target``."""

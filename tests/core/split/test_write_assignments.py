@@ -68,6 +68,13 @@ FORMS = {  # label form -> (config arguments, label of example i)
     'ids': ({'multi_label': 'ids'}, lambda i: [t for t in range(4) if (i >> t) & 1]),
     'multi_hot': ({'multi_label': 'multi_hot'}, lambda i: [(i >> t) & 1 for t in range(4)]),
 }
+SITES = {'stratify_features': ['site']}  # each example's site (example i: site i % 5, or none)
+FORMS.update(
+    {
+        f'{form}+site': ({**FORMS[form][0], **SITES}, FORMS[form][1])
+        for form in ('single', 'ids', 'multi_hot')
+    }
+)
 
 
 @pytest.mark.parametrize('grouped', [False, True], ids=['examples', 'groups'])
@@ -79,8 +86,15 @@ def test_written_keys_are_the_keys_the_splitter_writes(tmp_path, form, grouped):
     kwargs, label = FORMS[form]
     if grouped:
         kwargs = {**kwargs, 'group_feature': 'user'}
+    sites = 'stratify_features' in kwargs
     records = [
-        example(y=label(i), x=float(i), **({'user': i % 13} if grouped else {})) for i in range(60)
+        example(
+            y=label(i),
+            x=float(i),
+            **({'user': i % 13} if grouped else {}),
+            **({'site': f's{i % 5}'} if sites and i % 7 else {}),
+        )
+        for i in range(60)
     ]
     config = _config(seed=7, **kwargs)
     splits, pairs, _ = run_span(records, key=f'{form}-{grouped}', config=config)

@@ -185,25 +185,29 @@ def allocate_classes_and_strata(
         allocate_strata(sizes, weights, row, None if held is None else held[c])
         for c, (sizes, row) in enumerate(zip(strata, class_rows))
     ]
-    # A class whose row presence or held moved off its shares keeps it: its strata follow it as
-    # closely as they can. The others, if one's strata do not fit its row, are rounded again
-    # together (the split totals of their sum within 1 too).
-    free = [c for c, (sizes, row) in enumerate(zip(strata, class_rows))
-            if _within_shares([sum(sizes)], weights, [row])]  # fmt: skip
-    sizes, kept = [strata[c] for c in free], None if held is None else [held[c] for c in free]
-    rows = [strata_rows[c] for c in free]
-    fit = all(_within_shares(n, weights, r) for n, r in zip(sizes, rows))
-    found = None
-    if held is not None and not _keeps_held(sizes, weights, rows, kept):
-        # a stratum below what it keeps: its fresh units could not make up its other splits
-        found = _nested_rounding(sizes, weights, presence=True, held=kept)
-    if found is None and not fit:
-        found = _nested_rounding(sizes, weights, presence=True)
-        if found is None:
-            found = _nested_rounding(sizes, weights, presence=False)
-    for c, rows in zip(free, found or ()):
-        strata_rows[c] = rows
-        class_rows[c] = [sum(col) for col in zip(*rows)]
+    fit = all(_within_shares(n, weights, r) for n, r in zip(strata, strata_rows))
+    if fit and (held is None or _keeps_held(strata, weights, strata_rows, held)):
+        found = strata_rows
+    else:  # one table of every class with presence (and what is kept), if there is one
+        found = _nested_rounding(strata, weights, presence=True, held=held)
+        if found is None and held is not None:
+            found = _nested_rounding(strata, weights, presence=True)
+    if found is None:
+        # A class whose row presence or held moved off its shares keeps it: its strata follow it
+        # as closely as they can. The others are rounded again together if one's strata do not
+        # fit its row (the split totals of their sum within 1 too).
+        free = [c for c, (sizes, row) in enumerate(zip(strata, class_rows))
+                if _within_shares([sum(sizes)], weights, [row])]  # fmt: skip
+        sizes = [strata[c] for c in free]
+        if not all(_within_shares(strata[c], weights, strata_rows[c]) for c in free):
+            rows = _nested_rounding(sizes, weights, presence=True)
+            if rows is None:
+                rows = _nested_rounding(sizes, weights, presence=False)
+            for c, row in zip(free, rows):
+                strata_rows[c] = row
+        found = strata_rows
+    strata_rows = found
+    class_rows = [[sum(col) for col in zip(*rows)] for rows in strata_rows]
     if values is not None:
         _balance_values(strata, strata_rows, weights, values, held)
     return class_rows, strata_rows
@@ -213,8 +217,9 @@ def _balance_values(strata, rows, weights, values, held=None) -> None:
     """Swaps ``+ 1``s between two strata of one class (a unit of one moves from split ``s`` to
     ``t``, one of the other from ``t`` to ``s``: every class's and split's count stays) while that
     brings the feature values' totals closer to their shares (the sum of squared ``examples -
-    share`` over values and splits falls), every stratum staying at its floor or ceiling and at
-    least at what ``held`` keeps. ``rows``: ``allocate_classes_and_strata``'s, changed in place.
+    share`` over values and splits falls), every stratum staying at its floor or ceiling, at
+    least at what ``held`` keeps, and no further from its share than the largest stratum
+    deviation before the swaps (the strata's guarantee comes first). ``rows``: ``allocate_classes_and_strata``'s, changed in place.
 
     >>> rows = [[[32, 4, 4], [20, 3, 2], [2, 0, 1]], [[4, 1, 0], [2, 0, 0], [0, 0, 1]]]
     >>> sites = [('A',), ('B',), ('C',)]  # of both classes: site C held 2 of 4 in test
@@ -231,10 +236,22 @@ def _balance_values(strata, rows, weights, values, held=None) -> None:
                 for s in range(k):
                     d[s] += rows[c][v][s] * w_sum - n * w[s]
 
+    largest = max(  # the largest |examples - share| of a stratum, times w_sum: no swap passes it
+        abs(x * w_sum - n * w_s)
+        for c, sizes in enumerate(strata)
+        for n, row in zip(sizes, rows[c])
+        for w_s, x in zip(w, row)
+    )
+
     def movable(c, v, s, t) -> bool:  # a unit of stratum v of class c from s to t
         n, row = strata[c][v], rows[c][v]
         least = max(n * w[s] // w_sum, held[c][v][s] if held is not None else 0)
-        return row[s] - 1 >= least and row[t] + 1 <= -(-n * w[t] // w_sum)
+        if row[s] - 1 < least or row[t] + 1 > -(-n * w[t] // w_sum):
+            return False
+        return (
+            abs((row[s] - 1) * w_sum - n * w[s]) <= largest
+            and abs((row[t] + 1) * w_sum - n * w[t]) <= largest
+        )
 
     def change(moves) -> int:  # the objective's change of ((c, v, s, t), ...)
         delta = {}

@@ -46,7 +46,7 @@ from tfx_balance.core.common.keys import (
 )
 from tfx_balance.core.common.labels import class_name, sorted_classes
 from tfx_balance.core.common.records import fixed_batches
-from tfx_balance.core.split.stratify_features import Stratum
+from tfx_balance.core.split.stratify_features import Stratum, split_label_set
 from tfx_balance.core.split.units import Unit, read_unit_keys
 
 # unit key (64-bit seeded hash), split index: 10 bytes, big-endian
@@ -442,8 +442,10 @@ def pinning_report(plans, split_names) -> dict:
         off = [p + q + c - r for p, q, c, r in zip(plan.pinned, placed, plan.counts, plan.rule)]
         if isinstance(stratum, Stratum):  # stratify_features: its class
             labels = (stratum.label,)
-        else:  # a label set's labels, or a class
-            labels = stratum if isinstance(stratum, tuple) else (stratum,)
+        elif isinstance(stratum, tuple):  # a label set's labels (its values left out)
+            labels = split_label_set(stratum)[0]
+        else:  # a class
+            labels = (stratum,)
         for label in labels:
             for table, row in ((pinned, plan.pinned), (deviation, off)):
                 sums = table.setdefault(label, [0] * len(split_names))

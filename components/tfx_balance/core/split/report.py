@@ -5,7 +5,9 @@ One label per example: the plain table ``{class: {split: count}}``; with ``folds
 plus ``"folds"``/``"holdout"``, ``"label_bins"``, ``"groups"`` and ``"pinned"`` entries
 (``split_report``; their fields: docs/stratified_splitter.md). ``counts_of`` reads the table
 from either form. Multi-label splits: per split its examples, per label its count and share,
-the examples with no label and the label cardinality (``label_set_report``).
+the examples with no label and the label cardinality (``label_set_report``); with
+``stratify_features``, a ``"strata"`` entry of the same shape as the exact form's
+(``label_set_strata_report``).
 
 Example:
     >>> counts_of({'a': {'train': 8, 'eval': 1}})
@@ -18,13 +20,21 @@ from __future__ import annotations
 
 from tfx_balance.core.common.folds import fold_names
 from tfx_balance.core.common.keys import GROUP_FEATURE_KEY, MULTI_LABEL_KEY
-from tfx_balance.core.common.labels import class_name, format_count_table, sorted_classes
+from tfx_balance.core.common.labels import (
+    class_name,
+    class_sort_key,
+    format_count_table,
+    sorted_classes,
+)
 from tfx_balance.core.split.assignments import PINNED, pinning_lines
 from tfx_balance.core.split.config import StratifiedSplitConfig
 from tfx_balance.core.split.label_bins import BinEdges, bin_names
 from tfx_balance.core.split.stratify_features import (
     MISSING,
+    FeatureValue,
+    Stratum,
     class_of,
+    split_label_set,
     stratum_sort_key,
     value_name,
     value_sort_key,
@@ -49,7 +59,10 @@ BIN_NAMES = 'bins'  # the LABEL_BINS entry's name of each bin (its range)
 # {feature: {value: {split: examples}}} (across classes), 'largest_deviation': {'stratum':
 # {'class', 'values', 'split', 'deviation'}, 'values': {feature: {'value', 'split',
 # 'deviation'}}}: the largest |examples - share| of a stratum, and of each feature's values, in a
-# split (shares: the split's weight of the stratum's or value's examples).
+# split (shares: the split's weight of the stratum's or value's examples). Multi-label splits
+# (label_set_strata_report): a stratum per label x values (its examples carrying the label;
+# 'class' NO_LABEL: those without a label), 'values' per example as here. The iterative rule
+# balances each label and each value; a label x values stratum is reported, not planned.
 STRATA = 'strata'
 STRATA_FEATURES = 'features'
 STRATA_ROWS = 'strata'
@@ -66,8 +79,9 @@ DEVIATION_VALUE = 'value'
 LABEL_SET_EXAMPLES = 'examples'
 LABEL_SET_LABELS = 'labels'
 LABEL_COUNT = 'count'
-# the kinds of a multi-label count key ``(split, kind, label)``
-EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND = 0, 1, 2
+# the kinds of a multi-label count key ``(split, kind, label)``; with stratify_features also
+# ``(split, VALUE_KIND, FeatureValue)`` and ``(split, STRATUM_KIND, Stratum(label or None, values))``
+EXAMPLES_KIND, NO_LABEL_KIND, LABEL_KIND, VALUE_KIND, STRATUM_KIND = 0, 1, 2, 3, 4
 
 
 def is_structured(report: dict) -> bool:
@@ -176,9 +190,7 @@ def class_table(pairs, split_names) -> dict:
 def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = None) -> dict:
     """The ``STRATA`` entry of a report from the summed ``((split index, Stratum), examples)``
     count ``pairs`` (a class named as in ``counts``: with bins, its bin index)."""
-    names, features = list(config.splits), list(config.stratify_features)
-    weights = list(config.splits.values())
-    total_weight = sum(weights)
+    names, features = list(config.splits), config.stratify_features
     rows, by_value = {}, [{} for _ in features]
     for (index, stratum), n in pairs:
         row = rows.setdefault(stratum, [0] * len(names))
@@ -186,6 +198,50 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
         for f, value in enumerate(stratum.values):
             counts = by_value[f].setdefault(value, [0] * len(names))
             counts[index] += n
+    label_name = str if bins is not None else class_name
+    ordered = sorted(rows, key=stratum_sort_key)
+    return _strata_entry(
+        config, [(label_name(s.label), s.values, rows[s]) for s in ordered], by_value
+    )
+
+
+def label_set_strata_report(pairs, config: StratifiedSplitConfig) -> dict:
+    """The ``STRATA`` entry of a multi-label report from the summed count ``pairs`` of
+    ``count_label_set`` (its ``VALUE_KIND`` and ``STRATUM_KIND`` keys): a stratum per label x
+    values, the examples without a label last (``NO_LABEL``)."""
+    names, features = list(config.splits), config.stratify_features
+    rows, by_value = {}, [{} for _ in features]
+    for (index, kind, key), n in pairs:  # keys plain (stratify_features.plain_counts)
+        if kind == STRATUM_KIND:
+            row = rows.setdefault(Stratum(*key), [0] * len(names))
+        elif kind == VALUE_KIND:
+            feature, value = key
+            row = by_value[feature].setdefault(value, [0] * len(names))
+        else:
+            continue
+        row[index] += n
+
+    def order(stratum):
+        label = stratum.label
+        return (
+            label is None,
+            class_sort_key(label) if label is not None else (),
+            *map(value_sort_key, stratum.values),
+        )
+
+    ordered = sorted(rows, key=order)
+    named = [
+        (NO_LABEL if s.label is None else class_name(s.label), s.values, rows[s]) for s in ordered
+    ]
+    return _strata_entry(config, named, by_value)
+
+
+def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> dict:
+    """The ``STRATA`` entry of ``rows`` (``(class name, values, examples per split)``, in
+    report order) and ``by_value`` (per feature, ``{value: examples per split}``)."""
+    names, features = list(config.splits), list(config.stratify_features)
+    weights = list(config.splits.values())
+    total_weight = sum(weights)
 
     def worst(table):
         """``(deviation, key, split index)`` of the largest |examples - share| in ``table``."""
@@ -199,15 +255,12 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
                     found = (d, key, i)
         return found
 
-    def label_name(label):
-        return str(label) if bins is not None else class_name(label)
-
-    ordered = sorted(rows, key=stratum_sort_key)
-    deviation, at, split = worst({s: rows[s] for s in ordered})
+    deviation, at, split = worst({i: row[2] for i, row in enumerate(rows)})
+    label, values, _ = rows[at] if at is not None else (None, (), None)
     largest = {
         LARGEST_STRATUM: {
-            STRATUM_CLASS: label_name(at.label) if at else None,
-            STRATA_VALUES: [None if v is None else value_name(v) for v in at.values] if at else [],
+            STRATUM_CLASS: label,
+            STRATA_VALUES: [None if v is None else value_name(v) for v in values],
             DEVIATION_SPLIT: names[split],
             DEVIATION: round(deviation, 6),
         },
@@ -225,11 +278,11 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
         STRATA_FEATURES: features,
         STRATA_ROWS: [
             {
-                STRATUM_CLASS: label_name(s.label),
-                STRATA_VALUES: [None if v is None else value_name(v) for v in s.values],
-                STRATUM_COUNTS: dict(zip(names, rows[s])),
+                STRATUM_CLASS: label,
+                STRATA_VALUES: [None if v is None else value_name(v) for v in values],
+                STRATUM_COUNTS: dict(zip(names, row)),
             }
-            for s in ordered
+            for label, values, row in rows
         ],
         STRATA_VALUES: {
             feature: {
@@ -243,8 +296,9 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
 
 
 def strata_lines(report: dict) -> list:
-    """The logged lines of a report's ``STRATA`` entry."""
-    strata = report.get(STRATA) if is_structured(report) else None
+    """The logged lines of a report's ``STRATA`` entry (of either label form)."""
+    multi_label = MULTI_LABEL_KEY in report and LABEL_SET_LABELS in report
+    strata = report.get(STRATA) if is_structured(report) or multi_label else None
     if not strata:
         return []
     values = ', '.join(
@@ -259,8 +313,9 @@ def strata_lines(report: dict) -> list:
             for f, v in zip(strata[STRATA_FEATURES], worst[STRATA_VALUES])
         )
         where = f' ({worst[STRATUM_CLASS]} | {named} in {worst[DEVIATION_SPLIT]})'
+    kind = 'label' if multi_label else 'class'
     lines = [
-        f'strata: {len(strata[STRATA_ROWS])} (class x {values}); largest deviation from a '
+        f'strata: {len(strata[STRATA_ROWS])} ({kind} x {values}); largest deviation from a '
         f'share: {worst[DEVIATION]:.3f} examples{where}'
     ]
     for feature, found in strata[LARGEST_DEVIATION][STRATA_VALUES].items():
@@ -293,12 +348,23 @@ def format_report(report: dict, splits) -> str:
 
 def count_label_set(counts: dict, split: int, labels: tuple, n: int = 1) -> None:
     """Counts ``n`` examples of label set ``labels`` placed in ``split``: keys
-    ``(split, kind, label)`` for the split's examples, its examples with no label, and each label."""
+    ``(split, kind, label)`` for the split's examples, its examples with no label, and each label;
+    with stratify features (``FeatureValue``s after the labels), each value (``VALUE_KIND``) and
+    each label x values stratum (``STRATUM_KIND``, label None for no label)."""
+    labels, values = split_label_set(labels)
     counts[split, EXAMPLES_KIND, None] = counts.get((split, EXAMPLES_KIND, None), 0) + n
     if not labels:
         counts[split, NO_LABEL_KIND, None] = counts.get((split, NO_LABEL_KIND, None), 0) + n
     for label in labels:
         counts[split, LABEL_KIND, label] = counts.get((split, LABEL_KIND, label), 0) + n
+    if values is None:
+        return
+    for f, value in enumerate(values):
+        key = split, VALUE_KIND, FeatureValue(f, value)
+        counts[key] = counts.get(key, 0) + n
+    for label in labels or (None,):
+        key = split, STRATUM_KIND, Stratum(label, values)
+        counts[key] = counts.get(key, 0) + n
 
 
 def label_set_report(pairs, split_names, form: str) -> dict:
@@ -358,4 +424,4 @@ def format_label_set_report(report: dict, split_names) -> str:
         f'{"labels/example":<{width}}  '
         + '  '.join(f'{report["label_cardinality"][s]:>{cols[s]}.3f}' for s in split_names)
     )
-    return '\n'.join(lines + pinning_lines(report, 'label occurrences'))
+    return '\n'.join(lines + strata_lines(report) + pinning_lines(report, 'label occurrences'))

@@ -1,6 +1,7 @@
 """The iterative strategy: label sets as strata, each cut at the counts of the iterative plan.
 
-``stratified.StratifiedSplit``'s passes with the example's label set as the stratum:
+``stratified.StratifiedSplit``'s passes with the example's label set as the stratum (with
+``stratify_features``, its values follow its labels as ``FeatureValue`` labels):
 ``LabelSetUnits`` (a batch as ``ExampleColumns``, or one ``units.Unit`` per group), the
 histograms (``label_set_histograms``, ``BundleHistograms``), the plan
 (``multilabel_plan.plan_counts``, packed as ``PackedPlans``), ``PlaceLabelSetUnits``.
@@ -41,10 +42,8 @@ from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
-    class_sort_key,
     example_fingerprint,
     label_kind,
-    sorted_classes,
 )
 from tfx_balance.core.common.records import RecordBatch
 from tfx_balance.core.split.assignments import (
@@ -58,9 +57,19 @@ from tfx_balance.core.split.multilabel_plan import plan_counts
 from tfx_balance.core.split.placement import ClassSplitPlan, PlaceUnits, check_not_empty
 from tfx_balance.core.split.report import (
     PINNED,
+    STRATA,
     count_label_set,
     format_label_set_report,
     label_set_report,
+    label_set_strata_report,
+)
+from tfx_balance.core.split.stratify_features import (
+    check_values,
+    label_sort_key,
+    plain,
+    read_values,
+    split_label_set,
+    with_values,
 )
 from tfx_balance.core.split.units import Unit, read_example_keys, unit_keys
 
@@ -72,7 +81,7 @@ class ExampleColumns(NamedTuple):
 
     where: str
     records: list
-    sets: list  # each example's label set
+    sets: list  # each example's label set (its values after its labels: stratify_features)
     hashes: list  # each example's seeded hash
     legacy: list | None  # each example's format-1 key (LabelSetUnits.legacy), or None
     width: tuple | None  # (multi-hot length, example fingerprint)
@@ -83,7 +92,7 @@ class LabelSetMember(NamedTuple):
     """A grouped example, as ``LabelSetUnits.key_by_group`` sends it (a plain tuple on the
     wire)."""
 
-    labels: tuple  # its label set
+    labels: tuple  # its label set (its values after its labels: stratify_features)
     seed_key: bytes  # its group's seeded hash is the least of its members'
     record: bytes | None  # None in the plan pass
     width: int | None  # its multi-hot vector's length, or None
@@ -91,20 +100,33 @@ class LabelSetMember(NamedTuple):
 
 
 class LabelSetUnits:
-    """A label form (``units``): a label set per example (``multi_label``)."""
+    """A label form (``units``): a label set per example (``multi_label``); with
+    ``stratify_features``, each example's values follow its labels in its set
+    (``stratify_features.with_values``), and its key leaves them out with the labels."""
 
     def __init__(self, config: StratifiedSplitConfig, grouped: bool, legacy: bool = False):
         self.label_feature, self.form = config.label_feature, config.multi_label
         self.seed, self.grouped, self.legacy = config.seed, grouped, legacy
+        self.features = config.stratify_features
+
+    def sets(self, records, read, where: str) -> list:
+        """Each example's label set (``read``: the batch's ``LabelSets``), its values after
+        its labels with stratify features."""
+        if not self.features:
+            return read.sets
+        return with_values(read.sets, read_values(records, self.features, where))
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = RecordBatch.of(batch)
         read = read_label_sets(records, self.label_feature, self.form, where)
-        hashes, _, content = read_example_keys(records, self.label_feature, self.seed)
+        hashes, _, content = read_example_keys(
+            records, self.label_feature, self.seed, self.features
+        )
         width, kinds = _named_checks(read, lambda at: [content[i] for i in at])
         legacy = unit_keys(self.seed, content) if self.legacy else None
-        return ExampleColumns(where, records, read.sets, hashes, legacy, width, kinds)
+        sets = self.sets(records, read, where)
+        return ExampleColumns(where, records, sets, hashes, legacy, width, kinds)
 
     def __call__(self, batch) -> list:
         return batch if self.grouped else self.example_units(batch)
@@ -130,14 +152,15 @@ class LabelSetUnits:
             ),
             where,
         )
-        for i, ((group, seed_key), labels) in enumerate(zip(ids, read.sets)):
+        sets = self.sets(batch_records, read, where)
+        for i, ((group, seed_key), labels) in enumerate(zip(ids, sets)):
             record = batch_records[i] if records else None
             yield group, (labels, seed_key, record, width, kinds.get(i, ()))
 
     def group_to_unit(self, item) -> Unit:
         """The ``Unit`` of a group, ``(group, members)``: its stratum is the union of
-        its members' label sets, its records in the order of their bytes; pinned to the split
-        among the members, if any (``assignments.group_members``)."""
+        its members' label sets (their values too), its records in the order of their bytes;
+        pinned to the split among the members, if any (``assignments.group_members``)."""
         group, entries = item
         entries, pinned = group_members(entries)
         members = [LabelSetMember._make(entry) for entry in entries]
@@ -146,7 +169,8 @@ class LabelSetUnits:
             members.sort(key=lambda m: m.record)
         widths = [m.width for m in members if m.width is not None]
         check_widths(widths, self.label_feature)
-        stratum = tuple(sorted_classes(label for m in members for label in m.labels))
+        labels = {label for m in members for label in m.labels}
+        stratum = tuple(sorted(labels, key=label_sort_key))
         kinds = tuple(sorted(e for m in members for e in m.kinds))
         return Unit(
             stratum,
@@ -232,10 +256,11 @@ _UNSEEN = b'\xff' * 8  # the digest key of a label with pinned units only
 
 
 def label_ranks(buckets: Dict[tuple, object], strata) -> dict:
-    """``{label: sort key}`` of every label of ``strata`` that renaming or retyping the labels
-    does not change: the digest of the sorted ``buckets`` of the units carrying the label (of
-    their inputs' hashes, the labels left out), then the label's class order (only between
-    labels carried by the same inputs, or by pinned units alone)."""
+    """``{label: sort key}`` of every label of ``strata`` (a stratify feature's value is one)
+    that renaming or retyping the labels does not change: the digest of the sorted ``buckets``
+    of the units carrying the label (of their inputs' hashes, the labels left out), then the
+    label's order in a set (only between labels carried by the same inputs, or by pinned units
+    alone)."""
     parts = collections.defaultdict(list)
     for stratum, hist in buckets.items():
         units = np.array([hist], np.uint32) if type(hist) is int else np.frombuffer(hist, np.uint32)
@@ -248,7 +273,7 @@ def label_ranks(buckets: Dict[tuple, object], strata) -> dict:
         if arrays:
             digest = hashlib.blake2b(np.sort(np.concatenate(arrays)).tobytes(), digest_size=8)
             digest = digest.digest()
-        ranks[label] = (digest, class_sort_key(label))
+        ranks[label] = (digest, label_sort_key(label))
     return ranks
 
 
@@ -411,7 +436,9 @@ def build_plans(
 ):
     """``PackedPlans`` of ``{stratum: split index or ClassSplitPlan}``, after the checks
     across batches. With ``pinning`` (earlier spans' assignments), each stratum is planned
-    whole (pinned + fresh units) and its fresh units cut (``ClassSplitPlan.of`` with ``pinned``)."""
+    whole (pinned + fresh units) and its fresh units cut (``ClassSplitPlan.of`` with ``pinned``).
+    With stratify features, a feature of more values than the smallest split has examples is
+    refused (``stratify_features.check_values``)."""
     feature = config.label_feature
     check_not_empty(bool(histograms.examples))
     check_label_kinds({label: fp for fp, label in histograms.kinds.values()}, feature)
@@ -420,13 +447,18 @@ def build_plans(
     strata = StratumUnits(histograms.buckets)  # {stratum: units}, a view (no second table)
     if pinning:  # a stratum's whole units; strata only pinned units hold included
         strata = whole_units(pinned.totals(), strata)
-    if not any(stratum for stratum in strata):
+    labels = {label for stratum in strata for label in split_label_set(stratum)[0]}
+    if not labels:
         raise DataError(
             f"label_feature '{feature}' (multi_label={config.multi_label!r}) holds no label in "
             f'any of the {histograms.examples} examples; a multi-label split needs labels. Check '
             'label_feature (an example without the feature has no label) and the data upstream.'
         )
-    check_distinct_names({label for stratum in strata for label in stratum}, feature)
+    check_distinct_names(labels, feature)
+    del labels
+    if config.stratify_features:
+        smallest = histograms.examples * min(weights) / sum(weights)
+        check_values(strata, config.stratify_features, smallest)
     grouped = config.group_feature is not None  # split sizes in examples (groups' sizes vary)
     examples = histograms.stratum_examples if grouped else None
     rank = label_ranks(histograms.buckets, strata)
@@ -482,8 +514,8 @@ class _MergeAndPlan(beam.CombineFn):
 
 class PlaceLabelSetUnits(PlaceUnits):
     """Places each unit by its stratum's plan (``placement.PlaceUnits``) and counts it per label
-    (``report.count_label_set``); an ungrouped batch is placed from its columns, without a unit
-    object per example."""
+    and value (``report.count_label_set``); an ungrouped batch is placed from its columns, without
+    a unit object per example."""
 
     count = staticmethod(count_label_set)
 
@@ -504,7 +536,8 @@ class PlaceLabelSetUnits(PlaceUnits):
             else:
                 bucket = c.hashes[i] >> shift
                 if bucket in plan.ranking.boundary:
-                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, ((labels, bucket), unit_of(c, i)))
+                    boundary = ((plain(labels), bucket), unit_of(c, i))
+                    yield beam.pvalue.TaggedOutput(self.BOUNDARY, boundary)
                     continue
                 split = plan.ranking.segment_of_bucket(bucket)
             if assigned is not None:
@@ -545,11 +578,20 @@ class IterativeStrategy:
     def report(pairs, units, config: StratifiedSplitConfig, bins, pinning=None) -> tuple:
         """``(counts, report)``: the per-label report of the summed count ``pairs``
         (``report.label_set_report``), and it with what earlier spans pinned (``pinning``, a side
-        input of ``assignments.pinning_report``'s, or None). It says nothing of groups."""
+        input of ``assignments.pinning_report``'s, or None) and, with stratify features, the
+        values per split (``report.label_set_strata_report``). It says nothing of groups."""
         names = list(config.splits)
         counts = pairs | 'CountsTable' >> beam.Map(label_set_report, names, config.multi_label)
-        return counts, counts | 'Report' >> beam.Map(_with_pinned, pinning)
+        strata = None
+        if config.stratify_features:
+            strata = beam.pvalue.AsSingleton(
+                pairs | 'StrataReport' >> beam.Map(label_set_strata_report, config)
+            )
+        return counts, counts | 'Report' >> beam.Map(_with_entries, pinning, strata)
 
 
-def _with_pinned(table: dict, pinning) -> dict:
-    return table if pinning is None else {**table, PINNED: pinning}
+def _with_entries(table: dict, pinning, strata=None) -> dict:
+    """The report: ``table`` with what earlier spans pinned and the strata, where given."""
+    if pinning is not None:
+        table = {**table, PINNED: pinning}
+    return table if strata is None else {**table, STRATA: strata}

@@ -4,7 +4,9 @@ the class.
 An example's stratum is ``Stratum(class, values)``: its class and its value of each stratify
 feature (one int64 or bytes value, or none: ``None``, the class's "missing" stratum). The rule
 splits each class as before, then its strata within the class's counts
-(``allocation.allocate_strata``). A feature with more values than the smallest split has
+(``allocation.allocate_strata``). A multi-label split (``strata.LabelSetUnits``) gives each
+label set its example's values as ``FeatureValue``s, one more label each, which the iterative
+rule balances as it balances labels. A feature with more values than the smallest split has
 examples is refused (``check_values``): it is an id, not a stratum.
 
 Example:
@@ -15,6 +17,10 @@ Example:
     [(b'Oslo',), (None,)]
     >>> stratum_name(Stratum(1, (b'Oslo', None)), ('site', 'lang'))
     "1 | site='Oslo', lang=(missing)"
+    >>> with_values([(2, 7), ()], [(b'Oslo',), (None,)])
+    [(2, 7, FeatureValue(feature=0, value=b'Oslo')), (FeatureValue(feature=0, value=None),)]
+    >>> split_label_set((2, 7, FeatureValue(0, b'Oslo')))
+    ((2, 7), (b'Oslo',))
 """
 
 from __future__ import annotations
@@ -47,9 +53,14 @@ def class_of(stratum):
 
 
 def plain(stratum):
-    """A stratum key as Beam groups it: a ``Stratum`` as a plain tuple (equal, and the same
-    hash, as a plan key), which Beam's deterministic coder encodes without a fallback."""
-    return tuple(stratum) if isinstance(stratum, Stratum) else stratum
+    """A stratum key as Beam groups it: a ``Stratum`` or a ``FeatureValue`` as a plain tuple,
+    and so a label set's ``FeatureValue``s (equal, and the same hash, as a plan key), which
+    Beam's deterministic coder encodes without a fallback."""
+    if isinstance(stratum, Stratum) or type(stratum) is FeatureValue:
+        return tuple(stratum)
+    if type(stratum) is tuple and stratum and type(stratum[-1]) is FeatureValue:
+        return tuple(tuple(x) if type(x) is FeatureValue else x for x in stratum)
+    return stratum
 
 
 def plain_counts(pairs) -> list:
@@ -60,6 +71,43 @@ def plain_counts(pairs) -> list:
 def strata_pairs(pairs) -> list:
     """The ``((split index, Stratum), n)`` of ``plain_counts``' summed exact-form pairs."""
     return [((index, Stratum(*stratum)), n) for (index, stratum), n in pairs]
+
+
+class FeatureValue(NamedTuple):
+    """A stratify feature's value as one more label of a multi-label example's label set: never
+    equal to a label (an int or bytes), and after every label in a set (``label_sort_key``)."""
+
+    feature: int  # its feature's index in stratify_features
+    value: object  # int or bytes, or None where the example has none (its "missing" value)
+
+
+def with_values(sets: list, values: list) -> list:
+    """Each label set with its example's ``values`` (``read_values``) as ``FeatureValue``s after
+    its labels (one tuple of them per distinct values: most examples share a few)."""
+    tails, out = {}, []
+    for labels, found in zip(sets, values):
+        tail = tails.get(found)
+        if tail is None:
+            tail = tails[found] = tuple(FeatureValue(f, v) for f, v in enumerate(found))
+        out.append(labels + tail)
+    return out
+
+
+def split_label_set(labels: tuple) -> tuple:
+    """``(labels, values)`` of a label set: its labels, and its ``FeatureValue``s' values in
+    feature order (None without stratify features). Its values come last (``label_sort_key``)."""
+    if not labels or type(labels[-1]) is not FeatureValue:
+        return labels, None
+    first = next(i for i, label in enumerate(labels) if type(label) is FeatureValue)
+    return labels[:first], tuple(v.value for v in labels[first:])
+
+
+def label_sort_key(label):
+    """The order of a label set's members: its labels in class order, then its
+    ``FeatureValue``s by feature, then value (``value_sort_key``)."""
+    if type(label) is FeatureValue:
+        return 1, label.feature, value_sort_key(label.value)
+    return 0, class_sort_key(label)
 
 
 def value_name(value) -> str:
@@ -162,9 +210,19 @@ def _in(where: str) -> str:
 def check_values(strata, features: Sequence[str], smallest_split: float) -> None:
     """Raises the ``DataError`` of a feature with more values than ``smallest_split`` (the
     smallest split's share of the examples): such a feature is an id (every value a stratum of
-    about one example), which no split can keep the mix of. Strata are ``Stratum`` keys."""
-    for i, feature in enumerate(features):
-        values = {s.values[i] for s in strata} - {None}
+    about one example), which no split can keep the mix of. Strata are ``Stratum`` keys, or
+    label sets with ``FeatureValue``s."""
+    found = [set() for _ in features]
+    for stratum in strata:
+        if isinstance(stratum, Stratum):
+            for i, value in enumerate(stratum.values):
+                found[i].add(value)
+        else:
+            for label in stratum:
+                if type(label) is FeatureValue:
+                    found[label.feature].add(label.value)
+    for feature, values in zip(features, found):
+        values.discard(None)
         if len(values) > max(1.0, smallest_split):
             raise DataError(
                 f"stratify_features: feature '{feature}' has {len(values)} values, more than the "

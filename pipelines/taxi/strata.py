@@ -210,7 +210,7 @@ def format_comparison(runs: dict, companies: int = COMPANIES) -> str:
     )
     classes = [split_report.counts_of(run.report) for run in runs.values()]
     for name in classes[0]:
-        if classes[0][name] != classes[1][name]:  # the rare classes (README: presence)
+        if classes[0][name] != classes[1][name]:  # none since presence is kept with strata
             rows = ' vs '.join(' / '.join(map(str, c[name].values())) for c in classes)
             lines.append(f'{name} trips per split ({" / ".join(SPLITS)}): {rows}')
     return '\n'.join(lines)

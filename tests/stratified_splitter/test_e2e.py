@@ -142,11 +142,18 @@ def test_stratify_features_keep_each_company_x_class_stratum_within_1_of_its_sha
         found
     )
     weights = {'train': 0.8, 'eval': 0.1, 'test': 0.1}
-    for (c, v), row in rows.items():
+
+    def within(row):
         n = sum(row.values())
-        for s, count in row.items():
-            assert abs(count - n * weights[s]) < 1, (c, v, s, count, n)
-    assert strata['largest_deviation']['stratum']['deviation'] < 1
+        return all(abs(count - n * weights[s]) < 1 for s, count in row.items())
+
+    # Presence moves Pcard (3 trips, all without a company: 1/1/1 for 2.4/0.3/0.3) and Dispute
+    # (4: 2/1/1) off their shares, as without strata; their strata follow those counts.
+    moved = {c for c, row in EXPECTED.items() if not within(row)}
+    assert moved == {'Pcard', 'Dispute'}
+    assert all(within(row) for (c, _), row in rows.items() if c not in moved)
+    assert rows['Pcard', None] == EXPECTED['Pcard']
+    assert strata['largest_deviation']['stratum']['class'] in moved
     assert len(strata['values']['company']) > 10  # the taxi CSV's companies, and the missing one
 
 

@@ -9,10 +9,15 @@ from benchmarks.pictures.reports import class_counts, example_reports
 from tests.core.class_distribution_validator import strata_data
 from tfx_balance.core import class_distribution_validator as cd
 from tfx_balance.core.class_distribution_validator import report as cd_report
-from tfx_balance.core.class_distribution_validator.strata import class_mix
 from tfx_balance.core.common import keys
 from tfx_balance.core.pictures import PICTURES, charts, picture, picture_page, strata
-from tfx_balance.core.split.report import COUNTS, LARGEST_DEVIATION, LARGEST_STRATUM, STRATA
+from tfx_balance.core.split.report import (
+    COUNTS,
+    LARGEST_DEVIATION,
+    LARGEST_STRATUM,
+    STRATA,
+    class_mix,
+)
 
 # A picture of 1,000 classes stays below this (the full table is most of it).
 MAX_BYTES_1000 = 200_000

@@ -1,7 +1,7 @@
 """Each stratify feature value's class mix across splits, from StratifiedSplitter's strata.
 
 With ``stratify_features``, the splitter's ``split_counts.json`` holds each stratum's (class x
-values) examples per split (its ``"strata"`` entry). ``class_mix`` sums them per feature value
+values) examples per split (its ``"strata"`` entry). ``split.report.class_mix`` sums them per feature value
 into ``{feature: {value: {class: {split: examples}}}}``; ``check_strata`` compares each split's
 class shares within a value with that value's class shares over all splits (L-infinity, the
 same measure and the same ``max_split_distance`` as between whole splits: a user who asks the
@@ -52,26 +52,10 @@ from tfx_balance.core.class_distribution_validator.report import (
     above,
 )
 from tfx_balance.core.split import report as split_report
+from tfx_balance.core.split.report import class_mix
 from tfx_balance.core.split.stratify_features import MISSING
 
-Mix = Dict[str, Dict[str, Dict[str, Dict[str, int]]]]  # feature -> value -> class -> split -> n
 NOTED_VALUES = 3  # values named in a note of differences within the bound
-
-
-def class_mix(strata: Mapping) -> Mix:
-    """``{feature: {value: {class: {split: examples}}}}`` of a ``split_counts.json``'s
-    ``"strata"`` entry: each value's examples of each class per split, over the other features'
-    values (the missing value named ``MISSING``); values and classes in the report's order."""
-    features = strata[split_report.STRATA_FEATURES]
-    mix = {feature: {} for feature in features}
-    for row in strata[split_report.STRATA_ROWS]:
-        label, counts = row[split_report.STRATUM_CLASS], row[split_report.STRATUM_COUNTS]
-        for feature, value in zip(features, row[split_report.STRATA_VALUES]):
-            name = MISSING if value is None else value
-            cell = mix[feature].setdefault(name, {}).setdefault(label, dict.fromkeys(counts, 0))
-            for split, n in counts.items():
-                cell[split] = cell.get(split, 0) + n
-    return mix
 
 
 def _strata_per_cell(strata: Mapping) -> Dict[Tuple[str, str, str], int]:

@@ -134,8 +134,8 @@ def draw(report: dict) -> list:
 
 def _strata(entry: dict, splits) -> list:
     """The ``STRATA`` entry's part: its largest deviations, and each feature's largest values."""
-    from tfx_balance.core.class_distribution_validator.strata import class_mix
     from tfx_balance.core.split import report as r
+    from tfx_balance.core.split.report import class_mix
     from tfx_balance.core.split.stratify_features import MISSING
 
     features = entry[r.STRATA_FEATURES]

@@ -295,6 +295,22 @@ def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> 
     }
 
 
+def class_mix(strata: dict) -> dict:
+    """``{feature: {value: {class: {split: examples}}}}`` of a ``split_counts.json``'s
+    ``"strata"`` entry: each value's examples of each class per split, over the other features'
+    values (the missing value named ``MISSING``); values and classes in the report's order."""
+    features = strata[STRATA_FEATURES]
+    mix = {feature: {} for feature in features}
+    for row in strata[STRATA_ROWS]:
+        label, counts = row[STRATUM_CLASS], row[STRATUM_COUNTS]
+        for feature, value in zip(features, row[STRATA_VALUES]):
+            name = MISSING if value is None else value
+            cell = mix[feature].setdefault(name, {}).setdefault(label, dict.fromkeys(counts, 0))
+            for split, n in counts.items():
+                cell[split] = cell.get(split, 0) + n
+    return mix
+
+
 def strata_lines(report: dict) -> list:
     """The logged lines of a report's ``STRATA`` entry (of either label form)."""
     multi_label = MULTI_LABEL_KEY in report and LABEL_SET_LABELS in report

@@ -423,29 +423,49 @@ class _BoundedFlow:
         return self._max_flow(s, t) == need
 
     def _max_flow(self, s: int, t: int) -> int:
-        total = 0
+        """Dinic's: a breadth-first level graph, then blocking flows along it in edge order
+        (iteratively, so deep graphs need no recursion)."""
+        total, n = 0, len(self.adjacent)
         while True:
-            parent = {s: None}
+            level = [-1] * n
+            level[s] = 0
             queue = [s]
             for u in queue:
                 for e in self.adjacent[u]:
                     v = self.to[e]
-                    if self.cap[e] > 0 and v not in parent:
-                        parent[v] = e
+                    if self.cap[e] > 0 and level[v] < 0:
+                        level[v] = level[u] + 1
                         queue.append(v)
-                if t in parent:
-                    break
-            if t not in parent:
+            if level[t] < 0:
                 return total
-            path, v = [], t
-            while parent[v] is not None:
-                path.append(parent[v])
-                v = self.to[parent[v] ^ 1]
-            push = min(self.cap[e] for e in path)
-            for e in path:
-                self.cap[e] -= push
-                self.cap[e ^ 1] += push
-            total += push
+            cursor = [0] * n
+            while True:
+                path, u = [], s
+                while u != t:  # advance along the level graph, retreating from dead ends
+                    edges = self.adjacent[u]
+                    while cursor[u] < len(edges):
+                        e = edges[cursor[u]]
+                        v = self.to[e]
+                        if self.cap[e] > 0 and level[v] == level[u] + 1:
+                            break
+                        cursor[u] += 1
+                    if cursor[u] == len(edges):
+                        if u == s:
+                            break
+                        level[u] = -1  # a dead end
+                        e = path.pop()
+                        u = self.to[e ^ 1]
+                        cursor[u] += 1
+                        continue
+                    path.append(e)
+                    u = v
+                if u != t:
+                    break
+                push = min(self.cap[e] for e in path)
+                for e in path:
+                    self.cap[e] -= push
+                    self.cap[e ^ 1] += push
+                total += push
 
 
 def fresh_counts(rule: Sequence[int], pinned: Sequence[int], fresh: int) -> list:

@@ -227,7 +227,7 @@ def check_values(strata, features: Sequence[str], smallest_split: float) -> None
             raise DataError(
                 f"stratify_features: feature '{feature}' has {len(values)} values, more than the "
                 f'{smallest_split:.0f} examples the smallest split holds, so no split can keep each '
-                "value's class mix (it looks like an id). To keep examples with the same value "
+                "value's share of the examples (it looks like an id). To keep examples with the same value "
                 f"together, use group_feature='{feature}'; to stratify on it, coarsen it upstream "
                 '(e.g. a region for a city), or leave it out.'
             )

@@ -193,7 +193,7 @@ def format_comparison(runs: dict, companies: int = COMPANIES) -> str:
         ('any company across classes', lambda s: s[split_report.STRATA_VALUES][COMPANY]),
     ):
         worst = ''.join(
-            f'  {pick(run.strata[split_report.LARGEST_DEVIATION])[split_report.DEVIATION]:>16.2f}'
+            f'  {pick(run.strata[split_report.LARGEST_DEVIATION])[split_report.DEVIATION_AMOUNT]:>16.2f}'
             for run in runs.values()
         )
         lines.append(f'{label:<56}{worst}')

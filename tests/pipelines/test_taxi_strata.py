@@ -7,6 +7,7 @@ import pytest
 from pipelines.taxi import strata
 from pipelines.taxi.pipeline import SPLITS
 from tfx_balance.core.split import report as split_report
+from tfx_balance.core.split.stratify_features import MISSING
 
 WEIGHT = {split: weight / sum(SPLITS.values()) for split, weight in SPLITS.items()}
 
@@ -37,7 +38,8 @@ def test_with_company_every_stratum_is_within_one_of_its_share_and_companies_clo
     }
     assert worst == {'label only': 18.0, 'label x company': 1.4}
     for company in strata.largest(before.counts, strata.COMPANIES):
-        assert strata.company_deviation(after.counts, company) < 1
+        # (missing) holds Pcard, whose presence counts its one stratum follows (the next test)
+        assert strata.company_deviation(after.counts, company) < (1.5 if company == MISSING else 1)
         assert strata.company_deviation(after.counts, company) < strata.company_deviation(
             before.counts, company
         )

@@ -47,12 +47,8 @@ def test_a_value_whose_class_went_to_train_is_a_violation_naming_feature_value_c
     assert any('site=' in reason.description for reason in reasons)
     assert not report.anomalies('test').anomaly_info  # test's mix of v04 is untouched
     worst = report.to_json()[r.STRATA][r.STRATA_LARGEST]['site']
-    # beyond the bound comes first, though v00's 3 rows are further off by rounding in 'test'
+    # beyond the bound comes first, whatever the rounding's distances elsewhere
     assert (worst['value'], worst['split'], worst['beyond_bound']) == ('v04', 'eval', True)
-    assert (
-        report.to_json()[r.STRATA][r.STRATA_MIX]['site']['v00'][r.STRATA_DISTANCE]['test']
-        > (worst['distance'])
-    )
 
 
 def test_a_difference_within_the_bound_is_a_note_and_beyond_it_a_violation():

@@ -15,6 +15,7 @@ from tfx_balance.core.common import keys
 from tfx_balance.core.common.errors import DataError
 from tfx_balance.core.common.labels import ClassValue, class_name, format_count_table
 from tfx_balance.core.split import report as split_report
+from tfx_balance.core.split.report import STRATA, STRATA_FEATURES  # the splitter's words
 
 SPLIT_DISTANCE = 'split_distance'
 MISSING_CLASS = 'missing_class'
@@ -58,8 +59,6 @@ FINDING_DESCRIPTION = 'description'
 # {'classes': {class: {split: examples}}, 'distance': {split: L-infinity from its overall mix}}}},
 # 'largest_deviation': {feature: {'value', 'class', 'split', 'distance', 'counts' (the class's
 # examples there), 'range' ([fewest, most] the bound allows), 'beyond_bound'}}}.
-STRATA = 'strata'
-STRATA_FEATURES = 'features'
 STRATA_MIX = 'values'
 STRATA_CLASSES = 'classes'
 STRATA_DISTANCE = 'distance'

@@ -72,7 +72,7 @@ STRATUM_COUNTS = 'counts'
 LARGEST_DEVIATION = 'largest_deviation'
 LARGEST_STRATUM = 'stratum'  # the LARGEST_DEVIATION entry of a stratum (its values: STRATA_VALUES)
 DEVIATION_SPLIT = 'split'
-DEVIATION = 'deviation'
+DEVIATION_AMOUNT = 'deviation'
 DEVIATION_VALUE = 'value'
 # A multi-label split_counts.json (label_set_report): per split its examples, per label (and
 # NO_LABEL) per split its count and share.
@@ -262,7 +262,7 @@ def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> 
             STRATUM_CLASS: label,
             STRATA_VALUES: [None if v is None else value_name(v) for v in values],
             DEVIATION_SPLIT: names[split],
-            DEVIATION: round(deviation, 6),
+            DEVIATION_AMOUNT: round(deviation, 6),
         },
         STRATA_VALUES: {},
     }
@@ -272,7 +272,7 @@ def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> 
         largest[STRATA_VALUES][feature] = {
             DEVIATION_VALUE: value_name(value) if d else None,
             DEVIATION_SPLIT: names[i],
-            DEVIATION: round(d, 6),
+            DEVIATION_AMOUNT: round(d, 6),
         }
     return {
         STRATA_FEATURES: features,
@@ -332,12 +332,12 @@ def strata_lines(report: dict) -> list:
     kind = 'label' if multi_label else 'class'
     lines = [
         f'strata: {len(strata[STRATA_ROWS])} ({kind} x {values}); largest deviation from a '
-        f'share: {worst[DEVIATION]:.3f} examples{where}'
+        f'share: {worst[DEVIATION_AMOUNT]:.3f} examples{where}'
     ]
     for feature, found in strata[LARGEST_DEVIATION][STRATA_VALUES].items():
         if found[DEVIATION_VALUE] is not None:
             lines.append(
-                f'  {feature}: largest deviation {found[DEVIATION]:.3f} examples '
+                f'  {feature}: largest deviation {found[DEVIATION_AMOUNT]:.3f} examples '
                 f'({found[DEVIATION_VALUE]!r} in {found[DEVIATION_SPLIT]})'
             )
     return lines

@@ -147,7 +147,9 @@ def _strata(entry: dict, splits) -> list:
             f'{f}={MISSING if v is None else v}' for f, v in zip(features, worst[r.STRATA_VALUES])
         )
         where = f'{worst[r.STRATUM_CLASS]} | {values}'
-        rows.append(['a stratum', where, worst[r.DEVIATION_SPLIT], f'{worst[r.DEVIATION_AMOUNT]:.3f}'])
+        rows.append(
+            ['a stratum', where, worst[r.DEVIATION_SPLIT], f'{worst[r.DEVIATION_AMOUNT]:.3f}']
+        )
     for feature in features:
         found = largest[r.STRATA_VALUES].get(feature) or {}
         if found.get(r.DEVIATION_VALUE) is not None:

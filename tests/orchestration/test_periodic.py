@@ -82,6 +82,17 @@ def test_the_history_belongs_to_the_pipeline_and_its_split(components):
     assert properties['history_root'].endswith('/history')
 
 
+def test_stratify_features_join_the_identity_only_where_set(components):
+    from tfx_balance import StratifiedSplitter
+    from tfx_balance.orchestration.periodic import identity_of
+
+    examples = components['CsvExampleGen'].outputs['examples']
+    plain = StratifiedSplitter(examples=examples, label_feature='y')
+    strata = StratifiedSplitter(examples=examples, label_feature='y', stratify_features=['site'])
+    assert 'stratify_features' not in identity_of(plain, 'p')
+    assert json.loads(identity_of(strata, 'p')['stratify_features']) == ['site']
+
+
 def test_the_standard_executors_become_ours(components):
     for name in ('CsvExampleGen', 'Trainer', 'Evaluator', 'Transform'):
         executor = components[name].executor_spec.executor_class

@@ -37,8 +37,9 @@ from tfx_balance.orchestration import tfx_executors
 
 LOOK_BACK_ID = 'LookBack'
 COMMIT_ID = 'CommitSpan'
-# the splitter's arguments a history belongs to
-IDENTITY = ('label_feature', 'splits', 'seed', 'group_feature', 'stratify_features')
+IDENTITY = ('label_feature', 'splits', 'seed', 'group_feature')  # the splitter's
+# and, only where set (a history written without them keeps its identity), these
+OPTIONAL_IDENTITY = ('stratify_features',)
 
 
 def periodic(
@@ -122,6 +123,9 @@ def identity_of(splitter, pipeline_name: str) -> dict:
     """What the history belongs to: the pipeline and the splitter's ``IDENTITY``."""
     identity = {'pipeline': pipeline_name}
     identity.update({k: splitter.exec_properties.get(k) for k in IDENTITY})
+    for k in OPTIONAL_IDENTITY:
+        if splitter.exec_properties.get(k) is not None:
+            identity[k] = splitter.exec_properties[k]
     return identity
 
 

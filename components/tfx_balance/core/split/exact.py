@@ -352,8 +352,7 @@ class PlanClasses(beam.CombineFn):
         if self.pinning:
             held = {label: pinned.held(label, len(self.weights)) for label in totals}
         if self.features:
-            smallest = sum(totals.values()) * min(map(Fraction, self.weights))
-            check_values(totals, self.features, float(smallest / sum(map(Fraction, self.weights))))
+            check_values(totals, self.features, sum(totals.values()), self.weights)
             rule = strata_counts(totals, least, self.weights, held)
         else:
             rule = class_counts(totals, least, self.weights, held)

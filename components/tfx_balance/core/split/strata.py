@@ -457,8 +457,7 @@ def build_plans(
     check_distinct_names(labels, feature)
     del labels
     if config.stratify_features:
-        smallest = histograms.examples * min(weights) / sum(weights)
-        check_values(strata, config.stratify_features, smallest)
+        check_values(strata, config.stratify_features, histograms.examples, weights)
     grouped = config.group_feature is not None  # split sizes in examples (groups' sizes vary)
     examples = histograms.stratum_examples if grouped else None
     rank = label_ranks(histograms.buckets, strata)

@@ -15,8 +15,6 @@ Example:
     >>> e.features.feature['site'].bytes_list.value.append(b'Oslo')
     >>> read_values([e.SerializeToString(), example_pb2.Example().SerializeToString()], ('site',))
     [(b'Oslo',), (None,)]
-    >>> stratum_name(Stratum(1, (b'Oslo', None)), ('site', 'lang'))
-    "1 | site='Oslo', lang=(missing)"
     >>> with_values([(2, 7), ()], [(b'Oslo',), (None,)])
     [(2, 7, FeatureValue(feature=0, value=b'Oslo')), (FeatureValue(feature=0, value=None),)]
     >>> split_label_set((2, 7, FeatureValue(0, b'Oslo')))
@@ -25,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -124,15 +123,6 @@ def stratum_sort_key(stratum: Stratum):
     return class_sort_key(stratum.label), tuple(value_sort_key(v) for v in stratum.values)
 
 
-def stratum_name(stratum: Stratum, features: Sequence[str]) -> str:
-    """``"<class> | feature='value', ..."``: a stratum in logs and errors."""
-    values = ', '.join(
-        f'{f}={MISSING}' if v is None else f'{f}={value_name(v)!r}'
-        for f, v in zip(features, stratum.values)
-    )
-    return f'{class_name(stratum.label)} | {values}'
-
-
 def validate_features(features, label_feature: str, group_feature=None) -> tuple | None:
     """``stratify_features`` as a tuple of distinct names (None or empty: None); a
     ``ConfigError`` names the bad one."""
@@ -207,11 +197,13 @@ def _in(where: str) -> str:
     return f' in {where}' if where else ''
 
 
-def check_values(strata, features: Sequence[str], smallest_split: float) -> None:
-    """Raises the ``DataError`` of a feature with more values than ``smallest_split`` (the
-    smallest split's share of the examples): such a feature is an id (every value a stratum of
+def check_values(strata, features: Sequence[str], examples: int, weights: Sequence) -> None:
+    """Raises the ``DataError`` of a feature with more values than the smallest split's share
+    of the ``examples`` (split ``weights``): such a feature is an id (every value a stratum of
     about one example), which no split can keep the mix of. Strata are ``Stratum`` keys, or
     label sets with ``FeatureValue``s."""
+    ratios = [Fraction(w) for w in weights]
+    smallest_split = float(examples * min(ratios) / sum(ratios))
     found = [set() for _ in features]
     for stratum in strata:
         if isinstance(stratum, Stratum):

@@ -69,7 +69,11 @@ def _run_bundles(make_dofn, elements, size, *side):
         dofn.start_bundle()
         for element in bundle:
             results.append((element, list(dofn.process(element, *side))))
-        dofn.finish_bundle()
+        ended = [  # what a DoFn outputs at a bundle's end (PlaceUnits' counts): tagged values
+            beam.pvalue.TaggedOutput(out.tag, out.value.value) for out in dofn.finish_bundle() or ()
+        ]
+        if ended:
+            results.append((None, ended))
         dofn.teardown()
     return results
 
@@ -95,7 +99,7 @@ def _splitter_assignment(order, size):
         accumulator = plan.add_input(accumulator, plan.histogram(batch))
     plans = plan.extract_output(accumulator)
     split_of, boundary, counted = {}, collections.defaultdict(list), collections.Counter()
-    place = lambda: placement.PlaceUnits(to_units, BITS, 3)  # noqa: E731
+    place = lambda: placement.PlaceUnits(to_units, 3)  # noqa: E731
     tags = place().tags
     for _, out in _run_bundles(place, _bundles(order, size), 2, plans):
         for value in out:

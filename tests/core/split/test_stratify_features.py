@@ -29,6 +29,8 @@ from tfx_balance.core.split.allocation import (
     allocate_classes_and_strata,
     fresh_counts,
 )
+from tfx_balance.core.split.config import StratifiedSplitConfig
+from tfx_balance.core.split.exact import ExactStrategy, PlanClasses
 from tfx_balance.core.split.report import LARGEST_DEVIATION, STRATA
 
 TRAIN_TEST = {'train': 8, 'test': 2}
@@ -309,6 +311,49 @@ def test_members_do_not_depend_on_how_values_and_classes_are_spelt_and_a_seed_re
     assert set(report[STRATA]['values']['site']) == {'(missing)'} | {f'Site-{i}' for i in range(12)}
     again, _, _ = run_span(records, key='again', splits=TRAIN_TEST, stratify_features=['site'])
     assert split_names(records, again) == names  # the same seed: the same split, example by example
+
+
+# --- memory: a class's strata share one class's buckets -----------------------------------------
+
+
+def _plan_classes(bucket_bits):
+    config = StratifiedSplitConfig(label_feature='label', stratify_features=['site'])
+    to_units = ExactStrategy.units(config, grouped=False)
+    return PlanClasses(to_units, [8, 2], bucket_bits, 'label', features=['site'])
+
+
+def test_strata_are_coarsened_to_the_same_bits_whatever_order_batches_are_merged_in():
+    # bucket_bits=10: the fraud-free class's 13 strata (1,846 examples) hold more than 1,024
+    # buckets together; the fraud class's (154) fit.
+    _, records, _, _, _ = run_scenario('countries')
+    plan = _plan_classes(10)
+    batches = [records[i : i + 100] for i in range(0, len(records), 100)]
+
+    def merged(order):
+        parts = [plan.histogram(batches[i]) for i in order]
+        while len(parts) > 1:  # a tree, as Beam's combiner lifting merges bundles
+            parts = [plan.merge_accumulators(parts[i : i + 3]) for i in range(0, len(parts), 3)]
+        return parts[0]
+
+    forward = merged(range(len(batches)))
+    backward = merged(reversed(range(len(batches))))
+    assert forward.bits == backward.bits == {0: 7}
+    assert forward.buckets == backward.buckets
+    assert sum(len(h) for s, h in forward.buckets.items() if s.label == 0) <= 1 << 10
+    assert plan.extract_output(forward) == plan.extract_output(backward)
+
+
+def test_coarsened_strata_split_the_same_examples():
+    _, records, _, names, _ = run_scenario('countries')
+    for bits in (10, 2):  # class 0 coarsened to 7 bits; every class to 0 (a bucket a stratum)
+        splits, _, _ = run_span(
+            records,
+            key=f'bits{bits}',
+            splits=TRAIN_TEST,
+            stratify_features=['site'],
+            bucket_bits=bits,
+        )
+        assert split_names(records, splits) == names, bits
 
 
 # --- with groups, folds and a holdout, label bins, earlier spans -------------------------------

@@ -31,6 +31,7 @@ from tfx_balance.core.common.labels import (
     check_label_kinds,
     class_name,
     class_sort_key,
+    decode_as_first,
     example_fingerprint,
     read_labels,
 )
@@ -129,19 +130,28 @@ class ToUnits:
         in_where = f' in {where}' if where else ''
         return {i: fingerprint(content[i]) + in_where for i in first.values()}
 
-    def classes(self, records, where: str, edges) -> list:
-        """The class of each example: its label; with bin ``edges`` (label bins), its bin."""
+    def classes(self, records, where: str, edges, decoded=None) -> list:
+        """The class of each example: its label; with bin ``edges`` (label bins), its bin
+        (``decoded``: ``decode``'s)."""
         if edges is None:  # StratifiedSplit.expand chose: no bins
-            return read_labels(records, self._label_feature, where)
+            return read_labels(records, self._label_feature, where, decoded)
         return read_classes(records, self._label_feature, where, edges)
 
-    def strata(self, records, labels, where: str) -> list:
+    def decode(self, records) -> dict | None:
+        """With ``stratify_features``, the label and the features decoded in one parse
+        (``labels.decode_as_first``); else None (the label is read alone)."""
+        if not self._features:
+            return None
+        return decode_as_first(records, [self._label_feature, *self._features])
+
+    def strata(self, records, labels, where: str, decoded=None) -> list:
         """What each example counts for: its class, or with ``stratify_features`` its
-        ``Stratum`` (its class and its values)."""
+        ``Stratum`` (its class and its values), one object per stratum of the batch."""
         if not self._features:
             return labels
-        values = read_values(records, self._features, where)
-        return [Stratum(label, v) for label, v in zip(labels, values)]
+        keys = list(zip(labels, read_values(records, self._features, where, decoded)))
+        strata = {key: Stratum(*key) for key in set(keys)}
+        return [strata[key] for key in keys]
 
     def keys(self, records) -> ExampleKeys:
         """The batch's ``units.ExampleKeys`` (the label and the stratify features left out)."""
@@ -150,13 +160,14 @@ class ToUnits:
     def columns(self, batch, edges=None) -> ClassColumns:
         """An ungrouped batch's examples as ``ClassColumns``, without a unit object each."""
         where, records = RecordBatch.of(batch)
-        labels = self.classes(records, where, edges)
+        decoded = self.decode(records)
+        labels = self.classes(records, where, edges, decoded)
         hashes, _, content = self.keys(records)
         legacy = unit_keys(self._seed, content) if self.legacy else None
         return ClassColumns(
             records,
             labels,
-            self.strata(records, labels, where),
+            self.strata(records, labels, where, decoded),
             hashes,
             legacy,
             self.first_names(content, labels, where),
@@ -171,7 +182,8 @@ class ToUnits:
         """``(group, ExampleMember fields)`` per example of an input batch (``record`` None
         with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
-        labels = self.classes(batch_records, where, edges)
+        decoded = self.decode(batch_records)
+        labels = self.classes(batch_records, where, edges, decoded)
         ids = read_group_ids(
             batch_records,
             group_feature,
@@ -183,7 +195,7 @@ class ToUnits:
         )
         _, keys, content = self.keys(batch_records)
         names = self.first_names(content, labels, where)
-        strata = self.strata(batch_records, labels, where)
+        strata = self.strata(batch_records, labels, where, decoded)
         for i, ((group, seed_key), label) in enumerate(zip(ids, strata)):
             record = batch_records[i] if records else None
             yield group, (label, seed_key, record, names.get(i), keys[i])
@@ -257,11 +269,15 @@ class ClassHistograms(NamedTuple):
     pinned: PinnedCounts
     least: dict  # {class: least unit hash}
     groups: list  # the largest group units, not pinned
+    bits: dict  # {class: its strata's bucket bits}, where below PlanClasses.bucket_bits (fit)
 
 
 class PlanClasses(beam.CombineFn):
     """The histogram pass and the plan of the exact rule, as one combine: ``histogram(batch)``
-    counts a batch's units (``ClassHistograms``); the output is ``{class: ClassSplitPlan}``."""
+    counts a batch's units (``ClassHistograms``); the output is ``{class: ClassSplitPlan}``.
+
+    With stratify ``features``, a class's strata share the buckets of one class's histogram
+    (``fit``), so the plan takes the memory of the split without them."""
 
     def __init__(
         self, to_units, weights, bucket_bits: int, label_feature: str, pinning=False, features=None
@@ -282,7 +298,7 @@ class PlanClasses(beam.CombineFn):
         """The ``ClassHistograms`` of one input batch."""
         bucket_bits = self.bucket_bits
         found = self.create_accumulator()
-        buckets, examples, pinned, least, groups = found
+        buckets, examples, pinned, least, groups, _ = found
         if not self.to_units.grouped:  # columns: no unit object per example
             c = self.to_units.columns(batch, edges)
             shift = 64 - bucket_bits
@@ -319,16 +335,27 @@ class PlanClasses(beam.CombineFn):
         return found
 
     def create_accumulator(self) -> ClassHistograms:
-        return ClassHistograms({}, {}, PinnedCounts(), {}, [])
+        return ClassHistograms({}, {}, PinnedCounts(), {}, [], {})
 
     def merge_accumulators(self, accs):
         return functools.reduce(self.add_input, accs)
 
     def add_input(self, acc: ClassHistograms, item: ClassHistograms) -> ClassHistograms:
+        for label, bits in item.bits.items():
+            if bits < self.bits_of(acc.bits, label):
+                self.coarsen(acc, label, bits)
+        coarse = acc.bits or item.bits  # some class coarsened (fit)
         for label, hist in item.buckets.items():
             merged = acc.buckets.setdefault(label, {})
+            drop = self.bits_of(item.bits, label) - self.bits_of(acc.bits, label) if coarse else 0
+            if drop:
+                for bucket, size in hist.items():
+                    merged[bucket >> drop] = merged.get(bucket >> drop, 0) + size
+                continue
             for bucket, size in hist.items():
                 merged[bucket] = merged.get(bucket, 0) + size
+        if self.features:
+            self.fit(acc)
         acc.pinned.merge(item.pinned)
         for kept, found in ((acc.examples, item.examples), (acc.least, item.least)):
             for label, value in found.items():
@@ -338,10 +365,51 @@ class PlanClasses(beam.CombineFn):
         self.largest(acc.groups)
         return acc
 
+    def bits_of(self, bits: dict, stratum) -> int:
+        """The bucket bits of a stratum's histogram, by its class (``bits``: ``ClassHistograms``')."""
+        return bits.get(class_of(stratum), self.bucket_bits)
+
+    def fit(self, acc: ClassHistograms) -> None:
+        """Coarsens each class whose strata hold more than ``2 ** bucket_bits`` buckets together
+        by one bit (two neighbouring buckets become one), until they fit or hold a bucket each.
+
+        The bits a class ends at are the most at which its strata's buckets fit, whatever order
+        the batches were merged in: buckets merged in part of the input are merged in all of it.
+        The plan is the same at any bits (the units of a bucket straddling a cut are ranked by
+        hash, ``PlaceUnits.rank_boundary``); only that bucket holds more units.
+
+        >>> plan = PlanClasses(None, [1, 1], 2, 'label', features=['site'])
+        >>> acc = plan.create_accumulator()
+        >>> acc.buckets.update({Stratum(0, (1,)): {0: 1, 1: 1, 2: 1}, Stratum(0, (2,)): {0: 1, 3: 1}})
+        >>> plan.fit(acc)
+        >>> acc.bits, acc.buckets[Stratum(0, (1,))]
+        ({0: 1}, {0: 2, 1: 1})
+        """
+        sizes = {}
+        for stratum, hist in acc.buckets.items():
+            label = class_of(stratum)
+            sizes[label] = sizes.get(label, 0) + len(hist)
+        for label, size in sizes.items():
+            bits = self.bits_of(acc.bits, label)
+            while size > 1 << self.bucket_bits and bits > 0:
+                bits -= 1
+                size = self.coarsen(acc, label, bits)
+
+    def coarsen(self, acc: ClassHistograms, label, bits: int) -> int:
+        """Coarsens the histograms of class ``label``'s strata to ``bits``; returns their number
+        of buckets."""
+        drop, size = self.bits_of(acc.bits, label) - bits, 0
+        for stratum, hist in acc.buckets.items():
+            if class_of(stratum) == label:
+                acc.buckets[stratum] = coarse = coarsened(hist, drop)
+                size += len(coarse)
+        acc.bits[label] = bits
+        return size
+
     def extract_output(self, acc) -> dict:
         """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``, each
         class counted whole (pinned + fresh) and its fresh units cut."""
-        buckets, examples, pinned, least, groups = acc
+        buckets, examples, pinned, least, groups, bits = acc
         totals = {label: sum(hist.values()) for label, hist in buckets.items()}
         if self.pinning:  # the rule applies to a stratum whole, its pinned units included
             totals = whole_units(totals, pinned.totals())
@@ -356,12 +424,12 @@ class PlanClasses(beam.CombineFn):
             rule = strata_counts(totals, least, self.weights, held)
         else:
             rule = class_counts(totals, least, self.weights, held)
-        listed, placed = self.place_largest(groups, buckets, sum(totals.values()), held)
+        listed, placed = self.place_largest(groups, acc, sum(totals.values()), held)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
                 counts,
                 buckets.get(label, {}),
-                self.bucket_bits,
+                self.bits_of(bits, label),
                 held[label] if self.pinning else None,
                 listed.get(label),
                 placed.get(label),
@@ -369,12 +437,12 @@ class PlanClasses(beam.CombineFn):
             for label, counts in rule.items()
         }
 
-    def place_largest(self, groups: list, buckets: dict, examples: int, held=None) -> tuple:
+    def place_largest(self, groups: list, acc: ClassHistograms, examples: int, held=None) -> tuple:
         """``({class: {group: split}}, {class: [examples per split]})`` of the groups placed one
         by one (all of them where there are at most ``FEW_GROUPS`` per split; else the ``largest``
         of at least ``1 / LISTED_SHARE`` of the smallest split's share of the ``examples``), by
         ``placement.place_groups`` beside the ``held`` units of earlier spans, and taken out of
-        ``buckets``."""
+        the histograms of ``acc``."""
         listed, placed = {}, {}
         if len(groups) > FEW_GROUPS * len(self.weights):
             smallest = Fraction(examples) * min(map(Fraction, self.weights))
@@ -387,11 +455,20 @@ class PlanClasses(beam.CombineFn):
         for g, split in zip(groups, splits):
             listed.setdefault(g.stratum, {})[g.group] = split
             placed.setdefault(g.stratum, [0] * len(self.weights))[split] += g.size
-            hist, bucket = buckets[g.stratum], bucket_of(g.hash, self.bucket_bits)
+            hist = acc.buckets[g.stratum]
+            bucket = bucket_of(g.hash, self.bits_of(acc.bits, g.stratum))
             hist[bucket] -= g.size
             if not hist[bucket]:
                 del hist[bucket]
         return listed, placed
+
+
+def coarsened(histogram: dict, drop: int) -> dict:
+    """A ``{bucket: units}`` histogram with ``drop`` bits less: bucket ``b`` counts in ``b >> drop``."""
+    coarse = {}
+    for bucket, units in histogram.items():
+        coarse[bucket >> drop] = coarse.get(bucket >> drop, 0) + units
+    return coarse
 
 
 _NO_HASH = 1 << 64  # above every unit hash
@@ -471,11 +548,11 @@ class PlaceExamples(PlaceUnits):
             yield from self.place_units(self.to_units(batch, *edges), plans)
             return
         c = self.to_units.columns(batch, *edges)
-        shift = 64 - self.bucket_bits
-        records, counts, assigned = {}, {}, []
+        records, counts, assigned = {}, self.counted, []
         for i, (label, h) in enumerate(zip(c.strata, c.hashes)):
-            ranking = plans[label].ranking
-            bucket = h >> shift
+            plan = plans[label]
+            ranking = plan.ranking
+            bucket = h >> (64 - plan.bucket_bits)
             if bucket in ranking.boundary:
                 boundary = ((plain(label), bucket), unit_of(c, i))
                 yield beam.pvalue.TaggedOutput(self.BOUNDARY, boundary)
@@ -486,8 +563,6 @@ class PlaceExamples(PlaceUnits):
             assigned.append((h, split))  # an example's key is its hash
         for split, part in records.items():
             yield beam.pvalue.TaggedOutput(self.tags[split], part)
-        if counts:
-            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
         if self.assignments and assigned:
             yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, encode_assignments(assigned))
 

@@ -20,7 +20,7 @@ from typing import Mapping, NamedTuple, Sequence
 import apache_beam as beam
 
 from tfx_balance.core.common.errors import DataError
-from tfx_balance.core.common.hashing import BucketRanking, bucket_of
+from tfx_balance.core.common.hashing import BUCKET_BITS, BucketRanking, bucket_of
 from tfx_balance.core.split.allocation import allocate_classes, fresh_counts
 from tfx_balance.core.split.assignments import encode_assignments
 from tfx_balance.core.split.stratify_features import plain
@@ -90,10 +90,11 @@ class ClassSplitPlan:
     """Where one stratum's hash-ordered ranks go: split ``i`` takes the ranks of segment ``i``.
 
     ``n`` units, ``counts`` per split, ``ranking`` (a ``BucketRanking`` cut at each split's first
-    rank). With earlier spans' assignments, ``rule`` (the whole stratum's counts) and ``pinned``
-    (units pinned per split); with groups placed one by one (``place_groups``), ``listed`` (group
-    -> split) and ``placed`` (their units per split); ``n``, ``counts`` and ``ranking`` are then
-    the other units'."""
+    rank) of a histogram of ``bucket_bits`` (a unit's bucket: ``bucket_of(hash, bucket_bits)``).
+    With earlier spans' assignments, ``rule`` (the whole stratum's counts) and ``pinned`` (units
+    pinned per split); with groups placed one by one (``place_groups``), ``listed`` (group ->
+    split) and ``placed`` (their units per split); ``n``, ``counts`` and ``ranking`` are then the
+    other units'."""
 
     n: int
     counts: tuple
@@ -102,6 +103,7 @@ class ClassSplitPlan:
     pinned: tuple | None = None
     listed: Mapping = dataclasses.field(default_factory=dict)
     placed: tuple | None = None
+    bucket_bits: int = BUCKET_BITS
 
     @classmethod
     def of(
@@ -128,9 +130,10 @@ class ClassSplitPlan:
             counts = fresh_counts(rule, held, sum(histogram.values()))
         ranking = BucketRanking.of(histogram, boundaries(counts)[:-1], bucket_bits)
         if not fresh:
-            return cls(sum(counts), rule, ranking)
+            return cls(sum(counts), rule, ranking, bucket_bits=bucket_bits)
         pinned, placed = (None if v is None else tuple(v) for v in (pinned, placed))
-        return cls(sum(counts), tuple(counts), ranking, rule, pinned, dict(listed or {}), placed)
+        listed = dict(listed or {})
+        return cls(sum(counts), tuple(counts), ranking, rule, pinned, listed, placed, bucket_bits)
 
 
 def check_not_empty(found: bool) -> None:
@@ -145,9 +148,11 @@ def check_not_empty(found: bool) -> None:
 class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
     examples it placed. Outputs: per batch, split ``i``'s records on ``tags[i]``; boundary units
-    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; ``[(count key, count)]`` on ``COUNTS``; with
-    ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the plans, then
-    the bin edges if any."""
+    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; per bundle, at its end, ``[(count key,
+    count)]`` on ``COUNTS`` (per batch, a table of strata by splits would be held between the
+    stages for every batch); with
+    ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the plans (each
+    with its histogram's ``bucket_bits``), then the bin edges if any."""
 
     SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
 
@@ -156,11 +161,20 @@ class PlaceUnits(beam.DoFn):
         """Counts one example of class ``label`` placed in ``split``: key ``(split, label)``."""
         counts[split, label] = counts.get((split, label), 0) + 1
 
-    def __init__(self, to_units, bucket_bits: int, num_splits: int, assignments: bool = False):
+    def __init__(self, to_units, num_splits: int, assignments: bool = False):
         self.to_units = to_units
-        self.bucket_bits = bucket_bits
         self.tags = [self.SPLIT_TAG.format(i) for i in range(num_splits)]
         self.assignments = assignments  # also output units' (key, split) on ASSIGNMENTS
+        self.counted = {}  # count key -> examples placed in this bundle (``count``)
+
+    def start_bundle(self):
+        self.counted = {}
+
+    def finish_bundle(self):
+        counted, self.counted = self.counted, {}
+        if counted:
+            value = beam.transforms.window.GlobalWindows.windowed_value(list(counted.items()))
+            yield beam.pvalue.TaggedOutput(self.COUNTS, value)
 
     def process(self, batch, plans, *edges):
         return self.place_units(self.to_units(batch, *edges), plans)
@@ -177,7 +191,7 @@ class PlaceUnits(beam.DoFn):
                 elif unit.group in plan.listed:  # a large group, placed by the plan
                     split = plan.listed[unit.group]
                 else:
-                    bucket = bucket_of(unit.hash, self.bucket_bits)
+                    bucket = bucket_of(unit.hash, plan.bucket_bits)
                     if bucket in plan.ranking.boundary:
                         key = (plain(unit.stratum), bucket)
                         yield beam.pvalue.TaggedOutput(self.BOUNDARY, (key, unit))
@@ -187,20 +201,23 @@ class PlaceUnits(beam.DoFn):
             records.setdefault(split, []).extend(unit.records)
         for split, part in records.items():
             yield beam.pvalue.TaggedOutput(self.tags[split], part)
-        counts = self.count_units(placed)
-        if counts:
-            yield beam.pvalue.TaggedOutput(self.COUNTS, counts)
+        self.tally(self.counted, placed)
         if self.assignments and placed:
             yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, self.assignments_record(placed))
 
     @classmethod
-    def count_units(cls, placed) -> list:
-        """The ``[(key, count)]`` pairs of the examples of ``(split, unit)`` pairs (a batch's
-        placed units, or a boundary bucket's ranked ones), by ``count``."""
-        counts = {}
+    def tally(cls, counts: dict, placed) -> None:
+        """Counts the examples of ``(split, unit)`` pairs (placed units, or a boundary bucket's
+        ranked ones) into ``counts``, by ``count``."""
         for split, unit in placed:
             for _, label in unit.examples():
                 cls.count(counts, split, label)
+
+    @classmethod
+    def count_units(cls, placed) -> list:
+        """The ``[(key, count)]`` pairs of the examples of ``(split, unit)`` pairs (``tally``)."""
+        counts = {}
+        cls.tally(counts, placed)
         return list(counts.items())
 
     @staticmethod

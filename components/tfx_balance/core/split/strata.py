@@ -524,7 +524,7 @@ class PlaceLabelSetUnits(PlaceUnits):
             yield from self.place_units(self.to_units(batch), plans)
             return
         c = self.to_units.columns(batch)
-        tags, shift = self.tags, 64 - self.bucket_bits
+        tags = self.tags
         per_set = {}  # (split, label set) -> examples, turned into label counts once per batch
         placed = {}  # split -> its records of this batch, output as one list
         assigned = [] if self.assignments else None
@@ -533,7 +533,7 @@ class PlaceLabelSetUnits(PlaceUnits):
             if type(plan) is int:
                 split = plan
             else:
-                bucket = c.hashes[i] >> shift
+                bucket = c.hashes[i] >> (64 - plan.bucket_bits)
                 if bucket in plan.ranking.boundary:
                     boundary = ((plain(labels), bucket), unit_of(c, i))
                     yield beam.pvalue.TaggedOutput(self.BOUNDARY, boundary)
@@ -546,11 +546,8 @@ class PlaceLabelSetUnits(PlaceUnits):
             per_set[key] = per_set.get(key, 0) + 1
         for split, part in placed.items():
             yield beam.pvalue.TaggedOutput(tags[split], part)
-        counts = {}
         for (split, labels), n in per_set.items():
-            count_label_set(counts, split, labels, n)
-        if counts:
-            yield beam.pvalue.TaggedOutput(self.COUNTS, list(counts.items()))
+            count_label_set(self.counted, split, labels, n)
         if assigned:
             yield beam.pvalue.TaggedOutput(self.ASSIGNMENTS, encode_assignments(assigned))
 

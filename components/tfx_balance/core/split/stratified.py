@@ -232,7 +232,7 @@ class StratifiedSplit(beam.PTransform):
         if previous is not None and grouped:
             pinned = plan_units | 'PinnedGroups' >> beam.FlatMap(pinned_groups)
         assign = read('ForAssign', records=True, pinned=pinned)
-        place = strategy.place_units(to_units, bits, len(names), self._assignments)
+        place = strategy.place_units(to_units, len(names), self._assignments)
         placed = assign | 'Place' >> beam.ParDo(place, plans_side, *given).with_outputs(
             place.BOUNDARY,
             place.COUNTS,

@@ -154,43 +154,47 @@ def validate_features(features, label_feature: str, group_feature=None) -> tuple
     return names
 
 
-def read_values(records: Sequence[bytes], features: Sequence[str], where: str = '') -> list:
+def read_values(
+    records: Sequence[bytes], features: Sequence[str], where: str = '', decoded: dict | None = None
+) -> list:
     """Each serialized example's ``values`` tuple: per feature its one int64 or bytes value, or
-    None without one. A float feature, or one with several values, is a ``DataError``."""
-    columns = [_read_feature(records, f, where) for f in features]
+    None without one (``decoded``: ``labels.decode_as_first``'s, if the batch was decoded with
+    other features). A float feature, or one with several values, is a ``DataError``."""
+    columns = [_read_feature(records, f, where, decoded) for f in features]
     return list(zip(*columns)) if columns else [() for _ in records]
 
 
-def _read_feature(records, feature: str, where: str) -> list:
+def _read_feature(records, feature: str, where: str, decoded: dict | None = None) -> list:
     import tensorflow as tf
 
-    for dtype in (tf.int64, tf.string):
+    parsed = (decoded or {}).get(feature)  # decoded as the first record holds it
+    for dtype in (tf.int64, tf.string) if parsed is None else ():
         parsed = decode_feature(records, feature, dtype)
-        if parsed is None:
-            continue
-        values, splits = parsed
-        sizes = np.diff(splits)
-        if (sizes > 1).any():
-            i = int(np.flatnonzero(sizes > 1)[0])
-            raise DataError(
-                f"stratify_features: feature '{feature}'{_in(where)} has {sizes[i]} values in "
-                f'example {example_fingerprint(records[i])}; a stratify feature holds one value '
-                'per example (or none: the "missing" stratum). Pick one value upstream, or '
-                'stratify on a multi-label form instead.'
-            )
-        if len(values) == len(records):
-            found = values.tolist()
-        else:
-            found, present = [None] * len(records), np.flatnonzero(sizes == 1).tolist()
-            for i, v in zip(present, values.tolist()):
-                found[i] = v
-        return found
-    raise DataError(
-        f"stratify_features: feature '{feature}'{_in(where)} is not int64 or bytes in every "
-        'example (a float feature, or one feature of two types). Strata need categorical '
-        'values: bin a float feature upstream (e.g. in Transform, tft.bucketize) into an int64 '
-        'feature, and stratify on that.'
-    )
+        if parsed is not None:
+            break
+    if parsed is None:
+        raise DataError(
+            f"stratify_features: feature '{feature}'{_in(where)} is not int64 or bytes in every "
+            'example (a float feature, or one feature of two types). Strata need categorical '
+            'values: bin a float feature upstream (e.g. in Transform, tft.bucketize) into an int64 '
+            'feature, and stratify on that.'
+        )
+    values, splits = parsed
+    sizes = np.diff(splits)
+    if (sizes > 1).any():
+        i = int(np.flatnonzero(sizes > 1)[0])
+        raise DataError(
+            f"stratify_features: feature '{feature}'{_in(where)} has {sizes[i]} values in "
+            f'example {example_fingerprint(records[i])}; a stratify feature holds one value '
+            'per example (or none: the "missing" stratum). Pick one value upstream, or '
+            'stratify on a multi-label form instead.'
+        )
+    if len(values) == len(records):
+        return values.tolist()
+    found, present = [None] * len(records), np.flatnonzero(sizes == 1).tolist()
+    for i, v in zip(present, values.tolist()):
+        found[i] = v
+    return found
 
 
 def _in(where: str) -> str:

@@ -16,6 +16,31 @@ if ROOT not in sys.path:
 
 
 KUBEFLOW_TESTS = os.path.join('tests', 'orchestration', 'kubeflow')
+# The groups that take minutes on 2 cores (make test --durations, quiet machine), longest first.
+# xdist hands the groups out in the order collected (pytest_configure turns its reordering by
+# number of tests off), so these start first and the short groups fill in beside them: a long
+# group started last would leave the other worker idle for its length.
+SLOW_FIRST = (
+    'kubeflow',  # about 33 min: the image, its periodic and digits runs, the worker pools
+    'tests/test_docs.py',
+    'tests/benchmarks/test_bench_smoke.py',
+    'tests/pipelines/test_template_path.py',
+    'tests/core/split/test_scikit_learn_properties.py',
+    'tests/pipelines/test_periodic_e2e.py',
+    'tests/pipelines/test_taxi_e2e.py',
+    'tests/orchestration/test_periodic_spans_e2e.py',
+    'tests/install/test_wheel.py',
+    'tests/reliability/test_bad_input.py',
+    'tests/test_transform_window_e2e.py',
+    'tests/pipelines/test_multilabel_e2e.py',
+)
+
+
+def pytest_configure(config):
+    """Keeps the groups in the order collected (``SLOW_FIRST``): pytest-xdist would otherwise
+    start the groups with the most tests first, whatever their length."""
+    if hasattr(config.option, 'loadscopereorder'):
+        config.option.loadscopereorder = False
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -28,13 +53,21 @@ def pytest_collection_modifyitems(items):
     pytest.mark.xdist_group('kubeflow')``, as tests/pipelines/test_digits_e2e.py does for the
     digits run (``digits_demo_run``), which tests/orchestration/kubeflow/test_kfp_local.py
     compares the image's run with. ``tryfirst``: xdist's own hook reads the ``xdist_group``
-    markers into the test ids (``@group``) and runs before a conftest's hook otherwise."""
+    markers into the test ids (``@group``) and runs before a conftest's hook otherwise. The
+    ``SLOW_FIRST`` groups come first, in that order; the others keep theirs."""
     for item in items:
         if item.get_closest_marker('xdist_group') is not None:
             continue
         path = os.path.relpath(str(item.path), ROOT)
         group = 'kubeflow' if path.startswith(KUBEFLOW_TESTS) else path
         item.add_marker(pytest.mark.xdist_group(group))
+    rank = {group: i for i, group in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(SLOW_FIRST)))
+
+
+def _group(item) -> str:
+    marker = item.get_closest_marker('xdist_group')
+    return marker.args[0] if marker.args else marker.kwargs.get('name', '')
 
 
 def pytest_make_parametrize_id(config, val, argname):

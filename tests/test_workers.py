@@ -35,3 +35,10 @@ def test_a_module_runs_in_one_worker_under_loadgroup():
     assert len(passed) > 10
     assert {words[0] for words in passed} in ({'[gw0]'}, {'[gw1]'}), run.stdout
     assert all(words[-1].endswith(f'@{module}') for words in passed), run.stdout
+
+
+def test_every_slow_group_named_first_is_a_test_module_or_the_kubeflow_group():
+    from tests.conftest import SLOW_FIRST
+
+    for group in SLOW_FIRST:
+        assert group == 'kubeflow' or os.path.isfile(os.path.join(ROOT, group)), group

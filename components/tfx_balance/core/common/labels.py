@@ -193,8 +193,9 @@ def decode_as_first(records: Sequence[bytes], features: Sequence[str]) -> dict |
     kinds = {'int64_list': tf.int64, 'bytes_list': tf.string}
     dtypes = {}
     for f in features:
-        if f in first and first[f].WhichOneof('kind') in kinds:
-            dtypes[f] = kinds[first[f].WhichOneof('kind')]
+        kind = first[f].WhichOneof('kind') if f in first else None
+        if kind in kinds:
+            dtypes[f] = kinds[kind]
     return decode_features(records, dtypes) if dtypes else None
 
 

@@ -346,14 +346,8 @@ class PlanClasses(beam.CombineFn):
                 self.coarsen(acc, label, bits)
         coarse = acc.bits or item.bits  # some class coarsened (fit)
         for label, hist in item.buckets.items():
-            merged = acc.buckets.setdefault(label, {})
             drop = self.bits_of(item.bits, label) - self.bits_of(acc.bits, label) if coarse else 0
-            if drop:
-                for bucket, size in hist.items():
-                    merged[bucket >> drop] = merged.get(bucket >> drop, 0) + size
-                continue
-            for bucket, size in hist.items():
-                merged[bucket] = merged.get(bucket, 0) + size
+            add_histogram(acc.buckets.setdefault(label, {}), hist, drop)
         if self.features:
             self.fit(acc)
         acc.pinned.merge(item.pinned)
@@ -401,7 +395,7 @@ class PlanClasses(beam.CombineFn):
         drop, size = self.bits_of(acc.bits, label) - bits, 0
         for stratum, hist in acc.buckets.items():
             if class_of(stratum) == label:
-                acc.buckets[stratum] = coarse = coarsened(hist, drop)
+                acc.buckets[stratum] = coarse = add_histogram({}, hist, drop)
                 size += len(coarse)
         acc.bits[label] = bits
         return size
@@ -463,12 +457,16 @@ class PlanClasses(beam.CombineFn):
         return listed, placed
 
 
-def coarsened(histogram: dict, drop: int) -> dict:
-    """A ``{bucket: units}`` histogram with ``drop`` bits less: bucket ``b`` counts in ``b >> drop``."""
-    coarse = {}
+def add_histogram(into: dict, histogram: dict, drop: int = 0) -> dict:
+    """Adds a ``{bucket: units}`` histogram to ``into`` (returned), ``drop`` bits coarser:
+    bucket ``b`` counts in ``b >> drop``."""
+    if not drop:
+        for bucket, units in histogram.items():
+            into[bucket] = into.get(bucket, 0) + units
+        return into
     for bucket, units in histogram.items():
-        coarse[bucket >> drop] = coarse.get(bucket >> drop, 0) + units
-    return coarse
+        into[bucket >> drop] = into.get(bucket >> drop, 0) + units
+    return into
 
 
 _NO_HASH = 1 << 64  # above every unit hash

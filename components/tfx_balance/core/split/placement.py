@@ -148,11 +148,10 @@ def check_not_empty(found: bool) -> None:
 class PlaceUnits(beam.DoFn):
     """Sends each unit to its split, or to ranking if it is in a boundary bucket, and counts the
     examples it placed. Outputs: per batch, split ``i``'s records on ``tags[i]``; boundary units
-    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; per bundle, at its end, ``[(count key,
-    count)]`` on ``COUNTS`` (per batch, a table of strata by splits would be held between the
-    stages for every batch); with
-    ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the plans (each
-    with its histogram's ``bucket_bits``), then the bin edges if any."""
+    keyed by ``(stratum, bucket)`` on ``BOUNDARY``; once per bundle, at its end, ``[(count key,
+    count)]`` on ``COUNTS`` (a table of strata by splits per batch would be held between the
+    stages); with ``assignments``, ``(key, split)`` records on ``ASSIGNMENTS``. Side inputs: the
+    plans (each with its histogram's ``bucket_bits``), then the bin edges if any."""
 
     SPLIT_TAG, BOUNDARY, COUNTS, ASSIGNMENTS = 'split{}', 'boundary', 'counts', 'assignments'
 

@@ -298,7 +298,7 @@ class PlanClasses(beam.CombineFn):
         """The ``ClassHistograms`` of one input batch."""
         bucket_bits = self.bucket_bits
         found = self.create_accumulator()
-        buckets, examples, pinned, least, groups, _ = found
+        buckets, examples, least, groups = found.buckets, found.examples, found.least, found.groups
         if not self.to_units.grouped:  # columns: no unit object per example
             c = self.to_units.columns(batch, edges)
             shift = 64 - bucket_bits
@@ -318,7 +318,7 @@ class PlanClasses(beam.CombineFn):
             if unit.hash < least.get(label, _NO_HASH):
                 least[label] = unit.hash
             if unit.pinned is not None:  # counted in its split, not ranked (only in unit batches)
-                pinned.add(label, unit.pinned, unit.size)
+                found.pinned.add(label, unit.pinned, unit.size)
             else:
                 hist = buckets.get(label)
                 if hist is None:
@@ -403,27 +403,26 @@ class PlanClasses(beam.CombineFn):
     def extract_output(self, acc) -> dict:
         """``{class: ClassSplitPlan}``, after the checks across batches; with ``pinning``, each
         class counted whole (pinned + fresh) and its fresh units cut."""
-        buckets, examples, pinned, least, groups, bits = acc
-        totals = {label: sum(hist.values()) for label, hist in buckets.items()}
+        totals = {label: sum(hist.values()) for label, hist in acc.buckets.items()}
         if self.pinning:  # the rule applies to a stratum whole, its pinned units included
-            totals = whole_units(totals, pinned.totals())
+            totals = whole_units(totals, acc.pinned.totals())
         check_not_empty(bool(totals))
-        check_label_kinds(examples, self.label_feature)
+        check_label_kinds(acc.examples, self.label_feature)
         check_distinct_names({class_of(s) for s in totals}, self.label_feature)
         held = None
         if self.pinning:
-            held = {label: pinned.held(label, len(self.weights)) for label in totals}
+            held = {label: acc.pinned.held(label, len(self.weights)) for label in totals}
         if self.features:
             check_values(totals, self.features, sum(totals.values()), self.weights)
-            rule = strata_counts(totals, least, self.weights, held)
+            rule = strata_counts(totals, acc.least, self.weights, held)
         else:
-            rule = class_counts(totals, least, self.weights, held)
-        listed, placed = self.place_largest(groups, acc, sum(totals.values()), held)
+            rule = class_counts(totals, acc.least, self.weights, held)
+        listed, placed = self.place_largest(acc.groups, acc, sum(totals.values()), held)
         return {  # with pinning, a class may have pinned units only: no histogram
             label: ClassSplitPlan.of(
                 counts,
-                buckets.get(label, {}),
-                self.bits_of(bits, label),
+                acc.buckets.get(label, {}),
+                self.bits_of(acc.bits, label),
                 held[label] if self.pinning else None,
                 listed.get(label),
                 placed.get(label),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from typing import NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -194,35 +195,42 @@ class QuantileSketch:
             shift += 1
 
 
+class Sketching(NamedTuple):
+    """``SketchLabels``' accumulator: the sketch, and the keys not yet merged into it."""
+
+    sketch: QuantileSketch
+    pending: list
+    size: int  # the number of pending keys
+
+
 class SketchLabels(beam.CombineFn):
     """Combines batches of label values (float64 arrays) into one ``QuantileSketch``."""
 
     def __init__(self, max_buckets: int = MAX_BUCKETS):
         self._max = max_buckets
 
-    def create_accumulator(self):
-        return (QuantileSketch(), [], 0)
+    def create_accumulator(self) -> Sketching:
+        return Sketching(QuantileSketch(), [], 0)
 
-    def add_input(self, acc, values):
-        sketch, pending, size = acc
-        pending.append(order_keys(values))
-        size += len(values)
+    def add_input(self, acc: Sketching, values) -> Sketching:
+        acc.pending.append(order_keys(values))
+        size = acc.size + len(values)
         if size > self._max:
-            return (self._compact(sketch, pending), [], 0)
-        return (sketch, pending, size)
+            return Sketching(self._compact(acc.sketch, acc.pending), [], 0)
+        return Sketching(acc.sketch, acc.pending, size)
 
     def _compact(self, sketch, pending, others=()):
         keys = np.concatenate(pending) if pending else np.zeros(0, np.uint64)
         return sketch.merged(list(others), keys, np.ones(len(keys), np.int64), self._max)
 
-    def merge_accumulators(self, accs):
+    def merge_accumulators(self, accs) -> Sketching:
         accs = list(accs)
-        pending = [keys for _, p, _ in accs for keys in p]
-        merged = self._compact(accs[0][0], pending, [s for s, _, _ in accs[1:]])
-        return (merged, [], 0)
+        pending = [keys for acc in accs for keys in acc.pending]
+        merged = self._compact(accs[0].sketch, pending, [acc.sketch for acc in accs[1:]])
+        return Sketching(merged, [], 0)
 
-    def extract_output(self, acc):
-        return self._compact(acc[0], acc[1])
+    def extract_output(self, acc: Sketching) -> QuantileSketch:
+        return self._compact(acc.sketch, acc.pending)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from tfx_balance.core.common.folds import fold_names
 from tfx_balance.core.common.keys import GROUP_FEATURE_KEY, MULTI_LABEL_KEY
 from tfx_balance.core.common.labels import (
@@ -187,6 +189,14 @@ def class_table(pairs, split_names) -> dict:
     }
 
 
+class StratumRow(NamedTuple):
+    """A row of the ``STRATA`` entry: a stratum's class name, values and examples per split."""
+
+    name: str
+    values: tuple
+    counts: list
+
+
 def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = None) -> dict:
     """The ``STRATA`` entry of a report from the summed ``((split index, Stratum), examples)``
     count ``pairs`` (a class named as in ``counts``: with bins, its bin index)."""
@@ -201,7 +211,7 @@ def strata_report(pairs, config: StratifiedSplitConfig, bins: BinEdges | None = 
     label_name = str if bins is not None else class_name
     ordered = sorted(rows, key=stratum_sort_key)
     return _strata_entry(
-        config, [(label_name(s.label), s.values, rows[s]) for s in ordered], by_value
+        config, [StratumRow(label_name(s.label), s.values, rows[s]) for s in ordered], by_value
     )
 
 
@@ -231,14 +241,15 @@ def label_set_strata_report(pairs, config: StratifiedSplitConfig) -> dict:
 
     ordered = sorted(rows, key=order)
     named = [
-        (NO_LABEL if s.label is None else class_name(s.label), s.values, rows[s]) for s in ordered
+        StratumRow(NO_LABEL if s.label is None else class_name(s.label), s.values, rows[s])
+        for s in ordered
     ]
     return _strata_entry(config, named, by_value)
 
 
 def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> dict:
-    """The ``STRATA`` entry of ``rows`` (``(class name, values, examples per split)``, in
-    report order) and ``by_value`` (per feature, ``{value: examples per split}``)."""
+    """The ``STRATA`` entry of ``rows`` (``StratumRow``s, in report order) and ``by_value`` (per
+    feature, ``{value: examples per split}``)."""
     names, features = list(config.splits), list(config.stratify_features)
     weights = list(config.splits.values())
     total_weight = sum(weights)
@@ -255,12 +266,12 @@ def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> 
                     found = (d, key, i)
         return found
 
-    deviation, at, split = worst({i: row[2] for i, row in enumerate(rows)})
-    label, values, _ = rows[at] if at is not None else (None, (), None)
+    deviation, at, split = worst({i: row.counts for i, row in enumerate(rows)})
+    worst_row = rows[at] if at is not None else StratumRow(None, (), [])
     largest = {
         LARGEST_STRATUM: {
-            STRATUM_CLASS: label,
-            STRATA_VALUES: [None if v is None else value_name(v) for v in values],
+            STRATUM_CLASS: worst_row.name,
+            STRATA_VALUES: [None if v is None else value_name(v) for v in worst_row.values],
             DEVIATION_SPLIT: names[split],
             DEVIATION_AMOUNT: round(deviation, 6),
         },
@@ -278,11 +289,11 @@ def _strata_entry(config: StratifiedSplitConfig, rows: list, by_value: list) -> 
         STRATA_FEATURES: features,
         STRATA_ROWS: [
             {
-                STRATUM_CLASS: label,
-                STRATA_VALUES: [None if v is None else value_name(v) for v in values],
-                STRATUM_COUNTS: dict(zip(names, row)),
+                STRATUM_CLASS: row.name,
+                STRATA_VALUES: [None if v is None else value_name(v) for v in row.values],
+                STRATUM_COUNTS: dict(zip(names, row.counts)),
             }
-            for label, values, row in rows
+            for row in rows
         ],
         STRATA_VALUES: {
             feature: {

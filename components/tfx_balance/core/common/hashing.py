@@ -160,8 +160,8 @@ def content_keys(records: Sequence[bytes], ignore_features: Sequence[str] = ()) 
     except tf.errors.OpError:  # some record does not decode: key them one by one
         if len(records) == 1:
             return [_merged_key(records[0], ignore)], [_merged_key(records[0])]
-        pairs = [content_keys([record], ignore) for record in records]
-        return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
+        keyed = [content_keys([record], ignore) for record in records]
+        return [without[0] for without, _ in keyed], [whole[0] for _, whole in keyed]
     pack = _KEY_STRUCT.pack
     keys = [pack(s) for s in sums.numpy().tolist()]
     wholes = keys if not ignore else [pack(s) for s in whole.numpy().tolist()]

@@ -192,7 +192,7 @@ def class_table(pairs, split_names) -> dict:
 class StratumRow(NamedTuple):
     """A row of the ``STRATA`` entry: a stratum's class name, values and examples per split."""
 
-    name: str
+    name: str | None  # None only as the largest deviation when no stratum deviates
     values: tuple
     counts: list
 

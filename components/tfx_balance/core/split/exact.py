@@ -459,10 +459,6 @@ class PlanClasses(beam.CombineFn):
 def add_histogram(into: dict, histogram: dict, drop: int = 0) -> dict:
     """Adds a ``{bucket: units}`` histogram to ``into`` (returned), ``drop`` bits coarser:
     bucket ``b`` counts in ``b >> drop``."""
-    if not drop:
-        for bucket, units in histogram.items():
-            into[bucket] = into.get(bucket, 0) + units
-        return into
     for bucket, units in histogram.items():
         into[bucket >> drop] = into.get(bucket >> drop, 0) + units
     return into

@@ -68,12 +68,11 @@ def allocate_classes(sizes: Sequence[int], weights: Sequence[float], held=None) 
     if any(n < 0 for n in sizes):
         raise ValueError(f'class sizes must be >= 0, got {min(sizes)}')
     w = _integer_weights(weights)
-    k, total, w_sum = len(w), sum(sizes), sum(w)
+    k, total = len(w), sum(sizes)
     classes = [_floors(n, w, None if held is None else held[c]) for c, n in enumerate(sizes)]
     rounding = _Rounding([row for _, rows in classes for row in rows], k)
     placed = [sum(floors[s] for floors, _ in classes) for s in range(k)]
-    split_floor = [total * w_s // w_sum for w_s in w]
-    split_ceil = [f + (total * w_s % w_sum > 0) for f, w_s in zip(split_floor, w)]
+    split_floor, split_ceil = _shares(total, w)
     for bound in (split_floor, split_ceil, [total] * k):  # floor, ceiling, presence passes
         rounding.fill([max(0, b - p) for b, p in zip(bound, placed)])
     return [
@@ -243,10 +242,13 @@ def _balance_values(strata, rows, weights, values, held=None) -> None:
         for w_s, x in zip(w, row)
     )
 
+    shares = [[_shares(n, w) for n in sizes] for sizes in strata]
+
     def movable(c, v, s, t) -> bool:  # a unit of stratum v of class c from s to t
         n, row = strata[c][v], rows[c][v]
-        least = max(n * w[s] // w_sum, held[c][v][s] if held is not None else 0)
-        if row[s] - 1 < least or row[t] + 1 > -(-n * w[t] // w_sum):
+        floors, ceilings = shares[c][v]
+        least = max(floors[s], held[c][v][s] if held is not None else 0)
+        if row[s] - 1 < least or row[t] + 1 > ceilings[t]:
             return False
         return (
             abs((row[s] - 1) * w_sum - n * w[s]) <= largest
@@ -303,23 +305,21 @@ def _keeps_held(strata, weights, strata_rows, held) -> bool:
     """Whether every stratum's row holds its ``held`` units in each split where its ceiling
     can (a split keeping more than the ceiling is over whatever the row)."""
     w = _integer_weights(weights)
-    w_sum = sum(w)
     return all(
-        x >= min(h, -(-n * w_s // w_sum))
+        x >= min(h, ceiling)
         for sizes, rows, kept in zip(strata, strata_rows, held)
         for n, row, h_row in zip(sizes, rows, kept)
-        for w_s, x, h in zip(w, row, h_row)
+        for ceiling, x, h in zip(_shares(n, w)[1], row, h_row)
     )
 
 
 def _within_shares(sizes, weights, rows) -> bool:
     """Whether each row of ``rows`` is the floor or ceiling of its size's shares."""
     w = _integer_weights(weights)
-    w_sum = sum(w)
     return all(
-        n * w_s // w_sum <= x <= -(-n * w_s // w_sum)
+        floor <= x <= ceiling
         for n, row in zip(sizes, rows)
-        for w_s, x in zip(w, row)
+        for floor, ceiling, x in zip(*_shares(n, w), row)
     )
 
 
@@ -332,27 +332,23 @@ def _nested_rounding(strata, weights, presence: bool, held=None):
     w = _integer_weights(weights)
     w_sum, k = sum(w), len(w)
     splits = range(k)
-
-    def bounds(n):
-        return [n * w_s // w_sum for w_s in w], [-(-n * w_s // w_sum) for w_s in w]
-
     heaviest = sorted(splits, key=lambda s: (-w[s], s))
     flow = _BoundedFlow()
     source, sink = flow.node(), flow.node()
     split_nodes = [flow.node() for _ in splits]
     total = sum(sum(sizes) for sizes in strata)
-    low, high = bounds(total)
+    low, high = _shares(total, w)
     edges = []  # (class, stratum, split, edge)
     base = [0] * k
     for c, sizes in enumerate(strata):
-        class_low, class_high = bounds(sum(sizes))
+        class_low, class_high = _shares(sum(sizes), w)
         if presence:
             for s in heaviest[: min(sum(sizes), k)]:
                 class_low[s] = max(class_low[s], 1)
         class_nodes = [flow.node() for _ in splits]
         floors_c = [0] * k
         for v, n in enumerate(sizes):
-            floors, ceils = bounds(n)
+            floors, ceils = _shares(n, w)
             node = flow.node()
             ups = n - sum(floors)
             flow.edge(source, node, ups, ups)
@@ -375,7 +371,7 @@ def _nested_rounding(strata, weights, presence: bool, held=None):
         flow.edge(split_nodes[s], sink, max(0, low[s] - base[s]), high[s] - base[s])
     if not flow.feasible(source, sink):
         return None
-    rows = [[[n * w_s // w_sum for w_s in w] for n in sizes] for sizes in strata]
+    rows = [[_shares(n, w)[0] for n in sizes] for sizes in strata]
     for c, v, s, edge in edges:
         rows[c][v][s] += flow.flow(edge)
     return rows
@@ -491,6 +487,19 @@ def _integer_weights(weights: Sequence[float]) -> list:
     ratios = [Fraction(w) for w in weights]
     scale = math.lcm(*(r.denominator for r in ratios))
     return [int(r * scale) for r in ratios]
+
+
+def _shares(n: int, w: Sequence[int]) -> tuple:
+    """``(floors, ceilings)``: per split, ``n * w_s / sum(w)`` rounded down and up.
+
+    >>> _shares(10, [8, 1, 1])
+    ([8, 1, 1], [8, 1, 1])
+    >>> _shares(4, [8, 1, 1])
+    ([3, 0, 0], [4, 1, 1])
+    """
+    w_sum = sum(w)
+    floors = [n * w_s // w_sum for w_s in w]
+    return floors, [f + (n * w_s % w_sum > 0) for f, w_s in zip(floors, w)]
 
 
 class _Row:

@@ -42,6 +42,7 @@ from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
+    decode_as_first,
     example_fingerprint,
     label_kind,
 )
@@ -111,10 +112,11 @@ class LabelSetUnits:
 
     def sets(self, records, read, where: str) -> list:
         """Each example's label set (``read``: the batch's ``LabelSets``), its values after
-        its labels with stratify features."""
+        its labels with stratify features (read in one parse: ``labels.decode_as_first``)."""
         if not self.features:
             return read.sets
-        return with_values(read.sets, read_values(records, self.features, where))
+        decoded = decode_as_first(records, self.features)
+        return with_values(read.sets, read_values(records, self.features, where, decoded))
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""

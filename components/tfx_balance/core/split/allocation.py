@@ -339,6 +339,7 @@ def _nested_rounding(strata, weights, presence: bool, held=None):
     total = sum(sum(sizes) for sizes in strata)
     low, high = _shares(total, w)
     edges = []  # (class, stratum, split, edge)
+    rows = [[] for _ in strata]  # each stratum's floors; the flow adds its + 1s
     base = [0] * k
     for c, sizes in enumerate(strata):
         class_low, class_high = _shares(sum(sizes), w)
@@ -349,6 +350,7 @@ def _nested_rounding(strata, weights, presence: bool, held=None):
         floors_c = [0] * k
         for v, n in enumerate(sizes):
             floors, ceils = _shares(n, w)
+            rows[c].append(floors)
             node = flow.node()
             ups = n - sum(floors)
             flow.edge(source, node, ups, ups)
@@ -371,7 +373,6 @@ def _nested_rounding(strata, weights, presence: bool, held=None):
         flow.edge(split_nodes[s], sink, max(0, low[s] - base[s]), high[s] - base[s])
     if not flow.feasible(source, sink):
         return None
-    rows = [[_shares(n, w)[0] for n in sizes] for sizes in strata]
     for c, v, s, edge in edges:
         rows[c][v][s] += flow.flow(edge)
     return rows

@@ -22,7 +22,7 @@ KUBEFLOW_TESTS = os.path.join('tests', 'orchestration', 'kubeflow')
 # number of tests off), so these start first and the short groups fill in beside them: a long
 # group started last would leave the other worker idle for its length.
 SLOW_FIRST = (
-    'kubeflow',  # about 33 min: the image, its periodic and digits runs, the worker pools
+    'kubeflow',  # about 15 min: the image, its periodic and digits runs, the worker pools
     'tests/test_docs.py',
     'tests/benchmarks/test_bench_smoke.py',
     'tests/pipelines/test_template_path.py',
@@ -66,7 +66,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(_group(item), len(SLOW_FIRST)))
 
 
-_FROZEN_AFTER = {'module': None}
+_FROZEN_AFTER = {'path': None}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -78,8 +78,8 @@ def pytest_runtest_setup(item):
     start one every few seconds (31 passes, 149 s of 486 s, in tests/stratified_splitter and
     tests/leakage_check). What each module makes is still collected as before; what the earlier
     modules left alive (imports, session fixtures, caches) is walked no more."""
-    if item.module is not _FROZEN_AFTER['module']:
-        _FROZEN_AFTER['module'] = item.module
+    if item.path != _FROZEN_AFTER['path']:
+        _FROZEN_AFTER['path'] = item.path
         gc.collect()
         gc.freeze()
 

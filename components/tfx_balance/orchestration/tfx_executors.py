@@ -182,7 +182,7 @@ def window_examples(examples: List[types.Artifact]) -> List[types.Artifact]:
         window = {
             os.path.dirname(split_dir): None
             for split in splits
-            for split_dir in window_split_dirs(os.path.join(artifact.uri, f'Split-{split}'))
+            for split_dir in window_split_dirs(artifact_utils.get_split_uri([artifact], split))
         }
         for uri in (u for u in window if u != artifact.uri.rstrip('/')):
             earlier = standard_artifacts.Examples()

@@ -13,7 +13,7 @@ from tfx_balance.core.common.label_sets import (
     label_set_of_record,
     read_label_sets,
 )
-from tfx_balance.core.common.labels import example_fingerprint
+from tfx_balance.core.common.labels import decode_as_first, example_fingerprint
 
 
 def tags(values=None, **other):
@@ -45,6 +45,33 @@ def test_batched_and_record_by_record_paths_agree(form):
     batched = read_label_sets(records, 'tags', form).sets
     one_by_one = [label_set_of_record(r, 'tags', form)[0] for r in records]
     assert batched == one_by_one == [(1, 2), (0,), (), (0, 1, 2)]
+
+
+@pytest.mark.parametrize(
+    'form, values, shared',
+    [
+        ('ids', [[7, 2], [], None, [4]], True),
+        ('ids', [['b', 'a'], ['c']], True),
+        ('ids', [[1], ['c']], False),  # int64 and bytes: no shared parse, the same error
+        ('ids', [[3, 5, 3]], True),
+        ('multi_hot', [[0, 1, 1], [0, 0, 0]], True),
+        ('multi_hot', [['a'], ['b']], True),  # decoded as bytes: read one by one, the same error
+        ('single', [[3], [1]], True),
+    ],
+)
+def test_the_label_decoded_with_other_features_reads_as_when_decoded_alone(form, values, shared):
+    feature = 'label' if form == 'single' else 'tags'
+    records = [example(site='a', **({} if v is None else {feature: v})) for v in values]
+    decoded = decode_as_first(records, [feature, 'site'])
+    assert (decoded is not None and feature in decoded) == shared
+
+    def read(decoded):
+        try:
+            return read_label_sets(records, feature, form, '', decoded)
+        except DataError as error:
+            return str(error)
+
+    assert read(decoded) == read(None)
 
 
 def _error(records, form, feature='tags'):

@@ -58,19 +58,24 @@ def check_form(form) -> str:
 
 
 def read_label_sets(
-    records: Sequence[bytes], label_feature: str, form: str, where: str = ''
+    records: Sequence[bytes],
+    label_feature: str,
+    form: str,
+    where: str = '',
+    decoded: dict | None = None,
 ) -> LabelSets:
-    """The ``LabelSets`` of serialized examples (rules: module docstring)."""
+    """The ``LabelSets`` of serialized examples (rules: module docstring; ``decoded``:
+    ``labels.decode_as_first``'s, if the batch was decoded with other features)."""
     if form == SINGLE:
-        labels = read_labels(records, label_feature, where)
+        labels = read_labels(records, label_feature, where, decoded)
         return LabelSets([(label,) for label in labels], {labels[0]: 0} if labels else {}, None)
     check_form(form)
     if not len(records):
         return LabelSets([], {}, None)
-    decoded = _decode(records, label_feature, form)
-    if decoded is None:
+    found = _decode(records, label_feature, form, decoded)
+    if found is None:
         return _read_one_by_one(records, label_feature, form, where)
-    sets, width = decoded
+    sets, width = found
     kinds = {}
     for i, labels in enumerate(sets):
         if labels:
@@ -79,19 +84,22 @@ def read_label_sets(
     return LabelSets(sets, kinds, (width, 0) if width else None)
 
 
-def _decode(records, label_feature: str, form: str):
+def _decode(records, label_feature: str, form: str, decoded: dict | None = None):
     """``(sets, width)`` decoded in C++, or None if any record breaks a rule."""
     import numpy as np
     import tensorflow as tf
 
-    dtypes = (tf.int64,) if form == 'multi_hot' else (tf.int64, tf.string)
-    for dtype in dtypes:
-        parsed = decode_feature(records, label_feature, dtype)
-        if parsed is not None:
-            values, splits = parsed
-            break
+    if decoded and label_feature in decoded:  # as the first record's (multi-hot bytes: not 0/1)
+        values, splits = decoded[label_feature]
+        dtype = tf.string if values.dtype == object else tf.int64
     else:
-        return None
+        for dtype in (tf.int64,) if form == 'multi_hot' else (tf.int64, tf.string):
+            parsed = decode_feature(records, label_feature, dtype)
+            if parsed is not None:
+                values, splits = parsed
+                break
+        else:
+            return None
     if form == 'multi_hot':
         lengths = np.diff(splits)
         width = int(lengths[0])

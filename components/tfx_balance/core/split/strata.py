@@ -110,24 +110,31 @@ class LabelSetUnits:
         self.seed, self.grouped, self.legacy = config.seed, grouped, legacy
         self.features = config.stratify_features
 
-    def sets(self, records, read, where: str) -> list:
+    def decode(self, records) -> dict | None:
+        """With ``stratify_features``, the label and the features decoded in one parse
+        (``labels.decode_as_first``); else None (the label is read alone)."""
+        if not self.features:
+            return None
+        return decode_as_first(records, [self.label_feature, *self.features])
+
+    def sets(self, records, read, where: str, decoded=None) -> list:
         """Each example's label set (``read``: the batch's ``LabelSets``), its values after
-        its labels with stratify features (read in one parse: ``labels.decode_as_first``)."""
+        its labels with stratify features (``decoded``: ``decode``'s)."""
         if not self.features:
             return read.sets
-        decoded = decode_as_first(records, self.features)
         return with_values(read.sets, read_values(records, self.features, where, decoded))
 
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = RecordBatch.of(batch)
-        read = read_label_sets(records, self.label_feature, self.form, where)
+        decoded = self.decode(records)
+        read = read_label_sets(records, self.label_feature, self.form, where, decoded)
         hashes, _, content = read_example_keys(
             records, self.label_feature, self.seed, self.features
         )
         width, kinds = _named_checks(read, lambda at: [content[i] for i in at])
         legacy = unit_keys(self.seed, content) if self.legacy else None
-        sets = self.sets(records, read, where)
+        sets = self.sets(records, read, where, decoded)
         return ExampleColumns(where, records, sets, hashes, legacy, width, kinds)
 
     def __call__(self, batch) -> list:
@@ -143,7 +150,8 @@ class LabelSetUnits:
         """``(group, LabelSetMember fields)`` per example of a batch (``stratified.GroupUnits``
         groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
-        read = read_label_sets(batch_records, self.label_feature, self.form, where)
+        decoded = self.decode(batch_records)
+        read = read_label_sets(batch_records, self.label_feature, self.form, where, decoded)
         width, kinds = _named_checks(read, lambda at: example_keys([batch_records[i] for i in at]))
         ids = read_group_ids(
             batch_records,
@@ -154,7 +162,7 @@ class LabelSetUnits:
             ),
             where,
         )
-        sets = self.sets(batch_records, read, where)
+        sets = self.sets(batch_records, read, where, decoded)
         for i, ((group, seed_key), labels) in enumerate(zip(ids, sets)):
             record = batch_records[i] if records else None
             yield group, (labels, seed_key, record, width, kinds.get(i, ()))

@@ -1,11 +1,11 @@
 """Each stratify feature value's class mix across splits, from StratifiedSplitter's strata.
 
 With ``stratify_features``, the splitter's ``split_counts.json`` holds each stratum's (class x
-values) examples per split (its ``"strata"`` entry). ``split.report.class_mix`` sums them per feature value
-into ``{feature: {value: {class: {split: examples}}}}``; ``check_strata`` compares each split's
-class shares within a value with that value's class shares over all splits (L-infinity, the
-same measure and the same ``max_split_distance`` as between whole splits: a user who asks the
-splits to agree within 2 points asks it of each site too).
+values) examples per split (its ``"strata"`` entry). ``split.report.class_mix`` sums them per
+feature value into ``{feature: {value: {class: {split: examples}}}}``. ``check_strata`` compares
+each split's class shares within a value with that value's class shares over all splits. It uses
+the L-infinity distance and the ``max_split_distance`` of whole splits: a user who asks the
+splits to agree within 2 points asks it of each site too.
 
 Small values cannot meet such a threshold: a site of 12 examples gives a 10% split one or two,
 so its class shares there move in steps of 50%. What the splitter promises for them is its

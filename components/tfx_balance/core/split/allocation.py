@@ -86,14 +86,16 @@ def allocate_strata(sizes: Sequence[int], weights: Sequence[float], counts, held
     counts per split are ``counts`` (its row of ``allocate_classes``).
 
     Stratum ``v`` of ``n_v`` units puts ``floor`` or ``ceil`` of ``n_v * w_s / sum(w)`` units in
-    split ``s``, and the strata's counts sum to ``counts`` in every split: a controlled rounding
-    of the class's table, which exists whenever ``counts`` is itself one (each split the floor or
-    ceiling of the class's share; only presence or ``held`` can make it another). Each stratum
-    starts at its floors; the ``+ 1``s go to the largest fractional parts first, across the
-    class's strata (``_Rounding.fill_by_level``: with two splits, the least largest |count -
-    share| the class's counts allow; a stratum of one unit goes to the heaviest split with room),
-    the rest as one max flow under the room ``counts`` leaves. Where no such rounding exists, the units left go where room is left, and
-    the report shows the deviation.
+    split ``s``, and the strata's counts sum to ``counts`` in every split. This is a controlled
+    rounding of the class's table. It exists whenever ``counts`` is itself one, that is each
+    split holds the floor or ceiling of the class's share; only presence or ``held`` can make
+    ``counts`` another.
+
+    Each stratum starts at its floors. The ``+ 1``s go to the largest fractional parts first,
+    across the class's strata (``_Rounding.fill_by_level``). With two splits this gives the least
+    largest |count - share| the class's counts allow; a stratum of one unit goes to the heaviest
+    split with room. The rest go as one max flow under the room ``counts`` leaves. Where no such
+    rounding exists, the units left go where room is left, and the report shows the deviation.
 
     Args:
       sizes: units per stratum; their order breaks ties (``exact.class_counts``).
@@ -213,12 +215,14 @@ def allocate_classes_and_strata(
 
 
 def _balance_values(strata, rows, weights, values, held=None) -> None:
-    """Swaps ``+ 1``s between two strata of one class (a unit of one moves from split ``s`` to
-    ``t``, one of the other from ``t`` to ``s``: every class's and split's count stays) while that
-    brings the feature values' totals closer to their shares (the sum of squared ``examples -
-    share`` over values and splits falls), every stratum staying at its floor or ceiling, at
-    least at what ``held`` keeps, and no further from its share than the largest stratum
-    deviation before the swaps (the strata's guarantee comes first). ``rows``: ``allocate_classes_and_strata``'s, changed in place.
+    """Swaps ``+ 1``s between two strata of one class while that brings the feature values'
+    totals closer to their shares. ``rows``: ``allocate_classes_and_strata``'s, changed in place.
+
+    A swap moves a unit of one stratum from split ``s`` to ``t`` and one of the other from ``t``
+    to ``s``, so every class's and split's count stays. It is made when the sum of squared
+    ``examples - share`` over values and splits falls, and every stratum stays at its floor or
+    ceiling, at least at what ``held`` keeps, and no further from its share than the largest
+    stratum deviation before the swaps: the strata's guarantee comes first.
 
     >>> rows = [[[32, 4, 4], [20, 3, 2], [2, 0, 1]], [[4, 1, 0], [2, 0, 0], [0, 0, 1]]]
     >>> sites = [('A',), ('B',), ('C',)]  # of both classes: site C held 2 of 4 in test

@@ -1,9 +1,9 @@
-"""StratifiedSplitConfig: the arguments of StratifiedSplitter, validated once and carried as exec properties.
+"""StratifiedSplitConfig: StratifiedSplitter's arguments, validated once, as exec properties.
 
-The component builds it from its arguments (every problem a ``ConfigError`` naming the argument,
-raised when the pipeline is built), stores ``StratifiedSplitConfig.to_exec_properties`` in its spec, the
-executor decodes it with ``StratifiedSplitConfig.from_exec_properties``, and
-``StratifiedSplit`` takes it as is.
+The component builds it from its arguments; every problem is a ``ConfigError`` naming the
+argument, raised when the pipeline is built. The component stores
+``StratifiedSplitConfig.to_exec_properties`` in its spec, the executor decodes it with
+``StratifiedSplitConfig.from_exec_properties``, and ``StratifiedSplit`` takes it as is.
 
 Example:
     >>> config = StratifiedSplitConfig('label', splits=[('train', 4), ('eval', 1)], seed=3).validate()

@@ -271,18 +271,23 @@ def label_ranks(buckets: Dict[tuple, object], strata) -> dict:
     of the units carrying the label (of their inputs' hashes, the labels left out), then the
     label's order in a set (only between labels carried by the same inputs, or by pinned units
     alone)."""
-    parts = collections.defaultdict(list)
+    parts = collections.defaultdict(list)  # label -> arrays of its strata's buckets
+    single = collections.defaultdict(list)  # label -> the bucket of each of its one-unit strata
     for stratum, hist in buckets.items():
-        units = np.array([hist], np.uint32) if type(hist) is int else np.frombuffer(hist, np.uint32)
-        for label in stratum:
-            parts[label].append(units)
+        if type(hist) is int:
+            for label in stratum:
+                single[label].append(hist)
+        else:
+            units = np.frombuffer(hist, np.uint32)
+            for label in stratum:
+                parts[label].append(units)
     ranks = {}
     for label in {label for stratum in strata for label in stratum}:
-        arrays = parts.get(label)
         digest = _UNSEEN
-        if arrays:
-            digest = hashlib.blake2b(np.sort(np.concatenate(arrays)).tobytes(), digest_size=8)
-            digest = digest.digest()
+        if label in parts or label in single:
+            arrays = parts.get(label, []) + [np.array(single.get(label, []), np.uint32)]
+            units = np.sort(np.concatenate(arrays)).tobytes()
+            digest = hashlib.blake2b(units, digest_size=8).digest()
         ranks[label] = (digest, label_sort_key(label))
     return ranks
 

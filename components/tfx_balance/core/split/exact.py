@@ -31,7 +31,6 @@ from tfx_balance.core.common.labels import (
     check_label_kinds,
     class_name,
     class_sort_key,
-    decode_as_first,
     example_fingerprint,
     read_labels,
 )
@@ -64,6 +63,7 @@ from tfx_balance.core.split.stratify_features import (
     Stratum,
     check_values,
     class_of,
+    decode_with_label,
     plain,
     read_values,
     strata_pairs,
@@ -132,17 +132,10 @@ class ToUnits:
 
     def classes(self, records, where: str, edges, decoded=None) -> list:
         """The class of each example: its label; with bin ``edges`` (label bins), its bin
-        (``decoded``: ``decode``'s)."""
+        (``decoded``: ``decode_with_label``'s)."""
         if edges is None:  # StratifiedSplit.expand chose: no bins
             return read_labels(records, self._label_feature, where, decoded)
         return read_classes(records, self._label_feature, where, edges)
-
-    def decode(self, records) -> dict | None:
-        """With ``stratify_features``, the label and the features decoded in one parse
-        (``labels.decode_as_first``); else None (the label is read alone)."""
-        if not self._features:
-            return None
-        return decode_as_first(records, [self._label_feature, *self._features])
 
     def strata(self, records, labels, where: str, decoded=None) -> list:
         """What each example counts for: its class, or with ``stratify_features`` its
@@ -160,7 +153,7 @@ class ToUnits:
     def columns(self, batch, edges=None) -> ClassColumns:
         """An ungrouped batch's examples as ``ClassColumns``, without a unit object each."""
         where, records = RecordBatch.of(batch)
-        decoded = self.decode(records)
+        decoded = decode_with_label(records, self._label_feature, self._features)
         labels = self.classes(records, where, edges, decoded)
         hashes, _, content = self.keys(records)
         legacy = unit_keys(self._seed, content) if self.legacy else None
@@ -182,7 +175,7 @@ class ToUnits:
         """``(group, ExampleMember fields)`` per example of an input batch (``record`` None
         with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
-        decoded = self.decode(batch_records)
+        decoded = decode_with_label(batch_records, self._label_feature, self._features)
         labels = self.classes(batch_records, where, edges, decoded)
         ids = read_group_ids(
             batch_records,

@@ -42,7 +42,6 @@ from tfx_balance.core.common.labels import (
     check_distinct_names,
     check_label_kinds,
     class_name,
-    decode_as_first,
     example_fingerprint,
     label_kind,
 )
@@ -66,6 +65,7 @@ from tfx_balance.core.split.report import (
 )
 from tfx_balance.core.split.stratify_features import (
     check_values,
+    decode_with_label,
     label_sort_key,
     plain,
     read_values,
@@ -110,16 +110,9 @@ class LabelSetUnits:
         self.seed, self.grouped, self.legacy = config.seed, grouped, legacy
         self.features = config.stratify_features
 
-    def decode(self, records) -> dict | None:
-        """With ``stratify_features``, the label and the features decoded in one parse
-        (``labels.decode_as_first``); else None (the label is read alone)."""
-        if not self.features:
-            return None
-        return decode_as_first(records, [self.label_feature, *self.features])
-
     def sets(self, records, read, where: str, decoded=None) -> list:
         """Each example's label set (``read``: the batch's ``LabelSets``), its values after
-        its labels with stratify features (``decoded``: ``decode``'s)."""
+        its labels with stratify features (``decoded``: ``decode_with_label``'s)."""
         if not self.features:
             return read.sets
         return with_values(read.sets, read_values(records, self.features, where, decoded))
@@ -127,7 +120,7 @@ class LabelSetUnits:
     def columns(self, batch) -> ExampleColumns:
         """An ungrouped batch's examples as ``ExampleColumns`` (the fast path)."""
         where, records = RecordBatch.of(batch)
-        decoded = self.decode(records)
+        decoded = decode_with_label(records, self.label_feature, self.features)
         read = read_label_sets(records, self.label_feature, self.form, where, decoded)
         hashes, _, content = read_example_keys(
             records, self.label_feature, self.seed, self.features
@@ -150,7 +143,7 @@ class LabelSetUnits:
         """``(group, LabelSetMember fields)`` per example of a batch (``stratified.GroupUnits``
         groups them; ``record`` is None with ``records=False``)."""
         where, batch_records = RecordBatch.of(batch)
-        decoded = self.decode(batch_records)
+        decoded = decode_with_label(batch_records, self.label_feature, self.features)
         read = read_label_sets(batch_records, self.label_feature, self.form, where, decoded)
         width, kinds = _named_checks(read, lambda at: example_keys([batch_records[i] for i in at]))
         ids = read_group_ids(

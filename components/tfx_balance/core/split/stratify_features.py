@@ -32,6 +32,7 @@ from tfx_balance.core.common.errors import ConfigError, DataError
 from tfx_balance.core.common.labels import (
     class_name,
     class_sort_key,
+    decode_as_first,
     decode_feature,
     example_fingerprint,
 )
@@ -152,6 +153,15 @@ def validate_features(features, label_feature: str, group_feature=None) -> tuple
     if repeated:
         raise ConfigError(f'stratify_features names {repeated[0]!r} more than once: {list(names)}.')
     return names
+
+
+def decode_with_label(records: Sequence[bytes], label_feature: str, features) -> dict | None:
+    """The label and the stratify ``features`` decoded in one parse (``labels.decode_as_first``),
+    for the label's reader and ``read_values`` to share; None without stratify features (the
+    label is then read alone)."""
+    if not features:
+        return None
+    return decode_as_first(records, [label_feature, *features])
 
 
 def read_values(
